@@ -1,0 +1,3 @@
+//! Model adapters: the ModelAdapter trait and its HTTP and scripted implementations.
+//!
+//! (Not built yet: see the open issue for this crate.)

@@ -1,0 +1,3 @@
+//! The governor-throttled parallel subcall scheduler.
+//!
+//! (Not built yet: see the open issue for this crate.)

@@ -1,0 +1,3 @@
+//! The execution trace: events, tree, JSON, metrics.
+//!
+//! (Not built yet: see the open issue for this crate.)
