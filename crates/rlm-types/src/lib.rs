@@ -166,6 +166,19 @@ impl fmt::Display for ModelId {
     }
 }
 
+/// A store of completed calls, consulted before a model is called.
+///
+/// Defined here so that the scheduler (which consults it) and the sled cache
+/// (which implements it) need not depend on each other. A cache never fails a
+/// call: anything it cannot read is a miss, anything it cannot write is dropped
+/// (implementations count both in their statistics).
+pub trait CompletionCache: Send + Sync {
+    /// The stored completion for this model and request, if any.
+    fn get(&self, model: &ModelId, request: &CompletionRequest) -> Option<Completion>;
+    /// Store a completion for this model and request.
+    fn put(&self, model: &ModelId, request: &CompletionRequest, completion: &Completion);
+}
+
 /// Serde helper: a `Duration` as integer milliseconds.
 pub mod duration_ms {
     use serde::{Deserialize, Deserializer, Serializer};
