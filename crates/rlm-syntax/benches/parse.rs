@@ -1,1 +1,60 @@
-fn main() {}
+//! Parse benchmarks: a 10-line cell (what a model writes per step), a large
+//! realistic program (all corpus-like fixtures repeated to ~1 MB), and the
+//! lexer alone. `cargo bench -p rlm-syntax --bench parse`
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const TEN_LINES: &str = r#"import re
+chunks = [context[i:i + 50000] for i in range(0, len(context), 50000)]
+print(f"{len(chunks)} chunks")
+hits = []
+for idx, ch in enumerate(chunks):
+    for m in re.finditer(r"passphrase[:\s]+(\w+)", ch):
+        hits.append((idx, m.group(1)))
+answers = llm_batch([f"Find the passphrase in:\n{c}" for c in chunks[:10]])
+best = sorted(hits, key=lambda h: h[0])[:3]
+print(best, answers[0][:100])
+"#;
+
+fn large_program() -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok");
+    let mut one = String::new();
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir).expect("fixtures").flatten().map(|e| e.path()).collect();
+    names.sort();
+    for p in names {
+        if let Ok(s) = std::fs::read_to_string(&p) {
+            one.push_str(&s);
+            if !s.ends_with('\n') {
+                one.push('\n');
+            }
+        }
+    }
+    one.push_str(TEN_LINES);
+    let mut big = String::new();
+    while big.len() < 1 << 20 {
+        big.push_str(&one);
+    }
+    big
+}
+
+fn bench(c: &mut Criterion) {
+    assert!(rlm_syntax::parse(TEN_LINES).is_ok());
+    c.bench_function("parse/10_lines", |b| b.iter(|| rlm_syntax::parse(black_box(TEN_LINES))));
+    c.bench_function("parse/print_1", |b| b.iter(|| rlm_syntax::parse(black_box("print(1)\n"))));
+    c.bench_function("parse/empty", |b| b.iter(|| rlm_syntax::parse(black_box(""))));
+
+    let big = large_program();
+    let opts = rlm_syntax::ParseOptions { max_source_bytes: 8 << 20, ..Default::default() };
+    assert!(rlm_syntax::parse_with(&big, &opts).is_ok(), "the large program parses");
+    let mut g = c.benchmark_group("large");
+    g.throughput(Throughput::Bytes(big.len() as u64));
+    g.sample_size(10);
+    g.bench_function("parse_1MB", |b| b.iter(|| rlm_syntax::parse_with(black_box(&big), &opts)));
+    g.bench_function("lex_1MB", |b| b.iter(|| rlm_syntax::tokenize(black_box(&big), &opts)));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -20,6 +20,8 @@ use crate::{Diagnostic, Span};
 pub struct Lexed {
     pub tokens: Vec<(Token, Span)>,
     pub errors: Vec<Diagnostic>,
+    /// A budget was exhausted: the tokens are incomplete and must not be parsed.
+    pub fatal: bool,
 }
 
 /// Tokenise `src`. `max_nesting` is the nesting budget (see the module docs).
@@ -41,7 +43,7 @@ pub fn lex(src: &str, max_nesting: usize) -> Lexed {
         fatal: false,
     };
     lx.run();
-    Lexed { tokens: lx.tokens, errors: lx.errors }
+    Lexed { tokens: lx.tokens, errors: lx.errors, fatal: lx.fatal }
 }
 
 struct Lexer<'a> {
@@ -757,7 +759,9 @@ impl<'a> Lexer<'a> {
         let mut value = String::new();
         match self.string_body(&mut value, quote, triple, prefix.raw, false) {
             // Plain strings scan with `fmode == false`, so they never stop at a brace.
-            BodyEnd::Quote | BodyEnd::Brace => self.push(Token::Str(value), start, self.pos),
+            BodyEnd::Quote | BodyEnd::Brace => {
+                self.push(Token::Str(SmolStr::from(value)), start, self.pos)
+            }
             BodyEnd::Unterminated => self.unterminated(start, triple, false),
         }
     }
@@ -966,7 +970,7 @@ impl<'a> Lexer<'a> {
             let text_start = self.pos;
             let end = self.string_body(&mut text, quote, triple, raw, true);
             if !text.is_empty() {
-                self.push(Token::FMiddle(text), text_start, self.pos);
+                self.push(Token::FMiddle(SmolStr::from(text)), text_start, self.pos);
             }
             match end {
                 BodyEnd::Quote => {
@@ -1025,7 +1029,7 @@ impl<'a> Lexer<'a> {
                     while self.peek_byte(0) == Some(b' ') {
                         self.pos += 1;
                     }
-                    let text = self.src[expr_start..self.pos].to_string();
+                    let text = SmolStr::new(&self.src[expr_start..self.pos]);
                     self.push(Token::FDebug(text), eq, eq + 1);
                 }
                 '#' => {
@@ -1088,7 +1092,7 @@ impl<'a> Lexer<'a> {
                 }
                 text.push_str(&self.src[text_start..self.pos]);
                 if !text.is_empty() {
-                    self.push(Token::FMiddle(text), text_start, self.pos);
+                    self.push(Token::FMiddle(SmolStr::from(text)), text_start, self.pos);
                 }
                 match b.get(self.pos) {
                     Some(b'{') => {
@@ -1104,7 +1108,7 @@ impl<'a> Lexer<'a> {
                         let mut esc = String::new();
                         let s = self.pos;
                         self.escape(&mut esc, raw);
-                        self.push(Token::FMiddle(esc), s, self.pos);
+                        self.push(Token::FMiddle(SmolStr::from(esc)), s, self.pos);
                     }
                     _ => return false,
                 }
