@@ -10,6 +10,7 @@
 //! entry is removed). The trees are therefore the only truth, and a process
 //! killed at any instant leaves a database that opens and answers hit or miss.
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -255,6 +256,21 @@ impl SledCache {
     /// Recompute size and count, and make `entries` and `order` agree.
     fn scan_and_repair(&self) -> sled::Result<()> {
         let inner = &self.inner;
+        // Two sequential passes and a hash map (about 50 bytes per entry while
+        // opening), rather than a point lookup per entry in each direction.
+        let mut index: HashMap<[u8; 8], IVec> = HashMap::new();
+        for item in inner.order.iter() {
+            let (seq, key) = item?;
+            match <[u8; 8]>::try_from(seq.as_ref()) {
+                Ok(seq) => {
+                    index.insert(seq, key);
+                }
+                Err(_) => {
+                    inner.order.remove(&seq)?;
+                    bump(&inner.counters.repaired);
+                }
+            }
+        }
         let (mut bytes, mut count) = (0i64, 0i64);
         for item in inner.entries.iter() {
             let (key, value) = item?;
@@ -264,7 +280,7 @@ impl SledCache {
                     bytes += (key.len() + value.len()) as i64;
                     count += 1;
                     let seq = h.seq.to_be_bytes();
-                    if inner.order.get(seq)?.as_deref() != Some(key.as_ref()) {
+                    if index.remove(&seq).as_deref() != Some(key.as_ref()) {
                         inner.order.insert(seq, key.as_ref())?;
                         bump(&inner.counters.repaired);
                     }
@@ -275,16 +291,10 @@ impl SledCache {
                 }
             }
         }
-        for item in inner.order.iter() {
-            let (seq, key) = item?;
-            let consistent = match inner.entries.get(&key)? {
-                Some(v) => entry::decode_header(&v).is_ok_and(|h| h.seq.to_be_bytes() == *seq),
-                None => false,
-            };
-            if !consistent {
-                inner.order.remove(&seq)?;
-                bump(&inner.counters.repaired);
-            }
+        // What is left points at no current entry.
+        for seq in index.keys() {
+            inner.order.remove(seq)?;
+            bump(&inner.counters.repaired);
         }
         inner.bytes.store(bytes, Ordering::Relaxed);
         inner.entry_count.store(count, Ordering::Relaxed);

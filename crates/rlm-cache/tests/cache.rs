@@ -282,3 +282,45 @@ fn clear_empties_the_cache() {
     assert_eq!(cache.size_bytes(), 0);
     assert!(cache.get(&model(), &request(3)).is_none());
 }
+
+#[test]
+fn open_repairs_an_index_damaged_from_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let cache = SledCache::open_with(dir.path(), unbounded()).unwrap();
+        for i in 0..20 {
+            cache.put(&model(), &request(i), &completion(i, 100));
+        }
+    }
+    {
+        let db = sled::open(dir.path()).unwrap();
+        let order = db.open_tree(rlm_cache::ORDER_TREE).unwrap();
+        // lose three index records, add two that point nowhere and one malformed
+        let seqs: Vec<_> = order.iter().keys().take(3).map(|k| k.unwrap()).collect();
+        for seq in &seqs {
+            order.remove(seq).unwrap();
+        }
+        order.insert(u64::MAX.to_be_bytes(), &[7u8; 32]).unwrap();
+        order.insert((u64::MAX - 1).to_be_bytes(), &[8u8; 32]).unwrap();
+        order.insert(b"bad", &[9u8; 32]).unwrap();
+        db.flush().unwrap();
+    }
+    let cap = 4_000;
+    let cache = SledCache::open_with(
+        dir.path(),
+        CacheConfig { max_bytes: Some(cap), ..CacheConfig::default() },
+    )
+    .unwrap();
+    let s = cache.stats();
+    assert_eq!(s.repaired, 6, "{s:?}");
+    // re-indexed entries are evicted like the others: the cap holds and the
+    // newest entries are the ones kept
+    assert!(cache.size_bytes() <= cap);
+    assert!(cache.get(&model(), &request(19)).is_some());
+    assert!(cache.get(&model(), &request(0)).is_none());
+    let (len, bytes) = (cache.len(), cache.size_bytes());
+    drop(cache);
+    let cache = SledCache::open_with(dir.path(), unbounded()).unwrap();
+    assert_eq!(cache.stats().repaired, 0, "the repair was complete");
+    assert_eq!((cache.len(), cache.size_bytes()), (len, bytes));
+}

@@ -29,6 +29,13 @@ pub fn from_json_line(line: &str, line_number: usize) -> Result<TraceEvent, Trac
     Ok(event)
 }
 
+/// One event as a server-sent-events frame: `id` is the `seq` (so a client
+/// reconnecting with `Last-Event-ID` can resume), `event` is `trace`, and
+/// `data` is the JSON line (one line: JSON escapes every newline in strings).
+pub fn to_sse_frame(event: &TraceEvent) -> String {
+    format!("id: {}\nevent: trace\ndata: {}\n\n", event.seq, to_json_line(event))
+}
+
 /// Write events as JSON lines.
 pub fn write_jsonl<'a>(
     events: impl IntoIterator<Item = &'a TraceEvent>,

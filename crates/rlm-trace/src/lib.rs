@@ -53,7 +53,9 @@ mod tree;
 
 pub use error::TraceError;
 pub use event::*;
-pub use jsonl::{JsonLinesSink, from_json_line, read_jsonl, to_json_line, write_jsonl};
+pub use jsonl::{
+    JsonLinesSink, from_json_line, read_jsonl, to_json_line, to_sse_frame, write_jsonl,
+};
 pub use recorder::{
     Clock, ManualClock, RecorderOptions, SystemClock, TraceListener, TraceRecorder,
 };

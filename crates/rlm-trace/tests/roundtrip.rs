@@ -45,6 +45,19 @@ fn representative_trace_round_trips() {
 }
 
 #[test]
+fn sse_frames_carry_one_event_each() {
+    for event in representative() {
+        let frame = to_sse_frame(&event);
+        let lines: Vec<&str> = frame.strip_suffix("\n\n").unwrap().split('\n').collect();
+        assert_eq!(lines.len(), 3, "{frame}");
+        assert_eq!(lines[0], format!("id: {}", event.seq));
+        assert_eq!(lines[1], "event: trace");
+        let data = lines[2].strip_prefix("data: ").unwrap();
+        assert_eq!(from_json_line(data, 1).unwrap(), event);
+    }
+}
+
+#[test]
 fn tree_shape_of_representative_trace() {
     let trace = Trace::from_events(representative()).unwrap();
     assert_eq!(trace.roots.len(), 1);
