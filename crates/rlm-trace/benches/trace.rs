@@ -78,6 +78,7 @@ fn benches(c: &mut Criterion) {
     });
     let mut jsonl = Vec::new();
     write_jsonl(&events, &mut jsonl).unwrap();
+    println!("{} events, {} bytes of JSON lines", events.len(), jsonl.len());
     c.bench_function("write_jsonl_10k_events", |b| {
         b.iter(|| {
             let mut out = Vec::with_capacity(jsonl.len());
