@@ -11,7 +11,8 @@ pub enum CacheError {
     CreateDir { path: PathBuf, source: std::io::Error },
 
     #[error(
-        "the cache database at {path} is locked by another process ({detail}). \
+        "the cache database at {path} is locked by another process, or is already open \
+         elsewhere in this one ({detail}). \
          sled lets only one process open a database at a time. Stop the other \
          process, or give this one its own cache directory; see the rlm-cache \
          docs on sharing a cache between processes"

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rlm_types::{Completion, CompletionCache, CompletionRequest, ModelId};
@@ -500,7 +500,12 @@ impl SledCache {
         if self.size_bytes() <= cap {
             return;
         }
-        let Ok(_guard) = inner.evicting.try_lock() else { return };
+        let _guard = match inner.evicting.try_lock() {
+            Ok(guard) => guard,
+            // The mutex guards no data; a panic elsewhere while holding it changes nothing.
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
         let target = (cap as f64 * EVICT_LOW_WATERMARK) as u64;
         while self.size_bytes() > target {
             let oldest = match guarded(|| inner.order.first()) {

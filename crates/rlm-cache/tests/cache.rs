@@ -324,3 +324,48 @@ fn open_repairs_an_index_damaged_from_outside() {
     assert_eq!(cache.stats().repaired, 0, "the repair was complete");
     assert_eq!((cache.len(), cache.size_bytes()), (len, bytes));
 }
+
+#[test]
+fn a_garbage_database_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk: Vec<u8> =
+        (0..64 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(dir.path().join("conf"), &junk[..512]).unwrap();
+    std::fs::write(dir.path().join("db"), &junk).unwrap();
+    let err = SledCache::open(dir.path()).unwrap_err();
+    assert!(err.to_string().contains(&dir.path().display().to_string()), "{err}");
+    eprintln!("{err}");
+}
+
+#[test]
+fn a_damaged_data_file_opens_as_error_or_misses_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let cache = SledCache::open_with(dir.path(), unbounded()).unwrap();
+        for i in 0..50 {
+            cache.put(&model(), &request(i), &completion(i, 200));
+        }
+        cache.flush().unwrap();
+    }
+    // Overwrite the middle of sled's data file, keeping its config.
+    let db_file = dir.path().join("db");
+    let mut bytes = std::fs::read(&db_file).unwrap();
+    let len = bytes.len();
+    for b in &mut bytes[len / 4..len / 2] {
+        *b = b.wrapping_mul(31).wrapping_add(7);
+    }
+    std::fs::write(&db_file, &bytes).unwrap();
+    match SledCache::open_with(dir.path(), unbounded()) {
+        Err(err) => assert!(err.to_string().contains(&dir.path().display().to_string()), "{err}"),
+        Ok(cache) => {
+            let mut hits = 0;
+            for i in 0..50 {
+                if let Some(c) = cache.get(&model(), &request(i)) {
+                    assert_eq!(c, completion(i, 200));
+                    hits += 1;
+                }
+            }
+            eprintln!("opened after damage: {hits} hits, {:?}", cache.stats());
+        }
+    }
+}
