@@ -13,7 +13,9 @@
 //!   record into clones of one recorder. Recording never fails and never blocks
 //!   on I/O of its own.
 //! * [`TraceListener`]: sees every event live, in `seq` order
-//!   ([`JsonLinesSink`] writes a JSON-lines file; an SSE endpoint is another listener).
+//!   ([`JsonLinesSink`] writes a JSON-lines file; an SSE endpoint is another
+//!   listener, and [`TraceRecorder::add_listener_replaying`] lets a late or
+//!   reconnecting one catch up with no gap; [`to_sse_frame`] formats a frame).
 //! * Versioned, stable serde schema ([`SCHEMA_VERSION`]); JSON lines
 //!   ([`write_jsonl`], [`read_jsonl`]) and a nested JSON tree ([`Trace::to_json`]).
 //! * Secrets never recorded: the recorder runs a [`Redactor`] over every

@@ -169,6 +169,26 @@ impl TraceRecorder {
         self.lock().listeners.push(listener);
     }
 
+    /// Give `listener` the kept events with `seq >= from_seq` first, then every
+    /// later event: no gap and no duplicate, even while other threads record
+    /// (a late live view, or an SSE client resuming from `Last-Event-ID + 1`).
+    /// Events are only replayed if `keep_events` is on.
+    pub fn add_listener_replaying(&self, listener: Arc<dyn TraceListener>, from_seq: u64) {
+        let mut state = self.lock();
+        let start = state.events.partition_point(|e| e.seq < from_seq);
+        for event in &state.events[start..] {
+            listener.on_event(event);
+        }
+        state.listeners.push(listener);
+    }
+
+    /// The kept events with `seq >= from_seq`.
+    pub fn events_since(&self, from_seq: u64) -> Vec<TraceEvent> {
+        let state = self.lock();
+        let start = state.events.partition_point(|e| e.seq < from_seq);
+        state.events[start..].to_vec()
+    }
+
     fn sanitize(&self, kind: &mut EventKind) {
         let options = &self.inner.options;
         let redactor = &options.redactor;

@@ -241,3 +241,34 @@ fn manual_clock_gives_exact_timestamps() {
     assert_eq!(ts, [1_000, 3_500, 4_000]);
     assert_eq!(rec.trace().unwrap().roots[0].elapsed_us(), Some(3_000));
 }
+
+#[test]
+fn a_late_listener_replays_then_follows_without_gap_or_duplicate() {
+    let rec = TraceRecorder::new();
+    let run = rec.start_run(None, RunStarted::default());
+    let prog = rec.start_program(run, ProgramStarted::default());
+    let late_seqs = Arc::new(Mutex::new(Vec::new()));
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let rec = rec.clone();
+            s.spawn(move || {
+                for i in 0..200 {
+                    let span = rec.start_subcall(prog, SubcallStarted::default());
+                    rec.finish_subcall(span, common::ok_call("x", common::usage(1, 1), 0.0, i));
+                }
+            });
+        }
+        // join in the middle of the recording, resuming from seq 5
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let seen = late_seqs.clone();
+        rec.add_listener_replaying(
+            Arc::new(move |e: &TraceEvent| seen.lock().unwrap().push(e.seq)),
+            5,
+        );
+    });
+    let total = rec.len();
+    assert_eq!(total, 2 + 4 * 200 * 2);
+    assert_eq!(*late_seqs.lock().unwrap(), (5..total).collect::<Vec<_>>());
+    assert_eq!(rec.events_since(total - 3).len(), 3);
+    assert!(rec.events_since(total).is_empty());
+}
