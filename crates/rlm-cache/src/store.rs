@@ -63,7 +63,7 @@ pub struct CacheConfig {
     /// Cap on the stored bytes (keys plus values as written; sled's own
     /// on-disk overhead comes on top). `None`: unbounded. When a write takes
     /// the cache above the cap, the oldest entries (by insertion) are evicted
-    /// until it is under 90% of the cap. An entry larger than the cap is not stored.
+    /// until it is under 90% of the cap. An entry larger than 90% of the cap is not stored.
     pub max_bytes: Option<u64>,
     /// Entries older than this are misses (and are removed when met). `None`: never expire.
     pub ttl: Option<Duration>,
@@ -105,7 +105,7 @@ pub struct CacheStats {
     pub write_errors: u64,
     /// Lookups that failed in the database (counted as misses too).
     pub read_errors: u64,
-    /// Completions not stored because they alone exceed `max_bytes`.
+    /// Completions not stored because they alone exceed 90% of `max_bytes`.
     pub too_large: u64,
     /// Index records repaired by the scan at open (after a crash or an outside edit).
     pub repaired: u64,
@@ -430,7 +430,9 @@ impl SledCache {
             return false;
         };
         let new_len = (key.as_bytes().len() + value.len()) as u64;
-        if inner.config.max_bytes.is_some_and(|cap| new_len > cap) {
+        // An entry that alone exceeds what eviction leaves (90% of the cap)
+        // would be evicted at once; refuse it up front.
+        if inner.config.max_bytes.is_some_and(|cap| new_len > evict_target(cap)) {
             bump(&inner.counters.too_large);
             return false;
         }
@@ -506,7 +508,7 @@ impl SledCache {
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => return,
         };
-        let target = (cap as f64 * EVICT_LOW_WATERMARK) as u64;
+        let target = evict_target(cap);
         while self.size_bytes() > target {
             let oldest = match guarded(|| inner.order.first()) {
                 Ok(Ok(Some(oldest))) => oldest,
@@ -543,6 +545,11 @@ impl SledCache {
             }
         }
     }
+}
+
+/// Size eviction brings the cache down to.
+fn evict_target(cap: u64) -> u64 {
+    (cap as f64 * EVICT_LOW_WATERMARK) as u64
 }
 
 fn is_expired(stored_at_ms: u64, now_ms: u64, ttl: Duration) -> bool {

@@ -31,7 +31,7 @@ pub struct TraceEvent {
     pub schema_version: u32,
     /// Position in the stream: 0, 1, 2, ... in recording order.
     pub seq: u64,
-    /// When it was recorded: microseconds since the Unix epoch.
+    /// When it was recorded: microseconds since the Unix epoch. Never decreases along `seq`.
     pub ts: u64,
     /// The span the event opens, closes or belongs to.
     pub span_id: SpanId,

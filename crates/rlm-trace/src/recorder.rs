@@ -105,6 +105,7 @@ impl std::fmt::Debug for RecorderOptions {
 struct State {
     events: Vec<TraceEvent>,
     next_seq: u64,
+    last_ts: u64,
     listeners: Vec<Arc<dyn TraceListener>>,
     /// Parent of every span opened so far (to fill `parent_span_id` of later events).
     parents: std::collections::HashMap<SpanId, Option<SpanId>>,
@@ -151,6 +152,7 @@ impl TraceRecorder {
                 state: Mutex::new(State {
                     events: Vec::new(),
                     next_seq: 0,
+                    last_ts: 0,
                     listeners: Vec::new(),
                     parents: std::collections::HashMap::new(),
                 }),
@@ -206,8 +208,11 @@ impl TraceRecorder {
         mut kind: EventKind,
     ) {
         self.sanitize(&mut kind);
-        let ts = self.inner.options.clock.now_us();
         let mut state = self.lock();
+        // Read under the lock and never below the previous event's, so `ts`
+        // never decreases along `seq` (even if the wall clock steps back).
+        let ts = self.inner.options.clock.now_us().max(state.last_ts);
+        state.last_ts = ts;
         let parent_span_id = match opens_with_parent {
             Some(parent) => {
                 state.parents.insert(span_id, parent);

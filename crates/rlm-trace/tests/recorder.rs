@@ -42,6 +42,7 @@ fn concurrent_subcalls_record_a_consistent_stream() {
     let n = 2 + THREADS * CALLS * 2 + THREADS * CALLS / 10;
     assert_eq!(events.len() as u64, n);
     assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as u64));
+    assert!(events.windows(2).all(|w| w[0].ts <= w[1].ts), "ts never decreases along seq");
     assert_eq!(*seen.lock().unwrap(), (0..n).collect::<Vec<_>>(), "listener saw seq order");
     let ids: HashSet<_> =
         events.iter().filter(|e| e.kind.name() == "subcall_started").map(|e| e.span_id).collect();
@@ -240,6 +241,21 @@ fn manual_clock_gives_exact_timestamps() {
     let ts: Vec<u64> = rec.events().iter().map(|e| e.ts).collect();
     assert_eq!(ts, [1_000, 3_500, 4_000]);
     assert_eq!(rec.trace().unwrap().roots[0].elapsed_us(), Some(3_000));
+    // a wall clock stepping back (NTP) does not make ts decrease
+    struct SteppingBack(std::sync::atomic::AtomicU64);
+    impl Clock for SteppingBack {
+        fn now_us(&self) -> u64 {
+            self.0.fetch_sub(100, std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+    let rec = TraceRecorder::with_options(RecorderOptions {
+        clock: Arc::new(SteppingBack(std::sync::atomic::AtomicU64::new(10_000))),
+        ..RecorderOptions::default()
+    });
+    let run = rec.start_run(None, RunStarted::default());
+    rec.final_answer(run, FinalAnswer::default());
+    let ts: Vec<u64> = rec.events().iter().map(|e| e.ts).collect();
+    assert_eq!(ts, [10_000, 10_000]);
 }
 
 #[test]
