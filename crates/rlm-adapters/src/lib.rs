@@ -1,3 +1,46 @@
-//! Model adapters: the ModelAdapter trait and its HTTP and scripted implementations.
+//! How the runtime talks to models: the [`ModelAdapter`] trait and its
+//! implementations — OpenAI-compatible servers (OpenAI, Ollama, vLLM, LM Studio,
+//! llama.cpp, OpenRouter), Anthropic Messages, Azure OpenAI, Gemini/Vertex, a
+//! generic JSON-template adapter and a scripted fake — with retries that
+//! honour the providers' wait hints, typed errors with secrets scrubbed, usage
+//! and cost, and a fault-injection wrapper for stress tests.
 //!
-//! (Not built yet: see the open issue for this crate.)
+//! Start from [`adapter_from_model_string`] (`"openai:gpt-5-mini"`,
+//! `"anthropic:claude-sonnet-4-5"`, `"ollama:llama3"`, `"fake:echo"`) or build an
+//! adapter from its config struct.
+
+pub mod adapter;
+pub mod anthropic;
+pub mod azure;
+pub mod config;
+pub mod error;
+pub mod fake;
+pub mod fault;
+pub mod gemini;
+pub mod generic;
+pub mod http;
+pub mod openai;
+pub mod pricing;
+pub mod retry;
+pub mod secret;
+pub mod sse;
+mod stream_util;
+
+pub use adapter::{
+    CallReport, CompletionEvents, ModelAdapter, StreamEvent, StreamReport, collect_stream,
+};
+pub use anthropic::{AnthropicAdapter, AnthropicConfig};
+pub use azure::{AzureAuth, AzureConfig, azure_adapter};
+pub use config::{
+    EnvVars, FactoryOptions, adapter_from_model_string, adapter_with_options, known_providers,
+};
+pub use error::{AdapterError, ErrorKind};
+pub use fake::{FakeAdapter, FakeReply, FakeRule, FakeScript, MatchTarget, WhenExhausted};
+pub use fault::{Burst, Fault, FaultInjector, FaultRule, FaultStats};
+pub use gemini::{GeminiAdapter, GeminiConfig, GeminiEndpoint};
+pub use generic::{GenericAdapter, GenericConfig, ResponsePointers};
+pub use http::HttpOptions;
+pub use openai::{OpenAiAdapter, OpenAiConfig, TokenLimitField};
+pub use pricing::{Price, PriceTable, known_context_window};
+pub use retry::{DelaySource, RetryBudget, RetryPolicy, RetryReason, RetryRecord, Sleeper};
+pub use secret::Secret;
