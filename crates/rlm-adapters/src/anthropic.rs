@@ -126,10 +126,10 @@ impl AnthropicAdapter {
         }
         body.insert("messages".into(), Value::Array(messages));
         let p = &request.params;
+        // Recent Claude models reject temperature and top_p together; temperature wins.
         if let Some(t) = p.temperature {
             body.insert("temperature".into(), json!(t));
-        }
-        if let Some(t) = p.top_p {
+        } else if let Some(t) = p.top_p {
             body.insert("top_p".into(), json!(t));
         }
         if !p.stop.is_empty() {

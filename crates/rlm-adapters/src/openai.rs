@@ -37,7 +37,7 @@ pub struct OpenAiConfig {
     pub extra_headers: Vec<(String, String)>,
     /// `None`: chosen from the model name for `openai`/`azure`, `max_tokens` otherwise.
     pub token_limit_field: Option<TokenLimitField>,
-    /// `None`: sampling parameters are dropped for OpenAI reasoning models only.
+    /// `None`: sampling parameters and `stop` are dropped for OpenAI reasoning models only.
     pub reasoning_model: Option<bool>,
     /// `reasoning_effort` for reasoning models (`minimal`, `low`, `medium`, `high`).
     pub reasoning_effort: Option<String>,
@@ -182,7 +182,8 @@ impl OpenAiAdapter {
         if let Some(e) = &self.reasoning_effort {
             body.insert("reasoning_effort".into(), json!(e));
         }
-        if !p.stop.is_empty() {
+        // OpenAI's reasoning models reject `stop` as they reject sampling parameters.
+        if !p.stop.is_empty() && !self.reasoning {
             body.insert("stop".into(), json!(p.stop));
         }
         if let Some(s) = p.seed {

@@ -44,17 +44,19 @@ impl SseParser {
         out
     }
 
-    /// The end of the byte stream: a last event not followed by a blank line
-    /// is still delivered (some servers omit the final terminator).
+    /// The end of the byte stream. As the SSE specification says, an event
+    /// not yet terminated by a blank line is discarded: a body cut mid-event
+    /// must not pass half an event on as if it were whole.
     pub fn finish(&mut self) -> Option<SseEvent> {
-        if !self.pending.is_empty() {
-            let rest = std::mem::take(&mut self.pending);
-            let line = String::from_utf8_lossy(&rest).trim_end_matches('\r').to_string();
-            if let Some(ev) = self.line(&line) {
-                return Some(ev);
-            }
-        }
-        self.dispatch()
+        self.pending.clear();
+        self.event = None;
+        self.data = None;
+        None
+    }
+
+    /// Whether bytes or fields of an unfinished event are buffered.
+    pub fn has_partial_event(&self) -> bool {
+        !self.pending.is_empty() || self.data.is_some()
     }
 
     fn line(&mut self, line: &str) -> Option<SseEvent> {
@@ -134,10 +136,14 @@ mod tests {
     }
 
     #[test]
-    fn unterminated_last_event_is_delivered() {
+    fn unterminated_last_event_is_dropped() {
         let mut p = SseParser::new();
         assert!(p.push(b"data: x").is_empty());
-        assert_eq!(p.finish(), Some(SseEvent { event: None, data: "x".into() }));
+        assert!(p.has_partial_event());
+        assert_eq!(p.finish(), None);
+        let mut p = SseParser::new();
+        assert!(p.push(b"data: x\n").is_empty());
+        assert!(p.has_partial_event());
         assert_eq!(p.finish(), None);
     }
 }
