@@ -588,6 +588,7 @@ async fn connection_refused() {
     assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
     assert_eq!(report.attempts, 3);
     assert!(err.to_string().contains("after 3 attempt"), "{err}");
+    println!("connection refused reads: {err}");
     let s = a.stream(&CompletionRequest::user("q")).await;
     assert_eq!(s.result.err().unwrap().kind(), ErrorKind::Connection);
 }
