@@ -42,7 +42,8 @@ pub enum Fault {
     /// The connection breaks mid-body (retried as a connection failure); in a
     /// stream, the stream breaks after its first delta.
     TruncatedBody,
-    /// The model's reply cut to this fraction of its characters, finish reason `length`.
+    /// The model's reply cut to this fraction of its characters, finish reason
+    /// `length` (applies to `call`/`complete`; streams use `TruncatedBody`).
     TruncatedReply { keep_fraction: f64 },
 }
 

@@ -279,6 +279,12 @@ static CONTEXT_LENGTH: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
+static AUTH_IN_400: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    // Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID.
+    Regex::new(r"(?i)api[_ ]key[_ ]invalid|api key not valid|invalid[_ ]api[_ ]key|unauthenticated")
+        .ok()
+});
+
 static MODEL_NOT_FOUND: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)model_not_found|deploymentnotfound|model .*(does not exist|not found)|no such model|unknown model")
         .ok()
@@ -379,6 +385,9 @@ pub(crate) fn classify_failure(
         }
         404 => {
             AttemptFailure::fatal(AdapterError::ModelNotFound { status, provider_message: message })
+        }
+        400 if matches(&AUTH_IN_400) => {
+            AttemptFailure::fatal(AdapterError::Auth { status, provider_message: message })
         }
         400 | 422 if matches(&MODEL_NOT_FOUND) => {
             AttemptFailure::fatal(AdapterError::ModelNotFound { status, provider_message: message })

@@ -42,5 +42,7 @@ pub use generic::{GenericAdapter, GenericConfig, ResponsePointers};
 pub use http::HttpOptions;
 pub use openai::{OpenAiAdapter, OpenAiConfig, TokenLimitField};
 pub use pricing::{Price, PriceTable, known_context_window};
-pub use retry::{DelaySource, RetryBudget, RetryPolicy, RetryReason, RetryRecord, Sleeper};
+pub use retry::{
+    DelaySource, RetryBudget, RetryListener, RetryPolicy, RetryReason, RetryRecord, Sleeper,
+};
 pub use secret::Secret;

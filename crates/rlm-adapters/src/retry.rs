@@ -83,6 +83,23 @@ impl fmt::Debug for Sleeper {
     }
 }
 
+/// Called with each retry just before its wait, so a trace can show a retry
+/// while it is happening (a 60-second `Retry-After` should not look like a hang).
+#[derive(Clone)]
+pub struct RetryListener(Arc<dyn Fn(&RetryRecord) + Send + Sync>);
+
+impl RetryListener {
+    pub fn new(f: impl Fn(&RetryRecord) + Send + Sync + 'static) -> Self {
+        RetryListener(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for RetryListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RetryListener")
+    }
+}
+
 /// A retry budget shared by many calls (e.g. all subcalls of one run), so that
 /// a provider outage does not multiply traffic by `max_retries`.
 ///
@@ -145,6 +162,8 @@ pub struct RetryPolicy {
     /// Shared budget, if any.
     pub budget: Option<Arc<RetryBudget>>,
     pub sleeper: Sleeper,
+    /// Told of each retry as it starts (the records are also in the call's report).
+    pub on_retry: Option<RetryListener>,
 }
 
 impl Default for RetryPolicy {
@@ -160,6 +179,7 @@ impl Default for RetryPolicy {
             max_elapsed: Some(Duration::from_secs(300)),
             budget: None,
             sleeper: Sleeper::tokio(),
+            on_retry: None,
         }
     }
 }
@@ -274,7 +294,11 @@ where
                 return give_up(failure.error, retries);
             }
         }
-        retries.push(RetryRecord { attempt, reason: hint.reason, delay, delay_source: source });
+        let record = RetryRecord { attempt, reason: hint.reason, delay, delay_source: source };
+        if let Some(l) = &policy.on_retry {
+            (l.0)(&record);
+        }
+        retries.push(record);
         policy.sleeper.sleep(delay).await;
     }
 }

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use rlm_adapters::{
-    EnvVars, ErrorKind, FactoryOptions, HttpOptions, ModelAdapter, OpenAiAdapter, OpenAiConfig, RetryPolicy, StreamEvent,
-    adapter_with_options,
+    EnvVars, ErrorKind, FactoryOptions, HttpOptions, ModelAdapter, OpenAiAdapter, OpenAiConfig,
+    RetryPolicy, StreamEvent, adapter_with_options,
 };
 use rlm_types::{ChatMessage, CompletionRequest, FinishReason, GenerationParams};
 
@@ -35,7 +35,11 @@ fn http() -> HttpOptions {
     // A shared 2-core machine: generous timeout, a couple of quick retries.
     HttpOptions {
         timeout: Duration::from_secs(300),
-        retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(200), ..RetryPolicy::default() },
+        retry: RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(200),
+            ..RetryPolicy::default()
+        },
         ..HttpOptions::default()
     }
 }
@@ -52,7 +56,14 @@ fn req(system: Option<&str>, user: &str, max_tokens: u32) -> CompletionRequest {
         messages.push(ChatMessage::system(s));
     }
     messages.push(ChatMessage::user(user));
-    CompletionRequest { messages, params: GenerationParams { max_tokens: Some(max_tokens), temperature: Some(0.0), ..Default::default() } }
+    CompletionRequest {
+        messages,
+        params: GenerationParams {
+            max_tokens: Some(max_tokens),
+            temperature: Some(0.0),
+            ..Default::default()
+        },
+    }
 }
 
 #[tokio::test]
@@ -80,8 +91,14 @@ async fn complete_and_count_tokens() {
 
     // A longer prompt counts more prompt tokens; the difference is the added text.
     let padding = " Ignore this sentence.".repeat(20);
-    let longer = a.complete(&req(None, &format!("Reply with exactly one word: pong.{padding}"), 4)).await.unwrap();
-    println!("[complete] padded prompt: usage={:?} (short prompt had {})", longer.usage, c.usage.prompt_tokens);
+    let longer = a
+        .complete(&req(None, &format!("Reply with exactly one word: pong.{padding}"), 4))
+        .await
+        .unwrap();
+    println!(
+        "[complete] padded prompt: usage={:?} (short prompt had {})",
+        longer.usage, c.usage.prompt_tokens
+    );
     assert!(longer.usage.prompt_tokens >= c.usage.prompt_tokens + 20 * 4, "{:?}", longer.usage);
 }
 
@@ -90,8 +107,17 @@ async fn max_tokens_cuts_with_length() {
     let Some(url) = base_url() else { return };
     let _guard = SERVER.lock().await;
     let t = Instant::now();
-    let c = adapter(&url).complete(&req(None, "Count from 1 to 100, separated by spaces.", 8)).await.unwrap();
-    println!("[max_tokens=8] {} ms: text={:?} usage={:?} finish={:?}", t.elapsed().as_millis(), c.text, c.usage, c.finish_reason);
+    let c = adapter(&url)
+        .complete(&req(None, "Count from 1 to 100, separated by spaces.", 8))
+        .await
+        .unwrap();
+    println!(
+        "[max_tokens=8] {} ms: text={:?} usage={:?} finish={:?}",
+        t.elapsed().as_millis(),
+        c.text,
+        c.usage,
+        c.finish_reason
+    );
     assert_eq!(c.finish_reason, Some(FinishReason::Length));
     assert_eq!(c.usage.completion_tokens, 8);
 }
@@ -130,12 +156,20 @@ async fn stream_matches_complete() {
     );
     assert!(deltas.len() > 1, "a real stream comes in pieces");
     assert_eq!(deltas.concat(), done.text);
-    assert!(done.usage.prompt_tokens > 0 && done.usage.completion_tokens > 0, "usage comes with the stream");
+    assert!(
+        done.usage.prompt_tokens > 0 && done.usage.completion_tokens > 0,
+        "usage comes with the stream"
+    );
 
     // The same request without streaming: same prompt token count, same text at temperature 0.
     let t = Instant::now();
     let c = a.complete(&r).await.unwrap();
-    println!("[complete same request] {} ms: text={:?} usage={:?}", t.elapsed().as_millis(), c.text, c.usage);
+    println!(
+        "[complete same request] {} ms: text={:?} usage={:?}",
+        t.elapsed().as_millis(),
+        c.text,
+        c.usage
+    );
     assert_eq!(c.usage.prompt_tokens, done.usage.prompt_tokens);
     assert_eq!(c.text, done.text);
 }
@@ -145,8 +179,12 @@ async fn follows_a_code_instruction_via_the_factory() {
     let Some(url) = base_url() else { return };
     let _guard = SERVER.lock().await;
     let env = EnvVars::from_pairs([("LLAMACPP_BASE_URL", url.as_str())]);
-    let a = adapter_with_options("llamacpp:qwen2.5-coder-0.5b", &env, &FactoryOptions { http: http(), context_window: Some(4096) })
-        .unwrap();
+    let a = adapter_with_options(
+        "llamacpp:qwen2.5-coder-0.5b",
+        &env,
+        &FactoryOptions { http: http(), context_window: Some(4096) },
+    )
+    .unwrap();
     assert_eq!(a.context_window(), Some(4096));
     let t = Instant::now();
     let c = a
@@ -171,7 +209,13 @@ async fn concurrent_calls_queue_and_all_succeed() {
         .map(|i| {
             let a = a.clone();
             tokio::spawn(async move {
-                let c = a.complete(&req(None, &format!("What is {i} + {i}? Reply with the number only."), 6)).await;
+                let c = a
+                    .complete(&req(
+                        None,
+                        &format!("What is {i} + {i}? Reply with the number only."),
+                        6,
+                    ))
+                    .await;
                 (i, c, t.elapsed())
             })
         })
@@ -179,7 +223,12 @@ async fn concurrent_calls_queue_and_all_succeed() {
     for task in tasks {
         let (i, c, at) = task.await.unwrap();
         let c = c.unwrap();
-        println!("[concurrent {i}] done at {} ms: text={:?} usage={:?}", at.as_millis(), c.text, c.usage);
+        println!(
+            "[concurrent {i}] done at {} ms: text={:?} usage={:?}",
+            at.as_millis(),
+            c.text,
+            c.usage
+        );
     }
 }
 
@@ -192,7 +241,10 @@ async fn wrong_path_is_a_typed_error() {
     println!("[404] {} ms: {err}", t.elapsed().as_millis());
     assert_eq!(err.kind(), ErrorKind::ModelNotFound);
     // Only a user message may end the conversation for this server: a 400, not retried.
-    let bad = CompletionRequest { messages: vec![ChatMessage::assistant("x")], params: Default::default() };
+    let bad = CompletionRequest {
+        messages: vec![ChatMessage::assistant("x")],
+        params: Default::default(),
+    };
     let report = adapter(&url).call(&bad).await;
     let err = report.result.unwrap_err();
     println!("[400] {err} (attempts {})", report.attempts);

@@ -146,7 +146,7 @@ async fn statuses() {
         (
             400,
             json!({"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}),
-            ErrorKind::BadRequest,
+            ErrorKind::Auth,
             1,
         ),
         (

@@ -435,6 +435,26 @@ async fn retry_after_ms_and_rate_limit_reset_headers() {
 }
 
 #[tokio::test]
+async fn retry_listener_sees_retries_as_they_happen() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    mock_ok(&server, "ok").await;
+    let (mut http, _) = fast_http(3);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    http.retry.on_retry =
+        Some(rlm_adapters::RetryListener::new(move |r| s.lock().unwrap().push(r.clone())));
+    let report = adapter(&server.uri(), "m", http).call(&CompletionRequest::user("q")).await;
+    assert!(report.result.is_ok());
+    assert_eq!(*seen.lock().unwrap(), report.retries);
+    assert_eq!(report.retries.len(), 2);
+}
+
+#[tokio::test]
 async fn rate_limit_exhausts_retries() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
