@@ -262,7 +262,7 @@ impl ModelAdapter for AnthropicAdapter {
 }
 
 #[derive(Default)]
-struct AnthropicStream {
+pub(crate) struct AnthropicStream {
     text: String,
     model: String,
     usage: Usage,
@@ -292,7 +292,7 @@ impl StreamState for AnthropicStream {
 }
 
 impl AnthropicStream {
-    fn on_event(
+    pub(crate) fn on_event(
         &mut self,
         data: &str,
         transport: &HttpTransport,

@@ -278,7 +278,7 @@ impl ModelAdapter for GeminiAdapter {
 }
 
 #[derive(Default)]
-struct GeminiStream {
+pub(crate) struct GeminiStream {
     text: String,
     model: String,
     usage: Usage,
@@ -312,7 +312,7 @@ impl StreamState for GeminiStream {
 }
 
 impl GeminiStream {
-    fn on_chunk(
+    pub(crate) fn on_chunk(
         &mut self,
         v: &Value,
         transport: &HttpTransport,

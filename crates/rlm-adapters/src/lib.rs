@@ -26,6 +26,9 @@ pub mod secret;
 pub mod sse;
 mod stream_util;
 
+#[cfg(test)]
+mod hostile_tests;
+
 pub use adapter::{
     CallReport, CompletionEvents, ModelAdapter, StreamEvent, StreamReport, collect_stream,
 };

@@ -360,7 +360,8 @@ impl ModelAdapter for OpenAiAdapter {
 }
 
 /// Accumulated state of an OpenAI SSE stream.
-struct OpenAiStream {
+#[derive(Default)]
+pub(crate) struct OpenAiStream {
     text: String,
     usage: Usage,
     finish: Option<FinishReason>,
@@ -390,7 +391,7 @@ impl crate::stream_util::StreamState for OpenAiStream {
 }
 
 impl OpenAiStream {
-    fn on_event(
+    pub(crate) fn on_event(
         &mut self,
         data: &str,
         transport: &HttpTransport,
