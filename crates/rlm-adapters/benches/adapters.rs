@@ -9,8 +9,8 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rlm_adapters::sse::SseParser;
 use rlm_adapters::{
-    FakeAdapter, FakeReply, FakeRule, FakeScript, HttpOptions, MatchTarget, ModelAdapter, OpenAiAdapter, OpenAiConfig,
-    RetryPolicy, WhenExhausted,
+    FakeAdapter, FakeReply, FakeRule, FakeScript, HttpOptions, MatchTarget, ModelAdapter,
+    OpenAiAdapter, OpenAiConfig, RetryPolicy, WhenExhausted,
 };
 use rlm_types::CompletionRequest;
 use serde_json::json;
@@ -69,7 +69,8 @@ fn fake(c: &mut Criterion) {
 }
 
 fn roundtrip(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let server = rt.block_on(async {
         let s = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::method("POST"))
@@ -83,7 +84,11 @@ fn roundtrip(c: &mut Criterion) {
     });
     let client = reqwest::Client::new();
     let mut cfg = OpenAiConfig::new("openai", "m", format!("{}/v1", server.uri()));
-    cfg.http = HttpOptions { retry: RetryPolicy::none(), client: Some(client.clone()), ..HttpOptions::default() };
+    cfg.http = HttpOptions {
+        retry: RetryPolicy::none(),
+        client: Some(client.clone()),
+        ..HttpOptions::default()
+    };
     let adapter = OpenAiAdapter::new(cfg).unwrap();
     let req = CompletionRequest::user("hello");
     let url = format!("{}/v1/chat/completions", server.uri());
@@ -97,7 +102,9 @@ fn roundtrip(c: &mut Criterion) {
             })
         })
     });
-    g.bench_function("openai_adapter_complete", |b| b.iter(|| rt.block_on(adapter.complete(&req)).unwrap()));
+    g.bench_function("openai_adapter_complete", |b| {
+        b.iter(|| rt.block_on(adapter.complete(&req)).unwrap())
+    });
     g.finish();
 }
 
