@@ -16,7 +16,7 @@
 //! | `gemini:` | Gemini API | `GEMINI_API_KEY`, `GOOGLE_API_KEY` | `GEMINI_BASE_URL` |
 //! | `vertex:` | Vertex AI | `VERTEX_ACCESS_TOKEN`, `GOOGLE_OAUTH_ACCESS_TOKEN` | `GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION` (`us-central1`), `VERTEX_BASE_URL` |
 //! | `generic:PATH` | Generic | the config's `api_key_env` | the config file (`.json`/`.toml`) |
-//! | `fake:echo`, `fake:fixed:TEXT`, `fake:PATH.json` / `fake:script:PATH` | Fake | — | — |
+//! | `fake:echo`, `fake:fixed:TEXT`, `fake:PATH.json` / `fake:script:PATH`, `fake:scripted` | Fake | — | `RLM_FAKE_SCRIPT` (for `fake:scripted`) |
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -283,7 +283,7 @@ pub fn adapter_with_options(
             Ok(Arc::new(GenericAdapter::new(config, key, http)?))
         }
         "fake" => {
-            let adapter = fake_from_spec(model)?;
+            let adapter = fake_from_spec(model, env)?;
             Ok(Arc::new(match options.context_window {
                 Some(n) => adapter.with_context_window(n),
                 None => adapter,
@@ -296,10 +296,19 @@ pub fn adapter_with_options(
     }
 }
 
-/// `echo`, `fixed:TEXT`, `script:PATH`, or a path ending in `.json`/`.toml`.
-fn fake_from_spec(spec: &str) -> Result<FakeAdapter, AdapterError> {
+/// `echo`, `fixed:TEXT`, `script:PATH`, a path ending in `.json`/`.toml`, or
+/// `scripted` (the script named by `RLM_FAKE_SCRIPT`).
+fn fake_from_spec(spec: &str, env: &EnvVars) -> Result<FakeAdapter, AdapterError> {
     if spec == "echo" {
         return Ok(FakeAdapter::echo());
+    }
+    if spec == "scripted" {
+        let path = env.first(&["RLM_FAKE_SCRIPT"]).ok_or_else(|| {
+            AdapterError::Config(
+                "fake:scripted: set RLM_FAKE_SCRIPT to a .json/.toml script".into(),
+            )
+        })?;
+        return FakeAdapter::from_file(Path::new(path)).map(|a| a.with_model_name("scripted"));
     }
     if let Some(text) = spec.strip_prefix("fixed:") {
         return Ok(FakeAdapter::fixed(text));
@@ -311,6 +320,6 @@ fn fake_from_spec(spec: &str) -> Result<FakeAdapter, AdapterError> {
         return FakeAdapter::from_file(Path::new(spec));
     }
     Err(AdapterError::Config(format!(
-        "fake model {spec:?}: use fake:echo, fake:fixed:TEXT, fake:script:PATH or fake:PATH.json|.toml"
+        "fake model {spec:?}: use fake:echo, fake:fixed:TEXT, fake:script:PATH, fake:PATH.json|.toml or fake:scripted (with RLM_FAKE_SCRIPT)"
     )))
 }

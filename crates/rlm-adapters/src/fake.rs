@@ -168,11 +168,16 @@ enum Mode {
     Script { replies: Vec<FakeReply>, rules: Vec<(Regex, FakeRule)>, when_exhausted: WhenExhausted },
 }
 
+/// Requests kept for inspection; older ones are dropped (a long stress run
+/// must not grow without bound).
+const MAX_RECORDED_REQUESTS: usize = 10_000;
+
 #[derive(Debug, Default)]
 struct FakeState {
     next_reply: usize,
     rule_uses: Vec<u32>,
-    requests: Vec<CompletionRequest>,
+    calls: u64,
+    requests: std::collections::VecDeque<CompletionRequest>,
 }
 
 /// A deterministic, scripted model.
@@ -211,14 +216,15 @@ impl FakeAdapter {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let script = FakeScript {
-            replies: replies.into_iter().map(|s| FakeReply::Text(s.into())).collect(),
-            ..FakeScript::default()
-        };
-        match Self::scripted(script) {
-            Ok(a) => a,
-            // No rules, so no regex can fail to compile.
-            Err(_) => FakeAdapter::echo(),
+        FakeAdapter {
+            model: "scripted".into(),
+            mode: Mode::Script {
+                replies: replies.into_iter().map(|s| FakeReply::Text(s.into())).collect(),
+                rules: Vec::new(),
+                when_exhausted: WhenExhausted::Error,
+            },
+            context_window: None,
+            state: Mutex::default(),
         }
     }
 
@@ -263,9 +269,14 @@ impl FakeAdapter {
         self
     }
 
-    /// Every request received so far, in arrival order.
+    /// The requests received so far, in arrival order (the last 10,000).
     pub fn requests(&self) -> Vec<CompletionRequest> {
-        self.lock().requests.clone()
+        self.lock().requests.iter().cloned().collect()
+    }
+
+    /// How many calls this adapter has answered or refused.
+    pub fn calls(&self) -> u64 {
+        self.lock().calls
     }
 
     /// Ordered replies not yet served.
@@ -284,14 +295,18 @@ impl FakeAdapter {
     /// Chooses the reply for a request (and records the request).
     fn choose(&self, request: &CompletionRequest) -> Result<FakeReplySpec, AdapterError> {
         let mut st = self.lock();
-        st.requests.push(request.clone());
+        st.calls += 1;
+        if st.requests.len() == MAX_RECORDED_REQUESTS {
+            st.requests.pop_front();
+        }
+        st.requests.push_back(request.clone());
         let last_user = last_user(request);
         match &self.mode {
             Mode::Echo => Ok(FakeReplySpec { text: last_user, ..FakeReplySpec::default() }),
             Mode::Fixed(t) => Ok(FakeReplySpec { text: t.clone(), ..FakeReplySpec::default() }),
             Mode::Script { replies, rules, when_exhausted } => {
                 for (i, (re, rule)) in rules.iter().enumerate() {
-                    if rule.times.is_some_and(|t| st.rule_uses[i] >= t) {
+                    if rule.times.is_some_and(|t| st.rule_uses.get(i).is_some_and(|u| *u >= t)) {
                         continue;
                     }
                     let haystack = match rule.target {
@@ -300,7 +315,9 @@ impl FakeAdapter {
                         MatchTarget::All => joined(request, None),
                     };
                     if let Some(caps) = re.captures(&haystack) {
-                        st.rule_uses[i] += 1;
+                        if let Some(u) = st.rule_uses.get_mut(i) {
+                            *u += 1;
+                        }
                         let mut spec = rule.reply.spec();
                         let mut expanded = String::new();
                         caps.expand(&spec.text, &mut expanded);

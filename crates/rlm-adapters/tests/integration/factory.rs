@@ -127,6 +127,12 @@ async fn fake_script_and_generic_files() {
         assert_eq!(a.model_id().to_string(), "fake:s");
         assert_eq!(a.complete(&CompletionRequest::user("q")).await.unwrap().text, "one");
     }
+    let e = EnvVars::from_pairs([("RLM_FAKE_SCRIPT", script.display().to_string())]);
+    let a = adapter_from_model_string("fake:scripted", &e).unwrap();
+    assert_eq!(a.model_id().to_string(), "fake:scripted");
+    assert_eq!(a.complete(&CompletionRequest::user("q")).await.unwrap().text, "one");
+    assert!(adapter_from_model_string("fake:scripted", &EnvVars::default()).is_err());
+
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(header("authorization", "Key g-key-000000"))

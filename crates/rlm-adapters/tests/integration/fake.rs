@@ -93,6 +93,7 @@ async fn rules_before_ordered_replies() {
         AdapterError::ScriptExhausted { served: 2 }
     );
     assert_eq!(a.requests().len(), 6);
+    assert_eq!(a.calls(), 6);
 }
 
 #[tokio::test]
