@@ -10,10 +10,12 @@ use serde_json::{Map, Value, json};
 
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
 use crate::error::AdapterError;
-use crate::http::{HttpOptions, HttpRequest, HttpTransport, classify_failure, header, parse_json};
+use crate::http::{
+    HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header, parse_json,
+};
 use crate::openai::check_url;
 use crate::secret::Secret;
-use crate::stream_util::{StreamState, fold_sse};
+use crate::stream_util::{StreamState, fold_sse, single_shot};
 
 pub const DEFAULT_ANTHROPIC_URL: &str = "https://api.anthropic.com";
 pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -85,6 +87,35 @@ impl AnthropicAdapter {
             headers,
             transport: HttpTransport::new(config.http, vec![config.api_key])?,
             model: config.model,
+        })
+    }
+
+    /// Parses a whole Messages response body.
+    fn parse_body(&self, body: &[u8], started: Instant) -> Result<Completion, AdapterError> {
+        let v = parse_json(body, |s| self.transport.scrub(s))?;
+        if v.get("type").and_then(Value::as_str) == Some("error") {
+            return Err(error_event(&v, &self.transport));
+        }
+        let blocks = v
+            .get("content")
+            .and_then(Value::as_array)
+            .ok_or_else(|| AdapterError::malformed("response has no content array"))?;
+        let text: String = blocks
+            .iter()
+            .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect();
+        let (prompt, cached, completion) = v.get("usage").map(usage_parts).unwrap_or_default();
+        Ok(Completion {
+            text,
+            usage: Usage {
+                prompt_tokens: prompt,
+                completion_tokens: completion,
+                cached_tokens: cached,
+            },
+            finish_reason: v.get("stop_reason").and_then(Value::as_str).map(anthropic_finish),
+            model: v.get("model").and_then(Value::as_str).unwrap_or(&self.model).to_string(),
+            latency: started.elapsed(),
         })
     }
 
@@ -203,41 +234,7 @@ impl ModelAdapter for AnthropicAdapter {
                 body: self.request_body(request, false),
             };
             let r = self.transport.post_json(&req).await;
-            let result = r.result.and_then(|body| {
-                let v = parse_json(&body, |s| self.transport.scrub(s))?;
-                if v.get("type").and_then(Value::as_str) == Some("error") {
-                    return Err(error_event(&v, &self.transport));
-                }
-                let blocks = v
-                    .get("content")
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| AdapterError::malformed("response has no content array"))?;
-                let text: String = blocks
-                    .iter()
-                    .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
-                    .filter_map(|b| b.get("text").and_then(Value::as_str))
-                    .collect();
-                let (prompt, cached, completion) =
-                    v.get("usage").map(usage_parts).unwrap_or_default();
-                Ok(Completion {
-                    text,
-                    usage: Usage {
-                        prompt_tokens: prompt,
-                        completion_tokens: completion,
-                        cached_tokens: cached,
-                    },
-                    finish_reason: v
-                        .get("stop_reason")
-                        .and_then(Value::as_str)
-                        .map(anthropic_finish),
-                    model: v
-                        .get("model")
-                        .and_then(Value::as_str)
-                        .unwrap_or(&self.model)
-                        .to_string(),
-                    latency: started.elapsed(),
-                })
-            });
+            let result = r.result.and_then(|body| self.parse_body(&body, started));
             CallReport { result, retries: r.retries, attempts: r.attempts }
         })
     }
@@ -253,8 +250,11 @@ impl ModelAdapter for AnthropicAdapter {
             let r = self.transport.post_sse(&req).await;
             let transport = self.transport.clone();
             let state = AnthropicStream { model: self.model.clone(), ..AnthropicStream::default() };
-            let result = r.result.map(|sse| {
-                fold_sse(sse, state, started, move |st, ev| st.on_event(&ev.data, &transport))
+            let result = r.result.map(|body| match body {
+                StreamBody::Sse(sse) => {
+                    fold_sse(sse, state, started, move |st, ev| st.on_event(&ev.data, &transport))
+                }
+                StreamBody::Json(body) => single_shot(self.parse_body(&body, started)),
             });
             StreamReport { result, retries: r.retries, attempts: r.attempts }
         })

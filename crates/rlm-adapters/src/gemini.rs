@@ -5,16 +5,19 @@
 
 use std::time::Instant;
 
+use futures::StreamExt;
 use futures::future::BoxFuture;
 use rlm_types::{Completion, CompletionRequest, FinishReason, ModelId, Role, Usage};
 use serde_json::{Map, Value, json};
 
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
 use crate::error::AdapterError;
-use crate::http::{HttpOptions, HttpRequest, HttpTransport, classify_failure, header, parse_json};
+use crate::http::{
+    HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header, parse_json,
+};
 use crate::openai::check_url;
 use crate::secret::Secret;
-use crate::stream_util::{StreamState, fold_sse};
+use crate::stream_util::{StreamState, fold_sse, single_shot};
 
 pub const DEFAULT_GEMINI_URL: &str = "https://generativelanguage.googleapis.com/v1beta";
 
@@ -161,6 +164,31 @@ impl GeminiAdapter {
         Value::Object(body)
     }
 
+    /// Parses a whole `generateContent` response body.
+    fn parse_body(&self, body: &[u8], started: Instant) -> Result<Completion, AdapterError> {
+        let v = parse_json(body, |s| self.scrub(s))?;
+        let candidates = v.get("candidates").and_then(Value::as_array);
+        let finish_reason = match candidates.and_then(|c| c.first()) {
+            Some(c) => c.get("finishReason").and_then(Value::as_str).map(gemini_finish),
+            // The whole prompt was blocked: no candidates, a block reason.
+            None if v.pointer("/promptFeedback/blockReason").is_some() => {
+                Some(FinishReason::ContentFilter)
+            }
+            None => {
+                return Err(AdapterError::malformed(
+                    "response has neither candidates nor promptFeedback",
+                ));
+            }
+        };
+        Ok(Completion {
+            text: candidate_text(&v),
+            usage: v.get("usageMetadata").map(gemini_usage).unwrap_or_default(),
+            finish_reason,
+            model: v.get("modelVersion").and_then(Value::as_str).unwrap_or(&self.model).to_string(),
+            latency: started.elapsed(),
+        })
+    }
+
     fn scrub(&self, s: &str) -> String {
         self.transport.scrub(s)
     }
@@ -224,33 +252,7 @@ impl ModelAdapter for GeminiAdapter {
                 body: self.request_body(request),
             };
             let r = self.transport.post_json(&req).await;
-            let result = r.result.and_then(|body| {
-                let v = parse_json(&body, |s| self.scrub(s))?;
-                let candidates = v.get("candidates").and_then(Value::as_array);
-                let finish_reason = match candidates.and_then(|c| c.first()) {
-                    Some(c) => c.get("finishReason").and_then(Value::as_str).map(gemini_finish),
-                    // The whole prompt was blocked: no candidates, a block reason.
-                    None if v.pointer("/promptFeedback/blockReason").is_some() => {
-                        Some(FinishReason::ContentFilter)
-                    }
-                    None => {
-                        return Err(AdapterError::malformed(
-                            "response has neither candidates nor promptFeedback",
-                        ));
-                    }
-                };
-                Ok(Completion {
-                    text: candidate_text(&v),
-                    usage: v.get("usageMetadata").map(gemini_usage).unwrap_or_default(),
-                    finish_reason,
-                    model: v
-                        .get("modelVersion")
-                        .and_then(Value::as_str)
-                        .unwrap_or(&self.model)
-                        .to_string(),
-                    latency: started.elapsed(),
-                })
-            });
+            let result = r.result.and_then(|body| self.parse_body(&body, started));
             CallReport { result, retries: r.retries, attempts: r.attempts }
         })
     }
@@ -266,11 +268,30 @@ impl ModelAdapter for GeminiAdapter {
             let r = self.transport.post_sse(&req).await;
             let transport = self.transport.clone();
             let state = GeminiStream { model: self.model.clone(), ..GeminiStream::default() };
-            let result = r.result.map(|sse| {
-                fold_sse(sse, state, started, move |st, ev| {
+            let result = r.result.map(|body| match body {
+                StreamBody::Sse(sse) => fold_sse(sse, state, started, move |st, ev| {
                     let v = parse_json(ev.data.as_bytes(), |s| transport.scrub(s))?;
                     st.on_chunk(&v, &transport)
-                })
+                }),
+                // Without `alt=sse` Gemini answers a JSON array of chunks.
+                StreamBody::Json(body) => match parse_json(&body, |s| transport.scrub(s)) {
+                    Ok(Value::Array(chunks)) => {
+                        let mut st = state;
+                        let mut events = Vec::new();
+                        for chunk in &chunks {
+                            match st.on_chunk(chunk, &transport) {
+                                Ok(evs) => events.extend(evs.into_iter().map(Ok)),
+                                Err(e) => return single_shot(Err(e)),
+                            }
+                        }
+                        events.push(
+                            st.finish(started).map(|completion| StreamEvent::Done { completion }),
+                        );
+                        futures::stream::iter(events).boxed()
+                    }
+                    Ok(_) => single_shot(self.parse_body(&body, started)),
+                    Err(e) => single_shot(Err(e)),
+                },
             });
             StreamReport { result, retries: r.retries, attempts: r.attempts }
         })

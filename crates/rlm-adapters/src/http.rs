@@ -151,39 +151,50 @@ impl HttpTransport {
         .await
     }
 
-    /// POSTs `req` and returns the parsed SSE events of a 2xx response. Failures
-    /// before the first byte of a 2xx body are retried; failures after it are
-    /// error events.
-    pub async fn post_sse(
-        &self,
-        req: &HttpRequest,
-    ) -> Retried<BoxStream<'static, Result<SseEvent, AdapterError>>> {
+    /// POSTs `req` and returns the parsed SSE events of a 2xx response (or,
+    /// when a server ignores the streaming request and answers with plain
+    /// JSON, that whole body). Failures before the first byte of a 2xx body
+    /// are retried; failures after it are error events.
+    pub async fn post_sse(&self, req: &HttpRequest) -> Retried<StreamBody> {
         let timeout = self.options.timeout;
         let retried = run_with_retries(&self.options.retry, |_| async move {
-            let send = self.builder(req).send();
+            let send = self.builder(req).header("accept", "text/event-stream").send();
             let resp = match tokio::time::timeout(timeout, send).await {
                 Err(_) => return Err(self.timeout_failure()),
                 Ok(r) => r.map_err(|e| self.transport_failure(&e, "request failed"))?,
             };
             let status = resp.status().as_u16();
-            if (200..300).contains(&status) {
-                return Ok(resp);
+            let content_type = resp
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let is_json = content_type.contains("json") && !content_type.contains("event-stream");
+            if (200..300).contains(&status) && !is_json {
+                return Ok(StreamBody::Sse(sse_events(resp, timeout, self.clone())));
             }
             let headers = resp.headers().clone();
             let body = match tokio::time::timeout(timeout, resp.bytes()).await {
                 Err(_) => return Err(self.timeout_failure()),
                 Ok(b) => b.map_err(|e| self.transport_failure(&e, "response body broke off"))?,
             };
+            if (200..300).contains(&status) {
+                return Ok(StreamBody::Json(body.to_vec()));
+            }
             Err(classify_failure(status, &headers, &body, |s| self.scrub(s)))
         })
         .await;
-        let this = self.clone();
-        Retried {
-            result: retried.result.map(|resp| sse_events(resp, timeout, this)),
-            retries: retried.retries,
-            attempts: retried.attempts,
-        }
+        Retried { result: retried.result, retries: retried.retries, attempts: retried.attempts }
     }
+}
+
+/// What a streaming request got back.
+pub(crate) enum StreamBody {
+    /// Server-sent events, parsed as they arrive.
+    Sse(BoxStream<'static, Result<SseEvent, AdapterError>>),
+    /// A whole JSON body: the server did not stream.
+    Json(Vec<u8>),
 }
 
 /// The SSE events of a response body, with an idle timeout between chunks.

@@ -10,8 +10,11 @@ use serde_json::{Map, Value, json};
 
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
 use crate::error::AdapterError;
-use crate::http::{HttpOptions, HttpRequest, HttpTransport, classify_failure, header, parse_json};
+use crate::http::{
+    HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header, parse_json,
+};
 use crate::secret::Secret;
+use crate::stream_util::single_shot;
 
 /// Which field carries the output-token limit. OpenAI's reasoning models
 /// (o1/o3/o4, gpt-5) reject `max_tokens` and want `max_completion_tokens`.
@@ -342,17 +345,17 @@ impl ModelAdapter for OpenAiAdapter {
             let r = self.transport.post_sse(&req).await;
             let transport = self.transport.clone();
             let model = self.model.clone();
-            let result = r.result.map(|sse| {
-                let state = OpenAiStream {
-                    text: String::new(),
-                    usage: Usage::default(),
-                    finish: None,
-                    model,
-                    saw_done: false,
-                };
-                crate::stream_util::fold_sse(sse, state, started, move |st, ev| {
-                    st.on_event(&ev.data, &transport)
-                })
+            let result = r.result.map(|body| match body {
+                StreamBody::Sse(sse) => {
+                    let state = OpenAiStream { model, ..OpenAiStream::default() };
+                    crate::stream_util::fold_sse(sse, state, started, move |st, ev| {
+                        st.on_event(&ev.data, &transport)
+                    })
+                }
+                StreamBody::Json(body) => {
+                    let scrub = |s: &str| transport.scrub(s);
+                    single_shot(parse_openai_response(&body, &model, started, &scrub))
+                }
             });
             StreamReport { result, retries: r.retries, attempts: r.attempts }
         })

@@ -70,3 +70,20 @@ where
     })
     .boxed()
 }
+
+/// The events of a completion that arrived in one piece: one delta (if any
+/// text), then `Done`; or the error alone.
+pub(crate) fn single_shot(result: Result<Completion, AdapterError>) -> CompletionEvents {
+    let events: Vec<Result<StreamEvent, AdapterError>> = match result {
+        Ok(completion) => {
+            let mut v = Vec::new();
+            if !completion.text.is_empty() {
+                v.push(Ok(StreamEvent::Delta { text: completion.text.clone() }));
+            }
+            v.push(Ok(StreamEvent::Done { completion }));
+            v
+        }
+        Err(e) => vec![Err(e)],
+    };
+    futures::stream::iter(events).boxed()
+}

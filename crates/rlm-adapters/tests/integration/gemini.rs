@@ -195,3 +195,24 @@ fn config_errors() {
     assert!(GeminiAdapter::new(GeminiConfig::api_key("m", Secret::new(""))).is_err());
     assert!(GeminiAdapter::new(GeminiConfig::api_key("m?x=1", Secret::new("k-000000"))).is_err());
 }
+
+#[tokio::test]
+async fn stream_answered_as_a_json_array() {
+    let server = MockServer::start().await;
+    let chunks = json!([
+        {"candidates": [{"content": {"parts": [{"text": "a"}]}}]},
+        {"candidates": [{"content": {"parts": [{"text": "b"}]}, "finishReason": "STOP"}], "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 2}}
+    ]);
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chunks))
+        .mount(&server)
+        .await;
+    let (http, _) = fast_http(0);
+    let a = api_key_adapter(&server.uri(), http);
+    let (deltas, c) = collect_stream(a.stream(&CompletionRequest::user("q")).await.result.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(deltas, vec!["a", "b"]);
+    assert_eq!(c.text, "ab");
+    assert_eq!(c.usage.completion_tokens, 2);
+}

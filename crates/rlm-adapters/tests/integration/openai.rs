@@ -644,3 +644,16 @@ async fn usable_as_arc_dyn_from_tasks() {
     }
     assert_eq!(request_count(&server).await, 8);
 }
+
+#[tokio::test]
+async fn a_server_that_ignores_stream_true_still_works() {
+    let server = MockServer::start().await;
+    mock_ok(&server, "whole answer").await;
+    let (http, _) = fast_http(0);
+    let report = adapter(&server.uri(), "m", http).stream(&CompletionRequest::user("q")).await;
+    let (deltas, c) = collect_stream(report.result.unwrap()).await.unwrap();
+    assert_eq!(deltas, vec!["whole answer"]);
+    assert_eq!(c.usage.prompt_tokens, 12);
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(reqs[0].headers.get("accept").unwrap().to_str().unwrap(), "text/event-stream");
+}
