@@ -8,6 +8,18 @@
 //! Start from [`adapter_from_model_string`] (`"openai:gpt-5-mini"`,
 //! `"anthropic:claude-sonnet-4-5"`, `"ollama:llama3"`, `"fake:echo"`) or build an
 //! adapter from its config struct.
+//!
+//! ```
+//! use rlm_adapters::{EnvVars, ModelAdapter, adapter_from_model_string};
+//! use rlm_types::CompletionRequest;
+//!
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+//! let adapter = adapter_from_model_string("fake:fixed:FINAL(42)", &EnvVars::default()).unwrap();
+//! let report = rt.block_on(adapter.call(&CompletionRequest::user("What is the answer?")));
+//! assert_eq!(report.result.unwrap().text, "FINAL(42)");
+//! assert!(report.retries.is_empty());
+//! assert_eq!(adapter.model_id().to_string(), "fake:fixed");
+//! ```
 
 pub mod adapter;
 pub mod anthropic;
