@@ -13,3 +13,4 @@ mod gemini;
 mod generic;
 mod openai;
 mod secrets;
+mod transport_faults;
