@@ -175,7 +175,7 @@ impl FaultInjector {
                 Fault::Latency { min_ms, max_ms } => {
                     let (lo, hi) = (*min_ms.min(max_ms), *min_ms.max(max_ms));
                     let ms = st.rng.random_range(lo..=hi);
-                    plan.latency += Duration::from_millis(ms);
+                    plan.latency = plan.latency.saturating_add(Duration::from_millis(ms));
                 }
                 Fault::TruncatedReply { keep_fraction } if plan.truncate_reply.is_none() => {
                     plan.truncate_reply = Some(keep_fraction.clamp(0.0, 1.0));

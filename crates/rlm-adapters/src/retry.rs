@@ -285,7 +285,7 @@ where
             _ => (policy.jittered(policy.backoff(attempt)), DelaySource::Backoff),
         };
         if let Some(max) = policy.max_elapsed {
-            if start.elapsed() + delay > max {
+            if start.elapsed().checked_add(delay).is_none_or(|t| t > max) {
                 return give_up(failure.error, retries);
             }
         }
@@ -313,8 +313,8 @@ pub fn server_delay(
 ) -> Option<(Duration, DelaySource)> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some((Duration::from_secs_f64(ms / 1000.0), DelaySource::RetryAfter));
+        if let Ok(d) = Duration::try_from_secs_f64(ms / 1000.0) {
+            return Some((d, DelaySource::RetryAfter));
         }
     }
     if let Some(v) = get("retry-after") {
@@ -357,7 +357,8 @@ pub fn server_delay(
 /// the past means "now".
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // Negative, NaN or absurdly large values are not a usable hint.
+        return Duration::try_from_secs_f64(secs).ok();
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -400,7 +401,7 @@ pub fn rfc3339_until(s: &str, now: SystemTime) -> Option<Duration> {
     let at = parse_rfc3339(s)?;
     let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
     let d = at - now;
-    Some(if d > 0.0 { Duration::from_secs_f64(d) } else { Duration::ZERO })
+    Some(if d > 0.0 { Duration::try_from_secs_f64(d).ok()? } else { Duration::ZERO })
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 timestamp.
@@ -515,6 +516,10 @@ mod tests {
         );
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("1e300", now), None);
+        assert_eq!(parse_retry_after("NaN", now), None);
+        let h = headers(&[("retry-after-ms", "1e300"), ("retry-after", "inf")]);
+        assert_eq!(server_delay(&h, true, now), None);
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
