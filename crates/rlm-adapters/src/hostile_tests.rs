@@ -141,3 +141,57 @@ fn random_stream_events_never_panic() {
         let _ = o.finish(Instant::now());
     }
 }
+
+#[test]
+fn random_rate_limit_headers_never_panic() {
+    use crate::retry::server_delay;
+    use reqwest::header::HeaderValue;
+    use std::time::SystemTime;
+    let names = [
+        "retry-after",
+        "retry-after-ms",
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-remaining-requests",
+        "x-ratelimit-reset-tokens",
+        "anthropic-ratelimit-requests-reset",
+        "anthropic-ratelimit-tokens-remaining",
+    ];
+    let pieces = [
+        "1",
+        "9",
+        "0",
+        ".",
+        "e",
+        "300",
+        "-",
+        "s",
+        "ms",
+        "h",
+        "m",
+        "µs",
+        "T",
+        ":",
+        "Z",
+        "+",
+        "2026-11-21T",
+        "NaN",
+        "inf",
+        " ",
+        "Wed, 21 Oct 2015 07:28:00 GMT",
+    ];
+    let mut rng = StdRng::seed_from_u64(17);
+    for _ in 0..5000 {
+        let mut h = HeaderMap::new();
+        for name in names {
+            if rng.random::<bool>() {
+                let v: String = (0..rng.random_range(0..8))
+                    .map(|_| pieces[rng.random_range(0..pieces.len())])
+                    .collect();
+                if let Ok(v) = HeaderValue::from_str(&v) {
+                    h.insert(name, v);
+                }
+            }
+        }
+        let _ = server_delay(&h, rng.random::<bool>(), SystemTime::now());
+    }
+}
