@@ -1,3 +1,42 @@
 //! The context an RLM explores: documents, zero-copy views, search, chunking, token counts.
 //!
-//! (Not built yet: see the open issue for this crate.)
+//! A [`Context`] holds one text (the program's `context`/`P`) made of documents joined by a
+//! separator, in one shared buffer: an owned string, or a memory map of a large file. Every
+//! document, slice, match and chunk is a [`TextView`] into that buffer; nothing is copied until a
+//! caller asks for a `String`. All positions are code-point indices, exactly as Python's `str`
+//! counts them, and a block index makes code-point slicing of multi-GB UTF-8 text fast.
+//!
+//! This crate knows nothing of the interpreter: `rlm-core` binds these methods to the DSL's
+//! `ctx` object and `peek`/`tail`/`lenP` functions.
+
+mod buffer;
+mod chunk;
+mod context;
+mod error;
+mod index;
+mod loader;
+mod metadata;
+mod search;
+mod tokens;
+mod view;
+
+pub use chunk::{Boundary, Chunk, DocumentChunk};
+pub use context::{Context, ContextKind, DEFAULT_SEPARATOR, Document, DocumentInfo, Limits};
+pub use error::{ContextError, Result};
+pub use index::{BLOCK_BYTES, CharIndex};
+pub use loader::{Decoding, LoadOptions};
+pub use metadata::{ContextMetadata, DocumentSummary, LengthStats, MetadataOptions, TokenCount};
+pub use search::{FindOptions, FindResult, Match, Pattern};
+pub use tokens::{Encoding, estimate_tokens};
+pub use view::{TextView, python_slice_bounds};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::Context>();
+        check::<super::TextView>();
+        check::<super::ContextError>();
+    }
+}
