@@ -25,7 +25,9 @@ pub use context::{Context, ContextKind, DEFAULT_SEPARATOR, Document, DocumentInf
 pub use error::{ContextError, Result};
 pub use index::{BLOCK_BYTES, CharIndex};
 pub use loader::{Decoding, LoadOptions};
-pub use metadata::{ContextMetadata, DocumentSummary, LengthStats, MetadataOptions, TokenCount};
+pub use metadata::{
+    ContextMetadata, DocumentSummary, LengthStats, MetadataOptions, TokenCount, python_repr,
+};
 pub use search::{FindOptions, FindResult, Match, Pattern};
 pub use tokens::{Encoding, estimate_tokens};
 pub use view::{TextView, python_slice_bounds};

@@ -199,16 +199,60 @@ impl ContextMetadata {
         let _ = write!(out, "\ncontent hash: {}", self.content_hash);
         let _ = write!(
             out,
-            "\npreview{}: {:?}",
+            "\npreview{}: {}",
             if self.preview_truncated {
                 format!(" (first {} chars)", self.preview.chars().count())
             } else {
                 String::new()
             },
-            self.preview
+            python_repr(&self.preview)
         );
         out
     }
+}
+
+/// `text` written as Python's `repr` writes a `str` (the model reads Python): single quotes
+/// unless the text has a single quote and no double quote, `\n`/`\t`/`\r`/`\\` escapes, `\xNN`,
+/// `\uNNNN` or `\UNNNNNNNN` for non-printable code points, everything else as is.
+pub fn python_repr(text: &str) -> String {
+    use std::fmt::Write as _;
+    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if is_printable(c) => out.push(c),
+            c if (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if (c as u32) < 0x10000 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// An approximation of Python's `str.isprintable` per code point: controls, separators other
+/// than the ASCII space, surrogates, private use and unassigned formatting characters are not.
+fn is_printable(c: char) -> bool {
+    let code = c as u32;
+    !(c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(code, 0xad | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x206f | 0xfeff)
+        || matches!(code, 0xe000..=0xf8ff | 0xf0000..=0x10ffff | 0xfff9..=0xfffb))
 }
 
 /// `1234567` -> `1,234,567`.
@@ -226,6 +270,18 @@ fn group_digits(value: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reprs_like_python() {
+        use super::python_repr;
+        assert_eq!(python_repr("a'b"), "\"a'b\"");
+        assert_eq!(python_repr("a'b\""), "'a\\'b\"'");
+        assert_eq!(python_repr("x\n\t\\ é 日 😀 e\u{301}"), "'x\\n\\t\\\\ é 日 😀 e\u{301}'");
+        assert_eq!(
+            python_repr("\u{0}\u{7f}\u{85}\u{200b}\u{2028}"),
+            "'\\x00\\x7f\\x85\\u200b\\u2028'"
+        );
+    }
+
     #[test]
     fn groups_digits() {
         assert_eq!(super::group_digits(0), "0");
