@@ -6,6 +6,9 @@ use std::sync::Arc;
 use crate::buffer::Buffer;
 use crate::error::{ContextError, Result};
 
+/// Slices up to this many code points find their end by scanning forward from their start.
+const SHORT_SLICE_CHARS: u64 = 256;
+
 /// Resolves Python slice bounds `[start:end]` (step 1) against a length, the way `str` does:
 /// negative indices count from the end, and everything is clamped into `0..=len`.
 pub fn python_slice_bounds(start: Option<i64>, end: Option<i64>, len: u64) -> (u64, u64) {
@@ -145,7 +148,15 @@ impl TextView {
         let len = self.len_chars();
         let (start, end) = (start.min(len), end.min(len).max(start.min(len)));
         let byte_start = self.char_to_byte(start);
-        let byte_end = if end == start { byte_start } else { self.char_to_byte(end) };
+        let byte_end = if end == start {
+            byte_start
+        } else if end - start <= SHORT_SLICE_CHARS {
+            // A short slice: scanning forward from its start is cheaper than a second lookup.
+            let rest = &self.as_bytes()[byte_start..];
+            byte_start + crate::index::nth_char_start(rest, (end - start) as usize)
+        } else {
+            self.char_to_byte(end)
+        };
         TextView {
             buffer: Arc::clone(&self.buffer),
             bytes: self.bytes.start + byte_start..self.bytes.start + byte_end,
