@@ -103,7 +103,7 @@ fn validate_stream(mut reader: impl Read, path: &Path) -> Result<Result<CharInde
             return Ok(Ok(builder.finish()));
         }
         let filled = carry + read;
-        let valid = match std::str::from_utf8(&buffer[..filled]) {
+        let valid = match simdutf8::compat::from_utf8(&buffer[..filled]) {
             Ok(_) => filled,
             Err(error) if error.error_len().is_some() => {
                 return Ok(Err(offset + error.valid_up_to() as u64));
