@@ -28,7 +28,7 @@ pub use loader::{Decoding, LoadOptions};
 pub use metadata::{
     ContextMetadata, DocumentSummary, LengthStats, MetadataOptions, TokenCount, python_repr,
 };
-pub use search::{FindOptions, FindResult, Match, Pattern};
+pub use search::{DEFAULT_PAGE_MARKER, FindOptions, FindResult, Match, Pattern};
 pub use tokens::{Encoding, estimate_tokens};
 pub use view::{TextView, python_slice_bounds};
 

@@ -225,7 +225,55 @@ impl TextView {
     }
 }
 
+/// The page marker pyrlm-runtime's `page()` looks for by default (`<!-- Page 12 -->`).
+pub const DEFAULT_PAGE_MARKER: &str = r"<!-- Page (\d+) -->";
+
+impl TextView {
+    /// The text of page `number`: from the end of the marker whose first capture group reads
+    /// `number` to the start of the next marker (or the end of the text). `None` when no marker
+    /// has that number. `marker_pattern` must have one capture group holding the page number.
+    pub fn page(
+        &self,
+        number: u64,
+        marker_pattern: &str,
+        limits: &Limits,
+    ) -> Result<Option<TextView>> {
+        let options = FindOptions::regex();
+        let Pattern::Regex(marker) = Pattern::compile(marker_pattern, &options, limits)? else {
+            return Ok(None);
+        };
+        if marker.captures_len() < 2 {
+            return Err(ContextError::InvalidArgument(format!(
+                "page marker {marker_pattern:?} needs a capture group around the page number"
+            )));
+        }
+        let text = self.as_str();
+        let mut target_end = None;
+        for captures in marker.captures_iter(text) {
+            let (Some(whole), Some(group)) = (captures.get(0), captures.get(1)) else { continue };
+            if let Some(start) = target_end {
+                let (start_char, end_char) =
+                    (self.byte_to_char(start), self.byte_to_char(whole.start()));
+                return Ok(Some(self.sub_known(start..whole.start(), start_char..end_char)));
+            }
+            if group.as_str().parse::<u64>().ok() == Some(number) {
+                target_end = Some(whole.end());
+            }
+        }
+        Ok(target_end.map(|start| {
+            let start_char = self.byte_to_char(start);
+            self.sub_known(start..text.len(), start_char..self.len_chars())
+        }))
+    }
+}
+
 impl Context {
+    /// `ctx.page(n)`: the text of page `n` between page markers (see [`TextView::page`]);
+    /// `marker_pattern` defaults to [`DEFAULT_PAGE_MARKER`].
+    pub fn page(&self, number: u64, marker_pattern: Option<&str>) -> Result<Option<TextView>> {
+        self.text().page(number, marker_pattern.unwrap_or(DEFAULT_PAGE_MARKER), self.limits())
+    }
+
     /// Finds `pattern` in the whole text (`ctx.find(pattern, regex=False)`), with this context's
     /// limits. Positions are code-point indices into `P`.
     pub fn find(&self, pattern: &str, options: &FindOptions) -> Result<FindResult> {

@@ -119,6 +119,18 @@ fn segments(text: &str, segment_bytes: usize) -> impl Iterator<Item = &str> {
     })
 }
 
+impl crate::view::TextView {
+    /// Exact token count of this view's text.
+    pub fn count_tokens(&self, encoding: Encoding) -> Result<u64> {
+        encoding.count(self.as_str())
+    }
+
+    /// Fast token estimate of this view's text (see [`estimate_tokens`]).
+    pub fn estimate_tokens(&self) -> u64 {
+        estimate_tokens(self.as_str())
+    }
+}
+
 /// A fast token estimate without a tokenizer: one token per 4.5 ASCII bytes and one token per
 /// non-ASCII code point (English prose runs at about 4-6 characters per token, CJK at about one
 /// token per character). Linear, vectorized, a few GB/s.

@@ -271,3 +271,29 @@ fn metadata_token_count_is_exact_for_small_and_estimated_for_large() {
     assert!(!estimated.tokens.exact);
     assert!(estimated.render().contains("~3 tokens"), "{}", estimated.render());
 }
+
+#[test]
+fn pages_between_markers() {
+    let text = "cover<!-- Page 1 -->première page<!-- Page 2 -->第二页 😀<!-- Page 3 -->last";
+    let context = Context::from_text(text);
+    assert_eq!(context.page(1, None).unwrap().unwrap().as_str(), "première page");
+    let second = context.page(2, None).unwrap().unwrap();
+    assert_eq!(second.as_str(), "第二页 😀");
+    // Positions are code points: the view's range slices back to the same text.
+    let range = second.buffer_char_range();
+    let back = context.slice(Some(range.start as i64), Some(range.end as i64));
+    assert_eq!(back.as_str(), "第二页 😀");
+    assert_eq!(context.page(3, None).unwrap().unwrap().as_str(), "last");
+    assert!(context.page(4, None).unwrap().is_none());
+    assert_eq!(context.page(2, Some(r"\[p(\d+)\]")).unwrap(), None);
+    assert!(matches!(context.page(1, Some("no group")), Err(ContextError::InvalidArgument(_))));
+    assert!(matches!(context.page(1, Some("(")), Err(ContextError::InvalidRegex { .. })));
+}
+
+#[test]
+fn views_count_tokens() {
+    let context = Context::from_text("hello world, hello world");
+    let view = context.slice(Some(0), Some(11));
+    assert_eq!(view.count_tokens(Encoding::Cl100kBase).unwrap(), 2);
+    assert!(view.estimate_tokens() >= 2);
+}
