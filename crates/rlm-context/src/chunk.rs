@@ -158,7 +158,11 @@ impl TextView {
             )));
         }
         // A lower bound on the count: no token covers more than ~64 characters in practice.
-        too_many("chunk", self.len_chars().div_ceil(max_tokens as u64 * 64), limits)?;
+        too_many(
+            "chunk",
+            self.len_chars().div_ceil((max_tokens as u64).saturating_mul(64)),
+            limits,
+        )?;
         let text = self.as_str();
         let mut chunks = Vec::new();
         let mut start_byte = 0usize;
@@ -167,16 +171,19 @@ impl TextView {
         const MARGIN: usize = 16;
         while start_byte < text.len() {
             let rest = &text[start_byte..];
-            let mut window_chars = (max_tokens as u64 + MARGIN as u64) * 8;
+            let mut window_chars =
+                (max_tokens as u64).saturating_add(MARGIN as u64).saturating_mul(8);
             let (end_byte, next_start_byte) = loop {
-                let window_end = self.char_to_byte(self.byte_to_char(start_byte) + window_chars);
+                let window_end =
+                    self.char_to_byte(self.byte_to_char(start_byte).saturating_add(window_chars));
                 let window = &text[start_byte..window_end];
                 let reaches_end = window_end == text.len();
                 let tokens = encoding.encode(window)?;
                 if tokens.len() <= max_tokens && reaches_end {
                     break (text.len(), text.len());
                 }
-                if tokens.len() > max_tokens + MARGIN || (reaches_end && tokens.len() > max_tokens)
+                if tokens.len() > max_tokens.saturating_add(MARGIN)
+                    || (reaches_end && tokens.len() > max_tokens)
                 {
                     let end = floor_char_boundary(
                         rest,
@@ -189,7 +196,7 @@ impl TextView {
                     let next = if next == 0 || next > end { end } else { next };
                     break (start_byte + end, start_byte + next);
                 }
-                window_chars *= 2;
+                window_chars = window_chars.saturating_mul(2);
             };
             let (start, end) = (self.byte_to_char(start_byte), self.byte_to_char(end_byte));
             chunks.push(Chunk {

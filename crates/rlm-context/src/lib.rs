@@ -7,7 +7,26 @@
 //! counts them, and a block index makes code-point slicing of multi-GB UTF-8 text fast.
 //!
 //! This crate knows nothing of the interpreter: `rlm-core` binds these methods to the DSL's
-//! `ctx` object and `peek`/`tail`/`lenP` functions.
+//! `ctx` object and `peek`/`tail`/`lenP` functions:
+//!
+//! | DSL (peer names)                  | Rust                                                   |
+//! |-----------------------------------|--------------------------------------------------------|
+//! | `context`, `P`                    | [`Context::text`] (a [`TextView`]; `as_str()` borrows) |
+//! | `ctx.len_chars()`, `lenP()`       | [`Context::len_chars`]                                 |
+//! | `ctx.num_documents()`             | [`Context::num_documents`]                             |
+//! | `ctx.get_document(i)`             | [`Context::get_document`]                              |
+//! | `ctx.document_lengths()`          | [`Context::document_lengths`]                          |
+//! | `ctx.slice(a, b)`, `P[a:b]`       | [`Context::slice`] (Python slice semantics)            |
+//! | `ctx.find(p, regex=False)`        | [`Context::find`] with [`FindOptions`]                 |
+//! | `ctx.chunk(size, overlap=0)`      | [`Context::chunk`]                                     |
+//! | `ctx.chunk_documents(n)`          | [`Context::chunk_documents`]                           |
+//! | `ctx.page(n)`                     | [`Context::page`]                                      |
+//! | `ctx.metadata()`                  | [`Context::metadata`]                                  |
+//! | `peek(n)`, `tail(n)`              | [`Context::peek`], [`Context::tail`]                   |
+//! | line/paragraph/token chunks       | [`Context::chunk_lines`], [`Context::chunk_paragraphs`], [`Context::chunk_tokens`] |
+//!
+//! Work is proportional to what a call touches, so the binding can charge fuel from
+//! [`FindResult::bytes_scanned`], chunk counts and [`TextView::len_bytes`].
 
 mod buffer;
 mod chunk;

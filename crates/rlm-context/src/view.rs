@@ -23,7 +23,7 @@ pub fn python_slice_bounds(start: Option<i64>, end: Option<i64>, len: u64) -> (u
 }
 
 /// A code-point range of a context's text. Cloning copies two ranges and bumps a reference count;
-/// the text is never copied until [`TextView::to_string`] is called.
+/// the text is never copied until the caller asks for a `String` (`to_string()`).
 #[derive(Clone)]
 pub struct TextView {
     buffer: Arc<Buffer>,
