@@ -193,6 +193,15 @@ fn bad_arguments_are_errors_not_panics() {
     assert_eq!(context.slice(Some(i64::MIN), Some(i64::MAX)).as_str(), "abc");
     assert_eq!(context.peek(u64::MAX).as_str(), "abc");
     assert_eq!(context.tail(u64::MAX).as_str(), "abc");
+    // Huge sizes are fine: one chunk.
+    assert_eq!(context.chunk(u64::MAX, u64::MAX - 1).unwrap().len(), 1);
+    assert_eq!(context.chunk_lines(u64::MAX).unwrap().len(), 1);
+    assert_eq!(context.chunk_tokens(usize::MAX, 0, Encoding::O200kBase).unwrap().len(), 1);
+    assert_eq!(context.chunk_documents(usize::MAX).unwrap().len(), 1);
+    let found = context.find("b", &FindOptions::literal().max_matches(usize::MAX).snippet_chars(u64::MAX));
+    assert_eq!(found.unwrap().matches[0].snippet.as_str(), "abc");
+    assert!(context.text().char_at(i64::MIN).is_err());
+    assert_eq!(context.text().char_at(-1).unwrap(), 'c');
     let empty = Context::from_documents(Vec::<String>::new());
     assert_eq!(empty.num_documents(), 0);
     let error = empty.get_document(0).unwrap_err();
