@@ -105,6 +105,36 @@ fn find_block(blocks: &[u16], within: u64, superblock_total: u64) -> usize {
     block
 }
 
+/// The last superblock whose starting count is <= `char_pos` (counts increase, the first is 0).
+/// Starts from an interpolated guess and gallops outwards, so that on text of even density the
+/// answer is found in one or two probes of a table that can be megabytes long, and uneven text
+/// costs at most about twice a binary search.
+#[inline]
+fn find_superblock(counts: &[u64], char_pos: u64, total_chars: u64) -> usize {
+    let last = counts.len().saturating_sub(1);
+    let guess = u128::from(char_pos) * counts.len() as u128 / u128::from(total_chars.max(1));
+    let guess = (guess as usize).min(last);
+    if counts[guess] <= char_pos {
+        // Gallop right until a count exceeds char_pos, then search the bracket.
+        let (mut low, mut step) = (guess, 1usize);
+        while low + step <= last && counts[low + step] <= char_pos {
+            low += step;
+            step *= 2;
+        }
+        let high = (low + step).min(last + 1);
+        low + counts[low..high].partition_point(|&c| c <= char_pos) - 1
+    } else {
+        // Gallop left until a count is <= char_pos (counts[0] == 0 guarantees one).
+        let (mut high, mut step) = (guess, 1usize);
+        while high >= step && counts[high - step] > char_pos {
+            high -= step;
+            step *= 2;
+        }
+        let low = high.saturating_sub(step);
+        low + counts[low..high].partition_point(|&c| c <= char_pos) - 1
+    }
+}
+
 /// Builds a [`CharIndex`] from bytes fed in order, in pieces of any size.
 #[derive(Debug, Default)]
 pub struct CharIndexBuilder {
@@ -204,8 +234,7 @@ impl CharIndex {
         }
         // Last superblock, then last block in it, whose starting count is <= char_pos: the target
         // starts inside that block (counts strictly increase: every block starts >= 64 chars).
-        let superblock =
-            self.superblock_chars.partition_point(|&c| c <= char_pos).saturating_sub(1);
+        let superblock = find_superblock(&self.superblock_chars, char_pos, self.total_chars);
         let within = char_pos - self.superblock_chars[superblock];
         let first_block = superblock * BLOCKS_PER_SUPERBLOCK;
         let last_block = (first_block + BLOCKS_PER_SUPERBLOCK).min(self.block_chars.len());
@@ -290,6 +319,19 @@ mod tests {
             assert_eq!(built.superblock_chars, whole.superblock_chars, "piece {piece}");
             assert_eq!(built.total_chars, whole.total_chars);
         }
+    }
+
+    #[test]
+    fn finds_superblocks_from_any_guess() {
+        // Uneven spacing so that interpolated guesses land both left and right of the answer.
+        let counts: Vec<u64> =
+            (0..500u64).map(|i| i * i + if i > 250 { 10_000 } else { 0 }).collect();
+        let total = counts[counts.len() - 1] + 100;
+        for char_pos in (0..total).step_by(7).chain([total - 1]) {
+            let want = counts.partition_point(|&c| c <= char_pos) - 1;
+            assert_eq!(find_superblock(&counts, char_pos, total), want, "char {char_pos}");
+        }
+        assert_eq!(find_superblock(&[0], 5, 10), 0);
     }
 
     #[test]

@@ -198,7 +198,8 @@ fn bad_arguments_are_errors_not_panics() {
     assert_eq!(context.chunk_lines(u64::MAX).unwrap().len(), 1);
     assert_eq!(context.chunk_tokens(usize::MAX, 0, Encoding::O200kBase).unwrap().len(), 1);
     assert_eq!(context.chunk_documents(usize::MAX).unwrap().len(), 1);
-    let found = context.find("b", &FindOptions::literal().max_matches(usize::MAX).snippet_chars(u64::MAX));
+    let found =
+        context.find("b", &FindOptions::literal().max_matches(usize::MAX).snippet_chars(u64::MAX));
     assert_eq!(found.unwrap().matches[0].snippet.as_str(), "abc");
     assert!(context.text().char_at(i64::MIN).is_err());
     assert_eq!(context.text().char_at(-1).unwrap(), 'c');
