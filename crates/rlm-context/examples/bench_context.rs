@@ -27,6 +27,7 @@ const REGEX_CLASS: &str = r"[A-Z]{5}-[0-9]{5}";
 const CHUNKS: u64 = 100_000;
 const SLICES: usize = 1_000_000;
 const SLICE_CHARS: u64 = 100;
+const LOCAL_CHARS: u64 = 100_000;
 const REPS: usize = 5;
 const SEED: u64 = 42;
 
@@ -161,6 +162,17 @@ fn run(ascii_path: &Path, mixed_path: &Path, no_python: bool) -> Result<(), Erro
         Ok::<_, Error>(total)
     })?;
     eprintln!("random slices: {total} bytes");
+    // The same slices confined to the first LOCAL_CHARS code points: index and text stay in cache,
+    // which separates the lookup's arithmetic from memory latency.
+    let local: Vec<u64> = (0..SLICES).map(|_| rng.random_range(0..LOCAL_CHARS)).collect();
+    let (local_timing, _) = timed(REPS, || {
+        let mut total = 0u64;
+        for &start in &local {
+            let view = mixed.slice(Some(start as i64), Some((start + SLICE_CHARS) as i64));
+            total += view.len_bytes() as u64;
+        }
+        Ok::<_, Error>(total)
+    })?;
     let size = length.div_ceil(CHUNKS);
     let (chunk_timing, chunk_count) = timed(REPS, || Ok::<_, Error>(mixed.chunk(size, 0)?.len()))?;
     eprintln!(
@@ -176,6 +188,7 @@ fn run(ascii_path: &Path, mixed_path: &Path, no_python: bool) -> Result<(), Erro
             "ascii_path": ascii_path, "mixed_path": mixed_path, "literal": LITERAL,
             "regexes": {"prefixed": REGEX_PREFIXED, "class": REGEX_CLASS},
             "reps": 3, "seed": SEED, "slices": SLICES, "slice_chars": SLICE_CHARS, "chunks": CHUNKS,
+            "local_chars": LOCAL_CHARS,
         });
         Some(child_json(python().arg("ops").arg(request.to_string()))?)
     };
@@ -215,6 +228,12 @@ fn run(ascii_path: &Path, mixed_path: &Path, no_python: bool) -> Result<(), Erro
         ),
         slice_timing,
         their("random_slice"),
+        |s| format!("{:.0} ns/slice", s / SLICES as f64 * 1e9),
+    ));
+    rows.push(time_row(
+        format!("{SLICES} random slices of {SLICE_CHARS} code points within the first {LOCAL_CHARS} (cache-resident)"),
+        local_timing,
+        their("local_slice"),
         |s| format!("{:.0} ns/slice", s / SLICES as f64 * 1e9),
     ));
     rows.push(time_row(

@@ -64,6 +64,9 @@ def main():
 
     timing, total = timed(slices, reps)
     out["random_slice"] = dict(timing, count=len(starts), chars=total)
+    starts = [rng.randrange(0, args["local_chars"]) for _ in range(args["slices"])]
+    timing, total = timed(slices, reps)
+    out["local_slice"] = dict(timing, count=len(starts), chars=total)
     size = -(-length // args["chunks"])
     timing, chunks = timed(lambda: len(ctx.chunk(size)), reps)
     out["chunk"] = dict(timing, count=chunks, size=size)
