@@ -6,6 +6,19 @@
 //! caller asks for a `String`. All positions are code-point indices, exactly as Python's `str`
 //! counts them, and a block index makes code-point slicing of multi-GB UTF-8 text fast.
 //!
+//! ```
+//! use rlm_context::{Context, FindOptions};
+//!
+//! let ctx = Context::from_documents(["première page", "日本語 text 😀"]);
+//! assert_eq!(ctx.num_documents(), 2);
+//! let hit = &ctx.find("text", &FindOptions::literal().snippet_chars(4)).unwrap().matches[0];
+//! // Positions are code points, as in Python: they slice back to the match.
+//! assert_eq!(ctx.slice(Some(hit.start as i64), Some(hit.end as i64)).as_str(), "text");
+//! assert_eq!(hit.snippet.as_str(), "日本語 text 😀");
+//! assert_eq!(ctx.document_at(hit.start), Some(1));
+//! println!("{}", ctx.metadata().render());
+//! ```
+//!
 //! This crate knows nothing of the interpreter: `rlm-core` binds these methods to the DSL's
 //! `ctx` object and `peek`/`tail`/`lenP` functions:
 //!
