@@ -1,21 +1,12 @@
 //! Parse benchmarks: a 10-line cell (what a model writes per step), a large
-//! realistic program (all corpus-like fixtures repeated to ~1 MB), and the
-//! lexer alone. `cargo bench -p rlm-syntax --bench parse`
+//! realistic program (all `ok` fixtures plus the cell, repeated to ~1 MB), and
+//! the lexer alone. `cargo bench -p rlm-syntax --bench parse`; CPython's
+//! `ast.parse` on the same inputs: `python3 crates/rlm-syntax/benches/cpython_parse.py`.
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-const TEN_LINES: &str = r#"import re
-chunks = [context[i:i + 50000] for i in range(0, len(context), 50000)]
-print(f"{len(chunks)} chunks")
-hits = []
-for idx, ch in enumerate(chunks):
-    for m in re.finditer(r"passphrase[:\s]+(\w+)", ch):
-        hits.append((idx, m.group(1)))
-answers = llm_batch([f"Find the passphrase in:\n{c}" for c in chunks[:10]])
-best = sorted(hits, key=lambda h: h[0])[:3]
-print(best, answers[0][:100])
-"#;
+const TEN_LINES: &str = include_str!("ten_lines.py");
 
 fn large_program() -> String {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok");
