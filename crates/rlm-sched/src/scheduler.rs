@@ -1,7 +1,8 @@
 //! The scheduler: runs batches of subcalls with a concurrency cap, per-model
 //! rate limits, cache lookups, in-flight deduplication and budget reservations.
 //!
-//! A call's path: cache lookup → join an identical call in flight, or lead one
+//! A batch first folds identical requests into one. A call's path: cache
+//! lookup → join an identical call in flight, or lead one
 //! → global (then per-model) concurrency permit → budget reservation → request
 //! and token rate limits → the executor → settle the budget, store in the cache.
 //! The permit is taken before the rate limit so that calls leave the rate
@@ -9,8 +10,10 @@
 //! limiter would let calls bunch up); the reservation is taken after the
 //! permit so that at most `max_concurrency` reservations are outstanding.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as HashEntry;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use dashmap::DashMap;
@@ -157,29 +160,93 @@ impl<X: SubcallExecutor> Scheduler<X> {
 
     /// Runs every request on `model` and returns their results in input order.
     ///
-    /// At most the configured batch window of calls is admitted at once.
-    /// Dropping the returned future cancels the batch: calls not yet sent are
-    /// never sent, calls in flight are abandoned (their executor futures
-    /// dropped), and their permits and budget reservations are released. A
-    /// call that another batch joined through deduplication keeps running for
-    /// that batch.
+    /// Identical requests within the batch are sent once (exactly, wherever
+    /// they sit in the batch); identical requests already in flight from other
+    /// batches are joined. At most the configured batch window of calls is
+    /// admitted at once. Dropping the returned future cancels the batch: calls
+    /// not yet sent are never sent, calls in flight are abandoned (their
+    /// executor futures dropped), and their permits and budget reservations are
+    /// released. A call that another batch joined keeps running for that batch.
     pub async fn run_batch(
         &self,
         model: &ModelId,
         requests: Vec<CompletionRequest>,
         budget: Option<&Budget>,
     ) -> Vec<CallResult<X::Error>> {
+        let total = requests.len();
+        // For each request: the index of an identical earlier request, if any.
+        let mut copy_of: Vec<Option<usize>> = vec![None; total];
+        let mut unique: Vec<(usize, CompletionRequest, Option<DedupKey>)> =
+            Vec::with_capacity(total);
+        let mut first_seen: HashMap<DedupKey, usize> = HashMap::new();
+        for (index, request) in requests.into_iter().enumerate() {
+            let key = if self.inner.config.dedup { dedup_key(model, &request) } else { None };
+            if let Some(key) = key {
+                match first_seen.entry(key) {
+                    HashEntry::Occupied(first) => {
+                        copy_of[index] = Some(*first.get());
+                        continue;
+                    }
+                    HashEntry::Vacant(slot) => {
+                        slot.insert(index);
+                    }
+                }
+            }
+            unique.push((index, request, key));
+        }
+        drop(first_seen);
+
+        let mut unfinished = Unfinished {
+            inner: &self.inner,
+            model,
+            copy_of: &copy_of,
+            admitted: (0..total).map(|_| AtomicBool::new(false)).collect(),
+            reported: false,
+        };
+        let admitted = &unfinished.admitted;
         let window = self.inner.config.window();
-        let mut done: Vec<(usize, CallResult<X::Error>)> =
-            futures::stream::iter(requests.into_iter().enumerate())
-                .map(|(index, request)| async move {
-                    (index, self.run_call(index, model, request, budget).await)
-                })
-                .buffer_unordered(window)
-                .collect()
-                .await;
-        done.sort_unstable_by_key(|(index, _)| *index);
-        done.into_iter().map(|(_, result)| result).collect()
+        let mut done: Vec<(usize, u64, CallResult<X::Error>)> = futures::stream::iter(unique)
+            .map(|(index, request, key)| async move {
+                admitted[index].store(true, Ordering::Relaxed);
+                let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
+                let result = self.run_call(call_id, index, model, request, budget, key).await;
+                (index, call_id, result)
+            })
+            .buffer_unordered(window)
+            .collect()
+            .await;
+        done.sort_unstable_by_key(|(index, _, _)| *index);
+
+        // Rebuild the batch in input order; copies take their original's result.
+        let mut results: Vec<CallResult<X::Error>> = Vec::with_capacity(total);
+        let mut call_ids: Vec<u64> = Vec::with_capacity(total);
+        let mut originals = done.into_iter();
+        for (index, original) in copy_of.iter().enumerate() {
+            match original {
+                None => {
+                    let Some((_, call_id, result)) = originals.next() else { break };
+                    call_ids.push(call_id);
+                    results.push(result);
+                }
+                Some(first) => {
+                    let result = results[*first].clone();
+                    let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
+                    call_ids.push(call_id);
+                    self.inner.emit(
+                        call_id,
+                        index,
+                        model,
+                        SubcallEventKind::DedupHit {
+                            leader_call_id: call_ids[*first],
+                            ok: result.is_ok(),
+                        },
+                    );
+                    results.push(result);
+                }
+            }
+        }
+        unfinished.reported = true;
+        results
     }
 
     /// Runs one request (a batch of one).
@@ -189,7 +256,9 @@ impl<X: SubcallExecutor> Scheduler<X> {
         request: CompletionRequest,
         budget: Option<&Budget>,
     ) -> CallResult<X::Error> {
-        self.run_call(0, model, request, budget).await
+        let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
+        let key = if self.inner.config.dedup { dedup_key(model, &request) } else { None };
+        self.run_call(call_id, 0, model, request, budget, key).await
     }
 
     /// Outcome counts so far.
@@ -219,20 +288,20 @@ impl<X: SubcallExecutor> Scheduler<X> {
 
     async fn run_call(
         &self,
+        call_id: u64,
         index: usize,
         model: &ModelId,
         request: CompletionRequest,
         budget: Option<&Budget>,
+        key: Option<DedupKey>,
     ) -> CallResult<X::Error> {
         let inner = &self.inner;
-        let call_id = inner.next_call_id.fetch_add(1, Ordering::Relaxed);
         if let Some(cache) = &inner.cache
             && let Some(hit) = cache.get(model, &request)
         {
             inner.emit(call_id, index, model, SubcallEventKind::CacheHit { saved: hit.usage });
             return Ok(hit);
         }
-        let key = if inner.config.dedup { dedup_key(model, &request) } else { None };
         let Some(key) = key else {
             return execute(
                 Arc::clone(inner),
@@ -347,6 +416,33 @@ impl<X: SubcallExecutor> Inner<X> {
         // running unthrottled beats failing the call.
         let throttle = Arc::new(ModelThrottle::new(model, self.config.limits_for(model)).ok()?);
         Some(Arc::clone(self.throttles.entry(model.clone()).or_insert(throttle).value()))
+    }
+}
+
+/// When a batch is dropped before it finished, emits `Cancelled` for the
+/// requests that have no call of their own to report it: in-batch copies and
+/// requests never admitted. (Admitted calls report their own cancellation.)
+/// So every request of a batch ends with exactly one final event.
+struct Unfinished<'a, X: SubcallExecutor> {
+    inner: &'a Inner<X>,
+    model: &'a ModelId,
+    copy_of: &'a [Option<usize>],
+    admitted: Vec<AtomicBool>,
+    reported: bool,
+}
+
+impl<X: SubcallExecutor> Drop for Unfinished<'_, X> {
+    fn drop(&mut self) {
+        if self.reported {
+            return;
+        }
+        for (index, original) in self.copy_of.iter().enumerate() {
+            let admitted = self.admitted.get(index).is_some_and(|a| a.load(Ordering::Relaxed));
+            if original.is_some() || !admitted {
+                let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
+                self.inner.emit(call_id, index, self.model, SubcallEventKind::Cancelled);
+            }
+        }
     }
 }
 
