@@ -243,6 +243,15 @@ impl Budget {
             Some(usd) => Some(usd_to_nanos("max_cost_usd", usd)?),
             None => None,
         };
+        Ok(Self::from_checked(&limits, max_cost_nanos))
+    }
+
+    /// A budget with no limits.
+    pub fn unlimited() -> Self {
+        Self::from_checked(&Limits::unlimited(), None)
+    }
+
+    fn from_checked(limits: &Limits, max_cost_nanos: Option<u64>) -> Self {
         let root = Node {
             parent: None,
             depth: 0,
@@ -261,22 +270,13 @@ impl Budget {
             steps: 0,
             consecutive_errors: 0,
         };
-        Ok(Self {
+        Self {
             shared: Arc::new(Shared {
                 tree: Mutex::new(Tree { nodes: vec![root] }),
                 max_depth: limits.max_depth,
                 soft_ratio: limits.soft_limit_ratio,
             }),
             node: 0,
-        })
-    }
-
-    /// A budget with no limits.
-    pub fn unlimited() -> Self {
-        // Limits::default() is always valid.
-        match Self::new(Limits::unlimited()) {
-            Ok(budget) => budget,
-            Err(_) => unreachable!("default limits are valid"),
         }
     }
 

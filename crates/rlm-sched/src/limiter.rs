@@ -47,7 +47,7 @@ impl ModelThrottle {
                 model,
                 "requests_per_minute",
                 rpm,
-                limits.request_burst,
+                limits.effective_request_burst(rpm),
             )?)),
             None => None,
         };

@@ -291,7 +291,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
         call_id: u64,
         index: usize,
         model: &ModelId,
-        request: CompletionRequest,
+        mut request: CompletionRequest,
         budget: Option<&Budget>,
         key: Option<DedupKey>,
     ) -> CallResult<X::Error> {
@@ -315,12 +315,15 @@ impl<X: SubcallExecutor> Scheduler<X> {
             .await;
         };
 
+        // A leader moves the request into its call (leaving an empty one
+        // behind, never used); a follower keeps it in case it must run it itself.
         let (leader_call_id, call, led) = match inner.inflight.entry(key) {
             Entry::Occupied(mut entry) => match entry.get().call.upgrade() {
                 Some(call) => (entry.get().leader_call_id, call, false),
                 None => {
                     // The previous leader was cancelled by all its callers: lead anew.
-                    let call = self.lead(call_id, index, model, request.clone(), budget, key);
+                    let call =
+                        self.lead(call_id, index, model, std::mem::take(&mut request), budget, key);
                     if let Some(weak) = call.downgrade() {
                         entry.insert(InflightCall { leader_call_id: call_id, call: weak });
                     }
@@ -328,7 +331,8 @@ impl<X: SubcallExecutor> Scheduler<X> {
                 }
             },
             Entry::Vacant(entry) => {
-                let call = self.lead(call_id, index, model, request.clone(), budget, key);
+                let call =
+                    self.lead(call_id, index, model, std::mem::take(&mut request), budget, key);
                 if let Some(weak) = call.downgrade() {
                     entry.insert(InflightCall { leader_call_id: call_id, call: weak });
                 }
@@ -342,14 +346,9 @@ impl<X: SubcallExecutor> Scheduler<X> {
         let mut follower = FollowerGuard { inner, call_id, index, model, finished: false };
         let result = call.await;
         follower.finished = true;
-        inner.emit(
-            call_id,
-            index,
-            model,
-            SubcallEventKind::DedupHit { leader_call_id, ok: result.is_ok() },
-        );
         match result {
-            // The leader's budget refused it; this caller's budget may differ.
+            // The leader's budget refused it; this caller's budget may differ,
+            // so it runs the call itself (and reports that call's own events).
             Err(SubcallError::Budget(_)) => {
                 execute(
                     Arc::clone(inner),
@@ -362,7 +361,15 @@ impl<X: SubcallExecutor> Scheduler<X> {
                 )
                 .await
             }
-            other => other,
+            result => {
+                inner.emit(
+                    call_id,
+                    index,
+                    model,
+                    SubcallEventKind::DedupHit { leader_call_id, ok: result.is_ok() },
+                );
+                result
+            }
         }
     }
 

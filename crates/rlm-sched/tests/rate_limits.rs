@@ -23,8 +23,11 @@ async fn requests_per_minute_spaces_calls_evenly() {
     let exec = FakeExecutor::new(Duration::ZERO);
     let recorder = Arc::new(Recorder::default());
     // 3,000 per minute = one every 20 ms, burst 1.
-    let limits =
-        ModelLimits { requests_per_minute: NonZeroU32::new(3_000), ..ModelLimits::default() };
+    let limits = ModelLimits {
+        requests_per_minute: NonZeroU32::new(3_000),
+        request_burst: NonZeroU32::new(1),
+        ..ModelLimits::default()
+    };
     let sched = Scheduler::builder(exec.clone())
         .config(limited(limits))
         .listener(recorder.clone())
@@ -56,7 +59,7 @@ async fn burst_lets_the_first_calls_through_together() {
     let exec = FakeExecutor::new(Duration::ZERO);
     let limits = ModelLimits {
         requests_per_minute: NonZeroU32::new(600),
-        request_burst: NonZeroU32::new(5).unwrap(),
+        request_burst: NonZeroU32::new(5),
         ..ModelLimits::default()
     };
     let sched = Scheduler::builder(exec.clone()).config(limited(limits)).build().unwrap();
@@ -66,6 +69,15 @@ async fn burst_lets_the_first_calls_through_together() {
     // Five at once, the sixth 100 ms later.
     assert!(started.elapsed() >= Duration::from_millis(95));
     assert_eq!(exec.invocations(), 6);
+}
+
+#[test]
+fn default_burst_gives_about_50_ms_of_slack() {
+    let limits = ModelLimits::default();
+    let burst = |rpm: u32| limits.effective_request_burst(NonZeroU32::new(rpm).unwrap()).get();
+    assert_eq!([burst(1), burst(600), burst(1_200), burst(1_201), burst(6_000)], [2, 2, 2, 3, 6]);
+    let fixed = ModelLimits { request_burst: NonZeroU32::new(1), ..ModelLimits::default() };
+    assert_eq!(fixed.effective_request_burst(NonZeroU32::new(6_000).unwrap()).get(), 1);
 }
 
 #[tokio::test]

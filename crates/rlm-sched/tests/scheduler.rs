@@ -318,6 +318,42 @@ async fn a_shared_call_survives_its_leaders_cancellation() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_follower_refused_by_its_leaders_budget_runs_on_its_own() {
+    let exec = FakeExecutor::new(Duration::from_millis(10));
+    let recorder = Arc::new(Recorder::default());
+    let sched = Scheduler::builder(exec.clone())
+        .config(config(1))
+        .listener(recorder.clone())
+        .build()
+        .unwrap();
+    let exhausted = Budget::new(Limits { max_subcalls: Some(0), ..Limits::default() }).unwrap();
+    let fresh = Budget::new(Limits { max_subcalls: Some(10), ..Limits::default() }).unwrap();
+    // The only permit is busy for 100 ms, so the leader is still waiting when the follower joins.
+    let blocker = sched.run_batch(model(), requests(&["sleep:100:block"]), None);
+    let leader = async {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        sched.run_batch(model(), requests(&["same"]), Some(&exhausted)).await
+    };
+    let follower = async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        sched.run_batch(model(), requests(&["same"]), Some(&fresh)).await
+    };
+    let (_, leader, follower) = tokio::join!(blocker, leader, follower);
+    assert!(matches!(
+        leader[0],
+        Err(SubcallError::Budget(BudgetError::MaxSubcallsExceeded { .. }))
+    ));
+    assert_eq!(follower[0].as_ref().unwrap().text, "echo:same");
+    assert_eq!(exec.invocations(), 2);
+    assert_eq!(fresh.snapshot().subcalls, 1);
+    let events = recorder.take();
+    assert!(events.iter().all(|e| !matches!(e.kind, SubcallEventKind::DedupHit { .. })));
+    let finished =
+        events.iter().filter(|e| matches!(e.kind, SubcallEventKind::Finished { .. })).count();
+    assert_eq!(finished, 2);
+}
+
+#[tokio::test(start_paused = true)]
 async fn every_call_ends_with_exactly_one_final_event() {
     let exec = FakeExecutor::new(Duration::from_millis(10));
     let recorder = Arc::new(Recorder::default());
