@@ -62,7 +62,11 @@ def main() -> None:
             if line.startswith("BATCH "):
                 batch_line = line.split()
     if batch_line is None:
-        raise SystemExit(f"no BATCH line in the trace; answer={answer!r}")
+        steps = [
+            {k: str(v)[:500] for k, v in vars(step).items() if v not in (None, "", [], {})}
+            for step in trace.steps
+        ]
+        raise SystemExit(f"no BATCH line in the trace; answer={answer!r}; steps={steps}")
     print(
         json.dumps(
             {

@@ -2,7 +2,8 @@
 //!
 //! Run: `cargo run --release -p rlm-sched --example sched_bench` (about 3.5 minutes;
 //! `--quick` skips the minute-long rate-limit run, `--skip-python` the pyrlm-runtime
-//! comparison, `--reps N` sets repetitions, default 5).
+//! comparison, `--reps N` sets repetitions, default 5; `--serve SECONDS` only runs
+//! the mock server).
 //!
 //! The harness starts an OpenAI-compatible HTTP/1.1 server on 127.0.0.1 (its own
 //! thread and tokio runtime) that answers every `POST .../chat/completions` after
@@ -115,14 +116,13 @@ async fn serve_connection(stream: TcpStream, log: Arc<ServerLog>) {
             ("404 Not Found", r#"{"error":"not found"}"#.to_string())
         };
         tokio::time::sleep_until((arrived + LATENCY).into()).await;
-        let head = format!(
-            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{}\r\n",
+        // Head and body in one write: one segment, one wake-up on the client.
+        let reply = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{}\r\n{payload}",
             payload.len(),
             if close { "connection: close\r\n" } else { "" }
         );
-        if write.write_all(head.as_bytes()).await.is_err()
-            || write.write_all(payload.as_bytes()).await.is_err()
-        {
+        if write.write_all(reply.as_bytes()).await.is_err() {
             return;
         }
         if close {
@@ -360,6 +360,17 @@ async fn main() {
     let bench =
         Bench { executor, log: Arc::clone(&log), model: ModelId::new("mock", "mock-model") };
     println!("mock server at {base_url}, fixed latency {} ms", LATENCY.as_millis());
+    // `--serve SECONDS`: only run the mock server (to try other clients against it).
+    if let Some(seconds) = args
+        .iter()
+        .position(|a| a == "--serve")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+    {
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        println!("served {} requests", log.count());
+        return;
+    }
 
     // Warm up connections (and the server) so the first timed run is not penalised.
     bench.run(config(64, true), batch(128, 128, "-warmup")).await;
