@@ -6,6 +6,30 @@
 //! recursion depth, total tokens, subcall tokens, cost in USD, wall time and
 //! consecutive errors, each raising its own [`BudgetError`] variant.
 //!
+//! ```
+//! use rlm_policy::{Budget, BudgetError, CallKind, Estimate, Limits, SubtreeLimits};
+//! use rlm_types::Usage;
+//!
+//! let root = Budget::new(Limits {
+//!     max_total_tokens: Some(10_000),
+//!     max_depth: Some(1),
+//!     ..Limits::default()
+//! })?;
+//! root.begin_step()?;
+//! // A sub-RLM, capped at 2,000 tokens of its own, still bounded by the tree.
+//! let child = root.child(SubtreeLimits { max_total_tokens: Some(2_000), ..Default::default() })?;
+//! let call = child.reserve(CallKind::Subcall, Estimate::new(1_500, 0.0))?;
+//! // While the call runs, its 1,500 tokens are held: a second one does not fit the child's cap.
+//! assert!(matches!(
+//!     child.reserve(CallKind::Subcall, Estimate::new(1_000, 0.0)),
+//!     Err(BudgetError::TokenBudgetExceeded { limit: 2_000, .. })
+//! ));
+//! call.settle(&Usage { prompt_tokens: 900, completion_tokens: 300, cached_tokens: 0 }, 0.0);
+//! assert_eq!(root.snapshot().usage.total(), 1_200);
+//! assert!(matches!(child.child(SubtreeLimits::default()), Err(BudgetError::MaxDepthExceeded { .. })));
+//! # Ok::<(), BudgetError>(())
+//! ```
+//!
 //! # Reserve, then settle
 //! A call reserves its *estimated* tokens and cost before it starts
 //! ([`Budget::reserve`]) and settles its real usage when it ends

@@ -433,3 +433,42 @@ fn batch_future_is_send() {
     let sched = Scheduler::builder(FakeExecutor::new(Duration::ZERO)).build().unwrap();
     assert_send(sched.run_batch(model(), Vec::new(), None));
 }
+
+#[test]
+fn events_have_a_stable_json_shape() {
+    use rlm_sched::SubcallEvent;
+    use rlm_types::Usage;
+    let event = |kind| SubcallEvent { call_id: 7, index: 2, model: model().clone(), kind };
+    let cases = [
+        (
+            event(SubcallEventKind::Started { queued_ms: 5, estimated_tokens: 40 }),
+            r#"{"call_id":7,"index":2,"model":{"provider":"fake","model":"echo"},"event":"started","queued_ms":5,"estimated_tokens":40}"#,
+        ),
+        (
+            event(SubcallEventKind::Finished {
+                latency_ms: 100,
+                usage: Usage { prompt_tokens: 3, completion_tokens: 4, cached_tokens: 0 },
+                cost_usd: 0.5,
+            }),
+            r#"{"call_id":7,"index":2,"model":{"provider":"fake","model":"echo"},"event":"finished","latency_ms":100,"usage":{"prompt_tokens":3,"completion_tokens":4,"cached_tokens":0},"cost_usd":0.5}"#,
+        ),
+        (
+            event(SubcallEventKind::DedupHit { leader_call_id: 3, ok: true }),
+            r#"{"call_id":7,"index":2,"model":{"provider":"fake","model":"echo"},"event":"dedup_hit","leader_call_id":3,"ok":true}"#,
+        ),
+        (
+            event(SubcallEventKind::BudgetRefused {
+                error: BudgetError::MaxSubcallsExceeded { limit: 1, used: 1, scope_depth: 0 },
+            }),
+            r#"{"call_id":7,"index":2,"model":{"provider":"fake","model":"echo"},"event":"budget_refused","error":{"kind":"max_subcalls_exceeded","limit":1,"used":1,"scope_depth":0}}"#,
+        ),
+        (
+            event(SubcallEventKind::Cancelled),
+            r#"{"call_id":7,"index":2,"model":{"provider":"fake","model":"echo"},"event":"cancelled"}"#,
+        ),
+    ];
+    for (event, json) in cases {
+        assert_eq!(serde_json::to_string(&event).unwrap(), json);
+        assert_eq!(serde_json::from_str::<SubcallEvent>(json).unwrap(), event);
+    }
+}
