@@ -142,3 +142,42 @@ async fn subcall_count_and_cost_are_exact_under_a_race() {
     assert_eq!(snap.subcalls, 250);
     assert!(snap.cost_usd <= 1.0 + 1e-9, "cost {}", snap.cost_usd);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nested_levels_racing_respect_every_cap() {
+    let root = budget(30_000);
+    // Ten sub-RLMs, each capped at 4,000 tokens: together they could claim 40,000.
+    let children: Vec<Budget> = (0..10)
+        .map(|_| {
+            root.child(rlm_policy::SubtreeLimits {
+                max_total_tokens: Some(4_000),
+                ..Default::default()
+            })
+            .expect("child")
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for i in 0..CALLS {
+        let level = children[i % children.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            let r = level.reserve(CallKind::Subcall, Estimate::new(ESTIMATE, 0.0)).ok()?;
+            tokio::task::yield_now().await;
+            let actual = rand::rng().random_range(50..=ESTIMATE);
+            r.settle(&Usage { prompt_tokens: actual, completion_tokens: 0, cached_tokens: 0 }, 0.0);
+            Some(())
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let mut sum = 0;
+    for child in &children {
+        let snap = child.snapshot();
+        assert!(snap.usage.total() <= 4_000, "child spent {}", snap.usage.total());
+        assert_eq!((snap.in_flight, snap.reserved_tokens), (0, 0));
+        sum += snap.usage.total();
+    }
+    let tree = root.snapshot();
+    assert_eq!(tree.usage.total(), sum, "the root sees exactly its children's spend");
+    assert!(tree.usage.total() <= 30_000);
+}
