@@ -219,20 +219,6 @@ struct Bench {
     model: ModelId,
 }
 
-/// Forwards to a shared executor so each scheduler can be built fresh.
-struct Shared(Arc<HttpExecutor>);
-
-impl SubcallExecutor for Shared {
-    type Error = HttpError;
-    fn execute(
-        &self,
-        model: &ModelId,
-        request: CompletionRequest,
-    ) -> BoxFuture<'static, Result<Completion, HttpError>> {
-        self.0.execute(model, request)
-    }
-}
-
 fn batch(n: usize, distinct: usize, tag: &str) -> Vec<CompletionRequest> {
     (0..n)
         .map(|i| {
@@ -253,10 +239,8 @@ struct RunResult {
 
 impl Bench {
     async fn run(&self, config: SchedulerConfig, requests: Vec<CompletionRequest>) -> RunResult {
-        let sched = Scheduler::builder(Shared(Arc::clone(&self.executor)))
-            .config(config)
-            .build()
-            .expect("config");
+        let sched =
+            Scheduler::builder(Arc::clone(&self.executor)).config(config).build().expect("config");
         let n = requests.len();
         let before = self.log.count();
         let started = Instant::now();
@@ -506,10 +490,8 @@ async fn main() {
                 ..ModelLimits::default()
             },
         );
-        let sched = Scheduler::builder(Shared(Arc::clone(&bench.executor)))
-            .config(limits)
-            .build()
-            .expect("config");
+        let sched =
+            Scheduler::builder(Arc::clone(&bench.executor)).config(limits).build().expect("config");
         let start = Instant::now();
         let requests = batch(1000, 1000, "-rpm");
         let run = sched.run_batch(&bench.model, requests, None);

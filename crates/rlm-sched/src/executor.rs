@@ -43,3 +43,16 @@ where
         Box::pin((self.0)(model.clone(), request))
     }
 }
+
+/// A shared executor (e.g. one adapter behind several schedulers).
+impl<X: SubcallExecutor> SubcallExecutor for std::sync::Arc<X> {
+    type Error = X::Error;
+
+    fn execute(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+    ) -> BoxFuture<'static, Result<Completion, Self::Error>> {
+        (**self).execute(model, request)
+    }
+}
