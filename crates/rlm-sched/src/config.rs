@@ -28,7 +28,10 @@ pub struct ModelLimits {
     /// (how providers' token buckets behave). A single request estimated above
     /// the burst is charged the whole burst.
     pub token_burst: Option<NonZeroU32>,
-    /// Calls of this model in flight at once (within the global cap).
+    /// Calls of this model in flight at once (within the global cap). Calls
+    /// waiting for this cap hold no global permit; set it for a rate-limited
+    /// model sharing a scheduler with others, so that its calls waiting on the
+    /// rate limiter cannot take every global permit.
     pub max_concurrency: Option<NonZeroUsize>,
 }
 

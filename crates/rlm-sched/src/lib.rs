@@ -8,7 +8,7 @@
 //! 1. the completion cache ([`rlm_types::CompletionCache`]), consulted first;
 //! 2. in-flight deduplication: a call identical (same model, same request) to
 //!    one already running awaits that call's result instead of sending its own;
-//! 3. a global concurrency cap and an optional per-model one (tokio semaphores);
+//! 3. an optional per-model concurrency cap, then the global one (tokio semaphores);
 //! 4. a budget reservation through [`rlm_policy::Budget`] (estimated tokens
 //!    and cost, settled with the real usage when the call ends);
 //! 5. per-model governor rate limits in requests and estimated tokens per minute;

@@ -2,13 +2,16 @@
 //! rate limits, cache lookups, in-flight deduplication and budget reservations.
 //!
 //! A batch first folds identical requests into one. A call's path: cache
-//! lookup → join an identical call in flight, or lead one
-//! → global (then per-model) concurrency permit → budget reservation → request
-//! and token rate limits → the executor → settle the budget, store in the cache.
-//! The permit is taken before the rate limit so that calls leave the rate
+//! lookup → join an identical call in flight, or lead one → per-model (then
+//! global) concurrency permit → budget reservation → request and token rate
+//! limits → the executor → settle the budget, store in the cache.
+//! The permits are taken before the rate limit so that calls leave the rate
 //! limiter no faster than it allows (waiting for a permit after passing the
-//! limiter would let calls bunch up); the reservation is taken after the
-//! permit so that at most `max_concurrency` reservations are outstanding.
+//! limiter would let calls bunch up); the reservation is taken after them so
+//! that at most `max_concurrency` reservations are outstanding. The price: a
+//! model whose rate limit is the bottleneck holds the global permits of the
+//! calls waiting on its limiter; give such a model its own `max_concurrency`
+//! so that it cannot hold them all when several models share a scheduler.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as HashEntry;
@@ -524,12 +527,14 @@ async fn execute<X: SubcallExecutor>(
         finished: false,
     };
     let throttle = inner.throttle(&model);
-    // The semaphore is never closed, so `acquire` cannot fail.
-    let _permit = inner.permits.acquire().await.ok();
+    // The model's own permit first, so that calls queued behind a busy model
+    // do not sit on global permits other models could use. The semaphores are
+    // never closed, so `acquire` cannot fail.
     let _model_permit = match throttle.as_ref().and_then(|t| t.concurrency.as_ref()) {
         Some(semaphore) => semaphore.acquire().await.ok(),
         None => None,
     };
+    let _permit = inner.permits.acquire().await.ok();
 
     let estimated = inner.costing.estimate_usage(&model, &request);
     let estimated_tokens = estimated.total();

@@ -72,6 +72,31 @@ async fn per_model_concurrency_applies_within_the_global_cap() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_busy_model_does_not_starve_another_of_global_permits() {
+    let exec = FakeExecutor::new(Duration::from_millis(10));
+    let slow = ModelId::new("fake", "slow");
+    let mut cfg = config(4);
+    cfg.model_limits.insert(
+        slow.clone(),
+        ModelLimits { max_concurrency: std::num::NonZeroUsize::new(2), ..ModelLimits::default() },
+    );
+    let sched = Scheduler::builder(exec.clone()).config(cfg).build().unwrap();
+    let slow_prompts: Vec<String> = (0..20).map(|i| format!("sleep:1000:{i}")).collect();
+    let fast_prompts: Vec<String> = (0..6).map(|i| format!("fast{i}")).collect();
+    let started = tokio::time::Instant::now();
+    let fast = async {
+        let results = sched.run_batch(model(), requests(&fast_prompts), None).await;
+        (results, started.elapsed())
+    };
+    let (_, (fast_results, fast_elapsed)) =
+        tokio::join!(sched.run_batch(&slow, requests(&slow_prompts), None), fast);
+    assert!(fast_results.iter().all(|r| r.is_ok()));
+    // The slow model holds at most its 2 permits; the fast one runs on the other 2:
+    // 6 calls of 10 ms in 3 waves, long before any 1-second call ends.
+    assert_eq!(fast_elapsed, Duration::from_millis(30));
+}
+
+#[tokio::test(start_paused = true)]
 async fn identical_requests_in_flight_share_one_call() {
     let exec = FakeExecutor::new(Duration::from_millis(100));
     let recorder = Arc::new(Recorder::default());
