@@ -34,6 +34,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
@@ -154,9 +155,12 @@ def run_one(rel):
     with open(path, encoding="utf-8") as f:
         src = f.read()
     try:
-        tree = ast.parse(src, filename=rel)
-        code = compile(src, rel, "exec", flags=FLAGS)
-    except SyntaxError as e:
+        with warnings.catch_warnings():
+            # A SyntaxWarning (e.g. `5[0]`) would be noise on the runner's stderr.
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(src, filename=rel)
+            code = compile(src, rel, "exec", flags=FLAGS)
+    except (SyntaxError, SyntaxWarning) as e:
         return {"problems": [f"syntax error: {e}"]}
     problems = static_problems(rel, tree)
     n_lines = len(src.splitlines())

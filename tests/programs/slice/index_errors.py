@@ -12,6 +12,7 @@ try:
 except ValueError as e:
     print(type(e).__name__, e)
 try:
-    "abc"["x"]
+    key = "x"
+    "abc"[key]
 except TypeError as e:
     print(type(e).__name__, e)
