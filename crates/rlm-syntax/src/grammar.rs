@@ -643,9 +643,9 @@ where
         .or(or_test)
 }
 
-type Rec<'t, I, O> = Recursive<chumsky::recursive::Indirect<'t, 't, I, O, Extra<'t>>>;
+type Rec<'t, I, O> = chumsky::Boxed<'t, 't, I, O, Extra<'t>>;
 
-/// The expression grammar's recursive layers, declared once and shared: the
+/// The expression grammar's recursive layers, shared by the rules below: the
 /// full expression (`lambda`, conditional), `or_test` (what comprehensions
 /// iterate over) and the arithmetic layer (assignment-like targets).
 pub(crate) struct Exprs<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>> {
@@ -658,60 +658,70 @@ impl<'t, I> Exprs<'t, I>
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
 {
+    /// Built with nested `recursive` calls only. chumsky's `Recursive::declare`
+    /// holds strong `Rc`s, so mutually recursive declared parsers form a cycle
+    /// that leaks on every parse (the fuzzer's leak sanitizer found it); inside
+    /// `recursive(|p| ..)` the handle `p` is weak. The arithmetic layer is
+    /// therefore built twice: once inside the expression (weak handles) and
+    /// once outside for statement targets (holding the expression strongly,
+    /// which nothing holds back).
     pub(crate) fn new() -> Exprs<'t, I> {
-        let mut ex = Exprs {
-            expr: Recursive::declare(),
-            or_test: Recursive::declare(),
-            arith: Recursive::declare(),
-        };
-        let arith = arith_parser(&ex);
-        ex.arith.define(arith);
-        let or_test = or_test_parser(&ex);
-        ex.or_test.define(or_test);
-        let lambda = kw(Kw::Lambda)
-            .ignore_then(params(&ex, false))
-            .then_ignore(op(Op::Colon))
-            .then(ex.expr.clone())
-            .map_with(|(params, body), e| {
-                Expr::new(
-                    ExprKind::Lambda { params: Box::new(params), body: Box::new(body) },
-                    sp(e.span()),
-                )
-            });
-        let ternary = ex
-            .or_test
-            .clone()
-            .then(
-                kw(Kw::If)
-                    .ignore_then(ex.or_test.clone())
-                    .then_ignore(kw(Kw::Else))
-                    .then(ex.expr.clone())
-                    .or_not(),
-            )
-            .map_with(|(body, rest), e| match rest {
-                None => body,
-                Some((test, orelse)) => Expr::new(
-                    ExprKind::IfExp {
-                        test: Box::new(test),
-                        body: Box::new(body),
-                        orelse: Box::new(orelse),
-                    },
-                    sp(e.span()),
-                ),
-            });
-        ex.expr.define(lambda.or(ternary).labelled("an expression"));
-        ex
+        let expr = recursive(|expr| {
+            let expr: Rec<'t, I, Expr> = expr.boxed();
+            let arith = arith_layer(expr.clone());
+            let ex = Exprs { expr: expr.clone(), or_test: or_test_parser(arith.clone()).boxed(), arith };
+            expr_top(&ex)
+        })
+        .boxed();
+        let arith = arith_layer(expr.clone());
+        Exprs { expr, or_test: or_test_parser(arith.clone()).boxed(), arith }
     }
 }
 
-/// `or` / `and` / `not` / comparisons over the arithmetic layer.
-fn or_test_parser<'t, I>(
-    ex: &Exprs<'t, I>,
-) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone + use<'t, I>
+/// The arithmetic layer over a given full-expression parser.
+fn arith_layer<'t, I>(expr: Rec<'t, I, Expr>) -> Rec<'t, I, Expr>
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
 {
-    let arith = ex.arith.clone();
+    recursive(|arith| {
+        let arith: Rec<'t, I, Expr> = arith.boxed();
+        let ex = Exprs { expr: expr.clone(), or_test: or_test_parser(arith.clone()).boxed(), arith };
+        arith_parser(&ex)
+    })
+    .boxed()
+}
+
+/// `lambda` or a conditional expression: the top of the expression grammar.
+fn expr_top<'t, I>(ex: &Exprs<'t, I>) -> Rec<'t, I, Expr>
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+{
+    let lambda = kw(Kw::Lambda)
+        .ignore_then(params(ex, false))
+        .then_ignore(op(Op::Colon))
+        .then(ex.expr.clone())
+        .map_with(|(params, body), e| {
+            Expr::new(ExprKind::Lambda { params: Box::new(params), body: Box::new(body) }, sp(e.span()))
+        });
+    let ternary = ex
+        .or_test
+        .clone()
+        .then(kw(Kw::If).ignore_then(ex.or_test.clone()).then_ignore(kw(Kw::Else)).then(ex.expr.clone()).or_not())
+        .map_with(|(body, rest), e| match rest {
+            None => body,
+            Some((test, orelse)) => Expr::new(
+                ExprKind::IfExp { test: Box::new(test), body: Box::new(body), orelse: Box::new(orelse) },
+                sp(e.span()),
+            ),
+        });
+    lambda.or(ternary).labelled("an expression").boxed()
+}
+
+/// `or` / `and` / `not` / comparisons over the arithmetic layer.
+fn or_test_parser<'t, I>(arith: Rec<'t, I, Expr>) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone + use<'t, I>
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+{
     let cmp_op = choice((
         op(Op::EqEq).to(CmpOp::Eq),
         op(Op::NotEq).to(CmpOp::NotEq),

@@ -1044,7 +1044,13 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                 }
                 '\\' => self.backslash(),
-                c if c as u32 == u32::from(quote) && !triple && at_top => {
+                // PEP 701: a quote of the enclosing kind may start a nested
+                // string (`f"{d["k"]}"`) when it closes on this line.
+                c if c as u32 == u32::from(quote)
+                    && !triple
+                    && at_top
+                    && !self.closes_on_this_line(quote) =>
+                {
                     // `f"{a"`: the string ends inside the field. Report it
                     // here and close the field, so nothing else cascades.
                     let at = self.pos;
@@ -1119,6 +1125,13 @@ impl<'a> Lexer<'a> {
         self.pos += 1;
         self.close_group();
         true
+    }
+
+    /// Does the quote at `pos` have a partner later on the same line?
+    fn closes_on_this_line(&self, quote: u8) -> bool {
+        let rest = &self.bytes[self.pos + 1..];
+        let line = rest.iter().position(|&b| b == b'\n').map_or(rest, |n| &rest[..n]);
+        line.contains(&quote)
     }
 
     /// Is the `=` at `pos` the self-documenting `=` of `f"{x=}"`?
