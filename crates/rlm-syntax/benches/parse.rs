@@ -45,6 +45,35 @@ fn bench(c: &mut Criterion) {
     g.bench_function("parse_1MB", |b| b.iter(|| rlm_syntax::parse_with(black_box(&big), &opts)));
     g.bench_function("lex_1MB", |b| b.iter(|| rlm_syntax::tokenize(black_box(&big), &opts)));
     g.finish();
+
+    // Hostile inputs: each must end in a clear error (or a tree), fast.
+    let mut h = c.benchmark_group("hostile");
+    h.sample_size(10);
+    let parens = format!("x = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000));
+    h.bench_function("100k_nested_parens", |b| {
+        b.iter(|| rlm_syntax::parse(black_box(&parens)).is_err())
+    });
+    let mut blocks = String::new();
+    for depth in 0..300 {
+        blocks.push_str(&" ".repeat(depth));
+        blocks.push_str("if x:\n");
+    }
+    blocks.push_str(&" ".repeat(300));
+    blocks.push_str("pass\n");
+    h.bench_function("300_nested_blocks", |b| {
+        b.iter(|| rlm_syntax::parse(black_box(&blocks)).is_err())
+    });
+    let string = format!("s = \"{}\"\n", "a".repeat(20 << 20));
+    h.bench_function("20MB_string_default_cap", |b| {
+        b.iter(|| rlm_syntax::parse(black_box(&string)).is_err())
+    });
+    let raised = rlm_syntax::ParseOptions { max_source_bytes: 32 << 20, ..Default::default() };
+    h.bench_function("20MB_string_raised_cap", |b| {
+        b.iter(|| rlm_syntax::parse_with(black_box(&string), &raised).is_ok())
+    });
+    let chain = format!("x = 1{}\n", " + 1".repeat(100_000));
+    h.bench_function("100k_term_sum", |b| b.iter(|| rlm_syntax::parse(black_box(&chain)).is_err()));
+    h.finish();
 }
 
 criterion_group!(benches, bench);

@@ -132,7 +132,7 @@ impl Excerpt {
             let prefix = if w_start > 0 { "…" } else { "" };
             text.push_str(prefix);
             windows.push((line_start + w_start, text.len(), w_end - w_start));
-            text.push_str(&line[w_start..w_end]);
+            push_visible(&mut text, &line[w_start..w_end]);
             if w_end < line.len() {
                 text.push('…');
             }
@@ -164,6 +164,18 @@ impl Excerpt {
             end = start + nl;
         }
         floor_char_boundary(&self.text, start)..floor_char_boundary(&self.text, end)
+    }
+}
+
+/// Append `s` with control characters (which would reach the model's prompt
+/// or a terminal raw) replaced by `?`, byte for byte, so offsets still map.
+fn push_visible(out: &mut String, s: &str) {
+    for c in s.chars() {
+        if c.is_control() && c != '\t' {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
     }
 }
 

@@ -522,7 +522,8 @@ impl<'a> Lexer<'a> {
                     );
                 }
                 _ => {
-                    let msg = format!("invalid character `{c}` (U+{:04X})", c as u32);
+                    let msg =
+                        format!("invalid character `{}` (U+{:04X})", c.escape_debug(), c as u32);
                     return self.slip(
                         start,
                         c.len_utf8(),

@@ -135,9 +135,17 @@ fn garbage_bytes_never_panic() {
         b"@",
         b"\r\r\r",
         b"\x0c\x0cx",
+        b".\x1b@.",
+        b"x = '\x1b[31m' +\x07",
     ];
     for s in samples {
         let text = String::from_utf8_lossy(s);
-        let _ = parse(&text);
+        if let Err(e) = parse(&text) {
+            let shown = e.render(&text, "fuzz");
+            assert!(
+                !shown.chars().any(|c| c.is_control() && c != '\n'),
+                "control character in {shown:?}"
+            );
+        }
     }
 }
