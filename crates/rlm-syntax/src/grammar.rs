@@ -449,7 +449,8 @@ fn check_target<'t>(
     }
 }
 
-/// `x := value` where Python allows it (conditions, arguments, elements).
+/// `x := value` over `expr`, where Python allows it (conditions, arguments,
+/// elements, and over `or_test` in comprehension conditions).
 fn named_expr<'t, I, E>(expr: E) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
@@ -609,7 +610,7 @@ where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
 {
     let or_test = ex.or_test.clone();
-    let cond = named_or_test(or_test.clone());
+    let cond = named_expr(or_test.clone());
     kw(Kw::Async)
         .or_not()
         .validate(|a, e, emitter| {
@@ -627,20 +628,6 @@ where
         .at_least(1)
         .collect::<Vec<_>>()
         .boxed()
-}
-
-fn named_or_test<'t, I, P>(or_test: P) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
-where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
-    P: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
-{
-    name()
-        .then_ignore(op(Op::Walrus))
-        .then(or_test.clone())
-        .map_with(|(target, value), e| {
-            Expr::new(ExprKind::NamedExpr { target, value: Box::new(value) }, sp(e.span()))
-        })
-        .or(or_test)
 }
 
 type Rec<'t, I, O> = chumsky::Boxed<'t, 't, I, O, Extra<'t>>;

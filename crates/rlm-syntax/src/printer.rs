@@ -330,8 +330,16 @@ fn atomic(out: &mut String, e: &Expr) {
 
 fn string_literal(out: &mut String, s: &str) {
     out.push('"');
+    escape_into(out, s, false);
+    out.push('"');
+}
+
+/// Escape `s` for a double-quoted literal; in an f-string, braces double too.
+fn escape_into(out: &mut String, s: &str, fstring: bool) {
     for c in s.chars() {
         match c {
+            '{' if fstring => out.push_str("{{"),
+            '}' if fstring => out.push_str("}}"),
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
@@ -343,29 +351,12 @@ fn string_literal(out: &mut String, s: &str) {
             c => out.push(c),
         }
     }
-    out.push('"');
 }
 
 fn fparts(out: &mut String, parts: &[FPart]) {
     for p in parts {
         match p {
-            FPart::Literal(s) => {
-                for c in s.chars() {
-                    match c {
-                        '{' => out.push_str("{{"),
-                        '}' => out.push_str("}}"),
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\n' => out.push_str("\\n"),
-                        '\r' => out.push_str("\\r"),
-                        '\t' => out.push_str("\\t"),
-                        c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                            let _ = write!(out, "\\x{:02x}", c as u32);
-                        }
-                        c => out.push(c),
-                    }
-                }
-            }
+            FPart::Literal(s) => escape_into(out, s, true),
             FPart::Field(f) => {
                 out.push('{');
                 match &f.debug_text {
