@@ -1,0 +1,770 @@
+//! Runtime values: the `Value` enum, strings with code-point indexing, hashable
+//! dict keys, exceptions and the type objects programs can name.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use indexmap::{IndexMap, IndexSet};
+use smol_str::SmolStr;
+
+use crate::compile::Code;
+
+/// A text buffer owned outside the interpreter (the RLM context, possibly
+/// memory-mapped). Wrapped zero-copy by [`Str::from_buffer`]; slices of it are
+/// views, not copies.
+pub trait TextBuffer: Send + Sync {
+    fn text(&self) -> &str;
+}
+
+impl TextBuffer for String {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TextBuffer for Box<str> {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+enum StrData {
+    Owned(Box<str>),
+    Shared(Arc<dyn TextBuffer>, usize, usize),
+}
+
+/// Every `INDEX_STEP` code points the index stores a byte offset, so that
+/// indexing a large non-ASCII string costs at most `INDEX_STEP` steps.
+const INDEX_STEP: usize = 256;
+
+pub struct StrInner {
+    data: StrData,
+    char_len: usize,
+    ascii: bool,
+    index: OnceCell<Vec<usize>>,
+}
+
+/// An immutable string with Python's code-point semantics. Cheap to clone.
+#[derive(Clone)]
+pub struct Str(Rc<StrInner>);
+
+impl Str {
+    pub fn new(s: impl Into<Box<str>>) -> Str {
+        let s: Box<str> = s.into();
+        let ascii = s.is_ascii();
+        let char_len = if ascii { s.len() } else { s.chars().count() };
+        Str(Rc::new(StrInner { data: StrData::Owned(s), char_len, ascii, index: OnceCell::new() }))
+    }
+
+    /// Wrap an external buffer without copying it.
+    pub fn from_buffer(buf: Arc<dyn TextBuffer>) -> Str {
+        let text = buf.text();
+        let len = text.len();
+        let ascii = text.is_ascii();
+        let char_len = if ascii { len } else { text.chars().count() };
+        Str(Rc::new(StrInner {
+            data: StrData::Shared(buf, 0, len),
+            char_len,
+            ascii,
+            index: OnceCell::new(),
+        }))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0.data {
+            StrData::Owned(s) => s,
+            StrData::Shared(b, s, e) => b.text().get(*s..*e).unwrap_or(""),
+        }
+    }
+
+    pub fn char_len(&self) -> usize {
+        self.0.char_len
+    }
+
+    pub fn byte_len(&self) -> usize {
+        self.as_str().len()
+    }
+
+    /// Whether this is a view of an external buffer (its bytes are not ours).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0.data, StrData::Shared(..))
+    }
+
+    pub fn is_ascii(&self) -> bool {
+        self.0.ascii
+    }
+
+    pub fn ptr_eq(a: &Str, b: &Str) -> bool {
+        Rc::ptr_eq(&a.0, &b.0)
+    }
+
+    /// Byte offset of code point `ci` (`ci <= char_len`).
+    pub fn byte_of_char(&self, ci: usize) -> usize {
+        let s = self.as_str();
+        if self.0.ascii {
+            return ci.min(s.len());
+        }
+        if ci >= self.0.char_len {
+            return s.len();
+        }
+        if self.0.char_len <= INDEX_STEP * 2 {
+            return s.char_indices().nth(ci).map(|(b, _)| b).unwrap_or(s.len());
+        }
+        let index = self.0.index.get_or_init(|| {
+            let mut idx = Vec::with_capacity(self.0.char_len / INDEX_STEP + 1);
+            for (n, (b, _)) in s.char_indices().enumerate() {
+                if n % INDEX_STEP == 0 {
+                    idx.push(b);
+                }
+            }
+            idx
+        });
+        let base = index.get(ci / INDEX_STEP).copied().unwrap_or(0);
+        let rest = ci % INDEX_STEP;
+        s[base..].char_indices().nth(rest).map(|(b, _)| base + b).unwrap_or(s.len())
+    }
+
+    /// Code point at index `ci`.
+    pub fn char_at(&self, ci: usize) -> Option<char> {
+        if ci >= self.0.char_len {
+            return None;
+        }
+        let b = self.byte_of_char(ci);
+        self.as_str()[b..].chars().next()
+    }
+
+    /// The substring of code points `a..b` (clamped). Views of shared
+    /// buffers stay views.
+    pub fn substr(&self, a: usize, b: usize) -> Str {
+        let b = b.min(self.0.char_len);
+        let a = a.min(b);
+        if a == 0 && b == self.0.char_len {
+            return self.clone();
+        }
+        let ba = self.byte_of_char(a);
+        let bb = self.byte_of_char(b);
+        self.byte_substr(ba, bb, if self.0.ascii { Some(b - a) } else { Some(b - a) })
+    }
+
+    /// Substring by byte offsets on char boundaries; `char_len` if known.
+    pub fn byte_substr(&self, ba: usize, bb: usize, char_len: Option<usize>) -> Str {
+        match &self.0.data {
+            StrData::Shared(buf, s, _) => {
+                let text = &buf.text()[s + ba..s + bb];
+                let ascii = self.0.ascii || text.is_ascii();
+                let char_len = match char_len {
+                    Some(n) => n,
+                    None if ascii => text.len(),
+                    None => text.chars().count(),
+                };
+                Str(Rc::new(StrInner {
+                    data: StrData::Shared(buf.clone(), s + ba, s + bb),
+                    char_len,
+                    ascii,
+                    index: OnceCell::new(),
+                }))
+            }
+            StrData::Owned(o) => {
+                let text = &o[ba..bb];
+                if self.0.ascii {
+                    Str(Rc::new(StrInner {
+                        data: StrData::Owned(text.into()),
+                        char_len: text.len(),
+                        ascii: true,
+                        index: OnceCell::new(),
+                    }))
+                } else {
+                    Str::new(text)
+                }
+            }
+        }
+    }
+
+    /// Char index of a byte offset.
+    pub fn char_of_byte(&self, b: usize) -> usize {
+        if self.0.ascii {
+            return b;
+        }
+        let s = self.as_str();
+        let b = b.min(s.len());
+        s.as_bytes()[..b].iter().filter(|&&c| (c as i8) >= -0x40).count()
+    }
+}
+
+impl std::fmt::Debug for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || self.as_str() == other.as_str()
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Str {
+        Str::new(s)
+    }
+}
+
+impl From<String> for Str {
+    fn from(s: String) -> Str {
+        Str::new(s)
+    }
+}
+
+/// Built-in exception classes (user classes do not exist in the DSL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExcKind {
+    BaseException,
+    Exception,
+    ArithmeticError,
+    ZeroDivisionError,
+    OverflowError,
+    LookupError,
+    IndexError,
+    KeyError,
+    ValueError,
+    UnicodeError,
+    TypeError,
+    NameError,
+    UnboundLocalError,
+    AttributeError,
+    RuntimeError,
+    RecursionError,
+    NotImplementedError,
+    AssertionError,
+    StopIteration,
+    ImportError,
+    ModuleNotFoundError,
+    JSONDecodeError,
+    ReError,
+    TimeoutError,
+    OSError,
+    KeyboardInterrupt,
+    SystemExit,
+}
+
+impl ExcKind {
+    pub const ALL: &'static [ExcKind] = &[
+        ExcKind::BaseException,
+        ExcKind::Exception,
+        ExcKind::ArithmeticError,
+        ExcKind::ZeroDivisionError,
+        ExcKind::OverflowError,
+        ExcKind::LookupError,
+        ExcKind::IndexError,
+        ExcKind::KeyError,
+        ExcKind::ValueError,
+        ExcKind::UnicodeError,
+        ExcKind::TypeError,
+        ExcKind::NameError,
+        ExcKind::UnboundLocalError,
+        ExcKind::AttributeError,
+        ExcKind::RuntimeError,
+        ExcKind::RecursionError,
+        ExcKind::NotImplementedError,
+        ExcKind::AssertionError,
+        ExcKind::StopIteration,
+        ExcKind::ImportError,
+        ExcKind::ModuleNotFoundError,
+        ExcKind::TimeoutError,
+        ExcKind::OSError,
+        ExcKind::KeyboardInterrupt,
+        ExcKind::SystemExit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExcKind::BaseException => "BaseException",
+            ExcKind::Exception => "Exception",
+            ExcKind::ArithmeticError => "ArithmeticError",
+            ExcKind::ZeroDivisionError => "ZeroDivisionError",
+            ExcKind::OverflowError => "OverflowError",
+            ExcKind::LookupError => "LookupError",
+            ExcKind::IndexError => "IndexError",
+            ExcKind::KeyError => "KeyError",
+            ExcKind::ValueError => "ValueError",
+            ExcKind::UnicodeError => "UnicodeError",
+            ExcKind::TypeError => "TypeError",
+            ExcKind::NameError => "NameError",
+            ExcKind::UnboundLocalError => "UnboundLocalError",
+            ExcKind::AttributeError => "AttributeError",
+            ExcKind::RuntimeError => "RuntimeError",
+            ExcKind::RecursionError => "RecursionError",
+            ExcKind::NotImplementedError => "NotImplementedError",
+            ExcKind::AssertionError => "AssertionError",
+            ExcKind::StopIteration => "StopIteration",
+            ExcKind::ImportError => "ImportError",
+            ExcKind::ModuleNotFoundError => "ModuleNotFoundError",
+            ExcKind::JSONDecodeError => "JSONDecodeError",
+            ExcKind::ReError => "error",
+            ExcKind::TimeoutError => "TimeoutError",
+            ExcKind::OSError => "OSError",
+            ExcKind::KeyboardInterrupt => "KeyboardInterrupt",
+            ExcKind::SystemExit => "SystemExit",
+        }
+    }
+
+    /// The name used in tracebacks (qualified for module exceptions).
+    pub fn qualified_name(self) -> &'static str {
+        match self {
+            ExcKind::JSONDecodeError => "json.decoder.JSONDecodeError",
+            ExcKind::ReError => "re.error",
+            k => k.name(),
+        }
+    }
+
+    pub fn parent(self) -> Option<ExcKind> {
+        use ExcKind::*;
+        Some(match self {
+            BaseException => return None,
+            Exception | KeyboardInterrupt | SystemExit => BaseException,
+            ZeroDivisionError | OverflowError => ArithmeticError,
+            IndexError | KeyError => LookupError,
+            UnicodeError | JSONDecodeError => ValueError,
+            UnboundLocalError => NameError,
+            RecursionError | NotImplementedError => RuntimeError,
+            ModuleNotFoundError => ImportError,
+            TimeoutError => OSError,
+            _ => Exception,
+        })
+    }
+
+    pub fn is_subclass_of(self, other: ExcKind) -> bool {
+        let mut k = Some(self);
+        while let Some(c) = k {
+            if c == other {
+                return true;
+            }
+            k = c.parent();
+        }
+        false
+    }
+}
+
+/// An exception instance.
+#[derive(Debug)]
+pub struct Exception {
+    pub kind: ExcKind,
+    pub args: Vec<Value>,
+    /// Source lines of the frames it passed through, innermost last.
+    pub traceback: RefCell<Vec<(SmolStr, u32)>>,
+}
+
+impl Exception {
+    pub fn new(kind: ExcKind, msg: impl Into<String>) -> Rc<Exception> {
+        Rc::new(Exception {
+            kind,
+            args: vec![Value::str(msg.into())],
+            traceback: RefCell::new(Vec::new()),
+        })
+    }
+
+    pub fn with_args(kind: ExcKind, args: Vec<Value>) -> Rc<Exception> {
+        Rc::new(Exception { kind, args, traceback: RefCell::new(Vec::new()) })
+    }
+}
+
+/// Type objects programs can name (`int`, `str`, `ValueError`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ty {
+    NoneType,
+    Bool,
+    Int,
+    Float,
+    Str,
+    List,
+    Tuple,
+    Dict,
+    Set,
+    FrozenSet,
+    Range,
+    Function,
+    BuiltinFunction,
+    Module,
+    Type,
+    Object,
+    Slice,
+    Bytes,
+    Counter,
+    DefaultDict,
+    OrderedDict,
+    Deque,
+    Exc(ExcKind),
+    Other(&'static str),
+}
+
+impl Ty {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ty::NoneType => "NoneType",
+            Ty::Bool => "bool",
+            Ty::Int => "int",
+            Ty::Float => "float",
+            Ty::Str => "str",
+            Ty::List => "list",
+            Ty::Tuple => "tuple",
+            Ty::Dict => "dict",
+            Ty::Set => "set",
+            Ty::FrozenSet => "frozenset",
+            Ty::Range => "range",
+            Ty::Function => "function",
+            Ty::BuiltinFunction => "builtin_function_or_method",
+            Ty::Module => "module",
+            Ty::Type => "type",
+            Ty::Object => "object",
+            Ty::Slice => "slice",
+            Ty::Bytes => "bytes",
+            Ty::Counter => "Counter",
+            Ty::DefaultDict => "defaultdict",
+            Ty::OrderedDict => "OrderedDict",
+            Ty::Deque => "deque",
+            Ty::Exc(k) => k.name(),
+            Ty::Other(n) => n,
+        }
+    }
+
+    /// `<class '...'>` text.
+    pub fn class_repr(self) -> String {
+        let qual = match self {
+            Ty::Counter => "collections.Counter",
+            Ty::DefaultDict => "collections.defaultdict",
+            Ty::OrderedDict => "collections.OrderedDict",
+            Ty::Deque => "collections.deque",
+            Ty::Exc(k) => k.qualified_name(),
+            Ty::Other("re.Match") => "re.Match",
+            Ty::Other("re.Pattern") => "re.Pattern",
+            Ty::Other("datetime") => "datetime.datetime",
+            Ty::Other("date") => "datetime.date",
+            Ty::Other("timedelta") => "datetime.timedelta",
+            t => t.name(),
+        };
+        format!("<class '{qual}'>")
+    }
+}
+
+/// Which flavour of dict (the `collections` subclasses share the storage).
+#[derive(Clone)]
+pub enum DictKind {
+    Plain,
+    Counter,
+    Ordered,
+    Default(Value),
+}
+
+pub type Map = IndexMap<Key, Value>;
+
+pub struct Dict {
+    pub map: Map,
+    pub kind: DictKind,
+}
+
+impl Dict {
+    pub fn new() -> Dict {
+        Dict { map: IndexMap::new(), kind: DictKind::Plain }
+    }
+}
+
+impl Default for Dict {
+    fn default() -> Self {
+        Dict::new()
+    }
+}
+
+/// A user-defined function (or lambda, or comprehension body).
+pub struct Function {
+    pub code: Rc<Code>,
+    pub defaults: Vec<Value>,
+    pub kwdefaults: Vec<Option<Value>>,
+    pub closure: Vec<Rc<RefCell<Option<Value>>>>,
+}
+
+/// A built-in function: a name and a Rust implementation.
+pub struct BuiltinFn {
+    /// `""` for builtins, `"host"` for host functions, else the module name.
+    pub module: &'static str,
+    pub name: SmolStr,
+}
+
+pub struct Module {
+    pub name: &'static str,
+    pub attrs: IndexMap<&'static str, Value>,
+}
+
+/// Iterator state for `iter()`, `map`, `zip`, ... (all eager or index-based).
+pub enum IterState {
+    Seq(Value, usize),
+    Str(Str, usize),
+    Range(i64, i64, i64),
+    Items(VecDeque<Value>),
+    Count(i64, i64),
+    Cycle(Vec<Value>, usize),
+    Repeat(Value, Option<i64>),
+}
+
+/// A coroutine made by calling an `async def` function: not started until
+/// awaited.
+pub struct Coroutine {
+    pub func: Rc<Function>,
+    pub args: Vec<Value>,
+    pub kwargs: Vec<(SmolStr, Value)>,
+    pub started: bool,
+}
+
+/// An awaitable host call (`llm_query_async(...)`), performed when awaited.
+pub struct HostFuture {
+    pub name: SmolStr,
+    pub args: Vec<Value>,
+    pub kwargs: Vec<(SmolStr, Value)>,
+    pub awaited: std::cell::Cell<bool>,
+}
+
+/// `asyncio.gather(...)`'s result: awaiting it runs all its parts at once.
+pub struct Gather {
+    pub items: Vec<Value>,
+    pub return_exceptions: bool,
+}
+
+/// An opaque object owned by the embedder (e.g. `ctx`), with methods.
+pub trait HostObject {
+    fn type_name(&self) -> &str;
+    /// Call a method. `None` means "no such method".
+    fn call_method(
+        &self,
+        name: &str,
+        args: &[Value],
+        kwargs: &[(SmolStr, Value)],
+        fuel: &mut dyn FnMut(u64) -> Result<(), crate::LimitError>,
+    ) -> Option<Result<crate::host::HostReturn, crate::host::HostError>>;
+    /// Attribute read (non-method). `None` means "no such attribute".
+    fn get_attr(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn method_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+pub struct Partial {
+    pub func: Value,
+    pub args: Vec<Value>,
+    pub kwargs: Vec<(SmolStr, Value)>,
+}
+
+/// Native objects of built-in modules (compiled pattern, match, datetime...).
+pub enum Native {
+    Pattern(Rc<crate::re_mod::Pattern>),
+    Match(Rc<crate::re_mod::MatchObj>),
+    Partial(Partial),
+    DateTime(crate::modules::DateTime),
+    TimeDelta(i64, i64, i64),
+    /// `d.keys()` (0), `d.values()` (1), `d.items()` (2): live views.
+    DictView(u8, Rc<RefCell<Dict>>),
+}
+
+#[derive(Clone)]
+pub enum Value {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Str),
+    List(Rc<RefCell<Vec<Value>>>),
+    Tuple(Rc<Vec<Value>>),
+    Dict(Rc<RefCell<Dict>>),
+    Set(Rc<RefCell<IndexSet<Key>>>),
+    FrozenSet(Rc<IndexSet<Key>>),
+    Deque(Rc<RefCell<VecDeque<Value>>>),
+    Range(Rc<(i64, i64, i64)>),
+    Slice(Rc<(Value, Value, Value)>),
+    Func(Rc<Function>),
+    Builtin(Rc<BuiltinFn>),
+    /// A method of a built-in value, bound to its receiver.
+    Method(Rc<(Value, SmolStr)>),
+    Type(Ty),
+    Exc(Rc<Exception>),
+    Module(Rc<Module>),
+    Iter(Rc<RefCell<IterState>>),
+    Coroutine(Rc<RefCell<Coroutine>>),
+    HostFuture(Rc<HostFuture>),
+    Gather(Rc<Gather>),
+    Host(Rc<dyn HostObject>),
+    Native(Rc<Native>),
+    Ellipsis,
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::format::repr_simple(self))
+    }
+}
+
+impl Value {
+    pub fn str(s: impl Into<Box<str>>) -> Value {
+        Value::Str(Str::new(s))
+    }
+
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(v)))
+    }
+
+    pub fn tuple(v: Vec<Value>) -> Value {
+        Value::Tuple(Rc::new(v))
+    }
+
+    pub fn dict(d: Dict) -> Value {
+        Value::Dict(Rc::new(RefCell::new(d)))
+    }
+
+    pub fn ty(&self) -> Ty {
+        match self {
+            Value::None => Ty::NoneType,
+            Value::Bool(_) => Ty::Bool,
+            Value::Int(_) => Ty::Int,
+            Value::Float(_) => Ty::Float,
+            Value::Str(_) => Ty::Str,
+            Value::List(_) => Ty::List,
+            Value::Tuple(_) => Ty::Tuple,
+            Value::Dict(d) => match d.borrow().kind {
+                DictKind::Plain => Ty::Dict,
+                DictKind::Counter => Ty::Counter,
+                DictKind::Ordered => Ty::OrderedDict,
+                DictKind::Default(_) => Ty::DefaultDict,
+            },
+            Value::Set(_) => Ty::Set,
+            Value::FrozenSet(_) => Ty::FrozenSet,
+            Value::Deque(_) => Ty::Deque,
+            Value::Range(_) => Ty::Range,
+            Value::Slice(_) => Ty::Slice,
+            Value::Func(_) => Ty::Function,
+            Value::Builtin(_) => Ty::BuiltinFunction,
+            Value::Method(_) => Ty::BuiltinFunction,
+            Value::Type(_) => Ty::Type,
+            Value::Exc(e) => Ty::Exc(e.kind),
+            Value::Module(_) => Ty::Module,
+            Value::Iter(_) => Ty::Other("iterator"),
+            Value::Coroutine(_) => Ty::Other("coroutine"),
+            Value::HostFuture(_) => Ty::Other("coroutine"),
+            Value::Gather(_) => Ty::Other("_GatheringFuture"),
+            Value::Host(_) => Ty::Other("host object"),
+            Value::Native(n) => match &**n {
+                Native::Pattern(_) => Ty::Other("re.Pattern"),
+                Native::Match(_) => Ty::Other("re.Match"),
+                Native::Partial(_) => Ty::Other("functools.partial"),
+                Native::DateTime(d) => {
+                    if d.has_time {
+                        Ty::Other("datetime")
+                    } else {
+                        Ty::Other("date")
+                    }
+                }
+                Native::TimeDelta(..) => Ty::Other("timedelta"),
+                Native::DictView(0, _) => Ty::Other("dict_keys"),
+                Native::DictView(1, _) => Ty::Other("dict_values"),
+                Native::DictView(..) => Ty::Other("dict_items"),
+            },
+            Value::Ellipsis => Ty::Other("ellipsis"),
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Host(_) => "host object",
+            v => v.ty().name(),
+        }
+    }
+
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => s.byte_len() != 0,
+            Value::List(l) => !l.borrow().is_empty(),
+            Value::Tuple(t) => !t.is_empty(),
+            Value::Dict(d) => !d.borrow().map.is_empty(),
+            Value::Set(s) => !s.borrow().is_empty(),
+            Value::FrozenSet(s) => !s.is_empty(),
+            Value::Deque(d) => !d.borrow().is_empty(),
+            Value::Range(r) => crate::builtins::range_len(r.0, r.1, r.2) > 0,
+            Value::Native(n) => match &**n {
+                Native::DictView(_, d) => !d.borrow().map.is_empty(),
+                _ => true,
+            },
+            _ => true,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&Str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// A value validated as hashable, usable as a dict key or set member.
+/// Python's equalities hold: `1 == 1.0 == True` hash and compare equal.
+#[derive(Clone)]
+pub struct Key(pub Value);
+
+impl Key {
+    pub fn value(&self) -> &Value {
+        &self.0
+    }
+}
+
+fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+    match v {
+        Value::None => 0u8.hash(state),
+        Value::Bool(b) => (*b as i64).hash(state),
+        Value::Int(i) => i.hash(state),
+        Value::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                (*f as i64).hash(state)
+            } else {
+                f.to_bits().hash(state)
+            }
+        }
+        Value::Str(s) => s.as_str().hash(state),
+        Value::Tuple(t) => {
+            t.len().hash(state);
+            for x in t.iter() {
+                hash_value(x, state);
+            }
+        }
+        Value::FrozenSet(s) => s.len().hash(state),
+        Value::Type(t) => t.name().hash(state),
+        Value::Range(r) => r.hash(state),
+        other => (Rc::as_ptr(&rc_identity(other)) as usize).hash(state),
+    }
+}
+
+/// An identity for reference values (used for hashing functions etc.).
+fn rc_identity(v: &Value) -> Rc<()> {
+    // Functions and other identity-hashed values: hash by address of their Rc.
+    thread_local! { static UNIT: Rc<()> = Rc::new(()); }
+    let _ = v;
+    UNIT.with(|u| u.clone())
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_value(&self.0, state)
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        crate::ops::eq_shallow(&self.0, &other.0)
+    }
+}
+
+impl Eq for Key {}
