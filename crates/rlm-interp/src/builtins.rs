@@ -370,36 +370,43 @@ impl Vm {
             }
             _ => items.to_vec(),
         };
+        // CPython's order of comparisons (always `later < earlier`), so that
+        // errors on mixed types name the operands the same way; stable; a
+        // reverse sort reverses before and after, as CPython does.
         let mut idx: Vec<usize> = (0..items.len()).collect();
-        let mut err: Option<Fault> = None;
-        idx.sort_by(|&a, &b| {
-            if err.is_some() {
-                return std::cmp::Ordering::Equal;
-            }
-            let (x, y) = if reverse { (&keys[b], &keys[a]) } else { (&keys[a], &keys[b]) };
-            // Python sorts with `<` only.
-            match self.compare(rlm_syntax::ast::CmpOp::Lt, y, x) {
-                Ok(true) => std::cmp::Ordering::Greater,
-                Ok(false) => match self.compare(rlm_syntax::ast::CmpOp::Lt, x, y) {
-                    Ok(true) => std::cmp::Ordering::Less,
-                    Ok(false) => std::cmp::Ordering::Equal,
-                    Err(e) => {
-                        err = Some(e);
-                        std::cmp::Ordering::Equal
-                    }
-                },
-                Err(e) => {
-                    err = Some(e);
-                    std::cmp::Ordering::Equal
-                }
-            }
-        });
-        if let Some(e) = err {
-            return Err(e);
+        if reverse {
+            idx.reverse();
         }
+        let idx = self.merge_sort(idx, &keys)?;
+        let idx: Vec<usize> = if reverse { idx.into_iter().rev().collect() } else { idx };
         let sorted: Vec<Value> = idx.iter().map(|&i| items[i].clone()).collect();
         items.clone_from_slice(&sorted);
         Ok(())
+    }
+
+    fn merge_sort(&mut self, v: Vec<usize>, keys: &[Value]) -> R<Vec<usize>> {
+        if v.len() <= 1 {
+            return Ok(v);
+        }
+        let mid = v.len() / 2;
+        let mut v = v;
+        let right = v.split_off(mid);
+        let left = self.merge_sort(v, keys)?;
+        let right = self.merge_sort(right, keys)?;
+        let mut out = Vec::with_capacity(left.len() + right.len());
+        let (mut i, mut j) = (0, 0);
+        while i < left.len() && j < right.len() {
+            if self.compare(rlm_syntax::ast::CmpOp::Lt, &keys[right[j]], &keys[left[i]])? {
+                out.push(right[j]);
+                j += 1;
+            } else {
+                out.push(left[i]);
+                i += 1;
+            }
+        }
+        out.extend_from_slice(&left[i..]);
+        out.extend_from_slice(&right[j..]);
+        Ok(out)
     }
 
     fn min_max(
@@ -848,6 +855,12 @@ impl Vm {
             }
             "divmod" => {
                 nargs("divmod", &args, 2, 2)?;
+                if let (Some(_), Some(0)) = (as_int(&args[0]), as_int(&args[1])) {
+                    return exc(ExcKind::ZeroDivisionError, "integer division or modulo by zero");
+                }
+                if as_float(&args[1]) == Some(0.0) {
+                    return exc(ExcKind::ZeroDivisionError, "float divmod()");
+                }
                 let q = self.binary(rlm_syntax::ast::BinOp::FloorDiv, &args[0], &args[1])?;
                 let r = self.binary(rlm_syntax::ast::BinOp::Mod, &args[0], &args[1])?;
                 Ok(Value::tuple(vec![q, r]))

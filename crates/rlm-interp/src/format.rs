@@ -256,8 +256,20 @@ impl Vm {
                             seen.pop();
                             return Ok(());
                         }
-                        out.push_str("OrderedDict(");
-                        "})"
+                        out.push_str("OrderedDict([");
+                        for (i, (k, v)) in items.iter().enumerate() {
+                            if i > 0 {
+                                out.push_str(", ");
+                            }
+                            out.push('(');
+                            self.repr_into(k, out, depth + 1, seen)?;
+                            out.push_str(", ");
+                            self.repr_into(v, out, depth + 1, seen)?;
+                            out.push(')');
+                        }
+                        out.push_str("])");
+                        seen.pop();
+                        return Ok(());
                     }
                     DictKind::Default(f) => {
                         out.push_str("defaultdict(");

@@ -175,7 +175,7 @@ pub fn floordiv_i(a: i64, b: i64) -> R<i64> {
 
 pub fn mod_i(a: i64, b: i64) -> R<i64> {
     if b == 0 {
-        return exc(ExcKind::ZeroDivisionError, "integer division or modulo by zero");
+        return exc(ExcKind::ZeroDivisionError, "integer modulo by zero");
     }
     let r = a.checked_rem(b).unwrap_or(0);
     if r != 0 && ((r < 0) != (b < 0)) { Ok(r + b) } else { Ok(r) }
@@ -639,6 +639,10 @@ impl Vm {
             (BinOp::Add | BinOp::Sub, Native(_), Native(_))
             | (BinOp::Add | BinOp::Sub, Native(_), _) => {
                 crate::modules::datetime_arith(self, op, a, b)
+            }
+            (BinOp::Mult, Str(_) | List(_) | Tuple(_), o)
+            | (BinOp::Mult, o, Str(_) | List(_) | Tuple(_)) => {
+                type_err(format!("can't multiply sequence by non-int of type '{}'", o.type_name()))
             }
             _ => binop_err(op, a, b),
         }
@@ -1118,7 +1122,10 @@ impl Vm {
             | Value::Set(_) => self.to_vec(v)?,
             Value::Range(_) | Value::FrozenSet(_) | Value::Deque(_) => self.to_vec(v)?,
             other => {
-                return type_err(format!("cannot unpack non-iterable {} object", other.type_name()));
+                return type_err(format!(
+                    "cannot unpack non-iterable {} object",
+                    other.type_name()
+                ));
             }
         };
         if items.len() > n {

@@ -1449,7 +1449,10 @@ impl Vm {
                         match frame.handled.last() {
                             Some(e) => return Err(Fault::Exc(e.clone())),
                             None => {
-                                return exc(ExcKind::RuntimeError, "No active exception to reraise");
+                                return exc(
+                                    ExcKind::RuntimeError,
+                                    "No active exception to reraise",
+                                );
                             }
                         }
                     }
