@@ -152,12 +152,8 @@ fn check_kwargs(fname: &str, kwargs: &[(SmolStr, Value)], allowed: &[&str]) -> R
 fn nargs(fname: &str, args: &[Value], min: usize, max: usize) -> R<()> {
     if args.len() < min || args.len() > max {
         if min == max {
-            return type_err(format!(
-                "{fname}() takes exactly {} argument{} ({} given)",
-                min,
-                if min == 1 { "" } else { "s" },
-                args.len()
-            ));
+            let n = if min == 1 { "one argument".to_string() } else { format!("{min} arguments") };
+            return type_err(format!("{fname}() takes exactly {n} ({} given)", args.len()));
         }
         if args.len() < min {
             return type_err(format!(
@@ -360,6 +356,18 @@ impl Vm {
         reverse: bool,
     ) -> R<()> {
         self.fuel(items.len() as u64 * 2)?;
+        // functools.cmp_to_key(f): compare with f(a, b) < 0.
+        let cmp_fn = match key {
+            Some(Value::Native(n)) => match &**n {
+                Native::Partial(p) if matches!(&p.func, Value::Builtin(b) if b.name == "_cmp_key") => {
+                    p.args.first().cloned()
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let key = if cmp_fn.is_some() { None } else { key };
+        self.sort_cmp = cmp_fn;
         let keys: Vec<Value> = match key {
             Some(k) if !matches!(k, Value::None) => {
                 let mut ks = Vec::with_capacity(items.len());
@@ -377,7 +385,9 @@ impl Vm {
         if reverse {
             idx.reverse();
         }
-        let idx = self.merge_sort(idx, &keys)?;
+        let sorted = self.merge_sort(idx, &keys);
+        self.sort_cmp = None;
+        let idx = sorted?;
         let idx: Vec<usize> = if reverse { idx.into_iter().rev().collect() } else { idx };
         let sorted: Vec<Value> = idx.iter().map(|&i| items[i].clone()).collect();
         items.clone_from_slice(&sorted);
@@ -396,7 +406,20 @@ impl Vm {
         let mut out = Vec::with_capacity(left.len() + right.len());
         let (mut i, mut j) = (0, 0);
         while i < left.len() && j < right.len() {
-            if self.compare(rlm_syntax::ast::CmpOp::Lt, &keys[right[j]], &keys[left[i]])? {
+            let lt = match self.sort_cmp.clone() {
+                Some(f) => {
+                    let r = self.call_value(
+                        &f,
+                        vec![keys[right[j]].clone(), keys[left[i]].clone()],
+                        Vec::new(),
+                    )?;
+                    self.compare(rlm_syntax::ast::CmpOp::Lt, &r, &Value::Int(0))?
+                }
+                None => {
+                    self.compare(rlm_syntax::ast::CmpOp::Lt, &keys[right[j]], &keys[left[i]])?
+                }
+            };
+            if lt {
                 out.push(right[j]);
                 j += 1;
             } else {
@@ -553,19 +576,55 @@ impl Vm {
                 Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
             }
             "zip" => {
+                // Step all iterators in lockstep (works with infinite ones).
                 let strict = kw(&kwargs, "strict").is_some_and(|v| v.truthy());
-                let mut cols = Vec::new();
+                let mut its = Vec::new();
                 for a in &args {
-                    cols.push(self.to_vec(a)?);
+                    match self.get_iter(a.clone())? {
+                        Value::Iter(it) => its.push(it),
+                        _ => return type_err("zip argument is not iterable"),
+                    }
                 }
-                let n = cols.iter().map(|c| c.len()).min().unwrap_or(0);
-                if strict && cols.iter().any(|c| c.len() != n) {
-                    return value_err("zip() argument 2 is shorter than argument 1");
+                let mut out = VecDeque::new();
+                if its.is_empty() {
+                    return Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))));
                 }
-                self.check_len(n * (cols.len() + 1))?;
-                let out: VecDeque<Value> = (0..n)
-                    .map(|i| Value::tuple(cols.iter().map(|c| c[i].clone()).collect()))
-                    .collect();
+                'outer: loop {
+                    let mut row = Vec::with_capacity(its.len());
+                    for (i, it) in its.iter().enumerate() {
+                        match self.iter_next(it)? {
+                            Some(v) => row.push(v),
+                            None => {
+                                if strict {
+                                    if i > 0 {
+                                        return value_err(format!(
+                                            "zip() argument {} is shorter than argument{} 1{}",
+                                            i + 1,
+                                            if i > 1 { "s" } else { "" },
+                                            if i > 1 { format!("-{i}") } else { String::new() }
+                                        ));
+                                    }
+                                    for (j, other) in its.iter().enumerate().skip(1) {
+                                        if self.iter_next(other)?.is_some() {
+                                            return value_err(format!(
+                                                "zip() argument {} is longer than argument{} 1{}",
+                                                j + 1,
+                                                if j > 1 { "s" } else { "" },
+                                                if j > 1 { format!("-{j}") } else { String::new() }
+                                            ));
+                                        }
+                                    }
+                                }
+                                break 'outer;
+                            }
+                        }
+                    }
+                    self.fuel(row.len() as u64)?;
+                    out.push_back(Value::tuple(row));
+                    if out.len() >= self.limits.max_collection_len {
+                        self.check_len(out.len() + 1)?;
+                    }
+                }
                 Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
             }
             "sorted" => {
@@ -878,11 +937,25 @@ impl Vm {
                     if m == 0 {
                         return value_err("pow() 3rd argument cannot be 0");
                     }
+                    let m128 = m as i128;
+                    let mut b = b as i128;
+                    let mut e = e;
                     if e < 0 {
-                        return value_err("base is not invertible for the given modulus");
+                        // Modular inverse by the extended Euclidean algorithm.
+                        let (mut r0, mut r1, mut s0, mut s1) =
+                            (b.rem_euclid(m128.abs()), m128.abs(), 1i128, 0i128);
+                        while r1 != 0 {
+                            let q = r0 / r1;
+                            (r0, r1) = (r1, r0 - q * r1);
+                            (s0, s1) = (s1, s0 - q * s1);
+                        }
+                        if r0 != 1 {
+                            return value_err("base is not invertible for the given modulus");
+                        }
+                        b = s0;
+                        e = -e;
                     }
-                    let (mut base, mut exp, m128) =
-                        ((b as i128).rem_euclid(m as i128), e, m as i128);
+                    let (mut base, mut exp) = (b.rem_euclid(m128), e);
                     let mut acc: i128 = 1 % m128.abs();
                     while exp > 0 {
                         if exp & 1 == 1 {

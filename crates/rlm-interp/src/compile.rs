@@ -1034,6 +1034,21 @@ impl<'a> Compiler<'a> {
             self.block(&h.body)?;
             self.b().unwind.pop();
             self.emit(Op::PopExcept);
+            if let Some(n) = &h.name {
+                // Python unbinds the name at the end of the handler.
+                self.emit(Op::LoadNone);
+                self.store_name(n);
+                match self.resolve(n) {
+                    Scope::Local(i) => {
+                        self.emit(Op::DeleteFast(i));
+                    }
+                    Scope::Global => {
+                        let g = self.globals.slot(n);
+                        self.emit(Op::DeleteGlobal(g));
+                    }
+                    Scope::Cell(_) => {}
+                }
+            }
             ends.push(self.emit(Op::Jump(0)));
             if let Some(n) = next {
                 self.patch(n);

@@ -309,7 +309,7 @@ impl Vm {
                 seen.pop();
             }
             Value::Set(s) => {
-                let items: Vec<Value> = s.borrow().iter().map(|k| k.0.clone()).collect();
+                let items: Vec<Value> = crate::ops::set_order(&s.borrow());
                 if items.is_empty() {
                     out.push_str("set()");
                 } else {
@@ -319,7 +319,7 @@ impl Vm {
                 }
             }
             Value::FrozenSet(s) => {
-                let items: Vec<Value> = s.iter().map(|k| k.0.clone()).collect();
+                let items: Vec<Value> = crate::ops::set_order(s);
                 if items.is_empty() {
                     out.push_str("frozenset()");
                 } else {
@@ -437,6 +437,15 @@ impl Vm {
                 if sp.sign.is_some() {
                     return value_err("Sign not allowed in string format specifier");
                 }
+                if sp.align == Some('=') {
+                    return value_err("'=' alignment not allowed in string format specifier");
+                }
+                if sp.alt {
+                    return value_err("Alternate form (#) not allowed in string format specifier");
+                }
+                if let Some(g) = sp.grouping {
+                    return value_err(format!("Cannot specify '{g}' with 's'."));
+                }
                 let mut t = s.as_str().to_string();
                 if let Some(p) = sp.precision {
                     t = t.chars().take(p).collect();
@@ -545,6 +554,12 @@ impl Vm {
                 i += 1;
             }
             let mut prec = None;
+            if i < chars.len() && chars[i] == '.' && chars.get(i + 1) == Some(&'*') {
+                let pv = items.get(ai).cloned().unwrap_or(Value::Int(0));
+                ai += 1;
+                i += 2;
+                prec = Some(as_int(&pv).unwrap_or(0).to_string());
+            }
             if i < chars.len() && chars[i] == '.' {
                 i += 1;
                 let mut p = String::new();
@@ -715,6 +730,7 @@ impl Vm {
         let chars: Vec<char> = fmt.chars().collect();
         let mut i = 0;
         let mut auto = 0usize;
+        let (mut manual, mut used_auto) = (false, false);
         while i < chars.len() {
             let c = chars[i];
             if c == '{' {
@@ -753,6 +769,21 @@ impl Vm {
                 // Split name into base and [index] accessors.
                 let base_end = name_part.find(['[', '.']).unwrap_or(name_part.len());
                 let base = &name_part[..base_end];
+                if base.is_empty() {
+                    if manual {
+                        return value_err(
+                            "cannot switch from manual field specification to automatic field numbering",
+                        );
+                    }
+                    used_auto = true;
+                } else if base.parse::<usize>().is_ok() {
+                    if used_auto {
+                        return value_err(
+                            "cannot switch from automatic field numbering to manual field specification",
+                        );
+                    }
+                    manual = true;
+                }
                 let mut v = if base.is_empty() {
                     let v = args.get(auto).cloned();
                     auto += 1;

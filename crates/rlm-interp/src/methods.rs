@@ -58,6 +58,8 @@ const STR_METHODS: &[&str] = &[
     "removesuffix",
     "expandtabs",
     "encode",
+    "translate",
+    "maketrans",
 ];
 const LIST_METHODS: &[&str] = &[
     "append", "extend", "insert", "remove", "pop", "index", "count", "sort", "reverse", "clear",
@@ -133,6 +135,7 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
         Value::Tuple(_) => TUPLE_METHODS.to_vec(),
         Value::Deque(_) => DEQUE_METHODS.to_vec(),
         Value::Int(_) | Value::Bool(_) => INT_METHODS.to_vec(),
+        Value::Range(_) => vec!["count", "index"],
         Value::Float(_) => FLOAT_METHODS.to_vec(),
         Value::Native(n) => crate::modules::native_method_names(n).to_vec(),
         Value::Type(Ty::Dict) => vec!["fromkeys"],
@@ -324,7 +327,15 @@ impl Vm {
                 }
                 "index" => {
                     let x = args.first().cloned().unwrap_or(Value::None);
-                    for (i, it) in t.iter().enumerate() {
+                    let len = t.len() as i64;
+                    let norm = |v: Option<&Value>, d: i64| match v.and_then(as_int) {
+                        Some(i) if i < 0 => (i + len).max(0),
+                        Some(i) => i.min(len),
+                        None => d,
+                    };
+                    let (start, end) =
+                        (norm(args.get(1), 0) as usize, norm(args.get(2), len) as usize);
+                    for (i, it) in t.iter().enumerate().take(end).skip(start) {
                         if self.eq(it, &x)? {
                             return Ok(Value::Int(i as i64));
                         }
@@ -334,6 +345,23 @@ impl Vm {
                 _ => self.no_attr(recv, name),
             },
             Value::Deque(d) => self.deque_method(recv, d, name, args),
+            Value::Range(r) => {
+                let (start, _stop, step) = **r;
+                let x = args.first().cloned().unwrap_or(Value::None);
+                let found = match as_int(&x) {
+                    Some(i) if self.contains(recv, &x)? => Some((i - start) / step),
+                    _ => None,
+                };
+                match (name, found) {
+                    ("count", f) => Ok(Value::Int(f.is_some() as i64)),
+                    ("index", Some(k)) => Ok(Value::Int(k)),
+                    ("index", None) => {
+                        let r = self.repr(&x)?;
+                        value_err(format!("{r} is not in range"))
+                    }
+                    _ => self.no_attr(recv, name),
+                }
+            }
             Value::Int(i) => match name {
                 "bit_length" => Ok(Value::Int(64 - i.unsigned_abs().leading_zeros() as i64)),
                 "conjugate" => Ok(Value::Int(*i)),
@@ -394,6 +422,48 @@ impl Vm {
                 Ok(Value::dict(d))
             }
             Value::Type(Ty::Other(t)) => crate::modules::type_method(self, t, name, args),
+            Value::Type(Ty::Str) if name == "maketrans" => {
+                let mut d = Dict::new();
+                match (args.first(), args.get(1)) {
+                    (Some(Value::Dict(src)), None) => {
+                        for (k, v) in src.borrow().map.iter() {
+                            let k = match &k.0 {
+                                Value::Str(s) if s.char_len() == 1 => {
+                                    Value::Int(s.as_str().chars().next().map_or(0, |c| c as i64))
+                                }
+                                Value::Int(i) => Value::Int(*i),
+                                _ => {
+                                    return type_err(
+                                        "keys in translate table must be strings or integers",
+                                    );
+                                }
+                            };
+                            d.map.insert(Key(k), v.clone());
+                        }
+                    }
+                    (Some(Value::Str(a)), Some(Value::Str(b))) => {
+                        if a.char_len() != b.char_len() {
+                            return value_err(
+                                "the first two maketrans arguments must have equal length",
+                            );
+                        }
+                        for (x, y) in a.as_str().chars().zip(b.as_str().chars()) {
+                            d.map.insert(Key(Value::Int(x as i64)), Value::Int(y as i64));
+                        }
+                        if let Some(Value::Str(z)) = args.get(2) {
+                            for x in z.as_str().chars() {
+                                d.map.insert(Key(Value::Int(x as i64)), Value::None);
+                            }
+                        }
+                    }
+                    _ => {
+                        return type_err(
+                            "maketrans() arguments must be a dict, or two strings of equal length",
+                        );
+                    }
+                }
+                Ok(Value::dict(d))
+            }
             Value::Type(Ty::Str) => {
                 // `str.lower(x)` style: unbound method call.
                 let mut it = args.into_iter();
@@ -441,7 +511,7 @@ impl Vm {
                     Value::str(text.to_uppercase())
                 })
             }
-            "casefold" => Ok(Value::str(text.to_lowercase())),
+            "casefold" => Ok(Value::str(text.to_lowercase().replace('ß', "ss"))),
             "strip" | "lstrip" | "rstrip" => {
                 let chars: Option<Vec<char>> = arg_str(0)?.map(|c| c.as_str().chars().collect());
                 let f = |c: char| match &chars {
@@ -530,9 +600,13 @@ impl Vm {
                 Ok(str_list(lines))
             }
             "join" => {
-                let Some(it) = args.first() else {
-                    return type_err("str.join() takes exactly one argument (0 given)");
-                };
+                if args.len() != 1 {
+                    return type_err(format!(
+                        "str.join() takes exactly one argument ({} given)",
+                        args.len()
+                    ));
+                }
+                let it = &args[0];
                 let items = self.to_vec(it)?;
                 let mut total = text.len() * items.len().saturating_sub(1);
                 for (i, x) in items.iter().enumerate() {
@@ -599,6 +673,15 @@ impl Vm {
                         args.first().map(|v| v.type_name()).unwrap_or("nothing")
                     ));
                 };
+                if let Some(st) = args.get(1).and_then(as_int) {
+                    if st > s.char_len() as i64 {
+                        return if name.ends_with("index") {
+                            value_err("substring not found")
+                        } else {
+                            Ok(Value::Int(if name == "count" { 0 } else { -1 }))
+                        };
+                    }
+                }
                 let (a, b) = self.str_range(s, args.get(1), args.get(2))?;
                 let sub = sub.as_str();
                 if a == usize::MAX || a > b {
@@ -839,6 +922,32 @@ impl Vm {
                 }
                 Ok(Value::str(out))
             }
+            "maketrans" => self.call_method(&Value::Type(Ty::Str), "maketrans", args, kwargs),
+            "translate" => {
+                let Some(Value::Dict(table)) = args.first() else {
+                    return type_err("translate() argument must be a mapping (use str.maketrans)");
+                };
+                let table = table.clone();
+                let mut out = String::with_capacity(text.len());
+                for c in text.chars() {
+                    let k = Key(Value::Int(c as i64));
+                    match table.borrow().map.get(&k) {
+                        None => out.push(c),
+                        Some(Value::None) => {}
+                        Some(Value::Str(r)) => out.push_str(r.as_str()),
+                        Some(v) => match as_int(v).and_then(|i| char::from_u32(i as u32)) {
+                            Some(r) => out.push(r),
+                            None => {
+                                return type_err(
+                                    "character mapping must return integer, None or str",
+                                );
+                            }
+                        },
+                    }
+                }
+                self.check_str_len(out.len())?;
+                Ok(Value::str(out))
+            }
             "encode" => exc(
                 ExcKind::NotImplementedError,
                 "bytes are not available in this sandbox; work with str",
@@ -1030,7 +1139,12 @@ impl Vm {
                 }
             }
             "popitem" => {
-                let r = d.borrow_mut().map.pop();
+                let last = args.first().or_else(|| kw(&kwargs, "last")).is_none_or(|v| v.truthy());
+                let r = if last {
+                    d.borrow_mut().map.pop()
+                } else {
+                    d.borrow_mut().map.shift_remove_index(0)
+                };
                 match r {
                     Some((k, v)) => Ok(Value::tuple(vec![k.0, v])),
                     None => exc(ExcKind::KeyError, "popitem(): dictionary is empty"),

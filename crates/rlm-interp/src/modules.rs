@@ -94,6 +94,8 @@ fn build_module(name: &str) -> Option<Value> {
                     "tanh",
                     "fmod",
                     "remainder",
+                    "frexp",
+                    "ldexp",
                 ],
             );
             a.extend([
@@ -223,7 +225,7 @@ pub(crate) fn call_module_fn(
     match m {
         "re" => vm.re_call(name, None, args, kwargs),
         "json" => json_fn(vm, name, args, kwargs),
-        "math" => math_fn(vm, name, args),
+        "math" => math_fn(vm, name, args, kwargs),
         "itertools" => itertools_fn(vm, name, args, kwargs),
         "functools" => functools_fn(vm, name, args, kwargs),
         "string" => {
@@ -716,7 +718,7 @@ fn domain<T>() -> R<T> {
     value_err("math domain error")
 }
 
-fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>) -> R<Value> {
+fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     let a0 = args.first();
     let x = || num(a0);
     let fl = |v: f64| Ok(Value::Float(v));
@@ -900,7 +902,7 @@ fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>) -> R<Value> {
         }
         "prod" => {
             let items = vm.to_vec(a0.unwrap_or(&Value::None))?;
-            let mut acc = Value::Int(1);
+            let mut acc = kw(&kwargs, "start").cloned().unwrap_or(Value::Int(1));
             for it in items {
                 acc = vm.binary(BinOp::Mult, &acc, &it)?;
             }
@@ -925,8 +927,9 @@ fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>) -> R<Value> {
         }
         "isclose" => {
             let (a, b) = (x()?, num(args.get(1))?);
-            let rel = 1e-9;
-            Ok(Value::Bool(a == b || (a - b).abs() <= (rel * a.abs().max(b.abs())).max(0.0)))
+            let rel = kw(&kwargs, "rel_tol").and_then(as_float).unwrap_or(1e-9);
+            let abs_tol = kw(&kwargs, "abs_tol").and_then(as_float).unwrap_or(0.0);
+            Ok(Value::Bool(a == b || (a - b).abs() <= (rel * a.abs().max(b.abs())).max(abs_tol)))
         }
         "copysign" => fl(x()?.copysign(num(args.get(1))?)),
         "degrees" => fl(x()?.to_degrees()),
@@ -934,6 +937,27 @@ fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>) -> R<Value> {
         "modf" => {
             let v = x()?;
             Ok(Value::tuple(vec![Value::Float(v.fract()), Value::Float(v.trunc())]))
+        }
+        "frexp" => {
+            let v = x()?;
+            if v == 0.0 || !v.is_finite() {
+                return Ok(Value::tuple(vec![Value::Float(v), Value::Int(0)]));
+            }
+            let mut e = v.abs().log2().floor() as i64 + 1;
+            let mut m = v / 2f64.powi(e as i32);
+            if m.abs() >= 1.0 {
+                m /= 2.0;
+                e += 1;
+            }
+            if m.abs() < 0.5 {
+                m *= 2.0;
+                e -= 1;
+            }
+            Ok(Value::tuple(vec![Value::Float(m), Value::Int(e)]))
+        }
+        "ldexp" => {
+            let e = args.get(1).and_then(as_int).unwrap_or(0);
+            fl(x()? * 2f64.powi(e.clamp(-2000, 2000) as i32))
         }
         "fmod" => {
             let (a, b) = (x()?, num(args.get(1))?);
@@ -1180,6 +1204,23 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
                     .collect(),
             ))
         }
+        "takewhile" => {
+            let pred = args.first().cloned().unwrap_or(Value::None);
+            let it = vm.get_iter(args.get(1).cloned().unwrap_or(Value::None))?;
+            let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
+            let mut out = Vec::new();
+            while let Some(x) = vm.iter_next(&it)? {
+                vm.fuel(1)?;
+                if !vm.call_value(&pred, vec![x.clone()], Vec::new())?.truthy() {
+                    break;
+                }
+                out.push(x);
+                if out.len() > cap {
+                    vm.check_len(out.len())?;
+                }
+            }
+            Ok(items_iter(out))
+        }
         "takewhile" | "dropwhile" | "filterfalse" => {
             let pred = args.first().cloned().unwrap_or(Value::None);
             let items = vm.to_vec(args.get(1).unwrap_or(&Value::None))?;
@@ -1271,9 +1312,23 @@ fn functools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             };
             Ok(Value::Native(Rc::new(Native::Partial(Partial { func, args: a.collect(), kwargs }))))
         }
-        "cmp_to_key" => exc(
+        "cmp_to_key" => {
+            let Some(func) = args.into_iter().next() else {
+                return type_err("cmp_to_key() missing required argument 'mycmp'");
+            };
+            let marker = Value::Builtin(Rc::new(BuiltinFn {
+                module: "functools",
+                name: SmolStr::new_static("_cmp_key"),
+            }));
+            Ok(Value::Native(Rc::new(Native::Partial(Partial {
+                func: marker,
+                args: vec![func],
+                kwargs: Vec::new(),
+            }))))
+        }
+        "_cmp_key" => exc(
             ExcKind::NotImplementedError,
-            "cmp_to_key is not available; use sorted(key=...) with a key function (tuples sort element by element)",
+            "cmp_to_key(...) keys work with sorted() and list.sort(); use a key function elsewhere",
         ),
         _ => exc(ExcKind::AttributeError, format!("module 'functools' has no attribute '{name}'")),
     }
@@ -1282,15 +1337,28 @@ fn functools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
 // ------------------------------------------------------------------ textwrap
 
 fn wrap_text(text: &str, width: usize, max_lines: Option<usize>, placeholder: &str) -> Vec<String> {
+    wrap_indented(text, width, max_lines, placeholder, "", "")
+}
+
+fn wrap_indented(
+    text: &str,
+    full_width: usize,
+    max_lines: Option<usize>,
+    placeholder: &str,
+    initial: &str,
+    subsequent: &str,
+) -> Vec<String> {
+    let ind = |n: usize| if n == 0 { initial } else { subsequent };
+    let width_for = |n: usize| full_width.saturating_sub(ind(n).chars().count()).max(1);
     let words: Vec<String> = crate::methods::split_whitespace(
         &text.replace(['\t', '\n', '\r', '\x0b', '\x0c'], " "),
         -1,
     );
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
-    let width = width.max(1);
     let mut queue: VecDeque<String> = words.into();
     while let Some(w) = queue.pop_front() {
+        let width = width_for(lines.len());
         let wl = w.chars().count();
         let cl = cur.chars().count();
         if cur.is_empty() {
@@ -1306,6 +1374,13 @@ fn wrap_text(text: &str, width: usize, max_lines: Option<usize>, placeholder: &s
         } else if cl + 1 + wl <= width {
             cur.push(' ');
             cur.push_str(&w);
+        } else if wl > width && cl + 1 < width {
+            // A word longer than a line fills the rest of the current one.
+            let space = width - cl - 1;
+            cur.push(' ');
+            cur.extend(w.chars().take(space));
+            lines.push(std::mem::take(&mut cur));
+            queue.push_front(w.chars().skip(space).collect());
         } else {
             lines.push(std::mem::take(&mut cur));
             queue.push_front(w);
@@ -1313,6 +1388,10 @@ fn wrap_text(text: &str, width: usize, max_lines: Option<usize>, placeholder: &s
     }
     if !cur.is_empty() {
         lines.push(cur);
+    }
+    let width = full_width;
+    if !initial.is_empty() || !subsequent.is_empty() {
+        lines = lines.into_iter().enumerate().map(|(i, l)| format!("{}{l}", ind(i))).collect();
     }
     if let Some(m) = max_lines {
         if lines.len() > m {
@@ -1354,7 +1433,20 @@ fn textwrap_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<V
             let max_lines = kw(&kwargs, "max_lines").and_then(as_int).map(|m| m.max(1) as usize);
             let ph =
                 kw(&kwargs, "placeholder").and_then(|v| v.as_str().map(|s| s.as_str().to_string()));
-            let lines = wrap_text(text, width, max_lines, ph.as_deref().unwrap_or(" [...]"));
+            let init = kw(&kwargs, "initial_indent")
+                .and_then(|v| v.as_str().map(|s| s.as_str().to_string()))
+                .unwrap_or_default();
+            let subs = kw(&kwargs, "subsequent_indent")
+                .and_then(|v| v.as_str().map(|s| s.as_str().to_string()))
+                .unwrap_or_default();
+            let lines = wrap_indented(
+                text,
+                width,
+                max_lines,
+                ph.as_deref().unwrap_or(" [...]"),
+                &init,
+                &subs,
+            );
             if name == "wrap" {
                 Ok(Value::list(lines.into_iter().map(Value::str).collect()))
             } else {
@@ -1410,9 +1502,19 @@ fn textwrap_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<V
             let Some(Value::Str(prefix)) = args.get(1).or_else(|| kw(&kwargs, "prefix")) else {
                 return type_err("indent() missing required argument 'prefix'");
             };
+            let prefix = prefix.clone();
+            let pred = args
+                .get(2)
+                .or_else(|| kw(&kwargs, "predicate"))
+                .cloned()
+                .filter(|p| !matches!(p, Value::None));
             let mut out = String::new();
             for l in crate::methods::splitlines(text, true) {
-                if !l.trim().is_empty() {
+                let add = match &pred {
+                    Some(p) => vm.call_value(p, vec![Value::str(l.as_str())], Vec::new())?.truthy(),
+                    None => !l.trim().is_empty(),
+                };
+                if add {
                     out.push_str(prefix.as_str());
                 }
                 out.push_str(&l);
@@ -1881,6 +1983,22 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
             b.type_name()
         ))
     };
+    if let (Value::Native(x), Some(k)) = (a, as_float(b)) {
+        if let Native::TimeDelta(d, s, u) = &**x {
+            let us = td_micros(*d, *s, *u) as f64;
+            return match op {
+                BinOp::Mult => Ok(td_value((us * k).round() as i64)),
+                BinOp::Div if k != 0.0 => Ok(td_value((us / k).round() as i64)),
+                BinOp::FloorDiv if k != 0.0 => Ok(td_value((us / k).floor() as i64)),
+                _ => err(),
+            };
+        }
+    }
+    if let (Some(k), Value::Native(x)) = (as_float(a), b) {
+        if let (Native::TimeDelta(d, s, u), BinOp::Mult) = (&**x, op) {
+            return Ok(td_value((td_micros(*d, *s, *u) as f64 * k).round() as i64));
+        }
+    }
     let (Value::Native(x), Value::Native(y)) = (a, b) else { return err() };
     match (&**x, &**y, op) {
         (Native::DateTime(d), Native::TimeDelta(dd, ss, us), BinOp::Add) => Ok(dt_value(
@@ -1891,6 +2009,9 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
         )),
         (Native::DateTime(d), Native::DateTime(e), BinOp::Sub) => {
             Ok(td_value(d.total_micros() - e.total_micros()))
+        }
+        (Native::TimeDelta(a1, b1, c1), Native::TimeDelta(a2, b2, c2), BinOp::Div) => {
+            Ok(Value::Float(td_micros(*a1, *b1, *c1) as f64 / td_micros(*a2, *b2, *c2) as f64))
         }
         (Native::TimeDelta(a1, b1, c1), Native::TimeDelta(a2, b2, c2), BinOp::Add) => {
             Ok(td_value(td_micros(*a1, *b1, *c1) + td_micros(*a2, *b2, *c2)))
@@ -1916,10 +2037,16 @@ pub(crate) fn counter_arith(
     for (k, v) in &xs {
         let other =
             ys.iter().find(|(k2, _)| k2 == k).map(|(_, v)| v.clone()).unwrap_or(Value::Int(0));
-        let r = vm.binary(op, v, &other)?;
+        let r = match op {
+            BinOp::BitAnd | BinOp::BitOr => {
+                let lt = vm.compare(rlm_syntax::ast::CmpOp::Lt, v, &other)?;
+                if (op == BinOp::BitAnd) == lt { v.clone() } else { other }
+            }
+            _ => vm.binary(op, v, &other)?,
+        };
         out.map.insert(k.clone(), r);
     }
-    if op == BinOp::Add {
+    if op == BinOp::Add || op == BinOp::BitOr {
         for (k, v) in &ys {
             if !out.map.contains_key(k) {
                 out.map.insert(k.clone(), v.clone());

@@ -63,6 +63,17 @@ fn eq_depth(a: &Value, b: &Value, depth: usize) -> Option<bool> {
                 return Some(true);
             }
             let (x, y) = (x.borrow(), y.borrow());
+            if matches!(x.kind, DictKind::Ordered) && matches!(y.kind, DictKind::Ordered) {
+                if x.map.len() != y.map.len() {
+                    return Some(false);
+                }
+                for ((k1, v1), (k2, v2)) in x.map.iter().zip(y.map.iter()) {
+                    if !eq_depth(&k1.0, &k2.0, depth + 1)? || !eq_depth(v1, v2, depth + 1)? {
+                        return Some(false);
+                    }
+                }
+                return Some(true);
+            }
             x.map.len() == y.map.len() && {
                 for (k, v) in x.map.iter() {
                     match y.map.get(k) {
@@ -271,6 +282,18 @@ impl Vm {
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
             (Value::Str(x), Value::Str(y)) => Ok(x.as_str().cmp(y.as_str())),
+            (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
+                (Native::DateTime(p), Native::DateTime(q)) => Ok(p.cmp(q)),
+                (Native::TimeDelta(a, b, c), Native::TimeDelta(d, e, f)) => {
+                    Ok((a, b, c).cmp(&(d, e, f)))
+                }
+                _ => type_err(format!(
+                    "'{}' not supported between instances of '{}' and '{}'",
+                    op.as_str(),
+                    a.type_name(),
+                    b.type_name()
+                )),
+            },
             (Value::List(x), Value::List(y)) => {
                 let (x, y) = (x.borrow().clone(), y.borrow().clone());
                 self.cmp_seq(&x, &y, op, depth)
@@ -619,7 +642,7 @@ impl Vm {
                     Ok(Value::Set(Rc::new(RefCell::new(r))))
                 }
             }
-            (BinOp::BitOr, Dict(x), Dict(y)) => {
+            (BinOp::BitOr, Dict(x), Dict(y)) if !matches!(x.borrow().kind, DictKind::Counter) => {
                 let mut d = crate::value::Dict {
                     map: x.borrow().map.clone(),
                     kind: x.borrow().kind.clone(),
@@ -630,16 +653,18 @@ impl Vm {
                 self.check_len(d.map.len())?;
                 Ok(Value::dict(d))
             }
-            (BinOp::Add | BinOp::Sub, Dict(x), Dict(y))
+            (BinOp::Add | BinOp::Sub | BinOp::BitAnd | BinOp::BitOr, Dict(x), Dict(y))
                 if matches!(x.borrow().kind, DictKind::Counter)
                     && matches!(y.borrow().kind, DictKind::Counter) =>
             {
                 crate::modules::counter_arith(self, op, x, y)
             }
-            (BinOp::Add | BinOp::Sub, Native(_), Native(_))
-            | (BinOp::Add | BinOp::Sub, Native(_), _) => {
-                crate::modules::datetime_arith(self, op, a, b)
-            }
+            (
+                BinOp::Add | BinOp::Sub | BinOp::Mult | BinOp::Div | BinOp::FloorDiv,
+                Native(_),
+                _,
+            )
+            | (BinOp::Mult, _, Native(_)) => crate::modules::datetime_arith(self, op, a, b),
             (BinOp::Mult, Str(_) | List(_) | Tuple(_), o)
             | (BinOp::Mult, o, Str(_) | List(_) | Tuple(_)) => {
                 type_err(format!("can't multiply sequence by non-int of type '{}'", o.type_name()))
@@ -695,6 +720,21 @@ impl Vm {
     pub(crate) fn unary(&mut self, op: UnaryOp, a: &Value) -> R<Value> {
         match (op, a) {
             (UnaryOp::Not, v) => Ok(Value::Bool(!v.truthy())),
+            (UnaryOp::Neg | UnaryOp::Pos, Value::Dict(d))
+                if matches!(d.borrow().kind, DictKind::Counter) =>
+            {
+                let mut out =
+                    crate::value::Dict { map: indexmap::IndexMap::new(), kind: DictKind::Counter };
+                for (k, v) in d.borrow().map.iter() {
+                    let n = as_float(v).unwrap_or(0.0);
+                    if op == UnaryOp::Pos && n > 0.0 {
+                        out.map.insert(k.clone(), v.clone());
+                    } else if op == UnaryOp::Neg && n < 0.0 {
+                        out.map.insert(k.clone(), self.unary(UnaryOp::Neg, v)?);
+                    }
+                }
+                Ok(Value::dict(out))
+            }
             (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
             (UnaryOp::Pos, Value::Float(f)) => Ok(Value::Float(*f)),
             (UnaryOp::Neg, v) if as_int(v).is_some() => {
@@ -981,8 +1021,8 @@ impl Vm {
                 self.fuel(keys.len() as u64 / 8)?;
                 IterState::Items(keys)
             }
-            Value::Set(s) => IterState::Items(s.borrow().iter().map(|k| k.0.clone()).collect()),
-            Value::FrozenSet(s) => IterState::Items(s.iter().map(|k| k.0.clone()).collect()),
+            Value::Set(s) => IterState::Items(set_order(&s.borrow()).into()),
+            Value::FrozenSet(s) => IterState::Items(set_order(&s).into()),
             Value::Deque(d) => IterState::Items(d.borrow().iter().cloned().collect()),
             Value::Native(ref n) if matches!(**n, Native::DictView(..)) => {
                 let Native::DictView(kind, d) = &**n else { return type_err("not iterable") };
@@ -1143,6 +1183,16 @@ impl Vm {
     // -------------------------------------------------------- attributes
 
     pub(crate) fn get_attr(&mut self, obj: &Value, name: &str) -> R<Value> {
+        if name == "__name__" {
+            // The one dunder models rely on: `type(x).__name__`, `f.__name__`.
+            match obj {
+                Value::Type(t) => return Ok(Value::str(t.name())),
+                Value::Func(f) => return Ok(Value::str(f.code.name.as_str())),
+                Value::Builtin(b) => return Ok(Value::str(b.name.as_str())),
+                Value::Module(m) => return Ok(Value::str(m.name)),
+                _ => {}
+            }
+        }
         if name.starts_with("__") && name.ends_with("__") && name.len() > 4 {
             return exc(
                 ExcKind::AttributeError,
@@ -1200,7 +1250,14 @@ impl Vm {
                     format!("'{}' object has no attribute '{name}'", obj.type_name()),
                 )
             }
-            Value::Func(f) if name == "__name__" => Ok(Value::str(f.code.name.as_str())),
+            Value::Builtin(b)
+                if b.module == "itertools" && b.name == "chain" && name == "from_iterable" =>
+            {
+                Ok(Value::Builtin(Rc::new(BuiltinFn {
+                    module: "itertools",
+                    name: SmolStr::new_static("from_iterable"),
+                })))
+            }
             _ => {
                 if crate::methods::has_method(obj, name) {
                     return Ok(Value::Method(Rc::new((obj.clone(), SmolStr::new(name)))));
@@ -1234,8 +1291,78 @@ pub fn set_items(v: &Value) -> Option<IndexSet<Key>> {
     match v {
         Value::Set(s) => Some(s.borrow().clone()),
         Value::FrozenSet(s) => Some((**s).clone()),
+        Value::Native(n) => match &**n {
+            Native::DictView(0, d) => Some(d.borrow().map.keys().cloned().collect()),
+            Native::DictView(2, d) => {
+                let items = crate::modules::view_items(2, d);
+                // Items are (key, value) tuples: hashable only when the values are.
+                if items.iter().all(|t| match t {
+                    Value::Tuple(p) => {
+                        !matches!(p[1], Value::List(_) | Value::Dict(_) | Value::Set(_))
+                    }
+                    _ => false,
+                }) {
+                    Some(items.into_iter().map(Key).collect())
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// Iteration order of a set. For sets of ints CPython's order follows the
+/// hash table (hash(i) == i), which programs print; we simulate CPython's
+/// table (growth policy and probing) to reproduce it. Other sets keep
+/// insertion order (CPython's string order is randomised per process).
+pub fn set_order(s: &IndexSet<Key>) -> Vec<Value> {
+    let items: Vec<Value> = s.iter().map(|k| k.0.clone()).collect();
+    let hashes: Option<Vec<u64>> = items
+        .iter()
+        .map(|v| as_int(v).map(|i| if i == -1 { -2i64 as u64 } else { i as u64 }))
+        .collect();
+    let Some(hashes) = hashes else { return items };
+    if items.len() > 100_000 {
+        return items;
+    }
+    fn insert(table: &mut [Option<usize>], hashes: &[u64], idx: usize) {
+        let mask = table.len() - 1;
+        let hash = hashes[idx];
+        let mut perturb = hash;
+        let mut i = (hash as usize) & mask;
+        loop {
+            let probes = if i + 9 <= mask { 9 } else { 0 };
+            for j in 0..=probes {
+                if table[i + j].is_none() {
+                    table[i + j] = Some(idx);
+                    return;
+                }
+            }
+            perturb >>= 5;
+            i = (i.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
+        }
+    }
+    let mut table: Vec<Option<usize>> = vec![None; 8];
+    let mut used = 0usize;
+    for idx in 0..items.len() {
+        insert(&mut table, &hashes, idx);
+        used += 1;
+        let mask = table.len() - 1;
+        if used * 5 >= mask * 3 {
+            let minused = if used > 50_000 { used * 2 } else { used * 4 };
+            let mut newsize = 8;
+            while newsize <= minused {
+                newsize <<= 1;
+            }
+            let old = std::mem::replace(&mut table, vec![None; newsize]);
+            for e in old.into_iter().flatten() {
+                insert(&mut table, &hashes, e);
+            }
+        }
+    }
+    table.into_iter().flatten().map(|i| items[i].clone()).collect()
 }
 
 pub fn norm_index(i: i64, len: usize) -> Option<usize> {

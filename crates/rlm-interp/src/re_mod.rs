@@ -577,12 +577,10 @@ fn parse_template(t: &str, p: &Pattern) -> R<Vec<TPiece>> {
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_alphanumeric() || c == '_' || !c.is_ascii() {
-            out.push(c);
-        } else {
+        if "()[]{}?*+-|^$\\.&~# \t\n\r\x0b\x0c".contains(c) {
             out.push('\\');
-            out.push(c);
         }
+        out.push(c);
     }
     out
 }

@@ -119,6 +119,8 @@ pub struct Vm {
     callback_depth: usize,
     pub(crate) modules: HashMap<&'static str, Value>,
     pub(crate) source_name: SmolStr,
+    /// The comparison function of a `functools.cmp_to_key` sort in progress.
+    pub(crate) sort_cmp: Option<Value>,
 }
 
 macro_rules! top {
@@ -159,6 +161,7 @@ impl Vm {
             callback_depth: 0,
             modules: HashMap::new(),
             source_name: SmolStr::new("<cell>"),
+            sort_cmp: None,
         }
     }
 
@@ -711,19 +714,20 @@ impl Vm {
         let nargs = code.argcount;
         let fname = code.name.as_str();
         let mut extra = Vec::new();
+        let total_pos = args.len();
         for (i, a) in args.into_iter().enumerate() {
             if i < nargs {
                 locals[i] = Some(a);
             } else if code.has_varargs {
                 extra.push(a);
             } else {
-                let given = i + 1;
-                let _ = given;
+                let given = total_pos;
                 return type_err(format!(
-                    "{fname}() takes {} positional argument{} but {} were given",
+                    "{fname}() takes {} positional argument{} but {} {} given",
                     nargs,
                     if nargs == 1 { "" } else { "s" },
-                    nargs + extra.len() + 1 + 0
+                    given,
+                    if given == 1 { "was" } else { "were" }
                 ));
             }
         }
@@ -1616,11 +1620,18 @@ impl Vm {
         args: Vec<Value>,
     ) -> R<Option<ExecEnd>> {
         match &recv {
-            Value::Module(_) | Value::Dict(_) | Value::Host(_) => {
-                let f = self.get_attr(&recv, name)?;
-                self.call_op(&f, args, Vec::new())
-            }
-            _ => match self.call_method(&recv, name, args, Vec::new()) {
+            Value::Str(_)
+            | Value::List(_)
+            | Value::Dict(_)
+            | Value::Tuple(_)
+            | Value::Set(_)
+            | Value::FrozenSet(_)
+            | Value::Deque(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Range(_)
+            | Value::Host(_)
+            | Value::Native(_) => match self.call_method(&recv, name, args, Vec::new()) {
                 Ok(v) => {
                     top!(self).stack.push(v);
                     Ok(None)
@@ -1630,6 +1641,10 @@ impl Vm {
                 }
                 Err(e) => Err(e),
             },
+            _ => {
+                let f = self.get_attr(&recv, name)?;
+                self.call_op(&f, args, Vec::new())
+            }
         }
     }
 

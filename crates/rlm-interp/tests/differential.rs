@@ -6,6 +6,7 @@
 //! A fixture may have a sibling `NAME.context.txt`, bound to `context`/`P`.
 //! Known, documented divergences are listed in `tests/programs/KNOWN_DIVERGENCES.txt`
 //! (`path: reason`); they are reported but do not fail the test.
+//! `RLM_PROGRAMS_DIR=DIR` adds another directory of fixtures.
 
 mod support;
 
@@ -20,7 +21,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in entries {
         if p.is_dir() {
             collect(&p, out);
-        } else if p.extension().is_some_and(|e| e == "py") {
+        } else if p.extension().is_some_and(|e| e == "py") && !p.ends_with("check.py") {
             out.push(p);
         }
     }
@@ -33,7 +34,8 @@ fn fixtures_match_cpython() {
         PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs")),
     ];
     let mut files = Vec::new();
-    for r in &roots {
+    let extra = std::env::var("RLM_PROGRAMS_DIR").ok().map(PathBuf::from);
+    for r in roots.iter().chain(extra.iter()) {
         collect(r, &mut files);
     }
     assert!(!files.is_empty(), "no fixture programs found");

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use rlm_interp::{ErrorKind, Limits, Outcome, Session, Value};
 
-pub const REPLY: &str = "stub reply";
+pub const REPLY: &str = "ok";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellResult {
@@ -139,9 +139,10 @@ pub fn difference(ours: &[CellResult], theirs: &[CellResult]) -> Option<String> 
                 s[fl(pos.saturating_sub(40))..fl((pos + 60).min(s.len()))].to_string()
             };
             return Some(format!(
-                "cell {i}: stdout differs at byte {pos}:\n      ours:    {:?}\n      cpython: {:?}",
+                "cell {i}: stdout differs at byte {pos}:\n      ours:    {:?}\n      cpython: {:?}\n      our error: {:?}",
                 ctx(&a.stdout),
-                ctx(&b.stdout)
+                ctx(&b.stdout),
+                a.error
             ));
         }
         if a.error != b.error {
