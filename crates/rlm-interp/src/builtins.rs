@@ -1304,6 +1304,9 @@ impl Vm {
                 Ok(Value::Type(args[0].ty()))
             }
             Ty::Slice => {
+                if args.iter().any(|a| !matches!(a, Value::None | Value::Int(_) | Value::Bool(_))) {
+                    return type_err("slice() arguments must be integers or None here");
+                }
                 let mut a = args.into_iter();
                 let (x, y, z) = (a.next(), a.next(), a.next());
                 Ok(match (x, y, z) {

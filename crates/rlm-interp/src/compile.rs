@@ -403,7 +403,7 @@ fn all_names_in_expr(e: &Expr, out: &mut HashSet<SmolStr>) {
 }
 
 fn all_names_in_stmt(s: &Stmt, out: &mut HashSet<SmolStr>) {
-    let mut ex = |e: &Expr, out: &mut HashSet<SmolStr>| all_names_in_expr(e, out);
+    let ex = |e: &Expr, out: &mut HashSet<SmolStr>| all_names_in_expr(e, out);
     match &s.kind {
         StmtKind::Expr(e) => ex(e, out),
         StmtKind::Assign { targets, value } => {

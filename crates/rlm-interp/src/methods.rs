@@ -962,7 +962,7 @@ impl Vm {
     fn list_method(
         &mut self,
         recv: &Value,
-        l: &Rc<RefCell<Vec<Value>>>,
+        l: &Rc<ListObj>,
         name: &str,
         args: Vec<Value>,
         kwargs: Kwargs,

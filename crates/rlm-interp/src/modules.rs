@@ -1221,7 +1221,7 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             }
             Ok(items_iter(out))
         }
-        "takewhile" | "dropwhile" | "filterfalse" => {
+        "dropwhile" | "filterfalse" => {
             let pred = args.first().cloned().unwrap_or(Value::None);
             let items = vm.to_vec(args.get(1).unwrap_or(&Value::None))?;
             let mut out = Vec::new();

@@ -16,11 +16,11 @@ use crate::vm::{Fault, R, Vm, exc, type_err, value_err};
 /// Equality without limits (used by hash keys, which are validated to be
 /// shallow enough beforehand).
 pub fn eq_shallow(a: &Value, b: &Value) -> bool {
-    eq_depth(a, b, 0).unwrap_or(false)
+    eq_depth(a, b, 0, 256).unwrap_or(false)
 }
 
-fn eq_depth(a: &Value, b: &Value, depth: usize) -> Option<bool> {
-    if depth > 400 {
+fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize) -> Option<bool> {
+    if depth > limit {
         return None;
     }
     Some(match (a, b) {
@@ -41,7 +41,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize) -> Option<bool> {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
                 for (p, q) in x.iter().zip(y.iter()) {
-                    if !eq_depth(p, q, depth + 1)? {
+                    if !eq_depth(p, q, depth + 1, limit)? {
                         return Some(false);
                     }
                 }
@@ -51,7 +51,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize) -> Option<bool> {
         (Value::Tuple(x), Value::Tuple(y)) => {
             x.len() == y.len() && {
                 for (p, q) in x.iter().zip(y.iter()) {
-                    if !eq_depth(p, q, depth + 1)? {
+                    if !eq_depth(p, q, depth + 1, limit)? {
                         return Some(false);
                     }
                 }
@@ -68,7 +68,9 @@ fn eq_depth(a: &Value, b: &Value, depth: usize) -> Option<bool> {
                     return Some(false);
                 }
                 for ((k1, v1), (k2, v2)) in x.map.iter().zip(y.map.iter()) {
-                    if !eq_depth(&k1.0, &k2.0, depth + 1)? || !eq_depth(v1, v2, depth + 1)? {
+                    if !eq_depth(&k1.0, &k2.0, depth + 1, limit)?
+                        || !eq_depth(v1, v2, depth + 1, limit)?
+                    {
                         return Some(false);
                     }
                 }
@@ -78,7 +80,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize) -> Option<bool> {
                 for (k, v) in x.map.iter() {
                     match y.map.get(k) {
                         Some(w) => {
-                            if !eq_depth(v, w, depth + 1)? {
+                            if !eq_depth(v, w, depth + 1, limit)? {
                                 return Some(false);
                             }
                         }
@@ -103,7 +105,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize) -> Option<bool> {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
                 for (p, q) in x.iter().zip(y.iter()) {
-                    if !eq_depth(p, q, depth + 1)? {
+                    if !eq_depth(p, q, depth + 1, limit)? {
                         return Some(false);
                     }
                 }
@@ -265,7 +267,7 @@ impl Vm {
     }
 
     pub(crate) fn eq(&mut self, a: &Value, b: &Value) -> R<bool> {
-        match eq_depth(a, b, 0) {
+        match eq_depth(a, b, 0, self.limits.max_nesting) {
             Some(r) => Ok(r),
             None => Err(self.nesting_err()),
         }

@@ -568,6 +568,155 @@ pub enum Native {
     DictView(u8, Rc<RefCell<Dict>>),
 }
 
+/// Dropping deeply nested values must not recurse on the Rust stack: the
+/// containers' `Drop` hands their children to this queue, which the
+/// outermost drop empties in a loop.
+mod deferred_drop {
+    use super::Value;
+    use std::cell::{Cell, RefCell};
+
+    thread_local! {
+        static DROPPING: Cell<bool> = const { Cell::new(false) };
+        static PENDING: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn defer(items: Vec<Value>) {
+        if items.is_empty() {
+            return;
+        }
+        if DROPPING.with(|d| d.get()) {
+            let _ = PENDING.try_with(|p| p.borrow_mut().extend(items));
+            return;
+        }
+        DROPPING.with(|d| d.set(true));
+        let mut batch = items;
+        loop {
+            drop(batch);
+            batch = PENDING.try_with(|p| std::mem::take(&mut *p.borrow_mut())).unwrap_or_default();
+            if batch.is_empty() {
+                break;
+            }
+        }
+        DROPPING.with(|d| d.set(false));
+    }
+}
+
+pub(crate) use deferred_drop::defer as defer_drop;
+
+/// A list's storage (drops its items without recursion).
+#[derive(Default)]
+pub struct ListObj(pub RefCell<Vec<Value>>);
+
+impl std::ops::Deref for ListObj {
+    type Target = RefCell<Vec<Value>>;
+    fn deref(&self) -> &RefCell<Vec<Value>> {
+        &self.0
+    }
+}
+
+impl Drop for ListObj {
+    fn drop(&mut self) {
+        defer_drop(std::mem::take(self.0.get_mut()));
+    }
+}
+
+/// A tuple's storage (drops its items without recursion).
+pub struct TupleObj(pub Vec<Value>);
+
+impl std::ops::Deref for TupleObj {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl Drop for TupleObj {
+    fn drop(&mut self) {
+        defer_drop(std::mem::take(&mut self.0));
+    }
+}
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        let map = std::mem::take(&mut self.map);
+        let mut items = Vec::with_capacity(map.len() * 2);
+        for (k, v) in map {
+            items.push(k.0);
+            items.push(v);
+        }
+        if let DictKind::Default(f) = std::mem::replace(&mut self.kind, DictKind::Plain) {
+            items.push(f);
+        }
+        defer_drop(items);
+    }
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let mut items = std::mem::take(&mut self.defaults);
+        items.extend(std::mem::take(&mut self.kwdefaults).into_iter().flatten());
+        for c in std::mem::take(&mut self.closure) {
+            if let Ok(cell) = Rc::try_unwrap(c) {
+                if let Some(v) = cell.into_inner() {
+                    items.push(v);
+                }
+            }
+        }
+        defer_drop(items);
+    }
+}
+
+impl Drop for Exception {
+    fn drop(&mut self) {
+        defer_drop(std::mem::take(&mut self.args));
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        let mut items = std::mem::take(&mut self.args);
+        items.push(std::mem::replace(&mut self.func, Value::None));
+        items.extend(std::mem::take(&mut self.kwargs).into_iter().map(|(_, v)| v));
+        defer_drop(items);
+    }
+}
+
+impl Drop for Coroutine {
+    fn drop(&mut self) {
+        let mut items = std::mem::take(&mut self.args);
+        items.extend(std::mem::take(&mut self.kwargs).into_iter().map(|(_, v)| v));
+        defer_drop(items);
+    }
+}
+
+impl Drop for HostFuture {
+    fn drop(&mut self) {
+        let mut items = std::mem::take(&mut self.args);
+        items.extend(std::mem::take(&mut self.kwargs).into_iter().map(|(_, v)| v));
+        defer_drop(items);
+    }
+}
+
+impl Drop for Gather {
+    fn drop(&mut self) {
+        defer_drop(std::mem::take(&mut self.items));
+    }
+}
+
+impl Drop for IterState {
+    fn drop(&mut self) {
+        let items: Vec<Value> = match self {
+            IterState::Seq(v, _) | IterState::Repeat(v, _) => {
+                vec![std::mem::replace(v, Value::None)]
+            }
+            IterState::Items(q) => std::mem::take(q).into(),
+            IterState::Cycle(v, _) => std::mem::take(v),
+            _ => Vec::new(),
+        };
+        defer_drop(items);
+    }
+}
+
 #[derive(Clone)]
 pub enum Value {
     None,
@@ -575,8 +724,8 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(Str),
-    List(Rc<RefCell<Vec<Value>>>),
-    Tuple(Rc<Vec<Value>>),
+    List(Rc<ListObj>),
+    Tuple(Rc<TupleObj>),
     Dict(Rc<RefCell<Dict>>),
     Set(Rc<RefCell<IndexSet<Key>>>),
     FrozenSet(Rc<IndexSet<Key>>),
@@ -611,11 +760,11 @@ impl Value {
     }
 
     pub fn list(v: Vec<Value>) -> Value {
-        Value::List(Rc::new(RefCell::new(v)))
+        Value::List(Rc::new(ListObj(RefCell::new(v))))
     }
 
     pub fn tuple(v: Vec<Value>) -> Value {
-        Value::Tuple(Rc::new(v))
+        Value::Tuple(Rc::new(TupleObj(v)))
     }
 
     pub fn dict(d: Dict) -> Value {

@@ -847,7 +847,10 @@ impl Vm {
                 let base = self.frames.len();
                 self.push_frame(frame)?;
                 self.callback_depth += 1;
-                let r = self.exec(base);
+                // Nested loops (a sort key calling sorted...) use more Rust
+                // stack; grow it on the heap instead of overflowing a small
+                // thread stack.
+                let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec(base));
                 self.callback_depth -= 1;
                 self.frames.truncate(base);
                 match r {
@@ -1661,10 +1664,6 @@ impl Vm {
                 other.type_name()
             )),
         }
-    }
-
-    pub(crate) fn call_depth(&self) -> usize {
-        self.frames.len()
     }
 }
 
