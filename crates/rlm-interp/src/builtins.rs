@@ -283,7 +283,7 @@ impl Vm {
             HostFunc::Batch { call, awaitable } => {
                 let mut args = args.into_iter();
                 let items = match args.next().or_else(|| kw(&kwargs, "prompts").cloned()) {
-                    Some(v) => self.to_vec(&v)?,
+                    Some(v) => self.iterate(&v)?,
                     None => {
                         return type_err(format!(
                             "{name}() missing 1 required positional argument: 'prompts'"
@@ -442,7 +442,7 @@ impl Vm {
         check_kwargs(name, &kwargs, &["key", "default"])?;
         let key = kw(&kwargs, "key").cloned().filter(|k| !matches!(k, Value::None));
         let items = if args.len() == 1 {
-            self.to_vec(&args[0])?
+            self.iterate(&args[0])?
         } else if args.is_empty() {
             return type_err(format!("{name} expected at least 1 argument, got 0"));
         } else {
@@ -535,7 +535,7 @@ impl Vm {
                     match a {
                         Value::Str(s) => line.push_str(s.as_str()),
                         other => {
-                            let s = self.to_str(other)?;
+                            let s = self.py_str(other)?;
                             line.push_str(&s);
                         }
                     }
@@ -566,7 +566,7 @@ impl Vm {
                 let Some(src) = args.first() else {
                     return type_err("enumerate() missing required argument 'iterable' (pos 1)");
                 };
-                let items = self.to_vec(src)?;
+                let items = self.iterate(src)?;
                 self.check_len(items.len() * 3)?;
                 let out: VecDeque<Value> = items
                     .into_iter()
@@ -632,7 +632,7 @@ impl Vm {
                 if args.len() != 1 {
                     return type_err(format!("sorted expected 1 argument, got {}", args.len()));
                 }
-                let mut items = self.to_vec(&args[0])?;
+                let mut items = self.iterate(&args[0])?;
                 let key = kw(&kwargs, "key").cloned();
                 let reverse = kw(&kwargs, "reverse").is_some_and(|v| v.truthy());
                 self.sort_values(&mut items, key.as_ref(), reverse)?;
@@ -646,7 +646,7 @@ impl Vm {
                     | Value::Tuple(_)
                     | Value::Str(_)
                     | Value::Range(_)
-                    | Value::Deque(_) => self.to_vec(&args[0])?,
+                    | Value::Deque(_) => self.iterate(&args[0])?,
                     other => {
                         return type_err(format!(
                             "'{}' object is not reversible",
@@ -670,7 +670,7 @@ impl Vm {
                 if let Value::Str(_) = acc {
                     return type_err("sum() can't sum strings [use ''.join(seq) instead]");
                 }
-                let items = self.to_vec(src)?;
+                let items = self.iterate(src)?;
                 for it in items {
                     acc = match (&acc, &it) {
                         (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => {
@@ -886,7 +886,7 @@ impl Vm {
                 let f = args[0].clone();
                 let mut cols = Vec::new();
                 for a in &args[1..] {
-                    cols.push(self.to_vec(a)?);
+                    cols.push(self.iterate(a)?);
                 }
                 let n = cols.iter().map(|c| c.len()).min().unwrap_or(0);
                 let mut out = VecDeque::with_capacity(n);
@@ -898,7 +898,7 @@ impl Vm {
             }
             "filter" => {
                 nargs("filter", &args, 2, 2)?;
-                let items = self.to_vec(&args[1])?;
+                let items = self.iterate(&args[1])?;
                 let mut out = VecDeque::new();
                 for it in items {
                     let keep = if matches!(args[0], Value::None) {
@@ -1049,7 +1049,7 @@ impl Vm {
                     None => String::new(),
                 };
                 if spec.is_empty() {
-                    return Ok(Value::str(self.to_str(&args[0])?));
+                    return Ok(Value::str(self.py_str(&args[0])?));
                 }
                 Ok(Value::str(self.format_spec(&args[0], &spec)?))
             }
@@ -1184,13 +1184,13 @@ impl Vm {
             Ty::Str => match args.first() {
                 None => Ok(Value::str("")),
                 Some(v @ Value::Str(_)) => Ok(v.clone()),
-                Some(v) => Ok(Value::str(self.to_str(v)?)),
+                Some(v) => Ok(Value::str(self.py_str(v)?)),
             },
             Ty::Bool => Ok(Value::Bool(args.first().is_some_and(|v| v.truthy()))),
             Ty::List => match args.first() {
                 None => Ok(Value::list(Vec::new())),
                 Some(v) => {
-                    let items = self.to_vec(v)?;
+                    let items = self.iterate(v)?;
                     self.check_len(items.len())?;
                     Ok(Value::list(items))
                 }
@@ -1199,14 +1199,14 @@ impl Vm {
                 None => Ok(Value::tuple(Vec::new())),
                 Some(v @ Value::Tuple(_)) => Ok(v.clone()),
                 Some(v) => {
-                    let items = self.to_vec(v)?;
+                    let items = self.iterate(v)?;
                     Ok(Value::tuple(items))
                 }
             },
             Ty::Set | Ty::FrozenSet => {
                 let mut set = IndexSet::new();
                 if let Some(v) = args.first() {
-                    for x in self.to_vec(v)? {
+                    for x in self.iterate(v)? {
                         set.insert(self.key(x)?);
                     }
                 }
@@ -1255,7 +1255,7 @@ impl Vm {
             }
             Ty::Deque => {
                 let items = match args.first() {
-                    Some(v) => self.to_vec(v)?,
+                    Some(v) => self.iterate(v)?,
                     None => Vec::new(),
                 };
                 let maxlen = args.get(1).or_else(|| kw(&kwargs, "maxlen")).and_then(as_int);
@@ -1337,9 +1337,9 @@ impl Vm {
                 d.borrow_mut().map.extend(items);
             }
             other => {
-                let items = self.to_vec(other)?;
+                let items = self.iterate(other)?;
                 for (i, it) in items.into_iter().enumerate() {
-                    let pair = match self.to_vec(&it) {
+                    let pair = match self.iterate(&it) {
                         Ok(p) => p,
                         Err(_) => {
                             return type_err(format!(
@@ -1370,7 +1370,7 @@ impl Vm {
             Value::Dict(s) => {
                 s.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect()
             }
-            other => self.to_vec(other)?.into_iter().map(|x| (x, Value::Int(1))).collect(),
+            other => self.iterate(other)?.into_iter().map(|x| (x, Value::Int(1))).collect(),
         };
         for (k, n) in pairs {
             self.fuel(1)?;

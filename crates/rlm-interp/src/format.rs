@@ -152,7 +152,7 @@ pub fn repr_simple(v: &Value) -> String {
 }
 
 impl Vm {
-    pub(crate) fn to_str(&mut self, v: &Value) -> R<String> {
+    pub(crate) fn py_str(&mut self, v: &Value) -> R<String> {
         match v {
             Value::Str(s) => Ok(s.as_str().to_string()),
             Value::Exc(e) => self.exc_str(e),
@@ -171,7 +171,7 @@ impl Vm {
                 if e.kind == ExcKind::KeyError {
                     self.repr(&e.args[0])
                 } else {
-                    self.to_str(&e.args[0])
+                    self.py_str(&e.args[0])
                 }
             }
             _ => self.repr(&Value::tuple(e.args.clone())),
@@ -493,7 +493,7 @@ impl Vm {
             },
             other => {
                 if spec.is_empty() {
-                    return self.to_str(other);
+                    return self.py_str(other);
                 }
                 return type_err(format!(
                     "unsupported format string passed to {}.__format__",
@@ -611,7 +611,7 @@ impl Vm {
             let piece = match conv {
                 's' | 'r' | 'a' => {
                     let s = match conv {
-                        's' => self.to_str(&arg)?,
+                        's' => self.py_str(&arg)?,
                         'r' => self.repr(&arg)?,
                         _ => ascii_escape(&self.repr(&arg)?),
                     };
@@ -843,14 +843,14 @@ impl Vm {
                 }
                 let v = match conv {
                     Some('r') => Value::str(self.repr(&v)?),
-                    Some('s') => Value::str(self.to_str(&v)?),
+                    Some('s') => Value::str(self.py_str(&v)?),
                     Some('a') => Value::str(ascii_escape(&self.repr(&v)?)),
                     _ => v,
                 };
                 let spec =
                     if spec.contains('{') { self.str_format(&spec, args, kwargs)? } else { spec };
                 let s =
-                    if spec.is_empty() { self.to_str(&v)? } else { self.format_spec(&v, &spec)? };
+                    if spec.is_empty() { self.py_str(&v)? } else { self.format_spec(&v, &spec)? };
                 out.push_str(&s);
             } else if c == '}' {
                 if chars.get(i + 1) == Some(&'}') {
@@ -1030,8 +1030,7 @@ fn fmt_int(i: i64, base: u32, upper: bool, sp: &Spec) -> String {
 }
 
 fn fmt_float(f: f64, sp: &Spec) -> String {
-    let neg = f.is_sign_negative() && !(f == 0.0 && sp.ty.is_none() && false);
-    let neg = neg && !f.is_nan();
+    let neg = f.is_sign_negative() && !f.is_nan();
     let a = f.abs();
     let upper = matches!(sp.ty, Some('E' | 'F' | 'G'));
     let mut body = if !a.is_finite() {

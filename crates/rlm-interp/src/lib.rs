@@ -348,7 +348,7 @@ impl Session {
 
     /// `str(v)` as Python prints it.
     pub fn display(&mut self, v: &Value) -> String {
-        self.vm.to_str(v).unwrap_or_else(|_| "<unprintable>".into())
+        self.vm.py_str(v).unwrap_or_else(|_| "<unprintable>".into())
     }
 
     /// `repr(v)` as Python prints it.

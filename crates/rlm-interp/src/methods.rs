@@ -410,7 +410,7 @@ impl Vm {
             }
             Value::Type(Ty::Dict) if name == "fromkeys" => {
                 let keys = match args.first() {
-                    Some(v) => self.to_vec(v)?,
+                    Some(v) => self.iterate(v)?,
                     None => return type_err("fromkeys expected at least 1 argument, got 0"),
                 };
                 let val = args.get(1).cloned().unwrap_or(Value::None);
@@ -607,7 +607,7 @@ impl Vm {
                     ));
                 }
                 let it = &args[0];
-                let items = self.to_vec(it)?;
+                let items = self.iterate(it)?;
                 let mut total = text.len() * items.len().saturating_sub(1);
                 for (i, x) in items.iter().enumerate() {
                     match x {
@@ -750,11 +750,7 @@ impl Vm {
             "isdigit" | "isnumeric" | "isdecimal" => Ok(Value::Bool(
                 !text.is_empty()
                     && text.chars().all(|c| {
-                        if name == "isdecimal" {
-                            c.is_ascii_digit() || c.to_digit(10).is_some()
-                        } else {
-                            c.is_numeric()
-                        }
+                        if name == "isdecimal" { c.is_ascii_digit() } else { c.is_numeric() }
                     }),
             )),
             "isalpha" => Ok(Value::Bool(!text.is_empty() && text.chars().all(char::is_alphabetic))),
@@ -987,7 +983,7 @@ impl Vm {
                 let Some(it) = args.first() else {
                     return type_err("list.extend() takes exactly one argument (0 given)");
                 };
-                let items = self.to_vec(it)?;
+                let items = self.iterate(it)?;
                 let n = l.borrow().len() + items.len();
                 self.check_len(n)?;
                 l.borrow_mut().extend(items);
@@ -1273,7 +1269,7 @@ impl Vm {
                 Some(s) => Ok(s),
                 None => {
                     let mut s = IndexSet::new();
-                    for x in vm.to_vec(v)? {
+                    for x in vm.iterate(v)? {
                         s.insert(vm.key(x)?);
                     }
                     Ok(s)
@@ -1405,7 +1401,7 @@ impl Vm {
                 }
             }
             "extend" | "extendleft" => {
-                let items = self.to_vec(&arg0.unwrap_or(Value::None))?;
+                let items = self.iterate(&arg0.unwrap_or(Value::None))?;
                 let n = d.borrow().len() + items.len();
                 self.check_len(n)?;
                 for x in items {

@@ -390,7 +390,7 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
         }
         Value::Str(s) => json_str(s.as_str(), o.ensure_ascii, out),
         Value::List(_) | Value::Tuple(_) => {
-            let items = vm.to_vec(v)?;
+            let items = vm.iterate(v)?;
             if items.is_empty() {
                 out.push_str("[]");
                 return Ok(());
@@ -844,7 +844,7 @@ fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             let mut acc: i128 = 1;
             let kk = if name == "comb" { k.min(n - k) } else { k };
             for i in 0..kk {
-                acc = acc * (n - i) as i128;
+                acc *= (n - i) as i128;
                 if name == "comb" {
                     acc /= (i + 1) as i128;
                 }
@@ -892,8 +892,8 @@ fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             fl(acc)
         }
         "dist" => {
-            let p = vm.to_vec(a0.unwrap_or(&Value::None))?;
-            let q = vm.to_vec(args.get(1).unwrap_or(&Value::None))?;
+            let p = vm.iterate(a0.unwrap_or(&Value::None))?;
+            let q = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
             let mut acc = 0.0f64;
             for (a, b) in p.iter().zip(q.iter()) {
                 acc = acc.hypot(num(Some(a))? - num(Some(b))?);
@@ -901,7 +901,7 @@ fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             fl(acc)
         }
         "prod" => {
-            let items = vm.to_vec(a0.unwrap_or(&Value::None))?;
+            let items = vm.iterate(a0.unwrap_or(&Value::None))?;
             let mut acc = kw(&kwargs, "start").cloned().unwrap_or(Value::Int(1));
             for it in items {
                 acc = vm.binary(BinOp::Mult, &acc, &it)?;
@@ -909,7 +909,7 @@ fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             Ok(acc)
         }
         "fsum" => {
-            let items = vm.to_vec(a0.unwrap_or(&Value::None))?;
+            let items = vm.iterate(a0.unwrap_or(&Value::None))?;
             // Neumaier summation (exactly rounded for typical inputs).
             let mut sum = 0.0f64;
             let mut c = 0.0f64;
@@ -993,16 +993,16 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
         "chain" => {
             let mut out = Vec::new();
             for a in &args {
-                out.extend(vm.to_vec(a)?);
+                out.extend(vm.iterate(a)?);
                 vm.check_len(out.len())?;
             }
             Ok(items_iter(out))
         }
         "from_iterable" => {
-            let outer = vm.to_vec(args.first().unwrap_or(&Value::None))?;
+            let outer = vm.iterate(args.first().unwrap_or(&Value::None))?;
             let mut out = Vec::new();
             for a in &outer {
-                out.extend(vm.to_vec(a)?);
+                out.extend(vm.iterate(a)?);
                 vm.check_len(out.len())?;
             }
             Ok(items_iter(out))
@@ -1047,7 +1047,7 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             Ok(Value::Iter(Rc::new(RefCell::new(IterState::Count(start, step)))))
         }
         "cycle" => {
-            let items = vm.to_vec(args.first().unwrap_or(&Value::None))?;
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
             Ok(Value::Iter(Rc::new(RefCell::new(IterState::Cycle(items, 0)))))
         }
         "repeat" => {
@@ -1056,7 +1056,7 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             Ok(Value::Iter(Rc::new(RefCell::new(IterState::Repeat(v, n.map(|n| n.max(0)))))))
         }
         "groupby" => {
-            let items = vm.to_vec(args.first().unwrap_or(&Value::None))?;
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
             let key = args
                 .get(1)
                 .or_else(|| kw(&kwargs, "key"))
@@ -1088,7 +1088,7 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             Ok(items_iter(out))
         }
         "combinations" | "combinations_with_replacement" | "permutations" => {
-            let pool = vm.to_vec(args.first().unwrap_or(&Value::None))?;
+            let pool = vm.iterate(args.first().unwrap_or(&Value::None))?;
             let n = pool.len();
             let r = match args.get(1).or_else(|| kw(&kwargs, "r")) {
                 Some(v) => as_int(v).unwrap_or(0).max(0) as usize,
@@ -1141,7 +1141,7 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             let repeat = kw(&kwargs, "repeat").and_then(as_int).unwrap_or(1).max(0) as usize;
             let mut pools = Vec::new();
             for a in &args {
-                pools.push(vm.to_vec(a)?);
+                pools.push(vm.iterate(a)?);
             }
             let pools: Vec<Vec<Value>> = (0..repeat).flat_map(|_| pools.iter().cloned()).collect();
             let mut result: Vec<Vec<Value>> = vec![Vec::new()];
@@ -1160,7 +1160,7 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             Ok(items_iter(result.into_iter().map(Value::tuple).collect()))
         }
         "accumulate" => {
-            let items = vm.to_vec(args.first().unwrap_or(&Value::None))?;
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
             let func = args
                 .get(1)
                 .or_else(|| kw(&kwargs, "func"))
@@ -1188,7 +1188,7 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             let fill = kw(&kwargs, "fillvalue").cloned().unwrap_or(Value::None);
             let mut cols = Vec::new();
             for a in &args {
-                cols.push(vm.to_vec(a)?);
+                cols.push(vm.iterate(a)?);
             }
             let n = cols.iter().map(|c| c.len()).max().unwrap_or(0);
             vm.check_len(n)?;
@@ -1223,7 +1223,7 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
         }
         "dropwhile" | "filterfalse" => {
             let pred = args.first().cloned().unwrap_or(Value::None);
-            let items = vm.to_vec(args.get(1).unwrap_or(&Value::None))?;
+            let items = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
             let mut out = Vec::new();
             let mut dropping = true;
             for it in items {
@@ -1257,27 +1257,27 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
         }
         "starmap" => {
             let func = args.first().cloned().unwrap_or(Value::None);
-            let items = vm.to_vec(args.get(1).unwrap_or(&Value::None))?;
+            let items = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
             let mut out = Vec::new();
             for it in items {
-                let a = vm.to_vec(&it)?;
+                let a = vm.iterate(&it)?;
                 out.push(vm.call_value(&func, a, Vec::new())?);
             }
             Ok(items_iter(out))
         }
         "pairwise" => {
-            let items = vm.to_vec(args.first().unwrap_or(&Value::None))?;
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
             Ok(items_iter(items.windows(2).map(|w| Value::tuple(w.to_vec())).collect()))
         }
         "compress" => {
-            let data = vm.to_vec(args.first().unwrap_or(&Value::None))?;
-            let sel = vm.to_vec(args.get(1).unwrap_or(&Value::None))?;
+            let data = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let sel = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
             Ok(items_iter(
                 data.into_iter().zip(sel).filter(|(_, s)| s.truthy()).map(|(d, _)| d).collect(),
             ))
         }
         "tee" => {
-            let items = vm.to_vec(args.first().unwrap_or(&Value::None))?;
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
             let n = args.get(1).and_then(as_int).unwrap_or(2).max(0) as usize;
             Ok(Value::tuple((0..n).map(|_| items_iter(items.clone())).collect()))
         }
@@ -1291,7 +1291,7 @@ fn functools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
     match name {
         "reduce" => {
             let func = args.first().cloned().unwrap_or(Value::None);
-            let items = vm.to_vec(args.get(1).unwrap_or(&Value::None))?;
+            let items = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
             let mut it = items.into_iter();
             let mut acc = match args.get(2).cloned() {
                 Some(v) => v,
@@ -1394,6 +1394,7 @@ fn wrap_indented(
         lines = lines.into_iter().enumerate().map(|(i, l)| format!("{}{l}", ind(i))).collect();
     }
     if let Some(m) = max_lines {
+        #[allow(clippy::while_let_loop)]
         if lines.len() > m {
             let mut kept: Vec<String> = lines[..m].to_vec();
             // Append the placeholder to the last kept line, dropping words until it fits.
@@ -2183,7 +2184,7 @@ pub(crate) fn native_method(
         Native::DictView(kind, d) => match name {
             "isdisjoint" => {
                 let mine = view_items(*kind, d);
-                let other = vm.to_vec(args.first().unwrap_or(&Value::None))?;
+                let other = vm.iterate(args.first().unwrap_or(&Value::None))?;
                 for o in &other {
                     for m in &mine {
                         if vm.eq(m, o)? {

@@ -443,7 +443,7 @@ impl Vm {
                     let k = self.key(item.clone())?;
                     return Ok(d.borrow().map.contains_key(&k));
                 }
-                let items = self.to_vec(container)?;
+                let items = self.iterate(container)?;
                 for x in items.iter() {
                     if self.eq(x, item)? {
                         return Ok(true);
@@ -452,7 +452,7 @@ impl Vm {
                 Ok(false)
             }
             Value::Iter(_) => {
-                let items = self.to_vec(container)?;
+                let items = self.iterate(container)?;
                 for x in items.iter() {
                     if self.eq(x, item)? {
                         return Ok(true);
@@ -678,7 +678,7 @@ impl Vm {
     pub(crate) fn inplace(&mut self, op: BinOp, a: Value, b: &Value) -> R<Value> {
         match (&op, &a) {
             (BinOp::Add, Value::List(l)) => {
-                let items = self.to_vec(b)?;
+                let items = self.iterate(b)?;
                 let n = l.borrow().len() + items.len();
                 self.check_len(n)?;
                 l.borrow_mut().extend(items);
@@ -900,7 +900,7 @@ impl Vm {
         match obj {
             Value::List(l) => {
                 if let Value::Slice(s) = &idx {
-                    let items = self.to_vec(&v)?;
+                    let items = self.iterate(&v)?;
                     let len = l.borrow().len();
                     let (start, stop, step, n) = slice_indices(len, s)?;
                     if step == 1 {
@@ -1098,7 +1098,7 @@ impl Vm {
     }
 
     /// Materialise any iterable (fuel charged per element).
-    pub(crate) fn to_vec(&mut self, v: &Value) -> R<Vec<Value>> {
+    pub(crate) fn iterate(&mut self, v: &Value) -> R<Vec<Value>> {
         match v {
             Value::List(l) => {
                 let items = l.borrow().clone();
@@ -1148,7 +1148,7 @@ impl Vm {
             }
             _ => {
                 let it = self.get_iter(v.clone())?;
-                self.to_vec(&it)
+                self.iterate(&it)
             }
         }
     }
@@ -1161,8 +1161,8 @@ impl Vm {
             | Value::Tuple(_)
             | Value::Str(_)
             | Value::Dict(_)
-            | Value::Set(_) => self.to_vec(v)?,
-            Value::Range(_) | Value::FrozenSet(_) | Value::Deque(_) => self.to_vec(v)?,
+            | Value::Set(_) => self.iterate(v)?,
+            Value::Range(_) | Value::FrozenSet(_) | Value::Deque(_) => self.iterate(v)?,
             other => {
                 return type_err(format!(
                     "cannot unpack non-iterable {} object",

@@ -146,7 +146,7 @@ impl Str {
         }
         let ba = self.byte_of_char(a);
         let bb = self.byte_of_char(b);
-        self.byte_substr(ba, bb, if self.0.ascii { Some(b - a) } else { Some(b - a) })
+        self.byte_substr(ba, bb, Some(b - a))
     }
 
     /// Substring by byte offsets on char boundaries; `char_len` if known.

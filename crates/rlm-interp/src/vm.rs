@@ -703,6 +703,7 @@ impl Vm {
 
     // ------------------------------------------------------------ calls
 
+    #[allow(clippy::needless_range_loop)]
     pub(crate) fn make_frame(
         &mut self,
         func: &Rc<Function>,
@@ -1262,7 +1263,7 @@ impl Vm {
                 Op::ListExtend => {
                     let it = pop(frame)?;
                     let target = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
-                    let items = self.to_vec(&it)?;
+                    let items = self.iterate(&it)?;
                     if let Value::List(l) = &target {
                         let n = l.borrow().len() + items.len();
                         self.check_len(n)?;
@@ -1272,7 +1273,7 @@ impl Vm {
                 Op::SetUpdate => {
                     let it = pop(frame)?;
                     let target = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
-                    let items = self.to_vec(&it)?;
+                    let items = self.iterate(&it)?;
                     self.check_len(items.len())?;
                     if let Value::Set(s) = &target {
                         for x in items {
@@ -1310,7 +1311,7 @@ impl Vm {
                 }
                 Op::UnpackEx(before, after) => {
                     let v = pop(frame)?;
-                    let items = self.to_vec(&v)?;
+                    let items = self.iterate(&v)?;
                     let (b, a) = (before as usize, after as usize);
                     if items.len() < b + a {
                         return value_err(format!(
@@ -1380,7 +1381,7 @@ impl Vm {
                     let kw = pop(frame)?;
                     let args = pop(frame)?;
                     let f = pop(frame)?;
-                    let args = self.to_vec(&args)?;
+                    let args = self.iterate(&args)?;
                     let mut kwargs = Vec::new();
                     if let Value::Dict(d) = &kw {
                         for (k, v) in d.borrow().map.iter() {
@@ -1486,7 +1487,7 @@ impl Vm {
                     let v = pop(frame)?;
                     let v = match conv {
                         1 => Value::str(self.repr(&v)?),
-                        2 => Value::str(self.to_str(&v)?),
+                        2 => Value::str(self.py_str(&v)?),
                         3 => Value::str(crate::format::ascii_escape(&self.repr(&v)?)),
                         _ => v,
                     };
@@ -1497,7 +1498,7 @@ impl Vm {
                     let s = if spec_s.is_empty() {
                         match &v {
                             Value::Str(_) => v,
-                            _ => Value::str(self.to_str(&v)?),
+                            _ => Value::str(self.py_str(&v)?),
                         }
                     } else {
                         Value::str(self.format_spec(&v, &spec_s)?)
