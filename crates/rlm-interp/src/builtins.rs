@@ -6,7 +6,6 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use indexmap::IndexSet;
 use smol_str::SmolStr;
 
 use crate::host::{HostFunc, HostReturn};
@@ -1204,7 +1203,7 @@ impl Vm {
                 }
             },
             Ty::Set | Ty::FrozenSet => {
-                let mut set = IndexSet::new();
+                let mut set = KeySet::default();
                 if let Some(v) = args.first() {
                     for x in self.iterate(v)? {
                         set.insert(self.key(x)?);

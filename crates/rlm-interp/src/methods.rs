@@ -4,7 +4,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use indexmap::IndexSet;
 use smol_str::SmolStr;
 
 use crate::builtins::{Kwargs, kw, py_isspace, str_arg};
@@ -189,6 +188,50 @@ pub fn split_whitespace(s: &str, maxsplit: i64) -> Vec<String> {
                 break;
             }
         }
+    }
+    out
+}
+
+/// Byte ranges of Python's whitespace split.
+pub fn split_whitespace_ranges(s: &str, maxsplit: i64) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    let n = s.len();
+    let ascii = s.is_ascii();
+    let is_ws_at = |i: usize| -> (bool, usize) {
+        if ascii {
+            let c = bytes[i];
+            (matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f), 1)
+        } else {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            (py_isspace(c), c.len_utf8())
+        }
+    };
+    loop {
+        while i < n {
+            let (ws, l) = is_ws_at(i);
+            if !ws {
+                break;
+            }
+            i += l;
+        }
+        if i >= n {
+            break;
+        }
+        if maxsplit >= 0 && out.len() as i64 == maxsplit {
+            out.push((i, n));
+            break;
+        }
+        let start = i;
+        while i < n {
+            let (ws, l) = is_ws_at(i);
+            if ws {
+                break;
+            }
+            i += l;
+        }
+        out.push((start, i));
     }
     out
 }
@@ -537,12 +580,15 @@ impl Vm {
                 let maxsplit =
                     get_str_kw(&args, 1, &kwargs, "maxsplit").and_then(as_int).unwrap_or(-1);
                 let parts: Vec<Value> = match sep {
+                    None | Some(Value::None) if name == "split" => {
+                        // Views into the receiver: no copy for shared context text.
+                        split_whitespace_ranges(text, maxsplit)
+                            .into_iter()
+                            .map(|(a, b)| Value::Str(s.byte_substr(a, b, None)))
+                            .collect()
+                    }
                     None | Some(Value::None) => {
-                        let p = if name == "split" {
-                            split_whitespace(text, maxsplit)
-                        } else {
-                            rsplit_whitespace(text, maxsplit)
-                        };
+                        let p = rsplit_whitespace(text, maxsplit);
                         p.into_iter().map(Value::str).collect()
                     }
                     Some(Value::Str(sep)) => {
@@ -1264,11 +1310,11 @@ impl Vm {
     }
 
     fn set_method(&mut self, recv: &Value, name: &str, args: Vec<Value>) -> R<Value> {
-        let as_set = |vm: &mut Vm, v: &Value| -> R<IndexSet<Key>> {
+        let as_set = |vm: &mut Vm, v: &Value| -> R<KeySet> {
             match crate::ops::set_items(v) {
                 Some(s) => Ok(s),
                 None => {
-                    let mut s = IndexSet::new();
+                    let mut s = KeySet::default();
                     for x in vm.iterate(v)? {
                         s.insert(vm.key(x)?);
                     }

@@ -2030,7 +2030,7 @@ pub(crate) fn counter_arith(
     x: &Rc<RefCell<Dict>>,
     y: &Rc<RefCell<Dict>>,
 ) -> R<Value> {
-    let mut out = Dict { map: IndexMap::new(), kind: DictKind::Counter };
+    let mut out = Dict { map: Map::default(), kind: DictKind::Counter };
     let xs: Vec<(Key, Value)> =
         x.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let ys: Vec<(Key, Value)> =

@@ -6,7 +6,6 @@ use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use indexmap::IndexSet;
 use rlm_syntax::ast::{BinOp, CmpOp, UnaryOp};
 use smol_str::SmolStr;
 
@@ -626,7 +625,7 @@ impl Vm {
             {
                 let x = set_items(a).unwrap_or_default();
                 let y = set_items(b).unwrap_or_default();
-                let r: IndexSet<Key> = match op {
+                let r: KeySet = match op {
                     BinOp::BitOr => x.iter().chain(y.iter()).cloned().collect(),
                     BinOp::BitAnd => x.iter().filter(|k| y.contains(*k)).cloned().collect(),
                     BinOp::Sub => x.iter().filter(|k| !y.contains(*k)).cloned().collect(),
@@ -725,8 +724,10 @@ impl Vm {
             (UnaryOp::Neg | UnaryOp::Pos, Value::Dict(d))
                 if matches!(d.borrow().kind, DictKind::Counter) =>
             {
-                let mut out =
-                    crate::value::Dict { map: indexmap::IndexMap::new(), kind: DictKind::Counter };
+                let mut out = crate::value::Dict {
+                    map: crate::value::Map::default(),
+                    kind: DictKind::Counter,
+                };
                 for (k, v) in d.borrow().map.iter() {
                     let n = as_float(v).unwrap_or(0.0);
                     if op == UnaryOp::Pos && n > 0.0 {
@@ -1289,7 +1290,7 @@ impl Vm {
     }
 }
 
-pub fn set_items(v: &Value) -> Option<IndexSet<Key>> {
+pub fn set_items(v: &Value) -> Option<KeySet> {
     match v {
         Value::Set(s) => Some(s.borrow().clone()),
         Value::FrozenSet(s) => Some((**s).clone()),
@@ -1319,7 +1320,7 @@ pub fn set_items(v: &Value) -> Option<IndexSet<Key>> {
 /// hash table (hash(i) == i), which programs print; we simulate CPython's
 /// table (growth policy and probing) to reproduce it. Other sets keep
 /// insertion order (CPython's string order is randomised per process).
-pub fn set_order(s: &IndexSet<Key>) -> Vec<Value> {
+pub fn set_order(s: &KeySet) -> Vec<Value> {
     let items: Vec<Value> = s.iter().map(|k| k.0.clone()).collect();
     let hashes: Option<Vec<u64>> = items
         .iter()

@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 use smol_str::SmolStr;
 
 use crate::compile::Code;
@@ -458,7 +458,11 @@ pub enum DictKind {
     Default(Value),
 }
 
-pub type Map = IndexMap<Key, Value>;
+/// Fast, randomly seeded hashing for dicts and sets (seeded per process so
+/// that colliding keys cannot be precomputed).
+pub type HashState = foldhash::fast::RandomState;
+pub type Map = IndexMap<Key, Value, HashState>;
+pub type KeySet = indexmap::IndexSet<Key, HashState>;
 
 pub struct Dict {
     pub map: Map,
@@ -467,7 +471,7 @@ pub struct Dict {
 
 impl Dict {
     pub fn new() -> Dict {
-        Dict { map: IndexMap::new(), kind: DictKind::Plain }
+        Dict { map: Map::default(), kind: DictKind::Plain }
     }
 }
 
@@ -727,8 +731,8 @@ pub enum Value {
     List(Rc<ListObj>),
     Tuple(Rc<TupleObj>),
     Dict(Rc<RefCell<Dict>>),
-    Set(Rc<RefCell<IndexSet<Key>>>),
-    FrozenSet(Rc<IndexSet<Key>>),
+    Set(Rc<RefCell<KeySet>>),
+    FrozenSet(Rc<KeySet>),
     Deque(Rc<RefCell<VecDeque<Value>>>),
     Range(Rc<(i64, i64, i64)>),
     Slice(Rc<(Value, Value, Value)>),

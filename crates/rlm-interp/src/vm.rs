@@ -6,13 +6,13 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use indexmap::IndexSet;
 use smol_str::SmolStr;
 
 use crate::compile::{Code, GlobalNames, Op};
 use crate::host::{HostCall, HostFunc};
 use crate::value::*;
 use crate::{LimitError, LimitKind, Limits};
+use rlm_syntax::ast::{BinOp, CmpOp};
 
 /// Why evaluation stopped early: an exception (catchable), a limit
 /// (uncatchable), `FINAL(...)`, or a request to suspend for host calls.
@@ -1010,6 +1010,11 @@ impl Vm {
                     *frame.cells[i as usize].borrow_mut() = Some(v);
                 }
                 Op::LoadGlobal(i) => {
+                    if let Some(Some(v)) = self.globals.get(i as usize) {
+                        let v = v.clone();
+                        top!(self).stack.push(v);
+                        continue;
+                    }
                     let v = self.load_global(i as usize)?;
                     top!(self).stack.push(v);
                 }
@@ -1080,28 +1085,32 @@ impl Vm {
                     let a = pop(frame)?;
                     frame.stack.push(Value::Slice(Rc::new((a, b, c))));
                 }
-                Op::Binary(op) => {
+                Op::Binary(op) | Op::Inplace(op) => {
                     let b = pop(frame)?;
                     let a = pop(frame)?;
-                    let v = match (&a, &b, op) {
-                        (Value::Int(x), Value::Int(y), rlm_syntax::ast::BinOp::Add)
-                            if x.checked_add(*y).is_some() =>
-                        {
-                            Value::Int(x + y)
+                    // Integer fast paths (the common case in loops).
+                    if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                        let (x, y) = (*x, *y);
+                        let r = match op {
+                            BinOp::Add => x.checked_add(y),
+                            BinOp::Sub => x.checked_sub(y),
+                            BinOp::Mult => x.checked_mul(y),
+                            BinOp::Mod if y > 0 => Some(x.rem_euclid(y)),
+                            BinOp::FloorDiv if y > 0 => Some(x.div_euclid(y)),
+                            _ => None,
+                        };
+                        if let Some(r) = r {
+                            frame.stack.push(Value::Int(r));
+                            continue;
                         }
-                        (Value::Int(x), Value::Int(y), rlm_syntax::ast::BinOp::Sub)
-                            if x.checked_sub(*y).is_some() =>
+                    }
+                    let v =
+                        if matches!(op_kind(&self.frames, frame_pc_prev(&self.frames)), Some(true))
                         {
-                            Value::Int(x - y)
-                        }
-                        _ => self.binary(op, &a, &b)?,
-                    };
-                    top!(self).stack.push(v);
-                }
-                Op::Inplace(op) => {
-                    let b = pop(frame)?;
-                    let a = pop(frame)?;
-                    let v = self.inplace(op, a, &b)?;
+                            self.inplace(op, a, &b)?
+                        } else {
+                            self.binary(op, &a, &b)?
+                        };
                     top!(self).stack.push(v);
                 }
                 Op::Unary(op) => {
@@ -1112,9 +1121,16 @@ impl Vm {
                 Op::Compare(op) => {
                     let b = pop(frame)?;
                     let a = pop(frame)?;
-                    let v = match (&a, &b, op) {
-                        (Value::Int(x), Value::Int(y), rlm_syntax::ast::CmpOp::Lt) => x < y,
-                        (Value::Int(x), Value::Int(y), rlm_syntax::ast::CmpOp::Eq) => x == y,
+                    let v = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => match op {
+                            CmpOp::Lt => x < y,
+                            CmpOp::LtE => x <= y,
+                            CmpOp::Gt => x > y,
+                            CmpOp::GtE => x >= y,
+                            CmpOp::Eq => x == y,
+                            CmpOp::NotEq => x != y,
+                            _ => self.compare(op, &a, &b)?,
+                        },
                         _ => self.compare(op, &a, &b)?,
                     };
                     top!(self).stack.push(Value::Bool(v));
@@ -1196,7 +1212,7 @@ impl Vm {
                 }
                 Op::BuildSet(n) => {
                     let items = popn(frame, n as usize)?;
-                    let mut set = IndexSet::new();
+                    let mut set = KeySet::default();
                     for it in items {
                         set.insert(self.key(it)?);
                     }
@@ -1674,6 +1690,16 @@ const CALLBACK_HOST_MSG: &str = "a host call (llm_query, await...) cannot run in
 pub(crate) enum Called {
     Value(Value),
     Frame(Frame),
+}
+
+/// Whether the instruction just executed by the top frame was `Inplace`.
+fn op_kind(frames: &[Frame], pc: Option<usize>) -> Option<bool> {
+    let f = frames.last()?;
+    Some(matches!(f.code.ops.get(pc?)?, Op::Inplace(_)))
+}
+
+fn frame_pc_prev(frames: &[Frame]) -> Option<usize> {
+    frames.last().and_then(|f| f.pc.checked_sub(1))
 }
 
 fn exc_matches(e: &Value, t: &Value) -> R<bool> {
