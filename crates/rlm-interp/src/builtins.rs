@@ -203,7 +203,12 @@ pub fn parse_int(s: &str, base: u32) -> Option<i64> {
     if base == 0 {
         base = 10;
     }
-    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+    if body.is_empty()
+        || body.starts_with(['_', '+', '-'])
+        || body.ends_with('_')
+        || body.contains("__")
+        || body.contains(char::is_whitespace)
+    {
         return None;
     }
     let digits: String = body.chars().filter(|c| *c != '_').collect();
@@ -440,6 +445,11 @@ impl Vm {
     ) -> R<Value> {
         check_kwargs(name, &kwargs, &["key", "default"])?;
         let key = kw(&kwargs, "key").cloned().filter(|k| !matches!(k, Value::None));
+        if args.len() > 1 && kw(&kwargs, "default").is_some() {
+            return type_err(format!(
+                "Cannot specify a default for {name}() with multiple positional arguments"
+            ));
+        }
         let items = if args.len() == 1 {
             self.iterate(&args[0])?
         } else if args.is_empty() {
@@ -646,6 +656,9 @@ impl Vm {
                     | Value::Str(_)
                     | Value::Range(_)
                     | Value::Deque(_) => self.iterate(&args[0])?,
+                    Value::Native(n) if matches!(**n, Native::DictView(..)) => {
+                        self.iterate(&args[0])?
+                    }
                     other => {
                         return type_err(format!(
                             "'{}' object is not reversible",
@@ -717,6 +730,14 @@ impl Vm {
                     .get(1)
                     .or_else(|| kw(&kwargs, "ndigits"))
                     .filter(|v| !matches!(v, Value::None));
+                if let Some(n) = nd {
+                    if as_int(n).is_none() {
+                        return type_err(format!(
+                            "'{}' object cannot be interpreted as an integer",
+                            n.type_name()
+                        ));
+                    }
+                }
                 match (x, nd) {
                     (Value::Float(f), None) => {
                         if !f.is_finite() {

@@ -221,12 +221,19 @@ impl Vm {
                 seen.pop();
             }
             Value::Tuple(t) => {
+                let p = Rc::as_ptr(t) as *const u8 as usize;
+                if seen.contains(&p) {
+                    out.push_str("(...)");
+                    return Ok(());
+                }
+                seen.push(p);
                 out.push('(');
                 self.repr_seq(t, out, depth, seen)?;
                 if t.len() == 1 {
                     out.push(',');
                 }
                 out.push(')');
+                seen.pop();
             }
             Value::Dict(d) => {
                 let p = Rc::as_ptr(d) as *const u8 as usize;
@@ -1088,6 +1095,9 @@ fn fmt_general(a: f64, prec: usize, alt: bool) -> String {
         if !alt && t.contains('.') {
             t = t.trim_end_matches('0').trim_end_matches('.').to_string();
         }
+        if alt && !t.contains('.') {
+            t.push('.');
+        }
         t
     } else {
         let (mant, _) = s.split_once('e').unwrap_or((&s, ""));
@@ -1107,11 +1117,8 @@ fn pad_number(body: &str, sp: &Spec) -> String {
     let digits = parts.next().unwrap_or("");
     let width = sp.width.unwrap_or(0);
     let len = sign.chars().count() + prefix.len() + digits.chars().count();
-    let (fill, align) = if sp.zero && sp.align.is_none() {
-        (sp.fill.unwrap_or('0'), '=')
-    } else {
-        (sp.fill.unwrap_or(' '), sp.align.unwrap_or('>'))
-    };
+    let fill = sp.fill.unwrap_or(if sp.zero { '0' } else { ' ' });
+    let align = sp.align.unwrap_or(if sp.zero { '=' } else { '>' });
     if len >= width {
         return format!("{sign}{prefix}{digits}");
     }

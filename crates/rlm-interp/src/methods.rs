@@ -93,6 +93,7 @@ const SET_METHODS: &[&str] = &[
     "update",
     "intersection_update",
     "difference_update",
+    "symmetric_difference_update",
     "issubset",
     "issuperset",
     "isdisjoint",
@@ -1390,7 +1391,10 @@ impl Vm {
                     _ => Value::Set(Rc::new(RefCell::new(acc))),
                 })
             }
-            "update" | "intersection_update" | "difference_update" => {
+            "update"
+            | "intersection_update"
+            | "difference_update"
+            | "symmetric_difference_update" => {
                 let base = name.trim_end_matches("_update");
                 let base = if base == "update" { "union" } else { base };
                 let r = self.set_method(recv, base, args)?;

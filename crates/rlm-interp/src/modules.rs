@@ -232,6 +232,22 @@ pub(crate) fn call_module_fn(
             let Some(Value::Str(s)) = args.first() else {
                 return type_err("capwords() argument must be str");
             };
+            if let Some(Value::Str(sep)) = args.get(1).or_else(|| kw(&kwargs, "sep")) {
+                let parts: Vec<String> = s
+                    .as_str()
+                    .split(sep.as_str())
+                    .map(|w| {
+                        let mut c = w.chars();
+                        match c.next() {
+                            Some(f) => {
+                                f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase()
+                            }
+                            None => String::new(),
+                        }
+                    })
+                    .collect();
+                return Ok(Value::str(parts.join(sep.as_str())));
+            }
             let words: Vec<String> = crate::methods::split_whitespace(s.as_str(), -1)
                 .into_iter()
                 .map(|w| {
@@ -301,7 +317,15 @@ fn json_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
                 ),
             };
             let default = kw(&kwargs, "default").cloned();
-            let opts = JsonOpts { indent, ensure_ascii, sort_keys, item_sep, key_sep, default };
+            let opts = JsonOpts {
+                indent,
+                ensure_ascii,
+                sort_keys,
+                item_sep,
+                key_sep,
+                default,
+                seen: RefCell::new(Vec::new()),
+            };
             let mut out = String::new();
             json_dump(vm, v, &opts, 0, &mut out)?;
             Ok(Value::str(out))
@@ -333,6 +357,8 @@ struct JsonOpts {
     item_sep: String,
     key_sep: String,
     default: Option<Value>,
+    /// Containers being serialised (for "Circular reference detected").
+    seen: RefCell<Vec<usize>>,
 }
 
 fn json_str(s: &str, ensure_ascii: bool, out: &mut String) {
@@ -389,7 +415,18 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
             }
         }
         Value::Str(s) => json_str(s.as_str(), o.ensure_ascii, out),
+        Value::List(l) if o.seen.borrow().contains(&(Rc::as_ptr(l) as *const u8 as usize)) => {
+            return value_err("Circular reference detected");
+        }
+        Value::Dict(d) if o.seen.borrow().contains(&(Rc::as_ptr(d) as *const u8 as usize)) => {
+            return value_err("Circular reference detected");
+        }
         Value::List(_) | Value::Tuple(_) => {
+            let ptr = match v {
+                Value::List(l) => Rc::as_ptr(l) as *const u8 as usize,
+                _ => 0,
+            };
+            o.seen.borrow_mut().push(ptr);
             let items = vm.iterate(v)?;
             if items.is_empty() {
                 out.push_str("[]");
@@ -405,6 +442,7 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
             }
             nl(out, depth);
             out.push(']');
+            o.seen.borrow_mut().pop();
         }
         Value::Dict(d) => {
             let mut items: Vec<(Value, Value)> =
@@ -413,6 +451,7 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
                 out.push_str("{}");
                 return Ok(());
             }
+            o.seen.borrow_mut().push(Rc::as_ptr(d) as *const u8 as usize);
             if o.sort_keys {
                 let mut keys: Vec<Value> = items.iter().map(|(k, _)| k.clone()).collect();
                 vm.sort_values(&mut keys, None, false)?;
@@ -449,6 +488,7 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
             }
             nl(out, depth);
             out.push('}');
+            o.seen.borrow_mut().pop();
         }
         other => match &o.default {
             Some(d) => {

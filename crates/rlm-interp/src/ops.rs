@@ -426,7 +426,10 @@ impl Vm {
                 let k = self.key(item.clone())?;
                 Ok(s.contains(&k))
             }
-            Value::Range(r) => match as_int(item) {
+            Value::Range(r) => match as_int(item).or_else(|| match item {
+                Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e18 => Some(*f as i64),
+                _ => None,
+            }) {
                 Some(i) => {
                     let (start, stop, step) = **r;
                     Ok(if step > 0 {

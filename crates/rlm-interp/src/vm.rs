@@ -723,10 +723,12 @@ impl Vm {
                 extra.push(a);
             } else {
                 let given = total_pos;
+                let min = nargs - func.defaults.len().min(nargs);
+                let takes =
+                    if min < nargs { format!("from {min} to {nargs}") } else { nargs.to_string() };
                 return type_err(format!(
-                    "{fname}() takes {} positional argument{} but {} {} given",
-                    nargs,
-                    if nargs == 1 { "" } else { "s" },
+                    "{fname}() takes {takes} positional argument{} but {} {} given",
+                    if nargs == 1 && min == nargs { "" } else { "s" },
                     given,
                     if given == 1 { "was" } else { "were" }
                 ));
