@@ -28,6 +28,7 @@
 mod builtins;
 mod compile;
 mod format;
+mod gc;
 mod host;
 mod methods;
 mod modules;

@@ -1689,6 +1689,26 @@ impl Vm {
 const CALLBACK_HOST_MSG: &str = "a host call (llm_query, await...) cannot run inside a function called by a builtin \
      (map, filter, sorted key, re.sub...); use a for loop or a list comprehension instead";
 
+impl Drop for Vm {
+    fn drop(&mut self) {
+        let mut roots: Vec<Value> = self.globals.drain(..).flatten().collect();
+        roots.extend(self.host_values.drain().map(|(_, v)| v));
+        roots.extend(self.sort_cmp.take());
+        let mut cells = Vec::new();
+        let frames: Vec<Frame> = self
+            .frames
+            .drain(..)
+            .chain(self.tasks.drain(..).flat_map(|mut t| std::mem::take(&mut t.frames)))
+            .collect();
+        for f in frames {
+            roots.extend(f.stack);
+            roots.extend(f.locals.into_iter().flatten());
+            cells.extend(f.cells);
+        }
+        crate::gc::collect(roots, cells);
+    }
+}
+
 pub(crate) enum Called {
     Value(Value),
     Frame(Frame),

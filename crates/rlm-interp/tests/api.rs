@@ -292,3 +292,15 @@ fn callbacks_cannot_suspend_and_say_what_to_do() {
     assert!(matches!(s.resume(), Outcome::Done));
     assert_eq!(s.take_output(), "['1', '2']\n");
 }
+
+#[test]
+fn ending_a_session_breaks_cycles_but_keeps_values_held_outside() {
+    let mut s = Session::default();
+    let src = "x = [1]\nx.append(x)\nd = {}\nd['self'] = d\ndef outer():\n    def rec(n):\n        return 0 if n == 0 else rec(n - 1)\n    return rec\nr = outer()\nkeep = [1, 2]\nkeep.append(keep)";
+    assert!(matches!(s.run_cell(src), Outcome::Done));
+    let keep = s.get_global("keep").unwrap();
+    drop(s);
+    // The embedder's value survives intact (it is referenced from outside).
+    let mut other = Session::default();
+    assert_eq!(other.repr(&keep), "[1, 2, [...]]");
+}
