@@ -464,6 +464,9 @@ impl Vm {
                 if matches!(v, Value::Bool(_)) && sp.ty.is_none() && spec.is_empty() {
                     return Ok(if i != 0 { "True".into() } else { "False".into() });
                 }
+                if let (Some('s'), Some(g)) = (sp.ty, sp.grouping) {
+                    return value_err(format!("Cannot specify '{g}' with 's'."));
+                }
                 match sp.ty {
                     None | Some('d') | Some('n') => {
                         if sp.precision.is_some() {

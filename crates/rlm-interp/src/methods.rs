@@ -529,6 +529,29 @@ impl Vm {
 
     fn str_method(&mut self, s: &Str, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
         let text = s.as_str();
+        const NO_ARGS: &[&str] = &[
+            "lower",
+            "upper",
+            "title",
+            "capitalize",
+            "swapcase",
+            "casefold",
+            "isdigit",
+            "isalpha",
+            "isalnum",
+            "isspace",
+            "isupper",
+            "islower",
+            "istitle",
+            "isnumeric",
+            "isdecimal",
+            "isidentifier",
+            "isascii",
+            "isprintable",
+        ];
+        if !args.is_empty() && NO_ARGS.contains(&name) {
+            return type_err(format!("str.{name}() takes no arguments ({} given)", args.len()));
+        }
         // Work over the whole string is charged up front.
         self.fuel(1 + text.len() as u64 / 32)?;
         let arg_str = |i: usize| -> R<Option<&Str>> {

@@ -924,12 +924,19 @@ fn math_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
         "tanh" => fl(x()?.tanh()),
         "atan2" => fl(x()?.atan2(num(args.get(1))?)),
         "hypot" => {
-            let mut acc = 0.0f64;
+            let mut vals = Vec::with_capacity(args.len());
             for a in &args {
-                let v = num(Some(a))?;
-                acc = acc.hypot(v);
+                vals.push(num(Some(a))?.abs());
             }
-            fl(acc)
+            if vals.len() == 2 {
+                return fl(vals[0].hypot(vals[1]));
+            }
+            let max = vals.iter().cloned().fold(0.0f64, f64::max);
+            if max == 0.0 || max.is_infinite() {
+                return fl(max);
+            }
+            let sum: f64 = vals.iter().map(|v| (v / max) * (v / max)).sum();
+            fl(sum.sqrt() * max)
         }
         "dist" => {
             let p = vm.iterate(a0.unwrap_or(&Value::None))?;

@@ -254,8 +254,18 @@ impl Vm {
 
     /// All matches from `pos` (Python's non-overlapping semantics).
     fn all_matches(&mut self, p: &Pattern, hay: &str, limit: usize) -> R<Vec<Spans>> {
+        self.all_matches_from(p, hay, 0, limit)
+    }
+
+    fn all_matches_from(
+        &mut self,
+        p: &Pattern,
+        hay: &str,
+        start: usize,
+        limit: usize,
+    ) -> R<Vec<Spans>> {
         let mut out = Vec::new();
-        let mut pos = 0;
+        let mut pos = start;
         while pos <= hay.len() && out.len() < limit {
             let Some(sp) = self.search_at(p, hay, pos)? else { break };
             let (s, e) = sp[0].unwrap_or((pos, pos));
@@ -350,20 +360,34 @@ impl Vm {
         };
         match name {
             "search" | "match" | "fullmatch" => {
-                let hay = hay_arg(0, "string")?;
+                let (hay, start) = window(&hay_arg(0, "string")?, args.get(1), args.get(2));
+                if start > 0 && name != "search" {
+                    // Anchored at `pos`: search from there and keep a match that starts there.
+                    let sp = self.search_at(&pattern, hay.as_str(), start)?;
+                    return Ok(match sp {
+                        Some(sp)
+                            if sp[0].is_some_and(|(a, b)| {
+                                a == start && (name == "match" || b == hay.byte_len())
+                            }) =>
+                        {
+                            self.make_match(&hay, sp, &pattern)
+                        }
+                        _ => Value::None,
+                    });
+                }
                 let p = match name {
                     "search" => pattern.clone(),
                     "match" => self.variant(&pattern, "match")?,
                     _ => self.variant(&pattern, "full")?,
                 };
-                match self.search_at(&p, hay.as_str(), 0)? {
+                match self.search_at(&p, hay.as_str(), start)? {
                     Some(sp) => Ok(self.make_match(&hay, sp, &pattern)),
                     None => Ok(Value::None),
                 }
             }
             "findall" => {
-                let hay = hay_arg(0, "string")?;
-                let ms = self.all_matches(&pattern, hay.as_str(), usize::MAX)?;
+                let (hay, start) = window(&hay_arg(0, "string")?, args.get(1), args.get(2));
+                let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
                 let g = pattern.groups();
                 let text = hay.as_str();
                 let sub = |sp: &Option<(usize, usize)>| match sp {
@@ -387,8 +411,8 @@ impl Vm {
                 Ok(Value::list(out))
             }
             "finditer" => {
-                let hay = hay_arg(0, "string")?;
-                let ms = self.all_matches(&pattern, hay.as_str(), usize::MAX)?;
+                let (hay, start) = window(&hay_arg(0, "string")?, args.get(1), args.get(2));
+                let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
                 self.check_len(ms.len())?;
                 let out: std::collections::VecDeque<Value> =
                     ms.into_iter().map(|sp| self.make_match(&hay, sp, &pattern)).collect();
@@ -479,6 +503,18 @@ impl Vm {
             ),
         }
     }
+}
+
+/// Python's `pos`/`endpos`: the text seen is `hay[:endpos]`, searched from `pos`.
+fn window(hay: &Str, pos: Option<&Value>, endpos: Option<&Value>) -> (Str, usize) {
+    let n = hay.char_len() as i64;
+    let clamp =
+        |v: Option<&Value>, d: i64| v.and_then(as_int).map_or(d, |i| i.clamp(0, n)) as usize;
+    let end = clamp(endpos, n);
+    let start = clamp(pos, 0).min(end);
+    let view = if end < hay.char_len() { hay.substr(0, end) } else { hay.clone() };
+    let b = view.byte_of_char(start);
+    (view, b)
 }
 
 enum TPiece {
