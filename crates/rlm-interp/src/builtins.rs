@@ -58,6 +58,22 @@ const FUNCTIONS: &[&str] = &[
     "SHOW_VARS",
 ];
 
+const TYPE_NAMES: &[&str] = &[
+    "int",
+    "float",
+    "str",
+    "bool",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "frozenset",
+    "range",
+    "type",
+    "slice",
+    "None",
+];
+
 /// Names that exist in Python but not here, with what to do instead.
 fn unavailable_hint(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -86,7 +102,11 @@ pub fn name_error(name: &str) -> Rc<Exception> {
         Some(h) => {
             Exception::new(ExcKind::NameError, format!("name '{name}' is not defined ({h})"))
         }
-        None => Exception::new(ExcKind::NameError, format!("name '{name}' is not defined")),
+        None => Exception::new(ExcKind::NameError, format!("name '{name}' is not defined"))
+            .with_hint(crate::value::suggest(
+                name,
+                FUNCTIONS.iter().copied().chain(TYPE_NAMES.iter().copied()),
+            )),
     }
 }
 

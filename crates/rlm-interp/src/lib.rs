@@ -128,6 +128,8 @@ pub struct RuntimeErrorInfo {
     pub traceback: Vec<(String, u32)>,
     /// A pre-rendered text (parse errors come rendered by rlm-syntax).
     pub rendered: Option<String>,
+    /// A "Did you mean" suggestion (shown by `render`, as CPython 3.11 does).
+    pub hint: Option<String>,
 }
 
 impl RuntimeErrorInfo {
@@ -143,6 +145,7 @@ impl RuntimeErrorInfo {
             message,
             traceback: tb,
             rendered: None,
+            hint: e.hint.borrow().clone(),
         }
     }
 
@@ -153,6 +156,7 @@ impl RuntimeErrorInfo {
             message: l.message,
             traceback: Vec::new(),
             rendered: None,
+            hint: None,
         }
     }
 
@@ -185,6 +189,9 @@ impl RuntimeErrorInfo {
             }
         }
         out.push_str(&self.last_line());
+        if let Some(h) = &self.hint {
+            out.push_str(&format!(". Did you mean: '{h}'?"));
+        }
         out.push('\n');
         out
     }
@@ -285,6 +292,7 @@ impl Session {
                     message: e.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default(),
                     traceback: Vec::new(),
                     rendered: Some(e.render(source, &name)),
+                    hint: None,
                 });
             }
         };
@@ -296,6 +304,7 @@ impl Session {
                     type_name: "SyntaxError".into(),
                     message: e.message.clone(),
                     traceback: vec![("<module>".into(), e.line)],
+                    hint: None,
                     rendered: Some(format!(
                         "  File \"{}\", line {}\n    {}\nSyntaxError: {}\n",
                         self.vm.source_name,

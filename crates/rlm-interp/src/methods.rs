@@ -521,10 +521,11 @@ impl Vm {
     }
 
     fn no_attr<T>(&mut self, recv: &Value, name: &str) -> R<T> {
-        exc(
+        let e = Exception::new(
             ExcKind::AttributeError,
             format!("'{}' object has no attribute '{name}'", recv.type_name()),
-        )
+        );
+        Err(Fault::Exc(e.with_hint(crate::value::suggest(name, method_names(recv)))))
     }
 
     fn str_method(&mut self, s: &Str, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {

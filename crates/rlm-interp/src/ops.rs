@@ -1295,7 +1295,12 @@ impl Vm {
                     }
                     _ => obj.type_name(),
                 };
-                exc(ExcKind::AttributeError, format!("'{tn}' object has no attribute '{name}'"))
+                let e = Exception::new(
+                    ExcKind::AttributeError,
+                    format!("'{tn}' object has no attribute '{name}'"),
+                );
+                let hint = crate::value::suggest(name, crate::methods::method_names(obj));
+                Err(Fault::Exc(e.with_hint(hint)))
             }
         }
     }

@@ -355,19 +355,58 @@ pub struct Exception {
     pub args: Vec<Value>,
     /// Source lines of the frames it passed through, innermost last.
     pub traceback: RefCell<Vec<(SmolStr, u32)>>,
+    /// "Did you mean" suggestion shown in the traceback (not part of `str(e)`).
+    pub hint: RefCell<Option<String>>,
+}
+
+/// The closest candidate within a small edit distance (CPython's "Did you mean").
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    fn dist(a: &str, b: &str) -> usize {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            let mut cur = vec![i; b.len() + 1];
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    let max = (name.chars().count() + 3) / 3;
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (dist(name, c), c))
+        .filter(|(d, _)| *d <= max.max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
 }
 
 impl Exception {
+    pub fn with_hint(self: Rc<Self>, hint: Option<String>) -> Rc<Self> {
+        *self.hint.borrow_mut() = hint;
+        self
+    }
+
     pub fn new(kind: ExcKind, msg: impl Into<String>) -> Rc<Exception> {
         Rc::new(Exception {
             kind,
             args: vec![Value::str(msg.into())],
             traceback: RefCell::new(Vec::new()),
+            hint: RefCell::new(None),
         })
     }
 
     pub fn with_args(kind: ExcKind, args: Vec<Value>) -> Rc<Exception> {
-        Rc::new(Exception { kind, args, traceback: RefCell::new(Vec::new()) })
+        Rc::new(Exception {
+            kind,
+            args,
+            traceback: RefCell::new(Vec::new()),
+            hint: RefCell::new(None),
+        })
     }
 }
 

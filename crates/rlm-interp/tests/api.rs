@@ -304,3 +304,26 @@ fn ending_a_session_breaks_cycles_but_keeps_values_held_outside() {
     let mut other = Session::default();
     assert_eq!(other.repr(&keep), "[1, 2, [...]]");
 }
+
+#[test]
+fn tracebacks_suggest_close_names() {
+    let mut s = Session::default();
+    match s.run_cell("t = 'abc'\nt.startwith('a')") {
+        Outcome::Error(e) => {
+            assert_eq!(e.last_line(), "AttributeError: 'str' object has no attribute 'startwith'");
+            assert!(
+                e.render("", "c").ends_with("Did you mean: 'startswith'?\n"),
+                "{}",
+                e.render("", "c")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match s.run_cell("lenn('a')") {
+        Outcome::Error(e) => assert!(
+            e.render("", "c")
+                .ends_with("NameError: name 'lenn' is not defined. Did you mean: 'len'?\n")
+        ),
+        other => panic!("{other:?}"),
+    }
+}
