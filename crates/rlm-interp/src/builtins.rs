@@ -1305,7 +1305,10 @@ impl Vm {
                         d.pop_front();
                     }
                 }
-                Ok(Value::Deque(Rc::new(RefCell::new(d))))
+                Ok(Value::Deque(Rc::new(DequeObj {
+                    items: RefCell::new(d),
+                    maxlen: maxlen.map(|m| m.max(0) as usize),
+                })))
             }
             Ty::Range => {
                 let ints: Vec<i64> = args

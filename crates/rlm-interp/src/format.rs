@@ -339,7 +339,10 @@ impl Vm {
                 let items: Vec<Value> = d.borrow().iter().cloned().collect();
                 out.push_str("deque([");
                 self.repr_seq(&items, out, depth, seen)?;
-                out.push_str("])");
+                match d.maxlen {
+                    Some(m) => out.push_str(&format!("], maxlen={m})")),
+                    None => out.push_str("])"),
+                }
             }
             Value::Range(r) => {
                 if r.2 == 1 {

@@ -17,7 +17,7 @@ enum Node {
     Tuple(Rc<TupleObj>),
     Dict(Rc<RefCell<Dict>>),
     Set(Rc<RefCell<KeySet>>),
-    Deque(Rc<RefCell<std::collections::VecDeque<Value>>>),
+    Deque(Rc<DequeObj>),
     Func(Rc<Function>),
     Cell(Rc<RefCell<Option<Value>>>),
     Coroutine(Rc<RefCell<Coroutine>>),

@@ -318,6 +318,28 @@ fn str_list(items: Vec<String>) -> Value {
     Value::list(items.into_iter().map(Value::str).collect())
 }
 
+/// Append to a deque, dropping from the other end when it is at `maxlen`.
+fn push_bounded(d: &DequeObj, x: Value, back: bool) {
+    let mut q = d.borrow_mut();
+    if d.maxlen == Some(0) {
+        return;
+    }
+    if let Some(m) = d.maxlen {
+        if q.len() >= m {
+            if back {
+                q.pop_front();
+            } else {
+                q.pop_back();
+            }
+        }
+    }
+    if back {
+        q.push_back(x);
+    } else {
+        q.push_front(x);
+    }
+}
+
 impl Vm {
     /// Resolve optional start/end char indices (Python slice semantics) to byte offsets.
     fn str_range(
@@ -1446,7 +1468,7 @@ impl Vm {
     fn deque_method(
         &mut self,
         recv: &Value,
-        d: &Rc<RefCell<std::collections::VecDeque<Value>>>,
+        d: &Rc<DequeObj>,
         name: &str,
         args: Vec<Value>,
     ) -> R<Value> {
@@ -1456,11 +1478,7 @@ impl Vm {
                 let x = arg0.unwrap_or(Value::None);
                 let n = d.borrow().len();
                 self.check_len(n + 1)?;
-                if name == "append" {
-                    d.borrow_mut().push_back(x);
-                } else {
-                    d.borrow_mut().push_front(x);
-                }
+                push_bounded(d, x, name == "append");
                 Ok(Value::None)
             }
             "pop" | "popleft" => {
@@ -1479,11 +1497,7 @@ impl Vm {
                 let n = d.borrow().len() + items.len();
                 self.check_len(n)?;
                 for x in items {
-                    if name == "extend" {
-                        d.borrow_mut().push_back(x);
-                    } else {
-                        d.borrow_mut().push_front(x);
-                    }
+                    push_bounded(d, x, name == "extend");
                 }
                 Ok(Value::None)
             }
@@ -1506,7 +1520,10 @@ impl Vm {
                 *d.borrow_mut() = v.into();
                 Ok(Value::None)
             }
-            "copy" => Ok(Value::Deque(Rc::new(RefCell::new(d.borrow().clone())))),
+            "copy" => Ok(Value::Deque(Rc::new(DequeObj {
+                items: RefCell::new(d.borrow().clone()),
+                maxlen: d.maxlen,
+            }))),
             "count" | "index" | "remove" => {
                 let x = arg0.unwrap_or(Value::None);
                 let items: Vec<Value> = d.borrow().iter().cloned().collect();

@@ -1242,6 +1242,9 @@ impl Vm {
             Value::Int(_) if name == "denominator" => Ok(Value::Int(1)),
             Value::Float(f) if name == "real" => Ok(Value::Float(*f)),
             Value::Float(_) if name == "imag" => Ok(Value::Float(0.0)),
+            Value::Deque(d) if name == "maxlen" => {
+                Ok(d.maxlen.map_or(Value::None, |m| Value::Int(m as i64)))
+            }
             Value::Range(r) if name == "start" => Ok(Value::Int(r.0)),
             Value::Range(r) if name == "stop" => Ok(Value::Int(r.1)),
             Value::Range(r) if name == "step" => Ok(Value::Int(r.2)),

@@ -663,6 +663,25 @@ impl Drop for ListObj {
     }
 }
 
+/// A deque's storage and its optional `maxlen`.
+pub struct DequeObj {
+    pub items: RefCell<VecDeque<Value>>,
+    pub maxlen: Option<usize>,
+}
+
+impl std::ops::Deref for DequeObj {
+    type Target = RefCell<VecDeque<Value>>;
+    fn deref(&self) -> &RefCell<VecDeque<Value>> {
+        &self.items
+    }
+}
+
+impl Drop for DequeObj {
+    fn drop(&mut self) {
+        defer_drop(std::mem::take(self.items.get_mut()).into());
+    }
+}
+
 /// A tuple's storage (drops its items without recursion).
 pub struct TupleObj(pub Vec<Value>);
 
@@ -772,7 +791,7 @@ pub enum Value {
     Dict(Rc<RefCell<Dict>>),
     Set(Rc<RefCell<KeySet>>),
     FrozenSet(Rc<KeySet>),
-    Deque(Rc<RefCell<VecDeque<Value>>>),
+    Deque(Rc<DequeObj>),
     Range(Rc<(i64, i64, i64)>),
     Slice(Rc<(Value, Value, Value)>),
     Func(Rc<Function>),
