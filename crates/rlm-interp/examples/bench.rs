@@ -80,6 +80,26 @@ fn main() {
         ours.push(median(times));
         jobs.push(serde_json::json!([name, src, runs]));
     }
+    // Where start-up time goes: parsing alone (rlm-syntax) vs a whole run.
+    let parse_only = median(
+        (0..3000)
+            .map(|_| {
+                let t = Instant::now();
+                let _ = rlm_syntax::parse("print(1)");
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    let session_only = median(
+        (0..3000)
+            .map(|_| {
+                let t = Instant::now();
+                let s = Session::new(Limits::default());
+                drop(s);
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
     let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/bench_driver.py");
     let out = std::process::Command::new("python3")
         .arg(driver)
@@ -108,4 +128,5 @@ fn main() {
         println!("| {name} | {} | {} | {:.2}x | {monty} |", fmt(*t), fmt(cp), r);
     }
     println!("\nmedian ratio over the workloads (excluding start-up): {:.2}x", median(ratios));
+    println!("start-up breakdown: parse only {}, Session::new + drop {}", fmt(parse_only), fmt(session_only));
 }
