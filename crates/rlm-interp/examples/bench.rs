@@ -128,5 +128,9 @@ fn main() {
         println!("| {name} | {} | {} | {:.2}x | {monty} |", fmt(*t), fmt(cp), r);
     }
     println!("\nmedian ratio over the workloads (excluding start-up): {:.2}x", median(ratios));
-    println!("start-up breakdown: parse only {}, Session::new + drop {}", fmt(parse_only), fmt(session_only));
+    println!(
+        "start-up breakdown: parse only {}, Session::new + drop {}",
+        fmt(parse_only),
+        fmt(session_only)
+    );
 }

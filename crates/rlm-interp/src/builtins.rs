@@ -738,6 +738,10 @@ impl Vm {
                         Some(x) => Ok(Value::Int(x)),
                         None => exc(ExcKind::OverflowError, "integer overflow"),
                     },
+                    Value::Native(n) if matches!(**n, Native::TimeDelta(d, ..) if d < 0) => {
+                        self.unary(rlm_syntax::ast::UnaryOp::Neg, &args[0])
+                    }
+                    v @ Value::Native(n) if matches!(**n, Native::TimeDelta(..)) => Ok(v.clone()),
                     v => type_err(format!("bad operand type for abs(): '{}'", v.type_name())),
                 }
             }

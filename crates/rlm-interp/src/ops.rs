@@ -749,6 +749,14 @@ impl Vm {
                 }
                 Ok(Value::dict(out))
             }
+            (UnaryOp::Neg | UnaryOp::Pos, Value::Native(n))
+                if matches!(**n, Native::TimeDelta(..)) =>
+            {
+                if op == UnaryOp::Pos {
+                    return Ok(a.clone());
+                }
+                crate::modules::datetime_arith(self, BinOp::Mult, a, &Value::Int(-1))
+            }
             (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
             (UnaryOp::Pos, Value::Float(f)) => Ok(Value::Float(*f)),
             (UnaryOp::Neg, v) if as_int(v).is_some() => {
@@ -950,14 +958,23 @@ impl Vm {
             }
             Value::Dict(d) => {
                 let k = self.key(idx)?;
-                if !d.borrow().map.contains_key(&k) {
-                    let n = d.borrow().map.len();
-                    if n >= self.limits.max_collection_len {
-                        self.check_len(n + 1)?;
+                // One hash lookup: overwrite in place when the key exists.
+                let hash_index = d.borrow().map.get_index_of(&k);
+                match hash_index {
+                    Some(i) => {
+                        if let Some((_, slot)) = d.borrow_mut().map.get_index_mut(i) {
+                            *slot = v;
+                        }
                     }
-                    self.alloc(48)?;
+                    None => {
+                        let n = d.borrow().map.len();
+                        if n >= self.limits.max_collection_len {
+                            self.check_len(n + 1)?;
+                        }
+                        self.alloc(48)?;
+                        d.borrow_mut().map.insert(k, v);
+                    }
                 }
-                d.borrow_mut().map.insert(k, v);
                 Ok(())
             }
             Value::Deque(d) => {
