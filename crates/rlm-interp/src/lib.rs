@@ -1,3 +1,377 @@
 //! The stepping interpreter that runs DSL programs in a sandbox.
 //!
-//! (Not built yet: see the open issue for this crate.)
+//! A cell's AST (from `rlm-syntax`) is compiled to a compact bytecode and run
+//! by a loop over an explicit frame stack: no Rust recursion per Python call,
+//! so deep programs cannot overflow the host stack, and the machine can stop
+//! at any host call and be resumed later. Entry point: [`Session`].
+//!
+//! * **Suspension.** [`Session::run_cell`] / [`Session::resume`] return an
+//!   [`Outcome`]: `Done`, `Final(answer)`, `Error(..)`, or `Suspended(calls)`
+//!   with one or more pending [`HostCall`]s (several at once for
+//!   `asyncio.gather` and `llm_batch`). The embedder answers each id with
+//!   [`Session::answer`] and calls `resume`.
+//! * **Limits.** Every instruction costs fuel, and builtins charge fuel in
+//!   proportion to the bytes/elements they touch, before touching them;
+//!   memory is charged before allocation against a budget over live values;
+//!   string, collection, call-depth, value-nesting and output caps apply. A
+//!   limit error cannot be caught by `try/except`; it ends the run and the
+//!   session refuses to run further cells.
+//! * **Values.** `int` is i64 (overflow raises `OverflowError` with a clear
+//!   message instead of growing into a bigint). `str` indexes by code point,
+//!   with an ASCII fast path and a sampled index for large non-ASCII text;
+//!   [`Str::from_buffer`] wraps an external [`TextBuffer`] zero-copy and its
+//!   slices stay views. Values use `Rc`: a session lives on one thread.
+//!
+//! This crate knows nothing of LLMs, HTTP or async runtimes: `llm_query` and
+//! friends are host calls the embedder performs.
+
+mod builtins;
+mod compile;
+mod format;
+mod gc;
+mod host;
+mod methods;
+mod modules;
+mod ops;
+mod re_mod;
+mod value;
+mod vm;
+
+use std::rc::Rc;
+
+pub use host::{HostCall, HostError, HostFunc, HostReturn, InlineFn};
+pub use smol_str::SmolStr;
+pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
+
+/// Resource limits of a session. All are checked before the work happens.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Instructions (plus proportional builtin work) per cell.
+    pub fuel: u64,
+    /// Budget over live values, in (approximate) bytes.
+    pub memory_bytes: usize,
+    /// Longest string a program may build, in bytes/characters.
+    pub max_str_len: usize,
+    /// Largest list/dict/set a program may build.
+    pub max_collection_len: usize,
+    /// Deepest call stack.
+    pub max_call_depth: usize,
+    /// Deepest nesting `repr`/`==`/hash/json will walk.
+    pub max_nesting: usize,
+    /// Bytes a cell may print.
+    pub max_output_bytes: usize,
+    /// Backtracking steps for regexes with lookaround/backreferences.
+    pub regex_backtrack_limit: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel: 200_000_000,
+            memory_bytes: 512 << 20,
+            max_str_len: 256 << 20,
+            max_collection_len: 20_000_000,
+            max_call_depth: 400,
+            max_nesting: 200,
+            max_output_bytes: 8 << 20,
+            regex_backtrack_limit: 1_000_000,
+        }
+    }
+}
+
+/// Which limit was hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKind {
+    Fuel,
+    Memory,
+    StrLen,
+    CollectionLen,
+    CallDepth,
+    Nesting,
+    Output,
+    Regex,
+}
+
+/// A sandbox limit was reached: uncatchable, ends the run.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct LimitError {
+    pub kind: LimitKind,
+    pub message: String,
+}
+
+impl LimitError {
+    pub fn new(kind: LimitKind, message: impl Into<String>) -> LimitError {
+        LimitError { kind, message: message.into() }
+    }
+}
+
+/// What kind of error ended a cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The cell did not parse (or compile).
+    Syntax,
+    /// An uncaught Python exception (`ValueError`, ...).
+    Exception,
+    /// A sandbox limit; the session is unusable afterwards.
+    Limit(LimitKind),
+}
+
+/// An error that ended a cell, ready to show to the model.
+#[derive(Debug, Clone)]
+pub struct RuntimeErrorInfo {
+    pub kind: ErrorKind,
+    /// Python's exception class name (`ValueError`), `SyntaxError`, or `LimitError`.
+    pub type_name: String,
+    pub message: String,
+    /// (function, line) pairs, outermost first.
+    pub traceback: Vec<(String, u32)>,
+    /// A pre-rendered text (parse errors come rendered by rlm-syntax).
+    pub rendered: Option<String>,
+    /// A "Did you mean" suggestion (shown by `render`, as CPython 3.11 does).
+    pub hint: Option<String>,
+}
+
+impl RuntimeErrorInfo {
+    pub(crate) fn exception(e: &value::Exception) -> RuntimeErrorInfo {
+        let mut vm = vm::Vm::new(Limits::default());
+        let message = vm.exc_str(e).unwrap_or_default();
+        let mut tb: Vec<(String, u32)> =
+            e.traceback.borrow().iter().map(|(n, l)| (n.to_string(), *l)).collect();
+        tb.reverse();
+        RuntimeErrorInfo {
+            kind: ErrorKind::Exception,
+            type_name: e.kind.qualified_name().to_string(),
+            message,
+            traceback: tb,
+            rendered: None,
+            hint: e.hint.borrow().clone(),
+        }
+    }
+
+    pub(crate) fn limit(l: LimitError) -> RuntimeErrorInfo {
+        RuntimeErrorInfo {
+            kind: ErrorKind::Limit(l.kind),
+            type_name: "LimitError".into(),
+            message: l.message,
+            traceback: Vec::new(),
+            rendered: None,
+            hint: None,
+        }
+    }
+
+    /// The last line, as CPython prints it: `ValueError: message`.
+    pub fn last_line(&self) -> String {
+        if self.message.is_empty() {
+            self.type_name.clone()
+        } else {
+            format!("{}: {}", self.type_name, self.message)
+        }
+    }
+
+    /// A CPython-like traceback for a cell named `name` with source `source`.
+    pub fn render(&self, source: &str, name: &str) -> String {
+        if let Some(r) = &self.rendered {
+            return r.clone();
+        }
+        let mut out = String::new();
+        if let ErrorKind::Limit(_) = self.kind {
+            out.push_str(&self.last_line());
+            out.push_str("\n(limit errors cannot be caught; this session cannot run more code)\n");
+            return out;
+        }
+        out.push_str("Traceback (most recent call last):\n");
+        let lines: Vec<&str> = source.lines().collect();
+        for (func, line) in &self.traceback {
+            out.push_str(&format!("  File \"{name}\", line {line}, in {func}\n"));
+            if let Some(text) = lines.get((*line as usize).wrapping_sub(1)) {
+                out.push_str(&format!("    {}\n", text.trim()));
+            }
+        }
+        out.push_str(&self.last_line());
+        if let Some(h) = &self.hint {
+            out.push_str(&format!(". Did you mean: '{h}'?"));
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// How a cell run (or resume) ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The cell ran to its end.
+    Done,
+    /// `FINAL(x)` / `FINAL_VAR(name)` ended the run with this answer.
+    Final(Value),
+    /// Waiting for these host calls; answer them and call [`Session::resume`].
+    Suspended(Vec<HostCall>),
+    /// An error ended the cell.
+    Error(RuntimeErrorInfo),
+}
+
+/// Errors of the embedding API itself (not of the program).
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("the session hit a limit earlier and cannot run more code: {0}")]
+    Dead(LimitError),
+    #[error("no host call with id {0} is pending")]
+    UnknownCall(u64),
+}
+
+/// A notebook-like session: globals persist from cell to cell.
+pub struct Session {
+    vm: vm::Vm,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new(Limits::default())
+    }
+}
+
+impl Session {
+    /// A session with the standard host functions (`llm_query`, `llm_batch`,
+    /// their async forms) registered as suspending host calls.
+    pub fn new(limits: Limits) -> Session {
+        let mut s = Session { vm: vm::Vm::new(limits) };
+        let call = SmolStr::new_static("llm_query");
+        s.register("llm_query", HostFunc::Suspend { call: call.clone() });
+        s.register("llm_query_async", HostFunc::Async { call: call.clone() });
+        for n in ["llm_batch", "llm_query_batched", "llm_query_batch"] {
+            s.register(n, HostFunc::Batch { call: call.clone(), awaitable: false });
+        }
+        for n in ["llm_batch_async", "llm_query_batch_async", "llm_query_batched_async"] {
+            s.register(n, HostFunc::Batch { call: call.clone(), awaitable: true });
+        }
+        s
+    }
+
+    /// Register (or replace) a host function under a global name.
+    pub fn register(&mut self, name: &str, f: HostFunc) {
+        self.vm.host_funcs.insert(SmolStr::new(name), f);
+        self.vm.clear_builtin_cache();
+    }
+
+    /// Bind a host object (e.g. `ctx`) under a name visible to programs.
+    pub fn register_object(&mut self, name: &str, obj: Rc<dyn HostObject>) {
+        self.vm.host_values.insert(SmolStr::new(name), Value::Host(obj));
+        self.vm.clear_builtin_cache();
+    }
+
+    pub fn set_global(&mut self, name: &str, v: Value) {
+        self.vm.set_global(name, v);
+    }
+
+    pub fn get_global(&self, name: &str) -> Option<Value> {
+        self.vm.get_global(name)
+    }
+
+    /// User-visible global variables (not modules or host functions).
+    pub fn globals(&self) -> Vec<(SmolStr, Value)> {
+        self.vm.user_globals()
+    }
+
+    /// Name used in tracebacks for the next cells.
+    pub fn set_cell_name(&mut self, name: &str) {
+        self.vm.source_name = SmolStr::new(name);
+    }
+
+    /// Parse, compile and run one cell.
+    pub fn run_cell(&mut self, source: &str) -> Outcome {
+        if let Some(d) = &self.vm.dead {
+            return Outcome::Error(RuntimeErrorInfo::limit(d.clone()));
+        }
+        let module = match rlm_syntax::parse(source) {
+            Ok(m) => m,
+            Err(e) => {
+                let name = self.vm.source_name.clone();
+                return Outcome::Error(RuntimeErrorInfo {
+                    kind: ErrorKind::Syntax,
+                    type_name: "SyntaxError".into(),
+                    message: e.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default(),
+                    traceback: Vec::new(),
+                    rendered: Some(e.render(source, &name)),
+                    hint: None,
+                });
+            }
+        };
+        let code = match compile::compile_module(&module, source, &mut self.vm.gnames) {
+            Ok(c) => c,
+            Err(e) => {
+                return Outcome::Error(RuntimeErrorInfo {
+                    kind: ErrorKind::Syntax,
+                    type_name: "SyntaxError".into(),
+                    message: e.message.clone(),
+                    traceback: vec![("<module>".into(), e.line)],
+                    hint: None,
+                    rendered: Some(format!(
+                        "  File \"{}\", line {}\n    {}\nSyntaxError: {}\n",
+                        self.vm.source_name,
+                        e.line,
+                        source
+                            .lines()
+                            .nth((e.line as usize).saturating_sub(1))
+                            .unwrap_or("")
+                            .trim(),
+                        e.message
+                    )),
+                });
+            }
+        };
+        self.vm.fuel_used = 0;
+        convert(self.vm.start(code))
+    }
+
+    /// Deliver the result of a pending host call.
+    pub fn answer(
+        &mut self,
+        id: u64,
+        result: Result<Value, HostError>,
+    ) -> Result<(), SessionError> {
+        if self.vm.answer(id, result) { Ok(()) } else { Err(SessionError::UnknownCall(id)) }
+    }
+
+    /// Continue after answering host calls (at least one).
+    pub fn resume(&mut self) -> Outcome {
+        convert(self.vm.resume())
+    }
+
+    /// Ids of host calls still waiting for an answer.
+    pub fn pending_calls(&self) -> Vec<u64> {
+        self.vm.pending_ids()
+    }
+
+    /// Everything printed since the last call.
+    pub fn take_output(&mut self) -> String {
+        std::mem::take(&mut self.vm.output)
+    }
+
+    pub fn fuel_used(&self) -> u64 {
+        self.vm.fuel_used
+    }
+
+    /// `Some` once a limit error has made the session unusable.
+    pub fn dead(&self) -> Option<&LimitError> {
+        self.vm.dead.as_ref()
+    }
+
+    /// `str(v)` as Python prints it.
+    pub fn display(&mut self, v: &Value) -> String {
+        self.vm.py_str(v).unwrap_or_else(|_| "<unprintable>".into())
+    }
+
+    /// `repr(v)` as Python prints it.
+    pub fn repr(&mut self, v: &Value) -> String {
+        self.vm.repr(v).unwrap_or_else(|_| "<unprintable>".into())
+    }
+}
+
+fn convert(s: vm::RunState) -> Outcome {
+    match s {
+        vm::RunState::Done => Outcome::Done,
+        vm::RunState::Final(v) => Outcome::Final(v),
+        vm::RunState::Suspended(c) => Outcome::Suspended(c),
+        vm::RunState::Error(e) => Outcome::Error(e),
+    }
+}

@@ -1,0 +1,201 @@
+//! Cycle collection when a session ends. Values are reference counted, so a
+//! program that builds a cycle (`x.append(x)`, a recursive closure) would
+//! leak it. When the VM is dropped we run CPython's algorithm over the
+//! containers reachable from the session: a container whose reference count
+//! exceeds the references from other containers is held from outside (the
+//! embedder kept a value) and stays intact, with everything it reaches; the
+//! rest is garbage, and clearing its contents breaks the cycles.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::value::*;
+
+enum Node {
+    List(Rc<ListObj>),
+    Tuple(Rc<TupleObj>),
+    Dict(Rc<RefCell<Dict>>),
+    Set(Rc<RefCell<KeySet>>),
+    Deque(Rc<DequeObj>),
+    Func(Rc<Function>),
+    Cell(Rc<RefCell<Option<Value>>>),
+    Coroutine(Rc<RefCell<Coroutine>>),
+}
+
+enum Edge {
+    Val(Value),
+    Cell(Rc<RefCell<Option<Value>>>),
+}
+
+impl Node {
+    fn from_value(v: &Value) -> Option<(usize, Node)> {
+        Some(match v {
+            Value::List(l) => (Rc::as_ptr(l) as *const u8 as usize, Node::List(l.clone())),
+            Value::Tuple(t) => (Rc::as_ptr(t) as *const u8 as usize, Node::Tuple(t.clone())),
+            Value::Dict(d) => (Rc::as_ptr(d) as *const u8 as usize, Node::Dict(d.clone())),
+            Value::Set(s) => (Rc::as_ptr(s) as *const u8 as usize, Node::Set(s.clone())),
+            Value::Deque(d) => (Rc::as_ptr(d) as *const u8 as usize, Node::Deque(d.clone())),
+            Value::Func(f) => (Rc::as_ptr(f) as *const u8 as usize, Node::Func(f.clone())),
+            Value::Coroutine(c) => {
+                (Rc::as_ptr(c) as *const u8 as usize, Node::Coroutine(c.clone()))
+            }
+            _ => return None,
+        })
+    }
+
+    fn strong(&self) -> usize {
+        match self {
+            Node::List(x) => Rc::strong_count(x),
+            Node::Tuple(x) => Rc::strong_count(x),
+            Node::Dict(x) => Rc::strong_count(x),
+            Node::Set(x) => Rc::strong_count(x),
+            Node::Deque(x) => Rc::strong_count(x),
+            Node::Func(x) => Rc::strong_count(x),
+            Node::Cell(x) => Rc::strong_count(x),
+            Node::Coroutine(x) => Rc::strong_count(x),
+        }
+    }
+
+    fn edges(&self) -> Vec<Edge> {
+        match self {
+            Node::List(l) => l.borrow().iter().cloned().map(Edge::Val).collect(),
+            Node::Tuple(t) => t.iter().cloned().map(Edge::Val).collect(),
+            Node::Dict(d) => {
+                let d = d.borrow();
+                let mut v: Vec<Edge> = Vec::with_capacity(d.map.len() * 2 + 1);
+                for (k, x) in d.map.iter() {
+                    v.push(Edge::Val(k.0.clone()));
+                    v.push(Edge::Val(x.clone()));
+                }
+                if let DictKind::Default(f) = &d.kind {
+                    v.push(Edge::Val(f.clone()));
+                }
+                v
+            }
+            Node::Set(s) => s.borrow().iter().map(|k| Edge::Val(k.0.clone())).collect(),
+            Node::Deque(d) => d.borrow().iter().cloned().map(Edge::Val).collect(),
+            Node::Func(f) => {
+                let mut v: Vec<Edge> = f.defaults.iter().cloned().map(Edge::Val).collect();
+                v.extend(f.kwdefaults.iter().flatten().cloned().map(Edge::Val));
+                v.extend(f.closure.iter().cloned().map(Edge::Cell));
+                v
+            }
+            Node::Cell(c) => c.borrow().iter().cloned().map(Edge::Val).collect(),
+            Node::Coroutine(c) => {
+                let c = c.borrow();
+                let mut v = vec![Edge::Val(Value::Func(c.func.clone()))];
+                v.extend(c.args.iter().cloned().map(Edge::Val));
+                v.extend(c.kwargs.iter().map(|(_, x)| Edge::Val(x.clone())));
+                v
+            }
+        }
+    }
+
+    /// Take the contents out (breaking cycles); immutable nodes have none to take.
+    fn clear(&self, out: &mut Vec<Value>) {
+        match self {
+            Node::List(l) => out.extend(std::mem::take(&mut *l.borrow_mut())),
+            Node::Dict(d) => {
+                let map = std::mem::take(&mut d.borrow_mut().map);
+                for (k, v) in map {
+                    out.push(k.0);
+                    out.push(v);
+                }
+                if let DictKind::Default(f) =
+                    std::mem::replace(&mut d.borrow_mut().kind, DictKind::Plain)
+                {
+                    out.push(f);
+                }
+            }
+            Node::Set(s) => {
+                out.extend(std::mem::take(&mut *s.borrow_mut()).into_iter().map(|k| k.0))
+            }
+            Node::Deque(d) => out.extend(std::mem::take(&mut *d.borrow_mut())),
+            Node::Cell(c) => out.extend(c.borrow_mut().take()),
+            Node::Coroutine(c) => {
+                let mut c = c.borrow_mut();
+                out.extend(std::mem::take(&mut c.args));
+                out.extend(std::mem::take(&mut c.kwargs).into_iter().map(|(_, v)| v));
+            }
+            Node::Tuple(_) | Node::Func(_) => {}
+        }
+    }
+}
+
+/// Collect the cycles among everything reachable from `roots` and `cells`
+/// (which are consumed: the session is going away).
+pub(crate) fn collect(roots: Vec<Value>, cells: Vec<Rc<RefCell<Option<Value>>>>) {
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut edges: Vec<Vec<usize>> = Vec::new();
+    let mut todo: Vec<usize> = Vec::new();
+    let add = |e: &Edge,
+               nodes: &mut Vec<Node>,
+               index: &mut HashMap<usize, usize>,
+               todo: &mut Vec<usize>|
+     -> Option<usize> {
+        let (ptr, node) = match e {
+            Edge::Val(v) => Node::from_value(v)?,
+            Edge::Cell(c) => (Rc::as_ptr(c) as *const u8 as usize, Node::Cell(c.clone())),
+        };
+        if let Some(&i) = index.get(&ptr) {
+            return Some(i);
+        }
+        let i = nodes.len();
+        nodes.push(node);
+        index.insert(ptr, i);
+        todo.push(i);
+        Some(i)
+    };
+    for r in roots.iter() {
+        add(&Edge::Val(r.clone()), &mut nodes, &mut index, &mut todo);
+    }
+    for c in cells.iter() {
+        add(&Edge::Cell(c.clone()), &mut nodes, &mut index, &mut todo);
+    }
+    // The roots belong to the dying session: release them before counting.
+    drop(roots);
+    drop(cells);
+    while let Some(i) = todo.pop() {
+        let es = nodes[i].edges();
+        let mut targets = Vec::new();
+        for e in &es {
+            if let Some(j) = add(e, &mut nodes, &mut index, &mut todo) {
+                targets.push(j);
+            }
+        }
+        drop(es);
+        if edges.len() <= i {
+            edges.resize(nodes.len(), Vec::new());
+        }
+        edges[i] = targets;
+    }
+    edges.resize(nodes.len(), Vec::new());
+    let mut internal = vec![0usize; nodes.len()];
+    for es in &edges {
+        for &j in es {
+            internal[j] += 1;
+        }
+    }
+    // Held from outside: more references than our own clone plus internal edges.
+    let mut alive: Vec<bool> =
+        (0..nodes.len()).map(|i| nodes[i].strong() > 1 + internal[i]).collect();
+    let mut stack: Vec<usize> = (0..nodes.len()).filter(|&i| alive[i]).collect();
+    while let Some(i) = stack.pop() {
+        for &j in &edges[i] {
+            if !alive[j] {
+                alive[j] = true;
+                stack.push(j);
+            }
+        }
+    }
+    let mut garbage = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if !alive[i] {
+            n.clear(&mut garbage);
+        }
+    }
+    drop(nodes);
+    defer_drop(garbage);
+}

@@ -1,0 +1,61 @@
+//! The host-call boundary: what the embedder registers (suspending or inline
+//! functions, host objects) and what a suspended run hands back to it.
+
+use std::rc::Rc;
+
+use smol_str::SmolStr;
+
+use crate::value::{ExcKind, Value};
+
+/// A call the program made that the embedder must perform (an LLM request,
+/// a sub-RLM...). Resume the VM with its `id` and a result.
+#[derive(Debug, Clone)]
+pub struct HostCall {
+    pub id: u64,
+    pub name: SmolStr,
+    pub args: Vec<Value>,
+    pub kwargs: Vec<(SmolStr, Value)>,
+}
+
+/// An error a host function reports; the program sees it as an exception of
+/// `kind` (default `RuntimeError`) that it may catch.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct HostError {
+    pub kind: ExcKind,
+    pub message: String,
+}
+
+impl HostError {
+    pub fn new(message: impl Into<String>) -> HostError {
+        HostError { kind: ExcKind::RuntimeError, message: message.into() }
+    }
+
+    pub fn typed(kind: ExcKind, message: impl Into<String>) -> HostError {
+        HostError { kind, message: message.into() }
+    }
+}
+
+/// What an inline host function returns: a value now, or a request to
+/// suspend the program with a host call (e.g. `ask(q, text)` becoming an
+/// `llm_query`).
+pub enum HostReturn {
+    Value(Value),
+    Suspend { name: SmolStr, args: Vec<Value>, kwargs: Vec<(SmolStr, Value)> },
+}
+
+pub type InlineFn = Rc<dyn Fn(&[Value], &[(SmolStr, Value)]) -> Result<HostReturn, HostError>>;
+
+/// How a registered host name behaves when the program calls it.
+#[derive(Clone)]
+pub enum HostFunc {
+    /// Suspends the program with one host call named `call` (sync-looking: `llm_query(p)`).
+    Suspend { call: SmolStr },
+    /// Returns an awaitable that, when awaited, makes one host call named `call`.
+    Async { call: SmolStr },
+    /// Takes a list as first argument and suspends with one host call per
+    /// item, named `call`; returns the list of results (`llm_batch`).
+    Batch { call: SmolStr, awaitable: bool },
+    /// Runs inline (context queries, tools that answer immediately).
+    Inline(InlineFn),
+}

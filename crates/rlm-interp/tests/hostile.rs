@@ -1,0 +1,315 @@
+//! Hostile programs: resource bombs, regex bombs, deep nesting, escapes via
+//! dunders/eval/imports, attempts to catch limit errors. Every one must end
+//! with the expected, clear error (asserted by kind), never a panic or a
+//! hang. Limits are tight so that the whole suite runs in a few seconds.
+
+use rlm_interp::{ErrorKind, LimitKind, Limits, Outcome, Session};
+
+fn tight() -> Limits {
+    Limits {
+        fuel: 1_000_000,
+        memory_bytes: 8 << 20,
+        max_str_len: 1 << 20,
+        max_collection_len: 200_000,
+        max_call_depth: 200,
+        max_nesting: 100,
+        max_output_bytes: 64 << 10,
+        regex_backtrack_limit: 100_000,
+    }
+}
+
+#[derive(Debug)]
+enum Expect {
+    Limit(LimitKind),
+    AnyLimit,
+    Exc(&'static str, &'static str),
+    Done,
+}
+
+fn run(src: &str) -> (Outcome, String, Session) {
+    let mut s = Session::new(tight());
+    let mut o = s.run_cell(src);
+    let mut out = s.take_output();
+    // Answer any host calls so programs that call llm_query can finish.
+    for _ in 0..100 {
+        match o {
+            Outcome::Suspended(calls) => {
+                for c in calls {
+                    s.answer(c.id, Ok(rlm_interp::Value::str("ok"))).expect("pending id");
+                }
+                o = s.resume();
+                out.push_str(&s.take_output());
+            }
+            _ => break,
+        }
+    }
+    (o, out, s)
+}
+
+fn check(name: &str, src: &str, expect: Expect) -> String {
+    eprintln!("hostile case: {name}");
+    let (o, out, _) = run(src);
+    match (&o, &expect) {
+        (Outcome::Error(e), Expect::Limit(k)) => {
+            assert_eq!(e.kind, ErrorKind::Limit(*k), "{name}: wrong limit: {e:?}");
+            assert!(!e.message.is_empty(), "{name}: limit error without a message");
+        }
+        (Outcome::Error(e), Expect::AnyLimit) => {
+            assert!(matches!(e.kind, ErrorKind::Limit(_)), "{name}: expected a limit, got {e:?}");
+        }
+        (Outcome::Error(e), Expect::Exc(ty, msg)) => {
+            assert_eq!(e.type_name, *ty, "{name}: {e:?}");
+            assert!(e.message.contains(msg), "{name}: message {:?} lacks {msg:?}", e.message);
+        }
+        (Outcome::Done, Expect::Done) => {}
+        _ => panic!("{name}: expected {expect:?}, got {o:?} (output {out:?})"),
+    }
+    out
+}
+
+#[test]
+fn resource_bombs_hit_their_limits() {
+    check("infinite loop", "while True:\n    pass", Expect::Limit(LimitKind::Fuel));
+    check(
+        "busy recursion-free loop",
+        "i = 0\nwhile i >= 0:\n    i += 1",
+        Expect::Limit(LimitKind::Fuel),
+    );
+    check("string repeat", "s = 'a' * 10**9", Expect::Limit(LimitKind::StrLen));
+    check(
+        "string doubling",
+        "s = 'ab'\nwhile True:\n    s = s + s",
+        Expect::Limit(LimitKind::StrLen),
+    );
+    check("list repeat", "x = [0] * 10**9", Expect::Limit(LimitKind::CollectionLen));
+    check("list of range", "x = list(range(10**12))", Expect::Limit(LimitKind::CollectionLen));
+    check("append forever", "l = []\nwhile True:\n    l.append(1)", Expect::AnyLimit);
+    check(
+        "memory via many strings",
+        "l = []\nfor i in range(100000):\n    l.append('x' * 100000 + str(i))",
+        Expect::Limit(LimitKind::Memory),
+    );
+    check("dict growth", "d = {}\ni = 0\nwhile True:\n    d[i] = i\n    i += 1", Expect::AnyLimit);
+    check("comprehension bomb", "x = [i for i in range(10**9)]", Expect::AnyLimit);
+    check(
+        "product bomb",
+        "import itertools\nx = list(itertools.product(range(100), repeat=6))",
+        Expect::AnyLimit,
+    );
+    check("join bomb", "s = ','.join(['abcdefgh'] * 150000)", Expect::Limit(LimitKind::StrLen));
+    check("format width", "s = f'{1:>999999999}'", Expect::Limit(LimitKind::StrLen));
+    check("percent width", "s = '%0999999999d' % 1", Expect::Limit(LimitKind::StrLen));
+    check("center", "s = 'x'.center(10**12)", Expect::Limit(LimitKind::StrLen));
+    check(
+        "replace growth",
+        "s = 'a' * 1000\ns = s.replace('a', 'b' * 5000)",
+        Expect::Limit(LimitKind::StrLen),
+    );
+    check("output flood", "while True:\n    print('x' * 100)", Expect::Limit(LimitKind::Output));
+    check(
+        "infinite count materialised",
+        "import itertools\nx = list(itertools.count())",
+        Expect::AnyLimit,
+    );
+    check("sorted huge", "x = sorted(range(10**8))", Expect::Limit(LimitKind::CollectionLen));
+    check("set growth", "s = set(range(10**7))", Expect::Limit(LimitKind::CollectionLen));
+}
+
+#[test]
+fn recursion_and_nesting_are_bounded() {
+    check(
+        "unbounded recursion",
+        "def f():\n    return f()\nf()",
+        Expect::Limit(LimitKind::CallDepth),
+    );
+    check(
+        "mutual recursion",
+        "def a(n):\n    return b(n)\ndef b(n):\n    return a(n)\na(1)",
+        Expect::Limit(LimitKind::CallDepth),
+    );
+    check(
+        "recursion through builtin callbacks",
+        "def f(x):\n    return sorted([1, 2], key=f)\nf(1)",
+        Expect::Limit(LimitKind::CallDepth),
+    );
+    check(
+        "deep list repr",
+        "x = []\nfor i in range(5000):\n    x = [x]\nprint(x)",
+        Expect::Limit(LimitKind::Nesting),
+    );
+    check(
+        "deep list eq",
+        "x = []\ny = []\nfor i in range(5000):\n    x = [x]\n    y = [y]\nprint(x == y)",
+        Expect::Limit(LimitKind::Nesting),
+    );
+    check(
+        "deep tuple hash",
+        "t = ()\nfor i in range(5000):\n    t = (t,)\nd = {t: 1}",
+        Expect::Limit(LimitKind::Nesting),
+    );
+    check(
+        "deep dict json",
+        "import json\nd = {}\nfor i in range(5000):\n    d = {'a': d}\njson.dumps(d)",
+        Expect::Limit(LimitKind::Nesting),
+    );
+    check(
+        "deep json parse",
+        "import json\njson.loads('[' * 100000)",
+        Expect::Limit(LimitKind::Nesting),
+    );
+    check(
+        "deep sort keys",
+        "x = []\ny = []\nfor i in range(5000):\n    x = [x]\n    y = [y]\nsorted([x, y])",
+        Expect::Limit(LimitKind::Nesting),
+    );
+    let out = check(
+        "self-referencing list",
+        "x = [1]\nx.append(x)\nd = {}\nd['me'] = d\nprint(x, d)",
+        Expect::Done,
+    );
+    assert_eq!(out, "[1, [...]] {'me': {...}}\n");
+    check(
+        "deeply nested source",
+        &format!("x = {}1{}", "(".repeat(5000), ")".repeat(5000)),
+        Expect::Exc("SyntaxError", ""),
+    );
+}
+
+#[test]
+fn limit_errors_cannot_be_caught() {
+    let out = check(
+        "catch fuel",
+        "try:\n    while True:\n        pass\nexcept BaseException:\n    print('caught')\nfinally:\n    print('finally')",
+        Expect::Limit(LimitKind::Fuel),
+    );
+    assert_eq!(out, "", "no handler or finally block may run after a limit");
+    check(
+        "bare except",
+        "try:\n    x = 'a' * 10**9\nexcept:\n    pass\nprint('after')",
+        Expect::Limit(LimitKind::StrLen),
+    );
+    check(
+        "catch in loop",
+        "for i in range(10):\n    try:\n        def f():\n            return f()\n        f()\n    except Exception:\n        pass",
+        Expect::Limit(LimitKind::CallDepth),
+    );
+    // The session is unusable afterwards, and says so.
+    let (_, _, mut s) = run("while True:\n    pass");
+    match s.run_cell("print(1)") {
+        Outcome::Error(e) => assert!(matches!(e.kind, ErrorKind::Limit(LimitKind::Fuel)), "{e:?}"),
+        other => panic!("dead session ran a cell: {other:?}"),
+    }
+    assert!(s.dead().is_some());
+}
+
+#[test]
+fn regex_bombs_stay_bounded() {
+    // Linear-time engine: classic catastrophic patterns finish.
+    check(
+        "nested quantifiers",
+        "import re\nprint(re.match(r'(a+)+$', 'a' * 5000 + 'b'))",
+        Expect::Done,
+    );
+    check(
+        "alternation blowup",
+        "import re\nprint(re.search(r'(a|aa)*c', 'a' * 5000))",
+        Expect::Done,
+    );
+    // Backtracking engine (backreferences/lookaround): bounded by the step limit.
+    check(
+        "backreference bomb",
+        "import re\nprint(re.search(r'(a*)*\\1b', 'a' * 3000))",
+        Expect::Limit(LimitKind::Regex),
+    );
+    check(
+        "lookahead bomb",
+        "import re\nprint(re.search(r'(?=(a|aa)+c)', 'a' * 3000))",
+        Expect::Done,
+    );
+    check("huge pattern", "import re\nre.compile('a' * 10**7)", Expect::AnyLimit);
+}
+
+#[test]
+fn escapes_are_refused_with_clear_errors() {
+    for (name, src) in [
+        ("class of tuple", "().__class__"),
+        ("subclasses", "().__class__.__bases__[0].__subclasses__()"),
+        ("globals via function", "(lambda: 0).__globals__"),
+        ("code object", "(lambda: 0).__code__"),
+        ("builtins via print", "print.__self__"),
+        ("dict of module", "import re\nre.__dict__"),
+        ("mro", "type(1).__mro__"),
+    ] {
+        check(name, src, Expect::Exc("AttributeError", "dunder attributes are not available"));
+    }
+    check(
+        "getattr dunder",
+        "getattr(1, '__class__')",
+        Expect::Exc("AttributeError", "not available"),
+    );
+    for f in [
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "globals",
+        "locals",
+        "vars",
+        "__import__",
+        "setattr",
+        "exit",
+    ] {
+        let src = format!("{f}('x')");
+        let (o, _, _) = run(&src);
+        match o {
+            Outcome::Error(e) => {
+                assert_eq!(e.type_name, "NameError", "{f}: {e:?}");
+                assert!(e.message.contains('('), "{f}: no hint in {:?}", e.message);
+            }
+            other => panic!("{f}: {other:?}"),
+        }
+    }
+    for m in [
+        "os",
+        "sys",
+        "subprocess",
+        "socket",
+        "builtins",
+        "importlib",
+        "ctypes",
+        "random",
+        "time",
+        "os.path",
+    ] {
+        check(
+            m,
+            &format!("import {m}"),
+            Expect::Exc("ModuleNotFoundError", "available modules: re, json"),
+        );
+    }
+    check(
+        "from import",
+        "from os import system",
+        Expect::Exc("ModuleNotFoundError", "not available"),
+    );
+    check(
+        "attribute assignment",
+        "import re\nre.compile = None",
+        Expect::Exc("AttributeError", "read-only"),
+    );
+    check("class statement", "class A:\n    pass", Expect::Exc("SyntaxError", ""));
+    check("asyncio.run", "asyncio_run = 1\nimport asyncio\nasyncio.sleep(0)", Expect::Done);
+}
+
+#[test]
+fn integer_overflow_is_a_clear_error() {
+    check("pow", "x = 2 ** 100", Expect::Exc("OverflowError", "64-bit"));
+    check("mul", "x = 10**18 * 10", Expect::Exc("OverflowError", "64-bit"));
+    check("literal", "x = 99999999999999999999999", Expect::Exc("SyntaxError", ""));
+    let out = check(
+        "catchable",
+        "try:\n    x = 2 ** 100\nexcept OverflowError:\n    print('ok')",
+        Expect::Done,
+    );
+    assert_eq!(out, "ok\n");
+}

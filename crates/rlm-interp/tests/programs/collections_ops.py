@@ -1,0 +1,33 @@
+l = [3, 1, 4, 1, 5, 9, 2, 6]
+l.append(5); l.extend([3, 5]); l.insert(0, 0); l.insert(-1, 99)
+print(l, l.count(5), l.index(4), len(l))
+l.remove(1); print(l.pop(), l.pop(0), l)
+l.sort(); print(l)
+l.sort(reverse=True); print(l)
+l.reverse(); print(l, sorted(l, key=lambda x: -x), sorted("hello"), sorted([(2, "b"), (1, "z"), (2, "a")]))
+print(min(l), max(l), sum(l), min("abc"), max([1, 5, 3], key=lambda x: -x), min([], default=7), max(3, 9, 2))
+d = {"b": 2, "a": 1}
+d["c"] = 3
+print(d, list(d), list(d.keys()), list(d.values()), list(d.items()), len(d), "a" in d, 5 in d)
+print(d.keys(), d.values(), d.items())
+print(d.get("z"), d.get("z", 0), d.setdefault("e", 5), d.pop("b"), d.pop("zz", None), d)
+d.update({"a": 10}, x=1); d.update([("y", 2)]); print(d)
+print(dict(a=1, b=2), dict([("k", "v")]), dict(zip("ab", [1, 2])), dict.fromkeys(["x", "y"], 0))
+del d["a"]; print(d, d.copy() == d, d.popitem(), d)
+s = {3, 1, 2}
+s.add(4); s.discard(10); s.remove(1)
+print(sorted(s), len(s), 2 in s, sorted(s | {9}), sorted(s & {2, 3}), sorted(s - {2}), sorted(s ^ {2, 7}))
+print({1, 2} <= {1, 2, 3}, {1, 2} < {1, 2}, {1, 2}.issubset([1, 2]), {1}.isdisjoint({2}), sorted({1, 2}.union([3], (4,))))
+t = (1, 2, 3, 2)
+print(t.count(2), t.index(3), t + (4,), t * 2, t[1:], len(t), 2 in t, tuple([1, 2]), tuple("ab"))
+print(list(enumerate("abc")), list(enumerate("ab", 1)), list(zip([1, 2, 3], "ab")), list(reversed([1, 2, 3])))
+print(list(map(str, [1, 2])), list(filter(None, [0, 1, "", "a"])), list(map(lambda a, b: a * b, [1, 2], [3, 4])))
+print(any([0, 0, 1]), all([1, 1, 0]), any([]), all([]), abs(-3), abs(-2.5), round(2.5), round(3.5), round(2.675, 2), round(1234, -2), round(-0.5))
+print(divmod(17, 5), divmod(-17, 5), pow(2, 10), pow(2, -1), pow(3, 4, 5), -7 // 2, -7 % 3, 7 % -3, 2 ** 0.5)
+print(hex(255), bin(5), oct(8), int("ff", 16), int("0x1f", 0), int(" 42 "), int(3.9), int(-3.9), float("1e3"), float(" -2.5 "))
+print(list(range(5)), list(range(2, 10, 3)), list(range(10, 0, -3)), range(5), range(1, 5, 2))
+print([1, 2] == [1, 2], [1, 2] < [1, 3], (1, 2) < (1, 2, 0), [[1], [2]] == [[1], [2]], {"a": 1} == {"a": 1}, 1 == 1.0, True == 1)
+print(isinstance(True, int), isinstance(1, (str, float)), isinstance([], list), type(3) == int, type(True) is bool)
+nested = {"k": [1, {"x": (2, 3)}]}
+print(nested["k"][1]["x"][0], str(nested))
+print(sorted({"b": 1, "a": 2}.items(), key=lambda kv: kv[1]), sorted(["bb", "a", "ccc"], key=len, reverse=True))

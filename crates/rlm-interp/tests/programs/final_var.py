@@ -1,0 +1,3 @@
+result = {"answer": 42}
+print("computed")
+FINAL_VAR("result")

@@ -1,0 +1,4 @@
+data = {"a": 1}
+print("before")
+value = data["missing"]
+print("after")
