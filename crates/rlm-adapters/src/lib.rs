@@ -1,3 +1,63 @@
-//! Model adapters: the ModelAdapter trait and its HTTP and scripted implementations.
+//! How the runtime talks to models: the [`ModelAdapter`] trait and its
+//! implementations — OpenAI-compatible servers (OpenAI, Ollama, vLLM, LM Studio,
+//! llama.cpp, OpenRouter), Anthropic Messages, Azure OpenAI, Gemini/Vertex, a
+//! generic JSON-template adapter and a scripted fake — with retries that
+//! honour the providers' wait hints, typed errors with secrets scrubbed, usage
+//! and cost, and a fault-injection wrapper for stress tests.
 //!
-//! (Not built yet: see the open issue for this crate.)
+//! Start from [`adapter_from_model_string`] (`"openai:gpt-5-mini"`,
+//! `"anthropic:claude-sonnet-4-5"`, `"ollama:llama3"`, `"fake:echo"`) or build an
+//! adapter from its config struct.
+//!
+//! ```
+//! use rlm_adapters::{EnvVars, ModelAdapter, adapter_from_model_string};
+//! use rlm_types::CompletionRequest;
+//!
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+//! let adapter = adapter_from_model_string("fake:fixed:FINAL(42)", &EnvVars::default()).unwrap();
+//! let report = rt.block_on(adapter.call(&CompletionRequest::user("What is the answer?")));
+//! assert_eq!(report.result.unwrap().text, "FINAL(42)");
+//! assert!(report.retries.is_empty());
+//! assert_eq!(adapter.model_id().to_string(), "fake:fixed");
+//! ```
+
+pub mod adapter;
+pub mod anthropic;
+pub mod azure;
+pub mod config;
+pub mod error;
+pub mod fake;
+pub mod fault;
+pub mod gemini;
+pub mod generic;
+pub mod http;
+pub mod openai;
+pub mod pricing;
+pub mod retry;
+pub mod secret;
+pub mod sse;
+mod stream_util;
+
+#[cfg(test)]
+mod hostile_tests;
+
+pub use adapter::{
+    CallReport, CompletionEvents, ModelAdapter, StreamEvent, StreamReport, collect_stream,
+};
+pub use anthropic::{AnthropicAdapter, AnthropicConfig};
+pub use azure::{AzureAuth, AzureConfig, azure_adapter};
+pub use config::{
+    EnvVars, FactoryOptions, adapter_from_model_string, adapter_with_options, known_providers,
+};
+pub use error::{AdapterError, ErrorKind};
+pub use fake::{FakeAdapter, FakeReply, FakeRule, FakeScript, MatchTarget, WhenExhausted};
+pub use fault::{Burst, Fault, FaultInjector, FaultRule, FaultStats};
+pub use gemini::{GeminiAdapter, GeminiConfig, GeminiEndpoint};
+pub use generic::{GenericAdapter, GenericConfig, ResponsePointers};
+pub use http::HttpOptions;
+pub use openai::{OpenAiAdapter, OpenAiConfig, TokenLimitField};
+pub use pricing::{Price, PriceTable, known_context_window};
+pub use retry::{
+    DelaySource, RetryBudget, RetryListener, RetryPolicy, RetryReason, RetryRecord, Sleeper,
+};
+pub use secret::Secret;

@@ -20,6 +20,8 @@ use crate::{Diagnostic, Span};
 pub struct Lexed {
     pub tokens: Vec<(Token, Span)>,
     pub errors: Vec<Diagnostic>,
+    /// A budget was exhausted: the tokens are incomplete and must not be parsed.
+    pub fatal: bool,
 }
 
 /// Tokenise `src`. `max_nesting` is the nesting budget (see the module docs).
@@ -41,7 +43,7 @@ pub fn lex(src: &str, max_nesting: usize) -> Lexed {
         fatal: false,
     };
     lx.run();
-    Lexed { tokens: lx.tokens, errors: lx.errors }
+    Lexed { tokens: lx.tokens, errors: lx.errors, fatal: lx.fatal }
 }
 
 struct Lexer<'a> {
@@ -520,7 +522,8 @@ impl<'a> Lexer<'a> {
                     );
                 }
                 _ => {
-                    let msg = format!("invalid character `{c}` (U+{:04X})", c as u32);
+                    let msg =
+                        format!("invalid character `{}` (U+{:04X})", c.escape_debug(), c as u32);
                     return self.slip(
                         start,
                         c.len_utf8(),
@@ -757,7 +760,9 @@ impl<'a> Lexer<'a> {
         let mut value = String::new();
         match self.string_body(&mut value, quote, triple, prefix.raw, false) {
             // Plain strings scan with `fmode == false`, so they never stop at a brace.
-            BodyEnd::Quote | BodyEnd::Brace => self.push(Token::Str(value), start, self.pos),
+            BodyEnd::Quote | BodyEnd::Brace => {
+                self.push(Token::Str(SmolStr::from(value)), start, self.pos)
+            }
             BodyEnd::Unterminated => self.unterminated(start, triple, false),
         }
     }
@@ -966,7 +971,7 @@ impl<'a> Lexer<'a> {
             let text_start = self.pos;
             let end = self.string_body(&mut text, quote, triple, raw, true);
             if !text.is_empty() {
-                self.push(Token::FMiddle(text), text_start, self.pos);
+                self.push(Token::FMiddle(SmolStr::from(text)), text_start, self.pos);
             }
             match end {
                 BodyEnd::Quote => {
@@ -1025,7 +1030,7 @@ impl<'a> Lexer<'a> {
                     while self.peek_byte(0) == Some(b' ') {
                         self.pos += 1;
                     }
-                    let text = self.src[expr_start..self.pos].to_string();
+                    let text = SmolStr::new(&self.src[expr_start..self.pos]);
                     self.push(Token::FDebug(text), eq, eq + 1);
                 }
                 '#' => {
@@ -1040,7 +1045,13 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                 }
                 '\\' => self.backslash(),
-                c if c as u32 == u32::from(quote) && !triple && at_top => {
+                // PEP 701: a quote of the enclosing kind may start a nested
+                // string (`f"{d["k"]}"`) when it closes on this line.
+                c if c as u32 == u32::from(quote)
+                    && !triple
+                    && at_top
+                    && !self.closes_on_this_line(quote) =>
+                {
                     // `f"{a"`: the string ends inside the field. Report it
                     // here and close the field, so nothing else cascades.
                     let at = self.pos;
@@ -1088,7 +1099,7 @@ impl<'a> Lexer<'a> {
                 }
                 text.push_str(&self.src[text_start..self.pos]);
                 if !text.is_empty() {
-                    self.push(Token::FMiddle(text), text_start, self.pos);
+                    self.push(Token::FMiddle(SmolStr::from(text)), text_start, self.pos);
                 }
                 match b.get(self.pos) {
                     Some(b'{') => {
@@ -1104,7 +1115,7 @@ impl<'a> Lexer<'a> {
                         let mut esc = String::new();
                         let s = self.pos;
                         self.escape(&mut esc, raw);
-                        self.push(Token::FMiddle(esc), s, self.pos);
+                        self.push(Token::FMiddle(SmolStr::from(esc)), s, self.pos);
                     }
                     _ => return false,
                 }
@@ -1115,6 +1126,13 @@ impl<'a> Lexer<'a> {
         self.pos += 1;
         self.close_group();
         true
+    }
+
+    /// Does the quote at `pos` have a partner later on the same line?
+    fn closes_on_this_line(&self, quote: u8) -> bool {
+        let rest = &self.bytes[self.pos + 1..];
+        let line = rest.iter().position(|&b| b == b'\n').map_or(rest, |n| &rest[..n]);
+        line.contains(&quote)
     }
 
     /// Is the `=` at `pos` the self-documenting `=` of `f"{x=}"`?

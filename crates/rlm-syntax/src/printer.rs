@@ -541,7 +541,17 @@ fn expr(out: &mut String, e: &Expr) {
             out.push(')');
         }
         ExprKind::Attribute { value, attr } => {
-            atomic(out, value);
+            // `1.real` would lex as the float `1.` followed by a name.
+            if matches!(
+                value.kind,
+                ExprKind::Constant(Constant::Int(_) | Constant::BigInt(_) | Constant::Float(_))
+            ) {
+                out.push('(');
+                expr(out, value);
+                out.push(')');
+            } else {
+                atomic(out, value);
+            }
             let _ = write!(out, ".{attr}");
         }
         ExprKind::Subscript { value, index } => {

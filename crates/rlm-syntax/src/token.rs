@@ -256,17 +256,19 @@ pub enum Token {
     /// An integer literal too large for an `i64`, as its decimal digits.
     BigInt(SmolStr),
     Float(f64),
-    /// A plain (non-f) string literal, escapes already decoded.
-    Str(String),
+    /// A plain (non-f) string literal, escapes already decoded. `SmolStr`
+    /// because the parser clones tokens as it backtracks (inline when short,
+    /// shared when long).
+    Str(SmolStr),
     /// Start of an f-string.
     FStart,
     /// Literal text inside an f-string (escapes and `{{`/`}}` decoded).
-    FMiddle(String),
+    FMiddle(SmolStr),
     /// End of an f-string.
     FEnd,
     /// The `=` of a self-documenting field `f"{expr=}"`, carrying the exact
     /// source text `expr=` (with its spaces) that Python prints before the value.
-    FDebug(String),
+    FDebug(SmolStr),
     Newline,
     Indent,
     Dedent,

@@ -1,0 +1,478 @@
+//! The scripted fake adapter that the CLI's offline mode and every offline test
+//! use: ordered replies (for the root model's turns), regex rules (for
+//! subcalls, whose order under concurrency is not fixed), scripted errors and
+//! delays, plus simple `echo` and `fixed` modes. Deterministic: the same
+//! requests in the same order get the same replies and the same usage.
+//!
+//! Script file (JSON or TOML):
+//! ```toml
+//! model = "scripted"
+//! when_exhausted = "error"            # or "echo", "repeat_last", { fixed = "..." }
+//! replies = ["```repl\nprint(len(P))\n```", "FINAL(42)"]
+//! [[rules]]
+//! pattern = "(?i)capital of (\\w+)"    # searched in the last user message
+//! reply = "The capital of $1 is unknown to me."
+//! [[rules]]
+//! pattern = "overflow"
+//! reply = { error = { kind = "context_length_exceeded", message = "too long" } }
+//! ```
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use regex::Regex;
+use rlm_types::{Completion, CompletionRequest, FinishReason, ModelId, Role, Usage};
+use serde::Deserialize;
+
+use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
+use crate::error::{AdapterError, ErrorKind};
+
+/// A scripted error.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeError {
+    pub kind: ErrorKind,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// Scripted usage; missing counts are estimated (about 4 characters per token).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeUsage {
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub cached_tokens: Option<u64>,
+}
+
+/// One scripted reply: text, or an error, optionally after a delay.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum FakeReply {
+    Text(String),
+    Full(FakeReplySpec),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeReplySpec {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub error: Option<FakeError>,
+    #[serde(default)]
+    pub usage: Option<FakeUsage>,
+    /// `stop` (default), `length`, `content_filter`, or anything else.
+    #[serde(default)]
+    pub finish_reason: Option<String>,
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+impl FakeReply {
+    fn spec(&self) -> FakeReplySpec {
+        match self {
+            FakeReply::Text(t) => FakeReplySpec { text: t.clone(), ..FakeReplySpec::default() },
+            FakeReply::Full(s) => s.clone(),
+        }
+    }
+}
+
+impl From<&str> for FakeReply {
+    fn from(s: &str) -> Self {
+        FakeReply::Text(s.to_string())
+    }
+}
+
+/// What a rule's pattern is searched in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchTarget {
+    /// The last user message (the prompt of a subcall).
+    #[default]
+    LastUser,
+    /// The system messages joined.
+    System,
+    /// Every message, joined with newlines.
+    All,
+}
+
+/// A reply chosen by pattern. The reply text may use `$1`, `${name}` from the match.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeRule {
+    pub pattern: String,
+    #[serde(default)]
+    pub target: MatchTarget,
+    pub reply: FakeReply,
+    /// Use this rule at most this many times (then it no longer matches).
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+/// What happens when no rule matches and the ordered replies are used up.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenExhausted {
+    /// A [`AdapterError::ScriptExhausted`] error.
+    #[default]
+    Error,
+    /// Reply with the last user message.
+    Echo,
+    /// Reply with the last ordered reply again.
+    RepeatLast,
+    /// Reply with this text.
+    Fixed(String),
+}
+
+/// A whole script.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeScript {
+    /// The model name in the id (`fake:{model}`); default `scripted`.
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub replies: Vec<FakeReply>,
+    #[serde(default)]
+    pub rules: Vec<FakeRule>,
+    #[serde(default)]
+    pub when_exhausted: WhenExhausted,
+    #[serde(default)]
+    pub context_window: Option<u64>,
+}
+
+impl FakeScript {
+    /// Reads a `.json` or `.toml` script.
+    pub fn from_file(path: &Path) -> Result<Self, AdapterError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            AdapterError::Config(format!("cannot read fake script {}: {e}", path.display()))
+        })?;
+        let bad =
+            |e: String| AdapterError::Config(format!("bad fake script {}: {e}", path.display()));
+        if path.extension().is_some_and(|e| e == "toml") {
+            toml::from_str(&text).map_err(|e| bad(e.to_string()))
+        } else {
+            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Mode {
+    Echo,
+    Fixed(String),
+    Script { replies: Vec<FakeReply>, rules: Vec<(Regex, FakeRule)>, when_exhausted: WhenExhausted },
+}
+
+/// Requests kept for inspection; older ones are dropped (a long stress run
+/// must not grow without bound).
+const MAX_RECORDED_REQUESTS: usize = 10_000;
+
+#[derive(Debug, Default)]
+struct FakeState {
+    next_reply: usize,
+    rule_uses: Vec<u32>,
+    calls: u64,
+    requests: std::collections::VecDeque<CompletionRequest>,
+}
+
+/// A deterministic, scripted model.
+#[derive(Debug)]
+pub struct FakeAdapter {
+    model: String,
+    mode: Mode,
+    context_window: Option<u64>,
+    state: Mutex<FakeState>,
+}
+
+impl FakeAdapter {
+    /// Replies with the last user message.
+    pub fn echo() -> Self {
+        FakeAdapter {
+            model: "echo".into(),
+            mode: Mode::Echo,
+            context_window: None,
+            state: Mutex::default(),
+        }
+    }
+
+    /// Always replies `text`.
+    pub fn fixed(text: impl Into<String>) -> Self {
+        FakeAdapter {
+            model: "fixed".into(),
+            mode: Mode::Fixed(text.into()),
+            context_window: None,
+            state: Mutex::default(),
+        }
+    }
+
+    /// Replies in order (no rules, error when exhausted).
+    pub fn replies<I, S>(replies: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        FakeAdapter {
+            model: "scripted".into(),
+            mode: Mode::Script {
+                replies: replies.into_iter().map(|s| FakeReply::Text(s.into())).collect(),
+                rules: Vec::new(),
+                when_exhausted: WhenExhausted::Error,
+            },
+            context_window: None,
+            state: Mutex::default(),
+        }
+    }
+
+    /// A full script; fails if a rule's pattern is not a valid regex.
+    pub fn scripted(script: FakeScript) -> Result<Self, AdapterError> {
+        let mut rules = Vec::with_capacity(script.rules.len());
+        for rule in script.rules {
+            let re = Regex::new(&rule.pattern).map_err(|e| {
+                AdapterError::Config(format!("fake rule pattern {:?}: {e}", rule.pattern))
+            })?;
+            rules.push((re, rule));
+        }
+        let n = rules.len();
+        Ok(FakeAdapter {
+            model: script.model.unwrap_or_else(|| "scripted".into()),
+            mode: Mode::Script {
+                replies: script.replies,
+                rules,
+                when_exhausted: script.when_exhausted,
+            },
+            context_window: script.context_window,
+            state: Mutex::new(FakeState { rule_uses: vec![0; n], ..FakeState::default() }),
+        })
+    }
+
+    /// Loads a script file (`.json` or `.toml`).
+    pub fn from_file(path: &Path) -> Result<Self, AdapterError> {
+        let mut script = FakeScript::from_file(path)?;
+        if script.model.is_none() {
+            script.model = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        }
+        Self::scripted(script)
+    }
+
+    pub fn with_model_name(mut self, name: impl Into<String>) -> Self {
+        self.model = name.into();
+        self
+    }
+
+    pub fn with_context_window(mut self, tokens: u64) -> Self {
+        self.context_window = Some(tokens);
+        self
+    }
+
+    /// The requests received so far, in arrival order (the last 10,000).
+    pub fn requests(&self) -> Vec<CompletionRequest> {
+        self.lock().requests.iter().cloned().collect()
+    }
+
+    /// How many calls this adapter has answered or refused.
+    pub fn calls(&self) -> u64 {
+        self.lock().calls
+    }
+
+    /// Ordered replies not yet served.
+    pub fn remaining_replies(&self) -> usize {
+        match &self.mode {
+            Mode::Script { replies, .. } => replies.len().saturating_sub(self.lock().next_reply),
+            _ => 0,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FakeState> {
+        // A panic elsewhere while holding the lock leaves consistent data (plain counters).
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Chooses the reply for a request (and records the request).
+    fn choose(&self, request: &CompletionRequest) -> Result<FakeReplySpec, AdapterError> {
+        let mut st = self.lock();
+        st.calls += 1;
+        if st.requests.len() == MAX_RECORDED_REQUESTS {
+            st.requests.pop_front();
+        }
+        st.requests.push_back(request.clone());
+        let last_user = last_user(request);
+        match &self.mode {
+            Mode::Echo => Ok(FakeReplySpec { text: last_user, ..FakeReplySpec::default() }),
+            Mode::Fixed(t) => Ok(FakeReplySpec { text: t.clone(), ..FakeReplySpec::default() }),
+            Mode::Script { replies, rules, when_exhausted } => {
+                for (i, (re, rule)) in rules.iter().enumerate() {
+                    if rule.times.is_some_and(|t| st.rule_uses.get(i).is_some_and(|u| *u >= t)) {
+                        continue;
+                    }
+                    let haystack = match rule.target {
+                        MatchTarget::LastUser => last_user.clone(),
+                        MatchTarget::System => joined(request, Some(Role::System)),
+                        MatchTarget::All => joined(request, None),
+                    };
+                    if let Some(caps) = re.captures(&haystack) {
+                        if let Some(u) = st.rule_uses.get_mut(i) {
+                            *u += 1;
+                        }
+                        let mut spec = rule.reply.spec();
+                        let mut expanded = String::new();
+                        caps.expand(&spec.text, &mut expanded);
+                        spec.text = expanded;
+                        return Ok(spec);
+                    }
+                }
+                if let Some(r) = replies.get(st.next_reply) {
+                    st.next_reply += 1;
+                    return Ok(r.spec());
+                }
+                match when_exhausted {
+                    WhenExhausted::Error => {
+                        Err(AdapterError::ScriptExhausted { served: st.next_reply })
+                    }
+                    WhenExhausted::Echo => {
+                        Ok(FakeReplySpec { text: last_user, ..FakeReplySpec::default() })
+                    }
+                    WhenExhausted::Fixed(t) => {
+                        Ok(FakeReplySpec { text: t.clone(), ..FakeReplySpec::default() })
+                    }
+                    WhenExhausted::RepeatLast => match replies.last() {
+                        Some(r) => Ok(r.spec()),
+                        None => Err(AdapterError::ScriptExhausted { served: 0 }),
+                    },
+                }
+            }
+        }
+    }
+
+    async fn run(&self, request: &CompletionRequest) -> Result<Completion, AdapterError> {
+        let started = Instant::now();
+        let spec = self.choose(request)?;
+        if let Some(ms) = spec.delay_ms {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        if let Some(e) = spec.error {
+            return Err(AdapterError::synthetic(e.kind, e.message));
+        }
+        let mut text = spec.text;
+        let mut finish = spec
+            .finish_reason
+            .as_deref()
+            .map(crate::openai::openai_finish)
+            .unwrap_or(FinishReason::Stop);
+        // Honour max_tokens as a real model would: cut and report `length`.
+        if let Some(max) = request.params.max_tokens {
+            let max_chars = usize::try_from(max).unwrap_or(usize::MAX).saturating_mul(4);
+            if text.chars().count() > max_chars {
+                text = text.chars().take(max_chars).collect();
+                finish = FinishReason::Length;
+            }
+        }
+        let u = spec.usage.unwrap_or_default();
+        let prompt_chars: usize = request.messages.iter().map(|m| m.content.chars().count()).sum();
+        let usage = Usage {
+            prompt_tokens: u.prompt_tokens.unwrap_or_else(|| estimate_tokens(prompt_chars)),
+            completion_tokens: u
+                .completion_tokens
+                .unwrap_or_else(|| estimate_tokens(text.chars().count())),
+            cached_tokens: u.cached_tokens.unwrap_or(0),
+        };
+        Ok(Completion {
+            text,
+            usage,
+            finish_reason: Some(finish),
+            model: self.model.clone(),
+            latency: started.elapsed(),
+        })
+    }
+}
+
+/// About 4 characters per token, at least 1 for non-empty text.
+fn estimate_tokens(chars: usize) -> u64 {
+    u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
+}
+
+fn last_user(r: &CompletionRequest) -> String {
+    r.messages
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .map(|m| m.content.clone())
+        .unwrap_or_default()
+}
+
+fn joined(r: &CompletionRequest, role: Option<Role>) -> String {
+    r.messages
+        .iter()
+        .filter(|m| role.is_none_or(|ro| m.role == ro))
+        .map(|m| m.content.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Splits text into word-sized deltas (each word keeps its trailing whitespace).
+fn word_chunks(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_space = false;
+    for c in text.chars() {
+        if !c.is_whitespace() && in_space {
+            out.push(std::mem::take(&mut cur));
+        }
+        in_space = c.is_whitespace();
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+impl ModelAdapter for FakeAdapter {
+    fn model_id(&self) -> ModelId {
+        ModelId::new("fake", self.model.as_str())
+    }
+
+    fn context_window(&self) -> Option<u64> {
+        self.context_window
+    }
+
+    fn supports_streaming(&self) -> bool {
+        true
+    }
+
+    fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
+        Box::pin(async move { CallReport::single(self.run(request).await) })
+    }
+
+    fn stream<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, StreamReport> {
+        Box::pin(async move {
+            let result = self.run(request).await.map(|completion| {
+                let mut events: Vec<Result<StreamEvent, AdapterError>> =
+                    word_chunks(&completion.text)
+                        .into_iter()
+                        .map(|text| Ok(StreamEvent::Delta { text }))
+                        .collect();
+                events.push(Ok(StreamEvent::Done { completion }));
+                futures::stream::iter(events).boxed()
+            });
+            StreamReport { result, retries: Vec::new(), attempts: 1 }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_chunks_rejoin() {
+        for t in ["", "one", "two words", "  lead and trail  ", "a\nb\tc"] {
+            assert_eq!(word_chunks(t).concat(), t);
+        }
+        assert_eq!(word_chunks("a bc  d"), vec!["a ", "bc  ", "d"]);
+    }
+}

@@ -1,0 +1,338 @@
+//! Loaders: contexts from files (memory-mapped when large), directory trees (globs, include and
+//! exclude), readers such as stdin, and raw bytes; strict UTF-8 with the offending byte offset, or
+//! lossy decoding on request.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::buffer::Buffer;
+use crate::context::{Context, ContextKind, DEFAULT_SEPARATOR, Document, DocumentInfo};
+use crate::error::{ContextError, Result};
+use crate::index::{CharIndex, CharIndexBuilder};
+
+/// Size of the reads used to validate a file before mapping it.
+const VALIDATE_READ_BYTES: usize = 1 << 20;
+
+/// How to turn bytes into text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Decoding {
+    /// Invalid UTF-8 is an error naming the file and byte offset.
+    #[default]
+    Strict,
+    /// Invalid sequences become U+FFFD (as Python's `errors="replace"`).
+    Lossy,
+}
+
+/// Options for the loaders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Strict or lossy UTF-8.
+    pub decoding: Decoding,
+    /// Files at least this large are memory-mapped instead of read (when valid UTF-8).
+    pub mmap_min_bytes: u64,
+    /// Globs a file's path relative to the walked directory must match (none: every file).
+    pub include: Vec<String>,
+    /// Globs that exclude files (checked after `include`).
+    pub exclude: Vec<String>,
+    /// Also load files and directories whose names start with a dot.
+    pub include_hidden: bool,
+    /// Follow symbolic links while walking.
+    pub follow_links: bool,
+    /// Separator placed between the files of a directory.
+    pub separator: String,
+    /// Most files a directory load may read.
+    pub max_files: usize,
+    /// Most bytes a load may read into memory (memory-mapped files do not count).
+    pub max_total_bytes: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            decoding: Decoding::Strict,
+            mmap_min_bytes: 16 << 20,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            include_hidden: false,
+            follow_links: false,
+            separator: DEFAULT_SEPARATOR.to_string(),
+            max_files: 100_000,
+            max_total_bytes: 64 << 30,
+        }
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ContextError + '_ {
+    move |source| ContextError::Io { path: path.to_path_buf(), source }
+}
+
+/// Decodes `bytes` as `decoding` says; `path` names the source in errors.
+fn decode(bytes: Vec<u8>, decoding: Decoding, path: Option<&Path>) -> Result<String> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(error) => match decoding {
+            Decoding::Lossy => Ok(String::from_utf8_lossy(error.as_bytes()).into_owned()),
+            Decoding::Strict => Err(ContextError::InvalidUtf8 {
+                path: path.map(Path::to_path_buf),
+                byte_offset: error.utf8_error().valid_up_to() as u64,
+            }),
+        },
+    }
+}
+
+/// Reads `reader` to the end, validating UTF-8 and building the code-point index as it goes,
+/// without keeping the bytes. Returns the index, or the offset of the first invalid byte.
+fn validate_stream(mut reader: impl Read, path: &Path) -> Result<Result<CharIndex, u64>> {
+    let mut buffer = vec![0u8; VALIDATE_READ_BYTES + 4];
+    let mut builder = CharIndexBuilder::default();
+    let mut carry = 0usize; // bytes of an incomplete code point kept from the previous read
+    let mut offset = 0u64; // file offset of buffer[0]
+    loop {
+        let read = match reader.read(&mut buffer[carry..carry + VALIDATE_READ_BYTES]) {
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(io_error(path)(error)),
+        };
+        if read == 0 {
+            if carry > 0 {
+                return Ok(Err(offset)); // the file ends inside a code point
+            }
+            return Ok(Ok(builder.finish()));
+        }
+        let filled = carry + read;
+        let valid = match simdutf8::compat::from_utf8(&buffer[..filled]) {
+            Ok(_) => filled,
+            Err(error) if error.error_len().is_some() => {
+                return Ok(Err(offset + error.valid_up_to() as u64));
+            }
+            Err(error) => error.valid_up_to(),
+        };
+        builder.push(&buffer[..valid]);
+        buffer.copy_within(valid..filled, 0);
+        carry = filled - valid;
+        offset += valid as u64;
+    }
+}
+
+/// Maps `file` read-only.
+///
+/// The caller must then check the mapping against what it validated. Memory maps carry one caveat
+/// that no check can remove: if another process truncates the file while it is mapped, touching
+/// the lost pages raises SIGBUS, and if it rewrites the file the text changes under every view.
+/// Contexts over memory-mapped files therefore require that the file is not modified while the
+/// context is alive (the same contract as every mmap-based reader such as ripgrep).
+#[allow(unsafe_code)]
+fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: the mapping is read-only and private to this buffer; memmap2 keeps it valid for the
+    // `Mmap`'s lifetime. The only unsoundness would come from the file being changed by someone
+    // else while mapped, which the loader's documented contract (above) excludes.
+    unsafe { memmap2::Mmap::map(file) }
+}
+
+impl Context {
+    /// Loads a file or, for a directory, every matching file under it.
+    pub fn from_path(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let metadata = std::fs::metadata(path).map_err(io_error(path))?;
+        if metadata.is_dir() {
+            Self::from_dir(path, options)
+        } else if metadata.is_file() {
+            Self::from_file(path, options)
+        } else {
+            Err(ContextError::NotAFileOrDirectory(path.to_path_buf()))
+        }
+    }
+
+    /// Loads one file as a one-document context. Files of at least `mmap_min_bytes` that are
+    /// valid UTF-8 are memory-mapped (validated and indexed with bounded memory, never copied).
+    pub fn from_file(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(io_error(path))?;
+        let size = file.metadata().map_err(io_error(path))?.len();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let source = Some(path.display().to_string());
+        if size >= options.mmap_min_bytes && size > 0 {
+            match validate_stream(&file, path)? {
+                Ok(index) => {
+                    let map = map_file(&file).map_err(io_error(path))?;
+                    let validated = index.total_bytes() as u64;
+                    if map.len() as u64 != validated {
+                        return Err(ContextError::FileChanged {
+                            path: path.to_path_buf(),
+                            expected: validated,
+                            found: map.len() as u64,
+                        });
+                    }
+                    let document = DocumentInfo {
+                        name,
+                        path: Some(path.to_path_buf()),
+                        chars: 0..index.total_chars(),
+                        bytes: 0..map.len(),
+                    };
+                    let buffer = Buffer::mapped(map, index);
+                    return Ok(Self::assemble(
+                        buffer,
+                        vec![document],
+                        DEFAULT_SEPARATOR,
+                        ContextKind::File,
+                        source,
+                    ));
+                }
+                Err(byte_offset) if options.decoding == Decoding::Strict => {
+                    return Err(ContextError::InvalidUtf8 {
+                        path: Some(path.to_path_buf()),
+                        byte_offset,
+                    });
+                }
+                // Lossy decoding of an invalid file: it has to be copied and repaired.
+                Err(_) => {}
+            }
+        }
+        if size > options.max_total_bytes {
+            return Err(ContextError::TooLarge {
+                what: "file size in bytes",
+                limit: options.max_total_bytes,
+                found: size,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(io_error(path))?;
+        let text = decode(bytes, options.decoding, Some(path))?;
+        let document = Document { name, path: Some(path.to_path_buf()), text };
+        Ok(Self::join_documents([document], DEFAULT_SEPARATOR, ContextKind::File, source))
+    }
+
+    /// Loads every file under `root` whose relative path (with `/` separators) matches the
+    /// include globs and none of the exclude globs, in path order, one document per file, named
+    /// by relative path and joined by `options.separator`.
+    pub fn from_dir(root: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
+        let root = root.as_ref();
+        let include = build_globs(&options.include)?;
+        let exclude = build_globs(&options.exclude)?;
+        let mut documents = Vec::new();
+        let mut total_bytes = 0u64;
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(options.follow_links)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                options.include_hidden
+                    || entry.depth() == 0
+                    || !entry.file_name().to_string_lossy().starts_with('.')
+            });
+        for entry in walker {
+            let entry = entry.map_err(|error| {
+                let path = error.path().unwrap_or(root).to_path_buf();
+                let source = error
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("filesystem loop"));
+                ContextError::Io { path, source }
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            let relative_name = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if include.as_ref().is_some_and(|set| !set.is_match(&relative_name))
+                || exclude.as_ref().is_some_and(|set| set.is_match(&relative_name))
+            {
+                continue;
+            }
+            if documents.len() >= options.max_files {
+                return Err(ContextError::TooLarge {
+                    what: "number of files",
+                    limit: options.max_files as u64,
+                    found: documents.len() as u64 + 1,
+                });
+            }
+            let bytes = std::fs::read(entry.path()).map_err(io_error(entry.path()))?;
+            total_bytes += bytes.len() as u64;
+            if total_bytes > options.max_total_bytes {
+                return Err(ContextError::TooLarge {
+                    what: "total bytes of the files",
+                    limit: options.max_total_bytes,
+                    found: total_bytes,
+                });
+            }
+            let text = decode(bytes, options.decoding, Some(entry.path()))?;
+            documents.push(Document {
+                name: Some(relative_name),
+                path: Some(entry.path().to_path_buf()),
+                text,
+            });
+        }
+        if documents.is_empty() {
+            return Err(ContextError::NoFilesMatched {
+                root: root.to_path_buf(),
+                include: options.include.clone(),
+                exclude: options.exclude.clone(),
+            });
+        }
+        Ok(Self::join_documents(
+            documents,
+            &options.separator,
+            ContextKind::Directory,
+            Some(root.display().to_string()),
+        ))
+    }
+
+    /// Reads a stream to its end (for example stdin) into a one-document context.
+    pub fn from_reader(mut reader: impl Read, options: &LoadOptions) -> Result<Self> {
+        let mut bytes = Vec::new();
+        let limit = options.max_total_bytes;
+        let read = reader
+            .by_ref()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(ContextError::Stream)?;
+        if read as u64 > limit {
+            return Err(ContextError::TooLarge {
+                what: "input size in bytes",
+                limit,
+                found: read as u64,
+            });
+        }
+        let text = decode(bytes, options.decoding, None)?;
+        let document = Document { name: Some("<stdin>".into()), path: None, text };
+        Ok(Self::join_documents(
+            [document],
+            DEFAULT_SEPARATOR,
+            ContextKind::Stream,
+            Some("<stdin>".into()),
+        ))
+    }
+
+    /// Reads standard input to its end.
+    pub fn from_stdin(options: &LoadOptions) -> Result<Self> {
+        Self::from_reader(std::io::stdin().lock(), options)
+    }
+
+    /// A one-string context from raw bytes, decoded as `decoding` says.
+    pub fn from_bytes(bytes: Vec<u8>, decoding: Decoding) -> Result<Self> {
+        Ok(Self::from_text(decode(bytes, decoding, None)?))
+    }
+}
+
+fn build_globs(globs: &[String]) -> Result<Option<GlobSet>> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        let parsed = Glob::new(glob).map_err(|error| ContextError::InvalidGlob {
+            glob: glob.clone(),
+            message: error.kind().to_string(),
+        })?;
+        builder.add(parsed);
+    }
+    builder.build().map(Some).map_err(|error| ContextError::InvalidGlob {
+        glob: globs.join(", "),
+        message: error.to_string(),
+    })
+}

@@ -1,0 +1,67 @@
+//! Per-call outcome events, delivered to a [`SchedListener`] as they happen so
+//! that a trace or a live display can record them.
+
+use rlm_policy::BudgetError;
+use rlm_types::{ModelId, Usage};
+use serde::{Deserialize, Serialize};
+
+/// Something that happened to one subcall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubcallEvent {
+    /// Unique per scheduler, in order of admission.
+    pub call_id: u64,
+    /// Position of the request in its batch.
+    pub index: usize,
+    pub model: ModelId,
+    #[serde(flatten)]
+    pub kind: SubcallEventKind,
+}
+
+/// The kinds of [`SubcallEvent`]. Every call ends with exactly one of
+/// `CacheHit`, `DedupHit`, `BudgetRefused`, `Finished`, `Failed`, `Cancelled`;
+/// `Started` precedes `Finished`/`Failed` (and may precede `Cancelled`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SubcallEventKind {
+    /// Answered by the completion cache; `saved` is the cached call's usage.
+    CacheHit {
+        saved: Usage,
+    },
+    /// An identical call was already in flight; this one shared its result.
+    DedupHit {
+        leader_call_id: u64,
+        ok: bool,
+    },
+    /// The budget refused the reservation; the model was not called.
+    BudgetRefused {
+        error: BudgetError,
+    },
+    /// The model call is about to be sent (after concurrency and rate limits).
+    Started {
+        queued_ms: u64,
+        estimated_tokens: u64,
+    },
+    Finished {
+        latency_ms: u64,
+        usage: Usage,
+        cost_usd: f64,
+    },
+    Failed {
+        latency_ms: u64,
+        error: String,
+    },
+    /// The caller dropped the batch before this call ended.
+    Cancelled,
+}
+
+/// Receives [`SubcallEvent`]s. Called inline on the scheduler's tasks: keep it
+/// quick (push to a channel, bump counters).
+pub trait SchedListener: Send + Sync {
+    fn on_event(&self, event: &SubcallEvent);
+}
+
+impl<F: Fn(&SubcallEvent) + Send + Sync> SchedListener for F {
+    fn on_event(&self, event: &SubcallEvent) {
+        self(event)
+    }
+}

@@ -1,0 +1,58 @@
+//! How the scheduler makes one model call: the [`SubcallExecutor`] trait the
+//! embedder implements (usually over an `rlm-adapters` adapter), and
+//! [`FnExecutor`] for plain async closures.
+
+use std::future::Future;
+
+use futures::future::BoxFuture;
+use rlm_types::{Completion, CompletionRequest, ModelId};
+
+/// Performs one model call. The scheduler knows nothing of HTTP or providers:
+/// retries, timeouts and provider errors live behind this trait.
+///
+/// The returned future must be `'static` (it may outlive the borrow of `self`
+/// while the scheduler shares it between deduplicated callers) and must be
+/// cancel-safe in the usual sense: dropping it abandons the call.
+pub trait SubcallExecutor: Send + Sync + 'static {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    fn execute(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+    ) -> BoxFuture<'static, Result<Completion, Self::Error>>;
+}
+
+/// A [`SubcallExecutor`] made from an async closure
+/// `Fn(ModelId, CompletionRequest) -> impl Future<Output = Result<Completion, E>>`.
+pub struct FnExecutor<F>(pub F);
+
+impl<F, Fut, E> SubcallExecutor for FnExecutor<F>
+where
+    F: Fn(ModelId, CompletionRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Completion, E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    type Error = E;
+
+    fn execute(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+    ) -> BoxFuture<'static, Result<Completion, E>> {
+        Box::pin((self.0)(model.clone(), request))
+    }
+}
+
+/// A shared executor (e.g. one adapter behind several schedulers).
+impl<X: SubcallExecutor> SubcallExecutor for std::sync::Arc<X> {
+    type Error = X::Error;
+
+    fn execute(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+    ) -> BoxFuture<'static, Result<Completion, Self::Error>> {
+        (**self).execute(model, request)
+    }
+}

@@ -1,0 +1,605 @@
+//! The scheduler: runs batches of subcalls with a concurrency cap, per-model
+//! rate limits, cache lookups, in-flight deduplication and budget reservations.
+//!
+//! A batch first folds identical requests into one. A call's path: cache
+//! lookup → join an identical call in flight, or lead one → per-model (then
+//! global) concurrency permit → budget reservation → request and token rate
+//! limits → the executor → settle the budget, store in the cache.
+//! The permits are taken before the rate limit so that calls leave the rate
+//! limiter no faster than it allows (waiting for a permit after passing the
+//! limiter would let calls bunch up); the reservation is taken after them so
+//! that at most `max_concurrency` reservations are outstanding. The price: a
+//! model whose rate limit is the bottleneck holds the global permits of the
+//! calls waiting on its limiter; give such a model its own `max_concurrency`
+//! so that it cannot hold them all when several models share a scheduler.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as HashEntry;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
+use futures::future::{BoxFuture, FutureExt, Shared, WeakShared};
+use futures::stream::StreamExt;
+use rlm_policy::{Budget, CallKind, Estimate};
+use rlm_types::{Completion, CompletionCache, CompletionRequest, ModelId};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+use crate::config::SchedulerConfig;
+use crate::costing::{Costing, HeuristicCosting};
+use crate::error::{ConfigError, SubcallError};
+use crate::events::{SchedListener, SubcallEvent, SubcallEventKind};
+use crate::executor::SubcallExecutor;
+use crate::limiter::ModelThrottle;
+
+/// The result of one subcall.
+pub type CallResult<E> = Result<Completion, SubcallError<E>>;
+
+type SharedCall<E> = Shared<BoxFuture<'static, CallResult<E>>>;
+type DedupKey = [u8; 32];
+
+struct InflightCall<E: std::error::Error + 'static> {
+    leader_call_id: u64,
+    call: WeakShared<BoxFuture<'static, CallResult<E>>>,
+}
+
+/// Counts of call outcomes since the scheduler was built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchedStats {
+    /// Calls sent to the executor.
+    pub executed: u64,
+    pub finished: u64,
+    pub failed: u64,
+    pub cache_hits: u64,
+    pub dedup_hits: u64,
+    pub budget_refused: u64,
+    pub cancelled: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    executed: AtomicU64,
+    finished: AtomicU64,
+    failed: AtomicU64,
+    cache_hits: AtomicU64,
+    dedup_hits: AtomicU64,
+    budget_refused: AtomicU64,
+    cancelled: AtomicU64,
+}
+
+struct Inner<X: SubcallExecutor> {
+    executor: X,
+    config: SchedulerConfig,
+    permits: Semaphore,
+    throttles: DashMap<ModelId, Arc<ModelThrottle>>,
+    inflight: DashMap<DedupKey, InflightCall<X::Error>>,
+    cache: Option<Arc<dyn CompletionCache>>,
+    listener: Option<Arc<dyn SchedListener>>,
+    costing: Arc<dyn Costing>,
+    next_call_id: AtomicU64,
+    counters: Counters,
+}
+
+/// Runs subcalls concurrently; cheap to clone (all clones share one set of
+/// limits, one dedup table and one concurrency cap).
+pub struct Scheduler<X: SubcallExecutor> {
+    inner: Arc<Inner<X>>,
+}
+
+impl<X: SubcallExecutor> Clone for Scheduler<X> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+/// Builds a [`Scheduler`].
+pub struct SchedulerBuilder<X: SubcallExecutor> {
+    executor: X,
+    config: SchedulerConfig,
+    cache: Option<Arc<dyn CompletionCache>>,
+    listener: Option<Arc<dyn SchedListener>>,
+    costing: Arc<dyn Costing>,
+}
+
+impl<X: SubcallExecutor> SchedulerBuilder<X> {
+    pub fn config(mut self, config: SchedulerConfig) -> Self {
+        self.config = config;
+        self
+    }
+    /// Consulted before every call; successful completions are stored in it.
+    pub fn cache(mut self, cache: Arc<dyn CompletionCache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+    pub fn listener(mut self, listener: Arc<dyn SchedListener>) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+    /// Token estimates and prices (default: [`HeuristicCosting`]).
+    pub fn costing(mut self, costing: Arc<dyn Costing>) -> Self {
+        self.costing = costing;
+        self
+    }
+
+    pub fn build(self) -> Result<Scheduler<X>, ConfigError> {
+        self.config.validate()?;
+        // Build every configured throttle now so that a bad limit is an error
+        // here and never in the middle of a batch.
+        let throttles = DashMap::new();
+        for (model, limits) in &self.config.model_limits {
+            throttles.insert(model.clone(), Arc::new(ModelThrottle::new(model, limits)?));
+        }
+        ModelThrottle::new(&ModelId::new("default", "default"), &self.config.default_limits)?;
+        Ok(Scheduler {
+            inner: Arc::new(Inner {
+                permits: Semaphore::new(self.config.max_concurrency),
+                executor: self.executor,
+                config: self.config,
+                throttles,
+                inflight: DashMap::new(),
+                cache: self.cache,
+                listener: self.listener,
+                costing: self.costing,
+                next_call_id: AtomicU64::new(0),
+                counters: Counters::default(),
+            }),
+        })
+    }
+}
+
+impl<X: SubcallExecutor> Scheduler<X> {
+    pub fn builder(executor: X) -> SchedulerBuilder<X> {
+        SchedulerBuilder {
+            executor,
+            config: SchedulerConfig::default(),
+            cache: None,
+            listener: None,
+            costing: Arc::new(HeuristicCosting::default()),
+        }
+    }
+
+    /// Runs every request on `model` and returns their results in input order.
+    ///
+    /// Identical requests within the batch are sent once (exactly, wherever
+    /// they sit in the batch); identical requests already in flight from other
+    /// batches are joined. At most the configured batch window of calls is
+    /// admitted at once. Dropping the returned future cancels the batch: calls
+    /// not yet sent are never sent, calls in flight are abandoned (their
+    /// executor futures dropped), and their permits and budget reservations are
+    /// released. A call that another batch joined keeps running for that batch.
+    pub async fn run_batch(
+        &self,
+        model: &ModelId,
+        requests: Vec<CompletionRequest>,
+        budget: Option<&Budget>,
+    ) -> Vec<CallResult<X::Error>> {
+        let total = requests.len();
+        // For each request: the index of an identical earlier request, if any.
+        let mut copy_of: Vec<Option<usize>> = vec![None; total];
+        let mut unique: Vec<(usize, CompletionRequest, Option<DedupKey>)> =
+            Vec::with_capacity(total);
+        let mut first_seen: HashMap<DedupKey, usize> = HashMap::new();
+        for (index, request) in requests.into_iter().enumerate() {
+            let key = if self.inner.config.dedup { dedup_key(model, &request) } else { None };
+            if let Some(key) = key {
+                match first_seen.entry(key) {
+                    HashEntry::Occupied(first) => {
+                        copy_of[index] = Some(*first.get());
+                        continue;
+                    }
+                    HashEntry::Vacant(slot) => {
+                        slot.insert(index);
+                    }
+                }
+            }
+            unique.push((index, request, key));
+        }
+        drop(first_seen);
+
+        let mut unfinished = Unfinished {
+            inner: &self.inner,
+            model,
+            copy_of: &copy_of,
+            admitted: (0..total).map(|_| AtomicBool::new(false)).collect(),
+            reported: false,
+        };
+        let admitted = &unfinished.admitted;
+        let window = self.inner.config.window();
+        let mut done: Vec<(usize, u64, CallResult<X::Error>)> = futures::stream::iter(unique)
+            .map(|(index, request, key)| async move {
+                admitted[index].store(true, Ordering::Relaxed);
+                let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
+                let result = self.run_call(call_id, index, model, request, budget, key).await;
+                (index, call_id, result)
+            })
+            .buffer_unordered(window)
+            .collect()
+            .await;
+        done.sort_unstable_by_key(|(index, _, _)| *index);
+
+        // Rebuild the batch in input order; copies take their original's result.
+        let mut results: Vec<CallResult<X::Error>> = Vec::with_capacity(total);
+        let mut call_ids: Vec<u64> = Vec::with_capacity(total);
+        let mut originals = done.into_iter();
+        for (index, original) in copy_of.iter().enumerate() {
+            match original {
+                None => {
+                    let Some((_, call_id, result)) = originals.next() else { break };
+                    call_ids.push(call_id);
+                    results.push(result);
+                }
+                Some(first) => {
+                    let result = results[*first].clone();
+                    let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
+                    call_ids.push(call_id);
+                    self.inner.emit(
+                        call_id,
+                        index,
+                        model,
+                        SubcallEventKind::DedupHit {
+                            leader_call_id: call_ids[*first],
+                            ok: result.is_ok(),
+                        },
+                    );
+                    results.push(result);
+                }
+            }
+        }
+        unfinished.reported = true;
+        results
+    }
+
+    /// Runs one request (a batch of one).
+    pub async fn run_one(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+        budget: Option<&Budget>,
+    ) -> CallResult<X::Error> {
+        let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
+        let key = if self.inner.config.dedup { dedup_key(model, &request) } else { None };
+        self.run_call(call_id, 0, model, request, budget, key).await
+    }
+
+    /// Outcome counts so far.
+    pub fn stats(&self) -> SchedStats {
+        let c = &self.inner.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        SchedStats {
+            executed: get(&c.executed),
+            finished: get(&c.finished),
+            failed: get(&c.failed),
+            cache_hits: get(&c.cache_hits),
+            dedup_hits: get(&c.dedup_hits),
+            budget_refused: get(&c.budget_refused),
+            cancelled: get(&c.cancelled),
+        }
+    }
+
+    /// Concurrency permits not in use (equals `max_concurrency` when idle).
+    pub fn available_permits(&self) -> usize {
+        self.inner.permits.available_permits()
+    }
+
+    /// Distinct calls currently shared through deduplication.
+    pub fn inflight_calls(&self) -> usize {
+        self.inner.inflight.len()
+    }
+
+    async fn run_call(
+        &self,
+        call_id: u64,
+        index: usize,
+        model: &ModelId,
+        mut request: CompletionRequest,
+        budget: Option<&Budget>,
+        key: Option<DedupKey>,
+    ) -> CallResult<X::Error> {
+        let inner = &self.inner;
+        if let Some(cache) = &inner.cache
+            && let Some(hit) = cache.get(model, &request)
+        {
+            inner.emit(call_id, index, model, SubcallEventKind::CacheHit { saved: hit.usage });
+            return Ok(hit);
+        }
+        let Some(key) = key else {
+            return execute(
+                Arc::clone(inner),
+                call_id,
+                index,
+                model.clone(),
+                request,
+                budget.cloned(),
+                None,
+            )
+            .await;
+        };
+
+        // A leader moves the request into its call (leaving an empty one
+        // behind, never used); a follower keeps it in case it must run it itself.
+        let (leader_call_id, call, led) = match inner.inflight.entry(key) {
+            Entry::Occupied(mut entry) => match entry.get().call.upgrade() {
+                Some(call) => (entry.get().leader_call_id, call, false),
+                None => {
+                    // The previous leader was cancelled by all its callers: lead anew.
+                    let call =
+                        self.lead(call_id, index, model, std::mem::take(&mut request), budget, key);
+                    if let Some(weak) = call.downgrade() {
+                        entry.insert(InflightCall { leader_call_id: call_id, call: weak });
+                    }
+                    (call_id, call, true)
+                }
+            },
+            Entry::Vacant(entry) => {
+                let call =
+                    self.lead(call_id, index, model, std::mem::take(&mut request), budget, key);
+                if let Some(weak) = call.downgrade() {
+                    entry.insert(InflightCall { leader_call_id: call_id, call: weak });
+                }
+                (call_id, call, true)
+            }
+        };
+        if led {
+            return call.await;
+        }
+
+        let mut follower = FollowerGuard { inner, call_id, index, model, finished: false };
+        let result = call.await;
+        follower.finished = true;
+        match result {
+            // The leader's budget refused it; this caller's budget may differ,
+            // so it runs the call itself (and reports that call's own events).
+            Err(SubcallError::Budget(_)) => {
+                execute(
+                    Arc::clone(inner),
+                    call_id,
+                    index,
+                    model.clone(),
+                    request,
+                    budget.cloned(),
+                    None,
+                )
+                .await
+            }
+            result => {
+                inner.emit(
+                    call_id,
+                    index,
+                    model,
+                    SubcallEventKind::DedupHit { leader_call_id, ok: result.is_ok() },
+                );
+                result
+            }
+        }
+    }
+
+    fn lead(
+        &self,
+        call_id: u64,
+        index: usize,
+        model: &ModelId,
+        request: CompletionRequest,
+        budget: Option<&Budget>,
+        key: DedupKey,
+    ) -> SharedCall<X::Error> {
+        execute(
+            Arc::clone(&self.inner),
+            call_id,
+            index,
+            model.clone(),
+            request,
+            budget.cloned(),
+            Some(key),
+        )
+        .boxed()
+        .shared()
+    }
+}
+
+impl<X: SubcallExecutor> Inner<X> {
+    fn emit(&self, call_id: u64, index: usize, model: &ModelId, kind: SubcallEventKind) {
+        let counter = match &kind {
+            SubcallEventKind::CacheHit { .. } => Some(&self.counters.cache_hits),
+            SubcallEventKind::DedupHit { .. } => Some(&self.counters.dedup_hits),
+            SubcallEventKind::BudgetRefused { .. } => Some(&self.counters.budget_refused),
+            SubcallEventKind::Started { .. } => Some(&self.counters.executed),
+            SubcallEventKind::Finished { .. } => Some(&self.counters.finished),
+            SubcallEventKind::Failed { .. } => Some(&self.counters.failed),
+            SubcallEventKind::Cancelled => Some(&self.counters.cancelled),
+        };
+        if let Some(counter) = counter {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(listener) = &self.listener {
+            listener.on_event(&SubcallEvent { call_id, index, model: model.clone(), kind });
+        }
+    }
+
+    fn throttle(&self, model: &ModelId) -> Option<Arc<ModelThrottle>> {
+        if let Some(t) = self.throttles.get(model) {
+            return Some(Arc::clone(t.value()));
+        }
+        // Limits were validated at build time, so this cannot fail; if it did,
+        // running unthrottled beats failing the call.
+        let throttle = Arc::new(ModelThrottle::new(model, self.config.limits_for(model)).ok()?);
+        Some(Arc::clone(self.throttles.entry(model.clone()).or_insert(throttle).value()))
+    }
+}
+
+/// When a batch is dropped before it finished, emits `Cancelled` for the
+/// requests that have no call of their own to report it: in-batch copies and
+/// requests never admitted. (Admitted calls report their own cancellation.)
+/// So every request of a batch ends with exactly one final event.
+struct Unfinished<'a, X: SubcallExecutor> {
+    inner: &'a Inner<X>,
+    model: &'a ModelId,
+    copy_of: &'a [Option<usize>],
+    admitted: Vec<AtomicBool>,
+    reported: bool,
+}
+
+impl<X: SubcallExecutor> Drop for Unfinished<'_, X> {
+    fn drop(&mut self) {
+        if self.reported {
+            return;
+        }
+        for (index, original) in self.copy_of.iter().enumerate() {
+            let admitted = self.admitted.get(index).is_some_and(|a| a.load(Ordering::Relaxed));
+            if original.is_some() || !admitted {
+                let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
+                self.inner.emit(call_id, index, self.model, SubcallEventKind::Cancelled);
+            }
+        }
+    }
+}
+
+/// Emits `Cancelled` for a follower dropped before its shared call ended.
+struct FollowerGuard<'a, X: SubcallExecutor> {
+    inner: &'a Inner<X>,
+    call_id: u64,
+    index: usize,
+    model: &'a ModelId,
+    finished: bool,
+}
+
+impl<X: SubcallExecutor> Drop for FollowerGuard<'_, X> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.inner.emit(self.call_id, self.index, self.model, SubcallEventKind::Cancelled);
+        }
+    }
+}
+
+/// Lives as long as one execution: emits `Cancelled` if it is dropped before
+/// its final event, and removes its dedup entry either way.
+struct ExecutionGuard<X: SubcallExecutor> {
+    inner: Arc<Inner<X>>,
+    call_id: u64,
+    index: usize,
+    model: ModelId,
+    key: Option<DedupKey>,
+    finished: bool,
+}
+
+impl<X: SubcallExecutor> ExecutionGuard<X> {
+    fn finish(&mut self, kind: SubcallEventKind) {
+        self.finished = true;
+        self.inner.emit(self.call_id, self.index, &self.model, kind);
+    }
+}
+
+impl<X: SubcallExecutor> Drop for ExecutionGuard<X> {
+    fn drop(&mut self) {
+        if let Some(key) = &self.key {
+            let id = self.call_id;
+            self.inner.inflight.remove_if(key, |_, entry| entry.leader_call_id == id);
+        }
+        if !self.finished {
+            self.inner.emit(self.call_id, self.index, &self.model, SubcallEventKind::Cancelled);
+        }
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// One real call, from permit to settlement.
+async fn execute<X: SubcallExecutor>(
+    inner: Arc<Inner<X>>,
+    call_id: u64,
+    index: usize,
+    model: ModelId,
+    request: CompletionRequest,
+    budget: Option<Budget>,
+    key: Option<DedupKey>,
+) -> CallResult<X::Error> {
+    let queued_at = Instant::now();
+    let mut guard = ExecutionGuard {
+        inner: Arc::clone(&inner),
+        call_id,
+        index,
+        model: model.clone(),
+        key,
+        finished: false,
+    };
+    let throttle = inner.throttle(&model);
+    // The model's own permit first, so that calls queued behind a busy model
+    // do not sit on global permits other models could use. The semaphores are
+    // never closed, so `acquire` cannot fail.
+    let _model_permit = match throttle.as_ref().and_then(|t| t.concurrency.as_ref()) {
+        Some(semaphore) => semaphore.acquire().await.ok(),
+        None => None,
+    };
+    let _permit = inner.permits.acquire().await.ok();
+
+    let estimated = inner.costing.estimate_usage(&model, &request);
+    let estimated_tokens = estimated.total();
+    let reservation = match &budget {
+        Some(budget) => {
+            let cost = inner.costing.cost_usd(&model, &estimated);
+            match budget.reserve(CallKind::Subcall, Estimate::new(estimated_tokens, cost)) {
+                Ok(reservation) => Some(reservation),
+                Err(error) => {
+                    guard.finish(SubcallEventKind::BudgetRefused { error: error.clone() });
+                    return Err(SubcallError::Budget(error));
+                }
+            }
+        }
+        None => None,
+    };
+    if let Some(throttle) = &throttle {
+        throttle.admit(estimated_tokens).await;
+    }
+
+    inner.emit(
+        call_id,
+        index,
+        &model,
+        SubcallEventKind::Started { queued_ms: millis(queued_at.elapsed()), estimated_tokens },
+    );
+    let for_cache = inner.cache.as_ref().map(|_| request.clone());
+    let sent_at = Instant::now();
+    let result = inner.executor.execute(&model, request).await;
+    let latency_ms = millis(sent_at.elapsed());
+    match result {
+        Ok(completion) => {
+            let cost_usd = inner.costing.cost_usd(&model, &completion.usage);
+            if let Some(reservation) = reservation {
+                let _ = reservation.settle(&completion.usage, cost_usd);
+            }
+            if let Some(throttle) = &throttle {
+                throttle.owe(completion.usage.total().saturating_sub(estimated_tokens));
+            }
+            if let (Some(cache), Some(request)) = (&inner.cache, &for_cache) {
+                cache.put(&model, request, &completion);
+            }
+            guard.finish(SubcallEventKind::Finished {
+                latency_ms,
+                usage: completion.usage,
+                cost_usd,
+            });
+            Ok(completion)
+        }
+        Err(error) => {
+            // A failed call reports no usage: its reservation is released.
+            drop(reservation);
+            guard.finish(SubcallEventKind::Failed { latency_ms, error: error.to_string() });
+            Err(SubcallError::Executor(Arc::new(error)))
+        }
+    }
+}
+
+/// Identity of a call for deduplication: the model and the request's
+/// canonical JSON. `None` (no deduplication) if the request cannot be encoded.
+fn dedup_key(model: &ModelId, request: &CompletionRequest) -> Option<DedupKey> {
+    let body = serde_json::to_vec(request).ok()?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(model.to_string().as_bytes());
+    hasher.update(&[0]);
+    hasher.update(&body);
+    Some(*hasher.finalize().as_bytes())
+}

@@ -1,0 +1,316 @@
+//! [`TraceRecorder`]: the thread-safe, cheaply cloned handle every part of a
+//! run records into, and the [`TraceListener`]s that see events live.
+//!
+//! Sequence numbers are assigned, events stored and listeners called under one
+//! lock, so the stored stream, the `seq` order and the order listeners see are
+//! the same, whatever the number of threads recording at once.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::error::TraceError;
+use crate::event::*;
+use crate::redact::{Redactor, truncate};
+use crate::summary::TraceSummary;
+use crate::tree::Trace;
+
+/// Wall-clock time in microseconds since the Unix epoch; injectable for tests and replays.
+pub trait Clock: Send + Sync {
+    fn now_us(&self) -> u64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_us(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+/// A clock that moves only when told to (deterministic traces in tests).
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicU64);
+
+impl ManualClock {
+    pub fn new(start_us: u64) -> Self {
+        ManualClock(AtomicU64::new(start_us))
+    }
+    pub fn advance_us(&self, us: u64) {
+        self.0.fetch_add(us, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_us(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Sees every event as it is recorded (live display, JSON-lines files, SSE).
+///
+/// Called in `seq` order while the recorder's lock is held: keep it quick, and
+/// never record into the same recorder from inside it (that would deadlock).
+pub trait TraceListener: Send + Sync {
+    fn on_event(&self, event: &TraceEvent);
+}
+
+impl<F: Fn(&TraceEvent) + Send + Sync> TraceListener for F {
+    fn on_event(&self, event: &TraceEvent) {
+        self(event)
+    }
+}
+
+/// How a recorder treats what it records.
+#[derive(Clone)]
+pub struct RecorderOptions {
+    pub clock: Arc<dyn Clock>,
+    /// Applied to every string of every event before anything else sees it.
+    pub redactor: Redactor,
+    /// Longest string kept in an event (code, stdout, previews, answers), in
+    /// characters; longer ones are cut with a marker saying how much was cut.
+    pub max_text_chars: usize,
+    /// Keep events in memory (for [`TraceRecorder::events`], [`TraceRecorder::trace`]
+    /// and [`TraceRecorder::summary`]). Off: events only go to listeners, for
+    /// long-lived processes that stream them elsewhere.
+    pub keep_events: bool,
+}
+
+impl Default for RecorderOptions {
+    fn default() -> Self {
+        RecorderOptions {
+            clock: Arc::new(SystemClock),
+            redactor: Redactor::new(),
+            max_text_chars: 4000,
+            keep_events: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for RecorderOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecorderOptions")
+            .field("redactor", &self.redactor)
+            .field("max_text_chars", &self.max_text_chars)
+            .field("keep_events", &self.keep_events)
+            .finish_non_exhaustive()
+    }
+}
+
+struct State {
+    events: Vec<TraceEvent>,
+    next_seq: u64,
+    last_ts: u64,
+    listeners: Vec<Arc<dyn TraceListener>>,
+    /// Parent of every span opened so far (to fill `parent_span_id` of later events).
+    parents: std::collections::HashMap<SpanId, Option<SpanId>>,
+}
+
+struct Inner {
+    options: RecorderOptions,
+    next_span: AtomicU64,
+    state: Mutex<State>,
+}
+
+/// Records the events of a run. Clones share one trace; all methods take
+/// `&self` and may be called from any thread.
+#[derive(Clone)]
+pub struct TraceRecorder {
+    inner: Arc<Inner>,
+}
+
+impl Default for TraceRecorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for TraceRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TraceRecorder")
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TraceRecorder {
+    /// A recorder with default options (system clock, no redaction, 4000-char strings).
+    pub fn new() -> Self {
+        Self::with_options(RecorderOptions::default())
+    }
+
+    pub fn with_options(options: RecorderOptions) -> Self {
+        TraceRecorder {
+            inner: Arc::new(Inner {
+                options,
+                next_span: AtomicU64::new(1),
+                state: Mutex::new(State {
+                    events: Vec::new(),
+                    next_seq: 0,
+                    last_ts: 0,
+                    listeners: Vec::new(),
+                    parents: std::collections::HashMap::new(),
+                }),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A listener that panicked poisons the lock; the trace itself is still
+        // consistent (each event is pushed whole), so carry on.
+        self.inner.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Send every later event to `listener` too.
+    pub fn add_listener(&self, listener: Arc<dyn TraceListener>) {
+        self.lock().listeners.push(listener);
+    }
+
+    /// Give `listener` the kept events with `seq >= from_seq` first, then every
+    /// later event: no gap and no duplicate, even while other threads record
+    /// (a late live view, or an SSE client resuming from `Last-Event-ID + 1`).
+    /// Events are only replayed if `keep_events` is on.
+    pub fn add_listener_replaying(&self, listener: Arc<dyn TraceListener>, from_seq: u64) {
+        let mut state = self.lock();
+        let start = state.events.partition_point(|e| e.seq < from_seq);
+        for event in &state.events[start..] {
+            listener.on_event(event);
+        }
+        state.listeners.push(listener);
+    }
+
+    /// The kept events with `seq >= from_seq`.
+    pub fn events_since(&self, from_seq: u64) -> Vec<TraceEvent> {
+        let state = self.lock();
+        let start = state.events.partition_point(|e| e.seq < from_seq);
+        state.events[start..].to_vec()
+    }
+
+    fn sanitize(&self, kind: &mut EventKind) {
+        let options = &self.inner.options;
+        let redactor = &options.redactor;
+        let max = options.max_text_chars;
+        kind.visit_strings_mut(&mut |s| {
+            redactor.redact(s);
+            truncate(s, max);
+        });
+    }
+
+    fn push(
+        &self,
+        span_id: SpanId,
+        opens_with_parent: Option<Option<SpanId>>,
+        mut kind: EventKind,
+    ) {
+        self.sanitize(&mut kind);
+        let mut state = self.lock();
+        // Read under the lock and never below the previous event's, so `ts`
+        // never decreases along `seq` (even if the wall clock steps back).
+        let ts = self.inner.options.clock.now_us().max(state.last_ts);
+        state.last_ts = ts;
+        let parent_span_id = match opens_with_parent {
+            Some(parent) => {
+                state.parents.insert(span_id, parent);
+                parent
+            }
+            None => state.parents.get(&span_id).copied().flatten(),
+        };
+        let event = TraceEvent {
+            schema_version: SCHEMA_VERSION,
+            seq: state.next_seq,
+            ts,
+            span_id,
+            parent_span_id,
+            kind,
+        };
+        state.next_seq += 1;
+        for listener in &state.listeners {
+            listener.on_event(&event);
+        }
+        if self.inner.options.keep_events {
+            state.events.push(event);
+        }
+    }
+
+    fn open(&self, parent: Option<SpanId>, kind: EventKind) -> SpanId {
+        let span = SpanId(self.inner.next_span.fetch_add(1, Ordering::Relaxed));
+        self.push(span, Some(parent), kind);
+        span
+    }
+
+    /// A run starts: the root run (`parent: None`) or a sub-RLM (parent: the
+    /// program or subcall span that started it).
+    pub fn start_run(&self, parent: Option<SpanId>, run: RunStarted) -> SpanId {
+        self.open(parent, EventKind::RunStarted(run))
+    }
+    pub fn finish_run(&self, span: SpanId, run: RunFinished) {
+        self.push(span, None, EventKind::RunFinished(run));
+    }
+    /// The run's own model is called.
+    pub fn start_model_call(&self, run: SpanId, call: ModelCallStarted) -> SpanId {
+        self.open(Some(run), EventKind::ModelCallStarted(call))
+    }
+    pub fn finish_model_call(&self, span: SpanId, call: CallFinished) {
+        self.push(span, None, EventKind::ModelCallFinished(call));
+    }
+    /// A program the model wrote starts running.
+    pub fn start_program(&self, run: SpanId, program: ProgramStarted) -> SpanId {
+        self.open(Some(run), EventKind::ProgramStarted(program))
+    }
+    pub fn finish_program(&self, span: SpanId, program: ProgramFinished) {
+        self.push(span, None, EventKind::ProgramFinished(program));
+    }
+    /// A program calls a sub-model.
+    pub fn start_subcall(&self, program: SpanId, call: SubcallStarted) -> SpanId {
+        self.open(Some(program), EventKind::SubcallStarted(call))
+    }
+    pub fn finish_subcall(&self, span: SpanId, call: CallFinished) {
+        self.push(span, None, EventKind::SubcallFinished(call));
+    }
+    /// A call in `span` is retried.
+    pub fn retry(&self, span: SpanId, retry: Retry) {
+        self.push(span, None, EventKind::Retry(retry));
+    }
+    /// A budget limit was reached while `span` ran.
+    pub fn budget(&self, span: SpanId, event: BudgetEvent) {
+        self.push(span, None, EventKind::Budget(event));
+    }
+    /// An error in `span` (other than the outcome of a call or program).
+    pub fn error(&self, span: SpanId, error: ErrorEvent) {
+        self.push(span, None, EventKind::Error(error));
+    }
+    /// The run `span` answered.
+    pub fn final_answer(&self, run: SpanId, answer: FinalAnswer) {
+        self.push(run, None, EventKind::FinalAnswer(answer));
+    }
+
+    /// The events recorded so far, in `seq` order (empty if `keep_events` is off).
+    pub fn events(&self) -> Vec<TraceEvent> {
+        self.lock().events.clone()
+    }
+
+    /// Number of events recorded so far.
+    pub fn len(&self) -> u64 {
+        self.lock().next_seq
+    }
+
+    /// Whether nothing was recorded yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The tree of the events recorded so far (spans still running are open nodes).
+    pub fn trace(&self) -> Result<Trace, TraceError> {
+        Trace::from_events(self.events())
+    }
+
+    /// Summary metrics of the events recorded so far.
+    pub fn summary(&self) -> TraceSummary {
+        TraceSummary::from_events(&self.lock().events)
+    }
+}

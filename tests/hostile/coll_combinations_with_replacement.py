@@ -1,0 +1,4 @@
+# expect: collection_length
+import itertools
+x = list(itertools.combinations_with_replacement(range(1000), 6))
+print("ESCAPED", len(x))

@@ -1,0 +1,4 @@
+# expect: collection_length
+import itertools
+x = list(itertools.count())
+print("ESCAPED", len(x))

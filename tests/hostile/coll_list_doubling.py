@@ -1,0 +1,5 @@
+# expect: collection_length|memory
+# Exponential list growth.
+x = [0]
+while True:
+    x = x + x

@@ -1,0 +1,4 @@
+# expect: collection_length
+x = []
+while True:
+    x.extend(range(10000))

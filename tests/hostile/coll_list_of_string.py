@@ -1,0 +1,3 @@
+# expect: collection_length
+x = list("x" * 3000000)
+print("ESCAPED", len(x))

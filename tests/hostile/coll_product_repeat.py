@@ -1,0 +1,5 @@
+# expect: collection_length
+# 100**10 tuples.
+import itertools
+x = list(itertools.product(range(100), repeat=10))
+print("ESCAPED", len(x))

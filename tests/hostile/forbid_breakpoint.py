@@ -1,0 +1,3 @@
+# expect: forbidden
+breakpoint()
+print("ESCAPED")

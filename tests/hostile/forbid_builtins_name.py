@@ -1,0 +1,3 @@
+# expect: forbidden
+print(__builtins__)
+print("ESCAPED")

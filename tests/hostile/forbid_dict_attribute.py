@@ -1,0 +1,6 @@
+# expect: forbidden
+def f():
+    return 1
+
+print(f.__dict__)
+print("ESCAPED")

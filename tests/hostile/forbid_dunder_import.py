@@ -1,0 +1,3 @@
+# expect: forbidden
+os = __import__("os")
+print("ESCAPED", os.getcwd())

@@ -1,0 +1,3 @@
+# expect: forbidden
+print(eval("1"))
+print("ESCAPED")

@@ -1,0 +1,3 @@
+# expect: forbidden
+exec("x = 1")
+print("ESCAPED")

@@ -1,0 +1,3 @@
+# expect: forbidden
+exit(0)
+print("ESCAPED")

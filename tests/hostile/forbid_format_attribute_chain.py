@@ -1,0 +1,6 @@
+# expect: forbidden
+def f():
+    return 1
+
+s = "{0.__globals__}".format(f)
+print("ESCAPED", s)

@@ -1,0 +1,3 @@
+# expect: forbidden
+from os import *
+print("ESCAPED")

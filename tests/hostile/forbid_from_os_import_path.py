@@ -1,0 +1,3 @@
+# expect: forbidden
+from os import path
+print("ESCAPED", path.exists("/etc/passwd"))

@@ -1,0 +1,6 @@
+# expect: forbidden
+def f():
+    return 1
+
+g = f.__globals__
+print("ESCAPED", g)

@@ -1,0 +1,3 @@
+# expect: forbidden
+x = getattr(0, "__class__")
+print("ESCAPED", x)

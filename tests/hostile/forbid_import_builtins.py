@@ -1,0 +1,3 @@
+# expect: forbidden
+import builtins
+print("ESCAPED", builtins.open)

@@ -1,0 +1,4 @@
+# expect: forbidden
+import importlib
+os = importlib.import_module("os")
+print("ESCAPED", os.getcwd())

@@ -1,0 +1,6 @@
+# expect: forbidden
+def f():
+    import os
+    return os.getcwd()
+
+print("ESCAPED", f())

@@ -1,0 +1,3 @@
+# expect: forbidden
+import os
+print("ESCAPED", os.listdir("."))

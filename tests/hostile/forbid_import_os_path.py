@@ -1,0 +1,3 @@
+# expect: forbidden
+import os.path
+print("ESCAPED")

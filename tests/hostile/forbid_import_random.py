@@ -1,0 +1,4 @@
+# expect: forbidden
+# Randomness would make runs non-deterministic.
+import random
+print("ESCAPED", random.random())

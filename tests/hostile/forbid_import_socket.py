@@ -1,0 +1,3 @@
+# expect: forbidden
+import socket
+print("ESCAPED")

@@ -1,0 +1,3 @@
+# expect: forbidden
+import subprocess
+print("ESCAPED", subprocess.run(["id"]))

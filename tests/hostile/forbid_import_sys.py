@@ -1,0 +1,3 @@
+# expect: forbidden
+import sys
+print("ESCAPED", sys.version)

@@ -1,0 +1,3 @@
+# expect: forbidden
+x = input()
+print("ESCAPED", x)

@@ -1,0 +1,6 @@
+# expect: forbidden
+def f():
+    return locals()
+
+print(f())
+print("ESCAPED")

@@ -1,0 +1,4 @@
+# expect: forbidden
+m = "abc".upper
+print(m.__self__)
+print("ESCAPED")

@@ -1,0 +1,4 @@
+# expect: forbidden
+import re
+print(re.__dict__)
+print("ESCAPED")

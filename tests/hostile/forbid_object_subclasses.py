@@ -1,0 +1,3 @@
+# expect: forbidden
+print(object.__subclasses__())
+print("ESCAPED")

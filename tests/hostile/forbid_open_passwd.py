@@ -1,0 +1,3 @@
+# expect: forbidden
+print(open("/etc/passwd").read())
+print("ESCAPED")

@@ -1,0 +1,3 @@
+# expect: forbidden
+x = type(0).__subclasses__()
+print("ESCAPED", x)

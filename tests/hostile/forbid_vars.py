@@ -1,0 +1,3 @@
+# expect: forbidden
+print(vars())
+print("ESCAPED")

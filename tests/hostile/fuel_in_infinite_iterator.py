@@ -1,0 +1,5 @@
+# expect: fuel
+# Membership test against an infinite iterator.
+import itertools
+print("a" in itertools.repeat("b"))
+print("ESCAPED")

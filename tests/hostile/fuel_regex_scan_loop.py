@@ -1,0 +1,8 @@
+# expect: fuel
+# Linear-time regex over 1M characters, repeated: each scan must cost fuel.
+import re
+s = "ab" * 500000
+n = 0
+for _ in range(10**9):
+    n += len(re.findall(r"c", s))
+print("ESCAPED", n)

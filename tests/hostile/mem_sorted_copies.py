@@ -1,0 +1,5 @@
+# expect: memory
+base = list(range(500000))
+keep = []
+while True:
+    keep.append(sorted(base))

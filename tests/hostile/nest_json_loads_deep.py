@@ -1,0 +1,4 @@
+# expect: nesting
+import json
+x = json.loads("[" * 100000 + "]" * 100000)
+print("ESCAPED")

@@ -1,0 +1,8 @@
+# expect: nesting
+x = []
+y = []
+for _ in range(100000):
+    x = [x]
+    y = [y]
+print(len(sorted([x, y])))
+print("ESCAPED")

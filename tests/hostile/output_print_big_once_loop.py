@@ -1,0 +1,3 @@
+# expect: output|string_length
+while True:
+    print("x" * 10**7)

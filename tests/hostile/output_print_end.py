@@ -1,0 +1,4 @@
+# expect: output
+tail = "y" * 100000
+while True:
+    print("x", end=tail)

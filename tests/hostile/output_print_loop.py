@@ -1,0 +1,4 @@
+# expect: output
+s = "x" * 100000
+while True:
+    print(s)

@@ -1,0 +1,3 @@
+# expect: output|collection_length
+print(*range(10**8))
+print("ESCAPED")

@@ -1,0 +1,3 @@
+# expect: overflow|memory
+x = 2**(2**40)
+print("ESCAPED", x > 0)

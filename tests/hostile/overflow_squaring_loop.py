@@ -1,0 +1,4 @@
+# expect: overflow|memory
+x = 3
+while True:
+    x = x * x

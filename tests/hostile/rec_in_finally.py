@@ -1,0 +1,9 @@
+# expect: recursion
+def f(n):
+    try:
+        return n
+    finally:
+        f(n + 1)
+
+f(0)
+print("ESCAPED")

@@ -1,0 +1,6 @@
+# expect: recursion
+def f(n):
+    return f(n + 1)
+
+f(0)
+print("ESCAPED")

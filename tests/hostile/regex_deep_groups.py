@@ -1,0 +1,6 @@
+# expect: regex|nesting
+# 20000 nested groups built at run time.
+import re
+p = "(?:" * 20000 + "a" + ")" * 20000
+print(re.match(p, "a"))
+print("ESCAPED")

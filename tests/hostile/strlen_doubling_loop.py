@@ -1,0 +1,5 @@
+# expect: string_length|memory
+# Exponential growth by doubling.
+s = "a"
+while True:
+    s = s + s

@@ -1,0 +1,4 @@
+# expect: string_length
+# printf-style width taken from the arguments.
+s = "%*d" % (10**9, 7)
+print("ESCAPED", len(s))

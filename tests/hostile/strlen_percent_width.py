@@ -1,0 +1,4 @@
+# expect: string_length
+# printf-style width.
+s = "%1000000000s" % "x"
+print("ESCAPED", len(s))

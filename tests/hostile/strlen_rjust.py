@@ -1,0 +1,3 @@
+# expect: string_length
+s = "x".rjust(10**10)
+print("ESCAPED", len(s))

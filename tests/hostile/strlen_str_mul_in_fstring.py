@@ -1,0 +1,4 @@
+# expect: string_length
+n = 10**10
+print(f"{'ab' * n}")
+print("ESCAPED")

@@ -1,0 +1,6 @@
+# expect: syntax
+async def f(x):
+    async with x:
+        pass
+
+print("ESCAPED")

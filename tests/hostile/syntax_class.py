@@ -1,0 +1,5 @@
+# expect: syntax
+class A:
+    x = 1
+
+print("ESCAPED", A.x)

@@ -1,0 +1,7 @@
+# expect: syntax
+def make():
+    class Local:
+        pass
+    return Local
+
+print("ESCAPED", make())

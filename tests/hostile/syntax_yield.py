@@ -1,0 +1,5 @@
+# expect: syntax
+def gen():
+    yield 1
+
+print("ESCAPED", list(gen()))

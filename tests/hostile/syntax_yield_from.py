@@ -1,0 +1,5 @@
+# expect: syntax
+def gen():
+    yield from [1, 2]
+
+print("ESCAPED")

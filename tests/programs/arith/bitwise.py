@@ -1,0 +1,10 @@
+print(6 & 3, 6 | 3, 6 ^ 3, ~6, ~-1)
+print(1 << 10, 1024 >> 3, -16 >> 2, -1 >> 5)
+print(0xFF & 0x0F, 0b1010 | 0b0101)
+x = 5
+x &= 3; print(x)
+x |= 8; print(x)
+x ^= 1; print(x)
+x <<= 2; print(x)
+x >>= 1; print(x)
+print(True & False, True | False, True ^ True)

@@ -1,0 +1,7 @@
+print(0.1 * 3, 0.3 / 0.1, 1.1 + 2.2)
+print(1e308 * 10, -1e308 * 10)
+print(7.0 // 0.5, 7.25 % 1)
+print(round(2.675, 2), round(0.125, 2))
+print(abs(-2.5), -abs(2.5))
+print(1e-320, 2.5e-3)
+print(float("1e5"), float("-1.5E-3"), float(" 42 "))

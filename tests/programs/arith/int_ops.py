@@ -1,0 +1,11 @@
+print(7 + 3, 7 - 3, 7 * 3, 7 / 2, 7 // 2, 7 % 3, 7 ** 2)
+print(-7 + 3, -7 * 3, -7 / 2)
+print(2 ** 10, 2 ** 0, 0 ** 0)
+print(abs(-5), -(-5), +5)
+x = 10
+x += 5; print(x)
+x -= 3; print(x)
+x *= 2; print(x)
+x //= 5; print(x)
+x %= 3; print(x)
+x **= 3; print(x)

@@ -1,0 +1,5 @@
+print(abs(-3), abs(3.5), abs(-0.0), abs(True))
+print(round(0.5), round(1.5), round(2.5), round(-0.5), round(-1.5), round(3.7))
+print(round(2.675, 2), round(1.005, 2), round(3.14159, 3), round(1234.5678, -2), round(1250, -2), round(1350, -2))
+print(round(5), round(5, 1), round(-2.5), round(0.125, 2), round(0.375, 2))
+print(type(round(2.5)), type(round(2.5, 0)), round(2.5, 0), round(15, -1), round(25, -1))

@@ -1,0 +1,6 @@
+words = "the quick brown fox jumps over the lazy dog".split()
+print(len(words), len(set(words)), max(words, key=len), min(words))
+print(sorted(set(words), key=lambda w: (-len(w), w))[:3])
+print(list(zip(words, map(len, words)))[:4])
+print(sum(1 for w in words if "o" in w), any(w.startswith("q") for w in words))
+print(dict(enumerate(words[:3])), list(reversed(words))[:2])

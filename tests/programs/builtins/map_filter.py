@@ -1,0 +1,5 @@
+print(list(map(str, [1, 2, 3])), list(map(lambda a, b: a * b, [1, 2, 3], [4, 5])))
+print(list(filter(None, [0, 1, "", "a", None, [], [0]])))
+print(list(filter(lambda x: x % 2, range(10))), list(map(len, ["a", "bb"])))
+print(list(map(int, "123")), list(map(str.upper, ["x", "y"])))
+print(sorted(map(abs, [-3, 1, -2])), sum(map(int, ["1", "2"])))

@@ -1,0 +1,11 @@
+from collections import Counter
+c = Counter("abracadabra")
+print(c)
+print(c["a"], c["z"], len(c), sum(c.values()))
+print(c.most_common(2), c.most_common())
+print(sorted(c.elements()), list(Counter("aab").elements()))
+words = "the cat and the hat and the bat".split()
+wc = Counter(words)
+print(wc.most_common(3))
+print(list(wc.keys()), dict(wc))
+print(Counter({"x": 2, "y": 1}), Counter(a=3, b=1), Counter())

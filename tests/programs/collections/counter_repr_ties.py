@@ -1,0 +1,16 @@
+from collections import Counter
+c = Counter("abracadabra")
+print(c)
+print(c.most_common(), c.most_common(2), c.most_common(0))
+words = "b a c b a d".split()
+print(Counter(words).most_common(), Counter(words).most_common(1))
+print(Counter(), Counter({"x": 0}), Counter(x=2, y=-1), Counter([1, 1, 2]))
+c2 = Counter(a=3, b=1)
+print(c2["zzz"], "zzz" in c2, c2 + Counter(b=2, c=1), c2 - Counter(a=5), Counter(a=1) - Counter(a=1))
+c2.subtract({"a": 1, "q": 2})
+print(c2, +c2, -c2)
+c2.update("aab")
+print(c2, sorted(c2.elements()), c2.total())
+del c2["q"]
+print(c2, list(c2), dict(c2), len(c2))
+print(sorted(Counter("mississippi").items(), key=lambda kv: (-kv[1], kv[0])))

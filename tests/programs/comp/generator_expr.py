@@ -1,0 +1,6 @@
+print(sum(x for x in range(10)), max(len(w) for w in ["a", "abc"]))
+print(list(x * 2 for x in range(4)), tuple(c for c in "hi"))
+print(any(c.isdigit() for c in "ab1"), all(c.isalpha() for c in "ab1"))
+print(", ".join(str(n) for n in range(3)), sorted(-x for x in [3, 1, 2]))
+print(min((len(w), w) for w in "pear fig banana".split()))
+print(set(x % 3 for x in range(10)), dict((k, len(k)) for k in ["aa", "b"]))

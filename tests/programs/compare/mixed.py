@@ -1,0 +1,8 @@
+print([1, 2] < [1, 3], [1, 2] < [1, 2, 0], [] < [0])
+print((1, "a") < (1, "b"), (2,) > (1, 99))
+print("apple" < "banana", "Z" < "a", "abc" < "abd", "ab" < "abc")
+print([1, 2] == [1, 2], (1, 2) == [1, 2], {1: 2} == {1: 2})
+print({1, 2} == {2, 1}, {1, 2} < {1, 2, 3}, {1} > set())
+print(None == None, None == 0, None is None)
+print(1 == 1.0, "1" == 1, True == 1)
+print(max("b", "a"), min([3, 1], [2, 9]))

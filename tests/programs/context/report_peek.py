@@ -1,0 +1,6 @@
+print(type(context), len(context))
+print(context[:60])
+print("...")
+print(context[-80:])
+print(context.count("\n"), len(context.splitlines()))
+print(context.find("Section 3"), context.rfind("Section"))

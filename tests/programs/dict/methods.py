@@ -1,0 +1,13 @@
+d = {"a": 1, "b": 2}
+print(d.get("a"), d.get("z"), d.get("z", 0))
+print(d.setdefault("c", 3), d.setdefault("a", 100), d)
+print(d.pop("b"), d.pop("zz", "none"), d)
+print(d.popitem(), d)
+d.update({"x": 10, "a": 0})
+d.update(y=20)
+d.update([("z", 30)])
+print(d)
+print(list(d.keys()), list(d.values()), list(d.items()))
+print(d.keys(), d.values(), d.items())
+e = d.copy(); e.clear(); print(e, len(d))
+print(dict.fromkeys(["p", "q"]), dict.fromkeys("ab", 0))

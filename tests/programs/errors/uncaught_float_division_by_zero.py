@@ -1,0 +1,3 @@
+total, count = 7.5, 0
+print(total)
+average = total / count

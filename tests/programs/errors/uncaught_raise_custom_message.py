@@ -1,0 +1,2 @@
+print("step 1")
+raise ValueError("custom failure: code 42")

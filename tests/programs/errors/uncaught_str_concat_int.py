@@ -1,0 +1,3 @@
+n = 42
+print("n=" + str(n))
+print("n=" + n)

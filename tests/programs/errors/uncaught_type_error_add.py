@@ -1,0 +1,3 @@
+label = "count: "
+print(label)
+label + 5

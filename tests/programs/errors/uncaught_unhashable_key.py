@@ -1,0 +1,4 @@
+seen = {}
+key = ["a", "b"]
+print(tuple(key) in seen)
+seen[key] = 1

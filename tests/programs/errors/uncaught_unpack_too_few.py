@@ -1,0 +1,3 @@
+text = "alpha beta"
+print(text.split())
+first, second, third = text.split()

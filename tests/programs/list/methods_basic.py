@@ -1,0 +1,12 @@
+xs = [3, 1, 2]
+xs.append(5); print(xs)
+xs.extend([7, 8]); print(xs)
+xs.extend("ab"); print(xs)
+xs.insert(0, "first"); print(xs)
+xs.insert(100, "last"); print(xs)
+xs.insert(-1, "beforelast"); print(xs)
+xs.remove("a"); print(xs)
+print(xs.pop(), xs.pop(0), xs.pop(-2), xs)
+print(xs.index(2), xs.count(2), [1, 1, 2].count(1))
+xs.reverse(); print(xs)
+c = xs.copy(); c.clear(); print(c, len(xs))

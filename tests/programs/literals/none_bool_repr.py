@@ -1,0 +1,6 @@
+print(None, True, False)
+print(repr(None), repr(True), str(False))
+print(True + True, True * 3, False - 1)
+print(int(True), float(False))
+print(True == 1, False == 0, True is True)
+print([True, False, None])

@@ -1,0 +1,11 @@
+import re
+print(re.findall(r"^\w+", "one two\nthree"), re.findall(r"\w+$", "one two\nthree"))
+print(re.findall(r"\bcat\b", "cat concat cat's bobcat"))
+print(re.findall(r"\Bcat", "cat concat bobcat"))
+print(re.findall(r"[^aeiou\s]+", "hello world"))
+print(re.findall(r"[\d.]+", "v1.2.3 and 4.5"))
+print(re.findall(r"\AThe|end\Z", "The end"))
+print(re.findall(r"\S+", " a  bb\tccc\n"), re.findall(r"\D+", "a1bb22"))
+print(re.findall(r"[A-Za-z]+", "Mixed CASE words"), re.findall(r"\W", "a-b c!"))
+print(re.findall(r"colou?r", "color colour colouur"), re.findall(r"(ab)+", "ababab abx"))
+print(re.findall(r"x|y|z", "xaybz"), re.findall(r"\d{2}|\w", "12a3"))

@@ -1,0 +1,10 @@
+import re
+m = re.search(r"(?P<key>\w+)=(?P<val>\w+)?(;)?", "  name=value;")
+print(m.group("key"), m.group("val"), m["key"], m.groupdict())
+print(m.start("val"), m.end("val"), m.span("key"), m.lastindex, m.lastgroup)
+print(m.groups(), m.group(0, "key"))
+m2 = re.match(r"(a)(b)?", "ac")
+print(m2.groups(), m2.groups("none"), m2.group(2), m2.span(2), m2.start(2))
+print(m2.string, m2.re.pattern, m2.pos, m2.endpos)
+m3 = re.search(r"(?P<y>\d{4})", "in 1999")
+print(m3.groupdict(), m3.expand(r"year \1 / \g<y>"))

@@ -1,0 +1,10 @@
+import re
+print(re.sub(r"\s+", " ", "too   many    spaces"))
+print(re.sub(r"(\w+)@(\w+)", r"\2 at \1", "alice@home bob@work"))
+print(re.sub(r"(?P<first>\w+) (?P<last>\w+)", r"\g<last>, \g<first>", "John Smith"))
+print(re.sub(r"\d", "#", "a1b2c3", count=2))
+print(re.sub(r"\d+", lambda m: str(int(m.group()) * 2), "3 apples and 10 pears"))
+print(re.sub("x*", "-", "abc"))
+print(re.sub(r"(a)", r"\g<1>\g<0>", "banana"))
+print(re.sub(r"^", "> ", "line1\nline2", flags=re.M))
+print(re.sub(r"\n", r"\\n", "a\nb"))

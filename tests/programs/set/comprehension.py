@@ -1,0 +1,6 @@
+print({x % 5 for x in range(20)})
+print(sorted({w.lower() for w in "The the THE a A".split()}))
+print(len({(i, j) for i in range(3) for j in range(3)}))
+print(frozenset([1, 2, 2]), sorted(frozenset("cab")))
+print({1, 2} == frozenset([1, 2]), set(), set([3, 3, 1]))
+print(2 in {1, 2}, sorted({-1, 5, 0}))

@@ -1,0 +1,7 @@
+print(set(), repr(set()), str({1}))
+print({1, 2, 3}, [{1}], ({2},), {"k": {3}})
+print(frozenset(), frozenset({1, 2}), repr(frozenset([3])))
+print(type({1}).__name__, type(frozenset()).__name__, type({}).__name__)
+print(bool(set()), bool({0}), len(set()), len({None}))
+print({None, 1} == {1, None}, {"a"}, {("x", 1)}, {1.5}, {-0.0})
+print(f"{ {1, 2} }", "{}".format({3}), "%s" % ({4},))

@@ -1,0 +1,6 @@
+t = (1, 2, 3, 4, 5)
+print(t[1:3], t[::-1], t[::2], t[-2:], t[5:])
+r = range(0, 20, 3)
+print(r[2], r[-1], list(r[1:4]), list(r[::-1]), r[1:4])
+print(range(10)[::2], range(10)[-3:], range(5)[::-1])
+print(len(range(0, 20, 3)), len(range(10, 0, -3)))

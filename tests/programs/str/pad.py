@@ -1,0 +1,5 @@
+print(repr("abc".center(9)), repr("abc".center(8)), repr("abc".center(9, "*")))
+print(repr("abc".ljust(6)), repr("abc".ljust(6, ".")), repr("abc".rjust(6, "0")))
+print(repr("abcdef".center(3)), repr("ab".ljust(1)))
+print("42".zfill(5), "-42".zfill(5), "+7".zfill(4), "abc".zfill(6), "12345".zfill(3))
+print(repr("a".center(4)), repr("ab".center(5)), repr("abc".center(6)))

@@ -1,0 +1,8 @@
+print(divmod(17, 5), divmod(-17, 5), list(enumerate("ab")), list(zip("ab", [1, 2])))
+print(tuple({"b": 1, "a": 2}), tuple({"k": 1}.items()), "a=b=c".partition("="))
+print("a=b=c".rpartition("="), tuple(map(str, (1, 2))), tuple(x * 2 for x in (1, 2)))
+print(tuple(sorted((3, 1, 2))), tuple(reversed((1, 2, 3))), sum((1, 2, 3)))
+t = (1, 2)
+t += (3,)
+print(t, t * 0, t.index(3))
+print(isinstance((), tuple), isinstance([], tuple), isinstance((1,), (list, tuple)))

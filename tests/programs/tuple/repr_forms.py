@@ -1,0 +1,6 @@
+print((), (1,), (1, 2), ((),), ((1,),), (None, True, 1.5, "s", 'q"'))
+print(repr((1,)), str(("a", "b")), [(1, 2)], {"k": (3,)})
+print(tuple(), tuple([]), tuple("x"), tuple((1, 2)))
+print((1, (2, (3, (4,)))), ("it's",), ("a\nb",))
+print(f"{(1, 2)}", "{}".format((3,)), "%s" % ((4, 5),), "%s-%s" % (6, 7))
+print(len(()), len((0,)), bool(()), bool((0,)), type(()).__name__)
