@@ -23,7 +23,7 @@ enum Command {
         /// The cells, in order.
         #[arg(required = true)]
         cells: Vec<PathBuf>,
-        /// A file bound to `context` and `P` (several files are joined with a blank line).
+        /// A file or folder bound to `context`/`P` and `ctx` (several: one document each).
         #[arg(long = "context")]
         context: Vec<PathBuf>,
         /// The reply every host LLM call (`llm_query`, `llm_batch`, ...) gets.
@@ -47,8 +47,34 @@ enum Command {
 enum CliError {
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: std::io::Error },
+    #[error("cannot load context {path}: {reason}")]
+    Context { path: String, reason: String },
     #[error("{path}: replies must be a JSON array of strings: {reason}")]
     Replies { path: String, reason: String },
+}
+
+/// One path (file or folder): loaded by `rlm-context`, memory-mapped when
+/// large. Several paths: one document each, joined with the default separator.
+fn load_context(paths: &[PathBuf]) -> Result<rlm_context::Context, CliError> {
+    let options = rlm_context::LoadOptions::default();
+    let load = |p: &PathBuf| {
+        rlm_context::Context::from_path(p, &options)
+            .map_err(|e| CliError::Context { path: p.display().to_string(), reason: e.to_string() })
+    };
+    match paths {
+        [one] => load(one),
+        many => {
+            let mut docs = Vec::with_capacity(many.len());
+            for p in many {
+                let ctx = load(p)?;
+                docs.push(rlm_context::Document::named(
+                    p.display().to_string(),
+                    ctx.as_str().to_string(),
+                ));
+            }
+            Ok(rlm_context::Context::from_documents(docs))
+        }
+    }
 }
 
 fn read(path: &PathBuf) -> Result<String, CliError> {
@@ -133,14 +159,8 @@ fn exec(
     }
     let mut session = Session::new(limits);
     if !context.is_empty() {
-        let mut parts = Vec::new();
-        for c in &context {
-            parts.push(read(c)?);
-        }
-        let text = parts.join("\n\n");
-        let v = Value::Str(rlm_interp::Str::from_buffer(std::sync::Arc::new(text)));
-        session.set_global("context", v.clone());
-        session.set_global("P", v);
+        let ctx = load_context(&context)?;
+        rlm_core::bind_context(&mut session, &ctx);
     }
     let mut all_ok = true;
     let mut reports = Vec::new();
