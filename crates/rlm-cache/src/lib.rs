@@ -28,8 +28,10 @@
 //! sled takes an exclusive file lock (`flock`) on its database for as long as
 //! the process has it open; a second process (or a second `open` of the same
 //! directory in the same process) fails with [`CacheError::Locked`], naming the
-//! directory. The kernel releases the lock when the process exits, however it
-//! exits, so a stale lock never survives a crash.
+//! directory, after waiting up to 1.5 s for the lock (a handle dropped a moment
+//! ago releases it only when sled's flusher thread stops). The kernel releases
+//! the lock when the process exits, however it exits, so a stale lock never
+//! survives a crash.
 //!
 //! To share a cache:
 //! * **Threads and tasks of one process**: share one [`SledCache`] (it is

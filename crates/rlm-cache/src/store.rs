@@ -25,6 +25,9 @@ use crate::entry;
 use crate::error::CacheError;
 use crate::key::CacheKey;
 
+/// How long `open` waits for a lock that a just-closed handle still holds.
+const LOCK_RETRY_FOR: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// Name of the sled tree holding the entries (public so that tests and repair
 /// tools can reach the raw data).
 pub const ENTRIES_TREE: &str = "entries";
@@ -215,7 +218,19 @@ impl SledCache {
             path: path.clone(),
             detail: format!("sled panicked: {detail}"),
         };
-        let db = guarded(|| sled_config.open()).map_err(panicked)?.map_err(db_err)?;
+        // Dropping a sled handle releases its file lock only once sled's
+        // flusher thread lets go, a moment later; reopening the same cache in
+        // this process right after closing it would otherwise fail. Retry for
+        // a short, bounded while before reporting `Locked`.
+        let deadline = std::time::Instant::now() + LOCK_RETRY_FOR;
+        let db = loop {
+            match guarded(|| sled_config.open()).map_err(panicked)?.map_err(db_err) {
+                Err(CacheError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other?,
+            }
+        };
 
         let meta = db.open_tree(META_TREE).map_err(db_err)?;
         match meta.get(META_FORMAT_KEY).map_err(db_err)? {
