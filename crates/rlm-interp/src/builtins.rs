@@ -276,11 +276,15 @@ impl Vm {
         kwargs: Kwargs,
     ) -> R<Value> {
         match f {
-            Value::Builtin(b) => match b.module {
-                "" => self.call_builtin(&b.name, args, kwargs),
-                "host" => self.call_host(&b.name, args, kwargs),
-                m => crate::modules::call_module_fn(self, m, &b.name, args, kwargs),
-            },
+            Value::Builtin(b) => {
+                let v = match b.module {
+                    "" => self.call_builtin(&b.name, args, kwargs),
+                    "host" => return self.call_host(&b.name, args, kwargs),
+                    m => crate::modules::call_module_fn(self, m, &b.name, args, kwargs),
+                }?;
+                self.guard_result(&v)?;
+                Ok(v)
+            }
             Value::Method(m) => {
                 let (recv, name) = (&m.0, &m.1);
                 self.call_method(recv, name, args, kwargs)

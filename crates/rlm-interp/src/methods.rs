@@ -368,7 +368,21 @@ impl Vm {
         Ok((s.byte_of_char(a as usize), s.byte_of_char(b as usize)))
     }
 
+    /// Call a method of a built-in or host value; the result is held to the
+    /// limits by [`Vm::guard_result`].
     pub(crate) fn call_method(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let v = self.call_method_unguarded(recv, name, args, kwargs)?;
+        self.guard_result(&v)?;
+        Ok(v)
+    }
+
+    fn call_method_unguarded(
         &mut self,
         recv: &Value,
         name: &str,

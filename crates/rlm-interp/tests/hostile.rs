@@ -100,6 +100,18 @@ fn resource_bombs_hit_their_limits() {
     check("format width", "s = f'{1:>999999999}'", Expect::Limit(LimitKind::StrLen));
     check("percent width", "s = '%0999999999d' % 1", Expect::Limit(LimitKind::StrLen));
     check("center", "s = 'x'.center(10**12)", Expect::Limit(LimitKind::StrLen));
+    // Found by fuzzing: each step quadruples the escaping; every builtin
+    // result is now held to the string cap (Vm::guard_result).
+    check(
+        "nested json.dumps growth",
+        "import json\na = 1\nfor i in range(100):\n    a = json.dumps(json.dumps(json.dumps(json.dumps(a))))",
+        Expect::Limit(LimitKind::StrLen),
+    );
+    check(
+        "re.sub amplification",
+        "import re\ns = 'ab'\nfor i in range(100):\n    s = re.sub('a', s, s)",
+        Expect::Limit(LimitKind::StrLen),
+    );
     check(
         "replace growth",
         "s = 'a' * 1000\ns = s.replace('a', 'b' * 5000)",
