@@ -566,6 +566,13 @@ impl Vm {
                 width.push(chars[i]);
                 i += 1;
             }
+            // Checked before padding allocates (`'%1000000000s' % x`); an
+            // unparsable (overlong) width is over any cap too.
+            if !width.is_empty() {
+                self.check_str_len(
+                    width.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
+                )?;
+            }
             let mut prec = None;
             if i < chars.len() && chars[i] == '.' && chars.get(i + 1) == Some(&'*') {
                 let pv = items.get(ai).cloned().unwrap_or(Value::Int(0));
@@ -581,6 +588,11 @@ impl Vm {
                     i += 1;
                 }
                 prec = Some(p);
+            }
+            if let Some(p) = prec.as_deref().filter(|p| !p.is_empty()) {
+                self.check_str_len(
+                    p.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
+                )?;
             }
             if i >= chars.len() {
                 return value_err("incomplete format");

@@ -628,8 +628,9 @@ impl Vm {
                 Ok(Value::tuple(v))
             }
             (BinOp::Mod, Str(s), args) => {
-                let r = self.percent_format(s.as_str(), args)?;
-                Ok(Value::str(r))
+                let v = Value::str(self.percent_format(s.as_str(), args)?);
+                self.guard_result(&v)?;
+                Ok(v)
             }
             (BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor | BinOp::Sub, _, _)
                 if set_items(a).is_some() && set_items(b).is_some() =>

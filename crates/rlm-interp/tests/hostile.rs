@@ -99,6 +99,8 @@ fn resource_bombs_hit_their_limits() {
     check("join bomb", "s = ','.join(['abcdefgh'] * 150000)", Expect::Limit(LimitKind::StrLen));
     check("format width", "s = f'{1:>999999999}'", Expect::Limit(LimitKind::StrLen));
     check("percent width", "s = '%0999999999d' % 1", Expect::Limit(LimitKind::StrLen));
+    check("percent str width", "s = '%1000000000s' % 'x'", Expect::Limit(LimitKind::StrLen));
+    check("percent precision", "s = '%.1000000000f' % 1.0", Expect::Limit(LimitKind::StrLen));
     check("center", "s = 'x'.center(10**12)", Expect::Limit(LimitKind::StrLen));
     // Found by fuzzing: each step quadruples the escaping; every builtin
     // result is now held to the string cap (Vm::guard_result).
