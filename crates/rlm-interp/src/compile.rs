@@ -699,6 +699,31 @@ impl<'a> Compiler<'a> {
         };
     }
 
+    /// What `while` and `for` share after their head: the body as a loop
+    /// (the target of `break`/`continue`), the jump back to `top`, the exit
+    /// (`exit` is the head's jump out), the `else` block, and the breaks.
+    fn loop_rest(
+        &mut self,
+        top: u32,
+        exit: usize,
+        is_for: bool,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> CResult {
+        self.b().unwind.push(Unwind::Loop { continue_to: top, breaks: Vec::new(), is_for });
+        self.block(body)?;
+        self.emit(Op::Jump(top));
+        let Some(Unwind::Loop { breaks, .. }) = self.b().unwind.pop() else {
+            return Err(self.err("internal: loop stack"));
+        };
+        self.patch(exit);
+        self.block(orelse)?;
+        for br in breaks {
+            self.patch(br);
+        }
+        Ok(())
+    }
+
     fn block(&mut self, body: &[Stmt]) -> CResult {
         for s in body {
             self.stmt(s)?;
@@ -768,21 +793,7 @@ impl<'a> Compiler<'a> {
                 let top = self.here();
                 self.expr(test)?;
                 let exit = self.emit(Op::JumpIfFalse(0));
-                self.b().unwind.push(Unwind::Loop {
-                    continue_to: top,
-                    breaks: Vec::new(),
-                    is_for: false,
-                });
-                self.block(body)?;
-                self.emit(Op::Jump(top));
-                let Some(Unwind::Loop { breaks, .. }) = self.b().unwind.pop() else {
-                    return Err(self.err("internal: loop stack"));
-                };
-                self.patch(exit);
-                self.block(orelse)?;
-                for br in breaks {
-                    self.patch(br);
-                }
+                self.loop_rest(top, exit, false, body, orelse)?;
             }
             StmtKind::For { target, iter, body, orelse } => {
                 self.expr(iter)?;
@@ -790,21 +801,7 @@ impl<'a> Compiler<'a> {
                 let top = self.here();
                 let fi = self.emit(Op::ForIter(0));
                 self.store_target(target)?;
-                self.b().unwind.push(Unwind::Loop {
-                    continue_to: top,
-                    breaks: Vec::new(),
-                    is_for: true,
-                });
-                self.block(body)?;
-                self.emit(Op::Jump(top));
-                let Some(Unwind::Loop { breaks, .. }) = self.b().unwind.pop() else {
-                    return Err(self.err("internal: loop stack"));
-                };
-                self.patch(fi);
-                self.block(orelse)?;
-                for br in breaks {
-                    self.patch(br);
-                }
+                self.loop_rest(top, fi, true, body, orelse)?;
             }
             StmtKind::Break | StmtKind::Continue => {
                 let is_break = matches!(s.kind, StmtKind::Break);
