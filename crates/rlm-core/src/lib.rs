@@ -1,10 +1,47 @@
 //! The RLM loop: the thin crate that composes syntax, interpreter, context,
-//! adapters, policy, cache, scheduler and trace.
+//! adapters, policy, scheduler and trace into a Recursive Language Model.
 //!
-//! Built so far: [`context_binding`], which puts an `rlm_context::Context`
-//! into an interpreter session (`context`/`P` zero-copy, `ctx` methods,
-//! `peek`/`tail`/`lenP`). The loop itself is the next issue.
+//! ```no_run
+//! use std::sync::Arc;
+//! use rlm_adapters::FakeAdapter;
+//! use rlm_context::Context;
+//! use rlm_core::Rlm;
+//!
+//! let root = FakeAdapter::replies([
+//!     "```repl\nprint(len(context))\n```",
+//!     "FINAL(the context is short)",
+//! ]);
+//! let rlm = Rlm::builder().root(Arc::new(root)).build().unwrap();
+//! let result = rlm.run_blocking("How long is it?", Context::from_text("hello")).unwrap();
+//! println!("{:?} ({})", result.answer, result.finish.as_str());
+//! ```
+//!
+//! * [`Rlm::builder`] takes the root adapter, an optional cheaper sub-model,
+//!   budgets (`rlm-policy`), a subcall cache, scheduler settings, interpreter
+//!   limits, tools, trace listeners, prompts and [`LoopOptions`].
+//! * [`Rlm::run`] (async, `Send`) / [`Rlm::run_blocking`] return a
+//!   [`RunResult`]: the answer, how the run ended ([`Finish`]), usage and the
+//!   trace events.
+//! * The loop lives in `run.rs`; reply parsing in [`extract`]; the program's
+//!   functions in `host.rs`; prompts in `prompts/` at the workspace root.
 
 pub mod context_binding;
+mod error;
+pub mod extract;
+mod host;
+pub mod json_value;
+pub mod memory;
+pub mod prompts;
+mod rlm;
+mod run;
+mod subcalls;
+pub mod tools;
 
 pub use context_binding::bind_context;
+pub use error::RlmError;
+pub use memory::{InMemoryStore, MemoryMap, MemoryStore};
+pub use prompts::Prompts;
+pub use rlm::{
+    CompactionOptions, Finish, LoopOptions, Mode, OverflowPolicy, Rlm, RlmBuilder, RunResult,
+};
+pub use tools::{Tool, ToolResult};

@@ -1,0 +1,123 @@
+//! Tools: typed Rust functions the embedder registers, callable from the
+//! program by name, listed with their signatures in the root prompt.
+//!
+//! A tool runs on the loop's async side (it may do I/O); the program sees an
+//! ordinary call that returns a value or raises `RuntimeError` with the
+//! tool's message. Arguments cross as JSON (positional only), so a tool never
+//! sees interpreter internals.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
+
+/// What a tool returns: a JSON value, or an error message the program sees.
+pub type ToolResult = Result<Json, String>;
+
+type ToolFn = dyn Fn(Vec<Json>) -> BoxFuture<'static, ToolResult> + Send + Sync;
+
+/// A function the program may call.
+#[derive(Clone)]
+pub struct Tool {
+    /// The name the program calls (a Python identifier).
+    pub name: String,
+    /// Shown in the prompt, e.g. `weather(city: str) -> str`.
+    pub signature: String,
+    /// One line: what it does.
+    pub description: String,
+    func: Arc<ToolFn>,
+}
+
+impl std::fmt::Debug for Tool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tool").field("signature", &self.signature).finish_non_exhaustive()
+    }
+}
+
+impl Tool {
+    /// An async tool over raw JSON arguments.
+    pub fn new_async<F, Fut>(name: &str, signature: &str, description: &str, f: F) -> Tool
+    where
+        F: Fn(Vec<Json>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ToolResult> + Send + 'static,
+    {
+        Tool {
+            name: name.to_string(),
+            signature: signature.to_string(),
+            description: description.to_string(),
+            func: Arc::new(move |args| Box::pin(f(args))),
+        }
+    }
+
+    /// A synchronous tool with typed arguments: `A` is deserialized from the
+    /// JSON array of positional arguments (use a tuple, e.g. `(String, i64)`),
+    /// `R` is serialized back. A type mismatch is a `TypeError`-like message
+    /// naming the signature.
+    pub fn typed<A, R, F>(name: &str, signature: &str, description: &str, f: F) -> Tool
+    where
+        A: DeserializeOwned,
+        R: Serialize,
+        F: Fn(A) -> Result<R, String> + Send + Sync + 'static,
+    {
+        let sig = signature.to_string();
+        let f = Arc::new(f);
+        Tool::new_async(name, signature, description, move |args: Vec<Json>| {
+            let result = match serde_json::from_value::<A>(Json::Array(args)) {
+                Ok(a) => f(a).and_then(|r| {
+                    serde_json::to_value(r).map_err(|e| format!("tool result is not JSON: {e}"))
+                }),
+                Err(e) => Err(format!("bad arguments for {sig}: {e}")),
+            };
+            std::future::ready(result)
+        })
+    }
+
+    /// Calls the tool.
+    pub fn call(&self, args: Vec<Json>) -> BoxFuture<'static, ToolResult> {
+        (self.func)(args)
+    }
+
+    /// Whether `name` can be bound in the program (an identifier, not a builtin we rely on).
+    pub(crate) fn valid_name(name: &str) -> bool {
+        let mut chars = name.chars();
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with("__")
+    }
+}
+
+/// The prompt lines listing tools (empty when there are none).
+pub fn render_tool_list(tools: &[Tool]) -> String {
+    if tools.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("- Tools (call them like functions):\n");
+    for t in tools {
+        out.push_str(&format!("  - `{}`: {}\n", t.signature, t.description));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_tools_check_their_arguments() {
+        let add =
+            Tool::typed(
+                "add",
+                "add(a: int, b: int) -> int",
+                "adds",
+                |(a, b): (i64, i64)| Ok(a + b),
+            );
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        assert_eq!(rt.block_on(add.call(vec![2.into(), 3.into()])), Ok(Json::from(5)));
+        let e = rt.block_on(add.call(vec!["x".into()])).unwrap_err();
+        assert!(e.contains("add(a: int, b: int)"), "{e}");
+        assert!(Tool::valid_name("add") && !Tool::valid_name("__x") && !Tool::valid_name("1a"));
+        assert!(render_tool_list(&[add]).contains("`add(a: int, b: int) -> int`: adds"));
+    }
+}
