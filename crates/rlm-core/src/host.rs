@@ -1,58 +1,30 @@
 //! Builds a program's session: the context binding, the RLM functions
 //! (`ask`, `ask_chunks`, `rlm_query`, tools...), `answer`, `memory`.
 //!
-//! Functions that only combine other functions (`ask_chunks`,
-//! `pick_first_answer`, `extract_after`) are written in the DSL itself (the
-//! prelude below), so their work is charged to fuel like the program's own.
+//! Functions that do work of their own (`extract_after` scans the context,
+//! `pick_first_answer` walks a list) charge fuel for it before doing it, like
+//! the interpreter's builtins.
 
 use std::rc::Rc;
 
 use rlm_context::Context;
-use rlm_interp::{
-    Dict, ExcKind, HostError, HostFunc, HostReturn, Key, Outcome, Session, SmolStr, Value,
-};
+use rlm_interp::{Dict, ExcKind, HostError, HostFunc, HostReturn, Key, Session, SmolStr, Value};
 
 use crate::context_binding::bind_context;
 use crate::prompts::render;
 use crate::rlm::Inner;
 
-/// DSL definitions run in every new session.
-const PRELUDE: &str = r#"
-def ask_chunks(question, chunks, parallel=None):
-    return llm_batch([_ask_prompt(question, c) for c in chunks])
+/// Bytes of scanning one unit of fuel pays for (the interpreter's own rate).
+const BYTES_PER_FUEL: u64 = 64;
 
-def pick_first_answer(answers):
-    for a in answers:
-        if a is None:
-            continue
-        t = str(a).strip()
-        if t and t.strip(" .").lower() not in ("not found", "none", "n/a", "unknown", "no answer", "notfound"):
-            return t
-    return None
-
-def ask_chunks_first(question, chunks):
-    return pick_first_answer(ask_chunks(question, chunks))
-
-def extract_after(marker, max_len=200):
-    i = context.find(marker)
-    if i < 0:
-        return None
-    start = i + len(marker)
-    return context[start:start + max_len].strip()
-"#;
+/// Answers that mean "the sub-model found nothing" (compared lowercased, dots trimmed).
+const NOT_FOUND: [&str; 6] = ["not found", "none", "n/a", "unknown", "no answer", "notfound"];
 
 /// A fresh session for a run over `context`.
 pub(crate) fn new_session(inner: &Inner, context: &Context) -> Session {
     let mut s = Session::new(inner.interp_limits.clone());
     bind_context(&mut s, context);
     let template: Rc<str> = Rc::from(inner.prompts.ask.as_str());
-    let t = Rc::clone(&template);
-    s.register(
-        "_ask_prompt",
-        HostFunc::Inline(Rc::new(move |args, kwargs| {
-            Ok(HostReturn::Value(Value::str(ask_prompt(&t, args, kwargs)?)))
-        })),
-    );
     s.register(
         "ask",
         HostFunc::Inline(Rc::new(move |args, kwargs| {
@@ -72,12 +44,103 @@ pub(crate) fn new_session(inner: &Inner, context: &Context) -> Session {
             HostFunc::Suspend { call: SmolStr::new(format!("tool:{}", tool.name)) },
         );
     }
-    s.set_cell_name("<prelude>");
-    let outcome = s.run_cell(PRELUDE);
-    debug_assert!(matches!(outcome, Outcome::Done), "prelude failed: {outcome:?}");
-    s.set_cell_name("<repl>");
+    // ask_chunks / ask_chunks_first: one host call the loop serves as a batch.
+    for (name, call) in [("ask_chunks", "ask_chunks"), ("ask_chunks_first", "ask_chunks_first")] {
+        s.register(
+            name,
+            HostFunc::InlineMetered(Rc::new(move |args, kwargs, fuel| {
+                let question = text_arg(args, kwargs, 0, "question", name)?;
+                let chunks = args
+                    .get(1)
+                    .or_else(|| kwargs.iter().find(|(k, _)| k == "chunks").map(|(_, v)| v))
+                    .cloned()
+                    .ok_or_else(|| {
+                        HostError::typed(
+                            ExcKind::TypeError,
+                            format!("{name}() missing required argument: 'chunks'"),
+                        )
+                    })?;
+                if let Value::List(l) = &chunks {
+                    fuel(l.borrow().len() as u64 + 1).map_err(|e| HostError::new(e.to_string()))?;
+                }
+                Ok(HostReturn::Suspend {
+                    name: SmolStr::new_static(call),
+                    args: vec![Value::str(question), chunks],
+                    kwargs: Vec::new(),
+                })
+            })),
+        );
+    }
+    s.register(
+        "pick_first_answer",
+        HostFunc::InlineMetered(Rc::new(|args, _kwargs, fuel| {
+            let Some(Value::List(list)) = args.first() else {
+                return Err(HostError::typed(
+                    ExcKind::TypeError,
+                    "pick_first_answer() takes a list of answers",
+                ));
+            };
+            let items = list.borrow();
+            fuel(items.len() as u64 + 1).map_err(|e| HostError::new(e.to_string()))?;
+            Ok(HostReturn::Value(pick_first(&items).map(Value::str).unwrap_or(Value::None)))
+        })),
+    );
+    let text = context.clone();
+    s.register(
+        "extract_after",
+        HostFunc::InlineMetered(Rc::new(move |args, kwargs, fuel| {
+            let marker = text_arg(args, kwargs, 0, "marker", "extract_after")?;
+            let max_len = match args
+                .get(1)
+                .or_else(|| kwargs.iter().find(|(k, _)| k == "max_len").map(|(_, v)| v))
+            {
+                None | Some(Value::None) => 200,
+                Some(Value::Int(n)) if *n >= 0 => *n as usize,
+                Some(other) => {
+                    return Err(HostError::typed(
+                        ExcKind::TypeError,
+                        format!(
+                            "extract_after() max_len must be a non-negative int, not {}",
+                            other.type_name()
+                        ),
+                    ));
+                }
+            };
+            let hay = text.as_str();
+            // The scan may touch the whole context: pay for it first.
+            fuel(hay.len() as u64 / BYTES_PER_FUEL + 1)
+                .map_err(|e| HostError::new(e.to_string()))?;
+            if marker.is_empty() {
+                return Err(HostError::typed(
+                    ExcKind::ValueError,
+                    "extract_after() marker is empty",
+                ));
+            }
+            Ok(HostReturn::Value(match hay.find(&marker) {
+                None => Value::None,
+                Some(i) => {
+                    let rest = &hay[i + marker.len()..];
+                    let end =
+                        rest.char_indices().nth(max_len).map(|(j, _)| j).unwrap_or(rest.len());
+                    Value::str(rest[..end].trim())
+                }
+            }))
+        })),
+    );
     s.set_global("answer", answer_dict());
     s
+}
+
+/// The first answer that is not empty or a "not found" (strings only).
+pub(crate) fn pick_first(answers: &[Value]) -> Option<String> {
+    answers.iter().find_map(|a| match a {
+        Value::Str(s) => {
+            let t = s.as_str().trim();
+            let norm = t.trim_matches(|c| c == ' ' || c == '.').to_lowercase();
+            (!t.is_empty() && !NOT_FOUND.contains(&norm.as_str())).then(|| t.to_string())
+        }
+        _ => None,
+    })
 }
 
 /// `answer = {"content": "", "ready": False}` (the paper's reference protocol).

@@ -84,7 +84,7 @@ pub(crate) async fn direct(
     let prompt = render(&inner.prompts.direct, &[("query", query), ("context", context.as_str())])
         .unwrap_or_else(|e| e.to_string());
     let messages = vec![ChatMessage::user(prompt)];
-    let result = root_call(inner, recorder, budget, run_span, messages, 1).await;
+    let (_, result) = root_call(inner, recorder, budget, run_span, messages, 1).await;
     let (answer, finish) = match result {
         Ok(text) => (Some(text.trim().to_string()), Finish::Direct),
         Err(RootError::Budget(e)) => (None, Finish::BestEffort { reason: e.to_string() }),
@@ -127,11 +127,14 @@ async fn root_call(
     run_span: SpanId,
     messages: Vec<ChatMessage>,
     iteration: u32,
-) -> Result<String, RootError> {
+) -> (Vec<ChatMessage>, Result<String, RootError>) {
     let chars: usize = messages.iter().map(|m| m.content.len()).sum();
     let completion_room = u64::from(inner.options.root_max_tokens.unwrap_or(1024));
     let estimate = Estimate::new(subcalls::estimate_tokens(chars) + completion_room, 0.0);
-    let reservation = budget.reserve(CallKind::Root, estimate).map_err(RootError::Budget)?;
+    let reservation = match budget.reserve(CallKind::Root, estimate) {
+        Ok(r) => r,
+        Err(e) => return (messages, Err(RootError::Budget(e))),
+    };
     let model = inner.root.model_id();
     let span = recorder.start_model_call(
         run_span,
@@ -151,6 +154,7 @@ async fn root_call(
     };
     let started = Instant::now();
     let report = inner.root.call(&request).await;
+    let messages = request.messages;
     for r in &report.retries {
         recorder.retry(
             span,
@@ -179,7 +183,7 @@ async fn root_call(
                     error: None,
                 },
             );
-            Ok(c.text)
+            (messages, Ok(c.text))
         }
         Err(e) => {
             reservation.cancel();
@@ -197,7 +201,7 @@ async fn root_call(
                     error: Some(message.clone()),
                 },
             );
-            Err(RootError::Model(message))
+            (messages, Err(RootError::Model(message)))
         }
     }
 }
@@ -216,14 +220,25 @@ struct ProgramReport {
 
 /// A host call turned into work for the async side.
 enum Job {
-    /// One or several (window-sized parts) sub-model prompts; answers joined.
-    Llm { parts: Vec<String>, model: Option<String>, max_tokens: Option<u32> },
+    /// Sub-model prompts, combined by `shape`.
+    Llm { parts: Vec<String>, model: Option<String>, max_tokens: Option<u32>, shape: Shape },
     /// A sub-RLM over `text`.
     SubRlm { prompt: String, text: Option<String> },
     /// A registered tool.
     Tool { index: usize, args: Vec<serde_json::Value> },
     /// Already answered (bad arguments, unknown function).
     Ready(Result<Value, HostError>),
+}
+
+/// How the answers of a job's prompts make its result.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Window-sized parts of one prompt: the answers joined with newlines.
+    Joined,
+    /// One prompt per item (`ask_chunks`): the list of answers.
+    List,
+    /// One prompt per item (`ask_chunks_first`): the first real answer, or None.
+    First,
 }
 
 /// What a job produced, before it becomes an interpreter value.
@@ -342,7 +357,8 @@ impl Runner {
             }
             self.steps += 1;
             self.maybe_compact().await;
-            let reply = match self.call_root(self.messages.clone()).await {
+            let messages = std::mem::take(&mut self.messages);
+            let reply = match self.call_root(messages).await {
                 Ok(r) => r,
                 Err(RootError::Budget(e)) => {
                     self.budget_event(BudgetLevel::HardStop, &e);
@@ -620,8 +636,9 @@ impl Runner {
         .unwrap_or_else(|e| format!("{output}\n{error}\n({e})"))
     }
 
+    /// Calls the root model with the history (moved out and back, not copied).
     async fn call_root(&mut self, messages: Vec<ChatMessage>) -> Result<String, RootError> {
-        let result = root_call(
+        let (messages, result) = root_call(
             &self.inner,
             &self.recorder,
             &self.budget,
@@ -630,25 +647,27 @@ impl Runner {
             self.steps,
         )
         .await;
+        self.messages = messages;
         if let Err(RootError::Model(m)) = &result
             && m.to_lowercase().contains("context")
             && !self.compacted
             && self.inner.options.compaction.is_some()
             && self.messages.len() > 4
+            && self.compact().await
         {
-            // The history outgrew the window: compact once and retry.
-            if self.compact().await {
-                let retry = self.messages.clone();
-                return root_call(
-                    &self.inner,
-                    &self.recorder,
-                    &self.budget,
-                    self.run_span,
-                    retry,
-                    self.steps,
-                )
-                .await;
-            }
+            // The history outgrew the window: compacted once, retry.
+            let messages = std::mem::take(&mut self.messages);
+            let (messages, retry) = root_call(
+                &self.inner,
+                &self.recorder,
+                &self.budget,
+                self.run_span,
+                messages,
+                self.steps,
+            )
+            .await;
+            self.messages = messages;
+            return retry;
         }
         result
     }
@@ -707,6 +726,7 @@ impl Runner {
             self.steps,
         )
         .await
+        .1
         {
             Ok(s) => s,
             Err(_) => return false,
@@ -865,12 +885,76 @@ impl Runner {
                 let room = u64::from(max_tokens.unwrap_or(512));
                 let system = self.inner.prompts.subcall_system.chars().count();
                 match subcalls::fit(prompt, system, window, room, opts.sub_overflow) {
-                    Fit::One(p) => Job::Llm { parts: vec![p], model, max_tokens },
-                    Fit::Parts(parts) => Job::Llm { parts, model, max_tokens },
+                    Fit::One(p) => {
+                        Job::Llm { parts: vec![p], model, max_tokens, shape: Shape::Joined }
+                    }
+                    Fit::Parts(parts) => {
+                        Job::Llm { parts, model, max_tokens, shape: Shape::Joined }
+                    }
                     Fit::TooLarge(m) => {
                         Job::Ready(Err(HostError::typed(rlm_interp::ExcKind::ValueError, m)))
                     }
                 }
+            }
+            "ask_chunks" | "ask_chunks_first" => {
+                let question = call.args.first().map(|v| self.text_of(v)).unwrap_or_default();
+                let items: Vec<Value> = match call.args.get(1) {
+                    Some(Value::List(l)) => l.borrow().clone(),
+                    Some(Value::Tuple(t)) => t.iter().cloned().collect(),
+                    Some(other) => {
+                        return Job::Ready(Err(HostError::typed(
+                            rlm_interp::ExcKind::TypeError,
+                            format!(
+                                "{}() chunks must be a list of str, not {}",
+                                call.name,
+                                other.type_name()
+                            ),
+                        )));
+                    }
+                    None => Vec::new(),
+                };
+                let window = inner.sub.context_window().or(opts.sub_window_tokens);
+                let room = u64::from(opts.sub_max_tokens.unwrap_or(512));
+                let system = inner.prompts.subcall_system.chars().count();
+                let mut parts = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let text = self.text_of(item);
+                    let prompt = match render(
+                        &inner.prompts.ask,
+                        &[("question", &question), ("text", &text)],
+                    ) {
+                        Ok(p) => p,
+                        Err(e) => return Job::Ready(Err(HostError::new(e.to_string()))),
+                    };
+                    match subcalls::fit(
+                        prompt,
+                        system,
+                        window,
+                        room,
+                        crate::rlm::OverflowPolicy::Error,
+                    ) {
+                        Fit::One(p) => parts.push(p),
+                        Fit::TooLarge(m) => {
+                            return Job::Ready(Err(HostError::typed(
+                                rlm_interp::ExcKind::ValueError,
+                                format!("chunk {i}: {m}"),
+                            )));
+                        }
+                        Fit::Parts(_) => {
+                            return Job::Ready(Err(HostError::new(format!(
+                                "chunk {i} does not fit the sub-model"
+                            ))));
+                        }
+                    }
+                }
+                let shape = if call.name == "ask_chunks" { Shape::List } else { Shape::First };
+                if parts.is_empty() {
+                    return Job::Ready(Ok(match shape {
+                        Shape::List => Value::list(Vec::new()),
+                        _ => Value::None,
+                    }));
+                }
+                Job::Llm { parts, model: None, max_tokens: opts.sub_max_tokens, shape }
             }
             "rlm_query" => {
                 let prompt = call.args.first().cloned().or_else(|| kwarg(&call, "prompt"));
@@ -936,7 +1020,7 @@ impl Runner {
         let mut results: Vec<Option<JobResult>> = (0..jobs.len()).map(|_| None).collect();
         for (j, (_, job)) in jobs.iter().enumerate() {
             match job {
-                Job::Llm { parts, model, max_tokens } => {
+                Job::Llm { parts, model, max_tokens, .. } => {
                     let adapter = match inner.executor.resolve(model.as_deref()) {
                         Ok(a) => a,
                         Err(e) => {
@@ -1155,9 +1239,22 @@ impl Runner {
                     }
                 }
             }
-            results[j] = Some(match failure {
-                Some(e) => JobResult::Failed(HostError::new(e)),
-                None => JobResult::Text(joined.join("\n")),
+            let shape = match &jobs[j].1 {
+                Job::Llm { shape, .. } => *shape,
+                _ => Shape::Joined,
+            };
+            results[j] = Some(match (failure, shape) {
+                (Some(e), _) => JobResult::Failed(HostError::new(e)),
+                (None, Shape::Joined) => JobResult::Text(joined.join("\n")),
+                (None, Shape::List) => {
+                    JobResult::Value(Ok(Value::list(joined.into_iter().map(Value::str).collect())))
+                }
+                (None, Shape::First) => {
+                    let answers: Vec<Value> = joined.into_iter().map(Value::str).collect();
+                    JobResult::Value(Ok(host::pick_first(&answers)
+                        .map(Value::str)
+                        .unwrap_or(Value::None)))
+                }
             });
         }
         for (j, r) in tool_results {
@@ -1214,6 +1311,7 @@ impl Runner {
             self.steps + 1,
         )
         .await
+        .1
         {
             Ok(reply) => {
                 let ex = extract(&reply);

@@ -527,3 +527,28 @@ fn async_run_is_send_and_works_on_a_multi_thread_runtime() {
 fn root_id() -> String {
     FakeAdapter::replies(["x"]).with_model_name("root").model_id().to_string()
 }
+
+#[test]
+fn ask_helpers_and_extract_after() {
+    let program = "chunks = ctx.chunk(2000)\nall = ask_chunks('What is the secret code?', chunks)\nfirst = ask_chunks_first('What is the secret code?', chunks)\none = ask('What is the secret code?', context[-3000:])\nafter = extract_after('secret code is ', 15)\nnone = extract_after('no such marker')\nprint(len(all), first, one, after, none, pick_first_answer(['NOT FOUND', ' ', 'x']), ask_chunks('q', []))\nFINAL(first)";
+    let root = root(&[&repl(program)]);
+    let sub = sub_model();
+    let rlm = Rlm::builder().root(root).sub_model(sub.clone()).build().unwrap();
+    let r = rlm.run_blocking("q", haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("amber-falcon-42"));
+    let out: Vec<String> = r
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            rlm_trace::EventKind::ProgramFinished(p) => Some(p.stdout.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(out[0], "4 amber-falcon-42 amber-falcon-42 amber-falcon-42 None x []\n");
+    // Every ask prompt carries the question and the chunk.
+    assert!(
+        sub.requests()
+            .iter()
+            .all(|q| q.messages[1].content.starts_with("Question: What is the secret code?"))
+    );
+}

@@ -46,6 +46,15 @@ pub enum HostReturn {
 
 pub type InlineFn = Rc<dyn Fn(&[Value], &[(SmolStr, Value)]) -> Result<HostReturn, HostError>>;
 
+/// Charges fuel for work about to be done; fails once the fuel is spent
+/// (the VM then ends the program with the limit error, uncatchably).
+pub type FuelMeter<'a> = &'a mut dyn FnMut(u64) -> Result<(), crate::LimitError>;
+
+/// An inline host function that charges fuel for its own work (a scan of the
+/// context, a walk over a list) before doing it.
+pub type MeteredFn =
+    Rc<dyn Fn(&[Value], &[(SmolStr, Value)], FuelMeter<'_>) -> Result<HostReturn, HostError>>;
+
 /// How a registered host name behaves when the program calls it.
 #[derive(Clone)]
 pub enum HostFunc {
@@ -58,4 +67,6 @@ pub enum HostFunc {
     Batch { call: SmolStr, awaitable: bool },
     /// Runs inline (context queries, tools that answer immediately).
     Inline(InlineFn),
+    /// Runs inline and charges fuel for its work through the meter it is given.
+    InlineMetered(MeteredFn),
 }

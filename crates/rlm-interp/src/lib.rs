@@ -39,7 +39,7 @@ mod vm;
 
 use std::rc::Rc;
 
-pub use host::{HostCall, HostError, HostFunc, HostReturn, InlineFn};
+pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
 pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
 
