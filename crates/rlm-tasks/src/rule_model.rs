@@ -197,16 +197,17 @@ fn needle_key(prompt: &str) -> Option<&str> {
     (!key.is_empty() && !key.contains(char::is_whitespace)).then_some(key)
 }
 
-/// The number in "The special magic number for KEY is N." anywhere in `text`.
+/// The number in a whole sentence "The special magic number for KEY is N." in `text`.
 fn find_magic_number(text: &str, key: &str) -> Option<String> {
     let sentence = format!("{NEEDLE_SENTENCE_PREFIX}{key} is ");
     let mut from = 0;
     while let Some(i) = text[from..].find(&sentence) {
         let start = from + i + sentence.len();
-        let digits: String =
-            text[start..].chars().take_while(char::is_ascii_digit).take(32).collect();
-        if !digits.is_empty() {
-            return Some(digits);
+        let rest = &text[start..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        // A sentence cut at a chunk's end ("... is 48") is not an answer: require the period.
+        if digits > 0 && rest.as_bytes().get(digits) == Some(&b'.') {
+            return Some(rest[..digits].to_string());
         }
         from = start;
     }
@@ -251,6 +252,9 @@ mod tests {
         assert_eq!(ask("amber-otter"), "1234567");
         assert_eq!(ask("jade-otter"), NOT_FOUND);
         assert_eq!(ask("jade"), NOT_FOUND);
+        // A sentence cut mid-number (at a chunk's end) is not an answer.
+        let cut = format!("{NEEDLE_QUESTION_PREFIX}teal-yak?\nThe special magic number for teal-yak is 12");
+        assert_eq!(m.reply_to(&cut), NOT_FOUND);
     }
 
     #[test]
