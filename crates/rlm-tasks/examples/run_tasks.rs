@@ -35,11 +35,10 @@ fn main() {
     if sizes.is_empty() {
         sizes = vec![10_000, 1_000_000, 10_000_000, 100_000_000];
     }
-    // Chunks that fit the window with room for the prompt's instructions.
-    let chunk = usize::try_from(window.saturating_mul(4))
+    // Chunks that fit the window with room for the prompt's instructions, at most the default.
+    let chunk = usize::try_from(window.saturating_mul(4).saturating_sub(2_000))
         .unwrap_or(usize::MAX)
-        .saturating_sub(2_000)
-        .min(DEFAULT_CHUNK_CHARS.max(window as usize * 3));
+        .min(DEFAULT_CHUNK_CHARS);
     for size in sizes {
         for kind in TaskKind::ALL {
             let t = Instant::now();

@@ -44,8 +44,8 @@ pub use error::TaskError;
 pub use needle::{NEEDLE_QUESTION_PREFIX, needle};
 pub use oolong::{Label, classify_instance, oolong};
 pub use programs::{
-    DEFAULT_CHUNK_CHARS, Program, baseline_prompt, py_str_literal, root_program,
-    root_program_with, root_replies,
+    DEFAULT_CHUNK_CHARS, Program, baseline_prompt, py_str_literal, root_program, root_program_with,
+    root_replies,
 };
 pub use rule_model::{NOT_FOUND, RuleModel};
 pub use task::{Task, TaskKind, TaskSpec, normalise_answer, parse_size};

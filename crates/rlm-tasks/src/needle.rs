@@ -2,10 +2,10 @@
 //! magic number for `<key>` is `<7 digits>`." hidden at a seeded depth, plus a
 //! few distractor sentences of the same form for other keys.
 
+use crate::MIN_CONTEXT_BYTES;
 use crate::rng::Rng;
 use crate::task::{Task, TaskSpec};
 use crate::text::{pad_to, write_prose};
-use crate::MIN_CONTEXT_BYTES;
 
 /// How every needle question starts; the key and a `?` follow.
 pub const NEEDLE_QUESTION_PREFIX: &str = "What is the special magic number for ";
@@ -13,12 +13,14 @@ pub const NEEDLE_QUESTION_PREFIX: &str = "What is the special magic number for "
 /// How every needle (and distractor) sentence starts; `<key> is <number>.` follows.
 pub(crate) const NEEDLE_SENTENCE_PREFIX: &str = "The special magic number for ";
 
+#[rustfmt::skip]
 const KEY_FIRST: &[&str] = &[
     "crimson", "amber", "cobalt", "ivory", "jade", "scarlet", "olive", "azure", "copper", "violet",
     "indigo", "saffron", "teal", "maroon", "pearl", "onyx", "coral", "ochre", "slate", "umber",
     "fuchsia", "mint", "plum", "rust", "sable", "topaz", "cerise", "khaki", "lilac", "bronze",
 ];
 
+#[rustfmt::skip]
 const KEY_SECOND: &[&str] = &[
     "falcon", "otter", "heron", "lynx", "badger", "walrus", "gecko", "ibis", "marmot", "bison",
     "crane", "ferret", "jackal", "koala", "lemur", "mantis", "newt", "ocelot", "panda", "quail",
@@ -54,10 +56,8 @@ pub fn needle(size_bytes: usize, seed: u64) -> Task {
     // Room for every inserted sentence and its separator, kept out of the prose budget.
     let reserve: usize = inserts.iter().map(|(s, _)| s.len() + 1).sum();
     let prose_target = size - reserve;
-    let mut placed: Vec<(usize, String, bool)> = inserts
-        .into_iter()
-        .map(|(s, is_needle)| (rng.below(prose_target), s, is_needle))
-        .collect();
+    let mut placed: Vec<(usize, String, bool)> =
+        inserts.into_iter().map(|(s, is_needle)| (rng.below(prose_target), s, is_needle)).collect();
     placed.sort_by_key(|(at, _, _)| *at);
 
     let mut out = String::with_capacity(size);

@@ -76,33 +76,42 @@ pub(crate) const COUNT_QUESTION_PREFIX: &str = "How many instances are labelled 
 /// The most-common question.
 pub(crate) const MOST_COMMON_QUESTION: &str = "Which label is the most common among the instances?";
 
+#[rustfmt::skip]
 const NOUNS: &[&str] = &[
     "harbor", "bridge", "lantern", "orchard", "library", "engine", "museum", "glacier", "tower",
     "market", "festival", "compass", "telescope", "violin", "volcano", "railway", "cathedral",
     "satellite", "vaccine", "printing press", "windmill", "canal", "typewriter", "lighthouse",
 ];
+#[rustfmt::skip]
 const PLURALS: &[&str] = &[
     "bridges", "lanterns", "libraries", "engines", "museums", "glaciers", "towers", "markets",
     "violins", "volcanoes", "islands", "rivers", "castles", "lakes", "bees", "wolves", "owls",
 ];
+#[rustfmt::skip]
 const ADJECTIVES: &[&str] = &[
     "oldest", "largest", "quiet", "famous", "ancient", "tallest", "busiest", "smallest", "hidden",
     "northern", "coastal", "royal", "modern", "abandoned", "wooden",
 ];
+#[rustfmt::skip]
 const PLACES: &[&str] = &[
     "Norway", "Peru", "Kenya", "Japan", "Portugal", "Chile", "Iceland", "Egypt", "Canada",
     "Vietnam", "Morocco", "Finland", "the Alps", "the Andes", "Sicily", "Tasmania",
 ];
+#[rustfmt::skip]
 const NAMES: &[&str] = &[
     "Amelia", "Bruno", "Clara", "Dmitri", "Elena", "Felix", "Grace", "Hugo", "Ingrid", "Jonas",
     "Keiko", "Lucas", "Marta", "Nadia", "Oscar", "Priya",
 ];
+#[rustfmt::skip]
 const ORGS: &[&str] =
     &["society", "council", "institute", "association", "bureau", "agency", "league", "union"];
+#[rustfmt::skip]
 const DEEDS: &[&str] =
     &["invented", "designed", "discovered", "built", "painted", "founded", "named", "restored"];
+#[rustfmt::skip]
 const ROLES: &[&str] =
     &["president", "mayor", "governor", "captain", "director", "architect", "champion"];
+#[rustfmt::skip]
 const MONTHS: &[&str] =
     &["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -353,7 +362,10 @@ mod tests {
                     assert_eq!(t.question, format!("How many instances are labelled '{label}'?"));
                 }
                 TaskSpec::OolongMostCommon => {
-                    assert_eq!(Some(t.answer.parse::<Label>().unwrap()), unique_most_common(&counts));
+                    assert_eq!(
+                        Some(t.answer.parse::<Label>().unwrap()),
+                        unique_most_common(&counts)
+                    );
                 }
                 other => panic!("{other:?}"),
             }

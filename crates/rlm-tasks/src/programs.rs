@@ -87,8 +87,10 @@ pub fn root_replies(task: &Task) -> Vec<String> {
 /// does not fit the model's window.
 pub fn baseline_prompt(task: &Task) -> String {
     let instructions = match &task.spec {
-        TaskSpec::Needle { .. } => "Read the text below and answer the question that follows it. \
-                                    Reply with the number only.",
+        TaskSpec::Needle { .. } => {
+            "Read the text below and answer the question that follows it. \
+                                    Reply with the number only."
+        }
         TaskSpec::OolongCount { .. } | TaskSpec::OolongMostCommon => {
             "Each line below is a record whose Instance is a question with one of the labels \
              abbreviation, entity, description, human, location, numeric. Read every record \

@@ -253,7 +253,9 @@ mod tests {
         assert_eq!(ask("jade-otter"), NOT_FOUND);
         assert_eq!(ask("jade"), NOT_FOUND);
         // A sentence cut mid-number (at a chunk's end) is not an answer.
-        let cut = format!("{NEEDLE_QUESTION_PREFIX}teal-yak?\nThe special magic number for teal-yak is 12");
+        let cut = format!(
+            "{NEEDLE_QUESTION_PREFIX}teal-yak?\nThe special magic number for teal-yak is 12"
+        );
         assert_eq!(m.reply_to(&cut), NOT_FOUND);
     }
 
@@ -270,7 +272,10 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&m.reply_to(records)).unwrap();
         assert_eq!(v["location"], 2);
         assert_eq!(m.reply_to(&format!("{records}\n{MOST_COMMON_QUESTION}")), "location");
-        assert_eq!(m.reply_to(&format!("{records}\nHow many instances are labelled 'human'?")), "1");
+        assert_eq!(
+            m.reply_to(&format!("{records}\nHow many instances are labelled 'human'?")),
+            "1"
+        );
     }
 
     #[test]

@@ -195,9 +195,6 @@ mod tests {
         for k in TaskKind::ALL {
             assert_eq!(k.as_str().parse::<TaskKind>().unwrap(), k);
         }
-        assert_eq!(
-            "haystack".parse::<TaskKind>(),
-            Err(TaskError::UnknownTask("haystack".into()))
-        );
+        assert_eq!("haystack".parse::<TaskKind>(), Err(TaskError::UnknownTask("haystack".into())));
     }
 }

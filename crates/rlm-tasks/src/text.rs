@@ -6,6 +6,7 @@
 
 use crate::rng::Rng;
 
+#[rustfmt::skip]
 const ADJECTIVES: &[&str] = &[
     "quiet", "ancient", "bright", "narrow", "heavy", "gentle", "distant", "curious", "broken",
     "golden", "hollow", "patient", "restless", "silver", "steep", "tired", "wild", "careful",
@@ -14,6 +15,7 @@ const ADJECTIVES: &[&str] = &[
     "wooden", "young", "frozen", "crowded",
 ];
 
+#[rustfmt::skip]
 const NOUNS: &[&str] = &[
     "river", "lantern", "harbor", "village", "teacher", "garden", "bridge", "window", "market",
     "orchard", "letter", "mountain", "kitchen", "library", "engine", "forest", "meadow", "station",
@@ -23,38 +25,46 @@ const NOUNS: &[&str] = &[
     "hillside", "museum", "parcel", "quarry", "shepherd", "theater",
 ];
 
+#[rustfmt::skip]
 const VERBS: &[&str] = &[
     "wandered", "rested", "looked", "waited", "leaned", "drifted", "turned", "paused", "hurried",
     "lingered", "stumbled", "climbed", "returned", "glanced", "settled", "walked", "listened",
     "pointed", "vanished", "shouted", "whispered", "travelled", "worked", "sang", "slept",
 ];
 
+#[rustfmt::skip]
 const TRANSITIVE: &[&str] = &[
     "carried", "painted", "repaired", "admired", "followed", "described", "visited", "measured",
     "cleaned", "remembered", "ignored", "noticed", "opened", "sold", "borrowed", "built",
     "counted", "guarded", "moved", "studied",
 ];
 
+#[rustfmt::skip]
 const PREPOSITIONS: &[&str] =
     &["toward", "beside", "behind", "across", "under", "near", "around", "past", "beyond", "along"];
 
+#[rustfmt::skip]
 const ADVERBS: &[&str] = &[
     "slowly", "quickly", "quietly", "carefully", "again", "eagerly", "calmly", "briefly",
     "gladly", "rarely", "suddenly", "proudly", "often", "early", "late",
 ];
 
+#[rustfmt::skip]
 const NAMES: &[&str] = &[
     "Amelia", "Bruno", "Clara", "Dmitri", "Elena", "Felix", "Grace", "Hugo", "Ingrid", "Jonas",
     "Keiko", "Lucas", "Marta", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Samir", "Tomas",
 ];
 
+#[rustfmt::skip]
 const PLACES: &[&str] = &[
     "the north", "the old town", "the capital", "the lowlands", "the harbor district",
     "the hills", "the south", "the valley", "the islands", "the city",
 ];
 
+#[rustfmt::skip]
 const DETERMINERS: &[&str] = &["the", "every", "one", "each", "that", "this", "the"];
 
+#[rustfmt::skip]
 const CONNECTIVES: &[&str] =
     &["Later", "Meanwhile", "Afterwards", "By evening", "In the morning", "Eventually", "Once"];
 

@@ -75,7 +75,11 @@ fn run_in_cpython(python: &str, task: &Task, program: &Program, model: &RuleMode
         }
         let output = msg["output"].as_str().unwrap_or_default().to_string();
         if let Some(e) = msg.get("exception") {
-            panic!("{}: exception under CPython:\n{}\noutput:\n{output}", task.name, e.as_str().unwrap());
+            panic!(
+                "{}: exception under CPython:\n{}\noutput:\n{output}",
+                task.name,
+                e.as_str().unwrap()
+            );
         }
         break PyRun { answer: msg["final"].as_str().map(str::to_string), output, prompts };
     };
@@ -88,7 +92,12 @@ fn check(python: &str, task: &Task) {
     let program = root_program(task);
     let py = run_in_cpython(python, task, &program, &RuleModel::new());
     let answer = py.answer.unwrap_or_else(|| panic!("{}: no FINAL\n{}", task.name, py.output));
-    assert!(task.is_correct(&answer), "{}: CPython got {answer:?}, want {:?}", task.name, task.answer);
+    assert!(
+        task.is_correct(&answer),
+        "{}: CPython got {answer:?}, want {:?}",
+        task.name,
+        task.answer
+    );
 
     // Same program, our interpreter: same answer, same printed output, same number of sub-calls.
     let ours = common::run_in_interpreter(task, &program, &RuleModel::new());

@@ -63,9 +63,14 @@ fn needle_found_even_when_cut_by_every_chunk_boundary_nearby() {
     for seed in 0..12 {
         let task = needle(20_000, seed);
         for chunk in [400, 999, 1_777] {
-            let run = run_in_interpreter(&task, &root_program_with(&task, chunk), &RuleModel::new());
+            let run =
+                run_in_interpreter(&task, &root_program_with(&task, chunk), &RuleModel::new());
             assert_eq!(run.error, None);
-            assert!(task.is_correct(run.answer.as_deref().unwrap_or("")), "{} chunk {chunk}", task.name);
+            assert!(
+                task.is_correct(run.answer.as_deref().unwrap_or("")),
+                "{} chunk {chunk}",
+                task.name
+            );
         }
     }
 }
@@ -79,7 +84,13 @@ fn baseline_answers_when_it_fits_and_hits_the_context_limit_when_not() {
             model.complete(&CompletionRequest::user(baseline_prompt(&small))),
         )
         .unwrap();
-        assert!(small.is_correct(&reply.text), "{}: {:?} vs {:?}", small.name, reply.text, small.answer);
+        assert!(
+            small.is_correct(&reply.text),
+            "{}: {:?} vs {:?}",
+            small.name,
+            reply.text,
+            small.answer
+        );
 
         let big = kind.generate(1_000_000, 5);
         let err = futures::executor::block_on(
@@ -94,7 +105,11 @@ fn baseline_answers_when_it_fits_and_hits_the_context_limit_when_not() {
 #[test]
 fn a_sub_model_too_small_for_the_chunks_makes_the_program_fail_clearly() {
     let task = needle(50_000, 9);
-    let run = run_in_interpreter(&task, &root_program(&task), &RuleModel::new().with_context_window(1000));
+    let run = run_in_interpreter(
+        &task,
+        &root_program(&task),
+        &RuleModel::new().with_context_window(1000),
+    );
     let err = run.error.expect("a context-length error reaches the program");
     assert!(err.contains("context length exceeded"), "{err}");
 }
