@@ -145,6 +145,11 @@ fn words(out: &mut String, ws: &[&str]) {
     }
 }
 
+/// Distinct sentences composed per context; later sentences are drawn from them at random.
+/// Composing costs ~10 seeded picks per sentence, drawing one, which keeps 100 MB well under a
+/// second while the text stays varied (16K different sentences in random order and paragraphs).
+pub(crate) const POOL_SENTENCES: usize = 16_384;
+
 /// Writes prose into `out` until it would pass `target` bytes, with paragraph
 /// breaks every few sentences, and calls `insert` between sentences so that a
 /// generator can place its own sentences (needles) at chosen offsets.
@@ -155,13 +160,23 @@ pub(crate) fn write_prose(
     target: usize,
     mut insert: impl FnMut(&mut String),
 ) {
+    let mut pool = String::new();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut left_in_paragraph = rng.range(3, 8);
     while out.len() + MAX_SENTENCE_BYTES + 2 <= target {
         insert(out);
         if out.len() + MAX_SENTENCE_BYTES + 2 > target {
             break;
         }
-        write_sentence(rng, out);
+        if spans.len() < POOL_SENTENCES {
+            let start = pool.len();
+            write_sentence(rng, &mut pool);
+            spans.push((start, pool.len()));
+            out.push_str(&pool[start..]);
+        } else {
+            let (start, end) = spans[rng.below(spans.len())];
+            out.push_str(&pool[start..end]);
+        }
         left_in_paragraph -= 1;
         if left_in_paragraph == 0 {
             out.push_str("\n\n");
@@ -196,6 +211,23 @@ mod tests {
             seen.insert(s);
         }
         assert!(seen.len() > 19_000, "only {} distinct sentences", seen.len());
+    }
+
+    #[test]
+    fn long_prose_stays_varied() {
+        let mut rng = Rng::new(4);
+        let mut out = String::with_capacity(3_000_000);
+        write_prose(&mut rng, &mut out, 3_000_000, |_| {});
+        let sentences: Vec<&str> = out.split_inclusive('.').map(str::trim).collect();
+        let distinct: std::collections::HashSet<&str> = sentences.iter().copied().collect();
+        assert!(sentences.len() > 2 * POOL_SENTENCES, "{}", sentences.len());
+        assert!(distinct.len() > POOL_SENTENCES * 9 / 10, "{} distinct", distinct.len());
+        // No sentence dominates: the most frequent one is a tiny share of the text.
+        let mut freq = std::collections::HashMap::new();
+        for s in &sentences {
+            *freq.entry(*s).or_insert(0usize) += 1;
+        }
+        assert!(freq.values().max().copied().unwrap_or(0) * 1000 < sentences.len());
     }
 
     #[test]
