@@ -479,8 +479,13 @@ fn html_span(node: &SpanNode, out: &mut String) {
     let outcome = view.outcome.map(Outcome::as_str).unwrap_or("open");
     let _ = write!(
         out,
-        "<li><details open class=\"span {}\" id=\"span-{}\" data-span=\"{}\" data-kind=\"{}\"><summary>",
-        view.css_kind, view.id.0, view.id.0, view.css_kind
+        "<li><details{} class=\"span {}\" id=\"span-{}\" data-span=\"{}\" data-kind=\"{}\"><summary>",
+        // Subcalls can be thousands: folded, one line each until opened.
+        if view.css_kind == "subcall" { "" } else { " open" },
+        view.css_kind,
+        view.id.0,
+        view.id.0,
+        view.css_kind
     );
     let _ = write!(
         out,
@@ -561,9 +566,9 @@ impl Trace {
     }
 
     /// The same tree as one self-contained HTML page: inline CSS, no script
-    /// and no external resource; every span is a `<details>` element (open by
-    /// default, collapsible without JavaScript) with `id="span-N"`. All text
-    /// from the trace is escaped.
+    /// and no external resource; every span is a `<details>` element
+    /// (collapsible without JavaScript; open, except subcalls) with
+    /// `id="span-N"`. All text from the trace is escaped.
     pub fn render_html(&self) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");

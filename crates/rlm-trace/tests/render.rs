@@ -75,6 +75,9 @@ fn html_parses_and_contains_every_span_and_event() {
     // Nesting follows the tree: the sub-run sits inside program #9.
     assert_eq!(select(&doc, "details#span-9 details#span-10").len(), 1);
     assert_eq!(select(&doc, "details#span-3 details#span-7").len(), 1);
+    // Runs, model calls and programs start open; subcalls folded.
+    assert_eq!(select(&doc, "details[open]").len(), trace.spans().len() - 4);
+    assert_eq!(select(&doc, "details.subcall:not([open])").len(), 4);
     // Every point event is a list item.
     let points: usize = trace.spans().iter().map(|s| s.events.len()).sum();
     assert_eq!(select(&doc, "li.event").len(), points);
