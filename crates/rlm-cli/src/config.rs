@@ -120,6 +120,10 @@ impl Budgets {
 }
 
 /// Everything a run needs to know from the configuration.
+///
+/// For `rlm run`: `Settings::from_process(&flags)?.resolve()?`, then
+/// [`ResolvedConfig::root_adapter`] / [`ResolvedConfig::sub_adapter`] and
+/// [`Budgets::to_limits`]; errors already carry their exit codes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedConfig {
     /// Root model: `provider:model` or [`SCRIPTED_MODEL`].
@@ -357,6 +361,13 @@ impl Settings {
         Ok(s)
     }
 
+    /// [`Settings::gather`] from the process environment and working directory.
+    pub fn from_process(flags: &ConfigFlags) -> Result<Settings, CliError> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| CliError::Config(format!("cannot read the working directory: {e}")))?;
+        Settings::gather(flags, EnvVars::from_process(), &cwd)
+    }
+
     fn check_values(&self) -> Result<(), CliError> {
         let bad = |what: &str, source: &Source, why: &str| {
             CliError::Config(format!("{what} (from {source}) {why}"))
@@ -490,9 +501,7 @@ pub fn no_model_message(searched: &[PathBuf]) -> String {
 
 /// `rlm config`: each setting with its source, then the model check.
 pub fn show(flags: ConfigFlags) -> Result<Exit, CliError> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| CliError::Config(format!("cannot read the working directory: {e}")))?;
-    let settings = Settings::gather(&flags, EnvVars::from_process(), &cwd)?;
+    let settings = Settings::from_process(&flags)?;
     let mut text = String::new();
     match &settings.config_file {
         Some(p) => text.push_str(&format!("config file: {}\n", p.display())),

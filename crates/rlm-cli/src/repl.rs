@@ -40,7 +40,11 @@ pub struct ReplArgs {
 enum Ready {
     /// Run them now.
     Run,
-    /// An open bracket or string, or a missing block: read another line.
+    /// An open bracket or triple-quoted string: read another line (blank
+    /// lines belong to it).
+    Open,
+    /// Unfinished otherwise (a `:` with no block yet): read another line; a
+    /// blank one runs what was typed, to show the error.
     More,
     /// A compound statement: read until a blank line.
     Block,
@@ -63,18 +67,20 @@ fn readiness(source: &str) -> Ready {
             if compound { Ready::Block } else { Ready::Run }
         }
         Err(e) => {
-            // An error at the very end of the input means "not finished yet"
-            // (a `:` with no block), and so do an unclosed bracket or
-            // triple-quoted string (reported where they open); anything else
-            // is a real error to show now.
-            let end = source.trim_end().len();
-            let unfinished = |d: &rlm_syntax::Diagnostic| {
-                d.span.start as usize >= end
-                    || d.message.contains("end of input")
-                    || d.message.contains("was never closed")
+            // An unclosed bracket or triple-quoted string (reported where it
+            // opens) is not finished; nor is input whose error is at its very
+            // end (a `:` with no block). Anything else is a real error to show now.
+            let open = |d: &rlm_syntax::Diagnostic| {
+                d.message.contains("was never closed")
                     || d.message.contains("unterminated triple-quoted string")
             };
-            if source.trim_end().ends_with(':') || e.diagnostics.iter().any(unfinished) {
+            let end = source.trim_end().len();
+            let at_end = |d: &rlm_syntax::Diagnostic| {
+                d.span.start as usize >= end || d.message.contains("end of input")
+            };
+            if e.diagnostics.iter().any(open) {
+                Ready::Open
+            } else if source.trim_end().ends_with(':') || e.diagnostics.iter().any(at_end) {
                 Ready::More
             } else {
                 Ready::Run
@@ -211,22 +217,26 @@ pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
             }
         }
         let ready = if block {
-            if blank { Ready::Run } else { Ready::Block }
-        } else if blank {
-            // A blank line after an unfinished statement: run it and show
-            // the error, rather than waiting forever (`x = ` then Enter).
-            Ready::Run
+            // Inside a compound statement: a blank line ends it.
+            if blank {
+                Ready::Run
+            } else {
+                buffer.push_str(&line);
+                buffer.push('\n');
+                Ready::Block
+            }
         } else {
             buffer.push_str(&line);
             buffer.push('\n');
-            readiness(&buffer)
+            match readiness(&buffer) {
+                // A blank line after an unfinished statement runs it to show
+                // the error, rather than waiting forever (`if x:` then Enter).
+                Ready::More if blank => Ready::Run,
+                other => other,
+            }
         };
-        if block && !blank {
-            buffer.push_str(&line);
-            buffer.push('\n');
-        }
         match ready {
-            Ready::More => continue,
+            Ready::More | Ready::Open => continue,
             Ready::Block => {
                 block = true;
                 continue;
@@ -262,8 +272,9 @@ mod tests {
         assert_eq!(readiness("if x:\n"), Ready::More);
         assert_eq!(readiness("if x:  # comment\n"), Ready::More);
         assert_eq!(readiness("if x:\n    y = 1\n"), Ready::Block);
-        assert_eq!(readiness("f(1,\n"), Ready::More);
-        assert_eq!(readiness("s = \"\"\"abc\n"), Ready::More);
+        assert_eq!(readiness("f(1,\n"), Ready::Open);
+        assert_eq!(readiness("f(1,\n\n"), Ready::Open);
+        assert_eq!(readiness("s = \"\"\"abc\n\n"), Ready::Open);
         assert_eq!(readiness("d = {'a': [1,\n  2]}\n"), Ready::Run);
         assert_eq!(readiness("def f():\n    return 1\n"), Ready::Block);
     }

@@ -293,6 +293,14 @@ double(x)
 d = {'a': [1,
   2]}
 d
+s = \"\"\"a
+
+b\"\"\"
+s
+t = (1,
+
+  2)
+t
 1/0
 x
 llm_query('anything')
@@ -309,7 +317,7 @@ print('not reached')
         .code(0);
     assert_eq!(
         stdout_of(&a),
-        "21\n'text'\nprinted\n(30, 17)\n0\n1\n2\n40\n{'a': [1, 2]}\n20\n'scripted answer'\n"
+        "21\n'text'\nprinted\n(30, 17)\n0\n1\n2\n40\n{'a': [1, 2]}\n'a\\n\\nb'\n(1, 2)\n20\n'scripted answer'\n"
     );
     let e = stderr_of(&a);
     assert!(e.contains("ZeroDivisionError: division by zero"), "{e}");
