@@ -14,7 +14,7 @@ use std::io::IsTerminal as _;
 /// |---|---|
 /// | 0 | success: the command did its job (for `run`: an answer was produced) |
 /// | 1 | the program failed (`exec`/`repl`: an uncaught error; `check`: diagnostics) |
-/// | 2 | usage: bad flags, missing or unreadable input files, bad configuration, no model configured |
+/// | 2 | usage: bad flags, missing or unreadable input files, unwritable output, bad configuration, no model configured |
 /// | 3 | a budget ran out before an answer (`run`: steps, subcalls, tokens, cost, time; `exec`/`repl`: `--fuel`) |
 /// | 4 | the model or provider failed (cannot be set up, e.g. no API key; or requests failed after retries) |
 /// | 5 | internal error (a bug in rlm) |
@@ -82,10 +82,13 @@ impl CliError {
             | CliError::Replies { .. }
             | CliError::Trace { .. }
             | CliError::Config(_)
-            | CliError::NoModel(_) => Exit::Usage,
+            | CliError::NoModel(_)
+            // An output file that cannot be written (a missing folder, a full
+            // disk) is a problem with what was asked, not a bug.
+            | CliError::Write { .. } => Exit::Usage,
             CliError::Provider(_) => Exit::Provider,
             CliError::BudgetExhausted(_) => Exit::BudgetExhausted,
-            CliError::Write { .. } | CliError::Internal(_) => Exit::Internal,
+            CliError::Internal(_) => Exit::Internal,
         }
     }
 

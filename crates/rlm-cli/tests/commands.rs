@@ -108,6 +108,18 @@ fn exit_2_for_usage_and_missing_files() {
     let e = stderr_of(&a);
     assert_one_paragraph(&e);
     assert!(e.contains("garbage.jsonl is not a trace") && e.contains("line 1"), "{e}");
+    // An output file in a folder that does not exist.
+    let good = write(&dir, "good.json", &representative_trace().to_json());
+    let a = rlm()
+        .args(["trace", "html"])
+        .arg(&good)
+        .arg("-o")
+        .arg(dir.path().join("no/such/folder/run.html"))
+        .assert()
+        .code(2);
+    let e = stderr_of(&a);
+    assert_one_paragraph(&e);
+    assert!(e.contains("cannot write") && e.contains("run.html"), "{e}");
     // Bad replies file.
     write(&dir, "replies.json", "{\"not\": \"a list\"}");
     let a = rlm()
