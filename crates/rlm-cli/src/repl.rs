@@ -5,13 +5,14 @@
 //! Input works like Python's REPL: a simple statement runs when its line ends
 //! (brackets and triple-quoted strings continue over lines); a compound
 //! statement (`if`, `for`, `def`, ...) continues until a blank line. The value
-//! of a bare top-level expression is printed as its `repr` (`None` is not).
+//! of a bare expression statement is printed as its `repr` (`None` is not),
+//! in blocks too (`for i in x: i`) but not in function bodies, as in Python.
 //! Prompts and the banner go to stderr and only when stdin is a terminal, so
 //! a piped session prints exactly what the code prints. Tracebacks go to
 //! stderr; `FINAL(x)` prints `FINAL: x` on stderr and ends the session.
 //!
 //! Bare expressions are displayed without any interpreter support: the cell
-//! is rewritten so that each top-level expression statement `e` becomes
+//! is rewritten so that each such expression statement `e` becomes
 //! `__rlm_repl_display__((e))`, a suspending host function the driver
 //! answers by printing the `repr` of its argument. The rewrite keeps every
 //! line where it was, so tracebacks name the lines the person typed.
@@ -50,8 +51,25 @@ enum Ready {
     Block,
 }
 
+/// Whether a line opens a block: it ends with `:` (a comment after it aside),
+/// or is a decorator.
+fn opens_block(line: &str) -> bool {
+    let code = line.trim();
+    if code.starts_with('@') || code.ends_with(':') {
+        return true;
+    }
+    // `if x:  # why` — the part before the last `#` (good enough for a
+    // prompt: a `#` inside a string on a block-opening line is rare).
+    code.rfind('#').is_some_and(|i| code[..i].trim_end().ends_with(':'))
+}
+
 /// Decide whether `source` (the lines typed so far) is ready to run.
 fn readiness(source: &str) -> Ready {
+    // A statement that opens a block is complete only at a blank line, as in
+    // Python (`try:` with its body is not an error yet: `except` may follow).
+    if source.lines().find(|l| !l.trim().is_empty()).is_some_and(opens_block) {
+        return Ready::Block;
+    }
     match rlm_syntax::parse(source) {
         Ok(module) => {
             let compound = module.body.last().is_some_and(|s| {
@@ -89,20 +107,40 @@ fn readiness(source: &str) -> Ready {
     }
 }
 
-/// Wrap each top-level expression statement in the display function.
+/// The spans of the expression statements Python's REPL displays: those of
+/// the typed statement and of the blocks inside it (`for i in x: i` shows
+/// each `i`), but not those inside a function body.
+fn displayed_expressions(stmts: &[rlm_syntax::ast::Stmt], out: &mut Vec<(usize, usize)>) {
+    for stmt in stmts {
+        match &stmt.kind {
+            StmtKind::Expr(e) => out.push((e.span.start as usize, e.span.end as usize)),
+            StmtKind::If { body, orelse, .. }
+            | StmtKind::While { body, orelse, .. }
+            | StmtKind::For { body, orelse, .. } => {
+                displayed_expressions(body, out);
+                displayed_expressions(orelse, out);
+            }
+            StmtKind::Try { body, handlers, orelse, finalbody } => {
+                displayed_expressions(body, out);
+                for h in handlers {
+                    displayed_expressions(&h.body, out);
+                }
+                displayed_expressions(orelse, out);
+                displayed_expressions(finalbody, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Wrap each displayed expression statement in the display function.
 fn wrap_expressions(source: &str) -> String {
     let Ok(module) = rlm_syntax::parse(source) else {
         return source.to_string();
     };
-    let mut spans: Vec<(usize, usize)> = module
-        .body
-        .iter()
-        .filter_map(|s| match &s.kind {
-            StmtKind::Expr(e) => Some((e.span.start as usize, e.span.end as usize)),
-            _ => None,
-        })
-        .filter(|(a, b)| a < b && *b <= source.len())
-        .collect();
+    let mut spans = Vec::new();
+    displayed_expressions(&module.body, &mut spans);
+    spans.retain(|(a, b)| a < b && *b <= source.len());
     spans.sort_unstable();
     let mut out = String::with_capacity(source.len() + spans.len() * 32);
     let mut at = 0;
@@ -269,8 +307,12 @@ mod tests {
     fn readiness_follows_python() {
         assert_eq!(readiness("x = 1\n"), Ready::Run);
         assert_eq!(readiness("1 +* 2\n"), Ready::Run); // a real error: show it now
-        assert_eq!(readiness("if x:\n"), Ready::More);
-        assert_eq!(readiness("if x:  # comment\n"), Ready::More);
+        assert_eq!(readiness("if x:\n"), Ready::Block);
+        assert_eq!(readiness("if x:  # comment\n"), Ready::Block);
+        assert_eq!(readiness("try:\n    1/0\n"), Ready::Block);
+        assert_eq!(readiness("@decorator\n"), Ready::Block);
+        assert_eq!(readiness("if x: y = 1\n"), Ready::Block);
+        assert_eq!(readiness("x = \n"), Ready::More);
         assert_eq!(readiness("if x:\n    y = 1\n"), Ready::Block);
         assert_eq!(readiness("f(1,\n"), Ready::Open);
         assert_eq!(readiness("f(1,\n\n"), Ready::Open);
@@ -286,8 +328,17 @@ mod tests {
             wrap_expressions("1; print(2)\n"),
             "__rlm_repl_display__((1)); __rlm_repl_display__((print(2)))\n"
         );
-        // Only top level; a bad program is left alone (its error is shown as typed).
-        assert_eq!(wrap_expressions("if x:\n    y\n"), "if x:\n    y\n");
+        // Inside blocks too, as Python's REPL does, but not in function bodies.
+        assert_eq!(
+            wrap_expressions("for i in x:\n    i\nelse:\n    0\n"),
+            "for i in x:\n    __rlm_repl_display__((i))\nelse:\n    __rlm_repl_display__((0))\n"
+        );
+        assert_eq!(
+            wrap_expressions("try:\n    a\nexcept E:\n    b\nfinally:\n    c\n"),
+            "try:\n    __rlm_repl_display__((a))\nexcept E:\n    __rlm_repl_display__((b))\nfinally:\n    __rlm_repl_display__((c))\n"
+        );
+        assert_eq!(wrap_expressions("def f():\n    y\n"), "def f():\n    y\n");
+        // A bad program is left alone (its error is shown as typed).
         assert_eq!(wrap_expressions("1 +* 2\n"), "1 +* 2\n");
     }
 }
