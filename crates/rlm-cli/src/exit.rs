@@ -112,6 +112,49 @@ impl CliError {
     }
 }
 
+/// The exit code of a finished `rlm run`: 0 with an answer; 4 when the root
+/// model failed; 3 when a budget (or the loop's own stop) ended it without one.
+pub fn exit_for_run(result: &rlm_core::RunResult) -> Exit {
+    match (&result.answer, &result.finish) {
+        (_, rlm_core::Finish::ModelError { .. }) => Exit::Provider,
+        (Some(_), _) => Exit::Ok,
+        (None, _) => Exit::BudgetExhausted,
+    }
+}
+
+/// What `rlm run` reports when its run ended without an answer (exit 3 or 4).
+pub fn run_failure(result: &rlm_core::RunResult) -> Option<CliError> {
+    match (&result.answer, &result.finish) {
+        (_, rlm_core::Finish::ModelError { message }) => Some(CliError::Provider(format!(
+            "the model failed after {} step(s): {message}",
+            result.steps
+        ))),
+        (Some(_), _) => None,
+        (None, finish) => {
+            let why = match finish {
+                rlm_core::Finish::Finalized { reason }
+                | rlm_core::Finish::BestEffort { reason } => reason.clone(),
+                other => format!("the run ended ({}) without an answer", other.as_str()),
+            };
+            Some(CliError::BudgetExhausted(format!(
+                "no answer after {} step(s): {why}. Raise the budget (--max-steps, --max-tokens, \
+                 --max-cost-usd, --timeout-secs) or narrow the question; `--trace FILE` records \
+                 what the run did.",
+                result.steps
+            )))
+        }
+    }
+}
+
+impl From<rlm_core::RlmError> for CliError {
+    fn from(e: rlm_core::RlmError) -> Self {
+        match e {
+            rlm_core::RlmError::Internal(m) => CliError::Internal(m),
+            other => CliError::Config(other.to_string()),
+        }
+    }
+}
+
 /// An I/O error in words.
 pub fn io_reason(error: &std::io::Error) -> String {
     use std::io::ErrorKind;
@@ -175,6 +218,32 @@ mod tests {
         assert_eq!(CliError::NoModel(String::new()).exit(), Exit::Usage);
         assert_eq!(CliError::Provider(String::new()).exit(), Exit::Provider);
         assert_eq!(CliError::BudgetExhausted(String::new()).exit(), Exit::BudgetExhausted);
+    }
+
+    fn run(replies: &[&str], max_steps: Option<u64>) -> rlm_core::RunResult {
+        let root = rlm_adapters::FakeAdapter::replies(replies.iter().copied());
+        let rlm = rlm_core::Rlm::builder()
+            .root(std::sync::Arc::new(root))
+            .budget(rlm_policy::Limits { max_steps, ..Default::default() })
+            .build()
+            .unwrap();
+        rlm.run_blocking("q", rlm_context::Context::from_text("hello")).unwrap()
+    }
+
+    #[test]
+    fn run_results_map_to_exit_codes() {
+        let answered = run(&["```repl\nFINAL('yes')\n```"], None);
+        assert_eq!(exit_for_run(&answered), Exit::Ok);
+        assert!(run_failure(&answered).is_none());
+        let failed = run(&[], None);
+        assert_eq!(exit_for_run(&failed), Exit::Provider);
+        let e = run_failure(&failed).unwrap();
+        assert_eq!(e.exit(), Exit::Provider);
+        let spent = run(&["```repl\nprint(1)\n```", "```repl\nprint(2)\n```"], Some(1));
+        assert_eq!(exit_for_run(&spent), Exit::BudgetExhausted);
+        let e = run_failure(&spent).unwrap();
+        assert_eq!(e.exit(), Exit::BudgetExhausted);
+        assert!(e.paragraph().contains("--max-steps"), "{}", e.paragraph());
     }
 
     #[test]
