@@ -1,5 +1,6 @@
 //! Trace speed: recording a subcall (start + finish), with and without a
-//! redactor; summarising and serialising a 10,000-event trace.
+//! redactor; summarising, serialising and rendering (terminal tree, HTML) a
+//! 10,000-event trace.
 //! Run: `cargo bench -p rlm-trace --bench trace`.
 
 use std::hint::black_box;
@@ -89,6 +90,14 @@ fn benches(c: &mut Criterion) {
     c.bench_function("read_jsonl_10k_events", |b| {
         b.iter(|| black_box(read_jsonl(&jsonl[..]).unwrap()))
     });
+    let tree = Trace::from_events(events.clone()).unwrap();
+    let text = tree.render_tree_text(&TextRenderOptions::default());
+    let html = tree.render_html();
+    println!("10k events: {} bytes of tree text, {} bytes of HTML", text.len(), html.len());
+    c.bench_function("render_tree_text_10k_events", |b| {
+        b.iter(|| black_box(tree.render_tree_text(&TextRenderOptions::default())))
+    });
+    c.bench_function("render_html_10k_events", |b| b.iter(|| black_box(tree.render_html())));
 }
 
 criterion_group!(trace_benches, benches);

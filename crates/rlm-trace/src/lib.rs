@@ -20,6 +20,9 @@
 //!   ([`write_jsonl`], [`read_jsonl`]) and a nested JSON tree ([`Trace::to_json`]).
 //! * Secrets never recorded: the recorder runs a [`Redactor`] over every
 //!   string of every event before it is stored or shown to a listener.
+//! * Human views: [`Trace::render_tree_text`] (a terminal tree with code,
+//!   output, tokens, cost and timings) and [`Trace::render_html`] (one
+//!   self-contained page; everything escaped).
 //! * [`TraceSummary`]: counts by kind and outcome, tokens and cost by model,
 //!   exact latency percentiles, retry reasons, cache hit rate, and
 //!   [`TraceSummary::to_prometheus`].
@@ -50,6 +53,7 @@ mod event;
 mod jsonl;
 mod recorder;
 mod redact;
+mod render;
 mod summary;
 mod tree;
 
@@ -62,5 +66,6 @@ pub use recorder::{
     Clock, ManualClock, RecorderOptions, SystemClock, TraceListener, TraceRecorder,
 };
 pub use redact::{REDACTED, RedactHook, Redactor};
+pub use render::{TextRenderOptions, escape_html};
 pub use summary::{CacheSummary, LatencySummary, ModelSummary, TraceSummary, escape_label_value};
 pub use tree::{MAX_SPAN_DEPTH, SpanNode, Trace};

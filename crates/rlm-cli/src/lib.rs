@@ -1,0 +1,20 @@
+//! The commands of the `rlm` binary, as a library (the binary in `main.rs`
+//! only parses the command line and dispatches).
+//!
+//! * [`exec`]: `rlm exec CELL.py...` runs DSL cells offline; [`check`]:
+//!   `rlm check PROGRAM.py...` prints diagnostics; [`repl`]: `rlm repl`, an
+//!   interactive prompt; [`trace_cmd`]: `rlm trace show|html FILE`;
+//!   [`config`]: settings resolved flags > environment > `rlm.toml`
+//!   ([`config::ResolvedConfig`] is what `rlm run` consumes) and `rlm config`.
+//! * [`host`]: driving a cell and answering its host calls
+//!   ([`host::serve_host_calls`], the one place `rlm run` replaces).
+//! * [`exit`]: the exit codes and the error type; every command returns
+//!   `Result<Exit, CliError>`.
+
+pub mod check;
+pub mod config;
+pub mod exec;
+pub mod exit;
+pub mod host;
+pub mod repl;
+pub mod trace_cmd;
