@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Generate examples/data/service_logs.txt: a deterministic service log (~250 KB).
+"""Generate examples/corpus/service_logs.txt: a deterministic service log (~250 KB).
 
 Five services write INFO/WARN/ERROR lines over one simulated day; one line hides
 a passphrase ("the vault passphrase is ..."), the needle the example programs
 look for. Deterministic (fixed seed), so the committed file can be regenerated
-byte for byte: `python3 examples/data/make_sample_logs.py > examples/data/service_logs.txt`.
+byte for byte: `python3 examples/data/make_sample_logs.py > examples/corpus/service_logs.txt`.
 """
 import random
 

@@ -6,6 +6,7 @@
 //!   interactive prompt; [`trace_cmd`]: `rlm trace show|html FILE`;
 //!   [`config`]: settings resolved flags > environment > `rlm.toml`
 //!   ([`config::ResolvedConfig`] is what `rlm run` consumes) and `rlm config`.
+//! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
 //! * [`host`]: driving a cell and answering its host calls
 //!   ([`host::serve_host_calls`], the one place `rlm run` replaces).
 //! * [`exit`]: the exit codes and the error type; every command returns
@@ -17,4 +18,5 @@ pub mod exec;
 pub mod exit;
 pub mod host;
 pub mod repl;
+pub mod run;
 pub mod trace_cmd;

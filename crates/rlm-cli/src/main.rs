@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
-use rlm_cli::{check, config, exec, repl, trace_cmd};
+use rlm_cli::{check, config, exec, repl, run, trace_cmd};
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +24,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Answer a question over files, folders, globs or stdin with an RLM.
+    Run(run::RunArgs),
     /// Run DSL files as consecutive cells of one session (shared variables).
     Exec(exec::ExecArgs),
     /// Parse programs and print their diagnostics (exit 1 on error).
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Run(args) => run::run(args),
         Command::Exec(args) => exec::exec(args),
         Command::Check(args) => check::check(args),
         Command::Repl(args) => repl::repl(args),

@@ -141,7 +141,7 @@ fn check_reports_parse_errors() {
 fn readme_main_job_matches_cpython() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let program = root.join("examples/programs/log_report.py");
-    let data = root.join("examples/data/service_logs.txt");
+    let data = root.join("examples/corpus/service_logs.txt");
     let ours = Command::cargo_bin("rlm")
         .unwrap()
         .arg("exec")

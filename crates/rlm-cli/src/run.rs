@@ -1,0 +1,503 @@
+//! `rlm run "question" --context PATH...`: an RLM run over files, folders,
+//! globs or stdin. The answer goes to stdout; on a terminal, stderr shows a
+//! live tree of the run (steps, programs, subcalls in flight, tokens, cost,
+//! elapsed); piped, stderr stays quiet. `--json` prints one JSON document.
+//!
+//! `--model scripted` runs offline: without `RLM_FAKE_SCRIPT`/`--script`, the
+//! root model is the bundled demo script (`examples/scripted/demo.toml`), and
+//! everything printed says that the model is a script, not an LLM.
+
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rlm_adapters::{FakeAdapter, FakeScript, ModelAdapter};
+use rlm_core::{LoopOptions, Rlm, RunResult};
+use rlm_trace::{EventKind, TraceEvent, TraceListener};
+
+use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings};
+use crate::exit::{CliError, Exit, exit_for_run, run_failure};
+
+/// The offline demo script (the README's first command).
+const DEMO_SCRIPT: &str = include_str!("../../../examples/scripted/demo.toml");
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The question to answer.
+    pub question: String,
+    /// Files, folders or glob patterns to load as the context (`-`: stdin).
+    /// Several: one document each. None and stdin piped: stdin.
+    #[arg(long = "context", short = 'c', value_name = "PATH")]
+    pub context: Vec<String>,
+    /// A scripted model file (.toml/.json) for `--model scripted` (default: the bundled demo).
+    #[arg(long, value_name = "PATH")]
+    pub script: Option<PathBuf>,
+    /// Print one JSON document (answer, usage, cost, trace path) instead of the answer.
+    #[arg(long)]
+    pub json: bool,
+    /// Live progress on stderr: auto (when stderr is a terminal), always, never.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub progress: String,
+    #[command(flatten)]
+    pub config: ConfigFlags,
+}
+
+pub fn run(args: RunArgs) -> Result<Exit, CliError> {
+    let settings = Settings::from_process(&args.config)?;
+    let cfg = settings.resolve()?;
+    let context = load_contexts(&args.context)?;
+    let scripted = cfg.model == SCRIPTED_MODEL;
+    let root: Arc<dyn ModelAdapter> = if scripted {
+        scripted_adapter(args.script.as_deref(), &cfg.env)?
+    } else {
+        cfg.root_adapter()?
+    };
+    let sub: Arc<dyn ModelAdapter> = if cfg.sub_model == cfg.model {
+        Arc::clone(&root)
+    } else if cfg.sub_model == SCRIPTED_MODEL {
+        scripted_adapter(args.script.as_deref(), &cfg.env)?
+    } else {
+        cfg.sub_adapter()?
+    };
+    let show_progress = match args.progress.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stderr().is_terminal(),
+    };
+    let progress = show_progress.then(|| Arc::new(Progress::new(scripted)));
+    let mut builder = Rlm::builder()
+        .root(root)
+        .sub_model(sub)
+        .budget(with_default_steps(cfg.budgets.to_limits()))
+        .options(LoopOptions {
+            max_depth: cfg.budgets.max_depth.unwrap_or(LoopOptions::default().max_depth),
+            ..LoopOptions::default()
+        });
+    if let Some(c) = cfg.concurrency {
+        builder = builder.scheduler(rlm_sched_config(c)?);
+    }
+    if let Some(p) = &progress {
+        builder = builder.listener(Arc::clone(p) as Arc<dyn TraceListener>);
+    }
+    let rlm = builder.build()?;
+    if let Some(p) = &progress {
+        p.header(&args.question, &context, &rlm);
+    }
+    let started = Instant::now();
+    let result = rlm.run_blocking(&args.question, context)?;
+    if let Some(p) = &progress {
+        p.finish(&result, started.elapsed());
+    }
+    if let Some(path) = &cfg.trace_path {
+        write_trace(path, &result)?;
+    }
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        let doc = serde_json::json!({
+            "answer": result.answer,
+            "finish": result.finish.as_str(),
+            "finish_reason": finish_reason(&result),
+            "mode": match result.mode { rlm_core::Mode::Rlm => "rlm", rlm_core::Mode::Direct => "direct" },
+            "steps": result.steps,
+            "model": rlm.root_model(),
+            "sub_model": rlm.sub_model(),
+            "scripted": scripted,
+            "usage": {
+                "prompt_tokens": result.usage.usage.prompt_tokens,
+                "completion_tokens": result.usage.usage.completion_tokens,
+                "total_tokens": result.usage.usage.total(),
+                "subcalls": result.usage.subcalls,
+                "root_calls": result.usage.root_calls,
+            },
+            "cost_usd": result.usage.cost_usd,
+            "elapsed_ms": started.elapsed().as_millis() as u64,
+            "trace": cfg.trace_path.as_ref().map(|p| p.display().to_string()),
+        });
+        writeln!(out, "{doc}")
+    } else if let Some(a) = &result.answer {
+        writeln!(out, "{a}")
+    } else {
+        Ok(())
+    };
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(CliError::Write { what: "the answer to stdout".into(), source: e });
+    }
+    drop(out);
+    match run_failure(&result) {
+        Some(e) if !args.json => Err(e),
+        _ => Ok(exit_for_run(&result)),
+    }
+}
+
+/// A step cap unless one was set: a run must end even if nothing else is capped.
+fn with_default_steps(mut limits: rlm_policy::Limits) -> rlm_policy::Limits {
+    if limits.max_steps.is_none() {
+        limits.max_steps = Some(20);
+    }
+    limits
+}
+
+fn rlm_sched_config(concurrency: usize) -> Result<rlm_sched::SchedulerConfig, CliError> {
+    if concurrency == 0 {
+        return Err(CliError::Config("concurrency must be at least 1".into()));
+    }
+    Ok(rlm_sched::SchedulerConfig { max_concurrency: concurrency, ..Default::default() })
+}
+
+fn finish_reason(result: &RunResult) -> Option<String> {
+    match &result.finish {
+        rlm_core::Finish::Finalized { reason } | rlm_core::Finish::BestEffort { reason } => {
+            Some(reason.clone())
+        }
+        rlm_core::Finish::ModelError { message } => Some(message.clone()),
+        _ => None,
+    }
+}
+
+/// The scripted model: `--script`, else `RLM_FAKE_SCRIPT`, else the bundled demo.
+fn scripted_adapter(
+    script: Option<&Path>,
+    env: &rlm_adapters::EnvVars,
+) -> Result<Arc<dyn ModelAdapter>, CliError> {
+    let from_file = |p: &Path| {
+        FakeAdapter::from_file(p)
+            .map(|a| Arc::new(a.with_model_name("scripted")) as Arc<dyn ModelAdapter>)
+            .map_err(|e| CliError::Config(format!("scripted model {}: {e}", p.display())))
+    };
+    if let Some(p) = script {
+        return from_file(p);
+    }
+    if let Some(p) = env.first(&["RLM_FAKE_SCRIPT"]) {
+        return from_file(Path::new(p));
+    }
+    let script: FakeScript = toml::from_str(DEMO_SCRIPT)
+        .map_err(|e| CliError::Internal(format!("the bundled demo script does not parse: {e}")))?;
+    let adapter = FakeAdapter::scripted(script)
+        .map_err(|e| CliError::Internal(format!("the bundled demo script is invalid: {e}")))?;
+    Ok(Arc::new(adapter.with_model_name("scripted-demo")))
+}
+
+/// Loads the context: paths, folders, glob patterns, or stdin (`-`, or no
+/// `--context` with stdin piped). Several sources: one document each.
+pub fn load_contexts(specs: &[String]) -> Result<rlm_context::Context, CliError> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut stdin = false;
+    for spec in specs {
+        if spec == "-" {
+            stdin = true;
+        } else if spec.contains(['*', '?', '[']) && !Path::new(spec).exists() {
+            let matched = glob_paths(spec)?;
+            if matched.is_empty() {
+                return Err(CliError::Context { path: spec.clone(), reason: "the pattern matches no file".into() });
+            }
+            paths.extend(matched);
+        } else {
+            paths.push(PathBuf::from(spec));
+        }
+    }
+    if specs.is_empty() {
+        if std::io::stdin().is_terminal() {
+            return Err(CliError::Config(
+                "no context: pass --context PATH (a file, folder or glob; `-` for stdin) or pipe text in".into(),
+            ));
+        }
+        stdin = true;
+    }
+    if stdin && paths.is_empty() {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::Context { path: "<stdin>".into(), reason: e.to_string() })?;
+        return Ok(rlm_context::Context::from_text(text));
+    }
+    if stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::Context { path: "<stdin>".into(), reason: e.to_string() })?;
+        let mut docs = vec![rlm_context::Document::named("<stdin>", text)];
+        for p in &paths {
+            let ctx = crate::exec::load_context(std::slice::from_ref(p))?;
+            docs.push(rlm_context::Document::named(p.display().to_string(), ctx.as_str().to_string()));
+        }
+        return Ok(rlm_context::Context::from_documents(docs));
+    }
+    crate::exec::load_context(&paths)
+}
+
+/// Files matching a glob pattern (`*`, `?`, `[...]`, `**`), sorted.
+fn glob_paths(pattern: &str) -> Result<Vec<PathBuf>, CliError> {
+    // The directory part without wildcards is the walk's root.
+    let root: PathBuf = {
+        let mut r = PathBuf::new();
+        for comp in Path::new(pattern).components() {
+            let s = comp.as_os_str().to_string_lossy();
+            if s.contains(['*', '?', '[']) {
+                break;
+            }
+            r.push(comp);
+        }
+        if r.as_os_str().is_empty() { PathBuf::from(".") } else { r }
+    };
+    let regex = glob_regex(pattern)
+        .map_err(|e| CliError::Config(format!("bad glob pattern {pattern:?}: {e}")))?;
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() {
+                let text = path.to_string_lossy();
+                let text = text.strip_prefix("./").unwrap_or(&text);
+                if regex.is_match(text) {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn glob_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    let pattern = pattern.strip_prefix("./").unwrap_or(pattern);
+    let mut re = String::from("^");
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '*' if chars.get(i + 1) == Some(&'*') => {
+                re.push_str(".*");
+                i += 1;
+                if chars.get(i + 1) == Some(&'/') {
+                    i += 1;
+                }
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            '[' => {
+                let end = chars[i..].iter().position(|c| *c == ']').map(|p| i + p);
+                match end {
+                    Some(end) => {
+                        re.push('[');
+                        re.extend(chars[i + 1..end].iter().map(|c| if *c == '!' { '^' } else { *c }));
+                        re.push(']');
+                        i = end;
+                    }
+                    None => re.push_str("\\["),
+                }
+            }
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+        i += 1;
+    }
+    re.push('$');
+    regex::Regex::new(&re)
+}
+
+/// Writes the trace: JSON lines for `.jsonl`, else the JSON tree.
+fn write_trace(path: &Path, result: &RunResult) -> Result<(), CliError> {
+    let text = if path.extension().is_some_and(|e| e == "jsonl") {
+        let mut s = String::new();
+        for e in &result.events {
+            s.push_str(&rlm_trace::to_json_line(e));
+            s.push('\n');
+        }
+        s
+    } else {
+        result
+            .trace()
+            .map(|t| t.to_json())
+            .map_err(|e| CliError::Internal(format!("the run's trace is inconsistent: {e}")))?
+    };
+    std::fs::write(path, text)
+        .map_err(|e| CliError::Write { what: path.display().to_string(), source: e })
+}
+
+/// The live view on stderr: a status line (indicatif) and, above it, one
+/// line per finished step, program and batch of subcalls (a compact tree).
+struct Progress {
+    bar: indicatif::ProgressBar,
+    /// stderr is a terminal: draw the status line; else print plain lines.
+    tty: bool,
+    state: Mutex<ProgressState>,
+    scripted: bool,
+}
+
+#[derive(Default)]
+struct ProgressState {
+    step: u32,
+    depth: std::collections::HashMap<u64, u32>,
+    subcalls_started: u64,
+    subcalls_done: u64,
+    tokens: u64,
+    cost: f64,
+}
+
+impl Progress {
+    fn new(scripted: bool) -> Progress {
+        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        let tty = std::io::stderr().is_terminal();
+        if tty {
+            bar.enable_steady_tick(Duration::from_millis(120));
+        }
+        Progress { bar, tty, state: Mutex::new(ProgressState::default()), scripted }
+    }
+
+    fn header(&self, question: &str, context: &rlm_context::Context, rlm: &Rlm) {
+        let model = if self.scripted {
+            format!("{} (offline scripted demo: a script, not an LLM)", rlm.root_model())
+        } else {
+            rlm.root_model()
+        };
+        self.line(0, format!("question: {question}"));
+        self.line(
+            0,
+            format!("context:  {} chars in {} document(s)", context.len_chars(), context.num_documents()),
+        );
+        self.line(0, format!("model:    {model}; subcalls: {}", rlm.sub_model()));
+    }
+
+    fn line(&self, depth: u32, text: String) {
+        let line = format!("{}{}", "  ".repeat(depth as usize), text);
+        if self.tty {
+            self.bar.println(line);
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    fn status(&self, s: &ProgressState) {
+        let in_flight = s.subcalls_started.saturating_sub(s.subcalls_done);
+        self.bar.set_message(format!(
+            "step {} · subcalls {} ({} in flight) · {} tokens · ${:.4}",
+            s.step, s.subcalls_done, in_flight, s.tokens, s.cost
+        ));
+    }
+
+    fn finish(&self, result: &RunResult, elapsed: Duration) {
+        self.bar.finish_and_clear();
+        eprintln!(
+            "done: {} in {} step(s), {} subcall(s), {} tokens, ${:.4}, {:.2} s",
+            result.finish.as_str(),
+            result.steps,
+            result.usage.subcalls,
+            result.usage.usage.total(),
+            result.usage.cost_usd,
+            elapsed.as_secs_f64()
+        );
+    }
+}
+
+impl TraceListener for Progress {
+    fn on_event(&self, e: &TraceEvent) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let parent_depth = e.parent_span_id.and_then(|p| s.depth.get(&p.0).copied()).unwrap_or(0);
+        match &e.kind {
+            EventKind::RunStarted(r) => {
+                s.depth.insert(e.span_id.0, parent_depth + u32::from(e.parent_span_id.is_some()));
+                if r.depth > 0 {
+                    let d = parent_depth + 1;
+                    drop(s);
+                    self.line(d, format!("↳ sub-RLM (depth {}): {}", r.depth, short(&r.query, 70)));
+                    return;
+                }
+            }
+            EventKind::ModelCallStarted(m) => {
+                s.depth.insert(e.span_id.0, parent_depth);
+                if parent_depth == 0 {
+                    s.step = m.iteration;
+                }
+            }
+            EventKind::ModelCallFinished(c) => {
+                s.tokens += c.usage.total();
+                s.cost += c.cost_usd;
+                let d = s.depth.get(&e.span_id.0).copied().unwrap_or(0);
+                let step = s.step;
+                drop(s);
+                self.line(d, format!("step {step}: model replied ({} ms)", c.latency_ms));
+                return;
+            }
+            EventKind::ProgramStarted(_) => {
+                s.depth.insert(e.span_id.0, parent_depth);
+            }
+            EventKind::ProgramFinished(p) => {
+                let d = s.depth.get(&e.span_id.0).copied().unwrap_or(0);
+                drop(s);
+                let lines = p.stdout.lines().count();
+                let what = match &p.error {
+                    Some(err) => format!("error: {}", short(err.trim().lines().last().unwrap_or(""), 80)),
+                    None => format!("ok, printed {lines} line(s)"),
+                };
+                self.line(d + 1, format!("program {what} ({} ms)", p.duration_ms));
+                return;
+            }
+            EventKind::SubcallStarted(_) => {
+                s.depth.insert(e.span_id.0, parent_depth);
+                s.subcalls_started += 1;
+            }
+            EventKind::SubcallFinished(c) => {
+                s.subcalls_done += 1;
+                s.tokens += c.usage.total();
+                s.cost += c.cost_usd;
+                if s.subcalls_done == s.subcalls_started {
+                    let d = s.depth.get(&e.span_id.0).copied().unwrap_or(0);
+                    let n = s.subcalls_done;
+                    self.status(&s);
+                    drop(s);
+                    self.line(d + 1, format!("subcalls done: {n} so far"));
+                    return;
+                }
+            }
+            EventKind::Budget(b) => {
+                drop(s);
+                self.line(1, format!("budget {}: {}", b.level.as_str(), b.message));
+                return;
+            }
+            EventKind::FinalAnswer(a) if e.parent_span_id.is_none() => {
+                drop(s);
+                self.line(0, format!("FINAL: {}", short(&a.answer, 120)));
+                return;
+            }
+            _ => {}
+        }
+        self.status(&s);
+    }
+}
+
+fn short(s: &str, n: usize) -> String {
+    let one: String = s.replace('\n', " ");
+    if one.chars().count() > n { format!("{}…", one.chars().take(n).collect::<String>()) } else { one }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        let re = glob_regex("docs/**/*.md").unwrap();
+        assert!(re.is_match("docs/a.md") && re.is_match("docs/x/y/b.md") && !re.is_match("docs/a.txt"));
+        let re = glob_regex("./logs/app-?.log").unwrap();
+        assert!(re.is_match("logs/app-1.log") && !re.is_match("logs/app-10.log"));
+        let re = glob_regex("x/[ab].txt").unwrap();
+        assert!(re.is_match("x/a.txt") && !re.is_match("x/c.txt"));
+    }
+
+    #[test]
+    fn the_bundled_demo_script_parses() {
+        let a = scripted_adapter(None, &rlm_adapters::EnvVars::default()).unwrap();
+        assert_eq!(a.model_id().to_string(), "fake:scripted-demo");
+    }
+}

@@ -1,0 +1,160 @@
+//! `rlm run` through the built binary: the offline scripted demo over a
+//! folder, `--json`, `--trace` (then `trace show`), stdin and globs, and the
+//! exit codes of runs that end without an answer.
+
+use assert_cmd::Command;
+
+fn rlm() -> Command {
+    let mut c = Command::cargo_bin("rlm").unwrap();
+    // The user's environment must not leak into the tests.
+    for v in ["RLM_MODEL", "RLM_SUB_MODEL", "RLM_FAKE_SCRIPT", "RLM_CONFIG", "RLM_TRACE", "RLM_MAX_STEPS"] {
+        c.env_remove(v);
+    }
+    c
+}
+
+fn corpus() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/corpus")
+}
+
+const QUESTION: &str = "Which service logged the most errors, and what is the vault passphrase?";
+const ANSWER: &str = "billing logged the most errors (50); the vault passphrase is amber-falcon-42";
+
+#[test]
+fn scripted_demo_over_a_folder() {
+    let out = rlm()
+        .args(["run", QUESTION, "--model", "scripted", "--context"])
+        .arg(corpus())
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{ANSWER}\n"));
+    // Piped: stderr stays quiet.
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn progress_always_labels_the_script_honestly() {
+    let out = rlm()
+        .args(["run", QUESTION, "--model", "scripted", "--progress", "always", "--context"])
+        .arg(corpus())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("offline scripted demo: a script, not an LLM"), "{err}");
+    assert!(err.contains("step 2: model replied") && err.contains("subcalls done: 6"), "{err}");
+    assert!(err.contains("FINAL: billing"), "{err}");
+}
+
+#[test]
+fn json_output_and_trace_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("run.json");
+    let out = rlm()
+        .args(["run", QUESTION, "--model", "scripted", "--json", "--trace"])
+        .arg(&trace)
+        .arg("--context")
+        .arg(corpus())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["answer"], ANSWER);
+    assert_eq!(doc["finish"], "prose_final");
+    assert_eq!(doc["mode"], "rlm");
+    assert_eq!(doc["steps"], 3);
+    assert_eq!(doc["scripted"], true);
+    assert_eq!(doc["usage"]["subcalls"], 6);
+    assert!(doc["usage"]["total_tokens"].as_u64().unwrap() > 0);
+    assert!(doc["cost_usd"].is_number());
+    assert_eq!(doc["trace"], trace.display().to_string());
+    let shown = rlm().args(["trace", "show"]).arg(&trace).output().unwrap();
+    assert_eq!(shown.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(text.contains("6 subcalls") && text.contains("amber-falcon-42"), "{text}");
+    let html = rlm().args(["trace", "html"]).arg(&trace).output().unwrap();
+    assert!(String::from_utf8_lossy(&html.stdout).contains("amber-falcon-42"));
+}
+
+#[test]
+fn stdin_and_glob_contexts() {
+    let script = tempfile::NamedTempFile::with_suffix(".toml").unwrap();
+    std::fs::write(
+        script.path(),
+        "[[replies]]\ntext = \"```repl\\nprint(ctx.num_documents(), len(context))\\nFINAL(str(ctx.num_documents()) + ' ' + str(len(context)))\\n```\"\n",
+    )
+    .unwrap();
+    let out = rlm()
+        .args(["run", "how big?", "--model", "scripted", "--script"])
+        .arg(script.path())
+        .write_stdin("hello from stdin")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1 16\n", "{}", String::from_utf8_lossy(&out.stderr));
+    let pattern = format!("{}/*.md", corpus().display());
+    let out = rlm()
+        .args(["run", "how big?", "--model", "scripted", "--script"])
+        .arg(script.path())
+        .args(["--context", &pattern])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("2 "), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn budget_exhausted_without_answer_exits_3() {
+    // A model that only explores, and answers the finalize prompt with code: no answer.
+    let script = tempfile::NamedTempFile::with_suffix(".toml").unwrap();
+    std::fs::write(script.path(), "when_exhausted = \"repeat_last\"\n[[replies]]\ntext = \"```repl\\nprint(1)\\n```\"\n").unwrap();
+    let out = rlm()
+        .args(["run", "q", "--model", "scripted", "--max-steps", "2", "--script"])
+        .arg(script.path())
+        .arg("--context")
+        .arg(corpus())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: no answer after 2 step(s)"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn model_failure_exits_4() {
+    let script = tempfile::NamedTempFile::with_suffix(".toml").unwrap();
+    std::fs::write(script.path(), "[[replies]]\ntext = \"```repl\\nprint(1)\\n```\"\n").unwrap();
+    let out = rlm()
+        .args(["run", "q", "--model", "scripted", "--script"])
+        .arg(script.path())
+        .arg("--context")
+        .arg(corpus())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: the model failed after 2 step(s)"));
+}
+
+#[test]
+fn missing_context_and_no_model_exit_2() {
+    let out = rlm()
+        .args(["run", "q", "--model", "scripted", "--context", "/nonexistent/folder"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: cannot load the context /nonexistent/folder"), "{err}");
+    let out = rlm()
+        .args(["run", "q", "--context"])
+        .arg(corpus())
+        .env("HOME", std::env::temp_dir())
+        .env("XDG_CONFIG_HOME", std::env::temp_dir())
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--model") && err.contains("RLM_MODEL"), "{err}");
+    let out = rlm().args(["run", "q", "--model", "scripted", "--context", "/no/*.md"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
