@@ -191,7 +191,10 @@ pub fn load_contexts(specs: &[String]) -> Result<rlm_context::Context, CliError>
         } else if spec.contains(['*', '?', '[']) && !Path::new(spec).exists() {
             let matched = glob_paths(spec)?;
             if matched.is_empty() {
-                return Err(CliError::Context { path: spec.clone(), reason: "the pattern matches no file".into() });
+                return Err(CliError::Context {
+                    path: spec.clone(),
+                    reason: "the pattern matches no file".into(),
+                });
             }
             paths.extend(matched);
         } else {
@@ -221,7 +224,10 @@ pub fn load_contexts(specs: &[String]) -> Result<rlm_context::Context, CliError>
         let mut docs = vec![rlm_context::Document::named("<stdin>", text)];
         for p in &paths {
             let ctx = crate::exec::load_context(std::slice::from_ref(p))?;
-            docs.push(rlm_context::Document::named(p.display().to_string(), ctx.as_str().to_string()));
+            docs.push(rlm_context::Document::named(
+                p.display().to_string(),
+                ctx.as_str().to_string(),
+            ));
         }
         return Ok(rlm_context::Context::from_documents(docs));
     }
@@ -287,7 +293,9 @@ fn glob_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
                 match end {
                     Some(end) => {
                         re.push('[');
-                        re.extend(chars[i + 1..end].iter().map(|c| if *c == '!' { '^' } else { *c }));
+                        re.extend(
+                            chars[i + 1..end].iter().map(|c| if *c == '!' { '^' } else { *c }),
+                        );
                         re.push(']');
                         i = end;
                     }
@@ -343,7 +351,8 @@ struct ProgressState {
 
 impl Progress {
     fn new(scripted: bool) -> Progress {
-        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
@@ -364,7 +373,11 @@ impl Progress {
         self.line(0, format!("question: {question}"));
         self.line(
             0,
-            format!("context:  {} chars in {} document(s)", context.len_chars(), context.num_documents()),
+            format!(
+                "context:  {} chars in {} document(s)",
+                context.len_chars(),
+                context.num_documents()
+            ),
         );
         self.line(0, format!("model:    {model}; subcalls: {}", rlm.sub_model()));
     }
@@ -437,7 +450,9 @@ impl TraceListener for Progress {
                 drop(s);
                 let lines = p.stdout.lines().count();
                 let what = match &p.error {
-                    Some(err) => format!("error: {}", short(err.trim().lines().last().unwrap_or(""), 80)),
+                    Some(err) => {
+                        format!("error: {}", short(err.trim().lines().last().unwrap_or(""), 80))
+                    }
                     None => format!("ok, printed {lines} line(s)"),
                 };
                 self.line(d + 1, format!("program {what} ({} ms)", p.duration_ms));
@@ -478,7 +493,11 @@ impl TraceListener for Progress {
 
 fn short(s: &str, n: usize) -> String {
     let one: String = s.replace('\n', " ");
-    if one.chars().count() > n { format!("{}…", one.chars().take(n).collect::<String>()) } else { one }
+    if one.chars().count() > n {
+        format!("{}…", one.chars().take(n).collect::<String>())
+    } else {
+        one
+    }
 }
 
 #[cfg(test)]
@@ -488,7 +507,9 @@ mod tests {
     #[test]
     fn globs() {
         let re = glob_regex("docs/**/*.md").unwrap();
-        assert!(re.is_match("docs/a.md") && re.is_match("docs/x/y/b.md") && !re.is_match("docs/a.txt"));
+        assert!(
+            re.is_match("docs/a.md") && re.is_match("docs/x/y/b.md") && !re.is_match("docs/a.txt")
+        );
         let re = glob_regex("./logs/app-?.log").unwrap();
         assert!(re.is_match("logs/app-1.log") && !re.is_match("logs/app-10.log"));
         let re = glob_regex("x/[ab].txt").unwrap();

@@ -7,7 +7,14 @@ use assert_cmd::Command;
 fn rlm() -> Command {
     let mut c = Command::cargo_bin("rlm").unwrap();
     // The user's environment must not leak into the tests.
-    for v in ["RLM_MODEL", "RLM_SUB_MODEL", "RLM_FAKE_SCRIPT", "RLM_CONFIG", "RLM_TRACE", "RLM_MAX_STEPS"] {
+    for v in [
+        "RLM_MODEL",
+        "RLM_SUB_MODEL",
+        "RLM_FAKE_SCRIPT",
+        "RLM_CONFIG",
+        "RLM_TRACE",
+        "RLM_MAX_STEPS",
+    ] {
         c.env_remove(v);
     }
     c
@@ -91,7 +98,12 @@ fn stdin_and_glob_contexts() {
         .write_stdin("hello from stdin")
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "1 16\n", "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "1 16\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pattern = format!("{}/*.md", corpus().display());
     let out = rlm()
         .args(["run", "how big?", "--model", "scripted", "--script"])
@@ -99,14 +111,22 @@ fn stdin_and_glob_contexts() {
         .args(["--context", &pattern])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("2 "), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("2 "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn budget_exhausted_without_answer_exits_3() {
     // A model that only explores, and answers the finalize prompt with code: no answer.
     let script = tempfile::NamedTempFile::with_suffix(".toml").unwrap();
-    std::fs::write(script.path(), "when_exhausted = \"repeat_last\"\n[[replies]]\ntext = \"```repl\\nprint(1)\\n```\"\n").unwrap();
+    std::fs::write(
+        script.path(),
+        "when_exhausted = \"repeat_last\"\n[[replies]]\ntext = \"```repl\\nprint(1)\\n```\"\n",
+    )
+    .unwrap();
     let out = rlm()
         .args(["run", "q", "--model", "scripted", "--max-steps", "2", "--script"])
         .arg(script.path())
@@ -132,7 +152,9 @@ fn model_failure_exits_4() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: the model failed after 2 step(s)"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: the model failed after 2 step(s)")
+    );
 }
 
 #[test]
@@ -155,6 +177,7 @@ fn missing_context_and_no_model_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--model") && err.contains("RLM_MODEL"), "{err}");
-    let out = rlm().args(["run", "q", "--model", "scripted", "--context", "/no/*.md"]).output().unwrap();
+    let out =
+        rlm().args(["run", "q", "--model", "scripted", "--context", "/no/*.md"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -296,6 +296,7 @@ impl Runner {
             },
         );
         let mut session = host::new_session(&inner, &context);
+        session.set_global("query", rlm_interp::Value::str(query.as_str()));
         let memory_in = memory.is_some();
         if let Some(m) = &memory {
             host::set_memory(&mut session, m);
@@ -805,6 +806,7 @@ impl Runner {
             // A limit error leaves the session unusable: start a fresh one so the
             // run can go on, and say so.
             self.session = host::new_session(&self.inner, &self.context);
+            self.session.set_global("query", Value::str(self.query.as_str()));
             if let Some(e) = &mut report.error {
                 e.push_str(&format!(
                     "The REPL was restarted after this limit error ({}): your variables are gone; \

@@ -24,7 +24,8 @@ fn run(task: &Task) -> (rlm_core::RunResult, Arc<RuleModel>) {
     let root = Arc::new(FakeAdapter::replies(root_replies(task)).with_model_name("root"));
     let sub = Arc::new(RuleModel::new());
     let rlm = Rlm::builder().root(root).sub_model(sub.clone()).build().expect("valid");
-    let result = rlm.run_blocking(&task.question, Context::from_text(task.context.clone())).expect("run");
+    let result =
+        rlm.run_blocking(&task.question, Context::from_text(task.context.clone())).expect("run");
     (result, sub)
 }
 
@@ -48,7 +49,8 @@ fn check(kind: TaskKind) {
             assert_eq!(r.steps, 2, "explore, then chunk + batch + FINAL");
             assert_eq!(r.usage.subcalls, sub.calls());
             assert_eq!(sub.refused(), 0, "every chunk fits the sub-model");
-            let subcall_spans = r.events.iter().filter(|e| e.kind.name() == "subcall_started").count();
+            let subcall_spans =
+                r.events.iter().filter(|e| e.kind.name() == "subcall_started").count();
             assert_eq!(subcall_spans as u64, sub.calls());
         }
     }

@@ -1,0 +1,133 @@
+//! Shared by the file-based examples: loading contexts, choosing models (a
+//! real provider, or the offline pair below), and a JSON-file memory store.
+//!
+//! Offline, the root model is a script that writes the same two programs for
+//! any question (look at the context; `ask_chunks(query, ...)`, keep the
+//! answers, `FINAL`), and the sub-model is an *extractive* reader: it returns
+//! the sentence of the text that shares the most words with the question, or
+//! NOT FOUND. Both are honest stand-ins, not language models.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+use rlm_adapters::{CallReport, EnvVars, FakeAdapter, ModelAdapter, adapter_from_model_string};
+use rlm_context::{Context, Document, LoadOptions};
+use rlm_core::{MemoryMap, MemoryStore};
+use rlm_types::{Completion, CompletionRequest, ModelId, Usage};
+
+/// The offline root model's programs.
+pub const OFFLINE_ROOT_REPLIES: [&str; 2] = [
+    "```repl\nprint(f\"{len(context):,} chars in {ctx.num_documents()} documents\")\nprint(peek(200))\n```",
+    "```repl\nanswers = ask_chunks(query, ctx.chunk(4000))\nfound = [a for a in answers if a.strip().upper() != 'NOT FOUND']\nprint(len(answers), 'chunks;', len(found), 'with an answer:', found[:3])\nFINAL(found[0] if found else 'The documents do not say.')\n```",
+];
+
+/// Reads the sentence of the text that best matches the question.
+pub struct ExtractiveModel;
+
+impl ModelAdapter for ExtractiveModel {
+    fn model_id(&self) -> ModelId {
+        ModelId::new("offline", "extractive")
+    }
+
+    fn context_window(&self) -> Option<u64> {
+        Some(32_768)
+    }
+
+    fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
+        let prompt = request.messages.last().map(|m| m.content.as_str()).unwrap_or("");
+        let (question, text) = match (prompt.find("Question:"), prompt.find("\nText:\n")) {
+            (Some(q), Some(t)) if q < t => (&prompt[q + 9..t], &prompt[t + 7..]),
+            _ => ("", prompt),
+        };
+        let words = |s: &str| -> Vec<String> {
+            s.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() >= 4)
+                .map(str::to_lowercase)
+                .collect()
+        };
+        let asked = words(question);
+        let best = text
+            .split(['.', '\n'])
+            .map(|s| (words(s).iter().filter(|w| asked.contains(w)).count(), s.trim()))
+            .filter(|(score, s)| *score > 0 && !s.is_empty())
+            .max_by_key(|(score, _)| *score);
+        let reply = best.map(|(_, s)| format!("{s}.")).unwrap_or_else(|| "NOT FOUND".into());
+        let usage = Usage {
+            prompt_tokens: (prompt.len() as u64).div_ceil(4),
+            completion_tokens: (reply.len() as u64).div_ceil(4),
+            cached_tokens: 0,
+        };
+        let completion = Completion {
+            text: reply,
+            usage,
+            finish_reason: None,
+            model: "offline:extractive".into(),
+            latency: std::time::Duration::ZERO,
+        };
+        Box::pin(async move { CallReport::single(Ok(completion)) })
+    }
+}
+
+/// A root model and a sub-model.
+pub type ModelPair = (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>);
+
+/// Root and sub-model: `--model`/`--sub-model` (a real provider), else offline.
+pub fn models(model: Option<&str>, sub_model: Option<&str>) -> Result<ModelPair, String> {
+    let env = EnvVars::from_process();
+    match model {
+        Some(m) => {
+            let root = adapter_from_model_string(m, &env).map_err(|e| e.to_string())?;
+            let sub = match sub_model {
+                Some(s) => adapter_from_model_string(s, &env).map_err(|e| e.to_string())?,
+                None => Arc::clone(&root),
+            };
+            Ok((root, sub))
+        }
+        None => Ok((
+            Arc::new(FakeAdapter::replies(OFFLINE_ROOT_REPLIES).with_model_name("offline-script")),
+            Arc::new(ExtractiveModel),
+        )),
+    }
+}
+
+/// One document per path (files or folders).
+pub fn load(paths: &[PathBuf]) -> Result<Context, String> {
+    let options = LoadOptions::default();
+    let mut docs = Vec::new();
+    for p in paths {
+        let c = Context::from_path(p, &options).map_err(|e| format!("{}: {e}", p.display()))?;
+        docs.push(Document::named(p.display().to_string(), c.as_str().to_string()));
+    }
+    if docs.is_empty() {
+        return Err("no context: pass --context PATH".into());
+    }
+    Ok(Context::from_documents(docs))
+}
+
+/// `memory` kept in (and written back to) a JSON value the example owns.
+#[derive(Default)]
+pub struct JsonMemory(pub Mutex<MemoryMap>);
+
+impl MemoryStore for JsonMemory {
+    fn load(&self) -> MemoryMap {
+        self.0.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+    fn save(&self, memory: MemoryMap) {
+        if let Ok(mut m) = self.0.lock() {
+            *m = memory;
+        }
+    }
+}
+
+/// Value of `--name` in `args`, if present.
+pub fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+/// Every value of a repeated `--name`.
+pub fn flags(args: &[String], name: &str) -> Vec<String> {
+    args.windows(2).filter(|w| w[0] == name).map(|w| w[1].clone()).collect()
+}
