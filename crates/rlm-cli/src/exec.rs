@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rlm_interp::{ErrorKind, LimitKind, Limits, Session};
 
 use crate::exit::{CliError, Exit};
-use crate::host::{CellEnd, ScriptedReplies, drive_cell};
+use crate::host::{CellEnd, HostServer, ScriptedReplies, drive_cell};
 
 /// The flags of `rlm exec`.
 #[derive(Debug, clap::Args)]
@@ -113,7 +113,8 @@ pub fn exec(args: ExecArgs) -> Result<Exit, CliError> {
     for cell in &args.cells {
         sources.push((cell.display().to_string(), read_program(cell)?));
     }
-    let (mut session, mut replies) = args.session.open()?;
+    let (mut session, replies) = args.session.open()?;
+    let mut server = HostServer::Scripted(replies);
     let json = args.json;
     let mut exit = Exit::Ok;
     let mut reports = Vec::new();
@@ -135,7 +136,7 @@ pub fn exec(args: ExecArgs) -> Result<Exit, CliError> {
                         .map_err(|e| CliError::Write { what: "stdout".into(), source: e })
                 }
             };
-            drive_cell(&mut session, outcome, &mut replies, &mut |_, _, _| Ok(false), &mut out)?
+            drive_cell(&mut session, outcome, &mut server, &mut |_, _, _| Ok(false), &mut out)?
         };
         let mut report = CellReport { file: name.clone(), stdout: captured, error: None };
         match end {

@@ -1,10 +1,11 @@
 //! Running a cell to its end and answering the host calls it makes.
 //!
-//! [`serve_host_calls`] is the one place where `exec` and `repl` answer a
-//! suspended program's host calls (`llm_query`, and `llm_batch` /
-//! `llm_query_async`, which make `llm_query` calls). Today the answers are
-//! scripted ([`ScriptedReplies`]); `rlm run` will answer through rlm-core's
-//! binding (configured model, budgets, cache, trace) by replacing this function.
+//! [`HostServer`] is the one place where `exec` and `repl` answer a suspended
+//! program's host calls: `exec` with scripted replies to `llm_query` (and
+//! `llm_batch` / `llm_query_async`, which make `llm_query` calls; see
+//! [`serve_host_calls`]); `repl` through rlm-core's [`rlm_core::ProgramHost`],
+//! so a person typing has every function a model's program has (`ask`,
+//! `ask_chunks`, `rlm_query`, ...), answered by the configured or scripted model.
 
 use std::path::Path;
 
@@ -19,7 +20,34 @@ pub struct ScriptedReplies {
     next: usize,
 }
 
+/// Who answers host calls.
+pub enum HostServer {
+    /// Scripted replies to `llm_query`; other host functions fail in the program.
+    Scripted(ScriptedReplies),
+    /// rlm-core's host: every RLM function, the configured models, budgets, trace.
+    Rlm(Box<rlm_core::ProgramHost>),
+}
+
+impl HostServer {
+    /// Answers `calls` (all pending in `session`).
+    pub fn serve(&mut self, session: &mut Session, calls: Vec<HostCall>) {
+        match self {
+            HostServer::Scripted(replies) => serve_host_calls(session, calls, replies),
+            HostServer::Rlm(host) => {
+                for (id, result) in host.serve_blocking(session, calls) {
+                    let _ = session.answer(id, result);
+                }
+            }
+        }
+    }
+}
+
 impl ScriptedReplies {
+    /// The replies, in order.
+    pub fn into_list(self) -> Vec<String> {
+        self.list
+    }
+
     /// `--replies FILE` (a JSON array of strings), else `--reply TEXT`, else `"ok"`.
     pub fn from_flags(reply: Option<String>, replies: Option<&Path>) -> Result<Self, CliError> {
         let list = match replies {
@@ -92,7 +120,7 @@ pub type LocalCalls<'a> = dyn FnMut(
 pub fn drive_cell(
     session: &mut Session,
     mut outcome: Outcome,
-    replies: &mut ScriptedReplies,
+    server: &mut HostServer,
     local: &mut LocalCalls<'_>,
     out: &mut dyn FnMut(&str) -> Result<(), CliError>,
 ) -> Result<CellEnd, CliError> {
@@ -109,7 +137,9 @@ pub fn drive_cell(
                         rest.push(call);
                     }
                 }
-                serve_host_calls(session, rest, replies);
+                if !rest.is_empty() {
+                    server.serve(session, rest);
+                }
                 outcome = session.resume();
             }
             Outcome::Done => return Ok(CellEnd::Done),

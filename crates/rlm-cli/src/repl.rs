@@ -24,7 +24,11 @@ use rlm_syntax::ast::StmtKind;
 
 use crate::exec::{SessionArgs, exit_for_error};
 use crate::exit::{CliError, Exit};
-use crate::host::{CellEnd, drive_cell};
+use std::sync::Arc;
+
+use rlm_adapters::ModelAdapter;
+
+use crate::host::{CellEnd, HostServer, ScriptedReplies, drive_cell};
 
 /// The host function bare expressions are wrapped in.
 const DISPLAY: &str = "__rlm_repl_display__";
@@ -34,6 +38,66 @@ const DISPLAY: &str = "__rlm_repl_display__";
 pub struct ReplArgs {
     #[command(flatten)]
     pub session: SessionArgs,
+    /// A model to answer `llm_query`, `ask`, `rlm_query`... (`provider:model`);
+    /// default: the scripted replies (`--reply`/`--replies`).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// The model for subcalls (default: `--model`).
+    #[arg(long)]
+    pub sub_model: Option<String>,
+}
+
+impl ReplArgs {
+    /// A session with every RLM function over the context, and the host that
+    /// answers its calls (the given model, or the scripted replies as one).
+    fn open(&self) -> Result<(Session, HostServer, Option<String>), CliError> {
+        let env = rlm_adapters::EnvVars::from_process();
+        let (root, sub, label): (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>, Option<String>) =
+            match &self.model {
+                Some(m) => {
+                    let root = crate::config::build_adapter(m, &env)?;
+                    let sub = match &self.sub_model {
+                        Some(s) => crate::config::build_adapter(s, &env)?,
+                        None => Arc::clone(&root),
+                    };
+                    (root, sub, Some(m.clone()))
+                }
+                None => {
+                    let list = ScriptedReplies::from_flags(
+                        self.session.reply.clone(),
+                        self.session.replies.as_deref(),
+                    )?
+                    .into_list();
+                    let script = rlm_adapters::FakeScript {
+                        model: Some("repl-replies".into()),
+                        replies: list.into_iter().map(rlm_adapters::FakeReply::Text).collect(),
+                        when_exhausted: rlm_adapters::WhenExhausted::RepeatLast,
+                        ..Default::default()
+                    };
+                    let fake = rlm_adapters::FakeAdapter::scripted(script)
+                        .map_err(|e| CliError::Internal(e.to_string()))?;
+                    let a: Arc<dyn ModelAdapter> = Arc::new(fake);
+                    (Arc::clone(&a), a, None)
+                }
+            };
+        let mut limits = rlm_interp::Limits::default();
+        if let Some(f) = self.session.fuel {
+            limits.fuel = f;
+        }
+        let rlm = rlm_core::Rlm::builder()
+            .root(root)
+            .sub_model(sub)
+            .interpreter_limits(limits)
+            .build()?;
+        let context = if self.session.context.is_empty() {
+            rlm_context::Context::from_text("")
+        } else {
+            crate::exec::load_context(&self.session.context)?
+        };
+        let session = rlm.new_session(&context);
+        let host = rlm.program_host(&context)?;
+        Ok((session, HostServer::Rlm(Box::new(host)), label))
+    }
 }
 
 /// What to do with the lines typed so far.
@@ -174,7 +238,7 @@ enum After {
 
 fn run_cell(
     session: &mut Session,
-    replies: &mut crate::host::ScriptedReplies,
+    server: &mut HostServer,
     source: &str,
 ) -> Result<After, CliError> {
     let outcome = session.run_cell(&wrap_expressions(source));
@@ -194,7 +258,7 @@ fn run_cell(
         let _ = session.answer(call.id, Ok(Value::None));
         Ok(true)
     };
-    let end = drive_cell(session, outcome, replies, &mut display, &mut |t| write_out(t))?;
+    let end = drive_cell(session, outcome, server, &mut display, &mut |t| write_out(t))?;
     Ok(match end {
         CellEnd::Done => After::Continue,
         CellEnd::Final(answer) => {
@@ -213,7 +277,7 @@ fn run_cell(
 }
 
 pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
-    let (mut session, mut replies) = args.session.open()?;
+    let (mut session, mut server, model) = args.open()?;
     session.set_cell_name("<stdin>");
     session.register(DISPLAY, HostFunc::Suspend { call: SmolStr::new_static(DISPLAY) });
     let stdin = std::io::stdin();
@@ -228,8 +292,9 @@ pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
             )
         };
         eprintln!(
-            "rlm repl: {context}; llm_query/llm_batch answer with scripted replies. \
-             A blank line ends a block; FINAL(x) or Ctrl-D ends the session."
+            "rlm repl: {context}; llm_query, ask, rlm_query... answered by {}. \
+             A blank line ends a block; FINAL(x) or Ctrl-D ends the session.",
+            model.as_deref().unwrap_or("the scripted replies")
         );
     }
     let mut lines = stdin.lock().lines();
@@ -283,13 +348,13 @@ pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
         }
         let source = std::mem::take(&mut buffer);
         block = false;
-        if let After::Stop(exit) = run_cell(&mut session, &mut replies, &source)? {
+        if let After::Stop(exit) = run_cell(&mut session, &mut server, &source)? {
             return Ok(exit);
         }
     }
     // End of input with a statement still open: run what was typed.
     if !buffer.trim().is_empty() {
-        if let After::Stop(exit) = run_cell(&mut session, &mut replies, &buffer)? {
+        if let After::Stop(exit) = run_cell(&mut session, &mut server, &buffer)? {
             return Ok(exit);
         }
     }

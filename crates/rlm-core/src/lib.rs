@@ -34,6 +34,7 @@ pub mod memory;
 pub mod prompts;
 mod rlm;
 mod run;
+mod serve;
 mod subcalls;
 pub mod tools;
 
@@ -42,6 +43,7 @@ pub use error::RlmError;
 pub use memory::{InMemoryStore, MemoryMap, MemoryStore};
 pub use prompts::Prompts;
 pub use rlm::{
-    CompactionOptions, Finish, LoopOptions, Mode, OverflowPolicy, Rlm, RlmBuilder, RunResult,
+    CompactionOptions, Finish, LoopOptions, Mode, OverflowPolicy, ProgramHost, Rlm, RlmBuilder,
+    RunResult,
 };
 pub use tools::{Tool, ToolResult};

@@ -195,6 +195,48 @@ impl std::fmt::Debug for Rlm {
     }
 }
 
+/// Serves the host calls of sessions an embedder drives itself (a REPL, a
+/// notebook): the same functions, models, scheduler, budget and trace as a
+/// run's programs get. Made by [`Rlm::program_host`].
+pub struct ProgramHost {
+    services: crate::serve::Services,
+    run_span: rlm_trace::SpanId,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for ProgramHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProgramHost")
+            .field("subcalls", &self.services.subcalls)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProgramHost {
+    /// Performs `calls` (from a suspended cell of a session made by
+    /// [`Rlm::new_session`]) and returns each call's result, to hand to
+    /// `Session::answer`.
+    pub fn serve_blocking(
+        &mut self,
+        session: &mut rlm_interp::Session,
+        calls: Vec<rlm_interp::HostCall>,
+    ) -> Vec<(u64, Result<rlm_interp::Value, rlm_interp::HostError>)> {
+        let span = self.run_span;
+        let services = &mut self.services;
+        self.runtime.block_on(services.serve(session, calls, span))
+    }
+
+    /// The trace so far (one run span holding every subcall).
+    pub fn events(&self) -> Vec<TraceEvent> {
+        self.services.recorder.events()
+    }
+
+    /// What the calls served so far spent.
+    pub fn usage(&self) -> UsageSnapshot {
+        self.services.budget.tree_snapshot()
+    }
+}
+
 /// Builds an [`Rlm`]. Only the root model is required.
 pub struct RlmBuilder {
     root: Option<Arc<dyn ModelAdapter>>,
@@ -291,6 +333,50 @@ impl Rlm {
             steps: out.steps,
             usage: budget.tree_snapshot(),
             events: recorder.events(),
+        })
+    }
+
+    /// An interpreter session over `context` with every function a model's
+    /// program has (`context`, `ctx`, `llm_query`, `ask`, `rlm_query`, tools,
+    /// `answer`...). Serve its host calls with a [`ProgramHost`].
+    pub fn new_session(&self, context: &Context) -> rlm_interp::Session {
+        let mut s = crate::host::new_session(&self.inner, context);
+        s.set_global("query", rlm_interp::Value::str(""));
+        s
+    }
+
+    /// A host for the calls of sessions made by [`Rlm::new_session`] over `context`.
+    pub fn program_host(&self, context: &Context) -> Result<ProgramHost, RlmError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| RlmError::Internal(format!("cannot start a runtime: {e}")))?;
+        let recorder = TraceRecorder::with_options(self.inner.recorder_options.clone());
+        for l in &self.inner.listeners {
+            recorder.add_listener(Arc::clone(l));
+        }
+        let budget = Budget::new(self.inner.budget_limits.clone())?;
+        let run_span = recorder.start_run(
+            None,
+            rlm_trace::RunStarted {
+                query: "(interactive session)".into(),
+                model: self.inner.root.model_id().to_string(),
+                depth: 0,
+                context_chars: context.len_chars(),
+                context_documents: context.num_documents() as u64,
+            },
+        );
+        Ok(ProgramHost {
+            services: crate::serve::Services {
+                inner: Arc::clone(&self.inner),
+                recorder,
+                budget,
+                context: context.clone(),
+                depth: 0,
+                subcalls: 0,
+            },
+            run_span,
+            runtime,
         })
     }
 
