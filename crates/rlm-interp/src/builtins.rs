@@ -1371,7 +1371,7 @@ impl Vm {
                 })
             }
             Ty::NoneType => Ok(Value::None),
-            Ty::Other(n @ ("datetime" | "date" | "timedelta")) => {
+            Ty::Other(n @ ("datetime" | "date" | "time" | "timedelta")) => {
                 crate::modules::construct_other(self, n, args, kwargs)
             }
             _ => type_err(format!("cannot create '{tn}' instances")),

@@ -93,6 +93,15 @@ fn shortest_digits(f: f64) -> (String, i32) {
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     let exp: i32 = exp.parse().unwrap_or(0);
+    // When two digit strings of that length round-trip (an exact tie such as
+    // 1000000000000000.25), CPython keeps the one nearest the true value,
+    // ties to even; `{:.Ne}` rounds exactly that way.
+    let nearest = format!("{:.*e}", digits.len() - 1, f.abs());
+    if nearest.parse::<f64>() == Ok(f.abs()) && nearest != s {
+        let (mant, exp) = nearest.split_once('e').unwrap_or((&nearest, "0"));
+        let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+        return (digits, exp.parse().unwrap_or(0));
+    }
     (digits, exp)
 }
 

@@ -1107,6 +1107,14 @@ impl Vm {
                 *cur = cur.saturating_add(*step);
                 Some(Value::Int(v))
             }
+            IterState::CountFloat(cur, step) => {
+                let next = match cur {
+                    Value::Int(i) => *i as f64 + *step,
+                    Value::Float(f) => *f + *step,
+                    _ => f64::NAN,
+                };
+                Some(std::mem::replace(cur, Value::Float(next)))
+            }
             IterState::Cycle(items, i) => {
                 if items.is_empty() {
                     None
@@ -1158,7 +1166,10 @@ impl Vm {
                     .collect())
             }
             Value::Iter(it) => {
-                if let IterState::Count(..) | IterState::Cycle(..) | IterState::Repeat(_, None) =
+                if let IterState::Count(..)
+                | IterState::CountFloat(..)
+                | IterState::Cycle(..)
+                | IterState::Repeat(_, None) =
                     &*it.borrow()
                 {
                     return Err(Fault::Limit(crate::LimitError::new(

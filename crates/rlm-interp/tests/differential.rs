@@ -74,7 +74,7 @@ fn fixtures_match_cpython() {
             Some(why) => {
                 let short = job.id.rsplit("tests/programs/").next().unwrap_or(&job.id).to_string();
                 match known.iter().find(|(k, _)| short.ends_with(k.as_str())) {
-                    Some((_, reason)) => known_hits.push(format!("{short}: {reason}")),
+                    Some((_, reason)) => known_hits.push(format!("{short}: {reason}\n    {why}")),
                     None => failures.push(format!("{short}: {why}")),
                 }
             }
