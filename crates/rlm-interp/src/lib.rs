@@ -34,6 +34,8 @@ mod methods;
 mod modules;
 mod ops;
 mod re_mod;
+mod unicode;
+mod unicode_tables;
 mod value;
 mod vm;
 

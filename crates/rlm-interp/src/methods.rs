@@ -307,9 +307,9 @@ fn py_title(s: &str) -> String {
         if prev_cased {
             out.extend(c.to_lowercase());
         } else {
-            out.extend(c.to_uppercase());
+            crate::unicode::push_title(c, &mut out);
         }
-        prev_cased = c.is_alphabetic();
+        prev_cased = crate::unicode::is_cased(c);
     }
     out
 }
@@ -854,15 +854,19 @@ impl Vm {
                     )),
                 }
             }
-            "isdigit" | "isnumeric" | "isdecimal" => Ok(Value::Bool(
-                !text.is_empty()
-                    && text.chars().all(|c| {
-                        if name == "isdecimal" { c.is_ascii_digit() } else { c.is_numeric() }
-                    }),
-            )),
-            "isalpha" => Ok(Value::Bool(!text.is_empty() && text.chars().all(char::is_alphabetic))),
+            "isdigit" | "isnumeric" | "isdecimal" => {
+                let pred = match name {
+                    "isdigit" => crate::unicode::is_digit,
+                    "isnumeric" => crate::unicode::is_numeric,
+                    _ => crate::unicode::is_decimal,
+                };
+                Ok(Value::Bool(!text.is_empty() && text.chars().all(pred)))
+            }
+            "isalpha" => {
+                Ok(Value::Bool(!text.is_empty() && text.chars().all(crate::unicode::is_alpha)))
+            }
             "isalnum" => {
-                Ok(Value::Bool(!text.is_empty() && text.chars().all(char::is_alphanumeric)))
+                Ok(Value::Bool(!text.is_empty() && text.chars().all(crate::unicode::is_alnum)))
             }
             "isspace" => Ok(Value::Bool(!text.is_empty() && text.chars().all(py_isspace))),
             "isascii" => Ok(Value::Bool(s.is_ascii())),
@@ -884,7 +888,11 @@ impl Vm {
             "capitalize" => {
                 let mut cs = text.chars();
                 Ok(Value::str(match cs.next() {
-                    Some(c) => c.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase(),
+                    Some(c) => {
+                        let mut out = String::new();
+                        crate::unicode::push_title(c, &mut out);
+                        out + &cs.as_str().to_lowercase()
+                    }
                     None => String::new(),
                 }))
             }
@@ -893,8 +901,10 @@ impl Vm {
                     .flat_map(|c| {
                         if c.is_uppercase() {
                             c.to_lowercase().collect::<Vec<_>>()
-                        } else {
+                        } else if c.is_lowercase() {
                             c.to_uppercase().collect::<Vec<_>>()
+                        } else {
+                            vec![c]
                         }
                     })
                     .collect::<String>(),

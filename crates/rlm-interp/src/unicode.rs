@@ -1,0 +1,144 @@
+//! Unicode character properties as CPython sees them (its Unicode version,
+//! its definitions of decimal/digit/numeric and of titlecase), over the
+//! generated tables in `unicode_tables.rs`.
+
+use crate::unicode_tables::{ALPHA, DECIMAL, DIGIT, NUMERIC, TITLECASE};
+
+fn in_ranges(table: &[(u32, u32)], c: char) -> bool {
+    let c = c as u32;
+    table
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// `str.isalpha` for one character (general categories Lu Ll Lt Lm Lo;
+/// Rust's `is_alphabetic` also takes letter numbers such as `Ⅻ`).
+pub(crate) fn is_alpha(c: char) -> bool {
+    c.is_ascii_alphabetic() || (!c.is_ascii() && in_ranges(ALPHA, c))
+}
+
+/// `str.isalnum` for one character.
+pub(crate) fn is_alnum(c: char) -> bool {
+    is_alpha(c) || is_numeric(c)
+}
+
+/// `str.isdecimal` for one character (general category Nd).
+pub(crate) fn is_decimal(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && in_ranges(DECIMAL, c))
+}
+
+/// `str.isdigit` for one character (Numeric_Type Decimal or Digit).
+pub(crate) fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && in_ranges(DIGIT, c))
+}
+
+/// `str.isnumeric` for one character (any Numeric_Type).
+pub(crate) fn is_numeric(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && in_ranges(NUMERIC, c))
+}
+
+/// Cased in CPython's sense (Lowercase, Uppercase or titlecase letter):
+/// what `str.title` looks at to decide where a word starts.
+pub(crate) fn is_cased(c: char) -> bool {
+    c.is_lowercase() || c.is_uppercase() || is_titlecase(c)
+}
+
+/// A titlecase letter (general category Lt, e.g. `ǅ`).
+pub(crate) fn is_titlecase(c: char) -> bool {
+    // Lt letters are exactly the characters that are their own titlecase
+    // but neither upper- nor lowercase.
+    !c.is_lowercase()
+        && !c.is_uppercase()
+        && TITLECASE.binary_search_by_key(&c, |&(k, _)| k).is_ok_and(|i| {
+            let mut t = TITLECASE[i].1.chars();
+            t.next() == Some(c) && t.next().is_none()
+        })
+}
+
+/// Push the titlecase mapping of `c` (`'ǆ'` → `"ǅ"`, `'ß'` → `"Ss"`).
+pub(crate) fn push_title(c: char, out: &mut String) {
+    match TITLECASE.binary_search_by_key(&c, |&(k, _)| k) {
+        Ok(i) => out.push_str(TITLECASE[i].1),
+        Err(_) => out.extend(c.to_uppercase()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code point against the python3 on this machine (skipped without
+    /// one): the generated tables must be CPython's, not an approximation.
+    /// (Plain upper/lower mappings come from Rust's std and follow its newer
+    /// Unicode version; only the titlecase specials are checked here.)
+    #[test]
+    fn predicates_and_titlecase_match_cpython_for_every_code_point() {
+        let script = r#"
+import sys
+out = []
+for cp in range(sys.maxunicode + 1):
+    if 0xD800 <= cp <= 0xDFFF:
+        continue
+    c = chr(cp)
+    bits = c.isdecimal() | c.isdigit() << 1 | c.isnumeric() << 2 | c.isalpha() << 3 | c.isalnum() << 4
+    special = c.title() != c.upper()
+    if bits or special:
+        title = c.title().encode('utf-8').hex() if special else "-"
+        out.append(f"{cp:x} {bits} {title}")
+print("\n".join(out))
+"#;
+        let Ok(o) = std::process::Command::new("python3").arg("-c").arg(script).output() else {
+            eprintln!("python3 not available: skipped");
+            return;
+        };
+        let text = String::from_utf8(o.stdout).expect("utf-8");
+        let mut expected = std::collections::HashMap::new();
+        for line in text.lines() {
+            let mut it = line.split(' ');
+            let cp = u32::from_str_radix(it.next().unwrap_or(""), 16).expect("code point");
+            let bits: u8 = it.next().unwrap_or("").parse().expect("bits");
+            let hex = it.next().unwrap_or("");
+            if hex == "-" {
+                expected.insert(cp, (bits, None));
+                continue;
+            }
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+                .collect();
+            expected.insert(cp, (bits, Some(String::from_utf8(bytes).expect("utf-8"))));
+        }
+        assert!(expected.len() > 1000, "python3 printed too little: {}", expected.len());
+        let mut mismatches = Vec::new();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let bits = is_decimal(c) as u8
+                | (is_digit(c) as u8) << 1
+                | (is_numeric(c) as u8) << 2
+                | (is_alpha(c) as u8) << 3
+                | (is_alnum(c) as u8) << 4;
+            let (want_bits, want_title) = match expected.get(&(c as u32)) {
+                Some((b, t)) => (*b, t.as_deref()),
+                None => (0, None),
+            };
+            if bits != want_bits {
+                mismatches.push(format!("U+{:04X}: bits {bits} want {want_bits}", c as u32));
+            }
+            if let Some(t) = want_title {
+                let mut ours = String::new();
+                push_title(c, &mut ours);
+                if ours != t {
+                    mismatches.push(format!("U+{:04X}: title {ours:?} want {t:?}", c as u32));
+                }
+            }
+        }
+        assert!(mismatches.is_empty(), "{} mismatches: {:?}", mismatches.len(), &mismatches[..mismatches.len().min(20)]);
+    }
+}
