@@ -1887,10 +1887,7 @@ fn strptime(s: &str, fmt: &str) -> R<DateTime> {
                 return value_err(format!("'{dc}' is a bad directive in format {fmt_repr}"));
             };
             if seen.contains(&dc) {
-                return exc(
-                    ExcKind::ReError,
-                    format!("redefinition of group name '{dc}'"),
-                );
+                return exc(ExcKind::ReError, format!("redefinition of group name '{dc}'"));
             }
             seen.push(dc);
             pattern.push_str(&re);
@@ -1969,17 +1966,17 @@ fn strptime(s: &str, fmt: &str) -> R<DateTime> {
     } else if let Some(j) = num("j") {
         let (y, m, d) = civil_from_days(days_from_civil(year, 1, 1) + j - 1);
         (year, month, day) = (y, m, d);
-    } else if let (Some(wd), Some(week), sunday_first) = (
-        weekday,
-        num("U").or_else(|| num("W")),
-        text("U").is_some(),
-    ) {
+    } else if let (Some(wd), Some(week), sunday_first) =
+        (weekday, num("U").or_else(|| num("W")), text("U").is_some())
+    {
         // CPython's `_calc_julian_from_U_or_W`.
         let first = days_from_civil(year, 1, 1);
         let first_wd = (first + 3).rem_euclid(7);
-        let (first_wd, wd) = if sunday_first { ((first_wd + 1) % 7, (wd + 1) % 7) } else { (first_wd, wd) };
+        let (first_wd, wd) =
+            if sunday_first { ((first_wd + 1) % 7, (wd + 1) % 7) } else { (first_wd, wd) };
         let week0_len = (7 - first_wd) % 7;
-        let julian = if week == 0 { 1 + wd - first_wd } else { 1 + week0_len + (week - 1) * 7 + wd };
+        let julian =
+            if week == 0 { 1 + wd - first_wd } else { 1 + week0_len + (week - 1) * 7 + wd };
         let (y, m, d) = civil_from_days(first + julian - 1);
         (year, month, day) = (y, m, d);
     }
@@ -2087,7 +2084,9 @@ pub(crate) fn type_attr(t: &'static str, name: &str) -> Option<Value> {
             "strptime" | "fromisoformat" | "fromordinal" | "now" | "today" | "utcnow"
             | "fromtimestamp",
         )
-        | ("datetime", "combine") => Some(Value::Method(Rc::new((Value::Type(Ty::Other(t)), SmolStr::new(name))))),
+        | ("datetime", "combine") => {
+            Some(Value::Method(Rc::new((Value::Type(Ty::Other(t)), SmolStr::new(name)))))
+        }
         _ => None,
     }
 }
@@ -2385,15 +2384,13 @@ pub(crate) fn native_method(
                 let (y, w, wd) = d.iso_calendar();
                 Ok(Value::tuple(vec![Value::Int(y), Value::Int(w), Value::Int(wd)]))
             }
-            "time" => Ok(dt_value(DateTime {
-                year: 1900,
-                month: 1,
-                day: 1,
-                time_only: true,
-                ..*d
-            })),
+            "time" => {
+                Ok(dt_value(DateTime { year: 1900, month: 1, day: 1, time_only: true, ..*d }))
+            }
             "isoweekday" => Ok(Value::Int(d.weekday() + 1)),
-            "toordinal" => Ok(Value::Int(days_from_civil(d.year, d.month, d.day) + ORDINAL_OF_EPOCH)),
+            "toordinal" => {
+                Ok(Value::Int(days_from_civil(d.year, d.month, d.day) + ORDINAL_OF_EPOCH))
+            }
             "date" => Ok(dt_value(DateTime {
                 hour: 0,
                 minute: 0,

@@ -1169,8 +1169,7 @@ impl Vm {
                 if let IterState::Count(..)
                 | IterState::CountFloat(..)
                 | IterState::Cycle(..)
-                | IterState::Repeat(_, None) =
-                    &*it.borrow()
+                | IterState::Repeat(_, None) = &*it.borrow()
                 {
                     return Err(Fault::Limit(crate::LimitError::new(
                         crate::LimitKind::CollectionLen,

@@ -139,6 +139,11 @@ print("\n".join(out))
                 }
             }
         }
-        assert!(mismatches.is_empty(), "{} mismatches: {:?}", mismatches.len(), &mismatches[..mismatches.len().min(20)]);
+        assert!(
+            mismatches.is_empty(),
+            "{} mismatches: {:?}",
+            mismatches.len(),
+            &mismatches[..mismatches.len().min(20)]
+        );
     }
 }
