@@ -529,10 +529,8 @@ impl Vm {
                 }
                 Ok(false)
             }
-            other => type_err(format!(
-                "isinstance() arg 2 must be a type, a tuple of types, or a union, not {}",
-                other.type_name()
-            )),
+            // CPython 3.11's wording (no "not <type>" suffix).
+            _ => type_err("isinstance() arg 2 must be a type, a tuple of types, or a union"),
         }
     }
 
@@ -962,6 +960,13 @@ impl Vm {
             }
             "divmod" => {
                 nargs("divmod", &args, 2, 2)?;
+                if as_float(&args[0]).is_none() || as_float(&args[1]).is_none() {
+                    return type_err(format!(
+                        "unsupported operand type(s) for divmod(): '{}' and '{}'",
+                        args[0].type_name(),
+                        args[1].type_name()
+                    ));
+                }
                 if let (Some(_), Some(0)) = (as_int(&args[0]), as_int(&args[1])) {
                     return exc(ExcKind::ZeroDivisionError, "integer division or modulo by zero");
                 }

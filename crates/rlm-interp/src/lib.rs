@@ -30,6 +30,7 @@ mod compile;
 mod format;
 mod gc;
 mod host;
+mod method_arity;
 mod methods;
 mod modules;
 mod ops;

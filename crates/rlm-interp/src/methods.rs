@@ -146,6 +146,38 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
     out
 }
 
+/// CPython's TypeError for calling a built-in method with `n` positional
+/// arguments (and no keywords), when that count is wrong; from the table
+/// generated off CPython (`tools/gen_method_arity.py`).
+fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
+    use crate::method_arity::{MAX_LISTED, METHOD_ARITY};
+    let ty = match recv {
+        Value::Str(_) => "str",
+        Value::List(_) => "list",
+        Value::Dict(d) => match d.borrow().kind {
+            DictKind::Plain => "dict",
+            DictKind::Counter => "Counter",
+            DictKind::Ordered => "OrderedDict",
+            DictKind::Default(_) => "defaultdict",
+        },
+        Value::Set(_) => "set",
+        Value::FrozenSet(_) => "frozenset",
+        Value::Tuple(_) => "tuple",
+        Value::Deque(_) => "deque",
+        Value::Int(_) | Value::Bool(_) => "int",
+        Value::Float(_) => "float",
+        Value::Range(_) => "range",
+        _ => return None,
+    };
+    let i = METHOD_ARITY.binary_search_by(|&(t, m, _)| (t, m).cmp(&(ty, name))).ok()?;
+    let template = METHOD_ARITY[i].2[n.min(MAX_LISTED)];
+    if template.is_empty() {
+        return None;
+    }
+    let msg = template.replace("{n1}", &(n + 1).to_string()).replace("{n}", &n.to_string());
+    Some(if n == 0 { msg.replace("but 1 were given", "but 1 was given") } else { msg })
+}
+
 pub fn has_method(v: &Value, name: &str) -> bool {
     method_names(v).contains(&name)
 }
@@ -389,6 +421,11 @@ impl Vm {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> R<Value> {
+        if kwargs.is_empty() {
+            if let Some(msg) = arity_error(recv, name, args.len()) {
+                return type_err(msg);
+            }
+        }
         match recv {
             Value::Str(s) => self.str_method(s, name, args, kwargs),
             Value::List(l) => self.list_method(recv, l, name, args, kwargs),
@@ -1575,5 +1612,43 @@ impl Vm {
             }
             _ => self.no_attr(recv, name),
         }
+    }
+}
+
+#[cfg(test)]
+mod arity_tests {
+    use super::*;
+
+    /// Every generated arity row names a method the DSL really has on that
+    /// receiver (else a wrong count would hide an AttributeError).
+    #[test]
+    fn arity_table_names_existing_methods() {
+        let sample = |ty: &str| -> Value {
+            let dict = |kind| Value::dict(Dict { map: Map::default(), kind });
+            match ty {
+                "str" => Value::str("a"),
+                "list" => Value::list(vec![]),
+                "dict" => dict(DictKind::Plain),
+                "Counter" => dict(DictKind::Counter),
+                "OrderedDict" => dict(DictKind::Ordered),
+                "defaultdict" => dict(DictKind::Default(Value::None)),
+                "tuple" => Value::tuple(vec![]),
+                "int" => Value::Int(1),
+                "float" => Value::Float(1.0),
+                "range" => Value::Range(Rc::new((0, 1, 1))),
+                _ => Value::None,
+            }
+        };
+        for (ty, m, _) in crate::method_arity::METHOD_ARITY {
+            let v = sample(ty);
+            if matches!(v, Value::None) {
+                continue;
+            }
+            assert!(has_method(&v, m), "{ty}.{m} is in the arity table but not a DSL method");
+        }
+        let sorted = crate::method_arity::METHOD_ARITY
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
+        assert!(sorted, "the arity table must be sorted for binary search");
     }
 }

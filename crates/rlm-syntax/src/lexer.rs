@@ -1239,12 +1239,19 @@ mod tests {
 
     #[test]
     fn named_escapes() {
-        assert_eq!(string_value(r#"x = "\N{BULLET} \N{greek small letter alpha}""#).as_deref(), Ok("• α"));
+        assert_eq!(
+            string_value(r#"x = "\N{BULLET} \N{greek small letter alpha}""#).as_deref(),
+            Ok("• α")
+        );
         assert_eq!(string_value(r#"x = r"\N{BULLET}""#).as_deref(), Ok(r"\N{BULLET}"));
         let f = lex(r#"x = f"{1}\N{BULLET}""#, 200);
         assert!(f.errors.is_empty());
         assert!(f.tokens.iter().any(|(t, _)| matches!(t, Token::FMiddle(m) if m == "•")));
-        assert!(string_value(r#"x = "\N{NO SUCH NAME}""#).unwrap_err().contains("unknown Unicode character name"));
+        assert!(
+            string_value(r#"x = "\N{NO SUCH NAME}""#)
+                .unwrap_err()
+                .contains("unknown Unicode character name")
+        );
         assert!(string_value(r#"x = "\N{BULLET""#).unwrap_err().contains("malformed"));
         assert!(string_value(r#"x = "\N""#).unwrap_err().contains("malformed"));
     }
