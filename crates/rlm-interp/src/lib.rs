@@ -35,6 +35,7 @@ mod methods;
 mod modules;
 mod ops;
 mod re_mod;
+mod sre_check;
 mod unicode;
 mod unicode_tables;
 mod value;
