@@ -914,9 +914,27 @@ impl Vm {
             "islower" => Ok(Value::Bool(
                 text.chars().any(|c| c.is_lowercase()) && !text.chars().any(|c| c.is_uppercase()),
             )),
-            "istitle" => Ok(Value::Bool(
-                !text.is_empty() && py_title(text) == text && text.chars().any(char::is_alphabetic),
-            )),
+            "istitle" => {
+                // CPython's rule: upper/titlecase only after an uncased
+                // character, lowercase only after a cased one, one cased at least.
+                let (mut cased, mut prev_cased) = (false, false);
+                for c in text.chars() {
+                    if c.is_uppercase() || crate::unicode::is_titlecase(c) {
+                        if prev_cased {
+                            return Ok(Value::Bool(false));
+                        }
+                        (prev_cased, cased) = (true, true);
+                    } else if c.is_lowercase() {
+                        if !prev_cased {
+                            return Ok(Value::Bool(false));
+                        }
+                        (prev_cased, cased) = (true, true);
+                    } else {
+                        prev_cased = false;
+                    }
+                }
+                Ok(Value::Bool(cased))
+            }
             "isidentifier" => Ok(Value::Bool(
                 text.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
                     && text.chars().all(|c| c == '_' || c.is_alphanumeric()),

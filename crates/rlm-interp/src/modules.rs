@@ -1994,6 +1994,16 @@ fn strptime(s: &str, fmt: &str) -> R<DateTime> {
     .validate()
 }
 
+/// A type name as CPython's argument errors spell it (`datetime.time`).
+fn qualified_type_name(v: &Value) -> String {
+    match v {
+        Value::Native(n) if matches!(**n, Native::DateTime(_) | Native::TimeDelta(..)) => {
+            format!("datetime.{}", v.type_name())
+        }
+        _ => v.type_name().to_string(),
+    }
+}
+
 fn dt_value(d: DateTime) -> Value {
     Value::Native(Rc::new(Native::DateTime(d)))
 }
@@ -2145,13 +2155,19 @@ pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Va
                 }
                 (Native::DateTime(d), _) if !d.time_only => type_err(format!(
                     "combine() argument 2 must be datetime.time, not {}",
-                    args[1].type_name()
+                    qualified_type_name(&args[1])
                 )),
                 _ => type_err(format!(
                     "combine() argument 1 must be datetime.date, not {}",
-                    args[0].type_name()
+                    qualified_type_name(&args[0])
                 )),
             },
+            (Some(a), Some(b)) => type_err(format!(
+                "combine() argument {} must be {}, not {}",
+                if matches!(a, Value::Native(_)) { 2 } else { 1 },
+                if matches!(a, Value::Native(_)) { "datetime.time" } else { "datetime.date" },
+                qualified_type_name(if matches!(a, Value::Native(_)) { b } else { a })
+            )),
             _ => type_err("combine() missing required argument 'date' (pos 1)"),
         },
         "fromisoformat" => {

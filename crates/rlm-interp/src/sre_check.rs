@@ -154,7 +154,9 @@ impl Checker {
                             // Replace the item's width by the repeated one.
                             total.0 = total.0.saturating_sub(w.0).saturating_add(rep.0);
                             total.1 = match (total.1, w.1, rep.1) {
-                                (Some(t), Some(a), Some(r)) => Some(t - a + r),
+                                (Some(t), Some(a), Some(r)) => {
+                                    Some(t.saturating_sub(a).saturating_add(r))
+                                }
                                 _ => None,
                             };
                             last = Some((rep, true));

@@ -119,7 +119,9 @@ fn dsl_only_fixtures_match_their_expected_output() {
         }
         match std::fs::read_to_string(&exp_path) {
             Ok(want) if want == ours => {}
-            Ok(want) => failures.push(format!("{name}: output differs\n  ours: {ours:?}\n  want: {want:?}")),
+            Ok(want) => {
+                failures.push(format!("{name}: output differs\n  ours: {ours:?}\n  want: {want:?}"))
+            }
             Err(_) => failures.push(format!("{name}: missing {}", exp_path.display())),
         }
         if let Some(cp) = theirs.as_ref().and_then(|t| t.get(&job.id)) {
