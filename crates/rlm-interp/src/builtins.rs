@@ -1180,7 +1180,7 @@ impl Vm {
                         if !(b == 0 || (2..=36).contains(&b)) {
                             return value_err("int() base must be >= 2 and <= 36, or 0");
                         }
-                        match parse_int(s.as_str(), b as u32) {
+                        match parse_int(&crate::unicode::ascii_numeral(s.as_str()), b as u32) {
                             Some(i) => Ok(Value::Int(i)),
                             None => value_err(format!(
                                 "invalid literal for int() with base {}: {}",
@@ -1219,13 +1219,15 @@ impl Vm {
             }
             Ty::Float => match args.first() {
                 None => Ok(Value::Float(0.0)),
-                Some(Value::Str(s)) => match parse_float(s.as_str()) {
-                    Some(f) => Ok(Value::Float(f)),
-                    None => value_err(format!(
-                        "could not convert string to float: {}",
-                        crate::format::repr_str(s.as_str())
-                    )),
-                },
+                Some(Value::Str(s)) => {
+                    match parse_float(&crate::unicode::ascii_numeral(s.as_str())) {
+                        Some(f) => Ok(Value::Float(f)),
+                        None => value_err(format!(
+                            "could not convert string to float: {}",
+                            crate::format::repr_str(s.as_str())
+                        )),
+                    }
+                }
                 Some(v) => match as_float(v) {
                     Some(f) => Ok(Value::Float(f)),
                     None => type_err(format!(

@@ -1720,7 +1720,7 @@ impl DateTime {
         days_from_civil(self.year, self.month, self.day) - days_from_civil(self.year, 1, 1) + 1
     }
 
-    /// ISO 8601 (year, week, weekday 1..7), as `date.isocalendar()`.
+    /// ISO 8601 (year, week, weekday 1..7), for `%G`, `%V` and `%u`.
     fn iso_calendar(&self) -> (i64, i64, i64) {
         let day = days_from_civil(self.year, self.month, self.day);
         let mut year = self.year;
@@ -2323,7 +2323,6 @@ pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
             "isoformat",
             "weekday",
             "isoweekday",
-            "isocalendar",
             "date",
             "time",
             "replace",
@@ -2396,10 +2395,6 @@ pub(crate) fn native_method(
                 format!("'datetime.time' object has no attribute '{name}'"),
             ),
             "weekday" => Ok(Value::Int(d.weekday())),
-            "isocalendar" => {
-                let (y, w, wd) = d.iso_calendar();
-                Ok(Value::tuple(vec![Value::Int(y), Value::Int(w), Value::Int(wd)]))
-            }
             "time" => {
                 Ok(dt_value(DateTime { year: 1900, month: 1, day: 1, time_only: true, ..*d }))
             }

@@ -35,6 +35,42 @@ pub(crate) fn is_decimal(c: char) -> bool {
     c.is_ascii_digit() || (!c.is_ascii() && in_ranges(DECIMAL, c))
 }
 
+/// The value of a decimal digit (`'٣'` → 3). Every run of Nd characters
+/// is a whole 0..9 sequence (or several), which the test checks.
+pub(crate) fn decimal_value(c: char) -> Option<u32> {
+    if c.is_ascii_digit() {
+        return Some(c as u32 - '0' as u32);
+    }
+    let cp = c as u32;
+    let i = DECIMAL.partition_point(|&(_, hi)| hi < cp);
+    match DECIMAL.get(i) {
+        Some(&(lo, hi)) if lo <= cp && cp <= hi => Some((cp - lo) % 10),
+        _ => None,
+    }
+}
+
+/// What `int()`/`float()` parse: CPython first turns non-ASCII decimal
+/// digits into ASCII ones and Unicode spaces into `' '`
+/// (`_PyUnicode_TransformDecimalAndSpaceToASCII`); other non-ASCII
+/// characters become `'?'` so that parsing fails.
+pub(crate) fn ascii_numeral(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c
+            } else if crate::builtins::py_isspace(c) {
+                ' '
+            } else {
+                decimal_value(c).and_then(|d| char::from_digit(d, 10)).unwrap_or('?')
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// `str.isdigit` for one character (Numeric_Type Decimal or Digit).
 pub(crate) fn is_digit(c: char) -> bool {
     c.is_ascii_digit() || (!c.is_ascii() && in_ranges(DIGIT, c))
@@ -82,17 +118,18 @@ mod tests {
     #[test]
     fn predicates_and_titlecase_match_cpython_for_every_code_point() {
         let script = r#"
-import sys
+import sys, unicodedata
 out = []
 for cp in range(sys.maxunicode + 1):
     if 0xD800 <= cp <= 0xDFFF:
         continue
     c = chr(cp)
+    dec = unicodedata.decimal(c, -1)
     bits = c.isdecimal() | c.isdigit() << 1 | c.isnumeric() << 2 | c.isalpha() << 3 | c.isalnum() << 4
     special = c.title() != c.upper()
     if bits or special:
         title = c.title().encode('utf-8').hex() if special else "-"
-        out.append(f"{cp:x} {bits} {title}")
+        out.append(f"{cp:x} {bits} {title} {dec}")
 print("\n".join(out))
 "#;
         let Ok(o) = std::process::Command::new("python3").arg("-c").arg(script).output() else {
@@ -106,6 +143,9 @@ print("\n".join(out))
             let cp = u32::from_str_radix(it.next().unwrap_or(""), 16).expect("code point");
             let bits: u8 = it.next().unwrap_or("").parse().expect("bits");
             let hex = it.next().unwrap_or("");
+            let dec: i64 = it.next().unwrap_or("").parse().expect("decimal value");
+            let ours = decimal_value(char::from_u32(cp).expect("char")).map_or(-1, i64::from);
+            assert_eq!(ours, dec, "decimal value of U+{cp:04X}");
             if hex == "-" {
                 expected.insert(cp, (bits, None));
                 continue;

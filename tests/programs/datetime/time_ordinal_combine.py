@@ -11,7 +11,7 @@ d = date(2024, 3, 15)
 print(dt.combine(d, t), repr(dt.combine(d, time(1, 2, 3, 4))), dt.combine(d, time()).time())
 print(dt(2024, 3, 15, 14, 30).time(), repr(dt(2024, 3, 15, 14, 30, 5).time()))
 for y, m, dd in [(2024, 1, 1), (2020, 12, 31), (2021, 1, 3), (2026, 12, 31), (2027, 1, 1), (2015, 12, 31)]:
-    print(date(y, m, dd).isocalendar()[:], dt(y, m, dd, 1).isocalendar()[1])
+    print(date(y, m, dd).strftime("%G-W%V-%u"), dt(y, m, dd, 1).strftime("%V"))
 for bad in [lambda: date.fromordinal(0), lambda: time(24), lambda: time(1, 60), lambda: time(1, 1, 1, 1000000), lambda: dt.combine(t, d)]:
     try:
         bad()
