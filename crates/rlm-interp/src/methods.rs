@@ -151,7 +151,50 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
 /// generated off CPython (`tools/gen_method_arity.py`).
 fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
     use crate::method_arity::{MAX_LISTED, METHOD_ARITY};
-    let ty = match recv {
+    let ty = arity_type_key(recv)?;
+    let i = METHOD_ARITY.binary_search_by(|&(t, m, _)| (t, m).cmp(&(ty, name))).ok()?;
+    let template = METHOD_ARITY[i].2[n.min(MAX_LISTED)];
+    if template.is_empty() {
+        return None;
+    }
+    let msg = template.replace("{n1}", &(n + 1).to_string()).replace("{n}", &n.to_string());
+    Some(if n == 0 { msg.replace("but 1 were given", "but 1 was given") } else { msg })
+}
+
+/// CPython's TypeError for a keyword argument a built-in method does not
+/// take (or for any keyword, when it takes none).
+fn keyword_error(recv: &Value, name: &str, nargs: usize, kwargs: &Kwargs) -> Option<String> {
+    use crate::method_arity::METHOD_KEYWORDS;
+    let ty = arity_type_key(recv)?;
+    let i = METHOD_KEYWORDS.binary_search_by(|&(t, m, ..)| (t, m).cmp(&(ty, name))).ok()?;
+    let (_, _, accepted, template) = METHOD_KEYWORDS[i];
+    // Argument Clinic methods check the total, then names given twice,
+    // then unknown names (`_PyArg_UnpackKeywords`).
+    if let Some(f) = template.strip_prefix("'{k}' is an invalid keyword argument for ") {
+        let f = f.trim_end_matches("()");
+        let total = nargs + kwargs.len();
+        let max = accepted.len();
+        if total > max {
+            let s = if max == 1 { "" } else { "s" };
+            let what = if nargs == 0 { "keyword argument" } else { "argument" };
+            return Some(format!("{f}() takes at most {max} {what}{s} ({total} given)"));
+        }
+        for (pos, p) in accepted.iter().enumerate().take(nargs) {
+            if kwargs.iter().any(|(k, _)| k == p) {
+                return Some(format!(
+                    "argument for {f}() given by name ('{p}') and position ({})",
+                    pos + 1
+                ));
+            }
+        }
+    }
+    let (bad, _) = kwargs.iter().find(|(k, _)| !accepted.contains(&k.as_str()))?;
+    Some(template.replace("{k}", bad))
+}
+
+/// The receiver's type as the generated tables name it.
+fn arity_type_key(recv: &Value) -> Option<&'static str> {
+    Some(match recv {
         Value::Str(_) => "str",
         Value::List(_) => "list",
         Value::Dict(d) => match d.borrow().kind {
@@ -168,14 +211,7 @@ fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
         Value::Float(_) => "float",
         Value::Range(_) => "range",
         _ => return None,
-    };
-    let i = METHOD_ARITY.binary_search_by(|&(t, m, _)| (t, m).cmp(&(ty, name))).ok()?;
-    let template = METHOD_ARITY[i].2[n.min(MAX_LISTED)];
-    if template.is_empty() {
-        return None;
-    }
-    let msg = template.replace("{n1}", &(n + 1).to_string()).replace("{n}", &n.to_string());
-    Some(if n == 0 { msg.replace("but 1 were given", "but 1 was given") } else { msg })
+    })
 }
 
 pub fn has_method(v: &Value, name: &str) -> bool {
@@ -421,10 +457,13 @@ impl Vm {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> R<Value> {
-        if kwargs.is_empty() {
-            if let Some(msg) = arity_error(recv, name, args.len()) {
-                return type_err(msg);
-            }
+        let msg = if kwargs.is_empty() {
+            arity_error(recv, name, args.len())
+        } else {
+            keyword_error(recv, name, args.len(), &kwargs)
+        };
+        if let Some(msg) = msg {
+            return type_err(msg);
         }
         match recv {
             Value::Str(s) => self.str_method(s, name, args, kwargs),
@@ -1657,7 +1696,9 @@ mod arity_tests {
                 _ => Value::None,
             }
         };
-        for (ty, m, _) in crate::method_arity::METHOD_ARITY {
+        let keyword_rows = crate::method_arity::METHOD_KEYWORDS.iter().map(|(t, m, ..)| (t, m));
+        let arity_rows = crate::method_arity::METHOD_ARITY.iter().map(|(t, m, _)| (t, m));
+        for (ty, m) in arity_rows.chain(keyword_rows) {
             let v = sample(ty);
             if matches!(v, Value::None) {
                 continue;
@@ -1668,5 +1709,9 @@ mod arity_tests {
             .windows(2)
             .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
         assert!(sorted, "the arity table must be sorted for binary search");
+        let sorted = crate::method_arity::METHOD_KEYWORDS
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
+        assert!(sorted, "the keyword table must be sorted for binary search");
     }
 }

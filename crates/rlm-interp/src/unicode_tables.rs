@@ -3,6 +3,7 @@
 //! Ranges are inclusive and sorted.
 
 /// Code points where `str.isalpha()` is true (categories L*).
+#[rustfmt::skip]
 pub(crate) static ALPHA: &[(u32, u32)] = &[
     (0x0041, 0x005A),
     (0x0061, 0x007A),
@@ -655,6 +656,7 @@ pub(crate) static ALPHA: &[(u32, u32)] = &[
 ];
 
 /// Code points where `str.isdecimal()` is true.
+#[rustfmt::skip]
 pub(crate) static DECIMAL: &[(u32, u32)] = &[
     (0x0030, 0x0039),
     (0x0660, 0x0669),
@@ -721,6 +723,7 @@ pub(crate) static DECIMAL: &[(u32, u32)] = &[
 ];
 
 /// Code points where `str.isdigit()` is true.
+#[rustfmt::skip]
 pub(crate) static DIGIT: &[(u32, u32)] = &[
     (0x0030, 0x0039),
     (0x00B2, 0x00B3),
@@ -806,6 +809,7 @@ pub(crate) static DIGIT: &[(u32, u32)] = &[
 ];
 
 /// Code points where `str.isnumeric()` is true.
+#[rustfmt::skip]
 pub(crate) static NUMERIC: &[(u32, u32)] = &[
     (0x0030, 0x0039),
     (0x00B2, 0x00B3),
@@ -1017,6 +1021,7 @@ pub(crate) static NUMERIC: &[(u32, u32)] = &[
 
 /// Characters whose titlecase differs from their uppercase, with the
 /// titlecase string (sorted by code point).
+#[rustfmt::skip]
 pub(crate) static TITLECASE: &[(char, &str)] = &[
     ('\u{DF}', "\u{53}\u{73}"),
     ('\u{1C4}', "\u{1C5}"),

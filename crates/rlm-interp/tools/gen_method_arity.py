@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Generate crates/rlm-interp/src/method_arity.rs: CPython's positional-arity
-errors for the methods of the built-in types the DSL has.
+and unknown-keyword errors for the methods of the built-in types the DSL has.
 
 For every method listed in src/methods.rs (the *_METHODS tables), the
 method is called on a sample receiver with 0..=8 positional arguments; each
 TypeError about the number of arguments is kept as a message template
 (`{n}` = arguments given, `{n1}` = that plus one, for Python-level methods
 that count `self`). The templates are verified against every observed
-message before they are written. Re-run after changing either side:
+message before they are written. Each method is also called with an unknown
+keyword; with its accepted keyword names (from inspect.signature) that gives
+the keyword table. Re-run after changing either side:
 
     python3 crates/rlm-interp/tools/gen_method_arity.py
 """
 import collections
+import inspect
 import os
 import re
 
@@ -64,8 +67,44 @@ def render(t, n):
     return s.replace(f"but {n + 1} were given", f"but {n + 1} was given") if n + 1 == 1 else s
 
 
+BOGUS = "zz_bogus"
+
+
+def call(obj, m, n, bogus=False):
+    """Call `obj.m(0, 0, ...)` written out as a DSL program writes it: CPython's
+    messages differ between literal arguments and `*args`/`**kwargs`."""
+    args = ["0"] * n + ([f"{BOGUS}=0"] if bogus else [])
+    return eval(f"lambda o: o.{m}({', '.join(args)})")(obj)
+
+
+def keyword_row(make, m, lo):
+    """(accepted keyword names, template for a bad one), or None when unknown."""
+    try:
+        call(make(), m, lo, bogus=True)
+        return None
+    except TypeError as e:
+        msg = str(e)
+    except Exception:  # noqa: BLE001 - not a keyword error: cannot tell
+        return None
+    if "takes no keyword arguments" in msg:
+        return [], msg
+    if BOGUS not in msg:
+        return None
+    try:
+        sig = inspect.signature(getattr(make(), m))
+    except (TypeError, ValueError):
+        return None
+    kinds = [p.kind for p in sig.parameters.values()]
+    if inspect.Parameter.VAR_KEYWORD in kinds:
+        return None
+    names = [p.name for p in sig.parameters.values()
+             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+    return names, msg.replace(BOGUS, "{k}")
+
+
 def main():
     rows = []
+    kw_rows = []
     for ty, make, methods in receivers(consts()):
         for m in sorted(set(methods)):
             if not hasattr(make(), m):
@@ -73,12 +112,16 @@ def main():
             msgs = {}
             for n in range(MAX_ARGS + 1):
                 try:
-                    getattr(make(), m)(*([0] * n))
+                    call(make(), m, n)
                 except TypeError as e:
                     if ARITY.search(str(e)):
                         msgs[n] = str(e)
                 except Exception:  # noqa: BLE001 - any other error means the count was fine
                     pass
+            ok_counts = [n for n in range(MAX_ARGS + 1) if n not in msgs]
+            kw = keyword_row(make, m, min(ok_counts)) if ok_counts else None
+            if kw is not None:
+                kw_rows.append((ty, m, kw[0], kw[1]))
             if not msgs:
                 continue
             row = [template(msgs[n], n) if n in msgs else "" for n in range(MAX_ARGS + 1)]
@@ -99,11 +142,23 @@ def main():
         "",
         "/// (receiver type, method, message template for 0..=MAX_LISTED positional",
         "/// arguments, \"\" where that count is accepted), sorted by type then method.",
+        "#[rustfmt::skip]",
         f"pub(crate) static METHOD_ARITY: &[(&str, &str, [&str; {MAX_ARGS + 1}])] = &[",
     ]
     for ty, m, row in sorted(rows):
         cells = ", ".join(esc(x) for x in row)
         lines.append(f"    ({esc(ty)}, {esc(m)}, [{cells}]),")
+    lines.append("];")
+    lines += [
+        "",
+        "/// (receiver type, method, keyword names it accepts, message template for",
+        "/// any other keyword `{k}`), sorted by type then method.",
+        "#[rustfmt::skip]",
+        "pub(crate) static METHOD_KEYWORDS: &[(&str, &str, &[&str], &str)] = &[",
+    ]
+    for ty, m, names, msg in sorted(kw_rows):
+        accepted = ", ".join(esc(n) for n in names)
+        lines.append(f"    ({esc(ty)}, {esc(m)}, &[{accepted}], {esc(msg)}),")
     lines.append("];")
     lines.append("")
     with open(OUT, "w") as f:

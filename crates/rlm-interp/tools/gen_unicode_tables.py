@@ -29,7 +29,7 @@ def ranges(pred):
 
 
 def emit_ranges(name, doc, rs):
-    lines = [f"/// {doc}", f"pub(crate) static {name}: &[(u32, u32)] = &["]
+    lines = [f"/// {doc}", "#[rustfmt::skip]", f"pub(crate) static {name}: &[(u32, u32)] = &["]
     for a, b in rs:
         lines.append(f"    (0x{a:04X}, 0x{b:04X}),")
     lines.append("];")
@@ -64,6 +64,7 @@ def main():
         "",
         "/// Characters whose titlecase differs from their uppercase, with the",
         "/// titlecase string (sorted by code point).",
+        "#[rustfmt::skip]",
         "pub(crate) static TITLECASE: &[(char, &str)] = &[",
     ]
     for cp, t in title:
