@@ -635,7 +635,10 @@ impl Vm {
     fn no_attr<T>(&mut self, recv: &Value, name: &str) -> R<T> {
         let e = Exception::new(
             ExcKind::AttributeError,
-            format!("'{}' object has no attribute '{name}'", recv.type_name()),
+            format!(
+                "'{}' object has no attribute '{name}'",
+                crate::modules::qualified_type_name(recv)
+            ),
         );
         Err(Fault::Exc(e.with_hint(crate::value::suggest(name, method_names(recv)))))
     }

@@ -1994,8 +1994,25 @@ fn strptime(s: &str, fmt: &str) -> R<DateTime> {
     .validate()
 }
 
+/// Order two date/time values; mixing kinds is CPython's TypeError.
+pub(crate) fn datetime_cmp(p: &DateTime, q: &DateTime, op: &str) -> R<std::cmp::Ordering> {
+    let kind = |d: &DateTime| match (d.time_only, d.has_time) {
+        (true, _) => "datetime.time",
+        (false, true) => "datetime.datetime",
+        (false, false) => "datetime.date",
+    };
+    let (kp, kq) = (kind(p), kind(q));
+    if kp == kq {
+        return Ok(p.cmp(q));
+    }
+    if p.time_only || q.time_only {
+        return type_err(format!("'{op}' not supported between instances of '{kp}' and '{kq}'"));
+    }
+    type_err(format!("can't compare {kp} to {kq}"))
+}
+
 /// A type name as CPython's argument errors spell it (`datetime.time`).
-fn qualified_type_name(v: &Value) -> String {
+pub(crate) fn qualified_type_name(v: &Value) -> String {
     match v {
         Value::Native(n) if matches!(**n, Native::DateTime(_) | Native::TimeDelta(..)) => {
             format!("datetime.{}", v.type_name())
@@ -2227,8 +2244,8 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
         type_err(format!(
             "unsupported operand type(s) for {}: '{}' and '{}'",
             op.as_str(),
-            a.type_name(),
-            b.type_name()
+            qualified_type_name(a),
+            qualified_type_name(b)
         ))
     };
     if let (Value::Native(x), Some(k)) = (a, as_float(b)) {
@@ -2434,14 +2451,14 @@ pub(crate) fn native_method(
             }
             _ => exc(
                 ExcKind::AttributeError,
-                format!("'{}' object has no attribute '{name}'", recv.type_name()),
+                format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
             ),
         },
         Native::TimeDelta(days, secs, us) => match name {
             "total_seconds" => Ok(Value::Float(td_micros(*days, *secs, *us) as f64 / 1e6)),
             _ => exc(
                 ExcKind::AttributeError,
-                format!("'timedelta' object has no attribute '{name}'"),
+                format!("'datetime.timedelta' object has no attribute '{name}'"),
             ),
         },
         Native::DictView(kind, d) => match name {
@@ -2459,7 +2476,7 @@ pub(crate) fn native_method(
             }
             _ => exc(
                 ExcKind::AttributeError,
-                format!("'{}' object has no attribute '{name}'", recv.type_name()),
+                format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
             ),
         },
         Native::Partial(_) => exc(

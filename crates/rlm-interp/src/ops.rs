@@ -292,7 +292,9 @@ impl Vm {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
             (Value::Str(x), Value::Str(y)) => Ok(x.as_str().cmp(y.as_str())),
             (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
-                (Native::DateTime(p), Native::DateTime(q)) => Ok(p.cmp(q)),
+                (Native::DateTime(p), Native::DateTime(q)) => {
+                    crate::modules::datetime_cmp(p, q, op.as_str())
+                }
                 (Native::TimeDelta(a, b, c), Native::TimeDelta(d, e, f)) => {
                     Ok((a, b, c).cmp(&(d, e, f)))
                 }
@@ -1280,7 +1282,10 @@ impl Vm {
                 DictKind::Default(f) => Ok(f.clone()),
                 _ => exc(
                     ExcKind::AttributeError,
-                    format!("'{}' object has no attribute '{name}'", obj.type_name()),
+                    format!(
+                        "'{}' object has no attribute '{name}'",
+                        crate::modules::qualified_type_name(obj)
+                    ),
                 ),
             },
             Value::Native(n) => {
@@ -1292,7 +1297,10 @@ impl Vm {
                 }
                 exc(
                     ExcKind::AttributeError,
-                    format!("'{}' object has no attribute '{name}'", obj.type_name()),
+                    format!(
+                        "'{}' object has no attribute '{name}'",
+                        crate::modules::qualified_type_name(obj)
+                    ),
                 )
             }
             Value::Builtin(b)
