@@ -42,32 +42,9 @@ pub fn repr_str(s: &str) -> String {
     out
 }
 
-/// Approximation of `str.isprintable` for repr: control, separator (except
-/// space) and unassigned/private-use characters are escaped.
+/// `str.isprintable`, which decides what `repr` escapes.
 fn is_printable(c: char) -> bool {
-    let n = c as u32;
-    if n < 0x20 || (0x7f..0xa0).contains(&n) {
-        return false;
-    }
-    if n == 0xad {
-        return false;
-    }
-    if c.is_whitespace() && c != ' ' {
-        return false;
-    }
-    if (0xd800..0xe000).contains(&n) || (0xe000..0xf900).contains(&n) {
-        return false;
-    }
-    if (0x200b..=0x200f).contains(&n)
-        || (0x2028..=0x202e).contains(&n)
-        || (0x2060..=0x2064).contains(&n)
-    {
-        return false;
-    }
-    if n == 0xfeff || (0xfff0..=0xfffb).contains(&n) || n >= 0xf0000 || n == 0xfffe || n == 0xffff {
-        return false;
-    }
-    true
+    crate::unicode::is_printable(c)
 }
 
 pub fn ascii_escape(s: &str) -> String {

@@ -949,7 +949,7 @@ impl Vm {
             }
             "isspace" => Ok(Value::Bool(!text.is_empty() && text.chars().all(py_isspace))),
             "isascii" => Ok(Value::Bool(s.is_ascii())),
-            "isprintable" => Ok(Value::Bool(text.chars().all(|c| !c.is_control()))),
+            "isprintable" => Ok(Value::Bool(text.chars().all(crate::unicode::is_printable))),
             "isupper" => Ok(Value::Bool(
                 text.chars().any(|c| c.is_uppercase()) && !text.chars().any(|c| c.is_lowercase()),
             )),

@@ -2,7 +2,7 @@
 //! its definitions of decimal/digit/numeric and of titlecase), over the
 //! generated tables in `unicode_tables.rs`.
 
-use crate::unicode_tables::{ALPHA, DECIMAL, DIGIT, NUMERIC, TITLECASE};
+use crate::unicode_tables::{ALPHA, DECIMAL, DIGIT, NUMERIC, PRINTABLE, TITLECASE};
 
 fn in_ranges(table: &[(u32, u32)], c: char) -> bool {
     let c = c as u32;
@@ -17,6 +17,16 @@ fn in_ranges(table: &[(u32, u32)], c: char) -> bool {
             }
         })
         .is_ok()
+}
+
+/// `str.isprintable` for one character: what `repr` shows as itself
+/// rather than as an escape (not Cc Cf Cs Co Cn Zl Zp, nor Zs other than
+/// the space).
+pub(crate) fn is_printable(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c);
+    }
+    in_ranges(PRINTABLE, c)
 }
 
 /// `str.isalpha` for one character (general categories Lu Ll Lt Lm Lo;
@@ -113,72 +123,89 @@ mod tests {
 
     /// Every code point against the python3 on this machine (skipped without
     /// one): the generated tables must be CPython's, not an approximation.
-    /// (Plain upper/lower mappings come from Rust's std and follow its newer
-    /// Unicode version; only the titlecase specials are checked here.)
+    /// CPython sends each predicate as ranges of code points, and the
+    /// decimal value and titlecase of the few characters that have special
+    /// ones. (Plain upper/lower mappings come from Rust's std and follow its
+    /// newer Unicode version; only the titlecase specials are checked here.)
     #[test]
     fn predicates_and_titlecase_match_cpython_for_every_code_point() {
         let script = r#"
 import sys, unicodedata
-out = []
+preds = [str.isdecimal, str.isdigit, str.isnumeric, str.isalpha, str.isalnum, str.isprintable]
+for pred in preds:
+    out, start = [], None
+    for cp in range(sys.maxunicode + 2):
+        ok = cp <= sys.maxunicode and pred(chr(cp))
+        if ok and start is None:
+            start = cp
+        elif not ok and start is not None:
+            out.append(f"{start:x}-{cp - 1:x}")
+            start = None
+    print(" ".join(out))
 for cp in range(sys.maxunicode + 1):
-    if 0xD800 <= cp <= 0xDFFF:
-        continue
     c = chr(cp)
     dec = unicodedata.decimal(c, -1)
-    bits = c.isdecimal() | c.isdigit() << 1 | c.isnumeric() << 2 | c.isalpha() << 3 | c.isalnum() << 4
-    special = c.title() != c.upper()
-    if bits or special:
-        title = c.title().encode('utf-8').hex() if special else "-"
-        out.append(f"{cp:x} {bits} {title} {dec}")
-print("\n".join(out))
+    if 0xD800 <= cp <= 0xDFFF or (dec < 0 and c.title() == c.upper()):
+        continue
+    print(f"{cp:x} {dec} {c.title().encode('utf-8').hex()}")
 "#;
         let Ok(o) = std::process::Command::new("python3").arg("-c").arg(script).output() else {
             eprintln!("python3 not available: skipped");
             return;
         };
         let text = String::from_utf8(o.stdout).expect("utf-8");
-        let mut expected = std::collections::HashMap::new();
-        for line in text.lines() {
+        let mut lines = text.lines();
+        let preds: [(&str, fn(char) -> bool); 6] = [
+            ("isdecimal", is_decimal),
+            ("isdigit", is_digit),
+            ("isnumeric", is_numeric),
+            ("isalpha", is_alpha),
+            ("isalnum", is_alnum),
+            ("isprintable", is_printable),
+        ];
+        let mut mismatches = Vec::new();
+        for (name, pred) in preds {
+            let line = lines.next().expect("a line of ranges per predicate");
+            let mut want = vec![false; 0x110000];
+            for r in line.split(' ').filter(|r| !r.is_empty()) {
+                let (a, b) = r.split_once('-').expect("range");
+                let (a, b) = (
+                    u32::from_str_radix(a, 16).expect("hex"),
+                    u32::from_str_radix(b, 16).expect("hex"),
+                );
+                for cp in a..=b {
+                    want[cp as usize] = true;
+                }
+            }
+            for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+                if pred(c) != want[c as usize] {
+                    mismatches.push(format!("U+{:04X}: {name} {}", c as u32, pred(c)));
+                }
+            }
+        }
+        let mut specials = 0;
+        for line in lines {
             let mut it = line.split(' ');
             let cp = u32::from_str_radix(it.next().unwrap_or(""), 16).expect("code point");
-            let bits: u8 = it.next().unwrap_or("").parse().expect("bits");
-            let hex = it.next().unwrap_or("");
+            let c = char::from_u32(cp).expect("char");
             let dec: i64 = it.next().unwrap_or("").parse().expect("decimal value");
-            let ours = decimal_value(char::from_u32(cp).expect("char")).map_or(-1, i64::from);
-            assert_eq!(ours, dec, "decimal value of U+{cp:04X}");
-            if hex == "-" {
-                expected.insert(cp, (bits, None));
-                continue;
+            if decimal_value(c).map_or(-1, i64::from) != dec {
+                mismatches.push(format!("U+{cp:04X}: decimal value, want {dec}"));
             }
+            let hex = it.next().unwrap_or("");
             let bytes: Vec<u8> = (0..hex.len())
                 .step_by(2)
                 .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
                 .collect();
-            expected.insert(cp, (bits, Some(String::from_utf8(bytes).expect("utf-8"))));
-        }
-        assert!(expected.len() > 1000, "python3 printed too little: {}", expected.len());
-        let mut mismatches = Vec::new();
-        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
-            let bits = is_decimal(c) as u8
-                | (is_digit(c) as u8) << 1
-                | (is_numeric(c) as u8) << 2
-                | (is_alpha(c) as u8) << 3
-                | (is_alnum(c) as u8) << 4;
-            let (want_bits, want_title) = match expected.get(&(c as u32)) {
-                Some((b, t)) => (*b, t.as_deref()),
-                None => (0, None),
-            };
-            if bits != want_bits {
-                mismatches.push(format!("U+{:04X}: bits {bits} want {want_bits}", c as u32));
+            let want = String::from_utf8(bytes).expect("utf-8");
+            let mut ours = String::new();
+            push_title(c, &mut ours);
+            if ours != want {
+                mismatches.push(format!("U+{cp:04X}: title {ours:?} want {want:?}"));
             }
-            if let Some(t) = want_title {
-                let mut ours = String::new();
-                push_title(c, &mut ours);
-                if ours != t {
-                    mismatches.push(format!("U+{:04X}: title {ours:?} want {t:?}", c as u32));
-                }
-            }
+            specials += 1;
         }
+        assert!(specials > 500, "python3 printed too little: {specials}");
         assert!(
             mismatches.is_empty(),
             "{} mismatches: {:?}",

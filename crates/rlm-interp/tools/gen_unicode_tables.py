@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate crates/rlm-interp/src/unicode_tables.rs from CPython's own data.
 
-The DSL's str.isalpha/isdecimal/isdigit/isnumeric and the titlecase mapping used by
+The DSL's str.isprintable (and so repr)/isalpha/isdecimal/isdigit/isnumeric and the titlecase mapping used by
 str.title/capitalize must agree with CPython for every code point, so the
 tables are read off the running python3's str methods (Python 3.11 carries
 Unicode 14.0). Re-run after changing the oracle Python:
@@ -53,6 +53,9 @@ def main():
         f"{sys.version_info.major}.{sys.version_info.minor} (Unicode {unicodedata.unidata_version})",
         "//! by `tools/gen_unicode_tables.py`; do not edit by hand.",
         "//! Ranges are inclusive and sorted.",
+        "",
+        emit_ranges("PRINTABLE", "Code points where `str.isprintable()` is true (what `repr` leaves unescaped).",
+                    ranges(str.isprintable)),
         "",
         emit_ranges("ALPHA", "Code points where `str.isalpha()` is true (categories L*).", ranges(str.isalpha)),
         "",
