@@ -155,7 +155,8 @@ for cp in range(sys.maxunicode + 1):
         };
         let text = String::from_utf8(o.stdout).expect("utf-8");
         let mut lines = text.lines();
-        let preds: [(&str, fn(char) -> bool); 6] = [
+        type Predicate = (&'static str, fn(char) -> bool);
+        let preds: [Predicate; 6] = [
             ("isdecimal", is_decimal),
             ("isdigit", is_digit),
             ("isnumeric", is_numeric),
