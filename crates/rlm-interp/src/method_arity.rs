@@ -6,6 +6,21 @@
 /// Number of positional arguments the table spells out; more use the last.
 pub(crate) const MAX_LISTED: usize = 8;
 
+// Receiver types, as the lookups' rows name them.
+pub(crate) const TY_COUNTER: u8 = 0;
+pub(crate) const TY_ORDERED_DICT: u8 = 1;
+pub(crate) const TY_DEFAULTDICT: u8 = 2;
+pub(crate) const TY_DEQUE: u8 = 3;
+pub(crate) const TY_DICT: u8 = 4;
+pub(crate) const TY_FLOAT: u8 = 5;
+pub(crate) const TY_FROZENSET: u8 = 6;
+pub(crate) const TY_INT: u8 = 7;
+pub(crate) const TY_LIST: u8 = 8;
+pub(crate) const TY_RANGE: u8 = 9;
+pub(crate) const TY_SET: u8 = 10;
+pub(crate) const TY_STR: u8 = 11;
+pub(crate) const TY_TUPLE: u8 = 12;
+
 /// (receiver type, method, message template for 0..=MAX_LISTED positional
 /// arguments, "" where that count is accepted), sorted by type then method.
 #[rustfmt::skip]
@@ -157,6 +172,139 @@ pub(crate) static METHOD_ARITY: &[(&str, &str, [&str; 9])] = &[
     ("tuple", "count", ["tuple.count() takes exactly one argument ({n} given)", "", "tuple.count() takes exactly one argument ({n} given)", "tuple.count() takes exactly one argument ({n} given)", "tuple.count() takes exactly one argument ({n} given)", "tuple.count() takes exactly one argument ({n} given)", "tuple.count() takes exactly one argument ({n} given)", "tuple.count() takes exactly one argument ({n} given)", "tuple.count() takes exactly one argument ({n} given)"]),
     ("tuple", "index", ["index expected at least 1 argument, got {n}", "", "", "", "index expected at most 3 arguments, got {n}", "index expected at most 3 arguments, got {n}", "index expected at most 3 arguments, got {n}", "index expected at most 3 arguments, got {n}", "index expected at most 3 arguments, got {n}"]),
 ];
+
+/// The row of `METHOD_ARITY` for a receiver type and method name.
+#[rustfmt::skip]
+pub(crate) fn arity_row(ty: u8, name: &str) -> Option<usize> {
+    let rows: &[(u8, usize)] = match name.len() {
+        3 => match name {
+            "add" => &[(TY_SET, 87)],
+            "get" => &[(TY_COUNTER, 4), (TY_ORDERED_DICT, 18), (TY_DEFAULTDICT, 30), (TY_DICT, 54)],
+            "hex" => &[(TY_FLOAT, 64)],
+            "pop" => &[(TY_COUNTER, 8), (TY_ORDERED_DICT, 22), (TY_DEFAULTDICT, 33), (TY_DEQUE, 46), (TY_DICT, 57), (TY_LIST, 81), (TY_SET, 94)],
+            _ => return None,
+        },
+        4 => match name {
+            "copy" => &[(TY_COUNTER, 1), (TY_ORDERED_DICT, 16), (TY_DEFAULTDICT, 28), (TY_DEQUE, 41), (TY_DICT, 52), (TY_FROZENSET, 66), (TY_LIST, 76), (TY_SET, 89)],
+            "find" => &[(TY_STR, 105)],
+            "join" => &[(TY_STR, 120)],
+            "keys" => &[(TY_COUNTER, 6), (TY_ORDERED_DICT, 20), (TY_DEFAULTDICT, 32), (TY_DICT, 56)],
+            "sort" => &[(TY_LIST, 84)],
+            _ => return None,
+        },
+        5 => match name {
+            "clear" => &[(TY_COUNTER, 0), (TY_ORDERED_DICT, 15), (TY_DEFAULTDICT, 27), (TY_DEQUE, 40), (TY_DICT, 51), (TY_LIST, 75), (TY_SET, 88)],
+            "count" => &[(TY_DEQUE, 42), (TY_LIST, 77), (TY_RANGE, 85), (TY_STR, 101), (TY_TUPLE, 144)],
+            "index" => &[(TY_DEQUE, 45), (TY_LIST, 79), (TY_RANGE, 86), (TY_STR, 107), (TY_TUPLE, 145)],
+            "items" => &[(TY_COUNTER, 5), (TY_ORDERED_DICT, 19), (TY_DEFAULTDICT, 31), (TY_DICT, 55)],
+            "ljust" => &[(TY_STR, 121)],
+            "lower" => &[(TY_STR, 122)],
+            "rfind" => &[(TY_STR, 129)],
+            "rjust" => &[(TY_STR, 131)],
+            "split" => &[(TY_STR, 135)],
+            "strip" => &[(TY_STR, 138)],
+            "title" => &[(TY_STR, 140)],
+            "total" => &[(TY_COUNTER, 12)],
+            "upper" => &[(TY_STR, 142)],
+            "zfill" => &[(TY_STR, 143)],
+            _ => return None,
+        },
+        6 => match name {
+            "append" => &[(TY_DEQUE, 38), (TY_LIST, 74)],
+            "center" => &[(TY_STR, 100)],
+            "encode" => &[(TY_STR, 102)],
+            "extend" => &[(TY_DEQUE, 43), (TY_LIST, 78)],
+            "insert" => &[(TY_LIST, 80)],
+            "lstrip" => &[(TY_STR, 123)],
+            "remove" => &[(TY_DEQUE, 48), (TY_LIST, 82), (TY_SET, 95)],
+            "rindex" => &[(TY_STR, 130)],
+            "rotate" => &[(TY_DEQUE, 50)],
+            "rsplit" => &[(TY_STR, 133)],
+            "rstrip" => &[(TY_STR, 134)],
+            "update" => &[(TY_COUNTER, 13), (TY_ORDERED_DICT, 25), (TY_DEFAULTDICT, 36), (TY_DICT, 60)],
+            "values" => &[(TY_COUNTER, 14), (TY_ORDERED_DICT, 26), (TY_DEFAULTDICT, 37), (TY_DICT, 61)],
+            _ => return None,
+        },
+        7 => match name {
+            "discard" => &[(TY_SET, 90)],
+            "isalnum" => &[(TY_STR, 108)],
+            "isalpha" => &[(TY_STR, 109)],
+            "isascii" => &[(TY_STR, 110)],
+            "isdigit" => &[(TY_STR, 112)],
+            "islower" => &[(TY_STR, 114)],
+            "isspace" => &[(TY_STR, 117)],
+            "istitle" => &[(TY_STR, 118)],
+            "isupper" => &[(TY_STR, 119)],
+            "popitem" => &[(TY_COUNTER, 9), (TY_ORDERED_DICT, 23), (TY_DEFAULTDICT, 34), (TY_DICT, 58)],
+            "popleft" => &[(TY_DEQUE, 47)],
+            "replace" => &[(TY_STR, 128)],
+            "reverse" => &[(TY_DEQUE, 49), (TY_LIST, 83)],
+            _ => return None,
+        },
+        8 => match name {
+            "casefold" => &[(TY_STR, 99)],
+            "elements" => &[(TY_COUNTER, 2)],
+            "endswith" => &[(TY_STR, 103)],
+            "fromkeys" => &[(TY_COUNTER, 3), (TY_ORDERED_DICT, 17), (TY_DEFAULTDICT, 29), (TY_DICT, 53)],
+            "issubset" => &[(TY_FROZENSET, 68), (TY_SET, 92)],
+            "subtract" => &[(TY_COUNTER, 11)],
+            "swapcase" => &[(TY_STR, 139)],
+            "to_bytes" => &[(TY_INT, 73)],
+            _ => return None,
+        },
+        9 => match name {
+            "conjugate" => &[(TY_FLOAT, 63), (TY_INT, 72)],
+            "isdecimal" => &[(TY_STR, 111)],
+            "isnumeric" => &[(TY_STR, 115)],
+            "maketrans" => &[(TY_STR, 124)],
+            "partition" => &[(TY_STR, 125)],
+            "translate" => &[(TY_STR, 141)],
+            _ => return None,
+        },
+        10 => match name {
+            "appendleft" => &[(TY_DEQUE, 39)],
+            "bit_length" => &[(TY_INT, 71)],
+            "capitalize" => &[(TY_STR, 98)],
+            "expandtabs" => &[(TY_STR, 104)],
+            "extendleft" => &[(TY_DEQUE, 44)],
+            "format_map" => &[(TY_STR, 106)],
+            "is_integer" => &[(TY_FLOAT, 65)],
+            "isdisjoint" => &[(TY_FROZENSET, 67), (TY_SET, 91)],
+            "issuperset" => &[(TY_FROZENSET, 69), (TY_SET, 93)],
+            "rpartition" => &[(TY_STR, 132)],
+            "setdefault" => &[(TY_COUNTER, 10), (TY_ORDERED_DICT, 24), (TY_DEFAULTDICT, 35), (TY_DICT, 59)],
+            "splitlines" => &[(TY_STR, 136)],
+            "startswith" => &[(TY_STR, 137)],
+            _ => return None,
+        },
+        11 => match name {
+            "isprintable" => &[(TY_STR, 116)],
+            "most_common" => &[(TY_COUNTER, 7)],
+            "move_to_end" => &[(TY_ORDERED_DICT, 21)],
+            _ => return None,
+        },
+        12 => match name {
+            "isidentifier" => &[(TY_STR, 113)],
+            "removeprefix" => &[(TY_STR, 126)],
+            "removesuffix" => &[(TY_STR, 127)],
+            _ => return None,
+        },
+        16 => match name {
+            "as_integer_ratio" => &[(TY_FLOAT, 62)],
+            _ => return None,
+        },
+        20 => match name {
+            "symmetric_difference" => &[(TY_FROZENSET, 70), (TY_SET, 96)],
+            _ => return None,
+        },
+        27 => match name {
+            "symmetric_difference_update" => &[(TY_SET, 97)],
+            _ => return None,
+        },
+        _ => return None,
+    };
+    rows.iter().find(|(t, _)| *t == ty).map(|&(_, i)| i)
+}
 
 /// (receiver type, method, keyword names it accepts, message template for
 /// any other keyword `{k}`), sorted by type then method.
@@ -312,3 +460,146 @@ pub(crate) static METHOD_KEYWORDS: &[(&str, &str, &[&str], &str)] = &[
     ("tuple", "count", &[], "tuple.count() takes no keyword arguments"),
     ("tuple", "index", &[], "tuple.index() takes no keyword arguments"),
 ];
+
+/// The row of `METHOD_KEYWORDS` for a receiver type and method name.
+#[rustfmt::skip]
+pub(crate) fn keyword_row(ty: u8, name: &str) -> Option<usize> {
+    let rows: &[(u8, usize)] = match name.len() {
+        3 => match name {
+            "add" => &[(TY_SET, 84)],
+            "get" => &[(TY_COUNTER, 4), (TY_ORDERED_DICT, 16), (TY_DEFAULTDICT, 26), (TY_DICT, 49)],
+            "hex" => &[(TY_FLOAT, 58)],
+            "pop" => &[(TY_COUNTER, 8), (TY_DEFAULTDICT, 29), (TY_DEQUE, 41), (TY_DICT, 52), (TY_LIST, 78), (TY_SET, 95)],
+            _ => return None,
+        },
+        4 => match name {
+            "copy" => &[(TY_COUNTER, 1), (TY_ORDERED_DICT, 14), (TY_DEFAULTDICT, 24), (TY_DEQUE, 36), (TY_DICT, 47), (TY_FROZENSET, 60), (TY_LIST, 73), (TY_SET, 86)],
+            "find" => &[(TY_STR, 108)],
+            "join" => &[(TY_STR, 123)],
+            "keys" => &[(TY_COUNTER, 6), (TY_ORDERED_DICT, 18), (TY_DEFAULTDICT, 28), (TY_DICT, 51)],
+            "sort" => &[(TY_LIST, 81)],
+            _ => return None,
+        },
+        5 => match name {
+            "clear" => &[(TY_COUNTER, 0), (TY_ORDERED_DICT, 13), (TY_DEFAULTDICT, 23), (TY_DEQUE, 35), (TY_DICT, 46), (TY_LIST, 72), (TY_SET, 85)],
+            "count" => &[(TY_DEQUE, 37), (TY_LIST, 74), (TY_RANGE, 82), (TY_STR, 104), (TY_TUPLE, 147)],
+            "index" => &[(TY_DEQUE, 40), (TY_LIST, 76), (TY_RANGE, 83), (TY_STR, 110), (TY_TUPLE, 148)],
+            "items" => &[(TY_COUNTER, 5), (TY_ORDERED_DICT, 17), (TY_DEFAULTDICT, 27), (TY_DICT, 50)],
+            "ljust" => &[(TY_STR, 124)],
+            "lower" => &[(TY_STR, 125)],
+            "rfind" => &[(TY_STR, 132)],
+            "rjust" => &[(TY_STR, 134)],
+            "split" => &[(TY_STR, 138)],
+            "strip" => &[(TY_STR, 141)],
+            "title" => &[(TY_STR, 143)],
+            "total" => &[(TY_COUNTER, 11)],
+            "union" => &[(TY_FROZENSET, 67), (TY_SET, 99)],
+            "upper" => &[(TY_STR, 145)],
+            "zfill" => &[(TY_STR, 146)],
+            _ => return None,
+        },
+        6 => match name {
+            "append" => &[(TY_DEQUE, 33), (TY_LIST, 71)],
+            "center" => &[(TY_STR, 103)],
+            "encode" => &[(TY_STR, 105)],
+            "extend" => &[(TY_DEQUE, 38), (TY_LIST, 75)],
+            "insert" => &[(TY_LIST, 77)],
+            "lstrip" => &[(TY_STR, 126)],
+            "remove" => &[(TY_DEQUE, 43), (TY_LIST, 79), (TY_SET, 96)],
+            "rindex" => &[(TY_STR, 133)],
+            "rotate" => &[(TY_DEQUE, 45)],
+            "rsplit" => &[(TY_STR, 136)],
+            "rstrip" => &[(TY_STR, 137)],
+            "update" => &[(TY_SET, 100)],
+            "values" => &[(TY_COUNTER, 12), (TY_ORDERED_DICT, 22), (TY_DEFAULTDICT, 32), (TY_DICT, 55)],
+            _ => return None,
+        },
+        7 => match name {
+            "discard" => &[(TY_SET, 89)],
+            "isalnum" => &[(TY_STR, 111)],
+            "isalpha" => &[(TY_STR, 112)],
+            "isascii" => &[(TY_STR, 113)],
+            "isdigit" => &[(TY_STR, 115)],
+            "islower" => &[(TY_STR, 117)],
+            "isspace" => &[(TY_STR, 120)],
+            "istitle" => &[(TY_STR, 121)],
+            "isupper" => &[(TY_STR, 122)],
+            "popitem" => &[(TY_COUNTER, 9), (TY_ORDERED_DICT, 20), (TY_DEFAULTDICT, 30), (TY_DICT, 53)],
+            "popleft" => &[(TY_DEQUE, 42)],
+            "replace" => &[(TY_STR, 131)],
+            "reverse" => &[(TY_DEQUE, 44), (TY_LIST, 80)],
+            _ => return None,
+        },
+        8 => match name {
+            "casefold" => &[(TY_STR, 102)],
+            "elements" => &[(TY_COUNTER, 2)],
+            "endswith" => &[(TY_STR, 106)],
+            "fromkeys" => &[(TY_COUNTER, 3), (TY_ORDERED_DICT, 15), (TY_DEFAULTDICT, 25), (TY_DICT, 48)],
+            "issubset" => &[(TY_FROZENSET, 64), (TY_SET, 93)],
+            "swapcase" => &[(TY_STR, 142)],
+            "to_bytes" => &[(TY_INT, 70)],
+            _ => return None,
+        },
+        9 => match name {
+            "conjugate" => &[(TY_FLOAT, 57), (TY_INT, 69)],
+            "isdecimal" => &[(TY_STR, 114)],
+            "isnumeric" => &[(TY_STR, 118)],
+            "maketrans" => &[(TY_STR, 127)],
+            "partition" => &[(TY_STR, 128)],
+            "translate" => &[(TY_STR, 144)],
+            _ => return None,
+        },
+        10 => match name {
+            "appendleft" => &[(TY_DEQUE, 34)],
+            "bit_length" => &[(TY_INT, 68)],
+            "capitalize" => &[(TY_STR, 101)],
+            "difference" => &[(TY_FROZENSET, 61), (TY_SET, 87)],
+            "expandtabs" => &[(TY_STR, 107)],
+            "extendleft" => &[(TY_DEQUE, 39)],
+            "format_map" => &[(TY_STR, 109)],
+            "is_integer" => &[(TY_FLOAT, 59)],
+            "isdisjoint" => &[(TY_FROZENSET, 63), (TY_SET, 92)],
+            "issuperset" => &[(TY_FROZENSET, 65), (TY_SET, 94)],
+            "rpartition" => &[(TY_STR, 135)],
+            "setdefault" => &[(TY_COUNTER, 10), (TY_ORDERED_DICT, 21), (TY_DEFAULTDICT, 31), (TY_DICT, 54)],
+            "splitlines" => &[(TY_STR, 139)],
+            "startswith" => &[(TY_STR, 140)],
+            _ => return None,
+        },
+        11 => match name {
+            "isprintable" => &[(TY_STR, 119)],
+            "most_common" => &[(TY_COUNTER, 7)],
+            "move_to_end" => &[(TY_ORDERED_DICT, 19)],
+            _ => return None,
+        },
+        12 => match name {
+            "intersection" => &[(TY_FROZENSET, 62), (TY_SET, 90)],
+            "isidentifier" => &[(TY_STR, 116)],
+            "removeprefix" => &[(TY_STR, 129)],
+            "removesuffix" => &[(TY_STR, 130)],
+            _ => return None,
+        },
+        16 => match name {
+            "as_integer_ratio" => &[(TY_FLOAT, 56)],
+            _ => return None,
+        },
+        17 => match name {
+            "difference_update" => &[(TY_SET, 88)],
+            _ => return None,
+        },
+        19 => match name {
+            "intersection_update" => &[(TY_SET, 91)],
+            _ => return None,
+        },
+        20 => match name {
+            "symmetric_difference" => &[(TY_FROZENSET, 66), (TY_SET, 97)],
+            _ => return None,
+        },
+        27 => match name {
+            "symmetric_difference_update" => &[(TY_SET, 98)],
+            _ => return None,
+        },
+        _ => return None,
+    };
+    rows.iter().find(|(t, _)| *t == ty).map(|&(_, i)| i)
+}

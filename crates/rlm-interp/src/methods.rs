@@ -152,7 +152,7 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
 fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
     use crate::method_arity::{MAX_LISTED, METHOD_ARITY};
     let ty = arity_type_key(recv)?;
-    let i = METHOD_ARITY.binary_search_by(|&(t, m, _)| (t, m).cmp(&(ty, name))).ok()?;
+    let i = crate::method_arity::arity_row(ty, name)?;
     let template = METHOD_ARITY[i].2[n.min(MAX_LISTED)];
     if template.is_empty() {
         return None;
@@ -166,7 +166,7 @@ fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
 fn keyword_error(recv: &Value, name: &str, nargs: usize, kwargs: &Kwargs) -> Option<String> {
     use crate::method_arity::METHOD_KEYWORDS;
     let ty = arity_type_key(recv)?;
-    let i = METHOD_KEYWORDS.binary_search_by(|&(t, m, ..)| (t, m).cmp(&(ty, name))).ok()?;
+    let i = crate::method_arity::keyword_row(ty, name)?;
     let (_, _, accepted, template) = METHOD_KEYWORDS[i];
     // Argument Clinic methods check the total, then names given twice,
     // then unknown names (`_PyArg_UnpackKeywords`).
@@ -192,24 +192,25 @@ fn keyword_error(recv: &Value, name: &str, nargs: usize, kwargs: &Kwargs) -> Opt
     Some(template.replace("{k}", bad))
 }
 
-/// The receiver's type as the generated tables name it.
-fn arity_type_key(recv: &Value) -> Option<&'static str> {
+/// The receiver's type as the generated tables code it.
+fn arity_type_key(recv: &Value) -> Option<u8> {
+    use crate::method_arity::*;
     Some(match recv {
-        Value::Str(_) => "str",
-        Value::List(_) => "list",
+        Value::Str(_) => TY_STR,
+        Value::List(_) => TY_LIST,
         Value::Dict(d) => match d.borrow().kind {
-            DictKind::Plain => "dict",
-            DictKind::Counter => "Counter",
-            DictKind::Ordered => "OrderedDict",
-            DictKind::Default(_) => "defaultdict",
+            DictKind::Plain => TY_DICT,
+            DictKind::Counter => TY_COUNTER,
+            DictKind::Ordered => TY_ORDERED_DICT,
+            DictKind::Default(_) => TY_DEFAULTDICT,
         },
-        Value::Set(_) => "set",
-        Value::FrozenSet(_) => "frozenset",
-        Value::Tuple(_) => "tuple",
-        Value::Deque(_) => "deque",
-        Value::Int(_) | Value::Bool(_) => "int",
-        Value::Float(_) => "float",
-        Value::Range(_) => "range",
+        Value::Set(_) => TY_SET,
+        Value::FrozenSet(_) => TY_FROZENSET,
+        Value::Tuple(_) => TY_TUPLE,
+        Value::Deque(_) => TY_DEQUE,
+        Value::Int(_) | Value::Bool(_) => TY_INT,
+        Value::Float(_) => TY_FLOAT,
+        Value::Range(_) => TY_RANGE,
         _ => return None,
     })
 }

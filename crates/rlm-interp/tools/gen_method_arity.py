@@ -140,6 +140,12 @@ def main():
         "/// Number of positional arguments the table spells out; more use the last.",
         f"pub(crate) const MAX_LISTED: usize = {MAX_ARGS};",
         "",
+        "// Receiver types, as the lookups' rows name them.",
+    ]
+    for k, ty in enumerate(TYPES):
+        lines.append(f"pub(crate) const {type_const(ty)}: u8 = {k};")
+    lines += [
+        "",
         "/// (receiver type, method, message template for 0..=MAX_LISTED positional",
         "/// arguments, \"\" where that count is accepted), sorted by type then method.",
         "#[rustfmt::skip]",
@@ -149,6 +155,7 @@ def main():
         cells = ", ".join(esc(x) for x in row)
         lines.append(f"    ({esc(ty)}, {esc(m)}, [{cells}]),")
     lines.append("];")
+    lines += index_fn("arity_row", "METHOD_ARITY", [(ty, m) for ty, m, _ in sorted(rows)])
     lines += [
         "",
         "/// (receiver type, method, keyword names it accepts, message template for",
@@ -160,9 +167,47 @@ def main():
         accepted = ", ".join(esc(n) for n in names)
         lines.append(f"    ({esc(ty)}, {esc(m)}, &[{accepted}], {esc(msg)}),")
     lines.append("];")
+    lines += index_fn("keyword_row", "METHOD_KEYWORDS", [(ty, m) for ty, m, _, _ in sorted(kw_rows)])
     lines.append("")
     with open(OUT, "w") as f:
         f.write("\n".join(lines))
+
+
+TYPES = ["Counter", "OrderedDict", "defaultdict", "deque", "dict", "float", "frozenset", "int",
+         "list", "range", "set", "str", "tuple"]
+
+
+def type_const(ty):
+    return "TY_" + re.sub(r"(?<!^)(?=[A-Z])", "_", ty).upper()
+
+
+def index_fn(fn, table, keys):
+    """A lookup of (type, method) -> row of `table`, dispatching on the name's
+    length first: it runs on every built-in method call."""
+    by_len = collections.defaultdict(lambda: collections.defaultdict(list))
+    for i, (ty, m) in enumerate(keys):
+        by_len[len(m)][m].append((ty, i))
+    out = [
+        "",
+        f"/// The row of `{table}` for a receiver type and method name.",
+        "#[rustfmt::skip]",
+        f"pub(crate) fn {fn}(ty: u8, name: &str) -> Option<usize> {{",
+        "    let rows: &[(u8, usize)] = match name.len() {",
+    ]
+    for n in sorted(by_len):
+        out.append(f"        {n} => match name {{")
+        for m in sorted(by_len[n]):
+            cells = ", ".join(f"({type_const(ty)}, {i})" for ty, i in by_len[n][m])
+            out.append(f"            {esc(m)} => &[{cells}],")
+        out.append("            _ => return None,")
+        out.append("        },")
+    out += [
+        "        _ => return None,",
+        "    };",
+        "    rows.iter().find(|(t, _)| *t == ty).map(|&(_, i)| i)",
+        "}",
+    ]
+    return out
 
 
 def esc(s):
