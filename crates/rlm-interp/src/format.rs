@@ -72,7 +72,12 @@ fn shortest_digits(f: f64) -> (String, i32) {
     let exp: i32 = exp.parse().unwrap_or(0);
     // When two digit strings of that length round-trip (an exact tie such as
     // 1000000000000000.25), CPython keeps the one nearest the true value,
-    // ties to even; `{:.Ne}` rounds exactly that way.
+    // ties to even; `{:.Ne}` rounds exactly that way. Two candidates can only
+    // both round-trip when the spacing of doubles reaches the last digit,
+    // which takes 16 digits or more (2^-52 is about 2.2e-16).
+    if digits.len() < 15 {
+        return (digits, exp);
+    }
     let nearest = format!("{:.*e}", digits.len() - 1, f.abs());
     if nearest.parse::<f64>() == Ok(f.abs()) && nearest != s {
         let (mant, exp) = nearest.split_once('e').unwrap_or((&nearest, "0"));

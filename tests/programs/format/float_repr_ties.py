@@ -8,3 +8,16 @@ for k in range(1, 200):
     out.append(repr((2 ** 53 - k * 104729) / 8))
 print(" ".join(out))
 print([x / 16 for x in range(2 ** 52, 2 ** 52 + 40, 3)])
+x = 12345
+out = []
+for i in range(3000):
+    x = (x * 1103515245 + 12345) % 2 ** 31
+    y = (x * 1103515245 + 12345) % 2 ** 31
+    x = (y * 1103515245 + 12345) % 2 ** 31
+    m = (x * 2 ** 22 + y) % 2 ** 53
+    e = y % 80 - 60
+    v = m * 2.0 ** e
+    out.append(repr(v if i % 2 else -v))
+    out.append(repr((2 ** 51 + x % 100000) / 4 + 0.125 * (i % 8)))
+print(len(out), " ".join(out[:2000]))
+print(" ".join(out[2000:]))
