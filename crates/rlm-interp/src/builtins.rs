@@ -559,10 +559,8 @@ impl Vm {
                 }
                 Ok(false)
             }
-            other => type_err(format!(
-                "isinstance() arg 2 must be a type, a tuple of types, or a union, not {}",
-                other.type_name()
-            )),
+            // CPython 3.11's wording (no "not <type>" suffix).
+            _ => type_err("isinstance() arg 2 must be a type, a tuple of types, or a union"),
         }
     }
 
@@ -992,6 +990,13 @@ impl Vm {
             }
             "divmod" => {
                 nargs("divmod", &args, 2, 2)?;
+                if as_float(&args[0]).is_none() || as_float(&args[1]).is_none() {
+                    return type_err(format!(
+                        "unsupported operand type(s) for divmod(): '{}' and '{}'",
+                        args[0].type_name(),
+                        args[1].type_name()
+                    ));
+                }
                 if let (Some(_), Some(0)) = (as_int(&args[0]), as_int(&args[1])) {
                     return exc(ExcKind::ZeroDivisionError, "integer division or modulo by zero");
                 }
@@ -1205,7 +1210,7 @@ impl Vm {
                         if !(b == 0 || (2..=36).contains(&b)) {
                             return value_err("int() base must be >= 2 and <= 36, or 0");
                         }
-                        match parse_int(s.as_str(), b as u32) {
+                        match parse_int(&crate::unicode::ascii_numeral(s.as_str()), b as u32) {
                             Some(i) => Ok(Value::Int(i)),
                             None => value_err(format!(
                                 "invalid literal for int() with base {}: {}",
@@ -1244,13 +1249,15 @@ impl Vm {
             }
             Ty::Float => match args.first() {
                 None => Ok(Value::Float(0.0)),
-                Some(Value::Str(s)) => match parse_float(s.as_str()) {
-                    Some(f) => Ok(Value::Float(f)),
-                    None => value_err(format!(
-                        "could not convert string to float: {}",
-                        crate::format::repr_str(s.as_str())
-                    )),
-                },
+                Some(Value::Str(s)) => {
+                    match parse_float(&crate::unicode::ascii_numeral(s.as_str())) {
+                        Some(f) => Ok(Value::Float(f)),
+                        None => value_err(format!(
+                            "could not convert string to float: {}",
+                            crate::format::repr_str(s.as_str())
+                        )),
+                    }
+                }
                 Some(v) => match as_float(v) {
                     Some(f) => Ok(Value::Float(f)),
                     None => type_err(format!(
@@ -1401,7 +1408,7 @@ impl Vm {
                 })
             }
             Ty::NoneType => Ok(Value::None),
-            Ty::Other(n @ ("datetime" | "date" | "timedelta")) => {
+            Ty::Other(n @ ("datetime" | "date" | "time" | "timedelta")) => {
                 crate::modules::construct_other(self, n, args, kwargs)
             }
             _ => type_err(format!("cannot create '{tn}' instances")),

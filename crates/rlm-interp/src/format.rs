@@ -42,32 +42,9 @@ pub fn repr_str(s: &str) -> String {
     out
 }
 
-/// Approximation of `str.isprintable` for repr: control, separator (except
-/// space) and unassigned/private-use characters are escaped.
+/// `str.isprintable`, which decides what `repr` escapes.
 fn is_printable(c: char) -> bool {
-    let n = c as u32;
-    if n < 0x20 || (0x7f..0xa0).contains(&n) {
-        return false;
-    }
-    if n == 0xad {
-        return false;
-    }
-    if c.is_whitespace() && c != ' ' {
-        return false;
-    }
-    if (0xd800..0xe000).contains(&n) || (0xe000..0xf900).contains(&n) {
-        return false;
-    }
-    if (0x200b..=0x200f).contains(&n)
-        || (0x2028..=0x202e).contains(&n)
-        || (0x2060..=0x2064).contains(&n)
-    {
-        return false;
-    }
-    if n == 0xfeff || (0xfff0..=0xfffb).contains(&n) || n >= 0xf0000 || n == 0xfffe || n == 0xffff {
-        return false;
-    }
-    true
+    crate::unicode::is_printable(c)
 }
 
 pub fn ascii_escape(s: &str) -> String {
@@ -93,6 +70,20 @@ fn shortest_digits(f: f64) -> (String, i32) {
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     let exp: i32 = exp.parse().unwrap_or(0);
+    // When two digit strings of that length round-trip (an exact tie such as
+    // 1000000000000000.25), CPython keeps the one nearest the true value,
+    // ties to even; `{:.Ne}` rounds exactly that way. Two candidates can only
+    // both round-trip when the spacing of doubles reaches the last digit,
+    // which takes 16 digits or more (2^-52 is about 2.2e-16).
+    if digits.len() < 15 {
+        return (digits, exp);
+    }
+    let nearest = format!("{:.*e}", digits.len() - 1, f.abs());
+    if nearest.parse::<f64>() == Ok(f.abs()) && nearest != s {
+        let (mant, exp) = nearest.split_once('e').unwrap_or((&nearest, "0"));
+        let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+        return (digits, exp.parse().unwrap_or(0));
+    }
     (digits, exp)
 }
 

@@ -30,10 +30,14 @@ mod compile;
 mod format;
 mod gc;
 mod host;
+mod method_arity;
 mod methods;
 mod modules;
 mod ops;
 mod re_mod;
+mod sre_check;
+mod unicode;
+mod unicode_tables;
 mod value;
 mod vm;
 

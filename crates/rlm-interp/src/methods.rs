@@ -146,6 +146,75 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
     out
 }
 
+/// CPython's TypeError for calling a built-in method with `n` positional
+/// arguments (and no keywords), when that count is wrong; from the table
+/// generated off CPython (`tools/gen_method_arity.py`).
+fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
+    use crate::method_arity::{MAX_LISTED, METHOD_ARITY};
+    let ty = arity_type_key(recv)?;
+    let i = crate::method_arity::arity_row(ty, name)?;
+    let template = METHOD_ARITY[i].2[n.min(MAX_LISTED)];
+    if template.is_empty() {
+        return None;
+    }
+    let msg = template.replace("{n1}", &(n + 1).to_string()).replace("{n}", &n.to_string());
+    Some(if n == 0 { msg.replace("but 1 were given", "but 1 was given") } else { msg })
+}
+
+/// CPython's TypeError for a keyword argument a built-in method does not
+/// take (or for any keyword, when it takes none).
+fn keyword_error(recv: &Value, name: &str, nargs: usize, kwargs: &Kwargs) -> Option<String> {
+    use crate::method_arity::METHOD_KEYWORDS;
+    let ty = arity_type_key(recv)?;
+    let i = crate::method_arity::keyword_row(ty, name)?;
+    let (_, _, accepted, template) = METHOD_KEYWORDS[i];
+    // Argument Clinic methods check the total, then names given twice,
+    // then unknown names (`_PyArg_UnpackKeywords`).
+    if let Some(f) = template.strip_prefix("'{k}' is an invalid keyword argument for ") {
+        let f = f.trim_end_matches("()");
+        let total = nargs + kwargs.len();
+        let max = accepted.len();
+        if total > max {
+            let s = if max == 1 { "" } else { "s" };
+            let what = if nargs == 0 { "keyword argument" } else { "argument" };
+            return Some(format!("{f}() takes at most {max} {what}{s} ({total} given)"));
+        }
+        for (pos, p) in accepted.iter().enumerate().take(nargs) {
+            if kwargs.iter().any(|(k, _)| k == p) {
+                return Some(format!(
+                    "argument for {f}() given by name ('{p}') and position ({})",
+                    pos + 1
+                ));
+            }
+        }
+    }
+    let (bad, _) = kwargs.iter().find(|(k, _)| !accepted.contains(&k.as_str()))?;
+    Some(template.replace("{k}", bad))
+}
+
+/// The receiver's type as the generated tables code it.
+fn arity_type_key(recv: &Value) -> Option<u8> {
+    use crate::method_arity::*;
+    Some(match recv {
+        Value::Str(_) => TY_STR,
+        Value::List(_) => TY_LIST,
+        Value::Dict(d) => match d.borrow().kind {
+            DictKind::Plain => TY_DICT,
+            DictKind::Counter => TY_COUNTER,
+            DictKind::Ordered => TY_ORDERED_DICT,
+            DictKind::Default(_) => TY_DEFAULTDICT,
+        },
+        Value::Set(_) => TY_SET,
+        Value::FrozenSet(_) => TY_FROZENSET,
+        Value::Tuple(_) => TY_TUPLE,
+        Value::Deque(_) => TY_DEQUE,
+        Value::Int(_) | Value::Bool(_) => TY_INT,
+        Value::Float(_) => TY_FLOAT,
+        Value::Range(_) => TY_RANGE,
+        _ => return None,
+    })
+}
+
 pub fn has_method(v: &Value, name: &str) -> bool {
     method_names(v).contains(&name)
 }
@@ -307,9 +376,9 @@ fn py_title(s: &str) -> String {
         if prev_cased {
             out.extend(c.to_lowercase());
         } else {
-            out.extend(c.to_uppercase());
+            crate::unicode::push_title(c, &mut out);
         }
-        prev_cased = c.is_alphabetic();
+        prev_cased = crate::unicode::is_cased(c);
     }
     out
 }
@@ -389,6 +458,14 @@ impl Vm {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> R<Value> {
+        let msg = if kwargs.is_empty() {
+            arity_error(recv, name, args.len())
+        } else {
+            keyword_error(recv, name, args.len(), &kwargs)
+        };
+        if let Some(msg) = msg {
+            return type_err(msg);
+        }
         match recv {
             Value::Str(s) => self.str_method(s, name, args, kwargs),
             Value::List(l) => self.list_method(recv, l, name, args, kwargs),
@@ -559,7 +636,10 @@ impl Vm {
     fn no_attr<T>(&mut self, recv: &Value, name: &str) -> R<T> {
         let e = Exception::new(
             ExcKind::AttributeError,
-            format!("'{}' object has no attribute '{name}'", recv.type_name()),
+            format!(
+                "'{}' object has no attribute '{name}'",
+                crate::modules::qualified_type_name(recv)
+            ),
         );
         Err(Fault::Exc(e.with_hint(crate::value::suggest(name, method_names(recv)))))
     }
@@ -854,28 +934,50 @@ impl Vm {
                     )),
                 }
             }
-            "isdigit" | "isnumeric" | "isdecimal" => Ok(Value::Bool(
-                !text.is_empty()
-                    && text.chars().all(|c| {
-                        if name == "isdecimal" { c.is_ascii_digit() } else { c.is_numeric() }
-                    }),
-            )),
-            "isalpha" => Ok(Value::Bool(!text.is_empty() && text.chars().all(char::is_alphabetic))),
+            "isdigit" | "isnumeric" | "isdecimal" => {
+                let pred = match name {
+                    "isdigit" => crate::unicode::is_digit,
+                    "isnumeric" => crate::unicode::is_numeric,
+                    _ => crate::unicode::is_decimal,
+                };
+                Ok(Value::Bool(!text.is_empty() && text.chars().all(pred)))
+            }
+            "isalpha" => {
+                Ok(Value::Bool(!text.is_empty() && text.chars().all(crate::unicode::is_alpha)))
+            }
             "isalnum" => {
-                Ok(Value::Bool(!text.is_empty() && text.chars().all(char::is_alphanumeric)))
+                Ok(Value::Bool(!text.is_empty() && text.chars().all(crate::unicode::is_alnum)))
             }
             "isspace" => Ok(Value::Bool(!text.is_empty() && text.chars().all(py_isspace))),
             "isascii" => Ok(Value::Bool(s.is_ascii())),
-            "isprintable" => Ok(Value::Bool(text.chars().all(|c| !c.is_control()))),
+            "isprintable" => Ok(Value::Bool(text.chars().all(crate::unicode::is_printable))),
             "isupper" => Ok(Value::Bool(
                 text.chars().any(|c| c.is_uppercase()) && !text.chars().any(|c| c.is_lowercase()),
             )),
             "islower" => Ok(Value::Bool(
                 text.chars().any(|c| c.is_lowercase()) && !text.chars().any(|c| c.is_uppercase()),
             )),
-            "istitle" => Ok(Value::Bool(
-                !text.is_empty() && py_title(text) == text && text.chars().any(char::is_alphabetic),
-            )),
+            "istitle" => {
+                // CPython's rule: upper/titlecase only after an uncased
+                // character, lowercase only after a cased one, one cased at least.
+                let (mut cased, mut prev_cased) = (false, false);
+                for c in text.chars() {
+                    if c.is_uppercase() || crate::unicode::is_titlecase(c) {
+                        if prev_cased {
+                            return Ok(Value::Bool(false));
+                        }
+                        (prev_cased, cased) = (true, true);
+                    } else if c.is_lowercase() {
+                        if !prev_cased {
+                            return Ok(Value::Bool(false));
+                        }
+                        (prev_cased, cased) = (true, true);
+                    } else {
+                        prev_cased = false;
+                    }
+                }
+                Ok(Value::Bool(cased))
+            }
             "isidentifier" => Ok(Value::Bool(
                 text.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
                     && text.chars().all(|c| c == '_' || c.is_alphanumeric()),
@@ -884,7 +986,11 @@ impl Vm {
             "capitalize" => {
                 let mut cs = text.chars();
                 Ok(Value::str(match cs.next() {
-                    Some(c) => c.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase(),
+                    Some(c) => {
+                        let mut out = String::new();
+                        crate::unicode::push_title(c, &mut out);
+                        out + &cs.as_str().to_lowercase()
+                    }
                     None => String::new(),
                 }))
             }
@@ -893,8 +999,10 @@ impl Vm {
                     .flat_map(|c| {
                         if c.is_uppercase() {
                             c.to_lowercase().collect::<Vec<_>>()
-                        } else {
+                        } else if c.is_lowercase() {
                             c.to_uppercase().collect::<Vec<_>>()
+                        } else {
+                            vec![c]
                         }
                     })
                     .collect::<String>(),
@@ -1565,5 +1673,49 @@ impl Vm {
             }
             _ => self.no_attr(recv, name),
         }
+    }
+}
+
+#[cfg(test)]
+mod arity_tests {
+    use super::*;
+
+    /// Every generated arity row names a method the DSL really has on that
+    /// receiver (else a wrong count would hide an AttributeError).
+    #[test]
+    fn arity_table_names_existing_methods() {
+        let sample = |ty: &str| -> Value {
+            let dict = |kind| Value::dict(Dict { map: Map::default(), kind });
+            match ty {
+                "str" => Value::str("a"),
+                "list" => Value::list(vec![]),
+                "dict" => dict(DictKind::Plain),
+                "Counter" => dict(DictKind::Counter),
+                "OrderedDict" => dict(DictKind::Ordered),
+                "defaultdict" => dict(DictKind::Default(Value::None)),
+                "tuple" => Value::tuple(vec![]),
+                "int" => Value::Int(1),
+                "float" => Value::Float(1.0),
+                "range" => Value::Range(Rc::new((0, 1, 1))),
+                _ => Value::None,
+            }
+        };
+        let keyword_rows = crate::method_arity::METHOD_KEYWORDS.iter().map(|(t, m, ..)| (t, m));
+        let arity_rows = crate::method_arity::METHOD_ARITY.iter().map(|(t, m, _)| (t, m));
+        for (ty, m) in arity_rows.chain(keyword_rows) {
+            let v = sample(ty);
+            if matches!(v, Value::None) {
+                continue;
+            }
+            assert!(has_method(&v, m), "{ty}.{m} is in the arity table but not a DSL method");
+        }
+        let sorted = crate::method_arity::METHOD_ARITY
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
+        assert!(sorted, "the arity table must be sorted for binary search");
+        let sorted = crate::method_arity::METHOD_KEYWORDS
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
+        assert!(sorted, "the keyword table must be sorted for binary search");
     }
 }

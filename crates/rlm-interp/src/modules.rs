@@ -186,6 +186,7 @@ fn build_module(name: &str) -> Option<Value> {
             vec![
                 ("datetime", Value::Type(Ty::Other("datetime"))),
                 ("date", Value::Type(Ty::Other("date"))),
+                ("time", Value::Type(Ty::Other("time"))),
                 ("timedelta", Value::Type(Ty::Other("timedelta"))),
             ],
         ),
@@ -1089,8 +1090,30 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             Ok(items_iter(out))
         }
         "count" => {
-            let start = args.first().and_then(as_int).unwrap_or(0);
-            let step = args.get(1).and_then(as_int).unwrap_or(1);
+            let start_v = args.first().or_else(|| kw(&kwargs, "start")).cloned();
+            let step_v = args.get(1).or_else(|| kw(&kwargs, "step")).cloned();
+            for v in [&start_v, &step_v].into_iter().flatten() {
+                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+                    return type_err("a number is required");
+                }
+            }
+            if matches!(start_v, Some(Value::Float(_))) || matches!(step_v, Some(Value::Float(_))) {
+                // CPython adds the step to the running value, so the first
+                // value keeps the start's type and later ones are floats.
+                let start = match start_v {
+                    Some(Value::Float(f)) => Value::Float(f),
+                    Some(v) => Value::Int(as_int(&v).unwrap_or(0)),
+                    None => Value::Int(0),
+                };
+                let step = match step_v {
+                    Some(Value::Float(f)) => f,
+                    Some(v) => as_int(&v).unwrap_or(1) as f64,
+                    None => 1.0,
+                };
+                return Ok(Value::Iter(Rc::new(RefCell::new(IterState::CountFloat(start, step)))));
+            }
+            let start = start_v.as_ref().and_then(as_int).unwrap_or(0);
+            let step = step_v.as_ref().and_then(as_int).unwrap_or(1);
             Ok(Value::Iter(Rc::new(RefCell::new(IterState::Count(start, step)))))
         }
         "cycle" => {
@@ -1586,6 +1609,9 @@ pub struct DateTime {
     pub second: i64,
     pub micro: i64,
     pub has_time: bool,
+    /// A `datetime.time`: only the clock fields mean anything (the date is
+    /// CPython's strftime default, 1900-01-01).
+    pub time_only: bool,
 }
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -1610,6 +1636,16 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
+
+/// Days-since-epoch of the Monday of ISO week 1 (the week holding 4 January).
+fn iso_week1_monday(year: i64) -> i64 {
+    let first = days_from_civil(year, 1, 1);
+    let wd = (first + 3).rem_euclid(7);
+    if wd > 3 { first - wd + 7 } else { first - wd }
+}
+
+/// Proleptic Gregorian ordinal (1 = 0001-01-01) of days-since-epoch 0.
+const ORDINAL_OF_EPOCH: i64 = 719163;
 
 fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
@@ -1645,6 +1681,9 @@ impl DateTime {
         if !(0..60).contains(&self.second) {
             return value_err("second must be in 0..59");
         }
+        if !(0..1_000_000).contains(&self.micro) {
+            return value_err("microsecond must be in 0..999999");
+        }
         Ok(self)
     }
 
@@ -1668,6 +1707,7 @@ impl DateTime {
             second: secs % 60,
             micro: rem % 1_000_000,
             has_time,
+            time_only: false,
         }
     }
 
@@ -1675,11 +1715,32 @@ impl DateTime {
         (days_from_civil(self.year, self.month, self.day) + 3).rem_euclid(7)
     }
 
+    /// Day of the year, 1-based.
+    fn yday(&self) -> i64 {
+        days_from_civil(self.year, self.month, self.day) - days_from_civil(self.year, 1, 1) + 1
+    }
+
+    /// ISO 8601 (year, week, weekday 1..7), for `%G`, `%V` and `%u`.
+    fn iso_calendar(&self) -> (i64, i64, i64) {
+        let day = days_from_civil(self.year, self.month, self.day);
+        let mut year = self.year;
+        let mut week1 = iso_week1_monday(year);
+        if day < week1 {
+            year -= 1;
+            week1 = iso_week1_monday(year);
+        } else if day >= iso_week1_monday(year + 1) {
+            year += 1;
+            week1 = iso_week1_monday(year);
+        }
+        (year, (day - week1) / 7 + 1, self.weekday() + 1)
+    }
+
     fn isoformat(&self, sep: &str) -> String {
         let date = format!("{:04}-{:02}-{:02}", self.year, self.month, self.day);
         if !self.has_time {
             return date;
         }
+        let (date, sep) = if self.time_only { (String::new(), "") } else { (date, sep) };
         let mut t = format!("{date}{sep}{:02}:{:02}:{:02}", self.hour, self.minute, self.second);
         if self.micro != 0 {
             t.push_str(&format!(".{:06}", self.micro));
@@ -1705,183 +1766,259 @@ const MONTHS: [&str; 12] = [
 const DAYS: [&str; 7] =
     ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
+/// `strftime` as CPython on glibc (C locale): unknown directives are kept
+/// as written, years are not zero-padded.
 pub fn strftime(d: &DateTime, fmt: &str) -> String {
     let mut out = String::new();
     let mut it = fmt.chars();
+    let month = MONTHS[(d.month - 1).clamp(0, 11) as usize];
+    let day = DAYS[d.weekday().clamp(0, 6) as usize];
+    let hour12 = if d.hour % 12 == 0 { 12 } else { d.hour % 12 };
     while let Some(c) = it.next() {
         if c != '%' {
             out.push(c);
             continue;
         }
-        match it.next() {
-            Some('Y') => out.push_str(&format!("{:04}", d.year)),
-            Some('y') => out.push_str(&format!("{:02}", d.year % 100)),
-            Some('m') => out.push_str(&format!("{:02}", d.month)),
-            Some('d') => out.push_str(&format!("{:02}", d.day)),
-            Some('H') => out.push_str(&format!("{:02}", d.hour)),
-            Some('I') => {
-                out.push_str(&format!("{:02}", if d.hour % 12 == 0 { 12 } else { d.hour % 12 }))
-            }
-            Some('p') => out.push_str(if d.hour < 12 { "AM" } else { "PM" }),
-            Some('M') => out.push_str(&format!("{:02}", d.minute)),
-            Some('S') => out.push_str(&format!("{:02}", d.second)),
-            Some('f') => out.push_str(&format!("{:06}", d.micro)),
-            Some('B') => out.push_str(MONTHS[(d.month - 1).clamp(0, 11) as usize]),
-            Some('b') => out.push_str(&MONTHS[(d.month - 1).clamp(0, 11) as usize][..3]),
-            Some('A') => out.push_str(DAYS[d.weekday() as usize]),
-            Some('a') => out.push_str(&DAYS[d.weekday() as usize][..3]),
-            Some('j') => out.push_str(&format!(
-                "{:03}",
-                days_from_civil(d.year, d.month, d.day) - days_from_civil(d.year, 1, 1) + 1
-            )),
-            Some('w') => out.push_str(&((d.weekday() + 1) % 7).to_string()),
-            Some('%') => out.push('%'),
-            Some(o) => {
-                out.push('%');
-                out.push(o);
-            }
-            None => out.push('%'),
-        }
+        let piece = match it.next() {
+            Some('Y') => d.year.to_string(),
+            Some('y') => format!("{:02}", d.year % 100),
+            Some('C') => (d.year / 100).to_string(),
+            Some('m') => format!("{:02}", d.month),
+            Some('d') => format!("{:02}", d.day),
+            Some('e') => format!("{:2}", d.day),
+            Some('H') => format!("{:02}", d.hour),
+            Some('k') => format!("{:2}", d.hour),
+            Some('I') => format!("{hour12:02}"),
+            Some('l') => format!("{hour12:2}"),
+            Some('p') => (if d.hour < 12 { "AM" } else { "PM" }).to_string(),
+            Some('P') => (if d.hour < 12 { "am" } else { "pm" }).to_string(),
+            Some('M') => format!("{:02}", d.minute),
+            Some('S') => format!("{:02}", d.second),
+            Some('f') => format!("{:06}", d.micro),
+            Some('B') => month.to_string(),
+            Some('b') | Some('h') => month[..3].to_string(),
+            Some('A') => day.to_string(),
+            Some('a') => day[..3].to_string(),
+            Some('j') => format!("{:03}", d.yday()),
+            Some('w') => ((d.weekday() + 1) % 7).to_string(),
+            Some('u') => (d.weekday() + 1).to_string(),
+            // Weeks starting on Sunday (%U) or Monday (%W); days before the
+            // first such day are in week 0.
+            Some('U') => format!("{:02}", (d.yday() - 1 + 7 - (d.weekday() + 1) % 7) / 7),
+            Some('W') => format!("{:02}", (d.yday() - 1 + 7 - d.weekday()) / 7),
+            Some('V') => format!("{:02}", d.iso_calendar().1),
+            Some('G') => d.iso_calendar().0.to_string(),
+            Some('g') => format!("{:02}", d.iso_calendar().0 % 100),
+            Some('D') => strftime(d, "%m/%d/%y"),
+            Some('x') => strftime(d, "%m/%d/%y"),
+            Some('F') => strftime(d, "%Y-%m-%d"),
+            Some('T') | Some('X') => strftime(d, "%H:%M:%S"),
+            Some('R') => strftime(d, "%H:%M"),
+            Some('r') => strftime(d, "%I:%M:%S %p"),
+            Some('c') => strftime(d, "%a %b %e %H:%M:%S %Y"),
+            Some('n') => "\n".to_string(),
+            Some('t') => "\t".to_string(),
+            Some('z') | Some('Z') => String::new(),
+            Some('%') => "%".to_string(),
+            Some(o) => format!("%{o}"),
+            None => "%".to_string(),
+        };
+        out.push_str(&piece);
     }
     out
 }
 
+/// The regex CPython's `_strptime` matches a format directive with
+/// (`TimeRE`, C locale); `None` for a directive it does not know.
+fn strptime_directive_re(c: char) -> Option<String> {
+    let names = |xs: &[&str]| {
+        let mut v: Vec<&str> = xs.to_vec();
+        // Longest first, as `_strptime.__seqToRE`: "March" before "Mar".
+        v.sort_by_key(|x| std::cmp::Reverse(x.len()));
+        v.join("|")
+    };
+    let full_months: Vec<&str> = MONTHS.to_vec();
+    let abbr_months: Vec<&str> = MONTHS.iter().map(|m| &m[..3]).collect();
+    let full_days: Vec<&str> = DAYS.to_vec();
+    let abbr_days: Vec<&str> = DAYS.iter().map(|m| &m[..3]).collect();
+    let body = match c {
+        'd' => r"3[0-1]|[1-2]\d|0[1-9]|[1-9]| [1-9]".to_string(),
+        'f' => r"[0-9]{1,6}".to_string(),
+        'H' => r"2[0-3]|[0-1]\d|\d".to_string(),
+        'I' => r"1[0-2]|0[1-9]|[1-9]".to_string(),
+        'G' | 'Y' => r"\d\d\d\d".to_string(),
+        'j' => r"36[0-6]|3[0-5]\d|[1-2]\d\d|0[1-9]\d|00[1-9]|[1-9]\d|0[1-9]|[1-9]".to_string(),
+        'm' => r"1[0-2]|0[1-9]|[1-9]".to_string(),
+        'M' => r"[0-5]\d|\d".to_string(),
+        'S' => r"6[0-1]|[0-5]\d|\d".to_string(),
+        'U' | 'W' => r"5[0-3]|[0-4]\d|\d".to_string(),
+        'w' => r"[0-6]".to_string(),
+        'u' => r"[1-7]".to_string(),
+        'V' => r"5[0-3]|0[1-9]|[1-4]\d|\d".to_string(),
+        'y' => r"\d\d".to_string(),
+        'B' => names(&full_months),
+        'b' => names(&abbr_months),
+        'A' => names(&full_days),
+        'a' => names(&abbr_days),
+        'p' => "am|pm".to_string(),
+        _ => return None,
+    };
+    Some(format!("(?P<{c}>{body})"))
+}
+
+/// `datetime.strptime` as CPython's `_strptime`: the format becomes a regex
+/// (leftmost-first alternation, case-insensitive), so out-of-range fields
+/// "do not match format" exactly when they do in CPython.
 fn strptime(s: &str, fmt: &str) -> R<DateTime> {
-    let bad = || {
-        Fault::Exc(Exception::new(
-            ExcKind::ValueError,
-            format!(
-                "time data {} does not match format {}",
-                crate::format::repr_str(s),
-                crate::format::repr_str(fmt)
-            ),
-        ))
-    };
-    let mut d = DateTime {
-        year: 1900,
-        month: 1,
-        day: 1,
-        hour: 0,
-        minute: 0,
-        second: 0,
-        micro: 0,
-        has_time: true,
-    };
-    let sc: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    let mut pm: Option<bool> = None;
-    let mut fc = fmt.chars();
-    let num = |i: &mut usize, max: usize| -> Option<i64> {
-        let start = *i;
-        while *i < sc.len() && *i - start < max && sc[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        if *i == start { None } else { sc[start..*i].iter().collect::<String>().parse().ok() }
-    };
+    let fmt_repr = crate::format::repr_str(fmt);
+    let mut pattern = String::from("(?i)^");
+    let mut seen = Vec::new();
+    let mut fc = fmt.chars().peekable();
     while let Some(c) = fc.next() {
-        if c != '%' {
-            if c.is_whitespace() {
-                while i < sc.len() && sc[i].is_whitespace() {
-                    i += 1;
-                }
+        if c == '%' {
+            let Some(dc) = fc.next() else {
+                return value_err(format!("stray % in format {fmt_repr}"));
+            };
+            if dc == '%' {
+                pattern.push('%');
                 continue;
             }
-            if sc.get(i) != Some(&c) {
-                return Err(bad());
+            let Some(re) = strptime_directive_re(dc) else {
+                return value_err(format!("'{dc}' is a bad directive in format {fmt_repr}"));
+            };
+            if seen.contains(&dc) {
+                return exc(ExcKind::ReError, format!("redefinition of group name '{dc}'"));
             }
-            i += 1;
-            continue;
-        }
-        match fc.next() {
-            Some('Y') => d.year = num(&mut i, 4).ok_or_else(bad)?,
-            Some('y') => {
-                let y = num(&mut i, 2).ok_or_else(bad)?;
-                d.year = if y < 69 { 2000 + y } else { 1900 + y };
+            seen.push(dc);
+            pattern.push_str(&re);
+        } else if c.is_whitespace() {
+            while fc.peek().is_some_and(|c| c.is_whitespace()) {
+                fc.next();
             }
-            Some('m') => d.month = num(&mut i, 2).ok_or_else(bad)?,
-            Some('d') => d.day = num(&mut i, 2).ok_or_else(bad)?,
-            Some('H') | Some('I') => d.hour = num(&mut i, 2).ok_or_else(bad)?,
-            Some('M') => d.minute = num(&mut i, 2).ok_or_else(bad)?,
-            Some('S') => d.second = num(&mut i, 2).ok_or_else(bad)?,
-            Some('f') => {
-                let start = i;
-                let v = num(&mut i, 6).ok_or_else(bad)?;
-                d.micro = v * 10i64.pow((6 - (i - start)) as u32);
-            }
-            Some('p') => {
-                let t: String =
-                    sc[i..(i + 2).min(sc.len())].iter().collect::<String>().to_uppercase();
-                pm = Some(match t.as_str() {
-                    "AM" => false,
-                    "PM" => true,
-                    _ => return Err(bad()),
-                });
-                i += 2;
-            }
-            Some('B') | Some('b') => {
-                let rest: String = sc[i..].iter().collect::<String>().to_lowercase();
-                let mut found = false;
-                for (k, m) in MONTHS.iter().enumerate() {
-                    let full = m.to_lowercase();
-                    for cand in [full.clone(), full[..3].to_string()] {
-                        if rest.starts_with(&cand) {
-                            d.month = k as i64 + 1;
-                            i += cand.chars().count();
-                            found = true;
-                            break;
-                        }
-                    }
-                    if found {
-                        break;
-                    }
-                }
-                if !found {
-                    return Err(bad());
-                }
-            }
-            Some('A') | Some('a') => {
-                let rest: String = sc[i..].iter().collect::<String>().to_lowercase();
-                let mut found = false;
-                for dname in DAYS {
-                    let full = dname.to_lowercase();
-                    for cand in [full.clone(), full[..3].to_string()] {
-                        if rest.starts_with(&cand) {
-                            i += cand.chars().count();
-                            found = true;
-                            break;
-                        }
-                    }
-                    if found {
-                        break;
-                    }
-                }
-                if !found {
-                    return Err(bad());
-                }
-            }
-            Some('%') => {
-                if sc.get(i) != Some(&'%') {
-                    return Err(bad());
-                }
-                i += 1;
-            }
-            _ => return Err(bad()),
+            pattern.push_str(r"\s+");
+        } else {
+            pattern.push_str(&regex::escape(&c.to_string()));
         }
     }
-    if i != sc.len() {
-        return value_err(format!(
-            "unconverted data remains: {}",
-            sc[i..].iter().collect::<String>()
-        ));
+    let bad = || {
+        value_err(format!(
+            "time data {} does not match format {fmt_repr}",
+            crate::format::repr_str(s)
+        ))
+    };
+    let Ok(re) = regex::Regex::new(&pattern) else { return bad() };
+    let Some(caps) = re.captures(s) else { return bad() };
+    let end = caps.get(0).map_or(0, |m| m.end());
+    if end != s.len() {
+        return value_err(format!("unconverted data remains: {}", &s[end..]));
     }
-    if let Some(p) = pm {
-        if p && d.hour < 12 {
-            d.hour += 12;
-        } else if !p && d.hour == 12 {
-            d.hour = 0;
+    let text = |c: &str| caps.name(c).map(|m| m.as_str());
+    let num = |c: &str| -> Option<i64> {
+        let t = text(c)?;
+        t.trim().chars().try_fold(0i64, |acc, ch| Some(acc * 10 + ch.to_digit(10)? as i64))
+    };
+    let find = |c: &str, names: &[&str], n: usize| -> Option<i64> {
+        let t = text(c)?.to_lowercase();
+        names.iter().position(|x| x[..n.min(x.len())].to_lowercase() == t).map(|i| i as i64)
+    };
+    let mut year = 1900;
+    if let Some(y) = num("y") {
+        year = if y <= 68 { 2000 + y } else { 1900 + y };
+    }
+    if let Some(y) = num("Y") {
+        year = y;
+    }
+    let mut month = find("B", &MONTHS, 99).or_else(|| find("b", &MONTHS, 3)).map_or(1, |m| m + 1);
+    if let Some(m) = num("m") {
+        month = m;
+    }
+    let mut day = num("d").unwrap_or(1);
+    let mut hour = num("H").unwrap_or(0);
+    if let Some(h) = num("I") {
+        let pm = text("p").is_some_and(|p| p.eq_ignore_ascii_case("pm"));
+        hour = match (pm, h) {
+            (false, 12) => 0,
+            (true, h) if h != 12 => h + 12,
+            (_, h) => h,
+        };
+    }
+    let micro = text("f").map_or(0, |f| {
+        let v = num("f").unwrap_or(0);
+        v * 10i64.pow((6 - f.len().min(6)) as u32)
+    });
+    // Weekday, Monday = 0, from whichever directive gave one.
+    let weekday = find("A", &DAYS, 99)
+        .or_else(|| find("a", &DAYS, 3))
+        .or_else(|| num("w").map(|w| (w + 6) % 7))
+        .or_else(|| num("u").map(|u| u - 1));
+    let iso_year = num("G");
+    let iso_week = num("V");
+    if iso_year.is_some() || iso_week.is_some() {
+        let (Some(g), Some(v), Some(wd)) = (iso_year, iso_week, weekday) else {
+            return value_err(if iso_year.is_some() {
+                "ISO year directive '%G' must be used with the ISO week directive '%V' and a weekday directive ('%A', '%a', '%w', or '%u')."
+            } else {
+                "ISO week directive '%V' must be used with the ISO year directive '%G' and a weekday directive ('%A', '%a', '%w', or '%u')."
+            });
+        };
+        let (y, m, d) = civil_from_days(iso_week1_monday(g) + (v - 1) * 7 + wd);
+        (year, month, day) = (y, m, d);
+    } else if let Some(j) = num("j") {
+        let (y, m, d) = civil_from_days(days_from_civil(year, 1, 1) + j - 1);
+        (year, month, day) = (y, m, d);
+    } else if let (Some(wd), Some(week), sunday_first) =
+        (weekday, num("U").or_else(|| num("W")), text("U").is_some())
+    {
+        // CPython's `_calc_julian_from_U_or_W`.
+        let first = days_from_civil(year, 1, 1);
+        let first_wd = (first + 3).rem_euclid(7);
+        let (first_wd, wd) =
+            if sunday_first { ((first_wd + 1) % 7, (wd + 1) % 7) } else { (first_wd, wd) };
+        let week0_len = (7 - first_wd) % 7;
+        let julian =
+            if week == 0 { 1 + wd - first_wd } else { 1 + week0_len + (week - 1) * 7 + wd };
+        let (y, m, d) = civil_from_days(first + julian - 1);
+        (year, month, day) = (y, m, d);
+    }
+    DateTime {
+        year,
+        month,
+        day,
+        hour,
+        minute: num("M").unwrap_or(0),
+        second: num("S").unwrap_or(0),
+        micro,
+        has_time: true,
+        time_only: false,
+    }
+    .validate()
+}
+
+/// Order two date/time values; mixing kinds is CPython's TypeError.
+pub(crate) fn datetime_cmp(p: &DateTime, q: &DateTime, op: &str) -> R<std::cmp::Ordering> {
+    let kind = |d: &DateTime| match (d.time_only, d.has_time) {
+        (true, _) => "datetime.time",
+        (false, true) => "datetime.datetime",
+        (false, false) => "datetime.date",
+    };
+    let (kp, kq) = (kind(p), kind(q));
+    if kp == kq {
+        return Ok(p.cmp(q));
+    }
+    if p.time_only || q.time_only {
+        return type_err(format!("'{op}' not supported between instances of '{kp}' and '{kq}'"));
+    }
+    type_err(format!("can't compare {kp} to {kq}"))
+}
+
+/// A type name as CPython's argument errors spell it (`datetime.time`).
+pub(crate) fn qualified_type_name(v: &Value) -> String {
+    match v {
+        Value::Native(n) if matches!(**n, Native::DateTime(_) | Native::TimeDelta(..)) => {
+            format!("datetime.{}", v.type_name())
         }
+        _ => v.type_name().to_string(),
     }
-    d.validate()
 }
 
 fn dt_value(d: DateTime) -> Value {
@@ -1927,6 +2064,21 @@ pub(crate) fn construct_other(
                 second: if name == "date" { 0 } else { get(5, "second", 0)? },
                 micro: if name == "date" { 0 } else { get(6, "microsecond", 0)? },
                 has_time: name == "datetime",
+                time_only: false,
+            };
+            Ok(dt_value(d.validate()?))
+        }
+        "time" => {
+            let d = DateTime {
+                year: 1900,
+                month: 1,
+                day: 1,
+                hour: get(0, "hour", 0)?,
+                minute: get(1, "minute", 0)?,
+                second: get(2, "second", 0)?,
+                micro: get(3, "microsecond", 0)?,
+                has_time: true,
+                time_only: true,
             };
             Ok(dt_value(d.validate()?))
         }
@@ -1956,8 +2108,12 @@ pub(crate) fn type_attr(t: &'static str, name: &str) -> Option<Value> {
     match (t, name) {
         (
             "datetime" | "date",
-            "strptime" | "fromisoformat" | "now" | "today" | "utcnow" | "fromtimestamp",
-        ) => Some(Value::Method(Rc::new((Value::Type(Ty::Other(t)), SmolStr::new(name))))),
+            "strptime" | "fromisoformat" | "fromordinal" | "now" | "today" | "utcnow"
+            | "fromtimestamp",
+        )
+        | ("datetime", "combine") => {
+            Some(Value::Method(Rc::new((Value::Type(Ty::Other(t)), SmolStr::new(name)))))
+        }
         _ => None,
     }
 }
@@ -1971,6 +2127,66 @@ pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Va
             };
             strptime(s.as_str(), f.as_str()).map(dt_value)
         }
+        "fromordinal" => {
+            let n = match args.first() {
+                Some(v) => match as_int(v) {
+                    Some(n) => n,
+                    None => {
+                        return type_err(format!(
+                            "'{}' object cannot be interpreted as an integer",
+                            v.type_name()
+                        ));
+                    }
+                },
+                None => return type_err("fromordinal() takes exactly one argument (0 given)"),
+            };
+            if n < 1 {
+                return value_err("ordinal must be >= 1");
+            }
+            let (year, month, day) = civil_from_days(n - ORDINAL_OF_EPOCH);
+            let d = DateTime {
+                year,
+                month,
+                day,
+                hour: 0,
+                minute: 0,
+                second: 0,
+                micro: 0,
+                has_time: t == "datetime",
+                time_only: false,
+            };
+            d.validate().map(dt_value)
+        }
+        "combine" => match (args.first(), args.get(1)) {
+            (Some(Value::Native(a)), Some(Value::Native(b))) => match (&**a, &**b) {
+                (Native::DateTime(d), Native::DateTime(tm)) if tm.time_only => {
+                    Ok(dt_value(DateTime {
+                        hour: tm.hour,
+                        minute: tm.minute,
+                        second: tm.second,
+                        micro: tm.micro,
+                        has_time: true,
+                        time_only: false,
+                        ..*d
+                    }))
+                }
+                (Native::DateTime(d), _) if !d.time_only => type_err(format!(
+                    "combine() argument 2 must be datetime.time, not {}",
+                    qualified_type_name(&args[1])
+                )),
+                _ => type_err(format!(
+                    "combine() argument 1 must be datetime.date, not {}",
+                    qualified_type_name(&args[0])
+                )),
+            },
+            (Some(a), Some(b)) => type_err(format!(
+                "combine() argument {} must be {}, not {}",
+                if matches!(a, Value::Native(_)) { 2 } else { 1 },
+                if matches!(a, Value::Native(_)) { "datetime.time" } else { "datetime.date" },
+                qualified_type_name(if matches!(a, Value::Native(_)) { b } else { a })
+            )),
+            _ => type_err("combine() missing required argument 'date' (pos 1)"),
+        },
         "fromisoformat" => {
             let Some(Value::Str(s)) = args.first() else {
                 return type_err("fromisoformat: argument must be str");
@@ -1999,6 +2215,7 @@ pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Va
                 second: 0,
                 micro: 0,
                 has_time: t == "datetime",
+                time_only: false,
             };
             if let Some(time) = time {
                 let tp: Vec<&str> = time.split(':').collect();
@@ -2027,8 +2244,8 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
         type_err(format!(
             "unsupported operand type(s) for {}: '{}' and '{}'",
             op.as_str(),
-            a.type_name(),
-            b.type_name()
+            qualified_type_name(a),
+            qualified_type_name(b)
         ))
     };
     if let (Value::Native(x), Some(k)) = (a, as_float(b)) {
@@ -2048,6 +2265,10 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
         }
     }
     let (Value::Native(x), Value::Native(y)) = (a, b) else { return err() };
+    let is_time = |n: &Native| matches!(n, Native::DateTime(d) if d.time_only);
+    if is_time(x) || is_time(y) {
+        return err();
+    }
     match (&**x, &**y, op) {
         (Native::DateTime(d), Native::TimeDelta(dd, ss, us), BinOp::Add) => Ok(dt_value(
             DateTime::from_micros(d.total_micros() + td_micros(*dd, *ss, *us), d.has_time),
@@ -2113,12 +2334,14 @@ pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
             &["search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"]
         }
         Native::Match(_) => &["group", "groups", "groupdict", "start", "end", "span", "expand"],
+        Native::DateTime(d) if d.time_only => &["strftime", "isoformat", "replace"],
         Native::DateTime(_) => &[
             "strftime",
             "isoformat",
             "weekday",
             "isoweekday",
             "date",
+            "time",
             "replace",
             "timestamp",
             "toordinal",
@@ -2135,9 +2358,9 @@ pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<V
         Native::Match(m) => crate::re_mod::match_attr(m, name),
         Native::Pattern(p) => crate::re_mod::pattern_attr(p, name),
         Native::DateTime(d) => match name {
-            "year" => Some(Value::Int(d.year)),
-            "month" => Some(Value::Int(d.month)),
-            "day" => Some(Value::Int(d.day)),
+            "year" if !d.time_only => Some(Value::Int(d.year)),
+            "month" if !d.time_only => Some(Value::Int(d.month)),
+            "day" if !d.time_only => Some(Value::Int(d.day)),
             "hour" if d.has_time => Some(Value::Int(d.hour)),
             "minute" if d.has_time => Some(Value::Int(d.minute)),
             "second" if d.has_time => Some(Value::Int(d.second)),
@@ -2184,15 +2407,25 @@ pub(crate) fn native_method(
                 };
                 Ok(Value::str(d.isoformat(&sep)))
             }
+            _ if d.time_only && !matches!(name, "strftime" | "isoformat" | "replace") => exc(
+                ExcKind::AttributeError,
+                format!("'datetime.time' object has no attribute '{name}'"),
+            ),
             "weekday" => Ok(Value::Int(d.weekday())),
+            "time" => {
+                Ok(dt_value(DateTime { year: 1900, month: 1, day: 1, time_only: true, ..*d }))
+            }
             "isoweekday" => Ok(Value::Int(d.weekday() + 1)),
-            "toordinal" => Ok(Value::Int(days_from_civil(d.year, d.month, d.day) + 719163)),
+            "toordinal" => {
+                Ok(Value::Int(days_from_civil(d.year, d.month, d.day) + ORDINAL_OF_EPOCH))
+            }
             "date" => Ok(dt_value(DateTime {
                 hour: 0,
                 minute: 0,
                 second: 0,
                 micro: 0,
                 has_time: false,
+                time_only: false,
                 ..*d
             })),
             "replace" => {
@@ -2200,9 +2433,9 @@ pub(crate) fn native_method(
                 for (k, v) in &kwargs {
                     let v = as_int(v).unwrap_or(0);
                     match k.as_str() {
-                        "year" => e.year = v,
-                        "month" => e.month = v,
-                        "day" => e.day = v,
+                        "year" if !d.time_only => e.year = v,
+                        "month" if !d.time_only => e.month = v,
+                        "day" if !d.time_only => e.day = v,
                         "hour" => e.hour = v,
                         "minute" => e.minute = v,
                         "second" => e.second = v,
@@ -2218,14 +2451,14 @@ pub(crate) fn native_method(
             }
             _ => exc(
                 ExcKind::AttributeError,
-                format!("'{}' object has no attribute '{name}'", recv.type_name()),
+                format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
             ),
         },
         Native::TimeDelta(days, secs, us) => match name {
             "total_seconds" => Ok(Value::Float(td_micros(*days, *secs, *us) as f64 / 1e6)),
             _ => exc(
                 ExcKind::AttributeError,
-                format!("'timedelta' object has no attribute '{name}'"),
+                format!("'datetime.timedelta' object has no attribute '{name}'"),
             ),
         },
         Native::DictView(kind, d) => match name {
@@ -2243,7 +2476,7 @@ pub(crate) fn native_method(
             }
             _ => exc(
                 ExcKind::AttributeError,
-                format!("'{}' object has no attribute '{name}'", recv.type_name()),
+                format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
             ),
         },
         Native::Partial(_) => exc(
@@ -2278,10 +2511,14 @@ pub(crate) fn native_repr(vm: &mut Vm, n: &Rc<Native>) -> R<String> {
         }
         Native::DateTime(d) => {
             if d.has_time {
-                let mut s = format!(
-                    "datetime.datetime({}, {}, {}, {}, {}",
-                    d.year, d.month, d.day, d.hour, d.minute
-                );
+                let mut s = if d.time_only {
+                    format!("datetime.time({}, {}", d.hour, d.minute)
+                } else {
+                    format!(
+                        "datetime.datetime({}, {}, {}, {}, {}",
+                        d.year, d.month, d.day, d.hour, d.minute
+                    )
+                };
                 if d.second != 0 || d.micro != 0 {
                     s.push_str(&format!(", {}", d.second));
                 }

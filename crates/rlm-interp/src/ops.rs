@@ -292,7 +292,9 @@ impl Vm {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
             (Value::Str(x), Value::Str(y)) => Ok(x.as_str().cmp(y.as_str())),
             (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
-                (Native::DateTime(p), Native::DateTime(q)) => Ok(p.cmp(q)),
+                (Native::DateTime(p), Native::DateTime(q)) => {
+                    crate::modules::datetime_cmp(p, q, op.as_str())
+                }
                 (Native::TimeDelta(a, b, c), Native::TimeDelta(d, e, f)) => {
                     Ok((a, b, c).cmp(&(d, e, f)))
                 }
@@ -1107,6 +1109,14 @@ impl Vm {
                 *cur = cur.saturating_add(*step);
                 Some(Value::Int(v))
             }
+            IterState::CountFloat(cur, step) => {
+                let next = match cur {
+                    Value::Int(i) => *i as f64 + *step,
+                    Value::Float(f) => *f + *step,
+                    _ => f64::NAN,
+                };
+                Some(std::mem::replace(cur, Value::Float(next)))
+            }
             IterState::Cycle(items, i) => {
                 if items.is_empty() {
                     None
@@ -1158,8 +1168,10 @@ impl Vm {
                     .collect())
             }
             Value::Iter(it) => {
-                if let IterState::Count(..) | IterState::Cycle(..) | IterState::Repeat(_, None) =
-                    &*it.borrow()
+                if let IterState::Count(..)
+                | IterState::CountFloat(..)
+                | IterState::Cycle(..)
+                | IterState::Repeat(_, None) = &*it.borrow()
                 {
                     return Err(Fault::Limit(crate::LimitError::new(
                         crate::LimitKind::CollectionLen,
@@ -1270,7 +1282,10 @@ impl Vm {
                 DictKind::Default(f) => Ok(f.clone()),
                 _ => exc(
                     ExcKind::AttributeError,
-                    format!("'{}' object has no attribute '{name}'", obj.type_name()),
+                    format!(
+                        "'{}' object has no attribute '{name}'",
+                        crate::modules::qualified_type_name(obj)
+                    ),
                 ),
             },
             Value::Native(n) => {
@@ -1282,7 +1297,10 @@ impl Vm {
                 }
                 exc(
                     ExcKind::AttributeError,
-                    format!("'{}' object has no attribute '{name}'", obj.type_name()),
+                    format!(
+                        "'{}' object has no attribute '{name}'",
+                        crate::modules::qualified_type_name(obj)
+                    ),
                 )
             }
             Value::Builtin(b)

@@ -123,6 +123,9 @@ thread_local! {
 }
 
 fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result<Pattern, String> {
+    // CPython's syntax errors and wording first (the engines accept some
+    // patterns sre rejects, and word their errors differently).
+    crate::sre_check::check(source, flags & VERBOSE != 0)?;
     let mut prefix = String::new();
     if flags & IGNORECASE != 0 {
         prefix.push('i');
@@ -537,6 +540,8 @@ fn parse_template(t: &str, p: &Pattern) -> R<Vec<TPiece>> {
         }
         let n = chars[i + 1];
         let mut group = None;
+        // Where sre reports a bad reference: the digits, or the name in `\g<...>`.
+        let ref_pos = if n == 'g' { i + 3 } else { i + 1 };
         match n {
             'n' => lit.push('\n'),
             't' => lit.push('\t'),
@@ -590,7 +595,7 @@ fn parse_template(t: &str, p: &Pattern) -> R<Vec<TPiece>> {
         match group {
             Some(g) => {
                 if g > p.groups() {
-                    return Err(bad(format!("invalid group reference {g} at position {}", i)));
+                    return Err(bad(format!("invalid group reference {g} at position {ref_pos}")));
                 }
                 if !lit.is_empty() {
                     out.push(TPiece::Lit(std::mem::take(&mut lit)));

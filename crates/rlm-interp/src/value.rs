@@ -481,6 +481,7 @@ impl Ty {
             Ty::Other("re.Pattern") => "re.Pattern",
             Ty::Other("datetime") => "datetime.datetime",
             Ty::Other("date") => "datetime.date",
+            Ty::Other("time") => "datetime.time",
             Ty::Other("timedelta") => "datetime.timedelta",
             t => t.name(),
         };
@@ -547,6 +548,9 @@ pub enum IterState {
     Range(i64, i64, i64),
     Items(VecDeque<Value>),
     Count(i64, i64),
+    /// `itertools.count` with a float start or step: the next value (an int
+    /// only before the first step) and the step.
+    CountFloat(Value, f64),
     Cycle(Vec<Value>, usize),
     Repeat(Value, Option<i64>),
 }
@@ -869,7 +873,9 @@ impl Value {
                 Native::Match(_) => Ty::Other("re.Match"),
                 Native::Partial(_) => Ty::Other("functools.partial"),
                 Native::DateTime(d) => {
-                    if d.has_time {
+                    if d.time_only {
+                        Ty::Other("time")
+                    } else if d.has_time {
                         Ty::Other("datetime")
                     } else {
                         Ty::Other("date")

@@ -3,7 +3,7 @@ s.add(4); s.add(1); print(s)
 s.discard(10); s.discard(1); print(s)
 s.remove(2); print(s)
 print(s.pop() in {3, 4}, len(s))
-s.update([7, 8], {9}); print(s)
+s.update([7, 8], {9}); print(sorted(s))
 c = s.copy(); c.clear(); print(c, len(s))
 try:
     s.remove(100)

@@ -1,0 +1,25 @@
+from collections import Counter, OrderedDict, defaultdict, deque
+def show(thunk):
+    try:
+        thunk()
+        print("no error")
+    except TypeError as e:
+        print(type(e).__name__, e)
+s, l, d, st, t = "abc", [3, 1, 2], {1: 2}, {1, 2}, (1, 2)
+show(lambda: s.upper(1)); show(lambda: s.replace("a")); show(lambda: s.replace("a", "b", 1, 2))
+show(lambda: s.split(",", 1, 2)); show(lambda: s.find()); show(lambda: s.join()); show(lambda: s.strip(1, 2))
+show(lambda: s.startswith()); show(lambda: s.center()); show(lambda: s.zfill()); show(lambda: s.partition())
+show(lambda: s.count("a", 0, 1, 2)); show(lambda: s.splitlines(True, 1)); show(lambda: s.encode("utf-8", "strict", 1))
+show(lambda: l.append()); show(lambda: l.append(1, 2)); show(lambda: l.insert(1)); show(lambda: l.pop(1, 2))
+show(lambda: l.sort(1)); show(lambda: l.sort(1, 2, 3)); show(lambda: l.index()); show(lambda: l.reverse(1))
+show(lambda: l.count()); show(lambda: l.extend()); show(lambda: l.remove()); show(lambda: l.copy(1))
+show(lambda: d.get()); show(lambda: d.get(1, 2, 3)); show(lambda: d.pop()); show(lambda: d.keys(1))
+show(lambda: d.update({}, {})); show(lambda: d.setdefault()); show(lambda: d.items(1)); show(lambda: d.popitem(1))
+show(lambda: st.add()); show(lambda: st.add(1, 2)); show(lambda: st.discard()); show(lambda: st.pop(1))
+show(lambda: st.issubset()); show(lambda: frozenset(st).isdisjoint())
+show(lambda: t.count()); show(lambda: t.index()); show(lambda: t.index(1, 0, 2, 3))
+show(lambda: deque([1]).append()); show(lambda: deque([1]).rotate(1, 2)); show(lambda: deque([1]).popleft(1))
+show(lambda: (5).bit_length(1)); show(lambda: (2.5).is_integer(1)); show(lambda: range(3).index())
+show(lambda: Counter("ab").most_common(1, 2)); show(lambda: Counter("ab").total(1)); show(lambda: Counter("ab").elements(1))
+show(lambda: OrderedDict().move_to_end()); show(lambda: OrderedDict().popitem(1, 2)); show(lambda: defaultdict(int).get())
+show(lambda: s.upper()); show(lambda: l.pop()); show(lambda: d.get(1)); show(lambda: s.split(",", 1))
