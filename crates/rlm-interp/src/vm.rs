@@ -104,8 +104,10 @@ pub struct Vm {
     pub(crate) gnames: GlobalNames,
     pub(crate) globals: Vec<Option<Value>>,
     builtin_cache: Vec<Option<Value>>,
-    pub(crate) host_funcs: HashMap<SmolStr, HostFunc>,
-    pub(crate) host_values: HashMap<SmolStr, Value>,
+    /// Looked up by name on every global miss; foldhash (not SipHash) because
+    /// `Session::new` registers eight of them and start-up is measured in µs.
+    pub(crate) host_funcs: HashMap<SmolStr, HostFunc, HashState>,
+    pub(crate) host_values: HashMap<SmolStr, Value, HashState>,
     frames: Vec<Frame>,
     tasks: Vec<Task>,
     current_task: usize,
@@ -146,8 +148,8 @@ impl Vm {
             gnames: GlobalNames::default(),
             globals: Vec::new(),
             builtin_cache: Vec::new(),
-            host_funcs: HashMap::new(),
-            host_values: HashMap::new(),
+            host_funcs: HashMap::with_capacity_and_hasher(16, HashState::default()),
+            host_values: HashMap::default(),
             frames: Vec::new(),
             tasks: Vec::new(),
             current_task: 0,
