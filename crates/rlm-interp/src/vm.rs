@@ -1529,8 +1529,8 @@ impl Vm {
                         _ => v,
                     };
                     let spec_s = match &spec {
-                        Some(Value::Str(s)) => s.as_str().to_string(),
-                        _ => String::new(),
+                        Some(Value::Str(s)) => s.as_str(),
+                        _ => "",
                     };
                     let s = if spec_s.is_empty() {
                         match &v {
@@ -1538,26 +1538,31 @@ impl Vm {
                             _ => Value::str(self.py_str(&v)?),
                         }
                     } else {
-                        Value::str(self.format_spec(&v, &spec_s)?)
+                        Value::str(self.format_spec(&v, spec_s)?)
                     };
                     top!(self).stack.push(s);
                 }
                 Op::BuildString(n) => {
-                    let parts = popn(frame, n as usize)?;
+                    // Joined in place on the stack: no vector of parts per f-string.
+                    let Some(start) = frame.stack.len().checked_sub(n as usize) else {
+                        return Err(internal("stack underflow"));
+                    };
                     let mut total = 0;
-                    for p in &parts {
+                    for p in &frame.stack[start..] {
                         if let Value::Str(s) = p {
                             total += s.byte_len();
                         }
                     }
                     self.check_str_len(total)?;
+                    let frame = top!(self);
                     let mut out = String::with_capacity(total);
-                    for p in &parts {
+                    for p in &frame.stack[start..] {
                         if let Value::Str(s) = p {
                             out.push_str(s.as_str());
                         }
                     }
-                    top!(self).stack.push(Value::str(out));
+                    frame.stack.truncate(start);
+                    frame.stack.push(Value::str(out));
                 }
                 Op::Await => {
                     let v = pop(frame)?;
