@@ -1512,8 +1512,15 @@ impl<'a> Compiler<'a> {
                         _ => 0,
                     };
                     let has_spec = f.format_spec.is_some();
-                    if let Some(spec) = &f.format_spec {
-                        self.fstring(spec)?;
+                    match f.format_spec.as_deref() {
+                        // A constant spec (`:>10`, `.2f`) is loaded as is: no
+                        // string is built for it on every evaluation.
+                        Some([ast::FPart::Literal(s)]) => {
+                            let k = self.konst(Value::str(s.as_str()));
+                            self.emit(Op::LoadConst(k));
+                        }
+                        Some(spec) => self.fstring(spec)?,
+                        None => {}
                     }
                     self.emit(Op::FormatValue(conv, has_spec));
                 }

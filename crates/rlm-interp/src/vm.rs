@@ -104,8 +104,10 @@ pub struct Vm {
     pub(crate) gnames: GlobalNames,
     pub(crate) globals: Vec<Option<Value>>,
     builtin_cache: Vec<Option<Value>>,
-    pub(crate) host_funcs: HashMap<SmolStr, HostFunc>,
-    pub(crate) host_values: HashMap<SmolStr, Value>,
+    /// Looked up by name on every global miss; foldhash (not SipHash) because
+    /// `Session::new` registers eight of them and start-up is measured in µs.
+    pub(crate) host_funcs: HashMap<SmolStr, HostFunc, HashState>,
+    pub(crate) host_values: HashMap<SmolStr, Value, HashState>,
     frames: Vec<Frame>,
     tasks: Vec<Task>,
     current_task: usize,
@@ -146,8 +148,8 @@ impl Vm {
             gnames: GlobalNames::default(),
             globals: Vec::new(),
             builtin_cache: Vec::new(),
-            host_funcs: HashMap::new(),
-            host_values: HashMap::new(),
+            host_funcs: HashMap::with_capacity_and_hasher(16, HashState::default()),
+            host_values: HashMap::default(),
             frames: Vec::new(),
             tasks: Vec::new(),
             current_task: 0,
@@ -1527,8 +1529,8 @@ impl Vm {
                         _ => v,
                     };
                     let spec_s = match &spec {
-                        Some(Value::Str(s)) => s.as_str().to_string(),
-                        _ => String::new(),
+                        Some(Value::Str(s)) => s.as_str(),
+                        _ => "",
                     };
                     let s = if spec_s.is_empty() {
                         match &v {
@@ -1536,26 +1538,31 @@ impl Vm {
                             _ => Value::str(self.py_str(&v)?),
                         }
                     } else {
-                        Value::str(self.format_spec(&v, &spec_s)?)
+                        Value::str(self.format_spec(&v, spec_s)?)
                     };
                     top!(self).stack.push(s);
                 }
                 Op::BuildString(n) => {
-                    let parts = popn(frame, n as usize)?;
+                    // Joined in place on the stack: no vector of parts per f-string.
+                    let Some(start) = frame.stack.len().checked_sub(n as usize) else {
+                        return Err(internal("stack underflow"));
+                    };
                     let mut total = 0;
-                    for p in &parts {
+                    for p in &frame.stack[start..] {
                         if let Value::Str(s) = p {
                             total += s.byte_len();
                         }
                     }
                     self.check_str_len(total)?;
+                    let frame = top!(self);
                     let mut out = String::with_capacity(total);
-                    for p in &parts {
+                    for p in &frame.stack[start..] {
                         if let Value::Str(s) = p {
                             out.push_str(s.as_str());
                         }
                     }
-                    top!(self).stack.push(Value::str(out));
+                    frame.stack.truncate(start);
+                    frame.stack.push(Value::str(out));
                 }
                 Op::Await => {
                     let v = pop(frame)?;

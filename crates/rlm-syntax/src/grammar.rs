@@ -648,20 +648,28 @@ where
     /// Built with nested `recursive` calls only. chumsky's `Recursive::declare`
     /// holds strong `Rc`s, so mutually recursive declared parsers form a cycle
     /// that leaks on every parse (the fuzzer's leak sanitizer found it); inside
-    /// `recursive(|p| ..)` the handle `p` is weak. The arithmetic layer is
-    /// therefore built twice: once inside the expression (weak handles) and
-    /// once outside for statement targets (holding the expression strongly,
-    /// which nothing holds back).
+    /// `recursive(|p| ..)` the handle `p` is weak.
+    ///
+    /// The arithmetic and `or_test` layers built inside the expression (each
+    /// holds the expression weakly) also serve the statements: whoever holds
+    /// them holds the expression strongly too (`Exprs::expr`), and building
+    /// them once instead of twice makes the per-parse construction cheaper.
     pub(crate) fn new() -> Exprs<'t, I> {
+        let mut inner = None;
         let expr = recursive(|expr| {
             let expr: Rec<'t, I, Expr> = expr.boxed();
             let arith = arith_layer(expr.clone());
             let ex = Exprs { expr: expr.clone(), or_test: or_test_parser(arith.clone()).boxed(), arith };
+            inner = Some((ex.or_test.clone(), ex.arith.clone()));
             expr_top(&ex)
         })
         .boxed();
-        let arith = arith_layer(expr.clone());
-        Exprs { expr, or_test: or_test_parser(arith.clone()).boxed(), arith }
+        // `recursive` runs its closure at once, so `inner` is always set.
+        let (or_test, arith) = inner.unwrap_or_else(|| {
+            let arith = arith_layer(expr.clone());
+            (or_test_parser(arith.clone()).boxed(), arith)
+        });
+        Exprs { expr, or_test, arith }
     }
 }
 
