@@ -1,5 +1,5 @@
 //! Loop overhead per step, model latency excluded: a scripted root model
-//! (zero latency) drives N steps of small programs over contexts from 10 KB
+//! (zero latency, below) drives N steps of small programs over contexts from 10 KB
 //! to 100 MB. Compare with `examples/bench/pyrlm_loop.py` (pyrlm-runtime's
 //! FakeAdapter, same scripts). Per-step time = run time / steps.
 //!
@@ -7,35 +7,93 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use rlm_adapters::FakeAdapter;
+use futures::future::BoxFuture;
+use rlm_adapters::{CallReport, ModelAdapter};
 use rlm_context::Context;
 use rlm_core::{LoopOptions, Rlm};
+use rlm_types::{Completion, CompletionRequest, ModelId, Usage};
 
-/// `steps - 1` cells of `x = i; print(x * 2)`, then `FINAL(x)`.
-fn replies(steps: usize) -> Vec<String> {
-    let mut r: Vec<String> =
-        (0..steps - 1).map(|i| format!("```repl\nx = {i}\nprint(x * 2)\n```")).collect();
-    r.push("```repl\nFINAL(x)\n```".to_string());
+/// A zero-latency scripted root model that does only what a model call
+/// must: hand back the next reply (usage estimated from byte lengths). The
+/// test suite's `FakeAdapter` also records every request for assertions,
+/// which would put a copy of the whole history into each step's figure.
+struct Script {
+    replies: Vec<String>,
+    next: AtomicUsize,
+}
+
+impl ModelAdapter for Script {
+    fn model_id(&self) -> ModelId {
+        ModelId::new("bench", "script")
+    }
+
+    fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        let text = self.replies.get(i).cloned().unwrap_or_default();
+        let prompt_bytes: usize = request.messages.iter().map(|m| m.content.len()).sum();
+        let usage = Usage {
+            prompt_tokens: prompt_bytes as u64 / 4,
+            completion_tokens: text.len() as u64 / 4,
+            cached_tokens: 0,
+        };
+        let completion = Completion {
+            text,
+            usage,
+            finish_reason: None,
+            model: "script".into(),
+            latency: std::time::Duration::ZERO,
+        };
+        Box::pin(async move { CallReport::single(Ok(completion)) })
+    }
+}
+
+/// The cells of `examples/bench/pyrlm_loop.py`, one per reply, then a
+/// `FINAL('done')` reply: `turns = cells + 1` root-model turns.
+fn replies(cells: &[String]) -> Vec<String> {
+    let mut r: Vec<String> = cells.iter().map(|c| format!("```repl\n{c}\n```")).collect();
+    r.push("FINAL('done')".to_string());
     r
 }
 
-fn context(bytes: usize) -> Context {
-    let line = "The quick brown fox jumps over the lazy dog while the logs keep rolling in.\n";
-    let mut text = String::with_capacity(bytes + line.len());
-    while text.len() < bytes {
-        text.push_str(line);
+/// (a) `x = i; print(x * 2)`.
+fn loop_cells(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("x = {i}\nprint(x * 2)")).collect()
+}
+
+/// (b) a slice of `P` at ten places, as the Python harness does.
+fn slice_cells(size: usize) -> Vec<String> {
+    let step = size / 10;
+    (0..10)
+        .map(|i| format!("part = P[{}:{}]\nprint(len(P), part[:40])", i * step, i * step + 200))
+        .collect()
+}
+
+/// The Python harness's text: varied numbered lines, cut to `n` bytes.
+fn big_text(n: usize) -> Context {
+    let mut block = String::new();
+    for i in 0..10_000 {
+        block.push_str(&format!(
+            "Record {i:09}: the quiet harbor lantern drifted toward the northern hills.\n"
+        ));
     }
+    let mut text = String::with_capacity(n + block.len());
+    while text.len() < n {
+        text.push_str(&block);
+    }
+    text.truncate(n);
     Context::from_text(text)
 }
 
-fn rlm(steps: usize) -> Rlm {
-    let root = FakeAdapter::replies(replies(steps)).with_model_name("root");
+fn rlm(cells: &[String]) -> Rlm {
+    let turns = cells.len() as u64 + 1;
+    let root = Script { replies: replies(cells), next: AtomicUsize::new(0) };
     Rlm::builder()
         .root(Arc::new(root))
         .budget(rlm_policy::Limits {
-            max_steps: Some(steps as u64),
+            max_steps: Some(turns),
             soft_limit_ratio: 1.0,
             ..Default::default()
         })
@@ -47,24 +105,31 @@ fn rlm(steps: usize) -> Rlm {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("loop_overhead");
     g.sample_size(30);
-    for (label, bytes) in [("10KB", 10_000usize), ("100MB", 100_000_000)] {
-        let ctx = context(bytes);
-        // Metadata (size, token estimate, preview) is computed once per
-        // context and cached; the first run would pay it, so warm it here.
-        let _ = ctx.metadata();
-        for steps in [10usize, 50] {
-            g.bench_function(format!("{steps}_steps_{label}"), |b| {
-                b.iter_batched(
-                    || rlm(steps),
-                    |r| {
-                        let out = r.run_blocking("q", ctx.clone()).expect("run");
-                        assert_eq!(out.steps as usize, steps);
-                        black_box(out)
-                    },
-                    BatchSize::PerIteration,
-                )
-            });
-        }
+    let small = Context::from_text("tiny context");
+    let big = big_text(100_000_000);
+    // Metadata (size, token count, preview) is computed once per context and
+    // cached; warm it so the runs measure the loop.
+    let _ = small.metadata();
+    let _ = big.metadata();
+    let cases: [(&str, &Context, Vec<String>); 4] = [
+        ("a_50_cells_tiny", &small, loop_cells(50)),
+        ("a_10_cells_tiny", &small, loop_cells(10)),
+        ("b_10_slices_100MB", &big, slice_cells(100_000_000)),
+        ("a_10_cells_100MB", &big, loop_cells(10)),
+    ];
+    for (name, ctx, cells) in cases {
+        let turns = cells.len() as u32 + 1;
+        g.bench_function(format!("{name}_{turns}_turns"), |b| {
+            b.iter_batched(
+                || rlm(&cells),
+                |r| {
+                    let out = r.run_blocking("benchmark the loop", ctx.clone()).expect("run");
+                    assert_eq!((out.steps, out.answer.as_deref()), (turns, Some("done")));
+                    black_box(out)
+                },
+                BatchSize::PerIteration,
+            )
+        });
     }
     g.finish();
 }
