@@ -77,6 +77,12 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
     if let Some(c) = cfg.concurrency {
         builder = builder.scheduler(rlm_sched_config(c)?);
     }
+    if let Some(path) = &cfg.cache_path {
+        let cache = rlm_cache::SledCache::open(path).map_err(|e| {
+            CliError::Config(format!("cannot open the subcall cache {}: {e}", path.display()))
+        })?;
+        builder = builder.cache(Arc::new(cache));
+    }
     if let Some(p) = &progress {
         builder = builder.listener(Arc::clone(p) as Arc<dyn TraceListener>);
     }

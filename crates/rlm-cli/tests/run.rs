@@ -181,3 +181,22 @@ fn missing_context_and_no_model_exit_2() {
         rlm().args(["run", "q", "--model", "scripted", "--context", "/no/*.md"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn subcall_cache_is_used_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    for _ in 0..2 {
+        let out = rlm()
+            .args(["run", QUESTION, "--model", "scripted", "--json", "--cache"])
+            .arg(&cache)
+            .arg("--context")
+            .arg(corpus())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["answer"], ANSWER);
+    }
+    assert!(cache.exists(), "the cache folder was created");
+}
