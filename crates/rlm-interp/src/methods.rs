@@ -1323,17 +1323,17 @@ impl Vm {
                 ))
             }
             "elements" => {
-                let mut out = Vec::new();
+                // Sum the counts (checked) and charge the total before
+                // expanding: Counter({'a': 10**12}) is tiny.
+                let total = d.borrow().map.values().try_fold(0usize, |acc, v| {
+                    acc.checked_add(as_int(v).unwrap_or(0).max(0) as usize)
+                });
+                self.check_len(total.unwrap_or(usize::MAX))?;
+                let mut out = Vec::with_capacity(total.unwrap_or(0));
                 for (k, v) in d.borrow().map.iter() {
-                    let n = as_int(v).unwrap_or(0);
-                    for _ in 0..n.max(0) {
-                        out.push(k.0.clone());
-                    }
-                    if out.len() > self.limits.max_collection_len {
-                        break;
-                    }
+                    let n = as_int(v).unwrap_or(0).max(0) as usize;
+                    out.extend(std::iter::repeat_n(k.0.clone(), n));
                 }
-                self.check_len(out.len())?;
                 Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out.into())))))
             }
             "total" => {

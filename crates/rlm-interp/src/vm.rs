@@ -1290,8 +1290,13 @@ impl Vm {
                         .ok_or_else(|| internal("stack"))?;
                     let target = frame.stack[idx].clone();
                     let k = self.key(k)?;
-                    self.alloc(48)?;
                     if let Value::Dict(d) = &target {
+                        // Comprehensions are held to the collection cap like `d[k] = v`.
+                        let n = d.borrow().map.len();
+                        if n >= self.limits.max_collection_len {
+                            self.check_len(n + 1)?;
+                        }
+                        self.alloc(48)?;
                         d.borrow_mut().map.insert(k, v);
                     }
                 }
