@@ -1291,11 +1291,7 @@ impl Vm {
                     }
                 }
                 self.check_len(set.len())?;
-                Ok(if t == Ty::Set {
-                    Value::Set(Rc::new(RefCell::new(set)))
-                } else {
-                    Value::FrozenSet(Rc::new(set))
-                })
+                Ok(if t == Ty::Set { Value::new_set(set) } else { Value::FrozenSet(Rc::new(set)) })
             }
             Ty::Dict | Ty::OrderedDict | Ty::Counter | Ty::DefaultDict => {
                 let mut d = Dict::new();
@@ -1345,10 +1341,12 @@ impl Vm {
                         d.pop_front();
                     }
                 }
-                Ok(Value::Deque(Rc::new(DequeObj {
+                let d = Rc::new(DequeObj {
                     items: RefCell::new(d),
                     maxlen: maxlen.map(|m| m.max(0) as usize),
-                })))
+                });
+                crate::gc::track_deque(&d);
+                Ok(Value::Deque(d))
             }
             Ty::Range => {
                 let ints: Vec<i64> = args

@@ -5,12 +5,104 @@
 //! exceeds the references from other containers is held from outside (the
 //! embedder kept a value) and stays intact, with everything it reaches; the
 //! rest is garbage, and clearing its contents breaks the cycles.
+//!
+//! A cycle that became unreachable during the run (`x = []; x.append(x);
+//! x = 1`) is not reachable from the session at its end, so every mutable
+//! container (list, dict, set, deque, closure cell) is also registered at
+//! creation, weakly, in a per-thread list, and the collector starts from the
+//! live ones as well (found by fuzzing: a 240-byte `ListObj` cycle leaked).
+//! Objects of other sessions on the same thread are held from outside and
+//! stay intact. Dead entries are pruned whenever the list doubles.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use crate::value::*;
+
+/// A weakly registered mutable container (see the module docs).
+enum Tracked {
+    List(Weak<ListObj>),
+    Dict(Weak<RefCell<Dict>>),
+    Set(Weak<RefCell<KeySet>>),
+    Deque(Weak<DequeObj>),
+    Cell(Weak<RefCell<Option<Value>>>),
+}
+
+impl Tracked {
+    fn alive(&self) -> bool {
+        match self {
+            Tracked::List(w) => w.strong_count() > 0,
+            Tracked::Dict(w) => w.strong_count() > 0,
+            Tracked::Set(w) => w.strong_count() > 0,
+            Tracked::Deque(w) => w.strong_count() > 0,
+            Tracked::Cell(w) => w.strong_count() > 0,
+        }
+    }
+}
+
+struct Registry {
+    items: Vec<Tracked>,
+    prune_at: usize,
+}
+
+thread_local! {
+    static REGISTRY: RefCell<Registry> =
+        const { RefCell::new(Registry { items: Vec::new(), prune_at: 1024 }) };
+}
+
+fn register(t: Tracked) {
+    // `try_with`: nothing to do while the thread is being torn down.
+    let _ = REGISTRY.try_with(|r| {
+        let mut r = r.borrow_mut();
+        if r.items.len() >= r.prune_at {
+            r.items.retain(Tracked::alive);
+            r.prune_at = (r.items.len() * 2).max(1024);
+        }
+        r.items.push(t);
+    });
+}
+
+pub(crate) fn track_list(l: &Rc<ListObj>) {
+    register(Tracked::List(Rc::downgrade(l)));
+}
+
+pub(crate) fn track_dict(d: &Rc<RefCell<Dict>>) {
+    register(Tracked::Dict(Rc::downgrade(d)));
+}
+
+pub(crate) fn track_set(s: &Rc<RefCell<KeySet>>) {
+    register(Tracked::Set(Rc::downgrade(s)));
+}
+
+pub(crate) fn track_deque(d: &Rc<DequeObj>) {
+    register(Tracked::Deque(Rc::downgrade(d)));
+}
+
+pub(crate) fn track_cell(c: &Rc<RefCell<Option<Value>>>) {
+    register(Tracked::Cell(Rc::downgrade(c)));
+}
+
+/// The registered containers still alive, as roots and cells for [`collect`].
+fn tracked_roots() -> (Vec<Value>, Vec<Rc<RefCell<Option<Value>>>>) {
+    let mut roots = Vec::new();
+    let mut cells = Vec::new();
+    let _ = REGISTRY.try_with(|r| {
+        let mut r = r.borrow_mut();
+        r.items.retain(Tracked::alive);
+        r.prune_at = (r.items.len() * 2).max(1024);
+        for t in &r.items {
+            match t {
+                Tracked::List(w) => roots.extend(w.upgrade().map(Value::List)),
+                Tracked::Dict(w) => roots.extend(w.upgrade().map(Value::Dict)),
+                Tracked::Set(w) => roots.extend(w.upgrade().map(Value::Set)),
+                Tracked::Deque(w) => roots.extend(w.upgrade().map(Value::Deque)),
+                Tracked::Cell(w) => cells.extend(w.upgrade()),
+            }
+        }
+    });
+    (roots, cells)
+}
 
 enum Node {
     List(Rc<ListObj>),
@@ -125,7 +217,17 @@ impl Node {
 
 /// Collect the cycles among everything reachable from `roots` and `cells`
 /// (which are consumed: the session is going away).
-pub(crate) fn collect(roots: Vec<Value>, cells: Vec<Rc<RefCell<Option<Value>>>>) {
+/// With `tracked`, the registered containers are candidates too.
+pub(crate) fn collect(
+    mut roots: Vec<Value>,
+    mut cells: Vec<Rc<RefCell<Option<Value>>>>,
+    tracked: bool,
+) {
+    if tracked {
+        let (more_roots, more_cells) = tracked_roots();
+        roots.extend(more_roots);
+        cells.extend(more_cells);
+    }
     let mut index: HashMap<usize, usize> = HashMap::new();
     let mut nodes: Vec<Node> = Vec::new();
     let mut edges: Vec<Vec<usize>> = Vec::new();

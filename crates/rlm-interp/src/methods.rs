@@ -1425,7 +1425,7 @@ impl Vm {
                 Ok(Value::None)
             }
             "copy" => Ok(match recv {
-                Value::Set(_) => Value::Set(Rc::new(RefCell::new(mine))),
+                Value::Set(_) => Value::new_set(mine),
                 other => other.clone(),
             }),
             "union" | "intersection" | "difference" | "symmetric_difference" => {
@@ -1448,7 +1448,7 @@ impl Vm {
                 self.check_len(acc.len())?;
                 Ok(match recv {
                     Value::FrozenSet(_) => Value::FrozenSet(Rc::new(acc)),
-                    _ => Value::Set(Rc::new(RefCell::new(acc))),
+                    _ => Value::new_set(acc),
                 })
             }
             "update"
@@ -1534,10 +1534,12 @@ impl Vm {
                 *d.borrow_mut() = v.into();
                 Ok(Value::None)
             }
-            "copy" => Ok(Value::Deque(Rc::new(DequeObj {
-                items: RefCell::new(d.borrow().clone()),
-                maxlen: d.maxlen,
-            }))),
+            "copy" => {
+                let d =
+                    Rc::new(DequeObj { items: RefCell::new(d.borrow().clone()), maxlen: d.maxlen });
+                crate::gc::track_deque(&d);
+                Ok(Value::Deque(d))
+            }
             "count" | "index" | "remove" => {
                 let x = arg0.unwrap_or(Value::None);
                 let items: Vec<Value> = d.borrow().iter().cloned().collect();

@@ -707,7 +707,7 @@ impl Vm {
                 if let FrozenSet(_) = a {
                     Ok(Value::FrozenSet(Rc::new(r)))
                 } else {
-                    Ok(Value::Set(Rc::new(RefCell::new(r))))
+                    Ok(Value::new_set(r))
                 }
             }
             (BinOp::BitOr, Dict(x), Dict(y)) if !matches!(x.borrow().kind, DictKind::Counter) => {

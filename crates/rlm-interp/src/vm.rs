@@ -97,6 +97,10 @@ pub enum RunState {
 }
 
 pub struct Vm {
+    /// Whether this VM ever ran a cell: only then does dropping it look for
+    /// cycles among the registered containers (temporary VMs that render an
+    /// error message do not).
+    ran_code: bool,
     pub(crate) limits: Limits,
     pub(crate) fuel_used: u64,
     mem_since: usize,
@@ -162,6 +166,7 @@ impl Vm {
             modules: HashMap::new(),
             source_name: SmolStr::new("<cell>"),
             sort_cmp: None,
+            ran_code: false,
         }
     }
 
@@ -413,6 +418,7 @@ impl Vm {
 
     /// Start running a compiled cell on a fresh main task.
     pub(crate) fn start(&mut self, code: Rc<Code>) -> RunState {
+        self.ran_code = true;
         if self.globals.len() < self.gnames.names.len() {
             self.globals.resize(self.gnames.names.len(), None);
         }
@@ -813,8 +819,13 @@ impl Vm {
         if code.has_varkw {
             locals[next] = Some(Value::dict(kwextra));
         }
-        let mut cells: Vec<Rc<RefCell<Option<Value>>>> =
-            (0..code.ncells).map(|_| Rc::new(RefCell::new(None))).collect();
+        let mut cells: Vec<Rc<RefCell<Option<Value>>>> = (0..code.ncells)
+            .map(|_| {
+                let c = Rc::new(RefCell::new(None));
+                crate::gc::track_cell(&c);
+                c
+            })
+            .collect();
         for &(l, c) in &code.param_cells {
             if let Some(cell) = cells.get(c as usize) {
                 *cell.borrow_mut() = locals[l as usize].take();
@@ -1236,7 +1247,7 @@ impl Vm {
                         set.insert(self.key(it)?);
                     }
                     self.alloc(32 * n as usize + 32)?;
-                    top!(self).stack.push(Value::Set(Rc::new(RefCell::new(set))));
+                    top!(self).stack.push(Value::new_set(set));
                 }
                 Op::BuildDict(n) => {
                     let items = popn(frame, 2 * n as usize)?;
@@ -1727,7 +1738,7 @@ impl Drop for Vm {
             roots.extend(f.locals.into_iter().flatten());
             cells.extend(f.cells);
         }
-        crate::gc::collect(roots, cells);
+        crate::gc::collect(roots, cells, self.ran_code);
     }
 }
 
