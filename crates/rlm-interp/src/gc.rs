@@ -149,12 +149,18 @@ impl Node {
         }
     }
 
+    /// The references this node holds. One that is mutably borrowed right
+    /// now (a collection during the run, inside a builtin) reports none: its
+    /// children then look held from outside and are kept, the safe side.
     fn edges(&self) -> Vec<Edge> {
         match self {
-            Node::List(l) => l.borrow().iter().cloned().map(Edge::Val).collect(),
+            Node::List(l) => match l.try_borrow() {
+                Ok(l) => l.iter().cloned().map(Edge::Val).collect(),
+                Err(_) => Vec::new(),
+            },
             Node::Tuple(t) => t.iter().cloned().map(Edge::Val).collect(),
             Node::Dict(d) => {
-                let d = d.borrow();
+                let Ok(d) = d.try_borrow() else { return Vec::new() };
                 let mut v: Vec<Edge> = Vec::with_capacity(d.map.len() * 2 + 1);
                 for (k, x) in d.map.iter() {
                     v.push(Edge::Val(k.0.clone()));
@@ -165,17 +171,26 @@ impl Node {
                 }
                 v
             }
-            Node::Set(s) => s.borrow().iter().map(|k| Edge::Val(k.0.clone())).collect(),
-            Node::Deque(d) => d.borrow().iter().cloned().map(Edge::Val).collect(),
+            Node::Set(s) => match s.try_borrow() {
+                Ok(s) => s.iter().map(|k| Edge::Val(k.0.clone())).collect(),
+                Err(_) => Vec::new(),
+            },
+            Node::Deque(d) => match d.try_borrow() {
+                Ok(d) => d.iter().cloned().map(Edge::Val).collect(),
+                Err(_) => Vec::new(),
+            },
             Node::Func(f) => {
                 let mut v: Vec<Edge> = f.defaults.iter().cloned().map(Edge::Val).collect();
                 v.extend(f.kwdefaults.iter().flatten().cloned().map(Edge::Val));
                 v.extend(f.closure.iter().cloned().map(Edge::Cell));
                 v
             }
-            Node::Cell(c) => c.borrow().iter().cloned().map(Edge::Val).collect(),
+            Node::Cell(c) => match c.try_borrow() {
+                Ok(c) => c.iter().cloned().map(Edge::Val).collect(),
+                Err(_) => Vec::new(),
+            },
             Node::Coroutine(c) => {
-                let c = c.borrow();
+                let Ok(c) = c.try_borrow() else { return Vec::new() };
                 let mut v = vec![Edge::Val(Value::Func(c.func.clone()))];
                 v.extend(c.args.iter().cloned().map(Edge::Val));
                 v.extend(c.kwargs.iter().map(|(_, x)| Edge::Val(x.clone())));
@@ -184,31 +199,47 @@ impl Node {
         }
     }
 
-    /// Take the contents out (breaking cycles); immutable nodes have none to take.
+    /// Take the contents out (breaking cycles); immutable nodes have none to
+    /// take. Garbage is reachable only from garbage, so nothing can hold a
+    /// borrow of it; a failed borrow is skipped all the same.
     fn clear(&self, out: &mut Vec<Value>) {
         match self {
-            Node::List(l) => out.extend(std::mem::take(&mut *l.borrow_mut())),
-            Node::Dict(d) => {
-                let map = std::mem::take(&mut d.borrow_mut().map);
-                for (k, v) in map {
-                    out.push(k.0);
-                    out.push(v);
+            Node::List(l) => {
+                if let Ok(mut l) = l.try_borrow_mut() {
+                    out.extend(std::mem::take(&mut *l));
                 }
-                if let DictKind::Default(f) =
-                    std::mem::replace(&mut d.borrow_mut().kind, DictKind::Plain)
-                {
-                    out.push(f);
+            }
+            Node::Dict(d) => {
+                if let Ok(mut d) = d.try_borrow_mut() {
+                    for (k, v) in std::mem::take(&mut d.map) {
+                        out.push(k.0);
+                        out.push(v);
+                    }
+                    if let DictKind::Default(f) = std::mem::replace(&mut d.kind, DictKind::Plain) {
+                        out.push(f);
+                    }
                 }
             }
             Node::Set(s) => {
-                out.extend(std::mem::take(&mut *s.borrow_mut()).into_iter().map(|k| k.0))
+                if let Ok(mut s) = s.try_borrow_mut() {
+                    out.extend(std::mem::take(&mut *s).into_iter().map(|k| k.0));
+                }
             }
-            Node::Deque(d) => out.extend(std::mem::take(&mut *d.borrow_mut())),
-            Node::Cell(c) => out.extend(c.borrow_mut().take()),
+            Node::Deque(d) => {
+                if let Ok(mut d) = d.try_borrow_mut() {
+                    out.extend(std::mem::take(&mut *d));
+                }
+            }
+            Node::Cell(c) => {
+                if let Ok(mut c) = c.try_borrow_mut() {
+                    out.extend(c.take());
+                }
+            }
             Node::Coroutine(c) => {
-                let mut c = c.borrow_mut();
-                out.extend(std::mem::take(&mut c.args));
-                out.extend(std::mem::take(&mut c.kwargs).into_iter().map(|(_, v)| v));
+                if let Ok(mut c) = c.try_borrow_mut() {
+                    out.extend(std::mem::take(&mut c.args));
+                    out.extend(std::mem::take(&mut c.kwargs).into_iter().map(|(_, v)| v));
+                }
             }
             Node::Tuple(_) | Node::Func(_) => {}
         }
@@ -217,12 +248,23 @@ impl Node {
 
 /// Collect the cycles among everything reachable from `roots` and `cells`
 /// (which are consumed: the session is going away).
-/// With `tracked`, the registered containers are candidates too.
+/// Collect unreachable cycles among the registered containers while the
+/// program runs (called when the memory budget is about to be exceeded, so
+/// cyclic garbage is freed rather than held until the session ends). Every
+/// reference from outside the containers (frames, globals, a builtin's
+/// locals) counts as a root by the reference counts alone. Returns the number
+/// of objects visited, for the caller to charge as work.
+pub(crate) fn collect_garbage() -> usize {
+    collect(Vec::new(), Vec::new(), true)
+}
+
+/// With `tracked`, the registered containers are candidates too. Returns the
+/// number of objects visited.
 pub(crate) fn collect(
     mut roots: Vec<Value>,
     mut cells: Vec<Rc<RefCell<Option<Value>>>>,
     tracked: bool,
-) {
+) -> usize {
     if tracked {
         let (more_roots, more_cells) = tracked_roots();
         roots.extend(more_roots);
@@ -298,6 +340,8 @@ pub(crate) fn collect(
             n.clear(&mut garbage);
         }
     }
+    let visited = nodes.len();
     drop(nodes);
     defer_drop(garbage);
+    visited
 }

@@ -195,8 +195,8 @@ impl Pattern {
         self.names.len().saturating_sub(1)
     }
 
-    /// The match at or after `start`, and the backtracking steps known to
-    /// have been spent (the limits of the tiers that gave up).
+    /// The match at or after `start`, and the backtracking steps to charge:
+    /// the limits of the tiers tried (each bounds that attempt's work).
     fn captures_at(&self, hay: &str, start: usize) -> (Result<Option<Spans>, String>, u64) {
         match &self.engine {
             Engine::Fast(r) => (
@@ -212,7 +212,9 @@ impl Pattern {
                             let spans = c.map(|c| {
                                 c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
                             });
-                            return (Ok(spans), spent);
+                            // The successful attempt's steps are unknown: charge
+                            // their bound, its limit.
+                            return (Ok(spans), spent + *limit as u64);
                         }
                         Err(fancy_regex::Error::RuntimeError(
                             fancy_regex::RuntimeError::BacktrackLimitExceeded,

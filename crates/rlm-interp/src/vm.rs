@@ -188,6 +188,10 @@ impl Vm {
     pub(crate) fn alloc(&mut self, bytes: usize) -> R<()> {
         self.mem_since = self.mem_since.saturating_add(bytes);
         if self.mem_measured.saturating_add(self.mem_since) > self.limits.memory_bytes {
+            // Unreachable cycles are not live, but they hold memory until
+            // collected: collect them first (charged like the measure).
+            let visited = crate::gc::collect_garbage();
+            self.fuel((visited / 8) as u64)?;
             let live = self.measure_live()?;
             self.mem_measured = live;
             self.mem_since = bytes;
@@ -285,6 +289,9 @@ impl Vm {
                 Value::Set(s) => Rc::as_ptr(s) as *const u8 as usize,
                 Value::Deque(d) => Rc::as_ptr(d) as *const u8 as usize,
                 Value::Func(f) => Rc::as_ptr(f) as *const u8 as usize,
+                // Iterators can hold materialised results (itertools, zip,
+                // generators): those count like a list.
+                Value::Iter(i) => Rc::as_ptr(i) as *const u8 as usize,
                 _ => {
                     total += 16;
                     continue;
@@ -320,6 +327,24 @@ impl Vm {
                     let d = d.borrow();
                     total += 40 + 16 * d.len();
                     todo.extend(d.iter().cloned());
+                }
+                Value::Iter(i) => {
+                    total += 40;
+                    // Skipped if the iterator is being advanced right now.
+                    let Ok(state) = i.try_borrow() else { continue };
+                    match &*state {
+                        IterState::Items(items) => {
+                            total += 16 * items.len();
+                            todo.extend(items.iter().cloned());
+                        }
+                        IterState::Cycle(items, _) => {
+                            total += 16 * items.len();
+                            todo.extend(items.iter().cloned());
+                        }
+                        IterState::Seq(v, _) | IterState::Repeat(v, _) => todo.push(v.clone()),
+                        IterState::Str(s, _) => todo.push(Value::Str(s.clone())),
+                        IterState::Range(..) | IterState::Count(..) => {}
+                    }
                 }
                 Value::Func(f) => {
                     total += 64;
@@ -1738,7 +1763,7 @@ impl Drop for Vm {
             roots.extend(f.locals.into_iter().flatten());
             cells.extend(f.cells);
         }
-        crate::gc::collect(roots, cells, self.ran_code);
+        let _ = crate::gc::collect(roots, cells, self.ran_code);
     }
 }
 

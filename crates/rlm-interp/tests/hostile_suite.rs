@@ -209,10 +209,11 @@ fn every_hostile_program_ends_with_its_expected_kind() {
             running.insert(name.clone(), Instant::now());
             std::thread::Builder::new()
                 .name(thread_name)
-                // Deep-source programs recurse in the parser; the stack is
-                // virtual memory, only touched pages count.
-                .stack_size(64 << 20)
+                // The main thread's usual size: deep programs must not need
+                // more native stack than an embedder's thread has.
+                .stack_size(8 << 20)
                 .spawn(move || {
+                    let started = Instant::now();
                     let ending = match std::panic::catch_unwind(|| run_program(&src)) {
                         Ok(e) => e,
                         Err(_) => Ending {
@@ -221,6 +222,11 @@ fn every_hostile_program_ends_with_its_expected_kind() {
                             escaped: false,
                         },
                     };
+                    // HOSTILE_TIMES=1 lists how long each program took (to
+                    // find slow ones; never asserted).
+                    if std::env::var_os("HOSTILE_TIMES").is_some() {
+                        eprintln!("{:>8.3}s {name}", started.elapsed().as_secs_f64());
+                    }
                     let _ = tx.send((name, ending));
                 })
                 .expect("spawn a program thread");
