@@ -1,10 +1,13 @@
 //! Reference cycles must not outlive their session, including cycles that
 //! became unreachable while the program ran (the fuzzer's leak sanitizer
 //! found a 240-byte `ListObj` cycle: `c += [c, 2]` and then `c = 1`). Counts
-//! live heap bytes around many short sessions that build such cycles.
+//! live heap bytes around many short sessions that build such cycles, and the
+//! peak while one session makes cyclic garbage in a loop (it must be
+//! collected during the run, not only at the end).
 #![allow(unsafe_code)] // a counting wrapper around the system allocator, test-only
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use rlm_interp::{Limits, Outcome, Session};
@@ -12,11 +15,15 @@ use rlm_interp::{Limits, Outcome, Session};
 struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+/// The highest `LIVE` seen since the last reset.
+static PEAK: AtomicIsize = AtomicIsize::new(0);
 
 // SAFETY: every call is forwarded unchanged to `System`; we only count sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        let now =
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
+        PEAK.fetch_max(now, Ordering::Relaxed);
         // SAFETY: same contract as ours.
         unsafe { System.alloc(layout) }
     }
@@ -29,6 +36,9 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// The counters are process-wide: the tests take turns.
+static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Each builds a cycle and then drops every name that reaches it.
 const PROGRAMS: &[&str] = &[
@@ -51,6 +61,7 @@ fn run(src: &str) {
 
 #[test]
 fn cycles_do_not_outlive_their_session() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // Warm up thread-locals, caches and the registry's capacity.
     for _ in 0..3 {
         for p in PROGRAMS {
@@ -66,4 +77,22 @@ fn cycles_do_not_outlive_their_session() {
     let grown = LIVE.load(Ordering::Relaxed) - before;
     // One leaked 240-byte cycle per program run would be ~190 KB here.
     assert!(grown < 32 * 1024, "live heap grew by {grown} bytes over 800 sessions");
+}
+
+#[test]
+fn cyclic_garbage_is_collected_during_the_run() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Each round strands a 100 kB string in a self-referencing list. With
+    // 5 M fuel (~1 500 per round) that is ~3 300 rounds, over 300 MB if
+    // nothing were freed before the session ends.
+    let limits = Limits { fuel: 5_000_000, memory_bytes: 16 << 20, ..Limits::default() };
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let mut s = Session::new(limits);
+    let o = s.run_cell("while True:\n    x = ['y' * 100000]\n    x.append(x)");
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    drop(s);
+    assert!(matches!(o, Outcome::Error(_)), "{o:?}");
+    // The budget is 16 MiB of live values; allow the collector's slack.
+    assert!(peak < 64 << 20, "the heap peaked {peak} bytes above its start");
 }
