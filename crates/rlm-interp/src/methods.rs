@@ -398,6 +398,8 @@ impl Vm {
                 "count" => {
                     let x = args.first().cloned().unwrap_or(Value::None);
                     let mut n = 0;
+                    // Each comparison is work even when it is one step.
+                    self.fuel(t.len() as u64 / 4)?;
                     for it in t.iter() {
                         if self.eq(it, &x)? {
                             n += 1;
@@ -415,6 +417,8 @@ impl Vm {
                     };
                     let (start, end) =
                         (norm(args.get(1), 0) as usize, norm(args.get(2), len) as usize);
+                    // Each comparison is work even when it is one step.
+                    self.fuel(t.len() as u64 / 4)?;
                     for (i, it) in t.iter().enumerate().take(end).skip(start) {
                         if self.eq(it, &x)? {
                             return Ok(Value::Int(i as i64));
@@ -1115,6 +1119,8 @@ impl Vm {
             "remove" => {
                 let x = args.first().cloned().unwrap_or(Value::None);
                 let items = l.borrow().clone();
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
                 for (i, it) in items.iter().enumerate() {
                     if self.eq(it, &x)? {
                         l.borrow_mut().remove(i);
@@ -1151,6 +1157,8 @@ impl Vm {
                     .and_then(as_int)
                     .map(|i| if i < 0 { (i + len).max(0) } else { i.min(len) })
                     .unwrap_or(len) as usize;
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
                 for (i, it) in items.iter().enumerate().take(end).skip(start) {
                     if self.eq(it, &x)? {
                         return Ok(Value::Int(i as i64));
@@ -1163,6 +1171,8 @@ impl Vm {
                 let x = args.first().cloned().unwrap_or(Value::None);
                 let items = l.borrow().clone();
                 let mut n = 0;
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
                 for it in items.iter() {
                     if self.eq(it, &x)? {
                         n += 1;
@@ -1544,6 +1554,8 @@ impl Vm {
                 let x = arg0.unwrap_or(Value::None);
                 let items: Vec<Value> = d.borrow().iter().cloned().collect();
                 let mut n = 0;
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
                 for (i, it) in items.iter().enumerate() {
                     if self.eq(it, &x)? {
                         if name == "index" {

@@ -75,6 +75,9 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             }
         }
         (Value::Tuple(x), Value::Tuple(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return Some(true);
+            }
             x.len() == y.len() && {
                 work.spend(x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
@@ -305,11 +308,16 @@ impl Vm {
                 type_err(format!("unhashable type: '{}'", v.type_name()))
             }
             Value::Tuple(t) => {
+                // One unit per tuple visited: a tuple whose levels share their
+                // child (`t = (t, t)` sixty times) has 2**60 paths to hash.
+                self.fuel(1)?;
                 for x in t.iter() {
                     self.check_hashable(x, depth + 1)?;
                 }
                 Ok(())
             }
+            // Hashing (and comparing on a hit) reads every byte of the key.
+            Value::Str(s) if s.byte_len() >= 64 => self.fuel((s.byte_len() / 64) as u64),
             _ => Ok(()),
         }
     }
