@@ -1442,6 +1442,8 @@ impl Vm {
                 let mut acc = mine;
                 for a in &args {
                     let o = as_set(self, a)?;
+                    // Every element of both sides is copied or hashed.
+                    self.fuel((acc.len() + o.len()) as u64)?;
                     acc = match name {
                         "union" => acc.into_iter().chain(o).collect(),
                         "intersection" => acc.into_iter().filter(|k| o.contains(k)).collect(),
@@ -1479,6 +1481,7 @@ impl Vm {
                     return type_err(format!("{name}() takes exactly one argument"));
                 };
                 let o = as_set(self, a)?;
+                self.fuel((mine.len() + o.len()) as u64)?;
                 Ok(Value::Bool(match name {
                     "issubset" => mine.iter().all(|k| o.contains(k)),
                     "issuperset" => o.iter().all(|k| mine.contains(k)),

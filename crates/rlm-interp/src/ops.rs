@@ -414,6 +414,7 @@ impl Vm {
         // Sets: subset relations.
         let sets = (set_items(a), set_items(b));
         if let (Some(x), Some(y)) = sets {
+            self.fuel((x.len() + y.len()) as u64)?;
             let sub = x.iter().all(|k| y.contains(k));
             let sup = y.iter().all(|k| x.contains(k));
             return Ok(match op {
@@ -700,6 +701,8 @@ impl Vm {
             {
                 let x = set_items(a).unwrap_or_default();
                 let y = set_items(b).unwrap_or_default();
+                // Every element of both sides is copied and hashed.
+                self.fuel((x.len() + y.len()) as u64)?;
                 let r: KeySet = match op {
                     BinOp::BitOr => x.iter().chain(y.iter()).cloned().collect(),
                     BinOp::BitAnd => x.iter().filter(|k| y.contains(*k)).cloned().collect(),

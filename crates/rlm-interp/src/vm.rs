@@ -217,10 +217,21 @@ impl Vm {
     /// made string-heavy code 1.5x slower. Views of external buffers (the
     /// context) allocate nothing and are exempt.
     pub(crate) fn guard_result(&mut self, v: &Value) -> R<()> {
-        if let Value::Str(s) = v {
-            if !s.is_shared() && s.char_len() > self.limits.max_str_len {
-                return self.check_str_len(s.char_len());
+        match v {
+            Value::Str(s) => {
+                if !s.is_shared() && s.char_len() > self.limits.max_str_len {
+                    return self.check_str_len(s.char_len());
+                }
             }
+            // Likewise lists to the collection cap (`textwrap.wrap(s, 1)`
+            // returned one line per word, past the cap, unchecked).
+            Value::List(l) => {
+                let n = l.borrow().len();
+                if n > self.limits.max_collection_len {
+                    return self.check_len(n);
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -292,6 +303,8 @@ impl Vm {
                 // Iterators can hold materialised results (itertools, zip,
                 // generators): those count like a list.
                 Value::Iter(i) => Rc::as_ptr(i) as *const u8 as usize,
+                // A kept exception keeps its arguments (`keep.append(e)`).
+                Value::Exc(e) => Rc::as_ptr(e) as *const u8 as usize,
                 _ => {
                     total += 16;
                     continue;
@@ -327,6 +340,10 @@ impl Vm {
                     let d = d.borrow();
                     total += 40 + 16 * d.len();
                     todo.extend(d.iter().cloned());
+                }
+                Value::Exc(e) => {
+                    total += 64 + 16 * e.args.len();
+                    todo.extend(e.args.iter().cloned());
                 }
                 Value::Iter(i) => {
                     total += 40;
