@@ -20,6 +20,9 @@ use std::rc::{Rc, Weak};
 
 use crate::value::*;
 
+/// A closure cell.
+type CellRef = Rc<RefCell<Option<Value>>>;
+
 /// A weakly registered mutable container (see the module docs).
 enum Tracked {
     List(Weak<ListObj>),
@@ -84,7 +87,7 @@ pub(crate) fn track_cell(c: &Rc<RefCell<Option<Value>>>) {
 }
 
 /// The registered containers still alive, as roots and cells for [`collect`].
-fn tracked_roots() -> (Vec<Value>, Vec<Rc<RefCell<Option<Value>>>>) {
+fn tracked_roots() -> (Vec<Value>, Vec<CellRef>) {
     let mut roots = Vec::new();
     let mut cells = Vec::new();
     let _ = REGISTRY.try_with(|r| {

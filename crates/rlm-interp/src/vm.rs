@@ -218,22 +218,17 @@ impl Vm {
     /// context) allocate nothing and are exempt.
     pub(crate) fn guard_result(&mut self, v: &Value) -> R<()> {
         match v {
-            Value::Str(s) => {
-                if !s.is_shared() && s.char_len() > self.limits.max_str_len {
-                    return self.check_str_len(s.char_len());
-                }
+            Value::Str(s) if !s.is_shared() && s.char_len() > self.limits.max_str_len => {
+                self.check_str_len(s.char_len())
             }
             // Likewise lists to the collection cap (`textwrap.wrap(s, 1)`
             // returned one line per word, past the cap, unchecked).
-            Value::List(l) => {
+            Value::List(l) if l.borrow().len() > self.limits.max_collection_len => {
                 let n = l.borrow().len();
-                if n > self.limits.max_collection_len {
-                    return self.check_len(n);
-                }
+                self.check_len(n)
             }
-            _ => {}
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     pub(crate) fn check_str_len(&mut self, chars: usize) -> R<()> {
