@@ -1,3 +1,3 @@
-# expect: forbidden
+# expect: forbidden|syntax
 from os import *
 print("ESCAPED")

@@ -2,4 +2,4 @@
 # Each list is under the length cap, but together they exceed the memory budget.
 rows = []
 while True:
-    rows.append(list(range(100000)))
+    rows.append(list(range(10000)))

@@ -1,7 +1,7 @@
 # expect: nesting
 x = []
 y = []
-for _ in range(100000):
+for _ in range(5000):
     x = [x]
     y = [y]
 print([y, 1].count(x))

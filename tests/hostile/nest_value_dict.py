@@ -1,6 +1,6 @@
 # expect: nesting
 d = {}
-for _ in range(100000):
+for _ in range(5000):
     d = {"k": d}
 print(d)
 print("ESCAPED")

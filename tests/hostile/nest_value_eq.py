@@ -3,7 +3,7 @@
 
 x = []
 y = []
-for _ in range(100000):
+for _ in range(5000):
     x = [x]
     y = [y]
 print(x == y)

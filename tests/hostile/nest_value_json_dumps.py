@@ -2,7 +2,7 @@
 import json
 
 x = []
-for _ in range(100000):
+for _ in range(20000):
     x = [x]
 s = json.dumps(x)
 print("ESCAPED", len(s))

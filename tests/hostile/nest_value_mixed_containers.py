@@ -1,6 +1,6 @@
 # expect: nesting
 x = 0
-for i in range(100000):
+for i in range(5000):
     if i % 3 == 0:
         x = [x]
     elif i % 3 == 1:

@@ -1,7 +1,7 @@
 # expect: nesting
-# 100k nested lists: printing must not overflow the native stack.
+# 20k nested lists: printing must not overflow the native stack.
 
 x = []
-for _ in range(100000):
+for _ in range(20000):
     x = [x]
 print(x)

@@ -1,5 +1,8 @@
 # expect: string_length
 # Each element is short, the serialised list is not (within the collection cap).
 import json
-s = json.dumps(["y" * 100] * 500000)
+n = 1
+while True:
+    s = json.dumps(["y" * 100] * n)
+    n *= 2
 print("ESCAPED", len(s))

@@ -1,5 +1,6 @@
-# expect: string_length|memory
-# re.sub doubling every match through a group reference, in a loop.
+# expect: string_length|memory|collection_length
+# re.sub doubling every match through a group reference, in a loop. The matches (one per "b")
+# reach the collection cap before the text reaches the string cap (16x).
 import re
 s = "ab"
 while True:

@@ -84,6 +84,9 @@ fn unavailable_hint(name: &str) -> Option<&'static str> {
         "globals" | "locals" | "vars" => {
             "introspection is not available; use SHOW_VARS() to list variables"
         }
+        "__builtins__" => {
+            "the builtins namespace is not available in this sandbox (no introspection)"
+        }
         "__import__" => {
             "use a plain `import` statement (available modules: re, json, math, collections, itertools, functools, string, textwrap, asyncio, datetime)"
         }
@@ -910,9 +913,15 @@ impl Vm {
             "getattr" => {
                 nargs("getattr", &args, 2, 3)?;
                 let n = str_arg("getattr", &args[1])?.as_str().to_string();
+                // A default does not turn the sandbox's refusal of a dunder
+                // into a silent value: `getattr(x, '__iter__', None)` would
+                // otherwise say "no" for a list.
+                let dunder = n.len() > 4 && n.starts_with("__") && n.ends_with("__");
                 match self.get_attr(&args[0], &n) {
                     Ok(v) => Ok(v),
-                    Err(Fault::Exc(e)) if e.kind == ExcKind::AttributeError && args.len() == 3 => {
+                    Err(Fault::Exc(e))
+                        if e.kind == ExcKind::AttributeError && args.len() == 3 && !dunder =>
+                    {
                         Ok(args[2].clone())
                     }
                     Err(e) => Err(e),
@@ -1141,6 +1150,12 @@ impl Vm {
                 "input() is not available: there is no user to type; the data is in `context`",
             ),
             "dir" => {
+                if args.is_empty() {
+                    return type_err(
+                        "dir() without an argument is not available in this sandbox (no introspection); \
+                         use SHOW_VARS() to list variables",
+                    );
+                }
                 nargs("dir", &args, 1, 1)?;
                 let mut names: Vec<Value> =
                     crate::methods::method_names(&args[0]).into_iter().map(Value::str).collect();
@@ -1212,6 +1227,23 @@ impl Vm {
                         }
                         match parse_int(&crate::unicode::ascii_numeral(s.as_str()), b as u32) {
                             Some(i) => Ok(Value::Int(i)),
+                            // Valid digits, too many of them: ints are 64-bit here.
+                            None if b == 10
+                                && s.as_str().trim().trim_start_matches(['+', '-']).len() > 18
+                                && s.as_str()
+                                    .trim()
+                                    .trim_start_matches(['+', '-'])
+                                    .bytes()
+                                    .all(|c| c.is_ascii_digit() || c == b'_') =>
+                            {
+                                exc(
+                                    ExcKind::OverflowError,
+                                    format!(
+                                        "int() of a {}-digit number: ints are 64-bit in this sandbox",
+                                        s.as_str().trim().trim_start_matches(['+', '-']).len()
+                                    ),
+                                )
+                            }
                             None => value_err(format!(
                                 "invalid literal for int() with base {}: {}",
                                 b,
@@ -1296,11 +1328,7 @@ impl Vm {
                     }
                 }
                 self.check_len(set.len())?;
-                Ok(if t == Ty::Set {
-                    Value::Set(Rc::new(RefCell::new(set)))
-                } else {
-                    Value::FrozenSet(Rc::new(set))
-                })
+                Ok(if t == Ty::Set { Value::new_set(set) } else { Value::FrozenSet(Rc::new(set)) })
             }
             Ty::Dict | Ty::OrderedDict | Ty::Counter | Ty::DefaultDict => {
                 let mut d = Dict::new();
@@ -1350,10 +1378,12 @@ impl Vm {
                         d.pop_front();
                     }
                 }
-                Ok(Value::Deque(Rc::new(DequeObj {
+                let d = Rc::new(DequeObj {
                     items: RefCell::new(d),
                     maxlen: maxlen.map(|m| m.max(0) as usize),
-                })))
+                });
+                crate::gc::track_deque(&d);
+                Ok(Value::Deque(d))
             }
             Ty::Range => {
                 let ints: Vec<i64> = args

@@ -422,6 +422,10 @@ impl Vm {
             self.check_str_len(w)?;
         }
         if let Some(p) = sp.precision {
+            // Past the string cap it is the cap's error (a limit), as for width.
+            if p > self.limits.max_str_len {
+                self.check_str_len(p)?;
+            }
             if p > 10_000 {
                 return value_err("precision too big");
             }

@@ -5,12 +5,107 @@
 //! exceeds the references from other containers is held from outside (the
 //! embedder kept a value) and stays intact, with everything it reaches; the
 //! rest is garbage, and clearing its contents breaks the cycles.
+//!
+//! A cycle that became unreachable during the run (`x = []; x.append(x);
+//! x = 1`) is not reachable from the session at its end, so every mutable
+//! container (list, dict, set, deque, closure cell) is also registered at
+//! creation, weakly, in a per-thread list, and the collector starts from the
+//! live ones as well (found by fuzzing: a 240-byte `ListObj` cycle leaked).
+//! Objects of other sessions on the same thread are held from outside and
+//! stay intact. Dead entries are pruned whenever the list doubles.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use crate::value::*;
+
+/// A closure cell.
+type CellRef = Rc<RefCell<Option<Value>>>;
+
+/// A weakly registered mutable container (see the module docs).
+enum Tracked {
+    List(Weak<ListObj>),
+    Dict(Weak<RefCell<Dict>>),
+    Set(Weak<RefCell<KeySet>>),
+    Deque(Weak<DequeObj>),
+    Cell(Weak<RefCell<Option<Value>>>),
+}
+
+impl Tracked {
+    fn alive(&self) -> bool {
+        match self {
+            Tracked::List(w) => w.strong_count() > 0,
+            Tracked::Dict(w) => w.strong_count() > 0,
+            Tracked::Set(w) => w.strong_count() > 0,
+            Tracked::Deque(w) => w.strong_count() > 0,
+            Tracked::Cell(w) => w.strong_count() > 0,
+        }
+    }
+}
+
+struct Registry {
+    items: Vec<Tracked>,
+    prune_at: usize,
+}
+
+thread_local! {
+    static REGISTRY: RefCell<Registry> =
+        const { RefCell::new(Registry { items: Vec::new(), prune_at: 1024 }) };
+}
+
+fn register(t: Tracked) {
+    // `try_with`: nothing to do while the thread is being torn down.
+    let _ = REGISTRY.try_with(|r| {
+        let mut r = r.borrow_mut();
+        if r.items.len() >= r.prune_at {
+            r.items.retain(Tracked::alive);
+            r.prune_at = (r.items.len() * 2).max(1024);
+        }
+        r.items.push(t);
+    });
+}
+
+pub(crate) fn track_list(l: &Rc<ListObj>) {
+    register(Tracked::List(Rc::downgrade(l)));
+}
+
+pub(crate) fn track_dict(d: &Rc<RefCell<Dict>>) {
+    register(Tracked::Dict(Rc::downgrade(d)));
+}
+
+pub(crate) fn track_set(s: &Rc<RefCell<KeySet>>) {
+    register(Tracked::Set(Rc::downgrade(s)));
+}
+
+pub(crate) fn track_deque(d: &Rc<DequeObj>) {
+    register(Tracked::Deque(Rc::downgrade(d)));
+}
+
+pub(crate) fn track_cell(c: &Rc<RefCell<Option<Value>>>) {
+    register(Tracked::Cell(Rc::downgrade(c)));
+}
+
+/// The registered containers still alive, as roots and cells for [`collect`].
+fn tracked_roots() -> (Vec<Value>, Vec<CellRef>) {
+    let mut roots = Vec::new();
+    let mut cells = Vec::new();
+    let _ = REGISTRY.try_with(|r| {
+        let mut r = r.borrow_mut();
+        r.items.retain(Tracked::alive);
+        r.prune_at = (r.items.len() * 2).max(1024);
+        for t in &r.items {
+            match t {
+                Tracked::List(w) => roots.extend(w.upgrade().map(Value::List)),
+                Tracked::Dict(w) => roots.extend(w.upgrade().map(Value::Dict)),
+                Tracked::Set(w) => roots.extend(w.upgrade().map(Value::Set)),
+                Tracked::Deque(w) => roots.extend(w.upgrade().map(Value::Deque)),
+                Tracked::Cell(w) => cells.extend(w.upgrade()),
+            }
+        }
+    });
+    (roots, cells)
+}
 
 enum Node {
     List(Rc<ListObj>),
@@ -57,12 +152,18 @@ impl Node {
         }
     }
 
+    /// The references this node holds. One that is mutably borrowed right
+    /// now (a collection during the run, inside a builtin) reports none: its
+    /// children then look held from outside and are kept, the safe side.
     fn edges(&self) -> Vec<Edge> {
         match self {
-            Node::List(l) => l.borrow().iter().cloned().map(Edge::Val).collect(),
+            Node::List(l) => match l.try_borrow() {
+                Ok(l) => l.iter().cloned().map(Edge::Val).collect(),
+                Err(_) => Vec::new(),
+            },
             Node::Tuple(t) => t.iter().cloned().map(Edge::Val).collect(),
             Node::Dict(d) => {
-                let d = d.borrow();
+                let Ok(d) = d.try_borrow() else { return Vec::new() };
                 let mut v: Vec<Edge> = Vec::with_capacity(d.map.len() * 2 + 1);
                 for (k, x) in d.map.iter() {
                     v.push(Edge::Val(k.0.clone()));
@@ -73,17 +174,26 @@ impl Node {
                 }
                 v
             }
-            Node::Set(s) => s.borrow().iter().map(|k| Edge::Val(k.0.clone())).collect(),
-            Node::Deque(d) => d.borrow().iter().cloned().map(Edge::Val).collect(),
+            Node::Set(s) => match s.try_borrow() {
+                Ok(s) => s.iter().map(|k| Edge::Val(k.0.clone())).collect(),
+                Err(_) => Vec::new(),
+            },
+            Node::Deque(d) => match d.try_borrow() {
+                Ok(d) => d.iter().cloned().map(Edge::Val).collect(),
+                Err(_) => Vec::new(),
+            },
             Node::Func(f) => {
                 let mut v: Vec<Edge> = f.defaults.iter().cloned().map(Edge::Val).collect();
                 v.extend(f.kwdefaults.iter().flatten().cloned().map(Edge::Val));
                 v.extend(f.closure.iter().cloned().map(Edge::Cell));
                 v
             }
-            Node::Cell(c) => c.borrow().iter().cloned().map(Edge::Val).collect(),
+            Node::Cell(c) => match c.try_borrow() {
+                Ok(c) => c.iter().cloned().map(Edge::Val).collect(),
+                Err(_) => Vec::new(),
+            },
             Node::Coroutine(c) => {
-                let c = c.borrow();
+                let Ok(c) = c.try_borrow() else { return Vec::new() };
                 let mut v = vec![Edge::Val(Value::Func(c.func.clone()))];
                 v.extend(c.args.iter().cloned().map(Edge::Val));
                 v.extend(c.kwargs.iter().map(|(_, x)| Edge::Val(x.clone())));
@@ -92,31 +202,47 @@ impl Node {
         }
     }
 
-    /// Take the contents out (breaking cycles); immutable nodes have none to take.
+    /// Take the contents out (breaking cycles); immutable nodes have none to
+    /// take. Garbage is reachable only from garbage, so nothing can hold a
+    /// borrow of it; a failed borrow is skipped all the same.
     fn clear(&self, out: &mut Vec<Value>) {
         match self {
-            Node::List(l) => out.extend(std::mem::take(&mut *l.borrow_mut())),
-            Node::Dict(d) => {
-                let map = std::mem::take(&mut d.borrow_mut().map);
-                for (k, v) in map {
-                    out.push(k.0);
-                    out.push(v);
+            Node::List(l) => {
+                if let Ok(mut l) = l.try_borrow_mut() {
+                    out.extend(std::mem::take(&mut *l));
                 }
-                if let DictKind::Default(f) =
-                    std::mem::replace(&mut d.borrow_mut().kind, DictKind::Plain)
-                {
-                    out.push(f);
+            }
+            Node::Dict(d) => {
+                if let Ok(mut d) = d.try_borrow_mut() {
+                    for (k, v) in std::mem::take(&mut d.map) {
+                        out.push(k.0);
+                        out.push(v);
+                    }
+                    if let DictKind::Default(f) = std::mem::replace(&mut d.kind, DictKind::Plain) {
+                        out.push(f);
+                    }
                 }
             }
             Node::Set(s) => {
-                out.extend(std::mem::take(&mut *s.borrow_mut()).into_iter().map(|k| k.0))
+                if let Ok(mut s) = s.try_borrow_mut() {
+                    out.extend(std::mem::take(&mut *s).into_iter().map(|k| k.0));
+                }
             }
-            Node::Deque(d) => out.extend(std::mem::take(&mut *d.borrow_mut())),
-            Node::Cell(c) => out.extend(c.borrow_mut().take()),
+            Node::Deque(d) => {
+                if let Ok(mut d) = d.try_borrow_mut() {
+                    out.extend(std::mem::take(&mut *d));
+                }
+            }
+            Node::Cell(c) => {
+                if let Ok(mut c) = c.try_borrow_mut() {
+                    out.extend(c.take());
+                }
+            }
             Node::Coroutine(c) => {
-                let mut c = c.borrow_mut();
-                out.extend(std::mem::take(&mut c.args));
-                out.extend(std::mem::take(&mut c.kwargs).into_iter().map(|(_, v)| v));
+                if let Ok(mut c) = c.try_borrow_mut() {
+                    out.extend(std::mem::take(&mut c.args));
+                    out.extend(std::mem::take(&mut c.kwargs).into_iter().map(|(_, v)| v));
+                }
             }
             Node::Tuple(_) | Node::Func(_) => {}
         }
@@ -125,7 +251,28 @@ impl Node {
 
 /// Collect the cycles among everything reachable from `roots` and `cells`
 /// (which are consumed: the session is going away).
-pub(crate) fn collect(roots: Vec<Value>, cells: Vec<Rc<RefCell<Option<Value>>>>) {
+/// Collect unreachable cycles among the registered containers while the
+/// program runs (called when the memory budget is about to be exceeded, so
+/// cyclic garbage is freed rather than held until the session ends). Every
+/// reference from outside the containers (frames, globals, a builtin's
+/// locals) counts as a root by the reference counts alone. Returns the number
+/// of objects visited, for the caller to charge as work.
+pub(crate) fn collect_garbage() -> usize {
+    collect(Vec::new(), Vec::new(), true)
+}
+
+/// With `tracked`, the registered containers are candidates too. Returns the
+/// number of objects visited.
+pub(crate) fn collect(
+    mut roots: Vec<Value>,
+    mut cells: Vec<Rc<RefCell<Option<Value>>>>,
+    tracked: bool,
+) -> usize {
+    if tracked {
+        let (more_roots, more_cells) = tracked_roots();
+        roots.extend(more_roots);
+        cells.extend(more_cells);
+    }
     let mut index: HashMap<usize, usize> = HashMap::new();
     let mut nodes: Vec<Node> = Vec::new();
     let mut edges: Vec<Vec<usize>> = Vec::new();
@@ -196,6 +343,8 @@ pub(crate) fn collect(roots: Vec<Value>, cells: Vec<Rc<RefCell<Option<Value>>>>)
             n.clear(&mut garbage);
         }
     }
+    let visited = nodes.len();
     drop(nodes);
     defer_drop(garbage);
+    visited
 }

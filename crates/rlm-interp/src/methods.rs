@@ -475,6 +475,8 @@ impl Vm {
                 "count" => {
                     let x = args.first().cloned().unwrap_or(Value::None);
                     let mut n = 0;
+                    // Each comparison is work even when it is one step.
+                    self.fuel(t.len() as u64 / 4)?;
                     for it in t.iter() {
                         if self.eq(it, &x)? {
                             n += 1;
@@ -492,6 +494,8 @@ impl Vm {
                     };
                     let (start, end) =
                         (norm(args.get(1), 0) as usize, norm(args.get(2), len) as usize);
+                    // Each comparison is work even when it is one step.
+                    self.fuel(t.len() as u64 / 4)?;
                     for (i, it) in t.iter().enumerate().take(end).skip(start) {
                         if self.eq(it, &x)? {
                             return Ok(Value::Int(i as i64));
@@ -1223,6 +1227,8 @@ impl Vm {
             "remove" => {
                 let x = args.first().cloned().unwrap_or(Value::None);
                 let items = l.borrow().clone();
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
                 for (i, it) in items.iter().enumerate() {
                     if self.eq(it, &x)? {
                         l.borrow_mut().remove(i);
@@ -1259,6 +1265,8 @@ impl Vm {
                     .and_then(as_int)
                     .map(|i| if i < 0 { (i + len).max(0) } else { i.min(len) })
                     .unwrap_or(len) as usize;
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
                 for (i, it) in items.iter().enumerate().take(end).skip(start) {
                     if self.eq(it, &x)? {
                         return Ok(Value::Int(i as i64));
@@ -1271,6 +1279,8 @@ impl Vm {
                 let x = args.first().cloned().unwrap_or(Value::None);
                 let items = l.borrow().clone();
                 let mut n = 0;
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
                 for it in items.iter() {
                     if self.eq(it, &x)? {
                         n += 1;
@@ -1431,17 +1441,17 @@ impl Vm {
                 ))
             }
             "elements" => {
-                let mut out = Vec::new();
+                // Sum the counts (checked) and charge the total before
+                // expanding: Counter({'a': 10**12}) is tiny.
+                let total = d.borrow().map.values().try_fold(0usize, |acc, v| {
+                    acc.checked_add(as_int(v).unwrap_or(0).max(0) as usize)
+                });
+                self.check_len(total.unwrap_or(usize::MAX))?;
+                let mut out = Vec::with_capacity(total.unwrap_or(0));
                 for (k, v) in d.borrow().map.iter() {
-                    let n = as_int(v).unwrap_or(0);
-                    for _ in 0..n.max(0) {
-                        out.push(k.0.clone());
-                    }
-                    if out.len() > self.limits.max_collection_len {
-                        break;
-                    }
+                    let n = as_int(v).unwrap_or(0).max(0) as usize;
+                    out.extend(std::iter::repeat_n(k.0.clone(), n));
                 }
-                self.check_len(out.len())?;
                 Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out.into())))))
             }
             "total" => {
@@ -1533,13 +1543,15 @@ impl Vm {
                 Ok(Value::None)
             }
             "copy" => Ok(match recv {
-                Value::Set(_) => Value::Set(Rc::new(RefCell::new(mine))),
+                Value::Set(_) => Value::new_set(mine),
                 other => other.clone(),
             }),
             "union" | "intersection" | "difference" | "symmetric_difference" => {
                 let mut acc = mine;
                 for a in &args {
                     let o = as_set(self, a)?;
+                    // Every element of both sides is copied or hashed.
+                    self.fuel((acc.len() + o.len()) as u64)?;
                     acc = match name {
                         "union" => acc.into_iter().chain(o).collect(),
                         "intersection" => acc.into_iter().filter(|k| o.contains(k)).collect(),
@@ -1556,7 +1568,7 @@ impl Vm {
                 self.check_len(acc.len())?;
                 Ok(match recv {
                     Value::FrozenSet(_) => Value::FrozenSet(Rc::new(acc)),
-                    _ => Value::Set(Rc::new(RefCell::new(acc))),
+                    _ => Value::new_set(acc),
                 })
             }
             "update"
@@ -1577,6 +1589,7 @@ impl Vm {
                     return type_err(format!("{name}() takes exactly one argument"));
                 };
                 let o = as_set(self, a)?;
+                self.fuel((mine.len() + o.len()) as u64)?;
                 Ok(Value::Bool(match name {
                     "issubset" => mine.iter().all(|k| o.contains(k)),
                     "issuperset" => o.iter().all(|k| mine.contains(k)),
@@ -1642,14 +1655,18 @@ impl Vm {
                 *d.borrow_mut() = v.into();
                 Ok(Value::None)
             }
-            "copy" => Ok(Value::Deque(Rc::new(DequeObj {
-                items: RefCell::new(d.borrow().clone()),
-                maxlen: d.maxlen,
-            }))),
+            "copy" => {
+                let d =
+                    Rc::new(DequeObj { items: RefCell::new(d.borrow().clone()), maxlen: d.maxlen });
+                crate::gc::track_deque(&d);
+                Ok(Value::Deque(d))
+            }
             "count" | "index" | "remove" => {
                 let x = arg0.unwrap_or(Value::None);
                 let items: Vec<Value> = d.borrow().iter().cloned().collect();
                 let mut n = 0;
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
                 for (i, it) in items.iter().enumerate() {
                     if self.eq(it, &x)? {
                         if name == "index" {

@@ -303,7 +303,13 @@ fn json_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             let indent = match kw(&kwargs, "indent") {
                 None | Some(Value::None) => None,
                 Some(Value::Str(s)) => Some(s.as_str().to_string()),
-                Some(v) => Some(" ".repeat(as_int(v).unwrap_or(0).clamp(0, 64) as usize)),
+                Some(v) => {
+                    let n = as_int(v).unwrap_or(0).max(0) as usize;
+                    if n > vm.limits.max_str_len {
+                        vm.check_str_len(n)?;
+                    }
+                    Some(" ".repeat(n))
+                }
             };
             let ensure_ascii = kw(&kwargs, "ensure_ascii").is_none_or(|v| v.truthy());
             let sort_keys = kw(&kwargs, "sort_keys").is_some_and(|v| v.truthy());
@@ -394,13 +400,20 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
         vm.check_str_len(out.len())?;
     }
     vm.fuel(1)?;
-    let nl = |out: &mut String, d: usize| {
+    // A newline plus `d` indents, held to the string cap before it is
+    // written (an indent near the cap times the depth would overshoot it).
+    let nl = |vm: &mut Vm, out: &mut String, d: usize| -> R<()> {
         if let Some(ind) = &o.indent {
+            let grown = out.len().saturating_add(1).saturating_add(ind.len().saturating_mul(d));
+            if grown > vm.limits.max_str_len {
+                vm.check_str_len(grown)?;
+            }
             out.push('\n');
             for _ in 0..d {
                 out.push_str(ind);
             }
         }
+        Ok(())
     };
     match v {
         Value::None => out.push_str("null"),
@@ -438,10 +451,10 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
                 if i > 0 {
                     out.push_str(&o.item_sep);
                 }
-                nl(out, depth + 1);
+                nl(vm, out, depth + 1)?;
                 json_dump(vm, x, o, depth + 1, out)?;
             }
-            nl(out, depth);
+            nl(vm, out, depth)?;
             out.push(']');
             o.seen.borrow_mut().pop();
         }
@@ -469,7 +482,7 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
                 if i > 0 {
                     out.push_str(&o.item_sep);
                 }
-                nl(out, depth + 1);
+                nl(vm, out, depth + 1)?;
                 let ks = match k {
                     Value::Str(s) => s.as_str().to_string(),
                     Value::Int(i) => i.to_string(),
@@ -487,7 +500,7 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
                 out.push_str(&o.key_sep);
                 json_dump(vm, x, o, depth + 1, out)?;
             }
-            nl(out, depth);
+            nl(vm, out, depth)?;
             out.push('}');
             o.seen.borrow_mut().pop();
         }
@@ -1035,6 +1048,40 @@ fn items_iter(v: Vec<Value>) -> Value {
     Value::Iter(Rc::new(RefCell::new(IterState::Items(v.into()))))
 }
 
+/// C(n, r), `None` when it does not fit in a u128.
+fn binomial(n: usize, r: usize) -> Option<u128> {
+    if r > n {
+        return Some(0);
+    }
+    let r = r.min(n - r) as u128;
+    let n = n as u128;
+    let mut acc: u128 = 1;
+    for i in 0..r {
+        // acc * (n - i) is divisible by (i + 1) after the multiplication.
+        acc = acc.checked_mul(n - i)? / (i + 1);
+    }
+    Some(acc)
+}
+
+/// n * (n-1) * ... * (n-r+1), `None` when it does not fit in a u128.
+fn falling_factorial(n: usize, r: usize) -> Option<u128> {
+    if r > n {
+        return Some(0);
+    }
+    (0..r as u128).try_fold(1u128, |acc, i| acc.checked_mul(n as u128 - i))
+}
+
+/// Charge the collection cap, fuel and memory for `count` tuples of `width`
+/// items before building them (`None`: too many to count).
+fn charge_tuples(vm: &mut Vm, count: Option<u128>, width: usize) -> R<()> {
+    let n = count.and_then(|c| usize::try_from(c).ok()).unwrap_or(usize::MAX);
+    vm.check_len(n)?;
+    let items = n.saturating_mul(width.max(1));
+    vm.fuel(items as u64)?;
+    // A tuple: its header plus 16 bytes per item (as `measure_live` counts).
+    vm.alloc(n.saturating_mul(40).saturating_add(items.saturating_mul(16)))
+}
+
 fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     let cap = vm.limits.max_collection_len;
     match name {
@@ -1165,6 +1212,18 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
                 None if name == "permutations" => n,
                 None => return type_err(format!("{name}() missing required argument 'r' (pos 2)")),
             };
+            // Size the result first (checked arithmetic: 20! or C(10**5, 50)
+            // overflows) and charge it before generating anything.
+            let count = match name {
+                "combinations" => binomial(n, r),
+                "combinations_with_replacement" if n == 0 => Some(u128::from(r == 0)),
+                "combinations_with_replacement" => binomial(n + r - 1, r),
+                _ => falling_factorial(n, r),
+            };
+            charge_tuples(vm, count, r)?;
+            if count == Some(0) {
+                return Ok(items_iter(Vec::new()));
+            }
             let mut out = Vec::new();
             let mut idx: Vec<usize> = Vec::new();
             // Iterative generation in lexicographic index order (as CPython).
@@ -1212,6 +1271,30 @@ fn itertools_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<
             let mut pools = Vec::new();
             for a in &args {
                 pools.push(vm.iterate(a)?);
+            }
+            // Size the result before repeating the pools or building tuples.
+            let width = pools.len().checked_mul(repeat);
+            let mut count: Option<u128> = Some(1);
+            for p in &pools {
+                let len = p.len() as u128;
+                if len == 0 && repeat > 0 {
+                    count = Some(0);
+                    break;
+                }
+                if len == 1 {
+                    continue;
+                }
+                count = count.and_then(|c| {
+                    (0..repeat).try_fold(c, |acc, _| acc.checked_mul(len).filter(|&x| x <= 1 << 64))
+                });
+            }
+            match width {
+                Some(w) if count == Some(0) => charge_tuples(vm, Some(0), w)?,
+                Some(w) => charge_tuples(vm, count, w)?,
+                None => charge_tuples(vm, None, usize::MAX)?,
+            }
+            if count == Some(0) {
+                return Ok(items_iter(Vec::new()));
             }
             let pools: Vec<Vec<Value>> = (0..repeat).flat_map(|_| pools.iter().cloned()).collect();
             let mut result: Vec<Vec<Value>> = vec![Vec::new()];

@@ -15,10 +15,31 @@ use crate::vm::{Fault, R, Vm, exc, type_err, value_err};
 /// Equality without limits (used by hash keys, which are validated to be
 /// shallow enough beforehand).
 pub fn eq_shallow(a: &Value, b: &Value) -> bool {
-    eq_depth(a, b, 0, 256).unwrap_or(false)
+    eq_depth(a, b, 0, 256, &mut Work::unbounded()).unwrap_or(false)
 }
 
-fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize) -> Option<bool> {
+/// Work done by a comparison walk, in fuel units: one per element visited
+/// below the top and one per 64 bytes of strings compared. The walk stops
+/// (returns `None`) once `used` passes `max`, so neither long strings nor
+/// shared sub-lists (`a = [a, a]` twenty times over) make one `==` unbounded.
+pub(crate) struct Work {
+    used: u64,
+    max: u64,
+}
+
+impl Work {
+    fn unbounded() -> Work {
+        Work { used: 0, max: u64::MAX }
+    }
+
+    #[inline]
+    fn spend(&mut self, n: u64) -> Option<()> {
+        self.used = self.used.saturating_add(n);
+        if self.used > self.max { None } else { Some(()) }
+    }
+}
+
+fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -> Option<bool> {
     if depth > limit {
         return None;
     }
@@ -32,15 +53,21 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize) -> Option<bool> {
         (Value::Bool(x), Value::Float(y)) | (Value::Float(y), Value::Bool(x)) => {
             (*x as i64 as f64) == *y
         }
-        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => {
+            if x.byte_len() == y.byte_len() {
+                work.spend((x.byte_len() / 64) as u64)?;
+            }
+            x == y
+        }
         (Value::List(x), Value::List(y)) => {
             if Rc::ptr_eq(x, y) {
                 return Some(true);
             }
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
-                    if !eq_depth(p, q, depth + 1, limit)? {
+                    if !eq_depth(p, q, depth + 1, limit, work)? {
                         return Some(false);
                     }
                 }
@@ -48,9 +75,13 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize) -> Option<bool> {
             }
         }
         (Value::Tuple(x), Value::Tuple(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return Some(true);
+            }
             x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
-                    if !eq_depth(p, q, depth + 1, limit)? {
+                    if !eq_depth(p, q, depth + 1, limit, work)? {
                         return Some(false);
                     }
                 }
@@ -62,13 +93,16 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize) -> Option<bool> {
                 return Some(true);
             }
             let (x, y) = (x.borrow(), y.borrow());
+            if x.map.len() == y.map.len() {
+                work.spend(x.map.len() as u64)?;
+            }
             if matches!(x.kind, DictKind::Ordered) && matches!(y.kind, DictKind::Ordered) {
                 if x.map.len() != y.map.len() {
                     return Some(false);
                 }
                 for ((k1, v1), (k2, v2)) in x.map.iter().zip(y.map.iter()) {
-                    if !eq_depth(&k1.0, &k2.0, depth + 1, limit)?
-                        || !eq_depth(v1, v2, depth + 1, limit)?
+                    if !eq_depth(&k1.0, &k2.0, depth + 1, limit, work)?
+                        || !eq_depth(v1, v2, depth + 1, limit, work)?
                     {
                         return Some(false);
                     }
@@ -79,7 +113,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize) -> Option<bool> {
                 for (k, v) in x.map.iter() {
                     match y.map.get(k) {
                         Some(w) => {
-                            if !eq_depth(v, w, depth + 1, limit)? {
+                            if !eq_depth(v, w, depth + 1, limit, work)? {
                                 return Some(false);
                             }
                         }
@@ -91,20 +125,30 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize) -> Option<bool> {
         }
         (Value::Set(x), Value::Set(y)) => {
             let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len() && x.iter().all(|k| y.contains(k))
+            x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
+                x.iter().all(|k| y.contains(k))
+            }
         }
         (Value::FrozenSet(x), Value::FrozenSet(y)) => {
-            x.len() == y.len() && x.iter().all(|k| y.contains(k))
+            x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
+                x.iter().all(|k| y.contains(k))
+            }
         }
         (Value::Set(x), Value::FrozenSet(y)) | (Value::FrozenSet(y), Value::Set(x)) => {
             let x = x.borrow();
-            x.len() == y.len() && x.iter().all(|k| y.contains(k))
+            x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
+                x.iter().all(|k| y.contains(k))
+            }
         }
         (Value::Deque(x), Value::Deque(y)) => {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
-                    if !eq_depth(p, q, depth + 1, limit)? {
+                    if !eq_depth(p, q, depth + 1, limit, work)? {
                         return Some(false);
                     }
                 }
@@ -264,17 +308,28 @@ impl Vm {
                 type_err(format!("unhashable type: '{}'", v.type_name()))
             }
             Value::Tuple(t) => {
+                // One unit per tuple visited: a tuple whose levels share their
+                // child (`t = (t, t)` sixty times) has 2**60 paths to hash.
+                self.fuel(1)?;
                 for x in t.iter() {
                     self.check_hashable(x, depth + 1)?;
                 }
                 Ok(())
             }
+            // Hashing (and comparing on a hit) reads every byte of the key.
+            Value::Str(s) if s.byte_len() >= 64 => self.fuel((s.byte_len() / 64) as u64),
             _ => Ok(()),
         }
     }
 
     pub(crate) fn eq(&mut self, a: &Value, b: &Value) -> R<bool> {
-        match eq_depth(a, b, 0, self.limits.max_nesting) {
+        let mut work = Work { used: 0, max: self.limits.fuel.saturating_sub(self.fuel_used) };
+        let r = eq_depth(a, b, 0, self.limits.max_nesting, &mut work);
+        if work.used > 0 {
+            // Charges at least max + 1 when the walk stopped: a fuel error.
+            self.fuel(work.used)?;
+        }
+        match r {
             Some(r) => Ok(r),
             None => Err(self.nesting_err()),
         }
@@ -290,7 +345,10 @@ impl Vm {
         }
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-            (Value::Str(x), Value::Str(y)) => Ok(x.as_str().cmp(y.as_str())),
+            (Value::Str(x), Value::Str(y)) => {
+                self.fuel((x.byte_len().min(y.byte_len()) / 64) as u64)?;
+                Ok(x.as_str().cmp(y.as_str()))
+            }
             (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
                 (Native::DateTime(p), Native::DateTime(q)) => {
                     crate::modules::datetime_cmp(p, q, op.as_str())
@@ -306,6 +364,10 @@ impl Vm {
                 )),
             },
             (Value::List(x), Value::List(y)) => {
+                // The copies guard against the lists changing under a
+                // comparison; they cost work and memory like any copy.
+                let n = x.borrow().len().min(y.borrow().len());
+                self.fuel(n as u64)?;
                 let (x, y) = (x.borrow().clone(), y.borrow().clone());
                 self.cmp_seq(&x, &y, op, depth)
             }
@@ -354,6 +416,7 @@ impl Vm {
         // Sets: subset relations.
         let sets = (set_items(a), set_items(b));
         if let (Some(x), Some(y)) = sets {
+            self.fuel((x.len() + y.len()) as u64)?;
             let sub = x.iter().all(|k| y.contains(k));
             let sup = y.iter().all(|k| x.contains(k));
             return Ok(match op {
@@ -417,6 +480,7 @@ impl Vm {
             }
             Value::Deque(d) => {
                 let items: Vec<Value> = d.borrow().iter().cloned().collect();
+                self.fuel(items.len() as u64 / 4)?;
                 for x in items.iter() {
                     if self.eq(x, item)? {
                         return Ok(true);
@@ -639,6 +703,8 @@ impl Vm {
             {
                 let x = set_items(a).unwrap_or_default();
                 let y = set_items(b).unwrap_or_default();
+                // Every element of both sides is copied and hashed.
+                self.fuel((x.len() + y.len()) as u64)?;
                 let r: KeySet = match op {
                     BinOp::BitOr => x.iter().chain(y.iter()).cloned().collect(),
                     BinOp::BitAnd => x.iter().filter(|k| y.contains(*k)).cloned().collect(),
@@ -654,7 +720,7 @@ impl Vm {
                 if let FrozenSet(_) = a {
                     Ok(Value::FrozenSet(Rc::new(r)))
                 } else {
-                    Ok(Value::Set(Rc::new(RefCell::new(r))))
+                    Ok(Value::new_set(r))
                 }
             }
             (BinOp::BitOr, Dict(x), Dict(y)) if !matches!(x.borrow().kind, DictKind::Counter) => {
@@ -883,6 +949,11 @@ impl Vm {
                             )));
                         }
                         let v = self.call_value(&factory, Vec::new(), Vec::new())?;
+                        // A missing key inserts: the same cap as `d[k] = v`.
+                        let n = d.borrow().map.len();
+                        if n >= self.limits.max_collection_len {
+                            self.check_len(n + 1)?;
+                        }
                         self.alloc(48)?;
                         d.borrow_mut().map.insert(k, v.clone());
                         Ok(v)

@@ -24,7 +24,10 @@ pub const ASCII: i64 = 256;
 
 enum Engine {
     Fast(regex::Regex),
-    Fancy(fancy_regex::Regex),
+    /// The same pattern built with growing backtracking limits (the last
+    /// one is `regex_backtrack_limit`): a match is tried with the smallest
+    /// first, so the fuel charged follows the work actually done.
+    Fancy(Vec<(usize, fancy_regex::Regex)>),
 }
 
 pub struct Pattern {
@@ -149,14 +152,25 @@ fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result
     let engine = match regex::RegexBuilder::new(&full).size_limit(1 << 23).nest_limit(200).build() {
         Ok(r) => Engine::Fast(r),
         Err(fast_err) => {
-            match fancy_regex::RegexBuilder::new(&full).backtrack_limit(backtrack_limit).build() {
-                Ok(r) => Engine::Fancy(r),
+            let mut limits: Vec<usize> =
+                FANCY_TIERS.iter().copied().filter(|&t| t < backtrack_limit).collect();
+            limits.push(backtrack_limit);
+            let built: Result<Vec<(usize, fancy_regex::Regex)>, fancy_regex::Error> = limits
+                .iter()
+                .map(|&l| {
+                    fancy_regex::RegexBuilder::new(&full).backtrack_limit(l).build().map(|r| (l, r))
+                })
+                .collect();
+            match built {
+                Ok(tiers) => Engine::Fancy(tiers),
                 Err(e) => {
-                    let msg = match fast_err {
-                        regex::Error::Syntax(s) => s.lines().last().unwrap_or("").to_string(),
-                        _ => e.to_string(),
-                    };
-                    let _ = msg;
+                    // A pattern the linear engine refused for its size is too
+                    // large for the backtracking one too: say so plainly.
+                    if let regex::Error::CompiledTooBig(limit) = fast_err {
+                        return Err(format!(
+                            "pattern too large once compiled (limit {limit} bytes); use smaller repetition counts"
+                        ));
+                    }
                     return Err(e.to_string());
                 }
             }
@@ -164,7 +178,10 @@ fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result
     };
     let names: Vec<Option<String>> = match &engine {
         Engine::Fast(r) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
-        Engine::Fancy(r) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
+        Engine::Fancy(tiers) => match tiers.first() {
+            Some((_, r)) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
+            None => Vec::new(),
+        },
     };
     Ok(Pattern {
         source: source.to_string(),
@@ -181,18 +198,41 @@ impl Pattern {
         self.names.len().saturating_sub(1)
     }
 
-    fn captures_at(&self, hay: &str, start: usize) -> Result<Option<Spans>, String> {
+    /// The match at or after `start`, and the backtracking steps to charge:
+    /// the limits of the tiers tried (each bounds that attempt's work).
+    fn captures_at(&self, hay: &str, start: usize) -> (Result<Option<Spans>, String>, u64) {
         match &self.engine {
-            Engine::Fast(r) => Ok(r
-                .captures_at(hay, start)
-                .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())),
-            Engine::Fancy(r) => match r.captures_from_pos(hay, start) {
-                Ok(c) => Ok(c.map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())),
-                Err(e) => Err(e.to_string()),
-            },
+            Engine::Fast(r) => (
+                Ok(r.captures_at(hay, start)
+                    .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())),
+                0,
+            ),
+            Engine::Fancy(tiers) => {
+                let mut spent = 0u64;
+                for (i, (limit, r)) in tiers.iter().enumerate() {
+                    match r.captures_from_pos(hay, start) {
+                        Ok(c) => {
+                            let spans = c.map(|c| {
+                                c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
+                            });
+                            // The successful attempt's steps are unknown: charge
+                            // their bound, its limit.
+                            return (Ok(spans), spent + *limit as u64);
+                        }
+                        Err(fancy_regex::Error::RuntimeError(
+                            fancy_regex::RuntimeError::BacktrackLimitExceeded,
+                        )) if i + 1 < tiers.len() => spent += *limit as u64,
+                        Err(e) => return (Err(e.to_string()), spent + *limit as u64),
+                    }
+                }
+                (Ok(None), spent)
+            }
         }
     }
 }
+
+/// Backtracking limits tried before the session's own (see `Engine::Fancy`).
+const FANCY_TIERS: &[usize] = &[256, 8192, 262_144];
 
 impl Vm {
     pub(crate) fn compile_pattern(&mut self, p: &Value, flags: i64) -> R<Rc<Pattern>> {
@@ -245,8 +285,20 @@ impl Vm {
 
     fn search_at(&mut self, p: &Pattern, hay: &str, start: usize) -> R<Option<Spans>> {
         // Charged before the scan: a linear engine touches each byte a bounded number of times.
-        self.fuel(1 + (hay.len().saturating_sub(start) / 64) as u64)?;
-        match p.captures_at(hay, start) {
+        let (result, backtracked) = p.captures_at(hay, start);
+        // Charged after the scan, for the bytes it covered (to the end of the
+        // match, or of the text when there is none): a linear engine touches
+        // each a bounded number of times, and charging the whole rest of the
+        // text per match made `findall` quadratic in fuel. A backtracking
+        // engine's steps are work too (each attempt is bounded by its tier).
+        let scanned = match &result {
+            Ok(Some(sp)) => {
+                sp.first().copied().flatten().map_or(0, |(_, e)| e.saturating_sub(start))
+            }
+            _ => hay.len().saturating_sub(start),
+        };
+        self.fuel(1 + (scanned / 64) as u64 + backtracked)?;
+        match result {
             Ok(r) => Ok(r),
             Err(e) => Err(Fault::Limit(LimitError::new(
                 LimitKind::Regex,

@@ -826,7 +826,9 @@ impl Value {
     }
 
     pub fn list(v: Vec<Value>) -> Value {
-        Value::List(Rc::new(ListObj(RefCell::new(v))))
+        let l = Rc::new(ListObj(RefCell::new(v)));
+        crate::gc::track_list(&l);
+        Value::List(l)
     }
 
     pub fn tuple(v: Vec<Value>) -> Value {
@@ -834,7 +836,16 @@ impl Value {
     }
 
     pub fn dict(d: Dict) -> Value {
-        Value::Dict(Rc::new(RefCell::new(d)))
+        let d = Rc::new(RefCell::new(d));
+        crate::gc::track_dict(&d);
+        Value::Dict(d)
+    }
+
+    /// A new mutable set (registered for cycle collection, see `gc`).
+    pub(crate) fn new_set(s: KeySet) -> Value {
+        let s = Rc::new(RefCell::new(s));
+        crate::gc::track_set(&s);
+        Value::Set(s)
     }
 
     pub fn ty(&self) -> Ty {

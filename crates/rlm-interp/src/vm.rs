@@ -97,6 +97,10 @@ pub enum RunState {
 }
 
 pub struct Vm {
+    /// Whether this VM ever ran a cell: only then does dropping it look for
+    /// cycles among the registered containers (temporary VMs that render an
+    /// error message do not).
+    ran_code: bool,
     pub(crate) limits: Limits,
     pub(crate) fuel_used: u64,
     mem_since: usize,
@@ -164,6 +168,7 @@ impl Vm {
             modules: HashMap::new(),
             source_name: SmolStr::new("<cell>"),
             sort_cmp: None,
+            ran_code: false,
         }
     }
 
@@ -185,6 +190,10 @@ impl Vm {
     pub(crate) fn alloc(&mut self, bytes: usize) -> R<()> {
         self.mem_since = self.mem_since.saturating_add(bytes);
         if self.mem_measured.saturating_add(self.mem_since) > self.limits.memory_bytes {
+            // Unreachable cycles are not live, but they hold memory until
+            // collected: collect them first (charged like the measure).
+            let visited = crate::gc::collect_garbage();
+            self.fuel((visited / 8) as u64)?;
             let live = self.measure_live()?;
             self.mem_measured = live;
             self.mem_since = bytes;
@@ -210,12 +219,18 @@ impl Vm {
     /// made string-heavy code 1.5x slower. Views of external buffers (the
     /// context) allocate nothing and are exempt.
     pub(crate) fn guard_result(&mut self, v: &Value) -> R<()> {
-        if let Value::Str(s) = v {
-            if !s.is_shared() && s.char_len() > self.limits.max_str_len {
-                return self.check_str_len(s.char_len());
+        match v {
+            Value::Str(s) if !s.is_shared() && s.char_len() > self.limits.max_str_len => {
+                self.check_str_len(s.char_len())
             }
+            // Likewise lists to the collection cap (`textwrap.wrap(s, 1)`
+            // returned one line per word, past the cap, unchecked).
+            Value::List(l) if l.borrow().len() > self.limits.max_collection_len => {
+                let n = l.borrow().len();
+                self.check_len(n)
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     pub(crate) fn check_str_len(&mut self, chars: usize) -> R<()> {
@@ -282,6 +297,11 @@ impl Vm {
                 Value::Set(s) => Rc::as_ptr(s) as *const u8 as usize,
                 Value::Deque(d) => Rc::as_ptr(d) as *const u8 as usize,
                 Value::Func(f) => Rc::as_ptr(f) as *const u8 as usize,
+                // Iterators can hold materialised results (itertools, zip,
+                // generators): those count like a list.
+                Value::Iter(i) => Rc::as_ptr(i) as *const u8 as usize,
+                // A kept exception keeps its arguments (`keep.append(e)`).
+                Value::Exc(e) => Rc::as_ptr(e) as *const u8 as usize,
                 _ => {
                     total += 16;
                     continue;
@@ -317,6 +337,28 @@ impl Vm {
                     let d = d.borrow();
                     total += 40 + 16 * d.len();
                     todo.extend(d.iter().cloned());
+                }
+                Value::Exc(e) => {
+                    total += 64 + 16 * e.args.len();
+                    todo.extend(e.args.iter().cloned());
+                }
+                Value::Iter(i) => {
+                    total += 40;
+                    // Skipped if the iterator is being advanced right now.
+                    let Ok(state) = i.try_borrow() else { continue };
+                    match &*state {
+                        IterState::Items(items) => {
+                            total += 16 * items.len();
+                            todo.extend(items.iter().cloned());
+                        }
+                        IterState::Cycle(items, _) => {
+                            total += 16 * items.len();
+                            todo.extend(items.iter().cloned());
+                        }
+                        IterState::Seq(v, _) | IterState::Repeat(v, _) => todo.push(v.clone()),
+                        IterState::Str(s, _) => todo.push(Value::Str(s.clone())),
+                        IterState::Range(..) | IterState::Count(..) => {}
+                    }
                 }
                 Value::Func(f) => {
                     total += 64;
@@ -415,6 +457,7 @@ impl Vm {
 
     /// Start running a compiled cell on a fresh main task.
     pub(crate) fn start(&mut self, code: Rc<Code>) -> RunState {
+        self.ran_code = true;
         if self.globals.len() < self.gnames.names.len() {
             self.globals.resize(self.gnames.names.len(), None);
         }
@@ -815,8 +858,13 @@ impl Vm {
         if code.has_varkw {
             locals[next] = Some(Value::dict(kwextra));
         }
-        let mut cells: Vec<Rc<RefCell<Option<Value>>>> =
-            (0..code.ncells).map(|_| Rc::new(RefCell::new(None))).collect();
+        let mut cells: Vec<Rc<RefCell<Option<Value>>>> = (0..code.ncells)
+            .map(|_| {
+                let c = Rc::new(RefCell::new(None));
+                crate::gc::track_cell(&c);
+                c
+            })
+            .collect();
         for &(l, c) in &code.param_cells {
             if let Some(cell) = cells.get(c as usize) {
                 *cell.borrow_mut() = locals[l as usize].take();
@@ -1238,7 +1286,7 @@ impl Vm {
                         set.insert(self.key(it)?);
                     }
                     self.alloc(32 * n as usize + 32)?;
-                    top!(self).stack.push(Value::Set(Rc::new(RefCell::new(set))));
+                    top!(self).stack.push(Value::new_set(set));
                 }
                 Op::BuildDict(n) => {
                     let items = popn(frame, 2 * n as usize)?;
@@ -1292,8 +1340,13 @@ impl Vm {
                         .ok_or_else(|| internal("stack"))?;
                     let target = frame.stack[idx].clone();
                     let k = self.key(k)?;
-                    self.alloc(48)?;
                     if let Value::Dict(d) = &target {
+                        // Comprehensions are held to the collection cap like `d[k] = v`.
+                        let n = d.borrow().map.len();
+                        if n >= self.limits.max_collection_len {
+                            self.check_len(n + 1)?;
+                        }
+                        self.alloc(48)?;
                         d.borrow_mut().map.insert(k, v);
                     }
                 }
@@ -1729,7 +1782,7 @@ impl Drop for Vm {
             roots.extend(f.locals.into_iter().flatten());
             cells.extend(f.cells);
         }
-        crate::gc::collect(roots, cells);
+        let _ = crate::gc::collect(roots, cells, self.ran_code);
     }
 }
 
