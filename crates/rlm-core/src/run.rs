@@ -216,10 +216,16 @@ struct ProgramReport {
     /// Whether the error was a NameError/SyntaxError-like failure of the code itself.
     error_kind: Option<ErrorKind>,
     error_type: Option<String>,
+    /// Things the model should know about this run (a restored `context`...).
+    notes: Vec<String>,
 }
 
 struct Runner {
     services: Services,
+    /// `context` as bound: restored if a program assigns the name.
+    context_value: Option<Value>,
+    /// The previous step's code (a model repeating itself gets told).
+    last_code: Option<String>,
     inner: Arc<Inner>,
     recorder: TraceRecorder,
     budget: Budget,
@@ -270,7 +276,10 @@ impl Runner {
             host::set_memory(&mut session, m);
         }
         let messages = initial_messages(&inner, &query, &context, depth);
+        let context_value = session.get_global("context");
         Runner {
+            context_value,
+            last_code: None,
             services: Services {
                 inner: Arc::clone(&inner),
                 recorder: recorder.clone(),
@@ -416,9 +425,20 @@ impl Runner {
         let mut error: Option<String> = None;
         let mut final_answer: Option<(String, Finish)> = None;
         let blocks = ex.code.len();
+        let joined_code = ex.code.join("\n");
+        if !ex.code.is_empty() && self.last_code.as_deref() == Some(joined_code.as_str()) {
+            notes.push(
+                "This program is the same as your previous one, so it printed the same output: \
+                 try a different approach (another search term, print the text around a hit, or \
+                 ask sub-models about chunks with llm_batch)."
+                    .into(),
+            );
+        }
+        self.last_code = Some(joined_code);
         for (i, code) in ex.code.iter().enumerate() {
             let report = self.run_program(code, true).await;
             stdout.push_str(&report.stdout);
+            notes.extend(report.notes.iter().cloned());
             if let Some(answer) = report.final_answer {
                 final_answer = Some((answer, Finish::Final));
                 break;
@@ -752,6 +772,7 @@ impl Runner {
             final_answer: None,
             error_kind: None,
             error_type: None,
+            notes: Vec::new(),
         };
         loop {
             stdout.push_str(&self.session.take_output());
@@ -773,6 +794,24 @@ impl Runner {
                     report.error_type = Some(e.type_name.clone());
                     report.error_kind = Some(e.kind.clone());
                     break;
+                }
+            }
+        }
+        if counted && let Some(original) = self.context_value.clone() {
+            for name in ["context", "P"] {
+                let same = match (self.session.get_global(name), &original) {
+                    (Some(Value::Str(now)), Value::Str(bound)) => {
+                        rlm_interp::Str::ptr_eq(&now, bound)
+                    }
+                    _ => false,
+                };
+                if !same {
+                    self.session.set_global(name, original.clone());
+                    report.notes.push(format!(
+                        "Your program assigned `{name}`; it was restored to the whole context ({} chars), \
+                         because `{name}` is the data you are asked about. Keep your own text in another variable.",
+                        self.context.len_chars()
+                    ));
                 }
             }
         }

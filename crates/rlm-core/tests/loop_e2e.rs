@@ -552,3 +552,18 @@ fn ask_helpers_and_extract_after() {
             .all(|q| q.messages[1].content.starts_with("Question: What is the secret code?"))
     );
 }
+
+#[test]
+fn assigning_context_is_undone_and_repeats_are_pointed_out() {
+    // What a 1.5B model did: overwrite `context` with a copy of the preview,
+    // then send the same program again and again.
+    let copy = repl("context = \"\"\"Line 0: nothing\"\"\"\nprint(len(context))");
+    let root = root(&[&copy, &copy, &repl("print(len(context))"), "FINAL('done')"]);
+    let rlm = Rlm::builder().root(root.clone()).build().unwrap();
+    let r = rlm.run_blocking("q", haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("done"));
+    let fed = last_user_messages(&root);
+    assert!(fed[1].contains("Your program assigned `context`; it was restored"), "{}", fed[1]);
+    assert!(fed[2].contains("same as your previous one"), "{}", fed[2]);
+    assert!(fed[3].contains(&haystack().len_chars().to_string()), "{}", fed[3]);
+}

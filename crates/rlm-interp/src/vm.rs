@@ -357,6 +357,7 @@ impl Vm {
                         }
                         IterState::Seq(v, _) | IterState::Repeat(v, _) => todo.push(v.clone()),
                         IterState::Str(s, _) => todo.push(Value::Str(s.clone())),
+                        IterState::CountFloat(v, _) => todo.push(v.clone()),
                         IterState::Range(..) | IterState::Count(..) => {}
                     }
                 }
