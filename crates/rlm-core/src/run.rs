@@ -884,7 +884,7 @@ impl Runner {
                         }
                     }
                     None if ex.code.is_empty() && !reply.trim().is_empty() => {
-                        Some(reply.trim().to_string())
+                        Some(plain_text(&reply))
                     }
                     None => partial,
                 };
@@ -1051,6 +1051,18 @@ pub(crate) fn truncate_middle(text: &str, max_chars: usize) -> String {
     )
 }
 
+/// A prose reply without its fence lines (a model asked for an answer may
+/// wrap it in a code block; the answer is the text, not the block).
+fn plain_text(reply: &str) -> String {
+    reply
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("```"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
 fn strip_quotes(s: &str) -> String {
     let t = s.trim();
     for q in ["\"\"\"", "'''", "\"", "'"] {
@@ -1156,6 +1168,7 @@ mod tests {
         assert_eq!(strip_quotes(" 'Paris' "), "Paris");
         assert_eq!(strip_quotes("\"\"\"x\"\"\""), "x");
         assert_eq!(py_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(plain_text("```\nThe passphrase is x.\n```\n"), "The passphrase is x.");
         assert_eq!(group_digits(1234567), "1,234,567");
     }
 }
