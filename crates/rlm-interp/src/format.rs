@@ -867,8 +867,56 @@ impl Vm {
                     Some('a') => Value::str(ascii_escape(&self.repr(&v)?)),
                     _ => v,
                 };
-                let spec =
-                    if spec.contains('{') { self.str_format(&spec, args, kwargs)? } else { spec };
+                // Nested fields in the spec (`{:{}}`) continue the automatic numbering.
+                let spec = if spec.contains('{') {
+                    let mut resolved = String::with_capacity(spec.len());
+                    let mut rest = spec.as_str();
+                    while let Some(open) = rest.find('{') {
+                        resolved.push_str(&rest[..open]);
+                        let Some(close) = rest[open..].find('}') else {
+                            return value_err("unmatched '{' in format spec");
+                        };
+                        let name = &rest[open + 1..open + close];
+                        let arg = if name.is_empty() {
+                            if manual {
+                                return value_err(
+                                    "cannot switch from manual field specification to automatic field numbering",
+                                );
+                            }
+                            used_auto = true;
+                            auto += 1;
+                            args.get(auto - 1).cloned().ok_or(auto - 1)
+                        } else if let Ok(n) = name.parse::<usize>() {
+                            args.get(n).cloned().ok_or(n)
+                        } else {
+                            match kwargs.iter().find(|(k, _)| k == name) {
+                                Some((_, v)) => Ok(v.clone()),
+                                None => {
+                                    return Err(Fault::Exc(Exception::with_args(
+                                        ExcKind::KeyError,
+                                        vec![Value::str(name)],
+                                    )));
+                                }
+                            }
+                        };
+                        match arg {
+                            Ok(a) => resolved.push_str(&self.py_str(&a)?),
+                            Err(n) => {
+                                return exc(
+                                    ExcKind::IndexError,
+                                    format!(
+                                        "Replacement index {n} out of range for positional args tuple"
+                                    ),
+                                );
+                            }
+                        }
+                        rest = &rest[open + close + 1..];
+                    }
+                    resolved.push_str(rest);
+                    resolved
+                } else {
+                    spec
+                };
                 let s =
                     if spec.is_empty() { self.py_str(&v)? } else { self.format_spec(&v, &spec)? };
                 out.push_str(&s);

@@ -161,7 +161,8 @@ impl Checker {
     /// Branches separated by `|`, up to a `)` or the end.
     fn alternation(&mut self, depth: usize, top: bool) -> Result<Width, String> {
         if depth > 200 {
-            // Nesting this deep is the engines' to refuse.
+            // Nesting this deep is the engines' to refuse (with a limit error).
+            self.gave_up = true;
             return Ok((0, None));
         }
         let mut width = self.sequence(depth, top)?;

@@ -41,11 +41,7 @@ fn hostile_dir() -> PathBuf {
 /// Programs that end with another kind for a known reason outside the
 /// sandbox's limits (a missing feature), with the kind they end with now.
 /// The test fails if one starts to pass, so this list cannot go stale.
-const KNOWN_GAPS: &[(&str, &str, &str)] = &[(
-    "strlen_format_nested_width_arg.py",
-    "exception",
-    "str.format does not support nested replacement fields in a spec (`{:{}}`)",
-)];
+const KNOWN_GAPS: &[(&str, &str, &str)] = &[];
 
 /// The README's kind names.
 const KINDS: &[&str] = &[
