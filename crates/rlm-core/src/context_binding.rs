@@ -33,6 +33,13 @@ impl TextBuffer for ContextText {
     fn text(&self) -> &str {
         self.0.as_str()
     }
+
+    /// The context's own index knows its length: binding a 100 MB context
+    /// into a new session must not rescan it.
+    fn char_len_hint(&self) -> Option<(usize, bool)> {
+        let chars = usize::try_from(self.0.len_chars()).ok()?;
+        Some((chars, chars == self.0.len_bytes()))
+    }
 }
 
 /// Bind `context`, `P`, `ctx`, `peek`, `tail` and `lenP` into `session`.

@@ -292,11 +292,20 @@ impl Rlm {
     /// [`Rlm::run`] for callers without a runtime (it builds a small one).
     /// Do not call it from inside an async runtime.
     pub fn run_blocking(&self, query: &str, context: Context) -> Result<RunResult, RlmError> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| RlmError::Internal(format!("cannot start a runtime: {e}")))?;
-        rt.block_on(self.run_local(query, context))
+        // One small runtime per thread, reused by its later runs.
+        thread_local! {
+            static RUNTIME: std::cell::OnceCell<Option<tokio::runtime::Runtime>> =
+                const { std::cell::OnceCell::new() };
+        }
+        RUNTIME.with(|cell| {
+            let rt = cell.get_or_init(|| {
+                tokio::runtime::Builder::new_current_thread().enable_all().build().ok()
+            });
+            match rt {
+                Some(rt) => rt.block_on(self.run_local(query, context)),
+                None => Err(RlmError::Internal("cannot start a tokio runtime".into())),
+            }
+        })
     }
 
     /// The loop on the current thread (the future is not `Send`).
@@ -332,7 +341,7 @@ impl Rlm {
             mode: Mode::Rlm,
             steps: out.steps,
             usage: budget.tree_snapshot(),
-            events: recorder.events(),
+            events: recorder.take_events(),
         })
     }
 

@@ -110,7 +110,7 @@ pub(crate) async fn direct(
         mode: Mode::Direct,
         steps: 1,
         usage: budget.tree_snapshot(),
-        events: recorder.events(),
+        events: recorder.take_events(),
     }
 }
 

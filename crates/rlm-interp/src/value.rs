@@ -17,6 +17,11 @@ use crate::compile::Code;
 /// views, not copies.
 pub trait TextBuffer: Send + Sync {
     fn text(&self) -> &str;
+    /// `(code points, is ASCII)` when the buffer already knows them, so that
+    /// wrapping a huge text does not rescan it (default: scanned once).
+    fn char_len_hint(&self) -> Option<(usize, bool)> {
+        None
+    }
 }
 
 impl TextBuffer for String {
@@ -63,8 +68,13 @@ impl Str {
     pub fn from_buffer(buf: Arc<dyn TextBuffer>) -> Str {
         let text = buf.text();
         let len = text.len();
-        let ascii = text.is_ascii();
-        let char_len = if ascii { len } else { text.chars().count() };
+        let (char_len, ascii) = match buf.char_len_hint() {
+            Some(known) => known,
+            None => {
+                let ascii = text.is_ascii();
+                (if ascii { len } else { text.chars().count() }, ascii)
+            }
+        };
         Str(Rc::new(StrInner {
             data: StrData::Shared(buf, 0, len),
             char_len,

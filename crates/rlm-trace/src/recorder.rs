@@ -294,6 +294,13 @@ impl TraceRecorder {
         self.lock().events.clone()
     }
 
+    /// Moves the kept events out (the recorder keeps counting `seq` and
+    /// feeding listeners, but forgets what it held): for a finished run whose
+    /// result takes the events, without copying them.
+    pub fn take_events(&self) -> Vec<TraceEvent> {
+        std::mem::take(&mut self.lock().events)
+    }
+
     /// Number of events recorded so far.
     pub fn len(&self) -> u64 {
         self.lock().next_seq
