@@ -215,7 +215,6 @@ struct ProgramReport {
     final_answer: Option<String>,
     /// Whether the error was a NameError/SyntaxError-like failure of the code itself.
     error_kind: Option<ErrorKind>,
-    error_type: Option<String>,
     /// Things the model should know about this run (a restored `context`...).
     notes: Vec<String>,
 }
@@ -771,7 +770,6 @@ impl Runner {
             error: None,
             final_answer: None,
             error_kind: None,
-            error_type: None,
             notes: Vec::new(),
         };
         loop {
@@ -791,7 +789,6 @@ impl Runner {
                 }
                 Outcome::Error(e) => {
                     report.error = Some(e.render(code, "<repl>"));
-                    report.error_type = Some(e.type_name.clone());
                     report.error_kind = Some(e.kind.clone());
                     break;
                 }
