@@ -187,133 +187,79 @@ fn scripted_adapter(
 }
 
 /// Loads the context: paths, folders, glob patterns, or stdin (`-`, or no
-/// `--context` with stdin piped). Several sources: one document each.
+/// `--context` with stdin piped). One source is loaded as it is (a folder keeps
+/// one document per file); several are merged, keeping every document.
 pub fn load_contexts(specs: &[String]) -> Result<rlm_context::Context, CliError> {
-    let mut paths: Vec<PathBuf> = Vec::new();
-    let mut stdin = false;
+    let piped = specs.is_empty() && !std::io::stdin().is_terminal();
+    if specs.is_empty() && !piped {
+        return Err(CliError::Config(
+            "no context: pass --context PATH (a file, folder or glob; `-` for stdin) or pipe text in".into(),
+        ));
+    }
+    let stdin_spec = ["-".to_string()];
+    let specs = if piped { &stdin_spec[..] } else { specs };
+    let mut sources = Vec::with_capacity(specs.len());
     for spec in specs {
-        if spec == "-" {
-            stdin = true;
-        } else if spec.contains(['*', '?', '[']) && !Path::new(spec).exists() {
-            let matched = glob_paths(spec)?;
-            if matched.is_empty() {
-                return Err(CliError::Context {
-                    path: spec.clone(),
-                    reason: "the pattern matches no file".into(),
-                });
-            }
-            paths.extend(matched);
-        } else {
-            paths.push(PathBuf::from(spec));
+        sources.push(load_one(spec)?);
+    }
+    if sources.len() == 1 {
+        return Ok(sources.pop().unwrap_or_else(|| rlm_context::Context::from_text("")));
+    }
+    let mut docs = Vec::new();
+    for (spec, ctx) in specs.iter().zip(&sources) {
+        for (i, info) in ctx.documents().iter().enumerate() {
+            let text =
+                ctx.get_document(i as i64).map(|v| v.as_str().to_string()).unwrap_or_default();
+            let name = match &info.name {
+                Some(n) if ctx.num_documents() > 1 => format!("{spec}/{n}"),
+                Some(n) => n.clone(),
+                None => spec.clone(),
+            };
+            docs.push(rlm_context::Document::named(name, text));
         }
     }
-    if specs.is_empty() {
-        if std::io::stdin().is_terminal() {
-            return Err(CliError::Config(
-                "no context: pass --context PATH (a file, folder or glob; `-` for stdin) or pipe text in".into(),
-            ));
-        }
-        stdin = true;
-    }
-    if stdin && paths.is_empty() {
+    Ok(rlm_context::Context::from_documents(docs))
+}
+
+/// One source: `-` (stdin), a glob (the files under its fixed prefix whose
+/// relative path matches the rest, via rlm-context's directory loader), or a
+/// file or folder.
+fn load_one(spec: &str) -> Result<rlm_context::Context, CliError> {
+    if spec == "-" {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .map_err(|e| CliError::Context { path: "<stdin>".into(), reason: e.to_string() })?;
         return Ok(rlm_context::Context::from_text(text));
     }
-    if stdin {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::Context { path: "<stdin>".into(), reason: e.to_string() })?;
-        let mut docs = vec![rlm_context::Document::named("<stdin>", text)];
-        for p in &paths {
-            let ctx = crate::exec::load_context(std::slice::from_ref(p))?;
-            docs.push(rlm_context::Document::named(
-                p.display().to_string(),
-                ctx.as_str().to_string(),
-            ));
-        }
-        return Ok(rlm_context::Context::from_documents(docs));
+    let path = Path::new(spec);
+    if path.exists() || !spec.contains(['*', '?', '[', '{']) {
+        return crate::exec::load_context(&[path.to_path_buf()]);
     }
-    crate::exec::load_context(&paths)
-}
-
-/// Files matching a glob pattern (`*`, `?`, `[...]`, `**`), sorted.
-fn glob_paths(pattern: &str) -> Result<Vec<PathBuf>, CliError> {
-    // The directory part without wildcards is the walk's root.
-    let root: PathBuf = {
-        let mut r = PathBuf::new();
-        for comp in Path::new(pattern).components() {
-            let s = comp.as_os_str().to_string_lossy();
-            if s.contains(['*', '?', '[']) {
-                break;
-            }
-            r.push(comp);
-        }
-        if r.as_os_str().is_empty() { PathBuf::from(".") } else { r }
-    };
-    let regex = glob_regex(pattern)
-        .map_err(|e| CliError::Config(format!("bad glob pattern {pattern:?}: {e}")))?;
-    let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else { continue };
-            if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file() {
-                let text = path.to_string_lossy();
-                let text = text.strip_prefix("./").unwrap_or(&text);
-                if regex.is_match(text) {
-                    out.push(path);
-                }
-            }
+    // The directory part without wildcards is the root; the rest is the glob.
+    let mut root = PathBuf::new();
+    let mut rest = Vec::new();
+    for comp in path.components() {
+        let part = comp.as_os_str().to_string_lossy().into_owned();
+        if rest.is_empty() && !part.contains(['*', '?', '[', '{']) {
+            root.push(comp);
+        } else {
+            rest.push(part);
         }
     }
-    out.sort();
-    Ok(out)
-}
-
-fn glob_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    let pattern = pattern.strip_prefix("./").unwrap_or(pattern);
-    let mut re = String::from("^");
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '*' if chars.get(i + 1) == Some(&'*') => {
-                re.push_str(".*");
-                i += 1;
-                if chars.get(i + 1) == Some(&'/') {
-                    i += 1;
-                }
-            }
-            '*' => re.push_str("[^/]*"),
-            '?' => re.push_str("[^/]"),
-            '[' => {
-                let end = chars[i..].iter().position(|c| *c == ']').map(|p| i + p);
-                match end {
-                    Some(end) => {
-                        re.push('[');
-                        re.extend(
-                            chars[i + 1..end].iter().map(|c| if *c == '!' { '^' } else { *c }),
-                        );
-                        re.push(']');
-                        i = end;
-                    }
-                    None => re.push_str("\\["),
-                }
-            }
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-        i += 1;
+    if root.as_os_str().is_empty() {
+        root = PathBuf::from(".");
     }
-    re.push('$');
-    regex::Regex::new(&re)
+    let options = rlm_context::LoadOptions { include: vec![rest.join("/")], ..Default::default() };
+    let ctx = rlm_context::Context::from_dir(&root, &options)
+        .map_err(|e| CliError::Context { path: spec.to_string(), reason: e.to_string() })?;
+    if ctx.num_documents() == 0 {
+        return Err(CliError::Context {
+            path: spec.to_string(),
+            reason: "the pattern matches no file".into(),
+        });
+    }
+    Ok(ctx)
 }
 
 /// Writes the trace: JSON lines for `.jsonl`, else the JSON tree.
@@ -509,18 +455,6 @@ fn short(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        let re = glob_regex("docs/**/*.md").unwrap();
-        assert!(
-            re.is_match("docs/a.md") && re.is_match("docs/x/y/b.md") && !re.is_match("docs/a.txt")
-        );
-        let re = glob_regex("./logs/app-?.log").unwrap();
-        assert!(re.is_match("logs/app-1.log") && !re.is_match("logs/app-10.log"));
-        let re = glob_regex("x/[ab].txt").unwrap();
-        assert!(re.is_match("x/a.txt") && !re.is_match("x/c.txt"));
-    }
 
     #[test]
     fn the_bundled_demo_script_parses() {

@@ -116,6 +116,16 @@ fn stdin_and_glob_contexts() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Several sources keep every document: the glob's two files and the log.
+    let out = rlm()
+        .args(["run", "how big?", "--model", "scripted", "--script"])
+        .arg(script.path())
+        .args(["--context", &pattern, "--context"])
+        .arg(corpus().join("service_logs.txt"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("3 "), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
