@@ -73,19 +73,19 @@ impl Services {
         calls: Vec<HostCall>,
         span: SpanId,
     ) -> Vec<(u64, Result<Value, HostError>)> {
-        let jobs: Vec<(u64, Job)> =
-            calls.into_iter().map(|c| (c.id, self.job(session, c))).collect();
-        let results = self.perform(&jobs, span).await;
-        jobs.iter()
+        let ids: Vec<u64> = calls.iter().map(|c| c.id).collect();
+        let jobs: Vec<Job> = calls.into_iter().map(|c| self.job(session, c)).collect();
+        let results = self.perform(jobs, span).await;
+        ids.into_iter()
             .zip(results)
-            .map(|((id, _), r)| {
+            .map(|(id, r)| {
                 let v = match r {
                     JobResult::Text(t) => Ok(Value::str(t)),
                     JobResult::Json(j) => Ok(json_value::from_json(&j)),
                     JobResult::Failed(e) => Err(e),
                     JobResult::Value(v) => v,
                 };
-                (*id, v)
+                (id, v)
             })
             .collect()
     }
@@ -249,7 +249,8 @@ impl Services {
 
     /// Runs the jobs: sub-model prompts in one scheduler batch per model,
     /// sub-RLMs and tools alongside; results in job order.
-    async fn perform(&mut self, jobs: &[(u64, Job)], span: SpanId) -> Vec<JobResult> {
+    /// Prompts are moved into the batches, never copied (a chunk may be megabytes).
+    async fn perform(&mut self, jobs: Vec<Job>, span: SpanId) -> Vec<JobResult> {
         let inner = Arc::clone(&self.inner);
         let system = inner.prompts.subcall_system.clone();
         // Sub-RLM jobs past the depth limit become plain prompts.
@@ -258,9 +259,11 @@ impl Services {
         let mut subruns = Vec::new();
         let mut tools = Vec::new();
         let mut results: Vec<Option<JobResult>> = (0..jobs.len()).map(|_| None).collect();
-        for (j, (_, job)) in jobs.iter().enumerate() {
+        let mut shapes: Vec<Shape> = vec![Shape::Joined; jobs.len()];
+        for (j, job) in jobs.into_iter().enumerate() {
             match job {
-                Job::Llm { parts, model, max_tokens, .. } => {
+                Job::Llm { parts, model, max_tokens, shape } => {
+                    shapes[j] = shape;
                     let adapter = match inner.executor.resolve(model.as_deref()) {
                         Ok(a) => a,
                         Err(e) => {
@@ -269,12 +272,12 @@ impl Services {
                         }
                     };
                     parts_of[j] = parts.len();
-                    for (p, part) in parts.iter().enumerate() {
+                    for (p, part) in parts.into_iter().enumerate() {
                         llm.push((
                             j,
                             p,
                             adapter.model_id(),
-                            subcalls::request(&system, part.clone(), *max_tokens),
+                            subcalls::request(&system, part, max_tokens),
                         ));
                     }
                 }
@@ -287,7 +290,7 @@ impl Services {
                     match child {
                         Some(budget) => {
                             let context = match text {
-                                Some(t) => Context::from_text(t.clone()),
+                                Some(t) => Context::from_text(t),
                                 None => self.context.clone(),
                             };
                             subruns.push((
@@ -296,7 +299,7 @@ impl Services {
                                     Arc::clone(&inner),
                                     self.recorder.clone(),
                                     budget,
-                                    prompt.clone(),
+                                    prompt,
                                     context,
                                     self.depth + 1,
                                     Some(span),
@@ -308,7 +311,7 @@ impl Services {
                             // At the depth limit a sub-RLM is one sub-model call.
                             let full = match text {
                                 Some(t) => format!("{prompt}\n\nText:\n{t}"),
-                                None => prompt.clone(),
+                                None => prompt,
                             };
                             let window =
                                 inner.sub.context_window().or(inner.options.sub_window_tokens);
@@ -354,9 +357,9 @@ impl Services {
                     }
                 }
                 Job::Tool { index, args } => {
-                    tools.push((j, inner.tools[*index].call(args.clone())));
+                    tools.push((j, inner.tools[index].call(args)));
                 }
-                Job::Ready(r) => results[j] = Some(JobResult::Value(r.clone())),
+                Job::Ready(r) => results[j] = Some(JobResult::Value(r)),
             }
         }
         self.subcalls += llm.len() as u64 + subruns.len() as u64;
@@ -386,9 +389,16 @@ impl Services {
         }
         let started = Instant::now();
         let budget = self.budget.clone();
-        let batches = models.iter().map(|m| {
-            let reqs: Vec<CompletionRequest> =
-                llm.iter().filter(|(_, _, mm, _)| mm == m).map(|(_, _, _, r)| r.clone()).collect();
+        let mut per_model: Vec<Vec<CompletionRequest>> =
+            models.iter().map(|_| Vec::new()).collect();
+        let mut meta: Vec<(usize, usize, ModelId)> = Vec::with_capacity(llm.len());
+        for (j, p, m, req) in llm {
+            if let Some(k) = models.iter().position(|x| *x == m) {
+                per_model[k].push(req);
+            }
+            meta.push((j, p, m));
+        }
+        let batches = models.iter().zip(per_model).map(|(m, reqs)| {
             let inner = Arc::clone(&inner);
             let budget = budget.clone();
             let m = m.clone();
@@ -402,10 +412,10 @@ impl Services {
 
         // Back to request order.
         let mut per_request: Vec<Option<rlm_sched::CallResult<rlm_adapters::AdapterError>>> =
-            (0..llm.len()).map(|_| None).collect();
+            (0..meta.len()).map(|_| None).collect();
         for (m, batch) in models.iter().zip(batch_results) {
             let mut it = batch.into_iter();
-            for (i, (_, _, mm, _)) in llm.iter().enumerate() {
+            for (i, (_, _, mm)) in meta.iter().enumerate() {
                 if mm == m {
                     per_request[i] = it.next();
                 }
@@ -413,7 +423,7 @@ impl Services {
         }
         let mut texts: Vec<Vec<Option<Result<String, String>>>> =
             parts_of.iter().map(|n| vec![None; *n]).collect();
-        for (i, ((j, p, m, _), r)) in llm.iter().zip(per_request).enumerate() {
+        for (i, ((j, p, m), r)) in meta.iter().zip(per_request).enumerate() {
             let r = r.unwrap_or_else(|| {
                 Err(rlm_sched::SubcallError::Budget(BudgetError::InvalidAmount {
                     what: "missing batch result".to_string(),
@@ -479,11 +489,7 @@ impl Services {
                     }
                 }
             }
-            let shape = match &jobs[j].1 {
-                Job::Llm { shape, .. } => *shape,
-                _ => Shape::Joined,
-            };
-            results[j] = Some(match (failure, shape) {
+            results[j] = Some(match (failure, shapes[j]) {
                 (Some(e), _) => JobResult::Failed(HostError::new(e)),
                 (None, Shape::Joined) => JobResult::Text(joined.join("\n")),
                 (None, Shape::List) => {
