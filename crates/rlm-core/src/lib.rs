@@ -31,19 +31,23 @@ pub mod extract;
 mod host;
 pub mod json_value;
 pub mod memory;
+mod outcome;
 pub mod prompts;
 mod rlm;
 mod run;
 mod serve;
+mod session;
 mod subcalls;
 pub mod tools;
 
 pub use context_binding::bind_context;
-pub use error::RlmError;
+pub use error::{RlmError, SessionError, SessionResource};
 pub use memory::{InMemoryStore, MemoryMap, MemoryStore};
+pub use outcome::{Finish, Mode, RunResult};
 pub use prompts::Prompts;
-pub use rlm::{
-    CompactionOptions, Finish, LoopOptions, Mode, OverflowPolicy, ProgramHost, Rlm, RlmBuilder,
-    RunResult,
+pub use rlm::{CompactionOptions, LoopOptions, OverflowPolicy, ProgramHost, Rlm, RlmBuilder};
+pub use session::{
+    Canceller, Execution, ExecutionHandle, ExecutionId, SESSION_STATE_VERSION, Session, SessionId,
+    SessionLimits, SessionSettings, SessionState, SessionUsage, Turn,
 };
 pub use tools::{Tool, ToolResult};

@@ -7,11 +7,13 @@ use rlm_adapters::{ModelAdapter, PriceTable};
 use rlm_context::Context;
 use rlm_policy::{Budget, UsageSnapshot};
 use rlm_sched::{Scheduler, SchedulerConfig};
-use rlm_trace::{RecorderOptions, Trace, TraceError, TraceEvent, TraceListener, TraceRecorder};
+use rlm_trace::{RecorderOptions, TraceEvent, TraceListener, TraceRecorder};
 use rlm_types::CompletionCache;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::RlmError;
-use crate::memory::{InMemoryStore, MemoryStore};
+use crate::memory::{InMemoryStore, MemoryMap, MemoryStore};
+use crate::outcome::{Finish, Mode, RunResult};
 use crate::prompts::Prompts;
 use crate::subcalls::AdapterExecutor;
 use crate::tools::Tool;
@@ -95,74 +97,6 @@ impl Default for LoopOptions {
     }
 }
 
-/// How a run ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Finish {
-    /// A program called `FINAL(x)` / `FINAL_VAR(name)`.
-    Final,
-    /// The reply's prose contained `FINAL(...)` / `FINAL_VAR(...)`.
-    ProseFinal,
-    /// A program set `answer["ready"] = True`.
-    AnswerReady,
-    /// A program set the auto-finalize variable.
-    AutoVariable,
-    /// A budget (or the model's repeated failure) ended the loop and the model
-    /// answered the finalize-now prompt.
-    Finalized { reason: String },
-    /// The loop was stopped and the answer (if any) comes from the program's
-    /// partial state (`answer["content"]`, the auto-finalize variable).
-    BestEffort { reason: String },
-    /// The root model failed (after its retries).
-    ModelError { message: String },
-    /// The SmartRouter answered with one direct model call.
-    Direct,
-}
-
-impl Finish {
-    /// A short machine-friendly name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Finish::Final => "final",
-            Finish::ProseFinal => "prose_final",
-            Finish::AnswerReady => "answer_ready",
-            Finish::AutoVariable => "auto_variable",
-            Finish::Finalized { .. } => "finalized",
-            Finish::BestEffort { .. } => "best_effort",
-            Finish::ModelError { .. } => "model_error",
-            Finish::Direct => "direct",
-        }
-    }
-}
-
-/// Whether the SmartRouter sent the question through the RLM loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Rlm,
-    Direct,
-}
-
-/// What a run produced.
-#[derive(Debug, Clone)]
-pub struct RunResult {
-    /// The answer; `None` when the run ended without one.
-    pub answer: Option<String>,
-    pub finish: Finish,
-    pub mode: Mode,
-    /// Root-loop iterations of the top-level run.
-    pub steps: u32,
-    /// Spend of the whole tree (sub-RLMs included).
-    pub usage: UsageSnapshot,
-    /// The run's trace events (the source of truth; see [`RunResult::trace`]).
-    pub events: Vec<TraceEvent>,
-}
-
-impl RunResult {
-    /// The trace as a tree.
-    pub fn trace(&self) -> Result<Trace, TraceError> {
-        Trace::from_events(self.events.clone())
-    }
-}
-
 pub(crate) struct Inner {
     pub root: Arc<dyn ModelAdapter>,
     pub sub: Arc<dyn ModelAdapter>,
@@ -178,6 +112,27 @@ pub(crate) struct Inner {
     pub memory: Arc<dyn MemoryStore>,
     pub router_threshold_chars: Option<u64>,
     pub prices: PriceTable,
+}
+
+/// Everything one run needs besides the engine: built by [`Rlm::run_local`]
+/// and by a [`crate::Session`]'s executions.
+pub(crate) struct RunSpec {
+    pub query: String,
+    pub context: Context,
+    pub recorder: TraceRecorder,
+    pub budget: Budget,
+    /// `memory` at the start (`None`: no `memory` persistence).
+    pub memory: Option<MemoryMap>,
+    /// Earlier questions and answers of the session, shown to the model.
+    #[allow(dead_code)] // read by the loop once it shows the history (next commit)
+    pub turns: Vec<crate::session::Turn>,
+    pub cancel: Option<CancellationToken>,
+    /// Stream the root model's replies as trace deltas.
+    #[allow(dead_code)] // read by the root call once it streams (next commit)
+    pub stream_root: bool,
+    /// Leave the events in the recorder (late listeners replay them) rather
+    /// than moving them into the result.
+    pub keep_events: bool,
 }
 
 /// A configured RLM runtime. Cheap to clone; runs may go on concurrently.
@@ -315,34 +270,106 @@ impl Rlm {
             recorder.add_listener(Arc::clone(l));
         }
         let budget = Budget::new(self.inner.budget_limits.clone())?;
+        let spec = RunSpec {
+            query: query.to_string(),
+            context,
+            recorder,
+            budget,
+            memory: Some(self.inner.memory.load()),
+            turns: Vec::new(),
+            cancel: None,
+            stream_root: false,
+            keep_events: false,
+        };
+        let (result, memory) = self.run_spec(spec).await;
+        if let Some(m) = memory {
+            self.inner.memory.save(m);
+        }
+        Ok(result)
+    }
+
+    /// One run as `spec` describes it, on the current thread; returns the
+    /// result and `memory` at its end.
+    pub(crate) async fn run_spec(&self, spec: RunSpec) -> (RunResult, Option<MemoryMap>) {
+        let RunSpec {
+            query,
+            context,
+            recorder,
+            budget,
+            memory,
+            turns: _,
+            cancel,
+            stream_root: _,
+            keep_events,
+        } = spec;
+        let take = |recorder: &TraceRecorder| {
+            if keep_events { recorder.events() } else { recorder.take_events() }
+        };
         if let Some(threshold) = self.inner.router_threshold_chars
             && context.len_chars() < threshold
         {
-            return Ok(crate::run::direct(&self.inner, &recorder, &budget, query, &context).await);
+            let mut r = crate::run::direct(&self.inner, &recorder, &budget, &query, &context).await;
+            r.events = take(&recorder);
+            return (r, None);
         }
-        let memory = self.inner.memory.load();
-        let out = crate::run::run_rlm(
+        let run = crate::run::run_rlm(
             Arc::clone(&self.inner),
             recorder.clone(),
             budget.clone(),
-            query.to_string(),
+            query,
             context,
             0,
             None,
-            Some(memory),
-        )
-        .await;
-        if let Some(m) = out.memory {
-            self.inner.memory.save(m);
-        }
-        Ok(RunResult {
+            memory,
+        );
+        let cancelled = async {
+            match &cancel {
+                Some(c) => c.cancelled().await,
+                None => std::future::pending().await,
+            }
+        };
+        futures::pin_mut!(cancelled);
+        let out = match futures::future::select(run, cancelled).await {
+            futures::future::Either::Left((out, _)) => out,
+            futures::future::Either::Right(((), _)) => crate::run::RunOut {
+                answer: None,
+                finish: Finish::Cancelled,
+                steps: 0,
+                memory: None,
+            },
+        };
+        let result = RunResult {
             answer: out.answer,
             finish: out.finish,
             mode: Mode::Rlm,
             steps: out.steps,
             usage: budget.tree_snapshot(),
-            events: recorder.take_events(),
-        })
+            events: take(&recorder),
+        };
+        (result, out.memory)
+    }
+
+    /// [`Rlm::run_spec`] as a `Send` future: the loop runs on a blocking-pool
+    /// thread driven by the current runtime's handle.
+    pub(crate) async fn run_spec_send(
+        &self,
+        spec: RunSpec,
+    ) -> Result<(RunResult, Option<MemoryMap>), RlmError> {
+        let this = self.clone();
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || handle.block_on(this.run_spec(spec)))
+            .await
+            .map_err(|e| RlmError::Internal(format!("the run's thread failed: {e}")))
+    }
+
+    /// The trace options runs are recorded with.
+    pub fn recorder_options(&self) -> RecorderOptions {
+        self.inner.recorder_options.clone()
+    }
+
+    /// The budget of each run's tree.
+    pub fn budget_limits(&self) -> rlm_policy::Limits {
+        self.inner.budget_limits.clone()
     }
 
     /// An interpreter session over `context` with every function a model's

@@ -16,8 +16,9 @@ use rlm_types::{CompletionRequest, ModelId};
 
 use crate::host;
 use crate::json_value;
+use crate::outcome::Finish;
 use crate::prompts::render;
-use crate::rlm::{Finish, Inner};
+use crate::rlm::Inner;
 use crate::run::run_rlm;
 use crate::subcalls::{self, Fit};
 
