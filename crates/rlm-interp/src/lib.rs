@@ -35,6 +35,7 @@ mod methods;
 mod modules;
 mod ops;
 mod re_mod;
+mod signature;
 mod sre_check;
 mod unicode;
 mod unicode_tables;
@@ -44,6 +45,7 @@ mod vm;
 use std::rc::Rc;
 
 pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
+pub use signature::{DefaultValue, Param, ParamType, Signature};
 pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
 
