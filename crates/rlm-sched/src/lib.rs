@@ -17,7 +17,8 @@
 //! Backpressure: a batch admits at most a window of calls at a time; the rest
 //! stay unstarted in the caller's list. Cancellation: dropping a batch future
 //! drops its calls, which frees their permits and budget reservations.
-//! Every call produces [`SubcallEvent`]s for a [`SchedListener`].
+//! Every call produces [`SubcallEvent`]s for a [`SchedListener`], and for the
+//! [`CallObserver`] of its batch ([`Scheduler::run_batch_observed`]) with its result.
 //!
 //! Cache hits and shared (deduplicated) results are not charged to the budget:
 //! only calls sent to the executor are. The cache is consulted inline on the
@@ -68,6 +69,6 @@ mod scheduler;
 pub use config::{ModelLimits, SchedulerConfig};
 pub use costing::{Costing, EstimateMode, HeuristicCosting, Price};
 pub use error::{ConfigError, SubcallError};
-pub use events::{SchedListener, SubcallEvent, SubcallEventKind};
-pub use executor::{FnExecutor, SubcallExecutor};
+pub use events::{CallObserver, SchedListener, SubcallEvent, SubcallEventKind};
+pub use executor::{Executed, FnExecutor, RetryNote, SubcallExecutor};
 pub use scheduler::{CallResult, SchedStats, Scheduler, SchedulerBuilder};

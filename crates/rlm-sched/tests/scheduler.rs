@@ -405,7 +405,7 @@ async fn every_call_ends_with_exactly_one_final_event() {
                 SubcallEventKind::Finished { .. } => "finished",
                 SubcallEventKind::Failed { .. } => "failed",
                 SubcallEventKind::Cancelled => "cancelled",
-                SubcallEventKind::Started { .. } => return None,
+                SubcallEventKind::Started { .. } | SubcallEventKind::Retried { .. } => return None,
             };
             Some((e.index, name))
         })
