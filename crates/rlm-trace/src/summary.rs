@@ -103,6 +103,9 @@ pub struct TraceSummary {
     /// Budget signals by level (`soft_limit`, `hard_stop`), then budget name.
     pub budget_events: BTreeMap<String, BTreeMap<String, u64>>,
     pub errors: u64,
+    /// History compactions (not errors).
+    #[serde(default)]
+    pub compactions: u64,
     /// Spend over all models.
     pub usage: Usage,
     pub cost_usd: f64,
@@ -178,6 +181,7 @@ impl TraceSummary {
                         .or_default() += 1;
                 }
                 EventKind::Error(_) => s.errors += 1,
+                EventKind::Compaction(_) => s.compactions += 1,
                 EventKind::FinalAnswer(_) => {}
             }
         }
@@ -319,6 +323,9 @@ impl TraceSummary {
 
         let fam = out.family("errors_total", "counter", "Error events recorded.");
         out.sample(&fam, &[], self.errors as f64);
+
+        let fam = out.family("compactions_total", "counter", "History compactions.");
+        out.sample(&fam, &[], self.compactions as f64);
         out.out
     }
 }
