@@ -30,6 +30,7 @@ mod compile;
 mod format;
 mod gc;
 mod host;
+mod json_value;
 mod method_arity;
 mod methods;
 mod modules;
@@ -45,6 +46,7 @@ mod vm;
 use std::rc::Rc;
 
 pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
+pub use json_value::{MAX_JSON_DEPTH, NotJson, from_json, to_json};
 pub use signature::{DefaultValue, Param, ParamType, Signature};
 pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
