@@ -15,8 +15,10 @@ fn signature() -> Signature {
     ])
 }
 
-/// (Python call arguments, our positional args, our keyword args).
-fn calls() -> Vec<(&'static str, Vec<Value>, Vec<(SmolStr, Value)>)> {
+/// Python's call arguments, then ours: positional and keyword.
+type Call = (&'static str, Vec<Value>, Vec<(SmolStr, Value)>);
+
+fn calls() -> Vec<Call> {
     let s = || Value::str("p");
     vec![
         ("", vec![], vec![]),

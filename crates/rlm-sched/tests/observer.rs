@@ -15,9 +15,12 @@ use rlm_sched::{
 };
 use rlm_types::{Completion, CompletionRequest, ModelId};
 
-/// Records (index, event name, result text or error) for every event.
+/// A final event's result: the completion's text, or the error's.
+type Outcome = Option<Result<String, String>>;
+
+/// Records (index, event name, result) for every event.
 #[derive(Default)]
-struct Seen(Mutex<Vec<(usize, String, Option<Result<String, String>>)>>);
+struct Seen(Mutex<Vec<(usize, String, Outcome)>>);
 
 impl CallObserver<ScriptedError> for Seen {
     fn on_event(&self, e: &SubcallEvent, result: Option<&CallResult<ScriptedError>>) {
@@ -88,7 +91,7 @@ async fn the_observer_gets_each_final_event_with_its_result_and_the_retries() {
     let observer: Arc<dyn CallObserver<ScriptedError>> = seen.clone();
     sched.run_batch_observed(model(), requests(&prompts), None, Some(observer)).await;
     let events = seen.0.lock().unwrap().clone();
-    let of = |i: usize| -> Vec<(String, Option<Result<String, String>>)> {
+    let of = |i: usize| -> Vec<(String, Outcome)> {
         events.iter().filter(|e| e.0 == i).map(|e| (e.1.clone(), e.2.clone())).collect()
     };
     assert_eq!(of(0), vec![("cache_hit".into(), Some(Ok("echo:warm".into())))]);
