@@ -8,7 +8,8 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::SessionError;
-use crate::session::state::{Execution, ExecutionId};
+use crate::session::state::Execution;
+use crate::turn::ExecutionId;
 
 /// Cancels one execution (or every execution of a session); cheap to clone,
 /// `Send + Sync`, usable from any thread.

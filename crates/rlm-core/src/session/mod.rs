@@ -36,14 +36,15 @@ use tokio_util::sync::CancellationToken;
 
 pub use execution::{Canceller, ExecutionHandle};
 pub use state::{
-    Execution, ExecutionId, SESSION_STATE_VERSION, SessionId, SessionLimits, SessionSettings,
-    SessionState, SessionUsage, Turn,
+    Execution, SESSION_STATE_VERSION, SessionId, SessionLimits, SessionSettings, SessionState,
+    SessionUsage,
 };
 
 use crate::error::SessionError;
 use crate::memory::MemoryMap;
 use crate::outcome::Finish;
 use crate::rlm::{Rlm, RunSpec};
+use crate::turn::{ExecutionId, Turn};
 
 /// A conversation with an RLM over one context. See the module docs.
 #[derive(Clone)]

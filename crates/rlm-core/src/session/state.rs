@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{SessionError, SessionResource};
 use crate::memory::MemoryMap;
 use crate::outcome::{Finish, Mode};
+use crate::turn::{ExecutionId, Turn};
 
 /// The version of [`SessionState`] this build writes (and the newest it reads).
 pub const SESSION_STATE_VERSION: u32 = 1;
@@ -20,11 +21,6 @@ pub const SESSION_STATE_VERSION: u32 = 1;
 #[serde(transparent)]
 pub struct SessionId(pub String);
 
-/// Identifies one execution of a session (a UUID v4).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ExecutionId(pub String);
-
 impl SessionId {
     /// A fresh random id.
     pub fn random() -> Self {
@@ -32,20 +28,7 @@ impl SessionId {
     }
 }
 
-impl ExecutionId {
-    /// A fresh random id.
-    pub fn random() -> Self {
-        ExecutionId(uuid::Uuid::new_v4().to_string())
-    }
-}
-
 impl std::fmt::Display for SessionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::fmt::Display for ExecutionId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
@@ -176,15 +159,6 @@ impl SessionUsage {
         execution.max_subcalls = tighter(execution.max_subcalls, calls);
         execution
     }
-}
-
-/// One question and its answer, for the conversation history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Turn {
-    pub execution_id: ExecutionId,
-    pub query: String,
-    /// `None` when the execution ended without an answer.
-    pub answer: Option<String>,
 }
 
 /// One finished execution: what was asked, how it ended, what it spent, and
