@@ -224,7 +224,7 @@ mod tests {
         let root = rlm_adapters::FakeAdapter::replies(replies.iter().copied());
         let rlm = rlm_core::Rlm::builder()
             .root(std::sync::Arc::new(root))
-            .budget(rlm_policy::Limits { max_steps, ..Default::default() })
+            .budget(rlm_policy::BudgetLimits { max_steps, ..Default::default() })
             .build()
             .unwrap();
         rlm.run_blocking("q", rlm_context::Context::from_text("hello")).unwrap()

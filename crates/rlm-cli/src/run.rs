@@ -91,7 +91,13 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
         p.header(&args.question, &context, &rlm);
     }
     let started = Instant::now();
-    let result = rlm.run_blocking(&args.question, context)?;
+    // A multi-thread runtime: the loop runs on one thread while the HTTP work of
+    // a batch of subcalls spreads over the workers.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Internal(format!("cannot start a tokio runtime: {e}")))?;
+    let result = runtime.block_on(rlm.run(&args.question, context))?;
     if let Some(p) = &progress {
         p.finish(&result, started.elapsed());
     }
@@ -139,7 +145,7 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
 }
 
 /// A step cap unless one was set: a run must end even if nothing else is capped.
-fn with_default_steps(mut limits: rlm_policy::Limits) -> rlm_policy::Limits {
+fn with_default_steps(mut limits: rlm_policy::BudgetLimits) -> rlm_policy::BudgetLimits {
     if limits.max_steps.is_none() {
         limits.max_steps = Some(20);
     }

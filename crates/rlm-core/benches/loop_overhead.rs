@@ -92,7 +92,7 @@ fn rlm(cells: &[String]) -> Rlm {
     let root = Script { replies: replies(cells), next: AtomicUsize::new(0) };
     Rlm::builder()
         .root(Arc::new(root))
-        .budget(rlm_policy::Limits {
+        .budget(rlm_policy::BudgetLimits {
             max_steps: Some(turns),
             soft_limit_ratio: 1.0,
             ..Default::default()

@@ -24,7 +24,7 @@ pub(crate) struct Engine {
     pub models: Arc<ModelSet>,
     pub scheduler: Scheduler<Arc<ModelSet>>,
     /// Each run's tree budget.
-    pub budget_limits: rlm_policy::Limits,
+    pub budget_limits: rlm_policy::BudgetLimits,
     /// Each program's sandbox limits.
     pub sandbox_limits: rlm_interp::Limits,
     pub functions: FunctionRegistry,

@@ -109,7 +109,7 @@ pub struct RlmBuilder {
     root: Option<Arc<dyn ModelAdapter>>,
     sub: Option<Arc<dyn ModelAdapter>>,
     extra_models: Vec<Arc<dyn ModelAdapter>>,
-    budget: rlm_policy::Limits,
+    budget: rlm_policy::BudgetLimits,
     cache: Option<Arc<dyn CompletionCache>>,
     scheduler: SchedulerConfig,
     sandbox: rlm_interp::Limits,
@@ -129,7 +129,7 @@ impl Rlm {
             root: None,
             sub: None,
             extra_models: Vec::new(),
-            budget: rlm_policy::Limits { max_steps: Some(20), ..Default::default() },
+            budget: rlm_policy::BudgetLimits { max_steps: Some(20), ..Default::default() },
             cache: None,
             scheduler: SchedulerConfig::default(),
             sandbox: rlm_interp::Limits::default(),
@@ -315,7 +315,7 @@ impl Rlm {
     }
 
     /// The budget of each run's tree.
-    pub fn budget_limits(&self) -> rlm_policy::Limits {
+    pub fn budget_limits(&self) -> rlm_policy::BudgetLimits {
         self.engine.budget_limits.clone()
     }
 }
@@ -340,7 +340,7 @@ impl RlmBuilder {
     }
 
     /// Budgets for each run's whole tree (default: 20 steps per level, nothing else).
-    pub fn budget(mut self, limits: rlm_policy::Limits) -> Self {
+    pub fn budget(mut self, limits: rlm_policy::BudgetLimits) -> Self {
         self.budget = limits;
         self
     }

@@ -325,7 +325,7 @@ fn step_budget_exhaustion_ends_with_a_graceful_answer() {
     );
     let rlm = Rlm::builder()
         .root(root.clone())
-        .budget(rlm_policy::Limits { max_steps: Some(3), ..Default::default() })
+        .budget(rlm_policy::BudgetLimits { max_steps: Some(3), ..Default::default() })
         .build()
         .unwrap();
     let r = rlm.run_blocking("q", haystack()).unwrap();
@@ -346,7 +346,7 @@ fn token_budget_exhaustion_falls_back_to_the_partial_answer() {
     ]);
     let rlm = Rlm::builder()
         .root(root)
-        .budget(rlm_policy::Limits {
+        .budget(rlm_policy::BudgetLimits {
             max_total_tokens: Some(3000),
             soft_limit_ratio: 1.0,
             ..Default::default()

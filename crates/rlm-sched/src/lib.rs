@@ -26,7 +26,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use rlm_policy::{Budget, Limits};
+//! use rlm_policy::{Budget, BudgetLimits};
 //! use rlm_sched::{FnExecutor, Scheduler, SchedulerConfig};
 //! use rlm_types::{Completion, CompletionRequest, ModelId, Usage};
 //!
@@ -48,7 +48,7 @@
 //!     .config(SchedulerConfig { max_concurrency: 8, ..SchedulerConfig::default() })
 //!     .build()
 //!     .unwrap();
-//! let budget = Budget::new(Limits { max_subcalls: Some(100), ..Limits::default() }).unwrap();
+//! let budget = Budget::new(BudgetLimits { max_subcalls: Some(100), ..BudgetLimits::default() }).unwrap();
 //! let model: ModelId = "fake:echo".parse().unwrap();
 //! let requests = ["a", "b", "a"].map(CompletionRequest::user).to_vec();
 //! let results = futures::executor::block_on(scheduler.run_batch(&model, requests, Some(&budget)));

@@ -59,7 +59,7 @@ pub struct SessionSettings {
     /// Caps across executions.
     pub limits: SessionLimits,
     /// Limits of each execution's tree; `None`: the [`crate::Rlm`]'s budget.
-    pub execution_limits: Option<rlm_policy::Limits>,
+    pub execution_limits: Option<rlm_policy::BudgetLimits>,
     /// Earlier questions and answers shown to the model at the start of an
     /// execution (the most recent ones).
     pub history_turns: usize,
@@ -143,8 +143,8 @@ impl SessionUsage {
     pub fn remaining_within(
         &self,
         limits: &SessionLimits,
-        mut execution: rlm_policy::Limits,
-    ) -> rlm_policy::Limits {
+        mut execution: rlm_policy::BudgetLimits,
+    ) -> rlm_policy::BudgetLimits {
         fn tighter<T: PartialOrd + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
             match (a, b) {
                 (Some(a), Some(b)) => Some(if b < a { b } else { a }),
