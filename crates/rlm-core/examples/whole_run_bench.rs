@@ -6,6 +6,12 @@
 //! 3-byte context, one scripted `FINAL`): what a run costs when it does
 //! nothing, first in the process (lazy set-ups included) and after.
 //!
+//! Three measurements per repetition, against the same server: the scheduler
+//! alone (the same adapter as its executor, no loop: the floor this machine's
+//! HTTP stack allows), the whole run through `Rlm::run` on a multi-thread
+//! runtime (how a server drives it), and the whole run through
+//! `Rlm::run_blocking` (how `rlm run` drives it).
+//!
 //! Run: `cargo run --release -p rlm-core --example whole_run_bench`
 //! (`-- --reps N` repetitions, default 5; `--calls N`, default 1000;
 //! `--concurrency N`, default 64; `--latency-ms N`, default 100).
@@ -21,7 +27,8 @@ use std::time::{Duration, Instant};
 use rlm_adapters::{EnvVars, FakeAdapter, ModelAdapter, adapter_from_model_string};
 use rlm_context::Context;
 use rlm_core::Rlm;
-use rlm_sched::SchedulerConfig;
+use rlm_sched::{FnExecutor, Scheduler, SchedulerConfig};
+use rlm_types::{CompletionRequest, ModelId};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -134,27 +141,64 @@ fn main() {
         "{} subcalls, concurrency {}, {} ms latency: ideal {:.3} s ({} waves)",
         a.calls, a.concurrency, a.latency_ms, ideal, waves
     );
-    let mut times = Vec::new();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    let (mut alone, mut async_runs, mut blocking_runs) = (Vec::new(), Vec::new(), Vec::new());
     for rep in 0..a.reps {
-        // A fresh adapter and runtime each time: every run pays its own set-up.
-        let sub: Arc<dyn ModelAdapter> =
-            adapter_from_model_string("openai:mock", &env).expect("the openai adapter");
-        let (rlm, context) = fan_out(sub, a.calls, a.concurrency);
+        // A fresh adapter each time: every run pays its own connection set-up.
+        let adapter =
+            || adapter_from_model_string("openai:mock", &env).expect("the openai adapter");
+
+        let sub = adapter();
+        let model: ModelId = sub.model_id();
+        let executor = FnExecutor(move |_m: ModelId, r: CompletionRequest| {
+            let sub = Arc::clone(&sub);
+            async move { sub.call(&r).await.result }
+        });
+        let scheduler = Scheduler::builder(executor)
+            .config(SchedulerConfig { max_concurrency: a.concurrency, ..Default::default() })
+            .build()
+            .expect("a scheduler");
+        let requests: Vec<CompletionRequest> = (0..a.calls)
+            .map(|i| CompletionRequest::user(format!("question {i}: what does it say?")))
+            .collect();
         let started = Instant::now();
-        let r = rlm.run_blocking("fan out", context).expect("a run");
-        let t = started.elapsed().as_secs_f64();
+        let results = rt.block_on(scheduler.run_batch(&model, requests, None));
+        alone.push(started.elapsed().as_secs_f64());
+        assert!(results.iter().all(Result::is_ok));
+
+        let (rlm, context) = fan_out(adapter(), a.calls, a.concurrency);
+        let started = Instant::now();
+        let r = rt.block_on(rlm.run("fan out", context)).expect("a run");
+        async_runs.push(started.elapsed().as_secs_f64());
         assert_eq!(r.answer.as_deref(), Some("done"), "{:?}", r.finish);
         assert_eq!(r.usage.subcalls, a.calls as u64, "every subcall reached the server");
-        println!("  run {}: {:.3} s ({:.3}x ideal)", rep + 1, t, t / ideal);
-        times.push(t);
+
+        let (rlm, context) = fan_out(adapter(), a.calls, a.concurrency);
+        let started = Instant::now();
+        let r = rlm.run_blocking("fan out", context).expect("a run");
+        blocking_runs.push(started.elapsed().as_secs_f64());
+        assert_eq!(r.answer.as_deref(), Some("done"), "{:?}", r.finish);
+        println!(
+            "  rep {}: scheduler alone {:.3} s, Rlm::run {:.3} s, run_blocking {:.3} s",
+            rep + 1,
+            alone[rep],
+            async_runs[rep],
+            blocking_runs[rep]
+        );
     }
-    let m = median(times.clone());
-    println!(
-        "median of {}: {:.3} s = {:.3}x the ideal; min {:.3} s, max {:.3} s",
-        a.reps,
-        m,
-        m / ideal,
-        times.iter().cloned().fold(f64::INFINITY, f64::min),
-        times.iter().cloned().fold(0.0, f64::max)
-    );
+    for (name, times) in [
+        ("scheduler alone (HTTP floor)", &alone),
+        ("whole run, Rlm::run (multi-thread runtime)", &async_runs),
+        ("whole run, run_blocking", &blocking_runs),
+    ] {
+        let m = median(times.clone());
+        println!(
+            "{name}: median {:.3} s = {:.3}x ideal, {:.3}x the scheduler alone (min {:.3}, max {:.3})",
+            m,
+            m / ideal,
+            m / median(alone.clone()),
+            times.iter().cloned().fold(f64::INFINITY, f64::min),
+            times.iter().cloned().fold(0.0, f64::max)
+        );
+    }
 }
