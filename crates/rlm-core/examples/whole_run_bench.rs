@@ -14,7 +14,9 @@
 //!
 //! Run: `cargo run --release -p rlm-core --example whole_run_bench`
 //! (`-- --reps N` repetitions, default 5; `--calls N`, default 1000;
-//! `--concurrency N`, default 64; `--latency-ms N`, default 100).
+//! `--concurrency N`, default 64; `--latency-ms N`, default 100; `--server URL`
+//! uses another OpenAI-compatible server, e.g. the scheduler bench's mock:
+//! `cargo run --release -p rlm-sched --example sched_bench -- --serve 120`).
 //!
 //! The mock server (wiremock, on 127.0.0.1, its own runtime and thread) is
 //! started by the benchmark; the root model is a script (two replies: the
@@ -33,6 +35,8 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 struct Args {
+    /// An OpenAI-compatible server to use instead of starting the mock.
+    server: Option<String>,
     reps: usize,
     calls: usize,
     concurrency: usize,
@@ -40,9 +44,13 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { reps: 5, calls: 1000, concurrency: 64, latency_ms: 100 };
+    let mut a = Args { server: None, reps: 5, calls: 1000, concurrency: 64, latency_ms: 100 };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     for pair in argv.chunks(2) {
+        if pair[0] == "--server" && pair.len() == 2 {
+            a.server = Some(pair[1].trim_end_matches('/').to_string());
+            continue;
+        }
         let value = pair.get(1).and_then(|v| v.parse::<u64>().ok());
         match (pair[0].as_str(), value) {
             ("--reps", Some(v)) => a.reps = v.max(1) as usize,
@@ -130,9 +138,12 @@ fn main() {
         warm_no_op * 1e3
     );
 
-    let url = start_mock(Duration::from_millis(a.latency_ms));
+    let base = match &a.server {
+        Some(url) => url.clone(),
+        None => format!("{}/v1", start_mock(Duration::from_millis(a.latency_ms))),
+    };
     let env = EnvVars::from_pairs([
-        ("OPENAI_BASE_URL", format!("{url}/v1")),
+        ("OPENAI_BASE_URL", base),
         ("OPENAI_API_KEY", "sk-bench".to_string()),
     ]);
     let waves = a.calls.div_ceil(a.concurrency) as f64;

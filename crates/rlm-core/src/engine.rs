@@ -13,8 +13,9 @@ use crate::functions::FunctionRegistry;
 use crate::memory::MemoryStore;
 use crate::models::ModelSet;
 use crate::options::LoopOptions;
-use crate::prompts::Prompts;
-use crate::tools::Tool;
+use crate::prompts::{Prompts, render_or_explain};
+use crate::text::group_digits;
+use crate::tools::{Tool, render_tool_list};
 
 pub(crate) struct Engine {
     /// The model that writes the programs.
@@ -38,6 +39,8 @@ pub(crate) struct Engine {
     /// SmartRouter: contexts shorter than this get one direct call.
     pub router_threshold_chars: Option<u64>,
     pub prices: PriceTable,
+    /// The root model's system prompt, rendered once (a sub-RLM's adds a note).
+    pub system_prompt: String,
 }
 
 impl Engine {
@@ -54,6 +57,37 @@ impl Engine {
     /// The root model's window in tokens, if known.
     pub fn root_window(&self) -> Option<u64> {
         self.options.root_window_tokens.or(self.root.context_window())
+    }
+
+    /// The system prompt for these prompts, functions, tools, options and
+    /// sub-model window.
+    pub fn render_system_prompt(
+        prompts: &Prompts,
+        functions: &FunctionRegistry,
+        tools: &[Tool],
+        options: &LoopOptions,
+        sub_window: Option<u64>,
+    ) -> String {
+        let sub_window_chars = match sub_window {
+            Some(t) => group_digits(t.saturating_mul(4).saturating_sub(2000)),
+            None => "about 100,000".to_string(),
+        };
+        let max_output = group_digits(options.max_output_chars as u64);
+        let functions = render_or_explain(
+            &functions.prompt_lines(),
+            &[("sub_window_chars", &sub_window_chars)],
+        );
+        let tools = render_tool_list(tools);
+        render_or_explain(
+            &prompts.system,
+            &[
+                ("max_output_chars", &max_output),
+                ("functions", &functions),
+                ("tools", &tools),
+                // Used by the function list; kept for system prompts written before it.
+                ("sub_window_chars", &sub_window_chars),
+            ],
+        )
     }
 
     /// A recorder with the engine's options and listeners.

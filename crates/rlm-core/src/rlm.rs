@@ -446,6 +446,14 @@ impl RlmBuilder {
             sched = sched.cache(c);
         }
         let scheduler = sched.build()?;
+        let sub_window = models.default_model().context_window().or(self.options.sub_window_tokens);
+        let system_prompt = Engine::render_system_prompt(
+            &self.prompts,
+            &functions,
+            &self.tools,
+            &self.options,
+            sub_window,
+        );
         Ok(Rlm {
             engine: Arc::new(Engine {
                 root,
@@ -462,6 +470,7 @@ impl RlmBuilder {
                 memory: self.memory,
                 router_threshold_chars: self.router_threshold_chars,
                 prices: self.prices,
+                system_prompt,
             }),
         })
     }

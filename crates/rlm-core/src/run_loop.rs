@@ -32,8 +32,7 @@ use crate::prompts::{render, render_or_explain};
 use crate::root_call::{RootError, call_root};
 use crate::scope::RunScope;
 use crate::serving::{RunServer, SubRunner};
-use crate::text::{group_digits, is_literal, plain_text, py_string, strip_quotes, truncate_middle};
-use crate::tools::render_tool_list;
+use crate::text::{is_literal, plain_text, py_string, strip_quotes, truncate_middle};
 use crate::turn::Turn;
 
 /// What a (sub-)run produced.
@@ -717,26 +716,7 @@ fn initial_messages(
     turns: &[Turn],
 ) -> Vec<ChatMessage> {
     let prompts = &engine.prompts;
-    let sub_window_chars = match engine.sub_window() {
-        Some(t) => group_digits(t.saturating_mul(4).saturating_sub(2000)),
-        None => "about 100,000".to_string(),
-    };
-    let max_output = group_digits(engine.options.max_output_chars as u64);
-    let functions = render_or_explain(
-        &engine.functions.prompt_lines(),
-        &[("sub_window_chars", &sub_window_chars)],
-    );
-    let tools = render_tool_list(&engine.tools);
-    let mut system = render_or_explain(
-        &prompts.system,
-        &[
-            ("max_output_chars", &max_output),
-            ("functions", &functions),
-            ("tools", &tools),
-            // Used by the function list; kept for system prompts written before it.
-            ("sub_window_chars", &sub_window_chars),
-        ],
-    );
+    let mut system = engine.system_prompt.clone();
     if depth > 0 {
         let d = depth.to_string();
         let max = engine.options.max_depth.to_string();
