@@ -616,8 +616,8 @@ pub struct Partial {
 
 /// Native objects of built-in modules (compiled pattern, match, datetime...).
 pub enum Native {
-    Pattern(Rc<crate::re_mod::Pattern>),
-    Match(Rc<crate::re_mod::MatchObj>),
+    Pattern(Rc<crate::modules::re::Pattern>),
+    Match(Rc<crate::modules::re::MatchObj>),
     Partial(Partial),
     DateTime(crate::modules::DateTime),
     TimeDelta(i64, i64, i64),
@@ -1001,7 +1001,7 @@ impl Hash for Key {
 
 impl PartialEq for Key {
     fn eq(&self, other: &Key) -> bool {
-        crate::ops::eq_shallow(&self.0, &other.0)
+        crate::vm::ops::eq_shallow(&self.0, &other.0)
     }
 }
 

@@ -19,8 +19,8 @@ import os
 import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-METHODS_RS = os.path.join(HERE, "..", "src", "methods.rs")
-OUT = os.path.join(HERE, "..", "src", "method_arity.rs")
+METHODS_RS = os.path.join(HERE, "..", "src", "types", "mod.rs")
+OUT = os.path.join(HERE, "..", "src", "types", "method_arity.rs")
 MAX_ARGS = 8
 
 ARITY = re.compile(r"(takes|expected|missing|positional argument).*argument|argument.*(given|got)")

@@ -1,14 +1,16 @@
 //! Methods of the built-in types: `str`, `list`, `dict` (and the
 //! `collections` flavours), `set`, `tuple`, `deque`, and dict views.
 
+pub(crate) mod method_arity;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use smol_str::SmolStr;
 
 use crate::builtins::{Kwargs, kw, py_isspace, str_arg};
-use crate::ops::{as_int, norm_index};
 use crate::value::*;
+use crate::vm::ops::{as_int, norm_index};
 use crate::vm::{Fault, R, Vm, exc, type_err, value_err};
 
 const STR_METHODS: &[&str] = &[
@@ -150,9 +152,9 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
 /// arguments (and no keywords), when that count is wrong; from the table
 /// generated off CPython (`tools/gen_method_arity.py`).
 fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
-    use crate::method_arity::{MAX_LISTED, METHOD_ARITY};
+    use crate::types::method_arity::{MAX_LISTED, METHOD_ARITY};
     let ty = arity_type_key(recv)?;
-    let i = crate::method_arity::arity_row(ty, name)?;
+    let i = crate::types::method_arity::arity_row(ty, name)?;
     let template = METHOD_ARITY[i].2[n.min(MAX_LISTED)];
     if template.is_empty() {
         return None;
@@ -164,9 +166,9 @@ fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
 /// CPython's TypeError for a keyword argument a built-in method does not
 /// take (or for any keyword, when it takes none).
 fn keyword_error(recv: &Value, name: &str, nargs: usize, kwargs: &Kwargs) -> Option<String> {
-    use crate::method_arity::METHOD_KEYWORDS;
+    use crate::types::method_arity::METHOD_KEYWORDS;
     let ty = arity_type_key(recv)?;
-    let i = crate::method_arity::keyword_row(ty, name)?;
+    let i = crate::types::method_arity::keyword_row(ty, name)?;
     let (_, _, accepted, template) = METHOD_KEYWORDS[i];
     // Argument Clinic methods check the total, then names given twice,
     // then unknown names (`_PyArg_UnpackKeywords`).
@@ -194,7 +196,7 @@ fn keyword_error(recv: &Value, name: &str, nargs: usize, kwargs: &Kwargs) -> Opt
 
 /// The receiver's type as the generated tables code it.
 fn arity_type_key(recv: &Value) -> Option<u8> {
-    use crate::method_arity::*;
+    use crate::types::method_arity::*;
     Some(match recv {
         Value::Str(_) => TY_STR,
         Value::List(_) => TY_LIST,
@@ -1419,7 +1421,7 @@ impl Vm {
                 let mut err = None;
                 // Stable sort by count, descending (ties keep insertion order, as CPython).
                 items.sort_by(|a, b| {
-                    match (crate::ops::as_float(&a.1), crate::ops::as_float(&b.1)) {
+                    match (crate::vm::ops::as_float(&a.1), crate::vm::ops::as_float(&b.1)) {
                         (Some(x), Some(y)) => {
                             y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal)
                         }
@@ -1490,7 +1492,7 @@ impl Vm {
 
     fn set_method(&mut self, recv: &Value, name: &str, args: Vec<Value>) -> R<Value> {
         let as_set = |vm: &mut Vm, v: &Value| -> R<KeySet> {
-            match crate::ops::set_items(v) {
+            match crate::vm::ops::set_items(v) {
                 Some(s) => Ok(s),
                 None => {
                     let mut s = KeySet::default();
@@ -1501,7 +1503,7 @@ impl Vm {
                 }
             }
         };
-        let mine = crate::ops::set_items(recv).unwrap_or_default();
+        let mine = crate::vm::ops::set_items(recv).unwrap_or_default();
         let mutable = match recv {
             Value::Set(s) => Some(s.clone()),
             _ => None,
@@ -1717,8 +1719,9 @@ mod arity_tests {
                 _ => Value::None,
             }
         };
-        let keyword_rows = crate::method_arity::METHOD_KEYWORDS.iter().map(|(t, m, ..)| (t, m));
-        let arity_rows = crate::method_arity::METHOD_ARITY.iter().map(|(t, m, _)| (t, m));
+        let keyword_rows =
+            crate::types::method_arity::METHOD_KEYWORDS.iter().map(|(t, m, ..)| (t, m));
+        let arity_rows = crate::types::method_arity::METHOD_ARITY.iter().map(|(t, m, _)| (t, m));
         for (ty, m) in arity_rows.chain(keyword_rows) {
             let v = sample(ty);
             if matches!(v, Value::None) {
@@ -1726,11 +1729,11 @@ mod arity_tests {
             }
             assert!(has_method(&v, m), "{ty}.{m} is in the arity table but not a DSL method");
         }
-        let sorted = crate::method_arity::METHOD_ARITY
+        let sorted = crate::types::method_arity::METHOD_ARITY
             .windows(2)
             .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
         assert!(sorted, "the arity table must be sorted for binary search");
-        let sorted = crate::method_arity::METHOD_KEYWORDS
+        let sorted = crate::types::method_arity::METHOD_KEYWORDS
             .windows(2)
             .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
         assert!(sorted, "the keyword table must be sorted for binary search");

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use smol_str::SmolStr;
 
 use crate::host::{HostFunc, HostReturn};
-use crate::ops::{as_float, as_int};
 use crate::value::*;
+use crate::vm::ops::{as_float, as_int};
 use crate::vm::{Fault, PendingCall, R, Vm, exc, type_err, value_err};
 
 pub type Kwargs = Vec<(SmolStr, Value)>;
@@ -840,7 +840,7 @@ impl Vm {
                             return Ok(Value::Int(0));
                         }
                         let p = 10i64.pow((-n) as u32);
-                        let q = crate::ops::floordiv_i(i, p)?;
+                        let q = crate::vm::ops::floordiv_i(i, p)?;
                         let r = i - q * p;
                         let q = if r * 2 > p || (r * 2 == p && q % 2 != 0) { q + 1 } else { q };
                         Ok(Value::Int(q * p))
@@ -1158,7 +1158,7 @@ impl Vm {
                 }
                 nargs("dir", &args, 1, 1)?;
                 let mut names: Vec<Value> =
-                    crate::methods::method_names(&args[0]).into_iter().map(Value::str).collect();
+                    crate::types::method_names(&args[0]).into_iter().map(Value::str).collect();
                 if let Value::Module(m) = &args[0] {
                     names = m.attrs.keys().map(|k| Value::str(*k)).collect();
                 }

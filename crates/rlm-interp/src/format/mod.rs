@@ -3,8 +3,8 @@
 
 use std::rc::Rc;
 
-use crate::ops::as_int;
 use crate::value::*;
+use crate::vm::ops::as_int;
 use crate::vm::{Fault, R, Vm, exc, type_err, value_err};
 
 /// Python's `repr` of a str.
@@ -283,7 +283,7 @@ impl Vm {
                     let mut keyed: Vec<(f64, usize, (Value, Value))> = items
                         .drain(..)
                         .enumerate()
-                        .map(|(i, kv)| (crate::ops::as_float(&kv.1).unwrap_or(0.0), i, kv))
+                        .map(|(i, kv)| (crate::vm::ops::as_float(&kv.1).unwrap_or(0.0), i, kv))
                         .collect();
                     keyed.sort_by(|a, b| {
                         b.0.partial_cmp(&a.0)
@@ -307,7 +307,7 @@ impl Vm {
                 seen.pop();
             }
             Value::Set(s) => {
-                let items: Vec<Value> = crate::ops::set_order(&s.borrow());
+                let items: Vec<Value> = crate::vm::ops::set_order(&s.borrow());
                 if items.is_empty() {
                     out.push_str("set()");
                 } else {
@@ -317,7 +317,7 @@ impl Vm {
                 }
             }
             Value::FrozenSet(s) => {
-                let items: Vec<Value> = crate::ops::set_order(s);
+                let items: Vec<Value> = crate::vm::ops::set_order(s);
                 if items.is_empty() {
                     out.push_str("frozenset()");
                 } else {
@@ -686,7 +686,7 @@ impl Vm {
                     }
                 }
                 'f' | 'F' | 'e' | 'E' | 'g' | 'G' => {
-                    let f = match crate::ops::as_float(&arg) {
+                    let f = match crate::vm::ops::as_float(&arg) {
                         Some(f) => f,
                         None => {
                             return type_err(format!(

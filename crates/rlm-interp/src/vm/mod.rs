@@ -2,6 +2,8 @@
 //! recursion per Python call), tasks for coroutines and `asyncio.gather`,
 //! suspension at host calls, fuel and memory accounting.
 
+pub(crate) mod ops;
+
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;

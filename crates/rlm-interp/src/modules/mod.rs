@@ -2,6 +2,8 @@
 //! itertools, functools, string, textwrap, asyncio, datetime. Also the
 //! attributes, methods and reprs of their native objects.
 
+pub(crate) mod re;
+
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -11,8 +13,8 @@ use rlm_syntax::ast::BinOp;
 use smol_str::SmolStr;
 
 use crate::builtins::{Kwargs, kw};
-use crate::ops::{as_float, as_int};
 use crate::value::*;
+use crate::vm::ops::{as_float, as_int};
 use crate::vm::{Fault, R, Vm, exc, type_err, value_err};
 
 pub const AVAILABLE: &[&str] = &[
@@ -42,7 +44,7 @@ fn funcs(m: &'static str, names: &[&'static str]) -> Vec<(&'static str, Value)> 
 
 fn build_module(name: &str) -> Option<Value> {
     Some(match name {
-        "re" => module("re", crate::re_mod::module_attrs()),
+        "re" => module("re", crate::modules::re::module_attrs()),
         "json" => {
             let mut a = funcs("json", &["dumps", "loads"]);
             a.push(("JSONDecodeError", Value::Type(Ty::Exc(ExcKind::JSONDecodeError))));
@@ -249,7 +251,7 @@ pub(crate) fn call_module_fn(
                     .collect();
                 return Ok(Value::str(parts.join(sep.as_str())));
             }
-            let words: Vec<String> = crate::methods::split_whitespace(s.as_str(), -1)
+            let words: Vec<String> = crate::types::split_whitespace(s.as_str(), -1)
                 .into_iter()
                 .map(|w| {
                     let mut c = w.chars();
@@ -471,7 +473,9 @@ fn json_dump(vm: &mut Vm, v: &Value, o: &JsonOpts, depth: usize, out: &mut Strin
                 vm.sort_values(&mut keys, None, false)?;
                 let mut sorted = Vec::new();
                 for k in keys {
-                    if let Some(p) = items.iter().position(|(x, _)| crate::ops::eq_shallow(x, &k)) {
+                    if let Some(p) =
+                        items.iter().position(|(x, _)| crate::vm::ops::eq_shallow(x, &k))
+                    {
                         sorted.push(items.remove(p));
                     }
                 }
@@ -1503,10 +1507,8 @@ fn wrap_indented(
 ) -> Vec<String> {
     let ind = |n: usize| if n == 0 { initial } else { subsequent };
     let width_for = |n: usize| full_width.saturating_sub(ind(n).chars().count()).max(1);
-    let words: Vec<String> = crate::methods::split_whitespace(
-        &text.replace(['\t', '\n', '\r', '\x0b', '\x0c'], " "),
-        -1,
-    );
+    let words: Vec<String> =
+        crate::types::split_whitespace(&text.replace(['\t', '\n', '\r', '\x0b', '\x0c'], " "), -1);
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
     let mut queue: VecDeque<String> = words.into();
@@ -1611,7 +1613,7 @@ fn textwrap_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<V
             let ph =
                 kw(&kwargs, "placeholder").and_then(|v| v.as_str().map(|s| s.as_str().to_string()));
             let ph = ph.unwrap_or_else(|| " [...]".to_string());
-            let collapsed = crate::methods::split_whitespace(text, -1).join(" ");
+            let collapsed = crate::types::split_whitespace(text, -1).join(" ");
             if collapsed.chars().count() <= width {
                 return Ok(Value::str(collapsed));
             }
@@ -1663,7 +1665,7 @@ fn textwrap_fn(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<V
                 .cloned()
                 .filter(|p| !matches!(p, Value::None));
             let mut out = String::new();
-            for l in crate::methods::splitlines(text, true) {
+            for l in crate::types::splitlines(text, true) {
                 let add = match &pred {
                     Some(p) => vm.call_value(p, vec![Value::str(l.as_str())], Vec::new())?.truthy(),
                     None => !l.trim().is_empty(),
@@ -2438,8 +2440,8 @@ pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
 pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<Value>> {
     let _ = vm;
     Ok(match &**n {
-        Native::Match(m) => crate::re_mod::match_attr(m, name),
-        Native::Pattern(p) => crate::re_mod::pattern_attr(p, name),
+        Native::Match(m) => crate::modules::re::match_attr(m, name),
+        Native::Pattern(p) => crate::modules::re::pattern_attr(p, name),
         Native::DateTime(d) => match name {
             "year" if !d.time_only => Some(Value::Int(d.year)),
             "month" if !d.time_only => Some(Value::Int(d.month)),
@@ -2475,7 +2477,7 @@ pub(crate) fn native_method(
 ) -> R<Value> {
     match &**n {
         Native::Pattern(p) => vm.re_call(name, Some(p.clone()), args, kwargs),
-        Native::Match(m) => crate::re_mod::match_method(vm, m, name, args, kwargs),
+        Native::Match(m) => crate::modules::re::match_method(vm, m, name, args, kwargs),
         Native::DateTime(d) => match name {
             "strftime" => {
                 let Some(Value::Str(f)) = args.first() else {
@@ -2580,8 +2582,8 @@ pub(crate) fn view_items(kind: u8, d: &Rc<RefCell<Dict>>) -> Vec<Value> {
 
 pub(crate) fn native_repr(vm: &mut Vm, n: &Rc<Native>) -> R<String> {
     Ok(match &**n {
-        Native::Pattern(p) => crate::re_mod::pattern_repr(vm, p)?,
-        Native::Match(m) => crate::re_mod::match_repr(vm, m)?,
+        Native::Pattern(p) => crate::modules::re::pattern_repr(vm, p)?,
+        Native::Match(m) => crate::modules::re::match_repr(vm, m)?,
         Native::Partial(p) => {
             let mut parts = vec![vm.repr(&p.func)?];
             for a in &p.args {

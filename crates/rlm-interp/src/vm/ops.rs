@@ -452,7 +452,7 @@ impl Vm {
             Value::Str(s) => match item {
                 Value::Str(t) => {
                     self.fuel((s.byte_len() / 256) as u64)?;
-                    Ok(crate::methods::str_find(s.as_str(), t.as_str()).is_some())
+                    Ok(crate::types::str_find(s.as_str(), t.as_str()).is_some())
                 }
                 _ => type_err(format!(
                     "'in <string>' requires string as left operand, not {}",
@@ -972,7 +972,7 @@ impl Vm {
                 }
             }
             Value::Native(n) => match &**n {
-                Native::Match(m) => crate::re_mod::match_group(self, m, idx),
+                Native::Match(m) => crate::modules::re::match_group(self, m, idx),
                 _ => type_err(format!("'{}' object is not subscriptable", obj.type_name())),
             },
             Value::Type(t) => Ok(Value::Type(*t)),
@@ -1363,7 +1363,7 @@ impl Vm {
                 if let Some(v) = crate::modules::native_attr(self, n, name)? {
                     return Ok(v);
                 }
-                if crate::methods::has_method(obj, name) {
+                if crate::types::has_method(obj, name) {
                     return Ok(Value::Method(Rc::new((obj.clone(), SmolStr::new(name)))));
                 }
                 exc(
@@ -1383,7 +1383,7 @@ impl Vm {
                 })))
             }
             _ => {
-                if crate::methods::has_method(obj, name) {
+                if crate::types::has_method(obj, name) {
                     return Ok(Value::Method(Rc::new((obj.clone(), SmolStr::new(name)))));
                 }
                 if let Value::Type(Ty::Other(t)) = obj {
@@ -1409,7 +1409,7 @@ impl Vm {
                     ExcKind::AttributeError,
                     format!("'{tn}' object has no attribute '{name}'"),
                 );
-                let hint = crate::value::suggest(name, crate::methods::method_names(obj));
+                let hint = crate::value::suggest(name, crate::types::method_names(obj));
                 Err(Fault::Exc(e.with_hint(hint)))
             }
         }

@@ -2,6 +2,8 @@
 //! `regex` crate, falling back to `fancy-regex` (backtracking, with a step
 //! limit) only for lookaround and backreferences. Positions are code points.
 
+pub(crate) mod sre_check;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -9,8 +11,8 @@ use std::rc::Rc;
 use smol_str::SmolStr;
 
 use crate::builtins::{Kwargs, kw};
-use crate::ops::as_int;
 use crate::value::*;
+use crate::vm::ops::as_int;
 use crate::vm::{Fault, R, Vm, exc, type_err};
 use crate::{LimitError, LimitKind};
 
@@ -128,7 +130,7 @@ thread_local! {
 fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result<Pattern, String> {
     // CPython's syntax errors and wording first (the engines accept some
     // patterns sre rejects, and word their errors differently).
-    crate::sre_check::check(source, flags & VERBOSE != 0)?;
+    crate::modules::re::sre_check::check(source, flags & VERBOSE != 0)?;
     let mut prefix = String::new();
     if flags & IGNORECASE != 0 {
         prefix.push('i');
