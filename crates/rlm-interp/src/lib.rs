@@ -25,8 +25,10 @@
 //! This crate knows nothing of LLMs, HTTP or async runtimes: `llm_query` and
 //! friends are host calls the embedder performs.
 
+mod args;
 mod builtins;
 mod compile;
+mod fault;
 mod format;
 mod gc;
 mod host;
