@@ -77,19 +77,10 @@ impl Vm {
         args: Vec<Value>,
         kwargs: &Kwargs,
     ) -> R<Value> {
-        let hay_arg = |i: usize, kname: &str| -> R<Str> {
-            match args.get(i).or_else(|| kw(kwargs, kname)) {
-                Some(Value::Str(s)) => Ok(s.clone()),
-                Some(o) => type_err(format!(
-                    "expected string or bytes-like object, got '{}'",
-                    o.type_name()
-                )),
-                None => type_err(format!("missing required argument '{kname}'")),
-            }
-        };
         match name {
             "search" | "match" | "fullmatch" => {
-                let (hay, start) = window(&hay_arg(0, "string")?, args.get(1), args.get(2));
+                let (hay, start) =
+                    window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
                 if start > 0 && name != "search" {
                     // Anchored at `pos`: search from there and keep a match that starts there.
                     let sp = self.search_at(&pattern, hay.as_str(), start)?;
@@ -115,7 +106,8 @@ impl Vm {
                 }
             }
             "findall" => {
-                let (hay, start) = window(&hay_arg(0, "string")?, args.get(1), args.get(2));
+                let (hay, start) =
+                    window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
                 let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
                 let g = pattern.groups();
                 let text = hay.as_str();
@@ -140,7 +132,8 @@ impl Vm {
                 Ok(Value::list(out))
             }
             "finditer" => {
-                let (hay, start) = window(&hay_arg(0, "string")?, args.get(1), args.get(2));
+                let (hay, start) =
+                    window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
                 let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
                 self.check_len(ms.len())?;
                 let out: std::collections::VecDeque<Value> =
@@ -149,7 +142,7 @@ impl Vm {
             }
             "sub" | "subn" => self.re_sub(name, &pattern, &args, kwargs),
             "split" => {
-                let hay = hay_arg(0, "string")?;
+                let hay = hay_arg(&args, kwargs, 0, "string")?;
                 let maxsplit =
                     args.get(1).or_else(|| kw(kwargs, "maxsplit")).and_then(as_int).unwrap_or(0);
                 let limit = if maxsplit <= 0 { usize::MAX } else { maxsplit as usize };
@@ -186,18 +179,8 @@ impl Vm {
         args: &[Value],
         kwargs: &Kwargs,
     ) -> R<Value> {
-        let hay_arg = |i: usize, kname: &str| -> R<Str> {
-            match args.get(i).or_else(|| kw(kwargs, kname)) {
-                Some(Value::Str(s)) => Ok(s.clone()),
-                Some(o) => type_err(format!(
-                    "expected string or bytes-like object, got '{}'",
-                    o.type_name()
-                )),
-                None => type_err(format!("missing required argument '{kname}'")),
-            }
-        };
         let repl = args.first().or_else(|| kw(kwargs, "repl")).cloned().unwrap_or(Value::None);
-        let hay = hay_arg(1, "string")?;
+        let hay = hay_arg(args, kwargs, 1, "string")?;
         let count = args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(0);
         let limit = if count <= 0 { usize::MAX } else { count as usize };
         let ms = self.all_matches(pattern, hay.as_str(), limit)?;
@@ -248,6 +231,17 @@ impl Vm {
         self.check_str_len(out.len())?;
         let s = Value::str(out);
         Ok(if name == "subn" { Value::tuple(vec![s, Value::Int(n as i64)]) } else { s })
+    }
+}
+
+/// The string argument at position `i` or keyword `kname`.
+fn hay_arg(args: &[Value], kwargs: &Kwargs, i: usize, kname: &str) -> R<Str> {
+    match args.get(i).or_else(|| kw(kwargs, kname)) {
+        Some(Value::Str(s)) => Ok(s.clone()),
+        Some(o) => {
+            type_err(format!("expected string or bytes-like object, got '{}'", o.type_name()))
+        }
+        None => type_err(format!("missing required argument '{kname}'")),
     }
 }
 

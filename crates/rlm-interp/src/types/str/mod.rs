@@ -269,15 +269,11 @@ impl Vm {
         if y.byte_len() == 0 {
             return Ok(a.clone());
         }
-        let n = x.byte_len() + y.byte_len();
-        self.check_str_len(n)?;
-        let mut s = String::with_capacity(n);
-        s.push_str(x.as_str());
-        s.push_str(y.as_str());
-        Ok(Value::str(s))
+        self.str_iadd(x, y)
     }
 
-    /// `s += b`: always a new string (Python does the same).
+    /// `s += b`, and `s + b` once neither is empty: always a new string
+    /// (Python does the same).
     pub(crate) fn str_iadd(&mut self, x: &Str, y: &Str) -> R<Value> {
         let n = x.byte_len() + y.byte_len();
         self.check_str_len(n)?;
