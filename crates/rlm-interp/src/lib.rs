@@ -25,19 +25,17 @@
 //! This crate knows nothing of LLMs, HTTP or async runtimes: `llm_query` and
 //! friends are host calls the embedder performs.
 
+mod args;
 mod builtins;
 mod compile;
+mod fault;
 mod format;
 mod gc;
 mod host;
 mod json_value;
-mod method_arity;
-mod methods;
 mod modules;
-mod ops;
-mod re_mod;
 mod signature;
-mod sre_check;
+mod types;
 mod unicode;
 mod unicode_tables;
 mod value;

@@ -340,7 +340,7 @@ fn errors_and_snapshots_serialize() {
     assert_eq!(json["max_wall_time"], 90_000);
     assert_eq!(serde_json::from_value::<BudgetLimits>(json).unwrap(), limits);
     // Missing fields take defaults.
-    let partial: Limits = serde_json::from_str(r#"{"max_steps": 5}"#).unwrap();
+    let partial: BudgetLimits = serde_json::from_str(r#"{"max_steps": 5}"#).unwrap();
     assert_eq!(partial, BudgetLimits { max_steps: Some(5), ..BudgetLimits::default() });
 
     let b = Budget::unlimited();
