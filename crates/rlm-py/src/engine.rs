@@ -152,7 +152,7 @@ impl Engine {
     fn arun<'py>(&self, py: Python<'py>, query: String, context: &Bound<'py, Context>) -> PyResult<Bound<'py, PyAny>> {
         let locals = pyo3_async_runtimes::TaskLocals::with_running_loop(py)?.copy_context(py)?;
         for slot in &self.loops {
-            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(locals.clone());
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(locals.event_loop(py).unbind());
         }
         init_async_runtime()?;
         let session = Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());

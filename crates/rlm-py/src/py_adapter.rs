@@ -12,13 +12,13 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
-use pyo3_async_runtimes::TaskLocals;
+use tokio::sync::oneshot;
 use rlm_adapters::{AdapterError, CallReport, ModelAdapter};
 use rlm_types::{Completion, CompletionRequest, FinishReason, ModelId, Role, Usage, estimate_tokens};
 
 /// The event loop coroutines of async adapters are run on (`None`: the
 /// background loop of `rlm_rs._aio`).
-pub type LoopSlot = Arc<Mutex<Option<TaskLocals>>>;
+pub type LoopSlot = Arc<Mutex<Option<Py<PyAny>>>>;
 
 /// A model served by a Python object.
 pub struct PyModelAdapter {
@@ -87,24 +87,68 @@ impl PyModelAdapter {
 
     async fn complete_async(&self, request: &CompletionRequest) -> Result<Completion, AdapterError> {
         let started = Instant::now();
-        let future = Python::attach(|py| -> PyResult<_> {
+        let (tx, rx) = oneshot::channel();
+        let task = Python::attach(|py| -> PyResult<Py<PyAny>> {
             let coroutine = self.invoke(py, request)?;
-            let locals = self.locals(py)?;
-            pyo3_async_runtimes::into_future_with_locals(&locals, coroutine.into_bound(py))
+            let event_loop = self.event_loop(py)?;
+            let done = Bound::new(py, TaskDone { tx: Mutex::new(Some(tx)) })?;
+            let submit = py.import("rlm_rs._aio")?.getattr("submit")?;
+            Ok(submit.call1((coroutine, event_loop, done))?.unbind())
         })
         .map_err(|e| raised(&e))?;
-        let out = future.await.map_err(|e| raised(&e))?;
+        // Dropped before the task ends (the run was cancelled): cancel the task.
+        let guard = CancelTask(Some(task));
+        let out = rx.await;
+        guard.disarm();
+        let out = out
+            .map_err(|_| AdapterError::Config("the Python adapter's task vanished".into()))?
+            .map_err(|e| raised(&e))?;
         Python::attach(|py| completion(py, out.bind(py), request, &self.model, started))
     }
 
-    fn locals(&self, py: Python<'_>) -> PyResult<TaskLocals> {
-        let slot = self.event_loop.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        match slot {
-            Some(l) => Ok(l),
-            None => {
-                let event_loop = py.import("rlm_rs._aio")?.getattr("background_loop")?.call0()?;
-                Ok(TaskLocals::new(event_loop))
-            }
+    fn event_loop(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let slot = self.event_loop.lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Some(l) => Ok(l.clone_ref(py)),
+            None => Ok(py.import("rlm_rs._aio")?.getattr("background_loop")?.call0()?.unbind()),
+        }
+    }
+}
+
+/// Called by asyncio when an adapter's task ends: sends its result to the
+/// Rust side waiting for it.
+#[pyclass]
+struct TaskDone {
+    tx: Mutex<Option<oneshot::Sender<PyResult<Py<PyAny>>>>>,
+}
+
+#[pymethods]
+impl TaskDone {
+    fn __call__(&self, future: &Bound<'_, PyAny>) {
+        let result = future.call_method0("result").map(Bound::unbind);
+        if let Some(tx) = self.tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            // The waiting side may be gone (the run was cancelled).
+            let _ = tx.send(result);
+        }
+    }
+}
+
+/// Cancels an adapter's asyncio task when dropped armed.
+struct CancelTask(Option<Py<PyAny>>);
+
+impl CancelTask {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelTask {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            Python::attach(|py| {
+                // Cancelling a finished future is a no-op; nothing to report.
+                let _ = task.bind(py).call_method0("cancel");
+            });
         }
     }
 }

@@ -35,3 +35,11 @@ def background_loop() -> asyncio.AbstractEventLoop:
             threading.Thread(target=loop.run_forever, name="rlm-rs-asyncio", daemon=True).start()
             _BACKGROUND = loop
         return _BACKGROUND
+
+
+def submit(coro: Awaitable[Any], loop: asyncio.AbstractEventLoop, done: Any) -> Any:
+    """Schedules ``coro`` on ``loop`` from another thread; ``done(future)`` is
+    called when it ends. Cancelling the returned future cancels the task."""
+    fut = asyncio.run_coroutine_threadsafe(coro, loop)  # type: ignore[arg-type]
+    fut.add_done_callback(done)
+    return fut
