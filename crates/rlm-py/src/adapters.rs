@@ -144,8 +144,8 @@ pub fn resolve(py: Python<'_>, object: &Bound<'_, PyAny>) -> PyResult<Resolved> 
         return Ok(Resolved { adapter: Arc::clone(&a.get().inner), event_loop: None });
     }
     if let Ok(model) = object.extract::<String>() {
-        let adapter = adapter_from_model_string(&model, &EnvVars::from_process())
-            .map_err(BindError::from)?;
+        let adapter =
+            adapter_from_model_string(&model, &EnvVars::from_process()).map_err(BindError::from)?;
         return Ok(Resolved { adapter, event_loop: None });
     }
     if object.hasattr("complete")? && object.getattr("complete")?.is_callable() {

@@ -4,9 +4,7 @@
 //! limits before anything is copied.
 
 use pyo3::prelude::*;
-use pyo3::types::{
-    PyBool, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple,
-};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple};
 use rlm_interp::{Dict, Key, Limits, Value};
 
 use crate::error::{BindError, BindResult};
@@ -103,7 +101,11 @@ fn check_len(n: usize, limits: &Limits) -> BindResult<()> {
 
 /// An interpreter value as a Python object. Values with no Python form
 /// (functions, modules, iterators...) come out as their `repr` text.
-pub fn to_py(py: Python<'_>, v: &Value, repr: &mut dyn FnMut(&Value) -> String) -> PyResult<Py<PyAny>> {
+pub fn to_py(
+    py: Python<'_>,
+    v: &Value,
+    repr: &mut dyn FnMut(&Value) -> String,
+) -> PyResult<Py<PyAny>> {
     to_py_at(py, v, repr, 0)
 }
 
@@ -153,10 +155,8 @@ fn to_py_at(
             out.into_any().unbind()
         }
         Value::FrozenSet(s) => {
-            let items: Vec<Py<PyAny>> = s
-                .iter()
-                .map(|k| to_py_at(py, &k.0, repr, depth + 1))
-                .collect::<PyResult<_>>()?;
+            let items: Vec<Py<PyAny>> =
+                s.iter().map(|k| to_py_at(py, &k.0, repr, depth + 1)).collect::<PyResult<_>>()?;
             PyFrozenSet::new(py, &items)?.into_any().unbind()
         }
         other => PyString::new(py, &repr(other)).into_any().unbind(),

@@ -76,11 +76,15 @@ impl Engine {
             builder = builder.sub_model(sub.adapter);
         }
         if let Some(c) = cache {
-            builder = builder.cache(Arc::clone(&c.get().inner) as Arc<dyn rlm_types::CompletionCache>);
+            builder =
+                builder.cache(Arc::clone(&c.get().inner) as Arc<dyn rlm_types::CompletionCache>);
         }
         let wall = match max_wall_time_s {
             Some(s) if !(s.is_finite() && s > 0.0) => {
-                return Err(BindError::Config(format!("max_wall_time_s must be positive, got {s}")).into());
+                return Err(BindError::Config(format!(
+                    "max_wall_time_s must be positive, got {s}"
+                ))
+                .into());
             }
             Some(s) => Some(Duration::from_secs_f64(s)),
             None => None,
@@ -124,7 +128,8 @@ impl Engine {
             builder = builder.interpreter_limits(l.into());
         }
         if let Some(n) = max_concurrency {
-            builder = builder.scheduler(SchedulerConfig { max_concurrency: n, ..SchedulerConfig::default() });
+            builder = builder
+                .scheduler(SchedulerConfig { max_concurrency: n, ..SchedulerConfig::default() });
         }
         let rlm = builder.build().map_err(BindError::from)?;
         Ok(Engine { rlm, loops })
@@ -132,11 +137,17 @@ impl Engine {
 
     /// Runs `query` over `context`, blocking (without the GIL). Returns
     /// `(answer, finish, events_json, steps, usage_json)`.
-    fn run(&self, py: Python<'_>, query: String, context: &Bound<'_, Context>) -> PyResult<Py<PyTuple>> {
+    fn run(
+        &self,
+        py: Python<'_>,
+        query: String,
+        context: &Bound<'_, Context>,
+    ) -> PyResult<Py<PyTuple>> {
         for slot in &self.loops {
             *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
         }
-        let session = Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
+        let session =
+            Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
         let rt = runtime()?;
         let handle = {
             let _entered = rt.enter();
@@ -149,13 +160,19 @@ impl Engine {
 
     /// `run` as an asyncio awaitable on the running loop. Cancelling the
     /// awaiting task cancels the run and its subcalls in flight.
-    fn arun<'py>(&self, py: Python<'py>, query: String, context: &Bound<'py, Context>) -> PyResult<Bound<'py, PyAny>> {
+    fn arun<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        context: &Bound<'py, Context>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let locals = pyo3_async_runtimes::TaskLocals::with_running_loop(py)?.copy_context(py)?;
         for slot in &self.loops {
             *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(locals.event_loop(py).unbind());
         }
         init_async_runtime()?;
-        let session = Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
+        let session =
+            Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
         pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, async move {
             let handle = session.start(query).map_err(BindError::from)?;
             // Dropped without being disarmed when the Python task is cancelled.

@@ -82,10 +82,9 @@ impl BindError {
             BindError::Interrupted => return PyKeyboardInterrupt::new_err(self.to_string()),
             BindError::Convert(m) => return PyTypeError::new_err(m.clone()),
             BindError::Internal(m) => return PyRuntimeError::new_err(m.clone()),
-            BindError::Model(m) => {
-                errors_class(py, "ModelError").and_then(|c| c.call1((m.as_str(),)))
-                    .map(PyErr::from_value)
-            }
+            BindError::Model(m) => errors_class(py, "ModelError")
+                .and_then(|c| c.call1((m.as_str(),)))
+                .map(PyErr::from_value),
             BindError::Config(_)
             | BindError::Core(_)
             | BindError::Session(_)

@@ -33,8 +33,8 @@ pub fn is_coroutine_function(py: Python<'_>, func: &Bound<'_, PyAny>) -> PyResul
 pub fn inline(func: Py<PyAny>, limits: Limits, interrupt: Interrupt) -> HostFunc {
     HostFunc::Inline(Rc::new(move |args: &[Value], kwargs: &[(SmolStr, Value)]| {
         Python::attach(|py| {
-            let out = call_py(py, func.bind(py), args, kwargs)
-                .map_err(|e| host_error(e, &interrupt))?;
+            let out =
+                call_py(py, func.bind(py), args, kwargs).map_err(|e| host_error(e, &interrupt))?;
             to_value(out.bind(py), &limits).map(HostReturn::Value).map_err(|e| {
                 HostError::typed(ExcKind::TypeError, format!("host function returned {e}"))
             })
@@ -112,7 +112,8 @@ pub fn serve_async(
     if coros.is_empty() {
         return Ok(answers);
     }
-    let results = py.import("rlm_rs._aio")?.getattr("run_together")?.call1((PyList::new(py, coros)?,))?;
+    let results =
+        py.import("rlm_rs._aio")?.getattr("run_together")?.call1((PyList::new(py, coros)?,))?;
     let results = results.cast::<PyList>()?;
     for (slot, result) in slots.into_iter().zip(results.iter()) {
         let answer = if result.is_instance_of::<pyo3::exceptions::PyBaseException>() {

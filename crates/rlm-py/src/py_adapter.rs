@@ -12,9 +12,11 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
-use tokio::sync::oneshot;
 use rlm_adapters::{AdapterError, CallReport, ModelAdapter};
-use rlm_types::{Completion, CompletionRequest, FinishReason, ModelId, Role, Usage, estimate_tokens};
+use rlm_types::{
+    Completion, CompletionRequest, FinishReason, ModelId, Role, Usage, estimate_tokens,
+};
+use tokio::sync::oneshot;
 
 /// The event loop coroutines of async adapters are run on (`None`: the
 /// background loop of `rlm_rs._aio`).
@@ -85,7 +87,10 @@ impl PyModelAdapter {
         Ok(self.object.bind(py).call_method("complete", (messages,), Some(&kwargs))?.unbind())
     }
 
-    async fn complete_async(&self, request: &CompletionRequest) -> Result<Completion, AdapterError> {
+    async fn complete_async(
+        &self,
+        request: &CompletionRequest,
+    ) -> Result<Completion, AdapterError> {
         let started = Instant::now();
         let (tx, rx) = oneshot::channel();
         let task = Python::attach(|py| -> PyResult<Py<PyAny>> {

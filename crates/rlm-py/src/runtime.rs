@@ -33,7 +33,11 @@ pub fn runtime() -> BindResult<&'static tokio::runtime::Runtime> {
 /// `on_interrupt` is called (it cancels the work), the future is still
 /// awaited to its end (so nothing is left running), and the handler's
 /// exception is returned.
-pub fn wait_interruptibly<F, T>(py: Python<'_>, fut: F, on_interrupt: impl Fn() + Send + Sync) -> PyResult<T>
+pub fn wait_interruptibly<F, T>(
+    py: Python<'_>,
+    fut: F,
+    on_interrupt: impl Fn() + Send + Sync,
+) -> PyResult<T>
 where
     F: Future<Output = T> + Send,
     T: Send,

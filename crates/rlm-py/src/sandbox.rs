@@ -38,7 +38,10 @@ pub struct SandboxResult {
 impl SandboxResult {
     fn __repr__(&self, py: Python<'_>) -> String {
         let result = self.result.bind(py).repr().map(|r| r.to_string()).unwrap_or_default();
-        format!("SandboxResult(result={result}, output={:?}, is_final={})", self.output, self.is_final)
+        format!(
+            "SandboxResult(result={result}, output={:?}, is_final={})",
+            self.output, self.is_final
+        )
     }
 }
 
@@ -188,16 +191,19 @@ impl Sandbox {
     /// value raises it inside the program) and continues the program.
     fn resume(&mut self, py: Python<'_>, results: &Bound<'_, PyDict>) -> PyResult<Py<PyAny>> {
         if !self.suspended {
-            return Err(BindError::Config("no program is suspended: call start() first".into()).into());
+            return Err(
+                BindError::Config("no program is suspended: call start() first".into()).into()
+            );
         }
         for (id, value) in results.iter() {
-            let id: u64 = id.extract().map_err(|_| {
-                BindError::Config("resume() takes {call id (int): value}".into())
-            })?;
+            let id: u64 = id
+                .extract()
+                .map_err(|_| BindError::Config("resume() takes {call id (int): value}".into()))?;
             let answer = if value.is_instance_of::<pyo3::exceptions::PyBaseException>() {
                 Err(host_error(PyErr::from_value(value), &self.interrupt))
             } else {
-                to_value(&value, &self.limits).map_err(|e| HostError::typed(rlm_interp::ExcKind::TypeError, e.to_string()))
+                to_value(&value, &self.limits)
+                    .map_err(|e| HostError::typed(rlm_interp::ExcKind::TypeError, e.to_string()))
             };
             self.answer(id, answer)?;
         }
@@ -256,7 +262,8 @@ impl Sandbox {
         }
         if let Some(inputs) = inputs {
             for (k, v) in inputs.iter() {
-                let name: String = k.extract().map_err(|_| BindError::Config("input names must be str".into()))?;
+                let name: String =
+                    k.extract().map_err(|_| BindError::Config("input names must be str".into()))?;
                 check_name(&name)?;
                 let value = to_value(&v, &self.limits)?;
                 self.session.set_global(&name, value);
@@ -360,7 +367,12 @@ impl Sandbox {
                     for (k, v) in &c.kwargs {
                         kwargs.set_item(k.as_str(), to_py(py, v, &mut repr)?)?;
                     }
-                    let call = HostCall { id: c.id, name: c.name.to_string(), args: args.unbind(), kwargs: kwargs.unbind() };
+                    let call = HostCall {
+                        id: c.id,
+                        name: c.name.to_string(),
+                        args: args.unbind(),
+                        kwargs: kwargs.unbind(),
+                    };
                     list.append(Py::new(py, call)?)?;
                 }
                 let s = Suspension { calls: list.unbind(), output: self.output.clone() };
@@ -374,7 +386,9 @@ fn check_name(name: &str) -> BindResult<()> {
     if rlm_syntax::is_identifier(name) && !name.starts_with("__") {
         Ok(())
     } else {
-        Err(BindError::Config(format!("{name:?} is not a valid name for a program variable or function")))
+        Err(BindError::Config(format!(
+            "{name:?} is not a valid name for a program variable or function"
+        )))
     }
 }
 

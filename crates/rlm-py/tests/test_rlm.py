@@ -106,6 +106,37 @@ def test_async_python_adapter_serves_subcalls_concurrently():
     assert sum(1 for s in trace.steps if s.kind == "subcall") == 4
 
 
+def test_sync_python_adapter_calls_overlap_without_the_gil():
+    lock = threading.Lock()
+    state = {"active": 0, "peak": 0}
+
+    class BlockingClient:
+        def complete(self, messages, **params):
+            with lock:
+                state["active"] += 1
+                state["peak"] = max(state["peak"], state["active"])
+            time.sleep(0.1)  # a blocking HTTP client releases the GIL the same way
+            with lock:
+                state["active"] -= 1
+            return "re:" + messages[-1]["content"]
+
+    answer, _ = RLM(scripted_root(BATCH), subcall_adapter=BlockingClient()).run("q", "ctx")
+    assert answer == "re:a,re:b,re:c,re:d"
+    assert state["peak"] > 1  # calls ran at the same time, each on its own thread
+
+
+def test_recursive_subcalls_open_sub_rlms():
+    def make_root():
+        return FakeAdapter(script=[
+            "final_answer = rlm_query('inner question', context[:3])",
+            "final_answer = 'inner:' + context",
+        ])
+
+    answer, trace = RLM(make_root(), recursive_subcalls=True).run("q", "abcdef")
+    assert answer == "inner:abc"
+    assert "sub_root_call" in [s.kind for s in trace.steps]
+
+
 def test_arun_with_async_adapter_on_the_callers_loop():
     sub = AsyncSub()
 

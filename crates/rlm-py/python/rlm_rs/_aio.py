@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from typing import Any, Awaitable, List
 
 
@@ -40,6 +41,6 @@ def background_loop() -> asyncio.AbstractEventLoop:
 def submit(coro: Awaitable[Any], loop: asyncio.AbstractEventLoop, done: Any) -> Any:
     """Schedules ``coro`` on ``loop`` from another thread; ``done(future)`` is
     called when it ends. Cancelling the returned future cancels the task."""
-    fut = asyncio.run_coroutine_threadsafe(coro, loop)  # type: ignore[arg-type]
+    fut: "concurrent.futures.Future[Any]" = asyncio.run_coroutine_threadsafe(coro, loop)  # type: ignore[arg-type]
     fut.add_done_callback(done)
     return fut

@@ -28,6 +28,9 @@ class RLM:
     * ``compaction=True`` summarises old turns at ``compaction_threshold_pct``
       of the root model's window (default 0.8).
     * A budget reached never raises: the run ends with a graceful answer.
+    * ``async def complete`` adapters run on the event loop of the latest
+      ``arun`` (on a background loop for ``run``): do not share one ``RLM``
+      between runs on different event loops at the same time.
     """
 
     def __init__(
@@ -52,9 +55,12 @@ class RLM:
         max_concurrency: Optional[int] = None,
     ) -> None:
         policy = policy or Policy()
-        depth = max_recursion_depth if recursive_subcalls else 0
-        if policy.max_recursion_depth is not None and recursive_subcalls:
-            depth = min(depth, max(policy.max_recursion_depth, 0)) or depth
+        # Levels of sub-RLMs `rlm_query` may open (0: it is a plain subcall).
+        depth = 0
+        if recursive_subcalls:
+            depth = max_recursion_depth
+            if policy.max_recursion_depth is not None:
+                depth = min(depth, policy.max_recursion_depth)
         ratio = None
         if compaction:
             ratio = compaction_threshold_pct if compaction_threshold_pct > 0 else 0.8
