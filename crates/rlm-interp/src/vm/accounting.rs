@@ -114,7 +114,8 @@ impl Vm {
     /// Bytes held by everything reachable from globals and frames, and the
     /// number of values walked to count them (nothing charged).
     pub(crate) fn live_bytes(&self) -> (usize, u64) {
-        let mut seen: HashSet<usize> = HashSet::new();
+        // Addresses only: foldhash, not SipHash (no key here is chosen by a program).
+        let mut seen: HashSet<usize, HashState> = HashSet::default();
         let mut todo: Vec<Value> = Vec::new();
         todo.extend(self.globals.iter().flatten().cloned());
         let frame_sets = std::iter::once(&self.frames).chain(self.tasks.iter().map(|t| &t.frames));
