@@ -103,9 +103,19 @@ impl Vm {
         ))
     }
 
-    /// Bytes held by everything reachable from globals and frames.
+    /// Bytes held by everything reachable from globals and frames, with the
+    /// walk charged as fuel.
     fn measure_live(&mut self) -> R<usize> {
-        let mut seen: HashSet<usize> = HashSet::new();
+        let (total, visited) = self.live_bytes();
+        self.fuel(visited / 8)?;
+        Ok(total)
+    }
+
+    /// Bytes held by everything reachable from globals and frames, and the
+    /// number of values walked to count them (nothing charged).
+    pub(crate) fn live_bytes(&self) -> (usize, u64) {
+        // Addresses only: foldhash, not SipHash (no key here is chosen by a program).
+        let mut seen: HashSet<usize, HashState> = HashSet::default();
         let mut todo: Vec<Value> = Vec::new();
         todo.extend(self.globals.iter().flatten().cloned());
         let frame_sets = std::iter::once(&self.frames).chain(self.tasks.iter().map(|t| &t.frames));
@@ -211,8 +221,7 @@ impl Vm {
                 _ => {}
             }
         }
-        self.fuel(visited / 8)?;
-        Ok(total)
+        (total, visited)
     }
 
     pub(crate) fn write_output(&mut self, s: &str) -> R<()> {
