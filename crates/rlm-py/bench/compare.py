@@ -138,7 +138,7 @@ def main():
         r, m, c = t["rlm_rs"], t["pydantic-monty"], t["CPython exec"]
         print(f"| {name} | {fmt(r)} | {fmt(m)} | {fmt(c)} | {m / r:.2f}x | {c / r:.2f}x |")
     steps = 20
-    per_step, counted = bench_loop(rounds, steps)
+    per_step, counted = bench_loop(rounds * 3, steps)
     ours, theirs = per_step["rlm_rs"], per_step["pyrlm-runtime"]
     print(f"\nRLM loop, {steps} scripted steps + FINAL (steps counted: {counted}):")
     print("\n| per root step | rlm_rs | pyrlm-runtime | pyrlm / rlm_rs |")
