@@ -16,5 +16,6 @@ python3 -m venv "$work/test"
 cd "$work"
 src="$OLDPWD/crates/rlm-py"
 # The stubs and annotations, as an IDE or mypy user sees the installed package.
-"$work/test/bin/python" -m mypy --strict --no-incremental -p rlm_rs "$src/tests/typing_usage.py"
+"$work/test/bin/python" -m mypy --strict --no-incremental -p rlm_rs
+"$work/test/bin/python" -m mypy --strict --no-incremental "$src/tests/typing_usage.py"
 "$work/test/bin/python" -m pytest -q -p no:cacheprovider "$src/tests"
