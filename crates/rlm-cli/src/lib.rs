@@ -7,6 +7,7 @@
 //!   [`config`]: settings resolved flags > environment > `rlm.toml`
 //!   ([`config::ResolvedConfig`] is what `rlm run` consumes) and `rlm config`.
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
+//! * [`serve`]: `rlm serve`, the HTTP API (`rlm-server`).
 //! * [`host`]: driving a cell and answering its host calls
 //!   ([`host::serve_host_calls`], the one place `rlm run` replaces).
 //! * [`exit`]: the exit codes and the error type; every command returns
@@ -19,4 +20,5 @@ pub mod exit;
 pub mod host;
 pub mod repl;
 pub mod run;
+pub mod serve;
 pub mod trace_cmd;

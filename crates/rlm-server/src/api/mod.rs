@@ -18,7 +18,7 @@ use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::routing::{get, post};
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
@@ -137,7 +137,8 @@ pub fn router(state: AppState, web: Router<AppState>, cors_origins: &[String]) -
                 .unwrap_or("")
                 .to_string();
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-        }),
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
     )
     .layer(PropagateRequestIdLayer::new(request_id.clone()))
     .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

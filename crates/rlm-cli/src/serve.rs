@@ -1,0 +1,158 @@
+//! `rlm serve`: runs the HTTP API (`rlm-server`) until Ctrl-C or SIGTERM,
+//! then shuts down gracefully. With no flags: 127.0.0.1:8000, data in
+//! `./rlm-data`, the offline scripted model (the demo script), no keys.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rlm_adapters::{EnvVars, FakeScript};
+use rlm_server::{ApiKey, JobsConfig, Limits, ModelConfig, SCRIPTED_MODEL, Server, ServerConfig};
+
+use crate::exit::{CliError, Exit};
+
+/// The offline demo script (also `rlm run --model scripted`'s default).
+const DEMO_SCRIPT: &str = include_str!("../../../examples/scripted/demo.toml");
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (without API keys: loopback only).
+    #[arg(long, env = "RLM_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+    /// Directory for the database and the stored contexts.
+    #[arg(long, env = "RLM_DATA", default_value = "rlm-data", value_name = "DIR")]
+    pub data: PathBuf,
+    /// Default root model, `provider:model`, or `scripted` (offline).
+    #[arg(long, env = "RLM_MODEL", default_value = SCRIPTED_MODEL)]
+    pub model: String,
+    /// Default sub-model (default: the root model).
+    #[arg(long, env = "RLM_SUB_MODEL")]
+    pub sub_model: Option<String>,
+    /// Another model sessions may choose (repeatable).
+    #[arg(long = "allow-model", value_name = "MODEL")]
+    pub allow_models: Vec<String>,
+    /// The script the `scripted` model plays (.toml/.json; default: the bundled demo).
+    #[arg(long, env = "RLM_FAKE_SCRIPT", value_name = "PATH")]
+    pub script: Option<PathBuf>,
+    /// An API key `id:token` (repeatable; also RLM_API_KEYS, comma-separated).
+    #[arg(long = "api-key", value_name = "ID:TOKEN")]
+    pub api_keys: Vec<String>,
+    /// A file of API keys, one `id:token` per line.
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// Sessions may load server-side files under this directory.
+    #[arg(long, value_name = "DIR")]
+    pub allow_path: Option<PathBuf>,
+    /// An origin allowed by CORS (repeatable; default: CORS off).
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
+    /// Jobs run at once.
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
+    /// Pending jobs accepted before 429.
+    #[arg(long, default_value_t = 256)]
+    pub queue: usize,
+    /// Largest request body, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub max_body_mb: u64,
+    /// Largest session context, in MiB.
+    #[arg(long, default_value_t = 512)]
+    pub max_context_mb: u64,
+    /// Longest question, in characters.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_query_chars: usize,
+    /// Executions one key may run at once.
+    #[arg(long, default_value_t = 8)]
+    pub max_concurrent: usize,
+    /// Longest an execution may run, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub max_execution_secs: u64,
+}
+
+pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
+    let config = server_config(args)?;
+    rlm_server::init_json_logs();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Internal(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let server = Server::start(config).await.map_err(|e| CliError::Config(e.to_string()))?;
+        eprintln!("rlm serve: listening on http://{}", server.addr());
+        shutdown_signal().await;
+        server.stop().await.map_err(|e| CliError::Internal(e.to_string()))
+    })?;
+    Ok(Exit::Ok)
+}
+
+fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
+    let env = EnvVars::from_process();
+    let script = match &args.script {
+        Some(p) => FakeScript::from_file(p).map_err(|e| CliError::Config(e.to_string()))?,
+        None => toml::from_str(DEMO_SCRIPT).map_err(|e| {
+            CliError::Internal(format!("the bundled demo script does not parse: {e}"))
+        })?,
+    };
+    let mut key_text = args.api_keys.join(",");
+    if let Some(v) = env.first(&["RLM_API_KEYS"]) {
+        key_text.push(',');
+        key_text.push_str(v);
+    }
+    if let Some(path) = &args.api_key_file {
+        let text = std::fs::read_to_string(path).map_err(|e| CliError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        key_text.push('\n');
+        key_text.push_str(&text);
+    }
+    let api_keys = ApiKey::parse_list(&key_text).map_err(|e| CliError::Config(e.to_string()))?;
+    let config = ServerConfig {
+        bind: args.bind,
+        data_dir: args.data,
+        api_keys,
+        models: ModelConfig {
+            default_model: args.model,
+            default_sub_model: args.sub_model,
+            allowed_models: args.allow_models,
+            script,
+            env,
+        },
+        limits: Limits {
+            max_body_bytes: args.max_body_mb << 20,
+            max_context_bytes: args.max_context_mb << 20,
+            max_query_chars: args.max_query_chars,
+            max_concurrent_per_key: args.max_concurrent,
+            max_execution: Duration::from_secs(args.max_execution_secs),
+            ..Limits::default()
+        },
+        jobs: JobsConfig { workers: args.workers, queue_capacity: args.queue, ..JobsConfig::default() },
+        allowed_path_root: args.allow_path,
+        cors_origins: args.cors_origins,
+        shutdown_grace: Duration::from_secs(10),
+    };
+    config.validate().map_err(|e| CliError::Config(e.to_string()))?;
+    Ok(config)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
