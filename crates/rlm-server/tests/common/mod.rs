@@ -50,6 +50,7 @@ pub struct TestServer {
 pub fn config(dir: &tempfile::TempDir, script: FakeScript) -> ServerConfig {
     let mut c = ServerConfig::local(dir.path().join("data"), script);
     c.bind = "127.0.0.1:0".parse().unwrap();
+    c.shutdown_grace = Duration::from_millis(300);
     c
 }
 
