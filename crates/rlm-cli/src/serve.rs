@@ -126,7 +126,11 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_execution: Duration::from_secs(args.max_execution_secs),
             ..Limits::default()
         },
-        jobs: JobsConfig { workers: args.workers, queue_capacity: args.queue, ..JobsConfig::default() },
+        jobs: JobsConfig {
+            workers: args.workers,
+            queue_capacity: args.queue,
+            ..JobsConfig::default()
+        },
         allowed_path_root: args.allow_path,
         cors_origins: args.cors_origins,
         shutdown_grace: Duration::from_secs(10),
@@ -138,14 +142,14 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

@@ -58,17 +58,34 @@ async fn a_job_running_when_the_server_is_killed_is_reported_interrupted() {
     let model_url = format!("{}/v1", model.uri());
     let data = tempfile::tempdir().unwrap();
     let corpus = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/corpus/service_logs.txt"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/corpus/service_logs.txt"),
     )
     .unwrap();
     let client = reqwest::Client::new();
     let (mut server, base) = start(data.path(), &model_url);
 
-    let a = post(&client, format!("{base}/api/sessions"), json!({"name": "a", "context": corpus})).await;
-    let b = post(&client, format!("{base}/api/sessions"), json!({"name": "b", "context": "other text"})).await;
+    let a = post(&client, format!("{base}/api/sessions"), json!({"name": "a", "context": corpus}))
+        .await;
+    let b = post(
+        &client,
+        format!("{base}/api/sessions"),
+        json!({"name": "b", "context": "other text"}),
+    )
+    .await;
     let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
-    post(&client, format!("{base}/api/sessions/{b}/memory"), json!({"key": "k", "value": [1, 2, 3]})).await;
-    let job = post(&client, format!("{base}/api/jobs"), json!({"session_id": a, "user_query": "Which service logged the most errors?"})).await;
+    post(
+        &client,
+        format!("{base}/api/sessions/{b}/memory"),
+        json!({"key": "k", "value": [1, 2, 3]}),
+    )
+    .await;
+    let job = post(
+        &client,
+        format!("{base}/api/jobs"),
+        json!({"session_id": a, "user_query": "Which service logged the most errors?"}),
+    )
+    .await;
     let jid = job["job_id"].as_str().unwrap().to_string();
     for _ in 0..400 {
         let received = model.received_requests().await.map_or(0, |r| r.len());
@@ -98,7 +115,10 @@ async fn a_job_running_when_the_server_is_killed_is_reported_interrupted() {
     assert_eq!(sessions["total"], 2);
     let b_now = get(&client, format!("{base}/api/sessions/{b}")).await;
     assert_eq!(b_now["name"], "b");
-    assert_eq!(get(&client, format!("{base}/api/sessions/{b}/memory")).await["memory"]["k"], json!([1, 2, 3]));
+    assert_eq!(
+        get(&client, format!("{base}/api/sessions/{b}/memory")).await["memory"]["k"],
+        json!([1, 2, 3])
+    );
     let a_now = get(&client, format!("{base}/api/sessions/{a}")).await;
     assert_eq!(a_now["context_metadata"]["size"], corpus.chars().count() as u64);
     server.kill().unwrap();

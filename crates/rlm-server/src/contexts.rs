@@ -193,7 +193,10 @@ pub fn read_documents(
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ServerError> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|source| ServerError::Io { what: format!("cannot list {}", dir.display()), source })?
+        .map_err(|source| ServerError::Io {
+            what: format!("cannot list {}", dir.display()),
+            source,
+        })?
         .filter_map(Result::ok)
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .collect();

@@ -122,7 +122,8 @@ impl Executions {
     }
 
     fn offered_models(&self) -> Vec<String> {
-        let mut m = vec![crate::config::SCRIPTED_MODEL.to_string(), self.models.default_model.clone()];
+        let mut m =
+            vec![crate::config::SCRIPTED_MODEL.to_string(), self.models.default_model.clone()];
         m.extend(self.models.default_sub_model.clone());
         m.extend(self.models.allowed_models.iter().cloned());
         m.sort();
@@ -507,7 +508,10 @@ fn exhausted(s: &SessionRecord) -> Option<String> {
     if let Some(max) = s.settings.max_total_calls
         && spent.calls >= max
     {
-        return Some(format!("session budget exhausted: {} of {max} sub-model calls made", spent.calls));
+        return Some(format!(
+            "session budget exhausted: {} of {max} sub-model calls made",
+            spent.calls
+        ));
     }
     None
 }

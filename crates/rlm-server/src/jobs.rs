@@ -147,7 +147,12 @@ impl Jobs {
 
     /// Cancels a job: a pending one at once; a running one by cancelling its
     /// execution, waiting up to `wait` for it to be settled.
-    pub async fn cancel(&self, owner: &str, id: Uuid, wait: Duration) -> Result<JobRecord, ServerError> {
+    pub async fn cancel(
+        &self,
+        owner: &str,
+        id: Uuid,
+        wait: Duration,
+    ) -> Result<JobRecord, ServerError> {
         self.get(owner, id).await?;
         match self.store.request_cancel_job(id).await? {
             None => Err(ServerError::not_found("job", id)),
@@ -209,7 +214,9 @@ impl Jobs {
             interactive: false,
         };
         let outcome = match self.executions.start(start).await {
-            Err(e) => JobOutcome { status: JobStatus::Failed, answer: None, error: Some(e.to_string()) },
+            Err(e) => {
+                JobOutcome { status: JobStatus::Failed, answer: None, error: Some(e.to_string()) }
+            }
             Ok(started) => {
                 self.running.insert(job.id, started.id);
                 if let Err(e) =

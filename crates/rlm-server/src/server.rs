@@ -133,7 +133,9 @@ impl Server {
                 tracing::info!("stopped");
                 match served {
                     Ok(Ok(Ok(()))) | Err(_) => Ok(()),
-                    Ok(Ok(Err(e))) => Err(ServerError::Io { what: "the HTTP server".into(), source: e }),
+                    Ok(Ok(Err(e))) => {
+                        Err(ServerError::Io { what: "the HTTP server".into(), source: e })
+                    }
                     Ok(Err(e)) => Err(ServerError::Internal(format!("the HTTP task: {e}"))),
                 }
             })

@@ -103,16 +103,16 @@ fn node(
                         n.error_message = f.error.clone();
                     }
                 }
-                children.extend(child.children.iter().filter(|c| {
-                    matches!(c.kind(), Some(SpanKind::Subcall) | Some(SpanKind::Run))
-                }));
+                children.extend(
+                    child.children.iter().filter(|c| {
+                        matches!(c.kind(), Some(SpanKind::Subcall) | Some(SpanKind::Run))
+                    }),
+                );
             }
             EventKind::ModelCallStarted(_) => {
-                n.retries += child
-                    .events
-                    .iter()
-                    .filter(|e| matches!(e.kind, EventKind::Retry(_)))
-                    .count() as u32;
+                n.retries +=
+                    child.events.iter().filter(|e| matches!(e.kind, EventKind::Retry(_))).count()
+                        as u32;
                 if let Some(EventKind::ModelCallFinished(c)) = child.end.as_ref().map(|e| &e.kind)
                     && c.error.is_some()
                 {

@@ -96,14 +96,22 @@ async fn the_engines_calls_work_with_its_field_names() {
     assert_eq!((status, one["id"].as_str()), (200, Some(sid.as_str())));
 
     // PUT /api/sessions/{id}
-    let r = s.client.put(s.url(&format!("/api/sessions/{sid}"))).json(&json!({"name": "renamed"})).send().await.unwrap();
+    let r = s
+        .client
+        .put(s.url(&format!("/api/sessions/{sid}")))
+        .json(&json!({"name": "renamed"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let updated: Value = r.json().await.unwrap();
     assert_eq!(updated["name"], "renamed");
     assert_eq!(updated["context_metadata"]["size"], corpus.chars().count() as u64);
 
     // Memory: POST {key, value}, GET {memory}, DELETE /memory/{key}
-    let (status, set) = s.post(&format!("/api/sessions/{sid}/memory"), json!({"key": "k", "value": {"a": [1, 2]}})).await;
+    let (status, set) = s
+        .post(&format!("/api/sessions/{sid}/memory"), json!({"key": "k", "value": {"a": [1, 2]}}))
+        .await;
     assert_eq!(status, 200, "{set}");
     assert_eq!((set["key"].as_str(), &set["value"]), (Some("k"), &json!({"a": [1, 2]})));
     assert!(set["updated_at"].is_string());
@@ -112,14 +120,17 @@ async fn the_engines_calls_work_with_its_field_names() {
     assert_eq!(memory["memory"], json!({"k": {"a": [1, 2]}, "gone": 1}));
     let (_, one) = s.get(&format!("/api/sessions/{sid}")).await;
     assert_eq!(one["memory_count"], 2);
-    let r = s.client.delete(s.url(&format!("/api/sessions/{sid}/memory/gone"))).send().await.unwrap();
+    let r =
+        s.client.delete(s.url(&format!("/api/sessions/{sid}/memory/gone"))).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap(), json!({"status": "deleted", "key": "gone"}));
-    let r = s.client.delete(s.url(&format!("/api/sessions/{sid}/memory/gone"))).send().await.unwrap();
+    let r =
+        s.client.delete(s.url(&format!("/api/sessions/{sid}/memory/gone"))).send().await.unwrap();
     assert_eq!(r.status(), 404);
 
     // POST /api/execute {session_id, user_query}: blocks until the answer.
-    let (status, exec) = s.post("/api/execute", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
+    let (status, exec) =
+        s.post("/api/execute", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
     assert_eq!(status, 200, "{exec}");
     assert_fields(&exec, EXECUTION);
     assert_eq!(exec["status"], "completed");
@@ -133,7 +144,8 @@ async fn the_engines_calls_work_with_its_field_names() {
     let eid = exec["id"].as_str().unwrap().to_string();
 
     // The Engine also takes a context inline, without a session.
-    let (status, inline) = s.post("/api/execute", json!({"context": corpus, "user_query": DEMO_QUESTION})).await;
+    let (status, inline) =
+        s.post("/api/execute", json!({"context": corpus, "user_query": DEMO_QUESTION})).await;
     assert_eq!(status, 200, "{inline}");
     assert_eq!(inline["session_id"], Value::Null);
     assert_eq!(inline["status"], "completed");
@@ -178,14 +190,17 @@ async fn the_engines_calls_work_with_its_field_names() {
     // GET /api/stats (?session_id=)
     let (status, stats) = s.get("/api/stats").await;
     assert_eq!(status, 200);
-    assert_fields(&stats, &[
-        ("total_executions", "number"),
-        ("total_input_tokens", "number"),
-        ("total_output_tokens", "number"),
-        ("total_cost_usd", "number"),
-        ("average_cost_per_execution", "number"),
-        ("executions_by_status", "object"),
-    ]);
+    assert_fields(
+        &stats,
+        &[
+            ("total_executions", "number"),
+            ("total_input_tokens", "number"),
+            ("total_output_tokens", "number"),
+            ("total_cost_usd", "number"),
+            ("average_cost_per_execution", "number"),
+            ("executions_by_status", "object"),
+        ],
+    );
     assert_eq!(stats["total_executions"], 2);
     assert_eq!(stats["executions_by_status"]["completed"], 2);
     assert_eq!(stats["latency"]["count"], 2);
@@ -205,7 +220,8 @@ async fn the_engines_calls_work_with_its_field_names() {
     // The trace as JSON lines.
     let r = s.client.get(s.url(&format!("/api/executions/{eid}/trace"))).send().await.unwrap();
     assert_eq!(r.headers()["content-type"], "application/x-ndjson");
-    let lines: Vec<Value> = r.text().await.unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> =
+        r.text().await.unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines[0]["kind"]["type"], "run_started");
     assert_eq!(lines.last().unwrap()["kind"]["type"], "run_finished");
 
@@ -223,9 +239,13 @@ async fn the_engines_calls_work_with_its_field_names() {
 async fn operations_endpoints_answer() {
     let s = TestServer::start(demo_script()).await;
     let sid = s.create_session("ops", &corpus_text()).await;
-    let (status, _) = s.post("/api/execute", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
+    let (status, _) =
+        s.post("/api/execute", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
     assert_eq!(status, 200);
-    assert_eq!(s.get("/healthz").await, (200, json!({"status": "healthy", "service": "rlm-server"})));
+    assert_eq!(
+        s.get("/healthz").await,
+        (200, json!({"status": "healthy", "service": "rlm-server"}))
+    );
     assert_eq!(s.get("/readyz").await.0, 200);
     assert_eq!(s.get("/api/health").await.0, 200);
     let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
@@ -241,7 +261,14 @@ async fn operations_endpoints_answer() {
     }
     let (status, doc) = s.get("/api/openapi.json").await;
     assert_eq!(status, 200);
-    for path in ["/api/sessions", "/api/execute", "/api/execute/stream", "/api/executions/{id}/tree", "/api/stats", "/api/jobs/{id}"] {
+    for path in [
+        "/api/sessions",
+        "/api/execute",
+        "/api/execute/stream",
+        "/api/executions/{id}/tree",
+        "/api/stats",
+        "/api/jobs/{id}",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} not documented");
     }
     assert!(doc["components"]["schemas"]["ExecutionNode"].is_object());

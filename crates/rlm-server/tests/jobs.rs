@@ -13,7 +13,8 @@ use serde_json::json;
 async fn a_job_is_submitted_polled_and_answered() {
     let s = TestServer::start(demo_script()).await;
     let sid = s.create_session("jobs", &corpus_text()).await;
-    let (status, job) = s.post("/api/jobs", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
+    let (status, job) =
+        s.post("/api/jobs", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
     assert_eq!(status, 200, "{job}");
     assert!(matches!(job["status"].as_str(), Some("PENDING" | "RUNNING")));
     let id = job["job_id"].as_str().unwrap();
@@ -86,7 +87,9 @@ async fn cancelling_a_job_mid_batch_stops_its_calls_and_settles_the_spend() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_answers_429_with_retry_after() {
-    let mock = MockModel::start(|_, _| MockReply { delay: Duration::from_secs(30), ..MockReply::ok("x") }).await;
+    let mock =
+        MockModel::start(|_, _| MockReply { delay: Duration::from_secs(30), ..MockReply::ok("x") })
+            .await;
     let env = mock.env();
     let script = one_program_script("result = llm_query('wait')");
     let s = TestServer::start_with(script, |c| {
@@ -102,7 +105,13 @@ async fn a_full_queue_answers_429_with_retry_after() {
     s.wait_job(running["job_id"].as_str().unwrap(), |st| st == "RUNNING").await;
     let (status, _) = submit().await;
     assert_eq!(status, 200, "one job may wait");
-    let r = s.client.post(s.url("/api/jobs")).json(&json!({"session_id": sid, "user_query": "q"})).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url("/api/jobs"))
+        .json(&json!({"session_id": sid, "user_query": "q"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry >= 1);
@@ -110,8 +119,14 @@ async fn a_full_queue_answers_429_with_retry_after() {
     assert!(body["detail"].as_str().unwrap().contains("queue is full"));
     // A pending job cancels at once and frees its place.
     let (_, list) = s.get("/api/jobs").await;
-    let pending = list["jobs"].as_array().unwrap().iter().find(|j| j["status"] == "PENDING").unwrap();
-    let r = s.client.delete(s.url(&format!("/api/jobs/{}", pending["job_id"].as_str().unwrap()))).send().await.unwrap();
+    let pending =
+        list["jobs"].as_array().unwrap().iter().find(|j| j["status"] == "PENDING").unwrap();
+    let r = s
+        .client
+        .delete(s.url(&format!("/api/jobs/{}", pending["job_id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["status"], "CANCELLED");
     assert_eq!(submit().await.0, 200);
     s.stop().await;

@@ -10,10 +10,13 @@ use serde_json::json;
 async fn a_restarted_server_has_everything() {
     let s = TestServer::start(demo_script()).await;
     let sid = s.create_session("kept", &corpus_text()).await;
-    s.post(&format!("/api/sessions/{sid}/memory"), json!({"key": "note", "value": "remember me"})).await;
-    let (_, exec) = s.post("/api/execute", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
+    s.post(&format!("/api/sessions/{sid}/memory"), json!({"key": "note", "value": "remember me"}))
+        .await;
+    let (_, exec) =
+        s.post("/api/execute", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
     let eid = exec["id"].as_str().unwrap().to_string();
-    let (_, job) = s.post("/api/jobs", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
+    let (_, job) =
+        s.post("/api/jobs", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
     let jid = job["job_id"].as_str().unwrap().to_string();
     s.wait_job(&jid, |st| st == "COMPLETE").await;
     let (_, tree_before) = s.get(&format!("/api/executions/{eid}/tree")).await;
@@ -25,14 +28,21 @@ async fn a_restarted_server_has_everything() {
     assert_eq!(status, 200);
     assert_eq!(session["name"], "kept");
     assert_eq!(session["spend"]["executions"], 2);
-    assert_eq!(s.get(&format!("/api/sessions/{sid}/memory")).await.1["memory"]["note"], "remember me");
-    assert_eq!(s.get(&format!("/api/sessions/{sid}/history")).await.1["turns"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        s.get(&format!("/api/sessions/{sid}/memory")).await.1["memory"]["note"],
+        "remember me"
+    );
+    assert_eq!(
+        s.get(&format!("/api/sessions/{sid}/history")).await.1["turns"].as_array().unwrap().len(),
+        2
+    );
     let (_, again) = s.get(&format!("/api/executions/{eid}")).await;
     assert_eq!(again["final_result"], exec["final_result"]);
     assert_eq!(s.get(&format!("/api/executions/{eid}/tree")).await.1, tree_before);
     assert_eq!(s.get(&format!("/api/jobs/{jid}")).await.1["status"], "COMPLETE");
     // The stored context still serves executions.
-    let (_, third) = s.post("/api/execute", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
+    let (_, third) =
+        s.post("/api/execute", json!({"session_id": sid, "user_query": DEMO_QUESTION})).await;
     assert_eq!(third["final_result"], exec["final_result"]);
     s.stop().await;
 }

@@ -23,7 +23,13 @@ async fn with_keys() -> TestServer {
     .await
 }
 
-async fn call(s: &TestServer, method: reqwest::Method, path: &str, key: Option<&str>, body: Option<Value>) -> (u16, Value, reqwest::header::HeaderMap) {
+async fn call(
+    s: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value, reqwest::header::HeaderMap) {
     let mut r = s.client.request(method, s.url(path));
     if let Some(k) = key {
         r = r.bearer_auth(k);
@@ -50,7 +56,8 @@ async fn keys_ownership_and_bad_bodies_get_clear_4xx() {
     assert_eq!(status, 401);
     assert!(detail(&body).contains("Authorization: Bearer"));
     assert_eq!(headers["www-authenticate"], "Bearer");
-    let (status, body, _) = call(&s, Method::GET, "/api/sessions", Some("not-a-key-at-all-xxxxx"), None).await;
+    let (status, body, _) =
+        call(&s, Method::GET, "/api/sessions", Some("not-a-key-at-all-xxxxx"), None).await;
     assert_eq!(status, 401);
     assert!(!body.to_string().contains("not-a-key"), "the key is not echoed");
     // Open routes need no key.
@@ -58,7 +65,14 @@ async fn keys_ownership_and_bad_bodies_get_clear_4xx() {
     assert_eq!(call(&s, Method::GET, "/api/openapi.json", None, None).await.0, 200);
 
     // Alice's session is invisible to Bob.
-    let (status, created, _) = call(&s, Method::POST, "/api/sessions", Some(ALICE), Some(json!({"name": "a", "context": "alice's text"}))).await;
+    let (status, created, _) = call(
+        &s,
+        Method::POST,
+        "/api/sessions",
+        Some(ALICE),
+        Some(json!({"name": "a", "context": "alice's text"})),
+    )
+    .await;
     assert_eq!(status, 200);
     let sid = created["id"].as_str().unwrap();
     for (method, path) in [
@@ -70,7 +84,14 @@ async fn keys_ownership_and_bad_bodies_get_clear_4xx() {
         assert_eq!(status, 404, "{path}");
         assert!(detail(&body).contains("no session"));
     }
-    let (status, body, _) = call(&s, Method::POST, "/api/execute", Some(BOB), Some(json!({"session_id": sid, "user_query": "hi"}))).await;
+    let (status, body, _) = call(
+        &s,
+        Method::POST,
+        "/api/execute",
+        Some(BOB),
+        Some(json!({"session_id": sid, "user_query": "hi"})),
+    )
+    .await;
     assert_eq!((status, detail(&body).contains("no session")), (404, true));
     let (_, list, _) = call(&s, Method::GET, "/api/sessions", Some(BOB), None).await;
     assert_eq!(list["total"], 0);
@@ -79,34 +100,81 @@ async fn keys_ownership_and_bad_bodies_get_clear_4xx() {
 
     // Oversize body, malformed JSON, wrong content type, unknown fields, long query.
     let big = "x".repeat(100 * 1024);
-    let (status, body, _) = call(&s, Method::POST, "/api/sessions", Some(ALICE), Some(json!({"context": big}))).await;
+    let (status, body, _) =
+        call(&s, Method::POST, "/api/sessions", Some(ALICE), Some(json!({"context": big}))).await;
     assert_eq!(status, 413);
     assert!(detail(&body).to_lowercase().contains("length limit"), "{body}");
-    let r = s.client.post(s.url("/api/sessions")).bearer_auth(ALICE).header("content-type", "application/json").body("{\"name\": ").send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url("/api/sessions"))
+        .bearer_auth(ALICE)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap();
     assert!(detail(&body).contains("JSON"), "{body}");
     assert_eq!(body["code"], "bad_request");
-    let r = s.client.post(s.url("/api/execute")).bearer_auth(ALICE).header("content-type", "text/plain").body("hi").send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url("/api/execute"))
+        .bearer_auth(ALICE)
+        .header("content-type", "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 415);
-    let (status, body, _) = call(&s, Method::POST, "/api/execute", Some(ALICE), Some(json!({"session_id": sid, "query": "typo"}))).await;
+    let (status, body, _) = call(
+        &s,
+        Method::POST,
+        "/api/execute",
+        Some(ALICE),
+        Some(json!({"session_id": sid, "query": "typo"})),
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(detail(&body).contains("unknown field"), "{body}");
-    let (status, body, _) = call(&s, Method::POST, "/api/execute", Some(ALICE), Some(json!({"session_id": sid, "user_query": "q".repeat(101)}))).await;
+    let (status, body, _) = call(
+        &s,
+        Method::POST,
+        "/api/execute",
+        Some(ALICE),
+        Some(json!({"session_id": sid, "user_query": "q".repeat(101)})),
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(detail(&body).contains("limit is 100"));
-    let (status, body, _) = call(&s, Method::GET, "/api/sessions/not-a-uuid", Some(ALICE), None).await;
+    let (status, body, _) =
+        call(&s, Method::GET, "/api/sessions/not-a-uuid", Some(ALICE), None).await;
     assert_eq!(status, 400, "{body}");
-    let (status, body, _) = call(&s, Method::POST, "/api/execute", Some(ALICE), Some(json!({"session_id": sid, "user_query": "q", "model": "fake:script:/etc/passwd"}))).await;
+    let (status, body, _) = call(
+        &s,
+        Method::POST,
+        "/api/execute",
+        Some(ALICE),
+        Some(json!({"session_id": sid, "user_query": "q", "model": "fake:script:/etc/passwd"})),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(detail(&body).contains("not offered"));
     // Server-side paths are off unless allowed.
-    let (status, body, _) = call(&s, Method::POST, "/api/sessions", Some(ALICE), Some(json!({"paths": ["x"]}))).await;
+    let (status, body, _) =
+        call(&s, Method::POST, "/api/sessions", Some(ALICE), Some(json!({"paths": ["x"]}))).await;
     assert_eq!(status, 400);
     assert!(detail(&body).contains("--allow-path"));
 
     // After all that, the server still serves.
-    let (status, exec, _) = call(&s, Method::POST, "/api/execute", Some(ALICE), Some(json!({"session_id": sid, "user_query": "How long?"}))).await;
+    let (status, exec, _) = call(
+        &s,
+        Method::POST,
+        "/api/execute",
+        Some(ALICE),
+        Some(json!({"session_id": sid, "user_query": "How long?"})),
+    )
+    .await;
     assert_eq!(status, 200, "{exec}");
     assert_eq!(call(&s, Method::GET, "/readyz", None, None).await.0, 200);
     s.stop().await;
@@ -138,7 +206,10 @@ async fn paths_cannot_leave_the_allowed_directory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploaded_files_become_documents() {
-    let s = TestServer::start(one_program_script("result = str(ctx.num_documents()) + ' ' + ctx.get_document(1)")).await;
+    let s = TestServer::start(one_program_script(
+        "result = str(ctx.num_documents()) + ' ' + ctx.get_document(1)",
+    ))
+    .await;
     let form = reqwest::multipart::Form::new()
         .text("name", "upload")
         .text("settings", r#"{"max_steps": 5}"#)
@@ -149,9 +220,11 @@ async fn uploaded_files_become_documents() {
     let session: Value = r.json().await.unwrap();
     assert_eq!(session["context_metadata"]["documents"], 2);
     assert_eq!(session["settings"]["max_steps"], 5);
-    let (_, exec) = s.post("/api/execute", json!({"session_id": session["id"], "user_query": "docs?"})).await;
+    let (_, exec) =
+        s.post("/api/execute", json!({"session_id": session["id"], "user_query": "docs?"})).await;
     assert_eq!(exec["final_result"], "2 second ✓ file", "{exec}");
-    let form = reqwest::multipart::Form::new().part("files", reqwest::multipart::Part::bytes(vec![0xff, 0xfe]).file_name("bin.dat"));
+    let form = reqwest::multipart::Form::new()
+        .part("files", reqwest::multipart::Part::bytes(vec![0xff, 0xfe]).file_name("bin.dat"));
     let r = s.client.post(s.url("/api/sessions")).multipart(form).send().await.unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("not UTF-8"));
@@ -160,7 +233,11 @@ async fn uploaded_files_become_documents() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_key_concurrency_and_session_budgets_are_enforced() {
-    let mock = MockModel::start(|_, _| MockReply { delay: Duration::from_millis(800), ..MockReply::ok("x") }).await;
+    let mock = MockModel::start(|_, _| MockReply {
+        delay: Duration::from_millis(800),
+        ..MockReply::ok("x")
+    })
+    .await;
     let env = mock.env();
     let s = TestServer::start_with(one_program_script("result = llm_query('slow')"), |c| {
         c.models.default_sub_model = Some("openai:mock-sub".into());
@@ -172,20 +249,42 @@ async fn per_key_concurrency_and_session_budgets_are_enforced() {
     let b = s.create_session("b", "ctx").await;
     let first = {
         let (client, url, a) = (s.client.clone(), s.url("/api/execute"), a.clone());
-        tokio::spawn(async move { client.post(url).json(&json!({"session_id": a, "user_query": "1"})).send().await.unwrap().status() })
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"session_id": a, "user_query": "1"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let r = s.client.post(s.url("/api/execute")).json(&json!({"session_id": b, "user_query": "2"})).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url("/api/execute"))
+        .json(&json!({"session_id": b, "user_query": "2"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
     assert_eq!(first.await.unwrap(), 200);
 
     // A session budget of one call: the first execution spends it, the next is refused.
-    let r = s.client.put(s.url(&format!("/api/sessions/{a}"))).json(&json!({"settings": {"max_total_calls": 2}})).send().await.unwrap();
+    let r = s
+        .client
+        .put(s.url(&format!("/api/sessions/{a}")))
+        .json(&json!({"settings": {"max_total_calls": 2}}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let (status, exec) = s.post("/api/execute", json!({"session_id": a, "user_query": "again"})).await;
+    let (status, exec) =
+        s.post("/api/execute", json!({"session_id": a, "user_query": "again"})).await;
     assert_eq!((status, exec["status"].as_str()), (200, Some("completed")), "{exec}");
-    let (status, refused) = s.post("/api/execute", json!({"session_id": a, "user_query": "more"})).await;
+    let (status, refused) =
+        s.post("/api/execute", json!({"session_id": a, "user_query": "more"})).await;
     assert_eq!(status, 409, "{refused}");
     assert!(detail(&refused).contains("session budget exhausted: 2 of 2 sub-model calls"));
     s.stop().await;
@@ -196,9 +295,16 @@ async fn model_failures_fail_the_execution_without_leaking_the_key() {
     // Root model: the mock. First a 429 with a short retry hint (retried), then
     // a program, then a 401 on the next call (not retried: the run fails).
     let mock = MockModel::start(|n, _| match n {
-        0 => MockReply { status: 429, headers: vec![("retry-after-ms".into(), "5".into())], ..MockReply::ok("slow down") },
+        0 => MockReply {
+            status: 429,
+            headers: vec![("retry-after-ms".into(), "5".into())],
+            ..MockReply::ok("slow down")
+        },
         1 => MockReply::ok("```repl\nprint(len(context))\n```"),
-        _ => MockReply { status: 401, ..MockReply::ok("invalid api key sk-test-SECRET-0123456789abcdef") },
+        _ => MockReply {
+            status: 401,
+            ..MockReply::ok("invalid api key sk-test-SECRET-0123456789abcdef")
+        },
     })
     .await;
     let env = mock.env();
@@ -208,14 +314,23 @@ async fn model_failures_fail_the_execution_without_leaking_the_key() {
     })
     .await;
     let sid = s.create_session("fail", "some text").await;
-    let (status, exec) = s.post("/api/execute", json!({"session_id": sid, "user_query": "q"})).await;
+    let (status, exec) =
+        s.post("/api/execute", json!({"session_id": sid, "user_query": "q"})).await;
     assert_eq!(status, 200);
     assert_eq!(exec["status"], "failed", "{exec}");
     assert_eq!(exec["finish"], "model_error");
     assert!(exec["error_message"].as_str().unwrap().contains("authentication failed"), "{exec}");
     assert!(exec["retries"].as_u64().unwrap() >= 1);
     let eid = exec["id"].as_str().unwrap();
-    let trace = s.client.get(s.url(&format!("/api/executions/{eid}/trace"))).send().await.unwrap().text().await.unwrap();
+    let trace = s
+        .client
+        .get(s.url(&format!("/api/executions/{eid}/trace")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let detail_body = s.get(&format!("/api/executions/{eid}")).await.1.to_string();
     for text in [&exec.to_string(), &trace, &detail_body] {
         assert!(!text.contains("SECRET-0123456789abcdef"), "the provider key leaked: {text}");

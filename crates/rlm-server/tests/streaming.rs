@@ -13,7 +13,11 @@ use serde_json::{Value, json};
 /// mock that takes `delay` per call (so an execution is observably running).
 async fn slow_subcalls(delay: Duration) -> (TestServer, MockModel) {
     let mock = MockModel::start(move |_, prompt| {
-        let text = if prompt.contains("passphrase is amber-falcon-42") { "amber-falcon-42" } else { "NOT FOUND" };
+        let text = if prompt.contains("passphrase is amber-falcon-42") {
+            "amber-falcon-42"
+        } else {
+            "NOT FOUND"
+        };
         MockReply { delay, ..MockReply::ok(text) }
     })
     .await;
@@ -76,7 +80,9 @@ async fn a_streamed_execution_arrives_event_by_event_with_root_tokens() {
     assert_eq!(tokens[0]["model"], "fake:scripted-demo");
     // The program and its output are in the stream.
     let program = events.iter().find(|e| e.event == "program_finished").unwrap();
-    assert!(program.data["data"]["kind"]["stdout"].as_str().unwrap().contains("chars in 1 documents"));
+    assert!(
+        program.data["data"]["kind"]["stdout"].as_str().unwrap().contains("chars in 1 documents")
+    );
     let done = &events.last().unwrap().data["data"];
     assert_eq!(done["status"], "completed");
     assert!(done["final_result"].as_str().unwrap().contains("amber-falcon-42"));
@@ -112,12 +118,7 @@ async fn a_late_listener_gets_the_events_so_far_then_the_live_ones() {
     assert!(late_events.iter().any(|e| e.event == "subcall_finished"));
     assert_eq!(late_events.last().unwrap().event, "complete");
     // Reconnecting after event 5 resumes at 6 (Last-Event-ID), from the stored trace once ended.
-    let r = s
-        .client
-        .get(s.url(&format!("/api/executions/{eid}/events")))
-        .send()
-        .await
-        .unwrap();
+    let r = s.client.get(s.url(&format!("/api/executions/{eid}/events"))).send().await.unwrap();
     let replay = read_sse(r, |_| true).await;
     assert_eq!(replay.first().unwrap().event, "execution_start");
     assert_eq!(replay.last().unwrap().event, "complete");

@@ -30,9 +30,7 @@ fn start_request(caller: Caller, body: ExecutionCreate) -> Result<StartRequest, 
         (Some(id), None) => Target::Session(id),
         (None, Some(text)) => Target::Inline(text),
         (Some(_), Some(_)) => {
-            return Err(ServerError::BadRequest(
-                "give `session_id` or `context`, not both".into(),
-            ));
+            return Err(ServerError::BadRequest("give `session_id` or `context`, not both".into()));
         }
         (None, None) => {
             return Err(ServerError::BadRequest(

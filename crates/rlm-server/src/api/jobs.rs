@@ -58,7 +58,10 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<JobListResponse>, ServerError> {
     let jobs = state.jobs.list(&caller.owner).await?;
-    Ok(Json(JobListResponse { total: jobs.len(), jobs: jobs.iter().map(JobResponse::from).collect() }))
+    Ok(Json(JobListResponse {
+        total: jobs.len(),
+        jobs: jobs.iter().map(JobResponse::from).collect(),
+    }))
 }
 
 /// Cancel a job: a pending one never runs; a running one's execution is

@@ -35,10 +35,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
     match state.store.ping().await {
         Ok(()) => health("ready").into_response(),
-        Err(e) => {
-            (StatusCode::SERVICE_UNAVAILABLE, health(&format!("store unavailable: {e}")))
-                .into_response()
-        }
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, health(&format!("store unavailable: {e}")))
+            .into_response(),
     }
 }
 

@@ -54,9 +54,9 @@ pub async fn create(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let (body, documents) = if is_multipart {
-        let multipart = Multipart::from_request(request, &state).await.map_err(|r| {
-            ServerError::Rejected { status: r.status(), message: r.body_text() }
-        })?;
+        let multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|r| ServerError::Rejected { status: r.status(), message: r.body_text() })?;
         read_multipart(&state, multipart).await?
     } else {
         let ApiJson(body) = ApiJson::<SessionCreate>::from_request(request, &state).await?;

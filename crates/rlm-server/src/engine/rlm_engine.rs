@@ -70,8 +70,9 @@ impl MemoryStore for RunMemory {
     }
 }
 
+/// How the run's thread ended (boxed: a result is large).
 enum Ended {
-    Ran(Result<RunResult, rlm_core::RlmError>),
+    Ran(Box<Result<RunResult, rlm_core::RlmError>>),
     Cancelled,
     TimedOut,
 }
@@ -121,7 +122,7 @@ impl Engine for RlmEngine {
         let join = tokio::task::spawn_blocking(move || {
             handle.block_on(async move {
                 tokio::select! {
-                    r = rlm.run_local(&query, context) => Ended::Ran(r),
+                    r = rlm.run_local(&query, context) => Ended::Ran(Box::new(r)),
                     _ = stop.cancelled() => Ended::Cancelled,
                     _ = tokio::time::sleep(deadline + DEADLINE_GRACE) => Ended::TimedOut,
                 }
@@ -129,7 +130,9 @@ impl Engine for RlmEngine {
         });
         let outcome = Box::pin(async move {
             let ended = join.await.unwrap_or_else(|e| {
-                Ended::Ran(Err(rlm_core::RlmError::Internal(format!("the run's thread: {e}"))))
+                Ended::Ran(Box::new(Err(rlm_core::RlmError::Internal(format!(
+                    "the run's thread: {e}"
+                )))))
             });
             let saved = memory.saved.lock().unwrap_or_else(|p| p.into_inner()).take();
             outcome_of(ended, saved, deadline)
@@ -157,39 +160,41 @@ fn outcome_of(ended: Ended, memory: Option<MemoryMap>, deadline: Duration) -> En
             "timeout",
             format!("the execution ran past its time limit of {} s", deadline.as_secs()),
         ),
-        Ended::Ran(Err(e)) => stopped(ExecutionStatus::Failed, "error", e.to_string()),
-        Ended::Ran(Ok(result)) => {
-            let error = match &result.finish {
-                Finish::ModelError { message } => Some(message.clone()),
-                Finish::BestEffort { reason } | Finish::Finalized { reason }
-                    if result.answer.is_none() =>
-                {
-                    Some(reason.clone())
+        Ended::Ran(ran) => match *ran {
+            Err(e) => stopped(ExecutionStatus::Failed, "error", e.to_string()),
+            Ok(result) => {
+                let error = match &result.finish {
+                    Finish::ModelError { message } => Some(message.clone()),
+                    Finish::BestEffort { reason } | Finish::Finalized { reason }
+                        if result.answer.is_none() =>
+                    {
+                        Some(reason.clone())
+                    }
+                    _ if result.answer.is_none() => Some("the run ended without an answer".into()),
+                    _ => None,
+                };
+                let status = if error.is_none() {
+                    ExecutionStatus::Completed
+                } else {
+                    ExecutionStatus::Failed
+                };
+                let usage = &result.usage;
+                EngineOutcome {
+                    status,
+                    answer: result.answer.clone(),
+                    finish: result.finish.as_str().to_string(),
+                    error,
+                    memory,
+                    spend: Some(Spend {
+                        input_tokens: usage.usage.prompt_tokens,
+                        output_tokens: usage.usage.completion_tokens,
+                        cost_usd: usage.cost_usd,
+                        calls: usage.subcalls,
+                        executions: 0,
+                    }),
+                    steps: result.steps,
                 }
-                _ if result.answer.is_none() => Some("the run ended without an answer".into()),
-                _ => None,
-            };
-            let status = if error.is_none() {
-                ExecutionStatus::Completed
-            } else {
-                ExecutionStatus::Failed
-            };
-            let usage = &result.usage;
-            EngineOutcome {
-                status,
-                answer: result.answer.clone(),
-                finish: result.finish.as_str().to_string(),
-                error,
-                memory,
-                spend: Some(Spend {
-                    input_tokens: usage.usage.prompt_tokens,
-                    output_tokens: usage.usage.completion_tokens,
-                    cost_usd: usage.cost_usd,
-                    calls: usage.subcalls,
-                    executions: 0,
-                }),
-                steps: result.steps,
             }
-        }
+        },
     }
 }

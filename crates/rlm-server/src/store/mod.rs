@@ -338,8 +338,7 @@ pub trait Store: Send + Sync + 'static {
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError>;
 
     // Trace events.
-    async fn append_trace(&self, execution: Uuid, events: &[TraceEvent])
-    -> Result<(), StoreError>;
+    async fn append_trace(&self, execution: Uuid, events: &[TraceEvent]) -> Result<(), StoreError>;
     async fn trace(&self, execution: Uuid) -> Result<Vec<TraceEvent>, StoreError>;
 
     // Jobs.

@@ -316,11 +316,7 @@ impl Store for SledStore {
         Ok(count)
     }
 
-    async fn append_trace(
-        &self,
-        execution: Uuid,
-        events: &[TraceEvent],
-    ) -> Result<(), StoreError> {
+    async fn append_trace(&self, execution: Uuid, events: &[TraceEvent]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for event in events {
             batch.insert(&trace_key(execution, event.seq)[..], encode(event)?);
@@ -364,7 +360,7 @@ impl Store for SledStore {
                 all.push(j);
             }
         }
-        all.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        all.sort_by_key(|j| std::cmp::Reverse(j.created_at));
         Ok(all)
     }
 
@@ -387,8 +383,7 @@ impl Store for SledStore {
                 |job| {
                     job.status = JobStatus::Running;
                     job.started_at = Some(now_micros());
-                    job.lease =
-                        Some(Lease { worker: worker.to_string(), expires_at: lease_until });
+                    job.lease = Some(Lease { worker: worker.to_string(), expires_at: lease_until });
                 },
             )?;
             if claimed.is_some() {
@@ -504,7 +499,10 @@ impl Store for SledStore {
             {
                 let changed = self.update_job(
                     job.id,
-                    |j| j.status == JobStatus::Running && j.lease.as_ref().is_none_or(|l| l.expires_at < now),
+                    |j| {
+                        j.status == JobStatus::Running
+                            && j.lease.as_ref().is_none_or(|l| l.expires_at < now)
+                    },
                     |j| {
                         j.status = JobStatus::Interrupted;
                         j.error = Some(message.to_string());

@@ -228,7 +228,11 @@ impl MockModel {
     }
 }
 
-async fn reply(decide: Arc<Decide>, counter: Arc<AtomicU64>, body: Value) -> axum::response::Response {
+async fn reply(
+    decide: Arc<Decide>,
+    counter: Arc<AtomicU64>,
+    body: Value,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let n = counter.fetch_add(1, Ordering::SeqCst);
     let prompt = body["messages"]
@@ -242,16 +246,15 @@ async fn reply(decide: Arc<Decide>, counter: Arc<AtomicU64>, body: Value) -> axu
     let status = axum::http::StatusCode::from_u16(r.status).unwrap();
     let mut headers = axum::http::HeaderMap::new();
     for (k, v) in &r.headers {
-        headers.insert(
-            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            v.parse().unwrap(),
-        );
+        headers
+            .insert(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
     }
     if r.status != 200 {
         let err = serde_json::json!({"error": {"message": r.text, "type": "mock_error"}});
         return (status, headers, axum::Json(err)).into_response();
     }
-    let usage = serde_json::json!({"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15});
+    let usage =
+        serde_json::json!({"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15});
     if body["stream"] == true {
         let mut sse = String::new();
         for word in r.text.split_inclusive(' ') {
