@@ -287,7 +287,8 @@ impl Context {
     /// it recorded them (`documents`: each one's name and length in bytes, in order). The file is
     /// loaded as [`Context::from_file`] loads it (memory-mapped from `mmap_min_bytes` on); the
     /// documents are views into it. A file whose size or separators do not match the layout is a
-    /// [`ContextError::FileChanged`].
+    /// [`ContextError::FileChanged`]. The file's path is the embedder's business: it is not the
+    /// context's source (the metadata a model reads does not name it).
     pub fn from_file_with_documents(
         path: impl AsRef<Path>,
         documents: &[(Option<String>, usize)],
@@ -337,7 +338,7 @@ impl Context {
             infos,
             separator,
             ContextKind::DocumentList,
-            Some(path.display().to_string()),
+            None,
         ))
     }
 
