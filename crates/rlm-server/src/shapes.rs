@@ -34,6 +34,28 @@ pub struct SessionCreate {
     pub settings: Option<SessionSettings>,
 }
 
+/// `POST /api/sessions` as multipart/form-data: each file is one document.
+#[derive(Debug, Clone, ToSchema)]
+pub struct SessionUpload {
+    pub name: Option<String>,
+    /// [`SessionSettings`] as JSON text.
+    pub settings: Option<String>,
+    /// A context as text (one more document).
+    pub context: Option<String>,
+    /// Files (UTF-8 text), each with its file name.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    pub files: Option<Vec<Vec<u8>>>,
+}
+
+/// One Server-Sent Event as sent: `id` (its position, from 0), `event` (its
+/// type) and `data` (JSON text `{"type": event, "data": {...}}`).
+#[derive(Debug, Clone, ToSchema)]
+pub struct SseEvent {
+    pub id: String,
+    pub event: String,
+    pub data: String,
+}
+
 /// A session (the RLM Engine's `Session`, plus settings and spend).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SessionResponse {
@@ -87,6 +109,7 @@ pub struct MemoryDictResponse {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemorySetRequest {
+    #[schema(min_length = 1)]
     pub key: String,
     pub value: serde_json::Value,
 }
@@ -114,6 +137,7 @@ pub struct HistoryResponse {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionCreate {
+    #[schema(min_length = 1)]
     pub user_query: String,
     /// A context for this execution only (when there is no `session_id`).
     pub context: Option<String>,
@@ -290,6 +314,7 @@ pub struct UsageStats {
 #[serde(deny_unknown_fields)]
 pub struct JobCreate {
     pub session_id: Uuid,
+    #[schema(min_length = 1)]
     pub user_query: String,
 }
 

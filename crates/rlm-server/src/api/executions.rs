@@ -93,7 +93,7 @@ where
 /// that disconnects does not stop the execution.
 #[utoipa::path(post, path = "/api/execute/stream", tag = "executions",
     request_body = ExecutionCreate,
-    responses((status = 200, content_type = "text/event-stream", body = String, description = "SSE frames"),
+    responses((status = 200, content_type = "text/event-stream", body = SseEvent, description = "SSE frames"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)),
@@ -123,7 +123,7 @@ async fn owned_execution(
 /// stored trace (token deltas are not stored).
 #[utoipa::path(get, path = "/api/executions/{id}/events", tag = "executions",
     params(("id" = Uuid, Path, description = "execution id")),
-    responses((status = 200, content_type = "text/event-stream", body = String, description = "SSE frames"),
+    responses((status = 200, content_type = "text/event-stream", body = SseEvent, description = "SSE frames"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn events(
@@ -182,10 +182,13 @@ pub async fn events(
 
 /// `?session_id=&limit=&offset=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExecutionQuery {
     pub session_id: Option<Uuid>,
     /// At most this many (default 50, at most 1000).
+    #[param(maximum = 1000000)]
     pub limit: Option<usize>,
+    #[param(maximum = 1000000000)]
     pub offset: Option<usize>,
 }
 
@@ -198,7 +201,7 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     ApiQuery(q): ApiQuery<ExecutionQuery>,
 ) -> Result<Json<ExecutionListResponse>, ServerError> {
-    let (offset, limit) = Page { limit: q.limit, offset: q.offset }.bounds();
+    let (offset, limit) = Page { limit: q.limit, offset: q.offset }.bounds()?;
     let filter = ExecutionFilter { owner: Some(caller.owner), session_id: q.session_id };
     let (records, total) = state.store.list_executions(&filter, offset, limit).await?;
     Ok(Json(ExecutionListResponse {
@@ -308,6 +311,7 @@ pub async fn cancel(
 
 /// `?session_id=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     pub session_id: Option<Uuid>,
 }

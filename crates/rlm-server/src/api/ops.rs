@@ -42,7 +42,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Prometheus metrics (text exposition format).
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, content_type = "text/plain", body = String), (status = 401, body = ErrorBody)),
+    responses((status = 200, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (

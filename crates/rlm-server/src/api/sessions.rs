@@ -16,15 +16,25 @@ use crate::store::{ContextRef, SessionRecord, SessionSettings, Spend, now_micros
 
 /// `?limit=&offset=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
     /// At most this many (default 50, at most 1000).
+    #[param(maximum = 1000000)]
     pub limit: Option<usize>,
+    #[param(maximum = 1000000000)]
     pub offset: Option<usize>,
 }
 
 impl Page {
-    pub fn bounds(&self) -> (usize, usize) {
-        (self.offset.unwrap_or(0), self.limit.unwrap_or(50).min(1000))
+    /// `(offset, limit)`; out-of-range values are refused as the schema says.
+    pub fn bounds(&self) -> Result<(usize, usize), ServerError> {
+        let (offset, limit) = (self.offset.unwrap_or(0), self.limit.unwrap_or(50));
+        if offset > 1_000_000_000 || limit > 1_000_000 {
+            return Err(ServerError::BadRequest(
+                "offset must be at most 1000000000 and limit at most 1000000".into(),
+            ));
+        }
+        Ok((offset, limit.min(1000)))
     }
 }
 
@@ -35,7 +45,7 @@ impl Page {
 #[utoipa::path(post, path = "/api/sessions", tag = "sessions",
     request_body(content(
         (SessionCreate = "application/json"),
-        (String = "multipart/form-data")
+        (SessionUpload = "multipart/form-data")
     )),
     responses(
         (status = 200, body = SessionResponse),
@@ -245,7 +255,7 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<SessionListResponse>, ServerError> {
-    let (offset, limit) = page.bounds();
+    let (offset, limit) = page.bounds()?;
     let (records, total) = state.store.list_sessions(Some(&caller.owner), offset, limit).await?;
     let mut sessions = Vec::with_capacity(records.len());
     for s in &records {

@@ -81,26 +81,59 @@ pub struct SessionSettings {
     #[serde(default)]
     pub sub_model: Option<String>,
     /// Per execution: root-loop steps.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
+    #[schema(minimum = 1)]
     pub max_steps: Option<u64>,
     /// Per execution: sub-model calls.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     pub max_subcalls: Option<u64>,
     /// Per execution: sub-RLM depth.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u32")]
+    #[schema(minimum = 0, maximum = 10)]
     pub max_depth: Option<u32>,
-    /// Per execution: wall time in seconds (capped by the server's limit).
-    #[serde(default)]
+    /// Per execution: wall time in seconds (at most the server's limit).
+    #[serde(default, deserialize_with = "whole::opt_u64")]
+    #[schema(minimum = 1)]
     pub timeout_secs: Option<u64>,
     /// The whole session, across executions (Enzu's `Session(max_tokens)`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     pub max_total_tokens: Option<u64>,
     /// The whole session, across executions (Enzu's `Session(max_cost_usd)`).
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub max_total_cost_usd: Option<f64>,
     /// The whole session, across executions: sub-model calls.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     pub max_total_calls: Option<u64>,
+}
+
+/// Whole numbers written as JSON floats (`5.0`) are whole numbers: JSON
+/// Schema's `integer` allows them, so clients and generators send them.
+mod whole {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    fn whole(value: Option<serde_json::Number>, max: u64) -> Result<Option<u64>, String> {
+        let Some(n) = value else { return Ok(None) };
+        let v = match (n.as_u64(), n.as_f64()) {
+            (Some(v), _) => v,
+            (None, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f <= max as f64 => f as u64,
+            _ => return Err(format!("{n} is not a whole number from 0 to {max}")),
+        };
+        if v > max {
+            return Err(format!("{n} is larger than {max}"));
+        }
+        Ok(Some(v))
+    }
+
+    pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        whole(Option::deserialize(d)?, u64::MAX).map_err(D::Error::custom)
+    }
+
+    pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        whole(Option::deserialize(d)?, u32::MAX as u64)
+            .map(|v| v.map(|v| v as u32))
+            .map_err(D::Error::custom)
+    }
 }
 
 /// What a session has spent so far, over all its executions.
