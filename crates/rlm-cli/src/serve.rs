@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// The script the `scripted` model plays (.toml/.json; default: the bundled demo).
     #[arg(long, env = "RLM_FAKE_SCRIPT", value_name = "PATH")]
     pub script: Option<PathBuf>,
+    /// With the `scripted` model: wait this long before each token of its
+    /// streamed replies, so a reply can be watched as it arrives.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub scripted_token_delay_ms: u64,
     /// An API key `id:token` (repeatable; also RLM_API_KEYS, comma-separated).
     #[arg(long = "api-key", value_name = "ID:TOKEN")]
     pub api_keys: Vec<String>,
@@ -116,6 +120,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             default_sub_model: args.sub_model,
             allowed_models: args.allow_models,
             script,
+            scripted_token_delay: Duration::from_millis(args.scripted_token_delay_ms),
             env,
         },
         limits: Limits {

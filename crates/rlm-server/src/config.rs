@@ -58,6 +58,9 @@ pub struct ModelConfig {
     pub allowed_models: Vec<String>,
     /// The script the `scripted` model plays.
     pub script: FakeScript,
+    /// A pause before each token of the scripted model's streamed replies
+    /// (zero: none), so a reply can be watched as it arrives.
+    pub scripted_token_delay: Duration,
     /// Provider settings and keys (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, ...).
     pub env: EnvVars,
 }
@@ -70,6 +73,7 @@ impl ModelConfig {
             default_sub_model: None,
             allowed_models: Vec::new(),
             script,
+            scripted_token_delay: Duration::ZERO,
             env: EnvVars::default(),
         }
     }

@@ -5,6 +5,7 @@
 //! is written against this trait only. [`RlmEngine`] implements it over
 //! `rlm_core::Rlm`.
 
+mod paced;
 mod rlm_engine;
 mod token_tap;
 
@@ -20,6 +21,7 @@ use uuid::Uuid;
 use crate::error::ServerError;
 use crate::store::{ExecutionStatus, Spend, Turn};
 
+pub use paced::Paced;
 pub use rlm_engine::RlmEngine;
 pub use token_tap::TokenTap;
 

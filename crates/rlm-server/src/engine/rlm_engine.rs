@@ -13,8 +13,8 @@ use rlm_trace::{TraceEvent, TraceListener};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Engine, EngineOutcome, EventSink, ExecutionRequest, LiveEvent, MemoryMap, RunningExecution,
-    TokenTap,
+    Engine, EngineOutcome, EventSink, ExecutionRequest, LiveEvent, MemoryMap, Paced,
+    RunningExecution, TokenTap,
 };
 use crate::config::{ModelConfig, SCRIPTED_MODEL};
 use crate::error::ServerError;
@@ -38,7 +38,11 @@ impl RlmEngine {
         if model == SCRIPTED_MODEL {
             let adapter = FakeAdapter::scripted(self.models.script.clone())
                 .map_err(|e| ServerError::Model(format!("the scripted model: {e}")))?;
-            return Ok(Arc::new(adapter));
+            let delay = self.models.scripted_token_delay;
+            if delay.is_zero() {
+                return Ok(Arc::new(adapter));
+            }
+            return Ok(Arc::new(Paced::new(Arc::new(adapter), delay)));
         }
         adapter_from_model_string(model, &self.models.env)
             .map_err(|e| ServerError::Model(format!("model {model:?}: {e}")))
