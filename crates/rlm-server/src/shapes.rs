@@ -286,8 +286,30 @@ pub struct SessionStats {
     pub cost_usd: f64,
 }
 
+/// Executions created in one time bucket (`UsageStats.timeline`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TimeBucket {
+    /// Start of the bucket (its width is `Timeline.bucket_secs`).
+    pub start: DateTime<Utc>,
+    pub executions: u64,
+    /// Of which ended `completed`.
+    pub completed: u64,
+    /// Of which ended otherwise (failed, cancelled, interrupted).
+    pub failed: u64,
+    pub tokens: u64,
+    pub cost_usd: f64,
+}
+
+/// Executions over time: consecutive buckets (empty ones included) from the
+/// oldest execution's to the newest's, at most 60 of them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Timeline {
+    pub bucket_secs: u64,
+    pub buckets: Vec<TimeBucket>,
+}
+
 /// `GET /api/stats` (the Engine's `UsageStats`, plus latency, outcomes,
-/// subcalls, cache hit rate and per-session totals).
+/// subcalls, cache hit rate, per-session totals and executions over time).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UsageStats {
     pub total_executions: u64,
@@ -307,6 +329,8 @@ pub struct UsageStats {
     pub cache_hit_rate: Option<f64>,
     pub total_retries: u64,
     pub per_session: Vec<SessionStats>,
+    /// Executions over time, by creation time.
+    pub timeline: Timeline,
 }
 
 /// `POST /api/jobs`.

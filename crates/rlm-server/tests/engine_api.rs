@@ -205,6 +205,11 @@ async fn the_engines_calls_work_with_its_field_names() {
     assert_eq!(stats["executions_by_status"]["completed"], 2);
     assert_eq!(stats["latency"]["count"], 2);
     assert_eq!(stats["total_subcalls"], 12);
+    // Executions over time: both in the timeline's (one-minute) buckets.
+    let buckets = stats["timeline"]["buckets"].as_array().unwrap();
+    assert_eq!(stats["timeline"]["bucket_secs"], 60);
+    assert_eq!(buckets.iter().map(|b| b["executions"].as_u64().unwrap()).sum::<u64>(), 2);
+    assert_eq!(buckets.iter().map(|b| b["completed"].as_u64().unwrap()).sum::<u64>(), 2);
     let (_, one_stats) = s.get(&format!("/api/stats?session_id={sid}")).await;
     assert_eq!(one_stats["total_executions"], 1);
     assert_eq!(one_stats["total_input_tokens"], exec["total_input_tokens"]);
