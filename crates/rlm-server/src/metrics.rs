@@ -1,8 +1,9 @@
 //! Prometheus metrics (`GET /metrics`): executions by status, their latency,
-//! tokens, cost, subcalls by how they were served, retries by reason, cache
-//! hits, queued jobs and executions in flight. Counters are fed once per
+//! tokens, cost, tokens/cost/calls per model, subcalls by how they were
+//! served, retries by reason, cache hits, queued jobs and executions in flight. Counters are fed once per
 //! finished execution, from its record and trace.
 
+use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -11,7 +12,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use rlm_trace::{EventKind, Outcome, TraceEvent};
+use rlm_trace::{CallFinished, EventKind, Outcome, SpanId, TraceEvent};
 
 use crate::store::ExecutionRecord;
 
@@ -23,6 +24,17 @@ struct Status {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Kind {
     kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ModelKind {
+    model: String,
+    kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Model {
+    model: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -42,6 +54,9 @@ pub struct Metrics {
     execution_seconds: Histogram,
     tokens: Family<Kind, Counter>,
     cost_usd: Counter<f64, AtomicU64>,
+    model_tokens: Family<ModelKind, Counter>,
+    model_cost_usd: Family<Model, Counter<f64, AtomicU64>>,
+    model_calls: Family<Model, Counter>,
     subcalls: Family<Served, Counter>,
     subcall_seconds: Histogram,
     retries: Family<Reason, Counter>,
@@ -79,6 +94,20 @@ impl Metrics {
         registry.register("tokens", "Model tokens spent (input, output)", tokens.clone());
         let cost_usd = Counter::<f64, AtomicU64>::default();
         registry.register("cost_usd", "Model spend in US dollars", cost_usd.clone());
+        let model_tokens = Family::<ModelKind, Counter>::default();
+        registry.register(
+            "model_tokens",
+            "Tokens per model (root and sub-model calls; input, output)",
+            model_tokens.clone(),
+        );
+        let model_cost_usd = Family::<Model, Counter<f64, AtomicU64>>::default();
+        registry.register(
+            "model_cost_usd",
+            "Spend per model in US dollars",
+            model_cost_usd.clone(),
+        );
+        let model_calls = Family::<Model, Counter>::default();
+        registry.register("model_calls", "Finished calls per model", model_calls.clone());
         let subcalls = Family::<Served, Counter>::default();
         registry.register(
             "subcalls",
@@ -105,6 +134,9 @@ impl Metrics {
             execution_seconds,
             tokens,
             cost_usd,
+            model_tokens,
+            model_cost_usd,
+            model_calls,
             subcalls,
             subcall_seconds,
             retries,
@@ -124,7 +156,23 @@ impl Metrics {
         self.tokens.get_or_create(&kind("input")).inc_by(record.spend.input_tokens);
         self.tokens.get_or_create(&kind("output")).inc_by(record.spend.output_tokens);
         self.cost_usd.inc_by(record.spend.cost_usd.max(0.0));
+        // A finished call names no model: its span's start does.
+        let mut models: HashMap<SpanId, &str> = HashMap::new();
         for event in trace {
+            match &event.kind {
+                EventKind::ModelCallStarted(c) => {
+                    models.insert(event.span_id, &c.model);
+                }
+                EventKind::SubcallStarted(c) => {
+                    models.insert(event.span_id, &c.model);
+                }
+                EventKind::ModelCallFinished(call) | EventKind::SubcallFinished(call) => {
+                    if let Some(model) = models.get(&event.span_id) {
+                        self.count_model_call(model, call);
+                    }
+                }
+                _ => {}
+            }
             match &event.kind {
                 EventKind::SubcallFinished(call) => {
                     let result = if call.cached {
@@ -148,6 +196,15 @@ impl Metrics {
                 _ => {}
             }
         }
+    }
+
+    fn count_model_call(&self, model: &str, call: &CallFinished) {
+        let kind = |kind: &str| ModelKind { model: model.to_string(), kind: kind.to_string() };
+        self.model_tokens.get_or_create(&kind("input")).inc_by(call.usage.prompt_tokens);
+        self.model_tokens.get_or_create(&kind("output")).inc_by(call.usage.completion_tokens);
+        let model = Model { model: model.to_string() };
+        self.model_cost_usd.get_or_create(&model).inc_by(call.cost_usd.max(0.0));
+        self.model_calls.get_or_create(&model).inc();
     }
 
     /// The Prometheus text exposition.

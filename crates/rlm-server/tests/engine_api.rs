@@ -264,6 +264,20 @@ async fn operations_endpoints_answer() {
     ] {
         assert!(metrics.contains(needle), "{needle} missing in\n{metrics}");
     }
+    // Per model: three root-model steps and six subcalls, all the scripted model's;
+    // its tokens are the execution's.
+    let value = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| {
+            panic!("{name} missing in\n{metrics}");
+        });
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(value("rlm_model_calls_total{model=\"fake:scripted-demo\"}"), 9.0);
+    assert_eq!(
+        value("rlm_model_tokens_total{model=\"fake:scripted-demo\",kind=\"input\"}"),
+        value("rlm_tokens_total{kind=\"input\"}")
+    );
+    assert!(metrics.contains("rlm_model_cost_usd_total{model=\"fake:scripted-demo\"}"));
     let (status, doc) = s.get("/api/openapi.json").await;
     assert_eq!(status, 200);
     for path in [
