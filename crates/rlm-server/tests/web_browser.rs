@@ -1,0 +1,146 @@
+//! The web page in a real browser: starts `rlm serve` (in-process, scripted
+//! model, paced so that a reply can be seen arriving) and runs
+//! `web/tests/browser.mjs` (playwright-core driving Debian's headless
+//! Chromium) against it: create a session, ask the demo question and watch
+//! the tree grow, expand a subcall, keyboard, the dashboard against
+//! `/api/stats`, a shared link re-opened, an error run, and a 1,000-subcall
+//! execution (whose timings it prints).
+//!
+//! Needs `node`, `/usr/bin/chromium` and `npm ci` in `crates/rlm-server/web`
+//! (`.ci/run` installs them). Without them it is skipped with a notice,
+//! except under CI (`CI=true`), where it fails. `RLM_WEB_SCREENSHOTS=DIR`
+//! saves the screenshots of the README; `RLM_WEB_TIMINGS=FILE` writes the
+//! timings as JSON.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{TestServer, demo_script};
+use rlm_adapters::fake::FakeReplySpec;
+use rlm_adapters::{FakeReply, FakeRule, FakeScript, MatchTarget};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn web_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web")
+}
+
+/// What is missing to run the browser test, if anything.
+fn missing_tools(web: &Path) -> Vec<String> {
+    let mut missing = Vec::new();
+    match Command::new("node").arg("--version").output() {
+        Ok(o) if o.status.success() => {}
+        _ => missing.push("node (Node.js 20 or later)".to_string()),
+    }
+    if !Path::new(CHROMIUM).exists() {
+        missing.push(format!("{CHROMIUM} (apt-get install chromium chromium-driver)"));
+    }
+    if !web.join("node_modules/playwright-core/package.json").exists() {
+        missing.push(format!("playwright-core (npm ci in {})", web.display()));
+    }
+    missing
+}
+
+fn rule(
+    pattern: &str,
+    target: MatchTarget,
+    times: Option<u32>,
+    text: &str,
+    delay_ms: u64,
+) -> FakeRule {
+    FakeRule {
+        pattern: pattern.into(),
+        target,
+        times,
+        reply: FakeReply::Full(FakeReplySpec {
+            text: text.into(),
+            delay_ms: (delay_ms > 0).then_some(delay_ms),
+            ..FakeReplySpec::default()
+        }),
+    }
+}
+
+/// The demo script, with slow sub-model answers (so the running batch can be
+/// seen) and three more behaviours chosen by the question: a program that
+/// fails every step (`DIVIDE BY ZERO`), and a 1,000-subcall batch (`BIG BATCH`).
+fn browser_script() -> FakeScript {
+    let mut script = demo_script();
+    for r in &mut script.rules {
+        if let FakeReply::Text(text) = &r.reply {
+            r.reply = FakeReply::Full(FakeReplySpec {
+                text: text.clone(),
+                delay_ms: Some(800),
+                ..FakeReplySpec::default()
+            });
+        }
+    }
+    let all = MatchTarget::All;
+    let extra = [
+        rule(
+            "DIVIDE BY ZERO",
+            all,
+            None,
+            "I will divide the size by zero.\n```repl\nprint(len(context) / 0)\n```\n",
+            0,
+        ),
+        rule(
+            "BIG BATCH",
+            all,
+            Some(1),
+            "One subcall per item.\n```repl\nanswers = llm_batch([f\"item {i}: what is {i} squared?\" for i in range(1000)])\nprint(len(answers), answers[:3])\n```\n",
+            0,
+        ),
+        rule(
+            "BIG BATCH",
+            all,
+            None,
+            "FINAL(f\"{len(answers)} answers; the last: {answers[-1]}\")",
+            0,
+        ),
+        rule(r"^item (\d+): ", MatchTarget::LastUser, None, "the square of $1", 20),
+    ];
+    script.rules.splice(0..0, extra);
+    script
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_works_in_headless_chromium() {
+    let web = web_dir();
+    let missing = missing_tools(&web);
+    if !missing.is_empty() {
+        let what = missing.join(", ");
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("the browser test cannot run under CI: missing {what} (.ci/run installs them)");
+        }
+        eprintln!(
+            "SKIPPED the browser test (web_browser.rs): missing {what}; .ci/run installs them"
+        );
+        return;
+    }
+    let s = TestServer::start_with(browser_script(), |c| {
+        c.models.scripted_token_delay = Duration::from_millis(30);
+    })
+    .await;
+    let mut cmd = Command::new("node");
+    cmd.arg(web.join("tests/browser.mjs"))
+        .current_dir(&web)
+        .env("RLM_BASE", &s.base)
+        .env("RLM_CHROMIUM", CHROMIUM)
+        .env("RLM_PROFILE_DIR", s.dir.path().join("chromium-profile"));
+    for var in ["RLM_WEB_SCREENSHOTS", "RLM_WEB_TIMINGS"] {
+        if let Ok(v) = std::env::var(var) {
+            cmd.env(var, v);
+        }
+    }
+    let output = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    assert!(output.status.success(), "browser.mjs failed ({}):\n{stdout}\n{stderr}", output.status);
+    assert!(stdout.contains("ALL BROWSER CHECKS PASSED"), "{stdout}");
+    s.stop().await;
+}
