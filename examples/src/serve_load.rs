@@ -90,7 +90,8 @@ async fn sse(base: &str, executions: usize, listeners: usize) {
     let client = Arc::new(client);
     let mut tasks = Vec::new();
     for i in 0..listeners {
-        let (client, base, id) = (Arc::clone(&client), base.to_string(), ids[i % ids.len()].clone());
+        let (client, base, id) =
+            (Arc::clone(&client), base.to_string(), ids[i % ids.len()].clone());
         tasks.push(tokio::spawn(async move {
             let r = client.get(format!("{base}/api/executions/{id}/events")).send().await.unwrap();
             (id, read_all(r).await)
@@ -104,11 +105,19 @@ async fn sse(base: &str, executions: usize, listeners: usize) {
     // Map execution id -> canonical stream via the session of each execution.
     let mut by_exec = std::collections::HashMap::new();
     for id in &ids {
-        let e: Value = client.get(format!("{base}/api/executions/{id}")).send().await.unwrap().json().await.unwrap();
+        let e: Value = client
+            .get(format!("{base}/api/executions/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let sid = e["session_id"].as_str().unwrap().to_string();
         by_exec.insert(id.clone(), canonical[&sid].clone());
     }
-    let (mut received, mut expected, mut live, mut gaps, mut incomplete) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut received, mut expected, mut live, mut gaps, mut incomplete) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
     for t in tasks {
         let (id, events) = t.await.unwrap();
         let want = &by_exec[&id];
@@ -162,8 +171,14 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     match args.get(1).map(String::as_str) {
-        Some("sse") => runtime.block_on(sse(&args[2], args[3].parse().unwrap(), args[4].parse().unwrap())),
-        Some("sessions") => runtime.block_on(sessions(&args[2], args[3].parse().unwrap(), &args[4])),
-        _ => eprintln!("usage: serve_load sse BASE EXECUTIONS LISTENERS | serve_load sessions BASE N FILE"),
+        Some("sse") => {
+            runtime.block_on(sse(&args[2], args[3].parse().unwrap(), args[4].parse().unwrap()))
+        }
+        Some("sessions") => {
+            runtime.block_on(sessions(&args[2], args[3].parse().unwrap(), &args[4]))
+        }
+        _ => eprintln!(
+            "usage: serve_load sse BASE EXECUTIONS LISTENERS | serve_load sessions BASE N FILE"
+        ),
     }
 }

@@ -46,3 +46,39 @@ async fn a_restarted_server_has_everything() {
     assert_eq!(third["final_result"], exec["final_result"]);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_interrupts_running_jobs_cleanly() {
+    use std::time::Duration;
+    let mock =
+        MockModel::start(|_, _| MockReply { delay: Duration::from_secs(30), ..MockReply::ok("x") })
+            .await;
+    let env = mock.env();
+    let script = one_program_script("result = llm_query('wait')");
+    let s = TestServer::start_with(script.clone(), |c| {
+        c.models.default_sub_model = Some("openai:mock-sub".into());
+        c.models.env = env.clone();
+    })
+    .await;
+    let sid = s.create_session("drain", "ctx").await;
+    let (_, job) = s.post("/api/jobs", json!({"session_id": sid, "user_query": "q"})).await;
+    let jid = job["job_id"].as_str().unwrap().to_string();
+    s.wait_job(&jid, |st| st == "RUNNING").await;
+    for _ in 0..200 {
+        if mock.count() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Shutdown waits its grace (300 ms here), then interrupts what still runs.
+    let dir = s.stop().await;
+    let mut c = config(&dir, script);
+    c.models.default_sub_model = Some("openai:mock-sub".into());
+    c.models.env = env;
+    let s = TestServer::start_config(dir, c).await;
+    let after = s.get(&format!("/api/jobs/{jid}")).await.1;
+    assert_eq!(after["status"], "INTERRUPTED", "{after}");
+    let eid = after["execution_id"].as_str().unwrap();
+    assert_eq!(s.get(&format!("/api/executions/{eid}")).await.1["status"], "interrupted");
+    s.stop().await;
+}

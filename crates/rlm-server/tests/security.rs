@@ -291,6 +291,49 @@ async fn per_key_concurrency_and_session_budgets_are_enforced() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execution_past_its_time_limit_is_stopped() {
+    let mock =
+        MockModel::start(|_, _| MockReply { delay: Duration::from_secs(30), ..MockReply::ok("x") })
+            .await;
+    let env = mock.env();
+    let s = TestServer::start_with(
+        one_program_script("result = llm_query('never answers in time')"),
+        |c| {
+            c.models.default_sub_model = Some("openai:mock-sub".into());
+            c.models.env = env;
+        },
+    )
+    .await;
+    let (status, session) = s
+        .post(
+            "/api/sessions",
+            json!({"name": "t", "context": "ctx", "settings": {"timeout_secs": 1}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    let started = std::time::Instant::now();
+    let (_, exec) =
+        s.post("/api/execute", json!({"session_id": session["id"], "user_query": "q"})).await;
+    assert_eq!(exec["status"], "failed", "{exec}");
+    // The loop's own wall-time budget stops it (best effort), or the hard stop does.
+    let finish = exec["finish"].as_str().unwrap();
+    assert!(matches!(finish, "best_effort" | "timeout"), "{exec}");
+    let message = exec["error_message"].as_str().unwrap();
+    assert!(message.contains("time") || message.contains("wall"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(20), "stopped long before the model answered");
+    // CORS is off by default: no allow-origin header, even when asked.
+    let r = s
+        .client
+        .get(s.url("/api/sessions"))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(!r.headers().contains_key("access-control-allow-origin"));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn model_failures_fail_the_execution_without_leaking_the_key() {
     // Root model: the mock. First a 429 with a short retry hint (retried), then
     // a program, then a 401 on the next call (not retried: the run fails).
