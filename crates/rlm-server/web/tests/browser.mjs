@@ -170,6 +170,7 @@ try {
   await page.getByRole('button', { name: 'Theme: system' }).click();
   await page.getByRole('button', { name: 'Theme: light' }).click();
   await page.getByRole('button', { name: 'Theme: dark' }).waitFor();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   check(bg === 'rgb(21, 22, 26)', `dark mode applies (${bg})`);
   await tree.focus();
@@ -184,6 +185,8 @@ try {
   await shared.getByTestId('final-answer').waitFor();
   check((await shared.getByTestId('final-answer').textContent()) === answer, 'the shared link shows the same answer');
   check((await shared.getByTestId('steps').textContent()) === '3' && (await shared.getByTestId('subcalls').textContent()).trim() === '6 / 6', 'and the same tree (3 steps, 6 subcalls)');
+  await shared.getByTestId('tree').focus();
+  await shared.keyboard.press('Home');
   check((await shared.locator('[data-testid=reply]').first().textContent()).includes('Let me look at the corpus first'), 'replies come from the stored trace');
   check(await shared.getByText('Re-opened from the stored trace').isVisible(), 'it says it was replayed');
   await shared.close();
@@ -247,7 +250,6 @@ try {
   check(String(stats.cache_hit_rate ?? '') === ringValue, `cache hit rate = ${stats.cache_hit_rate}`);
   const modelTokens = Number(/rlm_model_tokens_total\{model="fake:scripted-demo",kind="input"\} (\d+)/.exec(metrics)?.[1]);
   check((await barValue('chart-model-tokens', 'fake:scripted-demo')) === modelTokens, `tokens per model from /metrics (${modelTokens} input)`);
-  await shot(page, 'dashboard');
 
   // ── 6. 1,000 subcalls: renders without freezing; timings ────────────────
   const big = await api('/api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'big batch', context: 'numbers 0 to 999' }) });
@@ -314,7 +316,15 @@ try {
   });
   await page.locator('[data-kind=subcall]', { hasText: '#999' }).waitFor();
   check(true, 'End reaches subcall #999');
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'big-batch');
+  // The dashboard again, with every run of this test in it, for the README.
+  if (shots) {
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByTestId('chart-model-tokens').waitFor();
+    await page.screenshot({ path: join(shots, 'dashboard.png'), fullPage: true });
+    console.log('screenshot: dashboard.png');
+  }
   // Re-open it cold from its link: navigation start → first tree row painted.
   const cold = await newPage();
   await cold.addInitScript(() => {

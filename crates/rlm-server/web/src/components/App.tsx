@@ -1,6 +1,6 @@
 // The page's frame: top bar (navigation, theme), the sessions sidebar, the
 // routed view, and the API-key prompt when the server asks for one.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { api, onUnauthorized, setToken, token, type Session } from '../api';
 import { bytes, usd } from '../format';
 import { linkClick, useRoute } from '../router';
@@ -13,7 +13,8 @@ type Theme = 'system' | 'light' | 'dark';
 
 function useTheme(): [Theme, () => void] {
   const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem('rlm.theme') as Theme) || 'system');
-  useEffect(() => {
+  // Before the browser paints: the button's label and the colours change together.
+  useLayoutEffect(() => {
     if (theme === 'system') document.documentElement.removeAttribute('data-theme');
     else document.documentElement.setAttribute('data-theme', theme);
     localStorage.setItem('rlm.theme', theme);

@@ -8,6 +8,8 @@ import { count, ms, percent, usd } from '../format';
 import { metricsView, parsePrometheus, type MetricsView } from '../metrics';
 import { Columns, HBars, Ring } from './charts';
 
+const WIDTHS: Record<number, string> = { 60: 'minute', 300: '5 minutes', 900: '15 minutes', 3600: 'hour', 21600: '6 hours', 86400: 'day', 604800: 'week', 2592000: '30 days', 31536000: 'year' };
+
 function bucketLabel(iso: string, secs: number): string {
   const d = new Date(iso);
   if (secs >= 86_400) return d.toLocaleDateString();
@@ -81,7 +83,7 @@ export function Dashboard() {
             last={tl.buckets.length > 1 ? bucketLabel(tl.buckets[tl.buckets.length - 1].start, tl.bucket_secs) : undefined}
           />
           <p class="muted small">
-            {tl.bucket_secs ? `one column per ${ms(tl.bucket_secs * 1000)}` : 'no executions yet'} · <span class="swatch ok" /> completed <span class="swatch bad" /> failed, cancelled or interrupted
+            {tl.bucket_secs ? `one column per ${WIDTHS[tl.bucket_secs] ?? `${tl.bucket_secs} s`}` : 'no executions yet'} · <span class="swatch ok" /> completed <span class="swatch bad" /> failed, cancelled or interrupted
           </p>
         </section>
 
@@ -144,12 +146,14 @@ export function Dashboard() {
           <h2>Tokens and cost per model</h2>
           {metrics ? (
             <>
+              <h3>Tokens</h3>
               <HBars
                 label="Tokens per model, input and output"
                 testid="chart-model-tokens"
                 legend={['input', 'output']}
                 bars={metrics.models.map((m) => ({ label: m.model, value: m.inputTokens, value2: m.outputTokens, text: `${count(m.inputTokens)} + ${count(m.outputTokens)}` }))}
               />
+              <h3>Cost and calls</h3>
               <HBars label="Cost per model" testid="chart-model-cost" bars={metrics.models.map((m) => ({ label: m.model, value: m.cost, text: `${usd(m.cost)} · ${count(m.calls)} calls` }))} />
               <p class="muted small">this server process since it started (from /metrics)</p>
             </>

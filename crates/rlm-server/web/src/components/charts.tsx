@@ -47,45 +47,39 @@ export interface Column {
 }
 
 export function Columns({ columns, label, testid, first, last }: { columns: Column[]; label: string; testid: string; first?: string; last?: string }) {
+  // The SVG stretches to the card's width; its text would stretch with it,
+  // so the axis labels are HTML around it.
   const W = 600;
-  const H = 150;
-  const top = 12;
-  const bottom = 20;
+  const H = 130;
   const max = Math.max(1, ...columns.map((c) => c.parts.reduce((a, p) => a + p.value, 0)));
   const slot = columns.length ? W / columns.length : W;
-  const bw = Math.max(1, slot * 0.8);
-  const y = (v: number) => ((H - top - bottom) * v) / max;
+  const bw = Math.max(1, Math.min(slot * 0.8, 40));
+  const y = (v: number) => ((H - 4) * v) / max;
   return (
-    <svg class="columns" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} data-testid={testid} preserveAspectRatio="none">
-      <line x1={0} x2={W} y1={H - bottom} y2={H - bottom} class="axis" />
-      <text x={2} y={top - 2} class="tick">
-        {max}
-      </text>
-      {columns.map((c, i) => {
-        let base = H - bottom;
-        const total = c.parts.reduce((a, p) => a + p.value, 0);
-        return (
-          <g key={i} data-label={c.label} data-total={total}>
-            <title>{`${c.label}: ${c.parts.map((p) => `${p.value} ${p.name}`).join(', ')}`}</title>
-            {c.parts.map((p, j) => {
-              const h = y(p.value);
-              base -= h;
-              return h > 0 ? <rect key={j} x={i * slot + (slot - bw) / 2} y={base} width={bw} height={h} class={p.cls} /> : null;
-            })}
-          </g>
-        );
-      })}
-      {first && (
-        <text x={2} y={H - 4} class="tick">
-          {first}
-        </text>
-      )}
-      {last && (
-        <text x={W - 2} y={H - 4} class="tick" text-anchor="end">
-          {last}
-        </text>
-      )}
-    </svg>
+    <figure class="columns-figure">
+      <div class="columns-max small muted">{max}</div>
+      <svg class="columns" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} data-testid={testid} preserveAspectRatio="none">
+        <line x1={0} x2={W} y1={H} y2={H} class="axis" />
+        {columns.map((c, i) => {
+          let base = H;
+          const total = c.parts.reduce((a, p) => a + p.value, 0);
+          return (
+            <g key={i} data-label={c.label} data-total={total}>
+              <title>{`${c.label}: ${c.parts.map((p) => `${p.value} ${p.name}`).join(', ')}`}</title>
+              {c.parts.map((p, j) => {
+                const h = y(p.value);
+                base -= h;
+                return h > 0 ? <rect key={j} x={i * slot + (slot - bw) / 2} y={base} width={bw} height={h} class={p.cls} /> : null;
+              })}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption class="columns-axis small muted">
+        <span>{first}</span>
+        <span>{last}</span>
+      </figcaption>
+    </figure>
   );
 }
 
