@@ -2,9 +2,10 @@
 //! model, paced so that a reply can be seen arriving) and runs
 //! `web/tests/browser.mjs` (playwright-core driving Debian's headless
 //! Chromium) against it: create a session, ask the demo question and watch
-//! the tree grow, expand a subcall, keyboard, the dashboard against
-//! `/api/stats`, a shared link re-opened, an error run, and a 1,000-subcall
-//! execution (whose timings it prints).
+//! the tree grow, expand a subcall, keyboard, dark mode, a shared link
+//! re-opened, an error run, a sub-RLM nested, the dashboard against
+//! `/api/stats` and `/metrics`, and a 1,000-subcall execution (whose timings
+//! it prints).
 //!
 //! Needs `node`, `/usr/bin/chromium` and `npm ci` in `crates/rlm-server/web`
 //! (`.ci/run` installs them). Without them it is skipped with a notice,
@@ -64,8 +65,9 @@ fn rule(
 }
 
 /// The demo script, with slow sub-model answers (so the running batch can be
-/// seen) and three more behaviours chosen by the question: a program that
-/// fails every step (`DIVIDE BY ZERO`), and a 1,000-subcall batch (`BIG BATCH`).
+/// seen) and more behaviours chosen by the question: a program that fails
+/// every step (`DIVIDE BY ZERO`), a 1,000-subcall batch (`BIG BATCH`), and a
+/// sub-RLM (`NESTED QUESTION`, whose sub-RLM plays `INNER TASK`).
 fn browser_script() -> FakeScript {
     let mut script = demo_script();
     for r in &mut script.rules {
@@ -101,6 +103,22 @@ fn browser_script() -> FakeScript {
             0,
         ),
         rule(r"^item (\d+): ", MatchTarget::LastUser, None, "the square of $1", 20),
+        rule(
+            "NESTED QUESTION",
+            all,
+            Some(1),
+            "I will ask a sub-RLM.\n```repl\ninner = rlm_query('INNER TASK: how many words are in the context?', context)\nprint('the sub-RLM said:', inner)\n```\n",
+            0,
+        ),
+        rule("NESTED QUESTION", all, None, "FINAL(f\"the sub-RLM counted {inner}\")", 0),
+        rule(
+            "INNER TASK",
+            all,
+            Some(1),
+            "Counting.\n```repl\nn = len(context.split())\nprint(n)\n```\n",
+            0,
+        ),
+        rule("INNER TASK", all, None, "FINAL(f\"{n} words\")", 0),
     ];
     script.rules.splice(0..0, extra);
     script

@@ -228,6 +228,19 @@ try {
   const meter = await page.getByTestId('meter-tokens').textContent();
   check(meter.includes(`${(spent.input_tokens + spent.output_tokens).toLocaleString('en-US')} of 100,000`), `the session meter shows spend against budget (${meter})`);
 
+  // ── 4b. A sub-RLM, nested under the program that called it ──────────────
+  const nested = await api('/api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'nested', context: 'alpha beta gamma delta' }) });
+  await page.goto(`${base}/sessions/${nested.id}`);
+  await page.locator('#question').fill('NESTED QUESTION: ask a sub-RLM');
+  await page.getByRole('button', { name: 'Ask', exact: true }).click();
+  await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
+  await page.getByTestId('final-answer').waitFor({ timeout: 60_000 });
+  check((await page.getByTestId('final-answer').textContent()).includes('the sub-RLM counted 4 words'), 'the sub-RLM answered the root');
+  const subRun = page.locator('[data-kind=run]').nth(1);
+  check((await subRun.textContent()).includes('sub-RLM (depth 1)') && (await subRun.getAttribute('aria-level')) === '3', 'the sub-RLM is nested under the program that called it');
+  const levels = await page.locator('[role=treeitem]').evaluateAll((rows) => rows.map((r) => `${r.dataset.kind}:${r.getAttribute('aria-level')}`));
+  check(levels.includes('model_call:4') && levels.includes('program:4'), `the sub-RLM's own steps and programs are one level deeper (${levels.join(' ')})`);
+
   // ── 5. The dashboard against /api/stats and /metrics ────────────────────
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await page.getByTestId('dashboard').waitFor();
