@@ -109,20 +109,12 @@ export function Dashboard() {
 
         <section class="card">
           <h2>Outcomes</h2>
-          <HBars
-            label="How executions ended"
-            testid="chart-outcomes"
-            bars={Object.entries(stats.outcomes)
-              .sort((a, b) => b[1] - a[1])
-              .map(([k, v]) => ({ label: k, value: v }))}
-          />
+          <HBars label="How executions ended" testid="chart-outcomes" bars={countBars(stats.outcomes)} />
           <h3>By status</h3>
           <HBars
             label="Executions by status"
             testid="chart-status"
-            bars={Object.entries(stats.executions_by_status)
-              .sort((a, b) => b[1] - a[1])
-              .map(([k, v]) => ({ label: k, value: v }))}
+            bars={countBars(stats.executions_by_status)}
           />
         </section>
 
@@ -187,6 +179,13 @@ function Kpi({ label, value, testid }: { label: string; value: string; testid: s
       <dd data-testid={testid}>{value}</dd>
     </div>
   );
+}
+
+/** A count per name, largest first. */
+function countBars(counts: Record<string, number>) {
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([label, value]) => ({ label, value }));
 }
 
 /** Cumulative Prometheus buckets → one column per bucket (its own count). */
