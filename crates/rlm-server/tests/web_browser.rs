@@ -3,7 +3,8 @@
 //! `web/tests/browser.mjs` (playwright-core driving Debian's headless
 //! Chromium) against it: create a session, ask the demo question and watch
 //! the tree grow, expand a subcall, keyboard, dark mode, a shared link
-//! re-opened, an error run, a sub-RLM nested, the dashboard against
+//! re-opened, an error run, a sub-RLM nested, a retried root-model call (a
+//! mock OpenAI-compatible server that rate-limits once), the dashboard against
 //! `/api/stats` and `/metrics`, and a 1,000-subcall execution (whose timings
 //! it prints).
 //!
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{TestServer, demo_script};
+use common::{MockModel, MockReply, TestServer, demo_script};
 use rlm_adapters::fake::FakeReplySpec;
 use rlm_adapters::{FakeReply, FakeRule, FakeScript, MatchTarget};
 
@@ -138,8 +139,23 @@ async fn the_page_works_in_headless_chromium() {
         );
         return;
     }
+    // A root model over HTTP for the retry run: rate-limited once (retried
+    // after the 5 ms it asks for), then a program, then the answer.
+    let mock = MockModel::start(|n, _| match n {
+        0 => MockReply {
+            status: 429,
+            headers: vec![("retry-after-ms".into(), "5".into())],
+            ..MockReply::ok("slow down")
+        },
+        1 => MockReply::ok("Counting.\n```repl\nprint(len(context))\n```\n"),
+        _ => MockReply::ok("FINAL('answered after a retry')"),
+    })
+    .await;
+    let env = mock.env();
     let s = TestServer::start_with(browser_script(), |c| {
         c.models.scripted_token_delay = Duration::from_millis(30);
+        c.models.allowed_models.push("openai:mock-root".into());
+        c.models.env = env;
     })
     .await;
     let mut cmd = Command::new("node");

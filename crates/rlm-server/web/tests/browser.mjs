@@ -241,6 +241,18 @@ try {
   const levels = await page.locator('[role=treeitem]').evaluateAll((rows) => rows.map((r) => `${r.dataset.kind}:${r.getAttribute('aria-level')}`));
   check(levels.includes('model_call:4') && levels.includes('program:4'), `the sub-RLM's own steps and programs are one level deeper (${levels.join(' ')})`);
 
+  // ── 4c. A retried root-model call (the mock model rate-limits once) ─────
+  const retried = await api('/api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'retry', context: 'some text', settings: { model: 'openai:mock-root' } }) });
+  await page.goto(`${base}/sessions/${retried.id}`);
+  await page.locator('#question').fill('RETRY QUESTION');
+  await page.getByRole('button', { name: 'Ask', exact: true }).click();
+  await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
+  await page.getByTestId('final-answer').waitFor({ timeout: 60_000 });
+  check((await page.getByTestId('final-answer').textContent()).includes('answered after a retry'), 'the mock-model run answered');
+  const firstStep = page.locator('[data-kind=model_call]').first();
+  const stepText = await firstStep.textContent();
+  check(stepText.includes('retried ×1') && stepText.includes('retry 1:'), 'the retried step is flagged, with the reason', stepText);
+
   // ── 5. The dashboard against /api/stats and /metrics ────────────────────
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await page.getByTestId('dashboard').waitFor();
@@ -261,6 +273,9 @@ try {
   check(timelineTotal === stats.total_executions, `the timeline holds every execution (${timelineTotal})`);
   const ringValue = await page.getByTestId('chart-cache').getAttribute('data-value');
   check(String(stats.cache_hit_rate ?? '') === ringValue, `cache hit rate = ${stats.cache_hit_rate}`);
+  const retryReasons = [...metrics.matchAll(/rlm_retries_total\{reason="([^"]+)"\} (\d+)/g)];
+  check(retryReasons.length > 0 && digits(await kpi('kpi-retries')) === String(stats.total_retries), `retries = ${stats.total_retries}`);
+  for (const [, reason, n] of retryReasons) check((await barValue('chart-retries', reason)) === Number(n), `retries by reason: ${reason} = ${n}`);
   const modelTokens = Number(/rlm_model_tokens_total\{model="fake:scripted-demo",kind="input"\} (\d+)/.exec(metrics)?.[1]);
   check((await barValue('chart-model-tokens', 'fake:scripted-demo')) === modelTokens, `tokens per model from /metrics (${modelTokens} input)`);
 
