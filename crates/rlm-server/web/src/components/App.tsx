@@ -81,7 +81,7 @@ export function App() {
                 <a href={`/sessions/${s.id}`} onClick={linkClick} aria-current={s.id === current ? 'page' : undefined}>
                   <span class="name">{s.name || 'Untitled'}</span>
                   <span class="muted small">
-                    {typeof s.context_metadata?.bytes === 'number' ? bytes(s.context_metadata.bytes) : ''} · {s.spend.executions} runs · {usd(s.spend.cost_usd)}
+                    {typeof s.context_metadata?.bytes === 'number' ? bytes(s.context_metadata.bytes) : ''} · {s.spend.executions} run{s.spend.executions === 1 ? '' : 's'} · {usd(s.spend.cost_usd)}
                   </span>
                 </a>
               </li>
