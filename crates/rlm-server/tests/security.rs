@@ -259,7 +259,14 @@ async fn per_key_concurrency_and_session_budgets_are_enforced() {
                 .status()
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Wait until the first execution holds the key's only slot (its subcall takes 0.8 s).
+    for _ in 0..200 {
+        let (_, list) = s.get("/api/executions").await;
+        if list["executions"][0]["status"] == "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let r = s
         .client
         .post(s.url("/api/execute"))
