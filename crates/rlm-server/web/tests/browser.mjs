@@ -39,6 +39,17 @@ async function shot(page, name) {
   console.log(`screenshot: ${name}.png`);
 }
 
+/** Creates a session over the API, opens it, asks `question`, and waits for the execution page. */
+async function askInNewSession(page, session, question, beforeAsk = async () => {}) {
+  const created = await api('/api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(session) });
+  await page.goto(`${base}/sessions/${created.id}`);
+  await page.locator('#question').fill(question);
+  await beforeAsk();
+  await page.getByRole('button', { name: 'Ask', exact: true }).click();
+  await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
+  return page.url().split('/').pop();
+}
+
 const corpusDir = join(here, '../../../../examples/corpus');
 const corpus = readdirSync(corpusDir)
   .sort()
@@ -229,11 +240,7 @@ try {
   check(meter.includes(`${(spent.input_tokens + spent.output_tokens).toLocaleString('en-US')} of 100,000`), `the session meter shows spend against budget (${meter})`);
 
   // ── 4b. A sub-RLM, nested under the program that called it ──────────────
-  const nested = await api('/api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'nested', context: 'alpha beta gamma delta' }) });
-  await page.goto(`${base}/sessions/${nested.id}`);
-  await page.locator('#question').fill('NESTED QUESTION: ask a sub-RLM');
-  await page.getByRole('button', { name: 'Ask', exact: true }).click();
-  await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
+  await askInNewSession(page, { name: 'nested', context: 'alpha beta gamma delta' }, 'NESTED QUESTION: ask a sub-RLM');
   await page.getByTestId('final-answer').waitFor({ timeout: 60_000 });
   check((await page.getByTestId('final-answer').textContent()).includes('the sub-RLM counted 4 words'), 'the sub-RLM answered the root');
   const subRun = page.locator('[data-kind=run]').nth(1);
@@ -242,11 +249,7 @@ try {
   check(levels.includes('model_call:4') && levels.includes('program:4'), `the sub-RLM's own steps and programs are one level deeper (${levels.join(' ')})`);
 
   // ── 4c. A retried root-model call (the mock model rate-limits once) ─────
-  const retried = await api('/api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'retry', context: 'some text', settings: { model: 'openai:mock-root' } }) });
-  await page.goto(`${base}/sessions/${retried.id}`);
-  await page.locator('#question').fill('RETRY QUESTION');
-  await page.getByRole('button', { name: 'Ask', exact: true }).click();
-  await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
+  await askInNewSession(page, { name: 'retry', context: 'some text', settings: { model: 'openai:mock-root' } }, 'RETRY QUESTION');
   await page.getByTestId('final-answer').waitFor({ timeout: 60_000 });
   check((await page.getByTestId('final-answer').textContent()).includes('answered after a retry'), 'the mock-model run answered');
   const firstStep = page.locator('[data-kind=model_call]').first();
@@ -280,41 +283,37 @@ try {
   check((await barValue('chart-model-tokens', 'fake:scripted-demo')) === modelTokens, `tokens per model from /metrics (${modelTokens} input)`);
 
   // ── 6. 1,000 subcalls: renders without freezing; timings ────────────────
-  const big = await api('/api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'big batch', context: 'numbers 0 to 999' }) });
-  await page.goto(`${base}/sessions/${big.id}`);
-  await page.locator('#question').fill('BIG BATCH: one subcall per item');
-  await page.evaluate(() => {
-    const perf = { t0: 0, frames: [], firstRow: null, group: null, allDone: null, final: null, longTasks: [], stop: false };
-    window.__perf = perf;
-    try {
-      new PerformanceObserver((l) => l.getEntries().forEach((e) => perf.longTasks.push(e.duration))).observe({ type: 'longtask' });
-    } catch {
-      /* no long-task API */
-    }
-    document.querySelector('form.ask button[type=submit]').addEventListener('click', () => {
-      perf.t0 = performance.now();
-      let last = perf.t0;
-      let seen = null;
-      const tick = (now) => {
-        perf.frames.push(now - last);
-        last = now;
-        // A frame after the one that found the element: it has been painted.
-        if (seen) {
-          perf[seen] = now - perf.t0;
-          seen = null;
-        }
-        if (perf.firstRow == null && document.querySelector('[data-testid=tree] [role=treeitem]')) seen = 'firstRow';
-        else if (perf.group == null && document.querySelector('[data-kind=group][data-total="1000"]')) seen = 'group';
-        else if (perf.allDone == null && document.querySelector('[data-kind=group][data-done="1000"]')) seen = 'allDone';
-        else if (perf.final == null && document.querySelector('[data-testid=final-answer]')) seen = 'final';
-        if (!perf.stop) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
+  const installPerf = () =>
+    page.evaluate(() => {
+      const perf = { t0: 0, frames: [], firstRow: null, group: null, allDone: null, final: null, longTasks: [], stop: false };
+      window.__perf = perf;
+      try {
+        new PerformanceObserver((l) => l.getEntries().forEach((e) => perf.longTasks.push(e.duration))).observe({ type: 'longtask' });
+      } catch {
+        /* no long-task API */
+      }
+      document.querySelector('form.ask button[type=submit]').addEventListener('click', () => {
+        perf.t0 = performance.now();
+        let last = perf.t0;
+        let seen = null;
+        const tick = (now) => {
+          perf.frames.push(now - last);
+          last = now;
+          // A frame after the one that found the element: it has been painted.
+          if (seen) {
+            perf[seen] = now - perf.t0;
+            seen = null;
+          }
+          if (perf.firstRow == null && document.querySelector('[data-testid=tree] [role=treeitem]')) seen = 'firstRow';
+          else if (perf.group == null && document.querySelector('[data-kind=group][data-total="1000"]')) seen = 'group';
+          else if (perf.allDone == null && document.querySelector('[data-kind=group][data-done="1000"]')) seen = 'allDone';
+          else if (perf.final == null && document.querySelector('[data-testid=final-answer]')) seen = 'final';
+          if (!perf.stop) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
     });
-  });
-  await page.getByRole('button', { name: 'Ask', exact: true }).click();
-  await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
-  const bigEid = page.url().split('/').pop();
+  const bigEid = await askInNewSession(page, { name: 'big batch', context: 'numbers 0 to 999' }, 'BIG BATCH: one subcall per item', installPerf);
   await page.getByTestId('final-answer').waitFor({ timeout: 120_000 });
   await page.waitForFunction(() => window.__perf.final != null);
   const live = await page.evaluate(() => {
