@@ -8,16 +8,15 @@
 //!   ([`config::ResolvedConfig`] is what `rlm run` consumes) and `rlm config`.
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
 //! * [`serve`]: `rlm serve`, the HTTP API (`rlm-server`).
-//! * [`host`]: driving a cell and answering its host calls
-//!   ([`host::serve_host_calls`], the one place `rlm run` replaces).
+//! * [`context_args`]: loading `--context` sources (files, folders, globs, stdin).
 //! * [`exit`]: the exit codes and the error type; every command returns
 //!   `Result<Exit, CliError>`.
 
 pub mod check;
 pub mod config;
+pub mod context_args;
 pub mod exec;
 pub mod exit;
-pub mod host;
 pub mod repl;
 pub mod run;
 pub mod serve;
