@@ -1,14 +1,18 @@
 //! `rlm serve`: runs the HTTP API (`rlm-server`) until Ctrl-C or SIGTERM,
 //! then shuts down gracefully. With no flags: 127.0.0.1:8000, data in
-//! `./rlm-data`, the offline scripted model (the demo script), no keys.
+//! `./rlm-data`, no keys, and the models, budgets, cache and concurrency of
+//! `rlm run`'s configuration (flags > environment > `rlm.toml`, read by
+//! [`crate::config`]), or the offline scripted model (the demo script) when
+//! none is configured. Its budgets are each execution's defaults.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rlm_adapters::{EnvVars, FakeScript};
-use rlm_server::{ApiKey, JobsConfig, Limits, ModelConfig, SCRIPTED_MODEL, Server, ServerConfig};
+use rlm_adapters::FakeScript;
+use rlm_server::{ApiKey, JobsConfig, Limits, ModelConfig, Server, ServerConfig};
 
+use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings, Source, Sourced};
 use crate::exit::{CliError, Exit};
 
 /// The offline demo script (also `rlm run --model scripted`'s default).
@@ -22,12 +26,11 @@ pub struct ServeArgs {
     /// Directory for the database and the stored contexts.
     #[arg(long, env = "RLM_DATA", default_value = "rlm-data", value_name = "DIR")]
     pub data: PathBuf,
-    /// Default root model, `provider:model`, or `scripted` (offline).
-    #[arg(long, env = "RLM_MODEL", default_value = SCRIPTED_MODEL)]
-    pub model: String,
-    /// Default sub-model (default: the root model).
-    #[arg(long, env = "RLM_SUB_MODEL")]
-    pub sub_model: Option<String>,
+    /// Models (the default root and sub-model), per-execution budgets, the
+    /// subcall cache and concurrency, as for `rlm run`; no model configured
+    /// anywhere: the offline `scripted` model.
+    #[command(flatten)]
+    pub config: ConfigFlags,
     /// Another model sessions may choose (repeatable).
     #[arg(long = "allow-model", value_name = "MODEL")]
     pub allow_models: Vec<String>,
@@ -90,7 +93,18 @@ pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
 }
 
 fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
-    let env = EnvVars::from_process();
+    if args.config.trace.is_some() {
+        return Err(CliError::Config(
+            "rlm serve stores every execution's trace (GET /api/executions/{id}/trace); --trace is for rlm run".into(),
+        ));
+    }
+    let mut settings = Settings::from_process(&args.config)?;
+    // Serving needs no model to start: the offline script stands in.
+    settings
+        .model
+        .get_or_insert(Sourced { value: SCRIPTED_MODEL.to_string(), source: Source::Flag });
+    let resolved = settings.resolve()?;
+    let env = resolved.env.clone();
     let script = match &args.script {
         Some(p) => FakeScript::from_file(p).map_err(|e| CliError::Config(e.to_string()))?,
         None => toml::from_str(DEMO_SCRIPT).map_err(|e| {
@@ -116,12 +130,15 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         data_dir: args.data,
         api_keys,
         models: ModelConfig {
-            default_model: args.model,
-            default_sub_model: args.sub_model,
+            default_sub_model: (resolved.sub_model != resolved.model)
+                .then(|| resolved.sub_model.clone()),
+            default_model: resolved.model,
             allowed_models: args.allow_models,
             script,
             scripted_token_delay: Duration::from_millis(args.scripted_token_delay_ms),
             env,
+            cache_dir: resolved.cache_path,
+            concurrency: resolved.concurrency,
         },
         limits: Limits {
             max_body_bytes: args.max_body_mb << 20,
@@ -129,6 +146,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_query_chars: args.max_query_chars,
             max_concurrent_per_key: args.max_concurrent,
             max_execution: Duration::from_secs(args.max_execution_secs),
+            execution: execution_budget(resolved.budgets.to_limits()),
             ..Limits::default()
         },
         jobs: JobsConfig {
@@ -142,6 +160,15 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
     };
     config.validate().map_err(|e| CliError::Config(e.to_string()))?;
     Ok(config)
+}
+
+/// Each execution's budget where its session sets none: the configured
+/// budgets, with the server's default step limit when none is configured.
+fn execution_budget(mut configured: rlm_policy::BudgetLimits) -> rlm_policy::BudgetLimits {
+    if configured.max_steps.is_none() {
+        configured.max_steps = Limits::default().execution.max_steps;
+    }
+    configured
 }
 
 async fn shutdown_signal() {

@@ -10,10 +10,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use futures::Stream;
-use rlm_trace::TraceEvent;
+use rlm_trace::{ModelDelta, TraceEvent, TraceListener};
 use tokio::sync::Notify;
-
-use crate::engine::{EventSink, LiveEvent};
 
 /// One event of the log.
 #[derive(Debug)]
@@ -113,17 +111,36 @@ impl ExecutionBus {
     }
 }
 
-impl EventSink for ExecutionBus {
-    fn send(&self, event: LiveEvent) {
-        match event {
-            LiveEvent::Trace(trace) => {
-                let data = serde_json::to_value(&trace).unwrap_or(serde_json::Value::Null);
-                self.push(trace.kind.name(), data, Some(trace));
-            }
-            LiveEvent::Token { model, text } => {
-                self.push("token", serde_json::json!({ "model": model, "text": text }), None);
-            }
+/// Feeds one execution's bus from its trace: each trace event, and each
+/// streamed piece of a root-model reply (`token`: `{model, span_id, text}`).
+pub struct BusListener {
+    bus: Arc<ExecutionBus>,
+    /// The root model's id, named in `token` events.
+    model: String,
+}
+
+impl BusListener {
+    pub fn new(bus: Arc<ExecutionBus>, model: String) -> Self {
+        BusListener { bus, model }
+    }
+}
+
+impl TraceListener for BusListener {
+    fn on_event(&self, event: &TraceEvent) {
+        let data = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
+        self.bus.push(event.kind.name(), data, Some(event.clone()));
+    }
+
+    fn on_delta(&self, delta: &ModelDelta) {
+        if delta.text.is_empty() {
+            return;
         }
+        let data = serde_json::json!({
+            "model": self.model,
+            "span_id": delta.span_id,
+            "text": delta.text,
+        });
+        self.bus.push("token", data, None);
     }
 }
 

@@ -63,6 +63,10 @@ pub struct ModelConfig {
     pub scripted_token_delay: Duration,
     /// Provider settings and keys (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, ...).
     pub env: EnvVars,
+    /// A subcall cache (a sled folder) shared by every execution (`None`: no cache).
+    pub cache_dir: Option<PathBuf>,
+    /// Model calls in flight at once per execution (`None`: the scheduler's default).
+    pub concurrency: Option<usize>,
 }
 
 impl ModelConfig {
@@ -75,6 +79,8 @@ impl ModelConfig {
             script,
             scripted_token_delay: Duration::ZERO,
             env: EnvVars::default(),
+            cache_dir: None,
+            concurrency: None,
         }
     }
 
@@ -99,8 +105,10 @@ pub struct Limits {
     pub max_concurrent_per_key: usize,
     /// Longest an execution may run.
     pub max_execution: Duration,
-    /// Root-loop steps when a session sets none.
-    pub default_max_steps: u64,
+    /// Each execution's budget where its session sets none (steps, subcalls,
+    /// depth, tokens, cost; `rlm.toml`'s `[budgets]`). Its wall time is capped
+    /// by `max_execution`.
+    pub execution: rlm_policy::BudgetLimits,
 }
 
 impl Default for Limits {
@@ -111,7 +119,10 @@ impl Default for Limits {
             max_query_chars: 20_000,
             max_concurrent_per_key: 8,
             max_execution: Duration::from_secs(600),
-            default_max_steps: 20,
+            execution: rlm_policy::BudgetLimits {
+                max_steps: Some(20),
+                ..rlm_policy::BudgetLimits::default()
+            },
         }
     }
 }

@@ -34,6 +34,9 @@ pub enum ServerError {
     Context(#[from] rlm_context::ContextError),
     #[error("model setup: {0}")]
     Model(String),
+    /// rlm-core's session refused or failed (its cumulative budget is spent...).
+    #[error("{0}")]
+    Session(#[from] rlm_core::SessionError),
     #[error("configuration: {0}")]
     Config(String),
     #[error("internal error: {0}")]
@@ -62,6 +65,10 @@ impl ServerError {
             ServerError::MissingKey | ServerError::WrongKey => StatusCode::UNAUTHORIZED,
             ServerError::NotFound { .. } => StatusCode::NOT_FOUND,
             ServerError::Conflict(_) => StatusCode::CONFLICT,
+            ServerError::Session(e) => match e {
+                rlm_core::SessionError::BudgetExhausted { .. } => StatusCode::CONFLICT,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             ServerError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ServerError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Rejected { status, .. } => *status,
@@ -87,6 +94,10 @@ impl ServerError {
             ServerError::Store(_) => "storage",
             ServerError::Context(_) => "context",
             ServerError::Model(_) => "model",
+            ServerError::Session(e) => match e {
+                rlm_core::SessionError::BudgetExhausted { .. } => "budget_exhausted",
+                _ => "internal",
+            },
             ServerError::Config(_) => "config",
             ServerError::Internal(_) | ServerError::Io { .. } => "internal",
             ServerError::Rejected { status, .. } => match status.as_u16() {

@@ -1,9 +1,11 @@
 //! Runs executions: admission (per-key concurrency, query length, the
-//! session's cumulative budget), one execution of a session at a time (so the
-//! cumulative budget, `memory` and history see them in order), the live event
-//! log that SSE listeners read, the trace persisted as it is produced, and the
-//! settlement (record, session spend, history, memory) when it ends. A client
-//! that goes away changes nothing here: the execution runs on its own task.
+//! session's cumulative budget), one execution of a session at a time (each
+//! restores the rlm-core `Session` from the state the previous one stored, so
+//! the cumulative budget, `memory` and history see them in order), the live
+//! event log that SSE listeners read, the trace persisted as it is produced,
+//! and the settlement (the execution's record and the session's new state,
+//! stored together) when it ends. A client that goes away changes nothing
+//! here: the execution runs on its own task.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +14,8 @@ use std::time::Duration;
 use dashmap::DashMap;
 use futures::StreamExt;
 use rlm_context::Context;
-use rlm_trace::{EventKind, TraceEvent, TraceSummary};
+use rlm_core::SessionLimits;
+use rlm_trace::{TraceEvent, TraceSummary};
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -25,7 +28,8 @@ use crate::error::ServerError;
 use crate::metrics::Metrics;
 use crate::shapes::ExecutionResponse;
 use crate::store::{
-    ExecutionRecord, ExecutionStatus, SessionRecord, SettledExecution, Spend, Store, now_micros,
+    ExecutionRecord, ExecutionStatus, SessionRecord, SessionSettings, SettledExecution, Spend,
+    Store, new_session_state, now_micros,
 };
 
 /// What an execution runs over.
@@ -68,7 +72,7 @@ struct Live {
 /// See the module docs.
 pub struct Executions {
     store: Arc<dyn Store>,
-    engine: Arc<dyn Engine>,
+    engine: Arc<Engine>,
     contexts: Arc<ContextFiles>,
     metrics: Arc<Metrics>,
     models: ModelConfig,
@@ -82,7 +86,7 @@ pub struct Executions {
 impl Executions {
     pub fn new(
         store: Arc<dyn Store>,
-        engine: Arc<dyn Engine>,
+        engine: Arc<Engine>,
         contexts: Arc<ContextFiles>,
         metrics: Arc<Metrics>,
         models: ModelConfig,
@@ -102,7 +106,7 @@ impl Executions {
         }
     }
 
-    pub fn engine(&self) -> &Arc<dyn Engine> {
+    pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
     }
 
@@ -179,7 +183,9 @@ impl Executions {
                     )));
                 };
                 let context = self.contexts.load(cref)?;
-                exhausted(&s).map_or(Ok(()), |m| Err(ServerError::Conflict(m)))?;
+                if let Some(refused) = s.state.usage.exhausted(&cumulative_limits(&s.settings)) {
+                    return Err(refused.into());
+                }
                 (Some(s), context)
             }
             Target::Inline(text) => {
@@ -284,39 +290,32 @@ impl Executions {
             tracing::warn!(execution = %record.id, error = %e, "cannot store the running state");
         }
         // The session as the previous execution left it.
-        let session = match record.session_id {
+        let (name, state) = match record.session_id {
             Some(sid) => match self.store.get_session(sid).await {
-                Ok(Some(s)) => Some(s),
+                Ok(Some(s)) => (s.name, s.state),
                 Ok(None) => {
                     let outcome = failed("the session was deleted before the execution started");
                     return self.settle(record, &live, outcome, None).await;
                 }
                 Err(e) => return self.settle(record, &live, failed(&e.to_string()), None).await,
             },
-            None => None,
+            None => (None, new_session_state(record.id)),
         };
-        if let Some(message) = session.as_ref().and_then(exhausted) {
-            return self.settle(record, &live, failed(&message), None).await;
-        }
-        let memory = match record.session_id {
-            Some(sid) => self.store.get_memory(sid).await.unwrap_or_default(),
-            None => Default::default(),
-        };
+        let deadline = settings
+            .timeout_secs
+            .map(Duration::from_secs)
+            .unwrap_or(self.limits.max_execution)
+            .min(self.limits.max_execution);
         let request = ExecutionRequest {
             execution_id: record.id,
             query: record.user_query.clone(),
             context,
             model: record.model.clone(),
             sub_model,
-            limits: self.limits_for(&settings, session.as_ref()),
-            max_depth: settings.max_depth,
-            deadline: settings
-                .timeout_secs
-                .map(Duration::from_secs)
-                .unwrap_or(self.limits.max_execution)
-                .min(self.limits.max_execution),
-            memory,
-            history: session.map(|s| s.history).unwrap_or_default(),
+            max_depth: settings.max_depth.or(self.limits.execution.max_depth),
+            settings: self.core_settings(&settings, name.as_deref(), deadline),
+            state,
+            deadline,
         };
         // The trace is stored as it is produced, so a crash keeps what happened.
         let persister = {
@@ -337,7 +336,7 @@ impl Executions {
                 }
             })
         };
-        let outcome = match self.engine.start(request, Arc::clone(&live.bus) as _) {
+        let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
             Err(e) => failed(&e.to_string()),
             Ok(running) => {
                 let mut outcome = running.outcome;
@@ -353,31 +352,31 @@ impl Executions {
         self.settle(record, &live, outcome, Some(persister)).await
     }
 
-    fn limits_for(
+    /// The session's settings as rlm-core's: each execution's budget (the
+    /// server's defaults where the session sets none; wall time at most
+    /// `deadline`) and the cumulative one. rlm-core keeps no execution
+    /// records in the state: the store keeps them, with their traces.
+    fn core_settings(
         &self,
-        settings: &crate::store::SessionSettings,
-        session: Option<&SessionRecord>,
-    ) -> rlm_policy::Limits {
-        let mut limits = rlm_policy::Limits {
-            max_steps: Some(settings.max_steps.unwrap_or(self.limits.default_max_steps)),
-            max_subcalls: settings.max_subcalls,
-            max_depth: settings.max_depth,
-            ..Default::default()
+        settings: &SessionSettings,
+        name: Option<&str>,
+        deadline: Duration,
+    ) -> rlm_core::SessionSettings {
+        let defaults = &self.limits.execution;
+        let execution = rlm_policy::BudgetLimits {
+            max_steps: settings.max_steps.or(defaults.max_steps),
+            max_subcalls: settings.max_subcalls.or(defaults.max_subcalls),
+            max_depth: settings.max_depth.or(defaults.max_depth),
+            max_wall_time: Some(defaults.max_wall_time.map_or(deadline, |t| t.min(deadline))),
+            ..defaults.clone()
         };
-        // What is left of the session's budget caps this execution.
-        if let Some(s) = session {
-            if let Some(max) = s.settings.max_total_tokens {
-                limits.max_total_tokens = Some(max.saturating_sub(s.spend.total_tokens()));
-            }
-            if let Some(max) = s.settings.max_total_cost_usd {
-                limits.max_cost_usd = Some((max - s.spend.cost_usd).max(0.0));
-            }
-            if let Some(max) = s.settings.max_total_calls {
-                let left = max.saturating_sub(s.spend.calls);
-                limits.max_subcalls = Some(limits.max_subcalls.map_or(left, |m| m.min(left)));
-            }
+        rlm_core::SessionSettings {
+            name: name.unwrap_or_default().to_string(),
+            limits: cumulative_limits(settings),
+            execution_limits: Some(execution),
+            keep_executions: 0,
+            ..rlm_core::SessionSettings::default()
         }
-        limits
     }
 
     /// Settles an ended execution: fills the record from the outcome and the
@@ -393,9 +392,6 @@ impl Executions {
         let trace = live.bus.trace_events();
         apply_outcome(&mut record, live, &outcome);
         let summary = TraceSummary::from_events(&trace);
-        if outcome.spend.is_none() {
-            record.spend = spend_from_trace(&trace, &summary);
-        }
         record.cache_hits = summary.cache.hits;
         record.retries = summary.retries_by_reason.values().sum();
         let data = serde_json::to_value(ExecutionResponse::from(&record)).unwrap_or_default();
@@ -409,7 +405,8 @@ impl Executions {
         if let Some(p) = persister {
             let _ = p.await;
         }
-        let settled = SettledExecution { record: record.clone(), memory: outcome.memory };
+        let state = outcome.state.filter(|_| record.session_id.is_some());
+        let settled = SettledExecution { record: record.clone(), state };
         if let Err(e) = self.store.finish_execution(&settled).await {
             tracing::error!(execution = %record.id, error = %e, "cannot settle the execution");
         }
@@ -484,61 +481,33 @@ struct RunSpec {
     record: ExecutionRecord,
     context: Context,
     sub_model: Option<String>,
-    settings: crate::store::SessionSettings,
+    settings: SessionSettings,
     live: Arc<Live>,
     permit: Option<OwnedSemaphorePermit>,
 }
 
-/// Why a session may not run more, if its cumulative budget is spent.
-fn exhausted(s: &SessionRecord) -> Option<String> {
-    let spent = &s.spend;
-    if let Some(max) = s.settings.max_total_tokens
-        && spent.total_tokens() >= max
-    {
-        return Some(format!(
-            "session budget exhausted: {} of {max} tokens used",
-            spent.total_tokens()
-        ));
+/// The session's budget across executions (Enzu's `Session(max_cost_usd,
+/// max_tokens)`), as rlm-core enforces it.
+fn cumulative_limits(settings: &SessionSettings) -> SessionLimits {
+    SessionLimits {
+        max_tokens: settings.max_total_tokens,
+        max_cost_usd: settings.max_total_cost_usd,
+        max_calls: settings.max_total_calls,
+        max_executions: None,
     }
-    if let Some(max) = s.settings.max_total_cost_usd
-        && spent.cost_usd >= max
-    {
-        return Some(format!("session budget exhausted: ${:.6} of ${max} spent", spent.cost_usd));
-    }
-    if let Some(max) = s.settings.max_total_calls
-        && spent.calls >= max
-    {
-        return Some(format!(
-            "session budget exhausted: {} of {max} sub-model calls made",
-            spent.calls
-        ));
-    }
-    None
 }
 
 fn failed(message: &str) -> EngineOutcome {
-    EngineOutcome {
-        status: ExecutionStatus::Failed,
-        answer: None,
-        finish: "error".into(),
-        error: Some(message.to_string()),
-        memory: None,
-        spend: None,
-        steps: 0,
-    }
+    EngineOutcome::not_run(ExecutionStatus::Failed, "error", message.to_string())
 }
 
 fn stopped_before_start(live: &Live) -> EngineOutcome {
-    EngineOutcome {
-        status: ExecutionStatus::Cancelled,
-        finish: "cancelled".into(),
-        error: Some(if live.interrupted.load(Ordering::SeqCst) {
-            "interrupted: the server stopped before the execution started".into()
-        } else {
-            "cancelled before it started".into()
-        }),
-        ..failed("")
-    }
+    let why = if live.interrupted.load(Ordering::SeqCst) {
+        "interrupted: the server stopped before the execution started"
+    } else {
+        "cancelled before it started"
+    };
+    EngineOutcome::not_run(ExecutionStatus::Cancelled, "cancelled", why.to_string())
 }
 
 fn apply_outcome(record: &mut ExecutionRecord, live: &Live, outcome: &EngineOutcome) {
@@ -557,22 +526,5 @@ fn apply_outcome(record: &mut ExecutionRecord, live: &Live, outcome: &EngineOutc
     record.completed_at = Some(now_micros());
     record.started_at.get_or_insert(record.created_at);
     record.steps = outcome.steps;
-    if let Some(spend) = outcome.spend {
-        record.spend = spend;
-    }
-}
-
-/// The spend a trace records (for runs stopped before they could report theirs).
-fn spend_from_trace(trace: &[TraceEvent], summary: &TraceSummary) -> Spend {
-    let calls = trace
-        .iter()
-        .filter(|e| matches!(&e.kind, EventKind::SubcallFinished(c) if !c.cached && !c.deduped))
-        .count() as u64;
-    Spend {
-        input_tokens: summary.usage.prompt_tokens,
-        output_tokens: summary.usage.completion_tokens,
-        cost_usd: summary.cost_usd,
-        calls,
-        executions: 0,
-    }
+    record.spend = outcome.spend;
 }

@@ -15,7 +15,7 @@ use crate::api::{AppState, router};
 use crate::auth::Auth;
 use crate::config::ServerConfig;
 use crate::contexts::ContextFiles;
-use crate::engine::{Engine, RlmEngine};
+use crate::engine::Engine;
 use crate::error::ServerError;
 use crate::executions::Executions;
 use crate::jobs::Jobs;
@@ -30,17 +30,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the server with the `rlm_core` engine.
+    /// Starts the server.
     pub async fn start(config: ServerConfig) -> Result<Server, ServerError> {
-        let engine = Arc::new(RlmEngine::new(config.models.clone()));
-        Self::start_with_engine(config, engine).await
-    }
-
-    /// Starts the server with any [`Engine`].
-    pub async fn start_with_engine(
-        config: ServerConfig,
-        engine: Arc<dyn Engine>,
-    ) -> Result<Server, ServerError> {
         config.validate()?;
         std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::Io {
             what: format!("cannot create the data directory {}", config.data_dir.display()),
@@ -50,6 +41,7 @@ impl Server {
         let store: Arc<dyn Store> =
             Arc::new(tokio::task::block_in_place(|| SledStore::open(&db_dir))?);
         let contexts = Arc::new(ContextFiles::open(config.data_dir.join("contexts"))?);
+        let engine = Arc::new(tokio::task::block_in_place(|| Engine::new(config.models.clone()))?);
         let interrupted = store
             .interrupt_running_executions(
                 "interrupted: the server stopped while this execution ran",

@@ -68,23 +68,24 @@ pub struct SessionResponse {
     pub updated_at: DateTime<Utc>,
     pub memory_count: usize,
     pub settings: SessionSettings,
-    /// Spent so far over all executions.
+    /// Spent so far over all executions (`calls` + `root_calls` is what
+    /// `max_total_calls` caps).
     pub spend: Spend,
     pub history_turns: usize,
 }
 
-impl SessionResponse {
-    pub fn from_record(s: &SessionRecord, memory_count: usize) -> Self {
+impl From<&SessionRecord> for SessionResponse {
+    fn from(s: &SessionRecord) -> Self {
         SessionResponse {
             id: s.id,
             name: s.name.clone(),
             context_metadata: Some(s.context_metadata.clone()),
             created_at: time(s.created_at),
             updated_at: time(s.updated_at),
-            memory_count,
+            memory_count: s.state.memory.len(),
             settings: s.settings.clone(),
-            spend: s.spend,
-            history_turns: s.history.len(),
+            spend: Spend::from(&s.state.usage),
+            history_turns: s.state.history.len(),
         }
     }
 }
@@ -127,10 +128,36 @@ pub struct DeletedMemoryKey {
     pub key: String,
 }
 
+/// One question of a session and its answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Turn {
+    /// The execution that answered it.
+    pub execution_id: String,
+    pub query: String,
+    pub answer: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct HistoryResponse {
     pub session_id: Uuid,
-    pub turns: Vec<crate::store::Turn>,
+    /// Oldest first; the most recent ones are shown to the root model.
+    pub turns: Vec<Turn>,
+}
+
+impl From<&SessionRecord> for HistoryResponse {
+    fn from(s: &SessionRecord) -> Self {
+        let turns = s
+            .state
+            .history
+            .iter()
+            .map(|t| Turn {
+                execution_id: t.execution_id.0.clone(),
+                query: t.query.clone(),
+                answer: t.answer.clone(),
+            })
+            .collect();
+        HistoryResponse { session_id: s.id, turns }
+    }
 }
 
 /// `POST /api/execute`, `/api/execute/stream` and `/api/jobs`.

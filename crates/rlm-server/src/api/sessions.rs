@@ -12,7 +12,7 @@ use crate::auth::Caller;
 use crate::contexts::{NewDocument, read_documents, resolve_under};
 use crate::error::ServerError;
 use crate::shapes::*;
-use crate::store::{ContextRef, SessionRecord, SessionSettings, Spend, now_micros};
+use crate::store::{ContextRef, SessionRecord, SessionSettings, new_session_state, now_micros};
 
 /// `?limit=&offset=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -80,15 +80,15 @@ pub async fn create(
         None => None,
     };
     let now = now_micros();
+    let id = Uuid::new_v4();
     let record = SessionRecord {
-        id: Uuid::new_v4(),
+        id,
         owner: caller.owner,
         name: body.name,
         context_metadata: metadata(body.context_metadata, context.as_ref()),
         context,
         settings,
-        spend: Spend::default(),
-        history: Vec::new(),
+        state: new_session_state(id),
         created_at: now,
         updated_at: now,
     };
@@ -98,7 +98,7 @@ pub async fn create(
         }
         return Err(e.into());
     }
-    Ok(Json(SessionResponse::from_record(&record, 0)))
+    Ok(Json(SessionResponse::from(&record)))
 }
 
 /// The documents a JSON body gives (text or server-side paths), if any.
@@ -242,10 +242,6 @@ fn metadata(
     m
 }
 
-async fn memory_count(state: &AppState, id: Uuid) -> usize {
-    state.store.get_memory(id).await.map(|m| m.len()).unwrap_or(0)
-}
-
 /// List the caller's sessions, newest first.
 #[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(Page),
     responses((status = 200, body = SessionListResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
@@ -257,10 +253,7 @@ pub async fn list(
 ) -> Result<Json<SessionListResponse>, ServerError> {
     let (offset, limit) = page.bounds()?;
     let (records, total) = state.store.list_sessions(Some(&caller.owner), offset, limit).await?;
-    let mut sessions = Vec::with_capacity(records.len());
-    for s in &records {
-        sessions.push(SessionResponse::from_record(s, memory_count(&state, s.id).await));
-    }
+    let sessions = records.iter().map(SessionResponse::from).collect();
     Ok(Json(SessionListResponse { sessions, total }))
 }
 
@@ -275,7 +268,7 @@ pub async fn get(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<SessionResponse>, ServerError> {
     let s = state.executions.owned_session(&caller.owner, id).await?;
-    Ok(Json(SessionResponse::from_record(&s, memory_count(&state, id).await)))
+    Ok(Json(SessionResponse::from(&s)))
 }
 
 /// Update a session's name, context (replaced), metadata or settings.
@@ -316,10 +309,10 @@ pub async fn update(
     {
         state.contexts.remove(&old);
     }
-    Ok(Json(SessionResponse::from_record(&s, memory_count(&state, id).await)))
+    Ok(Json(SessionResponse::from(&s)))
 }
 
-/// Delete a session, its memory and its context file (its executions stay).
+/// Delete a session (with its state: spend, memory, history) and its context file (its executions stay).
 #[utoipa::path(delete, path = "/api/sessions/{id}", tag = "sessions",
     params(("id" = Uuid, Path, description = "session id")),
     responses((status = 200, body = DeletedSession), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
@@ -372,7 +365,9 @@ pub async fn set_memory(
     }
     let mut memory = state.store.get_memory(id).await?;
     memory.insert(body.key.clone(), body.value.clone());
-    state.store.put_memory(id, &memory).await?;
+    if !state.store.put_memory(id, &memory).await? {
+        return Err(ServerError::not_found("session", id));
+    }
     Ok(Json(MemorySetResponse { key: body.key, value: body.value, updated_at: time(now_micros()) }))
 }
 
@@ -391,7 +386,9 @@ pub async fn delete_memory(
     if memory.remove(&key).is_none() {
         return Err(ServerError::not_found("memory key", key));
     }
-    state.store.put_memory(id, &memory).await?;
+    if !state.store.put_memory(id, &memory).await? {
+        return Err(ServerError::not_found("session", id));
+    }
     Ok(Json(DeletedMemoryKey { status: "deleted".into(), key }))
 }
 
@@ -406,5 +403,5 @@ pub async fn history(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<HistoryResponse>, ServerError> {
     let s = state.executions.owned_session(&caller.owner, id).await?;
-    Ok(Json(HistoryResponse { session_id: id, turns: s.history }))
+    Ok(Json(HistoryResponse::from(&s)))
 }

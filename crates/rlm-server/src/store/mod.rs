@@ -18,11 +18,14 @@
 //!   left RUNNING. A job is settled by its leaseholder only (JetStream: `ack`).
 //! * Trace events are appended by `(execution, seq)`: appending the same event
 //!   twice stores it once.
-//! * Settling an execution charges its session, appends the history turn and
-//!   saves `memory` in one atomic step.
+//! * A session's spend, `memory` and history are rlm-core's
+//!   [`rlm_core::SessionState`], stored whole in its record: settling an
+//!   execution stores the execution's record and the session's new state in
+//!   one atomic step; [`Store::put_memory`] changes the state's `memory` only.
 
 mod sled_store;
 
+use rlm_core::{SESSION_STATE_VERSION, SessionId, SessionState, SessionUsage};
 use rlm_trace::TraceEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -136,38 +139,62 @@ mod whole {
     }
 }
 
-/// What a session has spent so far, over all its executions.
+/// What an execution, or a session over all its executions, has spent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Spend {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cost_usd: f64,
-    /// Sub-model calls.
+    /// Sub-model calls (cache and dedup hits are not calls).
     pub calls: u64,
+    /// Root-model calls.
+    #[serde(default)]
+    pub root_calls: u64,
     pub executions: u64,
 }
 
 impl Spend {
-    pub fn add(&mut self, other: &Spend) {
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
-        self.cost_usd += other.cost_usd;
-        self.calls += other.calls;
-        self.executions += other.executions;
-    }
-
     pub fn total_tokens(&self) -> u64 {
         self.input_tokens + self.output_tokens
     }
+
+    /// One execution's settled spend (rlm-policy's snapshot of its tree).
+    pub fn of_execution(usage: &rlm_policy::UsageSnapshot) -> Spend {
+        Spend {
+            input_tokens: usage.usage.prompt_tokens,
+            output_tokens: usage.usage.completion_tokens,
+            cost_usd: usage.cost_usd,
+            calls: usage.subcalls,
+            root_calls: usage.root_calls,
+            executions: 0,
+        }
+    }
 }
 
-/// One question and its answer, in a session's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Turn {
-    pub execution_id: Uuid,
-    pub query: String,
-    pub answer: Option<String>,
-    pub at: Micros,
+impl From<&SessionUsage> for Spend {
+    fn from(u: &SessionUsage) -> Spend {
+        Spend {
+            input_tokens: u.usage.prompt_tokens,
+            output_tokens: u.usage.completion_tokens,
+            cost_usd: u.cost_usd,
+            calls: u.subcalls,
+            root_calls: u.root_calls,
+            executions: u.executions,
+        }
+    }
+}
+
+/// The state of a session that has not run anything yet.
+pub fn new_session_state(id: Uuid) -> SessionState {
+    SessionState {
+        version: SESSION_STATE_VERSION,
+        id: SessionId(id.to_string()),
+        settings: Default::default(),
+        usage: SessionUsage::default(),
+        memory: Default::default(),
+        history: Vec::new(),
+        executions: Vec::new(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,8 +207,10 @@ pub struct SessionRecord {
     /// Client-provided metadata merged with the context's own (size, hash...).
     pub context_metadata: serde_json::Map<String, serde_json::Value>,
     pub settings: SessionSettings,
-    pub spend: Spend,
-    pub history: Vec<Turn>,
+    /// Spend, `memory` and history across executions: what rlm-core's
+    /// `Session` is restored from (its `executions` are kept empty: the
+    /// executions and their traces are stored on their own).
+    pub state: SessionState,
     pub created_at: Micros,
     pub updated_at: Micros,
 }
@@ -321,14 +350,18 @@ pub struct ExecutionFilter {
 #[derive(Debug, Clone)]
 pub struct SettledExecution {
     pub record: ExecutionRecord,
-    /// `memory` after the run (saved to the session), if the run produced it.
-    pub memory: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The session's state after the execution (spend charged, history turn
+    /// and `memory` saved), or `None` when it never ran in a session.
+    pub state: Option<SessionState>,
 }
 
 /// Everything the server stores. See the module docs for the contract.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     // Sessions.
+    /// Creates a session, or replaces its name, context, metadata and
+    /// settings; an existing session's `state` is kept (settling and
+    /// `put_memory` are its only writers, so an update never loses spend).
     async fn put_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
     async fn get_session(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError>;
     /// Sessions of `owner` (all with `None`), newest first.
@@ -338,19 +371,21 @@ pub trait Store: Send + Sync + 'static {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<SessionRecord>, usize), StoreError>;
-    /// Deletes the session and its memory; `false` if there was none.
+    /// Deletes the session; `false` if there was none.
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError>;
 
-    // Memory (the program's `memory` dict, per session).
+    // Memory (the program's `memory` dict, in the session's state).
     async fn get_memory(
         &self,
         session: Uuid,
     ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError>;
+    /// Replaces the `memory` of the session's state, atomically (the rest of
+    /// the state is left as it is); `false` if there is no such session.
     async fn put_memory(
         &self,
         session: Uuid,
         memory: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
     // Executions.
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError>;
@@ -362,8 +397,7 @@ pub trait Store: Send + Sync + 'static {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<ExecutionRecord>, usize), StoreError>;
-    /// Stores the terminal record, charges its spend to its session, appends
-    /// the history turn and saves `memory`, atomically. `false` (and no change)
+    /// Stores the terminal record and its session's new state, atomically. `false` (and no change)
     /// if the stored execution had already ended.
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError>;
     /// Marks every pending or running execution `interrupted` (at start-up,

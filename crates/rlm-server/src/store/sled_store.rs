@@ -16,9 +16,8 @@ use uuid::Uuid;
 use super::*;
 
 /// Format of the records below; a database written by another format is refused.
-const FORMAT: &[u8] = b"rlm-server-1";
-/// History turns kept per session (the oldest are dropped past this).
-const MAX_HISTORY_TURNS: usize = 200;
+/// (2: a session record holds rlm-core's `SessionState`.)
+const FORMAT: &[u8] = b"rlm-server-2";
 /// How long to wait for a just-closed database's lock to be released.
 const LOCK_RETRY_FOR: Duration = Duration::from_secs(3);
 
@@ -27,7 +26,6 @@ const LOCK_RETRY_FOR: Duration = Duration::from_secs(3);
 pub struct SledStore {
     db: sled::Db,
     sessions: sled::Tree,
-    memory: sled::Tree,
     executions: sled::Tree,
     trace: sled::Tree,
     jobs: sled::Tree,
@@ -127,7 +125,6 @@ impl SledStore {
         let tree = |name: &str| db.open_tree(name).map_err(backend);
         Ok(SledStore {
             sessions: tree("sessions")?,
-            memory: tree("memory")?,
             executions: tree("executions")?,
             trace: tree("trace")?,
             jobs: tree("jobs")?,
@@ -173,8 +170,20 @@ impl SledStore {
 #[async_trait::async_trait]
 impl Store for SledStore {
     async fn put_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        self.sessions.insert(session.id.as_bytes(), encode(session)?).map_err(backend)?;
-        Ok(())
+        let fresh = encode(session)?;
+        self.sessions
+            .transaction(|sessions| {
+                let Some(bytes) = sessions.get(session.id.as_bytes())? else {
+                    sessions.insert(session.id.as_bytes(), fresh.clone())?;
+                    return Ok(());
+                };
+                // The stored state stands: only settling and `put_memory` change it.
+                let stored: SessionRecord = decode("session", &bytes).map_err(abort)?;
+                let record = SessionRecord { state: stored.state, ..session.clone() };
+                sessions.insert(session.id.as_bytes(), encode(&record).map_err(abort)?)?;
+                Ok(())
+            })
+            .map_err(tx_err)
     }
 
     async fn get_session(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError> {
@@ -204,31 +213,31 @@ impl Store for SledStore {
     }
 
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
-        (&self.sessions, &self.memory)
-            .transaction(|(sessions, memory)| {
-                memory.remove(id.as_bytes())?;
-                Ok(sessions.remove(id.as_bytes())?.is_some())
-            })
-            .map_err(tx_err)
+        Ok(self.sessions.remove(id.as_bytes()).map_err(backend)?.is_some())
     }
 
     async fn get_memory(
         &self,
         session: Uuid,
     ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
-        match self.memory.get(session.as_bytes()).map_err(backend)? {
-            Some(bytes) => decode("memory", &bytes),
-            None => Ok(serde_json::Map::new()),
-        }
+        Ok(self.get_session(session).await?.map(|s| s.state.memory).unwrap_or_default())
     }
 
     async fn put_memory(
         &self,
         session: Uuid,
         memory: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(), StoreError> {
-        self.memory.insert(session.as_bytes(), encode(memory)?).map_err(backend)?;
-        Ok(())
+    ) -> Result<bool, StoreError> {
+        self.sessions
+            .transaction(|sessions| {
+                let Some(bytes) = sessions.get(session.as_bytes())? else { return Ok(false) };
+                let mut record: SessionRecord = decode("session", &bytes).map_err(abort)?;
+                record.state.memory = memory.clone();
+                record.updated_at = now_micros();
+                sessions.insert(session.as_bytes(), encode(&record).map_err(abort)?)?;
+                Ok(true)
+            })
+            .map_err(tx_err)
     }
 
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
@@ -267,9 +276,8 @@ impl Store for SledStore {
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError> {
         let record = &settled.record;
         let encoded = encode(record)?;
-        let memory = settled.memory.as_ref().map(encode).transpose()?;
-        (&self.executions, &self.sessions, &self.memory)
-            .transaction(|(executions, sessions, memory_tree)| {
+        (&self.executions, &self.sessions)
+            .transaction(|(executions, sessions)| {
                 if let Some(bytes) = executions.get(record.id.as_bytes())? {
                     let stored: ExecutionRecord = decode("execution", &bytes).map_err(abort)?;
                     if stored.status.is_terminal() {
@@ -277,23 +285,14 @@ impl Store for SledStore {
                     }
                 }
                 executions.insert(record.id.as_bytes(), encoded.clone())?;
-                let Some(session_id) = record.session_id else { return Ok(true) };
+                let (Some(session_id), Some(state)) = (record.session_id, &settled.state) else {
+                    return Ok(true);
+                };
                 if let Some(bytes) = sessions.get(session_id.as_bytes())? {
                     let mut session: SessionRecord = decode("session", &bytes).map_err(abort)?;
-                    session.spend.add(&Spend { executions: 1, ..record.spend });
-                    session.history.push(Turn {
-                        execution_id: record.id,
-                        query: record.user_query.clone(),
-                        answer: record.final_result.clone(),
-                        at: record.completed_at.unwrap_or(record.created_at),
-                    });
-                    let excess = session.history.len().saturating_sub(MAX_HISTORY_TURNS);
-                    session.history.drain(..excess);
+                    session.state = state.clone();
                     session.updated_at = record.completed_at.unwrap_or(session.updated_at);
                     sessions.insert(session_id.as_bytes(), encode(&session).map_err(abort)?)?;
-                    if let Some(m) = &memory {
-                        memory_tree.insert(session_id.as_bytes(), m.clone())?;
-                    }
                 }
                 Ok(true)
             })
