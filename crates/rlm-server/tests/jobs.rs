@@ -74,7 +74,10 @@ async fn cancelling_a_job_mid_batch_stops_its_calls_and_settles_the_spend() {
     assert_eq!(exec["finish"], "cancelled");
     let subcalls = exec["tree"]["tree"]["children"].as_array().unwrap();
     assert_eq!(subcalls.len(), 200, "every call of the batch is in the tree");
+    // Each subcall's end is recorded as it ends: the ten fast ones answered
+    // before the cancel and are charged; the cancelled ones are not.
     let finished = subcalls.iter().filter(|c| c["status"] == "completed").count() as u64;
+    assert_eq!(finished, 10, "the fast calls finished before the cancel");
     assert_eq!(exec["subcalls"].as_u64().unwrap(), finished);
     assert!(exec["total_input_tokens"].as_u64().unwrap() > 0, "the root call is charged");
     let (_, session) = s.get(&format!("/api/sessions/{sid}")).await;

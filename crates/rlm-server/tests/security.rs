@@ -278,11 +278,14 @@ async fn per_key_concurrency_and_session_budgets_are_enforced() {
     assert!(r.headers().contains_key("retry-after"));
     assert_eq!(first.await.unwrap(), 200);
 
-    // A session budget of one call: the first execution spends it, the next is refused.
+    // Each execution makes three model calls (two root calls, one subcall): a
+    // session budget of six calls lets one more run, then refuses the next.
+    let (_, session) = s.get(&format!("/api/sessions/{a}")).await;
+    assert_eq!((&session["spend"]["root_calls"], &session["spend"]["calls"]), (&json!(2), &json!(1)));
     let r = s
         .client
         .put(s.url(&format!("/api/sessions/{a}")))
-        .json(&json!({"settings": {"max_total_calls": 2}}))
+        .json(&json!({"settings": {"max_total_calls": 6}}))
         .send()
         .await
         .unwrap();
@@ -292,8 +295,14 @@ async fn per_key_concurrency_and_session_budgets_are_enforced() {
     assert_eq!((status, exec["status"].as_str()), (200, Some("completed")), "{exec}");
     let (status, refused) =
         s.post("/api/execute", json!({"session_id": a, "user_query": "more"})).await;
-    assert_eq!(status, 409, "{refused}");
-    assert!(detail(&refused).contains("session budget exhausted: 2 of 2 sub-model calls"));
+    assert_eq!((status, refused["code"].as_str()), (409, Some("budget_exhausted")), "{refused}");
+    assert_eq!(
+        detail(&refused),
+        "the session's model calls budget is spent (6 of 6); no further execution can start"
+    );
+    // Refused before anything was recorded: no execution, nothing spent.
+    let (_, list) = s.get(&format!("/api/executions?session_id={a}")).await;
+    assert_eq!(list["total"], 2, "{list}");
     s.stop().await;
 }
 

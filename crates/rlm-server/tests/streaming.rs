@@ -144,3 +144,44 @@ async fn a_client_that_disconnects_does_not_stop_the_execution() {
     assert_eq!(mock.count(), 6, "every subcall was made");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_question_streams_its_subcalls_as_cache_hits() {
+    let mock = MockModel::start(|_, prompt| {
+        let found = prompt.contains("passphrase is amber-falcon-42");
+        MockReply::ok(if found { "amber-falcon-42" } else { "NOT FOUND" })
+    })
+    .await;
+    let env = mock.env();
+    let s = TestServer::start_with(demo_script(), |c| {
+        c.models.default_sub_model = Some("openai:mock-sub".into());
+        c.models.env = env;
+        c.models.cache_dir = Some(c.data_dir.join("cache"));
+    })
+    .await;
+    let sid = s.create_session("cached", &corpus_text()).await;
+    let subcalls_of = |events: &[Sse]| -> Vec<Value> {
+        events
+            .iter()
+            .filter(|e| e.event == "subcall_finished")
+            .map(|e| e.data["data"]["kind"].clone())
+            .collect()
+    };
+    let first = read_sse(stream(&s, &sid).await, |_| true).await;
+    let sent = mock.count();
+    assert_eq!(sent, 6, "the first run asks the sub-model six times");
+    assert!(subcalls_of(&first).iter().all(|c| c["cached"] == false));
+
+    let second = read_sse(stream(&s, &sid).await, |_| true).await;
+    assert_eq!(mock.count(), sent, "the repeated question sends nothing to the sub-model");
+    let cached = subcalls_of(&second);
+    assert_eq!(cached.len(), 6);
+    for c in &cached {
+        assert_eq!(c["cached"], true, "{c}");
+    }
+    let done = &second.last().unwrap().data["data"];
+    assert_eq!(done["status"], "completed");
+    assert_eq!((done["cache_hits"].as_u64(), done["subcalls"].as_u64()), (Some(6), Some(0)));
+    assert_eq!(done["final_result"], first.last().unwrap().data["data"]["final_result"]);
+    s.stop().await;
+}
