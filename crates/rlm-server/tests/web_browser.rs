@@ -4,9 +4,10 @@
 //! Chromium) against it: create a session, ask the demo question and watch
 //! the tree grow, expand a subcall, keyboard, dark mode, a shared link
 //! re-opened, an error run, a sub-RLM nested, a retried root-model call (a
-//! mock OpenAI-compatible server that rate-limits once), the dashboard against
-//! `/api/stats` and `/metrics`, and a 1,000-subcall execution (whose timings
-//! it prints).
+//! mock OpenAI-compatible server that rate-limits once), subcalls flagged
+//! cached (the server's subcall cache) and deduped, the Cancel button, the
+//! dashboard against `/api/stats` and `/metrics`, a 1,000-subcall execution
+//! (whose timings it prints), and the API-key prompt of a server with keys.
 //!
 //! Needs `node`, `/usr/bin/chromium` and `npm ci` in `crates/rlm-server/web`
 //! (`.ci/run` installs them). Without them it is skipped with a notice,
@@ -23,8 +24,11 @@ use std::time::Duration;
 use common::{MockModel, MockReply, TestServer, demo_script};
 use rlm_adapters::fake::FakeReplySpec;
 use rlm_adapters::{FakeReply, FakeRule, FakeScript, MatchTarget};
+use rlm_server::ApiKey;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// The key of the second server, the one that asks for a key.
+const KEYED_TOKEN: &str = "browser-test-key-0123456789";
 
 fn web_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web")
@@ -120,6 +124,24 @@ fn browser_script() -> FakeScript {
             0,
         ),
         rule("INNER TASK", all, None, "FINAL(f\"{n} words\")", 0),
+        rule(
+            "DEDUP QUESTION",
+            all,
+            Some(1),
+            "Three identical prompts at once.\n```repl\nanswers = llm_batch(['what is the same thing?'] * 3)\nprint(answers)\n```\n",
+            0,
+        ),
+        rule("DEDUP QUESTION", all, None, "FINAL(answers[0])", 0),
+        rule("^what is the same thing", MatchTarget::LastUser, None, "the same answer", 300),
+        rule(
+            "SLOW BATCH",
+            all,
+            Some(1),
+            "Eight slow calls.\n```repl\nanswers = llm_batch([f'slow item {i}' for i in range(8)])\n```\n",
+            0,
+        ),
+        rule("SLOW BATCH", all, None, "FINAL(len(answers))", 0),
+        rule("^slow item", MatchTarget::LastUser, None, "too late", 60_000),
     ];
     script.rules.splice(0..0, extra);
     script
@@ -156,6 +178,12 @@ async fn the_page_works_in_headless_chromium() {
         c.models.scripted_token_delay = Duration::from_millis(30);
         c.models.allowed_models.push("openai:mock-root".into());
         c.models.env = env;
+        c.models.cache_dir = Some(c.data_dir.join("cache"));
+    })
+    .await;
+    // A second server that wants an API key, for the page's key prompt.
+    let keyed = TestServer::start_with(demo_script(), |c| {
+        c.api_keys = ApiKey::parse_list(&format!("web:{KEYED_TOKEN}")).unwrap();
     })
     .await;
     let mut cmd = Command::new("node");
@@ -163,7 +191,9 @@ async fn the_page_works_in_headless_chromium() {
         .current_dir(&web)
         .env("RLM_BASE", &s.base)
         .env("RLM_CHROMIUM", CHROMIUM)
-        .env("RLM_PROFILE_DIR", s.dir.path().join("chromium-profile"));
+        .env("RLM_PROFILE_DIR", s.dir.path().join("chromium-profile"))
+        .env("RLM_KEYED_BASE", &keyed.base)
+        .env("RLM_KEYED_TOKEN", KEYED_TOKEN);
     for var in ["RLM_WEB_SCREENSHOTS", "RLM_WEB_TIMINGS"] {
         if let Ok(v) = std::env::var(var) {
             cmd.env(var, v);
@@ -177,4 +207,5 @@ async fn the_page_works_in_headless_chromium() {
     assert!(output.status.success(), "browser.mjs failed ({}):\n{stdout}\n{stderr}", output.status);
     assert!(stdout.contains("ALL BROWSER CHECKS PASSED"), "{stdout}");
     s.stop().await;
+    keyed.stop().await;
 }

@@ -256,6 +256,34 @@ try {
   const stepText = await firstStep.textContent();
   check(stepText.includes('retried ×1') && stepText.includes('retry 1:'), 'the retried step is flagged, with the reason', stepText);
 
+  // ── 4d. Cache hits and in-flight dedup, as the trace records them ───────
+  // The server keeps a subcall cache: the demo question over the same corpus
+  // (asked in section 2) is answered from it, each subcall flagged cached.
+  const cachedEid = await askInNewSession(page, { name: 'cached', context: corpus }, DEMO);
+  await page.getByTestId('final-answer').waitFor({ timeout: 60_000 });
+  const cachedExec = await api(`/api/executions/${cachedEid}`);
+  const cachedFlags = await page.locator('[data-kind=subcall] .flag.cached').count();
+  check(cachedExec.cache_hits === 6 && cachedExec.subcalls === 0, `the repeated question was served from the cache (${cachedExec.cache_hits} hits, ${cachedExec.subcalls} calls)`);
+  check(cachedFlags === 6, `every subcall row is flagged cached (${cachedFlags})`);
+  check((await page.locator('.totals').textContent()).includes('6 · 0 · 0'), 'the totals count 6 cached, 0 deduped, 0 retried');
+  await shot(page, 'cached-run');
+  // Three identical prompts in one batch: one call is sent, two wait for it.
+  await askInNewSession(page, { name: 'dedup', context: 'anything' }, 'DEDUP QUESTION');
+  await page.getByTestId('final-answer').waitFor({ timeout: 60_000 });
+  const dedupFlags = await page.locator('[data-kind=subcall] .flag.deduped').count();
+  check(dedupFlags === 2, `two of three identical subcalls are flagged deduped (${dedupFlags})`);
+
+  // ── 4e. Cancel a running execution from the page ───────────────────────
+  const slowEid = await askInNewSession(page, { name: 'cancel', context: 'anything' }, 'SLOW BATCH');
+  await page.locator('[data-kind=subcall][data-status=running]').first().waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'cancelled', null, { timeout: 30_000 });
+  const slowExec = await api(`/api/executions/${slowEid}`);
+  check(slowExec.status === 'cancelled' && slowExec.finish === 'cancelled', `the server says cancelled (${slowExec.status}, ${slowExec.finish})`);
+  check((await page.getByRole('button', { name: 'Cancel', exact: true }).count()) === 0, 'the Cancel button is gone once it ended');
+  const stillRunning = await page.locator('[data-kind=subcall][data-status=running]').count();
+  check(stillRunning === 0, `no subcall row is left running (${stillRunning})`);
+
   // ── 5. The dashboard against /api/stats and /metrics ────────────────────
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await page.getByTestId('dashboard').waitFor();
@@ -393,6 +421,35 @@ try {
   });
   console.log(`timings: ${JSON.stringify(timings)}`);
   if (timingsFile) writeFileSync(timingsFile, JSON.stringify(timings, null, 2));
+
+  // ── 7. A server with API keys: the page asks for one ───────────────────
+  // (Its 401s are expected: this page is not watched for failed requests.)
+  const keyedBase = process.env.RLM_KEYED_BASE;
+  if (keyedBase) {
+    const keyed = await context.newPage();
+    current = keyed;
+    await keyed.goto(`${keyedBase}/`);
+    const prompt = keyed.locator('form.key-prompt');
+    await prompt.waitFor();
+    check(await prompt.getByText('This server needs an API key').isVisible(), 'without a key the page asks for one');
+    await prompt.locator('input[type=password]').fill('not-the-key-0123456789');
+    await prompt.getByRole('button', { name: 'Use key' }).click();
+    await keyed.waitForLoadState();
+    await prompt.waitFor();
+    check(await prompt.isVisible(), 'a wrong key is asked for again');
+    await prompt.locator('input[type=password]').fill(process.env.RLM_KEYED_TOKEN);
+    await prompt.getByRole('button', { name: 'Use key' }).click();
+    await keyed.waitForLoadState();
+    await keyed.getByLabel('Name').fill('keyed session');
+    await keyed.locator('textarea[name=context]').fill('a text behind a key');
+    await keyed.getByRole('button', { name: 'Create session' }).click();
+    await keyed.waitForURL(/\/sessions\/[0-9a-f-]{36}$/);
+    await keyed.getByRole('link', { name: /keyed session/ }).waitFor();
+    check((await prompt.count()) === 0, 'with the right key the prompt is gone and the page works');
+    const listed = await fetch(`${keyedBase}/api/sessions`, { headers: { authorization: `Bearer ${process.env.RLM_KEYED_TOKEN}` } }).then((r) => r.json());
+    check(listed.sessions.some((x) => x.name === 'keyed session'), 'the session was created with the key');
+    await keyed.close();
+  }
 
   check(problems.length === 0, 'no console error, page error or failed request', problems.join('\n'));
   console.log('ALL BROWSER CHECKS PASSED');
