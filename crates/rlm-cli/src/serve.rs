@@ -192,3 +192,56 @@ async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config_of(args: &[&str]) -> Result<ServerConfig, CliError> {
+        server_config(Cli::try_parse_from([&["rlm-serve"], args].concat()).unwrap().serve)
+    }
+
+    #[test]
+    fn serve_reads_rlm_toml_and_flags_override_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rlm.toml");
+        std::fs::write(
+            &file,
+            "model = \"scripted\"\nsub_model = \"openai:gpt-5-nano\"\ncache = \"c\"\nconcurrency = 3\n\
+             [budgets]\nmax_steps = 7\nmax_subcalls = 40\nmax_cost_usd = 0.5\n",
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let c = config_of(&["--config", path]).unwrap();
+        assert_eq!(c.models.default_model, "scripted");
+        assert_eq!(c.models.default_sub_model.as_deref(), Some("openai:gpt-5-nano"));
+        assert_eq!(c.models.cache_dir.as_deref(), Some(std::path::Path::new("c")));
+        assert_eq!(c.models.concurrency, Some(3));
+        let e = &c.limits.execution;
+        assert_eq!((e.max_steps, e.max_subcalls, e.max_cost_usd), (Some(7), Some(40), Some(0.5)));
+        // A flag wins over the file.
+        let c = config_of(&["--config", path, "--max-steps", "3", "--sub-model", "scripted"])
+            .unwrap();
+        assert_eq!(c.limits.execution.max_steps, Some(3));
+        assert_eq!(c.models.default_sub_model, None, "the same model as the root");
+    }
+
+    #[test]
+    fn serve_without_any_model_uses_the_offline_script_and_refuses_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("rlm.toml");
+        std::fs::write(&empty, "").unwrap();
+        let c = config_of(&["--config", empty.to_str().unwrap()]).unwrap();
+        assert_eq!(c.models.default_model, SCRIPTED_MODEL);
+        assert_eq!(c.limits.execution.max_steps, Limits::default().execution.max_steps);
+        let refused = config_of(&["--config", empty.to_str().unwrap(), "--trace", "t.jsonl"]);
+        assert!(matches!(refused, Err(CliError::Config(m)) if m.contains("--trace is for rlm run")));
+    }
+}
