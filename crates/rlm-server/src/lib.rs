@@ -8,7 +8,7 @@
 //! * The RLM Engine's calls and shapes are kept exactly (its React frontend
 //!   works unchanged); ours sit beside them under `/api`.
 //! * Layers, one way: [`api`] (HTTP) → [`executions`] / [`jobs`] → [`engine`]
-//!   (the execution seam, over `rlm_core`) and [`store`] (the storage seam,
+//!   (the execution seam: rlm-core's `Session`) and [`store`] (the storage seam,
 //!   sled embedded). [`server::Server`] assembles them.
 //!
 //! ```no_run
