@@ -105,7 +105,7 @@ pub struct SessionSettings {
     #[serde(default)]
     #[schema(minimum = 0)]
     pub max_total_cost_usd: Option<f64>,
-    /// The whole session, across executions: sub-model calls.
+    /// The whole session, across executions: model calls, root and sub.
     #[serde(default, deserialize_with = "whole::opt_u64")]
     pub max_total_calls: Option<u64>,
 }

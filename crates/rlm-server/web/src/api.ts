@@ -19,7 +19,10 @@ export interface Spend {
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
+  /** Sub-model calls. */
   calls: number;
+  /** Root-model calls (with `calls`, what `max_total_calls` caps). */
+  root_calls: number;
   executions: number;
 }
 

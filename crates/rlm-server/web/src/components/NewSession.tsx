@@ -17,7 +17,7 @@ const PER_EXECUTION: Field[] = [
 const PER_SESSION: Field[] = [
   { key: 'max_total_tokens', label: 'tokens', hint: 'across executions' },
   { key: 'max_total_cost_usd', label: 'dollars', hint: 'across executions', float: true },
-  { key: 'max_total_calls', label: 'sub-model calls', hint: 'across executions' },
+  { key: 'max_total_calls', label: 'model calls', hint: 'root and sub, across executions' },
 ];
 
 export function NewSession({ onCreated }: { onCreated: () => void }) {

@@ -90,7 +90,7 @@ export function SessionView({ id, onChanged }: { id: string; onChanged: () => vo
         <div class="meters">
           <Meter label="tokens" used={spend.input_tokens + spend.output_tokens} limit={st.max_total_tokens} format={count} testid="meter-tokens" />
           <Meter label="cost" used={spend.cost_usd} limit={st.max_total_cost_usd} format={usd} testid="meter-cost" />
-          <Meter label="sub-model calls" used={spend.calls} limit={st.max_total_calls} format={count} testid="meter-calls" />
+          <Meter label="model calls" used={spend.calls + (spend.root_calls ?? 0)} limit={st.max_total_calls} format={count} testid="meter-calls" />
         </div>
         <p class="muted small">
           {count(spend.executions)} executions so far. Per execution:{' '}
