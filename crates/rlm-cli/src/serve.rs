@@ -227,8 +227,8 @@ mod tests {
         let e = &c.limits.execution;
         assert_eq!((e.max_steps, e.max_subcalls, e.max_cost_usd), (Some(7), Some(40), Some(0.5)));
         // A flag wins over the file.
-        let c = config_of(&["--config", path, "--max-steps", "3", "--sub-model", "scripted"])
-            .unwrap();
+        let c =
+            config_of(&["--config", path, "--max-steps", "3", "--sub-model", "scripted"]).unwrap();
         assert_eq!(c.limits.execution.max_steps, Some(3));
         assert_eq!(c.models.default_sub_model, None, "the same model as the root");
     }
@@ -242,6 +242,8 @@ mod tests {
         assert_eq!(c.models.default_model, SCRIPTED_MODEL);
         assert_eq!(c.limits.execution.max_steps, Limits::default().execution.max_steps);
         let refused = config_of(&["--config", empty.to_str().unwrap(), "--trace", "t.jsonl"]);
-        assert!(matches!(refused, Err(CliError::Config(m)) if m.contains("--trace is for rlm run")));
+        assert!(
+            matches!(refused, Err(CliError::Config(m)) if m.contains("--trace is for rlm run"))
+        );
     }
 }

@@ -281,7 +281,10 @@ async fn per_key_concurrency_and_session_budgets_are_enforced() {
     // Each execution makes three model calls (two root calls, one subcall): a
     // session budget of six calls lets one more run, then refuses the next.
     let (_, session) = s.get(&format!("/api/sessions/{a}")).await;
-    assert_eq!((&session["spend"]["root_calls"], &session["spend"]["calls"]), (&json!(2), &json!(1)));
+    assert_eq!(
+        (&session["spend"]["root_calls"], &session["spend"]["calls"]),
+        (&json!(2), &json!(1))
+    );
     let r = s
         .client
         .put(s.url(&format!("/api/sessions/{a}")))

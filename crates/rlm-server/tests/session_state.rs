@@ -84,7 +84,10 @@ async fn a_restarted_server_restores_memory_history_and_the_cumulative_budget() 
     assert_eq!(second["final_result"], "still Lisbon", "{second}");
     // Two calls spent of two, across the restart: the third is refused.
     let (_, session) = s.get(&format!("/api/sessions/{sid}")).await;
-    assert_eq!((&session["spend"]["root_calls"], &session["history_turns"]), (&json!(2), &json!(2)));
+    assert_eq!(
+        (&session["spend"]["root_calls"], &session["history_turns"]),
+        (&json!(2), &json!(2))
+    );
     let (status, refused) =
         s.post("/api/execute", json!({"session_id": sid, "user_query": "And then?"})).await;
     assert_eq!((status, refused["code"].as_str()), (409, Some("budget_exhausted")), "{refused}");
