@@ -97,6 +97,16 @@ async fn a_job_running_when_the_server_is_killed_is_reported_interrupted() {
     let running = get(&client, format!("{base}/api/jobs/{jid}")).await;
     assert_eq!(running["status"], "RUNNING", "{running}");
     let eid = running["execution_id"].as_str().unwrap().to_string();
+    // The batch's subcalls are in its trace (each span opens as its call
+    // starts); sled writes to disk every 200 ms, so wait past one flush.
+    for _ in 0..400 {
+        let exec = get(&client, format!("{base}/api/executions/{eid}")).await;
+        if exec["tree"]["tree"]["children"].as_array().is_some_and(|c| !c.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
     server.kill().unwrap(); // SIGKILL: no shutdown code runs
     server.wait().unwrap();
