@@ -9,6 +9,7 @@
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
 //! * [`host`]: driving a cell and answering its host calls
 //!   ([`host::serve_host_calls`], the one place `rlm run` replaces).
+//! * [`index`]: `rlm index PATH`, the retrieval index of a context (rlm-retrieval).
 //! * [`exit`]: the exit codes and the error type; every command returns
 //!   `Result<Exit, CliError>`.
 
@@ -17,6 +18,7 @@ pub mod config;
 pub mod exec;
 pub mod exit;
 pub mod host;
+pub mod index;
 pub mod repl;
 pub mod run;
 pub mod trace_cmd;
