@@ -16,6 +16,8 @@
 //!   stages that call models through an `rlm-sched` [`rlm_sched::Scheduler`], so they
 //!   get its cache, deduplication, rate limits and budget; [`union_pool`].
 //! - [`ndcg_at_k`], [`recall_at_k`]: trec_eval's definitions.
+//! - [`first_step_evidence`]: the best hits for a question, rendered for a root
+//!   model's first message (the retrieval-aware first step).
 
 mod bm25;
 mod corpus;
@@ -23,6 +25,7 @@ mod elastic;
 mod embed;
 mod embedded;
 mod error;
+mod evidence;
 mod fusion;
 mod metrics;
 mod preview;
@@ -39,6 +42,7 @@ pub use elastic::{ElasticConfig, ElasticRetriever, HybridMode};
 pub use embed::{Embedder, EmbeddingApi, HttpEmbedder, MiniLmEmbedder, default_model_dir};
 pub use embedded::{BuildReport, EmbeddedRetriever, IndexOptions, index_dir_beside};
 pub use error::{Result, RetrievalError};
+pub use evidence::{first_step_evidence, render_evidence};
 pub use fusion::{RRF_K, reciprocal_rank_fusion, union_pool};
 pub use metrics::{Qrels, ndcg_at_k, recall_at_k};
 pub use preview::{PREVIEW_CHARS, preview, query_words};

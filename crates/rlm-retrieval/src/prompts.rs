@@ -1,4 +1,4 @@
-//! The model-facing text of the rerankers and the query rewriter: templates
+//! The model-facing text of the rerankers, the query rewriter and the first-step evidence: templates
 //! from the workspace's `prompts/` directory, rendered strictly (every
 //! placeholder filled, no unknown one left). Snapshot-tested in `tests/prompts.rs`.
 
@@ -13,6 +13,8 @@ pub struct RetrievalPrompts {
     pub rerank_select: String,
     /// The rewriter's system prompt. Placeholder: `{n}`.
     pub query_rewrite: String,
+    /// The evidence block of a retrieval-aware first step. Placeholders: `{terms}`, `{hits}`.
+    pub retrieval_evidence: String,
 }
 
 impl Default for RetrievalPrompts {
@@ -21,6 +23,7 @@ impl Default for RetrievalPrompts {
             rerank_listwise: include_str!("../../../prompts/rerank_listwise.md").to_string(),
             rerank_select: include_str!("../../../prompts/rerank_select.md").to_string(),
             query_rewrite: include_str!("../../../prompts/query_rewrite.md").to_string(),
+            retrieval_evidence: include_str!("../../../prompts/retrieval_evidence.md").to_string(),
         }
     }
 }

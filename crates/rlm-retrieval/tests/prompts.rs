@@ -92,3 +92,23 @@ async fn rewrite_prompt() {
         requests[0].messages.iter().map(|m| format!("[{:?}]\n{}", m.role, m.content)).collect();
     insta::assert_snapshot!("query_rewrite", messages.join("\n\n"));
 }
+
+#[tokio::test]
+async fn first_step_evidence_block() {
+    use rlm_context::Context;
+    use rlm_retrieval::{EmbeddedRetriever, IndexOptions, RetrievalPrompts, first_step_evidence};
+    let filler = "Essays about startups, painting and programming languages. ".repeat(60);
+    let ctx =
+        Context::from_text(format!("{filler}The secret passphrase is violet-harbor-42. {filler}"));
+    let retriever = EmbeddedRetriever::open_or_build(&ctx, &IndexOptions::default()).unwrap();
+    let prompts = RetrievalPrompts::default();
+    let block = first_step_evidence(&retriever, "What is the secret passphrase?", 2, &prompts)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(block.contains("The secret passphrase is violet-harbor-42."));
+    insta::assert_snapshot!("retrieval_evidence", block);
+    // Nothing to look for, or nothing found: no block.
+    assert!(first_step_evidence(&retriever, "what is it?", 2, &prompts).await.unwrap().is_none());
+    assert!(first_step_evidence(&retriever, "zebra quagga", 2, &prompts).await.unwrap().is_none());
+}
