@@ -1,6 +1,7 @@
 """rank-bm25 (PyPI, BM25Okapi) on the chunk file and queries written by the bm25_bench
 example: build time and query latency (get_scores + top-10 selection).
-    python3 rank_bm25_bench.py DIR [REPEATS]"""
+    python3 rank_bm25_bench.py DIR [REPEATS] [MAX_QUERIES]
+At 1M chunks one query takes seconds: MAX_QUERIES keeps the run short (the first N queries)."""
 import re
 import sys
 import time
@@ -14,6 +15,8 @@ word = re.compile(r"\w+")
 tokenize = lambda s: word.findall(s.lower())
 chunks = open(f"{out}/chunks.txt", encoding="utf-8").read().splitlines()
 queries = open(f"{out}/queries.txt", encoding="utf-8").read().splitlines()
+if len(sys.argv) > 3:
+    queries = queries[: int(sys.argv[3])]
 t = time.perf_counter()
 bm25 = BM25Okapi([tokenize(c) for c in chunks])
 build = time.perf_counter() - t

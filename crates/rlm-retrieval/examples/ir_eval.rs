@@ -7,7 +7,7 @@
 //! ```sh
 //! examples/data/fetch_pg_essays.sh /tmp/pg.txt
 //! crates/rlm-retrieval/scripts/fetch-embedding-model.sh
-//! cargo run --release -p rlm-retrieval --example ir_eval -- --essays /tmp/pg.txt
+//! cargo run --release -p rlm-retrieval --example ir_eval -- --essays /tmp/pg.txt [--index-dir /tmp/pg-index]
 //! # with the rerank stage (a local model, e.g. shared/tools/local-llm serving on 8093):
 //! LLAMACPP_BASE_URL=http://127.0.0.1:8093/v1 cargo run --release -p rlm-retrieval --example ir_eval -- \
 //!     --essays /tmp/pg.txt --rerank-model llamacpp:local --rerank-queries 20
@@ -45,6 +45,7 @@ struct Args {
     rerank_model: Option<String>,
     rerank_queries: usize,
     rerank_pool: usize,
+    index_dir: Option<PathBuf>,
 }
 
 fn args() -> Args {
@@ -57,6 +58,7 @@ fn args() -> Args {
         rerank_model: None,
         rerank_queries: 20,
         rerank_pool: 20,
+        index_dir: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -67,6 +69,7 @@ fn args() -> Args {
             "--rerank-model" => a.rerank_model = Some(value()),
             "--rerank-queries" => a.rerank_queries = value().parse().expect("a number"),
             "--rerank-pool" => a.rerank_pool = value().parse().expect("a number"),
+            "--index-dir" => a.index_dir = Some(PathBuf::from(value())),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -119,9 +122,10 @@ async fn main() {
     let text = std::fs::read_to_string(&args.essays).expect("essays file");
     let context = Context::from_text(text);
 
+    let options = IndexOptions { dir: args.index_dir.clone(), ..IndexOptions::default() };
     let started = Instant::now();
     let mut retriever =
-        EmbeddedRetriever::open_or_build(&context, &IndexOptions::default()).expect("index");
+        EmbeddedRetriever::open_or_build(&context, &options).expect("index");
     let bm25_build = started.elapsed().as_secs_f64();
     let model =
         MiniLmEmbedder::load(&default_model_dir().expect("model dir")).expect("embedding model");
@@ -137,7 +141,13 @@ async fn main() {
         1000,
         100
     );
-    println!("index build: BM25 {bm25_build:.2} s, embeddings {embed_build:.1} s");
+    let report = retriever.report();
+    let reused = |r: bool| if r { " (reused from --index-dir)" } else { "" };
+    println!(
+        "index build: BM25 {bm25_build:.2} s{}, embeddings {embed_build:.1} s{}",
+        reused(report.bm25_reused),
+        reused(report.vectors_reused)
+    );
 
     // Judgments: chunks whose text contains the evidence phrase.
     let texts: Vec<String> =
