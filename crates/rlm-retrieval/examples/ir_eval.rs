@@ -124,8 +124,7 @@ async fn main() {
 
     let options = IndexOptions { dir: args.index_dir.clone(), ..IndexOptions::default() };
     let started = Instant::now();
-    let mut retriever =
-        EmbeddedRetriever::open_or_build(&context, &options).expect("index");
+    let mut retriever = EmbeddedRetriever::open_or_build(&context, &options).expect("index");
     let bm25_build = started.elapsed().as_secs_f64();
     let model =
         MiniLmEmbedder::load(&default_model_dir().expect("model dir")).expect("embedding model");
