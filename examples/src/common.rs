@@ -56,8 +56,8 @@ impl ModelAdapter for ExtractiveModel {
             .max_by_key(|(score, _)| *score);
         let reply = best.map(|(_, s)| format!("{s}.")).unwrap_or_else(|| "NOT FOUND".into());
         let usage = Usage {
-            prompt_tokens: (prompt.len() as u64).div_ceil(4),
-            completion_tokens: (reply.len() as u64).div_ceil(4),
+            prompt_tokens: rlm_types::estimate_tokens(&prompt),
+            completion_tokens: rlm_types::estimate_tokens(&reply),
             cached_tokens: 0,
         };
         let completion = Completion {

@@ -24,7 +24,10 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use regex::Regex;
-use rlm_types::{Completion, CompletionRequest, FinishReason, ModelId, Role, Usage};
+use rlm_types::{
+    Completion, CompletionRequest, FinishReason, ModelId, Role, Usage, estimate_tokens,
+    estimate_tokens_for_chars,
+};
 use serde::Deserialize;
 
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
@@ -374,10 +377,10 @@ impl FakeAdapter {
         let u = spec.usage.unwrap_or_default();
         let prompt_chars: usize = request.messages.iter().map(|m| m.content.chars().count()).sum();
         let usage = Usage {
-            prompt_tokens: u.prompt_tokens.unwrap_or_else(|| estimate_tokens(prompt_chars)),
-            completion_tokens: u
-                .completion_tokens
-                .unwrap_or_else(|| estimate_tokens(text.chars().count())),
+            prompt_tokens: u
+                .prompt_tokens
+                .unwrap_or_else(|| estimate_tokens_for_chars(prompt_chars as u64)),
+            completion_tokens: u.completion_tokens.unwrap_or_else(|| estimate_tokens(&text)),
             cached_tokens: u.cached_tokens.unwrap_or(0),
         };
         Ok(Completion {
@@ -388,11 +391,6 @@ impl FakeAdapter {
             latency: started.elapsed(),
         })
     }
-}
-
-/// About 4 characters per token, at least 1 for non-empty text.
-fn estimate_tokens(chars: usize) -> u64 {
-    u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
 }
 
 fn last_user(r: &CompletionRequest) -> String {

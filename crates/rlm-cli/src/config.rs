@@ -106,15 +106,15 @@ pub struct Budgets {
 
 impl Budgets {
     /// The budgets as rlm-policy limits (other limits: the policy's defaults).
-    pub fn to_limits(&self) -> rlm_policy::Limits {
-        rlm_policy::Limits {
+    pub fn to_limits(&self) -> rlm_policy::BudgetLimits {
+        rlm_policy::BudgetLimits {
             max_steps: self.max_steps,
             max_subcalls: self.max_subcalls,
             max_depth: self.max_depth,
             max_total_tokens: self.max_tokens,
             max_cost_usd: self.max_cost_usd,
             max_wall_time: self.timeout_secs.map(Duration::from_secs_f64),
-            ..rlm_policy::Limits::default()
+            ..rlm_policy::BudgetLimits::default()
         }
     }
 }

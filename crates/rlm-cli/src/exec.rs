@@ -1,15 +1,23 @@
 //! `rlm exec CELL.py...`: run files as consecutive cells of one session,
-//! offline (host LLM calls get scripted replies). Stdout is exactly what the
+//! offline (sub-model calls get scripted replies). Stdout is exactly what the
 //! programs print; tracebacks and `FINAL` go to stderr (or everything into one
 //! JSON document with `--json`).
+//!
+//! [`SessionArgs`] are the flags `exec` and `repl` share, and
+//! [`SessionArgs::open`] the one way both build a session: every function a
+//! model's program has, its host calls served by rlm-core (the given models,
+//! or the scripted replies as one), each cell driven by `rlm_core::cell`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use rlm_interp::{ErrorKind, LimitKind, Limits, Session};
+use rlm_adapters::{FakeAdapter, FakeReply, FakeScript, ModelAdapter, WhenExhausted};
+use rlm_core::ProgramHost;
+use rlm_core::cell::{CellEnd, run_cell};
+use rlm_interp::{ErrorKind, Session};
 
 use crate::exit::{CliError, Exit};
-use crate::host::{CellEnd, HostServer, ScriptedReplies, drive_cell};
 
 /// The flags of `rlm exec`.
 #[derive(Debug, clap::Args)]
@@ -24,13 +32,13 @@ pub struct ExecArgs {
     pub json: bool,
 }
 
-/// Flags shared by `exec` and `repl`: the context and the scripted host.
+/// Flags shared by `exec` and `repl`: the context, the scripted replies, the sandbox.
 #[derive(Debug, clap::Args)]
 pub struct SessionArgs {
-    /// A file or folder bound to `context`/`P` and `ctx` (several: one document each).
+    /// Files, folders or globs bound to `context`/`P` and `ctx` (one document per file).
     #[arg(long = "context")]
-    pub context: Vec<PathBuf>,
-    /// The reply every host LLM call (`llm_query`, `llm_batch`, ...) gets.
+    pub context: Vec<String>,
+    /// The reply every sub-model call (`llm_query`, `llm_batch`, `ask`, ...) gets.
     #[arg(long, conflicts_with = "replies")]
     pub reply: Option<String>,
     /// A JSON array of replies, used in order (the last one repeats).
@@ -39,53 +47,96 @@ pub struct SessionArgs {
     /// Fuel per cell (instructions plus proportional builtin work).
     #[arg(long)]
     pub fuel: Option<u64>,
+    /// Memory budget of the session's live values, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub memory: Option<usize>,
+}
+
+/// The root model and the sub-model.
+pub type Models = (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>);
+
+/// An interpreter session with every function a model's program has, the
+/// host that serves its calls, and the runtime that drives its cells.
+pub struct OpenSession {
+    pub session: Session,
+    pub host: ProgramHost,
+    pub runtime: tokio::runtime::Runtime,
+    /// The bound context.
+    pub context: rlm_context::Context,
 }
 
 impl SessionArgs {
-    /// A session with the context bound, and its scripted replies.
-    pub fn open(&self) -> Result<(Session, ScriptedReplies), CliError> {
-        let replies = ScriptedReplies::from_flags(self.reply.clone(), self.replies.as_deref())?;
-        let mut limits = Limits::default();
+    /// The sandbox limits the flags ask for.
+    pub fn sandbox_limits(&self) -> rlm_interp::Limits {
+        let mut limits = rlm_interp::Limits::default();
         if let Some(f) = self.fuel {
             limits.fuel = f;
         }
-        let mut session = Session::new(limits);
-        if !self.context.is_empty() {
-            let ctx = load_context(&self.context)?;
-            rlm_core::bind_context(&mut session, &ctx);
+        if let Some(m) = self.memory {
+            limits.memory_bytes = m;
         }
-        Ok((session, replies))
+        limits
+    }
+
+    /// The scripted replies as a model: `--replies FILE` (a JSON array of
+    /// strings), else `--reply TEXT`, else `"ok"`; the last reply repeats.
+    pub fn scripted_model(&self) -> Result<Arc<dyn ModelAdapter>, CliError> {
+        let list = match &self.replies {
+            Some(path) => read_replies(path)?,
+            None => vec![self.reply.clone().unwrap_or_else(|| "ok".to_string())],
+        };
+        let script = FakeScript {
+            model: Some("scripted-replies".into()),
+            replies: list.into_iter().map(FakeReply::Text).collect(),
+            when_exhausted: WhenExhausted::RepeatLast,
+            ..Default::default()
+        };
+        let fake = FakeAdapter::scripted(script).map_err(|e| CliError::Internal(e.to_string()))?;
+        Ok(Arc::new(fake))
+    }
+
+    /// A session over the `--context` sources whose sub-model calls go to
+    /// `models` (root, sub), or to the scripted replies.
+    pub fn open(&self, models: Option<Models>) -> Result<OpenSession, CliError> {
+        let (root, sub) = match models {
+            Some(m) => m,
+            None => {
+                let scripted = self.scripted_model()?;
+                (Arc::clone(&scripted), scripted)
+            }
+        };
+        let rlm = rlm_core::Rlm::builder()
+            .root(root)
+            .sub_model(sub)
+            .interpreter_limits(self.sandbox_limits())
+            .build()?;
+        let context = crate::context_args::load_sources(&self.context)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::Internal(format!("cannot start a tokio runtime: {e}")))?;
+        Ok(OpenSession {
+            session: rlm.new_session(&context),
+            host: rlm.program_host(&context)?,
+            runtime,
+            context,
+        })
     }
 }
 
-/// One path (file or folder): loaded by `rlm-context`, memory-mapped when
-/// large. Several paths: one document each, joined with the default separator.
-pub fn load_context(paths: &[PathBuf]) -> Result<rlm_context::Context, CliError> {
-    let options = rlm_context::LoadOptions::default();
-    let load = |p: &PathBuf| {
-        if !p.exists() {
-            return Err(CliError::Context {
-                path: p.display().to_string(),
-                reason: "no such file or folder".into(),
-            });
-        }
-        rlm_context::Context::from_path(p, &options)
-            .map_err(|e| CliError::Context { path: p.display().to_string(), reason: e.to_string() })
-    };
-    match paths {
-        [one] => load(one),
-        many => {
-            let mut docs = Vec::with_capacity(many.len());
-            for p in many {
-                let ctx = load(p)?;
-                docs.push(rlm_context::Document::named(
-                    p.display().to_string(),
-                    ctx.as_str().to_string(),
-                ));
-            }
-            Ok(rlm_context::Context::from_documents(docs))
-        }
+fn read_replies(path: &Path) -> Result<Vec<String>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::read(path, &e))?;
+    let list: Vec<String> = serde_json::from_str(&text).map_err(|e| CliError::Replies {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    if list.is_empty() {
+        return Err(CliError::Replies {
+            path: path.display().to_string(),
+            reason: "the array is empty".into(),
+        });
     }
+    Ok(list)
 }
 
 /// Read a program file.
@@ -93,10 +144,11 @@ pub fn read_program(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path).map_err(|e| CliError::read(path, &e))
 }
 
-/// The exit code of a cell error: running out of fuel is a budget running out.
+/// The exit code of a cell error: any sandbox limit (fuel, memory, string or
+/// collection size, depth, output...) is a budget running out.
 pub fn exit_for_error(kind: &ErrorKind) -> Exit {
     match kind {
-        ErrorKind::Limit(LimitKind::Fuel) => Exit::BudgetExhausted,
+        ErrorKind::Limit(_) => Exit::BudgetExhausted,
         _ => Exit::ProgramError,
     }
 }
@@ -113,8 +165,7 @@ pub fn exec(args: ExecArgs) -> Result<Exit, CliError> {
     for cell in &args.cells {
         sources.push((cell.display().to_string(), read_program(cell)?));
     }
-    let (mut session, replies) = args.session.open()?;
-    let mut server = HostServer::Scripted(replies);
+    let OpenSession { mut session, mut host, runtime, .. } = args.session.open(None)?;
     let json = args.json;
     let mut exit = Exit::Ok;
     let mut reports = Vec::new();
@@ -123,7 +174,6 @@ pub fn exec(args: ExecArgs) -> Result<Exit, CliError> {
     for (name, src) in &sources {
         session.set_cell_name(name);
         let mut captured = String::new();
-        let outcome = session.run_cell(src);
         let end = {
             let mut out = |text: &str| -> Result<(), CliError> {
                 if json {
@@ -136,14 +186,14 @@ pub fn exec(args: ExecArgs) -> Result<Exit, CliError> {
                         .map_err(|e| CliError::Write { what: "stdout".into(), source: e })
                 }
             };
-            drive_cell(&mut session, outcome, &mut server, &mut |_, _, _| Ok(false), &mut out)?
+            runtime.block_on(run_cell(&mut session, src, &mut host, &mut out))?
         };
         let mut report = CellReport { file: name.clone(), stdout: captured, error: None };
         match end {
-            CellEnd::Done => reports.push(report),
+            CellEnd::Done | CellEnd::Cancelled => reports.push(report),
             CellEnd::Final(answer) => {
                 reports.push(report);
-                final_answer = Some(answer);
+                final_answer = Some(session.display(&answer));
                 break;
             }
             CellEnd::Error(e) => {

@@ -15,7 +15,7 @@ use std::io::IsTerminal as _;
 /// | 0 | success: the command did its job (for `run`: an answer was produced) |
 /// | 1 | the program failed (`exec`/`repl`: an uncaught error; `check`: diagnostics) |
 /// | 2 | usage: bad flags, missing or unreadable input files, unwritable output, bad configuration, no model configured |
-/// | 3 | a budget ran out before an answer (`run`: steps, subcalls, tokens, cost, time; `exec`/`repl`: `--fuel`) |
+/// | 3 | a budget ran out before an answer (`run`: steps, subcalls, tokens, cost, time; `exec`/`repl`: any sandbox limit: `--fuel`, `--memory`, sizes, depth, output) |
 /// | 4 | the model or provider failed (cannot be set up, e.g. no API key; or requests failed after retries) |
 /// | 5 | internal error (a bug in rlm) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,7 +224,7 @@ mod tests {
         let root = rlm_adapters::FakeAdapter::replies(replies.iter().copied());
         let rlm = rlm_core::Rlm::builder()
             .root(std::sync::Arc::new(root))
-            .budget(rlm_policy::Limits { max_steps, ..Default::default() })
+            .budget(rlm_policy::BudgetLimits { max_steps, ..Default::default() })
             .build()
             .unwrap();
         rlm.run_blocking("q", rlm_context::Context::from_text("hello")).unwrap()

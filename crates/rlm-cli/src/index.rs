@@ -49,7 +49,7 @@ pub struct IndexArgs {
 }
 
 pub fn index(args: IndexArgs) -> Result<Exit, CliError> {
-    let context = crate::exec::load_context(std::slice::from_ref(&args.path))?;
+    let context = crate::context_args::load_sources(&[args.path.display().to_string()])?;
     let granularity = match args.granularity.as_str() {
         "documents" => Granularity::Documents,
         "chunks" => Granularity::Chunks,

@@ -7,17 +7,16 @@
 //!   [`config`]: settings resolved flags > environment > `rlm.toml`
 //!   ([`config::ResolvedConfig`] is what `rlm run` consumes) and `rlm config`.
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
-//! * [`host`]: driving a cell and answering its host calls
-//!   ([`host::serve_host_calls`], the one place `rlm run` replaces).
+//! * [`context_args`]: loading `--context` sources (files, folders, globs, stdin).
 //! * [`index`]: `rlm index PATH`, the retrieval index of a context (rlm-retrieval).
 //! * [`exit`]: the exit codes and the error type; every command returns
 //!   `Result<Exit, CliError>`.
 
 pub mod check;
 pub mod config;
+pub mod context_args;
 pub mod exec;
 pub mod exit;
-pub mod host;
 pub mod index;
 pub mod repl;
 pub mod run;

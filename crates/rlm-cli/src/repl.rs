@@ -18,17 +18,16 @@
 //! line where it was, so tracebacks name the lines the person typed.
 
 use std::io::{BufRead, IsTerminal, Write};
-
-use rlm_interp::{ErrorKind, HostFunc, Session, SmolStr, Value};
-use rlm_syntax::ast::StmtKind;
-
-use crate::exec::{SessionArgs, exit_for_error};
-use crate::exit::{CliError, Exit};
 use std::sync::Arc;
 
-use rlm_adapters::ModelAdapter;
+use futures::future::LocalBoxFuture;
+use rlm_core::ProgramHost;
+use rlm_core::cell::{Answers, CallServer, CellEnd, run_cell};
+use rlm_interp::{ErrorKind, HostCall, HostFunc, Session, SmolStr, Value};
+use rlm_syntax::ast::StmtKind;
 
-use crate::host::{CellEnd, HostServer, ScriptedReplies, drive_cell};
+use crate::exec::{Models, OpenSession, SessionArgs, exit_for_error};
+use crate::exit::{CliError, Exit};
 
 /// The host function bare expressions are wrapped in.
 const DISPLAY: &str = "__rlm_repl_display__";
@@ -48,55 +47,51 @@ pub struct ReplArgs {
 }
 
 impl ReplArgs {
-    /// A session with every RLM function over the context, and the host that
-    /// answers its calls (the given model, or the scripted replies as one).
-    fn open(&self) -> Result<(Session, HostServer, Option<String>), CliError> {
+    /// The models `--model`/`--sub-model` name, if any.
+    fn models(&self) -> Result<Option<Models>, CliError> {
+        let Some(m) = &self.model else { return Ok(None) };
         let env = rlm_adapters::EnvVars::from_process();
-        let (root, sub, label): (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>, Option<String>) =
-            match &self.model {
-                Some(m) => {
-                    let root = crate::config::build_adapter(m, &env)?;
-                    let sub = match &self.sub_model {
-                        Some(s) => crate::config::build_adapter(s, &env)?,
-                        None => Arc::clone(&root),
-                    };
-                    (root, sub, Some(m.clone()))
-                }
-                None => {
-                    let list = ScriptedReplies::from_flags(
-                        self.session.reply.clone(),
-                        self.session.replies.as_deref(),
-                    )?
-                    .into_list();
-                    let script = rlm_adapters::FakeScript {
-                        model: Some("repl-replies".into()),
-                        replies: list.into_iter().map(rlm_adapters::FakeReply::Text).collect(),
-                        when_exhausted: rlm_adapters::WhenExhausted::RepeatLast,
-                        ..Default::default()
-                    };
-                    let fake = rlm_adapters::FakeAdapter::scripted(script)
-                        .map_err(|e| CliError::Internal(e.to_string()))?;
-                    let a: Arc<dyn ModelAdapter> = Arc::new(fake);
-                    (Arc::clone(&a), a, None)
-                }
-            };
-        let mut limits = rlm_interp::Limits::default();
-        if let Some(f) = self.session.fuel {
-            limits.fuel = f;
-        }
-        let rlm = rlm_core::Rlm::builder()
-            .root(root)
-            .sub_model(sub)
-            .interpreter_limits(limits)
-            .build()?;
-        let context = if self.session.context.is_empty() {
-            rlm_context::Context::from_text("")
-        } else {
-            crate::exec::load_context(&self.session.context)?
+        let root = crate::config::build_adapter(m, &env)?;
+        let sub = match &self.sub_model {
+            Some(s) => crate::config::build_adapter(s, &env)?,
+            None => Arc::clone(&root),
         };
-        let session = rlm.new_session(&context);
-        let host = rlm.program_host(&context)?;
-        Ok((session, HostServer::Rlm(Box::new(host)), label))
+        Ok(Some((root, sub)))
+    }
+}
+
+/// The REPL's host: displays bare expressions itself (their `repr` on
+/// stdout), and hands every other call to rlm-core.
+struct ReplServer {
+    host: ProgramHost,
+    /// The first failed write to stdout, reported after the cell.
+    write_error: Option<CliError>,
+}
+
+impl CallServer for ReplServer {
+    fn serve<'a>(
+        &'a mut self,
+        session: &'a mut Session,
+        calls: Vec<HostCall>,
+    ) -> LocalBoxFuture<'a, Answers> {
+        Box::pin(async move {
+            let (shown, rest): (Vec<HostCall>, Vec<HostCall>) =
+                calls.into_iter().partition(|c| c.name == DISPLAY);
+            let mut answers = Vec::with_capacity(shown.len() + rest.len());
+            for call in shown {
+                let value = call.args.first().cloned().unwrap_or(Value::None);
+                if !matches!(value, Value::None) && self.write_error.is_none() {
+                    let mut text = session.repr(&value);
+                    text.push('\n');
+                    self.write_error = write_out(&text).err();
+                }
+                answers.push((call.id, Ok(Value::None)));
+            }
+            if !rest.is_empty() {
+                answers.extend(self.host.serve(session, rest).await);
+            }
+            answers
+        })
     }
 }
 
@@ -236,33 +231,21 @@ enum After {
     Stop(Exit),
 }
 
-fn run_cell(
+fn run_one(
     session: &mut Session,
-    server: &mut HostServer,
+    server: &mut ReplServer,
+    runtime: &tokio::runtime::Runtime,
     source: &str,
 ) -> Result<After, CliError> {
-    let outcome = session.run_cell(&wrap_expressions(source));
-    let mut display = |session: &mut Session,
-                       call: &rlm_interp::HostCall,
-                       out: &mut dyn FnMut(&str) -> Result<(), CliError>|
-     -> Result<bool, CliError> {
-        if call.name != DISPLAY {
-            return Ok(false);
-        }
-        let value = call.args.first().cloned().unwrap_or(Value::None);
-        if !matches!(value, Value::None) {
-            let mut text = session.repr(&value);
-            text.push('\n');
-            out(&text)?;
-        }
-        let _ = session.answer(call.id, Ok(Value::None));
-        Ok(true)
-    };
-    let end = drive_cell(session, outcome, server, &mut display, &mut |t| write_out(t))?;
+    let wrapped = wrap_expressions(source);
+    let end = runtime.block_on(run_cell(session, &wrapped, server, &mut |t| write_out(t)))?;
+    if let Some(e) = server.write_error.take() {
+        return Err(e);
+    }
     Ok(match end {
-        CellEnd::Done => After::Continue,
+        CellEnd::Done | CellEnd::Cancelled => After::Continue,
         CellEnd::Final(answer) => {
-            eprintln!("FINAL: {answer}");
+            eprintln!("FINAL: {}", session.display(&answer));
             After::Stop(Exit::Ok)
         }
         CellEnd::Error(e) => {
@@ -277,7 +260,9 @@ fn run_cell(
 }
 
 pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
-    let (mut session, mut server, model) = args.open()?;
+    let OpenSession { mut session, host, runtime, .. } = args.session.open(args.models()?)?;
+    let mut server = ReplServer { host, write_error: None };
+    let model = args.model.clone();
     session.set_cell_name("<stdin>");
     session.register(DISPLAY, HostFunc::Suspend { call: SmolStr::new_static(DISPLAY) });
     let stdin = std::io::stdin();
@@ -348,13 +333,13 @@ pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
         }
         let source = std::mem::take(&mut buffer);
         block = false;
-        if let After::Stop(exit) = run_cell(&mut session, &mut server, &source)? {
+        if let After::Stop(exit) = run_one(&mut session, &mut server, &runtime, &source)? {
             return Ok(exit);
         }
     }
     // End of input with a statement still open: run what was typed.
     if !buffer.trim().is_empty() {
-        if let After::Stop(exit) = run_cell(&mut session, &mut server, &buffer)? {
+        if let After::Stop(exit) = run_one(&mut session, &mut server, &runtime, &buffer)? {
             return Ok(exit);
         }
     }

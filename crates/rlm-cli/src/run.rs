@@ -7,7 +7,7 @@
 //! root model is the bundled demo script (`examples/scripted/demo.toml`), and
 //! everything printed says that the model is a script, not an LLM.
 
-use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -46,7 +46,7 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> Result<Exit, CliError> {
     let settings = Settings::from_process(&args.config)?;
     let cfg = settings.resolve()?;
-    let context = load_contexts(&args.context)?;
+    let context = crate::context_args::load_contexts(&args.context)?;
     let scripted = cfg.model == SCRIPTED_MODEL;
     let root: Arc<dyn ModelAdapter> = if scripted {
         scripted_adapter(args.script.as_deref(), &cfg.env)?
@@ -91,7 +91,13 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
         p.header(&args.question, &context, &rlm);
     }
     let started = Instant::now();
-    let result = rlm.run_blocking(&args.question, context)?;
+    // A multi-thread runtime: the loop runs on one thread while the HTTP work of
+    // a batch of subcalls spreads over the workers.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Internal(format!("cannot start a tokio runtime: {e}")))?;
+    let result = runtime.block_on(rlm.run(&args.question, context))?;
     if let Some(p) = &progress {
         p.finish(&result, started.elapsed());
     }
@@ -139,7 +145,7 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
 }
 
 /// A step cap unless one was set: a run must end even if nothing else is capped.
-fn with_default_steps(mut limits: rlm_policy::Limits) -> rlm_policy::Limits {
+fn with_default_steps(mut limits: rlm_policy::BudgetLimits) -> rlm_policy::BudgetLimits {
     if limits.max_steps.is_none() {
         limits.max_steps = Some(20);
     }
@@ -184,82 +190,6 @@ fn scripted_adapter(
     let adapter = FakeAdapter::scripted(script)
         .map_err(|e| CliError::Internal(format!("the bundled demo script is invalid: {e}")))?;
     Ok(Arc::new(adapter.with_model_name("scripted-demo")))
-}
-
-/// Loads the context: paths, folders, glob patterns, or stdin (`-`, or no
-/// `--context` with stdin piped). One source is loaded as it is (a folder keeps
-/// one document per file); several are merged, keeping every document.
-pub fn load_contexts(specs: &[String]) -> Result<rlm_context::Context, CliError> {
-    let piped = specs.is_empty() && !std::io::stdin().is_terminal();
-    if specs.is_empty() && !piped {
-        return Err(CliError::Config(
-            "no context: pass --context PATH (a file, folder or glob; `-` for stdin) or pipe text in".into(),
-        ));
-    }
-    let stdin_spec = ["-".to_string()];
-    let specs = if piped { &stdin_spec[..] } else { specs };
-    let mut sources = Vec::with_capacity(specs.len());
-    for spec in specs {
-        sources.push(load_one(spec)?);
-    }
-    if sources.len() == 1 {
-        return Ok(sources.pop().unwrap_or_else(|| rlm_context::Context::from_text("")));
-    }
-    let mut docs = Vec::new();
-    for (spec, ctx) in specs.iter().zip(&sources) {
-        for (i, info) in ctx.documents().iter().enumerate() {
-            let text =
-                ctx.get_document(i as i64).map(|v| v.as_str().to_string()).unwrap_or_default();
-            let name = match &info.name {
-                Some(n) if ctx.num_documents() > 1 => format!("{spec}/{n}"),
-                Some(n) => n.clone(),
-                None => spec.clone(),
-            };
-            docs.push(rlm_context::Document::named(name, text));
-        }
-    }
-    Ok(rlm_context::Context::from_documents(docs))
-}
-
-/// One source: `-` (stdin), a glob (the files under its fixed prefix whose
-/// relative path matches the rest, via rlm-context's directory loader), or a
-/// file or folder.
-fn load_one(spec: &str) -> Result<rlm_context::Context, CliError> {
-    if spec == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::Context { path: "<stdin>".into(), reason: e.to_string() })?;
-        return Ok(rlm_context::Context::from_text(text));
-    }
-    let path = Path::new(spec);
-    if path.exists() || !spec.contains(['*', '?', '[', '{']) {
-        return crate::exec::load_context(&[path.to_path_buf()]);
-    }
-    // The directory part without wildcards is the root; the rest is the glob.
-    let mut root = PathBuf::new();
-    let mut rest = Vec::new();
-    for comp in path.components() {
-        let part = comp.as_os_str().to_string_lossy().into_owned();
-        if rest.is_empty() && !part.contains(['*', '?', '[', '{']) {
-            root.push(comp);
-        } else {
-            rest.push(part);
-        }
-    }
-    if root.as_os_str().is_empty() {
-        root = PathBuf::from(".");
-    }
-    let options = rlm_context::LoadOptions { include: vec![rest.join("/")], ..Default::default() };
-    let ctx = rlm_context::Context::from_dir(&root, &options)
-        .map_err(|e| CliError::Context { path: spec.to_string(), reason: e.to_string() })?;
-    if ctx.num_documents() == 0 {
-        return Err(CliError::Context {
-            path: spec.to_string(),
-            reason: "the pattern matches no file".into(),
-        });
-    }
-    Ok(ctx)
 }
 
 /// Writes the trace: JSON lines for `.jsonl`, else the JSON tree.

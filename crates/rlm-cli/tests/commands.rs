@@ -152,6 +152,30 @@ fn exit_3_when_the_fuel_budget_runs_out() {
         .stdout("a\n");
 }
 
+#[test]
+fn exit_3_when_any_sandbox_limit_is_reached() {
+    let dir = tempfile::tempdir().unwrap();
+    let grow =
+        write(&dir, "grow.py", "print('start')\nx = []\nwhile True:\n    x.append('y' * 1000)\n");
+    // A memory limit is a budget running out too, like fuel.
+    rlm()
+        .args(["exec", "--memory", "2000000"])
+        .arg(&grow)
+        .assert()
+        .code(3)
+        .stdout("start\n")
+        .stderr(predicate::str::contains("memory limit exceeded"));
+    rlm()
+        .args(["repl", "--memory", "2000000"])
+        .write_stdin("print('a')\nx = []\nwhile True:\n    x.append('y' * 1000)\n\nprint('b')\n")
+        .assert()
+        .code(3)
+        .stdout("a\n");
+    // Other limits (here the string length cap) end with 3 as well.
+    let long = write(&dir, "long.py", "s = 'x' * (10 ** 12)\n");
+    rlm().arg("exec").arg(&long).assert().code(3).stderr(predicate::str::contains("LimitError"));
+}
+
 /// Config commands run with a clean environment and no config file around.
 fn config_cmd(home: &tempfile::TempDir) -> Command {
     let mut c = rlm();

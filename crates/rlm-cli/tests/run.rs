@@ -196,10 +196,14 @@ fn missing_context_and_no_model_exit_2() {
 fn subcall_cache_is_used_across_runs() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    for _ in 0..2 {
+    let mut traces = Vec::new();
+    for i in 0..2 {
+        let trace = dir.path().join(format!("run{i}.jsonl"));
         let out = rlm()
             .args(["run", QUESTION, "--model", "scripted", "--json", "--cache"])
             .arg(&cache)
+            .arg("--trace")
+            .arg(&trace)
             .arg("--context")
             .arg(corpus())
             .output()
@@ -207,6 +211,42 @@ fn subcall_cache_is_used_across_runs() {
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(doc["answer"], ANSWER);
+        let events =
+            rlm_trace::read_jsonl(std::fs::read(&trace).unwrap().as_slice()).expect("a trace");
+        traces.push((doc, events));
     }
     assert!(cache.exists(), "the cache folder was created");
+    let subcalls = |events: &[rlm_trace::TraceEvent]| -> Vec<rlm_trace::CallFinished> {
+        events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                rlm_trace::EventKind::SubcallFinished(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // The first run called the sub-model; the second was answered by the cache.
+    let first = subcalls(&traces[0].1);
+    assert!(!first.is_empty() && first.iter().all(|c| !c.cached));
+    let (doc, events) = &traces[1];
+    assert_eq!(doc["usage"]["subcalls"], 0, "no subcall was charged");
+    let second = subcalls(events);
+    assert_eq!(second.len(), first.len());
+    for c in &second {
+        assert!(c.cached && !c.deduped, "{c:?}");
+        assert_eq!((c.cost_usd, c.usage.total()), (0.0, 0), "a cache hit costs nothing");
+        assert!(!c.response_preview.is_empty());
+    }
+    let summary = rlm_trace::TraceSummary::from_events(events);
+    assert_eq!(summary.cache.hits, second.len() as u64);
+    assert_eq!(summary.cache.hit_rate, Some(1.0));
+    let prometheus = summary.to_prometheus("rlm");
+    assert!(prometheus.contains("rlm_cache_hit_ratio 1\n"), "{prometheus}");
+    assert!(
+        prometheus.contains(&format!(
+            "rlm_model_calls_total{{model=\"fake:scripted-demo\",served=\"cache\"}} {}\n",
+            second.len()
+        )),
+        "{prometheus}"
+    );
 }

@@ -40,6 +40,9 @@
 //!
 //! Work is proportional to what a call touches, so the binding can charge fuel from
 //! [`FindResult::bytes_scanned`], chunk counts and [`TextView::len_bytes`].
+//!
+//! [`WindowFit`] fits a prompt into a model's window: as it is, in window-sized parts, or
+//! refused with the figures that explain why.
 
 mod buffer;
 mod chunk;
@@ -51,6 +54,7 @@ mod metadata;
 mod search;
 mod tokens;
 mod view;
+mod window;
 
 pub use chunk::{Boundary, Chunk, DocumentChunk};
 pub use context::{Context, ContextKind, DEFAULT_SEPARATOR, Document, DocumentInfo, Limits};
@@ -63,6 +67,7 @@ pub use metadata::{
 pub use search::{DEFAULT_PAGE_MARKER, FindOptions, FindResult, Match, Pattern};
 pub use tokens::{Encoding, estimate_tokens};
 pub use view::{TextView, python_slice_bounds};
+pub use window::{PromptFit, TooLarge, WindowFit};
 
 #[cfg(test)]
 mod tests {

@@ -5,15 +5,18 @@
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::tokens::{Encoding, estimate_tokens};
+use crate::tokens::Encoding;
+use rlm_types::estimate_tokens_for_chars;
 
 /// What to compute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetadataOptions {
     /// Encoding used for the token count.
     pub encoding: Encoding,
-    /// Texts up to this many bytes get an exact token count; larger ones an estimate (exact BPE
-    /// runs at tens of MB/s, too slow to do on every multi-GB context).
+    /// Texts up to this many bytes get an exact token count; larger ones an estimate. Default
+    /// 0: always the estimate, because an exact count needs the encoding's BPE tables, whose
+    /// one-time set-up (~150 ms for o200k) would be most of a small run's time, and exact BPE runs
+    /// at tens of MB/s, too slow for multi-GB contexts. Ask for exact counts when they matter.
     pub exact_tokens_max_bytes: usize,
     /// Code points of preview.
     pub preview_chars: u64,
@@ -25,7 +28,7 @@ impl Default for MetadataOptions {
     fn default() -> Self {
         Self {
             encoding: Encoding::O200kBase,
-            exact_tokens_max_bytes: 4 << 20,
+            exact_tokens_max_bytes: 0,
             preview_chars: 200,
             listed_documents: 10,
         }
@@ -39,7 +42,7 @@ pub struct TokenCount {
     pub encoding: &'static str,
     /// The count.
     pub count: u64,
-    /// False when it is [`estimate_tokens`]' estimate.
+    /// False when it is [`crate::estimate_tokens`]' estimate.
     pub exact: bool,
 }
 
@@ -107,7 +110,8 @@ impl ContextMetadata {
         };
         let tokens = TokenCount {
             encoding: options.encoding.name(),
-            count: exact.unwrap_or_else(|| estimate_tokens(text)),
+            // The index knows the length: the estimate costs nothing.
+            count: exact.unwrap_or_else(|| estimate_tokens_for_chars(context.len_chars())),
             exact: exact.is_some(),
         };
         let mut lengths = context.document_lengths();

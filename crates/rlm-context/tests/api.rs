@@ -272,14 +272,18 @@ fn token_counts_and_token_chunks() {
 }
 
 #[test]
-fn metadata_token_count_is_exact_for_small_and_estimated_for_large() {
+fn metadata_token_count_is_estimated_unless_an_exact_count_is_asked_for() {
     let context = Context::from_text("hello world");
-    assert_eq!(context.metadata().tokens.count, 2);
-    assert!(context.metadata().tokens.exact);
-    let options = rlm_context::MetadataOptions { exact_tokens_max_bytes: 4, ..Default::default() };
-    let estimated = context.metadata_with(&options);
-    assert!(!estimated.tokens.exact);
-    assert!(estimated.render().contains("~3 tokens"), "{}", estimated.render());
+    assert!(!context.metadata().tokens.exact);
+    assert_eq!(context.metadata().tokens.count, 3);
+    assert!(context.metadata().render().contains("~3 tokens"), "{}", context.metadata().render());
+    let options =
+        rlm_context::MetadataOptions { exact_tokens_max_bytes: 1 << 20, ..Default::default() };
+    let exact = context.metadata_with(&options);
+    assert!(exact.tokens.exact);
+    assert_eq!(exact.tokens.count, 2);
+    let too_big = rlm_context::MetadataOptions { exact_tokens_max_bytes: 4, ..Default::default() };
+    assert!(!context.metadata_with(&too_big).tokens.exact);
 }
 
 #[test]

@@ -4,12 +4,18 @@
 //! FakeAdapter, same scripts). Per-step time = run time / steps.
 //!
 //! `cargo bench -p rlm-core --bench loop_overhead`
+//!
+//! Instruction counts (stable on a loaded machine, where times are not): one
+//! case, ten runs, counted by callgrind inside `measured` only:
+//! `LOOP_OVERHEAD_CASE=a_10_cells_tiny valgrind --tool=callgrind --collect-atstart=no
+//! '--toggle-collect=*measured*' target/release/deps/loop_overhead-*` (cases:
+//! `a_50_cells_tiny`, `a_10_cells_tiny`, `b_10_slices_100MB`, `a_10_cells_100MB`).
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group};
 use futures::future::BoxFuture;
 use rlm_adapters::{CallReport, ModelAdapter};
 use rlm_context::Context;
@@ -92,7 +98,7 @@ fn rlm(cells: &[String]) -> Rlm {
     let root = Script { replies: replies(cells), next: AtomicUsize::new(0) };
     Rlm::builder()
         .root(Arc::new(root))
-        .budget(rlm_policy::Limits {
+        .budget(rlm_policy::BudgetLimits {
             max_steps: Some(turns),
             soft_limit_ratio: 1.0,
             ..Default::default()
@@ -102,37 +108,68 @@ fn rlm(cells: &[String]) -> Rlm {
         .expect("valid")
 }
 
-fn bench(c: &mut Criterion) {
-    let mut g = c.benchmark_group("loop_overhead");
-    g.sample_size(30);
+/// The cases: (name, context, cells).
+fn cases<'a>(
+    small: &'a Context,
+    big: &'a Context,
+) -> [(&'static str, &'a Context, Vec<String>); 4] {
+    [
+        ("a_50_cells_tiny", small, loop_cells(50)),
+        ("a_10_cells_tiny", small, loop_cells(10)),
+        ("b_10_slices_100MB", big, slice_cells(100_000_000)),
+        ("a_10_cells_100MB", big, loop_cells(10)),
+    ]
+}
+
+/// One run of a case (what each measurement covers).
+#[inline(never)]
+fn measured(r: Rlm, ctx: &Context, turns: u32) {
+    let out = r.run_blocking("benchmark the loop", ctx.clone()).expect("run");
+    assert_eq!((out.steps, out.answer.as_deref()), (turns, Some("done")));
+    black_box(out);
+}
+
+fn contexts() -> (Context, Context) {
     let small = Context::from_text("tiny context");
     let big = big_text(100_000_000);
     // Metadata (size, token count, preview) is computed once per context and
     // cached; warm it so the runs measure the loop.
     let _ = small.metadata();
     let _ = big.metadata();
-    let cases: [(&str, &Context, Vec<String>); 4] = [
-        ("a_50_cells_tiny", &small, loop_cells(50)),
-        ("a_10_cells_tiny", &small, loop_cells(10)),
-        ("b_10_slices_100MB", &big, slice_cells(100_000_000)),
-        ("a_10_cells_100MB", &big, loop_cells(10)),
-    ];
-    for (name, ctx, cells) in cases {
+    (small, big)
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("loop_overhead");
+    g.sample_size(30);
+    let (small, big) = contexts();
+    for (name, ctx, cells) in cases(&small, &big) {
         let turns = cells.len() as u32 + 1;
         g.bench_function(format!("{name}_{turns}_turns"), |b| {
-            b.iter_batched(
-                || rlm(&cells),
-                |r| {
-                    let out = r.run_blocking("benchmark the loop", ctx.clone()).expect("run");
-                    assert_eq!((out.steps, out.answer.as_deref()), (turns, Some("done")));
-                    black_box(out)
-                },
-                BatchSize::PerIteration,
-            )
+            b.iter_batched(|| rlm(&cells), |r| measured(r, ctx, turns), BatchSize::PerIteration)
         });
     }
     g.finish();
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    // Callgrind mode: one case, a warm-up run, then ten measured runs.
+    if let Ok(case) = std::env::var("LOOP_OVERHEAD_CASE") {
+        let (small, big) = contexts();
+        let Some((_, ctx, cells)) = cases(&small, &big).into_iter().find(|c| c.0 == case) else {
+            eprintln!("unknown case {case:?}");
+            std::process::exit(2);
+        };
+        let turns = cells.len() as u32 + 1;
+        let warm = rlm(&cells);
+        warm.run_blocking("warm up", ctx.clone()).expect("run");
+        for _ in 0..10 {
+            measured(rlm(&cells), ctx, turns);
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

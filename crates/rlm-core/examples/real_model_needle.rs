@@ -99,7 +99,7 @@ fn run() -> Result<(), String> {
         .root(root)
         .sub_model(sub)
         .listener(Arc::new(printer))
-        .budget(rlm_policy::Limits {
+        .budget(rlm_policy::BudgetLimits {
             max_steps: Some(8),
             max_wall_time: Some(Duration::from_secs(40 * 60)),
             ..Default::default()

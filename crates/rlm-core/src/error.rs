@@ -1,7 +1,9 @@
 //! The errors of the RLM loop's embedding API. What goes wrong *inside* a run
-//! (a model error, a budget, a program that never finishes) is not an error
-//! here: it is the run's [`crate::Finish`], with the trace, so callers always
-//! get what was done.
+//! (a model error, a budget, a program that never finishes, a cancellation) is
+//! not an error here: it is the run's [`crate::Finish`], with the trace, so
+//! callers always get what was done.
+
+use serde::{Deserialize, Serialize};
 
 /// A run could not be set up or its machinery failed.
 #[derive(Debug, thiserror::Error)]
@@ -18,4 +20,55 @@ pub enum RlmError {
     /// The runtime thread that runs the loop could not be started or died.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// What a [`crate::Session`] refuses or fails to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The session's cumulative budget is spent: no further execution starts.
+    #[error(
+        "the session's {resource} budget is spent ({used} of {limit}); no further execution can start"
+    )]
+    BudgetExhausted { resource: SessionResource, used: f64, limit: f64 },
+    /// `start` / `execute` was called outside a tokio runtime.
+    #[error(
+        "no tokio runtime: call Session::start/execute from inside a runtime, or use execute_blocking"
+    )]
+    NoRuntime,
+    /// A saved state this build cannot read.
+    #[error(
+        "session state version {found} is not supported (this build reads versions up to {supported})"
+    )]
+    StateVersion { found: u32, supported: u32 },
+    /// Setting up the execution failed (invalid budget...).
+    #[error(transparent)]
+    Rlm(#[from] RlmError),
+    /// The execution's task died (a bug).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// A resource a session's cumulative budget caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionResource {
+    /// Prompt + completion tokens of every model call of every execution.
+    Tokens,
+    /// Spend in US dollars.
+    CostUsd,
+    /// Model calls (root-model calls and subcalls).
+    Calls,
+    /// Executions started.
+    Executions,
+}
+
+impl std::fmt::Display for SessionResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SessionResource::Tokens => "tokens",
+            SessionResource::CostUsd => "cost (USD)",
+            SessionResource::Calls => "model calls",
+            SessionResource::Executions => "executions",
+        })
+    }
 }

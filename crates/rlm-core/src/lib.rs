@@ -17,33 +17,64 @@
 //! ```
 //!
 //! * [`Rlm::builder`] takes the root adapter, an optional cheaper sub-model,
-//!   budgets (`rlm-policy`), a subcall cache, scheduler settings, interpreter
+//!   budgets (`rlm-policy`), a subcall cache, scheduler settings, sandbox
 //!   limits, tools, trace listeners, prompts and [`LoopOptions`].
 //! * [`Rlm::run`] (async, `Send`) / [`Rlm::run_blocking`] return a
 //!   [`RunResult`]: the answer, how the run ended ([`Finish`]), usage and the
 //!   trace events.
-//! * The loop lives in `run.rs`; reply parsing in [`extract`]; the program's
-//!   functions in `host.rs`; prompts in `prompts/` at the workspace root.
+//! * [`Session`] is the seam front ends drive: executions one after another
+//!   over one context, with a cumulative budget, `memory`, history, live and
+//!   replayable trace streams, cancellation and serialisable state.
+//! * [`cell::run_cell`] drives any interpreter cell through its host calls;
+//!   [`Rlm::new_session`] + [`Rlm::program_host`] give an embedder-driven
+//!   session (a REPL) the functions and the serving a run's programs get.
+//! * [`FunctionRegistry`]: every function a program has, declared once.
+//!
+//! Files, one job each: `rlm.rs` (the API), `engine.rs` (what runs share),
+//! `run_loop.rs` (the loop), `program.rs` (a run's sandbox), `root_call.rs`,
+//! `compaction.rs`, `direct.rs` (SmartRouter baseline), `serving.rs` (host
+//! calls → batches, sub-RLMs, tools), `subcall_spans.rs` (scheduler events →
+//! trace spans), `cell.rs`, `functions.rs`, `models.rs`, `scope.rs`,
+//! `session/`, `turn.rs`, `extract.rs`, `prompts.rs` (+ `prompts/` at the workspace
+//! root), `text.rs`, `tools.rs`, `memory.rs`, `context_binding.rs`,
+//! `options.rs`, `outcome.rs`, `error.rs`.
 
+pub mod cell;
+mod compaction;
 pub mod context_binding;
+mod direct;
+mod engine;
 mod error;
 pub mod extract;
-mod host;
-pub mod json_value;
+mod functions;
 pub mod memory;
+mod models;
+mod options;
+mod outcome;
+mod program;
 pub mod prompts;
 mod rlm;
-mod run;
-mod serve;
-mod subcalls;
+mod root_call;
+mod run_loop;
+mod scope;
+mod serving;
+mod session;
+mod subcall_spans;
+mod text;
 pub mod tools;
+mod turn;
 
 pub use context_binding::bind_context;
-pub use error::RlmError;
+pub use error::{RlmError, SessionError, SessionResource};
+pub use functions::{FunctionKind, FunctionRegistry, FunctionSpec};
 pub use memory::{InMemoryStore, MemoryMap, MemoryStore};
+pub use options::{CompactionOptions, LoopOptions, OverflowPolicy};
+pub use outcome::{Finish, Mode, RunResult};
 pub use prompts::Prompts;
-pub use rlm::{
-    CompactionOptions, Finish, LoopOptions, Mode, OverflowPolicy, ProgramHost, Rlm, RlmBuilder,
-    RunResult,
+pub use rlm::{ProgramHost, Rlm, RlmBuilder};
+pub use session::{
+    Canceller, Execution, ExecutionHandle, SESSION_STATE_VERSION, Session, SessionId,
+    SessionLimits, SessionSettings, SessionState, SessionUsage,
 };
 pub use tools::{Tool, ToolResult};
+pub use turn::{ExecutionId, Turn};

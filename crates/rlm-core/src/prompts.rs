@@ -1,10 +1,14 @@
-//! The prompts the loop sends, as files in `prompts/` (embedded at build
-//! time, overridable from a directory), and their `{{name}}` rendering.
+//! Every text the loop sends a model, as files in `prompts/` (embedded at
+//! build time, overridable from a directory): the prompt templates, and the
+//! short notes, reasons and error messages of `prompts/notes.toml`; and their
+//! `{{name}}` rendering.
 //!
 //! Rendering is strict: a placeholder without a value is an error, never an
 //! empty hole in a prompt a model will read.
 
 use std::path::Path;
+
+use serde::Deserialize;
 
 use crate::error::RlmError;
 
@@ -33,10 +37,14 @@ pub struct Prompts {
     pub compacted: String,
     /// The one-call baseline (SmartRouter below its threshold).
     pub direct: String,
+    /// Earlier questions of a session, before the first user message.
+    pub session_history: String,
+    /// Notes, reasons and error messages (`notes.toml`).
+    pub notes: Notes,
 }
 
 /// The file name of each template, in [`Prompts`] field order.
-pub const PROMPT_FILES: [&str; 11] = [
+pub const PROMPT_FILES: [&str; 12] = [
     "system.md",
     "first_user.md",
     "feedback.md",
@@ -48,7 +56,80 @@ pub const PROMPT_FILES: [&str; 11] = [
     "compaction.md",
     "compacted.md",
     "direct.md",
+    "session_history.md",
 ];
+
+/// The file of the [`Notes`].
+pub const NOTES_FILE: &str = "notes.toml";
+
+const DEFAULT_NOTES: &str = include_str!("../../../prompts/notes.toml");
+
+/// The short texts of `prompts/notes.toml`, one field per key (see the file
+/// for what each is and its placeholders).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notes {
+    pub no_output: String,
+    pub no_output_after_error: String,
+    pub error_block: String,
+    pub note_line: String,
+    pub repeated_program: String,
+    pub blocks_not_run: String,
+    pub claimed_output: String,
+    pub rejected_languages: String,
+    pub context_restored: String,
+    pub repl_restarted: String,
+    pub fallback_ran: String,
+    pub final_before_program: String,
+    pub final_needs_subcall: String,
+    pub final_deferred: String,
+    pub final_var_no_answer: String,
+    pub final_no_answer: String,
+    pub final_not_a_variable: String,
+    pub invalid_empty: String,
+    pub invalid_language: String,
+    pub invalid_claimed_output: String,
+    pub invalid_no_code: String,
+    pub finalize_soft_limit: String,
+    pub finalize_budget: String,
+    pub finalize_invalid_replies: String,
+    pub finalize_failing_steps: String,
+    pub finalize_partial: String,
+    pub subcall_too_large: String,
+    pub subcall_part_label: String,
+    pub chunk_too_large: String,
+    pub subcall_refused_too_long: String,
+    pub subcall_failed: String,
+    pub subcall_budget_refused: String,
+    pub subcall_cancelled: String,
+    pub unknown_model: String,
+    pub sub_rlm_no_answer: String,
+    pub sub_rlm_as_subcall: String,
+    pub no_such_function: String,
+    pub history_turn: String,
+    pub history_no_answer: String,
+}
+
+impl Notes {
+    /// `notes.toml` text as notes; `base` supplies the keys it does not set.
+    fn parse(text: &str, base: Option<&str>) -> Result<Notes, String> {
+        let mut table: toml::Table = match base {
+            Some(b) => toml::from_str(b).map_err(|e| e.to_string())?,
+            None => toml::Table::new(),
+        };
+        let own: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        table.extend(own);
+        table.try_into().map_err(|e: toml::de::Error| e.to_string())
+    }
+}
+
+impl Default for Notes {
+    fn default() -> Self {
+        // Checked by `every_default_prompt_is_embedded_and_renders` below.
+        Notes::parse(DEFAULT_NOTES, None)
+            .unwrap_or_else(|e| unreachable!("the embedded prompts/notes.toml does not parse: {e}"))
+    }
+}
 
 impl Default for Prompts {
     fn default() -> Self {
@@ -64,27 +145,28 @@ impl Default for Prompts {
             compaction: include_str!("../../../prompts/compaction.md").to_string(),
             compacted: include_str!("../../../prompts/compacted.md").to_string(),
             direct: include_str!("../../../prompts/direct.md").to_string(),
+            session_history: include_str!("../../../prompts/session_history.md").to_string(),
+            notes: Notes::default(),
         }
     }
 }
 
 impl Prompts {
     /// The embedded prompts, with any file of [`PROMPT_FILES`] found in `dir`
-    /// replacing its default (so a user can tune one prompt only).
+    /// replacing its default, and any key of a `notes.toml` there replacing
+    /// that note (so a user can tune one prompt only).
     pub fn from_dir(dir: &Path) -> Result<Prompts, RlmError> {
         let mut prompts = Prompts::default();
         for (i, name) in PROMPT_FILES.iter().enumerate() {
-            let path = dir.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => *prompts.field_mut(i) = text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(RlmError::Config(format!(
-                        "cannot read prompt {}: {e}",
-                        path.display()
-                    )));
-                }
+            if let Some(text) = read_optional(&dir.join(name))? {
+                *prompts.field_mut(i) = text;
             }
+        }
+        let notes_path = dir.join(NOTES_FILE);
+        if let Some(text) = read_optional(&notes_path)? {
+            prompts.notes = Notes::parse(&text, Some(DEFAULT_NOTES)).map_err(|e| {
+                RlmError::Config(format!("prompt notes {}: {e}", notes_path.display()))
+            })?;
         }
         Ok(prompts)
     }
@@ -101,8 +183,17 @@ impl Prompts {
             7 => &mut self.finalize_now,
             8 => &mut self.compaction,
             9 => &mut self.compacted,
-            _ => &mut self.direct,
+            10 => &mut self.direct,
+            _ => &mut self.session_history,
         }
+    }
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>, RlmError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(RlmError::Config(format!("cannot read prompt {}: {e}", path.display()))),
     }
 }
 
@@ -137,6 +228,13 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> Result<String, RlmErro
     Ok(out)
 }
 
+/// [`render`] for texts that must always produce something: a template that
+/// fails to render (only a user-supplied one can) yields the error's text,
+/// which names the bad placeholder.
+pub(crate) fn render_or_explain(template: &str, values: &[(&str, &str)]) -> String {
+    render(template, values).unwrap_or_else(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,11 +251,24 @@ mod tests {
     }
 
     #[test]
-    fn every_default_prompt_is_embedded() {
+    fn every_default_prompt_is_embedded_and_the_notes_parse() {
         let p = Prompts::default();
         for (i, name) in PROMPT_FILES.iter().enumerate() {
             let mut q = p.clone();
             assert!(!q.field_mut(i).trim().is_empty(), "{name} is empty");
         }
+        Notes::parse(DEFAULT_NOTES, None).unwrap();
+    }
+
+    #[test]
+    fn a_notes_file_overrides_keys_and_refuses_unknown_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(NOTES_FILE), "no_output = \"(nothing printed)\"\n").unwrap();
+        let p = Prompts::from_dir(dir.path()).unwrap();
+        assert_eq!(p.notes.no_output, "(nothing printed)");
+        assert_eq!(p.notes.final_no_answer, Notes::default().final_no_answer);
+        std::fs::write(dir.path().join(NOTES_FILE), "no_outptu = \"x\"\n").unwrap();
+        let e = Prompts::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("no_outptu"), "{e}");
     }
 }

@@ -1,239 +1,106 @@
 //! The embedding API: [`Rlm::builder`] → [`Rlm`] → [`Rlm::run`] →
-//! [`RunResult`] (answer, how the run finished, usage, trace events).
+//! [`RunResult`] (answer, how the run finished, usage, trace events); and
+//! [`ProgramHost`] for interpreter sessions an embedder drives itself.
 
+use std::rc::Rc;
 use std::sync::Arc;
 
+use futures::future::LocalBoxFuture;
 use rlm_adapters::{ModelAdapter, PriceTable};
 use rlm_context::Context;
+use rlm_interp::{HostCall, Session};
 use rlm_policy::{Budget, UsageSnapshot};
-use rlm_sched::{Scheduler, SchedulerConfig};
-use rlm_trace::{RecorderOptions, Trace, TraceError, TraceEvent, TraceListener, TraceRecorder};
+use rlm_sched::{HeuristicCosting, Scheduler, SchedulerConfig};
+use rlm_trace::{RecorderOptions, RunStarted, TraceEvent, TraceListener, TraceRecorder};
 use rlm_types::CompletionCache;
+use tokio_util::sync::CancellationToken;
 
+use crate::cell::{Answers, CallServer};
+use crate::engine::Engine;
 use crate::error::RlmError;
-use crate::memory::{InMemoryStore, MemoryStore};
+use crate::functions::FunctionRegistry;
+use crate::memory::{InMemoryStore, MemoryMap, MemoryStore};
+use crate::models::{ModelSet, PriceCosting};
+use crate::options::LoopOptions;
+use crate::outcome::{Mode, RunResult};
+use crate::program::program_session;
 use crate::prompts::Prompts;
-use crate::subcalls::AdapterExecutor;
+use crate::run_loop::{LoopSubRuns, RunControl, RunParams, run_rlm};
+use crate::scope::RunScope;
+use crate::serving::RunServer;
 use crate::tools::Tool;
+use crate::turn::Turn;
 
-/// What a sub-model call does when its prompt is larger than the sub-model's window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OverflowPolicy {
-    /// The call fails with an error the program sees (and can react to by chunking).
-    #[default]
-    Error,
-    /// The prompt is split into window-sized parts (each keeping the prompt's
-    /// first lines as a header); the answers are joined with newlines.
-    Chunk,
-}
-
-/// When and how old turns are summarised.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompactionOptions {
-    /// Summarise once the history's estimated tokens exceed this fraction of
-    /// the root model's window.
-    pub threshold_ratio: f64,
-    /// Messages kept verbatim after the summary (even: assistant/user pairs).
-    pub keep_last: usize,
-}
-
-impl Default for CompactionOptions {
-    fn default() -> Self {
-        CompactionOptions { threshold_ratio: 0.8, keep_last: 4 }
-    }
-}
-
-/// How the loop behaves (everything not about budgets or models).
-#[derive(Debug, Clone)]
-pub struct LoopOptions {
-    /// Program output shown to the model per step, in characters (head and tail kept).
-    pub max_output_chars: usize,
-    /// Refuse a FINAL before any program has run (the model cannot have seen data).
-    pub require_program_before_final: bool,
-    /// Refuse a FINAL before any sub-model call was made.
-    pub require_subcall_before_final: bool,
-    /// Consecutive replies with nothing to run before the loop gives up on the
-    /// model (runs the fallback program, then asks for a final answer).
-    pub max_invalid_replies: u32,
-    /// A program run when the model keeps failing to produce one.
-    pub fallback_program: Option<String>,
-    /// A variable that, once set (not None) by a program, is the answer.
-    pub auto_final_var: Option<String>,
-    /// History compaction; `None` never compacts.
-    pub compaction: Option<CompactionOptions>,
-    /// The root model's window in tokens, when the adapter does not know it.
-    pub root_window_tokens: Option<u64>,
-    /// The sub-model's window in tokens, when the adapter does not know it.
-    pub sub_window_tokens: Option<u64>,
-    /// What a too-large subcall prompt does.
-    pub sub_overflow: OverflowPolicy,
-    /// `max_tokens` of root-model calls.
-    pub root_max_tokens: Option<u32>,
-    /// `max_tokens` of sub-model calls (a program's `max_tokens=` wins).
-    pub sub_max_tokens: Option<u32>,
-    /// Deepest sub-RLM (`rlm_query`) level; at this depth `rlm_query` is a plain subcall.
-    pub max_depth: u32,
-}
-
-impl Default for LoopOptions {
-    fn default() -> Self {
-        LoopOptions {
-            max_output_chars: 20_000,
-            require_program_before_final: true,
-            require_subcall_before_final: false,
-            max_invalid_replies: 3,
-            fallback_program: None,
-            auto_final_var: Some("final_answer".to_string()),
-            compaction: Some(CompactionOptions::default()),
-            root_window_tokens: None,
-            sub_window_tokens: None,
-            sub_overflow: OverflowPolicy::Error,
-            root_max_tokens: None,
-            sub_max_tokens: None,
-            max_depth: 2,
-        }
-    }
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Finish {
-    /// A program called `FINAL(x)` / `FINAL_VAR(name)`.
-    Final,
-    /// The reply's prose contained `FINAL(...)` / `FINAL_VAR(...)`.
-    ProseFinal,
-    /// A program set `answer["ready"] = True`.
-    AnswerReady,
-    /// A program set the auto-finalize variable.
-    AutoVariable,
-    /// A budget (or the model's repeated failure) ended the loop and the model
-    /// answered the finalize-now prompt.
-    Finalized { reason: String },
-    /// The loop was stopped and the answer (if any) comes from the program's
-    /// partial state (`answer["content"]`, the auto-finalize variable).
-    BestEffort { reason: String },
-    /// The root model failed (after its retries).
-    ModelError { message: String },
-    /// The SmartRouter answered with one direct model call.
-    Direct,
-}
-
-impl Finish {
-    /// A short machine-friendly name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Finish::Final => "final",
-            Finish::ProseFinal => "prose_final",
-            Finish::AnswerReady => "answer_ready",
-            Finish::AutoVariable => "auto_variable",
-            Finish::Finalized { .. } => "finalized",
-            Finish::BestEffort { .. } => "best_effort",
-            Finish::ModelError { .. } => "model_error",
-            Finish::Direct => "direct",
-        }
-    }
-}
-
-/// Whether the SmartRouter sent the question through the RLM loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Rlm,
-    Direct,
-}
-
-/// What a run produced.
-#[derive(Debug, Clone)]
-pub struct RunResult {
-    /// The answer; `None` when the run ended without one.
-    pub answer: Option<String>,
-    pub finish: Finish,
-    pub mode: Mode,
-    /// Root-loop iterations of the top-level run.
-    pub steps: u32,
-    /// Spend of the whole tree (sub-RLMs included).
-    pub usage: UsageSnapshot,
-    /// The run's trace events (the source of truth; see [`RunResult::trace`]).
-    pub events: Vec<TraceEvent>,
-}
-
-impl RunResult {
-    /// The trace as a tree.
-    pub fn trace(&self) -> Result<Trace, TraceError> {
-        Trace::from_events(self.events.clone())
-    }
-}
-
-pub(crate) struct Inner {
-    pub root: Arc<dyn ModelAdapter>,
-    pub sub: Arc<dyn ModelAdapter>,
-    pub executor: Arc<AdapterExecutor>,
-    pub scheduler: Scheduler<Arc<AdapterExecutor>>,
-    pub budget_limits: rlm_policy::Limits,
-    pub interp_limits: rlm_interp::Limits,
-    pub tools: Vec<Tool>,
-    pub listeners: Vec<Arc<dyn TraceListener>>,
-    pub recorder_options: RecorderOptions,
-    pub prompts: Prompts,
-    pub options: LoopOptions,
-    pub memory: Arc<dyn MemoryStore>,
-    pub router_threshold_chars: Option<u64>,
-    pub prices: PriceTable,
+/// Everything one run needs besides the engine: built by [`Rlm::run_local`]
+/// and by a [`crate::Session`]'s executions.
+pub(crate) struct RunSpec {
+    pub query: String,
+    pub context: Context,
+    pub recorder: TraceRecorder,
+    pub budget: Budget,
+    /// `memory` at the start (`None`: no `memory` persistence).
+    pub memory: Option<MemoryMap>,
+    /// Earlier questions and answers of the session, shown to the model.
+    pub turns: Vec<Turn>,
+    pub cancel: Option<CancellationToken>,
+    /// Stream the root model's replies as trace deltas (also on when the
+    /// loop options say so).
+    pub stream_root: bool,
+    /// Leave the events in the recorder (late listeners replay them) rather
+    /// than moving them into the result.
+    pub keep_events: bool,
 }
 
 /// A configured RLM runtime. Cheap to clone; runs may go on concurrently.
 #[derive(Clone)]
 pub struct Rlm {
-    pub(crate) inner: Arc<Inner>,
+    engine: Arc<Engine>,
 }
 
 impl std::fmt::Debug for Rlm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rlm")
-            .field("root", &self.inner.root.model_id().to_string())
-            .field("sub", &self.inner.sub.model_id().to_string())
+            .field("root", &self.engine.root.model_id().to_string())
+            .field("sub", &self.engine.sub().model_id().to_string())
             .finish_non_exhaustive()
     }
 }
 
-/// Serves the host calls of sessions an embedder drives itself (a REPL, a
-/// notebook): the same functions, models, scheduler, budget and trace as a
-/// run's programs get. Made by [`Rlm::program_host`].
+/// Serves the host calls of interpreter sessions an embedder drives itself (a
+/// REPL, `rlm exec`): the same functions, models, scheduler, budget and trace
+/// as a run's programs get. Made by [`Rlm::program_host`]; drive cells with
+/// [`crate::cell::run_cell`].
 pub struct ProgramHost {
-    services: crate::serve::Services,
-    run_span: rlm_trace::SpanId,
-    runtime: tokio::runtime::Runtime,
+    server: RunServer,
 }
 
 impl std::fmt::Debug for ProgramHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProgramHost")
-            .field("subcalls", &self.services.subcalls)
+            .field("subcalls", &self.server.subcalls)
             .finish_non_exhaustive()
     }
 }
 
 impl ProgramHost {
-    /// Performs `calls` (from a suspended cell of a session made by
-    /// [`Rlm::new_session`]) and returns each call's result, to hand to
-    /// `Session::answer`.
-    pub fn serve_blocking(
-        &mut self,
-        session: &mut rlm_interp::Session,
-        calls: Vec<rlm_interp::HostCall>,
-    ) -> Vec<(u64, Result<rlm_interp::Value, rlm_interp::HostError>)> {
-        let span = self.run_span;
-        let services = &mut self.services;
-        self.runtime.block_on(services.serve(session, calls, span))
-    }
-
     /// The trace so far (one run span holding every subcall).
     pub fn events(&self) -> Vec<TraceEvent> {
-        self.services.recorder.events()
+        self.server.scope.recorder.events()
     }
 
     /// What the calls served so far spent.
     pub fn usage(&self) -> UsageSnapshot {
-        self.services.budget.tree_snapshot()
+        self.server.scope.budget.tree_snapshot()
+    }
+}
+
+impl CallServer for ProgramHost {
+    fn serve<'a>(
+        &'a mut self,
+        session: &'a mut Session,
+        calls: Vec<HostCall>,
+    ) -> LocalBoxFuture<'a, Answers> {
+        self.server.serve(session, calls)
     }
 }
 
@@ -242,10 +109,10 @@ pub struct RlmBuilder {
     root: Option<Arc<dyn ModelAdapter>>,
     sub: Option<Arc<dyn ModelAdapter>>,
     extra_models: Vec<Arc<dyn ModelAdapter>>,
-    budget: rlm_policy::Limits,
+    budget: rlm_policy::BudgetLimits,
     cache: Option<Arc<dyn CompletionCache>>,
     scheduler: SchedulerConfig,
-    interp: rlm_interp::Limits,
+    sandbox: rlm_interp::Limits,
     tools: Vec<Tool>,
     listeners: Vec<Arc<dyn TraceListener>>,
     recorder_options: RecorderOptions,
@@ -262,10 +129,10 @@ impl Rlm {
             root: None,
             sub: None,
             extra_models: Vec::new(),
-            budget: rlm_policy::Limits { max_steps: Some(20), ..Default::default() },
+            budget: rlm_policy::BudgetLimits { max_steps: Some(20), ..Default::default() },
             cache: None,
             scheduler: SchedulerConfig::default(),
-            interp: rlm_interp::Limits::default(),
+            sandbox: rlm_interp::Limits::default(),
             tools: Vec::new(),
             listeners: Vec::new(),
             recorder_options: RecorderOptions::default(),
@@ -310,93 +177,146 @@ impl Rlm {
 
     /// The loop on the current thread (the future is not `Send`).
     pub async fn run_local(&self, query: &str, context: Context) -> Result<RunResult, RlmError> {
-        let recorder = TraceRecorder::with_options(self.inner.recorder_options.clone());
-        for l in &self.inner.listeners {
-            recorder.add_listener(Arc::clone(l));
+        let spec = RunSpec {
+            query: query.to_string(),
+            context,
+            recorder: self.engine.new_recorder(),
+            budget: Budget::new(self.engine.budget_limits.clone())?,
+            memory: Some(self.engine.memory.load()),
+            turns: Vec::new(),
+            cancel: None,
+            stream_root: false,
+            keep_events: false,
+        };
+        let (result, memory) = self.run_spec(spec).await;
+        if let Some(m) = memory {
+            self.engine.memory.save(m);
         }
-        let budget = Budget::new(self.inner.budget_limits.clone())?;
-        if let Some(threshold) = self.inner.router_threshold_chars
+        Ok(result)
+    }
+
+    /// One run as `spec` describes it, on the current thread; returns the
+    /// result and `memory` at its end.
+    pub(crate) async fn run_spec(&self, spec: RunSpec) -> (RunResult, Option<MemoryMap>) {
+        let RunSpec {
+            query,
+            context,
+            recorder,
+            budget,
+            memory,
+            turns,
+            cancel,
+            stream_root,
+            keep_events,
+        } = spec;
+        let take = |recorder: &TraceRecorder| {
+            if keep_events { recorder.events() } else { recorder.take_events() }
+        };
+        let control = RunControl {
+            recorder: recorder.clone(),
+            cancel,
+            stream_root: stream_root || self.engine.options.stream_root,
+        };
+        if let Some(threshold) = self.engine.router_threshold_chars
             && context.len_chars() < threshold
         {
-            return Ok(crate::run::direct(&self.inner, &recorder, &budget, query, &context).await);
+            let scope =
+                crate::direct::start(Arc::clone(&self.engine), control, budget, &query, context);
+            let mut result = crate::direct::answer_directly(&scope, &query).await;
+            result.events = take(&recorder);
+            return (result, None);
         }
-        let memory = self.inner.memory.load();
-        let out = crate::run::run_rlm(
-            Arc::clone(&self.inner),
-            recorder.clone(),
-            budget.clone(),
-            query.to_string(),
-            context,
-            0,
-            None,
-            Some(memory),
-        )
-        .await;
-        if let Some(m) = out.memory {
-            self.inner.memory.save(m);
-        }
-        Ok(RunResult {
+        let params = RunParams { query, context, depth: 0, parent: None, memory, turns };
+        let out = run_rlm(Arc::clone(&self.engine), control, budget.clone(), params).await;
+        let result = RunResult {
             answer: out.answer,
             finish: out.finish,
             mode: Mode::Rlm,
             steps: out.steps,
             usage: budget.tree_snapshot(),
-            events: recorder.take_events(),
-        })
+            events: take(&recorder),
+        };
+        (result, out.memory)
+    }
+
+    /// [`Rlm::run_spec`] as a `Send` future: the loop runs on a blocking-pool
+    /// thread driven by the current runtime's handle.
+    pub(crate) async fn run_spec_send(
+        &self,
+        spec: RunSpec,
+    ) -> Result<(RunResult, Option<MemoryMap>), RlmError> {
+        let this = self.clone();
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || handle.block_on(this.run_spec(spec)))
+            .await
+            .map_err(|e| RlmError::Internal(format!("the run's thread failed: {e}")))
     }
 
     /// An interpreter session over `context` with every function a model's
     /// program has (`context`, `ctx`, `llm_query`, `ask`, `rlm_query`, tools,
     /// `answer`...). Serve its host calls with a [`ProgramHost`].
-    pub fn new_session(&self, context: &Context) -> rlm_interp::Session {
-        let mut s = crate::host::new_session(&self.inner, context);
-        s.set_global("query", rlm_interp::Value::str(""));
-        s
+    pub fn new_session(&self, context: &Context) -> Session {
+        program_session(&self.engine, context, "")
     }
 
     /// A host for the calls of sessions made by [`Rlm::new_session`] over `context`.
     pub fn program_host(&self, context: &Context) -> Result<ProgramHost, RlmError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| RlmError::Internal(format!("cannot start a runtime: {e}")))?;
-        let recorder = TraceRecorder::with_options(self.inner.recorder_options.clone());
-        for l in &self.inner.listeners {
-            recorder.add_listener(Arc::clone(l));
-        }
-        let budget = Budget::new(self.inner.budget_limits.clone())?;
+        let recorder = self.engine.new_recorder();
+        let budget = Budget::new(self.engine.budget_limits.clone())?;
         let run_span = recorder.start_run(
             None,
-            rlm_trace::RunStarted {
+            RunStarted {
                 query: "(interactive session)".into(),
-                model: self.inner.root.model_id().to_string(),
+                model: self.engine.root.model_id().to_string(),
                 depth: 0,
                 context_chars: context.len_chars(),
                 context_documents: context.num_documents() as u64,
             },
         );
-        Ok(ProgramHost {
-            services: crate::serve::Services {
-                inner: Arc::clone(&self.inner),
-                recorder,
-                budget,
-                context: context.clone(),
-                depth: 0,
-                subcalls: 0,
-            },
+        let scope = Rc::new(RunScope {
+            engine: Arc::clone(&self.engine),
+            recorder,
             run_span,
-            runtime,
+            budget,
+            context: context.clone(),
+            depth: 0,
+            cancel: None,
+            stream_root: false,
+        });
+        Ok(ProgramHost {
+            server: RunServer {
+                scope,
+                sub_runs: Rc::new(LoopSubRuns),
+                subcalls: 0,
+                cancelled: false,
+                program_span: None,
+            },
         })
     }
 
     /// The root model's id (`provider:model`).
     pub fn root_model(&self) -> String {
-        self.inner.root.model_id().to_string()
+        self.engine.root.model_id().to_string()
     }
 
     /// The sub-model's id.
     pub fn sub_model(&self) -> String {
-        self.inner.sub.model_id().to_string()
+        self.engine.sub().model_id().to_string()
+    }
+
+    /// The functions programs have (for front ends and prompts).
+    pub fn functions(&self) -> &FunctionRegistry {
+        &self.engine.functions
+    }
+
+    /// The trace options runs are recorded with.
+    pub fn recorder_options(&self) -> RecorderOptions {
+        self.engine.recorder_options.clone()
+    }
+
+    /// The budget of each run's tree.
+    pub fn budget_limits(&self) -> rlm_policy::BudgetLimits {
+        self.engine.budget_limits.clone()
     }
 }
 
@@ -420,7 +340,7 @@ impl RlmBuilder {
     }
 
     /// Budgets for each run's whole tree (default: 20 steps per level, nothing else).
-    pub fn budget(mut self, limits: rlm_policy::Limits) -> Self {
+    pub fn budget(mut self, limits: rlm_policy::BudgetLimits) -> Self {
         self.budget = limits;
         self
     }
@@ -437,9 +357,9 @@ impl RlmBuilder {
         self
     }
 
-    /// Interpreter limits per program (fuel, memory, output...).
+    /// Sandbox limits per program (fuel, memory, output...).
     pub fn interpreter_limits(mut self, limits: rlm_interp::Limits) -> Self {
-        self.interp = limits;
+        self.sandbox = limits;
         self
     }
 
@@ -484,7 +404,7 @@ impl RlmBuilder {
         self
     }
 
-    /// Prices used for cost accounting.
+    /// Prices used for cost accounting (the budget's and the trace's).
     pub fn prices(mut self, prices: PriceTable) -> Self {
         self.prices = prices;
         self
@@ -503,6 +423,7 @@ impl RlmBuilder {
                 )));
             }
         }
+        let functions = FunctionRegistry::with_tools(&self.tools).map_err(RlmError::Config)?;
         if let Some(c) = &self.options.compaction
             && !(c.threshold_ratio > 0.0 && c.threshold_ratio <= 1.0)
         {
@@ -515,20 +436,32 @@ impl RlmBuilder {
         Budget::new(self.budget.clone())?;
         let mut models = vec![Arc::clone(&root), Arc::clone(&sub)];
         models.extend(self.extra_models);
-        let executor = Arc::new(AdapterExecutor::new(models, Arc::clone(&sub)));
-        let mut sched = Scheduler::builder(Arc::clone(&executor)).config(self.scheduler);
+        let models = Arc::new(ModelSet::new(models, sub));
+        let costing =
+            PriceCosting { estimate: HeuristicCosting::default(), prices: self.prices.clone() };
+        let mut sched = Scheduler::builder(Arc::clone(&models))
+            .config(self.scheduler)
+            .costing(Arc::new(costing));
         if let Some(c) = self.cache {
             sched = sched.cache(c);
         }
         let scheduler = sched.build()?;
+        let sub_window = models.default_model().context_window().or(self.options.sub_window_tokens);
+        let system_prompt = Engine::render_system_prompt(
+            &self.prompts,
+            &functions,
+            &self.tools,
+            &self.options,
+            sub_window,
+        );
         Ok(Rlm {
-            inner: Arc::new(Inner {
+            engine: Arc::new(Engine {
                 root,
-                sub,
-                executor,
+                models,
                 scheduler,
                 budget_limits: self.budget,
-                interp_limits: self.interp,
+                sandbox_limits: self.sandbox,
+                functions,
                 tools: self.tools,
                 listeners: self.listeners,
                 recorder_options: self.recorder_options,
@@ -537,6 +470,7 @@ impl RlmBuilder {
                 memory: self.memory,
                 router_threshold_chars: self.router_threshold_chars,
                 prices: self.prices,
+                system_prompt,
             }),
         })
     }

@@ -79,12 +79,9 @@ impl Tool {
         (self.func)(args)
     }
 
-    /// Whether `name` can be bound in the program (an identifier, not a builtin we rely on).
+    /// Whether `name` can be bound in the program (an identifier, not a dunder name).
     pub(crate) fn valid_name(name: &str) -> bool {
-        let mut chars = name.chars();
-        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !name.starts_with("__")
+        rlm_syntax::is_identifier(name) && !name.starts_with("__")
     }
 }
 

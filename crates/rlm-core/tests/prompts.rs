@@ -74,7 +74,7 @@ fn finalize_compaction_direct_and_sub_rlm_prompts() {
     );
     let rlm = Rlm::builder()
         .root(root.clone())
-        .budget(rlm_policy::Limits {
+        .budget(rlm_policy::BudgetLimits {
             max_steps: Some(1),
             soft_limit_ratio: 1.0,
             ..Default::default()

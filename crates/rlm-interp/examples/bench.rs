@@ -4,6 +4,10 @@
 //!
 //! Run: `cargo run --release -p rlm-interp --example bench` (prints a
 //! markdown table). Medians of several runs; one process runs everything.
+//!
+//! `bench --once NAME REPS` runs only our side of one workload REPS times,
+//! with no warm-up and no Python: `benches/callgrind.sh` runs it under
+//! callgrind, collecting inside `run_ours` only (context generation excluded).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -39,7 +43,9 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn run_ours(src: &str, ctx: &Value) -> f64 {
+/// One run: (seconds, printed output).
+#[inline(never)]
+fn run_ours(src: &str, ctx: &Value) -> (f64, String) {
     let t = Instant::now();
     let mut s = Session::new(Limits { fuel: u64::MAX / 2, ..Limits::default() });
     s.set_global("context", ctx.clone());
@@ -47,8 +53,8 @@ fn run_ours(src: &str, ctx: &Value) -> f64 {
         Outcome::Done => {}
         other => panic!("workload failed: {other:?}"),
     }
-    let _ = s.take_output();
-    t.elapsed().as_secs_f64()
+    let output = s.take_output();
+    (t.elapsed().as_secs_f64(), output)
 }
 
 fn fmt(s: f64) -> String {
@@ -66,7 +72,22 @@ fn main() {
         ("fstring_build", 7),
         ("arith_loop", 7),
         ("func_calls", 7),
+        ("json_answers", 7),
+        ("sort_counter", 7),
     ];
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--once") {
+        let name = args.get(2).expect("usage: bench --once NAME REPS");
+        let reps: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(1);
+        let src = std::fs::read_to_string(dir.join(format!("{name}.py"))).expect("read workload");
+        let ctx = Value::Str(Str::from_buffer(std::sync::Arc::new(context())));
+        let mut output = String::new();
+        for _ in 0..reps {
+            output = run_ours(&src, &ctx).1;
+        }
+        print!("{output}");
+        return;
+    }
     let ctx_text = context();
     let ctx_path = std::env::temp_dir().join("rlm_bench_context.txt");
     std::fs::write(&ctx_path, &ctx_text).expect("write context");
@@ -75,9 +96,9 @@ fn main() {
     let mut ours = Vec::new();
     for (name, runs) in names {
         let src = std::fs::read_to_string(dir.join(format!("{name}.py"))).expect("read workload");
-        let _ = run_ours(&src, &ctx); // warm-up
-        let times: Vec<f64> = (0..runs).map(|_| run_ours(&src, &ctx)).collect();
-        ours.push(median(times));
+        let (_, output) = run_ours(&src, &ctx); // warm-up
+        let times: Vec<f64> = (0..runs).map(|_| run_ours(&src, &ctx).0).collect();
+        ours.push((median(times), output));
         jobs.push(serde_json::json!([name, src, runs]));
     }
     // Where start-up time goes: parsing alone (rlm-syntax) vs a whole run.
@@ -113,8 +134,15 @@ fn main() {
     );
     println!("|---|---|---|---|---|");
     let mut ratios = Vec::new();
-    for ((name, _), t) in names.iter().zip(ours.iter()) {
+    for ((name, _), (t, output)) in names.iter().zip(ours.iter()) {
         let cp = py[name]["cpython"].as_f64().unwrap_or(f64::NAN);
+        // A workload is only comparable if both printed the same thing.
+        if py[name]["cpython_output"].as_str() != Some(output.as_str()) {
+            eprintln!(
+                "warning: {name}: our output differs from CPython's:\n ours: {output:?}\n cpython: {}",
+                py[name]["cpython_output"]
+            );
+        }
         let monty = match py[name]["monty"].as_f64() {
             Some(m) => fmt(m),
             None => {

@@ -25,17 +25,17 @@
 //! This crate knows nothing of LLMs, HTTP or async runtimes: `llm_query` and
 //! friends are host calls the embedder performs.
 
+mod args;
 mod builtins;
 mod compile;
+mod fault;
 mod format;
 mod gc;
 mod host;
-mod method_arity;
-mod methods;
+mod json_value;
 mod modules;
-mod ops;
-mod re_mod;
-mod sre_check;
+mod signature;
+mod types;
 mod unicode;
 mod unicode_tables;
 mod value;
@@ -44,6 +44,8 @@ mod vm;
 use std::rc::Rc;
 
 pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
+pub use json_value::{MAX_JSON_DEPTH, NotJson, from_json, to_json};
+pub use signature::{DefaultValue, Param, ParamType, Signature};
 pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
 

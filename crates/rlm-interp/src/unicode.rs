@@ -71,7 +71,7 @@ pub(crate) fn ascii_numeral(s: &str) -> std::borrow::Cow<'_, str> {
         .map(|c| {
             if c.is_ascii() {
                 c
-            } else if crate::builtins::py_isspace(c) {
+            } else if py_isspace(c) {
                 ' '
             } else {
                 decimal_value(c).and_then(|d| char::from_digit(d, 10)).unwrap_or('?')
@@ -115,6 +115,11 @@ pub(crate) fn push_title(c: char, out: &mut String) {
         Ok(i) => out.push_str(TITLECASE[i].1),
         Err(_) => out.extend(c.to_uppercase()),
     }
+}
+
+/// Python's `str.isspace` for one character.
+pub(crate) fn py_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Generate crates/rlm-interp/src/method_arity.rs: CPython's positional-arity
+"""Generate crates/rlm-interp/src/types/method_arity.rs: CPython's positional-arity
 and unknown-keyword errors for the methods of the built-in types the DSL has.
 
-For every method listed in src/methods.rs (the *_METHODS tables), the
+For every method listed in src/types/ (the *_METHODS tables), the
 method is called on a sample receiver with 0..=8 positional arguments; each
 TypeError about the number of arguments is kept as a message template
 (`{n}` = arguments given, `{n1}` = that plus one, for Python-level methods
@@ -19,18 +19,23 @@ import os
 import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-METHODS_RS = os.path.join(HERE, "..", "src", "methods.rs")
-OUT = os.path.join(HERE, "..", "src", "method_arity.rs")
+TYPES_DIR = os.path.join(HERE, "..", "src", "types")
+OUT = os.path.join(HERE, "..", "src", "types", "method_arity.rs")
 MAX_ARGS = 8
 
 ARITY = re.compile(r"(takes|expected|missing|positional argument).*argument|argument.*(given|got)")
 
 
 def consts():
-    src = open(METHODS_RS).read()
+    """Every `*_METHODS` table under src/types/ (one per type's file)."""
     out = {}
-    for name, body in re.findall(r"const (\w+)_METHODS: &\[&str\] = &\[(.*?)\];", src, re.S):
-        out[name] = re.findall(r'"(\w+)"', body)
+    for dirpath, _, files in sorted(os.walk(TYPES_DIR)):
+        for f in sorted(files):
+            if not f.endswith(".rs"):
+                continue
+            src = open(os.path.join(dirpath, f)).read()
+            for name, body in re.findall(r"const (\w+)_METHODS: &\[&str\] = &\[(.*?)\];", src, re.S):
+                out[name] = re.findall(r'"(\w+)"', body)
     return out
 
 

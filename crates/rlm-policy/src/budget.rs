@@ -12,7 +12,7 @@ use rlm_types::Usage;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BudgetError, TokenScope, millis};
-use crate::limits::{Limits, SubtreeLimits};
+use crate::limits::{BudgetLimits, SubtreeLimits};
 use crate::snapshot::{Resource, SoftLimitHit, UsageSnapshot};
 
 const NANOS_PER_USD: f64 = 1e9;
@@ -235,7 +235,7 @@ impl Tree {
 
 impl Budget {
     /// A new tree budget; the returned view is the root level (depth 0).
-    pub fn new(limits: Limits) -> Result<Self, BudgetError> {
+    pub fn new(limits: BudgetLimits) -> Result<Self, BudgetError> {
         if !(limits.soft_limit_ratio > 0.0 && limits.soft_limit_ratio <= 1.0) {
             return Err(BudgetError::InvalidSoftLimitRatio(limits.soft_limit_ratio));
         }
@@ -248,10 +248,10 @@ impl Budget {
 
     /// A budget with no limits.
     pub fn unlimited() -> Self {
-        Self::from_checked(&Limits::unlimited(), None)
+        Self::from_checked(&BudgetLimits::unlimited(), None)
     }
 
-    fn from_checked(limits: &Limits, max_cost_nanos: Option<u64>) -> Self {
+    fn from_checked(limits: &BudgetLimits, max_cost_nanos: Option<u64>) -> Self {
         let root = Node {
             parent: None,
             depth: 0,

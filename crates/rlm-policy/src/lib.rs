@@ -7,13 +7,13 @@
 //! consecutive errors, each raising its own [`BudgetError`] variant.
 //!
 //! ```
-//! use rlm_policy::{Budget, BudgetError, CallKind, Estimate, Limits, SubtreeLimits};
+//! use rlm_policy::{Budget, BudgetError, CallKind, Estimate, BudgetLimits, SubtreeLimits};
 //! use rlm_types::Usage;
 //!
-//! let root = Budget::new(Limits {
+//! let root = Budget::new(BudgetLimits {
 //!     max_total_tokens: Some(10_000),
 //!     max_depth: Some(1),
-//!     ..Limits::default()
+//!     ..BudgetLimits::default()
 //! })?;
 //! root.begin_step()?;
 //! // A sub-RLM, capped at 2,000 tokens of its own, still bounded by the tree.
@@ -60,7 +60,7 @@
 //!
 //! # Soft limit
 //! [`Budget::soft_limit`] reports the limit closest to exhaustion once it passes
-//! [`Limits::soft_limit_ratio`] (default 0.85) of any budget, counting in-flight
+//! [`BudgetLimits::soft_limit_ratio`] (default 0.85) of any budget, counting in-flight
 //! reservations: the loop's cue to produce its final answer while it still can.
 
 mod budget;
@@ -70,5 +70,7 @@ mod snapshot;
 
 pub use budget::{Budget, CallKind, Estimate, Reservation, Settlement};
 pub use error::{BudgetError, TokenScope};
-pub use limits::{DEFAULT_SOFT_LIMIT_RATIO, Limits, SubtreeLimits};
+#[allow(deprecated)]
+pub use limits::Limits;
+pub use limits::{BudgetLimits, DEFAULT_SOFT_LIMIT_RATIO, SubtreeLimits};
 pub use snapshot::{Resource, SoftLimitHit, UsageSnapshot};

@@ -1,4 +1,4 @@
-//! The limits a budget enforces: for the whole tree ([`Limits`]) and, optionally,
+//! The limits a budget enforces: for the whole tree ([`BudgetLimits`]) and, optionally,
 //! tighter caps for one subtree ([`SubtreeLimits`]).
 
 use std::time::Duration;
@@ -14,7 +14,7 @@ pub const DEFAULT_SOFT_LIMIT_RATIO: f64 = 0.85;
 /// loop); everything else counts tree-wide, summed over every level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Limits {
+pub struct BudgetLimits {
     /// Iterations of one RLM loop (each level has its own count).
     pub max_steps: Option<u64>,
     /// Sub-model calls in the whole tree (root-model calls are not subcalls).
@@ -37,7 +37,7 @@ pub struct Limits {
     pub soft_limit_ratio: f64,
 }
 
-impl Default for Limits {
+impl Default for BudgetLimits {
     fn default() -> Self {
         Self {
             max_steps: None,
@@ -53,12 +53,17 @@ impl Default for Limits {
     }
 }
 
-impl Limits {
+impl BudgetLimits {
     /// No limit at all (the soft signal never fires).
     pub fn unlimited() -> Self {
         Self::default()
     }
 }
+
+/// The old name of [`BudgetLimits`] (renamed so that it is not confused with
+/// the sandbox's `rlm_interp::Limits`).
+#[deprecated(since = "0.1.0", note = "renamed `BudgetLimits`")]
+pub type Limits = BudgetLimits;
 
 /// Extra caps for one subtree (a sub-RLM and everything under it).
 ///

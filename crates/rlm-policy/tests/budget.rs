@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use rlm_policy::{
-    Budget, BudgetError, CallKind, Estimate, Limits, Resource, SubtreeLimits, TokenScope,
+    Budget, BudgetError, BudgetLimits, CallKind, Estimate, Resource, SubtreeLimits, TokenScope,
 };
 use rlm_types::Usage;
 
@@ -11,13 +11,13 @@ fn usage(prompt: u64, completion: u64) -> Usage {
     Usage { prompt_tokens: prompt, completion_tokens: completion, cached_tokens: 0 }
 }
 
-fn budget(limits: Limits) -> Budget {
+fn budget(limits: BudgetLimits) -> Budget {
     Budget::new(limits).expect("valid limits")
 }
 
 #[test]
 fn reserve_then_settle_replaces_estimate_with_actual() {
-    let b = budget(Limits { max_total_tokens: Some(1_000), ..Limits::default() });
+    let b = budget(BudgetLimits { max_total_tokens: Some(1_000), ..BudgetLimits::default() });
     let r = b.reserve(CallKind::Subcall, Estimate::new(300, 0.01)).unwrap();
     let s = b.snapshot();
     assert_eq!((s.in_flight, s.reserved_tokens, s.subcalls), (1, 300, 0));
@@ -34,7 +34,7 @@ fn reserve_then_settle_replaces_estimate_with_actual() {
 
 #[test]
 fn dropped_or_cancelled_reservation_frees_its_room() {
-    let b = budget(Limits { max_total_tokens: Some(100), ..Limits::default() });
+    let b = budget(BudgetLimits { max_total_tokens: Some(100), ..BudgetLimits::default() });
     let r = b.reserve(CallKind::Subcall, Estimate::new(100, 0.0)).unwrap();
     assert!(matches!(
         b.reserve(CallKind::Subcall, Estimate::new(1, 0.0)),
@@ -52,7 +52,7 @@ fn each_limit_raises_its_own_error() {
     // Data-driven: limits, the reservation to try after one settled call, the error expected.
     struct Case {
         name: &'static str,
-        limits: Limits,
+        limits: BudgetLimits,
         kind: CallKind,
         estimate: Estimate,
         check: fn(&BudgetError) -> bool,
@@ -60,14 +60,14 @@ fn each_limit_raises_its_own_error() {
     let cases = [
         Case {
             name: "subcalls",
-            limits: Limits { max_subcalls: Some(1), ..Limits::default() },
+            limits: BudgetLimits { max_subcalls: Some(1), ..BudgetLimits::default() },
             kind: CallKind::Subcall,
             estimate: Estimate::new(1, 0.0),
             check: |e| matches!(e, BudgetError::MaxSubcallsExceeded { limit: 1, used: 1, .. }),
         },
         Case {
             name: "total tokens",
-            limits: Limits { max_total_tokens: Some(20), ..Limits::default() },
+            limits: BudgetLimits { max_total_tokens: Some(20), ..BudgetLimits::default() },
             kind: CallKind::Root,
             estimate: Estimate::new(6, 0.0),
             check: |e| {
@@ -86,7 +86,7 @@ fn each_limit_raises_its_own_error() {
         },
         Case {
             name: "subcall tokens",
-            limits: Limits { max_subcall_tokens: Some(20), ..Limits::default() },
+            limits: BudgetLimits { max_subcall_tokens: Some(20), ..BudgetLimits::default() },
             kind: CallKind::Subcall,
             estimate: Estimate::new(6, 0.0),
             check: |e| {
@@ -95,7 +95,7 @@ fn each_limit_raises_its_own_error() {
         },
         Case {
             name: "cost",
-            limits: Limits { max_cost_usd: Some(0.05), ..Limits::default() },
+            limits: BudgetLimits { max_cost_usd: Some(0.05), ..BudgetLimits::default() },
             kind: CallKind::Root,
             estimate: Estimate::new(0, 0.02),
             check: |e| matches!(e, BudgetError::CostBudgetExceeded { .. }),
@@ -116,8 +116,11 @@ fn each_limit_raises_its_own_error() {
 
 #[test]
 fn root_calls_do_not_count_as_subcalls() {
-    let b =
-        budget(Limits { max_subcalls: Some(1), max_subcall_tokens: Some(10), ..Limits::default() });
+    let b = budget(BudgetLimits {
+        max_subcalls: Some(1),
+        max_subcall_tokens: Some(10),
+        ..BudgetLimits::default()
+    });
     for _ in 0..3 {
         b.reserve(CallKind::Root, Estimate::new(100, 0.0)).unwrap().settle(&usage(50, 50), 0.0);
     }
@@ -128,7 +131,8 @@ fn root_calls_do_not_count_as_subcalls() {
 
 #[test]
 fn steps_count_per_level() {
-    let root = budget(Limits { max_steps: Some(2), max_depth: Some(3), ..Limits::default() });
+    let root =
+        budget(BudgetLimits { max_steps: Some(2), max_depth: Some(3), ..BudgetLimits::default() });
     assert_eq!(root.begin_step().unwrap(), 1);
     assert_eq!(root.begin_step().unwrap(), 2);
     assert_eq!(
@@ -149,7 +153,7 @@ fn steps_count_per_level() {
 
 #[test]
 fn depth_limit_applies_to_children() {
-    let root = budget(Limits { max_depth: Some(1), ..Limits::default() });
+    let root = budget(BudgetLimits { max_depth: Some(1), ..BudgetLimits::default() });
     assert_eq!(root.depth(), 0);
     let child = root.child(SubtreeLimits::default()).unwrap();
     assert_eq!(child.depth(), 1);
@@ -157,7 +161,7 @@ fn depth_limit_applies_to_children() {
         child.child(SubtreeLimits::default()).unwrap_err(),
         BudgetError::MaxDepthExceeded { limit: 1, requested: 2 }
     );
-    let flat = budget(Limits { max_depth: Some(0), ..Limits::default() });
+    let flat = budget(BudgetLimits { max_depth: Some(0), ..BudgetLimits::default() });
     assert!(matches!(
         flat.child(SubtreeLimits::default()),
         Err(BudgetError::MaxDepthExceeded { .. })
@@ -166,7 +170,7 @@ fn depth_limit_applies_to_children() {
 
 #[test]
 fn spend_in_a_subtree_counts_against_every_ancestor() {
-    let root = budget(Limits { max_total_tokens: Some(1_000), ..Limits::default() });
+    let root = budget(BudgetLimits { max_total_tokens: Some(1_000), ..BudgetLimits::default() });
     let child =
         root.child(SubtreeLimits { max_total_tokens: Some(300), ..Default::default() }).unwrap();
     let grandchild = child.child(SubtreeLimits::default()).unwrap();
@@ -200,7 +204,7 @@ fn spend_in_a_subtree_counts_against_every_ancestor() {
 
 #[test]
 fn consecutive_errors_stop_a_level_and_success_resets() {
-    let b = budget(Limits { max_consecutive_errors: Some(3), ..Limits::default() });
+    let b = budget(BudgetLimits { max_consecutive_errors: Some(3), ..BudgetLimits::default() });
     assert_eq!(b.record_error().unwrap(), 1);
     assert_eq!(b.record_error().unwrap(), 2);
     b.record_success();
@@ -218,7 +222,10 @@ fn consecutive_errors_stop_a_level_and_success_resets() {
 
 #[test]
 fn wall_time_limit_refuses_steps_calls_and_children() {
-    let b = budget(Limits { max_wall_time: Some(Duration::from_millis(30)), ..Limits::default() });
+    let b = budget(BudgetLimits {
+        max_wall_time: Some(Duration::from_millis(30)),
+        ..BudgetLimits::default()
+    });
     b.begin_step().unwrap();
     std::thread::sleep(Duration::from_millis(40));
     assert!(matches!(b.begin_step(), Err(BudgetError::TimeBudgetExceeded { limit_ms: 30, .. })));
@@ -236,11 +243,11 @@ fn wall_time_limit_refuses_steps_calls_and_children() {
 
 #[test]
 fn soft_limit_fires_at_the_ratio_counting_reservations() {
-    let b = budget(Limits {
+    let b = budget(BudgetLimits {
         max_total_tokens: Some(1_000),
         max_subcalls: Some(100),
         soft_limit_ratio: 0.8,
-        ..Limits::default()
+        ..BudgetLimits::default()
     });
     b.reserve(CallKind::Subcall, Estimate::new(700, 0.0)).unwrap().settle(&usage(400, 300), 0.0);
     assert_eq!(b.soft_limit(), None);
@@ -258,11 +265,11 @@ fn soft_limit_fires_at_the_ratio_counting_reservations() {
 
 #[test]
 fn soft_limit_reports_the_closest_limit() {
-    let b = budget(Limits {
+    let b = budget(BudgetLimits {
         max_steps: Some(10),
         max_cost_usd: Some(1.0),
         soft_limit_ratio: 0.5,
-        ..Limits::default()
+        ..BudgetLimits::default()
     });
     for _ in 0..6 {
         b.begin_step().unwrap();
@@ -282,7 +289,7 @@ fn soft_limit_reports_the_closest_limit() {
 fn hostile_amounts_are_errors_not_panics() {
     for bad in [f64::NAN, f64::INFINITY, -1.0] {
         assert!(matches!(
-            Budget::new(Limits { max_cost_usd: Some(bad), ..Limits::default() }),
+            Budget::new(BudgetLimits { max_cost_usd: Some(bad), ..BudgetLimits::default() }),
             Err(BudgetError::InvalidAmount { .. })
         ));
         let b = Budget::unlimited();
@@ -295,12 +302,12 @@ fn hostile_amounts_are_errors_not_panics() {
     }
     for ratio in [0.0, 1.5, f64::NAN] {
         assert!(matches!(
-            Budget::new(Limits { soft_limit_ratio: ratio, ..Limits::default() }),
+            Budget::new(BudgetLimits { soft_limit_ratio: ratio, ..BudgetLimits::default() }),
             Err(BudgetError::InvalidSoftLimitRatio(_))
         ));
     }
     // Huge values saturate instead of overflowing.
-    let b = budget(Limits { max_total_tokens: Some(u64::MAX), ..Limits::default() });
+    let b = budget(BudgetLimits { max_total_tokens: Some(u64::MAX), ..BudgetLimits::default() });
     let r = b.reserve(CallKind::Subcall, Estimate::new(u64::MAX, 0.0)).unwrap();
     assert!(b.reserve(CallKind::Subcall, Estimate::new(u64::MAX, 0.0)).is_err());
     r.settle(&usage(u64::MAX, u64::MAX), 0.0);
@@ -327,13 +334,14 @@ fn errors_and_snapshots_serialize() {
         "subcall token budget reached: 8 spent + 1 reserved + 2 requested > 10 (limit set at depth 0)"
     );
 
-    let limits = Limits { max_wall_time: Some(Duration::from_secs(90)), ..Limits::default() };
+    let limits =
+        BudgetLimits { max_wall_time: Some(Duration::from_secs(90)), ..BudgetLimits::default() };
     let json = serde_json::to_value(&limits).unwrap();
     assert_eq!(json["max_wall_time"], 90_000);
-    assert_eq!(serde_json::from_value::<Limits>(json).unwrap(), limits);
+    assert_eq!(serde_json::from_value::<BudgetLimits>(json).unwrap(), limits);
     // Missing fields take defaults.
-    let partial: Limits = serde_json::from_str(r#"{"max_steps": 5}"#).unwrap();
-    assert_eq!(partial, Limits { max_steps: Some(5), ..Limits::default() });
+    let partial: BudgetLimits = serde_json::from_str(r#"{"max_steps": 5}"#).unwrap();
+    assert_eq!(partial, BudgetLimits { max_steps: Some(5), ..BudgetLimits::default() });
 
     let b = Budget::unlimited();
     let snap = b.snapshot();

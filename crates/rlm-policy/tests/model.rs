@@ -2,7 +2,7 @@
 //! random tree agree with a simple reference model of the ledger.
 
 use proptest::prelude::*;
-use rlm_policy::{Budget, CallKind, Estimate, Limits, Reservation, SubtreeLimits};
+use rlm_policy::{Budget, BudgetLimits, CallKind, Estimate, Reservation, SubtreeLimits};
 use rlm_types::Usage;
 
 #[derive(Debug, Clone)]
@@ -51,7 +51,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
     fn ledger_matches_reference_model(root_cap in 0..1_000u64, ops in proptest::collection::vec(op(), 1..80)) {
-        let root = Budget::new(Limits { max_total_tokens: Some(root_cap), ..Limits::default() }).unwrap();
+        let root = Budget::new(BudgetLimits { max_total_tokens: Some(root_cap), ..BudgetLimits::default() }).unwrap();
         let mut views = vec![root];
         let mut levels = vec![ModelLevel { parent: None, cap: Some(root_cap), spent: 0, reserved: 0, in_flight: 0 }];
         let mut open: Vec<Open> = Vec::new();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
-use rlm_policy::{Budget, CallKind, Estimate, Limits};
+use rlm_policy::{Budget, BudgetLimits, CallKind, Estimate};
 use rlm_types::Usage;
 use tokio::sync::Semaphore;
 
@@ -73,7 +73,8 @@ async fn race(
 }
 
 fn budget(tokens: u64) -> Budget {
-    Budget::new(Limits { max_total_tokens: Some(tokens), ..Limits::default() }).expect("limits")
+    Budget::new(BudgetLimits { max_total_tokens: Some(tokens), ..BudgetLimits::default() })
+        .expect("limits")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -116,10 +117,10 @@ async fn concurrency_c_overshoots_by_at_most_c_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn subcall_count_and_cost_are_exact_under_a_race() {
-    let b = Budget::new(Limits {
+    let b = Budget::new(BudgetLimits {
         max_subcalls: Some(300),
         max_cost_usd: Some(1.0),
-        ..Limits::default()
+        ..BudgetLimits::default()
     })
     .expect("limits");
     let mut tasks = Vec::new();

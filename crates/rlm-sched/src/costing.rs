@@ -61,7 +61,7 @@ impl Costing for HeuristicCosting {
         let mut prompt = TOKENS_PER_REQUEST;
         for message in &request.messages {
             let content = match self.mode {
-                EstimateMode::Typical => (message.content.chars().count() as u64).div_ceil(4),
+                EstimateMode::Typical => rlm_types::estimate_tokens(&message.content),
                 EstimateMode::UpperBound => message.content.len() as u64,
             };
             prompt = prompt.saturating_add(content).saturating_add(TOKENS_PER_MESSAGE);

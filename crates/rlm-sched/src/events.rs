@@ -1,9 +1,12 @@
-//! Per-call outcome events, delivered to a [`SchedListener`] as they happen so
-//! that a trace or a live display can record them.
+//! Per-call outcome events, delivered as they happen to the scheduler's
+//! [`SchedListener`] and to a batch's [`CallObserver`] (which also sees each
+//! call's result), so that a trace or a live display can record them.
 
 use rlm_policy::BudgetError;
 use rlm_types::{ModelId, Usage};
 use serde::{Deserialize, Serialize};
+
+use crate::scheduler::CallResult;
 
 /// Something that happened to one subcall.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,7 +22,8 @@ pub struct SubcallEvent {
 
 /// The kinds of [`SubcallEvent`]. Every call ends with exactly one of
 /// `CacheHit`, `DedupHit`, `BudgetRefused`, `Finished`, `Failed`, `Cancelled`;
-/// `Started` precedes `Finished`/`Failed` (and may precede `Cancelled`).
+/// `Started` precedes `Finished`/`Failed` (and may precede `Cancelled`), and
+/// a call's `Retried` events come between its `Started` and its final event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SubcallEventKind {
@@ -40,6 +44,12 @@ pub enum SubcallEventKind {
     Started {
         queued_ms: u64,
         estimated_tokens: u64,
+    },
+    /// The executor retried the call (one event per retry, in order).
+    Retried {
+        attempt: u32,
+        reason: String,
+        delay_ms: u64,
     },
     Finished {
         latency_ms: u64,
@@ -64,4 +74,12 @@ impl<F: Fn(&SubcallEvent) + Send + Sync> SchedListener for F {
     fn on_event(&self, event: &SubcallEvent) {
         self(event)
     }
+}
+
+/// Watches the calls of one batch ([`crate::Scheduler::run_batch_observed`]):
+/// the same events as the [`SchedListener`], and with each final event except
+/// `Cancelled` the call's result (its completion's text, or its typed error).
+/// Called inline on the batch's task: keep it quick.
+pub trait CallObserver<E: std::error::Error + 'static>: Send + Sync {
+    fn on_event(&self, event: &SubcallEvent, result: Option<&CallResult<E>>);
 }

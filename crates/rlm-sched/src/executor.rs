@@ -1,6 +1,7 @@
 //! How the scheduler makes one model call: the [`SubcallExecutor`] trait the
-//! embedder implements (usually over an `rlm-adapters` adapter), and
-//! [`FnExecutor`] for plain async closures.
+//! embedder implements (usually over an `rlm-adapters` adapter), what a call
+//! reports besides its result (its retries), and [`FnExecutor`] for plain
+//! async closures.
 
 use std::future::Future;
 
@@ -21,6 +22,36 @@ pub trait SubcallExecutor: Send + Sync + 'static {
         model: &ModelId,
         request: CompletionRequest,
     ) -> BoxFuture<'static, Result<Completion, Self::Error>>;
+
+    /// The call and the retries it took (reported as `Retried` events). The
+    /// default runs [`SubcallExecutor::execute`] and reports none; an executor
+    /// that retries should override it.
+    fn execute_reporting(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+    ) -> BoxFuture<'static, Executed<Self::Error>> {
+        let call = self.execute(model, request);
+        Box::pin(async move { Executed { result: call.await, retries: Vec::new() } })
+    }
+}
+
+/// One retry of a call: which attempt, why, and how long the executor waited.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RetryNote {
+    /// 1 for the first retry.
+    pub attempt: u32,
+    /// A short machine-friendly reason (`rate_limited`, `http_503`, `timeout`...).
+    pub reason: String,
+    pub delay_ms: u64,
+}
+
+/// What an executor reports for one call.
+#[derive(Debug)]
+pub struct Executed<E> {
+    pub result: Result<Completion, E>,
+    /// Every retry, in order (empty when the first attempt settled the call).
+    pub retries: Vec<RetryNote>,
 }
 
 /// A [`SubcallExecutor`] made from an async closure
@@ -54,5 +85,13 @@ impl<X: SubcallExecutor> SubcallExecutor for std::sync::Arc<X> {
         request: CompletionRequest,
     ) -> BoxFuture<'static, Result<Completion, Self::Error>> {
         (**self).execute(model, request)
+    }
+
+    fn execute_reporting(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+    ) -> BoxFuture<'static, Executed<Self::Error>> {
+        (**self).execute_reporting(model, request)
     }
 }

@@ -17,7 +17,8 @@
 //! Backpressure: a batch admits at most a window of calls at a time; the rest
 //! stay unstarted in the caller's list. Cancellation: dropping a batch future
 //! drops its calls, which frees their permits and budget reservations.
-//! Every call produces [`SubcallEvent`]s for a [`SchedListener`].
+//! Every call produces [`SubcallEvent`]s for a [`SchedListener`], and for the
+//! [`CallObserver`] of its batch ([`Scheduler::run_batch_observed`]) with its result.
 //!
 //! Cache hits and shared (deduplicated) results are not charged to the budget:
 //! only calls sent to the executor are. The cache is consulted inline on the
@@ -25,7 +26,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use rlm_policy::{Budget, Limits};
+//! use rlm_policy::{Budget, BudgetLimits};
 //! use rlm_sched::{FnExecutor, Scheduler, SchedulerConfig};
 //! use rlm_types::{Completion, CompletionRequest, ModelId, Usage};
 //!
@@ -47,7 +48,7 @@
 //!     .config(SchedulerConfig { max_concurrency: 8, ..SchedulerConfig::default() })
 //!     .build()
 //!     .unwrap();
-//! let budget = Budget::new(Limits { max_subcalls: Some(100), ..Limits::default() }).unwrap();
+//! let budget = Budget::new(BudgetLimits { max_subcalls: Some(100), ..BudgetLimits::default() }).unwrap();
 //! let model: ModelId = "fake:echo".parse().unwrap();
 //! let requests = ["a", "b", "a"].map(CompletionRequest::user).to_vec();
 //! let results = futures::executor::block_on(scheduler.run_batch(&model, requests, Some(&budget)));
@@ -68,6 +69,6 @@ mod scheduler;
 pub use config::{ModelLimits, SchedulerConfig};
 pub use costing::{Costing, EstimateMode, HeuristicCosting, Price};
 pub use error::{ConfigError, SubcallError};
-pub use events::{SchedListener, SubcallEvent, SubcallEventKind};
-pub use executor::{FnExecutor, SubcallExecutor};
+pub use events::{CallObserver, SchedListener, SubcallEvent, SubcallEventKind};
+pub use executor::{Executed, FnExecutor, RetryNote, SubcallExecutor};
 pub use scheduler::{CallResult, SchedStats, Scheduler, SchedulerBuilder};

@@ -31,7 +31,7 @@ use tokio::sync::Semaphore;
 use crate::config::SchedulerConfig;
 use crate::costing::{Costing, HeuristicCosting};
 use crate::error::{ConfigError, SubcallError};
-use crate::events::{SchedListener, SubcallEvent, SubcallEventKind};
+use crate::events::{CallObserver, SchedListener, SubcallEvent, SubcallEventKind};
 use crate::executor::SubcallExecutor;
 use crate::limiter::ModelThrottle;
 
@@ -40,6 +40,8 @@ pub type CallResult<E> = Result<Completion, SubcallError<E>>;
 
 type SharedCall<E> = Shared<BoxFuture<'static, CallResult<E>>>;
 type DedupKey = [u8; 32];
+/// The observer of one batch, if any.
+type Observer<E> = Option<Arc<dyn CallObserver<E>>>;
 
 struct InflightCall<E: std::error::Error + 'static> {
     leader_call_id: u64,
@@ -176,6 +178,19 @@ impl<X: SubcallExecutor> Scheduler<X> {
         requests: Vec<CompletionRequest>,
         budget: Option<&Budget>,
     ) -> Vec<CallResult<X::Error>> {
+        self.run_batch_observed(model, requests, budget, None).await
+    }
+
+    /// [`Scheduler::run_batch`], with every event of the batch's calls (and
+    /// each final result) also sent to `observer`: a trace maps them onto the
+    /// spans of the batch's requests by `index`.
+    pub async fn run_batch_observed(
+        &self,
+        model: &ModelId,
+        requests: Vec<CompletionRequest>,
+        budget: Option<&Budget>,
+        observer: Observer<X::Error>,
+    ) -> Vec<CallResult<X::Error>> {
         let total = requests.len();
         // For each request: the index of an identical earlier request, if any.
         let mut copy_of: Vec<Option<usize>> = vec![None; total];
@@ -201,6 +216,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
 
         let mut unfinished = Unfinished {
             inner: &self.inner,
+            observer: &observer,
             model,
             copy_of: &copy_of,
             admitted: (0..total).map(|_| AtomicBool::new(false)).collect(),
@@ -208,11 +224,13 @@ impl<X: SubcallExecutor> Scheduler<X> {
         };
         let admitted = &unfinished.admitted;
         let window = self.inner.config.window();
+        let observer_ref = &observer;
         let mut done: Vec<(usize, u64, CallResult<X::Error>)> = futures::stream::iter(unique)
             .map(|(index, request, key)| async move {
                 admitted[index].store(true, Ordering::Relaxed);
                 let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
-                let result = self.run_call(call_id, index, model, request, budget, key).await;
+                let result =
+                    self.run_call(call_id, index, model, request, budget, key, observer_ref).await;
                 (index, call_id, result)
             })
             .buffer_unordered(window)
@@ -236,6 +254,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
                     let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
                     call_ids.push(call_id);
                     self.inner.emit(
+                        &observer,
                         call_id,
                         index,
                         model,
@@ -243,6 +262,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
                             leader_call_id: call_ids[*first],
                             ok: result.is_ok(),
                         },
+                        Some(&result),
                     );
                     results.push(result);
                 }
@@ -261,7 +281,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
     ) -> CallResult<X::Error> {
         let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
         let key = if self.inner.config.dedup { dedup_key(model, &request) } else { None };
-        self.run_call(call_id, 0, model, request, budget, key).await
+        self.run_call(call_id, 0, model, request, budget, key, &None).await
     }
 
     /// Outcome counts so far.
@@ -289,6 +309,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
         self.inner.inflight.len()
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn run_call(
         &self,
         call_id: u64,
@@ -297,13 +318,23 @@ impl<X: SubcallExecutor> Scheduler<X> {
         mut request: CompletionRequest,
         budget: Option<&Budget>,
         key: Option<DedupKey>,
+        observer: &Observer<X::Error>,
     ) -> CallResult<X::Error> {
         let inner = &self.inner;
         if let Some(cache) = &inner.cache
             && let Some(hit) = cache.get(model, &request)
         {
-            inner.emit(call_id, index, model, SubcallEventKind::CacheHit { saved: hit.usage });
-            return Ok(hit);
+            let saved = hit.usage;
+            let result = Ok(hit);
+            inner.emit(
+                observer,
+                call_id,
+                index,
+                model,
+                SubcallEventKind::CacheHit { saved },
+                Some(&result),
+            );
+            return result;
         }
         let Some(key) = key else {
             return execute(
@@ -314,6 +345,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
                 request,
                 budget.cloned(),
                 None,
+                observer.clone(),
             )
             .await;
         };
@@ -325,8 +357,15 @@ impl<X: SubcallExecutor> Scheduler<X> {
                 Some(call) => (entry.get().leader_call_id, call, false),
                 None => {
                     // The previous leader was cancelled by all its callers: lead anew.
-                    let call =
-                        self.lead(call_id, index, model, std::mem::take(&mut request), budget, key);
+                    let call = self.lead(
+                        call_id,
+                        index,
+                        model,
+                        std::mem::take(&mut request),
+                        budget,
+                        key,
+                        observer,
+                    );
                     if let Some(weak) = call.downgrade() {
                         entry.insert(InflightCall { leader_call_id: call_id, call: weak });
                     }
@@ -334,8 +373,15 @@ impl<X: SubcallExecutor> Scheduler<X> {
                 }
             },
             Entry::Vacant(entry) => {
-                let call =
-                    self.lead(call_id, index, model, std::mem::take(&mut request), budget, key);
+                let call = self.lead(
+                    call_id,
+                    index,
+                    model,
+                    std::mem::take(&mut request),
+                    budget,
+                    key,
+                    observer,
+                );
                 if let Some(weak) = call.downgrade() {
                     entry.insert(InflightCall { leader_call_id: call_id, call: weak });
                 }
@@ -346,7 +392,8 @@ impl<X: SubcallExecutor> Scheduler<X> {
             return call.await;
         }
 
-        let mut follower = FollowerGuard { inner, call_id, index, model, finished: false };
+        let mut follower =
+            FollowerGuard { inner, observer, call_id, index, model, finished: false };
         let result = call.await;
         follower.finished = true;
         match result {
@@ -361,21 +408,25 @@ impl<X: SubcallExecutor> Scheduler<X> {
                     request,
                     budget.cloned(),
                     None,
+                    observer.clone(),
                 )
                 .await
             }
             result => {
                 inner.emit(
+                    observer,
                     call_id,
                     index,
                     model,
                     SubcallEventKind::DedupHit { leader_call_id, ok: result.is_ok() },
+                    Some(&result),
                 );
                 result
             }
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn lead(
         &self,
         call_id: u64,
@@ -384,6 +435,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
         request: CompletionRequest,
         budget: Option<&Budget>,
         key: DedupKey,
+        observer: &Observer<X::Error>,
     ) -> SharedCall<X::Error> {
         execute(
             Arc::clone(&self.inner),
@@ -393,6 +445,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
             request,
             budget.cloned(),
             Some(key),
+            observer.clone(),
         )
         .boxed()
         .shared()
@@ -400,12 +453,23 @@ impl<X: SubcallExecutor> Scheduler<X> {
 }
 
 impl<X: SubcallExecutor> Inner<X> {
-    fn emit(&self, call_id: u64, index: usize, model: &ModelId, kind: SubcallEventKind) {
+    /// Counts the event, then hands it to the scheduler's listener and to the
+    /// batch's observer (with the call's result on final events).
+    fn emit(
+        &self,
+        observer: &Observer<X::Error>,
+        call_id: u64,
+        index: usize,
+        model: &ModelId,
+        kind: SubcallEventKind,
+        result: Option<&CallResult<X::Error>>,
+    ) {
         let counter = match &kind {
             SubcallEventKind::CacheHit { .. } => Some(&self.counters.cache_hits),
             SubcallEventKind::DedupHit { .. } => Some(&self.counters.dedup_hits),
             SubcallEventKind::BudgetRefused { .. } => Some(&self.counters.budget_refused),
             SubcallEventKind::Started { .. } => Some(&self.counters.executed),
+            SubcallEventKind::Retried { .. } => None,
             SubcallEventKind::Finished { .. } => Some(&self.counters.finished),
             SubcallEventKind::Failed { .. } => Some(&self.counters.failed),
             SubcallEventKind::Cancelled => Some(&self.counters.cancelled),
@@ -413,8 +477,15 @@ impl<X: SubcallExecutor> Inner<X> {
         if let Some(counter) = counter {
             counter.fetch_add(1, Ordering::Relaxed);
         }
+        if self.listener.is_none() && observer.is_none() {
+            return;
+        }
+        let event = SubcallEvent { call_id, index, model: model.clone(), kind };
         if let Some(listener) = &self.listener {
-            listener.on_event(&SubcallEvent { call_id, index, model: model.clone(), kind });
+            listener.on_event(&event);
+        }
+        if let Some(observer) = observer {
+            observer.on_event(&event, result);
         }
     }
 
@@ -435,6 +506,7 @@ impl<X: SubcallExecutor> Inner<X> {
 /// So every request of a batch ends with exactly one final event.
 struct Unfinished<'a, X: SubcallExecutor> {
     inner: &'a Inner<X>,
+    observer: &'a Observer<X::Error>,
     model: &'a ModelId,
     copy_of: &'a [Option<usize>],
     admitted: Vec<AtomicBool>,
@@ -450,7 +522,14 @@ impl<X: SubcallExecutor> Drop for Unfinished<'_, X> {
             let admitted = self.admitted.get(index).is_some_and(|a| a.load(Ordering::Relaxed));
             if original.is_some() || !admitted {
                 let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
-                self.inner.emit(call_id, index, self.model, SubcallEventKind::Cancelled);
+                self.inner.emit(
+                    self.observer,
+                    call_id,
+                    index,
+                    self.model,
+                    SubcallEventKind::Cancelled,
+                    None,
+                );
             }
         }
     }
@@ -459,6 +538,7 @@ impl<X: SubcallExecutor> Drop for Unfinished<'_, X> {
 /// Emits `Cancelled` for a follower dropped before its shared call ended.
 struct FollowerGuard<'a, X: SubcallExecutor> {
     inner: &'a Inner<X>,
+    observer: &'a Observer<X::Error>,
     call_id: u64,
     index: usize,
     model: &'a ModelId,
@@ -468,7 +548,14 @@ struct FollowerGuard<'a, X: SubcallExecutor> {
 impl<X: SubcallExecutor> Drop for FollowerGuard<'_, X> {
     fn drop(&mut self) {
         if !self.finished {
-            self.inner.emit(self.call_id, self.index, self.model, SubcallEventKind::Cancelled);
+            self.inner.emit(
+                self.observer,
+                self.call_id,
+                self.index,
+                self.model,
+                SubcallEventKind::Cancelled,
+                None,
+            );
         }
     }
 }
@@ -477,6 +564,7 @@ impl<X: SubcallExecutor> Drop for FollowerGuard<'_, X> {
 /// its final event, and removes its dedup entry either way.
 struct ExecutionGuard<X: SubcallExecutor> {
     inner: Arc<Inner<X>>,
+    observer: Observer<X::Error>,
     call_id: u64,
     index: usize,
     model: ModelId,
@@ -485,9 +573,15 @@ struct ExecutionGuard<X: SubcallExecutor> {
 }
 
 impl<X: SubcallExecutor> ExecutionGuard<X> {
-    fn finish(&mut self, kind: SubcallEventKind) {
+    /// An event on the way (not final).
+    fn note(&self, kind: SubcallEventKind) {
+        self.inner.emit(&self.observer, self.call_id, self.index, &self.model, kind, None);
+    }
+
+    /// The call's final event, with its result.
+    fn finish(&mut self, kind: SubcallEventKind, result: &CallResult<X::Error>) {
         self.finished = true;
-        self.inner.emit(self.call_id, self.index, &self.model, kind);
+        self.inner.emit(&self.observer, self.call_id, self.index, &self.model, kind, Some(result));
     }
 }
 
@@ -498,7 +592,14 @@ impl<X: SubcallExecutor> Drop for ExecutionGuard<X> {
             self.inner.inflight.remove_if(key, |_, entry| entry.leader_call_id == id);
         }
         if !self.finished {
-            self.inner.emit(self.call_id, self.index, &self.model, SubcallEventKind::Cancelled);
+            self.inner.emit(
+                &self.observer,
+                self.call_id,
+                self.index,
+                &self.model,
+                SubcallEventKind::Cancelled,
+                None,
+            );
         }
     }
 }
@@ -508,6 +609,7 @@ fn millis(d: std::time::Duration) -> u64 {
 }
 
 /// One real call, from permit to settlement.
+#[allow(clippy::too_many_arguments)]
 async fn execute<X: SubcallExecutor>(
     inner: Arc<Inner<X>>,
     call_id: u64,
@@ -516,10 +618,12 @@ async fn execute<X: SubcallExecutor>(
     request: CompletionRequest,
     budget: Option<Budget>,
     key: Option<DedupKey>,
+    observer: Observer<X::Error>,
 ) -> CallResult<X::Error> {
     let queued_at = Instant::now();
     let mut guard = ExecutionGuard {
         inner: Arc::clone(&inner),
+        observer,
         call_id,
         index,
         model: model.clone(),
@@ -544,8 +648,9 @@ async fn execute<X: SubcallExecutor>(
             match budget.reserve(CallKind::Subcall, Estimate::new(estimated_tokens, cost)) {
                 Ok(reservation) => Some(reservation),
                 Err(error) => {
-                    guard.finish(SubcallEventKind::BudgetRefused { error: error.clone() });
-                    return Err(SubcallError::Budget(error));
+                    let result = Err(SubcallError::Budget(error.clone()));
+                    guard.finish(SubcallEventKind::BudgetRefused { error }, &result);
+                    return result;
                 }
             }
         }
@@ -555,17 +660,22 @@ async fn execute<X: SubcallExecutor>(
         throttle.admit(estimated_tokens).await;
     }
 
-    inner.emit(
-        call_id,
-        index,
-        &model,
-        SubcallEventKind::Started { queued_ms: millis(queued_at.elapsed()), estimated_tokens },
-    );
+    guard.note(SubcallEventKind::Started {
+        queued_ms: millis(queued_at.elapsed()),
+        estimated_tokens,
+    });
     let for_cache = inner.cache.as_ref().map(|_| request.clone());
     let sent_at = Instant::now();
-    let result = inner.executor.execute(&model, request).await;
+    let executed = inner.executor.execute_reporting(&model, request).await;
     let latency_ms = millis(sent_at.elapsed());
-    match result {
+    for retry in executed.retries {
+        guard.note(SubcallEventKind::Retried {
+            attempt: retry.attempt,
+            reason: retry.reason,
+            delay_ms: retry.delay_ms,
+        });
+    }
+    match executed.result {
         Ok(completion) => {
             let cost_usd = inner.costing.cost_usd(&model, &completion.usage);
             if let Some(reservation) = reservation {
@@ -577,18 +687,18 @@ async fn execute<X: SubcallExecutor>(
             if let (Some(cache), Some(request)) = (&inner.cache, &for_cache) {
                 cache.put(&model, request, &completion);
             }
-            guard.finish(SubcallEventKind::Finished {
-                latency_ms,
-                usage: completion.usage,
-                cost_usd,
-            });
-            Ok(completion)
+            let usage = completion.usage;
+            let result = Ok(completion);
+            guard.finish(SubcallEventKind::Finished { latency_ms, usage, cost_usd }, &result);
+            result
         }
         Err(error) => {
             // A failed call reports no usage: its reservation is released.
             drop(reservation);
-            guard.finish(SubcallEventKind::Failed { latency_ms, error: error.to_string() });
-            Err(SubcallError::Executor(Arc::new(error)))
+            let message = error.to_string();
+            let result = Err(SubcallError::Executor(Arc::new(error)));
+            guard.finish(SubcallEventKind::Failed { latency_ms, error: message }, &result);
+            result
         }
     }
 }

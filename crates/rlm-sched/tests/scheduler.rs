@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::*;
-use rlm_policy::{Budget, BudgetError, Limits};
+use rlm_policy::{Budget, BudgetError, BudgetLimits};
 use rlm_sched::{
     ConfigError, EstimateMode, HeuristicCosting, ModelLimits, SchedStats, Scheduler,
     SchedulerConfig, SubcallError, SubcallEventKind,
@@ -200,7 +200,8 @@ async fn cache_is_consulted_first_and_filled_after() {
 async fn executor_failures_are_per_call_and_shared_with_followers() {
     let exec = FakeExecutor::new(Duration::from_millis(10));
     let budget =
-        Budget::new(Limits { max_total_tokens: Some(1_000_000), ..Limits::default() }).unwrap();
+        Budget::new(BudgetLimits { max_total_tokens: Some(1_000_000), ..BudgetLimits::default() })
+            .unwrap();
     let sched = Scheduler::builder(exec.clone()).config(config(4)).build().unwrap();
     let results = sched
         .run_batch(model(), requests(&["ok1", "fail-x", "ok2", "fail-x"]), Some(&budget))
@@ -234,7 +235,8 @@ async fn budget_refusals_are_typed_and_spend_stays_within_the_limit() {
         .unwrap();
     let limit = 2_000;
     let budget =
-        Budget::new(Limits { max_total_tokens: Some(limit), ..Limits::default() }).unwrap();
+        Budget::new(BudgetLimits { max_total_tokens: Some(limit), ..BudgetLimits::default() })
+            .unwrap();
     let prompts: Vec<String> = (0..1_000).map(|i| format!("{i:04}")).collect();
     let reqs: Vec<_> = requests(&prompts)
         .into_iter()
@@ -269,7 +271,8 @@ async fn underestimates_overshoot_by_at_most_concurrency_times_the_error() {
     let sched = Scheduler::builder(exec.clone()).config(config(concurrency)).build().unwrap();
     let limit = 3_000;
     let budget =
-        Budget::new(Limits { max_total_tokens: Some(limit), ..Limits::default() }).unwrap();
+        Budget::new(BudgetLimits { max_total_tokens: Some(limit), ..BudgetLimits::default() })
+            .unwrap();
     let reqs: Vec<_> = (0..1_000)
         .map(|i| {
             let mut r = rlm_types::CompletionRequest::user(format!("{i:04}"));
@@ -293,7 +296,8 @@ async fn dropping_a_batch_cancels_its_calls_and_releases_everything() {
         .build()
         .unwrap();
     let budget =
-        Budget::new(Limits { max_total_tokens: Some(1_000_000), ..Limits::default() }).unwrap();
+        Budget::new(BudgetLimits { max_total_tokens: Some(1_000_000), ..BudgetLimits::default() })
+            .unwrap();
     let prompts: Vec<String> = (0..100).map(|i| format!("p{}", i % 90)).collect();
     let batch = sched.run_batch(model(), requests(&prompts), Some(&budget));
     // Give up after one second: the calls take an hour.
@@ -351,8 +355,10 @@ async fn a_follower_refused_by_its_leaders_budget_runs_on_its_own() {
         .listener(recorder.clone())
         .build()
         .unwrap();
-    let exhausted = Budget::new(Limits { max_subcalls: Some(0), ..Limits::default() }).unwrap();
-    let fresh = Budget::new(Limits { max_subcalls: Some(10), ..Limits::default() }).unwrap();
+    let exhausted =
+        Budget::new(BudgetLimits { max_subcalls: Some(0), ..BudgetLimits::default() }).unwrap();
+    let fresh =
+        Budget::new(BudgetLimits { max_subcalls: Some(10), ..BudgetLimits::default() }).unwrap();
     // The only permit is busy for 100 ms, so the leader is still waiting when the follower joins.
     let blocker = sched.run_batch(model(), requests(&["sleep:100:block"]), None);
     let leader = async {
@@ -391,7 +397,8 @@ async fn every_call_ends_with_exactly_one_final_event() {
         .unwrap();
     sched.run_batch(model(), requests(&["warm"]), None).await;
     recorder.take();
-    let budget = Budget::new(Limits { max_subcalls: Some(3), ..Limits::default() }).unwrap();
+    let budget =
+        Budget::new(BudgetLimits { max_subcalls: Some(3), ..BudgetLimits::default() }).unwrap();
     let prompts = ["warm", "a", "a", "fail", "b", "c", "d"];
     sched.run_batch(model(), requests(&prompts), Some(&budget)).await;
     let events = recorder.take();
@@ -405,7 +412,7 @@ async fn every_call_ends_with_exactly_one_final_event() {
                 SubcallEventKind::Finished { .. } => "finished",
                 SubcallEventKind::Failed { .. } => "failed",
                 SubcallEventKind::Cancelled => "cancelled",
-                SubcallEventKind::Started { .. } => return None,
+                SubcallEventKind::Started { .. } | SubcallEventKind::Retried { .. } => return None,
             };
             Some((e.index, name))
         })

@@ -83,6 +83,12 @@ enum FieldEnd {
     Spec,
 }
 
+/// Whether `s` is an identifier as Python's `str.isidentifier` says (keywords included).
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(is_ident_start) && chars.all(is_ident_continue)
+}
+
 fn is_ident_start(c: char) -> bool {
     c == '_' || c.is_ascii_alphabetic() || (!c.is_ascii() && c.is_alphabetic())
 }

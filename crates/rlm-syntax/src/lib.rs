@@ -26,6 +26,7 @@ use chumsky::input::Input as _;
 use chumsky::prelude::*;
 
 pub use diagnostic::{Diagnostic, line_col, render};
+pub use lexer::is_identifier;
 pub use span::Span;
 use token::{Keyword, Op, Token};
 

@@ -23,7 +23,10 @@ use std::time::Instant;
 
 use futures::future::BoxFuture;
 use rlm_adapters::{AdapterError, CallReport, ModelAdapter};
-use rlm_types::{Completion, CompletionRequest, FinishReason, ModelId, Usage};
+use rlm_types::{
+    Completion, CompletionRequest, FinishReason, ModelId, Usage, estimate_tokens,
+    estimate_tokens_for_chars,
+};
 
 use crate::needle::{NEEDLE_QUESTION_PREFIX, NEEDLE_SENTENCE_PREFIX};
 use crate::oolong::{
@@ -102,7 +105,7 @@ impl RuleModel {
         let started = Instant::now();
         self.calls.fetch_add(1, Ordering::Relaxed);
         let prompt_chars: usize = request.messages.iter().map(|m| m.content.chars().count()).sum();
-        let prompt_tokens = estimate_tokens(prompt_chars);
+        let prompt_tokens = estimate_tokens_for_chars(prompt_chars as u64);
         let completion_budget = request.params.max_tokens.map_or(0, u64::from);
         let requested = prompt_tokens.saturating_add(completion_budget);
         if requested > self.context_window {
@@ -133,11 +136,8 @@ impl RuleModel {
                 finish = FinishReason::Length;
             }
         }
-        let usage = Usage {
-            prompt_tokens,
-            completion_tokens: estimate_tokens(text.chars().count()),
-            cached_tokens: 0,
-        };
+        let usage =
+            Usage { prompt_tokens, completion_tokens: estimate_tokens(&text), cached_tokens: 0 };
         *self.usage.lock().unwrap_or_else(|p| p.into_inner()) += usage;
         Ok(Completion {
             text,
@@ -161,11 +161,6 @@ impl ModelAdapter for RuleModel {
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
         Box::pin(async move { CallReport::single(self.answer(request)) })
     }
-}
-
-/// About 4 characters per token, at least 1 for non-empty text (as `FakeAdapter`).
-fn estimate_tokens(chars: usize) -> u64 {
-    u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
 }
 
 fn reply_by_rules(prompt: &str) -> String {

@@ -3,16 +3,23 @@
 //! A trace is an append-only stream of events. Four kinds *open* a span
 //! (`run_started`, `model_call_started`, `program_started`, `subcall_started`),
 //! their `*_finished` counterparts *close* it, and the rest are *points* inside
-//! a span (`retry`, `budget`, `error`, `final_answer`). Every event carries
-//! [`SCHEMA_VERSION`]; the JSON field names and tags below are the stable
-//! schema (a change that is not a pure addition of an optional field bumps it).
+//! a span (`retry`, `budget`, `compaction`, `error`, `final_answer`). The JSON
+//! field names and tags below are the stable schema: a change that is not a
+//! pure addition of an optional field bumps [`SCHEMA_VERSION`]. Each event
+//! carries the version a reader needs for it ([`EventKind::schema_version`]):
+//! events of kinds that existed in version 1 still say 1, so older readers keep
+//! reading traces that do not use newer kinds, and refuse the rest clearly.
+//!
+//! [`ModelDelta`]s (the root model's reply as it streams) are not events: they
+//! go to listeners live and are never stored; the stored trace holds the whole
+//! reply once, in its `model_call_finished` event.
 
 use rlm_types::Usage;
 use serde::{Deserialize, Serialize};
 
 /// Version of the event schema written by this build. Readers accept this
 /// version and older ones, and refuse newer ones with a clear error.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Identifies one span of a trace (unique within the trace; never 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -57,6 +64,8 @@ pub enum EventKind {
     Budget(BudgetEvent),
     Error(ErrorEvent),
     FinalAnswer(FinalAnswer),
+    /// Since schema version 2.
+    Compaction(CompactionEvent),
 }
 
 /// The kinds of span.
@@ -108,6 +117,15 @@ impl EventKind {
             EventKind::Budget(_) => "budget",
             EventKind::Error(_) => "error",
             EventKind::FinalAnswer(_) => "final_answer",
+            EventKind::Compaction(_) => "compaction",
+        }
+    }
+
+    /// The schema version a reader needs to read this event.
+    pub fn schema_version(&self) -> u32 {
+        match self {
+            EventKind::Compaction(_) => 2,
+            _ => 1,
         }
     }
 
@@ -125,7 +143,8 @@ impl EventKind {
             EventKind::Retry(_)
             | EventKind::Budget(_)
             | EventKind::Error(_)
-            | EventKind::FinalAnswer(_) => EventRole::Point,
+            | EventKind::FinalAnswer(_)
+            | EventKind::Compaction(_) => EventRole::Point,
         }
     }
 
@@ -201,6 +220,11 @@ impl EventKind {
             }
             EventKind::Error(ErrorEvent { message, fatal: _ }) => f(message),
             EventKind::FinalAnswer(FinalAnswer { answer }) => f(answer),
+            EventKind::Compaction(CompactionEvent {
+                messages_summarised: _,
+                tokens_before: _,
+                tokens_after: _,
+            }) => {}
         }
     }
 }
@@ -367,4 +391,28 @@ pub struct ErrorEvent {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FinalAnswer {
     pub answer: String,
+}
+
+/// The root model's history was compacted: old turns were replaced by a summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompactionEvent {
+    /// Messages replaced by the summary.
+    pub messages_summarised: u32,
+    /// Estimated tokens of the history before and after.
+    pub tokens_before: u64,
+    pub tokens_after: u64,
+}
+
+/// A piece of a model call's reply as it streams: sent to listeners live,
+/// never stored (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelDelta {
+    /// The `model_call` span the text belongs to.
+    pub span_id: SpanId,
+    /// Its run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_span_id: Option<SpanId>,
+    /// Events stored before this delta was sent: it follows event `after_seq - 1`.
+    pub after_seq: u64,
+    pub text: String,
 }

@@ -8,7 +8,10 @@
 //!
 //! * Spans: runs (root and recursive sub-RLMs), root model calls, program
 //!   executions and subcalls; point events inside them: retries, budget
-//!   signals, errors and the final answer. See [`EventKind`].
+//!   signals, history compactions, errors and the final answer. See [`EventKind`].
+//! * A model call's reply can stream to listeners as [`ModelDelta`]s
+//!   ([`TraceRecorder::model_delta`], [`TraceListener::on_delta`]): live, never
+//!   stored; a late listener gets the text of a call still streaming as one delta.
 //! * [`TraceRecorder`]: cheap to clone, `Send + Sync`; concurrent subcalls
 //!   record into clones of one recorder. Recording never fails and never blocks
 //!   on I/O of its own.

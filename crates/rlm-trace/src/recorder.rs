@@ -3,7 +3,10 @@
 //!
 //! Sequence numbers are assigned, events stored and listeners called under one
 //! lock, so the stored stream, the `seq` order and the order listeners see are
-//! the same, whatever the number of threads recording at once.
+//! the same, whatever the number of threads recording at once. Streamed model
+//! text ([`ModelDelta`]) goes to listeners under the same lock, in order with
+//! the events, without being stored; the text of a call still streaming is
+//! kept until the call ends, so a late listener gets it as one delta.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -58,6 +61,12 @@ impl Clock for ManualClock {
 /// never record into the same recorder from inside it (that would deadlock).
 pub trait TraceListener: Send + Sync {
     fn on_event(&self, event: &TraceEvent);
+
+    /// A piece of a model call's reply as it streams (never stored). Ignored
+    /// unless overridden.
+    fn on_delta(&self, delta: &ModelDelta) {
+        let _ = delta;
+    }
 }
 
 impl<F: Fn(&TraceEvent) + Send + Sync> TraceListener for F {
@@ -109,6 +118,8 @@ struct State {
     listeners: Vec<Arc<dyn TraceListener>>,
     /// Parent of every span opened so far (to fill `parent_span_id` of later events).
     parents: std::collections::HashMap<SpanId, Option<SpanId>>,
+    /// The text streamed so far by model calls still running.
+    streaming: std::collections::BTreeMap<SpanId, String>,
 }
 
 struct Inner {
@@ -155,6 +166,7 @@ impl TraceRecorder {
                     last_ts: 0,
                     listeners: Vec::new(),
                     parents: std::collections::HashMap::new(),
+                    streaming: std::collections::BTreeMap::new(),
                 }),
             }),
         }
@@ -175,11 +187,20 @@ impl TraceRecorder {
     /// later event: no gap and no duplicate, even while other threads record
     /// (a late live view, or an SSE client resuming from `Last-Event-ID + 1`).
     /// Events are only replayed if `keep_events` is on.
+    /// Text being streamed right now is replayed too, one delta per call.
     pub fn add_listener_replaying(&self, listener: Arc<dyn TraceListener>, from_seq: u64) {
         let mut state = self.lock();
         let start = state.events.partition_point(|e| e.seq < from_seq);
         for event in &state.events[start..] {
             listener.on_event(event);
+        }
+        for (span, text) in &state.streaming {
+            listener.on_delta(&ModelDelta {
+                span_id: *span,
+                parent_span_id: state.parents.get(span).copied().flatten(),
+                after_seq: state.next_seq,
+                text: text.clone(),
+            });
         }
         state.listeners.push(listener);
     }
@@ -220,8 +241,11 @@ impl TraceRecorder {
             }
             None => state.parents.get(&span_id).copied().flatten(),
         };
+        if matches!(kind, EventKind::ModelCallFinished(_)) {
+            state.streaming.remove(&span_id);
+        }
         let event = TraceEvent {
-            schema_version: SCHEMA_VERSION,
+            schema_version: kind.schema_version(),
             seq: state.next_seq,
             ts,
             span_id,
@@ -279,6 +303,29 @@ impl TraceRecorder {
     /// A budget limit was reached while `span` ran.
     pub fn budget(&self, span: SpanId, event: BudgetEvent) {
         self.push(span, None, EventKind::Budget(event));
+    }
+    /// The run `span`'s history was compacted.
+    pub fn compaction(&self, run: SpanId, event: CompactionEvent) {
+        self.push(run, None, EventKind::Compaction(event));
+    }
+    /// A piece of the reply of model call `span`, as it streams: redacted,
+    /// sent to listeners, not stored (see [`ModelDelta`]).
+    pub fn model_delta(&self, span: SpanId, text: &str) {
+        let mut text = text.to_string();
+        // Each piece is redacted; a secret split across two pieces is caught
+        // in the stored reply (`model_call_finished`), not in the pieces.
+        self.inner.options.redactor.redact(&mut text);
+        let mut state = self.lock();
+        let delta = ModelDelta {
+            span_id: span,
+            parent_span_id: state.parents.get(&span).copied().flatten(),
+            after_seq: state.next_seq,
+            text,
+        };
+        for listener in &state.listeners {
+            listener.on_delta(&delta);
+        }
+        state.streaming.entry(span).or_default().push_str(&delta.text);
     }
     /// An error in `span` (other than the outcome of a call or program).
     pub fn error(&self, span: SpanId, error: ErrorEvent) {

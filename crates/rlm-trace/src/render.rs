@@ -273,6 +273,15 @@ fn describe_point(event: &TraceEvent) -> PointView {
             text: e.message.clone(),
             tone: Tone::Bad,
         },
+        EventKind::Compaction(c) => PointView {
+            label: "compaction",
+            css_kind: "compaction",
+            text: format!(
+                "{} messages summarised, ~{} -> ~{} tokens",
+                c.messages_summarised, c.tokens_before, c.tokens_after
+            ),
+            tone: Tone::Plain,
+        },
         EventKind::FinalAnswer(a) => PointView {
             label: "final answer",
             css_kind: "final_answer",

@@ -2,8 +2,9 @@
 //!
 //! Counting rules: tokens and cost by model count only calls that reached the
 //! provider (not `cached`, not `deduped`), so they are what was spent; the
-//! cache hit rate is cached calls over finished calls (model calls and
-//! subcalls); latency percentiles are exact (nearest rank over every recorded
+//! cache hit rate is cached subcalls over finished subcalls (root-model calls
+//! never go through the subcall cache, so counting them would only dilute
+//! it); latency percentiles are exact (nearest rank over every recorded
 //! latency) and likewise cover only calls that reached the provider.
 
 use std::collections::{BTreeMap, HashMap};
@@ -73,9 +74,10 @@ pub struct ModelSummary {
     pub cost_usd: f64,
 }
 
-/// Cache effectiveness over finished calls.
+/// Cache effectiveness over finished subcalls.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CacheSummary {
+    /// Finished subcalls.
     pub calls: u64,
     pub hits: u64,
     pub deduped: u64,
@@ -103,6 +105,9 @@ pub struct TraceSummary {
     /// Budget signals by level (`soft_limit`, `hard_stop`), then budget name.
     pub budget_events: BTreeMap<String, BTreeMap<String, u64>>,
     pub errors: u64,
+    /// History compactions (not errors).
+    #[serde(default)]
+    pub compactions: u64,
     /// Spend over all models.
     pub usage: Usage,
     pub cost_usd: f64,
@@ -143,7 +148,9 @@ impl TraceSummary {
                     let model = open.get(&event.span_id).and_then(|(_, m)| *m).unwrap_or("unknown");
                     let model = model.to_string();
                     s.close(&mut open, event.span_id, c.outcome);
-                    s.cache.calls += 1;
+                    if matches!(event.kind, EventKind::SubcallFinished(_)) {
+                        s.cache.calls += 1;
+                    }
                     let m = s.models.entry(model.clone()).or_default();
                     m.calls += 1;
                     if c.outcome != Outcome::Ok {
@@ -178,6 +185,7 @@ impl TraceSummary {
                         .or_default() += 1;
                 }
                 EventKind::Error(_) => s.errors += 1,
+                EventKind::Compaction(_) => s.compactions += 1,
                 EventKind::FinalAnswer(_) => {}
             }
         }
@@ -301,7 +309,7 @@ impl TraceSummary {
             out.sample(&fam, &[("reason", reason)], *n as f64);
         }
 
-        let fam = out.family("cache_hit_ratio", "gauge", "Cached calls over finished calls.");
+        let fam = out.family("cache_hit_ratio", "gauge", "Cached subcalls over finished subcalls.");
         if let Some(rate) = self.cache.hit_rate {
             out.sample(&fam, &[], rate);
         }
@@ -319,6 +327,9 @@ impl TraceSummary {
 
         let fam = out.family("errors_total", "counter", "Error events recorded.");
         out.sample(&fam, &[], self.errors as f64);
+
+        let fam = out.family("compactions_total", "counter", "History compactions.");
+        out.sample(&fam, &[], self.compactions as f64);
         out.out
     }
 }

@@ -98,8 +98,11 @@ impl Trace {
         let mut index: HashMap<SpanId, usize> = HashMap::new();
         let mut roots = Vec::new();
         let mut previous: Option<u64> = None;
+        // The tree says the newest version among its events (1 for an empty one).
+        let mut newest_version: Option<u32> = None;
         for event in events {
             let seq = event.seq;
+            newest_version = newest_version.max(Some(event.schema_version));
             if event.schema_version > SCHEMA_VERSION {
                 return Err(TraceError::UnsupportedSchema {
                     seq,
@@ -188,7 +191,7 @@ impl Trace {
             });
         }
         let roots = roots.into_iter().filter_map(|r| built[r].take()).collect();
-        Ok(Trace { schema_version: SCHEMA_VERSION, roots })
+        Ok(Trace { schema_version: newest_version.unwrap_or(1), roots })
     }
 
     /// The event stream again, in `seq` order.
@@ -351,6 +354,10 @@ fn describe_event(event: &TraceEvent) -> String {
             format!("error{} {:?}", if e.fatal { " (fatal)" } else { "" }, one_line(&e.message, 60))
         }
         EventKind::FinalAnswer(a) => format!("final_answer {:?}", one_line(&a.answer, 60)),
+        EventKind::Compaction(c) => format!(
+            "compaction messages={} tokens={}->{}",
+            c.messages_summarised, c.tokens_before, c.tokens_after
+        ),
     }
 }
 

@@ -99,10 +99,13 @@ fn bad_json_lines_name_the_line() {
         read_jsonl(unknown_kind.as_bytes()),
         Err(TraceError::BadLine { line: 1, .. })
     ));
-    let newer = good.replace("\"schema_version\":1", "\"schema_version\":2");
+    let newer = good.replace(
+        &format!("\"schema_version\":{SCHEMA_VERSION}"),
+        &format!("\"schema_version\":{}", SCHEMA_VERSION + 1),
+    );
     assert!(matches!(
         read_jsonl(newer.as_bytes()),
-        Err(TraceError::UnsupportedSchema { found: 2, .. })
+        Err(TraceError::UnsupportedSchema { found, .. }) if found == SCHEMA_VERSION + 1
     ));
 }
 

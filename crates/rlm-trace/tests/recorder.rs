@@ -288,3 +288,80 @@ fn a_late_listener_replays_then_follows_without_gap_or_duplicate() {
     assert_eq!(rec.events_since(total - 3).len(), 3);
     assert!(rec.events_since(total).is_empty());
 }
+
+/// Collects events and deltas in the order a listener sees them.
+#[derive(Default)]
+struct Watcher(Mutex<Vec<String>>);
+
+impl TraceListener for Watcher {
+    fn on_event(&self, e: &TraceEvent) {
+        self.0.lock().unwrap().push(format!("event {} {}", e.seq, e.kind.name()));
+    }
+    fn on_delta(&self, d: &ModelDelta) {
+        self.0.lock().unwrap().push(format!("delta {} {:?}", d.after_seq, d.text));
+    }
+}
+
+#[test]
+fn streamed_text_reaches_listeners_live_is_not_stored_and_is_replayed_to_late_ones() {
+    let mut redactor = Redactor::new();
+    redactor.add_secret("sk-secret-1234");
+    let rec = TraceRecorder::with_options(RecorderOptions { redactor, ..Default::default() });
+    let early = Arc::new(Watcher::default());
+    rec.add_listener(early.clone());
+    let run = rec.start_run(None, RunStarted::default());
+    let call = rec.start_model_call(run, ModelCallStarted::default());
+    rec.model_delta(call, "Hello");
+    rec.model_delta(call, " sk-secret-1234 world");
+    // A listener arriving mid-stream gets the events, then the text so far at once.
+    let late = Arc::new(Watcher::default());
+    rec.add_listener_replaying(late.clone(), 0);
+    rec.model_delta(call, "!");
+    rec.finish_model_call(
+        call,
+        common::ok_call("Hello [REDACTED] world!", common::usage(1, 1), 0.0, 5),
+    );
+    let after = Arc::new(Watcher::default());
+    rec.add_listener_replaying(after.clone(), 0);
+
+    let early = early.0.lock().unwrap().clone();
+    assert_eq!(
+        early,
+        vec![
+            "event 0 run_started",
+            "event 1 model_call_started",
+            "delta 2 \"Hello\"",
+            format!("delta 2 \" {REDACTED} world\"").as_str(),
+            "delta 2 \"!\"",
+            "event 2 model_call_finished",
+        ]
+    );
+    let late = late.0.lock().unwrap().clone();
+    assert_eq!(late[2], format!("delta 2 \"Hello {REDACTED} world\""));
+    assert_eq!(late[3], "delta 2 \"!\"");
+    // Once the call has finished, nothing is left to replay: the stored reply has it.
+    assert!(after.0.lock().unwrap().iter().all(|l| l.starts_with("event")));
+    assert_eq!(rec.events().len(), 3, "deltas are never stored");
+}
+
+#[test]
+fn compaction_is_its_own_event_kind_not_an_error() {
+    let rec = TraceRecorder::new();
+    let run = rec.start_run(None, RunStarted::default());
+    rec.compaction(
+        run,
+        CompactionEvent { messages_summarised: 6, tokens_before: 9000, tokens_after: 1200 },
+    );
+    let events = rec.events();
+    assert_eq!(events[1].kind.name(), "compaction");
+    // Stamped with the version that introduced it; older kinds keep version 1.
+    assert_eq!((events[0].schema_version, events[1].schema_version), (1, 2));
+    let summary = rec.summary();
+    assert_eq!((summary.errors, summary.compactions), (0, 1));
+    assert!(summary.to_prometheus("rlm").contains("rlm_compactions_total 1\n"));
+    assert!(summary.to_prometheus("rlm").contains("rlm_errors_total 0\n"));
+    let back =
+        read_jsonl(events.iter().map(|e| to_json_line(e) + "\n").collect::<String>().as_bytes())
+            .unwrap();
+    assert_eq!(back, events);
+}

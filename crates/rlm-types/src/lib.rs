@@ -166,6 +166,21 @@ impl fmt::Display for ModelId {
     }
 }
 
+/// Estimated tokens of `text` without a tokenizer: about 4 characters per
+/// token, rounded up (English prose on GPT-style tokenizers; text in scripts
+/// such as CJK runs closer to one token per character, so this underestimates
+/// it). The one estimate every crate uses (budget reservations, the scripted
+/// adapters' usage, window checks, context metadata); an exact count needs a
+/// tokenizer (`rlm_context::Encoding::count`).
+pub fn estimate_tokens(text: &str) -> u64 {
+    estimate_tokens_for_chars(text.chars().count() as u64)
+}
+
+/// [`estimate_tokens`] of a text of `chars` characters.
+pub fn estimate_tokens_for_chars(chars: u64) -> u64 {
+    chars.div_ceil(4)
+}
+
 /// A store of completed calls, consulted before a model is called.
 ///
 /// Defined here so that the scheduler (which consults it) and the sled cache

@@ -117,6 +117,7 @@ pub fn shape(events: &[TraceEvent]) -> String {
             EventKind::Budget(b) => format!("budget {} {}", b.level.as_str(), b.budget),
             EventKind::Error(e) => format!("note {:?}", cut(&e.message)),
             EventKind::FinalAnswer(a) => format!("final_answer {:?}", cut(&a.answer)),
+            EventKind::Compaction(c) => format!("compaction messages={}", c.messages_summarised),
         };
         let indent = match &e.kind {
             EventKind::RunFinished(_)

@@ -1,0 +1,84 @@
+//! The SmartRouter's baseline: a context small enough is answered by one
+//! direct root-model call with the whole context, not by the loop.
+
+use std::time::Instant;
+
+use rlm_trace::{FinalAnswer, Outcome, RunFinished, RunStarted};
+use rlm_types::ChatMessage;
+
+use crate::outcome::{Finish, Mode, RunResult};
+use crate::prompts::render_or_explain;
+use crate::root_call::{RootError, call_root};
+use crate::scope::RunScope;
+
+/// Starts the run span and returns the scope the call runs in.
+pub(crate) fn start(
+    engine: std::sync::Arc<crate::engine::Engine>,
+    control: crate::run_loop::RunControl,
+    budget: rlm_policy::Budget,
+    query: &str,
+    context: rlm_context::Context,
+) -> RunScope {
+    let run_span = control.recorder.start_run(
+        None,
+        RunStarted {
+            query: query.to_string(),
+            model: engine.root.model_id().to_string(),
+            depth: 0,
+            context_chars: context.len_chars(),
+            context_documents: context.num_documents() as u64,
+        },
+    );
+    RunScope {
+        engine,
+        recorder: control.recorder,
+        run_span,
+        budget,
+        context,
+        depth: 0,
+        cancel: control.cancel,
+        stream_root: control.stream_root,
+    }
+}
+
+/// One direct call with the whole context (events left in the recorder).
+pub(crate) async fn answer_directly(scope: &RunScope, query: &str) -> RunResult {
+    let started = Instant::now();
+    let prompt = render_or_explain(
+        &scope.engine.prompts.direct,
+        &[("query", query), ("context", scope.context.as_str())],
+    );
+    let (_, result) = call_root(scope, vec![ChatMessage::user(prompt)], 1).await;
+    let (answer, finish) = match result {
+        Ok(text) => (Some(text.trim().to_string()), Finish::Direct),
+        Err(RootError::Budget(e)) => (None, Finish::BestEffort { reason: e.to_string() }),
+        Err(RootError::Model(e)) => (None, Finish::ModelError { message: e.to_string() }),
+        Err(RootError::Cancelled) => (None, Finish::Cancelled),
+    };
+    if let Some(a) = &answer {
+        scope.recorder.final_answer(scope.run_span, FinalAnswer { answer: a.clone() });
+    }
+    let snap = scope.budget.tree_snapshot();
+    scope.recorder.finish_run(
+        scope.run_span,
+        RunFinished {
+            outcome: match (&answer, &finish) {
+                (_, Finish::Cancelled) => Outcome::Cancelled,
+                (Some(_), _) => Outcome::Ok,
+                (None, _) => Outcome::Error,
+            },
+            iterations: 1,
+            usage: snap.usage,
+            cost_usd: snap.cost_usd,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        },
+    );
+    RunResult {
+        answer,
+        finish,
+        mode: Mode::Direct,
+        steps: 1,
+        usage: scope.budget.tree_snapshot(),
+        events: Vec::new(),
+    }
+}

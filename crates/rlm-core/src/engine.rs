@@ -1,0 +1,101 @@
+//! [`Engine`]: everything a configured [`crate::Rlm`] holds and every run
+//! shares (models and their scheduler, budgets, sandbox limits, declared
+//! functions and tools, prompts, options, trace settings), built once by the
+//! builder and read-only afterwards.
+
+use std::sync::Arc;
+
+use rlm_adapters::{ModelAdapter, PriceTable};
+use rlm_sched::Scheduler;
+use rlm_trace::{RecorderOptions, TraceListener, TraceRecorder};
+
+use crate::functions::FunctionRegistry;
+use crate::memory::MemoryStore;
+use crate::models::ModelSet;
+use crate::options::LoopOptions;
+use crate::prompts::{Prompts, render_or_explain};
+use crate::text::group_digits;
+use crate::tools::{Tool, render_tool_list};
+
+pub(crate) struct Engine {
+    /// The model that writes the programs.
+    pub root: Arc<dyn ModelAdapter>,
+    /// The models subcalls may use (the default one is the sub-model); the
+    /// scheduler's executor.
+    pub models: Arc<ModelSet>,
+    pub scheduler: Scheduler<Arc<ModelSet>>,
+    /// Each run's tree budget.
+    pub budget_limits: rlm_policy::BudgetLimits,
+    /// Each program's sandbox limits.
+    pub sandbox_limits: rlm_interp::Limits,
+    pub functions: FunctionRegistry,
+    pub tools: Vec<Tool>,
+    pub listeners: Vec<Arc<dyn TraceListener>>,
+    pub recorder_options: RecorderOptions,
+    pub prompts: Prompts,
+    pub options: LoopOptions,
+    /// Where `memory` persists between runs of [`crate::Rlm::run`].
+    pub memory: Arc<dyn MemoryStore>,
+    /// SmartRouter: contexts shorter than this get one direct call.
+    pub router_threshold_chars: Option<u64>,
+    pub prices: PriceTable,
+    /// The root model's system prompt, rendered once (a sub-RLM's adds a note).
+    pub system_prompt: String,
+}
+
+impl Engine {
+    /// The sub-model (`llm_query` without `model=`).
+    pub fn sub(&self) -> &Arc<dyn ModelAdapter> {
+        self.models.default_model()
+    }
+
+    /// The sub-model's window in tokens, if known.
+    pub fn sub_window(&self) -> Option<u64> {
+        self.sub().context_window().or(self.options.sub_window_tokens)
+    }
+
+    /// The root model's window in tokens, if known.
+    pub fn root_window(&self) -> Option<u64> {
+        self.options.root_window_tokens.or(self.root.context_window())
+    }
+
+    /// The system prompt for these prompts, functions, tools, options and
+    /// sub-model window.
+    pub fn render_system_prompt(
+        prompts: &Prompts,
+        functions: &FunctionRegistry,
+        tools: &[Tool],
+        options: &LoopOptions,
+        sub_window: Option<u64>,
+    ) -> String {
+        let sub_window_chars = match sub_window {
+            Some(t) => group_digits(t.saturating_mul(4).saturating_sub(2000)),
+            None => "about 100,000".to_string(),
+        };
+        let max_output = group_digits(options.max_output_chars as u64);
+        let functions = render_or_explain(
+            &functions.prompt_lines(),
+            &[("sub_window_chars", &sub_window_chars)],
+        );
+        let tools = render_tool_list(tools);
+        render_or_explain(
+            &prompts.system,
+            &[
+                ("max_output_chars", &max_output),
+                ("functions", &functions),
+                ("tools", &tools),
+                // Used by the function list; kept for system prompts written before it.
+                ("sub_window_chars", &sub_window_chars),
+            ],
+        )
+    }
+
+    /// A recorder with the engine's options and listeners.
+    pub fn new_recorder(&self) -> TraceRecorder {
+        let recorder = TraceRecorder::with_options(self.recorder_options.clone());
+        for l in &self.listeners {
+            recorder.add_listener(Arc::clone(l));
+        }
+        recorder
+    }
+}

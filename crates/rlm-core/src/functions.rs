@@ -1,0 +1,511 @@
+//! The functions a program has besides the interpreter's builtins and the
+//! context binding, declared once: name, aliases, typed signature, what it
+//! returns, the line the system prompt lists, and how it is served. The
+//! interpreter's registration, the host's serving, the CLI and the system
+//! prompt all read this [`FunctionRegistry`]; adding a function is one entry
+//! in [`FunctionRegistry::standard`] (and its serving, if it is a new kind).
+//!
+//! Arguments are bound to the declared signature by one rule
+//! ([`rlm_interp::Signature::bind`]: Python's, with CPython's `TypeError`s).
+//! Inline functions bind when called; the others when their host call is
+//! served, before anything is sent, so a bad call costs nothing.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use rlm_context::Context;
+use rlm_interp::{
+    DefaultValue, ExcKind, FuelMeter, HostCall, HostError, HostFunc, HostReturn, Param, ParamType,
+    Session, Signature, SmolStr, Value,
+};
+
+use crate::tools::Tool;
+
+/// Bytes of scanning one unit of fuel pays for (the interpreter's own rate).
+const BYTES_PER_FUEL: u64 = 64;
+
+/// Answers that mean "the sub-model found nothing" (compared lowercased, dots trimmed).
+const NOT_FOUND: [&str; 6] = ["not found", "none", "n/a", "unknown", "no answer", "notfound"];
+
+/// What serving a function involves, as a front end sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionKind {
+    /// Runs inside the interpreter.
+    Inline,
+    /// One or more sub-model calls.
+    Subcall,
+    /// A recursive sub-RLM.
+    SubRlm,
+    /// A tool the embedder registered.
+    Tool,
+}
+
+/// How the host serves a function's calls.
+#[derive(Clone, Copy)]
+pub(crate) enum Service {
+    /// Runs in the interpreter: the bound arguments, the program's context,
+    /// and a fuel meter to charge its own work to.
+    Inline(InlineFn),
+    /// `llm_query(prompt, model, max_tokens)`: one sub-model call.
+    Subcall,
+    /// `ask(question, text)`: one sub-model call with the `ask` template.
+    Ask,
+    /// `ask_chunks(question, chunks)`: one `ask` per chunk, in one batch;
+    /// `first`: the first real answer instead of the list.
+    AskChunks { first: bool },
+    /// `rlm_query(prompt, context)`: a sub-RLM (a subcall at the depth limit).
+    SubRlm,
+    /// The registered tool at this index.
+    Tool(usize),
+}
+
+type InlineFn = fn(&Context, &[Value], FuelMeter<'_>) -> Result<Value, HostError>;
+
+/// How the interpreter runs a declared name.
+#[derive(Clone, Copy)]
+enum Form {
+    /// A call the host serves (or an inline function), under its own name.
+    Call(Service),
+    /// An awaitable making one call of the named function when awaited.
+    AsyncOf(&'static str),
+    /// One call of the named function per item of the first argument.
+    BatchOf { call: &'static str, awaitable: bool },
+}
+
+/// One declared function.
+pub struct FunctionSpec {
+    pub name: SmolStr,
+    pub aliases: Vec<SmolStr>,
+    /// `None` for tools: their positional arguments go to the tool as JSON.
+    pub signature: Option<Signature>,
+    /// What it returns, as the prompt says it (`str`, `list of str`...).
+    pub returns: &'static str,
+    /// The line the system prompt lists (`None`: not listed).
+    pub doc: Option<&'static str>,
+    form: Form,
+}
+
+impl std::fmt::Debug for FunctionSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionSpec").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl FunctionSpec {
+    fn new(
+        name: &str,
+        params: Vec<Param>,
+        returns: &'static str,
+        doc: Option<&'static str>,
+        form: Form,
+    ) -> FunctionSpec {
+        FunctionSpec {
+            name: SmolStr::new(name),
+            aliases: Vec::new(),
+            signature: Some(Signature::new(params)),
+            returns,
+            doc,
+            form,
+        }
+    }
+
+    fn aliases(mut self, names: &[&str]) -> FunctionSpec {
+        self.aliases = names.iter().copied().map(SmolStr::new).collect();
+        self
+    }
+
+    /// What serving it involves; `None` for the awaitable and batch forms,
+    /// whose calls are calls of the function they name.
+    pub fn kind(&self) -> Option<FunctionKind> {
+        match self.form {
+            Form::Call(Service::Inline(_)) => Some(FunctionKind::Inline),
+            Form::Call(Service::Subcall | Service::Ask | Service::AskChunks { .. }) => {
+                Some(FunctionKind::Subcall)
+            }
+            Form::Call(Service::SubRlm) => Some(FunctionKind::SubRlm),
+            Form::Call(Service::Tool(_)) => Some(FunctionKind::Tool),
+            Form::AsyncOf(_) | Form::BatchOf { .. } => None,
+        }
+    }
+
+    /// `name(a, b=None)` as the prompt shows it: parameters with their defaults.
+    pub fn call_form(&self) -> String {
+        let params: Vec<String> = self
+            .signature
+            .iter()
+            .flat_map(|s| &s.params)
+            .map(|p| match &p.default {
+                None => p.name.to_string(),
+                Some(d) => format!("{}={}", p.name, default_text(d)),
+            })
+            .collect();
+        format!("{}({})", self.name, params.join(", "))
+    }
+}
+
+fn default_text(d: &DefaultValue) -> String {
+    match d {
+        DefaultValue::None => "None".into(),
+        DefaultValue::Bool(b) => if *b { "True" } else { "False" }.into(),
+        DefaultValue::Int(i) => i.to_string(),
+        DefaultValue::Float(f) => format!("{f:?}"),
+        DefaultValue::Str(s) => format!("{:?}", s.as_str()),
+    }
+}
+
+/// A host call bound to its function's signature.
+pub(crate) struct BoundCall {
+    pub service: Service,
+    /// One value per parameter, defaults filled in (tools: the positional args).
+    pub args: Vec<Value>,
+}
+
+/// Every declared function (see the module docs).
+pub struct FunctionRegistry {
+    specs: Vec<FunctionSpec>,
+    by_name: HashMap<SmolStr, usize>,
+}
+
+impl std::fmt::Debug for FunctionRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.specs.iter().map(|s| &s.name)).finish()
+    }
+}
+
+fn p(name: &str, ty: ParamType) -> Param {
+    Param::required(name, ty)
+}
+
+fn opt(name: &str, ty: ParamType) -> Param {
+    Param::optional(name, ParamType::optional(ty), DefaultValue::None)
+}
+
+impl FunctionRegistry {
+    /// The RLM functions: sub-model calls and their batch and awaitable forms,
+    /// the `ask` helpers, `extract_after`, and `rlm_query`.
+    pub fn standard() -> FunctionRegistry {
+        let llm = || {
+            vec![
+                p("prompt", ParamType::Str),
+                opt("model", ParamType::Str),
+                opt("max_tokens", ParamType::Int),
+            ]
+        };
+        let batch = || {
+            vec![
+                p("prompts", ParamType::StrList),
+                opt("model", ParamType::Str),
+                opt("max_tokens", ParamType::Int),
+            ]
+        };
+        let ask_chunks = || vec![p("question", ParamType::Str), p("chunks", ParamType::StrList)];
+        let rlm = || vec![p("prompt", ParamType::Str), opt("context", ParamType::Str)];
+        let specs = vec![
+            FunctionSpec::new(
+                "llm_query",
+                llm(),
+                "str",
+                Some(
+                    "ask a sub-model about a piece of text you put in the prompt (it sees nothing else; it reads up to {{sub_window_chars}} characters).",
+                ),
+                Form::Call(Service::Subcall),
+            ),
+            FunctionSpec::new(
+                "llm_batch",
+                batch(),
+                "list of str",
+                Some("many llm_query calls run in parallel. Prefer it to a loop of llm_query."),
+                Form::BatchOf { call: "llm_query", awaitable: false },
+            )
+            .aliases(&["llm_query_batched", "llm_query_batch"]),
+            FunctionSpec::new(
+                "llm_query_async",
+                llm(),
+                "awaitable str",
+                None,
+                Form::AsyncOf("llm_query"),
+            ),
+            FunctionSpec::new(
+                "llm_batch_async",
+                batch(),
+                "awaitable list of str",
+                None,
+                Form::BatchOf { call: "llm_query", awaitable: true },
+            )
+            .aliases(&["llm_query_batch_async", "llm_query_batched_async"]),
+            FunctionSpec::new(
+                "ask",
+                vec![p("question", ParamType::Str), p("text", ParamType::Str)],
+                "str",
+                Some("asks a sub-model the question about the text."),
+                Form::Call(Service::Ask),
+            ),
+            FunctionSpec::new(
+                "ask_chunks",
+                ask_chunks(),
+                "list of answers",
+                Some("asks the question about each chunk, in parallel."),
+                Form::Call(Service::AskChunks { first: false }),
+            ),
+            FunctionSpec::new(
+                "ask_chunks_first",
+                ask_chunks(),
+                "str or None",
+                None,
+                Form::Call(Service::AskChunks { first: true }),
+            ),
+            FunctionSpec::new(
+                "pick_first_answer",
+                vec![p("answers", ParamType::List)],
+                "str or None",
+                Some("the first answer that is not empty or \"not found\"."),
+                Form::Call(Service::Inline(pick_first_answer)),
+            ),
+            FunctionSpec::new(
+                "extract_after",
+                vec![
+                    p("marker", ParamType::Str),
+                    Param::optional(
+                        "max_len",
+                        ParamType::optional(ParamType::Int),
+                        DefaultValue::Int(200),
+                    ),
+                ],
+                "str or None",
+                Some("the text after the first occurrence of marker in the context."),
+                Form::Call(Service::Inline(extract_after)),
+            ),
+            FunctionSpec::new(
+                "rlm_query",
+                rlm(),
+                "str",
+                Some(
+                    "a recursive sub-RLM with its own REPL over `context` (default: this context), for sub-questions that need their own exploration.",
+                ),
+                Form::Call(Service::SubRlm),
+            ),
+            FunctionSpec::new(
+                "rlm_query_async",
+                rlm(),
+                "awaitable str",
+                None,
+                Form::AsyncOf("rlm_query"),
+            ),
+        ];
+        FunctionRegistry::from_specs(specs)
+    }
+
+    /// The standard functions and `tools` (which may not reuse their names).
+    pub(crate) fn with_tools(tools: &[Tool]) -> Result<FunctionRegistry, String> {
+        let mut registry = FunctionRegistry::standard();
+        for (i, tool) in tools.iter().enumerate() {
+            if registry.by_name.contains_key(tool.name.as_str()) {
+                return Err(format!("tool name {:?} is already a function name", tool.name));
+            }
+            registry.by_name.insert(SmolStr::new(&tool.name), registry.specs.len());
+            registry.specs.push(FunctionSpec {
+                name: SmolStr::new(&tool.name),
+                aliases: Vec::new(),
+                signature: None,
+                returns: "object",
+                doc: None,
+                form: Form::Call(Service::Tool(i)),
+            });
+        }
+        Ok(registry)
+    }
+
+    fn from_specs(specs: Vec<FunctionSpec>) -> FunctionRegistry {
+        let mut by_name = HashMap::new();
+        for (i, s) in specs.iter().enumerate() {
+            by_name.insert(s.name.clone(), i);
+            for a in &s.aliases {
+                by_name.insert(a.clone(), i);
+            }
+        }
+        FunctionRegistry { specs, by_name }
+    }
+
+    /// Every declared function.
+    pub fn specs(&self) -> &[FunctionSpec] {
+        &self.specs
+    }
+
+    /// The function a program calls by `name` (or an alias).
+    pub fn get(&self, name: &str) -> Option<&FunctionSpec> {
+        self.by_name.get(name).map(|&i| &self.specs[i])
+    }
+
+    /// The system prompt's list: one line per documented function.
+    pub fn prompt_lines(&self) -> String {
+        let mut out = String::new();
+        for s in self.specs.iter() {
+            if let Some(doc) = s.doc {
+                out.push_str(&format!("- `{}` -> {}: {}\n", s.call_form(), s.returns, doc));
+            }
+        }
+        out
+    }
+
+    /// Registers every function into `session`; inline ones work on `context`.
+    pub fn install(&self, session: &mut Session, context: &Context) {
+        for spec in &self.specs {
+            let f = match spec.form {
+                Form::Call(Service::Inline(f)) => {
+                    let context = context.clone();
+                    let name = spec.name.clone();
+                    let signature = spec.signature.clone().unwrap_or_default();
+                    HostFunc::InlineMetered(Rc::new(move |args, kwargs, fuel| {
+                        let bound = signature.bind(&name, args, kwargs)?;
+                        f(&context, &bound, fuel).map(HostReturn::Value)
+                    }))
+                }
+                Form::Call(_) => HostFunc::Suspend { call: spec.name.clone() },
+                Form::AsyncOf(call) => HostFunc::Async { call: SmolStr::new_static(call) },
+                Form::BatchOf { call, awaitable } => {
+                    HostFunc::Batch { call: SmolStr::new_static(call), awaitable }
+                }
+            };
+            for name in std::iter::once(&spec.name).chain(&spec.aliases) {
+                session.register(name, f.clone());
+            }
+        }
+    }
+
+    /// Binds a host call to the signature of the function it calls.
+    pub(crate) fn bind(&self, call: &HostCall) -> Result<BoundCall, HostError> {
+        let Some(spec) = self.get(&call.name) else {
+            return Err(HostError::new(format!("no host function '{}' here", call.name)));
+        };
+        let Form::Call(service) = spec.form else {
+            return Err(HostError::new(format!("'{}' is not served by itself", call.name)));
+        };
+        let args = match &spec.signature {
+            Some(signature) => signature.bind(&spec.name, &call.args, &call.kwargs)?,
+            None if !call.kwargs.is_empty() => {
+                return Err(HostError::typed(
+                    ExcKind::TypeError,
+                    format!("{}() takes positional arguments only", spec.name),
+                ));
+            }
+            None => call.args.clone(),
+        };
+        Ok(BoundCall { service, args })
+    }
+}
+
+/// The first answer that is not empty or a "not found" (strings only).
+pub(crate) fn pick_first(answers: &[Value]) -> Option<String> {
+    answers.iter().find_map(|a| match a {
+        Value::Str(s) => {
+            let t = s.as_str().trim();
+            let norm = t.trim_matches(|c| c == ' ' || c == '.').to_lowercase();
+            (!t.is_empty() && !NOT_FOUND.contains(&norm.as_str())).then(|| t.to_string())
+        }
+        _ => None,
+    })
+}
+
+/// `pick_first_answer(answers)`.
+fn pick_first_answer(
+    _context: &Context,
+    args: &[Value],
+    fuel: FuelMeter<'_>,
+) -> Result<Value, HostError> {
+    let items: Vec<Value> = match args {
+        [Value::List(l)] => l.borrow().clone(),
+        [Value::Tuple(t)] => t.iter().cloned().collect(),
+        _ => Vec::new(),
+    };
+    fuel(items.len() as u64 + 1).map_err(|e| HostError::new(e.to_string()))?;
+    Ok(pick_first(&items).map(Value::str).unwrap_or(Value::None))
+}
+
+/// `extract_after(marker, max_len=200)`.
+fn extract_after(
+    context: &Context,
+    args: &[Value],
+    fuel: FuelMeter<'_>,
+) -> Result<Value, HostError> {
+    let (Some(Value::Str(marker)), max_len) = (args.first(), args.get(1)) else {
+        return Err(HostError::typed(ExcKind::TypeError, "extract_after() needs a marker"));
+    };
+    let max_len = match max_len {
+        Some(Value::Int(n)) if *n >= 0 => *n as usize,
+        Some(Value::Bool(b)) => usize::from(*b),
+        Some(Value::None) | None => 200,
+        Some(_) => {
+            return Err(HostError::typed(
+                ExcKind::ValueError,
+                "extract_after() max_len must not be negative",
+            ));
+        }
+    };
+    let hay = context.as_str();
+    // The scan may touch the whole context: pay for it first.
+    fuel(hay.len() as u64 / BYTES_PER_FUEL + 1).map_err(|e| HostError::new(e.to_string()))?;
+    let marker = marker.as_str();
+    if marker.is_empty() {
+        return Err(HostError::typed(ExcKind::ValueError, "extract_after() marker is empty"));
+    }
+    Ok(match hay.find(marker) {
+        None => Value::None,
+        Some(i) => {
+            let rest = &hay[i + marker.len()..];
+            let end = rest.char_indices().nth(max_len).map(|(j, _)| j).unwrap_or(rest.len());
+            Value::str(rest[..end].trim())
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_and_alias_resolves_and_the_prompt_lists_documented_ones() {
+        let r = FunctionRegistry::standard();
+        for name in [
+            "llm_query",
+            "llm_batch",
+            "llm_query_batched",
+            "llm_query_batch_async",
+            "rlm_query_async",
+        ] {
+            assert!(r.get(name).is_some(), "{name}");
+        }
+        assert_eq!(r.get("llm_query").unwrap().kind(), Some(FunctionKind::Subcall));
+        assert_eq!(r.get("llm_batch").unwrap().kind(), None);
+        let lines = r.prompt_lines();
+        assert!(
+            lines.contains(
+                "- `llm_query(prompt, model=None, max_tokens=None)` -> str: ask a sub-model"
+            ),
+            "{lines}"
+        );
+        assert!(lines.contains("- `extract_after(marker, max_len=200)` -> str or None"), "{lines}");
+        assert!(!lines.contains("llm_query_async"));
+    }
+
+    #[test]
+    fn calls_bind_to_the_declared_signature() {
+        let r = FunctionRegistry::standard();
+        let call = |name: &str, args: Vec<Value>| HostCall {
+            id: 1,
+            name: SmolStr::new(name),
+            args,
+            kwargs: Vec::new(),
+        };
+        let bound = r.bind(&call("llm_query", vec![Value::str("hi")])).unwrap();
+        assert!(matches!(bound.service, Service::Subcall));
+        assert_eq!(bound.args.len(), 3);
+        let e = r.bind(&call("llm_query", vec![Value::Int(5)])).err().unwrap();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (ExcKind::TypeError, "llm_query() argument 'prompt' must be str, not int")
+        );
+        let e = r.bind(&call("ask", vec![Value::str("q"), Value::Int(5)])).err().unwrap();
+        assert_eq!(e.message, "ask() argument 'text' must be str, not int");
+        assert!(r.bind(&call("nope", vec![])).is_err());
+    }
+}

@@ -1,0 +1,142 @@
+//! The models a run can call besides its root model: [`ModelSet`] resolves a
+//! program's `model=` argument and is the scheduler's executor (one adapter
+//! call per subcall, its retries reported), [`PriceCosting`] prices calls with
+//! the adapters' price table for both the budget and the trace, and
+//! [`subcall_request`] builds a subcall's request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use rlm_adapters::{AdapterError, ModelAdapter, PriceTable, RetryReason};
+use rlm_sched::{Costing, Executed, HeuristicCosting, RetryNote, SubcallExecutor};
+use rlm_types::{ChatMessage, Completion, CompletionRequest, GenerationParams, ModelId, Usage};
+
+/// The adapters subcalls may use, by model id; the default one is the sub-model.
+pub struct ModelSet {
+    models: HashMap<ModelId, Arc<dyn ModelAdapter>>,
+    default: Arc<dyn ModelAdapter>,
+}
+
+/// A `model=` argument that names no configured model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UnknownModel {
+    pub name: String,
+    /// The configured models, sorted.
+    pub known: Vec<String>,
+}
+
+impl ModelSet {
+    pub(crate) fn new(models: Vec<Arc<dyn ModelAdapter>>, default: Arc<dyn ModelAdapter>) -> Self {
+        // The sub-model first: if another model shares its id, subcalls still reach it.
+        let mut map = HashMap::new();
+        map.insert(default.model_id(), Arc::clone(&default));
+        for m in models {
+            map.entry(m.model_id()).or_insert(m);
+        }
+        ModelSet { models: map, default }
+    }
+
+    /// The sub-model.
+    pub(crate) fn default_model(&self) -> &Arc<dyn ModelAdapter> {
+        &self.default
+    }
+
+    /// The adapter for a program's `model=` argument (`None`: the sub-model).
+    pub(crate) fn resolve(
+        &self,
+        name: Option<&str>,
+    ) -> Result<Arc<dyn ModelAdapter>, UnknownModel> {
+        let Some(name) = name else { return Ok(Arc::clone(&self.default)) };
+        if let Some(a) = self.models.values().find(|a| {
+            let id = a.model_id();
+            id.to_string() == name || id.model == name
+        }) {
+            return Ok(Arc::clone(a));
+        }
+        let mut known: Vec<String> = self.models.keys().map(|k| k.to_string()).collect();
+        known.sort();
+        Err(UnknownModel { name: name.to_string(), known })
+    }
+}
+
+impl SubcallExecutor for ModelSet {
+    type Error = AdapterError;
+
+    fn execute(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+    ) -> BoxFuture<'static, Result<Completion, AdapterError>> {
+        let call = self.execute_reporting(model, request);
+        Box::pin(async move { call.await.result })
+    }
+
+    fn execute_reporting(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+    ) -> BoxFuture<'static, Executed<AdapterError>> {
+        let adapter = self.models.get(model).cloned();
+        let model = model.clone();
+        Box::pin(async move {
+            let Some(adapter) = adapter else {
+                return Executed {
+                    result: Err(AdapterError::synthetic(
+                        rlm_adapters::ErrorKind::ModelNotFound,
+                        format!("no adapter for {model}"),
+                    )),
+                    retries: Vec::new(),
+                };
+            };
+            let report = adapter.call(&request).await;
+            let retries = report
+                .retries
+                .iter()
+                .map(|r| RetryNote {
+                    attempt: r.attempt,
+                    reason: retry_reason(&r.reason),
+                    delay_ms: u64::try_from(r.delay.as_millis()).unwrap_or(u64::MAX),
+                })
+                .collect();
+            Executed { result: report.result, retries }
+        })
+    }
+}
+
+/// The scheduler's estimates (characters per token) and the adapters' prices,
+/// so that the budget and the trace charge a subcall the same cost.
+pub(crate) struct PriceCosting {
+    pub estimate: HeuristicCosting,
+    pub prices: PriceTable,
+}
+
+impl Costing for PriceCosting {
+    fn estimate_usage(&self, model: &ModelId, request: &CompletionRequest) -> Usage {
+        self.estimate.estimate_usage(model, request)
+    }
+
+    fn cost_usd(&self, model: &ModelId, usage: &Usage) -> f64 {
+        self.prices.cost(model, usage).unwrap_or(0.0)
+    }
+}
+
+/// A subcall request: the subcall system prompt and the program's prompt.
+pub(crate) fn subcall_request(
+    system: &str,
+    prompt: String,
+    max_tokens: Option<u32>,
+) -> CompletionRequest {
+    CompletionRequest {
+        messages: vec![ChatMessage::system(system), ChatMessage::user(prompt)],
+        params: GenerationParams { max_tokens, ..GenerationParams::default() },
+    }
+}
+
+/// A short machine-friendly name for a retry reason (for trace events).
+pub(crate) fn retry_reason(r: &RetryReason) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+        .unwrap_or_else(|| "retry".to_string())
+}

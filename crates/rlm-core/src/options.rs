@@ -1,0 +1,86 @@
+//! How the loop behaves, apart from budgets and models: [`LoopOptions`]
+//! (output shown per step, finalization guards, fallback, compaction,
+//! windows, recursion depth, streaming).
+
+/// What a sub-model call does when its prompt is larger than the sub-model's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverflowPolicy {
+    /// The call fails with an error the program sees (and can react to by chunking).
+    #[default]
+    Error,
+    /// The prompt is split into window-sized parts (each keeping the prompt's
+    /// first lines as a header); the answers are joined with newlines.
+    Chunk,
+}
+
+/// When and how old turns are summarised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompactionOptions {
+    /// Summarise once the history's estimated tokens exceed this fraction of
+    /// the root model's window.
+    pub threshold_ratio: f64,
+    /// Messages kept verbatim after the summary (even: assistant/user pairs).
+    pub keep_last: usize,
+}
+
+impl Default for CompactionOptions {
+    fn default() -> Self {
+        CompactionOptions { threshold_ratio: 0.8, keep_last: 4 }
+    }
+}
+
+/// How the loop behaves (everything not about budgets or models).
+#[derive(Debug, Clone)]
+pub struct LoopOptions {
+    /// Program output shown to the model per step, in characters (head and tail kept).
+    pub max_output_chars: usize,
+    /// Refuse a FINAL before any program has run (the model cannot have seen data).
+    pub require_program_before_final: bool,
+    /// Refuse a FINAL before any sub-model call was made.
+    pub require_subcall_before_final: bool,
+    /// Consecutive replies with nothing to run before the loop gives up on the
+    /// model (runs the fallback program, then asks for a final answer).
+    pub max_invalid_replies: u32,
+    /// A program run when the model keeps failing to produce one.
+    pub fallback_program: Option<String>,
+    /// A variable that, once set (not None) by a program, is the answer.
+    pub auto_final_var: Option<String>,
+    /// History compaction; `None` never compacts.
+    pub compaction: Option<CompactionOptions>,
+    /// The root model's window in tokens, when the adapter does not know it.
+    pub root_window_tokens: Option<u64>,
+    /// The sub-model's window in tokens, when the adapter does not know it.
+    pub sub_window_tokens: Option<u64>,
+    /// What a too-large subcall prompt does.
+    pub sub_overflow: OverflowPolicy,
+    /// `max_tokens` of root-model calls.
+    pub root_max_tokens: Option<u32>,
+    /// `max_tokens` of sub-model calls (a program's `max_tokens=` wins).
+    pub sub_max_tokens: Option<u32>,
+    /// Deepest sub-RLM (`rlm_query`) level; at this depth `rlm_query` is a plain subcall.
+    pub max_depth: u32,
+    /// Stream the root model's replies, so trace listeners see its text as it
+    /// arrives (`TraceListener::on_delta`). Sessions turn it on per execution.
+    pub stream_root: bool,
+}
+
+impl Default for LoopOptions {
+    fn default() -> Self {
+        LoopOptions {
+            max_output_chars: 20_000,
+            require_program_before_final: true,
+            require_subcall_before_final: false,
+            max_invalid_replies: 3,
+            fallback_program: None,
+            auto_final_var: Some("final_answer".to_string()),
+            compaction: Some(CompactionOptions::default()),
+            root_window_tokens: None,
+            sub_window_tokens: None,
+            sub_overflow: OverflowPolicy::Error,
+            root_max_tokens: None,
+            sub_max_tokens: None,
+            max_depth: 2,
+            stream_root: false,
+        }
+    }
+}

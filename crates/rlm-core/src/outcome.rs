@@ -1,0 +1,80 @@
+//! What a run produces: its answer, how it ended ([`Finish`]), whether the
+//! SmartRouter sent it through the loop ([`Mode`]), its spend and its trace.
+
+use rlm_policy::UsageSnapshot;
+use rlm_trace::{Trace, TraceError, TraceEvent};
+use serde::{Deserialize, Serialize};
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finish {
+    /// A program called `FINAL(x)` / `FINAL_VAR(name)`.
+    Final,
+    /// The reply's prose contained `FINAL(...)` / `FINAL_VAR(...)`.
+    ProseFinal,
+    /// A program set `answer["ready"] = True`.
+    AnswerReady,
+    /// A program set the auto-finalize variable.
+    AutoVariable,
+    /// A budget (or the model's repeated failure) ended the loop and the model
+    /// answered the finalize-now prompt.
+    Finalized { reason: String },
+    /// The loop was stopped and the answer (if any) comes from the program's
+    /// partial state (`answer["content"]`, the auto-finalize variable).
+    BestEffort { reason: String },
+    /// The root model failed (after its retries).
+    ModelError { message: String },
+    /// The SmartRouter answered with one direct model call.
+    Direct,
+    /// The run was cancelled by its caller; calls in flight were abandoned and
+    /// the answer (if any) is the program's partial state.
+    Cancelled,
+}
+
+impl Finish {
+    /// A short machine-friendly name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Finish::Final => "final",
+            Finish::ProseFinal => "prose_final",
+            Finish::AnswerReady => "answer_ready",
+            Finish::AutoVariable => "auto_variable",
+            Finish::Finalized { .. } => "finalized",
+            Finish::BestEffort { .. } => "best_effort",
+            Finish::ModelError { .. } => "model_error",
+            Finish::Direct => "direct",
+            Finish::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Whether the SmartRouter sent the question through the RLM loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Rlm,
+    Direct,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// The answer; `None` when the run ended without one.
+    pub answer: Option<String>,
+    pub finish: Finish,
+    pub mode: Mode,
+    /// Root-loop iterations of the top-level run.
+    pub steps: u32,
+    /// Spend of the whole tree (sub-RLMs included).
+    pub usage: UsageSnapshot,
+    /// The run's trace events (the source of truth; see [`RunResult::trace`]).
+    pub events: Vec<TraceEvent>,
+}
+
+impl RunResult {
+    /// The trace as a tree.
+    pub fn trace(&self) -> Result<Trace, TraceError> {
+        Trace::from_events(self.events.clone())
+    }
+}

@@ -1,0 +1,152 @@
+//! One call of a run's root model: budget reservation, trace span, the
+//! reply streamed to listeners when asked, retries recorded, usage settled;
+//! abandoned (span closed as cancelled, reservation released) when the
+//! execution is cancelled. Errors stay typed ([`RootError`]) so the loop can
+//! tell a context-window overflow from any other failure.
+
+use std::time::Instant;
+
+use futures::StreamExt;
+use rlm_adapters::{AdapterError, StreamEvent};
+use rlm_policy::{BudgetError, CallKind, Estimate};
+use rlm_trace::{CallFinished, ModelCallStarted, Outcome, Retry, SpanId};
+use rlm_types::{
+    ChatMessage, Completion, CompletionRequest, GenerationParams, estimate_tokens_for_chars,
+};
+
+use crate::models::retry_reason;
+use crate::scope::RunScope;
+
+/// Why a root call produced no reply.
+#[derive(Debug)]
+pub(crate) enum RootError {
+    /// The budget refused the reservation (nothing was sent).
+    Budget(BudgetError),
+    /// The model failed, after its retries.
+    Model(AdapterError),
+    /// The execution was cancelled while the call ran.
+    Cancelled,
+}
+
+/// Calls the root model with `messages` (handed back, not copied, for the
+/// history) for step `iteration`.
+pub(crate) async fn call_root(
+    scope: &RunScope,
+    messages: Vec<ChatMessage>,
+    iteration: u32,
+) -> (Vec<ChatMessage>, Result<String, RootError>) {
+    let engine = &scope.engine;
+    // Bytes, not characters: as many or more, so the reservation errs high, and
+    // free to read (the history grows every step).
+    let prompt_bytes: usize = messages.iter().map(|m| m.content.len()).sum();
+    let prompt_tokens = estimate_tokens_for_chars(prompt_bytes as u64);
+    let completion_room = u64::from(engine.options.root_max_tokens.unwrap_or(1024));
+    let reservation = match scope
+        .budget
+        .reserve(CallKind::Root, Estimate::new(prompt_tokens + completion_room, 0.0))
+    {
+        Ok(r) => r,
+        Err(e) => return (messages, Err(RootError::Budget(e))),
+    };
+    let model = engine.root.model_id();
+    let span = scope.recorder.start_model_call(
+        scope.run_span,
+        ModelCallStarted {
+            model: model.to_string(),
+            iteration,
+            prompt_preview: messages.last().map(|m| m.content.clone()).unwrap_or_default(),
+            prompt_messages: messages.len() as u32,
+        },
+    );
+    let request = CompletionRequest {
+        messages,
+        params: GenerationParams {
+            max_tokens: engine.options.root_max_tokens,
+            ..Default::default()
+        },
+    };
+    let started = Instant::now();
+    let outcome = scope.unless_cancelled(send(scope, &request, span)).await;
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let messages = request.messages;
+    let finished = |outcome, error: Option<String>| CallFinished {
+        outcome,
+        response_preview: String::new(),
+        usage: Default::default(),
+        cost_usd: 0.0,
+        latency_ms,
+        cached: false,
+        deduped: false,
+        error,
+    };
+    match outcome {
+        Some(Ok(c)) => {
+            let cost = engine.prices.cost(&model, &c.usage).unwrap_or(0.0);
+            reservation.settle(&c.usage, cost);
+            scope.recorder.finish_model_call(
+                span,
+                CallFinished {
+                    response_preview: c.text.clone(),
+                    usage: c.usage,
+                    cost_usd: cost,
+                    ..finished(Outcome::Ok, None)
+                },
+            );
+            (messages, Ok(c.text))
+        }
+        Some(Err(e)) => {
+            reservation.cancel();
+            scope.recorder.finish_model_call(span, finished(Outcome::Error, Some(e.to_string())));
+            (messages, Err(RootError::Model(e)))
+        }
+        None => {
+            // Whatever the provider did with the abandoned request is unknown: the
+            // reservation is released, nothing is charged.
+            reservation.cancel();
+            scope.recorder.finish_model_call(
+                span,
+                finished(Outcome::Cancelled, Some("cancelled".to_string())),
+            );
+            (messages, Err(RootError::Cancelled))
+        }
+    }
+}
+
+/// Sends the request, streamed (deltas to the trace) when the run asks for it.
+async fn send(
+    scope: &RunScope,
+    request: &CompletionRequest,
+    span: SpanId,
+) -> Result<Completion, AdapterError> {
+    let root = &scope.engine.root;
+    let record_retries = |retries: &[rlm_adapters::RetryRecord]| {
+        for r in retries {
+            scope.recorder.retry(
+                span,
+                Retry {
+                    attempt: r.attempt,
+                    reason: retry_reason(&r.reason),
+                    delay_ms: u64::try_from(r.delay.as_millis()).unwrap_or(u64::MAX),
+                },
+            );
+        }
+    };
+    if !scope.stream_root {
+        let report = root.call(request).await;
+        record_retries(&report.retries);
+        return report.result;
+    }
+    let report = root.stream(request).await;
+    record_retries(&report.retries);
+    let mut events = report.result?;
+    while let Some(event) = events.next().await {
+        match event? {
+            StreamEvent::Delta { text } => scope.recorder.model_delta(span, &text),
+            StreamEvent::Done { completion } => return Ok(completion),
+        }
+    }
+    Err(AdapterError::Connection {
+        attempts: 1,
+        message: "the stream ended before its final event".into(),
+    })
+}

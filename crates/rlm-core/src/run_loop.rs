@@ -1,0 +1,778 @@
+//! The loop: messages → root model → extract the program → run it in the
+//! sandbox, its host calls served by the run's server → feed back the real
+//! output → … until an answer, a budget, or a cancellation.
+//!
+//! A run owns one interpreter session (not `Send`), so everything here runs on
+//! one thread; concurrency comes from awaiting many calls at once (a batch of
+//! subcalls, several sub-RLMs), never from sharing a session.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::FutureExt;
+use futures::future::LocalBoxFuture;
+use rlm_context::Context;
+use rlm_interp::{Dict, ErrorKind, Key, Value};
+use rlm_policy::{Budget, BudgetError};
+use rlm_trace::{
+    BudgetEvent, BudgetLevel, ErrorEvent, FinalAnswer, Outcome as SpanOutcome, RunFinished,
+    RunStarted, SpanId, TraceRecorder,
+};
+use rlm_types::{ChatMessage, Role};
+use tokio_util::sync::CancellationToken;
+
+use crate::compaction;
+use crate::engine::Engine;
+use crate::extract::{ProseFinal, extract, find_final};
+use crate::memory::MemoryMap;
+use crate::outcome::Finish;
+use crate::program::{ProgramReport, Sandbox};
+use crate::prompts::{render, render_or_explain};
+use crate::root_call::{RootError, call_root};
+use crate::scope::RunScope;
+use crate::serving::{RunServer, SubRunner};
+use crate::text::{is_literal, plain_text, py_string, strip_quotes, truncate_middle};
+use crate::turn::Turn;
+
+/// What a (sub-)run produced.
+pub(crate) struct RunOut {
+    pub answer: Option<String>,
+    pub finish: Finish,
+    pub steps: u32,
+    /// `memory` at the end (runs that were given one).
+    pub memory: Option<MemoryMap>,
+}
+
+/// What to run: the question, its context, and where it sits in the tree.
+pub(crate) struct RunParams {
+    pub query: String,
+    pub context: Context,
+    /// 0 for the root run.
+    pub depth: u32,
+    /// The span that started a sub-run.
+    pub parent: Option<SpanId>,
+    /// `memory` at the start (`None`: no `memory` persistence).
+    pub memory: Option<MemoryMap>,
+    /// Earlier questions and answers of a session, shown to the model.
+    pub turns: Vec<Turn>,
+}
+
+/// How the run is watched and stopped: shared by every level of the tree.
+#[derive(Clone)]
+pub(crate) struct RunControl {
+    pub recorder: TraceRecorder,
+    pub cancel: Option<CancellationToken>,
+    pub stream_root: bool,
+}
+
+/// Runs an RLM (the root run, or a sub-RLM at `params.depth`).
+pub(crate) fn run_rlm(
+    engine: Arc<Engine>,
+    control: RunControl,
+    budget: Budget,
+    params: RunParams,
+) -> LocalBoxFuture<'static, RunOut> {
+    async move {
+        let mut runner = Runner::new(engine, control, budget, params);
+        let out = runner.run().await;
+        runner.close(&out);
+        out
+    }
+    .boxed_local()
+}
+
+/// Sub-RLMs for `rlm_query`: a run one level down, sharing the trace and the
+/// cancellation, with its own level of the budget.
+pub(crate) struct LoopSubRuns;
+
+impl SubRunner for LoopSubRuns {
+    fn sub_run(
+        &self,
+        parent: &RunScope,
+        budget: Budget,
+        prompt: String,
+        context: Context,
+        span: SpanId,
+    ) -> LocalBoxFuture<'static, (Option<String>, Finish)> {
+        let control = RunControl {
+            recorder: parent.recorder.clone(),
+            cancel: parent.cancel.clone(),
+            stream_root: parent.stream_root,
+        };
+        let params = RunParams {
+            query: prompt,
+            context,
+            depth: parent.depth + 1,
+            parent: Some(span),
+            memory: None,
+            turns: Vec::new(),
+        };
+        run_rlm(Arc::clone(&parent.engine), control, budget, params)
+            .map(|out| (out.answer, out.finish))
+            .boxed_local()
+    }
+}
+
+struct Runner {
+    scope: Rc<RunScope>,
+    server: RunServer,
+    sandbox: Sandbox,
+    query: String,
+    /// The previous step's code (a model repeating itself gets told).
+    last_code: Option<String>,
+    /// What the root model sees (compacted).
+    messages: Vec<ChatMessage>,
+    /// Everything, for the `history` variable once compaction has happened.
+    full_history: Vec<ChatMessage>,
+    compacted: bool,
+    steps: u32,
+    programs_run: u32,
+    invalid_streak: u32,
+    fallback_used: bool,
+    started: Instant,
+    memory_in: bool,
+    soft_limit_seen: bool,
+}
+
+/// A FINAL written in prose that was not taken.
+enum ProseRefusal {
+    /// Not accepted, with a note for the model.
+    Note(String),
+    /// Evaluating it failed (e.g. a missing variable): the error text.
+    Error(String),
+}
+
+impl Runner {
+    fn new(engine: Arc<Engine>, control: RunControl, budget: Budget, params: RunParams) -> Runner {
+        let RunParams { query, context, depth, parent, memory, turns } = params;
+        let run_span = control.recorder.start_run(
+            parent,
+            RunStarted {
+                query: query.clone(),
+                model: engine.root.model_id().to_string(),
+                depth,
+                context_chars: context.len_chars(),
+                context_documents: context.num_documents() as u64,
+            },
+        );
+        let mut sandbox = Sandbox::new(&engine, &context, &query);
+        let memory_in = memory.is_some();
+        if let Some(m) = &memory {
+            sandbox.set_memory(m);
+        }
+        let messages = initial_messages(&engine, &query, &context, depth, &turns);
+        let scope = Rc::new(RunScope {
+            engine,
+            recorder: control.recorder,
+            run_span,
+            budget,
+            context,
+            depth,
+            cancel: control.cancel,
+            stream_root: control.stream_root,
+        });
+        Runner {
+            server: RunServer {
+                scope: Rc::clone(&scope),
+                sub_runs: Rc::new(LoopSubRuns),
+                subcalls: 0,
+                cancelled: false,
+                program_span: None,
+            },
+            scope,
+            sandbox,
+            query,
+            last_code: None,
+            full_history: messages.clone(),
+            messages,
+            compacted: false,
+            steps: 0,
+            programs_run: 0,
+            invalid_streak: 0,
+            fallback_used: false,
+            started: Instant::now(),
+            memory_in,
+            soft_limit_seen: false,
+        }
+    }
+
+    fn engine(&self) -> &Engine {
+        &self.scope.engine
+    }
+
+    async fn run(&mut self) -> RunOut {
+        loop {
+            if self.scope.cancelled() {
+                return self.cancelled();
+            }
+            if !self.soft_limit_seen
+                && let Some(hit) = self.scope.budget.soft_limit()
+            {
+                self.soft_limit_seen = true;
+                let resource = format!("{:?}", hit.resource).to_lowercase();
+                let percent = format!("{:.0}", hit.fraction * 100.0);
+                self.scope.recorder.budget(
+                    self.scope.run_span,
+                    BudgetEvent {
+                        level: BudgetLevel::SoftLimit,
+                        budget: resource.clone(),
+                        used: hit.used,
+                        limit: hit.limit,
+                        message: format!("{percent}% of the {resource} budget used"),
+                    },
+                );
+                let reason = render_or_explain(
+                    &self.engine().prompts.notes.finalize_soft_limit,
+                    &[("percent", &percent), ("resource", &resource)],
+                );
+                return self.finalize(reason).await;
+            }
+            if let Err(e) = self.scope.budget.begin_step() {
+                self.budget_event(BudgetLevel::HardStop, &e);
+                let reason = self.budget_reason(&e);
+                return self.finalize(reason).await;
+            }
+            self.steps += 1;
+            self.maybe_compact().await;
+            let messages = std::mem::take(&mut self.messages);
+            let reply = match self.call_root(messages).await {
+                Ok(r) => r,
+                Err(RootError::Budget(e)) => {
+                    self.budget_event(BudgetLevel::HardStop, &e);
+                    let reason = self.budget_reason(&e);
+                    return self.best_effort(reason);
+                }
+                Err(RootError::Model(e)) => {
+                    let answer = self.partial();
+                    return RunOut {
+                        answer,
+                        finish: Finish::ModelError { message: e.to_string() },
+                        steps: self.steps,
+                        memory: None,
+                    };
+                }
+                Err(RootError::Cancelled) => return self.cancelled(),
+            };
+            self.push(ChatMessage::assistant(reply.clone()));
+            if let Some(out) = self.step(&reply).await {
+                return out;
+            }
+        }
+    }
+
+    fn budget_reason(&self, e: &BudgetError) -> String {
+        render_or_explain(
+            &self.engine().prompts.notes.finalize_budget,
+            &[("error", &e.to_string())],
+        )
+    }
+
+    fn note(&self, template: &str, values: &[(&str, &str)]) -> String {
+        render_or_explain(template, values)
+    }
+
+    /// Handles one reply; `Some` ends the run.
+    async fn step(&mut self, reply: &str) -> Option<RunOut> {
+        let ex = extract(reply);
+        let engine = Arc::clone(&self.scope.engine);
+        let notes_t = &engine.prompts.notes;
+        if ex.is_empty() {
+            self.invalid_streak += 1;
+            let languages = ex.rejected_languages.join(", ```");
+            let reason = if reply.trim().is_empty() {
+                notes_t.invalid_empty.clone()
+            } else if !ex.rejected_languages.is_empty() {
+                self.note(&notes_t.invalid_language, &[("languages", &languages)])
+            } else if ex.claimed_output {
+                notes_t.invalid_claimed_output.clone()
+            } else {
+                notes_t.invalid_no_code.clone()
+            };
+            self.scope.recorder.error(
+                self.scope.run_span,
+                ErrorEvent { message: format!("invalid reply: {reason}"), fatal: false },
+            );
+            let _ = self.scope.budget.record_error();
+            if self.invalid_streak >= self.engine().options.max_invalid_replies {
+                if let Some(program) = self.engine().options.fallback_program.clone()
+                    && !self.fallback_used
+                {
+                    self.fallback_used = true;
+                    self.invalid_streak = 0;
+                    let report = self.run_program(&program, true).await;
+                    if report.cancelled {
+                        return Some(self.cancelled());
+                    }
+                    if let Some(answer) = report.final_answer {
+                        return Some(self.end(Some(answer), Finish::Final));
+                    }
+                    if let Some(a) = self.sandbox.answer_ready() {
+                        return Some(self.end(Some(a), Finish::AnswerReady));
+                    }
+                    let feedback = self.feedback(
+                        &report.stdout,
+                        report.error.as_deref(),
+                        std::slice::from_ref(&notes_t.fallback_ran),
+                    );
+                    self.push(ChatMessage::user(feedback));
+                    return None;
+                }
+                let count = self.invalid_streak.to_string();
+                let reason = self.note(&notes_t.finalize_invalid_replies, &[("count", &count)]);
+                return Some(self.finalize(reason).await);
+            }
+            let text = render(&self.engine().prompts.invalid_reply, &[("reason", &reason)])
+                .unwrap_or(reason);
+            self.push(ChatMessage::user(text));
+            return None;
+        }
+        self.invalid_streak = 0;
+        let mut notes: Vec<String> = Vec::new();
+        let mut stdout = String::new();
+        let mut error: Option<String> = None;
+        let mut final_answer: Option<(String, Finish)> = None;
+        let blocks = ex.code.len();
+        let joined_code = ex.code.join("\n");
+        if !ex.code.is_empty() && self.last_code.as_deref() == Some(joined_code.as_str()) {
+            notes.push(notes_t.repeated_program.clone());
+        }
+        self.last_code = Some(joined_code);
+        for (i, code) in ex.code.iter().enumerate() {
+            let report = self.run_program(code, true).await;
+            if report.cancelled {
+                return Some(self.cancelled());
+            }
+            stdout.push_str(&report.stdout);
+            notes.extend(report.notes.iter().cloned());
+            if let Some(answer) = report.final_answer {
+                final_answer = Some((answer, Finish::Final));
+                break;
+            }
+            if let Some(e) = report.error {
+                // A block that is only `FINAL(prose)` fails to parse: take the prose.
+                if report.error_kind == Some(ErrorKind::Syntax)
+                    && let Some(ProseFinal::Final(inner)) = find_final(code)
+                    && code.trim().starts_with("FINAL(")
+                {
+                    final_answer = Some((strip_quotes(&inner), Finish::ProseFinal));
+                    break;
+                }
+                error = Some(e);
+                if i + 1 < blocks {
+                    let count = (blocks - i - 1).to_string();
+                    notes.push(self.note(&notes_t.blocks_not_run, &[("count", &count)]));
+                }
+                break;
+            }
+        }
+        if final_answer.is_none()
+            && let Some(a) = self.sandbox.answer_ready()
+        {
+            final_answer = Some((a, Finish::AnswerReady));
+        }
+        if final_answer.is_none()
+            && let Some(var) = self.engine().options.auto_final_var.clone()
+            && let Some(a) = self.sandbox.auto_final(&var)
+        {
+            final_answer = Some((a, Finish::AutoVariable));
+        }
+        if final_answer.is_none()
+            && let Some(pf) = ex.prose_final.clone()
+        {
+            match self.prose_final(pf, !ex.code.is_empty(), error.is_some()).await {
+                Ok(answer) => final_answer = Some((answer, Finish::ProseFinal)),
+                Err(ProseRefusal::Note(n)) => notes.push(n),
+                Err(ProseRefusal::Error(e)) => {
+                    error = Some(match error {
+                        Some(prev) => format!("{prev}\n{e}"),
+                        None => e,
+                    })
+                }
+            }
+            if self.scope.cancelled() {
+                return Some(self.cancelled());
+            }
+        }
+        if let Some((answer, how)) = final_answer {
+            match self.final_guard(&how) {
+                None => return Some(self.end(Some(answer), how)),
+                Some(note) => notes.push(note),
+            }
+        }
+        if ex.claimed_output {
+            notes.push(notes_t.claimed_output.clone());
+        }
+        if !ex.rejected_languages.is_empty() {
+            let languages = ex.rejected_languages.join(", ```");
+            notes.push(self.note(&notes_t.rejected_languages, &[("languages", &languages)]));
+        }
+        if error.is_some() {
+            if let Err(e) = self.scope.budget.record_error() {
+                self.budget_event(BudgetLevel::HardStop, &e);
+                let reason =
+                    self.note(&notes_t.finalize_failing_steps, &[("error", &e.to_string())]);
+                return Some(self.finalize(reason).await);
+            }
+        } else {
+            self.scope.budget.record_success();
+        }
+        let feedback = self.feedback(&stdout, error.as_deref(), &notes);
+        self.push(ChatMessage::user(feedback));
+        None
+    }
+
+    /// Runs `code` in the sandbox; a step's program (`counted`) counts for the guards.
+    async fn run_program(&mut self, code: &str, counted: bool) -> ProgramReport {
+        if counted {
+            self.programs_run += 1;
+        }
+        if self.compacted {
+            self.sandbox.set_global("history", history_value(&self.full_history));
+        }
+        self.sandbox.run(code, self.steps, counted, &mut self.server).await
+    }
+
+    /// Whether a FINAL may end the run now; `Some(note)` refuses it.
+    fn final_guard(&self, how: &Finish) -> Option<String> {
+        let opts = &self.engine().options;
+        let notes = &self.engine().prompts.notes;
+        if opts.require_program_before_final && self.programs_run == 0 {
+            return Some(notes.final_before_program.clone());
+        }
+        if opts.require_subcall_before_final && self.server.subcalls == 0 {
+            return Some(self.note(&notes.final_needs_subcall, &[("how", how.as_str())]));
+        }
+        None
+    }
+
+    fn deferred_note(&self, inner: &str) -> String {
+        let expression = truncate_middle(inner, 200);
+        self.note(&self.engine().prompts.notes.final_deferred, &[("expression", &expression)])
+    }
+
+    /// Evaluates a FINAL written in prose.
+    async fn prose_final(
+        &mut self,
+        pf: ProseFinal,
+        had_code: bool,
+        code_failed: bool,
+    ) -> Result<String, ProseRefusal> {
+        let engine = Arc::clone(&self.scope.engine);
+        let notes = &engine.prompts.notes;
+        match pf {
+            ProseFinal::Var(name) => {
+                let cell = format!("FINAL_VAR({})", py_string(&name));
+                let report = self.run_program(&cell, false).await;
+                match (report.final_answer, report.error) {
+                    (Some(a), _) => Ok(a),
+                    (None, Some(e)) => Err(ProseRefusal::Error(e)),
+                    (None, None) => Err(ProseRefusal::Note(
+                        self.note(&notes.final_var_no_answer, &[("name", &name)]),
+                    )),
+                }
+            }
+            ProseFinal::Final(inner) => {
+                let parses = rlm_syntax::parse(&format!("({inner})\n")).is_ok();
+                if !parses {
+                    // Prose inside the parentheses: the text is the answer.
+                    if had_code {
+                        return Err(ProseRefusal::Note(self.deferred_note(&inner)));
+                    }
+                    return Ok(strip_quotes(&inner));
+                }
+                if had_code && (is_literal(&inner) || code_failed) {
+                    return Err(ProseRefusal::Note(self.deferred_note(&inner)));
+                }
+                let report = self.run_program(&format!("FINAL({inner})\n"), false).await;
+                match (report.final_answer, report.error) {
+                    (Some(a), _) => Ok(a),
+                    (None, Some(e)) if rlm_syntax::is_identifier(inner.trim()) => {
+                        let name = inner.trim();
+                        Err(ProseRefusal::Error(format!(
+                            "{e}{}",
+                            self.note(&notes.final_not_a_variable, &[("name", name)])
+                        )))
+                    }
+                    (None, Some(e)) => Err(ProseRefusal::Error(e)),
+                    (None, None) => Err(ProseRefusal::Note(notes.final_no_answer.clone())),
+                }
+            }
+        }
+    }
+
+    fn partial(&mut self) -> Option<String> {
+        let var = self.engine().options.auto_final_var.clone();
+        self.sandbox.partial_answer(var.as_deref())
+    }
+
+    fn push(&mut self, m: ChatMessage) {
+        if self.compacted {
+            self.full_history.push(m.clone());
+        }
+        self.messages.push(m);
+    }
+
+    fn feedback(&self, stdout: &str, error: Option<&str>, notes: &[String]) -> String {
+        let engine = self.engine();
+        let t = &engine.prompts.notes;
+        let max = engine.options.max_output_chars;
+        let output = if stdout.is_empty() {
+            if error.is_some() { t.no_output_after_error.clone() } else { t.no_output.clone() }
+        } else {
+            truncate_middle(stdout.trim_end_matches('\n'), max)
+        };
+        let error = match error {
+            Some(e) => {
+                self.note(&t.error_block, &[("error", &truncate_middle(e.trim_end(), max / 2))])
+            }
+            None => String::new(),
+        };
+        let mut note_text = String::new();
+        for n in notes {
+            note_text.push_str(&self.note(&t.note_line, &[("note", n)]));
+        }
+        let step = self.steps.to_string();
+        render(
+            &engine.prompts.feedback,
+            &[("step", &step), ("output", &output), ("error", &error), ("notes", &note_text)],
+        )
+        .unwrap_or_else(|e| format!("{output}\n{error}\n({e})"))
+    }
+
+    /// Calls the root model with the history (moved out and back, not copied).
+    /// A reply refused as over the model's window compacts the history once
+    /// and tries again.
+    async fn call_root(&mut self, messages: Vec<ChatMessage>) -> Result<String, RootError> {
+        let (messages, result) = call_root(&self.scope, messages, self.steps).await;
+        self.messages = messages;
+        if let Err(RootError::Model(e)) = &result
+            && e.is_context_length_exceeded()
+            && !self.compacted
+            && self.engine().options.compaction.is_some()
+            && self.messages.len() > 4
+            && self.compact().await
+        {
+            let messages = std::mem::take(&mut self.messages);
+            let (messages, retry) = call_root(&self.scope, messages, self.steps).await;
+            self.messages = messages;
+            return retry;
+        }
+        result
+    }
+
+    /// Summarises old turns when the history nears the root model's window.
+    async fn maybe_compact(&mut self) {
+        if compaction::is_due(&self.scope, &self.messages) {
+            self.compact().await;
+        }
+    }
+
+    /// Compacts the history; `false` when nothing was summarised.
+    async fn compact(&mut self) -> bool {
+        let Some(done) =
+            compaction::compact(&self.scope, &self.messages, &self.query, self.steps).await
+        else {
+            return false;
+        };
+        if !self.compacted {
+            self.compacted = true;
+            self.full_history = self.messages.clone();
+        }
+        self.messages = done.messages;
+        self.sandbox.set_global("history", history_value(&self.full_history));
+        true
+    }
+
+    /// Asks the model for an answer now (no code), or ends with what the
+    /// program has put aside.
+    async fn finalize(&mut self, reason: String) -> RunOut {
+        if self.scope.cancelled() {
+            return self.cancelled();
+        }
+        let partial = self.partial();
+        let engine = Arc::clone(&self.scope.engine);
+        let notes = &engine.prompts.notes;
+        let partial_note = match &partial {
+            Some(p) => self.note(&notes.finalize_partial, &[("answer", &truncate_middle(p, 500))]),
+            None => String::new(),
+        };
+        let prompt = render_or_explain(
+            &self.engine().prompts.finalize_now,
+            &[("reason", &reason), ("partial", &partial_note)],
+        );
+        let mut messages = self.messages.clone();
+        messages.push(ChatMessage::user(prompt));
+        match call_root(&self.scope, messages, self.steps + 1).await.1 {
+            Ok(reply) => {
+                let ex = extract(&reply);
+                let answer = match ex.prose_final {
+                    Some(ProseFinal::Var(name)) => self.sandbox.auto_final(&name),
+                    Some(ProseFinal::Final(inner)) => {
+                        // A variable name or an expression over the REPL's state, else the text.
+                        let name = inner.trim();
+                        match self.sandbox.get_global(name) {
+                            Some(v) if rlm_syntax::is_identifier(name) => {
+                                Some(self.sandbox.display(&v))
+                            }
+                            _ => Some(strip_quotes(&inner)),
+                        }
+                    }
+                    None if ex.code.is_empty() && !reply.trim().is_empty() => {
+                        Some(plain_text(&reply))
+                    }
+                    None => partial,
+                };
+                self.end(answer, Finish::Finalized { reason })
+            }
+            Err(RootError::Cancelled) => self.cancelled(),
+            Err(_) => self.end(partial, Finish::BestEffort { reason }),
+        }
+    }
+
+    fn best_effort(&mut self, reason: String) -> RunOut {
+        let partial = self.partial();
+        self.end(partial, Finish::BestEffort { reason })
+    }
+
+    /// The run was cancelled: it ends with what the program put aside.
+    fn cancelled(&mut self) -> RunOut {
+        let partial = self.partial();
+        self.end(partial, Finish::Cancelled)
+    }
+
+    fn end(&mut self, answer: Option<String>, finish: Finish) -> RunOut {
+        let memory = if self.memory_in {
+            let (m, dropped) = self.sandbox.memory();
+            if !dropped.is_empty() {
+                self.scope.recorder.error(
+                    self.scope.run_span,
+                    ErrorEvent {
+                        message: format!(
+                            "memory entries without a JSON form were not kept: {}",
+                            dropped.join(", ")
+                        ),
+                        fatal: false,
+                    },
+                );
+            }
+            Some(m)
+        } else {
+            None
+        };
+        RunOut { answer, finish, steps: self.steps, memory }
+    }
+
+    /// Records the end of the run in the trace.
+    fn close(&mut self, out: &RunOut) {
+        let recorder = &self.scope.recorder;
+        let run_span = self.scope.run_span;
+        if let Some(a) = &out.answer {
+            recorder.final_answer(run_span, FinalAnswer { answer: a.clone() });
+        }
+        let outcome = match &out.finish {
+            Finish::ModelError { .. } => SpanOutcome::Error,
+            Finish::BestEffort { .. } | Finish::Finalized { .. } => SpanOutcome::BudgetExceeded,
+            Finish::Cancelled => SpanOutcome::Cancelled,
+            _ => SpanOutcome::Ok,
+        };
+        if let Finish::ModelError { message } = &out.finish {
+            recorder.error(run_span, ErrorEvent { message: message.clone(), fatal: true });
+        }
+        let snap = self.scope.budget.snapshot();
+        recorder.finish_run(
+            run_span,
+            RunFinished {
+                outcome,
+                iterations: self.steps,
+                usage: snap.usage,
+                cost_usd: snap.cost_usd,
+                duration_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            },
+        );
+    }
+
+    fn budget_event(&self, level: BudgetLevel, e: &BudgetError) {
+        self.scope.recorder.budget(
+            self.scope.run_span,
+            BudgetEvent {
+                level,
+                budget: budget_name(e).to_string(),
+                used: 0.0,
+                limit: 0.0,
+                message: e.to_string(),
+            },
+        );
+    }
+}
+
+/// The first messages of a run: system prompt (plus the sub-RLM note), then
+/// the question, after the session's earlier turns if there are any.
+fn initial_messages(
+    engine: &Engine,
+    query: &str,
+    context: &Context,
+    depth: u32,
+    turns: &[Turn],
+) -> Vec<ChatMessage> {
+    let prompts = &engine.prompts;
+    let mut system = engine.system_prompt.clone();
+    if depth > 0 {
+        let d = depth.to_string();
+        let max = engine.options.max_depth.to_string();
+        if let Ok(note) = render(&prompts.sub_rlm, &[("depth", &d), ("max_depth", &max)]) {
+            system = format!("{}\n\n{}", system.trim_end(), note);
+        }
+    }
+    let metadata = context.metadata().render();
+    let mut first = render_or_explain(
+        &prompts.first_user,
+        &[("query", query), ("context_metadata", &metadata)],
+    );
+    if !turns.is_empty() {
+        let mut listed = String::new();
+        for t in turns {
+            let answer = t.answer.as_deref().unwrap_or(&prompts.notes.history_no_answer);
+            listed.push_str(&render_or_explain(
+                &prompts.notes.history_turn,
+                &[("query", &t.query), ("answer", &truncate_middle(answer, 2000))],
+            ));
+        }
+        let history = render_or_explain(&prompts.session_history, &[("turns", &listed)]);
+        first = format!("{}\n\n{first}", history.trim_end());
+    }
+    vec![ChatMessage::system(system), ChatMessage::user(first)]
+}
+
+/// `history` for the program: a list of `{"role", "content"}` dicts.
+fn history_value(messages: &[ChatMessage]) -> Value {
+    Value::list(
+        messages
+            .iter()
+            .map(|m| {
+                let mut d = Dict::new();
+                let role = match m.role {
+                    Role::System => "system",
+                    Role::User => "user",
+                    Role::Assistant => "assistant",
+                };
+                d.map.insert(Key(Value::str("role")), Value::str(role));
+                d.map.insert(Key(Value::str("content")), Value::str(m.content.as_str()));
+                Value::dict(d)
+            })
+            .collect(),
+    )
+}
+
+fn budget_name(e: &BudgetError) -> &'static str {
+    match e {
+        BudgetError::MaxStepsExceeded { .. } => "steps",
+        BudgetError::MaxSubcallsExceeded { .. } => "subcalls",
+        BudgetError::MaxDepthExceeded { .. } => "depth",
+        BudgetError::TokenBudgetExceeded { .. } => "tokens",
+        BudgetError::CostBudgetExceeded { .. } => "cost_usd",
+        BudgetError::TimeBudgetExceeded { .. } => "wall_time_ms",
+        BudgetError::MaxConsecutiveErrors { .. } => "consecutive_errors",
+        _ => "budget",
+    }
+}

@@ -1,0 +1,320 @@
+//! [`Session`]: the seam every front end drives (the CLI, `rlm serve`, the
+//! Python bindings, job-queue workers). One session holds a context, its
+//! settings, a cumulative budget, the `memory` dict and the conversation
+//! history, and runs executions one after another.
+//!
+//! * A `Session` is a cheap, cloneable `Send + Sync` handle. The context is
+//!   shared, never copied per execution (`rlm_context::Context` is an `Arc`
+//!   over one buffer, possibly a memory map).
+//! * [`Session::start`] queues an execution and returns an [`ExecutionHandle`]
+//!   at once: subscribe listeners (late ones replay what they missed), cancel
+//!   it from any thread, wait for its [`Execution`]. Executions of one session
+//!   run one at a time, in the order they were started.
+//! * Trace events reach every listener live: the session's own listeners
+//!   ([`Session::add_listener`], every execution) and each execution's. The
+//!   root model's reply streams as transient deltas
+//!   ([`rlm_trace::TraceListener::on_delta`]) that are not stored in the trace:
+//!   the stored trace holds the reply once, in its `model_call_finished` event.
+//! * The cumulative budget ([`SessionLimits`]) refuses an execution once a cap
+//!   is reached ([`crate::SessionError::BudgetExhausted`]) and tightens each
+//!   execution's own budget to what remains.
+//! * [`Session::state`] is everything, serialisable; [`Session::restore`]
+//!   rebuilds the session in another process from it, the same context and
+//!   an [`Rlm`] built with the same models.
+
+mod execution;
+mod state;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use rlm_context::Context;
+use rlm_policy::Budget;
+use rlm_trace::{TraceListener, TraceRecorder};
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+pub use execution::{Canceller, ExecutionHandle};
+pub use state::{
+    Execution, SESSION_STATE_VERSION, SessionId, SessionLimits, SessionSettings, SessionState,
+    SessionUsage,
+};
+
+use crate::error::SessionError;
+use crate::memory::MemoryMap;
+use crate::outcome::Finish;
+use crate::rlm::{Rlm, RunSpec};
+use crate::turn::{ExecutionId, Turn};
+
+/// A conversation with an RLM over one context. See the module docs.
+#[derive(Clone)]
+pub struct Session {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    id: SessionId,
+    rlm: Rlm,
+    context: Context,
+    settings: SessionSettings,
+    state: Mutex<Mutable>,
+    /// Held by the running execution: executions run one at a time, in order.
+    turn: tokio::sync::Mutex<()>,
+    listeners: Mutex<Vec<Arc<dyn TraceListener>>>,
+    /// Cancels every execution started so far (each has a child token).
+    all: CancellationToken,
+}
+
+struct Mutable {
+    usage: SessionUsage,
+    memory: MemoryMap,
+    history: Vec<Turn>,
+    executions: Vec<Execution>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.shared.id)
+            .field("name", &self.shared.settings.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A new session over `context`, answered by `rlm`'s models.
+    pub fn new(rlm: &Rlm, context: Context, settings: SessionSettings) -> Session {
+        Session::from_parts(
+            rlm,
+            context,
+            SessionState {
+                version: SESSION_STATE_VERSION,
+                id: SessionId::random(),
+                settings,
+                usage: SessionUsage::default(),
+                memory: MemoryMap::new(),
+                history: Vec::new(),
+                executions: Vec::new(),
+            },
+        )
+    }
+
+    /// The session `state` describes, over `context` (the same context it was
+    /// saved with), answered by `rlm` (built with the same models).
+    pub fn restore(
+        rlm: &Rlm,
+        context: Context,
+        state: SessionState,
+    ) -> Result<Session, SessionError> {
+        if state.version > SESSION_STATE_VERSION {
+            return Err(SessionError::StateVersion {
+                found: state.version,
+                supported: SESSION_STATE_VERSION,
+            });
+        }
+        Ok(Session::from_parts(rlm, context, state))
+    }
+
+    fn from_parts(rlm: &Rlm, context: Context, state: SessionState) -> Session {
+        Session {
+            shared: Arc::new(Shared {
+                id: state.id,
+                rlm: rlm.clone(),
+                context,
+                settings: state.settings,
+                state: Mutex::new(Mutable {
+                    usage: state.usage,
+                    memory: state.memory,
+                    history: state.history,
+                    executions: state.executions,
+                }),
+                turn: tokio::sync::Mutex::new(()),
+                listeners: Mutex::new(Vec::new()),
+                all: CancellationToken::new(),
+            }),
+        }
+    }
+
+    pub fn id(&self) -> &SessionId {
+        &self.shared.id
+    }
+
+    pub fn settings(&self) -> &SessionSettings {
+        &self.shared.settings
+    }
+
+    /// The context every execution explores.
+    pub fn context(&self) -> &Context {
+        &self.shared.context
+    }
+
+    /// What all executions so far have spent.
+    pub fn usage(&self) -> SessionUsage {
+        self.lock().usage.clone()
+    }
+
+    /// The `memory` dict as the last execution left it.
+    pub fn memory(&self) -> MemoryMap {
+        self.lock().memory.clone()
+    }
+
+    /// Every question asked so far and its answer.
+    pub fn history(&self) -> Vec<Turn> {
+        self.lock().history.clone()
+    }
+
+    /// The records of the most recent executions (oldest first).
+    pub fn executions(&self) -> Vec<Execution> {
+        self.lock().executions.clone()
+    }
+
+    /// One execution's record, if it is still kept.
+    pub fn execution(&self, id: &ExecutionId) -> Option<Execution> {
+        self.lock().executions.iter().find(|e| &e.id == id).cloned()
+    }
+
+    /// Everything, to save and [`Session::restore`] elsewhere.
+    pub fn state(&self) -> SessionState {
+        let m = self.lock();
+        SessionState {
+            version: SESSION_STATE_VERSION,
+            id: self.shared.id.clone(),
+            settings: self.shared.settings.clone(),
+            usage: m.usage.clone(),
+            memory: m.memory.clone(),
+            history: m.history.clone(),
+            executions: m.executions.clone(),
+        }
+    }
+
+    /// Sends every event of every later execution to `listener`, live.
+    pub fn add_listener(&self, listener: Arc<dyn TraceListener>) {
+        self.shared.listeners.lock().unwrap_or_else(|p| p.into_inner()).push(listener);
+    }
+
+    /// Cancels the running execution and every queued one.
+    pub fn cancel_all(&self) {
+        self.shared.all.cancel();
+    }
+
+    /// Queues an execution of `query` and returns at once. Refused right away
+    /// if the session's budget is already spent; checked again when its turn
+    /// comes. Must be called from inside a tokio runtime.
+    pub fn start(&self, query: impl Into<String>) -> Result<ExecutionHandle, SessionError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
+        self.refuse_if_spent()?;
+        let id = ExecutionId::random();
+        let recorder = TraceRecorder::with_options(self.shared.rlm.recorder_options());
+        for l in self.shared.listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            recorder.add_listener(Arc::clone(l));
+        }
+        let cancel = self.shared.all.child_token();
+        let (tx, rx) = oneshot::channel();
+        let shared = Arc::clone(&self.shared);
+        let query = query.into();
+        let (task_id, task_recorder, task_cancel) = (id.clone(), recorder.clone(), cancel.clone());
+        runtime.spawn(async move {
+            let result = shared.run(task_id, query, task_recorder, task_cancel).await;
+            // The handle may have been dropped: the record is in the session anyway.
+            let _ = tx.send(result);
+        });
+        Ok(ExecutionHandle { id, recorder, canceller: Canceller(cancel), result: rx })
+    }
+
+    /// Starts an execution and waits for it.
+    pub async fn execute(&self, query: impl Into<String>) -> Result<Execution, SessionError> {
+        self.start(query)?.wait().await
+    }
+
+    /// [`Session::execute`] for callers outside any runtime (builds a small
+    /// one per call). Do not call it from inside an async runtime.
+    pub fn execute_blocking(&self, query: impl Into<String>) -> Result<Execution, SessionError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| SessionError::Internal(format!("cannot start a tokio runtime: {e}")))?;
+        runtime.block_on(self.execute(query))
+    }
+
+    fn refuse_if_spent(&self) -> Result<(), SessionError> {
+        match self.lock().usage.exhausted(&self.shared.settings.limits) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Mutable> {
+        self.shared.lock()
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Mutable> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs one execution when its turn comes, and folds it into the session.
+    async fn run(
+        self: Arc<Self>,
+        id: ExecutionId,
+        query: String,
+        recorder: TraceRecorder,
+        cancel: CancellationToken,
+    ) -> Result<Execution, SessionError> {
+        let _turn = self.turn.lock().await;
+        let (limits, memory, turns) = {
+            let m = self.lock();
+            if let Some(e) = m.usage.exhausted(&self.settings.limits) {
+                return Err(e);
+            }
+            let base =
+                self.settings.execution_limits.clone().unwrap_or_else(|| self.rlm.budget_limits());
+            let recent = m.history.len().saturating_sub(self.settings.history_turns);
+            (
+                m.usage.remaining_within(&self.settings.limits, base),
+                m.memory.clone(),
+                m.history[recent..].to_vec(),
+            )
+        };
+        let budget = Budget::new(limits).map_err(crate::RlmError::from)?;
+        let started_at_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        let started = Instant::now();
+        let spec = RunSpec {
+            query: query.clone(),
+            context: self.context.clone(),
+            recorder,
+            budget,
+            memory: Some(memory),
+            turns,
+            cancel: Some(cancel),
+            stream_root: self.settings.stream_root,
+            keep_events: true,
+        };
+        let (result, memory) = self.rlm.run_spec_send(spec).await?;
+        let execution = Execution {
+            id: id.clone(),
+            query: query.clone(),
+            answer: result.answer,
+            finish: result.finish,
+            mode: result.mode,
+            steps: result.steps,
+            usage: result.usage,
+            started_at_ms,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            events: result.events,
+        };
+        let mut m = self.lock();
+        m.usage.add(&execution.usage, execution.finish == Finish::Cancelled);
+        if let Some(memory) = memory {
+            m.memory = memory;
+        }
+        m.history.push(Turn { execution_id: id, query, answer: execution.answer.clone() });
+        m.executions.push(execution.clone());
+        let excess = m.executions.len().saturating_sub(self.settings.keep_executions);
+        m.executions.drain(..excess);
+        Ok(execution)
+    }
+}

@@ -1,0 +1,125 @@
+//! Small text helpers for what the loop shows the model and reads back from
+//! it: cutting long output, Python string literals, quotes, digit grouping.
+
+/// Keeps the head and tail of a long text, saying how much was cut.
+pub(crate) fn truncate_middle(text: &str, max_chars: usize) -> String {
+    let total = text.chars().count();
+    if total <= max_chars {
+        return text.to_string();
+    }
+    let head = max_chars * 3 / 5;
+    let tail = max_chars - head;
+    let head_end = text.char_indices().nth(head).map(|(i, _)| i).unwrap_or(text.len());
+    let tail_start = text.char_indices().nth(total - tail).map(|(i, _)| i).unwrap_or(text.len());
+    format!(
+        "{}\n... [{} characters cut] ...\n{}",
+        &text[..head_end],
+        total - head - tail,
+        &text[tail_start..]
+    )
+}
+
+/// A prose reply without its fence lines (a model asked for an answer may
+/// wrap it in a code block; the answer is the text, not the block).
+pub(crate) fn plain_text(reply: &str) -> String {
+    reply
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("```"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// `s` without one pair of surrounding quotes (`'`, `"`, or triple quotes).
+pub(crate) fn strip_quotes(s: &str) -> String {
+    let t = s.trim();
+    for q in ["\"\"\"", "'''", "\"", "'"] {
+        if t.len() >= 2 * q.len() && t.starts_with(q) && t.ends_with(q) {
+            return t[q.len()..t.len() - q.len()].to_string();
+        }
+    }
+    t.to_string()
+}
+
+/// A Python string literal for `s`.
+pub(crate) fn py_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// No names outside string literals: a constant the model could have invented.
+pub(crate) fn is_literal(expr: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut prev_escape = false;
+    for c in expr.chars() {
+        if let Some(q) = quote {
+            if prev_escape {
+                prev_escape = false;
+            } else if c == '\\' {
+                prev_escape = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+        } else if c.is_alphabetic() || c == '_' {
+            return false;
+        }
+    }
+    true
+}
+
+/// `1234567` as `1,234,567`.
+pub(crate) fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_keeps_head_and_tail() {
+        let t: String = (0..1000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let cut = truncate_middle(&t, 100);
+        assert!(cut.starts_with(&t[..60]) && cut.ends_with(&t[960..]));
+        assert!(cut.contains("[900 characters cut]"));
+        assert_eq!(truncate_middle("short", 100), "short");
+        assert_eq!(
+            truncate_middle("héllo wörld ünïcode", 10).chars().filter(|c| *c == 'é').count(),
+            1
+        );
+    }
+
+    #[test]
+    fn literals_and_quotes() {
+        assert!(is_literal("42") && is_literal("'Paris'") && is_literal("\"a (b)\""));
+        assert!(!is_literal("answer") && !is_literal("len(x)") && !is_literal("f'{x}'"));
+        assert_eq!(strip_quotes(" 'Paris' "), "Paris");
+        assert_eq!(strip_quotes("\"\"\"x\"\"\""), "x");
+        assert_eq!(py_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(plain_text("```\nThe passphrase is x.\n```\n"), "The passphrase is x.");
+        assert_eq!(group_digits(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,78 @@
+//! Argument helpers every builtin, method and module function shares:
+//! keyword lookup and checks, arity errors worded as CPython's, and operand
+//! conversions (`bool` counts as an int).
+
+use smol_str::SmolStr;
+
+use crate::fault::{R, type_err};
+use crate::value::*;
+
+pub type Kwargs = Vec<(SmolStr, Value)>;
+
+pub(crate) fn kw<'a>(kwargs: &'a [(SmolStr, Value)], name: &str) -> Option<&'a Value> {
+    kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+pub(crate) fn check_kwargs(fname: &str, kwargs: &[(SmolStr, Value)], allowed: &[&str]) -> R<()> {
+    for (k, _) in kwargs {
+        if !allowed.contains(&k.as_str()) {
+            return type_err(format!("{fname}() got an unexpected keyword argument '{k}'"));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn nargs(fname: &str, args: &[Value], min: usize, max: usize) -> R<()> {
+    if args.len() < min || args.len() > max {
+        if min == max {
+            let n = if min == 1 { "one argument".to_string() } else { format!("{min} arguments") };
+            return type_err(format!("{fname}() takes exactly {n} ({} given)", args.len()));
+        }
+        if args.len() < min {
+            return type_err(format!(
+                "{fname} expected at least {min} argument{}, got {}",
+                if min == 1 { "" } else { "s" },
+                args.len()
+            ));
+        }
+        return type_err(format!(
+            "{fname} expected at most {max} argument{}, got {}",
+            if max == 1 { "" } else { "s" },
+            args.len()
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn str_arg<'a>(fname: &str, v: &'a Value) -> R<&'a Str> {
+    match v {
+        Value::Str(s) => Ok(s),
+        other => type_err(format!("{fname}() argument must be str, not {}", other.type_name())),
+    }
+}
+
+pub(crate) fn get_str_kw<'a>(
+    args: &'a [Value],
+    i: usize,
+    kwargs: &'a [(SmolStr, Value)],
+    name: &str,
+) -> Option<&'a Value> {
+    args.get(i).or_else(|| kw(kwargs, name))
+}
+
+pub fn as_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(*b as i64),
+        _ => None,
+    }
+}
+
+pub fn as_float(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Bool(b) => Some(*b as i64 as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}

@@ -1,0 +1,62 @@
+//! Calling a type object: `int("3")`, `list(x)`, `dict(a=1)`,
+//! `ValueError("m")`... Each type's constructor is in its file under
+//! `types/` (or its module's, for `datetime`); short ones are inline here.
+
+use crate::args::{Kwargs, nargs};
+use crate::fault::{R, type_err};
+use crate::types::float::float_new;
+use crate::types::int::int_new;
+use crate::types::range::range_new;
+use crate::types::slice::slice_new;
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    /// Call a type object: `int("3")`, `list(x)`, `ValueError("m")`...
+    pub(crate) fn construct(&mut self, t: Ty, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+        let tn = t.name();
+        match t {
+            Ty::Exc(k) => Ok(Value::Exc(Exception::with_args(k, args))),
+            Ty::Int => int_new(&args, &kwargs),
+            Ty::Float => float_new(&args),
+            Ty::Str => match args.first() {
+                None => Ok(Value::str("")),
+                Some(v @ Value::Str(_)) => Ok(v.clone()),
+                Some(v) => Ok(Value::str(self.py_str(v)?)),
+            },
+            Ty::Bool => Ok(Value::Bool(args.first().is_some_and(|v| v.truthy()))),
+            Ty::List => match args.first() {
+                None => Ok(Value::list(Vec::new())),
+                Some(v) => {
+                    let items = self.iterate(v)?;
+                    self.check_len(items.len())?;
+                    Ok(Value::list(items))
+                }
+            },
+            Ty::Tuple => match args.first() {
+                None => Ok(Value::tuple(Vec::new())),
+                Some(v @ Value::Tuple(_)) => Ok(v.clone()),
+                Some(v) => {
+                    let items = self.iterate(v)?;
+                    Ok(Value::tuple(items))
+                }
+            },
+            Ty::Set | Ty::FrozenSet => self.set_new(t, &args),
+            Ty::Dict | Ty::OrderedDict | Ty::Counter | Ty::DefaultDict => {
+                self.dict_new(t, args, kwargs)
+            }
+            Ty::Deque => self.deque_new(&args, &kwargs),
+            Ty::Range => range_new(&args),
+            Ty::Type => {
+                nargs("type", &args, 1, 1)?;
+                Ok(Value::Type(args[0].ty()))
+            }
+            Ty::Slice => slice_new(args),
+            Ty::NoneType => Ok(Value::None),
+            Ty::Other(n @ ("datetime" | "date" | "time" | "timedelta")) => {
+                crate::modules::datetime::construct_other(self, n, args, kwargs)
+            }
+            _ => type_err(format!("cannot create '{tn}' instances")),
+        }
+    }
+}

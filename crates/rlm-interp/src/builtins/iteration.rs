@@ -1,0 +1,376 @@
+//! Builtins over iterables: `len`, `range`, `enumerate`, `zip`, `sorted`
+//! (a stable merge sort in CPython's comparison order, `key`, `reverse`,
+//! `cmp_to_key`), `reversed`, `min`/`max`, `any`/`all`, `map`, `filter`,
+//! `iter`, `next`. Results are materialised and charged as they are built.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use crate::args::{Kwargs, as_int, check_kwargs, kw, nargs};
+use crate::builtins::name_error;
+use crate::fault::{Fault, R, type_err, value_err};
+use crate::types::range::range_len;
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    /// `len`, `range`, `enumerate`, `zip`, `sorted`, `reversed`, `min`, `max`.
+    pub(super) fn iteration_builtin(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        match name {
+            "len" => {
+                nargs("len", &args, 1, 1)?;
+                Ok(Value::Int(self.len_of(&args[0])? as i64))
+            }
+            "range" => self.construct(Ty::Range, args, kwargs),
+            "enumerate" => {
+                check_kwargs("enumerate", &kwargs, &["start"])?;
+                let start = match args.get(1).or_else(|| kw(&kwargs, "start")) {
+                    Some(v) => as_int(v).ok_or_else(|| {
+                        Fault::Exc(Exception::new(
+                            ExcKind::TypeError,
+                            format!(
+                                "'{}' object cannot be interpreted as an integer",
+                                v.type_name()
+                            ),
+                        ))
+                    })?,
+                    None => 0,
+                };
+                let Some(src) = args.first() else {
+                    return type_err("enumerate() missing required argument 'iterable' (pos 1)");
+                };
+                let items = self.iterate(src)?;
+                self.check_len(items.len() * 3)?;
+                let out: VecDeque<Value> = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v]))
+                    .collect();
+                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+            }
+            "zip" => {
+                // Step all iterators in lockstep (works with infinite ones).
+                let strict = kw(&kwargs, "strict").is_some_and(|v| v.truthy());
+                let mut its = Vec::new();
+                for a in &args {
+                    match self.get_iter(a.clone())? {
+                        Value::Iter(it) => its.push(it),
+                        _ => return type_err("zip argument is not iterable"),
+                    }
+                }
+                let mut out = VecDeque::new();
+                if its.is_empty() {
+                    return Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))));
+                }
+                'outer: loop {
+                    let mut row = Vec::with_capacity(its.len());
+                    for (i, it) in its.iter().enumerate() {
+                        match self.iter_next(it)? {
+                            Some(v) => row.push(v),
+                            None => {
+                                if strict {
+                                    if i > 0 {
+                                        return value_err(format!(
+                                            "zip() argument {} is shorter than argument{} 1{}",
+                                            i + 1,
+                                            if i > 1 { "s" } else { "" },
+                                            if i > 1 { format!("-{i}") } else { String::new() }
+                                        ));
+                                    }
+                                    for (j, other) in its.iter().enumerate().skip(1) {
+                                        if self.iter_next(other)?.is_some() {
+                                            return value_err(format!(
+                                                "zip() argument {} is longer than argument{} 1{}",
+                                                j + 1,
+                                                if j > 1 { "s" } else { "" },
+                                                if j > 1 { format!("-{j}") } else { String::new() }
+                                            ));
+                                        }
+                                    }
+                                }
+                                break 'outer;
+                            }
+                        }
+                    }
+                    self.fuel(row.len() as u64)?;
+                    out.push_back(Value::tuple(row));
+                    if out.len() >= self.limits.max_collection_len {
+                        self.check_len(out.len() + 1)?;
+                    }
+                }
+                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+            }
+            "sorted" => {
+                check_kwargs("sorted", &kwargs, &["key", "reverse"])?;
+                if args.len() != 1 {
+                    return type_err(format!("sorted expected 1 argument, got {}", args.len()));
+                }
+                let mut items = self.iterate(&args[0])?;
+                let key = kw(&kwargs, "key").cloned();
+                let reverse = kw(&kwargs, "reverse").is_some_and(|v| v.truthy());
+                self.sort_values(&mut items, key.as_ref(), reverse)?;
+                Ok(Value::list(items))
+            }
+            "reversed" => {
+                nargs("reversed", &args, 1, 1)?;
+                let items = match &args[0] {
+                    Value::Dict(_)
+                    | Value::List(_)
+                    | Value::Tuple(_)
+                    | Value::Str(_)
+                    | Value::Range(_)
+                    | Value::Deque(_) => self.iterate(&args[0])?,
+                    Value::Native(n) if matches!(**n, Native::DictView(..)) => {
+                        self.iterate(&args[0])?
+                    }
+                    other => {
+                        return type_err(format!(
+                            "'{}' object is not reversible",
+                            other.type_name()
+                        ));
+                    }
+                };
+                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(
+                    items.into_iter().rev().collect(),
+                )))))
+            }
+            "min" => self.min_max("min", args, kwargs, false),
+            "max" => self.min_max("max", args, kwargs, true),
+            other => Err(Fault::Exc(name_error(other))),
+        }
+    }
+
+    /// `any`, `all`, `map`, `filter`, `iter`, `next`.
+    pub(super) fn functional_builtin(&mut self, name: &str, args: Vec<Value>) -> R<Value> {
+        match name {
+            "any" | "all" => {
+                nargs(name, &args, 1, 1)?;
+                let it = self.get_iter(args[0].clone())?;
+                let Value::Iter(it) = it else { return Ok(Value::Bool(name == "all")) };
+                while let Some(v) = self.iter_next(&it)? {
+                    self.fuel(1)?;
+                    let t = v.truthy();
+                    if name == "any" && t {
+                        return Ok(Value::Bool(true));
+                    }
+                    if name == "all" && !t {
+                        return Ok(Value::Bool(false));
+                    }
+                }
+                Ok(Value::Bool(name == "all"))
+            }
+            "map" => {
+                if args.len() < 2 {
+                    return type_err("map() must have at least two arguments.");
+                }
+                let f = args[0].clone();
+                let mut cols = Vec::new();
+                for a in &args[1..] {
+                    cols.push(self.iterate(a)?);
+                }
+                let n = cols.iter().map(|c| c.len()).min().unwrap_or(0);
+                let mut out = VecDeque::with_capacity(n);
+                for i in 0..n {
+                    let a: Vec<Value> = cols.iter().map(|c| c[i].clone()).collect();
+                    out.push_back(self.call_value(&f, a, Vec::new())?);
+                }
+                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+            }
+            "filter" => {
+                nargs("filter", &args, 2, 2)?;
+                let items = self.iterate(&args[1])?;
+                let mut out = VecDeque::new();
+                for it in items {
+                    let keep = if matches!(args[0], Value::None) {
+                        it.truthy()
+                    } else {
+                        self.call_value(&args[0], vec![it.clone()], Vec::new())?.truthy()
+                    };
+                    if keep {
+                        out.push_back(it);
+                    }
+                }
+                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+            }
+            "iter" => {
+                nargs("iter", &args, 1, 1)?;
+                self.get_iter(args[0].clone())
+            }
+            "next" => {
+                nargs("next", &args, 1, 2)?;
+                match &args[0] {
+                    Value::Iter(it) => match self.iter_next(it)? {
+                        Some(v) => Ok(v),
+                        None => match args.get(1) {
+                            Some(d) => Ok(d.clone()),
+                            None => Err(Fault::Exc(Exception::with_args(
+                                ExcKind::StopIteration,
+                                Vec::new(),
+                            ))),
+                        },
+                    },
+                    other => type_err(format!("'{}' object is not an iterator", other.type_name())),
+                }
+            }
+            other => Err(Fault::Exc(name_error(other))),
+        }
+    }
+
+    pub(crate) fn len_of(&mut self, v: &Value) -> R<usize> {
+        Ok(match v {
+            Value::Str(s) => s.char_len(),
+            Value::List(l) => l.borrow().len(),
+            Value::Tuple(t) => t.len(),
+            Value::Dict(d) => d.borrow().map.len(),
+            Value::Set(s) => s.borrow().len(),
+            Value::FrozenSet(s) => s.len(),
+            Value::Deque(d) => d.borrow().len(),
+            Value::Range(r) => range_len(r.0, r.1, r.2) as usize,
+            Value::Native(n) => match &**n {
+                Native::DictView(_, d) => d.borrow().map.len(),
+                _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
+            },
+            _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
+        })
+    }
+
+    pub(crate) fn sort_values(
+        &mut self,
+        items: &mut [Value],
+        key: Option<&Value>,
+        reverse: bool,
+    ) -> R<()> {
+        self.fuel(items.len() as u64 * 2)?;
+        // functools.cmp_to_key(f): compare with f(a, b) < 0.
+        let cmp_fn = match key {
+            Some(Value::Native(n)) => match &**n {
+                Native::Partial(p) if matches!(&p.func, Value::Builtin(b) if b.name == "_cmp_key") => {
+                    p.args.first().cloned()
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let key = if cmp_fn.is_some() { None } else { key };
+        self.sort_cmp = cmp_fn;
+        let keys: Vec<Value> = match key {
+            Some(k) if !matches!(k, Value::None) => {
+                let mut ks = Vec::with_capacity(items.len());
+                for it in items.iter() {
+                    ks.push(self.call_value(k, vec![it.clone()], Vec::new())?);
+                }
+                ks
+            }
+            _ => items.to_vec(),
+        };
+        // CPython's order of comparisons (always `later < earlier`), so that
+        // errors on mixed types name the operands the same way; stable; a
+        // reverse sort reverses before and after, as CPython does.
+        let mut idx: Vec<usize> = (0..items.len()).collect();
+        if reverse {
+            idx.reverse();
+        }
+        let sorted = self.merge_sort(idx, &keys);
+        self.sort_cmp = None;
+        let idx = sorted?;
+        let idx: Vec<usize> = if reverse { idx.into_iter().rev().collect() } else { idx };
+        let sorted: Vec<Value> = idx.iter().map(|&i| items[i].clone()).collect();
+        items.clone_from_slice(&sorted);
+        Ok(())
+    }
+
+    fn merge_sort(&mut self, v: Vec<usize>, keys: &[Value]) -> R<Vec<usize>> {
+        if v.len() <= 1 {
+            return Ok(v);
+        }
+        let mid = v.len() / 2;
+        let mut v = v;
+        let right = v.split_off(mid);
+        let left = self.merge_sort(v, keys)?;
+        let right = self.merge_sort(right, keys)?;
+        let mut out = Vec::with_capacity(left.len() + right.len());
+        let (mut i, mut j) = (0, 0);
+        while i < left.len() && j < right.len() {
+            let lt = match self.sort_cmp.clone() {
+                Some(f) => {
+                    let r = self.call_value(
+                        &f,
+                        vec![keys[right[j]].clone(), keys[left[i]].clone()],
+                        Vec::new(),
+                    )?;
+                    self.compare(rlm_syntax::ast::CmpOp::Lt, &r, &Value::Int(0))?
+                }
+                None => {
+                    self.compare(rlm_syntax::ast::CmpOp::Lt, &keys[right[j]], &keys[left[i]])?
+                }
+            };
+            if lt {
+                out.push(right[j]);
+                j += 1;
+            } else {
+                out.push(left[i]);
+                i += 1;
+            }
+        }
+        out.extend_from_slice(&left[i..]);
+        out.extend_from_slice(&right[j..]);
+        Ok(out)
+    }
+
+    fn min_max(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+        want_max: bool,
+    ) -> R<Value> {
+        check_kwargs(name, &kwargs, &["key", "default"])?;
+        let key = kw(&kwargs, "key").cloned().filter(|k| !matches!(k, Value::None));
+        if args.len() > 1 && kw(&kwargs, "default").is_some() {
+            return type_err(format!(
+                "Cannot specify a default for {name}() with multiple positional arguments"
+            ));
+        }
+        let items = if args.len() == 1 {
+            self.iterate(&args[0])?
+        } else if args.is_empty() {
+            return type_err(format!("{name} expected at least 1 argument, got 0"));
+        } else {
+            args
+        };
+        if items.is_empty() {
+            if let Some(d) = kw(&kwargs, "default") {
+                return Ok(d.clone());
+            }
+            return value_err(format!("{name}() arg is an empty sequence"));
+        }
+        let mut best = items[0].clone();
+        let mut best_key = match &key {
+            Some(k) => self.call_value(k, vec![best.clone()], Vec::new())?,
+            None => best.clone(),
+        };
+        for it in items.into_iter().skip(1) {
+            self.fuel(1)?;
+            let k = match &key {
+                Some(kf) => self.call_value(kf, vec![it.clone()], Vec::new())?,
+                None => it.clone(),
+            };
+            let better = if want_max {
+                self.compare(rlm_syntax::ast::CmpOp::Gt, &k, &best_key)?
+            } else {
+                self.compare(rlm_syntax::ast::CmpOp::Lt, &k, &best_key)?
+            };
+            if better {
+                best = it;
+                best_key = k;
+            }
+        }
+        Ok(best)
+    }
+}

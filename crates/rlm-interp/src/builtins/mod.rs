@@ -1,0 +1,297 @@
+//! Built-in functions (`print`, `len`, `sorted`, ...), split by family into
+//! this folder's files, the names deliberately left out (with hints), and the
+//! host-function entry points (`llm_query` and what the embedder registers).
+//! Calling a type (`int(...)`, `dict(...)`) is `constructors.rs`.
+
+mod constructors;
+mod conversion;
+mod introspection;
+mod io;
+mod iteration;
+mod numeric;
+
+use std::rc::Rc;
+
+use smol_str::SmolStr;
+
+use crate::args::{Kwargs, kw};
+use crate::fault::{Fault, PendingCall, R, exc, type_err};
+use crate::host::{HostFunc, HostReturn};
+use crate::value::*;
+use crate::vm::Vm;
+
+const FUNCTIONS: &[&str] = &[
+    "print",
+    "len",
+    "range",
+    "enumerate",
+    "zip",
+    "sorted",
+    "reversed",
+    "min",
+    "max",
+    "sum",
+    "any",
+    "all",
+    "abs",
+    "round",
+    "isinstance",
+    "issubclass",
+    "hasattr",
+    "getattr",
+    "repr",
+    "ascii",
+    "chr",
+    "ord",
+    "map",
+    "filter",
+    "divmod",
+    "pow",
+    "hex",
+    "bin",
+    "oct",
+    "iter",
+    "next",
+    "callable",
+    "hash",
+    "id",
+    "format",
+    "input",
+    "dir",
+    "FINAL",
+    "FINAL_VAR",
+    "SHOW_VARS",
+];
+
+const TYPE_NAMES: &[&str] = &[
+    "int",
+    "float",
+    "str",
+    "bool",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "frozenset",
+    "range",
+    "type",
+    "slice",
+    "None",
+];
+
+/// Names that exist in Python but not here, with what to do instead.
+fn unavailable_hint(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "eval" | "exec" | "compile" => {
+            "running code from strings is not available in this sandbox; write the code directly"
+        }
+        "open" => "files are not available in this sandbox; the data is in `context`",
+        "globals" | "locals" | "vars" => {
+            "introspection is not available; use SHOW_VARS() to list variables"
+        }
+        "__builtins__" => {
+            "the builtins namespace is not available in this sandbox (no introspection)"
+        }
+        "__import__" => {
+            "use a plain `import` statement (available modules: re, json, math, collections, itertools, functools, string, textwrap, asyncio, datetime)"
+        }
+        "setattr" | "delattr" | "super" | "object" | "property" | "classmethod"
+        | "staticmethod" => "classes and objects are not available here; use dicts and functions",
+        "exit" | "quit" => "to finish, call FINAL(answer)",
+        "breakpoint" | "help" | "memoryview" | "bytearray" | "bytes" => {
+            "this builtin is not available in this sandbox"
+        }
+        _ => return None,
+    })
+}
+
+pub fn name_error(name: &str) -> Rc<Exception> {
+    match unavailable_hint(name) {
+        Some(h) => {
+            Exception::new(ExcKind::NameError, format!("name '{name}' is not defined ({h})"))
+        }
+        None => Exception::new(ExcKind::NameError, format!("name '{name}' is not defined"))
+            .with_hint(crate::value::suggest(
+                name,
+                FUNCTIONS.iter().copied().chain(TYPE_NAMES.iter().copied()),
+            )),
+    }
+}
+
+pub fn lookup_builtin(name: &str) -> Option<Value> {
+    let ty = match name {
+        "int" => Some(Ty::Int),
+        "float" => Some(Ty::Float),
+        "str" => Some(Ty::Str),
+        "bool" => Some(Ty::Bool),
+        "list" => Some(Ty::List),
+        "tuple" => Some(Ty::Tuple),
+        "dict" => Some(Ty::Dict),
+        "set" => Some(Ty::Set),
+        "frozenset" => Some(Ty::FrozenSet),
+        "range" => Some(Ty::Range),
+        "type" => Some(Ty::Type),
+        "slice" => Some(Ty::Slice),
+        _ => None,
+    };
+    if let Some(t) = ty {
+        return Some(Value::Type(t));
+    }
+    if let Some(k) = ExcKind::ALL.iter().find(|k| k.name() == name) {
+        return Some(Value::Type(Ty::Exc(*k)));
+    }
+    if name == "None" {
+        return Some(Value::None);
+    }
+    if FUNCTIONS.contains(&name) {
+        let name = FUNCTIONS.iter().find(|n| **n == name)?;
+        return Some(Value::Builtin(Rc::new(BuiltinFn {
+            module: "",
+            name: SmolStr::new_static(name),
+        })));
+    }
+    None
+}
+
+impl Vm {
+    pub(crate) fn call_nonframe(
+        &mut self,
+        f: &Value,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        match f {
+            Value::Builtin(b) => {
+                let v = match b.module {
+                    "" => self.call_builtin(&b.name, args, kwargs),
+                    "host" => return self.call_host(&b.name, args, kwargs),
+                    m => crate::modules::call_module_fn(self, m, &b.name, args, kwargs),
+                }?;
+                self.guard_result(&v)?;
+                Ok(v)
+            }
+            Value::Method(m) => {
+                let (recv, name) = (&m.0, &m.1);
+                self.call_method(recv, name, args, kwargs)
+            }
+            Value::Type(t) => self.construct(*t, args, kwargs),
+            other => type_err(format!("'{}' object is not callable", other.type_name())),
+        }
+    }
+
+    fn call_host(&mut self, name: &SmolStr, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+        let Some(h) = self.host_funcs.get(name).cloned() else {
+            return Err(Fault::Exc(name_error(name)));
+        };
+        match h {
+            HostFunc::Suspend { call } => {
+                Err(Fault::Suspend(vec![PendingCall { name: call, args, kwargs }], true))
+            }
+            HostFunc::Async { call } => Ok(Value::HostFuture(Rc::new(HostFuture {
+                name: call,
+                args,
+                kwargs,
+                awaited: std::cell::Cell::new(false),
+            }))),
+            HostFunc::Batch { call, awaitable } => {
+                let mut args = args.into_iter();
+                let items = match args.next().or_else(|| kw(&kwargs, "prompts").cloned()) {
+                    Some(v) => self.iterate(&v)?,
+                    None => {
+                        return type_err(format!(
+                            "{name}() missing 1 required positional argument: 'prompts'"
+                        ));
+                    }
+                };
+                let rest: Vec<Value> = args.collect();
+                let kwargs: Kwargs = kwargs.into_iter().filter(|(k, _)| k != "prompts").collect();
+                if awaitable {
+                    let futs = items
+                        .into_iter()
+                        .map(|p| {
+                            let mut a = vec![p];
+                            a.extend(rest.iter().cloned());
+                            Value::HostFuture(Rc::new(HostFuture {
+                                name: call.clone(),
+                                args: a,
+                                kwargs: kwargs.clone(),
+                                awaited: std::cell::Cell::new(false),
+                            }))
+                        })
+                        .collect();
+                    return Ok(Value::Gather(Rc::new(Gather {
+                        items: futs,
+                        return_exceptions: false,
+                    })));
+                }
+                let calls = items
+                    .into_iter()
+                    .map(|p| {
+                        let mut a = vec![p];
+                        a.extend(rest.iter().cloned());
+                        PendingCall { name: call.clone(), args: a, kwargs: kwargs.clone() }
+                    })
+                    .collect();
+                Err(Fault::Suspend(calls, false))
+            }
+            HostFunc::Inline(f) => match f(&args, &kwargs) {
+                Ok(HostReturn::Value(v)) => Ok(v),
+                Ok(HostReturn::Suspend { name, args, kwargs }) => {
+                    Err(Fault::Suspend(vec![PendingCall { name, args, kwargs }], true))
+                }
+                Err(e) => exc(e.kind, e.message),
+            },
+            HostFunc::InlineMetered(f) => {
+                let mut fuel_err = None;
+                let r = {
+                    let fuel_used = &mut self.fuel_used;
+                    let limit = self.limits.fuel;
+                    let mut charge = |n: u64| -> Result<(), crate::LimitError> {
+                        *fuel_used = fuel_used.saturating_add(n);
+                        if *fuel_used > limit {
+                            let e = crate::LimitError::new(
+                                crate::LimitKind::Fuel,
+                                format!("the program ran out of fuel ({limit} steps)"),
+                            );
+                            fuel_err = Some(e.clone());
+                            return Err(e);
+                        }
+                        Ok(())
+                    };
+                    f(&args, &kwargs, &mut charge)
+                };
+                if let Some(e) = fuel_err {
+                    return Err(Fault::Limit(e));
+                }
+                match r {
+                    Ok(HostReturn::Value(v)) => Ok(v),
+                    Ok(HostReturn::Suspend { name, args, kwargs }) => {
+                        Err(Fault::Suspend(vec![PendingCall { name, args, kwargs }], true))
+                    }
+                    Err(e) => exc(e.kind, e.message),
+                }
+            }
+        }
+    }
+
+    fn call_builtin(&mut self, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+        match name {
+            "print" | "input" | "FINAL" | "FINAL_VAR" | "SHOW_VARS" => {
+                self.io_builtin(name, args, kwargs)
+            }
+            "len" | "range" | "enumerate" | "zip" | "sorted" | "reversed" | "min" | "max" => {
+                self.iteration_builtin(name, args, kwargs)
+            }
+            "any" | "all" | "map" | "filter" | "iter" | "next" => {
+                self.functional_builtin(name, args)
+            }
+            "sum" | "abs" | "round" | "divmod" | "pow" => self.numeric_builtin(name, args, kwargs),
+            "isinstance" | "issubclass" | "hasattr" | "getattr" | "callable" | "hash" | "id"
+            | "dir" => self.introspection_builtin(name, args),
+            "repr" | "ascii" | "chr" | "ord" | "hex" | "bin" | "oct" | "format" => {
+                self.conversion_builtin(name, args)
+            }
+            other => Err(Fault::Exc(name_error(other))),
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Numeric builtins: `sum` (int and float fast paths), `abs`, `round`
+//! (CPython's ties-to-even, negative digits), `divmod`, `pow` (with a
+//! modulus: modular inverse and square-and-multiply on i128).
+
+use crate::args::{Kwargs, as_float, as_int, check_kwargs, kw, nargs};
+use crate::builtins::name_error;
+use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    /// `sum`, `abs`, `round`, `divmod`, `pow`.
+    pub(super) fn numeric_builtin(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        match name {
+            "sum" => {
+                check_kwargs("sum", &kwargs, &["start"])?;
+                let Some(src) = args.first() else {
+                    return type_err("sum() takes at least 1 positional argument (0 given)");
+                };
+                let mut acc =
+                    args.get(1).or_else(|| kw(&kwargs, "start")).cloned().unwrap_or(Value::Int(0));
+                if let Value::Str(_) = acc {
+                    return type_err("sum() can't sum strings [use ''.join(seq) instead]");
+                }
+                let items = self.iterate(src)?;
+                for it in items {
+                    acc = match (&acc, &it) {
+                        (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => {
+                            Value::Int(a + b)
+                        }
+                        (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+                        _ => self.binary(rlm_syntax::ast::BinOp::Add, &acc, &it)?,
+                    };
+                }
+                Ok(acc)
+            }
+            "abs" => {
+                nargs("abs", &args, 1, 1)?;
+                match &args[0] {
+                    Value::Float(f) => Ok(Value::Float(f.abs())),
+                    v if as_int(v).is_some() => match as_int(v).unwrap_or(0).checked_abs() {
+                        Some(x) => Ok(Value::Int(x)),
+                        None => exc(ExcKind::OverflowError, "integer overflow"),
+                    },
+                    Value::Native(n) if matches!(**n, Native::TimeDelta(d, ..) if d < 0) => {
+                        self.unary(rlm_syntax::ast::UnaryOp::Neg, &args[0])
+                    }
+                    v @ Value::Native(n) if matches!(**n, Native::TimeDelta(..)) => Ok(v.clone()),
+                    v => type_err(format!("bad operand type for abs(): '{}'", v.type_name())),
+                }
+            }
+            "round" => {
+                check_kwargs("round", &kwargs, &["ndigits"])?;
+                let Some(x) = args.first() else {
+                    return type_err("round() missing required argument 'number' (pos 1)");
+                };
+                let nd = args
+                    .get(1)
+                    .or_else(|| kw(&kwargs, "ndigits"))
+                    .filter(|v| !matches!(v, Value::None));
+                if let Some(n) = nd {
+                    if as_int(n).is_none() {
+                        return type_err(format!(
+                            "'{}' object cannot be interpreted as an integer",
+                            n.type_name()
+                        ));
+                    }
+                }
+                match (x, nd) {
+                    (Value::Float(f), None) => {
+                        if !f.is_finite() {
+                            return exc(
+                                if f.is_nan() {
+                                    ExcKind::ValueError
+                                } else {
+                                    ExcKind::OverflowError
+                                },
+                                if f.is_nan() {
+                                    "cannot convert float NaN to integer"
+                                } else {
+                                    "cannot convert float infinity to integer"
+                                },
+                            );
+                        }
+                        Ok(Value::Int(f.round_ties_even() as i64))
+                    }
+                    (Value::Float(f), Some(n)) => {
+                        let n = as_int(n).unwrap_or(0);
+                        if !f.is_finite() {
+                            return Ok(Value::Float(*f));
+                        }
+                        if n >= 0 {
+                            let n = n.min(300) as usize;
+                            let s = format!("{:.*}", n, f);
+                            Ok(Value::Float(s.parse().unwrap_or(*f)))
+                        } else {
+                            let p = 10f64.powi((-n).min(300) as i32);
+                            Ok(Value::Float((f / p).round_ties_even() * p))
+                        }
+                    }
+                    (v, None) if as_int(v).is_some() => Ok(Value::Int(as_int(v).unwrap_or(0))),
+                    (v, Some(n)) if as_int(v).is_some() => {
+                        let i = as_int(v).unwrap_or(0);
+                        let n = as_int(n).unwrap_or(0);
+                        if n >= 0 {
+                            return Ok(Value::Int(i));
+                        }
+                        if n < -18 {
+                            return Ok(Value::Int(0));
+                        }
+                        let p = 10i64.pow((-n) as u32);
+                        let q = crate::types::int::floordiv_i(i, p)?;
+                        let r = i - q * p;
+                        let q = if r * 2 > p || (r * 2 == p && q % 2 != 0) { q + 1 } else { q };
+                        Ok(Value::Int(q * p))
+                    }
+                    (v, _) => {
+                        type_err(format!("type {} doesn't define __round__ method", v.type_name()))
+                    }
+                }
+            }
+            "divmod" => {
+                nargs("divmod", &args, 2, 2)?;
+                if as_float(&args[0]).is_none() || as_float(&args[1]).is_none() {
+                    return type_err(format!(
+                        "unsupported operand type(s) for divmod(): '{}' and '{}'",
+                        args[0].type_name(),
+                        args[1].type_name()
+                    ));
+                }
+                if let (Some(_), Some(0)) = (as_int(&args[0]), as_int(&args[1])) {
+                    return exc(ExcKind::ZeroDivisionError, "integer division or modulo by zero");
+                }
+                if as_float(&args[1]) == Some(0.0) {
+                    return exc(ExcKind::ZeroDivisionError, "float divmod()");
+                }
+                let q = self.binary(rlm_syntax::ast::BinOp::FloorDiv, &args[0], &args[1])?;
+                let r = self.binary(rlm_syntax::ast::BinOp::Mod, &args[0], &args[1])?;
+                Ok(Value::tuple(vec![q, r]))
+            }
+            "pow" => {
+                nargs("pow", &args, 2, 3)?;
+                if args.len() == 3 {
+                    let (Some(b), Some(e), Some(m)) =
+                        (as_int(&args[0]), as_int(&args[1]), as_int(&args[2]))
+                    else {
+                        return type_err(
+                            "pow() 3rd argument not allowed unless all arguments are integers",
+                        );
+                    };
+                    if m == 0 {
+                        return value_err("pow() 3rd argument cannot be 0");
+                    }
+                    let m128 = m as i128;
+                    let mut b = b as i128;
+                    let mut e = e;
+                    if e < 0 {
+                        // Modular inverse by the extended Euclidean algorithm.
+                        let (mut r0, mut r1, mut s0, mut s1) =
+                            (b.rem_euclid(m128.abs()), m128.abs(), 1i128, 0i128);
+                        while r1 != 0 {
+                            let q = r0 / r1;
+                            (r0, r1) = (r1, r0 - q * r1);
+                            (s0, s1) = (s1, s0 - q * s1);
+                        }
+                        if r0 != 1 {
+                            return value_err("base is not invertible for the given modulus");
+                        }
+                        b = s0;
+                        e = -e;
+                    }
+                    let (mut base, mut exp) = (b.rem_euclid(m128), e);
+                    let mut acc: i128 = 1 % m128.abs();
+                    while exp > 0 {
+                        if exp & 1 == 1 {
+                            acc = (acc * base).rem_euclid(m128);
+                        }
+                        base = (base * base).rem_euclid(m128);
+                        exp >>= 1;
+                    }
+                    let r = if m < 0 && acc > 0 { acc + m128 } else { acc };
+                    return Ok(Value::Int(r as i64));
+                }
+                self.binary(rlm_syntax::ast::BinOp::Pow, &args[0], &args[1])
+            }
+            other => Err(Fault::Exc(name_error(other))),
+        }
+    }
+}

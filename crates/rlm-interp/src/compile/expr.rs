@@ -1,0 +1,315 @@
+//! Expressions: constants, names, operators (short-circuit `and`/`or`,
+//! chained comparisons), subscripts and slices, calls (positional, keyword,
+//! `*args`/`**kwargs`), literals, f-strings, `await`, the walrus operator.
+
+use rlm_syntax::ast::{self, Constant, Expr, ExprKind};
+
+use crate::compile::{CResult, CompKind, Compiler, FnBody, Op, SeqKind};
+use crate::value::Value;
+
+impl Compiler<'_> {
+    pub(super) fn expr(&mut self, e: &Expr) -> CResult {
+        match &e.kind {
+            ExprKind::Name(n) => self.load_name(n),
+            ExprKind::Constant(c) => {
+                let v = match c {
+                    Constant::None => {
+                        self.emit(Op::LoadNone);
+                        return Ok(());
+                    }
+                    Constant::Bool(b) => Value::Bool(*b),
+                    Constant::Int(i) => Value::Int(*i),
+                    Constant::BigInt(digits) => {
+                        return Err(self.err(format!(
+                            "integer literal {digits} is too large: integers here are 64-bit (at most 9223372036854775807)"
+                        )));
+                    }
+                    Constant::Float(f) => Value::Float(*f),
+                    Constant::Str(s) => Value::str(s.as_str()),
+                    Constant::Ellipsis => Value::Ellipsis,
+                };
+                let k = self.konst(v);
+                self.emit(Op::LoadConst(k));
+            }
+            ExprKind::FString(parts) => self.fstring(parts)?,
+            ExprKind::List(xs) => self.sequence(xs, SeqKind::List)?,
+            ExprKind::Tuple(xs) => self.sequence(xs, SeqKind::Tuple)?,
+            ExprKind::Set(xs) => self.sequence(xs, SeqKind::Set)?,
+            ExprKind::Dict(items) => {
+                if items.iter().any(|(k, _)| k.is_none()) {
+                    self.emit(Op::BuildDict(0));
+                    for (k, v) in items {
+                        match k {
+                            Some(k) => {
+                                self.expr(k)?;
+                                self.expr(v)?;
+                                self.emit(Op::BuildDict(1));
+                                self.emit(Op::DictUpdate);
+                            }
+                            None => {
+                                self.expr(v)?;
+                                self.emit(Op::DictUpdate);
+                            }
+                        }
+                    }
+                } else {
+                    for (k, v) in items {
+                        if let Some(k) = k {
+                            self.expr(k)?;
+                        }
+                        self.expr(v)?;
+                    }
+                    self.emit(Op::BuildDict(items.len() as u32));
+                }
+            }
+            ExprKind::Starred(_) => return Err(self.err("can't use starred expression here")),
+            ExprKind::BinOp { left, op, right } => {
+                self.expr(left)?;
+                self.expr(right)?;
+                self.emit(Op::Binary(*op));
+            }
+            ExprKind::UnaryOp { op, operand } => {
+                self.expr(operand)?;
+                self.emit(Op::Unary(*op));
+            }
+            ExprKind::BoolOp { op, values } => {
+                let mut jumps = Vec::new();
+                for (i, v) in values.iter().enumerate() {
+                    self.expr(v)?;
+                    if i + 1 < values.len() {
+                        jumps.push(self.emit(match op {
+                            ast::BoolOp::And => Op::JumpIfFalseOrPop(0),
+                            ast::BoolOp::Or => Op::JumpIfTrueOrPop(0),
+                        }));
+                    }
+                }
+                for j in jumps {
+                    self.patch(j);
+                }
+            }
+            ExprKind::Compare { left, ops, comparators } => {
+                self.expr(left)?;
+                if ops.len() == 1 {
+                    self.expr(&comparators[0])?;
+                    self.emit(Op::Compare(ops[0]));
+                } else {
+                    let mut cleanups = Vec::new();
+                    for (i, (op, c)) in ops.iter().zip(comparators).enumerate() {
+                        self.expr(c)?;
+                        if i + 1 < ops.len() {
+                            self.emit(Op::Dup);
+                            self.emit(Op::Rot3);
+                            self.emit(Op::Compare(*op));
+                            cleanups.push(self.emit(Op::JumpIfFalseOrPop(0)));
+                        } else {
+                            self.emit(Op::Compare(*op));
+                        }
+                    }
+                    let end = self.emit(Op::Jump(0));
+                    for c in cleanups {
+                        self.patch(c);
+                    }
+                    self.emit(Op::Rot2);
+                    self.emit(Op::Pop);
+                    self.patch(end);
+                }
+            }
+            ExprKind::IfExp { test, body, orelse } => {
+                self.expr(test)?;
+                let j = self.emit(Op::JumpIfFalse(0));
+                self.expr(body)?;
+                let end = self.emit(Op::Jump(0));
+                self.patch(j);
+                self.expr(orelse)?;
+                self.patch(end);
+            }
+            ExprKind::Lambda { params, body } => {
+                self.function("<lambda>", params, FnBody::Expr(body), false)?;
+            }
+            ExprKind::Call { func, args, keywords } => self.call(func, args, keywords)?,
+            ExprKind::Attribute { value, attr } => {
+                self.expr(value)?;
+                let n = self.name_idx(attr);
+                self.emit(Op::LoadAttr(n));
+            }
+            ExprKind::Subscript { value, index } => {
+                self.expr(value)?;
+                self.subscript_index(index)?;
+                self.emit(Op::Subscr);
+            }
+            ExprKind::Slice { lower, upper, step } => {
+                for part in [lower, upper, step] {
+                    match part {
+                        Some(x) => self.expr(x)?,
+                        None => {
+                            self.emit(Op::LoadNone);
+                        }
+                    }
+                }
+                self.emit(Op::BuildSlice);
+            }
+            ExprKind::ListComp { generators, .. } => {
+                self.comprehension(CompKind::List, e, generators)?
+            }
+            ExprKind::SetComp { generators, .. } => {
+                self.comprehension(CompKind::Set, e, generators)?
+            }
+            ExprKind::DictComp { generators, .. } => {
+                self.comprehension(CompKind::Dict, e, generators)?
+            }
+            ExprKind::GeneratorExp { generators, .. } => {
+                self.comprehension(CompKind::Gen, e, generators)?
+            }
+            ExprKind::Await(x) => {
+                self.expr(x)?;
+                self.emit(Op::Await);
+            }
+            ExprKind::NamedExpr { target, value } => {
+                self.expr(value)?;
+                self.emit(Op::Dup);
+                self.store_name(target);
+            }
+        }
+        Ok(())
+    }
+
+    fn fstring(&mut self, parts: &[ast::FPart]) -> CResult {
+        let mut n = 0;
+        for p in parts {
+            match p {
+                ast::FPart::Literal(s) => {
+                    let k = self.konst(Value::str(s.as_str()));
+                    self.emit(Op::LoadConst(k));
+                }
+                ast::FPart::Field(f) => {
+                    if let Some(dt) = &f.debug_text {
+                        let k = self.konst(Value::str(dt.as_str()));
+                        self.emit(Op::LoadConst(k));
+                        n += 1;
+                    }
+                    self.expr(&f.value)?;
+                    let conv = match f.conversion {
+                        Some('r') => 1,
+                        Some('s') => 2,
+                        Some('a') => 3,
+                        _ => 0,
+                    };
+                    let has_spec = f.format_spec.is_some();
+                    match f.format_spec.as_deref() {
+                        // A constant spec (`:>10`, `.2f`) is loaded as is: no
+                        // string is built for it on every evaluation.
+                        Some([ast::FPart::Literal(s)]) => {
+                            let k = self.konst(Value::str(s.as_str()));
+                            self.emit(Op::LoadConst(k));
+                        }
+                        Some(spec) => self.fstring(spec)?,
+                        None => {}
+                    }
+                    self.emit(Op::FormatValue(conv, has_spec));
+                }
+            }
+            n += 1;
+        }
+        self.emit(Op::BuildString(n));
+        Ok(())
+    }
+
+    fn sequence(&mut self, xs: &[Expr], kind: SeqKind) -> CResult {
+        if xs.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) {
+            match kind {
+                SeqKind::Set => self.emit(Op::BuildSet(0)),
+                _ => self.emit(Op::BuildList(0)),
+            };
+            for x in xs {
+                match &x.kind {
+                    ExprKind::Starred(inner) => self.expr(inner)?,
+                    _ => {
+                        self.expr(x)?;
+                        self.emit(Op::BuildTuple(1));
+                    }
+                }
+                match kind {
+                    SeqKind::Set => self.emit(Op::SetUpdate),
+                    _ => self.emit(Op::ListExtend),
+                };
+            }
+            if let SeqKind::Tuple = kind {
+                self.emit(Op::ListToTuple);
+            }
+        } else {
+            for x in xs {
+                self.expr(x)?;
+            }
+            let n = xs.len() as u32;
+            self.emit(match kind {
+                SeqKind::List => Op::BuildList(n),
+                SeqKind::Tuple => Op::BuildTuple(n),
+                SeqKind::Set => Op::BuildSet(n),
+            });
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, func: &Expr, args: &[Expr], keywords: &[ast::Keyword]) -> CResult {
+        let has_star = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)))
+            || keywords.iter().any(|k| k.name.is_none());
+        if !has_star && keywords.is_empty() {
+            if let ExprKind::Attribute { value, attr } = &func.kind {
+                self.expr(value)?;
+                for a in args {
+                    self.expr(a)?;
+                }
+                let n = self.name_idx(attr);
+                self.emit(Op::CallMethod(n, args.len() as u32));
+                return Ok(());
+            }
+        }
+        self.expr(func)?;
+        if has_star {
+            self.emit(Op::BuildList(0));
+            for a in args {
+                match &a.kind {
+                    ExprKind::Starred(inner) => self.expr(inner)?,
+                    _ => {
+                        self.expr(a)?;
+                        self.emit(Op::BuildTuple(1));
+                    }
+                }
+                self.emit(Op::ListExtend);
+            }
+            self.emit(Op::BuildDict(0));
+            for k in keywords {
+                match &k.name {
+                    Some(n) => {
+                        let c = self.konst(Value::str(n.as_str()));
+                        self.emit(Op::LoadConst(c));
+                        self.expr(&k.value)?;
+                        self.emit(Op::BuildDict(1));
+                        self.emit(Op::DictUpdate);
+                    }
+                    None => {
+                        self.expr(&k.value)?;
+                        self.emit(Op::DictUpdate);
+                    }
+                }
+            }
+            self.emit(Op::CallEx);
+        } else {
+            for a in args {
+                self.expr(a)?;
+            }
+            if keywords.is_empty() {
+                self.emit(Op::Call(args.len() as u32));
+            } else {
+                let mut names = Vec::new();
+                for k in keywords {
+                    self.expr(&k.value)?;
+                    names.push(Value::str(k.name.as_deref().unwrap_or("")));
+                }
+                let c = self.konst(Value::tuple(names));
+                self.emit(Op::CallKw(args.len() as u32, c));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,372 @@
+//! The compiler: AST to a compact stack bytecode, with scope analysis
+//! (fast locals, cells for closures, session-wide global slots).
+//!
+//! The AST's depth is bounded by the parser, so recursing over it here is
+//! safe; the *runtime* never recurses per Python call.
+
+//!
+//! `scope.rs` finds which names a body assigns (locals, cells, globals),
+//! `stmt.rs` compiles statements, `expr.rs` expressions, `function.rs`
+//! function bodies, lambdas and comprehensions.
+
+mod expr;
+mod function;
+mod scope;
+mod stmt;
+
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+use rlm_syntax::ast::{self, BinOp, CmpOp, Expr, Stmt, UnaryOp};
+use smol_str::SmolStr;
+
+use crate::value::Value;
+
+/// One instruction. Operands index the code object's tables.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    LoadConst(u32),
+    LoadNone,
+    LoadFast(u32),
+    StoreFast(u32),
+    DeleteFast(u32),
+    LoadCell(u32),
+    StoreCell(u32),
+    LoadGlobal(u32),
+    StoreGlobal(u32),
+    DeleteGlobal(u32),
+    LoadAttr(u32),
+    StoreAttr(u32),
+    Subscr,
+    /// `[obj, idx, value]`.
+    StoreSubscr,
+    /// `[value, obj, idx]`.
+    StoreSubscrAssign,
+    DeleteSubscr,
+    BuildSlice,
+    Binary(BinOp),
+    Inplace(BinOp),
+    Unary(UnaryOp),
+    Compare(CmpOp),
+    Jump(u32),
+    JumpIfFalse(u32),
+    JumpIfTrue(u32),
+    JumpIfFalseOrPop(u32),
+    JumpIfTrueOrPop(u32),
+    Pop,
+    Dup,
+    Dup2,
+    Rot2,
+    Rot3,
+    BuildList(u32),
+    BuildTuple(u32),
+    BuildSet(u32),
+    BuildDict(u32),
+    ListAppend(u32),
+    SetAdd(u32),
+    DictSet(u32),
+    ListExtend,
+    SetUpdate,
+    DictUpdate,
+    ListToTuple,
+    Unpack(u32),
+    UnpackEx(u32, u32),
+    GetIter,
+    ForIter(u32),
+    Call(u32),
+    /// `argc` positional then the keyword values named by const `names`.
+    CallKw(u32, u32),
+    /// `[func, args_list, kwargs_dict]`.
+    CallEx,
+    CallMethod(u32, u32),
+    MakeFunction(u32, u32, u32),
+    Return,
+    SetupExcept(u32),
+    PopBlock,
+    PopExcept,
+    Raise(u32),
+    Reraise,
+    ExcMatch,
+    FormatValue(u32, bool),
+    BuildString(u32),
+    Await,
+    Import(u32),
+}
+
+/// A compiled function, lambda, comprehension or module body.
+pub struct Code {
+    pub name: SmolStr,
+    pub ops: Vec<Op>,
+    pub lines: Vec<u32>,
+    pub consts: Vec<Value>,
+    pub names: Vec<SmolStr>,
+    pub local_names: Vec<SmolStr>,
+    pub argcount: usize,
+    pub kwonly: usize,
+    pub has_varargs: bool,
+    pub has_varkw: bool,
+    pub ncells: usize,
+    pub free_from: Vec<u32>,
+    /// Parameters that closures capture: copied from their slot into a cell at entry.
+    pub param_cells: Vec<(u32, u32)>,
+    pub is_async: bool,
+    pub is_module: bool,
+}
+
+/// Session-wide global slots: compiled code addresses globals by index, so a
+/// function defined in one cell keeps working in the next.
+#[derive(Default)]
+pub struct GlobalNames {
+    pub names: IndexMap<SmolStr, usize>,
+}
+
+impl GlobalNames {
+    pub fn slot(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.names.get(name) {
+            return i as u32;
+        }
+        let i = self.names.len();
+        self.names.insert(SmolStr::new(name), i);
+        i as u32
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CompileError {
+    pub message: String,
+    pub line: u32,
+}
+
+enum Scope {
+    Local(u32),
+    Cell(u32),
+    Global,
+}
+
+struct FnScope {
+    locals: IndexMap<SmolStr, u32>,
+    cells: IndexMap<SmolStr, u32>,
+    is_module: bool,
+}
+
+enum Unwind {
+    Loop { continue_to: u32, breaks: Vec<usize>, is_for: bool },
+    TryBlock,
+    Finally(Vec<Stmt>),
+    Except,
+    ExcOnStack,
+}
+
+struct CodeBuilder {
+    code: Code,
+    unwind: Vec<Unwind>,
+}
+
+pub struct Compiler<'a> {
+    globals: &'a mut GlobalNames,
+    line_starts: Vec<usize>,
+    scopes: Vec<FnScope>,
+    builders: Vec<CodeBuilder>,
+    cur_line: u32,
+}
+
+type CResult<T = ()> = Result<T, CompileError>;
+
+/// Compile one cell.
+pub fn compile_module(
+    module: &ast::Module,
+    source: &str,
+    globals: &mut GlobalNames,
+) -> Result<Rc<Code>, CompileError> {
+    let mut line_starts = vec![0];
+    for (i, b) in source.bytes().enumerate() {
+        if b == b'\n' {
+            line_starts.push(i + 1);
+        }
+    }
+    let mut c =
+        Compiler { globals, line_starts, scopes: Vec::new(), builders: Vec::new(), cur_line: 1 };
+    c.scopes.push(FnScope { locals: IndexMap::new(), cells: IndexMap::new(), is_module: true });
+    c.builders.push(CodeBuilder { code: new_code("<module>"), unwind: Vec::new() });
+    c.builders[0].code.is_module = true;
+    c.block(&module.body)?;
+    c.emit(Op::LoadNone);
+    c.emit(Op::Return);
+    let b = c.builders.pop().ok_or_else(|| CompileError { message: "internal".into(), line: 0 })?;
+    Ok(Rc::new(b.code))
+}
+
+fn new_code(name: &str) -> Code {
+    Code {
+        name: SmolStr::new(name),
+        ops: Vec::new(),
+        lines: Vec::new(),
+        consts: Vec::new(),
+        names: Vec::new(),
+        local_names: Vec::new(),
+        argcount: 0,
+        kwonly: 0,
+        has_varargs: false,
+        has_varkw: false,
+        ncells: 0,
+        free_from: Vec::new(),
+        param_cells: Vec::new(),
+        is_async: false,
+        is_module: false,
+    }
+}
+
+impl<'a> Compiler<'a> {
+    fn b(&mut self) -> &mut CodeBuilder {
+        let n = self.builders.len() - 1;
+        &mut self.builders[n]
+    }
+
+    fn emit(&mut self, op: Op) -> usize {
+        let line = self.cur_line;
+        let b = self.b();
+        b.code.ops.push(op);
+        b.code.lines.push(line);
+        b.code.ops.len() - 1
+    }
+
+    fn here(&mut self) -> u32 {
+        self.b().code.ops.len() as u32
+    }
+
+    fn patch(&mut self, at: usize) {
+        let target = self.here();
+        let op = &mut self.b().code.ops[at];
+        *op = match *op {
+            Op::Jump(_) => Op::Jump(target),
+            Op::JumpIfFalse(_) => Op::JumpIfFalse(target),
+            Op::JumpIfTrue(_) => Op::JumpIfTrue(target),
+            Op::JumpIfFalseOrPop(_) => Op::JumpIfFalseOrPop(target),
+            Op::JumpIfTrueOrPop(_) => Op::JumpIfTrueOrPop(target),
+            Op::ForIter(_) => Op::ForIter(target),
+            Op::SetupExcept(_) => Op::SetupExcept(target),
+            other => other,
+        };
+    }
+
+    fn set_line(&mut self, span: rlm_syntax::Span) {
+        let off = span.start as usize;
+        let line = match self.line_starts.binary_search(&off) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        };
+        self.cur_line = line as u32;
+    }
+
+    fn err(&self, msg: impl Into<String>) -> CompileError {
+        CompileError { message: msg.into(), line: self.cur_line }
+    }
+
+    fn konst(&mut self, v: Value) -> u32 {
+        let consts = &mut self.b().code.consts;
+        if let Value::Str(s) = &v {
+            // Deduplicate short string constants (attribute and keyword names).
+            if s.byte_len() < 64 {
+                for (i, c) in consts.iter().enumerate() {
+                    if let Value::Str(t) = c {
+                        if t.as_str() == s.as_str() {
+                            return i as u32;
+                        }
+                    }
+                }
+            }
+        }
+        consts.push(v);
+        (consts.len() - 1) as u32
+    }
+
+    fn name_idx(&mut self, n: &str) -> u32 {
+        let names = &mut self.b().code.names;
+        if let Some(i) = names.iter().position(|x| x == n) {
+            return i as u32;
+        }
+        names.push(SmolStr::new(n));
+        (names.len() - 1) as u32
+    }
+
+    fn resolve(&mut self, name: &SmolStr) -> Scope {
+        let depth = self.scopes.len() - 1;
+        let cur = &self.scopes[depth];
+        if cur.is_module {
+            return Scope::Global;
+        }
+        if let Some(&c) = cur.cells.get(name) {
+            return Scope::Cell(c);
+        }
+        if let Some(&l) = cur.locals.get(name) {
+            return Scope::Local(l);
+        }
+        // A free variable: find the nearest enclosing function scope that binds it.
+        let mut found = None;
+        for d in (0..depth).rev() {
+            let s = &self.scopes[d];
+            if s.is_module {
+                break;
+            }
+            if s.cells.contains_key(name) {
+                found = Some(d);
+                break;
+            }
+        }
+        let Some(d) = found else { return Scope::Global };
+        // Thread the cell through every scope between d and the current one.
+        let mut outer_cell = self.scopes[d].cells[name];
+        for k in d + 1..=depth {
+            if let Some(&c) = self.scopes[k].cells.get(name) {
+                outer_cell = c;
+                continue;
+            }
+            let idx = self.scopes[k].cells.len() as u32;
+            self.scopes[k].cells.insert(name.clone(), idx);
+            self.builders[k].code.free_from.push(outer_cell);
+            outer_cell = idx;
+        }
+        Scope::Cell(outer_cell)
+    }
+
+    fn load_name(&mut self, name: &SmolStr) {
+        match self.resolve(name) {
+            Scope::Local(i) => self.emit(Op::LoadFast(i)),
+            Scope::Cell(i) => self.emit(Op::LoadCell(i)),
+            Scope::Global => {
+                let g = self.globals.slot(name);
+                self.emit(Op::LoadGlobal(g))
+            }
+        };
+    }
+
+    fn store_name(&mut self, name: &SmolStr) {
+        match self.resolve(name) {
+            Scope::Local(i) => self.emit(Op::StoreFast(i)),
+            Scope::Cell(i) => self.emit(Op::StoreCell(i)),
+            Scope::Global => {
+                let g = self.globals.slot(name);
+                self.emit(Op::StoreGlobal(g))
+            }
+        };
+    }
+}
+
+enum FnBody<'b> {
+    Stmts(&'b [Stmt]),
+    Expr(&'b Expr),
+}
+
+enum CompKind {
+    List,
+    Set,
+    Dict,
+    Gen,
+}
+
+enum SeqKind {
+    List,
+    Tuple,
+    Set,
+}

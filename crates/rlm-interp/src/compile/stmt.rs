@@ -1,0 +1,440 @@
+//! Statements: assignments, control flow (loops with `break`/`continue`
+//! and `else`, unwinding through `try`/`finally`), `try`, `raise`,
+//! `assert`, imports, `del`, and assignment targets.
+
+use rlm_syntax::ast::{self, Expr, ExprKind, Stmt, StmtKind};
+use smol_str::SmolStr;
+
+use crate::compile::{CResult, Compiler, FnBody, Op, Scope, Unwind};
+use crate::value::{ExcKind, Ty, Value};
+
+impl Compiler<'_> {
+    /// What `while` and `for` share after their head: the body as a loop
+    /// (the target of `break`/`continue`), the jump back to `top`, the exit
+    /// (`exit` is the head's jump out), the `else` block, and the breaks.
+    pub(super) fn loop_rest(
+        &mut self,
+        top: u32,
+        exit: usize,
+        is_for: bool,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> CResult {
+        self.b().unwind.push(Unwind::Loop { continue_to: top, breaks: Vec::new(), is_for });
+        self.block(body)?;
+        self.emit(Op::Jump(top));
+        let Some(Unwind::Loop { breaks, .. }) = self.b().unwind.pop() else {
+            return Err(self.err("internal: loop stack"));
+        };
+        self.patch(exit);
+        self.block(orelse)?;
+        for br in breaks {
+            self.patch(br);
+        }
+        Ok(())
+    }
+
+    pub(super) fn block(&mut self, body: &[Stmt]) -> CResult {
+        for s in body {
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn stmt(&mut self, s: &Stmt) -> CResult {
+        self.set_line(s.span);
+        match &s.kind {
+            StmtKind::Expr(e) => {
+                self.expr(e)?;
+                self.emit(Op::Pop);
+            }
+            StmtKind::Assign { targets, value } => {
+                self.expr(value)?;
+                for (i, t) in targets.iter().enumerate() {
+                    if i + 1 < targets.len() {
+                        self.emit(Op::Dup);
+                    }
+                    self.store_target(t)?;
+                }
+            }
+            StmtKind::AugAssign { target, op, value } => match &target.kind {
+                ExprKind::Name(n) => {
+                    self.load_name(n);
+                    self.expr(value)?;
+                    self.emit(Op::Inplace(*op));
+                    self.store_name(n);
+                }
+                ExprKind::Subscript { value: obj, index } => {
+                    self.expr(obj)?;
+                    self.subscript_index(index)?;
+                    self.emit(Op::Dup2);
+                    self.emit(Op::Subscr);
+                    self.expr(value)?;
+                    self.emit(Op::Inplace(*op));
+                    self.emit(Op::StoreSubscr);
+                }
+                ExprKind::Attribute { value: obj, attr } => {
+                    self.expr(obj)?;
+                    let n = self.name_idx(attr);
+                    self.emit(Op::StoreAttr(n));
+                }
+                _ => return Err(self.err("illegal expression for augmented assignment")),
+            },
+            StmtKind::AnnAssign { target, value, .. } => {
+                if let Some(v) = value {
+                    self.expr(v)?;
+                    self.store_target(target)?;
+                }
+            }
+            StmtKind::If { test, body, orelse } => {
+                self.expr(test)?;
+                let j = self.emit(Op::JumpIfFalse(0));
+                self.block(body)?;
+                if orelse.is_empty() {
+                    self.patch(j);
+                } else {
+                    let end = self.emit(Op::Jump(0));
+                    self.patch(j);
+                    self.block(orelse)?;
+                    self.patch(end);
+                }
+            }
+            StmtKind::While { test, body, orelse } => {
+                let top = self.here();
+                self.expr(test)?;
+                let exit = self.emit(Op::JumpIfFalse(0));
+                self.loop_rest(top, exit, false, body, orelse)?;
+            }
+            StmtKind::For { target, iter, body, orelse } => {
+                self.expr(iter)?;
+                self.emit(Op::GetIter);
+                let top = self.here();
+                let fi = self.emit(Op::ForIter(0));
+                self.store_target(target)?;
+                self.loop_rest(top, fi, true, body, orelse)?;
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                self.break_continue(matches!(s.kind, StmtKind::Break))?;
+            }
+            StmtKind::Return(value) => self.return_stmt(value.as_ref())?,
+            StmtKind::Pass => {}
+            StmtKind::FunctionDef(f) => {
+                self.function(&f.name, &f.params, FnBody::Stmts(&f.body), f.is_async)?;
+                self.store_name(&f.name);
+            }
+            StmtKind::Try { body, handlers, orelse, finalbody } => {
+                self.try_stmt(body, handlers, orelse, finalbody)?;
+            }
+            StmtKind::Raise { exc, cause } => match exc {
+                None => {
+                    self.emit(Op::Raise(0));
+                }
+                Some(e) => {
+                    self.expr(e)?;
+                    if let Some(c) = cause {
+                        self.expr(c)?;
+                        self.emit(Op::Pop);
+                    }
+                    self.emit(Op::Raise(1));
+                }
+            },
+            StmtKind::Assert { test, msg } => {
+                self.expr(test)?;
+                let j = self.emit(Op::JumpIfTrue(0));
+                let k = self.konst(Value::Type(Ty::Exc(ExcKind::AssertionError)));
+                self.emit(Op::LoadConst(k));
+                match msg {
+                    Some(m) => {
+                        self.expr(m)?;
+                        self.emit(Op::Call(1));
+                    }
+                    None => {
+                        self.emit(Op::Call(0));
+                    }
+                }
+                self.emit(Op::Raise(1));
+                self.patch(j);
+            }
+            StmtKind::Import(aliases) => {
+                for a in aliases {
+                    let k = self.konst(Value::str(a.name.as_str()));
+                    self.emit(Op::Import(k));
+                    let bind = a.asname.clone().unwrap_or_else(|| {
+                        SmolStr::new(a.name.split('.').next().unwrap_or(&a.name))
+                    });
+                    self.store_name(&bind);
+                }
+            }
+            StmtKind::ImportFrom { module, names } => self.import_from(module, names)?,
+            StmtKind::Delete(targets) => self.delete(targets)?,
+        }
+        Ok(())
+    }
+
+    /// `break`/`continue`: unwind the enclosing `try` blocks up to the loop.
+    fn break_continue(&mut self, is_break: bool) -> CResult {
+        // Unwind enclosing try/except/finally up to the loop.
+        let mut i = self.b().unwind.len();
+        loop {
+            if i == 0 {
+                return Err(self.err(if is_break {
+                    "'break' outside loop"
+                } else {
+                    "'continue' not properly in loop"
+                }));
+            }
+            i -= 1;
+            match &self.b().unwind[i] {
+                Unwind::Loop { continue_to, is_for, .. } => {
+                    let (ct, is_for) = (*continue_to, *is_for);
+                    if is_break {
+                        if is_for {
+                            self.emit(Op::Pop);
+                        }
+                        let j = self.emit(Op::Jump(0));
+                        if let Unwind::Loop { breaks, .. } = &mut self.b().unwind[i] {
+                            breaks.push(j);
+                        }
+                    } else {
+                        self.emit(Op::Jump(ct));
+                    }
+                    break;
+                }
+                Unwind::TryBlock => {
+                    self.emit(Op::PopBlock);
+                }
+                Unwind::Except => {
+                    self.emit(Op::PopExcept);
+                }
+                Unwind::ExcOnStack => {
+                    self.emit(Op::PopExcept);
+                    self.emit(Op::Pop);
+                }
+                Unwind::Finally(fb) => {
+                    let fb = fb.clone();
+                    self.emit(Op::PopBlock);
+                    // The finally body runs outside the protected region.
+                    let saved: Vec<Unwind> = self.b().unwind.drain(i..).collect();
+                    self.block(&fb)?;
+                    self.b().unwind.extend(saved);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `return`: run the enclosing `finally` bodies first.
+    fn return_stmt(&mut self, value: Option<&Expr>) -> CResult {
+        if self.scopes.last().is_some_and(|s| s.is_module) {
+            return Err(self.err("'return' outside function"));
+        }
+        match value {
+            Some(v) => self.expr(v)?,
+            None => {
+                self.emit(Op::LoadNone);
+            }
+        }
+        let mut i = self.b().unwind.len();
+        while i > 0 {
+            i -= 1;
+            match &self.b().unwind[i] {
+                Unwind::Finally(fb) => {
+                    let fb = fb.clone();
+                    self.emit(Op::PopBlock);
+                    let saved: Vec<Unwind> = self.b().unwind.drain(i..).collect();
+                    self.block(&fb)?;
+                    self.b().unwind.extend(saved);
+                }
+                Unwind::TryBlock => {
+                    self.emit(Op::PopBlock);
+                }
+                Unwind::Except | Unwind::ExcOnStack => {
+                    self.emit(Op::PopExcept);
+                }
+                Unwind::Loop { .. } => {}
+            }
+        }
+        self.emit(Op::Return);
+        Ok(())
+    }
+
+    /// `try` (with `finally`: the body runs again on the exception path).
+    fn try_stmt(
+        &mut self,
+        body: &[Stmt],
+        handlers: &[ast::ExceptHandler],
+        orelse: &[Stmt],
+        finalbody: &[Stmt],
+    ) -> CResult {
+        if finalbody.is_empty() {
+            self.try_except(body, handlers, orelse)?;
+        } else {
+            let setup = self.emit(Op::SetupExcept(0));
+            self.b().unwind.push(Unwind::Finally(finalbody.to_vec()));
+            if handlers.is_empty() {
+                self.block(body)?;
+                self.block(orelse)?;
+            } else {
+                self.try_except(body, handlers, orelse)?;
+            }
+            self.b().unwind.pop();
+            self.emit(Op::PopBlock);
+            self.block(finalbody)?;
+            let end = self.emit(Op::Jump(0));
+            self.patch(setup);
+            self.b().unwind.push(Unwind::ExcOnStack);
+            self.block(finalbody)?;
+            self.b().unwind.pop();
+            self.emit(Op::Reraise);
+            self.patch(end);
+        }
+        Ok(())
+    }
+
+    fn import_from(&mut self, module: &SmolStr, names: &[ast::Alias]) -> CResult {
+        let k = self.konst(Value::str(module.as_str()));
+        self.emit(Op::Import(k));
+        if names.is_empty() {
+            return Err(self.err(format!(
+                "`from {module} import *` is not supported; import the names you need"
+            )));
+        }
+        for a in names {
+            self.emit(Op::Dup);
+            let n = self.name_idx(&a.name);
+            self.emit(Op::LoadAttr(n));
+            self.store_name(a.asname.as_ref().unwrap_or(&a.name));
+        }
+        self.emit(Op::Pop);
+        Ok(())
+    }
+
+    /// `del a, b[i], ...`.
+    fn delete(&mut self, targets: &[Expr]) -> CResult {
+        for t in targets {
+            match &t.kind {
+                ExprKind::Name(n) => match self.resolve(n) {
+                    Scope::Local(i) => {
+                        self.emit(Op::DeleteFast(i));
+                    }
+                    Scope::Cell(_) => {
+                        return Err(self.err("cannot delete a captured variable"));
+                    }
+                    Scope::Global => {
+                        let g = self.globals.slot(n);
+                        self.emit(Op::DeleteGlobal(g));
+                    }
+                },
+                ExprKind::Subscript { value, index } => {
+                    self.expr(value)?;
+                    self.subscript_index(index)?;
+                    self.emit(Op::DeleteSubscr);
+                }
+                _ => return Err(self.err("cannot delete this expression")),
+            }
+        }
+        Ok(())
+    }
+
+    fn try_except(
+        &mut self,
+        body: &[Stmt],
+        handlers: &[ast::ExceptHandler],
+        orelse: &[Stmt],
+    ) -> CResult {
+        let setup = self.emit(Op::SetupExcept(0));
+        self.b().unwind.push(Unwind::TryBlock);
+        self.block(body)?;
+        self.b().unwind.pop();
+        self.emit(Op::PopBlock);
+        self.block(orelse)?;
+        let mut ends = vec![self.emit(Op::Jump(0))];
+        self.patch(setup);
+        for h in handlers {
+            self.set_line(h.span);
+            let mut next = None;
+            if let Some(t) = &h.typ {
+                self.emit(Op::Dup);
+                self.expr(t)?;
+                self.emit(Op::ExcMatch);
+                next = Some(self.emit(Op::JumpIfFalse(0)));
+            }
+            match &h.name {
+                Some(n) => self.store_name(n),
+                None => {
+                    self.emit(Op::Pop);
+                }
+            }
+            self.b().unwind.push(Unwind::Except);
+            self.block(&h.body)?;
+            self.b().unwind.pop();
+            self.emit(Op::PopExcept);
+            if let Some(n) = &h.name {
+                // Python unbinds the name at the end of the handler.
+                self.emit(Op::LoadNone);
+                self.store_name(n);
+                match self.resolve(n) {
+                    Scope::Local(i) => {
+                        self.emit(Op::DeleteFast(i));
+                    }
+                    Scope::Global => {
+                        let g = self.globals.slot(n);
+                        self.emit(Op::DeleteGlobal(g));
+                    }
+                    Scope::Cell(_) => {}
+                }
+            }
+            ends.push(self.emit(Op::Jump(0)));
+            if let Some(n) = next {
+                self.patch(n);
+            }
+        }
+        self.emit(Op::Reraise);
+        for e in ends {
+            self.patch(e);
+        }
+        Ok(())
+    }
+
+    pub(super) fn store_target(&mut self, t: &Expr) -> CResult {
+        match &t.kind {
+            ExprKind::Name(n) => self.store_name(n),
+            ExprKind::Subscript { value, index } => {
+                self.expr(value)?;
+                self.subscript_index(index)?;
+                self.emit(Op::StoreSubscrAssign);
+            }
+            ExprKind::Attribute { value, attr } => {
+                self.expr(value)?;
+                let n = self.name_idx(attr);
+                self.emit(Op::StoreAttr(n));
+            }
+            ExprKind::Tuple(xs) | ExprKind::List(xs) => {
+                let star = xs.iter().position(|x| matches!(x.kind, ExprKind::Starred(_)));
+                match star {
+                    None => {
+                        self.emit(Op::Unpack(xs.len() as u32));
+                    }
+                    Some(i) => {
+                        self.emit(Op::UnpackEx(i as u32, (xs.len() - i - 1) as u32));
+                    }
+                }
+                for x in xs {
+                    match &x.kind {
+                        ExprKind::Starred(inner) => self.store_target(inner)?,
+                        _ => self.store_target(x)?,
+                    }
+                }
+            }
+            ExprKind::Starred(_) => {
+                return Err(self.err("starred assignment target must be in a list or tuple"));
+            }
+            _ => return Err(self.err("cannot assign to expression")),
+        }
+        Ok(())
+    }
+
+    pub(super) fn subscript_index(&mut self, index: &Expr) -> CResult {
+        self.expr(index)
+    }
+}

@@ -1,0 +1,268 @@
+//! `%`-formatting (`"%5.2f" % x`, `"%(name)s" % d`), with CPython's
+//! conversions and errors; widths and precisions are held to the string cap
+//! before padding allocates.
+
+use crate::args::{as_float, as_int};
+use crate::fault::{R, type_err, value_err};
+use crate::types::str::repr::ascii_escape;
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    pub(crate) fn percent_format(&mut self, fmt: &str, args: &Value) -> R<String> {
+        let (items, mapping): (Vec<Value>, Option<Value>) = match args {
+            Value::Tuple(t) => (t.to_vec(), None),
+            Value::Dict(_) => (vec![args.clone()], Some(args.clone())),
+            other => (vec![other.clone()], None),
+        };
+        let mut out = String::new();
+        let mut ai = 0;
+        let chars: Vec<char> = fmt.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c != '%' {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            i += 1;
+            if i >= chars.len() {
+                return value_err("incomplete format");
+            }
+            let mut key = None;
+            if chars[i] == '(' {
+                let start = i + 1;
+                let mut j = start;
+                while j < chars.len() && chars[j] != ')' {
+                    j += 1;
+                }
+                key = Some(chars[start..j].iter().collect::<String>());
+                i = j + 1;
+            }
+            let mut flags = String::new();
+            while i < chars.len() && "-+ #0".contains(chars[i]) {
+                flags.push(chars[i]);
+                i += 1;
+            }
+            let mut width = String::new();
+            if i < chars.len() && chars[i] == '*' {
+                let w = items.get(ai).cloned().unwrap_or(Value::Int(0));
+                ai += 1;
+                width = as_int(&w).unwrap_or(0).to_string();
+                i += 1;
+            }
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                width.push(chars[i]);
+                i += 1;
+            }
+            // Checked before padding allocates (`'%1000000000s' % x`); an
+            // unparsable (overlong) width is over any cap too.
+            if !width.is_empty() {
+                self.check_str_len(
+                    width.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
+                )?;
+            }
+            let mut prec = None;
+            if i < chars.len() && chars[i] == '.' && chars.get(i + 1) == Some(&'*') {
+                let pv = items.get(ai).cloned().unwrap_or(Value::Int(0));
+                ai += 1;
+                i += 2;
+                prec = Some(as_int(&pv).unwrap_or(0).to_string());
+            }
+            if i < chars.len() && chars[i] == '.' {
+                i += 1;
+                let mut p = String::new();
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    p.push(chars[i]);
+                    i += 1;
+                }
+                prec = Some(p);
+            }
+            if let Some(p) = prec.as_deref().filter(|p| !p.is_empty()) {
+                self.check_str_len(
+                    p.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
+                )?;
+            }
+            if i >= chars.len() {
+                return value_err("incomplete format");
+            }
+            let conv = chars[i];
+            i += 1;
+            if conv == '%' {
+                out.push('%');
+                continue;
+            }
+            let arg = match (&key, &mapping) {
+                (Some(k), Some(m)) => self.getitem(m, &Value::str(k.as_str()))?,
+                (Some(_), None) => return type_err("format requires a mapping"),
+                (None, _) => {
+                    let a = items.get(ai).cloned();
+                    ai += 1;
+                    match a {
+                        Some(a) => a,
+                        None => return type_err("not enough arguments for format string"),
+                    }
+                }
+            };
+            let piece = self.percent_piece(conv, &arg, &flags, &width, &prec, i)?;
+            out.push_str(&piece);
+        }
+        if mapping.is_none() && ai < items.len() {
+            return type_err("not all arguments converted during string formatting");
+        }
+        Ok(out)
+    }
+
+    /// One `%` directive's text: flags, width and precision applied to `arg`.
+    fn percent_piece(
+        &mut self,
+        conv: char,
+        arg: &Value,
+        flags: &str,
+        width: &str,
+        prec: &Option<String>,
+        i: usize,
+    ) -> R<String> {
+        let mut spec = String::new();
+        let left = flags.contains('-');
+        if flags.contains('+') {
+            spec.push('+');
+        } else if flags.contains(' ') {
+            spec.push(' ');
+        }
+        if flags.contains('#') {
+            spec.push('#');
+        }
+        if flags.contains('0') && !left {
+            spec.push('0');
+        }
+        spec.push_str(width);
+        if let Some(p) = &prec {
+            spec.push('.');
+            spec.push_str(if p.is_empty() { "0" } else { p });
+        }
+        let piece = match conv {
+            's' | 'r' | 'a' => {
+                let s = match conv {
+                    's' => self.py_str(arg)?,
+                    'r' => self.repr(arg)?,
+                    _ => ascii_escape(&self.repr(arg)?),
+                };
+                let s: String = match &prec {
+                    Some(p) => s.chars().take(p.parse().unwrap_or(0)).collect(),
+                    None => s,
+                };
+                let w: usize = width.parse().unwrap_or(0);
+                let n = s.chars().count();
+                if n < w {
+                    if left {
+                        format!("{s}{}", " ".repeat(w - n))
+                    } else {
+                        format!("{}{s}", " ".repeat(w - n))
+                    }
+                } else {
+                    s
+                }
+            }
+            'd' | 'i' | 'u' => {
+                let n = match &arg {
+                    Value::Float(f) => Value::Int(f.trunc() as i64),
+                    Value::Int(_) | Value::Bool(_) => Value::Int(as_int(arg).unwrap_or(0)),
+                    other => {
+                        return type_err(format!(
+                            "%{conv} format: a real number is required, not {}",
+                            other.type_name()
+                        ));
+                    }
+                };
+                let iv = as_int(&n).unwrap_or(0);
+                match &prec {
+                    Some(p) => {
+                        let pn: usize = p.parse().unwrap_or(0);
+                        let digits = iv.unsigned_abs().to_string();
+                        let zeros = "0".repeat(pn.saturating_sub(digits.len()));
+                        let sign = if iv < 0 {
+                            "-"
+                        } else if flags.contains('+') {
+                            "+"
+                        } else if flags.contains(' ') {
+                            " "
+                        } else {
+                            ""
+                        };
+                        pad_plain(format!("{sign}{zeros}{digits}"), left, width)
+                    }
+                    None => {
+                        let s = self.format_spec(&n, &spec)?;
+                        left_pad_fix(s, left, width)
+                    }
+                }
+            }
+            'f' | 'F' | 'e' | 'E' | 'g' | 'G' => {
+                let f = match as_float(arg) {
+                    Some(f) => f,
+                    None => {
+                        return type_err(format!("must be real number, not {}", arg.type_name()));
+                    }
+                };
+                let mut sp = spec.clone();
+                if prec.is_none() {
+                    sp.push_str(".6");
+                }
+                sp.push(conv);
+                let s = self.format_spec(&Value::Float(f), &sp)?;
+                left_pad_fix(s, left, width)
+            }
+            'x' | 'X' | 'o' => {
+                let Some(n) = as_int(arg) else {
+                    return type_err(format!(
+                        "%{conv} format: an integer is required, not {}",
+                        arg.type_name()
+                    ));
+                };
+                let mut sp = spec.clone();
+                sp.push(conv);
+                let s = self.format_spec(&Value::Int(n), &sp)?;
+                left_pad_fix(s, left, width)
+            }
+            'c' => match &arg {
+                Value::Str(s) => s.as_str().to_string(),
+                v => match as_int(v).and_then(|i| char::from_u32(i as u32)) {
+                    Some(c) => c.to_string(),
+                    None => return type_err("%c requires int or char"),
+                },
+            },
+            other => {
+                return value_err(format!(
+                    "unsupported format character '{other}' (0x{:x}) at index {}",
+                    other as u32,
+                    i - 1
+                ));
+            }
+        };
+        Ok(piece)
+    }
+}
+
+fn pad_plain(s: String, left: bool, width: &str) -> String {
+    let w: usize = width.parse().unwrap_or(0);
+    let n = s.chars().count();
+    if n >= w {
+        s
+    } else if left {
+        format!("{s}{}", " ".repeat(w - n))
+    } else {
+        format!("{}{s}", " ".repeat(w - n))
+    }
+}
+
+fn left_pad_fix(s: String, left: bool, width: &str) -> String {
+    if !left {
+        return s;
+    }
+    let w: usize = width.parse().unwrap_or(0);
+    let t = s.trim_start().to_string();
+    let n = t.chars().count();
+    if n < w { format!("{t}{}", " ".repeat(w - n)) } else { t }
+}

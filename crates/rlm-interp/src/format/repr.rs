@@ -1,0 +1,124 @@
+//! `repr()` and `str()` of any value: a walk with a depth cap, cycle
+//! markers (`[...]`) and the string cap checked as it writes; containers'
+//! forms are in their files under `types/`.
+
+use std::rc::Rc;
+
+use crate::fault::R;
+use crate::types::float::float_repr;
+use crate::types::native::{native_repr, native_str};
+use crate::types::range::range_repr;
+use crate::types::set::set_order;
+use crate::types::str::repr::repr_str;
+use crate::value::*;
+use crate::vm::Vm;
+
+/// Used for `Debug` of values (no VM at hand).
+pub fn repr_simple(v: &Value) -> String {
+    let mut vm = Vm::new(crate::Limits::default());
+    vm.repr(v).unwrap_or_else(|_| "<value>".into())
+}
+
+impl Vm {
+    pub(crate) fn py_str(&mut self, v: &Value) -> R<String> {
+        match v {
+            Value::Str(s) => Ok(s.as_str().to_string()),
+            Value::Exc(e) => self.exc_str(e),
+            Value::Native(n) => match native_str(n) {
+                Some(s) => Ok(s),
+                None => self.repr(v),
+            },
+            _ => self.repr(v),
+        }
+    }
+
+    pub(crate) fn repr(&mut self, v: &Value) -> R<String> {
+        let mut out = String::new();
+        let mut seen: Vec<usize> = Vec::new();
+        self.repr_into(v, &mut out, 0, &mut seen)?;
+        Ok(out)
+    }
+
+    pub(crate) fn repr_into(
+        &mut self,
+        v: &Value,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        if depth > self.limits.max_nesting {
+            return Err(self.nesting_err());
+        }
+        if out.len() > self.limits.max_str_len {
+            self.check_str_len(out.len())?;
+        }
+        match v {
+            Value::None => out.push_str("None"),
+            Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Float(f) => out.push_str(&float_repr(*f)),
+            Value::Str(s) => {
+                self.fuel(s.byte_len() as u64 / 64)?;
+                out.push_str(&repr_str(s.as_str()))
+            }
+            Value::List(l) => self.list_repr(l, out, depth, seen)?,
+            Value::Tuple(t) => self.tuple_repr(t, out, depth, seen)?,
+            Value::Dict(d) => self.dict_repr(d, out, depth, seen)?,
+            Value::Set(s) => {
+                let items: Vec<Value> = set_order(&s.borrow());
+                self.set_repr(items, false, out, depth, seen)?
+            }
+            Value::FrozenSet(s) => {
+                let items: Vec<Value> = set_order(s);
+                self.set_repr(items, true, out, depth, seen)?
+            }
+            Value::Deque(d) => self.deque_repr(d, out, depth, seen)?,
+            Value::Range(r) => range_repr(r, out),
+            Value::Slice(s) => self.slice_repr(s, out, depth, seen)?,
+            Value::Func(f) => out.push_str(&format!(
+                "<function {} at 0x{:x}>",
+                f.code.name,
+                Rc::as_ptr(f) as usize
+            )),
+            Value::Builtin(b) => {
+                if b.module == "host" {
+                    out.push_str(&format!("<host function {}>", b.name))
+                } else {
+                    out.push_str(&format!("<built-in function {}>", b.name))
+                }
+            }
+            Value::Method(m) => {
+                out.push_str(&format!("<built-in method {} of {} object>", m.1, m.0.type_name()))
+            }
+            Value::Type(t) => out.push_str(&t.class_repr()),
+            Value::Exc(e) => self.exc_repr(e, out, depth, seen)?,
+            Value::Module(m) => out.push_str(&format!("<module '{}' (built-in)>", m.name)),
+            Value::Iter(_) => out.push_str("<iterator object>"),
+            Value::Coroutine(c) => {
+                out.push_str(&format!("<coroutine object {}>", c.borrow().func.code.name))
+            }
+            Value::HostFuture(h) => out.push_str(&format!("<coroutine object {}>", h.name)),
+            Value::Gather(_) => out.push_str("<_GatheringFuture pending>"),
+            Value::Host(h) => out.push_str(&format!("<{} object>", h.type_name())),
+            Value::Native(n) => out.push_str(&native_repr(self, n)?),
+            Value::Ellipsis => out.push_str("Ellipsis"),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn repr_seq(
+        &mut self,
+        items: &[Value],
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.repr_into(x, out, depth + 1, seen)?;
+        }
+        Ok(())
+    }
+}

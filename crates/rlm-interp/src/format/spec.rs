@@ -1,0 +1,381 @@
+//! The format-spec mini-language (`f"{x:>10.2f}"`, `format(x, spec)`):
+//! fill, alignment, sign, `#`, zero padding, width, grouping, precision and
+//! type, for str, int, bool, float and dates (`strftime`), with CPython's
+//! errors for specs a type does not take.
+
+use crate::args::as_int;
+use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::types::float::float_repr;
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    pub(crate) fn format_spec(&mut self, v: &Value, spec: &str) -> R<String> {
+        if let Value::Native(n) = v {
+            if let Native::DateTime(d) = &**n {
+                return Ok(crate::modules::datetime::strftime::strftime(d, spec));
+            }
+        }
+        let sp = parse_spec(spec)?;
+        if let Some(w) = sp.width {
+            self.check_str_len(w)?;
+        }
+        if let Some(p) = sp.precision {
+            // Past the string cap it is the cap's error (a limit), as for width.
+            if p > self.limits.max_str_len {
+                self.check_str_len(p)?;
+            }
+            if p > 10_000 {
+                return value_err("precision too big");
+            }
+        }
+        let body = match v {
+            Value::Str(s) => {
+                if let Some(t) = sp.ty {
+                    if t != 's' {
+                        return value_err(format!(
+                            "Unknown format code '{t}' for object of type 'str'"
+                        ));
+                    }
+                }
+                if sp.sign.is_some() {
+                    return value_err("Sign not allowed in string format specifier");
+                }
+                if sp.align == Some('=') {
+                    return value_err("'=' alignment not allowed in string format specifier");
+                }
+                if sp.alt {
+                    return value_err("Alternate form (#) not allowed in string format specifier");
+                }
+                if let Some(g) = sp.grouping {
+                    return value_err(format!("Cannot specify '{g}' with 's'."));
+                }
+                let mut t = s.as_str().to_string();
+                if let Some(p) = sp.precision {
+                    t = t.chars().take(p).collect();
+                }
+                return Ok(pad(&t, &sp, '<'));
+            }
+            Value::Int(_) | Value::Bool(_) => {
+                let i = as_int(v).unwrap_or(0);
+                if matches!(v, Value::Bool(_)) && sp.ty.is_none() && spec.is_empty() {
+                    return Ok(if i != 0 { "True".into() } else { "False".into() });
+                }
+                if let (Some('s'), Some(g)) = (sp.ty, sp.grouping) {
+                    return value_err(format!("Cannot specify '{g}' with 's'."));
+                }
+                match sp.ty {
+                    None | Some('d') | Some('n') => {
+                        if sp.precision.is_some() {
+                            return value_err("Precision not allowed in integer format specifier");
+                        }
+                        fmt_int(i, 10, false, &sp)
+                    }
+                    Some('b') => fmt_int(i, 2, false, &sp),
+                    Some('o') => fmt_int(i, 8, false, &sp),
+                    Some('x') => fmt_int(i, 16, false, &sp),
+                    Some('X') => fmt_int(i, 16, true, &sp),
+                    Some('c') => match char::from_u32(i as u32) {
+                        Some(c) => return Ok(pad(&c.to_string(), &sp, '<')),
+                        None => {
+                            return exc(ExcKind::OverflowError, "%c arg not in range(0x110000)");
+                        }
+                    },
+                    Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => fmt_float(i as f64, &sp),
+                    Some(t) => {
+                        return value_err(format!(
+                            "Unknown format code '{t}' for object of type 'int'"
+                        ));
+                    }
+                }
+            }
+            Value::Float(f) => match sp.ty {
+                Some('d' | 'b' | 'o' | 'x' | 'X' | 'c') => {
+                    return value_err(format!(
+                        "Unknown format code '{}' for object of type 'float'",
+                        sp.ty.unwrap_or('d')
+                    ));
+                }
+                _ => fmt_float(*f, &sp),
+            },
+            other => {
+                if spec.is_empty() {
+                    return self.py_str(other);
+                }
+                return type_err(format!(
+                    "unsupported format string passed to {}.__format__",
+                    other.type_name()
+                ));
+            }
+        };
+        Ok(pad_number(&body, &sp))
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Spec {
+    fill: Option<char>,
+    align: Option<char>,
+    sign: Option<char>,
+    alt: bool,
+    zero: bool,
+    width: Option<usize>,
+    grouping: Option<char>,
+    precision: Option<usize>,
+    ty: Option<char>,
+}
+
+fn parse_spec(spec: &str) -> R<Spec> {
+    let c: Vec<char> = spec.chars().collect();
+    let mut sp = Spec::default();
+    let mut i = 0;
+    if c.len() >= 2 && "<>=^".contains(c[1]) {
+        sp.fill = Some(c[0]);
+        sp.align = Some(c[1]);
+        i = 2;
+    } else if !c.is_empty() && "<>=^".contains(c[0]) {
+        sp.align = Some(c[0]);
+        i = 1;
+    }
+    if i < c.len() && "+- ".contains(c[i]) {
+        sp.sign = Some(c[i]);
+        i += 1;
+    }
+    if i < c.len() && c[i] == '#' {
+        sp.alt = true;
+        i += 1;
+    }
+    if i < c.len() && c[i] == '0' {
+        sp.zero = true;
+        i += 1;
+    }
+    let mut w = String::new();
+    while i < c.len() && c[i].is_ascii_digit() {
+        w.push(c[i]);
+        i += 1;
+    }
+    if !w.is_empty() {
+        sp.width = Some(w.parse().map_err(|_| {
+            Fault::Exc(Exception::new(
+                ExcKind::ValueError,
+                "Too many decimal digits in format string",
+            ))
+        })?);
+    }
+    if i < c.len() && (c[i] == ',' || c[i] == '_') {
+        sp.grouping = Some(c[i]);
+        i += 1;
+    }
+    if i < c.len() && c[i] == '.' {
+        i += 1;
+        let mut p = String::new();
+        while i < c.len() && c[i].is_ascii_digit() {
+            p.push(c[i]);
+            i += 1;
+        }
+        if p.is_empty() {
+            return value_err("Format specifier missing precision");
+        }
+        sp.precision = Some(p.parse().map_err(|_| {
+            Fault::Exc(Exception::new(
+                ExcKind::ValueError,
+                "Too many decimal digits in format string",
+            ))
+        })?);
+    }
+    if i < c.len() {
+        sp.ty = Some(c[i]);
+        i += 1;
+    }
+    if i < c.len() {
+        return value_err("Invalid format specifier");
+    }
+    Ok(sp)
+}
+
+fn group_digits(digits: &str, sep: char, every: usize) -> String {
+    let n = digits.len();
+    let mut out = String::with_capacity(n + n / every);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (n - i) % every == 0 {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn sign_str(neg: bool, sp: &Spec) -> &'static str {
+    if neg {
+        "-"
+    } else {
+        match sp.sign {
+            Some('+') => "+",
+            Some(' ') => " ",
+            _ => "",
+        }
+    }
+}
+
+/// Returns "sign|prefix|digits" joined with \0 separators for padding.
+fn fmt_int(i: i64, base: u32, upper: bool, sp: &Spec) -> String {
+    let neg = i < 0;
+    let mag = i.unsigned_abs();
+    let mut digits = match base {
+        2 => format!("{mag:b}"),
+        8 => format!("{mag:o}"),
+        16 => {
+            if upper {
+                format!("{mag:X}")
+            } else {
+                format!("{mag:x}")
+            }
+        }
+        _ => mag.to_string(),
+    };
+    if let Some(g) = sp.grouping {
+        digits = group_digits(&digits, g, if base == 10 { 3 } else { 4 });
+    }
+    let prefix = if sp.alt {
+        match (base, upper) {
+            (2, _) => "0b",
+            (8, _) => "0o",
+            (16, false) => "0x",
+            (16, true) => "0X",
+            _ => "",
+        }
+    } else {
+        ""
+    };
+    format!("{}\0{}\0{}", sign_str(neg, sp), prefix, digits)
+}
+
+fn fmt_float(f: f64, sp: &Spec) -> String {
+    let neg = f.is_sign_negative() && !f.is_nan();
+    let a = f.abs();
+    let upper = matches!(sp.ty, Some('E' | 'F' | 'G'));
+    let mut body = if !a.is_finite() {
+        if a.is_nan() { "nan".to_string() } else { "inf".to_string() }
+    } else {
+        match sp.ty {
+            Some('f' | 'F') => format!("{:.*}", sp.precision.unwrap_or(6), a),
+            Some('%') => format!("{:.*}%", sp.precision.unwrap_or(6), a * 100.0),
+            Some('e' | 'E') => fmt_exp(a, sp.precision.unwrap_or(6), sp.alt),
+            Some('g' | 'G') => fmt_general(a, sp.precision.unwrap_or(6), sp.alt),
+            Some('n') => fmt_general(a, sp.precision.unwrap_or(6), sp.alt),
+            _ => match sp.precision {
+                // No type: like 'g' but always with a decimal point or exponent.
+                Some(p) => {
+                    let g = fmt_general(a, p.max(1), sp.alt);
+                    if g.contains(['.', 'e', 'n', 'i']) { g } else { format!("{g}.0") }
+                }
+                None => float_repr(a),
+            },
+        }
+    };
+    if upper {
+        body = body.to_uppercase();
+    }
+    if let Some(g) = sp.grouping {
+        let (int_part, rest) = match body.find(['.', 'e', 'E', '%']) {
+            Some(p) => (body[..p].to_string(), body[p..].to_string()),
+            None => (body.clone(), String::new()),
+        };
+        if int_part.chars().all(|c| c.is_ascii_digit()) {
+            body = format!("{}{}", group_digits(&int_part, g, 3), rest);
+        }
+    }
+    format!("{}\0\0{}", sign_str(neg, sp), body)
+}
+
+fn fmt_exp(a: f64, prec: usize, alt: bool) -> String {
+    let s = format!("{:.*e}", prec, a);
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mant = if alt && prec == 0 { format!("{mant}.") } else { mant.to_string() };
+    format!("{mant}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+}
+
+fn fmt_general(a: f64, prec: usize, alt: bool) -> String {
+    let p = if prec == 0 { 1 } else { prec };
+    if a == 0.0 {
+        return if alt { format!("0.{}", "0".repeat(p - 1)) } else { "0".into() };
+    }
+    let s = format!("{:.*e}", p - 1, a);
+    let exp: i32 = s.split_once('e').map(|(_, e)| e.parse().unwrap_or(0)).unwrap_or(0);
+    if exp >= -4 && exp < p as i32 {
+        let decimals = (p as i32 - 1 - exp).max(0) as usize;
+        let mut t = format!("{:.*}", decimals, a);
+        if !alt && t.contains('.') {
+            t = t.trim_end_matches('0').trim_end_matches('.').to_string();
+        }
+        if alt && !t.contains('.') {
+            t.push('.');
+        }
+        t
+    } else {
+        let (mant, _) = s.split_once('e').unwrap_or((&s, ""));
+        let mut m = mant.to_string();
+        if !alt && m.contains('.') {
+            m = m.trim_end_matches('0').trim_end_matches('.').to_string();
+        }
+        format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    }
+}
+
+/// Pad a formatted number ("sign\0prefix\0digits") per the spec.
+fn pad_number(body: &str, sp: &Spec) -> String {
+    let mut parts = body.splitn(3, '\0');
+    let sign = parts.next().unwrap_or("");
+    let prefix = parts.next().unwrap_or("");
+    let digits = parts.next().unwrap_or("");
+    let width = sp.width.unwrap_or(0);
+    let len = sign.chars().count() + prefix.len() + digits.chars().count();
+    let fill = sp.fill.unwrap_or(if sp.zero { '0' } else { ' ' });
+    let align = sp.align.unwrap_or(if sp.zero { '=' } else { '>' });
+    if len >= width {
+        return format!("{sign}{prefix}{digits}");
+    }
+    let padn = width - len;
+    if align == '=' && fill == '0' && sp.grouping.is_some() && sp.zero {
+        // Zero padding with grouping inserts separators into the padding.
+        let g = sp.grouping.unwrap_or(',');
+        let raw: String = digits.chars().filter(|c| *c != g).collect();
+        let (int_part, rest) = match raw.find(['.', 'e', 'E', '%']) {
+            Some(p) => (raw[..p].to_string(), raw[p..].to_string()),
+            None => (raw.clone(), String::new()),
+        };
+        let mut int_digits = int_part;
+        loop {
+            let grouped = group_digits(&int_digits, g, 3);
+            let total = sign.len() + prefix.len() + grouped.len() + rest.len();
+            if total >= width {
+                return format!("{sign}{prefix}{grouped}{rest}");
+            }
+            int_digits.insert(0, '0');
+        }
+    }
+    let fills = |n: usize| fill.to_string().repeat(n);
+    match align {
+        '<' => format!("{sign}{prefix}{digits}{}", fills(padn)),
+        '^' => format!("{}{sign}{prefix}{digits}{}", fills(padn / 2), fills(padn - padn / 2)),
+        '=' => format!("{sign}{prefix}{}{digits}", fills(padn)),
+        _ => format!("{}{sign}{prefix}{digits}", fills(padn)),
+    }
+}
+
+fn pad(s: &str, sp: &Spec, default_align: char) -> String {
+    let width = sp.width.unwrap_or(0);
+    let n = s.chars().count();
+    if n >= width {
+        return s.to_string();
+    }
+    let fill = sp.fill.unwrap_or(if sp.zero && sp.align.is_none() { '0' } else { ' ' });
+    let padn = width - n;
+    let fills = |k: usize| fill.to_string().repeat(k);
+    match sp.align.unwrap_or(default_align) {
+        '>' => format!("{}{s}", fills(padn)),
+        '^' => format!("{}{s}{}", fills(padn / 2), fills(padn - padn / 2)),
+        _ => format!("{s}{}", fills(padn)),
+    }
+}

@@ -1,0 +1,28 @@
+//! The `collections` module: its classes are types of their own (`Counter`,
+//! `defaultdict`, `OrderedDict` in `types/dict/`, `deque` in
+//! `types/deque.rs`); `namedtuple` is refused (it defines a class).
+
+use crate::args::Kwargs;
+use crate::fault::{R, exc};
+use crate::modules::function;
+use crate::value::*;
+use crate::vm::Vm;
+
+pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
+    vec![
+        ("Counter", Value::Type(Ty::Counter)),
+        ("defaultdict", Value::Type(Ty::DefaultDict)),
+        ("OrderedDict", Value::Type(Ty::OrderedDict)),
+        ("deque", Value::Type(Ty::Deque)),
+        ("namedtuple", function("collections", "namedtuple")),
+    ]
+}
+
+/// `collections.namedtuple(...)`, the module's only function.
+pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    let _ = (vm, name, args, kwargs);
+    exc(
+        ExcKind::NotImplementedError,
+        "namedtuple defines a class, and classes are not available here; use a dict or a tuple",
+    )
+}

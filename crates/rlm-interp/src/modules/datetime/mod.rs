@@ -1,0 +1,239 @@
+//! The `datetime` module: the `datetime`, `date`, `time` and `timedelta`
+//! classes, their constructors and class methods (`strptime`,
+//! `fromisoformat`, `fromordinal`, `combine`; no clock: `now()` and friends
+//! are refused so that runs stay reproducible).
+
+pub(crate) mod arith;
+pub(crate) mod date_time;
+pub(crate) mod strftime;
+pub(crate) mod strptime;
+pub(crate) mod timedelta;
+
+use std::rc::Rc;
+
+use smol_str::SmolStr;
+
+use crate::args::{Kwargs, as_float, as_int, kw};
+use crate::fault::{R, exc, type_err, value_err};
+use crate::types::qualified_type_name;
+use crate::value::*;
+use crate::vm::Vm;
+use date_time::{DateTime, ORDINAL_OF_EPOCH, civil_from_days, dt_value};
+use strptime::strptime;
+use timedelta::td_value;
+
+pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
+    vec![
+        ("datetime", Value::Type(Ty::Other("datetime"))),
+        ("date", Value::Type(Ty::Other("date"))),
+        ("time", Value::Type(Ty::Other("time"))),
+        ("timedelta", Value::Type(Ty::Other("timedelta"))),
+    ]
+}
+
+pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    construct_other(vm, name, args, kwargs)
+}
+
+pub(crate) fn construct_other(
+    vm: &mut Vm,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let get = |i: usize, k: &str, def: i64| -> R<i64> {
+        match args.get(i).or_else(|| kw(&kwargs, k)) {
+            Some(v) => match as_int(v) {
+                Some(x) => Ok(x),
+                None => type_err(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    v.type_name()
+                )),
+            },
+            None => Ok(def),
+        }
+    };
+    match name {
+        "datetime" | "date" => {
+            let d = DateTime {
+                year: get(0, "year", -1)?,
+                month: get(1, "month", -1)?,
+                day: get(2, "day", -1)?,
+                hour: if name == "date" { 0 } else { get(3, "hour", 0)? },
+                minute: if name == "date" { 0 } else { get(4, "minute", 0)? },
+                second: if name == "date" { 0 } else { get(5, "second", 0)? },
+                micro: if name == "date" { 0 } else { get(6, "microsecond", 0)? },
+                has_time: name == "datetime",
+                time_only: false,
+            };
+            Ok(dt_value(d.validate()?))
+        }
+        "time" => {
+            let d = DateTime {
+                year: 1900,
+                month: 1,
+                day: 1,
+                hour: get(0, "hour", 0)?,
+                minute: get(1, "minute", 0)?,
+                second: get(2, "second", 0)?,
+                micro: get(3, "microsecond", 0)?,
+                has_time: true,
+                time_only: true,
+            };
+            Ok(dt_value(d.validate()?))
+        }
+        "timedelta" => {
+            let fget = |i: usize, k: &str| -> f64 {
+                args.get(i).or_else(|| kw(&kwargs, k)).and_then(as_float).unwrap_or(0.0)
+            };
+            let total = fget(0, "days") * 86400e6
+                + fget(1, "seconds") * 1e6
+                + fget(2, "microseconds")
+                + fget(3, "milliseconds") * 1e3
+                + fget(4, "minutes") * 60e6
+                + fget(5, "hours") * 3600e6
+                + fget(6, "weeks") * 7.0 * 86400e6;
+            let _ = vm;
+            Ok(td_value(total.round() as i64))
+        }
+        _ => type_err(format!("cannot create '{name}' instances")),
+    }
+}
+
+pub(crate) fn type_attr(t: &'static str, name: &str) -> Option<Value> {
+    match (t, name) {
+        (
+            "datetime" | "date",
+            "strptime" | "fromisoformat" | "fromordinal" | "now" | "today" | "utcnow"
+            | "fromtimestamp",
+        )
+        | ("datetime", "combine") => {
+            Some(Value::Method(Rc::new((Value::Type(Ty::Other(t)), SmolStr::new(name)))))
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Value>) -> R<Value> {
+    let _ = vm;
+    match name {
+        "strptime" => {
+            let (Some(Value::Str(s)), Some(Value::Str(f))) = (args.first(), args.get(1)) else {
+                return type_err("strptime() argument must be str");
+            };
+            strptime(s.as_str(), f.as_str()).map(dt_value)
+        }
+        "fromordinal" => {
+            let n = match args.first() {
+                Some(v) => match as_int(v) {
+                    Some(n) => n,
+                    None => {
+                        return type_err(format!(
+                            "'{}' object cannot be interpreted as an integer",
+                            v.type_name()
+                        ));
+                    }
+                },
+                None => return type_err("fromordinal() takes exactly one argument (0 given)"),
+            };
+            if n < 1 {
+                return value_err("ordinal must be >= 1");
+            }
+            let (year, month, day) = civil_from_days(n - ORDINAL_OF_EPOCH);
+            let d = DateTime {
+                year,
+                month,
+                day,
+                hour: 0,
+                minute: 0,
+                second: 0,
+                micro: 0,
+                has_time: t == "datetime",
+                time_only: false,
+            };
+            d.validate().map(dt_value)
+        }
+        "combine" => match (args.first(), args.get(1)) {
+            (Some(Value::Native(a)), Some(Value::Native(b))) => match (&**a, &**b) {
+                (Native::DateTime(d), Native::DateTime(tm)) if tm.time_only => {
+                    Ok(dt_value(DateTime {
+                        hour: tm.hour,
+                        minute: tm.minute,
+                        second: tm.second,
+                        micro: tm.micro,
+                        has_time: true,
+                        time_only: false,
+                        ..*d
+                    }))
+                }
+                (Native::DateTime(d), _) if !d.time_only => type_err(format!(
+                    "combine() argument 2 must be datetime.time, not {}",
+                    qualified_type_name(&args[1])
+                )),
+                _ => type_err(format!(
+                    "combine() argument 1 must be datetime.date, not {}",
+                    qualified_type_name(&args[0])
+                )),
+            },
+            (Some(a), Some(b)) => type_err(format!(
+                "combine() argument {} must be {}, not {}",
+                if matches!(a, Value::Native(_)) { 2 } else { 1 },
+                if matches!(a, Value::Native(_)) { "datetime.time" } else { "datetime.date" },
+                qualified_type_name(if matches!(a, Value::Native(_)) { b } else { a })
+            )),
+            _ => type_err("combine() missing required argument 'date' (pos 1)"),
+        },
+        "fromisoformat" => {
+            let Some(Value::Str(s)) = args.first() else {
+                return type_err("fromisoformat: argument must be str");
+            };
+            let s = s.as_str();
+            let bad = || {
+                value_err(format!(
+                    "Invalid isoformat string: {}",
+                    crate::types::str::repr::repr_str(s)
+                ))
+            };
+            let (date, time) = match s.find(['T', ' ']) {
+                Some(p) if t == "datetime" => (&s[..p], Some(&s[p + 1..])),
+                _ => (s, None),
+            };
+            let parts: Vec<&str> = date.split('-').collect();
+            if parts.len() != 3 {
+                return bad();
+            }
+            let p = |x: &str| x.parse::<i64>().ok();
+            let (Some(y), Some(m), Some(d)) = (p(parts[0]), p(parts[1]), p(parts[2])) else {
+                return bad();
+            };
+            let mut dt = DateTime {
+                year: y,
+                month: m,
+                day: d,
+                hour: 0,
+                minute: 0,
+                second: 0,
+                micro: 0,
+                has_time: t == "datetime",
+                time_only: false,
+            };
+            if let Some(time) = time {
+                let tp: Vec<&str> = time.split(':').collect();
+                dt.hour = tp.first().and_then(|x| p(x)).unwrap_or(0);
+                dt.minute = tp.get(1).and_then(|x| p(x)).unwrap_or(0);
+                if let Some(sec) = tp.get(2) {
+                    let (s2, us) = sec.split_once('.').unwrap_or((sec, "0"));
+                    dt.second = p(s2).unwrap_or(0);
+                    dt.micro = p(&format!("{us:0<6}")[..6]).unwrap_or(0);
+                }
+            }
+            dt.validate().map(dt_value)
+        }
+        _ => exc(
+            ExcKind::RuntimeError,
+            format!(
+                "{t}.{name}() is not available: the sandbox has no clock (results must be reproducible)"
+            ),
+        ),
+    }
+}

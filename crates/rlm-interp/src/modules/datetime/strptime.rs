@@ -1,0 +1,174 @@
+//! `datetime.strptime` as CPython's `_strptime`: the format becomes a regex
+//! (leftmost-first alternation, case-insensitive).
+
+use crate::fault::{R, exc, value_err};
+use crate::modules::datetime::date_time::{
+    DAYS, DateTime, MONTHS, civil_from_days, days_from_civil, iso_week1_monday,
+};
+use crate::value::*;
+
+/// The regex CPython's `_strptime` matches a format directive with
+/// (`TimeRE`, C locale); `None` for a directive it does not know.
+fn strptime_directive_re(c: char) -> Option<String> {
+    let names = |xs: &[&str]| {
+        let mut v: Vec<&str> = xs.to_vec();
+        // Longest first, as `_strptime.__seqToRE`: "March" before "Mar".
+        v.sort_by_key(|x| std::cmp::Reverse(x.len()));
+        v.join("|")
+    };
+    let full_months: Vec<&str> = MONTHS.to_vec();
+    let abbr_months: Vec<&str> = MONTHS.iter().map(|m| &m[..3]).collect();
+    let full_days: Vec<&str> = DAYS.to_vec();
+    let abbr_days: Vec<&str> = DAYS.iter().map(|m| &m[..3]).collect();
+    let body = match c {
+        'd' => r"3[0-1]|[1-2]\d|0[1-9]|[1-9]| [1-9]".to_string(),
+        'f' => r"[0-9]{1,6}".to_string(),
+        'H' => r"2[0-3]|[0-1]\d|\d".to_string(),
+        'I' => r"1[0-2]|0[1-9]|[1-9]".to_string(),
+        'G' | 'Y' => r"\d\d\d\d".to_string(),
+        'j' => r"36[0-6]|3[0-5]\d|[1-2]\d\d|0[1-9]\d|00[1-9]|[1-9]\d|0[1-9]|[1-9]".to_string(),
+        'm' => r"1[0-2]|0[1-9]|[1-9]".to_string(),
+        'M' => r"[0-5]\d|\d".to_string(),
+        'S' => r"6[0-1]|[0-5]\d|\d".to_string(),
+        'U' | 'W' => r"5[0-3]|[0-4]\d|\d".to_string(),
+        'w' => r"[0-6]".to_string(),
+        'u' => r"[1-7]".to_string(),
+        'V' => r"5[0-3]|0[1-9]|[1-4]\d|\d".to_string(),
+        'y' => r"\d\d".to_string(),
+        'B' => names(&full_months),
+        'b' => names(&abbr_months),
+        'A' => names(&full_days),
+        'a' => names(&abbr_days),
+        'p' => "am|pm".to_string(),
+        _ => return None,
+    };
+    Some(format!("(?P<{c}>{body})"))
+}
+
+/// `datetime.strptime` as CPython's `_strptime`: the format becomes a regex
+/// (leftmost-first alternation, case-insensitive), so out-of-range fields
+/// "do not match format" exactly when they do in CPython.
+pub(crate) fn strptime(s: &str, fmt: &str) -> R<DateTime> {
+    let fmt_repr = crate::types::str::repr::repr_str(fmt);
+    let mut pattern = String::from("(?i)^");
+    let mut seen = Vec::new();
+    let mut fc = fmt.chars().peekable();
+    while let Some(c) = fc.next() {
+        if c == '%' {
+            let Some(dc) = fc.next() else {
+                return value_err(format!("stray % in format {fmt_repr}"));
+            };
+            if dc == '%' {
+                pattern.push('%');
+                continue;
+            }
+            let Some(re) = strptime_directive_re(dc) else {
+                return value_err(format!("'{dc}' is a bad directive in format {fmt_repr}"));
+            };
+            if seen.contains(&dc) {
+                return exc(ExcKind::ReError, format!("redefinition of group name '{dc}'"));
+            }
+            seen.push(dc);
+            pattern.push_str(&re);
+        } else if c.is_whitespace() {
+            while fc.peek().is_some_and(|c| c.is_whitespace()) {
+                fc.next();
+            }
+            pattern.push_str(r"\s+");
+        } else {
+            pattern.push_str(&regex::escape(&c.to_string()));
+        }
+    }
+    let bad = || {
+        value_err(format!(
+            "time data {} does not match format {fmt_repr}",
+            crate::types::str::repr::repr_str(s)
+        ))
+    };
+    let Ok(re) = regex::Regex::new(&pattern) else { return bad() };
+    let Some(caps) = re.captures(s) else { return bad() };
+    let end = caps.get(0).map_or(0, |m| m.end());
+    if end != s.len() {
+        return value_err(format!("unconverted data remains: {}", &s[end..]));
+    }
+    let text = |c: &str| caps.name(c).map(|m| m.as_str());
+    let num = |c: &str| -> Option<i64> {
+        let t = text(c)?;
+        t.trim().chars().try_fold(0i64, |acc, ch| Some(acc * 10 + ch.to_digit(10)? as i64))
+    };
+    let find = |c: &str, names: &[&str], n: usize| -> Option<i64> {
+        let t = text(c)?.to_lowercase();
+        names.iter().position(|x| x[..n.min(x.len())].to_lowercase() == t).map(|i| i as i64)
+    };
+    let mut year = 1900;
+    if let Some(y) = num("y") {
+        year = if y <= 68 { 2000 + y } else { 1900 + y };
+    }
+    if let Some(y) = num("Y") {
+        year = y;
+    }
+    let mut month = find("B", &MONTHS, 99).or_else(|| find("b", &MONTHS, 3)).map_or(1, |m| m + 1);
+    if let Some(m) = num("m") {
+        month = m;
+    }
+    let mut day = num("d").unwrap_or(1);
+    let mut hour = num("H").unwrap_or(0);
+    if let Some(h) = num("I") {
+        let pm = text("p").is_some_and(|p| p.eq_ignore_ascii_case("pm"));
+        hour = match (pm, h) {
+            (false, 12) => 0,
+            (true, h) if h != 12 => h + 12,
+            (_, h) => h,
+        };
+    }
+    let micro = text("f").map_or(0, |f| {
+        let v = num("f").unwrap_or(0);
+        v * 10i64.pow((6 - f.len().min(6)) as u32)
+    });
+    // Weekday, Monday = 0, from whichever directive gave one.
+    let weekday = find("A", &DAYS, 99)
+        .or_else(|| find("a", &DAYS, 3))
+        .or_else(|| num("w").map(|w| (w + 6) % 7))
+        .or_else(|| num("u").map(|u| u - 1));
+    let iso_year = num("G");
+    let iso_week = num("V");
+    if iso_year.is_some() || iso_week.is_some() {
+        let (Some(g), Some(v), Some(wd)) = (iso_year, iso_week, weekday) else {
+            return value_err(if iso_year.is_some() {
+                "ISO year directive '%G' must be used with the ISO week directive '%V' and a weekday directive ('%A', '%a', '%w', or '%u')."
+            } else {
+                "ISO week directive '%V' must be used with the ISO year directive '%G' and a weekday directive ('%A', '%a', '%w', or '%u')."
+            });
+        };
+        let (y, m, d) = civil_from_days(iso_week1_monday(g) + (v - 1) * 7 + wd);
+        (year, month, day) = (y, m, d);
+    } else if let Some(j) = num("j") {
+        let (y, m, d) = civil_from_days(days_from_civil(year, 1, 1) + j - 1);
+        (year, month, day) = (y, m, d);
+    } else if let (Some(wd), Some(week), sunday_first) =
+        (weekday, num("U").or_else(|| num("W")), text("U").is_some())
+    {
+        // CPython's `_calc_julian_from_U_or_W`.
+        let first = days_from_civil(year, 1, 1);
+        let first_wd = (first + 3).rem_euclid(7);
+        let (first_wd, wd) =
+            if sunday_first { ((first_wd + 1) % 7, (wd + 1) % 7) } else { (first_wd, wd) };
+        let week0_len = (7 - first_wd) % 7;
+        let julian =
+            if week == 0 { 1 + wd - first_wd } else { 1 + week0_len + (week - 1) * 7 + wd };
+        let (y, m, d) = civil_from_days(first + julian - 1);
+        (year, month, day) = (y, m, d);
+    }
+    DateTime {
+        year,
+        month,
+        day,
+        hour,
+        minute: num("M").unwrap_or(0),
+        second: num("S").unwrap_or(0),
+        micro,
+        has_time: true,
+        time_only: false,
+    }
+    .validate()
+}

@@ -1,0 +1,318 @@
+//! The `itertools` module. Results are materialised eagerly, charged
+//! before they are built, except the infinite iterators (`count`, `cycle`,
+//! `repeat`), which step lazily. The combinatoric functions are in
+//! `combinatorics.rs`.
+
+mod combinatorics;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rlm_syntax::ast::BinOp;
+
+use crate::args::{Kwargs, as_int, kw};
+use crate::fault::{R, exc, type_err, value_err};
+use crate::modules::functions;
+use crate::value::*;
+use crate::vm::Vm;
+
+pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
+    functions(
+        "itertools",
+        &[
+            "chain",
+            "islice",
+            "groupby",
+            "combinations",
+            "combinations_with_replacement",
+            "permutations",
+            "product",
+            "accumulate",
+            "count",
+            "cycle",
+            "repeat",
+            "zip_longest",
+            "takewhile",
+            "dropwhile",
+            "starmap",
+            "pairwise",
+            "compress",
+            "filterfalse",
+            "tee",
+            "from_iterable",
+        ],
+    )
+}
+
+pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    match name {
+        "chain" | "from_iterable" | "islice" | "count" | "cycle" | "repeat" | "groupby" => {
+            sources(vm, name, args, kwargs)
+        }
+        "combinations" | "combinations_with_replacement" | "permutations" | "product" => {
+            combinatorics::call(vm, name, args, kwargs)
+        }
+        _ => transforms(vm, name, args, kwargs),
+    }
+}
+
+pub(super) fn items_iter(v: Vec<Value>) -> Value {
+    Value::Iter(Rc::new(RefCell::new(IterState::Items(v.into()))))
+}
+
+/// Chaining, slicing, grouping and the infinite iterators.
+fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    let cap = vm.limits.max_collection_len;
+    match name {
+        "chain" => {
+            let mut out = Vec::new();
+            for a in &args {
+                out.extend(vm.iterate(a)?);
+                vm.check_len(out.len())?;
+            }
+            Ok(items_iter(out))
+        }
+        "from_iterable" => {
+            let outer = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let mut out = Vec::new();
+            for a in &outer {
+                out.extend(vm.iterate(a)?);
+                vm.check_len(out.len())?;
+            }
+            Ok(items_iter(out))
+        }
+        "islice" => {
+            let src = args.first().cloned().unwrap_or(Value::None);
+            let ints: Vec<Option<i64>> = args[1.min(args.len())..].iter().map(as_int).collect();
+            let (start, stop, step) = match ints.as_slice() {
+                [stop] => (0, *stop, 1),
+                [a, b] => (a.unwrap_or(0), *b, 1),
+                [a, b, c] => (a.unwrap_or(0), *b, c.unwrap_or(1)),
+                _ => return type_err("islice expected 2 to 4 arguments"),
+            };
+            if start < 0 || stop.is_some_and(|s| s < 0) || step <= 0 {
+                return value_err(
+                    "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize.",
+                );
+            }
+            let it = vm.get_iter(src)?;
+            let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
+            let mut out = Vec::new();
+            let mut i = 0i64;
+            loop {
+                if stop.is_some_and(|s| i >= s) {
+                    break;
+                }
+                let Some(v) = vm.iter_next(&it)? else { break };
+                vm.fuel(1)?;
+                if i >= start && (i - start) % step == 0 {
+                    out.push(v);
+                    if out.len() > cap {
+                        vm.check_len(out.len())?;
+                    }
+                }
+                i += 1;
+            }
+            Ok(items_iter(out))
+        }
+        "count" => {
+            let start_v = args.first().or_else(|| kw(&kwargs, "start")).cloned();
+            let step_v = args.get(1).or_else(|| kw(&kwargs, "step")).cloned();
+            for v in [&start_v, &step_v].into_iter().flatten() {
+                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+                    return type_err("a number is required");
+                }
+            }
+            if matches!(start_v, Some(Value::Float(_))) || matches!(step_v, Some(Value::Float(_))) {
+                // CPython adds the step to the running value, so the first
+                // value keeps the start's type and later ones are floats.
+                let start = match start_v {
+                    Some(Value::Float(f)) => Value::Float(f),
+                    Some(v) => Value::Int(as_int(&v).unwrap_or(0)),
+                    None => Value::Int(0),
+                };
+                let step = match step_v {
+                    Some(Value::Float(f)) => f,
+                    Some(v) => as_int(&v).unwrap_or(1) as f64,
+                    None => 1.0,
+                };
+                return Ok(Value::Iter(Rc::new(RefCell::new(IterState::CountFloat(start, step)))));
+            }
+            let start = start_v.as_ref().and_then(as_int).unwrap_or(0);
+            let step = step_v.as_ref().and_then(as_int).unwrap_or(1);
+            Ok(Value::Iter(Rc::new(RefCell::new(IterState::Count(start, step)))))
+        }
+        "cycle" => {
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            Ok(Value::Iter(Rc::new(RefCell::new(IterState::Cycle(items, 0)))))
+        }
+        "repeat" => {
+            let v = args.first().cloned().unwrap_or(Value::None);
+            let n = args.get(1).or_else(|| kw(&kwargs, "times")).and_then(as_int);
+            Ok(Value::Iter(Rc::new(RefCell::new(IterState::Repeat(v, n.map(|n| n.max(0)))))))
+        }
+        "groupby" => {
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let key = args
+                .get(1)
+                .or_else(|| kw(&kwargs, "key"))
+                .cloned()
+                .filter(|k| !matches!(k, Value::None));
+            let mut out: Vec<Value> = Vec::new();
+            let mut cur_key: Option<Value> = None;
+            let mut group: Vec<Value> = Vec::new();
+            for it in items {
+                let k = match &key {
+                    Some(kf) => vm.call_value(kf, vec![it.clone()], Vec::new())?,
+                    None => it.clone(),
+                };
+                let same = match &cur_key {
+                    Some(ck) => vm.eq(ck, &k)?,
+                    None => false,
+                };
+                if !same {
+                    if let Some(ck) = cur_key.take() {
+                        out.push(Value::tuple(vec![ck, items_iter(std::mem::take(&mut group))]));
+                    }
+                    cur_key = Some(k);
+                }
+                group.push(it);
+            }
+            if let Some(ck) = cur_key {
+                out.push(Value::tuple(vec![ck, items_iter(group)]));
+            }
+            Ok(items_iter(out))
+        }
+        _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),
+    }
+}
+
+/// Functions that map, filter or regroup one or more iterables.
+fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    let cap = vm.limits.max_collection_len;
+    match name {
+        "accumulate" => {
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let func = args
+                .get(1)
+                .or_else(|| kw(&kwargs, "func"))
+                .cloned()
+                .filter(|f| !matches!(f, Value::None));
+            let mut acc = kw(&kwargs, "initial").cloned().filter(|v| !matches!(v, Value::None));
+            let mut out = Vec::new();
+            if let Some(a) = &acc {
+                out.push(a.clone());
+            }
+            for it in items {
+                let next = match &acc {
+                    None => it,
+                    Some(a) => match &func {
+                        Some(f) => vm.call_value(f, vec![a.clone(), it], Vec::new())?,
+                        None => vm.binary(BinOp::Add, a, &it)?,
+                    },
+                };
+                out.push(next.clone());
+                acc = Some(next);
+            }
+            Ok(items_iter(out))
+        }
+        "zip_longest" => {
+            let fill = kw(&kwargs, "fillvalue").cloned().unwrap_or(Value::None);
+            let mut cols = Vec::new();
+            for a in &args {
+                cols.push(vm.iterate(a)?);
+            }
+            let n = cols.iter().map(|c| c.len()).max().unwrap_or(0);
+            vm.check_len(n)?;
+            Ok(items_iter(
+                (0..n)
+                    .map(|i| {
+                        Value::tuple(
+                            cols.iter()
+                                .map(|c| c.get(i).cloned().unwrap_or(fill.clone()))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ))
+        }
+        "takewhile" => {
+            let pred = args.first().cloned().unwrap_or(Value::None);
+            let it = vm.get_iter(args.get(1).cloned().unwrap_or(Value::None))?;
+            let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
+            let mut out = Vec::new();
+            while let Some(x) = vm.iter_next(&it)? {
+                vm.fuel(1)?;
+                if !vm.call_value(&pred, vec![x.clone()], Vec::new())?.truthy() {
+                    break;
+                }
+                out.push(x);
+                if out.len() > cap {
+                    vm.check_len(out.len())?;
+                }
+            }
+            Ok(items_iter(out))
+        }
+        "dropwhile" | "filterfalse" => {
+            let pred = args.first().cloned().unwrap_or(Value::None);
+            let items = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
+            let mut out = Vec::new();
+            let mut dropping = true;
+            for it in items {
+                let t = if matches!(pred, Value::None) {
+                    it.truthy()
+                } else {
+                    vm.call_value(&pred, vec![it.clone()], Vec::new())?.truthy()
+                };
+                match name {
+                    "takewhile" => {
+                        if !t {
+                            break;
+                        }
+                        out.push(it);
+                    }
+                    "dropwhile" => {
+                        if dropping && t {
+                            continue;
+                        }
+                        dropping = false;
+                        out.push(it);
+                    }
+                    _ => {
+                        if !t {
+                            out.push(it);
+                        }
+                    }
+                }
+            }
+            Ok(items_iter(out))
+        }
+        "starmap" => {
+            let func = args.first().cloned().unwrap_or(Value::None);
+            let items = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
+            let mut out = Vec::new();
+            for it in items {
+                let a = vm.iterate(&it)?;
+                out.push(vm.call_value(&func, a, Vec::new())?);
+            }
+            Ok(items_iter(out))
+        }
+        "pairwise" => {
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            Ok(items_iter(items.windows(2).map(|w| Value::tuple(w.to_vec())).collect()))
+        }
+        "compress" => {
+            let data = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let sel = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
+            Ok(items_iter(
+                data.into_iter().zip(sel).filter(|(_, s)| s.truthy()).map(|(d, _)| d).collect(),
+            ))
+        }
+        "tee" => {
+            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let n = args.get(1).and_then(as_int).unwrap_or(2).max(0) as usize;
+            Ok(Value::tuple((0..n).map(|_| items_iter(items.clone())).collect()))
+        }
+        _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),
+    }
+}

@@ -1,0 +1,85 @@
+//! The `json` module: `dumps` (indent, separators, sort_keys, ensure_ascii,
+//! default) and `loads`, with CPython's output and error messages
+//! (`JSONDecodeError` with line, column and char position).
+
+mod dump;
+mod parse;
+
+use std::cell::RefCell;
+
+use crate::args::{Kwargs, as_int, kw};
+use crate::fault::{R, exc, type_err};
+use crate::modules::functions;
+use crate::value::*;
+use crate::vm::Vm;
+use dump::{JsonOpts, json_dump};
+use parse::JsonParser;
+
+pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
+    let mut a = functions("json", &["dumps", "loads"]);
+    a.push(("JSONDecodeError", Value::Type(Ty::Exc(ExcKind::JSONDecodeError))));
+    a
+}
+
+pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    match name {
+        "dumps" => {
+            let Some(v) = args.first() else {
+                return type_err("dumps() missing 1 required positional argument: 'obj'");
+            };
+            let indent = match kw(&kwargs, "indent") {
+                None | Some(Value::None) => None,
+                Some(Value::Str(s)) => Some(s.as_str().to_string()),
+                Some(v) => {
+                    let n = as_int(v).unwrap_or(0).max(0) as usize;
+                    if n > vm.limits.max_str_len {
+                        vm.check_str_len(n)?;
+                    }
+                    Some(" ".repeat(n))
+                }
+            };
+            let ensure_ascii = kw(&kwargs, "ensure_ascii").is_none_or(|v| v.truthy());
+            let sort_keys = kw(&kwargs, "sort_keys").is_some_and(|v| v.truthy());
+            let (item_sep, key_sep) = match kw(&kwargs, "separators") {
+                Some(Value::Tuple(t)) if t.len() == 2 => (
+                    t[0].as_str().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    t[1].as_str().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                ),
+                _ => (
+                    if indent.is_some() { ",".to_string() } else { ", ".to_string() },
+                    ": ".to_string(),
+                ),
+            };
+            let default = kw(&kwargs, "default").cloned();
+            let opts = JsonOpts {
+                indent,
+                ensure_ascii,
+                sort_keys,
+                item_sep,
+                key_sep,
+                default,
+                seen: RefCell::new(Vec::new()),
+            };
+            let mut out = String::new();
+            json_dump(vm, v, &opts, 0, &mut out)?;
+            Ok(Value::str(out))
+        }
+        "loads" => {
+            let Some(Value::Str(s)) = args.first() else {
+                return type_err(format!(
+                    "the JSON object must be str, bytes or bytearray, not {}",
+                    args.first().map(|v| v.type_name()).unwrap_or("NoneType")
+                ));
+            };
+            vm.fuel(s.byte_len() as u64 / 16)?;
+            let mut p = JsonParser { s: s.as_str(), i: 0, depth: 0 };
+            let v = p.value(vm)?;
+            p.ws();
+            if p.i < p.s.len() {
+                return p.err("Extra data");
+            }
+            Ok(v)
+        }
+        _ => exc(ExcKind::AttributeError, format!("module 'json' has no attribute '{name}'")),
+    }
+}

@@ -1,0 +1,242 @@
+//! `json.loads`: a parser with CPython's error messages and positions,
+//! charging memory per value and bounded by the nesting limit.
+
+use crate::fault::{R, exc};
+use crate::value::*;
+use crate::vm::Vm;
+
+pub(super) struct JsonParser<'a> {
+    pub(super) s: &'a str,
+    pub(super) i: usize,
+    pub(super) depth: usize,
+}
+
+impl JsonParser<'_> {
+    pub(super) fn err<T>(&self, msg: &str) -> R<T> {
+        let before = &self.s[..self.i.min(self.s.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1;
+        let charpos = before.chars().count();
+        let col_chars = before[before.rfind('\n').map_or(0, |p| p + 1)..].chars().count() + 1;
+        let _ = col;
+        exc(
+            ExcKind::JSONDecodeError,
+            format!("{msg}: line {line} column {col_chars} (char {charpos})"),
+        )
+    }
+
+    pub(super) fn ws(&mut self) {
+        let b = self.s.as_bytes();
+        while self.i < b.len() && matches!(b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    pub(super) fn value(&mut self, vm: &mut Vm) -> R<Value> {
+        self.ws();
+        self.depth += 1;
+        if self.depth > vm.limits.max_nesting {
+            return Err(vm.nesting_err());
+        }
+        let b = self.s.as_bytes();
+        let r = match b.get(self.i) {
+            None => self.err("Expecting value"),
+            Some(b'{') => {
+                self.i += 1;
+                let mut d = Dict::new();
+                self.ws();
+                if b.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        if b.get(self.i) != Some(&b'"') {
+                            return self.err("Expecting property name enclosed in double quotes");
+                        }
+                        let k = self.string()?;
+                        self.ws();
+                        if b.get(self.i) != Some(&b':') {
+                            return self.err("Expecting ':' delimiter");
+                        }
+                        self.i += 1;
+                        let v = self.value(vm)?;
+                        vm.alloc(48)?;
+                        d.map.insert(Key(Value::str(k)), v);
+                        self.ws();
+                        match b.get(self.i) {
+                            Some(b',') => self.i += 1,
+                            Some(b'}') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return self.err("Expecting ',' delimiter"),
+                        }
+                    }
+                }
+                Ok(Value::dict(d))
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if b.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        items.push(self.value(vm)?);
+                        vm.alloc(16)?;
+                        self.ws();
+                        match b.get(self.i) {
+                            Some(b',') => self.i += 1,
+                            Some(b']') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return self.err("Expecting ',' delimiter"),
+                        }
+                    }
+                }
+                Ok(Value::list(items))
+            }
+            Some(b'"') => Ok(Value::str(self.string()?)),
+            Some(b't') if self.s[self.i..].starts_with("true") => {
+                self.i += 4;
+                Ok(Value::Bool(true))
+            }
+            Some(b'f') if self.s[self.i..].starts_with("false") => {
+                self.i += 5;
+                Ok(Value::Bool(false))
+            }
+            Some(b'n') if self.s[self.i..].starts_with("null") => {
+                self.i += 4;
+                Ok(Value::None)
+            }
+            Some(b'N') if self.s[self.i..].starts_with("NaN") => {
+                self.i += 3;
+                Ok(Value::Float(f64::NAN))
+            }
+            Some(b'I') if self.s[self.i..].starts_with("Infinity") => {
+                self.i += 8;
+                Ok(Value::Float(f64::INFINITY))
+            }
+            Some(b'-') if self.s[self.i..].starts_with("-Infinity") => {
+                self.i += 9;
+                Ok(Value::Float(f64::NEG_INFINITY))
+            }
+            Some(c) if *c == b'-' || c.is_ascii_digit() => {
+                let start = self.i;
+                if b[self.i] == b'-' {
+                    self.i += 1;
+                }
+                if !b.get(self.i).is_some_and(|c| c.is_ascii_digit()) {
+                    self.i = start;
+                    return self.err("Expecting value");
+                }
+                while self.i < b.len() && b[self.i].is_ascii_digit() {
+                    self.i += 1;
+                }
+                let mut is_float = false;
+                if self.i < b.len()
+                    && b[self.i] == b'.'
+                    && b.get(self.i + 1).is_some_and(|c| c.is_ascii_digit())
+                {
+                    is_float = true;
+                    self.i += 1;
+                    while self.i < b.len() && b[self.i].is_ascii_digit() {
+                        self.i += 1;
+                    }
+                }
+                if self.i < b.len() && (b[self.i] == b'e' || b[self.i] == b'E') {
+                    let save = self.i;
+                    self.i += 1;
+                    if self.i < b.len() && (b[self.i] == b'+' || b[self.i] == b'-') {
+                        self.i += 1;
+                    }
+                    if b.get(self.i).is_some_and(|c| c.is_ascii_digit()) {
+                        is_float = true;
+                        while self.i < b.len() && b[self.i].is_ascii_digit() {
+                            self.i += 1;
+                        }
+                    } else {
+                        self.i = save;
+                    }
+                }
+                let t = &self.s[start..self.i];
+                if is_float {
+                    Ok(Value::Float(t.parse().unwrap_or(0.0)))
+                } else {
+                    match t.parse::<i64>() {
+                        Ok(i) => Ok(Value::Int(i)),
+                        Err(_) => Ok(Value::Float(t.parse().unwrap_or(0.0))),
+                    }
+                }
+            }
+            Some(_) => self.err("Expecting value"),
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn string(&mut self) -> R<String> {
+        let start = self.i;
+        self.i += 1;
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.s[self.i..].chars().next() else {
+                self.i = start;
+                return self.err("Unterminated string starting at");
+            };
+            self.i += c.len_utf8();
+            match c {
+                '"' => return Ok(out),
+                '\\' => {
+                    let Some(e) = self.s[self.i..].chars().next() else {
+                        self.i = start;
+                        return self.err("Unterminated string starting at");
+                    };
+                    self.i += 1;
+                    match e {
+                        'n' => out.push('\n'),
+                        't' => out.push('\t'),
+                        'r' => out.push('\r'),
+                        'b' => out.push('\x08'),
+                        'f' => out.push('\x0c'),
+                        '/' => out.push('/'),
+                        '\\' => out.push('\\'),
+                        '"' => out.push('"'),
+                        'u' => {
+                            let hex = self.s.get(self.i..self.i + 4).unwrap_or("");
+                            let Ok(mut cp) = u32::from_str_radix(hex, 16) else {
+                                self.i -= 2;
+                                return self.err("Invalid \\uXXXX escape");
+                            };
+                            self.i += 4;
+                            if (0xd800..0xdc00).contains(&cp) && self.s[self.i..].starts_with("\\u")
+                            {
+                                if let Ok(lo) = u32::from_str_radix(
+                                    self.s.get(self.i + 2..self.i + 6).unwrap_or(""),
+                                    16,
+                                ) {
+                                    if (0xdc00..0xe000).contains(&lo) {
+                                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                                        self.i += 6;
+                                    }
+                                }
+                            }
+                            out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+                        }
+                        _ => {
+                            self.i -= 2;
+                            return self.err("Invalid \\escape");
+                        }
+                    }
+                }
+                c if (c as u32) < 0x20 => {
+                    self.i -= 1;
+                    return self.err("Invalid control character at");
+                }
+                c => out.push(c),
+            }
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! Compiling and running patterns: CPython's syntax translated for the
+//! engines, a per-thread cache of compiled patterns, anchored/full variants,
+//! and searches that charge fuel for the bytes they scan (and the steps a
+//! backtracking engine takes, in growing tiers).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::fault::{Fault, R, exc, type_err};
+use crate::modules::re::match_obj::MatchObj;
+use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, VERBOSE};
+use crate::value::*;
+use crate::vm::Vm;
+use crate::{LimitError, LimitKind};
+
+enum Engine {
+    Fast(regex::Regex),
+    /// The same pattern built with growing backtracking limits (the last
+    /// one is `regex_backtrack_limit`): a match is tried with the smallest
+    /// first, so the fuel charged follows the work actually done.
+    Fancy(Vec<(usize, fancy_regex::Regex)>),
+}
+
+pub struct Pattern {
+    pub source: String,
+    pub flags: i64,
+    engine: Engine,
+    anchored: RefCell<Option<Rc<Pattern>>>,
+    full: RefCell<Option<Rc<Pattern>>>,
+    /// Group names by index (index 0 is the whole match).
+    pub names: Vec<Option<String>>,
+}
+
+pub(crate) type Spans = Vec<Option<(usize, usize)>>;
+
+fn translate(p: &str) -> String {
+    let mut out = String::with_capacity(p.len() + 8);
+    let chars: Vec<char> = p.chars().collect();
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' && i + 1 < chars.len() {
+            let n = chars[i + 1];
+            if !in_class && n == 'Z' {
+                out.push_str("\\z");
+            } else {
+                out.push('\\');
+                out.push(n);
+            }
+            i += 2;
+            continue;
+        }
+        if in_class {
+            if c == ']' {
+                in_class = false;
+            } else if c == '[' {
+                // A literal '[' inside a class must be escaped for the regex crate.
+                out.push('\\');
+            }
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        match c {
+            '[' => {
+                in_class = true;
+                out.push('[');
+                i += 1;
+                if i < chars.len() && chars[i] == '^' {
+                    out.push('^');
+                    i += 1;
+                }
+                if i < chars.len() && chars[i] == ']' {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+                continue;
+            }
+            '(' if chars.get(i + 1) == Some(&'?')
+                && chars.get(i + 2) == Some(&'P')
+                && chars.get(i + 3) == Some(&'=') =>
+            {
+                // (?P=name) -> \k<name>
+                let mut j = i + 4;
+                let mut name = String::new();
+                while j < chars.len() && chars[j] != ')' {
+                    name.push(chars[j]);
+                    j += 1;
+                }
+                out.push_str(&format!("\\k<{name}>"));
+                i = j + 1;
+                continue;
+            }
+            '{' if chars.get(i + 1) == Some(&',') => {
+                out.push_str("{0,");
+                i += 2;
+                continue;
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<(String, i64), Rc<Pattern>>> = RefCell::new(HashMap::new());
+}
+
+fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result<Pattern, String> {
+    // CPython's syntax errors and wording first (the engines accept some
+    // patterns sre rejects, and word their errors differently).
+    crate::modules::re::sre_check::check(source, flags & VERBOSE != 0)?;
+    let mut prefix = String::new();
+    if flags & IGNORECASE != 0 {
+        prefix.push('i');
+    }
+    if flags & MULTILINE != 0 {
+        prefix.push('m');
+    }
+    if flags & DOTALL != 0 {
+        prefix.push('s');
+    }
+    if flags & VERBOSE != 0 {
+        prefix.push('x');
+    }
+    let body = translate(source);
+    let body = match wrap {
+        "match" => format!("\\A(?:{body})"),
+        "full" => format!("\\A(?:{body})\\z"),
+        _ => body,
+    };
+    let full = if prefix.is_empty() { body } else { format!("(?{prefix}){body}") };
+    let engine = match regex::RegexBuilder::new(&full).size_limit(1 << 23).nest_limit(200).build() {
+        Ok(r) => Engine::Fast(r),
+        Err(fast_err) => {
+            let mut limits: Vec<usize> =
+                FANCY_TIERS.iter().copied().filter(|&t| t < backtrack_limit).collect();
+            limits.push(backtrack_limit);
+            let built: Result<Vec<(usize, fancy_regex::Regex)>, fancy_regex::Error> = limits
+                .iter()
+                .map(|&l| {
+                    fancy_regex::RegexBuilder::new(&full).backtrack_limit(l).build().map(|r| (l, r))
+                })
+                .collect();
+            match built {
+                Ok(tiers) => Engine::Fancy(tiers),
+                Err(e) => {
+                    // A pattern the linear engine refused for its size is too
+                    // large for the backtracking one too: say so plainly.
+                    if let regex::Error::CompiledTooBig(limit) = fast_err {
+                        return Err(format!(
+                            "pattern too large once compiled (limit {limit} bytes); use smaller repetition counts"
+                        ));
+                    }
+                    return Err(e.to_string());
+                }
+            }
+        }
+    };
+    let names: Vec<Option<String>> = match &engine {
+        Engine::Fast(r) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
+        Engine::Fancy(tiers) => match tiers.first() {
+            Some((_, r)) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
+            None => Vec::new(),
+        },
+    };
+    Ok(Pattern {
+        source: source.to_string(),
+        flags,
+        engine,
+        anchored: RefCell::new(None),
+        full: RefCell::new(None),
+        names,
+    })
+}
+
+impl Pattern {
+    pub fn groups(&self) -> usize {
+        self.names.len().saturating_sub(1)
+    }
+
+    /// The match at or after `start`, and the backtracking steps to charge:
+    /// the limits of the tiers tried (each bounds that attempt's work).
+    fn captures_at(&self, hay: &str, start: usize) -> (Result<Option<Spans>, String>, u64) {
+        match &self.engine {
+            Engine::Fast(r) => (
+                Ok(r.captures_at(hay, start)
+                    .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())),
+                0,
+            ),
+            Engine::Fancy(tiers) => {
+                let mut spent = 0u64;
+                for (i, (limit, r)) in tiers.iter().enumerate() {
+                    match r.captures_from_pos(hay, start) {
+                        Ok(c) => {
+                            let spans = c.map(|c| {
+                                c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
+                            });
+                            // The successful attempt's steps are unknown: charge
+                            // their bound, its limit.
+                            return (Ok(spans), spent + *limit as u64);
+                        }
+                        Err(fancy_regex::Error::RuntimeError(
+                            fancy_regex::RuntimeError::BacktrackLimitExceeded,
+                        )) if i + 1 < tiers.len() => spent += *limit as u64,
+                        Err(e) => return (Err(e.to_string()), spent + *limit as u64),
+                    }
+                }
+                (Ok(None), spent)
+            }
+        }
+    }
+}
+
+/// Backtracking limits tried before the session's own (see `Engine::Fancy`).
+const FANCY_TIERS: &[usize] = &[256, 8192, 262_144];
+
+impl Vm {
+    pub(crate) fn compile_pattern(&mut self, p: &Value, flags: i64) -> R<Rc<Pattern>> {
+        match p {
+            Value::Native(n) => match &**n {
+                Native::Pattern(p) => Ok(p.clone()),
+                _ => type_err("first argument must be string or compiled pattern"),
+            },
+            Value::Str(s) => {
+                let key = (s.as_str().to_string(), flags);
+                if let Some(p) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+                    return Ok(p);
+                }
+                self.fuel(s.byte_len() as u64 * 4)?;
+                let limit = self.limits.regex_backtrack_limit;
+                match build(s.as_str(), flags, "", limit) {
+                    Ok(p) => {
+                        let p = Rc::new(p);
+                        CACHE.with(|c| {
+                            let mut c = c.borrow_mut();
+                            if c.len() > 256 {
+                                c.clear();
+                            }
+                            c.insert(key, p.clone());
+                        });
+                        Ok(p)
+                    }
+                    Err(e) => exc(ExcKind::ReError, e),
+                }
+            }
+            other => type_err(format!(
+                "first argument must be string or compiled pattern, not {}",
+                other.type_name()
+            )),
+        }
+    }
+
+    pub(super) fn variant(&mut self, p: &Rc<Pattern>, which: &str) -> R<Rc<Pattern>> {
+        let cell = if which == "match" { &p.anchored } else { &p.full };
+        if let Some(v) = cell.borrow().as_ref() {
+            return Ok(v.clone());
+        }
+        let v = match build(&p.source, p.flags, which, self.limits.regex_backtrack_limit) {
+            Ok(v) => Rc::new(v),
+            Err(e) => return exc(ExcKind::ReError, e),
+        };
+        *cell.borrow_mut() = Some(v.clone());
+        Ok(v)
+    }
+
+    pub(super) fn search_at(&mut self, p: &Pattern, hay: &str, start: usize) -> R<Option<Spans>> {
+        // Charged before the scan: a linear engine touches each byte a bounded number of times.
+        let (result, backtracked) = p.captures_at(hay, start);
+        // Charged after the scan, for the bytes it covered (to the end of the
+        // match, or of the text when there is none): a linear engine touches
+        // each a bounded number of times, and charging the whole rest of the
+        // text per match made `findall` quadratic in fuel. A backtracking
+        // engine's steps are work too (each attempt is bounded by its tier).
+        let scanned = match &result {
+            Ok(Some(sp)) => {
+                sp.first().copied().flatten().map_or(0, |(_, e)| e.saturating_sub(start))
+            }
+            _ => hay.len().saturating_sub(start),
+        };
+        self.fuel(1 + (scanned / 64) as u64 + backtracked)?;
+        match result {
+            Ok(r) => Ok(r),
+            Err(e) => Err(Fault::Limit(LimitError::new(
+                LimitKind::Regex,
+                format!("regular expression too expensive (backtracking limit reached): {e}"),
+            ))),
+        }
+    }
+
+    /// All matches from `pos` (Python's non-overlapping semantics).
+    pub(super) fn all_matches(&mut self, p: &Pattern, hay: &str, limit: usize) -> R<Vec<Spans>> {
+        self.all_matches_from(p, hay, 0, limit)
+    }
+
+    pub(super) fn all_matches_from(
+        &mut self,
+        p: &Pattern,
+        hay: &str,
+        start: usize,
+        limit: usize,
+    ) -> R<Vec<Spans>> {
+        let mut out = Vec::new();
+        let mut pos = start;
+        while pos <= hay.len() && out.len() < limit {
+            let Some(sp) = self.search_at(p, hay, pos)? else { break };
+            let (s, e) = sp[0].unwrap_or((pos, pos));
+            pos = if e == s {
+                match hay[e..].chars().next() {
+                    Some(c) => e + c.len_utf8(),
+                    None => hay.len() + 1,
+                }
+            } else {
+                e
+            };
+            out.push(sp);
+            if out.len() >= self.limits.max_collection_len {
+                self.check_len(out.len() + 1)?;
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn make_match(&self, hay: &Str, spans: Spans, p: &Rc<Pattern>) -> Value {
+        Value::Native(Rc::new(Native::Match(Rc::new(MatchObj {
+            hay: hay.clone(),
+            spans,
+            pattern: p.clone(),
+            pos: 0,
+            endpos: hay.char_len(),
+        }))))
+    }
+}

@@ -1,0 +1,364 @@
+//! The functions of `re` and the methods of compiled patterns (one
+//! implementation: a module function compiles its pattern, then calls the
+//! method), with CPython's `pos`/`endpos`, `count`/`maxsplit` and templates.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::args::{Kwargs, as_int, kw};
+use crate::fault::{Fault, R, exc, type_err};
+use crate::modules::re::engine::Pattern;
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    /// `re.name(pattern, ...)` when `pat` is `None`, else `pat.name(...)`.
+    pub(crate) fn re_call(
+        &mut self,
+        name: &str,
+        pat: Option<Rc<Pattern>>,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        match pat {
+            Some(p) => self.re_pattern_call(name, p, args, &kwargs),
+            None => self.re_module_call(name, args, kwargs),
+        }
+    }
+
+    /// `re.escape`, or compile the pattern (flags by keyword or position)
+    /// and call the pattern's method.
+    fn re_module_call(&mut self, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+        let mut args = args.into_iter();
+        let pv = args.next().or_else(|| kw(&kwargs, "pattern").cloned()).unwrap_or(Value::None);
+        let flags_pos = match name {
+            "sub" | "subn" => 4,
+            "split" => 3,
+            "compile" | "escape" => 1,
+            _ => 2,
+        };
+        let _ = flags_pos;
+        if name == "escape" {
+            let Value::Str(s) = pv else {
+                return type_err("escape() argument must be str");
+            };
+            return Ok(Value::str(escape(s.as_str())));
+        }
+        let flags = kw(&kwargs, "flags").and_then(as_int);
+        let rest: Vec<Value> = args.collect();
+        let (flags, rest) = match (name, flags) {
+            (_, Some(f)) => (f, rest),
+            ("compile", None) => (rest.first().and_then(as_int).unwrap_or(0), Vec::new()),
+            ("sub" | "subn", None) if rest.len() >= 4 => {
+                let f = as_int(&rest[3]).unwrap_or(0);
+                (f, rest[..3].to_vec())
+            }
+            ("split", None) if rest.len() >= 3 => {
+                (as_int(&rest[2]).unwrap_or(0), rest[..2].to_vec())
+            }
+            ("search" | "match" | "fullmatch" | "findall" | "finditer", None)
+                if rest.len() >= 2 =>
+            {
+                (as_int(&rest[1]).unwrap_or(0), rest[..1].to_vec())
+            }
+            _ => (0, rest),
+        };
+        let p = self.compile_pattern(&pv, flags)?;
+        if name == "compile" {
+            return Ok(Value::Native(Rc::new(Native::Pattern(p))));
+        }
+        self.re_call(name, Some(p), rest, kwargs)
+    }
+
+    fn re_pattern_call(
+        &mut self,
+        name: &str,
+        pattern: Rc<Pattern>,
+        args: Vec<Value>,
+        kwargs: &Kwargs,
+    ) -> R<Value> {
+        match name {
+            "search" | "match" | "fullmatch" => {
+                let (hay, start) =
+                    window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
+                if start > 0 && name != "search" {
+                    // Anchored at `pos`: search from there and keep a match that starts there.
+                    let sp = self.search_at(&pattern, hay.as_str(), start)?;
+                    return Ok(match sp {
+                        Some(sp)
+                            if sp[0].is_some_and(|(a, b)| {
+                                a == start && (name == "match" || b == hay.byte_len())
+                            }) =>
+                        {
+                            self.make_match(&hay, sp, &pattern)
+                        }
+                        _ => Value::None,
+                    });
+                }
+                let p = match name {
+                    "search" => pattern.clone(),
+                    "match" => self.variant(&pattern, "match")?,
+                    _ => self.variant(&pattern, "full")?,
+                };
+                match self.search_at(&p, hay.as_str(), start)? {
+                    Some(sp) => Ok(self.make_match(&hay, sp, &pattern)),
+                    None => Ok(Value::None),
+                }
+            }
+            "findall" => {
+                let (hay, start) =
+                    window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
+                let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
+                let g = pattern.groups();
+                let text = hay.as_str();
+                let sub = |sp: &Option<(usize, usize)>| match sp {
+                    Some((a, b)) => Value::Str(hay.byte_substr(
+                        *a,
+                        *b,
+                        if hay.is_ascii() { Some(b - a) } else { None },
+                    )),
+                    None => Value::str(""),
+                };
+                let _ = text;
+                let out: Vec<Value> = ms
+                    .iter()
+                    .map(|sp| match g {
+                        0 => sub(&sp[0]),
+                        1 => sub(&sp[1]),
+                        _ => Value::tuple(sp[1..].iter().map(sub).collect()),
+                    })
+                    .collect();
+                self.check_len(out.len())?;
+                Ok(Value::list(out))
+            }
+            "finditer" => {
+                let (hay, start) =
+                    window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
+                let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
+                self.check_len(ms.len())?;
+                let out: std::collections::VecDeque<Value> =
+                    ms.into_iter().map(|sp| self.make_match(&hay, sp, &pattern)).collect();
+                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+            }
+            "sub" | "subn" => self.re_sub(name, &pattern, &args, kwargs),
+            "split" => {
+                let hay = hay_arg(&args, kwargs, 0, "string")?;
+                let maxsplit =
+                    args.get(1).or_else(|| kw(kwargs, "maxsplit")).and_then(as_int).unwrap_or(0);
+                let limit = if maxsplit <= 0 { usize::MAX } else { maxsplit as usize };
+                let ms = self.all_matches(&pattern, hay.as_str(), limit)?;
+                let mut out = Vec::new();
+                let mut last = 0;
+                for sp in ms {
+                    let (s, e) = sp[0].unwrap_or((last, last));
+                    out.push(Value::Str(hay.byte_substr(last, s, None)));
+                    for g in &sp[1..] {
+                        out.push(match g {
+                            Some((a, b)) => Value::Str(hay.byte_substr(*a, *b, None)),
+                            None => Value::None,
+                        });
+                    }
+                    last = e;
+                }
+                out.push(Value::Str(hay.byte_substr(last, hay.byte_len(), None)));
+                self.check_len(out.len())?;
+                Ok(Value::list(out))
+            }
+            _ => exc(
+                ExcKind::AttributeError,
+                format!("'re.Pattern' object has no attribute '{name}'"),
+            ),
+        }
+    }
+
+    /// `sub`/`subn`: a template string (groups, escapes) or a function of the match.
+    fn re_sub(
+        &mut self,
+        name: &str,
+        pattern: &Rc<Pattern>,
+        args: &[Value],
+        kwargs: &Kwargs,
+    ) -> R<Value> {
+        let repl = args.first().or_else(|| kw(kwargs, "repl")).cloned().unwrap_or(Value::None);
+        let hay = hay_arg(args, kwargs, 1, "string")?;
+        let count = args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(0);
+        let limit = if count <= 0 { usize::MAX } else { count as usize };
+        let ms = self.all_matches(pattern, hay.as_str(), limit)?;
+        let text = hay.as_str();
+        let template = match &repl {
+            Value::Str(r) => Some(parse_template(r.as_str(), pattern)?),
+            _ => None,
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        let n = ms.len();
+        for sp in ms {
+            let (s, e) = sp[0].unwrap_or((last, last));
+            out.push_str(&text[last..s]);
+            match &template {
+                Some(t) => {
+                    for piece in t {
+                        match piece {
+                            TPiece::Lit(l) => out.push_str(l),
+                            TPiece::Group(g) => {
+                                if let Some(Some((a, b))) = sp.get(*g) {
+                                    out.push_str(&text[*a..*b]);
+                                }
+                            }
+                        }
+                    }
+                }
+                None => {
+                    let m = self.make_match(&hay, sp.clone(), pattern);
+                    let r = self.call_value(&repl, vec![m], Vec::new())?;
+                    match r {
+                        Value::Str(r) => out.push_str(r.as_str()),
+                        o => {
+                            return type_err(format!(
+                                "expected str instance, {} found",
+                                o.type_name()
+                            ));
+                        }
+                    }
+                }
+            }
+            if out.len() > self.limits.max_str_len {
+                self.check_str_len(out.len())?;
+            }
+            last = e;
+        }
+        out.push_str(&text[last.min(text.len())..]);
+        self.check_str_len(out.len())?;
+        let s = Value::str(out);
+        Ok(if name == "subn" { Value::tuple(vec![s, Value::Int(n as i64)]) } else { s })
+    }
+}
+
+/// The string argument at position `i` or keyword `kname`.
+fn hay_arg(args: &[Value], kwargs: &Kwargs, i: usize, kname: &str) -> R<Str> {
+    match args.get(i).or_else(|| kw(kwargs, kname)) {
+        Some(Value::Str(s)) => Ok(s.clone()),
+        Some(o) => {
+            type_err(format!("expected string or bytes-like object, got '{}'", o.type_name()))
+        }
+        None => type_err(format!("missing required argument '{kname}'")),
+    }
+}
+
+/// Python's `pos`/`endpos`: the text seen is `hay[:endpos]`, searched from `pos`.
+fn window(hay: &Str, pos: Option<&Value>, endpos: Option<&Value>) -> (Str, usize) {
+    let n = hay.char_len() as i64;
+    let clamp =
+        |v: Option<&Value>, d: i64| v.and_then(as_int).map_or(d, |i| i.clamp(0, n)) as usize;
+    let end = clamp(endpos, n);
+    let start = clamp(pos, 0).min(end);
+    let view = if end < hay.char_len() { hay.substr(0, end) } else { hay.clone() };
+    let b = view.byte_of_char(start);
+    (view, b)
+}
+
+pub(super) enum TPiece {
+    Lit(String),
+    Group(usize),
+}
+
+pub(super) fn parse_template(t: &str, p: &Pattern) -> R<Vec<TPiece>> {
+    let mut out = Vec::new();
+    let mut lit = String::new();
+    let chars: Vec<char> = t.chars().collect();
+    let mut i = 0;
+    let bad = |msg: String| -> Fault { Fault::Exc(Exception::new(ExcKind::ReError, msg)) };
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '\\' || i + 1 >= chars.len() {
+            lit.push(c);
+            i += 1;
+            continue;
+        }
+        let n = chars[i + 1];
+        let mut group = None;
+        // Where sre reports a bad reference: the digits, or the name in `\g<...>`.
+        let ref_pos = if n == 'g' { i + 3 } else { i + 1 };
+        match n {
+            'n' => lit.push('\n'),
+            't' => lit.push('\t'),
+            'r' => lit.push('\r'),
+            '\\' => lit.push('\\'),
+            'g' => {
+                if chars.get(i + 2) != Some(&'<') {
+                    return Err(bad(format!("missing < at position {}", i + 2)));
+                }
+                let mut j = i + 3;
+                let mut name = String::new();
+                while j < chars.len() && chars[j] != '>' {
+                    name.push(chars[j]);
+                    j += 1;
+                }
+                let g = match name.parse::<usize>() {
+                    Ok(g) => g,
+                    Err(_) => {
+                        match p.names.iter().position(|x| x.as_deref() == Some(name.as_str())) {
+                            Some(g) => g,
+                            None => {
+                                return Err(Fault::Exc(Exception::new(
+                                    ExcKind::IndexError,
+                                    format!("unknown group name '{name}'"),
+                                )));
+                            }
+                        }
+                    }
+                };
+                group = Some(g);
+                i = j + 1;
+            }
+            d if d.is_ascii_digit() => {
+                let mut j = i + 1;
+                let mut num = String::new();
+                while j < chars.len() && chars[j].is_ascii_digit() && num.len() < 2 {
+                    num.push(chars[j]);
+                    j += 1;
+                }
+                group = Some(num.parse().unwrap_or(0));
+                i = j;
+            }
+            c if c.is_ascii_alphabetic() => {
+                return Err(bad(format!("bad escape \\{c} at position {i}")));
+            }
+            c => {
+                lit.push('\\');
+                lit.push(c);
+            }
+        }
+        match group {
+            Some(g) => {
+                if g > p.groups() {
+                    return Err(bad(format!("invalid group reference {g} at position {ref_pos}")));
+                }
+                if !lit.is_empty() {
+                    out.push(TPiece::Lit(std::mem::take(&mut lit)));
+                }
+                out.push(TPiece::Group(g));
+            }
+            None => {
+                if !matches!(n, 'g') && !n.is_ascii_digit() {
+                    i += 2;
+                }
+            }
+        }
+    }
+    if !lit.is_empty() {
+        out.push(TPiece::Lit(lit));
+    }
+    Ok(out)
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "()[]{}?*+-|^$\\.&~# \t\n\r\x0b\x0c".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

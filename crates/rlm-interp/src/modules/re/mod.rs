@@ -1,0 +1,76 @@
+//! The `re` module: Python regex syntax translated to the linear-time
+//! `regex` crate, falling back to `fancy-regex` (backtracking, with a step
+//! limit) only for lookaround and backreferences. Positions are code points.
+//! `engine.rs` compiles and runs patterns, `functions.rs` is the module's and
+//! the patterns' functions, `match_obj.rs`/`pattern.rs` the native objects,
+//! `sre_check.rs` CPython's syntax check.
+
+pub(crate) mod engine;
+mod functions;
+pub(crate) mod match_obj;
+pub(crate) mod pattern;
+pub(crate) mod sre_check;
+
+use std::rc::Rc;
+
+use smol_str::SmolStr;
+
+use crate::args::Kwargs;
+use crate::fault::R;
+use crate::value::*;
+use crate::vm::Vm;
+
+pub const IGNORECASE: i64 = 2;
+pub const LOCALE: i64 = 4;
+pub const MULTILINE: i64 = 8;
+pub const DOTALL: i64 = 16;
+pub const UNICODE: i64 = 32;
+pub const VERBOSE: i64 = 64;
+pub const ASCII: i64 = 256;
+
+/// `re.name(...)`: module functions compile (or reuse) their pattern first.
+pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    vm.re_call(name, None, args, kwargs)
+}
+
+pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
+    let f = |n: &'static str| {
+        Value::Builtin(Rc::new(BuiltinFn { module: "re", name: SmolStr::new_static(n) }))
+    };
+    let mut v: Vec<(&'static str, Value)> = [
+        "compile",
+        "search",
+        "match",
+        "fullmatch",
+        "findall",
+        "finditer",
+        "sub",
+        "subn",
+        "split",
+        "escape",
+    ]
+    .iter()
+    .map(|n| (*n, f(n)))
+    .collect();
+    for (n, x) in [
+        ("I", IGNORECASE),
+        ("IGNORECASE", IGNORECASE),
+        ("M", MULTILINE),
+        ("MULTILINE", MULTILINE),
+        ("S", DOTALL),
+        ("DOTALL", DOTALL),
+        ("X", VERBOSE),
+        ("VERBOSE", VERBOSE),
+        ("A", ASCII),
+        ("ASCII", ASCII),
+        ("U", UNICODE),
+        ("UNICODE", UNICODE),
+        ("L", LOCALE),
+    ] {
+        v.push((n, Value::Int(x)));
+    }
+    v.push(("error", Value::Type(Ty::Exc(ExcKind::ReError))));
+    v.push(("Pattern", Value::Type(Ty::Other("re.Pattern"))));
+    v.push(("Match", Value::Type(Ty::Other("re.Match"))));
+    v
+}

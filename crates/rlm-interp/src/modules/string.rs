@@ -1,0 +1,62 @@
+//! The `string` module: the character-class constants and `capwords`.
+
+use crate::args::{Kwargs, kw};
+use crate::fault::{R, type_err};
+use crate::modules::functions;
+use crate::types::str::split::split_whitespace;
+use crate::value::*;
+use crate::vm::Vm;
+
+pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
+    let mut a: Vec<(&'static str, Value)> = vec![
+        ("ascii_letters", Value::str("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+        ("ascii_lowercase", Value::str("abcdefghijklmnopqrstuvwxyz")),
+        ("ascii_uppercase", Value::str("ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+        ("digits", Value::str("0123456789")),
+        ("hexdigits", Value::str("0123456789abcdefABCDEF")),
+        ("octdigits", Value::str("01234567")),
+        ("punctuation", Value::str("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")),
+        ("whitespace", Value::str(" \t\n\r\x0b\x0c")),
+        (
+            "printable",
+            Value::str(
+                "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ \t\n\r\x0b\x0c",
+            ),
+        ),
+    ];
+    a.extend(functions("string", &["capwords"]));
+    a
+}
+
+/// `string.capwords(s, sep=None)` (the module's only function).
+pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    let _ = (vm, name);
+    let Some(Value::Str(s)) = args.first() else {
+        return type_err("capwords() argument must be str");
+    };
+    if let Some(Value::Str(sep)) = args.get(1).or_else(|| kw(&kwargs, "sep")) {
+        let parts: Vec<String> = s
+            .as_str()
+            .split(sep.as_str())
+            .map(|w| {
+                let mut c = w.chars();
+                match c.next() {
+                    Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
+                    None => String::new(),
+                }
+            })
+            .collect();
+        return Ok(Value::str(parts.join(sep.as_str())));
+    }
+    let words: Vec<String> = split_whitespace(s.as_str(), -1)
+        .into_iter()
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    Ok(Value::str(words.join(" ")))
+}

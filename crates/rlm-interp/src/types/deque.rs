@@ -1,0 +1,223 @@
+//! `collections.deque`: its storage and `maxlen` (dropped without recursion),
+//! methods, indexing, item assignment, `repr` and the constructor.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use crate::args::{Kwargs, as_int, kw};
+use crate::fault::{R, exc, value_err};
+use crate::types::slice::norm_index;
+use crate::value::*;
+use crate::vm::Vm;
+
+/// A deque's storage and its optional `maxlen`.
+pub struct DequeObj {
+    pub items: RefCell<VecDeque<Value>>,
+    pub maxlen: Option<usize>,
+}
+
+impl std::ops::Deref for DequeObj {
+    type Target = RefCell<VecDeque<Value>>;
+    fn deref(&self) -> &RefCell<VecDeque<Value>> {
+        &self.items
+    }
+}
+
+impl Drop for DequeObj {
+    fn drop(&mut self) {
+        defer_drop(std::mem::take(self.items.get_mut()).into());
+    }
+}
+
+pub(crate) const DEQUE_METHODS: &[&str] = &[
+    "append",
+    "appendleft",
+    "pop",
+    "popleft",
+    "extend",
+    "extendleft",
+    "clear",
+    "rotate",
+    "count",
+    "copy",
+    "index",
+    "remove",
+    "reverse",
+];
+
+/// Append to a deque, dropping from the other end when it is at `maxlen`.
+fn push_bounded(d: &DequeObj, x: Value, back: bool) {
+    let mut q = d.borrow_mut();
+    if d.maxlen == Some(0) {
+        return;
+    }
+    if let Some(m) = d.maxlen {
+        if q.len() >= m {
+            if back {
+                q.pop_front();
+            } else {
+                q.pop_back();
+            }
+        }
+    }
+    if back {
+        q.push_back(x);
+    } else {
+        q.push_front(x);
+    }
+}
+
+impl Vm {
+    pub(crate) fn deque_method(
+        &mut self,
+        recv: &Value,
+        d: &Rc<DequeObj>,
+        name: &str,
+        args: Vec<Value>,
+    ) -> R<Value> {
+        let arg0 = args.first().cloned();
+        match name {
+            "append" | "appendleft" => {
+                let x = arg0.unwrap_or(Value::None);
+                let n = d.borrow().len();
+                self.check_len(n + 1)?;
+                push_bounded(d, x, name == "append");
+                Ok(Value::None)
+            }
+            "pop" | "popleft" => {
+                let r = if name == "pop" {
+                    d.borrow_mut().pop_back()
+                } else {
+                    d.borrow_mut().pop_front()
+                };
+                match r {
+                    Some(v) => Ok(v),
+                    None => exc(ExcKind::IndexError, "pop from an empty deque"),
+                }
+            }
+            "extend" | "extendleft" => {
+                let items = self.iterate(&arg0.unwrap_or(Value::None))?;
+                let n = d.borrow().len() + items.len();
+                self.check_len(n)?;
+                for x in items {
+                    push_bounded(d, x, name == "extend");
+                }
+                Ok(Value::None)
+            }
+            "clear" => {
+                d.borrow_mut().clear();
+                Ok(Value::None)
+            }
+            "rotate" => {
+                let n = arg0.as_ref().and_then(as_int).unwrap_or(1);
+                let mut dm = d.borrow_mut();
+                let len = dm.len() as i64;
+                if len > 0 {
+                    let k = n.rem_euclid(len) as usize;
+                    dm.rotate_right(k);
+                }
+                Ok(Value::None)
+            }
+            "reverse" => {
+                let v: Vec<Value> = d.borrow().iter().rev().cloned().collect();
+                *d.borrow_mut() = v.into();
+                Ok(Value::None)
+            }
+            "copy" => {
+                let d =
+                    Rc::new(DequeObj { items: RefCell::new(d.borrow().clone()), maxlen: d.maxlen });
+                crate::gc::track_deque(&d);
+                Ok(Value::Deque(d))
+            }
+            "count" | "index" | "remove" => {
+                let x = arg0.unwrap_or(Value::None);
+                let items: Vec<Value> = d.borrow().iter().cloned().collect();
+                let mut n = 0;
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
+                for (i, it) in items.iter().enumerate() {
+                    if self.eq(it, &x)? {
+                        if name == "index" {
+                            return Ok(Value::Int(i as i64));
+                        }
+                        if name == "remove" {
+                            d.borrow_mut().remove(i);
+                            return Ok(Value::None);
+                        }
+                        n += 1;
+                    }
+                }
+                match name {
+                    "count" => Ok(Value::Int(n)),
+                    "index" => {
+                        let r = self.repr(&x)?;
+                        value_err(format!("{r} is not in deque"))
+                    }
+                    _ => value_err("deque.remove(x): x not in deque"),
+                }
+            }
+            _ => self.no_attr(recv, name),
+        }
+    }
+
+    /// `d[i]`.
+    pub(crate) fn deque_getitem(&mut self, d: &Rc<DequeObj>, idx: &Value) -> R<Value> {
+        let i = self.index_of(idx, "deque")?;
+        let d = d.borrow();
+        match norm_index(i, d.len()) {
+            Some(i) => Ok(d[i].clone()),
+            None => exc(ExcKind::IndexError, "deque index out of range"),
+        }
+    }
+
+    /// `d[i] = v`.
+    pub(crate) fn deque_setitem(&mut self, d: &Rc<DequeObj>, idx: Value, v: Value) -> R<()> {
+        let i = self.index_of(&idx, "deque")?;
+        let mut dm = d.borrow_mut();
+        let len = dm.len();
+        match norm_index(i, len) {
+            Some(i) => {
+                dm[i] = v;
+                Ok(())
+            }
+            None => exc(ExcKind::IndexError, "deque index out of range"),
+        }
+    }
+
+    pub(crate) fn deque_repr(
+        &mut self,
+        d: &Rc<DequeObj>,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        let items: Vec<Value> = d.borrow().iter().cloned().collect();
+        out.push_str("deque([");
+        self.repr_seq(&items, out, depth, seen)?;
+        match d.maxlen {
+            Some(m) => out.push_str(&format!("], maxlen={m})")),
+            None => out.push_str("])"),
+        }
+        Ok(())
+    }
+
+    /// `deque(iterable, maxlen)`.
+    pub(crate) fn deque_new(&mut self, args: &[Value], kwargs: &Kwargs) -> R<Value> {
+        let items = match args.first() {
+            Some(v) => self.iterate(v)?,
+            None => Vec::new(),
+        };
+        let maxlen = args.get(1).or_else(|| kw(kwargs, "maxlen")).and_then(as_int);
+        let mut d: VecDeque<Value> = items.into();
+        if let Some(m) = maxlen {
+            while d.len() > m.max(0) as usize {
+                d.pop_front();
+            }
+        }
+        let d =
+            Rc::new(DequeObj { items: RefCell::new(d), maxlen: maxlen.map(|m| m.max(0) as usize) });
+        crate::gc::track_deque(&d);
+        Ok(Value::Deque(d))
+    }
+}

@@ -1,0 +1,434 @@
+//! `dict` and its `collections` flavours (`Counter`, `OrderedDict`,
+//! `defaultdict`, which share the storage and differ by `DictKind`): methods,
+//! lookup (a missing key asks the flavour), item assignment and deletion,
+//! `|`, `|=`, `update`, `repr` and the constructors. The flavours' own
+//! methods are in `counter.rs` and `ordered.rs`, the live views in `view.rs`.
+
+pub(crate) mod counter;
+pub(crate) mod ordered;
+pub(crate) mod view;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::args::{Kwargs, kw};
+use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::value::*;
+use crate::vm::Vm;
+
+/// Which flavour of dict (the `collections` subclasses share the storage).
+#[derive(Clone)]
+pub enum DictKind {
+    Plain,
+    Counter,
+    Ordered,
+    Default(Value),
+}
+
+pub struct Dict {
+    pub map: Map,
+    pub kind: DictKind,
+}
+
+impl Dict {
+    pub fn new() -> Dict {
+        Dict { map: Map::default(), kind: DictKind::Plain }
+    }
+}
+
+impl Default for Dict {
+    fn default() -> Self {
+        Dict::new()
+    }
+}
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        let map = std::mem::take(&mut self.map);
+        let mut items = Vec::with_capacity(map.len() * 2);
+        for (k, v) in map {
+            items.push(k.0);
+            items.push(v);
+        }
+        if let DictKind::Default(f) = std::mem::replace(&mut self.kind, DictKind::Plain) {
+            items.push(f);
+        }
+        defer_drop(items);
+    }
+}
+
+pub(crate) const DICT_METHODS: &[&str] = &[
+    "get",
+    "keys",
+    "values",
+    "items",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
+    "clear",
+    "copy",
+    "fromkeys",
+];
+
+impl Vm {
+    pub(crate) fn dict_method(
+        &mut self,
+        recv: &Value,
+        d: &Rc<RefCell<Dict>>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        match name {
+            "get" => {
+                if args.is_empty() || args.len() > 2 {
+                    return type_err(format!(
+                        "get expected at least 1 argument, got {}",
+                        args.len()
+                    ));
+                }
+                let k = self.key(args[0].clone())?;
+                Ok(d.borrow()
+                    .map
+                    .get(&k)
+                    .cloned()
+                    .unwrap_or_else(|| args.get(1).cloned().unwrap_or(Value::None)))
+            }
+            "keys" => Ok(Value::Native(Rc::new(Native::DictView(0, d.clone())))),
+            "values" => Ok(Value::Native(Rc::new(Native::DictView(1, d.clone())))),
+            "items" => Ok(Value::Native(Rc::new(Native::DictView(2, d.clone())))),
+            "pop" => {
+                let Some(k0) = args.first() else {
+                    return type_err("pop expected at least 1 argument, got 0");
+                };
+                let k = self.key(k0.clone())?;
+                let r = d.borrow_mut().map.shift_remove(&k);
+                match r {
+                    Some(v) => Ok(v),
+                    None => match args.get(1) {
+                        Some(dv) => Ok(dv.clone()),
+                        None => Err(Fault::Exc(Exception::with_args(
+                            ExcKind::KeyError,
+                            vec![k0.clone()],
+                        ))),
+                    },
+                }
+            }
+            "popitem" => {
+                let last = args.first().or_else(|| kw(&kwargs, "last")).is_none_or(|v| v.truthy());
+                let r = if last {
+                    d.borrow_mut().map.pop()
+                } else {
+                    d.borrow_mut().map.shift_remove_index(0)
+                };
+                match r {
+                    Some((k, v)) => Ok(Value::tuple(vec![k.0, v])),
+                    None => exc(ExcKind::KeyError, "popitem(): dictionary is empty"),
+                }
+            }
+            "setdefault" => {
+                let Some(k0) = args.first() else {
+                    return type_err("setdefault expected at least 1 argument, got 0");
+                };
+                let k = self.key(k0.clone())?;
+                if let Some(v) = d.borrow().map.get(&k) {
+                    return Ok(v.clone());
+                }
+                let v = args.get(1).cloned().unwrap_or(Value::None);
+                self.alloc(48)?;
+                d.borrow_mut().map.insert(k, v.clone());
+                Ok(v)
+            }
+            "update" => {
+                let is_counter = matches!(d.borrow().kind, DictKind::Counter);
+                if let Some(src) = args.first() {
+                    if is_counter {
+                        self.counter_update(recv, src, 1)?;
+                    } else {
+                        self.dict_update(recv, src)?;
+                    }
+                }
+                for (k, v) in kwargs {
+                    d.borrow_mut().map.insert(Key(Value::str(k.as_str())), v);
+                }
+                Ok(Value::None)
+            }
+            "subtract" | "most_common" | "elements" | "total" => {
+                self.counter_method(recv, d, name, args)
+            }
+            "clear" => {
+                d.borrow_mut().map.clear();
+                Ok(Value::None)
+            }
+            "copy" => {
+                let c = Dict { map: d.borrow().map.clone(), kind: d.borrow().kind.clone() };
+                self.check_len(c.map.len())?;
+                Ok(Value::dict(c))
+            }
+            "move_to_end" => self.ordered_move_to_end(d, args, kwargs),
+            "fromkeys" => self.call_method(&Value::Type(Ty::Dict), name, args, kwargs),
+            _ => self.no_attr(recv, name),
+        }
+    }
+
+    /// `d[k]`: a missing key asks the flavour (`Counter` answers 0,
+    /// `defaultdict` calls its factory and stores the result).
+    pub(crate) fn dict_getitem(&mut self, d: &Rc<RefCell<Dict>>, idx: &Value) -> R<Value> {
+        let k = self.key(idx.clone())?;
+        if let Some(v) = d.borrow().map.get(&k) {
+            return Ok(v.clone());
+        }
+        let kind = d.borrow().kind.clone();
+        match kind {
+            DictKind::Counter => Ok(Value::Int(0)),
+            DictKind::Default(factory) => {
+                if matches!(factory, Value::None) {
+                    return Err(Fault::Exc(Exception::with_args(
+                        ExcKind::KeyError,
+                        vec![idx.clone()],
+                    )));
+                }
+                let v = self.call_value(&factory, Vec::new(), Vec::new())?;
+                // A missing key inserts: the same cap as `d[k] = v`.
+                let n = d.borrow().map.len();
+                if n >= self.limits.max_collection_len {
+                    self.check_len(n + 1)?;
+                }
+                self.alloc(48)?;
+                d.borrow_mut().map.insert(k, v.clone());
+                Ok(v)
+            }
+            _ => Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![idx.clone()]))),
+        }
+    }
+
+    /// `d[k] = v`.
+    pub(crate) fn dict_setitem(&mut self, d: &Rc<RefCell<Dict>>, idx: Value, v: Value) -> R<()> {
+        let k = self.key(idx)?;
+        // One hash lookup: overwrite in place when the key exists.
+        let hash_index = d.borrow().map.get_index_of(&k);
+        match hash_index {
+            Some(i) => {
+                if let Some((_, slot)) = d.borrow_mut().map.get_index_mut(i) {
+                    *slot = v;
+                }
+            }
+            None => {
+                let n = d.borrow().map.len();
+                if n >= self.limits.max_collection_len {
+                    self.check_len(n + 1)?;
+                }
+                self.alloc(48)?;
+                d.borrow_mut().map.insert(k, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// `del d[k]`.
+    pub(crate) fn dict_delitem(&mut self, d: &Rc<RefCell<Dict>>, idx: &Value) -> R<()> {
+        let k = self.key(idx.clone())?;
+        match d.borrow_mut().map.shift_remove(&k) {
+            Some(_) => Ok(()),
+            None => Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![idx.clone()]))),
+        }
+    }
+
+    /// `a | b` for two dicts (not Counters): a copy of `a` updated with `b`.
+    pub(crate) fn dict_or(&mut self, x: &Rc<RefCell<Dict>>, y: &Rc<RefCell<Dict>>) -> R<Value> {
+        let mut d =
+            crate::value::Dict { map: x.borrow().map.clone(), kind: x.borrow().kind.clone() };
+        for (k, v) in y.borrow().map.iter() {
+            d.map.insert(k.clone(), v.clone());
+        }
+        self.check_len(d.map.len())?;
+        Ok(Value::dict(d))
+    }
+
+    /// `d |= b`.
+    pub(crate) fn dict_ior(&mut self, d: &Rc<RefCell<Dict>>, a: Value, b: &Value) -> R<Value> {
+        if let Value::Dict(o) = b {
+            let items: Vec<(Key, Value)> =
+                o.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            d.borrow_mut().map.extend(items);
+            return Ok(a);
+        }
+        self.binary(rlm_syntax::ast::BinOp::BitOr, &a, b)
+    }
+
+    pub(crate) fn dict_update(&mut self, d: &Value, src: &Value) -> R<()> {
+        let Value::Dict(d) = d else { return Ok(()) };
+        match src {
+            Value::Dict(s) => {
+                let items: Vec<(Key, Value)> =
+                    s.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                self.check_len(items.len())?;
+                d.borrow_mut().map.extend(items);
+            }
+            other => {
+                let items = self.iterate(other)?;
+                for (i, it) in items.into_iter().enumerate() {
+                    let pair = match self.iterate(&it) {
+                        Ok(p) => p,
+                        Err(_) => {
+                            return type_err(format!(
+                                "cannot convert dictionary update sequence element #{i} to a sequence"
+                            ));
+                        }
+                    };
+                    if pair.len() != 2 {
+                        return value_err(format!(
+                            "dictionary update sequence element #{i} has length {}; 2 is required",
+                            pair.len()
+                        ));
+                    }
+                    let mut p = pair.into_iter();
+                    let (Some(k), Some(v)) = (p.next(), p.next()) else { continue };
+                    let k = self.key(k)?;
+                    self.alloc(48)?;
+                    d.borrow_mut().map.insert(k, v);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `{k: v}` and the flavours' forms (`Counter({...})`, `OrderedDict([...])`,
+    /// `defaultdict(list, {...})`).
+    pub(crate) fn dict_repr(
+        &mut self,
+        d: &Rc<RefCell<Dict>>,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        let p = Rc::as_ptr(d) as *const u8 as usize;
+        if seen.contains(&p) {
+            out.push_str("{...}");
+            return Ok(());
+        }
+        seen.push(p);
+        let (items, kind): (Vec<(Value, Value)>, DictKind) = {
+            let d = d.borrow();
+            (d.map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect(), d.kind.clone())
+        };
+        let close = match &kind {
+            DictKind::Plain => "}",
+            DictKind::Counter => {
+                if items.is_empty() {
+                    out.push_str("Counter()");
+                    seen.pop();
+                    return Ok(());
+                }
+                out.push_str("Counter(");
+                "})"
+            }
+            DictKind::Ordered => {
+                if items.is_empty() {
+                    out.push_str("OrderedDict()");
+                    seen.pop();
+                    return Ok(());
+                }
+                out.push_str("OrderedDict([");
+                for (i, (k, v)) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push('(');
+                    self.repr_into(k, out, depth + 1, seen)?;
+                    out.push_str(", ");
+                    self.repr_into(v, out, depth + 1, seen)?;
+                    out.push(')');
+                }
+                out.push_str("])");
+                seen.pop();
+                return Ok(());
+            }
+            DictKind::Default(f) => {
+                out.push_str("defaultdict(");
+                let f = f.clone();
+                self.repr_into(&f, out, depth + 1, seen)?;
+                out.push_str(", ");
+                "})"
+            }
+        };
+        let items = if let DictKind::Counter = kind {
+            let mut items = items;
+            // Counter prints most common first (stable for ties).
+            let mut keyed: Vec<(f64, usize, (Value, Value))> = items
+                .drain(..)
+                .enumerate()
+                .map(|(i, kv)| (crate::args::as_float(&kv.1).unwrap_or(0.0), i, kv))
+                .collect();
+            keyed.sort_by(|a, b| {
+                b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then(a.1.cmp(&b.1))
+            });
+            keyed.into_iter().map(|x| x.2).collect()
+        } else {
+            items
+        };
+        out.push('{');
+        for (i, (k, v)) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.repr_into(k, out, depth + 1, seen)?;
+            out.push_str(": ");
+            self.repr_into(v, out, depth + 1, seen)?;
+        }
+        out.push_str(close);
+        seen.pop();
+        Ok(())
+    }
+
+    /// `dict.fromkeys(keys, value)`.
+    pub(crate) fn dict_fromkeys(&mut self, args: &[Value]) -> R<Value> {
+        let keys = match args.first() {
+            Some(v) => self.iterate(v)?,
+            None => return type_err("fromkeys expected at least 1 argument, got 0"),
+        };
+        let val = args.get(1).cloned().unwrap_or(Value::None);
+        let mut d = Dict::new();
+        for k in keys {
+            let k = self.key(k)?;
+            d.map.insert(k, val.clone());
+        }
+        Ok(Value::dict(d))
+    }
+
+    /// `dict(...)`, `OrderedDict(...)`, `Counter(...)`, `defaultdict(factory, ...)`.
+    pub(crate) fn dict_new(&mut self, t: Ty, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+        let mut d = Dict::new();
+        d.kind = match t {
+            Ty::OrderedDict => DictKind::Ordered,
+            Ty::Counter => DictKind::Counter,
+            _ => DictKind::Plain,
+        };
+        let mut args = args.into_iter();
+        if t == Ty::DefaultDict {
+            let factory = args.next().unwrap_or(Value::None);
+            d.kind = DictKind::Default(factory);
+        }
+        let dv = Value::dict(d);
+        if let Some(src) = args.next() {
+            if t == Ty::Counter {
+                self.counter_update(&dv, &src, 1)?;
+            } else {
+                self.dict_update(&dv, &src)?;
+            }
+        }
+        if !kwargs.is_empty() {
+            let kd = Value::dict(Dict {
+                map: kwargs.into_iter().map(|(k, v)| (Key(Value::str(k.as_str())), v)).collect(),
+                kind: DictKind::Plain,
+            });
+            if t == Ty::Counter {
+                self.counter_update(&dv, &kd, 1)?;
+            } else {
+                self.dict_update(&dv, &kd)?;
+            }
+        }
+        Ok(dv)
+    }
+}

@@ -1,0 +1,39 @@
+//! `collections.OrderedDict`'s own method, `move_to_end` (its equality and
+//! `repr` are in `vm/compare.rs` and `dict/mod.rs`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::args::{Kwargs, kw};
+use crate::fault::{Fault, R, type_err};
+use crate::value::*;
+use crate::vm::Vm;
+
+pub(crate) const ORDERED_METHODS: &[&str] = &["move_to_end"];
+
+impl Vm {
+    /// `od.move_to_end(key, last=True)`.
+    pub(crate) fn ordered_move_to_end(
+        &mut self,
+        d: &Rc<RefCell<Dict>>,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let Some(k0) = args.first() else {
+            return type_err("move_to_end expected 1 argument");
+        };
+        let last = args.get(1).or_else(|| kw(&kwargs, "last")).is_none_or(|v| v.truthy());
+        let k = self.key(k0.clone())?;
+        let mut dm = d.borrow_mut();
+        let Some(idx) = dm.map.get_index_of(&k) else {
+            return Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![k0.clone()])));
+        };
+        let n = dm.map.len();
+        if last {
+            dm.map.move_index(idx, n - 1)
+        } else {
+            dm.map.move_index(idx, 0)
+        }
+        Ok(Value::None)
+    }
+}

@@ -1,0 +1,62 @@
+//! Dict views (`d.keys()`, `d.values()`, `d.items()`): live, they read the
+//! dict when used. Their items, method (`isdisjoint`) and `repr`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::fault::{R, exc};
+use crate::types::qualified_type_name;
+use crate::value::*;
+use crate::vm::Vm;
+
+pub(crate) const METHODS: &[&str] = &["isdisjoint"];
+
+pub(crate) fn view_items(kind: u8, d: &Rc<RefCell<Dict>>) -> Vec<Value> {
+    let d = d.borrow();
+    match kind {
+        0 => d.map.keys().map(|k| k.0.clone()).collect(),
+        1 => d.map.values().cloned().collect(),
+        _ => d.map.iter().map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()])).collect(),
+    }
+}
+
+impl Vm {
+    pub(crate) fn dict_view_method(
+        &mut self,
+        recv: &Value,
+        kind: u8,
+        d: &Rc<RefCell<Dict>>,
+        name: &str,
+        args: Vec<Value>,
+    ) -> R<Value> {
+        match name {
+            "isdisjoint" => {
+                let mine = view_items(kind, d);
+                let other = self.iterate(args.first().unwrap_or(&Value::None))?;
+                for o in &other {
+                    for m in &mine {
+                        if self.eq(m, o)? {
+                            return Ok(Value::Bool(false));
+                        }
+                    }
+                }
+                Ok(Value::Bool(true))
+            }
+            _ => exc(
+                ExcKind::AttributeError,
+                format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
+            ),
+        }
+    }
+
+    pub(crate) fn dict_view_repr(&mut self, kind: u8, d: &Rc<RefCell<Dict>>) -> R<String> {
+        let items = view_items(kind, d);
+        let inner = self.repr(&Value::list(items))?;
+        let name = match kind {
+            0 => "dict_keys",
+            1 => "dict_values",
+            _ => "dict_items",
+        };
+        Ok(format!("{name}({inner})"))
+    }
+}

@@ -1,0 +1,261 @@
+//! Exceptions: the built-in classes (`ExcKind`, with CPython's hierarchy),
+//! instances (arguments, traceback, "Did you mean" hint; dropped without
+//! recursion), `str(e)`, `repr(e)` and matching in `except` clauses.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use smol_str::SmolStr;
+
+use crate::fault::{R, type_err};
+use crate::value::*;
+use crate::vm::Vm;
+
+/// Built-in exception classes (user classes do not exist in the DSL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExcKind {
+    BaseException,
+    Exception,
+    ArithmeticError,
+    ZeroDivisionError,
+    OverflowError,
+    LookupError,
+    IndexError,
+    KeyError,
+    ValueError,
+    UnicodeError,
+    TypeError,
+    NameError,
+    UnboundLocalError,
+    AttributeError,
+    RuntimeError,
+    RecursionError,
+    NotImplementedError,
+    AssertionError,
+    StopIteration,
+    ImportError,
+    ModuleNotFoundError,
+    JSONDecodeError,
+    ReError,
+    TimeoutError,
+    OSError,
+    KeyboardInterrupt,
+    SystemExit,
+}
+
+impl ExcKind {
+    pub const ALL: &'static [ExcKind] = &[
+        ExcKind::BaseException,
+        ExcKind::Exception,
+        ExcKind::ArithmeticError,
+        ExcKind::ZeroDivisionError,
+        ExcKind::OverflowError,
+        ExcKind::LookupError,
+        ExcKind::IndexError,
+        ExcKind::KeyError,
+        ExcKind::ValueError,
+        ExcKind::UnicodeError,
+        ExcKind::TypeError,
+        ExcKind::NameError,
+        ExcKind::UnboundLocalError,
+        ExcKind::AttributeError,
+        ExcKind::RuntimeError,
+        ExcKind::RecursionError,
+        ExcKind::NotImplementedError,
+        ExcKind::AssertionError,
+        ExcKind::StopIteration,
+        ExcKind::ImportError,
+        ExcKind::ModuleNotFoundError,
+        ExcKind::TimeoutError,
+        ExcKind::OSError,
+        ExcKind::KeyboardInterrupt,
+        ExcKind::SystemExit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExcKind::BaseException => "BaseException",
+            ExcKind::Exception => "Exception",
+            ExcKind::ArithmeticError => "ArithmeticError",
+            ExcKind::ZeroDivisionError => "ZeroDivisionError",
+            ExcKind::OverflowError => "OverflowError",
+            ExcKind::LookupError => "LookupError",
+            ExcKind::IndexError => "IndexError",
+            ExcKind::KeyError => "KeyError",
+            ExcKind::ValueError => "ValueError",
+            ExcKind::UnicodeError => "UnicodeError",
+            ExcKind::TypeError => "TypeError",
+            ExcKind::NameError => "NameError",
+            ExcKind::UnboundLocalError => "UnboundLocalError",
+            ExcKind::AttributeError => "AttributeError",
+            ExcKind::RuntimeError => "RuntimeError",
+            ExcKind::RecursionError => "RecursionError",
+            ExcKind::NotImplementedError => "NotImplementedError",
+            ExcKind::AssertionError => "AssertionError",
+            ExcKind::StopIteration => "StopIteration",
+            ExcKind::ImportError => "ImportError",
+            ExcKind::ModuleNotFoundError => "ModuleNotFoundError",
+            ExcKind::JSONDecodeError => "JSONDecodeError",
+            ExcKind::ReError => "error",
+            ExcKind::TimeoutError => "TimeoutError",
+            ExcKind::OSError => "OSError",
+            ExcKind::KeyboardInterrupt => "KeyboardInterrupt",
+            ExcKind::SystemExit => "SystemExit",
+        }
+    }
+
+    /// The name used in tracebacks (qualified for module exceptions).
+    pub fn qualified_name(self) -> &'static str {
+        match self {
+            ExcKind::JSONDecodeError => "json.decoder.JSONDecodeError",
+            ExcKind::ReError => "re.error",
+            k => k.name(),
+        }
+    }
+
+    pub fn parent(self) -> Option<ExcKind> {
+        use ExcKind::*;
+        Some(match self {
+            BaseException => return None,
+            Exception | KeyboardInterrupt | SystemExit => BaseException,
+            ZeroDivisionError | OverflowError => ArithmeticError,
+            IndexError | KeyError => LookupError,
+            UnicodeError | JSONDecodeError => ValueError,
+            UnboundLocalError => NameError,
+            RecursionError | NotImplementedError => RuntimeError,
+            ModuleNotFoundError => ImportError,
+            TimeoutError => OSError,
+            _ => Exception,
+        })
+    }
+
+    pub fn is_subclass_of(self, other: ExcKind) -> bool {
+        let mut k = Some(self);
+        while let Some(c) = k {
+            if c == other {
+                return true;
+            }
+            k = c.parent();
+        }
+        false
+    }
+}
+
+/// An exception instance.
+#[derive(Debug)]
+pub struct Exception {
+    pub kind: ExcKind,
+    pub args: Vec<Value>,
+    /// Source lines of the frames it passed through, innermost last.
+    pub traceback: RefCell<Vec<(SmolStr, u32)>>,
+    /// "Did you mean" suggestion shown in the traceback (not part of `str(e)`).
+    pub hint: RefCell<Option<String>>,
+}
+
+/// The closest candidate within a small edit distance (CPython's "Did you mean").
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    fn dist(a: &str, b: &str) -> usize {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            let mut cur = vec![i; b.len() + 1];
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    let max = (name.chars().count() + 3) / 3;
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (dist(name, c), c))
+        .filter(|(d, _)| *d <= max.max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+impl Exception {
+    pub fn with_hint(self: Rc<Self>, hint: Option<String>) -> Rc<Self> {
+        *self.hint.borrow_mut() = hint;
+        self
+    }
+
+    pub fn new(kind: ExcKind, msg: impl Into<String>) -> Rc<Exception> {
+        Rc::new(Exception {
+            kind,
+            args: vec![Value::str(msg.into())],
+            traceback: RefCell::new(Vec::new()),
+            hint: RefCell::new(None),
+        })
+    }
+
+    pub fn with_args(kind: ExcKind, args: Vec<Value>) -> Rc<Exception> {
+        Rc::new(Exception {
+            kind,
+            args,
+            traceback: RefCell::new(Vec::new()),
+            hint: RefCell::new(None),
+        })
+    }
+}
+
+impl Drop for Exception {
+    fn drop(&mut self) {
+        defer_drop(std::mem::take(&mut self.args));
+    }
+}
+
+impl Vm {
+    pub(crate) fn exc_str(&mut self, e: &Exception) -> R<String> {
+        match e.args.len() {
+            0 => Ok(String::new()),
+            1 => {
+                if e.kind == ExcKind::KeyError {
+                    self.repr(&e.args[0])
+                } else {
+                    self.py_str(&e.args[0])
+                }
+            }
+            _ => self.repr(&Value::tuple(e.args.clone())),
+        }
+    }
+
+    pub(crate) fn exc_repr(
+        &mut self,
+        e: &Rc<Exception>,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        out.push_str(e.kind.name());
+        let args = Value::tuple(e.args.clone());
+        if e.args.len() == 1 {
+            out.push('(');
+            self.repr_into(&e.args[0], out, depth + 1, seen)?;
+            out.push(')');
+        } else {
+            self.repr_into(&args, out, depth + 1, seen)?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn exc_matches(e: &Value, t: &Value) -> R<bool> {
+    let Value::Exc(e) = e else { return Ok(false) };
+    match t {
+        Value::Type(Ty::Exc(k)) => Ok(e.kind.is_subclass_of(*k)),
+        Value::Tuple(ts) => {
+            for t in ts.iter() {
+                if exc_matches(&Value::Exc(e.clone()), t)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        _ => type_err("catching classes that do not inherit from BaseException is not allowed"),
+    }
+}

@@ -1,0 +1,192 @@
+//! `float`: methods, arithmetic (CPython's floor division and modulo, its
+//! errors for division by zero and overflow), `repr` as CPython prints it
+//! (shortest round-trip digits), parsing and the `float(...)` constructor.
+
+use rlm_syntax::ast::BinOp;
+
+use crate::args::as_float;
+use crate::fault::{R, exc, type_err, value_err};
+use crate::types::str::py_isspace;
+use crate::value::*;
+use crate::vm::Vm;
+use crate::vm::binop_err;
+
+pub(crate) const FLOAT_METHODS: &[&str] = &["is_integer", "as_integer_ratio", "conjugate", "hex"];
+
+impl Vm {
+    pub(crate) fn float_method(&mut self, recv: &Value, f: &f64, name: &str) -> R<Value> {
+        match name {
+            "is_integer" => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
+            "conjugate" => Ok(Value::Float(*f)),
+            _ => self.no_attr(recv, name),
+        }
+    }
+}
+
+pub fn mod_f(a: f64, b: f64) -> R<f64> {
+    if b == 0.0 {
+        return exc(ExcKind::ZeroDivisionError, "float modulo");
+    }
+    let mut m = a % b;
+    if m != 0.0 {
+        if (b < 0.0) != (m < 0.0) {
+            m += b;
+        }
+    } else {
+        m = 0.0f64.copysign(b);
+    }
+    Ok(m)
+}
+
+/// `a op b` once both are numbers and one is a float: `x`, `y` are their values.
+#[inline]
+pub(crate) fn float_binary(op: BinOp, a: &Value, b: &Value, x: f64, y: f64) -> R<Value> {
+    use Value::*;
+    Ok(Float(match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mult => x * y,
+        BinOp::Div => {
+            if y == 0.0 {
+                return exc(ExcKind::ZeroDivisionError, "float division by zero");
+            }
+            x / y
+        }
+        BinOp::FloorDiv => {
+            if y == 0.0 {
+                return exc(ExcKind::ZeroDivisionError, "float floor division by zero");
+            }
+            (x / y).floor()
+        }
+        BinOp::Mod => mod_f(x, y)?,
+        BinOp::Pow => {
+            if x == 0.0 && y < 0.0 {
+                return exc(ExcKind::ZeroDivisionError, "0.0 cannot be raised to a negative power");
+            }
+            if x < 0.0 && y.fract() != 0.0 {
+                return value_err("complex numbers are not supported");
+            }
+            let r = x.powf(y);
+            if r.is_infinite() && x.is_finite() && y.is_finite() {
+                return exc(ExcKind::OverflowError, "(34, 'Numerical result out of range')");
+            }
+            r
+        }
+        _ => return binop_err(op, a, b),
+    }))
+}
+
+/// Shortest round-trip digits and decimal exponent of a finite, non-zero float.
+fn shortest_digits(f: f64) -> (String, i32) {
+    let s = format!("{:e}", f.abs());
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let exp: i32 = exp.parse().unwrap_or(0);
+    // When two digit strings of that length round-trip (an exact tie such as
+    // 1000000000000000.25), CPython keeps the one nearest the true value,
+    // ties to even; `{:.Ne}` rounds exactly that way. Two candidates can only
+    // both round-trip when the spacing of doubles reaches the last digit,
+    // which takes 16 digits or more (2^-52 is about 2.2e-16).
+    if digits.len() < 15 {
+        return (digits, exp);
+    }
+    let nearest = format!("{:.*e}", digits.len() - 1, f.abs());
+    if nearest.parse::<f64>() == Ok(f.abs()) && nearest != s {
+        let (mant, exp) = nearest.split_once('e').unwrap_or((&nearest, "0"));
+        let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+        return (digits, exp.parse().unwrap_or(0));
+    }
+    (digits, exp)
+}
+
+/// `repr(float)` exactly as CPython.
+pub fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    let (digits, exp) = shortest_digits(f);
+    let sign = if f < 0.0 { "-" } else { "" };
+    let n = digits.len() as i32;
+    if (-4..16).contains(&exp) {
+        let mut out = String::from(sign);
+        if exp < 0 {
+            out.push_str("0.");
+            for _ in 0..(-exp - 1) {
+                out.push('0');
+            }
+            out.push_str(&digits);
+        } else if exp + 1 >= n {
+            out.push_str(&digits);
+            for _ in 0..(exp + 1 - n) {
+                out.push('0');
+            }
+            out.push_str(".0");
+        } else {
+            let (a, b) = digits.split_at((exp + 1) as usize);
+            out.push_str(a);
+            out.push('.');
+            out.push_str(b);
+        }
+        out
+    } else {
+        let mut out = String::from(sign);
+        out.push_str(&digits[..1]);
+        if n > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        out.push_str(&format!("{:02}", exp.abs()));
+        out
+    }
+}
+
+pub fn parse_float(s: &str) -> Option<f64> {
+    let t = s.trim_matches(py_isspace);
+    let lower = t.to_ascii_lowercase();
+    let (sign, body) = match lower.strip_prefix('-') {
+        Some(r) => (-1.0, r.to_string()),
+        None => (1.0, lower.strip_prefix('+').unwrap_or(&lower).to_string()),
+    };
+    match body.as_str() {
+        "inf" | "infinity" => return Some(sign * f64::INFINITY),
+        "nan" => return Some(f64::NAN),
+        _ => {}
+    }
+    if body.is_empty() || body.contains("__") || body.starts_with('_') || body.ends_with('_') {
+        return None;
+    }
+    if !body.chars().all(|c| c.is_ascii_digit() || "._e+-".contains(c)) {
+        return None;
+    }
+    let clean: String = body.chars().filter(|c| *c != '_').collect();
+    clean.parse::<f64>().ok().map(|f| sign * f)
+}
+
+/// `float(x)`.
+pub(crate) fn float_new(args: &[Value]) -> R<Value> {
+    match args.first() {
+        None => Ok(Value::Float(0.0)),
+        Some(Value::Str(s)) => match parse_float(&crate::unicode::ascii_numeral(s.as_str())) {
+            Some(f) => Ok(Value::Float(f)),
+            None => value_err(format!(
+                "could not convert string to float: {}",
+                crate::types::str::repr::repr_str(s.as_str())
+            )),
+        },
+        Some(v) => match as_float(v) {
+            Some(f) => Ok(Value::Float(f)),
+            None => type_err(format!(
+                "float() argument must be a string or a real number, not '{}'",
+                v.type_name()
+            )),
+        },
+    }
+}

@@ -1,0 +1,77 @@
+//! Host objects: opaque objects the embedder binds (e.g. `ctx`), with
+//! methods the program calls; a method charges fuel through a meter and may
+//! turn into a host call.
+
+use std::rc::Rc;
+
+use smol_str::SmolStr;
+
+use crate::args::Kwargs;
+use crate::fault::{Fault, PendingCall, R, exc};
+use crate::value::*;
+use crate::vm::Vm;
+
+/// An opaque object owned by the embedder (e.g. `ctx`), with methods.
+pub trait HostObject {
+    fn type_name(&self) -> &str;
+    /// Call a method. `None` means "no such method".
+    fn call_method(
+        &self,
+        name: &str,
+        args: &[Value],
+        kwargs: &[(SmolStr, Value)],
+        fuel: &mut dyn FnMut(u64) -> Result<(), crate::LimitError>,
+    ) -> Option<Result<crate::host::HostReturn, crate::host::HostError>>;
+    /// Attribute read (non-method). `None` means "no such attribute".
+    fn get_attr(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn method_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+impl Vm {
+    /// `obj.name(*args, **kwargs)` on a host object.
+    pub(crate) fn host_object_method(
+        &mut self,
+        h: &Rc<dyn HostObject>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let h = h.clone();
+        let mut fuel_err = None;
+        let r = {
+            let fuel_used = &mut self.fuel_used;
+            let limit = self.limits.fuel;
+            let mut charge = |n: u64| -> Result<(), crate::LimitError> {
+                *fuel_used = fuel_used.saturating_add(n);
+                if *fuel_used > limit {
+                    let e = crate::LimitError::new(
+                        crate::LimitKind::Fuel,
+                        format!("the program ran out of fuel ({limit} steps)"),
+                    );
+                    fuel_err = Some(e.clone());
+                    return Err(e);
+                }
+                Ok(())
+            };
+            h.call_method(name, &args, &kwargs, &mut charge)
+        };
+        if let Some(e) = fuel_err {
+            return Err(Fault::Limit(e));
+        }
+        match r {
+            None => exc(
+                ExcKind::AttributeError,
+                format!("'{}' object has no attribute '{name}'", h.type_name()),
+            ),
+            Some(Ok(crate::host::HostReturn::Value(v))) => Ok(v),
+            Some(Ok(crate::host::HostReturn::Suspend { name, args, kwargs })) => {
+                Err(Fault::Suspend(vec![PendingCall { name, args, kwargs }], true))
+            }
+            Some(Err(e)) => exc(e.kind, e.message),
+        }
+    }
+}

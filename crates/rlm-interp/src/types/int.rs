@@ -1,0 +1,222 @@
+//! `int` (and `bool`, which acts as an int): methods, arithmetic with
+//! CPython's floor semantics on 64-bit values (overflow is an `OverflowError`,
+//! never a wrap), parsing and the `int(...)` constructor.
+
+use rlm_syntax::ast::BinOp;
+
+use crate::args::{Kwargs, as_int, check_kwargs, kw};
+use crate::fault::{R, exc, type_err, value_err};
+use crate::types::str::py_isspace;
+use crate::value::*;
+use crate::vm::Vm;
+use crate::vm::binop_err;
+
+pub(crate) const INT_METHODS: &[&str] = &["bit_length", "to_bytes", "conjugate"];
+
+impl Vm {
+    pub(crate) fn int_method(&mut self, recv: &Value, i: &i64, name: &str) -> R<Value> {
+        match name {
+            "bit_length" => Ok(Value::Int(64 - i.unsigned_abs().leading_zeros() as i64)),
+            "conjugate" => Ok(Value::Int(*i)),
+            _ => self.no_attr(recv, name),
+        }
+    }
+}
+
+pub(crate) fn overflow<T>() -> R<T> {
+    exc(
+        ExcKind::OverflowError,
+        "integer overflow: integers here are 64-bit (range -9223372036854775808..9223372036854775807)",
+    )
+}
+
+pub fn floordiv_i(a: i64, b: i64) -> R<i64> {
+    if b == 0 {
+        return exc(ExcKind::ZeroDivisionError, "integer division or modulo by zero");
+    }
+    let Some(q) = a.checked_div(b) else { return overflow() };
+    if (a % b != 0) && ((a < 0) != (b < 0)) { Ok(q - 1) } else { Ok(q) }
+}
+
+pub fn mod_i(a: i64, b: i64) -> R<i64> {
+    if b == 0 {
+        return exc(ExcKind::ZeroDivisionError, "integer modulo by zero");
+    }
+    let r = a.checked_rem(b).unwrap_or(0);
+    if r != 0 && ((r < 0) != (b < 0)) { Ok(r + b) } else { Ok(r) }
+}
+
+pub fn pow_i(a: i64, b: i64) -> R<Value> {
+    if b < 0 {
+        if a == 0 {
+            return exc(ExcKind::ZeroDivisionError, "0.0 cannot be raised to a negative power");
+        }
+        return Ok(Value::Float((a as f64).powf(b as f64)));
+    }
+    let Ok(e) = u32::try_from(b) else {
+        return match a {
+            0 | 1 => Ok(Value::Int(a)),
+            -1 => Ok(Value::Int(if b % 2 == 0 { 1 } else { -1 })),
+            _ => overflow(),
+        };
+    };
+    match a.checked_pow(e) {
+        Some(v) => Ok(Value::Int(v)),
+        None => overflow(),
+    }
+}
+
+/// `a op b` for two ints (or bools): `x`, `y` are their values.
+#[inline]
+pub(crate) fn int_binary(op: BinOp, a: &Value, b: &Value, x: i64, y: i64) -> R<Value> {
+    use Value::*;
+    if !matches!((a, b), (Bool(_), Bool(_)))
+        || !matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor)
+    {
+        return Ok(match op {
+            BinOp::Add => Int(x.checked_add(y).map_or_else(overflow, Ok)?),
+            BinOp::Sub => Int(x.checked_sub(y).map_or_else(overflow, Ok)?),
+            BinOp::Mult => Int(x.checked_mul(y).map_or_else(overflow, Ok)?),
+            BinOp::Div => {
+                if y == 0 {
+                    return exc(ExcKind::ZeroDivisionError, "division by zero");
+                }
+                Float(x as f64 / y as f64)
+            }
+            BinOp::FloorDiv => Int(floordiv_i(x, y)?),
+            BinOp::Mod => Int(mod_i(x, y)?),
+            BinOp::Pow => pow_i(x, y)?,
+            BinOp::LShift => {
+                if y < 0 {
+                    return value_err("negative shift count");
+                }
+                if x == 0 {
+                    Int(0)
+                } else if y >= 63 || (x.unsigned_abs().leading_zeros() as i64) <= y {
+                    return overflow();
+                } else {
+                    Int(x << y)
+                }
+            }
+            BinOp::RShift => {
+                if y < 0 {
+                    return value_err("negative shift count");
+                }
+                Int(if y >= 64 { if x < 0 { -1 } else { 0 } } else { x >> y })
+            }
+            BinOp::BitAnd => Int(x & y),
+            BinOp::BitOr => Int(x | y),
+            BinOp::BitXor => Int(x ^ y),
+            BinOp::MatMult => return binop_err(op, a, b),
+        });
+    }
+    // bool & bool etc. stay bool.
+    let (x, y) = (x != 0, y != 0);
+    Ok(Bool(match op {
+        BinOp::BitAnd => x & y,
+        BinOp::BitOr => x | y,
+        _ => x ^ y,
+    }))
+}
+
+pub fn parse_int(s: &str, base: u32) -> Option<i64> {
+    let t = s.trim_matches(py_isspace);
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let mut base = base;
+    let mut body = body.to_string();
+    let lower = body.to_ascii_lowercase();
+    for (p, b) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if (base == b || base == 0) && lower.starts_with(p) {
+            body = body[2..].to_string();
+            if let Some(r) = body.strip_prefix('_') {
+                body = r.to_string();
+            }
+            base = b;
+        }
+    }
+    if base == 0 {
+        base = 10;
+    }
+    if body.is_empty()
+        || body.starts_with(['_', '+', '-'])
+        || body.ends_with('_')
+        || body.contains("__")
+        || body.contains(char::is_whitespace)
+    {
+        return None;
+    }
+    let digits: String = body.chars().filter(|c| *c != '_').collect();
+    let digits: String = digits
+        .chars()
+        .map(|c| {
+            if c.is_numeric() {
+                c.to_digit(10).map_or(c, |d| char::from_digit(d, 10).unwrap_or(c))
+            } else {
+                c
+            }
+        })
+        .collect();
+    let v = i64::from_str_radix(&digits, base).ok()?;
+    Some(if neg { -v } else { v })
+}
+
+/// `int(x)`, `int(s, base)`.
+pub(crate) fn int_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
+    check_kwargs("int", kwargs, &["base"])?;
+    let base = args.get(1).or_else(|| kw(kwargs, "base")).map(|b| as_int(b).unwrap_or(10));
+    match args.first() {
+        None => Ok(Value::Int(0)),
+        Some(Value::Str(s)) => {
+            let b = base.unwrap_or(10);
+            if !(b == 0 || (2..=36).contains(&b)) {
+                return value_err("int() base must be >= 2 and <= 36, or 0");
+            }
+            match parse_int(&crate::unicode::ascii_numeral(s.as_str()), b as u32) {
+                Some(i) => Ok(Value::Int(i)),
+                // Valid digits, too many of them: ints are 64-bit here.
+                None if b == 10
+                    && s.as_str().trim().trim_start_matches(['+', '-']).len() > 18
+                    && s.as_str()
+                        .trim()
+                        .trim_start_matches(['+', '-'])
+                        .bytes()
+                        .all(|c| c.is_ascii_digit() || c == b'_') =>
+                {
+                    exc(
+                        ExcKind::OverflowError,
+                        format!(
+                            "int() of a {}-digit number: ints are 64-bit in this sandbox",
+                            s.as_str().trim().trim_start_matches(['+', '-']).len()
+                        ),
+                    )
+                }
+                None => value_err(format!(
+                    "invalid literal for int() with base {}: {}",
+                    b,
+                    crate::types::str::repr::repr_str(s.as_str())
+                )),
+            }
+        }
+        Some(_) if base.is_some() => type_err("int() can't convert non-string with explicit base"),
+        Some(Value::Float(f)) => {
+            if f.is_nan() {
+                return value_err("cannot convert float NaN to integer");
+            }
+            if f.is_infinite() {
+                return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
+            }
+            if f.abs() >= 9.223372036854776e18 {
+                return exc(ExcKind::OverflowError, "integer overflow: integers here are 64-bit");
+            }
+            Ok(Value::Int(f.trunc() as i64))
+        }
+        Some(v) if as_int(v).is_some() => Ok(Value::Int(as_int(v).unwrap_or(0))),
+        Some(v) => type_err(format!(
+            "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+            v.type_name()
+        )),
+    }
+}

@@ -1,0 +1,112 @@
+//! Iterators: the state behind `iter()`, `map`, `zip`, `enumerate`,
+//! `itertools`... (eager lists of items or index-based cursors; dropped
+//! without recursion), and the step that yields the next item.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use crate::fault::R;
+use crate::types::str::ascii_char;
+use crate::value::*;
+use crate::vm::Vm;
+
+/// Iterator state for `iter()`, `map`, `zip`, ... (all eager or index-based).
+pub enum IterState {
+    Seq(Value, usize),
+    Str(Str, usize),
+    Range(i64, i64, i64),
+    Items(VecDeque<Value>),
+    Count(i64, i64),
+    /// `itertools.count` with a float start or step: the next value (an int
+    /// only before the first step) and the step.
+    CountFloat(Value, f64),
+    Cycle(Vec<Value>, usize),
+    Repeat(Value, Option<i64>),
+}
+
+impl Drop for IterState {
+    fn drop(&mut self) {
+        let items: Vec<Value> = match self {
+            IterState::Seq(v, _) | IterState::Repeat(v, _) => {
+                vec![std::mem::replace(v, Value::None)]
+            }
+            IterState::Items(q) => std::mem::take(q).into(),
+            IterState::Cycle(v, _) => std::mem::take(v),
+            _ => Vec::new(),
+        };
+        defer_drop(items);
+    }
+}
+
+impl Vm {
+    pub(crate) fn iter_next(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
+        let mut st = it.borrow_mut();
+        Ok(match &mut *st {
+            IterState::Seq(v, i) => {
+                let r = match v {
+                    Value::List(l) => l.borrow().get(*i).cloned(),
+                    Value::Tuple(t) => t.get(*i).cloned(),
+                    _ => None,
+                };
+                *i += 1;
+                r
+            }
+            IterState::Str(s, b) => {
+                let text = s.as_str();
+                match text[*b..].chars().next() {
+                    Some(c) => {
+                        let start = *b;
+                        *b += c.len_utf8();
+                        Some(Value::Str(if c.is_ascii() {
+                            ascii_char(c as u8)
+                        } else {
+                            s.byte_substr(start, *b, Some(1))
+                        }))
+                    }
+                    None => None,
+                }
+            }
+            IterState::Range(cur, stop, step) => {
+                if (*step > 0 && *cur < *stop) || (*step < 0 && *cur > *stop) {
+                    let v = *cur;
+                    *cur = cur.saturating_add(*step);
+                    Some(Value::Int(v))
+                } else {
+                    None
+                }
+            }
+            IterState::Items(q) => q.pop_front(),
+            IterState::Count(cur, step) => {
+                let v = *cur;
+                *cur = cur.saturating_add(*step);
+                Some(Value::Int(v))
+            }
+            IterState::CountFloat(cur, step) => {
+                let next = match cur {
+                    Value::Int(i) => *i as f64 + *step,
+                    Value::Float(f) => *f + *step,
+                    _ => f64::NAN,
+                };
+                Some(std::mem::replace(cur, Value::Float(next)))
+            }
+            IterState::Cycle(items, i) => {
+                if items.is_empty() {
+                    None
+                } else {
+                    let v = items[*i % items.len()].clone();
+                    *i += 1;
+                    Some(v)
+                }
+            }
+            IterState::Repeat(v, n) => match n {
+                None => Some(v.clone()),
+                Some(0) => None,
+                Some(k) => {
+                    *k -= 1;
+                    Some(v.clone())
+                }
+            },
+        })
+    }
+}

@@ -1,0 +1,324 @@
+//! `list`: its storage (dropped without recursion), methods, operators
+//! (`+`, `*`, `+=`), indexing, slicing, item assignment and deletion, and `repr`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::args::{Kwargs, as_int, kw};
+use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::types::slice::{norm_index, slice_collect, slice_indices};
+use crate::value::*;
+use crate::vm::Vm;
+
+/// A list's storage (drops its items without recursion).
+#[derive(Default)]
+pub struct ListObj(pub RefCell<Vec<Value>>);
+
+impl std::ops::Deref for ListObj {
+    type Target = RefCell<Vec<Value>>;
+    fn deref(&self) -> &RefCell<Vec<Value>> {
+        &self.0
+    }
+}
+
+impl Drop for ListObj {
+    fn drop(&mut self) {
+        defer_drop(std::mem::take(self.0.get_mut()));
+    }
+}
+
+pub(crate) const LIST_METHODS: &[&str] = &[
+    "append", "extend", "insert", "remove", "pop", "index", "count", "sort", "reverse", "clear",
+    "copy",
+];
+
+impl Vm {
+    pub(crate) fn list_method(
+        &mut self,
+        recv: &Value,
+        l: &Rc<ListObj>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        match name {
+            "append" => {
+                let [x] = <[Value; 1]>::try_from(args).map_err(|a| {
+                    Fault::Exc(Exception::new(
+                        ExcKind::TypeError,
+                        format!("list.append() takes exactly one argument ({} given)", a.len()),
+                    ))
+                })?;
+                let n = l.borrow().len();
+                if n >= self.limits.max_collection_len {
+                    self.check_len(n + 1)?;
+                }
+                self.alloc(16)?;
+                l.borrow_mut().push(x);
+                Ok(Value::None)
+            }
+            "extend" => {
+                let Some(it) = args.first() else {
+                    return type_err("list.extend() takes exactly one argument (0 given)");
+                };
+                let items = self.iterate(it)?;
+                let n = l.borrow().len() + items.len();
+                self.check_len(n)?;
+                l.borrow_mut().extend(items);
+                Ok(Value::None)
+            }
+            "insert" => {
+                if args.len() != 2 {
+                    return type_err(format!("insert expected 2 arguments, got {}", args.len()));
+                }
+                let i = as_int(&args[0]).ok_or_else(|| {
+                    Fault::Exc(Exception::new(
+                        ExcKind::TypeError,
+                        "'str' object cannot be interpreted as an integer",
+                    ))
+                })?;
+                let n = l.borrow().len() as i64;
+                self.check_len(n as usize + 1)?;
+                let pos = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
+                l.borrow_mut().insert(pos, args[1].clone());
+                Ok(Value::None)
+            }
+            "remove" => {
+                let x = args.first().cloned().unwrap_or(Value::None);
+                let items = l.borrow().clone();
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
+                for (i, it) in items.iter().enumerate() {
+                    if self.eq(it, &x)? {
+                        l.borrow_mut().remove(i);
+                        return Ok(Value::None);
+                    }
+                }
+                value_err("list.remove(x): x not in list")
+            }
+            "pop" => {
+                let n = l.borrow().len();
+                if n == 0 {
+                    return exc(ExcKind::IndexError, "pop from empty list");
+                }
+                let i = match args.first() {
+                    Some(v) => as_int(v).unwrap_or(-1),
+                    None => -1,
+                };
+                match norm_index(i, n) {
+                    Some(i) => Ok(l.borrow_mut().remove(i)),
+                    None => exc(ExcKind::IndexError, "pop index out of range"),
+                }
+            }
+            "index" => {
+                let x = args.first().cloned().unwrap_or(Value::None);
+                let items = l.borrow().clone();
+                let len = items.len() as i64;
+                let start = args
+                    .get(1)
+                    .and_then(as_int)
+                    .map(|i| if i < 0 { (i + len).max(0) } else { i })
+                    .unwrap_or(0) as usize;
+                let end = args
+                    .get(2)
+                    .and_then(as_int)
+                    .map(|i| if i < 0 { (i + len).max(0) } else { i.min(len) })
+                    .unwrap_or(len) as usize;
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
+                for (i, it) in items.iter().enumerate().take(end).skip(start) {
+                    if self.eq(it, &x)? {
+                        return Ok(Value::Int(i as i64));
+                    }
+                }
+                let r = self.repr(&x)?;
+                value_err(format!("{r} is not in list"))
+            }
+            "count" => {
+                let x = args.first().cloned().unwrap_or(Value::None);
+                let items = l.borrow().clone();
+                let mut n = 0;
+                // Each comparison is work even when it is one step.
+                self.fuel(items.len() as u64 / 4)?;
+                for it in items.iter() {
+                    if self.eq(it, &x)? {
+                        n += 1;
+                    }
+                }
+                Ok(Value::Int(n))
+            }
+            "sort" => {
+                if !args.is_empty() {
+                    return type_err("sort() takes no positional arguments");
+                }
+                let mut items = l.borrow().clone();
+                let key = kw(&kwargs, "key").cloned();
+                let reverse = kw(&kwargs, "reverse").is_some_and(|v| v.truthy());
+                self.sort_values(&mut items, key.as_ref(), reverse)?;
+                *l.borrow_mut() = items;
+                Ok(Value::None)
+            }
+            "reverse" => {
+                l.borrow_mut().reverse();
+                Ok(Value::None)
+            }
+            "clear" => {
+                l.borrow_mut().clear();
+                Ok(Value::None)
+            }
+            "copy" => {
+                let v = l.borrow().clone();
+                self.check_len(v.len())?;
+                Ok(Value::list(v))
+            }
+            _ => self.no_attr(recv, name),
+        }
+    }
+
+    /// `l + b` (and the error for a non-list `b`).
+    pub(crate) fn list_add(&mut self, x: &Rc<ListObj>, b: &Value) -> R<Value> {
+        let Value::List(y) = b else {
+            return type_err(format!(
+                "can only concatenate list (not \"{}\") to list",
+                b.type_name()
+            ));
+        };
+        let mut v = x.borrow().clone();
+        self.check_len(v.len() + y.borrow().len())?;
+        v.extend(y.borrow().iter().cloned());
+        Ok(Value::list(v))
+    }
+
+    /// `l * n` (`n` is an int or bool).
+    pub(crate) fn list_repeat(&mut self, l: &Rc<ListObj>, n: &Value) -> R<Value> {
+        let n = as_int(n).unwrap_or(0).max(0) as usize;
+        let items = l.borrow().clone();
+        self.check_len(items.len().saturating_mul(n))?;
+        let mut v = Vec::with_capacity(items.len() * n);
+        for _ in 0..n {
+            v.extend(items.iter().cloned());
+        }
+        Ok(Value::list(v))
+    }
+
+    /// `l += b`: extends in place.
+    pub(crate) fn list_iadd(&mut self, l: &Rc<ListObj>, a: Value, b: &Value) -> R<Value> {
+        let items = self.iterate(b)?;
+        let n = l.borrow().len() + items.len();
+        self.check_len(n)?;
+        l.borrow_mut().extend(items);
+        Ok(a)
+    }
+
+    /// `l[i]`, `l[a:b:c]`.
+    pub(crate) fn list_getitem(&mut self, l: &Rc<ListObj>, idx: &Value) -> R<Value> {
+        if let Value::Slice(s) = idx {
+            let items = l.borrow();
+            let (start, _stop, step, n) = slice_indices(items.len(), s)?;
+            let v = slice_collect(&items, start, step, n);
+            drop(items);
+            self.check_len(v.len())?;
+            return Ok(Value::list(v));
+        }
+        let i = self.index_of(idx, "list")?;
+        let items = l.borrow();
+        match norm_index(i, items.len()) {
+            Some(i) => Ok(items[i].clone()),
+            None => exc(ExcKind::IndexError, "list index out of range"),
+        }
+    }
+
+    /// `l[i] = v`, `l[a:b:c] = items`.
+    pub(crate) fn list_setitem(&mut self, l: &Rc<ListObj>, idx: Value, v: Value) -> R<()> {
+        if let Value::Slice(s) = &idx {
+            let items = self.iterate(&v)?;
+            let len = l.borrow().len();
+            let (start, stop, step, n) = slice_indices(len, s)?;
+            if step == 1 {
+                let a = start as usize;
+                let b = (stop.max(start)) as usize;
+                self.check_len(len - (b - a) + items.len())?;
+                l.borrow_mut().splice(a..b, items);
+                return Ok(());
+            }
+            if items.len() != n {
+                return value_err(format!(
+                    "attempt to assign sequence of size {} to extended slice of size {}",
+                    items.len(),
+                    n
+                ));
+            }
+            let mut lm = l.borrow_mut();
+            let mut i = start;
+            for it in items {
+                lm[i as usize] = it;
+                i += step;
+            }
+            return Ok(());
+        }
+        let i = self.index_of(&idx, "list")?;
+        let mut lm = l.borrow_mut();
+        let len = lm.len();
+        match norm_index(i, len) {
+            Some(i) => {
+                lm[i] = v;
+                Ok(())
+            }
+            None => exc(ExcKind::IndexError, "list assignment index out of range"),
+        }
+    }
+
+    /// `del l[i]`, `del l[a:b:c]`.
+    pub(crate) fn list_delitem(&mut self, l: &Rc<ListObj>, idx: &Value) -> R<()> {
+        if let Value::Slice(s) = idx {
+            let len = l.borrow().len();
+            let (start, _stop, step, n) = slice_indices(len, s)?;
+            let mut drop_idx: Vec<usize> =
+                (0..n).map(|k| (start + k as i64 * step) as usize).collect();
+            drop_idx.sort_unstable();
+            let mut lm = l.borrow_mut();
+            let mut keep = Vec::with_capacity(len - n);
+            let mut di = 0;
+            for (i, x) in lm.drain(..).enumerate() {
+                if di < drop_idx.len() && drop_idx[di] == i {
+                    di += 1;
+                } else {
+                    keep.push(x);
+                }
+            }
+            *lm = keep;
+            return Ok(());
+        }
+        let i = self.index_of(idx, "list")?;
+        let mut lm = l.borrow_mut();
+        let len = lm.len();
+        match norm_index(i, len) {
+            Some(i) => {
+                lm.remove(i);
+                Ok(())
+            }
+            None => exc(ExcKind::IndexError, "list assignment index out of range"),
+        }
+    }
+
+    pub(crate) fn list_repr(
+        &mut self,
+        l: &Rc<ListObj>,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        let p = Rc::as_ptr(l) as *const u8 as usize;
+        if seen.contains(&p) {
+            out.push_str("[...]");
+            return Ok(());
+        }
+        seen.push(p);
+        let items = l.borrow().clone();
+        out.push('[');
+        self.repr_seq(&items, out, depth, seen)?;
+        out.push(']');
+        seen.pop();
+        Ok(())
+    }
+}

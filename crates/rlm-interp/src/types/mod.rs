@@ -1,0 +1,261 @@
+//! The value types, one file (or folder) each: its storage, methods,
+//! operators, indexing, `repr` and constructor. Generic walks over all values
+//! (comparison, iteration, attributes, the operator dispatch) are in `vm/`
+//! and call into these files; `repr` is walked by `format/repr.rs`.
+//!
+//! This file dispatches a method call on a built-in value to its type, after
+//! checking the argument count and keywords against CPython's own errors
+//! (`method_arity.rs`, generated). Adding a method to a type touches its
+//! file: the name in its `*_METHODS` table (which `dir()`, `hasattr` and the
+//! generator read) and an arm in its dispatcher.
+
+pub(crate) mod coroutine;
+pub(crate) mod deque;
+pub(crate) mod dict;
+pub(crate) mod exception;
+pub(crate) mod float;
+pub(crate) mod function;
+pub(crate) mod host_object;
+pub(crate) mod int;
+pub(crate) mod iter;
+pub(crate) mod list;
+pub(crate) mod method_arity;
+pub(crate) mod module_obj;
+pub(crate) mod native;
+pub(crate) mod range;
+pub(crate) mod set;
+pub(crate) mod slice;
+pub(crate) mod str;
+pub(crate) mod tuple;
+pub(crate) mod type_obj;
+
+use crate::args::Kwargs;
+use crate::fault::{Fault, R, type_err};
+use crate::types::native::{native_method, native_method_names};
+use crate::value::*;
+use crate::vm::Vm;
+
+pub fn method_names(v: &Value) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = match v {
+        Value::Str(_) => str::methods::STR_METHODS.to_vec(),
+        Value::List(_) => list::LIST_METHODS.to_vec(),
+        Value::Dict(d) => {
+            let mut m = dict::DICT_METHODS.to_vec();
+            match d.borrow().kind {
+                DictKind::Counter => m.extend(dict::counter::COUNTER_METHODS),
+                DictKind::Ordered => m.extend(dict::ordered::ORDERED_METHODS),
+                _ => {}
+            }
+            m
+        }
+        Value::Set(_) => set::SET_METHODS.to_vec(),
+        Value::FrozenSet(_) => set::SET_METHODS[5..].to_vec(),
+        Value::Tuple(_) => tuple::TUPLE_METHODS.to_vec(),
+        Value::Deque(_) => deque::DEQUE_METHODS.to_vec(),
+        Value::Int(_) | Value::Bool(_) => int::INT_METHODS.to_vec(),
+        Value::Range(_) => vec!["count", "index"],
+        Value::Float(_) => float::FLOAT_METHODS.to_vec(),
+        Value::Native(n) => native_method_names(n).to_vec(),
+        Value::Type(Ty::Dict) => vec!["fromkeys"],
+        Value::Type(Ty::Str) => vec!["maketrans", "join", "lower", "upper", "strip", "split"],
+        _ => Vec::new(),
+    };
+    out.sort_unstable();
+    out
+}
+
+/// CPython's TypeError for calling a built-in method with `n` positional
+/// arguments (and no keywords), when that count is wrong; from the table
+/// generated off CPython (`tools/gen_method_arity.py`).
+fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
+    use crate::types::method_arity::{MAX_LISTED, METHOD_ARITY};
+    let ty = arity_type_key(recv)?;
+    let i = crate::types::method_arity::arity_row(ty, name)?;
+    let template = METHOD_ARITY[i].2[n.min(MAX_LISTED)];
+    if template.is_empty() {
+        return None;
+    }
+    let msg = template.replace("{n1}", &(n + 1).to_string()).replace("{n}", &n.to_string());
+    Some(if n == 0 { msg.replace("but 1 were given", "but 1 was given") } else { msg })
+}
+
+/// CPython's TypeError for a keyword argument a built-in method does not
+/// take (or for any keyword, when it takes none).
+fn keyword_error(recv: &Value, name: &str, nargs: usize, kwargs: &Kwargs) -> Option<String> {
+    use crate::types::method_arity::METHOD_KEYWORDS;
+    let ty = arity_type_key(recv)?;
+    let i = crate::types::method_arity::keyword_row(ty, name)?;
+    let (_, _, accepted, template) = METHOD_KEYWORDS[i];
+    // Argument Clinic methods check the total, then names given twice,
+    // then unknown names (`_PyArg_UnpackKeywords`).
+    if let Some(f) = template.strip_prefix("'{k}' is an invalid keyword argument for ") {
+        let f = f.trim_end_matches("()");
+        let total = nargs + kwargs.len();
+        let max = accepted.len();
+        if total > max {
+            let s = if max == 1 { "" } else { "s" };
+            let what = if nargs == 0 { "keyword argument" } else { "argument" };
+            return Some(format!("{f}() takes at most {max} {what}{s} ({total} given)"));
+        }
+        for (pos, p) in accepted.iter().enumerate().take(nargs) {
+            if kwargs.iter().any(|(k, _)| k == p) {
+                return Some(format!(
+                    "argument for {f}() given by name ('{p}') and position ({})",
+                    pos + 1
+                ));
+            }
+        }
+    }
+    let (bad, _) = kwargs.iter().find(|(k, _)| !accepted.contains(&k.as_str()))?;
+    Some(template.replace("{k}", bad))
+}
+
+/// The receiver's type as the generated tables code it.
+fn arity_type_key(recv: &Value) -> Option<u8> {
+    use crate::types::method_arity::*;
+    Some(match recv {
+        Value::Str(_) => TY_STR,
+        Value::List(_) => TY_LIST,
+        Value::Dict(d) => match d.borrow().kind {
+            DictKind::Plain => TY_DICT,
+            DictKind::Counter => TY_COUNTER,
+            DictKind::Ordered => TY_ORDERED_DICT,
+            DictKind::Default(_) => TY_DEFAULTDICT,
+        },
+        Value::Set(_) => TY_SET,
+        Value::FrozenSet(_) => TY_FROZENSET,
+        Value::Tuple(_) => TY_TUPLE,
+        Value::Deque(_) => TY_DEQUE,
+        Value::Int(_) | Value::Bool(_) => TY_INT,
+        Value::Float(_) => TY_FLOAT,
+        Value::Range(_) => TY_RANGE,
+        _ => return None,
+    })
+}
+
+pub fn has_method(v: &Value, name: &str) -> bool {
+    method_names(v).contains(&name)
+}
+
+/// A type name as CPython's argument errors spell it (`datetime.time`).
+pub(crate) fn qualified_type_name(v: &Value) -> String {
+    match v {
+        Value::Native(n) if matches!(**n, Native::DateTime(_) | Native::TimeDelta(..)) => {
+            format!("datetime.{}", v.type_name())
+        }
+        _ => v.type_name().to_string(),
+    }
+}
+
+impl Vm {
+    /// Call a method of a built-in or host value; the result is held to the
+    /// limits by [`Vm::guard_result`].
+    pub(crate) fn call_method(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let v = self.call_method_unguarded(recv, name, args, kwargs)?;
+        self.guard_result(&v)?;
+        Ok(v)
+    }
+
+    fn call_method_unguarded(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let msg = if kwargs.is_empty() {
+            arity_error(recv, name, args.len())
+        } else {
+            keyword_error(recv, name, args.len(), &kwargs)
+        };
+        if let Some(msg) = msg {
+            return type_err(msg);
+        }
+        match recv {
+            Value::Str(s) => self.str_method(s, name, args, kwargs),
+            Value::List(l) => self.list_method(recv, l, name, args, kwargs),
+            Value::Dict(d) => self.dict_method(recv, d, name, args, kwargs),
+            Value::Set(_) | Value::FrozenSet(_) => self.set_method(recv, name, args),
+            Value::Tuple(t) => self.tuple_method(recv, t, name, args),
+            Value::Deque(d) => self.deque_method(recv, d, name, args),
+            Value::Range(r) => self.range_method(recv, r, name, args),
+            Value::Int(i) => self.int_method(recv, i, name),
+            Value::Float(f) => self.float_method(recv, f, name),
+            Value::Native(n) => native_method(self, recv, n, name, args, kwargs),
+            Value::Host(h) => self.host_object_method(h, name, args, kwargs),
+            Value::Type(Ty::Dict) if name == "fromkeys" => self.dict_fromkeys(&args),
+            Value::Type(Ty::Other(t)) => crate::modules::datetime::type_method(self, t, name, args),
+            Value::Type(Ty::Str) if name == "maketrans" => self.str_maketrans(&args),
+            Value::Type(Ty::Str) => {
+                // `str.lower(x)` style: unbound method call.
+                let mut it = args.into_iter();
+                match it.next() {
+                    Some(Value::Str(s)) => self.str_method(&s, name, it.collect(), kwargs),
+                    _ => type_err(format!("descriptor '{name}' requires a 'str' object")),
+                }
+            }
+            _ => self.no_attr(recv, name),
+        }
+    }
+
+    pub(crate) fn no_attr<T>(&mut self, recv: &Value, name: &str) -> R<T> {
+        let e = Exception::new(
+            ExcKind::AttributeError,
+            format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
+        );
+        Err(Fault::Exc(e.with_hint(suggest(name, method_names(recv)))))
+    }
+}
+
+#[cfg(test)]
+mod arity_tests {
+    use std::rc::Rc;
+
+    use super::*;
+
+    /// Every generated arity row names a method the DSL really has on that
+    /// receiver (else a wrong count would hide an AttributeError).
+    #[test]
+    fn arity_table_names_existing_methods() {
+        let sample = |ty: &str| -> Value {
+            let dict = |kind| Value::dict(Dict { map: Map::default(), kind });
+            match ty {
+                "str" => Value::str("a"),
+                "list" => Value::list(vec![]),
+                "dict" => dict(DictKind::Plain),
+                "Counter" => dict(DictKind::Counter),
+                "OrderedDict" => dict(DictKind::Ordered),
+                "defaultdict" => dict(DictKind::Default(Value::None)),
+                "tuple" => Value::tuple(vec![]),
+                "int" => Value::Int(1),
+                "float" => Value::Float(1.0),
+                "range" => Value::Range(Rc::new((0, 1, 1))),
+                _ => Value::None,
+            }
+        };
+        let keyword_rows =
+            crate::types::method_arity::METHOD_KEYWORDS.iter().map(|(t, m, ..)| (t, m));
+        let arity_rows = crate::types::method_arity::METHOD_ARITY.iter().map(|(t, m, _)| (t, m));
+        for (ty, m) in arity_rows.chain(keyword_rows) {
+            let v = sample(ty);
+            if matches!(v, Value::None) {
+                continue;
+            }
+            assert!(has_method(&v, m), "{ty}.{m} is in the arity table but not a DSL method");
+        }
+        let sorted = crate::types::method_arity::METHOD_ARITY
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
+        assert!(sorted, "the arity table must be sorted for binary search");
+        let sorted = crate::types::method_arity::METHOD_KEYWORDS
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1));
+        assert!(sorted, "the keyword table must be sorted for binary search");
+    }
+}

@@ -1,0 +1,11 @@
+//! Module objects (`import json` binds one): a name and its attributes.
+
+use indexmap::IndexMap;
+
+use crate::value::Value;
+
+/// An imported module: its attributes are built once per session (`modules/`).
+pub struct Module {
+    pub name: &'static str,
+    pub attrs: IndexMap<&'static str, Value>,
+}

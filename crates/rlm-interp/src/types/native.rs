@@ -1,0 +1,106 @@
+//! Native objects of built-in modules (compiled pattern, match, datetime,
+//! timedelta, `functools.partial`) and dict views: one enum, and the
+//! dispatch of their type, attributes, methods, `repr` and `str` to the
+//! module (or type) that defines each.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::args::Kwargs;
+use crate::fault::{R, exc};
+use crate::modules::datetime::{date_time, timedelta};
+use crate::modules::functools;
+use crate::modules::re::{match_obj, pattern};
+use crate::types::dict::view;
+use crate::value::*;
+use crate::vm::Vm;
+
+/// Native objects of built-in modules (compiled pattern, match, datetime...).
+pub enum Native {
+    Pattern(Rc<crate::modules::re::engine::Pattern>),
+    Match(Rc<match_obj::MatchObj>),
+    Partial(Partial),
+    DateTime(date_time::DateTime),
+    TimeDelta(i64, i64, i64),
+    /// `d.keys()` (0), `d.values()` (1), `d.items()` (2): live views.
+    DictView(u8, Rc<RefCell<Dict>>),
+}
+
+impl Native {
+    pub fn ty(&self) -> Ty {
+        match self {
+            Native::Pattern(_) => Ty::Other("re.Pattern"),
+            Native::Match(_) => Ty::Other("re.Match"),
+            Native::Partial(_) => Ty::Other("functools.partial"),
+            Native::DateTime(d) => d.ty(),
+            Native::TimeDelta(..) => Ty::Other("timedelta"),
+            Native::DictView(0, _) => Ty::Other("dict_keys"),
+            Native::DictView(1, _) => Ty::Other("dict_values"),
+            Native::DictView(..) => Ty::Other("dict_items"),
+        }
+    }
+}
+
+pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
+    match n {
+        Native::Pattern(_) => pattern::METHODS,
+        Native::Match(_) => match_obj::METHODS,
+        Native::DateTime(d) => d.method_names(),
+        Native::TimeDelta(..) => timedelta::METHODS,
+        Native::DictView(..) => view::METHODS,
+        Native::Partial(_) => &[],
+    }
+}
+
+pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<Value>> {
+    let _ = vm;
+    Ok(match &**n {
+        Native::Match(m) => match_obj::match_attr(m, name),
+        Native::Pattern(p) => pattern::pattern_attr(p, name),
+        Native::DateTime(d) => d.attr(name),
+        Native::TimeDelta(days, secs, us) => timedelta::attr(*days, *secs, *us, name),
+        Native::Partial(p) => functools::partial_attr(p, name),
+        Native::DictView(..) => None,
+    })
+}
+
+pub(crate) fn native_method(
+    vm: &mut Vm,
+    recv: &Value,
+    n: &Rc<Native>,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    match &**n {
+        Native::Pattern(p) => vm.re_call(name, Some(p.clone()), args, kwargs),
+        Native::Match(m) => match_obj::match_method(vm, m, name, args, kwargs),
+        Native::DateTime(d) => date_time::method(recv, d, name, args, kwargs),
+        Native::TimeDelta(days, secs, us) => timedelta::method(*days, *secs, *us, name),
+        Native::DictView(kind, d) => vm.dict_view_method(recv, *kind, d, name, args),
+        Native::Partial(_) => exc(
+            ExcKind::AttributeError,
+            format!("'functools.partial' object has no attribute '{name}'"),
+        ),
+    }
+}
+
+pub(crate) fn native_repr(vm: &mut Vm, n: &Rc<Native>) -> R<String> {
+    Ok(match &**n {
+        Native::Pattern(p) => pattern::pattern_repr(vm, p)?,
+        Native::Match(m) => match_obj::match_repr(vm, m)?,
+        Native::Partial(p) => functools::partial_repr(vm, p)?,
+        Native::DateTime(d) => d.repr(),
+        Native::TimeDelta(days, secs, us) => timedelta::repr(*days, *secs, *us),
+        Native::DictView(kind, d) => vm.dict_view_repr(*kind, d)?,
+    })
+}
+
+/// `str()` of a datetime/timedelta differs from its repr.
+pub(crate) fn native_str(n: &Native) -> Option<String> {
+    match n {
+        Native::DateTime(d) => Some(d.isoformat(" ")),
+        Native::TimeDelta(days, secs, us) => Some(timedelta::str_of(*days, *secs, *us)),
+        _ => None,
+    }
+}

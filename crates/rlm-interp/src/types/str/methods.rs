@@ -1,0 +1,645 @@
+//! `str` methods: the table of names (read by `tools/gen_method_arity.py`),
+//! the dispatcher, and the methods themselves (the split family is in
+//! `split.rs`). Every method charges fuel for the whole string before it runs.
+
+use smol_str::SmolStr;
+
+use crate::args::{Kwargs, as_int, kw};
+use crate::fault::{R, exc, type_err, value_err};
+use crate::types::str::{py_isspace, str_find};
+use crate::value::*;
+use crate::vm::Vm;
+
+pub(crate) const STR_METHODS: &[&str] = &[
+    "lower",
+    "upper",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "split",
+    "rsplit",
+    "splitlines",
+    "join",
+    "replace",
+    "find",
+    "rfind",
+    "index",
+    "rindex",
+    "count",
+    "startswith",
+    "endswith",
+    "isdigit",
+    "isalpha",
+    "isalnum",
+    "isspace",
+    "isupper",
+    "islower",
+    "istitle",
+    "isnumeric",
+    "isdecimal",
+    "isidentifier",
+    "isascii",
+    "isprintable",
+    "title",
+    "capitalize",
+    "swapcase",
+    "casefold",
+    "center",
+    "ljust",
+    "rjust",
+    "zfill",
+    "format",
+    "format_map",
+    "partition",
+    "rpartition",
+    "removeprefix",
+    "removesuffix",
+    "expandtabs",
+    "encode",
+    "translate",
+    "maketrans",
+];
+
+impl Vm {
+    pub(crate) fn str_method(
+        &mut self,
+        s: &Str,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let text = s.as_str();
+        const NO_ARGS: &[&str] = &[
+            "lower",
+            "upper",
+            "title",
+            "capitalize",
+            "swapcase",
+            "casefold",
+            "isdigit",
+            "isalpha",
+            "isalnum",
+            "isspace",
+            "isupper",
+            "islower",
+            "istitle",
+            "isnumeric",
+            "isdecimal",
+            "isidentifier",
+            "isascii",
+            "isprintable",
+        ];
+        if !args.is_empty() && NO_ARGS.contains(&name) {
+            return type_err(format!("str.{name}() takes no arguments ({} given)", args.len()));
+        }
+        // Work over the whole string is charged up front.
+        self.fuel(1 + text.len() as u64 / 32)?;
+        match name {
+            "lower" | "upper" | "casefold" | "strip" | "lstrip" | "rstrip" => {
+                self.str_case_strip(s, name, &args)
+            }
+            "split" | "rsplit" | "splitlines" | "partition" | "rpartition" => {
+                self.str_split_family(s, name, &args, &kwargs)
+            }
+            "join" | "replace" => self.str_join_replace(s, name, &args, &kwargs),
+            "find" | "rfind" | "index" | "rindex" | "count" | "startswith" | "endswith" => {
+                self.str_search(s, name, &args)
+            }
+            "isdigit" | "isnumeric" | "isdecimal" | "isalpha" | "isalnum" | "isspace"
+            | "isascii" | "isprintable" | "isupper" | "islower" | "istitle" | "isidentifier"
+            | "title" | "capitalize" | "swapcase" => self.str_predicate_case(s, name),
+            "center" | "ljust" | "rjust" | "zfill" | "format" | "format_map" | "removeprefix"
+            | "removesuffix" | "expandtabs" | "translate" => {
+                self.str_layout(s, name, &args, &kwargs)
+            }
+            "maketrans" => self.call_method(&Value::Type(Ty::Str), "maketrans", args, kwargs),
+            "encode" => exc(
+                ExcKind::NotImplementedError,
+                "bytes are not available in this sandbox; work with str",
+            ),
+            _ => self.no_attr(&Value::Str(s.clone()), name),
+        }
+    }
+
+    fn str_case_strip(&mut self, s: &Str, name: &str, args: &[Value]) -> R<Value> {
+        let text = s.as_str();
+        let arg_str = |i: usize| -> R<Option<&Str>> {
+            match args.get(i) {
+                None | Some(Value::None) => Ok(None),
+                Some(Value::Str(t)) => Ok(Some(t)),
+                Some(o) => type_err(format!("must be str or None, not {}", o.type_name())),
+            }
+        };
+        match name {
+            "lower" => {
+                self.check_str_len(text.len())?;
+                Ok(if s.is_ascii() {
+                    Value::str(text.to_ascii_lowercase())
+                } else {
+                    Value::str(text.to_lowercase())
+                })
+            }
+            "upper" => {
+                self.check_str_len(text.len())?;
+                Ok(if s.is_ascii() {
+                    Value::str(text.to_ascii_uppercase())
+                } else {
+                    Value::str(text.to_uppercase())
+                })
+            }
+            "casefold" => Ok(Value::str(text.to_lowercase().replace('ß', "ss"))),
+            "strip" | "lstrip" | "rstrip" => {
+                let chars: Option<Vec<char>> = arg_str(0)?.map(|c| c.as_str().chars().collect());
+                let f = |c: char| match &chars {
+                    Some(cs) => cs.contains(&c),
+                    None => py_isspace(c),
+                };
+                let (a, b) = match name {
+                    "strip" => {
+                        let t = text.trim_start_matches(f);
+                        let a = text.len() - t.len();
+                        (a, a + t.trim_end_matches(f).len())
+                    }
+                    "lstrip" => (text.len() - text.trim_start_matches(f).len(), text.len()),
+                    _ => (0, text.trim_end_matches(f).len()),
+                };
+                if a == 0 && b == text.len() {
+                    return Ok(Value::Str(s.clone()));
+                }
+                Ok(Value::Str(s.byte_substr(a, b, None)))
+            }
+            _ => self.no_attr(&Value::Str(s.clone()), name),
+        }
+    }
+
+    fn str_join_replace(
+        &mut self,
+        s: &Str,
+        name: &str,
+        args: &[Value],
+        kwargs: &Kwargs,
+    ) -> R<Value> {
+        let text = s.as_str();
+        match name {
+            "join" => {
+                if args.len() != 1 {
+                    return type_err(format!(
+                        "str.join() takes exactly one argument ({} given)",
+                        args.len()
+                    ));
+                }
+                let it = &args[0];
+                let items = self.iterate(it)?;
+                let mut total = text.len() * items.len().saturating_sub(1);
+                for (i, x) in items.iter().enumerate() {
+                    match x {
+                        Value::Str(t) => total += t.byte_len(),
+                        other => {
+                            return type_err(format!(
+                                "sequence item {i}: expected str instance, {} found",
+                                other.type_name()
+                            ));
+                        }
+                    }
+                }
+                self.check_str_len(total)?;
+                let mut out = String::with_capacity(total);
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(text);
+                    }
+                    if let Value::Str(t) = x {
+                        out.push_str(t.as_str());
+                    }
+                }
+                Ok(Value::str(out))
+            }
+            "replace" => {
+                let (Some(Value::Str(old)), Some(Value::Str(new))) = (args.first(), args.get(1))
+                else {
+                    return type_err("replace() argument must be str");
+                };
+                let count =
+                    args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(-1);
+                let (old, new) = (old.as_str(), new.as_str());
+                let occurrences =
+                    if old.is_empty() { s.char_len() + 1 } else { text.matches(old).count() };
+                let n = if count < 0 { occurrences } else { occurrences.min(count as usize) };
+                let total = text.len() + n * new.len();
+                self.check_str_len(total)?;
+                if old.is_empty() {
+                    let mut out = String::with_capacity(total);
+                    let mut done = 0;
+                    for c in text.chars() {
+                        if done < n {
+                            out.push_str(new);
+                            done += 1;
+                        }
+                        out.push(c);
+                    }
+                    if done < n {
+                        out.push_str(new);
+                    }
+                    return Ok(Value::str(out));
+                }
+                Ok(Value::str(if count < 0 {
+                    text.replace(old, new)
+                } else {
+                    text.replacen(old, new, n)
+                }))
+            }
+            _ => self.no_attr(&Value::Str(s.clone()), name),
+        }
+    }
+
+    /// `find`, `index`, `count` and their right-hand forms, `startswith`, `endswith`.
+    fn str_search(&mut self, s: &Str, name: &str, args: &[Value]) -> R<Value> {
+        let text = s.as_str();
+        match name {
+            "find" | "rfind" | "index" | "rindex" | "count" => {
+                let Some(Value::Str(sub)) = args.first() else {
+                    return type_err(format!(
+                        "must be str, not {}",
+                        args.first().map(|v| v.type_name()).unwrap_or("nothing")
+                    ));
+                };
+                if let Some(st) = args.get(1).and_then(as_int) {
+                    if st > s.char_len() as i64 {
+                        return if name.ends_with("index") {
+                            value_err("substring not found")
+                        } else {
+                            Ok(Value::Int(if name == "count" { 0 } else { -1 }))
+                        };
+                    }
+                }
+                let (a, b) = self.str_range(s, args.get(1), args.get(2))?;
+                let sub = sub.as_str();
+                if a == usize::MAX || a > b {
+                    return Ok(Value::Int(if name == "count" { 0 } else { -1 })).and_then(|v| {
+                        if name.ends_with("index") {
+                            value_err("substring not found")
+                        } else {
+                            Ok(v)
+                        }
+                    });
+                }
+                let hay = &text[a..b];
+                if name == "count" {
+                    let n = if sub.is_empty() {
+                        hay.chars().count() + 1
+                    } else {
+                        hay.matches(sub).count()
+                    };
+                    return Ok(Value::Int(n as i64));
+                }
+                let pos = if name.starts_with('r') { hay.rfind(sub) } else { str_find(hay, sub) };
+                match pos {
+                    Some(p) => Ok(Value::Int(s.char_of_byte(a + p) as i64)),
+                    None if name.ends_with("index") => value_err("substring not found"),
+                    None => Ok(Value::Int(-1)),
+                }
+            }
+            "startswith" | "endswith" => {
+                let Some(p) = args.first() else {
+                    return type_err(format!("{name}() takes at least 1 argument (0 given)"));
+                };
+                let (a, b) = self.str_range(s, args.get(1), args.get(2))?;
+                if a == usize::MAX {
+                    return Ok(Value::Bool(false));
+                }
+                let hay = &text[a..b];
+                let check = |p: &str| {
+                    if name == "startswith" { hay.starts_with(p) } else { hay.ends_with(p) }
+                };
+                match p {
+                    Value::Str(p) => Ok(Value::Bool(check(p.as_str()))),
+                    Value::Tuple(ps) => {
+                        for p in ps.iter() {
+                            match p {
+                                Value::Str(p) => {
+                                    if check(p.as_str()) {
+                                        return Ok(Value::Bool(true));
+                                    }
+                                }
+                                o => {
+                                    return type_err(format!(
+                                        "tuple for {name} must only contain str, not {}",
+                                        o.type_name()
+                                    ));
+                                }
+                            }
+                        }
+                        Ok(Value::Bool(false))
+                    }
+                    o => type_err(format!(
+                        "{name} first arg must be str or a tuple of str, not {}",
+                        o.type_name()
+                    )),
+                }
+            }
+            _ => self.no_attr(&Value::Str(s.clone()), name),
+        }
+    }
+
+    /// The `is...` predicates and the case changes that take no argument.
+    fn str_predicate_case(&mut self, s: &Str, name: &str) -> R<Value> {
+        let text = s.as_str();
+        match name {
+            "isdigit" | "isnumeric" | "isdecimal" => {
+                let pred = match name {
+                    "isdigit" => crate::unicode::is_digit,
+                    "isnumeric" => crate::unicode::is_numeric,
+                    _ => crate::unicode::is_decimal,
+                };
+                Ok(Value::Bool(!text.is_empty() && text.chars().all(pred)))
+            }
+            "isalpha" => {
+                Ok(Value::Bool(!text.is_empty() && text.chars().all(crate::unicode::is_alpha)))
+            }
+            "isalnum" => {
+                Ok(Value::Bool(!text.is_empty() && text.chars().all(crate::unicode::is_alnum)))
+            }
+            "isspace" => Ok(Value::Bool(!text.is_empty() && text.chars().all(py_isspace))),
+            "isascii" => Ok(Value::Bool(s.is_ascii())),
+            "isprintable" => Ok(Value::Bool(text.chars().all(crate::unicode::is_printable))),
+            "isupper" => Ok(Value::Bool(
+                text.chars().any(|c| c.is_uppercase()) && !text.chars().any(|c| c.is_lowercase()),
+            )),
+            "islower" => Ok(Value::Bool(
+                text.chars().any(|c| c.is_lowercase()) && !text.chars().any(|c| c.is_uppercase()),
+            )),
+            "istitle" => {
+                // CPython's rule: upper/titlecase only after an uncased
+                // character, lowercase only after a cased one, one cased at least.
+                let (mut cased, mut prev_cased) = (false, false);
+                for c in text.chars() {
+                    if c.is_uppercase() || crate::unicode::is_titlecase(c) {
+                        if prev_cased {
+                            return Ok(Value::Bool(false));
+                        }
+                        (prev_cased, cased) = (true, true);
+                    } else if c.is_lowercase() {
+                        if !prev_cased {
+                            return Ok(Value::Bool(false));
+                        }
+                        (prev_cased, cased) = (true, true);
+                    } else {
+                        prev_cased = false;
+                    }
+                }
+                Ok(Value::Bool(cased))
+            }
+            "isidentifier" => Ok(Value::Bool(
+                text.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
+                    && text.chars().all(|c| c == '_' || c.is_alphanumeric()),
+            )),
+            "title" => Ok(Value::str(py_title(text))),
+            "capitalize" => {
+                let mut cs = text.chars();
+                Ok(Value::str(match cs.next() {
+                    Some(c) => {
+                        let mut out = String::new();
+                        crate::unicode::push_title(c, &mut out);
+                        out + &cs.as_str().to_lowercase()
+                    }
+                    None => String::new(),
+                }))
+            }
+            "swapcase" => Ok(Value::str(
+                text.chars()
+                    .flat_map(|c| {
+                        if c.is_uppercase() {
+                            c.to_lowercase().collect::<Vec<_>>()
+                        } else if c.is_lowercase() {
+                            c.to_uppercase().collect::<Vec<_>>()
+                        } else {
+                            vec![c]
+                        }
+                    })
+                    .collect::<String>(),
+            )),
+            _ => self.no_attr(&Value::Str(s.clone()), name),
+        }
+    }
+
+    /// Padding, prefixes, tabs, `format` and `translate`.
+    fn str_layout(&mut self, s: &Str, name: &str, args: &[Value], kwargs: &Kwargs) -> R<Value> {
+        let text = s.as_str();
+        match name {
+            "center" | "ljust" | "rjust" => {
+                let Some(w) = args.first().and_then(as_int) else {
+                    return type_err(format!("{name}() takes at least 1 argument"));
+                };
+                let fill = match args.get(1) {
+                    Some(Value::Str(f)) if f.char_len() == 1 => {
+                        f.as_str().chars().next().unwrap_or(' ')
+                    }
+                    Some(_) => {
+                        return type_err("The fill character must be exactly one character long");
+                    }
+                    None => ' ',
+                };
+                let n = s.char_len();
+                let w = w.max(0) as usize;
+                if w <= n {
+                    return Ok(Value::Str(s.clone()));
+                }
+                self.check_str_len(w)?;
+                let pad = w - n;
+                let f = |k: usize| fill.to_string().repeat(k);
+                Ok(Value::str(match name {
+                    "ljust" => format!("{text}{}", f(pad)),
+                    "rjust" => format!("{}{text}", f(pad)),
+                    _ => {
+                        // CPython's centering puts the extra space on the right when odd... unless the width is odd.
+                        let left = pad / 2 + (pad & w & 1);
+                        format!("{}{text}{}", f(left), f(pad - left))
+                    }
+                }))
+            }
+            "zfill" => {
+                let w = args.first().and_then(as_int).unwrap_or(0).max(0) as usize;
+                let n = s.char_len();
+                if w <= n {
+                    return Ok(Value::Str(s.clone()));
+                }
+                self.check_str_len(w)?;
+                let (sign, rest) = match text.chars().next() {
+                    Some(c @ ('+' | '-')) => (c.to_string(), &text[1..]),
+                    _ => (String::new(), text),
+                };
+                Ok(Value::str(format!("{sign}{}{rest}", "0".repeat(w - n))))
+            }
+            "format" => Ok(Value::str(self.str_format(text, args, kwargs)?)),
+            "format_map" => {
+                let Some(Value::Dict(d)) = args.first() else {
+                    return type_err("format_map() argument must be a mapping");
+                };
+                let kws: Kwargs = d
+                    .borrow()
+                    .map
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        k.0.as_str().map(|s| (SmolStr::new(s.as_str()), v.clone()))
+                    })
+                    .collect();
+                Ok(Value::str(self.str_format(text, &[], &kws)?))
+            }
+            "removeprefix" => {
+                let Some(Value::Str(p)) = args.first() else {
+                    return type_err("removeprefix() argument must be str");
+                };
+                Ok(match text.strip_prefix(p.as_str()) {
+                    Some(_) if !p.as_str().is_empty() => {
+                        Value::Str(s.byte_substr(p.byte_len(), text.len(), None))
+                    }
+                    _ => Value::Str(s.clone()),
+                })
+            }
+            "removesuffix" => {
+                let Some(Value::Str(p)) = args.first() else {
+                    return type_err("removesuffix() argument must be str");
+                };
+                Ok(match text.strip_suffix(p.as_str()) {
+                    Some(r) if !p.as_str().is_empty() => {
+                        Value::Str(s.byte_substr(0, r.len(), None))
+                    }
+                    _ => Value::Str(s.clone()),
+                })
+            }
+            "expandtabs" => {
+                let ts = args.first().and_then(as_int).unwrap_or(8).max(0) as usize;
+                let mut out = String::new();
+                let mut col = 0;
+                for c in text.chars() {
+                    match c {
+                        '\t' => {
+                            if ts > 0 {
+                                let n = ts - col % ts;
+                                self.check_str_len(out.len() + n)?;
+                                out.push_str(&" ".repeat(n));
+                                col += n;
+                            }
+                        }
+                        '\n' | '\r' => {
+                            out.push(c);
+                            col = 0;
+                        }
+                        c => {
+                            out.push(c);
+                            col += 1;
+                        }
+                    }
+                }
+                Ok(Value::str(out))
+            }
+            "translate" => {
+                let Some(Value::Dict(table)) = args.first() else {
+                    return type_err("translate() argument must be a mapping (use str.maketrans)");
+                };
+                let table = table.clone();
+                let mut out = String::with_capacity(text.len());
+                for c in text.chars() {
+                    let k = Key(Value::Int(c as i64));
+                    match table.borrow().map.get(&k) {
+                        None => out.push(c),
+                        Some(Value::None) => {}
+                        Some(Value::Str(r)) => out.push_str(r.as_str()),
+                        Some(v) => match as_int(v).and_then(|i| char::from_u32(i as u32)) {
+                            Some(r) => out.push(r),
+                            None => {
+                                return type_err(
+                                    "character mapping must return integer, None or str",
+                                );
+                            }
+                        },
+                    }
+                }
+                self.check_str_len(out.len())?;
+                Ok(Value::str(out))
+            }
+            _ => self.no_attr(&Value::Str(s.clone()), name),
+        }
+    }
+
+    /// Resolve optional start/end char indices (Python slice semantics) to byte offsets.
+    fn str_range(
+        &mut self,
+        s: &Str,
+        start: Option<&Value>,
+        end: Option<&Value>,
+    ) -> R<(usize, usize)> {
+        let len = s.char_len() as i64;
+        let conv = |v: Option<&Value>, default: i64| -> R<i64> {
+            match v {
+                None | Some(Value::None) => Ok(default),
+                Some(v) => match as_int(v) {
+                    Some(i) => Ok(if i < 0 { (i + len).max(0) } else { i.min(len) }),
+                    None => type_err(
+                        "slice indices must be integers or None or have an __index__ method",
+                    ),
+                },
+            }
+        };
+        let a = conv(start, 0)?;
+        let b = conv(end, len)?;
+        if a > b {
+            return Ok((usize::MAX, 0));
+        }
+        Ok((s.byte_of_char(a as usize), s.byte_of_char(b as usize)))
+    }
+
+    /// `str.maketrans(dict)` or `str.maketrans(from, to[, delete])`.
+    pub(crate) fn str_maketrans(&mut self, args: &[Value]) -> R<Value> {
+        let mut d = Dict::new();
+        match (args.first(), args.get(1)) {
+            (Some(Value::Dict(src)), None) => {
+                for (k, v) in src.borrow().map.iter() {
+                    let k = match &k.0 {
+                        Value::Str(s) if s.char_len() == 1 => {
+                            Value::Int(s.as_str().chars().next().map_or(0, |c| c as i64))
+                        }
+                        Value::Int(i) => Value::Int(*i),
+                        _ => {
+                            return type_err("keys in translate table must be strings or integers");
+                        }
+                    };
+                    d.map.insert(Key(k), v.clone());
+                }
+            }
+            (Some(Value::Str(a)), Some(Value::Str(b))) => {
+                if a.char_len() != b.char_len() {
+                    return value_err("the first two maketrans arguments must have equal length");
+                }
+                for (x, y) in a.as_str().chars().zip(b.as_str().chars()) {
+                    d.map.insert(Key(Value::Int(x as i64)), Value::Int(y as i64));
+                }
+                if let Some(Value::Str(z)) = args.get(2) {
+                    for x in z.as_str().chars() {
+                        d.map.insert(Key(Value::Int(x as i64)), Value::None);
+                    }
+                }
+            }
+            _ => {
+                return type_err(
+                    "maketrans() arguments must be a dict, or two strings of equal length",
+                );
+            }
+        }
+        Ok(Value::dict(d))
+    }
+}
+
+fn py_title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_cased = false;
+    for c in s.chars() {
+        if prev_cased {
+            out.extend(c.to_lowercase());
+        } else {
+            crate::unicode::push_title(c, &mut out);
+        }
+        prev_cased = crate::unicode::is_cased(c);
+    }
+    out
+}

@@ -1,0 +1,349 @@
+//! `str`: an immutable string with Python's code-point semantics (ASCII fast
+//! path, a sampled char-to-byte index for large non-ASCII text, zero-copy views
+//! of external buffers), and its operators: `+`, `*`, `%`, `in`, indexing and
+//! slicing. Methods are in `methods.rs` and `split.rs`, `repr` in `repr.rs`.
+
+pub(crate) mod methods;
+pub(crate) mod repr;
+pub(crate) mod split;
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::args::as_int;
+use crate::fault::{R, exc, type_err};
+use crate::types::slice::{norm_index, slice_indices};
+pub(crate) use crate::unicode::py_isspace;
+use crate::value::*;
+use crate::vm::Vm;
+
+/// A text buffer owned outside the interpreter (the RLM context, possibly
+/// memory-mapped). Wrapped zero-copy by [`Str::from_buffer`]; slices of it are
+/// views, not copies.
+pub trait TextBuffer: Send + Sync {
+    fn text(&self) -> &str;
+    /// `(code points, is ASCII)` when the buffer already knows them, so that
+    /// wrapping a huge text does not rescan it (default: scanned once).
+    fn char_len_hint(&self) -> Option<(usize, bool)> {
+        None
+    }
+}
+
+impl TextBuffer for String {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TextBuffer for Box<str> {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+enum StrData {
+    Owned(Box<str>),
+    Shared(Arc<dyn TextBuffer>, usize, usize),
+}
+
+/// Every `INDEX_STEP` code points the index stores a byte offset, so that
+/// indexing a large non-ASCII string costs at most `INDEX_STEP` steps.
+const INDEX_STEP: usize = 256;
+
+pub struct StrInner {
+    data: StrData,
+    char_len: usize,
+    ascii: bool,
+    index: OnceCell<Vec<usize>>,
+}
+
+/// An immutable string with Python's code-point semantics. Cheap to clone.
+#[derive(Clone)]
+pub struct Str(Rc<StrInner>);
+
+impl Str {
+    pub fn new(s: impl Into<Box<str>>) -> Str {
+        let s: Box<str> = s.into();
+        let ascii = s.is_ascii();
+        let char_len = if ascii { s.len() } else { s.chars().count() };
+        Str(Rc::new(StrInner { data: StrData::Owned(s), char_len, ascii, index: OnceCell::new() }))
+    }
+
+    /// Wrap an external buffer without copying it.
+    pub fn from_buffer(buf: Arc<dyn TextBuffer>) -> Str {
+        let text = buf.text();
+        let len = text.len();
+        let (char_len, ascii) = match buf.char_len_hint() {
+            Some(known) => known,
+            None => {
+                let ascii = text.is_ascii();
+                (if ascii { len } else { text.chars().count() }, ascii)
+            }
+        };
+        Str(Rc::new(StrInner {
+            data: StrData::Shared(buf, 0, len),
+            char_len,
+            ascii,
+            index: OnceCell::new(),
+        }))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0.data {
+            StrData::Owned(s) => s,
+            StrData::Shared(b, s, e) => b.text().get(*s..*e).unwrap_or(""),
+        }
+    }
+
+    pub fn char_len(&self) -> usize {
+        self.0.char_len
+    }
+
+    pub fn byte_len(&self) -> usize {
+        self.as_str().len()
+    }
+
+    /// Whether this is a view of an external buffer (its bytes are not ours).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0.data, StrData::Shared(..))
+    }
+
+    pub fn is_ascii(&self) -> bool {
+        self.0.ascii
+    }
+
+    pub fn ptr_eq(a: &Str, b: &Str) -> bool {
+        Rc::ptr_eq(&a.0, &b.0)
+    }
+
+    /// Byte offset of code point `ci` (`ci <= char_len`).
+    pub fn byte_of_char(&self, ci: usize) -> usize {
+        let s = self.as_str();
+        if self.0.ascii {
+            return ci.min(s.len());
+        }
+        if ci >= self.0.char_len {
+            return s.len();
+        }
+        if self.0.char_len <= INDEX_STEP * 2 {
+            return s.char_indices().nth(ci).map(|(b, _)| b).unwrap_or(s.len());
+        }
+        let index = self.0.index.get_or_init(|| {
+            let mut idx = Vec::with_capacity(self.0.char_len / INDEX_STEP + 1);
+            for (n, (b, _)) in s.char_indices().enumerate() {
+                if n % INDEX_STEP == 0 {
+                    idx.push(b);
+                }
+            }
+            idx
+        });
+        let base = index.get(ci / INDEX_STEP).copied().unwrap_or(0);
+        let rest = ci % INDEX_STEP;
+        s[base..].char_indices().nth(rest).map(|(b, _)| base + b).unwrap_or(s.len())
+    }
+
+    /// Code point at index `ci`.
+    pub fn char_at(&self, ci: usize) -> Option<char> {
+        if ci >= self.0.char_len {
+            return None;
+        }
+        let b = self.byte_of_char(ci);
+        self.as_str()[b..].chars().next()
+    }
+
+    /// The substring of code points `a..b` (clamped). Views of shared
+    /// buffers stay views.
+    pub fn substr(&self, a: usize, b: usize) -> Str {
+        let b = b.min(self.0.char_len);
+        let a = a.min(b);
+        if a == 0 && b == self.0.char_len {
+            return self.clone();
+        }
+        let ba = self.byte_of_char(a);
+        let bb = self.byte_of_char(b);
+        self.byte_substr(ba, bb, Some(b - a))
+    }
+
+    /// Substring by byte offsets on char boundaries; `char_len` if known.
+    pub fn byte_substr(&self, ba: usize, bb: usize, char_len: Option<usize>) -> Str {
+        match &self.0.data {
+            StrData::Shared(buf, s, _) => {
+                let text = &buf.text()[s + ba..s + bb];
+                let ascii = self.0.ascii || text.is_ascii();
+                let char_len = match char_len {
+                    Some(n) => n,
+                    None if ascii => text.len(),
+                    None => text.chars().count(),
+                };
+                Str(Rc::new(StrInner {
+                    data: StrData::Shared(buf.clone(), s + ba, s + bb),
+                    char_len,
+                    ascii,
+                    index: OnceCell::new(),
+                }))
+            }
+            StrData::Owned(o) => {
+                let text = &o[ba..bb];
+                if self.0.ascii {
+                    Str(Rc::new(StrInner {
+                        data: StrData::Owned(text.into()),
+                        char_len: text.len(),
+                        ascii: true,
+                        index: OnceCell::new(),
+                    }))
+                } else {
+                    Str::new(text)
+                }
+            }
+        }
+    }
+
+    /// Char index of a byte offset.
+    pub fn char_of_byte(&self, b: usize) -> usize {
+        if self.0.ascii {
+            return b;
+        }
+        let s = self.as_str();
+        let b = b.min(s.len());
+        s.as_bytes()[..b].iter().filter(|&&c| (c as i8) >= -0x40).count()
+    }
+}
+
+impl std::fmt::Debug for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || self.as_str() == other.as_str()
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Str {
+        Str::new(s)
+    }
+}
+
+impl From<String> for Str {
+    fn from(s: String) -> Str {
+        Str::new(s)
+    }
+}
+
+pub fn str_find(hay: &str, needle: &str) -> Option<usize> {
+    if needle.len() == 1 {
+        return memchr_byte(needle.as_bytes()[0], hay.as_bytes());
+    }
+    hay.find(needle)
+}
+
+fn memchr_byte(b: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&c| c == b)
+}
+
+thread_local! {
+    static ASCII: Vec<Str> = (0u8..128).map(|b| Str::new((b as char).to_string())).collect();
+}
+
+/// Shared one-character strings for ASCII (iteration over text allocates nothing).
+pub fn ascii_char(b: u8) -> Str {
+    ASCII.with(|a| a[(b & 127) as usize].clone())
+}
+
+impl Vm {
+    /// `s + b` (and the error for a non-str `b`).
+    pub(crate) fn str_add(&mut self, x: &Str, a: &Value, b: &Value) -> R<Value> {
+        let Value::Str(y) = b else {
+            return type_err(format!(
+                "can only concatenate str (not \"{}\") to str",
+                b.type_name()
+            ));
+        };
+        if x.byte_len() == 0 {
+            return Ok(b.clone());
+        }
+        if y.byte_len() == 0 {
+            return Ok(a.clone());
+        }
+        self.str_iadd(x, y)
+    }
+
+    /// `s += b`, and `s + b` once neither is empty: always a new string
+    /// (Python does the same).
+    pub(crate) fn str_iadd(&mut self, x: &Str, y: &Str) -> R<Value> {
+        let n = x.byte_len() + y.byte_len();
+        self.check_str_len(n)?;
+        let mut s = String::with_capacity(n);
+        s.push_str(x.as_str());
+        s.push_str(y.as_str());
+        Ok(Value::str(s))
+    }
+
+    /// `s * n` (`n` is an int or bool).
+    pub(crate) fn str_repeat(&mut self, s: &Str, n: &Value) -> R<Value> {
+        let n = as_int(n).unwrap_or(0).max(0) as usize;
+        let total = s.byte_len().saturating_mul(n);
+        self.check_str_len(total)?;
+        Ok(Value::str(s.as_str().repeat(n)))
+    }
+
+    /// `s % args`.
+    pub(crate) fn str_percent(&mut self, s: &Str, args: &Value) -> R<Value> {
+        let v = Value::str(self.percent_format(s.as_str(), args)?);
+        self.guard_result(&v)?;
+        Ok(v)
+    }
+
+    /// `item in s`.
+    pub(crate) fn str_contains(&mut self, s: &Str, item: &Value) -> R<bool> {
+        match item {
+            Value::Str(t) => {
+                self.fuel((s.byte_len() / 256) as u64)?;
+                Ok(str_find(s.as_str(), t.as_str()).is_some())
+            }
+            _ => type_err(format!(
+                "'in <string>' requires string as left operand, not {}",
+                item.type_name()
+            )),
+        }
+    }
+
+    /// `s[i]` and `s[a:b:c]` (a step of 1 is a view, not a copy).
+    pub(crate) fn str_getitem(&mut self, s: &Str, idx: &Value) -> R<Value> {
+        if let Value::Slice(sl) = idx {
+            let (start, _stop, step, n) = slice_indices(s.char_len(), sl)?;
+            if step == 1 {
+                let a = start as usize;
+                return Ok(Value::Str(s.substr(a, a + n)));
+            }
+            self.check_str_len(n)?;
+            let mut out = String::with_capacity(n);
+            let mut i = start;
+            if s.is_ascii() {
+                let b = s.as_str().as_bytes();
+                for _ in 0..n {
+                    out.push(b[i as usize] as char);
+                    i += step;
+                }
+            } else {
+                let chars: Vec<char> = s.as_str().chars().collect();
+                for _ in 0..n {
+                    out.push(chars[i as usize]);
+                    i += step;
+                }
+            }
+            return Ok(Value::str(out));
+        }
+        let Some(i) = as_int(idx) else {
+            return type_err(format!("string indices must be integers, not '{}'", idx.type_name()));
+        };
+        match norm_index(i, s.char_len()) {
+            Some(i) => Ok(Value::Str(s.substr(i, i + 1))),
+            None => exc(ExcKind::IndexError, "string index out of range"),
+        }
+    }
+}

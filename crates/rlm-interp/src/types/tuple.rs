@@ -1,0 +1,135 @@
+//! `tuple`: its storage (dropped without recursion), methods, operators
+//! (`+`, `*`), indexing, slicing and `repr`.
+
+use std::rc::Rc;
+
+use crate::args::as_int;
+use crate::fault::{R, exc, type_err, value_err};
+use crate::types::slice::{norm_index, slice_collect, slice_indices};
+use crate::value::*;
+use crate::vm::Vm;
+
+/// A tuple's storage (drops its items without recursion).
+pub struct TupleObj(pub Vec<Value>);
+
+impl std::ops::Deref for TupleObj {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl Drop for TupleObj {
+    fn drop(&mut self) {
+        defer_drop(std::mem::take(&mut self.0));
+    }
+}
+
+pub(crate) const TUPLE_METHODS: &[&str] = &["count", "index"];
+
+impl Vm {
+    pub(crate) fn tuple_method(
+        &mut self,
+        recv: &Value,
+        t: &Rc<TupleObj>,
+        name: &str,
+        args: Vec<Value>,
+    ) -> R<Value> {
+        match name {
+            "count" => {
+                let x = args.first().cloned().unwrap_or(Value::None);
+                let mut n = 0;
+                // Each comparison is work even when it is one step.
+                self.fuel(t.len() as u64 / 4)?;
+                for it in t.iter() {
+                    if self.eq(it, &x)? {
+                        n += 1;
+                    }
+                }
+                Ok(Value::Int(n))
+            }
+            "index" => {
+                let x = args.first().cloned().unwrap_or(Value::None);
+                let len = t.len() as i64;
+                let norm = |v: Option<&Value>, d: i64| match v.and_then(as_int) {
+                    Some(i) if i < 0 => (i + len).max(0),
+                    Some(i) => i.min(len),
+                    None => d,
+                };
+                let (start, end) = (norm(args.get(1), 0) as usize, norm(args.get(2), len) as usize);
+                // Each comparison is work even when it is one step.
+                self.fuel(t.len() as u64 / 4)?;
+                for (i, it) in t.iter().enumerate().take(end).skip(start) {
+                    if self.eq(it, &x)? {
+                        return Ok(Value::Int(i as i64));
+                    }
+                }
+                value_err("tuple.index(x): x not in tuple")
+            }
+            _ => self.no_attr(recv, name),
+        }
+    }
+
+    /// `t + b` (and the error for a non-tuple `b`).
+    pub(crate) fn tuple_add(&mut self, x: &Rc<TupleObj>, b: &Value) -> R<Value> {
+        let Value::Tuple(y) = b else {
+            return type_err(format!(
+                "can only concatenate tuple (not \"{}\") to tuple",
+                b.type_name()
+            ));
+        };
+        self.check_len(x.len() + y.len())?;
+        let mut v = x.to_vec();
+        v.extend(y.iter().cloned());
+        Ok(Value::tuple(v))
+    }
+
+    /// `t * n` (`n` is an int or bool).
+    pub(crate) fn tuple_repeat(&mut self, t: &Rc<TupleObj>, n: &Value) -> R<Value> {
+        let n = as_int(n).unwrap_or(0).max(0) as usize;
+        self.check_len(t.len().saturating_mul(n))?;
+        let mut v = Vec::with_capacity(t.len() * n);
+        for _ in 0..n {
+            v.extend(t.iter().cloned());
+        }
+        Ok(Value::tuple(v))
+    }
+
+    /// `t[i]`, `t[a:b:c]`.
+    pub(crate) fn tuple_getitem(&mut self, t: &Rc<TupleObj>, idx: &Value) -> R<Value> {
+        if let Value::Slice(s) = idx {
+            let (start, _stop, step, n) = slice_indices(t.len(), s)?;
+            let v = slice_collect(t, start, step, n);
+            self.check_len(v.len())?;
+            return Ok(Value::tuple(v));
+        }
+        let i = self.index_of(idx, "tuple")?;
+        match norm_index(i, t.len()) {
+            Some(i) => Ok(t[i].clone()),
+            None => exc(ExcKind::IndexError, "tuple index out of range"),
+        }
+    }
+
+    pub(crate) fn tuple_repr(
+        &mut self,
+        t: &Rc<TupleObj>,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        let p = Rc::as_ptr(t) as *const u8 as usize;
+        if seen.contains(&p) {
+            out.push_str("(...)");
+            return Ok(());
+        }
+        seen.push(p);
+        out.push('(');
+        self.repr_seq(t, out, depth, seen)?;
+        if t.len() == 1 {
+            out.push(',');
+        }
+        out.push(')');
+        seen.pop();
+        Ok(())
+    }
+}

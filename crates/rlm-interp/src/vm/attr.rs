@@ -1,0 +1,128 @@
+//! Attribute lookup (`obj.name`): module attributes, host objects, the few
+//! data attributes of built-in values (`x.real`, `r.start`, `d.maxlen`...),
+//! native objects, and bound methods; dunders are refused except `__name__`.
+
+use std::rc::Rc;
+
+use smol_str::SmolStr;
+
+use crate::fault::{Fault, R, exc};
+use crate::types::native::native_attr;
+use crate::types::qualified_type_name;
+use crate::types::{has_method, method_names};
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    pub(crate) fn get_attr(&mut self, obj: &Value, name: &str) -> R<Value> {
+        if name == "__name__" {
+            // The one dunder models rely on: `type(x).__name__`, `f.__name__`.
+            match obj {
+                Value::Type(t) => return Ok(Value::str(t.name())),
+                Value::Func(f) => return Ok(Value::str(f.code.name.as_str())),
+                Value::Builtin(b) => return Ok(Value::str(b.name.as_str())),
+                Value::Module(m) => return Ok(Value::str(m.name)),
+                _ => {}
+            }
+        }
+        if name.starts_with("__") && name.ends_with("__") && name.len() > 4 {
+            return exc(
+                ExcKind::AttributeError,
+                format!(
+                    "'{name}': dunder attributes are not available in this sandbox (no introspection); \
+                     use type(x), isinstance(x, T), len(x) and the documented functions instead"
+                ),
+            );
+        }
+        match obj {
+            Value::Module(m) => match m.attrs.get(name) {
+                Some(v) => Ok(v.clone()),
+                None => exc(
+                    ExcKind::AttributeError,
+                    format!("module '{}' has no attribute '{name}'", m.name),
+                ),
+            },
+            Value::Host(h) => {
+                if let Some(v) = h.get_attr(name) {
+                    return Ok(v);
+                }
+                if h.method_names().iter().any(|m| m == name) {
+                    return Ok(Value::Method(Rc::new((obj.clone(), SmolStr::new(name)))));
+                }
+                exc(
+                    ExcKind::AttributeError,
+                    format!("'{}' object has no attribute '{name}'", h.type_name()),
+                )
+            }
+            Value::Exc(e) if name == "args" => Ok(Value::tuple(e.args.clone())),
+            Value::Int(i) if name == "real" || name == "numerator" => Ok(Value::Int(*i)),
+            Value::Int(_) if name == "imag" => Ok(Value::Int(0)),
+            Value::Int(_) if name == "denominator" => Ok(Value::Int(1)),
+            Value::Float(f) if name == "real" => Ok(Value::Float(*f)),
+            Value::Float(_) if name == "imag" => Ok(Value::Float(0.0)),
+            Value::Deque(d) if name == "maxlen" => {
+                Ok(d.maxlen.map_or(Value::None, |m| Value::Int(m as i64)))
+            }
+            Value::Range(r) if name == "start" => Ok(Value::Int(r.0)),
+            Value::Range(r) if name == "stop" => Ok(Value::Int(r.1)),
+            Value::Range(r) if name == "step" => Ok(Value::Int(r.2)),
+            Value::Dict(d) if name == "default_factory" => match &d.borrow().kind {
+                DictKind::Default(f) => Ok(f.clone()),
+                _ => exc(
+                    ExcKind::AttributeError,
+                    format!("'{}' object has no attribute '{name}'", qualified_type_name(obj)),
+                ),
+            },
+            Value::Native(n) => {
+                if let Some(v) = native_attr(self, n, name)? {
+                    return Ok(v);
+                }
+                if has_method(obj, name) {
+                    return Ok(Value::Method(Rc::new((obj.clone(), SmolStr::new(name)))));
+                }
+                exc(
+                    ExcKind::AttributeError,
+                    format!("'{}' object has no attribute '{name}'", qualified_type_name(obj)),
+                )
+            }
+            Value::Builtin(b)
+                if b.module == "itertools" && b.name == "chain" && name == "from_iterable" =>
+            {
+                Ok(Value::Builtin(Rc::new(BuiltinFn {
+                    module: "itertools",
+                    name: SmolStr::new_static("from_iterable"),
+                })))
+            }
+            _ => {
+                if has_method(obj, name) {
+                    return Ok(Value::Method(Rc::new((obj.clone(), SmolStr::new(name)))));
+                }
+                if let Value::Type(Ty::Other(t)) = obj {
+                    if let Some(v) = crate::modules::datetime::type_attr(t, name) {
+                        return Ok(v);
+                    }
+                }
+                if let Value::Type(Ty::Dict) = obj {
+                    if name == "fromkeys" {
+                        return Ok(Value::Method(Rc::new((obj.clone(), SmolStr::new(name)))));
+                    }
+                }
+                let tn = match obj {
+                    Value::Type(t) => {
+                        return exc(
+                            ExcKind::AttributeError,
+                            format!("type object '{}' has no attribute '{name}'", t.name()),
+                        );
+                    }
+                    _ => obj.type_name(),
+                };
+                let e = Exception::new(
+                    ExcKind::AttributeError,
+                    format!("'{tn}' object has no attribute '{name}'"),
+                );
+                let hint = crate::value::suggest(name, method_names(obj));
+                Err(Fault::Exc(e.with_hint(hint)))
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Arithmetic and the other binary and unary operators: numbers first
+//! (ints, then floats), then each type's own operators in its file under
+//! `types/` (`str + str`, `list * n`, set algebra, Counter arithmetic, dates).
+
+use rlm_syntax::ast::{BinOp, UnaryOp};
+
+use crate::args::{as_float, as_int};
+use crate::fault::{R, type_err};
+use crate::types::float::float_binary;
+use crate::types::int::{int_binary, overflow};
+use crate::types::set::set_items;
+use crate::value::*;
+use crate::vm::Vm;
+
+pub(crate) fn binop_err<T>(op: BinOp, a: &Value, b: &Value) -> R<T> {
+    let sym = match op {
+        BinOp::Pow => "** or pow()",
+        o => o.as_str(),
+    };
+    type_err(format!(
+        "unsupported operand type(s) for {sym}: '{}' and '{}'",
+        a.type_name(),
+        b.type_name()
+    ))
+}
+
+impl Vm {
+    pub(crate) fn binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
+        use Value::*;
+        // Integers (bools act as ints).
+        if let (Some(x), Some(y)) = (as_int(a), as_int(b)) {
+            return int_binary(op, a, b, x, y);
+        }
+        if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
+            return float_binary(op, a, b, x, y);
+        }
+        match (op, a, b) {
+            (BinOp::Add, Str(x), _) => self.str_add(x, a, b),
+            (BinOp::Add, List(x), _) => self.list_add(x, b),
+            (BinOp::Add, Tuple(x), _) => self.tuple_add(x, b),
+            (BinOp::Mult, Str(s), n) | (BinOp::Mult, n, Str(s)) if as_int(n).is_some() => {
+                self.str_repeat(s, n)
+            }
+            (BinOp::Mult, List(l), n) | (BinOp::Mult, n, List(l)) if as_int(n).is_some() => {
+                self.list_repeat(l, n)
+            }
+            (BinOp::Mult, Tuple(t), n) | (BinOp::Mult, n, Tuple(t)) if as_int(n).is_some() => {
+                self.tuple_repeat(t, n)
+            }
+            (BinOp::Mod, Str(s), args) => self.str_percent(s, args),
+            (BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor | BinOp::Sub, _, _)
+                if set_items(a).is_some() && set_items(b).is_some() =>
+            {
+                self.set_binary(op, a, b)
+            }
+            (BinOp::BitOr, Dict(x), Dict(y)) if !matches!(x.borrow().kind, DictKind::Counter) => {
+                self.dict_or(x, y)
+            }
+            (BinOp::Add | BinOp::Sub | BinOp::BitAnd | BinOp::BitOr, Dict(x), Dict(y))
+                if matches!(x.borrow().kind, DictKind::Counter)
+                    && matches!(y.borrow().kind, DictKind::Counter) =>
+            {
+                crate::types::dict::counter::counter_arith(self, op, x, y)
+            }
+            (
+                BinOp::Add | BinOp::Sub | BinOp::Mult | BinOp::Div | BinOp::FloorDiv,
+                Native(_),
+                _,
+            )
+            | (BinOp::Mult, _, Native(_)) => {
+                crate::modules::datetime::arith::datetime_arith(self, op, a, b)
+            }
+            (BinOp::Mult, Str(_) | List(_) | Tuple(_), o)
+            | (BinOp::Mult, o, Str(_) | List(_) | Tuple(_)) => {
+                type_err(format!("can't multiply sequence by non-int of type '{}'", o.type_name()))
+            }
+            _ => binop_err(op, a, b),
+        }
+    }
+
+    pub(crate) fn inplace(&mut self, op: BinOp, a: Value, b: &Value) -> R<Value> {
+        match (&op, &a) {
+            (BinOp::Add, Value::List(l)) => {
+                let l = l.clone();
+                self.list_iadd(&l, a, b)
+            }
+            (BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor, Value::Set(s))
+                if set_items(b).is_some() =>
+            {
+                let s = s.clone();
+                self.set_inplace(op, &s, a, b)
+            }
+            (BinOp::BitOr, Value::Dict(d)) => {
+                let d = d.clone();
+                self.dict_ior(&d, a, b)
+            }
+            (BinOp::Add, Value::Str(x)) => match b {
+                // `s += t` in a loop: amortised by building a new string (Python does the same).
+                Value::Str(y) => self.str_iadd(x, y),
+                _ => self.binary(op, &a, b),
+            },
+            _ => self.binary(op, &a, b),
+        }
+    }
+
+    pub(crate) fn unary(&mut self, op: UnaryOp, a: &Value) -> R<Value> {
+        match (op, a) {
+            (UnaryOp::Not, v) => Ok(Value::Bool(!v.truthy())),
+            (UnaryOp::Neg | UnaryOp::Pos, Value::Dict(d))
+                if matches!(d.borrow().kind, DictKind::Counter) =>
+            {
+                self.counter_unary(op, d)
+            }
+            (UnaryOp::Neg | UnaryOp::Pos, Value::Native(n))
+                if matches!(**n, Native::TimeDelta(..)) =>
+            {
+                if op == UnaryOp::Pos {
+                    return Ok(a.clone());
+                }
+                crate::modules::datetime::arith::datetime_arith(
+                    self,
+                    BinOp::Mult,
+                    a,
+                    &Value::Int(-1),
+                )
+            }
+            (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
+            (UnaryOp::Pos, Value::Float(f)) => Ok(Value::Float(*f)),
+            (UnaryOp::Neg, v) if as_int(v).is_some() => {
+                match as_int(v).unwrap_or(0).checked_neg() {
+                    Some(x) => Ok(Value::Int(x)),
+                    None => overflow(),
+                }
+            }
+            (UnaryOp::Pos, v) if as_int(v).is_some() => Ok(Value::Int(as_int(v).unwrap_or(0))),
+            (UnaryOp::Invert, v) if as_int(v).is_some() => Ok(Value::Int(!as_int(v).unwrap_or(0))),
+            (op, v) => {
+                let sym = match op {
+                    UnaryOp::Neg => "unary -",
+                    UnaryOp::Pos => "unary +",
+                    _ => "unary ~",
+                };
+                type_err(format!("bad operand type for {sym}: '{}'", v.type_name()))
+            }
+        }
+    }
+}

@@ -1,0 +1,359 @@
+//! Calls: binding arguments to a new frame (CPython's argument errors),
+//! calling any callable from the loop (frames are pushed, host calls
+//! suspend) or from a builtin's callback (a nested loop, depth-capped, on a
+//! growable stack), unwinding to an exception handler, and raising.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use smol_str::SmolStr;
+
+use crate::fault::{Fault, R, exc, type_err};
+use crate::value::*;
+use crate::vm::{Called, ExecEnd, Frame, Vm};
+use crate::{LimitError, LimitKind};
+
+impl Vm {
+    // ------------------------------------------------------------ calls
+
+    #[allow(clippy::needless_range_loop)]
+    pub(crate) fn make_frame(
+        &mut self,
+        func: &Rc<Function>,
+        args: Vec<Value>,
+        kwargs: Vec<(SmolStr, Value)>,
+    ) -> R<Frame> {
+        let code = &func.code;
+        let mut locals: Vec<Option<Value>> = vec![None; code.local_names.len()];
+        let nargs = code.argcount;
+        let fname = code.name.as_str();
+        let mut extra = Vec::new();
+        let total_pos = args.len();
+        for (i, a) in args.into_iter().enumerate() {
+            if i < nargs {
+                locals[i] = Some(a);
+            } else if code.has_varargs {
+                extra.push(a);
+            } else {
+                let given = total_pos;
+                let min = nargs - func.defaults.len().min(nargs);
+                let takes =
+                    if min < nargs { format!("from {min} to {nargs}") } else { nargs.to_string() };
+                return type_err(format!(
+                    "{fname}() takes {takes} positional argument{} but {} {} given",
+                    if nargs == 1 && min == nargs { "" } else { "s" },
+                    given,
+                    if given == 1 { "was" } else { "were" }
+                ));
+            }
+        }
+        let mut kwextra = Dict::new();
+        for (k, v) in kwargs {
+            let pos = code.local_names[..nargs + code.kwonly].iter().position(|n| *n == k);
+            match pos {
+                Some(p) => {
+                    if locals[p].is_some() {
+                        return type_err(format!(
+                            "{fname}() got multiple values for argument '{k}'"
+                        ));
+                    }
+                    locals[p] = Some(v);
+                }
+                None if code.has_varkw => {
+                    kwextra.map.insert(Key(Value::str(k.as_str())), v);
+                }
+                None => {
+                    return type_err(format!("{fname}() got an unexpected keyword argument '{k}'"));
+                }
+            }
+        }
+        // Defaults for trailing positional parameters.
+        let nd = func.defaults.len();
+        let mut missing = Vec::new();
+        for i in 0..nargs {
+            if locals[i].is_none() {
+                if i + nd >= nargs {
+                    locals[i] = Some(func.defaults[i + nd - nargs].clone());
+                } else {
+                    missing.push(code.local_names[i].clone());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return type_err(format!(
+                "{fname}() missing {} required positional argument{}: {}",
+                missing.len(),
+                if missing.len() == 1 { "" } else { "s" },
+                join_names(&missing)
+            ));
+        }
+        for j in 0..code.kwonly {
+            let i = nargs + j;
+            if locals[i].is_none() {
+                match func.kwdefaults.get(j).cloned().flatten() {
+                    Some(v) => locals[i] = Some(v),
+                    None => {
+                        return type_err(format!(
+                            "{fname}() missing 1 required keyword-only argument: '{}'",
+                            code.local_names[i]
+                        ));
+                    }
+                }
+            }
+        }
+        let mut next = nargs + code.kwonly;
+        if code.has_varargs {
+            locals[next] = Some(Value::tuple(extra));
+            next += 1;
+        }
+        if code.has_varkw {
+            locals[next] = Some(Value::dict(kwextra));
+        }
+        let mut cells: Vec<Rc<RefCell<Option<Value>>>> = (0..code.ncells)
+            .map(|_| {
+                let c = Rc::new(RefCell::new(None));
+                crate::gc::track_cell(&c);
+                c
+            })
+            .collect();
+        for &(l, c) in &code.param_cells {
+            if let Some(cell) = cells.get(c as usize) {
+                *cell.borrow_mut() = locals[l as usize].take();
+            }
+        }
+        cells.extend(func.closure.iter().cloned());
+        Ok(Frame {
+            code: code.clone(),
+            pc: 0,
+            stack: Vec::new(),
+            locals,
+            cells,
+            blocks: Vec::new(),
+            handled: Vec::new(),
+        })
+    }
+
+    pub(super) fn push_frame(&mut self, frame: Frame) -> R<()> {
+        if self.frames.len() + self.callback_depth * 4 >= self.limits.max_call_depth {
+            return Err(Fault::Limit(LimitError::new(
+                LimitKind::CallDepth,
+                format!("maximum call depth exceeded ({} frames)", self.limits.max_call_depth),
+            )));
+        }
+        self.frames.push(frame);
+        Ok(())
+    }
+
+    /// Call any callable from Rust (a builtin's callback: sort keys, map...).
+    /// Runs a nested loop on the same frame stack; host calls cannot suspend here.
+    pub(crate) fn call_value(
+        &mut self,
+        f: &Value,
+        args: Vec<Value>,
+        kwargs: Vec<(SmolStr, Value)>,
+    ) -> R<Value> {
+        let called = match self.call_dispatch(f, args, kwargs) {
+            Err(Fault::Suspend(..)) => return exc(ExcKind::RuntimeError, CALLBACK_HOST_MSG),
+            other => other?,
+        };
+        match called {
+            Called::Value(v) => Ok(v),
+            Called::Frame(frame) => {
+                if self.callback_depth >= 32 {
+                    return Err(Fault::Limit(LimitError::new(
+                        LimitKind::CallDepth,
+                        "callbacks nested too deeply (functions passed to builtins calling builtins...)",
+                    )));
+                }
+                let base = self.frames.len();
+                self.push_frame(frame)?;
+                self.callback_depth += 1;
+                // Nested loops (a sort key calling sorted...) use more Rust
+                // stack; grow it on the heap instead of overflowing a small
+                // thread stack.
+                let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec(base));
+                self.callback_depth -= 1;
+                self.frames.truncate(base);
+                match r {
+                    Ok(ExecEnd::Returned(v)) => Ok(v),
+                    Ok(_) | Err(Fault::Suspend(..)) => exc(
+                        ExcKind::RuntimeError,
+                        "a host call (llm_query, await...) cannot run inside a function called by a builtin \
+                         (map, filter, sorted key, re.sub...); use a for loop or a list comprehension instead",
+                    ),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    fn call_dispatch(
+        &mut self,
+        f: &Value,
+        args: Vec<Value>,
+        kwargs: Vec<(SmolStr, Value)>,
+    ) -> R<Called> {
+        match f {
+            Value::Func(func) => {
+                if func.code.is_async {
+                    return Ok(Called::Value(Value::Coroutine(Rc::new(RefCell::new(Coroutine {
+                        func: func.clone(),
+                        args,
+                        kwargs,
+                        started: false,
+                    })))));
+                }
+                self.fuel(2)?;
+                Ok(Called::Frame(self.make_frame(func, args, kwargs)?))
+            }
+            Value::Native(n) => {
+                if let Native::Partial(p) = &**n {
+                    let mut a = p.args.clone();
+                    a.extend(args);
+                    let mut kw = p.kwargs.clone();
+                    for (k, v) in kwargs {
+                        kw.retain(|(k2, _)| *k2 != k);
+                        kw.push((k, v));
+                    }
+                    let inner = p.func.clone();
+                    return self.call_dispatch(&inner, a, kw);
+                }
+                type_err(format!("'{}' object is not callable", f.type_name()))
+            }
+            _ => Ok(Called::Value(self.call_nonframe(f, args, kwargs)?)),
+        }
+    }
+
+    // ------------------------------------------------------------ exceptions
+
+    /// Find a handler for `e` in frames above `base`; on success the top
+    /// frame is positioned at the handler with the exception pushed.
+    pub(super) fn unwind(&mut self, e: Rc<Exception>, base: usize) -> R<()> {
+        loop {
+            let Some(frame) = self.frames.last_mut() else { return Err(Fault::Exc(e)) };
+            let line = frame.code.lines.get(frame.pc.saturating_sub(1)).copied().unwrap_or(0);
+            {
+                let mut tb = e.traceback.borrow_mut();
+                if tb.len() < 64 {
+                    tb.push((frame.code.name.clone(), line));
+                }
+            }
+            if let Some(b) = frame.blocks.pop() {
+                frame.stack.truncate(b.stack_len);
+                frame.handled.truncate(b.handled_len);
+                frame.handled.push(e.clone());
+                frame.stack.push(Value::Exc(e));
+                frame.pc = b.handler as usize;
+                return Ok(());
+            }
+            if self.frames.len() <= base + 1 {
+                self.frames.pop();
+                return Err(Fault::Exc(e));
+            }
+            self.frames.pop();
+        }
+    }
+
+    /// Perform a call from the loop: frames are pushed, host calls suspend.
+    pub(super) fn call_op(
+        &mut self,
+        f: &Value,
+        args: Vec<Value>,
+        kwargs: Vec<(SmolStr, Value)>,
+    ) -> R<Option<ExecEnd>> {
+        if let Value::Builtin(b) = f {
+            if b.module == "asyncio" && b.name == "run" && self.callback_depth == 0 {
+                // `asyncio.run(main())`: await the coroutine in the running loop.
+                let Some(v) = args.into_iter().next() else {
+                    return type_err("run() missing 1 required positional argument: 'main'");
+                };
+                top!(self).stack.push(v);
+                return self.await_value();
+            }
+        }
+        match self.call_dispatch(f, args, kwargs) {
+            Ok(Called::Value(v)) => {
+                top!(self).stack.push(v);
+                Ok(None)
+            }
+            Ok(Called::Frame(frame)) => {
+                self.push_frame(frame)?;
+                Ok(None)
+            }
+            Err(Fault::Suspend(calls, single)) => {
+                if self.callback_depth > 0 {
+                    return exc(
+                        ExcKind::RuntimeError,
+                        "a host call (llm_query...) cannot run inside a function called by a builtin \
+                         (map, filter, sorted key, re.sub...); use a for loop or a list comprehension instead",
+                    );
+                }
+                Ok(Some(ExecEnd::Suspend(calls, single)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) fn call_method_op(
+        &mut self,
+        recv: Value,
+        name: &SmolStr,
+        args: Vec<Value>,
+    ) -> R<Option<ExecEnd>> {
+        match &recv {
+            Value::Str(_)
+            | Value::List(_)
+            | Value::Dict(_)
+            | Value::Tuple(_)
+            | Value::Set(_)
+            | Value::FrozenSet(_)
+            | Value::Deque(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Range(_)
+            | Value::Host(_)
+            | Value::Native(_) => match self.call_method(&recv, name, args, Vec::new()) {
+                Ok(v) => {
+                    top!(self).stack.push(v);
+                    Ok(None)
+                }
+                Err(Fault::Suspend(calls, single)) if self.callback_depth == 0 => {
+                    Ok(Some(ExecEnd::Suspend(calls, single)))
+                }
+                Err(e) => Err(e),
+            },
+            _ => {
+                let f = self.get_attr(&recv, name)?;
+                self.call_op(&f, args, Vec::new())
+            }
+        }
+    }
+
+    pub(crate) fn truthy(&mut self, v: &Value) -> R<bool> {
+        Ok(v.truthy())
+    }
+
+    pub(super) fn make_exception(&mut self, v: Value) -> R<Rc<Exception>> {
+        match v {
+            Value::Exc(e) => Ok(e),
+            Value::Type(Ty::Exc(k)) => Ok(Exception::with_args(k, Vec::new())),
+            other => type_err(format!(
+                "exceptions must derive from BaseException, not {}",
+                other.type_name()
+            )),
+        }
+    }
+}
+
+const CALLBACK_HOST_MSG: &str = "a host call (llm_query, await...) cannot run inside a function called by a builtin \
+     (map, filter, sorted key, re.sub...); use a for loop or a list comprehension instead";
+
+fn join_names(names: &[SmolStr]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    match q.len() {
+        0 => String::new(),
+        1 => q[0].clone(),
+        2 => format!("{} and {}", q[0], q[1]),
+        _ => format!("{}, and {}", q[..q.len() - 1].join(", "), q[q.len() - 1]),
+    }
+}

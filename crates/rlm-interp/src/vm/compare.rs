@@ -1,0 +1,436 @@
+//! Comparison and hashing: `==` (a bounded walk: fuel for the elements and
+//! bytes it visits, a depth cap), ordering (`<` on numbers, strings,
+//! sequences, sets as subsets, dates), identity (`is`), membership (`in`),
+//! and validating dict keys as hashable.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use rlm_syntax::ast::CmpOp;
+
+use crate::args::{as_float, as_int};
+use crate::fault::{R, type_err};
+use crate::types::range::{range_contains, range_len};
+use crate::types::set::set_items;
+use crate::value::*;
+use crate::vm::Vm;
+
+/// Equality without limits (used by hash keys, which are validated to be
+/// shallow enough beforehand).
+pub fn eq_shallow(a: &Value, b: &Value) -> bool {
+    eq_depth(a, b, 0, 256, &mut Work::unbounded()).unwrap_or(false)
+}
+
+/// Work done by a comparison walk, in fuel units: one per element visited
+/// below the top and one per 64 bytes of strings compared. The walk stops
+/// (returns `None`) once `used` passes `max`, so neither long strings nor
+/// shared sub-lists (`a = [a, a]` twenty times over) make one `==` unbounded.
+pub(crate) struct Work {
+    used: u64,
+    max: u64,
+}
+
+impl Work {
+    fn unbounded() -> Work {
+        Work { used: 0, max: u64::MAX }
+    }
+
+    #[inline]
+    fn spend(&mut self, n: u64) -> Option<()> {
+        self.used = self.used.saturating_add(n);
+        if self.used > self.max { None } else { Some(()) }
+    }
+}
+
+fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -> Option<bool> {
+    if depth > limit {
+        return None;
+    }
+    Some(match (a, b) {
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => (*x as i64) == *y,
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
+        (Value::Bool(x), Value::Float(y)) | (Value::Float(y), Value::Bool(x)) => {
+            (*x as i64 as f64) == *y
+        }
+        (Value::Str(x), Value::Str(y)) => {
+            if x.byte_len() == y.byte_len() {
+                work.spend((x.byte_len() / 64) as u64)?;
+            }
+            x == y
+        }
+        (Value::List(x), Value::List(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return Some(true);
+            }
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if !eq_depth(p, q, depth + 1, limit, work)? {
+                        return Some(false);
+                    }
+                }
+                true
+            }
+        }
+        (Value::Tuple(x), Value::Tuple(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return Some(true);
+            }
+            x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if !eq_depth(p, q, depth + 1, limit, work)? {
+                        return Some(false);
+                    }
+                }
+                true
+            }
+        }
+        (Value::Dict(x), Value::Dict(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return Some(true);
+            }
+            let (x, y) = (x.borrow(), y.borrow());
+            if x.map.len() == y.map.len() {
+                work.spend(x.map.len() as u64)?;
+            }
+            if matches!(x.kind, DictKind::Ordered) && matches!(y.kind, DictKind::Ordered) {
+                if x.map.len() != y.map.len() {
+                    return Some(false);
+                }
+                for ((k1, v1), (k2, v2)) in x.map.iter().zip(y.map.iter()) {
+                    if !eq_depth(&k1.0, &k2.0, depth + 1, limit, work)?
+                        || !eq_depth(v1, v2, depth + 1, limit, work)?
+                    {
+                        return Some(false);
+                    }
+                }
+                return Some(true);
+            }
+            x.map.len() == y.map.len() && {
+                for (k, v) in x.map.iter() {
+                    match y.map.get(k) {
+                        Some(w) => {
+                            if !eq_depth(v, w, depth + 1, limit, work)? {
+                                return Some(false);
+                            }
+                        }
+                        None => return Some(false),
+                    }
+                }
+                true
+            }
+        }
+        (Value::Set(x), Value::Set(y)) => {
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
+                x.iter().all(|k| y.contains(k))
+            }
+        }
+        (Value::FrozenSet(x), Value::FrozenSet(y)) => {
+            x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
+                x.iter().all(|k| y.contains(k))
+            }
+        }
+        (Value::Set(x), Value::FrozenSet(y)) | (Value::FrozenSet(y), Value::Set(x)) => {
+            let x = x.borrow();
+            x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
+                x.iter().all(|k| y.contains(k))
+            }
+        }
+        (Value::Deque(x), Value::Deque(y)) => {
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len() && {
+                work.spend(x.len() as u64)?;
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if !eq_depth(p, q, depth + 1, limit, work)? {
+                        return Some(false);
+                    }
+                }
+                true
+            }
+        }
+        (Value::Range(x), Value::Range(y)) => {
+            let lx = range_len(x.0, x.1, x.2);
+            let ly = range_len(y.0, y.1, y.2);
+            lx == ly && (lx == 0 || (x.0 == y.0 && (lx == 1 || x.2 == y.2)))
+        }
+        (Value::Type(x), Value::Type(y)) => x == y,
+        (Value::Exc(x), Value::Exc(y)) => Rc::ptr_eq(x, y),
+        (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
+        (Value::Builtin(x), Value::Builtin(y)) => x.name == y.name && x.module == y.module,
+        (Value::Module(x), Value::Module(y)) => x.name == y.name,
+        (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
+            (Native::DateTime(a), Native::DateTime(b)) => a == b,
+            (Native::TimeDelta(a, b, c), Native::TimeDelta(d, e, f)) => (a, b, c) == (d, e, f),
+            _ => Rc::ptr_eq(x, y),
+        },
+        (Value::Ellipsis, Value::Ellipsis) => true,
+        (Value::Native(n), other) | (other, Value::Native(n))
+            if matches!(**n, Native::DictView(0 | 2, _)) =>
+        {
+            match (set_items(&Value::Native(n.clone())), set_items(other)) {
+                (Some(x), Some(y)) => x.len() == y.len() && x.iter().all(|k| y.contains(k)),
+                _ => false,
+            }
+        }
+        _ => false,
+    })
+}
+
+pub fn is_same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y && (-5..=256).contains(x),
+        (Value::Str(x), Value::Str(y)) => Str::ptr_eq(x, y) || (x.byte_len() <= 1 && x == y),
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
+        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || (x.is_empty() && y.is_empty()),
+        (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
+        (Value::Set(x), Value::Set(y)) => Rc::ptr_eq(x, y),
+        (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
+        (Value::Type(x), Value::Type(y)) => x == y,
+        (Value::Exc(x), Value::Exc(y)) => Rc::ptr_eq(x, y),
+        (Value::Ellipsis, Value::Ellipsis) => true,
+        (Value::Builtin(x), Value::Builtin(y)) => {
+            Rc::ptr_eq(x, y) || (x.name == y.name && x.module == y.module)
+        }
+        (Value::Module(x), Value::Module(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+impl Vm {
+    /// Validate a value as hashable and wrap it as a key.
+    pub(crate) fn key(&mut self, v: Value) -> R<Key> {
+        self.check_hashable(&v, 0)?;
+        Ok(Key(v))
+    }
+
+    fn check_hashable(&mut self, v: &Value, depth: usize) -> R<()> {
+        if depth > self.limits.max_nesting {
+            return Err(self.nesting_err());
+        }
+        match v {
+            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Deque(_) | Value::Slice(_) => {
+                type_err(format!("unhashable type: '{}'", v.type_name()))
+            }
+            Value::Tuple(t) => {
+                // One unit per tuple visited: a tuple whose levels share their
+                // child (`t = (t, t)` sixty times) has 2**60 paths to hash.
+                self.fuel(1)?;
+                for x in t.iter() {
+                    self.check_hashable(x, depth + 1)?;
+                }
+                Ok(())
+            }
+            // Hashing (and comparing on a hit) reads every byte of the key.
+            Value::Str(s) if s.byte_len() >= 64 => self.fuel((s.byte_len() / 64) as u64),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn eq(&mut self, a: &Value, b: &Value) -> R<bool> {
+        let mut work = Work { used: 0, max: self.limits.fuel.saturating_sub(self.fuel_used) };
+        let r = eq_depth(a, b, 0, self.limits.max_nesting, &mut work);
+        if work.used > 0 {
+            // Charges at least max + 1 when the walk stopped: a fuel error.
+            self.fuel(work.used)?;
+        }
+        match r {
+            Some(r) => Ok(r),
+            None => Err(self.nesting_err()),
+        }
+    }
+
+    pub(crate) fn cmp(&mut self, a: &Value, b: &Value, op: CmpOp) -> R<Ordering> {
+        self.cmp_depth(a, b, op, 0)
+    }
+
+    fn cmp_depth(&mut self, a: &Value, b: &Value, op: CmpOp, depth: usize) -> R<Ordering> {
+        if depth > self.limits.max_nesting {
+            return Err(self.nesting_err());
+        }
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+            (Value::Str(x), Value::Str(y)) => {
+                self.fuel((x.byte_len().min(y.byte_len()) / 64) as u64)?;
+                Ok(x.as_str().cmp(y.as_str()))
+            }
+            (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
+                (Native::DateTime(p), Native::DateTime(q)) => {
+                    crate::modules::datetime::date_time::datetime_cmp(p, q, op.as_str())
+                }
+                (Native::TimeDelta(a, b, c), Native::TimeDelta(d, e, f)) => {
+                    Ok((a, b, c).cmp(&(d, e, f)))
+                }
+                _ => type_err(format!(
+                    "'{}' not supported between instances of '{}' and '{}'",
+                    op.as_str(),
+                    a.type_name(),
+                    b.type_name()
+                )),
+            },
+            (Value::List(x), Value::List(y)) => {
+                // The copies guard against the lists changing under a
+                // comparison; they cost work and memory like any copy.
+                let n = x.borrow().len().min(y.borrow().len());
+                self.fuel(n as u64)?;
+                let (x, y) = (x.borrow().clone(), y.borrow().clone());
+                self.cmp_seq(&x, &y, op, depth)
+            }
+            (Value::Tuple(x), Value::Tuple(y)) => {
+                let (x, y) = (x.clone(), y.clone());
+                self.cmp_seq(&x, &y, op, depth)
+            }
+            _ => {
+                if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
+                    if let (Some(i), Some(j)) = (as_int(a), as_int(b)) {
+                        return Ok(i.cmp(&j));
+                    }
+                    return Ok(x.partial_cmp(&y).unwrap_or(Ordering::Equal));
+                }
+                type_err(format!(
+                    "'{}' not supported between instances of '{}' and '{}'",
+                    op.as_str(),
+                    a.type_name(),
+                    b.type_name()
+                ))
+            }
+        }
+    }
+
+    fn cmp_seq(&mut self, x: &[Value], y: &[Value], op: CmpOp, depth: usize) -> R<Ordering> {
+        for (p, q) in x.iter().zip(y.iter()) {
+            if !self.eq(p, q)? {
+                return self.cmp_depth(p, q, op, depth + 1);
+            }
+        }
+        Ok(x.len().cmp(&y.len()))
+    }
+
+    /// `a < b` etc. with NaN semantics.
+    fn order(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
+        if let (Value::Float(_), _) | (_, Value::Float(_)) = (a, b) {
+            if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
+                return Ok(match op {
+                    CmpOp::Lt => x < y,
+                    CmpOp::LtE => x <= y,
+                    CmpOp::Gt => x > y,
+                    _ => x >= y,
+                });
+            }
+        }
+        // Sets: subset relations.
+        let sets = (set_items(a), set_items(b));
+        if let (Some(x), Some(y)) = sets {
+            self.fuel((x.len() + y.len()) as u64)?;
+            let sub = x.iter().all(|k| y.contains(k));
+            let sup = y.iter().all(|k| x.contains(k));
+            return Ok(match op {
+                CmpOp::Lt => sub && x.len() < y.len(),
+                CmpOp::LtE => sub,
+                CmpOp::Gt => sup && x.len() > y.len(),
+                _ => sup,
+            });
+        }
+        let o = self.cmp(a, b, op)?;
+        Ok(match op {
+            CmpOp::Lt => o == Ordering::Less,
+            CmpOp::LtE => o != Ordering::Greater,
+            CmpOp::Gt => o == Ordering::Greater,
+            _ => o != Ordering::Less,
+        })
+    }
+
+    pub(crate) fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
+        match op {
+            CmpOp::Eq => self.eq(a, b),
+            CmpOp::NotEq => Ok(!self.eq(a, b)?),
+            CmpOp::Is => Ok(is_same(a, b)),
+            CmpOp::IsNot => Ok(!is_same(a, b)),
+            CmpOp::In => self.contains(b, a),
+            CmpOp::NotIn => Ok(!self.contains(b, a)?),
+            _ => self.order(op, a, b),
+        }
+    }
+
+    pub(crate) fn contains(&mut self, container: &Value, item: &Value) -> R<bool> {
+        match container {
+            Value::Str(s) => self.str_contains(s, item),
+            Value::List(l) => {
+                let items = l.borrow().clone();
+                self.fuel(items.len() as u64 / 4)?;
+                for x in items.iter() {
+                    if self.eq(x, item)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Value::Tuple(t) => {
+                self.fuel(t.len() as u64 / 4)?;
+                for x in t.iter() {
+                    if self.eq(x, item)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Value::Deque(d) => {
+                let items: Vec<Value> = d.borrow().iter().cloned().collect();
+                self.fuel(items.len() as u64 / 4)?;
+                for x in items.iter() {
+                    if self.eq(x, item)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Value::Dict(d) => {
+                let k = self.key(item.clone())?;
+                Ok(d.borrow().map.contains_key(&k))
+            }
+            Value::Set(s) => {
+                let k = self.key(item.clone())?;
+                Ok(s.borrow().contains(&k))
+            }
+            Value::FrozenSet(s) => {
+                let k = self.key(item.clone())?;
+                Ok(s.contains(&k))
+            }
+            Value::Range(r) => Ok(range_contains(r, item)),
+            Value::Native(n) if matches!(**n, Native::DictView(..)) => {
+                if let Native::DictView(0, d) = &**n {
+                    let k = self.key(item.clone())?;
+                    return Ok(d.borrow().map.contains_key(&k));
+                }
+                let items = self.iterate(container)?;
+                for x in items.iter() {
+                    if self.eq(x, item)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Value::Iter(_) => {
+                let items = self.iterate(container)?;
+                for x in items.iter() {
+                    if self.eq(x, item)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            _ => type_err(format!("argument of type '{}' is not iterable", container.type_name())),
+        }
+    }
+}

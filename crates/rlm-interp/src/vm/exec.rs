@@ -1,0 +1,708 @@
+//! The dispatch loop: one `match` over the instruction set, run over the
+//! frame stack until the task returns, suspends or fails. The instructions
+//! a program executes most stay inline in the loop; the rarer or heavier
+//! ones (building sets and dicts, comprehension stores into sets and dicts,
+//! keyword calls, `raise`, f-string pieces, imports...) are methods below it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rlm_syntax::ast::{BinOp, CmpOp};
+use smol_str::SmolStr;
+
+use crate::compile::Op;
+use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::types::exception::exc_matches;
+use crate::value::*;
+use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
+
+impl Vm {
+    pub(super) fn exec(&mut self, base: usize) -> R<ExecEnd> {
+        loop {
+            match self.exec_inner(base) {
+                Ok(end) => return Ok(end),
+                Err(Fault::Exc(e)) => self.unwind(e, base)?,
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    fn exec_inner(&mut self, base: usize) -> R<ExecEnd> {
+        loop {
+            self.fuel_used += 1;
+            if self.fuel_used > self.limits.fuel {
+                self.fuel(0)?;
+            }
+            let frame = top!(self);
+            let Some(&op) = frame.code.ops.get(frame.pc) else {
+                return Err(internal("pc out of range"));
+            };
+            frame.pc += 1;
+            match op {
+                Op::LoadConst(i) => {
+                    let v = frame.code.consts[i as usize].clone();
+                    frame.stack.push(v);
+                }
+                Op::LoadNone => frame.stack.push(Value::None),
+                Op::LoadFast(i) => match &frame.locals[i as usize] {
+                    Some(v) => {
+                        let v = v.clone();
+                        frame.stack.push(v);
+                    }
+                    None => {
+                        let name = frame.code.local_names[i as usize].clone();
+                        return exc(
+                            ExcKind::UnboundLocalError,
+                            format!(
+                                "cannot access local variable '{name}' where it is not associated with a value"
+                            ),
+                        );
+                    }
+                },
+                Op::StoreFast(i) => {
+                    let v = pop(frame)?;
+                    frame.locals[i as usize] = Some(v);
+                }
+                Op::DeleteFast(i) => {
+                    if frame.locals[i as usize].take().is_none() {
+                        let name = frame.code.local_names[i as usize].clone();
+                        return exc(
+                            ExcKind::UnboundLocalError,
+                            format!(
+                                "cannot access local variable '{name}' where it is not associated with a value"
+                            ),
+                        );
+                    }
+                }
+                Op::LoadCell(i) => {
+                    let v = frame.cells[i as usize].borrow().clone();
+                    match v {
+                        Some(v) => frame.stack.push(v),
+                        None => {
+                            return exc(
+                                ExcKind::NameError,
+                                "cannot access free variable where it is not associated with a value in enclosing scope",
+                            );
+                        }
+                    }
+                }
+                Op::StoreCell(i) => {
+                    let v = pop(frame)?;
+                    *frame.cells[i as usize].borrow_mut() = Some(v);
+                }
+                Op::LoadGlobal(i) => {
+                    if let Some(Some(v)) = self.globals.get(i as usize) {
+                        let v = v.clone();
+                        top!(self).stack.push(v);
+                        continue;
+                    }
+                    let v = self.load_global(i as usize)?;
+                    top!(self).stack.push(v);
+                }
+                Op::StoreGlobal(i) => {
+                    let v = pop(frame)?;
+                    let i = i as usize;
+                    if self.globals.len() <= i {
+                        self.globals.resize(i + 1, None);
+                    }
+                    self.globals[i] = Some(v);
+                }
+                Op::DeleteGlobal(i) => self.op_delete_global(i)?,
+                Op::LoadAttr(i) => {
+                    let name = frame.code.names[i as usize].clone();
+                    let obj = pop(frame)?;
+                    let v = self.get_attr(&obj, &name)?;
+                    top!(self).stack.push(v);
+                }
+                Op::StoreAttr(i) => self.op_store_attr(i)?,
+                Op::Subscr => {
+                    let idx = pop(frame)?;
+                    let obj = pop(frame)?;
+                    let v = self.getitem(&obj, &idx)?;
+                    top!(self).stack.push(v);
+                }
+                Op::StoreSubscr => {
+                    let v = pop(frame)?;
+                    let idx = pop(frame)?;
+                    let obj = pop(frame)?;
+                    self.setitem(&obj, idx, v)?;
+                }
+                Op::StoreSubscrAssign => {
+                    let idx = pop(frame)?;
+                    let obj = pop(frame)?;
+                    let v = pop(frame)?;
+                    self.setitem(&obj, idx, v)?;
+                }
+                Op::DeleteSubscr => {
+                    let idx = pop(frame)?;
+                    let obj = pop(frame)?;
+                    self.delitem(&obj, &idx)?;
+                }
+                Op::BuildSlice => {
+                    let c = pop(frame)?;
+                    let b = pop(frame)?;
+                    let a = pop(frame)?;
+                    frame.stack.push(Value::Slice(Rc::new((a, b, c))));
+                }
+                Op::Binary(op) | Op::Inplace(op) => {
+                    let b = pop(frame)?;
+                    let a = pop(frame)?;
+                    // Integer fast paths (the common case in loops).
+                    if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                        let (x, y) = (*x, *y);
+                        let r = match op {
+                            BinOp::Add => x.checked_add(y),
+                            BinOp::Sub => x.checked_sub(y),
+                            BinOp::Mult => x.checked_mul(y),
+                            BinOp::Mod if y > 0 => Some(x.rem_euclid(y)),
+                            BinOp::FloorDiv if y > 0 => Some(x.div_euclid(y)),
+                            _ => None,
+                        };
+                        if let Some(r) = r {
+                            frame.stack.push(Value::Int(r));
+                            continue;
+                        }
+                    }
+                    let v =
+                        if matches!(op_kind(&self.frames, frame_pc_prev(&self.frames)), Some(true))
+                        {
+                            self.inplace(op, a, &b)?
+                        } else {
+                            self.binary(op, &a, &b)?
+                        };
+                    top!(self).stack.push(v);
+                }
+                Op::Unary(op) => {
+                    let a = pop(frame)?;
+                    let v = self.unary(op, &a)?;
+                    top!(self).stack.push(v);
+                }
+                Op::Compare(op) => {
+                    let b = pop(frame)?;
+                    let a = pop(frame)?;
+                    let v = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => match op {
+                            CmpOp::Lt => x < y,
+                            CmpOp::LtE => x <= y,
+                            CmpOp::Gt => x > y,
+                            CmpOp::GtE => x >= y,
+                            CmpOp::Eq => x == y,
+                            CmpOp::NotEq => x != y,
+                            _ => self.compare(op, &a, &b)?,
+                        },
+                        _ => self.compare(op, &a, &b)?,
+                    };
+                    top!(self).stack.push(Value::Bool(v));
+                }
+                Op::Jump(t) => frame.pc = t as usize,
+                Op::JumpIfFalse(t) => {
+                    let v = pop(frame)?;
+                    if !self.truthy(&v)? {
+                        top!(self).pc = t as usize;
+                    }
+                }
+                Op::JumpIfTrue(t) => {
+                    let v = pop(frame)?;
+                    if self.truthy(&v)? {
+                        top!(self).pc = t as usize;
+                    }
+                }
+                Op::JumpIfFalseOrPop(t) => {
+                    let v = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
+                    let tv = self.truthy(&v)?;
+                    let frame = top!(self);
+                    if !tv {
+                        frame.pc = t as usize;
+                    } else {
+                        frame.stack.pop();
+                    }
+                }
+                Op::JumpIfTrueOrPop(t) => {
+                    let v = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
+                    let tv = self.truthy(&v)?;
+                    let frame = top!(self);
+                    if tv {
+                        frame.pc = t as usize;
+                    } else {
+                        frame.stack.pop();
+                    }
+                }
+                Op::Pop => {
+                    frame.stack.pop();
+                }
+                Op::Dup => {
+                    let v = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
+                    frame.stack.push(v);
+                }
+                Op::Dup2 => {
+                    let n = frame.stack.len();
+                    if n < 2 {
+                        return Err(internal("stack"));
+                    }
+                    let a = frame.stack[n - 2].clone();
+                    let b = frame.stack[n - 1].clone();
+                    frame.stack.push(a);
+                    frame.stack.push(b);
+                }
+                Op::Rot2 => {
+                    let n = frame.stack.len();
+                    if n < 2 {
+                        return Err(internal("stack"));
+                    }
+                    frame.stack.swap(n - 1, n - 2);
+                }
+                Op::Rot3 => {
+                    let v = pop(frame)?;
+                    let n = frame.stack.len();
+                    if n < 2 {
+                        return Err(internal("stack"));
+                    }
+                    frame.stack.insert(n - 2, v);
+                }
+                Op::BuildList(n) => {
+                    let items = popn(frame, n as usize)?;
+                    self.alloc(16 * n as usize + 32)?;
+                    top!(self).stack.push(Value::list(items));
+                }
+                Op::BuildTuple(n) => {
+                    let items = popn(frame, n as usize)?;
+                    self.alloc(16 * n as usize + 32)?;
+                    top!(self).stack.push(Value::tuple(items));
+                }
+                Op::BuildSet(n) => self.op_build_set(n)?,
+                Op::BuildDict(n) => self.op_build_dict(n)?,
+                Op::ListAppend(depth) => {
+                    let v = pop(frame)?;
+                    let idx = frame
+                        .stack
+                        .len()
+                        .checked_sub(depth as usize + 1)
+                        .ok_or_else(|| internal("stack"))?;
+                    if let Value::List(l) = &frame.stack[idx] {
+                        let l = l.clone();
+                        let n = l.borrow().len();
+                        if n >= self.limits.max_collection_len {
+                            self.check_len(n + 1)?;
+                        }
+                        self.alloc(16)?;
+                        l.borrow_mut().push(v);
+                    }
+                }
+                Op::SetAdd(depth) => self.op_set_add(depth)?,
+                Op::DictSet(depth) => self.op_dict_set(depth)?,
+                Op::ListExtend => self.op_list_extend()?,
+                Op::SetUpdate => self.op_set_update()?,
+                Op::DictUpdate => self.op_dict_update()?,
+                Op::ListToTuple => {
+                    let v = pop(frame)?;
+                    let t = match v {
+                        Value::List(l) => Value::tuple(l.borrow().clone()),
+                        other => other,
+                    };
+                    frame.stack.push(t);
+                }
+                Op::Unpack(n) => {
+                    let v = pop(frame)?;
+                    let items = self.unpack(&v, n as usize)?;
+                    let frame = top!(self);
+                    frame.stack.extend(items.into_iter().rev());
+                }
+                Op::UnpackEx(before, after) => self.op_unpack_ex(before, after)?,
+                Op::GetIter => {
+                    let v = pop(frame)?;
+                    let it = self.get_iter(v)?;
+                    top!(self).stack.push(it);
+                }
+                Op::ForIter(t) => {
+                    let it = frame.stack.last().ok_or_else(|| internal("stack"))?;
+                    let next = match it {
+                        Value::Iter(state) => {
+                            let state = state.clone();
+                            self.iter_next(&state)?
+                        }
+                        _ => return Err(internal("ForIter without iterator")),
+                    };
+                    let frame = top!(self);
+                    match next {
+                        Some(v) => frame.stack.push(v),
+                        None => {
+                            frame.stack.pop();
+                            frame.pc = t as usize;
+                        }
+                    }
+                }
+                Op::Call(argc) => {
+                    let args = popn(frame, argc as usize)?;
+                    let f = pop(frame)?;
+                    match self.call_op(&f, args, Vec::new())? {
+                        Some(end) => return Ok(end),
+                        None => continue,
+                    }
+                }
+                Op::CallKw(argc, names) => {
+                    if let Some(end) = self.op_call_kw(argc, names)? {
+                        return Ok(end);
+                    }
+                }
+                Op::CallEx => {
+                    if let Some(end) = self.op_call_ex()? {
+                        return Ok(end);
+                    }
+                }
+                Op::CallMethod(name, argc) => {
+                    let args = popn(frame, argc as usize)?;
+                    let recv = pop(frame)?;
+                    let name = frame.code.names[name as usize].clone();
+                    match self.call_method_op(recv, &name, args)? {
+                        Some(end) => return Ok(end),
+                        None => continue,
+                    }
+                }
+                Op::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
+                Op::Return => {
+                    let v = pop(frame)?;
+                    if self.frames.len() <= base + 1 {
+                        self.frames.pop();
+                        return Ok(ExecEnd::Returned(v));
+                    }
+                    self.frames.pop();
+                    top!(self).stack.push(v);
+                }
+                Op::SetupExcept(h) => {
+                    let b = Block {
+                        handler: h,
+                        stack_len: frame.stack.len(),
+                        handled_len: frame.handled.len(),
+                    };
+                    frame.blocks.push(b);
+                }
+                Op::PopBlock => {
+                    frame.blocks.pop();
+                }
+                Op::PopExcept => {
+                    frame.handled.pop();
+                }
+                Op::Raise(n) => self.op_raise(n)?,
+                Op::Reraise => {
+                    let v = pop(frame)?;
+                    frame.handled.pop();
+                    match v {
+                        Value::Exc(e) => return Err(Fault::Exc(e)),
+                        _ => return Err(internal("reraise")),
+                    }
+                }
+                Op::ExcMatch => {
+                    let t = pop(frame)?;
+                    let e = pop(frame)?;
+                    let m = exc_matches(&e, &t)?;
+                    top!(self).stack.push(Value::Bool(m));
+                }
+                Op::FormatValue(conv, has_spec) => self.op_format_value(conv, has_spec)?,
+                Op::BuildString(n) => self.op_build_string(n)?,
+                Op::Await => {
+                    let v = pop(frame)?;
+                    if self.callback_depth > 0 && base > 0 {
+                        return Err(Fault::Suspend(Vec::new(), true));
+                    }
+                    top!(self).stack.push(v);
+                    if let Some(end) = self.await_value()? {
+                        return Ok(end);
+                    }
+                }
+                Op::Import(k) => self.op_import(k)?,
+            }
+        }
+    }
+
+    fn op_delete_global(&mut self, i: u32) -> R<()> {
+        let i = i as usize;
+        if self.globals.get(i).cloned().flatten().is_none() {
+            let name = self.gnames.names.get_index(i).map(|(n, _)| n.clone()).unwrap_or_default();
+            return Err(Fault::Exc(crate::builtins::name_error(&name)));
+        }
+        self.globals[i] = None;
+        Ok(())
+    }
+
+    fn op_store_attr(&mut self, i: u32) -> R<()> {
+        let frame = top!(self);
+        let name = frame.code.names[i as usize].clone();
+        let obj = pop(frame)?;
+        exc(
+            ExcKind::AttributeError,
+            format!(
+                "'{}' object attribute '{name}' is read-only (objects cannot be modified by attribute; use a dict)",
+                obj.type_name()
+            ),
+        )
+    }
+
+    fn op_build_set(&mut self, n: u32) -> R<()> {
+        let frame = top!(self);
+        let items = popn(frame, n as usize)?;
+        let mut set = KeySet::default();
+        for it in items {
+            set.insert(self.key(it)?);
+        }
+        self.alloc(32 * n as usize + 32)?;
+        top!(self).stack.push(Value::new_set(set));
+        Ok(())
+    }
+
+    fn op_build_dict(&mut self, n: u32) -> R<()> {
+        let frame = top!(self);
+        let items = popn(frame, 2 * n as usize)?;
+        let mut d = Dict::new();
+        let mut it = items.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            let k = self.key(k)?;
+            d.map.insert(k, v);
+        }
+        self.alloc(48 * n as usize + 64)?;
+        top!(self).stack.push(Value::dict(d));
+        Ok(())
+    }
+
+    fn op_set_add(&mut self, depth: u32) -> R<()> {
+        let frame = top!(self);
+        let v = pop(frame)?;
+        let idx =
+            frame.stack.len().checked_sub(depth as usize + 1).ok_or_else(|| internal("stack"))?;
+        let target = frame.stack[idx].clone();
+        let k = self.key(v)?;
+        self.alloc(32)?;
+        if let Value::Set(s) = &target {
+            s.borrow_mut().insert(k);
+        }
+        Ok(())
+    }
+
+    fn op_dict_set(&mut self, depth: u32) -> R<()> {
+        let frame = top!(self);
+        let v = pop(frame)?;
+        let k = pop(frame)?;
+        let idx =
+            frame.stack.len().checked_sub(depth as usize + 1).ok_or_else(|| internal("stack"))?;
+        let target = frame.stack[idx].clone();
+        let k = self.key(k)?;
+        if let Value::Dict(d) = &target {
+            // Comprehensions are held to the collection cap like `d[k] = v`.
+            let n = d.borrow().map.len();
+            if n >= self.limits.max_collection_len {
+                self.check_len(n + 1)?;
+            }
+            self.alloc(48)?;
+            d.borrow_mut().map.insert(k, v);
+        }
+        Ok(())
+    }
+
+    fn op_list_extend(&mut self) -> R<()> {
+        let frame = top!(self);
+        let it = pop(frame)?;
+        let target = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
+        let items = self.iterate(&it)?;
+        if let Value::List(l) = &target {
+            let n = l.borrow().len() + items.len();
+            self.check_len(n)?;
+            l.borrow_mut().extend(items);
+        }
+        Ok(())
+    }
+
+    fn op_set_update(&mut self) -> R<()> {
+        let frame = top!(self);
+        let it = pop(frame)?;
+        let target = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
+        let items = self.iterate(&it)?;
+        self.check_len(items.len())?;
+        if let Value::Set(s) = &target {
+            for x in items {
+                let k = self.key(x)?;
+                s.borrow_mut().insert(k);
+            }
+        }
+        Ok(())
+    }
+
+    fn op_dict_update(&mut self) -> R<()> {
+        let frame = top!(self);
+        let src = pop(frame)?;
+        let target = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
+        let Value::Dict(src) = src else {
+            return type_err(format!("'{}' object is not a mapping", src.type_name()));
+        };
+        let items: Vec<(Key, Value)> =
+            src.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        self.alloc(48 * items.len())?;
+        if let Value::Dict(d) = &target {
+            d.borrow_mut().map.extend(items);
+        }
+        Ok(())
+    }
+
+    fn op_unpack_ex(&mut self, before: u32, after: u32) -> R<()> {
+        let frame = top!(self);
+        let v = pop(frame)?;
+        let items = self.iterate(&v)?;
+        let (b, a) = (before as usize, after as usize);
+        if items.len() < b + a {
+            return value_err(format!(
+                "not enough values to unpack (expected at least {}, got {})",
+                b + a,
+                items.len()
+            ));
+        }
+        let mut out = Vec::with_capacity(b + a + 1);
+        out.extend(items[..b].iter().cloned());
+        out.push(Value::list(items[b..items.len() - a].to_vec()));
+        out.extend(items[items.len() - a..].iter().cloned());
+        let frame = top!(self);
+        frame.stack.extend(out.into_iter().rev());
+        Ok(())
+    }
+
+    fn op_call_kw(&mut self, argc: u32, names: u32) -> R<Option<ExecEnd>> {
+        let frame = top!(self);
+        let Value::Tuple(names) = frame.code.consts[names as usize].clone() else {
+            return Err(internal("kw names"));
+        };
+        let kwvals = popn(frame, names.len())?;
+        let args = popn(frame, argc as usize)?;
+        let f = pop(frame)?;
+        let kwargs = names
+            .iter()
+            .zip(kwvals)
+            .map(|(n, v)| (SmolStr::new(n.as_str().map(|s| s.as_str()).unwrap_or("")), v))
+            .collect();
+        self.call_op(&f, args, kwargs)
+    }
+
+    fn op_call_ex(&mut self) -> R<Option<ExecEnd>> {
+        let frame = top!(self);
+        let kw = pop(frame)?;
+        let args = pop(frame)?;
+        let f = pop(frame)?;
+        let args = self.iterate(&args)?;
+        let mut kwargs = Vec::new();
+        if let Value::Dict(d) = &kw {
+            for (k, v) in d.borrow().map.iter() {
+                match &k.0 {
+                    Value::Str(s) => kwargs.push((SmolStr::new(s.as_str()), v.clone())),
+                    _ => return type_err("keywords must be strings"),
+                }
+            }
+        }
+        self.call_op(&f, args, kwargs)
+    }
+
+    fn op_make_function(&mut self, ci: u32, nd: u32, nkw: u32) -> R<()> {
+        let frame = top!(self);
+        let Value::Func(proto) = frame.code.consts[ci as usize].clone() else {
+            return Err(internal("code const"));
+        };
+        let kwdefaults: Vec<Option<Value>> = popn(frame, nkw as usize)?
+            .into_iter()
+            .map(|v| if matches!(v, Value::Ellipsis) { None } else { Some(v) })
+            .collect();
+        let defaults = popn(frame, nd as usize)?;
+        let closure = proto
+            .code
+            .free_from
+            .iter()
+            .map(|&c| {
+                frame.cells.get(c as usize).cloned().unwrap_or_else(|| Rc::new(RefCell::new(None)))
+            })
+            .collect();
+        let f = Function { code: proto.code.clone(), defaults, kwdefaults, closure };
+        frame.stack.push(Value::Func(Rc::new(f)));
+        Ok(())
+    }
+
+    fn op_raise(&mut self, n: u32) -> R<()> {
+        let frame = top!(self);
+        if n == 0 {
+            match frame.handled.last() {
+                Some(e) => return Err(Fault::Exc(e.clone())),
+                None => {
+                    return exc(ExcKind::RuntimeError, "No active exception to reraise");
+                }
+            }
+        }
+        let v = pop(frame)?;
+        let e = self.make_exception(v)?;
+        Err(Fault::Exc(e))
+    }
+
+    fn op_format_value(&mut self, conv: u32, has_spec: bool) -> R<()> {
+        let frame = top!(self);
+        let spec = if has_spec { Some(pop(frame)?) } else { None };
+        let v = pop(frame)?;
+        let v = match conv {
+            1 => Value::str(self.repr(&v)?),
+            2 => Value::str(self.py_str(&v)?),
+            3 => Value::str(crate::types::str::repr::ascii_escape(&self.repr(&v)?)),
+            _ => v,
+        };
+        let spec_s = match &spec {
+            Some(Value::Str(s)) => s.as_str(),
+            _ => "",
+        };
+        let s = if spec_s.is_empty() {
+            match &v {
+                Value::Str(_) => v,
+                _ => Value::str(self.py_str(&v)?),
+            }
+        } else {
+            Value::str(self.format_spec(&v, spec_s)?)
+        };
+        top!(self).stack.push(s);
+        Ok(())
+    }
+
+    fn op_build_string(&mut self, n: u32) -> R<()> {
+        let frame = top!(self);
+        // Joined in place on the stack: no vector of parts per f-string.
+        let Some(start) = frame.stack.len().checked_sub(n as usize) else {
+            return Err(internal("stack underflow"));
+        };
+        let mut total = 0;
+        for p in &frame.stack[start..] {
+            if let Value::Str(s) = p {
+                total += s.byte_len();
+            }
+        }
+        self.check_str_len(total)?;
+        let frame = top!(self);
+        let mut out = String::with_capacity(total);
+        for p in &frame.stack[start..] {
+            if let Value::Str(s) = p {
+                out.push_str(s.as_str());
+            }
+        }
+        frame.stack.truncate(start);
+        frame.stack.push(Value::str(out));
+        Ok(())
+    }
+
+    fn op_import(&mut self, k: u32) -> R<()> {
+        let frame = top!(self);
+        let name = match &frame.code.consts[k as usize] {
+            Value::Str(s) => s.as_str().to_string(),
+            _ => return Err(internal("import name")),
+        };
+        let m = self.import(&name)?;
+        top!(self).stack.push(m);
+        Ok(())
+    }
+}
+
+/// Whether the instruction just executed by the top frame was `Inplace`.
+fn op_kind(frames: &[Frame], pc: Option<usize>) -> Option<bool> {
+    let f = frames.last()?;
+    Some(matches!(f.code.ops.get(pc?)?, Op::Inplace(_)))
+}
+
+fn frame_pc_prev(frames: &[Frame]) -> Option<usize> {
+    frames.last().and_then(|f| f.pc.checked_sub(1))
+}

@@ -1,0 +1,128 @@
+//! Iteration: `iter(x)` for every iterable type, materialising any
+//! iterable (fuel per element; infinite iterators refused), and unpacking
+//! (`a, b = x`) with CPython's errors. Each iterator's step is in
+//! `types/iter.rs`.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use crate::fault::{Fault, R, type_err, value_err};
+use crate::types::dict::view::view_items;
+use crate::types::range::range_len;
+use crate::types::set::set_order;
+use crate::types::str::ascii_char;
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    pub(crate) fn get_iter(&mut self, v: Value) -> R<Value> {
+        let st = match v {
+            Value::Iter(_) => return Ok(v),
+            Value::List(_) | Value::Tuple(_) => IterState::Seq(v, 0),
+            Value::Str(s) => IterState::Str(s, 0),
+            Value::Range(r) => IterState::Range(r.0, r.1, r.2),
+            Value::Dict(d) => {
+                let keys: VecDeque<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
+                self.fuel(keys.len() as u64 / 8)?;
+                IterState::Items(keys)
+            }
+            Value::Set(s) => IterState::Items(set_order(&s.borrow()).into()),
+            Value::FrozenSet(s) => IterState::Items(set_order(&s).into()),
+            Value::Deque(d) => IterState::Items(d.borrow().iter().cloned().collect()),
+            Value::Native(ref n) if matches!(**n, Native::DictView(..)) => {
+                let Native::DictView(kind, d) = &**n else { return type_err("not iterable") };
+                IterState::Items(view_items(*kind, d).into())
+            }
+            other => return type_err(format!("'{}' object is not iterable", other.type_name())),
+        };
+        Ok(Value::Iter(Rc::new(RefCell::new(st))))
+    }
+
+    /// Materialise any iterable (fuel charged per element).
+    pub(crate) fn iterate(&mut self, v: &Value) -> R<Vec<Value>> {
+        match v {
+            Value::List(l) => {
+                let items = l.borrow().clone();
+                self.fuel(items.len() as u64 / 8)?;
+                Ok(items)
+            }
+            Value::Tuple(t) => {
+                self.fuel(t.len() as u64 / 8)?;
+                Ok(t.to_vec())
+            }
+            Value::Range(r) => {
+                let n = range_len(r.0, r.1, r.2);
+                self.check_len(n as usize)?;
+                Ok((0..n).map(|i| Value::Int(r.0 + i * r.2)).collect())
+            }
+            Value::Str(s) => {
+                self.check_len(s.char_len())?;
+                Ok(s.as_str()
+                    .char_indices()
+                    .map(|(b, c)| {
+                        if c.is_ascii() {
+                            Value::Str(ascii_char(c as u8))
+                        } else {
+                            Value::Str(s.byte_substr(b, b + c.len_utf8(), Some(1)))
+                        }
+                    })
+                    .collect())
+            }
+            Value::Iter(it) => {
+                if let IterState::Count(..)
+                | IterState::CountFloat(..)
+                | IterState::Cycle(..)
+                | IterState::Repeat(_, None) = &*it.borrow()
+                {
+                    return Err(Fault::Limit(crate::LimitError::new(
+                        crate::LimitKind::CollectionLen,
+                        "cannot materialise an infinite iterator (itertools.count/cycle/repeat); use islice",
+                    )));
+                }
+                let mut out = Vec::new();
+                while let Some(x) = self.iter_next(it)? {
+                    if out.len() >= self.limits.max_collection_len {
+                        self.check_len(out.len() + 1)?;
+                    }
+                    out.push(x);
+                    self.fuel(1)?;
+                }
+                Ok(out)
+            }
+            _ => {
+                let it = self.get_iter(v.clone())?;
+                self.iterate(&it)
+            }
+        }
+    }
+
+    pub(crate) fn unpack(&mut self, v: &Value, n: usize) -> R<Vec<Value>> {
+        let items = match v {
+            Value::Tuple(t) if t.len() == n => return Ok(t.to_vec()),
+            Value::Iter(_)
+            | Value::List(_)
+            | Value::Tuple(_)
+            | Value::Str(_)
+            | Value::Dict(_)
+            | Value::Set(_) => self.iterate(v)?,
+            Value::Range(_) | Value::FrozenSet(_) | Value::Deque(_) => self.iterate(v)?,
+            other => {
+                return type_err(format!(
+                    "cannot unpack non-iterable {} object",
+                    other.type_name()
+                ));
+            }
+        };
+        if items.len() > n {
+            return value_err(format!("too many values to unpack (expected {n})"));
+        }
+        if items.len() < n {
+            return value_err(format!(
+                "not enough values to unpack (expected {n}, got {})",
+                items.len()
+            ));
+        }
+        Ok(items)
+    }
+}

@@ -1,0 +1,204 @@
+//! The virtual machine: an explicit frame stack run by a loop (no Rust
+//! recursion per Python call), tasks for coroutines and `asyncio.gather`,
+//! suspension at host calls, fuel and memory accounting.
+//!
+//! `exec.rs` is the dispatch loop, `call.rs` calls and frames, `tasks.rs`
+//! scheduling and host-call suspension, `accounting.rs` fuel and memory,
+//! `globals.rs` global slots; the generic operations every instruction
+//! reaches are `compare.rs`, `binary.rs`, `subscript.rs`, `iter.rs` and
+//! `attr.rs`, which dispatch to the value types (`types/`).
+
+/// The top frame, or an internal error (never expected) if there is none.
+macro_rules! top {
+    ($s:expr) => {
+        match $s.frames.last_mut() {
+            Some(f) => f,
+            None => return Err($crate::vm::internal("no frame")),
+        }
+    };
+}
+
+mod accounting;
+mod attr;
+mod binary;
+mod call;
+mod compare;
+mod exec;
+mod globals;
+mod iter;
+mod subscript;
+mod tasks;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use smol_str::SmolStr;
+
+use crate::compile::{Code, GlobalNames};
+use crate::host::{HostCall, HostFunc};
+use crate::value::*;
+use crate::{LimitError, Limits};
+
+use crate::fault::{Fault, PendingCall, R};
+pub(crate) use binary::binop_err;
+pub(crate) use compare::eq_shallow;
+
+struct Block {
+    handler: u32,
+    stack_len: usize,
+    handled_len: usize,
+}
+
+pub(crate) struct Frame {
+    code: Rc<Code>,
+    pc: usize,
+    stack: Vec<Value>,
+    locals: Vec<Option<Value>>,
+    cells: Vec<Rc<RefCell<Option<Value>>>>,
+    blocks: Vec<Block>,
+    handled: Vec<Rc<Exception>>,
+}
+
+struct Wait {
+    slots: Vec<Option<Value>>,
+    remaining: usize,
+    single: bool,
+    return_exceptions: bool,
+}
+
+#[derive(Default)]
+struct Task {
+    frames: Vec<Frame>,
+    wait: Option<Wait>,
+    parent: Option<(usize, usize)>,
+    /// A value or exception to deliver when the task next runs.
+    deliver: Option<Result<Value, Rc<Exception>>>,
+    finished: bool,
+    cancelled: bool,
+}
+
+enum ExecEnd {
+    Returned(Value),
+    Suspend(Vec<PendingCall>, bool),
+    Gather(Rc<Gather>),
+}
+
+/// What a run (or resume) ended with.
+#[derive(Debug)]
+pub enum RunState {
+    /// The cell ran to the end.
+    Done,
+    /// `FINAL(...)`/`FINAL_VAR(...)` was called: the run ends with this answer.
+    Final(Value),
+    /// Waiting for the embedder to perform these host calls.
+    Suspended(Vec<HostCall>),
+    /// An uncaught exception ended the cell (the session stays usable).
+    Error(crate::RuntimeErrorInfo),
+}
+
+pub struct Vm {
+    /// Whether this VM ever ran a cell: only then does dropping it look for
+    /// cycles among the registered containers (temporary VMs that render an
+    /// error message do not).
+    ran_code: bool,
+    pub(crate) limits: Limits,
+    pub(crate) fuel_used: u64,
+    mem_since: usize,
+    mem_measured: usize,
+    pub(crate) gnames: GlobalNames,
+    pub(crate) globals: Vec<Option<Value>>,
+    builtin_cache: Vec<Option<Value>>,
+    /// Looked up by name on every global miss; foldhash (not SipHash) because
+    /// `Session::new` registers eight of them and start-up is measured in µs.
+    pub(crate) host_funcs: HashMap<SmolStr, HostFunc, HashState>,
+    pub(crate) host_values: HashMap<SmolStr, Value, HashState>,
+    frames: Vec<Frame>,
+    tasks: Vec<Task>,
+    current_task: usize,
+    pending: HashMap<u64, (usize, usize)>,
+    pending_calls_info: HashMap<u64, HostCall>,
+    answered: HashMap<u64, Result<Value, crate::host::HostError>>,
+    next_call_id: u64,
+    pub(crate) output: String,
+    pub(crate) output_total: usize,
+    pub(crate) dead: Option<LimitError>,
+    callback_depth: usize,
+    pub(crate) modules: HashMap<&'static str, Value>,
+    pub(crate) source_name: SmolStr,
+    /// The comparison function of a `functools.cmp_to_key` sort in progress.
+    pub(crate) sort_cmp: Option<Value>,
+}
+
+pub(crate) fn internal(what: &str) -> Fault {
+    Fault::Exc(Exception::new(ExcKind::RuntimeError, format!("internal interpreter error: {what}")))
+}
+
+impl Vm {
+    pub fn new(limits: Limits) -> Vm {
+        Vm {
+            limits,
+            fuel_used: 0,
+            mem_since: 0,
+            mem_measured: 0,
+            gnames: GlobalNames::default(),
+            globals: Vec::new(),
+            builtin_cache: Vec::new(),
+            host_funcs: HashMap::with_capacity_and_hasher(16, HashState::default()),
+            host_values: HashMap::default(),
+            frames: Vec::new(),
+            tasks: Vec::new(),
+            current_task: 0,
+            pending: HashMap::new(),
+            pending_calls_info: HashMap::new(),
+            answered: HashMap::new(),
+            next_call_id: 1,
+            output: String::new(),
+            output_total: 0,
+            dead: None,
+            callback_depth: 0,
+            modules: HashMap::new(),
+            source_name: SmolStr::new("<cell>"),
+            sort_cmp: None,
+            ran_code: false,
+        }
+    }
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        let mut roots: Vec<Value> = self.globals.drain(..).flatten().collect();
+        roots.extend(self.host_values.drain().map(|(_, v)| v));
+        roots.extend(self.sort_cmp.take());
+        let mut cells = Vec::new();
+        let frames: Vec<Frame> = self
+            .frames
+            .drain(..)
+            .chain(self.tasks.drain(..).flat_map(|mut t| std::mem::take(&mut t.frames)))
+            .collect();
+        for f in frames {
+            roots.extend(f.stack);
+            roots.extend(f.locals.into_iter().flatten());
+            cells.extend(f.cells);
+        }
+        let _ = crate::gc::collect(roots, cells, self.ran_code);
+    }
+}
+
+pub(crate) enum Called {
+    Value(Value),
+    Frame(Frame),
+}
+
+#[inline]
+fn pop(frame: &mut Frame) -> R<Value> {
+    frame.stack.pop().ok_or_else(|| internal("stack underflow"))
+}
+
+fn popn(frame: &mut Frame, n: usize) -> R<Vec<Value>> {
+    let len = frame.stack.len();
+    if len < n {
+        return Err(internal("stack underflow"));
+    }
+    Ok(frame.stack.split_off(len - n))
+}

@@ -1,0 +1,54 @@
+//! Subscripts: `obj[idx]`, `obj[idx] = v`, `del obj[idx]`, dispatched to
+//! each type's file under `types/` (indexing, slicing, missing dict keys).
+
+use crate::args::as_int;
+use crate::fault::{R, type_err};
+use crate::modules::re::match_obj::match_group;
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    pub(crate) fn getitem(&mut self, obj: &Value, idx: &Value) -> R<Value> {
+        match obj {
+            Value::List(l) => self.list_getitem(l, idx),
+            Value::Tuple(t) => self.tuple_getitem(t, idx),
+            Value::Str(s) => self.str_getitem(s, idx),
+            Value::Range(r) => self.range_getitem(r, idx),
+            Value::Dict(d) => self.dict_getitem(d, idx),
+            Value::Deque(d) => self.deque_getitem(d, idx),
+            Value::Native(n) => match &**n {
+                Native::Match(m) => match_group(self, m, idx),
+                _ => type_err(format!("'{}' object is not subscriptable", obj.type_name())),
+            },
+            Value::Type(t) => Ok(Value::Type(*t)),
+            _ => type_err(format!("'{}' object is not subscriptable", obj.type_name())),
+        }
+    }
+
+    pub(crate) fn index_of(&mut self, idx: &Value, what: &str) -> R<i64> {
+        match as_int(idx) {
+            Some(i) => Ok(i),
+            None => type_err(format!(
+                "{what} indices must be integers or slices, not {}",
+                idx.type_name()
+            )),
+        }
+    }
+
+    pub(crate) fn setitem(&mut self, obj: &Value, idx: Value, v: Value) -> R<()> {
+        match obj {
+            Value::List(l) => self.list_setitem(l, idx, v),
+            Value::Dict(d) => self.dict_setitem(d, idx, v),
+            Value::Deque(d) => self.deque_setitem(d, idx, v),
+            _ => type_err(format!("'{}' object does not support item assignment", obj.type_name())),
+        }
+    }
+
+    pub(crate) fn delitem(&mut self, obj: &Value, idx: &Value) -> R<()> {
+        match obj {
+            Value::List(l) => self.list_delitem(l, idx),
+            Value::Dict(d) => self.dict_delitem(d, idx),
+            _ => type_err(format!("'{}' object doesn't support item deletion", obj.type_name())),
+        }
+    }
+}
