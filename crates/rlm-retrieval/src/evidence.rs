@@ -21,10 +21,22 @@ pub async fn first_step_evidence(
         return Ok(None);
     }
     let hits = retriever.search(question, k, &Filters::none()).await?;
-    if hits.is_empty() {
+    question_evidence(question, &hits, prompts)
+}
+
+/// The evidence block for `question` from hits already found (by a search
+/// that needs no waiting, e.g. [`crate::EmbeddedRetriever::search_sync`]);
+/// `None` when there are none or the question has no searchable word.
+pub fn question_evidence(
+    question: &str,
+    hits: &[Hit],
+    prompts: &RetrievalPrompts,
+) -> Result<Option<String>> {
+    let words = query_words(question);
+    if words.is_empty() || hits.is_empty() {
         return Ok(None);
     }
-    render_evidence(&hits, &words.join(", "), prompts).map(Some)
+    render_evidence(hits, &words.join(", "), prompts).map(Some)
 }
 
 /// Renders hits as the evidence block.

@@ -1,7 +1,8 @@
 //! Retrieval for RLM programs and embedders.
 //!
 //! - [`Retriever`]: the backend-agnostic interface (`search` = BM25, `vector_search`,
-//!   `hybrid_search`, `get`), with metadata [`Filters`]; results are [`Hit`]s
+//!   `hybrid_search`, `get`), with metadata [`Filters`]; [`SearchMode`] names
+//!   the three searches; results are [`Hit`]s
 //!   (`doc_id`, `preview`, `score`, `metadata`), the dicts the DSL's `search` and
 //!   `es_*` functions return.
 //! - [`EmbeddedRetriever`]: no server. tantivy BM25 over the context's documents
@@ -28,6 +29,7 @@ mod error;
 mod evidence;
 mod fusion;
 mod metrics;
+mod mode;
 mod preview;
 mod prompts;
 mod rerank;
@@ -42,9 +44,10 @@ pub use elastic::{ElasticConfig, ElasticRetriever, HybridMode};
 pub use embed::{Embedder, EmbeddingApi, HttpEmbedder, MiniLmEmbedder, default_model_dir};
 pub use embedded::{BuildReport, EmbeddedRetriever, IndexOptions, index_dir_beside};
 pub use error::{Result, RetrievalError};
-pub use evidence::{first_step_evidence, render_evidence};
+pub use evidence::{first_step_evidence, question_evidence, render_evidence};
 pub use fusion::{RRF_K, reciprocal_rank_fusion, union_pool};
 pub use metrics::{Qrels, ndcg_at_k, recall_at_k};
+pub use mode::SearchMode;
 pub use preview::{PREVIEW_CHARS, preview, query_words};
 pub use prompts::RetrievalPrompts;
 pub use rerank::{ListwiseReranker, ModelCaller, RankItem, RerankOutcome, TournamentReranker};
