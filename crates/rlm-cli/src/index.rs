@@ -4,15 +4,14 @@
 //! embeddings) and a trial `--search`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use rlm_adapters::{EnvVars, Secret};
+use rlm_adapters::EnvVars;
 use rlm_retrieval::{
-    Chunking, EmbeddedRetriever, Embedder, EmbeddingApi, Filters, Granularity, HttpEmbedder,
-    IndexOptions, MiniLmEmbedder, RetrievalError, default_model_dir, index_dir_beside,
+    Chunking, EmbeddedRetriever, Filters, Granularity, IndexOptions, index_dir_beside,
 };
 
 use crate::exit::{CliError, Exit};
+use crate::retrieval_args::{embedder, retrieval_error};
 
 /// The flags of `rlm index`.
 #[derive(Debug, clap::Args)]
@@ -72,7 +71,7 @@ pub fn index(args: IndexArgs) -> Result<Exit, CliError> {
     let mut retriever = EmbeddedRetriever::open_or_build(&context, &options)
         .map_err(|e| retrieval_error(&path, e))?;
     if let Some(spec) = &args.vectors {
-        let embedder = embedder(spec)?;
+        let embedder = embedder(spec, &EnvVars::from_process())?;
         runtime
             .block_on(retriever.attach_embedder(embedder, 32))
             .map_err(|e| retrieval_error(&path, e))?;
@@ -131,56 +130,4 @@ pub fn index(args: IndexArgs) -> Result<Exit, CliError> {
         );
     }
     Ok(Exit::Ok)
-}
-
-fn embedder(spec: &str) -> Result<Arc<dyn Embedder>, CliError> {
-    let env = EnvVars::from_process();
-    let var = |name: &str| env.first(&[name]).map(str::to_string);
-    if spec == "local" {
-        let dir = default_model_dir().ok_or_else(|| {
-            CliError::Config("no HOME or RLM_MODEL_CACHE to find the embedding model".into())
-        })?;
-        let model = MiniLmEmbedder::load(&dir).map_err(|e| CliError::Config(e.to_string()))?;
-        return Ok(Arc::new(model));
-    }
-    let (api, model, base, key) = match spec.split_once(':') {
-        Some(("openai", model)) => (
-            EmbeddingApi::OpenAi,
-            model,
-            var("OPENAI_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".into()),
-            var("OPENAI_API_KEY").map(Secret::new),
-        ),
-        Some(("ollama", model)) => (
-            EmbeddingApi::Ollama,
-            model,
-            var("OLLAMA_HOST").unwrap_or_else(|| "http://127.0.0.1:11434".into()),
-            None,
-        ),
-        _ => {
-            return Err(CliError::Config(format!(
-                "--vectors {spec}: use `local`, `openai:MODEL` or `ollama:MODEL`"
-            )));
-        }
-    };
-    let embedder =
-        HttpEmbedder::new(api, &base, model, key).map_err(|e| CliError::Config(e.to_string()))?;
-    Ok(Arc::new(embedder))
-}
-
-/// Maps a retrieval failure to the CLI's error kinds (and so its exit code).
-fn retrieval_error(path: &str, error: RetrievalError) -> CliError {
-    match error {
-        RetrievalError::InvalidArgument(m) => CliError::Config(m),
-        RetrievalError::Backend { .. } | RetrievalError::ModelCall(_) => {
-            CliError::Provider(error.to_string())
-        }
-        RetrievalError::Model(m) => CliError::Config(m),
-        RetrievalError::Io { .. }
-        | RetrievalError::CorruptIndex { .. }
-        | RetrievalError::Tantivy(_) => CliError::Write {
-            what: format!("the index of {path}"),
-            source: std::io::Error::other(error.to_string()),
-        },
-        other => CliError::Context { path: path.to_string(), reason: other.to_string() },
-    }
 }
