@@ -103,8 +103,17 @@ impl Vm {
         ))
     }
 
-    /// Bytes held by everything reachable from globals and frames.
+    /// Bytes held by everything reachable from globals and frames, with the
+    /// walk charged as fuel.
     fn measure_live(&mut self) -> R<usize> {
+        let (total, visited) = self.live_bytes();
+        self.fuel(visited / 8)?;
+        Ok(total)
+    }
+
+    /// Bytes held by everything reachable from globals and frames, and the
+    /// number of values walked to count them (nothing charged).
+    pub(crate) fn live_bytes(&self) -> (usize, u64) {
         let mut seen: HashSet<usize> = HashSet::new();
         let mut todo: Vec<Value> = Vec::new();
         todo.extend(self.globals.iter().flatten().cloned());
@@ -211,8 +220,7 @@ impl Vm {
                 _ => {}
             }
         }
-        self.fuel(visited / 8)?;
-        Ok(total)
+        (total, visited)
     }
 
     pub(crate) fn write_output(&mut self, s: &str) -> R<()> {
