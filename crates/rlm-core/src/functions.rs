@@ -16,11 +16,11 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use rlm_context::Context;
-use rlm_retrieval::SearchMode;
 use rlm_interp::{
     DefaultValue, ExcKind, FuelMeter, HostCall, HostError, HostFunc, HostReturn, Param, ParamType,
     Session, Signature, SmolStr, Value,
 };
+use rlm_retrieval::SearchMode;
 
 use crate::retrieval::{RetrievalOp, RetrievalSettings, check_k, check_mode};
 use crate::tools::Tool;
@@ -491,7 +491,8 @@ fn retrieval_entry(spec: &FunctionSpec, op: RetrievalOp) -> HostFunc {
         if op == RetrievalOp::Search {
             check_mode(&name, bound.get(2))?;
         }
-        fuel(FUEL_PER_RETRIEVAL + hits * FUEL_PER_HIT).map_err(|e| HostError::new(e.to_string()))?;
+        fuel(FUEL_PER_RETRIEVAL + hits * FUEL_PER_HIT)
+            .map_err(|e| HostError::new(e.to_string()))?;
         Ok(HostReturn::Suspend { name: name.clone(), args: bound, kwargs: Vec::new() })
     }))
 }

@@ -4,7 +4,7 @@
 //! persisted) and the `es_*` functions over a document backend, caches their
 //! results for the run, and finds the evidence of the retrieval-aware first step.
 //!
-//! The functions are declared in [`crate::functions`] (listed only when
+//! The functions are declared in the function registry (listed only when
 //! retrieval is configured); their arguments are bound and their fuel charged
 //! in the interpreter before the call reaches the host, so a bad call costs
 //! nothing and never reaches a backend.
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use rlm_context::Context;
 use rlm_interp::{ExcKind, HostError, Value};
 use rlm_retrieval::{
-    Embedder, EmbeddedRetriever, Filters, IndexOptions, RetrievalError, RetrievalPrompts,
+    EmbeddedRetriever, Embedder, Filters, IndexOptions, RetrievalError, RetrievalPrompts,
     Retriever, SearchMode, question_evidence,
 };
 
@@ -127,7 +127,12 @@ impl RunRetrieval {
     }
 
     /// Performs a bound call (`args`: one value per declared parameter).
-    pub async fn call(&self, op: RetrievalOp, name: &str, args: &[Value]) -> Result<Value, HostError> {
+    pub async fn call(
+        &self,
+        op: RetrievalOp,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, HostError> {
         let request = Request::read(op, name, args, self.default_mode())?;
         let key = request.cache_key(op);
         if let Some(hit) = self.cache.borrow().get(&key) {
@@ -200,7 +205,8 @@ impl RunRetrieval {
         if let Some(index) = self.index.borrow().clone() {
             return Ok(index);
         }
-        let index = Arc::new(EmbeddedRetriever::open_or_build(&self.context, &self.index_options()?)?);
+        let index =
+            Arc::new(EmbeddedRetriever::open_or_build(&self.context, &self.index_options()?)?);
         *self.index.borrow_mut() = Some(Arc::clone(&index));
         Ok(index)
     }
@@ -250,7 +256,9 @@ impl Request {
             return Err(value_error(format!("{name}() query must not be empty")));
         }
         let (mode, filters) = match op {
-            RetrievalOp::Search => (check_mode(name, args.get(2))?.unwrap_or(default_mode), Filters::none()),
+            RetrievalOp::Search => {
+                (check_mode(name, args.get(2))?.unwrap_or(default_mode), Filters::none())
+            }
             RetrievalOp::Backend(mode) => (mode, check_filters(name, args.get(2))?),
             RetrievalOp::Get => (default_mode, Filters::none()),
         };
@@ -271,13 +279,18 @@ pub(crate) fn check_k(name: &str, k: Option<&Value>) -> Result<i64, HostError> {
         _ => 10,
     };
     if !(1..=MAX_PROGRAM_K).contains(&k) {
-        return Err(value_error(format!("{name}() k must be between 1 and {MAX_PROGRAM_K}, not {k}")));
+        return Err(value_error(format!(
+            "{name}() k must be between 1 and {MAX_PROGRAM_K}, not {k}"
+        )));
     }
     Ok(k)
 }
 
 /// `mode` as given (`None`: the configured default).
-pub(crate) fn check_mode(name: &str, mode: Option<&Value>) -> Result<Option<SearchMode>, HostError> {
+pub(crate) fn check_mode(
+    name: &str,
+    mode: Option<&Value>,
+) -> Result<Option<SearchMode>, HostError> {
     match mode {
         Some(Value::Str(s)) => s
             .as_str()

@@ -441,8 +441,8 @@ impl RlmBuilder {
                     .into(),
             ));
         }
-        let functions = FunctionRegistry::configured(&self.tools, &self.retrieval)
-            .map_err(RlmError::Config)?;
+        let functions =
+            FunctionRegistry::configured(&self.tools, &self.retrieval).map_err(RlmError::Config)?;
         if let Some(c) = &self.options.compaction
             && !(c.threshold_ratio > 0.0 && c.threshold_ratio <= 1.0)
         {
@@ -495,4 +495,3 @@ impl RlmBuilder {
         })
     }
 }
-

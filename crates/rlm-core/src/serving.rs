@@ -20,11 +20,11 @@ use rlm_types::{CompletionRequest, ModelId};
 
 use crate::cell::{Answers, CallServer};
 use crate::functions::{BoundCall, Service, pick_first};
-use crate::retrieval::RetrievalOp;
 use crate::models::subcall_request;
 use crate::options::OverflowPolicy;
 use crate::outcome::Finish;
 use crate::prompts::render_or_explain;
+use crate::retrieval::RetrievalOp;
 use crate::scope::RunScope;
 use crate::subcall_spans::SubcallSpans;
 
