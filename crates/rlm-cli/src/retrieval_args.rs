@@ -113,8 +113,7 @@ pub fn retrieval_settings(
         }
         None if first_step > 0 => {
             return Err(CliError::Config(
-                "--first-step needs a retriever: add --retriever bm25 (or [retrieval] mode)"
-                    .into(),
+                "--first-step needs a retriever: add --retriever bm25 (or [retrieval] mode)".into(),
             ));
         }
         None => None,
@@ -126,9 +125,7 @@ pub fn retrieval_settings(
         (Some(url), Some(index)) => Some((url.to_string(), index.to_string())),
         (None, None) => None,
         _ => {
-            return Err(CliError::Config(
-                "Elasticsearch needs both es_url and es_index".into(),
-            ));
+            return Err(CliError::Config("Elasticsearch needs both es_url and es_index".into()));
         }
     };
     let backend = match es {
@@ -269,7 +266,10 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(s.context_index.is_none());
-        assert_eq!(s.backend.as_ref().map(|b| b.name().to_string()).as_deref(), Some("elasticsearch"));
+        assert_eq!(
+            s.backend.as_ref().map(|b| b.name().to_string()).as_deref(),
+            Some("elasticsearch")
+        );
         let half = RetrievalFile { es_url: Some("http://x".into()), ..Default::default() };
         assert!(retrieval_settings(&RetrievalFlags::default(), Some(&half), &[], &env).is_err());
     }
