@@ -118,7 +118,8 @@ def main():
     ap.add_argument("--rlm", default="target/release/rlm")
     ap.add_argument("--sizes", default="128000,2000000")
     ap.add_argument("--arms", default="on,off,direct")
-    ap.add_argument("--questions", type=int, default=len(NEEDLES))
+    ap.add_argument("--questions", default=",".join(str(i) for i in range(len(NEEDLES))),
+                    help="which needles (0-3), comma-separated")
     ap.add_argument("--hits", type=int, default=5)
     ap.add_argument("--max-steps", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=600)
@@ -137,7 +138,8 @@ def main():
     if args.trace_dir:
         os.makedirs(args.trace_dir, exist_ok=True)
     # Questions outermost: an interrupted run has every size for its first questions.
-    for qi, (needle, question, expected, depth) in enumerate(NEEDLES[:args.questions]):
+    for qi in [int(q) for q in args.questions.split(",")]:
+        needle, question, expected, depth = NEEDLES[qi]
         for size in [int(s) for s in args.sizes.split(",")]:
             path = os.path.join(args.work, f"ctx_{size}_{qi}.txt")
             with open(path, "w", encoding="utf-8") as f:

@@ -263,7 +263,7 @@ fn retriever_flags_offer_search_persist_the_index_and_show_the_first_step() {
     let script = dir.path().join("script.toml");
     std::fs::write(
         &script,
-        "[[replies]]\ntext = \"```repl\\nh = search('vault passphrase', k=1)[0]\\nFINAL(h['preview'].split()[-1])\\n```\"\n",
+        "[[replies]]\ntext = \"```repl\\nh = search('vault passphrase', k=1)[0]\\nFINAL(h['preview'].split('passphrase is ')[1].split()[0])\\n```\"\n",
     )
     .unwrap();
     let trace = dir.path().join("t.jsonl");
