@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Answer a question over files, folders, globs or stdin with an RLM.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Run DSL files as consecutive cells of one session (shared variables).
     Exec(exec::ExecArgs),
     /// Parse programs and print their diagnostics (exit 1 on error).
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Exec(args) => exec::exec(args),
         Command::Check(args) => check::check(args),
         Command::Repl(args) => repl::repl(args),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rlm_policy::{Budget, Limits};
+use rlm_policy::{Budget, BudgetLimits};
 use rlm_retrieval::{Hit, ListwiseReranker, ModelCaller, QueryRewriter, TournamentReranker};
 use rlm_sched::{FnExecutor, Scheduler, SchedulerConfig, SubcallExecutor};
 use rlm_types::{Completion, CompletionCache, CompletionRequest, ModelId, Usage};
@@ -114,7 +114,8 @@ async fn unreadable_replies_and_refused_calls_keep_the_order() {
     assert_eq!(out.items.iter().map(|h| h.doc_id.as_str()).collect::<Vec<_>>(), ["d0", "d1", "d2"]);
 
     // A budget of one subcall: the second window is refused, nothing is lost.
-    let budget = Budget::new(Limits { max_subcalls: Some(1), ..Limits::default() }).unwrap();
+    let budget =
+        Budget::new(BudgetLimits { max_subcalls: Some(1), ..BudgetLimits::default() }).unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let caller =
         ModelCaller::new(judge_scheduler(calls.clone()), model()).with_budget(budget.clone());
