@@ -129,6 +129,8 @@ def main():
     ap.add_argument("--trace-dir")
     ap.add_argument("--out", default="needle_first_step.jsonl")
     ap.add_argument("--summary", action="store_true", help="only print the table of --out")
+    ap.add_argument("--evidence-only", action="store_true",
+                    help="no model: the rank of the needle among the first step's BM25 hits (rlm index --search)")
     args = ap.parse_args()
     if args.summary:
         summary(args.out)
@@ -145,6 +147,14 @@ def main():
             with open(path, "w", encoding="utf-8") as f:
                 f.write(haystack(essays, size, needle, depth))
             context = open(path, encoding="utf-8").read()
+            if args.evidence_only:
+                out = subprocess.run([args.rlm, "index", path, "--index-dir", path + ".rlm-index", "--search",
+                                      question, "-k", str(args.hits), "--json"], capture_output=True, text=True)
+                hits = json.loads(out.stdout)["hits"]
+                rank = next((i + 1 for i, h in enumerate(hits) if expected.lower() in h["preview"].lower()), None)
+                print(json.dumps({"size": size, "question": qi, "needle_rank_in_first_step": rank,
+                                  "hits": len(hits)}), flush=True)
+                continue
             for arm in args.arms.split(","):
                 if arm == "direct":
                     try:
