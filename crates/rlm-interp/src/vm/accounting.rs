@@ -114,8 +114,11 @@ impl Vm {
     /// Bytes held by everything reachable from globals and frames, and the
     /// number of values walked to count them (nothing charged).
     pub(crate) fn live_bytes(&self) -> (usize, u64) {
-        let mut seen: HashSet<usize> = HashSet::new();
-        let mut todo: Vec<Value> = Vec::new();
+        // Addresses only: foldhash, not SipHash (no key here is chosen by a program).
+        // Sized once: allocations were most of a small walk's cost (one per program).
+        let mut seen: HashSet<usize, HashState> =
+            HashSet::with_capacity_and_hasher(32, HashState::default());
+        let mut todo: Vec<Value> = Vec::with_capacity(self.globals.len() + 32);
         todo.extend(self.globals.iter().flatten().cloned());
         let frame_sets = std::iter::once(&self.frames).chain(self.tasks.iter().map(|t| &t.frames));
         for frames in frame_sets {
