@@ -7,6 +7,7 @@
 //!   [`config`]: settings resolved flags > environment > `rlm.toml`
 //!   ([`config::ResolvedConfig`] is what `rlm run` consumes) and `rlm config`.
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
+//! * [`serve`]: `rlm serve`, the HTTP API (`rlm-server`).
 //! * [`context_args`]: loading `--context` sources (files, folders, globs, stdin).
 //! * [`index`]: `rlm index PATH`, the retrieval index of a context (rlm-retrieval).
 //! * [`retrieval_args`]: `rlm run`'s retrieval (`--retriever`, `--first-step`,
@@ -23,4 +24,5 @@ pub mod index;
 pub mod repl;
 pub mod retrieval_args;
 pub mod run;
+pub mod serve;
 pub mod trace_cmd;

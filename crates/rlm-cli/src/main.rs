@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
-use rlm_cli::{check, config, exec, index, repl, run, trace_cmd};
+use rlm_cli::{check, config, exec, index, repl, run, serve, trace_cmd};
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +34,8 @@ enum Command {
     Repl(repl::ReplArgs),
     /// Build (or reuse) the retrieval index of a context, beside it.
     Index(index::IndexArgs),
+    /// Serve the HTTP API (sessions, executions, SSE, jobs) until Ctrl-C.
+    Serve(serve::ServeArgs),
     /// Show a recorded trace.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCommand),
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Repl(args) => repl::repl(args),
         Command::Index(args) => index::index(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Trace(command) => trace_cmd::trace(command),
         Command::Config(flags) => config::show(flags),
         Command::InternalPanicTest => panic!("internal-panic-test was asked to fail"),
