@@ -35,7 +35,7 @@ enum Command {
     /// Build (or reuse) the retrieval index of a context, beside it.
     Index(index::IndexArgs),
     /// Serve the HTTP API (sessions, executions, SSE, jobs) until Ctrl-C.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Show a recorded trace.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCommand),
@@ -64,7 +64,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Repl(args) => repl::repl(args),
         Command::Index(args) => index::index(args),
-        Command::Serve(args) => serve::serve(args),
+        Command::Serve(args) => serve::serve(*args),
         Command::Trace(command) => trace_cmd::trace(command),
         Command::Config(flags) => config::show(flags),
         Command::InternalPanicTest => panic!("internal-panic-test was asked to fail"),
