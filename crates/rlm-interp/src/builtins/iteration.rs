@@ -1,7 +1,6 @@
 //! Builtins over iterables: `len`, `range`, `enumerate`, `zip`, `sorted`
-//! (a stable merge sort in CPython's comparison order, `key`, `reverse`,
-//! `cmp_to_key`), `reversed`, `min`/`max`, `any`/`all`, `map`, `filter`,
-//! `iter`, `next`. Results are materialised and charged as they are built.
+//! (the sort itself is `sort.rs`), `reversed`, `min`/`max`, `any`/`all`,
+//! `map`, `filter`, `iter`, `next`. Results are materialised and charged as they are built.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -238,89 +237,6 @@ impl Vm {
             },
             _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
         })
-    }
-
-    pub(crate) fn sort_values(
-        &mut self,
-        items: &mut [Value],
-        key: Option<&Value>,
-        reverse: bool,
-    ) -> R<()> {
-        self.fuel(items.len() as u64 * 2)?;
-        // functools.cmp_to_key(f): compare with f(a, b) < 0.
-        let cmp_fn = match key {
-            Some(Value::Native(n)) => match &**n {
-                Native::Partial(p) if matches!(&p.func, Value::Builtin(b) if b.name == "_cmp_key") => {
-                    p.args.first().cloned()
-                }
-                _ => None,
-            },
-            _ => None,
-        };
-        let key = if cmp_fn.is_some() { None } else { key };
-        self.sort_cmp = cmp_fn;
-        let keys: Vec<Value> = match key {
-            Some(k) if !matches!(k, Value::None) => {
-                let mut ks = Vec::with_capacity(items.len());
-                for it in items.iter() {
-                    ks.push(self.call_value(k, vec![it.clone()], Vec::new())?);
-                }
-                ks
-            }
-            _ => items.to_vec(),
-        };
-        // CPython's order of comparisons (always `later < earlier`), so that
-        // errors on mixed types name the operands the same way; stable; a
-        // reverse sort reverses before and after, as CPython does.
-        let mut idx: Vec<usize> = (0..items.len()).collect();
-        if reverse {
-            idx.reverse();
-        }
-        let sorted = self.merge_sort(idx, &keys);
-        self.sort_cmp = None;
-        let idx = sorted?;
-        let idx: Vec<usize> = if reverse { idx.into_iter().rev().collect() } else { idx };
-        let sorted: Vec<Value> = idx.iter().map(|&i| items[i].clone()).collect();
-        items.clone_from_slice(&sorted);
-        Ok(())
-    }
-
-    fn merge_sort(&mut self, v: Vec<usize>, keys: &[Value]) -> R<Vec<usize>> {
-        if v.len() <= 1 {
-            return Ok(v);
-        }
-        let mid = v.len() / 2;
-        let mut v = v;
-        let right = v.split_off(mid);
-        let left = self.merge_sort(v, keys)?;
-        let right = self.merge_sort(right, keys)?;
-        let mut out = Vec::with_capacity(left.len() + right.len());
-        let (mut i, mut j) = (0, 0);
-        while i < left.len() && j < right.len() {
-            let lt = match self.sort_cmp.clone() {
-                Some(f) => {
-                    let r = self.call_value(
-                        &f,
-                        vec![keys[right[j]].clone(), keys[left[i]].clone()],
-                        Vec::new(),
-                    )?;
-                    self.compare(rlm_syntax::ast::CmpOp::Lt, &r, &Value::Int(0))?
-                }
-                None => {
-                    self.compare(rlm_syntax::ast::CmpOp::Lt, &keys[right[j]], &keys[left[i]])?
-                }
-            };
-            if lt {
-                out.push(right[j]);
-                j += 1;
-            } else {
-                out.push(left[i]);
-                i += 1;
-            }
-        }
-        out.extend_from_slice(&left[i..]);
-        out.extend_from_slice(&right[j..]);
-        Ok(out)
     }
 
     fn min_max(

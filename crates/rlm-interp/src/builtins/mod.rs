@@ -9,6 +9,7 @@ mod introspection;
 mod io;
 mod iteration;
 mod numeric;
+mod sort;
 
 use std::rc::Rc;
 

@@ -186,6 +186,16 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
     })
 }
 
+/// Whether `set_items` may see a set in `v` (sets, frozensets, dict key and
+/// item views).
+fn is_set_like(v: &Value) -> bool {
+    match v {
+        Value::Set(_) | Value::FrozenSet(_) => true,
+        Value::Native(n) => matches!(**n, Native::DictView(..)),
+        _ => false,
+    }
+}
+
 pub fn is_same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::None, Value::None) => true,
@@ -329,9 +339,12 @@ impl Vm {
                 });
             }
         }
-        // Sets: subset relations.
-        let sets = (set_items(a), set_items(b));
-        if let (Some(x), Some(y)) = sets {
+        // Sets: subset relations (copying the items is only worth it for
+        // two set-likes).
+        if !(is_set_like(a) && is_set_like(b)) {
+            return self.order_by_cmp(op, a, b);
+        }
+        if let (Some(x), Some(y)) = (set_items(a), set_items(b)) {
             self.fuel((x.len() + y.len()) as u64)?;
             let sub = x.iter().all(|k| y.contains(k));
             let sup = y.iter().all(|k| x.contains(k));
@@ -342,6 +355,10 @@ impl Vm {
                 _ => sup,
             });
         }
+        self.order_by_cmp(op, a, b)
+    }
+
+    fn order_by_cmp(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
         let o = self.cmp(a, b, op)?;
         Ok(match op {
             CmpOp::Lt => o == Ordering::Less,
