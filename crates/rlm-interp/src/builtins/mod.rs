@@ -243,27 +243,7 @@ impl Vm {
                 Err(e) => exc(e.kind, e.message),
             },
             HostFunc::InlineMetered(f) => {
-                let mut fuel_err = None;
-                let r = {
-                    let fuel_used = &mut self.fuel_used;
-                    let limit = self.limits.fuel;
-                    let mut charge = |n: u64| -> Result<(), crate::LimitError> {
-                        *fuel_used = fuel_used.saturating_add(n);
-                        if *fuel_used > limit {
-                            let e = crate::LimitError::new(
-                                crate::LimitKind::Fuel,
-                                format!("the program ran out of fuel ({limit} steps)"),
-                            );
-                            fuel_err = Some(e.clone());
-                            return Err(e);
-                        }
-                        Ok(())
-                    };
-                    f(&args, &kwargs, &mut charge)
-                };
-                if let Some(e) = fuel_err {
-                    return Err(Fault::Limit(e));
-                }
+                let r = self.metered_call(|meter| f(&args, &kwargs, meter))?;
                 match r {
                     Ok(HostReturn::Value(v)) => Ok(v),
                     Ok(HostReturn::Suspend { name, args, kwargs }) => {

@@ -41,27 +41,7 @@ impl Vm {
         kwargs: Kwargs,
     ) -> R<Value> {
         let h = h.clone();
-        let mut fuel_err = None;
-        let r = {
-            let fuel_used = &mut self.fuel_used;
-            let limit = self.limits.fuel;
-            let mut charge = |n: u64| -> Result<(), crate::LimitError> {
-                *fuel_used = fuel_used.saturating_add(n);
-                if *fuel_used > limit {
-                    let e = crate::LimitError::new(
-                        crate::LimitKind::Fuel,
-                        format!("the program ran out of fuel ({limit} steps)"),
-                    );
-                    fuel_err = Some(e.clone());
-                    return Err(e);
-                }
-                Ok(())
-            };
-            h.call_method(name, &args, &kwargs, &mut charge)
-        };
-        if let Some(e) = fuel_err {
-            return Err(Fault::Limit(e));
-        }
+        let r = self.metered_call(|meter| h.call_method(name, &args, &kwargs, meter))?;
         match r {
             None => exc(
                 ExcKind::AttributeError,

@@ -24,6 +24,38 @@ impl Vm {
         Ok(())
     }
 
+    /// Runs host code (an `InlineMetered` function, a host object's method)
+    /// with a meter that charges this VM's fuel before the work it measures;
+    /// once the fuel is spent, the meter refuses and the call's result gives
+    /// way to the limit error.
+    pub(crate) fn metered_call<T>(
+        &mut self,
+        host: impl FnOnce(crate::host::FuelMeter<'_>) -> T,
+    ) -> R<T> {
+        let mut fuel_err = None;
+        let r = {
+            let fuel_used = &mut self.fuel_used;
+            let limit = self.limits.fuel;
+            let mut charge = |n: u64| -> Result<(), LimitError> {
+                *fuel_used = fuel_used.saturating_add(n);
+                if *fuel_used > limit {
+                    let e = LimitError::new(
+                        LimitKind::Fuel,
+                        format!("the program ran out of fuel ({limit} steps)"),
+                    );
+                    fuel_err = Some(e.clone());
+                    return Err(e);
+                }
+                Ok(())
+            };
+            host(&mut charge)
+        };
+        match fuel_err {
+            Some(e) => Err(Fault::Limit(e)),
+            None => Ok(r),
+        }
+    }
+
     /// Charge `bytes` of new memory before allocating them.
     pub(crate) fn alloc(&mut self, bytes: usize) -> R<()> {
         self.mem_since = self.mem_since.saturating_add(bytes);
