@@ -100,8 +100,12 @@ impl Str {
         self.0.char_len
     }
 
+    /// Without reading the text (a view's buffer is behind a trait object).
     pub fn byte_len(&self) -> usize {
-        self.as_str().len()
+        match &self.0.data {
+            StrData::Owned(s) => s.len(),
+            StrData::Shared(_, s, e) => e.saturating_sub(*s),
+        }
     }
 
     /// Whether this is a view of an external buffer (its bytes are not ours).
@@ -218,7 +222,12 @@ impl std::fmt::Debug for Str {
 
 impl PartialEq for Str {
     fn eq(&self, other: &Str) -> bool {
-        Rc::ptr_eq(&self.0, &other.0) || self.as_str() == other.as_str()
+        // Lengths first: most unequal strings differ there, and reading
+        // them costs no call into a view's buffer.
+        Rc::ptr_eq(&self.0, &other.0)
+            || (self.0.char_len == other.0.char_len
+                && self.byte_len() == other.byte_len()
+                && self.as_str() == other.as_str())
     }
 }
 
