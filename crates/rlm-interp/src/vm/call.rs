@@ -24,7 +24,8 @@ impl Vm {
         kwargs: Vec<(SmolStr, Value)>,
     ) -> R<Frame> {
         let code = &func.code;
-        let mut locals: Vec<Option<Value>> = vec![None; code.local_names.len()];
+        let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
+        locals.resize(code.local_names.len(), None);
         let nargs = code.argcount;
         let fname = code.name.as_str();
         let mut extra = Vec::new();
@@ -125,12 +126,23 @@ impl Vm {
         Ok(Frame {
             code: code.clone(),
             pc: 0,
-            stack: Vec::new(),
+            stack,
             locals,
             cells,
             blocks: Vec::new(),
             handled: Vec::new(),
         })
+    }
+
+    /// Keeps a returned frame's operand stack and locals for the next call
+    /// (a few, and only small ones: what they hold is not charged).
+    pub(super) fn recycle_frame(&mut self, frame: Frame) {
+        let Frame { mut stack, mut locals, .. } = frame;
+        if self.spare_frames.len() < 16 && stack.capacity() <= 64 && locals.capacity() <= 64 {
+            stack.clear();
+            locals.clear();
+            self.spare_frames.push((stack, locals));
+        }
     }
 
     pub(super) fn push_frame(&mut self, frame: Frame) -> R<()> {

@@ -361,11 +361,13 @@ impl Vm {
                 Op::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
                 Op::Return => {
                     let v = pop(frame)?;
-                    if self.frames.len() <= base + 1 {
-                        self.frames.pop();
+                    let last = self.frames.len() <= base + 1;
+                    if let Some(done) = self.frames.pop() {
+                        self.recycle_frame(done);
+                    }
+                    if last {
                         return Ok(ExecEnd::Returned(v));
                     }
-                    self.frames.pop();
                     top!(self).stack.push(v);
                 }
                 Op::SetupExcept(h) => {

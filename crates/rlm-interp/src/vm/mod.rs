@@ -128,6 +128,9 @@ pub struct Vm {
     pub(crate) source_name: SmolStr,
     /// The comparison function of a `functools.cmp_to_key` sort in progress.
     pub(crate) sort_cmp: Option<Value>,
+    /// Emptied operand stacks and locals of returned frames, reused by the
+    /// next calls (a call then allocates nothing for them).
+    spare_frames: Vec<(Vec<Value>, Vec<Option<Value>>)>,
 }
 
 pub(crate) fn internal(what: &str) -> Fault {
@@ -160,6 +163,7 @@ impl Vm {
             modules: HashMap::new(),
             source_name: SmolStr::new("<cell>"),
             sort_cmp: None,
+            spare_frames: Vec::new(),
             ran_code: false,
         }
     }
