@@ -120,6 +120,11 @@ pub(crate) fn int_binary(op: BinOp, a: &Value, b: &Value, x: i64, y: i64) -> R<V
 }
 
 pub fn parse_int(s: &str, base: u32) -> Option<i64> {
+    // The common case first: a short run of ASCII digits in base 10 (at
+    // most 18 digits always fits an i64).
+    if base == 10 && !s.is_empty() && s.len() <= 18 && s.bytes().all(|c| c.is_ascii_digit()) {
+        return s.parse().ok();
+    }
     let t = s.trim_matches(py_isspace);
     let (neg, body) = match t.strip_prefix('-') {
         Some(r) => (true, r),

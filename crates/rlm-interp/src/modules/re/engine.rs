@@ -15,7 +15,9 @@ use crate::vm::Vm;
 use crate::{LimitError, LimitKind};
 
 enum Engine {
-    Fast(regex::Regex),
+    /// The linear engine, with capture slots reused from one search to the
+    /// next (a fresh `Captures` per search allocated twice per match).
+    Fast(regex::Regex, RefCell<regex::CaptureLocations>),
     /// The same pattern built with growing backtracking limits (the last
     /// one is `regex_backtrack_limit`): a match is tried with the smallest
     /// first, so the fuel charged follows the work actually done.
@@ -134,7 +136,10 @@ fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result
     };
     let full = if prefix.is_empty() { body } else { format!("(?{prefix}){body}") };
     let engine = match regex::RegexBuilder::new(&full).size_limit(1 << 23).nest_limit(200).build() {
-        Ok(r) => Engine::Fast(r),
+        Ok(r) => {
+            let locations = RefCell::new(r.capture_locations());
+            Engine::Fast(r, locations)
+        }
         Err(fast_err) => {
             let mut limits: Vec<usize> =
                 FANCY_TIERS.iter().copied().filter(|&t| t < backtrack_limit).collect();
@@ -161,7 +166,7 @@ fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result
         }
     };
     let names: Vec<Option<String>> = match &engine {
-        Engine::Fast(r) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
+        Engine::Fast(r, _) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
         Engine::Fancy(tiers) => match tiers.first() {
             Some((_, r)) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
             None => Vec::new(),
@@ -186,11 +191,19 @@ impl Pattern {
     /// the limits of the tiers tried (each bounds that attempt's work).
     fn captures_at(&self, hay: &str, start: usize) -> (Result<Option<Spans>, String>, u64) {
         match &self.engine {
-            Engine::Fast(r) => (
-                Ok(r.captures_at(hay, start)
-                    .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())),
-                0,
-            ),
+            Engine::Fast(r, locations) => {
+                let mut fresh;
+                let mut held = locations.try_borrow_mut();
+                let locs = match held.as_deref_mut() {
+                    Ok(l) => l,
+                    Err(_) => {
+                        fresh = r.capture_locations();
+                        &mut fresh
+                    }
+                };
+                let found = r.captures_read_at(locs, hay, start).is_some();
+                (Ok(found.then(|| (0..locs.len()).map(|i| locs.get(i)).collect())), 0)
+            }
             Engine::Fancy(tiers) => {
                 let mut spent = 0u64;
                 for (i, (limit, r)) in tiers.iter().enumerate() {
