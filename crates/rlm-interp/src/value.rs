@@ -196,6 +196,31 @@ impl Value {
         }
     }
 
+    /// `clone`, with the scalar variants copied inline: the dispatch loop
+    /// copies ints on nearly every instruction, and the derived `clone` is an
+    /// out-of-line call over every variant.
+    #[inline(always)]
+    pub(crate) fn clone_fast(&self) -> Value {
+        match self {
+            Value::Int(i) => Value::Int(*i),
+            Value::None => Value::None,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Float(f) => Value::Float(*f),
+            other => other.clone(),
+        }
+    }
+
+    /// `drop`, with the scalar variants (which own nothing) released inline
+    /// rather than through the out-of-line drop of every variant.
+    #[inline(always)]
+    pub(crate) fn discard(self) {
+        if matches!(self, Value::Int(_) | Value::None | Value::Bool(_) | Value::Float(_)) {
+            std::mem::forget(self);
+        } else {
+            drop(self);
+        }
+    }
+
     pub fn as_str(&self) -> Option<&Str> {
         match self {
             Value::Str(s) => Some(s),

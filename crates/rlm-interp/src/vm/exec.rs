@@ -40,13 +40,13 @@ impl Vm {
             frame.pc += 1;
             match op {
                 Op::LoadConst(i) => {
-                    let v = frame.code.consts[i as usize].clone();
+                    let v = frame.code.consts[i as usize].clone_fast();
                     frame.stack.push(v);
                 }
                 Op::LoadNone => frame.stack.push(Value::None),
                 Op::LoadFast(i) => match &frame.locals[i as usize] {
                     Some(v) => {
-                        let v = v.clone();
+                        let v = v.clone_fast();
                         frame.stack.push(v);
                     }
                     None => {
@@ -61,7 +61,9 @@ impl Vm {
                 },
                 Op::StoreFast(i) => {
                     let v = pop(frame)?;
-                    frame.locals[i as usize] = Some(v);
+                    if let Some(old) = frame.locals[i as usize].replace(v) {
+                        old.discard();
+                    }
                 }
                 Op::DeleteFast(i) => {
                     if frame.locals[i as usize].take().is_none() {
@@ -92,7 +94,7 @@ impl Vm {
                 }
                 Op::LoadGlobal(i) => {
                     if let Some(Some(v)) = self.globals.get(i as usize) {
-                        let v = v.clone();
+                        let v = v.clone_fast();
                         top!(self).stack.push(v);
                         continue;
                     }
@@ -105,7 +107,9 @@ impl Vm {
                     if self.globals.len() <= i {
                         self.globals.resize(i + 1, None);
                     }
-                    self.globals[i] = Some(v);
+                    if let Some(old) = self.globals[i].replace(v) {
+                        old.discard();
+                    }
                 }
                 Op::DeleteGlobal(i) => self.op_delete_global(i)?,
                 Op::LoadAttr(i) => {
@@ -159,6 +163,8 @@ impl Vm {
                             _ => None,
                         };
                         if let Some(r) = r {
+                            a.discard();
+                            b.discard();
                             frame.stack.push(Value::Int(r));
                             continue;
                         }
@@ -192,20 +198,24 @@ impl Vm {
                         },
                         _ => self.compare(op, &a, &b)?,
                     };
+                    a.discard();
+                    b.discard();
                     top!(self).stack.push(Value::Bool(v));
                 }
                 Op::Jump(t) => frame.pc = t as usize,
                 Op::JumpIfFalse(t) => {
                     let v = pop(frame)?;
-                    if !self.truthy(&v)? {
-                        top!(self).pc = t as usize;
+                    if !v.truthy() {
+                        frame.pc = t as usize;
                     }
+                    v.discard();
                 }
                 Op::JumpIfTrue(t) => {
                     let v = pop(frame)?;
-                    if self.truthy(&v)? {
-                        top!(self).pc = t as usize;
+                    if v.truthy() {
+                        frame.pc = t as usize;
                     }
+                    v.discard();
                 }
                 Op::JumpIfFalseOrPop(t) => {
                     let v = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
@@ -228,7 +238,9 @@ impl Vm {
                     }
                 }
                 Op::Pop => {
-                    frame.stack.pop();
+                    if let Some(v) = frame.stack.pop() {
+                        v.discard();
+                    }
                 }
                 Op::Dup => {
                     let v = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
