@@ -108,7 +108,7 @@ impl Vm {
                 ));
             }
         };
-        Ok(pad_number(&body, &sp))
+        Ok(pad_number(body, &sp))
     }
 }
 
@@ -126,7 +126,20 @@ pub(crate) struct Spec {
 }
 
 fn parse_spec(spec: &str) -> R<Spec> {
-    let c: Vec<char> = spec.chars().collect();
+    // Specs are short: their characters go in a buffer on the stack.
+    let mut short = ['\0'; 32];
+    let long: Vec<char>;
+    let c: &[char] = if spec.len() <= short.len() {
+        let mut n = 0;
+        for ch in spec.chars() {
+            short[n] = ch;
+            n += 1;
+        }
+        &short[..n]
+    } else {
+        long = spec.chars().collect();
+        &long
+    };
     let mut sp = Spec::default();
     let mut i = 0;
     if c.len() >= 2 && "<>=^".contains(c[1]) {
@@ -149,39 +162,20 @@ fn parse_spec(spec: &str) -> R<Spec> {
         sp.zero = true;
         i += 1;
     }
-    let mut w = String::new();
-    while i < c.len() && c[i].is_ascii_digit() {
-        w.push(c[i]);
-        i += 1;
-    }
-    if !w.is_empty() {
-        sp.width = Some(w.parse().map_err(|_| {
-            Fault::Exc(Exception::new(
-                ExcKind::ValueError,
-                "Too many decimal digits in format string",
-            ))
-        })?);
-    }
+    let (width, next) = spec_number(c, i)?;
+    sp.width = width;
+    i = next;
     if i < c.len() && (c[i] == ',' || c[i] == '_') {
         sp.grouping = Some(c[i]);
         i += 1;
     }
     if i < c.len() && c[i] == '.' {
-        i += 1;
-        let mut p = String::new();
-        while i < c.len() && c[i].is_ascii_digit() {
-            p.push(c[i]);
-            i += 1;
-        }
-        if p.is_empty() {
+        let (precision, next) = spec_number(c, i + 1)?;
+        if precision.is_none() {
             return value_err("Format specifier missing precision");
         }
-        sp.precision = Some(p.parse().map_err(|_| {
-            Fault::Exc(Exception::new(
-                ExcKind::ValueError,
-                "Too many decimal digits in format string",
-            ))
-        })?);
+        sp.precision = precision;
+        i = next;
     }
     if i < c.len() {
         sp.ty = Some(c[i]);
@@ -191,6 +185,22 @@ fn parse_spec(spec: &str) -> R<Spec> {
         return value_err("Invalid format specifier");
     }
     Ok(sp)
+}
+
+/// The decimal number starting at `c[i]`, if any, and the index after it.
+fn spec_number(c: &[char], mut i: usize) -> R<(Option<usize>, usize)> {
+    let mut n: Option<usize> = None;
+    while let Some(d) = c.get(i).and_then(|ch| ch.to_digit(10).filter(|_| ch.is_ascii_digit())) {
+        n = n.unwrap_or(0).checked_mul(10).and_then(|n| n.checked_add(d as usize));
+        if n.is_none() {
+            return Err(Fault::Exc(Exception::new(
+                ExcKind::ValueError,
+                "Too many decimal digits in format string",
+            )));
+        }
+        i += 1;
+    }
+    Ok((n, i))
 }
 
 fn group_digits(digits: &str, sep: char, every: usize) -> String {
@@ -217,8 +227,15 @@ fn sign_str(neg: bool, sp: &Spec) -> &'static str {
     }
 }
 
-/// Returns "sign|prefix|digits" joined with \0 separators for padding.
-fn fmt_int(i: i64, base: u32, upper: bool, sp: &Spec) -> String {
+/// A formatted number in its three parts, which padding treats apart
+/// (`=` alignment and zero padding go between the sign/prefix and digits).
+struct Number {
+    sign: &'static str,
+    prefix: &'static str,
+    digits: String,
+}
+
+fn fmt_int(i: i64, base: u32, upper: bool, sp: &Spec) -> Number {
     let neg = i < 0;
     let mag = i.unsigned_abs();
     let mut digits = match base {
@@ -247,10 +264,10 @@ fn fmt_int(i: i64, base: u32, upper: bool, sp: &Spec) -> String {
     } else {
         ""
     };
-    format!("{}\0{}\0{}", sign_str(neg, sp), prefix, digits)
+    Number { sign: sign_str(neg, sp), prefix, digits }
 }
 
-fn fmt_float(f: f64, sp: &Spec) -> String {
+fn fmt_float(f: f64, sp: &Spec) -> Number {
     let neg = f.is_sign_negative() && !f.is_nan();
     let a = f.abs();
     let upper = matches!(sp.ty, Some('E' | 'F' | 'G'));
@@ -285,7 +302,7 @@ fn fmt_float(f: f64, sp: &Spec) -> String {
             body = format!("{}{}", group_digits(&int_part, g, 3), rest);
         }
     }
-    format!("{}\0\0{}", sign_str(neg, sp), body)
+    Number { sign: sign_str(neg, sp), prefix: "", digits: body }
 }
 
 fn fmt_exp(a: f64, prec: usize, alt: bool) -> String {
@@ -323,18 +340,18 @@ fn fmt_general(a: f64, prec: usize, alt: bool) -> String {
     }
 }
 
-/// Pad a formatted number ("sign\0prefix\0digits") per the spec.
-fn pad_number(body: &str, sp: &Spec) -> String {
-    let mut parts = body.splitn(3, '\0');
-    let sign = parts.next().unwrap_or("");
-    let prefix = parts.next().unwrap_or("");
-    let digits = parts.next().unwrap_or("");
+/// Pad a formatted number per the spec.
+fn pad_number(n: Number, sp: &Spec) -> String {
+    let Number { sign, prefix, digits } = n;
     let width = sp.width.unwrap_or(0);
-    let len = sign.chars().count() + prefix.len() + digits.chars().count();
+    let len = sign.len() + prefix.len() + digits.chars().count();
     let fill = sp.fill.unwrap_or(if sp.zero { '0' } else { ' ' });
     let align = sp.align.unwrap_or(if sp.zero { '=' } else { '>' });
     if len >= width {
-        return format!("{sign}{prefix}{digits}");
+        if sign.is_empty() && prefix.is_empty() {
+            return digits;
+        }
+        return [sign, prefix, &digits].concat();
     }
     let padn = width - len;
     if align == '=' && fill == '0' && sp.grouping.is_some() && sp.zero {
@@ -355,13 +372,20 @@ fn pad_number(body: &str, sp: &Spec) -> String {
             int_digits.insert(0, '0');
         }
     }
-    let fills = |n: usize| fill.to_string().repeat(n);
-    match align {
-        '<' => format!("{sign}{prefix}{digits}{}", fills(padn)),
-        '^' => format!("{}{sign}{prefix}{digits}{}", fills(padn / 2), fills(padn - padn / 2)),
-        '=' => format!("{sign}{prefix}{}{digits}", fills(padn)),
-        _ => format!("{}{sign}{prefix}{digits}", fills(padn)),
-    }
+    let (before, inside, after) = match align {
+        '<' => (0, 0, padn),
+        '^' => (padn / 2, 0, padn - padn / 2),
+        '=' => (0, padn, 0),
+        _ => (padn, 0, 0),
+    };
+    let mut out = String::with_capacity(width * fill.len_utf8() + digits.len());
+    out.extend(std::iter::repeat_n(fill, before));
+    out.push_str(sign);
+    out.push_str(prefix);
+    out.extend(std::iter::repeat_n(fill, inside));
+    out.push_str(&digits);
+    out.extend(std::iter::repeat_n(fill, after));
+    out
 }
 
 fn pad(s: &str, sp: &Spec, default_align: char) -> String {
