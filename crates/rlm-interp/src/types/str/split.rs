@@ -115,31 +115,29 @@ fn is_line_break(c: char) -> bool {
 }
 
 pub fn splitlines(s: &str, keepends: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let bytes: Vec<(usize, char)> = s.char_indices().collect();
-    let mut i = 0;
-    while i < bytes.len() {
-        let (b, c) = bytes[i];
-        if is_line_break(c) {
-            let mut end = b + c.len_utf8();
-            if c == '\r' && i + 1 < bytes.len() && bytes[i + 1].1 == '\n' {
-                end += 1;
-                i += 1;
-            }
-            out.push(if keepends { s[start..end].to_string() } else { s[start..b].to_string() });
-            start = end;
-        }
-        i += 1;
-    }
-    if start < s.len() {
-        out.push(s[start..].to_string());
-    }
-    out
+    splitlines_ranges(s, keepends).into_iter().map(|(a, b)| s[a..b].to_string()).collect()
 }
 
-fn str_list(items: Vec<String>) -> Value {
-    Value::list(items.into_iter().map(Value::str).collect())
+/// Byte ranges of `s`'s lines (`str.splitlines`), in one pass.
+fn splitlines_ranges(s: &str, keepends: bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = s.char_indices().peekable();
+    while let Some((b, c)) = chars.next() {
+        if is_line_break(c) {
+            let mut end = b + c.len_utf8();
+            if c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n') {
+                chars.next();
+                end += 1;
+            }
+            out.push((start, if keepends { end } else { b }));
+            start = end;
+        }
+    }
+    if start < s.len() {
+        out.push((start, s.len()));
+    }
+    out
 }
 
 impl Vm {
@@ -218,9 +216,12 @@ impl Vm {
             }
             "splitlines" => {
                 let keep = get_str_kw(args, 0, kwargs, "keepends").is_some_and(|v| v.truthy());
-                let lines = splitlines(text, keep);
+                // Views into the receiver, as `split` gives.
+                let lines = splitlines_ranges(text, keep);
                 self.check_len(lines.len())?;
-                Ok(str_list(lines))
+                Ok(Value::list(
+                    lines.into_iter().map(|(a, b)| Value::Str(s.byte_substr(a, b, None))).collect(),
+                ))
             }
             "partition" | "rpartition" => {
                 let Some(Value::Str(sep)) = args.first() else { return type_err("must be str") };
