@@ -48,7 +48,9 @@ impl Vm {
                 ));
             }
         }
-        let mut kwextra = Dict::new();
+        // Made only for a `**kwargs` function: a hash table's seed and drop
+        // cost more than the rest of a small call.
+        let mut kwextra: Option<Dict> = None;
         for (k, v) in kwargs {
             let pos = code.local_names[..nargs + code.kwonly].iter().position(|n| *n == k);
             match pos {
@@ -61,7 +63,7 @@ impl Vm {
                     locals[p] = Some(v);
                 }
                 None if code.has_varkw => {
-                    kwextra.map.insert(Key(Value::str(k.as_str())), v);
+                    kwextra.get_or_insert_with(Dict::new).map.insert(Key(Value::str(k.as_str())), v);
                 }
                 None => {
                     return type_err(format!("{fname}() got an unexpected keyword argument '{k}'"));
@@ -108,7 +110,7 @@ impl Vm {
             next += 1;
         }
         if code.has_varkw {
-            locals[next] = Some(Value::dict(kwextra));
+            locals[next] = Some(Value::dict(kwextra.unwrap_or_else(Dict::new)));
         }
         let mut cells: Vec<Rc<RefCell<Option<Value>>>> = (0..code.ncells)
             .map(|_| {
