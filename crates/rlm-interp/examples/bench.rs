@@ -5,6 +5,10 @@
 //! Run: `cargo run --release -p rlm-interp --example bench` (prints a
 //! markdown table). Medians of several runs; one process runs everything.
 //!
+//! `startup` runs the same `print(1)` each time, so after the first run its
+//! parse comes from the per-thread parse cache (as a resent program's does);
+//! the last line also gives start-up with the cache missed.
+//!
 //! `bench --once NAME REPS` runs only our side of one workload REPS times,
 //! with no warm-up and no Python: `benches/callgrind.sh` runs it under
 //! callgrind, collecting inside `run_ours` only (context generation excluded).
@@ -121,6 +125,16 @@ fn main() {
             })
             .collect(),
     );
+    // Start-up when the parse cache misses: a source not seen before in
+    // each run (a different comment), else the same as `startup`.
+    let startup_uncached = median(
+        (0..3000)
+            .map(|i| {
+                let src = format!("print(1)  # {i}");
+                run_ours(&src, &ctx).0
+            })
+            .collect(),
+    );
     let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/bench_driver.py");
     let out = std::process::Command::new("python3")
         .arg(driver)
@@ -157,8 +171,9 @@ fn main() {
     }
     println!("\nmedian ratio over the workloads (excluding start-up): {:.2}x", median(ratios));
     println!(
-        "start-up breakdown: parse only {}, Session::new + drop {}",
+        "start-up breakdown: parse only {}, Session::new + drop {}; start-up with the parse cache missed (a new source each run) {}",
         fmt(parse_only),
-        fmt(session_only)
+        fmt(session_only),
+        fmt(startup_uncached)
     );
 }

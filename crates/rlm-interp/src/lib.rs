@@ -34,6 +34,7 @@ mod gc;
 mod host;
 mod json_value;
 mod modules;
+mod parse_cache;
 mod signature;
 mod types;
 mod unicode;
@@ -288,7 +289,7 @@ impl Session {
         if let Some(d) = &self.vm.dead {
             return Outcome::Error(RuntimeErrorInfo::limit(d.clone()));
         }
-        let module = match rlm_syntax::parse(source) {
+        let module = match parse_cache::parse(source) {
             Ok(m) => m,
             Err(e) => {
                 let name = self.vm.source_name.clone();
