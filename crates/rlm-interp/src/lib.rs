@@ -33,6 +33,7 @@ mod format;
 mod gc;
 mod host;
 mod json_value;
+mod mem;
 mod modules;
 mod signature;
 mod types;

@@ -114,8 +114,11 @@ impl Value {
         Value::List(l)
     }
 
+    /// A new tuple, charged to the memory count (see `TupleObj`).
     pub fn tuple(v: Vec<Value>) -> Value {
-        Value::Tuple(Rc::new(TupleObj(v)))
+        let t = TupleObj(v);
+        crate::mem::charge(t.mem_cost());
+        Value::Tuple(Rc::new(t))
     }
 
     pub fn dict(d: Dict) -> Value {
@@ -129,6 +132,20 @@ impl Value {
         let s = Rc::new(RefCell::new(s));
         crate::gc::track_set(&s);
         Value::Set(s)
+    }
+
+    /// A new frozenset (registered for its memory, see `gc`).
+    pub(crate) fn new_frozenset(s: KeySet) -> Value {
+        let s = Rc::new(s);
+        crate::gc::track_frozenset(&s);
+        Value::FrozenSet(s)
+    }
+
+    /// A new iterator (registered for its memory, see `gc`).
+    pub(crate) fn iter(st: IterState) -> Value {
+        let i = Rc::new(RefCell::new(st));
+        crate::gc::track_iter(&i);
+        Value::Iter(i)
     }
 
     pub fn ty(&self) -> Ty {
@@ -193,6 +210,45 @@ impl Value {
                 _ => true,
             },
             _ => true,
+        }
+    }
+
+    /// Bytes of this value's own allocations that nothing else charges to
+    /// the memory count (see `mem`): strings and tuples charge themselves,
+    /// mutable containers and iterators are charged by the registry (`gc`),
+    /// ints, floats and `None` live in the slot, modules and host objects
+    /// belong to the session. The rest (functions, methods, exceptions,
+    /// awaitables, natives...) is charged by the container that holds it.
+    /// Shallow: what these values hold charges itself the same way.
+    pub(crate) fn unowned_cost(&self) -> usize {
+        use crate::mem::{rc_block, vec_block};
+        match self {
+            Value::Range(_) => rc_block::<(i64, i64, i64)>(),
+            Value::Slice(_) => rc_block::<(Value, Value, Value)>(),
+            Value::Func(f) => f.mem_cost(),
+            Value::Builtin(_) => rc_block::<BuiltinFn>(),
+            Value::Method(_) => rc_block::<(Value, SmolStr)>(),
+            Value::Exc(e) => e.mem_cost(),
+            Value::Coroutine(c) => match c.try_borrow() {
+                Ok(c) => crate::types::coroutine::awaitable_mem_cost::<RefCell<Coroutine>>(
+                    c.args.capacity(),
+                    c.kwargs.capacity(),
+                ),
+                Err(_) => rc_block::<RefCell<Coroutine>>(),
+            },
+            Value::HostFuture(h) => crate::types::coroutine::awaitable_mem_cost::<HostFuture>(
+                h.args.capacity(),
+                h.kwargs.capacity(),
+            ),
+            Value::Gather(g) => rc_block::<Gather>() + vec_block::<Value>(g.items.capacity()),
+            Value::Native(n) => {
+                rc_block::<Native>()
+                    + match &**n {
+                        Native::Partial(p) => vec_block::<Value>(p.args.capacity()),
+                        _ => 0,
+                    }
+            }
+            _ => 0,
         }
     }
 

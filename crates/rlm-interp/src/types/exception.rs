@@ -203,6 +203,14 @@ impl Exception {
     }
 }
 
+impl Exception {
+    /// Its `Rc` box and arguments' buffer (the traceback, a few lines per
+    /// frame it passed, is left out: it grows after the exception is stored).
+    pub(crate) fn mem_cost(&self) -> usize {
+        crate::mem::rc_block::<Exception>() + crate::mem::vec_block::<Value>(self.args.capacity())
+    }
+}
+
 impl Drop for Exception {
     fn drop(&mut self) {
         defer_drop(std::mem::take(&mut self.args));

@@ -284,7 +284,7 @@ impl Vm {
                         if n >= self.limits.max_collection_len {
                             self.check_len(n + 1)?;
                         }
-                        self.alloc(16)?;
+                        self.alloc(crate::types::list::LIST_SLOT_COST)?;
                         l.borrow_mut().push(v);
                     }
                 }
@@ -358,6 +358,8 @@ impl Vm {
                         None => continue,
                     }
                 }
+                // A marker read by the call after it (`call_is_deferred`).
+                Op::Defer => {}
                 Op::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
                 Op::Return => {
                     let v = pop(frame)?;
@@ -470,7 +472,7 @@ impl Vm {
             frame.stack.len().checked_sub(depth as usize + 1).ok_or_else(|| internal("stack"))?;
         let target = frame.stack[idx].clone();
         let k = self.key(v)?;
-        self.alloc(32)?;
+        self.alloc(crate::types::set::SET_ENTRY_COST)?;
         if let Value::Set(s) = &target {
             s.borrow_mut().insert(k);
         }
@@ -491,7 +493,7 @@ impl Vm {
             if n >= self.limits.max_collection_len {
                 self.check_len(n + 1)?;
             }
-            self.alloc(48)?;
+            self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
             d.borrow_mut().map.insert(k, v);
         }
         Ok(())
@@ -504,7 +506,7 @@ impl Vm {
         let items = self.iterate(&it)?;
         if let Value::List(l) = &target {
             let n = l.borrow().len() + items.len();
-            self.check_len(n)?;
+            self.check_growth(n, items.len())?;
             l.borrow_mut().extend(items);
         }
         Ok(())

@@ -3,9 +3,7 @@
 //! (`a, b = x`) with CPython's errors. Each iterator's step is in
 //! `types/iter.rs`.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::rc::Rc;
 
 use crate::fault::{Fault, R, type_err, value_err};
 use crate::types::dict::view::view_items;
@@ -36,7 +34,7 @@ impl Vm {
             }
             other => return type_err(format!("'{}' object is not iterable", other.type_name())),
         };
-        Ok(Value::Iter(Rc::new(RefCell::new(st))))
+        Ok(Value::iter(st))
     }
 
     /// Materialise any iterable (fuel charged per element).
