@@ -599,6 +599,9 @@ impl Vm {
     }
 
     fn op_make_function(&mut self, ci: u32, nd: u32, nkw: u32) -> R<()> {
+        // A function value is charged by what holds it (`Value::unowned_cost`);
+        // pre-charging it here makes a chain of closures reach a sync.
+        self.alloc(crate::mem::rc_block::<Function>() + 64)?;
         let frame = top!(self);
         let Value::Func(proto) = frame.code.consts[ci as usize].clone() else {
             return Err(internal("code const"));
