@@ -56,7 +56,7 @@ impl ModelAdapter for ExtractiveModel {
             .max_by_key(|(score, _)| *score);
         let reply = best.map(|(_, s)| format!("{s}.")).unwrap_or_else(|| "NOT FOUND".into());
         let usage = Usage {
-            prompt_tokens: rlm_types::estimate_tokens(&prompt),
+            prompt_tokens: rlm_types::estimate_tokens(prompt),
             completion_tokens: rlm_types::estimate_tokens(&reply),
             cached_tokens: 0,
         };

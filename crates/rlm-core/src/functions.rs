@@ -3,7 +3,9 @@
 //! returns, the line the system prompt lists, and how it is served. The
 //! interpreter's registration, the host's serving, the CLI and the system
 //! prompt all read this [`FunctionRegistry`]; adding a function is one entry
-//! in [`FunctionRegistry::standard`] (and its serving, if it is a new kind).
+//! in [`FunctionRegistry::standard`] (and its serving, if it is a new kind),
+//! or, from outside this crate, one [`crate::Tool::declared`] given to the
+//! builder (name, typed parameters, what it returns, doc line, the function).
 //!
 //! Arguments are bound to the declared signature by one rule
 //! ([`rlm_interp::Signature::bind`]: Python's, with CPython's `TypeError`s).
@@ -76,7 +78,8 @@ enum Form {
 pub struct FunctionSpec {
     pub name: SmolStr,
     pub aliases: Vec<SmolStr>,
-    /// `None` for tools: their positional arguments go to the tool as JSON.
+    /// `None` for tools made without one: their positional arguments go to
+    /// the tool as JSON.
     pub signature: Option<Signature>,
     /// What it returns, as the prompt says it (`str`, `list of str`...).
     pub returns: &'static str,
@@ -306,7 +309,7 @@ impl FunctionRegistry {
             registry.specs.push(FunctionSpec {
                 name: SmolStr::new(&tool.name),
                 aliases: Vec::new(),
-                signature: None,
+                signature: tool.params().cloned(),
                 returns: "object",
                 doc: None,
                 form: Form::Call(Service::Tool(i)),

@@ -99,6 +99,9 @@ impl Sandbox {
         })
         .await;
         server.program_span = None;
+        // Read before a restart replaces a session a limit error ended.
+        let fuel_used = self.session.fuel_used();
+        let memory_bytes = self.session.live_memory_bytes();
         let mut report = ProgramReport {
             stdout: String::new(),
             error: None,
@@ -144,8 +147,8 @@ impl Sandbox {
                 outcome,
                 stdout: stdout.clone(),
                 error: report.error.clone(),
-                fuel_used: self.session.fuel_used(),
-                memory_bytes: 0,
+                fuel_used,
+                memory_bytes,
                 duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             },
         );

@@ -3,12 +3,16 @@
 //!
 //! A tool runs on the loop's async side (it may do I/O); the program sees an
 //! ordinary call that returns a value or raises `RuntimeError` with the
-//! tool's message. Arguments cross as JSON (positional only), so a tool never
-//! sees interpreter internals.
+//! tool's message. Arguments cross as JSON, so a tool never sees interpreter
+//! internals. A tool made by [`Tool::declared`] has a typed signature in the
+//! function registry: its calls bind by the registry's one rule (keywords,
+//! defaults, CPython's `TypeError`s) before it runs; other tools take
+//! positional arguments only.
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use rlm_interp::Signature;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
@@ -27,6 +31,8 @@ pub struct Tool {
     pub signature: String,
     /// One line: what it does.
     pub description: String,
+    /// The declared parameters, when the tool has them ([`Tool::declared`]).
+    params: Option<Signature>,
     func: Arc<ToolFn>,
 }
 
@@ -47,8 +53,34 @@ impl Tool {
             name: name.to_string(),
             signature: signature.to_string(),
             description: description.to_string(),
+            params: None,
             func: Arc::new(move |args| Box::pin(f(args))),
         }
+    }
+
+    /// An async tool with declared parameters. A call binds to `params` as a
+    /// Python `def` would (positional or keyword, defaults filled in, with
+    /// CPython's `TypeError`s and a type check per parameter) before anything
+    /// runs; the tool gets one JSON value per parameter, in order. The prompt
+    /// lists it as `name(query: str, k: int = 10) -> returns`.
+    pub fn declared<F, Fut>(
+        name: &str,
+        params: Signature,
+        returns: &str,
+        description: &str,
+        f: F,
+    ) -> Tool
+    where
+        F: Fn(Vec<Json>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ToolResult> + Send + 'static,
+    {
+        let shown = format!("{} -> {returns}", params.render(name));
+        Tool { params: Some(params), ..Tool::new_async(name, &shown, description, f) }
+    }
+
+    /// The declared parameters, if any.
+    pub fn params(&self) -> Option<&Signature> {
+        self.params.as_ref()
     }
 
     /// A synchronous tool with typed arguments: `A` is deserialized from the
@@ -116,5 +148,22 @@ mod tests {
         assert!(e.contains("add(a: int, b: int)"), "{e}");
         assert!(Tool::valid_name("add") && !Tool::valid_name("__x") && !Tool::valid_name("1a"));
         assert!(render_tool_list(&[add]).contains("`add(a: int, b: int) -> int`: adds"));
+    }
+
+    #[test]
+    fn declared_tools_show_their_signature() {
+        use rlm_interp::{DefaultValue, Param, ParamType};
+        let params = Signature::new(vec![
+            Param::required("query", ParamType::Str),
+            Param::optional("k", ParamType::Int, DefaultValue::Int(10)),
+        ]);
+        let search = Tool::declared("search", params.clone(), "list of dict", "searches", |_| {
+            std::future::ready(Ok(Json::Null))
+        });
+        assert_eq!(search.params(), Some(&params));
+        assert!(
+            render_tool_list(&[search])
+                .contains("`search(query: str, k: int = 10) -> list of dict`: searches")
+        );
     }
 }

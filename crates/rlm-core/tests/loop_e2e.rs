@@ -392,6 +392,53 @@ fn tools_are_callable_and_listed_in_the_prompt() {
 }
 
 #[test]
+fn a_declared_tool_binds_by_the_one_rule_and_is_listed_with_its_signature() {
+    use rlm_interp::{DefaultValue, Param, ParamType, Signature};
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let search = Tool::declared(
+        "search",
+        Signature::new(vec![
+            Param::required("query", ParamType::Str),
+            Param::optional("k", ParamType::Int, DefaultValue::Int(10)),
+        ]),
+        "list",
+        "finds passages",
+        move |args: Vec<serde_json::Value>| {
+            log.lock().unwrap().push(args.clone());
+            std::future::ready(Ok(serde_json::Value::Array(args)))
+        },
+    );
+    let root = root(&[
+        &repl(
+            "print(search('harbor', k=2), search(query='x'))\nfor bad in [lambda: search(5), lambda: search('a', top=3), lambda: search()]:\n    try:\n        bad()\n    except TypeError as e:\n        print('TypeError:', e)",
+        ),
+        "FINAL('ok')",
+    ]);
+    let rlm = Rlm::builder().root(root.clone()).tool(search).build().unwrap();
+    let r = rlm.run_blocking("q", haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("ok"));
+    // Keywords and defaults bound; one JSON value per parameter.
+    let calls = seen.lock().unwrap().clone();
+    let calls: Vec<serde_json::Value> = calls.into_iter().map(serde_json::Value::Array).collect();
+    assert_eq!(calls, vec![serde_json::json!(["harbor", 2]), serde_json::json!(["x", 10])]);
+    let fed = &last_user_messages(&root)[1];
+    assert!(fed.contains("['harbor', 2] ['x', 10]"), "{fed}");
+    // CPython's wording for a `def search(query, k=10)`, and nothing sent.
+    assert!(fed.contains("TypeError: search() argument 'query' must be str, not int"), "{fed}");
+    assert!(fed.contains("TypeError: search() got an unexpected keyword argument 'top'"), "{fed}");
+    assert!(
+        fed.contains("TypeError: search() missing 1 required positional argument: 'query'"),
+        "{fed}"
+    );
+    let system = &root.requests()[0].messages[0].content;
+    assert!(
+        system.contains("`search(query: str, k: int = 10) -> list`: finds passages"),
+        "{system}"
+    );
+}
+
+#[test]
 fn compaction_summarises_old_turns_and_keeps_history() {
     let big = "print('y' * 3000)";
     let root = scripted(

@@ -189,6 +189,46 @@ fn the_root_models_reply_streams_to_listeners_and_is_stored_once() {
     assert_eq!(stored.matches("The notes say the launch").count(), 1);
 }
 
+/// Records the `seq` of every event it is sent.
+#[derive(Default)]
+struct Seqs(Mutex<Vec<u64>>);
+
+impl TraceListener for Seqs {
+    fn on_event(&self, e: &TraceEvent) {
+        self.0.lock().unwrap().push(e.seq);
+    }
+}
+
+#[test]
+fn any_number_of_listeners_see_every_event_and_late_ones_replay_what_they_missed() {
+    let sub = scripted_delayed("sub", &[("q", "an answer")], 20);
+    let root = root(&[&repl("print(llm_batch(['q1', 'q2', 'q3']))"), "FINAL('done')"]);
+    let rlm = Rlm::builder().root(root).sub_model(sub).build().unwrap();
+    let session = session_over(&rlm, SessionSettings::default());
+    let whole_session = Arc::new(Seqs::default());
+    session.add_listener(whole_session.clone());
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (early, late, execution) = rt.block_on(async {
+        let handle = session.start("ask").unwrap();
+        let early: Vec<Arc<Seqs>> = (0..3).map(|_| Arc::new(Seqs::default())).collect();
+        for l in &early {
+            handle.subscribe(l.clone());
+        }
+        // Subscribed once the run has ended: everything is replayed.
+        while !handle.events().iter().any(|e| matches!(e.kind, EventKind::RunFinished(_))) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let late = Arc::new(Seqs::default());
+        handle.subscribe(late.clone());
+        (early, late, handle.wait().await.unwrap())
+    });
+    let all: Vec<u64> = execution.events.iter().map(|e| e.seq).collect();
+    assert!(all.len() > 10, "{all:?}");
+    for l in early.iter().chain([&late, &whole_session]) {
+        assert_eq!(*l.0.lock().unwrap(), all, "in order, no gap, no duplicate");
+    }
+}
+
 /// The fourth question, in a fresh process: `RLM_SESSION_CHILD` names the
 /// saved state; the child restores it, asks, checks, and writes its answer.
 const CHILD: &str = "RLM_SESSION_CHILD";

@@ -1,6 +1,7 @@
 //! The trace says what happened to each subcall: served from the cache or
 //! deduplicated (marked, $0, no tokens), its own latency, its own retries,
-//! closed as it ends (from the scheduler's events), under its program's span.
+//! closed as it ends (from the scheduler's events), under its program's span;
+//! and each program's live memory, read from the interpreter.
 //! Each test here failed on the trace as it was before these were mapped.
 
 mod support;
@@ -11,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use rlm_adapters::{Fault, FaultInjector, FaultRule, ModelAdapter, RetryPolicy};
 use rlm_context::Context;
 use rlm_core::Rlm;
-use rlm_trace::{CallFinished, EventKind, TraceEvent, TraceSummary};
+use rlm_trace::{CallFinished, EventKind, ProgramFinished, TraceEvent, TraceSummary};
 use rlm_types::{Completion, CompletionCache, CompletionRequest, ModelId};
 use support::{repl, root, scripted};
 
@@ -192,4 +193,40 @@ fn each_subcalls_retries_are_recorded_on_its_span() {
     assert_eq!(subcalls(&r.events)[0].1.response_preview, "finally");
     let summary = TraceSummary::from_events(&r.events);
     assert_eq!(summary.retries_by_reason.get("rate_limited"), Some(&2));
+}
+
+#[test]
+fn each_program_reports_the_memory_its_values_hold() {
+    let root = root(&[
+        &repl("big = 'y' * 200000\nprint(len(big))"),
+        &repl("big = None\nprint('freed')"),
+        &repl("x = 'z' * 10000000"),
+        "FINAL('x')",
+    ]);
+    let rlm = Rlm::builder()
+        .root(root)
+        .interpreter_limits(rlm_interp::Limits { memory_bytes: 4 << 20, ..Default::default() })
+        .build()
+        .unwrap();
+    let r = rlm.run_blocking("q", Context::from_text("a context of a few bytes")).unwrap();
+    let programs: Vec<ProgramFinished> = r
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ProgramFinished(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    // The three cells, then the FINAL check.
+    assert_eq!(programs.len(), 4, "{programs:?}");
+    let (held, freed, over) = (&programs[0], &programs[1], &programs[2]);
+    // It was always 0: now the interpreter's count of what the globals hold.
+    assert!(held.memory_bytes >= 200_000, "{held:?}");
+    assert!(freed.memory_bytes < held.memory_bytes - 190_000, "{freed:?}");
+    assert!(freed.memory_bytes > 0, "the run's own globals (answer, memory...) hold something");
+    // A memory limit error: what was live when it stopped (the refused string
+    // was never made), read before the REPL restarts.
+    assert!(over.error.as_deref().is_some_and(|e| e.contains("memory limit")), "{over:?}");
+    assert!(over.memory_bytes < 4 << 20, "{over:?}");
+    assert!(over.fuel_used > 0, "the dead session's fuel, not the fresh one's: {over:?}");
 }

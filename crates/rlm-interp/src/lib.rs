@@ -358,6 +358,14 @@ impl Session {
         self.vm.fuel_used
     }
 
+    /// Bytes held now by the interpreter's values on this thread, counted as
+    /// the memory budget counts them (context views cost nothing; see
+    /// `mem.rs`). A sync over the registered containers: call it between
+    /// cells, not per instruction. Charges no fuel.
+    pub fn live_memory_bytes(&self) -> u64 {
+        self.vm.live_bytes().0 as u64
+    }
+
     /// `Some` once a limit error has made the session unusable.
     pub fn dead(&self) -> Option<&LimitError> {
         self.vm.dead.as_ref()

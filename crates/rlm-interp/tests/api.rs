@@ -327,3 +327,24 @@ fn tracebacks_suggest_close_names() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn live_memory_is_what_the_globals_hold_now() {
+    let mut s = Session::default();
+    let empty = s.live_memory_bytes();
+    assert!(matches!(s.run_cell("big = 'y' * 100000\nparts = [big[:10]] * 1000"), Outcome::Done));
+    let held = s.live_memory_bytes();
+    // The string's bytes plus a 1,000-slot list, on top of what was there.
+    assert!(held >= empty + 100_000 + 16 * 1000, "{empty} -> {held}");
+    assert!(held < empty + 200_000, "{empty} -> {held}");
+    // Dropping the values frees them; built-and-dropped values never count.
+    assert!(matches!(
+        s.run_cell("big = None\nparts = None\nfor i in range(1000):\n    t = str(i) * 100"),
+        Outcome::Done
+    ));
+    let after = s.live_memory_bytes();
+    assert!(after < empty + 1_000, "{empty} -> {after}");
+    // A view of an external buffer (the context) costs nothing.
+    s.set_global("context", Value::Str(Str::from_buffer(Arc::new("z".repeat(1_000_000)))));
+    assert!(s.live_memory_bytes() < after + 1_000);
+}

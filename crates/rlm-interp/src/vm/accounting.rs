@@ -142,6 +142,14 @@ impl Vm {
         ))
     }
 
+    /// Bytes held now by the interpreter values on this thread, as the
+    /// memory budget counts them (after a sync of the registered containers),
+    /// and the number of containers visited for it (nothing charged).
+    pub(crate) fn live_bytes(&self) -> (usize, u64) {
+        let visited = crate::gc::sync();
+        (crate::mem::live(), visited as u64)
+    }
+
     pub(crate) fn write_output(&mut self, s: &str) -> R<()> {
         self.output_total += s.len();
         if self.output_total > self.limits.max_output_bytes {
