@@ -60,7 +60,10 @@ impl Tracked {
             Tracked::Set(w) => {
                 let s = w.upgrade()?;
                 let s = s.try_borrow().ok()?;
-                Some(crate::mem::rc_block::<RefCell<KeySet>>() + crate::types::set::table_mem_cost(&s))
+                Some(
+                    crate::mem::rc_block::<RefCell<KeySet>>()
+                        + crate::types::set::table_mem_cost(&s),
+                )
             }
             Tracked::FrozenSet(w) => {
                 let s = w.upgrade()?;

@@ -53,11 +53,9 @@ fn gather_over_listed_calls_and_a_generator_is_one_batch() {
 
 #[test]
 fn awaited_batches_and_async_forms_are_one_batch() {
-    let (batches, out) = run(
-        "import asyncio\nrs = await llm_batch(['a', 'b'])\nprint(rs)\n\
+    let (batches, out) = run("import asyncio\nrs = await llm_batch(['a', 'b'])\nprint(rs)\n\
          ts = [llm_query_async(p) for p in 'cde']\nprint(await asyncio.gather(*ts))\n\
-         print(await llm_query_batch_async(['f']))\n",
-    );
+         print(await llm_query_batch_async(['f']))\n");
     assert_eq!(batches, vec![2, 3, 1]);
     assert_eq!(out, "['reply:a', 'reply:b']\n['reply:c', 'reply:d', 'reply:e']\n['reply:f']\n");
 }
@@ -77,10 +75,8 @@ fn plain_calls_return_the_reply_and_stay_awaitable() {
     // Outside an awaited position the call suspends at once (one call at a
     // time) and returns the reply, a str; awaiting or gathering it later
     // gives the str itself.
-    let (batches, out) = run(
-        "import asyncio\nr = llm_query('a')\nprint(r, await r)\n\
-         ts = [llm_query(p) for p in 'bc']\nprint(await asyncio.gather(*ts))\n",
-    );
+    let (batches, out) = run("import asyncio\nr = llm_query('a')\nprint(r, await r)\n\
+         ts = [llm_query(p) for p in 'bc']\nprint(await asyncio.gather(*ts))\n");
     assert_eq!(batches, vec![1, 1, 1]);
     assert_eq!(out, "reply:a reply:a\n['reply:b', 'reply:c']\n");
 }
@@ -95,4 +91,3 @@ fn deferral_does_not_leak_into_the_arguments_or_a_later_call() {
     assert_eq!(batches, vec![1, 1, 1]);
     assert_eq!(out, "reply:reply:in\nreply:z\n");
 }
-

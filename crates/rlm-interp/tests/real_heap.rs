@@ -124,12 +124,7 @@ fn check_all(cases: &[(String, String, Vec<String>, Limits)]) -> Vec<String> {
             ));
         }
     }
-    eprintln!(
-        "{} programs; highest peak/budget {:.2} ({})",
-        cases.len(),
-        worst.0,
-        worst.1
-    );
+    eprintln!("{} programs; highest peak/budget {:.2} ({})", cases.len(), worst.0, worst.1);
     failures
 }
 
@@ -170,7 +165,10 @@ fn heavy_limits(memory_bytes: usize) -> Limits {
 /// The programs of issue #12 and variants over every container kind.
 const ISSUE_PROGRAMS: &[(&str, &str)] = &[
     ("append_str", "x = []\nwhile True:\n    x.append('y' * 1000)\n"),
-    ("dict_int_keys_str_values", "d = {}\ni = 0\nwhile True:\n    d[i] = str(i) * 100\n    i += 1\n"),
+    (
+        "dict_int_keys_str_values",
+        "d = {}\ni = 0\nwhile True:\n    d[i] = str(i) * 100\n    i += 1\n",
+    ),
     ("nested_comprehension", "print(len([i * j for i in range(10**6) for j in range(10**6)]))\n"),
     ("deep_nesting", "x = []\nfor i in range(10**7):\n    x = [x]\nprint(x)\n"),
     ("dict_str_keys", "d = {}\nfor i in range(10**7):\n    d[str(i)] = i\nprint(len(d))\n"),
@@ -183,9 +181,18 @@ const ISSUE_PROGRAMS: &[(&str, &str)] = &[
         "deque_str",
         "from collections import deque\nd = deque()\nfor i in range(10**7):\n    d.append(str(i) * 10)\n",
     ),
-    ("str_slices", "s = 'abcdefgh' * 1000\nx = []\nfor i in range(10**7):\n    x.append(s[i % 100:])\n"),
-    ("join_growth", "parts = []\nfor i in range(10**7):\n    parts.append(','.join(parts[-3:]) + str(i))\n"),
-    ("bytes_like_join", "s = ''\nx = []\nfor i in range(10**7):\n    x.append(''.join(['ab'] * 50))\n"),
+    (
+        "str_slices",
+        "s = 'abcdefgh' * 1000\nx = []\nfor i in range(10**7):\n    x.append(s[i % 100:])\n",
+    ),
+    (
+        "join_growth",
+        "parts = []\nfor i in range(10**7):\n    parts.append(','.join(parts[-3:]) + str(i))\n",
+    ),
+    (
+        "bytes_like_join",
+        "s = ''\nx = []\nfor i in range(10**7):\n    x.append(''.join(['ab'] * 50))\n",
+    ),
     ("dict_comprehension", "d = {str(i): [i] for i in range(10**7)}\n"),
     ("set_comprehension", "s = {str(i) * 3 for i in range(10**7)}\n"),
     ("list_of_lists", "x = [[i] for i in range(10**7)]\n"),
@@ -199,15 +206,27 @@ const ISSUE_PROGRAMS: &[(&str, &str)] = &[
         "errs = []\nfor i in range(10**7):\n    try:\n        raise ValueError(str(i))\n    except ValueError as e:\n        errs.append(e)\n",
     ),
     ("cycles_garbage", "for i in range(10**7):\n    a = [str(i)]\n    a.append(a)\n"),
-    ("cycles_kept", "keep = []\nfor i in range(10**7):\n    a = [i]\n    a.append(a)\n    keep.append(a)\n"),
+    (
+        "cycles_kept",
+        "keep = []\nfor i in range(10**7):\n    a = [i]\n    a.append(a)\n    keep.append(a)\n",
+    ),
     ("zip_iterators", "x = []\nfor i in range(10**7):\n    x.append(zip([i, i], [i, i]))\n"),
     ("dict_of_dicts", "d = {}\nfor i in range(10**7):\n    d[i] = {'k': i, 'v': str(i)}\n"),
     ("list_extend", "x = []\nwhile True:\n    x.extend(range(1000))\n"),
     ("list_repeat", "x = [0]\nwhile True:\n    x = x * 2\n"),
-    ("str_repeat_growth", "x = []\nn = 1\nwhile True:\n    x.append('z' * n)\n    n = n * 2 if n < 10**6 else n\n"),
+    (
+        "str_repeat_growth",
+        "x = []\nn = 1\nwhile True:\n    x.append('z' * n)\n    n = n * 2 if n < 10**6 else n\n",
+    ),
     ("methods_kept", "x = []\nfor i in range(10**7):\n    x.append('a'.upper)\n"),
-    ("split_results", "s = 'a b c d e f g h ' * 100\nx = []\nwhile True:\n    x.append(s.split())\n"),
-    ("counter_growth", "from collections import Counter\nc = Counter()\nfor i in range(10**7):\n    c[str(i)] += 1\n"),
+    (
+        "split_results",
+        "s = 'a b c d e f g h ' * 100\nx = []\nwhile True:\n    x.append(s.split())\n",
+    ),
+    (
+        "counter_growth",
+        "from collections import Counter\nc = Counter()\nfor i in range(10**7):\n    c[str(i)] += 1\n",
+    ),
 ];
 
 #[test]
@@ -259,7 +278,8 @@ fn generated_allocation_heavy_programs_stay_within_budget_plus_slack() {
             if kname == "set_of_str" && (e.starts_with("'x'") || e.starts_with("lambda")) {
                 continue;
             }
-            let src = format!("{setup}i = 0\nwhile True:\n    {}\n    i += 1\n", keep.replace('E', e));
+            let src =
+                format!("{setup}i = 0\nwhile True:\n    {}\n    i += 1\n", keep.replace('E', e));
             let want = vec!["memory".to_string(), "collection_length".to_string()];
             cases.push((format!("{kname}_{n}"), src, want, heavy_limits(8 << 20)));
         }

@@ -134,9 +134,7 @@ impl Vm {
                         ));
                     }
                 };
-                Ok(Value::iter(IterState::Items(
-                    items.into_iter().rev().collect(),
-                )))
+                Ok(Value::iter(IterState::Items(items.into_iter().rev().collect())))
             }
             "min" => self.min_max("min", args, kwargs, false),
             "max" => self.min_max("max", args, kwargs, true),

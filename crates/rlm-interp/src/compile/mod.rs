@@ -195,8 +195,7 @@ pub fn compile_module(
             line_starts.push(i + 1);
         }
     }
-    let mut c =
-        Compiler {
+    let mut c = Compiler {
         globals,
         line_starts,
         scopes: Vec::new(),

@@ -55,7 +55,8 @@ impl Vm {
         // containers were registered, if the collector's own bookkeeping
         // fits (it is charged like the sync).
         if (live.saturating_add(bytes) > budget || crate::gc::collect_due())
-            && live.saturating_add(crate::gc::collect_workspace()) <= budget.saturating_add(SYNC_GRACE)
+            && live.saturating_add(crate::gc::collect_workspace())
+                <= budget.saturating_add(SYNC_GRACE)
         {
             let visited = crate::gc::collect_garbage();
             self.fuel((visited / 8) as u64)?;

@@ -28,10 +28,12 @@ impl Vm {
             Value::Set(s) => IterState::Items(set_order(&s.borrow()).into()),
             Value::FrozenSet(s) => IterState::Items(set_order(&s).into()),
             Value::Deque(d) => IterState::Items(d.borrow().iter().cloned().collect()),
-            Value::Native(ref n) if matches!(**n, Native::DictView(..)) => {
-                let Native::DictView(kind, d) = &**n else { return type_err("not iterable") };
-                IterState::Items(view_items(*kind, d).into())
-            }
+            Value::Native(ref n) => match &**n {
+                Native::DictView(kind, d) => IterState::Items(view_items(*kind, d).into()),
+                Native::StringIO(f) => IterState::Items(f.remaining_lines(self)?.into()),
+                Native::CsvReader(r) => return Ok(r.rows.clone()),
+                _ => return type_err(format!("'{}' object is not iterable", v.type_name())),
+            },
             other => return type_err(format!("'{}' object is not iterable", other.type_name())),
         };
         Ok(Value::iter(st))

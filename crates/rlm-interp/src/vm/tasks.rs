@@ -298,7 +298,7 @@ impl Vm {
                     });
                 }
                 // An answered `llm_query(...)` made outside a gather
-                        // (`tasks = [llm_query(p) ...]`) is its own result.
+                // (`tasks = [llm_query(p) ...]`) is its own result.
                 Value::Str(_) => self.fill_slot(t, slot, Ok(item.clone())),
                 other => {
                     let e = Exception::new(

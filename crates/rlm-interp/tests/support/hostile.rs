@@ -160,4 +160,3 @@ pub fn expected_kinds(name: &str, src: &str) -> Result<Vec<String>, String> {
     }
     Ok(kinds)
 }
-

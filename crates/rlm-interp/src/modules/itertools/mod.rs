@@ -5,7 +5,6 @@
 
 mod combinatorics;
 
-
 use rlm_syntax::ast::BinOp;
 
 use crate::args::{Kwargs, as_int, kw};

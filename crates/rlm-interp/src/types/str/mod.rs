@@ -87,7 +87,12 @@ impl Str {
         let s: Box<str> = s.into();
         let ascii = s.is_ascii();
         let char_len = if ascii { s.len() } else { s.chars().count() };
-        Str::from_inner(StrInner { data: StrData::Owned(s), char_len, ascii, index: OnceCell::new() })
+        Str::from_inner(StrInner {
+            data: StrData::Owned(s),
+            char_len,
+            ascii,
+            index: OnceCell::new(),
+        })
     }
 
     /// Every string is made here: it is charged to the memory count (see
