@@ -9,7 +9,8 @@
 //! The property holds for any budget, so the budgets here are small enough
 //! to keep the debug build fast; the 512 MiB default is shown by
 //! `/usr/bin/time` on the release binary (BENCHMARKS.md, rlm-interp memory).
-//! Programs run one at a time on the test's thread: the peak is process-wide.
+//! Programs run one at a time (the tests take turns): the peak is
+//! process-wide.
 
 // A global allocator is `unsafe` by definition; this one only counts and
 // forwards to the system's, and only in this test binary.
@@ -88,8 +89,12 @@ fn measure(src: &str, limits: Limits) -> (hostile::Ending, usize) {
     (ending, peak)
 }
 
+/// The heap is process-wide: the tests of this binary take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs every case; returns the failures, one line each.
 fn check_all(cases: &[(String, String, Vec<String>, Limits)]) -> Vec<String> {
+    let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut failures = Vec::new();
     let mut worst = (0.0f64, String::new());
     for (name, src, want, limits) in cases {
@@ -141,6 +146,7 @@ fn hostile_programs_stay_within_budget_plus_slack() {
     let mut cases = Vec::new();
     for (name, src) in hostile::programs() {
         if KNOWN_GAPS.iter().any(|(n, _)| *n == name) {
+            let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let want = hostile::expected_kinds(&name, &src).expect("a valid header");
             let (ending, peak) = measure(&src, hostile::limits());
             assert!(
