@@ -38,6 +38,17 @@ impl ListObj {
 /// What one `append` may cost: a slot, doubled by the buffer's growth.
 pub(crate) const LIST_SLOT_COST: usize = 2 * std::mem::size_of::<Value>();
 
+/// What pushing onto `items` is about to allocate: when it is full, the
+/// buffer doubles at once (charged before, so a 400 MB list cannot double
+/// past the budget between two syncs); else the amortised slot.
+pub(crate) fn push_cost(items: &Vec<Value>) -> usize {
+    if items.len() == items.capacity() {
+        items.capacity().max(4) * std::mem::size_of::<Value>() + LIST_SLOT_COST
+    } else {
+        LIST_SLOT_COST
+    }
+}
+
 impl Drop for ListObj {
     fn drop(&mut self) {
         defer_drop(std::mem::take(self.0.get_mut()));
@@ -70,7 +81,7 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                self.alloc(crate::types::list::LIST_SLOT_COST)?;
+                self.alloc(push_cost(&l.borrow()))?;
                 l.borrow_mut().push(x);
                 Ok(Value::None)
             }

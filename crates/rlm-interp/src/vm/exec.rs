@@ -284,7 +284,7 @@ impl Vm {
                         if n >= self.limits.max_collection_len {
                             self.check_len(n + 1)?;
                         }
-                        self.alloc(crate::types::list::LIST_SLOT_COST)?;
+                        self.alloc(crate::types::list::push_cost(&l.borrow()))?;
                         l.borrow_mut().push(v);
                     }
                 }
