@@ -263,6 +263,20 @@ enum Edge {
     Cell(Rc<RefCell<Option<Value>>>),
 }
 
+/// Whether the collector follows this value (see `Node::from_value`).
+fn is_node(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::Deque(_)
+            | Value::Func(_)
+            | Value::Coroutine(_)
+    )
+}
+
 impl Node {
     fn from_value(v: &Value) -> Option<(usize, Node)> {
         Some(match v {
@@ -297,17 +311,23 @@ impl Node {
     /// children then look held from outside and are kept, the safe side.
     fn edges(&self) -> Vec<Edge> {
         match self {
+            // Only values that can be nodes are edges: a list of 16 M ints
+            // would otherwise cost the collector 512 MB of edges.
             Node::List(l) => match l.try_borrow() {
-                Ok(l) => l.iter().cloned().map(Edge::Val).collect(),
+                Ok(l) => l.iter().filter(|v| is_node(v)).cloned().map(Edge::Val).collect(),
                 Err(_) => Vec::new(),
             },
-            Node::Tuple(t) => t.iter().cloned().map(Edge::Val).collect(),
+            Node::Tuple(t) => t.iter().filter(|v| is_node(v)).cloned().map(Edge::Val).collect(),
             Node::Dict(d) => {
                 let Ok(d) = d.try_borrow() else { return Vec::new() };
-                let mut v: Vec<Edge> = Vec::with_capacity(d.map.len() * 2 + 1);
+                let mut v: Vec<Edge> = Vec::new();
                 for (k, x) in d.map.iter() {
-                    v.push(Edge::Val(k.0.clone()));
-                    v.push(Edge::Val(x.clone()));
+                    if is_node(&k.0) {
+                        v.push(Edge::Val(k.0.clone()));
+                    }
+                    if is_node(x) {
+                        v.push(Edge::Val(x.clone()));
+                    }
                 }
                 if let DictKind::Default(f) = &d.kind {
                     v.push(Edge::Val(f.clone()));
@@ -315,11 +335,13 @@ impl Node {
                 v
             }
             Node::Set(s) => match s.try_borrow() {
-                Ok(s) => s.iter().map(|k| Edge::Val(k.0.clone())).collect(),
+                Ok(s) => {
+                    s.iter().filter(|k| is_node(&k.0)).map(|k| Edge::Val(k.0.clone())).collect()
+                }
                 Err(_) => Vec::new(),
             },
             Node::Deque(d) => match d.try_borrow() {
-                Ok(d) => d.iter().cloned().map(Edge::Val).collect(),
+                Ok(d) => d.iter().filter(|v| is_node(v)).cloned().map(Edge::Val).collect(),
                 Err(_) => Vec::new(),
             },
             Node::Func(f) => {
