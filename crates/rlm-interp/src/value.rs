@@ -40,25 +40,61 @@ mod deferred_drop {
 
     thread_local! {
         static DROPPING: Cell<bool> = const { Cell::new(false) };
-        static PENDING: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
+        /// A stack of vectors whose items are dropped one at a time, last
+        /// first (depth first): never copied into one queue (that doubled a
+        /// 16 M-item list at the memory limit), and as deep as the value.
+        static PENDING: RefCell<Vec<Vec<Value>>> = const { RefCell::new(Vec::new()) };
     }
 
-    pub fn defer(items: Vec<Value>) {
+    /// Values that may hold other values (and so may nest deeply).
+    fn holds_values(v: &Value) -> bool {
+        !matches!(
+            v,
+            Value::None
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::Str(_)
+                | Value::Range(_)
+                | Value::Type(_)
+                | Value::Builtin(_)
+                | Value::Module(_)
+                | Value::Host(_)
+                | Value::Ellipsis
+        )
+    }
+
+    fn next_item() -> Option<Value> {
+        PENDING
+            .try_with(|p| {
+                let mut p = p.borrow_mut();
+                loop {
+                    let top = p.last_mut()?;
+                    match top.pop() {
+                        Some(v) => return Some(v),
+                        None => {
+                            p.pop();
+                        }
+                    }
+                }
+            })
+            .ok()
+            .flatten()
+    }
+
+    pub fn defer(mut items: Vec<Value>) {
+        // Flat values drop here at once.
+        items.retain(holds_values);
         if items.is_empty() {
             return;
         }
+        let _ = PENDING.try_with(|p| p.borrow_mut().push(items));
         if DROPPING.with(|d| d.get()) {
-            let _ = PENDING.try_with(|p| p.borrow_mut().extend(items));
             return;
         }
         DROPPING.with(|d| d.set(true));
-        let mut batch = items;
-        loop {
-            drop(batch);
-            batch = PENDING.try_with(|p| std::mem::take(&mut *p.borrow_mut())).unwrap_or_default();
-            if batch.is_empty() {
-                break;
-            }
+        while let Some(v) = next_item() {
+            drop(v);
         }
         DROPPING.with(|d| d.set(false));
     }
