@@ -9,8 +9,8 @@
 //! Three measurements per repetition, against the same server: the scheduler
 //! alone (the same adapter as its executor, no loop: the floor this machine's
 //! HTTP stack allows), the whole run through `Rlm::run` on a multi-thread
-//! runtime (how a server drives it), and the whole run through
-//! `Rlm::run_blocking` (how `rlm run` drives it).
+//! runtime (how a server and `rlm run` drive it), and the whole run through
+//! `Rlm::run_blocking` (one thread: how an embedder without a runtime drives it).
 //!
 //! Run: `cargo run --release -p rlm-core --example whole_run_bench`
 //! (`-- --reps N` repetitions, default 5; `--calls N`, default 1000;
