@@ -7,6 +7,7 @@
 //!   [`config`]: settings resolved flags > environment > `rlm.toml`
 //!   ([`config::ResolvedConfig`] is what `rlm run` consumes) and `rlm config`.
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
+//! * [`serve`]: `rlm serve`, the HTTP API (`rlm-server`).
 //! * [`context_args`]: loading `--context` sources (files, folders, globs, stdin).
 //! * [`exit`]: the exit codes and the error type; every command returns
 //!   `Result<Exit, CliError>`.
@@ -18,4 +19,5 @@ pub mod exec;
 pub mod exit;
 pub mod repl;
 pub mod run;
+pub mod serve;
 pub mod trace_cmd;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
-use rlm_cli::{check, config, exec, repl, run, trace_cmd};
+use rlm_cli::{check, config, exec, repl, run, serve, trace_cmd};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +32,8 @@ enum Command {
     Check(check::CheckArgs),
     /// An interactive prompt: type DSL against a loaded context.
     Repl(repl::ReplArgs),
+    /// Serve the HTTP API (sessions, executions, SSE, jobs) until Ctrl-C.
+    Serve(serve::ServeArgs),
     /// Show a recorded trace.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCommand),
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Exec(args) => exec::exec(args),
         Command::Check(args) => check::check(args),
         Command::Repl(args) => repl::repl(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Trace(command) => trace_cmd::trace(command),
         Command::Config(flags) => config::show(flags),
         Command::InternalPanicTest => panic!("internal-panic-test was asked to fail"),

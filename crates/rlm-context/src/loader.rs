@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -279,6 +280,65 @@ impl Context {
             &options.separator,
             ContextKind::Directory,
             Some(root.display().to_string()),
+        ))
+    }
+
+    /// Loads a file that holds several documents joined by `separator`, as an embedder that wrote
+    /// it recorded them (`documents`: each one's name and length in bytes, in order). The file is
+    /// loaded as [`Context::from_file`] loads it (memory-mapped from `mmap_min_bytes` on); the
+    /// documents are views into it. A file whose size or separators do not match the layout is a
+    /// [`ContextError::FileChanged`]. The file's path is the embedder's business: it is not the
+    /// context's source (the metadata a model reads does not name it).
+    pub fn from_file_with_documents(
+        path: impl AsRef<Path>,
+        documents: &[(Option<String>, usize)],
+        separator: &str,
+        options: &LoadOptions,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        let whole = Self::from_file(path, options)?;
+        let text = whole.text().clone();
+        let bytes = text.as_bytes();
+        let expected = documents.iter().map(|(_, len)| *len).sum::<usize>()
+            + separator.len() * documents.len().saturating_sub(1);
+        let changed = |found: usize| ContextError::FileChanged {
+            path: path.to_path_buf(),
+            expected: expected as u64,
+            found: found as u64,
+        };
+        if documents.is_empty() || expected != bytes.len() {
+            return Err(changed(bytes.len()));
+        }
+        let mut infos = Vec::with_capacity(documents.len());
+        let mut start = 0usize;
+        for (i, (name, len)) in documents.iter().enumerate() {
+            if i > 0 {
+                let sep_end = start + separator.len();
+                if bytes.get(start..sep_end) != Some(separator.as_bytes()) {
+                    return Err(changed(bytes.len()));
+                }
+                start = sep_end;
+            }
+            let end = start + len;
+            // Both ends must be code-point boundaries (the file is valid UTF-8 as a whole).
+            let on_boundary = |b: usize| b == bytes.len() || (bytes[b] as i8) >= -0x40;
+            if !on_boundary(start) || !on_boundary(end) {
+                return Err(changed(bytes.len()));
+            }
+            infos.push(DocumentInfo {
+                name: name.clone(),
+                path: None,
+                chars: text.byte_to_char(start)..text.byte_to_char(end),
+                bytes: start..end,
+            });
+            start = end;
+        }
+        Ok(Self::assemble(
+            Arc::clone(text.buffer()),
+            infos,
+            separator,
+            ContextKind::DocumentList,
+            None,
         ))
     }
 

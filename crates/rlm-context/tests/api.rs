@@ -311,3 +311,27 @@ fn views_count_tokens() {
     assert_eq!(view.count_tokens(Encoding::Cl100kBase).unwrap(), 2);
     assert!(view.estimate_tokens() >= 2);
 }
+
+#[test]
+fn a_file_with_a_recorded_document_layout_maps_into_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let sep = "\n\n---\n\n";
+    let docs = ["héllo wörld", "second ✓ doc", "third"];
+    write(dir.path(), "joined.txt", docs.join(sep).as_bytes());
+    let layout: Vec<(Option<String>, usize)> =
+        docs.iter().enumerate().map(|(i, d)| (Some(format!("d{i}")), d.len())).collect();
+    let path = dir.path().join("joined.txt");
+    let context = Context::from_file_with_documents(&path, &layout, sep, &mmap_options()).unwrap();
+    assert_eq!(context.num_documents(), 3);
+    assert_eq!(context.get_document(1).unwrap().as_str(), "second ✓ doc");
+    assert_eq!(context.get_document(2).unwrap().as_str(), "third");
+    assert_eq!(context.len_chars(), docs.join(sep).chars().count() as u64);
+    // A layout that does not match the file is an error, not a wrong split.
+    let mut wrong = layout.clone();
+    wrong[0].1 += 1;
+    assert!(Context::from_file_with_documents(&path, &wrong, sep, &mmap_options()).is_err());
+    let total = docs.join(sep).len();
+    let cut = vec![(None, 2), (None, total - 2 - sep.len())];
+    assert!(Context::from_file_with_documents(&path, &cut, sep, &mmap_options()).is_err());
+    assert!(Context::from_file_with_documents(&path, &[], sep, &mmap_options()).is_err());
+}

@@ -297,3 +297,15 @@ fn state_is_restored_in_a_fresh_process_and_the_fourth_question_uses_memory_and_
     assert_eq!(after.executions.len(), 4);
     assert_eq!(after.memory["facts"].as_array().map(Vec::len), Some(3));
 }
+
+#[tokio::test]
+async fn an_execution_started_under_a_chosen_id_is_named_by_it_in_the_history() {
+    let rlm = Rlm::builder().root(root(&["FINAL('done')"])).build().unwrap();
+    let session = session_over(&rlm, SessionSettings::default());
+    let id = rlm_core::ExecutionId("chosen-by-the-server".into());
+    let handle = session.start_with_id(id.clone(), "anything").unwrap();
+    assert_eq!(handle.id(), &id);
+    let execution = handle.wait().await.unwrap();
+    assert_eq!(execution.id, id);
+    assert_eq!(session.history()[0].execution_id, id);
+}

@@ -201,9 +201,19 @@ impl Session {
     /// if the session's budget is already spent; checked again when its turn
     /// comes. Must be called from inside a tokio runtime.
     pub fn start(&self, query: impl Into<String>) -> Result<ExecutionHandle, SessionError> {
+        self.start_with_id(ExecutionId::random(), query)
+    }
+
+    /// [`Session::start`] under an id the embedder chose (a server that
+    /// stores the execution under its own id before it runs), so that the
+    /// history turn names it.
+    pub fn start_with_id(
+        &self,
+        id: ExecutionId,
+        query: impl Into<String>,
+    ) -> Result<ExecutionHandle, SessionError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
         self.refuse_if_spent()?;
-        let id = ExecutionId::random();
         let recorder = TraceRecorder::with_options(self.shared.rlm.recorder_options());
         for l in self.shared.listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             recorder.add_listener(Arc::clone(l));

@@ -1,0 +1,248 @@
+//! `rlm serve`: runs the HTTP API (`rlm-server`) until Ctrl-C or SIGTERM,
+//! then shuts down gracefully. With no flags: 127.0.0.1:8000, data in
+//! `./rlm-data`, no keys, and the models, budgets, cache and concurrency of
+//! `rlm run`'s configuration (flags > environment > `rlm.toml`, read by
+//! [`crate::config`]), or the offline scripted model (the demo script) when
+//! none is configured. Its budgets are each execution's defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rlm_adapters::FakeScript;
+use rlm_server::{ApiKey, JobsConfig, Limits, ModelConfig, Server, ServerConfig};
+
+use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings, Source, Sourced};
+use crate::exit::{CliError, Exit};
+
+/// The offline demo script (also `rlm run --model scripted`'s default).
+const DEMO_SCRIPT: &str = include_str!("../../../examples/scripted/demo.toml");
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (without API keys: loopback only).
+    #[arg(long, env = "RLM_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+    /// Directory for the database and the stored contexts.
+    #[arg(long, env = "RLM_DATA", default_value = "rlm-data", value_name = "DIR")]
+    pub data: PathBuf,
+    /// Models (the default root and sub-model), per-execution budgets, the
+    /// subcall cache and concurrency, as for `rlm run`; no model configured
+    /// anywhere: the offline `scripted` model.
+    #[command(flatten)]
+    pub config: ConfigFlags,
+    /// Another model sessions may choose (repeatable).
+    #[arg(long = "allow-model", value_name = "MODEL")]
+    pub allow_models: Vec<String>,
+    /// The script the `scripted` model plays (.toml/.json; default: the bundled demo).
+    #[arg(long, env = "RLM_FAKE_SCRIPT", value_name = "PATH")]
+    pub script: Option<PathBuf>,
+    /// With the `scripted` model: wait this long before each token of its
+    /// streamed replies, so a reply can be watched as it arrives.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub scripted_token_delay_ms: u64,
+    /// An API key `id:token` (repeatable; also RLM_API_KEYS, comma-separated).
+    #[arg(long = "api-key", value_name = "ID:TOKEN")]
+    pub api_keys: Vec<String>,
+    /// A file of API keys, one `id:token` per line.
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// Sessions may load server-side files under this directory.
+    #[arg(long, value_name = "DIR")]
+    pub allow_path: Option<PathBuf>,
+    /// An origin allowed by CORS (repeatable; default: CORS off).
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
+    /// Jobs run at once.
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
+    /// Pending jobs accepted before 429.
+    #[arg(long, default_value_t = 256)]
+    pub queue: usize,
+    /// Largest request body, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub max_body_mb: u64,
+    /// Largest session context, in MiB.
+    #[arg(long, default_value_t = 512)]
+    pub max_context_mb: u64,
+    /// Longest question, in characters.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_query_chars: usize,
+    /// Executions one key may run at once.
+    #[arg(long, default_value_t = 8)]
+    pub max_concurrent: usize,
+    /// Longest an execution may run, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub max_execution_secs: u64,
+}
+
+pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
+    let config = server_config(args)?;
+    rlm_server::init_json_logs();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Internal(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let server = Server::start(config).await.map_err(|e| CliError::Config(e.to_string()))?;
+        eprintln!("rlm serve: listening on http://{}", server.addr());
+        shutdown_signal().await;
+        server.stop().await.map_err(|e| CliError::Internal(e.to_string()))
+    })?;
+    Ok(Exit::Ok)
+}
+
+fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
+    if args.config.trace.is_some() {
+        return Err(CliError::Config(
+            "rlm serve stores every execution's trace (GET /api/executions/{id}/trace); --trace is for rlm run".into(),
+        ));
+    }
+    let mut settings = Settings::from_process(&args.config)?;
+    // Serving needs no model to start: the offline script stands in.
+    settings
+        .model
+        .get_or_insert(Sourced { value: SCRIPTED_MODEL.to_string(), source: Source::Flag });
+    let resolved = settings.resolve()?;
+    let env = resolved.env.clone();
+    let script = match &args.script {
+        Some(p) => FakeScript::from_file(p).map_err(|e| CliError::Config(e.to_string()))?,
+        None => toml::from_str(DEMO_SCRIPT).map_err(|e| {
+            CliError::Internal(format!("the bundled demo script does not parse: {e}"))
+        })?,
+    };
+    let mut key_text = args.api_keys.join(",");
+    if let Some(v) = env.first(&["RLM_API_KEYS"]) {
+        key_text.push(',');
+        key_text.push_str(v);
+    }
+    if let Some(path) = &args.api_key_file {
+        let text = std::fs::read_to_string(path).map_err(|e| CliError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        key_text.push('\n');
+        key_text.push_str(&text);
+    }
+    let api_keys = ApiKey::parse_list(&key_text).map_err(|e| CliError::Config(e.to_string()))?;
+    let config = ServerConfig {
+        bind: args.bind,
+        data_dir: args.data,
+        api_keys,
+        models: ModelConfig {
+            default_sub_model: (resolved.sub_model != resolved.model)
+                .then(|| resolved.sub_model.clone()),
+            default_model: resolved.model,
+            allowed_models: args.allow_models,
+            script,
+            scripted_token_delay: Duration::from_millis(args.scripted_token_delay_ms),
+            env,
+            cache_dir: resolved.cache_path,
+            concurrency: resolved.concurrency,
+        },
+        limits: Limits {
+            max_body_bytes: args.max_body_mb << 20,
+            max_context_bytes: args.max_context_mb << 20,
+            max_query_chars: args.max_query_chars,
+            max_concurrent_per_key: args.max_concurrent,
+            max_execution: Duration::from_secs(args.max_execution_secs),
+            execution: execution_budget(resolved.budgets.to_limits()),
+        },
+        jobs: JobsConfig {
+            workers: args.workers,
+            queue_capacity: args.queue,
+            ..JobsConfig::default()
+        },
+        allowed_path_root: args.allow_path,
+        cors_origins: args.cors_origins,
+        shutdown_grace: Duration::from_secs(10),
+    };
+    config.validate().map_err(|e| CliError::Config(e.to_string()))?;
+    Ok(config)
+}
+
+/// Each execution's budget where its session sets none: the configured
+/// budgets, with the server's default step limit when none is configured.
+fn execution_budget(mut configured: rlm_policy::BudgetLimits) -> rlm_policy::BudgetLimits {
+    if configured.max_steps.is_none() {
+        configured.max_steps = Limits::default().execution.max_steps;
+    }
+    configured
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config_of(args: &[&str]) -> Result<ServerConfig, CliError> {
+        server_config(Cli::try_parse_from([&["rlm-serve"], args].concat()).unwrap().serve)
+    }
+
+    #[test]
+    fn serve_reads_rlm_toml_and_flags_override_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rlm.toml");
+        std::fs::write(
+            &file,
+            "model = \"scripted\"\nsub_model = \"openai:gpt-5-nano\"\ncache = \"c\"\nconcurrency = 3\n\
+             [budgets]\nmax_steps = 7\nmax_subcalls = 40\nmax_cost_usd = 0.5\n",
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let c = config_of(&["--config", path]).unwrap();
+        assert_eq!(c.models.default_model, "scripted");
+        assert_eq!(c.models.default_sub_model.as_deref(), Some("openai:gpt-5-nano"));
+        assert_eq!(c.models.cache_dir.as_deref(), Some(std::path::Path::new("c")));
+        assert_eq!(c.models.concurrency, Some(3));
+        let e = &c.limits.execution;
+        assert_eq!((e.max_steps, e.max_subcalls, e.max_cost_usd), (Some(7), Some(40), Some(0.5)));
+        // A flag wins over the file.
+        let c =
+            config_of(&["--config", path, "--max-steps", "3", "--sub-model", "scripted"]).unwrap();
+        assert_eq!(c.limits.execution.max_steps, Some(3));
+        assert_eq!(c.models.default_sub_model, None, "the same model as the root");
+    }
+
+    #[test]
+    fn serve_without_any_model_uses_the_offline_script_and_refuses_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("rlm.toml");
+        std::fs::write(&empty, "").unwrap();
+        let c = config_of(&["--config", empty.to_str().unwrap()]).unwrap();
+        assert_eq!(c.models.default_model, SCRIPTED_MODEL);
+        assert_eq!(c.limits.execution.max_steps, Limits::default().execution.max_steps);
+        let refused = config_of(&["--config", empty.to_str().unwrap(), "--trace", "t.jsonl"]);
+        assert!(
+            matches!(refused, Err(CliError::Config(m)) if m.contains("--trace is for rlm run"))
+        );
+    }
+}

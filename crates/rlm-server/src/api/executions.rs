@@ -1,0 +1,333 @@
+//! Execution handlers: run and wait (`/api/execute`), run and stream SSE
+//! (`/api/execute/stream`), attach to a running or finished execution's
+//! stream, list, get (with the tree), tree, trace (JSON lines), cancel; and
+//! usage stats.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use futures::{Stream, StreamExt};
+use uuid::Uuid;
+
+use super::AppState;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::sessions::Page;
+use crate::auth::Caller;
+use crate::bus::BusEvent;
+use crate::error::ServerError;
+use crate::executions::{StartRequest, Started, Target};
+use crate::shapes::*;
+use crate::store::{ExecutionFilter, ExecutionRecord, ExecutionStatus};
+use crate::tree::execution_tree;
+
+fn start_request(caller: Caller, body: ExecutionCreate) -> Result<StartRequest, ServerError> {
+    let target = match (body.session_id, body.context) {
+        (Some(id), None) => Target::Session(id),
+        (None, Some(text)) => Target::Inline(text),
+        (Some(_), Some(_)) => {
+            return Err(ServerError::BadRequest("give `session_id` or `context`, not both".into()));
+        }
+        (None, None) => {
+            return Err(ServerError::BadRequest(
+                "Either context or session_id with stored context is required".into(),
+            ));
+        }
+    };
+    Ok(StartRequest {
+        owner: caller.owner,
+        target,
+        query: body.user_query,
+        model: body.model,
+        job_id: None,
+        interactive: true,
+    })
+}
+
+/// Run an execution and wait for its answer (the RLM Engine's call).
+#[utoipa::path(post, path = "/api/execute", tag = "executions",
+    request_body = ExecutionCreate,
+    responses((status = 200, body = ExecutionResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn execute(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<ExecutionCreate>,
+) -> Result<Json<ExecutionResponse>, ServerError> {
+    let Started { mut done, .. } = state.executions.start(start_request(caller, body)?).await?;
+    let record = done
+        .wait_for(Option::is_some)
+        .await
+        .map_err(|_| ServerError::Internal("the execution task ended without a record".into()))?
+        .clone()
+        .ok_or_else(|| ServerError::Internal("no execution record".into()))?;
+    Ok(Json(ExecutionResponse::from(&record)))
+}
+
+fn sse_event(e: &BusEvent) -> Event {
+    Event::default().id(e.id.to_string()).event(&e.name).data(&e.json)
+}
+
+fn sse_response<S>(events: S) -> Response
+where
+    S: Stream<Item = Event> + Send + 'static,
+{
+    Sse::new(events.map(Ok::<_, Infallible>))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+/// Run an execution and stream it as Server-Sent Events: `execution_start`;
+/// the trace as it happens (`run_started`, `model_call_started`, `token`
+/// (root-model text as it arrives), `model_call_finished`, `program_started`,
+/// `program_finished`, `subcall_started`, `subcall_finished`, `retry`,
+/// `budget`, `error`, `final_answer`, `run_finished`, with sub-RLMs nested by
+/// `parent_span_id`); then `complete` (the execution) or `error`. Every
+/// frame's data is `{"type": ..., "data": ...}`; ids count from 0. A client
+/// that disconnects does not stop the execution.
+#[utoipa::path(post, path = "/api/execute/stream", tag = "executions",
+    request_body = ExecutionCreate,
+    responses((status = 200, content_type = "text/event-stream", body = SseEvent, description = "SSE frames"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn execute_stream(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<ExecutionCreate>,
+) -> Result<Response, ServerError> {
+    let started = state.executions.start(start_request(caller, body)?).await?;
+    Ok(sse_response(started.bus.subscribe(0).map(|e| sse_event(&e))))
+}
+
+async fn owned_execution(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<ExecutionRecord, ServerError> {
+    match state.store.get_execution(id).await? {
+        Some(e) if e.owner == caller.owner => Ok(e),
+        _ => Err(ServerError::not_found("execution", id)),
+    }
+}
+
+/// Attach to an execution's event stream: a running one from its first event
+/// (or after `Last-Event-ID`), then live; a finished one replayed from its
+/// stored trace (token deltas are not stored).
+#[utoipa::path(get, path = "/api/executions/{id}/events", tag = "executions",
+    params(("id" = Uuid, Path, description = "execution id")),
+    responses((status = 200, content_type = "text/event-stream", body = SseEvent, description = "SSE frames"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let last_seen: Option<usize> = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    if let Some(bus) = state.executions.live_bus(&caller.owner, id) {
+        let from = last_seen.map_or(0, |n| n + 1);
+        return Ok(sse_response(bus.subscribe(from).map(|e| sse_event(&e))));
+    }
+    let record = owned_execution(&state, &caller, id).await?;
+    if !record.status.is_terminal() {
+        // Between its record and its live log (it is just starting): retry shortly.
+        return Err(ServerError::TooManyRequests {
+            message: "the execution is starting; retry".into(),
+            retry_after_secs: 1,
+        });
+    }
+    let frame = |id: usize, name: &str, data: serde_json::Value| {
+        Event::default()
+            .id(id.to_string())
+            .event(name)
+            .data(serde_json::json!({ "type": name, "data": data }).to_string())
+    };
+    let mut frames = Vec::new();
+    if last_seen.is_none() {
+        frames.push(frame(
+            0,
+            "execution_start",
+            serde_json::json!({
+                "execution_id": record.id, "root_node_id": null, "user_query": record.user_query,
+                "context_size": record.context_size, "session_id": record.session_id, "model": record.model,
+            }),
+        ));
+        for event in state.store.trace(id).await? {
+            let data = serde_json::to_value(&event).unwrap_or_default();
+            frames.push(frame(frames.len(), event.kind.name(), data));
+        }
+    }
+    let data = serde_json::to_value(ExecutionResponse::from(&record)).unwrap_or_default();
+    let n = frames.len();
+    if record.status == ExecutionStatus::Completed {
+        frames.push(frame(n, "complete", data));
+    } else {
+        let error = record.error_message.clone().unwrap_or_default();
+        frames.push(frame(n, "error", serde_json::json!({ "error": error, "execution": data })));
+    }
+    Ok(sse_response(futures::stream::iter(frames)))
+}
+
+/// `?session_id=&limit=&offset=`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExecutionQuery {
+    pub session_id: Option<Uuid>,
+    /// At most this many (default 50, at most 1000).
+    #[param(maximum = 1000000)]
+    pub limit: Option<usize>,
+    #[param(maximum = 1000000000)]
+    pub offset: Option<usize>,
+}
+
+/// List the caller's executions, newest first (optionally one session's).
+#[utoipa::path(get, path = "/api/executions", tag = "executions", params(ExecutionQuery),
+    responses((status = 200, body = ExecutionListResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(q): ApiQuery<ExecutionQuery>,
+) -> Result<Json<ExecutionListResponse>, ServerError> {
+    let (offset, limit) = Page { limit: q.limit, offset: q.offset }.bounds()?;
+    let filter = ExecutionFilter { owner: Some(caller.owner), session_id: q.session_id };
+    let (records, total) = state.store.list_executions(&filter, offset, limit).await?;
+    Ok(Json(ExecutionListResponse {
+        executions: records.iter().map(ExecutionResponse::from).collect(),
+        total,
+    }))
+}
+
+/// One execution with its tree (the Engine's `ExecutionDetail`).
+#[utoipa::path(get, path = "/api/executions/{id}", tag = "executions",
+    params(("id" = Uuid, Path, description = "execution id")),
+    responses((status = 200, body = ExecutionDetailResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ExecutionDetailResponse>, ServerError> {
+    let record = owned_execution(&state, &caller, id).await?;
+    let tree = tree_of(&state, &caller, &record).await?;
+    let generated_code = tree.tree.as_ref().and_then(|t| t.generated_code.clone());
+    Ok(Json(ExecutionDetailResponse {
+        execution: ExecutionResponse::from(&record),
+        tree: Some(tree),
+        generated_code,
+        metrics: None,
+    }))
+}
+
+async fn tree_of(
+    state: &AppState,
+    caller: &Caller,
+    record: &ExecutionRecord,
+) -> Result<ExecutionTree, ServerError> {
+    // A running execution's tree comes from its live log (the store may lag).
+    let events = match state.executions.live_bus(&caller.owner, record.id) {
+        Some(bus) => bus.trace_events(),
+        None => state.store.trace(record.id).await?,
+    };
+    Ok(execution_tree(record.id, &events))
+}
+
+/// The execution tree (the Engine's shape: the root run, its subcalls and
+/// sub-RLMs as nested `children`).
+#[utoipa::path(get, path = "/api/executions/{id}/tree", tag = "executions",
+    params(("id" = Uuid, Path, description = "execution id")),
+    responses((status = 200, body = ExecutionTree), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn tree(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ExecutionTree>, ServerError> {
+    let record = owned_execution(&state, &caller, id).await?;
+    Ok(Json(tree_of(&state, &caller, &record).await?))
+}
+
+/// The execution's trace as JSON lines (one `rlm-trace` event per line).
+#[utoipa::path(get, path = "/api/executions/{id}/trace", tag = "executions",
+    params(("id" = Uuid, Path, description = "execution id")),
+    responses((status = 200, content_type = "application/x-ndjson", body = String, description = "JSON lines"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn trace(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ServerError> {
+    let record = owned_execution(&state, &caller, id).await?;
+    let events = match state.executions.live_bus(&caller.owner, record.id) {
+        Some(bus) => bus.trace_events(),
+        None => state.store.trace(id).await?,
+    };
+    let mut body = String::new();
+    for e in &events {
+        body.push_str(&rlm_trace::to_json_line(e));
+        body.push('\n');
+    }
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
+/// Cancel a running execution: in-flight model calls are dropped, the spend
+/// so far is settled; answers with the settled execution.
+#[utoipa::path(post, path = "/api/executions/{id}/cancel", tag = "executions",
+    params(("id" = Uuid, Path, description = "execution id")),
+    responses((status = 200, body = ExecutionResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ExecutionResponse>, ServerError> {
+    if let Some(record) = state.executions.cancel(&caller.owner, id, Duration::from_secs(30)).await
+    {
+        return Ok(Json(ExecutionResponse::from(&record)));
+    }
+    let record = owned_execution(&state, &caller, id).await?;
+    if record.status.is_terminal() {
+        return Err(ServerError::Conflict(format!(
+            "execution {id} has already ended ({})",
+            record.status.as_str()
+        )));
+    }
+    Ok(Json(ExecutionResponse::from(&record)))
+}
+
+/// `?session_id=`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    pub session_id: Option<Uuid>,
+}
+
+/// Usage statistics over the caller's executions (or one session's): the
+/// Engine's totals plus outcomes, latency percentiles, cache hit rate and
+/// per-session totals.
+#[utoipa::path(get, path = "/api/stats", tag = "executions", params(StatsQuery),
+    responses((status = 200, body = UsageStats), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn stats(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> Result<Json<UsageStats>, ServerError> {
+    let filter = ExecutionFilter { owner: Some(caller.owner), session_id: q.session_id };
+    let (records, _) = state.store.list_executions(&filter, 0, usize::MAX).await?;
+    Ok(Json(crate::stats::usage_stats(&records)))
+}

@@ -1,0 +1,80 @@
+//! Job handlers: submit (returns at once), poll, list, cancel.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::{Extension, Json};
+use uuid::Uuid;
+
+use super::AppState;
+use super::extract::{ApiJson, ApiPath};
+use crate::auth::Caller;
+use crate::error::ServerError;
+use crate::shapes::*;
+
+/// Submit an execution as a job; answers at once with the PENDING job, or
+/// 429 with `Retry-After` when the queue is full.
+#[utoipa::path(post, path = "/api/jobs", tag = "jobs", request_body = JobCreate,
+    responses((status = 200, body = JobResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<JobCreate>,
+) -> Result<Json<JobResponse>, ServerError> {
+    let chars = body.user_query.chars().count();
+    if chars > state.limits.max_query_chars {
+        return Err(ServerError::Unprocessable(format!(
+            "user_query has {chars} characters; the limit is {}",
+            state.limits.max_query_chars
+        )));
+    }
+    let job = state.jobs.submit(&caller.owner, body.session_id, body.user_query).await?;
+    Ok(Json(JobResponse::from(&job)))
+}
+
+/// A job: PENDING, RUNNING, COMPLETE (with `answer`), FAILED or INTERRUPTED
+/// (with `error`), CANCELLED.
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs",
+    params(("id" = Uuid, Path, description = "job id")),
+    responses((status = 200, body = JobResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<JobResponse>, ServerError> {
+    Ok(Json(JobResponse::from(&state.jobs.get(&caller.owner, id).await?)))
+}
+
+/// The caller's jobs, newest first.
+#[utoipa::path(get, path = "/api/jobs", tag = "jobs",
+    responses((status = 200, body = JobListResponse), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<JobListResponse>, ServerError> {
+    let jobs = state.jobs.list(&caller.owner).await?;
+    Ok(Json(JobListResponse {
+        total: jobs.len(),
+        jobs: jobs.iter().map(JobResponse::from).collect(),
+    }))
+}
+
+/// Cancel a job: a pending one never runs; a running one's execution is
+/// stopped (in-flight subcalls dropped, spend settled) before this answers.
+#[utoipa::path(delete, path = "/api/jobs/{id}", tag = "jobs",
+    params(("id" = Uuid, Path, description = "job id")),
+    responses((status = 200, body = JobResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<JobResponse>, ServerError> {
+    let job = state.jobs.cancel(&caller.owner, id, Duration::from_secs(30)).await?;
+    Ok(Json(JobResponse::from(&job)))
+}

@@ -1,0 +1,146 @@
+//! The HTTP API: the router (routes, auth, limits, CORS, request ids and
+//! logs), the shared state of the handlers, and the OpenAPI document built
+//! from the handlers' annotations and types.
+
+mod executions;
+mod extract;
+mod jobs;
+mod ops;
+mod sessions;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::routing::{get, post};
+use tower_http::cors::CorsLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+
+use crate::auth::{Auth, require_caller};
+use crate::config::Limits;
+use crate::contexts::ContextFiles;
+use crate::error::ServerError;
+use crate::executions::Executions;
+use crate::jobs::Jobs;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub executions: Arc<Executions>,
+    pub jobs: Arc<Jobs>,
+    pub contexts: Arc<ContextFiles>,
+    pub metrics: Arc<Metrics>,
+    pub auth: Arc<Auth>,
+    pub limits: Limits,
+    pub allowed_path_root: Option<PathBuf>,
+    /// False once shutdown has begun (`/readyz` answers 503).
+    pub ready: Arc<AtomicBool>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "rlm serve", description = "Recursive Language Model runtime: sessions, executions, SSE, jobs. The RLM Engine's API plus ours."),
+    paths(
+        sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
+        sessions::get_memory, sessions::set_memory, sessions::delete_memory, sessions::history,
+        executions::execute, executions::execute_stream, executions::events, executions::list,
+        executions::get, executions::tree, executions::trace, executions::cancel, executions::stats,
+        jobs::submit, jobs::get, jobs::list, jobs::cancel,
+        ops::healthz, ops::api_health, ops::readyz, ops::metrics, ops::openapi,
+    ),
+    modifiers(&BearerScheme)
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The OpenAPI document of this API.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn not_found() -> ServerError {
+    ServerError::NotFound { what: "route", id: "(see /api/openapi.json)".into() }
+}
+
+/// The whole application: the API, the open operational routes, and `web`
+/// (the page served at `/`, mounted by its own module).
+pub fn router(state: AppState, web: Router<AppState>, cors_origins: &[String]) -> Router {
+    let protected = Router::new()
+        .route("/api/sessions", get(sessions::list).post(sessions::create))
+        .route(
+            "/api/sessions/{id}",
+            get(sessions::get).put(sessions::update).delete(sessions::delete),
+        )
+        .route("/api/sessions/{id}/memory", get(sessions::get_memory).post(sessions::set_memory))
+        .route("/api/sessions/{id}/memory/{key}", axum::routing::delete(sessions::delete_memory))
+        .route("/api/sessions/{id}/history", get(sessions::history))
+        .route("/api/execute", post(executions::execute))
+        .route("/api/execute/stream", post(executions::execute_stream))
+        .route("/api/executions", get(executions::list))
+        .route("/api/executions/{id}", get(executions::get))
+        .route("/api/executions/{id}/tree", get(executions::tree))
+        .route("/api/executions/{id}/trace", get(executions::trace))
+        .route("/api/executions/{id}/events", get(executions::events))
+        .route("/api/executions/{id}/cancel", post(executions::cancel))
+        .route("/api/stats", get(executions::stats))
+        .route("/api/jobs", get(jobs::list).post(jobs::submit))
+        .route("/api/jobs/{id}", get(jobs::get).delete(jobs::cancel))
+        .route("/metrics", get(ops::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state.auth), require_caller));
+    let open = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/api/health", get(ops::api_health))
+        .route("/api/openapi.json", get(ops::openapi));
+    let body_limit = usize::try_from(state.limits.max_body_bytes).unwrap_or(usize::MAX);
+    let request_id = HeaderName::from_static("x-request-id");
+    let mut app = protected
+        .merge(open)
+        .merge(web)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state);
+    if !cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> =
+            cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        );
+    }
+    app.layer(
+        TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            // Method, path and request id only: headers (keys) and queries stay out of logs.
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+    )
+    .layer(PropagateRequestIdLayer::new(request_id.clone()))
+    .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

@@ -1,0 +1,60 @@
+//! Operations: liveness, readiness, Prometheus metrics, the OpenAPI document.
+
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use crate::shapes::{ErrorBody, Health};
+
+fn health(status: &str) -> Json<Health> {
+    Json(Health { status: status.into(), service: "rlm-server".into() })
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    health("healthy")
+}
+
+/// The RLM Engine's health check (same as `/healthz`).
+#[utoipa::path(get, path = "/api/health", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn api_health() -> Json<Health> {
+    health("healthy")
+}
+
+/// Readiness: the store answers and the server is not shutting down.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    if !state.ready.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, health("shutting down")).into_response();
+    }
+    match state.store.ping().await {
+        Ok(()) => health("ready").into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, health(&format!("store unavailable: {e}")))
+            .into_response(),
+    }
+}
+
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
+    responses((status = 200, content_type = "application/json", body = Object)))]
+pub async fn openapi() -> Response {
+    Json(super::openapi_document()).into_response()
+}

@@ -1,0 +1,407 @@
+//! Session handlers: create (JSON text, multipart files, or server-side
+//! paths), list, get, update, delete; `memory` get/set/delete; history.
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::header;
+use axum::{Extension, Json};
+use uuid::Uuid;
+
+use super::AppState;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::Caller;
+use crate::contexts::{NewDocument, read_documents, resolve_under};
+use crate::error::ServerError;
+use crate::shapes::*;
+use crate::store::{ContextRef, SessionRecord, SessionSettings, new_session_state, now_micros};
+
+/// `?limit=&offset=`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Page {
+    /// At most this many (default 50, at most 1000).
+    #[param(maximum = 1000000)]
+    pub limit: Option<usize>,
+    #[param(maximum = 1000000000)]
+    pub offset: Option<usize>,
+}
+
+impl Page {
+    /// `(offset, limit)`; out-of-range values are refused as the schema says.
+    pub fn bounds(&self) -> Result<(usize, usize), ServerError> {
+        let (offset, limit) = (self.offset.unwrap_or(0), self.limit.unwrap_or(50));
+        if offset > 1_000_000_000 || limit > 1_000_000 {
+            return Err(ServerError::BadRequest(
+                "offset must be at most 1000000000 and limit at most 1000000".into(),
+            ));
+        }
+        Ok((offset, limit.min(1000)))
+    }
+}
+
+/// Create a session with a context: JSON `{name, context}` (the RLM Engine's
+/// call), JSON `{name, paths}` (server-side files under the allowed
+/// directory), or multipart/form-data with `name`, `settings` (JSON) and one
+/// or more files.
+#[utoipa::path(post, path = "/api/sessions", tag = "sessions",
+    request_body(content(
+        (SessionCreate = "application/json"),
+        (SessionUpload = "multipart/form-data")
+    )),
+    responses(
+        (status = 200, body = SessionResponse),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)
+    ),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    request: Request,
+) -> Result<Json<SessionResponse>, ServerError> {
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (body, documents) = if is_multipart {
+        let multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|r| ServerError::Rejected { status: r.status(), message: r.body_text() })?;
+        read_multipart(&state, multipart).await?
+    } else {
+        let ApiJson(body) = ApiJson::<SessionCreate>::from_request(request, &state).await?;
+        let documents = documents_of(&state, &body)?;
+        (body, documents)
+    };
+    let settings = body.settings.clone().unwrap_or_default();
+    validate_settings(&state, &settings)?;
+    let context = match documents {
+        Some(docs) => Some(state.contexts.store(&docs)?),
+        None => None,
+    };
+    let now = now_micros();
+    let id = Uuid::new_v4();
+    let record = SessionRecord {
+        id,
+        owner: caller.owner,
+        name: body.name,
+        context_metadata: metadata(body.context_metadata, context.as_ref()),
+        context,
+        settings,
+        state: new_session_state(id),
+        created_at: now,
+        updated_at: now,
+    };
+    if let Err(e) = state.store.put_session(&record).await {
+        if let Some(c) = &record.context {
+            state.contexts.remove(c);
+        }
+        return Err(e.into());
+    }
+    Ok(Json(SessionResponse::from(&record)))
+}
+
+/// The documents a JSON body gives (text or server-side paths), if any.
+fn documents_of(
+    state: &AppState,
+    body: &SessionCreate,
+) -> Result<Option<Vec<NewDocument>>, ServerError> {
+    let limit = state.limits.max_context_bytes;
+    match (&body.context, &body.paths) {
+        (Some(_), Some(_)) => {
+            Err(ServerError::BadRequest("give `context` or `paths`, not both".into()))
+        }
+        (Some(text), None) => {
+            check_size(text.len() as u64, limit)?;
+            Ok(Some(vec![NewDocument { name: None, text: text.clone() }]))
+        }
+        (None, Some(paths)) => {
+            let Some(root) = &state.allowed_path_root else {
+                return Err(ServerError::BadRequest(
+                    "this server does not load server-side paths (start it with --allow-path DIR)"
+                        .into(),
+                ));
+            };
+            if paths.is_empty() {
+                return Err(ServerError::BadRequest("`paths` is empty".into()));
+            }
+            let mut docs = Vec::new();
+            let mut total = 0;
+            for p in paths {
+                let full = resolve_under(root, p)?;
+                docs.extend(read_documents(root, &full, limit, &mut total)?);
+            }
+            if docs.is_empty() {
+                return Err(ServerError::BadRequest("the paths hold no files".into()));
+            }
+            Ok(Some(docs))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn check_size(found: u64, limit: u64) -> Result<(), ServerError> {
+    if found > limit {
+        return Err(ServerError::TooLarge { what: "the context", found, limit });
+    }
+    Ok(())
+}
+
+async fn read_multipart(
+    state: &AppState,
+    mut multipart: Multipart,
+) -> Result<(SessionCreate, Option<Vec<NewDocument>>), ServerError> {
+    let bad = |e: axum::extract::multipart::MultipartError| ServerError::Rejected {
+        status: e.status(),
+        message: format!("bad multipart body: {}", e.body_text()),
+    };
+    let mut body = SessionCreate::default();
+    let mut docs = Vec::new();
+    let mut total = 0u64;
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(bad)?;
+        match (name.as_str(), file_name) {
+            (_, Some(file)) => {
+                total += bytes.len() as u64;
+                check_size(total, state.limits.max_context_bytes)?;
+                let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
+                    ServerError::BadRequest(format!(
+                        "file {file:?} is not UTF-8 text (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ))
+                })?;
+                docs.push(NewDocument { name: Some(file), text });
+            }
+            ("name", None) => body.name = Some(utf8_field("name", &bytes)?),
+            ("context", None) => {
+                total += bytes.len() as u64;
+                check_size(total, state.limits.max_context_bytes)?;
+                docs.push(NewDocument { name: None, text: utf8_field("context", &bytes)? });
+            }
+            ("settings", None) => {
+                body.settings = Some(serde_json::from_slice(&bytes).map_err(|e| {
+                    ServerError::Unprocessable(format!("field `settings` is not valid: {e}"))
+                })?);
+            }
+            (other, None) => {
+                return Err(ServerError::BadRequest(format!(
+                    "unknown form field {other:?} (expected name, settings, context, or files)"
+                )));
+            }
+        }
+    }
+    Ok((body, (!docs.is_empty()).then_some(docs)))
+}
+
+fn utf8_field(name: &str, bytes: &[u8]) -> Result<String, ServerError> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| ServerError::BadRequest(format!("field `{name}` is not UTF-8 text")))
+}
+
+fn validate_settings(state: &AppState, s: &SessionSettings) -> Result<(), ServerError> {
+    for model in s.model.iter().chain(s.sub_model.iter()) {
+        state.executions.check_model(model)?;
+    }
+    if let Some(t) = s.timeout_secs
+        && (t == 0 || t > state.limits.max_execution.as_secs())
+    {
+        return Err(ServerError::Unprocessable(format!(
+            "timeout_secs must be between 1 and {}",
+            state.limits.max_execution.as_secs()
+        )));
+    }
+    if let Some(c) = s.max_total_cost_usd
+        && !(c.is_finite() && c >= 0.0)
+    {
+        return Err(ServerError::Unprocessable("max_total_cost_usd must be >= 0".into()));
+    }
+    if s.max_steps == Some(0) {
+        return Err(ServerError::Unprocessable("max_steps must be at least 1".into()));
+    }
+    if s.max_depth.is_some_and(|d| d > 10) {
+        return Err(ServerError::Unprocessable("max_depth must be at most 10".into()));
+    }
+    Ok(())
+}
+
+/// The client's metadata with the context's own (the Engine's `size`, `hash`).
+fn metadata(
+    client: Option<serde_json::Map<String, serde_json::Value>>,
+    context: Option<&ContextRef>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = client.unwrap_or_default();
+    if let Some(c) = context {
+        m.insert("size".into(), c.chars.into());
+        m.insert("hash".into(), c.hash.clone().into());
+        m.insert("hash_algorithm".into(), "blake3".into());
+        m.insert("bytes".into(), c.bytes.into());
+        m.insert("documents".into(), c.documents.len().into());
+    }
+    m
+}
+
+/// List the caller's sessions, newest first.
+#[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(Page),
+    responses((status = 200, body = SessionListResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(page): ApiQuery<Page>,
+) -> Result<Json<SessionListResponse>, ServerError> {
+    let (offset, limit) = page.bounds()?;
+    let (records, total) = state.store.list_sessions(Some(&caller.owner), offset, limit).await?;
+    let sessions = records.iter().map(SessionResponse::from).collect();
+    Ok(Json(SessionListResponse { sessions, total }))
+}
+
+/// One session.
+#[utoipa::path(get, path = "/api/sessions/{id}", tag = "sessions",
+    params(("id" = Uuid, Path, description = "session id")),
+    responses((status = 200, body = SessionResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<SessionResponse>, ServerError> {
+    let s = state.executions.owned_session(&caller.owner, id).await?;
+    Ok(Json(SessionResponse::from(&s)))
+}
+
+/// Update a session's name, context (replaced), metadata or settings.
+#[utoipa::path(put, path = "/api/sessions/{id}", tag = "sessions",
+    params(("id" = Uuid, Path, description = "session id")),
+    request_body = SessionCreate,
+    responses((status = 200, body = SessionResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<SessionCreate>,
+) -> Result<Json<SessionResponse>, ServerError> {
+    let mut s = state.executions.owned_session(&caller.owner, id).await?;
+    if let Some(settings) = &body.settings {
+        validate_settings(&state, settings)?;
+    }
+    let documents = documents_of(&state, &body)?;
+    let old_context = s.context.clone();
+    if let Some(docs) = documents {
+        s.context = Some(state.contexts.store(&docs)?);
+        s.context_metadata = metadata(body.context_metadata.clone(), s.context.as_ref());
+    } else if let Some(m) = body.context_metadata {
+        s.context_metadata = metadata(Some(m), s.context.as_ref());
+    }
+    if let Some(name) = body.name {
+        s.name = Some(name);
+    }
+    if let Some(settings) = body.settings {
+        s.settings = settings;
+    }
+    s.updated_at = now_micros();
+    state.store.put_session(&s).await?;
+    if let Some(old) = old_context
+        && s.context.as_ref() != Some(&old)
+    {
+        state.contexts.remove(&old);
+    }
+    Ok(Json(SessionResponse::from(&s)))
+}
+
+/// Delete a session (with its state: spend, memory, history) and its context file (its executions stay).
+#[utoipa::path(delete, path = "/api/sessions/{id}", tag = "sessions",
+    params(("id" = Uuid, Path, description = "session id")),
+    responses((status = 200, body = DeletedSession), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<DeletedSession>, ServerError> {
+    let s = state.executions.owned_session(&caller.owner, id).await?;
+    if !state.store.delete_session(id).await? {
+        return Err(ServerError::not_found("session", id));
+    }
+    if let Some(c) = &s.context {
+        state.contexts.remove(c);
+    }
+    Ok(Json(DeletedSession { status: "deleted".into(), session_id: id }))
+}
+
+/// The session's `memory` dict.
+#[utoipa::path(get, path = "/api/sessions/{id}/memory", tag = "sessions",
+    params(("id" = Uuid, Path, description = "session id")),
+    responses((status = 200, body = MemoryDictResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_memory(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<MemoryDictResponse>, ServerError> {
+    state.executions.owned_session(&caller.owner, id).await?;
+    Ok(Json(MemoryDictResponse { memory: state.store.get_memory(id).await? }))
+}
+
+/// Set one `memory` key.
+#[utoipa::path(post, path = "/api/sessions/{id}/memory", tag = "sessions",
+    params(("id" = Uuid, Path, description = "session id")),
+    request_body = MemorySetRequest,
+    responses((status = 200, body = MemorySetResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn set_memory(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<MemorySetRequest>,
+) -> Result<Json<MemorySetResponse>, ServerError> {
+    state.executions.owned_session(&caller.owner, id).await?;
+    if body.key.is_empty() {
+        return Err(ServerError::Unprocessable("the memory key is empty".into()));
+    }
+    let mut memory = state.store.get_memory(id).await?;
+    memory.insert(body.key.clone(), body.value.clone());
+    if !state.store.put_memory(id, &memory).await? {
+        return Err(ServerError::not_found("session", id));
+    }
+    Ok(Json(MemorySetResponse { key: body.key, value: body.value, updated_at: time(now_micros()) }))
+}
+
+/// Delete one `memory` key.
+#[utoipa::path(delete, path = "/api/sessions/{id}/memory/{key}", tag = "sessions",
+    params(("id" = Uuid, Path, description = "session id"), ("key" = String, Path, description = "memory key")),
+    responses((status = 200, body = DeletedMemoryKey), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete_memory(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath((id, key)): ApiPath<(Uuid, String)>,
+) -> Result<Json<DeletedMemoryKey>, ServerError> {
+    state.executions.owned_session(&caller.owner, id).await?;
+    let mut memory = state.store.get_memory(id).await?;
+    if memory.remove(&key).is_none() {
+        return Err(ServerError::not_found("memory key", key));
+    }
+    if !state.store.put_memory(id, &memory).await? {
+        return Err(ServerError::not_found("session", id));
+    }
+    Ok(Json(DeletedMemoryKey { status: "deleted".into(), key }))
+}
+
+/// The session's questions and answers, oldest first.
+#[utoipa::path(get, path = "/api/sessions/{id}/history", tag = "sessions",
+    params(("id" = Uuid, Path, description = "session id")),
+    responses((status = 200, body = HistoryResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn history(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<HistoryResponse>, ServerError> {
+    let s = state.executions.owned_session(&caller.owner, id).await?;
+    Ok(Json(HistoryResponse::from(&s)))
+}

@@ -1,0 +1,202 @@
+//! The server's settings: where it listens and stores, who may call it, which
+//! models it runs, and the limits that protect it. Built by `rlm serve` from
+//! flags and environment; tests build it directly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rlm_adapters::{EnvVars, FakeScript, Secret};
+
+use crate::error::ServerError;
+
+/// The model name of the offline scripted model.
+pub const SCRIPTED_MODEL: &str = "scripted";
+
+/// One API key: `id` names its owner in records and logs; `token` is the
+/// secret a client sends as `Authorization: Bearer <token>`.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: String,
+    pub token: Secret,
+}
+
+impl ApiKey {
+    /// Parses `id:token` or a bare `token` (whose id is then `key-N`, N its
+    /// position). Keys come from `--api-key` flags, `RLM_API_KEYS`
+    /// (comma-separated) or a file (one per line).
+    pub fn parse_list(text: &str) -> Result<Vec<ApiKey>, ServerError> {
+        let mut keys = Vec::new();
+        for (i, item) in text.split([',', '\n']).map(str::trim).enumerate() {
+            if item.is_empty() || item.starts_with('#') {
+                continue;
+            }
+            let (id, token) = match item.split_once(':') {
+                Some((id, token)) => (id.trim().to_string(), token.trim()),
+                None => (format!("key-{}", i + 1), item),
+            };
+            if id.is_empty() || token.len() < 16 {
+                return Err(ServerError::Config(format!(
+                    "API key #{} is unusable: give `id:token` with a token of at least 16 characters",
+                    i + 1
+                )));
+            }
+            keys.push(ApiKey { id, token: Secret::new(token) });
+        }
+        Ok(keys)
+    }
+}
+
+/// Which models executions may use.
+#[derive(Debug, Clone)]
+pub struct ModelConfig {
+    /// The root model when a session names none (`scripted` offline).
+    pub default_model: String,
+    /// The sub-model when a session names none (`None`: the root model).
+    pub default_sub_model: Option<String>,
+    /// Other model strings a session may pick (the defaults and `scripted` always may).
+    pub allowed_models: Vec<String>,
+    /// The script the `scripted` model plays.
+    pub script: FakeScript,
+    /// A pause before each token of the scripted model's streamed replies
+    /// (zero: none), so a reply can be watched as it arrives.
+    pub scripted_token_delay: Duration,
+    /// Provider settings and keys (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, ...).
+    pub env: EnvVars,
+    /// A subcall cache (a sled folder) shared by every execution (`None`: no cache).
+    pub cache_dir: Option<PathBuf>,
+    /// Model calls in flight at once per execution (`None`: the scheduler's default).
+    pub concurrency: Option<usize>,
+}
+
+impl ModelConfig {
+    /// The offline default: every execution plays `script`.
+    pub fn scripted(script: FakeScript) -> Self {
+        ModelConfig {
+            default_model: SCRIPTED_MODEL.into(),
+            default_sub_model: None,
+            allowed_models: Vec::new(),
+            script,
+            scripted_token_delay: Duration::ZERO,
+            env: EnvVars::default(),
+            cache_dir: None,
+            concurrency: None,
+        }
+    }
+
+    pub fn is_allowed(&self, model: &str) -> bool {
+        model == SCRIPTED_MODEL
+            || model == self.default_model
+            || self.default_sub_model.as_deref() == Some(model)
+            || self.allowed_models.iter().any(|m| m == model)
+    }
+}
+
+/// Limits that protect the server from its clients.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body (JSON or multipart).
+    pub max_body_bytes: u64,
+    /// Largest context a session may hold.
+    pub max_context_bytes: u64,
+    /// Longest question.
+    pub max_query_chars: usize,
+    /// Executions one key may run at once (blocking and streamed; jobs queue).
+    pub max_concurrent_per_key: usize,
+    /// Longest an execution may run.
+    pub max_execution: Duration,
+    /// Each execution's budget where its session sets none (steps, subcalls,
+    /// depth, tokens, cost; `rlm.toml`'s `[budgets]`). Its wall time is capped
+    /// by `max_execution`.
+    pub execution: rlm_policy::BudgetLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 64 << 20,
+            max_context_bytes: 512 << 20,
+            max_query_chars: 20_000,
+            max_concurrent_per_key: 8,
+            max_execution: Duration::from_secs(600),
+            execution: rlm_policy::BudgetLimits {
+                max_steps: Some(20),
+                ..rlm_policy::BudgetLimits::default()
+            },
+        }
+    }
+}
+
+/// The job queue.
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// Jobs run at once.
+    pub workers: usize,
+    /// Pending jobs accepted; past this `POST /api/jobs` answers 429.
+    pub queue_capacity: usize,
+    /// A running job's lease; the worker renews it every third of this.
+    pub lease: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { workers: 4, queue_capacity: 256, lease: Duration::from_secs(30) }
+    }
+}
+
+/// Everything the server needs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    /// Holds the database (`db/`) and the contexts (`contexts/`).
+    pub data_dir: PathBuf,
+    /// Empty: no authentication (allowed on loopback only).
+    pub api_keys: Vec<ApiKey>,
+    pub models: ModelConfig,
+    pub limits: Limits,
+    pub jobs: JobsConfig,
+    /// Sessions may load server-side files under this directory (none: not at all).
+    pub allowed_path_root: Option<PathBuf>,
+    /// Origins allowed by CORS (empty: CORS off).
+    pub cors_origins: Vec<String>,
+    /// How long shutdown waits for running executions before interrupting them.
+    pub shutdown_grace: Duration,
+}
+
+impl ServerConfig {
+    /// Loopback, offline scripted model, no keys: what `rlm serve` runs with no flags.
+    pub fn local(data_dir: PathBuf, script: FakeScript) -> Self {
+        ServerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            data_dir,
+            api_keys: Vec::new(),
+            models: ModelConfig::scripted(script),
+            limits: Limits::default(),
+            jobs: JobsConfig::default(),
+            allowed_path_root: None,
+            cors_origins: Vec::new(),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+
+    /// Refuses settings that would be unsafe or cannot work.
+    pub fn validate(&self) -> Result<(), ServerError> {
+        if self.api_keys.is_empty() && !self.bind.ip().is_loopback() {
+            return Err(ServerError::Config(format!(
+                "refusing to listen on {} without API keys: set RLM_API_KEYS or --api-key, or bind to 127.0.0.1",
+                self.bind
+            )));
+        }
+        let mut ids: Vec<&str> = self.api_keys.iter().map(|k| k.id.as_str()).collect();
+        ids.sort_unstable();
+        if ids.windows(2).any(|w| w[0] == w[1]) {
+            return Err(ServerError::Config("two API keys have the same id".into()));
+        }
+        if self.jobs.workers == 0 || self.limits.max_concurrent_per_key == 0 {
+            return Err(ServerError::Config(
+                "job workers and executions per key must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}

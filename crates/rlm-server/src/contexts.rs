@@ -1,0 +1,214 @@
+//! Contexts on disk: each session's context is written once, as one file of
+//! joined documents in `DATA/contexts/`, and every execution memory-maps that
+//! file (`rlm_context::Context::from_file_with_documents`); a loaded context is
+//! kept per file, so executions share one mapping and nothing is copied per
+//! execution.
+
+use std::io::Write as _;
+use std::path::{Component, Path, PathBuf};
+
+use dashmap::DashMap;
+use rlm_context::{Context, LoadOptions};
+use uuid::Uuid;
+
+use crate::error::ServerError;
+use crate::store::{ContextRef, DocumentRef};
+
+/// Placed between the documents of a multi-document context.
+pub const SEPARATOR: &str = "\n\n";
+
+/// One document to store: its name (a file name, for uploads) and text.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub name: Option<String>,
+    pub text: String,
+}
+
+/// The contexts folder and the contexts loaded from it.
+#[derive(Debug)]
+pub struct ContextFiles {
+    dir: PathBuf,
+    loaded: DashMap<String, Context>,
+}
+
+impl ContextFiles {
+    pub fn open(dir: PathBuf) -> Result<Self, ServerError> {
+        std::fs::create_dir_all(&dir).map_err(|source| ServerError::Io {
+            what: format!("cannot create {}", dir.display()),
+            source,
+        })?;
+        Ok(ContextFiles { dir, loaded: DashMap::new() })
+    }
+
+    /// Writes the documents as one new file (through a temporary file and a
+    /// rename, so a crash never leaves a half-written context behind).
+    pub fn store(&self, documents: &[NewDocument]) -> Result<ContextRef, ServerError> {
+        let file = format!("{}.txt", Uuid::new_v4());
+        let tmp = self.dir.join(format!(".{file}.tmp"));
+        let io = |what: &str, source| ServerError::Io { what: what.to_string(), source };
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(&tmp).map_err(|e| io("cannot create a context file", e))?,
+        );
+        let mut hasher = blake3::Hasher::new();
+        let (mut bytes, mut chars) = (0u64, 0u64);
+        let mut refs = Vec::with_capacity(documents.len().max(1));
+        for (i, doc) in documents.iter().enumerate() {
+            if i > 0 {
+                out.write_all(SEPARATOR.as_bytes()).map_err(|e| io("cannot write a context", e))?;
+                hasher.update(SEPARATOR.as_bytes());
+                bytes += SEPARATOR.len() as u64;
+                chars += SEPARATOR.chars().count() as u64;
+            }
+            out.write_all(doc.text.as_bytes()).map_err(|e| io("cannot write a context", e))?;
+            hasher.update(doc.text.as_bytes());
+            let doc_chars = doc.text.chars().count() as u64;
+            refs.push(DocumentRef {
+                name: doc.name.clone(),
+                bytes: doc.text.len() as u64,
+                chars: doc_chars,
+            });
+            bytes += doc.text.len() as u64;
+            chars += doc_chars;
+        }
+        if refs.is_empty() {
+            refs.push(DocumentRef { name: None, bytes: 0, chars: 0 });
+        }
+        let written = out.into_inner().map_err(|e| io("cannot write a context", e.into_error()))?;
+        written.sync_all().map_err(|e| io("cannot write a context", e))?;
+        drop(written);
+        std::fs::rename(&tmp, self.dir.join(&file))
+            .map_err(|e| io("cannot store a context file", e))?;
+        Ok(ContextRef {
+            file,
+            bytes,
+            chars,
+            hash: hasher.finalize().to_hex().to_string(),
+            documents: refs,
+            separator: SEPARATOR.to_string(),
+        })
+    }
+
+    /// The context a session stored, memory-mapped (shared by every execution).
+    pub fn load(&self, context: &ContextRef) -> Result<Context, ServerError> {
+        if let Some(c) = self.loaded.get(&context.file) {
+            return Ok(c.clone());
+        }
+        let path = self.path_of(context)?;
+        let layout: Vec<(Option<String>, usize)> =
+            context.documents.iter().map(|d| (d.name.clone(), d.bytes as usize)).collect();
+        let options = LoadOptions { mmap_min_bytes: 1, ..LoadOptions::default() };
+        let loaded =
+            Context::from_file_with_documents(&path, &layout, &context.separator, &options)?;
+        self.loaded.insert(context.file.clone(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Deletes a stored context (executions still holding its mapping keep
+    /// reading it until they end).
+    pub fn remove(&self, context: &ContextRef) {
+        self.loaded.remove(&context.file);
+        if let Ok(path) = self.path_of(context) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    fn path_of(&self, context: &ContextRef) -> Result<PathBuf, ServerError> {
+        // Stored names are ours, but a damaged record must not point outside.
+        if context.file.contains(['/', '\\']) || context.file.starts_with('.') {
+            return Err(ServerError::Internal(format!(
+                "stored context name {:?} is not a plain file name",
+                context.file
+            )));
+        }
+        Ok(self.dir.join(&context.file))
+    }
+}
+
+/// Resolves a client-given relative path under `root`, refusing absolute
+/// paths, `..`, and anything (symlinks included) that lands outside `root`.
+pub fn resolve_under(root: &Path, relative: &str) -> Result<PathBuf, ServerError> {
+    let bad = |why: &str| ServerError::BadRequest(format!("path {relative:?} is refused: {why}"));
+    let rel = Path::new(relative);
+    if relative.is_empty() || rel.is_absolute() {
+        return Err(bad("give a path relative to the server's allowed directory"));
+    }
+    if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+        return Err(bad("`..` and prefixes are not allowed"));
+    }
+    let root = root.canonicalize().map_err(|source| ServerError::Io {
+        what: format!("the allowed directory {} is unusable", root.display()),
+        source,
+    })?;
+    let full = root
+        .join(rel)
+        .canonicalize()
+        .map_err(|_| ServerError::BadRequest(format!("path {relative:?} does not exist")))?;
+    if !full.starts_with(&root) {
+        return Err(bad("it leads outside the allowed directory"));
+    }
+    Ok(full)
+}
+
+/// Reads the files at `path` (a file, or every file under a folder, in name
+/// order) as documents named by their path relative to `root`.
+pub fn read_documents(
+    root: &Path,
+    path: &Path,
+    max_bytes: u64,
+    total: &mut u64,
+) -> Result<Vec<NewDocument>, ServerError> {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut files = Vec::new();
+    if path.is_dir() {
+        collect_files(path, &mut files)?;
+    } else {
+        files.push(path.to_path_buf());
+    }
+    let mut docs = Vec::with_capacity(files.len());
+    for file in files {
+        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        *total += size;
+        if *total > max_bytes {
+            return Err(ServerError::TooLarge {
+                what: "the context",
+                found: *total,
+                limit: max_bytes,
+            });
+        }
+        let bytes = std::fs::read(&file).map_err(|source| ServerError::Io {
+            what: format!("cannot read {}", file.display()),
+            source,
+        })?;
+        let name = file.strip_prefix(&root).unwrap_or(&file).display().to_string();
+        let text = String::from_utf8(bytes).map_err(|e| {
+            ServerError::BadRequest(format!(
+                "{name} is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        docs.push(NewDocument { name: Some(name), text });
+    }
+    Ok(docs)
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ServerError> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|source| ServerError::Io {
+            what: format!("cannot list {}", dir.display()),
+            source,
+        })?
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        // Symbolic links are not followed: they could lead outside the root.
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            collect_files(&entry.path(), out)?;
+        } else if kind.is_file() {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! The execution seam: rlm-core's [`Session`]. For each execution the
+//! [`Engine`] restores the server session's `rlm_core::Session` from its
+//! stored [`SessionState`] over the session's memory-mapped context (never a
+//! copy), with the session's models and budgets, and starts the execution on
+//! it under the server's execution id. Everything the run records (trace
+//! events and the root model's streamed deltas) goes to the execution's
+//! [`ExecutionBus`]; cancelling (a user, a job cancel, a deadline, shutdown)
+//! is the Session's cancellation (calls in flight abandoned, spend settled);
+//! the outcome carries the session's new state, which the caller stores.
+//!
+//! The stored state is the truth, not a long-lived object in this process:
+//! any process holding the store can run a session's next execution (the
+//! shape scale-out workers need), a `memory` or settings change made through
+//! the API is what the next execution sees, and the offline scripted model
+//! plays its script from the start in every execution.
+
+mod paced;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use rlm_adapters::{FakeAdapter, ModelAdapter, adapter_from_model_string};
+use rlm_cache::SledCache;
+use rlm_context::Context;
+use rlm_core::{
+    Canceller, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session, SessionError,
+    SessionSettings, SessionState,
+};
+use rlm_sched::SchedulerConfig;
+use rlm_types::CompletionCache;
+use uuid::Uuid;
+
+use crate::bus::ExecutionBus;
+use crate::config::{ModelConfig, SCRIPTED_MODEL};
+use crate::error::ServerError;
+use crate::store::{ExecutionStatus, Spend};
+
+pub use paced::Paced;
+
+/// How long past its deadline an execution may take to finalize on its own
+/// (the budget's wall-time limit asks it to) before it is cancelled.
+const DEADLINE_GRACE: Duration = Duration::from_secs(2);
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct ExecutionRequest {
+    pub execution_id: Uuid,
+    pub query: String,
+    /// The session's context (a shared mapping).
+    pub context: Context,
+    pub model: String,
+    pub sub_model: Option<String>,
+    /// Sub-RLM depth (`None`: rlm-core's default).
+    pub max_depth: Option<u32>,
+    /// The session's budgets, per execution and cumulative.
+    pub settings: SessionSettings,
+    /// The session as its previous execution left it.
+    pub state: SessionState,
+    /// Hard limit on the execution's wall time.
+    pub deadline: Duration,
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone)]
+pub struct EngineOutcome {
+    pub status: ExecutionStatus,
+    pub answer: Option<String>,
+    /// How the loop ended (`final`, `finalized`, `model_error`, `cancelled`, `timeout`...).
+    pub finish: String,
+    pub error: Option<String>,
+    /// The settled spend of the execution's tree.
+    pub spend: Spend,
+    pub steps: u32,
+    /// The session after the execution (`None`: it never ran).
+    pub state: Option<SessionState>,
+}
+
+impl EngineOutcome {
+    /// An execution that ended before it could run.
+    pub fn not_run(status: ExecutionStatus, finish: &str, error: String) -> Self {
+        EngineOutcome {
+            status,
+            answer: None,
+            finish: finish.to_string(),
+            error: Some(error),
+            spend: Spend::default(),
+            steps: 0,
+            state: None,
+        }
+    }
+}
+
+/// A started execution.
+pub struct RunningExecution {
+    /// Resolves when the execution has ended (after a cancel too).
+    pub outcome: BoxFuture<'static, EngineOutcome>,
+    /// Stops the execution: calls in flight are abandoned, nothing more is sent.
+    pub cancel: Canceller,
+}
+
+/// Starts executions on rlm-core sessions. See the module docs.
+pub struct Engine {
+    models: ModelConfig,
+    /// The subcall cache every execution shares (sled allows one opener).
+    cache: Option<Arc<dyn CompletionCache>>,
+    scheduler: Option<SchedulerConfig>,
+}
+
+impl Engine {
+    /// Opens the subcall cache `models` names, if any.
+    pub fn new(models: ModelConfig) -> Result<Self, ServerError> {
+        let cache = match models.cache_dir.as_deref() {
+            Some(dir) => Some(Arc::new(SledCache::open(dir).map_err(|e| {
+                ServerError::Config(format!("cannot open the subcall cache {}: {e}", dir.display()))
+            })?) as Arc<dyn CompletionCache>),
+            None => None,
+        };
+        let scheduler = match models.concurrency {
+            Some(0) => return Err(ServerError::Config("concurrency must be at least 1".into())),
+            Some(c) => Some(SchedulerConfig { max_concurrency: c, ..SchedulerConfig::default() }),
+            None => None,
+        };
+        Ok(Engine { models, cache, scheduler })
+    }
+
+    fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, ServerError> {
+        if model == SCRIPTED_MODEL {
+            let adapter = FakeAdapter::scripted(self.models.script.clone())
+                .map_err(|e| ServerError::Model(format!("the scripted model: {e}")))?;
+            let delay = self.models.scripted_token_delay;
+            if delay.is_zero() {
+                return Ok(Arc::new(adapter));
+            }
+            return Ok(Arc::new(Paced::new(Arc::new(adapter), delay)));
+        }
+        adapter_from_model_string(model, &self.models.env)
+            .map_err(|e| ServerError::Model(format!("model {model:?}: {e}")))
+    }
+
+    /// Checks that `model` (and `sub_model`) can be set up, without starting anything.
+    pub fn check_models(&self, model: &str, sub_model: Option<&str>) -> Result<(), ServerError> {
+        self.adapter(model)?;
+        if let Some(sub) = sub_model {
+            self.adapter(sub)?;
+        }
+        Ok(())
+    }
+
+    fn rlm(&self, request: &ExecutionRequest) -> Result<Rlm, ServerError> {
+        let root = self.adapter(&request.model)?;
+        let sub = match &request.sub_model {
+            Some(m) if *m != request.model => self.adapter(m)?,
+            _ => Arc::clone(&root),
+        };
+        let mut options = LoopOptions::default();
+        if let Some(depth) = request.max_depth {
+            options.max_depth = depth;
+        }
+        let mut builder = Rlm::builder().root(root).sub_model(sub).options(options);
+        if let Some(cache) = &self.cache {
+            builder = builder.cache(Arc::clone(cache));
+        }
+        if let Some(scheduler) = &self.scheduler {
+            builder = builder.scheduler(scheduler.clone());
+        }
+        builder
+            .build()
+            .map_err(|e| ServerError::BadRequest(format!("cannot set the execution up: {e}")))
+    }
+
+    /// Restores the session and starts the execution on it; its events go to
+    /// `bus` from the first one. Refused with [`ServerError::Session`] when the
+    /// session's cumulative budget is spent.
+    pub fn start(
+        &self,
+        request: ExecutionRequest,
+        bus: Arc<ExecutionBus>,
+    ) -> Result<RunningExecution, ServerError> {
+        let rlm = self.rlm(&request)?;
+        let mut state = request.state;
+        state.settings = request.settings;
+        let session = Session::restore(&rlm, request.context, state)?;
+        let id = ExecutionId(request.execution_id.to_string());
+        let handle = session.start_with_id(id, request.query)?;
+        handle.subscribe(Arc::new(crate::bus::BusListener::new(bus, rlm.root_model())));
+        let cancel = handle.canceller();
+        let stop = cancel.clone();
+        let deadline = request.deadline;
+        let outcome = Box::pin(async move {
+            let mut wait = Box::pin(handle.wait());
+            let ended = tokio::select! {
+                ended = &mut wait => return outcome_of(ended, &session, None),
+                _ = tokio::time::sleep(deadline + DEADLINE_GRACE) => {
+                    stop.cancel();
+                    wait.await
+                }
+            };
+            outcome_of(ended, &session, Some(deadline))
+        });
+        Ok(RunningExecution { outcome, cancel })
+    }
+}
+
+/// The outcome of an execution that ran; `timed_out` names the deadline it
+/// was stopped at, if it was.
+fn outcome_of(
+    ended: Result<Execution, SessionError>,
+    session: &Session,
+    timed_out: Option<Duration>,
+) -> EngineOutcome {
+    let execution = match ended {
+        Ok(e) => e,
+        Err(e) => return EngineOutcome::not_run(ExecutionStatus::Failed, "refused", e.to_string()),
+    };
+    let (status, finish, error) = match (&execution.finish, timed_out) {
+        (Finish::Cancelled, Some(deadline)) => (
+            ExecutionStatus::Failed,
+            "timeout".to_string(),
+            Some(format!("the execution ran past its time limit of {} s", deadline.as_secs())),
+        ),
+        (Finish::Cancelled, None) => (
+            ExecutionStatus::Cancelled,
+            "cancelled".to_string(),
+            Some("the execution was cancelled".to_string()),
+        ),
+        (finish, _) => {
+            let error = match finish {
+                Finish::ModelError { message } => Some(message.clone()),
+                Finish::BestEffort { reason } | Finish::Finalized { reason }
+                    if execution.answer.is_none() =>
+                {
+                    Some(reason.clone())
+                }
+                _ if execution.answer.is_none() => Some("the run ended without an answer".into()),
+                _ => None,
+            };
+            let status =
+                if error.is_none() { ExecutionStatus::Completed } else { ExecutionStatus::Failed };
+            (status, finish.as_str().to_string(), error)
+        }
+    };
+    EngineOutcome {
+        status,
+        answer: execution.answer,
+        finish,
+        error,
+        spend: Spend::of_execution(&execution.usage),
+        steps: execution.steps,
+        state: Some(session.state()),
+    }
+}

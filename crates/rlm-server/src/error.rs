@@ -1,0 +1,136 @@
+//! The server's error type: every failure a handler can meet, with the HTTP
+//! status and the JSON body (`{"detail": ..., "code": ...}`, FastAPI's shape,
+//! so the RLM Engine's clients read it) it turns into.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::store::StoreError;
+
+/// Everything that can go wrong while serving a request or running the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{what} is too large: {found} bytes, the limit is {limit}")]
+    TooLarge { what: &'static str, found: u64, limit: u64 },
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("missing bearer token: send `Authorization: Bearer <key>`")]
+    MissingKey,
+    #[error("the API key is not valid")]
+    WrongKey,
+    #[error("no {what} {id}")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("context: {0}")]
+    Context(#[from] rlm_context::ContextError),
+    #[error("model setup: {0}")]
+    Model(String),
+    /// rlm-core's session refused or failed (its cumulative budget is spent...).
+    #[error("{0}")]
+    Session(#[from] rlm_core::SessionError),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("{what}: {source}")]
+    Io { what: String, source: std::io::Error },
+    /// A request axum's extractors refused (bad JSON, wrong content type, body too large...).
+    #[error("{message}")]
+    Rejected { status: StatusCode, message: String },
+}
+
+impl ServerError {
+    pub fn not_found(what: &'static str, id: impl std::fmt::Display) -> Self {
+        ServerError::NotFound { what, id: id.to_string() }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ServerError::BadRequest(_) | ServerError::Model(_) => StatusCode::BAD_REQUEST,
+            ServerError::Context(e) => match e {
+                rlm_context::ContextError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::BAD_REQUEST,
+            },
+            ServerError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServerError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServerError::MissingKey | ServerError::WrongKey => StatusCode::UNAUTHORIZED,
+            ServerError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ServerError::Conflict(_) => StatusCode::CONFLICT,
+            ServerError::Session(e) => match e {
+                rlm_core::SessionError::BudgetExhausted { .. } => StatusCode::CONFLICT,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ServerError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ServerError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            ServerError::Rejected { status, .. } => *status,
+            ServerError::Store(_)
+            | ServerError::Config(_)
+            | ServerError::Internal(_)
+            | ServerError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short machine-readable name of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServerError::BadRequest(_) => "bad_request",
+            ServerError::TooLarge { .. } => "too_large",
+            ServerError::Unprocessable(_) => "unprocessable",
+            ServerError::MissingKey => "missing_key",
+            ServerError::WrongKey => "wrong_key",
+            ServerError::NotFound { .. } => "not_found",
+            ServerError::Conflict(_) => "conflict",
+            ServerError::TooManyRequests { .. } => "too_many_requests",
+            ServerError::ShuttingDown => "shutting_down",
+            ServerError::Store(_) => "storage",
+            ServerError::Context(_) => "context",
+            ServerError::Model(_) => "model",
+            ServerError::Session(e) => match e {
+                rlm_core::SessionError::BudgetExhausted { .. } => "budget_exhausted",
+                _ => "internal",
+            },
+            ServerError::Config(_) => "config",
+            ServerError::Internal(_) | ServerError::Io { .. } => "internal",
+            ServerError::Rejected { status, .. } => match status.as_u16() {
+                413 => "too_large",
+                415 => "unsupported_media_type",
+                422 => "unprocessable",
+                _ => "bad_request",
+            },
+        }
+    }
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let body = serde_json::json!({ "detail": self.to_string(), "code": self.code() });
+        let mut response = (status, axum::Json(body)).into_response();
+        match &self {
+            ServerError::TooManyRequests { retry_after_secs, .. } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            ServerError::MissingKey | ServerError::WrongKey => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}

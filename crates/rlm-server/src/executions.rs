@@ -1,0 +1,530 @@
+//! Runs executions: admission (per-key concurrency, query length, the
+//! session's cumulative budget), one execution of a session at a time (each
+//! restores the rlm-core `Session` from the state the previous one stored, so
+//! the cumulative budget, `memory` and history see them in order), the live
+//! event log that SSE listeners read, the trace persisted as it is produced,
+//! and the settlement (the execution's record and the session's new state,
+//! stored together) when it ends. A client that goes away changes nothing
+//! here: the execution runs on its own task.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use dashmap::DashMap;
+use futures::StreamExt;
+use rlm_context::Context;
+use rlm_core::SessionLimits;
+use rlm_trace::{TraceEvent, TraceSummary};
+use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, watch};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::bus::ExecutionBus;
+use crate::config::{Limits, ModelConfig};
+use crate::contexts::ContextFiles;
+use crate::engine::{Engine, EngineOutcome, ExecutionRequest};
+use crate::error::ServerError;
+use crate::metrics::Metrics;
+use crate::shapes::ExecutionResponse;
+use crate::store::{
+    ExecutionRecord, ExecutionStatus, SessionRecord, SessionSettings, SettledExecution, Spend,
+    Store, new_session_state, now_micros,
+};
+
+/// What an execution runs over.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Session(Uuid),
+    /// A context sent with the request (no session: nothing persists but the execution).
+    Inline(String),
+}
+
+/// A request to start an execution.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    pub owner: String,
+    pub target: Target,
+    pub query: String,
+    pub model: Option<String>,
+    pub job_id: Option<Uuid>,
+    /// Counted against the key's concurrent executions (jobs are bounded by the pool instead).
+    pub interactive: bool,
+}
+
+/// A started execution.
+pub struct Started {
+    pub id: Uuid,
+    pub bus: Arc<ExecutionBus>,
+    /// Holds the final record once the execution is settled.
+    pub done: watch::Receiver<Option<ExecutionRecord>>,
+}
+
+struct Live {
+    owner: String,
+    bus: Arc<ExecutionBus>,
+    cancel: CancellationToken,
+    /// Set when the server (not a client) stopped it.
+    interrupted: AtomicBool,
+    done: watch::Receiver<Option<ExecutionRecord>>,
+}
+
+/// See the module docs.
+pub struct Executions {
+    store: Arc<dyn Store>,
+    engine: Arc<Engine>,
+    contexts: Arc<ContextFiles>,
+    metrics: Arc<Metrics>,
+    models: ModelConfig,
+    limits: Limits,
+    live: DashMap<Uuid, Arc<Live>>,
+    per_key: DashMap<String, Arc<Semaphore>>,
+    per_session: DashMap<Uuid, Arc<Mutex<()>>>,
+    shutting_down: AtomicBool,
+}
+
+impl Executions {
+    pub fn new(
+        store: Arc<dyn Store>,
+        engine: Arc<Engine>,
+        contexts: Arc<ContextFiles>,
+        metrics: Arc<Metrics>,
+        models: ModelConfig,
+        limits: Limits,
+    ) -> Self {
+        Executions {
+            store,
+            engine,
+            contexts,
+            metrics,
+            models,
+            limits,
+            live: DashMap::new(),
+            per_key: DashMap::new(),
+            per_session: DashMap::new(),
+            shutting_down: AtomicBool::new(false),
+        }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    pub fn models(&self) -> &ModelConfig {
+        &self.models
+    }
+
+    /// Checks a model name a client gave.
+    pub fn check_model(&self, model: &str) -> Result<(), ServerError> {
+        if !self.models.is_allowed(model) {
+            return Err(ServerError::BadRequest(format!(
+                "model {model:?} is not offered by this server (offered: {})",
+                self.offered_models().join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    fn offered_models(&self) -> Vec<String> {
+        let mut m =
+            vec![crate::config::SCRIPTED_MODEL.to_string(), self.models.default_model.clone()];
+        m.extend(self.models.default_sub_model.clone());
+        m.extend(self.models.allowed_models.iter().cloned());
+        m.sort();
+        m.dedup();
+        m
+    }
+
+    fn slot(&self, owner: &str) -> Result<OwnedSemaphorePermit, ServerError> {
+        let sem = self
+            .per_key
+            .entry(owner.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.limits.max_concurrent_per_key)))
+            .clone();
+        sem.try_acquire_owned().map_err(|_| ServerError::TooManyRequests {
+            message: format!(
+                "this API key already runs {} executions at once (the limit); retry when one ends",
+                self.limits.max_concurrent_per_key
+            ),
+            retry_after_secs: 1,
+        })
+    }
+
+    /// A session of `owner`'s, or `NotFound` (also for another key's session).
+    pub async fn owned_session(&self, owner: &str, id: Uuid) -> Result<SessionRecord, ServerError> {
+        match self.store.get_session(id).await? {
+            Some(s) if s.owner == owner => Ok(s),
+            _ => Err(ServerError::not_found("session", id)),
+        }
+    }
+
+    /// Starts an execution; it runs on its own task until it ends.
+    pub async fn start(self: &Arc<Self>, req: StartRequest) -> Result<Started, ServerError> {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return Err(ServerError::ShuttingDown);
+        }
+        let query = req.query.trim();
+        if query.is_empty() {
+            return Err(ServerError::Unprocessable("user_query is empty".into()));
+        }
+        let query_chars = req.query.chars().count();
+        if query_chars > self.limits.max_query_chars {
+            return Err(ServerError::Unprocessable(format!(
+                "user_query has {query_chars} characters; the limit is {}",
+                self.limits.max_query_chars
+            )));
+        }
+        let (session, context) = match &req.target {
+            Target::Session(id) => {
+                let s = self.owned_session(&req.owner, *id).await?;
+                let Some(cref) = &s.context else {
+                    return Err(ServerError::BadRequest(format!(
+                        "session {id} has no context: add one with PUT /api/sessions/{id}"
+                    )));
+                };
+                let context = self.contexts.load(cref)?;
+                if let Some(refused) = s.state.usage.exhausted(&cumulative_limits(&s.settings)) {
+                    return Err(refused.into());
+                }
+                (Some(s), context)
+            }
+            Target::Inline(text) => {
+                if text.len() as u64 > self.limits.max_context_bytes {
+                    return Err(ServerError::TooLarge {
+                        what: "the context",
+                        found: text.len() as u64,
+                        limit: self.limits.max_context_bytes,
+                    });
+                }
+                (None, Context::from_text(text.clone()))
+            }
+        };
+        let settings = session.as_ref().map(|s| s.settings.clone()).unwrap_or_default();
+        let model = req
+            .model
+            .clone()
+            .or(settings.model.clone())
+            .unwrap_or_else(|| self.models.default_model.clone());
+        self.check_model(&model)?;
+        let sub_model = settings.sub_model.clone().or(self.models.default_sub_model.clone());
+        if let Some(s) = &sub_model {
+            self.check_model(s)?;
+        }
+        let permit = if req.interactive { Some(self.slot(&req.owner)?) } else { None };
+        let id = Uuid::new_v4();
+        let now = now_micros();
+        let record = ExecutionRecord {
+            id,
+            session_id: session.as_ref().map(|s| s.id),
+            owner: req.owner.clone(),
+            job_id: req.job_id,
+            user_query: req.query.clone(),
+            context_size: context.len_chars(),
+            model: model.clone(),
+            status: ExecutionStatus::Pending,
+            finish: None,
+            created_at: now,
+            started_at: None,
+            completed_at: None,
+            spend: Spend::default(),
+            steps: 0,
+            cache_hits: 0,
+            retries: 0,
+            final_result: None,
+            error_message: None,
+        };
+        self.store.put_execution(&record).await?;
+        let bus = ExecutionBus::new();
+        bus.push(
+            "execution_start",
+            serde_json::json!({
+                "execution_id": id,
+                "root_node_id": null,
+                "user_query": record.user_query,
+                "context_size": record.context_size,
+                "session_id": record.session_id,
+                "model": model,
+            }),
+            None,
+        );
+        let (done_tx, done) = watch::channel(None);
+        let live = Arc::new(Live {
+            owner: req.owner.clone(),
+            bus: Arc::clone(&bus),
+            cancel: CancellationToken::new(),
+            interrupted: AtomicBool::new(false),
+            done: done.clone(),
+        });
+        self.live.insert(id, Arc::clone(&live));
+        self.metrics.in_flight.inc();
+        let this = Arc::clone(self);
+        let run = RunSpec { record, context, sub_model, settings, live, permit };
+        tokio::spawn(async move {
+            let finished = this.run(run).await;
+            let _ = done_tx.send(Some(finished));
+            this.live.remove(&id);
+            this.metrics.in_flight.dec();
+        });
+        Ok(Started { id, bus, done })
+    }
+
+    async fn run(&self, spec: RunSpec) -> ExecutionRecord {
+        let RunSpec { mut record, context, sub_model, settings, live, permit } = spec;
+        let _permit = permit;
+        // One execution of a session at a time, in arrival order.
+        let lock = record.session_id.map(|sid| {
+            self.per_session.entry(sid).or_insert_with(|| Arc::new(Mutex::new(()))).clone()
+        });
+        let _turn = match &lock {
+            Some(l) => Some(tokio::select! {
+                g = l.lock() => g,
+                _ = live.cancel.cancelled() => {
+                    return self.settle(record, &live, stopped_before_start(&live), None).await;
+                }
+            }),
+            None => None,
+        };
+        record.status = ExecutionStatus::Running;
+        record.started_at = Some(now_micros());
+        if let Err(e) = self.store.put_execution(&record).await {
+            tracing::warn!(execution = %record.id, error = %e, "cannot store the running state");
+        }
+        // The session as the previous execution left it.
+        let (name, state) = match record.session_id {
+            Some(sid) => match self.store.get_session(sid).await {
+                Ok(Some(s)) => (s.name, s.state),
+                Ok(None) => {
+                    let outcome = failed("the session was deleted before the execution started");
+                    return self.settle(record, &live, outcome, None).await;
+                }
+                Err(e) => return self.settle(record, &live, failed(&e.to_string()), None).await,
+            },
+            None => (None, new_session_state(record.id)),
+        };
+        let deadline = settings
+            .timeout_secs
+            .map(Duration::from_secs)
+            .unwrap_or(self.limits.max_execution)
+            .min(self.limits.max_execution);
+        let request = ExecutionRequest {
+            execution_id: record.id,
+            query: record.user_query.clone(),
+            context,
+            model: record.model.clone(),
+            sub_model,
+            max_depth: settings.max_depth.or(self.limits.execution.max_depth),
+            settings: self.core_settings(&settings, name.as_deref(), deadline),
+            state,
+            deadline,
+        };
+        // The trace is stored as it is produced, so a crash keeps what happened.
+        let persister = {
+            let store = Arc::clone(&self.store);
+            let events = live.bus.subscribe(0);
+            let id = record.id;
+            tokio::spawn(async move {
+                let mut batches = std::pin::pin!(events.ready_chunks(512));
+                while let Some(batch) = batches.next().await {
+                    let trace: Vec<TraceEvent> =
+                        batch.iter().filter_map(|e| e.trace.clone()).collect();
+                    if trace.is_empty() {
+                        continue;
+                    }
+                    if let Err(e) = store.append_trace(id, &trace).await {
+                        tracing::warn!(execution = %id, error = %e, "cannot store trace events");
+                    }
+                }
+            })
+        };
+        let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
+            Err(e) => failed(&e.to_string()),
+            Ok(running) => {
+                let mut outcome = running.outcome;
+                tokio::select! {
+                    o = &mut outcome => o,
+                    _ = live.cancel.cancelled() => {
+                        running.cancel.cancel();
+                        outcome.await
+                    }
+                }
+            }
+        };
+        self.settle(record, &live, outcome, Some(persister)).await
+    }
+
+    /// The session's settings as rlm-core's: each execution's budget (the
+    /// server's defaults where the session sets none; wall time at most
+    /// `deadline`) and the cumulative one. rlm-core keeps no execution
+    /// records in the state: the store keeps them, with their traces.
+    fn core_settings(
+        &self,
+        settings: &SessionSettings,
+        name: Option<&str>,
+        deadline: Duration,
+    ) -> rlm_core::SessionSettings {
+        let defaults = &self.limits.execution;
+        let execution = rlm_policy::BudgetLimits {
+            max_steps: settings.max_steps.or(defaults.max_steps),
+            max_subcalls: settings.max_subcalls.or(defaults.max_subcalls),
+            max_depth: settings.max_depth.or(defaults.max_depth),
+            max_wall_time: Some(defaults.max_wall_time.map_or(deadline, |t| t.min(deadline))),
+            ..defaults.clone()
+        };
+        rlm_core::SessionSettings {
+            name: name.unwrap_or_default().to_string(),
+            limits: cumulative_limits(settings),
+            execution_limits: Some(execution),
+            keep_executions: 0,
+            ..rlm_core::SessionSettings::default()
+        }
+    }
+
+    /// Settles an ended execution: fills the record from the outcome and the
+    /// trace, appends the last event and closes the log, waits for the trace
+    /// to be stored, then stores the record (charging the session).
+    async fn settle(
+        &self,
+        mut record: ExecutionRecord,
+        live: &Live,
+        outcome: EngineOutcome,
+        persister: Option<tokio::task::JoinHandle<()>>,
+    ) -> ExecutionRecord {
+        let trace = live.bus.trace_events();
+        apply_outcome(&mut record, live, &outcome);
+        let summary = TraceSummary::from_events(&trace);
+        record.cache_hits = summary.cache.hits;
+        record.retries = summary.retries_by_reason.values().sum();
+        let data = serde_json::to_value(ExecutionResponse::from(&record)).unwrap_or_default();
+        if record.status == ExecutionStatus::Completed {
+            live.bus.push("complete", data, None);
+        } else {
+            let error = record.error_message.clone().unwrap_or_default();
+            live.bus.push("error", serde_json::json!({ "error": error, "execution": data }), None);
+        }
+        live.bus.close();
+        if let Some(p) = persister {
+            let _ = p.await;
+        }
+        let state = outcome.state.filter(|_| record.session_id.is_some());
+        let settled = SettledExecution { record: record.clone(), state };
+        if let Err(e) = self.store.finish_execution(&settled).await {
+            tracing::error!(execution = %record.id, error = %e, "cannot settle the execution");
+        }
+        self.metrics.record_execution(&record, &trace);
+        tracing::info!(
+            execution = %record.id,
+            status = record.status.as_str(),
+            finish = record.finish.as_deref().unwrap_or(""),
+            tokens = record.spend.total_tokens(),
+            cost_usd = record.spend.cost_usd,
+            latency_ms = record.latency_ms().unwrap_or(0),
+            "execution finished"
+        );
+        record
+    }
+
+    /// The live log of a running execution of `owner`'s.
+    pub fn live_bus(&self, owner: &str, id: Uuid) -> Option<Arc<ExecutionBus>> {
+        self.live.get(&id).filter(|l| l.owner == owner).map(|l| Arc::clone(&l.bus))
+    }
+
+    /// Cancels a running execution of `owner`'s and waits (up to `wait`) for it
+    /// to be settled. `None` if it is not running.
+    pub async fn cancel(&self, owner: &str, id: Uuid, wait: Duration) -> Option<ExecutionRecord> {
+        let live = self.live.get(&id).filter(|l| l.owner == owner).map(|l| Arc::clone(&*l))?;
+        live.cancel.cancel();
+        let mut done = live.done.clone();
+        let settled = tokio::time::timeout(wait, done.wait_for(Option::is_some)).await;
+        settled.ok().and_then(|r| r.ok().and_then(|v| v.clone()))
+    }
+
+    /// Cancels a running execution on behalf of the server (jobs being
+    /// stopped, shutdown): it ends `interrupted`.
+    pub fn interrupt(&self, id: Uuid) {
+        if let Some(live) = self.live.get(&id) {
+            live.interrupted.store(true, Ordering::SeqCst);
+            live.cancel.cancel();
+        }
+    }
+
+    /// Cancels by id without an owner check (jobs, whose owner was checked).
+    pub fn cancel_by_id(&self, id: Uuid) {
+        if let Some(live) = self.live.get(&id) {
+            live.cancel.cancel();
+        }
+    }
+
+    pub fn running(&self) -> usize {
+        self.live.len()
+    }
+
+    /// Refuses new executions; waits up to `grace` for the running ones, then
+    /// interrupts the rest and waits for them to be settled.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + grace;
+        while !self.live.is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let ids: Vec<Uuid> = self.live.iter().map(|e| *e.key()).collect();
+        for id in &ids {
+            self.interrupt(*id);
+        }
+        let settle_deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !self.live.is_empty() && tokio::time::Instant::now() < settle_deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+struct RunSpec {
+    record: ExecutionRecord,
+    context: Context,
+    sub_model: Option<String>,
+    settings: SessionSettings,
+    live: Arc<Live>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+/// The session's budget across executions (Enzu's `Session(max_cost_usd,
+/// max_tokens)`), as rlm-core enforces it.
+fn cumulative_limits(settings: &SessionSettings) -> SessionLimits {
+    SessionLimits {
+        max_tokens: settings.max_total_tokens,
+        max_cost_usd: settings.max_total_cost_usd,
+        max_calls: settings.max_total_calls,
+        max_executions: None,
+    }
+}
+
+fn failed(message: &str) -> EngineOutcome {
+    EngineOutcome::not_run(ExecutionStatus::Failed, "error", message.to_string())
+}
+
+fn stopped_before_start(live: &Live) -> EngineOutcome {
+    let why = if live.interrupted.load(Ordering::SeqCst) {
+        "interrupted: the server stopped before the execution started"
+    } else {
+        "cancelled before it started"
+    };
+    EngineOutcome::not_run(ExecutionStatus::Cancelled, "cancelled", why.to_string())
+}
+
+fn apply_outcome(record: &mut ExecutionRecord, live: &Live, outcome: &EngineOutcome) {
+    record.status = outcome.status;
+    if outcome.status == ExecutionStatus::Cancelled && live.interrupted.load(Ordering::SeqCst) {
+        record.status = ExecutionStatus::Interrupted;
+    }
+    record.finish = Some(outcome.finish.clone());
+    record.final_result = outcome.answer.clone();
+    record.error_message = match record.status {
+        ExecutionStatus::Interrupted => {
+            Some("interrupted: the server stopped while the execution ran".into())
+        }
+        _ => outcome.error.clone(),
+    };
+    record.completed_at = Some(now_micros());
+    record.started_at.get_or_insert(record.created_at);
+    record.steps = outcome.steps;
+    record.spend = outcome.spend;
+}

@@ -1,0 +1,288 @@
+//! Jobs, the Enzu pattern: `POST /api/jobs` queues an execution and returns
+//! at once; a bounded pool of workers claims jobs from the store (oldest
+//! first, under a lease they renew), runs each as an execution and settles
+//! it. A full queue answers 429 with `Retry-After`. Cancelling a running job
+//! cancels its execution for real. A job whose worker died (crash, kill -9)
+//! is reported INTERRUPTED at the next start, never left RUNNING.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dashmap::DashMap;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::config::JobsConfig;
+use crate::error::ServerError;
+use crate::executions::{Executions, StartRequest, Target};
+use crate::metrics::Metrics;
+use crate::store::{
+    CancelRequest, ExecutionStatus, JobOutcome, JobRecord, JobStatus, Store, now_micros,
+};
+
+/// What an interrupted job says.
+pub const INTERRUPTED: &str = "interrupted: the server stopped while the job ran";
+
+/// See the module docs.
+pub struct Jobs {
+    store: Arc<dyn Store>,
+    executions: Arc<Executions>,
+    metrics: Arc<Metrics>,
+    config: JobsConfig,
+    /// This process's worker identity in leases.
+    worker_id: String,
+    wake: tokio::sync::Notify,
+    stop: CancellationToken,
+    /// Running job → its execution.
+    running: DashMap<Uuid, Uuid>,
+}
+
+impl Jobs {
+    pub fn new(
+        store: Arc<dyn Store>,
+        executions: Arc<Executions>,
+        metrics: Arc<Metrics>,
+        config: JobsConfig,
+    ) -> Self {
+        Jobs {
+            store,
+            executions,
+            metrics,
+            config,
+            worker_id: format!("worker-{}", Uuid::new_v4()),
+            wake: tokio::sync::Notify::new(),
+            stop: CancellationToken::new(),
+            running: DashMap::new(),
+        }
+    }
+
+    /// Reports the jobs a dead process left RUNNING as INTERRUPTED (call
+    /// before starting workers, when no other process shares the store).
+    pub async fn recover(&self) -> Result<Vec<Uuid>, ServerError> {
+        let ids = self.store.interrupt_expired_jobs(i64::MAX, INTERRUPTED).await?;
+        self.metrics.jobs_queued.set(self.store.pending_jobs().await? as i64);
+        Ok(ids)
+    }
+
+    /// Starts the workers (and the reaper of expired leases).
+    pub fn spawn_workers(self: &Arc<Self>) -> Vec<JoinHandle<()>> {
+        let mut handles: Vec<JoinHandle<()>> =
+            (0..self.config.workers).map(|_| tokio::spawn(Arc::clone(self).worker())).collect();
+        let this = Arc::clone(self);
+        handles.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = this.stop.cancelled() => break,
+                    _ = tokio::time::sleep(this.config.lease) => {}
+                }
+                if let Err(e) = this.store.interrupt_expired_jobs(now_micros(), INTERRUPTED).await {
+                    tracing::warn!(error = %e, "cannot check job leases");
+                }
+            }
+        }));
+        handles
+    }
+
+    /// Queues a job.
+    pub async fn submit(
+        &self,
+        owner: &str,
+        session_id: Uuid,
+        query: String,
+    ) -> Result<JobRecord, ServerError> {
+        if self.stop.is_cancelled() {
+            return Err(ServerError::ShuttingDown);
+        }
+        let session = self.executions.owned_session(owner, session_id).await?;
+        if session.context.is_none() {
+            return Err(ServerError::BadRequest(format!("session {session_id} has no context")));
+        }
+        if query.trim().is_empty() {
+            return Err(ServerError::Unprocessable("user_query is empty".into()));
+        }
+        let pending = self.store.pending_jobs().await?;
+        if pending >= self.config.queue_capacity {
+            let wait = (pending / self.config.workers.max(1)).clamp(1, 60) as u64;
+            return Err(ServerError::TooManyRequests {
+                message: format!(
+                    "the job queue is full ({pending} waiting, capacity {}); retry later",
+                    self.config.queue_capacity
+                ),
+                retry_after_secs: wait,
+            });
+        }
+        let job = JobRecord {
+            id: Uuid::new_v4(),
+            owner: owner.to_string(),
+            session_id,
+            user_query: query,
+            status: JobStatus::Pending,
+            execution_id: None,
+            answer: None,
+            error: None,
+            created_at: now_micros(),
+            started_at: None,
+            finished_at: None,
+            lease: None,
+            cancel_requested: false,
+        };
+        self.store.enqueue_job(&job).await?;
+        self.metrics.jobs_queued.inc();
+        self.wake.notify_one();
+        Ok(job)
+    }
+
+    /// A job of `owner`'s.
+    pub async fn get(&self, owner: &str, id: Uuid) -> Result<JobRecord, ServerError> {
+        match self.store.get_job(id).await? {
+            Some(j) if j.owner == owner => Ok(j),
+            _ => Err(ServerError::not_found("job", id)),
+        }
+    }
+
+    pub async fn list(&self, owner: &str) -> Result<Vec<JobRecord>, ServerError> {
+        Ok(self.store.list_jobs(Some(owner)).await?)
+    }
+
+    /// Cancels a job: a pending one at once; a running one by cancelling its
+    /// execution, waiting up to `wait` for it to be settled.
+    pub async fn cancel(
+        &self,
+        owner: &str,
+        id: Uuid,
+        wait: Duration,
+    ) -> Result<JobRecord, ServerError> {
+        self.get(owner, id).await?;
+        match self.store.request_cancel_job(id).await? {
+            None => Err(ServerError::not_found("job", id)),
+            Some(CancelRequest::CancelledPending(job)) => {
+                self.metrics.jobs_queued.dec();
+                Ok(job)
+            }
+            Some(CancelRequest::AlreadyFinished(job)) => Ok(job),
+            Some(CancelRequest::Flagged(job)) => {
+                if let Some(execution) = self.running.get(&id).map(|e| *e) {
+                    self.executions.cancel_by_id(execution);
+                }
+                let deadline = tokio::time::Instant::now() + wait;
+                let mut latest = job;
+                while !latest.status.is_terminal() && tokio::time::Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    if let Some(j) = self.store.get_job(id).await? {
+                        latest = j;
+                    }
+                }
+                Ok(latest)
+            }
+        }
+    }
+
+    async fn worker(self: Arc<Self>) {
+        loop {
+            if self.stop.is_cancelled() {
+                break;
+            }
+            let lease_until = now_micros() + self.config.lease.as_micros() as i64;
+            match self.store.claim_job(&self.worker_id, lease_until).await {
+                Ok(Some(job)) => {
+                    self.metrics.jobs_queued.dec();
+                    self.run(job).await;
+                }
+                Ok(None) => {
+                    tokio::select! {
+                        _ = self.wake.notified() => {}
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = self.stop.cancelled() => break,
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot claim a job");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    async fn run(&self, job: JobRecord) {
+        let start = StartRequest {
+            owner: job.owner.clone(),
+            target: Target::Session(job.session_id),
+            query: job.user_query.clone(),
+            model: None,
+            job_id: Some(job.id),
+            interactive: false,
+        };
+        let outcome = match self.executions.start(start).await {
+            Err(e) => {
+                JobOutcome { status: JobStatus::Failed, answer: None, error: Some(e.to_string()) }
+            }
+            Ok(started) => {
+                self.running.insert(job.id, started.id);
+                if let Err(e) =
+                    self.store.set_job_execution(job.id, &self.worker_id, started.id).await
+                {
+                    tracing::warn!(job = %job.id, error = %e, "cannot record the job's execution");
+                }
+                let mut done = started.done.clone();
+                let renew = self.config.lease / 3;
+                let record = loop {
+                    let settled = done.borrow().clone();
+                    if settled.is_some() {
+                        break settled;
+                    }
+                    tokio::select! {
+                        changed = done.changed() => {
+                            if changed.is_err() {
+                                break done.borrow().clone();
+                            }
+                        }
+                        _ = tokio::time::sleep(renew) => {
+                            let until = now_micros() + self.config.lease.as_micros() as i64;
+                            match self.store.heartbeat_job(job.id, &self.worker_id, until).await {
+                                Ok(Some(j)) if j.cancel_requested => self.executions.cancel_by_id(started.id),
+                                Ok(Some(_)) => {}
+                                // The lease is gone (reported interrupted): stop working on it.
+                                Ok(None) => self.executions.interrupt(started.id),
+                                Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot renew the job's lease"),
+                            }
+                        }
+                    }
+                };
+                self.running.remove(&job.id);
+                match record {
+                    None => JobOutcome {
+                        status: JobStatus::Failed,
+                        answer: None,
+                        error: Some("the execution ended without a record".into()),
+                    },
+                    Some(r) => JobOutcome {
+                        status: match r.status {
+                            ExecutionStatus::Completed => JobStatus::Complete,
+                            ExecutionStatus::Cancelled => JobStatus::Cancelled,
+                            ExecutionStatus::Interrupted => JobStatus::Interrupted,
+                            _ => JobStatus::Failed,
+                        },
+                        answer: r.final_result,
+                        error: if r.status == ExecutionStatus::Interrupted {
+                            Some(INTERRUPTED.to_string())
+                        } else {
+                            r.error_message
+                        },
+                    },
+                }
+            }
+        };
+        match self.store.finish_job(job.id, &self.worker_id, &outcome).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(job = %job.id, "the job was settled by someone else"),
+            Err(e) => tracing::error!(job = %job.id, error = %e, "cannot settle the job"),
+        }
+    }
+
+    /// Stops claiming jobs (running ones are interrupted by the executions' shutdown).
+    pub fn stop(&self) {
+        self.stop.cancel();
+        self.wake.notify_waiters();
+    }
+}

@@ -1,0 +1,43 @@
+//! `rlm serve`: the HTTP API of the RLM runtime, on axum.
+//!
+//! * Sessions (a context stored once and memory-mapped, settings, a
+//!   cumulative budget, `memory`, history), executions (blocking, or streamed
+//!   as Server-Sent Events with the root model's tokens), the execution tree,
+//!   the trace, stats; jobs (submit, poll, cancel) on a bounded worker pool;
+//!   `/metrics`, `/healthz`, `/readyz`, `/api/openapi.json`.
+//! * The RLM Engine's calls and shapes are kept exactly (its React frontend
+//!   works unchanged); ours sit beside them under `/api`.
+//! * Layers, one way: [`api`] (HTTP) → [`executions`] / [`jobs`] → [`engine`]
+//!   (the execution seam: rlm-core's `Session`) and [`store`] (the storage seam,
+//!   sled embedded). [`server::Server`] assembles them.
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), rlm_server::ServerError> {
+//! let script = rlm_adapters::FakeScript::default();
+//! let config = rlm_server::ServerConfig::local("./data".into(), script);
+//! let server = rlm_server::Server::start(config).await?;
+//! println!("listening on {}", server.addr());
+//! server.stop().await
+//! # }
+//! ```
+
+pub mod api;
+pub mod auth;
+pub mod bus;
+pub mod config;
+pub mod contexts;
+pub mod engine;
+mod error;
+pub mod executions;
+pub mod jobs;
+pub mod metrics;
+pub mod server;
+pub mod shapes;
+pub mod stats;
+pub mod store;
+pub mod tree;
+pub mod web;
+
+pub use config::{ApiKey, JobsConfig, Limits, ModelConfig, SCRIPTED_MODEL, ServerConfig};
+pub use error::ServerError;
+pub use server::{Server, init_json_logs};

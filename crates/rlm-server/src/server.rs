@@ -1,0 +1,170 @@
+//! Assembles and runs the server: opens the store and the contexts folder,
+//! reports what a previous process left running as interrupted, starts the
+//! job workers, binds the listener, and shuts down in order (refuse new work,
+//! drain or interrupt executions and jobs, close connections, flush the store).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{AppState, router};
+use crate::auth::Auth;
+use crate::config::ServerConfig;
+use crate::contexts::ContextFiles;
+use crate::engine::Engine;
+use crate::error::ServerError;
+use crate::executions::Executions;
+use crate::jobs::Jobs;
+use crate::metrics::Metrics;
+use crate::store::{SledStore, Store};
+
+/// A running server.
+pub struct Server {
+    addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<Result<(), ServerError>>,
+}
+
+impl Server {
+    /// Starts the server.
+    pub async fn start(config: ServerConfig) -> Result<Server, ServerError> {
+        config.validate()?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::Io {
+            what: format!("cannot create the data directory {}", config.data_dir.display()),
+            source,
+        })?;
+        let db_dir = config.data_dir.join("db");
+        let store: Arc<dyn Store> =
+            Arc::new(tokio::task::block_in_place(|| SledStore::open(&db_dir))?);
+        let contexts = Arc::new(ContextFiles::open(config.data_dir.join("contexts"))?);
+        let engine = Arc::new(tokio::task::block_in_place(|| Engine::new(config.models.clone()))?);
+        let interrupted = store
+            .interrupt_running_executions(
+                "interrupted: the server stopped while this execution ran",
+            )
+            .await?;
+        let metrics = Arc::new(Metrics::new());
+        let executions = Arc::new(Executions::new(
+            Arc::clone(&store),
+            engine,
+            Arc::clone(&contexts),
+            Arc::clone(&metrics),
+            config.models.clone(),
+            config.limits.clone(),
+        ));
+        let jobs = Arc::new(Jobs::new(
+            Arc::clone(&store),
+            Arc::clone(&executions),
+            Arc::clone(&metrics),
+            config.jobs.clone(),
+        ));
+        let interrupted_jobs = jobs.recover().await?;
+        if interrupted > 0 || !interrupted_jobs.is_empty() {
+            tracing::warn!(
+                executions = interrupted,
+                jobs = interrupted_jobs.len(),
+                "the previous server stopped while these ran: they are reported interrupted"
+            );
+        }
+        let auth = Arc::new(Auth::new(&config.api_keys));
+        let ready = Arc::new(AtomicBool::new(true));
+        let state = AppState {
+            store: Arc::clone(&store),
+            executions: Arc::clone(&executions),
+            jobs: Arc::clone(&jobs),
+            contexts,
+            metrics,
+            auth: Arc::clone(&auth),
+            limits: config.limits.clone(),
+            allowed_path_root: config.allowed_path_root.clone(),
+            ready: Arc::clone(&ready),
+        };
+        let app = router(state, crate::web::routes(), &config.cors_origins);
+        let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(|source| {
+            ServerError::Io { what: format!("cannot listen on {}", config.bind), source }
+        })?;
+        let addr = listener.local_addr().map_err(|source| ServerError::Io {
+            what: "cannot read the listening address".into(),
+            source,
+        })?;
+        if auth.enabled() {
+            tracing::info!(%addr, keys = config.api_keys.len(), "rlm serve listening (bearer-token auth on)");
+        } else {
+            tracing::warn!(%addr, "rlm serve listening WITHOUT authentication (no API keys; loopback only)");
+        }
+        let workers = jobs.spawn_workers();
+        let stop = CancellationToken::new();
+        let http_stop = CancellationToken::new();
+        let grace = config.shutdown_grace;
+        let serve = {
+            let http_stop = http_stop.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move { http_stop.cancelled().await })
+                    .await
+            })
+        };
+        let task = {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                stop.cancelled().await;
+                tracing::info!("shutting down: no new work; draining executions");
+                ready.store(false, Ordering::SeqCst);
+                jobs.stop();
+                executions.shutdown(grace).await;
+                for w in workers {
+                    let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+                }
+                http_stop.cancel();
+                let served = tokio::time::timeout(Duration::from_secs(10), serve).await;
+                store.flush().await?;
+                tracing::info!("stopped");
+                match served {
+                    Ok(Ok(Ok(()))) | Err(_) => Ok(()),
+                    Ok(Ok(Err(e))) => {
+                        Err(ServerError::Io { what: "the HTTP server".into(), source: e })
+                    }
+                    Ok(Err(e)) => Err(ServerError::Internal(format!("the HTTP task: {e}"))),
+                }
+            })
+        };
+        Ok(Server { addr, stop, task })
+    }
+
+    /// Where it listens (the real port when bound to port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Begins a graceful shutdown.
+    pub fn shutdown(&self) {
+        self.stop.cancel();
+    }
+
+    /// Waits until the server has stopped.
+    pub async fn wait(self) -> Result<(), ServerError> {
+        self.task.await.map_err(|e| ServerError::Internal(format!("the server task: {e}")))?
+    }
+
+    /// Shuts down and waits.
+    pub async fn stop(self) -> Result<(), ServerError> {
+        self.shutdown();
+        self.wait().await
+    }
+}
+
+/// Structured JSON logs on stderr (`RUST_LOG` filters; default `info`).
+pub fn init_json_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

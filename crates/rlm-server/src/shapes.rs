@@ -1,0 +1,424 @@
+//! The JSON shapes of the API: the RLM Engine's (field names its React
+//! frontend reads: `Session`, `Execution`, `ExecutionDetail`, `ExecutionNode`,
+//! `ExecutionTree`, `UsageStats`) with our additions beside them, and the
+//! jobs' (Enzu's `job_id`/`status`/`answer`). They derive their OpenAPI
+//! schemas (utoipa) and are built from the stored records here, in one place.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::store::{
+    ExecutionRecord, JobRecord, JobStatus, Micros, SessionRecord, SessionSettings, Spend,
+};
+
+pub fn time(micros: Micros) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).unwrap_or_default()
+}
+
+/// `POST /api/sessions` (JSON) and `PUT /api/sessions/{id}`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionCreate {
+    pub name: Option<String>,
+    /// The context as text (one document).
+    pub context: Option<String>,
+    /// Server-side files or folders, relative to the server's allowed directory.
+    #[serde(default)]
+    pub paths: Option<Vec<String>>,
+    pub context_metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Models and budgets for this session's executions.
+    pub settings: Option<SessionSettings>,
+}
+
+/// `POST /api/sessions` as multipart/form-data: each file is one document.
+#[derive(Debug, Clone, ToSchema)]
+pub struct SessionUpload {
+    pub name: Option<String>,
+    /// [`SessionSettings`] as JSON text.
+    pub settings: Option<String>,
+    /// A context as text (one more document).
+    pub context: Option<String>,
+    /// Files (UTF-8 text), each with its file name.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    pub files: Option<Vec<Vec<u8>>>,
+}
+
+/// One Server-Sent Event as sent: `id` (its position, from 0), `event` (its
+/// type) and `data` (JSON text `{"type": event, "data": {...}}`).
+#[derive(Debug, Clone, ToSchema)]
+pub struct SseEvent {
+    pub id: String,
+    pub event: String,
+    pub data: String,
+}
+
+/// A session (the RLM Engine's `Session`, plus settings and spend).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionResponse {
+    pub id: Uuid,
+    pub name: Option<String>,
+    /// `size` (characters) and `hash` as the Engine gives them, plus `bytes`,
+    /// `documents` and whatever the client sent.
+    pub context_metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub memory_count: usize,
+    pub settings: SessionSettings,
+    /// Spent so far over all executions (`calls` + `root_calls` is what
+    /// `max_total_calls` caps).
+    pub spend: Spend,
+    pub history_turns: usize,
+}
+
+impl From<&SessionRecord> for SessionResponse {
+    fn from(s: &SessionRecord) -> Self {
+        SessionResponse {
+            id: s.id,
+            name: s.name.clone(),
+            context_metadata: Some(s.context_metadata.clone()),
+            created_at: time(s.created_at),
+            updated_at: time(s.updated_at),
+            memory_count: s.state.memory.len(),
+            settings: s.settings.clone(),
+            spend: Spend::from(&s.state.usage),
+            history_turns: s.state.history.len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionListResponse {
+    pub sessions: Vec<SessionResponse>,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeletedSession {
+    pub status: String,
+    pub session_id: Uuid,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MemoryDictResponse {
+    pub memory: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemorySetRequest {
+    #[schema(min_length = 1)]
+    pub key: String,
+    pub value: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MemorySetResponse {
+    pub key: String,
+    pub value: serde_json::Value,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeletedMemoryKey {
+    pub status: String,
+    pub key: String,
+}
+
+/// One question of a session and its answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Turn {
+    /// The execution that answered it.
+    pub execution_id: String,
+    pub query: String,
+    pub answer: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HistoryResponse {
+    pub session_id: Uuid,
+    /// Oldest first; the most recent ones are shown to the root model.
+    pub turns: Vec<Turn>,
+}
+
+impl From<&SessionRecord> for HistoryResponse {
+    fn from(s: &SessionRecord) -> Self {
+        let turns = s
+            .state
+            .history
+            .iter()
+            .map(|t| Turn {
+                execution_id: t.execution_id.0.clone(),
+                query: t.query.clone(),
+                answer: t.answer.clone(),
+            })
+            .collect();
+        HistoryResponse { session_id: s.id, turns }
+    }
+}
+
+/// `POST /api/execute`, `/api/execute/stream` and `/api/jobs`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionCreate {
+    #[schema(min_length = 1)]
+    pub user_query: String,
+    /// A context for this execution only (when there is no `session_id`).
+    pub context: Option<String>,
+    pub session_id: Option<Uuid>,
+    /// Root model for this execution (one the server allows).
+    pub model: Option<String>,
+}
+
+/// An execution (the RLM Engine's `Execution`, plus how it ended).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExecutionResponse {
+    pub id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub user_query: String,
+    pub context_size: u64,
+    /// pending, running, completed, failed, cancelled or interrupted.
+    pub status: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub total_input_tokens: u64,
+    pub total_output_tokens: u64,
+    pub total_cost_usd: f64,
+    pub final_result: Option<String>,
+    pub error_message: Option<String>,
+    /// Always null (the Engine's optional metric; not computed here).
+    pub compression_ratio: Option<f64>,
+    /// Always null (the Engine's optional metric; not computed here).
+    pub memory_speedup_pct: Option<f64>,
+    pub model: String,
+    /// How the loop ended: final, finalized, best_effort, model_error, cancelled, timeout...
+    pub finish: Option<String>,
+    pub steps: u32,
+    pub subcalls: u64,
+    pub cache_hits: u64,
+    pub retries: u64,
+    pub latency_ms: Option<u64>,
+    pub job_id: Option<Uuid>,
+}
+
+impl From<&ExecutionRecord> for ExecutionResponse {
+    fn from(e: &ExecutionRecord) -> Self {
+        ExecutionResponse {
+            id: e.id,
+            session_id: e.session_id,
+            user_query: e.user_query.clone(),
+            context_size: e.context_size,
+            status: e.status.as_str().to_string(),
+            started_at: e.started_at.map(time),
+            completed_at: e.completed_at.map(time),
+            total_input_tokens: e.spend.input_tokens,
+            total_output_tokens: e.spend.output_tokens,
+            total_cost_usd: e.spend.cost_usd,
+            final_result: e.final_result.clone(),
+            error_message: e.error_message.clone(),
+            compression_ratio: None,
+            memory_speedup_pct: None,
+            model: e.model.clone(),
+            finish: e.finish.clone(),
+            steps: e.steps,
+            subcalls: e.spend.calls,
+            cache_hits: e.cache_hits,
+            retries: e.retries,
+            latency_ms: e.latency_ms(),
+            job_id: e.job_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExecutionListResponse {
+    pub executions: Vec<ExecutionResponse>,
+    pub total: usize,
+}
+
+/// An execution with its tree (the Engine's `ExecutionDetail`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExecutionDetailResponse {
+    #[serde(flatten)]
+    pub execution: ExecutionResponse,
+    pub tree: Option<ExecutionTree>,
+    /// The root run's programs, in order.
+    pub generated_code: Option<String>,
+    /// Always null (the Engine's optional metrics).
+    pub metrics: Option<serde_json::Value>,
+}
+
+/// One node of the execution tree (the Engine's `ExecutionNode`): the root
+/// run, its subcalls and its sub-RLMs (with their own subcalls), nested.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExecutionNode {
+    pub id: String,
+    pub execution_id: Uuid,
+    pub parent_node_id: Option<String>,
+    /// `root` for the top run, `child` below it.
+    pub node_type: String,
+    pub depth: u32,
+    pub sequence_number: u32,
+    pub prompt: Option<String>,
+    pub generated_code: Option<String>,
+    /// running, completed, failed or cancelled.
+    pub status: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub model_used: Option<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    pub output: Option<String>,
+    pub error_message: Option<String>,
+    pub memory_before: Option<serde_json::Map<String, serde_json::Value>>,
+    pub memory_after: Option<serde_json::Map<String, serde_json::Value>>,
+    #[schema(no_recursion)]
+    pub children: Vec<ExecutionNode>,
+    /// `run` (the root or a sub-RLM) or `subcall`.
+    pub span_kind: String,
+    pub cached: bool,
+    pub deduped: bool,
+    pub retries: u32,
+    pub latency_ms: Option<u64>,
+}
+
+/// `GET /api/executions/{id}/tree`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExecutionTree {
+    pub execution_id: Uuid,
+    pub tree: Option<ExecutionNode>,
+    pub total_nodes: usize,
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Percentiles {
+    pub count: u64,
+    pub p50_ms: u64,
+    pub p95_ms: u64,
+    pub p99_ms: u64,
+}
+
+/// Usage of one session (in `UsageStats.per_session`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionStats {
+    pub session_id: Uuid,
+    pub executions: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+}
+
+/// Executions created in one time bucket (`UsageStats.timeline`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TimeBucket {
+    /// Start of the bucket (its width is `Timeline.bucket_secs`).
+    pub start: DateTime<Utc>,
+    pub executions: u64,
+    /// Of which ended `completed`.
+    pub completed: u64,
+    /// Of which ended otherwise (failed, cancelled, interrupted).
+    pub failed: u64,
+    pub tokens: u64,
+    pub cost_usd: f64,
+}
+
+/// Executions over time: consecutive buckets (empty ones included) from the
+/// oldest execution's to the newest's, at most 60 of them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Timeline {
+    pub bucket_secs: u64,
+    pub buckets: Vec<TimeBucket>,
+}
+
+/// `GET /api/stats` (the Engine's `UsageStats`, plus latency, outcomes,
+/// subcalls, cache hit rate, per-session totals and executions over time).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UsageStats {
+    pub total_executions: u64,
+    pub total_input_tokens: u64,
+    pub total_output_tokens: u64,
+    pub total_cost_usd: f64,
+    pub average_cost_per_execution: f64,
+    pub executions_by_status: BTreeMap<String, u64>,
+    /// Always null (the Engine's optional metric summary).
+    pub metrics_summary: Option<serde_json::Value>,
+    /// How finished executions ended (`final`, `finalized`, `model_error`, ...).
+    pub outcomes: BTreeMap<String, u64>,
+    pub latency: Percentiles,
+    pub total_subcalls: u64,
+    pub cache_hits: u64,
+    /// `cache_hits / total_subcalls` (null with no subcall).
+    pub cache_hit_rate: Option<f64>,
+    pub total_retries: u64,
+    pub per_session: Vec<SessionStats>,
+    /// Executions over time, by creation time.
+    pub timeline: Timeline,
+}
+
+/// `POST /api/jobs`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobCreate {
+    pub session_id: Uuid,
+    #[schema(min_length = 1)]
+    pub user_query: String,
+}
+
+/// A job (Enzu's `job_id`, `status`, `answer`, plus timings and the execution).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct JobResponse {
+    pub job_id: Uuid,
+    pub status: JobStatus,
+    pub session_id: Uuid,
+    pub user_query: String,
+    pub execution_id: Option<Uuid>,
+    pub answer: Option<String>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub cancel_requested: bool,
+}
+
+impl From<&JobRecord> for JobResponse {
+    fn from(j: &JobRecord) -> Self {
+        JobResponse {
+            job_id: j.id,
+            status: j.status,
+            session_id: j.session_id,
+            user_query: j.user_query.clone(),
+            execution_id: j.execution_id,
+            answer: j.answer.clone(),
+            error: j.error.clone(),
+            created_at: time(j.created_at),
+            started_at: j.started_at.map(time),
+            finished_at: j.finished_at.map(time),
+            cancel_requested: j.cancel_requested,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct JobListResponse {
+    pub jobs: Vec<JobResponse>,
+    pub total: usize,
+}
+
+/// `/healthz`, `/readyz`, `/api/health`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub service: String,
+}
+
+/// Every error body: `{"detail": "...", "code": "..."}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub detail: String,
+    pub code: String,
+}

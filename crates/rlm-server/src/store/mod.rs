@@ -1,0 +1,457 @@
+//! The storage seam: one async trait, [`Store`], for everything the server
+//! keeps (sessions, their memory, executions, trace events, jobs), and the
+//! records it stores. [`SledStore`] implements it embedded; a PostgreSQL store
+//! (with jobs distributed through NATS JetStream) implements the same contract
+//! for scale-out. The contract, also in ARCHITECTURE.md:
+//!
+//! * Ids are UUIDs chosen by the caller; records are plain serde values, no
+//!   backend type leaks through the trait.
+//! * Terminal states are final: [`Store::finish_execution`] and
+//!   [`Store::finish_job`] are idempotent (a second call, or a call after
+//!   another terminal transition, changes nothing and returns `false`).
+//! * A job is claimed by one worker at a time ([`Store::claim_job`]: oldest
+//!   pending first, atomically PENDING→RUNNING with a lease; SQL: `SELECT …
+//!   FOR UPDATE SKIP LOCKED`, JetStream: a pull consumer's delivery). The worker
+//!   extends its lease with [`Store::heartbeat_job`] (JetStream: `in-progress`);
+//!   a job whose lease expired is reported INTERRUPTED by
+//!   [`Store::interrupt_expired_jobs`] (JetStream: the ack wait ran out), never
+//!   left RUNNING. A job is settled by its leaseholder only (JetStream: `ack`).
+//! * Trace events are appended by `(execution, seq)`: appending the same event
+//!   twice stores it once.
+//! * A session's spend, `memory` and history are rlm-core's
+//!   [`rlm_core::SessionState`], stored whole in its record: settling an
+//!   execution stores the execution's record and the session's new state in
+//!   one atomic step; [`Store::put_memory`] changes the state's `memory` only.
+
+mod sled_store;
+
+use rlm_core::{SESSION_STATE_VERSION, SessionId, SessionState, SessionUsage};
+use rlm_trace::TraceEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use sled_store::SledStore;
+
+/// Microseconds since the Unix epoch.
+pub type Micros = i64;
+
+/// The current time in [`Micros`].
+pub fn now_micros() -> Micros {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database failed: {0}")]
+    Backend(String),
+    #[error("a stored record is unreadable ({what}): {message}")]
+    Corrupt { what: String, message: String },
+    #[error("the data directory {path} is used by another process (or unreadable): {message}")]
+    Locked { path: String, message: String },
+}
+
+/// Where a session's context lives: one file in the data directory, written
+/// once, memory-mapped by every execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextRef {
+    /// File name inside the data directory's `contexts/` folder.
+    pub file: String,
+    pub bytes: u64,
+    pub chars: u64,
+    /// blake3 of the text, hex.
+    pub hash: String,
+    /// The documents, in order (one for a pasted text).
+    pub documents: Vec<DocumentRef>,
+    /// The separator between documents in the file.
+    pub separator: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentRef {
+    pub name: Option<String>,
+    pub bytes: u64,
+    pub chars: u64,
+}
+
+/// Per-session settings: models and budgets. `None` means the server's default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SessionSettings {
+    /// Root model (`provider:model`, or `scripted` for the offline script).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Sub-model for `llm_query` and friends.
+    #[serde(default)]
+    pub sub_model: Option<String>,
+    /// Per execution: root-loop steps.
+    #[serde(default, deserialize_with = "whole::opt_u64")]
+    #[schema(minimum = 1)]
+    pub max_steps: Option<u64>,
+    /// Per execution: sub-model calls.
+    #[serde(default, deserialize_with = "whole::opt_u64")]
+    pub max_subcalls: Option<u64>,
+    /// Per execution: sub-RLM depth.
+    #[serde(default, deserialize_with = "whole::opt_u32")]
+    #[schema(minimum = 0, maximum = 10)]
+    pub max_depth: Option<u32>,
+    /// Per execution: wall time in seconds (at most the server's limit).
+    #[serde(default, deserialize_with = "whole::opt_u64")]
+    #[schema(minimum = 1)]
+    pub timeout_secs: Option<u64>,
+    /// The whole session, across executions (Enzu's `Session(max_tokens)`).
+    #[serde(default, deserialize_with = "whole::opt_u64")]
+    pub max_total_tokens: Option<u64>,
+    /// The whole session, across executions (Enzu's `Session(max_cost_usd)`).
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub max_total_cost_usd: Option<f64>,
+    /// The whole session, across executions: model calls, root and sub.
+    #[serde(default, deserialize_with = "whole::opt_u64")]
+    pub max_total_calls: Option<u64>,
+}
+
+/// Whole numbers written as JSON floats (`5.0`) are whole numbers: JSON
+/// Schema's `integer` allows them, so clients and generators send them.
+mod whole {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    fn whole(value: Option<serde_json::Number>, max: u64) -> Result<Option<u64>, String> {
+        let Some(n) = value else { return Ok(None) };
+        let v = match (n.as_u64(), n.as_f64()) {
+            (Some(v), _) => v,
+            (None, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f <= max as f64 => f as u64,
+            _ => return Err(format!("{n} is not a whole number from 0 to {max}")),
+        };
+        if v > max {
+            return Err(format!("{n} is larger than {max}"));
+        }
+        Ok(Some(v))
+    }
+
+    pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        whole(Option::deserialize(d)?, u64::MAX).map_err(D::Error::custom)
+    }
+
+    pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        whole(Option::deserialize(d)?, u32::MAX as u64)
+            .map(|v| v.map(|v| v as u32))
+            .map_err(D::Error::custom)
+    }
+}
+
+/// What an execution, or a session over all its executions, has spent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Spend {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    /// Sub-model calls (cache and dedup hits are not calls).
+    pub calls: u64,
+    /// Root-model calls.
+    #[serde(default)]
+    pub root_calls: u64,
+    pub executions: u64,
+}
+
+impl Spend {
+    pub fn total_tokens(&self) -> u64 {
+        self.input_tokens + self.output_tokens
+    }
+
+    /// One execution's settled spend (rlm-policy's snapshot of its tree).
+    pub fn of_execution(usage: &rlm_policy::UsageSnapshot) -> Spend {
+        Spend {
+            input_tokens: usage.usage.prompt_tokens,
+            output_tokens: usage.usage.completion_tokens,
+            cost_usd: usage.cost_usd,
+            calls: usage.subcalls,
+            root_calls: usage.root_calls,
+            executions: 0,
+        }
+    }
+}
+
+impl From<&SessionUsage> for Spend {
+    fn from(u: &SessionUsage) -> Spend {
+        Spend {
+            input_tokens: u.usage.prompt_tokens,
+            output_tokens: u.usage.completion_tokens,
+            cost_usd: u.cost_usd,
+            calls: u.subcalls,
+            root_calls: u.root_calls,
+            executions: u.executions,
+        }
+    }
+}
+
+/// The state of a session that has not run anything yet.
+pub fn new_session_state(id: Uuid) -> SessionState {
+    SessionState {
+        version: SESSION_STATE_VERSION,
+        id: SessionId(id.to_string()),
+        settings: Default::default(),
+        usage: SessionUsage::default(),
+        memory: Default::default(),
+        history: Vec::new(),
+        executions: Vec::new(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    /// The API key id that created it ("local" without auth).
+    pub owner: String,
+    pub name: Option<String>,
+    pub context: Option<ContextRef>,
+    /// Client-provided metadata merged with the context's own (size, hash...).
+    pub context_metadata: serde_json::Map<String, serde_json::Value>,
+    pub settings: SessionSettings,
+    /// Spend, `memory` and history across executions: what rlm-core's
+    /// `Session` is restored from (its `executions` are kept empty: the
+    /// executions and their traces are stored on their own).
+    pub state: SessionState,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+}
+
+/// An execution's lifecycle (the RLM Engine's status names, plus `interrupted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecutionStatus {
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    /// The server stopped (crash, kill, shutdown) while it ran.
+    Interrupted,
+}
+
+impl ExecutionStatus {
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, ExecutionStatus::Pending | ExecutionStatus::Running)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Pending => "pending",
+            ExecutionStatus::Running => "running",
+            ExecutionStatus::Completed => "completed",
+            ExecutionStatus::Failed => "failed",
+            ExecutionStatus::Cancelled => "cancelled",
+            ExecutionStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionRecord {
+    pub id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub owner: String,
+    pub job_id: Option<Uuid>,
+    pub user_query: String,
+    pub context_size: u64,
+    pub model: String,
+    pub status: ExecutionStatus,
+    /// How the loop ended (`final`, `finalized`, `model_error`...), once it has.
+    pub finish: Option<String>,
+    pub created_at: Micros,
+    pub started_at: Option<Micros>,
+    pub completed_at: Option<Micros>,
+    pub spend: Spend,
+    pub steps: u32,
+    pub cache_hits: u64,
+    pub retries: u64,
+    pub final_result: Option<String>,
+    pub error_message: Option<String>,
+}
+
+impl ExecutionRecord {
+    pub fn latency_ms(&self) -> Option<u64> {
+        match (self.started_at, self.completed_at) {
+            (Some(s), Some(c)) if c >= s => Some(((c - s) / 1000) as u64),
+            _ => None,
+        }
+    }
+}
+
+/// A job's lifecycle (Enzu's names, plus INTERRUPTED).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Complete,
+    Failed,
+    Cancelled,
+    /// The server stopped while the job ran; it was not resumed.
+    Interrupted,
+}
+
+impl JobStatus {
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, JobStatus::Pending | JobStatus::Running)
+    }
+}
+
+/// Who holds a running job, until when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lease {
+    pub worker: String,
+    pub expires_at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub owner: String,
+    pub session_id: Uuid,
+    pub user_query: String,
+    pub status: JobStatus,
+    pub execution_id: Option<Uuid>,
+    pub answer: Option<String>,
+    pub error: Option<String>,
+    pub created_at: Micros,
+    pub started_at: Option<Micros>,
+    pub finished_at: Option<Micros>,
+    pub lease: Option<Lease>,
+    pub cancel_requested: bool,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobOutcome {
+    pub status: JobStatus,
+    pub answer: Option<String>,
+    pub error: Option<String>,
+}
+
+/// What `request_cancel_job` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelRequest {
+    /// It was pending: now CANCELLED without running.
+    CancelledPending(JobRecord),
+    /// It is running: the flag is set; the leaseholder stops it.
+    Flagged(JobRecord),
+    /// It had already ended.
+    AlreadyFinished(JobRecord),
+}
+
+/// Which executions to list.
+#[derive(Debug, Clone, Default)]
+pub struct ExecutionFilter {
+    pub owner: Option<String>,
+    pub session_id: Option<Uuid>,
+}
+
+/// The settled end of an execution.
+#[derive(Debug, Clone)]
+pub struct SettledExecution {
+    pub record: ExecutionRecord,
+    /// The session's state after the execution (spend charged, history turn
+    /// and `memory` saved), or `None` when it never ran in a session.
+    pub state: Option<SessionState>,
+}
+
+/// Everything the server stores. See the module docs for the contract.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Sessions.
+    /// Creates a session, or replaces its name, context, metadata and
+    /// settings; an existing session's `state` is kept (settling and
+    /// `put_memory` are its only writers, so an update never loses spend).
+    async fn put_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    async fn get_session(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError>;
+    /// Sessions of `owner` (all with `None`), newest first.
+    async fn list_sessions(
+        &self,
+        owner: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<SessionRecord>, usize), StoreError>;
+    /// Deletes the session; `false` if there was none.
+    async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError>;
+
+    // Memory (the program's `memory` dict, in the session's state).
+    async fn get_memory(
+        &self,
+        session: Uuid,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError>;
+    /// Replaces the `memory` of the session's state, atomically (the rest of
+    /// the state is left as it is); `false` if there is no such session.
+    async fn put_memory(
+        &self,
+        session: Uuid,
+        memory: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<bool, StoreError>;
+
+    // Executions.
+    async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError>;
+    async fn get_execution(&self, id: Uuid) -> Result<Option<ExecutionRecord>, StoreError>;
+    /// Newest first; also returns how many match in all.
+    async fn list_executions(
+        &self,
+        filter: &ExecutionFilter,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<ExecutionRecord>, usize), StoreError>;
+    /// Stores the terminal record and its session's new state, atomically. `false` (and no change)
+    /// if the stored execution had already ended.
+    async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError>;
+    /// Marks every pending or running execution `interrupted` (at start-up,
+    /// when no other process shares the store). Returns how many.
+    async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError>;
+
+    // Trace events.
+    async fn append_trace(&self, execution: Uuid, events: &[TraceEvent]) -> Result<(), StoreError>;
+    async fn trace(&self, execution: Uuid) -> Result<Vec<TraceEvent>, StoreError>;
+
+    // Jobs.
+    async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError>;
+    async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError>;
+    async fn list_jobs(&self, owner: Option<&str>) -> Result<Vec<JobRecord>, StoreError>;
+    async fn pending_jobs(&self) -> Result<usize, StoreError>;
+    /// The oldest pending job, now RUNNING under `worker`'s lease.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        lease_until: Micros,
+    ) -> Result<Option<JobRecord>, StoreError>;
+    /// Records which execution runs the job.
+    async fn set_job_execution(
+        &self,
+        id: Uuid,
+        worker: &str,
+        execution: Uuid,
+    ) -> Result<(), StoreError>;
+    /// Extends the lease; returns the job (its `cancel_requested` flag tells
+    /// the worker to stop), or `None` if `worker` no longer holds it.
+    async fn heartbeat_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        lease_until: Micros,
+    ) -> Result<Option<JobRecord>, StoreError>;
+    /// Settles a running job held by `worker`; `false` if it was not.
+    async fn finish_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        outcome: &JobOutcome,
+    ) -> Result<bool, StoreError>;
+    async fn request_cancel_job(&self, id: Uuid) -> Result<Option<CancelRequest>, StoreError>;
+    /// RUNNING jobs whose lease ended before `now` (all of them with
+    /// `i64::MAX`) become INTERRUPTED with `message`. Returns their ids.
+    async fn interrupt_expired_jobs(
+        &self,
+        now: Micros,
+        message: &str,
+    ) -> Result<Vec<Uuid>, StoreError>;
+
+    /// Whether the backend answers (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Makes everything written so far durable.
+    async fn flush(&self) -> Result<(), StoreError>;
+}
