@@ -27,6 +27,7 @@ use rlm_adapters::config::{EnvVars, adapter_from_model_string, known_providers};
 use serde::Deserialize;
 
 use crate::exit::{CliError, Exit};
+use crate::retrieval_args::RetrievalFile;
 
 /// The model name meaning "offline, scripted" (the adapters' `fake:scripted`,
 /// whose script `RLM_FAKE_SCRIPT` names).
@@ -134,6 +135,8 @@ pub struct ResolvedConfig {
     pub cache_path: Option<PathBuf>,
     pub concurrency: Option<usize>,
     pub trace_path: Option<PathBuf>,
+    /// `[retrieval]` of the config file.
+    pub retrieval: Option<RetrievalFile>,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
     /// The process environment the settings were read from (for the adapters).
@@ -181,6 +184,8 @@ pub struct Settings {
     pub cache: Option<Sourced<PathBuf>>,
     pub concurrency: Option<Sourced<usize>>,
     pub trace: Option<Sourced<PathBuf>>,
+    /// The config file's `[retrieval]` table (flags of `rlm run` override it).
+    pub retrieval: Option<RetrievalFile>,
     /// The config file read, if any.
     pub config_file: Option<PathBuf>,
     /// The config files looked for (in order), for messages.
@@ -199,6 +204,7 @@ struct FileConfig {
     trace: Option<PathBuf>,
     #[serde(default)]
     budgets: FileBudgets,
+    retrieval: Option<RetrievalFile>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -353,6 +359,7 @@ impl Settings {
                 file.trace,
                 fp,
             ),
+            retrieval: file.retrieval,
             config_file,
             searched,
             env,
@@ -418,6 +425,7 @@ impl Settings {
             cache_path: self.cache.as_ref().map(|s| s.value.clone()),
             concurrency: self.concurrency.as_ref().map(|s| s.value),
             trace_path: self.trace.as_ref().map(|s| s.value.clone()),
+            retrieval: self.retrieval.clone(),
             config_file: self.config_file.clone(),
             env: self.env.clone(),
         })
@@ -703,6 +711,7 @@ timeout_secs = 30
             cache_path: None,
             concurrency: None,
             trace_path: None,
+            retrieval: None,
             config_file: None,
             env: env(&[]),
         };

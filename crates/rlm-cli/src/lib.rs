@@ -9,6 +9,9 @@
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
 //! * [`serve`]: `rlm serve`, the HTTP API (`rlm-server`).
 //! * [`context_args`]: loading `--context` sources (files, folders, globs, stdin).
+//! * [`index`]: `rlm index PATH`, the retrieval index of a context (rlm-retrieval).
+//! * [`retrieval_args`]: `rlm run`'s retrieval (`--retriever`, `--first-step`,
+//!   `[retrieval]` in rlm.toml) and the embedding models `--vectors` names.
 //! * [`exit`]: the exit codes and the error type; every command returns
 //!   `Result<Exit, CliError>`.
 
@@ -17,7 +20,9 @@ pub mod config;
 pub mod context_args;
 pub mod exec;
 pub mod exit;
+pub mod index;
 pub mod repl;
+pub mod retrieval_args;
 pub mod run;
 pub mod serve;
 pub mod trace_cmd;

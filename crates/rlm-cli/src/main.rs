@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
-use rlm_cli::{check, config, exec, repl, run, serve, trace_cmd};
+use rlm_cli::{check, config, exec, index, repl, run, serve, trace_cmd};
 
 #[derive(Parser)]
 #[command(
@@ -25,15 +25,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Answer a question over files, folders, globs or stdin with an RLM.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Run DSL files as consecutive cells of one session (shared variables).
     Exec(exec::ExecArgs),
     /// Parse programs and print their diagnostics (exit 1 on error).
     Check(check::CheckArgs),
     /// An interactive prompt: type DSL against a loaded context.
     Repl(repl::ReplArgs),
+    /// Build (or reuse) the retrieval index of a context, beside it.
+    Index(index::IndexArgs),
     /// Serve the HTTP API (sessions, executions, SSE, jobs) until Ctrl-C.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Show a recorded trace.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCommand),
@@ -57,11 +59,12 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Exec(args) => exec::exec(args),
         Command::Check(args) => check::check(args),
         Command::Repl(args) => repl::repl(args),
-        Command::Serve(args) => serve::serve(args),
+        Command::Index(args) => index::index(args),
+        Command::Serve(args) => serve::serve(*args),
         Command::Trace(command) => trace_cmd::trace(command),
         Command::Config(flags) => config::show(flags),
         Command::InternalPanicTest => panic!("internal-panic-test was asked to fail"),

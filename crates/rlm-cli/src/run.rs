@@ -18,6 +18,7 @@ use rlm_trace::{EventKind, TraceEvent, TraceListener};
 
 use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings};
 use crate::exit::{CliError, Exit, exit_for_run, run_failure};
+use crate::retrieval_args::{RetrievalFlags, retrieval_settings};
 
 /// The offline demo script (the README's first command).
 const DEMO_SCRIPT: &str = include_str!("../../../examples/scripted/demo.toml");
@@ -41,6 +42,8 @@ pub struct RunArgs {
     pub progress: String,
     #[command(flatten)]
     pub config: ConfigFlags,
+    #[command(flatten)]
+    pub retrieval: RetrievalFlags,
 }
 
 pub fn run(args: RunArgs) -> Result<Exit, CliError> {
@@ -74,6 +77,11 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
             max_depth: cfg.budgets.max_depth.unwrap_or(LoopOptions::default().max_depth),
             ..LoopOptions::default()
         });
+    if let Some(r) =
+        retrieval_settings(&args.retrieval, cfg.retrieval.as_ref(), &args.context, &cfg.env)?
+    {
+        builder = builder.retrieval(r);
+    }
     if let Some(c) = cfg.concurrency {
         builder = builder.scheduler(rlm_sched_config(c)?);
     }

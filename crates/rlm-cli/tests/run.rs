@@ -250,3 +250,59 @@ fn subcall_cache_is_used_across_runs() {
         "{prometheus}"
     );
 }
+
+#[test]
+fn retriever_flags_offer_search_persist_the_index_and_show_the_first_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = dir.path().join("notes.txt");
+    std::fs::write(
+        &context,
+        "Gardening: tomatoes need sun.\n\nArchive: the vault passphrase is amber-falcon-42.\n\nBoats need wind.",
+    )
+    .unwrap();
+    let script = dir.path().join("script.toml");
+    std::fs::write(
+        &script,
+        "[[replies]]\ntext = \"```repl\\nh = search('vault passphrase', k=1)[0]\\nFINAL(h['preview'].split('passphrase is ')[1].split()[0])\\n```\"\n",
+    )
+    .unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let out = rlm()
+        .args(["run", "What is the vault passphrase?", "--model", "scripted", "--script"])
+        .arg(&script)
+        .arg("--context")
+        .arg(&context)
+        .args(["--retriever", "bm25", "--first-step", "2", "--trace"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "amber-falcon-42.\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("notes.txt.rlm-index/manifest.json").exists());
+    let events = std::fs::read_to_string(&trace).unwrap();
+    assert!(events.contains("Search results for the question"), "{events}");
+    // Without the flags, `search` is not there and the prompt shows no hits.
+    let out = rlm()
+        .args(["run", "What is the vault passphrase?", "--model", "scripted", "--script"])
+        .arg(&script)
+        .arg("--context")
+        .arg(&context)
+        .args(["--max-steps", "1", "--json", "--trace"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    let events = std::fs::read_to_string(&trace).unwrap();
+    assert!(events.contains("NameError"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(!events.contains("Search results for the question"));
+    // A first step without a retriever is a usage error.
+    rlm()
+        .args(["run", "q", "--model", "scripted", "--context"])
+        .arg(&context)
+        .args(["--first-step", "3"])
+        .assert()
+        .code(2);
+}

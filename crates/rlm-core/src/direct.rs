@@ -38,6 +38,8 @@ pub(crate) fn start(
         depth: 0,
         cancel: control.cancel,
         stream_root: control.stream_root,
+        // One direct call runs no program.
+        retrieval: None,
     }
 }
 

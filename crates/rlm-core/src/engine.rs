@@ -14,6 +14,7 @@ use crate::memory::MemoryStore;
 use crate::models::ModelSet;
 use crate::options::LoopOptions;
 use crate::prompts::{Prompts, render_or_explain};
+use crate::retrieval::RetrievalSettings;
 use crate::text::group_digits;
 use crate::tools::{Tool, render_tool_list};
 
@@ -30,6 +31,8 @@ pub(crate) struct Engine {
     pub sandbox_limits: rlm_interp::Limits,
     pub functions: FunctionRegistry,
     pub tools: Vec<Tool>,
+    /// `search`, `es_*` and the retrieval-aware first step.
+    pub retrieval: RetrievalSettings,
     pub listeners: Vec<Arc<dyn TraceListener>>,
     pub recorder_options: RecorderOptions,
     pub prompts: Prompts,

@@ -230,9 +230,11 @@ fn prose_claims_output(prose: &str) -> bool {
 }
 
 /// The last `FINAL(...)` or `FINAL_VAR(...)` in prose, with balanced
-/// parentheses (quotes respected), or `None`.
+/// parentheses (quotes respected), or `None`. A line `FINAL_VAR: name` or
+/// `FINAL: text` (pyrlm-runtime's protocol, which models trained on it
+/// write) counts too; the text of `FINAL:` is the answer as written.
 pub fn find_final(text: &str) -> Option<ProseFinal> {
-    let mut found = None;
+    let mut found = colon_final(text);
     let bytes = text.as_bytes();
     let mut i = 0;
     while let Some(pos) = text[i..].find("FINAL") {
@@ -259,6 +261,34 @@ pub fn find_final(text: &str) -> Option<ProseFinal> {
         });
     }
     found
+}
+
+/// The last `FINAL_VAR: name` / `FINAL: text` line, or `None`.
+fn colon_final(text: &str) -> Option<ProseFinal> {
+    text.lines().rev().find_map(|line| {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("FINAL_VAR:") {
+            let name = name.trim().trim_matches(|c| c == '"' || c == '\'' || c == '`').trim();
+            return rlm_syntax::is_identifier(name).then(|| ProseFinal::Var(name.to_string()));
+        }
+        let answer = line.strip_prefix("FINAL:")?.trim();
+        (!answer.is_empty()).then(|| ProseFinal::Final(py_literal(answer)))
+    })
+}
+
+/// `s` as a Python string literal (so the loop takes it as text, not code).
+fn py_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Index of the `)` closing the `(` at `open`, skipping string literals.
@@ -369,6 +399,13 @@ mod tests {
             Some(ProseFinal::Final("The answer is 42 (probably)".into()))
         );
         assert_eq!(find_final("FINAL_VAR(\"result\")"), Some(ProseFinal::Var("result".into())));
+        // pyrlm-runtime's line protocol.
+        assert_eq!(find_final("FINAL_VAR: answer"), Some(ProseFinal::Var("answer".into())));
+        assert_eq!(
+            find_final("Done.\nFINAL: the \"key\" is 42"),
+            Some(ProseFinal::Final("\"the \\\"key\\\" is 42\"".into()))
+        );
+        assert_eq!(find_final("FINAL_VAR: not a name"), None);
         assert_eq!(find_final("MY_FINAL(3)"), None);
         assert_eq!(find_final("FINAL(it's done)"), Some(ProseFinal::Final("it's done".into())));
         assert_eq!(find_final("I will call FINAL when ready"), None);

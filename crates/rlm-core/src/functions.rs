@@ -20,11 +20,22 @@ use rlm_interp::{
     DefaultValue, ExcKind, FuelMeter, HostCall, HostError, HostFunc, HostReturn, Param, ParamType,
     Session, Signature, SmolStr, Value,
 };
+use rlm_retrieval::SearchMode;
 
+use crate::retrieval::{RetrievalOp, RetrievalSettings, check_k, check_mode};
 use crate::tools::Tool;
 
 /// Bytes of scanning one unit of fuel pays for (the interpreter's own rate).
 const BYTES_PER_FUEL: u64 = 64;
+
+/// Fuel of one retrieval call, besides its hits: a search walks posting
+/// lists or vectors, far more work than one interpreter step.
+const FUEL_PER_RETRIEVAL: u64 = 100;
+
+/// Fuel per requested hit: making its dict (a preview of
+/// [`rlm_retrieval::PREVIEW_CHARS`] characters and its metadata) at the
+/// interpreter's scanning rate.
+const FUEL_PER_HIT: u64 = (rlm_retrieval::PREVIEW_CHARS as u64 + 200) / BYTES_PER_FUEL;
 
 /// Answers that mean "the sub-model found nothing" (compared lowercased, dots trimmed).
 const NOT_FOUND: [&str; 6] = ["not found", "none", "n/a", "unknown", "no answer", "notfound"];
@@ -40,6 +51,8 @@ pub enum FunctionKind {
     SubRlm,
     /// A tool the embedder registered.
     Tool,
+    /// A search of the context index or of a document backend.
+    Retrieval,
 }
 
 /// How the host serves a function's calls.
@@ -59,6 +72,9 @@ pub(crate) enum Service {
     SubRlm,
     /// The registered tool at this index.
     Tool(usize),
+    /// `search` / `es_*`: bound and charged in the interpreter, then served
+    /// by the run's retrieval on the async side (backends may be remote).
+    Retrieval(RetrievalOp),
 }
 
 type InlineFn = fn(&Context, &[Value], FuelMeter<'_>) -> Result<Value, HostError>;
@@ -127,6 +143,7 @@ impl FunctionSpec {
             }
             Form::Call(Service::SubRlm) => Some(FunctionKind::SubRlm),
             Form::Call(Service::Tool(_)) => Some(FunctionKind::Tool),
+            Form::Call(Service::Retrieval(_)) => Some(FunctionKind::Retrieval),
             Form::AsyncOf(_) | Form::BatchOf { .. } => None,
         }
     }
@@ -298,9 +315,70 @@ impl FunctionRegistry {
         FunctionRegistry::from_specs(specs)
     }
 
-    /// The standard functions and `tools` (which may not reuse their names).
-    pub(crate) fn with_tools(tools: &[Tool]) -> Result<FunctionRegistry, String> {
-        let mut registry = FunctionRegistry::standard();
+    /// The retrieval functions `settings` enables: `search` over the context
+    /// index, the `es_*` functions over a document backend.
+    pub fn retrieval(settings: &RetrievalSettings) -> Vec<FunctionSpec> {
+        let query = || p("query", ParamType::Str);
+        let k = || Param::optional("k", ParamType::Int, DefaultValue::Int(10));
+        let mut specs = Vec::new();
+        if settings.context_index.is_some() {
+            specs.push(FunctionSpec::new(
+                "search",
+                vec![query(), k(), opt("mode", ParamType::Str)],
+                "list of dicts",
+                Some(
+                    "the k passages of the context that best match the query, best first, each `{\"doc_id\", \"preview\" (the text around the match), \"score\", \"metadata\": {\"start\", \"end\", ...}}`; `context[start:end]` is the whole passage. mode: \"bm25\" (words), \"vector\" (meaning) or \"hybrid\".",
+                ),
+                Form::Call(Service::Retrieval(RetrievalOp::Search)),
+            ));
+        }
+        if settings.backend.is_some() {
+            let search = |name: &str, mode, doc| {
+                FunctionSpec::new(
+                    name,
+                    vec![query(), k(), opt("filters", ParamType::Any)],
+                    "list of dicts",
+                    doc,
+                    Form::Call(Service::Retrieval(RetrievalOp::Backend(mode))),
+                )
+            };
+            specs.push(search(
+                "es_search",
+                SearchMode::Bm25,
+                Some(
+                    "keyword (BM25) search of the document index; `filters`: a dict of metadata values. Each hit is `{\"doc_id\", \"preview\", \"score\", \"metadata\"}`.",
+                ),
+            ));
+            specs.push(search(
+                "es_vector_search",
+                SearchMode::Vector,
+                Some("semantic search of the document index (same arguments and hits)."),
+            ));
+            specs.push(search(
+                "es_hybrid_search",
+                SearchMode::Hybrid,
+                Some("keyword and semantic search fused (same arguments and hits)."),
+            ));
+            specs.push(FunctionSpec::new(
+                "es_get",
+                vec![p("doc_id", ParamType::Str)],
+                "dict",
+                Some("a whole document of the index: `{\"doc_id\", \"content\", \"metadata\"}`."),
+                Form::Call(Service::Retrieval(RetrievalOp::Get)),
+            ));
+        }
+        specs
+    }
+
+    /// The standard functions, the retrieval functions `retrieval` enables,
+    /// and `tools` (no two may share a name).
+    pub(crate) fn configured(
+        tools: &[Tool],
+        retrieval: &RetrievalSettings,
+    ) -> Result<FunctionRegistry, String> {
+        let mut specs = FunctionRegistry::standard().specs;
+        specs.extend(FunctionRegistry::retrieval(retrieval));
+        let mut registry = FunctionRegistry::from_specs(specs);
         for (i, tool) in tools.iter().enumerate() {
             if registry.by_name.contains_key(tool.name.as_str()) {
                 return Err(format!("tool name {:?} is already a function name", tool.name));
@@ -363,6 +441,7 @@ impl FunctionRegistry {
                         f(&context, &bound, fuel).map(HostReturn::Value)
                     }))
                 }
+                Form::Call(Service::Retrieval(op)) => retrieval_entry(spec, op),
                 Form::Call(_) => HostFunc::Suspend { call: spec.name.clone() },
                 Form::AsyncOf(call) => HostFunc::Async { call: SmolStr::new_static(call) },
                 Form::BatchOf { call, awaitable } => {
@@ -395,6 +474,27 @@ impl FunctionRegistry {
         };
         Ok(BoundCall { service, args })
     }
+}
+
+/// A retrieval function as the interpreter runs it: its arguments are bound
+/// and checked and its fuel charged here, before anything reaches the host;
+/// then the program suspends with the bound call.
+fn retrieval_entry(spec: &FunctionSpec, op: RetrievalOp) -> HostFunc {
+    let name = spec.name.clone();
+    let signature = spec.signature.clone().unwrap_or_default();
+    HostFunc::InlineMetered(Rc::new(move |args, kwargs, fuel| {
+        let bound = signature.bind(&name, args, kwargs)?;
+        let hits = match op {
+            RetrievalOp::Get => 1,
+            RetrievalOp::Search | RetrievalOp::Backend(_) => check_k(&name, bound.get(1))? as u64,
+        };
+        if op == RetrievalOp::Search {
+            check_mode(&name, bound.get(2))?;
+        }
+        fuel(FUEL_PER_RETRIEVAL + hits * FUEL_PER_HIT)
+            .map_err(|e| HostError::new(e.to_string()))?;
+        Ok(HostReturn::Suspend { name: name.clone(), args: bound, kwargs: Vec::new() })
+    }))
 }
 
 /// The first answer that is not empty or a "not found" (strings only).

@@ -29,13 +29,16 @@
 //!   [`Rlm::new_session`] + [`Rlm::program_host`] give an embedder-driven
 //!   session (a REPL) the functions and the serving a run's programs get.
 //! * [`FunctionRegistry`]: every function a program has, declared once.
+//! * [`RetrievalSettings`] (builder `.retrieval`): `search` over the context's
+//!   index, the `es_*` functions over a document backend, and the
+//!   retrieval-aware first step (rlm-retrieval).
 //!
 //! Files, one job each: `rlm.rs` (the API), `engine.rs` (what runs share),
 //! `run_loop.rs` (the loop), `program.rs` (a run's sandbox), `root_call.rs`,
 //! `compaction.rs`, `direct.rs` (SmartRouter baseline), `serving.rs` (host
 //! calls → batches, sub-RLMs, tools), `subcall_spans.rs` (scheduler events →
 //! trace spans), `cell.rs`, `functions.rs`, `models.rs`, `scope.rs`,
-//! `session/`, `turn.rs`, `extract.rs`, `prompts.rs` (+ `prompts/` at the workspace
+//! `retrieval.rs` (search/es_* serving, first-step evidence), `session/`, `turn.rs`, `extract.rs`, `prompts.rs` (+ `prompts/` at the workspace
 //! root), `text.rs`, `tools.rs`, `memory.rs`, `context_binding.rs`,
 //! `options.rs`, `outcome.rs`, `error.rs`.
 
@@ -53,6 +56,7 @@ mod options;
 mod outcome;
 mod program;
 pub mod prompts;
+mod retrieval;
 mod rlm;
 mod root_call;
 mod run_loop;
@@ -71,6 +75,7 @@ pub use memory::{InMemoryStore, MemoryMap, MemoryStore};
 pub use options::{CompactionOptions, LoopOptions, OverflowPolicy};
 pub use outcome::{Finish, Mode, RunResult};
 pub use prompts::Prompts;
+pub use retrieval::{ContextIndexSettings, MAX_PROGRAM_K, RetrievalSettings};
 pub use rlm::{ProgramHost, Rlm, RlmBuilder};
 pub use session::{
     Canceller, Execution, ExecutionHandle, SESSION_STATE_VERSION, Session, SessionId,

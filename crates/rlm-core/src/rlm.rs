@@ -25,6 +25,7 @@ use crate::options::LoopOptions;
 use crate::outcome::{Mode, RunResult};
 use crate::program::program_session;
 use crate::prompts::Prompts;
+use crate::retrieval::{RetrievalSettings, RunRetrieval};
 use crate::run_loop::{LoopSubRuns, RunControl, RunParams, run_rlm};
 use crate::scope::RunScope;
 use crate::serving::RunServer;
@@ -114,6 +115,7 @@ pub struct RlmBuilder {
     scheduler: SchedulerConfig,
     sandbox: rlm_interp::Limits,
     tools: Vec<Tool>,
+    retrieval: RetrievalSettings,
     listeners: Vec<Arc<dyn TraceListener>>,
     recorder_options: RecorderOptions,
     prompts: Prompts,
@@ -134,6 +136,7 @@ impl Rlm {
             scheduler: SchedulerConfig::default(),
             sandbox: rlm_interp::Limits::default(),
             tools: Vec::new(),
+            retrieval: RetrievalSettings::default(),
             listeners: Vec::new(),
             recorder_options: RecorderOptions::default(),
             prompts: Prompts::default(),
@@ -282,6 +285,7 @@ impl Rlm {
             depth: 0,
             cancel: None,
             stream_root: false,
+            retrieval: RunRetrieval::for_run(&self.engine.retrieval, context, 0),
         });
         Ok(ProgramHost {
             server: RunServer {
@@ -404,6 +408,14 @@ impl RlmBuilder {
         self
     }
 
+    /// Retrieval: `search` over each run's context index, the `es_*`
+    /// functions over a document backend, the retrieval-aware first step.
+    /// The functions are listed in the root prompt only when configured here.
+    pub fn retrieval(mut self, settings: RetrievalSettings) -> Self {
+        self.retrieval = settings;
+        self
+    }
+
     /// Prices used for cost accounting (the budget's and the trace's).
     pub fn prices(mut self, prices: PriceTable) -> Self {
         self.prices = prices;
@@ -423,7 +435,14 @@ impl RlmBuilder {
                 )));
             }
         }
-        let functions = FunctionRegistry::with_tools(&self.tools).map_err(RlmError::Config)?;
+        if self.retrieval.first_step_hits > 0 && self.retrieval.context_index.is_none() {
+            return Err(RlmError::Config(
+                "the retrieval-aware first step needs a context index (RetrievalSettings::context_index)"
+                    .into(),
+            ));
+        }
+        let functions =
+            FunctionRegistry::configured(&self.tools, &self.retrieval).map_err(RlmError::Config)?;
         if let Some(c) = &self.options.compaction
             && !(c.threshold_ratio > 0.0 && c.threshold_ratio <= 1.0)
         {
@@ -463,6 +482,7 @@ impl RlmBuilder {
                 sandbox_limits: self.sandbox,
                 functions,
                 tools: self.tools,
+                retrieval: self.retrieval,
                 listeners: self.listeners,
                 recorder_options: self.recorder_options,
                 prompts: self.prompts,

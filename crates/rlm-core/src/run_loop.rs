@@ -29,6 +29,7 @@ use crate::memory::MemoryMap;
 use crate::outcome::Finish;
 use crate::program::{ProgramReport, Sandbox};
 use crate::prompts::{render, render_or_explain};
+use crate::retrieval::RunRetrieval;
 use crate::root_call::{RootError, call_root};
 use crate::scope::RunScope;
 use crate::serving::{RunServer, SubRunner};
@@ -161,7 +162,15 @@ impl Runner {
         if let Some(m) = &memory {
             sandbox.set_memory(m);
         }
-        let messages = initial_messages(&engine, &query, &context, depth, &turns);
+        let retrieval = RunRetrieval::for_run(&engine.retrieval, &context, depth);
+        // The retrieval-aware first step is the root run's: a sub-RLM's
+        // question is the parent's program's, already informed.
+        let evidence = match (&retrieval, depth) {
+            (Some(r), 0) => r.first_step_evidence(&query),
+            _ => None,
+        };
+        let messages =
+            initial_messages(&engine, &query, &context, depth, &turns, evidence.as_deref());
         let scope = Rc::new(RunScope {
             engine,
             recorder: control.recorder,
@@ -171,6 +180,7 @@ impl Runner {
             depth,
             cancel: control.cancel,
             stream_root: control.stream_root,
+            retrieval,
         });
         Runner {
             server: RunServer {
@@ -707,13 +717,15 @@ impl Runner {
 }
 
 /// The first messages of a run: system prompt (plus the sub-RLM note), then
-/// the question, after the session's earlier turns if there are any.
+/// the question, after the session's earlier turns if there are any, with the
+/// first step's `evidence` (search hits) after the context metadata.
 fn initial_messages(
     engine: &Engine,
     query: &str,
     context: &Context,
     depth: u32,
     turns: &[Turn],
+    evidence: Option<&str>,
 ) -> Vec<ChatMessage> {
     let prompts = &engine.prompts;
     let mut system = engine.system_prompt.clone();
@@ -724,7 +736,10 @@ fn initial_messages(
             system = format!("{}\n\n{}", system.trim_end(), note);
         }
     }
-    let metadata = context.metadata().render();
+    let mut metadata = context.metadata().render();
+    if let Some(e) = evidence {
+        metadata = format!("{}\n\n{}", metadata.trim_end(), e.trim_end());
+    }
     let mut first = render_or_explain(
         &prompts.first_user,
         &[("query", query), ("context_metadata", &metadata)],

@@ -1,9 +1,11 @@
 //! What one run (the root run or a sub-RLM) works within, held once and
 //! shared by its loop, its host-call server and its root-model calls: the
 //! engine, the trace recorder and the run's span, its level of the budget
-//! tree, its context, its depth, and the execution's cancellation.
+//! tree, its context, its depth, the execution's cancellation, and its
+//! retrieval state.
 
 use std::future::Future;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use futures::future::{Either, select};
@@ -13,6 +15,7 @@ use rlm_trace::{SpanId, TraceRecorder};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::Engine;
+use crate::retrieval::RunRetrieval;
 
 pub(crate) struct RunScope {
     pub engine: Arc<Engine>,
@@ -27,6 +30,8 @@ pub(crate) struct RunScope {
     pub cancel: Option<CancellationToken>,
     /// Stream the root model's replies as trace deltas.
     pub stream_root: bool,
+    /// `search`/`es_*` state (its context index and cache), when configured.
+    pub retrieval: Option<Rc<RunRetrieval>>,
 }
 
 impl RunScope {

@@ -2,7 +2,8 @@
 //! [`CallServer`]): each call is bound to its declared function, then
 //! sub-model prompts go out as one scheduler batch per model (each request's
 //! trace span closed live from the scheduler's events), sub-RLMs run
-//! concurrently on this thread, and tools on the async side. Cancelling the
+//! concurrently on this thread, and tools and retrieval (`search`, `es_*`)
+//! on the async side. Cancelling the
 //! execution abandons the batches (queued calls are never sent) and the tools.
 
 use std::rc::Rc;
@@ -11,7 +12,7 @@ use std::time::Instant;
 
 use futures::future::{LocalBoxFuture, join_all};
 use rlm_context::{Context, PromptFit, WindowFit};
-use rlm_interp::{ExcKind, HostCall, HostError, Session, Value};
+use rlm_interp::{ExcKind, HostCall, HostError, Session, SmolStr, Value};
 use rlm_policy::{Budget, SubtreeLimits};
 use rlm_sched::SubcallError;
 use rlm_trace::{SpanId, SubcallStarted};
@@ -23,6 +24,7 @@ use crate::models::subcall_request;
 use crate::options::OverflowPolicy;
 use crate::outcome::Finish;
 use crate::prompts::render_or_explain;
+use crate::retrieval::RetrievalOp;
 use crate::scope::RunScope;
 use crate::subcall_spans::SubcallSpans;
 
@@ -47,6 +49,8 @@ enum Job {
     SubRlm { prompt: String, text: Option<String> },
     /// A registered tool.
     Tool { index: usize, args: Vec<serde_json::Value> },
+    /// `search` / `es_*`, served by the run's retrieval.
+    Retrieval { op: RetrievalOp, name: SmolStr, args: Vec<Value> },
     /// Already answered (bad arguments, a prompt too large...).
     Ready(Result<Value, HostError>),
 }
@@ -107,12 +111,16 @@ impl RunServer {
                 .map(|(id, b)| (id, Err(b.err().unwrap_or_else(|| first.clone()))))
                 .collect();
         }
-        let jobs: Vec<Job> = bound.into_iter().flatten().map(|b| self.job(b)).collect();
+        let jobs: Vec<Job> = bound
+            .into_iter()
+            .zip(&calls)
+            .filter_map(|(b, c)| b.ok().map(|b| self.job(b, &c.name)))
+            .collect();
         let results = self.perform(jobs).await;
         ids.into_iter().zip(results).collect()
     }
 
-    fn job(&self, call: BoundCall) -> Job {
+    fn job(&self, call: BoundCall, name: &SmolStr) -> Job {
         let engine = &self.scope.engine;
         let opts = &engine.options;
         let notes = &engine.prompts.notes;
@@ -240,6 +248,7 @@ impl RunServer {
                 }
                 Job::Tool { index, args: json }
             }
+            Service::Retrieval(op) => Job::Retrieval { op, name: name.clone(), args },
             Service::Inline(_) => Job::Ready(Err(HostError::new(
                 "an inline function reached the host (a bug in rlm)",
             ))),
@@ -330,6 +339,7 @@ impl RunServer {
         let mut shapes: Vec<Shape> = vec![Shape::Joined; jobs.len()];
         let mut subruns = Vec::new();
         let mut tools = Vec::new();
+        let mut retrievals = Vec::new();
         for (j, job) in jobs.into_iter().enumerate() {
             match job {
                 Job::Llm { parts, model, max_tokens, shape } => {
@@ -386,7 +396,7 @@ impl RunServer {
                                     }
                                 }
                                 Job::Ready(r) => results[j] = Some(r),
-                                Job::SubRlm { .. } | Job::Tool { .. } => {}
+                                Job::SubRlm { .. } | Job::Tool { .. } | Job::Retrieval { .. } => {}
                             }
                         }
                     }
@@ -396,6 +406,7 @@ impl RunServer {
                         tools.push((j, tool.call(args)));
                     }
                 }
+                Job::Retrieval { op, name, args } => retrievals.push((j, op, name, args)),
                 Job::Ready(r) => results[j] = Some(r),
             }
         }
@@ -456,8 +467,22 @@ impl RunServer {
             async move { (j, scope.unless_cancelled(f).await) }
         }));
         let sub_futs = join_all(subruns.into_iter().map(|(j, f)| async move { (j, f.await) }));
-        let (batch_results, tool_results, sub_results) =
-            futures::join!(join_all(batches), tool_futs, sub_futs);
+        let retrieval = scope.retrieval.clone();
+        let retrieval_futs = join_all(retrievals.into_iter().map(|(j, op, name, args)| {
+            let scope = Rc::clone(&scope);
+            let retrieval = retrieval.clone();
+            async move {
+                let result = match retrieval {
+                    Some(r) => scope.unless_cancelled(r.call(op, &name, &args)).await,
+                    None => Some(Err(HostError::new(format!(
+                        "{name}() is not available: no retrieval is configured"
+                    )))),
+                };
+                (j, result)
+            }
+        }));
+        let (batch_results, tool_results, sub_results, retrieval_results) =
+            futures::join!(join_all(batches), tool_futs, sub_futs, retrieval_futs);
         if scope.cancelled() {
             self.cancelled = true;
         }
@@ -498,6 +523,9 @@ impl RunServer {
                 Some(Err(message)) => Err(HostError::new(message)),
                 None => Err(cancelled_error()),
             });
+        }
+        for (j, r) in retrieval_results {
+            results[j] = Some(r.unwrap_or_else(|| Err(cancelled_error())));
         }
         for (j, (answer, finish)) in sub_results {
             results[j] = Some(match answer {

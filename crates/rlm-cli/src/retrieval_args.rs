@@ -1,0 +1,276 @@
+//! Retrieval settings of `rlm run` (flags over the `[retrieval]` table of
+//! `rlm.toml`) turned into rlm-core's [`RetrievalSettings`]; and the embedding
+//! model a `--vectors` spec names, shared with `rlm index`.
+//!
+//! ```toml
+//! [retrieval]
+//! mode = "hybrid"          # bm25 | vector | hybrid: enables search(); the default mode
+//! first_step = 5           # hits shown before the first model call (0: off)
+//! vectors = "local"        # local | openai:MODEL | ollama:MODEL
+//! index_dir = "docs.rlm-index"
+//! chunk_chars = 1000
+//! es_url = "http://127.0.0.1:9200"   # enables es_search, es_get...
+//! es_index = "docs"
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rlm_adapters::{EnvVars, Secret};
+use rlm_core::{ContextIndexSettings, RetrievalSettings};
+use rlm_retrieval::{
+    Chunking, ElasticConfig, ElasticRetriever, Embedder, EmbeddingApi, HttpEmbedder, IndexOptions,
+    MiniLmEmbedder, RetrievalError, Retriever, SearchMode, default_model_dir, index_dir_beside,
+};
+use serde::Deserialize;
+
+use crate::exit::CliError;
+
+/// The retrieval flags of `rlm run`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RetrievalFlags {
+    /// Offer `search(query, k=10, mode=...)` over the context, this mode by
+    /// default: bm25, vector, hybrid (or off).
+    #[arg(long, value_name = "MODE", value_parser = ["bm25", "vector", "hybrid", "off"])]
+    pub retriever: Option<String>,
+    /// Retrieval-aware first step: show the model this many search hits for
+    /// the question before its first program (default 5; 0: off).
+    #[arg(long, value_name = "HITS", num_args = 0..=1, default_missing_value = "5")]
+    pub first_step: Option<usize>,
+    /// Embedding model of vector/hybrid search: `local` (all-MiniLM-L6-v2),
+    /// `openai:MODEL` or `ollama:MODEL` (default for vector/hybrid: local).
+    #[arg(long, value_name = "SPEC")]
+    pub vectors: Option<String>,
+    /// Where the context's index is kept (default: beside a single context
+    /// file or folder, as `rlm index` keeps it; else in memory).
+    #[arg(long, value_name = "PATH")]
+    pub index_dir: Option<PathBuf>,
+    /// An Elasticsearch 8 cluster for `es_search`, `es_vector_search`,
+    /// `es_hybrid_search`, `es_get` (with --es-index; key: ES_API_KEY).
+    #[arg(long, value_name = "URL", requires = "es_index")]
+    pub es_url: Option<String>,
+    /// The Elasticsearch index of --es-url.
+    #[arg(long, value_name = "NAME", requires = "es_url")]
+    pub es_index: Option<String>,
+}
+
+/// The `[retrieval]` table of `rlm.toml`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RetrievalFile {
+    pub mode: Option<String>,
+    pub first_step: Option<usize>,
+    pub vectors: Option<String>,
+    pub index_dir: Option<PathBuf>,
+    pub chunk_chars: Option<u64>,
+    pub es_url: Option<String>,
+    pub es_index: Option<String>,
+}
+
+/// The run's retrieval: flags over the file's table; `None` when neither
+/// enables anything. `contexts` are the `--context` arguments (an index
+/// persists beside a single file or folder).
+pub fn retrieval_settings(
+    flags: &RetrievalFlags,
+    file: Option<&RetrievalFile>,
+    contexts: &[String],
+    env: &EnvVars,
+) -> Result<Option<RetrievalSettings>, CliError> {
+    let empty = RetrievalFile::default();
+    let file = file.unwrap_or(&empty);
+    let mode = match flags.retriever.as_deref().or(file.mode.as_deref()) {
+        None | Some("off") => None,
+        Some(m) => Some(
+            m.parse::<SearchMode>()
+                .map_err(|e| CliError::Config(format!("retrieval mode: {e}")))?,
+        ),
+    };
+    let first_step = flags.first_step.or(file.first_step).unwrap_or(0);
+    let vectors = flags.vectors.clone().or_else(|| file.vectors.clone());
+    let context_index = match mode {
+        Some(mode) => {
+            let spec = match (&vectors, mode.needs_vectors()) {
+                (Some(s), _) => Some(s.clone()),
+                (None, true) => Some("local".to_string()),
+                (None, false) => None,
+            };
+            let embedder = spec.as_deref().map(|s| embedder(s, env)).transpose()?;
+            let mut chunking = Chunking::default();
+            if let Some(c) = file.chunk_chars {
+                chunking.chunk_chars = c;
+                chunking.overlap_chars = chunking.overlap_chars.min(c / 2);
+            }
+            let dir = flags
+                .index_dir
+                .clone()
+                .or_else(|| file.index_dir.clone())
+                .or_else(|| beside_single_source(contexts));
+            Some(ContextIndexSettings {
+                index: IndexOptions { dir, chunking, progress: false },
+                embedder,
+                default_mode: mode,
+            })
+        }
+        None if first_step > 0 => {
+            return Err(CliError::Config(
+                "--first-step needs a retriever: add --retriever bm25 (or [retrieval] mode)".into(),
+            ));
+        }
+        None => None,
+    };
+    let es = match (
+        flags.es_url.as_deref().or(file.es_url.as_deref()),
+        flags.es_index.as_deref().or(file.es_index.as_deref()),
+    ) {
+        (Some(url), Some(index)) => Some((url.to_string(), index.to_string())),
+        (None, None) => None,
+        _ => {
+            return Err(CliError::Config("Elasticsearch needs both es_url and es_index".into()));
+        }
+    };
+    let backend = match es {
+        Some((url, index)) => {
+            let mut config = ElasticConfig::new(&url, &index);
+            config.api_key = env.first(&["ES_API_KEY"]).map(Secret::new);
+            let embedder = context_index.as_ref().and_then(|c| c.embedder.clone());
+            let es = ElasticRetriever::new(config, embedder)
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            Some(Arc::new(es) as Arc<dyn Retriever>)
+        }
+        None => None,
+    };
+    if context_index.is_none() && backend.is_none() {
+        return Ok(None);
+    }
+    let first_step_hits = if context_index.is_some() { first_step } else { 0 };
+    Ok(Some(RetrievalSettings { context_index, backend, first_step_hits }))
+}
+
+/// `FILE.rlm-index` / `DIR/.rlm-index` for one context path that exists.
+fn beside_single_source(contexts: &[String]) -> Option<PathBuf> {
+    match contexts {
+        [one] if one != "-" && Path::new(one).exists() => Some(index_dir_beside(Path::new(one))),
+        _ => None,
+    }
+}
+
+/// The embedding model `spec` names: `local` (all-MiniLM-L6-v2 from the
+/// fetched files), `openai:MODEL` (OPENAI_BASE_URL, OPENAI_API_KEY) or
+/// `ollama:MODEL` (OLLAMA_HOST).
+pub fn embedder(spec: &str, env: &EnvVars) -> Result<Arc<dyn Embedder>, CliError> {
+    let var = |name: &str| env.first(&[name]).map(str::to_string);
+    if spec == "local" {
+        let dir = default_model_dir().ok_or_else(|| {
+            CliError::Config("no HOME or RLM_MODEL_CACHE to find the embedding model".into())
+        })?;
+        let model = MiniLmEmbedder::load(&dir).map_err(|e| CliError::Config(e.to_string()))?;
+        return Ok(Arc::new(model));
+    }
+    let (api, model, base, key) = match spec.split_once(':') {
+        Some(("openai", model)) => (
+            EmbeddingApi::OpenAi,
+            model,
+            var("OPENAI_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".into()),
+            var("OPENAI_API_KEY").map(Secret::new),
+        ),
+        Some(("ollama", model)) => (
+            EmbeddingApi::Ollama,
+            model,
+            var("OLLAMA_HOST").unwrap_or_else(|| "http://127.0.0.1:11434".into()),
+            None,
+        ),
+        _ => {
+            return Err(CliError::Config(format!(
+                "vectors {spec:?}: use `local`, `openai:MODEL` or `ollama:MODEL`"
+            )));
+        }
+    };
+    let embedder =
+        HttpEmbedder::new(api, &base, model, key).map_err(|e| CliError::Config(e.to_string()))?;
+    Ok(Arc::new(embedder))
+}
+
+/// Maps a retrieval failure to the CLI's error kinds (and so its exit code).
+pub fn retrieval_error(path: &str, error: RetrievalError) -> CliError {
+    match error {
+        RetrievalError::InvalidArgument(m) => CliError::Config(m),
+        RetrievalError::Backend { .. } | RetrievalError::ModelCall(_) => {
+            CliError::Provider(error.to_string())
+        }
+        RetrievalError::Model(m) => CliError::Config(m),
+        RetrievalError::Io { .. }
+        | RetrievalError::CorruptIndex { .. }
+        | RetrievalError::Tantivy(_) => CliError::Write {
+            what: format!("the index of {path}"),
+            source: std::io::Error::other(error.to_string()),
+        },
+        other => CliError::Context { path: path.to_string(), reason: other.to_string() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_configured_is_no_retrieval_and_a_first_step_needs_a_retriever() {
+        let env = EnvVars::default();
+        let none = retrieval_settings(&RetrievalFlags::default(), None, &[], &env).unwrap();
+        assert!(none.is_none());
+        let flags = RetrievalFlags { first_step: Some(3), ..Default::default() };
+        assert!(matches!(
+            retrieval_settings(&flags, None, &[], &env),
+            Err(CliError::Config(m)) if m.contains("--retriever")
+        ));
+    }
+
+    #[test]
+    fn flags_override_the_file_table() {
+        let env = EnvVars::default();
+        let file = RetrievalFile {
+            mode: Some("bm25".into()),
+            first_step: Some(2),
+            index_dir: Some("/tmp/from-file".into()),
+            chunk_chars: Some(500),
+            ..Default::default()
+        };
+        let s = retrieval_settings(&RetrievalFlags::default(), Some(&file), &[], &env)
+            .unwrap()
+            .unwrap();
+        let index = s.context_index.as_ref().unwrap();
+        assert_eq!(
+            (s.first_step_hits, index.default_mode, index.index.chunking.chunk_chars),
+            (2, SearchMode::Bm25, 500)
+        );
+        assert_eq!(index.index.dir.as_deref(), Some(Path::new("/tmp/from-file")));
+        assert!(index.embedder.is_none() && s.backend.is_none());
+        let flags = RetrievalFlags {
+            retriever: Some("off".into()),
+            first_step: Some(0),
+            ..Default::default()
+        };
+        assert!(retrieval_settings(&flags, Some(&file), &[], &env).unwrap().is_none());
+        let bad = RetrievalFile { mode: Some("fuzzy".into()), ..Default::default() };
+        assert!(retrieval_settings(&RetrievalFlags::default(), Some(&bad), &[], &env).is_err());
+    }
+
+    #[test]
+    fn elasticsearch_alone_offers_the_backend_functions_without_an_index() {
+        let env = EnvVars::default();
+        let file = RetrievalFile {
+            es_url: Some("http://127.0.0.1:9".into()),
+            es_index: Some("docs".into()),
+            ..Default::default()
+        };
+        let s = retrieval_settings(&RetrievalFlags::default(), Some(&file), &[], &env)
+            .unwrap()
+            .unwrap();
+        assert!(s.context_index.is_none());
+        assert_eq!(
+            s.backend.as_ref().map(|b| b.name().to_string()).as_deref(),
+            Some("elasticsearch")
+        );
+        let half = RetrievalFile { es_url: Some("http://x".into()), ..Default::default() };
+        assert!(retrieval_settings(&RetrievalFlags::default(), Some(&half), &[], &env).is_err());
+    }
+}

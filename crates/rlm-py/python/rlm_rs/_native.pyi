@@ -1,0 +1,126 @@
+"""Type stubs of the native module (the Rust side of rlm_rs)."""
+
+import os
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+__version__: str
+
+class Limits:
+    """Resource limits of a sandbox; every field is also a keyword argument."""
+
+    fuel: int
+    memory_bytes: int
+    max_str_len: int
+    max_collection_len: int
+    max_call_depth: int
+    max_nesting: int
+    max_output_bytes: int
+    regex_backtrack_limit: int
+    def __init__(
+        self,
+        *,
+        fuel: Optional[int] = None,
+        memory_bytes: Optional[int] = None,
+        max_str_len: Optional[int] = None,
+        max_collection_len: Optional[int] = None,
+        max_call_depth: Optional[int] = None,
+        max_nesting: Optional[int] = None,
+        max_output_bytes: Optional[int] = None,
+        regex_backtrack_limit: Optional[int] = None,
+    ) -> None: ...
+
+class SandboxResult:
+    """A finished program: its last expression's value (or FINAL's), and its output."""
+
+    result: Any
+    output: str
+    is_final: bool
+    fuel_used: int
+
+class HostCall:
+    """A call the program waits for; answer it with ``Sandbox.resume({id: value})``."""
+
+    id: int
+    name: str
+    args: List[Any]
+    kwargs: Dict[str, Any]
+
+class Suspension:
+    """A program stopped at host calls (``calls``), with what it printed so far."""
+
+    calls: List[HostCall]
+    output: str
+
+class Sandbox:
+    """The DSL interpreter with limits. Globals persist between runs.
+
+    ``functions``: Python callables the program may call (sync ones run
+    inline, ``async def`` ones make the program suspend and run together on a
+    private event loop). ``external_functions``: names whose calls
+    ``start``/``resume`` hand to the caller.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: Optional[Limits] = None,
+        functions: Optional[Mapping[str, Callable[..., Any]]] = None,
+        external_functions: Optional[Sequence[str]] = None,
+    ) -> None: ...
+    def register(self, name: str, func: Callable[..., Any]) -> None: ...
+    def run(self, code: str, *, inputs: Optional[Mapping[str, Any]] = None) -> SandboxResult: ...
+    def start(
+        self, code: str, *, inputs: Optional[Mapping[str, Any]] = None
+    ) -> Union[SandboxResult, Suspension]: ...
+    def resume(self, results: Mapping[int, Any]) -> Union[SandboxResult, Suspension]: ...
+    def globals(self) -> Dict[str, Any]: ...
+    @property
+    def limits(self) -> Limits: ...
+
+class Context:
+    """The context an RLM explores (held once, in Rust)."""
+
+    @staticmethod
+    def from_text(text: str) -> "Context": ...
+    @staticmethod
+    def from_documents(documents: Sequence[str], separator: Optional[str] = None) -> "Context": ...
+    @staticmethod
+    def from_file(path: Union[str, "os.PathLike[str]"]) -> "Context": ...
+    def len_chars(self) -> int: ...
+    def num_documents(self) -> int: ...
+    def get_document(self, index: int) -> str: ...
+    def metadata(self) -> str: ...
+    def __len__(self) -> int: ...
+
+class FileCache:
+    """Persistent subcall cache in the folder ``root``."""
+
+    def __init__(self, root: str = ".rlm_cache") -> None: ...
+    @property
+    def root(self) -> str: ...
+
+class FakeAdapter:
+    """pyrlm-runtime's scripted model: rules first, then the script."""
+
+    def __init__(self, *, script: Optional[Sequence[str]] = None, model: Optional[str] = None) -> None: ...
+    def add_rule(self, pattern: str, response: str, *, regex: bool = False, once: bool = False) -> None: ...
+    @property
+    def calls(self) -> int: ...
+
+class Adapter:
+    """Any provider by model string (``"openai:gpt-5-mini"``, ``"ollama:llama3"``...)."""
+
+    def __init__(self, model: str) -> None: ...
+    @property
+    def model_id(self) -> str: ...
+
+def openai_compat_adapter(
+    model: str, *, base_url: Optional[str] = None, api_key: Optional[str] = None
+) -> Adapter: ...
+
+class Engine:
+    def __init__(self, adapter: Any, **settings: Any) -> None: ...
+    def run(self, query: str, context: Context) -> Tuple[Optional[str], str, str, int, str]: ...
+    def arun(self, query: str, context: Context) -> Awaitable[Tuple[Optional[str], str, str, int, str]]: ...
+
+

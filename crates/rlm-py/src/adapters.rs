@@ -1,0 +1,161 @@
+//! The adapters Python code builds: `FakeAdapter` (pyrlm-runtime's scripted
+//! model: `script=[...]`, `add_rule`), `OpenAICompatAdapter`, `Adapter` (any
+//! provider by model string) — and [`resolve`], which turns whatever was
+//! passed as a model (one of these, a `"provider:model"` string, or any
+//! object with `complete`) into a Rust adapter.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use rlm_adapters::{
+    EnvVars, FakeAdapter as RustFake, FakeReply, FakeRule, FakeScript, MatchTarget, ModelAdapter,
+    OpenAiAdapter, OpenAiConfig, Secret, WhenExhausted, adapter_from_model_string,
+};
+
+use crate::error::{BindError, BindResult};
+use crate::py_adapter::{LoopSlot, PyModelAdapter};
+
+/// A deterministic scripted model, as pyrlm-runtime's `FakeAdapter`: each
+/// call is answered by the first rule whose pattern occurs in the messages
+/// (all of them, joined with newlines), else by the next reply of `script`;
+/// with neither, the call fails.
+#[pyclass(module = "rlm_rs.adapters")]
+pub struct FakeAdapter {
+    script: Mutex<FakeScript>,
+    /// Built on first use; rules added later rebuild it (the script restarts).
+    built: Mutex<Option<Arc<RustFake>>>,
+}
+
+#[pymethods]
+impl FakeAdapter {
+    #[new]
+    #[pyo3(signature = (*, script=None, model=None))]
+    fn new(script: Option<Vec<String>>, model: Option<String>) -> FakeAdapter {
+        let script = FakeScript {
+            model: Some(model.unwrap_or_else(|| "scripted".into())),
+            replies: script.unwrap_or_default().into_iter().map(FakeReply::Text).collect(),
+            rules: Vec::new(),
+            when_exhausted: WhenExhausted::Error,
+            context_window: None,
+        };
+        FakeAdapter { script: Mutex::new(script), built: Mutex::new(None) }
+    }
+
+    /// Answers calls whose messages contain `pattern` (a regex with
+    /// `regex=True`) with `response`; `once=True` uses the rule once.
+    #[pyo3(signature = (pattern, response, *, regex=false, once=false))]
+    fn add_rule(&self, pattern: &str, response: String, regex: bool, once: bool) -> PyResult<()> {
+        let pattern = if regex { pattern.to_string() } else { regex::escape(pattern) };
+        if let Err(e) = regex::Regex::new(&pattern) {
+            return Err(BindError::Config(format!("bad rule pattern: {e}")).into());
+        }
+        lock(&self.script).rules.push(FakeRule {
+            pattern,
+            target: MatchTarget::All,
+            reply: FakeReply::Text(response),
+            times: once.then_some(1),
+        });
+        *lock(&self.built) = None;
+        Ok(())
+    }
+
+    /// How many calls the adapter has answered (or refused).
+    #[getter]
+    fn calls(&self) -> BindResult<u64> {
+        Ok(self.adapter()?.calls())
+    }
+}
+
+impl FakeAdapter {
+    fn adapter(&self) -> BindResult<Arc<RustFake>> {
+        let mut built = lock(&self.built);
+        if let Some(a) = &*built {
+            return Ok(Arc::clone(a));
+        }
+        let a = Arc::new(RustFake::scripted(lock(&self.script).clone())?);
+        *built = Some(Arc::clone(&a));
+        Ok(a)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Any provider by model string: `"openai:gpt-5-mini"`,
+/// `"anthropic:claude-sonnet-4-5"`, `"ollama:llama3"`, `"fake:echo"`...
+/// Keys and base URLs come from the environment as the `rlm` command reads them.
+#[pyclass(module = "rlm_rs.adapters", frozen)]
+pub struct Adapter {
+    inner: Arc<dyn ModelAdapter>,
+}
+
+#[pymethods]
+impl Adapter {
+    #[new]
+    fn new(model: &str) -> BindResult<Adapter> {
+        Ok(Adapter { inner: adapter_from_model_string(model, &EnvVars::from_process())? })
+    }
+
+    /// `provider:model`.
+    #[getter]
+    fn model_id(&self) -> String {
+        self.inner.model_id().to_string()
+    }
+}
+
+/// An OpenAI-compatible chat-completions server (OpenAI, Ollama, vLLM, LM
+/// Studio, llama.cpp, OpenRouter). Like pyrlm-runtime's: `base_url` defaults to
+/// `LLM_BASE_URL` / `OPENAI_BASE_URL` or OpenAI's; `api_key` to `LLM_API_KEY` /
+/// `OPENAI_API_KEY`.
+#[pyfunction]
+#[pyo3(signature = (model, *, base_url=None, api_key=None))]
+pub fn openai_compat_adapter(
+    model: &str,
+    base_url: Option<String>,
+    api_key: Option<String>,
+) -> BindResult<Adapter> {
+    let env = EnvVars::from_process();
+    let base_url = base_url
+        .or_else(|| env.first(&["LLM_BASE_URL", "OPENAI_BASE_URL"]).map(str::to_string))
+        .unwrap_or_else(|| "https://api.openai.com/v1".to_string());
+    let mut config = OpenAiConfig::new("openai", model, base_url);
+    config.api_key = api_key
+        .or_else(|| env.first(&["LLM_API_KEY", "OPENAI_API_KEY"]).map(str::to_string))
+        .map(Secret::new);
+    Ok(Adapter { inner: Arc::new(OpenAiAdapter::new(config)?) })
+}
+
+/// A model passed from Python, as the Rust adapter, plus the event-loop slot
+/// of an `async def complete` adapter (so `arun` can point it at its loop).
+pub struct Resolved {
+    pub adapter: Arc<dyn ModelAdapter>,
+    pub event_loop: Option<LoopSlot>,
+}
+
+/// `object` as a model: a `FakeAdapter`, an `Adapter`, a model string, or
+/// any object with a callable `complete`.
+pub fn resolve(py: Python<'_>, object: &Bound<'_, PyAny>) -> PyResult<Resolved> {
+    if let Ok(fake) = object.cast::<FakeAdapter>() {
+        let adapter: Arc<dyn ModelAdapter> = fake.borrow().adapter()?;
+        return Ok(Resolved { adapter, event_loop: None });
+    }
+    if let Ok(a) = object.cast::<Adapter>() {
+        return Ok(Resolved { adapter: Arc::clone(&a.get().inner), event_loop: None });
+    }
+    if let Ok(model) = object.extract::<String>() {
+        let adapter =
+            adapter_from_model_string(&model, &EnvVars::from_process()).map_err(BindError::from)?;
+        return Ok(Resolved { adapter, event_loop: None });
+    }
+    if object.hasattr("complete")? && object.getattr("complete")?.is_callable() {
+        let a = PyModelAdapter::new(py, object)?;
+        let slot = a.loop_slot();
+        return Ok(Resolved { adapter: Arc::new(a), event_loop: Some(slot) });
+    }
+    let type_name = object.get_type().name()?.to_string();
+    Err(BindError::Config(format!(
+        "a '{type_name}' is not a model: pass an adapter, a \"provider:model\" string, or an object with complete(messages, **params)"
+    ))
+    .into())
+}

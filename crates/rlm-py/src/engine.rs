@@ -1,0 +1,228 @@
+//! `_Engine`: an `rlm_core::Rlm` built from Python settings, run through
+//! `rlm_core::Session` (the one seam every front end drives). `run` waits
+//! without the GIL and turns Ctrl-C into a cancelled run and a
+//! `KeyboardInterrupt`; `arun` is an asyncio awaitable whose cancellation
+//! cancels the run and its in-flight subcalls. The Python class `rlm_rs.RLM`
+//! wraps it (pyrlm-runtime's parameter names, the `Trace` object).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use rlm_core::{
+    Canceller, CompactionOptions, Execution, Finish, LoopOptions, Rlm, Session, SessionSettings,
+};
+use rlm_policy::BudgetLimits;
+use rlm_sched::SchedulerConfig;
+
+use crate::adapters::resolve;
+use crate::cache::FileCache;
+use crate::context::Context;
+use crate::error::{BindError, BindResult};
+use crate::limits::Limits;
+use crate::py_adapter::LoopSlot;
+use crate::runtime::{runtime, wait_interruptibly};
+
+/// A configured runtime (see the Python class `rlm_rs.RLM`).
+#[pyclass(module = "rlm_rs._native", frozen)]
+pub struct Engine {
+    rlm: Rlm,
+    /// Event-loop slots of the `async def complete` adapters.
+    loops: Vec<LoopSlot>,
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    #[pyo3(signature = (
+        adapter, *, subcall_adapter=None, cache=None, max_steps=None, max_subcalls=None,
+        max_depth=None, max_total_tokens=None, max_subcall_tokens=None, max_cost_usd=None,
+        max_wall_time_s=None, max_output_tokens=None, recursion_depth=None, compaction=None,
+        require_program_before_final=None, require_subcall_before_final=None,
+        invalid_response_limit=None, fallback_code=None, auto_finalize_var=None, limits=None,
+        max_concurrency=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        adapter: &Bound<'_, PyAny>,
+        subcall_adapter: Option<&Bound<'_, PyAny>>,
+        cache: Option<&Bound<'_, FileCache>>,
+        max_steps: Option<u64>,
+        max_subcalls: Option<u64>,
+        max_depth: Option<u32>,
+        max_total_tokens: Option<u64>,
+        max_subcall_tokens: Option<u64>,
+        max_cost_usd: Option<f64>,
+        max_wall_time_s: Option<f64>,
+        max_output_tokens: Option<u32>,
+        recursion_depth: Option<u32>,
+        compaction: Option<f64>,
+        require_program_before_final: Option<bool>,
+        require_subcall_before_final: Option<bool>,
+        invalid_response_limit: Option<u32>,
+        fallback_code: Option<String>,
+        auto_finalize_var: Option<String>,
+        limits: Option<Limits>,
+        max_concurrency: Option<usize>,
+    ) -> PyResult<Engine> {
+        let root = resolve(py, adapter)?;
+        let mut loops: Vec<LoopSlot> = root.event_loop.into_iter().collect();
+        let mut builder = Rlm::builder().root(root.adapter);
+        if let Some(sub) = subcall_adapter.filter(|s| !s.is_none()) {
+            let sub = resolve(py, sub)?;
+            loops.extend(sub.event_loop);
+            builder = builder.sub_model(sub.adapter);
+        }
+        if let Some(c) = cache {
+            builder =
+                builder.cache(Arc::clone(&c.get().inner) as Arc<dyn rlm_types::CompletionCache>);
+        }
+        let wall = match max_wall_time_s {
+            Some(s) if !(s.is_finite() && s > 0.0) => {
+                return Err(BindError::Config(format!(
+                    "max_wall_time_s must be positive, got {s}"
+                ))
+                .into());
+            }
+            Some(s) => Some(Duration::from_secs_f64(s)),
+            None => None,
+        };
+        builder = builder.budget(BudgetLimits {
+            max_steps: Some(max_steps.unwrap_or(20)),
+            max_subcalls,
+            max_depth,
+            max_total_tokens,
+            max_subcall_tokens,
+            max_cost_usd,
+            max_wall_time: wall,
+            ..BudgetLimits::default()
+        });
+        let mut options = LoopOptions::default();
+        if let Some(n) = max_output_tokens {
+            options.root_max_tokens = Some(n);
+        }
+        if let Some(d) = recursion_depth {
+            options.max_depth = d;
+        }
+        options.compaction = compaction.map(|ratio| CompactionOptions {
+            threshold_ratio: ratio,
+            ..CompactionOptions::default()
+        });
+        if let Some(b) = require_program_before_final {
+            options.require_program_before_final = b;
+        }
+        if let Some(b) = require_subcall_before_final {
+            options.require_subcall_before_final = b;
+        }
+        if let Some(n) = invalid_response_limit {
+            options.max_invalid_replies = n;
+        }
+        options.fallback_program = fallback_code;
+        if auto_finalize_var.is_some() {
+            options.auto_final_var = auto_finalize_var;
+        }
+        builder = builder.options(options);
+        if let Some(l) = &limits {
+            builder = builder.interpreter_limits(l.into());
+        }
+        if let Some(n) = max_concurrency {
+            builder = builder
+                .scheduler(SchedulerConfig { max_concurrency: n, ..SchedulerConfig::default() });
+        }
+        let rlm = builder.build().map_err(BindError::from)?;
+        Ok(Engine { rlm, loops })
+    }
+
+    /// Runs `query` over `context`, blocking (without the GIL). Returns
+    /// `(answer, finish, events_json, steps, usage_json)`.
+    fn run(
+        &self,
+        py: Python<'_>,
+        query: String,
+        context: &Bound<'_, Context>,
+    ) -> PyResult<Py<PyTuple>> {
+        for slot in &self.loops {
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+        let session =
+            Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
+        let rt = runtime()?;
+        let handle = {
+            let _entered = rt.enter();
+            session.start(query).map_err(BindError::from)?
+        };
+        let canceller = handle.canceller();
+        let execution = wait_interruptibly(py, handle.wait(), move || canceller.cancel())?;
+        outcome(py, execution.map_err(BindError::from)?)
+    }
+
+    /// `run` as an asyncio awaitable on the running loop. Cancelling the
+    /// awaiting task cancels the run and its subcalls in flight.
+    fn arun<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        context: &Bound<'py, Context>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let locals = pyo3_async_runtimes::TaskLocals::with_running_loop(py)?.copy_context(py)?;
+        for slot in &self.loops {
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(locals.event_loop(py).unbind());
+        }
+        init_async_runtime()?;
+        let session =
+            Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
+        pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, async move {
+            let handle = session.start(query).map_err(BindError::from)?;
+            // Dropped without being disarmed when the Python task is cancelled.
+            let guard = CancelOnDrop(Some(handle.canceller()));
+            let execution = handle.wait().await;
+            guard.disarm();
+            let execution = execution.map_err(BindError::from)?;
+            Python::attach(|py| outcome(py, execution))
+        })
+    }
+}
+
+/// Cancels the run when the future awaiting it is dropped.
+struct CancelOnDrop(Option<Canceller>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.cancel();
+        }
+    }
+}
+
+/// Points pyo3-async-runtimes at the bindings' runtime (once).
+fn init_async_runtime() -> BindResult<()> {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    let rt = runtime()?;
+    INIT.call_once(|| {
+        // Fails only if it was set already, which is what we want.
+        let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
+    });
+    Ok(())
+}
+
+fn outcome(py: Python<'_>, execution: Execution) -> PyResult<Py<PyTuple>> {
+    if let Finish::ModelError { message } = &execution.finish {
+        return Err(BindError::Model(format!("the root model failed: {message}")).into());
+    }
+    let events = serde_json::to_string(&execution.events)
+        .map_err(|e| BindError::Internal(format!("trace events: {e}")))?;
+    let finish = serde_json::to_string(&execution.finish)
+        .map_err(|e| BindError::Internal(format!("finish: {e}")))?;
+    let usage = serde_json::to_string(&execution.usage)
+        .map_err(|e| BindError::Internal(format!("usage: {e}")))?;
+    let items = (execution.answer, finish, events, execution.steps, usage);
+    Ok(items.into_pyobject(py)?.unbind())
+}

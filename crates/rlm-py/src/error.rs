@@ -1,0 +1,109 @@
+//! The crate's error type and how each variant becomes a Python exception
+//! (the classes live in `rlm_rs/errors.py`; they are looked up by name).
+
+use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use rlm_interp::{ErrorKind, LimitKind, RuntimeErrorInfo};
+
+/// Everything that can go wrong in the bindings, typed end to end.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    /// Bad settings or arguments from Python.
+    #[error("{0}")]
+    Config(String),
+    /// A Python value that has no DSL form (or the reverse).
+    #[error("{0}")]
+    Convert(String),
+    /// A program ended with an error (syntax, uncaught exception or limit).
+    #[error("{}", .info.last_line())]
+    Program { info: Box<RuntimeErrorInfo>, rendered: String },
+    /// The root model failed.
+    #[error("{0}")]
+    Model(String),
+    /// The run was interrupted (Ctrl-C) and cancelled.
+    #[error("interrupted: the run was cancelled")]
+    Interrupted,
+    /// A bug or a broken invariant in the runtime.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// An error the runtime's core reported.
+    #[error(transparent)]
+    Core(#[from] rlm_core::RlmError),
+    /// An error of the core's session.
+    #[error(transparent)]
+    Session(#[from] rlm_core::SessionError),
+    /// An adapter could not be built.
+    #[error(transparent)]
+    Adapter(#[from] rlm_adapters::AdapterError),
+    /// A context could not be loaded.
+    #[error(transparent)]
+    Context(#[from] rlm_context::ContextError),
+    /// The subcall cache could not be opened.
+    #[error(transparent)]
+    Cache(#[from] rlm_cache::CacheError),
+}
+
+/// The `snake_case` name of a limit, as `rlm_rs.errors.limit_class` takes it.
+pub fn limit_name(kind: LimitKind) -> &'static str {
+    match kind {
+        LimitKind::Fuel => "fuel",
+        LimitKind::Memory => "memory",
+        LimitKind::StrLen => "str_len",
+        LimitKind::CollectionLen => "collection_len",
+        LimitKind::CallDepth => "call_depth",
+        LimitKind::Nesting => "nesting",
+        LimitKind::Output => "output",
+        LimitKind::Regex => "regex",
+    }
+}
+
+fn errors_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("rlm_rs.errors")?.getattr(name)
+}
+
+/// The Python exception of a program error.
+fn program_exception(py: Python<'_>, info: &RuntimeErrorInfo, rendered: &str) -> PyResult<PyErr> {
+    let class = match &info.kind {
+        ErrorKind::Syntax => errors_class(py, "SandboxSyntaxError")?,
+        ErrorKind::Exception => {
+            errors_class(py, "program_class")?.call1((info.type_name.as_str(),))?
+        }
+        ErrorKind::Limit(kind) => errors_class(py, "limit_class")?.call1((limit_name(*kind),))?,
+    };
+    let exc = class.call1((rendered, info.type_name.as_str(), info.message.as_str()))?;
+    Ok(PyErr::from_value(exc))
+}
+
+impl BindError {
+    /// The Python exception for this error.
+    pub fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        let made = match &self {
+            BindError::Program { info, rendered } => program_exception(py, info, rendered),
+            BindError::Interrupted => return PyKeyboardInterrupt::new_err(self.to_string()),
+            BindError::Convert(m) => return PyTypeError::new_err(m.clone()),
+            BindError::Internal(m) => return PyRuntimeError::new_err(m.clone()),
+            BindError::Model(m) => errors_class(py, "ModelError")
+                .and_then(|c| c.call1((m.as_str(),)))
+                .map(PyErr::from_value),
+            BindError::Config(_)
+            | BindError::Core(_)
+            | BindError::Session(_)
+            | BindError::Adapter(_)
+            | BindError::Context(_)
+            | BindError::Cache(_) => errors_class(py, "ConfigError")
+                .and_then(|c| c.call1((self.to_string(),)))
+                .map(PyErr::from_value),
+        };
+        // The errors module failing to import is itself the error to show.
+        made.unwrap_or_else(|e| e)
+    }
+}
+
+impl From<BindError> for PyErr {
+    fn from(e: BindError) -> PyErr {
+        Python::attach(|py| e.into_pyerr(py))
+    }
+}
+
+/// Shorthand for results of the bindings.
+pub type BindResult<T> = Result<T, BindError>;

@@ -1,0 +1,44 @@
+//! Python bindings (`rlm_rs._native`): the RLM API shaped like
+//! pyrlm-runtime's (`RLM`, `Context`, adapters, `Policy`, `FileCache`,
+//! `Trace`) and the sandbox on its own (`Sandbox`, `Limits`). The Python
+//! package `rlm_rs` (under `python/`) re-exports these and holds the
+//! exception classes (`rlm_rs/errors.py`).
+//!
+//! Files, one job each: `sandbox.rs` (the interpreter for Python callers),
+//! `host_functions.rs` (Python callables as host functions), `limits.rs`,
+//! `convert.rs` (Python ↔ DSL values), `engine.rs` (an `rlm_core::Rlm` run
+//! through `rlm_core::Session`, sync and asyncio), `adapters.rs` (the adapters
+//! Python builds; resolving a model argument), `py_adapter.rs` (a Python
+//! object as a model), `context.rs`, `cache.rs`, `runtime.rs` (the tokio
+//! runtime; waiting with Ctrl-C handled), `error.rs`.
+
+use pyo3::prelude::*;
+
+mod adapters;
+mod cache;
+mod context;
+mod convert;
+mod engine;
+mod error;
+mod host_functions;
+mod limits;
+mod py_adapter;
+mod runtime;
+mod sandbox;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<limits::Limits>()?;
+    m.add_class::<sandbox::Sandbox>()?;
+    m.add_class::<sandbox::SandboxResult>()?;
+    m.add_class::<sandbox::HostCall>()?;
+    m.add_class::<sandbox::Suspension>()?;
+    m.add_class::<context::Context>()?;
+    m.add_class::<cache::FileCache>()?;
+    m.add_class::<adapters::FakeAdapter>()?;
+    m.add_class::<adapters::Adapter>()?;
+    m.add_function(wrap_pyfunction!(adapters::openai_compat_adapter, m)?)?;
+    m.add_class::<engine::Engine>()?;
+    Ok(())
+}

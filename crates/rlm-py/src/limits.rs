@@ -1,0 +1,100 @@
+//! `Limits`: the sandbox's resource limits as a Python class (every field a
+//! keyword argument; defaults are the interpreter's).
+
+use pyo3::prelude::*;
+
+/// Resource limits of a sandbox. Every limit is checked before the work
+/// happens; hitting one raises a `LimitExceeded` subclass.
+#[pyclass(module = "rlm_rs", get_all, set_all, from_py_object)]
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Instructions (plus builtin work in proportion to its size) per run.
+    pub fuel: u64,
+    /// Budget over live values, in approximate bytes.
+    pub memory_bytes: usize,
+    /// Longest string a program may build (and that inputs may hold).
+    pub max_str_len: usize,
+    /// Largest list, dict or set.
+    pub max_collection_len: usize,
+    /// Deepest call stack.
+    pub max_call_depth: usize,
+    /// Deepest nesting `repr`, `==`, hashing and json will walk.
+    pub max_nesting: usize,
+    /// Bytes one run may print.
+    pub max_output_bytes: usize,
+    /// Backtracking steps for regexes with lookaround or backreferences.
+    pub regex_backtrack_limit: usize,
+}
+
+#[pymethods]
+impl Limits {
+    #[new]
+    #[pyo3(signature = (*, fuel=None, memory_bytes=None, max_str_len=None, max_collection_len=None, max_call_depth=None, max_nesting=None, max_output_bytes=None, regex_backtrack_limit=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        fuel: Option<u64>,
+        memory_bytes: Option<usize>,
+        max_str_len: Option<usize>,
+        max_collection_len: Option<usize>,
+        max_call_depth: Option<usize>,
+        max_nesting: Option<usize>,
+        max_output_bytes: Option<usize>,
+        regex_backtrack_limit: Option<usize>,
+    ) -> Limits {
+        let d = Limits::from(rlm_interp::Limits::default());
+        Limits {
+            fuel: fuel.unwrap_or(d.fuel),
+            memory_bytes: memory_bytes.unwrap_or(d.memory_bytes),
+            max_str_len: max_str_len.unwrap_or(d.max_str_len),
+            max_collection_len: max_collection_len.unwrap_or(d.max_collection_len),
+            max_call_depth: max_call_depth.unwrap_or(d.max_call_depth),
+            max_nesting: max_nesting.unwrap_or(d.max_nesting),
+            max_output_bytes: max_output_bytes.unwrap_or(d.max_output_bytes),
+            regex_backtrack_limit: regex_backtrack_limit.unwrap_or(d.regex_backtrack_limit),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Limits(fuel={}, memory_bytes={}, max_str_len={}, max_collection_len={}, max_call_depth={}, max_nesting={}, max_output_bytes={}, regex_backtrack_limit={})",
+            self.fuel,
+            self.memory_bytes,
+            self.max_str_len,
+            self.max_collection_len,
+            self.max_call_depth,
+            self.max_nesting,
+            self.max_output_bytes,
+            self.regex_backtrack_limit
+        )
+    }
+}
+
+impl From<rlm_interp::Limits> for Limits {
+    fn from(l: rlm_interp::Limits) -> Limits {
+        Limits {
+            fuel: l.fuel,
+            memory_bytes: l.memory_bytes,
+            max_str_len: l.max_str_len,
+            max_collection_len: l.max_collection_len,
+            max_call_depth: l.max_call_depth,
+            max_nesting: l.max_nesting,
+            max_output_bytes: l.max_output_bytes,
+            regex_backtrack_limit: l.regex_backtrack_limit,
+        }
+    }
+}
+
+impl From<&Limits> for rlm_interp::Limits {
+    fn from(l: &Limits) -> rlm_interp::Limits {
+        rlm_interp::Limits {
+            fuel: l.fuel,
+            memory_bytes: l.memory_bytes,
+            max_str_len: l.max_str_len,
+            max_collection_len: l.max_collection_len,
+            max_call_depth: l.max_call_depth,
+            max_nesting: l.max_nesting,
+            max_output_bytes: l.max_output_bytes,
+            regex_backtrack_limit: l.regex_backtrack_limit,
+        }
+    }
+}
