@@ -13,6 +13,10 @@
 //! live ones as well (found by fuzzing: a 240-byte `ListObj` cycle leaked).
 //! Objects of other sessions on the same thread are held from outside and
 //! stay intact. Dead entries are pruned whenever the list doubles.
+//!
+//! The registry also keeps the containers' memory charges (see `mem`): each
+//! entry holds what its container was last charged; `sync` re-charges the
+//! live ones at their current capacity and credits the dead ones.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -28,8 +32,10 @@ enum Tracked {
     List(Weak<ListObj>),
     Dict(Weak<RefCell<Dict>>),
     Set(Weak<RefCell<KeySet>>),
+    FrozenSet(Weak<KeySet>),
     Deque(Weak<DequeObj>),
     Cell(Weak<RefCell<Option<Value>>>),
+    Iter(Weak<RefCell<IterState>>),
 }
 
 impl Tracked {
@@ -38,32 +44,148 @@ impl Tracked {
             Tracked::List(w) => w.strong_count() > 0,
             Tracked::Dict(w) => w.strong_count() > 0,
             Tracked::Set(w) => w.strong_count() > 0,
+            Tracked::FrozenSet(w) => w.strong_count() > 0,
             Tracked::Deque(w) => w.strong_count() > 0,
             Tracked::Cell(w) => w.strong_count() > 0,
+            Tracked::Iter(w) => w.strong_count() > 0,
+        }
+    }
+
+    /// What the container holds in memory now (each type states its cost),
+    /// or `None` if it is dead or being changed right now.
+    fn mem_cost(&self) -> Option<usize> {
+        match self {
+            Tracked::List(w) => w.upgrade()?.mem_cost(),
+            Tracked::Dict(w) => Dict::mem_cost(&*w.upgrade()?),
+            Tracked::Set(w) => {
+                let s = w.upgrade()?;
+                let s = s.try_borrow().ok()?;
+                Some(
+                    crate::mem::rc_block::<RefCell<KeySet>>()
+                        + crate::types::set::table_mem_cost(&s),
+                )
+            }
+            Tracked::FrozenSet(w) => {
+                let s = w.upgrade()?;
+                Some(crate::mem::rc_block::<KeySet>() + crate::types::set::table_mem_cost(&s))
+            }
+            Tracked::Deque(w) => w.upgrade()?.mem_cost(),
+            Tracked::Cell(w) => {
+                let c = w.upgrade()?;
+                let c = c.try_borrow().ok()?;
+                Some(
+                    crate::mem::rc_block::<RefCell<Option<Value>>>()
+                        + c.as_ref().map_or(0, Value::unowned_cost),
+                )
+            }
+            Tracked::Iter(w) => IterState::mem_cost(&*w.upgrade()?),
         }
     }
 }
 
+/// A registered container and the bytes charged for it so far. A dead
+/// entry's charge includes the `Rc` box, which its weak reference keeps
+/// allocated until the entry is pruned.
+struct Entry {
+    obj: Tracked,
+    charged: usize,
+}
+
 struct Registry {
-    items: Vec<Tracked>,
+    items: Vec<Entry>,
     prune_at: usize,
+    /// Bytes charged for `items`' own buffer.
+    buffer_charged: usize,
+    /// Registered containers after the last collection: the next one is due
+    /// when their number has grown fourfold (so collecting stays linear
+    /// overall, at a third of a visit per registration).
+    after_collect: usize,
+}
+
+impl Registry {
+    /// Re-charge every live container at its current cost and drop the dead
+    /// ones, crediting what they were charged.
+    fn sync(&mut self) {
+        let mut credit = 0usize;
+        let mut charge = 0usize;
+        self.items.retain_mut(|e| {
+            if !e.obj.alive() {
+                credit += e.charged;
+                return false;
+            }
+            if let Some(now) = e.obj.mem_cost() {
+                charge += now;
+                credit += e.charged;
+                e.charged = now;
+            }
+            true
+        });
+        crate::mem::credit(credit);
+        crate::mem::charge(charge);
+        self.prune_at = (self.items.len() * 2).max(1024);
+        self.charge_buffer();
+    }
+
+    fn charge_buffer(&mut self) {
+        let now = crate::mem::vec_block::<Entry>(self.items.capacity());
+        crate::mem::credit(self.buffer_charged);
+        crate::mem::charge(now);
+        self.buffer_charged = now;
+    }
 }
 
 thread_local! {
-    static REGISTRY: RefCell<Registry> =
-        const { RefCell::new(Registry { items: Vec::new(), prune_at: 1024 }) };
+    static REGISTRY: RefCell<Registry> = const {
+        RefCell::new(Registry { items: Vec::new(), prune_at: 1024, buffer_charged: 0, after_collect: 0 })
+    };
 }
 
 fn register(t: Tracked) {
+    let charged = t.mem_cost().unwrap_or(0);
+    crate::mem::charge(charged);
     // `try_with`: nothing to do while the thread is being torn down.
     let _ = REGISTRY.try_with(|r| {
         let mut r = r.borrow_mut();
         if r.items.len() >= r.prune_at {
-            r.items.retain(Tracked::alive);
-            r.prune_at = (r.items.len() * 2).max(1024);
+            r.sync();
         }
-        r.items.push(t);
+        let cap = r.items.capacity();
+        r.items.push(Entry { obj: t, charged });
+        if r.items.capacity() != cap {
+            r.charge_buffer();
+        }
     });
+}
+
+/// Bring the memory count up to date for the registered containers (their
+/// buffers grow and shrink in place) and forget the dead ones. Returns the
+/// number of containers visited, for the caller to charge as work.
+pub(crate) fn sync() -> usize {
+    REGISTRY
+        .try_with(|r| {
+            let mut r = r.borrow_mut();
+            let n = r.items.len();
+            r.sync();
+            n
+        })
+        .unwrap_or(0)
+}
+
+/// Bytes a collection would need for its own bookkeeping, about 200 per
+/// registered container (its node, index entry, edge list and flags).
+pub(crate) fn collect_workspace() -> usize {
+    REGISTRY.try_with(|r| r.borrow().items.len()).unwrap_or(0).saturating_mul(200)
+}
+
+/// Whether enough containers were registered since the last collection to
+/// make another one worth its cost (fourfold, and at least 256 Ki).
+pub(crate) fn collect_due() -> bool {
+    REGISTRY
+        .try_with(|r| {
+            let r = r.borrow();
+            r.items.len() >= (4 * r.after_collect).max(256 * 1024)
+        })
+        .unwrap_or(false)
 }
 
 pub(crate) fn track_list(l: &Rc<ListObj>) {
@@ -78,6 +200,10 @@ pub(crate) fn track_set(s: &Rc<RefCell<KeySet>>) {
     register(Tracked::Set(Rc::downgrade(s)));
 }
 
+pub(crate) fn track_frozenset(s: &Rc<KeySet>) {
+    register(Tracked::FrozenSet(Rc::downgrade(s)));
+}
+
 pub(crate) fn track_deque(d: &Rc<DequeObj>) {
     register(Tracked::Deque(Rc::downgrade(d)));
 }
@@ -86,25 +212,39 @@ pub(crate) fn track_cell(c: &Rc<RefCell<Option<Value>>>) {
     register(Tracked::Cell(Rc::downgrade(c)));
 }
 
+pub(crate) fn track_iter(i: &Rc<RefCell<IterState>>) {
+    register(Tracked::Iter(Rc::downgrade(i)));
+}
+
 /// The registered containers still alive, as roots and cells for [`collect`].
 fn tracked_roots() -> (Vec<Value>, Vec<CellRef>) {
     let mut roots = Vec::new();
     let mut cells = Vec::new();
     let _ = REGISTRY.try_with(|r| {
         let mut r = r.borrow_mut();
-        r.items.retain(Tracked::alive);
-        r.prune_at = (r.items.len() * 2).max(1024);
-        for t in &r.items {
-            match t {
+        r.sync();
+        for e in &r.items {
+            match &e.obj {
                 Tracked::List(w) => roots.extend(w.upgrade().map(Value::List)),
                 Tracked::Dict(w) => roots.extend(w.upgrade().map(Value::Dict)),
                 Tracked::Set(w) => roots.extend(w.upgrade().map(Value::Set)),
                 Tracked::Deque(w) => roots.extend(w.upgrade().map(Value::Deque)),
                 Tracked::Cell(w) => cells.extend(w.upgrade()),
+                // Registered for their memory only: the collector reaches
+                // them (if at all) from what holds them.
+                Tracked::FrozenSet(_) | Tracked::Iter(_) => {}
             }
         }
     });
     (roots, cells)
+}
+
+fn note_collected() {
+    let _ = REGISTRY.try_with(|r| {
+        let mut r = r.borrow_mut();
+        r.sync();
+        r.after_collect = r.items.len();
+    });
 }
 
 enum Node {
@@ -121,6 +261,20 @@ enum Node {
 enum Edge {
     Val(Value),
     Cell(Rc<RefCell<Option<Value>>>),
+}
+
+/// Whether the collector follows this value (see `Node::from_value`).
+fn is_node(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::Deque(_)
+            | Value::Func(_)
+            | Value::Coroutine(_)
+    )
 }
 
 impl Node {
@@ -157,17 +311,23 @@ impl Node {
     /// children then look held from outside and are kept, the safe side.
     fn edges(&self) -> Vec<Edge> {
         match self {
+            // Only values that can be nodes are edges: a list of 16 M ints
+            // would otherwise cost the collector 512 MB of edges.
             Node::List(l) => match l.try_borrow() {
-                Ok(l) => l.iter().cloned().map(Edge::Val).collect(),
+                Ok(l) => l.iter().filter(|v| is_node(v)).cloned().map(Edge::Val).collect(),
                 Err(_) => Vec::new(),
             },
-            Node::Tuple(t) => t.iter().cloned().map(Edge::Val).collect(),
+            Node::Tuple(t) => t.iter().filter(|v| is_node(v)).cloned().map(Edge::Val).collect(),
             Node::Dict(d) => {
                 let Ok(d) = d.try_borrow() else { return Vec::new() };
-                let mut v: Vec<Edge> = Vec::with_capacity(d.map.len() * 2 + 1);
+                let mut v: Vec<Edge> = Vec::new();
                 for (k, x) in d.map.iter() {
-                    v.push(Edge::Val(k.0.clone()));
-                    v.push(Edge::Val(x.clone()));
+                    if is_node(&k.0) {
+                        v.push(Edge::Val(k.0.clone()));
+                    }
+                    if is_node(x) {
+                        v.push(Edge::Val(x.clone()));
+                    }
                 }
                 if let DictKind::Default(f) = &d.kind {
                     v.push(Edge::Val(f.clone()));
@@ -175,11 +335,13 @@ impl Node {
                 v
             }
             Node::Set(s) => match s.try_borrow() {
-                Ok(s) => s.iter().map(|k| Edge::Val(k.0.clone())).collect(),
+                Ok(s) => {
+                    s.iter().filter(|k| is_node(&k.0)).map(|k| Edge::Val(k.0.clone())).collect()
+                }
                 Err(_) => Vec::new(),
             },
             Node::Deque(d) => match d.try_borrow() {
-                Ok(d) => d.iter().cloned().map(Edge::Val).collect(),
+                Ok(d) => d.iter().filter(|v| is_node(v)).cloned().map(Edge::Val).collect(),
                 Err(_) => Vec::new(),
             },
             Node::Func(f) => {
@@ -346,5 +508,8 @@ pub(crate) fn collect(
     let visited = nodes.len();
     drop(nodes);
     defer_drop(garbage);
+    if tracked {
+        note_collected();
+    }
     visited
 }

@@ -33,6 +33,7 @@ mod format;
 mod gc;
 mod host;
 mod json_value;
+mod mem;
 mod modules;
 mod parse_cache;
 mod signature;
@@ -358,9 +359,9 @@ impl Session {
         self.vm.fuel_used
     }
 
-    /// Bytes held now by the values reachable from globals and running
-    /// frames, counted as the memory budget counts them when it measures
-    /// (context views cost nothing). A walk of those values: call it between
+    /// Bytes held now by the interpreter's values on this thread, counted as
+    /// the memory budget counts them (context views cost nothing; see
+    /// `mem.rs`). A sync over the registered containers: call it between
     /// cells, not per instruction. Charges no fuel.
     pub fn live_memory_bytes(&self) -> u64 {
         self.vm.live_bytes().0 as u64

@@ -24,6 +24,18 @@ impl std::ops::Deref for DequeObj {
     }
 }
 
+impl DequeObj {
+    /// Its allocations now (see `ListObj::mem_cost`).
+    pub(crate) fn mem_cost(&self) -> Option<usize> {
+        let items = self.items.try_borrow().ok()?;
+        Some(
+            crate::mem::rc_block::<DequeObj>()
+                + crate::mem::vec_block::<Value>(items.capacity())
+                + items.iter().map(Value::unowned_cost).sum::<usize>(),
+        )
+    }
+}
+
 impl Drop for DequeObj {
     fn drop(&mut self) {
         defer_drop(std::mem::take(self.items.get_mut()).into());
@@ -81,7 +93,7 @@ impl Vm {
             "append" | "appendleft" => {
                 let x = arg0.unwrap_or(Value::None);
                 let n = d.borrow().len();
-                self.check_len(n + 1)?;
+                self.check_growth(n + 1, 1)?;
                 push_bounded(d, x, name == "append");
                 Ok(Value::None)
             }
@@ -99,7 +111,7 @@ impl Vm {
             "extend" | "extendleft" => {
                 let items = self.iterate(&arg0.unwrap_or(Value::None))?;
                 let n = d.borrow().len() + items.len();
-                self.check_len(n)?;
+                self.check_growth(n, items.len())?;
                 for x in items {
                     push_bounded(d, x, name == "extend");
                 }

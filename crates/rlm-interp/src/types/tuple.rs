@@ -9,8 +9,20 @@ use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
 use crate::vm::Vm;
 
-/// A tuple's storage (drops its items without recursion).
+/// A tuple's storage (drops its items without recursion). Immutable, so it
+/// is charged to the memory count once, when made (`Value::tuple`), and
+/// credited the same amount when dropped.
 pub struct TupleObj(pub Vec<Value>);
+
+impl TupleObj {
+    /// Its allocations: the `Rc` box, the items' buffer, and the items that
+    /// no one else charges (`Value::unowned_cost`).
+    pub(crate) fn mem_cost(&self) -> usize {
+        crate::mem::rc_block::<TupleObj>()
+            + crate::mem::vec_block::<Value>(self.0.capacity())
+            + self.0.iter().map(Value::unowned_cost).sum::<usize>()
+    }
+}
 
 impl std::ops::Deref for TupleObj {
     type Target = Vec<Value>;
@@ -21,6 +33,7 @@ impl std::ops::Deref for TupleObj {
 
 impl Drop for TupleObj {
     fn drop(&mut self) {
+        crate::mem::credit(self.mem_cost());
         defer_drop(std::mem::take(&mut self.0));
     }
 }

@@ -112,6 +112,10 @@ impl Vm {
         if code.has_varkw {
             locals[next] = Some(Value::dict(kwextra.unwrap_or_else(Dict::new)));
         }
+        if code.ncells > 0 {
+            // Cells are registered containers: charged there, pre-charged here.
+            self.alloc(code.ncells * crate::mem::rc_block::<RefCell<Option<Value>>>())?;
+        }
         let mut cells: Vec<Rc<RefCell<Option<Value>>>> = (0..code.ncells)
             .map(|_| {
                 let c = Rc::new(RefCell::new(None));

@@ -296,7 +296,7 @@ impl Vm {
                         if n >= self.limits.max_collection_len {
                             self.check_len(n + 1)?;
                         }
-                        self.alloc(16)?;
+                        self.alloc(crate::types::list::push_cost(&l.borrow()))?;
                         l.borrow_mut().push(v);
                     }
                 }
@@ -370,6 +370,8 @@ impl Vm {
                         None => continue,
                     }
                 }
+                // A marker read by the call after it (`call_is_deferred`).
+                Op::Defer => {}
                 Op::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
                 Op::Return => {
                     let v = pop(frame)?;
@@ -484,7 +486,7 @@ impl Vm {
             frame.stack.len().checked_sub(depth as usize + 1).ok_or_else(|| internal("stack"))?;
         let target = frame.stack[idx].clone();
         let k = self.key(v)?;
-        self.alloc(32)?;
+        self.alloc(crate::types::set::SET_ENTRY_COST)?;
         if let Value::Set(s) = &target {
             s.borrow_mut().insert(k);
         }
@@ -505,7 +507,7 @@ impl Vm {
             if n >= self.limits.max_collection_len {
                 self.check_len(n + 1)?;
             }
-            self.alloc(48)?;
+            self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
             d.borrow_mut().map.insert(k, v);
         }
         Ok(())
@@ -518,7 +520,7 @@ impl Vm {
         let items = self.iterate(&it)?;
         if let Value::List(l) = &target {
             let n = l.borrow().len() + items.len();
-            self.check_len(n)?;
+            self.check_growth(n, items.len())?;
             l.borrow_mut().extend(items);
         }
         Ok(())
@@ -611,6 +613,9 @@ impl Vm {
     }
 
     fn op_make_function(&mut self, ci: u32, nd: u32, nkw: u32) -> R<()> {
+        // A function value is charged by what holds it (`Value::unowned_cost`);
+        // pre-charging it here makes a chain of closures reach a sync.
+        self.alloc(crate::mem::rc_block::<Function>() + 64)?;
         let frame = top!(self);
         let Value::Func(proto) = frame.code.consts[ci as usize].clone() else {
             return Err(internal("code const"));

@@ -104,8 +104,12 @@ pub struct Vm {
     ran_code: bool,
     pub(crate) limits: Limits,
     pub(crate) fuel_used: u64,
+    /// Bytes pre-charged (`alloc`) since the memory count was last synced.
     mem_since: usize,
-    mem_measured: usize,
+    /// The memory count at the last sync.
+    mem_synced: usize,
+    /// Sync again once this many more bytes were charged or counted.
+    mem_next: usize,
     pub(crate) gnames: GlobalNames,
     pub(crate) globals: Vec<Option<Value>>,
     builtin_cache: Vec<Option<Value>>,
@@ -139,11 +143,13 @@ pub(crate) fn internal(what: &str) -> Fault {
 
 impl Vm {
     pub fn new(limits: Limits) -> Vm {
+        let mem_next = limits_next(&limits);
         Vm {
             limits,
             fuel_used: 0,
             mem_since: 0,
-            mem_measured: 0,
+            mem_synced: crate::mem::live(),
+            mem_next,
             gnames: GlobalNames::default(),
             globals: Vec::new(),
             builtin_cache: Vec::new(),
@@ -169,8 +175,16 @@ impl Vm {
     }
 }
 
+/// The first sync is due after the smaller of the budget and the grace.
+fn limits_next(limits: &Limits) -> usize {
+    limits.memory_bytes.min(accounting::SYNC_GRACE)
+}
+
 impl Drop for Vm {
     fn drop(&mut self) {
+        // Release everything the session holds first (without recursion), so
+        // that the collector's bookkeeping covers only what survives: values
+        // the embedder still holds and unreachable cycles.
         let mut roots: Vec<Value> = self.globals.drain(..).flatten().collect();
         roots.extend(self.host_values.drain().map(|(_, v)| v));
         roots.extend(self.sort_cmp.take());
@@ -185,7 +199,24 @@ impl Drop for Vm {
             roots.extend(f.locals.into_iter().flatten());
             cells.extend(f.cells);
         }
-        let _ = crate::gc::collect(roots, cells, self.ran_code);
+        if !self.ran_code {
+            let _ = crate::gc::collect(roots, cells, false);
+            return;
+        }
+        defer_drop(roots);
+        drop(cells);
+        let _ = crate::gc::collect_garbage();
+    }
+}
+
+impl Vm {
+    /// Whether the call being made sits where an awaitable is wanted: the
+    /// compiler marks such a call with `Op::Defer` right before it (the
+    /// frame's `pc` is already past the call).
+    pub(crate) fn call_is_deferred(&self) -> bool {
+        self.frames.last().is_some_and(|f| {
+            f.pc >= 2 && matches!(f.code.ops.get(f.pc - 2), Some(crate::compile::Op::Defer))
+        })
     }
 }
 

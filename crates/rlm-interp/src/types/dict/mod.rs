@@ -36,6 +36,32 @@ impl Dict {
     }
 }
 
+/// One entry of a dict's table: its hash, key and value.
+type DictEntry = (u64, Key, Value);
+
+/// What one new key may cost: an entry and its index, doubled by growth.
+pub(crate) const DICT_ENTRY_COST: usize =
+    2 * (std::mem::size_of::<DictEntry>() + std::mem::size_of::<usize>() + 2);
+
+impl Dict {
+    /// Its allocations now: the `Rc<RefCell<_>>` box, the table at its
+    /// reserved capacity, and the keys and values no one else charges
+    /// (`Value::unowned_cost`). `None` while it is being changed.
+    pub(crate) fn mem_cost(d: &RefCell<Dict>) -> Option<usize> {
+        let d = d.try_borrow().ok()?;
+        let mut items: usize =
+            d.map.iter().map(|(k, v)| k.0.unowned_cost() + v.unowned_cost()).sum();
+        if let DictKind::Default(f) = &d.kind {
+            items += f.unowned_cost();
+        }
+        Some(
+            crate::mem::rc_block::<RefCell<Dict>>()
+                + crate::mem::table_block(d.map.capacity(), std::mem::size_of::<DictEntry>())
+                + items,
+        )
+    }
+}
+
 impl Default for Dict {
     fn default() -> Self {
         Dict::new()
@@ -136,7 +162,7 @@ impl Vm {
                     return Ok(v.clone());
                 }
                 let v = args.get(1).cloned().unwrap_or(Value::None);
-                self.alloc(48)?;
+                self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
                 d.borrow_mut().map.insert(k, v.clone());
                 Ok(v)
             }
@@ -195,7 +221,7 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                self.alloc(48)?;
+                self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
                 d.borrow_mut().map.insert(k, v.clone());
                 Ok(v)
             }
@@ -219,7 +245,7 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                self.alloc(48)?;
+                self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
                 d.borrow_mut().map.insert(k, v);
             }
         }
@@ -286,7 +312,7 @@ impl Vm {
                     let mut p = pair.into_iter();
                     let (Some(k), Some(v)) = (p.next(), p.next()) else { continue };
                     let k = self.key(k)?;
-                    self.alloc(48)?;
+                    self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
                     d.borrow_mut().map.insert(k, v);
                 }
             }

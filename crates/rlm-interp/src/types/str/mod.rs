@@ -58,6 +58,26 @@ pub struct StrInner {
     index: OnceCell<Vec<usize>>,
 }
 
+impl StrInner {
+    /// Its allocations: the `Rc` box and, unless it is a view of an external
+    /// buffer (the context costs nothing), its bytes. The index is charged
+    /// when built.
+    fn mem_cost(&self) -> usize {
+        crate::mem::rc_block::<StrInner>()
+            + match &self.data {
+                StrData::Owned(s) => crate::mem::block(s.len()),
+                StrData::Shared(..) => 0,
+            }
+    }
+}
+
+impl Drop for StrInner {
+    fn drop(&mut self) {
+        let index = self.index.get().map_or(0, |i| crate::mem::vec_block::<usize>(i.capacity()));
+        crate::mem::credit(self.mem_cost() + index);
+    }
+}
+
 /// An immutable string with Python's code-point semantics. Cheap to clone.
 #[derive(Clone)]
 pub struct Str(Rc<StrInner>);
@@ -67,7 +87,19 @@ impl Str {
         let s: Box<str> = s.into();
         let ascii = s.is_ascii();
         let char_len = if ascii { s.len() } else { s.chars().count() };
-        Str(Rc::new(StrInner { data: StrData::Owned(s), char_len, ascii, index: OnceCell::new() }))
+        Str::from_inner(StrInner {
+            data: StrData::Owned(s),
+            char_len,
+            ascii,
+            index: OnceCell::new(),
+        })
+    }
+
+    /// Every string is made here: it is charged to the memory count (see
+    /// `StrInner::mem_cost`) and credited when dropped.
+    fn from_inner(inner: StrInner) -> Str {
+        crate::mem::charge(inner.mem_cost());
+        Str(Rc::new(inner))
     }
 
     /// Wrap an external buffer without copying it.
@@ -81,12 +113,12 @@ impl Str {
                 (if ascii { len } else { text.chars().count() }, ascii)
             }
         };
-        Str(Rc::new(StrInner {
+        Str::from_inner(StrInner {
             data: StrData::Shared(buf, 0, len),
             char_len,
             ascii,
             index: OnceCell::new(),
-        }))
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -140,6 +172,7 @@ impl Str {
                     idx.push(b);
                 }
             }
+            crate::mem::charge(crate::mem::vec_block::<usize>(idx.capacity()));
             idx
         });
         let base = index.get(ci / INDEX_STEP).copied().unwrap_or(0);
@@ -180,22 +213,22 @@ impl Str {
                     None if ascii => text.len(),
                     None => text.chars().count(),
                 };
-                Str(Rc::new(StrInner {
+                Str::from_inner(StrInner {
                     data: StrData::Shared(buf.clone(), s + ba, s + bb),
                     char_len,
                     ascii,
                     index: OnceCell::new(),
-                }))
+                })
             }
             StrData::Owned(o) => {
                 let text = &o[ba..bb];
                 if self.0.ascii {
-                    Str(Rc::new(StrInner {
+                    Str::from_inner(StrInner {
                         data: StrData::Owned(text.into()),
                         char_len: text.len(),
                         ascii: true,
                         index: OnceCell::new(),
-                    }))
+                    })
                 } else {
                     Str::new(text)
                 }
