@@ -38,8 +38,10 @@ impl Vm {
                         ));
                     }
                 }
-                if sp.sign.is_some() {
-                    return value_err("Sign not allowed in string format specifier");
+                match sp.sign {
+                    Some(' ') => return value_err("Space not allowed in string format specifier"),
+                    Some(_) => return value_err("Sign not allowed in string format specifier"),
+                    None => {}
                 }
                 if sp.align == Some('=') {
                     return value_err("'=' alignment not allowed in string format specifier");
