@@ -288,11 +288,16 @@ impl Vm {
                     let n = if sub.is_empty() {
                         hay.chars().count() + 1
                     } else {
-                        hay.matches(sub).count()
+                        // Non-overlapping, as str.count.
+                        memchr::memmem::find_iter(hay.as_bytes(), sub.as_bytes()).count()
                     };
                     return Ok(Value::Int(n as i64));
                 }
-                let pos = if name.starts_with('r') { hay.rfind(sub) } else { str_find(hay, sub) };
+                let pos = if name.starts_with('r') {
+                    memchr::memmem::rfind(hay.as_bytes(), sub.as_bytes())
+                } else {
+                    str_find(hay, sub)
+                };
                 match pos {
                     Some(p) => Ok(Value::Int(s.char_of_byte(a + p) as i64)),
                     None if name.ends_with("index") => value_err("substring not found"),

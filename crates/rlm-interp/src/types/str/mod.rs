@@ -162,6 +162,10 @@ impl Str {
         if ci >= self.0.char_len {
             return s.len();
         }
+        if ci == 0 {
+            // Searches with the default range ask for 0: no index for it.
+            return 0;
+        }
         if self.0.char_len <= INDEX_STEP * 2 {
             return s.char_indices().nth(ci).map(|(b, _)| b).unwrap_or(s.len());
         }
