@@ -79,3 +79,6 @@ def with_kwargs(a, **kw):
 
 
 print([plain(i) for i in range(5)], plain(3, b=4), with_kwargs(1), with_kwargs(1, z=2, y=3))
+long = "é" * 600 + "needle x needle"
+print("aaaa".count("aa"), "abcabc".rfind("bc"), long.count("needle"), long.find("x"), long.rfind("needle"))
+print(long.startswith("é"), long.count(""), long.count("needle", 601), long[599:607].count("e"))
