@@ -63,7 +63,10 @@ impl Vm {
                     locals[p] = Some(v);
                 }
                 None if code.has_varkw => {
-                    kwextra.get_or_insert_with(Dict::new).map.insert(Key(Value::str(k.as_str())), v);
+                    kwextra
+                        .get_or_insert_with(Dict::new)
+                        .map
+                        .insert(Key(Value::str(k.as_str())), v);
                 }
                 None => {
                     return type_err(format!("{fname}() got an unexpected keyword argument '{k}'"));
