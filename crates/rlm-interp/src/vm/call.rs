@@ -113,7 +113,7 @@ impl Vm {
             next += 1;
         }
         if code.has_varkw {
-            locals[next] = Some(Value::dict(kwextra.unwrap_or_else(Dict::new)));
+            locals[next] = Some(Value::dict(kwextra.unwrap_or_default()));
         }
         if code.ncells > 0 {
             // Cells are registered containers: charged there, pre-charged here.
