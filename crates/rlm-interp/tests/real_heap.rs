@@ -133,13 +133,11 @@ fn check_all(cases: &[(String, String, Vec<String>, Limits)]) -> Vec<String> {
     failures
 }
 
-/// Hostile programs whose heap still passes budget + slack, with why: a
-/// builtin that builds its result before charging it. The test fails if one
-/// starts to pass, so the list cannot go stale.
-const KNOWN_GAPS: &[(&str, &str)] = &[(
-    "strlen_textwrap_indent.py",
-    "textwrap.indent builds its whole result (134 MB) before the string cap is checked",
-)];
+/// Hostile programs whose heap still passes budget + slack, with why (none
+/// now: `textwrap.indent` was one, building its whole result before the
+/// string cap was checked). The test fails if one starts to pass, so the
+/// list cannot go stale.
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 #[test]
 fn hostile_programs_stay_within_budget_plus_slack() {
