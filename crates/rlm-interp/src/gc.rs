@@ -9,14 +9,15 @@
 //! A cycle that became unreachable during the run (`x = []; x.append(x);
 //! x = 1`) is not reachable from the session at its end, so every mutable
 //! container (list, dict, set, deque, closure cell) is also registered at
-//! creation, weakly, in a per-thread list, and the collector starts from the
-//! live ones as well (found by fuzzing: a 240-byte `ListObj` cycle leaked).
-//! Objects of other sessions on the same thread are held from outside and
-//! stay intact. Dead entries are pruned whenever the list doubles.
+//! creation, weakly, in the registry of the account it is charged to (its
+//! session's, see `mem`), and the collector starts from the live ones as well
+//! (found by fuzzing: a 240-byte `ListObj` cycle leaked). Objects of other
+//! sessions reached from them are held from outside and stay intact. Dead
+//! entries are pruned whenever the registry doubles.
 //!
-//! The registry also keeps the containers' memory charges (see `mem`): each
-//! entry holds what its container was last charged; `sync` re-charges the
-//! live ones at their current capacity and credits the dead ones.
+//! The registry also keeps the containers' memory charges: each entry holds
+//! what its container was last charged; `sync` re-charges the live ones at
+//! their current capacity and credits the dead ones.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
