@@ -509,13 +509,18 @@ pub(crate) fn collect(
         roots.extend(more_roots);
         cells.extend(more_cells);
     }
-    let mut index: HashMap<usize, usize> = HashMap::new();
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut edges: Vec<Vec<usize>> = Vec::new();
+    let mut index: HashMap<usize, usize, HashState> =
+        HashMap::with_capacity_and_hasher(roots.len() + cells.len(), HashState::default());
+    let mut nodes: Vec<Node> = Vec::with_capacity(roots.len() + cells.len());
+    // Node `i`'s edges are `targets[ranges[i].0..ranges[i].1]` (one buffer,
+    // not a vector per node: the collector is most of the cost of building
+    // deep structures).
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut targets: Vec<usize> = Vec::new();
     let mut todo: Vec<usize> = Vec::new();
     let add = |e: &Edge,
                nodes: &mut Vec<Node>,
-               index: &mut HashMap<usize, usize>,
+               index: &mut HashMap<usize, usize, HashState>,
                todo: &mut Vec<usize>|
      -> Option<usize> {
         let (ptr, node) = match e {
@@ -548,31 +553,31 @@ pub(crate) fn collect(
             defer_drop(nodes.into_iter().filter_map(Node::into_value).collect());
             return visited;
         };
-        let mut targets = Vec::new();
+        let start = targets.len();
         for e in &es {
             if let Some(j) = add(e, &mut nodes, &mut index, &mut todo) {
                 targets.push(j);
             }
         }
         drop(es);
-        if edges.len() <= i {
-            edges.resize(nodes.len(), Vec::new());
+        if ranges.len() <= i {
+            ranges.resize(nodes.len(), (0, 0));
         }
-        edges[i] = targets;
+        ranges[i] = (start, targets.len());
     }
-    edges.resize(nodes.len(), Vec::new());
+    drop(index);
+    ranges.resize(nodes.len(), (0, 0));
     let mut internal = vec![0usize; nodes.len()];
-    for es in &edges {
-        for &j in es {
-            internal[j] += 1;
-        }
+    for &j in &targets {
+        internal[j] += 1;
     }
     // Held from outside: more references than our own clone plus internal edges.
     let mut alive: Vec<bool> =
         (0..nodes.len()).map(|i| nodes[i].strong() > 1 + internal[i]).collect();
     let mut stack: Vec<usize> = (0..nodes.len()).filter(|&i| alive[i]).collect();
     while let Some(i) = stack.pop() {
-        for &j in &edges[i] {
+        let (a, b) = ranges[i];
+        for &j in &targets[a..b] {
             if !alive[j] {
                 alive[j] = true;
                 stack.push(j);
