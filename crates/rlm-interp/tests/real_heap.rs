@@ -291,3 +291,20 @@ fn generated_allocation_heavy_programs_stay_within_budget_plus_slack() {
     let failures = check_all(&cases);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A function with many locals called recursively: each frame's own
+/// buffers (160 KB of locals here) are charged while it lives, so the
+/// recursion ends at the memory limit, not at the call-depth cap with
+/// 400 uncounted frames (64 MB).
+#[test]
+fn large_frames_are_charged() {
+    let mut src = String::from("def f(n):\n");
+    for i in 0..10_000 {
+        src.push_str(&format!("    a{i} = n\n"));
+    }
+    src.push_str("    return f(n + 1)\nf(0)\n");
+    let cases =
+        vec![("large_frames".to_string(), src, vec!["memory".to_string()], heavy_limits(24 << 20))];
+    let failures = check_all(&cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

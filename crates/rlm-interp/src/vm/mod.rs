@@ -58,6 +58,21 @@ pub(crate) struct Frame {
     cells: Vec<Rc<RefCell<Option<Value>>>>,
     blocks: Vec<Block>,
     handled: Vec<Rc<Exception>>,
+    /// What a large frame was charged (`call::frame_cost`), credited when it
+    /// is dropped (held for that); `None` for the small frames the call-depth cap bounds.
+    _charge: Option<FrameCharge>,
+}
+
+/// Bytes charged to an account for a frame's own buffers while it lives.
+pub(crate) struct FrameCharge {
+    account: crate::mem::AccountRef,
+    bytes: usize,
+}
+
+impl Drop for FrameCharge {
+    fn drop(&mut self) {
+        self.account.credit(self.bytes);
+    }
 }
 
 struct Wait {
