@@ -1,4 +1,4 @@
-//! What memory really costs, and the running count of it.
+//! What memory really costs, and the running count of it per session.
 //!
 //! Costs are derived from `size_of` and the capacity actually reserved, plus
 //! what the system allocator adds to every block (glibc malloc: an 8-byte
@@ -7,14 +7,23 @@
 //! (`types/`); the registry of mutable containers (`gc.rs`) keeps their
 //! charges current.
 //!
-//! The count is per thread (values are `Rc`, so they never leave it): every
-//! interpreter value alive on the thread counts, whichever session made it.
-//! Immutable values (strings, tuples) are charged when made and credited when
-//! dropped, exactly; mutable containers are charged by the registry when
-//! registered, re-charged when it is synced, credited when pruned.
+//! The count is per [`Account`]: every session has one, and the thread has a
+//! detached one for values made outside any session (an embedder's own
+//! values). A value is charged to the account current when it is made (the
+//! session whose code is running: `Session`'s entry points [`enter`] its
+//! account) and credited to the same account when dropped, wherever that
+//! happens, so sessions interleaved on one thread (nested sub-RLMs, a host
+//! running several sandboxes) never count each other's bytes. Immutable
+//! values (strings, tuples) keep their account and are charged when made and
+//! credited when dropped, exactly; mutable containers are charged through
+//! their account's registry when registered, re-charged when it is synced,
+//! credited when pruned.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::mem::size_of;
+use std::rc::Rc;
+
+use crate::gc::Registry;
 
 /// Bytes the allocator really takes for a request of `n` bytes.
 pub(crate) const fn block(n: usize) -> usize {
@@ -56,25 +65,76 @@ pub(crate) const fn table_block(cap: usize, entry: usize) -> usize {
     block(cap.saturating_mul(entry)) + block(buckets * (size_of::<usize>() + 1) + 16)
 }
 
+/// One session's memory count and the registry of the mutable containers
+/// made while it was current.
+pub(crate) struct Account {
+    live: Cell<usize>,
+    pub(crate) registry: RefCell<Registry>,
+}
+
+/// A shared handle on an account: values that charged it keep it alive
+/// until they are dropped and credit it.
+pub(crate) type AccountRef = Rc<Account>;
+
+impl Account {
+    pub(crate) fn new() -> AccountRef {
+        Rc::new(Account { live: Cell::new(0), registry: RefCell::new(Registry::new()) })
+    }
+
+    /// Count `n` bytes as allocated.
+    #[inline]
+    pub(crate) fn charge(&self, n: usize) {
+        self.live.set(self.live.get().saturating_add(n));
+    }
+
+    /// Count `n` bytes (charged earlier) as freed.
+    #[inline]
+    pub(crate) fn credit(&self, n: usize) {
+        self.live.set(self.live.get().saturating_sub(n));
+    }
+
+    /// Bytes held by this account's values, as of the last sync of its
+    /// mutable containers (`gc::sync`). O(1).
+    #[inline]
+    pub(crate) fn live(&self) -> usize {
+        self.live.get()
+    }
+}
+
 thread_local! {
-    static LIVE: Cell<usize> = const { Cell::new(0) };
+    /// The account of the session whose code runs now (`None`: detached).
+    static CURRENT: RefCell<Option<AccountRef>> = const { RefCell::new(None) };
+    /// What values made outside any session are charged to.
+    static DETACHED: AccountRef = Account::new();
 }
 
-/// Count `n` bytes as allocated.
+/// The account new values are charged to.
 #[inline]
-pub(crate) fn charge(n: usize) {
-    let _ = LIVE.try_with(|l| l.set(l.get().saturating_add(n)));
+pub(crate) fn current() -> AccountRef {
+    CURRENT
+        .try_with(|c| c.borrow().clone())
+        .ok()
+        .flatten()
+        .or_else(|| DETACHED.try_with(Rc::clone).ok())
+        // Only while the thread is being torn down: nothing is checked then.
+        .unwrap_or_else(Account::new)
 }
 
-/// Count `n` bytes (charged earlier) as freed.
-#[inline]
-pub(crate) fn credit(n: usize) {
-    let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(n)));
+/// Makes an account current until dropped (then the previous one again, so
+/// a session run from inside another's host function nests).
+pub(crate) struct Entered {
+    prev: Option<AccountRef>,
 }
 
-/// Bytes held by the interpreter values alive on this thread, as of the
-/// last sync of the mutable containers (`gc::sync`).
-#[inline]
-pub(crate) fn live() -> usize {
-    LIVE.try_with(Cell::get).unwrap_or(0)
+/// Make `account` current: values made until the guard drops are charged to it.
+pub(crate) fn enter(account: &AccountRef) -> Entered {
+    let prev = CURRENT.try_with(|c| c.replace(Some(account.clone()))).ok().flatten();
+    Entered { prev }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+    }
 }

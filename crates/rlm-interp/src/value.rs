@@ -150,11 +150,9 @@ impl Value {
         Value::List(l)
     }
 
-    /// A new tuple, charged to the memory count (see `TupleObj`).
+    /// A new tuple, charged to the current account (see `TupleObj`).
     pub fn tuple(v: Vec<Value>) -> Value {
-        let t = TupleObj(v);
-        crate::mem::charge(t.mem_cost());
-        Value::Tuple(Rc::new(t))
+        Value::Tuple(Rc::new(TupleObj::new(v)))
     }
 
     pub fn dict(d: Dict) -> Value {

@@ -69,6 +69,23 @@ pub trait TraceListener: Send + Sync {
     }
 }
 
+/// A listener that ignores events before `from_seq`.
+struct FromSeq {
+    inner: Arc<dyn TraceListener>,
+    from_seq: u64,
+}
+
+impl TraceListener for FromSeq {
+    fn on_event(&self, event: &TraceEvent) {
+        if event.seq >= self.from_seq {
+            self.inner.on_event(event);
+        }
+    }
+    fn on_delta(&self, delta: &ModelDelta) {
+        self.inner.on_delta(delta);
+    }
+}
+
 impl<F: Fn(&TraceEvent) + Send + Sync> TraceListener for F {
     fn on_event(&self, event: &TraceEvent) {
         self(event)
@@ -194,6 +211,13 @@ impl TraceRecorder {
         for event in &state.events[start..] {
             listener.on_event(event);
         }
+        // Resuming past the last event (a client ahead of this recorder): the
+        // events in between must not reach it either.
+        let listener: Arc<dyn TraceListener> = if from_seq > state.next_seq {
+            Arc::new(FromSeq { inner: listener, from_seq })
+        } else {
+            listener
+        };
         for (span, text) in &state.streaming {
             listener.on_delta(&ModelDelta {
                 span_id: *span,

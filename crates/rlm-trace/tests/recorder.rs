@@ -274,7 +274,9 @@ fn a_late_listener_replays_then_follows_without_gap_or_duplicate() {
                 }
             });
         }
-        // join in the middle of the recording, resuming from seq 5
+        // join in the middle of the recording (or, on a slow machine, before
+        // it reaches seq 5, which must not change what the listener sees),
+        // resuming from seq 5
         std::thread::sleep(std::time::Duration::from_millis(2));
         let seen = late_seqs.clone();
         rec.add_listener_replaying(
@@ -287,6 +289,22 @@ fn a_late_listener_replays_then_follows_without_gap_or_duplicate() {
     assert_eq!(*late_seqs.lock().unwrap(), (5..total).collect::<Vec<_>>());
     assert_eq!(rec.events_since(total - 3).len(), 3);
     assert!(rec.events_since(total).is_empty());
+}
+
+#[test]
+fn a_listener_resuming_past_the_last_event_gets_nothing_before_its_seq() {
+    let rec = TraceRecorder::new();
+    let run = rec.start_run(None, RunStarted::default());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    rec.add_listener_replaying(Arc::new(move |e: &TraceEvent| sink.lock().unwrap().push(e.seq)), 5);
+    let prog = rec.start_program(run, ProgramStarted::default());
+    for i in 0..4 {
+        let span = rec.start_subcall(prog, SubcallStarted::default());
+        rec.finish_subcall(span, common::ok_call("x", common::usage(1, 1), 0.0, i));
+    }
+    assert_eq!(rec.len(), 10);
+    assert_eq!(*seen.lock().unwrap(), (5..10).collect::<Vec<_>>());
 }
 
 /// Collects events and deltas in the order a listener sees them.

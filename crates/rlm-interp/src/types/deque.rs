@@ -92,8 +92,8 @@ impl Vm {
         match name {
             "append" | "appendleft" => {
                 let x = arg0.unwrap_or(Value::None);
-                let n = d.borrow().len();
-                self.check_growth(n + 1, 1)?;
+                let (n, cap) = (d.borrow().len(), d.borrow().capacity());
+                self.check_growth(n + 1, 1, cap)?;
                 push_bounded(d, x, name == "append");
                 Ok(Value::None)
             }
@@ -111,7 +111,8 @@ impl Vm {
             "extend" | "extendleft" => {
                 let items = self.iterate(&arg0.unwrap_or(Value::None))?;
                 let n = d.borrow().len() + items.len();
-                self.check_growth(n, items.len())?;
+                let cap = d.borrow().capacity();
+                self.check_growth(n, items.len(), cap)?;
                 for x in items {
                     push_bounded(d, x, name == "extend");
                 }

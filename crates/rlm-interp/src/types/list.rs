@@ -91,7 +91,8 @@ impl Vm {
                 };
                 let items = self.iterate(it)?;
                 let n = l.borrow().len() + items.len();
-                self.check_growth(n, items.len())?;
+                let cap = l.borrow().capacity();
+                self.check_growth(n, items.len(), cap)?;
                 l.borrow_mut().extend(items);
                 Ok(Value::None)
             }
@@ -106,7 +107,8 @@ impl Vm {
                     ))
                 })?;
                 let n = l.borrow().len() as i64;
-                self.check_growth(n as usize + 1, 1)?;
+                let cap = l.borrow().capacity();
+                self.check_growth(n as usize + 1, 1, cap)?;
                 let pos = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
                 l.borrow_mut().insert(pos, args[1].clone());
                 Ok(Value::None)

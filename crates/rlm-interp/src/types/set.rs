@@ -18,6 +18,20 @@ type SetEntry = (u64, Key);
 pub(crate) const SET_ENTRY_COST: usize =
     2 * (std::mem::size_of::<SetEntry>() + std::mem::size_of::<usize>() + 2);
 
+/// What adding one element to `s` is about to allocate: when its table is
+/// full, the doubled table at once (charged before, so a large set cannot
+/// double past the budget between two syncs); else the amortised entry.
+pub(crate) fn insert_cost(s: &KeySet) -> usize {
+    if s.len() >= s.capacity() {
+        crate::mem::table_block(
+            s.capacity().saturating_mul(2).max(4),
+            std::mem::size_of::<SetEntry>(),
+        ) + SET_ENTRY_COST
+    } else {
+        SET_ENTRY_COST
+    }
+}
+
 /// A set's table at its reserved capacity and the elements no one else
 /// charges (`Value::unowned_cost`); the caller adds its `Rc` box.
 pub(crate) fn table_mem_cost(s: &KeySet) -> usize {
@@ -75,7 +89,8 @@ impl Vm {
                     if n >= self.limits.max_collection_len {
                         self.check_len(n + 1)?;
                     }
-                    self.alloc(crate::types::set::SET_ENTRY_COST)?;
+                    let cost = crate::types::set::insert_cost(&s.borrow());
+                    self.alloc(cost)?;
                     s.borrow_mut().insert(k);
                 }
                 Ok(Value::None)

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 
 use crate::args::as_int;
 use crate::fault::{R, exc, type_err, value_err};
+use crate::mem::AccountRef;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -19,22 +20,24 @@ struct IoState {
     /// Byte offset of the position (always on a character boundary).
     pos: usize,
     closed: bool,
-    /// Bytes charged to the memory count for `buf`.
+    /// Bytes charged to `account` for `buf`.
     charged: usize,
+    account: AccountRef,
 }
 
 impl IoState {
     fn recharge(&mut self) {
         let now = crate::mem::block(self.buf.capacity());
-        crate::mem::credit(self.charged);
-        crate::mem::charge(now);
+        self.account.credit(self.charged);
+        self.account.charge(now);
         self.charged = now;
     }
 }
 
 impl Drop for StringIo {
     fn drop(&mut self) {
-        crate::mem::credit(self.0.get_mut().charged);
+        let st = self.0.get_mut();
+        st.account.credit(st.charged);
     }
 }
 
@@ -53,7 +56,13 @@ pub(crate) const METHODS: &[&str] = &[
 
 impl StringIo {
     pub(crate) fn new(initial: String) -> StringIo {
-        let mut st = IoState { buf: initial, pos: 0, closed: false, charged: 0 };
+        let mut st = IoState {
+            buf: initial,
+            pos: 0,
+            closed: false,
+            charged: 0,
+            account: crate::mem::current(),
+        };
         st.recharge();
         StringIo(RefCell::new(st))
     }

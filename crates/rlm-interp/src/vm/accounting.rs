@@ -69,7 +69,7 @@ impl Vm {
     #[inline]
     pub(crate) fn alloc(&mut self, bytes: usize) -> R<()> {
         self.mem_since = self.mem_since.saturating_add(bytes);
-        let grown = crate::mem::live().saturating_sub(self.mem_synced);
+        let grown = self.account.live().saturating_sub(self.mem_synced);
         if self.mem_since.saturating_add(grown) > self.mem_next {
             return self.sync_memory(bytes);
         }
@@ -79,20 +79,20 @@ impl Vm {
     #[cold]
     fn sync_memory(&mut self, bytes: usize) -> R<()> {
         let budget = self.limits.memory_bytes;
-        let visited = crate::gc::sync();
+        let visited = crate::gc::sync(&self.account);
         self.fuel((visited / 8) as u64)?;
-        let mut live = crate::mem::live();
+        let mut live = self.account.live();
         // Unreachable cycles are not live, but they hold memory until
         // collected: collect them when over the budget or when enough new
         // containers were registered, if the collector's own bookkeeping
         // fits (it is charged like the sync).
-        if (live.saturating_add(bytes) > budget || crate::gc::collect_due())
-            && live.saturating_add(crate::gc::collect_workspace())
-                <= budget.saturating_add(SYNC_GRACE)
+        let room = budget.saturating_add(SYNC_GRACE).saturating_sub(live);
+        if (live.saturating_add(bytes) > budget || crate::gc::collect_due(&self.account))
+            && crate::gc::collect_workspace(&self.account) <= room
         {
-            let visited = crate::gc::collect_garbage();
+            let visited = crate::gc::collect_garbage_within(&self.account, room);
             self.fuel((visited / 8) as u64)?;
-            live = crate::mem::live();
+            live = self.account.live();
         }
         if live.saturating_add(bytes) > budget {
             return Err(Fault::Limit(LimitError::new(
@@ -157,15 +157,27 @@ impl Vm {
         self.alloc(n.saturating_mul(std::mem::size_of::<crate::value::Value>()))
     }
 
-    /// A sequence growing in place to `new_len` items by `added`: held to
-    /// the collection cap, charged for the added slots only (charging the
-    /// whole length made every `append` to a long deque cost a sync).
-    pub(crate) fn check_growth(&mut self, new_len: usize, added: usize) -> R<()> {
+    /// A sequence of capacity `capacity` growing in place to `new_len` items
+    /// by `added`: held to the collection cap, charged for the added slots
+    /// only (charging the whole length made every `append` to a long deque
+    /// cost a sync), or, when it outgrows its buffer, for the new buffer,
+    /// which is allocated at once (`extend` doubled a 16 MB list to 32 MB
+    /// between two syncs, unseen).
+    pub(crate) fn check_growth(&mut self, new_len: usize, added: usize, capacity: usize) -> R<()> {
         if new_len > self.limits.max_collection_len {
             return self.check_len(new_len);
         }
         self.fuel((added / 16) as u64)?;
-        self.alloc(added.saturating_mul(crate::types::list::LIST_SLOT_COST))
+        let bytes = if new_len > capacity {
+            capacity
+                .saturating_mul(2)
+                .max(new_len)
+                .max(4)
+                .saturating_mul(std::mem::size_of::<Value>())
+        } else {
+            added.saturating_mul(crate::types::list::LIST_SLOT_COST)
+        };
+        self.alloc(bytes)
     }
 
     pub(crate) fn nesting_err(&self) -> Fault {
@@ -175,12 +187,20 @@ impl Vm {
         ))
     }
 
-    /// Bytes held now by the interpreter values on this thread, as the
-    /// memory budget counts them (after a sync of the registered containers),
-    /// and the number of containers visited for it (nothing charged).
-    pub(crate) fn live_bytes(&self) -> (usize, u64) {
-        let visited = crate::gc::sync();
-        (crate::mem::live(), visited as u64)
+    /// Bytes held by this session's values, as the memory budget counts
+    /// them: the running count (O(1), see `mem`), exact for strings, tuples
+    /// and `StringIO`s, and for mutable containers their size at the last
+    /// sync (registration, or at most max(4 MiB, live/2) of charged
+    /// allocation ago).
+    pub(crate) fn live_bytes(&self) -> usize {
+        self.account.live()
+    }
+
+    /// The same count after a sync of the registered containers (a walk
+    /// over them: for tests and explicit measurement, not every step).
+    pub(crate) fn synced_live_bytes(&self) -> usize {
+        crate::gc::sync(&self.account);
+        self.account.live()
     }
 
     pub(crate) fn write_output(&mut self, s: &str) -> R<()> {

@@ -486,8 +486,9 @@ impl Vm {
             frame.stack.len().checked_sub(depth as usize + 1).ok_or_else(|| internal("stack"))?;
         let target = frame.stack[idx].clone();
         let k = self.key(v)?;
-        self.alloc(crate::types::set::SET_ENTRY_COST)?;
         if let Value::Set(s) = &target {
+            let cost = crate::types::set::insert_cost(&s.borrow());
+            self.alloc(cost)?;
             s.borrow_mut().insert(k);
         }
         Ok(())
@@ -507,7 +508,8 @@ impl Vm {
             if n >= self.limits.max_collection_len {
                 self.check_len(n + 1)?;
             }
-            self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
+            let cost = crate::types::dict::insert_cost(&d.borrow());
+            self.alloc(cost)?;
             d.borrow_mut().map.insert(k, v);
         }
         Ok(())
@@ -520,7 +522,8 @@ impl Vm {
         let items = self.iterate(&it)?;
         if let Value::List(l) = &target {
             let n = l.borrow().len() + items.len();
-            self.check_growth(n, items.len())?;
+            let cap = l.borrow().capacity();
+            self.check_growth(n, items.len(), cap)?;
             l.borrow_mut().extend(items);
         }
         Ok(())

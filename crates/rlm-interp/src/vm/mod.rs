@@ -58,6 +58,21 @@ pub(crate) struct Frame {
     cells: Vec<Rc<RefCell<Option<Value>>>>,
     blocks: Vec<Block>,
     handled: Vec<Rc<Exception>>,
+    /// What a large frame was charged (`call::frame_cost`), credited when it
+    /// is dropped (held for that); `None` for the small frames the call-depth cap bounds.
+    _charge: Option<FrameCharge>,
+}
+
+/// Bytes charged to an account for a frame's own buffers while it lives.
+pub(crate) struct FrameCharge {
+    account: crate::mem::AccountRef,
+    bytes: usize,
+}
+
+impl Drop for FrameCharge {
+    fn drop(&mut self) {
+        self.account.credit(self.bytes);
+    }
 }
 
 struct Wait {
@@ -103,6 +118,8 @@ pub struct Vm {
     /// error message do not).
     ran_code: bool,
     pub(crate) limits: Limits,
+    /// What this VM's values are charged to (`mem`).
+    pub(crate) account: crate::mem::AccountRef,
     pub(crate) fuel_used: u64,
     /// Bytes pre-charged (`alloc`) since the memory count was last synced.
     mem_since: usize,
@@ -142,13 +159,21 @@ pub(crate) fn internal(what: &str) -> Fault {
 }
 
 impl Vm {
+    /// A VM charging the current account: for short-lived helpers (rendering
+    /// an error) inside or outside a session.
     pub fn new(limits: Limits) -> Vm {
+        Vm::with_account(limits, crate::mem::current())
+    }
+
+    /// A VM charging `account` (a session's own, see `Session::new`).
+    pub(crate) fn with_account(limits: Limits, account: crate::mem::AccountRef) -> Vm {
         let mem_next = limits_next(&limits);
         Vm {
             limits,
             fuel_used: 0,
             mem_since: 0,
-            mem_synced: crate::mem::live(),
+            mem_synced: account.live(),
+            account,
             mem_next,
             gnames: GlobalNames::default(),
             globals: Vec::new(),
@@ -200,12 +225,12 @@ impl Drop for Vm {
             cells.extend(f.cells);
         }
         if !self.ran_code {
-            let _ = crate::gc::collect(roots, cells, false);
+            let _ = crate::gc::collect(roots, cells, None, usize::MAX);
             return;
         }
         defer_drop(roots);
         drop(cells);
-        let _ = crate::gc::collect_garbage();
+        let _ = crate::gc::collect_garbage(&self.account);
     }
 }
 

@@ -36,6 +36,8 @@ impl Vm {
             cells: Vec::new(),
             blocks: Vec::new(),
             handled: Vec::new(),
+            // One per cell, bounded by the source-size cap.
+            _charge: None,
         };
         self.tasks.push(Task { frames: vec![frame], ..Default::default() });
         self.schedule()
@@ -290,6 +292,7 @@ impl Vm {
                         cells: Vec::new(),
                         blocks: Vec::new(),
                         handled: Vec::new(),
+                        _charge: None,
                     };
                     self.tasks.push(Task {
                         frames: vec![frame],

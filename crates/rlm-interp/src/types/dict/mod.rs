@@ -43,6 +43,20 @@ type DictEntry = (u64, Key, Value);
 pub(crate) const DICT_ENTRY_COST: usize =
     2 * (std::mem::size_of::<DictEntry>() + std::mem::size_of::<usize>() + 2);
 
+/// What inserting one new key into `d` is about to allocate: when its table
+/// is full, the doubled table at once (charged before, so a large dict cannot
+/// double past the budget between two syncs); else the amortised entry.
+pub(crate) fn insert_cost(d: &Dict) -> usize {
+    if d.map.len() >= d.map.capacity() {
+        crate::mem::table_block(
+            d.map.capacity().saturating_mul(2).max(4),
+            std::mem::size_of::<DictEntry>(),
+        ) + DICT_ENTRY_COST
+    } else {
+        DICT_ENTRY_COST
+    }
+}
+
 impl Dict {
     /// Its allocations now: the `Rc<RefCell<_>>` box, the table at its
     /// reserved capacity, and the keys and values no one else charges
@@ -162,7 +176,8 @@ impl Vm {
                     return Ok(v.clone());
                 }
                 let v = args.get(1).cloned().unwrap_or(Value::None);
-                self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
+                let cost = crate::types::dict::insert_cost(&d.borrow());
+                self.alloc(cost)?;
                 d.borrow_mut().map.insert(k, v.clone());
                 Ok(v)
             }
@@ -221,7 +236,8 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
+                let cost = crate::types::dict::insert_cost(&d.borrow());
+                self.alloc(cost)?;
                 d.borrow_mut().map.insert(k, v.clone());
                 Ok(v)
             }
@@ -245,7 +261,8 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
+                let cost = crate::types::dict::insert_cost(&d.borrow());
+                self.alloc(cost)?;
                 d.borrow_mut().map.insert(k, v);
             }
         }
@@ -312,7 +329,8 @@ impl Vm {
                     let mut p = pair.into_iter();
                     let (Some(k), Some(v)) = (p.next(), p.next()) else { continue };
                     let k = self.key(k)?;
-                    self.alloc(crate::types::dict::DICT_ENTRY_COST)?;
+                    let cost = crate::types::dict::insert_cost(&d.borrow());
+                    self.alloc(cost)?;
                     d.borrow_mut().map.insert(k, v);
                 }
             }
