@@ -82,4 +82,5 @@ pub use session::{
     SessionLimits, SessionSettings, SessionState, SessionUsage,
 };
 pub use tools::{Tool, ToolResult};
+pub use rlm_taskspec::{CriteriaReport, CriterionResult, SuccessCriteria, TaskSpec};
 pub use turn::{ExecutionId, Turn};
