@@ -68,8 +68,8 @@ pub fn load_sources(specs: &[String], lossy: bool) -> Result<rlm_context::Contex
 /// file or folder.
 fn load_one(spec: &str, options: &LoadOptions) -> Result<rlm_context::Loaded, CliError> {
     if spec == "-" {
-        let context = rlm_context::Context::from_stdin(options)
-            .map_err(|e| context_error("<stdin>", &e))?;
+        let context =
+            rlm_context::Context::from_stdin(options).map_err(|e| context_error("<stdin>", &e))?;
         return Ok(rlm_context::Loaded { context, skipped_binary: Vec::new() });
     }
     let path = Path::new(spec);

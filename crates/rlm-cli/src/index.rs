@@ -51,7 +51,8 @@ pub struct IndexArgs {
 }
 
 pub fn index(args: IndexArgs) -> Result<Exit, CliError> {
-    let context = crate::context_args::load_sources(&[args.path.display().to_string()], args.lossy)?;
+    let context =
+        crate::context_args::load_sources(&[args.path.display().to_string()], args.lossy)?;
     let granularity = match args.granularity.as_str() {
         "documents" => Granularity::Documents,
         "chunks" => Granularity::Chunks,

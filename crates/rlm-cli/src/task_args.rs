@@ -39,8 +39,5 @@ pub fn apply_task(
     flags.max_tokens = flags.max_tokens.or(b.max_tokens);
     flags.max_cost_usd = flags.max_cost_usd.or(b.max_cost_usd);
     flags.timeout_secs = flags.timeout_secs.or(b.timeout_secs.map(|s| s as f64));
-    Ok(TaskRun {
-        question: spec.question,
-        criteria: (!criteria.is_empty()).then_some(criteria),
-    })
+    Ok(TaskRun { question: spec.question, criteria: (!criteria.is_empty()).then_some(criteria) })
 }

@@ -10,7 +10,14 @@ use rlm_types::Usage;
 
 fn rlm() -> Command {
     let mut c = Command::cargo_bin("rlm").unwrap();
-    for v in ["RLM_MODEL", "RLM_SUB_MODEL", "RLM_FAKE_SCRIPT", "RLM_CONFIG", "RLM_TRACE", "RLM_MAX_STEPS"] {
+    for v in [
+        "RLM_MODEL",
+        "RLM_SUB_MODEL",
+        "RLM_FAKE_SCRIPT",
+        "RLM_CONFIG",
+        "RLM_TRACE",
+        "RLM_MAX_STEPS",
+    ] {
         c.env_remove(v);
     }
     c
@@ -24,7 +31,8 @@ fn json(out: &std::process::Output) -> serde_json::Value {
 #[test]
 fn a_task_whose_first_final_fails_a_criterion_and_the_second_passes() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("notes.txt"), "Apollo 11 landed on the Moon in July 1969.\n").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "Apollo 11 landed on the Moon in July 1969.\n")
+        .unwrap();
     std::fs::write(
         dir.path().join("script.toml"),
         r#"model = "scripted-task"
@@ -64,8 +72,12 @@ max_chars = 80
     assert_eq!(doc["answer"], "It landed in July 1969.");
     assert_eq!(doc["steps"], 2);
     assert_eq!(doc["criteria"]["passed"], true);
-    let names: Vec<&str> =
-        doc["criteria"]["results"].as_array().unwrap().iter().map(|r| r["criterion"].as_str().unwrap()).collect();
+    let names: Vec<&str> = doc["criteria"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["criterion"].as_str().unwrap())
+        .collect();
     assert_eq!(names.len(), 3);
     assert_eq!(names[0], "contains \"1969\"");
     assert_eq!(names[2], "max_chars 80");
@@ -102,7 +114,10 @@ max_chars = 80
     let shown = rlm().args(["trace", "show", "--color", "never"]).arg(&trace).output().unwrap();
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(
-        text.contains(&format!("context breakdown: {} tokens inline", root_prompt + root_completion)),
+        text.contains(&format!(
+            "context breakdown: {} tokens inline",
+            root_prompt + root_completion
+        )),
         "{text}"
     );
     assert!(text.contains("11 tokens held symbolically"), "{text}");
@@ -130,7 +145,10 @@ struct Run {
 
 fn write_trace(run: &Run, path: &std::path::Path) {
     let rec = TraceRecorder::new();
-    let span = rec.start_run(None, RunStarted { query: "q".into(), model: "p:root".into(), ..Default::default() });
+    let span = rec.start_run(
+        None,
+        RunStarted { query: "q".into(), model: "p:root".into(), ..Default::default() },
+    );
     let finished = |latency_ms, prompt, completion, cost_usd, cached| CallFinished {
         outcome: Outcome::Ok,
         response_preview: String::new(),
@@ -142,7 +160,10 @@ fn write_trace(run: &Run, path: &std::path::Path) {
         error: None,
     };
     for (i, (latency, p, c, cost)) in run.root_calls.iter().enumerate() {
-        let call = rec.start_model_call(span, ModelCallStarted { model: "p:root".into(), iteration: i as u32, ..Default::default() });
+        let call = rec.start_model_call(
+            span,
+            ModelCallStarted { model: "p:root".into(), iteration: i as u32, ..Default::default() },
+        );
         for reason in &run.retries {
             rec.retry(call, Retry { attempt: 1, reason: (*reason).into(), delay_ms: 1 });
         }
@@ -150,14 +171,43 @@ fn write_trace(run: &Run, path: &std::path::Path) {
     }
     let program = rec.start_program(span, ProgramStarted { iteration: 1, code: "x".into() });
     for (latency, p, c, cost, cached) in &run.subcalls {
-        let call = rec.start_subcall(program, SubcallStarted { model: "p:sub".into(), ..Default::default() });
+        let call = rec
+            .start_subcall(program, SubcallStarted { model: "p:sub".into(), ..Default::default() });
         rec.finish_subcall(call, finished(*latency, *p, *c, *cost, *cached));
     }
-    rec.finish_program(program, ProgramFinished { outcome: Outcome::Ok, stdout: String::new(), error: None, fuel_used: 1, memory_bytes: 1, duration_ms: 1 });
+    rec.finish_program(
+        program,
+        ProgramFinished {
+            outcome: Outcome::Ok,
+            stdout: String::new(),
+            error: None,
+            fuel_used: 1,
+            memory_bytes: 1,
+            duration_ms: 1,
+        },
+    );
     if run.hard_stop {
-        rec.budget(span, BudgetEvent { level: BudgetLevel::HardStop, budget: "tokens".into(), used: 2.0, limit: 1.0, message: "out".into() });
+        rec.budget(
+            span,
+            BudgetEvent {
+                level: BudgetLevel::HardStop,
+                budget: "tokens".into(),
+                used: 2.0,
+                limit: 1.0,
+                message: "out".into(),
+            },
+        );
     }
-    rec.finish_run(span, RunFinished { outcome: run.outcome, iterations: 1, usage: Usage::default(), cost_usd: 0.0, duration_ms: 500 });
+    rec.finish_run(
+        span,
+        RunFinished {
+            outcome: run.outcome,
+            iterations: 1,
+            usage: Usage::default(),
+            cost_usd: 0.0,
+            duration_ms: 500,
+        },
+    );
     let mut file = std::fs::File::create(path).unwrap();
     write_jsonl(&rec.events(), &mut file).unwrap();
 }
@@ -202,10 +252,16 @@ fn stats_over_a_folder_of_traces_match_figures_computed_by_hand() {
     assert_eq!(doc["outcomes"], serde_json::json!({"ok": 2, "budget_exceeded": 1}));
     // Root latencies 100, 300, 200: nearest rank p50 = 200, p95 = p99 = 300.
     let root = &doc["latency"]["model_call"]["p:root"];
-    assert_eq!((root["count"].as_u64(), root["p50_ms"].as_u64(), root["p95_ms"].as_u64()), (Some(3), Some(200), Some(300)));
+    assert_eq!(
+        (root["count"].as_u64(), root["p50_ms"].as_u64(), root["p95_ms"].as_u64()),
+        (Some(3), Some(200), Some(300))
+    );
     // Subcalls 40 and 60 (the cached one does not count): p50 = 40, p99 = 60.
     let sub = &doc["latency"]["subcall"]["p:sub"];
-    assert_eq!((sub["count"].as_u64(), sub["p50_ms"].as_u64(), sub["p99_ms"].as_u64()), (Some(2), Some(40), Some(60)));
+    assert_eq!(
+        (sub["count"].as_u64(), sub["p50_ms"].as_u64(), sub["p99_ms"].as_u64()),
+        (Some(2), Some(40), Some(60))
+    );
     assert_eq!(doc["models"]["p:root"]["usage"]["prompt_tokens"], 60);
     assert_eq!(doc["models"]["p:root"]["usage"]["completion_tokens"], 30);
     assert!((doc["models"]["p:root"]["cost_usd"].as_f64().unwrap() - 0.006).abs() < 1e-12);
@@ -229,7 +285,12 @@ fn stats_over_a_folder_of_traces_match_figures_computed_by_hand() {
     let prom = String::from_utf8_lossy(&prom.stdout);
     assert!(prom.contains("rlm_runs_total{outcome=\"ok\"} 2"), "{prom}");
     assert!(prom.contains("rlm_retries_total{reason=\"rate_limited\"} 3"), "{prom}");
-    assert!(prom.contains("rlm_call_latency_seconds{kind=\"model_call\",model=\"p:root\",quantile=\"0.5\"} 0.2"), "{prom}");
+    assert!(
+        prom.contains(
+            "rlm_call_latency_seconds{kind=\"model_call\",model=\"p:root\",quantile=\"0.5\"} 0.2"
+        ),
+        "{prom}"
+    );
     let table = rlm().arg("stats").arg(dir.path()).output().unwrap();
     let table = String::from_utf8_lossy(&table.stdout);
     assert!(table.contains("runs: 3"), "{table}");
@@ -241,7 +302,16 @@ fn stress_runs_every_scenario_against_the_scripted_model() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.html");
     let out = rlm()
-        .args(["stress", "--runs", "3", "--latency-scale", "0.001", "--context-bytes", "8000", "--json"])
+        .args([
+            "stress",
+            "--runs",
+            "3",
+            "--latency-scale",
+            "0.001",
+            "--context-bytes",
+            "8000",
+            "--json",
+        ])
         .args(["--mix", "name=all_429,runs=2,rate_limit=1.0"])
         .arg("--report")
         .arg(&report)
@@ -251,11 +321,15 @@ fn stress_runs_every_scenario_against_the_scripted_model() {
     assert_eq!(doc["scripted"], true);
     let scenarios = doc["scenarios"].as_array().unwrap();
     let names: Vec<&str> = scenarios.iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["baseline", "rate_limit_50", "latency_2_5s", "burst_10", "chaos", "all_429"]);
+    assert_eq!(
+        names,
+        ["baseline", "rate_limit_50", "latency_2_5s", "burst_10", "chaos", "all_429"]
+    );
     let by_name = |n: &str| scenarios.iter().find(|s| s["name"] == n).unwrap();
     for s in scenarios {
         let runs = s["runs"].as_u64().unwrap();
-        let total: u64 = s["outcomes"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+        let total: u64 =
+            s["outcomes"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
         assert_eq!(total, runs, "{}", s["name"]);
         assert_eq!(s["stats"]["runs"], runs);
         assert_eq!(s["latency"]["count"], runs);

@@ -12,7 +12,8 @@ fn rlm() -> Command {
     c
 }
 
-const PRINT_DOCS: &str = "print(ctx.num_documents(), [ctx.get_document(i)[:5] for i in range(ctx.num_documents())])\n";
+const PRINT_DOCS: &str =
+    "print(ctx.num_documents(), [ctx.get_document(i)[:5] for i in range(ctx.num_documents())])\n";
 
 #[test]
 fn binary_files_in_a_folder_are_skipped_with_one_line_each() {
@@ -28,7 +29,10 @@ fn binary_files_in_a_folder_are_skipped_with_one_line_each() {
     // cell.py is a document too: a, cell, z.
     assert_eq!(String::from_utf8_lossy(&out.stdout), "3 ['alpha', 'print', 'omega']\n");
     let notices: Vec<&str> = stderr.lines().filter(|l| l.contains("binary file skipped")).collect();
-    assert_eq!(notices, [format!("rlm: {}: binary file skipped", dir.path().join("logo.png").display())]);
+    assert_eq!(
+        notices,
+        [format!("rlm: {}: binary file skipped", dir.path().join("logo.png").display())]
+    );
 }
 
 #[test]
@@ -69,7 +73,11 @@ fn stdin_context_is_loaded() {
 
 #[test]
 fn exec_of_an_endless_file_fails_after_the_source_cap() {
-    let out = rlm().args(["exec", "/dev/zero"]).timeout(std::time::Duration::from_secs(60)).output().unwrap();
+    let out = rlm()
+        .args(["exec", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("a program is at most 1048576 bytes"), "{stderr}");
@@ -78,7 +86,9 @@ fn exec_of_an_endless_file_fails_after_the_source_cap() {
 #[test]
 fn trace_show_of_a_bad_file_exits_nonzero() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, text) in [("bad.jsonl", "{\"seq\": 1}\nnot json\n"), ("empty.jsonl", ""), ("obj.jsonl", "{}\n")] {
+    for (name, text) in
+        [("bad.jsonl", "{\"seq\": 1}\nnot json\n"), ("empty.jsonl", ""), ("obj.jsonl", "{}\n")]
+    {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         let out = rlm().args(["trace", "show"]).arg(&path).output().unwrap();

@@ -196,7 +196,11 @@ impl Context {
     }
 
     /// Loads an open file from its start: mapped when large and valid UTF-8, else read.
-    fn from_open_file(mut file: File, from: &OpenSource<'_>, options: &LoadOptions) -> Result<Self> {
+    fn from_open_file(
+        mut file: File,
+        from: &OpenSource<'_>,
+        options: &LoadOptions,
+    ) -> Result<Self> {
         let path = from.path;
         let size = file.metadata().map_err(io_error(path))?.len();
         if from.reject_binary {
@@ -436,11 +440,7 @@ impl Context {
         let read = std::io::copy(&mut reader.take(limit.saturating_add(1)), &mut spool)
             .map_err(ContextError::Stream)?;
         if read > limit {
-            return Err(ContextError::TooLarge {
-                what: "input size in bytes",
-                limit,
-                found: read,
-            });
+            return Err(ContextError::TooLarge { what: "input size in bytes", limit, found: read });
         }
         spool.rewind().map_err(ContextError::Stream)?;
         let source = OpenSource {

@@ -25,9 +25,13 @@ fn binary_files_in_a_folder_are_skipped_and_reported() {
     assert_eq!(ctx.get_document(0).unwrap().as_str(), "alpha");
     assert_eq!(ctx.get_document(1).unwrap().as_str(), "omega");
     assert_eq!(ctx.text().as_str(), format!("alpha{}omega", rlm_context::DEFAULT_SEPARATOR));
-    assert_eq!(ctx.documents()[1].chars.start, 5 + rlm_context::DEFAULT_SEPARATOR.chars().count() as u64);
+    assert_eq!(
+        ctx.documents()[1].chars.start,
+        5 + rlm_context::DEFAULT_SEPARATOR.chars().count() as u64
+    );
     // Named on its own, a binary file is an error that says so.
-    let err = Context::from_file(dir.path().join("img/logo.png"), &LoadOptions::default()).unwrap_err();
+    let err =
+        Context::from_file(dir.path().join("img/logo.png"), &LoadOptions::default()).unwrap_err();
     assert!(matches!(err, ContextError::BinaryFile { byte_offset: 8, .. }), "{err}");
     // Only binary files: nothing matched.
     let only = folder(&[("x.bin", b"\0\0")]);
@@ -61,7 +65,10 @@ fn streams_are_spooled_and_mapped_when_large() {
     let bad = Context::from_reader(&b"ab\xffcd"[..], &mapped_opts).unwrap_err();
     assert!(matches!(bad, ContextError::InvalidUtf8 { byte_offset: 2, .. }), "{bad}");
     let lossy = LoadOptions { decoding: Decoding::Lossy, ..mapped_opts };
-    assert_eq!(Context::from_reader(&b"ab\xffcd"[..], &lossy).unwrap().text().as_str(), "ab\u{fffd}cd");
+    assert_eq!(
+        Context::from_reader(&b"ab\xffcd"[..], &lossy).unwrap().text().as_str(),
+        "ab\u{fffd}cd"
+    );
     let capped = LoadOptions { max_total_bytes: 10, ..LoadOptions::default() };
     assert!(matches!(
         Context::from_reader(text.as_bytes(), &capped),

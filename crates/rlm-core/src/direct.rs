@@ -76,7 +76,8 @@ pub(crate) async fn answer_directly(scope: &RunScope, query: &str) -> RunResult 
         },
     );
     // One direct call: the answer is checked but not sent back (no loop to go on).
-    let criteria = answer.as_deref().and_then(|a| scope.engine.criteria.as_ref().map(|c| c.check(a)));
+    let criteria =
+        answer.as_deref().and_then(|a| scope.engine.criteria.as_ref().map(|c| c.check(a)));
     RunResult {
         criteria,
         answer,

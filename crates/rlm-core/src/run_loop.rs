@@ -476,27 +476,28 @@ impl Runner {
             && report.passed()
         {
             let prompt = rlm_taskspec::judge::judge_prompt(&self.query, answer, requirement);
-            let verdict = match call_root(&self.scope, vec![ChatMessage::user(prompt)], self.steps)
-                .await
-                .1
-            {
-                Ok(reply) => rlm_taskspec::judge::parse_verdict(&reply),
-                Err(e) => rlm_taskspec::judge::Verdict::Fail(format!(
-                    "the judge could not be asked: {}",
-                    match e {
-                        RootError::Budget(e) => e.to_string(),
-                        RootError::Model(e) => e.to_string(),
-                        RootError::Cancelled => "cancelled".to_string(),
-                    }
-                )),
-            };
+            let verdict =
+                match call_root(&self.scope, vec![ChatMessage::user(prompt)], self.steps).await.1 {
+                    Ok(reply) => rlm_taskspec::judge::parse_verdict(&reply),
+                    Err(e) => rlm_taskspec::judge::Verdict::Fail(format!(
+                        "the judge could not be asked: {}",
+                        match e {
+                            RootError::Budget(e) => e.to_string(),
+                            RootError::Model(e) => e.to_string(),
+                            RootError::Cancelled => "cancelled".to_string(),
+                        }
+                    )),
+                };
             report.add_judge(requirement, verdict);
         }
         let feedback = report.feedback();
         if let Some(text) = &feedback {
             self.scope.recorder.error(
                 self.scope.run_span,
-                ErrorEvent { message: format!("FINAL refused by the task's criteria: {text}"), fatal: false },
+                ErrorEvent {
+                    message: format!("FINAL refused by the task's criteria: {text}"),
+                    fatal: false,
+                },
             );
         }
         self.checked = Some((answer.to_string(), report));

@@ -89,9 +89,15 @@ fn criteria_still_unmet_when_the_budget_ends_are_reported_as_failed() {
     let report = result.criteria.unwrap();
     assert!(!report.passed());
     assert_eq!(report.passed_count(), 0);
-    assert!(matches!(result.finish, Finish::Finalized { .. } | Finish::BestEffort { .. }), "{:?}", result.finish);
+    assert!(
+        matches!(result.finish, Finish::Finalized { .. } | Finish::BestEffort { .. }),
+        "{:?}",
+        result.finish
+    );
     // The refused FINAL's feedback named the missing substring.
-    assert!(root.requests()[1].messages.last().unwrap().content.contains("\"1969\" does not appear"));
+    assert!(
+        root.requests()[1].messages.last().unwrap().content.contains("\"1969\" does not appear")
+    );
 }
 
 #[test]

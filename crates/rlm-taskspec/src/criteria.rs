@@ -219,7 +219,11 @@ impl CriteriaReport {
             Verdict::Pass => (true, String::new()),
             Verdict::Fail(reason) => (false, reason),
         };
-        self.results.push(CriterionResult { criterion: format!("judge: {requirement}"), passed, detail });
+        self.results.push(CriterionResult {
+            criterion: format!("judge: {requirement}"),
+            passed,
+            detail,
+        });
     }
 
     /// The text sent back to the model when some criterion failed; `None`
@@ -283,7 +287,10 @@ schema = { type = "object", required = ["name", "year"], properties = { year = {
         let ok = c.check("```json\n{\"name\": \"Apollo\", \"year\": 1969}\n```");
         assert!(ok.passed(), "{ok:?}");
         let wrong = c.check("{\"name\": \"Apollo\", \"year\": \"1969\"}");
-        assert_eq!(wrong.results[0], CriterionResult { criterion: "valid JSON".into(), passed: true, detail: String::new() });
+        assert_eq!(
+            wrong.results[0],
+            CriterionResult { criterion: "valid JSON".into(), passed: true, detail: String::new() }
+        );
         assert!(!wrong.results[1].passed);
         assert!(wrong.results[1].detail.contains("/year"), "{:?}", wrong.results[1]);
         let not_json = c.check("Apollo, 1969");

@@ -53,7 +53,9 @@ mod tests {
             parse_verdict("FAIL: no year is given"),
             Verdict::Fail("no year is given".into())
         );
-        assert!(matches!(parse_verdict("I think it is fine"), Verdict::Fail(r) if r.contains("did not pass")));
+        assert!(
+            matches!(parse_verdict("I think it is fine"), Verdict::Fail(r) if r.contains("did not pass"))
+        );
         assert!(matches!(parse_verdict(""), Verdict::Fail(_)));
     }
 }

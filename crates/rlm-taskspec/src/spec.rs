@@ -93,16 +93,14 @@ impl TaskSpec {
         let text = std::fs::read_to_string(path)
             .map_err(|source| TaskSpecError::Read { path: path.to_path_buf(), source })?;
         let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let mut spec = if is_json {
-            TaskSpec::from_json(&text)
-        } else {
-            TaskSpec::from_toml(&text)
-        }
-        .map_err(|(format, message)| TaskSpecError::Parse {
-            path: path.to_path_buf(),
-            format,
-            message,
-        })?;
+        let mut spec =
+            if is_json { TaskSpec::from_json(&text) } else { TaskSpec::from_toml(&text) }.map_err(
+                |(format, message)| TaskSpecError::Parse {
+                    path: path.to_path_buf(),
+                    format,
+                    message,
+                },
+            )?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         spec.context = spec.context.iter().map(|c| resolve(&base, c)).collect();
         Ok(spec)
@@ -152,8 +150,8 @@ max_chars = 200
         let b = TaskSpec::from_json(json_text).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.budget.max_steps, Some(6));
-        let err = TaskSpec::from_toml("question = \"q\"\n[criteria]\ncontain = [\"x\"]\n")
-            .unwrap_err();
+        let err =
+            TaskSpec::from_toml("question = \"q\"\n[criteria]\ncontain = [\"x\"]\n").unwrap_err();
         assert!(err.1.contains("contain"), "{err:?}");
     }
 

@@ -74,12 +74,11 @@ impl ContextBreakdown {
             + b.subcall_prompt_tokens
             + b.subcall_completion_tokens;
         b.symbolic_tokens = estimate_tokens_for_chars(started.context_chars);
-        b.direct_prompt_tokens = estimate_tokens_for_chars(
-            started.context_chars + started.query.chars().count() as u64,
-        );
+        b.direct_prompt_tokens =
+            estimate_tokens_for_chars(started.context_chars + started.query.chars().count() as u64);
         b.direct_completion_tokens = estimate_tokens_for_chars(answer_chars);
-        b.saved_tokens = (b.direct_prompt_tokens + b.direct_completion_tokens) as i64
-            - b.inline_tokens as i64;
+        b.saved_tokens =
+            (b.direct_prompt_tokens + b.direct_completion_tokens) as i64 - b.inline_tokens as i64;
         b.cost_usd = crate::summary::from_nano(nano);
         Some(b)
     }

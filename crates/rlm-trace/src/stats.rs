@@ -111,11 +111,15 @@ impl RunStats {
             }
         }
         stats.cost_usd = from_nano(nano_total);
-        stats.cache.hit_rate = (stats.cache.calls > 0)
-            .then(|| stats.cache.hits as f64 / stats.cache.calls as f64);
+        stats.cache.hit_rate =
+            (stats.cache.calls > 0).then(|| stats.cache.hits as f64 / stats.cache.calls as f64);
         stats.run_duration = LatencySummary::from_values(durations);
         for ((kind, model), values) in latencies {
-            stats.latency.entry(kind).or_default().insert(model, LatencySummary::from_values(values));
+            stats
+                .latency
+                .entry(kind)
+                .or_default()
+                .insert(model, LatencySummary::from_values(values));
         }
         stats.budget_exhausted_runs = facts.iter().filter(|f| f.exhausted).count() as u64;
         stats.retry_storms = retry_storms(&facts, storm_threshold);
@@ -126,8 +130,7 @@ impl RunStats {
     pub fn to_table(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "runs: {}", self.runs);
-        let outcomes: Vec<String> =
-            self.outcomes.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let outcomes: Vec<String> = self.outcomes.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(out, "outcomes: {}", outcomes.join(", "));
         let d = &self.run_duration;
         let _ = writeln!(
@@ -256,8 +259,7 @@ impl RunStats {
         }
         let fam = w.family("cache_hit_ratio", "gauge", "Cached subcalls over finished subcalls.");
         w.sample(&fam, &[], self.cache.hit_rate.unwrap_or(0.0));
-        let fam =
-            w.family("budget_exhausted_runs_total", "counter", "Runs whose budget ran out.");
+        let fam = w.family("budget_exhausted_runs_total", "counter", "Runs whose budget ran out.");
         w.sample(&fam, &[], self.budget_exhausted_runs as f64);
         let fam = w.family(
             "retry_storm_runs_total",

@@ -365,7 +365,13 @@ impl PromWriter {
     }
 
     /// Quantile, `_sum` and `_count` lines of a summary; `label` may be empty.
-    pub(crate) fn summary_samples(&mut self, name: &str, label: &str, value: &str, lat: &LatencySummary) {
+    pub(crate) fn summary_samples(
+        &mut self,
+        name: &str,
+        label: &str,
+        value: &str,
+        lat: &LatencySummary,
+    ) {
         if lat.count == 0 {
             return;
         }

@@ -73,8 +73,12 @@ pub enum RunOutcome {
 }
 
 impl RunOutcome {
-    pub const ALL: [RunOutcome; 4] =
-        [RunOutcome::Correct, RunOutcome::Wrong, RunOutcome::BudgetExhausted, RunOutcome::ModelError];
+    pub const ALL: [RunOutcome; 4] = [
+        RunOutcome::Correct,
+        RunOutcome::Wrong,
+        RunOutcome::BudgetExhausted,
+        RunOutcome::ModelError,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -119,7 +123,10 @@ pub struct StressReport {
 enum Models {
     /// The scripted root program of the task and the rule-based sub-model.
     Scripted,
-    Real { root: Arc<dyn ModelAdapter>, sub: Arc<dyn ModelAdapter> },
+    Real {
+        root: Arc<dyn ModelAdapter>,
+        sub: Arc<dyn ModelAdapter>,
+    },
 }
 
 pub fn stress(mut args: StressArgs) -> Result<Exit, CliError> {
@@ -144,7 +151,10 @@ pub fn stress(mut args: StressArgs) -> Result<Exit, CliError> {
     let mut reports = Vec::new();
     for (i, scenario) in scenarios.iter().enumerate() {
         if !args.json {
-            eprintln!("rlm stress: {} ({} runs, {} at once)", scenario.name, scenario.runs, scenario.concurrency);
+            eprintln!(
+                "rlm stress: {} ({} runs, {} at once)",
+                scenario.name, scenario.runs, scenario.concurrency
+            );
         }
         let seed = args.seed.wrapping_add(1000 * i as u64);
         reports.push(runtime.block_on(run_scenario(scenario, &models, &args, seed))?);

@@ -14,8 +14,19 @@ pub fn render_table(report: &StressReport) -> String {
     let _ = writeln!(
         out,
         "{:<16} {:>5} {:>4} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6} {:>9} {:>6} {:>7} {:>7}",
-        "scenario", "runs", "conc", "p50_ms", "p95_ms", "p99_ms", "correct", "wrong", "budget",
-        "model_err", "retry", "faults", "attempts"
+        "scenario",
+        "runs",
+        "conc",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "correct",
+        "wrong",
+        "budget",
+        "model_err",
+        "retry",
+        "faults",
+        "attempts"
     );
     for s in &report.scenarios {
         let n = |o: RunOutcome| s.outcomes.get(&o).copied().unwrap_or(0);
@@ -62,7 +73,11 @@ pub fn render_html(report: &StressReport) -> String {
         report.context_bytes,
         report.seed,
         report.latency_scale,
-        if report.latency_scale == 1.0 { "" } else { " (injected latencies and retry backoff were scaled by this factor)" }
+        if report.latency_scale == 1.0 {
+            ""
+        } else {
+            " (injected latencies and retry backoff were scaled by this factor)"
+        }
     );
     html.push_str("<h2>Run latency (ms)</h2>");
     html.push_str(&latency_chart(&report.scenarios));
@@ -160,11 +175,22 @@ fn outcome_chart(scenarios: &[ScenarioReport]) -> String {
                 outcome.as_str()
             );
             if w > 18.0 {
-                let _ = write!(svg, "<text x=\"{:.1}\" y=\"{}\" fill=\"#fff\">{n}</text>", x + 4.0, y + 16.0);
+                let _ = write!(
+                    svg,
+                    "<text x=\"{:.1}\" y=\"{}\" fill=\"#fff\">{n}</text>",
+                    x + 4.0,
+                    y + 16.0
+                );
             }
             x += w;
         }
-        let _ = write!(svg, "<text x=\"{:.1}\" y=\"{}\">{} runs</text>", LABEL + width + 6.0, y + 16.0, s.runs);
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{}\">{} runs</text>",
+            LABEL + width + 6.0,
+            y + 16.0,
+            s.runs
+        );
     }
     svg.push_str("</svg>");
     let names: Vec<(&str, &str)> =

@@ -19,7 +19,8 @@ pub struct Scenario {
 }
 
 /// The names of the default scenarios, in order.
-pub const DEFAULT_SCENARIOS: [&str; 5] = ["baseline", "rate_limit_50", "latency_2_5s", "burst_10", "chaos"];
+pub const DEFAULT_SCENARIOS: [&str; 5] =
+    ["baseline", "rate_limit_50", "latency_2_5s", "burst_10", "chaos"];
 
 /// A default scenario by name, with `runs` runs (the burst runs 10 at once
 /// whatever `runs` says about the others). Latencies are multiplied by
@@ -63,17 +64,26 @@ fn scale(ms: u64, by: f64) -> u64 {
 /// A scenario from `--mix`: comma-separated `key=value`: `name`, `runs`,
 /// `concurrency`, `rate_limit` (probability of a 429), `error` (of a 503),
 /// `truncated` (of a broken body), `latency` (`MIN-MAX` ms, on every call).
-pub fn parse_mix(spec: &str, default_runs: usize, latency_scale: f64) -> Result<Scenario, CliError> {
+pub fn parse_mix(
+    spec: &str,
+    default_runs: usize,
+    latency_scale: f64,
+) -> Result<Scenario, CliError> {
     let bad = |why: String| CliError::Config(format!("--mix {spec:?}: {why}"));
     let mut scenario =
         Scenario { name: "mix".into(), runs: default_runs, concurrency: 1, rules: Vec::new() };
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (key, value) =
             part.split_once('=').ok_or_else(|| bad(format!("{part:?} is not key=value")))?;
-        let number = |v: &str| v.parse::<f64>().map_err(|_| bad(format!("{key}: {v:?} is not a number")));
+        let number =
+            |v: &str| v.parse::<f64>().map_err(|_| bad(format!("{key}: {v:?} is not a number")));
         let probability = |v: &str| {
             let p = number(v)?;
-            if (0.0..=1.0).contains(&p) { Ok(p) } else { Err(bad(format!("{key}: {p} is not in 0..1"))) }
+            if (0.0..=1.0).contains(&p) {
+                Ok(p)
+            } else {
+                Err(bad(format!("{key}: {p} is not in 0..1")))
+            }
         };
         let count = |v: &str| match v.parse::<usize>() {
             Ok(n) if n > 0 => Ok(n),
@@ -103,7 +113,10 @@ pub fn parse_mix(spec: &str, default_runs: usize, latency_scale: f64) -> Result<
                     return Err(bad(format!("latency: {lo} is above {hi}")));
                 }
                 scenario.rules.push(FaultRule::with_probability(
-                    Fault::Latency { min_ms: scale(lo, latency_scale), max_ms: scale(hi, latency_scale) },
+                    Fault::Latency {
+                        min_ms: scale(lo, latency_scale),
+                        max_ms: scale(hi, latency_scale),
+                    },
                     1.0,
                 ));
             }
@@ -131,9 +144,13 @@ mod tests {
         assert!(default_scenario("nope", 7, 1.0).is_none());
         let lat = default_scenario("latency_2_5s", 3, 0.001).unwrap();
         assert_eq!(lat.rules[0].fault, Fault::Latency { min_ms: 2, max_ms: 5 });
-        let mix = parse_mix("name=hot, runs=3, concurrency=2, rate_limit=0.3, latency=100-200", 9, 1.0)
-            .unwrap();
-        assert_eq!((mix.name.as_str(), mix.runs, mix.concurrency, mix.rules.len()), ("hot", 3, 2, 2));
+        let mix =
+            parse_mix("name=hot, runs=3, concurrency=2, rate_limit=0.3, latency=100-200", 9, 1.0)
+                .unwrap();
+        assert_eq!(
+            (mix.name.as_str(), mix.runs, mix.concurrency, mix.rules.len()),
+            ("hot", 3, 2, 2)
+        );
         assert!(parse_mix("rate_limit=2", 9, 1.0).is_err());
         assert!(parse_mix("latency=5-1", 9, 1.0).is_err());
         assert!(parse_mix("colour=red", 9, 1.0).unwrap_err().to_string().contains("unknown key"));
