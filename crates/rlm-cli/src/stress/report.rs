@@ -96,13 +96,11 @@ h1{font-size:22px}h2{font-size:16px;margin-top:28px}svg text{font:12px system-ui
 pre{background:#f5f5f5;padding:8px;overflow-x:auto;font-size:11px}.legend span{display:inline-block;margin-right:14px}\
 .sw{display:inline-block;width:10px;height:10px;margin-right:4px}";
 
-fn svg_open(rows: usize, series: usize) -> (String, f64) {
-    let height = rows as f64 * ROW * series.max(1) as f64 / series.max(1) as f64 + 30.0;
-    (
-        format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{height}\" role=\"img\">"
-        ),
-        height,
+/// The opening tag of a chart of `rows` scenario rows.
+fn svg_open(rows: usize) -> String {
+    let height = rows as f64 * ROW + 6.0;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{height}\" role=\"img\">"
     )
 }
 
@@ -123,7 +121,7 @@ fn legend(items: &[(&str, &str)]) -> String {
 fn latency_chart(scenarios: &[ScenarioReport]) -> String {
     let series = [("p50", "#4c78a8"), ("p95", "#f58518"), ("p99", "#e45756")];
     let max = scenarios.iter().map(|s| s.latency.p99_ms).max().unwrap_or(0).max(1) as f64;
-    let (mut svg, _) = svg_open(scenarios.len(), 1);
+    let mut svg = svg_open(scenarios.len());
     let width = CHART_WIDTH - LABEL - 70.0;
     for (i, s) in scenarios.iter().enumerate() {
         let y = i as f64 * ROW;
@@ -155,7 +153,7 @@ fn latency_chart(scenarios: &[ScenarioReport]) -> String {
 /// Stacked horizontal bars: the share of each outcome per scenario.
 fn outcome_chart(scenarios: &[ScenarioReport]) -> String {
     let colours = ["#54a24b", "#eeca3b", "#f58518", "#e45756"];
-    let (mut svg, _) = svg_open(scenarios.len(), 1);
+    let mut svg = svg_open(scenarios.len());
     let width = CHART_WIDTH - LABEL - 70.0;
     for (i, s) in scenarios.iter().enumerate() {
         let y = i as f64 * ROW;
@@ -203,7 +201,7 @@ fn retry_chart(scenarios: &[ScenarioReport]) -> String {
     let series = [("retries", "#4c78a8"), ("faults injected", "#e45756")];
     let faults = |s: &ScenarioReport| s.faults.injected.values().sum::<u64>();
     let max = scenarios.iter().map(|s| s.retries.max(faults(s))).max().unwrap_or(0).max(1) as f64;
-    let (mut svg, _) = svg_open(scenarios.len(), 1);
+    let mut svg = svg_open(scenarios.len());
     let width = CHART_WIDTH - LABEL - 70.0;
     for (i, s) in scenarios.iter().enumerate() {
         let y = i as f64 * ROW;
