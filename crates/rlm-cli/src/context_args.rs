@@ -1,33 +1,48 @@
 //! Loading the context of every command from `--context` arguments: files,
-//! folders (one document per file), glob patterns, or stdin. One source is
-//! loaded as it is; several are merged, keeping every document.
+//! folders (one document per file; binary files skipped with a one-line
+//! notice on stderr, as ripgrep does), glob patterns, or stdin (spooled to a
+//! temporary file and mapped). One source is loaded as it is; several are
+//! merged, keeping every document. `--lossy` decodes text in other
+//! encodings with U+FFFD for invalid bytes.
 
-use std::io::{IsTerminal as _, Read as _};
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
+
+use rlm_context::{ContextError, Decoding, LoadOptions};
 
 use crate::exit::CliError;
 
+/// How invalid UTF-8 is treated: `--lossy` or strict.
+pub fn decoding(lossy: bool) -> Decoding {
+    if lossy { Decoding::Lossy } else { Decoding::Strict }
+}
+
 /// `rlm run`'s context: the sources, or stdin when none is given and stdin
 /// is piped (see [`load_sources`]).
-pub fn load_contexts(specs: &[String]) -> Result<rlm_context::Context, CliError> {
+pub fn load_contexts(specs: &[String], lossy: bool) -> Result<rlm_context::Context, CliError> {
     if !specs.is_empty() {
-        return load_sources(specs);
+        return load_sources(specs, lossy);
     }
     if std::io::stdin().is_terminal() {
         return Err(CliError::Config(
             "no context: pass --context PATH (a file, folder or glob; `-` for stdin) or pipe text in".into(),
         ));
     }
-    load_sources(&["-".to_string()])
+    load_sources(&["-".to_string()], lossy)
 }
 
 /// Loads paths, folders, glob patterns, or stdin (`-`). One source is loaded
 /// as it is (a folder keeps one document per file); several are merged,
 /// keeping every document. No source: an empty context.
-pub fn load_sources(specs: &[String]) -> Result<rlm_context::Context, CliError> {
+pub fn load_sources(specs: &[String], lossy: bool) -> Result<rlm_context::Context, CliError> {
+    let options = LoadOptions { decoding: decoding(lossy), ..LoadOptions::default() };
     let mut sources = Vec::with_capacity(specs.len());
     for spec in specs {
-        sources.push(load_one(spec)?);
+        let loaded = load_one(spec, &options)?;
+        for path in &loaded.skipped_binary {
+            eprintln!("rlm: {}: binary file skipped", path.display());
+        }
+        sources.push(loaded.context);
     }
     if sources.len() <= 1 {
         return Ok(sources.pop().unwrap_or_else(|| rlm_context::Context::from_text("")));
@@ -51,17 +66,15 @@ pub fn load_sources(specs: &[String]) -> Result<rlm_context::Context, CliError> 
 /// One source: `-` (stdin), a glob (the files under its fixed prefix whose
 /// relative path matches the rest, via rlm-context's directory loader), or a
 /// file or folder.
-fn load_one(spec: &str) -> Result<rlm_context::Context, CliError> {
+fn load_one(spec: &str, options: &LoadOptions) -> Result<rlm_context::Loaded, CliError> {
     if spec == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::Context { path: "<stdin>".into(), reason: e.to_string() })?;
-        return Ok(rlm_context::Context::from_text(text));
+        let context =
+            rlm_context::Context::from_stdin(options).map_err(|e| context_error("<stdin>", &e))?;
+        return Ok(rlm_context::Loaded { context, skipped_binary: Vec::new() });
     }
     let path = Path::new(spec);
     if path.exists() || !spec.contains(['*', '?', '[', '{']) {
-        return load_path(path);
+        return load_path(path, options);
     }
     // The directory part without wildcards is the root; the rest is the glob.
     let mut root = PathBuf::new();
@@ -77,26 +90,44 @@ fn load_one(spec: &str) -> Result<rlm_context::Context, CliError> {
     if root.as_os_str().is_empty() {
         root = PathBuf::from(".");
     }
-    let options = rlm_context::LoadOptions { include: vec![rest.join("/")], ..Default::default() };
-    let ctx = rlm_context::Context::from_dir(&root, &options)
-        .map_err(|e| CliError::Context { path: spec.to_string(), reason: e.to_string() })?;
-    if ctx.num_documents() == 0 {
+    let options = LoadOptions { include: vec![rest.join("/")], ..options.clone() };
+    let loaded =
+        rlm_context::Context::load_dir(&root, &options).map_err(|e| context_error(spec, &e))?;
+    if loaded.context.num_documents() == 0 {
         return Err(CliError::Context {
             path: spec.to_string(),
             reason: "the pattern matches no file".into(),
         });
     }
-    Ok(ctx)
+    Ok(loaded)
 }
 
 /// A file or folder, loaded by `rlm-context` (memory-mapped when large).
-fn load_path(path: &Path) -> Result<rlm_context::Context, CliError> {
+fn load_path(path: &Path, options: &LoadOptions) -> Result<rlm_context::Loaded, CliError> {
     if !path.exists() {
         return Err(CliError::Context {
             path: path.display().to_string(),
             reason: "no such file or folder".into(),
         });
     }
-    rlm_context::Context::from_path(path, &rlm_context::LoadOptions::default())
-        .map_err(|e| CliError::Context { path: path.display().to_string(), reason: e.to_string() })
+    rlm_context::Context::load_path(path, options)
+        .map_err(|e| context_error(&path.display().to_string(), &e))
+}
+
+/// A loading error worded with the flags that exist: invalid UTF-8 names
+/// `--lossy`; a binary file says that only text is read.
+fn context_error(spec: &str, error: &ContextError) -> CliError {
+    let reason = match error {
+        ContextError::InvalidUtf8 { path, byte_offset } => format!(
+            "{} is not valid UTF-8 at byte offset {byte_offset}; pass --lossy to replace invalid \
+             bytes with U+FFFD",
+            path.as_ref().map_or_else(|| "the input".to_string(), |p| p.display().to_string())
+        ),
+        ContextError::BinaryFile { path, .. } => format!(
+            "{} is a binary file; --context reads text (folders skip binary files)",
+            path.display()
+        ),
+        other => other.to_string(),
+    };
+    CliError::Context { path: spec.to_string(), reason }
 }

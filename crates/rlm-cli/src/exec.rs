@@ -38,6 +38,9 @@ pub struct SessionArgs {
     /// Files, folders or globs bound to `context`/`P` and `ctx` (one document per file).
     #[arg(long = "context")]
     pub context: Vec<String>,
+    /// Decode context files that are not UTF-8 anyway, invalid bytes becoming U+FFFD.
+    #[arg(long)]
+    pub lossy: bool,
     /// The reply every sub-model call (`llm_query`, `llm_batch`, `ask`, ...) gets.
     #[arg(long, conflicts_with = "replies")]
     pub reply: Option<String>,
@@ -110,7 +113,7 @@ impl SessionArgs {
             .sub_model(sub)
             .interpreter_limits(self.sandbox_limits())
             .build()?;
-        let context = crate::context_args::load_sources(&self.context)?;
+        let context = crate::context_args::load_sources(&self.context, self.lossy)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -139,9 +142,25 @@ fn read_replies(path: &Path) -> Result<Vec<String>, CliError> {
     Ok(list)
 }
 
-/// Read a program file.
+/// Read a program file, at most the parser's source cap plus one byte: a
+/// larger "program" (`/dev/zero`, a log file) is refused after that much
+/// reading, not after reading all of it.
 pub fn read_program(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::read(path, &e))
+    use std::io::Read as _;
+    let cap = rlm_syntax::ParseOptions::default().max_source_bytes;
+    let file = std::fs::File::open(path).map_err(|e| CliError::read(path, &e))?;
+    let mut bytes = Vec::new();
+    file.take(cap as u64 + 1).read_to_end(&mut bytes).map_err(|e| CliError::read(path, &e))?;
+    if bytes.len() > cap {
+        return Err(CliError::Read {
+            path: path.display().to_string(),
+            reason: format!("a program is at most {cap} bytes; this file is larger"),
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| CliError::Read {
+        path: path.display().to_string(),
+        reason: "it is not UTF-8 text".into(),
+    })
 }
 
 /// The exit code of a cell error: any sandbox limit (fuel, memory, string or

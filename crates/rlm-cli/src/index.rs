@@ -18,6 +18,9 @@ use crate::retrieval_args::{embedder, retrieval_error};
 pub struct IndexArgs {
     /// The context: a file or a folder (one document per file).
     pub path: PathBuf,
+    /// Decode files that are not UTF-8 anyway, invalid bytes becoming U+FFFD.
+    #[arg(long)]
+    pub lossy: bool,
     /// Where to keep the index (default: beside the context).
     #[arg(long)]
     pub index_dir: Option<PathBuf>,
@@ -48,7 +51,8 @@ pub struct IndexArgs {
 }
 
 pub fn index(args: IndexArgs) -> Result<Exit, CliError> {
-    let context = crate::context_args::load_sources(&[args.path.display().to_string()])?;
+    let context =
+        crate::context_args::load_sources(&[args.path.display().to_string()], args.lossy)?;
     let granularity = match args.granularity.as_str() {
         "documents" => Granularity::Documents,
         "chunks" => Granularity::Chunks,

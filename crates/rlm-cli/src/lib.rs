@@ -12,6 +12,9 @@
 //! * [`index`]: `rlm index PATH`, the retrieval index of a context (rlm-retrieval).
 //! * [`retrieval_args`]: `rlm run`'s retrieval (`--retriever`, `--first-step`,
 //!   `[retrieval]` in rlm.toml) and the embedding models `--vectors` names.
+//! * [`task_args`]: `rlm run --task FILE` (a task spec with success criteria).
+//! * [`stress`]: `rlm stress`, scenarios with injected faults and an HTML report.
+//! * [`stats_cmd`]: `rlm stats TRACE...`, analytics across runs' traces.
 //! * [`exit`]: the exit codes and the error type; every command returns
 //!   `Result<Exit, CliError>`.
 
@@ -25,4 +28,7 @@ pub mod repl;
 pub mod retrieval_args;
 pub mod run;
 pub mod serve;
+pub mod stats_cmd;
+pub mod stress;
+pub mod task_args;
 pub mod trace_cmd;

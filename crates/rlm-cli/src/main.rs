@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
-use rlm_cli::{check, config, exec, index, repl, run, serve, trace_cmd};
+use rlm_cli::{check, config, exec, index, repl, run, serve, stats_cmd, stress, trace_cmd};
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +39,12 @@ enum Command {
     /// Show a recorded trace.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCommand),
+    /// Analytics across runs' traces: latency percentiles, outcomes, tokens
+    /// and cost per model, retries, cache hit rate, retry storms.
+    Stats(stats_cmd::StatsArgs),
+    /// Stress scenarios with injected faults (429s, latency, bursts, chaos)
+    /// against the scripted model or a provider; writes an HTML report.
+    Stress(Box<stress::StressArgs>),
     /// Show the resolved configuration (flags > environment > rlm.toml) and
     /// check that the model can be set up (no request is sent).
     Config(config::ConfigFlags),
@@ -66,6 +72,8 @@ fn main() -> ExitCode {
         Command::Index(args) => index::index(args),
         Command::Serve(args) => serve::serve(*args),
         Command::Trace(command) => trace_cmd::trace(command),
+        Command::Stats(args) => stats_cmd::stats(args),
+        Command::Stress(args) => stress::stress(*args),
         Command::Config(flags) => config::show(flags),
         Command::InternalPanicTest => panic!("internal-panic-test was asked to fail"),
     };

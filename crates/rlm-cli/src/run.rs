@@ -25,12 +25,20 @@ const DEMO_SCRIPT: &str = include_str!("../../../examples/scripted/demo.toml");
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The question to answer.
-    pub question: String,
+    /// The question to answer (or `--task FILE`).
+    #[arg(required_unless_present = "task")]
+    pub question: Option<String>,
+    /// A task file (TOML or JSON): question, context, models, budgets,
+    /// expected output and success criteria checked before FINAL is accepted.
+    #[arg(long, value_name = "FILE", conflicts_with = "question")]
+    pub task: Option<PathBuf>,
     /// Files, folders or glob patterns to load as the context (`-`: stdin).
     /// Several: one document each. None and stdin piped: stdin.
     #[arg(long = "context", short = 'c', value_name = "PATH")]
     pub context: Vec<String>,
+    /// Decode context files that are not UTF-8 anyway, invalid bytes becoming U+FFFD.
+    #[arg(long)]
+    pub lossy: bool,
     /// A scripted model file (.toml/.json) for `--model scripted` (default: the bundled demo).
     #[arg(long, value_name = "PATH")]
     pub script: Option<PathBuf>,
@@ -46,10 +54,21 @@ pub struct RunArgs {
     pub retrieval: RetrievalFlags,
 }
 
-pub fn run(args: RunArgs) -> Result<Exit, CliError> {
+pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
+    let (question, criteria) = match (&args.task, args.question.take()) {
+        (Some(path), _) => {
+            let path = path.clone();
+            let task = crate::task_args::apply_task(&path, &mut args.context, &mut args.config)?;
+            (task.question, task.criteria)
+        }
+        (None, Some(q)) => (q, None),
+        (None, None) => {
+            return Err(CliError::Config("no question: pass one, or --task FILE".into()));
+        }
+    };
     let settings = Settings::from_process(&args.config)?;
     let cfg = settings.resolve()?;
-    let context = crate::context_args::load_contexts(&args.context)?;
+    let context = crate::context_args::load_contexts(&args.context, args.lossy)?;
     let scripted = cfg.model == SCRIPTED_MODEL;
     let root: Arc<dyn ModelAdapter> = if scripted {
         scripted_adapter(args.script.as_deref(), &cfg.env)?
@@ -82,6 +101,9 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
     {
         builder = builder.retrieval(r);
     }
+    if let Some(c) = criteria {
+        builder = builder.criteria(c);
+    }
     if let Some(c) = cfg.concurrency {
         builder = builder.scheduler(rlm_sched_config(c)?);
     }
@@ -96,7 +118,7 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
     }
     let rlm = builder.build()?;
     if let Some(p) = &progress {
-        p.header(&args.question, &context, &rlm);
+        p.header(&question, &context, &rlm);
     }
     let started = Instant::now();
     // A multi-thread runtime: the loop runs on one thread while the HTTP work of
@@ -105,7 +127,7 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Internal(format!("cannot start a tokio runtime: {e}")))?;
-    let result = runtime.block_on(rlm.run(&args.question, context))?;
+    let result = runtime.block_on(rlm.run(&question, context))?;
     if let Some(p) = &progress {
         p.finish(&result, started.elapsed());
     }
@@ -133,6 +155,11 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
             "cost_usd": result.usage.cost_usd,
             "elapsed_ms": started.elapsed().as_millis() as u64,
             "trace": cfg.trace_path.as_ref().map(|p| p.display().to_string()),
+            "context_breakdown": context_breakdown(&result),
+            "criteria": result.criteria.as_ref().map(|c| serde_json::json!({
+                "passed": c.passed(),
+                "results": c.results,
+            })),
         });
         writeln!(out, "{doc}")
     } else if let Some(a) = &result.answer {
@@ -146,10 +173,28 @@ pub fn run(args: RunArgs) -> Result<Exit, CliError> {
         return Err(CliError::Write { what: "the answer to stdout".into(), source: e });
     }
     drop(out);
+    if let Some(report) = result.criteria.as_ref().filter(|_| !args.json) {
+        eprintln!("criteria: {} of {} passed", report.passed_count(), report.results.len());
+        for r in report.results.iter().filter(|r| !r.passed) {
+            eprintln!("  failed: {}: {}", r.criterion, r.detail);
+        }
+    }
     match run_failure(&result) {
         Some(e) if !args.json => Err(e),
         _ => Ok(exit_for_run(&result)),
     }
+}
+
+/// The run's inline-against-symbolic context figures, the direct call priced
+/// at the root model's price when it is known.
+fn context_breakdown(result: &RunResult) -> Option<rlm_trace::ContextBreakdown> {
+    let mut breakdown = rlm_trace::ContextBreakdown::from_events(&result.events)?;
+    let prices = rlm_adapters::PriceTable::default();
+    breakdown.price_direct(|model, usage| {
+        let id: rlm_types::ModelId = model.parse().ok()?;
+        prices.cost(&id, usage)
+    });
+    Some(breakdown)
 }
 
 /// A step cap unless one was set: a run must end even if nothing else is capped.

@@ -73,7 +73,7 @@ fn parse_trace(text: &str) -> Result<Trace, String> {
     Trace::from_events(events).map_err(|e| e.to_string())
 }
 
-fn write_stdout(text: &str) -> Result<(), CliError> {
+pub fn write_stdout(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
@@ -93,7 +93,12 @@ pub fn trace(command: TraceCommand) -> Result<Exit, CliError> {
                 max_block_lines: max_lines,
                 ..TextRenderOptions::default()
             };
-            write_stdout(&trace.render_tree_text(&options))?;
+            let mut text = trace.render_tree_text(&options);
+            if let Some(breakdown) = rlm_trace::ContextBreakdown::from_events(&trace.to_events()) {
+                text.push('\n');
+                text.push_str(&breakdown.render_text());
+            }
+            write_stdout(&text)?;
         }
         TraceCommand::Html { file, output } => {
             let html = load_trace(&file)?.render_html();

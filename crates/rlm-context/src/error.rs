@@ -31,6 +31,14 @@ pub enum ContextError {
         /// Offset of the first invalid byte from the start of that file or stream.
         byte_offset: u64,
     },
+    /// A file named on its own holds binary data (a NUL byte in its first 8 KiB), not text.
+    #[error("{path} is a binary file (a NUL byte at offset {byte_offset}), not text")]
+    BinaryFile {
+        /// The file.
+        path: PathBuf,
+        /// Offset of the first NUL byte.
+        byte_offset: u64,
+    },
     /// A file changed size between validation and memory mapping.
     #[error("{path} changed while it was being loaded (was {expected} bytes, now {found} bytes)")]
     FileChanged {

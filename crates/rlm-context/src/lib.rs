@@ -60,7 +60,7 @@ pub use chunk::{Boundary, Chunk, DocumentChunk};
 pub use context::{Context, ContextKind, DEFAULT_SEPARATOR, Document, DocumentInfo, Limits};
 pub use error::{ContextError, Result};
 pub use index::{BLOCK_BYTES, CharIndex};
-pub use loader::{Decoding, LoadOptions};
+pub use loader::{BINARY_SNIFF_BYTES, Decoding, LoadOptions, Loaded};
 pub use metadata::{
     ContextMetadata, DocumentSummary, LengthStats, MetadataOptions, TokenCount, python_repr,
 };

@@ -1,10 +1,11 @@
 //! Loaders: contexts from files (memory-mapped when large), directory trees (globs, include and
-//! exclude), readers such as stdin, and raw bytes; strict UTF-8 with the offending byte offset, or
-//! lossy decoding on request.
+//! exclude; binary files skipped and reported; the text read once into one buffer), readers such
+//! as stdin (spooled to an anonymous temporary file, then mapped), and raw bytes; strict UTF-8
+//! with the offending byte offset, or lossy decoding on request.
 
 use std::fs::File;
-use std::io::Read;
-use std::path::Path;
+use std::io::{Read, Seek as _};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -16,6 +17,24 @@ use crate::index::{CharIndex, CharIndexBuilder};
 
 /// Size of the reads used to validate a file before mapping it.
 const VALIDATE_READ_BYTES: usize = 1 << 20;
+
+/// A file whose first this many bytes hold a NUL byte is binary (git's and ripgrep's rule).
+pub const BINARY_SNIFF_BYTES: usize = 8 << 10;
+
+/// The offset of the NUL byte that makes `head` binary, if any.
+fn binary_offset(head: &[u8]) -> Option<usize> {
+    memchr::memchr(0, &head[..head.len().min(BINARY_SNIFF_BYTES)])
+}
+
+/// A loaded context and the files a directory walk skipped as binary (in path order), so the
+/// embedder can say so, one line per file.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The context.
+    pub context: Context,
+    /// Files left out because they hold binary data.
+    pub skipped_binary: Vec<PathBuf>,
+}
 
 /// How to turn bytes into text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,6 +67,10 @@ pub struct LoadOptions {
     pub max_files: usize,
     /// Most bytes a load may read into memory (memory-mapped files do not count).
     pub max_total_bytes: u64,
+    /// Skip binary files (a NUL byte in their first [`BINARY_SNIFF_BYTES`]) while walking a
+    /// directory, reporting them in [`Loaded::skipped_binary`]; otherwise they are decoded as
+    /// text like any other file.
+    pub skip_binary: bool,
 }
 
 impl Default for LoadOptions {
@@ -62,6 +85,7 @@ impl Default for LoadOptions {
             separator: DEFAULT_SEPARATOR.to_string(),
             max_files: 100_000,
             max_total_bytes: 64 << 30,
+            skip_binary: true,
         }
     }
 }
@@ -136,12 +160,17 @@ fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
 impl Context {
     /// Loads a file or, for a directory, every matching file under it.
     pub fn from_path(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
+        Self::load_path(path, options).map(|loaded| loaded.context)
+    }
+
+    /// [`Context::from_path`], also reporting the binary files a directory walk skipped.
+    pub fn load_path(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Loaded> {
         let path = path.as_ref();
         let metadata = std::fs::metadata(path).map_err(io_error(path))?;
         if metadata.is_dir() {
-            Self::from_dir(path, options)
+            Self::load_dir(path, options)
         } else if metadata.is_file() {
-            Self::from_file(path, options)
+            Ok(Loaded { context: Self::from_file(path, options)?, skipped_binary: Vec::new() })
         } else {
             Err(ContextError::NotAFileOrDirectory(path.to_path_buf()))
         }
@@ -149,12 +178,42 @@ impl Context {
 
     /// Loads one file as a one-document context. Files of at least `mmap_min_bytes` that are
     /// valid UTF-8 are memory-mapped (validated and indexed with bounded memory, never copied).
+    /// A binary file (a NUL byte in its first [`BINARY_SNIFF_BYTES`]) is a
+    /// [`ContextError::BinaryFile`], whatever the decoding.
     pub fn from_file(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
         let path = path.as_ref();
         let file = File::open(path).map_err(io_error(path))?;
-        let size = file.metadata().map_err(io_error(path))?.len();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let source = Some(path.display().to_string());
+        let source = OpenSource {
+            path,
+            document_path: Some(path.to_path_buf()),
+            name,
+            kind: ContextKind::File,
+            source: Some(path.display().to_string()),
+            reject_binary: true,
+        };
+        Self::from_open_file(file, &source, options)
+    }
+
+    /// Loads an open file from its start: mapped when large and valid UTF-8, else read.
+    fn from_open_file(
+        mut file: File,
+        from: &OpenSource<'_>,
+        options: &LoadOptions,
+    ) -> Result<Self> {
+        let path = from.path;
+        let size = file.metadata().map_err(io_error(path))?.len();
+        if from.reject_binary {
+            let mut head = vec![0u8; BINARY_SNIFF_BYTES.min(size as usize)];
+            file.read_exact(&mut head).map_err(io_error(path))?;
+            if let Some(offset) = binary_offset(&head) {
+                return Err(ContextError::BinaryFile {
+                    path: path.to_path_buf(),
+                    byte_offset: offset as u64,
+                });
+            }
+            file.rewind().map_err(io_error(path))?;
+        }
         if size >= options.mmap_min_bytes && size > 0 {
             match validate_stream(&file, path)? {
                 Ok(index) => {
@@ -168,8 +227,8 @@ impl Context {
                         });
                     }
                     let document = DocumentInfo {
-                        name,
-                        path: Some(path.to_path_buf()),
+                        name: from.name.clone(),
+                        path: from.document_path.clone(),
                         chars: 0..index.total_chars(),
                         bytes: 0..map.len(),
                     };
@@ -178,8 +237,8 @@ impl Context {
                         buffer,
                         vec![document],
                         DEFAULT_SEPARATOR,
-                        ContextKind::File,
-                        source,
+                        from.kind,
+                        from.source.clone(),
                     ));
                 }
                 Err(byte_offset) if options.decoding == Decoding::Strict => {
@@ -189,7 +248,7 @@ impl Context {
                     });
                 }
                 // Lossy decoding of an invalid file: it has to be copied and repaired.
-                Err(_) => {}
+                Err(_) => file.rewind().map_err(io_error(path))?,
             }
         }
         if size > options.max_total_bytes {
@@ -199,88 +258,117 @@ impl Context {
                 found: size,
             });
         }
-        let bytes = std::fs::read(path).map_err(io_error(path))?;
+        let mut bytes = Vec::with_capacity(size as usize);
+        file.read_to_end(&mut bytes).map_err(io_error(path))?;
         let text = decode(bytes, options.decoding, Some(path))?;
-        let document = Document { name, path: Some(path.to_path_buf()), text };
-        Ok(Self::join_documents([document], DEFAULT_SEPARATOR, ContextKind::File, source))
+        let document = Document { name: from.name.clone(), path: from.document_path.clone(), text };
+        Ok(Self::join_documents([document], DEFAULT_SEPARATOR, from.kind, from.source.clone()))
     }
 
     /// Loads every file under `root` whose relative path (with `/` separators) matches the
     /// include globs and none of the exclude globs, in path order, one document per file, named
     /// by relative path and joined by `options.separator`.
     pub fn from_dir(root: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
+        Self::load_dir(root, options).map(|loaded| loaded.context)
+    }
+
+    /// [`Context::from_dir`], also reporting the binary files it skipped. Each file is read
+    /// straight into the one joined buffer (sized from the files' lengths up front), so the
+    /// text is held once: the documents are views into it.
+    pub fn load_dir(root: impl AsRef<Path>, options: &LoadOptions) -> Result<Loaded> {
         let root = root.as_ref();
-        let include = build_globs(&options.include)?;
-        let exclude = build_globs(&options.exclude)?;
-        let mut documents = Vec::new();
-        let mut total_bytes = 0u64;
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(options.follow_links)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|entry| {
-                options.include_hidden
-                    || entry.depth() == 0
-                    || !entry.file_name().to_string_lossy().starts_with('.')
-            });
-        for entry in walker {
-            let entry = entry.map_err(|error| {
-                let path = error.path().unwrap_or(root).to_path_buf();
-                let source = error
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("filesystem loop"));
-                ContextError::Io { path, source }
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            let relative_name = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            if include.as_ref().is_some_and(|set| !set.is_match(&relative_name))
-                || exclude.as_ref().is_some_and(|set| set.is_match(&relative_name))
-            {
-                continue;
-            }
-            if documents.len() >= options.max_files {
-                return Err(ContextError::TooLarge {
-                    what: "number of files",
-                    limit: options.max_files as u64,
-                    found: documents.len() as u64 + 1,
-                });
-            }
-            let bytes = std::fs::read(entry.path()).map_err(io_error(entry.path()))?;
-            total_bytes += bytes.len() as u64;
-            if total_bytes > options.max_total_bytes {
-                return Err(ContextError::TooLarge {
-                    what: "total bytes of the files",
-                    limit: options.max_total_bytes,
-                    found: total_bytes,
-                });
-            }
-            let text = decode(bytes, options.decoding, Some(entry.path()))?;
-            documents.push(Document {
-                name: Some(relative_name),
-                path: Some(entry.path().to_path_buf()),
-                text,
-            });
-        }
-        if documents.is_empty() {
+        let files = walk_files(root, options)?;
+        if files.is_empty() {
             return Err(ContextError::NoFilesMatched {
                 root: root.to_path_buf(),
                 include: options.include.clone(),
                 exclude: options.exclude.clone(),
             });
         }
-        Ok(Self::join_documents(
-            documents,
+        let listed: u64 = files.iter().map(|f| f.size).sum();
+        if listed > options.max_total_bytes {
+            return Err(ContextError::TooLarge {
+                what: "total bytes of the files",
+                limit: options.max_total_bytes,
+                found: listed,
+            });
+        }
+        let separator = options.separator.as_bytes();
+        let separator_chars = options.separator.chars().count() as u64;
+        let capacity = listed as usize + separator.len() * files.len().saturating_sub(1);
+        let mut joined: Vec<u8> = Vec::with_capacity(capacity);
+        let mut infos: Vec<DocumentInfo> = Vec::with_capacity(files.len());
+        let mut skipped_binary = Vec::new();
+        let mut chars = 0u64;
+        for file in files {
+            let before = joined.len();
+            if !infos.is_empty() {
+                joined.extend_from_slice(separator);
+            }
+            let start = joined.len();
+            File::open(&file.path)
+                .and_then(|mut f| f.read_to_end(&mut joined))
+                .map_err(io_error(&file.path))?;
+            if joined.len() as u64 > options.max_total_bytes {
+                return Err(ContextError::TooLarge {
+                    what: "total bytes of the files",
+                    limit: options.max_total_bytes,
+                    found: joined.len() as u64,
+                });
+            }
+            if options.skip_binary && binary_offset(&joined[start..]).is_some() {
+                joined.truncate(before);
+                skipped_binary.push(file.path);
+                continue;
+            }
+            if let Err(error) = simdutf8::compat::from_utf8(&joined[start..]) {
+                match options.decoding {
+                    Decoding::Strict => {
+                        return Err(ContextError::InvalidUtf8 {
+                            path: Some(file.path),
+                            byte_offset: error.valid_up_to() as u64,
+                        });
+                    }
+                    Decoding::Lossy => {
+                        let repaired = String::from_utf8_lossy(&joined[start..]).into_owned();
+                        joined.truncate(start);
+                        joined.extend_from_slice(repaired.as_bytes());
+                    }
+                }
+            }
+            if !infos.is_empty() {
+                chars += separator_chars;
+            }
+            let doc_chars = crate::index::count_char_starts(&joined[start..]) as u64;
+            infos.push(DocumentInfo {
+                name: Some(file.relative_name),
+                path: Some(file.path),
+                chars: chars..chars + doc_chars,
+                bytes: start..joined.len(),
+            });
+            chars += doc_chars;
+        }
+        if infos.is_empty() {
+            return Err(ContextError::NoFilesMatched {
+                root: root.to_path_buf(),
+                include: options.include.clone(),
+                exclude: options.exclude.clone(),
+            });
+        }
+        // Every part was validated (or repaired) above; a failure here would be a bug, reported
+        // as the invalid input it would be rather than a panic.
+        let text = String::from_utf8(joined).map_err(|error| ContextError::InvalidUtf8 {
+            path: Some(root.to_path_buf()),
+            byte_offset: error.utf8_error().valid_up_to() as u64,
+        })?;
+        let context = Self::assemble(
+            Buffer::owned(text),
+            infos,
             &options.separator,
             ContextKind::Directory,
             Some(root.display().to_string()),
-        ))
+        );
+        Ok(Loaded { context, skipped_binary })
     }
 
     /// Loads a file that holds several documents joined by `separator`, as an embedder that wrote
@@ -342,33 +430,31 @@ impl Context {
         ))
     }
 
-    /// Reads a stream to its end (for example stdin) into a one-document context.
-    pub fn from_reader(mut reader: impl Read, options: &LoadOptions) -> Result<Self> {
-        let mut bytes = Vec::new();
+    /// Reads a stream to its end (for example stdin) into a one-document context. The stream is
+    /// spooled to an anonymous temporary file (removed by the system when the context is gone)
+    /// and loaded as [`Context::from_file`] loads a file: a large input is memory-mapped, so it
+    /// costs disk, not memory.
+    pub fn from_reader(reader: impl Read, options: &LoadOptions) -> Result<Self> {
         let limit = options.max_total_bytes;
-        let read = reader
-            .by_ref()
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
+        let mut spool = tempfile::tempfile().map_err(ContextError::Stream)?;
+        let read = std::io::copy(&mut reader.take(limit.saturating_add(1)), &mut spool)
             .map_err(ContextError::Stream)?;
-        if read as u64 > limit {
-            return Err(ContextError::TooLarge {
-                what: "input size in bytes",
-                limit,
-                found: read as u64,
-            });
+        if read > limit {
+            return Err(ContextError::TooLarge { what: "input size in bytes", limit, found: read });
         }
-        let text = decode(bytes, options.decoding, None)?;
-        let document = Document { name: Some("<stdin>".into()), path: None, text };
-        Ok(Self::join_documents(
-            [document],
-            DEFAULT_SEPARATOR,
-            ContextKind::Stream,
-            Some("<stdin>".into()),
-        ))
+        spool.rewind().map_err(ContextError::Stream)?;
+        let source = OpenSource {
+            path: Path::new("<stdin>"),
+            document_path: None,
+            name: Some("<stdin>".into()),
+            kind: ContextKind::Stream,
+            source: Some("<stdin>".into()),
+            reject_binary: false,
+        };
+        Self::from_open_file(spool, &source, options)
     }
 
-    /// Reads standard input to its end.
+    /// Reads standard input to its end (spooled and mapped as [`Context::from_reader`] says).
     pub fn from_stdin(options: &LoadOptions) -> Result<Self> {
         Self::from_reader(std::io::stdin().lock(), options)
     }
@@ -377,6 +463,78 @@ impl Context {
     pub fn from_bytes(bytes: Vec<u8>, decoding: Decoding) -> Result<Self> {
         Ok(Self::from_text(decode(bytes, decoding, None)?))
     }
+}
+
+/// Where an open file came from: its name in errors, and how the context describes it.
+struct OpenSource<'a> {
+    path: &'a Path,
+    document_path: Option<PathBuf>,
+    name: Option<String>,
+    kind: ContextKind,
+    source: Option<String>,
+    reject_binary: bool,
+}
+
+/// One file a directory walk selected.
+struct WalkedFile {
+    path: PathBuf,
+    relative_name: String,
+    size: u64,
+}
+
+/// The files under `root` the options select, in path order, with their sizes.
+fn walk_files(root: &Path, options: &LoadOptions) -> Result<Vec<WalkedFile>> {
+    let include = build_globs(&options.include)?;
+    let exclude = build_globs(&options.exclude)?;
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(options.follow_links)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            options.include_hidden
+                || entry.depth() == 0
+                || !entry.file_name().to_string_lossy().starts_with('.')
+        });
+    for entry in walker {
+        let entry = entry.map_err(|error| {
+            let path = error.path().unwrap_or(root).to_path_buf();
+            let source =
+                error.into_io_error().unwrap_or_else(|| std::io::Error::other("filesystem loop"));
+            ContextError::Io { path, source }
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let relative_name = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if include.as_ref().is_some_and(|set| !set.is_match(&relative_name))
+            || exclude.as_ref().is_some_and(|set| set.is_match(&relative_name))
+        {
+            continue;
+        }
+        if files.len() >= options.max_files {
+            return Err(ContextError::TooLarge {
+                what: "number of files",
+                limit: options.max_files as u64,
+                found: files.len() as u64 + 1,
+            });
+        }
+        let size = entry.metadata().map_err(|error| ContextError::Io {
+            path: entry.path().to_path_buf(),
+            source: error.into_io_error().unwrap_or_else(|| std::io::Error::other("metadata")),
+        })?;
+        files.push(WalkedFile {
+            path: entry.path().to_path_buf(),
+            relative_name,
+            size: size.len(),
+        });
+    }
+    Ok(files)
 }
 
 fn build_globs(globs: &[String]) -> Result<Option<GlobSet>> {

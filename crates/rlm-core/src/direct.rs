@@ -75,7 +75,11 @@ pub(crate) async fn answer_directly(scope: &RunScope, query: &str) -> RunResult 
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         },
     );
+    // One direct call: the answer is checked but not sent back (no loop to go on).
+    let criteria =
+        answer.as_deref().and_then(|a| scope.engine.criteria.as_ref().map(|c| c.check(a)));
     RunResult {
+        criteria,
         answer,
         finish,
         mode: Mode::Direct,

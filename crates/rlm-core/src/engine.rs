@@ -39,6 +39,8 @@ pub(crate) struct Engine {
     pub options: LoopOptions,
     /// Where `memory` persists between runs of [`crate::Rlm::run`].
     pub memory: Arc<dyn MemoryStore>,
+    /// A task's success criteria, checked before the root run accepts a FINAL.
+    pub criteria: Option<Arc<rlm_taskspec::SuccessCriteria>>,
     /// SmartRouter: contexts shorter than this get one direct call.
     pub router_threshold_chars: Option<u64>,
     pub prices: PriceTable,

@@ -77,6 +77,7 @@ pub use outcome::{Finish, Mode, RunResult};
 pub use prompts::Prompts;
 pub use retrieval::{ContextIndexSettings, MAX_PROGRAM_K, RetrievalSettings};
 pub use rlm::{ProgramHost, Rlm, RlmBuilder};
+pub use rlm_taskspec::{CriteriaReport, CriterionResult, SuccessCriteria, TaskSpec};
 pub use session::{
     Canceller, Execution, ExecutionHandle, SESSION_STATE_VERSION, Session, SessionId,
     SessionLimits, SessionSettings, SessionState, SessionUsage,

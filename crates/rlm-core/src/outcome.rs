@@ -70,6 +70,9 @@ pub struct RunResult {
     pub usage: UsageSnapshot,
     /// The run's trace events (the source of truth; see [`RunResult::trace`]).
     pub events: Vec<TraceEvent>,
+    /// With success criteria ([`crate::RlmBuilder::criteria`]): how the
+    /// answer fared, criterion by criterion.
+    pub criteria: Option<rlm_taskspec::CriteriaReport>,
 }
 
 impl RunResult {

@@ -123,6 +123,7 @@ pub struct RlmBuilder {
     memory: Arc<dyn MemoryStore>,
     router_threshold_chars: Option<u64>,
     prices: PriceTable,
+    criteria: Option<Arc<rlm_taskspec::SuccessCriteria>>,
 }
 
 impl Rlm {
@@ -144,6 +145,7 @@ impl Rlm {
             memory: Arc::new(InMemoryStore::default()),
             router_threshold_chars: None,
             prices: PriceTable::default(),
+            criteria: None,
         }
     }
 
@@ -238,6 +240,7 @@ impl Rlm {
             steps: out.steps,
             usage: budget.tree_snapshot(),
             events: take(&recorder),
+            criteria: out.criteria,
         };
         (result, out.memory)
     }
@@ -403,6 +406,15 @@ impl RlmBuilder {
 
     /// SmartRouter: contexts shorter than this many characters get one direct
     /// model call instead of the loop.
+    /// A task's success criteria: the root run checks each FINAL against them
+    /// (and asks the root model the judge question, if any) before accepting
+    /// it; an unmet criterion goes back to the model as feedback while the
+    /// budget lasts. [`RunResult::criteria`] says which passed.
+    pub fn criteria(mut self, criteria: rlm_taskspec::SuccessCriteria) -> Self {
+        self.criteria = (!criteria.is_empty()).then(|| Arc::new(criteria));
+        self
+    }
+
     pub fn smart_router(mut self, threshold_chars: u64) -> Self {
         self.router_threshold_chars = Some(threshold_chars);
         self
@@ -489,6 +501,7 @@ impl RlmBuilder {
                 options: self.options,
                 memory: self.memory,
                 router_threshold_chars: self.router_threshold_chars,
+                criteria: self.criteria,
                 prices: self.prices,
                 system_prompt,
             }),

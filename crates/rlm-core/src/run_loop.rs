@@ -43,6 +43,8 @@ pub(crate) struct RunOut {
     pub steps: u32,
     /// `memory` at the end (runs that were given one).
     pub memory: Option<MemoryMap>,
+    /// The task's criteria checked against the answer (root run, criteria set).
+    pub criteria: Option<rlm_taskspec::CriteriaReport>,
 }
 
 /// What to run: the question, its context, and where it sits in the tree.
@@ -134,6 +136,8 @@ struct Runner {
     started: Instant,
     memory_in: bool,
     soft_limit_seen: bool,
+    /// The last answer checked against the task's criteria, and its report.
+    checked: Option<(String, rlm_taskspec::CriteriaReport)>,
 }
 
 /// A FINAL written in prose that was not taken.
@@ -204,6 +208,7 @@ impl Runner {
             started: Instant::now(),
             memory_in,
             soft_limit_seen: false,
+            checked: None,
         }
     }
 
@@ -255,11 +260,13 @@ impl Runner {
                 }
                 Err(RootError::Model(e)) => {
                     let answer = self.partial();
+                    let criteria = self.criteria_for(answer.as_deref());
                     return RunOut {
                         answer,
                         finish: Finish::ModelError { message: e.to_string() },
                         steps: self.steps,
                         memory: None,
+                        criteria,
                     };
                 }
                 Err(RootError::Cancelled) => return self.cancelled(),
@@ -406,7 +413,10 @@ impl Runner {
         }
         if let Some((answer, how)) = final_answer {
             match self.final_guard(&how) {
-                None => return Some(self.end(Some(answer), how)),
+                None => match self.unmet_criteria(&answer).await {
+                    None => return Some(self.end(Some(answer), how)),
+                    Some(feedback) => notes.push(feedback),
+                },
                 Some(note) => notes.push(note),
             }
         }
@@ -454,6 +464,55 @@ impl Runner {
             return Some(self.note(&notes.final_needs_subcall, &[("how", how.as_str())]));
         }
         None
+    }
+
+    /// Checks a FINAL against the task's criteria (root run only; the judge
+    /// is asked only when every other criterion passed). `Some(feedback)`
+    /// refuses it; the report is kept for the result.
+    async fn unmet_criteria(&mut self, answer: &str) -> Option<String> {
+        let criteria = self.engine().criteria.clone().filter(|_| self.scope.depth == 0)?;
+        let mut report = criteria.check(answer);
+        if let Some(requirement) = criteria.judge()
+            && report.passed()
+        {
+            let prompt = rlm_taskspec::judge::judge_prompt(&self.query, answer, requirement);
+            let verdict =
+                match call_root(&self.scope, vec![ChatMessage::user(prompt)], self.steps).await.1 {
+                    Ok(reply) => rlm_taskspec::judge::parse_verdict(&reply),
+                    Err(e) => rlm_taskspec::judge::Verdict::Fail(format!(
+                        "the judge could not be asked: {}",
+                        match e {
+                            RootError::Budget(e) => e.to_string(),
+                            RootError::Model(e) => e.to_string(),
+                            RootError::Cancelled => "cancelled".to_string(),
+                        }
+                    )),
+                };
+            report.add_judge(requirement, verdict);
+        }
+        let feedback = report.feedback();
+        if let Some(text) = &feedback {
+            self.scope.recorder.error(
+                self.scope.run_span,
+                ErrorEvent {
+                    message: format!("FINAL refused by the task's criteria: {text}"),
+                    fatal: false,
+                },
+            );
+        }
+        self.checked = Some((answer.to_string(), report));
+        feedback
+    }
+
+    /// The criteria report for the run's answer: the one made when it was
+    /// checked as a FINAL, else a check now (no judge call: the run is over).
+    fn criteria_for(&self, answer: Option<&str>) -> Option<rlm_taskspec::CriteriaReport> {
+        let criteria = self.engine().criteria.as_ref().filter(|_| self.scope.depth == 0)?;
+        let answer = answer?;
+        match &self.checked {
+            Some((checked, report)) if checked == answer => Some(report.clone()),
+            _ => Some(criteria.check(answer)),
+        }
     }
 
     fn deferred_note(&self, inner: &str) -> String {
@@ -670,7 +729,8 @@ impl Runner {
         } else {
             None
         };
-        RunOut { answer, finish, steps: self.steps, memory }
+        let criteria = self.criteria_for(answer.as_deref());
+        RunOut { answer, finish, steps: self.steps, memory, criteria }
     }
 
     /// Records the end of the run in the trace.

@@ -232,6 +232,7 @@ impl Executions {
             retries: 0,
             final_result: None,
             error_message: None,
+            context_breakdown: None,
         };
         self.store.put_execution(&record).await?;
         let bus = ExecutionBus::new();
@@ -394,6 +395,7 @@ impl Executions {
         let summary = TraceSummary::from_events(&trace);
         record.cache_hits = summary.cache.hits;
         record.retries = summary.retries_by_reason.values().sum();
+        record.context_breakdown = rlm_trace::ContextBreakdown::from_events(&trace);
         let data = serde_json::to_value(ExecutionResponse::from(&record)).unwrap_or_default();
         if record.status == ExecutionStatus::Completed {
             live.bus.push("complete", data, None);

@@ -202,6 +202,11 @@ pub struct ExecutionResponse {
     pub retries: u64,
     pub latency_ms: Option<u64>,
     pub job_id: Option<Uuid>,
+    /// Tokens sent inline (root prompts and replies, subcall prompts and
+    /// replies) against held symbolically (the context), and the tokens of
+    /// the same question asked directly (rlm-trace's `ContextBreakdown`).
+    #[schema(value_type = Option<Object>)]
+    pub context_breakdown: Option<rlm_trace::ContextBreakdown>,
 }
 
 impl From<&ExecutionRecord> for ExecutionResponse {
@@ -229,6 +234,7 @@ impl From<&ExecutionRecord> for ExecutionResponse {
             retries: e.retries,
             latency_ms: e.latency_ms(),
             job_id: e.job_id,
+            context_breakdown: e.context_breakdown.clone(),
         }
     }
 }

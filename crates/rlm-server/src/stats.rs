@@ -148,6 +148,7 @@ mod tests {
             completed_at: None,
             spend: Spend { input_tokens: tokens, cost_usd: 0.5, ..Spend::default() },
             steps: 0,
+            context_breakdown: None,
             cache_hits: 0,
             retries: 0,
             final_result: None,

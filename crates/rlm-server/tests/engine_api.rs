@@ -141,6 +141,18 @@ async fn the_engines_calls_work_with_its_field_names() {
     assert_eq!(exec["session_id"].as_str(), Some(sid.as_str()));
     assert_eq!(exec["context_size"], corpus.chars().count() as u64);
     assert!(exec["total_input_tokens"].as_u64().unwrap() > 0);
+    // The context breakdown: what went through the models is the record's
+    // spend (one model, nothing cached), the context is held symbolically.
+    let breakdown = &exec["context_breakdown"];
+    assert_eq!(
+        breakdown["inline_tokens"].as_u64(),
+        Some(
+            exec["total_input_tokens"].as_u64().unwrap()
+                + exec["total_output_tokens"].as_u64().unwrap()
+        ),
+        "{breakdown}"
+    );
+    assert_eq!(breakdown["symbolic_tokens"], (corpus.chars().count() as u64).div_ceil(4));
     let eid = exec["id"].as_str().unwrap().to_string();
 
     // The Engine also takes a context inline, without a session.

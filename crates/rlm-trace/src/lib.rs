@@ -51,15 +51,18 @@
 //! assert_eq!(rec.summary().subcall_latency.p50_ms, 120);
 //! ```
 
+mod breakdown;
 mod error;
 mod event;
 mod jsonl;
 mod recorder;
 mod redact;
 mod render;
+mod stats;
 mod summary;
 mod tree;
 
+pub use breakdown::ContextBreakdown;
 pub use error::TraceError;
 pub use event::*;
 pub use jsonl::{
@@ -70,5 +73,6 @@ pub use recorder::{
 };
 pub use redact::{REDACTED, RedactHook, Redactor};
 pub use render::{TextRenderOptions, escape_html};
+pub use stats::{DEFAULT_STORM_RETRIES, RetryStorms, RunStats};
 pub use summary::{CacheSummary, LatencySummary, ModelSummary, TraceSummary, escape_label_value};
 pub use tree::{MAX_SPAN_DEPTH, SpanNode, Trace};

@@ -44,11 +44,11 @@ impl LatencySummary {
     }
 }
 
-fn to_nano(usd: f64) -> i128 {
+pub(crate) fn to_nano(usd: f64) -> i128 {
     if usd.is_finite() { (usd * 1e9).round() as i128 } else { 0 }
 }
 
-fn from_nano(nano: i128) -> f64 {
+pub(crate) fn from_nano(nano: i128) -> f64 {
     nano as f64 / 1e9
 }
 
@@ -334,14 +334,14 @@ impl TraceSummary {
     }
 }
 
-struct PromWriter {
-    out: String,
-    ns: String,
+pub(crate) struct PromWriter {
+    pub(crate) out: String,
+    pub(crate) ns: String,
 }
 
 impl PromWriter {
     /// Write the HELP and TYPE lines of a family; returns its full name.
-    fn family(&mut self, name: &str, kind: &str, help: &str) -> String {
+    pub(crate) fn family(&mut self, name: &str, kind: &str, help: &str) -> String {
         let full =
             if self.ns.is_empty() { name.to_string() } else { format!("{}_{name}", self.ns) };
         let _ = writeln!(self.out, "# HELP {full} {}", escape_help(help));
@@ -349,7 +349,7 @@ impl PromWriter {
         full
     }
 
-    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+    pub(crate) fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
         self.out.push_str(name);
         if !labels.is_empty() {
             self.out.push('{');
@@ -365,7 +365,13 @@ impl PromWriter {
     }
 
     /// Quantile, `_sum` and `_count` lines of a summary; `label` may be empty.
-    fn summary_samples(&mut self, name: &str, label: &str, value: &str, lat: &LatencySummary) {
+    pub(crate) fn summary_samples(
+        &mut self,
+        name: &str,
+        label: &str,
+        value: &str,
+        lat: &LatencySummary,
+    ) {
         if lat.count == 0 {
             return;
         }
@@ -400,7 +406,7 @@ fn escape_help(v: &str) -> String {
 }
 
 /// Metric names match `[a-zA-Z_:][a-zA-Z0-9_:]*`; anything else becomes `_`.
-fn sanitize_metric_name(name: &str) -> String {
+pub(crate) fn sanitize_metric_name(name: &str) -> String {
     name.chars()
         .enumerate()
         .map(|(i, c)| {

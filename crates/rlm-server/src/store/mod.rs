@@ -266,6 +266,10 @@ pub struct ExecutionRecord {
     pub retries: u64,
     pub final_result: Option<String>,
     pub error_message: Option<String>,
+    /// Inline against symbolic context, from the trace (records stored
+    /// before it existed read as `None`).
+    #[serde(default)]
+    pub context_breakdown: Option<rlm_trace::ContextBreakdown>,
 }
 
 impl ExecutionRecord {
