@@ -9,10 +9,10 @@
 
 use std::fmt;
 
-use rlm_types::{ChatMessage, CompletionRequest, GenerationParams, ModelId, Role};
+use rlm_types::{ChatMessage, CompletionRequest, GenerationParams, ModelId, OutputConstraint, Role};
 
 /// Version of the key encoding; part of every key's hashed bytes.
-pub const KEY_FORMAT_VERSION: u32 = 1;
+pub const KEY_FORMAT_VERSION: u32 = 2;
 
 /// Domain separation so that our hashes never collide with another use of blake3.
 const KEY_DOMAIN: &[u8] = b"rlm-cache/key\0";
@@ -115,7 +115,7 @@ impl KeyEncoder {
     fn params(&mut self, params: &GenerationParams) {
         // Destructured without `..` on purpose: a field added to GenerationParams
         // must be a compile error here until someone decides how it enters the key.
-        let GenerationParams { max_tokens, temperature, top_p, stop, seed } = params;
+        let GenerationParams { max_tokens, temperature, top_p, stop, seed, constraint } = params;
         self.opt_u32(*max_tokens);
         self.opt_f32(*temperature);
         self.opt_f32(*top_p);
@@ -124,6 +124,17 @@ impl KeyEncoder {
             self.str(s);
         }
         self.opt_u64(*seed);
+        match constraint {
+            None => self.u8(0),
+            Some(OutputConstraint::Grammar(g)) => {
+                self.u8(1);
+                self.str(g);
+            }
+            Some(OutputConstraint::JsonSchema(s)) => {
+                self.u8(2);
+                self.str(s);
+            }
+        }
     }
     fn messages(&mut self, messages: &[ChatMessage]) {
         self.len(messages.len());

@@ -51,12 +51,14 @@ mod error;
 mod index;
 mod loader;
 mod metadata;
+mod passages;
 mod search;
 mod tokens;
 mod view;
 mod window;
 
 pub use chunk::{Boundary, Chunk, DocumentChunk};
+pub use passages::{Passage, best_passages, salient_terms};
 pub use context::{Context, ContextKind, DEFAULT_SEPARATOR, Document, DocumentInfo, Limits};
 pub use error::{ContextError, Result};
 pub use index::{BLOCK_BYTES, CharIndex};

@@ -76,8 +76,12 @@ impl Engine {
             None => "about 100,000".to_string(),
         };
         let max_output = group_digits(options.max_output_chars as u64);
+        let lines = match prompts.profile {
+            crate::prompts::PromptProfile::Full => functions.prompt_lines(),
+            crate::prompts::PromptProfile::Compact => functions.compact_prompt_lines(),
+        };
         let functions = render_or_explain(
-            &functions.prompt_lines(),
+            &lines,
             &[("sub_window_chars", &sub_window_chars)],
         );
         let tools = render_tool_list(tools);
