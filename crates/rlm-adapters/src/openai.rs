@@ -5,7 +5,9 @@
 use std::time::Instant;
 
 use futures::future::BoxFuture;
-use rlm_types::{Completion, CompletionRequest, FinishReason, ModelId, OutputConstraint, Role, Usage};
+use rlm_types::{
+    Completion, CompletionRequest, FinishReason, ModelId, OutputConstraint, Role, Usage,
+};
 use serde_json::{Map, Value, json};
 
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};

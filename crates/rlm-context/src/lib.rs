@@ -58,7 +58,6 @@ mod view;
 mod window;
 
 pub use chunk::{Boundary, Chunk, DocumentChunk};
-pub use passages::{Passage, best_passages, salient_terms};
 pub use context::{Context, ContextKind, DEFAULT_SEPARATOR, Document, DocumentInfo, Limits};
 pub use error::{ContextError, Result};
 pub use index::{BLOCK_BYTES, CharIndex};
@@ -66,6 +65,7 @@ pub use loader::{Decoding, LoadOptions};
 pub use metadata::{
     ContextMetadata, DocumentSummary, LengthStats, MetadataOptions, TokenCount, python_repr,
 };
+pub use passages::{Passage, best_passages, salient_terms};
 pub use search::{DEFAULT_PAGE_MARKER, FindOptions, FindResult, Match, Pattern};
 pub use tokens::{Encoding, estimate_tokens};
 pub use view::{TextView, python_slice_bounds};

@@ -80,10 +80,7 @@ impl Engine {
             crate::prompts::PromptProfile::Full => functions.prompt_lines(),
             crate::prompts::PromptProfile::Compact => functions.compact_prompt_lines(),
         };
-        let functions = render_or_explain(
-            &lines,
-            &[("sub_window_chars", &sub_window_chars)],
-        );
+        let functions = render_or_explain(&lines, &[("sub_window_chars", &sub_window_chars)]);
         let tools = render_tool_list(tools);
         render_or_explain(
             &prompts.system,

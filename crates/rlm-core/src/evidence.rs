@@ -159,7 +159,8 @@ mod tests {
 
     #[test]
     fn literals_and_echoes() {
-        let code = "hits = ctx.find(\"secret passphrase\")\nprint('secret passphrase')\nx = \"a\\\"b\"";
+        let code =
+            "hits = ctx.find(\"secret passphrase\")\nprint('secret passphrase')\nx = \"a\\\"b\"";
         assert_eq!(string_literals(code), ["secret passphrase"]);
         let lits = string_literals(code);
         assert!(only_echoes("secret passphrase\n[]\n", &lits));

@@ -599,11 +599,7 @@ fn grep(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value,
 }
 
 /// `count_lines(pattern)`: lines of the context the regex matches.
-fn count_lines(
-    context: &Context,
-    args: &[Value],
-    fuel: FuelMeter<'_>,
-) -> Result<Value, HostError> {
+fn count_lines(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value, HostError> {
     let Some(Value::Str(pattern)) = args.first() else {
         return Err(HostError::typed(ExcKind::TypeError, "count_lines() needs a pattern"));
     };

@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::compaction;
 use crate::engine::Engine;
+use crate::evidence::{passage_evidence, teaching_note};
 use crate::extract::{ProseFinal, extract, find_final};
 use crate::memory::MemoryMap;
 use crate::options::RepeatEscape;
@@ -31,11 +32,10 @@ use crate::outcome::Finish;
 use crate::program::{ProgramReport, Sandbox};
 use crate::prompts::{render, render_or_explain};
 use crate::retrieval::RunRetrieval;
-use crate::evidence::{passage_evidence, teaching_note};
 use crate::root_call::{RootError, Sampling, call_root, call_root_with};
-use crate::strategy::QuestionShape;
 use crate::scope::RunScope;
 use crate::serving::{RunServer, SubRunner};
+use crate::strategy::QuestionShape;
 use crate::text::{is_literal, plain_text, py_string, strip_quotes, truncate_middle};
 use crate::turn::Turn;
 

@@ -243,21 +243,17 @@ impl RunServer {
             Service::AnswerFromChunks => {
                 let question = text(0).unwrap_or_default();
                 let whole = self.scope.context.as_str();
-                let passages: Vec<String> =
-                    if whole.chars().count() <= ANSWER_PASSAGE_CHARS * ANSWER_PASSAGES {
-                        vec![whole.to_string()]
-                    } else {
-                        let terms = rlm_context::salient_terms(&question);
-                        rlm_context::best_passages(
-                            whole,
-                            &terms,
-                            ANSWER_PASSAGE_CHARS,
-                            ANSWER_PASSAGES,
-                        )
+                let passages: Vec<String> = if whole.chars().count()
+                    <= ANSWER_PASSAGE_CHARS * ANSWER_PASSAGES
+                {
+                    vec![whole.to_string()]
+                } else {
+                    let terms = rlm_context::salient_terms(&question);
+                    rlm_context::best_passages(whole, &terms, ANSWER_PASSAGE_CHARS, ANSWER_PASSAGES)
                         .into_iter()
                         .map(|p| p.text)
                         .collect()
-                    };
+                };
                 if passages.is_empty() {
                     return Job::Ready(Ok(Value::None));
                 }
@@ -567,22 +563,24 @@ impl RunServer {
             }
             let joined: Result<Vec<String>, HostError> =
                 parts.into_iter().map(|p| p.unwrap_or_else(|| Err(cancelled_error()))).collect();
-            results[j] = Some(joined.map(|answers| match shapes[j] {
-                Shape::Joined => Value::str(answers.join("\n")),
-                Shape::List => Value::list(answers.into_iter().map(Value::str).collect()),
-                Shape::First => {
-                    let answers: Vec<Value> = answers.into_iter().map(Value::str).collect();
-                    pick_first(&answers).map(Value::str).unwrap_or(Value::None)
+            results[j] = Some(joined.map(|answers| {
+                match shapes[j] {
+                    Shape::Joined => Value::str(answers.join("\n")),
+                    Shape::List => Value::list(answers.into_iter().map(Value::str).collect()),
+                    Shape::First => {
+                        let answers: Vec<Value> = answers.into_iter().map(Value::str).collect();
+                        pick_first(&answers).map(Value::str).unwrap_or(Value::None)
+                    }
+                    Shape::Verified => answers
+                        .iter()
+                        .zip(&verify_in[j])
+                        .find_map(|(a, passage)| {
+                            let picked = pick_first(&[Value::str(a.as_str())])?;
+                            confirmed_by(&picked, passage).then_some(picked)
+                        })
+                        .map(Value::str)
+                        .unwrap_or(Value::None),
                 }
-                Shape::Verified => answers
-                    .iter()
-                    .zip(&verify_in[j])
-                    .find_map(|(a, passage)| {
-                        let picked = pick_first(&[Value::str(a.as_str())])?;
-                        confirmed_by(&picked, passage).then_some(picked)
-                    })
-                    .map(Value::str)
-                    .unwrap_or(Value::None),
             }));
         }
         for (j, r) in tool_results {
@@ -628,7 +626,7 @@ impl RunServer {
 fn confirmed_by(answer: &str, passage: &str) -> bool {
     let hay = passage.to_lowercase();
     let bare = answer.trim().trim_matches(|c| c == '"' || c == '\'' || c == '.').to_lowercase();
-    if !bare.is_empty() && hay.contains(&bare) {
+    if !bare.is_empty() && contains_whole(&hay, &bare) {
         return true;
     }
     answer
@@ -640,7 +638,16 @@ fn confirmed_by(answer: &str, passage: &str) -> bool {
                 && (t.chars().any(|c| c.is_ascii_digit())
                     || (*i > 0 && t.chars().next().is_some_and(char::is_uppercase)))
         })
-        .any(|(_, t)| hay.contains(&t.to_lowercase()))
+        .any(|(_, t)| contains_whole(&hay, &t.to_lowercase()))
+}
+
+/// `needle` occurs in `hay` not inside a longer word or number.
+fn contains_whole(hay: &str, needle: &str) -> bool {
+    hay.match_indices(needle).any(|(i, m)| {
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + m.len()..].chars().next();
+        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+    })
 }
 
 #[cfg(test)]
@@ -656,5 +663,6 @@ mod tests {
         assert!(!confirmed_by("AB-1234", passage));
         assert!(!confirmed_by("The code is 4817.", passage));
         assert!(!confirmed_by("the", "other"));
+        assert!(!confirmed_by("4817", "code 48170"));
     }
 }

@@ -124,12 +124,17 @@ fn after_n_repeats_the_lookup_strategy_answers_from_verified_passages() {
     // invented answer elsewhere is not confirmed by its passage.
     let sub = scripted(
         "sub",
-        &[("archive vault is cobalt", "The passphrase is cobalt-harbor-71."), ("Question:", "NOT FOUND")],
+        &[
+            ("archive vault is cobalt", "The passphrase is cobalt-harbor-71."),
+            ("Question:", "NOT FOUND"),
+        ],
         &[],
         None,
     );
     let helps = Helps { repeat_escape: Some(RepeatEscape::default()), ..Helps::none() };
-    let r = rlm_with(root.clone(), Some(sub.clone()), helps).run_blocking(QUESTION, haystack()).unwrap();
+    let r = rlm_with(root.clone(), Some(sub.clone()), helps)
+        .run_blocking(QUESTION, haystack())
+        .unwrap();
     assert_eq!(r.answer.as_deref(), Some("The passphrase is cobalt-harbor-71."));
     assert!(matches!(r.finish, Finish::Final));
     assert_eq!(root.requests().len(), 3, "the third (second repeated) reply ran the strategy");
@@ -147,13 +152,18 @@ fn an_unconfirmed_sub_answer_is_not_taken() {
     let r = rlm_with(root.clone(), Some(sub), helps).run_blocking(QUESTION, haystack()).unwrap();
     assert_eq!(r.answer.as_deref(), Some("gave up"));
     let feedback = last_user(&root, 3);
-    assert!(feedback.contains("found no answer") && feedback.contains("own strategy"), "{feedback}");
+    assert!(
+        feedback.contains("found no answer") && feedback.contains("own strategy"),
+        "{feedback}"
+    );
     insta::assert_snapshot!("strategy_ran_feedback", feedback);
 }
 
 #[test]
 fn counting_questions_fall_back_to_chunked_counts() {
-    let lines: String = (0..300).map(|i| format!("2026-03-0{} | ERROR | LOGIN_FAILED | u{i}\n", 1 + i % 5)).collect();
+    let lines: String = (0..300)
+        .map(|i| format!("2026-03-0{} | ERROR | LOGIN_FAILED | u{i}\n", 1 + i % 5))
+        .collect();
     let program = repl("print(0)");
     let root = support::root(&[&program, &program, &program]);
     let sub = scripted("sub", &[("Reply with one integer", "7")], &[], None);

@@ -664,7 +664,8 @@ async fn a_server_that_ignores_stream_true_still_works() {
 #[test]
 fn constrained_decoding_reaches_llamacpp_servers_only() {
     let constrained = |provider: &str, constraint: OutputConstraint| {
-        let a = OpenAiAdapter::new(OpenAiConfig::new(provider, "m", "http://127.0.0.1:1/v1")).unwrap();
+        let a =
+            OpenAiAdapter::new(OpenAiConfig::new(provider, "m", "http://127.0.0.1:1/v1")).unwrap();
         let mut r = CompletionRequest::user("hi");
         r.params.constraint = Some(constraint);
         a.request_body(&r, false)
@@ -672,7 +673,8 @@ fn constrained_decoding_reaches_llamacpp_servers_only() {
     let grammar = OutputConstraint::Grammar("root ::= \"a\"".into());
     let body = constrained("llamacpp", grammar.clone());
     assert_eq!(body["grammar"], json!("root ::= \"a\""));
-    let body = constrained("llamacpp", OutputConstraint::JsonSchema("{\"type\": \"object\"}".into()));
+    let body =
+        constrained("llamacpp", OutputConstraint::JsonSchema("{\"type\": \"object\"}".into()));
     assert_eq!(
         body["response_format"],
         json!({"type": "json_schema", "json_schema": {"schema": {"type": "object"}}})
