@@ -190,7 +190,12 @@ def rlm(args, path: str, question: str, arm: str, trace: str):
         cmd += ["--trace", trace]
     env = dict(os.environ, LLAMACPP_BASE_URL=args.base_url, RLM_CONFIG=os.devnull)
     started = time.time()
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout + 120)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout + 120)
+    except subprocess.TimeoutExpired:
+        # The wall-time budget is checked between steps; a root call queued
+        # behind others at a one-request server can outlast it.
+        return None, time.time() - started, 0, 0, f"killed after {args.timeout + 120:.0f} s"
     elapsed = time.time() - started
     try:
         doc = json.loads(p.stdout.strip().splitlines()[-1])
