@@ -24,6 +24,7 @@ use futures::future::LocalBoxFuture;
 use rlm_core::ProgramHost;
 use rlm_core::cell::{Answers, CallServer, CellEnd, run_cell};
 use rlm_interp::{ErrorKind, HostCall, HostFunc, Session, SmolStr, Value};
+use rlm_syntax::DiagnosticKind;
 use rlm_syntax::ast::StmtKind;
 
 use crate::exec::{Models, OpenSession, SessionArgs, exit_for_error};
@@ -148,12 +149,15 @@ fn readiness(source: &str) -> Ready {
             // opens) is not finished; nor is input whose error is at its very
             // end (a `:` with no block). Anything else is a real error to show now.
             let open = |d: &rlm_syntax::Diagnostic| {
-                d.message.contains("was never closed")
-                    || d.message.contains("unterminated triple-quoted string")
+                matches!(
+                    d.kind,
+                    DiagnosticKind::UnclosedBracket
+                        | DiagnosticKind::UnterminatedString { triple: true }
+                )
             };
             let end = source.trim_end().len();
             let at_end = |d: &rlm_syntax::Diagnostic| {
-                d.span.start as usize >= end || d.message.contains("end of input")
+                d.span.start as usize >= end || d.kind == DiagnosticKind::UnexpectedEnd
             };
             if e.diagnostics.iter().any(open) {
                 Ready::Open
@@ -369,6 +373,9 @@ mod tests {
         assert_eq!(readiness("s = \"\"\"abc\n\n"), Ready::Open);
         assert_eq!(readiness("d = {'a': [1,\n  2]}\n"), Ready::Run);
         assert_eq!(readiness("def f():\n    return 1\n"), Ready::Block);
+        assert_eq!(readiness("x = 1 +\n"), Ready::More); // the error is at the very end
+        assert_eq!(readiness("s = 'abc\n"), Ready::Run); // a one-line string never continues
+        assert_eq!(readiness("x = [1, 2]]\n"), Ready::Run); // "expected end of input": a real error
     }
 
     #[test]

@@ -9,15 +9,21 @@
 //! A cycle that became unreachable during the run (`x = []; x.append(x);
 //! x = 1`) is not reachable from the session at its end, so every mutable
 //! container (list, dict, set, deque, closure cell) is also registered at
-//! creation, weakly, in a per-thread list, and the collector starts from the
-//! live ones as well (found by fuzzing: a 240-byte `ListObj` cycle leaked).
-//! Objects of other sessions on the same thread are held from outside and
-//! stay intact. Dead entries are pruned whenever the list doubles.
+//! creation, weakly, in the registry of the account it is charged to (its
+//! session's, see `mem`), and the collector starts from the live ones as well
+//! (found by fuzzing: a 240-byte `ListObj` cycle leaked). Objects of other
+//! sessions reached from them are held from outside and stay intact. Dead
+//! entries are pruned whenever the registry doubles.
+//!
+//! The registry also keeps the containers' memory charges: each entry holds
+//! what its container was last charged; `sync` re-charges the live ones at
+//! their current capacity and credits the dead ones.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use crate::mem::Account;
 use crate::value::*;
 
 /// A closure cell.
@@ -28,8 +34,10 @@ enum Tracked {
     List(Weak<ListObj>),
     Dict(Weak<RefCell<Dict>>),
     Set(Weak<RefCell<KeySet>>),
+    FrozenSet(Weak<KeySet>),
     Deque(Weak<DequeObj>),
     Cell(Weak<RefCell<Option<Value>>>),
+    Iter(Weak<RefCell<IterState>>),
 }
 
 impl Tracked {
@@ -38,32 +46,179 @@ impl Tracked {
             Tracked::List(w) => w.strong_count() > 0,
             Tracked::Dict(w) => w.strong_count() > 0,
             Tracked::Set(w) => w.strong_count() > 0,
+            Tracked::FrozenSet(w) => w.strong_count() > 0,
             Tracked::Deque(w) => w.strong_count() > 0,
             Tracked::Cell(w) => w.strong_count() > 0,
+            Tracked::Iter(w) => w.strong_count() > 0,
+        }
+    }
+
+    /// What the container holds in memory now (each type states its cost),
+    /// or `None` if it is dead or being changed right now.
+    fn mem_cost(&self) -> Option<usize> {
+        match self {
+            Tracked::List(w) => w.upgrade()?.mem_cost(),
+            Tracked::Dict(w) => Dict::mem_cost(&*w.upgrade()?),
+            Tracked::Set(w) => {
+                let s = w.upgrade()?;
+                let s = s.try_borrow().ok()?;
+                Some(
+                    crate::mem::rc_block::<RefCell<KeySet>>()
+                        + crate::types::set::table_mem_cost(&s),
+                )
+            }
+            Tracked::FrozenSet(w) => {
+                let s = w.upgrade()?;
+                Some(crate::mem::rc_block::<KeySet>() + crate::types::set::table_mem_cost(&s))
+            }
+            Tracked::Deque(w) => w.upgrade()?.mem_cost(),
+            Tracked::Cell(w) => {
+                let c = w.upgrade()?;
+                let c = c.try_borrow().ok()?;
+                Some(
+                    crate::mem::rc_block::<RefCell<Option<Value>>>()
+                        + c.as_ref().map_or(0, Value::unowned_cost),
+                )
+            }
+            Tracked::Iter(w) => IterState::mem_cost(&*w.upgrade()?),
         }
     }
 }
 
-struct Registry {
-    items: Vec<Tracked>,
-    prune_at: usize,
+/// A registered container and the bytes charged for it so far. A dead
+/// entry's charge includes the `Rc` box, which its weak reference keeps
+/// allocated until the entry is pruned.
+struct Entry {
+    obj: Tracked,
+    charged: usize,
 }
 
-thread_local! {
-    static REGISTRY: RefCell<Registry> =
-        const { RefCell::new(Registry { items: Vec::new(), prune_at: 1024 }) };
+/// Entries per chunk of the registry: the registry grows by one chunk at a
+/// time (charged before it is allocated), never by doubling one buffer, so
+/// its growth costs no copy and stays inside the budget's slack.
+const CHUNK: usize = 1024;
+
+/// One account's registered containers (see the module docs).
+pub(crate) struct Registry {
+    chunks: Vec<Vec<Entry>>,
+    len: usize,
+    prune_at: usize,
+    /// Bytes charged for the chunks and the list of them.
+    buffer_charged: usize,
+    /// Registered containers after the last collection: the next one is due
+    /// when their number has grown fourfold (so collecting stays linear
+    /// overall, at a third of a visit per registration).
+    after_collect: usize,
+}
+
+impl Registry {
+    pub(crate) const fn new() -> Registry {
+        Registry { chunks: Vec::new(), len: 0, prune_at: 1024, buffer_charged: 0, after_collect: 0 }
+    }
+
+    fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.chunks.iter().flatten()
+    }
+
+    /// Re-charge every live container at its current cost and drop the dead
+    /// ones, crediting what they were charged. The live entries move into
+    /// fresh chunks as the old ones are consumed (one chunk more at most).
+    fn sync(&mut self, account: &Account) {
+        let mut credit = 0usize;
+        let mut charge = 0usize;
+        let old = std::mem::take(&mut self.chunks);
+        let mut kept: Vec<Vec<Entry>> = Vec::with_capacity(old.len());
+        let mut cur: Vec<Entry> = Vec::new();
+        for chunk in old {
+            for mut e in chunk {
+                if !e.obj.alive() {
+                    credit += e.charged;
+                    continue;
+                }
+                if let Some(now) = e.obj.mem_cost() {
+                    charge += now;
+                    credit += e.charged;
+                    e.charged = now;
+                }
+                if cur.len() == CHUNK {
+                    kept.push(std::mem::take(&mut cur));
+                }
+                if cur.capacity() == 0 {
+                    cur.reserve_exact(CHUNK);
+                }
+                cur.push(e);
+            }
+        }
+        if !cur.is_empty() {
+            kept.push(cur);
+        }
+        self.chunks = kept;
+        self.len = self.chunks.iter().map(Vec::len).sum();
+        account.credit(credit);
+        account.charge(charge);
+        self.prune_at = (self.len * 2).max(1024);
+        self.charge_buffer(account);
+    }
+
+    fn charge_buffer(&mut self, account: &Account) {
+        let now = crate::mem::vec_block::<Vec<Entry>>(self.chunks.capacity())
+            + self.chunks.len() * crate::mem::vec_block::<Entry>(CHUNK);
+        account.credit(self.buffer_charged);
+        account.charge(now);
+        self.buffer_charged = now;
+    }
+
+    fn push(&mut self, e: Entry, account: &Account) {
+        if self.len >= self.prune_at {
+            self.sync(account);
+        }
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(e),
+            _ => {
+                // Charged before it is allocated.
+                account.charge(crate::mem::vec_block::<Entry>(CHUNK));
+                self.buffer_charged += crate::mem::vec_block::<Entry>(CHUNK);
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(e);
+                self.chunks.push(c);
+                self.charge_buffer(account);
+            }
+        }
+        self.len += 1;
+    }
 }
 
 fn register(t: Tracked) {
-    // `try_with`: nothing to do while the thread is being torn down.
-    let _ = REGISTRY.try_with(|r| {
-        let mut r = r.borrow_mut();
-        if r.items.len() >= r.prune_at {
-            r.items.retain(Tracked::alive);
-            r.prune_at = (r.items.len() * 2).max(1024);
-        }
-        r.items.push(t);
-    });
+    let account = crate::mem::current();
+    let charged = t.mem_cost().unwrap_or(0);
+    account.charge(charged);
+    // A container is registered while its account's registry is being
+    // synced only if a `mem_cost` made one, which none does; skip it then.
+    if let Ok(mut r) = account.registry.try_borrow_mut() {
+        r.push(Entry { obj: t, charged }, &account);
+    }
+}
+
+/// Bring `account`'s memory count up to date for its registered containers
+/// (their buffers grow and shrink in place) and forget the dead ones.
+/// Returns the number of containers visited, for the caller to charge as work.
+pub(crate) fn sync(account: &Account) -> usize {
+    let Ok(mut r) = account.registry.try_borrow_mut() else { return 0 };
+    let n = r.len;
+    r.sync(account);
+    n
+}
+
+/// Bytes a collection would need for its own bookkeeping at the least:
+/// [`NODE_BYTES`] per registered container.
+pub(crate) fn collect_workspace(account: &Account) -> usize {
+    account.registry.try_borrow().map_or(0, |r| r.len).saturating_mul(NODE_BYTES)
+}
+
+/// Whether enough containers were registered since the last collection to
+/// make another one worth its cost (fourfold, and at least 256 Ki).
+pub(crate) fn collect_due(account: &Account) -> bool {
+    account.registry.try_borrow().is_ok_and(|r| r.len >= (4 * r.after_collect).max(256 * 1024))
 }
 
 pub(crate) fn track_list(l: &Rc<ListObj>) {
@@ -78,6 +233,10 @@ pub(crate) fn track_set(s: &Rc<RefCell<KeySet>>) {
     register(Tracked::Set(Rc::downgrade(s)));
 }
 
+pub(crate) fn track_frozenset(s: &Rc<KeySet>) {
+    register(Tracked::FrozenSet(Rc::downgrade(s)));
+}
+
 pub(crate) fn track_deque(d: &Rc<DequeObj>) {
     register(Tracked::Deque(Rc::downgrade(d)));
 }
@@ -86,25 +245,37 @@ pub(crate) fn track_cell(c: &Rc<RefCell<Option<Value>>>) {
     register(Tracked::Cell(Rc::downgrade(c)));
 }
 
-/// The registered containers still alive, as roots and cells for [`collect`].
-fn tracked_roots() -> (Vec<Value>, Vec<CellRef>) {
+pub(crate) fn track_iter(i: &Rc<RefCell<IterState>>) {
+    register(Tracked::Iter(Rc::downgrade(i)));
+}
+
+/// `account`'s registered containers still alive, as roots and cells for
+/// [`collect`].
+fn tracked_roots(account: &Account) -> (Vec<Value>, Vec<CellRef>) {
     let mut roots = Vec::new();
     let mut cells = Vec::new();
-    let _ = REGISTRY.try_with(|r| {
-        let mut r = r.borrow_mut();
-        r.items.retain(Tracked::alive);
-        r.prune_at = (r.items.len() * 2).max(1024);
-        for t in &r.items {
-            match t {
-                Tracked::List(w) => roots.extend(w.upgrade().map(Value::List)),
-                Tracked::Dict(w) => roots.extend(w.upgrade().map(Value::Dict)),
-                Tracked::Set(w) => roots.extend(w.upgrade().map(Value::Set)),
-                Tracked::Deque(w) => roots.extend(w.upgrade().map(Value::Deque)),
-                Tracked::Cell(w) => cells.extend(w.upgrade()),
-            }
+    let Ok(mut r) = account.registry.try_borrow_mut() else { return (roots, cells) };
+    r.sync(account);
+    for e in r.entries() {
+        match &e.obj {
+            Tracked::List(w) => roots.extend(w.upgrade().map(Value::List)),
+            Tracked::Dict(w) => roots.extend(w.upgrade().map(Value::Dict)),
+            Tracked::Set(w) => roots.extend(w.upgrade().map(Value::Set)),
+            Tracked::Deque(w) => roots.extend(w.upgrade().map(Value::Deque)),
+            Tracked::Cell(w) => cells.extend(w.upgrade()),
+            // Registered for their memory only: the collector reaches
+            // them (if at all) from what holds them.
+            Tracked::FrozenSet(_) | Tracked::Iter(_) => {}
         }
-    });
+    }
     (roots, cells)
+}
+
+fn note_collected(account: &Account) {
+    if let Ok(mut r) = account.registry.try_borrow_mut() {
+        r.sync(account);
+        r.after_collect = r.len;
+    }
 }
 
 enum Node {
@@ -123,6 +294,20 @@ enum Edge {
     Cell(Rc<RefCell<Option<Value>>>),
 }
 
+/// Whether the collector follows this value (see `Node::from_value`).
+fn is_node(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::Deque(_)
+            | Value::Func(_)
+            | Value::Coroutine(_)
+    )
+}
+
 impl Node {
     fn from_value(v: &Value) -> Option<(usize, Node)> {
         Some(match v {
@@ -139,6 +324,20 @@ impl Node {
         })
     }
 
+    /// The value this node holds, to release (cells hold none of their own).
+    fn into_value(self) -> Option<Value> {
+        Some(match self {
+            Node::List(x) => Value::List(x),
+            Node::Tuple(x) => Value::Tuple(x),
+            Node::Dict(x) => Value::Dict(x),
+            Node::Set(x) => Value::Set(x),
+            Node::Deque(x) => Value::Deque(x),
+            Node::Func(x) => Value::Func(x),
+            Node::Coroutine(x) => Value::Coroutine(x),
+            Node::Cell(_) => return None,
+        })
+    }
+
     fn strong(&self) -> usize {
         match self {
             Node::List(x) => Rc::strong_count(x),
@@ -152,22 +351,38 @@ impl Node {
         }
     }
 
-    /// The references this node holds. One that is mutably borrowed right
-    /// now (a collection during the run, inside a builtin) reports none: its
-    /// children then look held from outside and are kept, the safe side.
-    fn edges(&self) -> Vec<Edge> {
-        match self {
+    /// The references this node holds, or `None` if there are more than
+    /// `limit` (the collection is then over its bookkeeping budget). One
+    /// that is mutably borrowed right now (a collection during the run,
+    /// inside a builtin) reports none: its children then look held from
+    /// outside and are kept, the safe side.
+    fn edges(&self, limit: usize) -> Option<Vec<Edge>> {
+        let at_most = limit.saturating_add(1);
+        let v: Vec<Edge> = match self {
+            // Only values that can be nodes are edges: a list of 16 M ints
+            // would otherwise cost the collector 512 MB of edges.
             Node::List(l) => match l.try_borrow() {
-                Ok(l) => l.iter().cloned().map(Edge::Val).collect(),
+                Ok(l) => {
+                    l.iter().filter(|v| is_node(v)).take(at_most).cloned().map(Edge::Val).collect()
+                }
                 Err(_) => Vec::new(),
             },
-            Node::Tuple(t) => t.iter().cloned().map(Edge::Val).collect(),
+            Node::Tuple(t) => {
+                t.iter().filter(|v| is_node(v)).take(at_most).cloned().map(Edge::Val).collect()
+            }
             Node::Dict(d) => {
-                let Ok(d) = d.try_borrow() else { return Vec::new() };
-                let mut v: Vec<Edge> = Vec::with_capacity(d.map.len() * 2 + 1);
+                let Ok(d) = d.try_borrow() else { return Some(Vec::new()) };
+                let mut v: Vec<Edge> = Vec::new();
                 for (k, x) in d.map.iter() {
-                    v.push(Edge::Val(k.0.clone()));
-                    v.push(Edge::Val(x.clone()));
+                    if v.len() > limit {
+                        return None;
+                    }
+                    if is_node(&k.0) {
+                        v.push(Edge::Val(k.0.clone()));
+                    }
+                    if is_node(x) {
+                        v.push(Edge::Val(x.clone()));
+                    }
                 }
                 if let DictKind::Default(f) = &d.kind {
                     v.push(Edge::Val(f.clone()));
@@ -175,11 +390,18 @@ impl Node {
                 v
             }
             Node::Set(s) => match s.try_borrow() {
-                Ok(s) => s.iter().map(|k| Edge::Val(k.0.clone())).collect(),
+                Ok(s) => s
+                    .iter()
+                    .filter(|k| is_node(&k.0))
+                    .take(at_most)
+                    .map(|k| Edge::Val(k.0.clone()))
+                    .collect(),
                 Err(_) => Vec::new(),
             },
             Node::Deque(d) => match d.try_borrow() {
-                Ok(d) => d.iter().cloned().map(Edge::Val).collect(),
+                Ok(d) => {
+                    d.iter().filter(|v| is_node(v)).take(at_most).cloned().map(Edge::Val).collect()
+                }
                 Err(_) => Vec::new(),
             },
             Node::Func(f) => {
@@ -193,13 +415,14 @@ impl Node {
                 Err(_) => Vec::new(),
             },
             Node::Coroutine(c) => {
-                let Ok(c) = c.try_borrow() else { return Vec::new() };
+                let Ok(c) = c.try_borrow() else { return Some(Vec::new()) };
                 let mut v = vec![Edge::Val(Value::Func(c.func.clone()))];
                 v.extend(c.args.iter().cloned().map(Edge::Val));
                 v.extend(c.kwargs.iter().map(|(_, x)| Edge::Val(x.clone())));
                 v
             }
-        }
+        };
+        (v.len() <= limit).then_some(v)
     }
 
     /// Take the contents out (breaking cycles); immutable nodes have none to
@@ -257,29 +480,47 @@ impl Node {
 /// reference from outside the containers (frames, globals, a builtin's
 /// locals) counts as a root by the reference counts alone. Returns the number
 /// of objects visited, for the caller to charge as work.
-pub(crate) fn collect_garbage() -> usize {
-    collect(Vec::new(), Vec::new(), true)
+pub(crate) fn collect_garbage(account: &Account) -> usize {
+    collect(Vec::new(), Vec::new(), Some(account), usize::MAX)
 }
 
-/// With `tracked`, the registered containers are candidates too. Returns the
-/// number of objects visited.
+/// [`collect_garbage`] within `workspace` bytes of bookkeeping: a collection
+/// that would need more (it follows every function, tuple and container its
+/// roots reach, not only the registered ones: a list of 300 k lambdas is one
+/// registered container and 300 k nodes) gives up and frees nothing.
+pub(crate) fn collect_garbage_within(account: &Account, workspace: usize) -> usize {
+    collect(Vec::new(), Vec::new(), Some(account), workspace / NODE_BYTES)
+}
+
+/// Bytes of bookkeeping per object a collection visits (its node, index
+/// entry, edge list and flags).
+pub(crate) const NODE_BYTES: usize = 200;
+
+/// With `tracked`, that account's registered containers are candidates too.
+/// Returns the number of objects visited.
 pub(crate) fn collect(
     mut roots: Vec<Value>,
     mut cells: Vec<Rc<RefCell<Option<Value>>>>,
-    tracked: bool,
+    tracked: Option<&Account>,
+    max_nodes: usize,
 ) -> usize {
-    if tracked {
-        let (more_roots, more_cells) = tracked_roots();
+    if let Some(account) = tracked {
+        let (more_roots, more_cells) = tracked_roots(account);
         roots.extend(more_roots);
         cells.extend(more_cells);
     }
-    let mut index: HashMap<usize, usize> = HashMap::new();
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut edges: Vec<Vec<usize>> = Vec::new();
+    let mut index: HashMap<usize, usize, HashState> =
+        HashMap::with_capacity_and_hasher(roots.len() + cells.len(), HashState::default());
+    let mut nodes: Vec<Node> = Vec::with_capacity(roots.len() + cells.len());
+    // Node `i`'s edges are `targets[ranges[i].0..ranges[i].1]` (one buffer,
+    // not a vector per node: the collector is most of the cost of building
+    // deep structures).
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut targets: Vec<usize> = Vec::new();
     let mut todo: Vec<usize> = Vec::new();
     let add = |e: &Edge,
                nodes: &mut Vec<Node>,
-               index: &mut HashMap<usize, usize>,
+               index: &mut HashMap<usize, usize, HashState>,
                todo: &mut Vec<usize>|
      -> Option<usize> {
         let (ptr, node) = match e {
@@ -305,32 +546,38 @@ pub(crate) fn collect(
     drop(roots);
     drop(cells);
     while let Some(i) = todo.pop() {
-        let es = nodes[i].edges();
-        let mut targets = Vec::new();
+        let Some(es) = nodes[i].edges(max_nodes.saturating_sub(nodes.len())) else {
+            // Over its bookkeeping budget: give up, freeing nothing (the
+            // clones it holds are released without recursion).
+            let visited = nodes.len();
+            defer_drop(nodes.into_iter().filter_map(Node::into_value).collect());
+            return visited;
+        };
+        let start = targets.len();
         for e in &es {
             if let Some(j) = add(e, &mut nodes, &mut index, &mut todo) {
                 targets.push(j);
             }
         }
         drop(es);
-        if edges.len() <= i {
-            edges.resize(nodes.len(), Vec::new());
+        if ranges.len() <= i {
+            ranges.resize(nodes.len(), (0, 0));
         }
-        edges[i] = targets;
+        ranges[i] = (start, targets.len());
     }
-    edges.resize(nodes.len(), Vec::new());
+    drop(index);
+    ranges.resize(nodes.len(), (0, 0));
     let mut internal = vec![0usize; nodes.len()];
-    for es in &edges {
-        for &j in es {
-            internal[j] += 1;
-        }
+    for &j in &targets {
+        internal[j] += 1;
     }
     // Held from outside: more references than our own clone plus internal edges.
     let mut alive: Vec<bool> =
         (0..nodes.len()).map(|i| nodes[i].strong() > 1 + internal[i]).collect();
     let mut stack: Vec<usize> = (0..nodes.len()).filter(|&i| alive[i]).collect();
     while let Some(i) = stack.pop() {
-        for &j in &edges[i] {
+        let (a, b) = ranges[i];
+        for &j in &targets[a..b] {
             if !alive[j] {
                 alive[j] = true;
                 stack.push(j);
@@ -346,5 +593,8 @@ pub(crate) fn collect(
     let visited = nodes.len();
     drop(nodes);
     defer_drop(garbage);
+    if let Some(account) = tracked {
+        note_collected(account);
+    }
     visited
 }

@@ -33,6 +33,7 @@ mod format;
 mod gc;
 mod host;
 mod json_value;
+mod mem;
 mod modules;
 mod signature;
 mod types;
@@ -240,7 +241,7 @@ impl Session {
     /// A session with the standard host functions (`llm_query`, `llm_batch`,
     /// their async forms) registered as suspending host calls.
     pub fn new(limits: Limits) -> Session {
-        let mut s = Session { vm: vm::Vm::new(limits) };
+        let mut s = Session { vm: vm::Vm::with_account(limits, mem::Account::new()) };
         let call = SmolStr::new_static("llm_query");
         s.register("llm_query", HostFunc::Suspend { call: call.clone() });
         s.register("llm_query_async", HostFunc::Async { call: call.clone() });
@@ -266,6 +267,7 @@ impl Session {
     }
 
     pub fn set_global(&mut self, name: &str, v: Value) {
+        let _in = mem::enter(&self.vm.account);
         self.vm.set_global(name, v);
     }
 
@@ -285,6 +287,7 @@ impl Session {
 
     /// Parse, compile and run one cell.
     pub fn run_cell(&mut self, source: &str) -> Outcome {
+        let _in = mem::enter(&self.vm.account);
         if let Some(d) = &self.vm.dead {
             return Outcome::Error(RuntimeErrorInfo::limit(d.clone()));
         }
@@ -335,11 +338,13 @@ impl Session {
         id: u64,
         result: Result<Value, HostError>,
     ) -> Result<(), SessionError> {
+        let _in = mem::enter(&self.vm.account);
         if self.vm.answer(id, result) { Ok(()) } else { Err(SessionError::UnknownCall(id)) }
     }
 
     /// Continue after answering host calls (at least one).
     pub fn resume(&mut self) -> Outcome {
+        let _in = mem::enter(&self.vm.account);
         convert(self.vm.resume())
     }
 
@@ -357,12 +362,22 @@ impl Session {
         self.vm.fuel_used
     }
 
-    /// Bytes held now by the values reachable from globals and running
-    /// frames, counted as the memory budget counts them when it measures
-    /// (context views cost nothing). A walk of those values: call it between
-    /// cells, not per instruction. Charges no fuel.
+    /// Bytes held by this session's values, as the memory budget counts
+    /// them (context views cost nothing; see `mem.rs`): the session's
+    /// running count, read in O(1). Strings, tuples and `StringIO`s are
+    /// counted exactly; lists, dicts, sets, deques, closure cells and
+    /// iterators at their size when last synced (when made, or at most
+    /// max(4 MiB, live/2) bytes of charged allocation ago), and a dead one
+    /// until the next sync forgets it. Values of other sessions on the same
+    /// thread are never counted here. Charges no fuel.
     pub fn live_memory_bytes(&self) -> u64 {
-        self.vm.live_bytes().0 as u64
+        self.vm.live_bytes() as u64
+    }
+
+    /// [`Session::live_memory_bytes`] after bringing every container's
+    /// figure up to date: a walk over the session's registered containers.
+    pub fn synced_memory_bytes(&mut self) -> u64 {
+        self.vm.synced_live_bytes() as u64
     }
 
     /// `Some` once a limit error has made the session unusable.
@@ -372,11 +387,13 @@ impl Session {
 
     /// `str(v)` as Python prints it.
     pub fn display(&mut self, v: &Value) -> String {
+        let _in = mem::enter(&self.vm.account);
         self.vm.py_str(v).unwrap_or_else(|_| "<unprintable>".into())
     }
 
     /// `repr(v)` as Python prints it.
     pub fn repr(&mut self, v: &Value) -> String {
+        let _in = mem::enter(&self.vm.account);
         self.vm.repr(v).unwrap_or_else(|_| "<unprintable>".into())
     }
 }

@@ -40,25 +40,61 @@ mod deferred_drop {
 
     thread_local! {
         static DROPPING: Cell<bool> = const { Cell::new(false) };
-        static PENDING: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
+        /// A stack of vectors whose items are dropped one at a time, last
+        /// first (depth first): never copied into one queue (that doubled a
+        /// 16 M-item list at the memory limit), and as deep as the value.
+        static PENDING: RefCell<Vec<Vec<Value>>> = const { RefCell::new(Vec::new()) };
     }
 
-    pub fn defer(items: Vec<Value>) {
+    /// Values that may hold other values (and so may nest deeply).
+    fn holds_values(v: &Value) -> bool {
+        !matches!(
+            v,
+            Value::None
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::Str(_)
+                | Value::Range(_)
+                | Value::Type(_)
+                | Value::Builtin(_)
+                | Value::Module(_)
+                | Value::Host(_)
+                | Value::Ellipsis
+        )
+    }
+
+    fn next_item() -> Option<Value> {
+        PENDING
+            .try_with(|p| {
+                let mut p = p.borrow_mut();
+                loop {
+                    let top = p.last_mut()?;
+                    match top.pop() {
+                        Some(v) => return Some(v),
+                        None => {
+                            p.pop();
+                        }
+                    }
+                }
+            })
+            .ok()
+            .flatten()
+    }
+
+    pub fn defer(mut items: Vec<Value>) {
+        // Flat values drop here at once.
+        items.retain(holds_values);
         if items.is_empty() {
             return;
         }
+        let _ = PENDING.try_with(|p| p.borrow_mut().push(items));
         if DROPPING.with(|d| d.get()) {
-            let _ = PENDING.try_with(|p| p.borrow_mut().extend(items));
             return;
         }
         DROPPING.with(|d| d.set(true));
-        let mut batch = items;
-        loop {
-            drop(batch);
-            batch = PENDING.try_with(|p| std::mem::take(&mut *p.borrow_mut())).unwrap_or_default();
-            if batch.is_empty() {
-                break;
-            }
+        while let Some(v) = next_item() {
+            drop(v);
         }
         DROPPING.with(|d| d.set(false));
     }
@@ -114,8 +150,9 @@ impl Value {
         Value::List(l)
     }
 
+    /// A new tuple, charged to the current account (see `TupleObj`).
     pub fn tuple(v: Vec<Value>) -> Value {
-        Value::Tuple(Rc::new(TupleObj(v)))
+        Value::Tuple(Rc::new(TupleObj::new(v)))
     }
 
     pub fn dict(d: Dict) -> Value {
@@ -129,6 +166,20 @@ impl Value {
         let s = Rc::new(RefCell::new(s));
         crate::gc::track_set(&s);
         Value::Set(s)
+    }
+
+    /// A new frozenset (registered for its memory, see `gc`).
+    pub(crate) fn new_frozenset(s: KeySet) -> Value {
+        let s = Rc::new(s);
+        crate::gc::track_frozenset(&s);
+        Value::FrozenSet(s)
+    }
+
+    /// A new iterator (registered for its memory, see `gc`).
+    pub(crate) fn iter(st: IterState) -> Value {
+        let i = Rc::new(RefCell::new(st));
+        crate::gc::track_iter(&i);
+        Value::Iter(i)
     }
 
     pub fn ty(&self) -> Ty {
@@ -193,6 +244,45 @@ impl Value {
                 _ => true,
             },
             _ => true,
+        }
+    }
+
+    /// Bytes of this value's own allocations that nothing else charges to
+    /// the memory count (see `mem`): strings and tuples charge themselves,
+    /// mutable containers and iterators are charged by the registry (`gc`),
+    /// ints, floats and `None` live in the slot, modules and host objects
+    /// belong to the session. The rest (functions, methods, exceptions,
+    /// awaitables, natives...) is charged by the container that holds it.
+    /// Shallow: what these values hold charges itself the same way.
+    pub(crate) fn unowned_cost(&self) -> usize {
+        use crate::mem::{rc_block, vec_block};
+        match self {
+            Value::Range(_) => rc_block::<(i64, i64, i64)>(),
+            Value::Slice(_) => rc_block::<(Value, Value, Value)>(),
+            Value::Func(f) => f.mem_cost(),
+            Value::Builtin(_) => rc_block::<BuiltinFn>(),
+            Value::Method(_) => rc_block::<(Value, SmolStr)>(),
+            Value::Exc(e) => e.mem_cost(),
+            Value::Coroutine(c) => match c.try_borrow() {
+                Ok(c) => crate::types::coroutine::awaitable_mem_cost::<RefCell<Coroutine>>(
+                    c.args.capacity(),
+                    c.kwargs.capacity(),
+                ),
+                Err(_) => rc_block::<RefCell<Coroutine>>(),
+            },
+            Value::HostFuture(h) => crate::types::coroutine::awaitable_mem_cost::<HostFuture>(
+                h.args.capacity(),
+                h.kwargs.capacity(),
+            ),
+            Value::Gather(g) => rc_block::<Gather>() + vec_block::<Value>(g.items.capacity()),
+            Value::Native(n) => {
+                rc_block::<Native>()
+                    + match &**n {
+                        Native::Partial(p) => vec_block::<Value>(p.args.capacity()),
+                        _ => 0,
+                    }
+            }
+            _ => 0,
         }
     }
 

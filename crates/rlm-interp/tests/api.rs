@@ -331,9 +331,13 @@ fn tracebacks_suggest_close_names() {
 #[test]
 fn live_memory_is_what_the_globals_hold_now() {
     let mut s = Session::default();
-    let empty = s.live_memory_bytes();
+    let empty = s.synced_memory_bytes();
     assert!(matches!(s.run_cell("big = 'y' * 100000\nparts = [big[:10]] * 1000"), Outcome::Done));
-    let held = s.live_memory_bytes();
+    // The running count (O(1)) has the string exactly; the list at its size
+    // when made, until a sync brings it up to date.
+    assert!(s.live_memory_bytes() >= empty + 100_000, "{empty} -> {}", s.live_memory_bytes());
+    let held = s.synced_memory_bytes();
+    assert_eq!(s.live_memory_bytes(), held, "after a sync the running count is exact");
     // The string's bytes plus a 1,000-slot list, on top of what was there.
     assert!(held >= empty + 100_000 + 16 * 1000, "{empty} -> {held}");
     assert!(held < empty + 200_000, "{empty} -> {held}");
@@ -342,9 +346,11 @@ fn live_memory_is_what_the_globals_hold_now() {
         s.run_cell("big = None\nparts = None\nfor i in range(1000):\n    t = str(i) * 100"),
         Outcome::Done
     ));
-    let after = s.live_memory_bytes();
+    // The string is credited when dropped; the dead list when synced.
+    assert!(s.live_memory_bytes() < held - 90_000, "{held} -> {}", s.live_memory_bytes());
+    let after = s.synced_memory_bytes();
     assert!(after < empty + 1_000, "{empty} -> {after}");
     // A view of an external buffer (the context) costs nothing.
     s.set_global("context", Value::Str(Str::from_buffer(Arc::new("z".repeat(1_000_000)))));
-    assert!(s.live_memory_bytes() < after + 1_000);
+    assert!(s.synced_memory_bytes() < after + 1_000);
 }

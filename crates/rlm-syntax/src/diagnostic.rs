@@ -11,9 +11,37 @@ use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
 
 use crate::Span;
 
+/// What kind of problem a diagnostic reports, for callers that act on it
+/// (a REPL deciding whether input is finished) without reading its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DiagnosticKind {
+    /// A bracket opened and never closed: everything after it was swallowed.
+    UnclosedBracket,
+    /// A string literal with no closing quote.
+    UnterminatedString {
+        /// `"""`/`'''`: may legitimately span the lines still to come.
+        triple: bool,
+    },
+    /// The input stopped where more was required (`found end of input`).
+    UnexpectedEnd,
+    /// Any other problem.
+    #[default]
+    Other,
+}
+
+impl DiagnosticKind {
+    /// Whether the rest of the program became part of the unclosed construct,
+    /// so later errors are echoes of this one.
+    pub fn swallows_rest(self) -> bool {
+        matches!(self, DiagnosticKind::UnclosedBracket | DiagnosticKind::UnterminatedString { .. })
+    }
+}
+
 /// One problem found in a program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// What kind of problem, for programs; `message` is for people and models.
+    pub kind: DiagnosticKind,
     /// One line: what is wrong.
     pub message: String,
     /// Where.
@@ -28,7 +56,19 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(message: impl Into<String>, span: Span) -> Diagnostic {
-        Diagnostic { message: message.into(), span, label: None, hint: None, related: Vec::new() }
+        Diagnostic {
+            kind: DiagnosticKind::Other,
+            message: message.into(),
+            span,
+            label: None,
+            hint: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn with_kind(mut self, kind: DiagnosticKind) -> Diagnostic {
+        self.kind = kind;
+        self
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {

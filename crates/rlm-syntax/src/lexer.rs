@@ -14,7 +14,7 @@
 use smol_str::SmolStr;
 
 use crate::token::{Keyword, Op, Token};
-use crate::{Diagnostic, Span};
+use crate::{Diagnostic, DiagnosticKind, Span};
 
 /// The lexer's output: tokens with spans, and any errors found.
 pub struct Lexed {
@@ -285,7 +285,8 @@ impl<'a> Lexer<'a> {
                 Span::new(at, at + 1),
             )
             .with_label("opened here")
-            .with_hint("close every bracket; check for a missing `)`, `]` or `}`");
+            .with_hint("close every bracket; check for a missing `)`, `]` or `}`")
+            .with_kind(DiagnosticKind::UnclosedBracket);
             self.err(d);
             self.brackets.clear();
         }
@@ -787,7 +788,10 @@ impl<'a> Lexer<'a> {
         };
         let end = (start + 1).min(self.bytes.len());
         self.err(
-            Diagnostic::new(what, Span::new(start, end)).with_label("starts here").with_hint(hint),
+            Diagnostic::new(what, Span::new(start, end))
+                .with_label("starts here")
+                .with_hint(hint)
+                .with_kind(DiagnosticKind::UnterminatedString { triple }),
         );
     }
 

@@ -25,7 +25,7 @@ use chumsky::error::{RichPattern, RichReason};
 use chumsky::input::Input as _;
 use chumsky::prelude::*;
 
-pub use diagnostic::{Diagnostic, line_col, render};
+pub use diagnostic::{Diagnostic, DiagnosticKind, line_col, render};
 pub use lexer::is_identifier;
 pub use span::Span;
 use token::{Keyword, Op, Token};
@@ -123,13 +123,8 @@ pub fn parse_with(source: &str, options: &ParseOptions) -> Result<ast::Module, P
     // echo, and everything after an unclosed bracket or string is one (the
     // rest of the program became part of it).
     let lexer_error_at: Vec<Span> = diagnostics.iter().map(|d| d.span).collect();
-    let unclosed_at = diagnostics
-        .iter()
-        .filter(|d| {
-            d.message.ends_with("was never closed") || d.message.starts_with("unterminated")
-        })
-        .map(|d| d.span.start)
-        .min();
+    let unclosed_at =
+        diagnostics.iter().filter(|d| d.kind.swallows_rest()).map(|d| d.span.start).min();
     for e in errors {
         let d = convert_error(source, &tokens, e);
         let line_of = |at: u32| line_col(source, at as usize).0;
@@ -244,6 +239,9 @@ fn convert_error(
                 format!("expected {}, found {found_text}", join_or(&expected))
             };
             let mut d = Diagnostic::new(message, span);
+            if found.is_none() {
+                d = d.with_kind(DiagnosticKind::UnexpectedEnd);
+            }
             if let Some(h) = slip_hint(source, found.as_ref(), prev.as_ref(), &expected, span) {
                 d = d.with_hint(h);
             }

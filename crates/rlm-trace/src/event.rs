@@ -323,7 +323,8 @@ pub struct ProgramFinished {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub fuel_used: u64,
-    /// Peak memory charged to the program.
+    /// Memory the program's sandbox held when it ended, as its budget counts
+    /// it (rlm-interp's running per-session count, `Session::live_memory_bytes`).
     pub memory_bytes: u64,
     /// Wall time of the program, time suspended in host calls (subcalls) included.
     pub duration_ms: u64,

@@ -3,9 +3,7 @@
 //! `cmp_to_key`), `reversed`, `min`/`max`, `any`/`all`, `map`, `filter`,
 //! `iter`, `next`. Results are materialised and charged as they are built.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, check_kwargs, kw, nargs};
 use crate::builtins::name_error;
@@ -52,7 +50,7 @@ impl Vm {
                     .enumerate()
                     .map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v]))
                     .collect();
-                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+                Ok(Value::iter(IterState::Items(out)))
             }
             "zip" => {
                 // Step all iterators in lockstep (works with infinite ones).
@@ -66,7 +64,7 @@ impl Vm {
                 }
                 let mut out = VecDeque::new();
                 if its.is_empty() {
-                    return Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))));
+                    return Ok(Value::iter(IterState::Items(out)));
                 }
                 'outer: loop {
                     let mut row = Vec::with_capacity(its.len());
@@ -104,7 +102,7 @@ impl Vm {
                         self.check_len(out.len() + 1)?;
                     }
                 }
-                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+                Ok(Value::iter(IterState::Items(out)))
             }
             "sorted" => {
                 check_kwargs("sorted", &kwargs, &["key", "reverse"])?;
@@ -136,9 +134,7 @@ impl Vm {
                         ));
                     }
                 };
-                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(
-                    items.into_iter().rev().collect(),
-                )))))
+                Ok(Value::iter(IterState::Items(items.into_iter().rev().collect())))
             }
             "min" => self.min_max("min", args, kwargs, false),
             "max" => self.min_max("max", args, kwargs, true),
@@ -180,7 +176,7 @@ impl Vm {
                     let a: Vec<Value> = cols.iter().map(|c| c[i].clone()).collect();
                     out.push_back(self.call_value(&f, a, Vec::new())?);
                 }
-                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+                Ok(Value::iter(IterState::Items(out)))
             }
             "filter" => {
                 nargs("filter", &args, 2, 2)?;
@@ -196,7 +192,7 @@ impl Vm {
                         out.push_back(it);
                     }
                 }
-                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+                Ok(Value::iter(IterState::Items(out)))
             }
             "iter" => {
                 nargs("iter", &args, 1, 1)?;

@@ -153,6 +153,16 @@ pub fn lookup_builtin(name: &str) -> Option<Value> {
     None
 }
 
+/// An awaitable host call, performed when awaited or gathered.
+fn host_future(name: SmolStr, args: Vec<Value>, kwargs: Kwargs) -> Value {
+    Value::HostFuture(Rc::new(HostFuture {
+        name,
+        args,
+        kwargs,
+        awaited: std::cell::Cell::new(false),
+    }))
+}
+
 impl Vm {
     pub(crate) fn call_nonframe(
         &mut self,
@@ -183,16 +193,17 @@ impl Vm {
         let Some(h) = self.host_funcs.get(name).cloned() else {
             return Err(Fault::Exc(name_error(name)));
         };
+        // Where an awaitable is wanted (`await f(...)`, inside
+        // `asyncio.gather(...)`), a call that would suspend returns an
+        // awaitable host call instead, so that a gather reaches the host as
+        // one batch (grammar/reference.md, "await and asyncio.gather").
+        let deferred = self.call_is_deferred();
         match h {
+            HostFunc::Suspend { call } if deferred => Ok(host_future(call, args, kwargs)),
             HostFunc::Suspend { call } => {
                 Err(Fault::Suspend(vec![PendingCall { name: call, args, kwargs }], true))
             }
-            HostFunc::Async { call } => Ok(Value::HostFuture(Rc::new(HostFuture {
-                name: call,
-                args,
-                kwargs,
-                awaited: std::cell::Cell::new(false),
-            }))),
+            HostFunc::Async { call } => Ok(host_future(call, args, kwargs)),
             HostFunc::Batch { call, awaitable } => {
                 let mut args = args.into_iter();
                 let items = match args.next().or_else(|| kw(&kwargs, "prompts").cloned()) {
@@ -205,18 +216,13 @@ impl Vm {
                 };
                 let rest: Vec<Value> = args.collect();
                 let kwargs: Kwargs = kwargs.into_iter().filter(|(k, _)| k != "prompts").collect();
-                if awaitable {
+                if awaitable || deferred {
                     let futs = items
                         .into_iter()
                         .map(|p| {
                             let mut a = vec![p];
                             a.extend(rest.iter().cloned());
-                            Value::HostFuture(Rc::new(HostFuture {
-                                name: call.clone(),
-                                args: a,
-                                kwargs: kwargs.clone(),
-                                awaited: std::cell::Cell::new(false),
-                            }))
+                            host_future(call.clone(), a, kwargs.clone())
                         })
                         .collect();
                     return Ok(Value::Gather(Rc::new(Gather {
@@ -236,6 +242,9 @@ impl Vm {
             }
             HostFunc::Inline(f) => match f(&args, &kwargs) {
                 Ok(HostReturn::Value(v)) => Ok(v),
+                Ok(HostReturn::Suspend { name, args, kwargs }) if deferred => {
+                    Ok(host_future(name, args, kwargs))
+                }
                 Ok(HostReturn::Suspend { name, args, kwargs }) => {
                     Err(Fault::Suspend(vec![PendingCall { name, args, kwargs }], true))
                 }
@@ -265,6 +274,9 @@ impl Vm {
                 }
                 match r {
                     Ok(HostReturn::Value(v)) => Ok(v),
+                    Ok(HostReturn::Suspend { name, args, kwargs }) if deferred => {
+                        Ok(host_future(name, args, kwargs))
+                    }
                     Ok(HostReturn::Suspend { name, args, kwargs }) => {
                         Err(Fault::Suspend(vec![PendingCall { name, args, kwargs }], true))
                     }

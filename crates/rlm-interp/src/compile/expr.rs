@@ -9,6 +9,21 @@ use crate::value::Value;
 
 impl Compiler<'_> {
     pub(super) fn expr(&mut self, e: &Expr) -> CResult {
+        // Where an awaitable is wanted (see `Op::Defer`): a call there, and
+        // the elements of a display or comprehension there.
+        let defer = std::mem::take(&mut self.defer_calls);
+        if defer {
+            match &e.kind {
+                ExprKind::Call { func, args, keywords } => {
+                    return self.call(func, args, keywords, true);
+                }
+                ExprKind::List(_)
+                | ExprKind::Tuple(_)
+                | ExprKind::ListComp { .. }
+                | ExprKind::GeneratorExp { .. } => self.defer_elements = true,
+                _ => {}
+            }
+        }
         match &e.kind {
             ExprKind::Name(n) => self.load_name(n),
             ExprKind::Constant(c) => {
@@ -126,7 +141,7 @@ impl Compiler<'_> {
             ExprKind::Lambda { params, body } => {
                 self.function("<lambda>", params, FnBody::Expr(body), false)?;
             }
-            ExprKind::Call { func, args, keywords } => self.call(func, args, keywords)?,
+            ExprKind::Call { func, args, keywords } => self.call(func, args, keywords, false)?,
             ExprKind::Attribute { value, attr } => {
                 self.expr(value)?;
                 let n = self.name_idx(attr);
@@ -161,6 +176,7 @@ impl Compiler<'_> {
                 self.comprehension(CompKind::Gen, e, generators)?
             }
             ExprKind::Await(x) => {
+                self.defer_calls = true;
                 self.expr(x)?;
                 self.emit(Op::Await);
             }
@@ -215,12 +231,14 @@ impl Compiler<'_> {
     }
 
     fn sequence(&mut self, xs: &[Expr], kind: SeqKind) -> CResult {
+        let defer = std::mem::take(&mut self.defer_elements);
         if xs.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) {
             match kind {
                 SeqKind::Set => self.emit(Op::BuildSet(0)),
                 _ => self.emit(Op::BuildList(0)),
             };
             for x in xs {
+                self.defer_calls = defer;
                 match &x.kind {
                     ExprKind::Starred(inner) => self.expr(inner)?,
                     _ => {
@@ -238,6 +256,7 @@ impl Compiler<'_> {
             }
         } else {
             for x in xs {
+                self.defer_calls = defer;
                 self.expr(x)?;
             }
             let n = xs.len() as u32;
@@ -250,16 +269,34 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn call(&mut self, func: &Expr, args: &[Expr], keywords: &[ast::Keyword]) -> CResult {
+    /// A call; `defer`: it sits where an awaitable is wanted (`Op::Defer`).
+    /// The arguments of `asyncio.gather(...)` (or `gather(...)`) are such
+    /// places, so its host calls reach the host as one batch.
+    fn call(
+        &mut self,
+        func: &Expr,
+        args: &[Expr],
+        keywords: &[ast::Keyword],
+        defer: bool,
+    ) -> CResult {
+        let gather = match &func.kind {
+            ExprKind::Name(n) => n == "gather",
+            ExprKind::Attribute { attr, .. } => attr == "gather",
+            _ => false,
+        };
         let has_star = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)))
             || keywords.iter().any(|k| k.name.is_none());
         if !has_star && keywords.is_empty() {
             if let ExprKind::Attribute { value, attr } = &func.kind {
                 self.expr(value)?;
                 for a in args {
+                    self.defer_calls = gather;
                     self.expr(a)?;
                 }
                 let n = self.name_idx(attr);
+                if defer {
+                    self.emit(Op::Defer);
+                }
                 self.emit(Op::CallMethod(n, args.len() as u32));
                 return Ok(());
             }
@@ -268,6 +305,7 @@ impl Compiler<'_> {
         if has_star {
             self.emit(Op::BuildList(0));
             for a in args {
+                self.defer_calls = gather;
                 match &a.kind {
                     ExprKind::Starred(inner) => self.expr(inner)?,
                     _ => {
@@ -293,12 +331,19 @@ impl Compiler<'_> {
                     }
                 }
             }
+            if defer {
+                self.emit(Op::Defer);
+            }
             self.emit(Op::CallEx);
         } else {
             for a in args {
+                self.defer_calls = gather;
                 self.expr(a)?;
             }
             if keywords.is_empty() {
+                if defer {
+                    self.emit(Op::Defer);
+                }
                 self.emit(Op::Call(args.len() as u32));
             } else {
                 let mut names = Vec::new();
@@ -307,6 +352,9 @@ impl Compiler<'_> {
                     names.push(Value::str(k.name.as_deref().unwrap_or("")));
                 }
                 let c = self.konst(Value::tuple(names));
+                if defer {
+                    self.emit(Op::Defer);
+                }
                 self.emit(Op::CallKw(args.len() as u32, c));
             }
         }

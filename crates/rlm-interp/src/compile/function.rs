@@ -143,6 +143,7 @@ impl Compiler<'_> {
         e: &Expr,
         gens: &[ast::Comprehension],
     ) -> CResult {
+        let defer_elements = std::mem::take(&mut self.defer_elements);
         // The first iterable is evaluated in the enclosing scope.
         let first = gens.first().ok_or_else(|| self.err("empty comprehension"))?;
         let mut local_list: Vec<SmolStr> = vec![SmolStr::new(".0")];
@@ -227,6 +228,7 @@ impl Compiler<'_> {
                 self.emit(Op::SetAdd(depth));
             }
             (_, ExprKind::ListComp { elt, .. } | ExprKind::GeneratorExp { elt, .. }) => {
+                self.defer_calls = defer_elements;
                 self.expr(elt)?;
                 self.emit(Op::ListAppend(depth));
             }

@@ -90,6 +90,10 @@ pub enum Op {
     FormatValue(u32, bool),
     BuildString(u32),
     Await,
+    /// The next call sits where an awaitable is wanted (`await f(...)`, an
+    /// argument of `asyncio.gather`): a suspending host function called
+    /// there returns an awaitable host call instead of suspending.
+    Defer,
     Import(u32),
 }
 
@@ -169,6 +173,12 @@ pub struct Compiler<'a> {
     scopes: Vec<FnScope>,
     builders: Vec<CodeBuilder>,
     cur_line: u32,
+    /// The expression being compiled sits where an awaitable is wanted (see
+    /// `Op::Defer`); taken by `expr`.
+    defer_calls: bool,
+    /// The elements of the display or comprehension being compiled sit
+    /// where awaitables are wanted (`gather(*[llm_query(p) for p in ps])`).
+    defer_elements: bool,
 }
 
 type CResult<T = ()> = Result<T, CompileError>;
@@ -185,8 +195,15 @@ pub fn compile_module(
             line_starts.push(i + 1);
         }
     }
-    let mut c =
-        Compiler { globals, line_starts, scopes: Vec::new(), builders: Vec::new(), cur_line: 1 };
+    let mut c = Compiler {
+        globals,
+        line_starts,
+        scopes: Vec::new(),
+        builders: Vec::new(),
+        cur_line: 1,
+        defer_calls: false,
+        defer_elements: false,
+    };
     c.scopes.push(FnScope { locals: IndexMap::new(), cells: IndexMap::new(), is_module: true });
     c.builders.push(CodeBuilder { code: new_code("<module>"), unwind: Vec::new() });
     c.builders[0].code.is_module = true;

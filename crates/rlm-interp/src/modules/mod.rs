@@ -5,8 +5,10 @@
 
 pub(crate) mod asyncio;
 pub(crate) mod collections;
+pub(crate) mod csv;
 pub(crate) mod datetime;
 pub(crate) mod functools;
+pub(crate) mod io;
 pub(crate) mod itertools;
 pub(crate) mod json;
 pub(crate) mod math;
@@ -41,6 +43,8 @@ const REGISTRY: &[(&str, Attrs, Call)] = &[
     ("textwrap", textwrap::attrs, textwrap::call),
     ("asyncio", asyncio::attrs, asyncio::call),
     ("datetime", datetime::attrs, datetime::call),
+    ("csv", csv::attrs, csv::call),
+    ("io", io::attrs, io::call),
 ];
 
 /// A module function as a value: calling it goes to the module's `call`.

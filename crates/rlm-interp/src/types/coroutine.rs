@@ -31,6 +31,14 @@ pub struct Gather {
     pub return_exceptions: bool,
 }
 
+/// The `Rc` box of an awaitable of type `T` and the buffers of its
+/// arguments (each argument charges itself or is charged by its holder).
+pub(crate) fn awaitable_mem_cost<T>(args: usize, kwargs: usize) -> usize {
+    crate::mem::rc_block::<T>()
+        + crate::mem::vec_block::<Value>(args)
+        + crate::mem::vec_block::<(SmolStr, Value)>(kwargs)
+}
+
 impl Drop for Coroutine {
     fn drop(&mut self) {
         let mut items = std::mem::take(&mut self.args);

@@ -24,6 +24,18 @@ impl std::ops::Deref for DequeObj {
     }
 }
 
+impl DequeObj {
+    /// Its allocations now (see `ListObj::mem_cost`).
+    pub(crate) fn mem_cost(&self) -> Option<usize> {
+        let items = self.items.try_borrow().ok()?;
+        Some(
+            crate::mem::rc_block::<DequeObj>()
+                + crate::mem::vec_block::<Value>(items.capacity())
+                + items.iter().map(Value::unowned_cost).sum::<usize>(),
+        )
+    }
+}
+
 impl Drop for DequeObj {
     fn drop(&mut self) {
         defer_drop(std::mem::take(self.items.get_mut()).into());
@@ -80,8 +92,8 @@ impl Vm {
         match name {
             "append" | "appendleft" => {
                 let x = arg0.unwrap_or(Value::None);
-                let n = d.borrow().len();
-                self.check_len(n + 1)?;
+                let (n, cap) = (d.borrow().len(), d.borrow().capacity());
+                self.check_growth(n + 1, 1, cap)?;
                 push_bounded(d, x, name == "append");
                 Ok(Value::None)
             }
@@ -99,7 +111,8 @@ impl Vm {
             "extend" | "extendleft" => {
                 let items = self.iterate(&arg0.unwrap_or(Value::None))?;
                 let n = d.borrow().len() + items.len();
-                self.check_len(n)?;
+                let cap = d.borrow().capacity();
+                self.check_growth(n, items.len(), cap)?;
                 for x in items {
                     push_bounded(d, x, name == "extend");
                 }

@@ -37,6 +37,7 @@ pub enum ExcKind {
     ModuleNotFoundError,
     JSONDecodeError,
     ReError,
+    CsvError,
     TimeoutError,
     OSError,
     KeyboardInterrupt,
@@ -97,6 +98,7 @@ impl ExcKind {
             ExcKind::ModuleNotFoundError => "ModuleNotFoundError",
             ExcKind::JSONDecodeError => "JSONDecodeError",
             ExcKind::ReError => "error",
+            ExcKind::CsvError => "Error",
             ExcKind::TimeoutError => "TimeoutError",
             ExcKind::OSError => "OSError",
             ExcKind::KeyboardInterrupt => "KeyboardInterrupt",
@@ -109,6 +111,7 @@ impl ExcKind {
         match self {
             ExcKind::JSONDecodeError => "json.decoder.JSONDecodeError",
             ExcKind::ReError => "re.error",
+            ExcKind::CsvError => "_csv.Error",
             k => k.name(),
         }
     }
@@ -200,6 +203,14 @@ impl Exception {
             traceback: RefCell::new(Vec::new()),
             hint: RefCell::new(None),
         })
+    }
+}
+
+impl Exception {
+    /// Its `Rc` box and arguments' buffer (the traceback, a few lines per
+    /// frame it passed, is left out: it grows after the exception is stored).
+    pub(crate) fn mem_cost(&self) -> usize {
+        crate::mem::rc_block::<Exception>() + crate::mem::vec_block::<Value>(self.args.capacity())
     }
 }
 

@@ -26,6 +26,17 @@ pub struct BuiltinFn {
     pub name: SmolStr,
 }
 
+impl Function {
+    /// Its own allocations (the `Rc` box, defaults, closure list); the cells
+    /// are registered containers, charged on their own.
+    pub(crate) fn mem_cost(&self) -> usize {
+        crate::mem::rc_block::<Function>()
+            + crate::mem::vec_block::<Value>(self.defaults.capacity())
+            + crate::mem::vec_block::<Option<Value>>(self.kwdefaults.capacity())
+            + crate::mem::vec_block::<Rc<RefCell<Option<Value>>>>(self.closure.capacity())
+    }
+}
+
 impl Drop for Function {
     fn drop(&mut self) {
         let mut items = std::mem::take(&mut self.defaults);

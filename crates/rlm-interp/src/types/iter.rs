@@ -25,6 +25,29 @@ pub enum IterState {
     Repeat(Value, Option<i64>),
 }
 
+impl IterState {
+    /// Its allocations now: the `Rc<RefCell<_>>` box and the buffer of
+    /// materialised items (zip, itertools...). `None` while it is advanced.
+    pub(crate) fn mem_cost(it: &RefCell<IterState>) -> Option<usize> {
+        let st = it.try_borrow().ok()?;
+        let items = match &*st {
+            IterState::Items(q) => {
+                crate::mem::vec_block::<Value>(q.capacity())
+                    + q.iter().map(Value::unowned_cost).sum::<usize>()
+            }
+            IterState::Cycle(v, _) => {
+                crate::mem::vec_block::<Value>(v.capacity())
+                    + v.iter().map(Value::unowned_cost).sum::<usize>()
+            }
+            IterState::Seq(v, _) | IterState::Repeat(v, _) | IterState::CountFloat(v, _) => {
+                v.unowned_cost()
+            }
+            IterState::Str(..) | IterState::Range(..) | IterState::Count(..) => 0,
+        };
+        Some(crate::mem::rc_block::<RefCell<IterState>>() + items)
+    }
+}
+
 impl Drop for IterState {
     fn drop(&mut self) {
         let items: Vec<Value> = match self {

@@ -21,6 +21,34 @@ impl std::ops::Deref for ListObj {
     }
 }
 
+impl ListObj {
+    /// Its allocations now: the `Rc` box, the reserved buffer, and the items
+    /// no one else charges (`Value::unowned_cost`). `None` while it is being
+    /// changed (its previous charge then stands).
+    pub(crate) fn mem_cost(&self) -> Option<usize> {
+        let items = self.0.try_borrow().ok()?;
+        Some(
+            crate::mem::rc_block::<ListObj>()
+                + crate::mem::vec_block::<Value>(items.capacity())
+                + items.iter().map(Value::unowned_cost).sum::<usize>(),
+        )
+    }
+}
+
+/// What one `append` may cost: a slot, doubled by the buffer's growth.
+pub(crate) const LIST_SLOT_COST: usize = 2 * std::mem::size_of::<Value>();
+
+/// What pushing onto `items` is about to allocate: when it is full, the
+/// buffer doubles at once (charged before, so a 400 MB list cannot double
+/// past the budget between two syncs); else the amortised slot.
+pub(crate) fn push_cost(items: &Vec<Value>) -> usize {
+    if items.len() == items.capacity() {
+        items.capacity().max(4) * std::mem::size_of::<Value>() + LIST_SLOT_COST
+    } else {
+        LIST_SLOT_COST
+    }
+}
+
 impl Drop for ListObj {
     fn drop(&mut self) {
         defer_drop(std::mem::take(self.0.get_mut()));
@@ -53,7 +81,7 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                self.alloc(16)?;
+                self.alloc(push_cost(&l.borrow()))?;
                 l.borrow_mut().push(x);
                 Ok(Value::None)
             }
@@ -63,7 +91,8 @@ impl Vm {
                 };
                 let items = self.iterate(it)?;
                 let n = l.borrow().len() + items.len();
-                self.check_len(n)?;
+                let cap = l.borrow().capacity();
+                self.check_growth(n, items.len(), cap)?;
                 l.borrow_mut().extend(items);
                 Ok(Value::None)
             }
@@ -78,7 +107,8 @@ impl Vm {
                     ))
                 })?;
                 let n = l.borrow().len() as i64;
-                self.check_len(n as usize + 1)?;
+                let cap = l.borrow().capacity();
+                self.check_growth(n as usize + 1, 1, cap)?;
                 let pos = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
                 l.borrow_mut().insert(pos, args[1].clone());
                 Ok(Value::None)

@@ -26,6 +26,7 @@ pub(crate) mod range;
 pub(crate) mod set;
 pub(crate) mod slice;
 pub(crate) mod str;
+pub(crate) mod stringio;
 pub(crate) mod tuple;
 pub(crate) mod type_obj;
 

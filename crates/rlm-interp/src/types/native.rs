@@ -24,6 +24,12 @@ pub enum Native {
     TimeDelta(i64, i64, i64),
     /// `d.keys()` (0), `d.values()` (1), `d.items()` (2): live views.
     DictView(u8, Rc<RefCell<Dict>>),
+    /// `io.StringIO(...)`.
+    StringIO(crate::types::stringio::StringIo),
+    /// `csv.DictReader(...)`.
+    CsvReader(crate::modules::csv::DictReader),
+    /// `csv.writer(...)` / `csv.DictWriter(...)`.
+    CsvWriter(crate::modules::csv::Writer),
 }
 
 impl Native {
@@ -37,6 +43,9 @@ impl Native {
             Native::DictView(0, _) => Ty::Other("dict_keys"),
             Native::DictView(1, _) => Ty::Other("dict_values"),
             Native::DictView(..) => Ty::Other("dict_items"),
+            Native::StringIO(_) => Ty::Other("StringIO"),
+            Native::CsvReader(_) => Ty::Other("DictReader"),
+            Native::CsvWriter(_) => Ty::Other("_csv.writer"),
         }
     }
 }
@@ -49,6 +58,9 @@ pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
         Native::TimeDelta(..) => timedelta::METHODS,
         Native::DictView(..) => view::METHODS,
         Native::Partial(_) => &[],
+        Native::StringIO(_) => crate::types::stringio::METHODS,
+        Native::CsvReader(_) => crate::modules::csv::READER_METHODS,
+        Native::CsvWriter(_) => crate::modules::csv::WRITER_METHODS,
     }
 }
 
@@ -60,7 +72,8 @@ pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<V
         Native::DateTime(d) => d.attr(name),
         Native::TimeDelta(days, secs, us) => timedelta::attr(*days, *secs, *us, name),
         Native::Partial(p) => functools::partial_attr(p, name),
-        Native::DictView(..) => None,
+        Native::DictView(..) | Native::StringIO(_) | Native::CsvWriter(_) => None,
+        Native::CsvReader(r) => crate::modules::csv::reader_attr(r, name),
     })
 }
 
@@ -78,9 +91,14 @@ pub(crate) fn native_method(
         Native::DateTime(d) => date_time::method(recv, d, name, args, kwargs),
         Native::TimeDelta(days, secs, us) => timedelta::method(*days, *secs, *us, name),
         Native::DictView(kind, d) => vm.dict_view_method(recv, *kind, d, name, args),
-        Native::Partial(_) => exc(
+        Native::StringIO(f) => {
+            let _ = kwargs;
+            crate::types::stringio::method(vm, f, name, args)
+        }
+        Native::CsvWriter(w) => crate::modules::csv::writer_method(vm, w, name, args),
+        Native::Partial(_) | Native::CsvReader(_) => exc(
             ExcKind::AttributeError,
-            format!("'functools.partial' object has no attribute '{name}'"),
+            format!("'{}' object has no attribute '{name}'", n.ty().name()),
         ),
     }
 }
@@ -93,6 +111,9 @@ pub(crate) fn native_repr(vm: &mut Vm, n: &Rc<Native>) -> R<String> {
         Native::DateTime(d) => d.repr(),
         Native::TimeDelta(days, secs, us) => timedelta::repr(*days, *secs, *us),
         Native::DictView(kind, d) => vm.dict_view_repr(*kind, d)?,
+        Native::StringIO(_) => "<_io.StringIO object>".to_string(),
+        Native::CsvReader(_) => "<csv.DictReader object>".to_string(),
+        Native::CsvWriter(_) => "<_csv.writer object>".to_string(),
     })
 }
 

@@ -11,6 +11,34 @@ use crate::fault::{Fault, R, exc, type_err};
 use crate::value::*;
 use crate::vm::Vm;
 
+/// One entry of a set's table: its hash and key.
+type SetEntry = (u64, Key);
+
+/// What one new element may cost: an entry and its index, doubled by growth.
+pub(crate) const SET_ENTRY_COST: usize =
+    2 * (std::mem::size_of::<SetEntry>() + std::mem::size_of::<usize>() + 2);
+
+/// What adding one element to `s` is about to allocate: when its table is
+/// full, the doubled table at once (charged before, so a large set cannot
+/// double past the budget between two syncs); else the amortised entry.
+pub(crate) fn insert_cost(s: &KeySet) -> usize {
+    if s.len() >= s.capacity() {
+        crate::mem::table_block(
+            s.capacity().saturating_mul(2).max(4),
+            std::mem::size_of::<SetEntry>(),
+        ) + SET_ENTRY_COST
+    } else {
+        SET_ENTRY_COST
+    }
+}
+
+/// A set's table at its reserved capacity and the elements no one else
+/// charges (`Value::unowned_cost`); the caller adds its `Rc` box.
+pub(crate) fn table_mem_cost(s: &KeySet) -> usize {
+    crate::mem::table_block(s.capacity(), std::mem::size_of::<SetEntry>())
+        + s.iter().map(|k| k.0.unowned_cost()).sum::<usize>()
+}
+
 pub(crate) const SET_METHODS: &[&str] = &[
     "add",
     "remove",
@@ -45,7 +73,9 @@ impl Vm {
                 }
             }
         };
-        let mine = crate::types::set::set_items(recv).unwrap_or_default();
+        // A copy of the receiver's elements, made only by the methods that
+        // build from it (copying on every call made `add` O(n)).
+        let mine = || crate::types::set::set_items(recv).unwrap_or_default();
         let mutable = match recv {
             Value::Set(s) => Some(s.clone()),
             _ => None,
@@ -59,7 +89,8 @@ impl Vm {
                     if n >= self.limits.max_collection_len {
                         self.check_len(n + 1)?;
                     }
-                    self.alloc(32)?;
+                    let cost = crate::types::set::insert_cost(&s.borrow());
+                    self.alloc(cost)?;
                     s.borrow_mut().insert(k);
                 }
                 Ok(Value::None)
@@ -87,11 +118,11 @@ impl Vm {
                 Ok(Value::None)
             }
             "copy" => Ok(match recv {
-                Value::Set(_) => Value::new_set(mine),
+                Value::Set(_) => Value::new_set(mine()),
                 other => other.clone(),
             }),
             "union" | "intersection" | "difference" | "symmetric_difference" => {
-                let mut acc = mine;
+                let mut acc = mine();
                 for a in &args {
                     let o = as_set(self, a)?;
                     // Every element of both sides is copied or hashed.
@@ -111,7 +142,7 @@ impl Vm {
                 }
                 self.check_len(acc.len())?;
                 Ok(match recv {
-                    Value::FrozenSet(_) => Value::FrozenSet(Rc::new(acc)),
+                    Value::FrozenSet(_) => Value::new_frozenset(acc),
                     _ => Value::new_set(acc),
                 })
             }
@@ -133,6 +164,7 @@ impl Vm {
                     return type_err(format!("{name}() takes exactly one argument"));
                 };
                 let o = as_set(self, a)?;
+                let mine = mine();
                 self.fuel((mine.len() + o.len()) as u64)?;
                 Ok(Value::Bool(match name {
                     "issubset" => mine.iter().all(|k| o.contains(k)),
@@ -164,7 +196,7 @@ impl Vm {
         };
         self.check_len(r.len())?;
         if let Value::FrozenSet(_) = a {
-            Ok(Value::FrozenSet(Rc::new(r)))
+            Ok(Value::new_frozenset(r))
         } else {
             Ok(Value::new_set(r))
         }
@@ -221,7 +253,7 @@ impl Vm {
             }
         }
         self.check_len(set.len())?;
-        Ok(if t == Ty::Set { Value::new_set(set) } else { Value::FrozenSet(Rc::new(set)) })
+        Ok(if t == Ty::Set { Value::new_set(set) } else { Value::new_frozenset(set) })
     }
 }
 

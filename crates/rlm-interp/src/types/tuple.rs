@@ -5,12 +5,32 @@ use std::rc::Rc;
 
 use crate::args::as_int;
 use crate::fault::{R, exc, type_err, value_err};
+use crate::mem::AccountRef;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
 use crate::vm::Vm;
 
-/// A tuple's storage (drops its items without recursion).
-pub struct TupleObj(pub Vec<Value>);
+/// A tuple's storage (drops its items without recursion). Immutable, so it
+/// is charged to the current account once, when made (`Value::tuple`), and
+/// credits that account the same amount when dropped.
+pub struct TupleObj(pub Vec<Value>, AccountRef);
+
+impl TupleObj {
+    /// A tuple of `items`, charged to the current account.
+    pub(crate) fn new(items: Vec<Value>) -> TupleObj {
+        let t = TupleObj(items, crate::mem::current());
+        t.1.charge(t.mem_cost());
+        t
+    }
+
+    /// Its allocations: the `Rc` box, the items' buffer, and the items that
+    /// no one else charges (`Value::unowned_cost`).
+    pub(crate) fn mem_cost(&self) -> usize {
+        crate::mem::rc_block::<TupleObj>()
+            + crate::mem::vec_block::<Value>(self.0.capacity())
+            + self.0.iter().map(Value::unowned_cost).sum::<usize>()
+    }
+}
 
 impl std::ops::Deref for TupleObj {
     type Target = Vec<Value>;
@@ -21,6 +41,7 @@ impl std::ops::Deref for TupleObj {
 
 impl Drop for TupleObj {
     fn drop(&mut self) {
+        self.1.credit(self.mem_cost());
         defer_drop(std::mem::take(&mut self.0));
     }
 }

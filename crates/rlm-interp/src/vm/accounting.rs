@@ -1,15 +1,16 @@
 //! Resource accounting: fuel charged before work, memory charged before
-//! allocation (measuring what is live, after collecting unreachable cycles,
-//! when the budget looks exceeded), the string/collection/nesting caps, and
-//! the output cap.
-
-use std::collections::HashSet;
-use std::rc::Rc;
+//! allocation (checked against the running count of what values really
+//! hold, `mem`, synced and cycles collected in amortised time), the
+//! string/collection/nesting caps, and the output cap.
 
 use crate::fault::{Fault, R};
-use crate::value::*;
+use crate::value::Value;
 use crate::vm::Vm;
 use crate::{LimitError, LimitKind};
+
+/// How far past the budget the heap may get between two syncs of the
+/// memory count (and the least allocation between two syncs).
+pub(crate) const SYNC_GRACE: usize = 4 << 20;
 
 impl Vm {
     #[inline]
@@ -24,27 +25,55 @@ impl Vm {
         Ok(())
     }
 
-    /// Charge `bytes` of new memory before allocating them.
+    /// Charge `bytes` of new memory before allocating them. Values count
+    /// themselves as they are made and dropped (`mem`); this pre-charge
+    /// covers what is about to be allocated and the growth of containers in
+    /// place, which the registry only sees when synced. Syncing (and
+    /// collecting cycles) costs a walk over the registered containers, so it
+    /// happens only after `mem_next` bytes more: at most the headroom plus
+    /// [`SYNC_GRACE`], at least `SYNC_GRACE` and, while far from the limit,
+    /// half of what is live: amortised linear, and the real heap never
+    /// passes the budget by more than the grace.
+    #[inline]
     pub(crate) fn alloc(&mut self, bytes: usize) -> R<()> {
         self.mem_since = self.mem_since.saturating_add(bytes);
-        if self.mem_measured.saturating_add(self.mem_since) > self.limits.memory_bytes {
-            // Unreachable cycles are not live, but they hold memory until
-            // collected: collect them first (charged like the measure).
-            let visited = crate::gc::collect_garbage();
-            self.fuel((visited / 8) as u64)?;
-            let live = self.measure_live()?;
-            self.mem_measured = live;
-            self.mem_since = bytes;
-            if live.saturating_add(bytes) > self.limits.memory_bytes {
-                return Err(Fault::Limit(LimitError::new(
-                    LimitKind::Memory,
-                    format!(
-                        "memory limit exceeded: {} bytes live, {} more requested, limit {}",
-                        live, bytes, self.limits.memory_bytes
-                    ),
-                )));
-            }
+        let grown = self.account.live().saturating_sub(self.mem_synced);
+        if self.mem_since.saturating_add(grown) > self.mem_next {
+            return self.sync_memory(bytes);
         }
+        Ok(())
+    }
+
+    #[cold]
+    fn sync_memory(&mut self, bytes: usize) -> R<()> {
+        let budget = self.limits.memory_bytes;
+        let visited = crate::gc::sync(&self.account);
+        self.fuel((visited / 8) as u64)?;
+        let mut live = self.account.live();
+        // Unreachable cycles are not live, but they hold memory until
+        // collected: collect them when over the budget or when enough new
+        // containers were registered, if the collector's own bookkeeping
+        // fits (it is charged like the sync).
+        let room = budget.saturating_add(SYNC_GRACE).saturating_sub(live);
+        if (live.saturating_add(bytes) > budget || crate::gc::collect_due(&self.account))
+            && crate::gc::collect_workspace(&self.account) <= room
+        {
+            let visited = crate::gc::collect_garbage_within(&self.account, room);
+            self.fuel((visited / 8) as u64)?;
+            live = self.account.live();
+        }
+        if live.saturating_add(bytes) > budget {
+            return Err(Fault::Limit(LimitError::new(
+                LimitKind::Memory,
+                format!(
+                    "memory limit exceeded: {live} bytes live, {bytes} more requested, limit {budget}"
+                ),
+            )));
+        }
+        self.mem_synced = live;
+        self.mem_since = bytes;
+        let headroom = budget - live + SYNC_GRACE;
+        self.mem_next = headroom.min((live / 2).max(SYNC_GRACE));
         Ok(())
     }
 
@@ -93,7 +122,30 @@ impl Vm {
             )));
         }
         self.fuel((n / 16) as u64)?;
-        self.alloc(n.saturating_mul(16))
+        self.alloc(n.saturating_mul(std::mem::size_of::<crate::value::Value>()))
+    }
+
+    /// A sequence of capacity `capacity` growing in place to `new_len` items
+    /// by `added`: held to the collection cap, charged for the added slots
+    /// only (charging the whole length made every `append` to a long deque
+    /// cost a sync), or, when it outgrows its buffer, for the new buffer,
+    /// which is allocated at once (`extend` doubled a 16 MB list to 32 MB
+    /// between two syncs, unseen).
+    pub(crate) fn check_growth(&mut self, new_len: usize, added: usize, capacity: usize) -> R<()> {
+        if new_len > self.limits.max_collection_len {
+            return self.check_len(new_len);
+        }
+        self.fuel((added / 16) as u64)?;
+        let bytes = if new_len > capacity {
+            capacity
+                .saturating_mul(2)
+                .max(new_len)
+                .max(4)
+                .saturating_mul(std::mem::size_of::<Value>())
+        } else {
+            added.saturating_mul(crate::types::list::LIST_SLOT_COST)
+        };
+        self.alloc(bytes)
     }
 
     pub(crate) fn nesting_err(&self) -> Fault {
@@ -103,127 +155,20 @@ impl Vm {
         ))
     }
 
-    /// Bytes held by everything reachable from globals and frames, with the
-    /// walk charged as fuel.
-    fn measure_live(&mut self) -> R<usize> {
-        let (total, visited) = self.live_bytes();
-        self.fuel(visited / 8)?;
-        Ok(total)
+    /// Bytes held by this session's values, as the memory budget counts
+    /// them: the running count (O(1), see `mem`), exact for strings, tuples
+    /// and `StringIO`s, and for mutable containers their size at the last
+    /// sync (registration, or at most max(4 MiB, live/2) of charged
+    /// allocation ago).
+    pub(crate) fn live_bytes(&self) -> usize {
+        self.account.live()
     }
 
-    /// Bytes held by everything reachable from globals and frames, and the
-    /// number of values walked to count them (nothing charged).
-    pub(crate) fn live_bytes(&self) -> (usize, u64) {
-        // Addresses only: foldhash, not SipHash (no key here is chosen by a program).
-        // Sized once: allocations were most of a small walk's cost (one per program).
-        let mut seen: HashSet<usize, HashState> =
-            HashSet::with_capacity_and_hasher(32, HashState::default());
-        let mut todo: Vec<Value> = Vec::with_capacity(self.globals.len() + 32);
-        todo.extend(self.globals.iter().flatten().cloned());
-        let frame_sets = std::iter::once(&self.frames).chain(self.tasks.iter().map(|t| &t.frames));
-        for frames in frame_sets {
-            for f in frames {
-                todo.extend(f.stack.iter().cloned());
-                todo.extend(f.locals.iter().flatten().cloned());
-                for c in &f.cells {
-                    if let Some(v) = &*c.borrow() {
-                        todo.push(v.clone());
-                    }
-                }
-            }
-        }
-        let mut total = 0usize;
-        let mut visited = 0u64;
-        while let Some(v) = todo.pop() {
-            visited += 1;
-            let ptr = match &v {
-                Value::Str(s) => {
-                    total += 40 + if s.is_shared() { 0 } else { s.byte_len() };
-                    continue;
-                }
-                Value::List(l) => Rc::as_ptr(l) as *const u8 as usize,
-                Value::Tuple(t) => Rc::as_ptr(t) as *const u8 as usize,
-                Value::Dict(d) => Rc::as_ptr(d) as *const u8 as usize,
-                Value::Set(s) => Rc::as_ptr(s) as *const u8 as usize,
-                Value::Deque(d) => Rc::as_ptr(d) as *const u8 as usize,
-                Value::Func(f) => Rc::as_ptr(f) as *const u8 as usize,
-                // Iterators can hold materialised results (itertools, zip,
-                // generators): those count like a list.
-                Value::Iter(i) => Rc::as_ptr(i) as *const u8 as usize,
-                // A kept exception keeps its arguments (`keep.append(e)`).
-                Value::Exc(e) => Rc::as_ptr(e) as *const u8 as usize,
-                _ => {
-                    total += 16;
-                    continue;
-                }
-            };
-            if !seen.insert(ptr) {
-                continue;
-            }
-            match &v {
-                Value::List(l) => {
-                    let l = l.borrow();
-                    total += 40 + 16 * l.capacity();
-                    todo.extend(l.iter().cloned());
-                }
-                Value::Tuple(t) => {
-                    total += 40 + 16 * t.len();
-                    todo.extend(t.iter().cloned());
-                }
-                Value::Dict(d) => {
-                    let d = d.borrow();
-                    total += 64 + 48 * d.map.capacity();
-                    for (k, v) in &d.map {
-                        todo.push(k.0.clone());
-                        todo.push(v.clone());
-                    }
-                }
-                Value::Set(s) => {
-                    let s = s.borrow();
-                    total += 64 + 32 * s.capacity();
-                    todo.extend(s.iter().map(|k| k.0.clone()));
-                }
-                Value::Deque(d) => {
-                    let d = d.borrow();
-                    total += 40 + 16 * d.len();
-                    todo.extend(d.iter().cloned());
-                }
-                Value::Exc(e) => {
-                    total += 64 + 16 * e.args.len();
-                    todo.extend(e.args.iter().cloned());
-                }
-                Value::Iter(i) => {
-                    total += 40;
-                    // Skipped if the iterator is being advanced right now.
-                    let Ok(state) = i.try_borrow() else { continue };
-                    match &*state {
-                        IterState::Items(items) => {
-                            total += 16 * items.len();
-                            todo.extend(items.iter().cloned());
-                        }
-                        IterState::Cycle(items, _) => {
-                            total += 16 * items.len();
-                            todo.extend(items.iter().cloned());
-                        }
-                        IterState::Seq(v, _) | IterState::Repeat(v, _) => todo.push(v.clone()),
-                        IterState::Str(s, _) => todo.push(Value::Str(s.clone())),
-                        IterState::CountFloat(v, _) => todo.push(v.clone()),
-                        IterState::Range(..) | IterState::Count(..) => {}
-                    }
-                }
-                Value::Func(f) => {
-                    total += 64;
-                    todo.extend(f.defaults.iter().cloned());
-                    for c in &f.closure {
-                        if let Some(v) = &*c.borrow() {
-                            todo.push(v.clone());
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        (total, visited)
+    /// The same count after a sync of the registered containers (a walk
+    /// over them: for tests and explicit measurement, not every step).
+    pub(crate) fn synced_live_bytes(&self) -> usize {
+        crate::gc::sync(&self.account);
+        self.account.live()
     }
 
     pub(crate) fn write_output(&mut self, s: &str) -> R<()> {

@@ -8,9 +8,10 @@ use std::rc::Rc;
 
 use smol_str::SmolStr;
 
+use crate::compile::Code;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::value::*;
-use crate::vm::{Called, ExecEnd, Frame, Vm};
+use crate::vm::{Called, ExecEnd, Frame, FrameCharge, Vm};
 use crate::{LimitError, LimitKind};
 
 impl Vm {
@@ -109,6 +110,10 @@ impl Vm {
         if code.has_varkw {
             locals[next] = Some(Value::dict(kwextra));
         }
+        if code.ncells > 0 {
+            // Cells are registered containers: charged there, pre-charged here.
+            self.alloc(code.ncells * crate::mem::rc_block::<RefCell<Option<Value>>>())?;
+        }
         let mut cells: Vec<Rc<RefCell<Option<Value>>>> = (0..code.ncells)
             .map(|_| {
                 let c = Rc::new(RefCell::new(None));
@@ -122,6 +127,14 @@ impl Vm {
             }
         }
         cells.extend(func.closure.iter().cloned());
+        let bytes = frame_cost(code, cells.len());
+        let charge = if bytes > FRAME_FREE {
+            self.alloc(bytes)?;
+            self.account.charge(bytes);
+            Some(FrameCharge { account: self.account.clone(), bytes })
+        } else {
+            None
+        };
         Ok(Frame {
             code: code.clone(),
             pc: 0,
@@ -130,6 +143,7 @@ impl Vm {
             cells,
             blocks: Vec::new(),
             handled: Vec::new(),
+            _charge: charge,
         })
     }
 
@@ -357,3 +371,19 @@ fn join_names(names: &[SmolStr]) -> String {
         _ => format!("{}, and {}", q[..q.len() - 1].join(", "), q[q.len() - 1]),
     }
 }
+
+/// A frame's own buffers: its locals, its cells, and its operand stack,
+/// estimated at two values per instruction (the compiler does not compute
+/// the exact depth; a stack holds what the instructions before pushed, and
+/// the largest pushes, unpacking `n` targets, are followed by `n` stores).
+fn frame_cost(code: &Code, ncells: usize) -> usize {
+    crate::mem::vec_block::<Option<Value>>(code.local_names.len())
+        + crate::mem::vec_block::<Rc<RefCell<Option<Value>>>>(ncells)
+        + crate::mem::vec_block::<Value>(code.ops.len().saturating_mul(2))
+}
+
+/// Frames costing at most this are not charged: the call-depth cap bounds
+/// them (400 frames at the default: 6.25 MiB), and charging every call
+/// would cost the interpreter's hottest path. Functions of more than about
+/// 500 instructions or 1,000 locals are charged per call.
+const FRAME_FREE: usize = 16 << 10;

@@ -284,7 +284,7 @@ impl Vm {
                         if n >= self.limits.max_collection_len {
                             self.check_len(n + 1)?;
                         }
-                        self.alloc(16)?;
+                        self.alloc(crate::types::list::push_cost(&l.borrow()))?;
                         l.borrow_mut().push(v);
                     }
                 }
@@ -358,6 +358,8 @@ impl Vm {
                         None => continue,
                     }
                 }
+                // A marker read by the call after it (`call_is_deferred`).
+                Op::Defer => {}
                 Op::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
                 Op::Return => {
                     let v = pop(frame)?;
@@ -470,8 +472,9 @@ impl Vm {
             frame.stack.len().checked_sub(depth as usize + 1).ok_or_else(|| internal("stack"))?;
         let target = frame.stack[idx].clone();
         let k = self.key(v)?;
-        self.alloc(32)?;
         if let Value::Set(s) = &target {
+            let cost = crate::types::set::insert_cost(&s.borrow());
+            self.alloc(cost)?;
             s.borrow_mut().insert(k);
         }
         Ok(())
@@ -491,7 +494,8 @@ impl Vm {
             if n >= self.limits.max_collection_len {
                 self.check_len(n + 1)?;
             }
-            self.alloc(48)?;
+            let cost = crate::types::dict::insert_cost(&d.borrow());
+            self.alloc(cost)?;
             d.borrow_mut().map.insert(k, v);
         }
         Ok(())
@@ -504,7 +508,8 @@ impl Vm {
         let items = self.iterate(&it)?;
         if let Value::List(l) = &target {
             let n = l.borrow().len() + items.len();
-            self.check_len(n)?;
+            let cap = l.borrow().capacity();
+            self.check_growth(n, items.len(), cap)?;
             l.borrow_mut().extend(items);
         }
         Ok(())
@@ -597,6 +602,9 @@ impl Vm {
     }
 
     fn op_make_function(&mut self, ci: u32, nd: u32, nkw: u32) -> R<()> {
+        // A function value is charged by what holds it (`Value::unowned_cost`);
+        // pre-charging it here makes a chain of closures reach a sync.
+        self.alloc(crate::mem::rc_block::<Function>() + 64)?;
         let frame = top!(self);
         let Value::Func(proto) = frame.code.consts[ci as usize].clone() else {
             return Err(internal("code const"));

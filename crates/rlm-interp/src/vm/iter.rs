@@ -3,9 +3,7 @@
 //! (`a, b = x`) with CPython's errors. Each iterator's step is in
 //! `types/iter.rs`.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::rc::Rc;
 
 use crate::fault::{Fault, R, type_err, value_err};
 use crate::types::dict::view::view_items;
@@ -30,13 +28,15 @@ impl Vm {
             Value::Set(s) => IterState::Items(set_order(&s.borrow()).into()),
             Value::FrozenSet(s) => IterState::Items(set_order(&s).into()),
             Value::Deque(d) => IterState::Items(d.borrow().iter().cloned().collect()),
-            Value::Native(ref n) if matches!(**n, Native::DictView(..)) => {
-                let Native::DictView(kind, d) = &**n else { return type_err("not iterable") };
-                IterState::Items(view_items(*kind, d).into())
-            }
+            Value::Native(ref n) => match &**n {
+                Native::DictView(kind, d) => IterState::Items(view_items(*kind, d).into()),
+                Native::StringIO(f) => IterState::Items(f.remaining_lines(self)?.into()),
+                Native::CsvReader(r) => return Ok(r.rows.clone()),
+                _ => return type_err(format!("'{}' object is not iterable", v.type_name())),
+            },
             other => return type_err(format!("'{}' object is not iterable", other.type_name())),
         };
-        Ok(Value::Iter(Rc::new(RefCell::new(st))))
+        Ok(Value::iter(st))
     }
 
     /// Materialise any iterable (fuel charged per element).

@@ -58,6 +58,21 @@ pub(crate) struct Frame {
     cells: Vec<Rc<RefCell<Option<Value>>>>,
     blocks: Vec<Block>,
     handled: Vec<Rc<Exception>>,
+    /// What a large frame was charged (`call::frame_cost`), credited when it
+    /// is dropped (held for that); `None` for the small frames the call-depth cap bounds.
+    _charge: Option<FrameCharge>,
+}
+
+/// Bytes charged to an account for a frame's own buffers while it lives.
+pub(crate) struct FrameCharge {
+    account: crate::mem::AccountRef,
+    bytes: usize,
+}
+
+impl Drop for FrameCharge {
+    fn drop(&mut self) {
+        self.account.credit(self.bytes);
+    }
 }
 
 struct Wait {
@@ -103,9 +118,15 @@ pub struct Vm {
     /// error message do not).
     ran_code: bool,
     pub(crate) limits: Limits,
+    /// What this VM's values are charged to (`mem`).
+    pub(crate) account: crate::mem::AccountRef,
     pub(crate) fuel_used: u64,
+    /// Bytes pre-charged (`alloc`) since the memory count was last synced.
     mem_since: usize,
-    mem_measured: usize,
+    /// The memory count at the last sync.
+    mem_synced: usize,
+    /// Sync again once this many more bytes were charged or counted.
+    mem_next: usize,
     pub(crate) gnames: GlobalNames,
     pub(crate) globals: Vec<Option<Value>>,
     builtin_cache: Vec<Option<Value>>,
@@ -135,12 +156,22 @@ pub(crate) fn internal(what: &str) -> Fault {
 }
 
 impl Vm {
+    /// A VM charging the current account: for short-lived helpers (rendering
+    /// an error) inside or outside a session.
     pub fn new(limits: Limits) -> Vm {
+        Vm::with_account(limits, crate::mem::current())
+    }
+
+    /// A VM charging `account` (a session's own, see `Session::new`).
+    pub(crate) fn with_account(limits: Limits, account: crate::mem::AccountRef) -> Vm {
+        let mem_next = limits_next(&limits);
         Vm {
             limits,
             fuel_used: 0,
             mem_since: 0,
-            mem_measured: 0,
+            mem_synced: account.live(),
+            account,
+            mem_next,
             gnames: GlobalNames::default(),
             globals: Vec::new(),
             builtin_cache: Vec::new(),
@@ -165,8 +196,16 @@ impl Vm {
     }
 }
 
+/// The first sync is due after the smaller of the budget and the grace.
+fn limits_next(limits: &Limits) -> usize {
+    limits.memory_bytes.min(accounting::SYNC_GRACE)
+}
+
 impl Drop for Vm {
     fn drop(&mut self) {
+        // Release everything the session holds first (without recursion), so
+        // that the collector's bookkeeping covers only what survives: values
+        // the embedder still holds and unreachable cycles.
         let mut roots: Vec<Value> = self.globals.drain(..).flatten().collect();
         roots.extend(self.host_values.drain().map(|(_, v)| v));
         roots.extend(self.sort_cmp.take());
@@ -181,7 +220,24 @@ impl Drop for Vm {
             roots.extend(f.locals.into_iter().flatten());
             cells.extend(f.cells);
         }
-        let _ = crate::gc::collect(roots, cells, self.ran_code);
+        if !self.ran_code {
+            let _ = crate::gc::collect(roots, cells, None, usize::MAX);
+            return;
+        }
+        defer_drop(roots);
+        drop(cells);
+        let _ = crate::gc::collect_garbage(&self.account);
+    }
+}
+
+impl Vm {
+    /// Whether the call being made sits where an awaitable is wanted: the
+    /// compiler marks such a call with `Op::Defer` right before it (the
+    /// frame's `pc` is already past the call).
+    pub(crate) fn call_is_deferred(&self) -> bool {
+        self.frames.last().is_some_and(|f| {
+            f.pc >= 2 && matches!(f.code.ops.get(f.pc - 2), Some(crate::compile::Op::Defer))
+        })
     }
 }
 

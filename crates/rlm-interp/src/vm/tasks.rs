@@ -36,6 +36,8 @@ impl Vm {
             cells: Vec::new(),
             blocks: Vec::new(),
             handled: Vec::new(),
+            // One per cell, bounded by the source-size cap.
+            _charge: None,
         };
         self.tasks.push(Task { frames: vec![frame], ..Default::default() });
         self.schedule()
@@ -290,6 +292,7 @@ impl Vm {
                         cells: Vec::new(),
                         blocks: Vec::new(),
                         handled: Vec::new(),
+                        _charge: None,
                     };
                     self.tasks.push(Task {
                         frames: vec![frame],
@@ -297,6 +300,9 @@ impl Vm {
                         ..Default::default()
                     });
                 }
+                // An answered `llm_query(...)` made outside a gather
+                // (`tasks = [llm_query(p) ...]`) is its own result.
+                Value::Str(_) => self.fill_slot(t, slot, Ok(item.clone())),
                 other => {
                     let e = Exception::new(
                         ExcKind::TypeError,
@@ -348,6 +354,12 @@ impl Vm {
                 )))
             }
             Value::Gather(g) => Ok(Some(ExecEnd::Gather(g))),
+            // `r = llm_query(p)` then `await r`: the reply is a str, awaited
+            // as itself (the rule in grammar/reference.md).
+            Value::Str(s) => {
+                top!(self).stack.push(Value::Str(s));
+                Ok(None)
+            }
             other => type_err(format!(
                 "object {} can't be used in 'await' expression",
                 other.type_name()

@@ -31,6 +31,51 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
+_HOST = {"llm_query", "llm_batch", "llm_query_batched", "llm_query_batch"}
+
+
+class _Defer(ast.NodeTransformer):
+    """The DSL's rule (grammar/reference.md, "await and asyncio.gather"): a
+    call where an awaitable is wanted (the operand of `await`; an argument
+    of `gather`, also inside a starred list, tuple, comprehension or
+    generator there) makes a suspending host function give an awaitable.
+    Rewritten here as `_deferred(f)(...)`, which wraps the stubs in a
+    coroutine (fast-rlm's `llm_query` is a coroutine function) and leaves
+    any other callee alone; a plain call returns the str (the paper's)."""
+
+    def _mark(self, node):
+        if isinstance(node, ast.Starred):
+            node.value = self._mark(node.value)
+        elif isinstance(node, ast.Call):
+            node.func = ast.Call(ast.Name("_deferred", ast.Load()), [node.func], [])
+        elif isinstance(node, (ast.List, ast.Tuple)):
+            node.elts = [self._mark(e) for e in node.elts]
+        elif isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+            node.elt = self._mark(node.elt)
+        return node
+
+    def visit_Await(self, node):
+        self.generic_visit(node)
+        node.value = self._mark(node.value)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+        if name == "gather":
+            node.args = [self._mark(a) for a in node.args]
+        return node
+
+
+def _deferred(f):
+    if getattr(f, "__name__", None) in _HOST:
+        async def call(*a, **k):
+            return f(*a, **k)
+        return call
+    return f
+
+
 def make_globals(reply, context):
     g = {"__name__": "__main__"}
 
@@ -66,7 +111,7 @@ def make_globals(reply, context):
     g.update(llm_query=llm_query, llm_query_async=llm_query_async, llm_batch=llm_batch,
              llm_query_batched=llm_batch, llm_query_batch=llm_batch, llm_batch_async=llm_batch_async,
              llm_query_batch_async=llm_batch_async, llm_query_batched_async=llm_batch_async,
-             FINAL=FINAL, FINAL_VAR=FINAL_VAR, SHOW_VARS=SHOW_VARS)
+             FINAL=FINAL, FINAL_VAR=FINAL_VAR, SHOW_VARS=SHOW_VARS, _deferred=_deferred)
     if context is not None:
         g["context"] = context
         g["P"] = context
@@ -84,7 +129,9 @@ def run_job(job, reply):
         try:
             with contextlib.redirect_stdout(buf):
                 try:
-                    code = compile(src, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+                    tree = ast.fix_missing_locations(_Defer().visit(
+                        compile(src, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)))
+                    code = compile(tree, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
                     r = eval(code, g)
                     if asyncio.iscoroutine(r):
                         asyncio.run(r)

@@ -163,7 +163,7 @@ fn block(b: &mut Bytes, indent: usize, depth: usize, out: &mut String) {
 fn stmt(b: &mut Bytes, indent: usize, depth: usize, out: &mut String) {
     let pad = "    ".repeat(indent);
     let deep = depth > 2;
-    match if deep { b.pick(5) } else { b.pick(12) } {
+    match if deep { b.pick(5) } else { b.pick(15) } {
         0 | 1 => out.push_str(&format!("{pad}{} = {}\n", var(b), expr(b, 0))),
         2 => out.push_str(&format!("{pad}print({})\n", expr(b, 0))),
         3 => out.push_str(&format!("{pad}{} += {}\n", var(b), expr(b, 0))),
@@ -190,6 +190,22 @@ fn stmt(b: &mut Bytes, indent: usize, depth: usize, out: &mut String) {
         }
         9 => out.push_str(&format!("{pad}d[{}] = {}\n", expr(b, 0), expr(b, 0))),
         10 => out.push_str(&format!("{pad}r = llm_query({})\n{pad}print(r)\n", expr(b, 0))),
+        11 => out.push_str(&format!(
+            "{pad}r = await llm_query(str({}))\n{pad}rs = await asyncio.gather(*[llm_query(str(x)) for x in xs[:{}]])\n{pad}print(r, rs)\n",
+            expr(b, 0),
+            b.pick(4)
+        )),
+        12 => out.push_str(&format!(
+            "{pad}print(list(csv.reader(io.StringIO(str({})), delimiter={:?})))\n",
+            expr(b, 0),
+            [",", ";", "'", "\"", " "][b.pick(5)]
+        )),
+        13 => out.push_str(&format!(
+            "{pad}f = io.StringIO()\n{pad}csv.writer(f, quoting={}).writerow([{}, {}])\n{pad}print(f.getvalue())\n",
+            b.pick(3),
+            expr(b, 0),
+            expr(b, 0)
+        )),
         _ => out.push_str(&format!(
             "{pad}rs = await asyncio.gather(*[llm_query_async(str(i)) for i in range({})])\n{pad}print(rs)\n",
             b.pick(5)
@@ -201,7 +217,7 @@ fn stmt(b: &mut Bytes, indent: usize, depth: usize, out: &mut String) {
 pub fn program(data: &[u8]) -> String {
     let mut b = Bytes::new(data);
     let mut out = String::from(
-        "import re, json, asyncio\na = 1\nb = 'text'\nc = [1, 2]\nxs = []\nd = {}\ns = 'Hello World'\ni = 0\n\
+        "import re, json, asyncio, csv, io\na = 1\nb = 'text'\nc = [1, 2]\nxs = []\nd = {}\ns = 'Hello World'\ni = 0\n\
          def f0(x):\n    return x\ndef f1(x, y=2):\n    return [x, y]\n",
     );
     while !b.done() && out.len() < 4000 {

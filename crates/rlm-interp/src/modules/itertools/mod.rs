@@ -5,9 +5,6 @@
 
 mod combinatorics;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use rlm_syntax::ast::BinOp;
 
 use crate::args::{Kwargs, as_int, kw};
@@ -57,7 +54,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
 }
 
 pub(super) fn items_iter(v: Vec<Value>) -> Value {
-    Value::Iter(Rc::new(RefCell::new(IterState::Items(v.into()))))
+    Value::iter(IterState::Items(v.into()))
 }
 
 /// Chaining, slicing, grouping and the infinite iterators.
@@ -136,20 +133,20 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
                     Some(v) => as_int(&v).unwrap_or(1) as f64,
                     None => 1.0,
                 };
-                return Ok(Value::Iter(Rc::new(RefCell::new(IterState::CountFloat(start, step)))));
+                return Ok(Value::iter(IterState::CountFloat(start, step)));
             }
             let start = start_v.as_ref().and_then(as_int).unwrap_or(0);
             let step = step_v.as_ref().and_then(as_int).unwrap_or(1);
-            Ok(Value::Iter(Rc::new(RefCell::new(IterState::Count(start, step)))))
+            Ok(Value::iter(IterState::Count(start, step)))
         }
         "cycle" => {
             let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
-            Ok(Value::Iter(Rc::new(RefCell::new(IterState::Cycle(items, 0)))))
+            Ok(Value::iter(IterState::Cycle(items, 0)))
         }
         "repeat" => {
             let v = args.first().cloned().unwrap_or(Value::None);
             let n = args.get(1).or_else(|| kw(&kwargs, "times")).and_then(as_int);
-            Ok(Value::Iter(Rc::new(RefCell::new(IterState::Repeat(v, n.map(|n| n.max(0)))))))
+            Ok(Value::iter(IterState::Repeat(v, n.map(|n| n.max(0)))))
         }
         "groupby" => {
             let items = vm.iterate(args.first().unwrap_or(&Value::None))?;

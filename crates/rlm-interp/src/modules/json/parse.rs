@@ -60,7 +60,7 @@ impl JsonParser<'_> {
                         }
                         self.i += 1;
                         let v = self.value(vm)?;
-                        vm.alloc(48)?;
+                        vm.alloc(crate::types::dict::DICT_ENTRY_COST)?;
                         d.map.insert(Key(Value::str(k)), v);
                         self.ws();
                         match b.get(self.i) {
@@ -84,7 +84,7 @@ impl JsonParser<'_> {
                 } else {
                     loop {
                         items.push(self.value(vm)?);
-                        vm.alloc(16)?;
+                        vm.alloc(crate::types::list::LIST_SLOT_COST)?;
                         self.ws();
                         match b.get(self.i) {
                             Some(b',') => self.i += 1,

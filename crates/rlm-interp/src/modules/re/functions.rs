@@ -2,7 +2,6 @@
 //! implementation: a module function compiles its pattern, then calls the
 //! method), with CPython's `pos`/`endpos`, `count`/`maxsplit` and templates.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
@@ -138,7 +137,7 @@ impl Vm {
                 self.check_len(ms.len())?;
                 let out: std::collections::VecDeque<Value> =
                     ms.into_iter().map(|sp| self.make_match(&hay, sp, &pattern)).collect();
-                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out)))))
+                Ok(Value::iter(IterState::Items(out)))
             }
             "sub" | "subn" => self.re_sub(name, &pattern, &args, kwargs),
             "split" => {

@@ -66,7 +66,7 @@ impl Vm {
                     let n = as_int(v).unwrap_or(0).max(0) as usize;
                     out.extend(std::iter::repeat_n(k.0.clone(), n));
                 }
-                Ok(Value::Iter(Rc::new(RefCell::new(IterState::Items(out.into())))))
+                Ok(Value::iter(IterState::Items(out.into())))
             }
             "total" => {
                 let vals: Vec<Value> = d.borrow().map.values().cloned().collect();

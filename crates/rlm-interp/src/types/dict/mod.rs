@@ -36,6 +36,46 @@ impl Dict {
     }
 }
 
+/// One entry of a dict's table: its hash, key and value.
+type DictEntry = (u64, Key, Value);
+
+/// What one new key may cost: an entry and its index, doubled by growth.
+pub(crate) const DICT_ENTRY_COST: usize =
+    2 * (std::mem::size_of::<DictEntry>() + std::mem::size_of::<usize>() + 2);
+
+/// What inserting one new key into `d` is about to allocate: when its table
+/// is full, the doubled table at once (charged before, so a large dict cannot
+/// double past the budget between two syncs); else the amortised entry.
+pub(crate) fn insert_cost(d: &Dict) -> usize {
+    if d.map.len() >= d.map.capacity() {
+        crate::mem::table_block(
+            d.map.capacity().saturating_mul(2).max(4),
+            std::mem::size_of::<DictEntry>(),
+        ) + DICT_ENTRY_COST
+    } else {
+        DICT_ENTRY_COST
+    }
+}
+
+impl Dict {
+    /// Its allocations now: the `Rc<RefCell<_>>` box, the table at its
+    /// reserved capacity, and the keys and values no one else charges
+    /// (`Value::unowned_cost`). `None` while it is being changed.
+    pub(crate) fn mem_cost(d: &RefCell<Dict>) -> Option<usize> {
+        let d = d.try_borrow().ok()?;
+        let mut items: usize =
+            d.map.iter().map(|(k, v)| k.0.unowned_cost() + v.unowned_cost()).sum();
+        if let DictKind::Default(f) = &d.kind {
+            items += f.unowned_cost();
+        }
+        Some(
+            crate::mem::rc_block::<RefCell<Dict>>()
+                + crate::mem::table_block(d.map.capacity(), std::mem::size_of::<DictEntry>())
+                + items,
+        )
+    }
+}
+
 impl Default for Dict {
     fn default() -> Self {
         Dict::new()
@@ -136,7 +176,8 @@ impl Vm {
                     return Ok(v.clone());
                 }
                 let v = args.get(1).cloned().unwrap_or(Value::None);
-                self.alloc(48)?;
+                let cost = crate::types::dict::insert_cost(&d.borrow());
+                self.alloc(cost)?;
                 d.borrow_mut().map.insert(k, v.clone());
                 Ok(v)
             }
@@ -195,7 +236,8 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                self.alloc(48)?;
+                let cost = crate::types::dict::insert_cost(&d.borrow());
+                self.alloc(cost)?;
                 d.borrow_mut().map.insert(k, v.clone());
                 Ok(v)
             }
@@ -219,7 +261,8 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                self.alloc(48)?;
+                let cost = crate::types::dict::insert_cost(&d.borrow());
+                self.alloc(cost)?;
                 d.borrow_mut().map.insert(k, v);
             }
         }
@@ -286,7 +329,8 @@ impl Vm {
                     let mut p = pair.into_iter();
                     let (Some(k), Some(v)) = (p.next(), p.next()) else { continue };
                     let k = self.key(k)?;
-                    self.alloc(48)?;
+                    let cost = crate::types::dict::insert_cost(&d.borrow());
+                    self.alloc(cost)?;
                     d.borrow_mut().map.insert(k, v);
                 }
             }

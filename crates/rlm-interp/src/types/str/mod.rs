@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::args::as_int;
 use crate::fault::{R, exc, type_err};
+use crate::mem::AccountRef;
 use crate::types::slice::{norm_index, slice_indices};
 pub(crate) use crate::unicode::py_isspace;
 use crate::value::*;
@@ -56,6 +57,35 @@ pub struct StrInner {
     char_len: usize,
     ascii: bool,
     index: OnceCell<Vec<usize>>,
+    /// Charged for this string (see `mem`): credited when it is dropped.
+    account: AccountRef,
+}
+
+impl StrInner {
+    /// Its allocations: the `Rc` box and, unless it is a view of an external
+    /// buffer (the context costs nothing), its bytes. The index is charged
+    /// when built.
+    fn mem_cost(&self) -> usize {
+        crate::mem::rc_block::<StrInner>()
+            + match &self.data {
+                StrData::Owned(s) => crate::mem::block(s.len()),
+                StrData::Shared(..) => 0,
+            }
+    }
+}
+
+impl Drop for StrInner {
+    fn drop(&mut self) {
+        let index = self.index.get().map_or(0, |i| crate::mem::vec_block::<usize>(i.capacity()));
+        self.account.credit(self.mem_cost() + index);
+    }
+}
+
+/// A string's fields before it is charged to an account (`Str::from_inner`).
+struct PendingStr {
+    data: StrData,
+    char_len: usize,
+    ascii: bool,
 }
 
 /// An immutable string with Python's code-point semantics. Cheap to clone.
@@ -67,7 +97,22 @@ impl Str {
         let s: Box<str> = s.into();
         let ascii = s.is_ascii();
         let char_len = if ascii { s.len() } else { s.chars().count() };
-        Str(Rc::new(StrInner { data: StrData::Owned(s), char_len, ascii, index: OnceCell::new() }))
+        Str::from_inner(PendingStr { data: StrData::Owned(s), char_len, ascii })
+    }
+
+    /// Every string is made here: it is charged to the current account (see
+    /// `StrInner::mem_cost`), which it keeps to credit when dropped.
+    fn from_inner(inner: PendingStr) -> Str {
+        let account = crate::mem::current();
+        let inner = StrInner {
+            data: inner.data,
+            char_len: inner.char_len,
+            ascii: inner.ascii,
+            index: OnceCell::new(),
+            account,
+        };
+        inner.account.charge(inner.mem_cost());
+        Str(Rc::new(inner))
     }
 
     /// Wrap an external buffer without copying it.
@@ -81,12 +126,7 @@ impl Str {
                 (if ascii { len } else { text.chars().count() }, ascii)
             }
         };
-        Str(Rc::new(StrInner {
-            data: StrData::Shared(buf, 0, len),
-            char_len,
-            ascii,
-            index: OnceCell::new(),
-        }))
+        Str::from_inner(PendingStr { data: StrData::Shared(buf, 0, len), char_len, ascii })
     }
 
     pub fn as_str(&self) -> &str {
@@ -136,6 +176,7 @@ impl Str {
                     idx.push(b);
                 }
             }
+            self.0.account.charge(crate::mem::vec_block::<usize>(idx.capacity()));
             idx
         });
         let base = index.get(ci / INDEX_STEP).copied().unwrap_or(0);
@@ -176,22 +217,20 @@ impl Str {
                     None if ascii => text.len(),
                     None => text.chars().count(),
                 };
-                Str(Rc::new(StrInner {
+                Str::from_inner(PendingStr {
                     data: StrData::Shared(buf.clone(), s + ba, s + bb),
                     char_len,
                     ascii,
-                    index: OnceCell::new(),
-                }))
+                })
             }
             StrData::Owned(o) => {
                 let text = &o[ba..bb];
                 if self.0.ascii {
-                    Str(Rc::new(StrInner {
+                    Str::from_inner(PendingStr {
                         data: StrData::Owned(text.into()),
                         char_len: text.len(),
                         ascii: true,
-                        index: OnceCell::new(),
-                    }))
+                    })
                 } else {
                     Str::new(text)
                 }

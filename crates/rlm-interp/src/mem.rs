@@ -1,0 +1,140 @@
+//! What memory really costs, and the running count of it per session.
+//!
+//! Costs are derived from `size_of` and the capacity actually reserved, plus
+//! what the system allocator adds to every block (glibc malloc: an 8-byte
+//! header, 16-byte granularity, 32-byte minimum; blocks from 128 KiB up are
+//! whole pages). Each value type states its own cost with these helpers
+//! (`types/`); the registry of mutable containers (`gc.rs`) keeps their
+//! charges current.
+//!
+//! The count is per [`Account`]: every session has one, and the thread has a
+//! detached one for values made outside any session (an embedder's own
+//! values). A value is charged to the account current when it is made (the
+//! session whose code is running: `Session`'s entry points [`enter`] its
+//! account) and credited to the same account when dropped, wherever that
+//! happens, so sessions interleaved on one thread (nested sub-RLMs, a host
+//! running several sandboxes) never count each other's bytes. Immutable
+//! values (strings, tuples) keep their account and are charged when made and
+//! credited when dropped, exactly; mutable containers are charged through
+//! their account's registry when registered, re-charged when it is synced,
+//! credited when pruned.
+
+use std::cell::{Cell, RefCell};
+use std::mem::size_of;
+use std::rc::Rc;
+
+use crate::gc::Registry;
+
+/// Bytes the allocator really takes for a request of `n` bytes.
+pub(crate) const fn block(n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    // glibc serves requests from 128 KiB up with mmap: whole pages plus a
+    // 16-byte header.
+    if n >= 128 * 1024 {
+        return (n + 16 + 4095) & !4095;
+    }
+    let chunk = (n + 8 + 15) & !15;
+    if chunk < 32 { 32 } else { chunk }
+}
+
+/// One `Rc<T>` allocation: the strong and weak counts, then `T`.
+pub(crate) const fn rc_block<T>() -> usize {
+    block(2 * size_of::<usize>() + size_of::<T>())
+}
+
+/// A `Vec<T>`'s (or `VecDeque<T>`'s) buffer of capacity `cap`.
+pub(crate) const fn vec_block<T>(cap: usize) -> usize {
+    block(cap.saturating_mul(size_of::<T>()))
+}
+
+/// An `IndexMap`/`IndexSet` of capacity `cap` whose entries (hash, key,
+/// value) take `entry` bytes: the entries vector plus hashbrown's table of
+/// indices (8 bytes and one control byte per bucket, buckets a power of two
+/// at most 7/8 full, plus one group of trailing control bytes).
+pub(crate) const fn table_block(cap: usize, entry: usize) -> usize {
+    if cap == 0 {
+        return 0;
+    }
+    let buckets = if cap < 8 {
+        (cap + 1).next_power_of_two()
+    } else {
+        (cap.saturating_mul(8) / 7).next_power_of_two()
+    };
+    block(cap.saturating_mul(entry)) + block(buckets * (size_of::<usize>() + 1) + 16)
+}
+
+/// One session's memory count and the registry of the mutable containers
+/// made while it was current.
+pub(crate) struct Account {
+    live: Cell<usize>,
+    pub(crate) registry: RefCell<Registry>,
+}
+
+/// A shared handle on an account: values that charged it keep it alive
+/// until they are dropped and credit it.
+pub(crate) type AccountRef = Rc<Account>;
+
+impl Account {
+    pub(crate) fn new() -> AccountRef {
+        Rc::new(Account { live: Cell::new(0), registry: RefCell::new(Registry::new()) })
+    }
+
+    /// Count `n` bytes as allocated.
+    #[inline]
+    pub(crate) fn charge(&self, n: usize) {
+        self.live.set(self.live.get().saturating_add(n));
+    }
+
+    /// Count `n` bytes (charged earlier) as freed.
+    #[inline]
+    pub(crate) fn credit(&self, n: usize) {
+        self.live.set(self.live.get().saturating_sub(n));
+    }
+
+    /// Bytes held by this account's values, as of the last sync of its
+    /// mutable containers (`gc::sync`). O(1).
+    #[inline]
+    pub(crate) fn live(&self) -> usize {
+        self.live.get()
+    }
+}
+
+thread_local! {
+    /// The account of the session whose code runs now (`None`: detached).
+    static CURRENT: RefCell<Option<AccountRef>> = const { RefCell::new(None) };
+    /// What values made outside any session are charged to.
+    static DETACHED: AccountRef = Account::new();
+}
+
+/// The account new values are charged to.
+#[inline]
+pub(crate) fn current() -> AccountRef {
+    CURRENT
+        .try_with(|c| c.borrow().clone())
+        .ok()
+        .flatten()
+        .or_else(|| DETACHED.try_with(Rc::clone).ok())
+        // Only while the thread is being torn down: nothing is checked then.
+        .unwrap_or_else(Account::new)
+}
+
+/// Makes an account current until dropped (then the previous one again, so
+/// a session run from inside another's host function nests).
+pub(crate) struct Entered {
+    prev: Option<AccountRef>,
+}
+
+/// Make `account` current: values made until the guard drops are charged to it.
+pub(crate) fn enter(account: &AccountRef) -> Entered {
+    let prev = CURRENT.try_with(|c| c.replace(Some(account.clone()))).ok().flatten();
+    Entered { prev }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+    }
+}

@@ -1,0 +1,661 @@
+//! The `csv` module: `reader`, `DictReader`, `writer`, `DictWriter` with
+//! CPython's dialect options and defaults (`excel`: `,` `"` doubled quotes,
+//! `\r\n` written), the `QUOTE_*` constants, `Error` and
+//! `field_size_limit`. The reader is CPython's state machine (`_csv.c`) run
+//! over the lines of any iterable of strings (a `StringIO`, a list); it
+//! reads them all when made, so its rows are charged fuel and memory like
+//! any list, and a field over the field limit (131,072 characters) is an
+//! error, as in CPython. `Sniffer` and registered dialects are left out.
+
+use std::rc::Rc;
+
+use crate::args::{Kwargs, as_int, kw};
+use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::modules::{function, functions};
+use crate::value::*;
+use crate::vm::Vm;
+
+const QUOTE_MINIMAL: i64 = 0;
+const QUOTE_ALL: i64 = 1;
+const QUOTE_NONNUMERIC: i64 = 2;
+const QUOTE_NONE: i64 = 3;
+const FIELD_LIMIT: usize = 131_072;
+
+pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
+    let mut v = functions("csv", &["reader", "writer", "field_size_limit"]);
+    v.push(("DictReader", function("csv", "DictReader")));
+    v.push(("DictWriter", function("csv", "DictWriter")));
+    v.push(("QUOTE_MINIMAL", Value::Int(QUOTE_MINIMAL)));
+    v.push(("QUOTE_ALL", Value::Int(QUOTE_ALL)));
+    v.push(("QUOTE_NONNUMERIC", Value::Int(QUOTE_NONNUMERIC)));
+    v.push(("QUOTE_NONE", Value::Int(QUOTE_NONE)));
+    v.push(("Error", Value::Type(Ty::Exc(ExcKind::CsvError))));
+    v
+}
+
+pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    match name {
+        "reader" => {
+            let src = first_arg(name, &args, &kwargs, "csvfile")?;
+            let d = Dialect::from_args(args.get(1), &kwargs)?;
+            let rows = read_rows(vm, &src, &d)?;
+            Ok(Value::iter(IterState::Items(rows.into())))
+        }
+        "DictReader" => dict_reader(vm, args, kwargs),
+        "writer" | "DictWriter" => {
+            let target = first_arg(name, &args, &kwargs, "f")?;
+            if !matches!(&target, Value::Native(n) if matches!(**n, Native::StringIO(_))) {
+                return type_err("argument 1 must have a \"write\" method");
+            }
+            let dict = name == "DictWriter";
+            let fieldnames = if dict {
+                let f = args.get(1).or_else(|| kw(&kwargs, "fieldnames")).cloned();
+                let Some(f) = f else {
+                    return type_err(
+                        "DictWriter.__init__() missing 1 required positional argument: 'fieldnames'",
+                    );
+                };
+                Some(vm.iterate(&f)?)
+            } else {
+                None
+            };
+            let dialect_arg = if dict { args.get(4) } else { args.get(1) };
+            let dialect = Dialect::from_args(dialect_arg, &kwargs)?;
+            let restval = kw(&kwargs, "restval").cloned().unwrap_or_else(|| Value::str(""));
+            let extras_raise = match kw(&kwargs, "extrasaction") {
+                None => true,
+                Some(Value::Str(s)) if s.as_str().eq_ignore_ascii_case("raise") => true,
+                Some(Value::Str(s)) if s.as_str().eq_ignore_ascii_case("ignore") => false,
+                Some(v) => {
+                    let r = vm.repr(v)?;
+                    let r = r.trim_matches('\'');
+                    return value_err(format!("extrasaction ({r}) must be 'raise' or 'ignore'"));
+                }
+            };
+            Ok(Value::Native(Rc::new(Native::CsvWriter(Writer {
+                target,
+                dialect,
+                fieldnames,
+                restval,
+                extras_raise,
+            }))))
+        }
+        "field_size_limit" => Ok(Value::Int(FIELD_LIMIT as i64)),
+        _ => exc(ExcKind::AttributeError, format!("module 'csv' has no attribute '{name}'")),
+    }
+}
+
+fn first_arg(f: &str, args: &[Value], kwargs: &Kwargs, name: &str) -> R<Value> {
+    match args.first().or_else(|| kw(kwargs, name)) {
+        Some(v) => Ok(v.clone()),
+        None => type_err(format!("{f}() missing required argument '{name}' (pos 1)")),
+    }
+}
+
+fn csv_err(msg: impl Into<String>) -> Fault {
+    Fault::Exc(Exception::new(ExcKind::CsvError, msg.into()))
+}
+
+/// The formatting options (CPython's `Dialect`).
+#[derive(Clone)]
+pub struct Dialect {
+    delimiter: char,
+    quotechar: Option<char>,
+    escapechar: Option<char>,
+    doublequote: bool,
+    skipinitialspace: bool,
+    lineterminator: String,
+    quoting: i64,
+    strict: bool,
+}
+
+fn one_char(name: &str, v: &Value, optional: bool) -> R<Option<char>> {
+    match v {
+        Value::None if optional => Ok(None),
+        Value::Str(s) if s.char_len() == 1 => Ok(s.as_str().chars().next()),
+        Value::Str(_) => type_err(format!("\"{name}\" must be a 1-character string")),
+        other if optional => {
+            type_err(format!("\"{name}\" must be string or None, not {}", other.type_name()))
+        }
+        other => type_err(format!("\"{name}\" must be string, not {}", other.type_name())),
+    }
+}
+
+impl Dialect {
+    fn from_args(dialect: Option<&Value>, kwargs: &Kwargs) -> R<Dialect> {
+        let mut d = Dialect {
+            delimiter: ',',
+            quotechar: Some('"'),
+            escapechar: None,
+            doublequote: true,
+            skipinitialspace: false,
+            lineterminator: "\r\n".into(),
+            quoting: QUOTE_MINIMAL,
+            strict: false,
+        };
+        match dialect.or_else(|| kw(kwargs, "dialect")) {
+            None => {}
+            Some(Value::Str(s)) => match s.as_str() {
+                "excel" => {}
+                "excel-tab" => d.delimiter = '\t',
+                "unix" => {
+                    d.lineterminator = "\n".into();
+                    d.quoting = QUOTE_ALL;
+                }
+                _ => return Err(csv_err("unknown dialect")),
+            },
+            Some(_) => return Err(csv_err("unknown dialect")),
+        }
+        for (k, v) in kwargs {
+            match k.as_str() {
+                "delimiter" => {
+                    d.delimiter = one_char("delimiter", v, false)?.unwrap_or(',');
+                }
+                "quotechar" => d.quotechar = one_char("quotechar", v, true)?,
+                "escapechar" => d.escapechar = one_char("escapechar", v, true)?,
+                "doublequote" => d.doublequote = v.truthy(),
+                "skipinitialspace" => d.skipinitialspace = v.truthy(),
+                "strict" => d.strict = v.truthy(),
+                "lineterminator" => match v {
+                    Value::Str(s) => d.lineterminator = s.as_str().to_string(),
+                    other => {
+                        return type_err(format!(
+                            "\"lineterminator\" must be a string, not {}",
+                            other.type_name()
+                        ));
+                    }
+                },
+                "quoting" => match as_int(v) {
+                    Some(q @ 0..=3) if !matches!(v, Value::Float(_)) => d.quoting = q,
+                    _ => return type_err("bad \"quoting\" value"),
+                },
+                "dialect" | "fieldnames" | "restkey" | "restval" | "extrasaction" => {}
+                other => {
+                    return type_err(format!(
+                        "'{other}' is an invalid keyword argument for this function"
+                    ));
+                }
+            }
+        }
+        if d.quoting != QUOTE_NONE && d.quotechar.is_none() {
+            return type_err("quotechar must be set if quoting enabled");
+        }
+        Ok(d)
+    }
+}
+
+// ------------------------------------------------------------------ reading
+
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    StartRecord,
+    StartField,
+    EscapedChar,
+    InField,
+    InQuotedField,
+    EscapeInQuotedField,
+    QuoteInQuotedField,
+    EatCrnl,
+    AfterEscapedCrnl,
+}
+
+/// One record being parsed (CPython's reader state).
+struct Parser<'d> {
+    d: &'d Dialect,
+    state: State,
+    field: String,
+    field_chars: usize,
+    numeric: bool,
+    fields: Vec<Value>,
+}
+
+impl Parser<'_> {
+    fn add(&mut self, c: char) -> R<()> {
+        if self.field_chars >= FIELD_LIMIT {
+            return Err(csv_err(format!("field larger than field limit ({FIELD_LIMIT})")));
+        }
+        self.field.push(c);
+        self.field_chars += 1;
+        Ok(())
+    }
+
+    fn save(&mut self, vm: &mut Vm) -> R<()> {
+        let text = std::mem::take(&mut self.field);
+        self.field_chars = 0;
+        let v = if self.numeric {
+            self.numeric = false;
+            match text.trim().parse::<f64>() {
+                Ok(f) => Value::Float(f),
+                Err(_) => return value_err(format!("could not convert string to float: '{text}'")),
+            }
+        } else {
+            Value::str(text)
+        };
+        if self.fields.len() >= vm.limits.max_collection_len {
+            vm.check_len(self.fields.len() + 1)?;
+        }
+        vm.alloc(crate::types::list::LIST_SLOT_COST)?;
+        self.fields.push(v);
+        Ok(())
+    }
+
+    /// One character, or `None` for the end of a line.
+    fn step(&mut self, vm: &mut Vm, c: Option<char>) -> R<()> {
+        let d = self.d;
+        let is_nl = |c: Option<char>| matches!(c, Some('\n' | '\r'));
+        let quoting_on = d.quoting != QUOTE_NONE;
+        match self.state {
+            State::StartRecord => {
+                if c.is_none() {
+                    return Ok(());
+                }
+                if is_nl(c) {
+                    self.state = State::EatCrnl;
+                    return Ok(());
+                }
+                self.state = State::StartField;
+                self.start_field(vm, c)
+            }
+            State::StartField => self.start_field(vm, c),
+            State::EscapedChar => {
+                if is_nl(c) {
+                    self.add(c.unwrap_or('\n'))?;
+                    self.state = State::AfterEscapedCrnl;
+                    return Ok(());
+                }
+                self.add(c.unwrap_or('\n'))?;
+                self.state = State::InField;
+                Ok(())
+            }
+            State::AfterEscapedCrnl if c.is_none() => Ok(()),
+            State::AfterEscapedCrnl | State::InField => {
+                if c.is_none() || is_nl(c) {
+                    self.save(vm)?;
+                    self.state = if c.is_none() { State::StartRecord } else { State::EatCrnl };
+                } else if c == d.escapechar {
+                    self.state = State::EscapedChar;
+                } else if c == Some(d.delimiter) {
+                    self.save(vm)?;
+                    self.state = State::StartField;
+                } else if let Some(c) = c {
+                    self.add(c)?;
+                    self.state = State::InField;
+                }
+                Ok(())
+            }
+            State::InQuotedField => {
+                match c {
+                    None => {}
+                    Some(_) if c == d.escapechar => self.state = State::EscapeInQuotedField,
+                    Some(_) if c == d.quotechar && quoting_on => {
+                        self.state =
+                            if d.doublequote { State::QuoteInQuotedField } else { State::InField };
+                    }
+                    Some(ch) => self.add(ch)?,
+                }
+                Ok(())
+            }
+            State::EscapeInQuotedField => {
+                self.add(c.unwrap_or('\n'))?;
+                self.state = State::InQuotedField;
+                Ok(())
+            }
+            State::QuoteInQuotedField => {
+                if quoting_on && c == d.quotechar {
+                    self.add(c.unwrap_or('"'))?;
+                    self.state = State::InQuotedField;
+                } else if c == Some(d.delimiter) {
+                    self.save(vm)?;
+                    self.state = State::StartField;
+                } else if c.is_none() || is_nl(c) {
+                    self.save(vm)?;
+                    self.state = if c.is_none() { State::StartRecord } else { State::EatCrnl };
+                } else if !d.strict {
+                    self.add(c.unwrap_or(' '))?;
+                    self.state = State::InField;
+                } else {
+                    return Err(csv_err(format!(
+                        "'{}' expected after '{}'",
+                        d.delimiter,
+                        d.quotechar.unwrap_or('"')
+                    )));
+                }
+                Ok(())
+            }
+            State::EatCrnl => {
+                if is_nl(c) {
+                } else if c.is_none() {
+                    self.state = State::StartRecord;
+                } else {
+                    return Err(csv_err(
+                        "new-line character seen in unquoted field - do you need to open the file in universal-newline mode?",
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn start_field(&mut self, vm: &mut Vm, c: Option<char>) -> R<()> {
+        let d = self.d;
+        if c.is_none() || matches!(c, Some('\n' | '\r')) {
+            self.save(vm)?;
+            self.state = if c.is_none() { State::StartRecord } else { State::EatCrnl };
+        } else if c == d.quotechar && d.quoting != QUOTE_NONE {
+            self.state = State::InQuotedField;
+        } else if c == d.escapechar {
+            self.state = State::EscapedChar;
+        } else if c == Some(' ') && d.skipinitialspace {
+        } else if c == Some(d.delimiter) {
+            self.save(vm)?;
+        } else if let Some(ch) = c {
+            if d.quoting == QUOTE_NONNUMERIC {
+                self.numeric = true;
+            }
+            self.add(ch)?;
+            self.state = State::InField;
+        }
+        Ok(())
+    }
+}
+
+/// The lines of `src`: a `StringIO` from its position, or any iterable of
+/// strings.
+fn lines_of(vm: &mut Vm, src: &Value) -> R<Vec<Value>> {
+    match src {
+        Value::Native(n) => match &**n {
+            Native::StringIO(f) => f.remaining_lines(vm),
+            _ => vm.iterate(src),
+        },
+        _ => match vm.iterate(src) {
+            Ok(v) => Ok(v),
+            Err(Fault::Exc(e)) if e.kind == ExcKind::TypeError => {
+                type_err("argument 1 must be an iterator")
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// Every record of `src`, each a list of strings (floats for unquoted
+/// fields under `QUOTE_NONNUMERIC`).
+fn read_rows(vm: &mut Vm, src: &Value, d: &Dialect) -> R<Vec<Value>> {
+    let lines = lines_of(vm, src)?;
+    let mut p = Parser {
+        d,
+        state: State::StartRecord,
+        field: String::new(),
+        field_chars: 0,
+        numeric: false,
+        fields: Vec::new(),
+    };
+    let mut rows = Vec::new();
+    for line in &lines {
+        let Value::Str(s) = line else {
+            return Err(csv_err(format!(
+                "iterator should return strings, not {} (the file should be opened in text mode)",
+                line.type_name()
+            )));
+        };
+        vm.fuel((s.byte_len() / 16) as u64 + 1)?;
+        for c in s.as_str().chars() {
+            p.step(vm, Some(c))?;
+        }
+        p.step(vm, None)?;
+        if p.state == State::StartRecord {
+            if rows.len() >= vm.limits.max_collection_len {
+                vm.check_len(rows.len() + 1)?;
+            }
+            vm.alloc(crate::types::list::LIST_SLOT_COST)?;
+            rows.push(Value::list(std::mem::take(&mut p.fields)));
+        }
+    }
+    // The data ended inside a record.
+    if !p.field.is_empty() || p.state == State::InQuotedField {
+        if d.strict {
+            return Err(csv_err("unexpected end of data"));
+        }
+        p.save(vm)?;
+    }
+    if !p.fields.is_empty() {
+        rows.push(Value::list(std::mem::take(&mut p.fields)));
+    }
+    Ok(rows)
+}
+
+/// `csv.DictReader(f, fieldnames=None, restkey=None, restval=None, ...)`:
+/// rows as dicts keyed by the first row (or `fieldnames`); blank rows are
+/// skipped; extra values go under `restkey`, missing ones are `restval`.
+fn dict_reader(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    let src = first_arg("DictReader", &args, &kwargs, "f")?;
+    let restkey = args.get(2).or_else(|| kw(&kwargs, "restkey")).cloned().unwrap_or(Value::None);
+    let restval = args.get(3).or_else(|| kw(&kwargs, "restval")).cloned().unwrap_or(Value::None);
+    let d = Dialect::from_args(args.get(4), &kwargs)?;
+    let mut rows = read_rows(vm, &src, &d)?.into_iter();
+    let fieldnames = match args.get(1).or_else(|| kw(&kwargs, "fieldnames")) {
+        Some(Value::None) | None => rows.next(),
+        Some(f) => Some(Value::list(vm.iterate(f)?)),
+    };
+    let names = match &fieldnames {
+        Some(f) => vm.iterate(f)?,
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for row in rows {
+        let items = vm.iterate(&row)?;
+        if items.is_empty() {
+            continue;
+        }
+        vm.alloc(crate::types::dict::DICT_ENTRY_COST * names.len().max(1))?;
+        let mut dict = Dict::new();
+        for (k, v) in names.iter().zip(items.iter()) {
+            let k = vm.key(k.clone())?;
+            dict.map.insert(k, v.clone());
+        }
+        if items.len() > names.len() {
+            let k = vm.key(restkey.clone())?;
+            dict.map.insert(k, Value::list(items[names.len()..].to_vec()));
+        } else {
+            for k in &names[items.len()..] {
+                let k = vm.key(k.clone())?;
+                dict.map.insert(k, restval.clone());
+            }
+        }
+        out.push(Value::dict(dict));
+    }
+    Ok(Value::Native(Rc::new(Native::CsvReader(DictReader {
+        rows: Value::iter(IterState::Items(out.into())),
+        fieldnames: fieldnames.unwrap_or(Value::None),
+    }))))
+}
+
+/// A `DictReader`: its rows (an iterator) and `fieldnames`.
+pub struct DictReader {
+    pub rows: Value,
+    pub fieldnames: Value,
+}
+
+pub(crate) fn reader_attr(r: &DictReader, name: &str) -> Option<Value> {
+    match name {
+        "fieldnames" => Some(r.fieldnames.clone()),
+        _ => None,
+    }
+}
+
+// ------------------------------------------------------------------ writing
+
+/// A `writer` or `DictWriter` (with `fieldnames`) over a `StringIO`.
+pub struct Writer {
+    target: Value,
+    dialect: Dialect,
+    fieldnames: Option<Vec<Value>>,
+    restval: Value,
+    extras_raise: bool,
+}
+
+pub(crate) const READER_METHODS: &[&str] = &[];
+pub(crate) const WRITER_METHODS: &[&str] = &["writerow", "writerows", "writeheader"];
+
+impl Writer {
+    /// The row's cells: the row itself, or a dict's values in field order.
+    fn cells(&self, vm: &mut Vm, row: &Value) -> R<Vec<Value>> {
+        let Some(names) = &self.fieldnames else {
+            return match vm.iterate(row) {
+                Err(Fault::Exc(e)) if e.kind == ExcKind::TypeError => {
+                    Err(csv_err(format!("iterable expected, not {}", row.type_name())))
+                }
+                other => other,
+            };
+        };
+        let Value::Dict(d) = row else {
+            return exc(
+                ExcKind::AttributeError,
+                format!("'{}' object has no attribute 'keys'", row.type_name()),
+            );
+        };
+        if self.extras_raise {
+            let mut wrong = Vec::new();
+            let keys: Vec<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
+            for k in keys {
+                let mut found = false;
+                for n in names {
+                    if vm.eq(&k, n)? {
+                        found = true;
+                        break;
+                    }
+                }
+                if !found {
+                    wrong.push(vm.repr(&k)?);
+                }
+            }
+            if !wrong.is_empty() {
+                return value_err(format!(
+                    "dict contains fields not in fieldnames: {}",
+                    wrong.join(", ")
+                ));
+            }
+        }
+        let mut out = Vec::with_capacity(names.len());
+        for n in names {
+            let k = vm.key(n.clone())?;
+            out.push(d.borrow().map.get(&k).cloned().unwrap_or_else(|| self.restval.clone()));
+        }
+        Ok(out)
+    }
+
+    /// One record as text (CPython's `join_append`).
+    fn join(&self, vm: &mut Vm, cells: &[Value]) -> R<String> {
+        let d = &self.dialect;
+        let mut out = String::new();
+        let single_empty = cells.len() == 1
+            && matches!(&cells[0], Value::Str(s) if s.byte_len() == 0)
+            || cells.len() == 1 && matches!(&cells[0], Value::None);
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push(d.delimiter);
+            }
+            let numeric = matches!(cell, Value::Int(_) | Value::Float(_) | Value::Bool(_));
+            let text = match cell {
+                Value::None => String::new(),
+                Value::Str(s) => s.as_str().to_string(),
+                v => vm.py_str(v)?,
+            };
+            vm.fuel((text.len() / 16) as u64 + 1)?;
+            let mut quoted = match d.quoting {
+                QUOTE_ALL => true,
+                QUOTE_NONNUMERIC => !numeric,
+                _ => false,
+            };
+            if single_empty {
+                if d.quoting == QUOTE_NONE {
+                    return Err(csv_err("single empty field record must be quoted"));
+                }
+                quoted = true;
+            }
+            let mut field = String::with_capacity(text.len());
+            for c in text.chars() {
+                let special = c == d.delimiter
+                    || Some(c) == d.escapechar
+                    || Some(c) == d.quotechar
+                    || d.lineterminator.contains(c);
+                let mut escape = false;
+                if special {
+                    if d.quoting == QUOTE_NONE {
+                        escape = true;
+                    } else {
+                        if Some(c) == d.quotechar {
+                            if d.doublequote {
+                                field.push(c);
+                            } else {
+                                escape = true;
+                            }
+                        } else if Some(c) == d.escapechar {
+                            escape = true;
+                        }
+                        if !escape {
+                            quoted = true;
+                        }
+                    }
+                    if escape {
+                        match d.escapechar {
+                            Some(e) => field.push(e),
+                            None => return Err(csv_err("need to escape, but no escapechar set")),
+                        }
+                    }
+                }
+                field.push(c);
+            }
+            if quoted {
+                let q = d.quotechar.unwrap_or('"');
+                out.push(q);
+                out.push_str(&field);
+                out.push(q);
+            } else {
+                out.push_str(&field);
+            }
+        }
+        out.push_str(&d.lineterminator);
+        Ok(out)
+    }
+
+    fn write_row(&self, vm: &mut Vm, row: &Value) -> R<Value> {
+        let cells = self.cells(vm, row)?;
+        let text = self.join(vm, &cells)?;
+        let Value::Native(n) = &self.target else { return type_err("no file") };
+        let Native::StringIO(f) = &**n else { return type_err("no file") };
+        if f.is_closed() {
+            return value_err("I/O operation on closed file");
+        }
+        crate::types::stringio::write(vm, f, &text)?;
+        Ok(Value::Int(text.chars().count() as i64))
+    }
+}
+
+pub(crate) fn writer_method(vm: &mut Vm, w: &Writer, name: &str, args: Vec<Value>) -> R<Value> {
+    match name {
+        "writerow" => {
+            let Some(row) = args.first() else {
+                return type_err("writerow() takes exactly one argument (0 given)");
+            };
+            w.write_row(vm, row)
+        }
+        "writerows" => {
+            let rows = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            for r in &rows {
+                w.write_row(vm, r)?;
+            }
+            Ok(Value::None)
+        }
+        "writeheader" if w.fieldnames.is_some() => {
+            let names = w.fieldnames.clone().unwrap_or_default();
+            let text = w.join(vm, &names)?;
+            let Value::Native(n) = &w.target else { return type_err("no file") };
+            let Native::StringIO(f) = &**n else { return type_err("no file") };
+            crate::types::stringio::write(vm, f, &text)?;
+            Ok(Value::Int(text.chars().count() as i64))
+        }
+        _ => {
+            exc(ExcKind::AttributeError, format!("'_csv.writer' object has no attribute '{name}'"))
+        }
+    }
+}

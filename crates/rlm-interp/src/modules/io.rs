@@ -1,0 +1,34 @@
+//! The `io` module: `io.StringIO` (the type is `types/stringio.rs`).
+
+use std::rc::Rc;
+
+use crate::args::{Kwargs, kw};
+use crate::fault::{R, exc, type_err};
+use crate::modules::functions;
+use crate::types::stringio::StringIo;
+use crate::value::*;
+use crate::vm::Vm;
+
+pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
+    functions("io", &["StringIO"])
+}
+
+pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    match name {
+        "StringIO" => {
+            let initial = match args.first().or_else(|| kw(&kwargs, "initial_value")) {
+                None | Some(Value::None) => String::new(),
+                Some(Value::Str(s)) => s.as_str().to_string(),
+                Some(other) => {
+                    return type_err(format!(
+                        "initial_value must be str or None, not {}",
+                        other.type_name()
+                    ));
+                }
+            };
+            vm.alloc(initial.len())?;
+            Ok(Value::Native(Rc::new(Native::StringIO(StringIo::new(initial)))))
+        }
+        _ => exc(ExcKind::AttributeError, format!("module 'io' has no attribute '{name}'")),
+    }
+}

@@ -1,0 +1,45 @@
+import csv
+import io
+def show(text, **kw):
+    try:
+        print(repr(text), kw, list(csv.reader(io.StringIO(text), **kw)))
+    except (csv.Error, ValueError, TypeError) as e:
+        print(repr(text), kw, type(e).__name__, e)
+show("a,b,c\n1,2,3\n")
+show("a,b,c\r\n1,2,3\r\n")
+show('a,"b,c",d\n')
+show('"he said ""hi""",x\n')
+show('"multi\nline",end\n')
+show('"multi\r\nline",end\r\nnext,row\r\n')
+show(",,\n,\n")
+show("\n\na\n\n")
+show("a, b,  c\n", skipinitialspace=True)
+show("a, b,  c\n")
+show("a;b;c\n", delimiter=";")
+show("a\tb\n", dialect="excel-tab")
+show('1,"2",x\n', quoting=csv.QUOTE_NONNUMERIC)
+show('1,"a",3.5\n', quoting=csv.QUOTE_NONNUMERIC)
+show('"a,b",c\n', quoting=csv.QUOTE_NONE)
+show('a\\,b,c\n', escapechar="\\")
+show('"a\\"b",c\n', escapechar="\\", doublequote=False)
+show('"unterminated\n')
+show('"a"x,b\n')
+show('"a"x,b\n', strict=True)
+show("x\ry\n")
+show("no newline at end")
+show("a,b\n", delimiter="ab")
+show("a,b\n", quoting=7)
+show("'a,b',c\n", quotechar="'")
+show("é,ü\n日本,語\n")
+rows = list(csv.reader(["a,b", "c,d"]))
+print(rows)
+f = io.StringIO("h1,h2\nv1,v2\n")
+r = csv.reader(f)
+print(next(r), next(r))
+for row in csv.reader(io.StringIO("x,y\n1,2\n")):
+    print(row, len(row))
+print(csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC, csv.QUOTE_NONE)
+try:
+    list(csv.reader([1, 2]))
+except csv.Error as e:
+    print("Error:", e)

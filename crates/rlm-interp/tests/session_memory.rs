@@ -1,0 +1,118 @@
+//! The memory count is per session, not per thread: sessions interleaved on
+//! one thread (a host running several sandboxes, a nested sub-RLM run from
+//! inside another session's host function) never see each other's bytes,
+//! and each is held to its own budget.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rlm_interp::{HostFunc, HostReturn, Limits, Outcome, Session, Value};
+
+const MIB: usize = 1 << 20;
+
+fn session(budget_mib: usize) -> Session {
+    Session::new(Limits { memory_bytes: budget_mib * MIB, ..Limits::default() })
+}
+
+fn done(o: Outcome) {
+    assert!(matches!(o, Outcome::Done), "expected Done, got {o:?}");
+}
+
+/// Bytes the session counts, brought up to date.
+fn live(s: &mut Session) -> usize {
+    s.synced_memory_bytes() as usize
+}
+
+#[test]
+fn two_sessions_on_one_thread_count_only_their_own_values() {
+    let mut a = session(64);
+    let mut b = session(64);
+    let (a0, b0) = (live(&mut a), live(&mut b));
+    done(a.run_cell("x = 'a' * (20 * 1024 * 1024)\ny = [i for i in range(100000)]"));
+    let a1 = live(&mut a);
+    assert!(a1 >= a0 + 20 * MIB, "a holds its 20 MiB string: {a0} -> {a1}");
+    assert_eq!(live(&mut b), b0, "b's count does not move when a allocates");
+    assert_eq!(b.live_memory_bytes() as usize, b0, "nor its O(1) running count");
+
+    done(b.run_cell("z = 'b' * (10 * 1024 * 1024)"));
+    let b1 = live(&mut b);
+    assert!(b1 >= b0 + 10 * MIB && b1 < b0 + 12 * MIB, "b counts its 10 MiB: {b0} -> {b1}");
+    assert_eq!(live(&mut a), a1, "a's count does not move when b allocates");
+
+    // Freeing in one session credits that session only.
+    done(a.run_cell("del x"));
+    let a2 = live(&mut a);
+    assert!(a2 + 20 * MIB <= a1 + MIB, "a is credited its string: {a1} -> {a2}");
+    assert_eq!(live(&mut b), b1);
+}
+
+#[test]
+fn interleaved_sessions_are_each_held_to_their_own_budget() {
+    // Each holds 40 MiB of a 64 MiB budget while suspended at a host call:
+    // counted per thread, the second would see 80 MiB and fail.
+    let mut a = session(64);
+    let mut b = session(64);
+    let prog = "big = 'q' * (40 * 1024 * 1024)\nr = llm_query('go')\nprint(len(big), r)";
+    let Outcome::Suspended(calls_a) = a.run_cell(prog) else { panic!("a should suspend") };
+    let Outcome::Suspended(calls_b) = b.run_cell(prog) else { panic!("b should suspend") };
+    for (s, calls) in [(&mut a, calls_a), (&mut b, calls_b)] {
+        for c in calls {
+            s.answer(c.id, Ok(Value::str("ok"))).expect("pending call");
+        }
+    }
+    done(a.resume());
+    done(b.resume());
+    assert_eq!(a.take_output(), "41943040 ok\n");
+    assert_eq!(b.take_output(), "41943040 ok\n");
+
+    // A third session over its own budget still fails, on its own count.
+    let mut c = session(32);
+    match c.run_cell("big = 'q' * (40 * 1024 * 1024)") {
+        Outcome::Error(e) => assert!(e.message.contains("memory"), "{}", e.message),
+        o => panic!("expected a memory error, got {o:?}"),
+    }
+}
+
+#[test]
+fn a_session_nested_in_a_host_function_counts_apart_from_its_parent() {
+    // The parent calls `child()`, an inline host function that runs a whole
+    // other session on the same thread while the parent's cell is running.
+    let seen: Rc<RefCell<Vec<usize>>> = Rc::new(RefCell::new(Vec::new()));
+    let seen_in = seen.clone();
+    let mut parent = session(64);
+    parent.register(
+        "child",
+        HostFunc::Inline(Rc::new(move |_args, _kwargs| {
+            let mut child = session(32);
+            let before = child.synced_memory_bytes() as usize;
+            // 24 MiB in a 32 MiB child while the parent holds 40 MiB.
+            let out = child.run_cell("c = 'c' * (24 * 1024 * 1024)\nn = len(c)");
+            assert!(matches!(out, Outcome::Done), "child: {out:?}");
+            seen_in.borrow_mut().push(child.synced_memory_bytes() as usize - before);
+            Ok(HostReturn::Value(Value::Int(1)))
+        })),
+    );
+    let before = live(&mut parent);
+    done(parent.run_cell("p = 'p' * (40 * 1024 * 1024)\nk = child()\nq = 'r' * 1000"));
+    let grown = live(&mut parent) - before;
+    assert!((40 * MIB..41 * MIB).contains(&grown), "parent counts its own 40 MiB only: {grown}");
+    let child_grown = seen.borrow()[0];
+    assert!((24 * MIB..25 * MIB).contains(&child_grown), "child counts its 24 MiB: {child_grown}");
+}
+
+#[test]
+fn a_value_passed_between_sessions_stays_charged_to_the_one_that_made_it() {
+    let mut a = session(64);
+    let mut b = session(64);
+    done(a.run_cell("s = 'x' * (8 * 1024 * 1024)"));
+    let s = a.get_global("s").expect("s");
+    let b0 = live(&mut b);
+    b.set_global("t", s);
+    done(b.run_cell("u = len(t)"));
+    assert!(live(&mut b) < b0 + MIB, "b did not make the string");
+    done(a.run_cell("del s"));
+    let a_held = live(&mut a);
+    assert!(a_held >= 8 * MIB, "a's string lives on in b: still a's ({a_held})");
+    done(b.run_cell("del t"));
+    assert!(live(&mut a) + 8 * MIB <= a_held + MIB, "dropped in b, credited to a");
+}
