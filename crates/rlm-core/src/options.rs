@@ -69,12 +69,15 @@ impl Helps {
         }
     }
 
-    /// The defaults of a prompt profile: what measurement showed to help
-    /// (BENCHMARKS.md, issue #19).
+    /// The defaults of a prompt profile: only what measurement showed to
+    /// help (BENCHMARKS.md, issue #19). No RLM run with a real small model
+    /// finished yet, so no help is on by default for any profile; turn them
+    /// on with `Helps::all()` / `rlm run --helps all`.
     pub fn for_profile(profile: crate::prompts::PromptProfile) -> Helps {
         match profile {
-            crate::prompts::PromptProfile::Full => Helps::none(),
-            crate::prompts::PromptProfile::Compact => Helps::all(),
+            crate::prompts::PromptProfile::Full | crate::prompts::PromptProfile::Compact => {
+                Helps::none()
+            }
         }
     }
 }
