@@ -128,7 +128,7 @@ fn string_literals(code: &str) -> Vec<String> {
     while i < bytes.len() {
         let q = bytes[i];
         if q == b'"' || q == b'\'' {
-            if let Some(len) = code[i + 1..].find(|c| c == q as char || c == '\n' || c == '\\') {
+            if let Some(len) = code[i + 1..].find([q as char, '\n', '\\']) {
                 let end = i + 1 + len;
                 if bytes[end] == q {
                     let lit = &code[i + 1..end];
