@@ -5,7 +5,9 @@
 use std::time::Instant;
 
 use futures::future::BoxFuture;
-use rlm_types::{Completion, CompletionRequest, FinishReason, ModelId, Role, Usage};
+use rlm_types::{
+    Completion, CompletionRequest, FinishReason, ModelId, OutputConstraint, Role, Usage,
+};
 use serde_json::{Map, Value, json};
 
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
@@ -47,6 +49,10 @@ pub struct OpenAiConfig {
     /// Ask for usage in streams (`stream_options.include_usage`).
     pub stream_usage: bool,
     pub context_window: Option<u64>,
+    /// Whether the server takes llama.cpp's constrained-decoding fields
+    /// (`grammar`, `response_format` with a JSON schema). `None`: yes for
+    /// `llamacpp`, no otherwise; without them a request's constraint is ignored.
+    pub constrained_decoding: Option<bool>,
     pub http: HttpOptions,
 }
 
@@ -69,6 +75,7 @@ impl OpenAiConfig {
             reasoning_effort: None,
             stream_usage: true,
             context_window: None,
+            constrained_decoding: None,
             http: HttpOptions::default(),
         }
     }
@@ -93,6 +100,7 @@ pub struct OpenAiAdapter {
     reasoning_effort: Option<String>,
     stream_usage: bool,
     context_window: Option<u64>,
+    constrained_decoding: bool,
     headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
     transport: HttpTransport,
 }
@@ -138,8 +146,11 @@ impl OpenAiAdapter {
         });
         let context_window =
             config.context_window.or_else(|| crate::pricing::known_context_window(&config.model));
+        let constrained_decoding =
+            config.constrained_decoding.unwrap_or(config.provider == "llamacpp");
         let transport = HttpTransport::new(config.http, config.api_key.into_iter().collect())?;
         Ok(OpenAiAdapter {
+            constrained_decoding,
             id: ModelId::new(config.provider.as_str(), config.model.as_str()),
             model: config.model,
             chat_url,
@@ -191,6 +202,20 @@ impl OpenAiAdapter {
         }
         if let Some(s) = p.seed {
             body.insert("seed".into(), json!(s));
+        }
+        match &p.constraint {
+            Some(OutputConstraint::Grammar(g)) if self.constrained_decoding => {
+                body.insert("grammar".into(), json!(g));
+            }
+            Some(OutputConstraint::JsonSchema(text)) if self.constrained_decoding => {
+                // Schema text that is not JSON is sent as a bare JSON object request.
+                let format = match serde_json::from_str::<Value>(text) {
+                    Ok(schema) => json!({"type": "json_schema", "json_schema": {"schema": schema}}),
+                    Err(_) => json!({"type": "json_object"}),
+                };
+                body.insert("response_format".into(), format);
+            }
+            _ => {}
         }
         if stream {
             body.insert("stream".into(), json!(true));

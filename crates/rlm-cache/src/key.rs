@@ -9,10 +9,12 @@
 
 use std::fmt;
 
-use rlm_types::{ChatMessage, CompletionRequest, GenerationParams, ModelId, Role};
+use rlm_types::{
+    ChatMessage, CompletionRequest, GenerationParams, ModelId, OutputConstraint, Role,
+};
 
 /// Version of the key encoding; part of every key's hashed bytes.
-pub const KEY_FORMAT_VERSION: u32 = 1;
+pub const KEY_FORMAT_VERSION: u32 = 2;
 
 /// Domain separation so that our hashes never collide with another use of blake3.
 const KEY_DOMAIN: &[u8] = b"rlm-cache/key\0";
@@ -115,7 +117,7 @@ impl KeyEncoder {
     fn params(&mut self, params: &GenerationParams) {
         // Destructured without `..` on purpose: a field added to GenerationParams
         // must be a compile error here until someone decides how it enters the key.
-        let GenerationParams { max_tokens, temperature, top_p, stop, seed } = params;
+        let GenerationParams { max_tokens, temperature, top_p, stop, seed, constraint } = params;
         self.opt_u32(*max_tokens);
         self.opt_f32(*temperature);
         self.opt_f32(*top_p);
@@ -124,6 +126,17 @@ impl KeyEncoder {
             self.str(s);
         }
         self.opt_u64(*seed);
+        match constraint {
+            None => self.u8(0),
+            Some(OutputConstraint::Grammar(g)) => {
+                self.u8(1);
+                self.str(g);
+            }
+            Some(OutputConstraint::JsonSchema(s)) => {
+                self.u8(2);
+                self.str(s);
+            }
+        }
     }
     fn messages(&mut self, messages: &[ChatMessage]) {
         self.len(messages.len());
@@ -152,12 +165,13 @@ mod tests {
     }
 
     #[test]
-    fn key_is_pinned_for_format_v1() {
+    fn key_is_pinned_for_format_v2() {
         // If this changes, the encoding changed: bump KEY_FORMAT_VERSION.
         let key = CacheKey::new(&ModelId::new("openai", "gpt-5-mini"), &req("hello"));
-        assert_eq!(key.to_hex(), PINNED_V1);
+        assert_eq!(key.to_hex(), PINNED_V2);
     }
-    const PINNED_V1: &str = "19511d4c27674ccd525c0d5d5e0805a30fa792e0699c12aecce2fa765e168081";
+    // Version 2 added the output constraint (issue #19).
+    const PINNED_V2: &str = "0b087d96801d83699c45c9c32fe75924110aaad9b165a3a185b8a75c3bb8a685";
 
     #[test]
     fn negative_zero_and_zero_temperature_share_a_key() {

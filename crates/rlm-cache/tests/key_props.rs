@@ -27,6 +27,7 @@ fn params() -> impl Strategy<Value = GenerationParams> {
             top_p,
             stop,
             seed,
+            constraint: None,
         })
 }
 

@@ -23,6 +23,7 @@ pub mod config;
 pub mod context_args;
 pub mod exec;
 pub mod exit;
+pub mod helps_args;
 pub mod index;
 pub mod repl;
 pub mod retrieval_args;

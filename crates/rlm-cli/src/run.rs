@@ -13,11 +13,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rlm_adapters::{FakeAdapter, FakeScript, ModelAdapter};
-use rlm_core::{LoopOptions, Rlm, RunResult};
+use rlm_core::{LoopOptions, Prompts, Rlm, RunResult};
 use rlm_trace::{EventKind, TraceEvent, TraceListener};
 
 use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings};
 use crate::exit::{CliError, Exit, exit_for_run, run_failure};
+use crate::helps_args::{HelpsFlags, profile_and_helps};
 use crate::retrieval_args::{RetrievalFlags, retrieval_settings};
 
 /// The offline demo script (the README's first command).
@@ -52,6 +53,8 @@ pub struct RunArgs {
     pub config: ConfigFlags,
     #[command(flatten)]
     pub retrieval: RetrievalFlags,
+    #[command(flatten)]
+    pub helps: HelpsFlags,
 }
 
 pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
@@ -88,12 +91,15 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         _ => std::io::stderr().is_terminal(),
     };
     let progress = show_progress.then(|| Arc::new(Progress::new(scripted)));
+    let (profile, helps) = profile_and_helps(&args.helps, &root.model_id().to_string())?;
     let mut builder = Rlm::builder()
         .root(root)
         .sub_model(sub)
         .budget(with_default_steps(cfg.budgets.to_limits()))
+        .prompts(Prompts::for_profile(profile))
         .options(LoopOptions {
             max_depth: cfg.budgets.max_depth.unwrap_or(LoopOptions::default().max_depth),
+            helps,
             ..LoopOptions::default()
         });
     if let Some(r) =

@@ -51,6 +51,7 @@ mod error;
 mod index;
 mod loader;
 mod metadata;
+mod passages;
 mod search;
 mod tokens;
 mod view;
@@ -64,6 +65,7 @@ pub use loader::{BINARY_SNIFF_BYTES, Decoding, LoadOptions, Loaded};
 pub use metadata::{
     ContextMetadata, DocumentSummary, LengthStats, MetadataOptions, TokenCount, python_repr,
 };
+pub use passages::{Passage, best_passages, salient_terms};
 pub use search::{DEFAULT_PAGE_MARKER, FindOptions, FindResult, Match, Pattern};
 pub use tokens::{Encoding, estimate_tokens};
 pub use view::{TextView, python_slice_bounds};

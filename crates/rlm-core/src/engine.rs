@@ -78,10 +78,11 @@ impl Engine {
             None => "about 100,000".to_string(),
         };
         let max_output = group_digits(options.max_output_chars as u64);
-        let functions = render_or_explain(
-            &functions.prompt_lines(),
-            &[("sub_window_chars", &sub_window_chars)],
-        );
+        let lines = match prompts.profile {
+            crate::prompts::PromptProfile::Full => functions.prompt_lines(),
+            crate::prompts::PromptProfile::Compact => functions.compact_prompt_lines(),
+        };
+        let functions = render_or_explain(&lines, &[("sub_window_chars", &sub_window_chars)]);
         let tools = render_tool_list(tools);
         render_or_explain(
             &prompts.system,

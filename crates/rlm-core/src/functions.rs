@@ -68,6 +68,9 @@ pub(crate) enum Service {
     /// `ask_chunks(question, chunks)`: one `ask` per chunk, in one batch;
     /// `first`: the first real answer instead of the list.
     AskChunks { first: bool },
+    /// `answer_from_chunks(question)`: `ask` about the passages holding the
+    /// question's words; the first answer found in its passage.
+    AnswerFromChunks,
     /// `rlm_query(prompt, context)`: a sub-RLM (a subcall at the depth limit).
     SubRlm,
     /// The registered tool at this index.
@@ -101,6 +104,8 @@ pub struct FunctionSpec {
     pub returns: &'static str,
     /// The line the system prompt lists (`None`: not listed).
     pub doc: Option<&'static str>,
+    /// Listed by the compact prompt too (the few functions a small model needs).
+    pub compact: bool,
     form: Form,
 }
 
@@ -124,8 +129,15 @@ impl FunctionSpec {
             signature: Some(Signature::new(params)),
             returns,
             doc,
+            compact: false,
             form,
         }
+    }
+
+    /// Listed by the compact prompt as well.
+    fn compact(mut self) -> FunctionSpec {
+        self.compact = true;
+        self
     }
 
     fn aliases(mut self, names: &[&str]) -> FunctionSpec {
@@ -138,9 +150,12 @@ impl FunctionSpec {
     pub fn kind(&self) -> Option<FunctionKind> {
         match self.form {
             Form::Call(Service::Inline(_)) => Some(FunctionKind::Inline),
-            Form::Call(Service::Subcall | Service::Ask | Service::AskChunks { .. }) => {
-                Some(FunctionKind::Subcall)
-            }
+            Form::Call(
+                Service::Subcall
+                | Service::Ask
+                | Service::AskChunks { .. }
+                | Service::AnswerFromChunks,
+            ) => Some(FunctionKind::Subcall),
             Form::Call(Service::SubRlm) => Some(FunctionKind::SubRlm),
             Form::Call(Service::Tool(_)) => Some(FunctionKind::Tool),
             Form::Call(Service::Retrieval(_)) => Some(FunctionKind::Retrieval),
@@ -221,6 +236,38 @@ impl FunctionRegistry {
         let ask_chunks = || vec![p("question", ParamType::Str), p("chunks", ParamType::StrList)];
         let rlm = || vec![p("prompt", ParamType::Str), opt("context", ParamType::Str)];
         let specs = vec![
+            // The short helpers first: they do the right thing by default.
+            FunctionSpec::new(
+                "grep",
+                vec![
+                    p("term", ParamType::Str),
+                    Param::optional("width", ParamType::Int, DefaultValue::Int(200)),
+                ],
+                "list of str",
+                Some(
+                    "the text around each place `term` occurs (any case), about `width` characters each, at most 20. Print it to read what the context says.",
+                ),
+                Form::Call(Service::Inline(grep)),
+            )
+            .compact(),
+            FunctionSpec::new(
+                "count_lines",
+                vec![p("pattern", ParamType::Str)],
+                "int",
+                Some("how many lines of the context match the regular expression `pattern`."),
+                Form::Call(Service::Inline(count_lines)),
+            )
+            .compact(),
+            FunctionSpec::new(
+                "answer_from_chunks",
+                vec![p("question", ParamType::Str)],
+                "str or None",
+                Some(
+                    "asks sub-models the question about the passages that hold its words and returns an answer found in the text (None if none).",
+                ),
+                Form::Call(Service::AnswerFromChunks),
+            )
+            .compact(),
             FunctionSpec::new(
                 "llm_query",
                 llm(),
@@ -237,6 +284,7 @@ impl FunctionRegistry {
                 Some("many llm_query calls run in parallel. Prefer it to a loop of llm_query."),
                 Form::BatchOf { call: "llm_query", awaitable: false },
             )
+            .compact()
             .aliases(&["llm_query_batched", "llm_query_batch"]),
             FunctionSpec::new(
                 "llm_query_async",
@@ -330,7 +378,8 @@ impl FunctionRegistry {
                     "the k passages of the context that best match the query, best first, each `{\"doc_id\", \"preview\" (the text around the match), \"score\", \"metadata\": {\"start\", \"end\", ...}}`; `context[start:end]` is the whole passage. mode: \"bm25\" (words), \"vector\" (meaning) or \"hybrid\".",
                 ),
                 Form::Call(Service::Retrieval(RetrievalOp::Search)),
-            ));
+            )
+            .compact());
         }
         if settings.backend.is_some() {
             let search = |name: &str, mode, doc| {
@@ -390,6 +439,7 @@ impl FunctionRegistry {
                 signature: tool.params().cloned(),
                 returns: "object",
                 doc: None,
+                compact: false,
                 form: Form::Call(Service::Tool(i)),
             });
         }
@@ -419,8 +469,17 @@ impl FunctionRegistry {
 
     /// The system prompt's list: one line per documented function.
     pub fn prompt_lines(&self) -> String {
+        self.lines(false)
+    }
+
+    /// The compact prompt's list: the documented functions marked compact.
+    pub fn compact_prompt_lines(&self) -> String {
+        self.lines(true)
+    }
+
+    fn lines(&self, compact_only: bool) -> String {
         let mut out = String::new();
-        for s in self.specs.iter() {
+        for s in self.specs.iter().filter(|s| s.compact || !compact_only) {
             if let Some(doc) = s.doc {
                 out.push_str(&format!("- `{}` -> {}: {}\n", s.call_form(), s.returns, doc));
             }
@@ -495,6 +554,62 @@ fn retrieval_entry(spec: &FunctionSpec, op: RetrievalOp) -> HostFunc {
             .map_err(|e| HostError::new(e.to_string()))?;
         Ok(HostReturn::Suspend { name: name.clone(), args: bound, kwargs: Vec::new() })
     }))
+}
+
+/// Most hits `grep` returns.
+const GREP_MAX_HITS: usize = 20;
+
+/// `grep(term, width=200)`: the text around each occurrence (ASCII case folded).
+fn grep(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value, HostError> {
+    let (Some(Value::Str(term)), width) = (args.first(), args.get(1)) else {
+        return Err(HostError::typed(ExcKind::TypeError, "grep() needs a term"));
+    };
+    let width = match width {
+        Some(Value::Int(n)) if *n > 0 => (*n).min(5_000) as usize,
+        None => 200,
+        Some(_) => {
+            return Err(HostError::typed(ExcKind::ValueError, "grep() width must be positive"));
+        }
+    };
+    let term = term.as_str();
+    if term.trim().is_empty() {
+        return Err(HostError::typed(ExcKind::ValueError, "grep() term is empty"));
+    }
+    let hay = context.as_str();
+    fuel(hay.len() as u64 / BYTES_PER_FUEL + 1).map_err(|e| HostError::new(e.to_string()))?;
+    let re = regex::RegexBuilder::new(&regex::escape(term))
+        .case_insensitive(true)
+        .build()
+        .map_err(|e| HostError::typed(ExcKind::ValueError, format!("grep(): {e}")))?;
+    let before = width / 4;
+    let after = width - before;
+    let mut out = Vec::new();
+    for m in re.find_iter(hay).take(GREP_MAX_HITS) {
+        let mut a = m.start().saturating_sub(before);
+        while !hay.is_char_boundary(a) {
+            a -= 1;
+        }
+        let mut b = (m.start() + after).max(m.end()).min(hay.len());
+        while !hay.is_char_boundary(b) {
+            b += 1;
+        }
+        out.push(Value::str(&hay[a..b]));
+    }
+    Ok(Value::list(out))
+}
+
+/// `count_lines(pattern)`: lines of the context the regex matches.
+fn count_lines(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value, HostError> {
+    let Some(Value::Str(pattern)) = args.first() else {
+        return Err(HostError::typed(ExcKind::TypeError, "count_lines() needs a pattern"));
+    };
+    let hay = context.as_str();
+    fuel(hay.len() as u64 / BYTES_PER_FUEL + 1).map_err(|e| HostError::new(e.to_string()))?;
+    let re = regex::RegexBuilder::new(pattern.as_str())
+        .size_limit(1 << 22)
+        .build()
+        .map_err(|e| HostError::typed(ExcKind::ValueError, format!("count_lines(): {e}")))?;
+    Ok(Value::Int(hay.lines().filter(|l| re.is_match(l)).count() as i64))
 }
 
 /// The first answer that is not empty or a "not found" (strings only).

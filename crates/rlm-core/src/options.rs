@@ -1,6 +1,7 @@
 //! How the loop behaves, apart from budgets and models: [`LoopOptions`]
 //! (output shown per step, finalization guards, fallback, compaction,
-//! windows, recursion depth, streaming).
+//! windows, recursion depth, streaming, and the [`Helps`] for models that
+//! follow instructions poorly).
 
 /// What a sub-model call does when its prompt is larger than the sub-model's window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,6 +27,81 @@ pub struct CompactionOptions {
 impl Default for CompactionOptions {
     fn default() -> Self {
         CompactionOptions { threshold_ratio: 0.8, keep_last: 4 }
+    }
+}
+
+/// The loop's help for models that follow instructions poorly (issue #19).
+/// Each is switchable; [`Helps::for_profile`] gives the measured defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Helps {
+    /// Passages shown in the first message, found by a plain term search for
+    /// the question's salient words (0: none). A configured retrieval first
+    /// step takes precedence.
+    pub evidence_passages: usize,
+    /// When a program prints nothing useful (nothing, or only its own search
+    /// words), the feedback shows the text around the first hits.
+    pub teaching_feedback: bool,
+    /// What a repeated program does instead of running again.
+    pub repeat_escape: Option<RepeatEscape>,
+    /// Ask the root model's server to hold replies to one ```repl block or a
+    /// FINAL line (a grammar; providers without constrained decoding ignore it).
+    pub constrain_root: bool,
+}
+
+impl Helps {
+    /// No help: the loop as it is for frontier models.
+    pub fn none() -> Helps {
+        Helps {
+            evidence_passages: 0,
+            teaching_feedback: false,
+            repeat_escape: None,
+            constrain_root: false,
+        }
+    }
+
+    /// Every help on.
+    pub fn all() -> Helps {
+        Helps {
+            evidence_passages: 3,
+            teaching_feedback: true,
+            repeat_escape: Some(RepeatEscape::default()),
+            constrain_root: true,
+        }
+    }
+
+    /// The defaults of a prompt profile: only what measurement showed to
+    /// help (BENCHMARKS.md, issue #19). No RLM run with a real small model
+    /// finished yet, so no help is on by default for any profile; turn them
+    /// on with `Helps::all()` / `rlm run --helps all`.
+    pub fn for_profile(profile: crate::prompts::PromptProfile) -> Helps {
+        match profile {
+            crate::prompts::PromptProfile::Full | crate::prompts::PromptProfile::Compact => {
+                Helps::none()
+            }
+        }
+    }
+}
+
+impl Default for Helps {
+    fn default() -> Self {
+        Helps::none()
+    }
+}
+
+/// A repeated program is not re-run: the model is asked again at a higher
+/// temperature with the program shown as failed, and after `fallback_after`
+/// repeats the built-in strategy for the question's shape runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatEscape {
+    /// Temperature of the re-ask.
+    pub temperature: f32,
+    /// Repeats before the built-in strategy runs (0: never).
+    pub fallback_after: u32,
+}
+
+impl Default for RepeatEscape {
+    fn default() -> Self {
+        RepeatEscape { temperature: 0.8, fallback_after: 2 }
     }
 }
 
@@ -62,6 +138,8 @@ pub struct LoopOptions {
     /// Stream the root model's replies, so trace listeners see its text as it
     /// arrives (`TraceListener::on_delta`). Sessions turn it on per execution.
     pub stream_root: bool,
+    /// Help for models that follow instructions poorly.
+    pub helps: Helps,
 }
 
 impl Default for LoopOptions {
@@ -81,6 +159,7 @@ impl Default for LoopOptions {
             sub_max_tokens: None,
             max_depth: 2,
             stream_root: false,
+            helps: Helps::none(),
         }
     }
 }

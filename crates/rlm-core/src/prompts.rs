@@ -39,12 +39,21 @@ pub struct Prompts {
     pub direct: String,
     /// Earlier questions of a session, before the first user message.
     pub session_history: String,
+    /// Passages found by a plain term search for the question, after the
+    /// context metadata (the small-model "evidence first" help).
+    pub passage_evidence: String,
+    /// The built-in strategy for lookup questions, a program run after repeats.
+    pub strategy_lookup: String,
+    /// The built-in strategy for counting questions.
+    pub strategy_count: String,
     /// Notes, reasons and error messages (`notes.toml`).
     pub notes: Notes,
+    /// Which wording these are (the compact one lists fewer functions).
+    pub profile: PromptProfile,
 }
 
 /// The file name of each template, in [`Prompts`] field order.
-pub const PROMPT_FILES: [&str; 12] = [
+pub const PROMPT_FILES: [&str; 15] = [
     "system.md",
     "first_user.md",
     "feedback.md",
@@ -57,7 +66,70 @@ pub const PROMPT_FILES: [&str; 12] = [
     "compacted.md",
     "direct.md",
     "session_history.md",
+    "passage_evidence.md",
+    "strategy_lookup.py",
+    "strategy_count.py",
 ];
+
+/// Which wording of the root prompts a model gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptProfile {
+    /// The full prompts (frontier models).
+    Full,
+    /// Short prompts for small models: the short helpers first, one example,
+    /// few rules (`prompts/compact/`).
+    Compact,
+}
+
+impl PromptProfile {
+    /// `full`, `compact`, or `auto` (`None`: choose by model name).
+    pub fn parse(s: &str) -> Result<Option<PromptProfile>, RlmError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "full" => Ok(Some(PromptProfile::Full)),
+            "compact" | "small" => Ok(Some(PromptProfile::Compact)),
+            "auto" | "" => Ok(None),
+            other => Err(RlmError::Config(format!(
+                "unknown prompt profile {other:?}: use full, compact or auto"
+            ))),
+        }
+    }
+
+    /// Compact for models whose name says they are small (a size of at most
+    /// 8B parameters, e.g. `qwen2.5-coder-1.5b-instruct`, `llama3:8b`) or
+    /// that are served locally under a generic name (`local`); full otherwise.
+    pub fn for_model(model: &str) -> PromptProfile {
+        let name = model.rsplit(['/', ':']).next().unwrap_or(model).to_ascii_lowercase();
+        if name == "local" {
+            return PromptProfile::Compact;
+        }
+        let lower = model.to_ascii_lowercase();
+        let bytes = lower.as_bytes();
+        for (i, _) in lower.match_indices('b') {
+            // Digits (with one dot) right before the `b`, and no letter after it.
+            let mut j = i;
+            while j > 0 && (bytes[j - 1].is_ascii_digit() || bytes[j - 1] == b'.') {
+                j -= 1;
+            }
+            let after_ok = bytes.get(i + 1).is_none_or(|c| !c.is_ascii_alphabetic());
+            let before_ok = j == 0 || !bytes[j - 1].is_ascii_alphanumeric();
+            if j < i
+                && after_ok
+                && before_ok
+                && let Ok(size) = lower[j..i].parse::<f64>()
+            {
+                return if size <= 8.0 { PromptProfile::Compact } else { PromptProfile::Full };
+            }
+        }
+        PromptProfile::Full
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromptProfile::Full => "full",
+            PromptProfile::Compact => "compact",
+        }
+    }
+}
 
 /// The file of the [`Notes`].
 pub const NOTES_FILE: &str = "notes.toml";
@@ -108,6 +180,12 @@ pub struct Notes {
     pub no_such_function: String,
     pub history_turn: String,
     pub history_no_answer: String,
+    pub teaching_hits: String,
+    pub teaching_nothing: String,
+    pub teaching_own_words: String,
+    pub passage_line: String,
+    pub repeat_reask: String,
+    pub strategy_ran: String,
 }
 
 impl Notes {
@@ -146,12 +224,28 @@ impl Default for Prompts {
             compacted: include_str!("../../../prompts/compacted.md").to_string(),
             direct: include_str!("../../../prompts/direct.md").to_string(),
             session_history: include_str!("../../../prompts/session_history.md").to_string(),
+            passage_evidence: include_str!("../../../prompts/passage_evidence.md").to_string(),
+            strategy_lookup: include_str!("../../../prompts/strategy_lookup.py").to_string(),
+            strategy_count: include_str!("../../../prompts/strategy_count.py").to_string(),
             notes: Notes::default(),
+            profile: PromptProfile::Full,
         }
     }
 }
 
 impl Prompts {
+    /// The embedded prompts of a profile: [`PromptProfile::Compact`] replaces
+    /// the system prompt and the first user message with `prompts/compact/`.
+    pub fn for_profile(profile: PromptProfile) -> Prompts {
+        let mut p = Prompts::default();
+        if profile == PromptProfile::Compact {
+            p.system = include_str!("../../../prompts/compact/system.md").to_string();
+            p.first_user = include_str!("../../../prompts/compact/first_user.md").to_string();
+            p.profile = PromptProfile::Compact;
+        }
+        p
+    }
+
     /// The embedded prompts, with any file of [`PROMPT_FILES`] found in `dir`
     /// replacing its default, and any key of a `notes.toml` there replacing
     /// that note (so a user can tune one prompt only).
@@ -184,7 +278,10 @@ impl Prompts {
             8 => &mut self.compaction,
             9 => &mut self.compacted,
             10 => &mut self.direct,
-            _ => &mut self.session_history,
+            11 => &mut self.session_history,
+            12 => &mut self.passage_evidence,
+            13 => &mut self.strategy_lookup,
+            _ => &mut self.strategy_count,
         }
     }
 }
@@ -258,6 +355,26 @@ mod tests {
             assert!(!q.field_mut(i).trim().is_empty(), "{name} is empty");
         }
         Notes::parse(DEFAULT_NOTES, None).unwrap();
+    }
+
+    #[test]
+    fn profiles_by_model_name() {
+        use PromptProfile::*;
+        for (model, want) in [
+            ("llamacpp:local", Compact),
+            ("llamacpp:qwen2.5-coder-1.5b-instruct-q4_k_m", Compact),
+            ("ollama:llama3:8b", Compact),
+            ("ollama:qwen2.5:0.5b", Compact),
+            ("openai:gpt-4o-mini", Full),
+            ("together:meta-llama/Llama-3-70b-chat", Full),
+            ("anthropic:claude-sonnet-4", Full),
+            ("fake:scripted", Full),
+        ] {
+            assert_eq!(PromptProfile::for_model(model), want, "{model}");
+        }
+        assert_eq!(PromptProfile::parse("compact").unwrap(), Some(Compact));
+        assert_eq!(PromptProfile::parse("auto").unwrap(), None);
+        assert!(PromptProfile::parse("tiny").unwrap_err().to_string().contains("tiny"));
     }
 
     #[test]

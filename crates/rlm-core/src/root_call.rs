@@ -11,7 +11,8 @@ use rlm_adapters::{AdapterError, StreamEvent};
 use rlm_policy::{BudgetError, CallKind, Estimate};
 use rlm_trace::{CallFinished, ModelCallStarted, Outcome, Retry, SpanId};
 use rlm_types::{
-    ChatMessage, Completion, CompletionRequest, GenerationParams, estimate_tokens_for_chars,
+    ChatMessage, Completion, CompletionRequest, GenerationParams, OutputConstraint,
+    estimate_tokens_for_chars,
 };
 
 use crate::models::retry_reason;
@@ -28,12 +29,35 @@ pub(crate) enum RootError {
     Cancelled,
 }
 
+/// The grammar a constrained root reply follows: one ```repl block or one
+/// FINAL(...) line (llama.cpp GBNF; `Helps::constrain_root`).
+pub(crate) const ROOT_REPLY_GRAMMAR: &str = include_str!("../../../prompts/root_reply.gbnf");
+
+/// How one step's root call samples, beyond the run's defaults.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sampling {
+    /// A temperature for this call (the repeat escape's re-ask).
+    pub temperature: Option<f32>,
+    /// Hold the reply to [`ROOT_REPLY_GRAMMAR`].
+    pub constrained: bool,
+}
+
 /// Calls the root model with `messages` (handed back, not copied, for the
 /// history) for step `iteration`.
 pub(crate) async fn call_root(
     scope: &RunScope,
     messages: Vec<ChatMessage>,
     iteration: u32,
+) -> (Vec<ChatMessage>, Result<String, RootError>) {
+    call_root_with(scope, messages, iteration, Sampling::default()).await
+}
+
+/// [`call_root`] with this step's [`Sampling`].
+pub(crate) async fn call_root_with(
+    scope: &RunScope,
+    messages: Vec<ChatMessage>,
+    iteration: u32,
+    sampling: Sampling,
 ) -> (Vec<ChatMessage>, Result<String, RootError>) {
     let engine = &scope.engine;
     // Bytes, not characters: as many or more, so the reservation errs high, and
@@ -62,6 +86,10 @@ pub(crate) async fn call_root(
         messages,
         params: GenerationParams {
             max_tokens: engine.options.root_max_tokens,
+            temperature: sampling.temperature,
+            constraint: sampling
+                .constrained
+                .then(|| OutputConstraint::Grammar(ROOT_REPLY_GRAMMAR.to_string())),
             ..Default::default()
         },
     };

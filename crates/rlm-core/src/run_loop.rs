@@ -24,15 +24,18 @@ use tokio_util::sync::CancellationToken;
 
 use crate::compaction;
 use crate::engine::Engine;
+use crate::evidence::{passage_evidence, teaching_note};
 use crate::extract::{ProseFinal, extract, find_final};
 use crate::memory::MemoryMap;
+use crate::options::RepeatEscape;
 use crate::outcome::Finish;
 use crate::program::{ProgramReport, Sandbox};
 use crate::prompts::{render, render_or_explain};
 use crate::retrieval::RunRetrieval;
-use crate::root_call::{RootError, call_root};
+use crate::root_call::{RootError, Sampling, call_root, call_root_with};
 use crate::scope::RunScope;
 use crate::serving::{RunServer, SubRunner};
+use crate::strategy::QuestionShape;
 use crate::text::{is_literal, plain_text, py_string, strip_quotes, truncate_middle};
 use crate::turn::Turn;
 
@@ -124,6 +127,17 @@ struct Runner {
     query: String,
     /// The previous step's code (a model repeating itself gets told).
     last_code: Option<String>,
+    /// Every program the model sent (the repeat escape refuses a repeat).
+    programs_seen: Vec<String>,
+    /// Repeated programs so far (the repeat escape).
+    repeats: u32,
+    /// The built-in strategy has run (once per run).
+    strategy_used: bool,
+    /// The next root call's temperature (the repeat escape's re-ask).
+    next_temperature: Option<f32>,
+    /// The first message showed evidence the runtime found: a FINAL before
+    /// any program may rest on it.
+    evidence_shown: bool,
     /// What the root model sees (compacted).
     messages: Vec<ChatMessage>,
     /// Everything, for the `history` variable once compaction has happened.
@@ -173,6 +187,18 @@ impl Runner {
             (Some(r), 0) => r.first_step_evidence(&query),
             _ => None,
         };
+        // Evidence first (issue #19): a plain term search when no retrieval
+        // first step gave any.
+        let evidence = match evidence {
+            None if depth == 0 && engine.options.helps.evidence_passages > 0 => passage_evidence(
+                &engine.prompts,
+                &context,
+                &query,
+                engine.options.helps.evidence_passages,
+            ),
+            e => e,
+        };
+        let evidence_shown = evidence.is_some();
         let messages =
             initial_messages(&engine, &query, &context, depth, &turns, evidence.as_deref());
         let scope = Rc::new(RunScope {
@@ -198,6 +224,11 @@ impl Runner {
             sandbox,
             query,
             last_code: None,
+            programs_seen: Vec::new(),
+            repeats: 0,
+            strategy_used: false,
+            next_temperature: None,
+            evidence_shown,
             full_history: messages.clone(),
             messages,
             compacted: false,
@@ -351,10 +382,19 @@ impl Runner {
         let mut final_answer: Option<(String, Finish)> = None;
         let blocks = ex.code.len();
         let joined_code = ex.code.join("\n");
+        if !ex.code.is_empty()
+            && let Some(escape) = self.engine().options.helps.repeat_escape.clone()
+            && self.programs_seen.iter().any(|p| p.trim() == joined_code.trim())
+        {
+            return self.escape_repeat(&joined_code, &escape).await;
+        }
         if !ex.code.is_empty() && self.last_code.as_deref() == Some(joined_code.as_str()) {
             notes.push(notes_t.repeated_program.clone());
         }
-        self.last_code = Some(joined_code);
+        if !ex.code.is_empty() {
+            self.programs_seen.push(joined_code.clone());
+        }
+        self.last_code = Some(joined_code.clone());
         for (i, code) in ex.code.iter().enumerate() {
             let report = self.run_program(code, true).await;
             if report.cancelled {
@@ -427,6 +467,18 @@ impl Runner {
             let languages = ex.rejected_languages.join(", ```");
             notes.push(self.note(&notes_t.rejected_languages, &[("languages", &languages)]));
         }
+        if error.is_none()
+            && self.engine().options.helps.teaching_feedback
+            && let Some(note) = teaching_note(
+                &engine.prompts,
+                &self.scope.context,
+                &self.query,
+                &joined_code,
+                &stdout,
+            )
+        {
+            notes.push(note);
+        }
         if error.is_some() {
             if let Err(e) = self.scope.budget.record_error() {
                 self.budget_event(BudgetLevel::HardStop, &e);
@@ -439,6 +491,46 @@ impl Runner {
         }
         let feedback = self.feedback(&stdout, error.as_deref(), &notes);
         self.push(ChatMessage::user(feedback));
+        None
+    }
+
+    /// The repeat escape: a program the model sent before is not run again.
+    /// The model is re-asked at a higher temperature with the program shown
+    /// as failed; after `fallback_after` repeats the built-in strategy for
+    /// the question's shape runs (once), and its answer ends the run.
+    async fn escape_repeat(&mut self, code: &str, escape: &RepeatEscape) -> Option<RunOut> {
+        self.repeats += 1;
+        let engine = Arc::clone(&self.scope.engine);
+        let notes = &engine.prompts.notes;
+        self.scope.recorder.error(
+            self.scope.run_span,
+            ErrorEvent {
+                message: format!("repeated program not run (repeat {})", self.repeats),
+                fatal: false,
+            },
+        );
+        if escape.fallback_after > 0 && self.repeats >= escape.fallback_after && !self.strategy_used
+        {
+            self.strategy_used = true;
+            let program = QuestionShape::of(&self.query).program(&engine.prompts).to_string();
+            let report = self.run_program(&program, true).await;
+            if report.cancelled {
+                return Some(self.cancelled());
+            }
+            if let Some(answer) = report.final_answer {
+                return Some(self.end(Some(answer), Finish::Final));
+            }
+            let feedback = self.feedback(
+                &report.stdout,
+                report.error.as_deref(),
+                std::slice::from_ref(&notes.strategy_ran),
+            );
+            self.push(ChatMessage::user(feedback));
+            return None;
+        }
+        self.next_temperature = Some(escape.temperature);
+        let text = self.note(&notes.repeat_reask, &[("program", code.trim_end())]);
+        self.push(ChatMessage::user(text));
         None
     }
 
@@ -457,7 +549,7 @@ impl Runner {
     fn final_guard(&self, how: &Finish) -> Option<String> {
         let opts = &self.engine().options;
         let notes = &self.engine().prompts.notes;
-        if opts.require_program_before_final && self.programs_run == 0 {
+        if opts.require_program_before_final && self.programs_run == 0 && !self.evidence_shown {
             return Some(notes.final_before_program.clone());
         }
         if opts.require_subcall_before_final && self.server.subcalls == 0 {
@@ -613,7 +705,11 @@ impl Runner {
     /// A reply refused as over the model's window compacts the history once
     /// and tries again.
     async fn call_root(&mut self, messages: Vec<ChatMessage>) -> Result<String, RootError> {
-        let (messages, result) = call_root(&self.scope, messages, self.steps).await;
+        let sampling = Sampling {
+            temperature: self.next_temperature.take(),
+            constrained: self.engine().options.helps.constrain_root,
+        };
+        let (messages, result) = call_root_with(&self.scope, messages, self.steps, sampling).await;
         self.messages = messages;
         if let Err(RootError::Model(e)) = &result
             && e.is_context_length_exceeded()
@@ -623,7 +719,8 @@ impl Runner {
             && self.compact().await
         {
             let messages = std::mem::take(&mut self.messages);
-            let (messages, retry) = call_root(&self.scope, messages, self.steps).await;
+            let (messages, retry) =
+                call_root_with(&self.scope, messages, self.steps, sampling).await;
             self.messages = messages;
             return retry;
         }

@@ -45,6 +45,9 @@ pub(crate) trait SubRunner {
 enum Job {
     /// Sub-model prompts, combined by `shape`.
     Llm { parts: Vec<String>, model: ModelId, max_tokens: Option<u32>, shape: Shape },
+    /// `answer_from_chunks`: one prompt per passage; the first answer found
+    /// in its own passage.
+    Verified { parts: Vec<String>, passages: Vec<String>, model: ModelId, max_tokens: Option<u32> },
     /// A sub-RLM over `text` (default: the run's context).
     SubRlm { prompt: String, text: Option<String> },
     /// A registered tool.
@@ -64,7 +67,14 @@ enum Shape {
     List,
     /// One prompt per item (`ask_chunks_first`): the first real answer, or None.
     First,
+    /// One prompt per passage (`answer_from_chunks`): the first real answer
+    /// its passage confirms, or None.
+    Verified,
 }
+
+/// Passages `answer_from_chunks` asks about, and their size in characters.
+const ANSWER_PASSAGES: usize = 4;
+const ANSWER_PASSAGE_CHARS: usize = 1_500;
 
 /// Serves the host calls of one run's programs (or of a session an embedder
 /// drives, through [`crate::ProgramHost`]).
@@ -230,6 +240,39 @@ impl RunServer {
                     shape,
                 }
             }
+            Service::AnswerFromChunks => {
+                let question = text(0).unwrap_or_default();
+                let whole = self.scope.context.as_str();
+                let passages: Vec<String> = if whole.chars().count()
+                    <= ANSWER_PASSAGE_CHARS * ANSWER_PASSAGES
+                {
+                    vec![whole.to_string()]
+                } else {
+                    let terms = rlm_context::salient_terms(&question);
+                    rlm_context::best_passages(whole, &terms, ANSWER_PASSAGE_CHARS, ANSWER_PASSAGES)
+                        .into_iter()
+                        .map(|p| p.text)
+                        .collect()
+                };
+                if passages.is_empty() {
+                    return Job::Ready(Ok(Value::None));
+                }
+                let parts = passages
+                    .iter()
+                    .map(|body| {
+                        render_or_explain(
+                            &engine.prompts.ask,
+                            &[("question", &question), ("text", body)],
+                        )
+                    })
+                    .collect();
+                Job::Verified {
+                    parts,
+                    passages,
+                    model: engine.sub().model_id(),
+                    max_tokens: opts.sub_max_tokens,
+                }
+            }
             Service::SubRlm => Job::SubRlm { prompt: text(0).unwrap_or_default(), text: text(1) },
             Service::Tool(index) => {
                 let mut json = Vec::with_capacity(args.len());
@@ -337,6 +380,7 @@ impl RunServer {
         let mut llm: Vec<(usize, usize, ModelId, CompletionRequest)> = Vec::new();
         let mut parts_of: Vec<usize> = vec![0; jobs.len()];
         let mut shapes: Vec<Shape> = vec![Shape::Joined; jobs.len()];
+        let mut verify_in: Vec<Vec<String>> = vec![Vec::new(); jobs.len()];
         let mut subruns = Vec::new();
         let mut tools = Vec::new();
         let mut retrievals = Vec::new();
@@ -345,6 +389,14 @@ impl RunServer {
                 Job::Llm { parts, model, max_tokens, shape } => {
                     shapes[j] = shape;
                     parts_of[j] = parts.len();
+                    for (p, part) in parts.into_iter().enumerate() {
+                        llm.push((j, p, model.clone(), subcall_request(&system, part, max_tokens)));
+                    }
+                }
+                Job::Verified { parts, passages, model, max_tokens } => {
+                    shapes[j] = Shape::Verified;
+                    parts_of[j] = parts.len();
+                    verify_in[j] = passages;
                     for (p, part) in parts.into_iter().enumerate() {
                         llm.push((j, p, model.clone(), subcall_request(&system, part, max_tokens)));
                     }
@@ -396,7 +448,10 @@ impl RunServer {
                                     }
                                 }
                                 Job::Ready(r) => results[j] = Some(r),
-                                Job::SubRlm { .. } | Job::Tool { .. } | Job::Retrieval { .. } => {}
+                                Job::SubRlm { .. }
+                                | Job::Tool { .. }
+                                | Job::Retrieval { .. }
+                                | Job::Verified { .. } => {}
                             }
                         }
                     }
@@ -508,12 +563,23 @@ impl RunServer {
             }
             let joined: Result<Vec<String>, HostError> =
                 parts.into_iter().map(|p| p.unwrap_or_else(|| Err(cancelled_error()))).collect();
-            results[j] = Some(joined.map(|answers| match shapes[j] {
-                Shape::Joined => Value::str(answers.join("\n")),
-                Shape::List => Value::list(answers.into_iter().map(Value::str).collect()),
-                Shape::First => {
-                    let answers: Vec<Value> = answers.into_iter().map(Value::str).collect();
-                    pick_first(&answers).map(Value::str).unwrap_or(Value::None)
+            results[j] = Some(joined.map(|answers| {
+                match shapes[j] {
+                    Shape::Joined => Value::str(answers.join("\n")),
+                    Shape::List => Value::list(answers.into_iter().map(Value::str).collect()),
+                    Shape::First => {
+                        let answers: Vec<Value> = answers.into_iter().map(Value::str).collect();
+                        pick_first(&answers).map(Value::str).unwrap_or(Value::None)
+                    }
+                    Shape::Verified => answers
+                        .iter()
+                        .zip(&verify_in[j])
+                        .find_map(|(a, passage)| {
+                            let picked = pick_first(&[Value::str(a.as_str())])?;
+                            confirmed_by(&picked, passage).then_some(picked)
+                        })
+                        .map(Value::str)
+                        .unwrap_or(Value::None),
                 }
             }));
         }
@@ -549,5 +615,54 @@ impl RunServer {
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(HostError::new("host call was not performed"))))
             .collect()
+    }
+}
+
+/// Whether `passage` bears out `answer`: it holds the answer (quotes and a
+/// final period trimmed), or a distinctive token of it (3+ characters with a
+/// digit, or a capitalised word not at the answer's start), case-insensitive.
+/// A sub-model's sentence ("The code is ZX-3390.") passes by its token; an
+/// invented answer does not.
+fn confirmed_by(answer: &str, passage: &str) -> bool {
+    let hay = passage.to_lowercase();
+    let bare = answer.trim().trim_matches(|c| c == '"' || c == '\'' || c == '.').to_lowercase();
+    if !bare.is_empty() && contains_whole(&hay, &bare) {
+        return true;
+    }
+    answer
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '(' | ')'))
+        .map(|t| t.trim_end_matches(['.', ':', '!', '?']))
+        .enumerate()
+        .filter(|(i, t)| {
+            t.chars().count() >= 3
+                && (t.chars().any(|c| c.is_ascii_digit())
+                    || (*i > 0 && t.chars().next().is_some_and(char::is_uppercase)))
+        })
+        .any(|(_, t)| contains_whole(&hay, &t.to_lowercase()))
+}
+
+/// `needle` occurs in `hay` not inside a longer word or number.
+fn contains_whole(hay: &str, needle: &str) -> bool {
+    hay.match_indices(needle).any(|(i, m)| {
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + m.len()..].chars().next();
+        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::confirmed_by;
+
+    #[test]
+    fn answers_are_confirmed_by_their_passage() {
+        let passage = "Notes. The launch code of the Orion project is ZX-3390. More notes.";
+        assert!(confirmed_by("ZX-3390", passage));
+        assert!(confirmed_by("The launch code is ZX-3390.", passage));
+        assert!(confirmed_by("\"zx-3390\"", passage));
+        assert!(!confirmed_by("AB-1234", passage));
+        assert!(!confirmed_by("The code is 4817.", passage));
+        assert!(!confirmed_by("the", "other"));
+        assert!(!confirmed_by("4817", "code 48170"));
     }
 }

@@ -53,6 +53,21 @@ pub struct GenerationParams {
     pub stop: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Constrained decoding: the reply's shape, for servers that support it
+    /// (llama.cpp's `grammar` / `response_format`); adapters of providers
+    /// without it ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<OutputConstraint>,
+}
+
+/// A shape the server must hold a reply to (constrained decoding).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputConstraint {
+    /// A GBNF grammar (llama.cpp's `grammar` field).
+    Grammar(String),
+    /// A JSON schema, as JSON text (`response_format: {"type": "json_schema", ...}`).
+    JsonSchema(String),
 }
 
 /// A request for one chat completion. The model is chosen by the adapter the

@@ -9,7 +9,9 @@ use rlm_adapters::{
     AdapterError, DelaySource, ErrorKind, HttpOptions, ModelAdapter, OpenAiAdapter, OpenAiConfig,
     RetryBudget, RetryReason, Secret, StreamEvent, collect_stream,
 };
-use rlm_types::{ChatMessage, CompletionRequest, FinishReason, GenerationParams, Usage};
+use rlm_types::{
+    ChatMessage, CompletionRequest, FinishReason, GenerationParams, OutputConstraint, Usage,
+};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -38,6 +40,7 @@ pub fn rich_request() -> CompletionRequest {
             top_p: Some(0.5),
             stop: vec!["```\n".into()],
             seed: Some(7),
+            constraint: None,
         },
     }
 }
@@ -656,4 +659,35 @@ async fn a_server_that_ignores_stream_true_still_works() {
     assert_eq!(c.usage.prompt_tokens, 12);
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs[0].headers.get("accept").unwrap().to_str().unwrap(), "text/event-stream");
+}
+
+#[test]
+fn constrained_decoding_reaches_llamacpp_servers_only() {
+    let constrained = |provider: &str, constraint: OutputConstraint| {
+        let a =
+            OpenAiAdapter::new(OpenAiConfig::new(provider, "m", "http://127.0.0.1:1/v1")).unwrap();
+        let mut r = CompletionRequest::user("hi");
+        r.params.constraint = Some(constraint);
+        a.request_body(&r, false)
+    };
+    let grammar = OutputConstraint::Grammar("root ::= \"a\"".into());
+    let body = constrained("llamacpp", grammar.clone());
+    assert_eq!(body["grammar"], json!("root ::= \"a\""));
+    let body =
+        constrained("llamacpp", OutputConstraint::JsonSchema("{\"type\": \"object\"}".into()));
+    assert_eq!(
+        body["response_format"],
+        json!({"type": "json_schema", "json_schema": {"schema": {"type": "object"}}})
+    );
+    // Schema text that is not JSON: a plain JSON-object request, never a panic.
+    let body = constrained("llamacpp", OutputConstraint::JsonSchema("{oops".into()));
+    assert_eq!(body["response_format"], json!({"type": "json_object"}));
+    // Other providers ignore it.
+    let body = constrained("openai", grammar.clone());
+    assert!(body.get("grammar").is_none() && body.get("response_format").is_none(), "{body}");
+    let mut c = OpenAiConfig::new("vllm", "m", "http://127.0.0.1:1/v1");
+    c.constrained_decoding = Some(true);
+    let mut r = CompletionRequest::user("hi");
+    r.params.constraint = Some(grammar);
+    assert!(OpenAiAdapter::new(c).unwrap().request_body(&r, false).get("grammar").is_some());
 }

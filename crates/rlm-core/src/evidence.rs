@@ -1,0 +1,193 @@
+//! Showing a model text it did not think to print (issue #19): the passages
+//! a plain term search finds for the question, in the first message
+//! ("evidence first"), and in the feedback of a program that printed nothing
+//! useful ("output that teaches"). The search is rlm-context's
+//! [`best_passages`]; the wording is `prompts/passage_evidence.md` and the
+//! `teaching_*` / `passage_line` notes.
+
+use rlm_context::{Context, Passage, best_passages, salient_terms};
+
+use crate::prompts::{Prompts, render_or_explain};
+
+/// Characters per passage shown.
+const PASSAGE_CHARS: usize = 320;
+
+/// Outputs that say "nothing found" (compared trimmed).
+const EMPTY_RESULTS: [&str; 11] =
+    ["[]", "()", "{}", "None", "0", "-1", "False", "''", "\"\"", "set()", "[[]]"];
+
+/// The evidence block for the first message: the best `n` passages for the
+/// question's salient words; `None` when none occurs in the context.
+pub(crate) fn passage_evidence(
+    prompts: &Prompts,
+    context: &Context,
+    query: &str,
+    n: usize,
+) -> Option<String> {
+    let terms = salient_terms(query);
+    let passages = best_passages(context.text().as_str(), &terms, PASSAGE_CHARS, n);
+    if passages.is_empty() {
+        return None;
+    }
+    Some(render_or_explain(
+        &prompts.passage_evidence,
+        &[("terms", &terms.join(", ")), ("passages", &render_passages(prompts, &passages))],
+    ))
+}
+
+/// The teaching note for a program that ran without error but printed
+/// nothing, or only its own search words or an empty result: the text around
+/// the first hits of its search words (else of the question's). `None` when
+/// the output was useful or nothing can be found.
+pub(crate) fn teaching_note(
+    prompts: &Prompts,
+    context: &Context,
+    query: &str,
+    code: &str,
+    stdout: &str,
+) -> Option<String> {
+    let literals = string_literals(code);
+    let notes = &prompts.notes;
+    let what = if stdout.trim().is_empty() {
+        notes.teaching_nothing.clone()
+    } else if only_echoes(stdout, &literals) {
+        notes.teaching_own_words.clone()
+    } else {
+        return None;
+    };
+    let text = context.text();
+    let mut terms: Vec<String> = Vec::new();
+    for l in &literals {
+        for t in salient_terms(l) {
+            if !terms.contains(&t) {
+                terms.push(t);
+            }
+        }
+    }
+    let mut passages = best_passages(text.as_str(), &terms, PASSAGE_CHARS, 2);
+    if passages.is_empty() {
+        terms = salient_terms(query);
+        passages = best_passages(text.as_str(), &terms, PASSAGE_CHARS, 2);
+    }
+    if passages.is_empty() {
+        return None;
+    }
+    Some(render_or_explain(
+        &notes.teaching_hits,
+        &[
+            ("what", &what),
+            ("terms", &terms.join(", ")),
+            ("passages", &render_passages(prompts, &passages)),
+        ],
+    ))
+}
+
+/// One line per passage, whitespace collapsed.
+fn render_passages(prompts: &Prompts, passages: &[Passage]) -> String {
+    let mut out = String::new();
+    for (i, p) in passages.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let text: String = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        out.push_str(&render_or_explain(
+            &prompts.notes.passage_line,
+            &[
+                ("n", &(i + 1).to_string()),
+                ("start", &p.start.to_string()),
+                ("end", &p.end.to_string()),
+                ("text", &text),
+            ],
+        ));
+    }
+    out
+}
+
+/// Every output line is one of the program's string literals (what it
+/// searched for), a repr of one, or an empty result.
+fn only_echoes(stdout: &str, literals: &[String]) -> bool {
+    stdout.lines().map(str::trim).filter(|l| !l.is_empty()).all(|line| {
+        EMPTY_RESULTS.contains(&line)
+            || literals.iter().any(|lit| {
+                let bare = line.trim_matches(|c| c == '\'' || c == '"' || c == '[' || c == ']');
+                bare.eq_ignore_ascii_case(lit)
+                    || line.split(", ").all(|part| {
+                        part.trim_matches(|c| c == '\'' || c == '"' || c == '[' || c == ']')
+                            .eq_ignore_ascii_case(lit)
+                    })
+            })
+    })
+}
+
+/// The contents of the program's short quoted strings (3 to 80 characters,
+/// no escapes): what a search program looks for.
+fn string_literals(code: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let q = bytes[i];
+        if q == b'"' || q == b'\'' {
+            if let Some(len) = code[i + 1..].find([q as char, '\n', '\\']) {
+                let end = i + 1 + len;
+                if bytes[end] == q {
+                    let lit = &code[i + 1..end];
+                    let n = lit.chars().count();
+                    if (3..=80).contains(&n) && !out.iter().any(|o| o == lit) {
+                        out.push(lit.to_string());
+                    }
+                    i = end + 1;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context {
+        let filler = "Essays about startups and painting. ".repeat(200);
+        Context::from_text(format!(
+            "{filler}The secret passphrase for the archive vault is cobalt-harbor-71. {filler}"
+        ))
+    }
+
+    #[test]
+    fn literals_and_echoes() {
+        let code =
+            "hits = ctx.find(\"secret passphrase\")\nprint('secret passphrase')\nx = \"a\\\"b\"";
+        assert_eq!(string_literals(code), ["secret passphrase"]);
+        let lits = string_literals(code);
+        assert!(only_echoes("secret passphrase\n[]\n", &lits));
+        assert!(only_echoes("['secret passphrase', 'secret passphrase']", &lits));
+        assert!(!only_echoes("the passphrase is cobalt", &lits));
+    }
+
+    #[test]
+    fn a_program_echoing_its_search_term_is_shown_the_text_around_it() {
+        let p = Prompts::default();
+        let code = "m = re.findall(\"secret passphrase\", context)\nprint(m[0])";
+        let note = teaching_note(&p, &ctx(), "q?", code, "secret passphrase\n").unwrap();
+        assert!(note.contains("cobalt-harbor-71"), "{note}");
+        assert!(note.contains("only its own search words"), "{note}");
+        // Useful output: no note.
+        assert!(teaching_note(&p, &ctx(), "q?", code, "is cobalt-harbor-71").is_none());
+        // Nothing printed and no literal found: the question's words.
+        let note = teaching_note(&p, &ctx(), "What is the archive vault passphrase?", "x = 1", "")
+            .unwrap();
+        assert!(note.contains("cobalt-harbor-71") && note.contains("printed nothing"), "{note}");
+    }
+
+    #[test]
+    fn evidence_for_the_question() {
+        let p = Prompts::default();
+        let e = passage_evidence(&p, &ctx(), "What is the secret passphrase?", 2).unwrap();
+        assert!(e.contains("cobalt-harbor-71") && e.contains("secret, passphrase"), "{e}");
+        assert!(passage_evidence(&p, &ctx(), "Which zebra?", 2).is_none());
+    }
+}

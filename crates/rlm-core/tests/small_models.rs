@@ -1,0 +1,220 @@
+//! The loop's help for models that follow instructions poorly (issue #19),
+//! each driven by a scripted model: evidence first, teaching feedback, the
+//! repeat escape and its fallback strategy, the short helpers, the compact
+//! prompt profile and constrained decoding. The texts the model reads are
+//! snapshot-tested as sent.
+
+mod support;
+
+use std::sync::Arc;
+
+use rlm_adapters::FakeAdapter;
+use rlm_context::Context;
+use rlm_core::{Finish, Helps, LoopOptions, PromptProfile, Prompts, RepeatEscape, Rlm};
+use rlm_types::{OutputConstraint, Role};
+use support::{repl, scripted};
+
+const NEEDLE: &str = "The secret passphrase for the archive vault is cobalt-harbor-71.";
+const QUESTION: &str = "What is the secret passphrase for the archive vault?";
+
+/// Essays-like filler with one needle sentence in the middle.
+fn haystack() -> Context {
+    let filler = "Startups grow when founders talk to users and keep a secret or two. ".repeat(150);
+    Context::from_text(format!("{filler}{NEEDLE} {filler}"))
+}
+
+fn rlm_with(root: Arc<FakeAdapter>, sub: Option<Arc<FakeAdapter>>, helps: Helps) -> Rlm {
+    let mut b = Rlm::builder()
+        .root(root)
+        .prompts(Prompts::for_profile(PromptProfile::Compact))
+        .options(LoopOptions { helps, ..LoopOptions::default() });
+    if let Some(s) = sub {
+        b = b.sub_model(s);
+    }
+    b.build().unwrap()
+}
+
+fn last_user(adapter: &FakeAdapter, i: usize) -> String {
+    adapter.requests()[i].messages.last().unwrap().content.clone()
+}
+
+#[test]
+fn evidence_first_shows_the_passages_and_lets_the_model_answer_from_them() {
+    let root = support::root(&["FINAL(\"cobalt-harbor-71\")"]);
+    let helps = Helps { evidence_passages: 2, ..Helps::none() };
+    let r = rlm_with(root.clone(), None, helps).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("cobalt-harbor-71"));
+    assert_eq!(r.steps, 1, "the evidence counts as seen output: no program needed first");
+    let first = last_user(&root, 0);
+    assert!(first.contains(NEEDLE), "{first}");
+    insta::assert_snapshot!("compact_first_user_with_evidence", first);
+    let system = root.requests()[0]
+        .messages
+        .iter()
+        .find(|m| m.role == Role::System)
+        .unwrap()
+        .content
+        .clone();
+    insta::assert_snapshot!("compact_system", system);
+
+    // Off: no passages, and a FINAL before any program is refused as before.
+    let root = support::root(&["FINAL(\"cobalt-harbor-71\")", &repl("print(1)"), "FINAL('x')"]);
+    let r = rlm_with(root.clone(), None, Helps::none()).run_blocking(QUESTION, haystack()).unwrap();
+    assert!(!last_user(&root, 0).contains(NEEDLE));
+    assert_eq!(r.steps, 3);
+}
+
+#[test]
+fn output_that_only_echoes_the_search_term_gets_the_text_around_the_hits() {
+    let program = repl("import re\nm = re.findall('secret passphrase', context)\nprint(m[0])");
+    let root = support::root(&[&program, "FINAL('cobalt-harbor-71')"]);
+    let helps = Helps { teaching_feedback: true, ..Helps::none() };
+    let r = rlm_with(root.clone(), None, helps).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("cobalt-harbor-71"));
+    let feedback = last_user(&root, 1);
+    assert!(feedback.contains("cobalt-harbor-71"), "{feedback}");
+    insta::assert_snapshot!("teaching_feedback", feedback);
+
+    // Useful output is left alone; and with the help off nothing is added.
+    let root = support::root(&[&repl("print(grep('passphrase', width=120)[0])"), "FINAL('x')"]);
+    rlm_with(root.clone(), None, helps_teaching()).run_blocking(QUESTION, haystack()).unwrap();
+    assert!(!last_user(&root, 1).contains("does not answer the question"));
+    let root = support::root(&[&program, "FINAL('x')"]);
+    rlm_with(root.clone(), None, Helps::none()).run_blocking(QUESTION, haystack()).unwrap();
+    assert!(!last_user(&root, 1).contains("cobalt-harbor-71"));
+}
+
+fn helps_teaching() -> Helps {
+    Helps { teaching_feedback: true, ..Helps::none() }
+}
+
+#[test]
+fn a_repeated_program_is_not_rerun_but_reasked_at_a_higher_temperature() {
+    let program = repl("print(len(context))");
+    let root =
+        support::root(&[&program, &program, &repl("print(grep('vault')[0])"), "FINAL('done')"]);
+    let helps = Helps {
+        repeat_escape: Some(RepeatEscape { temperature: 0.9, fallback_after: 3 }),
+        ..Helps::none()
+    };
+    let r = rlm_with(root.clone(), None, helps).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("done"));
+    let requests = root.requests();
+    assert_eq!(requests[1].params.temperature, None);
+    assert_eq!(requests[2].params.temperature, Some(0.9), "the re-ask is hotter");
+    assert_eq!(requests[3].params.temperature, None, "and only the re-ask");
+    let reask = last_user(&root, 2);
+    assert!(reask.contains("print(len(context))") && reask.contains("not run again"), "{reask}");
+    insta::assert_snapshot!("repeat_reask", reask);
+    // The repeat was not run: program spans for the first program, the grep
+    // and the FINAL's evaluation (4 had the repeat run again).
+    let programs = r
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, rlm_trace::EventKind::ProgramStarted(_)))
+        .count();
+    assert_eq!(programs, 3);
+}
+
+#[test]
+fn after_n_repeats_the_lookup_strategy_answers_from_verified_passages() {
+    let program = repl("print('secret passphrase')");
+    let root = support::root(&[&program, &program, &program]);
+    // The sub-model answers only when its passage holds the needle; one
+    // invented answer elsewhere is not confirmed by its passage.
+    let sub = scripted(
+        "sub",
+        &[
+            ("archive vault is cobalt", "The passphrase is cobalt-harbor-71."),
+            ("Question:", "NOT FOUND"),
+        ],
+        &[],
+        None,
+    );
+    let helps = Helps { repeat_escape: Some(RepeatEscape::default()), ..Helps::none() };
+    let r = rlm_with(root.clone(), Some(sub.clone()), helps)
+        .run_blocking(QUESTION, haystack())
+        .unwrap();
+    assert_eq!(r.answer.as_deref(), Some("The passphrase is cobalt-harbor-71."));
+    assert!(matches!(r.finish, Finish::Final));
+    assert_eq!(root.requests().len(), 3, "the third (second repeated) reply ran the strategy");
+    let asked = sub.requests();
+    assert!(!asked.is_empty() && asked.len() <= 4, "{} passages asked", asked.len());
+    insta::assert_snapshot!("strategy_lookup_subcall", last_user(&sub, 0));
+}
+
+#[test]
+fn an_unconfirmed_sub_answer_is_not_taken() {
+    let program = repl("print(1)");
+    let root = support::root(&[&program, &program, &program, "FINAL('gave up')"]);
+    let sub = scripted("sub", &[("Question:", "The passphrase is ZZ-0000.")], &[], None);
+    let helps = Helps { repeat_escape: Some(RepeatEscape::default()), ..Helps::none() };
+    let r = rlm_with(root.clone(), Some(sub), helps).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("gave up"));
+    let feedback = last_user(&root, 3);
+    assert!(
+        feedback.contains("found no answer") && feedback.contains("own strategy"),
+        "{feedback}"
+    );
+    insta::assert_snapshot!("strategy_ran_feedback", feedback);
+}
+
+#[test]
+fn counting_questions_fall_back_to_chunked_counts() {
+    let lines: String = (0..300)
+        .map(|i| format!("2026-03-0{} | ERROR | LOGIN_FAILED | u{i}\n", 1 + i % 5))
+        .collect();
+    let program = repl("print(0)");
+    let root = support::root(&[&program, &program, &program]);
+    let sub = scripted("sub", &[("Reply with one integer", "7")], &[], None);
+    let helps = Helps { repeat_escape: Some(RepeatEscape::default()), ..Helps::none() };
+    let ctx = Context::from_text(lines.clone());
+    let chunks = lines.chars().count().div_ceil(6000);
+    let r = rlm_with(root, Some(sub.clone()), helps)
+        .run_blocking("How many LOGIN_FAILED events are there?", ctx)
+        .unwrap();
+    assert_eq!(sub.requests().len(), chunks);
+    assert_eq!(r.answer.as_deref(), Some((7 * chunks).to_string().as_str()));
+}
+
+#[test]
+fn the_short_helpers_do_the_right_thing_by_default() {
+    let ctx = Context::from_text(format!(
+        "# header: time | event\n{}{}",
+        "2026-03-01 | LOGIN_OK\n".repeat(5),
+        "2026-03-02 | LOGIN_FAILED\n".repeat(3)
+    ));
+    let root = support::root(&[
+        &repl(
+            "print(count_lines(r'\\| LOGIN_FAILED$'))\nhits = grep('login_failed', width=40)\nprint(len(hits), repr(hits[0]))\nprint(answer_from_chunks('Which event failed?'))",
+        ),
+        "FINAL('ok')",
+    ]);
+    let sub = scripted("sub", &[("Which event failed", "LOGIN_FAILED")], &[], None);
+    rlm_with(root.clone(), Some(sub), Helps::none()).run_blocking("q", ctx).unwrap();
+    let out = last_user(&root, 1);
+    assert!(out.contains("\n3\n"), "{out}");
+    assert!(out.contains("3 '"), "{out}");
+    assert!(out.contains("LOGIN_FAILED\n"), "{out}");
+    // Bad arguments are errors the program sees, not panics.
+    let root = support::root(&[&repl("count_lines('(')"), &repl("grep('')"), "FINAL('x')"]);
+    rlm_with(root.clone(), None, Helps::none()).run_blocking("q", Context::from_text("a")).unwrap();
+    assert!(last_user(&root, 1).contains("ValueError"), "{}", last_user(&root, 1));
+    assert!(last_user(&root, 2).contains("grep() term is empty"), "{}", last_user(&root, 2));
+}
+
+#[test]
+fn constrained_decoding_asks_for_the_reply_grammar_only_when_on() {
+    let root = support::root(&[&repl("print(1)"), "FINAL('x')"]);
+    let helps = Helps { constrain_root: true, ..Helps::none() };
+    rlm_with(root.clone(), None, helps).run_blocking("q", haystack()).unwrap();
+    match &root.requests()[0].params.constraint {
+        Some(OutputConstraint::Grammar(g)) => {
+            assert!(g.contains("```repl") && g.contains("FINAL("), "{g}")
+        }
+        other => panic!("no grammar: {other:?}"),
+    }
+    let root = support::root(&[&repl("print(1)"), "FINAL('x')"]);
+    rlm_with(root.clone(), None, Helps::none()).run_blocking("q", haystack()).unwrap();
+    assert_eq!(root.requests()[0].params.constraint, None);
+}
