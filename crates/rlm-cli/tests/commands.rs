@@ -258,10 +258,16 @@ fn trace_show_reads_both_forms_and_prints_the_tree() {
     let from_tree = stdout_of(&rlm().args(["trace", "show"]).arg(&tree).assert().success());
     let from_lines = stdout_of(&rlm().args(["trace", "show"]).arg(&jsonl).assert().success());
     assert_eq!(from_tree, from_lines);
-    // Not a terminal: no colour, and exactly the library's render.
+    // Not a terminal: no colour, and exactly the library's render, then the
+    // run's context breakdown.
     assert!(!from_tree.contains('\x1b'));
-    let expected = trace.render_tree_text(&rlm_trace::TextRenderOptions::default());
+    let mut expected = trace.render_tree_text(&rlm_trace::TextRenderOptions::default());
+    let breakdown = rlm_trace::ContextBreakdown::from_events(&trace.to_events())
+        .expect("the trace has a root run");
+    expected.push('\n');
+    expected.push_str(&breakdown.render_text());
     assert_eq!(from_tree, expected);
+    assert!(from_tree.contains("context breakdown: 7157 tokens inline"));
     for needle in [
         "run #1 · openai:gpt-5 · depth 0 — ok · 3 iterations · 7650+411 tok · $0.0095 · 67.30s",
         "sub-run #10",

@@ -358,7 +358,11 @@ impl<X: SubcallExecutor> Scheduler<X> {
             Entry::Vacant(_) => None,
         };
         let (leader_call_id, call, led) = match in_flight {
-            Some((leader_call_id, call)) => (leader_call_id, call, false),
+            Some((leader_call_id, call)) => {
+                // Release the map's shard before waiting on the leader.
+                drop(entry);
+                (leader_call_id, call, false)
+            }
             // Nothing in flight for this key, or its leader was cancelled by
             // all its callers: lead anew.
             None => {
