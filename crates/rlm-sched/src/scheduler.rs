@@ -352,33 +352,34 @@ impl<X: SubcallExecutor> Scheduler<X> {
 
         // A leader moves the request into its call (leaving an empty one
         // behind, never used); a follower keeps it in case it must run it itself.
-        let entry = inner.inflight.entry(key);
-        let in_flight = match &entry {
-            Entry::Occupied(e) => e.get().call.upgrade().map(|call| (e.get().leader_call_id, call)),
-            Entry::Vacant(_) => None,
-        };
-        let (leader_call_id, call, led) = match in_flight {
-            Some((leader_call_id, call)) => {
-                // Release the map's shard before waiting on the leader.
-                drop(entry);
-                (leader_call_id, call, false)
-            }
-            // Nothing in flight for this key, or its leader was cancelled by
-            // all its callers: lead anew.
-            None => {
-                let call = self.lead(
-                    call_id,
-                    index,
-                    model,
-                    std::mem::take(&mut request),
-                    budget,
-                    key,
-                    observer,
-                );
-                if let Some(weak) = call.downgrade() {
-                    entry.insert(InflightCall { leader_call_id: call_id, call: weak });
+        // The block ends the map entry's borrow of its shard before any wait.
+        let (leader_call_id, call, led) = {
+            let entry = inner.inflight.entry(key);
+            let in_flight = match &entry {
+                Entry::Occupied(e) => {
+                    e.get().call.upgrade().map(|call| (e.get().leader_call_id, call))
                 }
-                (call_id, call, true)
+                Entry::Vacant(_) => None,
+            };
+            match in_flight {
+                Some((leader_call_id, call)) => (leader_call_id, call, false),
+                // Nothing in flight for this key, or its leader was cancelled by
+                // all its callers: lead anew.
+                None => {
+                    let call = self.lead(
+                        call_id,
+                        index,
+                        model,
+                        std::mem::take(&mut request),
+                        budget,
+                        key,
+                        observer,
+                    );
+                    if let Some(weak) = call.downgrade() {
+                        entry.insert(InflightCall { leader_call_id: call_id, call: weak });
+                    }
+                    (call_id, call, true)
+                }
             }
         };
         if led {
