@@ -327,3 +327,32 @@ fn integer_overflow_is_a_clear_error() {
     );
     assert_eq!(out, "ok\n");
 }
+
+/// Fuel a program uses under the tight limits with more fuel.
+fn fuel_of(src: &str) -> u64 {
+    let mut s = Session::new(Limits { fuel: 100_000_000, ..tight() });
+    let o = s.run_cell(src);
+    assert!(matches!(o, Outcome::Done), "{src}: {o:?}");
+    s.fuel_used()
+}
+
+#[test]
+fn counter_most_common_pays_for_its_sort() {
+    // Building the counter costs the same in each; what differs is the sort.
+    let build = "from collections import Counter\nc = Counter(range(20000))\n";
+    let base = fuel_of(build);
+    let all = fuel_of(&format!("{build}x = c.most_common()"));
+    let top = fuel_of(&format!("{build}x = c.most_common(3)"));
+    // A full sort: a comparison round per item per halving (log2 20000 > 14).
+    assert!(all - base >= 20_000 * 14, "most_common() used {} fuel", all - base);
+    // A selection reads every count once and sorts only what it keeps.
+    assert!(top - base >= 20_000, "most_common(3) used {} fuel", top - base);
+    assert!(top < all);
+    // Under a fuel limit the sort is refused before it runs.
+    let mut s = Session::new(Limits { fuel: base + 1_000, ..tight() });
+    let o = s.run_cell(&format!("{build}x = c.most_common()"));
+    assert!(
+        matches!(o, Outcome::Error(ref e) if matches!(e.kind, ErrorKind::Limit(LimitKind::Fuel))),
+        "{o:?}"
+    );
+}
