@@ -356,3 +356,24 @@ fn counter_most_common_pays_for_its_sort() {
         "{o:?}"
     );
 }
+
+#[test]
+fn fuel_runs_out_at_the_same_step_inside_fused_instructions() {
+    // Loops made of fused pairs (loads, constant arithmetic, compare and
+    // jump, for and store): with exactly the fuel a run uses it finishes,
+    // with one unit less it stops with the fuel error, at every budget.
+    let src = "def f(n, k):\n    t = 0\n    for i in range(n):\n        if i % 3 == k:\n            t += i * 2\n        else:\n            t = t - 1\n    return t\ntotal = 0\nfor j in range(7):\n    total += f(j, 1)\nprint(total)";
+    let used = fuel_of(src);
+    for fuel in used.saturating_sub(40)..=used {
+        let mut s = Session::new(Limits { fuel, ..tight() });
+        let o = s.run_cell(src);
+        if fuel == used {
+            assert!(matches!(o, Outcome::Done), "fuel {fuel}: {o:?}");
+            assert_eq!(s.take_output(), "12\n");
+        } else {
+            let out_of_fuel = matches!(&o, Outcome::Error(e) if matches!(e.kind, ErrorKind::Limit(LimitKind::Fuel)));
+            assert!(out_of_fuel, "fuel {fuel} of {used}: {o:?}");
+            assert_eq!(s.fuel_used(), fuel + 1, "the error comes at the first unit past the limit");
+        }
+    }
+}
