@@ -13,7 +13,9 @@ use crate::compile::Op;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
-use crate::vm::fused::{LoopTarget, int_binary_fast, int_compare_fast, load_fast, unbound_local};
+use crate::vm::fused::{
+    LoopTarget, int_binary_fast, int_compare_fast, load_fast, truthy_fast, unbound_local,
+};
 use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
 
 impl Vm {
@@ -163,14 +165,14 @@ impl Vm {
                 Op::Jump(t) => frame.pc = t as usize,
                 Op::JumpIfFalse(t) => {
                     let v = pop(frame)?;
-                    if !v.truthy() {
+                    if !truthy_fast(&v) {
                         frame.pc = t as usize;
                     }
                     v.discard();
                 }
                 Op::JumpIfTrue(t) => {
                     let v = pop(frame)?;
-                    if v.truthy() {
+                    if truthy_fast(&v) {
                         frame.pc = t as usize;
                     }
                     v.discard();

@@ -202,3 +202,13 @@ pub(super) fn int_compare_fast(op: CmpOp, a: &Value, b: &Value) -> Option<bool> 
         _ => return None,
     })
 }
+
+/// A condition's truth: bools and ints inline (`Value::truthy` is a call).
+#[inline(always)]
+pub(super) fn truthy_fast(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        other => other.truthy(),
+    }
+}
