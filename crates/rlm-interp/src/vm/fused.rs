@@ -32,12 +32,16 @@ impl Vm {
         Ok(())
     }
 
-    /// A global's value when its slot is set (`load_global` otherwise:
-    /// builtins, and the error for an unknown name).
+    /// A global's value when its slot is set, or the builtin already
+    /// looked up for it (`load_global` otherwise: the first lookup of a
+    /// builtin, and the error for an unknown name).
     #[inline(always)]
     pub(super) fn global_fast(&self, i: u32) -> Option<Value> {
-        match self.globals.get(i as usize) {
-            Some(Some(v)) => Some(v.clone_fast()),
+        if let Some(Some(v)) = self.globals.get(i as usize) {
+            return Some(v.clone_fast());
+        }
+        match self.builtin_cache.get(i as usize) {
+            Some(Some(v)) => Some(v.clone()),
             _ => None,
         }
     }
