@@ -377,3 +377,13 @@ fn fuel_runs_out_at_the_same_step_inside_fused_instructions() {
         }
     }
 }
+
+#[test]
+fn counter_arithmetic_is_metered_and_linear() {
+    // `c + d` looked each key of c up by scanning d: 4 * 10**8 steps here,
+    // none of them charged. Now one unit per entry of each operand.
+    let build = "from collections import Counter\nc = Counter(range(20000))\nd = Counter(range(10000, 30000))\n";
+    let base = fuel_of(build);
+    let added = fuel_of(&format!("{build}e = c + d\nf = c - d\ng = c | d\nh = c & d"));
+    assert!(added - base >= 4 * 40_000, "c + d and friends used {} fuel", added - base);
+}

@@ -22,3 +22,10 @@ try:
     Counter({"a": "x", "b": 1}).most_common(1)
 except TypeError as e:
     print("TypeError")
+
+a = Counter({"x": 3, "y": 1, "z": -2})
+b = Counter({"y": 5, "w": 2, "x": 3})
+print(a + b, a - b, a & b, a | b, b - a, a + a)
+big1 = Counter(range(30000))
+big2 = Counter(range(15000, 45000))
+print(len(big1 + big2), len(big1 - big2), len(big1 & big2), len(big1 | big2))

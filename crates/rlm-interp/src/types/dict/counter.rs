@@ -160,9 +160,11 @@ pub(crate) fn counter_arith(
         x.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let ys: Vec<(Key, Value)> =
         y.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    // One unit per entry walked; each of x's keys is looked up in y's table
+    // (a scan of y per key made `c + d` quadratic, and unmetered).
+    vm.fuel((xs.len() + ys.len()) as u64)?;
     for (k, v) in &xs {
-        let other =
-            ys.iter().find(|(k2, _)| k2 == k).map(|(_, v)| v.clone()).unwrap_or(Value::Int(0));
+        let other = y.borrow().map.get(k).cloned().unwrap_or(Value::Int(0));
         let r = match op {
             BinOp::BitAnd | BinOp::BitOr => {
                 let lt = vm.compare(rlm_syntax::ast::CmpOp::Lt, v, &other)?;
@@ -176,6 +178,15 @@ pub(crate) fn counter_arith(
         for (k, v) in &ys {
             if !out.map.contains_key(k) {
                 out.map.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if op == BinOp::Sub {
+        // CPython: a negative count only in the right operand becomes positive.
+        for (k, v) in &ys {
+            if !x.borrow().map.contains_key(k) && as_float(v).is_some_and(|f| f < 0.0) {
+                let n = vm.binary(BinOp::Sub, &Value::Int(0), v)?;
+                out.map.insert(k.clone(), n);
             }
         }
     }
