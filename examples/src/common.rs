@@ -226,11 +226,8 @@ pub fn open_session(
             Ok(rlm_core::Session::restore(rlm, context, state)?)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let settings = rlm_core::SessionSettings {
-                limits,
-                stream_root: false,
-                ..Default::default()
-            };
+            let settings =
+                rlm_core::SessionSettings { limits, stream_root: false, ..Default::default() };
             Ok(rlm_core::Session::new(rlm, context, settings))
         }
         Err(e) => Err(format!("{}: {e}", files.state.display()).into()),

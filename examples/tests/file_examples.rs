@@ -46,7 +46,8 @@ fn researcher_reads_input_writes_output_and_keeps_its_session() {
     assert_eq!(s2["id"], s["id"]);
     assert_eq!(s2["usage"]["executions"], 2);
     assert!(
-        s2["usage"]["usage"]["prompt_tokens"].as_u64() > s["usage"]["usage"]["prompt_tokens"].as_u64()
+        s2["usage"]["usage"]["prompt_tokens"].as_u64()
+            > s["usage"]["usage"]["prompt_tokens"].as_u64()
     );
 }
 

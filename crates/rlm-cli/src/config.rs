@@ -308,7 +308,10 @@ impl ResolvedConfig {
             }
             let spec = if limit.model == SCRIPTED_MODEL { "fake:scripted" } else { &limit.model };
             let id: rlm_types::ModelId = spec.parse().map_err(|e| {
-                CliError::Config(format!("rate_limits: the model {:?} is not valid: {e}", limit.model))
+                CliError::Config(format!(
+                    "rate_limits: the model {:?} is not valid: {e}",
+                    limit.model
+                ))
             })?;
             config.model_limits.insert(id, limits);
         }
@@ -399,11 +402,19 @@ fn read_config_file(path: &Path) -> Result<ConfigFile, CliError> {
     for (key, value) in table.get_ref() {
         if key.get_ref() == "profiles" {
             let Some(profiles) = value.get_ref().as_table() else {
-                return Err(reader.error(value.span().start, "profiles", "must be a table of [profiles.NAME] tables"));
+                return Err(reader.error(
+                    value.span().start,
+                    "profiles",
+                    "must be a table of [profiles.NAME] tables",
+                ));
             };
             for (name, body) in profiles {
                 let Some(body) = body.get_ref().as_table() else {
-                    return Err(reader.error(body.span().start, &format!("profiles.{}", name.get_ref()), "must be a table"));
+                    return Err(reader.error(
+                        body.span().start,
+                        &format!("profiles.{}", name.get_ref()),
+                        "must be a table",
+                    ));
                 };
                 let values = file.profiles.entry(name.get_ref().to_string()).or_default();
                 reader.walk(body, "", values)?;
@@ -430,7 +441,12 @@ impl FileReader<'_> {
         ))
     }
 
-    fn walk(&self, table: &DeTable<'_>, prefix: &str, out: &mut FileValues) -> Result<(), CliError> {
+    fn walk(
+        &self,
+        table: &DeTable<'_>,
+        prefix: &str,
+        out: &mut FileValues,
+    ) -> Result<(), CliError> {
         for (key, value) in table {
             self.walk_one(key.get_ref(), value, prefix, out)?;
         }
@@ -447,8 +463,9 @@ impl FileReader<'_> {
         let full = if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") };
         let at = value.span().start;
         if let Some(k) = knob(&full) {
-            let text = scalar_text(k.kind, value.get_ref())
-                .map_err(|why| self.error(at, &full, &format!("{why}: expected {}", k.kind.expected())))?;
+            let text = scalar_text(k.kind, value.get_ref()).map_err(|why| {
+                self.error(at, &full, &format!("{why}: expected {}", k.kind.expected()))
+            })?;
             out.insert(k.key, (text, line_of(self.text, at)));
             return Ok(());
         }
@@ -456,8 +473,13 @@ impl FileReader<'_> {
         match value.get_ref().as_table() {
             Some(table) if is_section => self.walk(table, &full, out),
             _ => {
-                let hint = suggest(&full).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-                Err(self.error(at, &full, &format!("is not a known key{hint} (`rlm config` lists every key)")))
+                let hint =
+                    suggest(&full).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                Err(self.error(
+                    at,
+                    &full,
+                    &format!("is not a known key{hint} (`rlm config` lists every key)"),
+                ))
             }
         }
     }
@@ -526,7 +548,9 @@ impl Settings {
                 let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
                 CliError::Config(format!(
                     "the profile {name:?} (from {source}) is not in {}: {}",
-                    config_file.as_ref().map_or("any config file".into(), |p| p.display().to_string()),
+                    config_file
+                        .as_ref()
+                        .map_or("any config file".into(), |p| p.display().to_string()),
                     if known.is_empty() {
                         "it has no [profiles.NAME] tables".to_string()
                     } else {
@@ -583,10 +607,9 @@ impl Settings {
     /// The root model unless one is configured (`rlm serve` stands the
     /// offline script in).
     pub fn default_model(&mut self, model: &str) {
-        self.values.entry("model").or_insert(Sourced {
-            value: Value::Text(model.to_string()),
-            source: Source::Default,
-        });
+        self.values
+            .entry("model")
+            .or_insert(Sourced { value: Value::Text(model.to_string()), source: Source::Default });
     }
 
     fn text(&self, key: &str) -> Option<String> {
@@ -848,7 +871,11 @@ mod tests {
         dir
     }
 
-    fn gather(flags: &ConfigFlags, pairs: &[(&str, &str)], dir: &Path) -> Result<Settings, CliError> {
+    fn gather(
+        flags: &ConfigFlags,
+        pairs: &[(&str, &str)],
+        dir: &Path,
+    ) -> Result<Settings, CliError> {
         let mut pairs = pairs.to_vec();
         pairs.push(("HOME", "/nonexistent"));
         Settings::gather(flags, env(&pairs), dir)
@@ -888,12 +915,9 @@ mode = "hybrid"
         let file = dir.path().join("rlm.toml");
         let mut flags = ConfigFlags { profile: Some("cheap".into()), ..Default::default() };
         flags.set("budgets.max_cost_usd", "0.25");
-        let s = gather(
-            &flags,
-            &[("RLM_MODEL", "ollama:llama3"), ("RLM_SUB_MODEL", "")],
-            dir.path(),
-        )
-        .unwrap();
+        let s =
+            gather(&flags, &[("RLM_MODEL", "ollama:llama3"), ("RLM_SUB_MODEL", "")], dir.path())
+                .unwrap();
         let source = |k: &str| s.get(k).unwrap().source.clone();
         assert_eq!(source("budgets.max_cost_usd"), Source::Flag("max-cost-usd"));
         assert_eq!(source("model"), Source::Env("RLM_MODEL"));
@@ -976,7 +1000,8 @@ mode = "hybrid"
         let mut flags = ConfigFlags::default();
         flags.set("guards.fallback_program", dir.path().join("fb.py").display().to_string());
         flags.set("guards.require_program", "false");
-        let r = gather(&flags, &[("RLM_LOG_FORMAT", "json")], dir.path()).unwrap().resolve().unwrap();
+        let r =
+            gather(&flags, &[("RLM_LOG_FORMAT", "json")], dir.path()).unwrap().resolve().unwrap();
         assert_eq!(r.guards.fallback_program.as_deref(), Some("FINAL('fallback')\n"));
         assert_eq!(r.guards.max_invalid_replies, 2);
         assert!(!r.guards.require_program);
@@ -1046,8 +1071,8 @@ mode = "hybrid"
     #[test]
     fn bad_values_name_the_key_the_source_and_what_was_expected() {
         let empty = tempfile::tempdir().unwrap();
-        let err = gather(&ConfigFlags::default(), &[("RLM_MAX_STEPS", "ten")], empty.path())
-            .unwrap_err();
+        let err =
+            gather(&ConfigFlags::default(), &[("RLM_MAX_STEPS", "ten")], empty.path()).unwrap_err();
         assert!(matches!(err, CliError::Setting { .. }));
         assert_eq!(
             err.paragraph(),
@@ -1067,7 +1092,8 @@ mode = "hybrid"
         let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err();
         let file = dir.path().join("rlm.toml").display().to_string();
         assert!(
-            err.paragraph().contains(&format!("budgets.max_cost_usd = \"-1\" (from file {file}:4)")),
+            err.paragraph()
+                .contains(&format!("budgets.max_cost_usd = \"-1\" (from file {file}:4)")),
             "{}",
             err.paragraph()
         );
@@ -1081,7 +1107,10 @@ mode = "hybrid"
     fn unknown_keys_are_refused_with_a_suggestion() {
         let dir = dir_with_config("model = \"scripted\"\nmodle = \"openai:x\"\n");
         let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
-        assert!(err.contains("rlm.toml:2: `modle` is not a known key; did you mean `model`?"), "{err}");
+        assert!(
+            err.contains("rlm.toml:2: `modle` is not a known key; did you mean `model`?"),
+            "{err}"
+        );
         let dir = dir_with_config("[budgets]\nmax_step = 3\n");
         let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
         assert!(err.contains("did you mean `budgets.max_steps`?"), "{err}");

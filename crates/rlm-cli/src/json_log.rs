@@ -70,7 +70,11 @@ impl TraceListener for JsonLog {
                 event, run_id, step, span_id, parent, model = %m.model, "model call started"
             ),
             EventKind::ModelCallFinished(c) | EventKind::SubcallFinished(c) => tracing::info!(
-                event, run_id, step, span_id, parent,
+                event,
+                run_id,
+                step,
+                span_id,
+                parent,
                 outcome = c.outcome.as_str(),
                 tokens = c.usage.total(),
                 cost_usd = c.cost_usd,
@@ -82,7 +86,11 @@ impl TraceListener for JsonLog {
             EventKind::ProgramFinished(p) => {
                 let error = p.error.as_deref().map(short);
                 tracing::info!(
-                    event, run_id, step, span_id, parent,
+                    event,
+                    run_id,
+                    step,
+                    span_id,
+                    parent,
                     duration_ms = p.duration_ms,
                     output_lines = p.stdout.lines().count(),
                     error = error.as_deref(),
@@ -90,8 +98,14 @@ impl TraceListener for JsonLog {
                 )
             }
             EventKind::Retry(r) => tracing::warn!(
-                event, run_id, step, span_id, parent,
-                attempt = r.attempt, reason = r.reason.as_str(), delay_ms = r.delay_ms,
+                event,
+                run_id,
+                step,
+                span_id,
+                parent,
+                attempt = r.attempt,
+                reason = r.reason.as_str(),
+                delay_ms = r.delay_ms,
                 "retry"
             ),
             EventKind::Budget(b) => tracing::warn!(

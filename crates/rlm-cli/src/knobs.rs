@@ -450,8 +450,11 @@ fn parse_rate_limits(text: &str) -> Result<Vec<RateLimit>, String> {
         if model != "*" {
             crate::config::check_model_string(model)?;
         }
-        let mut limit =
-            RateLimit { model: model.to_string(), requests_per_minute: None, tokens_per_minute: None };
+        let mut limit = RateLimit {
+            model: model.to_string(),
+            requests_per_minute: None,
+            tokens_per_minute: None,
+        };
         for rate in rates.split(',').map(str::trim).filter(|r| !r.is_empty()) {
             let (name, n) = rate.split_once(':').unwrap_or((rate, ""));
             let n: NonZeroU32 = n.trim().parse().map_err(|_| {
@@ -559,7 +562,8 @@ mod tests {
         assert_eq!(l[0].tokens_per_minute, NonZeroU32::new(200_000));
         assert_eq!(l[1].model, "*");
         assert_eq!(v.to_string(), "openai:gpt-5-mini=rpm:500,tpm:200000;*=rpm:60");
-        for bad in ["openai:x", "openai:x=rpm:0", "openai:x=rps:3", "nosuch:x=rpm:3", "*=rpm:1;*=tpm:2"]
+        for bad in
+            ["openai:x", "openai:x=rpm:0", "openai:x=rps:3", "nosuch:x=rpm:3", "*=rpm:1;*=tpm:2"]
         {
             assert!(Kind::RateLimits.parse(bad).is_err(), "{bad}");
         }

@@ -197,9 +197,7 @@ mod tests {
             chunk_chars: Some(500),
             ..Default::default()
         };
-        let s = retrieval_settings(&file, &[], &env)
-            .unwrap()
-            .unwrap();
+        let s = retrieval_settings(&file, &[], &env).unwrap().unwrap();
         let index = s.context_index.as_ref().unwrap();
         assert_eq!(
             (s.first_step_hits, index.default_mode, index.index.chunking.chunk_chars),
@@ -221,9 +219,7 @@ mod tests {
             es_index: Some("docs".into()),
             ..Default::default()
         };
-        let s = retrieval_settings(&file, &[], &env)
-            .unwrap()
-            .unwrap();
+        let s = retrieval_settings(&file, &[], &env).unwrap().unwrap();
         assert!(s.context_index.is_none());
         assert_eq!(
             s.backend.as_ref().map(|b| b.name().to_string()).as_deref(),
