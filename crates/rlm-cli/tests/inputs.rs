@@ -54,10 +54,8 @@ fn several_context_files_are_one_document_each() {
     let cell = dir.path().join("cell.py");
     std::fs::write(
         &cell,
-        "print(ctx.num_documents(), [ctx.get_document(i)[:7] for i in range(3)])
-         print([d['name'] for d in ctx.metadata()['documents']][:3] if 'documents' in ctx.metadata() else '')
-         print(ctx.get_document(2))
-",
+        "print(ctx.num_documents(), [ctx.get_document(i)[:7] for i in range(3)])\n\
+         print(ctx.get_document(2))\n",
     )
     .unwrap();
     let mut c = rlm();
