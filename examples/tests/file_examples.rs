@@ -33,7 +33,10 @@ fn researcher_reads_input_writes_output_and_keeps_its_session() {
     assert!(first.status.success(), "{}", stderr(&first));
     let output = std::fs::read_to_string(dir.path().join("research_output.txt")).unwrap();
     assert!(output.starts_with("# What is the vault passphrase?\n"), "{output}");
-    assert!(output.contains("amber-falcon-42"), "{output}");
+    // The offline reader returns the sentence that best matches the question.
+    let printed = String::from_utf8_lossy(&first.stdout);
+    assert!(printed.to_lowercase().contains("vault passphrase"), "{printed}");
+    assert!(output.ends_with(&format!("\n\n{printed}")), "{output}");
     let s = state(&dir.path().join("research_state.json"));
     assert_eq!(s["usage"]["executions"], 1);
     assert_eq!(s["history"].as_array().unwrap().len(), 1);
@@ -104,7 +107,8 @@ fn the_chatbot_keeps_the_conversation_and_missing_input_is_a_clear_error() {
     let first = run(bin, dir.path(), &[]);
     assert!(first.status.success(), "{}", stderr(&first));
     let reply = std::fs::read_to_string(dir.path().join("chat_output.txt")).unwrap();
-    assert!(reply.contains("amber-falcon-42"), "{reply}");
+    assert!(reply.to_lowercase().contains("vault passphrase"), "{reply}");
+    assert_eq!(reply, String::from_utf8_lossy(&first.stdout));
     std::fs::write(dir.path().join("chat_input.txt"), "Thanks. Who is on call?").unwrap();
     assert!(run(bin, dir.path(), &[]).status.success());
     let s = state(&dir.path().join("chat_state.json"));
