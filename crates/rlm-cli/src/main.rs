@@ -45,9 +45,9 @@ enum Command {
     /// Stress scenarios with injected faults (429s, latency, bursts, chaos)
     /// against the scripted model or a provider; writes an HTML report.
     Stress(Box<stress::StressArgs>),
-    /// Show every setting's effective value and its source (flag > environment
-    /// > profile > rlm.toml > default) and check that the model can be set up
-    /// (no request is sent).
+    /// Show every setting's effective value and its source (flag, then
+    /// environment, profile, rlm.toml, default) and check that the model can
+    /// be set up (no request is sent).
     Config(config::ConfigArgs),
     /// Fail with an internal error (tests the last-resort panic handler).
     #[command(hide = true, name = "internal-panic-test")]
