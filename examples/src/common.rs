@@ -131,3 +131,123 @@ pub fn flag(args: &[String], name: &str) -> Option<String> {
 pub fn flags(args: &[String], name: &str) -> Vec<String> {
     args.windows(2).filter(|w| w[0] == name).map(|w| w[1].clone()).collect()
 }
+
+/// Enzu's file convention for one session in a folder: `NAME_input.txt` (what
+/// the user asks), `NAME_output.txt` (the answer), `NAME_state.json` (the
+/// session: its budget and spend, history and `memory`, as rlm-core's
+/// `SessionState`).
+pub struct SessionFiles {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub state: PathBuf,
+}
+
+impl SessionFiles {
+    pub fn new(dir: &std::path::Path, name: &str) -> SessionFiles {
+        SessionFiles {
+            input: dir.join(format!("{name}_input.txt")),
+            output: dir.join(format!("{name}_output.txt")),
+            state: dir.join(format!("{name}_state.json")),
+        }
+    }
+}
+
+/// Why an example stopped: the message, and its exit code (3: the session's
+/// budget is spent, so the run was refused; 2: anything else).
+pub struct Failure {
+    pub message: String,
+    pub code: i32,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure { message, code: 2 }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Failure {
+        Failure { message: message.to_string(), code: 2 }
+    }
+}
+
+impl From<rlm_core::SessionError> for Failure {
+    fn from(e: rlm_core::SessionError) -> Failure {
+        let code = match e {
+            rlm_core::SessionError::BudgetExhausted { .. } => 3,
+            _ => 2,
+        };
+        Failure { message: e.to_string(), code }
+    }
+}
+
+/// Runs `run`, printing a failure as `error: ...` and exiting with its code.
+pub fn main_with(run: fn() -> Result<(), Failure>) {
+    if let Err(f) = run() {
+        eprintln!("error: {}", f.message);
+        std::process::exit(f.code);
+    }
+}
+
+/// The session's caps from `--session-max-tokens`, `--session-max-cost-usd`,
+/// `--session-max-calls`, `--session-max-runs` (Enzu's `Session(max_cost_usd,
+/// max_tokens)`).
+pub fn session_limits(args: &[String]) -> Result<rlm_core::SessionLimits, String> {
+    fn num<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, String> {
+        flag(args, name)
+            .map(|v| v.parse().map_err(|_| format!("{name} {v:?} is not a number")))
+            .transpose()
+    }
+    Ok(rlm_core::SessionLimits {
+        max_tokens: num(args, "--session-max-tokens")?,
+        max_cost_usd: num(args, "--session-max-cost-usd")?,
+        max_calls: num(args, "--session-max-calls")?,
+        max_executions: num(args, "--session-max-runs")?,
+    })
+}
+
+/// The session saved in `files.state`, or a new one with `limits`. Caps given
+/// on the command line replace the saved ones; the spend so far is kept, so
+/// the budget holds across runs.
+pub fn open_session(
+    rlm: &rlm_core::Rlm,
+    context: Context,
+    files: &SessionFiles,
+    limits: rlm_core::SessionLimits,
+) -> Result<rlm_core::Session, Failure> {
+    let given = limits != rlm_core::SessionLimits::default();
+    match std::fs::read_to_string(&files.state) {
+        Ok(text) => {
+            let mut state: rlm_core::SessionState = serde_json::from_str(&text)
+                .map_err(|e| format!("{} is not a session state: {e}", files.state.display()))?;
+            if given {
+                state.settings.limits = limits;
+            }
+            Ok(rlm_core::Session::restore(rlm, context, state)?)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let settings =
+                rlm_core::SessionSettings { limits, stream_root: false, ..Default::default() };
+            Ok(rlm_core::Session::new(rlm, context, settings))
+        }
+        Err(e) => Err(format!("{}: {e}", files.state.display()).into()),
+    }
+}
+
+/// Writes the session back to `files.state`.
+pub fn save_session(session: &rlm_core::Session, files: &SessionFiles) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(&session.state()).map_err(|e| e.to_string())?;
+    std::fs::write(&files.state, text).map_err(|e| format!("{}: {e}", files.state.display()))?;
+    Ok(())
+}
+
+/// The text of `files.input`, trimmed; an empty input is an error.
+pub fn read_input(files: &SessionFiles) -> Result<String, Failure> {
+    let text = std::fs::read_to_string(&files.input)
+        .map_err(|e| format!("{}: {e}", files.input.display()))?;
+    let text = text.trim().to_string();
+    if text.is_empty() {
+        return Err(format!("{} is empty: nothing to answer", files.input.display()).into());
+    }
+    Ok(text)
+}

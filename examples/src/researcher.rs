@@ -1,83 +1,68 @@
-//! A file-based researcher (the shape of Enzu's production examples): the
-//! question comes from a file, the answer goes to a file, and the state (every
-//! run with its usage, and the RLM's `memory`) lives in a JSON file, so a
-//! scheduler or a shell script can drive it.
+//! A file-based researcher in Enzu's file convention: in a folder,
+//! `research_input.txt` holds the question, `research_output.txt` receives the
+//! answer, and `research_state.json` keeps the session (rlm-core's
+//! `SessionState`: every run's usage, the history, `memory`, and the session
+//! budget), so a scheduler or a shell script can drive it run after run.
 //!
 //! ```text
-//! cargo run -p rlm-examples --bin researcher -- --prompt question.txt \
-//!     --context examples/corpus --out answer.md --state state.json [--model openai:gpt-5-mini]
+//! cargo run -p rlm-examples --bin researcher -- --dir work/ --context examples/corpus \
+//!     [--name research] [--session-max-tokens N] [--session-max-cost-usd X] \
+//!     [--session-max-calls N] [--session-max-runs N] [--model openai:gpt-5-mini]
 //! ```
-//! Without `--model` it runs offline (see `common.rs`).
+//! The session budget holds across runs: once it is spent, the next run is
+//! refused (`SessionError::BudgetExhausted`, exit code 3) and nothing is
+//! written. Without `--model` it runs offline (see `common.rs`).
 
 #[path = "common.rs"]
 mod common;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
+use common::{Failure, SessionFiles};
 use rlm_core::Rlm;
 
 fn main() {
-    if let Err(e) = run() {
-        eprintln!("error: {e}");
-        std::process::exit(2);
-    }
+    common::main_with(run);
 }
 
-fn run() -> Result<(), String> {
+fn run() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let prompt = common::flag(&args, "--prompt").ok_or("--prompt FILE is required")?;
-    let out = common::flag(&args, "--out").ok_or("--out FILE is required")?;
-    let state_path = common::flag(&args, "--state").ok_or("--state FILE is required")?;
+    let dir = PathBuf::from(common::flag(&args, "--dir").ok_or("--dir DIR is required")?);
+    let name = common::flag(&args, "--name").unwrap_or_else(|| "research".into());
+    let files = SessionFiles::new(&dir, &name);
     let contexts: Vec<PathBuf> =
         common::flags(&args, "--context").into_iter().map(PathBuf::from).collect();
-    let question = std::fs::read_to_string(&prompt).map_err(|e| format!("{prompt}: {e}"))?;
-    let question = question.trim();
-    let mut state: serde_json::Value = match std::fs::read_to_string(&state_path) {
-        Ok(t) => serde_json::from_str(&t).map_err(|e| format!("{state_path} is not JSON: {e}"))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            serde_json::json!({ "runs": [], "memory": {} })
-        }
-        Err(e) => return Err(format!("{state_path}: {e}")),
-    };
-    let memory = Arc::new(common::JsonMemory::default());
-    if let Some(m) = state.get("memory").and_then(|m| m.as_object()) {
-        *memory.0.lock().map_err(|_| "memory lock")? = m.clone();
-    }
+    let question = common::read_input(&files)?;
     let (root, sub) = common::models(
         common::flag(&args, "--model").as_deref(),
         common::flag(&args, "--sub-model").as_deref(),
     )?;
-    let rlm = Rlm::builder()
-        .root(root)
-        .sub_model(sub)
-        .memory(memory.clone())
-        .build()
-        .map_err(|e| e.to_string())?;
-    let result = rlm.run_blocking(question, common::load(&contexts)?).map_err(|e| e.to_string())?;
-    let answer =
-        result.answer.clone().unwrap_or_else(|| format!("(no answer: {})", result.finish.as_str()));
-    std::fs::write(&out, format!("# {question}\n\n{answer}\n"))
-        .map_err(|e| format!("{out}: {e}"))?;
-    let runs = state["runs"].as_array().map(|r| r.len()).unwrap_or(0);
-    let record = serde_json::json!({
-        "n": runs + 1,
-        "question": question,
-        "answer": result.answer,
-        "finish": result.finish.as_str(),
-        "steps": result.steps,
-        "tokens": result.usage.usage.total(),
-        "subcalls": result.usage.subcalls,
-        "cost_usd": result.usage.cost_usd,
-    });
-    match state["runs"].as_array_mut() {
-        Some(r) => r.push(record),
-        None => state["runs"] = serde_json::json!([record]),
+    let rlm = Rlm::builder().root(root).sub_model(sub).build().map_err(|e| e.to_string())?;
+    let session = common::open_session(
+        &rlm,
+        common::load(&contexts)?,
+        &files,
+        common::session_limits(&args)?,
+    )?;
+    let outcome = session.execute_blocking(question.as_str());
+    // A run that started is recorded, whatever its end; a refused one changes nothing.
+    if !matches!(outcome, Err(rlm_core::SessionError::BudgetExhausted { .. })) {
+        common::save_session(&session, &files)?;
     }
-    state["memory"] =
-        serde_json::Value::Object(memory.0.lock().map_err(|_| "memory lock")?.clone());
-    let text = serde_json::to_string_pretty(&state).map_err(|e| e.to_string())?;
-    std::fs::write(&state_path, text).map_err(|e| format!("{state_path}: {e}"))?;
+    let execution = outcome?;
+    let answer = execution
+        .answer
+        .clone()
+        .unwrap_or_else(|| format!("(no answer: {})", execution.finish.as_str()));
+    std::fs::write(&files.output, format!("# {question}\n\n{answer}\n"))
+        .map_err(|e| format!("{}: {e}", files.output.display()))?;
+    let usage = session.usage();
     println!("{answer}");
+    eprintln!(
+        "run {} of this session: {} tokens, {} model calls so far",
+        usage.executions,
+        usage.usage.total(),
+        usage.calls()
+    );
     Ok(())
 }

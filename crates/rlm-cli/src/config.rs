@@ -1,21 +1,25 @@
-//! Model and run settings, resolved flags > environment > config file.
+//! Run settings, resolved flag > environment > profile > config file > default,
+//! each knob of the table in [`crate::knobs`] read the same way from every source.
 //!
-//! * Flags: [`ConfigFlags`] (flatten it into a command: `--model`, `--max-steps`, ...).
-//! * Environment: `RLM_MODEL`, `RLM_SUB_MODEL`, `RLM_MAX_STEPS`, `RLM_MAX_SUBCALLS`,
-//!   `RLM_MAX_DEPTH`, `RLM_MAX_TOKENS`, `RLM_MAX_COST_USD`, `RLM_TIMEOUT_SECS`,
-//!   `RLM_CACHE`, `RLM_CONCURRENCY`, `RLM_TRACE` (empty values count as unset).
-//!   Provider keys and URLs are the adapters' own variables (`OPENAI_API_KEY`, ...;
-//!   see `rlm_adapters::config`).
+//! * Flags: [`ConfigFlags`] (flatten it into a command): `--config`, `--profile`
+//!   and one flag per knob, generated from the table.
+//! * Environment: one `RLM_*` variable per knob (`RLM_MODEL`, `RLM_MAX_STEPS`,
+//!   ...; empty values count as unset), `RLM_CONFIG`, `RLM_PROFILE`. Provider
+//!   keys and URLs are the adapters' own variables (`OPENAI_API_KEY`, ...; see
+//!   `rlm_adapters::config`).
 //! * Config file (TOML): `--config PATH`, else `RLM_CONFIG`, else `./rlm.toml`,
-//!   else `$XDG_CONFIG_HOME/rlm/rlm.toml` or `~/.config/rlm/rlm.toml`. Unknown
-//!   keys are errors (a typo must not silently drop a budget). Paths in it are
-//!   taken as written (relative ones: from the working directory).
+//!   else `$XDG_CONFIG_HOME/rlm/rlm.toml` or `~/.config/rlm/rlm.toml`. Keys are
+//!   the knobs' (dotted keys are tables: `budgets.max_steps` is `max_steps` in
+//!   `[budgets]`); `[profiles.NAME]` tables hold the same keys and win over the
+//!   file's own when `--profile NAME` / `RLM_PROFILE` selects them. Unknown keys
+//!   are errors with a suggestion (a typo must not silently drop a budget).
+//!   Paths in it are taken as written (relative ones: from the working directory).
 //!
-//! `rlm config` ([`show`]) prints them.
-//!
-//! [`Settings::gather`] collects every layer with the source of each value;
+//! [`Settings::gather`] collects every knob's value with its [`Source`] (a bad
+//! value names the key, the source and what was expected);
 //! [`Settings::resolve`] turns them into the [`ResolvedConfig`] a run consumes,
-//! or explains exactly what to set when no model is configured.
+//! or explains exactly what to set when no model is configured. `rlm config`
+//! ([`show`]) prints them all, as text or `--json`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,72 +28,173 @@ use std::time::Duration;
 
 use rlm_adapters::ModelAdapter;
 use rlm_adapters::config::{EnvVars, adapter_from_model_string, known_providers};
-use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 
 use crate::exit::{CliError, Exit};
+use crate::knobs::{KNOBS, Kind, RateLimit, Value, knob, suggest};
 use crate::retrieval_args::RetrievalFile;
 
 /// The model name meaning "offline, scripted" (the adapters' `fake:scripted`,
 /// whose script `RLM_FAKE_SCRIPT` names).
 pub const SCRIPTED_MODEL: &str = "scripted";
 
-/// Settings given as flags (flatten into a subcommand with `#[command(flatten)]`).
-#[derive(Debug, Clone, Default, clap::Args)]
+/// Steps of one RLM loop when nothing caps them: a run must end even if
+/// nothing else is capped.
+pub const DEFAULT_MAX_STEPS: u64 = 20;
+
+/// Settings given as flags: `--config`, `--profile`, and one flag per knob
+/// of [`crate::knobs::KNOBS`] (flatten into a subcommand with `#[command(flatten)]`).
+/// Values are kept as text and parsed by the knob's kind, as every source is.
+#[derive(Debug, Clone, Default)]
 pub struct ConfigFlags {
-    /// Config file to read instead of the searched ones (./rlm.toml, ~/.config/rlm/rlm.toml).
-    #[arg(long, value_name = "PATH")]
+    /// Config file to read instead of the searched ones.
     pub config: Option<PathBuf>,
-    /// Root model, `provider:model` (e.g. openai:gpt-5-mini), or `scripted` for the offline one.
-    #[arg(long)]
-    pub model: Option<String>,
-    /// Model for subcalls (`llm_query`, ...); default: the root model.
-    #[arg(long)]
-    pub sub_model: Option<String>,
-    /// Iterations of one RLM loop.
-    #[arg(long)]
-    pub max_steps: Option<u64>,
-    /// Sub-model calls in the whole run.
-    #[arg(long)]
-    pub max_subcalls: Option<u64>,
-    /// Deepest recursion (the root run is depth 0).
-    #[arg(long)]
-    pub max_depth: Option<u32>,
-    /// Prompt + completion tokens of every model call.
-    #[arg(long)]
-    pub max_tokens: Option<u64>,
-    /// Spend in US dollars.
-    #[arg(long)]
-    pub max_cost_usd: Option<f64>,
-    /// Wall time of the whole run, in seconds.
-    #[arg(long)]
-    pub timeout_secs: Option<f64>,
-    /// Completion cache folder.
-    #[arg(long, value_name = "PATH")]
-    pub cache: Option<PathBuf>,
-    /// Model calls in flight at once.
-    #[arg(long)]
-    pub concurrency: Option<usize>,
-    /// Write the run's trace (JSON lines) here.
-    #[arg(long, value_name = "PATH")]
-    pub trace: Option<PathBuf>,
+    /// The `[profiles.NAME]` table of the config file to apply.
+    pub profile: Option<String>,
+    values: BTreeMap<&'static str, String>,
+}
+
+impl ConfigFlags {
+    /// The flag given for the knob `key`, as typed.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// Sets the knob `key` as if its flag had been given.
+    ///
+    /// # Panics
+    /// When `key` is not a knob's key (a bug in the caller, not input).
+    pub fn set(&mut self, key: &'static str, value: impl Into<String>) {
+        assert!(knob(key).is_some(), "{key} is not a knob");
+        self.values.insert(key, value.into());
+    }
+
+    /// [`ConfigFlags::set`] unless the flag was given.
+    pub fn set_if_unset(&mut self, key: &'static str, value: Option<impl Into<String>>) {
+        if let Some(v) = value
+            && !self.values.contains_key(key)
+        {
+            self.set(key, v);
+        }
+    }
+}
+
+impl clap::FromArgMatches for ConfigFlags {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut flags = ConfigFlags {
+            config: matches.try_get_one::<PathBuf>("config").ok().flatten().cloned(),
+            profile: matches.try_get_one::<String>("profile").ok().flatten().cloned(),
+            values: BTreeMap::new(),
+        };
+        for k in KNOBS {
+            if let Ok(Some(v)) = matches.try_get_one::<String>(k.key) {
+                flags.values.insert(k.key, v.clone());
+            }
+        }
+        Ok(flags)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for ConfigFlags {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        use clap::{Arg, ArgAction, value_parser};
+        let mut cmd = cmd
+            .arg(
+                Arg::new("config")
+                    .long("config")
+                    .value_name("PATH")
+                    .value_parser(value_parser!(PathBuf))
+                    .action(ArgAction::Set)
+                    .help("Config file to read instead of the searched ones (./rlm.toml, ~/.config/rlm/rlm.toml)"),
+            )
+            .arg(
+                Arg::new("profile")
+                    .long("profile")
+                    .value_name("NAME")
+                    .action(ArgAction::Set)
+                    .help("Apply the config file's [profiles.NAME] table (or RLM_PROFILE)"),
+            );
+        for k in KNOBS {
+            let mut arg = Arg::new(k.key)
+                .long(k.flag)
+                .action(ArgAction::Set)
+                .value_name(value_name(k.kind))
+                .help(format!("{} [env: {}] [rlm.toml: {}]", k.help, k.env, k.key));
+            // A bare `--require-subcall` means true; a bare `--first-step`, 5 hits.
+            match (k.kind, k.key) {
+                (Kind::Bool, _) => arg = arg.num_args(0..=1).default_missing_value("true"),
+                (_, "retrieval.first_step") => {
+                    arg = arg.num_args(0..=1).default_missing_value("5");
+                }
+                _ => {}
+            }
+            cmd = cmd.arg(arg);
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+fn value_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Model => "PROVIDER:MODEL",
+        Kind::Count | Kind::AtLeastOne => "N",
+        Kind::Seconds => "SECS",
+        Kind::Dollars => "USD",
+        Kind::Path => "PATH",
+        Kind::Text | Kind::Helps => "TEXT",
+        Kind::Bool => "BOOL",
+        Kind::Choice(_) => "WORD",
+        Kind::RateLimits => "MODEL=rpm:N,tpm:N;...",
+    }
 }
 
 /// Where a setting came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    Flag,
+    /// No source set it: the library's default.
+    Default,
+    /// The config file, at this line.
+    File { path: PathBuf, line: usize },
+    /// The `[profiles.NAME]` table of the config file, at this line.
+    Profile { name: String, path: PathBuf, line: usize },
     /// The environment variable of that name.
     Env(&'static str),
-    /// The config file at that path.
-    File(PathBuf),
+    /// The flag of that name (without dashes).
+    Flag(&'static str),
+}
+
+impl Source {
+    /// `default`, `file`, `profile`, `env` or `flag`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::File { .. } => "file",
+            Source::Profile { .. } => "profile",
+            Source::Env(_) => "env",
+            Source::Flag(_) => "flag",
+        }
+    }
 }
 
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Source::Flag => write!(f, "flag"),
-            Source::Env(name) => write!(f, "environment {name}"),
-            Source::File(path) => write!(f, "{}", path.display()),
+            Source::Default => write!(f, "default"),
+            Source::File { path, line } => write!(f, "file {}:{line}", path.display()),
+            Source::Profile { name, path, line } => {
+                write!(f, "profile {name}, {}:{line}", path.display())
+            }
+            Source::Env(name) => write!(f, "environment variable {name}"),
+            Source::Flag(flag) => write!(f, "flag --{flag}"),
         }
     }
 }
@@ -120,12 +225,31 @@ impl Budgets {
     }
 }
 
+/// The loop's guards (`[guards]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guards {
+    pub require_program: bool,
+    pub require_subcall: bool,
+    pub max_invalid_replies: u32,
+    /// The fallback program's source (read from `guards.fallback_program`).
+    pub fallback_program: Option<String>,
+}
+
+/// How logs on stderr are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 /// Everything a run needs to know from the configuration.
 ///
 /// For `rlm run`: `Settings::from_process(&flags)?.resolve()?`, then
 /// [`ResolvedConfig::root_adapter`] / [`ResolvedConfig::sub_adapter`] and
 /// [`Budgets::to_limits`]; errors already carry their exit codes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ResolvedConfig {
     /// Root model: `provider:model` or [`SCRIPTED_MODEL`].
     pub model: String,
@@ -134,9 +258,21 @@ pub struct ResolvedConfig {
     pub budgets: Budgets,
     pub cache_path: Option<PathBuf>,
     pub concurrency: Option<usize>,
+    /// Per-model rates (`*`: every model without its own entry).
+    pub rate_limits: Vec<RateLimit>,
     pub trace_path: Option<PathBuf>,
-    /// `[retrieval]` of the config file.
-    pub retrieval: Option<RetrievalFile>,
+    /// The interpreter's limits (fuel and memory from the settings, the rest default).
+    pub interpreter_limits: rlm_interp::Limits,
+    pub guards: Guards,
+    /// SmartRouter: contexts up to this many characters are asked directly.
+    pub smart_router_chars: Option<u64>,
+    /// `auto`, `full` or `compact`.
+    pub prompt_profile: Option<String>,
+    /// `auto`, `all`, `none` or a list of helps.
+    pub helps: Option<String>,
+    /// The `retrieval.*` settings.
+    pub retrieval: RetrievalFile,
+    pub log_format: LogFormat,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
     /// The process environment the settings were read from (for the adapters).
@@ -152,6 +288,48 @@ impl ResolvedConfig {
     /// The adapter for subcalls.
     pub fn sub_adapter(&self) -> Result<Arc<dyn ModelAdapter>, CliError> {
         build_adapter(&self.sub_model, &self.env)
+    }
+
+    /// The scheduler: the concurrency cap and the per-model rates.
+    pub fn scheduler_config(&self) -> Result<rlm_sched::SchedulerConfig, CliError> {
+        let mut config = rlm_sched::SchedulerConfig::default();
+        if let Some(c) = self.concurrency {
+            config.max_concurrency = c;
+        }
+        for limit in &self.rate_limits {
+            let limits = rlm_sched::ModelLimits {
+                requests_per_minute: limit.requests_per_minute,
+                tokens_per_minute: limit.tokens_per_minute,
+                ..Default::default()
+            };
+            if limit.model == "*" {
+                config.default_limits = limits;
+                continue;
+            }
+            let spec = if limit.model == SCRIPTED_MODEL { "fake:scripted" } else { &limit.model };
+            let id: rlm_types::ModelId = spec.parse().map_err(|e| {
+                CliError::Config(format!(
+                    "rate_limits: the model {:?} is not valid: {e}",
+                    limit.model
+                ))
+            })?;
+            config.model_limits.insert(id, limits);
+        }
+        Ok(config)
+    }
+
+    /// The loop's options: the guards, the depth and `helps`.
+    pub fn loop_options(&self, helps: rlm_core::Helps) -> rlm_core::LoopOptions {
+        let defaults = rlm_core::LoopOptions::default();
+        rlm_core::LoopOptions {
+            max_depth: self.budgets.max_depth.unwrap_or(defaults.max_depth),
+            require_program_before_final: self.guards.require_program,
+            require_subcall_before_final: self.guards.require_subcall,
+            max_invalid_replies: self.guards.max_invalid_replies,
+            fallback_program: self.guards.fallback_program.clone(),
+            helps,
+            ..defaults
+        }
     }
 }
 
@@ -170,88 +348,27 @@ pub struct Sourced<T> {
     pub source: Source,
 }
 
-/// Every setting found, before defaults and checks.
+/// The text each key of a config file (or of one of its profiles) gives, with its line.
+type FileValues = BTreeMap<&'static str, (String, usize)>;
+
+/// A config file read through the knob table.
+#[derive(Debug, Default)]
+struct ConfigFile {
+    values: FileValues,
+    profiles: BTreeMap<String, FileValues>,
+}
+
+/// Every knob's value with its source (unset knobs without a default are absent).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    pub model: Option<Sourced<String>>,
-    pub sub_model: Option<Sourced<String>>,
-    pub max_steps: Option<Sourced<u64>>,
-    pub max_subcalls: Option<Sourced<u64>>,
-    pub max_depth: Option<Sourced<u32>>,
-    pub max_tokens: Option<Sourced<u64>>,
-    pub max_cost_usd: Option<Sourced<f64>>,
-    pub timeout_secs: Option<Sourced<f64>>,
-    pub cache: Option<Sourced<PathBuf>>,
-    pub concurrency: Option<Sourced<usize>>,
-    pub trace: Option<Sourced<PathBuf>>,
-    /// The config file's `[retrieval]` table (flags of `rlm run` override it).
-    pub retrieval: Option<RetrievalFile>,
+    values: BTreeMap<&'static str, Sourced<Value>>,
+    /// The profile applied, if any, and where it was chosen.
+    pub profile: Option<(String, Source)>,
     /// The config file read, if any.
     pub config_file: Option<PathBuf>,
     /// The config files looked for (in order), for messages.
     pub searched: Vec<PathBuf>,
     pub env: EnvVars,
-}
-
-/// The config file's shape.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    model: Option<String>,
-    sub_model: Option<String>,
-    cache: Option<PathBuf>,
-    concurrency: Option<usize>,
-    trace: Option<PathBuf>,
-    #[serde(default)]
-    budgets: FileBudgets,
-    retrieval: Option<RetrievalFile>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileBudgets {
-    max_steps: Option<u64>,
-    max_subcalls: Option<u64>,
-    max_depth: Option<u32>,
-    max_tokens: Option<u64>,
-    max_cost_usd: Option<f64>,
-    timeout_secs: Option<f64>,
-}
-
-/// The first of flag, environment variable, file value that is set.
-fn pick<T: Clone>(
-    flag: Option<&T>,
-    env: Option<(T, &'static str)>,
-    file: Option<T>,
-    file_path: Option<&Path>,
-) -> Option<Sourced<T>> {
-    if let Some(v) = flag {
-        return Some(Sourced { value: v.clone(), source: Source::Flag });
-    }
-    if let Some((v, name)) = env {
-        return Some(Sourced { value: v, source: Source::Env(name) });
-    }
-    match (file, file_path) {
-        (Some(v), Some(p)) => Some(Sourced { value: v, source: Source::File(p.to_path_buf()) }),
-        _ => None,
-    }
-}
-
-fn env_string(env: &EnvVars, name: &'static str) -> Option<(String, &'static str)> {
-    env.first(&[name]).map(|v| (v.to_string(), name))
-}
-
-fn env_parsed<T: std::str::FromStr>(
-    env: &EnvVars,
-    name: &'static str,
-    what: &str,
-) -> Result<Option<(T, &'static str)>, CliError> {
-    match env.first(&[name]) {
-        None => Ok(None),
-        Some(v) => v.parse::<T>().map(|x| Some((x, name))).map_err(|_| {
-            CliError::Config(format!("the environment variable {name}={v:?} is not {what}"))
-        }),
-    }
 }
 
 /// The config files searched, in order (the first that exists is read).
@@ -265,107 +382,214 @@ pub fn config_search_path(env: &EnvVars, cwd: &Path) -> Vec<PathBuf> {
     paths
 }
 
-fn read_file_config(path: &Path) -> Result<FileConfig, CliError> {
+/// 1-based line of byte offset `at` in `text`.
+fn line_of(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+fn read_config_file(path: &Path) -> Result<ConfigFile, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| CliError::read(path, &e))?;
-    toml::from_str(&text).map_err(|e| {
+    let table = DeTable::parse(&text).map_err(|e| {
+        let at = e.span().map(|s| format!(":{}", line_of(&text, s.start))).unwrap_or_default();
         CliError::Config(format!(
-            "the config file {} is not valid: {}",
+            "the config file {}{at} is not valid TOML: {}",
             path.display(),
             e.message()
         ))
-    })
+    })?;
+    let mut file = ConfigFile::default();
+    let reader = FileReader { path, text: &text };
+    for (key, value) in table.get_ref() {
+        if key.get_ref() == "profiles" {
+            let Some(profiles) = value.get_ref().as_table() else {
+                return Err(reader.error(
+                    value.span().start,
+                    "profiles",
+                    "must be a table of [profiles.NAME] tables",
+                ));
+            };
+            for (name, body) in profiles {
+                let Some(body) = body.get_ref().as_table() else {
+                    return Err(reader.error(
+                        body.span().start,
+                        &format!("profiles.{}", name.get_ref()),
+                        "must be a table",
+                    ));
+                };
+                let values = file.profiles.entry(name.get_ref().to_string()).or_default();
+                reader.walk(body, "", values)?;
+            }
+            continue;
+        }
+        reader.walk_one(key.get_ref(), value, "", &mut file.values)?;
+    }
+    Ok(file)
+}
+
+/// Reads one config file's tables into key → (text, line).
+struct FileReader<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl FileReader<'_> {
+    fn error(&self, at: usize, key: &str, why: &str) -> CliError {
+        CliError::Config(format!(
+            "{}:{}: `{key}` {why}",
+            self.path.display(),
+            line_of(self.text, at)
+        ))
+    }
+
+    fn walk(
+        &self,
+        table: &DeTable<'_>,
+        prefix: &str,
+        out: &mut FileValues,
+    ) -> Result<(), CliError> {
+        for (key, value) in table {
+            self.walk_one(key.get_ref(), value, prefix, out)?;
+        }
+        Ok(())
+    }
+
+    fn walk_one(
+        &self,
+        key: &str,
+        value: &toml::Spanned<DeValue<'_>>,
+        prefix: &str,
+        out: &mut FileValues,
+    ) -> Result<(), CliError> {
+        let full = if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") };
+        let at = value.span().start;
+        if let Some(k) = knob(&full) {
+            let text = scalar_text(k.kind, value.get_ref()).map_err(|why| {
+                self.error(at, &full, &format!("{why}: expected {}", k.kind.expected()))
+            })?;
+            out.insert(k.key, (text, line_of(self.text, at)));
+            return Ok(());
+        }
+        let is_section = KNOBS.iter().any(|k| k.key.starts_with(&format!("{full}.")));
+        match value.get_ref().as_table() {
+            Some(table) if is_section => self.walk(table, &full, out),
+            _ => {
+                let hint =
+                    suggest(&full).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                Err(self.error(
+                    at,
+                    &full,
+                    &format!("is not a known key{hint} (`rlm config` lists every key)"),
+                ))
+            }
+        }
+    }
+}
+
+/// A file value as the text a flag would give; rate limits may be a table
+/// `{ "MODEL" = { rpm = N, tpm = N } }`.
+fn scalar_text(kind: Kind, value: &DeValue<'_>) -> Result<String, String> {
+    match value {
+        DeValue::String(s) => Ok(s.to_string()),
+        DeValue::Integer(i) => {
+            let digits = i.as_str().replace('_', "");
+            i64::from_str_radix(&digits, i.radix())
+                .map(|n| n.to_string())
+                .map_err(|_| format!("{digits} is out of range"))
+        }
+        DeValue::Float(f) => Ok(f.as_str().replace('_', "")),
+        DeValue::Boolean(b) => Ok(b.to_string()),
+        DeValue::Table(t) if kind == Kind::RateLimits => {
+            let mut entries = Vec::new();
+            for (model, rates) in t {
+                let Some(rates) = rates.get_ref().as_table() else {
+                    return Err(format!("the rates of {:?} are not a table", model.get_ref()));
+                };
+                let mut parts = Vec::new();
+                for (name, n) in rates {
+                    let n = scalar_text(Kind::Count, n.get_ref())?;
+                    parts.push(format!("{}:{n}", name.get_ref()));
+                }
+                entries.push(format!("{}={}", model.get_ref(), parts.join(",")));
+            }
+            Ok(entries.join(";"))
+        }
+        other => Err(format!("is a TOML {}", other.type_str())),
+    }
 }
 
 impl Settings {
-    /// Collect the settings from `flags`, then `env`, then the config file
-    /// (found from `cwd` and `env`).
+    /// Collect every knob from `flags`, then `env`, then the selected profile,
+    /// then the config file (found from `cwd` and `env`), then its default.
     pub fn gather(flags: &ConfigFlags, env: EnvVars, cwd: &Path) -> Result<Settings, CliError> {
         let (searched, explicit) = match (&flags.config, env.first(&["RLM_CONFIG"])) {
             (Some(p), _) => (vec![p.clone()], true),
             (None, Some(p)) => (vec![PathBuf::from(p)], true),
             (None, None) => (config_search_path(&env, cwd), false),
         };
-        let mut file = FileConfig::default();
+        let mut file = ConfigFile::default();
         let mut config_file = None;
         for path in &searched {
             // A file named explicitly must exist; searched ones are optional.
             if explicit || path.is_file() {
-                file = read_file_config(path)?;
+                file = read_config_file(path)?;
                 config_file = Some(path.clone());
                 break;
             }
         }
-        let fp = config_file.as_deref();
-        let b = file.budgets;
-        let s = Settings {
-            model: pick(flags.model.as_ref(), env_string(&env, "RLM_MODEL"), file.model, fp),
-            sub_model: pick(
-                flags.sub_model.as_ref(),
-                env_string(&env, "RLM_SUB_MODEL"),
-                file.sub_model,
-                fp,
-            ),
-            max_steps: pick(
-                flags.max_steps.as_ref(),
-                env_parsed(&env, "RLM_MAX_STEPS", "a whole number")?,
-                b.max_steps,
-                fp,
-            ),
-            max_subcalls: pick(
-                flags.max_subcalls.as_ref(),
-                env_parsed(&env, "RLM_MAX_SUBCALLS", "a whole number")?,
-                b.max_subcalls,
-                fp,
-            ),
-            max_depth: pick(
-                flags.max_depth.as_ref(),
-                env_parsed(&env, "RLM_MAX_DEPTH", "a whole number")?,
-                b.max_depth,
-                fp,
-            ),
-            max_tokens: pick(
-                flags.max_tokens.as_ref(),
-                env_parsed(&env, "RLM_MAX_TOKENS", "a whole number")?,
-                b.max_tokens,
-                fp,
-            ),
-            max_cost_usd: pick(
-                flags.max_cost_usd.as_ref(),
-                env_parsed(&env, "RLM_MAX_COST_USD", "a number of dollars")?,
-                b.max_cost_usd,
-                fp,
-            ),
-            timeout_secs: pick(
-                flags.timeout_secs.as_ref(),
-                env_parsed(&env, "RLM_TIMEOUT_SECS", "a number of seconds")?,
-                b.timeout_secs,
-                fp,
-            ),
-            cache: pick(
-                flags.cache.as_ref(),
-                env_string(&env, "RLM_CACHE").map(|(v, n)| (PathBuf::from(v), n)),
-                file.cache,
-                fp,
-            ),
-            concurrency: pick(
-                flags.concurrency.as_ref(),
-                env_parsed(&env, "RLM_CONCURRENCY", "a whole number")?,
-                file.concurrency,
-                fp,
-            ),
-            trace: pick(
-                flags.trace.as_ref(),
-                env_string(&env, "RLM_TRACE").map(|(v, n)| (PathBuf::from(v), n)),
-                file.trace,
-                fp,
-            ),
-            retrieval: file.retrieval,
-            config_file,
-            searched,
-            env,
+        let profile = match (&flags.profile, env.first(&["RLM_PROFILE"])) {
+            (Some(p), _) => Some((p.clone(), Source::Flag("profile"))),
+            (None, Some(p)) => Some((p.to_string(), Source::Env("RLM_PROFILE"))),
+            (None, None) => None,
         };
-        s.check_values()?;
-        Ok(s)
+        let empty = FileValues::new();
+        let profile_values = match &profile {
+            None => &empty,
+            Some((name, source)) => file.profiles.get(name).ok_or_else(|| {
+                let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+                CliError::Config(format!(
+                    "the profile {name:?} (from {source}) is not in {}: {}",
+                    config_file
+                        .as_ref()
+                        .map_or("any config file".into(), |p| p.display().to_string()),
+                    if known.is_empty() {
+                        "it has no [profiles.NAME] tables".to_string()
+                    } else {
+                        format!("known profiles: {}", known.join(", "))
+                    }
+                ))
+            })?,
+        };
+        let mut values = BTreeMap::new();
+        for k in KNOBS {
+            let file_source = |line: usize| match (&profile, &config_file) {
+                (Some((name, _)), Some(path)) if profile_values.contains_key(k.key) => {
+                    Source::Profile { name: name.clone(), path: path.clone(), line }
+                }
+                (_, Some(path)) => Source::File { path: path.clone(), line },
+                (_, None) => Source::Default,
+            };
+            let picked = if let Some(v) = flags.get(k.key) {
+                Some((v.to_string(), Source::Flag(k.flag)))
+            } else if let Some(v) = env.first(&[k.env]) {
+                Some((v.to_string(), Source::Env(k.env)))
+            } else if let Some((v, line)) =
+                profile_values.get(k.key).or_else(|| file.values.get(k.key))
+            {
+                Some((v.clone(), file_source(*line)))
+            } else {
+                k.default.map(|d| (d(), Source::Default))
+            };
+            if let Some((text, source)) = picked {
+                let value = k.kind.parse(&text).map_err(|expected| CliError::Setting {
+                    key: k.key.to_string(),
+                    origin: source.to_string(),
+                    value: text.clone(),
+                    expected,
+                })?;
+                values.insert(k.key, Sourced { value, source });
+            }
+        }
+        Ok(Settings { values, profile, config_file, searched, env })
     }
 
     /// [`Settings::gather`] from the process environment and working directory.
@@ -375,96 +599,142 @@ impl Settings {
         Settings::gather(flags, EnvVars::from_process(), &cwd)
     }
 
-    fn check_values(&self) -> Result<(), CliError> {
-        let bad = |what: &str, source: &Source, why: &str| {
-            CliError::Config(format!("{what} (from {source}) {why}"))
-        };
-        for (name, v) in
-            [("max_cost_usd", &self.max_cost_usd), ("timeout_secs", &self.timeout_secs)]
-        {
-            if let Some(s) = v {
-                if !s.value.is_finite() || s.value <= 0.0 {
-                    return Err(bad(name, &s.source, "must be a positive number"));
-                }
-                if name == "timeout_secs" && s.value > 1e9 {
-                    return Err(bad(name, &s.source, "is too large (at most 1e9 seconds)"));
-                }
-            }
+    /// The knob `key`'s value and source, if set (or defaulted).
+    pub fn get(&self, key: &str) -> Option<&Sourced<Value>> {
+        self.values.get(key)
+    }
+
+    /// The root model unless one is configured (`rlm serve` stands the
+    /// offline script in).
+    pub fn default_model(&mut self, model: &str) {
+        self.values
+            .entry("model")
+            .or_insert(Sourced { value: Value::Text(model.to_string()), source: Source::Default });
+    }
+
+    fn text(&self, key: &str) -> Option<String> {
+        match self.get(key).map(|s| &s.value) {
+            Some(Value::Text(t)) => Some(t.clone()),
+            _ => None,
         }
-        if let Some(s) = &self.concurrency {
-            if s.value == 0 {
-                return Err(bad("concurrency", &s.source, "must be at least 1"));
-            }
+    }
+
+    fn count(&self, key: &str) -> Option<u64> {
+        match self.get(key).map(|s| &s.value) {
+            Some(Value::Count(n)) => Some(*n),
+            _ => None,
         }
-        for (name, v) in [("model", &self.model), ("sub_model", &self.sub_model)] {
-            if let Some(s) = v {
-                check_model_string(&s.value).map_err(|why| bad(name, &s.source, &why))?;
-            }
+    }
+
+    fn number(&self, key: &str) -> Option<f64> {
+        match self.get(key).map(|s| &s.value) {
+            Some(Value::Number(x)) => Some(*x),
+            _ => None,
         }
-        Ok(())
+    }
+
+    fn path(&self, key: &str) -> Option<PathBuf> {
+        match self.get(key).map(|s| &s.value) {
+            Some(Value::Path(p)) => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        matches!(self.get(key).map(|s| &s.value), Some(Value::Bool(true)))
+    }
+
+    /// A count that must fit a smaller type, with an error naming its source.
+    fn narrow<T: TryFrom<u64>>(&self, key: &str) -> Result<Option<T>, CliError> {
+        let Some(s) = self.get(key) else { return Ok(None) };
+        let Value::Count(n) = s.value else { return Ok(None) };
+        T::try_from(n).map(Some).map_err(|_| CliError::Setting {
+            key: key.to_string(),
+            origin: s.source.to_string(),
+            value: n.to_string(),
+            expected: "a smaller whole number".into(),
+        })
     }
 
     /// The configuration a run uses; fails with exactly what to set when no
     /// model is configured.
     pub fn resolve(&self) -> Result<ResolvedConfig, CliError> {
-        let Some(model) = &self.model else {
+        let Some(model) = self.text("model") else {
             return Err(CliError::NoModel(no_model_message(&self.searched)));
         };
-        let v = |o: &Option<Sourced<u64>>| o.as_ref().map(|s| s.value);
+        let fallback_program = match self.path("guards.fallback_program") {
+            Some(p) => Some(std::fs::read_to_string(&p).map_err(|e| CliError::read(&p, &e))?),
+            None => None,
+        };
+        let mut interpreter_limits = rlm_interp::Limits::default();
+        if let Some(fuel) = self.count("limits.fuel") {
+            interpreter_limits.fuel = fuel;
+        }
+        if let Some(bytes) = self.narrow::<usize>("limits.memory_bytes")? {
+            interpreter_limits.memory_bytes = bytes;
+        }
+        let rate_limits = match self.get("rate_limits").map(|s| &s.value) {
+            Some(Value::RateLimits(l)) => l.clone(),
+            _ => Vec::new(),
+        };
         Ok(ResolvedConfig {
-            model: model.value.clone(),
-            sub_model: self.sub_model.as_ref().unwrap_or(model).value.clone(),
+            sub_model: self.text("sub_model").unwrap_or_else(|| model.clone()),
+            model,
             budgets: Budgets {
-                max_steps: v(&self.max_steps),
-                max_subcalls: v(&self.max_subcalls),
-                max_depth: self.max_depth.as_ref().map(|s| s.value),
-                max_tokens: v(&self.max_tokens),
-                max_cost_usd: self.max_cost_usd.as_ref().map(|s| s.value),
-                timeout_secs: self.timeout_secs.as_ref().map(|s| s.value),
+                max_steps: self.count("budgets.max_steps"),
+                max_subcalls: self.count("budgets.max_subcalls"),
+                max_depth: self.narrow("budgets.max_depth")?,
+                max_tokens: self.count("budgets.max_tokens"),
+                max_cost_usd: self.number("budgets.max_cost_usd"),
+                timeout_secs: self.number("budgets.timeout_secs"),
             },
-            cache_path: self.cache.as_ref().map(|s| s.value.clone()),
-            concurrency: self.concurrency.as_ref().map(|s| s.value),
-            trace_path: self.trace.as_ref().map(|s| s.value.clone()),
-            retrieval: self.retrieval.clone(),
+            cache_path: self.path("cache"),
+            concurrency: self.narrow("concurrency")?,
+            rate_limits,
+            trace_path: self.path("trace"),
+            interpreter_limits,
+            guards: Guards {
+                require_program: self.flag("guards.require_program"),
+                require_subcall: self.flag("guards.require_subcall"),
+                max_invalid_replies: self.narrow("guards.max_invalid_replies")?.unwrap_or(3),
+                fallback_program,
+            },
+            smart_router_chars: self.count("router.smart_threshold_chars"),
+            prompt_profile: self.text("prompt_profile"),
+            helps: self.text("helps"),
+            retrieval: RetrievalFile {
+                mode: self.text("retrieval.mode"),
+                first_step: self.narrow("retrieval.first_step")?,
+                vectors: self.text("retrieval.vectors"),
+                index_dir: self.path("retrieval.index_dir"),
+                chunk_chars: self.count("retrieval.chunk_chars"),
+                es_url: self.text("retrieval.es_url"),
+                es_index: self.text("retrieval.es_index"),
+            },
+            log_format: match self.text("log_format").as_deref() {
+                Some("json") => LogFormat::Json,
+                _ => LogFormat::Text,
+            },
             config_file: self.config_file.clone(),
             env: self.env.clone(),
         })
     }
 
-    /// Each setting that is set, as `(name, value, source)`, for `rlm config`.
-    pub fn listing(&self) -> Vec<(&'static str, String, String)> {
-        fn row<T: std::fmt::Debug>(
-            out: &mut Vec<(&'static str, String, String)>,
-            name: &'static str,
-            s: &Option<Sourced<T>>,
-            show: impl Fn(&T) -> String,
-        ) {
-            if let Some(s) = s {
-                out.push((name, show(&s.value), s.source.to_string()));
-            }
-        }
-        let mut out = Vec::new();
-        let text = |v: &String| v.clone();
-        let num = |v: &u64| v.to_string();
-        let float = |v: &f64| v.to_string();
-        let path = |v: &PathBuf| v.display().to_string();
-        row(&mut out, "model", &self.model, text);
-        row(&mut out, "sub_model", &self.sub_model, text);
-        row(&mut out, "max_steps", &self.max_steps, num);
-        row(&mut out, "max_subcalls", &self.max_subcalls, num);
-        row(&mut out, "max_depth", &self.max_depth, |v| v.to_string());
-        row(&mut out, "max_tokens", &self.max_tokens, num);
-        row(&mut out, "max_cost_usd", &self.max_cost_usd, float);
-        row(&mut out, "timeout_secs", &self.timeout_secs, float);
-        row(&mut out, "cache", &self.cache, path);
-        row(&mut out, "concurrency", &self.concurrency, |v| v.to_string());
-        row(&mut out, "trace", &self.trace, path);
-        out
+    /// Every knob as `(key, value, source)`, in the table's order; unset ones
+    /// show `None`.
+    pub fn listing(&self) -> Vec<(&'static str, Option<&Value>, Source)> {
+        KNOBS
+            .iter()
+            .map(|k| match self.get(k.key) {
+                Some(s) => (k.key, Some(&s.value), s.source.clone()),
+                None => (k.key, None, Source::Default),
+            })
+            .collect()
     }
 }
 
 /// `provider:model` with a known provider, or [`SCRIPTED_MODEL`].
-fn check_model_string(model: &str) -> Result<(), String> {
+pub(crate) fn check_model_string(model: &str) -> Result<(), String> {
     if model == SCRIPTED_MODEL {
         return Ok(());
     }
@@ -481,7 +751,7 @@ fn check_model_string(model: &str) -> Result<(), String> {
             }
         }
         _ => Err(format!(
-            "is {model:?}, which is not `provider:model` (e.g. openai:gpt-5-mini) or `{SCRIPTED_MODEL}`"
+            "{model:?} is not `provider:model` (e.g. openai:gpt-5-mini) or `{SCRIPTED_MODEL}`"
         )),
     }
 }
@@ -507,29 +777,75 @@ pub fn no_model_message(searched: &[PathBuf]) -> String {
     )
 }
 
-/// `rlm config`: each setting with its source, then the model check.
-pub fn show(flags: ConfigFlags) -> Result<Exit, CliError> {
-    let settings = Settings::from_process(&flags)?;
-    let mut text = String::new();
-    match &settings.config_file {
-        Some(p) => text.push_str(&format!("config file: {}\n", p.display())),
-        None => {
-            let searched: Vec<String> =
-                settings.searched.iter().map(|p| p.display().to_string()).collect();
-            text.push_str(&format!("config file: none (looked for {})\n", searched.join(", ")));
+/// `rlm config`'s arguments.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// Print one JSON document: every setting with its value and source.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub flags: ConfigFlags,
+}
+
+/// `rlm config`: every setting with its value and source, then the model
+/// check (which fails, after the listing, when no model is configured or it
+/// cannot be set up).
+pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
+    let settings = Settings::from_process(&args.flags)?;
+    let text = if args.json {
+        let settings_json: Vec<serde_json::Value> = settings
+            .listing()
+            .into_iter()
+            .map(|(key, value, source)| {
+                let k = knob(key).expect("listing keys are knobs");
+                serde_json::json!({
+                    "key": key,
+                    "value": value.map(Value::to_json),
+                    "source": source.kind(),
+                    "from": source.to_string(),
+                    "flag": format!("--{}", k.flag),
+                    "env": k.env,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "config_file": settings.config_file.as_ref().map(|p| p.display().to_string()),
+            "searched": settings.searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "profile": settings.profile.as_ref().map(|(name, _)| name),
+            "settings": settings_json,
+        });
+        format!("{doc:#}\n")
+    } else {
+        let mut text = String::new();
+        match &settings.config_file {
+            Some(p) => text.push_str(&format!("config file: {}\n", p.display())),
+            None => {
+                let searched: Vec<String> =
+                    settings.searched.iter().map(|p| p.display().to_string()).collect();
+                text.push_str(&format!("config file: none (looked for {})\n", searched.join(", ")));
+            }
         }
-    }
-    for (name, value, source) in settings.listing() {
-        text.push_str(&format!("{name} = {value}  ({source})\n"));
-    }
+        if let Some((name, source)) = &settings.profile {
+            text.push_str(&format!("profile: {name} ({source})\n"));
+        }
+        let width = KNOBS.iter().map(|k| k.key.len()).max().unwrap_or(0);
+        for (key, value, source) in settings.listing() {
+            let value = value.map_or_else(|| "(unset)".to_string(), Value::to_string);
+            text.push_str(&format!("{key:width$} = {value}  ({source})\n"));
+        }
+        text
+    };
+    print_stdout(&text)?;
     let resolved = settings.resolve()?;
     resolved.root_adapter()?;
     resolved.sub_adapter()?;
-    text.push_str(&format!(
-        "model check: {} and {} can be set up\n",
-        resolved.model, resolved.sub_model
-    ));
-    print_stdout(&text)?;
+    resolved.scheduler_config()?;
+    if !args.json {
+        print_stdout(&format!(
+            "model check: {} and {} can be set up\n",
+            resolved.model, resolved.sub_model
+        ))?;
+    }
     Ok(Exit::Ok)
 }
 
@@ -555,60 +871,148 @@ mod tests {
         dir
     }
 
-    const FILE: &str = r#"
-model = "anthropic:claude-sonnet-4-5"
+    fn gather(
+        flags: &ConfigFlags,
+        pairs: &[(&str, &str)],
+        dir: &Path,
+    ) -> Result<Settings, CliError> {
+        let mut pairs = pairs.to_vec();
+        pairs.push(("HOME", "/nonexistent"));
+        Settings::gather(flags, env(&pairs), dir)
+    }
+
+    const FILE: &str = r#"model = "anthropic:claude-sonnet-4-5"
 sub_model = "openai:gpt-5-mini"
 concurrency = 4
 trace = "file-trace.jsonl"
+prompt_profile = "compact"
 
 [budgets]
 max_steps = 7
 max_cost_usd = 1.5
 timeout_secs = 30
+
+[rate_limits]
+"openai:gpt-5-mini" = { rpm = 500, tpm = 200_000 }
+
+[guards]
+require_subcall = true
+
+[retrieval]
+mode = "bm25"
+
+[profiles.cheap]
+model = "openai:gpt-5-nano"
+budgets.max_steps = 3
+
+[profiles.local.retrieval]
+mode = "hybrid"
 "#;
 
     #[test]
-    fn flags_beat_environment_beat_file() {
+    fn flag_beats_environment_beats_profile_beats_file_beats_default() {
         let dir = dir_with_config(FILE);
-        let flags = ConfigFlags { model: Some("openai:gpt-5".into()), ..Default::default() };
-        let e = env(&[
-            ("RLM_MODEL", "ollama:llama3"),
-            ("RLM_MAX_STEPS", "3"),
-            ("RLM_SUB_MODEL", ""), // empty: unset, the file's value counts
-            ("HOME", "/nonexistent"),
-        ]);
-        let s = Settings::gather(&flags, e, dir.path()).unwrap();
-        assert_eq!(s.model.as_ref().unwrap().source, Source::Flag);
-        assert_eq!(s.max_steps.as_ref().unwrap().source, Source::Env("RLM_MAX_STEPS"));
         let file = dir.path().join("rlm.toml");
-        assert_eq!(s.sub_model.as_ref().unwrap().source, Source::File(file.clone()));
+        let mut flags = ConfigFlags { profile: Some("cheap".into()), ..Default::default() };
+        flags.set("budgets.max_cost_usd", "0.25");
+        let s =
+            gather(&flags, &[("RLM_MODEL", "ollama:llama3"), ("RLM_SUB_MODEL", "")], dir.path())
+                .unwrap();
+        let source = |k: &str| s.get(k).unwrap().source.clone();
+        assert_eq!(source("budgets.max_cost_usd"), Source::Flag("max-cost-usd"));
+        assert_eq!(source("model"), Source::Env("RLM_MODEL"));
+        assert_eq!(
+            source("budgets.max_steps"),
+            Source::Profile { name: "cheap".into(), path: file.clone(), line: 23 }
+        );
+        // An empty variable is unset: the file's value counts.
+        assert_eq!(source("sub_model"), Source::File { path: file.clone(), line: 2 });
+        assert_eq!(source("limits.fuel"), Source::Default);
         let r = s.resolve().unwrap();
-        assert_eq!(r.model, "openai:gpt-5");
+        assert_eq!(r.model, "ollama:llama3");
         assert_eq!(r.sub_model, "openai:gpt-5-mini");
         assert_eq!(r.budgets.max_steps, Some(3));
-        assert_eq!(r.budgets.max_cost_usd, Some(1.5));
+        assert_eq!(r.budgets.max_cost_usd, Some(0.25));
         assert_eq!(r.budgets.timeout_secs, Some(30.0));
         assert_eq!(r.budgets.max_subcalls, None);
         assert_eq!(r.concurrency, Some(4));
         assert_eq!(r.trace_path, Some(PathBuf::from("file-trace.jsonl")));
+        assert_eq!(r.prompt_profile.as_deref(), Some("compact"));
+        assert_eq!(r.retrieval.mode.as_deref(), Some("bm25"));
+        assert!(r.guards.require_subcall && r.guards.require_program);
+        let default_limits = rlm_interp::Limits::default();
+        assert_eq!(r.interpreter_limits.fuel, default_limits.fuel);
+        assert_eq!(r.interpreter_limits.memory_bytes, default_limits.memory_bytes);
         assert_eq!(r.config_file, Some(file));
         let limits = r.budgets.to_limits();
-        assert_eq!(limits.max_steps, Some(3));
         assert_eq!(limits.max_wall_time, Some(Duration::from_secs(30)));
+        // The rates reach the scheduler, keyed by model.
+        let sched = r.scheduler_config().unwrap();
+        assert_eq!(sched.max_concurrency, 4);
+        let id: rlm_types::ModelId = "openai:gpt-5-mini".parse().unwrap();
+        let m = &sched.model_limits[&id];
+        assert_eq!(m.requests_per_minute.map(|n| n.get()), Some(500));
+        assert_eq!(m.tokens_per_minute.map(|n| n.get()), Some(200_000));
     }
 
     #[test]
-    fn environment_beats_file_and_sub_model_defaults_to_model() {
-        let dir = dir_with_config("model = \"openai:gpt-5\"\n");
-        let s = Settings::gather(
-            &ConfigFlags::default(),
-            env(&[("RLM_MODEL", "vllm:qwen"), ("HOME", "/nonexistent")]),
-            dir.path(),
-        )
-        .unwrap();
+    fn profiles_are_chosen_by_flag_or_environment_and_unknown_ones_are_refused() {
+        let dir = dir_with_config(FILE);
+        let s = gather(&ConfigFlags::default(), &[("RLM_PROFILE", "local")], dir.path()).unwrap();
+        assert_eq!(s.profile.as_ref().unwrap().0, "local");
         let r = s.resolve().unwrap();
-        assert_eq!(r.model, "vllm:qwen");
-        assert_eq!(r.sub_model, "vllm:qwen");
+        assert_eq!(r.retrieval.mode.as_deref(), Some("hybrid"));
+        // Keys the profile leaves out come from the file.
+        assert_eq!(r.model, "anthropic:claude-sonnet-4-5");
+        let flags = ConfigFlags { profile: Some("fast".into()), ..Default::default() };
+        let err = gather(&flags, &[], dir.path()).unwrap_err().paragraph();
+        assert!(err.contains("profile \"fast\" (from flag --profile)"), "{err}");
+        assert!(err.contains("known profiles: cheap, local"), "{err}");
+    }
+
+    #[test]
+    fn defaults_are_the_libraries_and_every_knob_is_listed() {
+        let empty = tempfile::tempdir().unwrap();
+        let mut flags = ConfigFlags::default();
+        flags.set("model", "scripted");
+        let s = gather(&flags, &[], empty.path()).unwrap();
+        assert_eq!(s.listing().len(), KNOBS.len());
+        let r = s.resolve().unwrap();
+        assert_eq!(r.budgets.max_steps, Some(DEFAULT_MAX_STEPS));
+        assert_eq!(r.sub_model, "scripted");
+        let defaults = rlm_core::LoopOptions::default();
+        let opts = r.loop_options(rlm_core::Helps::none());
+        assert_eq!(opts.max_depth, defaults.max_depth);
+        assert_eq!(opts.max_invalid_replies, defaults.max_invalid_replies);
+        assert_eq!(opts.require_program_before_final, defaults.require_program_before_final);
+        assert_eq!(r.scheduler_config().unwrap(), rlm_sched::SchedulerConfig::default());
+        assert_eq!(r.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn guards_limits_and_router_reach_the_run() {
+        let dir = dir_with_config(
+            "model = \"scripted\"\n[guards]\nfallback_program = \"fb.py\"\nmax_invalid_replies = 2\n\
+             [limits]\nfuel = 1000\nmemory_bytes = 4096\n[router]\nsmart_threshold_chars = 5000\n",
+        );
+        std::fs::write(dir.path().join("fb.py"), "FINAL('fallback')\n").unwrap();
+        // Relative paths are from the working directory.
+        let mut flags = ConfigFlags::default();
+        flags.set("guards.fallback_program", dir.path().join("fb.py").display().to_string());
+        flags.set("guards.require_program", "false");
+        let r =
+            gather(&flags, &[("RLM_LOG_FORMAT", "json")], dir.path()).unwrap().resolve().unwrap();
+        assert_eq!(r.guards.fallback_program.as_deref(), Some("FINAL('fallback')\n"));
+        assert_eq!(r.guards.max_invalid_replies, 2);
+        assert!(!r.guards.require_program);
+        assert_eq!((r.interpreter_limits.fuel, r.interpreter_limits.memory_bytes), (1000, 4096));
+        assert_eq!(r.smart_router_chars, Some(5000));
+        assert_eq!(r.log_format, LogFormat::Json);
+        // A fallback program that cannot be read is an error naming the file.
+        let mut flags = ConfigFlags::default();
+        flags.set("guards.fallback_program", "/nonexistent/fb.py");
+        let err = gather(&flags, &[], dir.path()).unwrap().resolve().unwrap_err();
+        assert!(err.paragraph().contains("/nonexistent/fb.py"), "{}", err.paragraph());
     }
 
     #[test]
@@ -620,7 +1024,6 @@ timeout_secs = 30
         let flags = ConfigFlags { config: Some(explicit.clone()), ..Default::default() };
         let s = Settings::gather(&flags, env(&[]), dir.path()).unwrap();
         assert_eq!(s.resolve().unwrap().model, "openai:from-flag-file");
-        // No ./rlm.toml: the XDG one is read.
         let xdg = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(xdg.path().join("rlm")).unwrap();
         std::fs::write(xdg.path().join("rlm/rlm.toml"), "model = \"openai:from-xdg\"\n").unwrap();
@@ -628,7 +1031,6 @@ timeout_secs = 30
         let e = env(&[("XDG_CONFIG_HOME", xdg.path().to_str().unwrap())]);
         let s = Settings::gather(&ConfigFlags::default(), e, empty.path()).unwrap();
         assert_eq!(s.resolve().unwrap().model, "openai:from-xdg");
-        // ~/.config/rlm/rlm.toml without XDG_CONFIG_HOME.
         let home = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(home.path().join(".config/rlm")).unwrap();
         std::fs::write(home.path().join(".config/rlm/rlm.toml"), "model = \"openai:home\"\n")
@@ -636,7 +1038,6 @@ timeout_secs = 30
         let e = env(&[("HOME", home.path().to_str().unwrap())]);
         let s = Settings::gather(&ConfigFlags::default(), e, empty.path()).unwrap();
         assert_eq!(s.resolve().unwrap().model, "openai:home");
-        // A named config file that does not exist is an error.
         let flags =
             ConfigFlags { config: Some(other.path().join("nope.toml")), ..Default::default() };
         let err = Settings::gather(&flags, env(&[]), empty.path()).unwrap_err();
@@ -668,53 +1069,66 @@ timeout_secs = 30
     }
 
     #[test]
-    fn bad_values_name_their_source() {
+    fn bad_values_name_the_key_the_source_and_what_was_expected() {
         let empty = tempfile::tempdir().unwrap();
-        let err = Settings::gather(
-            &ConfigFlags::default(),
-            env(&[("RLM_MAX_STEPS", "ten")]),
-            empty.path(),
-        )
-        .unwrap_err();
+        let err =
+            gather(&ConfigFlags::default(), &[("RLM_MAX_STEPS", "ten")], empty.path()).unwrap_err();
+        assert!(matches!(err, CliError::Setting { .. }));
         assert_eq!(
             err.paragraph(),
-            "error: the environment variable RLM_MAX_STEPS=\"ten\" is not a whole number"
+            "error: budgets.max_steps = \"ten\" (from environment variable RLM_MAX_STEPS) is not \
+             valid: expected a whole number of at least 1"
         );
-        let flags = ConfigFlags { model: Some("gpt-5".into()), ..Default::default() };
-        let err = Settings::gather(&flags, env(&[]), empty.path()).unwrap_err();
+        let mut flags = ConfigFlags::default();
+        flags.set("model", "gpt-5");
+        let err = gather(&flags, &[], empty.path()).unwrap_err().paragraph();
+        assert!(err.contains("model = \"gpt-5\" (from flag --model)"), "{err}");
+        assert!(err.contains("not `provider:model`"), "{err}");
+        let mut flags = ConfigFlags::default();
+        flags.set("rate_limits", "openai:x=rpm:0");
+        let err = gather(&flags, &[], empty.path()).unwrap_err().paragraph();
+        assert!(err.contains("rate_limits") && err.contains("flag --rate-limits"), "{err}");
+        let dir = dir_with_config("model = \"scripted\"\n\n[budgets]\nmax_cost_usd = -1\n");
+        let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err();
+        let file = dir.path().join("rlm.toml").display().to_string();
         assert!(
             err.paragraph()
-                .contains("model (from flag) is \"gpt-5\", which is not `provider:model`")
-        );
-        let flags = ConfigFlags { model: Some("nosuch:m".into()), ..Default::default() };
-        let err = Settings::gather(&flags, env(&[]), empty.path()).unwrap_err();
-        assert!(err.paragraph().contains("unknown provider \"nosuch\""));
-        let dir = dir_with_config("modle = \"openai:x\"\n");
-        let err = Settings::gather(&ConfigFlags::default(), env(&[]), dir.path()).unwrap_err();
-        assert!(
-            err.paragraph().contains("is not valid: unknown field `modle`"),
+                .contains(&format!("budgets.max_cost_usd = \"-1\" (from file {file}:4)")),
             "{}",
             err.paragraph()
         );
-        let dir = dir_with_config("[budgets]\nmax_cost_usd = -1\n");
-        let err = Settings::gather(&ConfigFlags::default(), env(&[]), dir.path()).unwrap_err();
-        assert!(err.paragraph().contains("max_cost_usd (from "), "{}", err.paragraph());
         assert_eq!(err.exit(), crate::exit::Exit::Usage);
+        let dir = dir_with_config("[guards]\nrequire_subcall = [1]\n");
+        let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
+        assert!(err.contains(":2: `guards.require_subcall` is a TOML array"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_a_suggestion() {
+        let dir = dir_with_config("model = \"scripted\"\nmodle = \"openai:x\"\n");
+        let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
+        assert!(
+            err.contains("rlm.toml:2: `modle` is not a known key; did you mean `model`?"),
+            "{err}"
+        );
+        let dir = dir_with_config("[budgets]\nmax_step = 3\n");
+        let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
+        assert!(err.contains("did you mean `budgets.max_steps`?"), "{err}");
+        let dir = dir_with_config("[profiles.x]\nconcurency = 3\n");
+        let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
+        assert!(err.contains("did you mean `concurrency`?"), "{err}");
+        let dir = dir_with_config("model = \n");
+        let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
+        assert!(err.contains("rlm.toml:1 is not valid TOML"), "{err}");
     }
 
     #[test]
     fn adapters_come_from_the_model_string_and_missing_keys_are_provider_errors() {
-        let r = ResolvedConfig {
-            model: "openai:gpt-5-mini".into(),
-            sub_model: "fake:echo".into(),
-            budgets: Budgets::default(),
-            cache_path: None,
-            concurrency: None,
-            trace_path: None,
-            retrieval: None,
-            config_file: None,
-            env: env(&[]),
-        };
+        let empty = tempfile::tempdir().unwrap();
+        let mut flags = ConfigFlags::default();
+        flags.set("model", "openai:gpt-5-mini");
+        flags.set("sub_model", "fake:echo");
+        let r = gather(&flags, &[], empty.path()).unwrap().resolve().unwrap();
         let err = r.root_adapter().err().unwrap();
         assert_eq!(err.exit(), crate::exit::Exit::Provider);
         assert!(err.paragraph().contains("OPENAI_API_KEY"), "{}", err.paragraph());

@@ -1,8 +1,9 @@
 //! Loading the context of every command from `--context` arguments: files,
 //! folders (one document per file; binary files skipped with a one-line
 //! notice on stderr, as ripgrep does), glob patterns, or stdin (spooled to a
-//! temporary file and mapped). One source is loaded as it is; several are
-//! merged, keeping every document. `--lossy` decodes text in other
+//! temporary file and mapped). One source is loaded as it is; several files
+//! are read into one buffer (the text held once, as a folder's is); other
+//! mixes are merged, keeping every document. `--lossy` decodes text in other
 //! encodings with U+FFFD for invalid bytes.
 
 use std::io::IsTerminal as _;
@@ -36,6 +37,9 @@ pub fn load_contexts(specs: &[String], lossy: bool) -> Result<rlm_context::Conte
 /// keeping every document. No source: an empty context.
 pub fn load_sources(specs: &[String], lossy: bool) -> Result<rlm_context::Context, CliError> {
     let options = LoadOptions { decoding: decoding(lossy), ..LoadOptions::default() };
+    if specs.len() > 1 && specs.iter().all(|s| s != "-" && Path::new(s).is_file()) {
+        return load_files(specs, &options);
+    }
     let mut sources = Vec::with_capacity(specs.len());
     for spec in specs {
         let loaded = load_one(spec, &options)?;
@@ -61,6 +65,26 @@ pub fn load_sources(specs: &[String], lossy: bool) -> Result<rlm_context::Contex
         }
     }
     Ok(rlm_context::Context::from_documents(docs))
+}
+
+/// Several named files: read into one buffer, one document each (the text
+/// held once, as a folder's is); a binary one is an error, as it is alone.
+fn load_files(specs: &[String], options: &LoadOptions) -> Result<rlm_context::Context, CliError> {
+    let files: Vec<(String, PathBuf)> = specs
+        .iter()
+        .map(|s| {
+            let path = PathBuf::from(s);
+            let name = path.file_name().map_or_else(|| s.clone(), |n| n.to_string_lossy().into());
+            (name, path)
+        })
+        .collect();
+    let loaded = rlm_context::Context::load_files(&files, options)
+        .map_err(|e| context_error(&specs.join(" "), &e))?;
+    if let Some(path) = loaded.skipped_binary.first() {
+        let error = ContextError::BinaryFile { path: path.clone(), byte_offset: 0 };
+        return Err(context_error(&path.display().to_string(), &error));
+    }
+    Ok(loaded.context)
 }
 
 /// One source: `-` (stdin), a glob (the files under its fixed prefix whose

@@ -58,6 +58,10 @@ pub enum CliError {
     /// A bad setting (flag, environment variable or config file).
     #[error("{0}")]
     Config(String),
+    /// A knob's value that its kind refuses: the key, where it was set, the
+    /// value as given and what was expected.
+    #[error("{key} = {value:?} (from {origin}) is not valid: expected {expected}")]
+    Setting { key: String, origin: String, value: String, expected: String },
     /// No model configured; the message says exactly what to set.
     #[error("{0}")]
     NoModel(String),
@@ -82,6 +86,7 @@ impl CliError {
             | CliError::Replies { .. }
             | CliError::Trace { .. }
             | CliError::Config(_)
+            | CliError::Setting { .. }
             | CliError::NoModel(_)
             // An output file that cannot be written (a missing folder, a full
             // disk) is a problem with what was asked, not a bug.

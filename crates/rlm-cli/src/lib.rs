@@ -15,6 +15,7 @@
 //! * [`task_args`]: `rlm run --task FILE` (a task spec with success criteria).
 //! * [`stress`]: `rlm stress`, scenarios with injected faults and an HTML report.
 //! * [`stats_cmd`]: `rlm stats TRACE...`, analytics across runs' traces.
+//! * [`json_log`]: `--log-format json`, the run's events as JSON lines on stderr.
 //! * [`exit`]: the exit codes and the error type; every command returns
 //!   `Result<Exit, CliError>`.
 
@@ -25,6 +26,8 @@ pub mod exec;
 pub mod exit;
 pub mod helps_args;
 pub mod index;
+pub mod json_log;
+pub mod knobs;
 pub mod repl;
 pub mod retrieval_args;
 pub mod run;

@@ -45,9 +45,10 @@ enum Command {
     /// Stress scenarios with injected faults (429s, latency, bursts, chaos)
     /// against the scripted model or a provider; writes an HTML report.
     Stress(Box<stress::StressArgs>),
-    /// Show the resolved configuration (flags > environment > rlm.toml) and
-    /// check that the model can be set up (no request is sent).
-    Config(config::ConfigFlags),
+    /// Show every setting's effective value and its source (flag, then
+    /// environment, profile, rlm.toml, default) and check that the model can
+    /// be set up (no request is sent).
+    Config(config::ConfigArgs),
     /// Fail with an internal error (tests the last-resort panic handler).
     #[command(hide = true, name = "internal-panic-test")]
     InternalPanicTest,
@@ -74,7 +75,7 @@ fn main() -> ExitCode {
         Command::Trace(command) => trace_cmd::trace(command),
         Command::Stats(args) => stats_cmd::stats(args),
         Command::Stress(args) => stress::stress(*args),
-        Command::Config(flags) => config::show(flags),
+        Command::Config(args) => config::show(args),
         Command::InternalPanicTest => panic!("internal-panic-test was asked to fail"),
     };
     match result {

@@ -1,4 +1,5 @@
-//! Retrieval settings of `rlm run` (flags over the `[retrieval]` table of
+//! Retrieval settings of `rlm run` (the `retrieval.*` knobs of
+//! [`crate::knobs`]: flags, `RLM_*` variables, the `[retrieval]` table of
 //! `rlm.toml`) turned into rlm-core's [`RetrievalSettings`]; and the embedding
 //! model a `--vectors` spec names, shared with `rlm index`.
 //!
@@ -22,41 +23,13 @@ use rlm_retrieval::{
     Chunking, ElasticConfig, ElasticRetriever, Embedder, EmbeddingApi, HttpEmbedder, IndexOptions,
     MiniLmEmbedder, RetrievalError, Retriever, SearchMode, default_model_dir, index_dir_beside,
 };
-use serde::Deserialize;
 
 use crate::exit::CliError;
 
-/// The retrieval flags of `rlm run`.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct RetrievalFlags {
-    /// Offer `search(query, k=10, mode=...)` over the context, this mode by
-    /// default: bm25, vector, hybrid (or off).
-    #[arg(long, value_name = "MODE", value_parser = ["bm25", "vector", "hybrid", "off"])]
-    pub retriever: Option<String>,
-    /// Retrieval-aware first step: show the model this many search hits for
-    /// the question before its first program (default 5; 0: off).
-    #[arg(long, value_name = "HITS", num_args = 0..=1, default_missing_value = "5")]
-    pub first_step: Option<usize>,
-    /// Embedding model of vector/hybrid search: `local` (all-MiniLM-L6-v2),
-    /// `openai:MODEL` or `ollama:MODEL` (default for vector/hybrid: local).
-    #[arg(long, value_name = "SPEC")]
-    pub vectors: Option<String>,
-    /// Where the context's index is kept (default: beside a single context
-    /// file or folder, as `rlm index` keeps it; else in memory).
-    #[arg(long, value_name = "PATH")]
-    pub index_dir: Option<PathBuf>,
-    /// An Elasticsearch 8 cluster for `es_search`, `es_vector_search`,
-    /// `es_hybrid_search`, `es_get` (with --es-index; key: ES_API_KEY).
-    #[arg(long, value_name = "URL", requires = "es_index")]
-    pub es_url: Option<String>,
-    /// The Elasticsearch index of --es-url.
-    #[arg(long, value_name = "NAME", requires = "es_url")]
-    pub es_index: Option<String>,
-}
-
-/// The `[retrieval]` table of `rlm.toml`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+/// The `retrieval.*` settings (knobs: `--retriever`, `--first-step`,
+/// `--vectors`, `--index-dir`, `--chunk-chars`, `--es-url`, `--es-index`, their
+/// `RLM_*` variables and the `[retrieval]` table of `rlm.toml`).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetrievalFile {
     pub mode: Option<String>,
     pub first_step: Option<usize>,
@@ -67,26 +40,23 @@ pub struct RetrievalFile {
     pub es_index: Option<String>,
 }
 
-/// The run's retrieval: flags over the file's table; `None` when neither
-/// enables anything. `contexts` are the `--context` arguments (an index
-/// persists beside a single file or folder).
+/// The run's retrieval from its resolved settings; `None` when they enable
+/// nothing. `contexts` are the `--context` arguments (an index persists beside
+/// a single file or folder).
 pub fn retrieval_settings(
-    flags: &RetrievalFlags,
-    file: Option<&RetrievalFile>,
+    file: &RetrievalFile,
     contexts: &[String],
     env: &EnvVars,
 ) -> Result<Option<RetrievalSettings>, CliError> {
-    let empty = RetrievalFile::default();
-    let file = file.unwrap_or(&empty);
-    let mode = match flags.retriever.as_deref().or(file.mode.as_deref()) {
+    let mode = match file.mode.as_deref() {
         None | Some("off") => None,
         Some(m) => Some(
             m.parse::<SearchMode>()
                 .map_err(|e| CliError::Config(format!("retrieval mode: {e}")))?,
         ),
     };
-    let first_step = flags.first_step.or(file.first_step).unwrap_or(0);
-    let vectors = flags.vectors.clone().or_else(|| file.vectors.clone());
+    let first_step = file.first_step.unwrap_or(0);
+    let vectors = file.vectors.clone();
     let context_index = match mode {
         Some(mode) => {
             let spec = match (&vectors, mode.needs_vectors()) {
@@ -100,11 +70,7 @@ pub fn retrieval_settings(
                 chunking.chunk_chars = c;
                 chunking.overlap_chars = chunking.overlap_chars.min(c / 2);
             }
-            let dir = flags
-                .index_dir
-                .clone()
-                .or_else(|| file.index_dir.clone())
-                .or_else(|| beside_single_source(contexts));
+            let dir = file.index_dir.clone().or_else(|| beside_single_source(contexts));
             Some(ContextIndexSettings {
                 index: IndexOptions { dir, chunking, progress: false },
                 embedder,
@@ -118,10 +84,7 @@ pub fn retrieval_settings(
         }
         None => None,
     };
-    let es = match (
-        flags.es_url.as_deref().or(file.es_url.as_deref()),
-        flags.es_index.as_deref().or(file.es_index.as_deref()),
-    ) {
+    let es = match (file.es_url.as_deref(), file.es_index.as_deref()) {
         (Some(url), Some(index)) => Some((url.to_string(), index.to_string())),
         (None, None) => None,
         _ => {
@@ -215,17 +178,17 @@ mod tests {
     #[test]
     fn nothing_configured_is_no_retrieval_and_a_first_step_needs_a_retriever() {
         let env = EnvVars::default();
-        let none = retrieval_settings(&RetrievalFlags::default(), None, &[], &env).unwrap();
+        let none = retrieval_settings(&RetrievalFile::default(), &[], &env).unwrap();
         assert!(none.is_none());
-        let flags = RetrievalFlags { first_step: Some(3), ..Default::default() };
+        let first = RetrievalFile { first_step: Some(3), ..Default::default() };
         assert!(matches!(
-            retrieval_settings(&flags, None, &[], &env),
+            retrieval_settings(&first, &[], &env),
             Err(CliError::Config(m)) if m.contains("--retriever")
         ));
     }
 
     #[test]
-    fn flags_override_the_file_table() {
+    fn the_settings_become_the_context_index() {
         let env = EnvVars::default();
         let file = RetrievalFile {
             mode: Some("bm25".into()),
@@ -234,9 +197,7 @@ mod tests {
             chunk_chars: Some(500),
             ..Default::default()
         };
-        let s = retrieval_settings(&RetrievalFlags::default(), Some(&file), &[], &env)
-            .unwrap()
-            .unwrap();
+        let s = retrieval_settings(&file, &[], &env).unwrap().unwrap();
         let index = s.context_index.as_ref().unwrap();
         assert_eq!(
             (s.first_step_hits, index.default_mode, index.index.chunking.chunk_chars),
@@ -244,14 +205,10 @@ mod tests {
         );
         assert_eq!(index.index.dir.as_deref(), Some(Path::new("/tmp/from-file")));
         assert!(index.embedder.is_none() && s.backend.is_none());
-        let flags = RetrievalFlags {
-            retriever: Some("off".into()),
-            first_step: Some(0),
-            ..Default::default()
-        };
-        assert!(retrieval_settings(&flags, Some(&file), &[], &env).unwrap().is_none());
+        let off = RetrievalFile { mode: Some("off".into()), first_step: Some(0), ..file };
+        assert!(retrieval_settings(&off, &[], &env).unwrap().is_none());
         let bad = RetrievalFile { mode: Some("fuzzy".into()), ..Default::default() };
-        assert!(retrieval_settings(&RetrievalFlags::default(), Some(&bad), &[], &env).is_err());
+        assert!(retrieval_settings(&bad, &[], &env).is_err());
     }
 
     #[test]
@@ -262,15 +219,13 @@ mod tests {
             es_index: Some("docs".into()),
             ..Default::default()
         };
-        let s = retrieval_settings(&RetrievalFlags::default(), Some(&file), &[], &env)
-            .unwrap()
-            .unwrap();
+        let s = retrieval_settings(&file, &[], &env).unwrap().unwrap();
         assert!(s.context_index.is_none());
         assert_eq!(
             s.backend.as_ref().map(|b| b.name().to_string()).as_deref(),
             Some("elasticsearch")
         );
         let half = RetrievalFile { es_url: Some("http://x".into()), ..Default::default() };
-        assert!(retrieval_settings(&RetrievalFlags::default(), Some(&half), &[], &env).is_err());
+        assert!(retrieval_settings(&half, &[], &env).is_err());
     }
 }

@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rlm_adapters::{FakeAdapter, FakeScript, ModelAdapter};
-use rlm_core::{LoopOptions, Prompts, Rlm, RunResult};
+use rlm_core::{Prompts, Rlm, RunResult};
 use rlm_trace::{EventKind, TraceEvent, TraceListener};
 
-use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings};
+use crate::config::{ConfigFlags, LogFormat, SCRIPTED_MODEL, Settings};
 use crate::exit::{CliError, Exit, exit_for_run, run_failure};
-use crate::helps_args::{HelpsFlags, profile_and_helps};
-use crate::retrieval_args::{RetrievalFlags, retrieval_settings};
+use crate::helps_args::profile_and_helps;
+use crate::retrieval_args::retrieval_settings;
 
 /// The offline demo script (the README's first command).
 const DEMO_SCRIPT: &str = include_str!("../../../examples/scripted/demo.toml");
@@ -49,12 +49,10 @@ pub struct RunArgs {
     /// Live progress on stderr: auto (when stderr is a terminal), always, never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub progress: String,
+    /// Every knob of the configuration (models, budgets, limits, rates,
+    /// guards, router, prompts, retrieval, logs): see `rlm config`.
     #[command(flatten)]
     pub config: ConfigFlags,
-    #[command(flatten)]
-    pub retrieval: RetrievalFlags,
-    #[command(flatten)]
-    pub helps: HelpsFlags,
 }
 
 pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
@@ -85,33 +83,36 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
     } else {
         cfg.sub_adapter()?
     };
+    let json_logs = cfg.log_format == LogFormat::Json;
+    // JSON logs own stderr: no human progress lines mixed into them.
     let show_progress = match args.progress.as_str() {
+        _ if json_logs => false,
         "always" => true,
         "never" => false,
         _ => std::io::stderr().is_terminal(),
     };
     let progress = show_progress.then(|| Arc::new(Progress::new(scripted)));
-    let (profile, helps) = profile_and_helps(&args.helps, &root.model_id().to_string())?;
+    let (profile, helps) = profile_and_helps(
+        cfg.prompt_profile.as_deref(),
+        cfg.helps.as_deref(),
+        &root.model_id().to_string(),
+    )?;
     let mut builder = Rlm::builder()
         .root(root)
         .sub_model(sub)
-        .budget(with_default_steps(cfg.budgets.to_limits()))
+        .budget(cfg.budgets.to_limits())
         .prompts(Prompts::for_profile(profile))
-        .options(LoopOptions {
-            max_depth: cfg.budgets.max_depth.unwrap_or(LoopOptions::default().max_depth),
-            helps,
-            ..LoopOptions::default()
-        });
-    if let Some(r) =
-        retrieval_settings(&args.retrieval, cfg.retrieval.as_ref(), &args.context, &cfg.env)?
-    {
+        .options(cfg.loop_options(helps))
+        .interpreter_limits(cfg.interpreter_limits.clone())
+        .scheduler(cfg.scheduler_config()?);
+    if let Some(r) = retrieval_settings(&cfg.retrieval, &args.context, &cfg.env)? {
         builder = builder.retrieval(r);
     }
     if let Some(c) = criteria {
         builder = builder.criteria(c);
     }
-    if let Some(c) = cfg.concurrency {
-        builder = builder.scheduler(rlm_sched_config(c)?);
+    if let Some(chars) = cfg.smart_router_chars {
+        builder = builder.smart_router(chars);
     }
     if let Some(path) = &cfg.cache_path {
         let cache = rlm_cache::SledCache::open(path).map_err(|e| {
@@ -121,6 +122,10 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
     }
     if let Some(p) = &progress {
         builder = builder.listener(Arc::clone(p) as Arc<dyn TraceListener>);
+    }
+    if json_logs {
+        crate::json_log::install();
+        builder = builder.listener(Arc::new(crate::json_log::JsonLog::default()));
     }
     let rlm = builder.build()?;
     if let Some(p) = &progress {
@@ -201,21 +206,6 @@ fn context_breakdown(result: &RunResult) -> Option<rlm_trace::ContextBreakdown> 
         prices.cost(&id, usage)
     });
     Some(breakdown)
-}
-
-/// A step cap unless one was set: a run must end even if nothing else is capped.
-fn with_default_steps(mut limits: rlm_policy::BudgetLimits) -> rlm_policy::BudgetLimits {
-    if limits.max_steps.is_none() {
-        limits.max_steps = Some(20);
-    }
-    limits
-}
-
-fn rlm_sched_config(concurrency: usize) -> Result<rlm_sched::SchedulerConfig, CliError> {
-    if concurrency == 0 {
-        return Err(CliError::Config("concurrency must be at least 1".into()));
-    }
-    Ok(rlm_sched::SchedulerConfig { max_concurrency: concurrency, ..Default::default() })
 }
 
 fn finish_reason(result: &RunResult) -> Option<String> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use rlm_adapters::FakeScript;
 use rlm_server::{ApiKey, JobsConfig, Limits, ModelConfig, Server, ServerConfig};
 
-use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings, Source, Sourced};
+use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings};
 use crate::exit::{CliError, Exit};
 
 /// The offline demo script (also `rlm run --model scripted`'s default).
@@ -93,16 +93,14 @@ pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
 }
 
 fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
-    if args.config.trace.is_some() {
+    if args.config.get("trace").is_some() {
         return Err(CliError::Config(
             "rlm serve stores every execution's trace (GET /api/executions/{id}/trace); --trace is for rlm run".into(),
         ));
     }
     let mut settings = Settings::from_process(&args.config)?;
     // Serving needs no model to start: the offline script stands in.
-    settings
-        .model
-        .get_or_insert(Sourced { value: SCRIPTED_MODEL.to_string(), source: Source::Flag });
+    settings.default_model(SCRIPTED_MODEL);
     let resolved = settings.resolve()?;
     let env = resolved.env.clone();
     let script = match &args.script {

@@ -32,12 +32,13 @@ pub fn apply_task(
         context.clone_from(&spec.context);
     }
     let b = &spec.budget;
-    flags.model = flags.model.take().or(spec.model);
-    flags.sub_model = flags.sub_model.take().or(spec.sub_model);
-    flags.max_steps = flags.max_steps.or(b.max_steps);
-    flags.max_subcalls = flags.max_subcalls.or(b.max_subcalls);
-    flags.max_tokens = flags.max_tokens.or(b.max_tokens);
-    flags.max_cost_usd = flags.max_cost_usd.or(b.max_cost_usd);
-    flags.timeout_secs = flags.timeout_secs.or(b.timeout_secs.map(|s| s as f64));
+    let text = |n: Option<u64>| n.map(|n| n.to_string());
+    flags.set_if_unset("model", spec.model);
+    flags.set_if_unset("sub_model", spec.sub_model);
+    flags.set_if_unset("budgets.max_steps", text(b.max_steps));
+    flags.set_if_unset("budgets.max_subcalls", text(b.max_subcalls));
+    flags.set_if_unset("budgets.max_tokens", text(b.max_tokens));
+    flags.set_if_unset("budgets.max_cost_usd", b.max_cost_usd.map(|c| c.to_string()));
+    flags.set_if_unset("budgets.timeout_secs", b.timeout_secs.map(|s| s.to_string()));
     Ok(TaskRun { question: spec.question, criteria: (!criteria.is_empty()).then_some(criteria) })
 }

@@ -211,28 +211,58 @@ fn config_shows_each_setting_and_its_source() {
     write(
         &home,
         "rlm.toml",
-        "model = \"openai:gpt-5\"\n[budgets]\nmax_steps = 9\nmax_cost_usd = 0.5\n",
+        "model = \"openai:gpt-5\"\n[budgets]\nmax_steps = 9\nmax_cost_usd = 0.5\n\
+         [profiles.tight.budgets]\nmax_cost_usd = 0.1\n",
     );
     let a = config_cmd(&home)
         .env("RLM_SUB_MODEL", "fake:echo")
         .env("OPENAI_API_KEY", "sk-test-not-real")
-        .args(["--max-steps", "4"])
+        .args(["--max-steps", "4", "--profile", "tight"])
         .assert()
         .code(0);
     let out = stdout_of(&a);
     let file = home.path().join("rlm.toml").display().to_string();
-    assert!(out.contains(&format!("model = openai:gpt-5  ({file})")), "{out}");
-    assert!(out.contains("sub_model = fake:echo  (environment RLM_SUB_MODEL)"), "{out}");
-    assert!(out.contains("max_steps = 4  (flag)"), "{out}");
-    assert!(out.contains("max_cost_usd = 0.5"), "{out}");
+    let line = |key: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_else(|| panic!("no {key} in {out}"))
+            .to_string()
+    };
+    assert!(line("model").ends_with(&format!("= openai:gpt-5  (file {file}:1)")), "{out}");
+    assert!(line("sub_model").ends_with("= fake:echo  (environment variable RLM_SUB_MODEL)"));
+    assert!(line("budgets.max_steps").ends_with("= 4  (flag --max-steps)"), "{out}");
+    assert!(
+        line("budgets.max_cost_usd").ends_with(&format!("= 0.1  (profile tight, {file}:6)")),
+        "{out}"
+    );
+    assert!(line("limits.fuel").ends_with("(default)"), "{out}");
+    assert!(line("budgets.max_subcalls").ends_with("= (unset)  (default)"), "{out}");
+    assert!(out.contains("profile: tight (flag --profile)"), "{out}");
     assert!(out.contains("model check: openai:gpt-5 and fake:echo can be set up"), "{out}");
     assert!(!out.contains("sk-test-not-real"));
-    // A typo in the file is a usage error naming the file.
+    // The same as JSON: every knob, its value and where it came from.
+    let a = config_cmd(&home)
+        .env("OPENAI_API_KEY", "sk-test-not-real")
+        .env("RLM_RATE_LIMITS", "openai:gpt-5=rpm:60")
+        .args(["--json"])
+        .assert()
+        .code(0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout_of(&a)).unwrap();
+    let settings = doc["settings"].as_array().unwrap();
+    let knob = |key: &str| settings.iter().find(|s| s["key"] == key).unwrap().clone();
+    assert_eq!(knob("budgets.max_steps")["value"], 9);
+    assert_eq!(knob("budgets.max_steps")["source"], "file");
+    assert_eq!(knob("rate_limits")["value"][0]["rpm"], 60);
+    assert_eq!(knob("rate_limits")["source"], "env");
+    assert_eq!(knob("concurrency")["source"], "default");
+    assert_eq!(knob("helps")["env"], "RLM_HELPS");
+    assert_eq!(knob("helps")["flag"], "--helps");
+    // A typo in the file is a usage error naming the file, the line and the fix.
     write(&home, "rlm.toml", "modle = \"openai:gpt-5\"\n");
     let a = config_cmd(&home).assert().code(2);
     let e = stderr_of(&a);
     assert_one_paragraph(&e);
-    assert!(e.contains("unknown field `modle`"), "{e}");
+    assert!(e.contains("rlm.toml:1: `modle` is not a known key; did you mean `model`?"), "{e}");
 }
 
 #[test]

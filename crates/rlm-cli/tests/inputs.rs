@@ -6,8 +6,10 @@ use assert_cmd::Command;
 
 fn rlm() -> Command {
     let mut c = Command::cargo_bin("rlm").unwrap();
-    for v in ["RLM_MODEL", "RLM_SUB_MODEL", "RLM_FAKE_SCRIPT", "RLM_CONFIG", "RLM_TRACE"] {
-        c.env_remove(v);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RLM_") {
+            c.env_remove(name);
+        }
     }
     c
 }
@@ -33,6 +35,53 @@ fn binary_files_in_a_folder_are_skipped_with_one_line_each() {
         notices,
         [format!("rlm: {}: binary file skipped", dir.path().join("logo.png").display())]
     );
+}
+
+/// Several `--context` files are one document each, in the order given,
+/// named by file name; a binary one among them is an error, as it is alone.
+#[test]
+fn several_context_files_are_one_document_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<_> = ["b.txt", "a.md", "c.log"]
+        .iter()
+        .zip(["bravo text", "alpha text", "charlie ✓ text"])
+        .map(|(name, text)| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        })
+        .collect();
+    let cell = dir.path().join("cell.py");
+    std::fs::write(
+        &cell,
+        "print(ctx.num_documents(), [ctx.get_document(i)[:7] for i in range(3)])\n\
+         print(ctx.get_document(2))\n",
+    )
+    .unwrap();
+    let mut c = rlm();
+    c.arg("exec").arg(&cell);
+    for f in &files {
+        c.arg("--context").arg(f);
+    }
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("3 ['bravo t', 'alpha t', 'charlie']"));
+    assert_eq!(lines.last(), Some("charlie ✓ text"));
+    let png = dir.path().join("logo.png");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let out = rlm()
+        .arg("exec")
+        .arg(&cell)
+        .arg("--context")
+        .arg(&files[0])
+        .arg("--context")
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("logo.png is a binary file"));
 }
 
 #[test]

@@ -6,16 +6,12 @@ use assert_cmd::Command;
 
 fn rlm() -> Command {
     let mut c = Command::cargo_bin("rlm").unwrap();
-    // The user's environment must not leak into the tests.
-    for v in [
-        "RLM_MODEL",
-        "RLM_SUB_MODEL",
-        "RLM_FAKE_SCRIPT",
-        "RLM_CONFIG",
-        "RLM_TRACE",
-        "RLM_MAX_STEPS",
-    ] {
-        c.env_remove(v);
+    // The user's environment must not leak into the tests: every `RLM_*`
+    // variable is a setting.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RLM_") {
+            c.env_remove(name);
+        }
     }
     c
 }
@@ -148,6 +144,39 @@ fn budget_exhausted_without_answer_exits_3() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error: no answer after 2 step(s)"), "{err}");
     assert!(out.stdout.is_empty());
+}
+
+/// A root call at a server that accepts the connection and never answers
+/// ends when the run's wall-time budget does (`--timeout-secs`), not when the
+/// server or the adapter's own timeout gives up: the deadline cancels the
+/// call in flight.
+#[test]
+fn the_run_deadline_cancels_a_root_call_that_never_returns() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn); // read nothing, answer nothing, keep it open
+        }
+    });
+    let out = rlm()
+        .args(["run", "q", "--model", "openai:never-answers", "--timeout-secs", "1", "--json"])
+        .arg("--context")
+        .arg(corpus())
+        .env("OPENAI_BASE_URL", format!("http://{addr}/v1"))
+        .env("OPENAI_API_KEY", "sk-test-not-real")
+        // A guard against a hang, not a timing assertion: without the deadline
+        // the call would wait for the adapter's own timeout (minutes).
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(3), "{doc}");
+    assert_eq!(doc["answer"], serde_json::Value::Null);
+    let reason = doc["finish_reason"].as_str().unwrap_or_default().to_lowercase();
+    assert!(reason.contains("time"), "{doc}");
 }
 
 #[test]
@@ -305,4 +334,43 @@ fn retriever_flags_offer_search_persist_the_index_and_show_the_first_step() {
         .args(["--first-step", "3"])
         .assert()
         .code(2);
+}
+
+/// `--log-format json` (or RLM_LOG_FORMAT): every stderr line is one JSON
+/// object naming the event, its run and its step.
+#[test]
+fn json_logs_are_one_object_per_line_with_run_and_step_ids() {
+    for via_env in [false, true] {
+        let mut c = rlm();
+        c.args(["run", QUESTION, "--model", "scripted", "--context"]).arg(corpus());
+        if via_env {
+            c.env("RLM_LOG_FORMAT", "json");
+        } else {
+            c.args(["--log-format", "json"]);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), ANSWER);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let lines: Vec<serde_json::Value> = stderr
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+            .collect();
+        let events: Vec<&str> = lines.iter().filter_map(|l| l["event"].as_str()).collect();
+        assert_eq!(events.first(), Some(&"run_started"), "{events:?}");
+        assert!(events.contains(&"final_answer") && events.contains(&"program_finished"));
+        let root_run = lines[0]["run_id"].as_u64().unwrap();
+        for l in &lines {
+            assert!(l["level"].is_string() && l["timestamp"].is_string(), "{l}");
+            assert!(l["span_id"].is_u64() && l["step"].is_u64(), "{l}");
+            assert_eq!(l["run_id"].as_u64(), Some(root_run), "one run: {l}");
+        }
+        // Steps count up with the root model's calls.
+        let steps: Vec<u64> = lines
+            .iter()
+            .filter(|l| l["event"] == "model_call_started")
+            .map(|l| l["step"].as_u64().unwrap())
+            .collect();
+        assert!(steps.len() >= 2 && steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+    }
 }

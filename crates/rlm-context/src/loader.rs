@@ -285,6 +285,30 @@ impl Context {
                 exclude: options.exclude.clone(),
             });
         }
+        Self::join_files(files, root, options, ContextKind::Directory, root.display().to_string())
+    }
+
+    /// Loads several files as one context, one document per file (named as given), each read
+    /// straight into the one joined buffer as [`Context::load_dir`] does: the text is held once,
+    /// whatever the number of files (binary files are skipped and reported likewise).
+    pub fn load_files(files: &[(String, PathBuf)], options: &LoadOptions) -> Result<Loaded> {
+        let mut walked = Vec::with_capacity(files.len());
+        for (name, path) in files {
+            let size = std::fs::metadata(path).map_err(io_error(path))?.len();
+            walked.push(WalkedFile { path: path.clone(), relative_name: name.clone(), size });
+        }
+        let label = files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
+        Self::join_files(walked, Path::new(&label), options, ContextKind::Directory, label.clone())
+    }
+
+    /// `files` read into one buffer, joined by `options.separator`, one document each.
+    fn join_files(
+        files: Vec<WalkedFile>,
+        root: &Path,
+        options: &LoadOptions,
+        kind: ContextKind,
+        source: String,
+    ) -> Result<Loaded> {
         let listed: u64 = files.iter().map(|f| f.size).sum();
         if listed > options.max_total_bytes {
             return Err(ContextError::TooLarge {
@@ -361,13 +385,8 @@ impl Context {
             path: Some(root.to_path_buf()),
             byte_offset: error.utf8_error().valid_up_to() as u64,
         })?;
-        let context = Self::assemble(
-            Buffer::owned(text),
-            infos,
-            &options.separator,
-            ContextKind::Directory,
-            Some(root.display().to_string()),
-        );
+        let context =
+            Self::assemble(Buffer::owned(text), infos, &options.separator, kind, Some(source));
         Ok(Loaded { context, skipped_binary })
     }
 

@@ -1,7 +1,8 @@
 //! One call of a run's root model: budget reservation, trace span, the
 //! reply streamed to listeners when asked, retries recorded, usage settled;
 //! abandoned (span closed as cancelled, reservation released) when the
-//! execution is cancelled. Errors stay typed ([`RootError`]) so the loop can
+//! execution is cancelled or the run's wall-time budget runs out while it is
+//! in flight. Errors stay typed ([`RootError`]) so the loop can
 //! tell a context-window overflow from any other failure.
 
 use std::time::Instant;
@@ -94,7 +95,17 @@ pub(crate) async fn call_root_with(
         },
     };
     let started = Instant::now();
-    let outcome = scope.unless_cancelled(send(scope, &request, span)).await;
+    // The run's deadline bounds the wait: a call queued at a slow server must
+    // not outlast `max_wall_time` (which is otherwise checked between steps).
+    let deadline = scope.budget.time_left();
+    let outcome = scope
+        .unless_cancelled(async {
+            match deadline {
+                Some(left) => tokio::time::timeout(left, send(scope, &request, span)).await.ok(),
+                None => Some(send(scope, &request, span).await),
+            }
+        })
+        .await;
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let messages = request.messages;
     let finished = |outcome, error: Option<String>| CallFinished {
@@ -108,7 +119,21 @@ pub(crate) async fn call_root_with(
         error,
     };
     match outcome {
-        Some(Ok(c)) => {
+        Some(None) => {
+            // The deadline passed with the call in flight: abandoned like a
+            // cancelled one, and the run ends on its time budget.
+            reservation.cancel();
+            let error = scope.budget.check().err();
+            scope.recorder.finish_model_call(
+                span,
+                finished(Outcome::Cancelled, Some("the run's wall-time budget ran out".into())),
+            );
+            match error {
+                Some(e) => (messages, Err(RootError::Budget(e))),
+                None => (messages, Err(RootError::Cancelled)),
+            }
+        }
+        Some(Some(Ok(c))) => {
             let cost = engine.prices.cost(&model, &c.usage).unwrap_or(0.0);
             reservation.settle(&c.usage, cost);
             scope.recorder.finish_model_call(
@@ -122,7 +147,7 @@ pub(crate) async fn call_root_with(
             );
             (messages, Ok(c.text))
         }
-        Some(Err(e)) => {
+        Some(Some(Err(e))) => {
             reservation.cancel();
             scope.recorder.finish_model_call(span, finished(Outcome::Error, Some(e.to_string())));
             (messages, Err(RootError::Model(e)))

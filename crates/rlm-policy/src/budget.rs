@@ -366,6 +366,20 @@ impl Budget {
         self.shared.lock().nodes[self.node].consecutive_errors = 0;
     }
 
+    /// The wall time left before the nearest wall-time limit on the path to
+    /// the root runs out (zero once one has); `None` when no level has one.
+    /// A caller awaiting something slow (a model call) bounds the wait by it.
+    pub fn time_left(&self) -> Option<Duration> {
+        let tree = self.shared.lock();
+        tree.path(self.node)
+            .into_iter()
+            .filter_map(|i| {
+                let node = &tree.nodes[i];
+                node.caps.max_wall_time.map(|limit| limit.saturating_sub(node.started.elapsed()))
+            })
+            .min()
+    }
+
     /// Checks every hard limit on the path to the root without changing
     /// anything: `Err` means this level must stop now.
     pub fn check(&self) -> Result<(), BudgetError> {

@@ -227,7 +227,9 @@ fn wall_time_limit_refuses_steps_calls_and_children() {
         ..BudgetLimits::default()
     });
     b.begin_step().unwrap();
+    assert!(b.time_left().is_some_and(|left| left <= Duration::from_millis(30)));
     std::thread::sleep(Duration::from_millis(40));
+    assert_eq!(b.time_left(), Some(Duration::ZERO));
     assert!(matches!(b.begin_step(), Err(BudgetError::TimeBudgetExceeded { limit_ms: 30, .. })));
     assert!(matches!(
         b.reserve(CallKind::Root, Estimate::default()),
@@ -239,6 +241,23 @@ fn wall_time_limit_refuses_steps_calls_and_children() {
     ));
     assert!(matches!(b.check(), Err(BudgetError::TimeBudgetExceeded { .. })));
     assert_eq!(b.soft_limit().map(|h| h.resource), Some(Resource::WallTime));
+}
+
+#[test]
+fn time_left_is_the_nearest_wall_time_limit_on_the_path() {
+    let unlimited = budget(BudgetLimits::default());
+    assert_eq!(unlimited.time_left(), None);
+    let b = budget(BudgetLimits {
+        max_wall_time: Some(Duration::from_secs(100)),
+        ..BudgetLimits::default()
+    });
+    let child = b
+        .child(SubtreeLimits { max_wall_time: Some(Duration::from_secs(5)), ..Default::default() })
+        .unwrap();
+    assert!(child.time_left().is_some_and(|l| l <= Duration::from_secs(5)));
+    assert!(b.time_left().is_some_and(|l| l > Duration::from_secs(5)));
+    let free = b.child(SubtreeLimits::default()).unwrap();
+    assert!(free.time_left().is_some_and(|l| l > Duration::from_secs(5)), "the parent's limit");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use crate::MIN_CONTEXT_BYTES;
 use crate::rng::Rng;
-use crate::task::{Task, TaskSpec};
+use crate::task::{Task, TaskQuestion};
 use crate::text::{pad_to, write_prose};
 
 /// How every needle question starts; the key and a `?` follow.
@@ -84,7 +84,7 @@ pub fn needle(size_bytes: usize, seed: u64) -> Task {
 
     Task {
         name: format!("needle-{size}B-seed{seed}"),
-        spec: TaskSpec::Needle { key: key.clone(), offset },
+        asks: TaskQuestion::Needle { key: key.clone(), offset },
         context: out,
         question: format!("{NEEDLE_QUESTION_PREFIX}{key}?"),
         answer: number.to_string(),
@@ -100,7 +100,7 @@ mod tests {
         for (size, seed) in [(1, 1), (1024, 2), (10_000, 3), (123_457, 4)] {
             let t = needle(size, seed);
             assert_eq!(t.context.len(), size.max(MIN_CONTEXT_BYTES));
-            let TaskSpec::Needle { key, offset } = &t.spec else { panic!("{:?}", t.spec) };
+            let TaskQuestion::Needle { key, offset } = &t.asks else { panic!("{:?}", t.asks) };
             let sentence = format!("{NEEDLE_SENTENCE_PREFIX}{key} is {}.", t.answer);
             assert_eq!(t.context.matches(&sentence).count(), 1, "{}", t.name);
             assert_eq!(&t.context[*offset..*offset + sentence.len()], sentence);
@@ -125,7 +125,7 @@ mod tests {
         let depths: Vec<f64> = (0..40)
             .map(|seed| {
                 let t = needle(20_000, seed);
-                let TaskSpec::Needle { offset, .. } = t.spec else { unreachable!() };
+                let TaskQuestion::Needle { offset, .. } = t.asks else { unreachable!() };
                 offset as f64 / 20_000.0
             })
             .collect();

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use crate::MIN_CONTEXT_BYTES;
 use crate::rng::Rng;
-use crate::task::{Task, TaskSpec};
+use crate::task::{Task, TaskQuestion};
 use crate::text::pad_to;
 
 /// The six coarse labels of the TREC question-classification set, as OOLONG uses them.
@@ -290,18 +290,18 @@ pub fn oolong(size_bytes: usize, seed: u64) -> Task {
     debug_assert_eq!(out.len(), size);
 
     let asked = Label::ALL[rng.below(6)];
-    let (spec, question, answer) = match unique_most_common(&counts) {
+    let (asks, question, answer) = match unique_most_common(&counts) {
         Some(best) if rng.chance(1, 2) => {
-            (TaskSpec::OolongMostCommon, MOST_COMMON_QUESTION.to_string(), best.to_string())
+            (TaskQuestion::OolongMostCommon, MOST_COMMON_QUESTION.to_string(), best.to_string())
         }
         // Count questions also cover the (small-context) case of a tie for most common.
         _ => (
-            TaskSpec::OolongCount { label: asked },
+            TaskQuestion::OolongCount { label: asked },
             format!("{COUNT_QUESTION_PREFIX}{asked}'?"),
             counts[asked.index()].to_string(),
         ),
     };
-    Task { name: format!("oolong-{size}B-seed{seed}"), spec, context: out, question, answer }
+    Task { name: format!("oolong-{size}B-seed{seed}"), asks, context: out, question, answer }
 }
 
 fn push_number(out: &mut String, n: u64) {
@@ -356,12 +356,12 @@ mod tests {
                 assert_eq!(parts.len(), 3, "{line}");
                 assert!(parts[0].starts_with("Date: ") && parts[1].starts_with("User: "));
             }
-            match &t.spec {
-                TaskSpec::OolongCount { label } => {
+            match &t.asks {
+                TaskQuestion::OolongCount { label } => {
                     assert_eq!(t.answer, counts[label.index()].to_string());
                     assert_eq!(t.question, format!("How many instances are labelled '{label}'?"));
                 }
-                TaskSpec::OolongMostCommon => {
+                TaskQuestion::OolongMostCommon => {
                     assert_eq!(
                         Some(t.answer.parse::<Label>().unwrap()),
                         unique_most_common(&counts)
@@ -375,8 +375,8 @@ mod tests {
     #[test]
     fn both_question_forms_occur_and_generation_is_deterministic() {
         let tasks: Vec<Task> = (0..20).map(|s| oolong(20_000, s)).collect();
-        assert!(tasks.iter().any(|t| t.spec == TaskSpec::OolongMostCommon));
-        assert!(tasks.iter().any(|t| matches!(t.spec, TaskSpec::OolongCount { .. })));
+        assert!(tasks.iter().any(|t| t.asks == TaskQuestion::OolongMostCommon));
+        assert!(tasks.iter().any(|t| matches!(t.asks, TaskQuestion::OolongCount { .. })));
         assert_eq!(oolong(20_000, 3), tasks[3]);
         assert_ne!(oolong(20_000, 4).context, tasks[3].context);
     }

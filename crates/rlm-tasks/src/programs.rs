@@ -9,7 +9,7 @@
 //! `ctx.chunk`, `ctx.chunk_lines`, `llm_batch`, `json` and `FINAL`, so the same
 //! text runs under our interpreter and under CPython with stand-ins.
 
-use crate::task::{Task, TaskSpec};
+use crate::task::{Task, TaskQuestion};
 
 const EXPLORE: &str = include_str!("../programs/explore.py");
 const NEEDLE: &str = include_str!("../programs/needle.py");
@@ -40,10 +40,10 @@ pub fn root_program(task: &Task) -> Program {
 /// instructions fits the sub-model's window.
 pub fn root_program_with(task: &Task, chunk_chars: usize) -> Program {
     let chunk = chunk_chars.max(MIN_CHUNK_CHARS);
-    let (template, label) = match &task.spec {
-        TaskSpec::Needle { .. } => (NEEDLE, None),
-        TaskSpec::OolongCount { label } => (OOLONG_COUNT, Some(label.as_str())),
-        TaskSpec::OolongMostCommon => (OOLONG_MOST_COMMON, None),
+    let (template, label) = match &task.asks {
+        TaskQuestion::Needle { .. } => (NEEDLE, None),
+        TaskQuestion::OolongCount { label } => (OOLONG_COUNT, Some(label.as_str())),
+        TaskQuestion::OolongMostCommon => (OOLONG_MOST_COMMON, None),
     };
     let mut main = String::with_capacity(template.len() + 200);
     for line in template.lines() {
@@ -86,12 +86,12 @@ pub fn root_replies(task: &Task) -> Vec<String> {
 /// called directly (no RLM). Fails with a context-length error when the context
 /// does not fit the model's window.
 pub fn baseline_prompt(task: &Task) -> String {
-    let instructions = match &task.spec {
-        TaskSpec::Needle { .. } => {
+    let instructions = match &task.asks {
+        TaskQuestion::Needle { .. } => {
             "Read the text below and answer the question that follows it. \
                                     Reply with the number only."
         }
-        TaskSpec::OolongCount { .. } | TaskSpec::OolongMostCommon => {
+        TaskQuestion::OolongCount { .. } | TaskQuestion::OolongMostCommon => {
             "Each line below is a record whose Instance is a question with one of the labels \
              abbreviation, entity, description, human, location, numeric. Read every record \
              and answer the question that follows them."
@@ -158,7 +158,7 @@ mod tests {
 
         let o = (0..20).map(|s| oolong(5_000, s)).find(|t| t.answer.parse::<u64>().is_ok());
         let o = o.expect("a count question among 20 seeds");
-        let TaskSpec::OolongCount { label } = o.spec else { unreachable!() };
+        let TaskQuestion::OolongCount { label } = o.asks else { unreachable!() };
         let p = root_program(&o);
         assert!(p.cells[1].contains(&format!("LABEL = \"{label}\"")));
         assert!(p.cells[1].contains(r#"QUESTION = "How many instances are labelled '"#));

@@ -54,7 +54,7 @@ impl FromStr for TaskKind {
 
 /// What exactly a task asks, in structured form (what a root program needs to know).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TaskSpec {
+pub enum TaskQuestion {
     /// Find the magic number for `key`; the needle sentence starts at byte `offset`.
     Needle { key: String, offset: usize },
     /// Count the instances labelled `label`.
@@ -63,11 +63,11 @@ pub enum TaskSpec {
     OolongMostCommon,
 }
 
-impl TaskSpec {
+impl TaskQuestion {
     pub fn kind(&self) -> TaskKind {
         match self {
-            TaskSpec::Needle { .. } => TaskKind::Needle,
-            TaskSpec::OolongCount { .. } | TaskSpec::OolongMostCommon => TaskKind::Oolong,
+            TaskQuestion::Needle { .. } => TaskKind::Needle,
+            TaskQuestion::OolongCount { .. } | TaskQuestion::OolongMostCommon => TaskKind::Oolong,
         }
     }
 }
@@ -77,7 +77,7 @@ impl TaskSpec {
 pub struct Task {
     /// `<kind>-<bytes>B-seed<seed>`, e.g. `needle-10240B-seed1`.
     pub name: String,
-    pub spec: TaskSpec,
+    pub asks: TaskQuestion,
     pub context: String,
     pub question: String,
     pub answer: String,
@@ -88,7 +88,7 @@ impl fmt::Debug for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Task")
             .field("name", &self.name)
-            .field("spec", &self.spec)
+            .field("asks", &self.asks)
             .field("context_bytes", &self.context.len())
             .field("question", &self.question)
             .field("answer", &self.answer)
@@ -98,7 +98,7 @@ impl fmt::Debug for Task {
 
 impl Task {
     pub fn kind(&self) -> TaskKind {
-        self.spec.kind()
+        self.asks.kind()
     }
 
     /// Whether `reply` is the answer, after [`normalise_answer`] on both sides.
@@ -166,7 +166,7 @@ mod tests {
     fn is_correct_compares_normalised_forms() {
         let t = Task {
             name: "t".into(),
-            spec: TaskSpec::OolongMostCommon,
+            asks: TaskQuestion::OolongMostCommon,
             context: String::new(),
             question: "q".into(),
             answer: "location".into(),

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 use rlm_adapters::ModelAdapter;
-use rlm_tasks::{Program, RuleModel, Task, TaskSpec, needle, oolong, root_program};
+use rlm_tasks::{Program, RuleModel, Task, TaskQuestion, needle, oolong, root_program};
 use rlm_types::CompletionRequest;
 use serde_json::{Value, json};
 
@@ -125,8 +125,8 @@ fn programs_give_the_exact_answer_under_cpython_too() {
         check(&python, &needle(size, 300 + i as u64));
         for seed in [400 + 2 * i as u64, 401 + 2 * i as u64] {
             let task = oolong(size, seed);
-            match task.spec {
-                TaskSpec::OolongMostCommon => forms.0 = true,
+            match task.asks {
+                TaskQuestion::OolongMostCommon => forms.0 = true,
                 _ => forms.1 = true,
             }
             check(&python, &task);

@@ -9,7 +9,7 @@ mod common;
 use common::run_in_interpreter;
 use rlm_adapters::ModelAdapter;
 use rlm_tasks::{
-    RuleModel, Task, TaskKind, TaskSpec, baseline_prompt, needle, oolong, root_program,
+    RuleModel, Task, TaskKind, TaskQuestion, baseline_prompt, needle, oolong, root_program,
     root_program_with,
 };
 use rlm_types::CompletionRequest;
@@ -47,8 +47,8 @@ fn oolong_counts_are_exact_at_every_size() {
         // Two seeds per size so that both question forms are exercised.
         for seed in [200 + 2 * i as u64, 201 + 2 * i as u64] {
             let task = oolong(size, seed);
-            match task.spec {
-                TaskSpec::OolongMostCommon => forms.0 = true,
+            match task.asks {
+                TaskQuestion::OolongMostCommon => forms.0 = true,
                 _ => forms.1 = true,
             }
             assert_solved(&task, &RuleModel::new());

@@ -134,9 +134,7 @@ pub fn stress(mut args: StressArgs) -> Result<Exit, CliError> {
     // Offline unless a model is named on the command line: a stress run
     // against a provider spends money, so it is never picked up from the
     // environment or rlm.toml alone.
-    if args.config.model.is_none() {
-        args.config.model = Some(SCRIPTED_MODEL.to_string());
-    }
+    args.config.set_if_unset("model", Some(SCRIPTED_MODEL));
     let cfg = Settings::from_process(&args.config)?.resolve()?;
     let scripted = cfg.model == SCRIPTED_MODEL;
     let models = if scripted {

@@ -1,0 +1,587 @@
+//! The table of every setting a run has, as data: one [`Knob`] per setting,
+//! naming its `rlm.toml` key, its flag, its `RLM_*` variable, the kind of
+//! value it takes and its default. It is the single source of truth: the
+//! flags are generated from it ([`crate::config::ConfigFlags`]), the
+//! environment, the config file and its `[profiles.NAME]` tables are read
+//! through it, and `rlm config` lists it. Every source's text goes through the
+//! same parser ([`Kind::parse`]), so a value means the same wherever it is set.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+/// One setting.
+#[derive(Debug, Clone, Copy)]
+pub struct Knob {
+    /// Its key in `rlm.toml` (dotted: `budgets.max_steps` is `max_steps` in `[budgets]`).
+    pub key: &'static str,
+    /// Its flag, without the dashes.
+    pub flag: &'static str,
+    /// Its environment variable.
+    pub env: &'static str,
+    pub kind: Kind,
+    /// The value in effect when no source sets it (taken from the library
+    /// that owns the setting, so the two cannot drift); `None`: unset (no limit,
+    /// or off).
+    pub default: Option<fn() -> String>,
+    /// One line for `--help`.
+    pub help: &'static str,
+}
+
+/// What a knob's value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `provider:model`, or `scripted`.
+    Model,
+    /// A whole number (0 allowed).
+    Count,
+    /// A whole number of at least 1.
+    AtLeastOne,
+    /// A positive number of seconds (at most 1e9).
+    Seconds,
+    /// A positive number of US dollars.
+    Dollars,
+    Path,
+    Text,
+    /// `true` or `false` (the bare flag means true).
+    Bool,
+    /// One of these words.
+    Choice(&'static [&'static str]),
+    /// `auto`, `all`, `none`, or a comma-separated list of help names.
+    Helps,
+    /// Per-model request and token rates: `MODEL=rpm:N,tpm:N;...` (`*`: every
+    /// model without its own entry).
+    RateLimits,
+}
+
+/// A parsed value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Count(u64),
+    Number(f64),
+    Bool(bool),
+    Path(PathBuf),
+    RateLimits(Vec<RateLimit>),
+}
+
+/// The rates of one model (`*`: the default for every other model).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    pub model: String,
+    pub requests_per_minute: Option<NonZeroU32>,
+    pub tokens_per_minute: Option<NonZeroU32>,
+}
+
+fn policy_default_steps() -> String {
+    crate::config::DEFAULT_MAX_STEPS.to_string()
+}
+fn default_depth() -> String {
+    rlm_core::LoopOptions::default().max_depth.to_string()
+}
+fn default_concurrency() -> String {
+    rlm_sched::SchedulerConfig::default().max_concurrency.to_string()
+}
+fn default_fuel() -> String {
+    rlm_interp::Limits::default().fuel.to_string()
+}
+fn default_memory() -> String {
+    rlm_interp::Limits::default().memory_bytes.to_string()
+}
+fn default_require_program() -> String {
+    rlm_core::LoopOptions::default().require_program_before_final.to_string()
+}
+fn default_require_subcall() -> String {
+    rlm_core::LoopOptions::default().require_subcall_before_final.to_string()
+}
+fn default_invalid_replies() -> String {
+    rlm_core::LoopOptions::default().max_invalid_replies.to_string()
+}
+fn auto() -> String {
+    "auto".to_string()
+}
+fn off() -> String {
+    "off".to_string()
+}
+fn zero() -> String {
+    "0".to_string()
+}
+fn text_format() -> String {
+    "text".to_string()
+}
+
+/// The prompt profiles `prompt_profile` takes.
+pub const PROMPT_PROFILES: &[&str] = &["auto", "full", "compact"];
+/// The retrieval modes `retrieval.mode` takes.
+pub const RETRIEVAL_MODES: &[&str] = &["off", "bm25", "vector", "hybrid"];
+/// The formats `log_format` takes.
+pub const LOG_FORMATS: &[&str] = &["text", "json"];
+
+/// Every knob, in the order `rlm config` lists them.
+pub const KNOBS: &[Knob] = &[
+    Knob {
+        key: "model",
+        flag: "model",
+        env: "RLM_MODEL",
+        kind: Kind::Model,
+        default: None,
+        help: "Root model, `provider:model` (e.g. openai:gpt-5-mini), or `scripted` for the offline one",
+    },
+    Knob {
+        key: "sub_model",
+        flag: "sub-model",
+        env: "RLM_SUB_MODEL",
+        kind: Kind::Model,
+        default: None,
+        help: "Model for subcalls (llm_query, ...); default: the root model",
+    },
+    Knob {
+        key: "budgets.max_steps",
+        flag: "max-steps",
+        env: "RLM_MAX_STEPS",
+        kind: Kind::AtLeastOne,
+        default: Some(policy_default_steps),
+        help: "Iterations of one RLM loop",
+    },
+    Knob {
+        key: "budgets.max_subcalls",
+        flag: "max-subcalls",
+        env: "RLM_MAX_SUBCALLS",
+        kind: Kind::Count,
+        default: None,
+        help: "Sub-model calls in the whole run",
+    },
+    Knob {
+        key: "budgets.max_depth",
+        flag: "max-depth",
+        env: "RLM_MAX_DEPTH",
+        kind: Kind::Count,
+        default: Some(default_depth),
+        help: "Deepest recursion (the root run is depth 0)",
+    },
+    Knob {
+        key: "budgets.max_tokens",
+        flag: "max-tokens",
+        env: "RLM_MAX_TOKENS",
+        kind: Kind::Count,
+        default: None,
+        help: "Prompt + completion tokens of every model call",
+    },
+    Knob {
+        key: "budgets.max_cost_usd",
+        flag: "max-cost-usd",
+        env: "RLM_MAX_COST_USD",
+        kind: Kind::Dollars,
+        default: None,
+        help: "Spend in US dollars",
+    },
+    Knob {
+        key: "budgets.timeout_secs",
+        flag: "timeout-secs",
+        env: "RLM_TIMEOUT_SECS",
+        kind: Kind::Seconds,
+        default: None,
+        help: "Wall time of the whole run, in seconds (cancels a model call in flight)",
+    },
+    Knob {
+        key: "limits.fuel",
+        flag: "fuel",
+        env: "RLM_FUEL",
+        kind: Kind::AtLeastOne,
+        default: Some(default_fuel),
+        help: "Interpreter fuel per program (instructions plus builtin work)",
+    },
+    Knob {
+        key: "limits.memory_bytes",
+        flag: "memory",
+        env: "RLM_MEMORY_BYTES",
+        kind: Kind::AtLeastOne,
+        default: Some(default_memory),
+        help: "Memory a program's live values may hold, in bytes",
+    },
+    Knob {
+        key: "cache",
+        flag: "cache",
+        env: "RLM_CACHE",
+        kind: Kind::Path,
+        default: None,
+        help: "Completion cache folder",
+    },
+    Knob {
+        key: "concurrency",
+        flag: "concurrency",
+        env: "RLM_CONCURRENCY",
+        kind: Kind::AtLeastOne,
+        default: Some(default_concurrency),
+        help: "Model calls in flight at once",
+    },
+    Knob {
+        key: "rate_limits",
+        flag: "rate-limits",
+        env: "RLM_RATE_LIMITS",
+        kind: Kind::RateLimits,
+        default: None,
+        help: "Per-model rates, `MODEL=rpm:N,tpm:N;...` (`*=...`: every other model)",
+    },
+    Knob {
+        key: "trace",
+        flag: "trace",
+        env: "RLM_TRACE",
+        kind: Kind::Path,
+        default: None,
+        help: "Write the run's trace here (.jsonl: events; else the JSON tree)",
+    },
+    Knob {
+        key: "guards.require_program",
+        flag: "require-program",
+        env: "RLM_REQUIRE_PROGRAM",
+        kind: Kind::Bool,
+        default: Some(default_require_program),
+        help: "Refuse a FINAL before any program has run",
+    },
+    Knob {
+        key: "guards.require_subcall",
+        flag: "require-subcall",
+        env: "RLM_REQUIRE_SUBCALL",
+        kind: Kind::Bool,
+        default: Some(default_require_subcall),
+        help: "Refuse a FINAL before any sub-model call",
+    },
+    Knob {
+        key: "guards.max_invalid_replies",
+        flag: "max-invalid-replies",
+        env: "RLM_MAX_INVALID_REPLIES",
+        kind: Kind::AtLeastOne,
+        default: Some(default_invalid_replies),
+        help: "Replies in a row with no program before the fallback program runs",
+    },
+    Knob {
+        key: "guards.fallback_program",
+        flag: "fallback-program",
+        env: "RLM_FALLBACK_PROGRAM",
+        kind: Kind::Path,
+        default: None,
+        help: "A DSL file run when the model keeps failing to write a program",
+    },
+    Knob {
+        key: "router.smart_threshold_chars",
+        flag: "smart-router",
+        env: "RLM_SMART_ROUTER",
+        kind: Kind::Count,
+        default: None,
+        help: "SmartRouter: contexts up to this many characters are asked directly, not by an RLM",
+    },
+    Knob {
+        key: "prompt_profile",
+        flag: "prompt-profile",
+        env: "RLM_PROMPT_PROFILE",
+        kind: Kind::Choice(PROMPT_PROFILES),
+        default: Some(auto),
+        help: "Root prompt wording: full, compact (small models), or auto (by model name)",
+    },
+    Knob {
+        key: "helps",
+        flag: "helps",
+        env: "RLM_HELPS",
+        kind: Kind::Helps,
+        default: Some(auto),
+        help: "Helps for small models: auto, all, none, or a list of evidence,teaching,escape,grammar",
+    },
+    Knob {
+        key: "retrieval.mode",
+        flag: "retriever",
+        env: "RLM_RETRIEVER",
+        kind: Kind::Choice(RETRIEVAL_MODES),
+        default: Some(off),
+        help: "Offer search(query, k=10, mode=...) over the context: bm25, vector, hybrid (or off)",
+    },
+    Knob {
+        key: "retrieval.first_step",
+        flag: "first-step",
+        env: "RLM_FIRST_STEP",
+        kind: Kind::Count,
+        default: Some(zero),
+        help: "Retrieval-aware first step: search hits shown before the first program (bare flag: 5)",
+    },
+    Knob {
+        key: "retrieval.vectors",
+        flag: "vectors",
+        env: "RLM_VECTORS",
+        kind: Kind::Text,
+        default: None,
+        help: "Embedding model: local (all-MiniLM-L6-v2), openai:MODEL or ollama:MODEL",
+    },
+    Knob {
+        key: "retrieval.index_dir",
+        flag: "index-dir",
+        env: "RLM_INDEX_DIR",
+        kind: Kind::Path,
+        default: None,
+        help: "Where the context's index is kept (default: beside a single context path)",
+    },
+    Knob {
+        key: "retrieval.chunk_chars",
+        flag: "chunk-chars",
+        env: "RLM_CHUNK_CHARS",
+        kind: Kind::AtLeastOne,
+        default: None,
+        help: "Characters per indexed chunk of a large document",
+    },
+    Knob {
+        key: "retrieval.es_url",
+        flag: "es-url",
+        env: "RLM_RETRIEVAL_ES_URL",
+        kind: Kind::Text,
+        default: None,
+        help: "An Elasticsearch 8 cluster for es_search & co. (with es_index; key: ES_API_KEY)",
+    },
+    Knob {
+        key: "retrieval.es_index",
+        flag: "es-index",
+        env: "RLM_RETRIEVAL_ES_INDEX",
+        kind: Kind::Text,
+        default: None,
+        help: "The Elasticsearch index of es_url",
+    },
+    Knob {
+        key: "log_format",
+        flag: "log-format",
+        env: "RLM_LOG_FORMAT",
+        kind: Kind::Choice(LOG_FORMATS),
+        default: Some(text_format),
+        help: "Logs on stderr: text, or json (one object per line, with run and step ids)",
+    },
+];
+
+/// The knob with this `rlm.toml` key.
+pub fn knob(key: &str) -> Option<&'static Knob> {
+    KNOBS.iter().find(|k| k.key == key)
+}
+
+/// The known key closest to `key`, when one is close enough to be a typo.
+pub fn suggest(key: &str) -> Option<&'static str> {
+    KNOBS
+        .iter()
+        .map(|k| k.key)
+        .chain(["profiles"])
+        .map(|k| (strsim::jaro_winkler(key, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+impl Kind {
+    /// What a value of this kind looks like, for error messages.
+    pub fn expected(&self) -> String {
+        match self {
+            Kind::Model => {
+                format!("`provider:model` (e.g. openai:gpt-5-mini) or `{}`", crate::config::SCRIPTED_MODEL)
+            }
+            Kind::Count => "a whole number".into(),
+            Kind::AtLeastOne => "a whole number of at least 1".into(),
+            Kind::Seconds => "a positive number of seconds (at most 1e9)".into(),
+            Kind::Dollars => "a positive number of dollars".into(),
+            Kind::Path => "a path".into(),
+            Kind::Text => "some text".into(),
+            Kind::Bool => "true or false".into(),
+            Kind::Choice(words) => format!("one of {}", words.join(", ")),
+            Kind::Helps => format!(
+                "auto, all, none, or a comma-separated list of {}",
+                crate::helps_args::HELP_NAMES.join(", ")
+            ),
+            Kind::RateLimits => {
+                "`MODEL=rpm:N,tpm:N` entries separated by `;` (e.g. openai:gpt-5-mini=rpm:500,tpm:200000)"
+                    .into()
+            }
+        }
+    }
+
+    /// Parses `text` as a value of this kind; the error says why it is not one.
+    pub fn parse(&self, text: &str) -> Result<Value, String> {
+        let t = text.trim();
+        match self {
+            Kind::Model => {
+                crate::config::check_model_string(t)?;
+                Ok(Value::Text(t.to_string()))
+            }
+            Kind::Count => t.parse().map(Value::Count).map_err(|_| self.expected()),
+            Kind::AtLeastOne => match t.parse::<u64>() {
+                Ok(n) if n >= 1 => Ok(Value::Count(n)),
+                _ => Err(self.expected()),
+            },
+            Kind::Seconds | Kind::Dollars => match t.parse::<f64>() {
+                Ok(x) if x.is_finite() && x > 0.0 && (*self == Kind::Dollars || x <= 1e9) => {
+                    Ok(Value::Number(x))
+                }
+                _ => Err(self.expected()),
+            },
+            Kind::Path if t.is_empty() => Err(self.expected()),
+            Kind::Path => Ok(Value::Path(PathBuf::from(t))),
+            Kind::Text => Ok(Value::Text(t.to_string())),
+            Kind::Bool => match t.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(Value::Bool(true)),
+                "false" | "0" | "no" | "off" => Ok(Value::Bool(false)),
+                _ => Err(self.expected()),
+            },
+            Kind::Choice(words) => {
+                let lower = t.to_ascii_lowercase();
+                if words.contains(&lower.as_str()) {
+                    Ok(Value::Text(lower))
+                } else {
+                    Err(self.expected())
+                }
+            }
+            Kind::Helps => {
+                crate::helps_args::parse_helps(t).map_err(|_| self.expected())?;
+                Ok(Value::Text(t.to_string()))
+            }
+            Kind::RateLimits => parse_rate_limits(t).map(Value::RateLimits),
+        }
+    }
+}
+
+/// `MODEL=rpm:N,tpm:N;MODEL=...` (either rate may be left out).
+fn parse_rate_limits(text: &str) -> Result<Vec<RateLimit>, String> {
+    let mut out: Vec<RateLimit> = Vec::new();
+    for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+        let (model, rates) = entry
+            .rsplit_once('=')
+            .ok_or_else(|| format!("{entry:?} has no `=`: {}", Kind::RateLimits.expected()))?;
+        let model = model.trim();
+        if model != "*" {
+            crate::config::check_model_string(model)?;
+        }
+        let mut limit = RateLimit {
+            model: model.to_string(),
+            requests_per_minute: None,
+            tokens_per_minute: None,
+        };
+        for rate in rates.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+            let (name, n) = rate.split_once(':').unwrap_or((rate, ""));
+            let n: NonZeroU32 = n.trim().parse().map_err(|_| {
+                format!("{rate:?} in {entry:?}: a rate is `rpm:N` or `tpm:N` with N from 1 to 4294967295")
+            })?;
+            match name.trim() {
+                "rpm" => limit.requests_per_minute = Some(n),
+                "tpm" => limit.tokens_per_minute = Some(n),
+                other => {
+                    return Err(format!("{other:?} in {entry:?} is not a rate: use rpm or tpm"));
+                }
+            }
+        }
+        if limit.requests_per_minute.is_none() && limit.tokens_per_minute.is_none() {
+            return Err(format!("{entry:?} sets no rate: {}", Kind::RateLimits.expected()));
+        }
+        if out.iter().any(|l| l.model == limit.model) {
+            return Err(format!("the model {model:?} is listed twice"));
+        }
+        out.push(limit);
+    }
+    if out.is_empty() {
+        return Err(Kind::RateLimits.expected());
+    }
+    Ok(out)
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Text(s) => write!(f, "{s}"),
+            Value::Count(n) => write!(f, "{n}"),
+            Value::Number(x) => write!(f, "{x}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Path(p) => write!(f, "{}", p.display()),
+            Value::RateLimits(limits) => {
+                let entries: Vec<String> = limits
+                    .iter()
+                    .map(|l| {
+                        let mut rates = Vec::new();
+                        if let Some(r) = l.requests_per_minute {
+                            rates.push(format!("rpm:{r}"));
+                        }
+                        if let Some(t) = l.tokens_per_minute {
+                            rates.push(format!("tpm:{t}"));
+                        }
+                        format!("{}={}", l.model, rates.join(","))
+                    })
+                    .collect();
+                write!(f, "{}", entries.join(";"))
+            }
+        }
+    }
+}
+
+impl Value {
+    /// The value as JSON, for `rlm config --json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Text(s) => s.as_str().into(),
+            Value::Count(n) => (*n).into(),
+            Value::Number(x) => (*x).into(),
+            Value::Bool(b) => (*b).into(),
+            Value::Path(p) => p.display().to_string().into(),
+            Value::RateLimits(limits) => limits
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "model": l.model,
+                        "rpm": l.requests_per_minute.map(NonZeroU32::get),
+                        "tpm": l.tokens_per_minute.map(NonZeroU32::get),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_flags_and_variables_are_unique_and_defaults_parse() {
+        for (i, a) in KNOBS.iter().enumerate() {
+            for b in &KNOBS[i + 1..] {
+                assert_ne!(a.key, b.key);
+                assert_ne!(a.flag, b.flag);
+                assert_ne!(a.env, b.env);
+            }
+            assert!(a.env.starts_with("RLM_"), "{}", a.env);
+            if let Some(default) = a.default {
+                a.kind.parse(&default()).unwrap_or_else(|e| panic!("{}: {e}", a.key));
+            }
+        }
+    }
+
+    #[test]
+    fn rate_limits_parse_and_print_back() {
+        let v = Kind::RateLimits.parse("openai:gpt-5-mini=rpm:500,tpm:200000; *=rpm:60").unwrap();
+        let Value::RateLimits(l) = &v else { panic!("{v:?}") };
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].model, "openai:gpt-5-mini");
+        assert_eq!(l[0].requests_per_minute, NonZeroU32::new(500));
+        assert_eq!(l[0].tokens_per_minute, NonZeroU32::new(200_000));
+        assert_eq!(l[1].model, "*");
+        assert_eq!(v.to_string(), "openai:gpt-5-mini=rpm:500,tpm:200000;*=rpm:60");
+        for bad in
+            ["openai:x", "openai:x=rpm:0", "openai:x=rps:3", "nosuch:x=rpm:3", "*=rpm:1;*=tpm:2"]
+        {
+            assert!(Kind::RateLimits.parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kinds_refuse_what_they_are_not() {
+        assert!(Kind::AtLeastOne.parse("0").is_err());
+        assert!(Kind::Seconds.parse("-1").is_err());
+        assert!(Kind::Seconds.parse("2e9").is_err());
+        assert_eq!(Kind::Dollars.parse("0.5").unwrap(), Value::Number(0.5));
+        assert_eq!(Kind::Bool.parse("off").unwrap(), Value::Bool(false));
+        assert!(Kind::Bool.parse("maybe").is_err());
+        assert!(Kind::Choice(LOG_FORMATS).parse("xml").is_err());
+        assert!(Kind::Helps.parse("evidense").is_err());
+        assert!(Kind::Helps.parse("teaching,grammar").is_ok());
+        assert_eq!(suggest("modle"), Some("model"));
+        assert_eq!(suggest("concurency"), Some("concurrency"));
+        assert_eq!(suggest("zzzz"), None);
+    }
+}
