@@ -327,3 +327,63 @@ fn integer_overflow_is_a_clear_error() {
     );
     assert_eq!(out, "ok\n");
 }
+
+/// Fuel a program uses under the tight limits with more fuel.
+fn fuel_of(src: &str) -> u64 {
+    let mut s = Session::new(Limits { fuel: 100_000_000, ..tight() });
+    let o = s.run_cell(src);
+    assert!(matches!(o, Outcome::Done), "{src}: {o:?}");
+    s.fuel_used()
+}
+
+#[test]
+fn counter_most_common_pays_for_its_sort() {
+    // Building the counter costs the same in each; what differs is the sort.
+    let build = "from collections import Counter\nc = Counter(range(20000))\n";
+    let base = fuel_of(build);
+    let all = fuel_of(&format!("{build}x = c.most_common()"));
+    let top = fuel_of(&format!("{build}x = c.most_common(3)"));
+    // A full sort: a comparison round per item per halving (log2 20000 > 14).
+    assert!(all - base >= 20_000 * 14, "most_common() used {} fuel", all - base);
+    // A selection reads every count once and sorts only what it keeps.
+    assert!(top - base >= 20_000, "most_common(3) used {} fuel", top - base);
+    assert!(top < all);
+    // Under a fuel limit the sort is refused before it runs.
+    let mut s = Session::new(Limits { fuel: base + 1_000, ..tight() });
+    let o = s.run_cell(&format!("{build}x = c.most_common()"));
+    assert!(
+        matches!(o, Outcome::Error(ref e) if matches!(e.kind, ErrorKind::Limit(LimitKind::Fuel))),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn fuel_runs_out_at_the_same_step_inside_fused_instructions() {
+    // Loops made of fused pairs (loads, constant arithmetic, compare and
+    // jump, for and store): with exactly the fuel a run uses it finishes,
+    // with one unit less it stops with the fuel error, at every budget.
+    let src = "def f(n, k):\n    t = 0\n    for i in range(n):\n        if i % 3 == k:\n            t += i * 2\n        else:\n            t = t - 1\n    return t\ntotal = 0\nfor j in range(7):\n    total += f(j, 1)\nprint(total)";
+    let used = fuel_of(src);
+    for fuel in used.saturating_sub(40)..=used {
+        let mut s = Session::new(Limits { fuel, ..tight() });
+        let o = s.run_cell(src);
+        if fuel == used {
+            assert!(matches!(o, Outcome::Done), "fuel {fuel}: {o:?}");
+            assert_eq!(s.take_output(), "12\n");
+        } else {
+            let out_of_fuel = matches!(&o, Outcome::Error(e) if matches!(e.kind, ErrorKind::Limit(LimitKind::Fuel)));
+            assert!(out_of_fuel, "fuel {fuel} of {used}: {o:?}");
+            assert_eq!(s.fuel_used(), fuel + 1, "the error comes at the first unit past the limit");
+        }
+    }
+}
+
+#[test]
+fn counter_arithmetic_is_metered_and_linear() {
+    // `c + d` looked each key of c up by scanning d: 4 * 10**8 steps here,
+    // none of them charged. Now one unit per entry of each operand.
+    let build = "from collections import Counter\nc = Counter(range(20000))\nd = Counter(range(10000, 30000))\n";
+    let base = fuel_of(build);
+    let added = fuel_of(&format!("{build}e = c + d\nf = c - d\ng = c | d\nh = c & d"));
+    assert!(added - base >= 4 * 40_000, "c + d and friends used {} fuel", added - base);
+}

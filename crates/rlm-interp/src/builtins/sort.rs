@@ -13,10 +13,32 @@
 use rlm_syntax::ast::CmpOp;
 
 use crate::fault::R;
+use crate::mem::AccountRef;
 use crate::value::*;
 use crate::vm::Vm;
 
+/// Bytes a sort's scratch vectors hold, charged to the account while they
+/// live (after the budget check) and credited when this is dropped.
+pub(crate) struct ScratchCharge {
+    account: AccountRef,
+    bytes: usize,
+}
+
+impl Drop for ScratchCharge {
+    fn drop(&mut self) {
+        self.account.credit(self.bytes);
+    }
+}
+
 impl Vm {
+    /// Checks `bytes` of scratch against the memory budget before they are
+    /// allocated, and counts them as live until the guard is dropped.
+    pub(crate) fn charge_scratch(&mut self, bytes: usize) -> R<ScratchCharge> {
+        self.alloc(bytes)?;
+        self.account.charge(bytes);
+        Ok(ScratchCharge { account: self.account.clone(), bytes })
+    }
+
     pub(crate) fn sort_values(
         &mut self,
         items: &mut [Value],
@@ -24,6 +46,14 @@ impl Vm {
         reverse: bool,
     ) -> R<()> {
         self.fuel(items.len() as u64 * 2)?;
+        // The index, the merge buffer or the native keys, the reordering
+        // vector, and the computed keys if any.
+        let per_item = 2 * size_of::<usize>()
+            + size_of::<&str>()
+            + size_of::<Option<Value>>()
+            + if key.is_some() { size_of::<Value>() } else { 0 };
+        let _scratch =
+            self.charge_scratch(crate::mem::block(items.len().saturating_mul(per_item)))?;
         // functools.cmp_to_key(f): compare with f(a, b) < 0.
         let cmp_fn = match key {
             Some(Value::Native(n)) => match &**n {

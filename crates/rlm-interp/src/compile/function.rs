@@ -121,7 +121,7 @@ impl Compiler<'_> {
         self.cur_line = saved_line;
         self.scopes.pop();
         let b = self.builders.pop().ok_or_else(|| self.err("internal: builder stack"))?;
-        let code = Rc::new(b.code);
+        let code = Rc::new(b.finish());
         let ci = self.code_const(code);
         self.emit(Op::MakeFunction(ci, ndefaults, nkw));
         Ok(())
@@ -241,7 +241,7 @@ impl Compiler<'_> {
         self.emit(Op::Return);
         self.scopes.pop();
         let b = self.builders.pop().ok_or_else(|| self.err("internal: builder stack"))?;
-        let ci = self.code_const(Rc::new(b.code));
+        let ci = self.code_const(Rc::new(b.finish()));
         self.emit(Op::MakeFunction(ci, 0, 0));
         self.emit(Op::Rot2);
         self.emit(Op::Call(1));

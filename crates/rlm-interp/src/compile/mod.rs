@@ -11,6 +11,7 @@
 
 mod expr;
 mod function;
+mod fuse;
 mod scope;
 mod stmt;
 
@@ -95,6 +96,20 @@ pub enum Op {
     /// there returns an awaitable host call instead of suspending.
     Defer,
     Import(u32),
+    // Superinstructions (`fuse.rs`): each does its own work and that of the
+    // instruction after it, which stays in place and is skipped.
+    /// `LoadFast(a)`, `LoadFast(b)`.
+    LoadFastLoadFast(u32, u32),
+    /// `LoadGlobal(a)`, `LoadGlobal(b)`.
+    LoadGlobalLoadGlobal(u32, u32),
+    /// `LoadConst(c)`, then `Binary(op)` (or `Inplace(op)` when true).
+    LoadConstBinary(u32, BinOp, bool),
+    /// `Compare(op)`, `JumpIfFalse(t)`.
+    CompareJumpIfFalse(CmpOp, u32),
+    /// `ForIter(t)`, `StoreFast(l)`.
+    ForIterStoreFast(u32, u32),
+    /// `ForIter(t)`, `StoreGlobal(g)`.
+    ForIterStoreGlobal(u32, u32),
 }
 
 /// A compiled function, lambda, comprehension or module body.
@@ -167,6 +182,14 @@ struct CodeBuilder {
     unwind: Vec<Unwind>,
 }
 
+impl CodeBuilder {
+    /// The finished code, its instruction pairs fused (`fuse.rs`).
+    fn finish(mut self) -> Code {
+        fuse::fuse(&mut self.code.ops);
+        self.code
+    }
+}
+
 pub struct Compiler<'a> {
     globals: &'a mut GlobalNames,
     line_starts: Vec<usize>,
@@ -211,7 +234,7 @@ pub fn compile_module(
     c.emit(Op::LoadNone);
     c.emit(Op::Return);
     let b = c.builders.pop().ok_or_else(|| CompileError { message: "internal".into(), line: 0 })?;
-    Ok(Rc::new(b.code))
+    Ok(Rc::new(b.finish()))
 }
 
 fn new_code(name: &str) -> Code {

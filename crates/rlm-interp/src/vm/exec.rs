@@ -7,13 +7,15 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use rlm_syntax::ast::{BinOp, CmpOp};
 use smol_str::SmolStr;
 
 use crate::compile::Op;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
+use crate::vm::fused::{
+    LoopTarget, int_binary_fast, int_compare_fast, load_fast, truthy_fast, unbound_local,
+};
 use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
 
 impl Vm {
@@ -44,20 +46,9 @@ impl Vm {
                     frame.stack.push(v);
                 }
                 Op::LoadNone => frame.stack.push(Value::None),
-                Op::LoadFast(i) => match &frame.locals[i as usize] {
-                    Some(v) => {
-                        let v = v.clone_fast();
-                        frame.stack.push(v);
-                    }
-                    None => {
-                        let name = frame.code.local_names[i as usize].clone();
-                        return exc(
-                            ExcKind::UnboundLocalError,
-                            format!(
-                                "cannot access local variable '{name}' where it is not associated with a value"
-                            ),
-                        );
-                    }
+                Op::LoadFast(i) => match load_fast(frame, i) {
+                    Some(v) => frame.stack.push(v),
+                    None => return unbound_local(&frame.code, i),
                 },
                 Op::StoreFast(i) => {
                     let v = pop(frame)?;
@@ -67,13 +58,7 @@ impl Vm {
                 }
                 Op::DeleteFast(i) => {
                     if frame.locals[i as usize].take().is_none() {
-                        let name = frame.code.local_names[i as usize].clone();
-                        return exc(
-                            ExcKind::UnboundLocalError,
-                            format!(
-                                "cannot access local variable '{name}' where it is not associated with a value"
-                            ),
-                        );
+                        return unbound_local(&frame.code, i);
                     }
                 }
                 Op::LoadCell(i) => {
@@ -93,23 +78,15 @@ impl Vm {
                     *frame.cells[i as usize].borrow_mut() = Some(v);
                 }
                 Op::LoadGlobal(i) => {
-                    if let Some(Some(v)) = self.globals.get(i as usize) {
-                        let v = v.clone_fast();
-                        top!(self).stack.push(v);
-                        continue;
-                    }
-                    let v = self.load_global(i as usize)?;
+                    let v = match self.global_fast(i) {
+                        Some(v) => v,
+                        None => self.load_global(i as usize)?,
+                    };
                     top!(self).stack.push(v);
                 }
                 Op::StoreGlobal(i) => {
                     let v = pop(frame)?;
-                    let i = i as usize;
-                    if self.globals.len() <= i {
-                        self.globals.resize(i + 1, None);
-                    }
-                    if let Some(old) = self.globals[i].replace(v) {
-                        old.discard();
-                    }
+                    self.store_global(i, v);
                 }
                 Op::DeleteGlobal(i) => self.op_delete_global(i)?,
                 Op::LoadAttr(i) => {
@@ -153,16 +130,7 @@ impl Vm {
                     let a = pop(frame)?;
                     // Integer fast paths (the common case in loops).
                     if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
-                        let (x, y) = (*x, *y);
-                        let r = match op {
-                            BinOp::Add => x.checked_add(y),
-                            BinOp::Sub => x.checked_sub(y),
-                            BinOp::Mult => x.checked_mul(y),
-                            BinOp::Mod if y > 0 => Some(x.rem_euclid(y)),
-                            BinOp::FloorDiv if y > 0 => Some(x.div_euclid(y)),
-                            _ => None,
-                        };
-                        if let Some(r) = r {
+                        if let Some(r) = int_binary_fast(op, *x, *y) {
                             a.discard();
                             b.discard();
                             frame.stack.push(Value::Int(r));
@@ -186,17 +154,9 @@ impl Vm {
                 Op::Compare(op) => {
                     let b = pop(frame)?;
                     let a = pop(frame)?;
-                    let v = match (&a, &b) {
-                        (Value::Int(x), Value::Int(y)) => match op {
-                            CmpOp::Lt => x < y,
-                            CmpOp::LtE => x <= y,
-                            CmpOp::Gt => x > y,
-                            CmpOp::GtE => x >= y,
-                            CmpOp::Eq => x == y,
-                            CmpOp::NotEq => x != y,
-                            _ => self.compare(op, &a, &b)?,
-                        },
-                        _ => self.compare(op, &a, &b)?,
+                    let v = match int_compare_fast(op, &a, &b) {
+                        Some(v) => v,
+                        None => self.compare(op, &a, &b)?,
                     };
                     a.discard();
                     b.discard();
@@ -205,14 +165,14 @@ impl Vm {
                 Op::Jump(t) => frame.pc = t as usize,
                 Op::JumpIfFalse(t) => {
                     let v = pop(frame)?;
-                    if !v.truthy() {
+                    if !truthy_fast(&v) {
                         frame.pc = t as usize;
                     }
                     v.discard();
                 }
                 Op::JumpIfTrue(t) => {
                     let v = pop(frame)?;
-                    if v.truthy() {
+                    if truthy_fast(&v) {
                         frame.pc = t as usize;
                     }
                     v.discard();
@@ -326,14 +286,7 @@ impl Vm {
                     top!(self).stack.push(it);
                 }
                 Op::ForIter(t) => {
-                    let it = frame.stack.last().ok_or_else(|| internal("stack"))?;
-                    let next = match it {
-                        Value::Iter(state) => {
-                            let state = state.clone();
-                            self.iter_next(&state)?
-                        }
-                        _ => return Err(internal("ForIter without iterator")),
-                    };
+                    let next = self.for_iter_next()?;
                     let frame = top!(self);
                     match next {
                         Some(v) => frame.stack.push(v),
@@ -426,6 +379,12 @@ impl Vm {
                     }
                 }
                 Op::Import(k) => self.op_import(k)?,
+                Op::LoadFastLoadFast(a, b) => self.load_fast_pair(a, b)?,
+                Op::LoadGlobalLoadGlobal(a, b) => self.load_global_pair(a, b)?,
+                Op::LoadConstBinary(c, op, inplace) => self.load_const_binary(c, op, inplace)?,
+                Op::CompareJumpIfFalse(op, t) => self.compare_jump_if_false(op, t)?,
+                Op::ForIterStoreFast(t, l) => self.for_iter_store(t, LoopTarget::Fast(l))?,
+                Op::ForIterStoreGlobal(t, g) => self.for_iter_store(t, LoopTarget::Global(g))?,
             }
         }
     }

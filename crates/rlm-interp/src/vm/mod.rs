@@ -24,6 +24,7 @@ mod binary;
 mod call;
 mod compare;
 mod exec;
+mod fused;
 mod globals;
 mod iter;
 mod subscript;

@@ -31,29 +31,7 @@ impl Vm {
                 }
                 Ok(Value::None)
             }
-            "most_common" => {
-                let mut items: Vec<(Value, Value)> =
-                    d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
-                let mut err = None;
-                // Stable sort by count, descending (ties keep insertion order, as CPython).
-                items.sort_by(|a, b| match (as_float(&a.1), as_float(&b.1)) {
-                    (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
-                    _ => {
-                        err = Some(());
-                        std::cmp::Ordering::Equal
-                    }
-                });
-                if err.is_some() {
-                    return type_err("'<' not supported between counts");
-                }
-                let n = match args.first() {
-                    Some(Value::None) | None => items.len(),
-                    Some(v) => as_int(v).unwrap_or(0).max(0) as usize,
-                };
-                Ok(Value::list(
-                    items.into_iter().take(n).map(|(k, v)| Value::tuple(vec![k, v])).collect(),
-                ))
-            }
+            "most_common" => self.counter_most_common(d, args.first()),
             "elements" => {
                 // Sum the counts (checked) and charge the total before
                 // expanding: Counter({'a': 10**12}) is tiny.
@@ -80,6 +58,54 @@ impl Vm {
         }
     }
 
+    /// `c.most_common(n)`: the `n` largest counts, ties in insertion order
+    /// (CPython's `heapq.nlargest`, or a stable sort when `n` is omitted).
+    /// Only the `n` kept are sorted, after a linear selection; the fuel for
+    /// the comparisons and the memory of the scratch vector are charged
+    /// before the work.
+    fn counter_most_common(&mut self, d: &Rc<RefCell<Dict>>, n: Option<&Value>) -> R<Value> {
+        let len = d.borrow().map.len();
+        let n = match n {
+            Some(Value::None) | None => len,
+            Some(v) => as_int(v).unwrap_or(0).max(0) as usize,
+        }
+        .min(len);
+        let rounds = u64::from(usize::BITS - n.leading_zeros());
+        self.fuel((len as u64).saturating_add((n as u64).saturating_mul(rounds)))?;
+        let _scratch = self.charge_scratch(crate::mem::vec_block::<(Count, usize)>(len))?;
+        let mut ranked: Vec<(Count, usize)> = Vec::with_capacity(len);
+        for (i, v) in d.borrow().map.values().enumerate() {
+            let Some(count) = Count::of(v) else {
+                return type_err("'<' not supported between counts");
+            };
+            ranked.push((count, i));
+        }
+        // One kind of count per sort, so that the order stays total (an int
+        // past 2**53 against a float would not be).
+        if ranked.iter().any(|(c, _)| matches!(c, Count::Float(_))) {
+            for (c, _) in &mut ranked {
+                *c = Count::Float(c.as_f64());
+            }
+        }
+        // Larger counts first, then earlier insertion: a total order, so an
+        // unstable selection and sort give the stable result.
+        let order = |a: &(Count, usize), b: &(Count, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        if n == 0 {
+            ranked.clear();
+        } else if n < len {
+            ranked.select_nth_unstable_by(n - 1, order);
+            ranked.truncate(n);
+        }
+        ranked.sort_unstable_by(order);
+        let dm = d.borrow();
+        let out = ranked
+            .iter()
+            .filter_map(|&(_, i)| dm.map.get_index(i))
+            .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
+            .collect();
+        Ok(Value::list(out))
+    }
+
     pub(crate) fn counter_update(&mut self, d: &Value, src: &Value, sign: i64) -> R<()> {
         let Value::Dict(d) = d else { return Ok(()) };
         let pairs: Vec<(Value, Value)> = match src {
@@ -88,8 +114,16 @@ impl Vm {
             }
             other => self.iterate(other)?.into_iter().map(|x| (x, Value::Int(1))).collect(),
         };
+        // CPython copies a mapping into an empty counter as it is (`True`
+        // and `-0.0` stay themselves); otherwise it adds each count to 0.
+        let copy = sign > 0 && matches!(src, Value::Dict(_)) && d.borrow().map.is_empty();
         for (k, n) in pairs {
             self.fuel(1)?;
+            if copy {
+                let key = self.key(k)?;
+                d.borrow_mut().map.insert(key, n);
+                continue;
+            }
             let key = self.key(k)?;
             let cur = d.borrow().map.get(&key).cloned().unwrap_or(Value::Int(0));
             let delta = if sign < 0 { self.unary(rlm_syntax::ast::UnaryOp::Neg, &n)? } else { n };
@@ -126,9 +160,11 @@ pub(crate) fn counter_arith(
         x.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let ys: Vec<(Key, Value)> =
         y.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    // One unit per entry walked; each of x's keys is looked up in y's table
+    // (a scan of y per key made `c + d` quadratic, and unmetered).
+    vm.fuel((xs.len() + ys.len()) as u64)?;
     for (k, v) in &xs {
-        let other =
-            ys.iter().find(|(k2, _)| k2 == k).map(|(_, v)| v.clone()).unwrap_or(Value::Int(0));
+        let other = y.borrow().map.get(k).cloned().unwrap_or(Value::Int(0));
         let r = match op {
             BinOp::BitAnd | BinOp::BitOr => {
                 let lt = vm.compare(rlm_syntax::ast::CmpOp::Lt, v, &other)?;
@@ -145,6 +181,59 @@ pub(crate) fn counter_arith(
             }
         }
     }
+    if op == BinOp::Sub {
+        // CPython: a negative count only in the right operand becomes positive.
+        for (k, v) in &ys {
+            if !x.borrow().map.contains_key(k) && as_float(v).is_some_and(|f| f < 0.0) {
+                let n = vm.binary(BinOp::Sub, &Value::Int(0), v)?;
+                out.map.insert(k.clone(), n);
+            }
+        }
+    }
     out.map.retain(|_, v| as_float(v).is_some_and(|f| f > 0.0));
     Ok(Value::dict(out))
+}
+
+/// A count as `most_common` orders it: ints exactly, anything else numeric
+/// as a float (`-0.0` as `0.0`, as Python compares them; NaN, which Python
+/// cannot order, sorts below every number rather than breaking the sort).
+#[derive(Clone, Copy)]
+enum Count {
+    Int(i64),
+    Float(f64),
+}
+
+impl Count {
+    fn of(v: &Value) -> Option<Count> {
+        match v {
+            Value::Int(i) => Some(Count::Int(*i)),
+            Value::Bool(b) => Some(Count::Int(*b as i64)),
+            Value::Float(f) => Some(Count::Float(if *f == 0.0 { 0.0 } else { *f })),
+            _ => None,
+        }
+    }
+
+    fn cmp(&self, other: &Count) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (*self, *other) {
+            (Count::Int(a), Count::Int(b)) => a.cmp(&b),
+            // Mixed kinds do not occur in one sort (see `counter_most_common`).
+            (a, b) => {
+                let (x, y) = (a.as_f64(), b.as_f64());
+                match (x.is_nan(), y.is_nan()) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => Ordering::Less,
+                    (false, true) => Ordering::Greater,
+                    (false, false) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+                }
+            }
+        }
+    }
+
+    fn as_f64(self) -> f64 {
+        match self {
+            Count::Int(i) => i as f64,
+            Count::Float(f) => f,
+        }
+    }
 }

@@ -1,0 +1,218 @@
+//! The superinstructions' work (`compile/fuse.rs` makes them): each runs
+//! its first instruction, charges the second as the loop charges every
+//! instruction (one unit of fuel, the limit checked before it runs), steps
+//! over it and runs it. The single instructions' fast paths that both use
+//! live here too.
+
+use rlm_syntax::ast::{BinOp, CmpOp};
+
+use crate::compile::Code;
+use crate::fault::{R, exc};
+use crate::value::*;
+use crate::vm::{Frame, Vm, internal, pop};
+
+/// What a for loop's fused store writes to.
+#[derive(Clone, Copy)]
+pub(super) enum LoopTarget {
+    Fast(u32),
+    Global(u32),
+}
+
+impl Vm {
+    /// Charges the second instruction of a pair and moves past it.
+    /// (The hot paths here return no `Result` of their own: one the size
+    /// of `Fault` costs its copies on every instruction.)
+    #[inline(always)]
+    fn second_half(&mut self) -> R<()> {
+        self.fuel_used += 1;
+        if self.fuel_used > self.limits.fuel {
+            self.fuel(0)?;
+        }
+        top!(self).pc += 1;
+        Ok(())
+    }
+
+    /// A global's value when its slot is set, or the builtin already
+    /// looked up for it (`load_global` otherwise: the first lookup of a
+    /// builtin, and the error for an unknown name).
+    #[inline(always)]
+    pub(super) fn global_fast(&self, i: u32) -> Option<Value> {
+        if let Some(Some(v)) = self.globals.get(i as usize) {
+            return Some(v.clone_fast());
+        }
+        match self.builtin_cache.get(i as usize) {
+            Some(Some(v)) => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn store_global(&mut self, i: u32, v: Value) {
+        let i = i as usize;
+        if self.globals.len() <= i {
+            self.globals.resize(i + 1, None);
+        }
+        if let Some(old) = self.globals[i].replace(v) {
+            old.discard();
+        }
+    }
+
+    /// The next item of the iterator on top of the stack (`None` at its end).
+    #[inline(always)]
+    pub(super) fn for_iter_next(&mut self) -> R<Option<Value>> {
+        let it = top!(self).stack.last().ok_or_else(|| internal("stack"))?;
+        match it {
+            Value::Iter(state) => {
+                let state = state.clone();
+                self.iter_next(&state)
+            }
+            _ => Err(internal("ForIter without iterator")),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn load_fast_pair(&mut self, a: u32, b: u32) -> R<()> {
+        let frame = top!(self);
+        let Some(v) = load_fast(frame, a) else { return unbound_local(&frame.code, a) };
+        frame.stack.push(v);
+        self.second_half()?;
+        let frame = top!(self);
+        let Some(v) = load_fast(frame, b) else { return unbound_local(&frame.code, b) };
+        frame.stack.push(v);
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub(super) fn load_global_pair(&mut self, a: u32, b: u32) -> R<()> {
+        let v = match self.global_fast(a) {
+            Some(v) => v,
+            None => self.load_global(a as usize)?,
+        };
+        top!(self).stack.push(v);
+        self.second_half()?;
+        let v = match self.global_fast(b) {
+            Some(v) => v,
+            None => self.load_global(b as usize)?,
+        };
+        top!(self).stack.push(v);
+        Ok(())
+    }
+
+    /// `LoadConst(c)` then `Binary(op)` or `Inplace(op)`: the constant is
+    /// the right operand, never pushed.
+    #[inline(always)]
+    pub(super) fn load_const_binary(&mut self, c: u32, op: BinOp, inplace: bool) -> R<()> {
+        let b = top!(self).code.consts[c as usize].clone_fast();
+        self.second_half()?;
+        let frame = top!(self);
+        let a = pop(frame)?;
+        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+            if let Some(r) = int_binary_fast(op, *x, *y) {
+                a.discard();
+                b.discard();
+                frame.stack.push(Value::Int(r));
+                return Ok(());
+            }
+        }
+        let v = if inplace { self.inplace(op, a, &b)? } else { self.binary(op, &a, &b)? };
+        top!(self).stack.push(v);
+        Ok(())
+    }
+
+    /// `Compare(op)` then `JumpIfFalse(t)`: the result is never pushed.
+    #[inline(always)]
+    pub(super) fn compare_jump_if_false(&mut self, op: CmpOp, t: u32) -> R<()> {
+        let frame = top!(self);
+        let b = pop(frame)?;
+        let a = pop(frame)?;
+        let v = match int_compare_fast(op, &a, &b) {
+            Some(v) => v,
+            None => self.compare(op, &a, &b)?,
+        };
+        a.discard();
+        b.discard();
+        self.second_half()?;
+        if !v {
+            top!(self).pc = t as usize;
+        }
+        Ok(())
+    }
+
+    /// `ForIter(t)` then a store of the item; at the iterator's end the
+    /// loop jumps past both and the store is neither run nor charged.
+    #[inline(always)]
+    pub(super) fn for_iter_store(&mut self, t: u32, target: LoopTarget) -> R<()> {
+        let Some(v) = self.for_iter_next()? else {
+            let frame = top!(self);
+            frame.stack.pop();
+            frame.pc = t as usize;
+            return Ok(());
+        };
+        self.second_half()?;
+        match target {
+            LoopTarget::Fast(l) => {
+                if let Some(old) = top!(self).locals[l as usize].replace(v) {
+                    old.discard();
+                }
+            }
+            LoopTarget::Global(g) => self.store_global(g, v),
+        }
+        Ok(())
+    }
+}
+
+/// A local's value (`None` before it is assigned: see `unbound_local`).
+#[inline(always)]
+pub(super) fn load_fast(frame: &Frame, i: u32) -> Option<Value> {
+    frame.locals[i as usize].as_ref().map(Value::clone_fast)
+}
+
+/// CPython's error for a local read before assignment.
+#[cold]
+pub(super) fn unbound_local<T>(code: &Code, i: u32) -> R<T> {
+    let name = &code.local_names[i as usize];
+    exc(
+        ExcKind::UnboundLocalError,
+        format!("cannot access local variable '{name}' where it is not associated with a value"),
+    )
+}
+
+/// Int arithmetic the loop does inline; `None` hands over to `binary`
+/// (overflow, a non-positive divisor, the other operators).
+#[inline(always)]
+pub(super) fn int_binary_fast(op: BinOp, x: i64, y: i64) -> Option<i64> {
+    match op {
+        BinOp::Add => x.checked_add(y),
+        BinOp::Sub => x.checked_sub(y),
+        BinOp::Mult => x.checked_mul(y),
+        BinOp::Mod if y > 0 => Some(x.rem_euclid(y)),
+        BinOp::FloorDiv if y > 0 => Some(x.div_euclid(y)),
+        _ => None,
+    }
+}
+
+/// Comparisons of two ints the loop does inline; `None` for other
+/// operands, and for `in`, `is` and the rest.
+#[inline(always)]
+pub(super) fn int_compare_fast(op: CmpOp, a: &Value, b: &Value) -> Option<bool> {
+    let (Value::Int(x), Value::Int(y)) = (a, b) else { return None };
+    Some(match op {
+        CmpOp::Lt => x < y,
+        CmpOp::LtE => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::GtE => x >= y,
+        CmpOp::Eq => x == y,
+        CmpOp::NotEq => x != y,
+        _ => return None,
+    })
+}
+
+/// A condition's truth: bools and ints inline (`Value::truthy` is a call).
+#[inline(always)]
+pub(super) fn truthy_fast(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        other => other.truthy(),
+    }
+}
