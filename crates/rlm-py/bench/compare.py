@@ -27,8 +27,13 @@ import time
 import pydantic_monty
 import rlm_rs
 
+_fresh = iter(range(1 << 62))
+
 WORKLOADS = {
     "print(1)": "print(1)",
+    # A source never seen before each time: no engine reuses a parse (rlm_rs
+    # keeps the parses of recent sources; the row above measures a resent cell).
+    "print(n), new source each": lambda: "print(%d)" % next(_fresh),
     "loop 100k": "total = 0\nfor i in range(100000):\n    total += i * 2 % 7\ntotal",
     "word count": (
         "words = ('alpha beta gamma delta ' * 5000).split()\ncounts = {}\n"
@@ -62,18 +67,19 @@ ENGINES = {"rlm_rs": run_rlm, "pydantic-monty": run_monty, "CPython exec": run_c
 
 
 def time_once(fn, code, inner):
+    codes = [code() for _ in range(inner)] if callable(code) else [code] * inner
     start = time.perf_counter()
-    for _ in range(inner):
-        fn(code)
+    for c in codes:
+        fn(c)
     return (time.perf_counter() - start) / inner
 
 
 def bench_interpreters(rounds):
     rows = []
     for name, code in WORKLOADS.items():
-        inner = 200 if name == "print(1)" else 1
+        inner = 200 if name.startswith("print") else 1
         for fn in ENGINES.values():
-            fn(code)  # warm up (and check it runs)
+            fn(code() if callable(code) else code)  # warm up (and check it runs)
         samples = {e: [] for e in ENGINES}
         for _ in range(rounds):
             for e, fn in ENGINES.items():
