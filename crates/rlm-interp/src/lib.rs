@@ -205,6 +205,10 @@ impl RuntimeErrorInfo {
     }
 }
 
+/// Asked by a running program every so many fuel units (see
+/// [`Session::set_interrupt_check`]); `true` stops it with `KeyboardInterrupt`.
+pub type InterruptCheck = Rc<dyn Fn() -> bool>;
+
 /// How a cell run (or resume) ended.
 #[derive(Debug)]
 pub enum Outcome {
@@ -288,6 +292,25 @@ impl Session {
 
     /// Parse, compile and run one cell.
     pub fn run_cell(&mut self, source: &str) -> Outcome {
+        self.run_cell_inner(source, None)
+    }
+
+    /// [`Session::run_cell`], storing the value of the cell's last statement,
+    /// when it is an expression, in the global `result_global` (as a REPL
+    /// shows it). One parse: the store is compiled in place of the `Pop`.
+    pub fn run_cell_keeping_last(&mut self, source: &str, result_global: &str) -> Outcome {
+        self.run_cell_inner(source, Some(result_global))
+    }
+
+    /// Every `every_fuel` fuel units (at least 1) a running program calls
+    /// `check`; when it returns `true` the program gets a `KeyboardInterrupt`
+    /// (as CPython's Ctrl-C: `except BaseException` can catch it). `None`
+    /// removes the check. Costs nothing between checks.
+    pub fn set_interrupt_check(&mut self, check: Option<(u64, InterruptCheck)>) {
+        self.vm.interrupt_check = check.map(|(every, f)| (every.max(1), f));
+    }
+
+    fn run_cell_inner(&mut self, source: &str, result_global: Option<&str>) -> Outcome {
         let _in = mem::enter(&self.vm.account);
         if let Some(d) = &self.vm.dead {
             return Outcome::Error(RuntimeErrorInfo::limit(d.clone()));
@@ -306,29 +329,30 @@ impl Session {
                 });
             }
         };
-        let code = match compile::compile_module(&module, source, &mut self.vm.gnames) {
-            Ok(c) => c,
-            Err(e) => {
-                return Outcome::Error(RuntimeErrorInfo {
-                    kind: ErrorKind::Syntax,
-                    type_name: "SyntaxError".into(),
-                    message: e.message.clone(),
-                    traceback: vec![("<module>".into(), e.line)],
-                    hint: None,
-                    rendered: Some(format!(
-                        "  File \"{}\", line {}\n    {}\nSyntaxError: {}\n",
-                        self.vm.source_name,
-                        e.line,
-                        source
-                            .lines()
-                            .nth((e.line as usize).saturating_sub(1))
-                            .unwrap_or("")
-                            .trim(),
-                        e.message
-                    )),
-                });
-            }
-        };
+        let code =
+            match compile::compile_module(&module, source, &mut self.vm.gnames, result_global) {
+                Ok(c) => c,
+                Err(e) => {
+                    return Outcome::Error(RuntimeErrorInfo {
+                        kind: ErrorKind::Syntax,
+                        type_name: "SyntaxError".into(),
+                        message: e.message.clone(),
+                        traceback: vec![("<module>".into(), e.line)],
+                        hint: None,
+                        rendered: Some(format!(
+                            "  File \"{}\", line {}\n    {}\nSyntaxError: {}\n",
+                            self.vm.source_name,
+                            e.line,
+                            source
+                                .lines()
+                                .nth((e.line as usize).saturating_sub(1))
+                                .unwrap_or("")
+                                .trim(),
+                            e.message
+                        )),
+                    });
+                }
+            };
         self.vm.fuel_used = 0;
         convert(self.vm.start(code))
     }

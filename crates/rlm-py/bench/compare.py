@@ -4,7 +4,9 @@
    workloads: rlm_rs.Sandbox vs pydantic-monty (Monty(code).run) vs CPython's
    exec (compile + exec, stdout captured). Each engine parses the code every time.
 2. RLM loop overhead per step: rlm_rs.RLM vs pyrlm-runtime's RLM, both driven
-   by their FakeAdapter with the same script (N bare-code steps, then FINAL).
+   by their FakeAdapter with the same script (N bare-code steps, then FINAL):
+   process CPU time per run (stable on a loaded machine) and wall time,
+   medians of many interleaved runs, and the CPU ratio per block of rounds.
 
 Engines are interleaved round by round so that load drift hits all alike;
 the figures are medians. Usage:
@@ -25,8 +27,13 @@ import time
 import pydantic_monty
 import rlm_rs
 
+_fresh = iter(range(1 << 62))
+
 WORKLOADS = {
     "print(1)": "print(1)",
+    # A source never seen before each time: no engine reuses a parse (rlm_rs
+    # keeps the parses of recent sources; the row above measures a resent cell).
+    "print(n), new source each": lambda: "print(%d)" % next(_fresh),
     "loop 100k": "total = 0\nfor i in range(100000):\n    total += i * 2 % 7\ntotal",
     "word count": (
         "words = ('alpha beta gamma delta ' * 5000).split()\ncounts = {}\n"
@@ -60,18 +67,19 @@ ENGINES = {"rlm_rs": run_rlm, "pydantic-monty": run_monty, "CPython exec": run_c
 
 
 def time_once(fn, code, inner):
+    codes = [code() for _ in range(inner)] if callable(code) else [code] * inner
     start = time.perf_counter()
-    for _ in range(inner):
-        fn(code)
+    for c in codes:
+        fn(c)
     return (time.perf_counter() - start) / inner
 
 
 def bench_interpreters(rounds):
     rows = []
     for name, code in WORKLOADS.items():
-        inner = 200 if name == "print(1)" else 1
+        inner = 200 if name.startswith("print") else 1
         for fn in ENGINES.values():
-            fn(code)  # warm up (and check it runs)
+            fn(code() if callable(code) else code)  # warm up (and check it runs)
         samples = {e: [] for e in ENGINES}
         for _ in range(rounds):
             for e, fn in ENGINES.items():
@@ -106,18 +114,31 @@ def run_pyrlm(steps):
     return sum(1 for s in trace.steps if s.kind == "root_call")
 
 
-def bench_loop(rounds, steps):
-    samples = {"rlm_rs": [], "pyrlm-runtime": []}
-    counted = {}
+def bench_loop(rounds, steps, blocks=3):
+    """Per root step, for each runner: the median over `rounds` interleaved
+    runs of the CPU time the whole process spent (`time.process_time`: all
+    threads, so the tokio workers of rlm_rs count too; unlike wall time it
+    does not grow when other processes take the cores) and of the wall time.
+    The rounds are cut into `blocks` consecutive blocks whose CPU ratios are
+    reported too, to show how stable the figure is."""
     runners = {"rlm_rs": run_ours, "pyrlm-runtime": run_pyrlm}
-    for name, fn in runners.items():
-        counted[name] = fn(steps)
+    counted = {name: fn(steps) for name, fn in runners.items()}  # warm up, count steps
+    cpu = {n: [] for n in runners}
+    wall = {n: [] for n in runners}
     for _ in range(rounds):
         for name, fn in runners.items():
-            start = time.perf_counter()
+            c0, w0 = time.process_time(), time.perf_counter()
             fn(steps)
-            samples[name].append(time.perf_counter() - start)
-    return {n: statistics.median(s) / counted[n] for n, s in samples.items()}, counted
+            cpu[name].append((time.process_time() - c0) / counted[name])
+            wall[name].append((time.perf_counter() - w0) / counted[name])
+    size = rounds // blocks
+    block_ratios = [
+        statistics.median(cpu["pyrlm-runtime"][i * size:(i + 1) * size])
+        / statistics.median(cpu["rlm_rs"][i * size:(i + 1) * size])
+        for i in range(blocks)
+    ]
+    med = lambda d: {n: statistics.median(v) for n, v in d.items()}  # noqa: E731
+    return med(cpu), med(wall), block_ratios, counted
 
 
 def fmt(seconds):
@@ -138,12 +159,17 @@ def main():
         r, m, c = t["rlm_rs"], t["pydantic-monty"], t["CPython exec"]
         print(f"| {name} | {fmt(r)} | {fmt(m)} | {fmt(c)} | {m / r:.2f}x | {c / r:.2f}x |")
     steps = 20
-    per_step, counted = bench_loop(rounds * 3, steps)
-    ours, theirs = per_step["rlm_rs"], per_step["pyrlm-runtime"]
-    print(f"\nRLM loop, {steps} scripted steps + FINAL (steps counted: {counted}):")
-    print("\n| per root step | rlm_rs | pyrlm-runtime | pyrlm / rlm_rs |")
+    loop_rounds = 15 if quick else 90
+    cpu, wall, block_ratios, counted = bench_loop(loop_rounds, steps)
+    print(f"\nRLM loop, {steps} scripted steps + FINAL, {loop_rounds} interleaved runs each "
+          f"(steps counted: {counted}):")
+    print("\n| per root step, median | rlm_rs | pyrlm-runtime | pyrlm / rlm_rs |")
     print("|---|---|---|---|")
-    print(f"| median | {fmt(ours)} | {fmt(theirs)} | {theirs / ours:.2f}x |")
+    print(f"| CPU time (process) | {fmt(cpu['rlm_rs'])} | {fmt(cpu['pyrlm-runtime'])} | "
+          f"{cpu['pyrlm-runtime'] / cpu['rlm_rs']:.2f}x |")
+    print(f"| wall time | {fmt(wall['rlm_rs'])} | {fmt(wall['pyrlm-runtime'])} | "
+          f"{wall['pyrlm-runtime'] / wall['rlm_rs']:.2f}x |")
+    print("\nCPU ratio per block of consecutive rounds: " + ", ".join(f"{r:.2f}x" for r in block_ratios))
     print(f"\nload at end {os.getloadavg()[0]:.2f}")
 
 

@@ -11,17 +11,21 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use rlm_core::{
-    Canceller, CompactionOptions, Execution, Finish, LoopOptions, Rlm, Session, SessionSettings,
+    Canceller, CompactionOptions, Execution, Finish, LoopOptions, Prompts, RetrievalSettings, Rlm,
+    Session, SessionSettings,
 };
 use rlm_policy::BudgetLimits;
 use rlm_sched::SchedulerConfig;
+use rlm_trace::TraceListener;
 
 use crate::adapters::resolve;
 use crate::cache::FileCache;
 use crate::context::Context;
 use crate::error::{BindError, BindResult};
+use crate::event_listener::PyEventListener;
 use crate::limits::Limits;
 use crate::py_adapter::LoopSlot;
+use crate::py_retriever::PyRetriever;
 use crate::runtime::{runtime, wait_interruptibly};
 
 /// A configured runtime (see the Python class `rlm_rs.RLM`).
@@ -30,6 +34,9 @@ pub struct Engine {
     rlm: Rlm,
     /// Event-loop slots of the `async def complete` adapters.
     loops: Vec<LoopSlot>,
+    /// pyrlm's `event_listener`, subscribed to each run's session (a
+    /// `Session` does not take the builder's listeners).
+    listener: Option<Arc<dyn TraceListener>>,
 }
 
 #[pymethods]
@@ -41,7 +48,7 @@ impl Engine {
         max_wall_time_s=None, max_output_tokens=None, recursion_depth=None, compaction=None,
         require_program_before_final=None, require_subcall_before_final=None,
         invalid_response_limit=None, fallback_code=None, auto_finalize_var=None, limits=None,
-        max_concurrency=None
+        max_concurrency=None, system_prompt=None, event_listener=None, retriever=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -66,6 +73,9 @@ impl Engine {
         auto_finalize_var: Option<String>,
         limits: Option<Limits>,
         max_concurrency: Option<usize>,
+        system_prompt: Option<String>,
+        event_listener: Option<&Bound<'_, PyAny>>,
+        retriever: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         let root = resolve(py, adapter)?;
         let mut loops: Vec<LoopSlot> = root.event_loop.into_iter().collect();
@@ -127,12 +137,24 @@ impl Engine {
         if let Some(l) = &limits {
             builder = builder.interpreter_limits(l.into());
         }
+        if let Some(text) = system_prompt {
+            builder = builder.prompts(Prompts { system: text, ..Prompts::default() });
+        }
+        let listener = match event_listener.filter(|l| !l.is_none()) {
+            Some(l) => Some(Arc::new(PyEventListener::new(l)?) as Arc<dyn TraceListener>),
+            None => None,
+        };
+        if let Some(r) = retriever.filter(|r| !r.is_none()) {
+            let backend: Arc<dyn rlm_retrieval::Retriever> = Arc::new(PyRetriever::new(r)?);
+            builder = builder
+                .retrieval(RetrievalSettings { backend: Some(backend), ..Default::default() });
+        }
         if let Some(n) = max_concurrency {
             builder = builder
                 .scheduler(SchedulerConfig { max_concurrency: n, ..SchedulerConfig::default() });
         }
         let rlm = builder.build().map_err(BindError::from)?;
-        Ok(Engine { rlm, loops })
+        Ok(Engine { rlm, loops, listener })
     }
 
     /// Runs `query` over `context`, blocking (without the GIL). Returns
@@ -146,8 +168,7 @@ impl Engine {
         for slot in &self.loops {
             *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
         }
-        let session =
-            Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
+        let session = self.session(context);
         let rt = runtime()?;
         let handle = {
             let _entered = rt.enter();
@@ -171,8 +192,7 @@ impl Engine {
             *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(locals.event_loop(py).unbind());
         }
         init_async_runtime()?;
-        let session =
-            Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
+        let session = self.session(context);
         pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, async move {
             let handle = session.start(query).map_err(BindError::from)?;
             // Dropped without being disarmed when the Python task is cancelled.
@@ -182,6 +202,18 @@ impl Engine {
             let execution = execution.map_err(BindError::from)?;
             Python::attach(|py| outcome(py, execution))
         })
+    }
+}
+
+impl Engine {
+    /// A session for one run, with the event listener subscribed.
+    fn session(&self, context: &Bound<'_, Context>) -> Session {
+        let session =
+            Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
+        if let Some(l) = &self.listener {
+            session.add_listener(Arc::clone(l));
+        }
+        session
     }
 }
 

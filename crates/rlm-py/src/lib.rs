@@ -9,7 +9,8 @@
 //! `convert.rs` (Python ↔ DSL values), `engine.rs` (an `rlm_core::Rlm` run
 //! through `rlm_core::Session`, sync and asyncio), `adapters.rs` (the adapters
 //! Python builds; resolving a model argument), `py_adapter.rs` (a Python
-//! object as a model), `context.rs`, `cache.rs`, `runtime.rs` (the tokio
+//! object as a model), `event_listener.rs` (a Python trace listener),
+//! `py_retriever.rs` (a Python retriever behind `es_*`), `context.rs`, `cache.rs`, `runtime.rs` (the tokio
 //! runtime; waiting with Ctrl-C handled), `error.rs`.
 
 use pyo3::prelude::*;
@@ -20,9 +21,11 @@ mod context;
 mod convert;
 mod engine;
 mod error;
+mod event_listener;
 mod host_functions;
 mod limits;
 mod py_adapter;
+mod py_retriever;
 mod runtime;
 mod sandbox;
 

@@ -1,7 +1,10 @@
 //! `Sandbox`: the DSL interpreter on its own (the pydantic-monty niche).
 //! `run` drives a program to its end, serving host calls with registered
 //! Python callables; `start` / `resume` hand the calls to the caller instead
-//! (the explicit suspend/resume form). Globals persist from run to run.
+//! (the explicit suspend/resume form); `arun` is `run` for asyncio, awaiting
+//! `async def` host functions on the caller's loop. Globals persist from run
+//! to run. A long pure computation checks for Ctrl-C every
+//! [`SIGNAL_CHECK_FUEL`] fuel units.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -17,8 +20,12 @@ use crate::host_functions::{
 };
 use crate::limits::Limits;
 
-/// The global a program's last expression is stored in (see `capture_result`).
+/// The global a program's last expression is stored in (`run_cell_keeping_last`).
 const RESULT_VAR: &str = "_sandbox_result_";
+
+/// How often (in fuel units, some hundreds of µs of work) a running program
+/// lets Python run its signal handlers: Ctrl-C interrupts a pure loop.
+const SIGNAL_CHECK_FUEL: u64 = 100_000;
 
 /// What a finished program produced.
 #[pyclass(module = "rlm_rs", frozen, get_all)]
@@ -83,7 +90,6 @@ pub struct Sandbox {
     suspended: bool,
     /// Output of the suspended run so far.
     output: String,
-    captures_result: bool,
     /// The source of the current run as written (for tracebacks).
     source: String,
     /// Calls handed to the caller by `start`/`resume` and not answered yet.
@@ -108,10 +114,27 @@ impl Sandbox {
             interrupt: Interrupt::default(),
             suspended: false,
             output: String::new(),
-            captures_result: false,
             source: String::new(),
             awaiting: Default::default(),
         };
+        let interrupt = Rc::clone(&sandbox.interrupt);
+        let check: rlm_interp::InterruptCheck = Rc::new(move || {
+            // Runs on the thread running the program, which holds the GIL:
+            // let other Python threads run (as CPython's own loop does; a
+            // thread calling `_thread.interrupt_main` needs the GIL), then
+            // run the signal handlers.
+            match Python::attach(|py| {
+                py.detach(|| ());
+                py.check_signals()
+            }) {
+                Ok(()) => false,
+                Err(e) => {
+                    *interrupt.borrow_mut() = Some(e);
+                    true
+                }
+            }
+        });
+        sandbox.session.set_interrupt_check(Some((SIGNAL_CHECK_FUEL, check)));
         for (name, func) in functions.unwrap_or_default() {
             sandbox.register(py, &name, func)?;
         }
@@ -221,6 +244,32 @@ impl Sandbox {
         self.hand_over(py, step)
     }
 
+    /// `run` for asyncio: `await sandbox.arun(code, inputs=...)`. The calls
+    /// of `async def` host functions are awaited on the running loop (those
+    /// of one suspension together); sync ones run inline. Cancelling the
+    /// task abandons the program (the sandbox stays usable).
+    #[pyo3(signature = (code, *, inputs=None))]
+    fn arun<'py>(
+        slf: &Bound<'py, Self>,
+        code: &str,
+        inputs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        py.import("rlm_rs._aio")?.getattr("sandbox_arun")?.call1((slf, code, inputs))
+    }
+
+    /// The callable registered under `name` (for `arun`), or `None`.
+    fn _function(&self, py: Python<'_>, name: &str) -> Option<Py<PyAny>> {
+        self.functions.get(name).map(|f| f.func.clone_ref(py))
+    }
+
+    /// Forgets a suspended program (its task was cancelled); the next run starts afresh.
+    fn _abandon(&mut self) {
+        self.suspended = false;
+        self.awaiting.clear();
+        self.output.clear();
+    }
+
     /// The program's global variables (those with a Python form).
     fn globals(&mut self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let out = PyDict::new(py);
@@ -269,17 +318,10 @@ impl Sandbox {
                 self.session.set_global(&name, value);
             }
         }
-        let (source, captures) = match capture_result(code) {
-            Some(s) => (s, true),
-            None => (code.to_string(), false),
-        };
-        self.captures_result = captures;
-        if captures {
-            self.session.set_global(RESULT_VAR, Value::None);
-        }
+        self.session.set_global(RESULT_VAR, Value::None);
         self.output.clear();
         self.source = code.to_string();
-        self.step(py, |s| s.run_cell(&source))
+        self.step(py, |s| s.run_cell_keeping_last(code, RESULT_VAR))
     }
 
     fn step(&mut self, py: Python<'_>, f: impl FnOnce(&mut Session) -> Outcome) -> PyResult<Step> {
@@ -296,10 +338,7 @@ impl Sandbox {
                 Ok(Step::Calls(calls))
             }
             Outcome::Done => {
-                let result = match self.captures_result {
-                    true => self.session.get_global(RESULT_VAR).unwrap_or(Value::None),
-                    false => Value::None,
-                };
+                let result = self.session.get_global(RESULT_VAR).unwrap_or(Value::None);
                 self.finish(py, result, false)
             }
             Outcome::Final(v) => self.finish(py, v, true),
@@ -316,9 +355,8 @@ impl Sandbox {
         let session = &mut self.session;
         let mut repr = |v: &Value| format!("{v:?}");
         let result = to_py(py, &v, &mut repr)?;
-        if self.captures_result {
-            session.set_global(RESULT_VAR, Value::None);
-        }
+        // The sandbox does not keep the value alive (nor count it) after the run.
+        session.set_global(RESULT_VAR, Value::None);
         let r = SandboxResult {
             result,
             output: std::mem::take(&mut self.output),
@@ -390,18 +428,4 @@ fn check_name(name: &str) -> BindResult<()> {
             "{name:?} is not a valid name for a program variable or function"
         )))
     }
-}
-
-/// `code` with its last statement, when it is an expression, assigned to
-/// [`RESULT_VAR`] (so the run can return its value, as Python's REPL shows
-/// it); `None` when the code does not parse or ends with another statement.
-fn capture_result(code: &str) -> Option<String> {
-    let module = rlm_syntax::parse(code).ok()?;
-    let last = module.body.last()?;
-    let rlm_syntax::ast::StmtKind::Expr(_) = &last.kind else { return None };
-    let (start, end) = (last.span.start as usize, last.span.end as usize);
-    let expr = code.get(start..end)?;
-    let before = code.get(..start)?;
-    let after = code.get(end..)?;
-    Some(format!("{before}{RESULT_VAR} = ({expr}\n){after}"))
 }

@@ -175,12 +175,7 @@ def test_cancelling_arun_cancels_the_run_and_its_subcalls_in_flight():
     assert sub.started == 3 and sub.cancelled == 3  # the second batch never started
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect (issue #17): on 2026-11-22 one ci.sh run of two saw the run go to its end "
-    "(~10 s) without the KeyboardInterrupt raised; not yet explained",
-)
-def test_keyboard_interrupt_mid_run_cancels_and_raises():
+def test_keyboard_interrupt_mid_run_cancels_and_raises(sigint_raises):
     class SlowSync:
         calls = 0
 

@@ -191,3 +191,66 @@ def test_host_function_returning_unconvertible_value():
     sb = Sandbox(functions={"f": lambda: object()})
     r = sb.run("try:\n    f()\nexcept TypeError as e:\n    print('TypeError')")
     assert r.output == "TypeError\n"
+
+
+def test_arun_awaits_async_host_functions_on_the_callers_loop():
+    loops = []
+
+    async def fetch(key):
+        loops.append(asyncio.get_running_loop())
+        await asyncio.sleep(0.01)
+        return key.upper()
+
+    def double(x):
+        return x * 2
+
+    sb = Sandbox(functions={"fetch": fetch, "double": double})
+
+    async def main():
+        r = await sb.arun("a = fetch(k)\nb = double(3)\nprint(a)\n(a, b)", inputs={"k": "xy"})
+        g = await sb.arun("[fetch('p'), fetch('q')]")
+        return r, g, asyncio.get_running_loop()
+
+    r, g, loop = asyncio.run(main())
+    assert r.result == ("XY", 6) and r.output == "XY\n"
+    assert g.result == ["P", "Q"]
+    assert loops and all(l is loop for l in loops)
+
+
+def test_arun_raises_host_exceptions_inside_the_program_and_survives_cancellation():
+    async def boom():
+        raise ValueError("bad")
+
+
+    async def slow():
+        await asyncio.sleep(10)
+        return 1
+
+    sb = Sandbox(functions={"boom": boom, "slow": slow})
+
+    async def main():
+        r = await sb.arun("try:\n    boom()\nexcept ValueError as e:\n    m = str(e)\nm")
+        assert r.result == "bad"
+        task = asyncio.ensure_future(sb.arun("slow()"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The abandoned program does not block the next one.
+        return await sb.arun("1 + 1")
+
+    assert asyncio.run(main()).result == 2
+
+
+def test_ctrl_c_interrupts_a_long_pure_computation(sigint_raises):
+    import _thread
+    import threading
+
+    sb = Sandbox(limits=Limits(fuel=10_000_000_000))
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        sb.run("i = 0\nwhile True:\n    i += 1")
+    timer.join()
+    # Interrupted, not killed: the sandbox runs the next program, globals kept.
+    assert sb.run("i > 0").result is True

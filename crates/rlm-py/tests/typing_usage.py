@@ -1,4 +1,5 @@
 """Checked by mypy --strict in ci.sh: the stubs type a typical use (not collected by pytest)."""
+from typing import Any
 from rlm_rs import RLM, Context, Sandbox, Limits, SandboxResult, Suspension
 from rlm_rs.adapters import FakeAdapter
 
@@ -10,3 +11,11 @@ if isinstance(s, Suspension):
     ids = [c.id for c in s.calls]
 answer, trace = RLM(FakeAdapter(script=["x"])).run("q", Context.from_text("t"))
 kinds = [st.kind for st in trace.steps]
+
+
+async def use_arun(box: Sandbox) -> SandboxResult:
+    return await box.arun("1 + 1", inputs={"y": 2})
+
+
+events: "list[Any]" = []
+RLM(FakeAdapter(script=["x"]), system_prompt="s", repl_backend="monty", event_listener=events.append, parallel_subcalls=False)

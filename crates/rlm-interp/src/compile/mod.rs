@@ -207,10 +207,13 @@ pub struct Compiler<'a> {
 type CResult<T = ()> = Result<T, CompileError>;
 
 /// Compile one cell.
+/// Compiles a cell. With `keep_last`, a last statement that is an expression
+/// stores its value in that global instead of dropping it.
 pub fn compile_module(
     module: &ast::Module,
     source: &str,
     globals: &mut GlobalNames,
+    keep_last: Option<&str>,
 ) -> Result<Rc<Code>, CompileError> {
     let mut line_starts = vec![0];
     for (i, b) in source.bytes().enumerate() {
@@ -230,7 +233,18 @@ pub fn compile_module(
     c.scopes.push(FnScope { locals: IndexMap::new(), cells: IndexMap::new(), is_module: true });
     c.builders.push(CodeBuilder { code: new_code("<module>"), unwind: Vec::new() });
     c.builders[0].code.is_module = true;
-    c.block(&module.body)?;
+    match (keep_last, module.body.split_last()) {
+        (Some(name), Some((last, rest))) if matches!(last.kind, ast::StmtKind::Expr(_)) => {
+            c.block(rest)?;
+            c.set_line(last.span);
+            if let ast::StmtKind::Expr(e) = &last.kind {
+                c.expr(e)?;
+            }
+            let g = c.globals.slot(name);
+            c.emit(Op::StoreGlobal(g));
+        }
+        _ => c.block(&module.body)?,
+    }
     c.emit(Op::LoadNone);
     c.emit(Op::Return);
     let b = c.builders.pop().ok_or_else(|| CompileError { message: "internal".into(), line: 0 })?;

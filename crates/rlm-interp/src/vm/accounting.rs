@@ -25,6 +25,31 @@ impl Vm {
         Ok(())
     }
 
+    /// Sets the next checkpoint of the dispatch loop (at a start or resume).
+    pub(crate) fn arm_checkpoint(&mut self) {
+        self.fuel_checkpoint = match &self.interrupt_check {
+            Some((every, _)) => self.limits.fuel.min(self.fuel_used.saturating_add(*every)),
+            None => self.limits.fuel,
+        };
+    }
+
+    /// The dispatch loop passed its checkpoint: out of fuel, or time to ask
+    /// the interrupt check (which may stop the program with `KeyboardInterrupt`).
+    #[cold]
+    pub(crate) fn checkpoint(&mut self) -> R<()> {
+        self.fuel(0)?;
+        self.arm_checkpoint();
+        if let Some((_, check)) = &self.interrupt_check {
+            if check() {
+                return Err(Fault::Exc(crate::types::exception::Exception::new(
+                    crate::ExcKind::KeyboardInterrupt,
+                    "interrupted by the host",
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Runs host code (an `InlineMetered` function, a host object's method)
     /// with a meter that charges this VM's fuel before the work it measures;
     /// once the fuel is spent, the meter refuses and the call's result gives

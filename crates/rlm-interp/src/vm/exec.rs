@@ -32,8 +32,8 @@ impl Vm {
     fn exec_inner(&mut self, base: usize) -> R<ExecEnd> {
         loop {
             self.fuel_used += 1;
-            if self.fuel_used > self.limits.fuel {
-                self.fuel(0)?;
+            if self.fuel_used > self.fuel_checkpoint {
+                self.checkpoint()?;
             }
             let frame = top!(self);
             let Some(&op) = frame.code.ops.get(frame.pc) else {

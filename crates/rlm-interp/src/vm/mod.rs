@@ -122,6 +122,12 @@ pub struct Vm {
     /// What this VM's values are charged to (`mem`).
     pub(crate) account: crate::mem::AccountRef,
     pub(crate) fuel_used: u64,
+    /// The dispatch loop leaves its fast path once `fuel_used` passes this:
+    /// the fuel limit, or earlier when an interrupt check is due.
+    pub(crate) fuel_checkpoint: u64,
+    /// Asked every `.0` fuel units whether to stop the program (a host's
+    /// Ctrl-C); `true` raises `KeyboardInterrupt` inside it.
+    pub(crate) interrupt_check: Option<(u64, crate::InterruptCheck)>,
     /// Bytes pre-charged (`alloc`) since the memory count was last synced.
     mem_since: usize,
     /// The memory count at the last sync.
@@ -172,6 +178,8 @@ impl Vm {
         Vm {
             limits,
             fuel_used: 0,
+            fuel_checkpoint: 0,
+            interrupt_check: None,
             mem_since: 0,
             mem_synced: account.live(),
             account,

@@ -19,6 +19,7 @@ impl Vm {
     /// Start running a compiled cell on a fresh main task.
     pub(crate) fn start(&mut self, code: Rc<Code>) -> RunState {
         self.ran_code = true;
+        self.arm_checkpoint();
         if self.globals.len() < self.gnames.names.len() {
             self.globals.resize(self.gnames.names.len(), None);
         }
@@ -58,6 +59,7 @@ impl Vm {
     }
 
     pub(crate) fn resume(&mut self) -> RunState {
+        self.arm_checkpoint();
         let ids: Vec<u64> = self.answered.keys().copied().collect();
         for id in ids {
             let Some(result) = self.answered.remove(&id) else { continue };

@@ -44,3 +44,29 @@ def submit(coro: Awaitable[Any], loop: asyncio.AbstractEventLoop, done: Any) -> 
     fut: "concurrent.futures.Future[Any]" = asyncio.run_coroutine_threadsafe(coro, loop)  # type: ignore[arg-type]
     fut.add_done_callback(done)
     return fut
+
+
+async def _host_call(sandbox: Any, call: Any) -> Any:
+    func = sandbox._function(call.name)
+    if func is None:
+        return RuntimeError(f"no function is registered for '{call.name}' in this sandbox")
+    return await func(*call.args, **call.kwargs)
+
+
+async def sandbox_arun(sandbox: Any, code: str, inputs: Any) -> Any:
+    """``Sandbox.arun``: drives ``start``/``resume``, awaiting the suspended
+    calls (``async def`` host functions) together on the running loop. An
+    exception from a call is raised inside the program; cancellation
+    abandons the program and propagates."""
+    from ._native import Suspension
+
+    step = sandbox.start(code, inputs=inputs)
+    try:
+        while isinstance(step, Suspension):
+            calls = list(step.calls)
+            results = await asyncio.gather(*(_host_call(sandbox, c) for c in calls), return_exceptions=True)
+            step = sandbox.resume({c.id: r for c, r in zip(calls, results)})
+    except BaseException:
+        sandbox._abandon()
+        raise
+    return step

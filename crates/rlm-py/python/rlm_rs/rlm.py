@@ -9,6 +9,9 @@ from ._native import Context, Engine, FileCache, Limits
 from .policy import Policy
 from .trace import Trace
 
+#: pyrlm-runtime's ``repl_backend`` values; each runs programs in our sandbox.
+REPL_BACKENDS = frozenset({"python", "monty"})
+
 
 class RLM:
     """A Recursive Language Model: the root model writes programs that explore
@@ -18,13 +21,27 @@ class RLM:
 
     * Programs are written in our DSL (a strict subset of Python 3) and run in
       a sandbox with fuel and memory limits (``limits``), never with ``exec``.
-    * ``require_repl_before_final`` defaults to ``True`` (a FINAL before any
-      program has run is refused: the model cannot have seen the data).
+    * ``repl_backend`` takes pyrlm's values (``"python"``, ``"monty"``); both
+      mean our sandbox, and ``rlm.repl_backend`` says so (``"rlm_rs"``).
+    * ``system_prompt`` replaces the root model's system prompt; the
+      placeholders ``{{functions}}``, ``{{tools}}`` and ``{{max_output_chars}}``
+      are filled in when it has them.
+    * ``conversation_history`` must be ``True`` (the model always sees its
+      earlier programs and their output; ``compaction`` bounds that history).
+    * ``event_listener``: a callable, or an object with ``on_event``, given
+      each trace event as a dict while the run proceeds (from a runtime
+      thread; an exception it raises goes to ``sys.unraisablehook``).
+    * ``retriever``: an object with pyrlm's ``search``, ``vector_search``,
+      ``hybrid_search`` and ``get`` serves the programs' ``es_search``,
+      ``es_vector_search``, ``es_hybrid_search`` and ``es_get`` (see
+      ``rlm_rs.retrieval``).
     * ``llm_query`` is always a plain subcall; recursion is ``rlm_query``,
       allowed to ``max_recursion_depth`` levels when ``recursive_subcalls``.
-    * ``llm_batch`` / ``asyncio.gather`` subcalls always run concurrently
-      (at most ``max_concurrency`` at once); ``parallel_subcalls`` is accepted
-      for compatibility and changes nothing.
+    * Subcalls a program makes together (``llm_batch``, ``asyncio.gather``)
+      run concurrently, at most ``max_concurrency`` at once (the scheduler's
+      default when ``None``). ``parallel_subcalls=False`` makes that limit 1
+      (every subcall, ``llm_batch``'s too, runs alone); ``True`` or ``None``
+      keep ``max_concurrency``.
     * ``compaction=True`` summarises old turns at ``compaction_threshold_pct``
       of the root model's window (default 0.8).
     * A budget reached never raises: the run ends with a graceful answer.
@@ -41,12 +58,17 @@ class RLM:
         cache: Optional[FileCache] = None,
         policy: Optional[Policy] = None,
         max_output_tokens: Optional[int] = None,
+        system_prompt: Optional[str] = None,
+        repl_backend: str = "python",
+        conversation_history: bool = True,
+        retriever: Any = None,
+        event_listener: Any = None,
         recursive_subcalls: bool = False,
         max_recursion_depth: int = 2,
-        parallel_subcalls: bool = True,
+        parallel_subcalls: Optional[bool] = None,
         compaction: bool = False,
         compaction_threshold_pct: float = 0.0,
-        require_repl_before_final: Optional[bool] = None,
+        require_repl_before_final: bool = False,
         require_subcall_before_final: bool = False,
         invalid_response_limit: Optional[int] = None,
         fallback_code: Optional[str] = None,
@@ -54,6 +76,19 @@ class RLM:
         limits: Optional[Limits] = None,
         max_concurrency: Optional[int] = None,
     ) -> None:
+        if repl_backend not in REPL_BACKENDS:
+            raise ValueError(f"repl_backend must be one of {sorted(REPL_BACKENDS)}, got {repl_backend!r}")
+        if conversation_history is not True:
+            raise ValueError(
+                "conversation_history=False is not supported: the root model always sees its "
+                "earlier programs and their output (use compaction=True to bound that history)"
+            )
+        if system_prompt is not None and not isinstance(system_prompt, str):
+            raise TypeError(f"system_prompt must be a str, not {type(system_prompt).__name__}")
+        if parallel_subcalls is False:
+            if max_concurrency is not None and max_concurrency != 1:
+                raise ValueError("parallel_subcalls=False runs one subcall at a time; it conflicts with max_concurrency")
+            max_concurrency = 1
         policy = policy or Policy()
         # Levels of sub-RLMs `rlm_query` may open (0: it is a plain subcall).
         depth = 0
@@ -65,6 +100,10 @@ class RLM:
         if compaction:
             ratio = compaction_threshold_pct if compaction_threshold_pct > 0 else 0.8
         self.parallel_subcalls = parallel_subcalls
+        #: The sandbox programs run in, whichever of pyrlm's backends was named.
+        self.repl_backend = "rlm_rs"
+        #: The ``repl_backend`` value given (pyrlm's name).
+        self.requested_repl_backend = repl_backend
         self._engine = Engine(
             adapter,
             subcall_adapter=subcall_adapter,
@@ -85,6 +124,9 @@ class RLM:
             auto_finalize_var=auto_finalize_var,
             limits=limits,
             max_concurrency=max_concurrency,
+            system_prompt=system_prompt,
+            event_listener=event_listener,
+            retriever=retriever,
         )
 
     def run(self, query: str, context: Union[Context, str]) -> Tuple[Optional[str], Trace]:
