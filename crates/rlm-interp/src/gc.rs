@@ -10,7 +10,9 @@
 //! x = 1`) is not reachable from the session at its end, so every mutable
 //! container (list, dict, set, deque, closure cell) is also registered at
 //! creation, weakly, in the registry of the account it is charged to (its
-//! session's, see `mem`), and the collector starts from the live ones as well
+//! session's, see `mem`; one made outside any session is registered when a
+//! session adopts it, see `adopt`), and the collector starts from the live
+//! ones as well
 //! (found by fuzzing: a 240-byte `ListObj` cycle leaked). Objects of other
 //! sessions reached from them are held from outside and stay intact. Dead
 //! entries are pruned whenever the registry doubles.
