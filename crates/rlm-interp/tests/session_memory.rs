@@ -119,7 +119,7 @@ fn a_value_passed_between_sessions_stays_charged_to_the_one_that_made_it() {
 
 /// Run `prog` (one `llm_query`) and answer it with what `reply` makes: the
 /// host makes its reply outside any session, as a model client does.
-fn answered_with(budget_mib: usize, prog: &str, reply: impl FnOnce() -> Value) -> Session {
+fn answered_with(budget_mib: usize, prog: &str, reply: impl Fn() -> Value) -> Session {
     let mut s = session(budget_mib);
     let Outcome::Suspended(calls) = s.run_cell(prog) else { panic!("should suspend") };
     for c in calls {
