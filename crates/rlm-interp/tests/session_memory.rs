@@ -153,9 +153,8 @@ fn a_model_reply_is_charged_to_the_session_that_receives_it() {
 
     // Over the budget: a reply bigger than what is left makes the program's
     // next allocation fail, on the session's own count.
-    let mut s = answered_with(16, "r = llm_query('go')\nbig = r * 2", || {
-        Value::str("z".repeat(10 * MIB))
-    });
+    let mut s =
+        answered_with(16, "r = llm_query('go')\nbig = r * 2", || Value::str("z".repeat(10 * MIB)));
     match s.resume() {
         Outcome::Error(e) => assert!(e.message.contains("memory"), "{}", e.message),
         o => panic!("expected a memory error, got {o:?}"),

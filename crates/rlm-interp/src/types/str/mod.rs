@@ -197,7 +197,7 @@ impl Str {
                     idx.push(b);
                 }
             }
-    self.0.account.charge(crate::mem::vec_block::<usize>(idx.capacity()));
+            self.0.account.charge(crate::mem::vec_block::<usize>(idx.capacity()));
             idx
         });
         let base = index.get(ci / INDEX_STEP).copied().unwrap_or(0);
