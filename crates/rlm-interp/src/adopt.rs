@@ -21,11 +21,8 @@ pub(crate) fn adopt(v: &Value, to: &AccountRef) {
     while let Some(v) = todo.pop() {
         match &v {
             Value::Str(s) => s.adopt(to),
-            Value::Tuple(t) => {
-                if t.adopt(to) {
-                    todo.extend(t.iter().cloned());
-                }
-            }
+            // Adopting it is the guard: only a tuple that moved is entered.
+            Value::Tuple(t) if t.adopt(to) => todo.extend(t.iter().cloned()),
             // A registered container (a weak reference in some account's
             // registry) was made in a session: it stays with its maker.
             Value::List(l) if Rc::weak_count(l) == 0 => {
