@@ -25,6 +25,7 @@
 //! This crate knows nothing of LLMs, HTTP or async runtimes: `llm_query` and
 //! friends are host calls the embedder performs.
 
+mod adopt;
 mod args;
 mod builtins;
 mod compile;
@@ -271,8 +272,11 @@ impl Session {
         self.vm.clear_builtin_cache();
     }
 
+    /// Bind a global. A value made outside any session is charged to this
+    /// one from now on (see `adopt`).
     pub fn set_global(&mut self, name: &str, v: Value) {
         let _in = mem::enter(&self.vm.account);
+        adopt::adopt(&v, &self.vm.account);
         self.vm.set_global(name, v);
     }
 
@@ -357,13 +361,18 @@ impl Session {
         convert(self.vm.start(code))
     }
 
-    /// Deliver the result of a pending host call.
+    /// Deliver the result of a pending host call. A reply made outside any
+    /// session (a model's answer) is charged to this one from now on (see
+    /// `adopt`).
     pub fn answer(
         &mut self,
         id: u64,
         result: Result<Value, HostError>,
     ) -> Result<(), SessionError> {
         let _in = mem::enter(&self.vm.account);
+        if let Ok(v) = &result {
+            adopt::adopt(v, &self.vm.account);
+        }
         if self.vm.answer(id, result) { Ok(()) } else { Err(SessionError::UnknownCall(id)) }
     }
 

@@ -108,6 +108,65 @@ thread_local! {
     static DETACHED: AccountRef = Account::new();
 }
 
+/// Whether a session's account is current (else new values are detached:
+/// counted against no budget, and their containers are not registered, so
+/// nothing is held for them between sessions; see [`Owner::adopt`]).
+#[inline]
+pub(crate) fn in_session() -> bool {
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
+/// Whether `account` is the thread's detached one.
+fn is_detached(account: &AccountRef) -> bool {
+    DETACHED.try_with(|d| Rc::ptr_eq(d, account)).unwrap_or(false)
+}
+
+/// The account an immutable value (string, tuple) was charged to, kept to
+/// credit it when the value is dropped. A value made outside any session
+/// moves to the first session it is handed to ([`Owner::adopt`]); the cell
+/// costs no more than the bare reference (`Option<Rc>` has a niche).
+pub(crate) struct Owner(Cell<Option<AccountRef>>);
+
+impl Owner {
+    /// Charged to the current account.
+    pub(crate) fn current() -> Owner {
+        Owner(Cell::new(Some(current())))
+    }
+
+    fn with(&self, f: impl FnOnce(&Account)) {
+        let a = self.0.take();
+        if let Some(a) = &a {
+            f(a);
+        }
+        self.0.set(a);
+    }
+
+    pub(crate) fn charge(&self, n: usize) {
+        self.with(|a| a.charge(n));
+    }
+
+    pub(crate) fn credit(&self, n: usize) {
+        self.with(|a| a.credit(n));
+    }
+
+    /// If the value was made outside any session, move its `cost` to `to`
+    /// (the session it is being handed to) and return true. A value another
+    /// session made stays charged to its maker.
+    pub(crate) fn adopt(&self, to: &AccountRef, cost: usize) -> bool {
+        let a = self.0.take();
+        let moved = match &a {
+            Some(a) if is_detached(a) => {
+                a.credit(cost);
+                to.charge(cost);
+                true
+            }
+            _ => false,
+        };
+        self.0.set(if moved { Some(to.clone()) } else { a });
+        moved
+    }
+}
+
 /// The account new values are charged to.
 #[inline]
 pub(crate) fn current() -> AccountRef {

@@ -116,3 +116,76 @@ fn a_value_passed_between_sessions_stays_charged_to_the_one_that_made_it() {
     done(b.run_cell("del t"));
     assert!(live(&mut a) + 8 * MIB <= a_held + MIB, "dropped in b, credited to a");
 }
+
+/// Run `prog` (one `llm_query`) and answer it with what `reply` makes: the
+/// host makes its reply outside any session, as a model client does.
+fn answered_with(budget_mib: usize, prog: &str, reply: impl Fn() -> Value) -> Session {
+    let mut s = session(budget_mib);
+    let Outcome::Suspended(calls) = s.run_cell(prog) else { panic!("should suspend") };
+    for c in calls {
+        s.answer(c.id, Ok(reply())).expect("pending call");
+    }
+    s
+}
+
+#[test]
+fn a_model_reply_is_charged_to_the_session_that_receives_it() {
+    let prog = "r = llm_query('go')";
+    let mut s = answered_with(64, prog, || Value::str("m".repeat(12 * MIB)));
+    let before = live(&mut s);
+    assert!(before >= 12 * MIB, "the 12 MiB reply counts once answered: {before}");
+    done(s.resume());
+    let held = live(&mut s);
+    assert!((12 * MIB..13 * MIB).contains(&held), "held in `r`: {held}");
+    done(s.run_cell("del r"));
+    assert!(live(&mut s) < MIB, "credited to the session when dropped");
+
+    // Replies of every shape: a list of strings, a dict, a tuple.
+    let mut s = answered_with(64, prog, || {
+        let rows: Vec<Value> = (0..4).map(|_| Value::str("w".repeat(MIB))).collect();
+        Value::list(rows)
+    });
+    done(s.resume());
+    let held = live(&mut s);
+    assert!((4 * MIB..5 * MIB).contains(&held), "the list's four 1 MiB strings: {held}");
+    done(s.run_cell("del r"));
+    assert!(live(&mut s) < MIB, "list and strings credited when dropped");
+
+    // Over the budget: a reply bigger than what is left makes the program's
+    // next allocation fail, on the session's own count.
+    let mut s =
+        answered_with(16, "r = llm_query('go')\nbig = r * 2", || Value::str("z".repeat(10 * MIB)));
+    match s.resume() {
+        Outcome::Error(e) => assert!(e.message.contains("memory"), "{}", e.message),
+        o => panic!("expected a memory error, got {o:?}"),
+    }
+}
+
+#[test]
+fn a_global_set_by_the_embedder_is_charged_to_the_session() {
+    let mut s = session(64);
+    let b0 = live(&mut s);
+    let t = Value::tuple(vec![Value::str("e".repeat(3 * MIB)), Value::Int(1)]);
+    s.set_global("t", t);
+    let b1 = live(&mut s);
+    assert!((b0 + 3 * MIB..b0 + 4 * MIB).contains(&b1), "the tuple and its string: {b0} -> {b1}");
+    done(s.run_cell("del t"));
+    assert!(live(&mut s) < b0 + MIB, "credited when the program drops it");
+}
+
+#[test]
+fn what_a_host_function_returns_is_charged_to_the_session() {
+    let mut s = session(64);
+    s.register(
+        "fetch",
+        HostFunc::Inline(Rc::new(|_args, _kwargs| {
+            Ok(HostReturn::Value(Value::list(vec![Value::str("h".repeat(5 * MIB))])))
+        })),
+    );
+    let b0 = live(&mut s);
+    done(s.run_cell("x = fetch()"));
+    let b1 = live(&mut s);
+    assert!((b0 + 5 * MIB..b0 + 6 * MIB).contains(&b1), "the host's 5 MiB list: {b0} -> {b1}");
+    done(s.run_cell("del x"));
+    assert!(live(&mut s) < b0 + MIB, "credited when dropped");
+}

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::args::as_int;
 use crate::fault::{R, exc, type_err, value_err};
-use crate::mem::AccountRef;
+use crate::mem::{AccountRef, Owner};
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
 use crate::vm::Vm;
@@ -13,14 +13,21 @@ use crate::vm::Vm;
 /// A tuple's storage (drops its items without recursion). Immutable, so it
 /// is charged to the current account once, when made (`Value::tuple`), and
 /// credits that account the same amount when dropped.
-pub struct TupleObj(pub Vec<Value>, AccountRef);
+pub struct TupleObj(pub Vec<Value>, Owner);
 
 impl TupleObj {
     /// A tuple of `items`, charged to the current account.
     pub(crate) fn new(items: Vec<Value>) -> TupleObj {
-        let t = TupleObj(items, crate::mem::current());
+        let t = TupleObj(items, Owner::current());
         t.1.charge(t.mem_cost());
         t
+    }
+
+    /// Charge it to `to` if it was made outside any session (see
+    /// `mem::Owner::adopt`); returns whether it was (its items are then the
+    /// caller's to adopt).
+    pub(crate) fn adopt(&self, to: &AccountRef) -> bool {
+        self.1.adopt(to, self.mem_cost())
     }
 
     /// Its allocations: the `Rc` box, the items' buffer, and the items that

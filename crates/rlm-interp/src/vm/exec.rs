@@ -233,12 +233,12 @@ impl Vm {
                 }
                 Op::BuildList(n) => {
                     let items = popn(frame, n as usize)?;
-                    self.alloc(16 * n as usize + 32)?;
+                    self.check_memory()?;
                     top!(self).stack.push(Value::list(items));
                 }
                 Op::BuildTuple(n) => {
                     let items = popn(frame, n as usize)?;
-                    self.alloc(16 * n as usize + 32)?;
+                    self.check_memory()?;
                     top!(self).stack.push(Value::tuple(items));
                 }
                 Op::BuildSet(n) => self.op_build_set(n)?,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::args::as_int;
 use crate::fault::{R, exc, type_err};
-use crate::mem::AccountRef;
+use crate::mem::{AccountRef, Owner};
 use crate::types::slice::{norm_index, slice_indices};
 pub(crate) use crate::unicode::py_isspace;
 use crate::value::*;
@@ -58,7 +58,7 @@ pub struct StrInner {
     ascii: bool,
     index: OnceCell<Vec<usize>>,
     /// Charged for this string (see `mem`): credited when it is dropped.
-    account: AccountRef,
+    account: Owner,
 }
 
 impl StrInner {
@@ -74,10 +74,17 @@ impl StrInner {
     }
 }
 
+impl StrInner {
+    /// Everything it was charged: [`StrInner::mem_cost`] and the index if built.
+    fn charged(&self) -> usize {
+        let index = self.index.get().map_or(0, |i| crate::mem::vec_block::<usize>(i.capacity()));
+        self.mem_cost() + index
+    }
+}
+
 impl Drop for StrInner {
     fn drop(&mut self) {
-        let index = self.index.get().map_or(0, |i| crate::mem::vec_block::<usize>(i.capacity()));
-        self.account.credit(self.mem_cost() + index);
+        self.account.credit(self.charged());
     }
 }
 
@@ -103,7 +110,7 @@ impl Str {
     /// Every string is made here: it is charged to the current account (see
     /// `StrInner::mem_cost`), which it keeps to credit when dropped.
     fn from_inner(inner: PendingStr) -> Str {
-        let account = crate::mem::current();
+        let account = Owner::current();
         let inner = StrInner {
             data: inner.data,
             char_len: inner.char_len,
@@ -113,6 +120,12 @@ impl Str {
         };
         inner.account.charge(inner.mem_cost());
         Str(Rc::new(inner))
+    }
+
+    /// Charge it to `to` if it was made outside any session (see
+    /// `mem::Owner::adopt`).
+    pub(crate) fn adopt(&self, to: &AccountRef) {
+        self.0.account.adopt(to, self.0.charged());
     }
 
     /// Wrap an external buffer without copying it.
