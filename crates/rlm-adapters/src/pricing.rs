@@ -132,13 +132,27 @@ impl PriceTable {
                 return Some(*p);
             }
         }
-        self.prices
-            .iter()
-            .filter(|(k, _)| {
-                !k.contains(':') && (short.starts_with(k.as_str()) || name.starts_with(k.as_str()))
-            })
+        [self.longest_prefix(name), self.longest_prefix(short)]
+            .into_iter()
+            .flatten()
             .max_by_key(|(k, _)| k.len())
-            .map(|(_, p)| *p)
+            .map(|(_, p)| p)
+    }
+
+    /// The longest key (without a provider) that `name` starts with. Every
+    /// call prices itself: of the keys that are prefixes of `name`, the longer
+    /// sorts later, so the first met walking down from `name` is the longest,
+    /// and the walk ends at the first key with another first byte.
+    fn longest_prefix(&self, name: &str) -> Option<(&str, Price)> {
+        use std::ops::Bound;
+        let first = name.as_bytes().first();
+        self.prices
+            .range::<str, _>((Bound::Unbounded, Bound::Included(name)))
+            .rev()
+            .take_while(|(k, _)| k.as_bytes().first() == first)
+            .find(|(k, _)| !k.contains(':') && name.starts_with(k.as_str()))
+            .or_else(|| self.prices.get_key_value(""))
+            .map(|(k, p)| (k.as_str(), *p))
     }
 
     /// USD for one call, if the model's price is known.
@@ -194,6 +208,44 @@ mod tests {
         t.insert("azure:my-deployment", Price::new(1.0, 0.5, 2.0));
         assert!(t.price(&id("azure:my-deployment")).is_some());
         assert!(t.price(&id("openai:my-deployment")).is_none());
+    }
+
+    #[test]
+    fn prefix_lookup_agrees_with_a_scan_of_every_key() {
+        let mut table = PriceTable::default();
+        table.insert("gpt-5-m", Price::new(9.0, 9.0, 9.0));
+        table.insert("openai:gpt-5-mini-x", Price::new(8.0, 8.0, 8.0));
+        table.insert("g", Price::new(7.0, 7.0, 7.0));
+        let scan = |name: &str| {
+            let short = name.rsplit('/').next().unwrap_or(name);
+            table
+                .prices
+                .iter()
+                .filter(|(k, _)| {
+                    !k.contains(':')
+                        && (short.starts_with(k.as_str()) || name.starts_with(k.as_str()))
+                })
+                .max_by_key(|(k, _)| k.len())
+                .map(|(_, p)| *p)
+        };
+        for name in [
+            "gpt-5-mini-2025-08-07",
+            "gpt-5-nano",
+            "gpt-5-m",
+            "gpt-5-mx",
+            "gpt-4o-mini-tts",
+            "gemini-2.5-flash-lite-preview",
+            "openai/gpt-5-mini",
+            "anthropic/claude-sonnet-4-5",
+            "gz",
+            "zzz",
+            "claude-3-5-haiku-latest",
+            "a",
+        ] {
+            assert_eq!(table.price(&id(&format!("openrouter:{name}"))), scan(name), "{name}");
+        }
+        table.insert("", Price::new(1.0, 1.0, 1.0));
+        assert_eq!(table.price(&id("openrouter:zzz")), Some(Price::new(1.0, 1.0, 1.0)));
     }
 
     #[test]

@@ -90,6 +90,11 @@ impl Redactor {
 /// Cut `text` to at most `max_chars` characters (on a char boundary), marking
 /// how much was cut.
 pub(crate) fn truncate(text: &mut String, max_chars: usize) {
+    // A char is at least one byte: a text no longer in bytes is never cut,
+    // and most are that short, so the char walk below is skipped.
+    if text.len() <= max_chars {
+        return;
+    }
     if let Some((byte_idx, _)) = text.char_indices().nth(max_chars) {
         let dropped = text[byte_idx..].chars().count();
         text.truncate(byte_idx);
