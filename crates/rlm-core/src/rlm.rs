@@ -321,6 +321,12 @@ impl Rlm {
         self.engine.recorder_options.clone()
     }
 
+    /// A recorder with the trace options and the builder's listeners, for a
+    /// run driven from outside `Rlm` (a [`crate::Session`] execution).
+    pub(crate) fn new_recorder(&self) -> TraceRecorder {
+        self.engine.new_recorder()
+    }
+
     /// The budget of each run's tree.
     pub fn budget_limits(&self) -> rlm_policy::BudgetLimits {
         self.engine.budget_limits.clone()

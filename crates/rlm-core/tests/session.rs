@@ -189,6 +189,19 @@ fn the_root_models_reply_streams_to_listeners_and_is_stored_once() {
     assert_eq!(stored.matches("The notes say the launch").count(), 1);
 }
 
+#[test]
+fn listeners_given_to_the_builder_see_session_executions_once() {
+    let root = root(&[&repl("print('hi')"), "FINAL('done')"]);
+    let from_builder = Arc::new(Seqs::default());
+    let rlm = Rlm::builder().root(root).listener(from_builder.clone()).build().unwrap();
+    let session = session_over(&rlm, SessionSettings::default());
+    let e = session.execute_blocking("q").unwrap();
+    assert_eq!(e.answer.as_deref(), Some("done"));
+    let seen = from_builder.0.lock().unwrap().clone();
+    let stored: Vec<u64> = e.events.iter().map(|ev| ev.seq).collect();
+    assert_eq!(seen, stored, "every stored event, once, in order");
+}
+
 /// Records the `seq` of every event it is sent.
 #[derive(Default)]
 struct Seqs(Mutex<Vec<u64>>);

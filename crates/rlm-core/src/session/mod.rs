@@ -214,7 +214,9 @@ impl Session {
     ) -> Result<ExecutionHandle, SessionError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
         self.refuse_if_spent()?;
-        let recorder = TraceRecorder::with_options(self.shared.rlm.recorder_options());
+        // The builder's listeners first (they see every run of this `Rlm`),
+        // then the session's own.
+        let recorder = self.shared.rlm.new_recorder();
         for l in self.shared.listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             recorder.add_listener(Arc::clone(l));
         }
