@@ -16,10 +16,7 @@
 #[path = "common.rs"]
 mod common;
 
-use std::path::PathBuf;
-
-use common::{Failure, SessionFiles};
-use rlm_core::Rlm;
+use common::{Failure, Turn};
 
 fn main() {
     common::main_with(run);
@@ -27,28 +24,8 @@ fn main() {
 
 fn run() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let dir = PathBuf::from(common::flag(&args, "--dir").ok_or("--dir DIR is required")?);
-    let name = common::flag(&args, "--name").unwrap_or_else(|| "chat".into());
-    let files = SessionFiles::new(&dir, &name);
-    let contexts: Vec<PathBuf> =
-        common::flags(&args, "--context").into_iter().map(PathBuf::from).collect();
-    let message = common::read_input(&files)?;
-    let (root, sub) = common::models(
-        common::flag(&args, "--model").as_deref(),
-        common::flag(&args, "--sub-model").as_deref(),
-    )?;
-    let rlm = Rlm::builder().root(root).sub_model(sub).build().map_err(|e| e.to_string())?;
-    let session = common::open_session(
-        &rlm,
-        common::load(&contexts)?,
-        &files,
-        common::session_limits(&args)?,
-    )?;
-    let outcome = session.execute_blocking(message.as_str());
-    if !matches!(outcome, Err(rlm_core::SessionError::BudgetExhausted { .. })) {
-        common::save_session(&session, &files)?;
-    }
-    let reply = outcome?
+    let Turn { files, execution, .. } = common::run_turn(&args, "chat")?;
+    let reply = execution
         .answer
         .unwrap_or_else(|| "Sorry, I could not find an answer within the budget.".into());
     std::fs::write(&files.output, format!("{reply}\n"))

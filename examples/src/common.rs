@@ -234,6 +234,37 @@ pub fn open_session(
     }
 }
 
+/// One turn in Enzu's file convention, as both file examples take it: the
+/// flags (`--dir`, `--name`, `--context`, `--model`, `--sub-model`, session
+/// caps) name the files; `NAME_input.txt` is run in the session kept in
+/// `NAME_state.json`. A run that started is recorded, whatever its end; one
+/// the budget refused changes nothing.
+pub struct Turn {
+    pub files: SessionFiles,
+    pub input: String,
+    pub session: rlm_core::Session,
+    pub execution: rlm_core::Execution,
+}
+
+/// Runs [`Turn`] for the command line `args`; `default_name` when `--name` is absent.
+pub fn run_turn(args: &[String], default_name: &str) -> Result<Turn, Failure> {
+    let dir = PathBuf::from(flag(args, "--dir").ok_or("--dir DIR is required")?);
+    let name = flag(args, "--name").unwrap_or_else(|| default_name.into());
+    let files = SessionFiles::new(&dir, &name);
+    let contexts: Vec<PathBuf> = flags(args, "--context").into_iter().map(PathBuf::from).collect();
+    let input = read_input(&files)?;
+    let (root, sub) =
+        models(flag(args, "--model").as_deref(), flag(args, "--sub-model").as_deref())?;
+    let rlm =
+        rlm_core::Rlm::builder().root(root).sub_model(sub).build().map_err(|e| e.to_string())?;
+    let session = open_session(&rlm, load(&contexts)?, &files, session_limits(args)?)?;
+    let outcome = session.execute_blocking(input.as_str());
+    if !matches!(outcome, Err(rlm_core::SessionError::BudgetExhausted { .. })) {
+        save_session(&session, &files)?;
+    }
+    Ok(Turn { execution: outcome?, files, input, session })
+}
+
 /// Writes the session back to `files.state`.
 pub fn save_session(session: &rlm_core::Session, files: &SessionFiles) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(&session.state()).map_err(|e| e.to_string())?;
