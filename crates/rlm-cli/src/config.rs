@@ -31,7 +31,7 @@ use rlm_adapters::config::{EnvVars, adapter_from_model_string, known_providers};
 use toml::de::{DeTable, DeValue};
 
 use crate::exit::{CliError, Exit};
-use crate::knobs::{KNOBS, Kind, RateLimit, Value, knob, suggest};
+use crate::knobs::{KNOBS, Kind, Knob, RateLimit, Value, knob, suggest};
 use crate::retrieval_args::RetrievalFile;
 
 /// The model name meaning "offline, scripted" (the adapters' `fake:scripted`,
@@ -722,12 +722,12 @@ impl Settings {
 
     /// Every knob as `(key, value, source)`, in the table's order; unset ones
     /// show `None`.
-    pub fn listing(&self) -> Vec<(&'static str, Option<&Value>, Source)> {
+    pub fn listing(&self) -> Vec<(&'static Knob, Option<&Value>, Source)> {
         KNOBS
             .iter()
             .map(|k| match self.get(k.key) {
-                Some(s) => (k.key, Some(&s.value), s.source.clone()),
-                None => (k.key, None, Source::Default),
+                Some(s) => (k, Some(&s.value), s.source.clone()),
+                None => (k, None, Source::Default),
             })
             .collect()
     }
@@ -796,10 +796,9 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
         let settings_json: Vec<serde_json::Value> = settings
             .listing()
             .into_iter()
-            .map(|(key, value, source)| {
-                let k = knob(key).expect("listing keys are knobs");
+            .map(|(k, value, source)| {
                 serde_json::json!({
-                    "key": key,
+                    "key": k.key,
                     "value": value.map(Value::to_json),
                     "source": source.kind(),
                     "from": source.to_string(),
@@ -829,9 +828,9 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
             text.push_str(&format!("profile: {name} ({source})\n"));
         }
         let width = KNOBS.iter().map(|k| k.key.len()).max().unwrap_or(0);
-        for (key, value, source) in settings.listing() {
+        for (k, value, source) in settings.listing() {
             let value = value.map_or_else(|| "(unset)".to_string(), Value::to_string);
-            text.push_str(&format!("{key:width$} = {value}  ({source})\n"));
+            text.push_str(&format!("{:width$} = {value}  ({source})\n", k.key));
         }
         text
     };
