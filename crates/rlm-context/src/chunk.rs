@@ -3,6 +3,7 @@
 
 use memchr::memmem;
 
+use crate::boundary::{ceil_char_boundary, floor_char_boundary};
 use crate::context::{Context, Limits};
 use crate::error::{ContextError, Result};
 use crate::index::count_char_starts;
@@ -219,22 +220,6 @@ fn last_blank_line_end(window: &[u8]) -> Option<usize> {
     let plain = memmem::rfind(window, b"\n\n").map(|i| i + 2);
     let crlf = memmem::rfind(window, b"\n\r\n").map(|i| i + 3);
     plain.max(crlf)
-}
-
-fn floor_char_boundary(text: &str, mut at: usize) -> usize {
-    at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
-fn ceil_char_boundary(text: &str, mut at: usize) -> usize {
-    at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at += 1;
-    }
-    at
 }
 
 impl Context {

@@ -44,6 +44,7 @@
 //! [`WindowFit`] fits a prompt into a model's window: as it is, in window-sized parts, or
 //! refused with the figures that explain why.
 
+mod boundary;
 mod buffer;
 mod chunk;
 mod context;

@@ -11,6 +11,8 @@
 
 use std::collections::HashMap;
 
+use crate::boundary::{ceil_char_boundary, floor_char_boundary};
+
 /// At most this many occurrences are scored (a term in every line of a huge
 /// context would otherwise make the scan's bookkeeping grow with it).
 const MAX_OCCURRENCES: usize = 200_000;
@@ -260,24 +262,22 @@ fn terms_regex(terms: &[String]) -> Option<regex::Regex> {
 /// Byte range from about `before` bytes before `p` to `after` bytes after
 /// it, on char boundaries, narrowed to whitespace so words are not cut.
 fn window(text: &str, p: usize, before: usize, after: usize) -> (usize, usize) {
-    let mut a = p.saturating_sub(before);
-    while a > 0 && !text.is_char_boundary(a) {
-        a -= 1;
+    let mut a = floor_char_boundary(text, p.saturating_sub(before));
+    let mut b = ceil_char_boundary(text, (p + after).min(text.len()));
+    // Step to a word boundary (at most 20 bytes each way). The probes' far
+    // ends are rounded to char boundaries too: 20 bytes from a boundary can
+    // land inside a multi-byte character.
+    if a > 0 {
+        let probe_end = floor_char_boundary(text, (a + 20).min(p));
+        if let Some(sp) = text.get(a..probe_end).and_then(|s| s.find(char::is_whitespace)) {
+            a += sp + 1;
+        }
     }
-    let mut b = (p + after).min(text.len());
-    while b < text.len() && !text.is_char_boundary(b) {
-        b += 1;
-    }
-    // Step to a word boundary (at most 20 bytes each way).
-    if a > 0
-        && let Some(sp) = text[a..(a + 20).min(p)].find(char::is_whitespace)
-    {
-        a += sp + 1;
-    }
-    if b < text.len()
-        && let Some(sp) = text[b.saturating_sub(20).max(p)..b].rfind(char::is_whitespace)
-    {
-        b = b.saturating_sub(20).max(p) + sp;
+    if b < text.len() {
+        let probe_start = ceil_char_boundary(text, b.saturating_sub(20).max(p));
+        if let Some(sp) = text.get(probe_start..b).and_then(|s| s.rfind(char::is_whitespace)) {
+            b = probe_start + sp;
+        }
     }
     (a, b)
 }
@@ -285,6 +285,27 @@ fn window(text: &str, p: usize, before: usize, after: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_stay_on_char_boundaries_next_to_multibyte_text() {
+        // A hit surrounded by two- and three-byte characters, at every offset
+        // of the window's edges: the probes for a word boundary used to cut a
+        // character in two and panic (a 2 MB essay with curly quotes did).
+        for pad in 0..8 {
+            let text = format!("{}é’ needle ’é{}", "x".repeat(pad), "é’ ".repeat(30));
+            let p = text.find("needle").unwrap();
+            for before in 0..30 {
+                for after in 0..30 {
+                    let (a, b) = window(&text, p, before, after);
+                    assert!(
+                        text.is_char_boundary(a) && text.is_char_boundary(b),
+                        "{pad} {before} {after}"
+                    );
+                    assert!(a <= p && b <= text.len());
+                }
+            }
+        }
+    }
 
     #[test]
     fn salient_terms_drop_stopwords_and_keep_codes() {
