@@ -297,6 +297,13 @@ impl Vm {
                     }
                 }
                 Op::Call(argc) => {
+                    let callee = frame.stack.len().checked_sub(argc as usize + 1);
+                    if matches!(callee.and_then(|i| frame.stack.get(i)), Some(Value::Func(_)))
+                        && self.call_plain(argc as usize)?
+                    {
+                        continue;
+                    }
+                    let frame = top!(self);
                     let args = popn(frame, argc as usize)?;
                     let f = pop(frame)?;
                     match self.call_op(&f, args, Vec::new())? {
