@@ -14,7 +14,7 @@ use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
 use crate::vm::fused::{
-    LoopTarget, int_binary_fast, int_compare_fast, load_fast, truthy_fast, unbound_local,
+    LoopTarget, int_binary_fast, load_fast, truthy_fast, unbound_local,
 };
 use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
 
@@ -152,14 +152,7 @@ impl Vm {
                     top!(self).stack.push(v);
                 }
                 Op::Compare(op) => {
-                    let b = pop(frame)?;
-                    let a = pop(frame)?;
-                    let v = match int_compare_fast(op, &a, &b) {
-                        Some(v) => v,
-                        None => self.compare(op, &a, &b)?,
-                    };
-                    a.discard();
-                    b.discard();
+                    let v = self.pop_compare(op)?;
                     top!(self).stack.push(Value::Bool(v));
                 }
                 Op::Jump(t) => frame.pc = t as usize,
