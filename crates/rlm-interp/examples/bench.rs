@@ -182,11 +182,7 @@ fn main() {
         }
         let lo = row.round_ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = row.round_ratios.iter().copied().fold(0.0, f64::max);
-        println!(
-            "| {name} | {} | {} | {r:.2}x | {lo:.2}x-{hi:.2}x | {monty} |",
-            fmt(t),
-            fmt(cp)
-        );
+        println!("| {name} | {} | {} | {r:.2}x | {lo:.2}x-{hi:.2}x | {monty} |", fmt(t), fmt(cp));
     }
     println!("\nmedian ratio over the workloads (excluding start-up): {:.2}x", median(ratios));
     println!(

@@ -13,9 +13,7 @@ use crate::compile::Op;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
-use crate::vm::fused::{
-    LoopTarget, int_binary_fast, load_fast, truthy_fast, unbound_local,
-};
+use crate::vm::fused::{LoopTarget, int_binary_fast, load_fast, truthy_fast, unbound_local};
 use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
 
 impl Vm {

@@ -450,8 +450,7 @@ mod char_index_tests {
             text.push_str(["é", "—", "😀", "ü"][k % 4]);
         }
         for s in [text.as_str(), "", "é", &"x".repeat(INDEX_STEP * 3)] {
-            let want: Vec<usize> =
-                s.char_indices().step_by(INDEX_STEP).map(|(b, _)| b).collect();
+            let want: Vec<usize> = s.char_indices().step_by(INDEX_STEP).map(|(b, _)| b).collect();
             assert_eq!(char_index(s, s.chars().count()), want, "over {} bytes", s.len());
         }
     }
