@@ -1,6 +1,13 @@
 """CPython (and pydantic-monty, where it runs the program) side of the
-interpreter benchmark: prints {workload: {"cpython": median_s, "cpython_output": text,
-"monty": median_s|null, "monty_error": text|null}}.
+interpreter benchmark, run interleaved with ours: `bench.rs` starts this once
+and, for each round of each workload, times its own run and then asks for the
+same workload here, so the three runs of a round share the machine's load.
+
+Protocol: one JSON request per line on stdin, `{"name": ..., "src": ...,
+"runs": n}`; one JSON answer per line on stdout, `{"cpython": [seconds x n],
+"cpython_output": text, "monty": [seconds x n] | null, "monty_error": text |
+null}`. The first request for a workload also runs it once untimed on each
+side (a warm-up, like ours).
 
 pydantic-monty 1.x (`pip install --ignore-requires-python pydantic-monty==1.4.0`)
 runs programs in subprocess workers: one pool, one warm session per workload
@@ -12,12 +19,10 @@ compile, run and the round trip to the worker)."""
 import contextlib
 import io
 import json
-import statistics
 import sys
 import time
 
 ctx = open(sys.argv[1], encoding="utf-8").read()
-jobs = json.loads(sys.argv[2])
 try:
     import pydantic_monty
 except ImportError:
@@ -31,50 +36,80 @@ def ignore_output(_stream, _text):
     pass
 
 
-def run_monty(pool, src, runs):
-    with pool.checkout(limits=MONTY_LIMITS) as session:
-        session.feed_run("pass", inputs={"context": ctx}, print_callback=ignore_output)
-        session.feed_run(src, print_callback=ignore_output)  # warm-up, like ours
-        times = []
+def run_cpython(name, src, code):
+    """One timed run: (seconds, printed text). Start-up compiles each time."""
+    g = {"context": ctx}
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        t = time.perf_counter()
+        if name == "startup":
+            exec(compile(src, name, "exec"), g)
+        else:
+            exec(code, g)
+        elapsed = time.perf_counter() - t
+    return elapsed, buf.getvalue()
+
+
+def run_monty(session, src):
+    t = time.perf_counter()
+    session.feed_run(src, print_callback=ignore_output)
+    return time.perf_counter() - t
+
+
+def serve(pool, answer):
+    current = None  # (name, code, monty session context manager, session, error)
+    for line in sys.stdin:
+        req = json.loads(line)
+        name, src, runs = req["name"], req["src"], req["runs"]
+        if current is None or current[0] != name:
+            if current is not None and current[2] is not None:
+                current[2].__exit__(None, None, None)
+            code = compile(src, name, "exec")
+            run_cpython(name, src, code)  # warm-up
+            manager, session, error = None, None, None
+            if pool is not None:
+                try:
+                    manager = pool.checkout(limits=MONTY_LIMITS)
+                    session = manager.__enter__()
+                    session.feed_run("pass", inputs={"context": ctx}, print_callback=ignore_output)
+                    run_monty(session, src)  # warm-up
+                except Exception as e:  # noqa: BLE001 - report why monty could not run it
+                    error = f"{type(e).__name__}: {str(e)[:80]}"
+                    session = None
+            current = (name, code, manager, session, error)
+        _, code, _, session, error = current
+        cp_times, printed = [], None
         for _ in range(runs):
-            t = time.perf_counter()
-            session.feed_run(src, print_callback=ignore_output)
-            times.append(time.perf_counter() - t)
-    return statistics.median(times)
+            t, printed = run_cpython(name, src, code)
+            cp_times.append(t)
+        monty_times = None
+        if session is not None and error is None:
+            try:
+                monty_times = [run_monty(session, src) for _ in range(runs)]
+            except Exception as e:  # noqa: BLE001 - report why monty could not run it
+                error = f"{type(e).__name__}: {str(e)[:80]}"
+                current = current[:4] + (error,)
+        answer.write(
+            json.dumps(
+                {
+                    "cpython": cp_times,
+                    "cpython_output": printed,
+                    "monty": monty_times,
+                    "monty_error": error if pool is not None else "not installed",
+                }
+            )
+            + "\n"
+        )
+        answer.flush()
+    if current is not None and current[2] is not None:
+        current[2].__exit__(None, None, None)
 
 
 def main():
-    out = {}
+    answer = sys.stdout
     pool = pydantic_monty.Monty() if pydantic_monty is not None else None
     with pool if pool is not None else contextlib.nullcontext():
-        for name, src, runs in jobs:
-            code = compile(src, name, "exec")
-            times = []
-            printed = None
-            for _ in range(runs):
-                g = {"context": ctx}
-                buf = io.StringIO()
-                with contextlib.redirect_stdout(buf):
-                    t = time.perf_counter()
-                    if name == "startup":
-                        exec(compile(src, name, "exec"), g)
-                    else:
-                        exec(code, g)
-                    times.append(time.perf_counter() - t)
-                printed = buf.getvalue()
-            res = {
-                "cpython": statistics.median(times),
-                "cpython_output": printed,
-                "monty": None,
-                "monty_error": None,
-            }
-            if pool is not None:
-                try:
-                    res["monty"] = run_monty(pool, src, runs)
-                except Exception as e:  # noqa: BLE001 - report why monty could not run it
-                    res["monty_error"] = f"{type(e).__name__}: {str(e)[:80]}"
-            out[name] = res
-    print(json.dumps(out))
+        serve(pool, answer)
 
 
 main()

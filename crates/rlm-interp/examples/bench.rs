@@ -3,7 +3,11 @@
 //! RLM-typical workloads over a deterministic ~5 MB context.
 //!
 //! Run: `cargo run --release -p rlm-interp --example bench` (prints a
-//! markdown table). Medians of several runs; one process runs everything.
+//! markdown table). Each workload runs in rounds: our run(s), then
+//! CPython's and monty's of the same workload back to back (the driver,
+//! `benches/bench_driver.py`, serves one round per request), so that a
+//! round's three timings share the machine's load; medians over the rounds,
+//! and the spread of the per-round ratios.
 //!
 //! `startup` runs the same `print(1)` each time, so after the first run its
 //! parse comes from the per-thread parse cache (as a resent program's does);
@@ -68,16 +72,17 @@ fn fmt(s: f64) -> String {
 fn main() {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/workloads"));
     let names = [
-        ("startup", 3000),
-        ("scan_slices", 9),
-        ("regex_finditer", 9),
-        ("word_count", 7),
-        ("chunk_lines", 7),
-        ("fstring_build", 7),
-        ("arith_loop", 7),
-        ("func_calls", 7),
-        ("json_answers", 7),
-        ("sort_counter", 7),
+        // (workload, rounds, runs per round on each side)
+        ("startup", 30, 100),
+        ("scan_slices", 9, 1),
+        ("regex_finditer", 9, 1),
+        ("word_count", 7, 1),
+        ("chunk_lines", 7, 1),
+        ("fstring_build", 7, 1),
+        ("arith_loop", 7, 1),
+        ("func_calls", 7, 1),
+        ("json_answers", 7, 1),
+        ("sort_counter", 7, 1),
     ];
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--once") {
@@ -96,15 +101,32 @@ fn main() {
     let ctx_path = std::env::temp_dir().join("rlm_bench_context.txt");
     std::fs::write(&ctx_path, &ctx_text).expect("write context");
     let ctx = Value::Str(Str::from_buffer(std::sync::Arc::new(ctx_text)));
-    let mut jobs = Vec::new();
-    let mut ours = Vec::new();
-    for (name, runs) in names {
+    let load_before = load_average();
+    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/bench_driver.py");
+    let mut python = Other::start(driver, &ctx_path);
+    let mut rows = Vec::new();
+    for (name, rounds, batch) in names {
         let src = std::fs::read_to_string(dir.join(format!("{name}.py"))).expect("read workload");
         let (_, output) = run_ours(&src, &ctx); // warm-up
-        let times: Vec<f64> = (0..runs).map(|_| run_ours(&src, &ctx).0).collect();
-        ours.push((median(times), output));
-        jobs.push(serde_json::json!([name, src, runs]));
+        let mut row = Row { output, ..Row::default() };
+        // One round: our batch, then CPython's and monty's of the same
+        // workload back to back, so that the three share the machine's load.
+        for _ in 0..rounds {
+            let ours: Vec<f64> = (0..batch).map(|_| run_ours(&src, &ctx).0).collect();
+            let other = python.run(name, &src, batch);
+            row.round_ratios.push(median(other.cpython.clone()) / median(ours.clone()));
+            row.ours.extend(ours);
+            row.cpython.extend(other.cpython);
+            row.cpython_output = other.cpython_output;
+            match other.monty {
+                Some(m) => row.monty.extend(m),
+                None => row.monty_error = other.monty_error,
+            }
+        }
+        rows.push((name, row));
     }
+    drop(python);
+    let load_after = load_average();
     // Where start-up time goes: parsing alone (rlm-syntax) vs a whole run.
     let parse_only = median(
         (0..3000)
@@ -135,39 +157,32 @@ fn main() {
             })
             .collect(),
     );
-    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/bench_driver.py");
-    let out = std::process::Command::new("python3")
-        .arg(driver)
-        .arg(&ctx_path)
-        .arg(serde_json::Value::Array(jobs).to_string())
-        .output()
-        .expect("run python3");
-    let py: serde_json::Value = serde_json::from_slice(&out.stdout).expect("driver JSON");
     println!(
-        "| workload | rlm-interp | CPython 3.11 | ratio (CPython time / ours) | pydantic-monty |"
+        "| workload | rlm-interp | CPython 3.11 | ratio (CPython time / ours) | ratio per round: min-max | pydantic-monty |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|");
     let mut ratios = Vec::new();
-    for ((name, _), (t, output)) in names.iter().zip(ours.iter()) {
-        let cp = py[name]["cpython"].as_f64().unwrap_or(f64::NAN);
+    for (name, row) in rows {
         // A workload is only comparable if both printed the same thing.
-        if py[name]["cpython_output"].as_str() != Some(output.as_str()) {
+        if row.cpython_output != row.output {
             eprintln!(
-                "warning: {name}: our output differs from CPython's:\n ours: {output:?}\n cpython: {}",
-                py[name]["cpython_output"]
+                "warning: {name}: our output differs from CPython's:\n ours: {:?}\n cpython: {:?}",
+                row.output, row.cpython_output
             );
         }
-        let monty = match py[name]["monty"].as_f64() {
-            Some(m) => fmt(m),
-            None => {
-                format!("n/a ({})", py[name]["monty_error"].as_str().unwrap_or("not installed"))
-            }
+        let monty = if row.monty.is_empty() {
+            format!("n/a ({})", row.monty_error.as_deref().unwrap_or("not installed"))
+        } else {
+            fmt(median(row.monty))
         };
+        let (t, cp) = (median(row.ours), median(row.cpython));
         let r = cp / t;
-        if *name != "startup" {
+        if name != "startup" {
             ratios.push(r);
         }
-        println!("| {name} | {} | {} | {:.2}x | {monty} |", fmt(*t), fmt(cp), r);
+        let lo = row.round_ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = row.round_ratios.iter().copied().fold(0.0, f64::max);
+        println!("| {name} | {} | {} | {r:.2}x | {lo:.2}x-{hi:.2}x | {monty} |", fmt(t), fmt(cp));
     }
     println!("\nmedian ratio over the workloads (excluding start-up): {:.2}x", median(ratios));
     println!(
@@ -176,4 +191,79 @@ fn main() {
         fmt(session_only),
         fmt(startup_uncached)
     );
+    println!("load average (1, 5, 15 min) before: {load_before}; after: {load_after}");
+}
+
+/// One workload's timings: ours, CPython's and monty's over all rounds.
+#[derive(Default)]
+struct Row {
+    output: String,
+    ours: Vec<f64>,
+    cpython: Vec<f64>,
+    cpython_output: String,
+    monty: Vec<f64>,
+    monty_error: Option<String>,
+    /// CPython's median over ours in each round (same load).
+    round_ratios: Vec<f64>,
+}
+
+/// What the driver answered for one round of a workload.
+struct OtherRound {
+    cpython: Vec<f64>,
+    cpython_output: String,
+    monty: Option<Vec<f64>>,
+    monty_error: Option<String>,
+}
+
+/// The CPython/monty side (`benches/bench_driver.py`), one process serving
+/// one round at a time.
+struct Other {
+    child: std::process::Child,
+    answers: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Other {
+    fn start(driver: &str, ctx_path: &std::path::Path) -> Other {
+        let mut child = std::process::Command::new("python3")
+            .arg(driver)
+            .arg(ctx_path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run python3");
+        let answers = std::io::BufReader::new(child.stdout.take().expect("driver stdout"));
+        Other { child, answers }
+    }
+
+    fn run(&mut self, name: &str, src: &str, runs: usize) -> OtherRound {
+        use std::io::{BufRead, Write};
+        let req = serde_json::json!({"name": name, "src": src, "runs": runs});
+        let stdin = self.child.stdin.as_mut().expect("driver stdin");
+        writeln!(stdin, "{req}").and_then(|()| stdin.flush()).expect("write to the driver");
+        let mut line = String::new();
+        self.answers.read_line(&mut line).expect("read the driver's answer");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("driver JSON");
+        let times = |k: &str| -> Option<Vec<f64>> {
+            v[k].as_array().map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
+        };
+        OtherRound {
+            cpython: times("cpython").expect("CPython's times"),
+            cpython_output: v["cpython_output"].as_str().unwrap_or_default().to_string(),
+            monty: times("monty"),
+            monty_error: v["monty_error"].as_str().map(str::to_string),
+        }
+    }
+}
+
+impl Drop for Other {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take()); // end of requests: the driver exits
+        let _ = self.child.wait();
+    }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|_| "unknown".into())
 }

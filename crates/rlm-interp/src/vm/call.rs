@@ -153,6 +153,62 @@ impl Vm {
         })
     }
 
+    /// `f(a, b)` where `f` is a plain Python function (positional
+    /// parameters only: no `*args`, `**kwargs` or keyword-only ones, no cells
+    /// of its own, not async) given between its required and total number of
+    /// arguments: binds them straight from the caller's operand stack into a
+    /// recycled frame, with no argument vector and none of `make_frame`'s
+    /// general binding. Returns `false`, having done nothing, for any other
+    /// call (the general path binds it or raises CPython's error).
+    pub(super) fn call_plain(&mut self, argc: usize) -> R<bool> {
+        let frame = top!(self);
+        let len = frame.stack.len();
+        let Some(Value::Func(func)) = len.checked_sub(argc + 1).and_then(|i| frame.stack.get(i))
+        else {
+            return Ok(false);
+        };
+        let code = &func.code;
+        let nargs = code.argcount;
+        if code.is_async
+            || code.has_varargs
+            || code.has_varkw
+            || code.kwonly != 0
+            || code.ncells != 0
+            || argc > nargs
+            || argc + func.defaults.len() < nargs
+            || frame_cost(code, func.closure.len()) > FRAME_FREE
+        {
+            return Ok(false);
+        }
+        // Charged as `call_dispatch` charges a call, before any work.
+        self.fuel(2)?;
+        let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
+        let caller = top!(self);
+        locals.extend(caller.stack.drain(len - argc..).map(Some));
+        let Some(Value::Func(func)) = caller.stack.pop() else {
+            return Err(crate::vm::internal("call_plain: callee moved"));
+        };
+        let code = &func.code;
+        // Defaults for the trailing parameters not given (checked above: enough).
+        let first_default = nargs - func.defaults.len();
+        for i in argc..nargs {
+            locals.push(Some(func.defaults[i - first_default].clone()));
+        }
+        locals.resize(code.local_names.len(), None);
+        let frame = Frame {
+            code: code.clone(),
+            pc: 0,
+            stack,
+            locals,
+            cells: func.closure.clone(),
+            blocks: Vec::new(),
+            handled: Vec::new(),
+            _charge: None,
+        };
+        self.push_frame(frame)?;
+        Ok(true)
+    }
+
     /// Keeps a returned frame's operand stack and locals for the next call
     /// (a few, and only small ones: what they hold is not charged).
     pub(super) fn recycle_frame(&mut self, frame: Frame) {

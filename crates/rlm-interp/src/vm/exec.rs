@@ -13,9 +13,7 @@ use crate::compile::Op;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
-use crate::vm::fused::{
-    LoopTarget, int_binary_fast, int_compare_fast, load_fast, truthy_fast, unbound_local,
-};
+use crate::vm::fused::{LoopTarget, int_binary_fast, load_fast, truthy_fast, unbound_local};
 use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
 
 impl Vm {
@@ -152,14 +150,7 @@ impl Vm {
                     top!(self).stack.push(v);
                 }
                 Op::Compare(op) => {
-                    let b = pop(frame)?;
-                    let a = pop(frame)?;
-                    let v = match int_compare_fast(op, &a, &b) {
-                        Some(v) => v,
-                        None => self.compare(op, &a, &b)?,
-                    };
-                    a.discard();
-                    b.discard();
+                    let v = self.pop_compare(op)?;
                     top!(self).stack.push(Value::Bool(v));
                 }
                 Op::Jump(t) => frame.pc = t as usize,
@@ -297,6 +288,13 @@ impl Vm {
                     }
                 }
                 Op::Call(argc) => {
+                    let callee = frame.stack.len().checked_sub(argc as usize + 1);
+                    if matches!(callee.and_then(|i| frame.stack.get(i)), Some(Value::Func(_)))
+                        && self.call_plain(argc as usize)?
+                    {
+                        continue;
+                    }
+                    let frame = top!(self);
                     let args = popn(frame, argc as usize)?;
                     let f = pop(frame)?;
                     match self.call_op(&f, args, Vec::new())? {

@@ -119,9 +119,10 @@ impl Vm {
         Ok(())
     }
 
-    /// `Compare(op)` then `JumpIfFalse(t)`: the result is never pushed.
+    /// `Compare(op)`'s work, shared with its fused form: pops both
+    /// operands, compares them (ints inline) and drops them.
     #[inline(always)]
-    pub(super) fn compare_jump_if_false(&mut self, op: CmpOp, t: u32) -> R<()> {
+    pub(super) fn pop_compare(&mut self, op: CmpOp) -> R<bool> {
         let frame = top!(self);
         let b = pop(frame)?;
         let a = pop(frame)?;
@@ -131,6 +132,13 @@ impl Vm {
         };
         a.discard();
         b.discard();
+        Ok(v)
+    }
+
+    /// `Compare(op)` then `JumpIfFalse(t)`: the result is never pushed.
+    #[inline(always)]
+    pub(super) fn compare_jump_if_false(&mut self, op: CmpOp, t: u32) -> R<()> {
+        let v = self.pop_compare(op)?;
         self.second_half()?;
         if !v {
             top!(self).pc = t as usize;
@@ -194,7 +202,7 @@ pub(super) fn int_binary_fast(op: BinOp, x: i64, y: i64) -> Option<i64> {
 /// Comparisons of two ints the loop does inline; `None` for other
 /// operands, and for `in`, `is` and the rest.
 #[inline(always)]
-pub(super) fn int_compare_fast(op: CmpOp, a: &Value, b: &Value) -> Option<bool> {
+fn int_compare_fast(op: CmpOp, a: &Value, b: &Value) -> Option<bool> {
     let (Value::Int(x), Value::Int(y)) = (a, b) else { return None };
     Some(match op {
         CmpOp::Lt => x < y,
