@@ -132,6 +132,8 @@ impl CountPlan {
                 escaped.iter().rev().cloned().collect::<Vec<_>>().join(r"\b.*\b"),
             ];
             format!(r"\b(?:{})\b", orders.join("|"))
+        } else if let [one] = escaped.as_slice() {
+            format!(r"\b{one}\b")
         } else {
             format!(r"\b(?:{})\b", escaped.join("|"))
         }
