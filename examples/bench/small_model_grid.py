@@ -26,7 +26,7 @@ Arms (--arms, comma-separated):
   baseline   rlm run --prompt-profile full --helps none (the loop as it was)
   final      rlm run --prompt-profile compact --helps all
   compact    rlm run --prompt-profile compact --helps none
-  no-evidence, no-teaching, no-escape, no-grammar: final minus one help
+  no-evidence, no-teaching, no-escape, no-grammar, no-counting: final minus one help
   bm25       final plus --retriever bm25 --first-step 5 (BM25 evidence instead of term passages)
   bm25-on    compact, helps teaching,escape,grammar, --retriever bm25 --first-step 5
   bm25-off   the same without the first step (issue #18's on/off pair)
@@ -70,10 +70,11 @@ ARMS = {
     "baseline": ["--prompt-profile", "full", "--helps", "none"],
     "final": ["--prompt-profile", "compact", "--helps", "all"],
     "compact": ["--prompt-profile", "compact", "--helps", "none"],
-    "no-evidence": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar"],
-    "no-teaching": ["--prompt-profile", "compact", "--helps", "evidence,escape,grammar"],
-    "no-escape": ["--prompt-profile", "compact", "--helps", "evidence,teaching,grammar"],
-    "no-grammar": ["--prompt-profile", "compact", "--helps", "evidence,teaching,escape"],
+    "no-evidence": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar,counting"],
+    "no-teaching": ["--prompt-profile", "compact", "--helps", "evidence,escape,grammar,counting"],
+    "no-escape": ["--prompt-profile", "compact", "--helps", "evidence,teaching,grammar,counting"],
+    "no-grammar": ["--prompt-profile", "compact", "--helps", "evidence,teaching,escape,counting"],
+    "no-counting": ["--prompt-profile", "compact", "--helps", "evidence,teaching,escape,grammar"],
     "bm25": ["--prompt-profile", "compact", "--helps", "all", "--retriever", "bm25", "--first-step", "5"],
     # Issue #18's comparison: the same retriever and helps, the first step on or off
     # (no plain-term evidence in either, so the only difference is the BM25 hits).

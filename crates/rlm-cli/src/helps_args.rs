@@ -11,7 +11,7 @@ use rlm_core::{Helps, PromptProfile, RepeatEscape};
 use crate::exit::CliError;
 
 /// The names `--helps` takes, one per help.
-pub const HELP_NAMES: [&str; 4] = ["evidence", "teaching", "escape", "grammar"];
+pub const HELP_NAMES: [&str; 5] = ["evidence", "teaching", "escape", "grammar", "counting"];
 
 /// The helps a `--helps` value names; `None` for `auto` (the profile's).
 pub fn parse_helps(text: &str) -> Result<Option<Helps>, String> {
@@ -27,6 +27,7 @@ pub fn parse_helps(text: &str) -> Result<Option<Helps>, String> {
                     "teaching" => helps.teaching_feedback = true,
                     "escape" => helps.repeat_escape = Some(RepeatEscape::default()),
                     "grammar" => helps.constrain_root = true,
+                    "counting" => helps.count_by_program = true,
                     other => {
                         return Err(format!(
                             "unknown help {other:?} in --helps: use auto, all, none, or a list of {}",

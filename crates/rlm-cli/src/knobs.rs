@@ -284,7 +284,7 @@ pub const KNOBS: &[Knob] = &[
         env: "RLM_HELPS",
         kind: Kind::Helps,
         default: Some(auto),
-        help: "Helps for small models: auto, all, none, or a list of evidence,teaching,escape,grammar",
+        help: "Helps for small models: auto, all, none, or a list of evidence,teaching,escape,grammar,counting",
     },
     Knob {
         key: "retrieval.mode",

@@ -48,6 +48,8 @@ mod boundary;
 mod buffer;
 mod chunk;
 mod context;
+mod counting;
+mod dates;
 mod error;
 mod index;
 mod loader;
@@ -60,6 +62,8 @@ mod window;
 
 pub use chunk::{Boundary, Chunk, DocumentChunk};
 pub use context::{Context, ContextKind, DEFAULT_SEPARATOR, Document, DocumentInfo, Limits};
+pub use counting::{CountPlan, case_insensitive, select_lines};
+pub use dates::{DateWindow, Stamp, first_stamp, parse_stamp, stamps_in};
 pub use error::{ContextError, Result};
 pub use index::{BLOCK_BYTES, CharIndex};
 pub use loader::{BINARY_SNIFF_BYTES, Decoding, LoadOptions, Loaded};

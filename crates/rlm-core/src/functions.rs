@@ -15,10 +15,10 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use rlm_context::Context;
+use rlm_context::{Context, CountPlan, DateWindow, Stamp, parse_stamp, select_lines};
 use rlm_interp::{
-    DefaultValue, ExcKind, FuelMeter, HostCall, HostError, HostFunc, HostReturn, Param, ParamType,
-    Session, Signature, SmolStr, Value,
+    DefaultValue, Dict, ExcKind, FuelMeter, HostCall, HostError, HostFunc, HostReturn, Key, Param,
+    ParamType, Session, Signature, SmolStr, Value,
 };
 use rlm_retrieval::SearchMode;
 
@@ -215,6 +215,11 @@ fn opt(name: &str, ty: ParamType) -> Param {
     Param::optional(name, ParamType::optional(ty), DefaultValue::None)
 }
 
+/// `(pattern, since=None, until=None)`: `count_lines` and `find_lines`.
+fn lines_params() -> Vec<Param> {
+    vec![p("pattern", ParamType::Str), opt("since", ParamType::Str), opt("until", ParamType::Str)]
+}
+
 impl FunctionRegistry {
     /// The RLM functions: sub-model calls and their batch and awaitable forms,
     /// the `ask` helpers, `extract_after`, and `rlm_query`.
@@ -252,12 +257,30 @@ impl FunctionRegistry {
             .compact(),
             FunctionSpec::new(
                 "count_lines",
-                vec![p("pattern", ParamType::Str)],
+                lines_params(),
                 "int",
-                Some("how many lines of the context match the regular expression `pattern`."),
+                Some(
+                    "how many lines of the context match the regular expression `pattern` (any case), dated from `since` to `until` when given (dates in any common format, both days included). Example: `print(count_lines(\"LOGIN_FAILED\", since=\"2026-03-04\", until=\"2026-03-06\"))`.",
+                ),
                 Form::Call(Service::Inline(count_lines)),
             )
             .compact(),
+            FunctionSpec::new(
+                "find_lines",
+                lines_params(),
+                "list of str",
+                Some("the lines `count_lines` counts, to print and check."),
+                Form::Call(Service::Inline(find_lines)),
+            )
+            .compact(),
+            // The built-in counting strategy's plan; not listed.
+            FunctionSpec::new(
+                "count_plan",
+                vec![p("question", ParamType::Str)],
+                "dict or None",
+                None,
+                Form::Call(Service::Inline(count_plan)),
+            ),
             FunctionSpec::new(
                 "answer_from_chunks",
                 vec![p("question", ParamType::Str)],
@@ -598,18 +621,80 @@ fn grep(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value,
     Ok(Value::list(out))
 }
 
-/// `count_lines(pattern)`: lines of the context the regex matches.
-fn count_lines(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value, HostError> {
+/// The context's lines `pattern` (any case) matches, inside the window
+/// `since`/`until` when given: what `count_lines` counts and `find_lines` lists.
+fn matching_lines<'c>(
+    name: &str,
+    context: &'c Context,
+    args: &[Value],
+    fuel: FuelMeter<'_>,
+) -> Result<Vec<&'c str>, HostError> {
     let Some(Value::Str(pattern)) = args.first() else {
-        return Err(HostError::typed(ExcKind::TypeError, "count_lines() needs a pattern"));
+        return Err(HostError::typed(ExcKind::TypeError, format!("{name}() needs a pattern")));
     };
+    let bound = |i: usize, which: &str| -> Result<Option<Stamp>, HostError> {
+        match args.get(i) {
+            Some(Value::Str(text)) => parse_stamp(text.as_str()).map(Some).ok_or_else(|| {
+                HostError::typed(
+                    ExcKind::ValueError,
+                    format!("{name}() {which}={:?} is not a date", text.as_str()),
+                )
+            }),
+            _ => Ok(None),
+        }
+    };
+    let (since, until) = (bound(1, "since")?, bound(2, "until")?);
+    let window = (since.is_some() || until.is_some()).then_some(DateWindow { since, until });
     let hay = context.as_str();
     fuel(hay.len() as u64 / BYTES_PER_FUEL + 1).map_err(|e| HostError::new(e.to_string()))?;
     let re = regex::RegexBuilder::new(pattern.as_str())
+        .case_insensitive(true)
         .size_limit(1 << 22)
         .build()
-        .map_err(|e| HostError::typed(ExcKind::ValueError, format!("count_lines(): {e}")))?;
-    Ok(Value::Int(hay.lines().filter(|l| re.is_match(l)).count() as i64))
+        .map_err(|e| HostError::typed(ExcKind::ValueError, format!("{name}(): {e}")))?;
+    Ok(select_lines(hay, &re, window.as_ref()))
+}
+
+/// `count_lines(pattern, since=None, until=None)`.
+fn count_lines(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value, HostError> {
+    let lines = matching_lines("count_lines", context, args, fuel)?;
+    Ok(Value::Int(lines.len() as i64))
+}
+
+/// `find_lines(pattern, since=None, until=None)`.
+fn find_lines(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value, HostError> {
+    let lines = matching_lines("find_lines", context, args, &mut *fuel)?;
+    // Making the strings is work of its own, like any list the program builds.
+    let bytes: usize = lines.iter().map(|l| l.len()).sum();
+    fuel((bytes / BYTES_PER_FUEL as usize + lines.len()) as u64)
+        .map_err(|e| HostError::new(e.to_string()))?;
+    Ok(Value::list(lines.into_iter().map(Value::str).collect()))
+}
+
+/// `count_plan(question)`: `{"pattern", "terms", "since", "until", "exact"}`
+/// for counting the question's lines by program (see [`CountPlan`]), or
+/// None when no word of the question occurs in the context.
+fn count_plan(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value, HostError> {
+    let Some(Value::Str(question)) = args.first() else {
+        return Err(HostError::typed(ExcKind::TypeError, "count_plan() needs a question"));
+    };
+    let hay = context.as_str();
+    // Each candidate term is looked for once, and the candidates once more.
+    fuel(4 * (hay.len() as u64 / BYTES_PER_FUEL + 1)).map_err(|e| HostError::new(e.to_string()))?;
+    let Some(plan) = CountPlan::for_question(question.as_str(), hay) else {
+        return Ok(Value::None);
+    };
+    let stamp = |s: Option<Stamp>| s.map(|s| Value::str(s.render())).unwrap_or(Value::None);
+    let mut d = Dict::new();
+    let mut put = |k: &str, v: Value| {
+        d.map.insert(Key(Value::str(k)), v);
+    };
+    put("pattern", Value::str(plan.pattern.as_str()));
+    put("terms", Value::list(plan.terms.iter().map(|t| Value::str(t.as_str())).collect()));
+    put("since", stamp(plan.window.and_then(|w| w.since)));
+    put("until", stamp(plan.window.and_then(|w| w.until)));
+    put("exact", Value::Bool(plan.exact));
+    Ok(Value::dict(d))
 }
 
 /// The first answer that is not empty or a "not found" (strings only).

@@ -45,6 +45,7 @@
 pub mod cell;
 mod compaction;
 pub mod context_binding;
+mod count_evidence;
 mod direct;
 mod engine;
 mod error;

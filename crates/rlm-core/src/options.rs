@@ -46,6 +46,12 @@ pub struct Helps {
     /// Ask the root model's server to hold replies to one ```repl block or a
     /// FINAL line (a grammar; providers without constrained decoding ignore it).
     pub constrain_root: bool,
+    /// Counting questions are counted by program: the first message shows
+    /// the lines holding the question's terms inside its dates and the
+    /// `count_lines` call counting them, a printed count is shown those
+    /// lines, and the repeat escape's strategy counts them (a sub-model only
+    /// confirms uncertain lines) instead of asking sub-models to count.
+    pub count_by_program: bool,
 }
 
 impl Helps {
@@ -56,6 +62,7 @@ impl Helps {
             teaching_feedback: false,
             repeat_escape: None,
             constrain_root: false,
+            count_by_program: false,
         }
     }
 
@@ -66,6 +73,7 @@ impl Helps {
             teaching_feedback: true,
             repeat_escape: Some(RepeatEscape::default()),
             constrain_root: true,
+            count_by_program: true,
         }
     }
 

@@ -46,6 +46,12 @@ pub struct Prompts {
     pub strategy_lookup: String,
     /// The built-in strategy for counting questions.
     pub strategy_count: String,
+    /// The lines a counting question counts, selected by program, in the
+    /// first message (`Helps::count_by_program`).
+    pub count_evidence: String,
+    /// The built-in strategy for counting questions that counts by program
+    /// (`Helps::count_by_program`).
+    pub strategy_count_lines: String,
     /// Notes, reasons and error messages (`notes.toml`).
     pub notes: Notes,
     /// Which wording these are (the compact one lists fewer functions).
@@ -53,7 +59,7 @@ pub struct Prompts {
 }
 
 /// The file name of each template, in [`Prompts`] field order.
-pub const PROMPT_FILES: [&str; 15] = [
+pub const PROMPT_FILES: [&str; 17] = [
     "system.md",
     "first_user.md",
     "feedback.md",
@@ -69,6 +75,8 @@ pub const PROMPT_FILES: [&str; 15] = [
     "passage_evidence.md",
     "strategy_lookup.py",
     "strategy_count.py",
+    "count_evidence.md",
+    "strategy_count_lines.py",
 ];
 
 /// Which wording of the root prompts a model gets.
@@ -186,6 +194,13 @@ pub struct Notes {
     pub passage_line: String,
     pub repeat_reask: String,
     pub strategy_ran: String,
+    pub count_window_both: String,
+    pub count_window_since: String,
+    pub count_window_until: String,
+    pub count_shown_first: String,
+    pub count_exact: String,
+    pub count_confirm: String,
+    pub count_check: String,
 }
 
 impl Notes {
@@ -227,6 +242,9 @@ impl Default for Prompts {
             passage_evidence: include_str!("../../../prompts/passage_evidence.md").to_string(),
             strategy_lookup: include_str!("../../../prompts/strategy_lookup.py").to_string(),
             strategy_count: include_str!("../../../prompts/strategy_count.py").to_string(),
+            count_evidence: include_str!("../../../prompts/count_evidence.md").to_string(),
+            strategy_count_lines: include_str!("../../../prompts/strategy_count_lines.py")
+                .to_string(),
             notes: Notes::default(),
             profile: PromptProfile::Full,
         }
@@ -281,7 +299,9 @@ impl Prompts {
             11 => &mut self.session_history,
             12 => &mut self.passage_evidence,
             13 => &mut self.strategy_lookup,
-            _ => &mut self.strategy_count,
+            14 => &mut self.strategy_count,
+            15 => &mut self.count_evidence,
+            _ => &mut self.strategy_count_lines,
         }
     }
 }

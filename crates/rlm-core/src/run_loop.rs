@@ -23,6 +23,7 @@ use rlm_types::{ChatMessage, Role};
 use tokio_util::sync::CancellationToken;
 
 use crate::compaction;
+use crate::count_evidence::{count_check, count_evidence};
 use crate::engine::Engine;
 use crate::evidence::{passage_evidence, teaching_note};
 use crate::extract::{ProseFinal, extract, find_final};
@@ -189,6 +190,13 @@ impl Runner {
         };
         // Evidence first (issue #19): a plain term search when no retrieval
         // first step gave any.
+        // A counting question counted by program shows its lines instead.
+        let evidence = match evidence {
+            None if depth == 0 && engine.options.helps.count_by_program => {
+                count_evidence(&engine.prompts, &context, &query)
+            }
+            e => e,
+        };
         let evidence = match evidence {
             None if depth == 0 && engine.options.helps.evidence_passages > 0 => passage_evidence(
                 &engine.prompts,
@@ -467,7 +475,15 @@ impl Runner {
             let languages = ex.rejected_languages.join(", ```");
             notes.push(self.note(&notes_t.rejected_languages, &[("languages", &languages)]));
         }
-        if error.is_none()
+        let count_note = match error {
+            None if self.engine().options.helps.count_by_program => {
+                count_check(&engine.prompts, &self.scope.context, &self.query, &stdout)
+            }
+            _ => None,
+        };
+        if let Some(note) = count_note {
+            notes.push(note);
+        } else if error.is_none()
             && self.engine().options.helps.teaching_feedback
             && let Some(note) = teaching_note(
                 &engine.prompts,
@@ -512,7 +528,9 @@ impl Runner {
         if escape.fallback_after > 0 && self.repeats >= escape.fallback_after && !self.strategy_used
         {
             self.strategy_used = true;
-            let program = QuestionShape::of(&self.query).program(&engine.prompts).to_string();
+            let program = QuestionShape::of(&self.query)
+                .program(&engine.prompts, engine.options.helps.count_by_program)
+                .to_string();
             let report = self.run_program(&program, true).await;
             if report.cancelled {
                 return Some(self.cancelled());

@@ -1,7 +1,8 @@
 //! The built-in strategy the repeat escape falls back to (issue #19): a
 //! program for the question's shape, run by the runtime when the model keeps
 //! sending the same program. Counting questions chunk the context and add
-//! up a sub-model's counts; every other question asks a sub-model about the
+//! up a sub-model's counts, or, with `Helps::count_by_program`, select the
+//! lines by program and count them there; every other question asks a sub-model about the
 //! passages holding the question's words and keeps an answer found in its
 //! passage (`answer_from_chunks`). The programs are `prompts/strategy_*.py`.
 
@@ -29,9 +30,12 @@ impl QuestionShape {
         }
     }
 
-    /// The strategy program for this shape.
-    pub(crate) fn program(self, prompts: &Prompts) -> &str {
+    /// The strategy program for this shape; `by_program`: a counting
+    /// question's lines are selected and counted by the program
+    /// (`Helps::count_by_program`), not counted by sub-models per chunk.
+    pub(crate) fn program(self, prompts: &Prompts, by_program: bool) -> &str {
         match self {
+            QuestionShape::Count if by_program => &prompts.strategy_count_lines,
             QuestionShape::Count => &prompts.strategy_count,
             QuestionShape::Lookup => &prompts.strategy_lookup,
         }

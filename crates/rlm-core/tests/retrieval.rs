@@ -134,7 +134,12 @@ fn rlm(settings: RetrievalSettings) -> Rlm {
 /// Runs `program` in a session of `rlm` over the essays: what it printed, or
 /// the error's last line.
 fn run(rlm: &Rlm, program: &str) -> String {
-    let context = essays();
+    run_over(rlm, &essays(), program)
+}
+
+/// [`run`] over `context`.
+fn run_over(rlm: &Rlm, context: &Context, program: &str) -> String {
+    let context = context.clone();
     let mut session = rlm.new_session(&context);
     let mut host = rlm.program_host(&context).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -294,6 +299,36 @@ fn searches_are_charged_fuel_per_requested_hit() {
     let hundred = fuel_of("x = search('harbor', k=100)");
     assert!(one - none >= 100, "a search costs more than a step: {none} -> {one}");
     assert!(hundred - one >= 99 * 7, "each requested hit is charged: {one} -> {hundred}");
+}
+
+#[test]
+fn a_search_result_too_large_for_the_memory_budget_is_a_memory_error() {
+    let note = "the harbor master keeps a long log of boats, storms and tides. ".repeat(8);
+    let docs: Vec<Document> = (0..300)
+        .map(|i| Document::named(format!("d{i}.txt"), format!("Harbor {i}: {note}")))
+        .collect();
+    let context = Context::from_documents(docs);
+    // A budget 100 KB above what a fresh session holds: 5 hits take about
+    // 16 KB there, 100 hits about 310 KB (measured on this context).
+    let fresh = rlm(settings(None, None)).new_session(&context).live_memory_bytes();
+    let budget = usize::try_from(fresh).unwrap() + 100_000;
+    let small = Rlm::builder()
+        .root(support::root(&["FINAL('x')"]))
+        .retrieval(settings(None, None))
+        .interpreter_limits(rlm_interp::Limits { memory_bytes: budget, ..Default::default() })
+        .build()
+        .unwrap();
+    let out = run_over(&small, &context, "hits = search('harbor', k=5)\nprint(len(hits))");
+    assert_eq!(out.trim(), "5");
+    // 100 previews do not fit: the result is charged before the program
+    // holds it, and the program ends with the memory error.
+    let out =
+        run_over(&small, &context, "hits = search('harbor', k=100)\nprint('held', len(hits))");
+    assert!(!out.contains("held"), "{out}");
+    assert!(out.contains("memory limit"), "{out}");
+    // The same call fits the default budget.
+    let out = run_over(&rlm(settings(None, None)), &context, "print(len(search('harbor', k=100)))");
+    assert_eq!(out.trim(), "100");
 }
 
 #[test]

@@ -218,3 +218,171 @@ fn constrained_decoding_asks_for_the_reply_grammar_only_when_on() {
     rlm_with(root.clone(), None, Helps::none()).run_blocking("q", haystack()).unwrap();
     assert_eq!(root.requests()[0].params.constraint, None);
 }
+
+/// A service log like the benchmark's, but generated here: `days` days of
+/// events, each line `time | level | service | event | user`, with a header.
+fn service_log(days: u32) -> String {
+    let events = ["LOGIN_OK", "LOGIN_FAILED", "UPLOAD_OK", "PAYMENT_FAILED", "CACHE_MISS"];
+    let services = ["auth", "billing", "search"];
+    let mut seed: u64 = 7;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let mut out = String::from(
+        "# export of service events; columns: time | level | service | event | user\n",
+    );
+    for day in 1..=days {
+        for slot in 0..6 {
+            let event = events[next(events.len() as u64) as usize];
+            let level = if event.ends_with("FAILED") { "ERROR" } else { "INFO" };
+            out.push_str(&format!(
+                "2026-03-{day:02}T{:02}:{:02}:00Z | {level} | {} | {event} | u{}\n",
+                slot * 4,
+                next(60),
+                services[next(3) as usize],
+                1000 + next(9000)
+            ));
+        }
+    }
+    out
+}
+
+/// Lines of `log` with `event` dated from `lo` to `hi` (ISO days, both
+/// included), counted by plain string comparison: the oracle.
+fn truth(log: &str, event: &str, lo: &str, hi: &str) -> usize {
+    log.lines()
+        .filter(|l| l.starts_with("2026") && l.contains(&format!("| {event} |")))
+        .filter(|l| (lo..=hi).contains(&&l[..10]))
+        .count()
+}
+
+fn helps_counting() -> Helps {
+    Helps { count_by_program: true, ..Helps::none() }
+}
+
+#[test]
+fn counting_evidence_shows_the_lines_a_program_selects() {
+    let log = service_log(3);
+    let q = "How many LOGIN_FAILED events are logged from 2026-03-02 to 2026-03-03 (both days included)?";
+    let n = truth(&log, "LOGIN_FAILED", "2026-03-02", "2026-03-03");
+    assert!(n > 0);
+    let root = support::root(&[&format!("FINAL({n})")]);
+    let r = rlm_with(root.clone(), None, helps_counting())
+        .run_blocking(q, Context::from_text(log.clone()))
+        .unwrap();
+    assert_eq!(r.answer, Some(n.to_string()));
+    let first = last_user(&root, 0);
+    let evidence = &first[first.find("The question counts lines").unwrap()..];
+    assert!(evidence.contains(&format!("(count: {n})")), "{first}");
+    let shown = evidence.lines().filter(|l| l.starts_with("2026-")).count();
+    assert_eq!(shown, n, "only the lines inside the window: {first}");
+    insta::assert_snapshot!("compact_first_user_with_count_evidence", first);
+    // Off (the default): no count evidence.
+    let root = support::root(&[&repl("print(1)"), "FINAL('x')"]);
+    rlm_with(root.clone(), None, Helps::none()).run_blocking(q, Context::from_text(log)).unwrap();
+    assert!(!last_user(&root, 0).contains("lines)"));
+}
+
+#[test]
+fn a_printed_count_is_shown_the_lines_it_counts() {
+    let log = service_log(4);
+    let q = "Count the PAYMENT_FAILED entries between March 2, 2026 and March 3, 2026.";
+    let n = truth(&log, "PAYMENT_FAILED", "2026-03-02", "2026-03-03");
+    let root = support::root(&[&repl("print(8)"), "FINAL('8')"]);
+    rlm_with(root.clone(), None, helps_counting())
+        .run_blocking(q, Context::from_text(log))
+        .unwrap();
+    let feedback = last_user(&root, 1);
+    assert!(feedback.contains("Your program printed 8."), "{feedback}");
+    assert!(feedback.contains(&format!(" are {n}:")), "{feedback}");
+    insta::assert_snapshot!("count_check_feedback", feedback);
+}
+
+#[test]
+fn repeats_fall_back_to_counting_by_program_in_any_phrasing() {
+    let log = service_log(8);
+    let questions = [
+        (
+            "How many LOGIN_FAILED events are logged from 2026-03-04 to 2026-03-06 (both days included)? Answer with a number.",
+            "LOGIN_FAILED",
+            "2026-03-04",
+            "2026-03-06",
+        ),
+        (
+            "Count the PAYMENT_FAILED lines between 03/02/2026 and 03/05/2026.",
+            "PAYMENT_FAILED",
+            "2026-03-02",
+            "2026-03-05",
+        ),
+        (
+            "What is the number of LOGIN_FAILED events from 7 March 2026 to 3 March 2026?",
+            "LOGIN_FAILED",
+            "2026-03-03",
+            "2026-03-07",
+        ),
+        (
+            "how many times was PAYMENT_FAILED logged on Mar 6?",
+            "PAYMENT_FAILED",
+            "2026-03-06",
+            "2026-03-06",
+        ),
+        ("How many LOGIN_FAILED events are there?", "LOGIN_FAILED", "2026-03-01", "2026-03-31"),
+    ];
+    for (q, event, lo, hi) in questions {
+        let program = repl("print(0)");
+        let root = support::root(&[&program, &program, &program]);
+        // No rule: a sub-model call would fail the run. An exact plan needs none.
+        let sub = scripted("sub", &[], &[], None);
+        let helps = Helps { repeat_escape: Some(RepeatEscape::default()), ..helps_counting() };
+        let r = rlm_with(root, Some(sub.clone()), helps)
+            .run_blocking(q, Context::from_text(log.clone()))
+            .unwrap();
+        assert_eq!(r.answer, Some(truth(&log, event, lo, hi).to_string()), "{q}");
+        assert!(sub.requests().is_empty(), "{q}");
+    }
+}
+
+#[test]
+fn uncertain_lines_are_confirmed_by_a_sub_model_and_counted_by_the_program() {
+    let log = service_log(3);
+    // "failures" is a word, not a name: every line with it is a candidate...
+    let log = log.replace("FAILED", "FAILED failure");
+    let q = "How many login failures were logged on 2026-03-02?";
+    let root = support::root(&[&repl("print(0)"), &repl("print(0)"), &repl("print(0)")]);
+    // ...and the sub-model keeps the login ones.
+    let sub = scripted("sub", &[("LOGIN_FAILED", "yes"), ("Log line:", "no")], &[], None);
+    let helps = Helps { repeat_escape: Some(RepeatEscape::default()), ..helps_counting() };
+    let r = rlm_with(root, Some(sub.clone()), helps)
+        .run_blocking(q, Context::from_text(log.clone()))
+        .unwrap();
+    let n = truth(&log, "LOGIN_FAILED failure", "2026-03-02", "2026-03-02");
+    let candidates =
+        log.lines().filter(|l| l.starts_with("2026-03-02") && l.contains("failure")).count();
+    assert!(candidates > n, "the question's words also select other lines");
+    assert_eq!(r.answer, Some(n.to_string()));
+    assert_eq!(sub.requests().len(), candidates, "one yes/no per candidate line");
+    insta::assert_snapshot!("strategy_count_confirm_subcall", last_user(&sub, 0));
+}
+
+#[test]
+fn count_lines_and_find_lines_take_a_date_window() {
+    let log = service_log(5);
+    let n = truth(&log, "LOGIN_FAILED", "2026-03-02", "2026-03-04");
+    let root = support::root(&[
+        &repl(
+            "print(count_lines('login_failed', since='2026-03-02', until='March 4, 2026'))\nlines = find_lines('LOGIN_FAILED', since='03/02/2026', until='2026-03-04')\nprint(len(lines), lines[0][:10])\nprint(count_lines('LOGIN_FAILED', since='2026-03-04T23:59:59'))",
+        ),
+        &repl("count_lines('x', since='someday')"),
+        "FINAL('x')",
+    ]);
+    rlm_with(root.clone(), None, Helps::none())
+        .run_blocking("q", Context::from_text(log.clone()))
+        .unwrap();
+    let out = last_user(&root, 1);
+    let after = truth(&log, "LOGIN_FAILED", "2026-03-05", "2026-03-31");
+    assert!(out.contains(&format!("{n}\n{n} 2026-03-0")), "{out}");
+    assert!(out.contains(&format!("\n{after}\n")), "{out}");
+    let out = last_user(&root, 2);
+    assert!(out.contains("ValueError") && out.contains("is not a date"), "{out}");
+}

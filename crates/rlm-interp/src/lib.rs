@@ -363,7 +363,9 @@ impl Session {
 
     /// Deliver the result of a pending host call. A reply made outside any
     /// session (a model's answer) is charged to this one from now on (see
-    /// `adopt`).
+    /// `adopt`), and checked against the memory budget before the program
+    /// sees it: one that does not fit ends the program with the memory
+    /// limit error when it resumes.
     pub fn answer(
         &mut self,
         id: u64,
@@ -372,6 +374,7 @@ impl Session {
         let _in = mem::enter(&self.vm.account);
         if let Ok(v) = &result {
             adopt::adopt(v, &self.vm.account);
+            self.vm.check_answer_memory();
         }
         if self.vm.answer(id, result) { Ok(()) } else { Err(SessionError::UnknownCall(id)) }
     }

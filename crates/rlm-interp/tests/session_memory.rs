@@ -189,3 +189,18 @@ fn what_a_host_function_returns_is_charged_to_the_session() {
     done(s.run_cell("del x"));
     assert!(live(&mut s) < b0 + MIB, "credited when dropped");
 }
+
+#[test]
+fn a_reply_larger_than_the_budget_ends_the_program_before_it_holds_it() {
+    // 2 MiB into a 1 MiB budget: refused when answered. Before, the next
+    // check came only after the sync grace (4 MiB), so a program that
+    // stores and prints held the reply over its budget.
+    let mut s =
+        answered_with(1, "r = llm_query('go')\nprint('held')", || Value::str("z".repeat(2 * MIB)));
+    match s.resume() {
+        Outcome::Error(e) => assert!(e.message.contains("memory limit"), "{}", e.message),
+        o => panic!("expected a memory error, got {o:?}"),
+    }
+    assert!(!s.take_output().contains("held"));
+    assert!(s.dead().is_some(), "a limit error ends the session, as any memory limit does");
+}

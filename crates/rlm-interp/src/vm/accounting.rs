@@ -144,6 +144,21 @@ impl Vm {
         Ok(())
     }
 
+    /// A host call's answer was just charged to this VM's account (`adopt`):
+    /// the budget is checked now, before the program holds the value, so an
+    /// answer too large for it (a retrieval with a large `k`, a long reply)
+    /// ends the program with the memory error instead of leaving the heap
+    /// over the budget until the next sync. A limit hit here makes the VM
+    /// dead: resuming reports it.
+    pub(crate) fn check_answer_memory(&mut self) {
+        if self.account.live() <= self.limits.memory_bytes {
+            return;
+        }
+        if let Err(Fault::Limit(l)) = self.sync_memory(0) {
+            self.dead = Some(l);
+        }
+    }
+
     /// Every builtin and method result passes here. Builtins that build
     /// strings (`json.dumps`, `re.sub`, `join`, `%`-formatting, ...) are thus
     /// held to the string cap, so no chain of them can grow a string past the
