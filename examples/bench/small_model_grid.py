@@ -28,6 +28,8 @@ Arms (--arms, comma-separated):
   compact    rlm run --prompt-profile compact --helps none
   no-evidence, no-teaching, no-escape, no-grammar: final minus one help
   bm25       final plus --retriever bm25 --first-step 5 (BM25 evidence instead of term passages)
+  bm25-on    compact, helps teaching,escape,grammar, --retriever bm25 --first-step 5
+  bm25-off   the same without the first step (issue #18's on/off pair)
 A task is right when the expected answer appears in the reply (case-insensitive;
 for counts, the number as a whole word). Every result is appended to --out as
 one JSON line as soon as it is known, so an interrupted run keeps what it
@@ -73,6 +75,12 @@ ARMS = {
     "no-escape": ["--prompt-profile", "compact", "--helps", "evidence,teaching,grammar"],
     "no-grammar": ["--prompt-profile", "compact", "--helps", "evidence,teaching,escape"],
     "bm25": ["--prompt-profile", "compact", "--helps", "all", "--retriever", "bm25", "--first-step", "5"],
+    # Issue #18's comparison: the same retriever and helps, the first step on or off
+    # (no plain-term evidence in either, so the only difference is the BM25 hits).
+    "bm25-on": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar",
+                "--retriever", "bm25", "--first-step", "5"],
+    "bm25-off": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar",
+                 "--retriever", "bm25"],
 }
 
 DIRECT_PROMPT = "{context}\n\nAnswer the question from the text above, in a few words.\nQuestion: {question}"
