@@ -318,6 +318,9 @@ enum Node {
     Func(Rc<Function>),
     Cell(Rc<RefCell<Option<Value>>>),
     Coroutine(Rc<RefCell<Coroutine>>),
+    /// A module's object that holds values (`Native::held`): a dict view,
+    /// a `functools.partial`, a csv reader or writer.
+    Native(Rc<Native>),
 }
 
 enum Edge {
@@ -336,7 +339,7 @@ fn is_node(v: &Value) -> bool {
             | Value::Deque(_)
             | Value::Func(_)
             | Value::Coroutine(_)
-    )
+    ) || matches!(v, Value::Native(n) if n.holds_values())
 }
 
 impl Node {
@@ -350,6 +353,9 @@ impl Node {
             Value::Func(f) => (Rc::as_ptr(f) as *const u8 as usize, Node::Func(f.clone())),
             Value::Coroutine(c) => {
                 (Rc::as_ptr(c) as *const u8 as usize, Node::Coroutine(c.clone()))
+            }
+            Value::Native(n) if n.holds_values() => {
+                (Rc::as_ptr(n) as *const u8 as usize, Node::Native(n.clone()))
             }
             _ => return None,
         })
@@ -365,6 +371,7 @@ impl Node {
             Node::Deque(x) => Value::Deque(x),
             Node::Func(x) => Value::Func(x),
             Node::Coroutine(x) => Value::Coroutine(x),
+            Node::Native(x) => Value::Native(x),
             Node::Cell(_) => return None,
         })
     }
@@ -379,6 +386,7 @@ impl Node {
             Node::Func(x) => Rc::strong_count(x),
             Node::Cell(x) => Rc::strong_count(x),
             Node::Coroutine(x) => Rc::strong_count(x),
+            Node::Native(x) => Rc::strong_count(x),
         }
     }
 
@@ -450,6 +458,7 @@ impl Node {
                 v.extend(c.args.iter().cloned().map(Edge::Val));
                 v.extend(c.kwargs.iter().map(|(_, x)| Edge::Val(x.clone())));
             }
+            Node::Native(n) => n.held(|x| v.push(Edge::Val(x.clone()))),
         }
         v.len() <= limit
     }
@@ -496,7 +505,9 @@ impl Node {
                     out.extend(std::mem::take(&mut c.kwargs).into_iter().map(|(_, v)| v));
                 }
             }
-            Node::Tuple(_) | Node::Func(_) => {}
+            // Immutable: a cycle through one also runs through a mutable
+            // container, whose clearing breaks it.
+            Node::Tuple(_) | Node::Func(_) | Node::Native(_) => {}
         }
     }
 }
