@@ -163,6 +163,17 @@ pub fn read_program(path: &Path) -> Result<String, CliError> {
     })
 }
 
+/// The session of `rlm exec`/`rlm repl`, which live as long as the process:
+/// when the command returns, the process exits and the OS takes the
+/// session's heap back at once, so it is not freed value by value first
+/// (a program stopped at its memory limit holds up to the whole budget in
+/// small values: freeing the 4.5 M lists of `x = [x]` and collecting their
+/// cycles took longer than building them). A `Session` dropped in a library
+/// still frees everything.
+pub fn kept_until_exit(session: Session) -> std::mem::ManuallyDrop<Session> {
+    std::mem::ManuallyDrop::new(session)
+}
+
 /// The exit code of a cell error: any sandbox limit (fuel, memory, string or
 /// collection size, depth, output...) is a budget running out.
 pub fn exit_for_error(kind: &ErrorKind) -> Exit {
@@ -184,7 +195,8 @@ pub fn exec(args: ExecArgs) -> Result<Exit, CliError> {
     for cell in &args.cells {
         sources.push((cell.display().to_string(), read_program(cell)?));
     }
-    let OpenSession { mut session, mut host, runtime, .. } = args.session.open(None)?;
+    let OpenSession { session, mut host, runtime, .. } = args.session.open(None)?;
+    let mut session = kept_until_exit(session);
     let json = args.json;
     let mut exit = Exit::Ok;
     let mut reports = Vec::new();

@@ -27,7 +27,7 @@ use rlm_interp::{ErrorKind, HostCall, HostFunc, Session, SmolStr, Value};
 use rlm_syntax::DiagnosticKind;
 use rlm_syntax::ast::StmtKind;
 
-use crate::exec::{Models, OpenSession, SessionArgs, exit_for_error};
+use crate::exec::{Models, OpenSession, SessionArgs, exit_for_error, kept_until_exit};
 use crate::exit::{CliError, Exit};
 
 /// The host function bare expressions are wrapped in.
@@ -264,7 +264,8 @@ fn run_one(
 }
 
 pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
-    let OpenSession { mut session, host, runtime, .. } = args.session.open(args.models()?)?;
+    let OpenSession { session, host, runtime, .. } = args.session.open(args.models()?)?;
+    let mut session = kept_until_exit(session);
     let mut server = ReplServer { host, write_error: None };
     let model = args.model.clone();
     session.set_cell_name("<stdin>");

@@ -318,6 +318,9 @@ enum Node {
     Func(Rc<Function>),
     Cell(Rc<RefCell<Option<Value>>>),
     Coroutine(Rc<RefCell<Coroutine>>),
+    /// A module's object that holds values (`Native::held`): a dict view,
+    /// a `functools.partial`, a csv reader or writer.
+    Native(Rc<Native>),
 }
 
 enum Edge {
@@ -336,7 +339,7 @@ fn is_node(v: &Value) -> bool {
             | Value::Deque(_)
             | Value::Func(_)
             | Value::Coroutine(_)
-    )
+    ) || matches!(v, Value::Native(n) if n.holds_values())
 }
 
 impl Node {
@@ -350,6 +353,9 @@ impl Node {
             Value::Func(f) => (Rc::as_ptr(f) as *const u8 as usize, Node::Func(f.clone())),
             Value::Coroutine(c) => {
                 (Rc::as_ptr(c) as *const u8 as usize, Node::Coroutine(c.clone()))
+            }
+            Value::Native(n) if n.holds_values() => {
+                (Rc::as_ptr(n) as *const u8 as usize, Node::Native(n.clone()))
             }
             _ => return None,
         })
@@ -365,6 +371,7 @@ impl Node {
             Node::Deque(x) => Value::Deque(x),
             Node::Func(x) => Value::Func(x),
             Node::Coroutine(x) => Value::Coroutine(x),
+            Node::Native(x) => Value::Native(x),
             Node::Cell(_) => return None,
         })
     }
@@ -379,34 +386,35 @@ impl Node {
             Node::Func(x) => Rc::strong_count(x),
             Node::Cell(x) => Rc::strong_count(x),
             Node::Coroutine(x) => Rc::strong_count(x),
+            Node::Native(x) => Rc::strong_count(x),
         }
     }
 
-    /// The references this node holds, or `None` if there are more than
-    /// `limit` (the collection is then over its bookkeeping budget). One
-    /// that is mutably borrowed right now (a collection during the run,
-    /// inside a builtin) reports none: its children then look held from
-    /// outside and are kept, the safe side.
-    fn edges(&self, limit: usize) -> Option<Vec<Edge>> {
+    /// The references this node holds, into `v` (emptied first: one buffer
+    /// serves every node, not an allocation each), or false if there are
+    /// more than `limit` (the collection is then over its bookkeeping
+    /// budget). One that is mutably borrowed right now (a collection during
+    /// the run, inside a builtin) reports none: its children then look held
+    /// from outside and are kept, the safe side.
+    fn edges(&self, limit: usize, v: &mut Vec<Edge>) -> bool {
+        v.clear();
         let at_most = limit.saturating_add(1);
-        let v: Vec<Edge> = match self {
+        match self {
             // Only values that can be nodes are edges: a list of 16 M ints
             // would otherwise cost the collector 512 MB of edges.
-            Node::List(l) => match l.try_borrow() {
-                Ok(l) => {
-                    l.iter().filter(|v| is_node(v)).take(at_most).cloned().map(Edge::Val).collect()
+            Node::List(l) => {
+                if let Ok(l) = l.try_borrow() {
+                    v.extend(l.iter().filter(|x| is_node(x)).take(at_most).cloned().map(Edge::Val))
                 }
-                Err(_) => Vec::new(),
-            },
+            }
             Node::Tuple(t) => {
-                t.iter().filter(|v| is_node(v)).take(at_most).cloned().map(Edge::Val).collect()
+                v.extend(t.iter().filter(|x| is_node(x)).take(at_most).cloned().map(Edge::Val))
             }
             Node::Dict(d) => {
-                let Ok(d) = d.try_borrow() else { return Some(Vec::new()) };
-                let mut v: Vec<Edge> = Vec::new();
+                let Ok(d) = d.try_borrow() else { return true };
                 for (k, x) in d.map.iter() {
                     if v.len() > limit {
-                        return None;
+                        return false;
                     }
                     if is_node(&k.0) {
                         v.push(Edge::Val(k.0.clone()));
@@ -418,42 +426,41 @@ impl Node {
                 if let DictKind::Default(f) = &d.kind {
                     v.push(Edge::Val(f.clone()));
                 }
-                v
             }
-            Node::Set(s) => match s.try_borrow() {
-                Ok(s) => s
-                    .iter()
-                    .filter(|k| is_node(&k.0))
-                    .take(at_most)
-                    .map(|k| Edge::Val(k.0.clone()))
-                    .collect(),
-                Err(_) => Vec::new(),
-            },
-            Node::Deque(d) => match d.try_borrow() {
-                Ok(d) => {
-                    d.iter().filter(|v| is_node(v)).take(at_most).cloned().map(Edge::Val).collect()
+            Node::Set(s) => {
+                if let Ok(s) = s.try_borrow() {
+                    v.extend(
+                        s.iter()
+                            .filter(|k| is_node(&k.0))
+                            .take(at_most)
+                            .map(|k| Edge::Val(k.0.clone())),
+                    )
                 }
-                Err(_) => Vec::new(),
-            },
+            }
+            Node::Deque(d) => {
+                if let Ok(d) = d.try_borrow() {
+                    v.extend(d.iter().filter(|x| is_node(x)).take(at_most).cloned().map(Edge::Val))
+                }
+            }
             Node::Func(f) => {
-                let mut v: Vec<Edge> = f.defaults.iter().cloned().map(Edge::Val).collect();
+                v.extend(f.defaults.iter().cloned().map(Edge::Val));
                 v.extend(f.kwdefaults.iter().flatten().cloned().map(Edge::Val));
                 v.extend(f.closure.iter().cloned().map(Edge::Cell));
-                v
             }
-            Node::Cell(c) => match c.try_borrow() {
-                Ok(c) => c.iter().cloned().map(Edge::Val).collect(),
-                Err(_) => Vec::new(),
-            },
+            Node::Cell(c) => {
+                if let Ok(c) = c.try_borrow() {
+                    v.extend(c.iter().cloned().map(Edge::Val))
+                }
+            }
             Node::Coroutine(c) => {
-                let Ok(c) = c.try_borrow() else { return Some(Vec::new()) };
-                let mut v = vec![Edge::Val(Value::Func(c.func.clone()))];
+                let Ok(c) = c.try_borrow() else { return true };
+                v.push(Edge::Val(Value::Func(c.func.clone())));
                 v.extend(c.args.iter().cloned().map(Edge::Val));
                 v.extend(c.kwargs.iter().map(|(_, x)| Edge::Val(x.clone())));
-                v
             }
-        };
-        (v.len() <= limit).then_some(v)
+            Node::Native(n) => n.held(|x| v.push(Edge::Val(x.clone()))),
+        }
+        v.len() <= limit
     }
 
     /// Take the contents out (breaking cycles); immutable nodes have none to
@@ -498,7 +505,9 @@ impl Node {
                     out.extend(std::mem::take(&mut c.kwargs).into_iter().map(|(_, v)| v));
                 }
             }
-            Node::Tuple(_) | Node::Func(_) => {}
+            // Immutable: a cycle through one also runs through a mutable
+            // container, whose clearing breaks it.
+            Node::Tuple(_) | Node::Func(_) | Node::Native(_) => {}
         }
     }
 }
@@ -589,22 +598,34 @@ pub(crate) fn collect(
     // The roots belong to the dying session: release them before counting.
     drop(roots);
     drop(cells);
+    let mut es: Vec<Edge> = Vec::new();
+    // Each node's reference count, read while it is in the cache for its
+    // edges (a second pass over millions of nodes is a cache miss each).
+    // Nothing runs during a collection, so it cannot change; no edge clone
+    // is alive when it is read.
+    let mut strong: Vec<usize> = Vec::with_capacity(first);
     while let Some(i) = todo.pop() {
         let i = i as usize;
-        let Some(es) = nodes[i].edges(max_nodes.saturating_sub(nodes.len())) else {
+        if strong.len() <= i {
+            strong.resize(nodes.len(), 0);
+        }
+        strong[i] = nodes[i].strong();
+        if !nodes[i].edges(max_nodes.saturating_sub(nodes.len()), &mut es) {
             // Over its bookkeeping budget: give up, freeing nothing (the
             // clones it holds are released without recursion).
             let visited = nodes.len();
+            // (The edges are clones of what the nodes hold: not the last references.)
+            drop(es);
             defer_drop(nodes.into_iter().filter_map(Node::into_value).collect());
             return visited;
-        };
+        }
         let start = targets.len() as u32;
         for e in &es {
             if let Some(j) = add(e, &mut nodes, &mut index, &mut todo) {
                 targets.push(j);
             }
         }
-        drop(es);
+        es.clear();
         if ranges.len() <= i {
             ranges.resize(nodes.len(), (0, 0));
         }
@@ -616,8 +637,10 @@ pub(crate) fn collect(
         internal[j as usize] += 1;
     }
     // Held from outside: more references than our own clone plus internal edges.
+    strong.resize(nodes.len(), 0);
     let mut alive: Vec<bool> =
-        (0..nodes.len()).map(|i| nodes[i].strong() > 1 + internal[i] as usize).collect();
+        (0..nodes.len()).map(|i| strong[i] > 1 + internal[i] as usize).collect();
+    drop(strong);
     drop(internal);
     let mut stack: Vec<u32> = (0..nodes.len() as u32).filter(|&i| alive[i as usize]).collect();
     while let Some(i) = stack.pop() {

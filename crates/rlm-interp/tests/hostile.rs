@@ -387,3 +387,49 @@ fn counter_arithmetic_is_metered_and_linear() {
     let added = fuel_of(&format!("{build}e = c + d\nf = c - d\ng = c | d\nh = c & d"));
     assert!(added - base >= 4 * 40_000, "c + d and friends used {} fuel", added - base);
 }
+
+/// Writing is work: `repr`, `str()`, formatting and `json.dumps` charge
+/// fuel for each value they write, as they write it. A list DAG whose
+/// levels share their child (2^60 paths) wrote 256 M characters with no fuel
+/// charged, ending only at the string cap after about 10 s; now every writer
+/// runs out of fuel first, long before the cap.
+#[test]
+fn writing_a_shared_dag_runs_out_of_fuel() {
+    let dag = "a = [1]\nfor _ in range(60):\n    a = [a, a]\n";
+    let writers = [
+        "s = repr(a)",
+        "s = str(a)",
+        "s = f'{a}'",
+        "s = f'{a!r}'",
+        "s = '%s' % (a,)",
+        "s = '%r' % (a,)",
+        "s = '{}'.format(a)",
+        "s = format(a)",
+        "import json\ns = json.dumps(a)",
+        "print(a)",
+    ];
+    for writer in writers {
+        let mut s = Session::new(Limits { fuel: 2_000_000, ..Limits::default() });
+        let o = s.run_cell(&format!("{dag}{writer}\nprint('ESCAPED')"));
+        match o {
+            Outcome::Error(e) => {
+                assert_eq!(e.kind, ErrorKind::Limit(LimitKind::Fuel), "{writer}: {e:?}")
+            }
+            other => panic!("{writer}: expected the fuel error, got {other:?}"),
+        }
+        assert!(!s.take_output().contains("ESCAPED"), "{writer}");
+    }
+}
+
+/// The fuel of writing grows with what is written: at least one unit per
+/// value, for `repr` and `json.dumps` alike.
+#[test]
+fn writing_fuel_is_proportional_to_output() {
+    let build = "import json\nx = [[i, str(i)] for i in range(10000)]\n";
+    let base = fuel_of(build);
+    for writer in ["s = repr(x)", "s = json.dumps(x)", "s = f'{x}'"] {
+        let written = fuel_of(&format!("{build}{writer}"));
+        // 10,000 lists of two values each: 30,000 values written.
+        assert!(written - base >= 30_000, "{writer} used {} fuel", written - base);
+    }
+}

@@ -51,6 +51,12 @@ const PROGRAMS: &[&str] = &[
     "def outer():\n    def again(n):\n        return 0 if n == 0 else again(n - 1)\n    return again(3)\nr = outer()",
     "s = set()\ndef f(x=s):\n    return x\ns.add(f)\ns = f = None",
     "for i in range(20):\n    x = [i]\n    x.append(x)\nx = 1",
+    // Through a module's object that holds values (found by fuzzing
+    // `interp_programs`: a dict holding its own view leaked 476 bytes).
+    "d = {}\nd[0] = d.keys()\nd = None",
+    "d = {'a': 1}\nd['v'] = [d.items(), d.values()]\nd = 0",
+    "import functools\nl = []\nl.append(functools.partial(print, l))\nl = None",
+    "import functools\nd = {}\nd['p'] = functools.partial(len, x=d)\nd = None",
 ];
 
 fn run(src: &str) {

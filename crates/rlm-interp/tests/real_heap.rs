@@ -233,6 +233,24 @@ const ISSUE_PROGRAMS: &[(&str, &str)] = &[
         "counter_growth",
         "from collections import Counter\nc = Counter()\nfor i in range(10**7):\n    c[str(i)] += 1\n",
     ),
+    // `Counter.update` and `Counter(...)` grew the table uncharged (int keys:
+    // nothing else charged the account to make it sync).
+    (
+        "counter_update_iterable",
+        "from collections import Counter\nc = Counter()\ni = 0\nwhile True:\n    c.update(range(i, i + 100000))\n    i += 100000\n",
+    ),
+    (
+        "counter_update_mapping",
+        "from collections import Counter\nc = Counter()\ni = 0\nwhile True:\n    c.update({j: 1 for j in range(i, i + 1000)})\n    i += 1000\n",
+    ),
+    (
+        "counter_subtract",
+        "from collections import Counter\nc = Counter()\ni = 0\nwhile True:\n    c.subtract(range(i, i + 100000))\n    i += 100000\n",
+    ),
+    (
+        "counters_made",
+        "from collections import Counter\nx = []\ni = 0\nwhile True:\n    x.append(Counter(range(i, i + 1000)))\n    i += 1000\n",
+    ),
 ];
 
 #[test]

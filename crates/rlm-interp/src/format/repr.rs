@@ -52,6 +52,11 @@ impl Vm {
         if out.len() > self.limits.max_str_len {
             self.check_str_len(out.len())?;
         }
+        // Each item of a container is charged as it is written (a value
+        // alone, `print(n)`, costs its instruction).
+        if depth > 0 {
+            self.fuel(crate::vm::FUEL_PER_VALUE_WRITTEN)?;
+        }
         match v {
             Value::None => out.push_str("None"),
             Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),

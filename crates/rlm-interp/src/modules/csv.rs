@@ -493,6 +493,15 @@ pub struct Writer {
     extras_raise: bool,
 }
 
+impl Writer {
+    /// Each value it holds, for the cycle collector.
+    pub(crate) fn held(&self, mut each: impl FnMut(&Value)) {
+        each(&self.target);
+        each(&self.restval);
+        self.fieldnames.iter().flatten().for_each(each);
+    }
+}
+
 pub(crate) const READER_METHODS: &[&str] = &[];
 pub(crate) const WRITER_METHODS: &[&str] = &["writerow", "writerows", "writeheader"];
 

@@ -33,6 +33,32 @@ pub enum Native {
 }
 
 impl Native {
+    /// Whether it holds values of the program (which can make cycles).
+    pub(crate) fn holds_values(&self) -> bool {
+        matches!(
+            self,
+            Native::DictView(..) | Native::Partial(_) | Native::CsvReader(_) | Native::CsvWriter(_)
+        )
+    }
+
+    /// Each value it holds, for the cycle collector (`gc`).
+    pub(crate) fn held(&self, mut each: impl FnMut(&Value)) {
+        match self {
+            Native::DictView(_, d) => each(&Value::Dict(d.clone())),
+            Native::Partial(p) => {
+                each(&p.func);
+                p.args.iter().for_each(&mut each);
+                p.kwargs.iter().for_each(|(_, x)| each(x));
+            }
+            Native::CsvReader(r) => {
+                each(&r.rows);
+                each(&r.fieldnames);
+            }
+            Native::CsvWriter(w) => w.held(each),
+            _ => {}
+        }
+    }
+
     pub fn ty(&self) -> Ty {
         match self {
             Native::Pattern(_) => Ty::Other("re.Pattern"),

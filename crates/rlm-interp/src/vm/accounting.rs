@@ -12,6 +12,14 @@ use crate::{LimitError, LimitKind};
 /// memory count (and the least allocation between two syncs).
 pub(crate) const SYNC_GRACE: usize = 4 << 20;
 
+/// Fuel for each item `repr`, `str()`, formatting and `json.dumps` write
+/// inside a container (charged before it is written). Every value writes at least one byte, a
+/// container's own brackets and separators a few per item, a number or a
+/// name at most a few dozen: so the fuel is proportional to the output, at
+/// about the rate the dispatch loop burns fuel (a shared-child DAG's `repr`
+/// wrote 256 M characters uncharged until the string cap, 10 s).
+pub(crate) const FUEL_PER_VALUE_WRITTEN: u64 = 8;
+
 impl Vm {
     #[inline]
     pub(crate) fn fuel(&mut self, n: u64) -> R<()> {

@@ -42,6 +42,7 @@ use crate::value::*;
 use crate::{LimitError, Limits};
 
 use crate::fault::{Fault, PendingCall, R};
+pub(crate) use accounting::FUEL_PER_VALUE_WRITTEN;
 pub(crate) use binary::binop_err;
 pub(crate) use compare::eq_shallow;
 

@@ -117,15 +117,26 @@ impl Vm {
         // CPython copies a mapping into an empty counter as it is (`True`
         // and `-0.0` stay themselves); otherwise it adds each count to 0.
         let copy = sign > 0 && matches!(src, Value::Dict(_)) && d.borrow().map.is_empty();
+        // The pairs are a copy of the source: charged like one (two values each).
+        self.check_len(pairs.len().saturating_mul(2))?;
         for (k, n) in pairs {
             self.fuel(1)?;
+            let key = self.key(k)?;
+            let cur = d.borrow().map.get(&key).cloned();
+            if cur.is_none() {
+                // A new key: the same cap and charge as `c[k] = n`.
+                let len = d.borrow().map.len();
+                if len >= self.limits.max_collection_len {
+                    self.check_len(len + 1)?;
+                }
+                let cost = crate::types::dict::insert_cost(&d.borrow());
+                self.alloc(cost)?;
+            }
             if copy {
-                let key = self.key(k)?;
                 d.borrow_mut().map.insert(key, n);
                 continue;
             }
-            let key = self.key(k)?;
-            let cur = d.borrow().map.get(&key).cloned().unwrap_or(Value::Int(0));
+            let cur = cur.unwrap_or(Value::Int(0));
             let delta = if sign < 0 { self.unary(rlm_syntax::ast::UnaryOp::Neg, &n)? } else { n };
             let new = self.binary(rlm_syntax::ast::BinOp::Add, &cur, &delta)?;
             d.borrow_mut().map.insert(key, new);
