@@ -28,9 +28,6 @@ use std::rc::{Rc, Weak};
 use crate::mem::Account;
 use crate::value::*;
 
-/// A closure cell.
-type CellRef = Rc<RefCell<Option<Value>>>;
-
 /// A weakly registered mutable container (see the module docs).
 enum Tracked {
     List(Weak<ListObj>),
@@ -43,6 +40,20 @@ enum Tracked {
 }
 
 impl Tracked {
+    /// The container's address (it stays allocated, if dead, while its
+    /// entry holds the weak reference: no other object has it).
+    fn addr(&self) -> usize {
+        match self {
+            Tracked::List(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Dict(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Set(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::FrozenSet(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Deque(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Cell(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Iter(w) => w.as_ptr() as *const u8 as usize,
+        }
+    }
+
     fn alive(&self) -> bool {
         match self {
             Tracked::List(w) => w.strong_count() > 0,
@@ -275,29 +286,6 @@ pub(crate) fn track_iter(i: &Rc<RefCell<IterState>>) {
     register(Tracked::Iter(Rc::downgrade(i)));
 }
 
-/// `account`'s registered containers still alive, as roots and cells for
-/// [`collect`] (the caller has just synced the registry: dead entries are
-/// few, and skipped).
-fn tracked_roots(account: &Account) -> (Vec<Value>, Vec<CellRef>) {
-    let mut roots = Vec::new();
-    let mut cells = Vec::new();
-    let Ok(r) = account.registry.try_borrow() else { return (roots, cells) };
-    roots.reserve_exact(r.len);
-    for e in r.entries() {
-        match &e.obj {
-            Tracked::List(w) => roots.extend(w.upgrade().map(Value::List)),
-            Tracked::Dict(w) => roots.extend(w.upgrade().map(Value::Dict)),
-            Tracked::Set(w) => roots.extend(w.upgrade().map(Value::Set)),
-            Tracked::Deque(w) => roots.extend(w.upgrade().map(Value::Deque)),
-            Tracked::Cell(w) => cells.extend(w.upgrade()),
-            // Registered for their memory only: the collector reaches
-            // them (if at all) from what holds them.
-            Tracked::FrozenSet(_) | Tracked::Iter(_) => {}
-        }
-    }
-    (roots, cells)
-}
-
 /// After a collection: forget what it freed (a sync, only if it freed
 /// anything) and note the registry's size for [`collect_due`].
 fn note_collected(account: &Account, freed: bool) {
@@ -343,21 +331,22 @@ fn is_node(v: &Value) -> bool {
 }
 
 impl Node {
-    fn from_value(v: &Value) -> Option<(usize, Node)> {
-        Some(match v {
-            Value::List(l) => (Rc::as_ptr(l) as *const u8 as usize, Node::List(l.clone())),
-            Value::Tuple(t) => (Rc::as_ptr(t) as *const u8 as usize, Node::Tuple(t.clone())),
-            Value::Dict(d) => (Rc::as_ptr(d) as *const u8 as usize, Node::Dict(d.clone())),
-            Value::Set(s) => (Rc::as_ptr(s) as *const u8 as usize, Node::Set(s.clone())),
-            Value::Deque(d) => (Rc::as_ptr(d) as *const u8 as usize, Node::Deque(d.clone())),
-            Value::Func(f) => (Rc::as_ptr(f) as *const u8 as usize, Node::Func(f.clone())),
-            Value::Coroutine(c) => {
-                (Rc::as_ptr(c) as *const u8 as usize, Node::Coroutine(c.clone()))
-            }
-            Value::Native(n) if n.holds_values() => {
-                (Rc::as_ptr(n) as *const u8 as usize, Node::Native(n.clone()))
-            }
-            _ => return None,
+    /// The node `e` leads to (a clone of it), if the collector follows it
+    /// (see [`is_node`]).
+    fn from_edge(e: &Edge) -> Option<Node> {
+        Some(match e {
+            Edge::Cell(c) => Node::Cell(c.clone()),
+            Edge::Val(v) => match v {
+                Value::List(l) => Node::List(l.clone()),
+                Value::Tuple(t) => Node::Tuple(t.clone()),
+                Value::Dict(d) => Node::Dict(d.clone()),
+                Value::Set(s) => Node::Set(s.clone()),
+                Value::Deque(d) => Node::Deque(d.clone()),
+                Value::Func(f) => Node::Func(f.clone()),
+                Value::Coroutine(c) => Node::Coroutine(c.clone()),
+                Value::Native(n) if n.holds_values() => Node::Native(n.clone()),
+                _ => return None,
+            },
         })
     }
 
@@ -547,123 +536,311 @@ pub(crate) const NODE_BYTES: usize = 200;
 /// With `tracked`, that account's registered containers are candidates too.
 /// Returns the number of objects visited.
 pub(crate) fn collect(
-    mut roots: Vec<Value>,
-    mut cells: Vec<Rc<RefCell<Option<Value>>>>,
+    roots: Vec<Value>,
+    cells: Vec<Rc<RefCell<Option<Value>>>>,
     tracked: Option<&Account>,
     max_nodes: usize,
 ) -> usize {
-    if let Some(account) = tracked {
-        let (more_roots, more_cells) = tracked_roots(account);
-        roots.extend(more_roots);
-        cells.extend(more_cells);
-    }
-    // Indices are `u32` (a node costs at least 32 bytes of heap, so a
-    // budget under 128 GiB cannot hold 2^32 of them; a collection that
-    // would pass that gives up below).
-    let max_nodes = max_nodes.min(u32::MAX as usize);
-    let first = roots.len() + cells.len();
-    let mut index: HashMap<usize, u32, HashState> =
-        HashMap::with_capacity_and_hasher(first, HashState::default());
-    let mut nodes: Vec<Node> = Vec::with_capacity(first);
-    // Node `i`'s edges are `targets[ranges[i].0..ranges[i].1]` (one buffer,
-    // not a vector per node: the collector is most of the cost of building
-    // deep structures).
-    let mut ranges: Vec<(u32, u32)> = Vec::with_capacity(first);
-    let mut targets: Vec<u32> = Vec::with_capacity(first);
-    let mut todo: Vec<u32> = Vec::with_capacity(first);
-    let add = |e: &Edge,
-               nodes: &mut Vec<Node>,
-               index: &mut HashMap<usize, u32, HashState>,
-               todo: &mut Vec<u32>|
-     -> Option<u32> {
-        let (ptr, node) = match e {
-            Edge::Val(v) => Node::from_value(v)?,
-            Edge::Cell(c) => (Rc::as_ptr(c) as *const u8 as usize, Node::Cell(c.clone())),
-        };
-        if let Some(&i) = index.get(&ptr) {
-            return Some(i);
-        }
-        let i = nodes.len() as u32;
-        nodes.push(node);
-        index.insert(ptr, i);
-        todo.push(i);
-        Some(i)
-    };
+    // (The registry is borrowed only while a sync runs, which never collects.)
+    let registry = tracked.and_then(|a| a.registry.try_borrow().ok());
+    let mut walk = Walk::new(max_nodes, registry.as_deref(), roots.len() + cells.len());
     for r in roots.iter() {
-        add(&Edge::Val(r.clone()), &mut nodes, &mut index, &mut todo);
+        walk.add(&Edge::Val(r.clone()));
     }
     for c in cells.iter() {
-        add(&Edge::Cell(c.clone()), &mut nodes, &mut index, &mut todo);
+        walk.add(&Edge::Cell(c.clone()));
     }
     // The roots belong to the dying session: release them before counting.
     drop(roots);
     drop(cells);
-    let mut es: Vec<Edge> = Vec::new();
-    // Each node's reference count, read while it is in the cache for its
-    // edges (a second pass over millions of nodes is a cache miss each).
-    // Nothing runs during a collection, so it cannot change; no edge clone
-    // is alive when it is read.
-    let mut strong: Vec<usize> = Vec::with_capacity(first);
-    while let Some(i) = todo.pop() {
-        let i = i as usize;
-        if strong.len() <= i {
-            strong.resize(nodes.len(), 0);
-        }
-        strong[i] = nodes[i].strong();
-        if !nodes[i].edges(max_nodes.saturating_sub(nodes.len()), &mut es) {
-            // Over its bookkeeping budget: give up, freeing nothing (the
-            // clones it holds are released without recursion).
-            let visited = nodes.len();
-            // (The edges are clones of what the nodes hold: not the last references.)
-            drop(es);
-            defer_drop(nodes.into_iter().filter_map(Node::into_value).collect());
-            return visited;
-        }
-        let start = targets.len() as u32;
-        for e in &es {
-            if let Some(j) = add(e, &mut nodes, &mut index, &mut todo) {
-                targets.push(j);
-            }
-        }
-        es.clear();
-        if ranges.len() <= i {
-            ranges.resize(nodes.len(), (0, 0));
-        }
-        ranges[i] = (start, targets.len() as u32);
+    let complete = walk.drain() && registry.as_deref().is_none_or(|r| walk.visit_registered(r));
+    drop(registry);
+    if !complete {
+        return walk.give_up();
     }
-    ranges.resize(nodes.len(), (0, 0));
-    let mut internal = vec![0u32; nodes.len()];
-    for &j in &targets {
-        internal[j as usize] += 1;
-    }
-    // Held from outside: more references than our own clone plus internal edges.
-    strong.resize(nodes.len(), 0);
-    let mut alive: Vec<bool> =
-        (0..nodes.len()).map(|i| strong[i] > 1 + internal[i] as usize).collect();
-    drop(strong);
-    drop(internal);
-    let mut stack: Vec<u32> = (0..nodes.len() as u32).filter(|&i| alive[i as usize]).collect();
-    while let Some(i) = stack.pop() {
-        let (a, b) = ranges[i as usize];
-        for &j in &targets[a as usize..b as usize] {
-            if !alive[j as usize] {
-                alive[j as usize] = true;
-                stack.push(j);
-            }
-        }
-    }
-    let mut garbage = Vec::new();
-    for (i, n) in nodes.iter().enumerate() {
-        if !alive[i] {
-            n.clear(&mut garbage);
-        }
-    }
-    let visited = nodes.len();
-    let freed = alive.iter().any(|a| !a);
-    drop(nodes);
-    defer_drop(garbage);
+    let (visited, freed) = walk.finish();
     if let Some(account) = tracked {
         note_collected(account, freed);
     }
     visited
+}
+
+/// Where each registered container is among a collection's nodes (its
+/// position in the registry), found by its address without hashing: the
+/// addresses sorted, and a table of where each range of addresses starts.
+/// Containers made one after the other sit close together in memory, and a
+/// container mostly holds ones made near it, so the lookups of one walk
+/// touch the same few cache lines (a hash index cost two cache misses per
+/// container: half of a collection of 0.8 M nested lists).
+struct RegIndex {
+    /// (address, position in the registry), by address.
+    sorted: Vec<(usize, u32)>,
+    /// `sorted[starts[b]..starts[b + 1]]` are the addresses `a` with
+    /// `(a - low) >> shift == b`.
+    starts: Vec<u32>,
+    low: usize,
+    shift: u32,
+    /// Later entries of containers registered twice, to skip.
+    twice: Vec<u32>,
+    /// Entries in the registry.
+    entries: usize,
+}
+
+impl RegIndex {
+    fn new(r: &Registry) -> RegIndex {
+        let mut sorted: Vec<(usize, u32)> =
+            r.entries().enumerate().map(|(i, e)| (e.obj.addr(), i as u32)).collect();
+        sorted.sort_unstable();
+        // A container registered twice is one node (at its first entry).
+        let mut twice = Vec::new();
+        sorted.dedup_by(|later, first| {
+            let same = later.0 == first.0;
+            if same {
+                twice.push(later.1);
+            }
+            same
+        });
+        twice.sort_unstable();
+        let (low, high) = match (sorted.first(), sorted.last()) {
+            (Some(a), Some(b)) => (a.0, b.0),
+            _ => (0, 0),
+        };
+        // About one address per range.
+        let span = high - low;
+        let mut shift = 0u32;
+        while (span >> shift) >= sorted.len().max(1) {
+            shift += 1;
+        }
+        let ranges = if sorted.is_empty() { 0 } else { (span >> shift) + 1 };
+        let mut starts = Vec::with_capacity(ranges + 1);
+        let mut at = 0usize;
+        for b in 0..ranges {
+            while at < sorted.len() && (sorted[at].0 - low) >> shift < b {
+                at += 1;
+            }
+            starts.push(at as u32);
+        }
+        starts.push(sorted.len() as u32);
+        RegIndex { sorted, starts, low, shift, twice, entries: r.len }
+    }
+
+    fn find(&self, addr: usize) -> Option<u32> {
+        let b = addr.checked_sub(self.low)? >> self.shift;
+        let (&from, &to) = (self.starts.get(b)?, self.starts.get(b + 1)?);
+        let range = &self.sorted[from as usize..to as usize];
+        range.iter().find(|x| x.0 == addr).map(|x| x.1)
+    }
+}
+
+/// One collection's bookkeeping: the objects found so far, their edges and
+/// reference counts. The registered containers are nodes `0..n` (their
+/// positions in the registry; `None` until found), the others follow.
+struct Walk {
+    max_nodes: usize,
+    registered: Option<RegIndex>,
+    /// The nodes that are not registered containers, by address.
+    others: HashMap<usize, u32, HashState>,
+    nodes: Vec<Option<Node>>,
+    /// Node `i`'s edges are `targets[ranges[i].0..ranges[i].1]` (one buffer,
+    /// not a vector per node).
+    ranges: Vec<(u32, u32)>,
+    targets: Vec<u32>,
+    /// Each node's reference count, read while it is in the cache for its
+    /// edges. Nothing runs during a collection, so it cannot change; no
+    /// edge clone is alive when it is read, only the node's own.
+    strong: Vec<usize>,
+    /// Nodes found and not yet visited.
+    todo: Vec<u32>,
+    /// The edges of the node being visited (one buffer for all).
+    es: Vec<Edge>,
+}
+
+impl Walk {
+    fn new(max_nodes: usize, registry: Option<&Registry>, first: usize) -> Walk {
+        // Indices are `u32` (a node costs at least 32 bytes of heap, so a
+        // budget under 128 GiB cannot hold 2^32 of them; a collection that
+        // would pass that gives up below).
+        let max_nodes = max_nodes.min(u32::MAX as usize);
+        let registered = registry.filter(|r| r.len <= max_nodes).map(RegIndex::new);
+        let n = registered.as_ref().map_or(0, |r| r.entries);
+        let mut nodes = Vec::with_capacity(n + first);
+        nodes.resize_with(n, || None);
+        Walk {
+            max_nodes,
+            registered,
+            others: HashMap::with_capacity_and_hasher(first, HashState::default()),
+            nodes,
+            ranges: vec![(0, 0); n],
+            targets: Vec::with_capacity(n + first),
+            strong: vec![0; n],
+            todo: Vec::new(),
+            es: Vec::new(),
+        }
+    }
+
+    /// Visit every registered container not found yet, each as soon as it is
+    /// found, while its `Rc` box is in the cache (a list of them first, then
+    /// a walk over that list, cost three cache misses more per container).
+    /// False if the collection is over its bookkeeping budget.
+    fn visit_registered(&mut self, r: &Registry) -> bool {
+        if self.registered.is_none() {
+            // More registered containers than the bookkeeping allows.
+            return false;
+        }
+        for (at, e) in r.entries().enumerate() {
+            if self.registered_twice(at) || self.nodes[at].is_some() {
+                continue;
+            }
+            let node = match &e.obj {
+                Tracked::List(w) => w.upgrade().map(Node::List),
+                Tracked::Dict(w) => w.upgrade().map(Node::Dict),
+                Tracked::Set(w) => w.upgrade().map(Node::Set),
+                Tracked::Deque(w) => w.upgrade().map(Node::Deque),
+                Tracked::Cell(w) => w.upgrade().map(Node::Cell),
+                // Registered for their memory only: the collector reaches
+                // them (if at all) from what holds them.
+                Tracked::FrozenSet(_) | Tracked::Iter(_) => None,
+            };
+            if let Some(node) = node {
+                self.nodes[at] = Some(node);
+                self.todo.push(at as u32);
+                if !self.drain() {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Whether registry entry `at` is a later entry of a container
+    /// registered twice (or past what the index covers).
+    fn registered_twice(&self, at: usize) -> bool {
+        match &self.registered {
+            Some(r) => !r.twice.is_empty() && r.twice.binary_search(&(at as u32)).is_ok(),
+            None => true,
+        }
+    }
+
+    /// The index of the node `e` leads to, found now if new (`None`: not a node).
+    fn add(&mut self, e: &Edge) -> Option<u32> {
+        let (ptr, registrable) = match e {
+            Edge::Val(v) => node_ptr(v)?,
+            Edge::Cell(c) => (Rc::as_ptr(c) as *const u8 as usize, true),
+        };
+        if registrable {
+            if let Some(i) = self.registered.as_ref().and_then(|r| r.find(ptr)) {
+                if self.nodes[i as usize].is_none() {
+                    self.nodes[i as usize] = Some(Node::from_edge(e)?);
+                    self.todo.push(i);
+                }
+                return Some(i);
+            }
+        }
+        match self.others.entry(ptr) {
+            std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let i = self.nodes.len() as u32;
+                self.nodes.push(Some(Node::from_edge(e)?));
+                self.strong.push(0);
+                self.ranges.push((0, 0));
+                v.insert(i);
+                self.todo.push(i);
+                Some(i)
+            }
+        }
+    }
+
+    /// Visit every node found and not yet visited; false if the collection
+    /// is over its bookkeeping budget.
+    fn drain(&mut self) -> bool {
+        while let Some(i) = self.todo.pop() {
+            let i = i as usize;
+            let Some(node) = &self.nodes[i] else { continue };
+            self.strong[i] = node.strong();
+            let limit = self.max_nodes.saturating_sub(self.nodes.len());
+            let mut es = std::mem::take(&mut self.es);
+            if !node.edges(limit, &mut es) {
+                self.es = es;
+                return false;
+            }
+            let start = self.targets.len() as u32;
+            for e in &es {
+                if let Some(j) = self.add(e) {
+                    self.targets.push(j);
+                }
+            }
+            es.clear();
+            self.es = es;
+            self.ranges[i] = (start, self.targets.len() as u32);
+        }
+        true
+    }
+
+    /// Over its bookkeeping budget: free nothing (the clones it holds are
+    /// released without recursion). Returns the number of objects visited.
+    fn give_up(self) -> usize {
+        let visited = self.nodes.iter().flatten().count();
+        // (The edges are clones of what the nodes hold: not the last references.)
+        drop(self.es);
+        defer_drop(self.nodes.into_iter().flatten().filter_map(Node::into_value).collect());
+        visited
+    }
+
+    /// Trial deletion over what was found: returns the number of objects
+    /// visited and whether any was garbage (its contents are then released).
+    fn finish(self) -> (usize, bool) {
+        let Walk { nodes, ranges, targets, strong, others, registered, .. } = self;
+        drop(others);
+        drop(registered);
+        let mut internal = vec![0u32; nodes.len()];
+        for &j in &targets {
+            internal[j as usize] += 1;
+        }
+        // Held from outside: more references than our own clone plus
+        // internal edges (a registered container never found is no node).
+        let mut alive: Vec<bool> = (0..nodes.len())
+            .map(|i| nodes[i].is_none() || strong[i] > 1 + internal[i] as usize)
+            .collect();
+        drop(strong);
+        drop(internal);
+        let mut stack: Vec<u32> =
+            (0..nodes.len() as u32).filter(|&i| alive[i as usize]).collect();
+        while let Some(i) = stack.pop() {
+            let (a, b) = ranges[i as usize];
+            for &j in &targets[a as usize..b as usize] {
+                if !alive[j as usize] {
+                    alive[j as usize] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        let mut garbage = Vec::new();
+        for (i, n) in nodes.iter().enumerate() {
+            if let (false, Some(n)) = (alive[i], n) {
+                n.clear(&mut garbage);
+            }
+        }
+        let visited = nodes.iter().flatten().count();
+        let freed = alive.iter().any(|a| !a);
+        drop(nodes);
+        defer_drop(garbage);
+        (visited, freed)
+    }
+}
+
+/// The address that identifies `v` as a node of the collection, if it is one
+/// (the same test as [`Node::from_value`], without the clone), and whether it
+/// is of a kind that is registered (a list, dict, set or deque).
+fn node_ptr(v: &Value) -> Option<(usize, bool)> {
+    Some(match v {
+        Value::List(l) => (Rc::as_ptr(l) as *const u8 as usize, true),
+        Value::Tuple(t) => (Rc::as_ptr(t) as *const u8 as usize, false),
+        Value::Dict(d) => (Rc::as_ptr(d) as *const u8 as usize, true),
+        Value::Set(s) => (Rc::as_ptr(s) as *const u8 as usize, true),
+        Value::Deque(d) => (Rc::as_ptr(d) as *const u8 as usize, true),
+        Value::Func(f) => (Rc::as_ptr(f) as *const u8 as usize, false),
+        Value::Coroutine(c) => (Rc::as_ptr(c) as *const u8 as usize, false),
+        Value::Native(n) if n.holds_values() => (Rc::as_ptr(n) as *const u8 as usize, false),
+        _ => return None,
+    })
 }

@@ -102,3 +102,26 @@ fn cyclic_garbage_is_collected_during_the_run() {
     // The budget is 16 MiB of live values; allow the collector's slack.
     assert!(peak < 64 << 20, "the heap peaked {peak} bytes above its start");
 }
+
+#[test]
+fn small_cycles_made_in_a_loop_end_by_fuel_not_memory() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Each round strands a cycle of two lists, a dict and a tuple (the tuple
+    // is not registered: the collector finds it from the list). 20 M fuel is
+    // hundreds of thousands of rounds, far more than 16 MiB holds if they
+    // were not collected during the run; the live data is a few names.
+    let limits = Limits { fuel: 20_000_000, memory_bytes: 16 << 20, ..Limits::default() };
+    for src in [
+        "while True:\n    a = [None]\n    b = [(a, 1)]\n    a[0] = {'b': b}",
+        "keep = [1, 2, 3]\nwhile True:\n    a = [keep]\n    a.append(a)",
+    ] {
+        let mut s = Session::new(limits.clone());
+        match s.run_cell(src) {
+            Outcome::Error(e) => assert!(
+                matches!(e.kind, rlm_interp::ErrorKind::Limit(rlm_interp::LimitKind::Fuel)),
+                "{src}: {e:?}"
+            ),
+            o => panic!("{src}: {o:?}"),
+        }
+    }
+}
