@@ -803,8 +803,7 @@ impl Walk {
             .collect();
         drop(strong);
         drop(internal);
-        let mut stack: Vec<u32> =
-            (0..nodes.len() as u32).filter(|&i| alive[i as usize]).collect();
+        let mut stack: Vec<u32> = (0..nodes.len() as u32).filter(|&i| alive[i as usize]).collect();
         while let Some(i) = stack.pop() {
             let (a, b) = ranges[i as usize];
             for &j in &targets[a as usize..b as usize] {
