@@ -250,12 +250,17 @@ pub(crate) fn collect_workspace(account: &Account) -> usize {
 /// the program near its limit, and they are collected when the session
 /// ends). A program that only builds (`x = [x]` 10^7 times under 512 MiB)
 /// collected at 345 K and 1.59 M containers for nothing, a third of its time.
+///
+/// The 256 Ki floor shrinks with a small budget, to the number of containers
+/// whose bookkeeping ([`NODE_BYTES`] each) is an eighth of it: with a fixed
+/// floor, a 16 MiB session making small cycles in a loop went over its budget
+/// before a collection was due, and by then the collection's own bookkeeping
+/// no longer fitted in the room left, so the program ended with the memory
+/// error while its live data was a few names.
 pub(crate) fn collect_due(account: &Account, budget: usize) -> bool {
+    let floor = (256 * 1024).min(budget / (8 * NODE_BYTES)).max(1024);
     account.live() >= budget / 8
-        && account
-            .registry
-            .try_borrow()
-            .is_ok_and(|r| r.len >= (4 * r.after_collect).max(256 * 1024))
+        && account.registry.try_borrow().is_ok_and(|r| r.len >= (4 * r.after_collect).max(floor))
 }
 
 pub(crate) fn track_list(l: &Rc<ListObj>) {

@@ -104,13 +104,10 @@ fn cyclic_garbage_is_collected_during_the_run() {
 }
 
 #[test]
-// Fails, by the due rule, not the collector: small cycles reach 16 MiB before
-// 256 Ki containers are registered (no collection due), and once over the
-// budget the collector's workspace bound (200 bytes a container) exceeds the
-// room left, so it gives up and the program ends with the memory error.
-// Kept to be fixed with the due rule: `cargo test -p rlm-interp --test
-// no_cycle_leak -- --ignored`.
-#[ignore = "the due rule does not collect small cycles at small budgets (issue #12)"]
+// Small cycles reached 16 MiB before a collection was due (the due rule's
+// floor was 256 Ki containers at any budget), and once over the budget the
+// collector's workspace bound exceeded the room left: the program ended with
+// the memory error. The floor now shrinks with the budget (`gc::collect_due`).
 fn small_cycles_made_in_a_loop_end_by_fuel_not_memory() {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // Each round strands a cycle of two lists, a dict and a tuple (the tuple

@@ -258,7 +258,15 @@ fn issue_programs_and_variants_stay_within_budget_plus_slack() {
     let cases: Vec<_> = ISSUE_PROGRAMS
         .iter()
         .map(|(name, src)| {
-            let want = vec!["memory".to_string(), "collection_length".to_string()];
+            // Every program grows without bound, except `cycles_garbage`,
+            // whose live data is one list: its cycles are collected during
+            // the run, so it finishes (as in CPython) within the budget.
+            let want: &[&str] = if *name == "cycles_garbage" {
+                &["ok", "fuel"]
+            } else {
+                &["memory", "collection_length"]
+            };
+            let want = want.iter().map(|w| w.to_string()).collect();
             (name.to_string(), src.to_string(), want, heavy_limits(24 << 20))
         })
         .collect();
