@@ -349,7 +349,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
                 f.to_bits().hash(state)
             }
         }
-        Value::Str(s) => s.as_str().hash(state),
+        Value::Str(s) => s.hash_code().hash(state),
         Value::Tuple(t) => {
             t.len().hash(state);
             for x in t.iter() {

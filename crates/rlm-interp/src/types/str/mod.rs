@@ -7,7 +7,9 @@ pub(crate) mod methods;
 pub(crate) mod repr;
 pub(crate) mod split;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
+use std::hash::BuildHasher;
+use std::sync::LazyLock;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -56,6 +58,10 @@ pub struct StrInner {
     data: StrData,
     char_len: usize,
     ascii: bool,
+    /// The text's hash, computed the first time it is needed (0: not yet;
+    /// see [`Str::hash_code`]). 32 bits fit beside `ascii`: the string costs
+    /// no more, and the dict's own hasher mixes it to a full hash.
+    hash: Cell<u32>,
     index: OnceCell<Vec<usize>>,
     /// Charged for this string (see `mem`): credited when it is dropped.
     account: Owner,
@@ -145,6 +151,7 @@ impl Str {
             data: inner.data,
             char_len: inner.char_len,
             ascii: inner.ascii,
+            hash: Cell::new(0),
             index: OnceCell::new(),
             account,
         };
@@ -177,6 +184,22 @@ impl Str {
             StrData::Owned(s) => s,
             StrData::Shared(b, s, e) => b.text().get(*s..*e).unwrap_or(""),
         }
+    }
+
+    /// A hash of the text, computed once per string and kept: a dict lookup
+    /// and the store after it (`d[w] = d.get(w, 0) + 1`) hash the text once.
+    /// Seeded per process, so that programs cannot pick colliding keys.
+    #[inline]
+    pub fn hash_code(&self) -> u32 {
+        let known = self.0.hash.get();
+        if known != 0 {
+            return known;
+        }
+        static SEED: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
+        // Never 0, the mark of "not yet".
+        let h = (SEED.hash_one(self.as_str()) as u32) | 1;
+        self.0.hash.set(h);
+        h
     }
 
     pub fn char_len(&self) -> usize {
@@ -453,5 +476,31 @@ mod char_index_tests {
             let want: Vec<usize> = s.char_indices().step_by(INDEX_STEP).map(|(b, _)| b).collect();
             assert_eq!(char_index(s, s.chars().count()), want, "over {} bytes", s.len());
         }
+    }
+}
+
+#[cfg(test)]
+mod hash_tests {
+    use std::sync::Arc;
+
+    use super::{Str, StrInner};
+
+    /// Equal texts hash equal however they are held (owned, a view of a
+    /// buffer, a substring), the cached hash is what a second call returns,
+    /// and the cache does not make a string cost more (it fits beside
+    /// `ascii`).
+    #[test]
+    fn hash_code_is_cached_and_follows_the_text() {
+        let owned = Str::new("river");
+        let buf: Arc<dyn super::TextBuffer> = Arc::new(String::from("the river runs"));
+        let view = Str::from_buffer(buf).byte_substr(4, 9, None);
+        assert_eq!(view.as_str(), "river");
+        let first = owned.hash_code();
+        assert_ne!(first, 0);
+        assert_eq!(owned.hash_code(), first);
+        assert_eq!(view.hash_code(), first);
+        assert_ne!(Str::new("rivers").hash_code(), first);
+        assert_eq!(Str::new("").hash_code(), Str::new("").hash_code());
+        assert!(std::mem::size_of::<StrInner>() <= 80, "{}", std::mem::size_of::<StrInner>());
     }
 }
