@@ -2,7 +2,8 @@
 # issue #16) against CPython: dict.get on every dict kind and key type, with
 # and without a default, keys equal across types (1, 1.0, True), long and
 # unhashable keys (the general path); list.append; str.startswith/endswith with
-# str, tuple and wrong arguments; wrong argument counts give CPython's errors.
+# str, tuple and wrong arguments; wrong argument counts give CPython's errors;
+# Counter.update/subtract (int counts added in place, `counter_update`).
 from collections import Counter, defaultdict, OrderedDict
 
 d = {"a": 1, 2: "two", (1, 2): "pair", None: "none", 1.5: "f"}
@@ -58,5 +59,25 @@ for bad in (1, None, ["r"]):
         print("TypeError", err)
 try:
     s.endswith()
+except TypeError as err:
+    print("TypeError", err)
+
+# Counter updates add int counts in place (`counter_update`); other counts
+# (bools, floats, strings) take the general addition.
+c = Counter("abracadabra")
+c.update("abcz")
+c.update({"a": 2, "q": 1.5})
+c.subtract("aaz")
+c.subtract({"b": 10})
+print(sorted(c.items()))
+c2 = Counter({"t": True, "f": 1.5})
+c2.update(["t", "f", "t"])
+print(sorted(c2.items()))
+c3 = Counter({"big": 2 ** 61})
+c3.update({"big": 2 ** 61})
+c3.subtract({"big": -(2 ** 61)})
+print(c3)
+try:
+    Counter({"s": "x"}).update(["s"])
 except TypeError as err:
     print("TypeError", err)
