@@ -227,7 +227,7 @@ impl Vm {
 
     /// Whether [`Vm::key`] accepts `v` without charging fuel: the keys of
     /// the method fast paths (`vm/method_fast.rs`).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key_is_free(v: &Value) -> bool {
         match v {
             Value::Int(_) | Value::Bool(_) | Value::None => true,

@@ -9,9 +9,9 @@ pub(crate) mod split;
 
 use std::cell::{Cell, OnceCell};
 use std::hash::BuildHasher;
-use std::sync::LazyLock;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::LazyLock;
 
 use crate::args::as_int;
 use crate::fault::{R, exc, type_err};
@@ -146,7 +146,11 @@ impl Str {
     /// Every string is made here: it is charged to the current account (see
     /// `StrInner::mem_cost`), which it keeps to credit when dropped.
     fn from_inner(inner: PendingStr) -> Str {
-        let account = Owner::current();
+        Str::charged_to(inner, Owner::current())
+    }
+
+    /// A string charged to `account` (see [`Str::from_inner`]).
+    fn charged_to(inner: PendingStr, account: Owner) -> Str {
         let inner = StrInner {
             data: inner.data,
             char_len: inner.char_len,
@@ -277,32 +281,41 @@ impl Str {
 
     /// Substring by byte offsets on char boundaries; `char_len` if known.
     pub fn byte_substr(&self, ba: usize, bb: usize, char_len: Option<usize>) -> Str {
+        Str::from_inner(self.substr_fields(ba, bb, char_len))
+    }
+
+    /// Substrings by byte ranges on char boundaries (as [`Str::byte_substr`]),
+    /// the account they are charged to looked up once for all: `split`'s words.
+    pub(crate) fn byte_substrs(&self, ranges: Vec<(usize, usize)>) -> Vec<Value> {
+        let account = crate::mem::current();
+        ranges
+            .into_iter()
+            .map(|(a, b)| {
+                Value::Str(Str::charged_to(self.substr_fields(a, b, None), Owner::of(&account)))
+            })
+            .collect()
+    }
+
+    /// A substring's fields: a view when this is a view, else a copy.
+    #[inline]
+    fn substr_fields(&self, ba: usize, bb: usize, char_len: Option<usize>) -> PendingStr {
+        let view_or_copy = |text: &str, data: StrData| {
+            let ascii = self.0.ascii || text.is_ascii();
+            let char_len = match char_len {
+                Some(n) => n,
+                None if ascii => text.len(),
+                None => text.chars().count(),
+            };
+            PendingStr { data, char_len, ascii }
+        };
         match &self.0.data {
             StrData::Shared(buf, s, _) => {
                 let text = &buf.text()[s + ba..s + bb];
-                let ascii = self.0.ascii || text.is_ascii();
-                let char_len = match char_len {
-                    Some(n) => n,
-                    None if ascii => text.len(),
-                    None => text.chars().count(),
-                };
-                Str::from_inner(PendingStr {
-                    data: StrData::Shared(buf.clone(), s + ba, s + bb),
-                    char_len,
-                    ascii,
-                })
+                view_or_copy(text, StrData::Shared(buf.clone(), s + ba, s + bb))
             }
             StrData::Owned(o) => {
                 let text = &o[ba..bb];
-                if self.0.ascii {
-                    Str::from_inner(PendingStr {
-                        data: StrData::Owned(text.into()),
-                        char_len: text.len(),
-                        ascii: true,
-                    })
-                } else {
-                    Str::new(text)
-                }
+                view_or_copy(text, StrData::Owned(text.into()))
             }
         }
     }
