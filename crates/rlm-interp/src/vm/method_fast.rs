@@ -20,6 +20,11 @@ impl Vm {
         let Some(recv_at) = frame.stack.len().checked_sub(argc as usize + 1) else {
             return Err(internal("stack underflow"));
         };
+        // The receiver's type first: other receivers (modules, instances,
+        // regex matches...) leave at once, without reading the name.
+        if !matches!(frame.stack[recv_at], Value::Dict(_) | Value::Str(_) | Value::List(_)) {
+            return Ok(false);
+        }
         let Some(name) = frame.code.names.get(name as usize) else {
             return Err(internal("method name out of range"));
         };

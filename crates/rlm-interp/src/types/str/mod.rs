@@ -150,6 +150,7 @@ impl Str {
     }
 
     /// A string charged to `account` (see [`Str::from_inner`]).
+    #[inline(always)]
     fn charged_to(inner: PendingStr, account: Owner) -> Str {
         let inner = StrInner {
             data: inner.data,
