@@ -126,14 +126,11 @@ impl Vm {
             // The common case, an int added to a present int count: in place,
             // with the one lookup.
             if let (Some(i), Value::Int(add), false) = (found, &n, copy) {
-                if let Some((_, slot)) = d.borrow_mut().map.get_index_mut(i) {
-                    if let Value::Int(cur) = slot {
-                        let sum =
-                            if sign < 0 { cur.checked_sub(*add) } else { cur.checked_add(*add) };
-                        if let Some(sum) = sum {
-                            *cur = sum;
-                            continue;
-                        }
+                if let Some((_, Value::Int(cur))) = d.borrow_mut().map.get_index_mut(i) {
+                    let sum = if sign < 0 { cur.checked_sub(*add) } else { cur.checked_add(*add) };
+                    if let Some(sum) = sum {
+                        *cur = sum;
+                        continue;
                     }
                 }
             }
