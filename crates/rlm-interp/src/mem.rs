@@ -133,6 +133,11 @@ impl Owner {
         Owner(Cell::new(Some(current())))
     }
 
+    /// Charged to `account` (looked up once for many values: `split`'s words).
+    pub(crate) fn of(account: &AccountRef) -> Owner {
+        Owner(Cell::new(Some(account.clone())))
+    }
+
     fn with(&self, f: impl FnOnce(&Account)) {
         let a = self.0.take();
         if let Some(a) = &a {

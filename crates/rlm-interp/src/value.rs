@@ -349,7 +349,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
                 f.to_bits().hash(state)
             }
         }
-        Value::Str(s) => s.as_str().hash(state),
+        Value::Str(s) => s.hash_code().hash(state),
         Value::Tuple(t) => {
             t.len().hash(state);
             for x in t.iter() {
@@ -379,12 +379,33 @@ impl Hash for Key {
 
 impl PartialEq for Key {
     fn eq(&self, other: &Key) -> bool {
-        // The keys programs use most, compared without the general walk.
-        match (&self.0, &other.0) {
-            (Value::Str(a), Value::Str(b)) => a == b,
-            (Value::Int(a), Value::Int(b)) => a == b,
-            (a, b) => crate::vm::eq_shallow(a, b),
-        }
+        key_eq(&self.0, &other.0)
+    }
+}
+
+/// Key equality: the keys programs use most compared without the general walk.
+#[inline]
+fn key_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(a), Value::Str(b)) => a == b,
+        (Value::Int(a), Value::Int(b)) => a == b,
+        (a, b) => crate::vm::eq_shallow(a, b),
+    }
+}
+
+/// A value looked up as a [`Key`] without being cloned into one (it hashes
+/// and compares as `Key` does). Only for values already known hashable.
+pub(crate) struct KeyRef<'a>(pub &'a Value);
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_value(self.0, state)
+    }
+}
+
+impl indexmap::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        key_eq(self.0, &key.0)
     }
 }
 

@@ -61,6 +61,17 @@ pub(crate) const LIST_METHODS: &[&str] = &[
 ];
 
 impl Vm {
+    /// `l.append(x)`: the length cap and the memory charged before the push.
+    pub(crate) fn list_append(&mut self, l: &Rc<ListObj>, x: Value) -> R<()> {
+        let n = l.borrow().len();
+        if n >= self.limits.max_collection_len {
+            self.check_len(n + 1)?;
+        }
+        self.alloc(push_cost(&l.borrow()))?;
+        l.borrow_mut().push(x);
+        Ok(())
+    }
+
     pub(crate) fn list_method(
         &mut self,
         recv: &Value,
@@ -77,12 +88,7 @@ impl Vm {
                         format!("list.append() takes exactly one argument ({} given)", a.len()),
                     ))
                 })?;
-                let n = l.borrow().len();
-                if n >= self.limits.max_collection_len {
-                    self.check_len(n + 1)?;
-                }
-                self.alloc(push_cost(&l.borrow()))?;
-                l.borrow_mut().push(x);
+                self.list_append(l, x)?;
                 Ok(Value::None)
             }
             "extend" => {

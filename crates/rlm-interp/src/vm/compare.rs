@@ -225,6 +225,17 @@ impl Vm {
         Ok(Key(v))
     }
 
+    /// Whether [`Vm::key`] accepts `v` without charging fuel: the keys of
+    /// the method fast paths (`vm/method_fast.rs`).
+    #[inline(always)]
+    pub(crate) fn key_is_free(v: &Value) -> bool {
+        match v {
+            Value::Int(_) | Value::Bool(_) | Value::None => true,
+            Value::Str(s) => s.byte_len() < 64,
+            _ => false,
+        }
+    }
+
     fn check_hashable(&mut self, v: &Value, depth: usize) -> R<()> {
         if depth > self.limits.max_nesting {
             return Err(self.nesting_err());

@@ -313,6 +313,10 @@ impl Vm {
                     }
                 }
                 Op::CallMethod(name, argc) => {
+                    if self.call_method_fast(name, argc)? {
+                        continue;
+                    }
+                    let frame = top!(self);
                     let args = popn(frame, argc as usize)?;
                     let recv = pop(frame)?;
                     let name = frame.code.names[name as usize].clone();

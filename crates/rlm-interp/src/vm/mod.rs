@@ -4,7 +4,8 @@
 //!
 //! `exec.rs` is the dispatch loop, `call.rs` calls and frames, `tasks.rs`
 //! scheduling and host-call suspension, `accounting.rs` fuel and memory,
-//! `globals.rs` global slots; the generic operations every instruction
+//! `globals.rs` global slots, `method_fast.rs` the hottest built-in
+//! method calls; the generic operations every instruction
 //! reaches are `compare.rs`, `binary.rs`, `subscript.rs`, `iter.rs` and
 //! `attr.rs`, which dispatch to the value types (`types/`).
 
@@ -27,6 +28,7 @@ mod exec;
 mod fused;
 mod globals;
 mod iter;
+mod method_fast;
 mod subscript;
 mod tasks;
 

@@ -122,7 +122,19 @@ impl Vm {
         for (k, n) in pairs {
             self.fuel(1)?;
             let key = self.key(k)?;
-            let cur = d.borrow().map.get(&key).cloned();
+            let found = d.borrow().map.get_index_of(&key);
+            // The common case, an int added to a present int count: in place,
+            // with the one lookup.
+            if let (Some(i), Value::Int(add), false) = (found, &n, copy) {
+                if let Some((_, Value::Int(cur))) = d.borrow_mut().map.get_index_mut(i) {
+                    let sum = if sign < 0 { cur.checked_sub(*add) } else { cur.checked_add(*add) };
+                    if let Some(sum) = sum {
+                        *cur = sum;
+                        continue;
+                    }
+                }
+            }
+            let cur = found.and_then(|i| d.borrow().map.get_index(i).map(|(_, v)| v.clone()));
             if cur.is_none() {
                 // A new key: the same cap and charge as `c[k] = n`.
                 let len = d.borrow().map.len();

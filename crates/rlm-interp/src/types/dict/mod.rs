@@ -43,6 +43,15 @@ type DictEntry = (u64, Key, Value);
 pub(crate) const DICT_ENTRY_COST: usize =
     2 * (std::mem::size_of::<DictEntry>() + std::mem::size_of::<usize>() + 2);
 
+/// `d.get(k, default)` for a key [`Vm::key`] accepted.
+#[inline]
+pub(crate) fn dict_get(d: &RefCell<Dict>, k: &Value, default: Option<&Value>) -> Value {
+    match d.borrow().map.get(&KeyRef(k)) {
+        Some(v) => v.clone(),
+        None => default.cloned().unwrap_or(Value::None),
+    }
+}
+
 /// What inserting one new key into `d` is about to allocate: when its table
 /// is full, the doubled table at once (charged before, so a large dict cannot
 /// double past the budget between two syncs); else the amortised entry.
@@ -129,11 +138,7 @@ impl Vm {
                     ));
                 }
                 let k = self.key(args[0].clone())?;
-                Ok(d.borrow()
-                    .map
-                    .get(&k)
-                    .cloned()
-                    .unwrap_or_else(|| args.get(1).cloned().unwrap_or(Value::None)))
+                Ok(dict_get(d, &k.0, args.get(1)))
             }
             "keys" => Ok(Value::Native(Rc::new(Native::DictView(0, d.clone())))),
             "values" => Ok(Value::Native(Rc::new(Native::DictView(1, d.clone())))),

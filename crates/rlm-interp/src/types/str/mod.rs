@@ -7,9 +7,11 @@ pub(crate) mod methods;
 pub(crate) mod repr;
 pub(crate) mod split;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
+use std::hash::BuildHasher;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::LazyLock;
 
 use crate::args::as_int;
 use crate::fault::{R, exc, type_err};
@@ -56,6 +58,10 @@ pub struct StrInner {
     data: StrData,
     char_len: usize,
     ascii: bool,
+    /// The text's hash, computed the first time it is needed (0: not yet;
+    /// see [`Str::hash_code`]). 32 bits fit beside `ascii`: the string costs
+    /// no more, and the dict's own hasher mixes it to a full hash.
+    hash: Cell<u32>,
     index: OnceCell<Vec<usize>>,
     /// Charged for this string (see `mem`): credited when it is dropped.
     account: Owner,
@@ -140,11 +146,17 @@ impl Str {
     /// Every string is made here: it is charged to the current account (see
     /// `StrInner::mem_cost`), which it keeps to credit when dropped.
     fn from_inner(inner: PendingStr) -> Str {
-        let account = Owner::current();
+        Str::charged_to(inner, Owner::current())
+    }
+
+    /// A string charged to `account` (see [`Str::from_inner`]).
+    #[inline(always)]
+    fn charged_to(inner: PendingStr, account: Owner) -> Str {
         let inner = StrInner {
             data: inner.data,
             char_len: inner.char_len,
             ascii: inner.ascii,
+            hash: Cell::new(0),
             index: OnceCell::new(),
             account,
         };
@@ -177,6 +189,22 @@ impl Str {
             StrData::Owned(s) => s,
             StrData::Shared(b, s, e) => b.text().get(*s..*e).unwrap_or(""),
         }
+    }
+
+    /// A hash of the text, computed once per string and kept: a dict lookup
+    /// and the store after it (`d[w] = d.get(w, 0) + 1`) hash the text once.
+    /// Seeded per process, so that programs cannot pick colliding keys.
+    #[inline]
+    pub fn hash_code(&self) -> u32 {
+        let known = self.0.hash.get();
+        if known != 0 {
+            return known;
+        }
+        static SEED: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
+        // Never 0, the mark of "not yet".
+        let h = (SEED.hash_one(self.as_str()) as u32) | 1;
+        self.0.hash.set(h);
+        h
     }
 
     pub fn char_len(&self) -> usize {
@@ -254,32 +282,41 @@ impl Str {
 
     /// Substring by byte offsets on char boundaries; `char_len` if known.
     pub fn byte_substr(&self, ba: usize, bb: usize, char_len: Option<usize>) -> Str {
+        Str::from_inner(self.substr_fields(ba, bb, char_len))
+    }
+
+    /// Substrings by byte ranges on char boundaries (as [`Str::byte_substr`]),
+    /// the account they are charged to looked up once for all: `split`'s words.
+    pub(crate) fn byte_substrs(&self, ranges: Vec<(usize, usize)>) -> Vec<Value> {
+        let account = crate::mem::current();
+        ranges
+            .into_iter()
+            .map(|(a, b)| {
+                Value::Str(Str::charged_to(self.substr_fields(a, b, None), Owner::of(&account)))
+            })
+            .collect()
+    }
+
+    /// A substring's fields: a view when this is a view, else a copy.
+    #[inline]
+    fn substr_fields(&self, ba: usize, bb: usize, char_len: Option<usize>) -> PendingStr {
+        let view_or_copy = |text: &str, data: StrData| {
+            let ascii = self.0.ascii || text.is_ascii();
+            let char_len = match char_len {
+                Some(n) => n,
+                None if ascii => text.len(),
+                None => text.chars().count(),
+            };
+            PendingStr { data, char_len, ascii }
+        };
         match &self.0.data {
             StrData::Shared(buf, s, _) => {
                 let text = &buf.text()[s + ba..s + bb];
-                let ascii = self.0.ascii || text.is_ascii();
-                let char_len = match char_len {
-                    Some(n) => n,
-                    None if ascii => text.len(),
-                    None => text.chars().count(),
-                };
-                Str::from_inner(PendingStr {
-                    data: StrData::Shared(buf.clone(), s + ba, s + bb),
-                    char_len,
-                    ascii,
-                })
+                view_or_copy(text, StrData::Shared(buf.clone(), s + ba, s + bb))
             }
             StrData::Owned(o) => {
                 let text = &o[ba..bb];
-                if self.0.ascii {
-                    Str::from_inner(PendingStr {
-                        data: StrData::Owned(text.into()),
-                        char_len: text.len(),
-                        ascii: true,
-                    })
-                } else {
-                    Str::new(text)
-                }
+                view_or_copy(text, StrData::Owned(text.into()))
             }
         }
     }
@@ -453,5 +490,31 @@ mod char_index_tests {
             let want: Vec<usize> = s.char_indices().step_by(INDEX_STEP).map(|(b, _)| b).collect();
             assert_eq!(char_index(s, s.chars().count()), want, "over {} bytes", s.len());
         }
+    }
+}
+
+#[cfg(test)]
+mod hash_tests {
+    use std::sync::Arc;
+
+    use super::{Str, StrInner};
+
+    /// Equal texts hash equal however they are held (owned, a view of a
+    /// buffer, a substring), the cached hash is what a second call returns,
+    /// and the cache does not make a string cost more (it fits beside
+    /// `ascii`).
+    #[test]
+    fn hash_code_is_cached_and_follows_the_text() {
+        let owned = Str::new("river");
+        let buf: Arc<dyn super::TextBuffer> = Arc::new(String::from("the river runs"));
+        let view = Str::from_buffer(buf).byte_substr(4, 9, None);
+        assert_eq!(view.as_str(), "river");
+        let first = owned.hash_code();
+        assert_ne!(first, 0);
+        assert_eq!(owned.hash_code(), first);
+        assert_eq!(view.hash_code(), first);
+        assert_ne!(Str::new("rivers").hash_code(), first);
+        assert_eq!(Str::new("").hash_code(), Str::new("").hash_code());
+        assert!(std::mem::size_of::<StrInner>() <= 80, "{}", std::mem::size_of::<StrInner>());
     }
 }

@@ -157,10 +157,7 @@ impl Vm {
                 let parts: Vec<Value> = match sep {
                     None | Some(Value::None) if name == "split" => {
                         // Views into the receiver: no copy for shared context text.
-                        split_whitespace_ranges(text, maxsplit)
-                            .into_iter()
-                            .map(|(a, b)| Value::Str(s.byte_substr(a, b, None)))
-                            .collect()
+                        s.byte_substrs(split_whitespace_ranges(text, maxsplit))
                     }
                     None | Some(Value::None) => {
                         let p = rsplit_whitespace(text, maxsplit);
@@ -203,9 +200,7 @@ impl Vm {
                             out.reverse();
                         }
                         self.check_len(out.len())?;
-                        out.into_iter()
-                            .map(|(a, b)| Value::Str(s.byte_substr(a, b, None)))
-                            .collect()
+                        s.byte_substrs(out)
                     }
                     Some(o) => {
                         return type_err(format!("must be str or None, not {}", o.type_name()));
@@ -219,9 +214,7 @@ impl Vm {
                 // Views into the receiver, as `split` gives.
                 let lines = splitlines_ranges(text, keep);
                 self.check_len(lines.len())?;
-                Ok(Value::list(
-                    lines.into_iter().map(|(a, b)| Value::Str(s.byte_substr(a, b, None))).collect(),
-                ))
+                Ok(Value::list(s.byte_substrs(lines)))
             }
             "partition" | "rpartition" => {
                 let Some(Value::Str(sep)) = args.first() else { return type_err("must be str") };

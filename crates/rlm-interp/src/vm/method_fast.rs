@@ -1,0 +1,56 @@
+//! Fast paths for the built-in method calls programs make most inside loops
+//! (`d.get(k)`, `xs.append(x)`, `s.startswith(p)`): run on the arguments
+//! where they lie on the operand stack, with no argument vector and no
+//! arity-table lookup. Any other receiver, method, argument count or
+//! argument type takes the general path (`Vm::call_method_op`), which also
+//! gives every error, so these paths never fail on input of their own.
+
+use crate::fault::R;
+use crate::types::dict::dict_get;
+use crate::value::*;
+use crate::vm::{Vm, internal};
+
+impl Vm {
+    /// Runs `recv.method(args)` (receiver and `argc` arguments on top of the
+    /// stack) when a fast path applies, leaving its result in their place;
+    /// `false` (the stack untouched) when none does.
+    #[inline]
+    pub(super) fn call_method_fast(&mut self, name: u32, argc: u32) -> R<bool> {
+        let frame = top!(self);
+        let Some(recv_at) = frame.stack.len().checked_sub(argc as usize + 1) else {
+            return Err(internal("stack underflow"));
+        };
+        // The receiver's type first: other receivers (modules, instances,
+        // regex matches...) leave at once, without reading the name.
+        if !matches!(frame.stack[recv_at], Value::Dict(_) | Value::Str(_) | Value::List(_)) {
+            return Ok(false);
+        }
+        let Some(name) = frame.code.names.get(name as usize) else {
+            return Err(internal("method name out of range"));
+        };
+        let (recv, args) = frame.stack[recv_at..].split_at(1);
+        let result = match (&recv[0], name.as_str(), args) {
+            (Value::Dict(d), "get", [k] | [k, _]) if Vm::key_is_free(k) => {
+                dict_get(d, k, args.get(1))
+            }
+            (Value::Str(s), "startswith", [Value::Str(p)]) => {
+                Value::Bool(s.as_str().starts_with(p.as_str()))
+            }
+            (Value::Str(s), "endswith", [Value::Str(p)]) => {
+                Value::Bool(s.as_str().ends_with(p.as_str()))
+            }
+            (Value::List(l), "append", [_]) => {
+                let l = l.clone();
+                let x = frame.stack.pop().ok_or_else(|| internal("stack underflow"))?;
+                frame.stack.truncate(recv_at);
+                self.list_append(&l, x)?;
+                top!(self).stack.push(Value::None);
+                return Ok(true);
+            }
+            _ => return Ok(false),
+        };
+        frame.stack.truncate(recv_at);
+        frame.stack.push(result);
+        Ok(true)
+    }
+}
