@@ -105,7 +105,9 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         .options(cfg.loop_options(helps))
         .interpreter_limits(cfg.interpreter_limits.clone())
         .scheduler(cfg.scheduler_config()?);
-    if let Some(r) = retrieval_settings(&cfg.retrieval, &args.context, &cfg.env)? {
+    if let Some(r) =
+        retrieval_settings(&cfg.retrieval, &args.context, &cfg.env, helps.retrieval_first_step)?
+    {
         builder = builder.retrieval(r);
     }
     if let Some(c) = criteria {
