@@ -10,14 +10,20 @@
 //! cargo run --release -p rlm-retrieval --example ir_eval -- --essays /tmp/pg.txt [--index-dir /tmp/pg-index]
 //! # with the rerank stage (a local model, e.g. shared/tools/local-llm serving on 8093):
 //! LLAMACPP_BASE_URL=http://127.0.0.1:8093/v1 cargo run --release -p rlm-retrieval --example ir_eval -- \
-//!     --essays /tmp/pg.txt --rerank-model llamacpp:local --rerank-queries 20
+//!     --essays /tmp/pg.txt --rerank-model llamacpp:local --rerank-queries 20 \\
+//!     --cache-dir /tmp/pg-rerank-cache
 //! ```
+//!
+//! `--cache-dir` keeps the model's replies in rlm-cache's sled store (the
+//! scheduler's completion cache; requests are deterministic), so a stopped run
+//! resumes where it was: a slow CPU model needs one to three minutes per query.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use rlm_adapters::{EnvVars, adapter_from_model_string};
+use rlm_cache::SledCache;
 use rlm_context::Context;
 use rlm_retrieval::{
     EmbeddedRetriever, Filters, Hit, IndexOptions, ListwiseReranker, MiniLmEmbedder, ModelCaller,
@@ -46,6 +52,7 @@ struct Args {
     rerank_queries: usize,
     rerank_pool: usize,
     index_dir: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
 }
 
 fn args() -> Args {
@@ -59,6 +66,7 @@ fn args() -> Args {
         rerank_queries: 20,
         rerank_pool: 20,
         index_dir: None,
+        cache_dir: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -70,6 +78,7 @@ fn args() -> Args {
             "--rerank-queries" => a.rerank_queries = value().parse().expect("a number"),
             "--rerank-pool" => a.rerank_pool = value().parse().expect("a number"),
             "--index-dir" => a.index_dir = Some(PathBuf::from(value())),
+            "--cache-dir" => a.cache_dir = Some(PathBuf::from(value())),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -202,7 +211,11 @@ async fn main() {
         let adapter = adapter.clone();
         async move { adapter.call(&request).await.result }
     });
-    let scheduler = Scheduler::builder(exec).config(SchedulerConfig::default()).build().unwrap();
+    let mut builder = Scheduler::builder(exec).config(SchedulerConfig::default());
+    if let Some(dir) = &args.cache_dir {
+        builder = builder.cache(Arc::new(SledCache::open(dir).expect("completion cache")));
+    }
+    let scheduler = builder.build().unwrap();
     let reranker =
         ListwiseReranker::new(ModelCaller::new(scheduler, model_id.clone()).with_max_tokens(120))
             .with_window(args.rerank_pool, args.rerank_pool / 2)
@@ -223,10 +236,12 @@ async fn main() {
         failures += out.failures.len();
         after.add(&out.items, &qrels[i], secs);
         eprintln!(
-            "{}: nDCG@10 {:.3} -> {:.3} ({secs:.1} s)",
+            "{}: nDCG@10 {:.3} -> {:.3}, recall@10 {:.3} -> {:.3} ({secs:.1} s)",
             q.id,
             before.ndcg.last().unwrap(),
-            after.ndcg.last().unwrap()
+            after.ndcg.last().unwrap(),
+            before.recall.last().unwrap(),
+            after.recall.last().unwrap()
         );
     }
     println!(
