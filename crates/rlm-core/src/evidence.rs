@@ -108,17 +108,7 @@ pub(crate) fn output_evidence(prompts: &Prompts, query: &str, stdout: &str) -> O
         return None;
     }
     let notes = &prompts.notes;
-    let mut listed = String::new();
-    for (i, p) in passages.iter().enumerate() {
-        if i > 0 {
-            listed.push('\n');
-        }
-        let text: String = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
-        listed.push_str(&render_or_explain(
-            &notes.output_line,
-            &[("n", &(i + 1).to_string()), ("text", &text)],
-        ));
-    }
+    let listed = render_lines(&notes.output_line, &passages);
     Some(render_or_explain(
         &notes.output_evidence,
         &[("terms", &terms.join(", ")), ("passages", &listed), ("query", query)],
@@ -132,8 +122,14 @@ fn terms_needed(terms: usize) -> usize {
     if terms <= 2 { terms } else { (terms * 2).div_ceil(3).max(2) }
 }
 
-/// One line per passage, whitespace collapsed.
+/// One line per passage of the context, whitespace collapsed.
 fn render_passages(prompts: &Prompts, passages: &[Passage]) -> String {
+    render_lines(&prompts.notes.passage_line, passages)
+}
+
+/// One `line` per passage (its `n`, `start`, `end` and `text`, whitespace
+/// collapsed; a template uses the values it names).
+fn render_lines(line: &str, passages: &[Passage]) -> String {
     let mut out = String::new();
     for (i, p) in passages.iter().enumerate() {
         if i > 0 {
@@ -141,7 +137,7 @@ fn render_passages(prompts: &Prompts, passages: &[Passage]) -> String {
         }
         let text: String = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
         out.push_str(&render_or_explain(
-            &prompts.notes.passage_line,
+            line,
             &[
                 ("n", &(i + 1).to_string()),
                 ("start", &p.start.to_string()),
