@@ -23,13 +23,19 @@ Arms (--arms, comma-separated):
   direct     one chat call: the first --direct-chars characters, then the question
              (answers are cached by prompt in --direct-cache: a truncated context
              that is the same for two sizes is asked once)
-  baseline   rlm run --prompt-profile full --helps none (the loop as it was)
+  baseline   rlm run --prompt-profile full --helps none (the loop as it was, except
+             that a FINAL of template text such as "the answer" is refused in
+             every arm: that guard is not a help)
   final      rlm run --prompt-profile compact --helps all
   compact    rlm run --prompt-profile compact --helps none
-  no-evidence, no-teaching, no-escape, no-grammar, no-counting: final minus one help
+  defaults   rlm run --prompt-profile compact (the compact profile's measured defaults)
+  defaults-bm25  defaults plus --retriever bm25 (its first step is a default too)
+  no-evidence, no-teaching, no-escape, no-grammar, no-counting, no-answer:
+             final minus one help
   bm25       final plus --retriever bm25 --first-step 5 (BM25 evidence instead of term passages)
   bm25-on    compact, helps teaching,escape,grammar, --retriever bm25 --first-step 5
-  bm25-off   the same without the first step (issue #18's on/off pair)
+  bm25-off   the same with --first-step 0 (issue #18's on/off pair)
+  answer-on  bm25-off plus the answer-from-output help
 A task is right when the expected answer appears in the reply (case-insensitive;
 for counts, the number as a whole word). Every result is appended to --out as
 one JSON line as soon as it is known, so an interrupted run keeps what it
@@ -70,18 +76,27 @@ ARMS = {
     "baseline": ["--prompt-profile", "full", "--helps", "none"],
     "final": ["--prompt-profile", "compact", "--helps", "all"],
     "compact": ["--prompt-profile", "compact", "--helps", "none"],
-    "no-evidence": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar,counting"],
-    "no-teaching": ["--prompt-profile", "compact", "--helps", "evidence,escape,grammar,counting"],
-    "no-escape": ["--prompt-profile", "compact", "--helps", "evidence,teaching,grammar,counting"],
-    "no-grammar": ["--prompt-profile", "compact", "--helps", "evidence,teaching,escape,counting"],
-    "no-counting": ["--prompt-profile", "compact", "--helps", "evidence,teaching,escape,grammar"],
+    # The measured defaults of the compact profile (`--helps` unset: evidence
+    # first and counting by program; with a retriever, its first step).
+    "defaults": ["--prompt-profile", "compact"],
+    "defaults-bm25": ["--prompt-profile", "compact", "--retriever", "bm25"],
+    "no-evidence": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar,counting,answer"],
+    "no-teaching": ["--prompt-profile", "compact", "--helps", "evidence,escape,grammar,counting,answer"],
+    "no-escape": ["--prompt-profile", "compact", "--helps", "evidence,teaching,grammar,counting,answer"],
+    "no-grammar": ["--prompt-profile", "compact", "--helps", "evidence,teaching,escape,counting,answer"],
+    "no-counting": ["--prompt-profile", "compact", "--helps", "evidence,teaching,escape,grammar,answer"],
+    "no-answer": ["--prompt-profile", "compact", "--helps", "evidence,teaching,escape,grammar,counting"],
     "bm25": ["--prompt-profile", "compact", "--helps", "all", "--retriever", "bm25", "--first-step", "5"],
     # Issue #18's comparison: the same retriever and helps, the first step on or off
     # (no plain-term evidence in either, so the only difference is the BM25 hits).
     "bm25-on": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar",
                 "--retriever", "bm25", "--first-step", "5"],
     "bm25-off": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar",
-                 "--retriever", "bm25"],
+                 "--retriever", "bm25", "--first-step", "0"],
+    # Issue #19's answer-from-output help against bm25-off: the same run, and a
+    # program's printed hit is shown as evidence to answer from.
+    "answer-on": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar,answer",
+                  "--retriever", "bm25", "--first-step", "0"],
 }
 
 DIRECT_PROMPT = "{context}\n\nAnswer the question from the text above, in a few words.\nQuestion: {question}"

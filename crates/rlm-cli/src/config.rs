@@ -704,7 +704,11 @@ impl Settings {
             helps: self.text("helps"),
             retrieval: RetrievalFile {
                 mode: self.text("retrieval.mode"),
-                first_step: self.narrow("retrieval.first_step")?,
+                // Unset (the knob's default): the profile's helps choose.
+                first_step: match self.get("retrieval.first_step") {
+                    Some(s) if matches!(s.source, Source::Default) => None,
+                    _ => self.narrow("retrieval.first_step")?,
+                },
                 vectors: self.text("retrieval.vectors"),
                 index_dir: self.path("retrieval.index_dir"),
                 chunk_chars: self.count("retrieval.chunk_chars"),

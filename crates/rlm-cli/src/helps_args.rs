@@ -11,7 +11,8 @@ use rlm_core::{Helps, PromptProfile, RepeatEscape};
 use crate::exit::CliError;
 
 /// The names `--helps` takes, one per help.
-pub const HELP_NAMES: [&str; 5] = ["evidence", "teaching", "escape", "grammar", "counting"];
+pub const HELP_NAMES: [&str; 6] =
+    ["evidence", "teaching", "escape", "grammar", "counting", "answer"];
 
 /// The helps a `--helps` value names; `None` for `auto` (the profile's).
 pub fn parse_helps(text: &str) -> Result<Option<Helps>, String> {
@@ -23,11 +24,16 @@ pub fn parse_helps(text: &str) -> Result<Option<Helps>, String> {
             let mut helps = Helps::none();
             for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                 match name {
-                    "evidence" => helps.evidence_passages = Helps::all().evidence_passages,
+                    "evidence" => {
+                        let all = Helps::all();
+                        helps.evidence_passages = all.evidence_passages;
+                        helps.retrieval_first_step = all.retrieval_first_step;
+                    }
                     "teaching" => helps.teaching_feedback = true,
                     "escape" => helps.repeat_escape = Some(RepeatEscape::default()),
                     "grammar" => helps.constrain_root = true,
                     "counting" => helps.count_by_program = true,
+                    "answer" => helps.answer_from_output = true,
                     other => {
                         return Err(format!(
                             "unknown help {other:?} in --helps: use auto, all, none, or a list of {}",
@@ -69,6 +75,12 @@ mod tests {
         assert_eq!((p, h), (PromptProfile::Compact, Helps::for_profile(PromptProfile::Compact)));
         let (p, h) = profile_and_helps(Some("auto"), Some("auto"), "openai:gpt-4o").unwrap();
         assert_eq!((p, h), (PromptProfile::Full, Helps::none()));
+        // A small model gets the measured helps by default; `none` turns
+        // every one off (the harness's ablation arms), whatever the profile.
+        let (_, h) = profile_and_helps(None, None, "llamacpp:qwen2.5-coder-1.5b").unwrap();
+        assert!(h.count_by_program && h.evidence_passages > 0 && h.retrieval_first_step > 0);
+        let (p, h) = profile_and_helps(None, Some("none"), "llamacpp:local").unwrap();
+        assert_eq!((p, h), (PromptProfile::Compact, Helps::none()));
         let (p, _) = profile_and_helps(Some("full"), None, "llamacpp:local").unwrap();
         assert_eq!(p, PromptProfile::Full);
     }
@@ -78,6 +90,9 @@ mod tests {
         let (_, h) = profile_and_helps(None, Some("teaching, grammar"), "x:y").unwrap();
         assert!(h.teaching_feedback && h.constrain_root);
         assert!(h.repeat_escape.is_none() && h.evidence_passages == 0);
+        assert!(!h.answer_from_output && h.retrieval_first_step == 0 && !h.count_by_program);
+        let (_, h) = profile_and_helps(None, Some("answer,evidence"), "x:y").unwrap();
+        assert!(h.answer_from_output && h.evidence_passages > 0 && h.retrieval_first_step > 0);
         assert_eq!(profile_and_helps(None, Some("all"), "x:y").unwrap().1, Helps::all());
         let e = profile_and_helps(None, Some("evidense"), "x:y").unwrap_err();
         assert!(e.to_string().contains("evidense"), "{e}");

@@ -284,7 +284,7 @@ pub const KNOBS: &[Knob] = &[
         env: "RLM_HELPS",
         kind: Kind::Helps,
         default: Some(auto),
-        help: "Helps for small models: auto, all, none, or a list of evidence,teaching,escape,grammar,counting",
+        help: "Helps for small models: auto, all, none, or a list of evidence,teaching,escape,grammar,counting,answer",
     },
     Knob {
         key: "retrieval.mode",
@@ -300,7 +300,7 @@ pub const KNOBS: &[Knob] = &[
         env: "RLM_FIRST_STEP",
         kind: Kind::Count,
         default: Some(zero),
-        help: "Retrieval-aware first step: search hits shown before the first program (bare flag: 5)",
+        help: "Retrieval-aware first step: search hits shown before the first program (bare flag: 5; unset: the helps' default, 5 for the compact profile)",
     },
     Knob {
         key: "retrieval.vectors",

@@ -42,11 +42,14 @@ pub struct RetrievalFile {
 
 /// The run's retrieval from its resolved settings; `None` when they enable
 /// nothing. `contexts` are the `--context` arguments (an index persists beside
-/// a single file or folder).
+/// a single file or folder). `default_first_step`: the first step's hits when
+/// a retriever is configured and `first_step` is unset (the profile's
+/// `Helps::retrieval_first_step`).
 pub fn retrieval_settings(
     file: &RetrievalFile,
     contexts: &[String],
     env: &EnvVars,
+    default_first_step: usize,
 ) -> Result<Option<RetrievalSettings>, CliError> {
     let mode = match file.mode.as_deref() {
         None | Some("off") => None,
@@ -55,7 +58,7 @@ pub fn retrieval_settings(
                 .map_err(|e| CliError::Config(format!("retrieval mode: {e}")))?,
         ),
     };
-    let first_step = file.first_step.unwrap_or(0);
+    let first_step = file.first_step.unwrap_or(default_first_step);
     let vectors = file.vectors.clone();
     let context_index = match mode {
         Some(mode) => {
@@ -77,7 +80,7 @@ pub fn retrieval_settings(
                 default_mode: mode,
             })
         }
-        None if first_step > 0 => {
+        None if file.first_step.is_some_and(|k| k > 0) => {
             return Err(CliError::Config(
                 "--first-step needs a retriever: add --retriever bm25 (or [retrieval] mode)".into(),
             ));
@@ -178,13 +181,26 @@ mod tests {
     #[test]
     fn nothing_configured_is_no_retrieval_and_a_first_step_needs_a_retriever() {
         let env = EnvVars::default();
-        let none = retrieval_settings(&RetrievalFile::default(), &[], &env).unwrap();
+        let none = retrieval_settings(&RetrievalFile::default(), &[], &env, 0).unwrap();
         assert!(none.is_none());
         let first = RetrievalFile { first_step: Some(3), ..Default::default() };
         assert!(matches!(
-            retrieval_settings(&first, &[], &env),
+            retrieval_settings(&first, &[], &env, 0),
             Err(CliError::Config(m)) if m.contains("--retriever")
         ));
+    }
+
+    #[test]
+    fn the_profile_default_first_step_applies_only_when_unset_and_a_retriever_is_configured() {
+        let env = EnvVars::default();
+        let bm25 = RetrievalFile { mode: Some("bm25".into()), ..Default::default() };
+        let s = retrieval_settings(&bm25, &[], &env, 5).unwrap().unwrap();
+        assert_eq!(s.first_step_hits, 5);
+        // `--first-step 0` stays off (the harness's bm25-off arm).
+        let off = RetrievalFile { first_step: Some(0), ..bm25 };
+        assert_eq!(retrieval_settings(&off, &[], &env, 5).unwrap().unwrap().first_step_hits, 0);
+        // No retriever: no retrieval, and no error for the default.
+        assert!(retrieval_settings(&RetrievalFile::default(), &[], &env, 5).unwrap().is_none());
     }
 
     #[test]
@@ -197,7 +213,7 @@ mod tests {
             chunk_chars: Some(500),
             ..Default::default()
         };
-        let s = retrieval_settings(&file, &[], &env).unwrap().unwrap();
+        let s = retrieval_settings(&file, &[], &env, 0).unwrap().unwrap();
         let index = s.context_index.as_ref().unwrap();
         assert_eq!(
             (s.first_step_hits, index.default_mode, index.index.chunking.chunk_chars),
@@ -206,9 +222,9 @@ mod tests {
         assert_eq!(index.index.dir.as_deref(), Some(Path::new("/tmp/from-file")));
         assert!(index.embedder.is_none() && s.backend.is_none());
         let off = RetrievalFile { mode: Some("off".into()), first_step: Some(0), ..file };
-        assert!(retrieval_settings(&off, &[], &env).unwrap().is_none());
+        assert!(retrieval_settings(&off, &[], &env, 0).unwrap().is_none());
         let bad = RetrievalFile { mode: Some("fuzzy".into()), ..Default::default() };
-        assert!(retrieval_settings(&bad, &[], &env).is_err());
+        assert!(retrieval_settings(&bad, &[], &env, 0).is_err());
     }
 
     #[test]
@@ -219,13 +235,13 @@ mod tests {
             es_index: Some("docs".into()),
             ..Default::default()
         };
-        let s = retrieval_settings(&file, &[], &env).unwrap().unwrap();
+        let s = retrieval_settings(&file, &[], &env, 0).unwrap().unwrap();
         assert!(s.context_index.is_none());
         assert_eq!(
             s.backend.as_ref().map(|b| b.name().to_string()).as_deref(),
             Some("elasticsearch")
         );
         let half = RetrievalFile { es_url: Some("http://x".into()), ..Default::default() };
-        assert!(retrieval_settings(&half, &[], &env).is_err());
+        assert!(retrieval_settings(&half, &[], &env, 0).is_err());
     }
 }

@@ -97,6 +97,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         cfg.helps.as_deref(),
         &root.model_id().to_string(),
     )?;
+    let default_first_step = helps.retrieval_first_step;
     let mut builder = Rlm::builder()
         .root(root)
         .sub_model(sub)
@@ -105,7 +106,9 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         .options(cfg.loop_options(helps))
         .interpreter_limits(cfg.interpreter_limits.clone())
         .scheduler(cfg.scheduler_config()?);
-    if let Some(r) = retrieval_settings(&cfg.retrieval, &args.context, &cfg.env)? {
+    if let Some(r) =
+        retrieval_settings(&cfg.retrieval, &args.context, &cfg.env, default_first_step)?
+    {
         builder = builder.retrieval(r);
     }
     if let Some(c) = criteria {

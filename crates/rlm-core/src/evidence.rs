@@ -1,9 +1,11 @@
 //! Showing a model text it did not think to print (issue #19): the passages
 //! a plain term search finds for the question, in the first message
 //! ("evidence first"), and in the feedback of a program that printed nothing
-//! useful ("output that teaches"). The search is rlm-context's
+//! useful ("output that teaches"); and the passages of a program's output
+//! that hold the question's words, presented as evidence to answer from
+//! ("answer from output"). The search is rlm-context's
 //! [`best_passages`]; the wording is `prompts/passage_evidence.md` and the
-//! `teaching_*` / `passage_line` notes.
+//! `teaching_*` / `passage_line` / `output_*` notes.
 
 use rlm_context::{Context, Passage, best_passages, salient_terms};
 
@@ -11,6 +13,9 @@ use crate::prompts::{Prompts, render_or_explain};
 
 /// Characters per passage shown.
 const PASSAGE_CHARS: usize = 320;
+
+/// Passages of a program's output shown as evidence, at most.
+const OUTPUT_PASSAGES: usize = 2;
 
 /// Outputs that say "nothing found" (compared trimmed).
 const EMPTY_RESULTS: [&str; 11] =
@@ -82,8 +87,49 @@ pub(crate) fn teaching_note(
     ))
 }
 
-/// One line per passage, whitespace collapsed.
+/// The evidence note for a program whose output holds text with most of the
+/// question's salient words (`Helps::answer_from_output`): those passages of
+/// the output, framed as the first message's evidence is, with the question
+/// and "answer from it with FINAL". `None` when no passage of the output
+/// holds enough of the words, or the question has none.
+pub(crate) fn output_evidence(prompts: &Prompts, query: &str, stdout: &str) -> Option<String> {
+    let terms = salient_terms(query);
+    if terms.is_empty() {
+        return None;
+    }
+    // Printed reprs of lists hold `\n` escapes; words must not run together.
+    let output = stdout.replace("\\n", " ");
+    let needed = terms_needed(terms.len());
+    let passages: Vec<Passage> = best_passages(&output, &terms, PASSAGE_CHARS, OUTPUT_PASSAGES)
+        .into_iter()
+        .filter(|p| p.terms.len() >= needed)
+        .collect();
+    if passages.is_empty() {
+        return None;
+    }
+    let notes = &prompts.notes;
+    let listed = render_lines(&notes.output_line, &passages);
+    Some(render_or_explain(
+        &notes.output_evidence,
+        &[("terms", &terms.join(", ")), ("passages", &listed), ("query", query)],
+    ))
+}
+
+/// Distinct question words a passage of the output must hold to be shown as
+/// evidence: all of one or two, else two thirds (at least two). A passage
+/// with one common word of a four-word question ("number") is not evidence.
+fn terms_needed(terms: usize) -> usize {
+    if terms <= 2 { terms } else { (terms * 2).div_ceil(3).max(2) }
+}
+
+/// One line per passage of the context, whitespace collapsed.
 fn render_passages(prompts: &Prompts, passages: &[Passage]) -> String {
+    render_lines(&prompts.notes.passage_line, passages)
+}
+
+/// One `line` per passage (its `n`, `start`, `end` and `text`, whitespace
+/// collapsed; a template uses the values it names).
+fn render_lines(line: &str, passages: &[Passage]) -> String {
     let mut out = String::new();
     for (i, p) in passages.iter().enumerate() {
         if i > 0 {
@@ -91,7 +137,7 @@ fn render_passages(prompts: &Prompts, passages: &[Passage]) -> String {
         }
         let text: String = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
         out.push_str(&render_or_explain(
-            &prompts.notes.passage_line,
+            line,
             &[
                 ("n", &(i + 1).to_string()),
                 ("start", &p.start.to_string()),
@@ -181,6 +227,25 @@ mod tests {
         let note = teaching_note(&p, &ctx(), "What is the archive vault passphrase?", "x = 1", "")
             .unwrap();
         assert!(note.contains("cobalt-harbor-71") && note.contains("printed nothing"), "{note}");
+    }
+
+    #[test]
+    fn output_holding_the_question_words_is_evidence() {
+        let p = Prompts::default();
+        let q = "What is Marta Kowalski's favourite number?";
+        let out = "[\"you probably\\nshouldn't do it. Marta Kowalski's favourite number is 4817.  But if\"]\n";
+        let note = output_evidence(&p, q, out).unwrap();
+        assert!(note.contains("4817") && note.contains(q), "{note}");
+        assert!(!note.contains("\\n"), "{note}");
+        // One common word of the question is not evidence.
+        let out = "increasing numbers of things; a significant number.[4]";
+        assert!(output_evidence(&p, q, out).is_none());
+        assert!(output_evidence(&p, q, "").is_none());
+        assert_eq!(
+            (terms_needed(1), terms_needed(2), terms_needed(3), terms_needed(4)),
+            (1, 2, 2, 3)
+        );
+        assert_eq!(terms_needed(6), 4);
     }
 
     #[test]

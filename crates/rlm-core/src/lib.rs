@@ -39,7 +39,7 @@
 //! calls → batches, sub-RLMs, tools), `subcall_spans.rs` (scheduler events →
 //! trace spans), `cell.rs`, `functions.rs`, `models.rs`, `scope.rs`,
 //! `retrieval.rs` (search/es_* serving, first-step evidence), `session/`, `turn.rs`, `extract.rs`, `prompts.rs` (+ `prompts/` at the workspace
-//! root), `text.rs`, `tools.rs`, `memory.rs`, `context_binding.rs`,
+//! root), `placeholder.rs` (template-text FINALs), `text.rs`, `tools.rs`, `memory.rs`, `context_binding.rs`,
 //! `options.rs`, `outcome.rs`, `error.rs`.
 
 pub mod cell;
@@ -56,6 +56,7 @@ pub mod memory;
 mod models;
 mod options;
 mod outcome;
+mod placeholder;
 mod program;
 pub mod prompts;
 mod retrieval;

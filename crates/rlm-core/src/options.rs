@@ -30,6 +30,13 @@ impl Default for CompactionOptions {
     }
 }
 
+/// Passages of the plain term search shown in the first message (the value
+/// the measured `final` arms used).
+const EVIDENCE_PASSAGES: usize = 3;
+
+/// Hits of the retrieval first step (the value of the measured `bm25-on` arm).
+const COMPACT_FIRST_STEP_HITS: usize = 5;
+
 /// The loop's help for models that follow instructions poorly (issue #19).
 /// Each is switchable; [`Helps::for_profile`] gives the measured defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +59,15 @@ pub struct Helps {
     /// lines, and the repeat escape's strategy counts them (a sub-model only
     /// confirms uncertain lines) instead of asking sub-models to count.
     pub count_by_program: bool,
+    /// When a program's output holds text with most of the question's
+    /// salient words, the feedback presents it as evidence, framed as the
+    /// first message's evidence is ("answer from it with FINAL"). Only the
+    /// presentation changes: the model still has to write the answer.
+    pub answer_from_output: bool,
+    /// Hits of the retrieval-aware first step when a retriever is configured
+    /// and the retrieval settings leave the first step unset (0: none). Read
+    /// by the front end that builds the retrieval settings (`rlm run`).
+    pub retrieval_first_step: usize,
 }
 
 impl Helps {
@@ -63,29 +79,52 @@ impl Helps {
             repeat_escape: None,
             constrain_root: false,
             count_by_program: false,
+            answer_from_output: false,
+            retrieval_first_step: 0,
         }
     }
 
     /// Every help on.
     pub fn all() -> Helps {
         Helps {
-            evidence_passages: 3,
+            evidence_passages: EVIDENCE_PASSAGES,
             teaching_feedback: true,
             repeat_escape: Some(RepeatEscape::default()),
             constrain_root: true,
             count_by_program: true,
+            answer_from_output: true,
+            retrieval_first_step: COMPACT_FIRST_STEP_HITS,
         }
     }
 
     /// The defaults of a prompt profile: only what measurement showed to
-    /// help (BENCHMARKS.md, issue #19). No RLM run with a real small model
-    /// finished yet, so no help is on by default for any profile; turn them
-    /// on with `Helps::all()` / `rlm run --helps all`.
+    /// help (BENCHMARKS.md, issue #19, Qwen2.5-Coder-1.5B root and sub-model).
+    ///
+    /// * Full (frontier models): nothing; no measurement asks for a help.
+    /// * Compact (small models):
+    ///   - evidence first, from the retriever when one is configured
+    ///     (`retrieval_first_step`, 5 hits) else from the plain term search
+    ///     (`evidence_passages`): the #18 needle grid, arms `bm25-on` (5 BM25
+    ///     hits in the first message) against `bm25-off`, 8/8 against 1/8 at
+    ///     128K and 2M characters; the plain term search shows the same kind
+    ///     of passages when no retriever is configured (its own needle row is
+    ///     still to be measured);
+    ///   - counting by program (`count_by_program`): logs 10K, 3/3 with it
+    ///     against 0/3 without (the `final` arm before and after it).
+    ///
+    /// Teaching feedback, the repeat escape, the grammar and answer-from-output
+    /// stay off: no run measured any of them alone. Turn any on with
+    /// `rlm run --helps LIST`, everything with `--helps all`, nothing with
+    /// `--helps none` (ablations).
     pub fn for_profile(profile: crate::prompts::PromptProfile) -> Helps {
         match profile {
-            crate::prompts::PromptProfile::Full | crate::prompts::PromptProfile::Compact => {
-                Helps::none()
-            }
+            crate::prompts::PromptProfile::Full => Helps::none(),
+            crate::prompts::PromptProfile::Compact => Helps {
+                evidence_passages: EVIDENCE_PASSAGES,
+                retrieval_first_step: COMPACT_FIRST_STEP_HITS,
+                count_by_program: true,
+                ..Helps::none()
+            },
         }
     }
 }
@@ -122,6 +161,11 @@ pub struct LoopOptions {
     pub require_program_before_final: bool,
     /// Refuse a FINAL before any sub-model call was made.
     pub require_subcall_before_final: bool,
+    /// Refuse a FINAL whose value is only template text ("answer", "the
+    /// answer", "<your answer>", "...", empty, "None") and ask again; the
+    /// step and time budgets bound the re-asks. On by default: it fires only
+    /// on values no question has as its answer.
+    pub refuse_placeholder_final: bool,
     /// Consecutive replies with nothing to run before the loop gives up on the
     /// model (runs the fallback program, then asks for a final answer).
     pub max_invalid_replies: u32,
@@ -156,6 +200,7 @@ impl Default for LoopOptions {
             max_output_chars: 20_000,
             require_program_before_final: true,
             require_subcall_before_final: false,
+            refuse_placeholder_final: true,
             max_invalid_replies: 3,
             fallback_program: None,
             auto_final_var: Some("final_answer".to_string()),

@@ -166,6 +166,8 @@ pub struct Notes {
     pub final_var_no_answer: String,
     pub final_no_answer: String,
     pub final_not_a_variable: String,
+    pub final_placeholder: String,
+    pub final_placeholder_seen: String,
     pub invalid_empty: String,
     pub invalid_language: String,
     pub invalid_claimed_output: String,
@@ -200,6 +202,8 @@ pub struct Notes {
     pub count_shown_first: String,
     pub count_exact: String,
     pub count_confirm: String,
+    pub output_evidence: String,
+    pub output_line: String,
     pub count_check: String,
 }
 

@@ -25,11 +25,12 @@ use tokio_util::sync::CancellationToken;
 use crate::compaction;
 use crate::count_evidence::{count_check, count_evidence};
 use crate::engine::Engine;
-use crate::evidence::{passage_evidence, teaching_note};
+use crate::evidence::{output_evidence, passage_evidence, teaching_note};
 use crate::extract::{ProseFinal, extract, find_final};
 use crate::memory::MemoryMap;
 use crate::options::RepeatEscape;
 use crate::outcome::Finish;
+use crate::placeholder::is_placeholder;
 use crate::program::{ProgramReport, Sandbox};
 use crate::prompts::{render, render_or_explain};
 use crate::retrieval::RunRetrieval;
@@ -128,6 +129,9 @@ struct Runner {
     query: String,
     /// The previous step's code (a model repeating itself gets told).
     last_code: Option<String>,
+    /// The last output a program printed (shown when a FINAL is refused as
+    /// a placeholder).
+    last_output: String,
     /// Every program the model sent (the repeat escape refuses a repeat).
     programs_seen: Vec<String>,
     /// Repeated programs so far (the repeat escape).
@@ -232,6 +236,7 @@ impl Runner {
             sandbox,
             query,
             last_code: None,
+            last_output: String::new(),
             programs_seen: Vec::new(),
             repeats: 0,
             strategy_used: false,
@@ -459,6 +464,13 @@ impl Runner {
                 return Some(self.cancelled());
             }
         }
+        if let Some((answer, _)) = &final_answer
+            && self.engine().options.refuse_placeholder_final
+            && is_placeholder(answer)
+        {
+            notes.push(self.placeholder_refusal(answer, &stdout));
+            final_answer = None;
+        }
         if let Some((answer, how)) = final_answer {
             match self.final_guard(&how) {
                 None => match self.unmet_criteria(&answer).await {
@@ -481,7 +493,14 @@ impl Runner {
             }
             _ => None,
         };
-        if let Some(note) = count_note {
+        let question_is_count = QuestionShape::of(&self.query) == QuestionShape::Count;
+        let output_note = match error {
+            None if self.engine().options.helps.answer_from_output && !question_is_count => {
+                output_evidence(&engine.prompts, &self.query, &stdout)
+            }
+            _ => None,
+        };
+        if let Some(note) = count_note.or(output_note) {
             notes.push(note);
         } else if error.is_none()
             && self.engine().options.helps.teaching_feedback
@@ -505,9 +524,32 @@ impl Runner {
         } else {
             self.scope.budget.record_success();
         }
+        if !stdout.trim().is_empty() {
+            self.last_output = stdout.clone();
+        }
         let feedback = self.feedback(&stdout, error.as_deref(), &notes);
         self.push(ChatMessage::user(feedback));
         None
+    }
+
+    /// The note refusing a FINAL whose value is only template text, with what
+    /// the last program printed (this step's output, else the previous one).
+    fn placeholder_refusal(&self, answer: &str, stdout: &str) -> String {
+        self.scope.recorder.error(
+            self.scope.run_span,
+            ErrorEvent {
+                message: format!("FINAL refused: {} is a placeholder", py_string(answer)),
+                fatal: false,
+            },
+        );
+        let notes = &self.engine().prompts.notes;
+        let seen = if stdout.trim().is_empty() { self.last_output.trim() } else { stdout.trim() };
+        let seen = if seen.is_empty() {
+            String::new()
+        } else {
+            self.note(&notes.final_placeholder_seen, &[("output", &truncate_middle(seen, 600))])
+        };
+        self.note(&notes.final_placeholder, &[("answer", &py_string(answer)), ("seen", &seen)])
     }
 
     /// The repeat escape: a program the model sent before is not run again.
@@ -805,8 +847,14 @@ impl Runner {
                     None if ex.code.is_empty() && !reply.trim().is_empty() => {
                         Some(plain_text(&reply))
                     }
-                    None => partial,
+                    None => None,
                 };
+                // No re-ask here (the run must end): template text is no answer.
+                let answer = answer
+                    .filter(|a| {
+                        !(self.engine().options.refuse_placeholder_final && is_placeholder(a))
+                    })
+                    .or(partial);
                 self.end(answer, Finish::Finalized { reason })
             }
             Err(RootError::Cancelled) => self.cancelled(),

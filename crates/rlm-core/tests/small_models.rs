@@ -386,3 +386,134 @@ fn count_lines_and_find_lines_take_a_date_window() {
     let out = last_user(&root, 2);
     assert!(out.contains("ValueError") && out.contains("is not a date"), "{out}");
 }
+
+fn rlm_steps(root: Arc<FakeAdapter>, helps: Helps, max_steps: u64) -> Rlm {
+    Rlm::builder()
+        .root(root)
+        .prompts(Prompts::for_profile(PromptProfile::Compact))
+        .options(LoopOptions { helps, ..LoopOptions::default() })
+        .budget(rlm_policy::BudgetLimits { max_steps: Some(max_steps), ..Default::default() })
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_final_that_is_only_template_text_is_refused_and_reasked() {
+    let log = service_log(8);
+    let q = "How many PAYMENT_FAILED events are logged from 2026-03-04 to 2026-03-06 (both days included)?";
+    let n = truth(&log, "PAYMENT_FAILED", "2026-03-04", "2026-03-06").to_string();
+    let count =
+        repl("print(count_lines(r'\\bPAYMENT_FAILED\\b', since='2026-03-04', until='2026-03-06'))");
+    let placeholders = [
+        "FINAL(\"the answer\")",
+        "```repl\nFINAL(\"the answer\")\n```",
+        "FINAL('answer')",
+        "FINAL(\"<your answer>\")",
+        "FINAL(<answer>)",
+        "FINAL(\"<the answer itself>\")",
+        "FINAL(\"...\")",
+        "FINAL(\"\")",
+        "FINAL(None)",
+        "FINAL(\"None\")",
+        "FINAL(\"Your answer\")",
+    ];
+    for placeholder in placeholders {
+        let right = format!("FINAL(\"{n}\")");
+        let root = support::root(&[&count, placeholder, &right]);
+        let r = rlm_with(root.clone(), None, Helps::none())
+            .run_blocking(q, Context::from_text(log.clone()))
+            .unwrap();
+        assert_eq!(r.answer.as_deref(), Some(n.as_str()), "{placeholder}");
+        assert_eq!(r.steps, 3, "the refusal costs one step: {placeholder}");
+        let note = last_user(&root, 2);
+        assert!(note.contains("was not accepted") && note.contains("placeholder"), "{note}");
+        assert!(note.contains(&format!("Your last program printed:\n{n}")), "{note}");
+        if placeholder == "FINAL(\"the answer\")" {
+            insta::assert_snapshot!("placeholder_refused_feedback", note);
+        }
+    }
+    // A real answer that merely holds the word is taken at once.
+    for answer in ["The answer is 42", "answer: 42", "No answer is in the text"] {
+        let root = support::root(&[&count, &format!("FINAL(\"{answer}\")")]);
+        let r = rlm_with(root, None, Helps::none())
+            .run_blocking(q, Context::from_text(log.clone()))
+            .unwrap();
+        assert_eq!(r.answer.as_deref(), Some(answer));
+        assert_eq!(r.steps, 2);
+    }
+    // The guard can be turned off (the loop as it was).
+    let root = support::root(&[&count, "FINAL(\"the answer\")"]);
+    let r = Rlm::builder()
+        .root(root)
+        .options(LoopOptions { refuse_placeholder_final: false, ..LoopOptions::default() })
+        .build()
+        .unwrap()
+        .run_blocking(q, Context::from_text(log))
+        .unwrap();
+    assert_eq!(r.answer.as_deref(), Some("the answer"));
+}
+
+#[test]
+fn a_model_that_only_writes_placeholders_ends_at_the_step_budget_without_one() {
+    let root =
+        scripted("root", &[], &[&repl("print(len(context))")], Some("FINAL(\"the answer\")"));
+    let r = rlm_steps(root.clone(), Helps::none(), 4).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!(r.answer, None, "template text is no answer, even at the end");
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    // Four steps and the final ask: the refusals did not loop past the budget.
+    assert_eq!(root.requests().len(), 5);
+}
+
+#[test]
+fn output_holding_the_answer_is_presented_as_evidence() {
+    let grep = repl("print(grep(\"secret passphrase\"))");
+    let helps = Helps { answer_from_output: true, ..Helps::none() };
+    let root = support::root(&[&grep, "FINAL(\"cobalt-harbor-71\")"]);
+    let r = rlm_with(root.clone(), None, helps.clone()).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("cobalt-harbor-71"));
+    let feedback = last_user(&root, 1);
+    let evidence = &feedback[feedback.find("Evidence:").expect("evidence note")..];
+    assert!(evidence.contains(NEEDLE) && evidence.contains(QUESTION), "{feedback}");
+    insta::assert_snapshot!("answer_from_output_feedback", feedback);
+
+    // Off: the same output, no evidence note.
+    let root = support::root(&[&grep, "FINAL('x')"]);
+    rlm_with(root.clone(), None, Helps::none()).run_blocking(QUESTION, haystack()).unwrap();
+    assert!(!last_user(&root, 1).contains("Evidence:"));
+    // Output with only one word of the question is not evidence.
+    let root = support::root(&[&repl("print(grep('secret')[:2])"), "FINAL('x')"]);
+    rlm_with(root.clone(), None, helps.clone()).run_blocking(QUESTION, haystack()).unwrap();
+    assert!(!last_user(&root, 1).contains("Evidence:"), "{}", last_user(&root, 1));
+    // A counting question is not answered by lines holding its words.
+    let log = service_log(3);
+    let root = support::root(&[&repl("print(find_lines('LOGIN_FAILED')[:3])"), "FINAL('1')"]);
+    rlm_with(root.clone(), None, helps)
+        .run_blocking("How many LOGIN_FAILED events are logged?", Context::from_text(log))
+        .unwrap();
+    assert!(!last_user(&root, 1).contains("Evidence:"), "{}", last_user(&root, 1));
+}
+
+#[test]
+fn the_compact_profile_turns_on_the_measured_helps_and_the_full_one_none() {
+    let compact = Helps::for_profile(PromptProfile::Compact);
+    assert_eq!(Helps::for_profile(PromptProfile::Full), Helps::none());
+    assert!(compact.count_by_program && compact.evidence_passages > 0);
+    assert!(compact.retrieval_first_step > 0);
+    // Not measured alone: off.
+    assert!(!compact.teaching_feedback && compact.repeat_escape.is_none());
+    assert!(!compact.constrain_root && !compact.answer_from_output);
+
+    // Evidence first: the needle is in the first message, and a FINAL from it ends the run.
+    let root = support::root(&["FINAL(\"cobalt-harbor-71\")"]);
+    let r =
+        rlm_with(root.clone(), None, compact.clone()).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!((r.answer.as_deref(), r.steps), (Some("cobalt-harbor-71"), 1));
+    assert!(last_user(&root, 0).contains(NEEDLE));
+    // Counting by program: a counting question's first message has its lines and count.
+    let log = service_log(3);
+    let q = "How many LOGIN_FAILED events are logged from 2026-03-02 to 2026-03-03 (both days included)?";
+    let n = truth(&log, "LOGIN_FAILED", "2026-03-02", "2026-03-03");
+    let root = support::root(&[&format!("FINAL({n})")]);
+    rlm_with(root.clone(), None, compact).run_blocking(q, Context::from_text(log)).unwrap();
+    assert!(last_user(&root, 0).contains(&format!("(count: {n})")), "{}", last_user(&root, 0));
+}

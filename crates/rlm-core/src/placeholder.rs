@@ -1,0 +1,145 @@
+//! Answers that are only template text: a small model copies the `FINAL(...)`
+//! example of its prompt instead of writing the answer it saw (issue #19: at
+//! logs 100K the 1.5B printed the right count, then wrote
+//! `FINAL("the answer")`). [`is_placeholder`] recognises such a value (the
+//! prompts' own slot wording, "answer", "your answer", "<answer>", "...",
+//! an empty string, "None"); the loop refuses it and asks again.
+//!
+//! Only whole values are matched: "The answer is 42" is an answer.
+
+/// What a placeholder reads as once [`normalise`]d.
+const PLACEHOLDERS: &[&str] = &[
+    "",
+    "answer",
+    "the answer",
+    "an answer",
+    "your answer",
+    "my answer",
+    "final answer",
+    "the final answer",
+    "your final answer",
+    "best answer",
+    "your best answer",
+    "answer here",
+    "your answer here",
+    "the answer here",
+    "insert answer",
+    "insert answer here",
+    "answer text",
+    "the answer text",
+    // The slot of the prompts (`FINAL("<the answer itself>")`).
+    "the answer itself",
+    "..",
+    "...",
+    "…",
+    "none",
+    "null",
+    "n/a",
+    "placeholder",
+    "todo",
+];
+
+/// Whether `value` (a FINAL's value, as text) is only a placeholder.
+pub(crate) fn is_placeholder(value: &str) -> bool {
+    PLACEHOLDERS.contains(&normalise(value).as_str())
+}
+
+/// Lower-cased, whitespace collapsed, wrapping quotes and brackets
+/// (`"..."`, `<...>`, `[...]`, `{...}`, `(...)`, backticks) and trailing
+/// `.`/`:` removed, repeatedly.
+fn normalise(value: &str) -> String {
+    let mut s: String = value.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    loop {
+        let trimmed = s.trim().trim_end_matches([':', '!']).trim();
+        let inner =
+            [('"', '"'), ('\'', '\''), ('`', '`'), ('<', '>'), ('[', ']'), ('{', '}'), ('(', ')')]
+                .iter()
+                .find_map(|&(open, close)| {
+                    trimmed.strip_prefix(open).and_then(|rest| rest.strip_suffix(close))
+                });
+        let next = match inner {
+            Some(inner) => inner.trim().to_string(),
+            // A single trailing full stop ("the answer.") but not "...".
+            None if trimmed.ends_with('.') && !trimmed.ends_with("..") => {
+                trimmed.trim_end_matches('.').trim().to_string()
+            }
+            None => trimmed.to_string(),
+        };
+        if next == s {
+            return s;
+        }
+        s = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_text_is_a_placeholder() {
+        for p in [
+            "answer",
+            "the answer",
+            "The Answer",
+            "  your answer ",
+            "<answer>",
+            "<the answer itself>",
+            "\"<your answer>\"",
+            "'the answer'",
+            "[answer]",
+            "{answer}",
+            "{{answer}}",
+            "...",
+            "…",
+            "",
+            "   ",
+            "None",
+            "null",
+            "the answer.",
+            "`answer`",
+            "Your final answer",
+        ] {
+            assert!(is_placeholder(p), "{p:?} should be a placeholder");
+        }
+    }
+
+    /// Every `FINAL(...)` slot the root prompts show a model is recognised:
+    /// a model that copies one is asked again.
+    #[test]
+    fn the_prompts_final_slots_are_placeholders() {
+        use crate::prompts::{PromptProfile, Prompts};
+        for profile in [PromptProfile::Full, PromptProfile::Compact] {
+            let p = Prompts::for_profile(profile);
+            for text in [&p.system, &p.first_user, &p.feedback, &p.invalid_reply, &p.finalize_now] {
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find("FINAL(") {
+                    let after = &rest[at + "FINAL(".len()..];
+                    let Some(close) = after.find(')') else { break };
+                    let slot = &after[..close];
+                    assert!(is_placeholder(slot), "{slot:?} in {profile:?} prompts");
+                    rest = &after[close..];
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn real_answers_are_not() {
+        for a in [
+            "The answer is 42",
+            "42",
+            "0",
+            "23",
+            "cobalt-harbor-71",
+            "answer: 42",
+            "No answer was found in the text",
+            "ZX-3390.",
+            "The answer is 4817.",
+            "answers",
+            "a",
+        ] {
+            assert!(!is_placeholder(a), "{a:?} is an answer");
+        }
+    }
+}
