@@ -92,6 +92,14 @@ fn classify_block(lang: &str, body: String, ex: &mut Extraction) {
     } else if OUTPUT_LANGS.contains(&lang) {
         ex.claimed_output = true;
     } else if lang.is_empty() {
+        // The language on the fence's next line (```\nrepl\n...), as small
+        // models write it: that line names the language, it is not code.
+        if let Some((first, rest)) = body.split_once('\n') {
+            let first = first.trim().to_ascii_lowercase();
+            if CODE_LANGS.contains(&first.as_str()) {
+                return classify_block(&first, rest.to_string(), ex);
+            }
+        }
         // An unlabelled block: code if it parses as our DSL, else claimed output.
         let body = strip_prompts(&body);
         if looks_like_code(&body) {
@@ -157,6 +165,27 @@ fn bare_code(reply: &str, ex: &mut Extraction) {
         }
     }
     flush(&mut run, ex);
+}
+
+/// The answer of a block that is only one `FINAL(...)` / `FINAL_VAR(...)`
+/// call, in any case (`Final(...)`, `final(...)`: small models write them),
+/// or `None`. For replies that must not run code (the run's last call).
+pub fn lone_final(code: &str) -> Option<ProseFinal> {
+    let t = code.trim();
+    if t.contains('\n') {
+        return None;
+    }
+    let keyword_len = if t.get(..10).is_some_and(|p| p.eq_ignore_ascii_case("final_var(")) {
+        "FINAL_VAR".len()
+    } else if t.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("final(")) {
+        "FINAL".len()
+    } else {
+        return None;
+    };
+    let canonical = format!("{}{}", t[..keyword_len].to_ascii_uppercase(), &t[keyword_len..]);
+    // The call is the whole block: its `(` closes at the end.
+    (matching_paren(&canonical, keyword_len)? + 1 == canonical.len())
+        .then(|| find_final(&canonical))?
 }
 
 /// A run that is only `FINAL(...)`: left to the prose-FINAL path, which
@@ -410,6 +439,17 @@ mod tests {
         assert_eq!(find_final("FINAL(it's done)"), Some(ProseFinal::Final("it's done".into())));
         assert_eq!(find_final("I will call FINAL when ready"), None);
         assert_eq!(find_final("FINAL(1) then FINAL(2)"), Some(ProseFinal::Final("2".into())));
+        assert_eq!(lone_final("Final(\"x-1\")"), Some(ProseFinal::Final("\"x-1\"".into())));
+        assert_eq!(lone_final(" final_var('r')\n"), Some(ProseFinal::Var("r".into())));
+        assert_eq!(lone_final("FINAL(a)\nprint(1)"), None);
+        assert_eq!(lone_final("finally_(3)"), None);
+        assert_eq!(lone_final("Final(3) + 1"), None);
+        assert_eq!(lone_final("Final(3) + f(1)"), None);
+        // The fence's language on its own line.
+        let ex = extract("```\nrepl\nprint(grep('vault'))\n```");
+        assert_eq!(ex.code, vec!["print(grep('vault'))\n".to_string()]);
+        let ex = extract("```\nPython\nx = 1\n```");
+        assert_eq!(ex.code, vec!["x = 1\n".to_string()]);
     }
 
     #[test]

@@ -531,3 +531,18 @@ fn the_answer_call_in_another_case_ends_the_run() {
         assert_eq!(root.requests().len(), 1, "{reply}");
     }
 }
+
+#[test]
+fn the_last_call_takes_an_answer_call_written_as_a_code_block() {
+    // The 1.5B model's reply to "the run must end now" was a fenced
+    // `FINAL("...")` (no language, or `Final`): it is the answer, not code.
+    for last in
+        ["```\nFINAL(\"cobalt-harbor-71\")\n```", "```python\nFinal('cobalt-harbor-71')\n```"]
+    {
+        let root = support::root(&[&repl("print(1)"), last]);
+        let r =
+            rlm_steps(root.clone(), Helps::none(), 1).run_blocking(QUESTION, haystack()).unwrap();
+        assert!(matches!(r.finish, Finish::Finalized { .. }), "{last}: {:?}", r.finish);
+        assert_eq!(r.answer.as_deref(), Some("cobalt-harbor-71"), "{last}");
+    }
+}
