@@ -275,7 +275,9 @@ fn fmt_float(f: f64, sp: &Spec) -> Number {
     let a = f.abs();
     let upper = matches!(sp.ty, Some('E' | 'F' | 'G'));
     let mut body = if !a.is_finite() {
-        if a.is_nan() { "nan".to_string() } else { "inf".to_string() }
+        let word = if a.is_nan() { "nan" } else { "inf" };
+        // `format(nan, '%')` keeps its percent sign, as in CPython.
+        if sp.ty == Some('%') { format!("{word}%") } else { word.to_string() }
     } else {
         match sp.ty {
             Some('f' | 'F') => fixed(a, sp.precision.unwrap_or(6)),
