@@ -288,9 +288,12 @@ impl Vm {
                     }
                 }
                 Op::Call(argc) => {
-                    let callee = frame.stack.len().checked_sub(argc as usize + 1);
-                    if matches!(callee.and_then(|i| frame.stack.get(i)), Some(Value::Func(_)))
-                        && self.call_plain(argc as usize)?
+                    let at = frame.stack.len().checked_sub(argc as usize + 1);
+                    let callee = at.and_then(|i| frame.stack.get(i));
+                    let is_func = matches!(callee, Some(Value::Func(_)));
+                    let is_builtin = matches!(callee, Some(Value::Builtin(_)));
+                    if (is_func && self.call_plain(argc as usize)?)
+                        || (is_builtin && self.call_builtin_fast(argc)?)
                     {
                         continue;
                     }
