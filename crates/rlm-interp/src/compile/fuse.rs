@@ -5,6 +5,11 @@
 //! alone, and the fused one skips it. The code keeps its length, its line
 //! table and its jump targets; only the number of dispatches falls.
 //!
+//! The pass runs from the last instruction to the first, so the second
+//! half of a pair may itself be a fused pair: a load followed by
+//! `LoadConstBinary` makes one instruction of three (`x + 1`), as does a
+//! constant followed by `CompareJumpIfFalse` (`if x == 0:`).
+//!
 //! The first half of a pair always falls through to the second (or, for
 //! `ForIter`, jumps past both), so running the pair is the same as running
 //! the two instructions in turn. The dispatch loop charges one unit of fuel
@@ -13,12 +18,15 @@
 
 use super::Op;
 
-/// Rewrites `ops` in place. Each pair is fused from the original
-/// instructions, so a fused instruction at `i + 1` (reached by a jump)
-/// does not change what the one at `i` does.
+/// Rewrites `ops` in place. A pair is fused from the original first
+/// instruction and either the second as fused (the three-instruction
+/// forms) or its original; a fused instruction at `i + 1` (reached by a
+/// jump) runs the same work either way.
 pub(crate) fn fuse(ops: &mut [Op]) {
-    for i in 0..ops.len().saturating_sub(1) {
-        if let Some(fused) = pair(ops[i], original(ops[i + 1])) {
+    for i in (0..ops.len().saturating_sub(1)).rev() {
+        let first = original(ops[i]);
+        if let Some(fused) = triple(first, ops[i + 1]).or_else(|| pair(first, original(ops[i + 1])))
+        {
             ops[i] = fused;
         }
     }
@@ -33,8 +41,29 @@ fn original(op: Op) -> Op {
         Op::CompareJumpIfFalse(cmp, _) => Op::Compare(cmp),
         Op::ForIterStoreFast(t, _) => Op::ForIter(t),
         Op::ForIterStoreGlobal(t, _) => Op::ForIter(t),
+        Op::LoadFastConstBinary(l, ..) => Op::LoadFast(l),
+        Op::LoadGlobalConstBinary(g, ..) => Op::LoadGlobal(g),
+        Op::LoadConstCompareJumpIfFalse(c, ..) => Op::LoadConst(c),
+        Op::StoreFastJump(l, _) => Op::StoreFast(l),
+        Op::StoreGlobalJump(g, _) => Op::StoreGlobal(g),
         other => other,
     }
+}
+
+/// A load or constant before a fused pair: one instruction of three.
+fn triple(first: Op, second: Op) -> Option<Op> {
+    Some(match (first, second) {
+        (Op::LoadFast(l), Op::LoadConstBinary(c, op, inplace)) => {
+            Op::LoadFastConstBinary(l, c, op, inplace)
+        }
+        (Op::LoadGlobal(g), Op::LoadConstBinary(c, op, inplace)) => {
+            Op::LoadGlobalConstBinary(g, c, op, inplace)
+        }
+        (Op::LoadConst(c), Op::CompareJumpIfFalse(cmp, t)) => {
+            Op::LoadConstCompareJumpIfFalse(c, cmp, t)
+        }
+        _ => return None,
+    })
 }
 
 fn pair(first: Op, second: Op) -> Option<Op> {
@@ -46,6 +75,8 @@ fn pair(first: Op, second: Op) -> Option<Op> {
         (Op::Compare(cmp), Op::JumpIfFalse(t)) => Op::CompareJumpIfFalse(cmp, t),
         (Op::ForIter(t), Op::StoreFast(l)) => Op::ForIterStoreFast(t, l),
         (Op::ForIter(t), Op::StoreGlobal(g)) => Op::ForIterStoreGlobal(t, g),
+        (Op::StoreFast(l), Op::Jump(t)) => Op::StoreFastJump(l, t),
+        (Op::StoreGlobal(g), Op::Jump(t)) => Op::StoreGlobalJump(g, t),
         _ => return None,
     })
 }
@@ -72,8 +103,9 @@ mod tests {
             ops,
             vec![
                 Op::LoadFastLoadFast(0, 1),
-                // A jump to the second `LoadFast` runs it and what follows.
-                Op::LoadFast(1),
+                // A jump to the second `LoadFast` runs it and the two after
+                // it (`x += 2`), as one instruction.
+                Op::LoadFastConstBinary(1, 2, BinOp::Add, true),
                 Op::LoadConstBinary(2, BinOp::Add, true),
                 Op::Inplace(BinOp::Add),
                 Op::CompareJumpIfFalse(CmpOp::Lt, 9),
@@ -98,6 +130,41 @@ mod tests {
         );
         // A second pass changes nothing (the pass reads first halves back).
         let again = ops.clone();
+        fuse(&mut ops);
+        assert_eq!(ops, again);
+    }
+
+    #[test]
+    fn three_instruction_forms_and_stores_before_jumps() {
+        let mut ops = vec![
+            Op::LoadGlobal(0),
+            Op::LoadConst(1),
+            Op::Binary(BinOp::Mod),
+            Op::LoadConst(2),
+            Op::Compare(CmpOp::Eq),
+            Op::JumpIfFalse(8),
+            Op::StoreGlobal(3),
+            Op::Jump(0),
+            Op::StoreFast(4),
+            Op::Jump(0),
+        ];
+        fuse(&mut ops);
+        let again = ops.clone();
+        assert_eq!(
+            ops,
+            vec![
+                Op::LoadGlobalConstBinary(0, 1, BinOp::Mod, false),
+                Op::LoadConstBinary(1, BinOp::Mod, false),
+                Op::Binary(BinOp::Mod),
+                Op::LoadConstCompareJumpIfFalse(2, CmpOp::Eq, 8),
+                Op::CompareJumpIfFalse(CmpOp::Eq, 8),
+                Op::JumpIfFalse(8),
+                Op::StoreGlobalJump(3, 0),
+                Op::Jump(0),
+                Op::StoreFastJump(4, 0),
+                Op::Jump(0),
+            ]
+        );
         fuse(&mut ops);
         assert_eq!(ops, again);
     }

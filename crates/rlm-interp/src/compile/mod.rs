@@ -110,6 +110,18 @@ pub enum Op {
     ForIterStoreFast(u32, u32),
     /// `ForIter(t)`, `StoreGlobal(g)`.
     ForIterStoreGlobal(u32, u32),
+    /// `LoadFast(l)`, then `LoadConstBinary(c, op, inplace)` (three
+    /// instructions: `x + 1`).
+    LoadFastConstBinary(u32, u32, BinOp, bool),
+    /// `LoadGlobal(g)`, then `LoadConstBinary(c, op, inplace)`.
+    LoadGlobalConstBinary(u32, u32, BinOp, bool),
+    /// `LoadConst(c)`, then `CompareJumpIfFalse(op, t)` (three
+    /// instructions: `if x == 0:`).
+    LoadConstCompareJumpIfFalse(u32, CmpOp, u32),
+    /// `StoreFast(l)`, `Jump(t)` (the end of a loop body).
+    StoreFastJump(u32, u32),
+    /// `StoreGlobal(g)`, `Jump(t)`.
+    StoreGlobalJump(u32, u32),
 }
 
 /// A compiled function, lambda, comprehension or module body.

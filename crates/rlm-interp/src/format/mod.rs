@@ -1,9 +1,11 @@
 //! Text conversions as CPython prints them: `repr`/`str` of every value
 //! (`repr.rs`, which walks containers through their types' files), the
-//! format-spec mini-language (`spec.rs`), `%`-formatting (`percent.rs`) and
+//! format-spec mini-language (`spec.rs`, its fixed-point float digits in
+//! `fixed.rs`), `%`-formatting (`percent.rs`) and
 //! `str.format` (`fields.rs`).
 
 mod fields;
+mod fixed;
 mod percent;
 mod repr;
 mod spec;

@@ -3,6 +3,7 @@
 //! type, for str, int, bool, float and dates (`strftime`), with CPython's
 //! errors for specs a type does not take.
 
+use super::fixed::fixed;
 use crate::args::as_int;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::float::float_repr;
@@ -274,11 +275,13 @@ fn fmt_float(f: f64, sp: &Spec) -> Number {
     let a = f.abs();
     let upper = matches!(sp.ty, Some('E' | 'F' | 'G'));
     let mut body = if !a.is_finite() {
-        if a.is_nan() { "nan".to_string() } else { "inf".to_string() }
+        let word = if a.is_nan() { "nan" } else { "inf" };
+        // `format(nan, '%')` keeps its percent sign, as in CPython.
+        if sp.ty == Some('%') { format!("{word}%") } else { word.to_string() }
     } else {
         match sp.ty {
-            Some('f' | 'F') => format!("{:.*}", sp.precision.unwrap_or(6), a),
-            Some('%') => format!("{:.*}%", sp.precision.unwrap_or(6), a * 100.0),
+            Some('f' | 'F') => fixed(a, sp.precision.unwrap_or(6)),
+            Some('%') => fixed(a * 100.0, sp.precision.unwrap_or(6)) + "%",
             Some('e' | 'E') => fmt_exp(a, sp.precision.unwrap_or(6), sp.alt),
             Some('g' | 'G') => fmt_general(a, sp.precision.unwrap_or(6), sp.alt),
             Some('n') => fmt_general(a, sp.precision.unwrap_or(6), sp.alt),
@@ -324,7 +327,7 @@ fn fmt_general(a: f64, prec: usize, alt: bool) -> String {
     let exp: i32 = s.split_once('e').map(|(_, e)| e.parse().unwrap_or(0)).unwrap_or(0);
     if exp >= -4 && exp < p as i32 {
         let decimals = (p as i32 - 1 - exp).max(0) as usize;
-        let mut t = format!("{:.*}", decimals, a);
+        let mut t = fixed(a, decimals);
         if !alt && t.contains('.') {
             t = t.trim_end_matches('0').trim_end_matches('.').to_string();
         }

@@ -288,9 +288,12 @@ impl Vm {
                     }
                 }
                 Op::Call(argc) => {
-                    let callee = frame.stack.len().checked_sub(argc as usize + 1);
-                    if matches!(callee.and_then(|i| frame.stack.get(i)), Some(Value::Func(_)))
-                        && self.call_plain(argc as usize)?
+                    let at = frame.stack.len().checked_sub(argc as usize + 1);
+                    let callee = at.and_then(|i| frame.stack.get(i));
+                    let is_func = matches!(callee, Some(Value::Func(_)));
+                    let is_builtin = matches!(callee, Some(Value::Builtin(_)));
+                    if (is_func && self.call_plain(argc as usize)?)
+                        || (is_builtin && self.call_builtin_fast(argc)?)
                     {
                         continue;
                     }
@@ -387,6 +390,41 @@ impl Vm {
                 Op::CompareJumpIfFalse(op, t) => self.compare_jump_if_false(op, t)?,
                 Op::ForIterStoreFast(t, l) => self.for_iter_store(t, LoopTarget::Fast(l))?,
                 Op::ForIterStoreGlobal(t, g) => self.for_iter_store(t, LoopTarget::Global(g))?,
+                Op::LoadFastConstBinary(l, c, op, inplace) => {
+                    let Some(v) = load_fast(frame, l) else { return unbound_local(&frame.code, l) };
+                    frame.stack.push(v);
+                    self.second_half()?;
+                    self.load_const_binary(c, op, inplace)?;
+                }
+                Op::LoadGlobalConstBinary(g, c, op, inplace) => {
+                    let v = match self.global_fast(g) {
+                        Some(v) => v,
+                        None => self.load_global(g as usize)?,
+                    };
+                    top!(self).stack.push(v);
+                    self.second_half()?;
+                    self.load_const_binary(c, op, inplace)?;
+                }
+                Op::LoadConstCompareJumpIfFalse(c, op, t) => {
+                    let v = frame.code.consts[c as usize].clone_fast();
+                    frame.stack.push(v);
+                    self.second_half()?;
+                    self.compare_jump_if_false(op, t)?;
+                }
+                Op::StoreFastJump(l, t) => {
+                    let v = pop(frame)?;
+                    if let Some(old) = frame.locals[l as usize].replace(v) {
+                        old.discard();
+                    }
+                    self.second_half()?;
+                    top!(self).pc = t as usize;
+                }
+                Op::StoreGlobalJump(g, t) => {
+                    let v = pop(frame)?;
+                    self.store_global(g, v);
+                    self.second_half()?;
+                    top!(self).pc = t as usize;
+                }
             }
         }
     }

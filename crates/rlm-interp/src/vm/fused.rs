@@ -1,8 +1,8 @@
 //! The superinstructions' work (`compile/fuse.rs` makes them): each runs
 //! its first instruction, charges the second as the loop charges every
 //! instruction (one unit of fuel, the limit checked before it runs), steps
-//! over it and runs it. The single instructions' fast paths that both use
-//! live here too.
+//! over it and runs it (the three-instruction forms, in `exec.rs`, do so
+//! twice). The single instructions' fast paths that both use live here too.
 
 use rlm_syntax::ast::{BinOp, CmpOp};
 
@@ -23,7 +23,7 @@ impl Vm {
     /// (The hot paths here return no `Result` of their own: one the size
     /// of `Fault` costs its copies on every instruction.)
     #[inline(always)]
-    fn second_half(&mut self) -> R<()> {
+    pub(super) fn second_half(&mut self) -> R<()> {
         self.fuel_used += 1;
         if self.fuel_used > self.limits.fuel {
             self.fuel(0)?;

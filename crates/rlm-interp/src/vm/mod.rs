@@ -4,8 +4,8 @@
 //!
 //! `exec.rs` is the dispatch loop, `call.rs` calls and frames, `tasks.rs`
 //! scheduling and host-call suspension, `accounting.rs` fuel and memory,
-//! `globals.rs` global slots, `method_fast.rs` the hottest built-in
-//! method calls; the generic operations every instruction
+//! `globals.rs` global slots, `method_fast.rs` and `builtin_fast.rs` the
+//! hottest built-in method and function calls; the generic operations every instruction
 //! reaches are `compare.rs`, `binary.rs`, `subscript.rs`, `iter.rs` and
 //! `attr.rs`, which dispatch to the value types (`types/`).
 
@@ -22,6 +22,7 @@ macro_rules! top {
 mod accounting;
 mod attr;
 mod binary;
+mod builtin_fast;
 mod call;
 mod compare;
 mod exec;
