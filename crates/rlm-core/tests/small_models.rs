@@ -517,3 +517,17 @@ fn the_compact_profile_turns_on_the_measured_helps_and_the_full_one_none() {
     rlm_with(root.clone(), None, compact).run_blocking(q, Context::from_text(log)).unwrap();
     assert!(last_user(&root, 0).contains(&format!("(count: {n})")), "{}", last_user(&root, 0));
 }
+
+#[test]
+fn the_answer_call_in_another_case_ends_the_run() {
+    // Qwen2.5-Coder-1.5B answered `Final("...")` six times in a row at needle
+    // 128K and lost the run to `NameError: name 'Final' is not defined`.
+    for reply in ["Final(\"cobalt-harbor-71\")", "```python\nfinal(\"cobalt-harbor-71\")\n```"] {
+        let root = support::root(&[reply]);
+        let helps = Helps { evidence_passages: 2, ..Helps::none() };
+        let r = rlm_with(root.clone(), None, helps).run_blocking(QUESTION, haystack()).unwrap();
+        assert_eq!(r.answer.as_deref(), Some("cobalt-harbor-71"), "{reply}");
+        assert_eq!(r.steps, 1, "{reply}");
+        assert_eq!(root.requests().len(), 1, "{reply}");
+    }
+}
