@@ -96,7 +96,6 @@ impl Tracked {
             Tracked::Iter(w) => IterState::mem_cost(&*w.upgrade()?),
         }
     }
-
 }
 
 /// A registered container and the bytes charged for it so far. A dead

@@ -234,7 +234,9 @@ fn lists_changed_after_a_sync_are_measured_again() {
     assert!(a2 >= a1 + 100 * 10000 * 16, "a hundred grown lists are measured: {a1} -> {a2}");
 
     // Shrinking is seen too: the buffers are released.
-    done(a.run_cell("xs[777].clear()\nxs[777] = []\nfor y in ys:\n    y.clear()\n    y[:] = []\nys = None"));
+    done(a.run_cell(
+        "xs[777].clear()\nxs[777] = []\nfor y in ys:\n    y.clear()\n    y[:] = []\nys = None",
+    ));
     let a3 = live(&mut a);
     assert!(a3 + 30_000_000 <= a2, "released buffers are credited: {a2} -> {a3}");
     assert_eq!(live(&mut b), b0, "a's changes do not move b's count");
