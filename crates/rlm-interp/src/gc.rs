@@ -122,11 +122,23 @@ pub(crate) struct Registry {
     /// when their number has grown fourfold (so collecting stays linear
     /// overall, at a third of a visit per registration).
     after_collect: usize,
+    /// `list_changes()` at the last sync (`None` before the first).
+    list_changes_seen: Option<u64>,
+    /// Lists the last visit of the lists left marked (see [`Registry::sync`]).
+    lists_left_marked: usize,
 }
 
 impl Registry {
     pub(crate) const fn new() -> Registry {
-        Registry { chunks: Vec::new(), len: 0, prune_at: 1024, buffer_charged: 0, after_collect: 0 }
+        Registry {
+            chunks: Vec::new(),
+            len: 0,
+            prune_at: 1024,
+            buffer_charged: 0,
+            after_collect: 0,
+            list_changes_seen: None,
+            lists_left_marked: 0,
+        }
     }
 
     fn entries(&self) -> impl Iterator<Item = &Entry> {
@@ -139,17 +151,39 @@ impl Registry {
     /// are freed, so a sync allocates nothing (building fresh chunks left the
     /// old ones as holes in the heap: 108 MB over the budget for 4.5 M
     /// nested lists).
+    ///
+    /// A list is measured only if marked (changed since it was last
+    /// measured, or holding values charged through it: `ListObj`), and the
+    /// lists are not visited at all when no list of this thread was marked or
+    /// dropped since the last sync and none was left marked: each is then
+    /// alive (a dead one was dropped) and charged at its current size.
     fn sync(&mut self, account: &Account) {
         let mut credit = 0usize;
         let mut charge = 0usize;
         let mut kept = 0usize;
+        let changes = crate::types::list::list_changes();
+        let skip_lists = self.lists_left_marked == 0 && self.list_changes_seen == Some(changes);
+        let mut left_marked = 0usize;
         for read in 0..self.len {
             let e = &mut self.chunks[read / CHUNK][read % CHUNK];
-            if !e.obj.alive() {
-                credit += e.charged;
-                continue;
-            }
-            if let Some(now) = e.obj.mem_cost() {
+            let now = match &e.obj {
+                Tracked::List(_) if skip_lists => None,
+                Tracked::List(w) => {
+                    let Some(l) = w.upgrade() else {
+                        credit += e.charged;
+                        continue;
+                    };
+                    let (now, marked) = l.mem_cost_if_marked();
+                    left_marked += usize::from(marked);
+                    now
+                }
+                obj if !obj.alive() => {
+                    credit += e.charged;
+                    continue;
+                }
+                obj => obj.mem_cost(),
+            };
+            if let Some(now) = now {
                 charge += now;
                 credit += e.charged;
                 e.charged = now;
@@ -166,6 +200,12 @@ impl Registry {
             last.truncate(kept - (kept - 1) / CHUNK * CHUNK);
         }
         self.len = kept;
+        if !skip_lists {
+            self.lists_left_marked = left_marked;
+        }
+        // As read before the visit: a list marked during it (none is)
+        // makes the next sync visit them all again.
+        self.list_changes_seen = Some(changes);
         account.credit(credit);
         account.charge(charge);
         self.prune_at = (self.len * 2).max(1024);

@@ -153,7 +153,7 @@ impl Value {
     }
 
     pub fn list(v: Vec<Value>) -> Value {
-        let l = Rc::new(ListObj(RefCell::new(v)));
+        let l = Rc::new(ListObj::new(v));
         crate::gc::track_list(&l);
         Value::List(l)
     }

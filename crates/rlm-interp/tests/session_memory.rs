@@ -204,3 +204,40 @@ fn a_reply_larger_than_the_budget_ends_the_program_before_it_holds_it() {
     assert!(!s.take_output().contains("held"));
     assert!(s.dead().is_some(), "a limit error ends the session, as any memory limit does");
 }
+
+/// A sync measures only the lists changed since the last one (and visits no
+/// list when none changed), so each way a list can change must still reach
+/// the count: growth after a sync that skipped every list, growth of one
+/// list among many untouched ones, and shrinking, in either of two sessions
+/// interleaved on one thread (the changes are noted per thread).
+#[test]
+fn lists_changed_after_a_sync_are_measured_again() {
+    let mut a = session(256);
+    let mut b = session(256);
+    done(a.run_cell("xs = [[i] for i in range(20000)]\nys = [[] for i in range(100)]"));
+    let a0 = live(&mut a);
+    // Nothing changed: this sync skips the lists, and the count stands.
+    assert_eq!(live(&mut a), a0, "a sync with nothing changed keeps the count");
+
+    // One list among 20,000 grows by a million slots: at least 16 MB more.
+    done(a.run_cell("xs[777].extend(range(1000000))"));
+    let a1 = live(&mut a);
+    assert!(a1 >= a0 + 16_000_000, "one grown list is measured: {a0} -> {a1}");
+
+    // Another session's lists change in between: a's lists do not, and a's
+    // next sync still sees its own change made after it.
+    done(b.run_cell("zs = [[] for i in range(1000)]\nfor z in zs:\n    z.append(1)"));
+    let b0 = live(&mut b);
+    assert_eq!(live(&mut a), a1, "b's changes do not move a's count");
+    done(a.run_cell("for y in ys:\n    y.extend(range(10000))"));
+    let a2 = live(&mut a);
+    assert!(a2 >= a1 + 100 * 10000 * 16, "a hundred grown lists are measured: {a1} -> {a2}");
+
+    // Shrinking is seen too: the buffers are released.
+    done(a.run_cell(
+        "xs[777].clear()\nxs[777] = []\nfor y in ys:\n    y.clear()\n    y[:] = []\nys = None",
+    ));
+    let a3 = live(&mut a);
+    assert!(a3 + 30_000_000 <= a2, "released buffers are credited: {a2} -> {a3}");
+    assert_eq!(live(&mut b), b0, "a's changes do not move b's count");
+}

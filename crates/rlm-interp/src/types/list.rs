@@ -1,7 +1,7 @@
 //! `list`: its storage (dropped without recursion), methods, operators
 //! (`+`, `*`, `+=`), indexing, slicing, item assignment and deletion, and `repr`.
 
-use std::cell::RefCell;
+use std::cell::{BorrowError, BorrowMutError, Cell, Ref, RefCell, RefMut};
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
@@ -10,28 +10,120 @@ use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
 use crate::vm::Vm;
 
-/// A list's storage (drops its items without recursion).
+/// A list's storage (drops its items without recursion) and whether the
+/// registry must measure it again at its next sync (`gc`): the items are
+/// reachable only through the methods below, and every mutable access sets
+/// the mark, so no change to its buffer escapes the memory count, while a
+/// sync skips the lists nothing changed (nested lists built once: most of a
+/// sync's visits).
 #[derive(Default)]
-pub struct ListObj(pub RefCell<Vec<Value>>);
+pub struct ListObj {
+    items: RefCell<Vec<Value>>,
+    remeasure: Cell<bool>,
+}
 
-impl std::ops::Deref for ListObj {
-    type Target = RefCell<Vec<Value>>;
-    fn deref(&self) -> &RefCell<Vec<Value>> {
-        &self.0
-    }
+thread_local! {
+    /// Lists of this thread marked or dropped so far: while it stands still
+    /// and no list was left marked, a sync need not visit the lists at all.
+    static LIST_CHANGES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// See `LIST_CHANGES`.
+pub(crate) fn list_changes() -> u64 {
+    LIST_CHANGES.with(Cell::get)
+}
+
+fn note_list_change() {
+    LIST_CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
 }
 
 impl ListObj {
+    pub(crate) fn new(items: Vec<Value>) -> ListObj {
+        ListObj { items: RefCell::new(items), remeasure: Cell::new(false) }
+    }
+
+    #[inline]
+    pub fn borrow(&self) -> Ref<'_, Vec<Value>> {
+        self.items.borrow()
+    }
+
+    #[inline]
+    pub fn try_borrow(&self) -> Result<Ref<'_, Vec<Value>>, BorrowError> {
+        self.items.try_borrow()
+    }
+
+    /// The items, to change: marks the list for measuring at the next sync.
+    #[inline]
+    pub fn borrow_mut(&self) -> RefMut<'_, Vec<Value>> {
+        self.mark();
+        self.items.borrow_mut()
+    }
+
+    /// See [`ListObj::borrow_mut`].
+    #[inline]
+    pub fn try_borrow_mut(&self) -> Result<RefMut<'_, Vec<Value>>, BorrowMutError> {
+        self.mark();
+        self.items.try_borrow_mut()
+    }
+
+    #[inline]
+    fn mark(&self) {
+        if !self.remeasure.get() {
+            self.remeasure.set(true);
+            note_list_change();
+        }
+    }
+
     /// Its allocations now: the `Rc` box, the reserved buffer, and the items
     /// no one else charges (`Value::unowned_cost`). `None` while it is being
-    /// changed (its previous charge then stands).
+    /// changed (its previous charge then stands). For its registration,
+    /// which charges it at this cost: the mark is cleared, unless some of its
+    /// items are charged through it or it is being changed (then it is set
+    /// anew, so that the next sync of its registry visits it).
     pub(crate) fn mem_cost(&self) -> Option<usize> {
-        let items = self.0.try_borrow().ok()?;
-        Some(
+        self.remeasure.set(false);
+        match self.measure() {
+            Some((cost, holds_unowned)) => {
+                if holds_unowned {
+                    self.mark();
+                }
+                Some(cost)
+            }
+            None => {
+                self.mark();
+                None
+            }
+        }
+    }
+
+    /// For a sync: its cost now, if it is marked (else `None`), and whether
+    /// it stays marked: the mark is cleared unless the list holds values
+    /// charged through it (functions, exceptions, awaitables...), whose own
+    /// size may change without the list changing. A list being changed right
+    /// now keeps its mark (and its previous charge).
+    pub(crate) fn mem_cost_if_marked(&self) -> (Option<usize>, bool) {
+        if !self.remeasure.get() {
+            return (None, false);
+        }
+        match self.measure() {
+            Some((cost, holds_unowned)) => {
+                self.remeasure.set(holds_unowned);
+                (Some(cost), holds_unowned)
+            }
+            None => (None, true),
+        }
+    }
+
+    /// Its cost and whether part of it is its items' (`unowned_cost`).
+    fn measure(&self) -> Option<(usize, bool)> {
+        let items = self.items.try_borrow().ok()?;
+        let unowned = items.iter().map(Value::unowned_cost).sum::<usize>();
+        Some((
             crate::mem::rc_block::<ListObj>()
                 + crate::mem::vec_block::<Value>(items.capacity())
-                + items.iter().map(Value::unowned_cost).sum::<usize>(),
-        )
+                + unowned,
+            unowned > 0,
+        ))
     }
 }
 
@@ -51,7 +143,9 @@ pub(crate) fn push_cost(items: &Vec<Value>) -> usize {
 
 impl Drop for ListObj {
     fn drop(&mut self) {
-        defer_drop(std::mem::take(self.0.get_mut()));
+        // Its registry entry is dead now: the next sync must visit the lists.
+        note_list_change();
+        defer_drop(std::mem::take(self.items.get_mut()));
     }
 }
 
