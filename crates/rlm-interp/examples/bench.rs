@@ -16,6 +16,8 @@
 //! `bench --once NAME REPS` runs only our side of one workload REPS times,
 //! with no warm-up and no Python: `benches/callgrind.sh` runs it under
 //! callgrind, collecting inside `run_ours` only (context generation excluded).
+//! `bench --write-context PATH` writes the context the workloads run over
+//! (`benches/callgrind_cpython.sh` hands it to CPython).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -85,6 +87,11 @@ fn main() {
         ("sort_counter", 7, 1),
     ];
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--write-context") {
+        let path = args.get(2).expect("usage: bench --write-context PATH");
+        std::fs::write(path, context()).expect("write context");
+        return;
+    }
     if args.get(1).map(String::as_str) == Some("--once") {
         let name = args.get(2).expect("usage: bench --once NAME REPS");
         let reps: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(1);

@@ -1,0 +1,53 @@
+# Shared by `callgrind.sh` and `callgrind_cpython.sh` (sourced, not run):
+# building the bench example, the workload list, and counting our side.
+
+# The bench binary: $RLM_BENCH_BIN if set (a binary kept aside, e.g. built
+# at another commit), else the example built in release here.
+bench_bin() {
+    if [ -n "${RLM_BENCH_BIN:-}" ]; then
+        echo "$RLM_BENCH_BIN"
+        return
+    fi
+    cargo build --release -p rlm-interp --example bench >&2
+    echo "${CARGO_TARGET_DIR:-$root/target}/release/examples/bench"
+}
+
+# The workloads named on the command line, else all of them (start-up first).
+workload_names() {
+    if [ $# -gt 0 ]; then
+        printf '%s\n' "$@"
+        return
+    fi
+    echo startup
+    for f in "$root"/crates/rlm-interp/benches/workloads/*.py; do
+        name="$(basename "$f" .py)"
+        [ "$name" = startup ] || echo "$name"
+    done
+}
+
+# Runs per count: start-up is short and runs 1000 times, the rest once.
+workload_reps() {
+    if [ "$1" = startup ]; then echo 1000; else echo 1; fi
+}
+
+# The `totals:` line of a callgrind output file.
+callgrind_total() {
+    sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$1"
+}
+
+# Our instructions for REPS runs of workload NAME: `bench --once NAME REPS`
+# under callgrind, collecting inside `run_ours` only (Session::new, parse,
+# compile, run, drop; the 5 MB context is generated outside it).
+ours_ir() {
+    local bin="$1" name="$2" reps="$3" out="$4"
+    valgrind --tool=callgrind --callgrind-out-file="$out/$name.cg" \
+        --toggle-collect='*run_ours*' "$bin" --once "$name" "$reps" \
+        >"$out/$name.stdout" 2>"$out/$name.log" \
+        || { cat "$out/$name.log" >&2; return 1; }
+    callgrind_total "$out/$name.cg"
+}
+
+# A count with thousands separators.
+thousands() {
+    python3 -c "print(f'{$1:,}')"
+}
