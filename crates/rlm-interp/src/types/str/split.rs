@@ -31,25 +31,55 @@ pub fn split_whitespace(s: &str, maxsplit: i64) -> Vec<String> {
     out
 }
 
-/// Byte ranges of Python's whitespace split.
+/// What a byte says about whitespace (`str.isspace`) at a character
+/// boundary: an ASCII space, not a space (other ASCII, continuation bytes,
+/// and every lead byte no space starts with), or a lead byte to decode
+/// (0xC2: U+0085, U+00A0; 0xE1: U+1680; 0xE2: U+2000-U+205F; 0xE3: U+3000).
+#[derive(Clone, Copy, PartialEq)]
+enum SpaceClass {
+    Word,
+    Space,
+    Decode,
+}
+
+static SPACE_CLASS: [SpaceClass; 256] = {
+    let mut table = [SpaceClass::Word; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f => SpaceClass::Space,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => SpaceClass::Decode,
+            _ => SpaceClass::Word,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// Byte ranges of Python's whitespace split. Bytes are classed by a table
+/// whatever the rest of the text holds (a context with one accented word is
+/// mostly ASCII); only the lead bytes of possible spaces are decoded.
 pub fn split_whitespace_ranges(s: &str, maxsplit: i64) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let bytes = s.as_bytes();
-    let mut i = 0;
-    let n = s.len();
-    let ascii = s.is_ascii();
-    let is_ws_at = |i: usize| -> (bool, usize) {
-        if ascii {
-            let c = bytes[i];
-            (matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f), 1)
-        } else {
-            let c = s[i..].chars().next().unwrap_or(' ');
-            (py_isspace(c), c.len_utf8())
+    let n = bytes.len();
+    // (is whitespace, length in bytes) of the character at byte `i`, a
+    // character boundary; non-spaces may report 1 for a multi-byte
+    // character, whose other bytes are then `Word` too.
+    let ws_at = |i: usize| -> (bool, usize) {
+        match SPACE_CLASS[usize::from(bytes[i])] {
+            SpaceClass::Word => (false, 1),
+            SpaceClass::Space => (true, 1),
+            SpaceClass::Decode => {
+                let c = s[i..].chars().next().unwrap_or(' ');
+                (py_isspace(c), c.len_utf8())
+            }
         }
     };
+    let mut i = 0;
     loop {
         while i < n {
-            let (ws, l) = is_ws_at(i);
+            let (ws, l) = ws_at(i);
             if !ws {
                 break;
             }
@@ -64,7 +94,7 @@ pub fn split_whitespace_ranges(s: &str, maxsplit: i64) -> Vec<(usize, usize)> {
         }
         let start = i;
         while i < n {
-            let (ws, l) = is_ws_at(i);
+            let (ws, l) = ws_at(i);
             if ws {
                 break;
             }
@@ -99,45 +129,63 @@ fn rsplit_whitespace(s: &str, maxsplit: i64) -> Vec<String> {
     out
 }
 
-fn is_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\x0b'
-            | '\x0c'
-            | '\x1c'
-            | '\x1d'
-            | '\x1e'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
-}
-
 pub fn splitlines(s: &str, keepends: bool) -> Vec<String> {
     splitlines_ranges(s, keepends).into_iter().map(|(a, b)| s[a..b].to_string()).collect()
 }
 
-/// Byte ranges of `s`'s lines (`str.splitlines`), in one pass.
+/// Byte ranges of `s`'s lines (`str.splitlines`), in one pass over the
+/// bytes. A line break is one of a few ASCII control bytes, or one of three
+/// characters whose UTF-8 starts with 0xC2 or 0xE2, so eight bytes at a time
+/// that are all printable ASCII are skipped whole.
 fn splitlines_ranges(s: &str, keepends: bool) -> Vec<(usize, usize)> {
+    let bytes = s.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
-    let mut chars = s.char_indices().peekable();
-    while let Some((b, c)) = chars.next() {
-        if is_line_break(c) {
-            let mut end = b + c.len_utf8();
-            if c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n') {
-                chars.next();
-                end += 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(word) = bytes[i..].first_chunk::<8>() {
+            if !may_hold_line_break(u64::from_le_bytes(*word)) {
+                i += 8;
+                continue;
             }
-            out.push((start, if keepends { end } else { b }));
-            start = end;
         }
+        let break_len = match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => 2,
+            b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1e => 1,
+            // U+0085
+            0xC2 if bytes.get(i + 1) == Some(&0x85) => 2,
+            // U+2028, U+2029
+            0xE2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+            {
+                3
+            }
+            _ => 0,
+        };
+        if break_len == 0 {
+            i += 1;
+            continue;
+        }
+        let end = i + break_len;
+        out.push((start, if keepends { end } else { i }));
+        start = end;
+        i = end;
     }
-    if start < s.len() {
-        out.push((start, s.len()));
+    if start < bytes.len() {
+        out.push((start, bytes.len()));
     }
     out
+}
+
+/// Whether any of the eight bytes of `word` is below 0x20 or not ASCII (may
+/// start a line break): subtracting 0x20 from a byte below it borrows into
+/// its top bit. Borrows across bytes only ever add false alarms, which the
+/// byte-by-byte check then clears.
+#[inline]
+fn may_hold_line_break(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    (word | word.wrapping_sub(0x20 * ONES)) & TOPS != 0
 }
 
 impl Vm {
