@@ -16,7 +16,8 @@
 //! `bench --once NAME REPS` runs only our side of one workload REPS times,
 //! with no warm-up and no Python: `benches/callgrind.sh` runs it under
 //! callgrind, collecting inside `run_ours` only (context generation excluded).
-//! `bench --write-context PATH` writes the context the workloads run over
+//! `bench --file PATH` runs one program at the default limits (peak-memory
+//! checks with this binary's allocator). `bench --write-context PATH` writes the context the workloads run over
 //! (`benches/callgrind_cpython.sh` hands it to CPython).
 
 use std::path::PathBuf;
@@ -90,6 +91,18 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("--write-context") {
         let path = args.get(2).expect("usage: bench --write-context PATH");
         std::fs::write(path, context()).expect("write context");
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("--file") {
+        // Peak-memory checks (BENCHMARKS.md, issue #16 fifth round): one
+        // program at the default limits, as `rlm exec` runs it.
+        let path = args.get(2).expect("usage: bench --file PATH");
+        let src = std::fs::read_to_string(path).expect("read program");
+        let mut s = Session::new(Limits::default());
+        let outcome = s.run_cell(&src);
+        print!("{}", s.take_output());
+        eprintln!("{outcome:?}");
+        std::mem::forget(s); // as `rlm exec`: the OS takes the heap back
         return;
     }
     if args.get(1).map(String::as_str) == Some("--once") {
