@@ -847,7 +847,7 @@ impl Runner {
                         }
                     }
                     None if ex.code.is_empty() && !reply.trim().is_empty() => {
-                        Some(plain_text(&reply))
+                        Some(plain_text(&reply)).filter(|a| !a.is_empty())
                     }
                     None => None,
                 };

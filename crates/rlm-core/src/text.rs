@@ -22,13 +22,22 @@ pub(crate) fn truncate_middle(text: &str, max_chars: usize) -> String {
 /// A prose reply without its fence lines (a model asked for an answer may
 /// wrap it in a code block; the answer is the text, not the block).
 pub(crate) fn plain_text(reply: &str) -> String {
-    reply
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("```"))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
+    let mut kept = Vec::new();
+    let mut after_fence = false;
+    for line in reply.lines() {
+        if line.trim_start().starts_with("```") {
+            after_fence = true;
+            continue;
+        }
+        // A fence's language on its own line (```` ``` ```` then `repl`) is
+        // not text: a 1.5B model's empty block was taken as the answer "repl".
+        let language_line = after_fence && crate::extract::is_code_language(line);
+        after_fence = false;
+        if !language_line {
+            kept.push(line);
+        }
+    }
+    kept.join("\n").trim().to_string()
 }
 
 /// `s` without one pair of surrounding quotes (`'`, `"`, or triple quotes).
@@ -120,6 +129,9 @@ mod tests {
         assert_eq!(strip_quotes("\"\"\"x\"\"\""), "x");
         assert_eq!(py_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(plain_text("```\nThe passphrase is x.\n```\n"), "The passphrase is x.");
+        assert_eq!(plain_text("```\nrepl\n```"), "");
+        assert_eq!(plain_text("```\nPython\n```\n"), "");
+        assert_eq!(plain_text("The language is\npython"), "The language is\npython");
         assert_eq!(group_digits(1234567), "1,234,567");
     }
 }

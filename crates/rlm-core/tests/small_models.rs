@@ -546,3 +546,13 @@ fn the_last_call_takes_an_answer_call_written_as_a_code_block() {
         assert_eq!(r.answer.as_deref(), Some("cobalt-harbor-71"), "{last}");
     }
 }
+
+#[test]
+fn an_empty_fenced_block_at_the_last_call_is_no_answer() {
+    // The 1.5B model's last reply was ```` ``` ```` / `repl` / ```` ``` ````,
+    // and the text `repl` was taken as its answer.
+    let root = support::root(&[&repl("print(1)"), "```\nrepl\n```"]);
+    let r = rlm_steps(root.clone(), Helps::none(), 1).run_blocking(QUESTION, haystack()).unwrap();
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer, None);
+}
