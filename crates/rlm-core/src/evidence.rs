@@ -9,7 +9,10 @@
 
 use rlm_context::{Context, Passage, best_passages, salient_terms};
 
+use crate::count_evidence::count_evidence;
+use crate::engine::Engine;
 use crate::prompts::{Prompts, render_or_explain};
+use crate::retrieval::RunRetrieval;
 
 /// Characters per passage shown.
 const PASSAGE_CHARS: usize = 320;
@@ -20,6 +23,27 @@ const OUTPUT_PASSAGES: usize = 2;
 /// Outputs that say "nothing found" (compared trimmed).
 const EMPTY_RESULTS: [&str; 11] =
     ["[]", "()", "{}", "None", "0", "-1", "False", "''", "\"\"", "set()", "[[]]"];
+
+/// The evidence block of a root run's first message (issue #19): the first
+/// found of a counting question's selected lines (the count is the
+/// program's: shown BM25 hits instead, a 1.5B model answered 1 for 23 at logs
+/// 100K), the retrieval-aware first step's hits, the plain term passages.
+pub(crate) fn first_evidence(
+    engine: &Engine,
+    retrieval: Option<&RunRetrieval>,
+    context: &Context,
+    query: &str,
+) -> Option<String> {
+    let helps = &engine.options.helps;
+    let counted = helps.count_by_program.then(|| count_evidence(&engine.prompts, context, query));
+    counted.flatten().or_else(|| retrieval.and_then(|r| r.first_step_evidence(query))).or_else(
+        || {
+            (helps.evidence_passages > 0).then(|| {
+                passage_evidence(&engine.prompts, context, query, helps.evidence_passages)
+            })?
+        },
+    )
+}
 
 /// The evidence block for the first message: the best `n` passages for the
 /// question's salient words; `None` when none occurs in the context.

@@ -23,9 +23,9 @@ use rlm_types::{ChatMessage, Role};
 use tokio_util::sync::CancellationToken;
 
 use crate::compaction;
-use crate::count_evidence::{count_check, count_evidence};
+use crate::count_evidence::count_check;
 use crate::engine::Engine;
-use crate::evidence::{output_evidence, passage_evidence, teaching_note};
+use crate::evidence::{first_evidence, output_evidence, teaching_note};
 use crate::extract::{ProseFinal, extract, find_final, lone_final};
 use crate::memory::MemoryMap;
 use crate::options::RepeatEscape;
@@ -186,27 +186,11 @@ impl Runner {
             sandbox.set_memory(m);
         }
         let retrieval = RunRetrieval::for_run(&engine.retrieval, &context, depth);
-        // Evidence first (issue #19), for the root run only (a sub-RLM's
-        // question is the parent's program's, already informed), in this
-        // order: a counting question counted by program shows its lines (the
-        // count is the program's: with BM25 hits instead, a 1.5B model
-        // answered 1 for 23 at logs 100K); else the retrieval-aware first
-        // step; else a plain term search.
-        let helps = &engine.options.helps;
-        let evidence = if depth == 0 && helps.count_by_program {
-            count_evidence(&engine.prompts, &context, &query)
-        } else {
-            None
-        };
-        let evidence = evidence.or_else(|| match (&retrieval, depth) {
-            (Some(r), 0) => r.first_step_evidence(&query),
-            _ => None,
-        });
-        let evidence = evidence.or_else(|| {
-            (depth == 0 && helps.evidence_passages > 0).then(|| {
-                passage_evidence(&engine.prompts, &context, &query, helps.evidence_passages)
-            })?
-        });
+        // Evidence first is the root run's: a sub-RLM's question is the
+        // parent's program's, already informed.
+        let evidence = (depth == 0)
+            .then(|| first_evidence(&engine, retrieval.as_deref(), &context, &query))
+            .flatten();
         let evidence_shown = evidence.is_some();
         let messages =
             initial_messages(&engine, &query, &context, depth, &turns, evidence.as_deref());
