@@ -14,13 +14,8 @@
 # workload runs once. Prints a markdown table of instructions (Ir).
 # CPython's counts for the same workloads: `callgrind_cpython.sh`.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../../.." && pwd)"
-cd "$root"
-export CARGO_TERM_COLOR=never
-source crates/rlm-interp/benches/callgrind_lib.sh
+source "$(dirname "$0")/callgrind_lib.sh"
 bin="$(bench_bin)"
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
 echo "| workload | runs | instructions per run (Ir) |"
 echo "|---|---|---|"
 for name in $(workload_names "$@"); do

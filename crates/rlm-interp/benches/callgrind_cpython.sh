@@ -20,14 +20,9 @@
 # sides) and is reported per run; every other workload runs once.
 # Ratio = CPython's instructions / ours (above 1: we execute fewer).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../../.." && pwd)"
-cd "$root"
-export CARGO_TERM_COLOR=never
-source crates/rlm-interp/benches/callgrind_lib.sh
+source "$(dirname "$0")/callgrind_lib.sh"
 bin="$(bench_bin)"
 python="$(python3 -c 'import sys; print(sys.executable)')"  # not a pyenv shim
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
 "$bin" --write-context "$out/context.txt"
 once=crates/rlm-interp/benches/cpython_once.py
 

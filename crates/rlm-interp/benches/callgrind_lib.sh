@@ -1,5 +1,13 @@
 # Shared by `callgrind.sh` and `callgrind_cpython.sh` (sourced, not run):
-# building the bench example, the workload list, and counting our side.
+# the common start (the repository as working directory, a scratch directory
+# `$out` removed at exit), building the bench example, the workload list, and
+# counting our side.
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+cd "$root"
+export CARGO_TERM_COLOR=never
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
 
 # The bench binary: $RLM_BENCH_BIN if set (a binary kept aside, e.g. built
 # at another commit), else the example built in release here.
