@@ -159,7 +159,7 @@ fn garbage_under_a_valid_key_is_a_counted_miss() {
     for bytes in garbage {
         // raw access to the tree, as a damaged disk or another program would write it
         {
-            let db = sled::open(dir.path()).unwrap();
+            let db = open_raw(dir.path());
             let tree = db.open_tree(ENTRIES_TREE).unwrap();
             tree.insert(key.as_bytes(), bytes).unwrap();
             db.flush().unwrap();
@@ -187,7 +187,7 @@ fn value_damaged_while_open_is_a_miss_at_lookup() {
         cache.put(&model(), &request(3), &completion(3, 50));
     }
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = open_raw(dir.path());
         let tree = db.open_tree(ENTRIES_TREE).unwrap();
         let mut value = tree.get(key.as_bytes()).unwrap().unwrap().to_vec();
         let mid = value.len() / 2;
@@ -228,7 +228,7 @@ fn a_file_where_the_directory_should_be_is_a_clear_error() {
 fn a_database_of_another_format_is_refused_with_advice() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = open_raw(dir.path());
         db.open_tree("meta").unwrap().insert("format", "99").unwrap();
         db.flush().unwrap();
     }
@@ -293,7 +293,7 @@ fn open_repairs_an_index_damaged_from_outside() {
         }
     }
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = open_raw(dir.path());
         let order = db.open_tree(rlm_cache::ORDER_TREE).unwrap();
         // lose three index records, add two that point nowhere and one malformed
         let seqs: Vec<_> = order.iter().keys().take(3).map(|k| k.unwrap()).collect();
@@ -368,4 +368,20 @@ fn a_damaged_data_file_opens_as_error_or_misses_never_a_panic() {
             eprintln!("opened after damage: {hits} hits, {:?}", cache.stats());
         }
     }
+}
+
+/// The store opened with sled directly, as damage from outside would. A cache
+/// dropped just before may still hold the file lock for a moment (sled
+/// releases it from a background thread; the lock error is an `Io` error of
+/// kind `Other`), so I/O errors are retried for up to two seconds; the last
+/// one, or any other error, fails the test.
+fn open_raw(path: &std::path::Path) -> sled::Db {
+    for _ in 0..100 {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(sled::Error::Io(_)) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => panic!("open {}: {e}", path.display()),
+        }
+    }
+    sled::open(path).unwrap()
 }
