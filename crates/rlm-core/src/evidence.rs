@@ -9,10 +9,11 @@
 
 use rlm_context::{Context, Passage, best_passages, salient_terms};
 
-use crate::count_evidence::count_evidence;
+use crate::count_evidence::{count_check, count_evidence};
 use crate::engine::Engine;
 use crate::prompts::{Prompts, render_or_explain};
 use crate::retrieval::RunRetrieval;
+use crate::strategy::QuestionShape;
 
 /// Characters per passage shown.
 const PASSAGE_CHARS: usize = 320;
@@ -43,6 +44,32 @@ pub(crate) fn first_evidence(
             })?
         },
     )
+}
+
+/// The note a step's program gets about what it printed (no error): the
+/// lines a printed count counts (`count_by_program`), else the output's own
+/// passages holding the question's words (`answer_from_output`, counting
+/// questions aside), else the text around the first hits when the output
+/// is nothing useful (`teaching_feedback`).
+pub(crate) fn step_evidence(
+    engine: &Engine,
+    context: &Context,
+    query: &str,
+    code: &str,
+    stdout: &str,
+) -> Option<String> {
+    let helps = &engine.options.helps;
+    let prompts = &engine.prompts;
+    let counted = helps.count_by_program.then(|| count_check(prompts, context, query, stdout));
+    counted
+        .flatten()
+        .or_else(|| {
+            let lookup = QuestionShape::of(query) != QuestionShape::Count;
+            (helps.answer_from_output && lookup).then(|| output_evidence(prompts, query, stdout))?
+        })
+        .or_else(|| {
+            helps.teaching_feedback.then(|| teaching_note(prompts, context, query, code, stdout))?
+        })
 }
 
 /// The evidence block for the first message: the best `n` passages for the

@@ -128,10 +128,19 @@ impl Helps {
     ///     of passages when no retriever is configured (its own needle row is
     ///     still to be measured);
     ///   - counting by program (`count_by_program`): logs 10K, 3/3 with it
-    ///     against 0/3 without (the `final` arm before and after it).
+    ///     against 0/3 without (the `final` arm before and after it);
+    ///   - a grounded bare answer (`bare_answer`): logs 10K-1M, 12/12 with it,
+    ///     every run ended by a bare count in one step (arm `grounded-bm25`),
+    ///     against 1/3 without (task 0 of `defaults-bm25`: the 1.5B model's
+    ///     bare "23" was refused and the run lost);
+    ///   - the echo of a program's last expression (`echo_last_expression`):
+    ///     in the same grid 2 of 52 runs ended programs with a bare
+    ///     `grep(...)`, whose hits were shown instead of "no output"; one of
+    ///     them answered from those hits.
     ///
-    /// Teaching feedback, the repeat escape, the grammar and answer-from-output
-    /// stay off: no run measured any of them alone. Turn any on with
+    /// Teaching feedback, the repeat escape, the grammar, answer-from-output
+    /// and the confirmed repeat stay off: no run measured any of them alone
+    /// (the confirmed repeat never fired: bare answers ended the runs first). Turn any on with
     /// `rlm run --helps LIST`, everything with `--helps all`, nothing with
     /// `--helps none` (ablations).
     pub fn for_profile(profile: crate::prompts::PromptProfile) -> Helps {
@@ -141,6 +150,8 @@ impl Helps {
                 evidence_passages: EVIDENCE_PASSAGES,
                 retrieval_first_step: COMPACT_FIRST_STEP_HITS,
                 count_by_program: true,
+                bare_answer: true,
+                echo_last_expression: true,
                 ..Helps::none()
             },
         }

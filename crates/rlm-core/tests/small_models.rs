@@ -465,6 +465,7 @@ fn the_compact_profile_turns_on_the_measured_helps_and_the_full_one_none() {
     // Not measured alone: off.
     assert!(!compact.teaching_feedback && compact.repeat_escape.is_none());
     assert!(!compact.constrain_root && !compact.answer_from_output);
+    assert!(compact.bare_answer && compact.echo_last_expression && !compact.confirmed_repeat);
 
     // Evidence first: the needle is in the first message, and a FINAL from it ends the run.
     let root = support::root(&["FINAL(\"cobalt-harbor-71\")"]);
