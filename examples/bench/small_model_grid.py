@@ -36,6 +36,10 @@ Arms (--arms, comma-separated):
   bm25-on    compact, helps teaching,escape,grammar, --retriever bm25 --first-step 5
   bm25-off   the same with --first-step 0 (issue #18's on/off pair)
   answer-on  bm25-off plus the answer-from-output help
+  grounded-bm25  defaults-bm25 (evidence, counting, BM25 first step) plus the grounded
+             helps: a bare reply grounded in what the runtime showed or counted is the
+             answer, a re-sent program whose count the runtime confirmed ends the run,
+             a program's last expression is echoed as Python's prompt does
 A task is right when the expected answer appears in the reply (case-insensitive;
 for counts, the number as a whole word). Every result is appended to --out as
 one JSON line as soon as it is known, so an interrupted run keeps what it
@@ -80,6 +84,8 @@ ARMS = {
     # first and counting by program; with a retriever, its first step).
     "defaults": ["--prompt-profile", "compact"],
     "defaults-bm25": ["--prompt-profile", "compact", "--retriever", "bm25"],
+    "grounded-bm25": ["--prompt-profile", "compact", "--helps", "evidence,counting,bare,confirmed,echo",
+                      "--retriever", "bm25"],
     "no-evidence": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar,counting,answer"],
     "no-teaching": ["--prompt-profile", "compact", "--helps", "evidence,escape,grammar,counting,answer"],
     "no-escape": ["--prompt-profile", "compact", "--helps", "evidence,teaching,grammar,counting,answer"],

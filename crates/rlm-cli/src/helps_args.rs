@@ -11,8 +11,17 @@ use rlm_core::{Helps, PromptProfile, RepeatEscape};
 use crate::exit::CliError;
 
 /// The names `--helps` takes, one per help.
-pub const HELP_NAMES: [&str; 6] =
-    ["evidence", "teaching", "escape", "grammar", "counting", "answer"];
+pub const HELP_NAMES: [&str; 9] = [
+    "evidence",
+    "teaching",
+    "escape",
+    "grammar",
+    "counting",
+    "answer",
+    "bare",
+    "confirmed",
+    "echo",
+];
 
 /// The helps a `--helps` value names; `None` for `auto` (the profile's).
 pub fn parse_helps(text: &str) -> Result<Option<Helps>, String> {
@@ -34,6 +43,9 @@ pub fn parse_helps(text: &str) -> Result<Option<Helps>, String> {
                     "grammar" => helps.constrain_root = true,
                     "counting" => helps.count_by_program = true,
                     "answer" => helps.answer_from_output = true,
+                    "bare" => helps.bare_answer = true,
+                    "confirmed" => helps.confirmed_repeat = true,
+                    "echo" => helps.echo_last_expression = true,
                     other => {
                         return Err(format!(
                             "unknown help {other:?} in --helps: use auto, all, none, or a list of {}",
@@ -93,6 +105,10 @@ mod tests {
         assert!(!h.answer_from_output && h.retrieval_first_step == 0 && !h.count_by_program);
         let (_, h) = profile_and_helps(None, Some("answer,evidence"), "x:y").unwrap();
         assert!(h.answer_from_output && h.evidence_passages > 0 && h.retrieval_first_step > 0);
+        assert!(!h.bare_answer && !h.confirmed_repeat && !h.echo_last_expression);
+        let (_, h) = profile_and_helps(None, Some("bare,confirmed,echo"), "x:y").unwrap();
+        assert!(h.bare_answer && h.confirmed_repeat && h.echo_last_expression);
+        assert!(!h.count_by_program && h.evidence_passages == 0);
         assert_eq!(profile_and_helps(None, Some("all"), "x:y").unwrap().1, Helps::all());
         let e = profile_and_helps(None, Some("evidense"), "x:y").unwrap_err();
         assert!(e.to_string().contains("evidense"), "{e}");

@@ -48,6 +48,21 @@ pub async fn run_cell<E>(
     drive(session, outcome, server, out).await
 }
 
+/// Runs `source` as the next cell of `session`, keeping the value of its
+/// last statement, when that is an expression, in the global `keep_last`
+/// (as Python's interactive prompt keeps `_`; see
+/// [`Session::run_cell_keeping_last`]).
+pub async fn run_cell_keeping_last<E>(
+    session: &mut Session,
+    source: &str,
+    keep_last: &str,
+    server: &mut dyn CallServer,
+    out: &mut dyn FnMut(&str) -> Result<(), E>,
+) -> Result<CellEnd, E> {
+    let outcome = session.run_cell_keeping_last(source, keep_last);
+    drive(session, outcome, server, out).await
+}
+
 /// Drives a started cell to its end: its output goes to `out` as it is
 /// produced (a failing `out` stops the cell), its host calls to `server`.
 pub async fn drive<E>(

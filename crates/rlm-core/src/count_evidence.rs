@@ -57,6 +57,13 @@ pub(crate) fn count_evidence(prompts: &Prompts, context: &Context, query: &str) 
     ))
 }
 
+/// The count of the lines a counting question counts, when the plan counts
+/// each of them (`CountPlan::exact`): a count the runtime vouches for.
+pub(crate) fn exact_count(context: &Context, query: &str) -> Option<u64> {
+    let plan = plan(context, query).filter(|p| p.exact)?;
+    u64::try_from(plan.lines(context.text().as_str()).len()).ok()
+}
+
 /// The note after a program of a counting question that printed a count
 /// (its last line is a number): the lines a program selects, for comparing.
 pub(crate) fn count_check(

@@ -52,6 +52,7 @@ mod error;
 mod evidence;
 pub mod extract;
 mod functions;
+mod grounds;
 pub mod memory;
 mod models;
 mod options;

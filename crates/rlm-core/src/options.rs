@@ -64,6 +64,18 @@ pub struct Helps {
     /// first message's evidence is ("answer from it with FINAL"). Only the
     /// presentation changes: the model still has to write the answer.
     pub answer_from_output: bool,
+    /// A reply that is only a short answer (no program, no FINAL) ends the
+    /// run when the answer is grounded: a number equal to the runtime's own
+    /// exact count, or a text copied from the evidence or output the runtime
+    /// showed, not from the question (`grounds.rs`).
+    pub bare_answer: bool,
+    /// A program sent again right after it printed a count equal to the
+    /// runtime's own exact count ends the run with that count.
+    pub confirmed_repeat: bool,
+    /// The value of a program's last expression (when not None) is shown
+    /// after its output, as Python's interactive prompt shows it: a program
+    /// ending in `grep("x")` shows the hits instead of nothing.
+    pub echo_last_expression: bool,
     /// Hits of the retrieval-aware first step when a retriever is configured
     /// and the retrieval settings leave the first step unset (0: none). Read
     /// by the front end that builds the retrieval settings (`rlm run`).
@@ -80,6 +92,9 @@ impl Helps {
             constrain_root: false,
             count_by_program: false,
             answer_from_output: false,
+            bare_answer: false,
+            confirmed_repeat: false,
+            echo_last_expression: false,
             retrieval_first_step: 0,
         }
     }
@@ -93,6 +108,9 @@ impl Helps {
             constrain_root: true,
             count_by_program: true,
             answer_from_output: true,
+            bare_answer: true,
+            confirmed_repeat: true,
+            echo_last_expression: true,
             retrieval_first_step: COMPACT_FIRST_STEP_HITS,
         }
     }

@@ -17,6 +17,12 @@ pub enum Finish {
     AnswerReady,
     /// A program set the auto-finalize variable.
     AutoVariable,
+    /// The reply was only a short answer, grounded in what the runtime
+    /// counted or showed (`Helps::bare_answer`).
+    BareAnswer,
+    /// The model re-sent a program whose printed count the runtime's own
+    /// count had confirmed (`Helps::confirmed_repeat`).
+    ConfirmedCount,
     /// A budget (or the model's repeated failure) ended the loop and the model
     /// answered the finalize-now prompt.
     Finalized { reason: String },
@@ -40,6 +46,8 @@ impl Finish {
             Finish::ProseFinal => "prose_final",
             Finish::AnswerReady => "answer_ready",
             Finish::AutoVariable => "auto_variable",
+            Finish::BareAnswer => "bare_answer",
+            Finish::ConfirmedCount => "confirmed_count",
             Finish::Finalized { .. } => "finalized",
             Finish::BestEffort { .. } => "best_effort",
             Finish::ModelError { .. } => "model_error",

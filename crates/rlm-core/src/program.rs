@@ -11,12 +11,17 @@ use rlm_context::Context;
 use rlm_interp::{Dict, ErrorKind, Key, Session, Value};
 use rlm_trace::{Outcome, ProgramFinished, ProgramStarted};
 
-use crate::cell::{CellEnd, run_cell};
+use crate::cell::{CellEnd, run_cell, run_cell_keeping_last};
 use crate::context_binding::bind_context;
 use crate::engine::Engine;
 use crate::memory::MemoryMap;
 use crate::prompts::render_or_explain;
 use crate::serving::RunServer;
+
+/// The global holding a program's last expression for the echo
+/// (`Helps::echo_last_expression`); its leading underscore keeps it out of
+/// the user's variables.
+const LAST_VALUE_VAR: &str = "_repl_last_value_";
 
 /// An interpreter session with everything a model's program has: the
 /// context binding, the declared functions, `query` and `answer`.
@@ -93,12 +98,21 @@ impl Sandbox {
         );
         server.program_span = Some(span);
         let mut stdout = String::new();
-        let end = run_cell(&mut self.session, code, server, &mut |text: &str| {
+        let mut print = |text: &str| {
             stdout.push_str(text);
             Ok::<(), Infallible>(())
-        })
-        .await;
+        };
+        let echo = counted && engine.options.helps.echo_last_expression;
+        let end = if echo {
+            self.session.set_global(LAST_VALUE_VAR, Value::None);
+            run_cell_keeping_last(&mut self.session, code, LAST_VALUE_VAR, server, &mut print).await
+        } else {
+            run_cell(&mut self.session, code, server, &mut print).await
+        };
         server.program_span = None;
+        if echo && matches!(end, Ok(CellEnd::Done)) {
+            self.echo_last_value(&mut stdout);
+        }
         // Read before a restart replaces a session a limit error ended.
         let fuel_used = self.session.fuel_used();
         let memory_bytes = self.session.live_memory_bytes();
@@ -154,6 +168,24 @@ impl Sandbox {
         );
         report.stdout = stdout;
         report
+    }
+
+    /// `Helps::echo_last_expression`: the value of the cell's last
+    /// expression, as Python's interactive prompt shows it (its repr, and
+    /// nothing for None), after what the cell printed.
+    fn echo_last_value(&mut self, stdout: &mut String) {
+        let Some(value) = self.session.get_global(LAST_VALUE_VAR) else { return };
+        if matches!(value, Value::None) {
+            return;
+        }
+        // The global would keep the value alive until the next program.
+        self.session.set_global(LAST_VALUE_VAR, Value::None);
+        let shown = self.session.repr(&value);
+        if !stdout.is_empty() && !stdout.ends_with('\n') {
+            stdout.push('\n');
+        }
+        stdout.push_str(&shown);
+        stdout.push('\n');
     }
 
     /// Puts `context`/`P` back if the program assigned them, with a note.

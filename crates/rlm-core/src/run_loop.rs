@@ -23,10 +23,11 @@ use rlm_types::{ChatMessage, Role};
 use tokio_util::sync::CancellationToken;
 
 use crate::compaction;
-use crate::count_evidence::count_check;
+use crate::count_evidence::{count_check, exact_count};
 use crate::engine::Engine;
 use crate::evidence::{first_evidence, output_evidence, teaching_note};
 use crate::extract::{ProseFinal, extract, find_final, lone_final};
+use crate::grounds::{Grounds, printed_count};
 use crate::memory::MemoryMap;
 use crate::options::RepeatEscape;
 use crate::outcome::Finish;
@@ -143,6 +144,11 @@ struct Runner {
     /// The first message showed evidence the runtime found: a FINAL before
     /// any program may rest on it.
     evidence_shown: bool,
+    /// What the runtime showed and counted (bare answers, confirmed repeats).
+    grounds: Grounds,
+    /// The count the last step's program printed, when the runtime's own
+    /// count confirmed it (`Helps::confirmed_repeat`).
+    confirmed_count: Option<u64>,
     /// What the root model sees (compacted).
     messages: Vec<ChatMessage>,
     /// Everything, for the `history` variable once compaction has happened.
@@ -192,6 +198,16 @@ impl Runner {
             .then(|| first_evidence(&engine, retrieval.as_deref(), &context, &query))
             .flatten();
         let evidence_shown = evidence.is_some();
+        let mut grounds = Grounds::default();
+        if let Some(e) = &evidence {
+            grounds.add_shown(e);
+        }
+        if depth == 0
+            && engine.options.helps.count_by_program
+            && let Some(n) = exact_count(&context, &query)
+        {
+            grounds.add_count(n);
+        }
         let messages =
             initial_messages(&engine, &query, &context, depth, &turns, evidence.as_deref());
         let scope = Rc::new(RunScope {
@@ -223,6 +239,8 @@ impl Runner {
             strategy_used: false,
             next_temperature: None,
             evidence_shown,
+            grounds,
+            confirmed_count: None,
             full_history: messages.clone(),
             messages,
             compacted: false,
@@ -319,6 +337,12 @@ impl Runner {
         let ex = extract(reply);
         let engine = Arc::clone(&self.scope.engine);
         let notes_t = &engine.prompts.notes;
+        if ex.is_empty()
+            && let Some(answer) = self.bare_answer(reply)
+            && let Some(out) = self.accept_grounded(answer, Finish::BareAnswer).await
+        {
+            return Some(out);
+        }
         if ex.is_empty() {
             self.invalid_streak += 1;
             let languages = ex.rejected_languages.join(", ```");
@@ -376,13 +400,22 @@ impl Runner {
         let mut final_answer: Option<(String, Finish)> = None;
         let blocks = ex.code.len();
         let joined_code = ex.code.join("\n");
+        let repeats_last = !ex.code.is_empty()
+            && self.last_code.as_deref().map(str::trim) == Some(joined_code.trim());
+        if repeats_last
+            && self.engine().options.helps.confirmed_repeat
+            && let Some(n) = self.confirmed_count
+            && let Some(out) = self.accept_grounded(n.to_string(), Finish::ConfirmedCount).await
+        {
+            return Some(out);
+        }
         if !ex.code.is_empty()
             && let Some(escape) = self.engine().options.helps.repeat_escape.clone()
             && self.programs_seen.iter().any(|p| p.trim() == joined_code.trim())
         {
             return self.escape_repeat(&joined_code, &escape).await;
         }
-        if !ex.code.is_empty() && self.last_code.as_deref() == Some(joined_code.as_str()) {
+        if repeats_last {
             notes.push(notes_t.repeated_program.clone());
         }
         if !ex.code.is_empty() {
@@ -508,6 +541,9 @@ impl Runner {
         if !stdout.trim().is_empty() {
             self.last_output = stdout.clone();
         }
+        self.grounds.add_shown(&stdout);
+        self.confirmed_count = printed_count(&stdout)
+            .filter(|&n| error.is_none() && self.grounds.vouches_for_count(n));
         let feedback = self.feedback(&stdout, error.as_deref(), &notes);
         self.push(ChatMessage::user(feedback));
         None
@@ -531,6 +567,25 @@ impl Runner {
             self.note(&notes.final_placeholder_seen, &[("output", &truncate_middle(seen, 600))])
         };
         self.note(&notes.final_placeholder, &[("answer", &py_string(answer)), ("seen", &seen)])
+    }
+
+    /// `Helps::bare_answer`: the answer a reply with nothing to run gives.
+    fn bare_answer(&self, reply: &str) -> Option<String> {
+        self.engine()
+            .options
+            .helps
+            .bare_answer
+            .then(|| self.grounds.bare_answer(reply, &self.query))?
+    }
+
+    /// Ends the run with an answer the runtime vouches for (a bare answer, a
+    /// confirmed count), unless the guards or the task's criteria refuse it:
+    /// then the step goes on as if it had not been given.
+    async fn accept_grounded(&mut self, answer: String, how: Finish) -> Option<RunOut> {
+        if self.final_guard(&how).is_some() || self.unmet_criteria(&answer).await.is_some() {
+            return None;
+        }
+        Some(self.end(Some(answer), how))
     }
 
     /// The repeat escape: a program the model sent before is not run again.

@@ -12,6 +12,7 @@ use rlm_adapters::FakeAdapter;
 use rlm_context::Context;
 use rlm_core::{Finish, Helps, LoopOptions, PromptProfile, Prompts, RepeatEscape, Rlm};
 use rlm_types::{OutputConstraint, Role};
+use support::logs::{service_log, truth};
 use support::{repl, scripted};
 
 const NEEDLE: &str = "The secret passphrase for the archive vault is cobalt-harbor-71.";
@@ -217,44 +218,6 @@ fn constrained_decoding_asks_for_the_reply_grammar_only_when_on() {
     let root = support::root(&[&repl("print(1)"), "FINAL('x')"]);
     rlm_with(root.clone(), None, Helps::none()).run_blocking("q", haystack()).unwrap();
     assert_eq!(root.requests()[0].params.constraint, None);
-}
-
-/// A service log like the benchmark's, but generated here: `days` days of
-/// events, each line `time | level | service | event | user`, with a header.
-fn service_log(days: u32) -> String {
-    let events = ["LOGIN_OK", "LOGIN_FAILED", "UPLOAD_OK", "PAYMENT_FAILED", "CACHE_MISS"];
-    let services = ["auth", "billing", "search"];
-    let mut seed: u64 = 7;
-    let mut next = |n: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (seed >> 33) % n
-    };
-    let mut out = String::from(
-        "# export of service events; columns: time | level | service | event | user\n",
-    );
-    for day in 1..=days {
-        for slot in 0..6 {
-            let event = events[next(events.len() as u64) as usize];
-            let level = if event.ends_with("FAILED") { "ERROR" } else { "INFO" };
-            out.push_str(&format!(
-                "2026-03-{day:02}T{:02}:{:02}:00Z | {level} | {} | {event} | u{}\n",
-                slot * 4,
-                next(60),
-                services[next(3) as usize],
-                1000 + next(9000)
-            ));
-        }
-    }
-    out
-}
-
-/// Lines of `log` with `event` dated from `lo` to `hi` (ISO days, both
-/// included), counted by plain string comparison: the oracle.
-fn truth(log: &str, event: &str, lo: &str, hi: &str) -> usize {
-    log.lines()
-        .filter(|l| l.starts_with("2026") && l.contains(&format!("| {event} |")))
-        .filter(|l| (lo..=hi).contains(&&l[..10]))
-        .count()
 }
 
 fn helps_counting() -> Helps {
@@ -555,4 +518,133 @@ fn an_empty_fenced_block_at_the_last_call_is_no_answer() {
     let r = rlm_steps(root.clone(), Helps::none(), 1).run_blocking(QUESTION, haystack()).unwrap();
     assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
     assert_eq!(r.answer, None);
+}
+
+fn programs_run(r: &rlm_core::RunResult) -> usize {
+    r.events.iter().filter(|e| matches!(e.kind, rlm_trace::EventKind::ProgramStarted(_))).count()
+}
+
+const WINDOW_Q: &str = "How many LOGIN_FAILED events are logged from 2026-03-04 to 2026-03-06 (both days included)? Answer with a number.";
+
+#[test]
+fn a_bare_count_the_runtime_counted_is_the_answer() {
+    // Qwen2.5-Coder-1.5B's first reply at logs 100K was "23", with no
+    // program and no FINAL, after the first message showed "count: 23"; it
+    // was refused as having nothing to run, and the run never got it back.
+    let log = service_log(8);
+    let n = truth(&log, "LOGIN_FAILED", "2026-03-04", "2026-03-06");
+    let helps = Helps { bare_answer: true, ..helps_counting() };
+    let root = support::root(&[&n.to_string()]);
+    let r = rlm_with(root.clone(), None, helps.clone())
+        .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
+        .unwrap();
+    assert_eq!(
+        (r.answer.clone(), &r.finish, r.steps),
+        (Some(n.to_string()), &Finish::BareAnswer, 1)
+    );
+    assert_eq!(programs_run(&r), 0);
+
+    // A number the runtime did not count is not taken: the reply has nothing to run.
+    let root = support::root(&[&(n + 1).to_string(), &format!("FINAL({n})")]);
+    let r = rlm_with(root.clone(), None, helps)
+        .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
+        .unwrap();
+    assert_eq!((r.answer, r.finish, r.steps), (Some(n.to_string()), Finish::ProseFinal, 2));
+    assert!(last_user(&root, 1).contains("no ```repl block"), "{}", last_user(&root, 1));
+
+    // Off: the bare count is refused as before.
+    let root = support::root(&[&n.to_string(), &format!("FINAL({n})")]);
+    let r = rlm_with(root, None, helps_counting())
+        .run_blocking(WINDOW_Q, Context::from_text(log))
+        .unwrap();
+    assert_eq!((r.finish, r.steps), (Finish::ProseFinal, 2));
+}
+
+#[test]
+fn a_bare_answer_copied_from_the_evidence_is_the_answer() {
+    let helps = Helps { evidence_passages: 2, bare_answer: true, ..Helps::none() };
+    let root = support::root(&["cobalt-harbor-71"]);
+    let r = rlm_with(root, None, helps.clone()).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!(
+        (r.answer.as_deref(), &r.finish, r.steps),
+        (Some("cobalt-harbor-71"), &Finish::BareAnswer, 1)
+    );
+    // Words of the question, or text never shown, are not an answer.
+    for reply in ["secret passphrase", "amber-falcon-42", "I will search the context first."] {
+        let root = support::root(&[reply, "FINAL('cobalt-harbor-71')"]);
+        let r = rlm_with(root, None, helps.clone()).run_blocking(QUESTION, haystack()).unwrap();
+        assert_eq!((r.finish, r.steps), (Finish::ProseFinal, 2), "{reply}");
+    }
+    // A text a program printed is shown too.
+    let helps = Helps { bare_answer: true, ..Helps::none() };
+    let program = repl("print(grep('passphrase', width=120)[0])");
+    let root = support::root(&[&program, "cobalt-harbor-71"]);
+    let r = rlm_with(root, None, helps).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!((r.answer.as_deref(), r.finish), (Some("cobalt-harbor-71"), Finish::BareAnswer));
+}
+
+#[test]
+fn a_program_resent_after_its_count_was_confirmed_ends_the_run() {
+    // The 1.5B model printed the right count (23), was shown that the
+    // runtime's count agreed, and re-sent the same program until the time
+    // budget ran out (logs 100K).
+    let log = service_log(8);
+    let n = truth(&log, "LOGIN_FAILED", "2026-03-04", "2026-03-06");
+    let count = repl(
+        "print(count_lines(r\"\\bLOGIN_FAILED\\b\", since=\"2026-03-04\", until=\"2026-03-06\"))",
+    );
+    let helps = Helps { confirmed_repeat: true, ..helps_counting() };
+    let root = support::root(&[&count, &count]);
+    let r = rlm_with(root.clone(), None, helps.clone())
+        .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
+        .unwrap();
+    assert_eq!(
+        (r.answer.clone(), &r.finish, r.steps),
+        (Some(n.to_string()), &Finish::ConfirmedCount, 2)
+    );
+    assert_eq!(programs_run(&r), 1, "the repeat is not run again");
+    assert!(last_user(&root, 1).contains(&format!("Your program printed {n}.")));
+
+    // A wrong count re-sent is run again with the repeat note, not taken.
+    let wrong = repl("print(0)");
+    let root = support::root(&[&wrong, &wrong, &repl(&format!("FINAL({n})"))]);
+    let r = rlm_with(root.clone(), None, helps)
+        .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
+        .unwrap();
+    assert_eq!((&r.finish, r.steps, programs_run(&r)), (&Finish::Final, 3, 3));
+    assert!(last_user(&root, 2).contains("same as your previous one"), "{}", last_user(&root, 2));
+
+    // Off: the confirmed program runs again.
+    let root = support::root(&[&count, &count, &repl(&format!("FINAL({n})"))]);
+    let r = rlm_with(root, None, helps_counting())
+        .run_blocking(WINDOW_Q, Context::from_text(log))
+        .unwrap();
+    assert_eq!((&r.finish, programs_run(&r)), (&Finish::Final, 3));
+}
+
+#[test]
+fn a_programs_last_expression_is_shown_as_pythons_prompt_shows_it() {
+    // The 1.5B model ended programs with a bare `grep(...)`, whose hits were
+    // lost: the feedback said there was no output.
+    let helps = Helps { echo_last_expression: true, ..Helps::none() };
+    let program = repl("hits = grep('passphrase', width=120)\nprint(len(hits))\nhits[0]");
+    let root = support::root(&[&program, "FINAL('cobalt-harbor-71')"]);
+    rlm_with(root.clone(), None, helps.clone()).run_blocking(QUESTION, haystack()).unwrap();
+    let feedback = last_user(&root, 1);
+    assert!(feedback.contains("1\n'"), "the count, then the hit's repr: {feedback}");
+    assert!(feedback.contains("cobalt-harbor-71"), "{feedback}");
+    insta::assert_snapshot!("echo_last_expression_feedback", feedback);
+
+    // None is not shown (nor the None of a last `print(...)`).
+    let program = repl("x = 5\nprint('done')\nNone");
+    let root = support::root(&[&program, "FINAL('x')"]);
+    rlm_with(root.clone(), None, helps).run_blocking(QUESTION, haystack()).unwrap();
+    let feedback = last_user(&root, 1);
+    assert!(feedback.contains("done") && !feedback.contains("None"), "{feedback}");
+
+    // Off: the value is dropped, as before.
+    let program = repl("grep('passphrase', width=120)[0]");
+    let root = support::root(&[&program, "FINAL('x')"]);
+    rlm_with(root.clone(), None, Helps::none()).run_blocking(QUESTION, haystack()).unwrap();
+    assert!(!last_user(&root, 1).contains("cobalt-harbor-71"), "{}", last_user(&root, 1));
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod logs;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
