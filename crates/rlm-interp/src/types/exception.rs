@@ -215,10 +215,8 @@ impl Exception {
         use crate::mem::{block, rc_block, vec_block};
         let traceback =
             self.traceback.try_borrow().map_or(0, |tb| vec_block::<(SmolStr, u32)>(tb.capacity()));
-        let hint = self
-            .hint
-            .try_borrow()
-            .map_or(0, |h| h.as_ref().map_or(0, |h| block(h.capacity())));
+        let hint =
+            self.hint.try_borrow().map_or(0, |h| h.as_ref().map_or(0, |h| block(h.capacity())));
         rc_block::<Exception>() + vec_block::<Value>(self.args.capacity()) + traceback + hint
     }
 }
