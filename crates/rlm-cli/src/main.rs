@@ -9,15 +9,6 @@ use clap::{Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
 use rlm_cli::{check, config, exec, index, repl, run, serve, stats_cmd, stress, trace_cmd};
 
-/// mimalloc rather than glibc's malloc: the interpreter allocates and frees a
-/// small block per string, list and frame, and malloc/free were 12-29% of the
-/// instructions of its string-heavy workloads. Peak RSS under the memory
-/// limit was measured with it (BENCHMARKS.md, issue #16 fifth and sixth
-/// rounds), with the options `rlm_alloc::configure` sets.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: rlm_alloc::MiMalloc = rlm_alloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "rlm",
@@ -64,8 +55,6 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    #[cfg(feature = "mimalloc")]
-    rlm_alloc::configure();
     exit::install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -25,12 +25,6 @@ use std::time::Instant;
 
 use rlm_interp::{Limits, Outcome, Session, Str, Value};
 
-/// The allocator the `rlm` binary ships with, and its options (set first
-/// thing in `main`), so that the bench measures what runs (see
-/// `crates/rlm-cli/src/main.rs`).
-#[global_allocator]
-static ALLOCATOR: rlm_alloc::MiMalloc = rlm_alloc::MiMalloc;
-
 fn context() -> String {
     let words =
         ["the", "river", "report", "alpha", "growth", "needle", "city", "forest", "Paris", "data"];
@@ -79,7 +73,6 @@ fn fmt(s: f64) -> String {
 }
 
 fn main() {
-    rlm_alloc::configure();
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/workloads"));
     let names = [
         // (workload, rounds, runs per round on each side)
