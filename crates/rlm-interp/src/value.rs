@@ -148,7 +148,7 @@ impl std::fmt::Debug for Value {
 }
 
 impl Value {
-    pub fn str(s: impl Into<Box<str>>) -> Value {
+    pub fn str(s: impl Into<compact_str::CompactString>) -> Value {
         Value::Str(Str::new(s))
     }
 

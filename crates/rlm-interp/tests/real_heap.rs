@@ -211,6 +211,10 @@ const ISSUE_PROGRAMS: &[(&str, &str)] = &[
         "exceptions",
         "errs = []\nfor i in range(10**7):\n    try:\n        raise ValueError(str(i))\n    except ValueError as e:\n        errs.append(e)\n",
     ),
+    (
+        "exceptions_from_a_call",
+        "def f():\n    raise KeyError()\nerrs = []\nfor i in range(10**7):\n    try:\n        f()\n    except KeyError as e:\n        errs.append(e)\n",
+    ),
     ("cycles_garbage", "for i in range(10**7):\n    a = [str(i)]\n    a.append(a)\n"),
     (
         "cycles_kept",

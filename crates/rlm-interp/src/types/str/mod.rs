@@ -1,7 +1,8 @@
 //! `str`: an immutable string with Python's code-point semantics (ASCII fast
-//! path, a sampled char-to-byte index for large non-ASCII text, zero-copy views
-//! of external buffers), and its operators: `+`, `*`, `%`, `in`, indexing and
-//! slicing. Methods are in `methods.rs` and `split.rs`, `repr` in `repr.rs`.
+//! path, a sampled char-to-byte index for large non-ASCII text, short text
+//! inline, zero-copy views of external buffers), and its operators: `+`, `*`,
+//! `%`, `in`, indexing and slicing. Methods are in `methods.rs` and
+//! `split.rs`, `repr` in `repr.rs`.
 
 pub(crate) mod methods;
 pub(crate) mod repr;
@@ -12,6 +13,8 @@ use std::hash::BuildHasher;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::LazyLock;
+
+use compact_str::CompactString;
 
 use crate::args::as_int;
 use crate::fault::{R, exc, type_err};
@@ -46,9 +49,18 @@ impl TextBuffer for Box<str> {
 }
 
 enum StrData {
-    Owned(Box<str>),
+    /// Its own bytes: up to [`INLINE`] of them inside the string's `Rc` box
+    /// (no second allocation, nothing more to free), else on the heap.
+    Owned(CompactString),
+    /// A view of bytes `start..end` of an external buffer (never shorter
+    /// than [`INLINE`] + 1: a shorter part is copied inline, which costs less
+    /// than holding the buffer and reads without calling through its trait
+    /// object).
     Shared(Arc<dyn TextBuffer>, usize, usize),
 }
+
+/// The longest text kept inline (`CompactString`'s own size).
+const INLINE: usize = std::mem::size_of::<CompactString>();
 
 /// Every `INDEX_STEP` code points the index stores a byte offset, so that
 /// indexing a large non-ASCII string costs at most `INDEX_STEP` steps.
@@ -68,14 +80,14 @@ pub struct StrInner {
 }
 
 impl StrInner {
-    /// Its allocations: the `Rc` box and, unless it is a view of an external
-    /// buffer (the context costs nothing), its bytes. The index is charged
-    /// when built.
+    /// Its allocations: the `Rc` box and, if its bytes are on the heap (not
+    /// inline, not a view of an external buffer: the context costs nothing),
+    /// their block. The index is charged when built.
     fn mem_cost(&self) -> usize {
         crate::mem::rc_block::<StrInner>()
             + match &self.data {
-                StrData::Owned(s) => crate::mem::block(s.len()),
-                StrData::Shared(..) => 0,
+                StrData::Owned(s) if s.is_heap_allocated() => crate::mem::block(s.capacity()),
+                StrData::Owned(_) | StrData::Shared(..) => 0,
             }
     }
 }
@@ -136,8 +148,13 @@ fn char_index(s: &str, char_len: usize) -> Vec<usize> {
 pub struct Str(Rc<StrInner>);
 
 impl Str {
-    pub fn new(s: impl Into<Box<str>>) -> Str {
-        let s: Box<str> = s.into();
+    pub fn new(s: impl Into<CompactString>) -> Str {
+        let mut s: CompactString = s.into();
+        // A heap buffer with room to spare (a `String` built by pushing)
+        // gives the spare back, as a `Box<str>` did.
+        if s.is_heap_allocated() && s.capacity() > s.len() {
+            s.shrink_to_fit();
+        }
         let ascii = s.is_ascii();
         let char_len = if ascii { s.len() } else { s.chars().count() };
         Str::from_inner(PendingStr { data: StrData::Owned(s), char_len, ascii })
@@ -186,7 +203,7 @@ impl Str {
 
     pub fn as_str(&self) -> &str {
         match &self.0.data {
-            StrData::Owned(s) => s,
+            StrData::Owned(s) => s.as_str(),
             StrData::Shared(b, s, e) => b.text().get(*s..*e).unwrap_or(""),
         }
     }
@@ -267,8 +284,8 @@ impl Str {
         self.as_str()[b..].chars().next()
     }
 
-    /// The substring of code points `a..b` (clamped). Views of shared
-    /// buffers stay views.
+    /// The substring of code points `a..b` (clamped). Parts of shared
+    /// buffers longer than [`INLINE`] bytes stay views.
     pub fn substr(&self, a: usize, b: usize) -> Str {
         let b = b.min(self.0.char_len);
         let a = a.min(b);
@@ -287,38 +304,44 @@ impl Str {
 
     /// Substrings by byte ranges on char boundaries (as [`Str::byte_substr`]),
     /// the account they are charged to looked up once for all: `split`'s words.
+    /// The text is read once for all of them (a view's through its buffer).
     pub(crate) fn byte_substrs(&self, ranges: Vec<(usize, usize)>) -> Vec<Value> {
         let account = crate::mem::current();
+        let text = self.as_str();
         ranges
             .into_iter()
             .map(|(a, b)| {
-                Value::Str(Str::charged_to(self.substr_fields(a, b, None), Owner::of(&account)))
+                let part = self.part_fields(text, a, b, None);
+                Value::Str(Str::charged_to(part, Owner::of(&account)))
             })
             .collect()
     }
 
-    /// A substring's fields: a view when this is a view, else a copy.
+    /// A substring's fields (see [`Str::part_fields`]).
     #[inline]
     fn substr_fields(&self, ba: usize, bb: usize, char_len: Option<usize>) -> PendingStr {
-        let view_or_copy = |text: &str, data: StrData| {
-            let ascii = self.0.ascii || text.is_ascii();
-            let char_len = match char_len {
-                Some(n) => n,
-                None if ascii => text.len(),
-                None => text.chars().count(),
-            };
-            PendingStr { data, char_len, ascii }
+        self.part_fields(self.as_str(), ba, bb, char_len)
+    }
+
+    /// The fields of bytes `ba..bb` of this string, whose text is `text`: a
+    /// view when this is a view and the part is longer than [`INLINE`], else
+    /// a copy (inline when short).
+    #[inline]
+    fn part_fields(&self, text: &str, ba: usize, bb: usize, char_len: Option<usize>) -> PendingStr {
+        let part = &text[ba..bb];
+        let ascii = self.0.ascii || part.is_ascii();
+        let char_len = match char_len {
+            Some(n) => n,
+            None if ascii => part.len(),
+            None => part.chars().count(),
         };
-        match &self.0.data {
-            StrData::Shared(buf, s, _) => {
-                let text = &buf.text()[s + ba..s + bb];
-                view_or_copy(text, StrData::Shared(buf.clone(), s + ba, s + bb))
+        let data = match &self.0.data {
+            StrData::Shared(buf, s, _) if part.len() > INLINE => {
+                StrData::Shared(buf.clone(), s + ba, s + bb)
             }
-            StrData::Owned(o) => {
-                let text = &o[ba..bb];
-                view_or_copy(text, StrData::Owned(text.into()))
-            }
-        }
+            _ => StrData::Owned(CompactString::new(part)),
+        };
+        PendingStr { data, char_len, ascii }
     }
 
     /// Char index of a byte offset.
@@ -339,13 +362,42 @@ impl std::fmt::Debug for Str {
 }
 
 impl PartialEq for Str {
+    #[inline]
     fn eq(&self, other: &Str) -> bool {
-        // Lengths first: most unequal strings differ there, and reading
-        // them costs no call into a view's buffer.
-        Rc::ptr_eq(&self.0, &other.0)
-            || (self.0.char_len == other.0.char_len
-                && self.byte_len() == other.byte_len()
-                && self.as_str() == other.as_str())
+        // Lengths first, then the hashes if both are known: most unequal
+        // strings differ there, and reading them costs no call into a
+        // view's buffer.
+        if Rc::ptr_eq(&self.0, &other.0) {
+            return true;
+        }
+        let (a, b) = (&*self.0, &*other.0);
+        if a.char_len != b.char_len || self.byte_len() != other.byte_len() {
+            return false;
+        }
+        let (ha, hb) = (a.hash.get(), b.hash.get());
+        if ha != 0 && hb != 0 && ha != hb {
+            return false;
+        }
+        same_bytes(self.as_str().as_bytes(), other.as_str().as_bytes())
+    }
+}
+
+/// `a == b` for byte strings of the same length. Short ones (most dict
+/// keys: words) are compared as two overlapping words of 4 or 8 bytes
+/// instead of through a call to `memcmp`.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 = |s: &[u8], at: usize| s.get(at..).and_then(|t| t.first_chunk::<8>()).copied();
+    let word4 = |s: &[u8], at: usize| s.get(at..).and_then(|t| t.first_chunk::<4>()).copied();
+    match n {
+        0..4 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..8 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
     }
 }
 
@@ -505,16 +557,94 @@ mod hash_tests {
     /// `ascii`).
     #[test]
     fn hash_code_is_cached_and_follows_the_text() {
-        let owned = Str::new("river");
-        let buf: Arc<dyn super::TextBuffer> = Arc::new(String::from("the river runs"));
-        let view = Str::from_buffer(buf).byte_substr(4, 9, None);
-        assert_eq!(view.as_str(), "river");
+        let long = "the river runs to the sea, past the mill";
+        let owned = Str::new(long);
+        let buf: Arc<dyn super::TextBuffer> = Arc::new(format!("> {long} <"));
+        let whole = Str::from_buffer(buf);
+        let view = whole.byte_substr(2, 2 + long.len(), None);
+        assert!(view.is_shared());
+        assert_eq!(view.as_str(), long);
         let first = owned.hash_code();
         assert_ne!(first, 0);
         assert_eq!(owned.hash_code(), first);
         assert_eq!(view.hash_code(), first);
-        assert_ne!(Str::new("rivers").hash_code(), first);
+        assert_eq!(Str::new("river").hash_code(), whole.byte_substr(6, 11, None).hash_code());
+        assert_ne!(Str::new(format!("{long}s")).hash_code(), first);
         assert_eq!(Str::new("").hash_code(), Str::new("").hash_code());
         assert!(std::mem::size_of::<StrInner>() <= 80, "{}", std::mem::size_of::<StrInner>());
+    }
+}
+
+#[cfg(test)]
+mod storage_tests {
+    use std::sync::Arc;
+
+    use super::{INLINE, Str, StrInner, TextBuffer};
+    use crate::mem::{block, rc_block};
+
+    /// A part of an external buffer is a view when longer than `INLINE`
+    /// bytes and an inline copy otherwise; either costs only the `Rc` box,
+    /// as a short owned string does, while a long owned one also costs its
+    /// heap block. Equal texts compare equal however they are held, with or
+    /// without their hashes known, and differ when only the hashes or only
+    /// the bytes tell them apart.
+    #[test]
+    fn short_parts_are_inline_and_long_parts_are_views() {
+        let text = format!("ab {} é{}", "x".repeat(INLINE + 1), "y".repeat(INLINE - 3));
+        let buf: Arc<dyn TextBuffer> = Arc::new(text.clone());
+        let whole = Str::from_buffer(buf);
+        let short = whole.byte_substr(0, 2, None);
+        let long = whole.byte_substr(3, 3 + INLINE + 1, None);
+        let accented = whole.substr(INLINE + 5, INLINE + 5 + INLINE - 2);
+        assert!(!short.is_shared() && long.is_shared() && !accented.is_shared());
+        assert_eq!(short.as_str(), "ab");
+        assert_eq!(long.as_str(), "x".repeat(INLINE + 1));
+        assert_eq!(accented.as_str(), format!("é{}", "y".repeat(INLINE - 3)));
+        assert_eq!(
+            (accented.char_len(), accented.byte_len(), accented.is_ascii()),
+            (INLINE - 2, INLINE - 1, false)
+        );
+        for s in [&short, &long, &accented] {
+            assert_eq!(s.0.mem_cost(), rc_block::<StrInner>(), "{s:?}");
+        }
+        let heap = Str::new("z".repeat(100));
+        assert_eq!(heap.0.mem_cost(), rc_block::<StrInner>() + block(heap_capacity(&heap)));
+        assert!(heap_capacity(&heap) >= 100);
+        let words = whole.byte_substrs(vec![(0, 2), (3, 3 + INLINE + 1)]);
+        assert_eq!(words[0].as_str(), Some(&short));
+        assert_eq!(words[1].as_str(), Some(&long));
+        assert!(short != Str::new("ac") && long != Str::new("x".repeat(INLINE + 1) + "!"));
+        let owned_long = Str::new("x".repeat(INLINE + 1));
+        assert!(owned_long == long);
+        owned_long.hash_code();
+        assert!(owned_long == long, "one hash known");
+        long.hash_code();
+        assert!(owned_long == long, "both known");
+        let other = Str::new("y".repeat(INLINE + 1));
+        other.hash_code();
+        assert!(other != long, "both known, different");
+    }
+
+    /// The short-text comparison agrees with `==` at every length around its
+    /// word sizes, for a difference at every position.
+    #[test]
+    fn same_bytes_finds_every_difference() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(super::same_bytes(&a, &a.clone()), "{n}");
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!super::same_bytes(&a, &b), "{n} {at}");
+            }
+            assert!(!super::same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        }
+    }
+
+    fn heap_capacity(s: &Str) -> usize {
+        match &s.0.data {
+            super::StrData::Owned(c) if c.is_heap_allocated() => c.capacity(),
+            _ => 0,
+        }
     }
 }
