@@ -36,6 +36,7 @@ Arms (--arms, comma-separated):
   bm25-on    compact, helps teaching,escape,grammar, --retriever bm25 --first-step 5
   bm25-off   the same with --first-step 0 (issue #18's on/off pair)
   answer-on  bm25-off plus the answer-from-output help
+  plus-teaching, plus-escape, plus-grammar: defaults-bm25 with one more help
   grounded-bm25  defaults-bm25 (evidence, counting, BM25 first step) plus the grounded
              helps: a bare reply grounded in what the runtime showed or counted is the
              answer, a re-sent program whose count the runtime confirmed ends the run,
@@ -86,6 +87,13 @@ ARMS = {
     "defaults-bm25": ["--prompt-profile", "compact", "--retriever", "bm25"],
     "grounded-bm25": ["--prompt-profile", "compact", "--helps", "evidence,counting,bare,confirmed,echo",
                       "--retriever", "bm25"],
+    # One help added to the compact defaults (evidence, counting, bare, echo) with BM25.
+    "plus-teaching": ["--prompt-profile", "compact", "--helps", "evidence,counting,bare,echo,teaching",
+                      "--retriever", "bm25"],
+    "plus-escape": ["--prompt-profile", "compact", "--helps", "evidence,counting,bare,echo,escape",
+                    "--retriever", "bm25"],
+    "plus-grammar": ["--prompt-profile", "compact", "--helps", "evidence,counting,bare,echo,grammar",
+                     "--retriever", "bm25"],
     "no-evidence": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar,counting,answer"],
     "no-teaching": ["--prompt-profile", "compact", "--helps", "evidence,escape,grammar,counting,answer"],
     "no-escape": ["--prompt-profile", "compact", "--helps", "evidence,teaching,grammar,counting,answer"],
@@ -260,6 +268,7 @@ def main():
     ap.add_argument("--cells", help="kind:size,... (default: every cell)")
     ap.add_argument("--arms", default="direct,baseline,final")
     ap.add_argument("--tasks", type=int, default=3, help="tasks per cell")
+    ap.add_argument("--task-ids", help="only these task numbers, e.g. 2,3 (default: 0 to --tasks - 1)")
     ap.add_argument("--max-steps", type=int, default=6)
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--direct-chars", type=int, default=40000,
@@ -287,7 +296,8 @@ def main():
     if args.trace_dir:
         os.makedirs(args.trace_dir, exist_ok=True)
     # Tasks outermost: an interrupted run has every cell for its first tasks.
-    for t in range(args.tasks):
+    task_ids = [int(t) for t in args.task_ids.split(",")] if args.task_ids else range(args.tasks)
+    for t in task_ids:
         for kind, size in cells:
             if kind in ("needle", "codes") and essays is None:
                 sys.exit("--essays is needed for needle and codes tasks")
