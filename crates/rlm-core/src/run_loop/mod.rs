@@ -194,12 +194,18 @@ impl Runner {
             .then(|| first_evidence(&engine, retrieval.as_deref(), &context, &query))
             .flatten();
         let evidence_shown = evidence.is_some();
+        // Grounds are read only by the two grounded helps: without them the
+        // runtime neither keeps what it showed nor counts the context again.
+        let helps = &engine.options.helps;
         let mut grounds = Grounds::default();
-        if let Some(e) = &evidence {
+        if helps.bare_answer
+            && let Some(e) = &evidence
+        {
             grounds.add_shown(e);
         }
         if depth == 0
-            && engine.options.helps.count_by_program
+            && helps.count_by_program
+            && (helps.bare_answer || helps.confirmed_repeat)
             && let Some(n) = exact_count(&context, &query)
         {
             grounds.add_count(n);
@@ -516,7 +522,10 @@ impl Runner {
         if !stdout.trim().is_empty() {
             self.last_output = stdout.clone();
         }
-        self.grounds.add_shown(&stdout);
+        let helps = &self.scope.engine.options.helps;
+        if helps.bare_answer {
+            self.grounds.add_shown(&stdout);
+        }
         self.confirmed_count = printed_count(&stdout)
             .filter(|&n| error.is_none() && self.grounds.vouches_for_count(n));
         let feedback = self.feedback(&stdout, error.as_deref(), &notes);
