@@ -37,6 +37,8 @@ Arms (--arms, comma-separated):
   bm25-off   the same with --first-step 0 (issue #18's on/off pair)
   answer-on  bm25-off plus the answer-from-output help
   plus-teaching, plus-escape, plus-grammar: defaults-bm25 with one more help
+  full-defaults-bm25  the helps of defaults-bm25 under the full prompt (the profile's before/after)
+  only-teaching, only-escape, only-grammar: compact with that one help and no other
   grounded-bm25  defaults-bm25 (evidence, counting, BM25 first step) plus the grounded
              helps: a bare reply grounded in what the runtime showed or counted is the
              answer, a re-sent program whose count the runtime confirmed ends the run,
@@ -94,6 +96,16 @@ ARMS = {
                     "--retriever", "bm25"],
     "plus-grammar": ["--prompt-profile", "compact", "--helps", "evidence,counting,bare,echo,grammar",
                      "--retriever", "bm25"],
+    # The compact defaults with BM25 under the full prompt: the prompt profile's before/after
+    # where the helps work.
+    "full-defaults-bm25": ["--prompt-profile", "full", "--helps", "evidence,counting,bare,echo",
+                           "--retriever", "bm25"],
+    # One help alone on the bare compact loop (no evidence up front), where a model's own
+    # programs must find the answer, so that teaching, the repeat escape and the grammar
+    # have programs to act on; `compact` is their "before".
+    "only-teaching": ["--prompt-profile", "compact", "--helps", "teaching"],
+    "only-escape": ["--prompt-profile", "compact", "--helps", "escape"],
+    "only-grammar": ["--prompt-profile", "compact", "--helps", "grammar"],
     "no-evidence": ["--prompt-profile", "compact", "--helps", "teaching,escape,grammar,counting,answer"],
     "no-teaching": ["--prompt-profile", "compact", "--helps", "evidence,escape,grammar,counting,answer"],
     "no-escape": ["--prompt-profile", "compact", "--helps", "evidence,teaching,grammar,counting,answer"],

@@ -85,6 +85,29 @@ fn output_that_only_echoes_the_search_term_gets_the_text_around_the_hits() {
     assert!(!last_user(&root, 1).contains("cobalt-harbor-71"));
 }
 
+#[test]
+fn a_final_resting_on_the_teaching_notes_passages_is_taken() {
+    // A FINAL with no program first is refused; the teaching note then shows
+    // the context's text around the question's words, and the same FINAL,
+    // now resting on text the runtime showed, ends the run.
+    let answer = "FINAL(\"cobalt-harbor-71\")";
+    let root = support::root(&[answer, answer]);
+    let r =
+        rlm_with(root.clone(), None, helps_teaching()).run_blocking(QUESTION, haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("cobalt-harbor-71"));
+    assert_eq!(r.steps, 2);
+    let feedback = last_user(&root, 1);
+    assert!(feedback.contains("no program has run yet"), "{feedback}");
+    assert!(feedback.contains("cobalt-harbor-71"), "{feedback}");
+
+    // Without the help nothing of the context was shown: still refused.
+    let root = support::root(&[answer, answer, &repl("print(1)"), "FINAL('x')"]);
+    let r = rlm_with(root.clone(), None, Helps::none()).run_blocking(QUESTION, haystack()).unwrap();
+    assert!(last_user(&root, 2).contains("no program has run yet"));
+    assert_eq!(r.answer.as_deref(), Some("x"));
+    assert_eq!(r.steps, 4);
+}
+
 fn helps_teaching() -> Helps {
     Helps { teaching_feedback: true, ..Helps::none() }
 }

@@ -145,8 +145,9 @@ struct Runner {
     strategy_used: bool,
     /// The next root call's temperature (the repeat escape's re-ask).
     next_temperature: Option<f32>,
-    /// The first message showed evidence the runtime found: a FINAL before
-    /// any program may rest on it.
+    /// The first message, or a step's note (teaching passages, counted
+    /// lines, output evidence), showed evidence the runtime found: a FINAL
+    /// before any program may rest on it.
     evidence_shown: bool,
     /// What the runtime showed and counted (bare answers, confirmed repeats).
     grounds: Grounds,
@@ -507,6 +508,12 @@ impl Runner {
             && let Some(note) =
                 step_evidence(&engine, &self.scope.context, &self.query, &joined_code, &stdout)
         {
+            // The note shows the context's own text (or the runtime's count),
+            // as the first message's evidence does: a FINAL may rest on it.
+            self.evidence_shown = true;
+            if engine.options.helps.bare_answer {
+                self.grounds.add_shown(&note);
+            }
             notes.push(note);
         }
         if error.is_some() {
