@@ -197,8 +197,9 @@ impl Vm {
         };
         // Defaults for the trailing parameters not given (checked above: enough).
         let first_default = nargs - func.defaults.len();
-        for i in argc..nargs {
-            locals[i] = Some(func.defaults[i - first_default].clone_fast());
+        let used_defaults = func.defaults.get(argc - first_default..).unwrap_or_default();
+        for (slot, default) in locals[argc..nargs].iter_mut().zip(used_defaults) {
+            *slot = Some(default.clone_fast());
         }
         // Built in place on the frame stack (the depth was checked above).
         self.frames.push(Frame {
