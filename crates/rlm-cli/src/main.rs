@@ -9,6 +9,15 @@ use clap::{Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
 use rlm_cli::{check, config, exec, index, repl, run, serve, stats_cmd, stress, trace_cmd};
 
+/// mimalloc rather than glibc's malloc: the interpreter allocates and frees a
+/// small block per string, list and frame, and malloc/free were 12-29% of the
+/// instructions of its string-heavy workloads. Built without transparent huge
+/// pages (the `no_thp` feature); its time and peak memory at the memory limit
+/// are measured in BENCHMARKS.md (issue #16, seventh round).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "rlm",

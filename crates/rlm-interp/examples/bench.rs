@@ -25,6 +25,12 @@ use std::time::Instant;
 
 use rlm_interp::{Limits, Outcome, Session, Str, Value};
 
+/// The allocator the `rlm` binary ships with (mimalloc 2 without transparent
+/// huge pages, see `crates/rlm-cli/src/main.rs`), so that the bench measures
+/// what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn context() -> String {
     let words =
         ["the", "river", "report", "alpha", "growth", "needle", "city", "forest", "Paris", "data"];

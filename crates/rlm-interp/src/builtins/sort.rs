@@ -69,8 +69,15 @@ impl Vm {
         let keys: &[Value] = match key {
             Some(k) if !matches!(k, Value::None) => {
                 let mut ks = Vec::with_capacity(items.len());
+                // `key=len` (common: longest first) reads each length where
+                // `len` would, without an argument vector and a call per item.
+                let by_len = crate::vm::is_builtin_len(k);
                 for it in items.iter() {
-                    ks.push(self.call_value(k, vec![it.clone()], Vec::new())?);
+                    let fast = if by_len { crate::vm::len_fast(it) } else { None };
+                    ks.push(match fast {
+                        Some(n) => Value::Int(n),
+                        None => self.call_value(k, vec![it.clone()], Vec::new())?,
+                    });
                 }
                 computed = ks;
                 &computed

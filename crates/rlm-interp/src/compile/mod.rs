@@ -15,6 +15,7 @@ mod fuse;
 mod scope;
 mod stmt;
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
@@ -142,6 +143,26 @@ pub struct Code {
     pub param_cells: Vec<(u32, u32)>,
     pub is_async: bool,
     pub is_module: bool,
+    /// Positional parameters only (no `*args`, `**kwargs` or keyword-only
+    /// ones), no cells of its own, not async: a call may bind its arguments
+    /// straight into a frame (`Vm::call_plain`). Set by `CodeBuilder::finish`.
+    pub plain: bool,
+    /// What a frame of this code costs with no cells (`Code::frame_bytes`),
+    /// computed once by `CodeBuilder::finish`.
+    pub frame_bytes_no_cells: usize,
+}
+
+impl Code {
+    /// A frame's own buffers: its locals, its `ncells` cells, and its
+    /// operand stack, estimated at two values per instruction (the compiler
+    /// does not compute the exact depth; a stack holds what the instructions
+    /// before pushed, and the largest pushes, unpacking `n` targets, are
+    /// followed by `n` stores).
+    pub(crate) fn frame_bytes(&self, ncells: usize) -> usize {
+        crate::mem::vec_block::<Option<Value>>(self.local_names.len())
+            + crate::mem::vec_block::<Rc<RefCell<Option<Value>>>>(ncells)
+            + crate::mem::vec_block::<Value>(self.ops.len().saturating_mul(2))
+    }
 }
 
 /// Session-wide global slots: compiled code addresses globals by index, so a
@@ -198,6 +219,9 @@ impl CodeBuilder {
     /// The finished code, its instruction pairs fused (`fuse.rs`).
     fn finish(mut self) -> Code {
         fuse::fuse(&mut self.code.ops);
+        let c = &mut self.code;
+        c.plain = !c.is_async && !c.has_varargs && !c.has_varkw && c.kwonly == 0 && c.ncells == 0;
+        c.frame_bytes_no_cells = c.frame_bytes(0);
         self.code
     }
 }
@@ -280,6 +304,8 @@ fn new_code(name: &str) -> Code {
         param_cells: Vec::new(),
         is_async: false,
         is_module: false,
+        plain: false,
+        frame_bytes_no_cells: 0,
     }
 }
 

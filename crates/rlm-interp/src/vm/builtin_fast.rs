@@ -25,19 +25,33 @@ impl Vm {
             return Ok(false);
         }
         let result = match (b.name.as_str(), args) {
-            ("len", [x]) => match x {
-                Value::Str(s) => s.char_len(),
-                Value::List(l) => l.borrow().len(),
-                Value::Tuple(t) => t.len(),
-                Value::Dict(d) => d.borrow().map.len(),
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
+            ("len", [x]) => len_fast(x),
+            _ => None,
         };
-        // A length is at most the collection cap, far below `i64::MAX`.
-        let Ok(n) = i64::try_from(result) else { return Ok(false) };
+        let Some(n) = result else { return Ok(false) };
         frame.stack.truncate(callee_at);
         frame.stack.push(Value::Int(n));
         Ok(true)
     }
+}
+
+/// `len(x)` of a str, list, tuple or dict, as `len` gives it; `None` for
+/// any other value (the general `len` then answers, or raises). Also the
+/// key of `sorted(..., key=len)` (`builtins/sort.rs`).
+#[inline]
+pub(crate) fn len_fast(x: &Value) -> Option<i64> {
+    let n = match x {
+        Value::Str(s) => s.char_len(),
+        Value::List(l) => l.borrow().len(),
+        Value::Tuple(t) => t.len(),
+        Value::Dict(d) => d.borrow().map.len(),
+        _ => return None,
+    };
+    // A length is at most the collection cap, far below `i64::MAX`.
+    i64::try_from(n).ok()
+}
+
+/// Whether `f` is the builtin `len` (not a module's function of that name).
+pub(crate) fn is_builtin_len(f: &Value) -> bool {
+    matches!(f, Value::Builtin(b) if b.module.is_empty() && b.name == "len")
 }

@@ -133,7 +133,7 @@ impl Vm {
             }
         }
         cells.extend(func.closure.iter().cloned());
-        let bytes = frame_cost(code, cells.len());
+        let bytes = code.frame_bytes(cells.len());
         let charge = if bytes > FRAME_FREE {
             self.alloc(bytes)?;
             self.account.charge(bytes);
@@ -155,11 +155,12 @@ impl Vm {
 
     /// `f(a, b)` where `f` is a plain Python function (positional
     /// parameters only: no `*args`, `**kwargs` or keyword-only ones, no cells
-    /// of its own, not async) given between its required and total number of
-    /// arguments: binds them straight from the caller's operand stack into a
-    /// recycled frame, with no argument vector and none of `make_frame`'s
-    /// general binding. Returns `false`, having done nothing, for any other
-    /// call (the general path binds it or raises CPython's error).
+    /// of its own, not async: `Code::plain`) given between its required and
+    /// total number of arguments: binds them straight from the caller's
+    /// operand stack into a recycled frame, with no argument vector and none
+    /// of `make_frame`'s general binding. Returns `false`, having done
+    /// nothing, for any other call (the general path binds it or raises
+    /// CPython's error).
     pub(super) fn call_plain(&mut self, argc: usize) -> R<bool> {
         let frame = top!(self);
         let len = frame.stack.len();
@@ -169,43 +170,48 @@ impl Vm {
         };
         let code = &func.code;
         let nargs = code.argcount;
-        if code.is_async
-            || code.has_varargs
-            || code.has_varkw
-            || code.kwonly != 0
-            || code.ncells != 0
+        if !code.plain
             || argc > nargs
             || argc + func.defaults.len() < nargs
             || frame_cost(code, func.closure.len()) > FRAME_FREE
         {
             return Ok(false);
         }
+        let nlocals = code.local_names.len();
         // Charged as `call_dispatch` charges a call, before any work.
         self.fuel(2)?;
+        self.check_call_depth()?;
         let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
         let caller = top!(self);
-        locals.extend(caller.stack.drain(len - argc..).map(Some));
+        // Every slot unbound, then the arguments moved in from the top of
+        // the caller's stack down (pops: no drain to set up and close).
+        locals.resize(nlocals, None);
+        let Some(params) = locals.get_mut(..argc) else {
+            return Err(crate::vm::internal("call_plain: fewer locals than arguments"));
+        };
+        for slot in params.iter_mut().rev() {
+            *slot = caller.stack.pop();
+        }
         let Some(Value::Func(func)) = caller.stack.pop() else {
             return Err(crate::vm::internal("call_plain: callee moved"));
         };
-        let code = &func.code;
         // Defaults for the trailing parameters not given (checked above: enough).
         let first_default = nargs - func.defaults.len();
-        for i in argc..nargs {
-            locals.push(Some(func.defaults[i - first_default].clone()));
+        let used_defaults = func.defaults.get(argc - first_default..).unwrap_or_default();
+        for (slot, default) in locals[argc..nargs].iter_mut().zip(used_defaults) {
+            *slot = Some(default.clone_fast());
         }
-        locals.resize(code.local_names.len(), None);
-        let frame = Frame {
-            code: code.clone(),
+        // Built in place on the frame stack (the depth was checked above).
+        self.frames.push(Frame {
+            code: func.code.clone(),
             pc: 0,
             stack,
             locals,
-            cells: func.closure.clone(),
+            cells: if func.closure.is_empty() { Vec::new() } else { func.closure.clone() },
             blocks: Vec::new(),
             handled: Vec::new(),
             _charge: None,
-        };
-        self.push_frame(frame)?;
+        });
         Ok(true)
     }
 
@@ -221,13 +227,17 @@ impl Vm {
     }
 
     pub(super) fn push_frame(&mut self, frame: Frame) -> R<()> {
-        if self.frames.len() + self.callback_depth * 4 >= self.limits.max_call_depth {
-            return Err(Fault::Limit(LimitError::new(
-                LimitKind::CallDepth,
-                format!("maximum call depth exceeded ({} frames)", self.limits.max_call_depth),
-            )));
-        }
+        self.check_call_depth()?;
         self.frames.push(frame);
+        Ok(())
+    }
+
+    /// The call-depth limit, checked before a frame is pushed.
+    #[inline]
+    fn check_call_depth(&self) -> R<()> {
+        if self.frames.len() + self.callback_depth * 4 >= self.limits.max_call_depth {
+            return Err(call_depth_exceeded(self.limits.max_call_depth));
+        }
         Ok(())
     }
 
@@ -445,14 +455,19 @@ fn join_names(names: &[SmolStr]) -> String {
     }
 }
 
-/// A frame's own buffers: its locals, its cells, and its operand stack,
-/// estimated at two values per instruction (the compiler does not compute
-/// the exact depth; a stack holds what the instructions before pushed, and
-/// the largest pushes, unpacking `n` targets, are followed by `n` stores).
+/// A frame's own buffers (`Code::frame_bytes`), the common case of no
+/// cells read from the code rather than computed per call.
+#[inline]
 fn frame_cost(code: &Code, ncells: usize) -> usize {
-    crate::mem::vec_block::<Option<Value>>(code.local_names.len())
-        + crate::mem::vec_block::<Rc<RefCell<Option<Value>>>>(ncells)
-        + crate::mem::vec_block::<Value>(code.ops.len().saturating_mul(2))
+    if ncells == 0 { code.frame_bytes_no_cells } else { code.frame_bytes(ncells) }
+}
+
+#[cold]
+fn call_depth_exceeded(max: usize) -> Fault {
+    Fault::Limit(LimitError::new(
+        LimitKind::CallDepth,
+        format!("maximum call depth exceeded ({max} frames)"),
+    ))
 }
 
 /// Frames costing at most this are not charged: the call-depth cap bounds

@@ -47,6 +47,7 @@ use crate::{LimitError, Limits};
 use crate::fault::{Fault, PendingCall, R};
 pub(crate) use accounting::FUEL_PER_VALUE_WRITTEN;
 pub(crate) use binary::binop_err;
+pub(crate) use builtin_fast::{is_builtin_len, len_fast};
 pub(crate) use compare::eq_shallow;
 
 struct Block {

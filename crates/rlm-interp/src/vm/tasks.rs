@@ -388,6 +388,8 @@ thread_local! {
             param_cells: Vec::new(),
             is_async: true,
             is_module: false,
+            plain: false,
+            frame_bytes_no_cells: 0,
         };
         c.is_async = true;
         Rc::new(c)

@@ -82,3 +82,11 @@ print([plain(i) for i in range(5)], plain(3, b=4), with_kwargs(1), with_kwargs(1
 long = "é" * 600 + "needle x needle"
 print("aaaa".count("aa"), "abcabc".rfind("bc"), long.count("needle"), long.find("x"), long.rfind("needle"))
 print(long.startswith("é"), long.count(""), long.count("needle", 601), long[599:607].count("e"))
+# sorted(key=len) over every type len's fast path reads, and ones it does not.
+mixed = ["abc", [1, 2], (1,), {"a": 1, "b": 2, "c": 3, "d": 4}, "", "héllo", range(3), {1, 2}]
+print(sorted(mixed, key=len, reverse=True))
+print([len(x) for x in sorted(mixed, key=len)])
+try:
+    sorted(["a", 1], key=len)
+except TypeError as e:
+    print("TypeError", e)
