@@ -118,11 +118,11 @@ impl Vm {
         }
         if code.ncells > 0 {
             // Cells are registered containers: charged there, pre-charged here.
-            self.alloc(code.ncells * crate::mem::rc_block::<RefCell<Option<Value>>>())?;
+            self.alloc(code.ncells * crate::mem::rc_block::<StoreCell<Option<Value>>>())?;
         }
-        let mut cells: Vec<Rc<RefCell<Option<Value>>>> = (0..code.ncells)
+        let mut cells: Vec<Rc<StoreCell<Option<Value>>>> = (0..code.ncells)
             .map(|_| {
-                let c = Rc::new(RefCell::new(None));
+                let c = Rc::new(StoreCell::new(None));
                 crate::gc::track_cell(&c);
                 c
             })
@@ -451,7 +451,7 @@ fn join_names(names: &[SmolStr]) -> String {
 /// the largest pushes, unpacking `n` targets, are followed by `n` stores).
 fn frame_cost(code: &Code, ncells: usize) -> usize {
     crate::mem::vec_block::<Option<Value>>(code.local_names.len())
-        + crate::mem::vec_block::<Rc<RefCell<Option<Value>>>>(ncells)
+        + crate::mem::vec_block::<Rc<StoreCell<Option<Value>>>>(ncells)
         + crate::mem::vec_block::<Value>(code.ops.len().saturating_mul(2))
 }
 

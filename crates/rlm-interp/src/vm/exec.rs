@@ -4,7 +4,6 @@
 //! ones (building sets and dicts, comprehension stores into sets and dicts,
 //! keyword calls, `raise`, f-string pieces, imports...) are methods below it.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use smol_str::SmolStr;
@@ -632,7 +631,11 @@ impl Vm {
             .free_from
             .iter()
             .map(|&c| {
-                frame.cells.get(c as usize).cloned().unwrap_or_else(|| Rc::new(RefCell::new(None)))
+                frame
+                    .cells
+                    .get(c as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Rc::new(StoreCell::new(None)))
             })
             .collect();
         let f = Function { code: proto.code.clone(), defaults, kwdefaults, closure };
