@@ -266,6 +266,9 @@ impl Value {
             Value::None => Value::None,
             Value::Bool(b) => Value::Bool(*b),
             Value::Float(f) => Value::Float(*f),
+            // Likewise a list (`x = [x]`, `xs.append(...)`): the derived
+            // `clone` returns it in memory, copied out again by parts.
+            Value::List(l) => Value::List(Rc::clone(l)),
             other => other.clone(),
         }
     }
