@@ -18,7 +18,12 @@ use crate::value::Value;
 /// adopted or a container registered is not adopted again), so cycles end.
 pub(crate) fn adopt(v: &Value, to: &AccountRef) {
     let mut todo: Vec<Value> = vec![v.clone()];
+    let mut registered = false;
     while let Some(v) = todo.pop() {
+        registered |= matches!(
+            &v,
+            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::FrozenSet(_) | Value::Deque(_)
+        );
         match &v {
             Value::Str(s) => s.adopt(to),
             // Adopting it is the guard: only a tuple that moved is entered.
@@ -58,5 +63,10 @@ pub(crate) fn adopt(v: &Value, to: &AccountRef) {
             }
             _ => {}
         }
+    }
+    // A container made outside the session may hold a cycle made before the
+    // session's registry could see the store that made it.
+    if registered {
+        crate::gc::note_adopted();
     }
 }

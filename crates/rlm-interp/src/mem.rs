@@ -108,12 +108,13 @@ thread_local! {
     static DETACHED: AccountRef = Account::new();
 }
 
-/// Whether a session's account is current (else new values are detached:
-/// counted against no budget, and their containers are not registered, so
-/// nothing is held for them between sessions; see [`Owner::adopt`]).
+/// The current session's account (`None` outside any session: new values
+/// are then detached, counted against no budget, and their containers are
+/// not registered, so nothing is held for them between sessions; see
+/// [`Owner::adopt`]). One look-up, for registering a new container.
 #[inline]
-pub(crate) fn in_session() -> bool {
-    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+pub(crate) fn session_account() -> Option<AccountRef> {
+    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
 }
 
 /// Whether `account` is the thread's detached one.

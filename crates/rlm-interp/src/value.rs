@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use smol_str::SmolStr;
 
+pub use crate::gc::StoreCell;
 pub use crate::modules::functools::Partial;
 pub use crate::types::coroutine::{Coroutine, Gather, HostFuture};
 pub use crate::types::deque::DequeObj;
@@ -119,8 +120,8 @@ pub enum Value {
     Str(Str),
     List(Rc<ListObj>),
     Tuple(Rc<TupleObj>),
-    Dict(Rc<RefCell<Dict>>),
-    Set(Rc<RefCell<KeySet>>),
+    Dict(Rc<StoreCell<Dict>>),
+    Set(Rc<StoreCell<KeySet>>),
     FrozenSet(Rc<KeySet>),
     Deque(Rc<DequeObj>),
     Range(Rc<(i64, i64, i64)>),
@@ -164,14 +165,14 @@ impl Value {
     }
 
     pub fn dict(d: Dict) -> Value {
-        let d = Rc::new(RefCell::new(d));
+        let d = Rc::new(StoreCell::new(d));
         crate::gc::track_dict(&d);
         Value::Dict(d)
     }
 
     /// A new mutable set (registered for cycle collection, see `gc`).
     pub(crate) fn new_set(s: KeySet) -> Value {
-        let s = Rc::new(RefCell::new(s));
+        let s = Rc::new(StoreCell::new(s));
         crate::gc::track_set(&s);
         Value::Set(s)
     }
@@ -265,6 +266,9 @@ impl Value {
             Value::None => Value::None,
             Value::Bool(b) => Value::Bool(*b),
             Value::Float(f) => Value::Float(*f),
+            // Likewise a list (`x = [x]`, `xs.append(...)`): the derived
+            // `clone` returns it in memory, copied out again by parts.
+            Value::List(l) => Value::List(Rc::clone(l)),
             other => other.clone(),
         }
     }

@@ -15,7 +15,6 @@ mod fuse;
 mod scope;
 mod stmt;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
@@ -160,7 +159,7 @@ impl Code {
     /// followed by `n` stores).
     pub(crate) fn frame_bytes(&self, ncells: usize) -> usize {
         crate::mem::vec_block::<Option<Value>>(self.local_names.len())
-            + crate::mem::vec_block::<Rc<RefCell<Option<Value>>>>(ncells)
+            + crate::mem::vec_block::<Rc<crate::gc::StoreCell<Option<Value>>>>(ncells)
             + crate::mem::vec_block::<Value>(self.ops.len().saturating_mul(2))
     }
 }

@@ -1,7 +1,6 @@
 //! `collections.deque`: its storage and `maxlen` (dropped without recursion),
 //! methods, indexing, item assignment, `repr` and the constructor.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -13,13 +12,13 @@ use crate::vm::Vm;
 
 /// A deque's storage and its optional `maxlen`.
 pub struct DequeObj {
-    pub items: RefCell<VecDeque<Value>>,
+    pub items: StoreCell<VecDeque<Value>>,
     pub maxlen: Option<usize>,
 }
 
 impl std::ops::Deref for DequeObj {
-    type Target = RefCell<VecDeque<Value>>;
-    fn deref(&self) -> &RefCell<VecDeque<Value>> {
+    type Target = StoreCell<VecDeque<Value>>;
+    fn deref(&self) -> &StoreCell<VecDeque<Value>> {
         &self.items
     }
 }
@@ -138,8 +137,10 @@ impl Vm {
                 Ok(Value::None)
             }
             "copy" => {
-                let d =
-                    Rc::new(DequeObj { items: RefCell::new(d.borrow().clone()), maxlen: d.maxlen });
+                let d = Rc::new(DequeObj {
+                    items: StoreCell::new(d.borrow().clone()),
+                    maxlen: d.maxlen,
+                });
                 crate::gc::track_deque(&d);
                 Ok(Value::Deque(d))
             }
@@ -228,8 +229,10 @@ impl Vm {
                 d.pop_front();
             }
         }
-        let d =
-            Rc::new(DequeObj { items: RefCell::new(d), maxlen: maxlen.map(|m| m.max(0) as usize) });
+        let d = Rc::new(DequeObj {
+            items: StoreCell::new(d),
+            maxlen: maxlen.map(|m| m.max(0) as usize),
+        });
         crate::gc::track_deque(&d);
         Ok(Value::Deque(d))
     }

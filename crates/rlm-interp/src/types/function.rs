@@ -3,7 +3,6 @@
 //! functions (a module and a name; the implementations are in `builtins/`
 //! and `modules/`).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use smol_str::SmolStr;
@@ -16,7 +15,7 @@ pub struct Function {
     pub code: Rc<Code>,
     pub defaults: Vec<Value>,
     pub kwdefaults: Vec<Option<Value>>,
-    pub closure: Vec<Rc<RefCell<Option<Value>>>>,
+    pub closure: Vec<Rc<StoreCell<Option<Value>>>>,
 }
 
 /// A built-in function: a name and a Rust implementation.
@@ -33,7 +32,7 @@ impl Function {
         crate::mem::rc_block::<Function>()
             + crate::mem::vec_block::<Value>(self.defaults.capacity())
             + crate::mem::vec_block::<Option<Value>>(self.kwdefaults.capacity())
-            + crate::mem::vec_block::<Rc<RefCell<Option<Value>>>>(self.closure.capacity())
+            + crate::mem::vec_block::<Rc<StoreCell<Option<Value>>>>(self.closure.capacity())
     }
 }
 

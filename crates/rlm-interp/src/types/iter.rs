@@ -25,6 +25,18 @@ pub enum IterState {
     Repeat(Value, Option<i64>),
 }
 
+/// A range iterator's next int (`cur` moves on by `step`), `None` past `stop`.
+#[inline(always)]
+pub(crate) fn range_step(cur: &mut i64, stop: i64, step: i64) -> Option<i64> {
+    if (step > 0 && *cur < stop) || (step < 0 && *cur > stop) {
+        let v = *cur;
+        *cur = cur.saturating_add(step);
+        Some(v)
+    } else {
+        None
+    }
+}
+
 impl IterState {
     /// Its allocations now: the `Rc<RefCell<_>>` box and the buffer of
     /// materialised items (zip, itertools...). `None` while it is advanced.
@@ -90,15 +102,7 @@ impl Vm {
                     None => None,
                 }
             }
-            IterState::Range(cur, stop, step) => {
-                if (*step > 0 && *cur < *stop) || (*step < 0 && *cur > *stop) {
-                    let v = *cur;
-                    *cur = cur.saturating_add(*step);
-                    Some(Value::Int(v))
-                } else {
-                    None
-                }
-            }
+            IterState::Range(cur, stop, step) => range_step(cur, *stop, *step).map(Value::Int),
             IterState::Items(q) => q.pop_front(),
             IterState::Count(cur, step) => {
                 let v = *cur;

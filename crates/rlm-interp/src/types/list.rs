@@ -52,10 +52,12 @@ impl ListObj {
         self.items.try_borrow()
     }
 
-    /// The items, to change: marks the list for measuring at the next sync.
+    /// The items, to change: marks the list for measuring at the next sync,
+    /// and counts as a store (a cycle may form: `gc::cycles_possible`).
     #[inline]
     pub fn borrow_mut(&self) -> RefMut<'_, Vec<Value>> {
         self.mark();
+        crate::gc::note_store();
         self.items.borrow_mut()
     }
 
@@ -63,6 +65,7 @@ impl ListObj {
     #[inline]
     pub fn try_borrow_mut(&self) -> Result<RefMut<'_, Vec<Value>>, BorrowMutError> {
         self.mark();
+        crate::gc::note_store();
         self.items.try_borrow_mut()
     }
 

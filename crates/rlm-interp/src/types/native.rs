@@ -3,7 +3,6 @@
 //! dispatch of their type, attributes, methods, `repr` and `str` to the
 //! module (or type) that defines each.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::args::Kwargs;
@@ -23,7 +22,7 @@ pub enum Native {
     DateTime(date_time::DateTime),
     TimeDelta(i64, i64, i64),
     /// `d.keys()` (0), `d.values()` (1), `d.items()` (2): live views.
-    DictView(u8, Rc<RefCell<Dict>>),
+    DictView(u8, Rc<StoreCell<Dict>>),
     /// `io.StringIO(...)`.
     StringIO(crate::types::stringio::StringIo),
     /// `csv.DictReader(...)`.

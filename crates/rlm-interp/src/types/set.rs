@@ -206,7 +206,7 @@ impl Vm {
     pub(crate) fn set_inplace(
         &mut self,
         op: BinOp,
-        s: &Rc<std::cell::RefCell<KeySet>>,
+        s: &Rc<StoreCell<KeySet>>,
         a: Value,
         b: &Value,
     ) -> R<Value> {

@@ -125,9 +125,11 @@ impl Vm {
         // Unreachable cycles are not live, but they hold memory until
         // collected: collect them when over the budget or when enough new
         // containers were registered, if the collector's own bookkeeping
-        // fits (it is charged like the sync).
+        // fits (it is charged like the sync), and if a cycle can exist at all
+        // (else it would free nothing: `x = [x]` 10^7 times collected twice).
         let room = budget.saturating_add(SYNC_GRACE).saturating_sub(live);
         if (live.saturating_add(bytes) > budget || crate::gc::collect_due(&self.account, budget))
+            && crate::gc::cycles_possible(&self.account)
             && crate::gc::collect_workspace(&self.account) <= room
         {
             let visited = crate::gc::collect_garbage_within(&self.account, room);

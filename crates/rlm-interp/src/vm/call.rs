@@ -118,11 +118,11 @@ impl Vm {
         }
         if code.ncells > 0 {
             // Cells are registered containers: charged there, pre-charged here.
-            self.alloc(code.ncells * crate::mem::rc_block::<RefCell<Option<Value>>>())?;
+            self.alloc(code.ncells * crate::mem::rc_block::<StoreCell<Option<Value>>>())?;
         }
-        let mut cells: Vec<Rc<RefCell<Option<Value>>>> = (0..code.ncells)
+        let mut cells: Vec<Rc<StoreCell<Option<Value>>>> = (0..code.ncells)
             .map(|_| {
-                let c = Rc::new(RefCell::new(None));
+                let c = Rc::new(StoreCell::new(None));
                 crate::gc::track_cell(&c);
                 c
             })

@@ -4,7 +4,6 @@
 //! ones (building sets and dicts, comprehension stores into sets and dicts,
 //! keyword calls, `raise`, f-string pieces, imports...) are methods below it.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use smol_str::SmolStr;
@@ -13,7 +12,9 @@ use crate::compile::Op;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
-use crate::vm::fused::{LoopTarget, int_binary_fast, load_fast, truthy_fast, unbound_local};
+use crate::vm::fused::{
+    LoopTarget, RangeNext, int_binary_fast, load_fast, truthy_fast, unbound_local,
+};
 use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
 
 impl Vm {
@@ -76,11 +77,26 @@ impl Vm {
                     *frame.cells[i as usize].borrow_mut() = Some(v);
                 }
                 Op::LoadGlobal(i) => {
-                    let v = match self.global_fast(i) {
-                        Some(v) => v,
-                        None => self.load_global(i as usize)?,
-                    };
-                    top!(self).stack.push(v);
+                    // An int or a list is pushed where it is made: a `Value`
+                    // passed on through a join is copied by parts through
+                    // memory (a stalled store-to-load forwarding each time).
+                    match self.globals.get(i as usize) {
+                        Some(Some(Value::Int(n))) => {
+                            let n = *n;
+                            top!(self).stack.push(Value::Int(n));
+                        }
+                        Some(Some(Value::List(l))) => {
+                            let l = Rc::clone(l);
+                            top!(self).stack.push(Value::List(l));
+                        }
+                        _ => {
+                            let v = match self.global_fast(i) {
+                                Some(v) => v,
+                                None => self.load_global(i as usize)?,
+                            };
+                            top!(self).stack.push(v);
+                        }
+                    }
                 }
                 Op::StoreGlobal(i) => {
                     let v = pop(frame)?;
@@ -225,7 +241,10 @@ impl Vm {
                 Op::BuildList(n) => {
                     let items = popn(frame, n as usize)?;
                     self.check_memory()?;
-                    top!(self).stack.push(Value::list(items));
+                    // `Value::list`, made where it is pushed (see `LoadGlobal`).
+                    let l = Rc::new(ListObj::new(items));
+                    crate::gc::track_list(&l);
+                    top!(self).stack.push(Value::List(l));
                 }
                 Op::BuildTuple(n) => {
                     let items = popn(frame, n as usize)?;
@@ -276,17 +295,21 @@ impl Vm {
                     let it = self.get_iter(v)?;
                     top!(self).stack.push(it);
                 }
-                Op::ForIter(t) => {
-                    let next = self.for_iter_next()?;
-                    let frame = top!(self);
-                    match next {
-                        Some(v) => frame.stack.push(v),
-                        None => {
-                            frame.stack.pop();
-                            frame.pc = t as usize;
+                Op::ForIter(t) => match self.range_next() {
+                    RangeNext::Int(n) => top!(self).stack.push(Value::Int(n)),
+                    RangeNext::Done => self.end_loop(t),
+                    RangeNext::NotARange => {
+                        let next = self.for_iter_next()?;
+                        let frame = top!(self);
+                        match next {
+                            Some(v) => frame.stack.push(v),
+                            None => {
+                                frame.stack.pop();
+                                frame.pc = t as usize;
+                            }
                         }
                     }
-                }
+                },
                 Op::Call(argc) => {
                     let at = frame.stack.len().checked_sub(argc as usize + 1);
                     let callee = at.and_then(|i| frame.stack.get(i));
@@ -632,7 +655,11 @@ impl Vm {
             .free_from
             .iter()
             .map(|&c| {
-                frame.cells.get(c as usize).cloned().unwrap_or_else(|| Rc::new(RefCell::new(None)))
+                frame
+                    .cells
+                    .get(c as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Rc::new(StoreCell::new(None)))
             })
             .collect();
         let f = Function { code: proto.code.clone(), defaults, kwdefaults, closure };

@@ -150,6 +150,18 @@ impl Vm {
     /// loop jumps past both and the store is neither run nor charged.
     #[inline(always)]
     pub(super) fn for_iter_store(&mut self, t: u32, target: LoopTarget) -> R<()> {
+        match self.range_next() {
+            RangeNext::Int(n) => {
+                self.second_half()?;
+                self.store_target(target, Value::Int(n));
+                return Ok(());
+            }
+            RangeNext::Done => {
+                self.end_loop(t);
+                return Ok(());
+            }
+            RangeNext::NotARange => {}
+        }
         let Some(v) = self.for_iter_next()? else {
             let frame = top!(self);
             frame.stack.pop();
@@ -157,16 +169,56 @@ impl Vm {
             return Ok(());
         };
         self.second_half()?;
+        self.store_target(target, v);
+        Ok(())
+    }
+
+    /// The loop's next value, when its iterator is a range: an int made and
+    /// stored in registers. A `Value` returned through `for_iter_next`'s
+    /// `R<Option<Value>>` is written to memory by parts and read back whole,
+    /// a stalled store-to-load forwarding per step (a fifth of the dispatch
+    /// loop's time in `x = [x]` 10^7 times).
+    #[inline(always)]
+    pub(super) fn range_next(&mut self) -> RangeNext {
+        let Some(frame) = self.frames.last() else { return RangeNext::NotARange };
+        let Some(Value::Iter(state)) = frame.stack.last() else { return RangeNext::NotARange };
+        let Ok(mut st) = state.try_borrow_mut() else { return RangeNext::NotARange };
+        let IterState::Range(cur, stop, step) = &mut *st else { return RangeNext::NotARange };
+        match crate::types::iter::range_step(cur, *stop, *step) {
+            Some(n) => RangeNext::Int(n),
+            None => RangeNext::Done,
+        }
+    }
+
+    /// The loop is over: drop its iterator and jump past it.
+    #[inline(always)]
+    pub(super) fn end_loop(&mut self, t: u32) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.stack.pop();
+            frame.pc = t as usize;
+        }
+    }
+
+    #[inline(always)]
+    fn store_target(&mut self, target: LoopTarget, v: Value) {
         match target {
             LoopTarget::Fast(l) => {
-                if let Some(old) = top!(self).locals[l as usize].replace(v) {
-                    old.discard();
+                if let Some(frame) = self.frames.last_mut() {
+                    if let Some(old) = frame.locals[l as usize].replace(v) {
+                        old.discard();
+                    }
                 }
             }
             LoopTarget::Global(g) => self.store_global(g, v),
         }
-        Ok(())
     }
+}
+
+/// What [`Vm::range_next`] found.
+pub(super) enum RangeNext {
+    Int(i64),
+    Done,
+    NotARange,
 }
 
 /// A local's value (`None` before it is assigned: see `unbound_local`).

@@ -33,7 +33,6 @@ mod method_fast;
 mod subscript;
 mod tasks;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -61,7 +60,7 @@ pub(crate) struct Frame {
     pc: usize,
     stack: Vec<Value>,
     locals: Vec<Option<Value>>,
-    cells: Vec<Rc<RefCell<Option<Value>>>>,
+    cells: Vec<Rc<StoreCell<Option<Value>>>>,
     blocks: Vec<Block>,
     handled: Vec<Rc<Exception>>,
     /// What a large frame was charged (`call::frame_cost`), credited when it

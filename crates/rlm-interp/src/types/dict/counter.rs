@@ -2,7 +2,6 @@
 //! `elements`, `subtract`, `total`), counting updates, and its operators
 //! (`+`, `-`, `&`, `|`, unary `+`/`-`), which drop non-positive counts.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use rlm_syntax::ast::{BinOp, UnaryOp};
@@ -20,7 +19,7 @@ impl Vm {
     pub(crate) fn counter_method(
         &mut self,
         recv: &Value,
-        d: &Rc<RefCell<Dict>>,
+        d: &Rc<StoreCell<Dict>>,
         name: &str,
         args: Vec<Value>,
     ) -> R<Value> {
@@ -63,7 +62,7 @@ impl Vm {
     /// Only the `n` kept are sorted, after a linear selection; the fuel for
     /// the comparisons and the memory of the scratch vector are charged
     /// before the work.
-    fn counter_most_common(&mut self, d: &Rc<RefCell<Dict>>, n: Option<&Value>) -> R<Value> {
+    fn counter_most_common(&mut self, d: &Rc<StoreCell<Dict>>, n: Option<&Value>) -> R<Value> {
         let len = d.borrow().map.len();
         let n = match n {
             Some(Value::None) | None => len,
@@ -157,7 +156,7 @@ impl Vm {
     }
 
     /// `+c`, `-c`: the positive (or negated negative) counts.
-    pub(crate) fn counter_unary(&mut self, op: UnaryOp, d: &Rc<RefCell<Dict>>) -> R<Value> {
+    pub(crate) fn counter_unary(&mut self, op: UnaryOp, d: &Rc<StoreCell<Dict>>) -> R<Value> {
         let mut out =
             crate::value::Dict { map: crate::value::Map::default(), kind: DictKind::Counter };
         for (k, v) in d.borrow().map.iter() {
@@ -175,8 +174,8 @@ impl Vm {
 pub(crate) fn counter_arith(
     vm: &mut Vm,
     op: BinOp,
-    x: &Rc<RefCell<Dict>>,
-    y: &Rc<RefCell<Dict>>,
+    x: &Rc<StoreCell<Dict>>,
+    y: &Rc<StoreCell<Dict>>,
 ) -> R<Value> {
     let mut out = Dict { map: Map::default(), kind: DictKind::Counter };
     let xs: Vec<(Key, Value)> =

@@ -8,7 +8,6 @@ pub(crate) mod counter;
 pub(crate) mod ordered;
 pub(crate) mod view;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
@@ -45,7 +44,7 @@ pub(crate) const DICT_ENTRY_COST: usize =
 
 /// `d.get(k, default)` for a key [`Vm::key`] accepted.
 #[inline]
-pub(crate) fn dict_get(d: &RefCell<Dict>, k: &Value, default: Option<&Value>) -> Value {
+pub(crate) fn dict_get(d: &StoreCell<Dict>, k: &Value, default: Option<&Value>) -> Value {
     match d.borrow().map.get(&KeyRef(k)) {
         Some(v) => v.clone(),
         None => default.cloned().unwrap_or(Value::None),
@@ -70,7 +69,7 @@ impl Dict {
     /// Its allocations now: the `Rc<RefCell<_>>` box, the table at its
     /// reserved capacity, and the keys and values no one else charges
     /// (`Value::unowned_cost`). `None` while it is being changed.
-    pub(crate) fn mem_cost(d: &RefCell<Dict>) -> Option<usize> {
+    pub(crate) fn mem_cost(d: &StoreCell<Dict>) -> Option<usize> {
         let d = d.try_borrow().ok()?;
         let mut items: usize =
             d.map.iter().map(|(k, v)| k.0.unowned_cost() + v.unowned_cost()).sum();
@@ -78,7 +77,7 @@ impl Dict {
             items += f.unowned_cost();
         }
         Some(
-            crate::mem::rc_block::<RefCell<Dict>>()
+            crate::mem::rc_block::<StoreCell<Dict>>()
                 + crate::mem::table_block(d.map.capacity(), std::mem::size_of::<DictEntry>())
                 + items,
         )
@@ -124,7 +123,7 @@ impl Vm {
     pub(crate) fn dict_method(
         &mut self,
         recv: &Value,
-        d: &Rc<RefCell<Dict>>,
+        d: &Rc<StoreCell<Dict>>,
         name: &str,
         args: Vec<Value>,
         kwargs: Kwargs,
@@ -220,7 +219,7 @@ impl Vm {
 
     /// `d[k]`: a missing key asks the flavour (`Counter` answers 0,
     /// `defaultdict` calls its factory and stores the result).
-    pub(crate) fn dict_getitem(&mut self, d: &Rc<RefCell<Dict>>, idx: &Value) -> R<Value> {
+    pub(crate) fn dict_getitem(&mut self, d: &Rc<StoreCell<Dict>>, idx: &Value) -> R<Value> {
         let k = self.key(idx.clone())?;
         if let Some(v) = d.borrow().map.get(&k) {
             return Ok(v.clone());
@@ -251,7 +250,7 @@ impl Vm {
     }
 
     /// `d[k] = v`.
-    pub(crate) fn dict_setitem(&mut self, d: &Rc<RefCell<Dict>>, idx: Value, v: Value) -> R<()> {
+    pub(crate) fn dict_setitem(&mut self, d: &Rc<StoreCell<Dict>>, idx: Value, v: Value) -> R<()> {
         let k = self.key(idx)?;
         // One hash lookup: overwrite in place when the key exists.
         let hash_index = d.borrow().map.get_index_of(&k);
@@ -275,7 +274,7 @@ impl Vm {
     }
 
     /// `del d[k]`.
-    pub(crate) fn dict_delitem(&mut self, d: &Rc<RefCell<Dict>>, idx: &Value) -> R<()> {
+    pub(crate) fn dict_delitem(&mut self, d: &Rc<StoreCell<Dict>>, idx: &Value) -> R<()> {
         let k = self.key(idx.clone())?;
         match d.borrow_mut().map.shift_remove(&k) {
             Some(_) => Ok(()),
@@ -284,7 +283,7 @@ impl Vm {
     }
 
     /// `a | b` for two dicts (not Counters): a copy of `a` updated with `b`.
-    pub(crate) fn dict_or(&mut self, x: &Rc<RefCell<Dict>>, y: &Rc<RefCell<Dict>>) -> R<Value> {
+    pub(crate) fn dict_or(&mut self, x: &Rc<StoreCell<Dict>>, y: &Rc<StoreCell<Dict>>) -> R<Value> {
         let mut d =
             crate::value::Dict { map: x.borrow().map.clone(), kind: x.borrow().kind.clone() };
         for (k, v) in y.borrow().map.iter() {
@@ -295,7 +294,7 @@ impl Vm {
     }
 
     /// `d |= b`.
-    pub(crate) fn dict_ior(&mut self, d: &Rc<RefCell<Dict>>, a: Value, b: &Value) -> R<Value> {
+    pub(crate) fn dict_ior(&mut self, d: &Rc<StoreCell<Dict>>, a: Value, b: &Value) -> R<Value> {
         if let Value::Dict(o) = b {
             let items: Vec<(Key, Value)> =
                 o.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -347,7 +346,7 @@ impl Vm {
     /// `defaultdict(list, {...})`).
     pub(crate) fn dict_repr(
         &mut self,
-        d: &Rc<RefCell<Dict>>,
+        d: &Rc<StoreCell<Dict>>,
         out: &mut String,
         depth: usize,
         seen: &mut Vec<usize>,

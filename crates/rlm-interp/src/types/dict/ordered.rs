@@ -1,7 +1,6 @@
 //! `collections.OrderedDict`'s own method, `move_to_end` (its equality and
 //! `repr` are in `vm/compare.rs` and `dict/mod.rs`).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
@@ -15,7 +14,7 @@ impl Vm {
     /// `od.move_to_end(key, last=True)`.
     pub(crate) fn ordered_move_to_end(
         &mut self,
-        d: &Rc<RefCell<Dict>>,
+        d: &Rc<StoreCell<Dict>>,
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> R<Value> {

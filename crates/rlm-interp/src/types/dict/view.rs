@@ -1,7 +1,6 @@
 //! Dict views (`d.keys()`, `d.values()`, `d.items()`): live, they read the
 //! dict when used. Their items, method (`isdisjoint`) and `repr`.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::fault::{R, exc};
@@ -11,7 +10,7 @@ use crate::vm::Vm;
 
 pub(crate) const METHODS: &[&str] = &["isdisjoint"];
 
-pub(crate) fn view_items(kind: u8, d: &Rc<RefCell<Dict>>) -> Vec<Value> {
+pub(crate) fn view_items(kind: u8, d: &Rc<StoreCell<Dict>>) -> Vec<Value> {
     let d = d.borrow();
     match kind {
         0 => d.map.keys().map(|k| k.0.clone()).collect(),
@@ -25,7 +24,7 @@ impl Vm {
         &mut self,
         recv: &Value,
         kind: u8,
-        d: &Rc<RefCell<Dict>>,
+        d: &Rc<StoreCell<Dict>>,
         name: &str,
         args: Vec<Value>,
     ) -> R<Value> {
@@ -49,7 +48,7 @@ impl Vm {
         }
     }
 
-    pub(crate) fn dict_view_repr(&mut self, kind: u8, d: &Rc<RefCell<Dict>>) -> R<String> {
+    pub(crate) fn dict_view_repr(&mut self, kind: u8, d: &Rc<StoreCell<Dict>>) -> R<String> {
         let items = view_items(kind, d);
         let inner = self.repr(&Value::list(items))?;
         let name = match kind {

@@ -1,286 +1,55 @@
-//! Cycle collection when a session ends. Values are reference counted, so a
-//! program that builds a cycle (`x.append(x)`, a recursive closure) would
-//! leak it. When the VM is dropped we run CPython's algorithm over the
-//! containers reachable from the session: a container whose reference count
-//! exceeds the references from other containers is held from outside (the
-//! embedder kept a value) and stays intact, with everything it reaches; the
-//! rest is garbage, and clearing its contents breaks the cycles.
+//! Cycle collection. Values are reference counted, so a program that builds
+//! a cycle (`x.append(x)`, a recursive closure) would leak it. We run
+//! CPython's algorithm over the containers: a container whose reference
+//! count exceeds the references from other containers is held from outside
+//! (a frame, a global, the embedder) and stays intact, with everything it
+//! reaches; the rest is garbage, and clearing its contents breaks the
+//! cycles.
 //!
 //! A cycle that became unreachable during the run (`x = []; x.append(x);
-//! x = 1`) is not reachable from the session at its end, so every mutable
-//! container (list, dict, set, deque, closure cell) is also registered at
-//! creation, weakly, in the registry of the account it is charged to (its
+//! x = 1`) is not reachable from the session, so every mutable container
+//! (list, dict, set, deque, closure cell) is registered at creation, weakly,
+//! in the registry of the account it is charged to (`registry.rs`: its
 //! session's, see `mem`; one made outside any session is registered when a
 //! session adopts it, see `adopt`), and the collector starts from the live
-//! ones as well
-//! (found by fuzzing: a 240-byte `ListObj` cycle leaked). Objects of other
-//! sessions reached from them are held from outside and stay intact. Dead
-//! entries are pruned whenever the registry doubles.
+//! ones (found by fuzzing: a 240-byte `ListObj` cycle leaked). Objects of
+//! other sessions reached from them are held from outside and stay intact.
+//! A collection runs during the run when due ([`collect_due`]) or over the
+//! budget, and when the session ends; none runs while no cycle can exist
+//! ([`cycles_possible`]).
 //!
 //! The registry also keeps the containers' memory charges: each entry holds
 //! what its container was last charged; `sync` re-charges the live ones at
 //! their current capacity and credits the dead ones.
 
+mod registry;
+mod store_cell;
+
+use registry::Tracked;
+pub(crate) use registry::{
+    Registry, note_adopted, note_store, sync, track_cell, track_deque, track_dict, track_frozenset,
+    track_iter, track_list, track_set,
+};
+pub use store_cell::StoreCell;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use crate::mem::Account;
 use crate::value::*;
 
-/// A weakly registered mutable container (see the module docs).
-enum Tracked {
-    List(Weak<ListObj>),
-    Dict(Weak<RefCell<Dict>>),
-    Set(Weak<RefCell<KeySet>>),
-    FrozenSet(Weak<KeySet>),
-    Deque(Weak<DequeObj>),
-    Cell(Weak<RefCell<Option<Value>>>),
-    Iter(Weak<RefCell<IterState>>),
-}
-
-impl Tracked {
-    /// The container's address (it stays allocated, if dead, while its
-    /// entry holds the weak reference: no other object has it).
-    fn addr(&self) -> usize {
-        match self {
-            Tracked::List(w) => w.as_ptr() as *const u8 as usize,
-            Tracked::Dict(w) => w.as_ptr() as *const u8 as usize,
-            Tracked::Set(w) => w.as_ptr() as *const u8 as usize,
-            Tracked::FrozenSet(w) => w.as_ptr() as *const u8 as usize,
-            Tracked::Deque(w) => w.as_ptr() as *const u8 as usize,
-            Tracked::Cell(w) => w.as_ptr() as *const u8 as usize,
-            Tracked::Iter(w) => w.as_ptr() as *const u8 as usize,
-        }
-    }
-
-    fn alive(&self) -> bool {
-        match self {
-            Tracked::List(w) => w.strong_count() > 0,
-            Tracked::Dict(w) => w.strong_count() > 0,
-            Tracked::Set(w) => w.strong_count() > 0,
-            Tracked::FrozenSet(w) => w.strong_count() > 0,
-            Tracked::Deque(w) => w.strong_count() > 0,
-            Tracked::Cell(w) => w.strong_count() > 0,
-            Tracked::Iter(w) => w.strong_count() > 0,
-        }
-    }
-
-    /// What the container holds in memory now (each type states its cost),
-    /// or `None` if it is dead or being changed right now.
-    fn mem_cost(&self) -> Option<usize> {
-        match self {
-            Tracked::List(w) => w.upgrade()?.mem_cost(),
-            Tracked::Dict(w) => Dict::mem_cost(&*w.upgrade()?),
-            Tracked::Set(w) => {
-                let s = w.upgrade()?;
-                let s = s.try_borrow().ok()?;
-                Some(
-                    crate::mem::rc_block::<RefCell<KeySet>>()
-                        + crate::types::set::table_mem_cost(&s),
-                )
-            }
-            Tracked::FrozenSet(w) => {
-                let s = w.upgrade()?;
-                Some(crate::mem::rc_block::<KeySet>() + crate::types::set::table_mem_cost(&s))
-            }
-            Tracked::Deque(w) => w.upgrade()?.mem_cost(),
-            Tracked::Cell(w) => {
-                let c = w.upgrade()?;
-                let c = c.try_borrow().ok()?;
-                Some(
-                    crate::mem::rc_block::<RefCell<Option<Value>>>()
-                        + c.as_ref().map_or(0, Value::unowned_cost),
-                )
-            }
-            Tracked::Iter(w) => IterState::mem_cost(&*w.upgrade()?),
-        }
-    }
-}
-
-/// A registered container and the bytes charged for it so far. A dead
-/// entry's charge includes the `Rc` box, which its weak reference keeps
-/// allocated until the entry is pruned.
-struct Entry {
-    obj: Tracked,
-    charged: usize,
-}
-
-/// Entries per chunk of the registry: the registry grows by one chunk at a
-/// time (charged before it is allocated), never by doubling one buffer, so
-/// its growth costs no copy and stays inside the budget's slack.
-const CHUNK: usize = 1024;
-
-/// One account's registered containers (see the module docs).
-pub(crate) struct Registry {
-    chunks: Vec<Vec<Entry>>,
-    len: usize,
-    prune_at: usize,
-    /// Bytes charged for the chunks and the list of them.
-    buffer_charged: usize,
-    /// Registered containers after the last collection: the next one is due
-    /// when their number has grown fourfold (so collecting stays linear
-    /// overall, at a third of a visit per registration).
-    after_collect: usize,
-    /// `list_changes()` at the last sync (`None` before the first).
-    list_changes_seen: Option<u64>,
-    /// Lists the last visit of the lists left marked (see [`Registry::sync`]).
-    lists_left_marked: usize,
-}
-
-impl Registry {
-    pub(crate) const fn new() -> Registry {
-        Registry {
-            chunks: Vec::new(),
-            len: 0,
-            prune_at: 1024,
-            buffer_charged: 0,
-            after_collect: 0,
-            list_changes_seen: None,
-            lists_left_marked: 0,
-        }
-    }
-
-    fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.chunks.iter().flatten()
-    }
-
-    /// Re-charge every live container at its current cost and drop the dead
-    /// ones, crediting what they were charged. Compacted in place: the live
-    /// entries move down into the slots of the dead ones and emptied chunks
-    /// are freed, so a sync allocates nothing (building fresh chunks left the
-    /// old ones as holes in the heap: 108 MB over the budget for 4.5 M
-    /// nested lists).
-    ///
-    /// A list is measured only if marked (changed since it was last
-    /// measured, or holding values charged through it: `ListObj`), and the
-    /// lists are not visited at all when no list of this thread was marked or
-    /// dropped since the last sync and none was left marked: each is then
-    /// alive (a dead one was dropped) and charged at its current size.
-    fn sync(&mut self, account: &Account) {
-        let mut credit = 0usize;
-        let mut charge = 0usize;
-        let mut kept = 0usize;
-        let changes = crate::types::list::list_changes();
-        let skip_lists = self.lists_left_marked == 0 && self.list_changes_seen == Some(changes);
-        let mut left_marked = 0usize;
-        for read in 0..self.len {
-            let e = &mut self.chunks[read / CHUNK][read % CHUNK];
-            let now = match &e.obj {
-                Tracked::List(_) if skip_lists => None,
-                Tracked::List(w) => {
-                    let Some(l) = w.upgrade() else {
-                        credit += e.charged;
-                        continue;
-                    };
-                    let (now, marked) = l.mem_cost_if_marked();
-                    left_marked += usize::from(marked);
-                    now
-                }
-                obj if !obj.alive() => {
-                    credit += e.charged;
-                    continue;
-                }
-                obj => obj.mem_cost(),
-            };
-            if let Some(now) = now {
-                charge += now;
-                credit += e.charged;
-                e.charged = now;
-            }
-            if kept != read {
-                swap_entries(&mut self.chunks, kept, read);
-            }
-            kept += 1;
-        }
-        // The dead entries are now past `kept`: drop them (releasing the
-        // `Rc` boxes their weak references held) and the emptied chunks.
-        self.chunks.truncate(kept.div_ceil(CHUNK));
-        if let Some(last) = self.chunks.last_mut() {
-            last.truncate(kept - (kept - 1) / CHUNK * CHUNK);
-        }
-        self.len = kept;
-        if !skip_lists {
-            self.lists_left_marked = left_marked;
-        }
-        // As read before the visit: a list marked during it (none is)
-        // makes the next sync visit them all again.
-        self.list_changes_seen = Some(changes);
-        account.credit(credit);
-        account.charge(charge);
-        self.prune_at = (self.len * 2).max(1024);
-        self.charge_buffer(account);
-    }
-
-    fn charge_buffer(&mut self, account: &Account) {
-        let now = crate::mem::vec_block::<Vec<Entry>>(self.chunks.capacity())
-            + self.chunks.len() * crate::mem::vec_block::<Entry>(CHUNK);
-        account.credit(self.buffer_charged);
-        account.charge(now);
-        self.buffer_charged = now;
-    }
-
-    fn push(&mut self, e: Entry, account: &Account) {
-        if self.len >= self.prune_at {
-            self.sync(account);
-        }
-        match self.chunks.last_mut() {
-            Some(c) if c.len() < CHUNK => c.push(e),
-            _ => {
-                // Charged before it is allocated.
-                account.charge(crate::mem::vec_block::<Entry>(CHUNK));
-                self.buffer_charged += crate::mem::vec_block::<Entry>(CHUNK);
-                let mut c = Vec::with_capacity(CHUNK);
-                c.push(e);
-                self.chunks.push(c);
-                self.charge_buffer(account);
-            }
-        }
-        self.len += 1;
-    }
-}
-
-/// Swap entries `a` < `b` of the registry (by position across its chunks).
-fn swap_entries(chunks: &mut [Vec<Entry>], a: usize, b: usize) {
-    let (ca, oa, cb, ob) = (a / CHUNK, a % CHUNK, b / CHUNK, b % CHUNK);
-    if ca == cb {
-        chunks[ca].swap(oa, ob);
-    } else {
-        let (low, high) = chunks.split_at_mut(cb);
-        std::mem::swap(&mut low[ca][oa], &mut high[0][ob]);
-    }
-}
-
-fn register(t: Tracked) {
-    // Outside any session nothing is registered (nor held for it between
-    // sessions): such a value is registered when a session adopts it.
-    if !crate::mem::in_session() {
-        return;
-    }
-    let account = crate::mem::current();
-    let charged = t.mem_cost().unwrap_or(0);
-    account.charge(charged);
-    // A container is registered while its account's registry is being
-    // synced only if a `mem_cost` made one, which none does; skip it then.
-    if let Ok(mut r) = account.registry.try_borrow_mut() {
-        r.push(Entry { obj: t, charged }, &account);
-    }
-}
-
-/// Bring `account`'s memory count up to date for its registered containers
-/// (their buffers grow and shrink in place) and forget the dead ones.
-/// Returns the number of containers visited, for the caller to charge as work.
-pub(crate) fn sync(account: &Account) -> usize {
-    let Ok(mut r) = account.registry.try_borrow_mut() else { return 0 };
-    let n = r.len;
-    r.sync(account);
-    n
-}
-
 /// Bytes a collection would need for its own bookkeeping at the least:
 /// [`NODE_BYTES`] per registered container.
 pub(crate) fn collect_workspace(account: &Account) -> usize {
-    account.registry.try_borrow().map_or(0, |r| r.len).saturating_mul(NODE_BYTES)
+    account.registry.try_borrow().map_or(0, |r| r.len()).saturating_mul(NODE_BYTES)
+}
+
+/// Whether `account`'s containers can hold a cycle at all
+/// (`Registry::cycles_possible`: no reference was stored into an existing
+/// object since the session began). If not, a collection would free nothing.
+pub(crate) fn cycles_possible(account: &Account) -> bool {
+    account.registry.try_borrow().map_or(true, |r| r.cycles_possible())
 }
 
 /// Whether a collection during the run is worth its cost: enough containers
@@ -300,35 +69,7 @@ pub(crate) fn collect_workspace(account: &Account) -> usize {
 pub(crate) fn collect_due(account: &Account, budget: usize) -> bool {
     let floor = (256 * 1024).min(budget / (8 * NODE_BYTES)).max(1024);
     account.live() >= budget / 8
-        && account.registry.try_borrow().is_ok_and(|r| r.len >= (4 * r.after_collect).max(floor))
-}
-
-pub(crate) fn track_list(l: &Rc<ListObj>) {
-    register(Tracked::List(Rc::downgrade(l)));
-}
-
-pub(crate) fn track_dict(d: &Rc<RefCell<Dict>>) {
-    register(Tracked::Dict(Rc::downgrade(d)));
-}
-
-pub(crate) fn track_set(s: &Rc<RefCell<KeySet>>) {
-    register(Tracked::Set(Rc::downgrade(s)));
-}
-
-pub(crate) fn track_frozenset(s: &Rc<KeySet>) {
-    register(Tracked::FrozenSet(Rc::downgrade(s)));
-}
-
-pub(crate) fn track_deque(d: &Rc<DequeObj>) {
-    register(Tracked::Deque(Rc::downgrade(d)));
-}
-
-pub(crate) fn track_cell(c: &Rc<RefCell<Option<Value>>>) {
-    register(Tracked::Cell(Rc::downgrade(c)));
-}
-
-pub(crate) fn track_iter(i: &Rc<RefCell<IterState>>) {
-    register(Tracked::Iter(Rc::downgrade(i)));
+        && account.registry.try_borrow().is_ok_and(|r| r.len() >= (4 * r.after_collect).max(floor))
 }
 
 /// After a collection: forget what it freed (a sync, only if it freed
@@ -338,18 +79,18 @@ fn note_collected(account: &Account, freed: bool) {
         if freed {
             r.sync(account);
         }
-        r.after_collect = r.len;
+        r.after_collect = r.len();
     }
 }
 
 enum Node {
     List(Rc<ListObj>),
     Tuple(Rc<TupleObj>),
-    Dict(Rc<RefCell<Dict>>),
-    Set(Rc<RefCell<KeySet>>),
+    Dict(Rc<StoreCell<Dict>>),
+    Set(Rc<StoreCell<KeySet>>),
     Deque(Rc<DequeObj>),
     Func(Rc<Function>),
-    Cell(Rc<RefCell<Option<Value>>>),
+    Cell(Rc<StoreCell<Option<Value>>>),
     Coroutine(Rc<RefCell<Coroutine>>),
     /// A module's object that holds values (`Native::held`): a dict view,
     /// a `functools.partial`, a csv reader or writer.
@@ -358,7 +99,7 @@ enum Node {
 
 enum Edge {
     Val(Value),
-    Cell(Rc<RefCell<Option<Value>>>),
+    Cell(Rc<StoreCell<Option<Value>>>),
 }
 
 /// Whether the collector follows this value (see `Node::from_value`).
@@ -546,17 +287,16 @@ impl Node {
     }
 }
 
-/// Collect the cycles among everything reachable from `roots` and `cells`
-/// (which are consumed: the session is going away).
-/// Collect unreachable cycles among the registered containers while the
-/// program runs (called when the memory budget is about to be exceeded, so
-/// cyclic garbage is freed rather than held until the session ends). Every
-/// reference from outside the containers (frames, globals, a builtin's
-/// locals) counts as a root by the reference counts alone. Returns the number
-/// of objects visited, for the caller to charge as work.
+/// Collect the unreachable cycles among the registered containers (when
+/// the session ends, after its roots were released), unless no cycle can
+/// exist. Every reference from outside the containers counts as a root by
+/// the reference counts alone. Returns the number of objects visited.
 pub(crate) fn collect_garbage(account: &Account) -> usize {
     if let Ok(mut r) = account.registry.try_borrow_mut() {
         r.sync(account);
+    }
+    if !cycles_possible(account) {
+        return 0;
     }
     collect(Vec::new(), Vec::new(), Some(account), usize::MAX)
 }
@@ -582,7 +322,7 @@ pub(crate) const NODE_BYTES: usize = 200;
 /// Returns the number of objects visited.
 pub(crate) fn collect(
     roots: Vec<Value>,
-    cells: Vec<Rc<RefCell<Option<Value>>>>,
+    cells: Vec<Rc<StoreCell<Option<Value>>>>,
     tracked: Option<&Account>,
     max_nodes: usize,
 ) -> usize {
@@ -666,7 +406,7 @@ impl RegIndex {
             starts.push(at as u32);
         }
         starts.push(sorted.len() as u32);
-        RegIndex { sorted, starts, low, shift, twice, entries: r.len }
+        RegIndex { sorted, starts, low, shift, twice, entries: r.len() }
     }
 
     fn find(&self, addr: usize) -> Option<u32> {
@@ -706,7 +446,7 @@ impl Walk {
         // budget under 128 GiB cannot hold 2^32 of them; a collection that
         // would pass that gives up below).
         let max_nodes = max_nodes.min(u32::MAX as usize);
-        let registered = registry.filter(|r| r.len <= max_nodes).map(RegIndex::new);
+        let registered = registry.filter(|r| r.len() <= max_nodes).map(RegIndex::new);
         let n = registered.as_ref().map_or(0, |r| r.entries);
         let mut nodes = Vec::with_capacity(n + first);
         nodes.resize_with(n, || None);

@@ -1,0 +1,478 @@
+//! The registry of one account's mutable containers: each container is
+//! registered (weakly) when made, charged then, re-charged at its current
+//! size when the registry is synced, and credited when a sync finds it dead.
+//! The cycle collector (`gc`) starts from the registered containers.
+//!
+//! Lists are kept apart from the other kinds: a sync skips them all, without
+//! visiting one, when no list of the thread was changed or dropped since the
+//! last sync (nested lists built once: most of a sync's visits), and the
+//! registry notes whether a reference can have been stored into an existing
+//! object since it was made (`cycles_possible`): if not, no cycle exists and
+//! a collection would free nothing.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use crate::mem::Account;
+use crate::value::*;
+
+/// A weakly registered mutable container (see the module docs).
+pub(super) enum Tracked {
+    List(Weak<ListObj>),
+    Dict(Weak<StoreCell<Dict>>),
+    Set(Weak<StoreCell<KeySet>>),
+    FrozenSet(Weak<KeySet>),
+    Deque(Weak<DequeObj>),
+    Cell(Weak<StoreCell<Option<Value>>>),
+    Iter(Weak<RefCell<IterState>>),
+}
+
+impl Tracked {
+    /// The container's address (it stays allocated, if dead, while its
+    /// entry holds the weak reference: no other object has it).
+    pub(super) fn addr(&self) -> usize {
+        match self {
+            Tracked::List(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Dict(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Set(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::FrozenSet(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Deque(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Cell(w) => w.as_ptr() as *const u8 as usize,
+            Tracked::Iter(w) => w.as_ptr() as *const u8 as usize,
+        }
+    }
+
+    fn alive(&self) -> bool {
+        match self {
+            Tracked::List(w) => w.strong_count() > 0,
+            Tracked::Dict(w) => w.strong_count() > 0,
+            Tracked::Set(w) => w.strong_count() > 0,
+            Tracked::FrozenSet(w) => w.strong_count() > 0,
+            Tracked::Deque(w) => w.strong_count() > 0,
+            Tracked::Cell(w) => w.strong_count() > 0,
+            Tracked::Iter(w) => w.strong_count() > 0,
+        }
+    }
+
+    /// What the container holds in memory now (each type states its cost),
+    /// or `None` if it is dead or being changed right now.
+    fn mem_cost(&self) -> Option<usize> {
+        match self {
+            Tracked::List(w) => w.upgrade()?.mem_cost(),
+            Tracked::Dict(w) => Dict::mem_cost(&*w.upgrade()?),
+            Tracked::Set(w) => set_cost(&*w.upgrade()?),
+            Tracked::FrozenSet(w) => Some(frozenset_cost(&*w.upgrade()?)),
+            Tracked::Deque(w) => w.upgrade()?.mem_cost(),
+            Tracked::Cell(w) => cell_cost(&*w.upgrade()?),
+            Tracked::Iter(w) => IterState::mem_cost(&*w.upgrade()?),
+        }
+    }
+}
+
+fn set_cost(s: &StoreCell<KeySet>) -> Option<usize> {
+    let s = s.try_borrow().ok()?;
+    Some(crate::mem::rc_block::<StoreCell<KeySet>>() + crate::types::set::table_mem_cost(&s))
+}
+
+fn frozenset_cost(s: &KeySet) -> usize {
+    crate::mem::rc_block::<KeySet>() + crate::types::set::table_mem_cost(s)
+}
+
+fn cell_cost(c: &StoreCell<Option<Value>>) -> Option<usize> {
+    let c = c.try_borrow().ok()?;
+    Some(
+        crate::mem::rc_block::<StoreCell<Option<Value>>>()
+            + c.as_ref().map_or(0, Value::unowned_cost),
+    )
+}
+
+/// A registered container and the bytes charged for it so far. A dead
+/// entry's charge includes the `Rc` box, which its weak reference keeps
+/// allocated until the entry is pruned.
+pub(super) struct Entry {
+    pub(super) obj: Tracked,
+    charged: usize,
+}
+
+/// Entries per chunk of the registry: the registry grows by one chunk at a
+/// time (charged before it is allocated), never by doubling one buffer, so
+/// its growth costs no copy and stays inside the budget's slack. Each part
+/// (lists, others) has its last chunk partly empty: 256 entries (6 KiB) keep
+/// a small session's two below the one chunk of 1,024 a single part had.
+const CHUNK: usize = 256;
+
+/// What a sync found of one entry.
+enum Measured {
+    Dead,
+    /// Alive, and its charge stands (not marked, or being changed now).
+    Unchanged,
+    Now(usize),
+}
+
+/// Entries in fixed chunks of [`CHUNK`] (one part of a registry).
+struct Chunks {
+    chunks: Vec<Vec<Entry>>,
+    len: usize,
+}
+
+impl Chunks {
+    const fn new() -> Chunks {
+        Chunks { chunks: Vec::new(), len: 0 }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.chunks.iter().flatten()
+    }
+
+    /// Whether the next push allocates a chunk.
+    fn full(&self) -> bool {
+        self.chunks.last().is_none_or(|c| c.len() == CHUNK)
+    }
+
+    fn push(&mut self, e: Entry) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(e),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(e);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Measure every entry, re-charge the live ones and drop the dead ones;
+    /// returns the bytes to credit and to charge. Compacted in place: the
+    /// live entries move down into the slots of the dead ones and emptied
+    /// chunks are freed, so a sync allocates nothing (building fresh chunks
+    /// left the old ones as holes in the heap: 108 MB over the budget for
+    /// 4.5 M nested lists).
+    fn sync(&mut self, mut measure: impl FnMut(&Tracked) -> Measured) -> (usize, usize) {
+        let (mut credit, mut charge, mut kept) = (0usize, 0usize, 0usize);
+        for read in 0..self.len {
+            let e = &mut self.chunks[read / CHUNK][read % CHUNK];
+            match measure(&e.obj) {
+                Measured::Dead => {
+                    credit += e.charged;
+                    continue;
+                }
+                Measured::Unchanged => {}
+                Measured::Now(now) => {
+                    charge += now;
+                    credit += e.charged;
+                    e.charged = now;
+                }
+            }
+            if kept != read {
+                swap_entries(&mut self.chunks, kept, read);
+            }
+            kept += 1;
+        }
+        // The dead entries are now past `kept`: drop them (releasing the
+        // `Rc` boxes their weak references held) and the emptied chunks.
+        self.chunks.truncate(kept.div_ceil(CHUNK));
+        if let Some(last) = self.chunks.last_mut() {
+            last.truncate(kept - (kept - 1) / CHUNK * CHUNK);
+        }
+        self.len = kept;
+        (credit, charge)
+    }
+}
+
+/// One account's registered containers (see the module docs).
+pub(crate) struct Registry {
+    lists: Chunks,
+    /// Every other kind.
+    others: Chunks,
+    prune_at: usize,
+    /// Bytes charged for the chunks and the lists of them.
+    buffer_charged: usize,
+    /// Registered containers after the last collection: the next one is due
+    /// when their number has grown fourfold (so collecting stays linear
+    /// overall, at a third of a visit per registration).
+    pub(super) after_collect: usize,
+    /// `list_changes()` at the last sync (`None` before the first).
+    list_changes_seen: Option<u64>,
+    /// Lists the last visit of the lists left marked (see [`Registry::sync`]).
+    lists_left_marked: usize,
+    /// `stores()` when the registry was made (see [`Registry::cycles_possible`]).
+    stores_at_start: u64,
+    /// Set when a container made outside the session was adopted after a
+    /// store on this thread: it may hold a cycle made before it came.
+    adopted_after_stores: bool,
+}
+
+impl Registry {
+    pub(crate) fn new() -> Registry {
+        Registry {
+            lists: Chunks::new(),
+            others: Chunks::new(),
+            prune_at: 1024,
+            buffer_charged: 0,
+            after_collect: 0,
+            list_changes_seen: None,
+            lists_left_marked: 0,
+            stores_at_start: stores(),
+            adopted_after_stores: false,
+        }
+    }
+
+    /// Registered containers (dead ones included until a sync prunes them).
+    pub(super) fn len(&self) -> usize {
+        self.lists.len + self.others.len
+    }
+
+    /// Every entry: the lists, then the others (a collection's node `i` is
+    /// the `i`-th).
+    pub(super) fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.lists.iter().chain(self.others.iter())
+    }
+
+    /// Whether this account's containers can hold a cycle. A cycle needs a
+    /// reference stored into an object that existed before the object it
+    /// refers to (its youngest member is referred to by an older one), and
+    /// the only objects the collector follows that take references after
+    /// they are made are lists, dicts, sets, deques and closure cells, each
+    /// changed only through a `StoreCell` (or a list's own `borrow_mut`),
+    /// which counts the store (`stores`); tuples, functions, coroutines and
+    /// module objects get theirs when made. So while no store happened on
+    /// this thread since the registry was made, and nothing that may hold
+    /// an older cycle was adopted, no cycle exists: a collection would free
+    /// nothing.
+    pub(super) fn cycles_possible(&self) -> bool {
+        self.adopted_after_stores || stores() != self.stores_at_start
+    }
+
+    /// Re-charge every live container at its current cost and drop the dead
+    /// ones, crediting what they were charged (see [`Chunks::sync`]).
+    ///
+    /// A list is measured only if marked (changed since it was last
+    /// measured, or holding values charged through it: `ListObj`), and the
+    /// lists are not visited at all when no list of this thread was marked or
+    /// dropped since the last sync and none was left marked: each is then
+    /// alive (a dead one was dropped) and charged at its current size.
+    pub(super) fn sync(&mut self, account: &Account) {
+        let changes = crate::types::list::list_changes();
+        let skip_lists = self.lists_left_marked == 0 && self.list_changes_seen == Some(changes);
+        let (mut credit, mut charge) = (0usize, 0usize);
+        if !skip_lists {
+            let mut left_marked = 0usize;
+            (credit, charge) = self.lists.sync(|obj| {
+                let Tracked::List(w) = obj else { return Measured::Unchanged };
+                let Some(l) = w.upgrade() else { return Measured::Dead };
+                let (now, marked) = l.mem_cost_if_marked();
+                left_marked += usize::from(marked);
+                now.map_or(Measured::Unchanged, Measured::Now)
+            });
+            self.lists_left_marked = left_marked;
+        }
+        let (c, d) = self.others.sync(|obj| {
+            if !obj.alive() {
+                return Measured::Dead;
+            }
+            obj.mem_cost().map_or(Measured::Unchanged, Measured::Now)
+        });
+        // As read before the visit: a list marked during it (none is)
+        // makes the next sync visit them all again.
+        self.list_changes_seen = Some(changes);
+        account.credit(credit + c);
+        account.charge(charge + d);
+        self.prune_at = (self.len() * 2).max(1024);
+        self.charge_buffer(account);
+    }
+
+    fn charge_buffer(&mut self, account: &Account) {
+        let now = crate::mem::vec_block::<Vec<Entry>>(self.lists.chunks.capacity())
+            + crate::mem::vec_block::<Vec<Entry>>(self.others.chunks.capacity())
+            + (self.lists.chunks.len() + self.others.chunks.len())
+                * crate::mem::vec_block::<Entry>(CHUNK);
+        account.credit(self.buffer_charged);
+        account.charge(now);
+        self.buffer_charged = now;
+    }
+
+    fn push(&mut self, e: Entry, account: &Account) {
+        if self.len() >= self.prune_at {
+            self.sync(account);
+        }
+        let part =
+            if matches!(e.obj, Tracked::List(_)) { &mut self.lists } else { &mut self.others };
+        if part.full() {
+            // Charged before it is allocated.
+            account.charge(crate::mem::vec_block::<Entry>(CHUNK));
+            self.buffer_charged += crate::mem::vec_block::<Entry>(CHUNK);
+            part.push(e);
+            self.charge_buffer(account);
+        } else {
+            part.push(e);
+        }
+    }
+}
+
+/// Swap entries `a` < `b` of one part (by position across its chunks).
+fn swap_entries(chunks: &mut [Vec<Entry>], a: usize, b: usize) {
+    let (ca, oa, cb, ob) = (a / CHUNK, a % CHUNK, b / CHUNK, b % CHUNK);
+    if ca == cb {
+        chunks[ca].swap(oa, ob);
+    } else {
+        let (low, high) = chunks.split_at_mut(cb);
+        std::mem::swap(&mut low[ca][oa], &mut high[0][ob]);
+    }
+}
+
+/// Register `t`, whose cost now is `cost()`, with the current session's
+/// account. Outside any session nothing is registered (nor held for it
+/// between sessions): such a value is registered when a session adopts it.
+#[inline]
+fn register(t: Tracked, cost: impl FnOnce() -> Option<usize>) {
+    if let Some(account) = crate::mem::session_account() {
+        let account = &*account;
+        let charged = cost().unwrap_or(0);
+        account.charge(charged);
+        // A container is registered while its account's registry is being
+        // synced only if a `mem_cost` made one, which none does; skip it then.
+        if let Ok(mut r) = account.registry.try_borrow_mut() {
+            r.push(Entry { obj: t, charged }, account);
+        }
+    }
+}
+
+/// Bring `account`'s memory count up to date for its registered containers
+/// (their buffers grow and shrink in place) and forget the dead ones.
+/// Returns the number of containers visited, for the caller to charge as work.
+pub(crate) fn sync(account: &Account) -> usize {
+    let Ok(mut r) = account.registry.try_borrow_mut() else { return 0 };
+    let n = r.len();
+    r.sync(account);
+    n
+}
+
+pub(crate) fn track_list(l: &Rc<ListObj>) {
+    register(Tracked::List(Rc::downgrade(l)), || l.mem_cost());
+}
+
+pub(crate) fn track_dict(d: &Rc<StoreCell<Dict>>) {
+    register(Tracked::Dict(Rc::downgrade(d)), || Dict::mem_cost(d));
+}
+
+pub(crate) fn track_set(s: &Rc<StoreCell<KeySet>>) {
+    register(Tracked::Set(Rc::downgrade(s)), || set_cost(s));
+}
+
+pub(crate) fn track_frozenset(s: &Rc<KeySet>) {
+    register(Tracked::FrozenSet(Rc::downgrade(s)), || Some(frozenset_cost(s)));
+}
+
+pub(crate) fn track_deque(d: &Rc<DequeObj>) {
+    register(Tracked::Deque(Rc::downgrade(d)), || d.mem_cost());
+}
+
+pub(crate) fn track_cell(c: &Rc<StoreCell<Option<Value>>>) {
+    register(Tracked::Cell(Rc::downgrade(c)), || cell_cost(c));
+}
+
+pub(crate) fn track_iter(i: &Rc<RefCell<IterState>>) {
+    register(Tracked::Iter(Rc::downgrade(i)), || IterState::mem_cost(i));
+}
+
+/// A container made outside any session is being adopted by the current
+/// one (`adopt`): if anything was stored into an object on this thread
+/// before, it may hold a cycle that no store after the registry's start
+/// made, so the registry stops ruling cycles out.
+pub(crate) fn note_adopted() {
+    if let Some(account) = crate::mem::session_account() {
+        if stores() != 0 {
+            if let Ok(mut r) = account.registry.try_borrow_mut() {
+                r.adopted_after_stores = true;
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Stores into existing objects on this thread so far (see
+    /// [`Registry::cycles_possible`]).
+    static STORES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// See `STORES`.
+fn stores() -> u64 {
+    STORES.try_with(std::cell::Cell::get).unwrap_or(u64::MAX)
+}
+
+/// A reference may be stored into an existing object now: a `StoreCell` or
+/// a list is borrowed mutably.
+#[inline]
+pub(crate) fn note_store() {
+    let _ = STORES.try_with(|s| s.set(s.get().wrapping_add(1)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the account's registry still rules cycles out.
+    fn possible(account: &crate::mem::AccountRef) -> bool {
+        account.registry.borrow().cycles_possible()
+    }
+
+    type Cell = Rc<StoreCell<Option<Value>>>;
+
+    #[test]
+    fn building_values_rules_cycles_out_and_any_store_rules_them_in() {
+        // One fresh account per kind of store.
+        let stores: [fn(&[Value], &Cell); 5] = [
+            |v, _| {
+                let Value::List(l) = &v[0] else { unreachable!() };
+                l.borrow_mut().push(Value::Int(1));
+            },
+            |v, _| {
+                let Value::Dict(d) = &v[1] else { unreachable!() };
+                d.borrow_mut().map.insert(Key(Value::Int(1)), Value::None);
+            },
+            |v, _| {
+                let Value::Set(s) = &v[2] else { unreachable!() };
+                s.borrow_mut().insert(Key(Value::Int(1)));
+            },
+            |v, _| {
+                let Value::Deque(d) = &v[3] else { unreachable!() };
+                d.borrow_mut().push_back(Value::None);
+            },
+            |_, c| *c.borrow_mut() = Some(Value::None),
+        ];
+        for store in stores {
+            let account = crate::mem::Account::new();
+            let _in = crate::mem::enter(&account);
+            let cell: Cell = Rc::new(StoreCell::new(None));
+            track_cell(&cell);
+            let values = [
+                Value::list(vec![Value::list(vec![Value::list(Vec::new())])]),
+                Value::dict(Dict::new()),
+                Value::new_set(KeySet::default()),
+                Value::Deque(Rc::new(DequeObj {
+                    items: StoreCell::new(std::collections::VecDeque::new()),
+                    maxlen: None,
+                })),
+                Value::tuple(vec![Value::list(Vec::new())]),
+            ];
+            assert!(!possible(&account), "made, not stored into");
+            store(&values, &cell);
+            assert!(possible(&account), "stored into");
+        }
+    }
+
+    #[test]
+    fn adopting_a_container_after_a_store_rules_cycles_in() {
+        // Made outside any session, after a store on this thread: it may
+        // hold a cycle that no store after the account's start made.
+        let detached = Value::list(Vec::new());
+        if let Value::List(l) = &detached {
+            l.borrow_mut().push(Value::Int(1));
+        }
+        let account = crate::mem::Account::new();
+        let _in = crate::mem::enter(&account);
+        assert!(!possible(&account));
+        crate::adopt::adopt(&detached, &account);
+        assert!(possible(&account));
+    }
+}
