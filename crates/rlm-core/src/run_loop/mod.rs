@@ -529,8 +529,7 @@ impl Runner {
         if !stdout.trim().is_empty() {
             self.last_output = stdout.clone();
         }
-        let helps = &self.scope.engine.options.helps;
-        if helps.bare_answer {
+        if engine.options.helps.bare_answer {
             self.grounds.add_shown(&stdout);
         }
         self.confirmed_count = printed_count(&stdout)

@@ -298,17 +298,10 @@ impl Vm {
                 Op::ForIter(t) => match self.range_next() {
                     RangeNext::Int(n) => top!(self).stack.push(Value::Int(n)),
                     RangeNext::Done => self.end_loop(t),
-                    RangeNext::NotARange => {
-                        let next = self.for_iter_next()?;
-                        let frame = top!(self);
-                        match next {
-                            Some(v) => frame.stack.push(v),
-                            None => {
-                                frame.stack.pop();
-                                frame.pc = t as usize;
-                            }
-                        }
-                    }
+                    RangeNext::NotARange => match self.for_iter_next()? {
+                        Some(v) => top!(self).stack.push(v),
+                        None => self.end_loop(t),
+                    },
                 },
                 Op::Call(argc) => {
                     let at = frame.stack.len().checked_sub(argc as usize + 1);

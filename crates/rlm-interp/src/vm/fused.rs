@@ -163,9 +163,7 @@ impl Vm {
             RangeNext::NotARange => {}
         }
         let Some(v) = self.for_iter_next()? else {
-            let frame = top!(self);
-            frame.stack.pop();
-            frame.pc = t as usize;
+            self.end_loop(t);
             return Ok(());
         };
         self.second_half()?;
