@@ -22,7 +22,8 @@ pub(crate) mod fast {
     fn custom<'t>(_span: SimpleSpan, _msg: impl Into<String>) -> ErrT<'t> {
         EmptyErr::default()
     }
-    include!("grammar.rs");
+    include!("grammar/statements.rs");
+    include!("grammar/expressions.rs");
 }
 
 /// The explaining pass: the same grammar with `Rich` errors (expected sets,
@@ -35,7 +36,8 @@ pub(crate) mod rich {
     fn custom<'t>(span: SimpleSpan, msg: impl Into<String>) -> ErrT<'t> {
         Rich::custom(span, msg.into())
     }
-    include!("grammar.rs");
+    include!("grammar/statements.rs");
+    include!("grammar/expressions.rs");
 }
 
 /// What a keyword left out of the DSL is, and what to write instead.
