@@ -212,13 +212,7 @@ fn context_breakdown(result: &RunResult) -> Option<rlm_trace::ContextBreakdown> 
 }
 
 fn finish_reason(result: &RunResult) -> Option<String> {
-    match &result.finish {
-        rlm_core::Finish::Finalized { reason } | rlm_core::Finish::BestEffort { reason } => {
-            Some(reason.clone())
-        }
-        rlm_core::Finish::ModelError { message } => Some(message.clone()),
-        _ => None,
-    }
+    result.finish.reason().map(str::to_string)
 }
 
 /// The scripted model: `--script`, else `RLM_FAKE_SCRIPT`, else the bundled demo.

@@ -55,6 +55,15 @@ impl Finish {
             Finish::Cancelled => "cancelled",
         }
     }
+
+    /// Why the run ended, when the finish carries a reason or an error message.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Finish::Finalized { reason } | Finish::BestEffort { reason } => Some(reason),
+            Finish::ModelError { message } => Some(message),
+            _ => None,
+        }
+    }
 }
 
 /// Whether the SmartRouter sent the question through the RLM loop.

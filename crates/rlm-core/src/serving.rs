@@ -365,6 +365,26 @@ impl RunServer {
         render_or_explain(template, &[("error", &inner)])
     }
 
+    /// At the depth limit a sub-RLM is one sub-model call on its prompt (and text).
+    fn sub_rlm_as_subcall(&self, prompt: String, text: Option<String>) -> Job {
+        let engine = &self.scope.engine;
+        let full = match text {
+            Some(t) => render_or_explain(
+                &engine.prompts.notes.sub_rlm_as_subcall,
+                &[("prompt", &prompt), ("text", &t)],
+            ),
+            None => prompt,
+        };
+        self.llm_job(
+            full,
+            engine.sub().model_id(),
+            engine.sub_window(),
+            512,
+            engine.options.sub_max_tokens,
+            engine.options.sub_overflow,
+        )
+    }
+
     /// Runs the jobs: sub-model prompts in one scheduler batch per model,
     /// sub-RLMs and tools alongside; results in job order.
     /// Prompts are moved into the batches, never copied (a chunk may be megabytes).
@@ -418,42 +438,24 @@ impl RunServer {
                                 self.sub_runs.sub_run(&scope, budget, prompt, context, span),
                             ));
                         }
-                        None => {
-                            // At the depth limit a sub-RLM is one sub-model call.
-                            let full = match text {
-                                Some(t) => render_or_explain(
-                                    &notes.sub_rlm_as_subcall,
-                                    &[("prompt", &prompt), ("text", &t)],
-                                ),
-                                None => prompt,
-                            };
-                            let sub = engine.sub().model_id();
-                            match self.llm_job(
-                                full,
-                                sub,
-                                engine.sub_window(),
-                                512,
-                                engine.options.sub_max_tokens,
-                                engine.options.sub_overflow,
-                            ) {
-                                Job::Llm { parts, model, max_tokens, .. } => {
-                                    parts_of[j] = parts.len();
-                                    for (p, part) in parts.into_iter().enumerate() {
-                                        llm.push((
-                                            j,
-                                            p,
-                                            model.clone(),
-                                            subcall_request(&system, part, max_tokens),
-                                        ));
-                                    }
+                        None => match self.sub_rlm_as_subcall(prompt, text) {
+                            Job::Llm { parts, model, max_tokens, .. } => {
+                                parts_of[j] = parts.len();
+                                for (p, part) in parts.into_iter().enumerate() {
+                                    llm.push((
+                                        j,
+                                        p,
+                                        model.clone(),
+                                        subcall_request(&system, part, max_tokens),
+                                    ));
                                 }
-                                Job::Ready(r) => results[j] = Some(r),
-                                Job::SubRlm { .. }
-                                | Job::Tool { .. }
-                                | Job::Retrieval { .. }
-                                | Job::Verified { .. } => {}
                             }
-                        }
+                            Job::Ready(r) => results[j] = Some(r),
+                            Job::SubRlm { .. }
+                            | Job::Tool { .. }
+                            | Job::Retrieval { .. }
+                            | Job::Verified { .. } => {}
+                        },
                     }
                 }
                 Job::Tool { index, args } => {
@@ -563,25 +565,7 @@ impl RunServer {
             }
             let joined: Result<Vec<String>, HostError> =
                 parts.into_iter().map(|p| p.unwrap_or_else(|| Err(cancelled_error()))).collect();
-            results[j] = Some(joined.map(|answers| {
-                match shapes[j] {
-                    Shape::Joined => Value::str(answers.join("\n")),
-                    Shape::List => Value::list(answers.into_iter().map(Value::str).collect()),
-                    Shape::First => {
-                        let answers: Vec<Value> = answers.into_iter().map(Value::str).collect();
-                        pick_first(&answers).map(Value::str).unwrap_or(Value::None)
-                    }
-                    Shape::Verified => answers
-                        .iter()
-                        .zip(&verify_in[j])
-                        .find_map(|(a, passage)| {
-                            let picked = pick_first(&[Value::str(a.as_str())])?;
-                            confirmed_by(&picked, passage).then_some(picked)
-                        })
-                        .map(Value::str)
-                        .unwrap_or(Value::None),
-                }
-            }));
+            results[j] = Some(joined.map(|answers| shaped(answers, shapes[j], &verify_in[j])));
         }
         for (j, r) in tool_results {
             results[j] = Some(match r {
@@ -596,25 +580,37 @@ impl RunServer {
         for (j, (answer, finish)) in sub_results {
             results[j] = Some(match answer {
                 Some(a) => Ok(Value::str(a)),
-                None => {
-                    let reason = match &finish {
-                        Finish::BestEffort { reason } | Finish::Finalized { reason } => {
-                            reason.clone()
-                        }
-                        Finish::ModelError { message } => message.clone(),
-                        other => other.as_str().to_string(),
-                    };
-                    Err(HostError::new(render_or_explain(
-                        &notes.sub_rlm_no_answer,
-                        &[("reason", &reason)],
-                    )))
-                }
+                None => Err(HostError::new(render_or_explain(
+                    &notes.sub_rlm_no_answer,
+                    &[("reason", finish.reason().unwrap_or(finish.as_str()))],
+                ))),
             });
         }
         results
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(HostError::new("host call was not performed"))))
             .collect()
+    }
+}
+
+/// A job's answers (one per part of its prompt) as the value its call returns.
+fn shaped(answers: Vec<String>, shape: Shape, passages: &[String]) -> Value {
+    match shape {
+        Shape::Joined => Value::str(answers.join("\n")),
+        Shape::List => Value::list(answers.into_iter().map(Value::str).collect()),
+        Shape::First => {
+            let answers: Vec<Value> = answers.into_iter().map(Value::str).collect();
+            pick_first(&answers).map(Value::str).unwrap_or(Value::None)
+        }
+        Shape::Verified => answers
+            .iter()
+            .zip(passages)
+            .find_map(|(a, passage)| {
+                let picked = pick_first(&[Value::str(a.as_str())])?;
+                confirmed_by(&picked, passage).then_some(picked)
+            })
+            .map(Value::str)
+            .unwrap_or(Value::None),
     }
 }
 
