@@ -117,6 +117,21 @@ pub(crate) fn session_account() -> Option<AccountRef> {
     CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
 }
 
+/// Runs `f` with the current session's account, if any (see
+/// [`session_account`]), without taking a reference to it: for registering
+/// each new list, the most frequent registration.
+#[inline]
+pub(crate) fn with_session_account(f: impl FnOnce(&Account)) {
+    let _ = CURRENT.try_with(|c| {
+        // Only `enter` and its guard change it, never while `f` runs.
+        if let Ok(c) = c.try_borrow() {
+            if let Some(account) = &*c {
+                f(account);
+            }
+        }
+    });
+}
+
 /// Whether `account` is the thread's detached one.
 fn is_detached(account: &AccountRef) -> bool {
     DETACHED.try_with(|d| Rc::ptr_eq(d, account)).unwrap_or(false)

@@ -291,7 +291,24 @@ impl Value {
     /// belong to the session. The rest (functions, methods, exceptions,
     /// awaitables, natives...) is charged by the container that holds it.
     /// Shallow: what these values hold charges itself the same way.
+    #[inline]
     pub(crate) fn unowned_cost(&self) -> usize {
+        // The values containers hold most often cost nothing here: no call.
+        match self {
+            Value::None
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Str(_)
+            | Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_) => 0,
+            _ => self.unowned_cost_rest(),
+        }
+    }
+
+    /// [`Value::unowned_cost`] of the other variants.
+    fn unowned_cost_rest(&self) -> usize {
         use crate::mem::{rc_block, vec_block};
         match self {
             Value::Range(_) => rc_block::<(i64, i64, i64)>(),

@@ -291,7 +291,28 @@ impl Registry {
         self.buffer_charged = now;
     }
 
+    /// Adds `e`: into the last chunk of its part when it has room and no
+    /// sync is due (inline: a registration per container made), else
+    /// through [`Registry::push_slow`].
+    #[inline]
     fn push(&mut self, e: Entry, account: &Account) {
+        if self.len() < self.prune_at {
+            let part =
+                if matches!(e.obj, Tracked::List(_)) { &mut self.lists } else { &mut self.others };
+            if let Some(c) = part.chunks.last_mut() {
+                if c.len() < CHUNK {
+                    c.push(e);
+                    part.len += 1;
+                    return;
+                }
+            }
+        }
+        self.push_slow(e, account);
+    }
+
+    /// [`Registry::push`] when a sync is due or a chunk must be added.
+    #[cold]
+    fn push_slow(&mut self, e: Entry, account: &Account) {
         if self.len() >= self.prune_at {
             self.sync(account);
         }
@@ -349,6 +370,20 @@ pub(crate) fn sync(account: &Account) -> usize {
 
 pub(crate) fn track_list(l: &Rc<ListObj>) {
     register(Tracked::List(Rc::downgrade(l)), || l.mem_cost());
+}
+
+/// [`track_list`] for a list just made, whose cost its maker measured
+/// (`ListObj::new_measured`): a list literal, the most frequent
+/// registration, without looking the list up again.
+#[inline]
+pub(crate) fn track_new_list(l: &Rc<ListObj>, cost: usize) {
+    crate::mem::with_session_account(|account| {
+        account.charge(cost);
+        // As in `register`: skipped while the registry is being synced.
+        if let Ok(mut r) = account.registry.try_borrow_mut() {
+            r.push(Entry { obj: Tracked::List(Rc::downgrade(l)), charged: cost }, account);
+        }
+    });
 }
 
 pub(crate) fn track_dict(d: &Rc<StoreCell<Dict>>) {

@@ -42,6 +42,24 @@ impl ListObj {
         ListObj { items: RefCell::new(items), remeasure: Cell::new(false) }
     }
 
+    /// A list of `items` just made, and what it costs now (as
+    /// [`ListObj::mem_cost`] would measure it), for its registration by
+    /// the one who made it: the items are read once, the list is not
+    /// borrowed, and it is marked only if some of its items are charged
+    /// through it.
+    #[inline]
+    pub(crate) fn new_measured(items: Vec<Value>) -> (ListObj, usize) {
+        let unowned = items.iter().map(Value::unowned_cost).sum::<usize>();
+        let cost = crate::mem::rc_block::<ListObj>()
+            + crate::mem::vec_block::<Value>(items.capacity())
+            + unowned;
+        let l = ListObj::new(items);
+        if unowned > 0 {
+            l.mark();
+        }
+        (l, cost)
+    }
+
     #[inline]
     pub fn borrow(&self) -> Ref<'_, Vec<Value>> {
         self.items.borrow()
@@ -453,5 +471,30 @@ impl Vm {
         out.push(']');
         seen.pop();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cost a list literal is registered at is what a sync would
+    /// measure of it, and it stays marked only if some item is charged
+    /// through it.
+    #[test]
+    fn a_new_list_costs_what_a_sync_measures() {
+        let with_unowned = vec![
+            Value::Int(1),
+            Value::str("abc"),
+            Value::Range(Rc::new((0, 10, 1))),
+            Value::list(Vec::new()),
+        ];
+        let plain = vec![Value::Int(1), Value::list(Vec::new())];
+        for (items, stays_marked) in [(with_unowned, true), (plain, false)] {
+            let (l, cost) = ListObj::new_measured(items);
+            assert_eq!(l.remeasure.get(), stays_marked);
+            assert_eq!(Some(cost), l.mem_cost());
+            assert_eq!(l.remeasure.get(), stays_marked);
+        }
     }
 }

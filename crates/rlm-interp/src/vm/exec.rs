@@ -241,9 +241,11 @@ impl Vm {
                 Op::BuildList(n) => {
                     let items = popn(frame, n as usize)?;
                     self.check_memory()?;
-                    // `Value::list`, made where it is pushed (see `LoadGlobal`).
-                    let l = Rc::new(ListObj::new(items));
-                    crate::gc::track_list(&l);
+                    // `Value::list`, made where it is pushed (see `LoadGlobal`)
+                    // and registered at the cost measured as it is made.
+                    let (l, cost) = ListObj::new_measured(items);
+                    let l = Rc::new(l);
+                    crate::gc::track_new_list(&l, cost);
                     top!(self).stack.push(Value::List(l));
                 }
                 Op::BuildTuple(n) => {
