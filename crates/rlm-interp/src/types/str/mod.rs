@@ -186,6 +186,18 @@ impl Str {
         Str::from_inner(PendingStr { data: StrData::Owned(s), char_len, ascii })
     }
 
+    /// A string joined from parts whose code-point counts and ASCII flags
+    /// are known (`s + t`, an f-string's pieces): as [`Str::new`] without
+    /// reading the text again. `char_len` must be `s`'s code-point count and
+    /// `ascii` whether it is all ASCII.
+    pub(crate) fn joined(mut s: CompactString, char_len: usize, ascii: bool) -> Str {
+        if s.is_heap_allocated() && s.capacity() > s.len() {
+            s.shrink_to_fit();
+        }
+        debug_assert_eq!(char_len, s.chars().count());
+        Str::from_inner(PendingStr { data: StrData::Owned(s), char_len, ascii })
+    }
+
     /// Every string is made here: it is charged to the current account (see
     /// `StrInner::mem_cost`), which it keeps to credit when dropped.
     fn from_inner(inner: PendingStr) -> Str {
@@ -479,10 +491,13 @@ impl Vm {
     pub(crate) fn str_iadd(&mut self, x: &Str, y: &Str) -> R<Value> {
         let n = x.byte_len() + y.byte_len();
         self.check_str_len(n)?;
-        let mut s = String::with_capacity(n);
+        // Built where it will stay: inline when short (no heap buffer to
+        // allocate, copy and free), else one exact allocation.
+        let mut s = CompactString::with_capacity(n);
         s.push_str(x.as_str());
         s.push_str(y.as_str());
-        Ok(Value::str(s))
+        let (char_len, ascii) = (x.char_len() + y.char_len(), x.is_ascii() && y.is_ascii());
+        Ok(Value::Str(Str::joined(s, char_len, ascii)))
     }
 
     /// `s * n` (`n` is an int or bool).
