@@ -719,12 +719,8 @@ impl Vm {
         }
         self.check_str_len(total)?;
         let frame = top!(self);
-        let mut out = compact_str::CompactString::with_capacity(total);
-        for p in &frame.stack[start..] {
-            if let Value::Str(s) = p {
-                out.push_str(s.as_str());
-            }
-        }
+        let parts = frame.stack[start..].iter().filter_map(|p| p.as_str().map(Str::as_str));
+        let out = Str::concat_text(parts, total);
         frame.stack.truncate(start);
         frame.stack.push(Value::Str(Str::joined(out, chars, ascii)));
         Ok(())

@@ -198,6 +198,25 @@ impl Str {
         Str::from_inner(PendingStr { data: StrData::Owned(s), char_len, ascii })
     }
 
+    /// The text of `parts` (of `total` bytes) one after another, built where
+    /// a string keeps it: inline when it fits (no heap buffer to allocate,
+    /// copy and free), else in one exact `String` whose buffer the string
+    /// takes over (`CompactString`'s own appends cost more than `String`'s).
+    pub(crate) fn concat_text<'a>(
+        parts: impl Iterator<Item = &'a str>,
+        total: usize,
+    ) -> CompactString {
+        if total <= INLINE {
+            let mut out = CompactString::default();
+            parts.for_each(|p| out.push_str(p));
+            out
+        } else {
+            let mut out = String::with_capacity(total);
+            parts.for_each(|p| out.push_str(p));
+            CompactString::from(out)
+        }
+    }
+
     /// Every string is made here: it is charged to the current account (see
     /// `StrInner::mem_cost`), which it keeps to credit when dropped.
     fn from_inner(inner: PendingStr) -> Str {
