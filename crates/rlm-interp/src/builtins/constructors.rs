@@ -22,6 +22,10 @@ impl Vm {
             Ty::Str => match args.first() {
                 None => Ok(Value::str("")),
                 Some(v @ Value::Str(_)) => Ok(v.clone()),
+                // Written straight into the string's own (inline) buffer.
+                Some(Value::Int(n)) => {
+                    Ok(Value::str(compact_str::ToCompactString::to_compact_string(n)))
+                }
                 Some(v) => Ok(Value::str(self.py_str(v)?)),
             },
             Ty::Bool => Ok(Value::Bool(args.first().is_some_and(|v| v.truthy()))),

@@ -46,10 +46,11 @@ impl Vm {
         reverse: bool,
     ) -> R<()> {
         self.fuel(items.len() as u64 * 2)?;
-        // The index, the merge buffer or the native keys, the reordering
-        // vector, and the computed keys if any.
+        // The index, the merge sort's buffer, the native sort's records and
+        // the standard sort's buffer of them, the reordering vector, and the
+        // computed keys if any.
         let per_item = 2 * size_of::<usize>()
-            + size_of::<&str>()
+            + 2 * size_of::<StrSortKey>().max(size_of::<(i64, u32)>())
             + size_of::<Option<Value>>()
             + if key.is_some() { size_of::<Value>() } else { 0 };
         let _scratch =
@@ -114,23 +115,51 @@ impl Vm {
 
     /// Sorts `idx` by `keys` when every key is an int or every key is a
     /// string (then no comparison can fail); false when they are not.
+    ///
+    /// The standard library's stable sort runs over small records, one per
+    /// key in `idx`'s order, each holding the key's item index and the key
+    /// itself (an int), or a string's first 8 bytes as a big-endian number:
+    /// most comparisons then read no string and follow no index.
     fn sort_native(&mut self, idx: &mut [usize], keys: &[Value]) -> R<bool> {
+        if u32::try_from(idx.len()).is_err() {
+            return Ok(false);
+        }
         if keys.iter().all(|k| matches!(k, Value::Int(_))) {
-            let ints: Vec<i64> =
-                keys.iter().map(|k| if let Value::Int(x) = k { *x } else { 0 }).collect();
-            idx.sort_by_key(|&i| ints[i]);
+            let int = |i: usize| if let Some(Value::Int(x)) = keys.get(i) { *x } else { 0 };
+            let mut recs: Vec<(i64, u32)> = idx.iter().map(|&i| (int(i), i as u32)).collect();
+            recs.sort_by_key(|r| r.0);
+            for (slot, r) in idx.iter_mut().zip(&recs) {
+                *slot = r.1 as usize;
+            }
             return Ok(true);
         }
         if keys.iter().all(|k| matches!(k, Value::Str(_))) {
-            let strs: Vec<&str> = keys.iter().filter_map(|k| k.as_str().map(Str::as_str)).collect();
+            let text =
+                |i: u32| keys.get(i as usize).and_then(Value::as_str).map_or("", Str::as_str);
             // What the comparisons walk, charged first: each key takes part
             // in about log2(n) comparisons, one fuel unit per 64 bytes (as a
             // single comparison charges).
-            let bytes: usize = strs.iter().map(|s| s.len()).sum();
+            let bytes: usize = keys.iter().map(|k| k.as_str().map_or(0, Str::byte_len)).sum();
             let rounds = u64::from(usize::BITS - idx.len().leading_zeros());
             self.fuel((bytes / 64) as u64 * rounds)?;
+            let mut recs: Vec<StrSortKey> =
+                idx.iter().map(|&i| StrSortKey::new(text(i as u32), i as u32)).collect();
             // Byte order of UTF-8 is code-point order, Python's string order.
-            idx.sort_by(|&a, &b| strs[a].cmp(strs[b]));
+            recs.sort_by(|a, b| {
+                a.prefix.cmp(&b.prefix).then_with(|| {
+                    if a.len <= 8 && b.len <= 8 {
+                        // Equal padded prefixes of two strings of at most 8
+                        // bytes: the shorter is a prefix of the other.
+                        a.len.cmp(&b.len)
+                    } else {
+                        let (x, y) = (text(a.item).as_bytes(), text(b.item).as_bytes());
+                        x[8.min(x.len())..].cmp(&y[8.min(y.len())..])
+                    }
+                })
+            });
+            for (slot, r) in idx.iter_mut().zip(&recs) {
+                *slot = r.item as usize;
+            }
             return Ok(true);
         }
         Ok(false)
@@ -177,6 +206,29 @@ impl Vm {
                 self.compare(CmpOp::Lt, &r, &Value::Int(0))
             }
             None => self.compare(CmpOp::Lt, a, b),
+        }
+    }
+}
+
+/// A string key as the native sort compares it: its first 8 bytes (zero
+/// padded) as a big-endian number, its byte length (saturated), and the
+/// index of its item: 16 bytes.
+struct StrSortKey {
+    prefix: u64,
+    len: u32,
+    item: u32,
+}
+
+impl StrSortKey {
+    fn new(text: &str, item: u32) -> StrSortKey {
+        let bytes = text.as_bytes();
+        let mut head = [0u8; 8];
+        let n = bytes.len().min(8);
+        head[..n].copy_from_slice(&bytes[..n]);
+        StrSortKey {
+            prefix: u64::from_be_bytes(head),
+            len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            item,
         }
     }
 }

@@ -145,15 +145,18 @@ fn parse_spec(spec: &str) -> R<Spec> {
     };
     let mut sp = Spec::default();
     let mut i = 0;
-    if c.len() >= 2 && "<>=^".contains(c[1]) {
+    // `matches!` rather than `"<>=^".contains(..)`: a spec is parsed on
+    // every formatting, and a string search per test is most of its cost.
+    let is_align = |ch: char| matches!(ch, '<' | '>' | '=' | '^');
+    if c.len() >= 2 && is_align(c[1]) {
         sp.fill = Some(c[0]);
         sp.align = Some(c[1]);
         i = 2;
-    } else if !c.is_empty() && "<>=^".contains(c[0]) {
+    } else if !c.is_empty() && is_align(c[0]) {
         sp.align = Some(c[0]);
         i = 1;
     }
-    if i < c.len() && "+- ".contains(c[i]) {
+    if i < c.len() && matches!(c[i], '+' | '-' | ' ') {
         sp.sign = Some(c[i]);
         i += 1;
     }

@@ -220,8 +220,13 @@ pub fn is_same(a: &Value, b: &Value) -> bool {
 
 impl Vm {
     /// Validate a value as hashable and wrap it as a key.
+    #[inline]
     pub(crate) fn key(&mut self, v: Value) -> R<Key> {
-        self.check_hashable(&v, 0)?;
+        // The common keys (an int, a short string) need no walk and no fuel:
+        // no call into `check_hashable` for them.
+        if !Self::key_is_free(&v) {
+            self.check_hashable(&v, 0)?;
+        }
         Ok(Key(v))
     }
 

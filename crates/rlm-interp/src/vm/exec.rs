@@ -694,6 +694,8 @@ impl Vm {
         let s = if spec_s.is_empty() {
             match &v {
                 Value::Str(_) => v,
+                // Written straight into the string's own (inline) buffer.
+                Value::Int(n) => Value::str(compact_str::ToCompactString::to_compact_string(n)),
                 _ => Value::str(self.py_str(&v)?),
             }
         } else {
@@ -709,22 +711,20 @@ impl Vm {
         let Some(start) = frame.stack.len().checked_sub(n as usize) else {
             return Err(internal("stack underflow"));
         };
-        let mut total = 0;
+        let (mut total, mut chars, mut ascii) = (0, 0, true);
         for p in &frame.stack[start..] {
             if let Value::Str(s) = p {
                 total += s.byte_len();
+                chars += s.char_len();
+                ascii &= s.is_ascii();
             }
         }
         self.check_str_len(total)?;
         let frame = top!(self);
-        let mut out = String::with_capacity(total);
-        for p in &frame.stack[start..] {
-            if let Value::Str(s) = p {
-                out.push_str(s.as_str());
-            }
-        }
+        let parts = frame.stack[start..].iter().filter_map(|p| p.as_str().map(Str::as_str));
+        let out = Str::concat_text(parts, total);
         frame.stack.truncate(start);
-        frame.stack.push(Value::str(out));
+        frame.stack.push(Value::Str(Str::joined(out, chars, ascii)));
         Ok(())
     }
 

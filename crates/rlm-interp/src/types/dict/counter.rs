@@ -105,53 +105,81 @@ impl Vm {
         Ok(Value::list(out))
     }
 
+    /// `Counter(src)`, `c.update(src)` (`sign` 1) and `c.subtract(src)`
+    /// (`sign` -1): a mapping adds its counts, any other iterable counts
+    /// its items.
     pub(crate) fn counter_update(&mut self, d: &Value, src: &Value, sign: i64) -> R<()> {
         let Value::Dict(d) = d else { return Ok(()) };
-        let pairs: Vec<(Value, Value)> = match src {
-            Value::Dict(s) => {
-                s.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect()
+        if let Value::Dict(s) = src {
+            let pairs: Vec<(Value, Value)> =
+                s.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
+            // CPython copies a mapping into an empty counter as it is (`True`
+            // and `-0.0` stay themselves); otherwise it adds each count to 0.
+            let copy = sign > 0 && d.borrow().map.is_empty();
+            // The pairs are a copy of the source: charged like one (two values each).
+            self.check_len(pairs.len().saturating_mul(2))?;
+            for (k, n) in pairs {
+                self.fuel(1)?;
+                self.counter_add(d, k, n, sign, copy)?;
             }
-            other => self.iterate(other)?.into_iter().map(|x| (x, Value::Int(1))).collect(),
-        };
-        // CPython copies a mapping into an empty counter as it is (`True`
-        // and `-0.0` stay themselves); otherwise it adds each count to 0.
-        let copy = sign > 0 && matches!(src, Value::Dict(_)) && d.borrow().map.is_empty();
-        // The pairs are a copy of the source: charged like one (two values each).
-        self.check_len(pairs.len().saturating_mul(2))?;
-        for (k, n) in pairs {
-            self.fuel(1)?;
-            let key = self.key(k)?;
-            let found = d.borrow().map.get_index_of(&key);
-            // The common case, an int added to a present int count: in place,
-            // with the one lookup.
-            if let (Some(i), Value::Int(add), false) = (found, &n, copy) {
-                if let Some((_, Value::Int(cur))) = d.borrow_mut().map.get_index_mut(i) {
-                    let sum = if sign < 0 { cur.checked_sub(*add) } else { cur.checked_add(*add) };
-                    if let Some(sum) = sum {
-                        *cur = sum;
-                        continue;
-                    }
-                }
-            }
-            let cur = found.and_then(|i| d.borrow().map.get_index(i).map(|(_, v)| v.clone()));
-            if cur.is_none() {
-                // A new key: the same cap and charge as `c[k] = n`.
-                let len = d.borrow().map.len();
-                if len >= self.limits.max_collection_len {
-                    self.check_len(len + 1)?;
-                }
-                let cost = crate::types::dict::insert_cost(&d.borrow());
-                self.alloc(cost)?;
-            }
-            if copy {
-                d.borrow_mut().map.insert(key, n);
-                continue;
-            }
-            let cur = cur.unwrap_or(Value::Int(0));
-            let delta = if sign < 0 { self.unary(rlm_syntax::ast::UnaryOp::Neg, &n)? } else { n };
-            let new = self.binary(rlm_syntax::ast::BinOp::Add, &cur, &delta)?;
-            d.borrow_mut().map.insert(key, new);
+            return Ok(());
         }
+        // An iterable counts each item once: no pairs vector, no count value
+        // per item (the items themselves are `iterate`'s copy).
+        for item in self.iterate(src)? {
+            self.fuel(1)?;
+            self.counter_add(d, item, Value::Int(1), sign, false)?;
+        }
+        Ok(())
+    }
+
+    /// Adds `sign * n` to the count of `k` in `d` (or stores `n` as it is,
+    /// when `copy`), charging a new key before inserting it.
+    fn counter_add(
+        &mut self,
+        d: &Rc<StoreCell<Dict>>,
+        k: Value,
+        n: Value,
+        sign: i64,
+        copy: bool,
+    ) -> R<()> {
+        let key = self.key(k)?;
+        let found = d.borrow().map.get_index_of(&key);
+        // The common case, an int added to a present int count: in place,
+        // with the one lookup.
+        if let (Some(i), Value::Int(add), false) = (found, &n, copy) {
+            if let Some((_, Value::Int(cur))) = d.borrow_mut().map.get_index_mut(i) {
+                let sum = if sign < 0 { cur.checked_sub(*add) } else { cur.checked_add(*add) };
+                if let Some(sum) = sum {
+                    *cur = sum;
+                    return Ok(());
+                }
+            }
+        }
+        let cur = found.and_then(|i| d.borrow().map.get_index(i).map(|(_, v)| v.clone()));
+        if cur.is_none() {
+            // A new key: the same cap and charge as `c[k] = n`.
+            let len = d.borrow().map.len();
+            if len >= self.limits.max_collection_len {
+                self.check_len(len + 1)?;
+            }
+            let cost = crate::types::dict::insert_cost(&d.borrow());
+            self.alloc(cost)?;
+        }
+        let new = match (cur, n) {
+            (_, n) if copy => n,
+            // A new key counted by an int: 0 + n (or 0 - n) without the
+            // generic operators, unless negating overflows.
+            (None, Value::Int(add)) if sign > 0 => Value::Int(add),
+            (None, Value::Int(add)) if add.checked_neg().is_some() => Value::Int(-add),
+            (cur, n) => {
+                let cur = cur.unwrap_or(Value::Int(0));
+                let delta =
+                    if sign < 0 { self.unary(rlm_syntax::ast::UnaryOp::Neg, &n)? } else { n };
+                self.binary(rlm_syntax::ast::BinOp::Add, &cur, &delta)?
+            }
+        };
+        d.borrow_mut().map.insert(key, new);
         Ok(())
     }
 

@@ -114,33 +114,59 @@ struct PendingStr {
 }
 
 /// The byte offset of every `INDEX_STEP`th code point of `s` (which has
-/// `char_len` of them). A step of ASCII, the common case in a model's
-/// context, is checked a word at a time and skipped whole; other steps are
-/// walked one code point at a time (about a tenth of the cost of
-/// `char_indices` over a 5 MB context).
+/// `char_len` of them), found by [`advance_chars`]: a step of ASCII, the
+/// common case in a model's context, is checked a word at a time and
+/// skipped whole.
 fn char_index(s: &str, char_len: usize) -> Vec<usize> {
     let bytes = s.as_bytes();
     let mut idx = Vec::with_capacity(char_len / INDEX_STEP + 1);
-    let (mut b, mut n) = (0usize, 0usize);
+    let mut b = 0;
     while b < bytes.len() {
-        if n % INDEX_STEP == 0 {
-            idx.push(b);
-        }
-        let to_next = INDEX_STEP - n % INDEX_STEP;
-        if bytes.get(b..b + to_next).is_some_and(<[u8]>::is_ascii) {
-            b += to_next;
-            n += to_next;
-            continue;
-        }
-        b += match bytes[b] {
-            0..=0x7F => 1,
-            0xC0..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            _ => 4,
-        };
-        n += 1;
+        idx.push(b);
+        b = advance_chars(bytes, b, INDEX_STEP);
     }
     idx
+}
+
+/// The byte offset `n` code points after byte `b` (a char boundary) of
+/// `bytes` (UTF-8), or `bytes.len()` if the text ends first. ASCII runs are
+/// skipped a word at a time ([`ascii_prefix_len`]), so a window with a few
+/// accented letters costs about what an all-ASCII one does.
+fn advance_chars(bytes: &[u8], mut b: usize, mut n: usize) -> usize {
+    while n > 0 && b < bytes.len() {
+        let window = &bytes[b..bytes.len().min(b + n)];
+        let run = ascii_prefix_len(window);
+        b += run;
+        n -= run;
+        if run < window.len() {
+            // A non-ASCII lead byte: one code point of 2 to 4 bytes.
+            b += match bytes[b] {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            n -= 1;
+        }
+    }
+    b.min(bytes.len())
+}
+
+/// How many bytes at the start of `bytes` are ASCII, read 8 at a time.
+fn ascii_prefix_len(bytes: &[u8]) -> usize {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut done = 0;
+    for word in &mut words {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        let high = u64::from_le_bytes(eight) & HIGH_BITS;
+        if high != 0 {
+            // Little-endian: the lowest set bit is the first such byte's.
+            return done + high.trailing_zeros() as usize / 8;
+        }
+        done += 8;
+    }
+    done + words.remainder().iter().take_while(|c| c.is_ascii()).count()
 }
 
 /// An immutable string with Python's code-point semantics. Cheap to clone.
@@ -158,6 +184,37 @@ impl Str {
         let ascii = s.is_ascii();
         let char_len = if ascii { s.len() } else { s.chars().count() };
         Str::from_inner(PendingStr { data: StrData::Owned(s), char_len, ascii })
+    }
+
+    /// A string joined from parts whose code-point counts and ASCII flags
+    /// are known (`s + t`, an f-string's pieces): as [`Str::new`] without
+    /// reading the text again. `char_len` must be `s`'s code-point count and
+    /// `ascii` whether it is all ASCII.
+    pub(crate) fn joined(mut s: CompactString, char_len: usize, ascii: bool) -> Str {
+        if s.is_heap_allocated() && s.capacity() > s.len() {
+            s.shrink_to_fit();
+        }
+        debug_assert_eq!(char_len, s.chars().count());
+        Str::from_inner(PendingStr { data: StrData::Owned(s), char_len, ascii })
+    }
+
+    /// The text of `parts` (of `total` bytes) one after another, built where
+    /// a string keeps it: inline when it fits (no heap buffer to allocate,
+    /// copy and free), else in one exact `String` whose buffer the string
+    /// takes over (`CompactString`'s own appends cost more than `String`'s).
+    pub(crate) fn concat_text<'a>(
+        parts: impl Iterator<Item = &'a str>,
+        total: usize,
+    ) -> CompactString {
+        if total <= INLINE {
+            let mut out = CompactString::default();
+            parts.for_each(|p| out.push_str(p));
+            out
+        } else {
+            let mut out = String::with_capacity(total);
+            parts.for_each(|p| out.push_str(p));
+            CompactString::from(out)
+        }
     }
 
     /// Every string is made here: it is charged to the current account (see
@@ -201,6 +258,9 @@ impl Str {
         Str::from_inner(PendingStr { data: StrData::Shared(buf, 0, len), char_len, ascii })
     }
 
+    /// Inline: a dict lookup's key comparison reads both keys' text, and a
+    /// call per read was a third of that comparison's cost.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0.data {
             StrData::Owned(s) => s.as_str(),
@@ -224,11 +284,13 @@ impl Str {
         h
     }
 
+    #[inline]
     pub fn char_len(&self) -> usize {
         self.0.char_len
     }
 
     /// Without reading the text (a view's buffer is behind a trait object).
+    #[inline]
     pub fn byte_len(&self) -> usize {
         match &self.0.data {
             StrData::Owned(s) => s.len(),
@@ -263,7 +325,7 @@ impl Str {
             return 0;
         }
         if self.0.char_len <= INDEX_STEP * 2 {
-            return s.char_indices().nth(ci).map(|(b, _)| b).unwrap_or(s.len());
+            return advance_chars(s.as_bytes(), 0, ci);
         }
         let index = self.0.index.get_or_init(|| {
             let idx = char_index(s, self.0.char_len);
@@ -271,8 +333,7 @@ impl Str {
             idx
         });
         let base = index.get(ci / INDEX_STEP).copied().unwrap_or(0);
-        let rest = ci % INDEX_STEP;
-        s[base..].char_indices().nth(rest).map(|(b, _)| base + b).unwrap_or(s.len())
+        advance_chars(s.as_bytes(), base, ci % INDEX_STEP)
     }
 
     /// Code point at index `ci`.
@@ -329,7 +390,9 @@ impl Str {
     #[inline]
     fn part_fields(&self, text: &str, ba: usize, bb: usize, char_len: Option<usize>) -> PendingStr {
         let part = &text[ba..bb];
-        let ascii = self.0.ascii || part.is_ascii();
+        // A known code-point count equal to the byte length means ASCII
+        // (every other code point takes two bytes or more): no re-scan.
+        let ascii = self.0.ascii || char_len.map_or_else(|| part.is_ascii(), |n| n == part.len());
         let char_len = match char_len {
             Some(n) => n,
             None if ascii => part.len(),
@@ -452,10 +515,13 @@ impl Vm {
     pub(crate) fn str_iadd(&mut self, x: &Str, y: &Str) -> R<Value> {
         let n = x.byte_len() + y.byte_len();
         self.check_str_len(n)?;
-        let mut s = String::with_capacity(n);
+        // Built where it will stay: inline when short (no heap buffer to
+        // allocate, copy and free), else one exact allocation.
+        let mut s = CompactString::with_capacity(n);
         s.push_str(x.as_str());
         s.push_str(y.as_str());
-        Ok(Value::str(s))
+        let (char_len, ascii) = (x.char_len() + y.char_len(), x.is_ascii() && y.is_ascii());
+        Ok(Value::Str(Str::joined(s, char_len, ascii)))
     }
 
     /// `s * n` (`n` is an int or bool).
@@ -645,6 +711,65 @@ mod storage_tests {
         match &s.0.data {
             super::StrData::Owned(c) if c.is_heap_allocated() => c.capacity(),
             _ => 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Str, advance_chars, ascii_prefix_len};
+
+    /// `advance_chars` lands where `char_indices` says for every start and
+    /// a range of counts (across word and step boundaries, past the end);
+    /// `ascii_prefix_len` counts what `take_while(is_ascii)` counts.
+    #[test]
+    fn advance_chars_matches_char_indices() {
+        let pieces = ["a", "é", "—", "𝄞", "plain ascii words ", "x", "ü"];
+        let mut k = 7usize;
+        for len in [0usize, 1, 3, 9, 40, 700, 3000] {
+            let mut text = String::new();
+            while text.chars().count() < len {
+                k = k.wrapping_mul(31).wrapping_add(11) % 1009;
+                text.push_str(pieces[k % pieces.len()]);
+                text.push_str(&"b".repeat(k % 37));
+            }
+            let mut starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+            starts.push(text.len());
+            let bytes = text.as_bytes();
+            for (ci, &b0) in starts.iter().enumerate().step_by(5) {
+                for n in [0usize, 1, 2, 7, 8, 9, 16, 17, 255, 256, 1000, 100_000] {
+                    let want = starts.get(ci + n).copied().unwrap_or(text.len());
+                    assert_eq!(advance_chars(bytes, b0, n), want, "{n} after {ci} of {len}");
+                }
+            }
+            for i in 0..bytes.len() {
+                let want = bytes[i..].iter().take_while(|c| c.is_ascii()).count();
+                assert_eq!(ascii_prefix_len(&bytes[i..]), want, "at byte {i} of {len}");
+            }
+        }
+    }
+
+    /// `byte_of_char` (the index and `advance_chars`) agrees with
+    /// `char_indices` at every position, on text mixing ASCII runs of every
+    /// length with 2-, 3- and 4-byte code points, short (walked) and long
+    /// (indexed).
+    #[test]
+    fn byte_of_char_matches_char_indices() {
+        let pieces = ["a", "é", "—", "𝄞", "plain ascii words ", "x"];
+        for len in [3usize, 40, 700, 5000] {
+            let mut text = String::new();
+            let mut k = 7usize;
+            while text.chars().count() < len {
+                k = k.wrapping_mul(31).wrapping_add(11) % 1009;
+                text.push_str(pieces[k % pieces.len()]);
+                text.push_str(&"b".repeat(k % 300));
+            }
+            let s = Str::new(text.as_str());
+            let mut expected: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+            expected.push(text.len());
+            for (ci, &b) in expected.iter().enumerate() {
+                assert_eq!(s.byte_of_char(ci), b, "code point {ci} of {len}");
+            }
         }
     }
 }
