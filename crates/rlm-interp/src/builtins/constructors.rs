@@ -19,14 +19,9 @@ impl Vm {
             Ty::Exc(k) => Ok(Value::Exc(Exception::with_args(k, args))),
             Ty::Int => int_new(&args, &kwargs),
             Ty::Float => float_new(&args),
-            Ty::Str => match args.first() {
+            Ty::Str => match args.into_iter().next() {
                 None => Ok(Value::str("")),
-                Some(v @ Value::Str(_)) => Ok(v.clone()),
-                // Written straight into the string's own (inline) buffer.
-                Some(Value::Int(n)) => {
-                    Ok(Value::str(compact_str::ToCompactString::to_compact_string(n)))
-                }
-                Some(v) => Ok(Value::str(self.py_str(v)?)),
+                Some(v) => self.str_value(v),
             },
             Ty::Bool => Ok(Value::Bool(args.first().is_some_and(|v| v.truthy()))),
             Ty::List => match args.first() {

@@ -77,7 +77,7 @@ impl Vm {
                     None => String::new(),
                 };
                 if spec.is_empty() {
-                    return Ok(Value::str(self.py_str(&args[0])?));
+                    return self.str_value(args[0].clone());
                 }
                 Ok(Value::str(self.format_spec(&args[0], &spec)?))
             }

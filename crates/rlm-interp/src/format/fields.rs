@@ -133,7 +133,7 @@ impl Vm {
                 }
                 let v = match conv {
                     Some('r') => Value::str(self.repr(&v)?),
-                    Some('s') => Value::str(self.py_str(&v)?),
+                    Some('s') => self.str_value(v)?,
                     Some('a') => Value::str(ascii_escape(&self.repr(&v)?)),
                     _ => v,
                 };

@@ -20,6 +20,17 @@ pub fn repr_simple(v: &Value) -> String {
 }
 
 impl Vm {
+    /// `str(v)` as a value: a string is itself, an int is written straight
+    /// into the new string's own (inline) buffer, the rest go through
+    /// [`Vm::py_str`].
+    pub(crate) fn str_value(&mut self, v: Value) -> R<Value> {
+        match v {
+            Value::Str(_) => Ok(v),
+            Value::Int(n) => Ok(Value::str(compact_str::ToCompactString::to_compact_string(&n))),
+            _ => Ok(Value::str(self.py_str(&v)?)),
+        }
+    }
+
     pub(crate) fn py_str(&mut self, v: &Value) -> R<String> {
         match v {
             Value::Str(s) => Ok(s.as_str().to_string()),

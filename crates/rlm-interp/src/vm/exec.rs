@@ -683,7 +683,7 @@ impl Vm {
         let v = pop(frame)?;
         let v = match conv {
             1 => Value::str(self.repr(&v)?),
-            2 => Value::str(self.py_str(&v)?),
+            2 => self.str_value(v)?,
             3 => Value::str(crate::types::str::repr::ascii_escape(&self.repr(&v)?)),
             _ => v,
         };
@@ -692,12 +692,7 @@ impl Vm {
             _ => "",
         };
         let s = if spec_s.is_empty() {
-            match &v {
-                Value::Str(_) => v,
-                // Written straight into the string's own (inline) buffer.
-                Value::Int(n) => Value::str(compact_str::ToCompactString::to_compact_string(n)),
-                _ => Value::str(self.py_str(&v)?),
-            }
+            self.str_value(v)?
         } else {
             Value::str(self.format_spec(&v, spec_s)?)
         };
