@@ -332,12 +332,19 @@ impl Str {
     /// A hash of the text, computed once per string and kept: a dict lookup
     /// and the store after it (`d[w] = d.get(w, 0) + 1`) hash the text once.
     /// Seeded per process, so that programs cannot pick colliding keys.
-    #[inline]
+    #[inline(always)]
     pub fn hash_code(&self) -> u32 {
         let known = self.0.hash.get();
         if known != 0 {
             return known;
         }
+        self.compute_hash()
+    }
+
+    /// [`Str::hash_code`] the first time: out of line, so that the cached
+    /// read stays small where it is inlined.
+    #[inline(never)]
+    fn compute_hash(&self) -> u32 {
         static SEED: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
         // Never 0, the mark of "not yet".
         let h = (SEED.hash_one(self.as_str()) as u32) | 1;
