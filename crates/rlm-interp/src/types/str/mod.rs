@@ -516,21 +516,29 @@ impl std::fmt::Debug for Str {
 impl PartialEq for Str {
     #[inline]
     fn eq(&self, other: &Str) -> bool {
-        // Lengths first, then the hashes if both are known: most unequal
-        // strings differ there, and reading them costs no call into a
-        // view's buffer.
+        // Code-point counts first, then the hashes if both are known: most
+        // unequal strings differ there, and reading them costs no call into
+        // a view's buffer.
         if Rc::ptr_eq(&self.0, &other.0) {
             return true;
         }
         let (a, b) = (&*self.0, &*other.0);
-        if a.char_len != b.char_len || self.byte_len() != other.byte_len() {
+        if a.char_len != b.char_len {
             return false;
         }
         let (ha, hb) = (a.hash.get(), b.hash.get());
         if ha != 0 && hb != 0 && ha != hb {
             return false;
         }
-        same_bytes(self.as_str().as_bytes(), other.as_str().as_bytes())
+        match (&a.data, &b.data) {
+            // Two owned texts (dict keys: words): each read once, the
+            // lengths compared by `same_bytes`.
+            (StrData::Owned(x), StrData::Owned(y)) => same_bytes(x.as_bytes(), y.as_bytes()),
+            _ => {
+                self.byte_len() == other.byte_len()
+                    && same_bytes(self.as_str().as_bytes(), other.as_str().as_bytes())
+            }
+        }
     }
 }
 
