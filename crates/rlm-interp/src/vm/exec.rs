@@ -13,7 +13,7 @@ use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
 use crate::vm::fused::{
-    LoopTarget, RangeNext, int_binary_fast, load_fast, truthy_fast, unbound_local,
+    LoopTarget, RangeNext, int_binary_fast, push_local, truthy_fast, unbound_local,
 };
 use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
 
@@ -40,15 +40,9 @@ impl Vm {
             };
             frame.pc += 1;
             match op {
-                Op::LoadConst(i) => {
-                    let v = frame.code.consts[i as usize].clone_fast();
-                    frame.stack.push(v);
-                }
+                Op::LoadConst(i) => frame.stack.push_clone(&frame.code.consts[i as usize]),
                 Op::LoadNone => frame.stack.push(Value::None),
-                Op::LoadFast(i) => match load_fast(frame, i) {
-                    Some(v) => frame.stack.push(v),
-                    None => return unbound_local(&frame.code, i),
-                },
+                Op::LoadFast(i) => push_local(frame, i)?,
                 Op::StoreFast(i) => {
                     let v = pop(frame)?;
                     if let Some(old) = frame.locals[i as usize].replace(v) {
@@ -76,28 +70,7 @@ impl Vm {
                     let v = pop(frame)?;
                     *frame.cells[i as usize].borrow_mut() = Some(v);
                 }
-                Op::LoadGlobal(i) => {
-                    // An int or a list is pushed where it is made: a `Value`
-                    // passed on through a join is copied by parts through
-                    // memory (a stalled store-to-load forwarding each time).
-                    match self.globals.get(i as usize) {
-                        Some(Some(Value::Int(n))) => {
-                            let n = *n;
-                            top!(self).stack.push(Value::Int(n));
-                        }
-                        Some(Some(Value::List(l))) => {
-                            let l = Rc::clone(l);
-                            top!(self).stack.push(Value::List(l));
-                        }
-                        _ => {
-                            let v = match self.global_fast(i) {
-                                Some(v) => v,
-                                None => self.load_global(i as usize)?,
-                            };
-                            top!(self).stack.push(v);
-                        }
-                    }
-                }
+                Op::LoadGlobal(i) => self.push_global(i)?,
                 Op::StoreGlobal(i) => {
                     let v = pop(frame)?;
                     self.store_global(i, v);
@@ -409,23 +382,17 @@ impl Vm {
                 Op::ForIterStoreFast(t, l) => self.for_iter_store(t, LoopTarget::Fast(l))?,
                 Op::ForIterStoreGlobal(t, g) => self.for_iter_store(t, LoopTarget::Global(g))?,
                 Op::LoadFastConstBinary(l, c, op, inplace) => {
-                    let Some(v) = load_fast(frame, l) else { return unbound_local(&frame.code, l) };
-                    frame.stack.push(v);
+                    push_local(frame, l)?;
                     self.second_half()?;
                     self.load_const_binary(c, op, inplace)?;
                 }
                 Op::LoadGlobalConstBinary(g, c, op, inplace) => {
-                    let v = match self.global_fast(g) {
-                        Some(v) => v,
-                        None => self.load_global(g as usize)?,
-                    };
-                    top!(self).stack.push(v);
+                    self.push_global(g)?;
                     self.second_half()?;
                     self.load_const_binary(c, op, inplace)?;
                 }
                 Op::LoadConstCompareJumpIfFalse(c, op, t) => {
-                    let v = frame.code.consts[c as usize].clone_fast();
-                    frame.stack.push(v);
+                    frame.stack.push_clone(&frame.code.consts[c as usize]);
                     self.second_half()?;
                     self.compare_jump_if_false(op, t)?;
                 }

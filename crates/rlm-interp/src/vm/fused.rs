@@ -32,18 +32,24 @@ impl Vm {
         Ok(())
     }
 
-    /// A global's value when its slot is set, or the builtin already
+    /// Pushes a global's value when its slot is set, or the builtin already
     /// looked up for it (`load_global` otherwise: the first lookup of a
-    /// builtin, and the error for an unknown name).
+    /// builtin, and the error for an unknown name). Copied straight into
+    /// the stack (`OperandStack::push_clone`), not returned.
     #[inline(always)]
-    pub(super) fn global_fast(&self, i: u32) -> Option<Value> {
+    pub(super) fn push_global(&mut self, i: u32) -> R<()> {
+        let Some(frame) = self.frames.last_mut() else { return Err(internal("no frame")) };
         if let Some(Some(v)) = self.globals.get(i as usize) {
-            return Some(v.clone_fast());
+            frame.stack.push_clone(v);
+            return Ok(());
         }
-        match self.builtin_cache.get(i as usize) {
-            Some(Some(v)) => Some(v.clone()),
-            _ => None,
+        if let Some(Some(v)) = self.builtin_cache.get(i as usize) {
+            frame.stack.push(v.clone());
+            return Ok(());
         }
+        let v = self.load_global(i as usize)?;
+        top!(self).stack.push(v);
+        Ok(())
     }
 
     #[inline(always)]
@@ -72,30 +78,16 @@ impl Vm {
 
     #[inline(always)]
     pub(super) fn load_fast_pair(&mut self, a: u32, b: u32) -> R<()> {
-        let frame = top!(self);
-        let Some(v) = load_fast(frame, a) else { return unbound_local(&frame.code, a) };
-        frame.stack.push(v);
+        push_local(top!(self), a)?;
         self.second_half()?;
-        let frame = top!(self);
-        let Some(v) = load_fast(frame, b) else { return unbound_local(&frame.code, b) };
-        frame.stack.push(v);
-        Ok(())
+        push_local(top!(self), b)
     }
 
     #[inline(always)]
     pub(super) fn load_global_pair(&mut self, a: u32, b: u32) -> R<()> {
-        let v = match self.global_fast(a) {
-            Some(v) => v,
-            None => self.load_global(a as usize)?,
-        };
-        top!(self).stack.push(v);
+        self.push_global(a)?;
         self.second_half()?;
-        let v = match self.global_fast(b) {
-            Some(v) => v,
-            None => self.load_global(b as usize)?,
-        };
-        top!(self).stack.push(v);
-        Ok(())
+        self.push_global(b)
     }
 
     /// `LoadConst(c)` then `Binary(op)` or `Inplace(op)`: the constant is
@@ -219,10 +211,17 @@ pub(super) enum RangeNext {
     NotARange,
 }
 
-/// A local's value (`None` before it is assigned: see `unbound_local`).
+/// Pushes a local's value (copied straight into the stack, see
+/// `OperandStack::push_clone`), or raises CPython's error before it is assigned.
 #[inline(always)]
-pub(super) fn load_fast(frame: &Frame, i: u32) -> Option<Value> {
-    frame.locals[i as usize].as_ref().map(Value::clone_fast)
+pub(super) fn push_local(frame: &mut Frame, i: u32) -> R<()> {
+    match frame.locals.get(i as usize) {
+        Some(Some(v)) => {
+            frame.stack.push_clone(v);
+            Ok(())
+        }
+        _ => unbound_local(&frame.code, i),
+    }
 }
 
 /// CPython's error for a local read before assignment.
