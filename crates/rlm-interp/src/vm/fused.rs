@@ -4,6 +4,8 @@
 //! over it and runs it (the three-instruction forms, in `exec.rs`, do so
 //! twice). The single instructions' fast paths that both use live here too.
 
+use std::rc::Rc;
+
 use rlm_syntax::ast::{BinOp, CmpOp};
 
 use crate::compile::Code;
@@ -154,6 +156,9 @@ impl Vm {
             }
             RangeNext::NotARange => {}
         }
+        if let Some(done) = self.seq_next_store(t, target) {
+            return done;
+        }
         let Some(v) = self.for_iter_next()? else {
             self.end_loop(t);
             return Ok(());
@@ -161,6 +166,55 @@ impl Vm {
         self.second_half()?;
         self.store_target(target, v);
         Ok(())
+    }
+
+    /// `for_iter_store`'s step when its iterator walks a list or a tuple:
+    /// the item is copied straight into the loop's variable
+    /// (`store_clone`), not returned through `for_iter_next` (see
+    /// `range_next`). `None`: another iterator, nothing done. Out of the
+    /// dispatch loop: inlined, it made the loop's other paths slower.
+    #[inline(never)]
+    fn seq_next_store(&mut self, t: u32, target: LoopTarget) -> Option<R<()>> {
+        let frame = self.frames.last()?;
+        let Some(Value::Iter(state)) = frame.stack.last() else { return None };
+        let (seq, at) = {
+            let mut st = state.try_borrow_mut().ok()?;
+            let IterState::Seq(seq, i) = &mut *st else { return None };
+            let seq = match seq {
+                Value::List(l) => Value::List(Rc::clone(l)),
+                Value::Tuple(t) => Value::Tuple(Rc::clone(t)),
+                _ => return None,
+            };
+            let at = *i;
+            *i += 1;
+            (seq, at)
+        };
+        let len = match &seq {
+            Value::List(l) => l.borrow().len(),
+            Value::Tuple(t) => t.len(),
+            _ => 0,
+        };
+        if at >= len {
+            self.end_loop(t);
+            return Some(Ok(()));
+        }
+        if let Err(e) = self.second_half() {
+            return Some(Err(e));
+        }
+        match &seq {
+            Value::List(l) => {
+                if let Some(v) = l.borrow().get(at) {
+                    self.store_clone(target, v);
+                }
+            }
+            Value::Tuple(tuple) => {
+                if let Some(v) = tuple.get(at) {
+                    self.store_clone(target, v);
+                }
+            }
+            _ => {}
+        }
+        Some(Ok(()))
     }
 
     /// The loop's next value, when its iterator is a range: an int made and
@@ -186,6 +240,36 @@ impl Vm {
         if let Some(frame) = self.frames.last_mut() {
             frame.stack.pop();
             frame.pc = t as usize;
+        }
+    }
+
+    /// Stores a copy of `v` into the loop's variable, made where it is
+    /// stored (as `OperandStack::push_clone` pushes).
+    #[inline(always)]
+    fn store_clone(&mut self, target: LoopTarget, v: &Value) {
+        let slot = match target {
+            LoopTarget::Fast(l) => match self.frames.last_mut() {
+                Some(frame) => frame.locals.get_mut(l as usize),
+                None => None,
+            },
+            LoopTarget::Global(g) => {
+                let g = g as usize;
+                if self.globals.len() <= g {
+                    self.globals.resize(g + 1, None);
+                }
+                self.globals.get_mut(g)
+            }
+        };
+        let Some(slot) = slot else { return };
+        let old = match v {
+            Value::Str(s) => slot.replace(Value::Str(s.clone())),
+            Value::Int(i) => slot.replace(Value::Int(*i)),
+            Value::Tuple(t) => slot.replace(Value::Tuple(Rc::clone(t))),
+            Value::List(l) => slot.replace(Value::List(Rc::clone(l))),
+            other => slot.replace(other.clone()),
+        };
+        if let Some(old) = old {
+            old.discard();
         }
     }
 
