@@ -13,7 +13,7 @@ use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
 use crate::vm::fused::{
-    LoopTarget, RangeNext, int_binary_fast, push_local, truthy_fast, unbound_local,
+    LoopTarget, RangeNext, int_binary_fast, push_local, store_fast, truthy_fast, unbound_local,
 };
 use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
 
@@ -43,12 +43,7 @@ impl Vm {
                 Op::LoadConst(i) => frame.stack.push_clone(&frame.code.consts[i as usize]),
                 Op::LoadNone => frame.stack.push(Value::None),
                 Op::LoadFast(i) => push_local(frame, i)?,
-                Op::StoreFast(i) => {
-                    let v = pop(frame)?;
-                    if let Some(old) = frame.locals[i as usize].replace(v) {
-                        old.discard();
-                    }
-                }
+                Op::StoreFast(i) => store_fast(frame, i)?,
                 Op::DeleteFast(i) => {
                     if frame.locals[i as usize].take().is_none() {
                         return unbound_local(&frame.code, i);
@@ -71,10 +66,7 @@ impl Vm {
                     *frame.cells[i as usize].borrow_mut() = Some(v);
                 }
                 Op::LoadGlobal(i) => self.push_global(i)?,
-                Op::StoreGlobal(i) => {
-                    let v = pop(frame)?;
-                    self.store_global(i, v);
-                }
+                Op::StoreGlobal(i) => self.pop_store_global(i)?,
                 Op::DeleteGlobal(i) => self.op_delete_global(i)?,
                 Op::LoadAttr(i) => {
                     let name = frame.code.names[i as usize].clone();
@@ -113,17 +105,17 @@ impl Vm {
                     frame.stack.push(Value::Slice(Rc::new((a, b, c))));
                 }
                 Op::Binary(op) | Op::Inplace(op) => {
-                    let b = pop(frame)?;
-                    let a = pop(frame)?;
-                    // Integer fast paths (the common case in loops).
-                    if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                    // Two ints (the common case in loops): the result
+                    // replaces the left one in place, no `Value` moved.
+                    if let [.., Value::Int(x), Value::Int(y)] = &mut *frame.stack {
                         if let Some(r) = int_binary_fast(op, *x, *y) {
-                            a.discard();
-                            b.discard();
-                            frame.stack.push(Value::Int(r));
+                            *x = r;
+                            frame.stack.pop_int();
                             continue;
                         }
                     }
+                    let b = pop(frame)?;
+                    let a = pop(frame)?;
                     let v =
                         if matches!(op_kind(&self.frames, frame_pc_prev(&self.frames)), Some(true))
                         {
@@ -323,8 +315,17 @@ impl Vm {
                 Op::Defer => {}
                 Op::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
                 Op::Return => {
-                    let v = pop(frame)?;
                     let last = self.frames.len() <= base + 1;
+                    let frame = top!(self);
+                    // An int goes back to the caller by parts (see `pop_int`).
+                    if let Some(n) = if last { None } else { frame.stack.pop_int() } {
+                        if let Some(done) = self.frames.pop() {
+                            self.recycle_frame(done);
+                        }
+                        top!(self).stack.push(Value::Int(n));
+                        continue;
+                    }
+                    let v = pop(frame)?;
                     if let Some(done) = self.frames.pop() {
                         self.recycle_frame(done);
                     }
@@ -397,16 +398,12 @@ impl Vm {
                     self.compare_jump_if_false(op, t)?;
                 }
                 Op::StoreFastJump(l, t) => {
-                    let v = pop(frame)?;
-                    if let Some(old) = frame.locals[l as usize].replace(v) {
-                        old.discard();
-                    }
+                    store_fast(frame, l)?;
                     self.second_half()?;
                     top!(self).pc = t as usize;
                 }
                 Op::StoreGlobalJump(g, t) => {
-                    let v = pop(frame)?;
-                    self.store_global(g, v);
+                    self.pop_store_global(g)?;
                     self.second_half()?;
                     top!(self).pc = t as usize;
                 }

@@ -46,11 +46,28 @@ impl Vm {
             return Ok(());
         }
         if let Some(Some(v)) = self.builtin_cache.get(i as usize) {
-            frame.stack.push(v.clone());
+            frame.stack.push_clone(v);
             return Ok(());
         }
         let v = self.load_global(i as usize)?;
         top!(self).stack.push(v);
+        Ok(())
+    }
+
+    /// Pops the top value into global `i`; an int read and, over an int,
+    /// written by parts (see `OperandStack::pop_int`).
+    #[inline(always)]
+    pub(super) fn pop_store_global(&mut self, i: u32) -> R<()> {
+        let frame = top!(self);
+        if let Some(n) = frame.stack.pop_int() {
+            match self.globals.get_mut(i as usize) {
+                Some(Some(Value::Int(g))) => *g = n,
+                _ => self.store_global(i, Value::Int(n)),
+            }
+            return Ok(());
+        }
+        let v = pop(frame)?;
+        self.store_global(i, v);
         Ok(())
     }
 
@@ -96,18 +113,19 @@ impl Vm {
     /// the right operand, never pushed.
     #[inline(always)]
     pub(super) fn load_const_binary(&mut self, c: u32, op: BinOp, inplace: bool) -> R<()> {
-        let b = top!(self).code.consts[c as usize].clone_fast();
         self.second_half()?;
         let frame = top!(self);
-        let a = pop(frame)?;
-        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+        // An int and an int constant: the result replaces the int in place.
+        if let (Some(Value::Int(y)), Some(Value::Int(x))) =
+            (frame.code.consts.get(c as usize), frame.stack.last_mut())
+        {
             if let Some(r) = int_binary_fast(op, *x, *y) {
-                a.discard();
-                b.discard();
-                frame.stack.push(Value::Int(r));
+                *x = r;
                 return Ok(());
             }
         }
+        let b = frame.code.consts[c as usize].clone_fast();
+        let a = pop(frame)?;
         let v = if inplace { self.inplace(op, a, &b)? } else { self.binary(op, &a, &b)? };
         top!(self).stack.push(v);
         Ok(())
@@ -118,6 +136,14 @@ impl Vm {
     #[inline(always)]
     pub(super) fn pop_compare(&mut self, op: CmpOp) -> R<bool> {
         let frame = top!(self);
+        // Two ints: compared where they lie, popped by parts.
+        if let [.., a @ Value::Int(_), b @ Value::Int(_)] = &*frame.stack {
+            if let Some(v) = int_compare_fast(op, a, b) {
+                frame.stack.pop_int();
+                frame.stack.pop_int();
+                return Ok(v);
+            }
+        }
         let b = pop(frame)?;
         let a = pop(frame)?;
         let v = match int_compare_fast(op, &a, &b) {
@@ -293,6 +319,33 @@ pub(super) enum RangeNext {
     Int(i64),
     Done,
     NotARange,
+}
+
+/// Pops the top value into local `i` (an int by parts, as `pop_store_global`).
+#[inline(always)]
+pub(super) fn store_fast(frame: &mut Frame, i: u32) -> R<()> {
+    if let Some(n) = frame.stack.pop_int() {
+        match frame.locals.get_mut(i as usize) {
+            Some(Some(Value::Int(l))) => *l = n,
+            Some(slot) => {
+                if let Some(old) = slot.replace(Value::Int(n)) {
+                    old.discard();
+                }
+            }
+            None => return Err(internal("local out of range")),
+        }
+        return Ok(());
+    }
+    let v = pop(frame)?;
+    match frame.locals.get_mut(i as usize) {
+        Some(slot) => {
+            if let Some(old) = slot.replace(v) {
+                old.discard();
+            }
+            Ok(())
+        }
+        None => Err(internal("local out of range")),
+    }
 }
 
 /// Pushes a local's value (copied straight into the stack, see

@@ -30,11 +30,28 @@ impl OperandStack {
     #[inline(always)]
     pub(crate) fn push(&mut self, v: Value) {
         match self.slots.get_mut(self.len) {
-            // The slot holds `None`: nothing to drop (`discard` checks it inline).
-            Some(slot) => std::mem::replace(slot, v).discard(),
+            // A freed slot holds `None` or an int `pop_int` left: overwritten
+            // unread (reading it whole would stall on its last stores).
+            Some(slot) if owns_nothing(slot) => std::mem::forget(std::mem::replace(slot, v)),
+            Some(slot) => drop(std::mem::replace(slot, v)),
             None => self.grow_push(v),
         }
         self.len += 1;
+    }
+
+    /// Pops the top value when it is an int, leaving its bits in the freed
+    /// slot (it owns nothing): read by parts, where a whole `Value` read
+    /// soon after its parts were written stalls.
+    #[inline(always)]
+    pub(crate) fn pop_int(&mut self) -> Option<i64> {
+        let top = self.len.checked_sub(1)?;
+        match self.slots.get(top) {
+            Some(Value::Int(n)) => {
+                self.len = top;
+                Some(*n)
+            }
+            _ => None,
+        }
     }
 
     /// Pushes a copy of `v`, the values programs load most made in their
@@ -51,6 +68,7 @@ impl OperandStack {
             Value::List(l) => self.push(Value::List(Rc::clone(l))),
             Value::Dict(d) => self.push(Value::Dict(Rc::clone(d))),
             Value::Func(f) => self.push(Value::Func(Rc::clone(f))),
+            Value::Builtin(f) => self.push(Value::Builtin(Rc::clone(f))),
             other => self.push(other.clone()),
         }
     }
@@ -115,6 +133,12 @@ impl OperandStack {
         slots.truncate(self.len);
         slots.into_iter()
     }
+}
+
+/// Values that hold no allocation: dropping one does nothing.
+#[inline(always)]
+fn owns_nothing(v: &Value) -> bool {
+    matches!(v, Value::None | Value::Int(_) | Value::Bool(_) | Value::Float(_))
 }
 
 impl Deref for OperandStack {
