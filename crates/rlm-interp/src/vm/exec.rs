@@ -638,6 +638,9 @@ impl Vm {
         }
         let v = pop(frame)?;
         let e = self.make_exception(v)?;
+        // Pre-charged, as a new container is: the list a handler keeps it in
+        // counts it only at the next sync, which these charges bring due.
+        self.alloc(e.mem_cost())?;
         Err(Fault::Exc(e))
     }
 

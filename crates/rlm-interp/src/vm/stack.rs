@@ -9,8 +9,8 @@ use std::rc::Rc;
 use crate::value::Value;
 
 /// Slots `..len` hold the stack, bottom first; the slots above it hold
-/// `Value::None`, kept so that a push reuses a slot instead of growing the
-/// vector.
+/// values that own nothing (`Value::None`, or an int `pop_int` left), kept
+/// so that a push reuses a slot instead of growing the vector.
 #[derive(Default)]
 pub(crate) struct OperandStack {
     slots: Vec<Value>,
@@ -87,13 +87,23 @@ impl OperandStack {
         Some(v)
     }
 
-    /// Drops the values above the first `n`.
+    /// Drops the values above the first `n` (those that own nothing stay
+    /// in their freed slots, as `pop_int` leaves them).
     pub(crate) fn truncate(&mut self, n: usize) {
-        while self.len > n {
-            if let Some(v) = self.pop() {
-                drop(v);
+        let end = self.len;
+        let Some(gone) = self.slots.get_mut(n..end) else { return };
+        self.len = n;
+        for slot in gone {
+            if !owns_nothing(slot) {
+                drop(std::mem::replace(slot, Value::None));
             }
         }
+    }
+
+    /// The top value.
+    #[inline(always)]
+    pub(crate) fn last(&self) -> Option<&Value> {
+        self.slots.get(self.len.checked_sub(1)?)
     }
 
     pub(crate) fn clear(&mut self) {
@@ -166,22 +176,40 @@ mod tests {
     }
 
     #[test]
-    fn pushes_and_pops_reuse_slots_and_keep_them_none_above_the_top() {
+    fn pushes_and_pops_reuse_the_freed_slots() {
         let mut s = OperandStack::default();
         s.extend((0..4).map(Value::Int));
-        assert_eq!(s.pop().map(|v| matches!(v, Value::Int(3))), Some(true));
+        assert_eq!(s.pop_int(), Some(3));
         assert_eq!(s.len(), 3);
-        assert_eq!(s.capacity(), s.slots.capacity());
-        assert!(matches!(s.slots[3], Value::None));
         s.push(Value::Int(9));
         assert_eq!(ints(&s), [0, 1, 2, 9]);
         assert_eq!(s.slots.len(), 4, "the freed slot was reused");
+        assert!(matches!(s.pop(), Some(Value::Int(9))));
+        assert!(matches!(s.slots[3], Value::None), "pop leaves None behind");
         s.truncate(1);
         assert_eq!(ints(&s), [0]);
-        assert!(s.slots[1..].iter().all(|v| matches!(v, Value::None)));
+        assert!(s.slots[1..].iter().all(owns_nothing));
         s.clear();
         assert!(s.pop().is_none());
+        assert!(s.pop_int().is_none());
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn values_that_own_something_are_dropped_when_they_leave() {
+        let list = Rc::new(crate::value::ListObj::new(Vec::new()));
+        let mut s = OperandStack::default();
+        s.push(Value::List(Rc::clone(&list)));
+        s.push(Value::Str(crate::value::Str::new("x")));
+        assert_eq!(s.pop_int(), None, "a str is not popped as an int");
+        s.truncate(0);
+        assert_eq!(Rc::strong_count(&list), 1, "truncate dropped the stack's reference");
+        assert!(s.slots.iter().all(owns_nothing));
+        s.push(Value::List(Rc::clone(&list)));
+        let taken = s.split_off(0);
+        assert_eq!(Rc::strong_count(&list), 2, "split_off moves the value out");
+        drop(taken);
+        assert_eq!(Rc::strong_count(&list), 1);
     }
 
     #[test]
@@ -195,6 +223,7 @@ mod tests {
         assert_eq!(ints(&s), [0, 7, 1, 2]);
         s.swap(0, 3);
         assert_eq!(ints(&s), [2, 7, 1, 0]);
+        assert_eq!(s.last().map(|v| matches!(v, Value::Int(0))), Some(true));
         assert_eq!(s.into_values().count(), 4);
     }
 }
