@@ -153,7 +153,7 @@ pub struct Code {
 
 impl Code {
     /// A frame's own buffers: its locals, its `ncells` cells, and its
-    /// operand stack, estimated at two values per instruction (the compiler
+    /// operand stack, estimated at 48 bytes per instruction (the compiler
     /// does not compute the exact depth; a stack holds what the instructions
     /// before pushed, and the largest pushes, unpacking `n` targets, are
     /// followed by `n` stores).
