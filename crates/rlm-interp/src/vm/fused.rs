@@ -207,8 +207,8 @@ impl Vm {
             let mut st = state.try_borrow_mut().ok()?;
             let IterState::Seq(seq, i) = &mut *st else { return None };
             let seq = match seq {
-                Value::List(l) => Value::List(Rc::clone(l)),
-                Value::Tuple(t) => Value::Tuple(Rc::clone(t)),
+                Value::List(list) => Value::List(Rc::clone(list)),
+                Value::Tuple(tuple) => Value::Tuple(Rc::clone(tuple)),
                 _ => return None,
             };
             let at = *i;
@@ -216,8 +216,8 @@ impl Vm {
             (seq, at)
         };
         let len = match &seq {
-            Value::List(l) => l.borrow().len(),
-            Value::Tuple(t) => t.len(),
+            Value::List(list) => list.borrow().len(),
+            Value::Tuple(tuple) => tuple.len(),
             _ => 0,
         };
         if at >= len {
@@ -228,8 +228,8 @@ impl Vm {
             return Some(Err(e));
         }
         match &seq {
-            Value::List(l) => {
-                if let Some(v) = l.borrow().get(at) {
+            Value::List(list) => {
+                if let Some(v) = list.borrow().get(at) {
                     self.store_clone(target, v);
                 }
             }
