@@ -268,7 +268,7 @@ impl Session {
 
     /// Bind a host object (e.g. `ctx`) under a name visible to programs.
     pub fn register_object(&mut self, name: &str, obj: Rc<dyn HostObject>) {
-        self.vm.host_values.insert(SmolStr::new(name), Value::Host(obj));
+        self.vm.host_values.insert(SmolStr::new(name), Value::Host(Rc::new(obj)));
         self.vm.clear_builtin_cache();
     }
 

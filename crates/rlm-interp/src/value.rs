@@ -137,7 +137,9 @@ pub enum Value {
     Coroutine(Rc<RefCell<Coroutine>>),
     HostFuture(Rc<HostFuture>),
     Gather(Rc<Gather>),
-    Host(Rc<dyn HostObject>),
+    /// Behind a second `Rc`: a `dyn` pointer is two words, and would make
+    /// every `Value` 24 bytes instead of 16.
+    Host(Rc<Rc<dyn HostObject>>),
     Native(Rc<Native>),
     Ellipsis,
 }
@@ -217,13 +219,13 @@ impl Value {
             Value::Type(_) => Ty::Type,
             Value::Exc(e) => Ty::Exc(e.kind),
             Value::Module(_) => Ty::Module,
-            Value::Iter(_) => Ty::Other("iterator"),
-            Value::Coroutine(_) => Ty::Other("coroutine"),
-            Value::HostFuture(_) => Ty::Other("coroutine"),
-            Value::Gather(_) => Ty::Other("_GatheringFuture"),
-            Value::Host(_) => Ty::Other("host object"),
+            Value::Iter(_) => Ty::Other(&"iterator"),
+            Value::Coroutine(_) => Ty::Other(&"coroutine"),
+            Value::HostFuture(_) => Ty::Other(&"coroutine"),
+            Value::Gather(_) => Ty::Other(&"_GatheringFuture"),
+            Value::Host(_) => Ty::Other(&"host object"),
             Value::Native(n) => n.ty(),
-            Value::Ellipsis => Ty::Other("ellipsis"),
+            Value::Ellipsis => Ty::Other(&"ellipsis"),
         }
     }
 
@@ -449,3 +451,10 @@ impl indexmap::Equivalent<Key> for KeyRef<'_> {
 }
 
 impl Eq for Key {}
+
+// Every stack slot, local, list item and dict value is a `Value`, moved on
+// nearly every instruction: two words, the tag sharing its byte with `Ty`'s.
+// A variant holding a wider payload (a `&str`, a `dyn` pointer) made it 24
+// bytes, copied by parts around its tag byte.
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
+const _: () = assert!(std::mem::size_of::<Option<Value>>() == 16);

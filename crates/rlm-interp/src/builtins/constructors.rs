@@ -52,7 +52,7 @@ impl Vm {
             }
             Ty::Slice => slice_new(args),
             Ty::NoneType => Ok(Value::None),
-            Ty::Other(n @ ("datetime" | "date" | "time" | "timedelta")) => {
+            Ty::Other(n @ &("datetime" | "date" | "time" | "timedelta")) => {
                 crate::modules::datetime::construct_other(self, n, args, kwargs)
             }
             _ => type_err(format!("cannot create '{tn}' instances")),

@@ -153,14 +153,16 @@ pub struct Code {
 
 impl Code {
     /// A frame's own buffers: its locals, its `ncells` cells, and its
-    /// operand stack, estimated at two values per instruction (the compiler
+    /// operand stack, estimated at 48 bytes per instruction (the compiler
     /// does not compute the exact depth; a stack holds what the instructions
     /// before pushed, and the largest pushes, unpacking `n` targets, are
     /// followed by `n` stores).
     pub(crate) fn frame_bytes(&self, ncells: usize) -> usize {
         crate::mem::vec_block::<Option<Value>>(self.local_names.len())
             + crate::mem::vec_block::<Rc<crate::gc::StoreCell<Option<Value>>>>(ncells)
-            + crate::mem::vec_block::<Value>(self.ops.len().saturating_mul(2))
+            // Three 16-byte slots per instruction: the two 24-byte slots
+            // this was set with against the real heap (`large_frames_are_charged`).
+            + crate::mem::vec_block::<Value>(self.ops.len().saturating_mul(3))
     }
 }
 

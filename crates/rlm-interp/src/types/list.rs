@@ -148,8 +148,11 @@ impl ListObj {
     }
 }
 
-/// What one `append` may cost: a slot, doubled by the buffer's growth.
-pub(crate) const LIST_SLOT_COST: usize = 2 * std::mem::size_of::<Value>();
+/// What one `append` may cost: a slot, doubled by the buffer's growth, at
+/// the 24 bytes a `Value` took when this weight was set against the real
+/// heap: at 16 the syncs it paces came half as far apart again, and a list
+/// of exceptions (`tests/real_heap.rs`) passed the budget by its slack.
+pub(crate) const LIST_SLOT_COST: usize = 48;
 
 /// What pushing onto `items` is about to allocate: when it is full, the
 /// buffer doubles at once (charged before, so a 400 MB list cannot double

@@ -60,17 +60,17 @@ impl Native {
 
     pub fn ty(&self) -> Ty {
         match self {
-            Native::Pattern(_) => Ty::Other("re.Pattern"),
-            Native::Match(_) => Ty::Other("re.Match"),
-            Native::Partial(_) => Ty::Other("functools.partial"),
+            Native::Pattern(_) => Ty::Other(&"re.Pattern"),
+            Native::Match(_) => Ty::Other(&"re.Match"),
+            Native::Partial(_) => Ty::Other(&"functools.partial"),
             Native::DateTime(d) => d.ty(),
-            Native::TimeDelta(..) => Ty::Other("timedelta"),
-            Native::DictView(0, _) => Ty::Other("dict_keys"),
-            Native::DictView(1, _) => Ty::Other("dict_values"),
-            Native::DictView(..) => Ty::Other("dict_items"),
-            Native::StringIO(_) => Ty::Other("StringIO"),
-            Native::CsvReader(_) => Ty::Other("DictReader"),
-            Native::CsvWriter(_) => Ty::Other("_csv.writer"),
+            Native::TimeDelta(..) => Ty::Other(&"timedelta"),
+            Native::DictView(0, _) => Ty::Other(&"dict_keys"),
+            Native::DictView(1, _) => Ty::Other(&"dict_values"),
+            Native::DictView(..) => Ty::Other(&"dict_items"),
+            Native::StringIO(_) => Ty::Other(&"StringIO"),
+            Native::CsvReader(_) => Ty::Other(&"DictReader"),
+            Native::CsvWriter(_) => Ty::Other(&"_csv.writer"),
         }
     }
 }

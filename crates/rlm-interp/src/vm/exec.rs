@@ -13,7 +13,7 @@ use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
 use crate::vm::fused::{
-    LoopTarget, RangeNext, int_binary_fast, load_fast, truthy_fast, unbound_local,
+    LoopTarget, RangeNext, int_binary_fast, push_local, store_fast, truthy_fast, unbound_local,
 };
 use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
 
@@ -40,21 +40,10 @@ impl Vm {
             };
             frame.pc += 1;
             match op {
-                Op::LoadConst(i) => {
-                    let v = frame.code.consts[i as usize].clone_fast();
-                    frame.stack.push(v);
-                }
+                Op::LoadConst(i) => frame.stack.push_clone(&frame.code.consts[i as usize]),
                 Op::LoadNone => frame.stack.push(Value::None),
-                Op::LoadFast(i) => match load_fast(frame, i) {
-                    Some(v) => frame.stack.push(v),
-                    None => return unbound_local(&frame.code, i),
-                },
-                Op::StoreFast(i) => {
-                    let v = pop(frame)?;
-                    if let Some(old) = frame.locals[i as usize].replace(v) {
-                        old.discard();
-                    }
-                }
+                Op::LoadFast(i) => push_local(frame, i)?,
+                Op::StoreFast(i) => store_fast(frame, i)?,
                 Op::DeleteFast(i) => {
                     if frame.locals[i as usize].take().is_none() {
                         return unbound_local(&frame.code, i);
@@ -76,32 +65,8 @@ impl Vm {
                     let v = pop(frame)?;
                     *frame.cells[i as usize].borrow_mut() = Some(v);
                 }
-                Op::LoadGlobal(i) => {
-                    // An int or a list is pushed where it is made: a `Value`
-                    // passed on through a join is copied by parts through
-                    // memory (a stalled store-to-load forwarding each time).
-                    match self.globals.get(i as usize) {
-                        Some(Some(Value::Int(n))) => {
-                            let n = *n;
-                            top!(self).stack.push(Value::Int(n));
-                        }
-                        Some(Some(Value::List(l))) => {
-                            let l = Rc::clone(l);
-                            top!(self).stack.push(Value::List(l));
-                        }
-                        _ => {
-                            let v = match self.global_fast(i) {
-                                Some(v) => v,
-                                None => self.load_global(i as usize)?,
-                            };
-                            top!(self).stack.push(v);
-                        }
-                    }
-                }
-                Op::StoreGlobal(i) => {
-                    let v = pop(frame)?;
-                    self.store_global(i, v);
-                }
+                Op::LoadGlobal(i) => self.push_global(i)?,
+                Op::StoreGlobal(i) => self.pop_store_global(i)?,
                 Op::DeleteGlobal(i) => self.op_delete_global(i)?,
                 Op::LoadAttr(i) => {
                     let name = frame.code.names[i as usize].clone();
@@ -140,17 +105,17 @@ impl Vm {
                     frame.stack.push(Value::Slice(Rc::new((a, b, c))));
                 }
                 Op::Binary(op) | Op::Inplace(op) => {
-                    let b = pop(frame)?;
-                    let a = pop(frame)?;
-                    // Integer fast paths (the common case in loops).
-                    if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                    // Two ints (the common case in loops): the result
+                    // replaces the left one in place, no `Value` moved.
+                    if let [.., Value::Int(x), Value::Int(y)] = &mut *frame.stack {
                         if let Some(r) = int_binary_fast(op, *x, *y) {
-                            a.discard();
-                            b.discard();
-                            frame.stack.push(Value::Int(r));
+                            *x = r;
+                            frame.stack.pop_int();
                             continue;
                         }
                     }
+                    let b = pop(frame)?;
+                    let a = pop(frame)?;
                     let v =
                         if matches!(op_kind(&self.frames, frame_pc_prev(&self.frames)), Some(true))
                         {
@@ -350,8 +315,17 @@ impl Vm {
                 Op::Defer => {}
                 Op::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
                 Op::Return => {
-                    let v = pop(frame)?;
                     let last = self.frames.len() <= base + 1;
+                    let frame = top!(self);
+                    // An int goes back to the caller by parts (see `pop_int`).
+                    if let Some(n) = if last { None } else { frame.stack.pop_int() } {
+                        if let Some(done) = self.frames.pop() {
+                            self.recycle_frame(done);
+                        }
+                        top!(self).stack.push(Value::Int(n));
+                        continue;
+                    }
+                    let v = pop(frame)?;
                     if let Some(done) = self.frames.pop() {
                         self.recycle_frame(done);
                     }
@@ -409,37 +383,27 @@ impl Vm {
                 Op::ForIterStoreFast(t, l) => self.for_iter_store(t, LoopTarget::Fast(l))?,
                 Op::ForIterStoreGlobal(t, g) => self.for_iter_store(t, LoopTarget::Global(g))?,
                 Op::LoadFastConstBinary(l, c, op, inplace) => {
-                    let Some(v) = load_fast(frame, l) else { return unbound_local(&frame.code, l) };
-                    frame.stack.push(v);
+                    push_local(frame, l)?;
                     self.second_half()?;
                     self.load_const_binary(c, op, inplace)?;
                 }
                 Op::LoadGlobalConstBinary(g, c, op, inplace) => {
-                    let v = match self.global_fast(g) {
-                        Some(v) => v,
-                        None => self.load_global(g as usize)?,
-                    };
-                    top!(self).stack.push(v);
+                    self.push_global(g)?;
                     self.second_half()?;
                     self.load_const_binary(c, op, inplace)?;
                 }
                 Op::LoadConstCompareJumpIfFalse(c, op, t) => {
-                    let v = frame.code.consts[c as usize].clone_fast();
-                    frame.stack.push(v);
+                    frame.stack.push_clone(&frame.code.consts[c as usize]);
                     self.second_half()?;
                     self.compare_jump_if_false(op, t)?;
                 }
                 Op::StoreFastJump(l, t) => {
-                    let v = pop(frame)?;
-                    if let Some(old) = frame.locals[l as usize].replace(v) {
-                        old.discard();
-                    }
+                    store_fast(frame, l)?;
                     self.second_half()?;
                     top!(self).pc = t as usize;
                 }
                 Op::StoreGlobalJump(g, t) => {
-                    let v = pop(frame)?;
-                    self.store_global(g, v);
+                    self.pop_store_global(g)?;
                     self.second_half()?;
                     top!(self).pc = t as usize;
                 }
@@ -674,6 +638,9 @@ impl Vm {
         }
         let v = pop(frame)?;
         let e = self.make_exception(v)?;
+        // Pre-charged, as a new container is: the list a handler keeps it in
+        // counts it only at the next sync, which these charges bring due.
+        self.alloc(e.mem_cost())?;
         Err(Fault::Exc(e))
     }
 

@@ -4,6 +4,8 @@
 //! over it and runs it (the three-instruction forms, in `exec.rs`, do so
 //! twice). The single instructions' fast paths that both use live here too.
 
+use std::rc::Rc;
+
 use rlm_syntax::ast::{BinOp, CmpOp};
 
 use crate::compile::Code;
@@ -32,18 +34,41 @@ impl Vm {
         Ok(())
     }
 
-    /// A global's value when its slot is set, or the builtin already
+    /// Pushes a global's value when its slot is set, or the builtin already
     /// looked up for it (`load_global` otherwise: the first lookup of a
-    /// builtin, and the error for an unknown name).
+    /// builtin, and the error for an unknown name). Copied straight into
+    /// the stack (`OperandStack::push_clone`), not returned.
     #[inline(always)]
-    pub(super) fn global_fast(&self, i: u32) -> Option<Value> {
+    pub(super) fn push_global(&mut self, i: u32) -> R<()> {
+        let Some(frame) = self.frames.last_mut() else { return Err(internal("no frame")) };
         if let Some(Some(v)) = self.globals.get(i as usize) {
-            return Some(v.clone_fast());
+            frame.stack.push_clone(v);
+            return Ok(());
         }
-        match self.builtin_cache.get(i as usize) {
-            Some(Some(v)) => Some(v.clone()),
-            _ => None,
+        if let Some(Some(v)) = self.builtin_cache.get(i as usize) {
+            frame.stack.push_clone(v);
+            return Ok(());
         }
+        let v = self.load_global(i as usize)?;
+        top!(self).stack.push(v);
+        Ok(())
+    }
+
+    /// Pops the top value into global `i`; an int read and, over an int,
+    /// written by parts (see `OperandStack::pop_int`).
+    #[inline(always)]
+    pub(super) fn pop_store_global(&mut self, i: u32) -> R<()> {
+        let frame = top!(self);
+        if let Some(n) = frame.stack.pop_int() {
+            match self.globals.get_mut(i as usize) {
+                Some(Some(Value::Int(g))) => *g = n,
+                _ => self.store_global(i, Value::Int(n)),
+            }
+            return Ok(());
+        }
+        let v = pop(frame)?;
+        self.store_global(i, v);
+        Ok(())
     }
 
     #[inline(always)]
@@ -72,48 +97,35 @@ impl Vm {
 
     #[inline(always)]
     pub(super) fn load_fast_pair(&mut self, a: u32, b: u32) -> R<()> {
-        let frame = top!(self);
-        let Some(v) = load_fast(frame, a) else { return unbound_local(&frame.code, a) };
-        frame.stack.push(v);
+        push_local(top!(self), a)?;
         self.second_half()?;
-        let frame = top!(self);
-        let Some(v) = load_fast(frame, b) else { return unbound_local(&frame.code, b) };
-        frame.stack.push(v);
-        Ok(())
+        push_local(top!(self), b)
     }
 
     #[inline(always)]
     pub(super) fn load_global_pair(&mut self, a: u32, b: u32) -> R<()> {
-        let v = match self.global_fast(a) {
-            Some(v) => v,
-            None => self.load_global(a as usize)?,
-        };
-        top!(self).stack.push(v);
+        self.push_global(a)?;
         self.second_half()?;
-        let v = match self.global_fast(b) {
-            Some(v) => v,
-            None => self.load_global(b as usize)?,
-        };
-        top!(self).stack.push(v);
-        Ok(())
+        self.push_global(b)
     }
 
     /// `LoadConst(c)` then `Binary(op)` or `Inplace(op)`: the constant is
     /// the right operand, never pushed.
     #[inline(always)]
     pub(super) fn load_const_binary(&mut self, c: u32, op: BinOp, inplace: bool) -> R<()> {
-        let b = top!(self).code.consts[c as usize].clone_fast();
         self.second_half()?;
         let frame = top!(self);
-        let a = pop(frame)?;
-        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+        // An int and an int constant: the result replaces the int in place.
+        if let (Some(Value::Int(y)), Some(Value::Int(x))) =
+            (frame.code.consts.get(c as usize), frame.stack.last_mut())
+        {
             if let Some(r) = int_binary_fast(op, *x, *y) {
-                a.discard();
-                b.discard();
-                frame.stack.push(Value::Int(r));
+                *x = r;
                 return Ok(());
             }
         }
+        let b = frame.code.consts[c as usize].clone_fast();
+        let a = pop(frame)?;
         let v = if inplace { self.inplace(op, a, &b)? } else { self.binary(op, &a, &b)? };
         top!(self).stack.push(v);
         Ok(())
@@ -124,6 +136,14 @@ impl Vm {
     #[inline(always)]
     pub(super) fn pop_compare(&mut self, op: CmpOp) -> R<bool> {
         let frame = top!(self);
+        // Two ints: compared where they lie, popped by parts.
+        if let [.., a @ Value::Int(_), b @ Value::Int(_)] = &*frame.stack {
+            if let Some(v) = int_compare_fast(op, a, b) {
+                frame.stack.pop_int();
+                frame.stack.pop_int();
+                return Ok(v);
+            }
+        }
         let b = pop(frame)?;
         let a = pop(frame)?;
         let v = match int_compare_fast(op, &a, &b) {
@@ -162,6 +182,9 @@ impl Vm {
             }
             RangeNext::NotARange => {}
         }
+        if let Some(done) = self.seq_next_store(t, target) {
+            return done;
+        }
         let Some(v) = self.for_iter_next()? else {
             self.end_loop(t);
             return Ok(());
@@ -169,6 +192,55 @@ impl Vm {
         self.second_half()?;
         self.store_target(target, v);
         Ok(())
+    }
+
+    /// `for_iter_store`'s step when its iterator walks a list or a tuple:
+    /// the item is copied straight into the loop's variable
+    /// (`store_clone`), not returned through `for_iter_next` (see
+    /// `range_next`). `None`: another iterator, nothing done. Out of the
+    /// dispatch loop: inlined, it made the loop's other paths slower.
+    #[inline(never)]
+    fn seq_next_store(&mut self, t: u32, target: LoopTarget) -> Option<R<()>> {
+        let frame = self.frames.last()?;
+        let Some(Value::Iter(state)) = frame.stack.last() else { return None };
+        let (seq, at) = {
+            let mut st = state.try_borrow_mut().ok()?;
+            let IterState::Seq(seq, i) = &mut *st else { return None };
+            let seq = match seq {
+                Value::List(list) => Value::List(Rc::clone(list)),
+                Value::Tuple(tuple) => Value::Tuple(Rc::clone(tuple)),
+                _ => return None,
+            };
+            let at = *i;
+            *i += 1;
+            (seq, at)
+        };
+        let len = match &seq {
+            Value::List(list) => list.borrow().len(),
+            Value::Tuple(tuple) => tuple.len(),
+            _ => 0,
+        };
+        if at >= len {
+            self.end_loop(t);
+            return Some(Ok(()));
+        }
+        if let Err(e) = self.second_half() {
+            return Some(Err(e));
+        }
+        match &seq {
+            Value::List(list) => {
+                if let Some(v) = list.borrow().get(at) {
+                    self.store_clone(target, v);
+                }
+            }
+            Value::Tuple(tuple) => {
+                if let Some(v) = tuple.get(at) {
+                    self.store_clone(target, v);
+                }
+            }
+            _ => {}
+        }
+        Some(Ok(()))
     }
 
     /// The loop's next value, when its iterator is a range: an int made and
@@ -197,6 +269,36 @@ impl Vm {
         }
     }
 
+    /// Stores a copy of `v` into the loop's variable, made where it is
+    /// stored (as `OperandStack::push_clone` pushes).
+    #[inline(always)]
+    fn store_clone(&mut self, target: LoopTarget, v: &Value) {
+        let slot = match target {
+            LoopTarget::Fast(l) => match self.frames.last_mut() {
+                Some(frame) => frame.locals.get_mut(l as usize),
+                None => None,
+            },
+            LoopTarget::Global(g) => {
+                let g = g as usize;
+                if self.globals.len() <= g {
+                    self.globals.resize(g + 1, None);
+                }
+                self.globals.get_mut(g)
+            }
+        };
+        let Some(slot) = slot else { return };
+        let old = match v {
+            Value::Str(s) => slot.replace(Value::Str(s.clone())),
+            Value::Int(i) => slot.replace(Value::Int(*i)),
+            Value::Tuple(t) => slot.replace(Value::Tuple(Rc::clone(t))),
+            Value::List(l) => slot.replace(Value::List(Rc::clone(l))),
+            other => slot.replace(other.clone()),
+        };
+        if let Some(old) = old {
+            old.discard();
+        }
+    }
+
     #[inline(always)]
     fn store_target(&mut self, target: LoopTarget, v: Value) {
         match target {
@@ -219,10 +321,44 @@ pub(super) enum RangeNext {
     NotARange,
 }
 
-/// A local's value (`None` before it is assigned: see `unbound_local`).
+/// Pops the top value into local `i` (an int by parts, as `pop_store_global`).
 #[inline(always)]
-pub(super) fn load_fast(frame: &Frame, i: u32) -> Option<Value> {
-    frame.locals[i as usize].as_ref().map(Value::clone_fast)
+pub(super) fn store_fast(frame: &mut Frame, i: u32) -> R<()> {
+    if let Some(n) = frame.stack.pop_int() {
+        match frame.locals.get_mut(i as usize) {
+            Some(Some(Value::Int(l))) => *l = n,
+            Some(slot) => {
+                if let Some(old) = slot.replace(Value::Int(n)) {
+                    old.discard();
+                }
+            }
+            None => return Err(internal("local out of range")),
+        }
+        return Ok(());
+    }
+    let v = pop(frame)?;
+    match frame.locals.get_mut(i as usize) {
+        Some(slot) => {
+            if let Some(old) = slot.replace(v) {
+                old.discard();
+            }
+            Ok(())
+        }
+        None => Err(internal("local out of range")),
+    }
+}
+
+/// Pushes a local's value (copied straight into the stack, see
+/// `OperandStack::push_clone`), or raises CPython's error before it is assigned.
+#[inline(always)]
+pub(super) fn push_local(frame: &mut Frame, i: u32) -> R<()> {
+    match frame.locals.get(i as usize) {
+        Some(Some(v)) => {
+            frame.stack.push_clone(v);
+            Ok(())
+        }
+        _ => unbound_local(&frame.code, i),
+    }
 }
 
 /// CPython's error for a local read before assignment.

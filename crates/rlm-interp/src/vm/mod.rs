@@ -4,7 +4,7 @@
 //!
 //! `exec.rs` is the dispatch loop, `call.rs` calls and frames, `tasks.rs`
 //! scheduling and host-call suspension, `accounting.rs` fuel and memory,
-//! `globals.rs` global slots, `method_fast.rs` and `builtin_fast.rs` the
+//! `globals.rs` global slots, `stack.rs` the operand stack, `method_fast.rs` and `builtin_fast.rs` the
 //! hottest built-in method and function calls; the generic operations every instruction
 //! reaches are `compare.rs`, `binary.rs`, `subscript.rs`, `iter.rs` and
 //! `attr.rs`, which dispatch to the value types (`types/`).
@@ -30,6 +30,7 @@ mod fused;
 mod globals;
 mod iter;
 mod method_fast;
+mod stack;
 mod subscript;
 mod tasks;
 
@@ -48,6 +49,7 @@ pub(crate) use accounting::FUEL_PER_VALUE_WRITTEN;
 pub(crate) use binary::binop_err;
 pub(crate) use builtin_fast::{is_builtin_len, len_fast};
 pub(crate) use compare::eq_shallow;
+use stack::OperandStack;
 
 struct Block {
     handler: u32,
@@ -58,7 +60,7 @@ struct Block {
 pub(crate) struct Frame {
     code: Rc<Code>,
     pc: usize,
-    stack: Vec<Value>,
+    stack: OperandStack,
     locals: Vec<Option<Value>>,
     cells: Vec<Rc<StoreCell<Option<Value>>>>,
     blocks: Vec<Block>,
@@ -162,7 +164,7 @@ pub struct Vm {
     pub(crate) sort_cmp: Option<Value>,
     /// Emptied operand stacks and locals of returned frames, reused by the
     /// next calls (a call then allocates nothing for them).
-    spare_frames: Vec<(Vec<Value>, Vec<Option<Value>>)>,
+    spare_frames: Vec<(OperandStack, Vec<Option<Value>>)>,
 }
 
 pub(crate) fn internal(what: &str) -> Fault {
@@ -233,7 +235,7 @@ impl Drop for Vm {
             .chain(self.tasks.drain(..).flat_map(|mut t| std::mem::take(&mut t.frames)))
             .collect();
         for f in frames {
-            roots.extend(f.stack);
+            roots.extend(f.stack.into_values());
             roots.extend(f.locals.into_iter().flatten());
             cells.extend(f.cells);
         }

@@ -11,6 +11,7 @@ use crate::compile::{Code, Op};
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
 use crate::host::HostCall;
 use crate::value::*;
+use crate::vm::stack::OperandStack;
 use crate::vm::{ExecEnd, Frame, RunState, Task, Vm, Wait, pop};
 
 impl Vm {
@@ -33,7 +34,7 @@ impl Vm {
             locals: vec![None; code.local_names.len()],
             code,
             pc: 0,
-            stack: Vec::new(),
+            stack: OperandStack::default(),
             cells: Vec::new(),
             blocks: Vec::new(),
             handled: Vec::new(),
@@ -289,7 +290,7 @@ impl Vm {
                     let frame = Frame {
                         code,
                         pc: 0,
-                        stack: vec![Value::Gather(inner.clone())],
+                        stack: OperandStack::from_values(vec![Value::Gather(inner.clone())]),
                         locals: Vec::new(),
                         cells: Vec::new(),
                         blocks: Vec::new(),

@@ -163,11 +163,11 @@ impl DateTime {
 impl DateTime {
     pub(crate) fn ty(&self) -> Ty {
         if self.time_only {
-            Ty::Other("time")
+            Ty::Other(&"time")
         } else if self.has_time {
-            Ty::Other("datetime")
+            Ty::Other(&"datetime")
         } else {
-            Ty::Other("date")
+            Ty::Other(&"date")
         }
     }
 

@@ -24,10 +24,10 @@ use timedelta::td_value;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     vec![
-        ("datetime", Value::Type(Ty::Other("datetime"))),
-        ("date", Value::Type(Ty::Other("date"))),
-        ("time", Value::Type(Ty::Other("time"))),
-        ("timedelta", Value::Type(Ty::Other("timedelta"))),
+        ("datetime", Value::Type(Ty::Other(&"datetime"))),
+        ("date", Value::Type(Ty::Other(&"date"))),
+        ("time", Value::Type(Ty::Other(&"time"))),
+        ("timedelta", Value::Type(Ty::Other(&"timedelta"))),
     ]
 }
 
@@ -100,8 +100,8 @@ pub(crate) fn construct_other(
     }
 }
 
-pub(crate) fn type_attr(t: &'static str, name: &str) -> Option<Value> {
-    match (t, name) {
+pub(crate) fn type_attr(t: &'static &'static str, name: &str) -> Option<Value> {
+    match (*t, name) {
         (
             "datetime" | "date",
             "strptime" | "fromisoformat" | "fromordinal" | "now" | "today" | "utcnow"

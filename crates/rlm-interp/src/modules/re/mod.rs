@@ -70,7 +70,7 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
         v.push((n, Value::Int(x)));
     }
     v.push(("error", Value::Type(Ty::Exc(ExcKind::ReError))));
-    v.push(("Pattern", Value::Type(Ty::Other("re.Pattern"))));
-    v.push(("Match", Value::Type(Ty::Other("re.Match"))));
+    v.push(("Pattern", Value::Type(Ty::Other(&"re.Pattern"))));
+    v.push(("Match", Value::Type(Ty::Other(&"re.Match"))));
     v
 }
