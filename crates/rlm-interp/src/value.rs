@@ -401,7 +401,19 @@ fn rc_identity(v: &Value) -> Rc<()> {
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_value(&self.0, state)
+        hash_key(&self.0, state)
+    }
+}
+
+/// [`hash_value`] with the keys programs use most (strings, whose hash is
+/// cached, and ints) hashed inline: every dict lookup hashes its key, and the
+/// general `match` over every variant cost a call and a jump table each.
+#[inline(always)]
+fn hash_key<H: Hasher>(v: &Value, state: &mut H) {
+    match v {
+        Value::Str(s) => s.hash_code().hash(state),
+        Value::Int(i) => i.hash(state),
+        other => hash_value(other, state),
     }
 }
 
@@ -411,8 +423,9 @@ impl PartialEq for Key {
     }
 }
 
-/// Key equality: the keys programs use most compared without the general walk.
-#[inline]
+/// Key equality: the keys programs use most compared without the general
+/// walk, inline (a dict lookup that finds its key makes one).
+#[inline(always)]
 fn key_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(a), Value::Str(b)) => a == b,
@@ -427,7 +440,7 @@ pub(crate) struct KeyRef<'a>(pub &'a Value);
 
 impl Hash for KeyRef<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_value(self.0, state)
+        hash_key(self.0, state)
     }
 }
 

@@ -52,11 +52,61 @@ enum StrData {
     /// Its own bytes: up to [`INLINE`] of them inside the string's `Rc` box
     /// (no second allocation, nothing more to free), else on the heap.
     Owned(CompactString),
+    /// Text whose fields do not fit beside an owned string's: a view of an
+    /// external buffer, or a long non-ASCII text with its char-to-byte index.
+    /// Boxed, so that the common string (a short word: `split` makes
+    /// hundreds of thousands) is one 64-byte block, as CPython's is.
+    Large(Box<LargeText>),
+}
+
+/// The text of a [`StrData::Large`] string and, once built, its char-to-byte
+/// index (see [`Str::byte_of_char`]).
+struct LargeText {
+    source: LargeSource,
+    index: OnceCell<Vec<usize>>,
+}
+
+enum LargeSource {
+    /// A non-ASCII text of its own longer than `2 * INDEX_STEP` code points
+    /// (indexing it walks at most `INDEX_STEP` of them).
+    Owned(CompactString),
     /// A view of bytes `start..end` of an external buffer (never shorter
     /// than [`INLINE`] + 1: a shorter part is copied inline, which costs less
     /// than holding the buffer and reads without calling through its trait
     /// object).
     Shared(Arc<dyn TextBuffer>, usize, usize),
+}
+
+impl LargeText {
+    fn as_str(&self) -> &str {
+        match &self.source {
+            LargeSource::Owned(s) => s.as_str(),
+            LargeSource::Shared(b, s, e) => b.text().get(*s..*e).unwrap_or(""),
+        }
+    }
+
+    fn byte_len(&self) -> usize {
+        match &self.source {
+            LargeSource::Owned(s) => s.len(),
+            LargeSource::Shared(_, s, e) => e.saturating_sub(*s),
+        }
+    }
+}
+
+impl StrData {
+    /// Owned text of `char_len` code points: inline or on the heap, boxed
+    /// with room for an index when long and non-ASCII.
+    fn owned(s: CompactString, char_len: usize, ascii: bool) -> StrData {
+        if !ascii && char_len > INDEX_STEP * 2 {
+            StrData::large(LargeSource::Owned(s))
+        } else {
+            StrData::Owned(s)
+        }
+    }
+
+    fn large(source: LargeSource) -> StrData {
+        StrData::Large(Box::new(LargeText { source, index: OnceCell::new() }))
+    }
 }
 
 /// The longest text kept inline (`CompactString`'s own size).
@@ -74,28 +124,39 @@ pub struct StrInner {
     /// see [`Str::hash_code`]). 32 bits fit beside `ascii`: the string costs
     /// no more, and the dict's own hasher mixes it to a full hash.
     hash: Cell<u32>,
-    index: OnceCell<Vec<usize>>,
     /// Charged for this string (see `mem`): credited when it is dropped.
     account: Owner,
 }
 
 impl StrInner {
-    /// Its allocations: the `Rc` box and, if its bytes are on the heap (not
-    /// inline, not a view of an external buffer: the context costs nothing),
-    /// their block. The index is charged when built.
+    /// Its allocations: the `Rc` box, the box of a large text, and its bytes
+    /// if they are on the heap (not inline, not a view of an external buffer:
+    /// the context costs nothing). The index is charged when built.
     fn mem_cost(&self) -> usize {
+        let heap = |s: &CompactString| {
+            if s.is_heap_allocated() { crate::mem::block(s.capacity()) } else { 0 }
+        };
         crate::mem::rc_block::<StrInner>()
             + match &self.data {
-                StrData::Owned(s) if s.is_heap_allocated() => crate::mem::block(s.capacity()),
-                StrData::Owned(_) | StrData::Shared(..) => 0,
+                StrData::Owned(s) => heap(s),
+                StrData::Large(l) => {
+                    crate::mem::block(std::mem::size_of::<LargeText>())
+                        + match &l.source {
+                            LargeSource::Owned(s) => heap(s),
+                            LargeSource::Shared(..) => 0,
+                        }
+                }
             }
     }
-}
 
-impl StrInner {
     /// Everything it was charged: [`StrInner::mem_cost`] and the index if built.
     fn charged(&self) -> usize {
-        let index = self.index.get().map_or(0, |i| crate::mem::vec_block::<usize>(i.capacity()));
+        let index = match &self.data {
+            StrData::Large(l) => {
+                l.index.get().map_or(0, |i| crate::mem::vec_block::<usize>(i.capacity()))
+            }
+            StrData::Owned(_) => 0,
+        };
         self.mem_cost() + index
     }
 }
@@ -183,7 +244,7 @@ impl Str {
         }
         let ascii = s.is_ascii();
         let char_len = if ascii { s.len() } else { s.chars().count() };
-        Str::from_inner(PendingStr { data: StrData::Owned(s), char_len, ascii })
+        Str::from_inner(PendingStr { data: StrData::owned(s, char_len, ascii), char_len, ascii })
     }
 
     /// A string joined from parts whose code-point counts and ASCII flags
@@ -195,7 +256,7 @@ impl Str {
             s.shrink_to_fit();
         }
         debug_assert_eq!(char_len, s.chars().count());
-        Str::from_inner(PendingStr { data: StrData::Owned(s), char_len, ascii })
+        Str::from_inner(PendingStr { data: StrData::owned(s, char_len, ascii), char_len, ascii })
     }
 
     /// The text of `parts` (of `total` bytes) one after another, built where
@@ -231,7 +292,6 @@ impl Str {
             char_len: inner.char_len,
             ascii: inner.ascii,
             hash: Cell::new(0),
-            index: OnceCell::new(),
             account,
         };
         inner.account.charge(inner.mem_cost());
@@ -255,7 +315,8 @@ impl Str {
                 (if ascii { len } else { text.chars().count() }, ascii)
             }
         };
-        Str::from_inner(PendingStr { data: StrData::Shared(buf, 0, len), char_len, ascii })
+        let data = StrData::large(LargeSource::Shared(buf, 0, len));
+        Str::from_inner(PendingStr { data, char_len, ascii })
     }
 
     /// Inline: a dict lookup's key comparison reads both keys' text, and a
@@ -264,19 +325,26 @@ impl Str {
     pub fn as_str(&self) -> &str {
         match &self.0.data {
             StrData::Owned(s) => s.as_str(),
-            StrData::Shared(b, s, e) => b.text().get(*s..*e).unwrap_or(""),
+            StrData::Large(l) => l.as_str(),
         }
     }
 
     /// A hash of the text, computed once per string and kept: a dict lookup
     /// and the store after it (`d[w] = d.get(w, 0) + 1`) hash the text once.
     /// Seeded per process, so that programs cannot pick colliding keys.
-    #[inline]
+    #[inline(always)]
     pub fn hash_code(&self) -> u32 {
         let known = self.0.hash.get();
         if known != 0 {
             return known;
         }
+        self.compute_hash()
+    }
+
+    /// [`Str::hash_code`] the first time: out of line, so that the cached
+    /// read stays small where it is inlined.
+    #[inline(never)]
+    fn compute_hash(&self) -> u32 {
         static SEED: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
         // Never 0, the mark of "not yet".
         let h = (SEED.hash_one(self.as_str()) as u32) | 1;
@@ -294,13 +362,13 @@ impl Str {
     pub fn byte_len(&self) -> usize {
         match &self.0.data {
             StrData::Owned(s) => s.len(),
-            StrData::Shared(_, s, e) => e.saturating_sub(*s),
+            StrData::Large(l) => l.byte_len(),
         }
     }
 
     /// Whether this is a view of an external buffer (its bytes are not ours).
     pub fn is_shared(&self) -> bool {
-        matches!(self.0.data, StrData::Shared(..))
+        matches!(&self.0.data, StrData::Large(l) if matches!(l.source, LargeSource::Shared(..)))
     }
 
     pub fn is_ascii(&self) -> bool {
@@ -327,7 +395,11 @@ impl Str {
         if self.0.char_len <= INDEX_STEP * 2 {
             return advance_chars(s.as_bytes(), 0, ci);
         }
-        let index = self.0.index.get_or_init(|| {
+        let StrData::Large(large) = &self.0.data else {
+            // Not reached: a long non-ASCII text is always large (`StrData::owned`).
+            return advance_chars(s.as_bytes(), 0, ci);
+        };
+        let index = large.index.get_or_init(|| {
             let idx = char_index(s, self.0.char_len);
             self.0.account.charge(crate::mem::vec_block::<usize>(idx.capacity()));
             idx
@@ -363,19 +435,17 @@ impl Str {
         Str::from_inner(self.substr_fields(ba, bb, char_len))
     }
 
-    /// Substrings by byte ranges on char boundaries (as [`Str::byte_substr`]),
-    /// the account they are charged to looked up once for all: `split`'s words.
-    /// The text is read once for all of them (a view's through its buffer).
+    /// Substrings by byte ranges on char boundaries (as [`Str::byte_substr`]).
     pub(crate) fn byte_substrs(&self, ranges: Vec<(usize, usize)>) -> Vec<Value> {
-        let account = crate::mem::current();
-        let text = self.as_str();
-        ranges
-            .into_iter()
-            .map(|(a, b)| {
-                let part = self.part_fields(text, a, b, None);
-                Value::Str(Str::charged_to(part, Owner::of(&account)))
-            })
-            .collect()
+        let parts = self.parts();
+        ranges.into_iter().map(|(a, b)| parts.part(a, b)).collect()
+    }
+
+    /// A maker of this string's substrings by byte ranges (`split`'s words,
+    /// `splitlines`' lines), which reads the text and looks up the account
+    /// they are charged to once for all.
+    pub(crate) fn parts(&self) -> Parts<'_> {
+        Parts { of: self, text: self.as_str(), account: crate::mem::current() }
     }
 
     /// A substring's fields (see [`Str::part_fields`]).
@@ -399,10 +469,13 @@ impl Str {
             None => part.chars().count(),
         };
         let data = match &self.0.data {
-            StrData::Shared(buf, s, _) if part.len() > INLINE => {
-                StrData::Shared(buf.clone(), s + ba, s + bb)
-            }
-            _ => StrData::Owned(CompactString::new(part)),
+            StrData::Large(l) if part.len() > INLINE => match &l.source {
+                LargeSource::Shared(buf, s, _) => {
+                    StrData::large(LargeSource::Shared(buf.clone(), s + ba, s + bb))
+                }
+                LargeSource::Owned(_) => StrData::owned(CompactString::new(part), char_len, ascii),
+            },
+            _ => StrData::owned(CompactString::new(part), char_len, ascii),
         };
         PendingStr { data, char_len, ascii }
     }
@@ -418,6 +491,22 @@ impl Str {
     }
 }
 
+/// See [`Str::parts`].
+pub(crate) struct Parts<'a> {
+    of: &'a Str,
+    text: &'a str,
+    account: AccountRef,
+}
+
+impl Parts<'_> {
+    /// Bytes `a..b` (on char boundaries) as [`Str::byte_substr`] makes them.
+    #[inline]
+    pub(crate) fn part(&self, a: usize, b: usize) -> Value {
+        let part = self.of.part_fields(self.text, a, b, None);
+        Value::Str(Str::charged_to(part, Owner::of(&self.account)))
+    }
+}
+
 impl std::fmt::Debug for Str {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", self.as_str())
@@ -427,21 +516,29 @@ impl std::fmt::Debug for Str {
 impl PartialEq for Str {
     #[inline]
     fn eq(&self, other: &Str) -> bool {
-        // Lengths first, then the hashes if both are known: most unequal
-        // strings differ there, and reading them costs no call into a
-        // view's buffer.
+        // Code-point counts first, then the hashes if both are known: most
+        // unequal strings differ there, and reading them costs no call into
+        // a view's buffer.
         if Rc::ptr_eq(&self.0, &other.0) {
             return true;
         }
         let (a, b) = (&*self.0, &*other.0);
-        if a.char_len != b.char_len || self.byte_len() != other.byte_len() {
+        if a.char_len != b.char_len {
             return false;
         }
         let (ha, hb) = (a.hash.get(), b.hash.get());
         if ha != 0 && hb != 0 && ha != hb {
             return false;
         }
-        same_bytes(self.as_str().as_bytes(), other.as_str().as_bytes())
+        match (&a.data, &b.data) {
+            // Two owned texts (dict keys: words): each read once, the
+            // lengths compared by `same_bytes`.
+            (StrData::Owned(x), StrData::Owned(y)) => same_bytes(x.as_bytes(), y.as_bytes()),
+            _ => {
+                self.byte_len() == other.byte_len()
+                    && same_bytes(self.as_str().as_bytes(), other.as_str().as_bytes())
+            }
+        }
     }
 }
 
@@ -637,7 +734,8 @@ mod hash_tests {
         assert_eq!(Str::new("river").hash_code(), whole.byte_substr(6, 11, None).hash_code());
         assert_ne!(Str::new(format!("{long}s")).hash_code(), first);
         assert_eq!(Str::new("").hash_code(), Str::new("").hash_code());
-        assert!(std::mem::size_of::<StrInner>() <= 80, "{}", std::mem::size_of::<StrInner>());
+        // With its `Rc` counts a string is one 64-byte block (see `StrData::Large`).
+        assert_eq!(std::mem::size_of::<StrInner>(), 48);
     }
 }
 
@@ -645,13 +743,13 @@ mod hash_tests {
 mod storage_tests {
     use std::sync::Arc;
 
-    use super::{INLINE, Str, StrInner, TextBuffer};
+    use super::{INLINE, LargeText, Str, StrInner, TextBuffer};
     use crate::mem::{block, rc_block};
 
     /// A part of an external buffer is a view when longer than `INLINE`
-    /// bytes and an inline copy otherwise; either costs only the `Rc` box,
-    /// as a short owned string does, while a long owned one also costs its
-    /// heap block. Equal texts compare equal however they are held, with or
+    /// bytes and an inline copy otherwise; a copy costs only the `Rc` box, as
+    /// a short owned string does, a view also its box, and a long owned one
+    /// its heap block. Equal texts compare equal however they are held, with or
     /// without their hashes known, and differ when only the hashes or only
     /// the bytes tell them apart.
     #[test]
@@ -670,9 +768,11 @@ mod storage_tests {
             (accented.char_len(), accented.byte_len(), accented.is_ascii()),
             (INLINE - 2, INLINE - 1, false)
         );
-        for s in [&short, &long, &accented] {
+        for s in [&short, &accented] {
             assert_eq!(s.0.mem_cost(), rc_block::<StrInner>(), "{s:?}");
         }
+        let view_box = block(std::mem::size_of::<LargeText>());
+        assert_eq!(long.0.mem_cost(), rc_block::<StrInner>() + view_box);
         let heap = Str::new("z".repeat(100));
         assert_eq!(heap.0.mem_cost(), rc_block::<StrInner>() + block(heap_capacity(&heap)));
         assert!(heap_capacity(&heap) >= 100);
@@ -712,6 +812,21 @@ mod storage_tests {
             super::StrData::Owned(c) if c.is_heap_allocated() => c.capacity(),
             _ => 0,
         }
+    }
+
+    /// A long non-ASCII owned text is boxed with its index, which indexing
+    /// builds once and charges: the string's charge then counts both, and
+    /// every position agrees with `char_indices`.
+    #[test]
+    fn long_non_ascii_text_keeps_its_index_in_the_box() {
+        let text = "é".repeat(super::INDEX_STEP * 3);
+        let s = Str::new(text.as_str());
+        assert!(matches!(s.0.data, super::StrData::Large(_)));
+        let before = s.0.charged();
+        assert_eq!(s.byte_of_char(super::INDEX_STEP * 2 + 1), (super::INDEX_STEP * 2 + 1) * 2);
+        assert!(s.0.charged() > before, "the index is charged when built");
+        let short = Str::new("é".repeat(super::INDEX_STEP));
+        assert!(matches!(short.0.data, super::StrData::Owned(_)));
     }
 }
 

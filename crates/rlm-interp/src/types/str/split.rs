@@ -56,30 +56,34 @@ static SPACE_CLASS: [SpaceClass; 256] = {
     table
 };
 
-/// Byte ranges of Python's whitespace split. Bytes are classed by a table
-/// whatever the rest of the text holds (a context with one accented word is
-/// mostly ASCII); only the lead bytes of possible spaces are decoded.
-pub fn split_whitespace_ranges(s: &str, maxsplit: i64) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let bytes = s.as_bytes();
-    let n = bytes.len();
-    // (is whitespace, length in bytes) of the character at byte `i`, a
-    // character boundary; non-spaces may report 1 for a multi-byte
-    // character, whose other bytes are then `Word` too.
-    let ws_at = |i: usize| -> (bool, usize) {
-        match SPACE_CLASS[usize::from(bytes[i])] {
-            SpaceClass::Word => (false, 1),
-            SpaceClass::Space => (true, 1),
-            SpaceClass::Decode => {
-                let c = s[i..].chars().next().unwrap_or(' ');
-                (py_isspace(c), c.len_utf8())
-            }
+/// (is whitespace, length in bytes) of the character at byte `i` of `s`, a
+/// character boundary; non-spaces may report 1 for a multi-byte character,
+/// whose other bytes are then `Word` too. Inlined into the scan's loops.
+#[inline(always)]
+fn space_at(s: &str, i: usize) -> (bool, usize) {
+    match SPACE_CLASS[usize::from(s.as_bytes()[i])] {
+        SpaceClass::Word => (false, 1),
+        SpaceClass::Space => (true, 1),
+        SpaceClass::Decode => {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            (py_isspace(c), c.len_utf8())
         }
-    };
+    }
+}
+
+/// Calls `word(start, end)` with the byte range of each word of Python's
+/// whitespace split, in order (`split` makes each word as it is found: no
+/// vector of ranges). Bytes are classed by a table whatever the rest of the
+/// text holds (a context with one accented word is mostly ASCII); only the
+/// lead bytes of possible spaces are decoded.
+#[inline(always)]
+fn for_each_whitespace_word(s: &str, maxsplit: i64, mut word: impl FnMut(usize, usize)) {
+    let n = s.len();
+    let mut words: i64 = 0;
     let mut i = 0;
     loop {
         while i < n {
-            let (ws, l) = ws_at(i);
+            let (ws, l) = space_at(s, i);
             if !ws {
                 break;
             }
@@ -88,21 +92,21 @@ pub fn split_whitespace_ranges(s: &str, maxsplit: i64) -> Vec<(usize, usize)> {
         if i >= n {
             break;
         }
-        if maxsplit >= 0 && out.len() as i64 == maxsplit {
-            out.push((i, n));
+        if maxsplit >= 0 && words == maxsplit {
+            word(i, n);
             break;
         }
         let start = i;
         while i < n {
-            let (ws, l) = ws_at(i);
+            let (ws, l) = space_at(s, i);
             if ws {
                 break;
             }
             i += l;
         }
-        out.push((start, i));
+        word(start, i);
+        words += 1;
     }
-    out
 }
 
 fn rsplit_whitespace(s: &str, maxsplit: i64) -> Vec<String> {
@@ -204,8 +208,14 @@ impl Vm {
                     get_str_kw(args, 1, kwargs, "maxsplit").and_then(as_int).unwrap_or(-1);
                 let parts: Vec<Value> = match sep {
                     None | Some(Value::None) if name == "split" => {
-                        // Views into the receiver: no copy for shared context text.
-                        s.byte_substrs(split_whitespace_ranges(text, maxsplit))
+                        // Views into the receiver (no copy of shared context
+                        // text) when longer than a string's inline bytes.
+                        let parts = s.parts();
+                        let mut words = Vec::new();
+                        for_each_whitespace_word(text, maxsplit, |a, b| {
+                            words.push(parts.part(a, b))
+                        });
+                        words
                     }
                     None | Some(Value::None) => {
                         let p = rsplit_whitespace(text, maxsplit);
