@@ -18,32 +18,8 @@ use rlm_cli::{check, config, exec, index, repl, run, serve, stats_cmd, stress, t
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's purge delays, set before the program runs (no environment
-/// variables): a page freed inside a segment is given back to the OS after
-/// 25 ms instead of 10 ms, so a program that drops a large list of strings
-/// and makes new ones reuses its pages without a fault each, while a freed
-/// segment (a growing list's old buffer) is still given back after the
-/// default 100 ms (`arena_purge_mult` 4 instead of 10: 25 x 4), which keeps
-/// the peak memory of `rlm exec` programs where it was (a longer segment
-/// delay, or pages kept 50 ms and more, let a growing list peak higher). Measured in BENCHMARKS.md
-/// (issue #16, ninth round, B). The same call is in rlm-interp's bench example.
 #[cfg(feature = "mimalloc")]
-#[allow(unsafe_code)] // two calls into mimalloc's C API with plain integers
-fn set_allocator_options() {
-    use std::ffi::{c_int, c_long};
-    // Their positions in mimalloc 2's `mi_option_t` (include/mimalloc.h).
-    const MI_OPTION_PURGE_DELAY: c_int = 15;
-    const MI_OPTION_ARENA_PURGE_MULT: c_int = 24;
-    unsafe extern "C" {
-        fn mi_option_set(option: c_int, value: c_long);
-    }
-    // SAFETY: each call stores one option's value; mimalloc reads it when it
-    // next schedules a purge.
-    unsafe {
-        mi_option_set(MI_OPTION_PURGE_DELAY, 25);
-        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 4);
-    }
-}
+mod allocator_options;
 
 #[derive(Parser)]
 #[command(
@@ -92,7 +68,7 @@ enum Command {
 
 fn main() -> ExitCode {
     #[cfg(feature = "mimalloc")]
-    set_allocator_options();
+    allocator_options::set();
     exit::install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -31,31 +31,9 @@ use rlm_interp::{Limits, Outcome, Session, Str, Value};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's purge delays, set before the program runs (no environment
-/// variables): a page freed inside a segment is given back to the OS after
-/// 25 ms instead of 10 ms, so a program that drops a large list of strings
-/// and makes new ones reuses its pages without a fault each, while a freed
-/// segment (a growing list's old buffer) is still given back after the
-/// default 100 ms (`arena_purge_mult` 4 instead of 10: 25 x 4), which keeps
-/// the peak memory of `rlm exec` programs where it was (a longer segment
-/// delay, or pages kept 50 ms and more, let a growing list peak higher). Measured in BENCHMARKS.md
-/// (issue #16, ninth round, B). The same call is in `crates/rlm-cli/src/main.rs`.
-#[allow(unsafe_code)] // two calls into mimalloc's C API with plain integers
-fn set_allocator_options() {
-    use std::ffi::{c_int, c_long};
-    // Their positions in mimalloc 2's `mi_option_t` (include/mimalloc.h).
-    const MI_OPTION_PURGE_DELAY: c_int = 15;
-    const MI_OPTION_ARENA_PURGE_MULT: c_int = 24;
-    unsafe extern "C" {
-        fn mi_option_set(option: c_int, value: c_long);
-    }
-    // SAFETY: each call stores one option's value; mimalloc reads it when it
-    // next schedules a purge.
-    unsafe {
-        mi_option_set(MI_OPTION_PURGE_DELAY, 25);
-        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 4);
-    }
-}
+/// Its options, from the one file that sets them for `rlm`.
+#[path = "../../rlm-cli/src/allocator_options.rs"]
+mod allocator_options;
 
 fn context() -> String {
     let words =
@@ -105,7 +83,7 @@ fn fmt(s: f64) -> String {
 }
 
 fn main() {
-    set_allocator_options();
+    allocator_options::set();
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/workloads"));
     let names = [
         // (workload, rounds, runs per round on each side)
