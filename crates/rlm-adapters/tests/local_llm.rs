@@ -1,11 +1,12 @@
-//! Against a real model behind a real OpenAI-compatible server (opt-in).
+//! Against a real model behind a real OpenAI-compatible server (opt-in: built
+//! only with the `live-tests` feature, never part of the suite).
 //!
 //! Start the server (see `/work/shared/tools/local-llm/README.md`), then:
 //! ```text
 //! /work/shared/tools/local-llm/serve.sh 0.5b 8093 4096 &
-//! RLM_LOCAL_LLM_URL=http://127.0.0.1:8093/v1 cargo test -p rlm-adapters --test local_llm -- --nocapture --test-threads=1
+//! RLM_LOCAL_LLM_URL=http://127.0.0.1:8093/v1 cargo test -p rlm-adapters --features live-tests --test local_llm -- --nocapture --test-threads=1
 //! ```
-//! Without `RLM_LOCAL_LLM_URL` every test returns at once (and says so).
+//! Without `RLM_LOCAL_LLM_URL` every test fails, naming the variable.
 //! The server answers one request at a time, so the tests take a lock to run
 //! one after another and their latencies mean something.
 
@@ -21,13 +22,10 @@ use rlm_types::{ChatMessage, CompletionRequest, FinishReason, GenerationParams};
 
 static SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn base_url() -> Option<String> {
+fn base_url() -> String {
     match std::env::var("RLM_LOCAL_LLM_URL") {
-        Ok(u) if !u.trim().is_empty() => Some(u.trim().trim_end_matches('/').to_string()),
-        _ => {
-            eprintln!("RLM_LOCAL_LLM_URL not set: skipping the real-model test");
-            None
-        }
+        Ok(u) if !u.trim().is_empty() => u.trim().trim_end_matches('/').to_string(),
+        _ => panic!("RLM_LOCAL_LLM_URL names the local model server to test against"),
     }
 }
 
@@ -68,7 +66,7 @@ fn req(system: Option<&str>, user: &str, max_tokens: u32) -> CompletionRequest {
 
 #[tokio::test]
 async fn complete_and_count_tokens() {
-    let Some(url) = base_url() else { return };
+    let url = base_url();
     let _guard = SERVER.lock().await;
     let a = adapter(&url);
     let t = Instant::now();
@@ -104,7 +102,7 @@ async fn complete_and_count_tokens() {
 
 #[tokio::test]
 async fn max_tokens_cuts_with_length() {
-    let Some(url) = base_url() else { return };
+    let url = base_url();
     let _guard = SERVER.lock().await;
     let t = Instant::now();
     let c = adapter(&url)
@@ -124,7 +122,7 @@ async fn max_tokens_cuts_with_length() {
 
 #[tokio::test]
 async fn stream_matches_complete() {
-    let Some(url) = base_url() else { return };
+    let url = base_url();
     let _guard = SERVER.lock().await;
     let a = adapter(&url);
     let r = req(Some("You are terse."), "Name three primary colors, comma separated.", 24);
@@ -176,7 +174,7 @@ async fn stream_matches_complete() {
 
 #[tokio::test]
 async fn follows_a_code_instruction_via_the_factory() {
-    let Some(url) = base_url() else { return };
+    let url = base_url();
     let _guard = SERVER.lock().await;
     let env = EnvVars::from_pairs([("LLAMACPP_BASE_URL", url.as_str())]);
     let a = adapter_with_options(
@@ -201,7 +199,7 @@ async fn follows_a_code_instruction_via_the_factory() {
 
 #[tokio::test]
 async fn concurrent_calls_queue_and_all_succeed() {
-    let Some(url) = base_url() else { return };
+    let url = base_url();
     let _guard = SERVER.lock().await;
     let a: Arc<dyn ModelAdapter> = Arc::new(adapter(&url));
     let t = Instant::now();
@@ -234,7 +232,7 @@ async fn concurrent_calls_queue_and_all_succeed() {
 
 #[tokio::test]
 async fn wrong_path_is_a_typed_error() {
-    let Some(url) = base_url() else { return };
+    let url = base_url();
     let _guard = SERVER.lock().await;
     let t = Instant::now();
     let err = adapter(&format!("{url}/nope")).complete(&req(None, "hi", 4)).await.unwrap_err();

@@ -134,42 +134,44 @@ fn check_reports_parse_errors() {
         .code(2);
 }
 
-/// The README's main command: the example program over the bundled log, bound
-/// through rlm-context. Its stdout must equal CPython's for the same program
-/// with the same stubs (`llm_batch` answering "ok", `FINAL` printing to stderr).
-#[test]
-fn readme_main_job_matches_cpython() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let program = root.join("examples/programs/log_report.py");
-    let data = root.join("examples/corpus/service_logs.txt");
-    let ours = Command::cargo_bin("rlm")
-        .unwrap()
-        .arg("exec")
-        .arg(&program)
-        .arg("--context")
-        .arg(&data)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "FINAL: passphrase amber-falcon-42; 220 errors, most in billing (50)",
-        ))
-        .get_output()
-        .stdout
-        .clone();
-    let driver = r#"
-import sys
-ctx = open(sys.argv[2], encoding="utf-8").read()
-g = {"context": ctx, "P": ctx, "llm_batch": lambda ps: ["ok"] * len(ps),
-     "FINAL": lambda x: print("FINAL:", x, file=sys.stderr)}
-exec(compile(open(sys.argv[1], encoding="utf-8").read(), sys.argv[1], "exec"), g)
-"#;
-    let cpython = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(driver)
-        .arg(&program)
-        .arg(&data)
-        .output()
-        .expect("python3 runs");
-    assert!(cpython.status.success(), "{}", String::from_utf8_lossy(&cpython.stderr));
-    assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&cpython.stdout));
+rlm_testenv::needs_python3! {
+    /// The README's main command: the example program over the bundled log, bound
+    /// through rlm-context. Its stdout must equal CPython's for the same program
+    /// with the same stubs (`llm_batch` answering "ok", `FINAL` printing to stderr).
+    #[test]
+    fn readme_main_job_matches_cpython() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let program = root.join("examples/programs/log_report.py");
+        let data = root.join("examples/corpus/service_logs.txt");
+        let ours = Command::cargo_bin("rlm")
+            .unwrap()
+            .arg("exec")
+            .arg(&program)
+            .arg("--context")
+            .arg(&data)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "FINAL: passphrase amber-falcon-42; 220 errors, most in billing (50)",
+            ))
+            .get_output()
+            .stdout
+            .clone();
+        let driver = r#"
+    import sys
+    ctx = open(sys.argv[2], encoding="utf-8").read()
+    g = {"context": ctx, "P": ctx, "llm_batch": lambda ps: ["ok"] * len(ps),
+         "FINAL": lambda x: print("FINAL:", x, file=sys.stderr)}
+    exec(compile(open(sys.argv[1], encoding="utf-8").read(), sys.argv[1], "exec"), g)
+    "#;
+        let cpython = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(driver)
+            .arg(&program)
+            .arg(&data)
+            .output()
+            .expect("python3 runs");
+        assert!(cpython.status.success(), "{}", String::from_utf8_lossy(&cpython.stderr));
+        assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&cpython.stdout));
+    }
 }

@@ -413,28 +413,30 @@ fn repl_reports_syntax_errors_and_keeps_going_and_ends_at_eof() {
     rlm().arg("repl").write_stdin("print(1)\nquit()\nprint(2)\n").assert().code(0).stdout("1\n");
 }
 
-/// A session without context or model calls prints exactly what CPython's
-/// own REPL prints for it (`python3 -i` reading the same lines).
-#[test]
-fn repl_output_matches_cpython_repl() {
-    let session = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repl_session.py"),
-    )
-    .unwrap();
-    let ours = stdout_of(&rlm().arg("repl").write_stdin(session.clone()).assert().code(0));
-    let mut python = std::process::Command::new("python3")
-        .args(["-i", "-q"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("python3 runs");
-    {
-        use std::io::Write;
-        python.stdin.take().unwrap().write_all(session.as_bytes()).unwrap();
+rlm_testenv::needs_python3! {
+    /// A session without context or model calls prints exactly what CPython's
+    /// own REPL prints for it (`python3 -i` reading the same lines).
+    #[test]
+    fn repl_output_matches_cpython_repl() {
+        let session = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repl_session.py"),
+        )
+        .unwrap();
+        let ours = stdout_of(&rlm().arg("repl").write_stdin(session.clone()).assert().code(0));
+        let mut python = std::process::Command::new("python3")
+            .args(["-i", "-q"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        {
+            use std::io::Write;
+            python.stdin.take().unwrap().write_all(session.as_bytes()).unwrap();
+        }
+        let cpython = python.wait_with_output().unwrap();
+        assert!(cpython.status.success());
+        assert_eq!(ours, String::from_utf8_lossy(&cpython.stdout));
+        assert!(ours.contains("'caught'") && ours.contains("'a\\n\\nb'"), "{ours}");
     }
-    let cpython = python.wait_with_output().unwrap();
-    assert!(cpython.status.success());
-    assert_eq!(ours, String::from_utf8_lossy(&cpython.stdout));
-    assert!(ours.contains("'caught'") && ours.contains("'a\\n\\nb'"), "{ours}");
 }

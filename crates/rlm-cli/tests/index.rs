@@ -48,29 +48,31 @@ fn builds_beside_a_file_then_reuses_and_searches() {
     assert_eq!(doc["hits"][0]["doc_id"], "notes.txt");
 }
 
-#[test]
-fn folders_are_indexed_per_file_and_hybrid_search_uses_the_local_model() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("owls.txt"), "Owls hunt small rodents at night.").unwrap();
-    std::fs::write(dir.path().join("bees.txt"), "Bees collect nectar to make honey.").unwrap();
-    let (code, out, err) = output(rlm().arg("index").arg(dir.path()).args([
-        "--vectors",
-        "local",
-        "--search",
-        "nocturnal birds",
-        "-k",
-        "2",
-    ]));
-    assert_eq!(code, 0, "{err}");
-    assert!(err.contains("2 entries (documents)"), "{err}");
-    assert!(err.contains("vectors computed"), "{err}");
-    // No word of the query is in either file: the embedding model finds the owls.
-    assert!(out.starts_with("owls.txt"), "{out}");
-    assert!(dir.path().join(".rlm-index/vectors.safetensors").exists());
-    // The index folder is hidden, so it is not part of the context the next time.
-    let (code, _, err) = output(rlm().arg("index").arg(dir.path()).args(["--vectors", "local"]));
-    assert_eq!(code, 0, "{err}");
-    assert!(err.contains("BM25 index reused") && err.contains("vectors reused"), "{err}");
+rlm_testenv::needs_embedding_model! {
+    #[test]
+    fn folders_are_indexed_per_file_and_hybrid_search_uses_the_local_model() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("owls.txt"), "Owls hunt small rodents at night.").unwrap();
+        std::fs::write(dir.path().join("bees.txt"), "Bees collect nectar to make honey.").unwrap();
+        let (code, out, err) = output(rlm().arg("index").arg(dir.path()).args([
+            "--vectors",
+            "local",
+            "--search",
+            "nocturnal birds",
+            "-k",
+            "2",
+        ]));
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("2 entries (documents)"), "{err}");
+        assert!(err.contains("vectors computed"), "{err}");
+        // No word of the query is in either file: the embedding model finds the owls.
+        assert!(out.starts_with("owls.txt"), "{out}");
+        assert!(dir.path().join(".rlm-index/vectors.safetensors").exists());
+        // The index folder is hidden, so it is not part of the context the next time.
+        let (code, _, err) = output(rlm().arg("index").arg(dir.path()).args(["--vectors", "local"]));
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("BM25 index reused") && err.contains("vectors reused"), "{err}");
+    }
 }
 
 #[test]

@@ -126,97 +126,98 @@ pub(crate) fn py_isspace(c: char) -> bool {
 mod tests {
     use super::*;
 
-    /// Every code point against the python3 on this machine (skipped without
-    /// one): the generated tables must be CPython's, not an approximation.
-    /// CPython sends each predicate as ranges of code points, and the
-    /// decimal value and titlecase of the few characters that have special
-    /// ones. (Plain upper/lower mappings come from Rust's std and follow its
-    /// newer Unicode version; only the titlecase specials are checked here.)
-    #[test]
-    fn predicates_and_titlecase_match_cpython_for_every_code_point() {
-        let script = r#"
-import sys, unicodedata
-preds = [str.isdecimal, str.isdigit, str.isnumeric, str.isalpha, str.isalnum, str.isprintable]
-for pred in preds:
-    out, start = [], None
-    for cp in range(sys.maxunicode + 2):
-        ok = cp <= sys.maxunicode and pred(chr(cp))
-        if ok and start is None:
-            start = cp
-        elif not ok and start is not None:
-            out.append(f"{start:x}-{cp - 1:x}")
-            start = None
-    print(" ".join(out))
-for cp in range(sys.maxunicode + 1):
-    c = chr(cp)
-    dec = unicodedata.decimal(c, -1)
-    if 0xD800 <= cp <= 0xDFFF or (dec < 0 and c.title() == c.upper()):
-        continue
-    print(f"{cp:x} {dec} {c.title().encode('utf-8').hex()}")
-"#;
-        let Ok(o) = std::process::Command::new("python3").arg("-c").arg(script).output() else {
-            eprintln!("python3 not available: skipped");
-            return;
-        };
-        let text = String::from_utf8(o.stdout).expect("utf-8");
-        let mut lines = text.lines();
-        type Predicate = (&'static str, fn(char) -> bool);
-        let preds: [Predicate; 6] = [
-            ("isdecimal", is_decimal),
-            ("isdigit", is_digit),
-            ("isnumeric", is_numeric),
-            ("isalpha", is_alpha),
-            ("isalnum", is_alnum),
-            ("isprintable", is_printable),
-        ];
-        let mut mismatches = Vec::new();
-        for (name, pred) in preds {
-            let line = lines.next().expect("a line of ranges per predicate");
-            let mut want = vec![false; 0x110000];
-            for r in line.split(' ').filter(|r| !r.is_empty()) {
-                let (a, b) = r.split_once('-').expect("range");
-                let (a, b) = (
-                    u32::from_str_radix(a, 16).expect("hex"),
-                    u32::from_str_radix(b, 16).expect("hex"),
-                );
-                for cp in a..=b {
-                    want[cp as usize] = true;
+    rlm_testenv::needs_python3! {
+        /// Every code point against the python3 on this machine (skipped without
+        /// one): the generated tables must be CPython's, not an approximation.
+        /// CPython sends each predicate as ranges of code points, and the
+        /// decimal value and titlecase of the few characters that have special
+        /// ones. (Plain upper/lower mappings come from Rust's std and follow its
+        /// newer Unicode version; only the titlecase specials are checked here.)
+        #[test]
+        fn predicates_and_titlecase_match_cpython_for_every_code_point() {
+            let script = r#"
+    import sys, unicodedata
+    preds = [str.isdecimal, str.isdigit, str.isnumeric, str.isalpha, str.isalnum, str.isprintable]
+    for pred in preds:
+        out, start = [], None
+        for cp in range(sys.maxunicode + 2):
+            ok = cp <= sys.maxunicode and pred(chr(cp))
+            if ok and start is None:
+                start = cp
+            elif not ok and start is not None:
+                out.append(f"{start:x}-{cp - 1:x}")
+                start = None
+        print(" ".join(out))
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        dec = unicodedata.decimal(c, -1)
+        if 0xD800 <= cp <= 0xDFFF or (dec < 0 and c.title() == c.upper()):
+            continue
+        print(f"{cp:x} {dec} {c.title().encode('utf-8').hex()}")
+    "#;
+            let Ok(o) = std::process::Command::new("python3").arg("-c").arg(script).output() else {
+                panic!("python3 did not start (needed: the test environment probed it)");
+            };
+            let text = String::from_utf8(o.stdout).expect("utf-8");
+            let mut lines = text.lines();
+            type Predicate = (&'static str, fn(char) -> bool);
+            let preds: [Predicate; 6] = [
+                ("isdecimal", is_decimal),
+                ("isdigit", is_digit),
+                ("isnumeric", is_numeric),
+                ("isalpha", is_alpha),
+                ("isalnum", is_alnum),
+                ("isprintable", is_printable),
+            ];
+            let mut mismatches = Vec::new();
+            for (name, pred) in preds {
+                let line = lines.next().expect("a line of ranges per predicate");
+                let mut want = vec![false; 0x110000];
+                for r in line.split(' ').filter(|r| !r.is_empty()) {
+                    let (a, b) = r.split_once('-').expect("range");
+                    let (a, b) = (
+                        u32::from_str_radix(a, 16).expect("hex"),
+                        u32::from_str_radix(b, 16).expect("hex"),
+                    );
+                    for cp in a..=b {
+                        want[cp as usize] = true;
+                    }
+                }
+                for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+                    if pred(c) != want[c as usize] {
+                        mismatches.push(format!("U+{:04X}: {name} {}", c as u32, pred(c)));
+                    }
                 }
             }
-            for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
-                if pred(c) != want[c as usize] {
-                    mismatches.push(format!("U+{:04X}: {name} {}", c as u32, pred(c)));
+            let mut specials = 0;
+            for line in lines {
+                let mut it = line.split(' ');
+                let cp = u32::from_str_radix(it.next().unwrap_or(""), 16).expect("code point");
+                let c = char::from_u32(cp).expect("char");
+                let dec: i64 = it.next().unwrap_or("").parse().expect("decimal value");
+                if decimal_value(c).map_or(-1, i64::from) != dec {
+                    mismatches.push(format!("U+{cp:04X}: decimal value, want {dec}"));
                 }
+                let hex = it.next().unwrap_or("");
+                let bytes: Vec<u8> = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+                    .collect();
+                let want = String::from_utf8(bytes).expect("utf-8");
+                let mut ours = String::new();
+                push_title(c, &mut ours);
+                if ours != want {
+                    mismatches.push(format!("U+{cp:04X}: title {ours:?} want {want:?}"));
+                }
+                specials += 1;
             }
+            assert!(specials > 500, "python3 printed too little: {specials}");
+            assert!(
+                mismatches.is_empty(),
+                "{} mismatches: {:?}",
+                mismatches.len(),
+                &mismatches[..mismatches.len().min(20)]
+            );
         }
-        let mut specials = 0;
-        for line in lines {
-            let mut it = line.split(' ');
-            let cp = u32::from_str_radix(it.next().unwrap_or(""), 16).expect("code point");
-            let c = char::from_u32(cp).expect("char");
-            let dec: i64 = it.next().unwrap_or("").parse().expect("decimal value");
-            if decimal_value(c).map_or(-1, i64::from) != dec {
-                mismatches.push(format!("U+{cp:04X}: decimal value, want {dec}"));
-            }
-            let hex = it.next().unwrap_or("");
-            let bytes: Vec<u8> = (0..hex.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
-                .collect();
-            let want = String::from_utf8(bytes).expect("utf-8");
-            let mut ours = String::new();
-            push_title(c, &mut ours);
-            if ours != want {
-                mismatches.push(format!("U+{cp:04X}: title {ours:?} want {want:?}"));
-            }
-            specials += 1;
-        }
-        assert!(specials > 500, "python3 printed too little: {specials}");
-        assert!(
-            mismatches.is_empty(),
-            "{} mismatches: {:?}",
-            mismatches.len(),
-            &mismatches[..mismatches.len().min(20)]
-        );
     }
 }

@@ -13,24 +13,9 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use support::{Job, difference, run_ours, run_python};
-
-fn corpus_dir() -> Option<PathBuf> {
-    if let Ok(d) = std::env::var("RLM_CORPUS_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    let ws = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
-    for up in ["..", "../..", "../../.."] {
-        let p = ws.join(up).join("shared/corpus/trajectories");
-        if p.is_dir() {
-            return Some(p);
-        }
-    }
-    None
-}
 
 /// A deterministic context for every program: documents with a few needles.
 fn synthetic_context() -> String {
@@ -67,81 +52,78 @@ fn synthetic_context() -> String {
     out
 }
 
-#[test]
-fn corpus_programs_match_cpython() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("corpus not found (set RLM_CORPUS_DIR): skipped");
-        return;
-    };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/extract_programs.py");
-    let Ok(out) = Command::new("python3").arg(script).arg(&dir).output() else {
-        eprintln!("python3 not available: skipped");
-        return;
-    };
-    let entries: Vec<serde_json::Value> =
-        serde_json::from_slice(&out.stdout).expect("extractor prints JSON");
-    // Group programs by trajectory file, in order: one session per trajectory.
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut left_out = 0;
-    let ctx = synthetic_context();
-    for e in &entries {
-        if !e["cpython_ok"].as_bool().unwrap_or(false)
-            || e["left_out"].as_array().is_some_and(|a| !a.is_empty())
-        {
-            left_out += 1;
-            continue;
+rlm_testenv::needs_python3_and_shared_corpus! {
+    #[test]
+    fn corpus_programs_match_cpython() {
+        let dir = rlm_testenv::shared_corpus_dir();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/extract_programs.py");
+        let Ok(out) = Command::new("python3").arg(script).arg(&dir).output() else {
+            panic!("python3 did not start (needed: the test environment probed it)");
+        };
+        let entries: Vec<serde_json::Value> =
+            serde_json::from_slice(&out.stdout).expect("extractor prints JSON");
+        // Group programs by trajectory file, in order: one session per trajectory.
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut left_out = 0;
+        let ctx = synthetic_context();
+        for e in &entries {
+            if !e["cpython_ok"].as_bool().unwrap_or(false)
+                || e["left_out"].as_array().is_some_and(|a| !a.is_empty())
+            {
+                left_out += 1;
+                continue;
+            }
+            let file = e["file"].as_str().unwrap_or("").to_string();
+            let code = e["code"].as_str().unwrap_or("").to_string();
+            match jobs.last_mut() {
+                Some(j) if j.id == file => j.cells.push(code),
+                _ => jobs.push(Job { id: file, cells: vec![code], context: Some(ctx.clone()) }),
+            }
         }
-        let file = e["file"].as_str().unwrap_or("").to_string();
-        let code = e["code"].as_str().unwrap_or("").to_string();
-        match jobs.last_mut() {
-            Some(j) if j.id == file => j.cells.push(code),
-            _ => jobs.push(Job { id: file, cells: vec![code], context: Some(ctx.clone()) }),
-        }
-    }
-    let Some(theirs) = run_python(&jobs) else {
-        eprintln!("python3 not available: skipped");
-        return;
-    };
-    let known: Vec<(String, String)> =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus_known.txt"))
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-            .filter_map(|l| {
-                l.split_once(" => ").map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
-            })
-            .collect();
-    let mut identical = 0;
-    let mut total = 0;
-    let mut unexplained = Vec::new();
-    for job in &jobs {
-        let ours = run_ours(job, rlm_interp::Limits::default());
-        let Some(cp) = theirs.get(&job.id) else { continue };
-        // Compare cell by cell, so one divergence does not hide the rest.
-        for (i, (a, b)) in ours.iter().zip(cp.iter()).enumerate() {
-            total += 1;
-            match difference(std::slice::from_ref(a), std::slice::from_ref(b)) {
-                None => identical += 1,
-                Some(why) => {
-                    let id = format!("{} cell {i}", job.id);
-                    match known.iter().find(|(k, _)| *k == id) {
-                        Some((_, reason)) => eprintln!("  known: {id}: {reason}"),
-                        None => {
-                            eprintln!("  DIFF {id}: {why}");
-                            unexplained.push(id);
+        let Some(theirs) = run_python(&jobs) else {
+            panic!("python3 did not run the programs (needed: the test environment probed it)");
+        };
+        let known: Vec<(String, String)> =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus_known.txt"))
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .filter_map(|l| {
+                    l.split_once(" => ").map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+                })
+                .collect();
+        let mut identical = 0;
+        let mut total = 0;
+        let mut unexplained = Vec::new();
+        for job in &jobs {
+            let ours = run_ours(job, rlm_interp::Limits::default());
+            let Some(cp) = theirs.get(&job.id) else { continue };
+            // Compare cell by cell, so one divergence does not hide the rest.
+            for (i, (a, b)) in ours.iter().zip(cp.iter()).enumerate() {
+                total += 1;
+                match difference(std::slice::from_ref(a), std::slice::from_ref(b)) {
+                    None => identical += 1,
+                    Some(why) => {
+                        let id = format!("{} cell {i}", job.id);
+                        match known.iter().find(|(k, _)| *k == id) {
+                            Some((_, reason)) => eprintln!("  known: {id}: {reason}"),
+                            None => {
+                                eprintln!("  DIFF {id}: {why}");
+                                unexplained.push(id);
+                            }
                         }
                     }
                 }
             }
+            if ours.len() != cp.len() {
+                eprintln!("  {}: ran {} cells, cpython {}", job.id, ours.len(), cp.len());
+            }
         }
-        if ours.len() != cp.len() {
-            eprintln!("  {}: ran {} cells, cpython {}", job.id, ours.len(), cp.len());
+        eprintln!(
+            "corpus: {identical}/{total} programs identical to CPython ({left_out} skipped: use left-out features or are not valid Python)"
+        );
+        if std::env::var("RLM_CORPUS_STRICT").is_ok_and(|v| v == "1") {
+            assert!(unexplained.is_empty(), "unexplained differences: {unexplained:?}");
         }
-    }
-    eprintln!(
-        "corpus: {identical}/{total} programs identical to CPython ({left_out} skipped: use left-out features or are not valid Python)"
-    );
-    if std::env::var("RLM_CORPUS_STRICT").is_ok_and(|v| v == "1") {
-        assert!(unexplained.is_empty(), "unexplained differences: {unexplained:?}");
     }
 }

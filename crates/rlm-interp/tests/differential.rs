@@ -42,43 +42,44 @@ fn job_for(p: &Path) -> Job {
     }
 }
 
-#[test]
-fn fixtures_match_cpython() {
-    let roots = [
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/programs")),
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs")),
-    ];
-    let mut files = Vec::new();
-    let extra = std::env::var("RLM_PROGRAMS_DIR").ok().map(PathBuf::from);
-    for r in roots.iter().chain(extra.iter()) {
-        collect(r, &mut files);
-    }
-    assert!(!files.is_empty(), "no fixture programs found");
-    let jobs: Vec<Job> = files.iter().map(|p| job_for(p)).collect();
-    let Some(theirs) = run_python(&jobs) else {
-        eprintln!("python3 not available: differential test skipped");
-        return;
-    };
-    let mut identical = 0;
-    let mut failures = Vec::new();
-    for job in &jobs {
-        let ours = run_ours(job, rlm_interp::Limits::default());
-        let short = job.id.rsplit("tests/programs/").next().unwrap_or(&job.id).to_string();
-        let Some(cp) = theirs.get(&job.id) else {
-            failures.push(format!("{short}: CPython gave no result"));
-            continue;
-        };
-        match difference(&ours, cp) {
-            None => identical += 1,
-            Some(why) => failures.push(format!("{short}: {why}")),
+rlm_testenv::needs_python3! {
+    #[test]
+    fn fixtures_match_cpython() {
+        let roots = [
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/programs")),
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs")),
+        ];
+        let mut files = Vec::new();
+        let extra = std::env::var("RLM_PROGRAMS_DIR").ok().map(PathBuf::from);
+        for r in roots.iter().chain(extra.iter()) {
+            collect(r, &mut files);
         }
+        assert!(!files.is_empty(), "no fixture programs found");
+        let jobs: Vec<Job> = files.iter().map(|p| job_for(p)).collect();
+        let Some(theirs) = run_python(&jobs) else {
+            panic!("python3 did not run the fixtures (needed: the test environment probed it)");
+        };
+        let mut identical = 0;
+        let mut failures = Vec::new();
+        for job in &jobs {
+            let ours = run_ours(job, rlm_interp::Limits::default());
+            let short = job.id.rsplit("tests/programs/").next().unwrap_or(&job.id).to_string();
+            let Some(cp) = theirs.get(&job.id) else {
+                failures.push(format!("{short}: CPython gave no result"));
+                continue;
+            };
+            match difference(&ours, cp) {
+                None => identical += 1,
+                Some(why) => failures.push(format!("{short}: {why}")),
+            }
+        }
+        eprintln!(
+            "differential: {identical}/{} fixtures identical to CPython, {} divergences",
+            jobs.len(),
+            failures.len()
+        );
+        assert!(failures.is_empty(), "{} divergences:\n{}", failures.len(), failures.join("\n"));
     }
-    eprintln!(
-        "differential: {identical}/{} fixtures identical to CPython, {} divergences",
-        jobs.len(),
-        failures.len()
-    );
-    assert!(failures.is_empty(), "{} divergences:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// What a DSL-only fixture's `.expected` file holds for one run.
@@ -96,40 +97,42 @@ fn expected_text(res: &[CellResult]) -> String {
     out
 }
 
-#[test]
-fn dsl_only_fixtures_match_their_expected_output() {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs_dsl_only"));
-    let mut files = Vec::new();
-    collect(&dir, &mut files);
-    assert!(!files.is_empty(), "no DSL-only fixtures found");
-    let bless = std::env::var_os("RLM_BLESS").is_some();
-    let jobs: Vec<Job> = files.iter().map(|p| job_for(p)).collect();
-    let theirs = run_python(&jobs);
-    let mut failures = Vec::new();
-    for (path, job) in files.iter().zip(&jobs) {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let reason = job.cells[0].lines().next().unwrap_or("");
-        if !reason.starts_with("# DSL-only: ") {
-            failures.push(format!("{name}: first line must be `# DSL-only: <why>`"));
-        }
-        let ours = expected_text(&run_ours(job, rlm_interp::Limits::default()));
-        let exp_path = path.with_extension("expected");
-        if bless {
-            std::fs::write(&exp_path, &ours).expect("write expected");
-        }
-        match std::fs::read_to_string(&exp_path) {
-            Ok(want) if want == ours => {}
-            Ok(want) => {
-                failures.push(format!("{name}: output differs\n  ours: {ours:?}\n  want: {want:?}"))
+rlm_testenv::needs_python3! {
+    #[test]
+    fn dsl_only_fixtures_match_their_expected_output() {
+        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs_dsl_only"));
+        let mut files = Vec::new();
+        collect(&dir, &mut files);
+        assert!(!files.is_empty(), "no DSL-only fixtures found");
+        let bless = std::env::var_os("RLM_BLESS").is_some();
+        let jobs: Vec<Job> = files.iter().map(|p| job_for(p)).collect();
+        let theirs = run_python(&jobs);
+        let mut failures = Vec::new();
+        for (path, job) in files.iter().zip(&jobs) {
+            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let reason = job.cells[0].lines().next().unwrap_or("");
+            if !reason.starts_with("# DSL-only: ") {
+                failures.push(format!("{name}: first line must be `# DSL-only: <why>`"));
             }
-            Err(_) => failures.push(format!("{name}: missing {}", exp_path.display())),
-        }
-        if let Some(cp) = theirs.as_ref().and_then(|t| t.get(&job.id)) {
-            if expected_text(cp) == ours {
-                failures.push(format!("{name}: CPython agrees; move it to tests/programs/"));
+            let ours = expected_text(&run_ours(job, rlm_interp::Limits::default()));
+            let exp_path = path.with_extension("expected");
+            if bless {
+                std::fs::write(&exp_path, &ours).expect("write expected");
+            }
+            match std::fs::read_to_string(&exp_path) {
+                Ok(want) if want == ours => {}
+                Ok(want) => {
+                    failures.push(format!("{name}: output differs\n  ours: {ours:?}\n  want: {want:?}"))
+                }
+                Err(_) => failures.push(format!("{name}: missing {}", exp_path.display())),
+            }
+            if let Some(cp) = theirs.as_ref().and_then(|t| t.get(&job.id)) {
+                if expected_text(cp) == ours {
+                    failures.push(format!("{name}: CPython agrees; move it to tests/programs/"));
+                }
             }
         }
+        eprintln!("dsl-only: {} fixtures for documented deviations", files.len() - failures.len());
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
-    eprintln!("dsl-only: {} fixtures for documented deviations", files.len() - failures.len());
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -30,22 +30,24 @@ fn calls() -> Vec<Call> {
     ]
 }
 
-#[test]
-fn binding_errors_match_cpython() {
-    let sig = signature();
-    let mut script =
-        String::from("def llm_query(prompt, model=None, max_tokens=None):\n    pass\n");
-    for (py, _, _) in calls() {
-        script.push_str(&format!(
-            "try:\n    llm_query({py})\nexcept TypeError as e:\n    print(e)\n"
-        ));
+rlm_testenv::needs_python3! {
+    #[test]
+    fn binding_errors_match_cpython() {
+        let sig = signature();
+        let mut script =
+            String::from("def llm_query(prompt, model=None, max_tokens=None):\n    pass\n");
+        for (py, _, _) in calls() {
+            script.push_str(&format!(
+                "try:\n    llm_query({py})\nexcept TypeError as e:\n    print(e)\n"
+            ));
+        }
+        let out = Command::new("python3").arg("-c").arg(&script).output().expect("python3 runs");
+        let expected: Vec<String> =
+            String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+        let ours: Vec<String> = calls()
+            .into_iter()
+            .map(|(_, args, kwargs)| sig.bind("llm_query", &args, &kwargs).unwrap_err().message)
+            .collect();
+        assert_eq!(ours, expected);
     }
-    let out = Command::new("python3").arg("-c").arg(&script).output().expect("python3 runs");
-    let expected: Vec<String> =
-        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
-    let ours: Vec<String> = calls()
-        .into_iter()
-        .map(|(_, args, kwargs)| sig.bind("llm_query", &args, &kwargs).unwrap_err().message)
-        .collect();
-    assert_eq!(ours, expected);
 }

@@ -9,15 +9,15 @@
 //! dashboard against `/api/stats` and `/metrics`, a 1,000-subcall execution
 //! (whose timings it prints), and the API-key prompt of a server with keys.
 //!
-//! Needs `node`, `/usr/bin/chromium` and `npm ci` in `crates/rlm-server/web`
-//! (`.ci/run` installs them). Without them it is skipped with a notice,
-//! except under CI (`CI=true`), where it fails. `RLM_WEB_SCREENSHOTS=DIR`
+//! Needs Node.js >= 20.19, `/usr/bin/chromium` and `npm install` in
+//! `crates/rlm-server/web` (`.ci/test` provides them). Without them it is
+//! ignored with a `SKIPPED` reason (`rlm-testenv`). `RLM_WEB_SCREENSHOTS=DIR`
 //! saves the screenshots of the README; `RLM_WEB_TIMINGS=FILE` writes the
 //! timings as JSON.
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -32,22 +32,6 @@ const KEYED_TOKEN: &str = "browser-test-key-0123456789";
 
 fn web_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web")
-}
-
-/// What is missing to run the browser test, if anything.
-fn missing_tools(web: &Path) -> Vec<String> {
-    let mut missing = Vec::new();
-    match Command::new("node").arg("--version").output() {
-        Ok(o) if o.status.success() => {}
-        _ => missing.push("node (Node.js 20 or later)".to_string()),
-    }
-    if !Path::new(CHROMIUM).exists() {
-        missing.push(format!("{CHROMIUM} (apt-get install chromium chromium-driver)"));
-    }
-    if !web.join("node_modules/playwright-core/package.json").exists() {
-        missing.push(format!("playwright-core (npm ci in {})", web.display()));
-    }
-    missing
 }
 
 fn rule(
@@ -147,65 +131,56 @@ fn browser_script() -> FakeScript {
     script
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_page_works_in_headless_chromium() {
-    let web = web_dir();
-    let missing = missing_tools(&web);
-    if !missing.is_empty() {
-        let what = missing.join(", ");
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the browser test cannot run under CI: missing {what} (.ci/run installs them)");
+rlm_testenv::needs_browser! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_page_works_in_headless_chromium() {
+        let web = web_dir();
+        // A root model over HTTP for the retry run: rate-limited once (retried
+        // after the 5 ms it asks for), then a program, then the answer.
+        let mock = MockModel::start(|n, _| match n {
+            0 => MockReply {
+                status: 429,
+                headers: vec![("retry-after-ms".into(), "5".into())],
+                ..MockReply::ok("slow down")
+            },
+            1 => MockReply::ok("Counting.\n```repl\nprint(len(context))\n```\n"),
+            _ => MockReply::ok("FINAL('answered after a retry')"),
+        })
+        .await;
+        let env = mock.env();
+        let s = TestServer::start_with(browser_script(), |c| {
+            c.models.scripted_token_delay = Duration::from_millis(30);
+            c.models.allowed_models.push("openai:mock-root".into());
+            c.models.env = env;
+            c.models.cache_dir = Some(c.data_dir.join("cache"));
+        })
+        .await;
+        // A second server that wants an API key, for the page's key prompt.
+        let keyed = TestServer::start_with(demo_script(), |c| {
+            c.api_keys = ApiKey::parse_list(&format!("web:{KEYED_TOKEN}")).unwrap();
+        })
+        .await;
+        let mut cmd = Command::new("node");
+        cmd.arg(web.join("tests/browser.mjs"))
+            .current_dir(&web)
+            .env("RLM_BASE", &s.base)
+            .env("RLM_CHROMIUM", CHROMIUM)
+            .env("RLM_PROFILE_DIR", s.dir.path().join("chromium-profile"))
+            .env("RLM_KEYED_BASE", &keyed.base)
+            .env("RLM_KEYED_TOKEN", KEYED_TOKEN);
+        for var in ["RLM_WEB_SCREENSHOTS", "RLM_WEB_TIMINGS"] {
+            if let Ok(v) = std::env::var(var) {
+                cmd.env(var, v);
+            }
         }
-        eprintln!(
-            "SKIPPED the browser test (web_browser.rs): missing {what}; .ci/run installs them"
-        );
-        return;
+        let output = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        println!("{stdout}");
+        eprintln!("{stderr}");
+        assert!(output.status.success(), "browser.mjs failed ({}):\n{stdout}\n{stderr}", output.status);
+        assert!(stdout.contains("ALL BROWSER CHECKS PASSED"), "{stdout}");
+        s.stop().await;
+        keyed.stop().await;
     }
-    // A root model over HTTP for the retry run: rate-limited once (retried
-    // after the 5 ms it asks for), then a program, then the answer.
-    let mock = MockModel::start(|n, _| match n {
-        0 => MockReply {
-            status: 429,
-            headers: vec![("retry-after-ms".into(), "5".into())],
-            ..MockReply::ok("slow down")
-        },
-        1 => MockReply::ok("Counting.\n```repl\nprint(len(context))\n```\n"),
-        _ => MockReply::ok("FINAL('answered after a retry')"),
-    })
-    .await;
-    let env = mock.env();
-    let s = TestServer::start_with(browser_script(), |c| {
-        c.models.scripted_token_delay = Duration::from_millis(30);
-        c.models.allowed_models.push("openai:mock-root".into());
-        c.models.env = env;
-        c.models.cache_dir = Some(c.data_dir.join("cache"));
-    })
-    .await;
-    // A second server that wants an API key, for the page's key prompt.
-    let keyed = TestServer::start_with(demo_script(), |c| {
-        c.api_keys = ApiKey::parse_list(&format!("web:{KEYED_TOKEN}")).unwrap();
-    })
-    .await;
-    let mut cmd = Command::new("node");
-    cmd.arg(web.join("tests/browser.mjs"))
-        .current_dir(&web)
-        .env("RLM_BASE", &s.base)
-        .env("RLM_CHROMIUM", CHROMIUM)
-        .env("RLM_PROFILE_DIR", s.dir.path().join("chromium-profile"))
-        .env("RLM_KEYED_BASE", &keyed.base)
-        .env("RLM_KEYED_TOKEN", KEYED_TOKEN);
-    for var in ["RLM_WEB_SCREENSHOTS", "RLM_WEB_TIMINGS"] {
-        if let Ok(v) = std::env::var(var) {
-            cmd.env(var, v);
-        }
-    }
-    let output = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    assert!(output.status.success(), "browser.mjs failed ({}):\n{stdout}\n{stderr}", output.status);
-    assert!(stdout.contains("ALL BROWSER CHECKS PASSED"), "{stdout}");
-    s.stop().await;
-    keyed.stop().await;
 }

@@ -18,17 +18,9 @@ struct Program {
     left_out: Vec<String>,
 }
 
-fn corpus_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    match std::env::var_os("RLM_CORPUS_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => root.join("../shared/corpus/trajectories"),
-    }
-}
-
 fn load() -> Vec<Program> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = corpus_dir();
+    let dir = rlm_testenv::shared_corpus_dir();
     assert!(
         dir.is_dir(),
         "the shared corpus is missing at {} (set RLM_CORPUS_DIR to its trajectories folder)",
@@ -43,38 +35,40 @@ fn load() -> Vec<Program> {
     serde_json::from_slice(&out.stdout).expect("extractor prints JSON")
 }
 
-#[test]
-fn corpus_programs_parse() {
-    let programs = load();
-    assert!(!programs.is_empty(), "the corpus yielded no programs");
-    let eligible: Vec<&Program> =
-        programs.iter().filter(|p| p.cpython_ok && p.left_out.is_empty()).collect();
-    let mut failures = Vec::new();
-    for p in &eligible {
-        if let Err(e) = rlm_syntax::parse(&p.code) {
-            failures.push(format!("{} {}:\n{}", p.file, p.at, e.render(&p.code, &p.at)));
+rlm_testenv::needs_python3_and_shared_corpus! {
+    #[test]
+    fn corpus_programs_parse() {
+        let programs = load();
+        assert!(!programs.is_empty(), "the corpus yielded no programs");
+        let eligible: Vec<&Program> =
+            programs.iter().filter(|p| p.cpython_ok && p.left_out.is_empty()).collect();
+        let mut failures = Vec::new();
+        for p in &eligible {
+            if let Err(e) = rlm_syntax::parse(&p.code) {
+                failures.push(format!("{} {}:\n{}", p.file, p.at, e.render(&p.code, &p.at)));
+            }
         }
+        let ineligible: Vec<String> = programs
+            .iter()
+            .filter(|p| !p.left_out.is_empty())
+            .map(|p| format!("{} {} uses {}", p.file, p.at, p.left_out.join(", ")))
+            .collect();
+        println!(
+            "corpus: {}/{} eligible programs parse ({} total, {} rejected by CPython, {} use left-out features{})",
+            eligible.len() - failures.len(),
+            eligible.len(),
+            programs.len(),
+            programs.iter().filter(|p| !p.cpython_ok).count(),
+            ineligible.len(),
+            if ineligible.is_empty() { String::new() } else { format!(": {}", ineligible.join("; ")) }
+        );
+        assert!(
+            failures.is_empty(),
+            "{} corpus programs fail to parse:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
-    let ineligible: Vec<String> = programs
-        .iter()
-        .filter(|p| !p.left_out.is_empty())
-        .map(|p| format!("{} {} uses {}", p.file, p.at, p.left_out.join(", ")))
-        .collect();
-    println!(
-        "corpus: {}/{} eligible programs parse ({} total, {} rejected by CPython, {} use left-out features{})",
-        eligible.len() - failures.len(),
-        eligible.len(),
-        programs.len(),
-        programs.iter().filter(|p| !p.cpython_ok).count(),
-        ineligible.len(),
-        if ineligible.is_empty() { String::new() } else { format!(": {}", ineligible.join("; ")) }
-    );
-    assert!(
-        failures.is_empty(),
-        "{} corpus programs fail to parse:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
 }
 
 #[test]

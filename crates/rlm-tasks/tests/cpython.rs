@@ -2,7 +2,7 @@
 //! CPython (tests/cpython_harness.py, stand-ins for `context`, `ctx`,
 //! `llm_batch`, `FINAL`), with this test answering every sub-call through the
 //! same `RuleModel`, they reach the exact answer and make the same sub-calls as
-//! under our interpreter. Skipped (with a note) when `python3` is missing.
+//! under our interpreter. Ignored with a `SKIPPED` reason when `python3` is missing.
 
 mod common;
 
@@ -18,14 +18,11 @@ const HARNESS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cpython_harnes
 
 /// The real interpreter behind `python3` (resolved once: version-manager shims cost
 /// hundreds of milliseconds per start).
-fn python() -> Option<String> {
+fn python() -> String {
     let out = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output();
     match out {
-        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().to_string()),
-        _ => {
-            eprintln!("python3 not found: skipping the CPython oracle");
-            None
-        }
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        _ => panic!("python3 did not start (the test environment probed it)"),
     }
 }
 
@@ -117,20 +114,22 @@ fn sizes() -> Vec<usize> {
     s
 }
 
-#[test]
-fn programs_give_the_exact_answer_under_cpython_too() {
-    let Some(python) = python() else { return };
-    let mut forms = (false, false);
-    for (i, size) in sizes().into_iter().enumerate() {
-        check(&python, &needle(size, 300 + i as u64));
-        for seed in [400 + 2 * i as u64, 401 + 2 * i as u64] {
-            let task = oolong(size, seed);
-            match task.asks {
-                TaskQuestion::OolongMostCommon => forms.0 = true,
-                _ => forms.1 = true,
+rlm_testenv::needs_python3! {
+    #[test]
+    fn programs_give_the_exact_answer_under_cpython_too() {
+        let python = python();
+        let mut forms = (false, false);
+        for (i, size) in sizes().into_iter().enumerate() {
+            check(&python, &needle(size, 300 + i as u64));
+            for seed in [400 + 2 * i as u64, 401 + 2 * i as u64] {
+                let task = oolong(size, seed);
+                match task.asks {
+                    TaskQuestion::OolongMostCommon => forms.0 = true,
+                    _ => forms.1 = true,
+                }
+                check(&python, &task);
             }
-            check(&python, &task);
         }
+        assert!(forms.0 && forms.1, "both OOLONG question forms ran: {forms:?}");
     }
-    assert!(forms.0 && forms.1, "both OOLONG question forms ran: {forms:?}");
 }

@@ -900,70 +900,71 @@ mod tests {
         assert_eq!(check("a  *", true), Ok(()));
     }
 
-    /// Random short patterns against CPython's `re.compile` (skipped without
-    /// python3): whatever CPython accepts must pass, and every rejection
-    /// here must carry CPython's exact message.
-    #[test]
-    fn random_patterns_agree_with_cpython() {
-        const PIECES: &[&str] = &[
-            "a", "b", "(", ")", "[", "]", "*", "+", "?", "{", "}", ",", "1", "2", "\\", "|", "^",
-            "$", "-", "(?P<n>", "(?", "d", "w", ":", "=", "!", "<", ">", "#", "i", "x", "P", "\\d",
-            "z",
-        ];
-        let mut seed: u64 = 0x2718_2818_2845_9045;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
-        let patterns: Vec<String> = (0..4000)
-            .map(|_| (0..1 + next(8)).map(|_| PIECES[next(PIECES.len())]).collect())
-            .collect();
-        let script = r#"
-import json, re, sys, warnings
-warnings.simplefilter("ignore")
-out = []
-for p in json.load(sys.stdin):
-    try:
-        re.compile(p)
-        out.append(None)
-    except re.error as e:
-        out.append(str(e))
-    except Exception as e:
-        out.append("other: " + str(e))
-print(json.dumps(out))
-"#;
-        let Ok(mut child) = std::process::Command::new("python3")
-            .arg("-c")
-            .arg(script)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-        else {
-            eprintln!("python3 not available: skipped");
-            return;
-        };
-        let body = serde_json::to_string(&patterns).expect("json");
-        if let Some(mut stdin) = child.stdin.take() {
-            use std::io::Write;
-            stdin.write_all(body.as_bytes()).expect("write");
-        }
-        let out = child.wait_with_output().expect("python3 ran");
-        let theirs: Vec<Option<String>> = serde_json::from_slice(&out.stdout).expect("json reply");
-        let mut bad = Vec::new();
-        for (p, want) in patterns.iter().zip(&theirs) {
-            match (check(p, false), want) {
-                (Ok(()), _) => {}
-                (Err(m), Some(w)) if &m == w => {}
-                (got, want) => bad.push(format!("{p:?}: ours {got:?}, CPython {want:?}")),
+    rlm_testenv::needs_python3! {
+        /// Random short patterns against CPython's `re.compile` (skipped without
+        /// python3): whatever CPython accepts must pass, and every rejection
+        /// here must carry CPython's exact message.
+        #[test]
+        fn random_patterns_agree_with_cpython() {
+            const PIECES: &[&str] = &[
+                "a", "b", "(", ")", "[", "]", "*", "+", "?", "{", "}", ",", "1", "2", "\\", "|", "^",
+                "$", "-", "(?P<n>", "(?", "d", "w", ":", "=", "!", "<", ">", "#", "i", "x", "P", "\\d",
+                "z",
+            ];
+            let mut seed: u64 = 0x2718_2818_2845_9045;
+            let mut next = |n: usize| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed % n as u64) as usize
+            };
+            let patterns: Vec<String> = (0..4000)
+                .map(|_| (0..1 + next(8)).map(|_| PIECES[next(PIECES.len())]).collect())
+                .collect();
+            let script = r#"
+    import json, re, sys, warnings
+    warnings.simplefilter("ignore")
+    out = []
+    for p in json.load(sys.stdin):
+        try:
+            re.compile(p)
+            out.append(None)
+        except re.error as e:
+            out.append(str(e))
+        except Exception as e:
+            out.append("other: " + str(e))
+    print(json.dumps(out))
+    "#;
+            let Ok(mut child) = std::process::Command::new("python3")
+                .arg("-c")
+                .arg(script)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+            else {
+                panic!("python3 did not start (needed: the test environment probed it)");
+            };
+            let body = serde_json::to_string(&patterns).expect("json");
+            if let Some(mut stdin) = child.stdin.take() {
+                use std::io::Write;
+                stdin.write_all(body.as_bytes()).expect("write");
             }
+            let out = child.wait_with_output().expect("python3 ran");
+            let theirs: Vec<Option<String>> = serde_json::from_slice(&out.stdout).expect("json reply");
+            let mut bad = Vec::new();
+            for (p, want) in patterns.iter().zip(&theirs) {
+                match (check(p, false), want) {
+                    (Ok(()), _) => {}
+                    (Err(m), Some(w)) if &m == w => {}
+                    (got, want) => bad.push(format!("{p:?}: ours {got:?}, CPython {want:?}")),
+                }
+            }
+            assert!(
+                bad.is_empty(),
+                "{} disagreements:\n{}",
+                bad.len(),
+                bad[..bad.len().min(30)].join("\n")
+            );
         }
-        assert!(
-            bad.is_empty(),
-            "{} disagreements:\n{}",
-            bad.len(),
-            bad[..bad.len().min(30)].join("\n")
-        );
     }
 }

@@ -1,0 +1,106 @@
+//! Probes the machine for what the workspace's tests need and sets one
+//! `rlm_has_<need>` cfg per need that is present. Each probe names the files and
+//! variables it read, so cargo probes again when one of them changes (a missing
+//! file counts as changed: until the need is met, this small crate is probed and
+//! rebuilt on every build, and only the test targets that use it follow).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const NEEDS: &[&str] = &["python3", "shared_corpus", "embedding_model", "pytrec_eval", "browser"];
+
+fn main() {
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for need in NEEDS {
+        println!("cargo::rustc-check-cfg=cfg(rlm_has_{need})");
+    }
+    for var in ["PATH", "HOME", "RLM_CORPUS_DIR", "RLM_MODEL_CACHE", "RLM_TEST_VENV"] {
+        println!("cargo::rerun-if-env-changed={var}");
+    }
+    println!("cargo::rerun-if-changed=build.rs");
+    let present = [
+        ("python3", python3()),
+        ("shared_corpus", shared_corpus(&workspace)),
+        ("embedding_model", embedding_model()),
+        ("pytrec_eval", pytrec_eval(&workspace)),
+        ("browser", browser(&workspace)),
+    ];
+    for (need, ok) in present {
+        if ok {
+            println!("cargo::rustc-cfg=rlm_has_{need}");
+        }
+    }
+}
+
+/// Watches `path` and says whether it exists.
+fn exists(path: &Path) -> bool {
+    println!("cargo::rerun-if-changed={}", path.display());
+    path.exists()
+}
+
+/// The first `name` on `PATH` (an absolute path wins as is).
+fn on_path(name: &str) -> Option<PathBuf> {
+    let candidate = Path::new(name);
+    if candidate.is_absolute() {
+        return exists(candidate).then(|| candidate.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn python3() -> bool {
+    Command::new("python3")
+        .args(["-c", "import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else 1)"])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn shared_corpus(workspace: &Path) -> bool {
+    match std::env::var_os("RLM_CORPUS_DIR") {
+        Some(dir) => exists(Path::new(&dir)),
+        None => exists(&workspace.join("../shared/corpus/trajectories")),
+    }
+}
+
+fn embedding_model() -> bool {
+    let cache = match std::env::var_os("RLM_MODEL_CACHE") {
+        Some(dir) => PathBuf::from(dir),
+        None => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".cache/rlm-models"),
+            None => return false,
+        },
+    };
+    let model = cache.join("all-MiniLM-L6-v2");
+    ["model.safetensors", "tokenizer.json", "config.json"].iter().all(|f| exists(&model.join(f)))
+}
+
+/// The test environment's Python (`.venv` at the workspace root, made by
+/// `.ci/test`) can import `pytrec_eval`; `.ci/test` writes the marker last.
+fn pytrec_eval(workspace: &Path) -> bool {
+    let venv = match std::env::var_os("RLM_TEST_VENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace.join(".venv"),
+    };
+    exists(&venv.join("rlm-test-ready"))
+        && Command::new(venv.join("bin/python"))
+            .args(["-c", "import pytrec_eval"])
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// Node.js 20.19 or later, Debian's Chromium and the page's npm packages.
+fn browser(workspace: &Path) -> bool {
+    let node_ok = on_path("node").is_some_and(|node| {
+        Command::new(node)
+            .args([
+                "-e",
+                "const [a,b]=process.versions.node.split('.').map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)",
+            ])
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    let chromium = exists(Path::new("/usr/bin/chromium"));
+    let packages =
+        exists(&workspace.join("crates/rlm-server/web/node_modules/playwright-core/package.json"));
+    node_ok && chromium && packages
+}
