@@ -158,12 +158,12 @@ rlm_testenv::needs_python3! {
             .stdout
             .clone();
         let driver = r#"
-    import sys
-    ctx = open(sys.argv[2], encoding="utf-8").read()
-    g = {"context": ctx, "P": ctx, "llm_batch": lambda ps: ["ok"] * len(ps),
-         "FINAL": lambda x: print("FINAL:", x, file=sys.stderr)}
-    exec(compile(open(sys.argv[1], encoding="utf-8").read(), sys.argv[1], "exec"), g)
-    "#;
+import sys
+ctx = open(sys.argv[2], encoding="utf-8").read()
+g = {"context": ctx, "P": ctx, "llm_batch": lambda ps: ["ok"] * len(ps),
+     "FINAL": lambda x: print("FINAL:", x, file=sys.stderr)}
+exec(compile(open(sys.argv[1], encoding="utf-8").read(), sys.argv[1], "exec"), g)
+"#;
         let cpython = std::process::Command::new("python3")
             .arg("-c")
             .arg(driver)

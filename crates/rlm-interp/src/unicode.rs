@@ -136,25 +136,25 @@ mod tests {
         #[test]
         fn predicates_and_titlecase_match_cpython_for_every_code_point() {
             let script = r#"
-    import sys, unicodedata
-    preds = [str.isdecimal, str.isdigit, str.isnumeric, str.isalpha, str.isalnum, str.isprintable]
-    for pred in preds:
-        out, start = [], None
-        for cp in range(sys.maxunicode + 2):
-            ok = cp <= sys.maxunicode and pred(chr(cp))
-            if ok and start is None:
-                start = cp
-            elif not ok and start is not None:
-                out.append(f"{start:x}-{cp - 1:x}")
-                start = None
-        print(" ".join(out))
-    for cp in range(sys.maxunicode + 1):
-        c = chr(cp)
-        dec = unicodedata.decimal(c, -1)
-        if 0xD800 <= cp <= 0xDFFF or (dec < 0 and c.title() == c.upper()):
-            continue
-        print(f"{cp:x} {dec} {c.title().encode('utf-8').hex()}")
-    "#;
+import sys, unicodedata
+preds = [str.isdecimal, str.isdigit, str.isnumeric, str.isalpha, str.isalnum, str.isprintable]
+for pred in preds:
+    out, start = [], None
+    for cp in range(sys.maxunicode + 2):
+        ok = cp <= sys.maxunicode and pred(chr(cp))
+        if ok and start is None:
+            start = cp
+        elif not ok and start is not None:
+            out.append(f"{start:x}-{cp - 1:x}")
+            start = None
+    print(" ".join(out))
+for cp in range(sys.maxunicode + 1):
+    c = chr(cp)
+    dec = unicodedata.decimal(c, -1)
+    if 0xD800 <= cp <= 0xDFFF or (dec < 0 and c.title() == c.upper()):
+        continue
+    print(f"{cp:x} {dec} {c.title().encode('utf-8').hex()}")
+"#;
             let Ok(o) = std::process::Command::new("python3").arg("-c").arg(script).output() else {
                 panic!("python3 did not start (needed: the test environment probed it)");
             };

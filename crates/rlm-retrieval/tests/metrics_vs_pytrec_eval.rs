@@ -61,12 +61,12 @@ rlm_testenv::needs_pytrec_eval! {
             .collect();
         let input = serde_json::json!({ "qrels": qrels, "run": run_json }).to_string();
         let script = r#"
-    import json, sys
-    import pytrec_eval
-    data = json.load(sys.stdin)
-    ev = pytrec_eval.RelevanceEvaluator(data["qrels"], {"ndcg_cut.5", "ndcg_cut.10", "recall.5", "recall.10"})
-    print(json.dumps(ev.evaluate(data["run"])))
-    "#;
+import json, sys
+import pytrec_eval
+data = json.load(sys.stdin)
+ev = pytrec_eval.RelevanceEvaluator(data["qrels"], {"ndcg_cut.5", "ndcg_cut.10", "recall.5", "recall.10"})
+print(json.dumps(ev.evaluate(data["run"])))
+"#;
         let child = Command::new(rlm_testenv::venv_python())
             .args(["-c", script])
             .stdin(Stdio::piped())

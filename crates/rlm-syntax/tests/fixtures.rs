@@ -76,15 +76,15 @@ rlm_testenv::needs_python3! {
     fn ok_fixtures_are_valid_cpython() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ok");
         let script = r#"
-    import ast, sys, pathlib
-    bad = []
-    for p in sorted(pathlib.Path(sys.argv[1]).glob("*.py")):
-        try:
-            compile(p.read_bytes(), str(p), "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-        except SyntaxError as e:
-            bad.append(f"{p.name}: {e}")
-    print("\n".join(bad))
-    "#;
+import ast, sys, pathlib
+bad = []
+for p in sorted(pathlib.Path(sys.argv[1]).glob("*.py")):
+    try:
+        compile(p.read_bytes(), str(p), "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    except SyntaxError as e:
+        bad.append(f"{p.name}: {e}")
+print("\n".join(bad))
+"#;
         let out =
             Command::new("python3").arg("-c").arg(script).arg(&dir).output().expect("python3 runs");
         assert!(out.status.success(), "python3 failed: {}", String::from_utf8_lossy(&out.stderr));

@@ -41,12 +41,12 @@ rlm_testenv::needs_python3! {
     #[test]
     fn every_cpython_character_name_decodes() {
         let script = r#"
-    import sys, unicodedata
-    for cp in range(sys.maxunicode + 1):
-        n = unicodedata.name(chr(cp), None)
-        if n:
-            print(f"{cp:x} {n}")
-    "#;
+import sys, unicodedata
+for cp in range(sys.maxunicode + 1):
+    n = unicodedata.name(chr(cp), None)
+    if n:
+        print(f"{cp:x} {n}")
+"#;
         let Ok(o) = std::process::Command::new("python3").arg("-c").arg(script).output() else {
             panic!("python3 did not start (needed: the test environment probed it)");
         };

@@ -922,19 +922,19 @@ mod tests {
                 .map(|_| (0..1 + next(8)).map(|_| PIECES[next(PIECES.len())]).collect())
                 .collect();
             let script = r#"
-    import json, re, sys, warnings
-    warnings.simplefilter("ignore")
-    out = []
-    for p in json.load(sys.stdin):
-        try:
-            re.compile(p)
-            out.append(None)
-        except re.error as e:
-            out.append(str(e))
-        except Exception as e:
-            out.append("other: " + str(e))
-    print(json.dumps(out))
-    "#;
+import json, re, sys, warnings
+warnings.simplefilter("ignore")
+out = []
+for p in json.load(sys.stdin):
+    try:
+        re.compile(p)
+        out.append(None)
+    except re.error as e:
+        out.append(str(e))
+    except Exception as e:
+        out.append("other: " + str(e))
+print(json.dumps(out))
+"#;
             let Ok(mut child) = std::process::Command::new("python3")
                 .arg("-c")
                 .arg(script)
