@@ -343,14 +343,7 @@ async fn every_hostile_program_leaves_rlm_serve_alive_and_within_its_memory_boun
 
     println!("{:<44} {:>9} {:>8} {:>6}  ending", "program", "fuel", "peak MiB", "s");
     for r in &rows {
-        println!(
-            "{:<44} {:>9} {:>8.0} {:>6.2}  {}",
-            r.name,
-            r.fuel,
-            mib(r.peak),
-            r.secs,
-            r.ending
-        );
+        println!("{:<44} {:>9} {:>8.0} {:>6.2}  {}", r.name, r.fuel, mib(r.peak), r.secs, r.ending);
     }
     println!(
         "{} programs in {:.0} s; base RSS {:.0} MiB; peak reset per program: {peak_resets}",
