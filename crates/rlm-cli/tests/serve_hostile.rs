@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 
 /// The sandbox's fuel per program: every fuel bomb needs far more, and it
 /// keeps a debug build's run of ~270 programs within a few minutes.
-const FUEL: u64 = 2_000_000;
+const FUEL: u64 = 500_000;
 /// The sandbox's memory budget per program.
 const MEMORY_BYTES: u64 = 64 << 20;
 /// What the process may hold above the budget (issue #33: budget + 64 MiB).
