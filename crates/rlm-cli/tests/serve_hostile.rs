@@ -39,7 +39,7 @@ const MEMORY_BYTES: u64 = 64 << 20;
 /// What the process may hold above the budget (issue #33: budget + 64 MiB).
 const SLACK_BYTES: u64 = 64 << 20;
 /// The execution's wall-time limit, given to the server.
-const EXECUTION_SECS: u64 = 30;
+const EXECUTION_SECS: u64 = 10;
 /// How long an execution may take to answer before it counts as a stall
 /// (the server's own hard stop comes 2 s after [`EXECUTION_SECS`]).
 const ANSWER_WAIT: Duration = Duration::from_secs(EXECUTION_SECS + 30);
@@ -212,6 +212,13 @@ async fn run_one(
     let answer = match answer {
         Ok(r) => r,
         Err(e) => {
+            // A dying process closes its socket before it can be reaped.
+            for _ in 0..50 {
+                if server.child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             return Err(match server.ended() {
                 Some(how) => (format!("the server died: {how}"), true),
                 None if e.is_timeout() => {
