@@ -319,6 +319,7 @@ impl Executions {
             settings: self.core_settings(&settings, name.as_deref(), deadline),
             state,
             deadline,
+            sandbox: self.limits.sandbox.clone(),
         };
         // The trace is stored as it is produced, so a crash keeps what happened.
         let (stored_tx, stored) = watch::channel(0usize);
