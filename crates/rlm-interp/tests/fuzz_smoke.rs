@@ -60,7 +60,7 @@ proptest! {
 /// The default limits with a small fuel (runs end fast) and a 32 MiB budget
 /// (hundreds of cases share the machine).
 fn hostile_limits() -> Limits {
-    Limits { fuel: 300_000, memory_bytes: 32 << 20, ..Limits::default() }
+    Limits { fuel: 100_000, memory_bytes: 32 << 20, ..Limits::default() }
 }
 
 /// How far the session's count may lag its budget: lists, dicts and sets are
