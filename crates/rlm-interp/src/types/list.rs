@@ -334,11 +334,9 @@ impl Vm {
                 if !args.is_empty() {
                     return type_err("sort() takes no positional arguments");
                 }
-                let mut items = l.borrow().clone();
                 let key = kw(&kwargs, "key").cloned();
                 let reverse = kw(&kwargs, "reverse").is_some_and(|v| v.truthy());
-                self.sort_values(&mut items, key.as_ref(), reverse)?;
-                *l.borrow_mut() = items;
+                self.sort_list(l, key.as_ref(), reverse)?;
                 Ok(Value::None)
             }
             "reverse" => {
