@@ -6,7 +6,8 @@
 //!
 //! `cargo run --release -p rlm-interp --example fuel_calibration`
 //!
-//! `FUEL_CALIBRATION_ONLY=substring` measures the entries whose name contains it.
+//! `FUEL_CALIBRATION_ONLY=substring` measures the entries whose name contains
+//! it; `FUEL_CALIBRATION_CHARGE=n` sizes the inputs for `n` units a call.
 
 #[path = "../tests/support/fuel_probes.rs"]
 mod fuel_probes;
@@ -18,10 +19,11 @@ use fuel_probes::{Input, PROBES, input_size, setup_source};
 use rlm_interp::cost_table::{Cost, Over, entries};
 use rlm_interp::{Limits, Outcome, Session};
 
-/// What each measured call is charged, about (the input is sized for it).
-const CHARGE: u64 = 4_000_000;
+/// What each measured call is charged, about (the input is sized for it;
+/// `FUEL_CALIBRATION_CHARGE` overrides it).
+const CHARGE: u64 = 1_000_000;
 /// Each entry is measured for at least this long (and at least 3 calls).
-const MEASURE: Duration = Duration::from_millis(200);
+const MEASURE: Duration = Duration::from_millis(100);
 
 struct Row {
     entry: String,
@@ -70,6 +72,10 @@ fn over(o: Over) -> String {
 
 fn main() {
     let only = std::env::var("FUEL_CALIBRATION_ONLY").ok();
+    let charge = std::env::var("FUEL_CALIBRATION_CHARGE")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(CHARGE);
     let costs: BTreeMap<String, Cost> = entries().into_iter().collect();
 
     // The reference: the dispatch loop alone (one unit per instruction).
@@ -82,7 +88,7 @@ fn main() {
             continue;
         }
         let Some(cost) = costs.get(probe.entry) else { continue };
-        let n = input_size(probe.input, cost.rate, CHARGE);
+        let n = input_size(probe.input, cost.rate, charge);
         let setup = setup_source(probe.input, n);
         let (fuel_per_call, ns_per_call) = measure(&setup, probe.code, probe.entry);
         rows.push(Row {

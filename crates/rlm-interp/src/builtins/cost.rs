@@ -65,6 +65,20 @@ pub const HASH: Rate = Rate { per_item: 12, per_64_bytes: 16 };
 /// `split` into pieces, `re`, `json`, `csv`, `textwrap`).
 pub const TEXT: Rate = Rate { per_item: 4, per_64_bytes: 8 };
 
+/// Cutting text into pieces (`split`, `textwrap.wrap`): each piece a new
+/// string, hundreds of nanoseconds (calibration).
+pub const PIECES: Rate = Rate { per_item: 16, per_64_bytes: 32 };
+/// Mapping text character by character where each may change width or
+/// case rules apply (`title`, `swapcase`, `translate`, `json.loads`).
+pub const CHARWISE: Rate = Rate { per_item: 4, per_64_bytes: 32 };
+/// Parsing CSV rows: a list or a dict per row.
+pub const ROWS: Rate = Rate { per_item: 64, per_64_bytes: 64 };
+/// Calling a function (or making a tuple) per item (`map`, `enumerate`,
+/// `itertools.starmap`, `functools.reduce`).
+pub const CALLBACK: Rate = Rate { per_item: 8, per_64_bytes: 32 };
+/// A format turned into a regex and compiled per call (`strptime`).
+pub const FORMAT_REGEX: Rate = Rate { per_item: 4, per_64_bytes: 4096 };
+
 /// Compiling a program from text (a regex: parsing, then building its
 /// automata, tens of nanoseconds per byte).
 pub const COMPILE: Rate = Rate { per_item: 4, per_64_bytes: 256 };

@@ -23,7 +23,9 @@ use smol_str::SmolStr;
 
 use crate::args::Kwargs;
 use crate::builtins::cost::Over::{Arg, Args};
-use crate::builtins::cost::{COMPILE, COPY, CostTable, FREE, HASH, SCAN, TEXT, cost};
+use crate::builtins::cost::{
+    CALLBACK, CHARWISE, COMPILE, COPY, CostTable, FREE, HASH, PIECES, ROWS, SCAN, TEXT, cost,
+};
 use crate::fault::{R, exc};
 use crate::value::*;
 use crate::vm::Vm;
@@ -43,7 +45,7 @@ const REGISTRY: &[(&str, Attrs, Call, CostTable)] = &[
     ("collections", collections::attrs, collections::call, &[("namedtuple", FREE)]),
     ("itertools", itertools::attrs, itertools::call, ITERTOOLS_COSTS),
     ("functools", functools::attrs, functools::call, FUNCTOOLS_COSTS),
-    ("string", string::attrs, string::call, &[("capwords", cost(Arg(0), TEXT))]),
+    ("string", string::attrs, string::call, &[("capwords", cost(Arg(0), PIECES))]),
     ("textwrap", textwrap::attrs, textwrap::call, TEXTWRAP_COSTS),
     ("asyncio", asyncio::attrs, asyncio::call, ASYNCIO_COSTS),
     ("datetime", datetime::attrs, datetime::call, &[]),
@@ -112,7 +114,7 @@ const ASYNCIO_COSTS: CostTable = &[
 /// steps and backtracking besides (`re/engine.rs`).
 const RE_COSTS: CostTable = &[
     ("compile", cost(Arg(0), COMPILE)),
-    ("escape", cost(Arg(0), TEXT)),
+    ("escape", cost(Arg(0), CHARWISE)),
     ("findall", cost(Args, TEXT)),
     ("finditer", cost(Args, TEXT)),
     ("fullmatch", cost(Args, TEXT)),
@@ -123,19 +125,19 @@ const RE_COSTS: CostTable = &[
     ("subn", cost(Args, TEXT)),
 ];
 /// `dumps` charges each value it writes (`FUEL_PER_VALUE_WRITTEN`).
-const JSON_COSTS: CostTable = &[("dumps", FREE), ("loads", cost(Arg(0), TEXT))];
+const JSON_COSTS: CostTable = &[("dumps", FREE), ("loads", cost(Arg(0), CHARWISE))];
 /// The infinite ones (`count`, `cycle`, `repeat`) and `islice` are lazy and
 /// charged per item drawn; the combinatoric ones charge what they make.
 const ITERTOOLS_COSTS: CostTable = &[
-    ("accumulate", cost(Arg(0), SCAN)),
+    ("accumulate", cost(Arg(0), CALLBACK)),
     ("chain", cost(Args, COPY)),
-    ("combinations", cost(Arg(0), COPY)),
+    ("combinations", cost(Arg(0), CALLBACK)),
     ("combinations_with_replacement", cost(Arg(0), COPY)),
     ("compress", cost(Args, COPY)),
     ("count", FREE),
     ("cycle", cost(Arg(0), COPY)),
-    ("dropwhile", cost(Arg(1), COPY)),
-    ("filterfalse", cost(Arg(1), COPY)),
+    ("dropwhile", cost(Arg(1), CALLBACK)),
+    ("filterfalse", cost(Arg(1), CALLBACK)),
     ("from_iterable", cost(Arg(0), COPY)),
     ("groupby", cost(Arg(0), HASH)),
     ("islice", FREE),
@@ -143,26 +145,26 @@ const ITERTOOLS_COSTS: CostTable = &[
     ("permutations", cost(Arg(0), COPY)),
     ("product", cost(Args, COPY)),
     ("repeat", FREE),
-    ("starmap", cost(Arg(1), COPY)),
-    ("takewhile", cost(Arg(1), COPY)),
+    ("starmap", cost(Arg(1), CALLBACK)),
+    ("takewhile", cost(Arg(1), CALLBACK)),
     ("tee", cost(Arg(0), COPY)),
     ("zip_longest", cost(Args, HASH)),
 ];
 const FUNCTOOLS_COSTS: CostTable =
-    &[("cmp_to_key", FREE), ("partial", FREE), ("reduce", cost(Arg(1), SCAN))];
+    &[("cmp_to_key", FREE), ("partial", FREE), ("reduce", cost(Arg(1), CALLBACK))];
 const TEXTWRAP_COSTS: CostTable = &[
-    ("dedent", cost(Arg(0), TEXT)),
-    ("fill", cost(Arg(0), TEXT)),
-    ("indent", cost(Arg(0), TEXT)),
-    ("shorten", cost(Arg(0), TEXT)),
-    ("wrap", cost(Arg(0), TEXT)),
+    ("dedent", cost(Arg(0), PIECES)),
+    ("fill", cost(Arg(0), PIECES)),
+    ("indent", cost(Arg(0), PIECES)),
+    ("shorten", cost(Arg(0), PIECES)),
+    ("wrap", cost(Arg(0), PIECES)),
 ];
 /// A reader charges each line as it parses it, a writer each row.
 const CSV_COSTS: CostTable = &[
-    ("DictReader", cost(Arg(0), COPY)),
+    ("DictReader", cost(Arg(0), ROWS)),
     ("DictWriter", FREE),
     ("field_size_limit", FREE),
-    ("reader", cost(Arg(0), COPY)),
+    ("reader", cost(Arg(0), ROWS)),
     ("writer", FREE),
 ];
 

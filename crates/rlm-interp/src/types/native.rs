@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::args::Kwargs;
 use crate::builtins::cost::Over::{All, Arg, Args};
-use crate::builtins::cost::{COPY, CostTable, FREE, HASH, TEXT, cost};
+use crate::builtins::cost::{CHARWISE, COPY, CostTable, FORMAT_REGEX, FREE, HASH, TEXT, cost};
 use crate::fault::{R, exc};
 use crate::modules::datetime::{date_time, timedelta};
 use crate::modules::functools;
@@ -158,11 +158,11 @@ pub(crate) const CSV_WRITER_COSTS: CostTable =
 /// `datetime.strptime`...), sorted.
 pub(crate) const TYPE_METHOD_COSTS: CostTable = &[
     ("combine", FREE),
-    ("fromisoformat", cost(Args, TEXT)),
+    ("fromisoformat", cost(Args, CHARWISE)),
     ("fromkeys", cost(Arg(0), HASH)),
     ("fromordinal", FREE),
     ("maketrans", cost(Args, HASH)),
-    ("strptime", cost(Args, TEXT)),
+    ("strptime", cost(Args, FORMAT_REGEX)),
 ];
 
 pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<Value>> {

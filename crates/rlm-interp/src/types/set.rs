@@ -121,6 +121,12 @@ impl Vm {
             "remove" | "discard" => {
                 let x = args.into_iter().next().unwrap_or(Value::None);
                 let k = self.key(x.clone())?;
+                if let Some(s) = &mutable {
+                    // Removed in order: what follows it moves down (`dict::shift_fuel`).
+                    let shift =
+                        { s.borrow().get_index_of(&k).map_or(0, |i| s.borrow().len() - i - 1) };
+                    self.fuel(shift as u64 / 4)?;
+                }
                 let removed = mutable.map(|s| s.borrow_mut().shift_remove(&k)).unwrap_or(false);
                 if !removed && name == "remove" {
                     return Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![x])));
@@ -128,6 +134,9 @@ impl Vm {
                 Ok(Value::None)
             }
             "pop" => {
+                if let Some(s) = &mutable {
+                    self.fuel(s.borrow().len() as u64 / 4)?;
+                }
                 let r = mutable.and_then(|s| s.borrow_mut().shift_remove_index(0));
                 match r {
                     Some(k) => Ok(k.0),

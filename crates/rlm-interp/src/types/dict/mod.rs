@@ -121,7 +121,8 @@ pub(crate) const DICT_METHODS: &[&str] = &[
     "fromkeys",
 ];
 
-/// What each `dict` method costs (`builtins/cost.rs`), sorted; the views (`keys`...) are charged when iterated.
+/// What each `dict` method costs (`builtins/cost.rs`), sorted; the views (`keys`...) are charged when iterated,
+/// `pop` the entries its removal shifts (`shift_fuel`).
 pub(crate) const DICT_COSTS: CostTable = &[
     ("clear", cost(Recv, SCAN)),
     ("copy", cost(Recv, HASH)),
@@ -135,6 +136,13 @@ pub(crate) const DICT_COSTS: CostTable = &[
     ("update", cost(Args, HASH)),
     ("values", FREE),
 ];
+
+/// Fuel for removing `k` in order (`shift_remove`, as CPython keeps
+/// insertion order): the entries after it move down and their indices are
+/// rewritten, about a nanosecond each: one unit per 4.
+pub(crate) fn shift_fuel(map: &Map, k: &Key) -> u64 {
+    map.get_index_of(k).map_or(0, |i| (map.len() - i - 1) as u64 / 4)
+}
 
 impl Vm {
     pub(crate) fn dict_method(
@@ -164,6 +172,7 @@ impl Vm {
                     return type_err("pop expected at least 1 argument, got 0");
                 };
                 let k = self.key(k0.clone())?;
+                self.fuel(shift_fuel(&d.borrow().map, &k))?;
                 let r = d.borrow_mut().map.shift_remove(&k);
                 match r {
                     Some(v) => Ok(v),
@@ -181,6 +190,7 @@ impl Vm {
                 let r = if last {
                     d.borrow_mut().map.pop()
                 } else {
+                    self.fuel(d.borrow().map.len() as u64 / 4)?;
                     d.borrow_mut().map.shift_remove_index(0)
                 };
                 match r {
@@ -293,6 +303,7 @@ impl Vm {
     /// `del d[k]`.
     pub(crate) fn dict_delitem(&mut self, d: &Rc<StoreCell<Dict>>, idx: &Value) -> R<()> {
         let k = self.key(idx.clone())?;
+        self.fuel(shift_fuel(&d.borrow().map, &k))?;
         match d.borrow_mut().map.shift_remove(&k) {
             Some(_) => Ok(()),
             None => Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![idx.clone()]))),

@@ -6,7 +6,7 @@ use smol_str::SmolStr;
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::builtins::cost::Over::{All, Args, Recv};
-use crate::builtins::cost::{COPY, CostTable, FREE, HASH, SCAN, TEXT, cost};
+use crate::builtins::cost::{CHARWISE, COPY, CostTable, FREE, HASH, PIECES, SCAN, TEXT, cost};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::str::{py_isspace, str_find};
 use crate::value::*;
@@ -71,10 +71,10 @@ pub(crate) const STR_COSTS: CostTable = &[
     // Refused: bytes are not available.
     ("encode", FREE),
     ("endswith", cost(Args, SCAN)),
-    ("expandtabs", cost(Recv, TEXT)),
+    ("expandtabs", cost(Recv, CHARWISE)),
     ("find", cost(All, SCAN)),
-    ("format", cost(All, TEXT)),
-    ("format_map", cost(All, TEXT)),
+    ("format", cost(All, CHARWISE)),
+    ("format_map", cost(All, CHARWISE)),
     ("index", cost(All, SCAN)),
     ("isalnum", cost(Recv, TEXT)),
     ("isalpha", cost(Recv, TEXT)),
@@ -101,15 +101,15 @@ pub(crate) const STR_COSTS: CostTable = &[
     ("rindex", cost(All, SCAN)),
     ("rjust", cost(All, COPY)),
     ("rpartition", cost(All, SCAN)),
-    ("rsplit", cost(All, TEXT)),
+    ("rsplit", cost(All, PIECES)),
     ("rstrip", cost(All, SCAN)),
-    ("split", cost(All, TEXT)),
-    ("splitlines", cost(Recv, TEXT)),
+    ("split", cost(All, PIECES)),
+    ("splitlines", cost(Recv, PIECES)),
     ("startswith", cost(Args, SCAN)),
     ("strip", cost(All, SCAN)),
-    ("swapcase", cost(Recv, TEXT)),
-    ("title", cost(Recv, TEXT)),
-    ("translate", cost(All, TEXT)),
+    ("swapcase", cost(Recv, CHARWISE)),
+    ("title", cost(Recv, CHARWISE)),
+    ("translate", cost(All, CHARWISE)),
     ("upper", cost(Recv, TEXT)),
     ("zfill", cost(Recv, COPY)),
 ];
