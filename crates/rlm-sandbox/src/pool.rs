@@ -9,6 +9,7 @@ use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -49,6 +50,8 @@ impl PoolConfig {
 pub struct WorkerPool {
     config: PoolConfig,
     idle: Mutex<Vec<Worker>>,
+    /// Pooled workers handed out and not yet given back.
+    busy: AtomicUsize,
 }
 
 impl WorkerPool {
@@ -57,7 +60,8 @@ impl WorkerPool {
     /// limits).
     pub fn start(config: PoolConfig) -> Result<Arc<WorkerPool>, SandboxError> {
         let first = Worker::spawn(&config, &config.limits)?;
-        let pool = Arc::new(WorkerPool { config, idle: Mutex::new(vec![first]) });
+        let pool =
+            Arc::new(WorkerPool { config, idle: Mutex::new(vec![first]), busy: AtomicUsize::new(0) });
         pool.replenish_in_background();
         Ok(pool)
     }
@@ -74,6 +78,7 @@ impl WorkerPool {
             Some(w) => w,
             None => Worker::spawn(&self.config, &self.config.limits)?,
         };
+        self.busy.fetch_add(1, Ordering::Relaxed);
         self.replenish_in_background();
         Ok(worker)
     }
@@ -97,6 +102,9 @@ impl WorkerPool {
             (Some(used), Some(limit)) => used * 2.0 >= limit as f64,
             _ => false,
         };
+        if !worker.dedicated {
+            self.busy.fetch_sub(1, Ordering::Relaxed);
+        }
         if worker.broken || worker.dedicated || spent {
             drop(worker);
             self.replenish_in_background();
@@ -113,9 +121,10 @@ impl WorkerPool {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner).iter().map(|w| w.pid()).collect()
     }
 
-    /// Starts workers until `size` are idle, on a thread of its own.
+    /// Starts workers until `size` are idle or busy, on a thread of its own
+    /// (a steady stream of executions reuses the same workers).
     fn replenish_in_background(self: &Arc<Self>) {
-        let missing = self.config.size.saturating_sub(self.idle_len());
+        let missing = self.config.size.saturating_sub(self.live());
         if missing == 0 {
             return;
         }
@@ -123,7 +132,7 @@ impl WorkerPool {
         std::thread::spawn(move || {
             for _ in 0..missing {
                 let Some(pool) = pool.upgrade() else { return };
-                if pool.idle_len() >= pool.config.size {
+                if pool.live() >= pool.config.size {
                     return;
                 }
                 match Worker::spawn(&pool.config, &pool.config.limits) {
@@ -134,8 +143,10 @@ impl WorkerPool {
         });
     }
 
-    fn idle_len(&self) -> usize {
+    /// Pooled workers idle or busy.
+    fn live(&self) -> usize {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner).len()
+            + self.busy.load(Ordering::Relaxed)
     }
 }
 

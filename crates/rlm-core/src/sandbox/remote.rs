@@ -13,7 +13,7 @@
 //! builtin cannot hold the cancellation up), and replaced.
 
 use std::io::Write as _;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -127,7 +127,12 @@ impl ProcessHost {
             tools,
             query: recipe.query.clone(),
         };
-        match exchange(&mut worker, &Request::Open(Box::new(open)), Some(&file)) {
+        // A description of its own, read-only and at offset 0: workers
+        // reading at once never move each other's position.
+        let own = std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd())).map_err(
+            |e| SandboxError::Protocol(format!("cannot reopen the shared context: {e}")),
+        )?;
+        match exchange(&mut worker, &Request::Open(Box::new(open)), Some(own.as_fd())) {
             Ok(Reply::Opened) => Ok(worker),
             Ok(Reply::Failed(why)) => {
                 self.pool.release(worker);
@@ -194,9 +199,9 @@ fn same_text(a: &Context, b: &Context) -> bool {
 fn exchange(
     worker: &mut Worker,
     request: &Request,
-    fd: Option<&Arc<OwnedFd>>,
+    fd: Option<BorrowedFd<'_>>,
 ) -> Result<Reply, SandboxError> {
-    let sent = worker.channel().send(request, fd.map(|f| f.as_fd()));
+    let sent = worker.channel().send(request, fd);
     if let Err(e) = sent {
         return Err(lost(worker, e));
     }

@@ -29,6 +29,13 @@ const EXIT_BROKEN: i32 = 3;
 /// Runs the worker until its parent closes the socket; returns the exit
 /// status (0: closed by the parent).
 pub fn serve_worker() -> i32 {
+    // A panic (an allocation the OS refused, a stack that cannot grow) ends
+    // the worker by SIGABRT, which its parent names, whatever the embedder's
+    // own panic handling.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("rlm sandbox-worker: {info}");
+        std::process::abort();
+    }));
     let mut channel = match rlm_sandbox::start_worker() {
         Ok((channel, _confinement)) => channel,
         Err(e) => {
