@@ -187,7 +187,8 @@ fn isolation(mode: IsolateMode, workers: Option<usize>) -> Result<Isolation, Cli
     }
     let exe = std::env::current_exe()
         .map_err(|e| CliError::Internal(format!("cannot find the rlm binary: {e}")))?;
-    let mut pool = ProcessHost::pool_config(exe, &["sandbox-worker"], &rlm_interp::Limits::default());
+    let mut pool =
+        ProcessHost::pool_config(exe, &["sandbox-worker"], &rlm_interp::Limits::default());
     if let Some(n) = workers {
         pool.size = n.max(1);
     }

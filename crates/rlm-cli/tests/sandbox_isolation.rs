@@ -86,10 +86,8 @@ fn a_killed_worker_fails_only_its_execution_and_is_replaced() {
         std::thread::sleep(Duration::from_millis(10));
     }
     std::thread::sleep(Duration::from_millis(200));
-    let killed = std::process::Command::new("kill")
-        .args(["-KILL", &victim.to_string()])
-        .status()
-        .unwrap();
+    let killed =
+        std::process::Command::new("kill").args(["-KILL", &victim.to_string()]).status().unwrap();
     assert!(killed.success());
     let result = busy.join().unwrap();
     match &result.finish {
@@ -128,7 +126,10 @@ fn the_address_space_limit_stops_what_the_interpreter_budget_allows() {
 #[test]
 fn a_worker_can_open_no_file_and_make_no_socket() {
     let config = pool_config(&rlm_interp::Limits::default());
-    assert_eq!(config.limits, OsLimits { address_space_bytes: config.limits.address_space_bytes, ..OsLimits::default() });
+    assert_eq!(
+        config.limits,
+        OsLimits { address_space_bytes: config.limits.address_space_bytes, ..OsLimits::default() }
+    );
     let pool = WorkerPool::start(config).unwrap();
     let host = ProcessHost::new(Arc::clone(&pool));
     let (_, report) = host.probe().unwrap();

@@ -84,8 +84,8 @@ pub use outcome::{Finish, Mode, RunResult};
 pub use prompts::{PromptProfile, Prompts};
 pub use retrieval::{ContextIndexSettings, MAX_PROGRAM_K, RetrievalSettings};
 pub use rlm::{ProgramHost, Rlm, RlmBuilder};
-pub use sandbox::{ProbeReport, ProcessHost, SandboxHost, serve_worker};
 pub use rlm_taskspec::{CriteriaReport, CriterionResult, SuccessCriteria, TaskSpec};
+pub use sandbox::{ProbeReport, ProcessHost, SandboxHost, serve_worker};
 pub use session::{
     Canceller, Execution, ExecutionHandle, SESSION_STATE_VERSION, Session, SessionId,
     SessionLimits, SessionSettings, SessionState, SessionUsage,

@@ -119,7 +119,10 @@ impl Sandbox {
         }
         if let (Some(limit), Some(e)) = (&run.restarted_after, &mut report.error) {
             // The sandbox started a fresh session after the limit error; say so.
-            e.push_str(&render_or_explain(&engine.prompts.notes.repl_restarted, &[("limit", limit)]));
+            e.push_str(&render_or_explain(
+                &engine.prompts.notes.repl_restarted,
+                &[("limit", limit)],
+            ));
         }
         let outcome = if report.cancelled {
             Outcome::Cancelled
@@ -170,8 +173,10 @@ impl Sandbox {
 
     /// Binds `memory` as a dict.
     pub fn set_memory(&mut self, memory: &MemoryMap) {
-        self.inner
-            .set_global("memory", rlm_interp::from_json(&serde_json::Value::Object(memory.clone())));
+        self.inner.set_global(
+            "memory",
+            rlm_interp::from_json(&serde_json::Value::Object(memory.clone())),
+        );
     }
 
     /// `memory` back as JSON; entries without a JSON form are dropped and named.

@@ -9,10 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use landlock::{
-    ABI, Access, AccessFs, AccessNet, Ruleset, RulesetAttr, RulesetStatus,
-    Scope,
-};
+use landlock::{ABI, Access, AccessFs, AccessNet, Ruleset, RulesetAttr, RulesetStatus, Scope};
 use rustix::process::{Resource, Rlimit, setrlimit};
 use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, SeccompRule, TargetArch};
 use serde::{Deserialize, Serialize};
@@ -63,7 +60,8 @@ const MAX_OPEN_FILES: u64 = 32;
 /// Applies `limits` to the calling process (see the module docs). Call it
 /// while the process has one thread.
 pub fn confine(limits: &OsLimits) -> Result<Confinement, SandboxError> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| SandboxError::Confine(format!("{what}: {e}"));
+    let fail =
+        |what: &str, e: &dyn std::fmt::Display| SandboxError::Confine(format!("{what}: {e}"));
     let limit = |resource, soft: u64, hard: u64| {
         setrlimit(resource, Rlimit { current: Some(soft), maximum: Some(hard) })
     };
@@ -172,8 +170,12 @@ fn allow_list() -> Result<BpfProgram, seccompiler::BackendError> {
     let rules: BTreeMap<i64, Vec<SeccompRule>> =
         allowed_syscalls().into_iter().map(|nr| (nr, Vec::new())).collect();
     let arch = TargetArch::try_from(std::env::consts::ARCH)?;
-    let filter =
-        SeccompFilter::new(rules, SeccompAction::Errno(libc::EPERM as u32), SeccompAction::Allow, arch)?;
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Errno(libc::EPERM as u32),
+        SeccompAction::Allow,
+        arch,
+    )?;
     filter.try_into()
 }
 

@@ -60,8 +60,11 @@ impl WorkerPool {
     /// limits).
     pub fn start(config: PoolConfig) -> Result<Arc<WorkerPool>, SandboxError> {
         let first = Worker::spawn(&config, &config.limits)?;
-        let pool =
-            Arc::new(WorkerPool { config, idle: Mutex::new(vec![first]), busy: AtomicUsize::new(0) });
+        let pool = Arc::new(WorkerPool {
+            config,
+            idle: Mutex::new(vec![first]),
+            busy: AtomicUsize::new(0),
+        });
         pool.replenish_in_background();
         Ok(pool)
     }
@@ -88,7 +91,8 @@ impl WorkerPool {
     /// mapping); it is never given back.
     pub fn acquire_dedicated(&self, extra_bytes: u64) -> Result<Worker, SandboxError> {
         let mut limits = self.config.limits.clone();
-        limits.address_space_bytes = limits.address_space_bytes.map(|b| b.saturating_add(extra_bytes));
+        limits.address_space_bytes =
+            limits.address_space_bytes.map(|b| b.saturating_add(extra_bytes));
         let mut worker = Worker::spawn(&self.config, &limits)?;
         worker.dedicated = true;
         Ok(worker)
@@ -164,10 +168,8 @@ pub struct Worker {
 
 impl Worker {
     fn spawn(config: &PoolConfig, limits: &OsLimits) -> Result<Worker, SandboxError> {
-        let spawn_error = |source| SandboxError::Spawn {
-            program: config.program.display().to_string(),
-            source,
-        };
+        let spawn_error =
+            |source| SandboxError::Spawn { program: config.program.display().to_string(), source };
         let (ours, theirs) = UnixStream::pair().map_err(spawn_error)?;
         let child = Command::new(&config.program)
             .args(&config.args)

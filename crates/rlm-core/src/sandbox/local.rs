@@ -99,7 +99,9 @@ impl LocalSandbox {
         let end = match end {
             Ok(CellEnd::Done) => RunEnd::Done,
             Ok(CellEnd::Final(v)) => RunEnd::Final(self.session.display(&v)),
-            Ok(CellEnd::Error(e)) => RunEnd::Error { rendered: e.render(code, "<repl>"), kind: e.kind },
+            Ok(CellEnd::Error(e)) => {
+                RunEnd::Error { rendered: e.render(code, "<repl>"), kind: e.kind }
+            }
             Ok(CellEnd::Cancelled) => RunEnd::Cancelled,
             Err(never) => match never {},
         };

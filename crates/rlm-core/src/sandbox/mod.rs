@@ -91,7 +91,10 @@ pub(crate) enum RunEnd {
     /// `FINAL(x)`: `str(x)`.
     Final(String),
     /// Rendered for the model.
-    Error { rendered: String, kind: ErrorKind },
+    Error {
+        rendered: String,
+        kind: ErrorKind,
+    },
     Cancelled,
     /// The sandbox itself failed (a worker died): the run cannot go on.
     SandboxFailed(String),

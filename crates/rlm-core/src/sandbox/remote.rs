@@ -79,9 +79,8 @@ impl ProcessHost {
         limits: &rlm_interp::Limits,
     ) -> PoolConfig {
         let mut config = PoolConfig::new(program, args);
-        config.limits.address_space_bytes = Some(
-            limits.memory_bytes as u64 + CONTEXT_ALLOWANCE_BYTES + PROCESS_SLACK_BYTES,
-        );
+        config.limits.address_space_bytes =
+            Some(limits.memory_bytes as u64 + CONTEXT_ALLOWANCE_BYTES + PROCESS_SLACK_BYTES);
         config
     }
 
@@ -129,9 +128,10 @@ impl ProcessHost {
         };
         // A description of its own, read-only and at offset 0: workers
         // reading at once never move each other's position.
-        let own = std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd())).map_err(
-            |e| SandboxError::Protocol(format!("cannot reopen the shared context: {e}")),
-        )?;
+        let own =
+            std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd())).map_err(|e| {
+                SandboxError::Protocol(format!("cannot reopen the shared context: {e}"))
+            })?;
         match exchange(&mut worker, &Request::Open(Box::new(open)), Some(own.as_fd())) {
             Ok(Reply::Opened) => Ok(worker),
             Ok(Reply::Failed(why)) => {
@@ -192,7 +192,10 @@ fn same_text(a: &Context, b: &Context) -> bool {
         && x.len() == y.len()
         && a.separator() == b.separator()
         && a.documents().len() == b.documents().len()
-        && a.documents().iter().zip(b.documents()).all(|(p, q)| p.bytes == q.bytes && p.name == q.name)
+        && a.documents()
+            .iter()
+            .zip(b.documents())
+            .all(|(p, q)| p.bytes == q.bytes && p.name == q.name)
 }
 
 /// Sends `request` and reads its one reply, within [`QUERY_TIMEOUT`].
@@ -356,7 +359,9 @@ impl RemoteSandbox {
                             let r = match r {
                                 Ok(v) => to_wire(&v).map_err(|why| WireHostError {
                                     kind: "TypeError".into(),
-                                    message: format!("the host's reply cannot enter the sandbox: {why}"),
+                                    message: format!(
+                                        "the host's reply cannot enter the sandbox: {why}"
+                                    ),
                                 }),
                                 Err(e) => Err(WireHostError::from(&e)),
                             };

@@ -23,12 +23,19 @@ pub(crate) const MAX_WIRE_DEPTH: usize = 64;
 pub(crate) enum Request {
     /// Starts an execution's session; the context's file comes attached.
     Open(Box<OpenSession>),
-    Run { code: String, echo: bool, counted: bool },
+    Run {
+        code: String,
+        echo: bool,
+        counted: bool,
+    },
     /// The answers to the last `Suspended`.
     Answers(Vec<(u64, Result<Wire, WireHostError>)>),
     /// The run was cancelled while the cell waited: end it without answers.
     Abandon,
-    SetGlobal { name: String, value: Wire },
+    SetGlobal {
+        name: String,
+        value: Wire,
+    },
     DisplayGlobal(String),
     AnswerReady,
     PartialAnswer(Option<String>),
@@ -65,7 +72,10 @@ pub(crate) enum Reply {
     Suspended(Vec<WireCall>),
     Ran(WireRun),
     Text(Option<String>),
-    Memory { map: MemoryMap, dropped: Vec<String> },
+    Memory {
+        map: MemoryMap,
+        dropped: Vec<String>,
+    },
     Done,
     Closed,
     Probe(ProbeReport),
@@ -386,7 +396,10 @@ mod tests {
     #[test]
     fn data_values_round_trip_and_others_are_refused() {
         let mut d = Dict::new();
-        d.map.insert(Key(Value::str("k")), Value::tuple(vec![Value::Int(1), Value::Float(f64::NAN)]));
+        d.map.insert(
+            Key(Value::str("k")),
+            Value::tuple(vec![Value::Int(1), Value::Float(f64::NAN)]),
+        );
         let v = Value::list(vec![Value::None, Value::Bool(true), Value::dict(d), Value::str("é")]);
         let wire = to_wire(&v).unwrap();
         let text = serde_json::to_string(&wire).unwrap();

@@ -23,11 +23,11 @@ use futures::future::BoxFuture;
 use rlm_adapters::{FakeAdapter, ModelAdapter, adapter_from_model_string};
 use rlm_cache::SledCache;
 use rlm_context::Context;
+use rlm_core::sandbox::SandboxHost;
 use rlm_core::{
     Canceller, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session, SessionError,
     SessionSettings, SessionState,
 };
-use rlm_core::sandbox::SandboxHost;
 use rlm_sched::SchedulerConfig;
 use rlm_types::CompletionCache;
 use uuid::Uuid;
