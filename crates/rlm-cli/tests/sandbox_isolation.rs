@@ -66,8 +66,7 @@ fn isolated_runs_answer_as_in_process_runs() {
 
 #[test]
 fn a_killed_worker_fails_only_its_execution_and_is_replaced() {
-    let mut limits = rlm_interp::Limits::default();
-    limits.fuel = u64::MAX / 4;
+    let limits = rlm_interp::Limits { fuel: u64::MAX / 4, ..Default::default() };
     let (host, pool) = isolated(pool_config(&limits));
     let started = Instant::now();
     let victim = loop {
@@ -106,9 +105,8 @@ fn the_address_space_limit_stops_what_the_interpreter_budget_allows() {
     // A test configuration: the interpreter would let the program take
     // 8 GiB, the OS gives the worker 1.5 GiB of address space (an idle
     // worker maps 1.1 GB, mostly mimalloc's reserved arena).
-    let mut limits = rlm_interp::Limits::default();
-    limits.memory_bytes = 8 << 30;
-    limits.max_str_len = 4 << 30;
+    let limits =
+        rlm_interp::Limits { memory_bytes: 8 << 30, max_str_len: 4 << 30, ..Default::default() };
     let mut config = pool_config(&rlm_interp::Limits::default());
     config.limits.address_space_bytes = Some(1536 << 20);
     let (host, _pool) = isolated(config);
