@@ -5,6 +5,7 @@
 //! (a restored `context`, a restart after a limit error); reading what a
 //! program put aside as its answer.
 
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -87,7 +88,9 @@ impl Sandbox {
         );
         server.program_span = Some(span);
         let echo = counted && engine.options.helps.echo_last_expression;
-        let run = self.inner.run(code, echo, counted, server).await;
+        let scope = Rc::clone(&server.scope);
+        let cancelled = move || scope.cancelled();
+        let run = self.inner.run(code, echo, counted, server, &cancelled).await;
         server.program_span = None;
         let mut report = ProgramReport {
             stdout: String::new(),

@@ -16,7 +16,6 @@ use crate::context_binding::bind_context;
 use crate::functions::FunctionRegistry;
 use crate::memory::MemoryMap;
 use crate::sandbox::{CellRun, ProgramSandbox, RunEnd};
-use crate::serving::RunServer;
 
 /// The global holding a program's last expression for the echo
 /// (`Helps::echo_last_expression`); its leading underscore keeps it out of
@@ -231,7 +230,8 @@ impl ProgramSandbox for LocalSandbox {
         code: &'a str,
         echo: bool,
         counted: bool,
-        server: &'a mut RunServer,
+        server: &'a mut dyn CallServer,
+        _cancelled: &'a dyn Fn() -> bool,
     ) -> LocalBoxFuture<'a, CellRun> {
         Box::pin(self.run_with(code, echo, counted, server))
     }

@@ -22,7 +22,7 @@ use futures::future::LocalBoxFuture;
 use rlm_interp::{ErrorKind, Value};
 
 use crate::memory::MemoryMap;
-use crate::serving::RunServer;
+use crate::cell::CallServer;
 
 pub(crate) use local::{LocalSandbox, SessionRecipe};
 pub use remote::ProcessHost;
@@ -102,13 +102,15 @@ pub(crate) enum RunEnd {
 
 /// One run's interpreter session, wherever it lives.
 pub(crate) trait ProgramSandbox {
-    /// Runs `code` as the next cell (see [`LocalSandbox::run_with`]).
+    /// Runs `code` as the next cell (see [`LocalSandbox::run_with`]);
+    /// `cancelled` says whether the run was cancelled meanwhile.
     fn run<'a>(
         &'a mut self,
         code: &'a str,
         echo: bool,
         counted: bool,
-        server: &'a mut RunServer,
+        server: &'a mut dyn CallServer,
+        cancelled: &'a dyn Fn() -> bool,
     ) -> LocalBoxFuture<'a, CellRun>;
 
     fn set_global(&mut self, name: &str, v: Value);

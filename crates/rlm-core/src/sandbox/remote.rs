@@ -1,7 +1,7 @@
 //! The process sandbox, parent side: a run's session lives in a worker of an
 //! `rlm_sandbox::WorkerPool`; this end sends it cells and queries, and
 //! serves every host call the cell makes (sub-model calls, sub-RLMs, tools,
-//! retrieval) here, with the run's own [`RunServer`], as the in-process
+//! retrieval) here, with the run's own server, as the in-process
 //! sandbox would. Context queries run in the worker, over the context it
 //! was handed read-only: a sealed memfd holding the text, written once per
 //! context (a process-wide cache of [`SHARED_CONTEXTS`]), mapped by the
@@ -30,7 +30,6 @@ use crate::sandbox::wire::{
     OpenSession, ProbeReport, Reply, Request, WireCall, WireHostError, to_wire,
 };
 use crate::sandbox::{CellRun, ProgramSandbox, RunEnd, SessionRecipe};
-use crate::serving::RunServer;
 
 /// Contexts kept shared with workers (each a memfd as large as its text).
 const SHARED_CONTEXTS: usize = 4;
@@ -280,7 +279,8 @@ impl RemoteSandbox {
         code: &str,
         echo: bool,
         counted: bool,
-        server: &mut RunServer,
+        server: &mut dyn CallServer,
+        cancelled: &dyn Fn() -> bool,
     ) -> CellRun {
         let failed = |reason: String| CellRun {
             stdout: String::new(),
@@ -308,7 +308,7 @@ impl RemoteSandbox {
             match worker.channel().readable(CANCEL_POLL) {
                 Ok(true) => {}
                 Ok(false) => {
-                    if server.scope.cancelled() {
+                    if cancelled() {
                         // The cell may be deep in a builtin: end the process.
                         worker.kill();
                         if let Some(w) = self.worker.take() {
@@ -387,9 +387,10 @@ impl ProgramSandbox for RemoteSandbox {
         code: &'a str,
         echo: bool,
         counted: bool,
-        server: &'a mut RunServer,
+        server: &'a mut dyn CallServer,
+        cancelled: &'a dyn Fn() -> bool,
     ) -> LocalBoxFuture<'a, CellRun> {
-        Box::pin(self.run_remote(code, echo, counted, server))
+        Box::pin(self.run_remote(code, echo, counted, server, cancelled))
     }
 
     fn set_global(&mut self, name: &str, v: Value) {
