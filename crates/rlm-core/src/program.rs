@@ -17,6 +17,7 @@ use crate::engine::Engine;
 use crate::memory::MemoryMap;
 use crate::prompts::render_or_explain;
 use crate::sandbox::{ProgramSandbox, RunEnd, SessionRecipe};
+use crate::scope::RunScope;
 use crate::serving::RunServer;
 
 /// What a program's session is made of, under `engine`.
@@ -33,6 +34,26 @@ fn recipe(engine: &Engine, context: &Context, query: &str) -> SessionRecipe {
 /// has: the context binding, the declared functions, `query` and `answer`.
 pub(crate) fn program_session(engine: &Engine, context: &Context, query: &str) -> Session {
     recipe(engine, context, query).session()
+}
+
+/// How often (in fuel) a running program asks whether to stop: about a
+/// millisecond of work at the interpreter's speed (BENCHMARKS.md, "Fuel cost
+/// table and calibration"); every builtin charges its work before it starts,
+/// so a long one asks before it runs.
+const INTERRUPT_CHECK_FUEL: u64 = 250_000;
+
+/// The program stops (with `KeyboardInterrupt`, which ends the cell) when
+/// the execution is cancelled or the run's wall-time budget has run out:
+/// cancellation and `max_wall_time` reach inside a program that makes no
+/// host call, and `rlm serve` shutting down is not held up by one.
+fn interrupt_check(scope: &RunScope) -> (u64, Rc<dyn Fn() -> bool>) {
+    let cancel = scope.cancel.clone();
+    let budget = scope.budget.clone();
+    let check = move || {
+        cancel.as_ref().is_some_and(|c| c.is_cancelled())
+            || budget.time_left().is_some_and(|left| left.is_zero())
+    };
+    (INTERRUPT_CHECK_FUEL, Rc::new(check))
 }
 
 /// What running one program (a code block, or a FINAL check) produced.
@@ -88,9 +109,8 @@ impl Sandbox {
         );
         server.program_span = Some(span);
         let echo = counted && engine.options.helps.echo_last_expression;
-        let scope = Rc::clone(&server.scope);
-        let cancelled = move || scope.cancelled();
-        let run = self.inner.run(code, echo, counted, server, &cancelled).await;
+        let stop = interrupt_check(&server.scope);
+        let run = self.inner.run(code, echo, counted, server, stop).await;
         server.program_span = None;
         let mut report = ProgramReport {
             stdout: String::new(),
@@ -127,6 +147,8 @@ impl Sandbox {
                 &[("limit", limit)],
             ));
         }
+        // Stopped inside the program (`KeyboardInterrupt`, see `interrupt_check`).
+        report.cancelled |= server.scope.cancelled();
         let outcome = if report.cancelled {
             Outcome::Cancelled
         } else if report.error.is_some() {

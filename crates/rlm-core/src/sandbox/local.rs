@@ -15,7 +15,7 @@ use crate::cell::{CallServer, CellEnd, run_cell, run_cell_keeping_last};
 use crate::context_binding::bind_context;
 use crate::functions::FunctionRegistry;
 use crate::memory::MemoryMap;
-use crate::sandbox::{CellRun, ProgramSandbox, RunEnd};
+use crate::sandbox::{CellRun, Interrupt, ProgramSandbox, RunEnd};
 
 /// The global holding a program's last expression for the echo
 /// (`Helps::echo_last_expression`); its leading underscore keeps it out of
@@ -231,8 +231,9 @@ impl ProgramSandbox for LocalSandbox {
         echo: bool,
         counted: bool,
         server: &'a mut dyn CallServer,
-        _cancelled: &'a dyn Fn() -> bool,
+        stop: Interrupt,
     ) -> LocalBoxFuture<'a, CellRun> {
+        self.session.set_interrupt_check(Some(stop));
         Box::pin(self.run_with(code, echo, counted, server))
     }
 

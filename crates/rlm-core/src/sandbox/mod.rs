@@ -21,8 +21,8 @@ use std::sync::Arc;
 use futures::future::LocalBoxFuture;
 use rlm_interp::{ErrorKind, Value};
 
-use crate::memory::MemoryMap;
 use crate::cell::CallServer;
+use crate::memory::MemoryMap;
 
 pub(crate) use local::{LocalSandbox, SessionRecipe};
 pub use remote::ProcessHost;
@@ -69,6 +69,9 @@ impl std::fmt::Debug for SandboxHost {
     }
 }
 
+/// Every how much fuel, and whether, a running cell must stop.
+pub(crate) type Interrupt = (u64, std::rc::Rc<dyn Fn() -> bool>);
+
 /// What running one cell produced, wherever it ran.
 #[derive(Debug)]
 pub(crate) struct CellRun {
@@ -103,14 +106,16 @@ pub(crate) enum RunEnd {
 /// One run's interpreter session, wherever it lives.
 pub(crate) trait ProgramSandbox {
     /// Runs `code` as the next cell (see [`LocalSandbox::run_with`]);
-    /// `cancelled` says whether the run was cancelled meanwhile.
+    /// `stop` (asked every so much fuel in process, every few milliseconds
+    /// of a worker's work) says whether the run must stop: cancelled, or
+    /// out of wall time.
     fn run<'a>(
         &'a mut self,
         code: &'a str,
         echo: bool,
         counted: bool,
         server: &'a mut dyn CallServer,
-        cancelled: &'a dyn Fn() -> bool,
+        stop: Interrupt,
     ) -> LocalBoxFuture<'a, CellRun>;
 
     fn set_global(&mut self, name: &str, v: Value);

@@ -29,7 +29,7 @@ use crate::memory::MemoryMap;
 use crate::sandbox::wire::{
     OpenSession, ProbeReport, Reply, Request, WireCall, WireHostError, to_wire,
 };
-use crate::sandbox::{CellRun, ProgramSandbox, RunEnd, SessionRecipe};
+use crate::sandbox::{CellRun, Interrupt, ProgramSandbox, RunEnd, SessionRecipe};
 
 /// Contexts kept shared with workers (each a memfd as large as its text).
 const SHARED_CONTEXTS: usize = 4;
@@ -388,9 +388,9 @@ impl ProgramSandbox for RemoteSandbox {
         echo: bool,
         counted: bool,
         server: &'a mut dyn CallServer,
-        cancelled: &'a dyn Fn() -> bool,
+        stop: Interrupt,
     ) -> LocalBoxFuture<'a, CellRun> {
-        Box::pin(self.run_remote(code, echo, counted, server, cancelled))
+        Box::pin(async move { self.run_remote(code, echo, counted, server, &*stop.1).await })
     }
 
     fn set_global(&mut self, name: &str, v: Value) {

@@ -60,6 +60,8 @@ pub struct ExecutionRequest {
     pub state: SessionState,
     /// Hard limit on the execution's wall time.
     pub deadline: Duration,
+    /// The sandbox's limits for each of its programs.
+    pub sandbox: rlm_interp::Limits,
 }
 
 /// How an execution ended.
@@ -164,6 +166,7 @@ impl Engine {
             .root(root)
             .sub_model(sub)
             .options(options)
+            .interpreter_limits(request.sandbox.clone())
             .sandbox_host(self.sandbox.clone());
         if let Some(cache) = &self.cache {
             builder = builder.cache(Arc::clone(cache));
