@@ -61,6 +61,10 @@ enum Command {
     /// environment, profile, rlm.toml, default) and check that the model can
     /// be set up (no request is sent).
     Config(config::ConfigArgs),
+    /// Serve as a sandbox worker over the socket on standard input (started
+    /// by `rlm serve --isolate process`; not for direct use).
+    #[command(hide = true, name = "sandbox-worker")]
+    SandboxWorker,
     /// Fail with an internal error (tests the last-resort panic handler).
     #[command(hide = true, name = "internal-panic-test")]
     InternalPanicTest,
@@ -90,6 +94,10 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats_cmd::stats(args),
         Command::Stress(args) => stress::stress(*args),
         Command::Config(args) => config::show(args),
+        Command::SandboxWorker => {
+            // Before anything else starts a thread: the worker confines itself.
+            return ExitCode::from(u8::try_from(rlm_core::serve_worker()).unwrap_or(u8::MAX));
+        }
         Command::InternalPanicTest => panic!("internal-panic-test was asked to fail"),
     };
     match result {

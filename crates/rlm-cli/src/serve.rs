@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use rlm_adapters::FakeScript;
-use rlm_server::{ApiKey, JobsConfig, Limits, ModelConfig, Server, ServerConfig};
+use rlm_core::ProcessHost;
+use rlm_server::{ApiKey, Isolation, JobsConfig, Limits, ModelConfig, Server, ServerConfig};
 
 use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings};
 use crate::exit::{CliError, Exit};
@@ -74,6 +75,24 @@ pub struct ServeArgs {
     /// Longest an execution may run, in seconds.
     #[arg(long, default_value_t = 600)]
     pub max_execution_secs: u64,
+    /// Where executions' programs run: `none` (in the server's process,
+    /// under the interpreter's limits) or `process` (also inside a pool of
+    /// sandbox worker processes: RLIMIT_AS, RLIMIT_CPU, no new privileges,
+    /// a seccomp allow-list, landlock; a worker that dies fails only its
+    /// own execution).
+    #[arg(long, value_enum, env = "RLM_ISOLATE", default_value = "none")]
+    pub isolate: IsolateMode,
+    /// With `--isolate process`: worker processes kept started (default:
+    /// one per core).
+    #[arg(long, value_name = "N")]
+    pub sandbox_workers: Option<usize>,
+}
+
+/// `--isolate`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IsolateMode {
+    None,
+    Process,
 }
 
 pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
@@ -155,9 +174,26 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         allowed_path_root: args.allow_path,
         cors_origins: args.cors_origins,
         shutdown_grace: Duration::from_secs(10),
+        isolation: isolation(args.isolate, args.sandbox_workers)?,
     };
     config.validate().map_err(|e| CliError::Config(e.to_string()))?;
     Ok(config)
+}
+
+/// `--isolate process`: workers are this very binary's `sandbox-worker`,
+/// with room for the interpreter's default memory budget.
+fn isolation(mode: IsolateMode, workers: Option<usize>) -> Result<Isolation, CliError> {
+    if mode == IsolateMode::None {
+        return Ok(Isolation::None);
+    }
+    let exe = std::env::current_exe()
+        .map_err(|e| CliError::Internal(format!("cannot find the rlm binary: {e}")))?;
+    let mut pool =
+        ProcessHost::pool_config(exe, &["sandbox-worker"], &rlm_interp::Limits::default());
+    if let Some(n) = workers {
+        pool.size = n.max(1);
+    }
+    Ok(Isolation::Process(pool))
 }
 
 /// Each execution's budget where its session sets none: the configured

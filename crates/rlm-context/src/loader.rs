@@ -403,7 +403,29 @@ impl Context {
         options: &LoadOptions,
     ) -> Result<Self> {
         let path = path.as_ref();
-        let whole = Self::from_file(path, options)?;
+        let file = File::open(path).map_err(io_error(path))?;
+        Self::from_open_file_with_documents(file, path, documents, separator, options)
+    }
+
+    /// [`Context::from_file_with_documents`] over a file already open: for a process that may
+    /// not open files itself (a sandbox worker handed the file by its parent). `path` only names
+    /// the file in errors.
+    pub fn from_open_file_with_documents(
+        file: File,
+        path: &Path,
+        documents: &[(Option<String>, usize)],
+        separator: &str,
+        options: &LoadOptions,
+    ) -> Result<Self> {
+        let source = OpenSource {
+            path,
+            document_path: Some(path.to_path_buf()),
+            name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            kind: ContextKind::File,
+            source: Some(path.display().to_string()),
+            reject_binary: true,
+        };
+        let whole = Self::from_open_file(file, &source, options)?;
         let text = whole.text().clone();
         let bytes = text.as_bytes();
         let expected = documents.iter().map(|(_, len)| *len).sum::<usize>()

@@ -29,7 +29,9 @@ pub(crate) struct Engine {
     pub budget_limits: rlm_policy::BudgetLimits,
     /// Each program's sandbox limits.
     pub sandbox_limits: rlm_interp::Limits,
-    pub functions: FunctionRegistry,
+    pub functions: Arc<FunctionRegistry>,
+    /// Where programs' interpreter sessions run.
+    pub sandbox_host: crate::sandbox::SandboxHost,
     pub tools: Vec<Tool>,
     /// `search`, `es_*` and the retrieval-aware first step.
     pub retrieval: RetrievalSettings,

@@ -389,10 +389,15 @@ impl FunctionRegistry {
     /// The retrieval functions `settings` enables: `search` over the context
     /// index, the `es_*` functions over a document backend.
     pub fn retrieval(settings: &RetrievalSettings) -> Vec<FunctionSpec> {
+        Self::retrieval_specs(settings.context_index.is_some(), settings.backend.is_some())
+    }
+
+    /// `search` when `search`, the `es_*` functions when `backend`.
+    fn retrieval_specs(search: bool, backend: bool) -> Vec<FunctionSpec> {
         let query = || p("query", ParamType::Str);
         let k = || Param::optional("k", ParamType::Int, DefaultValue::Int(10));
         let mut specs = Vec::new();
-        if settings.context_index.is_some() {
+        if search {
             specs.push(FunctionSpec::new(
                 "search",
                 vec![query(), k(), opt("mode", ParamType::Str)],
@@ -404,7 +409,7 @@ impl FunctionRegistry {
             )
             .compact());
         }
-        if settings.backend.is_some() {
+        if backend {
             let search = |name: &str, mode, doc| {
                 FunctionSpec::new(
                     name,
@@ -467,6 +472,37 @@ impl FunctionRegistry {
             });
         }
         Ok(registry)
+    }
+
+    /// What a sandbox worker needs to install this registry: the declared
+    /// functions' names (its binary has the same declarations) and the
+    /// tools' names (their calls come back to be served here).
+    pub(crate) fn worker_manifest(&self) -> (Vec<String>, Vec<String>) {
+        let (tools, declared): (Vec<&FunctionSpec>, Vec<&FunctionSpec>) =
+            self.specs.iter().partition(|s| matches!(s.form, Form::Call(Service::Tool(_))));
+        let names = |specs: Vec<&FunctionSpec>| specs.iter().map(|s| s.name.to_string()).collect();
+        (names(declared), names(tools))
+    }
+
+    /// The registry a sandbox worker installs from a [`Self::worker_manifest`]:
+    /// the standard and retrieval functions named, and each tool as a call
+    /// served by the parent.
+    pub(crate) fn for_worker(declared: &[String], tools: &[String]) -> FunctionRegistry {
+        let mut specs = FunctionRegistry::standard().specs;
+        specs.extend(FunctionRegistry::retrieval_specs(true, true));
+        specs.retain(|s| declared.iter().any(|n| n == s.name.as_str()));
+        for (i, name) in tools.iter().enumerate() {
+            specs.push(FunctionSpec {
+                name: SmolStr::new(name),
+                aliases: Vec::new(),
+                signature: None,
+                returns: "object",
+                doc: None,
+                compact: false,
+                form: Form::Call(Service::Tool(i)),
+            });
+        }
+        FunctionRegistry::from_specs(specs)
     }
 
     fn from_specs(specs: Vec<FunctionSpec>) -> FunctionRegistry {

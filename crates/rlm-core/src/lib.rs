@@ -40,7 +40,8 @@
 //! trace spans), `cell.rs`, `functions.rs`, `models.rs`, `scope.rs`,
 //! `retrieval.rs` (search/es_* serving, first-step evidence), `session/`, `turn.rs`, `extract.rs`, `prompts.rs` (+ `prompts/` at the workspace
 //! root), `placeholder.rs` (template-text FINALs), `text.rs`, `tools.rs`, `memory.rs`, `context_binding.rs`,
-//! `options.rs`, `outcome.rs`, `error.rs`.
+//! `options.rs`, `outcome.rs`, `error.rs`, `sandbox/` (where programs'
+//! sessions run: in process, or in worker processes with OS limits).
 
 pub mod cell;
 mod compaction;
@@ -64,6 +65,7 @@ mod retrieval;
 mod rlm;
 mod root_call;
 mod run_loop;
+pub mod sandbox;
 mod scope;
 mod serving;
 mod session;
@@ -83,6 +85,7 @@ pub use prompts::{PromptProfile, Prompts};
 pub use retrieval::{ContextIndexSettings, MAX_PROGRAM_K, RetrievalSettings};
 pub use rlm::{ProgramHost, Rlm, RlmBuilder};
 pub use rlm_taskspec::{CriteriaReport, CriterionResult, SuccessCriteria, TaskSpec};
+pub use sandbox::{ProbeReport, ProcessHost, SandboxHost, serve_worker};
 pub use session::{
     Canceller, Execution, ExecutionHandle, SESSION_STATE_VERSION, Session, SessionId,
     SessionLimits, SessionSettings, SessionState, SessionUsage,

@@ -36,6 +36,9 @@ pub enum Finish {
     /// The run was cancelled by its caller; calls in flight were abandoned and
     /// the answer (if any) is the program's partial state.
     Cancelled,
+    /// The sandbox worker process running the program died (or broke its
+    /// protocol): `reason` says how, naming the signal. Only this run fails.
+    SandboxFailed { reason: String },
 }
 
 impl Finish {
@@ -53,6 +56,7 @@ impl Finish {
             Finish::ModelError { .. } => "model_error",
             Finish::Direct => "direct",
             Finish::Cancelled => "cancelled",
+            Finish::SandboxFailed { .. } => "sandbox_failed",
         }
     }
 
@@ -61,6 +65,7 @@ impl Finish {
         match self {
             Finish::Finalized { reason } | Finish::BestEffort { reason } => Some(reason),
             Finish::ModelError { message } => Some(message),
+            Finish::SandboxFailed { reason } => Some(reason),
             _ => None,
         }
     }

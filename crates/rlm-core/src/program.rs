@@ -1,39 +1,39 @@
-//! The sandbox of one run: its interpreter session, with the context, the
-//! declared functions, `query`, `answer` and `memory` bound; running one
-//! program through the cell driver inside its trace span; reading what a
-//! program put aside as its answer; restarting after a limit error.
+//! The sandbox of one run, as the loop sees it: a program's interpreter
+//! session (in this process or a worker's: `crate::sandbox`) with the
+//! context, the declared functions, `query`, `answer` and `memory` bound;
+//! running one program inside its trace span, with the notes the model reads
+//! (a restored `context`, a restart after a limit error); reading what a
+//! program put aside as its answer.
 
-use std::convert::Infallible;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
 use rlm_context::Context;
-use rlm_interp::{Dict, ErrorKind, Key, Session, Value};
+use rlm_interp::{ErrorKind, Session, Value};
 use rlm_trace::{Outcome, ProgramFinished, ProgramStarted};
 
-use crate::cell::{CellEnd, run_cell, run_cell_keeping_last};
-use crate::context_binding::bind_context;
 use crate::engine::Engine;
 use crate::memory::MemoryMap;
 use crate::prompts::render_or_explain;
+use crate::sandbox::{ProgramSandbox, RunEnd, SessionRecipe};
 use crate::scope::RunScope;
 use crate::serving::RunServer;
 
-/// The global holding a program's last expression for the echo
-/// (`Helps::echo_last_expression`); its leading underscore keeps it out of
-/// the user's variables.
-const LAST_VALUE_VAR: &str = "_repl_last_value_";
+/// What a program's session is made of, under `engine`.
+fn recipe(engine: &Engine, context: &Context, query: &str) -> SessionRecipe {
+    SessionRecipe {
+        limits: engine.sandbox_limits.clone(),
+        functions: Arc::clone(&engine.functions),
+        context: context.clone(),
+        query: query.to_string(),
+    }
+}
 
-/// An interpreter session with everything a model's program has: the
-/// context binding, the declared functions, `query` and `answer`.
+/// An interpreter session in this process with everything a model's program
+/// has: the context binding, the declared functions, `query` and `answer`.
 pub(crate) fn program_session(engine: &Engine, context: &Context, query: &str) -> Session {
-    let mut s = Session::new(engine.sandbox_limits.clone());
-    bind_context(&mut s, context);
-    engine.functions.install(&mut s, context);
-    s.set_global("answer", answer_dict());
-    s.set_global("query", Value::str(query));
-    s
+    recipe(engine, context, query).session()
 }
 
 /// How often (in fuel) a running program asks whether to stop: about a
@@ -56,14 +56,6 @@ fn interrupt_check(scope: &RunScope) -> (u64, Rc<dyn Fn() -> bool>) {
     (INTERRUPT_CHECK_FUEL, Rc::new(check))
 }
 
-/// `answer = {"content": "", "ready": False}` (the paper's reference protocol).
-fn answer_dict() -> Value {
-    let mut d = Dict::new();
-    d.map.insert(Key(Value::str("content")), Value::str(""));
-    d.map.insert(Key(Value::str("ready")), Value::Bool(false));
-    Value::dict(d)
-}
-
 /// What running one program (a code block, or a FINAL check) produced.
 pub(crate) struct ProgramReport {
     pub stdout: String,
@@ -76,28 +68,25 @@ pub(crate) struct ProgramReport {
     pub notes: Vec<String>,
     /// The execution was cancelled while the program waited for host calls.
     pub cancelled: bool,
+    /// The sandbox itself failed (its worker process died): why. The run
+    /// cannot go on.
+    pub sandbox_failed: Option<String>,
 }
 
-/// One run's interpreter session and what it needs to restart it.
+/// One run's sandbox, wherever its session lives (`crate::sandbox`), and
+/// the trace spans of the programs it runs.
 pub(crate) struct Sandbox {
-    session: Session,
+    inner: Box<dyn ProgramSandbox>,
     engine: Arc<Engine>,
-    context: Context,
-    query: String,
-    /// `context` as bound: restored if a program assigns the name.
-    context_value: Option<Value>,
+    context_chars: u64,
 }
 
 impl Sandbox {
     pub fn new(engine: &Arc<Engine>, context: &Context, query: &str) -> Sandbox {
-        let session = program_session(engine, context, query);
-        let context_value = session.get_global("context");
         Sandbox {
-            session,
+            inner: engine.sandbox_host.open(recipe(engine, context, query)),
             engine: Arc::clone(engine),
-            context: context.clone(),
-            query: query.to_string(),
-            context_value,
+            context_chars: context.len_chars(),
         }
     }
 
@@ -119,26 +108,10 @@ impl Sandbox {
             ProgramStarted { iteration, code: code.to_string() },
         );
         server.program_span = Some(span);
-        self.session.set_interrupt_check(Some(interrupt_check(&server.scope)));
-        let mut stdout = String::new();
-        let mut print = |text: &str| {
-            stdout.push_str(text);
-            Ok::<(), Infallible>(())
-        };
         let echo = counted && engine.options.helps.echo_last_expression;
-        let end = if echo {
-            self.session.set_global(LAST_VALUE_VAR, Value::None);
-            run_cell_keeping_last(&mut self.session, code, LAST_VALUE_VAR, server, &mut print).await
-        } else {
-            run_cell(&mut self.session, code, server, &mut print).await
-        };
+        let stop = interrupt_check(&server.scope);
+        let run = self.inner.run(code, echo, counted, server, stop).await;
         server.program_span = None;
-        if echo && matches!(end, Ok(CellEnd::Done)) {
-            self.echo_last_value(&mut stdout);
-        }
-        // Read before a restart replaces a session a limit error ended.
-        let fuel_used = self.session.fuel_used();
-        let memory_bytes = self.session.live_memory_bytes();
         let mut report = ProgramReport {
             stdout: String::new(),
             error: None,
@@ -146,30 +119,33 @@ impl Sandbox {
             final_answer: None,
             notes: Vec::new(),
             cancelled: false,
+            sandbox_failed: None,
         };
-        match end {
-            Ok(CellEnd::Done) => {}
-            Ok(CellEnd::Final(v)) => report.final_answer = Some(self.session.display(&v)),
-            Ok(CellEnd::Error(e)) => {
-                report.error = Some(e.render(code, "<repl>"));
-                report.error_kind = Some(e.kind.clone());
+        match run.end {
+            RunEnd::Done => {}
+            RunEnd::Final(answer) => report.final_answer = Some(answer),
+            RunEnd::Error { rendered, kind } => {
+                report.error = Some(rendered);
+                report.error_kind = Some(kind);
             }
-            Ok(CellEnd::Cancelled) => report.cancelled = true,
-            Err(never) => match never {},
-        }
-        if counted {
-            self.restore_context(&mut report);
-        }
-        if let Some(limit) = self.session.dead().cloned() {
-            // A limit error leaves the session unusable: start a fresh one so the
-            // run can go on, and say so.
-            self.session = program_session(&engine, &self.context, &self.query);
-            if let Some(e) = &mut report.error {
-                e.push_str(&render_or_explain(
-                    &engine.prompts.notes.repl_restarted,
-                    &[("limit", &limit.message)],
-                ));
+            RunEnd::Cancelled => report.cancelled = true,
+            RunEnd::SandboxFailed(reason) => {
+                report.error = Some(reason.clone());
+                report.sandbox_failed = Some(reason);
             }
+        }
+        for name in &run.restored {
+            report.notes.push(render_or_explain(
+                &engine.prompts.notes.context_restored,
+                &[("name", name), ("chars", &self.context_chars.to_string())],
+            ));
+        }
+        if let (Some(limit), Some(e)) = (&run.restarted_after, &mut report.error) {
+            // The sandbox started a fresh session after the limit error; say so.
+            e.push_str(&render_or_explain(
+                &engine.prompts.notes.repl_restarted,
+                &[("limit", limit)],
+            ));
         }
         // Stopped inside the program (`KeyboardInterrupt`, see `interrupt_check`).
         report.cancelled |= server.scope.cancelled();
@@ -184,108 +160,45 @@ impl Sandbox {
             span,
             ProgramFinished {
                 outcome,
-                stdout: stdout.clone(),
+                stdout: run.stdout.clone(),
                 error: report.error.clone(),
-                fuel_used,
-                memory_bytes,
+                fuel_used: run.fuel_used,
+                memory_bytes: run.memory_bytes,
                 duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             },
         );
-        report.stdout = stdout;
+        report.stdout = run.stdout;
         report
     }
 
-    /// `Helps::echo_last_expression`: the value of the cell's last
-    /// expression, as Python's interactive prompt shows it (its repr, and
-    /// nothing for None), after what the cell printed.
-    fn echo_last_value(&mut self, stdout: &mut String) {
-        let Some(value) = self.session.get_global(LAST_VALUE_VAR) else { return };
-        if matches!(value, Value::None) {
-            return;
-        }
-        // The global would keep the value alive until the next program.
-        self.session.set_global(LAST_VALUE_VAR, Value::None);
-        let shown = self.session.repr(&value);
-        if !stdout.is_empty() && !stdout.ends_with('\n') {
-            stdout.push('\n');
-        }
-        stdout.push_str(&shown);
-        stdout.push('\n');
-    }
-
-    /// Puts `context`/`P` back if the program assigned them, with a note.
-    fn restore_context(&mut self, report: &mut ProgramReport) {
-        let Some(original) = self.context_value.clone() else { return };
-        for name in ["context", "P"] {
-            let same = match (self.session.get_global(name), &original) {
-                (Some(Value::Str(now)), Value::Str(bound)) => rlm_interp::Str::ptr_eq(&now, bound),
-                _ => false,
-            };
-            if !same {
-                self.session.set_global(name, original.clone());
-                report.notes.push(render_or_explain(
-                    &self.engine.prompts.notes.context_restored,
-                    &[("name", name), ("chars", &self.context.len_chars().to_string())],
-                ));
-            }
-        }
-    }
-
     pub fn set_global(&mut self, name: &str, v: Value) {
-        self.session.set_global(name, v);
+        self.inner.set_global(name, v);
     }
 
-    pub fn get_global(&self, name: &str) -> Option<Value> {
-        self.session.get_global(name)
-    }
-
-    /// `str(v)` as Python prints it.
-    pub fn display(&mut self, v: &Value) -> String {
-        self.session.display(v)
+    /// `str()` of the global `name`, if it is set.
+    pub fn display_global(&mut self, name: &str) -> Option<String> {
+        self.inner.display_global(name)
     }
 
     /// `answer["content"]` when `answer["ready"]` is true.
     pub fn answer_ready(&mut self) -> Option<String> {
-        let Some(Value::Dict(d)) = self.session.get_global("answer") else { return None };
-        let (ready, content) = {
-            let d = d.borrow();
-            (
-                d.map.get(&Key(Value::str("ready"))).map(|v| v.truthy()).unwrap_or(false),
-                d.map.get(&Key(Value::str("content"))).cloned(),
-            )
-        };
-        if !ready {
-            return None;
-        }
-        Some(content.map(|c| self.session.display(&c)).unwrap_or_default())
+        self.inner.answer_ready()
     }
 
     /// What the program has put aside as an answer so far (for endings
     /// without a FINAL): `answer["content"]`, else the auto-finalize variable.
     pub fn partial_answer(&mut self, auto_var: Option<&str>) -> Option<String> {
-        if let Some(Value::Dict(d)) = self.session.get_global("answer") {
-            let content = d.borrow().map.get(&Key(Value::str("content"))).cloned();
-            if let Some(c) = content {
-                let text = self.session.display(&c);
-                if !text.trim().is_empty() {
-                    return Some(text);
-                }
-            }
-        }
-        auto_var.and_then(|n| self.auto_final(n))
+        self.inner.partial_answer(auto_var)
     }
 
     /// The auto-finalize variable's value, if a program set it (not None).
     pub fn auto_final(&mut self, name: &str) -> Option<String> {
-        match self.session.get_global(name) {
-            None | Some(Value::None) => None,
-            Some(v) => Some(self.session.display(&v)),
-        }
+        self.inner.auto_final(name)
     }
 
     /// Binds `memory` as a dict.
     pub fn set_memory(&mut self, memory: &MemoryMap) {
-        self.session.set_global(
+        self.inner.set_global(
             "memory",
             rlm_interp::from_json(&serde_json::Value::Object(memory.clone())),
         );
@@ -293,26 +206,6 @@ impl Sandbox {
 
     /// `memory` back as JSON; entries without a JSON form are dropped and named.
     pub fn memory(&mut self) -> (MemoryMap, Vec<String>) {
-        let mut out = MemoryMap::new();
-        let mut dropped = Vec::new();
-        let Some(Value::Dict(d)) = self.session.get_global("memory") else { return (out, dropped) };
-        let entries: Vec<(Value, Value)> =
-            d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
-        for (k, v) in entries {
-            let key = match &k {
-                Value::Str(k) => k.as_str().to_string(),
-                other => {
-                    dropped.push(self.session.repr(other));
-                    continue;
-                }
-            };
-            match rlm_interp::to_json(&v) {
-                Ok(j) => {
-                    out.insert(key, j);
-                }
-                Err(_) => dropped.push(key),
-            }
-        }
-        (out, dropped)
+        self.inner.memory()
     }
 }

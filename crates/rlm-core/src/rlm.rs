@@ -27,6 +27,7 @@ use crate::program::program_session;
 use crate::prompts::Prompts;
 use crate::retrieval::{RetrievalSettings, RunRetrieval};
 use crate::run_loop::{LoopSubRuns, RunControl, RunParams, run_rlm};
+use crate::sandbox::SandboxHost;
 use crate::scope::RunScope;
 use crate::serving::RunServer;
 use crate::tools::Tool;
@@ -114,6 +115,7 @@ pub struct RlmBuilder {
     cache: Option<Arc<dyn CompletionCache>>,
     scheduler: SchedulerConfig,
     sandbox: rlm_interp::Limits,
+    sandbox_host: SandboxHost,
     tools: Vec<Tool>,
     retrieval: RetrievalSettings,
     listeners: Vec<Arc<dyn TraceListener>>,
@@ -136,6 +138,7 @@ impl Rlm {
             cache: None,
             scheduler: SchedulerConfig::default(),
             sandbox: rlm_interp::Limits::default(),
+            sandbox_host: SandboxHost::default(),
             tools: Vec::new(),
             retrieval: RetrievalSettings::default(),
             listeners: Vec::new(),
@@ -376,6 +379,13 @@ impl RlmBuilder {
         self
     }
 
+    /// Where programs' interpreter sessions run: in this process (the
+    /// default) or in sandbox worker processes ([`SandboxHost::process`]).
+    pub fn sandbox_host(mut self, host: SandboxHost) -> Self {
+        self.sandbox_host = host;
+        self
+    }
+
     /// A tool the programs may call.
     pub fn tool(mut self, tool: Tool) -> Self {
         self.tools.push(tool);
@@ -498,7 +508,8 @@ impl RlmBuilder {
                 scheduler,
                 budget_limits: self.budget,
                 sandbox_limits: self.sandbox,
-                functions,
+                functions: Arc::new(functions),
+                sandbox_host: self.sandbox_host,
                 tools: self.tools,
                 retrieval: self.retrieval,
                 listeners: self.listeners,

@@ -165,6 +165,19 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// How long shutdown waits for running executions before interrupting them.
     pub shutdown_grace: Duration,
+    /// Where executions' programs run (`rlm serve --isolate`).
+    pub isolation: Isolation,
+}
+
+/// Where executions' programs run.
+#[derive(Debug, Clone, Default)]
+pub enum Isolation {
+    /// In the server's process: the interpreter's own limits only.
+    #[default]
+    None,
+    /// In a pool of sandbox worker processes with OS limits (defence in
+    /// depth): the `rlm` binary's hidden `sandbox-worker` subcommand.
+    Process(rlm_core::sandbox::PoolConfig),
 }
 
 impl ServerConfig {
@@ -180,6 +193,7 @@ impl ServerConfig {
             allowed_path_root: None,
             cors_origins: Vec::new(),
             shutdown_grace: Duration::from_secs(10),
+            isolation: Isolation::None,
         }
     }
 

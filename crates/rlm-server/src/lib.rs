@@ -38,6 +38,8 @@ pub mod store;
 pub mod tree;
 pub mod web;
 
-pub use config::{ApiKey, JobsConfig, Limits, ModelConfig, SCRIPTED_MODEL, ServerConfig};
+pub use config::{
+    ApiKey, Isolation, JobsConfig, Limits, ModelConfig, SCRIPTED_MODEL, ServerConfig,
+};
 pub use error::ServerError;
 pub use server::{Server, init_json_logs};

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use rlm_core::sandbox::{SandboxHost, WorkerPool};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{AppState, router};
 use crate::auth::Auth;
-use crate::config::ServerConfig;
+use crate::config::{Isolation, ServerConfig};
 use crate::contexts::ContextFiles;
 use crate::engine::Engine;
 use crate::error::ServerError;
@@ -41,7 +42,16 @@ impl Server {
         let store: Arc<dyn Store> =
             Arc::new(tokio::task::block_in_place(|| SledStore::open(&db_dir))?);
         let contexts = Arc::new(ContextFiles::open(config.data_dir.join("contexts"))?);
-        let engine = Arc::new(tokio::task::block_in_place(|| Engine::new(config.models.clone()))?);
+        let sandbox = match &config.isolation {
+            Isolation::None => SandboxHost::InProcess,
+            Isolation::Process(pool) => {
+                let pool = tokio::task::block_in_place(|| WorkerPool::start(pool.clone()))
+                    .map_err(|e| ServerError::Config(format!("--isolate process: {e}")))?;
+                SandboxHost::process(pool)
+            }
+        };
+        let engine =
+            Arc::new(tokio::task::block_in_place(|| Engine::new(config.models.clone(), sandbox))?);
         let interrupted = store
             .interrupt_running_executions(
                 "interrupted: the server stopped while this execution ran",

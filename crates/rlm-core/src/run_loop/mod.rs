@@ -165,6 +165,8 @@ struct Runner {
     fallback_used: bool,
     started: Instant,
     memory_in: bool,
+    /// The sandbox failed (its worker died): the run ends with it.
+    sandbox_failure: Option<String>,
     soft_limit_seen: bool,
     /// The last answer checked against the task's criteria, and its report.
     checked: Option<(String, rlm_taskspec::CriteriaReport)>,
@@ -253,6 +255,7 @@ impl Runner {
             fallback_used: false,
             started: Instant::now(),
             memory_in,
+            sandbox_failure: None,
             soft_limit_seen: false,
             checked: None,
         }
@@ -589,7 +592,14 @@ impl Runner {
         if self.compacted {
             self.sandbox.set_global("history", history_value(&self.full_history));
         }
-        self.sandbox.run(code, self.steps, counted, &mut self.server).await
+        let mut report = self.sandbox.run(code, self.steps, counted, &mut self.server).await;
+        if let Some(reason) = report.sandbox_failed.take() {
+            // Nothing can run any more: end the run as a cancelled one ends,
+            // with the failure as its finish (see `cancelled`).
+            self.sandbox_failure = Some(reason);
+            report.cancelled = true;
+        }
+        report
     }
 
     fn partial(&mut self) -> Option<String> {
@@ -712,12 +722,10 @@ impl Runner {
                     Some(ProseFinal::Final(inner)) => {
                         // A variable name or an expression over the REPL's state, else the text.
                         let name = inner.trim();
-                        match self.sandbox.get_global(name) {
-                            Some(v) if rlm_syntax::is_identifier(name) => {
-                                Some(self.sandbox.display(&v))
-                            }
-                            _ => Some(strip_quotes(&inner)),
-                        }
+                        let shown = rlm_syntax::is_identifier(name)
+                            .then(|| self.sandbox.display_global(name))
+                            .flatten();
+                        Some(shown.unwrap_or_else(|| strip_quotes(&inner)))
                     }
                     None if ex.code.is_empty() && !reply.trim().is_empty() => {
                         Some(plain_text(&reply)).filter(|a| !a.is_empty())
@@ -744,6 +752,12 @@ impl Runner {
 
     /// The run was cancelled: it ends with what the program put aside.
     fn cancelled(&mut self) -> RunOut {
+        if let Some(reason) = self.sandbox_failure.take() {
+            // The session's state died with the worker: `memory` stays as it was.
+            let criteria = self.criteria_for(None);
+            let finish = Finish::SandboxFailed { reason };
+            return RunOut { answer: None, finish, steps: self.steps, memory: None, criteria };
+        }
         let partial = self.partial();
         self.end(partial, Finish::Cancelled)
     }
@@ -779,12 +793,14 @@ impl Runner {
             recorder.final_answer(run_span, FinalAnswer { answer: a.clone() });
         }
         let outcome = match &out.finish {
-            Finish::ModelError { .. } => SpanOutcome::Error,
+            Finish::ModelError { .. } | Finish::SandboxFailed { .. } => SpanOutcome::Error,
             Finish::BestEffort { .. } | Finish::Finalized { .. } => SpanOutcome::BudgetExceeded,
             Finish::Cancelled => SpanOutcome::Cancelled,
             _ => SpanOutcome::Ok,
         };
-        if let Finish::ModelError { message } = &out.finish {
+        if let Finish::ModelError { message } | Finish::SandboxFailed { reason: message } =
+            &out.finish
+        {
             recorder.error(run_span, ErrorEvent { message: message.clone(), fatal: true });
         }
         let snap = self.scope.budget.snapshot();

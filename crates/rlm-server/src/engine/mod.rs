@@ -23,6 +23,7 @@ use futures::future::BoxFuture;
 use rlm_adapters::{FakeAdapter, ModelAdapter, adapter_from_model_string};
 use rlm_cache::SledCache;
 use rlm_context::Context;
+use rlm_core::sandbox::SandboxHost;
 use rlm_core::{
     Canceller, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session, SessionError,
     SessionSettings, SessionState,
@@ -107,11 +108,13 @@ pub struct Engine {
     /// The subcall cache every execution shares (sled allows one opener).
     cache: Option<Arc<dyn CompletionCache>>,
     scheduler: Option<SchedulerConfig>,
+    /// Where executions' programs run.
+    sandbox: SandboxHost,
 }
 
 impl Engine {
     /// Opens the subcall cache `models` names, if any.
-    pub fn new(models: ModelConfig) -> Result<Self, ServerError> {
+    pub fn new(models: ModelConfig, sandbox: SandboxHost) -> Result<Self, ServerError> {
         let cache = match models.cache_dir.as_deref() {
             Some(dir) => Some(Arc::new(SledCache::open(dir).map_err(|e| {
                 ServerError::Config(format!("cannot open the subcall cache {}: {e}", dir.display()))
@@ -123,7 +126,7 @@ impl Engine {
             Some(c) => Some(SchedulerConfig { max_concurrency: c, ..SchedulerConfig::default() }),
             None => None,
         };
-        Ok(Engine { models, cache, scheduler })
+        Ok(Engine { models, cache, scheduler, sandbox })
     }
 
     fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, ServerError> {
@@ -163,7 +166,8 @@ impl Engine {
             .root(root)
             .sub_model(sub)
             .options(options)
-            .interpreter_limits(request.sandbox.clone());
+            .interpreter_limits(request.sandbox.clone())
+            .sandbox_host(self.sandbox.clone());
         if let Some(cache) = &self.cache {
             builder = builder.cache(Arc::clone(cache));
         }
@@ -233,6 +237,7 @@ fn outcome_of(
         (finish, _) => {
             let error = match finish {
                 Finish::ModelError { message } => Some(message.clone()),
+                Finish::SandboxFailed { reason } => Some(reason.clone()),
                 Finish::BestEffort { reason } | Finish::Finalized { reason }
                     if execution.answer.is_none() =>
                 {

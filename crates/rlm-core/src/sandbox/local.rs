@@ -1,0 +1,263 @@
+//! The in-process sandbox: one interpreter session in this process, with the
+//! context bound, the declared functions installed, `query` and `answer`;
+//! runs a cell through the cell driver, echoes its last expression, puts
+//! `context`/`P` back, and starts a fresh session after a limit error. A
+//! sandbox worker process runs exactly this, behind its channel.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use futures::future::LocalBoxFuture;
+use rlm_context::Context;
+use rlm_interp::{Dict, Key, Session, Value};
+
+use crate::cell::{CallServer, CellEnd, run_cell, run_cell_keeping_last};
+use crate::context_binding::bind_context;
+use crate::functions::FunctionRegistry;
+use crate::memory::MemoryMap;
+use crate::sandbox::{CellRun, Interrupt, ProgramSandbox, RunEnd};
+
+/// The global holding a program's last expression for the echo
+/// (`Helps::echo_last_expression`); its leading underscore keeps it out of
+/// the user's variables.
+const LAST_VALUE_VAR: &str = "_repl_last_value_";
+
+/// What a program's session is made of (kept to make it again after a
+/// limit error).
+#[derive(Clone)]
+pub(crate) struct SessionRecipe {
+    pub limits: rlm_interp::Limits,
+    pub functions: Arc<FunctionRegistry>,
+    pub context: Context,
+    pub query: String,
+}
+
+impl SessionRecipe {
+    /// An interpreter session with everything a model's program has: the
+    /// context binding, the declared functions, `query` and `answer`.
+    pub fn session(&self) -> Session {
+        let mut s = Session::new(self.limits.clone());
+        bind_context(&mut s, &self.context);
+        self.functions.install(&mut s, &self.context);
+        s.set_global("answer", answer_dict());
+        s.set_global("query", Value::str(self.query.as_str()));
+        s
+    }
+}
+
+/// `answer = {"content": "", "ready": False}` (the paper's reference protocol).
+fn answer_dict() -> Value {
+    let mut d = Dict::new();
+    d.map.insert(Key(Value::str("content")), Value::str(""));
+    d.map.insert(Key(Value::str("ready")), Value::Bool(false));
+    Value::dict(d)
+}
+
+/// One run's interpreter session in this process.
+pub(crate) struct LocalSandbox {
+    session: Session,
+    recipe: SessionRecipe,
+    /// `context` as bound: restored if a program assigns the name.
+    context_value: Option<Value>,
+}
+
+impl LocalSandbox {
+    pub fn new(recipe: SessionRecipe) -> LocalSandbox {
+        let session = recipe.session();
+        let context_value = session.get_global("context");
+        LocalSandbox { session, recipe, context_value }
+    }
+
+    /// Runs `code` as one cell, its host calls served by `server`. `echo`:
+    /// the value of a last expression follows the output; `counted`: a
+    /// step's program, whose assignments to `context`/`P` are undone.
+    pub async fn run_with(
+        &mut self,
+        code: &str,
+        echo: bool,
+        counted: bool,
+        server: &mut dyn CallServer,
+    ) -> CellRun {
+        let mut stdout = String::new();
+        let mut print = |text: &str| {
+            stdout.push_str(text);
+            Ok::<(), Infallible>(())
+        };
+        let end = if echo {
+            self.session.set_global(LAST_VALUE_VAR, Value::None);
+            run_cell_keeping_last(&mut self.session, code, LAST_VALUE_VAR, server, &mut print).await
+        } else {
+            run_cell(&mut self.session, code, server, &mut print).await
+        };
+        if echo && matches!(end, Ok(CellEnd::Done)) {
+            self.echo_last_value(&mut stdout);
+        }
+        // Read before a restart replaces a session a limit error ended.
+        let fuel_used = self.session.fuel_used();
+        let memory_bytes = self.session.live_memory_bytes();
+        let end = match end {
+            Ok(CellEnd::Done) => RunEnd::Done,
+            Ok(CellEnd::Final(v)) => RunEnd::Final(self.session.display(&v)),
+            Ok(CellEnd::Error(e)) => {
+                RunEnd::Error { rendered: e.render(code, "<repl>"), kind: e.kind }
+            }
+            Ok(CellEnd::Cancelled) => RunEnd::Cancelled,
+            Err(never) => match never {},
+        };
+        let restored = if counted { self.restore_context() } else { Vec::new() };
+        let restarted_after = self.session.dead().map(|limit| limit.message.clone());
+        if restarted_after.is_some() {
+            // A limit error leaves the session unusable: start a fresh one so
+            // the run can go on (the caller says so).
+            self.session = self.recipe.session();
+        }
+        CellRun { stdout, end, fuel_used, memory_bytes, restored, restarted_after }
+    }
+
+    /// `Helps::echo_last_expression`: the value of the cell's last
+    /// expression, as Python's interactive prompt shows it (its repr, and
+    /// nothing for None), after what the cell printed.
+    fn echo_last_value(&mut self, stdout: &mut String) {
+        let Some(value) = self.session.get_global(LAST_VALUE_VAR) else { return };
+        if matches!(value, Value::None) {
+            return;
+        }
+        // The global would keep the value alive until the next program.
+        self.session.set_global(LAST_VALUE_VAR, Value::None);
+        let shown = self.session.repr(&value);
+        if !stdout.is_empty() && !stdout.ends_with('\n') {
+            stdout.push('\n');
+        }
+        stdout.push_str(&shown);
+        stdout.push('\n');
+    }
+
+    /// Puts `context`/`P` back if the program assigned them; the names put back.
+    fn restore_context(&mut self) -> Vec<String> {
+        let Some(original) = self.context_value.clone() else { return Vec::new() };
+        let mut restored = Vec::new();
+        for name in ["context", "P"] {
+            let same = match (self.session.get_global(name), &original) {
+                (Some(Value::Str(now)), Value::Str(bound)) => rlm_interp::Str::ptr_eq(&now, bound),
+                _ => false,
+            };
+            if !same {
+                self.session.set_global(name, original.clone());
+                restored.push(name.to_string());
+            }
+        }
+        restored
+    }
+
+    pub fn set_global(&mut self, name: &str, v: Value) {
+        self.session.set_global(name, v);
+    }
+
+    /// `str()` of the global `name`, if it is set.
+    pub fn display_global(&mut self, name: &str) -> Option<String> {
+        let v = self.session.get_global(name)?;
+        Some(self.session.display(&v))
+    }
+
+    /// `answer["content"]` when `answer["ready"]` is true.
+    pub fn answer_ready(&mut self) -> Option<String> {
+        let Some(Value::Dict(d)) = self.session.get_global("answer") else { return None };
+        let (ready, content) = {
+            let d = d.borrow();
+            (
+                d.map.get(&Key(Value::str("ready"))).map(|v| v.truthy()).unwrap_or(false),
+                d.map.get(&Key(Value::str("content"))).cloned(),
+            )
+        };
+        if !ready {
+            return None;
+        }
+        Some(content.map(|c| self.session.display(&c)).unwrap_or_default())
+    }
+
+    /// What the program has put aside as an answer so far (for endings
+    /// without a FINAL): `answer["content"]`, else the auto-finalize variable.
+    pub fn partial_answer(&mut self, auto_var: Option<&str>) -> Option<String> {
+        if let Some(Value::Dict(d)) = self.session.get_global("answer") {
+            let content = d.borrow().map.get(&Key(Value::str("content"))).cloned();
+            if let Some(c) = content {
+                let text = self.session.display(&c);
+                if !text.trim().is_empty() {
+                    return Some(text);
+                }
+            }
+        }
+        auto_var.and_then(|n| self.auto_final(n))
+    }
+
+    /// The auto-finalize variable's value, if a program set it (not None).
+    pub fn auto_final(&mut self, name: &str) -> Option<String> {
+        match self.session.get_global(name) {
+            None | Some(Value::None) => None,
+            Some(v) => Some(self.session.display(&v)),
+        }
+    }
+
+    /// `memory` back as JSON; entries without a JSON form are dropped and named.
+    pub fn memory(&mut self) -> (MemoryMap, Vec<String>) {
+        let mut out = MemoryMap::new();
+        let mut dropped = Vec::new();
+        let Some(Value::Dict(d)) = self.session.get_global("memory") else { return (out, dropped) };
+        let entries: Vec<(Value, Value)> =
+            d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
+        for (k, v) in entries {
+            let key = match &k {
+                Value::Str(k) => k.as_str().to_string(),
+                other => {
+                    dropped.push(self.session.repr(other));
+                    continue;
+                }
+            };
+            match rlm_interp::to_json(&v) {
+                Ok(j) => {
+                    out.insert(key, j);
+                }
+                Err(_) => dropped.push(key),
+            }
+        }
+        (out, dropped)
+    }
+}
+
+impl ProgramSandbox for LocalSandbox {
+    fn run<'a>(
+        &'a mut self,
+        code: &'a str,
+        echo: bool,
+        counted: bool,
+        server: &'a mut dyn CallServer,
+        stop: Interrupt,
+    ) -> LocalBoxFuture<'a, CellRun> {
+        self.session.set_interrupt_check(Some(stop));
+        Box::pin(self.run_with(code, echo, counted, server))
+    }
+
+    fn set_global(&mut self, name: &str, v: Value) {
+        LocalSandbox::set_global(self, name, v);
+    }
+
+    fn display_global(&mut self, name: &str) -> Option<String> {
+        LocalSandbox::display_global(self, name)
+    }
+
+    fn answer_ready(&mut self) -> Option<String> {
+        LocalSandbox::answer_ready(self)
+    }
+
+    fn partial_answer(&mut self, auto_var: Option<&str>) -> Option<String> {
+        LocalSandbox::partial_answer(self, auto_var)
+    }
+
+    fn memory(&mut self) -> (MemoryMap, Vec<String>) {
+        LocalSandbox::memory(self)
+    }
+
+    fn auto_final(&mut self, name: &str) -> Option<String> {
+        LocalSandbox::auto_final(self, name)
+    }
+}

@@ -1,0 +1,137 @@
+//! The sandbox-host seam (DESIGN.md, "Seams with two implementations
+//! each"): where a run's interpreter session lives. [`SandboxHost`] is the
+//! choice an embedder makes; [`ProgramSandbox`] is what the loop asks of
+//! either implementation:
+//! * `local.rs`: in this process (the default);
+//! * `remote.rs`: in a worker process of an `rlm_sandbox::WorkerPool`,
+//!   every host call proxied back to this process over the worker's socket;
+//!   `worker.rs` is the worker's side, `wire.rs` the messages.
+//!
+//! A worker that dies fails only its own execution: the run ends with
+//! [`crate::Finish::SandboxFailed`] naming how the worker ended (the
+//! signal), and the pool starts another.
+
+mod local;
+mod remote;
+mod wire;
+mod worker;
+
+use std::sync::Arc;
+
+use futures::future::LocalBoxFuture;
+use rlm_interp::{ErrorKind, Value};
+
+use crate::cell::CallServer;
+use crate::memory::MemoryMap;
+
+pub(crate) use local::{LocalSandbox, SessionRecipe};
+pub use remote::ProcessHost;
+pub use rlm_sandbox::{Confinement, OsLimits, PoolConfig, SandboxError, WorkerPool};
+pub use wire::ProbeReport;
+pub use worker::serve_worker;
+
+/// Where programs' interpreter sessions run.
+#[derive(Clone, Default)]
+pub enum SandboxHost {
+    /// In the process that runs the loop (the interpreter's own limits only).
+    #[default]
+    InProcess,
+    /// In worker processes with OS limits (defence in depth).
+    Process(Arc<ProcessHost>),
+}
+
+impl SandboxHost {
+    /// Worker processes from `pool`.
+    pub fn process(pool: Arc<WorkerPool>) -> SandboxHost {
+        SandboxHost::Process(Arc::new(ProcessHost::new(pool)))
+    }
+
+    /// `"none"` or `"process"`, as the `--isolate` flag names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SandboxHost::InProcess => "none",
+            SandboxHost::Process(_) => "process",
+        }
+    }
+
+    /// A run's sandbox over `recipe`.
+    pub(crate) fn open(&self, recipe: SessionRecipe) -> Box<dyn ProgramSandbox> {
+        match self {
+            SandboxHost::InProcess => Box::new(LocalSandbox::new(recipe)),
+            SandboxHost::Process(host) => Box::new(host.open(recipe)),
+        }
+    }
+}
+
+impl std::fmt::Debug for SandboxHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every how much fuel, and whether, a running cell must stop.
+pub(crate) type Interrupt = (u64, std::rc::Rc<dyn Fn() -> bool>);
+
+/// What running one cell produced, wherever it ran.
+#[derive(Debug)]
+pub(crate) struct CellRun {
+    /// What it printed, then the echo of its last expression.
+    pub stdout: String,
+    pub end: RunEnd,
+    pub fuel_used: u64,
+    /// The session's live memory after the cell.
+    pub memory_bytes: u64,
+    /// `context`/`P` were assigned and put back.
+    pub restored: Vec<String>,
+    /// A limit error ended the session (its message): a fresh one replaced it.
+    pub restarted_after: Option<String>,
+}
+
+/// How a cell ended.
+#[derive(Debug)]
+pub(crate) enum RunEnd {
+    Done,
+    /// `FINAL(x)`: `str(x)`.
+    Final(String),
+    /// Rendered for the model.
+    Error {
+        rendered: String,
+        kind: ErrorKind,
+    },
+    Cancelled,
+    /// The sandbox itself failed (a worker died): the run cannot go on.
+    SandboxFailed(String),
+}
+
+/// One run's interpreter session, wherever it lives.
+pub(crate) trait ProgramSandbox {
+    /// Runs `code` as the next cell (see [`LocalSandbox::run_with`]);
+    /// `stop` (asked every so much fuel in process, every few milliseconds
+    /// of a worker's work) says whether the run must stop: cancelled, or
+    /// out of wall time.
+    fn run<'a>(
+        &'a mut self,
+        code: &'a str,
+        echo: bool,
+        counted: bool,
+        server: &'a mut dyn CallServer,
+        stop: Interrupt,
+    ) -> LocalBoxFuture<'a, CellRun>;
+
+    fn set_global(&mut self, name: &str, v: Value);
+
+    /// `str()` of the global `name`, if it is set.
+    fn display_global(&mut self, name: &str) -> Option<String>;
+
+    /// `answer["content"]` when `answer["ready"]` is true.
+    fn answer_ready(&mut self) -> Option<String>;
+
+    /// `answer["content"]`, else the auto-finalize variable.
+    fn partial_answer(&mut self, auto_var: Option<&str>) -> Option<String>;
+
+    /// The auto-finalize variable's value, if set (not None).
+    fn auto_final(&mut self, name: &str) -> Option<String>;
+
+    /// `memory` as JSON, and the entries that have no JSON form.
+    fn memory(&mut self) -> (MemoryMap, Vec<String>);
+}
