@@ -127,10 +127,11 @@ impl Vm {
             let Ok(len) = i64::try_from(len) else {
                 return exc(ExcKind::OverflowError, "Python int too large to convert to C ssize_t");
             };
-            let (a, _, st, n) = slice_indices(len as usize, sl)?;
+            // CPython's: the slice's own start and stop indices, mapped.
+            let (a, b, st, _) = slice_indices(len as usize, sl)?;
             let new_start = start as i128 + a as i128 * step as i128;
             let new_step = step as i128 * st as i128;
-            let new_stop = new_start + n as i128 * new_step;
+            let new_stop = start as i128 + b as i128 * step as i128;
             return match (
                 i64::try_from(new_start),
                 i64::try_from(new_stop),
