@@ -47,6 +47,13 @@ mod vm;
 
 use std::rc::Rc;
 
+/// The fuel cost table (`builtins/cost.rs`): every builtin, method, module
+/// function and operator with the cost it declares, for the tests generated
+/// from it and the calibration example.
+#[doc(hidden)]
+pub mod cost_table {
+    pub use crate::builtins::cost::{Cost, Over, Rate, entries};
+}
 pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
 pub use json_value::{MAX_JSON_DEPTH, NotJson, from_json, to_json};
 pub use signature::{DefaultValue, Param, ParamType, Signature};
@@ -313,6 +320,14 @@ impl Session {
     /// removes the check. Costs nothing between checks.
     pub fn set_interrupt_check(&mut self, check: Option<(u64, InterruptCheck)>) {
         self.vm.interrupt_check = check.map(|(every, f)| (every.max(1), f));
+    }
+
+    /// Changes the fuel limit of the cells that follow (the tests generated
+    /// from the cost table build their inputs under a large limit, then
+    /// call under a small one).
+    #[doc(hidden)]
+    pub fn set_fuel_limit(&mut self, fuel: u64) {
+        self.vm.limits.fuel = fuel;
     }
 
     fn run_cell_inner(&mut self, source: &str, result_global: Option<&str>) -> Outcome {

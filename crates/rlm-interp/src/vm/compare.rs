@@ -283,8 +283,9 @@ impl Vm {
             }
             Value::Tuple(t) => {
                 // One unit per tuple visited: a tuple whose levels share their
-                // child (`t = (t, t)` sixty times) has 2**60 paths to hash.
-                self.fuel(1)?;
+                // child (`t = (t, t)` sixty times) has 2**60 paths to hash;
+                // and a unit per 4 items, each checked and hashed.
+                self.fuel(1 + t.len() as u64 / 4)?;
                 for x in t.iter() {
                     self.check_hashable(x, depth + 1)?;
                 }
