@@ -227,9 +227,10 @@ fn integer_fn(name: &str, args: &[Value]) -> R<Value> {
                 } else if v == 0 || acc == 0 {
                     0
                 } else {
-                    (acc / gcd(acc, v)).checked_mul(v.abs()).ok_or_else(|| {
-                        Fault::Exc(Exception::new(ExcKind::OverflowError, "integer overflow"))
-                    })?
+                    // |i64::MIN| does not fit: an OverflowError, not a panic.
+                    v.checked_abs().and_then(|m| (acc / gcd(acc, v)).checked_mul(m)).ok_or_else(
+                        || Fault::Exc(Exception::new(ExcKind::OverflowError, "integer overflow")),
+                    )?
                 };
             }
             Ok(Value::Int(acc))

@@ -7,11 +7,11 @@
 //! `try/except Exception`, so ordinary errors do not end the program early:
 //! only a sandbox limit (uncatchable) or the end of the input does.
 //!
-//! The builtin functions and the methods are read from the interpreter's own
-//! tables (`builtins/mod.rs`'s `FUNCTIONS`, `types/method_arity.rs`'s
-//! `METHOD_ARITY`, with the argument counts each method accepts), so a new
-//! builtin or method is generated without touching this file. Module functions
-//! are listed below (the modules keep theirs in code, not in one table).
+//! The builtin and module functions are read from the interpreter's fuel cost
+//! table (`rlm_interp::cost_table::entries`, one row per callable), the
+//! methods from `types/method_arity.rs`'s `METHOD_ARITY` (with the argument
+//! counts each accepts), so a new builtin, function or method is generated
+//! without touching this file.
 //!
 //! Shared by `fuzz/fuzz_targets/interp_hostile.rs` (cargo-fuzz) and
 //! `tests/fuzz_smoke.rs` (a proptest in the normal suite).
@@ -20,82 +20,22 @@
 
 use std::sync::OnceLock;
 
-const BUILTINS_SRC: &str = include_str!("../../src/builtins/mod.rs");
 const METHOD_ARITY_SRC: &str = include_str!("../../src/types/method_arity.rs");
 
-/// Module functions (module, function), as their `attrs()` register them.
-const MODULE_FUNCTIONS: &[(&str, &str)] = &[
-    ("re", "compile"),
-    ("re", "search"),
-    ("re", "match"),
-    ("re", "fullmatch"),
-    ("re", "findall"),
-    ("re", "finditer"),
-    ("re", "sub"),
-    ("re", "subn"),
-    ("re", "split"),
-    ("re", "escape"),
-    ("json", "dumps"),
-    ("json", "loads"),
-    ("math", "sqrt"),
-    ("math", "floor"),
-    ("math", "log"),
-    ("math", "exp"),
-    ("math", "pow"),
-    ("math", "gcd"),
-    ("math", "lcm"),
-    ("math", "factorial"),
-    ("math", "comb"),
-    ("math", "perm"),
-    ("math", "prod"),
-    ("math", "fsum"),
-    ("math", "dist"),
-    ("math", "isqrt"),
-    ("math", "ldexp"),
-    ("math", "fmod"),
-    ("collections", "Counter"),
-    ("collections", "defaultdict"),
-    ("collections", "OrderedDict"),
-    ("collections", "deque"),
-    ("collections", "namedtuple"),
-    ("itertools", "chain"),
-    ("itertools", "islice"),
-    ("itertools", "groupby"),
-    ("itertools", "combinations"),
-    ("itertools", "combinations_with_replacement"),
-    ("itertools", "permutations"),
-    ("itertools", "product"),
-    ("itertools", "accumulate"),
-    ("itertools", "count"),
-    ("itertools", "cycle"),
-    ("itertools", "repeat"),
-    ("itertools", "zip_longest"),
-    ("itertools", "takewhile"),
-    ("itertools", "dropwhile"),
-    ("itertools", "starmap"),
-    ("itertools", "pairwise"),
-    ("itertools", "compress"),
-    ("itertools", "filterfalse"),
-    ("itertools", "tee"),
-    ("functools", "reduce"),
-    ("functools", "partial"),
-    ("functools", "cmp_to_key"),
-    ("string", "capwords"),
-    ("textwrap", "wrap"),
-    ("textwrap", "fill"),
-    ("textwrap", "dedent"),
-    ("textwrap", "indent"),
-    ("textwrap", "shorten"),
-    ("asyncio", "gather"),
-    ("asyncio", "sleep"),
-    ("csv", "reader"),
-    ("csv", "writer"),
-    ("csv", "DictReader"),
-    ("csv", "DictWriter"),
-    ("io", "StringIO"),
-    ("datetime", "datetime"),
-    ("datetime", "date"),
-    ("datetime", "timedelta"),
+/// The modules a program may import (the cost table's module prefixes).
+const MODULES: &[&str] = &[
+    "re",
+    "json",
+    "math",
+    "collections",
+    "itertools",
+    "functools",
+    "string",
+    "textwrap",
+    "asyncio",
+    "datetime",
+    "csv",
+    "io",
 ];
 
 /// Builtins a generated program never calls: they only refuse (escapes) or
@@ -113,6 +53,8 @@ pub struct Method {
 pub struct Catalog {
     pub builtins: Vec<String>,
     pub methods: Vec<Method>,
+    /// (module, function).
+    pub module_functions: Vec<(String, String)>,
 }
 
 /// The quoted strings of `text`, in order (`\"` and `\\` unescaped).
@@ -141,11 +83,17 @@ fn quoted(text: &str) -> Vec<String> {
 }
 
 fn read_catalog() -> Catalog {
-    let start = BUILTINS_SRC.find("const FUNCTIONS: &[&str] = &[").expect("FUNCTIONS table");
-    let rest = &BUILTINS_SRC[start..];
-    let table = &rest[..rest.find("];").expect("end of FUNCTIONS")];
-    let builtins =
-        quoted(table).into_iter().filter(|n| !SKIPPED_BUILTINS.contains(&n.as_str())).collect();
+    let mut builtins = Vec::new();
+    let mut module_functions = Vec::new();
+    for (qualified, _) in rlm_interp::cost_table::entries() {
+        let Some((prefix, name)) = qualified.split_once('.') else { continue };
+        if prefix == "builtins" && !SKIPPED_BUILTINS.contains(&name) {
+            builtins.push(name.to_string());
+        } else if MODULES.contains(&prefix) && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        {
+            module_functions.push((prefix.to_string(), name.to_string()));
+        }
+    }
     let mut methods = Vec::new();
     for line in METHOD_ARITY_SRC.lines() {
         let line = line.trim();
@@ -159,7 +107,7 @@ fn read_catalog() -> Catalog {
         let arities = q[2..].iter().enumerate().filter(|(_, m)| m.is_empty()).map(|(i, _)| i);
         methods.push(Method { ty: q[0].clone(), name: q[1].clone(), arities: arities.collect() });
     }
-    Catalog { builtins, methods }
+    Catalog { builtins, methods, module_functions }
 }
 
 /// The interpreter's builtins and methods (read once).
@@ -335,7 +283,7 @@ fn simple(b: &mut Bytes) -> String {
             format!("r = {f}({})", args(b, count))
         }
         6 => {
-            let (m, f) = MODULE_FUNCTIONS[b.pick(MODULE_FUNCTIONS.len())];
+            let (m, f) = &cat.module_functions[b.pick(cat.module_functions.len())];
             let count = 1 + b.pick(3);
             format!("r = {m}.{f}({})", args(b, count))
         }
