@@ -1,9 +1,9 @@
 # expect: ok
-# Iterators over lists holding iterators over lists ... 50 000 deep, and
+# Iterators over lists holding iterators over lists ... 10 000 deep, and
 # closures closing over closures, dropped: without recursion on the host's
 # stack.
 it = iter([0])
-for _ in range(50000):
+for _ in range(10000):
     it = iter([it])
 it = None
 
@@ -11,7 +11,7 @@ def wrap(inner):
     return lambda: inner
 
 g = wrap(0)
-for _ in range(50000):
+for _ in range(10000):
     g = wrap(g)
 g = None
 print("done")

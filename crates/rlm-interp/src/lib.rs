@@ -346,7 +346,7 @@ impl Session {
             || front_end(source, &source_name, gnames, result_global),
         ) {
             Ok(code) => code,
-            Err(outcome) => return outcome,
+            Err(e) => return Outcome::Error(*e),
         };
         self.vm.fuel_used = 0;
         convert(self.vm.start(code))
@@ -427,18 +427,18 @@ impl Session {
 }
 
 /// Parse (through the cache) and compile one cell; a syntax error comes
-/// back as the outcome to return.
+/// back as the error that ends the cell.
 fn front_end(
     source: &str,
     source_name: &SmolStr,
     gnames: &mut compile::GlobalNames,
     result_global: Option<&str>,
-) -> Result<Rc<compile::Code>, Outcome> {
+) -> Result<Rc<compile::Code>, Box<RuntimeErrorInfo>> {
     let module = match parse_cache::parse(source) {
         Ok(m) => m,
         Err(e) => {
             let name = source_name.clone();
-            return Err(Outcome::Error(RuntimeErrorInfo {
+            return Err(Box::new(RuntimeErrorInfo {
                 kind: ErrorKind::Syntax,
                 type_name: "SyntaxError".into(),
                 message: e.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default(),
@@ -451,7 +451,7 @@ fn front_end(
     let code = match compile::compile_module(&module, source, gnames, result_global) {
         Ok(c) => c,
         Err(e) => {
-            return Err(Outcome::Error(RuntimeErrorInfo {
+            return Err(Box::new(RuntimeErrorInfo {
                 kind: ErrorKind::Syntax,
                 type_name: "SyntaxError".into(),
                 message: e.message.clone(),

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::args::as_int;
 use crate::fault::{Fault, R, exc, type_err, value_err};
-use crate::types::slice::slice_indices;
+use crate::types::slice::slice_part;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -122,15 +122,11 @@ impl Vm {
         let (start, _, step) = **r;
         let len = range_len_exact(r.0, r.1, r.2);
         if let Value::Slice(sl) = idx {
-            // A slice of a range longer than i64::MAX: its bounds are not
-            // the slice's own ints (CPython's big ints); refused plainly.
-            let Ok(len) = i64::try_from(len) else {
-                return exc(ExcKind::OverflowError, "Python int too large to convert to C ssize_t");
-            };
-            let (a, _, st, n) = slice_indices(len as usize, sl)?;
-            let new_start = start as i128 + a as i128 * step as i128;
-            let new_step = step as i128 * st as i128;
-            let new_stop = new_start + n as i128 * new_step;
+            // CPython's: the slice's own start and stop indices, mapped.
+            let (a, b, st) = slice_indices_wide(len as i128, sl)?;
+            let new_start = start as i128 + a * step as i128;
+            let new_step = step as i128 * st;
+            let new_stop = start as i128 + b * step as i128;
             return match (
                 i64::try_from(new_start),
                 i64::try_from(new_stop),
@@ -148,4 +144,32 @@ impl Vm {
         // Inside [start, stop): fits in an i64.
         Ok(Value::Int((start as i128 + j * step as i128) as i64))
     }
+}
+
+/// CPython's `PySlice_AdjustIndices` over a length that may pass i64 (a
+/// range of i64 bounds holds up to 2^64 - 1 items): (start, stop, step).
+fn slice_indices_wide(len: i128, s: &(Value, Value, Value)) -> R<(i128, i128, i128)> {
+    let step = slice_part(&s.2)?.unwrap_or(1) as i128;
+    if step == 0 {
+        return value_err("slice step cannot be zero");
+    }
+    let (lo_default, hi_default) = if step > 0 { (0, len) } else { (len - 1, -1) };
+    let adj = |x: Option<i64>, default: i128| -> i128 {
+        match x {
+            None => default,
+            Some(i) => {
+                let mut i = i as i128;
+                if i < 0 {
+                    i += len;
+                    if i < 0 {
+                        i = if step < 0 { -1 } else { 0 };
+                    }
+                } else if i >= len {
+                    i = if step < 0 { len - 1 } else { len };
+                }
+                i
+            }
+        }
+    };
+    Ok((adj(slice_part(&s.0)?, lo_default), adj(slice_part(&s.1)?, hi_default), step))
 }

@@ -14,7 +14,7 @@ pub fn norm_index(i: i64, len: usize) -> Option<usize> {
     if j < 0 || j >= len { None } else { Some(j as usize) }
 }
 
-fn slice_part(v: &Value) -> R<Option<i64>> {
+pub(crate) fn slice_part(v: &Value) -> R<Option<i64>> {
     match v {
         Value::None => Ok(None),
         v => match as_int(v) {

@@ -59,12 +59,16 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
     if is_time(x) || is_time(y) {
         return err();
     }
+    // A date moves by whole days only (`timedelta.days`), as CPython's.
+    let shift = |d: &DateTime, dd: i64, ss: i64, us: i64| {
+        if d.has_time { td_micros(dd, ss, us) } else { td_micros(dd, 0, 0) }
+    };
     match (&**x, &**y, op) {
         (Native::DateTime(d), Native::TimeDelta(dd, ss, us), BinOp::Add) => Ok(dt_value(
-            DateTime::from_micros(d.total_micros() as i128 + td_micros(*dd, *ss, *us), d.has_time)?,
+            DateTime::from_micros(d.total_micros() as i128 + shift(d, *dd, *ss, *us), d.has_time)?,
         )),
         (Native::DateTime(d), Native::TimeDelta(dd, ss, us), BinOp::Sub) => Ok(dt_value(
-            DateTime::from_micros(d.total_micros() as i128 - td_micros(*dd, *ss, *us), d.has_time)?,
+            DateTime::from_micros(d.total_micros() as i128 - shift(d, *dd, *ss, *us), d.has_time)?,
         )),
         (Native::DateTime(d), Native::DateTime(e), BinOp::Sub) => {
             td_value(d.total_micros() as i128 - e.total_micros() as i128)

@@ -83,18 +83,30 @@ pub(crate) fn construct_other(
             Ok(dt_value(d.validate()?))
         }
         "timedelta" => {
-            let fget = |i: usize, k: &str| -> f64 {
-                args.get(i).or_else(|| kw(&kwargs, k)).and_then(as_float).unwrap_or(0.0)
-            };
-            let total = fget(0, "days") * 86400e6
-                + fget(1, "seconds") * 1e6
-                + fget(2, "microseconds")
-                + fget(3, "milliseconds") * 1e3
-                + fget(4, "minutes") * 60e6
-                + fget(5, "hours") * 3600e6
-                + fget(6, "weeks") * 7.0 * 86400e6;
+            // Int arguments add up exactly (in i128: 999999999 days is past
+            // an i64 of microseconds, and past a float's precision); float
+            // ones apart, rounded once.
+            const UNITS: [(&str, i128); 7] = [
+                ("days", 86_400_000_000),
+                ("seconds", 1_000_000),
+                ("microseconds", 1),
+                ("milliseconds", 1_000),
+                ("minutes", 60_000_000),
+                ("hours", 3_600_000_000),
+                ("weeks", 604_800_000_000),
+            ];
+            let mut exact: i128 = 0;
+            let mut inexact = 0.0f64;
+            for (i, (unit, micros)) in UNITS.iter().enumerate() {
+                match args.get(i).or_else(|| kw(&kwargs, unit)) {
+                    Some(Value::Int(n)) => exact += *n as i128 * micros,
+                    Some(Value::Bool(b)) => exact += *b as i128 * micros,
+                    Some(v) => inexact += as_float(v).unwrap_or(0.0) * *micros as f64,
+                    None => {}
+                }
+            }
             let _ = vm;
-            td_value(timedelta::micros_of_float(total)?)
+            td_value(exact + timedelta::micros_of_float(inexact)?)
         }
         _ => type_err(format!("cannot create '{name}' instances")),
     }
