@@ -32,6 +32,10 @@ pub struct Pattern {
     full: RefCell<Option<Rc<Pattern>>>,
     /// Group names by index (index 0 is the whole match).
     pub names: Vec<Option<String>>,
+    /// Fuel to compile it (and each anchored/full variant): its expanded size.
+    compile_fuel: u64,
+    /// Fuel per 64 bytes a search scans: grows with the program's size.
+    fuel_per_64_bytes: u64,
 }
 
 pub(crate) type Spans = Vec<Option<(usize, usize)>>;
@@ -114,6 +118,12 @@ thread_local! {
 /// [`build_pattern`] with the stack a walk gets (`stack_guard`): the syntax
 /// check and the engines' parsers recurse over the pattern's groups (each
 /// capped at 200 or fewer levels).
+/// Fuel to compile a pattern: its bytes, and its expanded size (charged
+/// before the engines see it; `(?:a|b){100000}` is not one small pattern).
+fn compile_fuel(source: &str, size: super::size::PatternSize) -> u64 {
+    (source.len() as u64 * 4).saturating_add(size.states).saturating_add(size.class_pieces)
+}
+
 fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result<Pattern, String> {
     crate::stack_guard::walk(|| build_pattern(source, flags, wrap, backtrack_limit))
 }
@@ -184,6 +194,7 @@ fn build_pattern(
             None => Vec::new(),
         },
     };
+    let size = super::size::expanded_size(&full);
     Ok(Pattern {
         source: source.to_string(),
         flags,
@@ -191,6 +202,8 @@ fn build_pattern(
         anchored: RefCell::new(None),
         full: RefCell::new(None),
         names,
+        compile_fuel: compile_fuel(source, size),
+        fuel_per_64_bytes: 1 + size.states / 16,
     })
 }
 
@@ -255,7 +268,7 @@ impl Vm {
                 if let Some(p) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
                     return Ok(p);
                 }
-                self.fuel(s.byte_len() as u64 * 4)?;
+                self.fuel(compile_fuel(s.as_str(), super::size::expanded_size(s.as_str())))?;
                 let limit = self.limits.regex_backtrack_limit;
                 match build(s.as_str(), flags, "", limit) {
                     Ok(p) => {
@@ -284,6 +297,7 @@ impl Vm {
         if let Some(v) = cell.borrow().as_ref() {
             return Ok(v.clone());
         }
+        self.fuel(p.compile_fuel)?;
         let v = match build(&p.source, p.flags, which, self.limits.regex_backtrack_limit) {
             Ok(v) => Rc::new(v),
             Err(e) => return exc(ExcKind::ReError, e),
@@ -306,7 +320,8 @@ impl Vm {
             }
             _ => hay.len().saturating_sub(start),
         };
-        self.fuel(1 + (scanned / 64) as u64 + backtracked)?;
+        let scan_fuel = (scanned as u64).saturating_mul(p.fuel_per_64_bytes) / 64;
+        self.fuel(1u64.saturating_add(scan_fuel).saturating_add(backtracked))?;
         match result {
             Ok(r) => Ok(r),
             Err(e) => Err(Fault::Limit(LimitError::new(

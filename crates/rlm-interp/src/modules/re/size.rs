@@ -1,0 +1,84 @@
+//! How much work a pattern is, before it is compiled: the size of its
+//! program once counted repetitions are expanded (`(?:a|b){1000}` is a
+//! thousand copies of its body). Compiling costs fuel in proportion to it,
+//! and so does each byte a search scans: a linear engine's per-byte work
+//! grows with the number of program states it tracks.
+
+use regex_syntax::hir::{Hir, HirKind};
+
+/// Work estimates stop growing here (the compiled-size limit refuses far less).
+const CAP: u64 = 1 << 32;
+
+/// What a pattern costs, as the engines will see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PatternSize {
+    /// Program states once counted repetitions are expanded, roughly: what
+    /// a linear engine may track at each byte it scans.
+    pub states: u64,
+    /// Byte-range pieces of its large character classes (compile work only:
+    /// a compiled automaton scans them at the same speed).
+    pub class_pieces: u64,
+}
+
+/// The size of `pattern`; its length in states when it does not parse here
+/// (the engines then report the error, or the backtracking engine takes it).
+pub(crate) fn expanded_size(pattern: &str) -> PatternSize {
+    let parsed = regex_syntax::ParserBuilder::new().nest_limit(200).build().parse(pattern);
+    match parsed {
+        Ok(hir) => hir_size(&hir),
+        Err(_) => PatternSize { states: pattern.len() as u64, class_pieces: 0 },
+    }
+}
+
+/// Walks the tree with an explicit stack (the parser bounds its depth, but
+/// the walk need not rely on that).
+fn hir_size(root: &Hir) -> PatternSize {
+    let mut total: u64 = 0;
+    let mut pieces: u64 = 0;
+    let mut stack: Vec<(&Hir, u64)> = vec![(root, 1)];
+    while let Some((hir, times)) = stack.pop() {
+        total = total.saturating_add(times);
+        if total >= CAP {
+            return PatternSize { states: CAP, class_pieces: pieces.min(CAP) };
+        }
+        match hir.kind() {
+            HirKind::Repetition(r) => {
+                let copies = r.max.unwrap_or(r.min.saturating_add(1)).max(r.min).max(1);
+                stack.push((&r.sub, times.saturating_mul(u64::from(copies))));
+            }
+            HirKind::Capture(c) => stack.push((&c.sub, times)),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+                stack.extend(subs.iter().map(|s| (s, times)));
+            }
+            HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
+                // A large class compiles to many byte-range states.
+                let ranges = c.ranges().len() as u64;
+                pieces = pieces.saturating_add(times.saturating_mul(ranges / 8));
+            }
+            HirKind::Literal(l) => {
+                total = total.saturating_add(times.saturating_mul(l.0.len() as u64));
+            }
+            _ => {}
+        }
+    }
+    PatternSize { states: total.min(CAP), class_pieces: pieces.min(CAP) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_repetitions_multiply_their_body() {
+        let small = expanded_size("(?:a|b)c").states;
+        let big = expanded_size("(?:a|b){1000}c").states;
+        assert!(big >= 1000, "{big}");
+        assert!(small < 10, "{small}");
+        assert_eq!(expanded_size("(?:(?:a{10000}){10000}){10000}").states, CAP);
+        // A large class is compile work, not more states to track.
+        let word = expanded_size(r"\w+");
+        assert!(word.states < 10 && word.class_pieces > 50, "{word:?}");
+        // Unparseable here: its length.
+        assert_eq!(expanded_size("(?<=a)b(").states, 8);
+    }
+}
