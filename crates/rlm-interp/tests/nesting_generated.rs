@@ -140,53 +140,37 @@ fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 #[test]
 fn every_nesting_kind_meets_every_operation_on_a_small_stack() {
-    let mut failures = Vec::new();
-    let mut ran = 0;
     // `NESTING_ONLY=dict` runs the kinds whose name contains the text.
     let only = std::env::var("NESTING_ONLY").unwrap_or_default();
-    let kinds: Vec<_> = KINDS.iter().filter(|(kind, _)| kind.contains(only.as_str())).collect();
-    for &&(kind, step) in &kinds {
-        let results = on_small_stack(move || {
-            let mut failures = Vec::new();
-            eprintln!("nesting_generated: building {kind}");
-            let mut builder = Session::new(build_limits());
-            let built = builder.run_cell(&build_source(step));
-            if let Err(why) = acceptable(&built) {
-                return (vec![format!("{kind}: building: {why}")], 0);
-            }
-            if !matches!(built, Outcome::Done) {
-                return (
-                    vec![format!("{kind}: building did not finish: {:?}", acceptable(&built))],
-                    0,
-                );
-            }
-            let (Some(x), Some(y)) = (builder.get_global("x"), builder.get_global("y")) else {
-                return (vec![format!("{kind}: no x, y after building")], 0);
-            };
-            let mut ran = 0;
-            for op in OPS {
-                // Seen with `--nocapture` when an overflow aborts the binary.
-                eprintln!("nesting_generated: {kind} × {op}");
-                let mut s = Session::new(op_limits());
-                s.set_global("x", x.clone());
-                s.set_global("y", y.clone());
-                let o = s.run_cell(&format!("{PRELUDE}\n_ = {op}\n").replace("_ = del x", "del x"));
-                ran += 1;
-                if let Err(why) = acceptable(&o) {
-                    failures.push(format!("{kind} × {op}: {why}"));
-                }
-            }
-            drop((x, y));
-            // Dropped for real: `x` by the program, `y` with its session.
-            let o = builder.run_cell("x = None\n");
-            if let Err(why) = acceptable(&o) {
-                failures.push(format!("{kind} × drop: {why}"));
-            }
-            drop(builder);
-            (failures, ran)
-        });
-        failures.extend(results.0);
-        ran += results.1;
+    let kinds: Vec<(&'static str, &'static str)> =
+        KINDS.iter().filter(|(kind, _)| kind.contains(only.as_str())).copied().collect();
+    // The kinds are independent: one small-stack thread per core takes every
+    // n-th kind (a value never crosses threads: each is built where it is used).
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+    let threads: Vec<_> = (0..workers)
+        .map(|w| {
+            let mine: Vec<_> = kinds.iter().skip(w).step_by(workers).copied().collect();
+            std::thread::Builder::new()
+                .stack_size(SMALL_STACK)
+                .spawn(move || {
+                    let mut failures = Vec::new();
+                    let mut ran = 0;
+                    for (kind, step) in mine {
+                        let (f, r) = every_operation_on(kind, step);
+                        failures.extend(f);
+                        ran += r;
+                    }
+                    (failures, ran)
+                })
+                .expect("spawn a small-stack thread")
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for t in threads {
+        let (f, r) = t.join().expect("the small-stack thread did not panic");
+        failures.extend(f);
+        ran += r;
     }
     assert_eq!(ran, kinds.len() * OPS.len(), "every pair ran: {failures:#?}");
     assert!(
@@ -195,6 +179,45 @@ fn every_nesting_kind_meets_every_operation_on_a_small_stack() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Builds two values of one kind of nesting, runs every operation on them,
+/// then drops them; returns the failures and how many operations ran.
+fn every_operation_on(kind: &str, step: &str) -> (Vec<String>, usize) {
+    let mut failures = Vec::new();
+    eprintln!("nesting_generated: building {kind}");
+    let mut builder = Session::new(build_limits());
+    let built = builder.run_cell(&build_source(step));
+    if let Err(why) = acceptable(&built) {
+        return (vec![format!("{kind}: building: {why}")], 0);
+    }
+    if !matches!(built, Outcome::Done) {
+        return (vec![format!("{kind}: building did not finish: {:?}", acceptable(&built))], 0);
+    }
+    let (Some(x), Some(y)) = (builder.get_global("x"), builder.get_global("y")) else {
+        return (vec![format!("{kind}: no x, y after building")], 0);
+    };
+    let mut ran = 0;
+    for op in OPS {
+        // Seen with `--nocapture` when an overflow aborts the binary.
+        eprintln!("nesting_generated: {kind} × {op}");
+        let mut s = Session::new(op_limits());
+        s.set_global("x", x.clone());
+        s.set_global("y", y.clone());
+        let o = s.run_cell(&format!("{PRELUDE}\n_ = {op}\n").replace("_ = del x", "del x"));
+        ran += 1;
+        if let Err(why) = acceptable(&o) {
+            failures.push(format!("{kind} × {op}: {why}"));
+        }
+    }
+    drop((x, y));
+    // Dropped for real: `x` by the program, `y` with its session.
+    let o = builder.run_cell("x = None\n");
+    if let Err(why) = acceptable(&o) {
+        failures.push(format!("{kind} × drop: {why}"));
+    }
+    drop(builder);
+    (failures, ran)
 }
 
 /// CPython flattens nested partials: 10^6 levels call `f` in one step.
