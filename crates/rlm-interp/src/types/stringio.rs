@@ -207,13 +207,27 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
 }
 
 /// Write `s` at the position (overwriting what is there, as CPython does),
-/// charged before the buffer grows.
+/// charged before the buffer grows: when `s` does not fit, the buffer's new
+/// capacity (double, as `String` would grow it) is charged and reserved
+/// first (charging only `s` let a 256 MiB buffer double uncounted: a
+/// `csv.writer` flood peaked at 3x the budget).
 pub(crate) fn write(vm: &mut Vm, f: &StringIo, s: &str) -> R<()> {
     vm.fuel((s.len() / 64) as u64 + 1)?;
-    let new_len = f.0.borrow().buf.len() + s.len();
-    vm.check_str_len(new_len.saturating_sub(f.0.borrow().buf.len()))?;
+    let (len, cap) = {
+        let st = f.0.borrow();
+        (st.buf.len(), st.buf.capacity())
+    };
+    let new_len = len + s.len();
+    vm.check_str_len(s.len())?;
     if new_len > vm.limits.max_str_len {
         vm.check_str_len(new_len)?;
+    }
+    if new_len > cap {
+        let new_cap = cap.saturating_mul(2).max(new_len).max(64);
+        vm.alloc(crate::mem::block(new_cap))?;
+        let mut st = f.0.borrow_mut();
+        st.buf.reserve_exact(new_cap - len);
+        st.recharge();
     }
     let mut st = f.0.borrow_mut();
     if st.pos == st.buf.len() {
