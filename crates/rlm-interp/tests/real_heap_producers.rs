@@ -101,10 +101,12 @@ const ROWS: &[Row] = &[
     row("str_replace_empty", "x = ('a' * 1_000_000).replace('', 'x' * 200)\n"),
     row("str_expandtabs", "x = ('\\t' * 1_000_000).expandtabs(200)\n"),
     row("str_translate", "x = ('a' * 1_000_000).translate({97: 'x' * 200})\n"),
-    // writers of whole values
-    row("repr_list", "x = repr(['x' * 100] * 2_000_000)\n"),
-    row("str_of_list", "x = str([10**17] * 2_000_000)\n"),
-    row("json_dumps", "import json\nx = json.dumps(['x' * 100] * 2_000_000)\n"),
+    // writers of whole values (small lists of large or shared items: the
+    // text is what grows)
+    row("repr_list", "x = repr(['x' * 10_000] * 20_000)\n"),
+    row("str_of_list", "x = str([[10**17] * 1000] * 20_000)\n"),
+    row("json_dumps", "import json\nx = json.dumps(['x' * 10_000] * 20_000)\n"),
+    row("json_dumps_nested", "import json\nx = json.dumps([[10**17] * 1000] * 20_000)\n"),
     row("json_loads", "import json\nx = json.loads('[' + '[],' * 10_000_000 + '[]]')\n"),
     row("textwrap_wrap", "import textwrap\nx = textwrap.wrap('a ' * 5_000_000, 1)\n"),
     // itertools materialisers

@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 
 use crate::args::as_int;
+use crate::charged::ChargedVec;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::AccountRef;
 use crate::value::*;
@@ -74,16 +75,21 @@ impl StringIo {
     /// The lines from the position to the end (the position moves there):
     /// iterating the file.
     pub(crate) fn remaining_lines(&self, vm: &mut Vm) -> R<Vec<Value>> {
-        let mut st = self.0.borrow_mut();
+        let st = self.0.borrow();
         if st.closed {
             return value_err("I/O operation on closed file");
         }
         let rest = &st.buf[st.pos..];
         vm.fuel((rest.len() / 64) as u64)?;
-        let lines: Vec<Value> = rest.split_inclusive('\n').map(Value::str).collect();
-        vm.check_len(lines.len())?;
-        st.pos = st.buf.len();
-        Ok(lines)
+        // Each line charges itself as it is made, the list as it grows.
+        let mut lines = ChargedVec::new();
+        for line in rest.split_inclusive('\n') {
+            lines.push(vm, Value::str(line))?;
+        }
+        let end = st.buf.len();
+        drop(st);
+        self.0.borrow_mut().pos = end;
+        Ok(lines.into_vec())
     }
 }
 
