@@ -117,12 +117,20 @@ const ROWS: &[Row] = &[
     ),
 ];
 
+/// The heap is process-wide: the tests of this binary take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn limits() -> Limits {
     Limits { memory_bytes: BUDGET, fuel: 2_000_000_000, ..Limits::default() }
 }
 
 #[test]
 fn every_producer_is_charged_before_its_result_passes_the_budget() {
+    let _turn = take_turn();
     let mut failures = Vec::new();
     for r in ROWS {
         let started = std::time::Instant::now();
@@ -158,6 +166,7 @@ fn every_producer_is_charged_before_its_result_passes_the_budget() {
 /// fourfold past a thirty-second of the budget, `gc::collect_due`).
 #[test]
 fn unreachable_cycles_are_reclaimed_long_before_the_budget() {
+    let _turn = take_turn();
     let programs = [
         ("self_ref_lists", "while True:\n    a = ['y'] * 1000\n    a.append(a)\n"),
         (
@@ -169,6 +178,7 @@ fn unreachable_cycles_are_reclaimed_long_before_the_budget() {
     for (name, src) in programs {
         let limits = Limits { memory_bytes: BUDGET, fuel: 3_000_000, ..Limits::default() };
         let (ending, peak) = peak_of(|| hostile::run_program(src, limits));
+        eprintln!("{name}: {} KiB peak, {}", peak >> 10, ending.kind);
         assert_eq!(ending.kind, "fuel", "{name}: {}", ending.detail);
         assert!(peak <= BUDGET / 4, "{name}: real heap peaked at {peak} bytes, budget {BUDGET}");
     }
@@ -181,6 +191,7 @@ fn unreachable_cycles_are_reclaimed_long_before_the_budget() {
 #[test]
 #[ignore]
 fn issue_table_at_the_default_limits() {
+    let _turn = take_turn();
     let programs = [
         ("split", "x = ('x' * 10**8).split('x')\n"),
         ("dict_zip", "d = dict(zip(range(10**8), range(10**8)))\n"),
