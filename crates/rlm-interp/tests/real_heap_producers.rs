@@ -85,7 +85,10 @@ const ROWS: &[Row] = &[
         "csv_writerows_stringio",
         "import csv, io\nf = io.StringIO()\nw = csv.writer(f)\nw.writerows([['x' * 1000] * 100] * 3000)\n",
     ),
-    row("stringio_write", "import io\nf = io.StringIO()\ns = 'x' * 100_000\nwhile True:\n    f.write(s)\n"),
+    row(
+        "stringio_write",
+        "import io\nf = io.StringIO()\ns = 'x' * 100_000\nwhile True:\n    f.write(s)\n",
+    ),
     row(
         "csv_reader_rows",
         "import csv, io\nrows = list(csv.reader(io.StringIO('a,b,c,d\\n' * 3_000_000)))\n",
@@ -110,7 +113,10 @@ const ROWS: &[Row] = &[
     row("json_loads", "import json\nx = json.loads('[' + '[],' * 10_000_000 + '[]]')\n"),
     row("textwrap_wrap", "import textwrap\nx = textwrap.wrap('a ' * 5_000_000, 1)\n"),
     // itertools materialisers
-    row("itertools_product", "import itertools\nx = list(itertools.product(range(4000), repeat=2))\n"),
+    row(
+        "itertools_product",
+        "import itertools\nx = list(itertools.product(range(4000), repeat=2))\n",
+    ),
     row(
         "itertools_accumulate",
         "import itertools\nx = list(itertools.accumulate(['x'] * 100_000))\n",
@@ -147,7 +153,10 @@ fn every_producer_is_charged_before_its_result_passes_the_budget() {
             );
         }
         if ending.kind != "memory" && !r.also.contains(&ending.kind.as_str()) {
-            failures.push(format!("{}: expected memory, got {} ({})", r.name, ending.kind, ending.detail));
+            failures.push(format!(
+                "{}: expected memory, got {} ({})",
+                r.name, ending.kind, ending.detail
+            ));
         }
         if peak > BUDGET + SLACK {
             failures.push(format!(
@@ -156,7 +165,13 @@ fn every_producer_is_charged_before_its_result_passes_the_budget() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} rows failed:\n{}", failures.len(), ROWS.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failures.len(),
+        ROWS.len(),
+        failures.join("\n")
+    );
 }
 
 /// Unreachable self-referencing lists are reclaimed soon, not when the

@@ -122,7 +122,8 @@ fn for_each_whitespace_word_rev(
     maxsplit: i64,
     mut word: impl FnMut(usize, usize) -> R<()>,
 ) -> R<()> {
-    let is_space_before = |i: usize| s[..i].chars().next_back().map(|c| (py_isspace(c), c.len_utf8()));
+    let is_space_before =
+        |i: usize| s[..i].chars().next_back().map(|c| (py_isspace(c), c.len_utf8()));
     let mut words: i64 = 0;
     let mut i = s.len();
     loop {
@@ -160,11 +161,7 @@ pub fn splitlines(s: &str, keepends: bool) -> Vec<String> {
 /// bytes. A line break is one of a few ASCII control bytes, or one of three
 /// characters whose UTF-8 starts with 0xC2 or 0xE2, so eight bytes at a time
 /// that are all printable ASCII are skipped whole.
-fn for_each_line(
-    s: &str,
-    keepends: bool,
-    mut line: impl FnMut(usize, usize) -> R<()>,
-) -> R<()> {
+fn for_each_line(s: &str, keepends: bool, mut line: impl FnMut(usize, usize) -> R<()>) -> R<()> {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
