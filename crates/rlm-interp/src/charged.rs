@@ -179,8 +179,9 @@ impl ChargedString {
         let cap_limit = vm.limits.max_str_len;
         if want > cap_limit {
             // The cap counts code points: only a text that long in bytes
-            // can pass it, and counting is paid once per doubling.
-            let chars = self.text.chars().count().saturating_add(more.min(want - len));
+            // can pass it (the bytes to add count as a code point each at
+            // most), and counting is paid once per growth, which doubles.
+            let chars = self.text.chars().count().saturating_add(more);
             if chars > cap_limit {
                 vm.check_str_len(chars)?;
             }
