@@ -145,6 +145,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_concurrent_per_key: args.max_concurrent,
             max_execution: Duration::from_secs(args.max_execution_secs),
             execution: execution_budget(resolved.budgets.to_limits()),
+            sandbox: resolved.interpreter_limits,
         },
         jobs: JobsConfig {
             workers: args.workers,

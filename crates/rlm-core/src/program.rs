@@ -4,6 +4,7 @@
 //! program put aside as its answer; restarting after a limit error.
 
 use std::convert::Infallible;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ use crate::context_binding::bind_context;
 use crate::engine::Engine;
 use crate::memory::MemoryMap;
 use crate::prompts::render_or_explain;
+use crate::scope::RunScope;
 use crate::serving::RunServer;
 
 /// The global holding a program's last expression for the echo
@@ -32,6 +34,26 @@ pub(crate) fn program_session(engine: &Engine, context: &Context, query: &str) -
     s.set_global("answer", answer_dict());
     s.set_global("query", Value::str(query));
     s
+}
+
+/// How often (in fuel) a running program asks whether to stop: about a
+/// millisecond of work at the interpreter's speed (BENCHMARKS.md, "Fuel cost
+/// table and calibration"); every builtin charges its work before it starts,
+/// so a long one asks before it runs.
+const INTERRUPT_CHECK_FUEL: u64 = 250_000;
+
+/// The program stops (with `KeyboardInterrupt`, which ends the cell) when
+/// the execution is cancelled or the run's wall-time budget has run out:
+/// cancellation and `max_wall_time` reach inside a program that makes no
+/// host call, and `rlm serve` shutting down is not held up by one.
+fn interrupt_check(scope: &RunScope) -> (u64, Rc<dyn Fn() -> bool>) {
+    let cancel = scope.cancel.clone();
+    let budget = scope.budget.clone();
+    let check = move || {
+        cancel.as_ref().is_some_and(|c| c.is_cancelled())
+            || budget.time_left().is_some_and(|left| left.is_zero())
+    };
+    (INTERRUPT_CHECK_FUEL, Rc::new(check))
 }
 
 /// `answer = {"content": "", "ready": False}` (the paper's reference protocol).
@@ -97,6 +119,7 @@ impl Sandbox {
             ProgramStarted { iteration, code: code.to_string() },
         );
         server.program_span = Some(span);
+        self.session.set_interrupt_check(Some(interrupt_check(&server.scope)));
         let mut stdout = String::new();
         let mut print = |text: &str| {
             stdout.push_str(text);
@@ -148,6 +171,8 @@ impl Sandbox {
                 ));
             }
         }
+        // Stopped inside the program (`KeyboardInterrupt`, see `interrupt_check`).
+        report.cancelled |= server.scope.cancelled();
         let outcome = if report.cancelled {
             Outcome::Cancelled
         } else if report.error.is_some() {

@@ -39,6 +39,7 @@ mod mem;
 mod modules;
 mod parse_cache;
 mod signature;
+mod stack_guard;
 mod types;
 mod unicode;
 mod unicode_tables;
@@ -47,6 +48,13 @@ mod vm;
 
 use std::rc::Rc;
 
+/// The fuel cost table (`builtins/cost.rs`): every builtin, method, module
+/// function and operator with the cost it declares, for the tests generated
+/// from it and the calibration example.
+#[doc(hidden)]
+pub mod cost_table {
+    pub use crate::builtins::cost::{Cost, Over, Rate, entries};
+}
 pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
 pub use json_value::{MAX_JSON_DEPTH, NotJson, from_json, to_json};
 pub use mem::HostBytes;
@@ -316,49 +324,32 @@ impl Session {
         self.vm.interrupt_check = check.map(|(every, f)| (every.max(1), f));
     }
 
+    /// Changes the fuel limit of the cells that follow (the tests generated
+    /// from the cost table build their inputs under a large limit, then
+    /// call under a small one).
+    #[doc(hidden)]
+    pub fn set_fuel_limit(&mut self, fuel: u64) {
+        self.vm.limits.fuel = fuel;
+    }
+
     fn run_cell_inner(&mut self, source: &str, result_global: Option<&str>) -> Outcome {
         let _in = mem::enter(&self.vm.account);
         if let Some(d) = &self.vm.dead {
             return Outcome::Error(RuntimeErrorInfo::limit(d.clone()));
         }
-        let module = match parse_cache::parse(source) {
-            Ok(m) => m,
-            Err(e) => {
-                let name = self.vm.source_name.clone();
-                return Outcome::Error(RuntimeErrorInfo {
-                    kind: ErrorKind::Syntax,
-                    type_name: "SyntaxError".into(),
-                    message: e.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default(),
-                    traceback: Vec::new(),
-                    rendered: Some(e.render(source, &name)),
-                    hint: None,
-                });
-            }
+        // Parsing, compiling and dropping the tree recurse over the source's
+        // nesting (bounded by the parser's budgets): on a thread with a small
+        // stack they run on a heap segment (see `stack_guard`).
+        let source_name = self.vm.source_name.clone();
+        let gnames = &mut self.vm.gnames;
+        let code = match stacker::maybe_grow(
+            stack_guard::FRONT_END_STACK,
+            stack_guard::FRONT_END_SEGMENT,
+            || front_end(source, &source_name, gnames, result_global),
+        ) {
+            Ok(code) => code,
+            Err(outcome) => return outcome,
         };
-        let code =
-            match compile::compile_module(&module, source, &mut self.vm.gnames, result_global) {
-                Ok(c) => c,
-                Err(e) => {
-                    return Outcome::Error(RuntimeErrorInfo {
-                        kind: ErrorKind::Syntax,
-                        type_name: "SyntaxError".into(),
-                        message: e.message.clone(),
-                        traceback: vec![("<module>".into(), e.line)],
-                        hint: None,
-                        rendered: Some(format!(
-                            "  File \"{}\", line {}\n    {}\nSyntaxError: {}\n",
-                            self.vm.source_name,
-                            e.line,
-                            source
-                                .lines()
-                                .nth((e.line as usize).saturating_sub(1))
-                                .unwrap_or("")
-                                .trim(),
-                            e.message
-                        )),
-                    });
-                }
-            };
         self.vm.fuel_used = 0;
         convert(self.vm.start(code))
     }
@@ -450,6 +441,50 @@ impl Session {
         let _in = mem::enter(&self.vm.account);
         self.vm.repr(v).unwrap_or_else(|_| "<unprintable>".into())
     }
+}
+
+/// Parse (through the cache) and compile one cell; a syntax error comes
+/// back as the outcome to return.
+fn front_end(
+    source: &str,
+    source_name: &SmolStr,
+    gnames: &mut compile::GlobalNames,
+    result_global: Option<&str>,
+) -> Result<Rc<compile::Code>, Outcome> {
+    let module = match parse_cache::parse(source) {
+        Ok(m) => m,
+        Err(e) => {
+            let name = source_name.clone();
+            return Err(Outcome::Error(RuntimeErrorInfo {
+                kind: ErrorKind::Syntax,
+                type_name: "SyntaxError".into(),
+                message: e.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default(),
+                traceback: Vec::new(),
+                rendered: Some(e.render(source, &name)),
+                hint: None,
+            }));
+        }
+    };
+    let code = match compile::compile_module(&module, source, gnames, result_global) {
+        Ok(c) => c,
+        Err(e) => {
+            return Err(Outcome::Error(RuntimeErrorInfo {
+                kind: ErrorKind::Syntax,
+                type_name: "SyntaxError".into(),
+                message: e.message.clone(),
+                traceback: vec![("<module>".into(), e.line)],
+                hint: None,
+                rendered: Some(format!(
+                    "  File \"{}\", line {}\n    {}\nSyntaxError: {}\n",
+                    source_name,
+                    e.line,
+                    source.lines().nth((e.line as usize).saturating_sub(1)).unwrap_or("").trim(),
+                    e.message
+                )),
+            }));
+        }
+    };
+    Ok(code)
 }
 
 fn convert(s: vm::RunState) -> Outcome {

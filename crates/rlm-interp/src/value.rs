@@ -111,6 +111,28 @@ mod deferred_drop {
 
 pub(crate) use deferred_drop::defer as defer_drop;
 
+/// A frozenset's items. Its own type for its `Drop`: a frozenset of a
+/// frozenset of ... (`x = frozenset([x])` 10^6 times) is dropped through
+/// the deferred drop, as the other containers are.
+pub struct FrozenSetObj(pub KeySet);
+
+impl std::ops::Deref for FrozenSetObj {
+    type Target = KeySet;
+    fn deref(&self) -> &KeySet {
+        &self.0
+    }
+}
+
+impl Drop for FrozenSetObj {
+    fn drop(&mut self) {
+        // Strings and numbers drop here; only items that may nest are
+        // handed over (no vector at all for a frozenset of strings).
+        if self.0.iter().any(|k| matches!(k.0, Value::FrozenSet(_) | Value::Tuple(_))) {
+            defer_drop(std::mem::take(&mut self.0).into_iter().map(|k| k.0).collect());
+        }
+    }
+}
+
 #[derive(Clone)]
 pub enum Value {
     None,
@@ -122,7 +144,7 @@ pub enum Value {
     Tuple(Rc<TupleObj>),
     Dict(Rc<StoreCell<Dict>>),
     Set(Rc<StoreCell<KeySet>>),
-    FrozenSet(Rc<KeySet>),
+    FrozenSet(Rc<FrozenSetObj>),
     Deque(Rc<DequeObj>),
     Range(Rc<(i64, i64, i64)>),
     Slice(Rc<(Value, Value, Value)>),
@@ -181,7 +203,7 @@ impl Value {
 
     /// A new frozenset (registered for its memory, see `gc`).
     pub(crate) fn new_frozenset(s: KeySet) -> Value {
-        let s = Rc::new(s);
+        let s = Rc::new(FrozenSetObj(s));
         crate::gc::track_frozenset(&s);
         Value::FrozenSet(s)
     }
@@ -365,7 +387,16 @@ impl Key {
     }
 }
 
+/// Below this depth a tuple key's items are not hashed (only its length):
+/// keys are validated shallower than the nesting cap (`Vm::key`), and a
+/// hash that stops at a fixed depth still agrees with equality.
+const MAX_HASH_DEPTH: usize = 256;
+
 fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+    hash_nested(v, state, 0)
+}
+
+fn hash_nested<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
     match v {
         Value::None => 0u8.hash(state),
         Value::Bool(b) => (*b as i64).hash(state),
@@ -380,8 +411,10 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
         Value::Str(s) => s.hash_code().hash(state),
         Value::Tuple(t) => {
             t.len().hash(state);
-            for x in t.iter() {
-                hash_value(x, state);
+            if depth < MAX_HASH_DEPTH {
+                for x in t.iter() {
+                    hash_nested(x, state, depth + 1);
+                }
             }
         }
         Value::FrozenSet(s) => s.len().hash(state),

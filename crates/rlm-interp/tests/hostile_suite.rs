@@ -20,7 +20,11 @@ const HANG_AFTER: Duration = Duration::from_secs(20);
 /// Programs that end with another kind for a known reason outside the
 /// sandbox's limits (a missing feature), with the kind they end with now.
 /// The test fails if one starts to pass, so this list cannot go stale.
-const KNOWN_GAPS: &[(&str, &str, &str)] = &[];
+const KNOWN_GAPS: &[(&str, &str, &str)] = &[(
+    "atk_range_full_span.py",
+    "exception",
+    "issue #33 item 6: a range's length is computed in wrapping i64 (len -1), so indexing it raises IndexError",
+)];
 
 #[test]
 fn every_hostile_program_ends_with_its_expected_kind() {

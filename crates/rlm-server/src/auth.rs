@@ -48,11 +48,13 @@ impl Auth {
         let Some(value) = headers.get(header::AUTHORIZATION) else {
             return Err(ServerError::MissingKey);
         };
+        // The scheme's name is case-insensitive (RFC 9110, 11.1).
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
+            .and_then(|v| v.trim_start().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .ok_or(ServerError::MissingKey)?;
         let hash = blake3::hash(token.as_bytes());
         // Check every key (no early exit), so timing does not depend on which matched.

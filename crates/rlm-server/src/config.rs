@@ -109,6 +109,9 @@ pub struct Limits {
     /// depth, tokens, cost; `rlm.toml`'s `[budgets]`). Its wall time is capped
     /// by `max_execution`.
     pub execution: rlm_policy::BudgetLimits,
+    /// The sandbox's limits for every program an execution runs (fuel,
+    /// memory, lengths, depth, output): `--fuel`, `--memory`, `[limits]`.
+    pub sandbox: rlm_interp::Limits,
 }
 
 impl Default for Limits {
@@ -123,6 +126,7 @@ impl Default for Limits {
                 max_steps: Some(20),
                 ..rlm_policy::BudgetLimits::default()
             },
+            sandbox: rlm_interp::Limits::default(),
         }
     }
 }

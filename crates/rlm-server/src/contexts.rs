@@ -37,6 +37,7 @@ impl ContextFiles {
             what: format!("cannot create {}", dir.display()),
             source,
         })?;
+        remove_leftovers(&dir);
         Ok(ContextFiles { dir, loaded: DashMap::new() })
     }
 
@@ -77,6 +78,11 @@ impl ContextFiles {
         written.sync_all().map_err(|e| io("cannot write a context", e))?;
         drop(written);
         std::fs::rename(&tmp, self.dir.join(&file))
+            .map_err(|e| io("cannot store a context file", e))?;
+        // The rename is durable once the directory is: the session record
+        // that names the file is acknowledged only after this.
+        std::fs::File::open(&self.dir)
+            .and_then(|d| d.sync_all())
             .map_err(|e| io("cannot store a context file", e))?;
         Ok(ContextRef {
             file,
@@ -121,6 +127,21 @@ impl ContextFiles {
             )));
         }
         Ok(self.dir.join(&context.file))
+    }
+}
+
+/// Temporary files a crash left behind mid-write (`.<name>.tmp`): never
+/// renamed, so no record names them.
+fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            if let Err(e) = std::fs::remove_file(entry.path()) {
+                tracing::warn!(file = %name, error = %e, "cannot remove a leftover context file");
+            }
+        }
     }
 }
 
@@ -211,4 +232,26 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ServerError> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_removes_half_written_files_and_keeps_stored_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".3f2a.txt.tmp"), "half a context").unwrap();
+        let files = ContextFiles::open(dir.path().to_path_buf()).unwrap();
+        let stored =
+            files.store(&[NewDocument { name: None, text: "a whole context".into() }]).unwrap();
+        drop(files);
+        ContextFiles::open(dir.path().to_path_buf()).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec![stored.file]);
+    }
 }

@@ -101,6 +101,7 @@ impl ServerError {
             ServerError::Config(_) => "config",
             ServerError::Internal(_) | ServerError::Io { .. } => "internal",
             ServerError::Rejected { status, .. } => match status.as_u16() {
+                405 => "method_not_allowed",
                 413 => "too_large",
                 415 => "unsupported_media_type",
                 422 => "unprocessable",
@@ -110,13 +111,30 @@ impl ServerError {
     }
 }
 
+/// The longest `detail` an error body carries: a client's 65k-character id
+/// is not echoed back whole.
+const MAX_DETAIL_CHARS: usize = 300;
+
+fn bounded(detail: String) -> String {
+    match detail.char_indices().nth(MAX_DETAIL_CHARS) {
+        None => detail,
+        Some((cut, _)) => {
+            let total = detail.chars().count();
+            format!("{}… ({total} characters in all)", &detail[..cut])
+        }
+    }
+}
+
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+        match &self {
+            // A refusal during a graceful shutdown is expected, not a failure.
+            ServerError::ShuttingDown => tracing::info!("refused: the server is shutting down"),
+            _ if status.is_server_error() => tracing::error!(error = %self, "request failed"),
+            _ => {}
         }
-        let body = serde_json::json!({ "detail": self.to_string(), "code": self.code() });
+        let body = serde_json::json!({ "detail": bounded(self.to_string()), "code": self.code() });
         let mut response = (status, axum::Json(body)).into_response();
         match &self {
             ServerError::TooManyRequests { retry_after_secs, .. } => {

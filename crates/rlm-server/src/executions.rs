@@ -280,7 +280,7 @@ impl Executions {
             Some(l) => Some(tokio::select! {
                 g = l.lock() => g,
                 _ = live.cancel.cancelled() => {
-                    return self.settle(record, &live, stopped_before_start(&live), None).await;
+                    return self.settle(record, &live, stopped_before_start(&live)).await;
                 }
             }),
             None => None,
@@ -296,12 +296,14 @@ impl Executions {
                 Ok(Some(s)) => (s.name, s.state),
                 Ok(None) => {
                     let outcome = failed("the session was deleted before the execution started");
-                    return self.settle(record, &live, outcome, None).await;
+                    return self.settle(record, &live, outcome).await;
                 }
-                Err(e) => return self.settle(record, &live, failed(&e.to_string()), None).await,
+                Err(e) => return self.settle(record, &live, failed(&e.to_string())).await,
             },
             None => (None, new_session_state(record.id)),
         };
+        // What the execution changes in `memory` is merged per key at settlement.
+        let started_memory = record.session_id.map(|_| state.memory.clone());
         let deadline = settings
             .timeout_secs
             .map(Duration::from_secs)
@@ -317,9 +319,11 @@ impl Executions {
             settings: self.core_settings(&settings, name.as_deref(), deadline),
             state,
             deadline,
+            sandbox: self.limits.sandbox.clone(),
         };
         // The trace is stored as it is produced, so a crash keeps what happened.
-        let persister = {
+        let (stored_tx, stored) = watch::channel(0usize);
+        let handle = {
             let store = Arc::clone(&self.store);
             let events = live.bus.subscribe(0);
             let id = record.id;
@@ -328,15 +332,17 @@ impl Executions {
                 while let Some(batch) = batches.next().await {
                     let trace: Vec<TraceEvent> =
                         batch.iter().filter_map(|e| e.trace.clone()).collect();
-                    if trace.is_empty() {
-                        continue;
+                    if !trace.is_empty() {
+                        if let Err(e) = store.append_trace(id, &trace).await {
+                            tracing::warn!(execution = %id, error = %e, "cannot store trace events");
+                        }
                     }
-                    if let Err(e) = store.append_trace(id, &trace).await {
-                        tracing::warn!(execution = %id, error = %e, "cannot store trace events");
-                    }
+                    let consumed = batch.last().map_or(0, |e| e.id as usize + 1);
+                    stored_tx.send_replace(consumed);
                 }
             })
         };
+        let persister = Persister { handle, stored };
         let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
             Err(e) => failed(&e.to_string()),
             Ok(running) => {
@@ -350,7 +356,7 @@ impl Executions {
                 }
             }
         };
-        self.settle(record, &live, outcome, Some(persister)).await
+        self.settle_started(record, &live, outcome, persister, started_memory).await
     }
 
     /// The session's settings as rlm-core's: each execution's budget (the
@@ -380,23 +386,71 @@ impl Executions {
         }
     }
 
-    /// Settles an ended execution: fills the record from the outcome and the
-    /// trace, appends the last event and closes the log, waits for the trace
-    /// to be stored, then stores the record (charging the session).
+    /// Settles an execution that ended before it ran (nothing to merge, no
+    /// trace being stored).
     async fn settle(
+        &self,
+        record: ExecutionRecord,
+        live: &Live,
+        outcome: EngineOutcome,
+    ) -> ExecutionRecord {
+        let (record, trace) = self.fill_record(record, live, &outcome);
+        let settled = SettledExecution { record, state: None, started_memory: None };
+        self.store_settled(&settled).await;
+        self.announce(&settled.record, live);
+        self.finished(settled.record, &trace)
+    }
+
+    /// Settles an execution that ran: waits until its trace so far is
+    /// stored, stores the record and the session's new state (its `memory`
+    /// merged per key) durably, and only then tells the listeners it ended,
+    /// so a client never sees an end the store could lose.
+    async fn settle_started(
+        &self,
+        record: ExecutionRecord,
+        live: &Live,
+        outcome: EngineOutcome,
+        mut persister: Persister,
+        started_memory: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> ExecutionRecord {
+        let (record, trace) = self.fill_record(record, live, &outcome);
+        let pushed = live.bus.len();
+        let _ = persister.stored.wait_for(|&n| n >= pushed).await;
+        let state = outcome.state.filter(|_| record.session_id.is_some());
+        let settled = SettledExecution { record, state, started_memory };
+        self.store_settled(&settled).await;
+        self.announce(&settled.record, live);
+        let _ = persister.handle.await;
+        self.finished(settled.record, &trace)
+    }
+
+    /// The record filled from the outcome and the trace.
+    fn fill_record(
         &self,
         mut record: ExecutionRecord,
         live: &Live,
-        outcome: EngineOutcome,
-        persister: Option<tokio::task::JoinHandle<()>>,
-    ) -> ExecutionRecord {
+        outcome: &EngineOutcome,
+    ) -> (ExecutionRecord, Vec<TraceEvent>) {
         let trace = live.bus.trace_events();
-        apply_outcome(&mut record, live, &outcome);
+        apply_outcome(&mut record, live, outcome);
         let summary = TraceSummary::from_events(&trace);
         record.cache_hits = summary.cache.hits;
         record.retries = summary.retries_by_reason.values().sum();
         record.context_breakdown = rlm_trace::ContextBreakdown::from_events(&trace);
-        let data = serde_json::to_value(ExecutionResponse::from(&record)).unwrap_or_default();
+        (record, trace)
+    }
+
+    /// Stores the settled execution durably (a failure is logged: the
+    /// execution still ends for its listeners).
+    async fn store_settled(&self, settled: &SettledExecution) {
+        if let Err(e) = self.store.finish_execution(settled).await {
+            tracing::error!(execution = %settled.record.id, error = %e, "cannot settle the execution");
+        }
+    }
+
+    /// Tells the listeners how the execution ended and closes its log.
+    fn announce(&self, record: &ExecutionRecord, live: &Live) {
+        let data = serde_json::to_value(ExecutionResponse::from(record)).unwrap_or_default();
         if record.status == ExecutionStatus::Completed {
             live.bus.push("complete", data, None);
         } else {
@@ -404,15 +458,10 @@ impl Executions {
             live.bus.push("error", serde_json::json!({ "error": error, "execution": data }), None);
         }
         live.bus.close();
-        if let Some(p) = persister {
-            let _ = p.await;
-        }
-        let state = outcome.state.filter(|_| record.session_id.is_some());
-        let settled = SettledExecution { record: record.clone(), state };
-        if let Err(e) = self.store.finish_execution(&settled).await {
-            tracing::error!(execution = %record.id, error = %e, "cannot settle the execution");
-        }
-        self.metrics.record_execution(&record, &trace);
+    }
+
+    fn finished(&self, record: ExecutionRecord, trace: &[TraceEvent]) -> ExecutionRecord {
+        self.metrics.record_execution(&record, trace);
         tracing::info!(
             execution = %record.id,
             status = record.status.as_str(),
@@ -477,6 +526,13 @@ impl Executions {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// The task storing an execution's trace as it is produced, and how many of
+/// the bus's events it has handled.
+struct Persister {
+    handle: tokio::task::JoinHandle<()>,
+    stored: watch::Receiver<usize>,
 }
 
 struct RunSpec {

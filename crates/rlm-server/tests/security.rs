@@ -403,3 +403,43 @@ async fn model_failures_fail_the_execution_without_leaking_the_key() {
     assert!(metrics.contains("rlm_retries_total{reason="), "{metrics}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_details_bearer_case_405_bodies_and_bounded_ids() {
+    let s = with_keys().await;
+    // The scheme's name is case-insensitive.
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let r = s
+            .client
+            .get(s.url("/api/sessions"))
+            .header("authorization", format!("{scheme} {ALICE}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "scheme {scheme}");
+    }
+    let r = s
+        .client
+        .get(s.url("/api/sessions"))
+        .header("authorization", format!("Basic {ALICE}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // A route asked with a method it does not take: 405 with a JSON body.
+    let (status, body, headers) =
+        call(&s, reqwest::Method::PUT, "/api/sessions", Some(ALICE), None).await;
+    assert_eq!(status, 405, "{body}");
+    assert_eq!(body["code"], "method_not_allowed");
+    assert!(detail(&body).contains("PUT"), "{body}");
+    assert!(headers.get("allow").is_some(), "{headers:?}");
+    // A huge bad id is not echoed back whole.
+    let id = "x".repeat(65_000);
+    let (status, body, _) =
+        call(&s, reqwest::Method::GET, &format!("/api/sessions/{id}"), Some(ALICE), None).await;
+    assert_eq!(status, 400, "{body}");
+    let d = detail(&body);
+    assert!(d.chars().count() < 400, "{} characters", d.chars().count());
+    assert!(d.contains("characters in all"), "{d}");
+    s.stop().await;
+}

@@ -3,6 +3,8 @@
 //! `types/` (or its module's, for `datetime`); short ones are inline here.
 
 use crate::args::{Kwargs, nargs};
+use crate::builtins::cost::Over::{Arg, Args};
+use crate::builtins::cost::{COPY, CostTable, FREE, HASH, SCAN, cost};
 use crate::fault::{R, type_err};
 use crate::types::float::float_new;
 use crate::types::int::int_new;
@@ -10,6 +12,33 @@ use crate::types::range::range_new;
 use crate::types::slice::slice_new;
 use crate::value::*;
 use crate::vm::Vm;
+
+/// What calling each type costs beyond its instruction (`cost.rs`), by the
+/// type's name, sorted. Exception types are free (not listed); `bool(x)`
+/// reads a length; `str(x)` of a container is charged per value written by
+/// `repr`, of a string it is the string.
+pub(crate) const CONSTRUCTORS: CostTable = &[
+    ("Counter", cost(Arg(0), HASH)),
+    ("OrderedDict", cost(Args, HASH)),
+    ("bool", FREE),
+    ("date", FREE),
+    ("datetime", FREE),
+    ("defaultdict", cost(Args, HASH)),
+    ("deque", cost(Arg(0), COPY)),
+    ("dict", cost(Args, HASH)),
+    ("float", cost(Arg(0), SCAN)),
+    ("frozenset", cost(Arg(0), HASH)),
+    ("int", cost(Arg(0), SCAN)),
+    ("list", cost(Arg(0), COPY)),
+    ("range", FREE),
+    ("set", cost(Arg(0), HASH)),
+    ("slice", FREE),
+    ("str", FREE),
+    ("time", FREE),
+    ("timedelta", FREE),
+    ("tuple", cost(Arg(0), COPY)),
+    ("type", FREE),
+];
 
 impl Vm {
     /// Call a type object: `int("3")`, `list(x)`, `ValueError("m")`...

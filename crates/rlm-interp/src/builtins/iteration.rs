@@ -8,7 +8,7 @@ use crate::args::{Kwargs, as_int, check_kwargs, kw, nargs};
 use crate::builtins::name_error;
 use crate::charged::ChargedVec;
 use crate::fault::{Fault, R, type_err, value_err};
-use crate::types::range::range_len;
+use crate::types::range::range_py_len;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -229,7 +229,7 @@ impl Vm {
             Value::Set(s) => s.borrow().len(),
             Value::FrozenSet(s) => s.len(),
             Value::Deque(d) => d.borrow().len(),
-            Value::Range(r) => range_len(r.0, r.1, r.2) as usize,
+            Value::Range(r) => range_py_len(r)?,
             Value::Native(n) => match &**n {
                 Native::DictView(_, d) => d.borrow().map.len(),
                 _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),

@@ -5,6 +5,7 @@
 
 mod constructors;
 mod conversion;
+pub(crate) mod cost;
 mod introspection;
 mod io;
 mod iteration;
@@ -16,52 +17,58 @@ use std::rc::Rc;
 use smol_str::SmolStr;
 
 use crate::args::{Kwargs, kw};
+use crate::builtins::cost::Over::{Arg, Args};
+use crate::builtins::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
 use crate::host::{HostFunc, HostReturn};
 use crate::value::*;
 use crate::vm::Vm;
 
-const FUNCTIONS: &[&str] = &[
-    "print",
-    "len",
-    "range",
-    "enumerate",
-    "zip",
-    "sorted",
-    "reversed",
-    "min",
-    "max",
-    "sum",
-    "any",
-    "all",
-    "abs",
-    "round",
-    "isinstance",
-    "issubclass",
-    "hasattr",
-    "getattr",
-    "repr",
-    "ascii",
-    "chr",
-    "ord",
-    "map",
-    "filter",
-    "divmod",
-    "pow",
-    "hex",
-    "bin",
-    "oct",
-    "iter",
-    "next",
-    "callable",
-    "hash",
-    "id",
-    "format",
-    "input",
-    "dir",
-    "FINAL",
-    "FINAL_VAR",
-    "SHOW_VARS",
+/// The built-in functions and what each costs beyond its instruction
+/// (`cost.rs`): `FREE` ones are bounded, or charge as they proceed (`print`
+/// through the output writer, `repr` per value written, `any` per item
+/// drawn); the others over the arguments they walk.
+pub(crate) const FUNCTIONS: CostTable = &[
+    ("print", FREE),
+    ("len", FREE),
+    ("range", FREE),
+    ("enumerate", cost(Args, COPY)),
+    ("zip", cost(Args, COPY)),
+    ("sorted", cost(Arg(0), COPY)),
+    ("reversed", cost(Arg(0), COPY)),
+    ("min", cost(Args, SCAN)),
+    ("max", cost(Args, SCAN)),
+    ("sum", cost(Arg(0), SCAN)),
+    ("any", FREE),
+    ("all", FREE),
+    ("abs", FREE),
+    ("round", FREE),
+    ("isinstance", FREE),
+    ("issubclass", FREE),
+    ("hasattr", FREE),
+    ("getattr", FREE),
+    ("repr", FREE),
+    ("ascii", FREE),
+    ("chr", FREE),
+    ("ord", FREE),
+    ("map", cost(Args, COPY)),
+    ("filter", cost(Arg(1), COPY)),
+    ("divmod", FREE),
+    ("pow", FREE),
+    ("hex", FREE),
+    ("bin", FREE),
+    ("oct", FREE),
+    ("iter", cost(Arg(0), SCAN)),
+    ("next", FREE),
+    ("callable", FREE),
+    ("hash", cost(Arg(0), SCAN)),
+    ("id", FREE),
+    ("format", cost(Arg(0), COPY)),
+    ("input", FREE),
+    ("dir", FREE),
+    ("FINAL", FREE),
+    ("FINAL_VAR", FREE),
+    ("SHOW_VARS", FREE),
 ];
 
 const TYPE_NAMES: &[&str] = &[
@@ -114,7 +121,7 @@ pub fn name_error(name: &str) -> Rc<Exception> {
         None => Exception::new(ExcKind::NameError, format!("name '{name}' is not defined"))
             .with_hint(crate::value::suggest(
                 name,
-                FUNCTIONS.iter().copied().chain(TYPE_NAMES.iter().copied()),
+                FUNCTIONS.iter().map(|(n, _)| *n).chain(TYPE_NAMES.iter().copied()),
             )),
     }
 }
@@ -152,8 +159,7 @@ pub fn lookup_builtin(name: &str) -> Option<Value> {
         "Final_var" | "Final_Var" | "final_var" => "FINAL_VAR",
         other => other,
     };
-    if FUNCTIONS.contains(&name) {
-        let name = FUNCTIONS.iter().find(|n| **n == name)?;
+    if let Some((name, _)) = FUNCTIONS.iter().find(|(n, _)| *n == name) {
         return Some(Value::Builtin(Rc::new(BuiltinFn {
             module: "",
             name: SmolStr::new_static(name),
@@ -182,9 +188,15 @@ impl Vm {
         match f {
             Value::Builtin(b) => {
                 let v = match b.module {
-                    "" => self.call_builtin(&b.name, args, kwargs),
+                    "" => {
+                        self.charge_call(FUNCTIONS, &b.name, None, &args)?;
+                        self.call_builtin(&b.name, args, kwargs)
+                    }
                     "host" => return self.call_host(&b.name, args, kwargs),
-                    m => crate::modules::call_module_fn(self, m, &b.name, args, kwargs),
+                    m => {
+                        self.charge_call(crate::modules::costs(m), &b.name, None, &args)?;
+                        crate::modules::call_module_fn(self, m, &b.name, args, kwargs)
+                    }
                 }?;
                 self.guard_result(&v)?;
                 Ok(v)
@@ -193,7 +205,12 @@ impl Vm {
                 let (recv, name) = (&m.0, &m.1);
                 self.call_method(recv, name, args, kwargs)
             }
-            Value::Type(t) => self.construct(*t, args, kwargs),
+            Value::Type(t) => {
+                if !matches!(t, Ty::Exc(_)) {
+                    self.charge_call(constructors::CONSTRUCTORS, t.name(), None, &args)?;
+                }
+                self.construct(*t, args, kwargs)
+            }
             other => type_err(format!("'{}' object is not callable", other.type_name())),
         }
     }

@@ -39,6 +39,28 @@ impl Vm {
         Ok(ScratchCharge { account: self.account.clone(), bytes })
     }
 
+    /// `list.sort()`, as CPython does it: the list is empty while it is
+    /// sorted (a key function sees it empty), gets its sorted items back
+    /// (its items unchanged if the sort failed), and a change made meanwhile
+    /// is discarded with `ValueError: list modified during sort`.
+    pub(crate) fn sort_list(
+        &mut self,
+        l: &std::rc::Rc<ListObj>,
+        key: Option<&Value>,
+        reverse: bool,
+    ) -> R<()> {
+        let mut items = std::mem::take(&mut *l.borrow_mut());
+        let sorted = self.sort_values(&mut items, key, reverse);
+        let meanwhile = std::mem::replace(&mut *l.borrow_mut(), items);
+        let modified = !meanwhile.is_empty();
+        drop(meanwhile);
+        sorted?;
+        if modified {
+            return crate::fault::value_err("list modified during sort");
+        }
+        Ok(())
+    }
+
     pub(crate) fn sort_values(
         &mut self,
         items: &mut [Value],

@@ -7,8 +7,17 @@ use rlm_syntax::ast::{self, Constant, Expr, ExprKind};
 use crate::compile::{CResult, CompKind, Compiler, FnBody, Op, SeqKind};
 use crate::value::Value;
 
+/// The compiler's refusal of a tree deeper than its stack allows (worded as
+/// the parser's nesting error).
+pub(super) const NESTS_TOO_DEEPLY: &str = "the program nests too deeply to compile";
+
 impl Compiler<'_> {
     pub(super) fn expr(&mut self, e: &Expr) -> CResult {
+        // The parser's budgets bound the tree's depth; this is the last line
+        // (see `stack_guard`).
+        if crate::stack_guard::stack_low() {
+            return Err(self.err(NESTS_TOO_DEEPLY));
+        }
         // Where an awaitable is wanted (see `Op::Defer`): a call there, and
         // the elements of a display or comprehension there.
         let defer = std::mem::take(&mut self.defer_calls);
@@ -82,6 +91,12 @@ impl Compiler<'_> {
                 self.expr(left)?;
                 self.expr(right)?;
                 self.emit(Op::Binary(*op));
+            }
+            ExprKind::UnaryOp { op: ast::UnaryOp::Neg, operand } if is_two_to_63(operand) => {
+                // `-2**63` and `-9223372036854775808` are CPython's ints and
+                // ours (the smallest i64), though their operand is not.
+                let k = self.konst(Value::Int(i64::MIN));
+                self.emit(Op::LoadConst(k));
             }
             ExprKind::UnaryOp { op, operand } => {
                 self.expr(operand)?;
@@ -359,5 +374,22 @@ impl Compiler<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether `e` is a literal 2^63 (`9223372036854775808`, or `a ** b` of int
+/// literals equal to it): the one int whose negation fits in an i64 while
+/// it does not.
+fn is_two_to_63(e: &ast::Expr) -> bool {
+    const TWO_TO_63: i128 = 1 << 63;
+    match &e.kind {
+        ExprKind::Constant(Constant::BigInt(digits)) => digits.parse::<i128>() == Ok(TWO_TO_63),
+        ExprKind::BinOp { left, op: ast::BinOp::Pow, right } => match (&left.kind, &right.kind) {
+            (ExprKind::Constant(Constant::Int(a)), ExprKind::Constant(Constant::Int(b))) => {
+                u32::try_from(*b).ok().and_then(|b| (*a as i128).checked_pow(b)) == Some(TWO_TO_63)
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }

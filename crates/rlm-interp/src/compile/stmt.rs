@@ -42,6 +42,9 @@ impl Compiler<'_> {
     }
 
     pub(super) fn stmt(&mut self, s: &Stmt) -> CResult {
+        if crate::stack_guard::stack_low() {
+            return Err(self.err(super::expr::NESTS_TOO_DEEPLY));
+        }
         self.set_line(s.span);
         match &s.kind {
             StmtKind::Expr(e) => {

@@ -32,6 +32,12 @@ impl Vm {
     }
 
     pub(crate) fn py_str(&mut self, v: &Value) -> R<String> {
+        crate::stack_guard::walk_over(v, || self.py_str_walk(v))
+    }
+
+    fn py_str_walk(&mut self, v: &Value) -> R<String> {
+        // `str(ValueError(ValueError(...)))` re-enters here once per level.
+        self.guard_stack()?;
         match v {
             Value::Str(s) => Ok(s.as_str().to_string()),
             Value::Exc(e) => self.exc_str(e),
@@ -46,7 +52,7 @@ impl Vm {
     pub(crate) fn repr(&mut self, v: &Value) -> R<String> {
         let mut out = String::new();
         let mut seen: Vec<usize> = Vec::new();
-        self.repr_into(v, &mut out, 0, &mut seen)?;
+        crate::stack_guard::walk_over(v, || self.repr_into(v, &mut out, 0, &mut seen))?;
         Ok(out)
     }
 
@@ -60,6 +66,7 @@ impl Vm {
         if depth > self.limits.max_nesting {
             return Err(self.nesting_err());
         }
+        self.guard_stack()?;
         if out.len() > self.limits.max_str_len {
             self.check_str_len(out.len())?;
         }
@@ -119,7 +126,14 @@ impl Vm {
             Value::HostFuture(h) => out.push_str(&format!("<coroutine object {}>", h.name)),
             Value::Gather(_) => out.push_str("<_GatheringFuture pending>"),
             Value::Host(h) => out.push_str(&format!("<{} object>", h.type_name())),
-            Value::Native(n) => out.push_str(&native_repr(self, n)?),
+            // The natives that hold values continue this walk's depth.
+            Value::Native(n) => match &**n {
+                Native::Partial(p) => self.partial_repr_into(p, out, depth, seen)?,
+                Native::DictView(kind, d) => {
+                    self.dict_view_repr_into(*kind, d, out, depth, seen)?
+                }
+                _ => out.push_str(&native_repr(self, n)?),
+            },
             Value::Ellipsis => out.push_str("Ellipsis"),
         }
         Ok(())

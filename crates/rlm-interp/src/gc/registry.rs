@@ -21,7 +21,7 @@ pub(super) enum Tracked {
     List(Weak<ListObj>),
     Dict(Weak<StoreCell<Dict>>),
     Set(Weak<StoreCell<KeySet>>),
-    FrozenSet(Weak<KeySet>),
+    FrozenSet(Weak<FrozenSetObj>),
     Deque(Weak<DequeObj>),
     Cell(Weak<StoreCell<Option<Value>>>),
     Iter(Weak<RefCell<IterState>>),
@@ -398,7 +398,7 @@ pub(crate) fn track_set(s: &Rc<StoreCell<KeySet>>) {
     register(Tracked::Set(Rc::downgrade(s)), || set_cost(s));
 }
 
-pub(crate) fn track_frozenset(s: &Rc<KeySet>) {
+pub(crate) fn track_frozenset(s: &Rc<FrozenSetObj>) {
     register(Tracked::FrozenSet(Rc::downgrade(s)), || Some(frozenset_cost(s)));
 }
 

@@ -32,6 +32,51 @@ impl Drop for Partial {
     }
 }
 
+/// `partial(func, *args, **kwargs)`, flattened as CPython does: a partial of
+/// a partial is one partial of the inner function with both argument lists
+/// (`partial(partial(f, 1), 2)` is `partial(f, 1, 2)`), so a partial built
+/// 10^6 levels deep still calls `f` in one step and drops as one object.
+fn new_partial(
+    vm: &mut Vm,
+    func: Value,
+    args: Vec<Value>,
+    kwargs: Vec<(SmolStr, Value)>,
+) -> R<Partial> {
+    let inner = match &func {
+        Value::Native(n) => match &**n {
+            // `cmp_to_key`'s marker is a key wrapper in CPython, not a
+            // partial: it is never merged.
+            Native::Partial(p) if !is_cmp_key(p) => Some(p),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(inner) = inner else {
+        return Ok(Partial { func, args, kwargs });
+    };
+    // The inner arguments are copied: work and memory in proportion.
+    let n = inner.args.len() + args.len();
+    vm.fuel(n as u64 / 8 + inner.kwargs.len() as u64)?;
+    vm.alloc(crate::mem::vec_block::<Value>(n))?;
+    let mut all = Vec::with_capacity(n);
+    all.extend(inner.args.iter().cloned());
+    all.extend(args);
+    // `{**inner.keywords, **kwargs}`: a key given again keeps its place.
+    let mut kw = inner.kwargs.clone();
+    for (k, v) in kwargs {
+        match kw.iter_mut().find(|(k2, _)| *k2 == k) {
+            Some(slot) => slot.1 = v,
+            None => kw.push((k, v)),
+        }
+    }
+    Ok(Partial { func: inner.func.clone(), args: all, kwargs: kw })
+}
+
+/// Whether `p` is the key wrapper `cmp_to_key` returns.
+fn is_cmp_key(p: &Partial) -> bool {
+    matches!(&p.func, Value::Builtin(b) if b.module == "functools" && b.name == "_cmp_key")
+}
+
 pub(crate) fn partial_attr(p: &Partial, name: &str) -> Option<Value> {
     match name {
         "func" => Some(p.func.clone()),
@@ -41,14 +86,37 @@ pub(crate) fn partial_attr(p: &Partial, name: &str) -> Option<Value> {
 }
 
 pub(crate) fn partial_repr(vm: &mut Vm, p: &Partial) -> R<String> {
-    let mut parts = vec![vm.repr(&p.func)?];
-    for a in &p.args {
-        parts.push(vm.repr(a)?);
+    let mut out = String::new();
+    let mut seen = Vec::new();
+    crate::stack_guard::walk(|| vm.partial_repr_into(p, &mut out, 0, &mut seen))?;
+    Ok(out)
+}
+
+impl Vm {
+    /// `functools.partial(f, 1, k=2)`, its parts one level deeper in the
+    /// repr walk that reached it.
+    pub(crate) fn partial_repr_into(
+        &mut self,
+        p: &Partial,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        out.push_str("functools.partial(");
+        self.repr_into(&p.func, out, depth + 1, seen)?;
+        for a in &p.args {
+            out.push_str(", ");
+            self.repr_into(a, out, depth + 1, seen)?;
+        }
+        for (k, v) in &p.kwargs {
+            out.push_str(", ");
+            out.push_str(k);
+            out.push('=');
+            self.repr_into(v, out, depth + 1, seen)?;
+        }
+        out.push(')');
+        Ok(())
     }
-    for (k, v) in &p.kwargs {
-        parts.push(format!("{k}={}", vm.repr(v)?));
-    }
-    Ok(format!("functools.partial({})", parts.join(", ")))
 }
 
 pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
@@ -74,7 +142,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             let Some(func) = a.next() else {
                 return type_err("partial() missing required argument 'func'");
             };
-            Ok(Value::Native(Rc::new(Native::Partial(Partial { func, args: a.collect(), kwargs }))))
+            Ok(Value::Native(Rc::new(Native::Partial(new_partial(vm, func, a.collect(), kwargs)?))))
         }
         "cmp_to_key" => {
             let Some(func) = args.into_iter().next() else {

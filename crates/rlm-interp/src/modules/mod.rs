@@ -22,6 +22,8 @@ use indexmap::IndexMap;
 use smol_str::SmolStr;
 
 use crate::args::Kwargs;
+use crate::builtins::cost::Over::{Arg, Args};
+use crate::builtins::cost::{COMPILE, COPY, CostTable, FREE, HASH, SCAN, TEXT, cost};
 use crate::fault::{R, exc};
 use crate::value::*;
 use crate::vm::Vm;
@@ -31,21 +33,154 @@ type Attrs = fn() -> Vec<(&'static str, Value)>;
 /// A call of one of the module's functions: `(vm, function name, args, kwargs)`.
 type Call = fn(&mut Vm, &str, Vec<Value>, Kwargs) -> R<Value>;
 
-/// Every module a program may import, in the order error messages list them.
-const REGISTRY: &[(&str, Attrs, Call)] = &[
-    ("re", re::attrs, re::call),
-    ("json", json::attrs, json::call),
-    ("math", math::attrs, math::call),
-    ("collections", collections::attrs, collections::call),
-    ("itertools", itertools::attrs, itertools::call),
-    ("functools", functools::attrs, functools::call),
-    ("string", string::attrs, string::call),
-    ("textwrap", textwrap::attrs, textwrap::call),
-    ("asyncio", asyncio::attrs, asyncio::call),
-    ("datetime", datetime::attrs, datetime::call),
-    ("csv", csv::attrs, csv::call),
-    ("io", io::attrs, io::call),
+/// Every module a program may import, in the order error messages list them,
+/// with what each of its functions costs (`builtins/cost.rs`; its types'
+/// constructors are in `builtins/constructors.rs`).
+const REGISTRY: &[(&str, Attrs, Call, CostTable)] = &[
+    ("re", re::attrs, re::call, RE_COSTS),
+    ("json", json::attrs, json::call, JSON_COSTS),
+    ("math", math::attrs, math::call, MATH_COSTS),
+    ("collections", collections::attrs, collections::call, &[("namedtuple", FREE)]),
+    ("itertools", itertools::attrs, itertools::call, ITERTOOLS_COSTS),
+    ("functools", functools::attrs, functools::call, FUNCTOOLS_COSTS),
+    ("string", string::attrs, string::call, &[("capwords", cost(Arg(0), TEXT))]),
+    ("textwrap", textwrap::attrs, textwrap::call, TEXTWRAP_COSTS),
+    ("asyncio", asyncio::attrs, asyncio::call, ASYNCIO_COSTS),
+    ("datetime", datetime::attrs, datetime::call, &[]),
+    ("csv", csv::attrs, csv::call, CSV_COSTS),
+    ("io", io::attrs, io::call, &[("StringIO", cost(Arg(0), COPY))]),
 ];
+
+/// Numbers in, a number out; the three that read a sequence over it.
+const MATH_COSTS: CostTable = &[
+    ("acos", FREE),
+    ("asin", FREE),
+    ("atan", FREE),
+    ("atan2", FREE),
+    ("ceil", FREE),
+    ("comb", FREE),
+    ("copysign", FREE),
+    ("cos", FREE),
+    ("cosh", FREE),
+    ("degrees", FREE),
+    ("dist", cost(Args, SCAN)),
+    ("exp", FREE),
+    ("expm1", FREE),
+    ("fabs", FREE),
+    ("factorial", FREE),
+    ("floor", FREE),
+    ("fmod", FREE),
+    ("frexp", FREE),
+    ("fsum", cost(Arg(0), SCAN)),
+    ("gcd", FREE),
+    ("hypot", FREE),
+    ("isclose", FREE),
+    ("isfinite", FREE),
+    ("isinf", FREE),
+    ("isnan", FREE),
+    ("isqrt", FREE),
+    ("lcm", FREE),
+    ("ldexp", FREE),
+    ("log", FREE),
+    ("log10", FREE),
+    ("log1p", FREE),
+    ("log2", FREE),
+    ("modf", FREE),
+    ("perm", FREE),
+    ("pow", FREE),
+    ("prod", cost(Arg(0), SCAN)),
+    ("radians", FREE),
+    ("remainder", FREE),
+    ("sin", FREE),
+    ("sinh", FREE),
+    ("sqrt", FREE),
+    ("tan", FREE),
+    ("tanh", FREE),
+    ("trunc", FREE),
+];
+/// Awaitables are made, not run: their host calls are the embedder's.
+const ASYNCIO_COSTS: CostTable = &[
+    ("create_task", FREE),
+    ("ensure_future", FREE),
+    ("gather", FREE),
+    ("run", FREE),
+    ("sleep", FREE),
+    ("wait_for", FREE),
+];
+/// Sorted, as every cost table. A search reads the string's bytes, and the
+/// pattern's (the cache is keyed by a copy of it); the engine charges its
+/// steps and backtracking besides (`re/engine.rs`).
+const RE_COSTS: CostTable = &[
+    ("compile", cost(Arg(0), COMPILE)),
+    ("escape", cost(Arg(0), TEXT)),
+    ("findall", cost(Args, TEXT)),
+    ("finditer", cost(Args, TEXT)),
+    ("fullmatch", cost(Args, TEXT)),
+    ("match", cost(Args, TEXT)),
+    ("search", cost(Args, TEXT)),
+    ("split", cost(Args, TEXT)),
+    ("sub", cost(Args, TEXT)),
+    ("subn", cost(Args, TEXT)),
+];
+/// `dumps` charges each value it writes (`FUEL_PER_VALUE_WRITTEN`).
+const JSON_COSTS: CostTable = &[("dumps", FREE), ("loads", cost(Arg(0), TEXT))];
+/// The infinite ones (`count`, `cycle`, `repeat`) and `islice` are lazy and
+/// charged per item drawn; the combinatoric ones charge what they make.
+const ITERTOOLS_COSTS: CostTable = &[
+    ("accumulate", cost(Arg(0), SCAN)),
+    ("chain", cost(Args, COPY)),
+    ("combinations", cost(Arg(0), COPY)),
+    ("combinations_with_replacement", cost(Arg(0), COPY)),
+    ("compress", cost(Args, COPY)),
+    ("count", FREE),
+    ("cycle", cost(Arg(0), COPY)),
+    ("dropwhile", cost(Arg(1), COPY)),
+    ("filterfalse", cost(Arg(1), COPY)),
+    ("from_iterable", cost(Arg(0), COPY)),
+    ("groupby", cost(Arg(0), HASH)),
+    ("islice", FREE),
+    ("pairwise", cost(Arg(0), HASH)),
+    ("permutations", cost(Arg(0), COPY)),
+    ("product", cost(Args, COPY)),
+    ("repeat", FREE),
+    ("starmap", cost(Arg(1), COPY)),
+    ("takewhile", cost(Arg(1), COPY)),
+    ("tee", cost(Arg(0), COPY)),
+    ("zip_longest", cost(Args, HASH)),
+];
+const FUNCTOOLS_COSTS: CostTable =
+    &[("cmp_to_key", FREE), ("partial", FREE), ("reduce", cost(Arg(1), SCAN))];
+const TEXTWRAP_COSTS: CostTable = &[
+    ("dedent", cost(Arg(0), TEXT)),
+    ("fill", cost(Arg(0), TEXT)),
+    ("indent", cost(Arg(0), TEXT)),
+    ("shorten", cost(Arg(0), TEXT)),
+    ("wrap", cost(Arg(0), TEXT)),
+];
+/// A reader charges each line as it parses it, a writer each row.
+const CSV_COSTS: CostTable = &[
+    ("DictReader", cost(Arg(0), COPY)),
+    ("DictWriter", FREE),
+    ("field_size_limit", FREE),
+    ("reader", cost(Arg(0), COPY)),
+    ("writer", FREE),
+];
+
+/// What module `m`'s functions cost (empty for an unknown module).
+pub(crate) fn costs(m: &str) -> CostTable {
+    REGISTRY.iter().find(|(n, ..)| *n == m).map_or(&[], |(.., c)| c)
+}
+
+/// Every module's name and cost table (`builtins::cost::entries`).
+pub(crate) fn all_costs() -> Vec<(&'static str, CostTable)> {
+    REGISTRY.iter().map(|(n, .., c)| (*n, *c)).collect()
+}
+
+/// Every module's name and attributes, for the cost table's coverage test.
+#[cfg(test)]
+pub(crate) fn all_attrs() -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
+    REGISTRY.iter().map(|(n, attrs, ..)| (*n, attrs())).collect()
+}
 
 /// A module function as a value: calling it goes to the module's `call`.
 pub(crate) fn function(module: &'static str, name: &'static str) -> Value {
@@ -63,7 +198,7 @@ impl Vm {
             return Ok(m.clone());
         }
         match REGISTRY.iter().find(|(n, ..)| *n == name) {
-            Some((n, attrs, _)) => {
+            Some((n, attrs, ..)) => {
                 let m = Value::Module(Rc::new(Module {
                     name: n,
                     attrs: attrs().into_iter().collect::<IndexMap<_, _>>(),
@@ -94,7 +229,7 @@ pub(crate) fn call_module_fn(
     kwargs: Kwargs,
 ) -> R<Value> {
     match REGISTRY.iter().find(|(n, ..)| *n == m) {
-        Some((_, _, call)) => call(vm, name, args, kwargs),
+        Some((_, _, call, _)) => call(vm, name, args, kwargs),
         None => exc(ExcKind::AttributeError, format!("module '{m}' has no attribute '{name}'")),
     }
 }

@@ -5,6 +5,8 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::builtins::cost::Over::{Arg, Recv};
+use crate::builtins::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{R, exc, value_err};
 use crate::types::slice::norm_index;
 use crate::value::*;
@@ -55,6 +57,23 @@ pub(crate) const DEQUE_METHODS: &[&str] = &[
     "index",
     "remove",
     "reverse",
+];
+
+/// What each `deque` method costs (`builtins/cost.rs`), sorted.
+pub(crate) const DEQUE_COSTS: CostTable = &[
+    ("append", FREE),
+    ("appendleft", FREE),
+    ("clear", cost(Recv, SCAN)),
+    ("copy", cost(Recv, COPY)),
+    ("count", cost(Recv, SCAN)),
+    ("extend", cost(Arg(0), COPY)),
+    ("extendleft", cost(Arg(0), COPY)),
+    ("index", cost(Recv, SCAN)),
+    ("pop", FREE),
+    ("popleft", FREE),
+    ("remove", cost(Recv, SCAN)),
+    ("reverse", cost(Recv, SCAN)),
+    ("rotate", cost(Recv, COPY)),
 ];
 
 /// Append to a deque, dropping from the other end when it is at `maxlen`.

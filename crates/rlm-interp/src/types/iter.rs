@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use crate::fault::R;
+use crate::fault::{R, exc};
 use crate::types::str::ascii_char;
 use crate::value::*;
 use crate::vm::Vm;
@@ -23,6 +23,39 @@ pub enum IterState {
     CountFloat(Value, f64),
     Cycle(Vec<Value>, usize),
     Repeat(Value, Option<i64>),
+    /// The items of a dict (or a view of one), set or deque, taken when the
+    /// iteration began, with the container and its length then: each step
+    /// checks that the length is unchanged, as CPython's iterators do
+    /// (`None` once the iterator is exhausted: the container is let go).
+    Watched(VecDeque<Value>, Option<(Value, usize)>),
+}
+
+/// A watched container's length now.
+fn watched_len(c: &Value) -> usize {
+    match c {
+        Value::Dict(d) => d.borrow().map.len(),
+        Value::Set(s) => s.borrow().len(),
+        Value::Deque(d) => d.borrow().len(),
+        _ => 0,
+    }
+}
+
+/// CPython's error for a container whose length changed under its iterator.
+fn changed_error(c: &Value) -> &'static str {
+    match c {
+        Value::Set(_) => "Set changed size during iteration",
+        Value::Deque(_) => "deque mutated during iteration",
+        _ => "dictionary changed size during iteration",
+    }
+}
+
+impl IterState {
+    /// An iterator over `items`, the items of the dict, set or deque
+    /// `container` now.
+    pub(crate) fn watched(items: VecDeque<Value>, container: Value) -> IterState {
+        let n = watched_len(&container);
+        IterState::Watched(items, Some((container, n)))
+    }
 }
 
 /// A range iterator's next int (`cur` moves on by `step`), `None` past `stop`.
@@ -43,7 +76,7 @@ impl IterState {
     pub(crate) fn mem_cost(it: &RefCell<IterState>) -> Option<usize> {
         let st = it.try_borrow().ok()?;
         let items = match &*st {
-            IterState::Items(q) => {
+            IterState::Items(q) | IterState::Watched(q, _) => {
                 crate::mem::vec_block::<Value>(q.capacity())
                     + q.iter().map(Value::unowned_cost).sum::<usize>()
             }
@@ -67,6 +100,11 @@ impl Drop for IterState {
                 vec![std::mem::replace(v, Value::None)]
             }
             IterState::Items(q) => std::mem::take(q).into(),
+            IterState::Watched(q, c) => {
+                let mut items: Vec<Value> = std::mem::take(q).into();
+                items.extend(c.take().map(|(c, _)| c));
+                items
+            }
             IterState::Cycle(v, _) => std::mem::take(v),
             _ => Vec::new(),
         };
@@ -104,6 +142,21 @@ impl Vm {
             }
             IterState::Range(cur, stop, step) => range_step(cur, *stop, *step).map(Value::Int),
             IterState::Items(q) => q.pop_front(),
+            IterState::Watched(q, watch) => {
+                if let Some((c, n)) = watch {
+                    if watched_len(c) != *n {
+                        // CPython's iterator keeps raising after this.
+                        let msg = changed_error(c);
+                        *n = usize::MAX;
+                        return exc(ExcKind::RuntimeError, msg);
+                    }
+                }
+                let next = q.pop_front();
+                if next.is_none() {
+                    *watch = None;
+                }
+                next
+            }
             IterState::Count(cur, step) => {
                 let v = *cur;
                 *cur = cur.saturating_add(*step);

@@ -31,8 +31,9 @@ pub(crate) mod tuple;
 pub(crate) mod type_obj;
 
 use crate::args::Kwargs;
+use crate::builtins::cost::{Cost, CostTable, FREE, find, lookup};
 use crate::fault::{Fault, R, type_err};
-use crate::types::native::{native_method, native_method_names};
+use crate::types::native::{native_method, native_method_costs, native_method_names};
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -134,6 +135,46 @@ fn arity_type_key(recv: &Value) -> Option<u8> {
     })
 }
 
+/// What calling method `name` of `recv` costs (`builtins/cost.rs`): from the
+/// `*_COSTS` table beside the receiver type's `*_METHODS`.
+pub(crate) fn method_cost(recv: &Value, name: &str) -> Cost {
+    let table: CostTable = match recv {
+        Value::Str(_) => str::methods::STR_COSTS,
+        Value::List(_) => list::LIST_COSTS,
+        Value::Dict(d) => {
+            let extra = match d.borrow().kind {
+                DictKind::Counter => dict::counter::COUNTER_COSTS,
+                DictKind::Ordered => dict::ordered::ORDERED_COSTS,
+                _ => &[],
+            };
+            if let Some(c) = find(extra, name) {
+                return c;
+            }
+            dict::DICT_COSTS
+        }
+        Value::Set(_) | Value::FrozenSet(_) => set::SET_COSTS,
+        Value::Tuple(_) => tuple::TUPLE_COSTS,
+        Value::Deque(_) => deque::DEQUE_COSTS,
+        Value::Native(n) => native_method_costs(n),
+        Value::Type(Ty::Str) if name != "maketrans" => {
+            // `str.lower(s)`: the receiver is the first argument.
+            use crate::builtins::cost::Over;
+            let c = lookup(str::methods::STR_COSTS, name);
+            let over = match c.over {
+                Over::Recv => Over::Arg(0),
+                Over::Arg(i) => Over::Arg(i.saturating_add(1)),
+                Over::All => Over::Args,
+                o => o,
+            };
+            return Cost { over, ..c };
+        }
+        Value::Type(_) => native::TYPE_METHOD_COSTS,
+        // Numbers' methods are bounded; host objects' are metered.
+        _ => return FREE,
+    };
+    lookup(table, name)
+}
+
 pub fn has_method(v: &Value, name: &str) -> bool {
     method_names(v).contains(&name)
 }
@@ -178,6 +219,7 @@ impl Vm {
         if let Some(msg) = msg {
             return type_err(msg);
         }
+        self.charge_with(Some(recv), &args, || method_cost(recv, name))?;
         match recv {
             Value::Str(s) => self.str_method(s, name, args, kwargs),
             Value::List(l) => self.list_method(recv, l, name, args, kwargs),

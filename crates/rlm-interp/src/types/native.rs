@@ -6,6 +6,8 @@
 use std::rc::Rc;
 
 use crate::args::Kwargs;
+use crate::builtins::cost::Over::{All, Arg, Args};
+use crate::builtins::cost::{COPY, CostTable, FREE, HASH, TEXT, cost};
 use crate::fault::{R, exc};
 use crate::modules::datetime::{date_time, timedelta};
 use crate::modules::functools;
@@ -88,6 +90,80 @@ pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
         Native::CsvWriter(_) => crate::modules::csv::WRITER_METHODS,
     }
 }
+
+/// What each native object's methods cost (`builtins/cost.rs`), sorted,
+/// beside `native_method_names` (their registration). A pattern's methods
+/// cost what `re`'s functions do (the string searched is their first
+/// argument); reads of a `StringIO` charge the text they return as they
+/// read it; a csv writer charges each row's text as it writes it.
+pub(crate) fn native_method_costs(n: &Native) -> CostTable {
+    match n {
+        Native::Pattern(_) => PATTERN_COSTS,
+        Native::Match(_) => MATCH_COSTS,
+        Native::DateTime(_) => DATETIME_COSTS,
+        Native::TimeDelta(..) | Native::Partial(_) | Native::CsvReader(_) => &[],
+        Native::DictView(..) => DICT_VIEW_COSTS,
+        Native::StringIO(_) => STRINGIO_COSTS,
+        Native::CsvWriter(_) => CSV_WRITER_COSTS,
+    }
+}
+
+pub(crate) const DICT_VIEW_COSTS: CostTable = &[("isdisjoint", cost(All, HASH))];
+pub(crate) const PATTERN_COSTS: CostTable = &[
+    ("findall", cost(Arg(0), TEXT)),
+    ("finditer", cost(Arg(0), TEXT)),
+    ("fullmatch", cost(Arg(0), TEXT)),
+    ("match", cost(Arg(0), TEXT)),
+    ("search", cost(Arg(0), TEXT)),
+    ("split", cost(Arg(0), TEXT)),
+    ("sub", cost(Args, TEXT)),
+    ("subn", cost(Args, TEXT)),
+];
+pub(crate) const MATCH_COSTS: CostTable = &[
+    ("end", FREE),
+    ("expand", cost(Arg(0), TEXT)),
+    ("group", FREE),
+    ("groupdict", FREE),
+    ("groups", FREE),
+    ("span", FREE),
+    ("start", FREE),
+];
+pub(crate) const DATETIME_COSTS: CostTable = &[
+    ("date", FREE),
+    ("isoformat", FREE),
+    ("isoweekday", FREE),
+    ("replace", FREE),
+    ("strftime", cost(Arg(0), TEXT)),
+    ("time", FREE),
+    ("timestamp", FREE),
+    ("toordinal", FREE),
+    ("weekday", FREE),
+];
+pub(crate) const STRINGIO_COSTS: CostTable = &[
+    ("close", FREE),
+    ("getvalue", FREE),
+    ("read", FREE),
+    ("readline", FREE),
+    ("readlines", FREE),
+    ("seek", FREE),
+    ("tell", FREE),
+    ("truncate", FREE),
+    ("write", cost(Arg(0), COPY)),
+    ("writelines", cost(Arg(0), COPY)),
+];
+pub(crate) const CSV_WRITER_COSTS: CostTable =
+    &[("writeheader", FREE), ("writerow", cost(Arg(0), TEXT)), ("writerows", cost(Arg(0), TEXT))];
+
+/// What the methods of type objects cost (`dict.fromkeys`, `str.maketrans`,
+/// `datetime.strptime`...), sorted.
+pub(crate) const TYPE_METHOD_COSTS: CostTable = &[
+    ("combine", FREE),
+    ("fromisoformat", cost(Args, TEXT)),
+    ("fromkeys", cost(Arg(0), HASH)),
+    ("fromordinal", FREE),
+    ("maketrans", cost(Args, HASH)),
+    ("strptime", cost(Args, TEXT)),
+];
 
 pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<Value>> {
     let _ = vm;

@@ -5,18 +5,35 @@ use std::rc::Rc;
 
 use crate::args::as_int;
 use crate::fault::{Fault, R, exc, type_err, value_err};
-use crate::types::slice::{norm_index, slice_indices};
+use crate::types::slice::slice_indices;
 use crate::value::*;
 use crate::vm::Vm;
 
-pub fn range_len(start: i64, stop: i64, step: i64) -> i64 {
-    if step > 0 && start < stop {
-        ((stop as i128 - start as i128 - 1) / step as i128 + 1) as i64
+/// The number of items, exact: a range of i64 bounds holds up to 2^64 - 1.
+pub fn range_len_exact(start: i64, stop: i64, step: i64) -> u64 {
+    let n = if step > 0 && start < stop {
+        (stop as i128 - start as i128 - 1) / step as i128 + 1
     } else if step < 0 && start > stop {
-        ((start as i128 - stop as i128 - 1) / (-(step as i128)) + 1) as i64
+        (start as i128 - stop as i128 - 1) / (-(step as i128)) + 1
     } else {
         0
+    };
+    n as u64
+}
+
+/// The number of items, held at `i64::MAX` (for callers that only bound or
+/// test it; never negative).
+pub fn range_len(start: i64, stop: i64, step: i64) -> i64 {
+    range_len_exact(start, stop, step).min(i64::MAX as u64) as i64
+}
+
+/// `len(range(...))`: past `sys.maxsize` CPython raises `OverflowError`.
+pub(crate) fn range_py_len(r: &(i64, i64, i64)) -> R<usize> {
+    let n = range_len_exact(r.0, r.1, r.2);
+    if n > i64::MAX as u64 {
+        return exc(ExcKind::OverflowError, "Python int too large to convert to C ssize_t");
     }
+    Ok(n as usize)
 }
 
 /// `item in range(...)` (ints, bools and integral floats can be members).
@@ -26,7 +43,9 @@ pub(crate) fn range_contains(r: &(i64, i64, i64), item: &Value) -> bool {
         _ => None,
     }) {
         Some(i) => {
-            let (start, stop, step) = *r;
+            // In i128: a range may span more than an i64 holds.
+            let (start, stop, step) = (r.0 as i128, r.1 as i128, r.2 as i128);
+            let i = i as i128;
             if step > 0 {
                 i >= start && i < stop && (i - start) % step == 0
             } else {
@@ -98,22 +117,35 @@ impl Vm {
         }
     }
 
-    /// `r[i]`, `r[a:b:c]`.
+    /// `r[i]`, `r[a:b:c]` (in i128: a range may hold 2^64 - 1 items).
     pub(crate) fn range_getitem(&mut self, r: &Rc<(i64, i64, i64)>, idx: &Value) -> R<Value> {
         let (start, _, step) = **r;
-        let len = crate::types::range::range_len(r.0, r.1, r.2);
+        let len = range_len_exact(r.0, r.1, r.2);
         if let Value::Slice(sl) = idx {
-            let (a, b, st, n) = slice_indices(len as usize, sl)?;
-            let _ = b;
-            let new_start = start + a * step;
-            let new_step = step * st;
-            let new_stop = new_start + n as i64 * new_step;
-            return Ok(Value::Range(Rc::new((new_start, new_stop, new_step))));
+            // A slice of a range longer than i64::MAX: its bounds are not
+            // the slice's own ints (CPython's big ints); refused plainly.
+            let Ok(len) = i64::try_from(len) else {
+                return exc(ExcKind::OverflowError, "Python int too large to convert to C ssize_t");
+            };
+            let (a, _, st, n) = slice_indices(len as usize, sl)?;
+            let new_start = start as i128 + a as i128 * step as i128;
+            let new_step = step as i128 * st as i128;
+            let new_stop = new_start + n as i128 * new_step;
+            return match (
+                i64::try_from(new_start),
+                i64::try_from(new_stop),
+                i64::try_from(new_step),
+            ) {
+                (Ok(a), Ok(b), Ok(c)) => Ok(Value::Range(Rc::new((a, b, c)))),
+                _ => exc(ExcKind::OverflowError, "Python int too large to convert to C ssize_t"),
+            };
         }
-        let i = self.index_of(idx, "range")?;
-        match norm_index(i, len as usize) {
-            Some(i) => Ok(Value::Int(start + i as i64 * step)),
-            None => exc(ExcKind::IndexError, "range object index out of range"),
+        let i = self.index_of(idx, "range")? as i128;
+        let j = if i < 0 { i + len as i128 } else { i };
+        if j < 0 || j >= len as i128 {
+            return exc(ExcKind::IndexError, "range object index out of range");
         }
+        // Inside [start, stop): fits in an i64.
+        Ok(Value::Int((start as i128 + j * step as i128) as i64))
     }
 }

@@ -7,6 +7,8 @@ use std::rc::Rc;
 use rlm_syntax::ast::BinOp;
 
 use crate::args::as_int;
+use crate::builtins::cost::Over::{All, Args, Recv};
+use crate::builtins::cost::{CostTable, FREE, HASH, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err};
 use crate::value::*;
 use crate::vm::Vm;
@@ -57,6 +59,27 @@ pub(crate) const SET_METHODS: &[&str] = &[
     "issubset",
     "issuperset",
     "isdisjoint",
+];
+
+/// What each `set`/`frozenset` method costs (`builtins/cost.rs`), sorted.
+pub(crate) const SET_COSTS: CostTable = &[
+    ("add", FREE),
+    ("clear", cost(Recv, SCAN)),
+    ("copy", cost(Recv, HASH)),
+    ("difference", cost(All, HASH)),
+    ("difference_update", cost(All, HASH)),
+    ("discard", FREE),
+    ("intersection", cost(All, HASH)),
+    ("intersection_update", cost(All, HASH)),
+    ("isdisjoint", cost(All, HASH)),
+    ("issubset", cost(All, HASH)),
+    ("issuperset", cost(All, HASH)),
+    ("pop", FREE),
+    ("remove", FREE),
+    ("symmetric_difference", cost(All, HASH)),
+    ("symmetric_difference_update", cost(All, HASH)),
+    ("union", cost(All, HASH)),
+    ("update", cost(Args, HASH)),
 ];
 
 impl Vm {

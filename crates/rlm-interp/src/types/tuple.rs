@@ -4,6 +4,8 @@
 use std::rc::Rc;
 
 use crate::args::as_int;
+use crate::builtins::cost::Over::Recv;
+use crate::builtins::cost::{CostTable, SCAN, cost};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{AccountRef, Owner};
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
@@ -54,6 +56,10 @@ impl Drop for TupleObj {
 }
 
 pub(crate) const TUPLE_METHODS: &[&str] = &["count", "index"];
+
+/// What each `tuple` method costs (`builtins/cost.rs`), sorted.
+pub(crate) const TUPLE_COSTS: CostTable =
+    &[("count", cost(Recv, SCAN)), ("index", cost(Recv, SCAN))];
 
 impl Vm {
     pub(crate) fn tuple_method(

@@ -25,11 +25,17 @@ const TEXT_CHECKED_FROM: usize = 1 << 20;
 pub(crate) const FUEL_PER_VALUE_WRITTEN: u64 = 8;
 
 impl Vm {
+    /// Charges `n` units of fuel before the work they pay for. Past the
+    /// checkpoint (never beyond the limit) it asks the interrupt check too,
+    /// as the dispatch loop does: a builtin's charge comes before its work,
+    /// so a long builtin (`hash` of a 10^7-tuple) answers cancellation and
+    /// the wall-time limit before it starts, and one that charges as it
+    /// proceeds (`re`, `iterate`) while it runs.
     #[inline]
     pub(crate) fn fuel(&mut self, n: u64) -> R<()> {
         self.fuel_used = self.fuel_used.saturating_add(n);
-        if self.fuel_used > self.limits.fuel {
-            return Err(out_of_fuel(self.limits.fuel));
+        if self.fuel_used > self.fuel_checkpoint {
+            return self.checkpoint();
         }
         Ok(())
     }
@@ -42,11 +48,13 @@ impl Vm {
         };
     }
 
-    /// The dispatch loop passed its checkpoint: out of fuel, or time to ask
+    /// The dispatch loop or a charge passed its checkpoint: out of fuel, or time to ask
     /// the interrupt check (which may stop the program with `KeyboardInterrupt`).
     #[cold]
     pub(crate) fn checkpoint(&mut self) -> R<()> {
-        self.fuel(0)?;
+        if self.fuel_used > self.limits.fuel {
+            return Err(out_of_fuel(self.limits.fuel));
+        }
         self.arm_checkpoint();
         if let Some((_, check)) = &self.interrupt_check {
             if check() {

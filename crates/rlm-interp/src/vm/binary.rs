@@ -5,6 +5,7 @@
 use rlm_syntax::ast::{BinOp, UnaryOp};
 
 use crate::args::{as_float, as_int};
+use crate::builtins::cost::OPERATOR_COSTS;
 use crate::fault::{R, type_err};
 use crate::types::float::float_binary;
 use crate::types::int::{int_binary, overflow};
@@ -24,6 +25,21 @@ pub(crate) fn binop_err<T>(op: BinOp, a: &Value, b: &Value) -> R<T> {
     ))
 }
 
+/// The operators whose work grows with their operands, by their symbol in
+/// `OPERATOR_COSTS` (`builtins/cost.rs`).
+fn sized_operator(op: BinOp) -> Option<&'static str> {
+    Some(match op {
+        BinOp::Add => "+",
+        BinOp::Mult => "*",
+        BinOp::Mod => "%",
+        BinOp::BitOr => "|",
+        BinOp::BitAnd => "&",
+        BinOp::BitXor => "^",
+        BinOp::Sub => "-",
+        _ => return None,
+    })
+}
+
 impl Vm {
     pub(crate) fn binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
         use Value::*;
@@ -33,6 +49,9 @@ impl Vm {
         }
         if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
             return float_binary(op, a, b, x, y);
+        }
+        if let Some(sym) = sized_operator(op) {
+            self.charge_operator(sym, a, b)?;
         }
         match (op, a, b) {
             (BinOp::Add, Str(x), _) => self.str_add(x, a, b),
@@ -81,6 +100,8 @@ impl Vm {
     pub(crate) fn inplace(&mut self, op: BinOp, a: Value, b: &Value) -> R<Value> {
         match (&op, &a) {
             (BinOp::Add, Value::List(l)) => {
+                // Extended in place: the items added are the work.
+                self.charge_call(OPERATOR_COSTS, "+=", None, std::slice::from_ref(b))?;
                 let l = l.clone();
                 self.list_iadd(&l, a, b)
             }

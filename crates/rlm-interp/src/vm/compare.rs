@@ -10,15 +10,34 @@ use rlm_syntax::ast::CmpOp;
 
 use crate::args::{as_float, as_int};
 use crate::fault::{R, type_err};
-use crate::types::range::{range_contains, range_len};
+use crate::types::range::{range_contains, range_len_exact};
 use crate::types::set::set_items;
 use crate::value::*;
 use crate::vm::Vm;
 
+// How many key comparisons are running inside one another on this thread:
+// comparing two frozensets looks their items up in each other, which
+// compares keys, which may be frozensets (`x = frozenset([x])` 10^6 times).
+thread_local! {
+    static KEY_EQ_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Key comparisons nested deeper than this (through frozensets) answer
+/// "not equal".
+const MAX_KEY_EQ_DEPTH: usize = 64;
+
 /// Equality without limits (used by hash keys, which are validated to be
-/// shallow enough beforehand).
+/// shallow enough beforehand; frozensets, whose items are compared by
+/// lookup, are held to [`MAX_KEY_EQ_DEPTH`] levels).
 pub fn eq_shallow(a: &Value, b: &Value) -> bool {
-    eq_depth(a, b, 0, 256, &mut Work::unbounded()).unwrap_or(false)
+    let depth = KEY_EQ_DEPTH.with(|d| d.get());
+    if depth >= MAX_KEY_EQ_DEPTH || crate::stack_guard::stack_low() {
+        return false;
+    }
+    KEY_EQ_DEPTH.with(|d| d.set(depth + 1));
+    let r = eq_depth(a, b, 0, 256, &mut Work::unbounded()).unwrap_or(false);
+    KEY_EQ_DEPTH.with(|d| d.set(depth));
+    r
 }
 
 /// Work done by a comparison walk, in fuel units: one per element visited
@@ -66,6 +85,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             if Rc::ptr_eq(x, y) {
                 return Some(true);
             }
+            stack_left()?;
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
                 work.spend(x.len() as u64)?;
@@ -81,6 +101,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             if Rc::ptr_eq(x, y) {
                 return Some(true);
             }
+            stack_left()?;
             x.len() == y.len() && {
                 work.spend(x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
@@ -95,6 +116,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             if Rc::ptr_eq(x, y) {
                 return Some(true);
             }
+            stack_left()?;
             let (x, y) = (x.borrow(), y.borrow());
             if x.map.len() == y.map.len() {
                 work.spend(x.map.len() as u64)?;
@@ -147,6 +169,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             }
         }
         (Value::Deque(x), Value::Deque(y)) => {
+            stack_left()?;
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
                 work.spend(x.len() as u64)?;
@@ -159,8 +182,8 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             }
         }
         (Value::Range(x), Value::Range(y)) => {
-            let lx = range_len(x.0, x.1, x.2);
-            let ly = range_len(y.0, y.1, y.2);
+            let lx = range_len_exact(x.0, x.1, x.2);
+            let ly = range_len_exact(y.0, y.1, y.2);
             lx == ly && (lx == 0 || (x.0 == y.0 && (lx == 1 || x.2 == y.2)))
         }
         (Value::Type(x), Value::Type(y)) => x == y,
@@ -184,6 +207,13 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
         }
         _ => false,
     })
+}
+
+/// `None` (the walk stops with the nesting error) when the stack is low;
+/// checked before walking a container's items.
+#[inline]
+fn stack_left() -> Option<()> {
+    if crate::stack_guard::stack_low() { None } else { Some(()) }
 }
 
 /// Whether `set_items` may see a set in `v` (sets, frozensets, dict key and
@@ -225,6 +255,7 @@ impl Vm {
         // The common keys (an int, a short string) need no walk and no fuel:
         // no call into `check_hashable` for them.
         if !Self::key_is_free(&v) {
+            // Small levels (a tuple's items): the guard alone, no segment.
             self.check_hashable(&v, 0)?;
         }
         Ok(Key(v))
@@ -245,14 +276,16 @@ impl Vm {
         if depth > self.limits.max_nesting {
             return Err(self.nesting_err());
         }
+        self.guard_stack()?;
         match v {
             Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Deque(_) | Value::Slice(_) => {
                 type_err(format!("unhashable type: '{}'", v.type_name()))
             }
             Value::Tuple(t) => {
                 // One unit per tuple visited: a tuple whose levels share their
-                // child (`t = (t, t)` sixty times) has 2**60 paths to hash.
-                self.fuel(1)?;
+                // child (`t = (t, t)` sixty times) has 2**60 paths to hash;
+                // and a unit per 4 items, each checked and hashed.
+                self.fuel(1 + t.len() as u64 / 4)?;
                 for x in t.iter() {
                     self.check_hashable(x, depth + 1)?;
                 }
@@ -266,6 +299,7 @@ impl Vm {
 
     pub(crate) fn eq(&mut self, a: &Value, b: &Value) -> R<bool> {
         let mut work = Work { used: 0, max: self.limits.fuel.saturating_sub(self.fuel_used) };
+        // Small levels: the guard alone (`stack_left`), no segment.
         let r = eq_depth(a, b, 0, self.limits.max_nesting, &mut work);
         if work.used > 0 {
             // Charges at least max + 1 when the walk stopped: a fuel error.
@@ -278,13 +312,14 @@ impl Vm {
     }
 
     pub(crate) fn cmp(&mut self, a: &Value, b: &Value, op: CmpOp) -> R<Ordering> {
-        self.cmp_depth(a, b, op, 0)
+        crate::stack_guard::walk_over(a, || self.cmp_depth(a, b, op, 0))
     }
 
     fn cmp_depth(&mut self, a: &Value, b: &Value, op: CmpOp, depth: usize) -> R<Ordering> {
         if depth > self.limits.max_nesting {
             return Err(self.nesting_err());
         }
+        self.guard_stack()?;
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
             (Value::Str(x), Value::Str(y)) => {

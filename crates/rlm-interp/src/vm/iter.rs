@@ -20,16 +20,25 @@ impl Vm {
             Value::List(_) | Value::Tuple(_) => IterState::Seq(v, 0),
             Value::Str(s) => IterState::Str(s, 0),
             Value::Range(r) => IterState::Range(r.0, r.1, r.2),
-            Value::Dict(d) => {
+            // Watched: a change of size under the iterator raises.
+            Value::Dict(ref d) => {
                 let keys: VecDeque<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
                 self.fuel(keys.len() as u64 / 8)?;
-                IterState::Items(keys)
+                IterState::watched(keys, v)
             }
-            Value::Set(s) => IterState::Items(set_order(&s.borrow()).into()),
+            Value::Set(ref s) => {
+                let items = set_order(&s.borrow()).into();
+                IterState::watched(items, v)
+            }
             Value::FrozenSet(s) => IterState::Items(set_order(&s).into()),
-            Value::Deque(d) => IterState::Items(d.borrow().iter().cloned().collect()),
+            Value::Deque(ref d) => {
+                let items = d.borrow().iter().cloned().collect();
+                IterState::watched(items, v)
+            }
             Value::Native(ref n) => match &**n {
-                Native::DictView(kind, d) => IterState::Items(view_items(*kind, d).into()),
+                Native::DictView(kind, d) => {
+                    IterState::watched(view_items(*kind, d).into(), Value::Dict(d.clone()))
+                }
                 Native::StringIO(f) => IterState::Items(f.remaining_lines(self)?.into()),
                 Native::CsvReader(r) => return Ok(r.rows.clone()),
                 _ => return type_err(format!("'{}' object is not iterable", v.type_name())),

@@ -9,6 +9,9 @@ use crate::vm::Vm;
 
 impl Vm {
     pub(crate) fn getitem(&mut self, obj: &Value, idx: &Value) -> R<Value> {
+        if let Value::Slice(sl) = idx {
+            self.charge_slice_of(obj, sl)?;
+        }
         match obj {
             Value::List(l) => self.list_getitem(l, idx),
             Value::Tuple(t) => self.tuple_getitem(t, idx),
@@ -25,6 +28,22 @@ impl Vm {
         }
     }
 
+    /// A slice copies its items (a string's characters): charged on the
+    /// result's length before it is made (`[:]` in `OPERATOR_COSTS`). A bad
+    /// slice is left to the type to report.
+    fn charge_slice_of(&mut self, obj: &Value, sl: &(Value, Value, Value)) -> R<()> {
+        let (of_str, len) = match obj {
+            Value::Str(s) => (true, s.char_len()),
+            Value::List(l) => (false, l.borrow().len()),
+            Value::Tuple(t) => (false, t.len()),
+            _ => return Ok(()),
+        };
+        match crate::types::slice::slice_indices(len, sl) {
+            Ok((.., n)) => self.charge_slice(of_str, n),
+            Err(_) => Ok(()),
+        }
+    }
+
     pub(crate) fn index_of(&mut self, idx: &Value, what: &str) -> R<i64> {
         match as_int(idx) {
             Some(i) => Ok(i),
@@ -36,6 +55,11 @@ impl Vm {
     }
 
     pub(crate) fn setitem(&mut self, obj: &Value, idx: Value, v: Value) -> R<()> {
+        if let (Value::List(l), Value::Slice(_)) = (obj, &idx) {
+            // The list's tail moves and the new items are copied in.
+            let n = l.borrow().len().saturating_add(crate::builtins::cost::size_of(&v).0 as usize);
+            self.charge_slice(false, n)?;
+        }
         match obj {
             Value::List(l) => self.list_setitem(l, idx, v),
             Value::Dict(d) => self.dict_setitem(d, idx, v),
@@ -45,6 +69,10 @@ impl Vm {
     }
 
     pub(crate) fn delitem(&mut self, obj: &Value, idx: &Value) -> R<()> {
+        if let (Value::List(l), Value::Slice(_)) = (obj, idx) {
+            let n = l.borrow().len();
+            self.charge_slice(false, n)?;
+        }
         match obj {
             Value::List(l) => self.list_delitem(l, idx),
             Value::Dict(d) => self.dict_delitem(d, idx),

@@ -12,7 +12,9 @@ use crate::auth::Caller;
 use crate::contexts::{NewDocument, read_documents, resolve_under};
 use crate::error::ServerError;
 use crate::shapes::*;
-use crate::store::{ContextRef, SessionRecord, SessionSettings, new_session_state, now_micros};
+use crate::store::{
+    ContextRef, MemoryEdit, SessionRecord, SessionSettings, new_session_state, now_micros,
+};
 
 /// `?limit=&offset=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -363,9 +365,8 @@ pub async fn set_memory(
     if body.key.is_empty() {
         return Err(ServerError::Unprocessable("the memory key is empty".into()));
     }
-    let mut memory = state.store.get_memory(id).await?;
-    memory.insert(body.key.clone(), body.value.clone());
-    if !state.store.put_memory(id, &memory).await? {
+    let edit = MemoryEdit::Set { key: body.key.clone(), value: body.value.clone() };
+    if state.store.edit_memory(id, &edit).await?.is_none() {
         return Err(ServerError::not_found("session", id));
     }
     Ok(Json(MemorySetResponse { key: body.key, value: body.value, updated_at: time(now_micros()) }))
@@ -382,12 +383,10 @@ pub async fn delete_memory(
     ApiPath((id, key)): ApiPath<(Uuid, String)>,
 ) -> Result<Json<DeletedMemoryKey>, ServerError> {
     state.executions.owned_session(&caller.owner, id).await?;
-    let mut memory = state.store.get_memory(id).await?;
-    if memory.remove(&key).is_none() {
-        return Err(ServerError::not_found("memory key", key));
-    }
-    if !state.store.put_memory(id, &memory).await? {
-        return Err(ServerError::not_found("session", id));
+    match state.store.edit_memory(id, &MemoryEdit::Delete { key: key.clone() }).await? {
+        None => return Err(ServerError::not_found("session", id)),
+        Some(false) => return Err(ServerError::not_found("memory key", key)),
+        Some(true) => {}
     }
     Ok(Json(DeletedMemoryKey { status: "deleted".into(), key }))
 }

@@ -59,6 +59,8 @@ pub struct ExecutionRequest {
     pub state: SessionState,
     /// Hard limit on the execution's wall time.
     pub deadline: Duration,
+    /// The sandbox's limits for each of its programs.
+    pub sandbox: rlm_interp::Limits,
 }
 
 /// How an execution ended.
@@ -157,7 +159,11 @@ impl Engine {
         if let Some(depth) = request.max_depth {
             options.max_depth = depth;
         }
-        let mut builder = Rlm::builder().root(root).sub_model(sub).options(options);
+        let mut builder = Rlm::builder()
+            .root(root)
+            .sub_model(sub)
+            .options(options)
+            .interpreter_limits(request.sandbox.clone());
         if let Some(cache) = &self.cache {
             builder = builder.cache(Arc::clone(cache));
         }

@@ -21,8 +21,17 @@
 //! * A session's spend, `memory` and history are rlm-core's
 //!   [`rlm_core::SessionState`], stored whole in its record: settling an
 //!   execution stores the execution's record and the session's new state in
-//!   one atomic step; [`Store::put_memory`] changes the state's `memory` only.
+//!   one atomic step; [`Store::edit_memory`] changes one `memory` key. Memory
+//!   merges per key: settling applies only the keys the execution changed
+//!   (against the memory it started from) onto the stored memory, so a key
+//!   set through the API while the execution ran is kept.
+//! * A write is acknowledged only once it is durable: every method that
+//!   changes a record returns after the change is on disk (group commit, one
+//!   flush for the writes that arrived meanwhile). Trace appends, job claims
+//!   and heartbeats are the exceptions; nobody is told they happened, and a
+//!   settlement's flush covers the trace appended before it.
 
+mod group_commit;
 mod sled_store;
 
 use rlm_core::{SESSION_STATE_VERSION, SessionId, SessionState, SessionUsage};
@@ -357,6 +366,58 @@ pub struct SettledExecution {
     /// The session's state after the execution (spend charged, history turn
     /// and `memory` saved), or `None` when it never ran in a session.
     pub state: Option<SessionState>,
+    /// The `memory` the execution started from: what it changed is the
+    /// difference to `state`'s. `None` replaces the stored memory whole.
+    pub started_memory: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl SettledExecution {
+    /// The session's new state, its `memory` merged per key into `stored`
+    /// (the memory stored now, which API edits may have changed while the
+    /// execution ran): keys the execution set or deleted take its value,
+    /// every other key keeps the stored one.
+    /// `None` when the execution carries no state.
+    pub fn merged_state(
+        &self,
+        stored: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<SessionState> {
+        let state = self.state.as_ref()?;
+        let mut merged = state.clone();
+        let Some(started) = &self.started_memory else { return Some(merged) };
+        let mut memory = stored.clone();
+        for (key, value) in &state.memory {
+            if started.get(key) != Some(value) {
+                memory.insert(key.clone(), value.clone());
+            }
+        }
+        for key in started.keys() {
+            if !state.memory.contains_key(key) {
+                memory.remove(key);
+            }
+        }
+        merged.memory = memory;
+        Some(merged)
+    }
+}
+
+/// One change to a session's `memory`, applied inside one store transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemoryEdit {
+    Set { key: String, value: serde_json::Value },
+    Delete { key: String },
+}
+
+impl MemoryEdit {
+    /// Applies the edit; `false` if it was a delete of a missing key.
+    pub fn apply(&self, memory: &mut serde_json::Map<String, serde_json::Value>) -> bool {
+        match self {
+            MemoryEdit::Set { key, value } => {
+                memory.insert(key.clone(), value.clone());
+                true
+            }
+            MemoryEdit::Delete { key } => memory.remove(key).is_some(),
+        }
+    }
 }
 
 /// Everything the server stores. See the module docs for the contract.
@@ -383,13 +444,15 @@ pub trait Store: Send + Sync + 'static {
         &self,
         session: Uuid,
     ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError>;
-    /// Replaces the `memory` of the session's state, atomically (the rest of
-    /// the state is left as it is); `false` if there is no such session.
-    async fn put_memory(
+    /// Applies one edit to the `memory` of the session's state, atomically
+    /// (other keys and the rest of the state are left as they are). `None`
+    /// if there is no such session, `Some(false)` if the edit deleted a
+    /// missing key (nothing changed).
+    async fn edit_memory(
         &self,
         session: Uuid,
-        memory: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<bool, StoreError>;
+        edit: &MemoryEdit,
+    ) -> Result<Option<bool>, StoreError>;
 
     // Executions.
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError>;

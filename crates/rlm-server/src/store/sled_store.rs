@@ -1,9 +1,12 @@
 //! [`Store`] on sled: the embedded default, one directory, no other process.
-//! sled operations are short in-memory steps (the log is flushed in the
-//! background every few hundred milliseconds, and on [`Store::flush`]), so the
-//! async methods call them directly.
+//! sled operations are short in-memory steps, so the async methods call them
+//! directly; a write is acknowledged only once sled's log is flushed past it
+//! (group commit, `group_commit.rs`). Trace appends, job claims and lease
+//! heartbeats are not acknowledged to anyone and ride on the next flush (or
+//! sled's own timer).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rlm_trace::TraceEvent;
@@ -13,6 +16,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use uuid::Uuid;
 
+use super::group_commit::GroupCommit;
 use super::*;
 
 /// Format of the records below; a database written by another format is refused.
@@ -31,6 +35,7 @@ pub struct SledStore {
     jobs: sled::Tree,
     /// `created_at (8 bytes BE) ++ job id` → job id, for pending jobs only.
     pending: sled::Tree,
+    commit: Arc<GroupCommit>,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -130,7 +135,20 @@ impl SledStore {
             jobs: tree("jobs")?,
             pending: tree("jobs_pending")?,
             db,
+            commit: Arc::new(GroupCommit::default()),
         })
+    }
+
+    /// Returns once every write this caller made is on disk.
+    async fn durable(&self) -> Result<(), StoreError> {
+        self.commit
+            .commit(|| async { self.db.flush_async().await.map(|_| ()).map_err(backend) })
+            .await
+    }
+
+    /// How many group flushes have run (what the durability costs: writes per flush).
+    pub fn flushes(&self) -> u64 {
+        self.commit.flushes()
     }
 
     fn job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
@@ -177,13 +195,14 @@ impl Store for SledStore {
                     sessions.insert(session.id.as_bytes(), fresh.clone())?;
                     return Ok(());
                 };
-                // The stored state stands: only settling and `put_memory` change it.
+                // The stored state stands: only settling and `edit_memory` change it.
                 let stored: SessionRecord = decode("session", &bytes).map_err(abort)?;
                 let record = SessionRecord { state: stored.state, ..session.clone() };
                 sessions.insert(session.id.as_bytes(), encode(&record).map_err(abort)?)?;
                 Ok(())
             })
-            .map_err(tx_err)
+            .map_err(tx_err)?;
+        self.durable().await
     }
 
     async fn get_session(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError> {
@@ -213,7 +232,9 @@ impl Store for SledStore {
     }
 
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
-        Ok(self.sessions.remove(id.as_bytes()).map_err(backend)?.is_some())
+        let deleted = self.sessions.remove(id.as_bytes()).map_err(backend)?.is_some();
+        self.durable().await?;
+        Ok(deleted)
     }
 
     async fn get_memory(
@@ -223,26 +244,33 @@ impl Store for SledStore {
         Ok(self.get_session(session).await?.map(|s| s.state.memory).unwrap_or_default())
     }
 
-    async fn put_memory(
+    async fn edit_memory(
         &self,
         session: Uuid,
-        memory: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<bool, StoreError> {
-        self.sessions
+        edit: &MemoryEdit,
+    ) -> Result<Option<bool>, StoreError> {
+        let edited = self
+            .sessions
             .transaction(|sessions| {
-                let Some(bytes) = sessions.get(session.as_bytes())? else { return Ok(false) };
+                let Some(bytes) = sessions.get(session.as_bytes())? else { return Ok(None) };
                 let mut record: SessionRecord = decode("session", &bytes).map_err(abort)?;
-                record.state.memory = memory.clone();
+                if !edit.apply(&mut record.state.memory) {
+                    return Ok(Some(false));
+                }
                 record.updated_at = now_micros();
                 sessions.insert(session.as_bytes(), encode(&record).map_err(abort)?)?;
-                Ok(true)
+                Ok(Some(true))
             })
-            .map_err(tx_err)
+            .map_err(tx_err)?;
+        if edited == Some(true) {
+            self.durable().await?;
+        }
+        Ok(edited)
     }
 
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
         self.executions.insert(execution.id.as_bytes(), encode(execution)?).map_err(backend)?;
-        Ok(())
+        self.durable().await
     }
 
     async fn get_execution(&self, id: Uuid) -> Result<Option<ExecutionRecord>, StoreError> {
@@ -276,7 +304,7 @@ impl Store for SledStore {
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError> {
         let record = &settled.record;
         let encoded = encode(record)?;
-        (&self.executions, &self.sessions)
+        let finished = (&self.executions, &self.sessions)
             .transaction(|(executions, sessions)| {
                 if let Some(bytes) = executions.get(record.id.as_bytes())? {
                     let stored: ExecutionRecord = decode("execution", &bytes).map_err(abort)?;
@@ -285,18 +313,23 @@ impl Store for SledStore {
                     }
                 }
                 executions.insert(record.id.as_bytes(), encoded.clone())?;
-                let (Some(session_id), Some(state)) = (record.session_id, &settled.state) else {
-                    return Ok(true);
-                };
+                let Some(session_id) = record.session_id else { return Ok(true) };
                 if let Some(bytes) = sessions.get(session_id.as_bytes())? {
                     let mut session: SessionRecord = decode("session", &bytes).map_err(abort)?;
-                    session.state = state.clone();
+                    let Some(state) = settled.merged_state(&session.state.memory) else {
+                        return Ok(true);
+                    };
+                    session.state = state;
                     session.updated_at = record.completed_at.unwrap_or(session.updated_at);
                     sessions.insert(session_id.as_bytes(), encode(&session).map_err(abort)?)?;
                 }
                 Ok(true)
             })
-            .map_err(tx_err)
+            .map_err(tx_err)?;
+        // A repeated settlement changed nothing, but its caller still waits
+        // for the first one to be on disk.
+        self.durable().await?;
+        Ok(finished)
     }
 
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError> {
@@ -312,6 +345,7 @@ impl Store for SledStore {
                 count += 1;
             }
         }
+        self.durable().await?;
         Ok(count)
     }
 
@@ -343,7 +377,8 @@ impl Store for SledStore {
                 }
                 Ok(())
             })
-            .map_err(tx_err)
+            .map_err(tx_err)?;
+        self.durable().await
     }
 
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
@@ -403,7 +438,7 @@ impl Store for SledStore {
             |job| job.lease.as_ref().is_some_and(|l| l.worker == worker),
             |job| job.execution_id = Some(execution),
         )?;
-        Ok(())
+        self.durable().await
     }
 
     async fn heartbeat_job(
@@ -446,10 +481,42 @@ impl Store for SledStore {
                 job.lease = None;
             },
         )?;
+        self.durable().await?;
         Ok(done.is_some())
     }
 
     async fn request_cancel_job(&self, id: Uuid) -> Result<Option<CancelRequest>, StoreError> {
+        let request = self.request_cancel_job_unflushed(id).await?;
+        self.durable().await?;
+        Ok(request)
+    }
+
+    async fn interrupt_expired_jobs(
+        &self,
+        now: Micros,
+        message: &str,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let ids = self.interrupt_expired_jobs_unflushed(now, message)?;
+        if !ids.is_empty() {
+            self.durable().await?;
+        }
+        Ok(ids)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db.get("format").map_err(backend).map(|_| ())
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await.map_err(backend).map(|_| ())
+    }
+}
+
+impl SledStore {
+    async fn request_cancel_job_unflushed(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<CancelRequest>, StoreError> {
         let Some(before) = self.job(id)? else { return Ok(None) };
         match before.status {
             JobStatus::Pending => {
@@ -466,7 +533,7 @@ impl Store for SledStore {
                 match cancelled {
                     Some(job) => Ok(Some(CancelRequest::CancelledPending(job))),
                     // Claimed in between: flag it instead.
-                    None => Box::pin(self.request_cancel_job(id)).await,
+                    None => Box::pin(self.request_cancel_job_unflushed(id)).await,
                 }
             }
             JobStatus::Running => {
@@ -484,7 +551,7 @@ impl Store for SledStore {
         }
     }
 
-    async fn interrupt_expired_jobs(
+    fn interrupt_expired_jobs_unflushed(
         &self,
         now: Micros,
         message: &str,
@@ -515,13 +582,5 @@ impl Store for SledStore {
             }
         }
         Ok(ids)
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        self.db.get("format").map_err(backend).map(|_| ())
-    }
-
-    async fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await.map_err(backend).map(|_| ())
     }
 }

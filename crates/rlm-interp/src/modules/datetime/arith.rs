@@ -6,7 +6,7 @@ use rlm_syntax::ast::BinOp;
 use crate::args::as_float;
 use crate::fault::{R, type_err};
 use crate::modules::datetime::date_time::{DateTime, dt_value};
-use crate::modules::datetime::timedelta::{td_micros, td_value};
+use crate::modules::datetime::timedelta::{micros_of_float, td_micros, td_value};
 use crate::types::qualified_type_name;
 use crate::value::*;
 use crate::vm::Vm;
@@ -23,18 +23,35 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
     };
     if let (Value::Native(x), Some(k)) = (a, as_float(b)) {
         if let Native::TimeDelta(d, s, u) = &**x {
-            let us = td_micros(*d, *s, *u) as f64;
+            let us = td_micros(*d, *s, *u);
+            // An int operand is exact, as CPython's (-timedelta.max overflows).
+            if let Value::Int(k) = b {
+                let k = *k as i128;
+                return match op {
+                    BinOp::Mult => td_value(us * k),
+                    BinOp::Div if k != 0 => td_value(div_round_half_even(us, k)),
+                    BinOp::FloorDiv if k != 0 => {
+                        td_value(us.div_euclid(k) - i128::from(k < 0 && us.rem_euclid(k) != 0))
+                    }
+                    _ => err(),
+                };
+            }
+            let us = us as f64;
             return match op {
-                BinOp::Mult => Ok(td_value((us * k).round() as i64)),
-                BinOp::Div if k != 0.0 => Ok(td_value((us / k).round() as i64)),
-                BinOp::FloorDiv if k != 0.0 => Ok(td_value((us / k).floor() as i64)),
+                BinOp::Mult => td_value(micros_of_float(ratio_checked(k)? * us)?),
+                BinOp::Div if k != 0.0 => td_value(micros_of_float(us / k)?),
+                BinOp::FloorDiv if k != 0.0 => td_value(micros_of_float((us / k).floor())?),
                 _ => err(),
             };
         }
     }
     if let (Some(k), Value::Native(x)) = (as_float(a), b) {
         if let (Native::TimeDelta(d, s, u), BinOp::Mult) = (&**x, op) {
-            return Ok(td_value((td_micros(*d, *s, *u) as f64 * k).round() as i64));
+            let us = td_micros(*d, *s, *u);
+            if let Value::Int(k) = a {
+                return td_value(us * *k as i128);
+            }
+            return td_value(micros_of_float(us as f64 * ratio_checked(k)?)?);
         }
     }
     let (Value::Native(x), Value::Native(y)) = (a, b) else { return err() };
@@ -44,23 +61,50 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
     }
     match (&**x, &**y, op) {
         (Native::DateTime(d), Native::TimeDelta(dd, ss, us), BinOp::Add) => Ok(dt_value(
-            DateTime::from_micros(d.total_micros() + td_micros(*dd, *ss, *us), d.has_time),
+            DateTime::from_micros(d.total_micros() as i128 + td_micros(*dd, *ss, *us), d.has_time)?,
         )),
         (Native::DateTime(d), Native::TimeDelta(dd, ss, us), BinOp::Sub) => Ok(dt_value(
-            DateTime::from_micros(d.total_micros() - td_micros(*dd, *ss, *us), d.has_time),
+            DateTime::from_micros(d.total_micros() as i128 - td_micros(*dd, *ss, *us), d.has_time)?,
         )),
         (Native::DateTime(d), Native::DateTime(e), BinOp::Sub) => {
-            Ok(td_value(d.total_micros() - e.total_micros()))
+            td_value(d.total_micros() as i128 - e.total_micros() as i128)
         }
         (Native::TimeDelta(a1, b1, c1), Native::TimeDelta(a2, b2, c2), BinOp::Div) => {
             Ok(Value::Float(td_micros(*a1, *b1, *c1) as f64 / td_micros(*a2, *b2, *c2) as f64))
         }
         (Native::TimeDelta(a1, b1, c1), Native::TimeDelta(a2, b2, c2), BinOp::Add) => {
-            Ok(td_value(td_micros(*a1, *b1, *c1) + td_micros(*a2, *b2, *c2)))
+            td_value(td_micros(*a1, *b1, *c1) + td_micros(*a2, *b2, *c2))
         }
         (Native::TimeDelta(a1, b1, c1), Native::TimeDelta(a2, b2, c2), BinOp::Sub) => {
-            Ok(td_value(td_micros(*a1, *b1, *c1) - td_micros(*a2, *b2, *c2)))
+            td_value(td_micros(*a1, *b1, *c1) - td_micros(*a2, *b2, *c2))
         }
         _ => err(),
     }
+}
+
+/// `a / b` rounded half to even, as CPython divides a timedelta by an int.
+fn div_round_half_even(a: i128, b: i128) -> i128 {
+    let (a, b) = if b < 0 { (-a, -b) } else { (a, b) };
+    let q = a.div_euclid(b);
+    let r = a.rem_euclid(b);
+    match (2 * r).cmp(&b) {
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal if q % 2 != 0 => q + 1,
+        _ => q,
+    }
+}
+
+/// A float factor of a timedelta: CPython takes its integer ratio, which
+/// NaN and the infinities do not have.
+fn ratio_checked(k: f64) -> R<f64> {
+    if k.is_nan() {
+        return crate::fault::value_err("cannot convert NaN to integer ratio");
+    }
+    if k.is_infinite() {
+        return crate::fault::exc(
+            ExcKind::OverflowError,
+            "cannot convert Infinity to integer ratio",
+        );
+    }
+    Ok(k)
 }

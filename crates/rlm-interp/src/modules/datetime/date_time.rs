@@ -104,12 +104,21 @@ impl DateTime {
             + self.micro
     }
 
-    pub(crate) fn from_micros(us: i64, has_time: bool) -> DateTime {
+    /// The date (and time) `us` microseconds after 0001-01-01's epoch
+    /// offset; `OverflowError` outside years 1..9999, as CPython's.
+    pub(crate) fn from_micros(us: i128, has_time: bool) -> R<DateTime> {
         let days = us.div_euclid(86_400_000_000);
-        let rem = us.rem_euclid(86_400_000_000);
-        let (y, m, d) = civil_from_days(days);
+        let rem = us.rem_euclid(86_400_000_000) as i64;
+        // Years 1..9999 are about ±3.7 million days around the epoch.
+        let (y, m, d) = match i64::try_from(days) {
+            Ok(days) if days.abs() < 10_000_000 => civil_from_days(days),
+            _ => (0, 1, 1),
+        };
+        if !(1..=9999).contains(&y) {
+            return crate::fault::exc(ExcKind::OverflowError, "date value out of range");
+        }
         let secs = rem / 1_000_000;
-        DateTime {
+        Ok(DateTime {
             year: y,
             month: m,
             day: d,
@@ -119,7 +128,7 @@ impl DateTime {
             micro: rem % 1_000_000,
             has_time,
             time_only: false,
-        }
+        })
     }
 
     pub(crate) fn weekday(&self) -> i64 {

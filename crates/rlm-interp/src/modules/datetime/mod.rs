@@ -94,7 +94,7 @@ pub(crate) fn construct_other(
                 + fget(5, "hours") * 3600e6
                 + fget(6, "weeks") * 7.0 * 86400e6;
             let _ = vm;
-            Ok(td_value(total.round() as i64))
+            td_value(timedelta::micros_of_float(total)?)
         }
         _ => type_err(format!("cannot create '{name}' instances")),
     }

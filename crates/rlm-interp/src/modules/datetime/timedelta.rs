@@ -8,14 +8,39 @@ use crate::value::*;
 
 pub(crate) const METHODS: &[&str] = &["total_seconds"];
 
-pub(crate) fn td_value(micros: i64) -> Value {
+/// The largest magnitude of a timedelta's days (CPython's `timedelta.max`).
+const MAX_DAYS: i128 = 999_999_999;
+
+/// A timedelta of `micros` microseconds, normalised as CPython does;
+/// `OverflowError` past ±999999999 days, as CPython's.
+pub(crate) fn td_value(micros: i128) -> R<Value> {
     let days = micros.div_euclid(86_400_000_000);
-    let rem = micros.rem_euclid(86_400_000_000);
-    Value::Native(Rc::new(Native::TimeDelta(days, rem / 1_000_000, rem % 1_000_000)))
+    let rem = micros.rem_euclid(86_400_000_000) as i64;
+    if days.abs() > MAX_DAYS {
+        return exc(
+            ExcKind::OverflowError,
+            format!("days={days}; must have magnitude <= {MAX_DAYS}"),
+        );
+    }
+    Ok(Value::Native(Rc::new(Native::TimeDelta(days as i64, rem / 1_000_000, rem % 1_000_000))))
 }
 
-pub(crate) fn td_micros(days: i64, secs: i64, us: i64) -> i64 {
-    (days * 86400 + secs) * 1_000_000 + us
+/// Microseconds from a float (a constructor's sum, a product with a float):
+/// CPython's errors for NaN and infinities; a finite value past the
+/// timedelta range saturates and is refused by [`td_value`].
+pub(crate) fn micros_of_float(us: f64) -> R<i128> {
+    if us.is_nan() {
+        return crate::fault::value_err("cannot convert float NaN to integer");
+    }
+    if us.is_infinite() {
+        return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
+    }
+    Ok(us.round() as i128)
+}
+
+/// A timedelta's length in microseconds (up to about 8.6e19: past i64).
+pub(crate) fn td_micros(days: i64, secs: i64, us: i64) -> i128 {
+    (days as i128 * 86400 + secs as i128) * 1_000_000 + us as i128
 }
 
 pub(crate) fn attr(days: i64, secs: i64, us: i64, name: &str) -> Option<Value> {
@@ -29,7 +54,12 @@ pub(crate) fn attr(days: i64, secs: i64, us: i64, name: &str) -> Option<Value> {
 
 pub(crate) fn method(days: i64, secs: i64, us: i64, name: &str) -> R<Value> {
     match name {
-        "total_seconds" => Ok(Value::Float(td_micros(days, secs, us) as f64 / 1e6)),
+        "total_seconds" => {
+            // Whole seconds and the microseconds apart: one rounding, where
+            // the total (past 2^53 microseconds) would take two.
+            let t = td_micros(days, secs, us);
+            Ok(Value::Float(t.div_euclid(1_000_000) as f64 + t.rem_euclid(1_000_000) as f64 / 1e6))
+        }
         _ => exc(
             ExcKind::AttributeError,
             format!("'datetime.timedelta' object has no attribute '{name}'"),

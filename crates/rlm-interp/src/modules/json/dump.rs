@@ -53,6 +53,7 @@ pub(super) fn json_dump(
     if depth > vm.limits.max_nesting {
         return Err(vm.nesting_err());
     }
+    vm.guard_stack()?;
     if out.len() > vm.limits.max_str_len {
         vm.check_str_len(out.len())?;
     }

@@ -61,7 +61,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 seen: RefCell::new(Vec::new()),
             };
             let mut out = String::new();
-            json_dump(vm, v, &opts, 0, &mut out)?;
+            crate::stack_guard::walk_over(v, || json_dump(vm, v, &opts, 0, &mut out))?;
             Ok(Value::str(out))
         }
         "loads" => {
@@ -73,7 +73,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             };
             vm.fuel(s.byte_len() as u64 / 16)?;
             let mut p = JsonParser { s: s.as_str(), i: 0, depth: 0 };
-            let v = p.value(vm)?;
+            let v = crate::stack_guard::walk(|| p.value(vm))?;
             p.ws();
             if p.i < p.s.len() {
                 return p.err("Extra data");

@@ -38,6 +38,7 @@ impl JsonParser<'_> {
         if self.depth > vm.limits.max_nesting {
             return Err(vm.nesting_err());
         }
+        vm.guard_stack()?;
         let b = self.s.as_bytes();
         let r = match b.get(self.i) {
             None => self.err("Expecting value"),

@@ -112,7 +112,19 @@ thread_local! {
     static CACHE: RefCell<HashMap<(String, i64), Rc<Pattern>>> = RefCell::new(HashMap::new());
 }
 
+/// [`build_pattern`] with the stack a walk gets (`stack_guard`): the syntax
+/// check and the engines' parsers recurse over the pattern's groups (each
+/// capped at 200 or fewer levels).
 fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result<Pattern, String> {
+    crate::stack_guard::walk(|| build_pattern(source, flags, wrap, backtrack_limit))
+}
+
+fn build_pattern(
+    source: &str,
+    flags: i64,
+    wrap: &str,
+    backtrack_limit: usize,
+) -> Result<Pattern, String> {
     // CPython's syntax errors and wording first (the engines accept some
     // patterns sre rejects, and word their errors differently).
     crate::modules::re::sre_check::check(source, flags & VERBOSE != 0)?;

@@ -7,11 +7,21 @@ use std::rc::Rc;
 use rlm_syntax::ast::{BinOp, UnaryOp};
 
 use crate::args::{as_float, as_int};
+use crate::builtins::cost::Over::{All, Recv};
+use crate::builtins::cost::{COPY, CostTable, HASH, SCAN, cost};
 use crate::fault::{R, type_err};
 use crate::value::*;
 use crate::vm::Vm;
 
 pub(crate) const COUNTER_METHODS: &[&str] = &["most_common", "elements", "subtract", "total"];
+
+/// What each `Counter` method beyond `dict`'s costs (`builtins/cost.rs`), sorted; `most_common` also charges its sort.
+pub(crate) const COUNTER_COSTS: CostTable = &[
+    ("elements", cost(Recv, COPY)),
+    ("most_common", cost(Recv, COPY)),
+    ("subtract", cost(All, HASH)),
+    ("total", cost(Recv, SCAN)),
+];
 
 impl Vm {
     /// Counter methods (a plain dict answers them too when called directly,

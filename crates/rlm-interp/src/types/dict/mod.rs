@@ -11,6 +11,8 @@ pub(crate) mod view;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
+use crate::builtins::cost::Over::{Arg, Args, Recv};
+use crate::builtins::cost::{CostTable, FREE, HASH, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::value::*;
 use crate::vm::Vm;
@@ -117,6 +119,21 @@ pub(crate) const DICT_METHODS: &[&str] = &[
     "clear",
     "copy",
     "fromkeys",
+];
+
+/// What each `dict` method costs (`builtins/cost.rs`), sorted; the views (`keys`...) are charged when iterated.
+pub(crate) const DICT_COSTS: CostTable = &[
+    ("clear", cost(Recv, SCAN)),
+    ("copy", cost(Recv, HASH)),
+    ("fromkeys", cost(Arg(0), HASH)),
+    ("get", FREE),
+    ("items", FREE),
+    ("keys", FREE),
+    ("pop", FREE),
+    ("popitem", FREE),
+    ("setdefault", FREE),
+    ("update", cost(Args, HASH)),
+    ("values", FREE),
 ];
 
 impl Vm {

@@ -4,11 +4,16 @@
 use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
+use crate::builtins::cost::Over::Recv;
+use crate::builtins::cost::{CostTable, SCAN, cost};
 use crate::fault::{Fault, R, type_err};
 use crate::value::*;
 use crate::vm::Vm;
 
 pub(crate) const ORDERED_METHODS: &[&str] = &["move_to_end"];
+
+/// What each `OrderedDict` method beyond `dict`'s costs (`builtins/cost.rs`).
+pub(crate) const ORDERED_COSTS: CostTable = &[("move_to_end", cost(Recv, SCAN))];
 
 impl Vm {
     /// `od.move_to_end(key, last=True)`.

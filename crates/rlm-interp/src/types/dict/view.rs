@@ -49,13 +49,30 @@ impl Vm {
     }
 
     pub(crate) fn dict_view_repr(&mut self, kind: u8, d: &Rc<StoreCell<Dict>>) -> R<String> {
+        let mut out = String::new();
+        let mut seen = Vec::new();
+        crate::stack_guard::walk(|| self.dict_view_repr_into(kind, d, &mut out, 0, &mut seen))?;
+        Ok(out)
+    }
+
+    /// `dict_keys([...])` etc., its items one level deeper in the repr walk
+    /// that reached it (a view in a dict whose view is in a dict...).
+    pub(crate) fn dict_view_repr_into(
+        &mut self,
+        kind: u8,
+        d: &Rc<StoreCell<Dict>>,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
         let items = view_items(kind, d);
-        let inner = self.repr(&Value::list(items))?;
-        let name = match kind {
-            0 => "dict_keys",
-            1 => "dict_values",
-            _ => "dict_items",
-        };
-        Ok(format!("{name}({inner})"))
+        out.push_str(match kind {
+            0 => "dict_keys(",
+            1 => "dict_values(",
+            _ => "dict_items(",
+        });
+        self.repr_into(&Value::list(items), out, depth, seen)?;
+        out.push(')');
+        Ok(())
     }
 }

@@ -5,6 +5,8 @@
 use smol_str::SmolStr;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::builtins::cost::Over::{All, Args, Recv};
+use crate::builtins::cost::{COPY, CostTable, FREE, HASH, SCAN, TEXT, cost};
 use crate::charged::ChargedString;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::str::{py_isspace, str_find};
@@ -59,6 +61,58 @@ pub(crate) const STR_METHODS: &[&str] = &[
     "encode",
     "translate",
     "maketrans",
+];
+
+/// What each `str` method costs (`builtins/cost.rs`), sorted: the bytes it reads; what it writes is charged when made (`Vm::check_str_len`).
+pub(crate) const STR_COSTS: CostTable = &[
+    ("capitalize", cost(Recv, TEXT)),
+    ("casefold", cost(Recv, TEXT)),
+    ("center", cost(All, COPY)),
+    ("count", cost(All, SCAN)),
+    // Refused: bytes are not available.
+    ("encode", FREE),
+    ("endswith", cost(Args, SCAN)),
+    ("expandtabs", cost(Recv, TEXT)),
+    ("find", cost(All, SCAN)),
+    ("format", cost(All, TEXT)),
+    ("format_map", cost(All, TEXT)),
+    ("index", cost(All, SCAN)),
+    ("isalnum", cost(Recv, TEXT)),
+    ("isalpha", cost(Recv, TEXT)),
+    ("isascii", cost(Recv, SCAN)),
+    ("isdecimal", cost(Recv, TEXT)),
+    ("isdigit", cost(Recv, TEXT)),
+    ("isidentifier", cost(Recv, TEXT)),
+    ("islower", cost(Recv, TEXT)),
+    ("isnumeric", cost(Recv, TEXT)),
+    ("isprintable", cost(Recv, TEXT)),
+    ("isspace", cost(Recv, TEXT)),
+    ("istitle", cost(Recv, TEXT)),
+    ("isupper", cost(Recv, TEXT)),
+    ("join", cost(All, COPY)),
+    ("ljust", cost(All, COPY)),
+    ("lower", cost(Recv, TEXT)),
+    ("lstrip", cost(All, SCAN)),
+    ("maketrans", cost(Args, HASH)),
+    ("partition", cost(All, SCAN)),
+    ("removeprefix", cost(All, SCAN)),
+    ("removesuffix", cost(All, SCAN)),
+    ("replace", cost(All, SCAN)),
+    ("rfind", cost(All, SCAN)),
+    ("rindex", cost(All, SCAN)),
+    ("rjust", cost(All, COPY)),
+    ("rpartition", cost(All, SCAN)),
+    ("rsplit", cost(All, TEXT)),
+    ("rstrip", cost(All, SCAN)),
+    ("split", cost(All, TEXT)),
+    ("splitlines", cost(Recv, TEXT)),
+    ("startswith", cost(Args, SCAN)),
+    ("strip", cost(All, SCAN)),
+    ("swapcase", cost(Recv, TEXT)),
+    ("title", cost(Recv, TEXT)),
+    ("translate", cost(All, TEXT)),
+    ("upper", cost(Recv, TEXT)),
+    ("zfill", cost(Recv, COPY)),
 ];
 
 impl Vm {

@@ -1,0 +1,472 @@
+//! What builtins cost: the `Cost` model every builtin, method, module
+//! function and operator declares next to its registration (the
+//! `FUNCTIONS` and `TYPE_NAMES` tables here, each type's `*_COSTS` beside
+//! its `*_METHODS`, each module's line in `modules/mod.rs`, the operators
+//! below), and the one place that charges it, before the call dispatches:
+//! fuel in proportion to the items and bytes of the arguments the work
+//! walks. Work that depends on the result (the bytes a `replace` writes,
+//! what an iterator yields) is charged as it proceeds by the helpers it
+//! goes through (`Vm::check_str_len`, `Vm::check_len`, `Vm::iterate`).
+//!
+//! Rates are set so that a unit of fuel buys a few nanoseconds of work at
+//! most, about what the dispatch loop spends on one instruction: the default
+//! fuel then ends any loop of builtins in about as long as a loop of
+//! instructions (`examples/fuel_calibration.rs` measures them; BENCHMARKS.md,
+//! "Fuel cost table and calibration"). And low enough that what makes memory
+//! (a copy, a repeat) spends the memory budget before the fuel, at the ratio
+//! of the limits (`tests/hostile/README.md`: 50 M fuel to 256 MiB, 0.19 units
+//! a byte; a kept copy costs 1/16 unit a byte, 1 an item of 16 bytes).
+
+use crate::fault::R;
+use crate::value::*;
+use crate::vm::Vm;
+
+/// Which of a call's values its work is proportional to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Over {
+    /// Nothing: the work is bounded (or charged as it proceeds elsewhere).
+    Nothing,
+    /// The receiver of a method (a method's `self`).
+    Recv,
+    /// The positional argument at this index.
+    Arg(u8),
+    /// Every positional argument.
+    Args,
+    /// The receiver and every positional argument.
+    All,
+}
+
+/// Fuel per unit of size, for the sized values a cost is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    /// Per item of a list, tuple, dict, set, frozenset, deque, range or dict view.
+    pub per_item: u32,
+    /// Per 64 bytes of a string.
+    pub per_64_bytes: u32,
+}
+
+/// Copying items or bytes (slices, concatenation, `copy`, `tuple(x)`):
+/// a refcount per item, a `memcpy` of the bytes.
+pub const COPY: Rate = Rate { per_item: 1, per_64_bytes: 4 };
+/// Concatenating: a copy, but `s = s + t` builds a string a piece at a time
+/// (CPython extends it in place): charged at the rate of making a string
+/// (`Vm::check_str_len`), which it pays too, so that building a result by
+/// pieces stays within the default fuel.
+pub const CONCAT: Rate = Rate { per_item: 1, per_64_bytes: 1 };
+/// Repeating (`s * n`, `[x] * n`): one value cloned or a `memcpy`, charged on
+/// the result, like making a string (`Vm::check_str_len`).
+pub const FILL: Rate = Rate { per_item: 1, per_64_bytes: 1 };
+/// Reading each item or byte once (`sum`, `count`, `find`, `any`).
+pub const SCAN: Rate = Rate { per_item: 1, per_64_bytes: 4 };
+/// Hashing and inserting each item (`set(x)`, `dict(x)`, `Counter(x)`,
+/// `hash(t)`, set algebra); comparing items (`index`, `remove`).
+pub const HASH: Rate = Rate { per_item: 12, per_64_bytes: 16 };
+/// Decoding and re-encoding each character (`lower`, `title`, `translate`,
+/// `split` into pieces, `re`, `json`, `csv`, `textwrap`).
+pub const TEXT: Rate = Rate { per_item: 4, per_64_bytes: 8 };
+
+/// Compiling a program from text (a regex: parsing, then building its
+/// automata, tens of nanoseconds per byte).
+pub const COMPILE: Rate = Rate { per_item: 4, per_64_bytes: 256 };
+
+/// A callable's cost: `rate` per unit of size of the values `over` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cost {
+    pub over: Over,
+    pub rate: Rate,
+}
+
+/// A bounded call: nothing beyond the instruction that makes it.
+pub const FREE: Cost = Cost { over: Over::Nothing, rate: Rate { per_item: 0, per_64_bytes: 0 } };
+
+/// `rate` over the values `over` names.
+pub const fn cost(over: Over, rate: Rate) -> Cost {
+    Cost { over, rate }
+}
+
+/// Costs of a table's names, sorted by name (`lookup` searches it).
+pub type CostTable = &'static [(&'static str, Cost)];
+
+/// What an entry not found costs (the coverage tests keep every table
+/// complete; this only guards against a table falling behind at run time).
+const UNLISTED: Cost = cost(Over::All, HASH);
+
+/// The operators on sized values, by symbol (`[:]` is slicing, charged on
+/// the result's length; `*` on a sequence on the result's length too).
+pub const OPERATOR_COSTS: CostTable = &[
+    ("%", cost(Over::All, TEXT)),
+    ("&", cost(Over::All, HASH)),
+    ("*", cost(Over::Recv, FILL)),
+    ("+", cost(Over::All, CONCAT)),
+    ("+=", cost(Over::Arg(0), COPY)),
+    ("-", cost(Over::All, HASH)),
+    ("[:]", cost(Over::Recv, COPY)),
+    ("^", cost(Over::All, HASH)),
+    ("|", cost(Over::All, HASH)),
+];
+
+/// A cost in a table: binary search when it is sorted (every table but
+/// `FUNCTIONS`, which keeps the order name suggestions read), else a scan.
+pub fn find(table: CostTable, name: &str) -> Option<Cost> {
+    match table.binary_search_by(|(n, _)| (*n).cmp(name)) {
+        Ok(i) => Some(table[i].1),
+        Err(_) => table.iter().find(|(n, _)| *n == name).map(|(_, c)| *c),
+    }
+}
+
+/// A cost in a table; `UNLISTED` when absent.
+pub fn lookup(table: CostTable, name: &str) -> Cost {
+    find(table, name).unwrap_or(UNLISTED)
+}
+
+/// The items and bytes of one value, as costs count them (0 for unsized
+/// values). A range is as long as it says, though nothing holds its items:
+/// one past the collection cap is refused by whatever would materialise it,
+/// and counted 0 here (`charged_size`).
+#[inline]
+pub fn size_of(v: &Value) -> (u64, u64) {
+    let items = match v {
+        Value::Str(s) => return (0, s.byte_len() as u64),
+        Value::List(l) => l.borrow().len(),
+        Value::Tuple(t) => t.len(),
+        Value::Dict(d) => d.borrow().map.len(),
+        Value::Set(s) => s.borrow().len(),
+        Value::FrozenSet(s) => s.len(),
+        Value::Deque(d) => d.borrow().len(),
+        Value::Range(r) => {
+            return (crate::types::range::range_len(r.0, r.1, r.2).max(0) as u64, 0);
+        }
+        Value::Native(n) => match &**n {
+            Native::DictView(_, d) => d.borrow().map.len(),
+            _ => 0,
+        },
+        _ => 0,
+    };
+    (items as u64, 0)
+}
+
+/// Values below this many items and bytes cost less than a few
+/// instructions under any rate: their calls skip the table.
+#[inline]
+fn small(v: &Value) -> bool {
+    let (items, bytes) = size_of(v);
+    items < 8 && bytes < 256
+}
+
+/// The fuel `rate` charges for `items` and `bytes`.
+#[inline]
+pub fn fuel_for(rate: Rate, items: u64, bytes: u64) -> u64 {
+    items
+        .saturating_mul(rate.per_item as u64)
+        .saturating_add(bytes.saturating_mul(rate.per_64_bytes as u64) / 64)
+}
+
+/// The size of `v` a charge counts: a range past `max_items` (the
+/// collection cap) counts nothing, since materialising it is refused at the
+/// cap before any work, and walking it lazily is paid per item.
+#[inline]
+fn charged_size(v: &Value, max_items: u64) -> (u64, u64) {
+    match size_of(v) {
+        (items, _) if items > max_items && matches!(v, Value::Range(_)) => (0, 0),
+        size => size,
+    }
+}
+
+/// The fuel `cost` charges for a call on `recv` with `args` (ranges longer
+/// than `max_items` counted 0).
+pub fn call_fuel(cost: Cost, recv: Option<&Value>, args: &[Value], max_items: u64) -> u64 {
+    let (mut items, mut bytes) = (0u64, 0u64);
+    let mut add = |v: &Value| {
+        let (i, b) = charged_size(v, max_items);
+        items = items.saturating_add(i);
+        bytes = bytes.saturating_add(b);
+    };
+    match cost.over {
+        Over::Nothing => return 0,
+        Over::Recv => recv.into_iter().for_each(&mut add),
+        Over::Arg(i) => args.get(i as usize).into_iter().for_each(&mut add),
+        Over::Args => args.iter().for_each(&mut add),
+        Over::All => recv.into_iter().chain(args).for_each(&mut add),
+    }
+    fuel_for(cost.rate, items, bytes)
+}
+
+impl Vm {
+    /// Charges a call of `name` (from `table`) on `recv` with `args` before
+    /// it runs. Calls on small values skip the table (one size test per value).
+    #[inline]
+    pub(crate) fn charge_call(
+        &mut self,
+        table: CostTable,
+        name: &str,
+        recv: Option<&Value>,
+        args: &[Value],
+    ) -> R<()> {
+        self.charge_with(recv, args, || lookup(table, name))
+    }
+
+    /// The same, with the cost found by `cost` (asked only for a call on a
+    /// value that is not small).
+    #[inline]
+    pub(crate) fn charge_with(
+        &mut self,
+        recv: Option<&Value>,
+        args: &[Value],
+        cost: impl FnOnce() -> Cost,
+    ) -> R<()> {
+        if recv.is_none_or(small) && args.iter().all(small) {
+            return Ok(());
+        }
+        let n = call_fuel(cost(), recv, args, self.limits.max_collection_len as u64);
+        self.fuel(n)
+    }
+
+    /// Charges a binary operator on sized values: `a op b`. A sequence
+    /// repeated (`s * n`) is charged on the result's length.
+    pub(crate) fn charge_operator(&mut self, sym: &str, a: &Value, b: &Value) -> R<()> {
+        if small(a) && small(b) && sym != "*" {
+            return Ok(());
+        }
+        let c = lookup(OPERATOR_COSTS, sym);
+        let n = if sym == "*" {
+            let (seq, times) = match (a, b) {
+                (Value::Int(n), s) | (s, Value::Int(n)) => (s, (*n).max(0) as u64),
+                (Value::Bool(n), s) | (s, Value::Bool(n)) => (s, *n as u64),
+                _ => return Ok(()),
+            };
+            let (items, bytes) = size_of(seq);
+            let (items, bytes) = (items.saturating_mul(times), bytes.saturating_mul(times));
+            // A result past its cap is refused by the type, unmade: that
+            // error, not the fuel, is the one to report.
+            if items > self.limits.max_collection_len as u64
+                || bytes > self.limits.max_str_len as u64
+            {
+                return Ok(());
+            }
+            fuel_for(c.rate, items, bytes)
+        } else {
+            call_fuel(c, Some(a), std::slice::from_ref(b), self.limits.max_collection_len as u64)
+        };
+        self.fuel(n)
+    }
+
+    /// Charges a slice of `len` items (or characters, of a string) before
+    /// it is copied.
+    #[inline]
+    pub(crate) fn charge_slice(&mut self, of_str: bool, len: usize) -> R<()> {
+        if len < 8 || (of_str && len < 256) {
+            return Ok(());
+        }
+        let rate = lookup(OPERATOR_COSTS, "[:]").rate;
+        let n = if of_str { fuel_for(rate, 0, len as u64) } else { fuel_for(rate, len as u64, 0) };
+        self.fuel(n)
+    }
+}
+
+/// Every entry of every cost table, by a qualified name: `builtins.sum`
+/// (a function), `call.set` (a type called), `str.find` (a method, by its receiver's
+/// type), `re.findall` (a module function), `operator.+`.
+pub fn entries() -> Vec<(String, Cost)> {
+    use crate::types::{deque, dict, list, native, set, str as str_, tuple};
+    let tables: Vec<(&str, CostTable)> = vec![
+        ("builtins", super::FUNCTIONS),
+        ("call", super::constructors::CONSTRUCTORS),
+        ("str", str_::methods::STR_COSTS),
+        ("list", list::LIST_COSTS),
+        ("dict", dict::DICT_COSTS),
+        ("Counter", dict::counter::COUNTER_COSTS),
+        ("OrderedDict", dict::ordered::ORDERED_COSTS),
+        ("set", set::SET_COSTS),
+        ("tuple", tuple::TUPLE_COSTS),
+        ("deque", deque::DEQUE_COSTS),
+        ("re.Pattern", native::PATTERN_COSTS),
+        ("re.Match", native::MATCH_COSTS),
+        ("datetime.datetime", native::DATETIME_COSTS),
+        ("io.StringIO", native::STRINGIO_COSTS),
+        ("csv.writer", native::CSV_WRITER_COSTS),
+        ("dict_keys", native::DICT_VIEW_COSTS),
+        ("type", native::TYPE_METHOD_COSTS),
+        ("operator", OPERATOR_COSTS),
+    ];
+    let modules = crate::modules::all_costs();
+    tables
+        .into_iter()
+        .chain(modules)
+        .flat_map(|(prefix, t)| t.iter().map(move |(n, c)| (format!("{prefix}.{n}"), *c)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::collections::BTreeSet;
+
+    fn names(t: CostTable) -> BTreeSet<&'static str> {
+        t.iter().map(|(n, _)| *n).collect()
+    }
+
+    fn set_of(t: &[&'static str]) -> BTreeSet<&'static str> {
+        t.iter().copied().collect()
+    }
+
+    /// Every cost table but `FUNCTIONS` is sorted (looked up by binary search).
+    #[test]
+    fn tables_are_sorted() {
+        let mut seen = BTreeSet::new();
+        for (name, _) in entries() {
+            assert!(seen.insert(name.clone()), "{name} has two costs");
+        }
+        use crate::types::{deque, dict, list, native, set, str as str_, tuple};
+        let sorted: &[CostTable] = &[
+            super::super::constructors::CONSTRUCTORS,
+            str_::methods::STR_COSTS,
+            list::LIST_COSTS,
+            dict::DICT_COSTS,
+            dict::counter::COUNTER_COSTS,
+            set::SET_COSTS,
+            tuple::TUPLE_COSTS,
+            deque::DEQUE_COSTS,
+            native::PATTERN_COSTS,
+            native::MATCH_COSTS,
+            native::DATETIME_COSTS,
+            native::STRINGIO_COSTS,
+            native::CSV_WRITER_COSTS,
+            native::TYPE_METHOD_COSTS,
+            OPERATOR_COSTS,
+        ];
+        for t in sorted.iter().chain(crate::modules::all_costs().iter().map(|(_, t)| t)) {
+            assert!(t.windows(2).all(|w| w[0].0 < w[1].0), "not sorted: {:?}", names(t));
+        }
+    }
+
+    /// Each type's cost table names exactly the methods its `*_METHODS`
+    /// registers, and each native object's its method names.
+    #[test]
+    fn every_method_has_a_cost() {
+        use crate::modules::datetime::{date_time, timedelta};
+        use crate::modules::re::{match_obj, pattern};
+        use crate::types::{deque, dict, list, native, set, str as str_, tuple};
+        let pairs: Vec<(&str, &[&'static str], CostTable)> = vec![
+            ("str", str_::methods::STR_METHODS, str_::methods::STR_COSTS),
+            ("list", list::LIST_METHODS, list::LIST_COSTS),
+            ("dict", dict::DICT_METHODS, dict::DICT_COSTS),
+            ("Counter", dict::counter::COUNTER_METHODS, dict::counter::COUNTER_COSTS),
+            ("OrderedDict", dict::ordered::ORDERED_METHODS, dict::ordered::ORDERED_COSTS),
+            ("set", set::SET_METHODS, set::SET_COSTS),
+            ("tuple", tuple::TUPLE_METHODS, tuple::TUPLE_COSTS),
+            ("deque", deque::DEQUE_METHODS, deque::DEQUE_COSTS),
+            ("re.Pattern", pattern::METHODS, native::PATTERN_COSTS),
+            ("re.Match", match_obj::METHODS, native::MATCH_COSTS),
+            ("timedelta", timedelta::METHODS, &[("total_seconds", FREE)]),
+            ("dict_keys", crate::types::dict::view::METHODS, native::DICT_VIEW_COSTS),
+            ("StringIO", crate::types::stringio::METHODS, native::STRINGIO_COSTS),
+            ("csv.writer", crate::modules::csv::WRITER_METHODS, native::CSV_WRITER_COSTS),
+        ];
+        for (ty, methods, costs) in pairs {
+            assert_eq!(set_of(methods), names(costs), "{ty}: methods and costs differ");
+        }
+        let at = |time_only| date_time::DateTime {
+            year: 2000,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            micro: 0,
+            has_time: true,
+            time_only,
+        };
+        for d in [at(false), at(true)] {
+            let missing: Vec<_> = d
+                .method_names()
+                .iter()
+                .filter(|m| find(native::DATETIME_COSTS, m).is_none())
+                .collect();
+            assert!(missing.is_empty(), "datetime methods without a cost: {missing:?}");
+        }
+        // The methods of type objects (`dict.fromkeys`, `datetime.strptime`).
+        for t in [Ty::Dict, Ty::Str] {
+            for m in crate::types::method_names(&Value::Type(t)) {
+                let c = crate::types::method_cost(&Value::Type(t), m);
+                assert_ne!(c, UNLISTED, "{}.{m} has no cost", t.name());
+            }
+        }
+    }
+
+    /// Every builtin function, every type a program can call, and every
+    /// module's functions have a cost, and no table names a function that
+    /// does not exist.
+    #[test]
+    fn every_function_and_type_has_a_cost() {
+        let constructors = super::super::constructors::CONSTRUCTORS;
+        let mut types_called = BTreeSet::new();
+        let check_type = |t: Ty, types_called: &mut BTreeSet<&'static str>| {
+            // Exceptions are free; of the other named types only the ones
+            // `Vm::construct` makes can be called (`re.Pattern` cannot).
+            let callable = match t {
+                Ty::Exc(_) => false,
+                Ty::Other(n) => matches!(*n, "datetime" | "date" | "time" | "timedelta"),
+                _ => true,
+            };
+            if callable {
+                assert!(find(constructors, t.name()).is_some(), "{} has no cost", t.name());
+                types_called.insert(t.name());
+            }
+        };
+        for name in super::super::TYPE_NAMES {
+            match super::super::lookup_builtin(name) {
+                Some(Value::Type(t)) => check_type(t, &mut types_called),
+                Some(Value::None) => {}
+                other => panic!("{name} is not a type: {other:?}"),
+            }
+        }
+        for (name, _) in super::super::FUNCTIONS {
+            // `range` is listed for name suggestions; calling it calls the type.
+            let found = super::super::lookup_builtin(name);
+            assert!(matches!(found, Some(Value::Builtin(_) | Value::Type(_))), "{name}: {found:?}");
+        }
+        let mut mismatches = Vec::new();
+        for (module, attrs) in crate::modules::all_attrs() {
+            let costs = crate::modules::costs(module);
+            let mut functions = BTreeSet::new();
+            for (_, v) in attrs {
+                match v {
+                    Value::Builtin(b) => {
+                        functions.insert(b.name.to_string());
+                    }
+                    Value::Type(t) => check_type(t, &mut types_called),
+                    _ => {}
+                }
+            }
+            let declared: BTreeSet<String> = costs.iter().map(|(n, _)| n.to_string()).collect();
+            if functions != declared {
+                mismatches.push(format!(
+                    "module {module}: without a cost {:?}, costs of nothing {:?}",
+                    functions.difference(&declared).collect::<Vec<_>>(),
+                    declared.difference(&functions).collect::<Vec<_>>()
+                ));
+            }
+        }
+        assert!(mismatches.is_empty(), "{mismatches:#?}");
+        // Types called by module attributes (`collections.Counter`, `datetime.date`...).
+        let listed = names(constructors);
+        let called: BTreeSet<&str> = types_called.into_iter().collect();
+        let extra: Vec<_> = listed.difference(&called).collect();
+        assert!(extra.is_empty(), "constructor costs of no callable type: {extra:?}");
+    }
+
+    #[test]
+    fn charge_is_proportional_to_the_values_named() {
+        let big = Value::list(vec![Value::Int(0); 1000]);
+        let s = Value::str("x".repeat(6400));
+        let args = std::slice::from_ref(&s);
+        assert_eq!(call_fuel(cost(Over::Recv, HASH), Some(&big), &[], u64::MAX), 12_000);
+        assert_eq!(call_fuel(cost(Over::Arg(0), HASH), Some(&big), args, u64::MAX), 1600);
+        assert_eq!(call_fuel(cost(Over::All, HASH), Some(&big), args, u64::MAX), 13_600);
+        assert_eq!(call_fuel(FREE, Some(&big), &[], u64::MAX), 0);
+        // A range past the cap is refused where it would be materialised.
+        let huge = Value::Range(std::rc::Rc::new((0, 1 << 40, 1)));
+        assert_eq!(call_fuel(cost(Over::Recv, HASH), Some(&huge), &[], 1 << 20), 0);
+    }
+}
