@@ -53,6 +53,10 @@ pub struct SessionArgs {
     /// Memory budget of the session's live values, in bytes.
     #[arg(long, value_name = "BYTES")]
     pub memory: Option<usize>,
+    /// Sub-model calls the session may make in all (as `rlm run --max-subcalls`);
+    /// calls past it fail with a budget error the program sees.
+    #[arg(long, value_name = "N")]
+    pub max_subcalls: Option<u64>,
 }
 
 /// The root model and the sub-model.
@@ -108,11 +112,18 @@ impl SessionArgs {
                 (Arc::clone(&scripted), scripted)
             }
         };
-        let rlm = rlm_core::Rlm::builder()
+        let mut builder = rlm_core::Rlm::builder()
             .root(root)
             .sub_model(sub)
-            .interpreter_limits(self.sandbox_limits())
-            .build()?;
+            .interpreter_limits(self.sandbox_limits());
+        if let Some(n) = self.max_subcalls {
+            builder = builder.budget(rlm_policy::BudgetLimits {
+                max_steps: Some(crate::config::DEFAULT_MAX_STEPS),
+                max_subcalls: Some(n),
+                ..Default::default()
+            });
+        }
+        let rlm = builder.build()?;
         let context = crate::context_args::load_sources(&self.context, self.lossy)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -78,6 +78,14 @@ pub async fn drive<E>(
         }
         match outcome {
             Outcome::Suspended(calls) => {
+                // What serving the calls holds on the host counts against the
+                // session's budget until their answers are in the session (a
+                // fan-out of a million prompts is refused, not held).
+                let Ok(held) = session.hold_host_bytes(host_bytes(&calls)) else {
+                    // The session is dead with the memory error: resuming reports it.
+                    outcome = session.resume();
+                    continue;
+                };
                 let answers = server.serve(session, calls).await;
                 if server.cancelled() {
                     return Ok(CellEnd::Cancelled);
@@ -86,6 +94,7 @@ pub async fn drive<E>(
                     // The ids come from this very suspension, so they are pending.
                     let _ = session.answer(id, result);
                 }
+                drop(held);
                 outcome = session.resume();
             }
             Outcome::Done => return Ok(CellEnd::Done),
@@ -93,4 +102,36 @@ pub async fn drive<E>(
             Outcome::Error(e) => return Ok(CellEnd::Error(e)),
         }
     }
+}
+
+/// What the host keeps for each call while serving it, beyond its text: the
+/// call's record (trace span, scheduler entry, request and its headers).
+pub const HOST_BYTES_PER_CALL: usize = 1024;
+
+/// The host's bytes for serving `calls`: each call's record
+/// ([`HOST_BYTES_PER_CALL`]) and twice the text of its arguments (the
+/// request's copy of each prompt and the trace's), strings found at the top
+/// level or one level down (`llm_batch`'s list of prompts).
+pub fn host_bytes(calls: &[HostCall]) -> usize {
+    fn text(v: &Value) -> usize {
+        match v {
+            Value::Str(s) => s.byte_len(),
+            _ => 0,
+        }
+    }
+    fn arg(v: &Value) -> usize {
+        match v {
+            Value::List(l) => l.borrow().iter().map(text).sum(),
+            Value::Tuple(t) => t.iter().map(text).sum(),
+            v => text(v),
+        }
+    }
+    calls
+        .iter()
+        .map(|c| {
+            let args: usize = c.args.iter().map(arg).sum::<usize>()
+                + c.kwargs.iter().map(|(_, v)| arg(v)).sum::<usize>();
+            HOST_BYTES_PER_CALL.saturating_add(args.saturating_mul(2))
+        })
+        .fold(0, usize::saturating_add)
 }

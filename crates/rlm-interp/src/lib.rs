@@ -28,6 +28,7 @@
 mod adopt;
 mod args;
 mod builtins;
+mod charged;
 mod compile;
 mod fault;
 mod format;
@@ -56,6 +57,7 @@ pub mod cost_table {
 }
 pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
 pub use json_value::{MAX_JSON_DEPTH, NotJson, from_json, to_json};
+pub use mem::HostBytes;
 pub use signature::{DefaultValue, Param, ParamType, Signature};
 pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
@@ -411,6 +413,21 @@ impl Session {
     /// `Some` once a limit error has made the session unusable.
     pub fn dead(&self) -> Option<&LimitError> {
         self.vm.dead.as_ref()
+    }
+
+    /// Charges `bytes` the host holds for this session (its copies of the
+    /// prompts and the records of the session's pending host calls) to the
+    /// session's memory count until the returned guard is dropped. If they
+    /// do not fit in the budget, nothing stays charged, the session is dead
+    /// with the memory limit error (resuming reports it) and that error is
+    /// returned: the host should not perform the calls.
+    pub fn hold_host_bytes(&mut self, bytes: usize) -> Result<mem::HostBytes, LimitError> {
+        let held = mem::HostBytes::charge(&self.vm.account, bytes);
+        self.vm.check_answer_memory();
+        match &self.vm.dead {
+            Some(dead) => Err(dead.clone()),
+            None => Ok(held),
+        }
     }
 
     /// `str(v)` as Python prints it.

@@ -218,3 +218,36 @@ impl Drop for Entered {
         let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
     }
 }
+
+/// Bytes a host holds on a session's behalf (its copies of the prompts of
+/// the session's pending subcalls, their call records), charged to the
+/// session's account while this guard lives (`Session::hold_host_bytes`):
+/// a program's fan-out of host calls counts against its own budget.
+pub struct HostBytes {
+    account: AccountRef,
+    bytes: usize,
+}
+
+impl HostBytes {
+    pub(crate) fn charge(account: &AccountRef, bytes: usize) -> HostBytes {
+        account.charge(bytes);
+        HostBytes { account: account.clone(), bytes }
+    }
+
+    /// The bytes held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl Drop for HostBytes {
+    fn drop(&mut self) {
+        self.account.credit(self.bytes);
+    }
+}
+
+impl std::fmt::Debug for HostBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostBytes").field("bytes", &self.bytes).finish()
+    }
+}

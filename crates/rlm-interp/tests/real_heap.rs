@@ -12,81 +12,22 @@
 //! Programs run one at a time (the tests take turns): the peak is
 //! process-wide.
 
-// A global allocator is `unsafe` by definition; this one only counts and
-// forwards to the system's, and only in this test binary.
-#![allow(unsafe_code)]
-
 #[path = "support/hostile.rs"]
 mod hostile;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
+use counting_alloc::{Counting, SLACK, peak_of};
 use rlm_interp::Limits;
-
-/// Counts the bytes the heap holds and the highest it has held.
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn note_alloc(n: usize) {
-    let now = CURRENT.fetch_add(n, Ordering::Relaxed) + n;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            note_alloc(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            note_alloc(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            // Counted as resized in place: glibc grows a block from 128 KiB
-            // up with `mremap` (no copy, no second block in memory), and a
-            // smaller one moved holds at most 128 KiB twice for a moment.
-            if new_size >= layout.size() {
-                note_alloc(new_size - layout.size());
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// The bound on the heap beyond the budget, for any program.
-const SLACK: usize = 16 << 20;
-
 /// Run `src` in a fresh session under `limits`; returns how it ended and the
 /// heap's peak above what was held before (the session's drop included).
 fn measure(src: &str, limits: Limits) -> (hostile::Ending, usize) {
-    let before = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let ending = hostile::run_program(src, limits);
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
-    (ending, peak)
+    peak_of(|| hostile::run_program(src, limits))
 }
 
 /// The heap is process-wide: the tests of this binary take turns.

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use crate::args::{Kwargs, as_int, check_kwargs, kw, nargs};
 use crate::builtins::name_error;
+use crate::charged::ChargedVec;
 use crate::fault::{Fault, R, type_err, value_err};
 use crate::types::range::range_py_len;
 use crate::value::*;
@@ -44,12 +45,14 @@ impl Vm {
                 };
                 let items = self.iterate(src)?;
                 self.check_len(items.len() * 3)?;
-                let out: VecDeque<Value> = items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v]))
-                    .collect();
-                Ok(Value::iter(IterState::Items(out)))
+                // The pairs charge themselves as they are made; the buffer
+                // as it grows (see `charged`).
+                let mut out = ChargedVec::new();
+                out.reserve(self, items.len())?;
+                for (i, v) in items.into_iter().enumerate() {
+                    out.push(self, Value::tuple(vec![Value::Int(start + i as i64), v]))?;
+                }
+                Ok(Value::iter(IterState::Items(VecDeque::from(out.into_vec()))))
             }
             "zip" => {
                 // Step all iterators in lockstep (works with infinite ones).
@@ -61,9 +64,12 @@ impl Vm {
                         _ => return type_err("zip argument is not iterable"),
                     }
                 }
-                let mut out = VecDeque::new();
+                // The rows charge themselves as they are made; the buffer as
+                // it grows, held to the collection cap (see `charged`):
+                // `dict(zip(range(10**8), ...))` stops at the budget.
+                let mut out = ChargedVec::new();
                 if its.is_empty() {
-                    return Ok(Value::iter(IterState::Items(out)));
+                    return Ok(Value::iter(IterState::Items(VecDeque::new())));
                 }
                 'outer: loop {
                     let mut row = Vec::with_capacity(its.len());
@@ -96,12 +102,9 @@ impl Vm {
                         }
                     }
                     self.fuel(row.len() as u64)?;
-                    out.push_back(Value::tuple(row));
-                    if out.len() >= self.limits.max_collection_len {
-                        self.check_len(out.len() + 1)?;
-                    }
+                    out.push(self, Value::tuple(row))?;
                 }
-                Ok(Value::iter(IterState::Items(out)))
+                Ok(Value::iter(IterState::Items(VecDeque::from(out.into_vec()))))
             }
             "sorted" => {
                 check_kwargs("sorted", &kwargs, &["key", "reverse"])?;

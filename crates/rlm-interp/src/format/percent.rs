@@ -58,9 +58,12 @@ impl Vm {
             }
             // Checked before padding allocates (`'%1000000000s' % x`); an
             // unparsable (overlong) width is over any cap too.
+            // The padding, the padded field and the result that copies it
+            // are held at once: charged for all three.
             if !width.is_empty() {
-                self.check_str_len(
+                self.check_str_copies(
                     width.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
+                    3,
                 )?;
             }
             let mut prec = None;

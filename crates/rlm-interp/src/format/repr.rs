@@ -70,6 +70,7 @@ impl Vm {
         if out.len() > self.limits.max_str_len {
             self.check_str_len(out.len())?;
         }
+        self.check_text_growth(out.capacity())?;
         // Each item of a container is charged as it is written (a value
         // alone, `print(n)`, costs its instruction).
         if depth > 0 {
@@ -82,6 +83,8 @@ impl Vm {
             Value::Float(f) => out.push_str(&float_repr(*f)),
             Value::Str(s) => {
                 self.fuel(s.byte_len() as u64 / 64)?;
+                // Its quoted copy, then the text grown to hold it.
+                self.check_text_growth(out.len().saturating_add(s.byte_len()))?;
                 out.push_str(&repr_str(s.as_str()))
             }
             Value::List(l) => self.list_repr(l, out, depth, seen)?,

@@ -19,7 +19,9 @@ impl Vm {
         }
         let sp = parse_spec(spec)?;
         if let Some(w) = sp.width {
-            self.check_str_len(w)?;
+            // The padded field, and the f-string or `format` result that
+            // copies it, are held at once.
+            self.check_str_copies(w, 2)?;
         }
         if let Some(p) = sp.precision {
             // Past the string cap it is the cap's error (a limit), as for width.
@@ -404,10 +406,15 @@ fn pad(s: &str, sp: &Spec, default_align: char) -> String {
     }
     let fill = sp.fill.unwrap_or(if sp.zero && sp.align.is_none() { '0' } else { ' ' });
     let padn = width - n;
-    let fills = |k: usize| fill.to_string().repeat(k);
-    match sp.align.unwrap_or(default_align) {
-        '>' => format!("{}{s}", fills(padn)),
-        '^' => format!("{}{s}{}", fills(padn / 2), fills(padn - padn / 2)),
-        _ => format!("{s}{}", fills(padn)),
-    }
+    let (before, after) = match sp.align.unwrap_or(default_align) {
+        '>' => (padn, 0),
+        '^' => (padn / 2, padn - padn / 2),
+        _ => (0, padn),
+    };
+    // One exact buffer (formatting the padding apart held it twice).
+    let mut out = String::with_capacity(s.len() + padn * fill.len_utf8());
+    out.extend(std::iter::repeat_n(fill, before));
+    out.push_str(s);
+    out.extend(std::iter::repeat_n(fill, after));
+    out
 }

@@ -191,6 +191,9 @@ pub(crate) struct Registry {
     /// when their number has grown fourfold (so collecting stays linear
     /// overall, at a third of a visit per registration).
     pub(super) after_collect: usize,
+    /// The account's live bytes after the last collection (see
+    /// `gc::collect_due`).
+    pub(super) live_after_collect: usize,
     /// `list_changes()` at the last sync (`None` before the first).
     list_changes_seen: Option<u64>,
     /// Lists the last visit of the lists left marked (see [`Registry::sync`]).
@@ -210,6 +213,7 @@ impl Registry {
             prune_at: 1024,
             buffer_charged: 0,
             after_collect: 0,
+            live_after_collect: 0,
             list_changes_seen: None,
             lists_left_marked: 0,
             stores_at_start: stores(),

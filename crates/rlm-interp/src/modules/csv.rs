@@ -555,21 +555,24 @@ impl Writer {
     /// One record as text (CPython's `join_append`).
     fn join(&self, vm: &mut Vm, cells: &[Value]) -> R<String> {
         let d = &self.dialect;
-        let mut out = String::new();
+        // Charged as it grows (a row of huge fields, written to a StringIO).
+        let mut out = crate::charged::ChargedString::new();
         let single_empty = cells.len() == 1
             && matches!(&cells[0], Value::Str(s) if s.byte_len() == 0)
             || cells.len() == 1 && matches!(&cells[0], Value::None);
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
-                out.push(d.delimiter);
+                out.push(vm, d.delimiter)?;
             }
             let numeric = matches!(cell, Value::Int(_) | Value::Float(_) | Value::Bool(_));
-            let text = match cell {
-                Value::None => String::new(),
-                Value::Str(s) => s.as_str().to_string(),
-                v => vm.py_str(v)?,
+            let text: std::borrow::Cow<'_, str> = match cell {
+                Value::None => "".into(),
+                Value::Str(s) => s.as_str().into(),
+                v => vm.py_str(v)?.into(),
             };
             vm.fuel((text.len() / 16) as u64 + 1)?;
+            // The quoted copy of the field, charged before it is made.
+            vm.alloc(text.len())?;
             let mut quoted = match d.quoting {
                 QUOTE_ALL => true,
                 QUOTE_NONNUMERIC => !numeric,
@@ -616,15 +619,15 @@ impl Writer {
             }
             if quoted {
                 let q = d.quotechar.unwrap_or('"');
-                out.push(q);
-                out.push_str(&field);
-                out.push(q);
+                out.push(vm, q)?;
+                out.push_str(vm, &field)?;
+                out.push(vm, q)?;
             } else {
-                out.push_str(&field);
+                out.push_str(vm, &field)?;
             }
         }
-        out.push_str(&d.lineterminator);
-        Ok(out)
+        out.push_str(vm, &d.lineterminator)?;
+        Ok(out.into_string())
     }
 
     fn write_row(&self, vm: &mut Vm, row: &Value) -> R<Value> {

@@ -97,6 +97,23 @@ fn wrap_indented(
     lines
 }
 
+/// At most what wrapping `text` to `width` holds at once: the text's
+/// copies (the tab-free copy, the words, the lines), each word's `String`,
+/// and each line's `String`, indent and string value with its list slot.
+/// Every line holds a word or a `width`-long piece of one, and two lines in
+/// a row hold more than `width` characters.
+fn wrap_bound(text: &str, width: usize, indent: usize) -> usize {
+    const WORD: usize = 24 + 32;
+    const LINE: usize = 24 + 32 + 16 + crate::mem::rc_block::<crate::types::str::StrInner>();
+    let bytes = text.len();
+    let words = text.split(crate::types::str::py_isspace).filter(|w| !w.is_empty()).count();
+    let lines = words.saturating_add(bytes / width).min(2 * (bytes / width)).saturating_add(1);
+    bytes
+        .saturating_mul(3)
+        .saturating_add(words.saturating_mul(WORD))
+        .saturating_add(lines.saturating_mul(LINE + 2 * indent))
+}
+
 pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     let Some(Value::Str(text)) = args.first() else {
         return type_err(format!("{name}() argument must be str"));
@@ -116,6 +133,10 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             let subs = kw(&kwargs, "subsequent_indent")
                 .and_then(|v| v.as_str().map(|s| s.as_str().to_string()))
                 .unwrap_or_default();
+            // The words and lines are built in plain Rust before any is a
+            // value: charged first, at their bound (`wrap(s, 1)` made a
+            // line per character, 8x the budget, unchecked).
+            vm.alloc(wrap_bound(text, width, init.len().max(subs.len())))?;
             let lines = wrap_indented(
                 text,
                 width,

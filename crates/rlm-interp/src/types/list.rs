@@ -364,8 +364,12 @@ impl Vm {
                 b.type_name()
             ));
         };
-        let mut v = x.borrow().clone();
-        self.check_len(v.len() + y.borrow().len())?;
+        // Checked (and charged) before the one exact allocation: a copy of
+        // `x` grown to fit `y` held both buffers for a moment, uncounted.
+        let n = x.borrow().len().saturating_add(y.borrow().len());
+        self.check_len(n)?;
+        let mut v = Vec::with_capacity(n);
+        v.extend(x.borrow().iter().cloned());
         v.extend(y.borrow().iter().cloned());
         Ok(Value::list(v))
     }
@@ -373,12 +377,16 @@ impl Vm {
     /// `l * n` (`n` is an int or bool).
     pub(crate) fn list_repeat(&mut self, l: &Rc<ListObj>, n: &Value) -> R<Value> {
         let n = as_int(n).unwrap_or(0).max(0) as usize;
-        let items = l.borrow().clone();
-        self.check_len(items.len().saturating_mul(n))?;
-        let mut v = Vec::with_capacity(items.len() * n);
+        // Read in place (no uncounted copy of the items), checked and
+        // charged before the one exact allocation.
+        let total = l.borrow().len().saturating_mul(n);
+        self.check_len(total)?;
+        let mut v = Vec::with_capacity(total);
+        let items = l.borrow();
         for _ in 0..n {
             v.extend(items.iter().cloned());
         }
+        drop(items);
         Ok(Value::list(v))
     }
 

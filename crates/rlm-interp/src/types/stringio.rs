@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 
 use crate::args::as_int;
+use crate::charged::ChargedVec;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::AccountRef;
 use crate::value::*;
@@ -74,16 +75,21 @@ impl StringIo {
     /// The lines from the position to the end (the position moves there):
     /// iterating the file.
     pub(crate) fn remaining_lines(&self, vm: &mut Vm) -> R<Vec<Value>> {
-        let mut st = self.0.borrow_mut();
+        let st = self.0.borrow();
         if st.closed {
             return value_err("I/O operation on closed file");
         }
         let rest = &st.buf[st.pos..];
         vm.fuel((rest.len() / 64) as u64)?;
-        let lines: Vec<Value> = rest.split_inclusive('\n').map(Value::str).collect();
-        vm.check_len(lines.len())?;
-        st.pos = st.buf.len();
-        Ok(lines)
+        // Each line charges itself as it is made, the list as it grows.
+        let mut lines = ChargedVec::new();
+        for line in rest.split_inclusive('\n') {
+            lines.push(vm, Value::str(line))?;
+        }
+        let end = st.buf.len();
+        drop(st);
+        self.0.borrow_mut().pos = end;
+        Ok(lines.into_vec())
     }
 }
 
@@ -207,13 +213,27 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
 }
 
 /// Write `s` at the position (overwriting what is there, as CPython does),
-/// charged before the buffer grows.
+/// charged before the buffer grows: when `s` does not fit, the buffer's new
+/// capacity (double, as `String` would grow it) is charged and reserved
+/// first (charging only `s` let a 256 MiB buffer double uncounted: a
+/// `csv.writer` flood peaked at 3x the budget).
 pub(crate) fn write(vm: &mut Vm, f: &StringIo, s: &str) -> R<()> {
     vm.fuel((s.len() / 64) as u64 + 1)?;
-    let new_len = f.0.borrow().buf.len() + s.len();
-    vm.check_str_len(new_len.saturating_sub(f.0.borrow().buf.len()))?;
+    let (len, cap) = {
+        let st = f.0.borrow();
+        (st.buf.len(), st.buf.capacity())
+    };
+    let new_len = len + s.len();
+    vm.check_str_len(s.len())?;
     if new_len > vm.limits.max_str_len {
         vm.check_str_len(new_len)?;
+    }
+    if new_len > cap {
+        let new_cap = cap.saturating_mul(2).max(new_len).max(64);
+        vm.alloc(crate::mem::block(new_cap))?;
+        let mut st = f.0.borrow_mut();
+        st.buf.reserve_exact(new_cap - len);
+        st.recharge();
     }
     let mut st = f.0.borrow_mut();
     if st.pos == st.buf.len() {

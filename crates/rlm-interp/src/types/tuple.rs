@@ -113,7 +113,8 @@ impl Vm {
             ));
         };
         self.check_len(x.len() + y.len())?;
-        let mut v = x.to_vec();
+        let mut v = Vec::with_capacity(x.len() + y.len());
+        v.extend(x.iter().cloned());
         v.extend(y.iter().cloned());
         Ok(Value::tuple(v))
     }

@@ -12,6 +12,10 @@ use crate::{LimitError, LimitKind};
 /// memory count (and the least allocation between two syncs).
 pub(crate) const SYNC_GRACE: usize = 4 << 20;
 
+/// The capacity from which a text being written is held to the budget
+/// ([`Vm::check_text_growth`]).
+const TEXT_CHECKED_FROM: usize = 1 << 20;
+
 /// Fuel for each item `repr`, `str()`, formatting and `json.dumps` write
 /// inside a container (charged before it is written). Every value writes at least one byte, a
 /// container's own brackets and separators a few per item, a number or a
@@ -206,6 +210,36 @@ impl Vm {
         }
         self.fuel((chars / 64) as u64)?;
         self.alloc(chars)
+    }
+
+    /// A text being written into a plain `String` (`repr`, `str()` of a
+    /// container, `json.dumps`) whose buffer has `capacity` bytes: its next
+    /// growth must fit in the budget, i.e. what is live plus a buffer twice
+    /// as large. A compare while it does; past it, a sync (which may collect
+    /// garbage), then the memory error if it still does not fit. Small
+    /// buffers are left to the slack.
+    #[inline]
+    pub(crate) fn check_text_growth(&mut self, capacity: usize) -> R<()> {
+        if capacity < TEXT_CHECKED_FROM {
+            return Ok(());
+        }
+        let next = capacity.saturating_mul(2);
+        if self.account.live().saturating_add(next) <= self.limits.memory_bytes {
+            return Ok(());
+        }
+        self.sync_memory(next)
+    }
+
+    /// A string of `chars` characters about to be held `copies` times at
+    /// once (a padded field and the f-string that joins it): held to the
+    /// string cap, charged for every copy in one request (two requests are
+    /// each checked alone).
+    pub(crate) fn check_str_copies(&mut self, chars: usize, copies: usize) -> R<()> {
+        if chars > self.limits.max_str_len {
+            return self.check_str_len(chars);
+        }
+        self.fuel((chars / 64) as u64)?;
+        self.alloc(chars.saturating_mul(copies))
     }
 
     pub(crate) fn check_len(&mut self, n: usize) -> R<()> {

@@ -67,6 +67,11 @@ impl Vm {
             }
             Value::Str(s) => {
                 self.check_len(s.char_len())?;
+                if !s.is_ascii() {
+                    // Each non-ASCII character is a string of its own.
+                    let each = crate::mem::rc_block::<crate::types::str::StrInner>();
+                    self.alloc(s.char_len().saturating_mul(each))?;
+                }
                 Ok(s.as_str()
                     .char_indices()
                     .map(|(b, c)| {
@@ -89,15 +94,14 @@ impl Vm {
                         "cannot materialise an infinite iterator (itertools.count/cycle/repeat); use islice",
                     )));
                 }
-                let mut out = Vec::new();
+                // Charged as it grows: the items (a zip's tuples, a
+                // generator's strings) charge themselves as they are made.
+                let mut out = crate::charged::ChargedVec::new();
                 while let Some(x) = self.iter_next(it)? {
-                    if out.len() >= self.limits.max_collection_len {
-                        self.check_len(out.len() + 1)?;
-                    }
-                    out.push(x);
+                    out.push(self, x)?;
                     self.fuel(1)?;
                 }
-                Ok(out)
+                Ok(out.into_vec())
             }
             _ => {
                 let it = self.get_iter(v.clone())?;

@@ -57,6 +57,7 @@ pub(super) fn json_dump(
     if out.len() > vm.limits.max_str_len {
         vm.check_str_len(out.len())?;
     }
+    vm.check_text_growth(out.capacity())?;
     vm.fuel(if depth > 0 { crate::vm::FUEL_PER_VALUE_WRITTEN } else { 1 })?;
     // A newline plus `d` indents, held to the string cap before it is
     // written (an indent near the cap times the depth would overshoot it).

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::charged::ChargedVec;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::modules::re::match_obj::MatchObj;
 use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, VERBOSE};
@@ -332,7 +333,12 @@ impl Vm {
     }
 
     /// All matches from `pos` (Python's non-overlapping semantics).
-    pub(super) fn all_matches(&mut self, p: &Pattern, hay: &str, limit: usize) -> R<Vec<Spans>> {
+    pub(super) fn all_matches(
+        &mut self,
+        p: &Pattern,
+        hay: &str,
+        limit: usize,
+    ) -> R<ChargedVec<Spans>> {
         self.all_matches_from(p, hay, 0, limit)
     }
 
@@ -342,8 +348,11 @@ impl Vm {
         hay: &str,
         start: usize,
         limit: usize,
-    ) -> R<Vec<Spans>> {
-        let mut out = Vec::new();
+    ) -> R<ChargedVec<Spans>> {
+        // Kept charged while the caller makes its result from them. Each
+        // match's spans are a vector of their own: charged with its slot.
+        let spans_bytes = crate::mem::vec_block::<Option<(usize, usize)>>(p.groups() + 1);
+        let mut out = ChargedVec::with_slot_extra(spans_bytes);
         let mut pos = start;
         while pos <= hay.len() && out.len() < limit {
             let Some(sp) = self.search_at(p, hay, pos)? else { break };
@@ -356,10 +365,7 @@ impl Vm {
             } else {
                 e
             };
-            out.push(sp);
-            if out.len() >= self.limits.max_collection_len {
-                self.check_len(out.len() + 1)?;
-            }
+            out.push(self, sp)?;
         }
         Ok(out)
     }

@@ -5,10 +5,20 @@
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::charged::{ChargedString, ChargedVec};
 use crate::fault::{Fault, R, exc, type_err};
 use crate::modules::re::engine::Pattern;
 use crate::value::*;
 use crate::vm::Vm;
+
+/// What one match object costs: its two `Rc` boxes and its copy of the
+/// spans of a pattern with `groups` groups.
+fn match_bytes(groups: usize) -> usize {
+    use crate::mem::{rc_block, vec_block};
+    rc_block::<Native>()
+        + rc_block::<crate::modules::re::match_obj::MatchObj>()
+        + vec_block::<Option<(usize, usize)>>(groups + 1)
+}
 
 impl Vm {
     /// `re.name(pattern, ...)` when `pat` is `None`, else `pat.name(...)`.
@@ -109,7 +119,6 @@ impl Vm {
                     window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
                 let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
                 let g = pattern.groups();
-                let text = hay.as_str();
                 let sub = |sp: &Option<(usize, usize)>| match sp {
                     Some((a, b)) => Value::Str(hay.byte_substr(
                         *a,
@@ -118,25 +127,33 @@ impl Vm {
                     )),
                     None => Value::str(""),
                 };
-                let _ = text;
-                let out: Vec<Value> = ms
-                    .iter()
-                    .map(|sp| match g {
+                // Each item charges itself as it is made; the list is
+                // charged as it grows (`re.findall("", "a" * 10**7)`).
+                let mut out = ChargedVec::new();
+                out.reserve(self, ms.len())?;
+                for sp in ms.as_slice() {
+                    let item = match g {
                         0 => sub(&sp[0]),
                         1 => sub(&sp[1]),
                         _ => Value::tuple(sp[1..].iter().map(sub).collect()),
-                    })
-                    .collect();
-                self.check_len(out.len())?;
-                Ok(Value::list(out))
+                    };
+                    out.push(self, item)?;
+                }
+                drop(ms);
+                Ok(Value::list(out.into_vec()))
             }
             "finditer" => {
                 let (hay, start) =
                     window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
                 let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
                 self.check_len(ms.len())?;
-                let out: std::collections::VecDeque<Value> =
-                    ms.into_iter().map(|sp| self.make_match(&hay, sp, &pattern)).collect();
+                // A match object per match: charged before they are made.
+                self.alloc(ms.len().saturating_mul(match_bytes(pattern.groups())))?;
+                let out: std::collections::VecDeque<Value> = ms
+                    .as_slice()
+                    .iter()
+                    .map(|sp| self.make_match(&hay, sp.clone(), &pattern))
+                    .collect();
                 Ok(Value::iter(IterState::Items(out)))
             }
             "sub" | "subn" => self.re_sub(name, &pattern, &args, kwargs),
@@ -146,22 +163,24 @@ impl Vm {
                     args.get(1).or_else(|| kw(kwargs, "maxsplit")).and_then(as_int).unwrap_or(0);
                 let limit = if maxsplit <= 0 { usize::MAX } else { maxsplit as usize };
                 let ms = self.all_matches(&pattern, hay.as_str(), limit)?;
-                let mut out = Vec::new();
+                let parts = hay.parts();
+                let mut out = ChargedVec::new();
                 let mut last = 0;
-                for sp in ms {
+                for sp in ms.as_slice() {
                     let (s, e) = sp[0].unwrap_or((last, last));
-                    out.push(Value::Str(hay.byte_substr(last, s, None)));
+                    out.push(self, parts.part(last, s))?;
                     for g in &sp[1..] {
-                        out.push(match g {
-                            Some((a, b)) => Value::Str(hay.byte_substr(*a, *b, None)),
+                        let item = match g {
+                            Some((a, b)) => parts.part(*a, *b),
                             None => Value::None,
-                        });
+                        };
+                        out.push(self, item)?;
                     }
                     last = e;
                 }
-                out.push(Value::Str(hay.byte_substr(last, hay.byte_len(), None)));
-                self.check_len(out.len())?;
-                Ok(Value::list(out))
+                out.push(self, parts.part(last, hay.byte_len()))?;
+                drop(ms);
+                Ok(Value::list(out.into_vec()))
             }
             _ => exc(
                 ExcKind::AttributeError,
@@ -188,20 +207,22 @@ impl Vm {
             Value::Str(r) => Some(parse_template(r.as_str(), pattern)?),
             _ => None,
         };
-        let mut out = String::with_capacity(text.len());
+        // Charged as it grows, and held to the string cap (empty matches
+        // insert the replacement between every two characters).
+        let mut out = ChargedString::new();
         let mut last = 0;
         let n = ms.len();
-        for sp in ms {
+        for sp in ms.as_slice() {
             let (s, e) = sp[0].unwrap_or((last, last));
-            out.push_str(&text[last..s]);
+            out.push_str(self, &text[last..s])?;
             match &template {
                 Some(t) => {
                     for piece in t {
                         match piece {
-                            TPiece::Lit(l) => out.push_str(l),
+                            TPiece::Lit(l) => out.push_str(self, l)?,
                             TPiece::Group(g) => {
                                 if let Some(Some((a, b))) = sp.get(*g) {
-                                    out.push_str(&text[*a..*b]);
+                                    out.push_str(self, &text[*a..*b])?;
                                 }
                             }
                         }
@@ -211,7 +232,7 @@ impl Vm {
                     let m = self.make_match(&hay, sp.clone(), pattern);
                     let r = self.call_value(&repl, vec![m], Vec::new())?;
                     match r {
-                        Value::Str(r) => out.push_str(r.as_str()),
+                        Value::Str(r) => out.push_str(self, r.as_str())?,
                         o => {
                             return type_err(format!(
                                 "expected str instance, {} found",
@@ -221,14 +242,12 @@ impl Vm {
                     }
                 }
             }
-            if out.len() > self.limits.max_str_len {
-                self.check_str_len(out.len())?;
-            }
             last = e;
         }
-        out.push_str(&text[last.min(text.len())..]);
+        drop(ms);
+        out.push_str(self, &text[last.min(text.len())..])?;
         self.check_str_len(out.len())?;
-        let s = Value::str(out);
+        let s = Value::str(out.into_string());
         Ok(if name == "subn" { Value::tuple(vec![s, Value::Int(n as i64)]) } else { s })
     }
 }

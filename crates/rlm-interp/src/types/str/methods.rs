@@ -7,6 +7,7 @@ use smol_str::SmolStr;
 use crate::args::{Kwargs, as_int, kw};
 use crate::builtins::cost::Over::{All, Args, Recv};
 use crate::builtins::cost::{CHARWISE, COPY, CostTable, FREE, HASH, PIECES, SCAN, TEXT, cost};
+use crate::charged::ChargedString;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::str::{py_isspace, str_find};
 use crate::value::*;
@@ -505,16 +506,21 @@ impl Vm {
                 }
                 self.check_str_len(w)?;
                 let pad = w - n;
-                let f = |k: usize| fill.to_string().repeat(k);
-                Ok(Value::str(match name {
-                    "ljust" => format!("{text}{}", f(pad)),
-                    "rjust" => format!("{}{text}", f(pad)),
+                let (left, right) = match name {
+                    "ljust" => (0, pad),
+                    "rjust" => (pad, 0),
                     _ => {
                         // CPython's centering puts the extra space on the right when odd... unless the width is odd.
                         let left = pad / 2 + (pad & w & 1);
-                        format!("{}{text}{}", f(left), f(pad - left))
+                        (left, pad - left)
                     }
-                }))
+                };
+                // One exact buffer (formatting the padding apart held it twice).
+                let mut out = String::with_capacity(text.len() + pad * fill.len_utf8());
+                out.extend(std::iter::repeat_n(fill, left));
+                out.push_str(text);
+                out.extend(std::iter::repeat_n(fill, right));
+                Ok(Value::str(out))
             }
             "zfill" => {
                 let w = args.first().and_then(as_int).unwrap_or(0).max(0) as usize;
@@ -527,7 +533,11 @@ impl Vm {
                     Some(c @ ('+' | '-')) => (c.to_string(), &text[1..]),
                     _ => (String::new(), text),
                 };
-                Ok(Value::str(format!("{sign}{}{rest}", "0".repeat(w - n))))
+                let mut out = String::with_capacity(text.len() + (w - n));
+                out.push_str(&sign);
+                out.extend(std::iter::repeat_n('0', w - n));
+                out.push_str(rest);
+                Ok(Value::str(out))
             }
             "format" => Ok(Value::str(self.str_format(text, args, kwargs)?)),
             "format_map" => {
@@ -568,44 +578,51 @@ impl Vm {
             }
             "expandtabs" => {
                 let ts = args.first().and_then(as_int).unwrap_or(8).max(0) as usize;
-                let mut out = String::new();
+                // Charged as it grows, and held to the string cap.
+                let mut out = ChargedString::new();
                 let mut col = 0;
                 for c in text.chars() {
                     match c {
                         '\t' => {
                             if ts > 0 {
                                 let n = ts - col % ts;
-                                self.check_str_len(out.len() + n)?;
-                                out.push_str(&" ".repeat(n));
+                                out.reserve(self, n)?;
+                                for _ in 0..n {
+                                    out.push(self, ' ')?;
+                                }
                                 col += n;
                             }
                         }
                         '\n' | '\r' => {
-                            out.push(c);
+                            out.push(self, c)?;
                             col = 0;
                         }
                         c => {
-                            out.push(c);
+                            out.push(self, c)?;
                             col += 1;
                         }
                     }
                 }
-                Ok(Value::str(out))
+                self.check_str_len(out.len())?;
+                Ok(Value::str(out.into_string()))
             }
             "translate" => {
                 let Some(Value::Dict(table)) = args.first() else {
                     return type_err("translate() argument must be a mapping (use str.maketrans)");
                 };
                 let table = table.clone();
-                let mut out = String::with_capacity(text.len());
+                // Charged as it grows, and held to the string cap.
+                let mut out = ChargedString::new();
+                out.reserve(self, text.len())?;
                 for c in text.chars() {
                     let k = Key(Value::Int(c as i64));
-                    match table.borrow().map.get(&k) {
-                        None => out.push(c),
+                    let mapped = table.borrow().map.get(&k).cloned();
+                    match mapped {
+                        None => out.push(self, c)?,
                         Some(Value::None) => {}
-                        Some(Value::Str(r)) => out.push_str(r.as_str()),
-                        Some(v) => match as_int(v).and_then(|i| char::from_u32(i as u32)) {
-                            Some(r) => out.push(r),
+                        Some(Value::Str(r)) => out.push_str(self, r.as_str())?,
+                        Some(v) => match as_int(&v).and_then(|i| char::from_u32(i as u32)) {
+                            Some(r) => out.push(self, r)?,
                             None => {
                                 return type_err(
                                     "character mapping must return integer, None or str",
@@ -615,7 +632,7 @@ impl Vm {
                     }
                 }
                 self.check_str_len(out.len())?;
-                Ok(Value::str(out))
+                Ok(Value::str(out.into_string()))
             }
             _ => self.no_attr(&Value::Str(s.clone()), name),
         }

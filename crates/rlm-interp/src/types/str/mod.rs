@@ -435,12 +435,6 @@ impl Str {
         Str::from_inner(self.substr_fields(ba, bb, char_len))
     }
 
-    /// Substrings by byte ranges on char boundaries (as [`Str::byte_substr`]).
-    pub(crate) fn byte_substrs(&self, ranges: Vec<(usize, usize)>) -> Vec<Value> {
-        let parts = self.parts();
-        ranges.into_iter().map(|(a, b)| parts.part(a, b)).collect()
-    }
-
     /// A maker of this string's substrings by byte ranges (`split`'s words,
     /// `splitlines`' lines), which reads the text and looks up the account
     /// they are charged to once for all.
@@ -776,7 +770,8 @@ mod storage_tests {
         let heap = Str::new("z".repeat(100));
         assert_eq!(heap.0.mem_cost(), rc_block::<StrInner>() + block(heap_capacity(&heap)));
         assert!(heap_capacity(&heap) >= 100);
-        let words = whole.byte_substrs(vec![(0, 2), (3, 3 + INLINE + 1)]);
+        let parts = whole.parts();
+        let words = [parts.part(0, 2), parts.part(3, 3 + INLINE + 1)];
         assert_eq!(words[0].as_str(), Some(&short));
         assert_eq!(words[1].as_str(), Some(&long));
         assert!(short != Str::new("ac") && long != Str::new("x".repeat(INLINE + 1) + "!"));

@@ -3,6 +3,7 @@
 //! shares (`textwrap`, `string.capwords`). Parts of a shared buffer are views.
 
 use crate::args::{Kwargs, as_int, get_str_kw};
+use crate::charged::ChargedVec;
 use crate::fault::{R, type_err, value_err};
 use crate::types::str::py_isspace;
 use crate::value::*;
@@ -77,7 +78,11 @@ fn space_at(s: &str, i: usize) -> (bool, usize) {
 /// text holds (a context with one accented word is mostly ASCII); only the
 /// lead bytes of possible spaces are decoded.
 #[inline(always)]
-fn for_each_whitespace_word(s: &str, maxsplit: i64, mut word: impl FnMut(usize, usize)) {
+fn for_each_whitespace_word(
+    s: &str,
+    maxsplit: i64,
+    mut word: impl FnMut(usize, usize) -> R<()>,
+) -> R<()> {
     let n = s.len();
     let mut words: i64 = 0;
     let mut i = 0;
@@ -93,7 +98,7 @@ fn for_each_whitespace_word(s: &str, maxsplit: i64, mut word: impl FnMut(usize, 
             break;
         }
         if maxsplit >= 0 && words == maxsplit {
-            word(i, n);
+            word(i, n)?;
             break;
         }
         let start = i;
@@ -104,46 +109,60 @@ fn for_each_whitespace_word(s: &str, maxsplit: i64, mut word: impl FnMut(usize, 
             }
             i += l;
         }
-        word(start, i);
+        word(start, i)?;
         words += 1;
     }
+    Ok(())
 }
 
-fn rsplit_whitespace(s: &str, maxsplit: i64) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s.trim_end_matches(py_isspace);
-    while !rest.is_empty() {
-        if maxsplit >= 0 && out.len() as i64 == maxsplit {
-            out.push(rest.to_string());
+/// Calls `word(start, end)` with the byte range of each word of Python's
+/// whitespace `rsplit`, from the last word to the first.
+fn for_each_whitespace_word_rev(
+    s: &str,
+    maxsplit: i64,
+    mut word: impl FnMut(usize, usize) -> R<()>,
+) -> R<()> {
+    let is_space_before =
+        |i: usize| s[..i].chars().next_back().map(|c| (py_isspace(c), c.len_utf8()));
+    let mut words: i64 = 0;
+    let mut i = s.len();
+    loop {
+        while let Some((true, l)) = is_space_before(i) {
+            i -= l;
+        }
+        if i == 0 {
             break;
         }
-        match rest.rfind(py_isspace) {
-            Some(p) => {
-                let c = rest[p..].chars().next().map_or(1, |c| c.len_utf8());
-                out.push(rest[p + c..].to_string());
-                rest = rest[..p].trim_end_matches(py_isspace);
-            }
-            None => {
-                out.push(rest.to_string());
-                break;
-            }
+        if maxsplit >= 0 && words == maxsplit {
+            word(0, i)?;
+            break;
         }
+        let end = i;
+        while let Some((false, l)) = is_space_before(i) {
+            i -= l;
+        }
+        word(i, end)?;
+        words += 1;
     }
-    out.reverse();
-    out
+    Ok(())
 }
 
 pub fn splitlines(s: &str, keepends: bool) -> Vec<String> {
-    splitlines_ranges(s, keepends).into_iter().map(|(a, b)| s[a..b].to_string()).collect()
+    let mut out = Vec::new();
+    let _ = for_each_line(s, keepends, |a, b| {
+        out.push(s[a..b].to_string());
+        Ok(())
+    });
+    out
 }
 
-/// Byte ranges of `s`'s lines (`str.splitlines`), in one pass over the
+/// Calls `line(start, end)` with the byte range of each of `s`'s lines
+/// (`str.splitlines`), in order, in one pass over the
 /// bytes. A line break is one of a few ASCII control bytes, or one of three
 /// characters whose UTF-8 starts with 0xC2 or 0xE2, so eight bytes at a time
 /// that are all printable ASCII are skipped whole.
-fn splitlines_ranges(s: &str, keepends: bool) -> Vec<(usize, usize)> {
+fn for_each_line(s: &str, keepends: bool, mut line: impl FnMut(usize, usize) -> R<()>) -> R<()> {
     let bytes = s.as_bytes();
-    let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -171,14 +190,14 @@ fn splitlines_ranges(s: &str, keepends: bool) -> Vec<(usize, usize)> {
             continue;
         }
         let end = i + break_len;
-        out.push((start, if keepends { end } else { i }));
+        line(start, if keepends { end } else { i })?;
         start = end;
         i = end;
     }
     if start < bytes.len() {
-        out.push((start, bytes.len()));
+        line(start, bytes.len())?;
     }
-    out
+    Ok(())
 }
 
 /// Whether any of the eight bytes of `word` is below 0x20 or not ASCII (may
@@ -206,73 +225,78 @@ impl Vm {
                 let sep = get_str_kw(args, 0, kwargs, "sep").cloned();
                 let maxsplit =
                     get_str_kw(args, 1, kwargs, "maxsplit").and_then(as_int).unwrap_or(-1);
-                let parts: Vec<Value> = match sep {
+                // Each part is made (and charges itself) as it is found,
+                // into a list charged as it grows: `("x" * 10**8).split("x")`
+                // stops at the budget, not after 10^8 parts.
+                let mut out = ChargedVec::new();
+                match sep {
                     None | Some(Value::None) if name == "split" => {
                         // Views into the receiver (no copy of shared context
                         // text) when longer than a string's inline bytes.
                         let parts = s.parts();
-                        let mut words = Vec::new();
                         for_each_whitespace_word(text, maxsplit, |a, b| {
-                            words.push(parts.part(a, b))
-                        });
-                        words
+                            out.push(self, parts.part(a, b))
+                        })?;
                     }
                     None | Some(Value::None) => {
-                        let p = rsplit_whitespace(text, maxsplit);
-                        p.into_iter().map(Value::str).collect()
+                        let parts = s.parts();
+                        for_each_whitespace_word_rev(text, maxsplit, |a, b| {
+                            out.push(self, parts.part(a, b))
+                        })?;
+                        out.reverse();
                     }
                     Some(Value::Str(sep)) => {
                         let sep = sep.as_str();
                         if sep.is_empty() {
                             return value_err("empty separator");
                         }
-                        let mut out: Vec<(usize, usize)> = Vec::new();
+                        let parts = s.parts();
                         if name == "split" {
                             let mut start = 0;
                             let mut n = 0;
                             while maxsplit < 0 || n < maxsplit {
                                 match text[start..].find(sep) {
                                     Some(p) => {
-                                        out.push((start, start + p));
+                                        out.push(self, parts.part(start, start + p))?;
                                         start += p + sep.len();
                                         n += 1;
                                     }
                                     None => break,
                                 }
                             }
-                            out.push((start, text.len()));
+                            out.push(self, parts.part(start, text.len()))?;
                         } else {
                             let mut end = text.len();
                             let mut n = 0;
                             while maxsplit < 0 || n < maxsplit {
                                 match text[..end].rfind(sep) {
                                     Some(p) => {
-                                        out.push((p + sep.len(), end));
+                                        out.push(self, parts.part(p + sep.len(), end))?;
                                         end = p;
                                         n += 1;
                                     }
                                     None => break,
                                 }
                             }
-                            out.push((0, end));
+                            out.push(self, parts.part(0, end))?;
                             out.reverse();
                         }
-                        self.check_len(out.len())?;
-                        s.byte_substrs(out)
                     }
                     Some(o) => {
                         return type_err(format!("must be str or None, not {}", o.type_name()));
                     }
-                };
-                self.check_len(parts.len())?;
-                Ok(Value::list(parts))
+                }
+                self.check_len(out.len())?;
+                Ok(Value::list(out.into_vec()))
             }
             "splitlines" => {
                 let keep = get_str_kw(args, 0, kwargs, "keepends").is_some_and(|v| v.truthy());
                 // Views into the receiver, as `split` gives.
-                let lines = splitlines_ranges(text, keep);
-                self.check_len(lines.len())?;
-                Ok(Value::list(s.byte_substrs(lines)))
+                let parts = s.parts();
+                let mut out = ChargedVec::new();
+                for_each_line(text, keep, |a, b| out.push(self, parts.part(a, b)))?;
+                self.check_len(out.len())?;
+                Ok(Value::list(out.into_vec()))
             }
             "partition" | "rpartition" => {
                 let Some(Value::Str(sep)) = args.first() else { return type_err("must be str") };

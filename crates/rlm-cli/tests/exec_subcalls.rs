@@ -1,0 +1,90 @@
+//! `rlm exec`'s subcalls count against the session (issue #33): the host's
+//! bytes for a fan-out of pending calls are charged to the session's memory
+//! budget, so a huge `asyncio.gather` of `llm_query` ends with the memory
+//! error instead of growing the process, and `--max-subcalls` caps the calls
+//! as `rlm run --max-subcalls` does. The sub-model is the scripted replies.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn rlm() -> Command {
+    Command::cargo_bin("rlm").unwrap()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).expect("write temp file");
+    p
+}
+
+/// `n` concurrent calls, each with the same 100 kB prompt: the program
+/// itself holds one prompt; the host would hold `n` copies of it.
+fn fan_out(n: usize) -> String {
+    format!(
+        "import asyncio\nprompt = 'x' * 100000\n\
+         results = await asyncio.gather(*[llm_query(prompt) for i in range({n})])\n\
+         print(len(results), results[0])\n"
+    )
+}
+
+#[test]
+fn a_huge_fan_out_of_subcalls_ends_with_the_memory_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2,000 pending prompts of 100 kB: ~400 MB held by the host, far past a
+    // 64 MB budget that the program's own values fit in.
+    let huge = write(&dir, "huge.py", &fan_out(2000));
+    rlm()
+        .args(["exec", "--memory", "64000000", "--reply", "done"])
+        .arg(&huge)
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicate::str::contains("memory limit exceeded"));
+    // A fan-out that fits is served.
+    let small = write(&dir, "small.py", &fan_out(20));
+    rlm()
+        .args(["exec", "--memory", "64000000", "--reply", "done"])
+        .arg(&small)
+        .assert()
+        .code(0)
+        .stdout("20 done\n");
+}
+
+#[test]
+fn max_subcalls_is_honoured_by_exec_and_repl() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = write(
+        &dir,
+        "calls.py",
+        "for i in range(5):\n    try:\n        print(i, llm_query('q'))\n    except Exception as e:\n        print(i, 'refused:', e)\n",
+    );
+    let out = rlm()
+        .args(["exec", "--max-subcalls", "2", "--reply", "yes"])
+        .arg(&calls)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert_eq!(&lines[..2], ["0 yes", "1 yes"], "{out}");
+    for l in &lines[2..] {
+        assert!(l.contains("refused:") && l.contains("subcall limit reached"), "{out}");
+    }
+    // Without the flag every call is served.
+    rlm()
+        .args(["exec", "--reply", "yes"])
+        .arg(&calls)
+        .assert()
+        .code(0)
+        .stdout("0 yes\n1 yes\n2 yes\n3 yes\n4 yes\n");
+    // The REPL takes the same flag.
+    rlm()
+        .args(["repl", "--max-subcalls", "1", "--reply", "yes"])
+        .write_stdin("print(llm_query('a'))\ntry:\n    llm_query('b')\nexcept Exception as e:\n    print('refused' if 'subcall limit' in str(e) else e)\n\n")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("yes\nrefused\n"));
+}

@@ -1,0 +1,213 @@
+//! Growable buffers for results whose size is not known in advance (the
+//! parts of a split, the matches of a regex, the items of an iterator being
+//! materialised, the text of a substitution): the one place for the rule
+//! that a producer's buffer is charged to the session's memory count before
+//! it grows, and held to the collection or string cap as it grows.
+//!
+//! Each buffer charges its current capacity to the current account (`mem`)
+//! while it lives and credits it when dropped or handed over (the list or
+//! string made from it then charges itself), so the budget check sees it
+//! like any other live value. Before each growth the new capacity is passed
+//! to `Vm::alloc` (which syncs and refuses when it would pass the budget),
+//! and every [`CHECK_EVERY`] items the memory is checked again, because the
+//! items themselves (strings, tuples, match objects) charge the account as
+//! they are made and would otherwise pile up between two growths.
+
+use crate::fault::R;
+use crate::mem::{AccountRef, block, vec_block};
+use crate::vm::Vm;
+
+/// How many items may be added between two memory checks (each check is a
+/// compare unless a sync is due).
+const CHECK_EVERY: usize = 1024;
+
+/// The smallest capacity a buffer grows to.
+const MIN_CAP: usize = 8;
+
+/// A `Vec` built by a builtin: held to the collection cap and charged
+/// before each growth (see the module doc).
+pub(crate) struct ChargedVec<T> {
+    items: Vec<T>,
+    /// Bytes each slot holds on the heap beyond `T` itself (a `Vec` item's
+    /// own buffer), charged with the capacity.
+    slot_extra: usize,
+    account: AccountRef,
+    charged: usize,
+    unchecked: usize,
+}
+
+impl<T> ChargedVec<T> {
+    pub(crate) fn new() -> Self {
+        Self::with_slot_extra(0)
+    }
+
+    /// A buffer whose items each own `slot_extra` more bytes on the heap.
+    pub(crate) fn with_slot_extra(slot_extra: usize) -> Self {
+        ChargedVec {
+            items: Vec::new(),
+            slot_extra,
+            account: crate::mem::current(),
+            charged: 0,
+            unchecked: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Adds `x`, growing (charged first) when full.
+    #[inline]
+    pub(crate) fn push(&mut self, vm: &mut Vm, x: T) -> R<()> {
+        if self.items.len() == self.items.capacity() {
+            self.grow(vm, 1)?;
+        }
+        self.items.push(x);
+        self.unchecked += 1;
+        if self.unchecked >= CHECK_EVERY {
+            self.unchecked = 0;
+            vm.check_memory()?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn as_slice(&self) -> &[T] {
+        &self.items
+    }
+
+    /// Reverses the items in place (`rsplit` finds its parts from the end).
+    pub(crate) fn reverse(&mut self) {
+        self.items.reverse();
+    }
+
+    /// Room for `more` items at least, charged before it is reserved.
+    pub(crate) fn reserve(&mut self, vm: &mut Vm, more: usize) -> R<()> {
+        if self.items.capacity() - self.items.len() < more {
+            self.grow(vm, more)?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn grow(&mut self, vm: &mut Vm, more: usize) -> R<()> {
+        let len = self.items.len();
+        let cap_limit = vm.limits.max_collection_len;
+        let want = len.saturating_add(more);
+        if want > cap_limit {
+            return vm.check_len(want);
+        }
+        let new_cap = self.items.capacity().saturating_mul(2).max(want).max(MIN_CAP).min(cap_limit);
+        let bytes = self.cost_of(new_cap);
+        vm.fuel(((new_cap - self.items.capacity()) / 16) as u64)?;
+        vm.alloc(bytes)?;
+        self.items.reserve_exact(new_cap - len);
+        self.recharge();
+        Ok(())
+    }
+
+    fn cost_of(&self, cap: usize) -> usize {
+        vec_block::<T>(cap).saturating_add(cap.saturating_mul(self.slot_extra))
+    }
+
+    fn recharge(&mut self) {
+        let now = self.cost_of(self.items.capacity());
+        self.account.charge(now);
+        self.account.credit(self.charged);
+        self.charged = now;
+    }
+
+    /// The items, no longer charged by this buffer (whatever is made of
+    /// them charges itself).
+    pub(crate) fn into_vec(mut self) -> Vec<T> {
+        self.account.credit(std::mem::take(&mut self.charged));
+        std::mem::take(&mut self.items)
+    }
+}
+
+impl<T> Drop for ChargedVec<T> {
+    fn drop(&mut self) {
+        self.account.credit(self.charged);
+    }
+}
+
+/// A `String` built by a builtin: held to the string cap and charged before
+/// each growth (see the module doc).
+pub(crate) struct ChargedString {
+    text: String,
+    account: AccountRef,
+    charged: usize,
+}
+
+impl ChargedString {
+    pub(crate) fn new() -> Self {
+        ChargedString { text: String::new(), account: crate::mem::current(), charged: 0 }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Appends `s`, growing (charged first, and held to the string cap)
+    /// when it does not fit.
+    #[inline]
+    pub(crate) fn push_str(&mut self, vm: &mut Vm, s: &str) -> R<()> {
+        if self.text.capacity() - self.text.len() < s.len() {
+            self.grow(vm, s.len())?;
+        }
+        self.text.push_str(s);
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, vm: &mut Vm, c: char) -> R<()> {
+        let mut b = [0u8; 4];
+        self.push_str(vm, c.encode_utf8(&mut b))
+    }
+
+    /// Room for `more` bytes at least, charged before it is reserved.
+    pub(crate) fn reserve(&mut self, vm: &mut Vm, more: usize) -> R<()> {
+        if self.text.capacity() - self.text.len() < more {
+            self.grow(vm, more)?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn grow(&mut self, vm: &mut Vm, more: usize) -> R<()> {
+        let len = self.text.len();
+        let want = len.saturating_add(more);
+        let cap_limit = vm.limits.max_str_len;
+        if want > cap_limit {
+            // The cap counts code points: only a text that long in bytes
+            // can pass it (the bytes to add count as a code point each at
+            // most), and counting is paid once per growth, which doubles.
+            let chars = self.text.chars().count().saturating_add(more);
+            if chars > cap_limit {
+                vm.check_str_len(chars)?;
+            }
+        }
+        let new_cap = self.text.capacity().saturating_mul(2).max(want).max(MIN_CAP);
+        // No more than the cap can hold in UTF-8 (4 bytes a code point).
+        let new_cap = new_cap.min(cap_limit.saturating_mul(4)).max(want);
+        vm.alloc(block(new_cap))?;
+        self.text.reserve_exact(new_cap - len);
+        let now = block(self.text.capacity());
+        self.account.charge(now);
+        self.account.credit(self.charged);
+        self.charged = now;
+        Ok(())
+    }
+
+    /// The text, no longer charged by this buffer (the string made of it
+    /// charges itself).
+    pub(crate) fn into_string(mut self) -> String {
+        self.account.credit(std::mem::take(&mut self.charged));
+        std::mem::take(&mut self.text)
+    }
+}
+
+impl Drop for ChargedString {
+    fn drop(&mut self) {
+        self.account.credit(self.charged);
+    }
+}
