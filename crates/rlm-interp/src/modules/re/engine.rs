@@ -119,6 +119,17 @@ thread_local! {
 /// [`build_pattern`] with the stack a walk gets (`stack_guard`): the syntax
 /// check and the engines' parsers recurse over the pattern's groups (each
 /// capped at 200 or fewer levels).
+/// The compiled-size limit of the linear engine, in bytes.
+const COMPILED_SIZE_LIMIT: usize = 1 << 23;
+
+/// Patterns whose expanded size passes this many states are refused before
+/// compiling (each state takes more than 16 bytes of the engine's limit).
+const MAX_EXPANDED_STATES: u64 = (COMPILED_SIZE_LIMIT / 16) as u64;
+
+fn too_large(limit: usize) -> String {
+    format!("pattern too large once compiled (limit {limit} bytes); use smaller repetition counts")
+}
+
 /// Fuel to compile a pattern: its bytes, and its expanded size (charged
 /// before the engines see it; `(?:a|b){100000}` is not one small pattern).
 fn compile_fuel(source: &str, size: super::size::PatternSize) -> u64 {
@@ -158,7 +169,11 @@ fn build_pattern(
         _ => body,
     };
     let full = if prefix.is_empty() { body } else { format!("(?{prefix}){body}") };
-    let engine = match regex::RegexBuilder::new(&full).size_limit(1 << 23).nest_limit(200).build() {
+    let engine = match regex::RegexBuilder::new(&full)
+        .size_limit(COMPILED_SIZE_LIMIT)
+        .nest_limit(200)
+        .build()
+    {
         Ok(r) => {
             let locations = RefCell::new(r.capture_locations());
             Engine::Fast(r, locations)
@@ -179,9 +194,7 @@ fn build_pattern(
                     // A pattern the linear engine refused for its size is too
                     // large for the backtracking one too: say so plainly.
                     if let regex::Error::CompiledTooBig(limit) = fast_err {
-                        return Err(format!(
-                            "pattern too large once compiled (limit {limit} bytes); use smaller repetition counts"
-                        ));
+                        return Err(too_large(limit));
                     }
                     return Err(e.to_string());
                 }
@@ -269,7 +282,11 @@ impl Vm {
                 if let Some(p) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
                     return Ok(p);
                 }
-                self.fuel(compile_fuel(s.as_str(), super::size::expanded_size(s.as_str())))?;
+                let size = super::size::expanded_size(s.as_str());
+                if size.states > MAX_EXPANDED_STATES {
+                    return exc(ExcKind::ReError, too_large(COMPILED_SIZE_LIMIT));
+                }
+                self.fuel(compile_fuel(s.as_str(), size))?;
                 let limit = self.limits.regex_backtrack_limit;
                 match build(s.as_str(), flags, "", limit) {
                     Ok(p) => {
