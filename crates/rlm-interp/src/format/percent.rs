@@ -108,7 +108,19 @@ impl Vm {
                     }
                 }
             };
+            // A string argument is copied into its piece, then into `out`:
+            // both must fit before either is made (`'%s%s' % (s, s)` doubled
+            // a 51 MB string past the budget before the result was charged).
+            if let Value::Str(text) = &arg {
+                let total = out.len().saturating_add(text.byte_len());
+                if total > self.limits.max_str_len {
+                    self.check_str_len(total)?;
+                }
+                self.check_str_copies(text.byte_len(), 2)?;
+                self.check_text_growth(total)?;
+            }
             let piece = self.percent_piece(conv, &arg, &flags, &width, &prec, i)?;
+            self.check_text_growth(out.len().saturating_add(piece.len()))?;
             out.push_str(&piece);
         }
         if mapping.is_none() && ai < items.len() {
