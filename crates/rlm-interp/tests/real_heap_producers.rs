@@ -198,39 +198,3 @@ fn unreachable_cycles_are_reclaimed_long_before_the_budget() {
         assert!(peak <= BUDGET / 4, "{name}: real heap peaked at {peak} bytes, budget {BUDGET}");
     }
 }
-
-/// The programs of issue #33's table, at the default limits (512 MiB),
-/// with the peak of the real heap printed: for BENCHMARKS.md, run by hand
-/// (`cargo test -p rlm-interp --test real_heap_producers -- --ignored
-/// --nocapture`); slow in a debug build.
-#[test]
-#[ignore]
-fn issue_table_at_the_default_limits() {
-    let _turn = take_turn();
-    let programs = [
-        ("split", "x = ('x' * 10**8).split('x')\n"),
-        ("dict_zip", "d = dict(zip(range(10**8), range(10**8)))\n"),
-        ("re_split_empty", "import re\nx = re.split('', 'a' * 10**7)\n"),
-        (
-            "csv_writer_stringio",
-            "import csv, io\nf = io.StringIO()\nw = csv.writer(f)\nrow = ['x' * 1000] * 100\nwhile True:\n    w.writerow(row)\n",
-        ),
-        ("re_findall_empty", "import re\nx = re.findall('', 'a' * 10**7)\n"),
-        ("re_sub_empty", "import re\nx = re.sub('', '--', 'a' * 10**7)\n"),
-        ("concat_doubling", "a = ['x'] * 1000\nwhile True:\n    a = a + a\n"),
-        ("list_repeat", "keep = []\nwhile True:\n    keep.append(['x'] * 10**7)\n"),
-        ("join_repeat", "from itertools import repeat\nx = ''.join(repeat('x' * 100, 10**7))\n"),
-        ("self_ref_lists", "for i in range(10**6):\n    a = ['y'] * 1000\n    a.append(a)\n"),
-    ];
-    for (name, src) in programs {
-        let started = std::time::Instant::now();
-        let (ending, peak) = peak_of(|| hostile::run_program(src, Limits::default()));
-        eprintln!(
-            "{name}: {} MiB peak heap, {:.1}s, {} ({})",
-            peak >> 20,
-            started.elapsed().as_secs_f64(),
-            ending.kind,
-            ending.detail
-        );
-    }
-}

@@ -119,6 +119,14 @@ thread_local! {
 /// [`build_pattern`] with the stack a walk gets (`stack_guard`): the syntax
 /// check and the engines' parsers recurse over the pattern's groups (each
 /// capped at 200 or fewer levels).
+/// Patterns larger than this (in expanded states) are not kept in the
+/// per-thread cache of compiled patterns: each keeps a lazy automaton that
+/// grows with its states (a flood of `(?:a|b){300}` kept 40 MB).
+const CACHED_MAX_STATES: u64 = 64;
+
+/// How many compiled patterns the per-thread cache keeps (then it starts over).
+const CACHED_PATTERNS: usize = 64;
+
 /// The compiled-size limit of the linear engine, in bytes.
 const COMPILED_SIZE_LIMIT: usize = 1 << 23;
 
@@ -291,9 +299,15 @@ impl Vm {
                 match build(s.as_str(), flags, "", limit) {
                     Ok(p) => {
                         let p = Rc::new(p);
+                        // The cache is host memory outside the budget: a
+                        // large program (and its lazy automaton) is rebuilt,
+                        // and paid for, each time instead of kept.
+                        if size.states > CACHED_MAX_STATES {
+                            return Ok(p);
+                        }
                         CACHE.with(|c| {
                             let mut c = c.borrow_mut();
-                            if c.len() > 256 {
+                            if c.len() > CACHED_PATTERNS {
                                 c.clear();
                             }
                             c.insert(key, p.clone());
