@@ -63,7 +63,7 @@ pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
 
 /// Resource limits of a session. All are checked before the work happens.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Instructions (plus proportional builtin work) per cell.
     pub fuel: u64,
@@ -99,7 +99,7 @@ impl Default for Limits {
 }
 
 /// Which limit was hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LimitKind {
     Fuel,
     Memory,
@@ -126,7 +126,7 @@ impl LimitError {
 }
 
 /// What kind of error ended a cell.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ErrorKind {
     /// The cell did not parse (or compile).
     Syntax,

@@ -120,7 +120,7 @@ impl ProcessHost {
             context_id,
             documents,
             separator: context.separator().to_string(),
-            limits: (&recipe.limits).into(),
+            limits: recipe.limits.clone(),
             functions,
             tools,
             query: recipe.query.clone(),

@@ -9,7 +9,7 @@
 //! `Opened`; then any of `Run` → (`Suspended` → `Answers` | `Abandon`)* →
 //! `Ran`, and the one-reply queries; `Close` → `Closed`.
 
-use rlm_interp::{Dict, ErrorKind, ExcKind, HostCall, HostError, Key, LimitKind, SmolStr, Value};
+use rlm_interp::{Dict, ErrorKind, ExcKind, HostCall, HostError, Key, SmolStr, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::memory::MemoryMap;
@@ -56,7 +56,7 @@ pub(crate) struct OpenSession {
     /// Each document's name and length in bytes, and their separator.
     pub documents: Vec<(Option<String>, usize)>,
     pub separator: String,
-    pub limits: WireLimits,
+    pub limits: rlm_interp::Limits,
     /// The declared functions (the worker has the same registry), then the
     /// embedder's tools (served by the parent).
     pub functions: Vec<String>,
@@ -132,80 +132,8 @@ pub(crate) struct WireRun {
 pub(crate) enum WireEnd {
     Done,
     Final(String),
-    Error { rendered: String, kind: WireErrorKind },
+    Error { rendered: String, kind: ErrorKind },
     Cancelled,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum WireErrorKind {
-    Syntax,
-    Exception,
-    Limit(WireLimitKind),
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum WireLimitKind {
-    Fuel,
-    Memory,
-    StrLen,
-    CollectionLen,
-    CallDepth,
-    Nesting,
-    Output,
-    Regex,
-}
-
-/// [`rlm_interp::Limits`], field by field.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct WireLimits {
-    pub fuel: u64,
-    pub memory_bytes: usize,
-    pub max_str_len: usize,
-    pub max_collection_len: usize,
-    pub max_call_depth: usize,
-    pub max_nesting: usize,
-    pub max_output_bytes: usize,
-    pub regex_backtrack_limit: usize,
-}
-
-impl From<&rlm_interp::Limits> for WireLimits {
-    fn from(l: &rlm_interp::Limits) -> Self {
-        let rlm_interp::Limits {
-            fuel,
-            memory_bytes,
-            max_str_len,
-            max_collection_len,
-            max_call_depth,
-            max_nesting,
-            max_output_bytes,
-            regex_backtrack_limit,
-        } = l.clone();
-        WireLimits {
-            fuel,
-            memory_bytes,
-            max_str_len,
-            max_collection_len,
-            max_call_depth,
-            max_nesting,
-            max_output_bytes,
-            regex_backtrack_limit,
-        }
-    }
-}
-
-impl From<WireLimits> for rlm_interp::Limits {
-    fn from(w: WireLimits) -> Self {
-        rlm_interp::Limits {
-            fuel: w.fuel,
-            memory_bytes: w.memory_bytes,
-            max_str_len: w.max_str_len,
-            max_collection_len: w.max_collection_len,
-            max_call_depth: w.max_call_depth,
-            max_nesting: w.max_nesting,
-            max_output_bytes: w.max_output_bytes,
-            regex_backtrack_limit: w.regex_backtrack_limit,
-        }
-    }
 }
 
 /// `v` on the wire, or why it cannot cross.
@@ -316,7 +244,7 @@ impl From<CellRun> for WireRun {
         let end = match run.end {
             RunEnd::Done => WireEnd::Done,
             RunEnd::Final(s) => WireEnd::Final(s),
-            RunEnd::Error { rendered, kind } => WireEnd::Error { rendered, kind: kind.into() },
+            RunEnd::Error { rendered, kind } => WireEnd::Error { rendered, kind },
             // A worker's own sandbox never fails; a cancelled cell is all it can report.
             RunEnd::Cancelled | RunEnd::SandboxFailed(_) => WireEnd::Cancelled,
         };
@@ -336,7 +264,7 @@ impl From<WireRun> for CellRun {
         let end = match run.end {
             WireEnd::Done => RunEnd::Done,
             WireEnd::Final(s) => RunEnd::Final(s),
-            WireEnd::Error { rendered, kind } => RunEnd::Error { rendered, kind: kind.into() },
+            WireEnd::Error { rendered, kind } => RunEnd::Error { rendered, kind },
             WireEnd::Cancelled => RunEnd::Cancelled,
         };
         CellRun {
@@ -347,44 +275,6 @@ impl From<WireRun> for CellRun {
             // Only the two names exist; anything else a worker says is dropped.
             restored: run.restored.into_iter().filter(|n| n == "context" || n == "P").collect(),
             restarted_after: run.restarted_after,
-        }
-    }
-}
-
-impl From<ErrorKind> for WireErrorKind {
-    fn from(k: ErrorKind) -> Self {
-        match k {
-            ErrorKind::Syntax => WireErrorKind::Syntax,
-            ErrorKind::Exception => WireErrorKind::Exception,
-            ErrorKind::Limit(l) => WireErrorKind::Limit(match l {
-                LimitKind::Fuel => WireLimitKind::Fuel,
-                LimitKind::Memory => WireLimitKind::Memory,
-                LimitKind::StrLen => WireLimitKind::StrLen,
-                LimitKind::CollectionLen => WireLimitKind::CollectionLen,
-                LimitKind::CallDepth => WireLimitKind::CallDepth,
-                LimitKind::Nesting => WireLimitKind::Nesting,
-                LimitKind::Output => WireLimitKind::Output,
-                LimitKind::Regex => WireLimitKind::Regex,
-            }),
-        }
-    }
-}
-
-impl From<WireErrorKind> for ErrorKind {
-    fn from(k: WireErrorKind) -> Self {
-        match k {
-            WireErrorKind::Syntax => ErrorKind::Syntax,
-            WireErrorKind::Exception => ErrorKind::Exception,
-            WireErrorKind::Limit(l) => ErrorKind::Limit(match l {
-                WireLimitKind::Fuel => LimitKind::Fuel,
-                WireLimitKind::Memory => LimitKind::Memory,
-                WireLimitKind::StrLen => LimitKind::StrLen,
-                WireLimitKind::CollectionLen => LimitKind::CollectionLen,
-                WireLimitKind::CallDepth => LimitKind::CallDepth,
-                WireLimitKind::Nesting => LimitKind::Nesting,
-                WireLimitKind::Output => LimitKind::Output,
-                WireLimitKind::Regex => LimitKind::Regex,
-            }),
         }
     }
 }

@@ -139,7 +139,7 @@ fn open_session(
     };
     let functions = Arc::new(FunctionRegistry::for_worker(&open.functions, &open.tools));
     Ok(LocalSandbox::new(SessionRecipe {
-        limits: open.limits.into(),
+        limits: open.limits,
         functions,
         context,
         query: open.query,
