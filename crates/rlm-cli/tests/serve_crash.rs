@@ -5,10 +5,13 @@
 //! (an execution answered `completed` is `completed`, with its answer).
 //! Twenty rounds, each killed at a different moment.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+#[path = "support/serve_child.rs"]
+mod serve_child;
+use serve_child::start_serve;
 
 use serde_json::{Value, json};
 
@@ -17,26 +20,9 @@ const WRITERS: usize = 6;
 
 /// Starts `rlm serve` (the offline scripted model) on an ephemeral port.
 fn start(data: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rlm"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .env_remove("RLM_API_KEYS")
-        .env("RLM_LOG", "warn")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("rlm serve: listening on ") {
-                let _ = tx.send(addr.to_string());
-            }
-        }
-    });
-    let base = rx.recv_timeout(Duration::from_secs(60)).expect("the server did not start");
-    (child, base)
+    start_serve(|c| {
+        c.arg("--data").arg(data).env("RLM_LOG", "warn");
+    })
 }
 
 /// What the server acknowledged before it was killed.

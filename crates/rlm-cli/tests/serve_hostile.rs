@@ -22,14 +22,16 @@
 //! `HOSTILE_ONLY=text` runs the programs whose name contains `text`.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "support/serve_child.rs"]
+mod serve_child;
 use serde_json::{Value, json};
+use serve_child::spawn_serve;
 
 /// The sandbox's fuel per program: every fuel bomb needs far more, and it
 /// keeps a debug build's run of ~270 programs within a few minutes.
@@ -105,44 +107,27 @@ struct Server {
 impl Server {
     fn start(dir: &Path) -> Server {
         let data = tempfile::tempdir_in(dir).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rlm"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-            .arg(data.path())
-            .arg("--config")
-            .arg(dir.join("rlm.toml"))
-            .arg("--script")
-            .arg(dir.join("script.json"))
-            .args(["--model", "scripted", "--sub-model", "scripted"])
-            .args(["--fuel", &FUEL.to_string(), "--memory", &MEMORY_BYTES.to_string()])
-            .args(["--max-execution-secs", &EXECUTION_SECS.to_string()])
-            .env_remove("RLM_API_KEYS")
-            .env("RUST_LOG", "warn")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
         let tail = Arc::new(Mutex::new(VecDeque::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
         let keep = Arc::clone(&tail);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("rlm serve: listening on ") {
-                    let _ = tx.send(addr.to_string());
-                }
+        let started = spawn_serve(
+            |c| {
+                c.arg("--data").arg(data.path()).arg("--config").arg(dir.join("rlm.toml"));
+                c.arg("--script").arg(dir.join("script.json"));
+                c.args(["--model", "scripted", "--sub-model", "scripted"]);
+                c.args(["--fuel", &FUEL.to_string(), "--memory", &MEMORY_BYTES.to_string()]);
+                c.args(["--max-execution-secs", &EXECUTION_SECS.to_string()]);
+                c.env("RUST_LOG", "warn");
+            },
+            move |line| {
                 let mut tail = keep.lock().unwrap();
                 if tail.len() == 20 {
                     tail.pop_front();
                 }
-                tail.push_back(line);
-            }
-        });
-        let base = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(base) => base,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("rlm serve did not start: {:?}", tail.lock().unwrap());
-            }
+                tail.push_back(line.to_string());
+            },
+        );
+        let Ok((child, base)) = started else {
+            panic!("rlm serve did not start: {:?}", tail.lock().unwrap());
         };
         Server { child, base, stderr: tail, _data: data }
     }

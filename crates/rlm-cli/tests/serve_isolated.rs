@@ -3,9 +3,13 @@
 //! execution fails that execution only, naming the signal, and the server
 //! answers the next one.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+
+#[path = "support/serve_child.rs"]
+mod serve_child;
+use serve_child::start_serve;
 
 use serde_json::{Value, json};
 
@@ -28,28 +32,10 @@ FINAL(f"short: {len(context)} chars, {ctx.num_documents()} document")
 "#;
 
 fn start(data: &std::path::Path, script: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rlm"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--isolate", "process", "--sandbox-workers", "1"])
-        .arg("--data")
-        .arg(data)
-        .arg("--script")
-        .arg(script)
-        .env_remove("RLM_API_KEYS")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("rlm serve: listening on ") {
-                let _ = tx.send(addr.to_string());
-            }
-        }
-    });
-    let base = rx.recv_timeout(Duration::from_secs(60)).expect("the server did not start");
-    (child, base)
+    start_serve(|c| {
+        c.args(["--isolate", "process", "--sandbox-workers", "1"]);
+        c.arg("--data").arg(data).arg("--script").arg(script);
+    })
 }
 
 /// The server's sandbox workers: its children running `sandbox-worker`.

@@ -2,9 +2,12 @@
 //! the same data directory: the job reports INTERRUPTED (never RUNNING), its
 //! execution `interrupted`, and every other session is intact.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
+
+#[path = "support/serve_child.rs"]
+mod serve_child;
+use serve_child::start_serve;
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -12,28 +15,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Starts `rlm serve` on an ephemeral port; returns the child and its base URL.
 fn start(data: &std::path::Path, model_url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rlm"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .args(["--sub-model", "openai:mock-sub"])
-        .env("OPENAI_BASE_URL", model_url)
-        .env("OPENAI_API_KEY", "sk-test-0123456789")
-        .env_remove("RLM_API_KEYS")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("rlm serve: listening on ") {
-                let _ = tx.send(addr.to_string());
-            }
-        }
-    });
-    let base = rx.recv_timeout(Duration::from_secs(30)).expect("the server did not start");
-    (child, base)
+    start_serve(|c| {
+        c.arg("--data").arg(data).args(["--sub-model", "openai:mock-sub"]);
+        c.env("OPENAI_BASE_URL", model_url).env("OPENAI_API_KEY", "sk-test-0123456789");
+    })
 }
 
 async fn get(client: &reqwest::Client, url: String) -> Value {
