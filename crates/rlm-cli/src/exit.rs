@@ -18,6 +18,7 @@ use std::io::IsTerminal as _;
 /// | 3 | a budget ran out before an answer (`run`: steps, subcalls, tokens, cost, time; `exec`/`repl`: any sandbox limit: `--fuel`, `--memory`, sizes, depth, output) |
 /// | 4 | the model or provider failed (cannot be set up, e.g. no API key; or requests failed after retries) |
 /// | 5 | internal error (a bug in rlm) |
+/// | 6 | `run --task`: an answer was produced but it fails the task's success criteria |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,
@@ -26,6 +27,9 @@ pub enum Exit {
     BudgetExhausted = 3,
     Provider = 4,
     Internal = 5,
+    /// An answer that fails the task's success criteria: a script must not
+    /// take it for a success, yet it is not a budget or provider failure.
+    CriteriaFailed = 6,
 }
 
 impl Exit {
@@ -117,11 +121,15 @@ impl CliError {
     }
 }
 
-/// The exit code of a finished `rlm run`: 0 with an answer; 4 when the root
-/// model failed; 3 when a budget (or the loop's own stop) ended it without one.
+/// The exit code of a finished `rlm run`: 0 with an answer; 6 when that
+/// answer fails the task's success criteria; 4 when the root model failed; 3
+/// when a budget (or the loop's own stop) ended it without one.
 pub fn exit_for_run(result: &rlm_core::RunResult) -> Exit {
     match (&result.answer, &result.finish) {
         (_, rlm_core::Finish::ModelError { .. }) => Exit::Provider,
+        (Some(_), _) if result.criteria.as_ref().is_some_and(|c| !c.passed()) => {
+            Exit::CriteriaFailed
+        }
         (Some(_), _) => Exit::Ok,
         (None, _) => Exit::BudgetExhausted,
     }

@@ -27,7 +27,8 @@ mod allocator_options;
     version,
     about = "Recursive Language Model runtime",
     after_help = "Exit codes: 0 ok, 1 program error, 2 usage or input file error, \
-                  3 budget exhausted without answer, 4 model/provider error, 5 internal error."
+                  3 budget exhausted without answer, 4 model/provider error, 5 internal error, \
+                  6 answer fails the task's success criteria (run --task)."
 )]
 struct Cli {
     #[command(subcommand)]

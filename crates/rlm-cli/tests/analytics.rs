@@ -124,6 +124,55 @@ max_chars = 80
 }
 
 #[test]
+fn a_task_whose_answer_fails_its_criteria_exits_6() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "Apollo 11 landed on the Moon in July 1969.\n")
+        .unwrap();
+    // Every FINAL misses the year; the budget allows two steps.
+    std::fs::write(
+        dir.path().join("script.toml"),
+        r#"model = "scripted-task"
+[[replies]]
+text = "```repl\nFINAL('It landed in the sixties.')\n```"
+[[replies]]
+text = "```repl\nFINAL('It landed in the sixties, I said.')\n```"
+"#,
+    )
+    .unwrap();
+    let task = dir.path().join("task.toml");
+    std::fs::write(
+        &task,
+        r#"question = "When did Apollo 11 land?"
+context = ["notes.txt"]
+model = "scripted"
+[budget]
+max_steps = 2
+[criteria]
+contains = ["1969"]
+"#,
+    )
+    .unwrap();
+    for json in [false, true] {
+        let mut cmd = rlm();
+        cmd.args(["run", "--task"]).arg(&task).arg("--script").arg(dir.path().join("script.toml"));
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(6), "json: {json}; stderr: {stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("sixties"), "the answer is still printed: {stdout}");
+        if json {
+            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(doc["criteria"]["passed"], false);
+        } else {
+            assert!(stderr.contains("criteria: 0 of 1 passed"), "{stderr}");
+        }
+    }
+}
+
+#[test]
 fn a_task_file_with_a_bad_criterion_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let task = dir.path().join("task.json");
