@@ -1,8 +1,10 @@
 //! rlm-core's modules import each other without a cycle (the circle around
 //! `Inner` that `rlm.rs`, `run.rs`, `serve.rs`, `host.rs` and `subcalls.rs`
 //! formed is gone and must not come back). Reads the sources: a module `A`
-//! imports `B` when `A`'s non-test code names `crate::B`. Prints the graph
-//! ARCHITECTURE.md shows: `cargo test -p rlm-core --test module_graph -- --nocapture`.
+//! imports `B` when `A`'s non-test code names `crate::B`. The graph
+//! ARCHITECTURE.md draws (the block after "rlm-core module graph") must be
+//! this one; on a difference the test prints the block to paste:
+//! `cargo test -p rlm-core --test module_graph -- --nocapture`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -97,6 +99,37 @@ fn the_modules_import_each_other_without_a_cycle() {
     // The sources were read: the loop uses the serving, the API the loop.
     assert!(graph["run_loop"].contains("serving") && graph["rlm"].contains("run_loop"));
     assert_eq!(find_cycle(&graph), None);
+}
+
+/// The graph as ARCHITECTURE.md writes it: one `module -> a, b` line per
+/// module (`-` for none).
+fn render(graph: &BTreeMap<String, BTreeSet<String>>) -> String {
+    graph
+        .iter()
+        .map(|(module, deps)| {
+            let deps: Vec<&str> = deps.iter().map(String::as_str).collect();
+            format!("{module} -> {}\n", if deps.is_empty() { "-".to_string() } else { deps.join(", ") })
+        })
+        .collect()
+}
+
+/// The fenced block that follows the "rlm-core module graph" marker in ARCHITECTURE.md.
+fn drawn_graph() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ARCHITECTURE.md");
+    let doc = std::fs::read_to_string(&path).expect("ARCHITECTURE.md at the workspace root");
+    let after = doc.split("rlm-core module graph").nth(1).expect("the marker in ARCHITECTURE.md");
+    let block = after.split("```").nth(1).expect("a fenced block after the marker");
+    block.trim_start_matches("text").trim_start_matches('\n').to_string()
+}
+
+#[test]
+fn architecture_md_draws_this_graph() {
+    let graph = render(&graph());
+    let drawn = drawn_graph();
+    if graph != drawn {
+        println!("ARCHITECTURE.md's block should read:\n```text\n{graph}```");
+    }
+    assert_eq!(drawn, graph, "ARCHITECTURE.md's rlm-core module graph is out of date");
 }
 
 #[test]
