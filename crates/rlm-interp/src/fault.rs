@@ -5,7 +5,9 @@ use std::rc::Rc;
 
 use smol_str::SmolStr;
 
-use crate::LimitError;
+use rlm_syntax::ast::BinOp;
+
+use crate::limits::LimitError;
 use crate::value::*;
 
 /// Why evaluation stopped early: an exception (catchable), a limit
@@ -35,4 +37,17 @@ pub fn type_err<T>(msg: impl Into<String>) -> R<T> {
 
 pub fn value_err<T>(msg: impl Into<String>) -> R<T> {
     exc(ExcKind::ValueError, msg)
+}
+
+/// The `TypeError` of a binary operator its operands do not support.
+pub(crate) fn binop_err<T>(op: BinOp, a: &Value, b: &Value) -> R<T> {
+    let sym = match op {
+        BinOp::Pow => "** or pow()",
+        o => o.as_str(),
+    };
+    type_err(format!(
+        "unsupported operand type(s) for {sym}: '{}' and '{}'",
+        a.type_name(),
+        b.type_name()
+    ))
 }

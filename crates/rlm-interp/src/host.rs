@@ -48,7 +48,7 @@ pub type InlineFn = Rc<dyn Fn(&[Value], &[(SmolStr, Value)]) -> Result<HostRetur
 
 /// Charges fuel for work about to be done; fails once the fuel is spent
 /// (the VM then ends the program with the limit error, uncatchably).
-pub type FuelMeter<'a> = &'a mut dyn FnMut(u64) -> Result<(), crate::LimitError>;
+pub type FuelMeter<'a> = &'a mut dyn FnMut(u64) -> Result<(), crate::limits::LimitError>;
 
 /// An inline host function that charges fuel for its own work (a scan of the
 /// context, a walk over a list) before doing it.

@@ -30,11 +30,14 @@ mod args;
 mod builtins;
 mod charged;
 mod compile;
+mod cost;
+mod error_info;
 mod fault;
 mod format;
 mod gc;
 mod host;
 mod json_value;
+mod limits;
 mod mem;
 mod modules;
 mod parse_cache;
@@ -55,170 +58,15 @@ use std::rc::Rc;
 pub mod cost_table {
     pub use crate::builtins::cost::{Cost, Over, Rate, entries};
 }
+pub use error_info::{ErrorKind, RuntimeErrorInfo};
 pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
 pub use json_value::{MAX_JSON_DEPTH, NotJson, from_json, to_json};
+pub use limits::{InterruptCheck, LimitError, LimitKind, Limits};
 pub use mem::HostBytes;
 pub use signature::{DefaultValue, Param, ParamType, Signature};
 pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
 
-/// Resource limits of a session. All are checked before the work happens.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Limits {
-    /// Instructions (plus proportional builtin work) per cell.
-    pub fuel: u64,
-    /// Budget over live values, in (approximate) bytes.
-    pub memory_bytes: usize,
-    /// Longest string a program may build, in bytes/characters.
-    pub max_str_len: usize,
-    /// Largest list/dict/set a program may build.
-    pub max_collection_len: usize,
-    /// Deepest call stack.
-    pub max_call_depth: usize,
-    /// Deepest nesting `repr`/`==`/hash/json will walk.
-    pub max_nesting: usize,
-    /// Bytes a cell may print.
-    pub max_output_bytes: usize,
-    /// Backtracking steps for regexes with lookaround/backreferences.
-    pub regex_backtrack_limit: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            fuel: 200_000_000,
-            memory_bytes: 512 << 20,
-            max_str_len: 256 << 20,
-            max_collection_len: 20_000_000,
-            max_call_depth: 400,
-            max_nesting: 200,
-            max_output_bytes: 8 << 20,
-            regex_backtrack_limit: 1_000_000,
-        }
-    }
-}
-
-/// Which limit was hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum LimitKind {
-    Fuel,
-    Memory,
-    StrLen,
-    CollectionLen,
-    CallDepth,
-    Nesting,
-    Output,
-    Regex,
-}
-
-/// A sandbox limit was reached: uncatchable, ends the run.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct LimitError {
-    pub kind: LimitKind,
-    pub message: String,
-}
-
-impl LimitError {
-    pub fn new(kind: LimitKind, message: impl Into<String>) -> LimitError {
-        LimitError { kind, message: message.into() }
-    }
-}
-
-/// What kind of error ended a cell.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ErrorKind {
-    /// The cell did not parse (or compile).
-    Syntax,
-    /// An uncaught Python exception (`ValueError`, ...).
-    Exception,
-    /// A sandbox limit; the session is unusable afterwards.
-    Limit(LimitKind),
-}
-
-/// An error that ended a cell, ready to show to the model.
-#[derive(Debug, Clone)]
-pub struct RuntimeErrorInfo {
-    pub kind: ErrorKind,
-    /// Python's exception class name (`ValueError`), `SyntaxError`, or `LimitError`.
-    pub type_name: String,
-    pub message: String,
-    /// (function, line) pairs, outermost first.
-    pub traceback: Vec<(String, u32)>,
-    /// A pre-rendered text (parse errors come rendered by rlm-syntax).
-    pub rendered: Option<String>,
-    /// A "Did you mean" suggestion (shown by `render`, as CPython 3.11 does).
-    pub hint: Option<String>,
-}
-
-impl RuntimeErrorInfo {
-    pub(crate) fn exception(e: &value::Exception) -> RuntimeErrorInfo {
-        let mut vm = vm::Vm::new(Limits::default());
-        let message = vm.exc_str(e).unwrap_or_default();
-        let mut tb: Vec<(String, u32)> =
-            e.traceback.borrow().iter().map(|(n, l)| (n.to_string(), *l)).collect();
-        tb.reverse();
-        RuntimeErrorInfo {
-            kind: ErrorKind::Exception,
-            type_name: e.kind.qualified_name().to_string(),
-            message,
-            traceback: tb,
-            rendered: None,
-            hint: e.hint.borrow().clone(),
-        }
-    }
-
-    pub(crate) fn limit(l: LimitError) -> RuntimeErrorInfo {
-        RuntimeErrorInfo {
-            kind: ErrorKind::Limit(l.kind),
-            type_name: "LimitError".into(),
-            message: l.message,
-            traceback: Vec::new(),
-            rendered: None,
-            hint: None,
-        }
-    }
-
-    /// The last line, as CPython prints it: `ValueError: message`.
-    pub fn last_line(&self) -> String {
-        if self.message.is_empty() {
-            self.type_name.clone()
-        } else {
-            format!("{}: {}", self.type_name, self.message)
-        }
-    }
-
-    /// A CPython-like traceback for a cell named `name` with source `source`.
-    pub fn render(&self, source: &str, name: &str) -> String {
-        if let Some(r) = &self.rendered {
-            return r.clone();
-        }
-        let mut out = String::new();
-        if let ErrorKind::Limit(_) = self.kind {
-            out.push_str(&self.last_line());
-            out.push_str("\n(limit errors cannot be caught; this session cannot run more code)\n");
-            return out;
-        }
-        out.push_str("Traceback (most recent call last):\n");
-        let lines: Vec<&str> = source.lines().collect();
-        for (func, line) in &self.traceback {
-            out.push_str(&format!("  File \"{name}\", line {line}, in {func}\n"));
-            if let Some(text) = lines.get((*line as usize).wrapping_sub(1)) {
-                out.push_str(&format!("    {}\n", text.trim()));
-            }
-        }
-        out.push_str(&self.last_line());
-        if let Some(h) = &self.hint {
-            out.push_str(&format!(". Did you mean: '{h}'?"));
-        }
-        out.push('\n');
-        out
-    }
-}
-
-/// Asked by a running program every so many fuel units (see
-/// [`Session::set_interrupt_check`]); `true` stops it with `KeyboardInterrupt`.
-pub type InterruptCheck = Rc<dyn Fn() -> bool>;
 
 /// How a cell run (or resume) ended.
 #[derive(Debug)]

@@ -32,6 +32,16 @@ pub type HashState = foldhash::fast::RandomState;
 pub type Map = indexmap::IndexMap<Key, Value, HashState>;
 pub type KeySet = indexmap::IndexSet<Key, HashState>;
 
+/// One entry of a set's table: its hash and key.
+pub(crate) type SetEntry = (u64, Key);
+
+/// A set's table at its reserved capacity and the elements no one else
+/// charges (`Value::unowned_cost`); the caller adds its `Rc` box.
+pub(crate) fn set_table_mem_cost(s: &KeySet) -> usize {
+    crate::mem::table_block(s.capacity(), std::mem::size_of::<SetEntry>())
+        + s.iter().map(|k| k.0.unowned_cost()).sum::<usize>()
+}
+
 /// Dropping deeply nested values must not recurse on the Rust stack: the
 /// containers' `Drop` hands their children to this queue, which the
 /// outermost drop empties in a loop.

@@ -1,5 +1,6 @@
-//! What builtins cost: the `Cost` model every builtin, method, module
-//! function and operator declares next to its registration (the
+//! What builtins cost: the charging of the `Cost` model (`crate::cost`, re-exported
+//! here) every builtin, method, module function and operator declares next to its
+//! registration (the
 //! `FUNCTIONS` and `TYPE_NAMES` tables here, each type's `*_COSTS` beside
 //! its `*_METHODS`, each module's line in `modules/mod.rs`, the operators
 //! below), and the one place that charges it, before the call dispatches:
@@ -21,117 +22,7 @@ use crate::fault::R;
 use crate::value::*;
 use crate::vm::Vm;
 
-/// Which of a call's values its work is proportional to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Over {
-    /// Nothing: the work is bounded (or charged as it proceeds elsewhere).
-    Nothing,
-    /// The receiver of a method (a method's `self`).
-    Recv,
-    /// The positional argument at this index.
-    Arg(u8),
-    /// Every positional argument.
-    Args,
-    /// The receiver and every positional argument.
-    All,
-}
-
-/// Fuel per unit of size, for the sized values a cost is over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rate {
-    /// Per item of a list, tuple, dict, set, frozenset, deque, range or dict view.
-    pub per_item: u32,
-    /// Per 64 bytes of a string.
-    pub per_64_bytes: u32,
-}
-
-/// Copying items or bytes (slices, concatenation, `copy`, `tuple(x)`):
-/// a refcount per item, a `memcpy` of the bytes.
-pub const COPY: Rate = Rate { per_item: 1, per_64_bytes: 4 };
-/// Concatenating: a copy, but `s = s + t` builds a string a piece at a time
-/// (CPython extends it in place): charged at the rate of making a string
-/// (`Vm::check_str_len`), which it pays too, so that building a result by
-/// pieces stays within the default fuel.
-pub const CONCAT: Rate = Rate { per_item: 1, per_64_bytes: 1 };
-/// Repeating (`s * n`, `[x] * n`): one value cloned or a `memcpy`, charged on
-/// the result, like making a string (`Vm::check_str_len`).
-pub const FILL: Rate = Rate { per_item: 1, per_64_bytes: 1 };
-/// Reading each item or byte once (`sum`, `count`, `find`, `any`).
-pub const SCAN: Rate = Rate { per_item: 1, per_64_bytes: 4 };
-/// Hashing and inserting each item (`set(x)`, `dict(x)`, `Counter(x)`,
-/// `hash(t)`, set algebra); comparing items (`index`, `remove`).
-pub const HASH: Rate = Rate { per_item: 12, per_64_bytes: 16 };
-/// Decoding and re-encoding each character (`lower`, `title`, `translate`,
-/// `split` into pieces, `re`, `json`, `csv`, `textwrap`).
-pub const TEXT: Rate = Rate { per_item: 4, per_64_bytes: 8 };
-
-/// Cutting text into pieces (`split`, `textwrap.wrap`): each piece a new
-/// string, hundreds of nanoseconds (calibration).
-pub const PIECES: Rate = Rate { per_item: 16, per_64_bytes: 32 };
-/// Mapping text character by character where each may change width or
-/// case rules apply (`title`, `swapcase`, `translate`, `json.loads`).
-pub const CHARWISE: Rate = Rate { per_item: 4, per_64_bytes: 32 };
-/// Parsing CSV rows: a list or a dict per row.
-pub const ROWS: Rate = Rate { per_item: 64, per_64_bytes: 64 };
-/// Calling a function (or making a tuple) per item (`map`, `enumerate`,
-/// `itertools.starmap`, `functools.reduce`).
-pub const CALLBACK: Rate = Rate { per_item: 8, per_64_bytes: 32 };
-/// A format turned into a regex and compiled per call (`strptime`).
-pub const FORMAT_REGEX: Rate = Rate { per_item: 4, per_64_bytes: 4096 };
-
-/// Compiling a program from text (a regex: parsing, then building its
-/// automata, tens of nanoseconds per byte).
-pub const COMPILE: Rate = Rate { per_item: 4, per_64_bytes: 256 };
-
-/// A callable's cost: `rate` per unit of size of the values `over` names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cost {
-    pub over: Over,
-    pub rate: Rate,
-}
-
-/// A bounded call: nothing beyond the instruction that makes it.
-pub const FREE: Cost = Cost { over: Over::Nothing, rate: Rate { per_item: 0, per_64_bytes: 0 } };
-
-/// `rate` over the values `over` names.
-pub const fn cost(over: Over, rate: Rate) -> Cost {
-    Cost { over, rate }
-}
-
-/// Costs of a table's names, sorted by name (`lookup` searches it).
-pub type CostTable = &'static [(&'static str, Cost)];
-
-/// What an entry not found costs (the coverage tests keep every table
-/// complete; this only guards against a table falling behind at run time).
-const UNLISTED: Cost = cost(Over::All, HASH);
-
-/// The operators on sized values, by symbol (`[:]` is slicing, charged on
-/// the result's length; `*` on a sequence on the result's length too).
-pub const OPERATOR_COSTS: CostTable = &[
-    ("%", cost(Over::All, TEXT)),
-    ("&", cost(Over::All, HASH)),
-    ("*", cost(Over::Recv, FILL)),
-    ("+", cost(Over::All, CONCAT)),
-    ("+=", cost(Over::Arg(0), COPY)),
-    ("-", cost(Over::All, HASH)),
-    ("[:]", cost(Over::Recv, COPY)),
-    ("^", cost(Over::All, HASH)),
-    ("|", cost(Over::All, HASH)),
-];
-
-/// A cost in a table: binary search when it is sorted (every table but
-/// `FUNCTIONS`, which keeps the order name suggestions read), else a scan.
-pub fn find(table: CostTable, name: &str) -> Option<Cost> {
-    match table.binary_search_by(|(n, _)| (*n).cmp(name)) {
-        Ok(i) => Some(table[i].1),
-        Err(_) => table.iter().find(|(n, _)| *n == name).map(|(_, c)| *c),
-    }
-}
-
-/// A cost in a table; `UNLISTED` when absent.
-pub fn lookup(table: CostTable, name: &str) -> Cost {
-    find(table, name).unwrap_or(UNLISTED)
-}
+pub use crate::cost::*;
 
 /// The items and bytes of one value, as costs count them (0 for unsized
 /// values). A range is as long as it says, though nothing holds its items:
@@ -165,14 +56,6 @@ pub fn size_of(v: &Value) -> (u64, u64) {
 fn small(v: &Value) -> bool {
     let (items, bytes) = size_of(v);
     items < 8 && bytes < 256
-}
-
-/// The fuel `rate` charges for `items` and `bytes`.
-#[inline]
-pub fn fuel_for(rate: Rate, items: u64, bytes: u64) -> u64 {
-    items
-        .saturating_mul(rate.per_item as u64)
-        .saturating_add(bytes.saturating_mul(rate.per_64_bytes as u64) / 64)
 }
 
 /// The size of `v` a charge counts: a range past `max_items` (the

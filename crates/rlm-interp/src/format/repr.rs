@@ -15,7 +15,7 @@ use crate::vm::Vm;
 
 /// Used for `Debug` of values (no VM at hand).
 pub fn repr_simple(v: &Value) -> String {
-    let mut vm = Vm::new(crate::Limits::default());
+    let mut vm = Vm::new(crate::limits::Limits::default());
     vm.repr(v).unwrap_or_else(|_| "<value>".into())
 }
 
@@ -74,7 +74,7 @@ impl Vm {
         // Each item of a container is charged as it is written (a value
         // alone, `print(n)`, costs its instruction).
         if depth > 0 {
-            self.fuel(crate::vm::FUEL_PER_VALUE_WRITTEN)?;
+            self.fuel(crate::cost::FUEL_PER_VALUE_WRITTEN)?;
         }
         match v {
             Value::None => out.push_str("None"),

@@ -10,11 +10,27 @@
 //! object since it was made (`cycles_possible`): if not, no cycle exists and
 //! a collection would free nothing.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use crate::mem::Account;
 use crate::value::*;
+
+thread_local! {
+    /// Lists of this thread marked or dropped so far: while it stands still
+    /// and no list was left marked, a sync need not visit the lists at all.
+    static LIST_CHANGES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// See `LIST_CHANGES`.
+pub(crate) fn list_changes() -> u64 {
+    LIST_CHANGES.with(Cell::get)
+}
+
+/// A list was marked or dropped (`types/list.rs`): the next sync visits the lists.
+pub(crate) fn note_list_change() {
+    LIST_CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
+}
 
 /// A weakly registered mutable container (see the module docs).
 pub(super) enum Tracked {
@@ -71,11 +87,11 @@ impl Tracked {
 
 fn set_cost(s: &StoreCell<KeySet>) -> Option<usize> {
     let s = s.try_borrow().ok()?;
-    Some(crate::mem::rc_block::<StoreCell<KeySet>>() + crate::types::set::table_mem_cost(&s))
+    Some(crate::mem::rc_block::<StoreCell<KeySet>>() + crate::value::set_table_mem_cost(&s))
 }
 
 fn frozenset_cost(s: &KeySet) -> usize {
-    crate::mem::rc_block::<KeySet>() + crate::types::set::table_mem_cost(s)
+    crate::mem::rc_block::<KeySet>() + crate::value::set_table_mem_cost(s)
 }
 
 fn cell_cost(c: &StoreCell<Option<Value>>) -> Option<usize> {
@@ -256,7 +272,7 @@ impl Registry {
     /// dropped since the last sync and none was left marked: each is then
     /// alive (a dead one was dropped) and charged at its current size.
     pub(super) fn sync(&mut self, account: &Account) {
-        let changes = crate::types::list::list_changes();
+        let changes = list_changes();
         let skip_lists = self.lists_left_marked == 0 && self.list_changes_seen == Some(changes);
         let (mut credit, mut charge) = (0usize, 0usize);
         if !skip_lists {

@@ -22,8 +22,8 @@ use indexmap::IndexMap;
 use smol_str::SmolStr;
 
 use crate::args::Kwargs;
-use crate::builtins::cost::Over::{Arg, Args};
-use crate::builtins::cost::{
+use crate::cost::Over::{Arg, Args};
+use crate::cost::{
     CALLBACK, CHARWISE, COMPILE, COPY, CostTable, FREE, HASH, PIECES, ROWS, SCAN, TEXT, cost,
 };
 use crate::fault::{R, exc};

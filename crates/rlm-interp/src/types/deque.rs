@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
-use crate::builtins::cost::Over::{Arg, Recv};
-use crate::builtins::cost::{COPY, CostTable, FREE, SCAN, cost};
+use crate::cost::Over::{Arg, Recv};
+use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{R, exc, value_err};
 use crate::types::slice::norm_index;
 use crate::value::*;

@@ -20,7 +20,7 @@ pub trait HostObject {
         name: &str,
         args: &[Value],
         kwargs: &[(SmolStr, Value)],
-        fuel: &mut dyn FnMut(u64) -> Result<(), crate::LimitError>,
+        fuel: &mut dyn FnMut(u64) -> Result<(), crate::limits::LimitError>,
     ) -> Option<Result<crate::host::HostReturn, crate::host::HostError>>;
     /// Attribute read (non-method). `None` means "no such attribute".
     fn get_attr(&self, _name: &str) -> Option<Value> {

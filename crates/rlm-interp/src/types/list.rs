@@ -5,8 +5,8 @@ use std::cell::{BorrowError, BorrowMutError, Cell, Ref, RefCell, RefMut};
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
-use crate::builtins::cost::Over::{Arg, Recv};
-use crate::builtins::cost::{COPY, CostTable, FREE, SCAN, cost};
+use crate::cost::Over::{Arg, Recv};
+use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
@@ -22,21 +22,6 @@ use crate::vm::Vm;
 pub struct ListObj {
     items: RefCell<Vec<Value>>,
     remeasure: Cell<bool>,
-}
-
-thread_local! {
-    /// Lists of this thread marked or dropped so far: while it stands still
-    /// and no list was left marked, a sync need not visit the lists at all.
-    static LIST_CHANGES: Cell<u64> = const { Cell::new(0) };
-}
-
-/// See `LIST_CHANGES`.
-pub(crate) fn list_changes() -> u64 {
-    LIST_CHANGES.with(Cell::get)
-}
-
-fn note_list_change() {
-    LIST_CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
 }
 
 impl ListObj {
@@ -93,7 +78,7 @@ impl ListObj {
     fn mark(&self) {
         if !self.remeasure.get() {
             self.remeasure.set(true);
-            note_list_change();
+            crate::gc::note_list_change();
         }
     }
 
@@ -170,7 +155,7 @@ pub(crate) fn push_cost(items: &Vec<Value>) -> usize {
 impl Drop for ListObj {
     fn drop(&mut self) {
         // Its registry entry is dead now: the next sync must visit the lists.
-        note_list_change();
+        crate::gc::note_list_change();
         defer_drop(std::mem::take(self.items.get_mut()));
     }
 }

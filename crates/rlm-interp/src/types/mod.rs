@@ -31,7 +31,7 @@ pub(crate) mod tuple;
 pub(crate) mod type_obj;
 
 use crate::args::Kwargs;
-use crate::builtins::cost::{Cost, CostTable, FREE, find, lookup};
+use crate::cost::{Cost, CostTable, FREE, find, lookup};
 use crate::fault::{Fault, R, type_err};
 use crate::types::native::{native_method, native_method_costs, native_method_names};
 use crate::value::*;
@@ -158,7 +158,7 @@ pub(crate) fn method_cost(recv: &Value, name: &str) -> Cost {
         Value::Native(n) => native_method_costs(n),
         Value::Type(Ty::Str) if name != "maketrans" => {
             // `str.lower(s)`: the receiver is the first argument.
-            use crate::builtins::cost::Over;
+            use crate::cost::Over;
             let c = lookup(str::methods::STR_COSTS, name);
             let over = match c.over {
                 Over::Recv => Over::Arg(0),

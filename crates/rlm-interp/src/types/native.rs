@@ -6,8 +6,8 @@
 use std::rc::Rc;
 
 use crate::args::Kwargs;
-use crate::builtins::cost::Over::{All, Arg, Args};
-use crate::builtins::cost::{CHARWISE, COPY, CostTable, FORMAT_REGEX, FREE, HASH, TEXT, cost};
+use crate::cost::Over::{All, Arg, Args};
+use crate::cost::{CHARWISE, COPY, CostTable, FORMAT_REGEX, FREE, HASH, TEXT, cost};
 use crate::fault::{R, exc};
 use crate::modules::datetime::{date_time, timedelta};
 use crate::modules::functools;

@@ -7,14 +7,11 @@ use std::rc::Rc;
 use rlm_syntax::ast::BinOp;
 
 use crate::args::as_int;
-use crate::builtins::cost::Over::{All, Args, Recv};
-use crate::builtins::cost::{CostTable, FREE, HASH, SCAN, cost};
+use crate::cost::Over::{All, Args, Recv};
+use crate::cost::{CostTable, FREE, HASH, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err};
 use crate::value::*;
 use crate::vm::Vm;
-
-/// One entry of a set's table: its hash and key.
-type SetEntry = (u64, Key);
 
 /// What one new element may cost: an entry and its index, doubled by growth.
 pub(crate) const SET_ENTRY_COST: usize =
@@ -32,13 +29,6 @@ pub(crate) fn insert_cost(s: &KeySet) -> usize {
     } else {
         SET_ENTRY_COST
     }
-}
-
-/// A set's table at its reserved capacity and the elements no one else
-/// charges (`Value::unowned_cost`); the caller adds its `Rc` box.
-pub(crate) fn table_mem_cost(s: &KeySet) -> usize {
-    crate::mem::table_block(s.capacity(), std::mem::size_of::<SetEntry>())
-        + s.iter().map(|k| k.0.unowned_cost()).sum::<usize>()
 }
 
 pub(crate) const SET_METHODS: &[&str] = &[

@@ -4,8 +4,8 @@
 use std::rc::Rc;
 
 use crate::args::as_int;
-use crate::builtins::cost::Over::Recv;
-use crate::builtins::cost::{CostTable, SCAN, cost};
+use crate::cost::Over::Recv;
+use crate::cost::{CostTable, SCAN, cost};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{AccountRef, Owner};
 use crate::types::slice::{norm_index, slice_collect, slice_indices};

@@ -6,7 +6,7 @@
 use crate::fault::{Fault, R};
 use crate::value::Value;
 use crate::vm::Vm;
-use crate::{LimitError, LimitKind};
+use crate::limits::{LimitError, LimitKind};
 
 /// How far past the budget the heap may get between two syncs of the
 /// memory count (and the least allocation between two syncs).
@@ -16,13 +16,6 @@ pub(crate) const SYNC_GRACE: usize = 4 << 20;
 /// ([`Vm::check_text_growth`]).
 const TEXT_CHECKED_FROM: usize = 1 << 20;
 
-/// Fuel for each item `repr`, `str()`, formatting and `json.dumps` write
-/// inside a container (charged before it is written). Every value writes at least one byte, a
-/// container's own brackets and separators a few per item, a number or a
-/// name at most a few dozen: so the fuel is proportional to the output, at
-/// about the rate the dispatch loop burns fuel (a shared-child DAG's `repr`
-/// wrote 256 M characters uncharged until the string cap, 10 s).
-pub(crate) const FUEL_PER_VALUE_WRITTEN: u64 = 8;
 
 impl Vm {
     /// Charges `n` units of fuel before the work they pay for. Past the
@@ -59,7 +52,7 @@ impl Vm {
         if let Some((_, check)) = &self.interrupt_check {
             if check() {
                 return Err(Fault::Exc(crate::types::exception::Exception::new(
-                    crate::ExcKind::KeyboardInterrupt,
+                    crate::value::ExcKind::KeyboardInterrupt,
                     "interrupted by the host",
                 )));
             }

@@ -5,25 +5,13 @@
 use rlm_syntax::ast::{BinOp, UnaryOp};
 
 use crate::args::{as_float, as_int};
-use crate::builtins::cost::OPERATOR_COSTS;
-use crate::fault::{R, type_err};
+use crate::cost::OPERATOR_COSTS;
+use crate::fault::{R, binop_err, type_err};
 use crate::types::float::float_binary;
 use crate::types::int::{int_binary, overflow};
 use crate::types::set::set_items;
 use crate::value::*;
 use crate::vm::Vm;
-
-pub(crate) fn binop_err<T>(op: BinOp, a: &Value, b: &Value) -> R<T> {
-    let sym = match op {
-        BinOp::Pow => "** or pow()",
-        o => o.as_str(),
-    };
-    type_err(format!(
-        "unsupported operand type(s) for {sym}: '{}' and '{}'",
-        a.type_name(),
-        b.type_name()
-    ))
-}
 
 /// The operators whose work grows with their operands, by their symbol in
 /// `OPERATOR_COSTS` (`builtins/cost.rs`).

@@ -89,8 +89,8 @@ impl Vm {
                 | IterState::Cycle(..)
                 | IterState::Repeat(_, None) = &*it.borrow()
                 {
-                    return Err(Fault::Limit(crate::LimitError::new(
-                        crate::LimitKind::CollectionLen,
+                    return Err(Fault::Limit(crate::limits::LimitError::new(
+                        crate::limits::LimitKind::CollectionLen,
                         "cannot materialise an infinite iterator (itertools.count/cycle/repeat); use islice",
                     )));
                 }

@@ -42,11 +42,9 @@ use smol_str::SmolStr;
 use crate::compile::{Code, GlobalNames};
 use crate::host::{HostCall, HostFunc};
 use crate::value::*;
-use crate::{LimitError, Limits};
+use crate::limits::{LimitError, Limits};
 
 use crate::fault::{Fault, PendingCall, R};
-pub(crate) use accounting::FUEL_PER_VALUE_WRITTEN;
-pub(crate) use binary::binop_err;
 pub(crate) use builtin_fast::{is_builtin_len, len_fast};
 pub(crate) use compare::eq_shallow;
 use stack::OperandStack;
@@ -116,7 +114,7 @@ pub enum RunState {
     /// Waiting for the embedder to perform these host calls.
     Suspended(Vec<HostCall>),
     /// An uncaught exception ended the cell (the session stays usable).
-    Error(crate::RuntimeErrorInfo),
+    Error(crate::error_info::RuntimeErrorInfo),
 }
 
 pub struct Vm {
@@ -133,7 +131,7 @@ pub struct Vm {
     pub(crate) fuel_checkpoint: u64,
     /// Asked every `.0` fuel units whether to stop the program (a host's
     /// Ctrl-C); `true` raises `KeyboardInterrupt` inside it.
-    pub(crate) interrupt_check: Option<(u64, crate::InterruptCheck)>,
+    pub(crate) interrupt_check: Option<(u64, crate::limits::InterruptCheck)>,
     /// Bytes pre-charged (`alloc`) since the memory count was last synced.
     mem_since: usize,
     /// The memory count at the last sync.

@@ -144,7 +144,7 @@ impl Vm {
     /// Run runnable tasks until all are blocked or the main task ends.
     fn schedule(&mut self) -> RunState {
         if let Some(dead) = &self.dead {
-            return RunState::Error(crate::RuntimeErrorInfo::limit(dead.clone()));
+            return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(dead.clone()));
         }
         loop {
             let runnable = (0..self.tasks.len()).find(|&i| {
@@ -160,7 +160,7 @@ impl Vm {
                     }
                 }
                 if calls.is_empty() {
-                    return RunState::Error(crate::RuntimeErrorInfo::exception(&Exception::new(
+                    return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(&Exception::new(
                         ExcKind::RuntimeError,
                         "deadlock: every task waits and no host call is pending",
                     )));
@@ -213,17 +213,17 @@ impl Vm {
                 Err(Fault::Exc(e)) => {
                     self.tasks[t].finished = true;
                     match self.tasks[t].parent {
-                        None => return RunState::Error(crate::RuntimeErrorInfo::exception(&e)),
+                        None => return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(&e)),
                         Some((p, slot)) => self.fill_slot(p, slot, Err(e)),
                     }
                 }
                 Err(Fault::Final(v)) => return RunState::Final(v),
                 Err(Fault::Limit(l)) => {
                     self.dead = Some(l.clone());
-                    return RunState::Error(crate::RuntimeErrorInfo::limit(l));
+                    return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
                 }
                 Err(Fault::Suspend(..)) => {
-                    return RunState::Error(crate::RuntimeErrorInfo::exception(&Exception::new(
+                    return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(&Exception::new(
                         ExcKind::RuntimeError,
                         "internal: stray suspension",
                     )));

@@ -58,7 +58,7 @@ pub(super) fn json_dump(
         vm.check_str_len(out.len())?;
     }
     vm.check_text_growth(out.capacity())?;
-    vm.fuel(if depth > 0 { crate::vm::FUEL_PER_VALUE_WRITTEN } else { 1 })?;
+    vm.fuel(if depth > 0 { crate::cost::FUEL_PER_VALUE_WRITTEN } else { 1 })?;
     // A newline plus `d` indents, held to the string cap before it is
     // written (an indent near the cap times the depth would overshoot it).
     let nl = |vm: &mut Vm, out: &mut String, d: usize| -> R<()> {

@@ -13,7 +13,7 @@ use crate::modules::re::match_obj::MatchObj;
 use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, VERBOSE};
 use crate::value::*;
 use crate::vm::Vm;
-use crate::{LimitError, LimitKind};
+use crate::limits::{LimitError, LimitKind};
 
 enum Engine {
     /// The linear engine, with capture slots reused from one search to the

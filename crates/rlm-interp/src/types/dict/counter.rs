@@ -7,8 +7,8 @@ use std::rc::Rc;
 use rlm_syntax::ast::{BinOp, UnaryOp};
 
 use crate::args::{as_float, as_int};
-use crate::builtins::cost::Over::{All, Recv};
-use crate::builtins::cost::{COPY, CostTable, HASH, SCAN, cost};
+use crate::cost::Over::{All, Recv};
+use crate::cost::{COPY, CostTable, HASH, SCAN, cost};
 use crate::fault::{R, type_err};
 use crate::value::*;
 use crate::vm::Vm;

@@ -11,8 +11,8 @@ pub(crate) mod view;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
-use crate::builtins::cost::Over::{Arg, Args, Recv};
-use crate::builtins::cost::{CostTable, FREE, HASH, SCAN, cost};
+use crate::cost::Over::{Arg, Args, Recv};
+use crate::cost::{CostTable, FREE, HASH, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::value::*;
 use crate::vm::Vm;

@@ -4,8 +4,8 @@
 use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
-use crate::builtins::cost::Over::Recv;
-use crate::builtins::cost::{CostTable, SCAN, cost};
+use crate::cost::Over::Recv;
+use crate::cost::{CostTable, SCAN, cost};
 use crate::fault::{Fault, R, type_err};
 use crate::value::*;
 use crate::vm::Vm;

@@ -1,0 +1,137 @@
+//! The cost model every builtin, method, module function and operator
+//! declares next to its registration: which of a call's values its work is
+//! proportional to ([`Over`]) and at what [`Rate`]. A declaration only: the
+//! types' method tables name it, so it sits below them; the charging (sizes of
+//! values, the fuel taken before a call dispatches) is `builtins/cost.rs`.
+//!
+//! Rates are set so that a unit of fuel buys a few nanoseconds of work at
+//! most, about what the dispatch loop spends on one instruction (BENCHMARKS.md,
+//! "Fuel cost table and calibration").
+
+/// Which of a call's values its work is proportional to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Over {
+    /// Nothing: the work is bounded (or charged as it proceeds elsewhere).
+    Nothing,
+    /// The receiver of a method (a method's `self`).
+    Recv,
+    /// The positional argument at this index.
+    Arg(u8),
+    /// Every positional argument.
+    Args,
+    /// The receiver and every positional argument.
+    All,
+}
+
+/// Fuel per unit of size, for the sized values a cost is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    /// Per item of a list, tuple, dict, set, frozenset, deque, range or dict view.
+    pub per_item: u32,
+    /// Per 64 bytes of a string.
+    pub per_64_bytes: u32,
+}
+
+/// Copying items or bytes (slices, concatenation, `copy`, `tuple(x)`):
+/// a refcount per item, a `memcpy` of the bytes.
+pub const COPY: Rate = Rate { per_item: 1, per_64_bytes: 4 };
+/// Concatenating: a copy, but `s = s + t` builds a string a piece at a time
+/// (CPython extends it in place): charged at the rate of making a string
+/// (`Vm::check_str_len`), which it pays too, so that building a result by
+/// pieces stays within the default fuel.
+pub const CONCAT: Rate = Rate { per_item: 1, per_64_bytes: 1 };
+/// Repeating (`s * n`, `[x] * n`): one value cloned or a `memcpy`, charged on
+/// the result, like making a string (`Vm::check_str_len`).
+pub const FILL: Rate = Rate { per_item: 1, per_64_bytes: 1 };
+/// Reading each item or byte once (`sum`, `count`, `find`, `any`).
+pub const SCAN: Rate = Rate { per_item: 1, per_64_bytes: 4 };
+/// Hashing and inserting each item (`set(x)`, `dict(x)`, `Counter(x)`,
+/// `hash(t)`, set algebra); comparing items (`index`, `remove`).
+pub const HASH: Rate = Rate { per_item: 12, per_64_bytes: 16 };
+/// Decoding and re-encoding each character (`lower`, `title`, `translate`,
+/// `split` into pieces, `re`, `json`, `csv`, `textwrap`).
+pub const TEXT: Rate = Rate { per_item: 4, per_64_bytes: 8 };
+
+/// Cutting text into pieces (`split`, `textwrap.wrap`): each piece a new
+/// string, hundreds of nanoseconds (calibration).
+pub const PIECES: Rate = Rate { per_item: 16, per_64_bytes: 32 };
+/// Mapping text character by character where each may change width or
+/// case rules apply (`title`, `swapcase`, `translate`, `json.loads`).
+pub const CHARWISE: Rate = Rate { per_item: 4, per_64_bytes: 32 };
+/// Parsing CSV rows: a list or a dict per row.
+pub const ROWS: Rate = Rate { per_item: 64, per_64_bytes: 64 };
+/// Calling a function (or making a tuple) per item (`map`, `enumerate`,
+/// `itertools.starmap`, `functools.reduce`).
+pub const CALLBACK: Rate = Rate { per_item: 8, per_64_bytes: 32 };
+/// A format turned into a regex and compiled per call (`strptime`).
+pub const FORMAT_REGEX: Rate = Rate { per_item: 4, per_64_bytes: 4096 };
+
+/// Compiling a program from text (a regex: parsing, then building its
+/// automata, tens of nanoseconds per byte).
+pub const COMPILE: Rate = Rate { per_item: 4, per_64_bytes: 256 };
+
+/// A callable's cost: `rate` per unit of size of the values `over` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cost {
+    pub over: Over,
+    pub rate: Rate,
+}
+
+/// A bounded call: nothing beyond the instruction that makes it.
+pub const FREE: Cost = Cost { over: Over::Nothing, rate: Rate { per_item: 0, per_64_bytes: 0 } };
+
+/// `rate` over the values `over` names.
+pub const fn cost(over: Over, rate: Rate) -> Cost {
+    Cost { over, rate }
+}
+
+/// Costs of a table's names, sorted by name (`lookup` searches it).
+pub type CostTable = &'static [(&'static str, Cost)];
+
+/// What an entry not found costs (the coverage tests keep every table
+/// complete; this only guards against a table falling behind at run time).
+pub(crate) const UNLISTED: Cost = cost(Over::All, HASH);
+
+/// The operators on sized values, by symbol (`[:]` is slicing, charged on
+/// the result's length; `*` on a sequence on the result's length too).
+pub const OPERATOR_COSTS: CostTable = &[
+    ("%", cost(Over::All, TEXT)),
+    ("&", cost(Over::All, HASH)),
+    ("*", cost(Over::Recv, FILL)),
+    ("+", cost(Over::All, CONCAT)),
+    ("+=", cost(Over::Arg(0), COPY)),
+    ("-", cost(Over::All, HASH)),
+    ("[:]", cost(Over::Recv, COPY)),
+    ("^", cost(Over::All, HASH)),
+    ("|", cost(Over::All, HASH)),
+];
+
+/// A cost in a table: binary search when it is sorted (every table but
+/// `FUNCTIONS`, which keeps the order name suggestions read), else a scan.
+pub fn find(table: CostTable, name: &str) -> Option<Cost> {
+    match table.binary_search_by(|(n, _)| (*n).cmp(name)) {
+        Ok(i) => Some(table[i].1),
+        Err(_) => table.iter().find(|(n, _)| *n == name).map(|(_, c)| *c),
+    }
+}
+
+/// A cost in a table; `UNLISTED` when absent.
+pub fn lookup(table: CostTable, name: &str) -> Cost {
+    find(table, name).unwrap_or(UNLISTED)
+}
+
+/// The fuel `rate` charges for `items` and `bytes`.
+#[inline]
+pub fn fuel_for(rate: Rate, items: u64, bytes: u64) -> u64 {
+    items
+        .saturating_mul(rate.per_item as u64)
+        .saturating_add(bytes.saturating_mul(rate.per_64_bytes as u64) / 64)
+}
+
+/// Fuel for each item `repr`, `str()`, formatting and `json.dumps` write
+/// inside a container (charged before it is written). Every value writes at least one byte, a
+/// container's own brackets and separators a few per item, a number or a
+/// name at most a few dozen: so the fuel is proportional to the output, at
+/// about the rate the dispatch loop burns fuel (a shared-child DAG's `repr`
+/// wrote 256 M characters uncharged until the string cap, 10 s).
+pub(crate) const FUEL_PER_VALUE_WRITTEN: u64 = 8;

@@ -1,0 +1,72 @@
+//! The sandbox's limits and the error that says one was reached: the core
+//! every layer names (the values charge against them, the machine enforces
+//! them), so they live below everything else and `lib.rs` re-exports them.
+
+use std::rc::Rc;
+
+/// Resource limits of a session. All are checked before the work happens.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Limits {
+    /// Instructions (plus proportional builtin work) per cell.
+    pub fuel: u64,
+    /// Budget over live values, in (approximate) bytes.
+    pub memory_bytes: usize,
+    /// Longest string a program may build, in bytes/characters.
+    pub max_str_len: usize,
+    /// Largest list/dict/set a program may build.
+    pub max_collection_len: usize,
+    /// Deepest call stack.
+    pub max_call_depth: usize,
+    /// Deepest nesting `repr`/`==`/hash/json will walk.
+    pub max_nesting: usize,
+    /// Bytes a cell may print.
+    pub max_output_bytes: usize,
+    /// Backtracking steps for regexes with lookaround/backreferences.
+    pub regex_backtrack_limit: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel: 200_000_000,
+            memory_bytes: 512 << 20,
+            max_str_len: 256 << 20,
+            max_collection_len: 20_000_000,
+            max_call_depth: 400,
+            max_nesting: 200,
+            max_output_bytes: 8 << 20,
+            regex_backtrack_limit: 1_000_000,
+        }
+    }
+}
+
+/// Which limit was hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum LimitKind {
+    Fuel,
+    Memory,
+    StrLen,
+    CollectionLen,
+    CallDepth,
+    Nesting,
+    Output,
+    Regex,
+}
+
+/// A sandbox limit was reached: uncatchable, ends the run.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct LimitError {
+    pub kind: LimitKind,
+    pub message: String,
+}
+
+impl LimitError {
+    pub fn new(kind: LimitKind, message: impl Into<String>) -> LimitError {
+        LimitError { kind, message: message.into() }
+    }
+}
+
+/// Asked by a running program every so many fuel units (see
+/// [`crate::Session::set_interrupt_check`]); `true` stops it with `KeyboardInterrupt`.
+pub type InterruptCheck = Rc<dyn Fn() -> bool>;
