@@ -67,7 +67,6 @@ pub use signature::{DefaultValue, Param, ParamType, Signature};
 pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
 
-
 /// How a cell run (or resume) ended.
 #[derive(Debug)]
 pub enum Outcome {

@@ -209,7 +209,8 @@ fn upward(
 fn allowed(file: &str, path: &str) -> Option<usize> {
     ALLOWED_UP.iter().position(|(f, p, _)| {
         (*f == "*" || *f == file)
-            && (path == *p || (p.ends_with("::") && path.starts_with(p))
+            && (path == *p
+                || (p.ends_with("::") && path.starts_with(p))
                 || path.starts_with(&format!("{p}::")))
     })
 }

@@ -5,11 +5,11 @@
 use rlm_syntax::ast::BinOp;
 
 use crate::args::as_float;
+use crate::fault::binop_err;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::str::py_isspace;
 use crate::value::*;
 use crate::vm::Vm;
-use crate::fault::binop_err;
 
 pub(crate) const FLOAT_METHODS: &[&str] = &["is_integer", "as_integer_ratio", "conjugate", "hex"];
 

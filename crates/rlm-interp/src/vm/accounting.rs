@@ -4,9 +4,9 @@
 //! string/collection/nesting caps, and the output cap.
 
 use crate::fault::{Fault, R};
+use crate::limits::{LimitError, LimitKind};
 use crate::value::Value;
 use crate::vm::Vm;
-use crate::limits::{LimitError, LimitKind};
 
 /// How far past the budget the heap may get between two syncs of the
 /// memory count (and the least allocation between two syncs).
@@ -15,7 +15,6 @@ pub(crate) const SYNC_GRACE: usize = 4 << 20;
 /// The capacity from which a text being written is held to the budget
 /// ([`Vm::check_text_growth`]).
 const TEXT_CHECKED_FROM: usize = 1 << 20;
-
 
 impl Vm {
     /// Charges `n` units of fuel before the work they pay for. Past the

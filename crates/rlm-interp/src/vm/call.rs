@@ -10,9 +10,9 @@ use smol_str::SmolStr;
 
 use crate::compile::Code;
 use crate::fault::{Fault, R, exc, type_err};
+use crate::limits::{LimitError, LimitKind};
 use crate::value::*;
 use crate::vm::{Called, ExecEnd, Frame, FrameCharge, Vm};
-use crate::limits::{LimitError, LimitKind};
 
 impl Vm {
     // ------------------------------------------------------------ calls

@@ -41,8 +41,8 @@ use smol_str::SmolStr;
 
 use crate::compile::{Code, GlobalNames};
 use crate::host::{HostCall, HostFunc};
-use crate::value::*;
 use crate::limits::{LimitError, Limits};
+use crate::value::*;
 
 use crate::fault::{Fault, PendingCall, R};
 pub(crate) use builtin_fast::{is_builtin_len, len_fast};

@@ -160,10 +160,12 @@ impl Vm {
                     }
                 }
                 if calls.is_empty() {
-                    return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(&Exception::new(
-                        ExcKind::RuntimeError,
-                        "deadlock: every task waits and no host call is pending",
-                    )));
+                    return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
+                        &Exception::new(
+                            ExcKind::RuntimeError,
+                            "deadlock: every task waits and no host call is pending",
+                        ),
+                    ));
                 }
                 return RunState::Suspended(calls);
             };
@@ -213,7 +215,11 @@ impl Vm {
                 Err(Fault::Exc(e)) => {
                     self.tasks[t].finished = true;
                     match self.tasks[t].parent {
-                        None => return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(&e)),
+                        None => {
+                            return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
+                                &e,
+                            ));
+                        }
                         Some((p, slot)) => self.fill_slot(p, slot, Err(e)),
                     }
                 }
@@ -223,10 +229,9 @@ impl Vm {
                     return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
                 }
                 Err(Fault::Suspend(..)) => {
-                    return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(&Exception::new(
-                        ExcKind::RuntimeError,
-                        "internal: stray suspension",
-                    )));
+                    return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
+                        &Exception::new(ExcKind::RuntimeError, "internal: stray suspension"),
+                    ));
                 }
             }
         }

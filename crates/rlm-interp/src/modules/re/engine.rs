@@ -9,11 +9,11 @@ use std::rc::Rc;
 
 use crate::charged::ChargedVec;
 use crate::fault::{Fault, R, exc, type_err};
+use crate::limits::{LimitError, LimitKind};
 use crate::modules::re::match_obj::MatchObj;
 use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, VERBOSE};
 use crate::value::*;
 use crate::vm::Vm;
-use crate::limits::{LimitError, LimitKind};
 
 enum Engine {
     /// The linear engine, with capture slots reused from one search to the

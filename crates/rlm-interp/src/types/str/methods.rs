@@ -5,9 +5,9 @@
 use smol_str::SmolStr;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::charged::ChargedString;
 use crate::cost::Over::{All, Args, Recv};
 use crate::cost::{CHARWISE, COPY, CostTable, FREE, HASH, PIECES, SCAN, TEXT, cost};
-use crate::charged::ChargedString;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::str::{py_isspace, str_find};
 use crate::value::*;
