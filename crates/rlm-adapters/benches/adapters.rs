@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rlm_adapters::sse::SseParser;
+use rlm_adapters::SseParser;
 use rlm_adapters::{
     FakeAdapter, FakeReply, FakeRule, FakeScript, HttpOptions, MatchTarget, ModelAdapter,
     OpenAiAdapter, OpenAiConfig, RetryPolicy, WhenExhausted,

@@ -21,21 +21,21 @@
 //! assert_eq!(adapter.model_id().to_string(), "fake:fixed");
 //! ```
 
-pub mod adapter;
-pub mod anthropic;
-pub mod azure;
-pub mod config;
-pub mod error;
-pub mod fake;
-pub mod fault;
-pub mod gemini;
-pub mod generic;
-pub mod http;
-pub mod openai;
-pub mod pricing;
-pub mod retry;
-pub mod secret;
-pub mod sse;
+mod adapter;
+mod anthropic;
+mod azure;
+mod config;
+mod error;
+mod fake;
+mod fault;
+mod gemini;
+mod generic;
+mod http;
+mod openai;
+mod pricing;
+mod retry;
+mod secret;
+mod sse;
 mod stream_util;
 
 #[cfg(test)]
@@ -50,7 +50,9 @@ pub use config::{
     EnvVars, FactoryOptions, adapter_from_model_string, adapter_with_options, known_providers,
 };
 pub use error::{AdapterError, ErrorKind};
-pub use fake::{FakeAdapter, FakeReply, FakeRule, FakeScript, MatchTarget, WhenExhausted};
+pub use fake::{
+    FakeAdapter, FakeReply, FakeReplySpec, FakeRule, FakeScript, MatchTarget, WhenExhausted,
+};
 pub use fault::{Burst, Fault, FaultInjector, FaultRule, FaultStats};
 pub use gemini::{GeminiAdapter, GeminiConfig, GeminiEndpoint};
 pub use generic::{GenericAdapter, GenericConfig, ResponsePointers};
@@ -61,3 +63,4 @@ pub use retry::{
     DelaySource, RetryBudget, RetryListener, RetryPolicy, RetryReason, RetryRecord, Sleeper,
 };
 pub use secret::Secret;
+pub use sse::SseParser;

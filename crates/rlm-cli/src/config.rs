@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rlm_adapters::ModelAdapter;
-use rlm_adapters::config::{EnvVars, adapter_from_model_string, known_providers};
+use rlm_adapters::{EnvVars, adapter_from_model_string, known_providers};
 use toml::de::{DeTable, DeValue};
 
 use crate::exit::{CliError, Exit};

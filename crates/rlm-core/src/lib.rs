@@ -38,8 +38,8 @@
 //! `compaction.rs`, `direct.rs` (SmartRouter baseline), `serving.rs` (host
 //! calls → batches, sub-RLMs, tools), `subcall_spans.rs` (scheduler events →
 //! trace spans), `cell.rs`, `functions.rs`, `models.rs`, `scope.rs`,
-//! `retrieval.rs` (search/es_* serving, first-step evidence), `session/`, `turn.rs`, `extract.rs`, `prompts.rs` (+ `prompts/` at the workspace
-//! root), `placeholder.rs` (template-text FINALs), `text.rs`, `tools.rs`, `memory.rs`, `context_binding.rs`,
+//! `retrieval.rs` (search/es_* serving, first-step evidence), `session/`, `turn.rs`, `extract.rs`, `prompts.rs` (+ the crate's `prompts/`; the
+//! helps' files still in the workspace's `prompts/`), `placeholder.rs` (template-text FINALs), `text.rs`, `tools.rs`, `memory.rs`, `context_binding.rs`,
 //! `options.rs`, `outcome.rs`, `error.rs`, `sandbox/` (where programs'
 //! sessions run: in process, or in worker processes with OS limits).
 

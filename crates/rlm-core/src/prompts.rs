@@ -1,4 +1,4 @@
-//! Every text the loop sends a model, as files in `prompts/` (embedded at
+//! Every text the loop sends a model, as files in the crate's `prompts/` (embedded at
 //! build time, overridable from a directory): the prompt templates, and the
 //! short notes, reasons and error messages of `prompts/notes.toml`; and their
 //! `{{name}}` rendering.
@@ -142,7 +142,7 @@ impl PromptProfile {
 /// The file of the [`Notes`].
 pub const NOTES_FILE: &str = "notes.toml";
 
-const DEFAULT_NOTES: &str = include_str!("../../../prompts/notes.toml");
+const DEFAULT_NOTES: &str = include_str!("../prompts/notes.toml");
 
 /// The short texts of `prompts/notes.toml`, one field per key (see the file
 /// for what each is and its placeholders).
@@ -231,18 +231,18 @@ impl Default for Notes {
 impl Default for Prompts {
     fn default() -> Self {
         Prompts {
-            system: include_str!("../../../prompts/system.md").to_string(),
-            first_user: include_str!("../../../prompts/first_user.md").to_string(),
-            feedback: include_str!("../../../prompts/feedback.md").to_string(),
-            invalid_reply: include_str!("../../../prompts/invalid_reply.md").to_string(),
-            subcall_system: include_str!("../../../prompts/subcall_system.md").to_string(),
-            ask: include_str!("../../../prompts/ask.md").to_string(),
-            sub_rlm: include_str!("../../../prompts/sub_rlm.md").to_string(),
-            finalize_now: include_str!("../../../prompts/finalize_now.md").to_string(),
-            compaction: include_str!("../../../prompts/compaction.md").to_string(),
-            compacted: include_str!("../../../prompts/compacted.md").to_string(),
-            direct: include_str!("../../../prompts/direct.md").to_string(),
-            session_history: include_str!("../../../prompts/session_history.md").to_string(),
+            system: include_str!("../prompts/system.md").to_string(),
+            first_user: include_str!("../prompts/first_user.md").to_string(),
+            feedback: include_str!("../prompts/feedback.md").to_string(),
+            invalid_reply: include_str!("../prompts/invalid_reply.md").to_string(),
+            subcall_system: include_str!("../prompts/subcall_system.md").to_string(),
+            ask: include_str!("../prompts/ask.md").to_string(),
+            sub_rlm: include_str!("../prompts/sub_rlm.md").to_string(),
+            finalize_now: include_str!("../prompts/finalize_now.md").to_string(),
+            compaction: include_str!("../prompts/compaction.md").to_string(),
+            compacted: include_str!("../prompts/compacted.md").to_string(),
+            direct: include_str!("../prompts/direct.md").to_string(),
+            session_history: include_str!("../prompts/session_history.md").to_string(),
             passage_evidence: include_str!("../../../prompts/passage_evidence.md").to_string(),
             strategy_lookup: include_str!("../../../prompts/strategy_lookup.py").to_string(),
             strategy_count: include_str!("../../../prompts/strategy_count.py").to_string(),
@@ -261,8 +261,8 @@ impl Prompts {
     pub fn for_profile(profile: PromptProfile) -> Prompts {
         let mut p = Prompts::default();
         if profile == PromptProfile::Compact {
-            p.system = include_str!("../../../prompts/compact/system.md").to_string();
-            p.first_user = include_str!("../../../prompts/compact/first_user.md").to_string();
+            p.system = include_str!("../prompts/compact/system.md").to_string();
+            p.first_user = include_str!("../prompts/compact/first_user.md").to_string();
             p.profile = PromptProfile::Compact;
         }
         p

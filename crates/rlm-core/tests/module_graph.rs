@@ -108,7 +108,10 @@ fn render(graph: &BTreeMap<String, BTreeSet<String>>) -> String {
         .iter()
         .map(|(module, deps)| {
             let deps: Vec<&str> = deps.iter().map(String::as_str).collect();
-            format!("{module} -> {}\n", if deps.is_empty() { "-".to_string() } else { deps.join(", ") })
+            format!(
+                "{module} -> {}\n",
+                if deps.is_empty() { "-".to_string() } else { deps.join(", ") }
+            )
         })
         .collect()
 }

@@ -150,7 +150,7 @@ fn rule(pattern: &str, reply: &str, delay_ms: u64) -> rlm_adapters::FakeRule {
     rlm_adapters::FakeRule {
         pattern: pattern.to_string(),
         target: rlm_adapters::MatchTarget::LastUser,
-        reply: rlm_adapters::FakeReply::Full(rlm_adapters::fake::FakeReplySpec {
+        reply: rlm_adapters::FakeReply::Full(rlm_adapters::FakeReplySpec {
             text: reply.to_string(),
             delay_ms: Some(delay_ms),
             ..Default::default()

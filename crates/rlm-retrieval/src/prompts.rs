@@ -1,5 +1,5 @@
 //! The model-facing text of the rerankers, the query rewriter and the first-step evidence: templates
-//! from the workspace's `prompts/` directory, rendered strictly (every
+//! from the crate's own `prompts/` directory, rendered strictly (every
 //! placeholder filled, no unknown one left). Snapshot-tested in `tests/prompts.rs`.
 
 use crate::error::{Result, RetrievalError};
@@ -20,10 +20,10 @@ pub struct RetrievalPrompts {
 impl Default for RetrievalPrompts {
     fn default() -> Self {
         RetrievalPrompts {
-            rerank_listwise: include_str!("../../../prompts/rerank_listwise.md").to_string(),
-            rerank_select: include_str!("../../../prompts/rerank_select.md").to_string(),
-            query_rewrite: include_str!("../../../prompts/query_rewrite.md").to_string(),
-            retrieval_evidence: include_str!("../../../prompts/retrieval_evidence.md").to_string(),
+            rerank_listwise: include_str!("../prompts/rerank_listwise.md").to_string(),
+            rerank_select: include_str!("../prompts/rerank_select.md").to_string(),
+            query_rewrite: include_str!("../prompts/query_rewrite.md").to_string(),
+            retrieval_evidence: include_str!("../prompts/retrieval_evidence.md").to_string(),
         }
     }
 }

@@ -72,10 +72,6 @@ impl ExecutionBus {
         self.lock().events.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The trace events logged so far, in order.
     pub fn trace_events(&self) -> Vec<TraceEvent> {
         self.lock().events.iter().filter_map(|e| e.trace.clone()).collect()

@@ -106,14 +106,6 @@ impl Executions {
         }
     }
 
-    pub fn engine(&self) -> &Arc<Engine> {
-        &self.engine
-    }
-
-    pub fn models(&self) -> &ModelConfig {
-        &self.models
-    }
-
     /// Checks a model name a client gave.
     pub fn check_model(&self, model: &str) -> Result<(), ServerError> {
         if !self.models.is_allowed(model) {
@@ -503,10 +495,6 @@ impl Executions {
         if let Some(live) = self.live.get(&id) {
             live.cancel.cancel();
         }
-    }
-
-    pub fn running(&self) -> usize {
-        self.live.len()
     }
 
     /// Refuses new executions; waits up to `grace` for the running ones, then

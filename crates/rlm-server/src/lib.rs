@@ -7,9 +7,10 @@
 //!   `/metrics`, `/healthz`, `/readyz`, `/api/openapi.json`.
 //! * The RLM Engine's calls and shapes are kept exactly (its React frontend
 //!   works unchanged); ours sit beside them under `/api`.
-//! * Layers, one way: [`api`] (HTTP) → [`executions`] / [`jobs`] → [`engine`]
-//!   (the execution seam: rlm-core's `Session`) and [`store`] (the storage seam,
-//!   sled embedded). [`server::Server`] assembles them.
+//! * Layers, one way (private modules; the public API is re-exported below):
+//!   `api` (HTTP) → `executions` / `jobs` → `engine` (the execution seam:
+//!   rlm-core's `Session`) and `store` (the storage seam, sled embedded).
+//!   [`Server`] assembles them.
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), rlm_server::ServerError> {
@@ -21,22 +22,22 @@
 //! # }
 //! ```
 
-pub mod api;
-pub mod auth;
-pub mod bus;
-pub mod config;
-pub mod contexts;
-pub mod engine;
+mod api;
+mod auth;
+mod bus;
+mod config;
+mod contexts;
+mod engine;
 mod error;
-pub mod executions;
-pub mod jobs;
-pub mod metrics;
-pub mod server;
-pub mod shapes;
-pub mod stats;
-pub mod store;
-pub mod tree;
-pub mod web;
+mod executions;
+mod jobs;
+mod metrics;
+mod server;
+mod shapes;
+mod stats;
+mod store;
+mod tree;
+mod web;
 
 pub use config::{
     ApiKey, Isolation, JobsConfig, Limits, ModelConfig, SCRIPTED_MODEL, ServerConfig,

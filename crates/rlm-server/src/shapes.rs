@@ -36,6 +36,10 @@ pub struct SessionCreate {
 
 /// `POST /api/sessions` as multipart/form-data: each file is one document.
 #[derive(Debug, Clone, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "a shape for the OpenAPI document only: the handler reads the multipart body"
+)]
 pub struct SessionUpload {
     pub name: Option<String>,
     /// [`SessionSettings`] as JSON text.
@@ -50,6 +54,7 @@ pub struct SessionUpload {
 /// One Server-Sent Event as sent: `id` (its position, from 0), `event` (its
 /// type) and `data` (JSON text `{"type": event, "data": {...}}`).
 #[derive(Debug, Clone, ToSchema)]
+#[allow(dead_code, reason = "a shape for the OpenAPI document only: events are written by the bus")]
 pub struct SseEvent {
     pub id: String,
     pub event: String,

@@ -22,7 +22,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{MockModel, MockReply, TestServer, demo_script};
-use rlm_adapters::fake::FakeReplySpec;
+use rlm_adapters::FakeReplySpec;
 use rlm_adapters::{FakeReply, FakeRule, FakeScript, MatchTarget};
 use rlm_server::ApiKey;
 

@@ -1,9 +1,9 @@
-//! The model-facing texts of task criteria, as files under `prompts/`
+//! The model-facing texts of task criteria, as files under the crate's `prompts/`
 //! (snapshot-tested in `tests/prompts.rs`): the feedback a failed FINAL
 //! gets, and the judge's prompt.
 
-pub(crate) const CRITERIA_FEEDBACK: &str = include_str!("../../../prompts/criteria_feedback.md");
-pub(crate) const CRITERIA_JUDGE: &str = include_str!("../../../prompts/criteria_judge.md");
+pub(crate) const CRITERIA_FEEDBACK: &str = include_str!("../prompts/criteria_feedback.md");
+pub(crate) const CRITERIA_JUDGE: &str = include_str!("../prompts/criteria_judge.md");
 
 /// Replaces each `{name}` with its value. Values are inserted once, after
 /// every placeholder is found, so braces inside values stay as they are.

@@ -55,7 +55,7 @@ pub fn scripted_delayed(name: &str, rules: &[(&str, &str)], delay_ms: u64) -> Ar
             .map(|(p, r)| FakeRule {
                 pattern: p.to_string(),
                 target: MatchTarget::LastUser,
-                reply: FakeReply::Full(rlm_adapters::fake::FakeReplySpec {
+                reply: FakeReply::Full(rlm_adapters::FakeReplySpec {
                     text: r.to_string(),
                     delay_ms: Some(delay_ms),
                     ..Default::default()

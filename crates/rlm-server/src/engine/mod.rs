@@ -143,15 +143,6 @@ impl Engine {
             .map_err(|e| ServerError::Model(format!("model {model:?}: {e}")))
     }
 
-    /// Checks that `model` (and `sub_model`) can be set up, without starting anything.
-    pub fn check_models(&self, model: &str, sub_model: Option<&str>) -> Result<(), ServerError> {
-        self.adapter(model)?;
-        if let Some(sub) = sub_model {
-            self.adapter(sub)?;
-        }
-        Ok(())
-    }
-
     fn rlm(&self, request: &ExecutionRequest) -> Result<Rlm, ServerError> {
         let root = self.adapter(&request.model)?;
         let sub = match &request.sub_model {

@@ -146,11 +146,6 @@ impl SledStore {
             .await
     }
 
-    /// How many group flushes have run (what the durability costs: writes per flush).
-    pub fn flushes(&self) -> u64 {
-        self.commit.flushes()
-    }
-
     fn job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
         match self.jobs.get(id.as_bytes()).map_err(backend)? {
             Some(bytes) => Ok(Some(decode("job", &bytes)?)),
