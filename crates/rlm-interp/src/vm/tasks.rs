@@ -216,9 +216,9 @@ impl Vm {
                     self.tasks[t].finished = true;
                     match self.tasks[t].parent {
                         None => {
-                            return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
-                                &e,
-                            ));
+                            return RunState::Error(
+                                crate::error_info::RuntimeErrorInfo::exception(&e),
+                            );
                         }
                         Some((p, slot)) => self.fill_slot(p, slot, Err(e)),
                     }
