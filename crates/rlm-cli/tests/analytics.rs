@@ -128,7 +128,8 @@ fn a_task_whose_answer_fails_its_criteria_exits_6() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.txt"), "Apollo 11 landed on the Moon in July 1969.\n")
         .unwrap();
-    // Every FINAL misses the year; the budget allows two steps.
+    // Every FINAL misses the year: the first is refused by the criteria and
+    // uses the one step; the finalize-now call's FINAL is the run's answer.
     std::fs::write(
         dir.path().join("script.toml"),
         r#"model = "scripted-task"
@@ -146,7 +147,7 @@ text = "```repl\nFINAL('It landed in the sixties, I said.')\n```"
 context = ["notes.txt"]
 model = "scripted"
 [budget]
-max_steps = 2
+max_steps = 1
 [criteria]
 contains = ["1969"]
 "#,
