@@ -52,6 +52,7 @@ mod counting;
 mod dates;
 mod error;
 mod index;
+mod lines;
 mod loader;
 mod metadata;
 mod passages;
@@ -66,6 +67,7 @@ pub use counting::{CountPlan, case_insensitive, select_lines};
 pub use dates::{DateWindow, Stamp, first_stamp, parse_stamp, stamps_in};
 pub use error::{ContextError, Result};
 pub use index::{BLOCK_BYTES, CharIndex};
+pub use lines::GREP_MAX_HITS;
 pub use loader::{BINARY_SNIFF_BYTES, Decoding, LoadOptions, Loaded};
 pub use metadata::{
     ContextMetadata, DocumentSummary, LengthStats, MetadataOptions, TokenCount, python_repr,

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use rlm_context::{Context, CountPlan, DateWindow, Stamp, parse_stamp, select_lines};
+use rlm_context::{Context, ContextError, CountPlan, DateWindow, Stamp, parse_stamp};
 use rlm_interp::{
     DefaultValue, Dict, ExcKind, FuelMeter, HostCall, HostError, HostFunc, HostReturn, Key, Param,
     ParamType, Session, Signature, SmolStr, Value,
@@ -221,27 +221,19 @@ fn lines_params() -> Vec<Param> {
 }
 
 impl FunctionRegistry {
-    /// The RLM functions: sub-model calls and their batch and awaitable forms,
+    /// The RLM functions: the short helpers first (they do the right thing by
+    /// default), then sub-model calls and their batch and awaitable forms,
     /// the `ask` helpers, `extract_after`, and `rlm_query`.
     pub fn standard() -> FunctionRegistry {
-        let llm = || {
-            vec![
-                p("prompt", ParamType::Str),
-                opt("model", ParamType::Str),
-                opt("max_tokens", ParamType::Int),
-            ]
-        };
-        let batch = || {
-            vec![
-                p("prompts", ParamType::StrList),
-                opt("model", ParamType::Str),
-                opt("max_tokens", ParamType::Int),
-            ]
-        };
-        let ask_chunks = || vec![p("question", ParamType::Str), p("chunks", ParamType::StrList)];
-        let rlm = || vec![p("prompt", ParamType::Str), opt("context", ParamType::Str)];
-        let specs = vec![
-            // The short helpers first: they do the right thing by default.
+        let mut specs = Self::short_helpers();
+        specs.extend(Self::model_calls());
+        FunctionRegistry::from_specs(specs)
+    }
+
+    /// `grep`, `count_lines`, `find_lines` (over the context, in the
+    /// interpreter), `count_plan` and `answer_from_chunks`.
+    fn short_helpers() -> Vec<FunctionSpec> {
+        vec![
             FunctionSpec::new(
                 "grep",
                 vec![
@@ -291,6 +283,29 @@ impl FunctionRegistry {
                 Form::Call(Service::AnswerFromChunks),
             )
             .compact(),
+        ]
+    }
+
+    /// Sub-model calls and their batch and awaitable forms, the `ask`
+    /// helpers, `pick_first_answer`, `extract_after`, and `rlm_query`.
+    fn model_calls() -> Vec<FunctionSpec> {
+        let llm = || {
+            vec![
+                p("prompt", ParamType::Str),
+                opt("model", ParamType::Str),
+                opt("max_tokens", ParamType::Int),
+            ]
+        };
+        let batch = || {
+            vec![
+                p("prompts", ParamType::StrList),
+                opt("model", ParamType::Str),
+                opt("max_tokens", ParamType::Int),
+            ]
+        };
+        let ask_chunks = || vec![p("question", ParamType::Str), p("chunks", ParamType::StrList)];
+        let rlm = || vec![p("prompt", ParamType::Str), opt("context", ParamType::Str)];
+        vec![
             FunctionSpec::new(
                 "llm_query",
                 llm(),
@@ -382,8 +397,7 @@ impl FunctionRegistry {
                 None,
                 Form::AsyncOf("rlm_query"),
             ),
-        ];
-        FunctionRegistry::from_specs(specs)
+        ]
     }
 
     /// The retrieval functions `settings` enables: `search` over the context
@@ -615,10 +629,8 @@ fn retrieval_entry(spec: &FunctionSpec, op: RetrievalOp) -> HostFunc {
     }))
 }
 
-/// Most hits `grep` returns.
-const GREP_MAX_HITS: usize = 20;
-
-/// `grep(term, width=200)`: the text around each occurrence (ASCII case folded).
+/// `grep(term, width=200)`: the text around each occurrence (any case),
+/// found by [`Context::grep`].
 fn grep(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value, HostError> {
     let (Some(Value::Str(term)), width) = (args.first(), args.get(1)) else {
         return Err(HostError::typed(ExcKind::TypeError, "grep() needs a term"));
@@ -634,31 +646,25 @@ fn grep(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<Value,
     if term.trim().is_empty() {
         return Err(HostError::typed(ExcKind::ValueError, "grep() term is empty"));
     }
-    let hay = context.as_str();
-    fuel(hay.len() as u64 / BYTES_PER_FUEL + 1).map_err(|e| HostError::new(e.to_string()))?;
-    let re = regex::RegexBuilder::new(&regex::escape(term))
-        .case_insensitive(true)
-        .build()
-        .map_err(|e| HostError::typed(ExcKind::ValueError, format!("grep(): {e}")))?;
-    let before = width / 4;
-    let after = width - before;
-    let mut out = Vec::new();
-    for m in re.find_iter(hay).take(GREP_MAX_HITS) {
-        let mut a = m.start().saturating_sub(before);
-        while !hay.is_char_boundary(a) {
-            a -= 1;
-        }
-        let mut b = (m.start() + after).max(m.end()).min(hay.len());
-        while !hay.is_char_boundary(b) {
-            b += 1;
-        }
-        out.push(Value::str(&hay[a..b]));
-    }
-    Ok(Value::list(out))
+    fuel(context.as_str().len() as u64 / BYTES_PER_FUEL + 1)
+        .map_err(|e| HostError::new(e.to_string()))?;
+    let hits = context.grep(term, width).map_err(|e| context_error("grep", &e))?;
+    Ok(Value::list(hits.into_iter().map(Value::str).collect()))
+}
+
+/// A context search's failure as the program sees it: a `ValueError` naming
+/// the function (a bad pattern: the regex compiler's own words).
+fn context_error(name: &str, e: &ContextError) -> HostError {
+    let message = match e {
+        ContextError::InvalidRegex { message, .. } => message.clone(),
+        other => other.to_string(),
+    };
+    HostError::typed(ExcKind::ValueError, format!("{name}(): {message}"))
 }
 
 /// The context's lines `pattern` (any case) matches, inside the window
-/// `since`/`until` when given: what `count_lines` counts and `find_lines` lists.
+/// `since`/`until` when given ([`Context::matching_lines`]): what
+/// `count_lines` counts and `find_lines` lists.
 fn matching_lines<'c>(
     name: &str,
     context: &'c Context,
@@ -681,14 +687,9 @@ fn matching_lines<'c>(
     };
     let (since, until) = (bound(1, "since")?, bound(2, "until")?);
     let window = (since.is_some() || until.is_some()).then_some(DateWindow { since, until });
-    let hay = context.as_str();
-    fuel(hay.len() as u64 / BYTES_PER_FUEL + 1).map_err(|e| HostError::new(e.to_string()))?;
-    let re = regex::RegexBuilder::new(pattern.as_str())
-        .case_insensitive(true)
-        .size_limit(1 << 22)
-        .build()
-        .map_err(|e| HostError::typed(ExcKind::ValueError, format!("{name}(): {e}")))?;
-    Ok(select_lines(hay, &re, window.as_ref()))
+    fuel(context.as_str().len() as u64 / BYTES_PER_FUEL + 1)
+        .map_err(|e| HostError::new(e.to_string()))?;
+    context.matching_lines(pattern.as_str(), window.as_ref()).map_err(|e| context_error(name, &e))
 }
 
 /// `count_lines(pattern, since=None, until=None)`.

@@ -39,26 +39,22 @@
 //! calls → batches, sub-RLMs, tools), `subcall_spans.rs` (scheduler events →
 //! trace spans), `cell.rs`, `functions.rs`, `models.rs`, `scope.rs`,
 //! `retrieval.rs` (search/es_* serving, first-step evidence), `session/`, `turn.rs`, `extract.rs`, `prompts.rs` (+ the crate's `prompts/`; the
-//! helps' files still in the workspace's `prompts/`), `placeholder.rs` (template-text FINALs), `text.rs`, `tools.rs`, `memory.rs`, `context_binding.rs`,
+//! helps' texts are rlm-helps'), `text.rs`, `tools.rs`, `memory.rs`, `context_binding.rs`,
 //! `options.rs`, `outcome.rs`, `error.rs`, `sandbox/` (where programs'
 //! sessions run: in process, or in worker processes with OS limits).
 
 pub mod cell;
 mod compaction;
 pub mod context_binding;
-mod count_evidence;
 mod direct;
 mod engine;
 mod error;
-mod evidence;
 pub mod extract;
 mod functions;
-mod grounds;
 pub mod memory;
 mod models;
 mod options;
 mod outcome;
-mod placeholder;
 mod program;
 pub mod prompts;
 mod retrieval;
@@ -69,7 +65,6 @@ pub mod sandbox;
 mod scope;
 mod serving;
 mod session;
-mod strategy;
 mod subcall_spans;
 mod text;
 pub mod tools;
@@ -84,6 +79,7 @@ pub use outcome::{Finish, Mode, RunResult};
 pub use prompts::{PromptProfile, Prompts};
 pub use retrieval::{ContextIndexSettings, MAX_PROGRAM_K, RetrievalSettings};
 pub use rlm::{ProgramHost, Rlm, RlmBuilder};
+pub use rlm_helps::{HelpNotes, HelpPrompts};
 pub use rlm_taskspec::{CriteriaReport, CriterionResult, SuccessCriteria, TaskSpec};
 pub use sandbox::{ProbeReport, ProcessHost, SandboxHost, serve_worker};
 pub use session::{

@@ -158,6 +158,20 @@ impl Helps {
     }
 }
 
+impl Helps {
+    /// The switches the helps' own crate reads (rlm-helps' `RunHelps`).
+    pub fn switches(&self) -> rlm_helps::Switches {
+        rlm_helps::Switches {
+            evidence_passages: self.evidence_passages,
+            teaching_feedback: self.teaching_feedback,
+            count_by_program: self.count_by_program,
+            answer_from_output: self.answer_from_output,
+            bare_answer: self.bare_answer,
+            confirmed_repeat: self.confirmed_repeat,
+        }
+    }
+}
+
 impl Default for Helps {
     fn default() -> Self {
         Helps::none()

@@ -1,13 +1,16 @@
 //! Every text the loop sends a model, as files in the crate's `prompts/` (embedded at
 //! build time, overridable from a directory): the prompt templates, and the
 //! short notes, reasons and error messages of `prompts/notes.toml`; and their
-//! `{{name}}` rendering.
+//! `{{name}}` rendering. The small-model helps' texts are rlm-helps' own
+//! ([`HelpPrompts`], its `prompts/`), held here and overridable from the same
+//! directory.
 //!
 //! Rendering is strict: a placeholder without a value is an error, never an
 //! empty hole in a prompt a model will read.
 
 use std::path::Path;
 
+use rlm_helps::{HELP_PROMPT_FILES, HelpNotes, HelpPrompts};
 use serde::Deserialize;
 
 use crate::error::RlmError;
@@ -39,19 +42,8 @@ pub struct Prompts {
     pub direct: String,
     /// Earlier questions of a session, before the first user message.
     pub session_history: String,
-    /// Passages found by a plain term search for the question, after the
-    /// context metadata (the small-model "evidence first" help).
-    pub passage_evidence: String,
-    /// The built-in strategy for lookup questions, a program run after repeats.
-    pub strategy_lookup: String,
-    /// The built-in strategy for counting questions.
-    pub strategy_count: String,
-    /// The lines a counting question counts, selected by program, in the
-    /// first message (`Helps::count_by_program`).
-    pub count_evidence: String,
-    /// The built-in strategy for counting questions that counts by program
-    /// (`Helps::count_by_program`).
-    pub strategy_count_lines: String,
+    /// The small-model helps' templates and notes (rlm-helps' `prompts/`).
+    pub helps: HelpPrompts,
     /// Notes, reasons and error messages (`notes.toml`).
     pub notes: Notes,
     /// Which wording these are (the compact one lists fewer functions).
@@ -59,7 +51,7 @@ pub struct Prompts {
 }
 
 /// The file name of each template, in [`Prompts`] field order.
-pub const PROMPT_FILES: [&str; 17] = [
+pub const PROMPT_FILES: [&str; 12] = [
     "system.md",
     "first_user.md",
     "feedback.md",
@@ -72,11 +64,6 @@ pub const PROMPT_FILES: [&str; 17] = [
     "compacted.md",
     "direct.md",
     "session_history.md",
-    "passage_evidence.md",
-    "strategy_lookup.py",
-    "strategy_count.py",
-    "count_evidence.md",
-    "strategy_count_lines.py",
 ];
 
 /// Which wording of the root prompts a model gets.
@@ -190,25 +177,13 @@ pub struct Notes {
     pub no_such_function: String,
     pub history_turn: String,
     pub history_no_answer: String,
-    pub teaching_hits: String,
-    pub teaching_nothing: String,
-    pub teaching_own_words: String,
-    pub passage_line: String,
     pub repeat_reask: String,
     pub strategy_ran: String,
-    pub count_window_both: String,
-    pub count_window_since: String,
-    pub count_window_until: String,
-    pub count_shown_first: String,
-    pub count_exact: String,
-    pub count_confirm: String,
-    pub output_evidence: String,
-    pub output_line: String,
-    pub count_check: String,
 }
 
 impl Notes {
     /// `notes.toml` text as notes; `base` supplies the keys it does not set.
+    /// The helps' keys ([`HelpNotes::KEYS`]) are theirs: left out here.
     fn parse(text: &str, base: Option<&str>) -> Result<Notes, String> {
         let mut table: toml::Table = match base {
             Some(b) => toml::from_str(b).map_err(|e| e.to_string())?,
@@ -216,6 +191,7 @@ impl Notes {
         };
         let own: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
         table.extend(own);
+        table.retain(|key, _| !HelpNotes::KEYS.contains(&key));
         table.try_into().map_err(|e: toml::de::Error| e.to_string())
     }
 }
@@ -243,12 +219,7 @@ impl Default for Prompts {
             compacted: include_str!("../prompts/compacted.md").to_string(),
             direct: include_str!("../prompts/direct.md").to_string(),
             session_history: include_str!("../prompts/session_history.md").to_string(),
-            passage_evidence: include_str!("../../../prompts/passage_evidence.md").to_string(),
-            strategy_lookup: include_str!("../../../prompts/strategy_lookup.py").to_string(),
-            strategy_count: include_str!("../../../prompts/strategy_count.py").to_string(),
-            count_evidence: include_str!("../../../prompts/count_evidence.md").to_string(),
-            strategy_count_lines: include_str!("../../../prompts/strategy_count_lines.py")
-                .to_string(),
+            helps: HelpPrompts::default(),
             notes: Notes::default(),
             profile: PromptProfile::Full,
         }
@@ -278,11 +249,20 @@ impl Prompts {
                 *prompts.field_mut(i) = text;
             }
         }
+        for name in HELP_PROMPT_FILES {
+            if let Some(text) = read_optional(&dir.join(name))? {
+                prompts.helps.replace(name, text);
+            }
+        }
         let notes_path = dir.join(NOTES_FILE);
         if let Some(text) = read_optional(&notes_path)? {
-            prompts.notes = Notes::parse(&text, Some(DEFAULT_NOTES)).map_err(|e| {
-                RlmError::Config(format!("prompt notes {}: {e}", notes_path.display()))
-            })?;
+            let bad =
+                |e: String| RlmError::Config(format!("prompt notes {}: {e}", notes_path.display()));
+            prompts.notes = Notes::parse(&text, Some(DEFAULT_NOTES)).map_err(bad)?;
+            // The same file sets the helps' notes (parsed above, so it is valid TOML).
+            let table: toml::Table = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+            prompts.helps.notes =
+                HelpNotes::with_overrides(&table).map_err(|e| bad(e.to_string()))?;
         }
         Ok(prompts)
     }
@@ -300,12 +280,7 @@ impl Prompts {
             8 => &mut self.compaction,
             9 => &mut self.compacted,
             10 => &mut self.direct,
-            11 => &mut self.session_history,
-            12 => &mut self.passage_evidence,
-            13 => &mut self.strategy_lookup,
-            14 => &mut self.strategy_count,
-            15 => &mut self.count_evidence,
-            _ => &mut self.strategy_count_lines,
+            _ => &mut self.session_history,
         }
     }
 }
@@ -397,6 +372,25 @@ mod tests {
         Notes::parse(DEFAULT_NOTES, None).unwrap();
     }
 
+    /// Every `FINAL(...)` slot the root prompts show a model is recognised
+    /// as a placeholder (rlm-helps): a model that copies one is asked again.
+    #[test]
+    fn the_prompts_final_slots_are_placeholders() {
+        for profile in [PromptProfile::Full, PromptProfile::Compact] {
+            let p = Prompts::for_profile(profile);
+            for text in [&p.system, &p.first_user, &p.feedback, &p.invalid_reply, &p.finalize_now] {
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find("FINAL(") {
+                    let after = &rest[at + "FINAL(".len()..];
+                    let Some(close) = after.find(')') else { break };
+                    let slot = &after[..close];
+                    assert!(rlm_helps::is_placeholder(slot), "{slot:?} in {profile:?} prompts");
+                    rest = &after[close..];
+                }
+            }
+        }
+    }
+
     #[test]
     fn profiles_by_model_name() {
         use PromptProfile::*;
@@ -424,6 +418,11 @@ mod tests {
         let p = Prompts::from_dir(dir.path()).unwrap();
         assert_eq!(p.notes.no_output, "(nothing printed)");
         assert_eq!(p.notes.final_no_answer, Notes::default().final_no_answer);
+        // One notes file sets the helps' notes too.
+        std::fs::write(dir.path().join(NOTES_FILE), "count_exact = \"All.\"\nno_output = \"-\"\n")
+            .unwrap();
+        let p = Prompts::from_dir(dir.path()).unwrap();
+        assert_eq!((p.notes.no_output.as_str(), p.helps.notes.count_exact.as_str()), ("-", "All."));
         std::fs::write(dir.path().join(NOTES_FILE), "no_outptu = \"x\"\n").unwrap();
         let e = Prompts::from_dir(dir.path()).unwrap_err().to_string();
         assert!(e.contains("no_outptu"), "{e}");

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use rlm_context::Context;
 use rlm_interp::{ExcKind, HostError, Value};
 use rlm_retrieval::{
-    EmbeddedRetriever, Embedder, Filters, IndexOptions, RetrievalError, RetrievalPrompts,
-    Retriever, SearchMode, question_evidence,
+    ContextIndex, Embedder, Filters, IndexOptions, RetrievalError, RetrievalPrompts, Retriever,
+    SearchMode, open_context_index, open_context_index_with_vectors, question_evidence,
 };
 
 /// The largest `k` a program may ask for: results become dicts in the sandbox.
@@ -89,7 +89,7 @@ pub(crate) struct RunRetrieval {
     context: Context,
     /// Persist the index (the root run) or keep it in memory (sub-RLMs).
     persist: bool,
-    index: RefCell<Option<Arc<EmbeddedRetriever>>>,
+    index: RefCell<Option<Arc<dyn ContextIndex>>>,
     /// Results by call, so a program repeating a search pays the backend once.
     cache: RefCell<HashMap<String, serde_json::Value>>,
 }
@@ -156,7 +156,10 @@ impl RunRetrieval {
         let hits = match op {
             RetrievalOp::Search => {
                 let index = self.index_for(request.mode).await?;
-                request.mode.search(&*index, &request.text, request.k, &request.filters).await?
+                request
+                    .mode
+                    .search(index.as_retriever(), &request.text, request.k, &request.filters)
+                    .await?
             }
             RetrievalOp::Backend(mode) => {
                 let backend = self.backend()?;
@@ -178,7 +181,7 @@ impl RunRetrieval {
 
     /// The context index, with vectors when `mode` needs them (embedding the
     /// context the first time, or loading the persisted vectors).
-    async fn index_for(&self, mode: SearchMode) -> Result<Arc<EmbeddedRetriever>, RetrievalError> {
+    async fn index_for(&self, mode: SearchMode) -> Result<Arc<dyn ContextIndex>, RetrievalError> {
         if !mode.needs_vectors() {
             return self.context_index();
         }
@@ -193,20 +196,23 @@ impl RunRetrieval {
                 mode.as_str()
             )));
         };
-        let mut index = EmbeddedRetriever::open_or_build(&self.context, &self.index_options()?)?;
-        index.attach_embedder(embedder, EMBED_BATCH).await?;
-        let index = Arc::new(index);
+        let index = open_context_index_with_vectors(
+            &self.context,
+            &self.index_options()?,
+            embedder,
+            EMBED_BATCH,
+        )
+        .await?;
         *self.index.borrow_mut() = Some(Arc::clone(&index));
         Ok(index)
     }
 
     /// The BM25 index of the context, opened or built on first use.
-    fn context_index(&self) -> Result<Arc<EmbeddedRetriever>, RetrievalError> {
+    fn context_index(&self) -> Result<Arc<dyn ContextIndex>, RetrievalError> {
         if let Some(index) = self.index.borrow().clone() {
             return Ok(index);
         }
-        let index =
-            Arc::new(EmbeddedRetriever::open_or_build(&self.context, &self.index_options()?)?);
+        let index = open_context_index(&self.context, &self.index_options()?)?;
         *self.index.borrow_mut() = Some(Arc::clone(&index));
         Ok(index)
     }

@@ -43,13 +43,14 @@ pub(crate) trait SubRunner {
 
 /// A host call turned into work for the async side.
 enum Job {
-    /// Sub-model prompts, combined by `shape`.
+    /// Sub-model prompts (one per part of a prompt, or per item), combined by `shape`.
     Llm { parts: Vec<String>, model: ModelId, max_tokens: Option<u32>, shape: Shape },
     /// `answer_from_chunks`: one prompt per passage; the first answer found
     /// in its own passage.
     Verified { parts: Vec<String>, passages: Vec<String>, model: ModelId, max_tokens: Option<u32> },
-    /// A sub-RLM over `text` (default: the run's context).
-    SubRlm { prompt: String, text: Option<String> },
+    /// A sub-RLM over `context`, within its own level of the budget tree
+    /// (below the depth limit; at it, [`RunServer::job`] makes a subcall).
+    SubRlm { prompt: String, context: Context, budget: Budget },
     /// A registered tool.
     Tool { index: usize, args: Vec<serde_json::Value> },
     /// `search` / `es_*`, served by the run's retrieval.
@@ -130,47 +131,17 @@ impl RunServer {
         ids.into_iter().zip(results).collect()
     }
 
+    /// The work a bound call asks for (or its answer, when known already).
     fn job(&self, call: BoundCall, name: &SmolStr) -> Job {
         let engine = &self.scope.engine;
         let opts = &engine.options;
-        let notes = &engine.prompts.notes;
         let args = call.args;
         let text = |i: usize| match args.get(i) {
             Some(Value::Str(s)) => Some(s.as_str().to_string()),
             _ => None,
         };
         match call.service {
-            Service::Subcall => {
-                let prompt = text(0).unwrap_or_default();
-                let model = text(1);
-                let max_tokens = match args.get(2) {
-                    Some(Value::Int(n)) if *n > 0 => Some((*n).min(u32::MAX as i64) as u32),
-                    _ => opts.sub_max_tokens,
-                };
-                let adapter = match engine.models.resolve(model.as_deref()) {
-                    Ok(a) => a,
-                    Err(e) => {
-                        let known = e.known.join(", ");
-                        return Job::Ready(Err(HostError::typed(
-                            ExcKind::ValueError,
-                            render_or_explain(
-                                &notes.unknown_model,
-                                &[("name", &e.name), ("known", &known)],
-                            ),
-                        )));
-                    }
-                };
-                let window = adapter.context_window().or(opts.sub_window_tokens);
-                let room = u64::from(max_tokens.unwrap_or(512));
-                self.llm_job(
-                    prompt,
-                    adapter.model_id(),
-                    window,
-                    room,
-                    max_tokens,
-                    opts.sub_overflow,
-                )
-            }
+            Service::Subcall => self.subcall_job(text(0).unwrap_or_default(), text(1), args.get(2)),
             Service::Ask => {
                 let (question, body) = (text(0).unwrap_or_default(), text(1).unwrap_or_default());
                 let prompt = render_or_explain(
@@ -189,113 +160,147 @@ impl RunServer {
                 )
             }
             Service::AskChunks { first } => {
-                let question = text(0).unwrap_or_default();
                 let chunks: Vec<Value> = match args.get(1) {
                     Some(Value::List(l)) => l.borrow().clone(),
                     Some(Value::Tuple(t)) => t.iter().cloned().collect(),
                     _ => Vec::new(),
                 };
-                let fit = self.window_fit(
-                    engine.sub_window(),
-                    u64::from(opts.sub_max_tokens.unwrap_or(512)),
-                    OverflowPolicy::Error,
-                );
-                let mut parts = Vec::with_capacity(chunks.len());
-                for (i, chunk) in chunks.iter().enumerate() {
-                    let body = match chunk {
-                        Value::Str(s) => s.as_str().to_string(),
-                        _ => String::new(),
-                    };
-                    let prompt = render_or_explain(
-                        &engine.prompts.ask,
-                        &[("question", &question), ("text", &body)],
-                    );
-                    match fit.fit(prompt) {
-                        PromptFit::Fits(p) => parts.push(p),
-                        // Only with a split label, which is not given here.
-                        PromptFit::Parts(ps) => parts.extend(ps),
-                        PromptFit::TooLarge(t) => {
-                            let message = self.too_large_message(&t);
-                            return Job::Ready(Err(HostError::typed(
-                                ExcKind::ValueError,
-                                render_or_explain(
-                                    &notes.chunk_too_large,
-                                    &[("index", &i.to_string()), ("message", &message)],
-                                ),
-                            )));
-                        }
-                    }
-                }
-                let shape = if first { Shape::First } else { Shape::List };
-                if parts.is_empty() {
-                    return Job::Ready(Ok(match shape {
-                        Shape::List => Value::list(Vec::new()),
-                        _ => Value::None,
-                    }));
-                }
-                Job::Llm {
-                    parts,
-                    model: engine.sub().model_id(),
-                    max_tokens: opts.sub_max_tokens,
-                    shape,
-                }
+                self.ask_chunks_job(text(0).unwrap_or_default(), &chunks, first)
             }
-            Service::AnswerFromChunks => {
-                let question = text(0).unwrap_or_default();
-                let whole = self.scope.context.as_str();
-                let passages: Vec<String> = if whole.chars().count()
-                    <= ANSWER_PASSAGE_CHARS * ANSWER_PASSAGES
-                {
-                    vec![whole.to_string()]
-                } else {
-                    let terms = rlm_context::salient_terms(&question);
-                    rlm_context::best_passages(whole, &terms, ANSWER_PASSAGE_CHARS, ANSWER_PASSAGES)
-                        .into_iter()
-                        .map(|p| p.text)
-                        .collect()
-                };
-                if passages.is_empty() {
-                    return Job::Ready(Ok(Value::None));
-                }
-                let parts = passages
-                    .iter()
-                    .map(|body| {
-                        render_or_explain(
-                            &engine.prompts.ask,
-                            &[("question", &question), ("text", body)],
-                        )
-                    })
-                    .collect();
-                Job::Verified {
-                    parts,
-                    passages,
-                    model: engine.sub().model_id(),
-                    max_tokens: opts.sub_max_tokens,
-                }
-            }
-            Service::SubRlm => Job::SubRlm { prompt: text(0).unwrap_or_default(), text: text(1) },
-            Service::Tool(index) => {
-                let mut json = Vec::with_capacity(args.len());
-                for a in &args {
-                    match rlm_interp::to_json(a) {
-                        Ok(j) => json.push(j),
-                        Err(e) => {
-                            let name =
-                                engine.tools.get(index).map(|t| t.name.as_str()).unwrap_or("tool");
-                            return Job::Ready(Err(HostError::typed(
-                                ExcKind::TypeError,
-                                format!("{name}(): {e}"),
-                            )));
-                        }
-                    }
-                }
-                Job::Tool { index, args: json }
-            }
+            Service::AnswerFromChunks => self.answer_from_chunks_job(text(0).unwrap_or_default()),
+            Service::SubRlm => self.sub_rlm_job(text(0).unwrap_or_default(), text(1)),
+            Service::Tool(index) => self.tool_job(index, &args),
             Service::Retrieval(op) => Job::Retrieval { op, name: name.clone(), args },
             Service::Inline(_) => Job::Ready(Err(HostError::new(
                 "an inline function reached the host (a bug in rlm)",
             ))),
         }
+    }
+
+    /// `llm_query(prompt, model, max_tokens)`.
+    fn subcall_job(
+        &self,
+        prompt: String,
+        model: Option<String>,
+        max_tokens: Option<&Value>,
+    ) -> Job {
+        let engine = &self.scope.engine;
+        let opts = &engine.options;
+        let max_tokens = match max_tokens {
+            Some(Value::Int(n)) if *n > 0 => Some((*n).min(u32::MAX as i64) as u32),
+            _ => opts.sub_max_tokens,
+        };
+        let adapter = match engine.models.resolve(model.as_deref()) {
+            Ok(a) => a,
+            Err(e) => {
+                let known = e.known.join(", ");
+                return Job::Ready(Err(HostError::typed(
+                    ExcKind::ValueError,
+                    render_or_explain(
+                        &engine.prompts.notes.unknown_model,
+                        &[("name", &e.name), ("known", &known)],
+                    ),
+                )));
+            }
+        };
+        let window = adapter.context_window().or(opts.sub_window_tokens);
+        let room = u64::from(max_tokens.unwrap_or(512));
+        self.llm_job(prompt, adapter.model_id(), window, room, max_tokens, opts.sub_overflow)
+    }
+
+    /// `ask_chunks(question, chunks)` (`first`: `ask_chunks_first`): one
+    /// `ask` prompt per chunk, each fitting the sub-model's window.
+    fn ask_chunks_job(&self, question: String, chunks: &[Value], first: bool) -> Job {
+        let engine = &self.scope.engine;
+        let opts = &engine.options;
+        let fit = self.window_fit(
+            engine.sub_window(),
+            u64::from(opts.sub_max_tokens.unwrap_or(512)),
+            OverflowPolicy::Error,
+        );
+        let mut parts = Vec::with_capacity(chunks.len());
+        for (i, chunk) in chunks.iter().enumerate() {
+            let body = match chunk {
+                Value::Str(s) => s.as_str().to_string(),
+                _ => String::new(),
+            };
+            let prompt =
+                render_or_explain(&engine.prompts.ask, &[("question", &question), ("text", &body)]);
+            match fit.fit(prompt) {
+                PromptFit::Fits(p) => parts.push(p),
+                // Only with a split label, which is not given here.
+                PromptFit::Parts(ps) => parts.extend(ps),
+                PromptFit::TooLarge(t) => {
+                    let message = self.too_large_message(&t);
+                    return Job::Ready(Err(HostError::typed(
+                        ExcKind::ValueError,
+                        render_or_explain(
+                            &engine.prompts.notes.chunk_too_large,
+                            &[("index", &i.to_string()), ("message", &message)],
+                        ),
+                    )));
+                }
+            }
+        }
+        let shape = if first { Shape::First } else { Shape::List };
+        if parts.is_empty() {
+            return Job::Ready(Ok(match shape {
+                Shape::List => Value::list(Vec::new()),
+                _ => Value::None,
+            }));
+        }
+        Job::Llm { parts, model: engine.sub().model_id(), max_tokens: opts.sub_max_tokens, shape }
+    }
+
+    /// `answer_from_chunks(question)`: `ask` about the passages holding the
+    /// question's words (the whole context when it is small).
+    fn answer_from_chunks_job(&self, question: String) -> Job {
+        let engine = &self.scope.engine;
+        let whole = self.scope.context.as_str();
+        let passages: Vec<String> =
+            if whole.chars().count() <= ANSWER_PASSAGE_CHARS * ANSWER_PASSAGES {
+                vec![whole.to_string()]
+            } else {
+                let terms = rlm_context::salient_terms(&question);
+                rlm_context::best_passages(whole, &terms, ANSWER_PASSAGE_CHARS, ANSWER_PASSAGES)
+                    .into_iter()
+                    .map(|p| p.text)
+                    .collect()
+            };
+        if passages.is_empty() {
+            return Job::Ready(Ok(Value::None));
+        }
+        let parts = passages
+            .iter()
+            .map(|body| {
+                render_or_explain(&engine.prompts.ask, &[("question", &question), ("text", body)])
+            })
+            .collect();
+        Job::Verified {
+            parts,
+            passages,
+            model: engine.sub().model_id(),
+            max_tokens: engine.options.sub_max_tokens,
+        }
+    }
+
+    /// A registered tool's call: its arguments as JSON.
+    fn tool_job(&self, index: usize, args: &[Value]) -> Job {
+        let mut json = Vec::with_capacity(args.len());
+        for a in args {
+            match rlm_interp::to_json(a) {
+                Ok(j) => json.push(j),
+                Err(e) => {
+                    let tools = &self.scope.engine.tools;
+                    let name = tools.get(index).map(|t| t.name.as_str()).unwrap_or("tool");
+                    return Job::Ready(Err(HostError::typed(
+                        ExcKind::TypeError,
+                        format!("{name}(): {e}"),
+                    )));
+                }
+            }
+        }
+        Job::Tool { index, args: json }
     }
 
     fn window_fit(
@@ -365,6 +370,27 @@ impl RunServer {
         render_or_explain(template, &[("error", &inner)])
     }
 
+    /// `rlm_query(prompt, text)`: a sub-RLM with a child budget; at the depth
+    /// limit (or when the budget tree refuses a child) one sub-model call.
+    fn sub_rlm_job(&self, prompt: String, text: Option<String>) -> Job {
+        let scope = &self.scope;
+        let child = if scope.depth < scope.engine.options.max_depth {
+            scope.budget.child(SubtreeLimits::default()).ok()
+        } else {
+            None
+        };
+        match child {
+            Some(budget) => {
+                let context = match text {
+                    Some(t) => Context::from_text(t),
+                    None => scope.context.clone(),
+                };
+                Job::SubRlm { prompt, context, budget }
+            }
+            None => self.sub_rlm_as_subcall(prompt, text),
+        }
+    }
+
     /// At the depth limit a sub-RLM is one sub-model call on its prompt (and text).
     fn sub_rlm_as_subcall(&self, prompt: String, text: Option<String>) -> Job {
         let engine = &self.scope.engine;
@@ -386,144 +412,19 @@ impl RunServer {
     }
 
     /// Runs the jobs: sub-model prompts in one scheduler batch per model,
-    /// sub-RLMs and tools alongside; results in job order.
-    /// Prompts are moved into the batches, never copied (a chunk may be megabytes).
+    /// sub-RLMs, tools and retrieval alongside; results in job order.
     async fn perform(&mut self, jobs: Vec<Job>) -> Vec<Result<Value, HostError>> {
         let scope = Rc::clone(&self.scope);
-        let engine = Arc::clone(&scope.engine);
-        let system = engine.prompts.subcall_system.clone();
-        let notes = &engine.prompts.notes;
         let span = self.program_span.unwrap_or(scope.run_span);
-        let mut results: Vec<Option<Result<Value, HostError>>> =
-            (0..jobs.len()).map(|_| None).collect();
-        // (job, part, model, request) of every sub-model prompt.
-        let mut llm: Vec<(usize, usize, ModelId, CompletionRequest)> = Vec::new();
-        let mut parts_of: Vec<usize> = vec![0; jobs.len()];
-        let mut shapes: Vec<Shape> = vec![Shape::Joined; jobs.len()];
-        let mut verify_in: Vec<Vec<String>> = vec![Vec::new(); jobs.len()];
-        let mut subruns = Vec::new();
-        let mut tools = Vec::new();
-        let mut retrievals = Vec::new();
-        for (j, job) in jobs.into_iter().enumerate() {
-            match job {
-                Job::Llm { parts, model, max_tokens, shape } => {
-                    shapes[j] = shape;
-                    parts_of[j] = parts.len();
-                    for (p, part) in parts.into_iter().enumerate() {
-                        llm.push((j, p, model.clone(), subcall_request(&system, part, max_tokens)));
-                    }
-                }
-                Job::Verified { parts, passages, model, max_tokens } => {
-                    shapes[j] = Shape::Verified;
-                    parts_of[j] = parts.len();
-                    verify_in[j] = passages;
-                    for (p, part) in parts.into_iter().enumerate() {
-                        llm.push((j, p, model.clone(), subcall_request(&system, part, max_tokens)));
-                    }
-                }
-                Job::SubRlm { prompt, text } => {
-                    let child = if scope.depth < engine.options.max_depth {
-                        scope.budget.child(SubtreeLimits::default()).ok()
-                    } else {
-                        None
-                    };
-                    match child {
-                        Some(budget) => {
-                            let context = match text {
-                                Some(t) => Context::from_text(t),
-                                None => scope.context.clone(),
-                            };
-                            subruns.push((
-                                j,
-                                self.sub_runs.sub_run(&scope, budget, prompt, context, span),
-                            ));
-                        }
-                        None => match self.sub_rlm_as_subcall(prompt, text) {
-                            Job::Llm { parts, model, max_tokens, .. } => {
-                                parts_of[j] = parts.len();
-                                for (p, part) in parts.into_iter().enumerate() {
-                                    llm.push((
-                                        j,
-                                        p,
-                                        model.clone(),
-                                        subcall_request(&system, part, max_tokens),
-                                    ));
-                                }
-                            }
-                            Job::Ready(r) => results[j] = Some(r),
-                            Job::SubRlm { .. }
-                            | Job::Tool { .. }
-                            | Job::Retrieval { .. }
-                            | Job::Verified { .. } => {}
-                        },
-                    }
-                }
-                Job::Tool { index, args } => {
-                    if let Some(tool) = engine.tools.get(index) {
-                        tools.push((j, tool.call(args)));
-                    }
-                }
-                Job::Retrieval { op, name, args } => retrievals.push((j, op, name, args)),
-                Job::Ready(r) => results[j] = Some(r),
-            }
-        }
-        self.subcalls += llm.len() as u64 + subruns.len() as u64;
+        let Plan { mut slots, prompts, sub_runs, tools, retrievals } = self.plan(jobs, span);
+        self.subcalls += prompts.len() as u64 + sub_runs.len() as u64;
 
-        // One batch per model, all batches at once; each request's span is
-        // opened now and closed by the scheduler's events as its call ends.
-        let mut models: Vec<ModelId> = Vec::new();
-        for (_, _, m, _) in &llm {
-            if !models.contains(m) {
-                models.push(m.clone());
-            }
-        }
-        let batch_size = llm.len();
-        let mut per_model: Vec<(Vec<CompletionRequest>, Vec<SpanId>)> =
-            models.iter().map(|_| (Vec::new(), Vec::new())).collect();
-        let mut meta: Vec<(usize, usize, usize)> = Vec::with_capacity(llm.len());
-        for (i, (j, p, m, req)) in llm.into_iter().enumerate() {
-            let k = models.iter().position(|x| *x == m).unwrap_or(0);
-            let preview: String = req
-                .messages
-                .last()
-                .map(|m| m.content.chars().take(400).collect())
-                .unwrap_or_default();
-            let span = scope.recorder.start_subcall(
-                span,
-                SubcallStarted {
-                    model: m.to_string(),
-                    prompt_preview: preview,
-                    batch_index: (batch_size > 1).then_some(i as u32),
-                },
-            );
-            per_model[k].0.push(req);
-            per_model[k].1.push(span);
-            meta.push((j, p, k));
-        }
-        let submitted = Instant::now();
-        let batches = models.iter().zip(per_model).map(|(m, (reqs, spans))| {
-            let observer =
-                Arc::new(SubcallSpans { recorder: scope.recorder.clone(), spans, submitted });
-            let engine = Arc::clone(&engine);
-            let budget = scope.budget.clone();
-            let scope = Rc::clone(&scope);
-            let m = m.clone();
-            async move {
-                scope
-                    .unless_cancelled(engine.scheduler.run_batch_observed(
-                        &m,
-                        reqs,
-                        Some(&budget),
-                        Some(observer),
-                    ))
-                    .await
-            }
-        });
+        let (batches, placed) = self.batches(prompts, span);
         let tool_futs = join_all(tools.into_iter().map(|(j, f)| {
             let scope = Rc::clone(&scope);
             async move { (j, scope.unless_cancelled(f).await) }
         }));
-        let sub_futs = join_all(subruns.into_iter().map(|(j, f)| async move { (j, f.await) }));
+        let sub_futs = join_all(sub_runs.into_iter().map(|(j, f)| async move { (j, f.await) }));
         let retrieval = scope.retrieval.clone();
         let retrieval_futs = join_all(retrievals.into_iter().map(|(j, op, name, args)| {
             let scope = Rc::clone(&scope);
@@ -544,41 +445,21 @@ impl RunServer {
             self.cancelled = true;
         }
 
-        // Back to request order: each model's results come in its requests' order.
+        self.place_answers(&mut slots, batch_results, placed);
+        let notes = &scope.engine.prompts.notes;
         let cancelled_error = || HostError::new(notes.subcall_cancelled.clone());
-        let mut per_batch: Vec<
-            std::vec::IntoIter<rlm_sched::CallResult<rlm_adapters::AdapterError>>,
-        > = batch_results.into_iter().map(|b| b.unwrap_or_default().into_iter()).collect();
-        let mut texts: Vec<Vec<Option<Result<String, HostError>>>> =
-            parts_of.iter().map(|n| vec![None; *n]).collect();
-        for (j, p, k) in meta {
-            let text = match per_batch.get_mut(k).and_then(Iterator::next) {
-                Some(Ok(c)) => Ok(c.text),
-                Some(Err(e)) => Err(HostError::new(self.subcall_error(&e))),
-                None => Err(cancelled_error()),
-            };
-            texts[j][p] = Some(text);
-        }
-        for (j, parts) in texts.into_iter().enumerate() {
-            if parts.is_empty() || results[j].is_some() {
-                continue;
-            }
-            let joined: Result<Vec<String>, HostError> =
-                parts.into_iter().map(|p| p.unwrap_or_else(|| Err(cancelled_error()))).collect();
-            results[j] = Some(joined.map(|answers| shaped(answers, shapes[j], &verify_in[j])));
-        }
         for (j, r) in tool_results {
-            results[j] = Some(match r {
+            slots[j] = Slot::Done(match r {
                 Some(Ok(json)) => Ok(rlm_interp::from_json(&json)),
                 Some(Err(message)) => Err(HostError::new(message)),
                 None => Err(cancelled_error()),
             });
         }
         for (j, r) in retrieval_results {
-            results[j] = Some(r.unwrap_or_else(|| Err(cancelled_error())));
+            slots[j] = Slot::Done(r.unwrap_or_else(|| Err(cancelled_error())));
         }
         for (j, (answer, finish)) in sub_results {
-            results[j] = Some(match answer {
+            slots[j] = Slot::Done(match answer {
                 Some(a) => Ok(Value::str(a)),
                 None => Err(HostError::new(render_or_explain(
                     &notes.sub_rlm_no_answer,
@@ -586,10 +467,220 @@ impl RunServer {
                 ))),
             });
         }
-        results
+        slots.into_iter().map(|slot| slot.result(&cancelled_error)).collect()
+    }
+
+    /// One slot per job, and the work the slots wait on: every sub-model
+    /// prompt (moved, never copied: a chunk may be megabytes), the sub-RLMs
+    /// (started here, hanging from `span`), the tools and the retrieval calls.
+    fn plan(&self, jobs: Vec<Job>, span: SpanId) -> Plan {
+        let engine = &self.scope.engine;
+        let system = &engine.prompts.subcall_system;
+        let mut plan = Plan {
+            slots: Vec::with_capacity(jobs.len()),
+            prompts: Vec::new(),
+            sub_runs: Vec::new(),
+            tools: Vec::new(),
+            retrievals: Vec::new(),
+        };
+        for (j, job) in jobs.into_iter().enumerate() {
+            let slot = match job {
+                Job::Llm { parts, model, max_tokens, shape } => {
+                    let count = plan.add_prompts(j, parts, &model, max_tokens, system);
+                    Slot::prompts(shape, Vec::new(), count)
+                }
+                Job::Verified { parts, passages, model, max_tokens } => {
+                    let count = plan.add_prompts(j, parts, &model, max_tokens, system);
+                    Slot::prompts(Shape::Verified, passages, count)
+                }
+                Job::SubRlm { prompt, context, budget } => {
+                    let run = self.sub_runs.sub_run(&self.scope, budget, prompt, context, span);
+                    plan.sub_runs.push((j, run));
+                    Slot::Pending
+                }
+                Job::Tool { index, args } => {
+                    if let Some(tool) = engine.tools.get(index) {
+                        plan.tools.push((j, tool.call(args)));
+                    }
+                    Slot::Pending
+                }
+                Job::Retrieval { op, name, args } => {
+                    plan.retrievals.push((j, op, name, args));
+                    Slot::Pending
+                }
+                Job::Ready(r) => Slot::Done(r),
+            };
+            plan.slots.push(slot);
+        }
+        plan
+    }
+
+    /// One scheduler batch per model, all at once, and where each answer goes
+    /// (slot, part, batch). Each request's span is opened now and closed by
+    /// the scheduler's events as its call ends.
+    fn batches(
+        &self,
+        prompts: Vec<PlannedPrompt>,
+        span: SpanId,
+    ) -> (Vec<BatchFuture>, Vec<Placed>) {
+        let scope = &self.scope;
+        let mut models: Vec<ModelId> = Vec::new();
+        for prompt in &prompts {
+            if !models.contains(&prompt.model) {
+                models.push(prompt.model.clone());
+            }
+        }
+        let batch_size = prompts.len();
+        let mut per_model: Vec<(Vec<CompletionRequest>, Vec<SpanId>)> =
+            models.iter().map(|_| (Vec::new(), Vec::new())).collect();
+        let mut placed = Vec::with_capacity(prompts.len());
+        for (i, prompt) in prompts.into_iter().enumerate() {
+            let batch = models.iter().position(|x| *x == prompt.model).unwrap_or(0);
+            let preview: String = prompt
+                .request
+                .messages
+                .last()
+                .map(|m| m.content.chars().take(400).collect())
+                .unwrap_or_default();
+            let request_span = scope.recorder.start_subcall(
+                span,
+                SubcallStarted {
+                    model: prompt.model.to_string(),
+                    prompt_preview: preview,
+                    batch_index: (batch_size > 1).then_some(i as u32),
+                },
+            );
+            per_model[batch].0.push(prompt.request);
+            per_model[batch].1.push(request_span);
+            placed.push(Placed { slot: prompt.slot, part: prompt.part, batch });
+        }
+        let submitted = Instant::now();
+        let batches = models
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(HostError::new("host call was not performed"))))
-            .collect()
+            .zip(per_model)
+            .map(|(model, (requests, spans))| {
+                let observer =
+                    Arc::new(SubcallSpans { recorder: scope.recorder.clone(), spans, submitted });
+                let engine = Arc::clone(&scope.engine);
+                let budget = scope.budget.clone();
+                let scope = Rc::clone(scope);
+                let batch: BatchFuture = Box::pin(async move {
+                    scope
+                        .unless_cancelled(engine.scheduler.run_batch_observed(
+                            &model,
+                            requests,
+                            Some(&budget),
+                            Some(observer),
+                        ))
+                        .await
+                });
+                batch
+            })
+            .collect();
+        (batches, placed)
+    }
+
+    /// Puts each batch's answers (in its requests' order) into their slots'
+    /// parts; a batch abandoned by cancellation leaves its parts cancelled.
+    fn place_answers(
+        &self,
+        slots: &mut [Slot],
+        batch_results: Vec<Option<Vec<BatchResult>>>,
+        placed: Vec<Placed>,
+    ) {
+        let notes = &self.scope.engine.prompts.notes;
+        let mut per_batch: Vec<std::vec::IntoIter<BatchResult>> =
+            batch_results.into_iter().map(|b| b.unwrap_or_default().into_iter()).collect();
+        for Placed { slot, part, batch } in placed {
+            let text = match per_batch.get_mut(batch).and_then(Iterator::next) {
+                Some(Ok(c)) => Ok(c.text),
+                Some(Err(e)) => Err(HostError::new(self.subcall_error(&e))),
+                None => Err(HostError::new(notes.subcall_cancelled.clone())),
+            };
+            if let Some(Slot::Prompts { answers, .. }) = slots.get_mut(slot) {
+                answers[part] = Some(text);
+            }
+        }
+    }
+}
+
+/// A scheduler batch's answers (`None`: abandoned by cancellation).
+type BatchResult = rlm_sched::CallResult<rlm_adapters::AdapterError>;
+type BatchFuture = LocalBoxFuture<'static, Option<Vec<BatchResult>>>;
+/// A sub-RLM's answer and how it ended.
+type SubRunFuture = LocalBoxFuture<'static, (Option<String>, Finish)>;
+
+/// One sub-model prompt of a plan: part `part` of slot `slot`'s prompts.
+struct PlannedPrompt {
+    slot: usize,
+    part: usize,
+    model: ModelId,
+    request: CompletionRequest,
+}
+
+/// Where a batch's answer goes.
+struct Placed {
+    slot: usize,
+    part: usize,
+    batch: usize,
+}
+
+/// What one call's result waits on.
+enum Slot {
+    /// Known already (bad arguments, a prompt too large, or served).
+    Done(Result<Value, HostError>),
+    /// The answers of its prompts, one per part, combined by `shape`
+    /// (`passages`: what `Shape::Verified` checks each answer against).
+    Prompts { shape: Shape, passages: Vec<String>, answers: Vec<Option<Result<String, HostError>>> },
+    /// A sub-RLM, tool or retrieval call, done when its future ends.
+    Pending,
+}
+
+impl Slot {
+    fn prompts(shape: Shape, passages: Vec<String>, parts: usize) -> Slot {
+        Slot::Prompts { shape, passages, answers: vec![None; parts] }
+    }
+
+    /// The call's result; a part never answered counts as cancelled.
+    fn result(self, cancelled: &dyn Fn() -> HostError) -> Result<Value, HostError> {
+        match self {
+            Slot::Done(r) => r,
+            Slot::Prompts { shape, passages, answers } if !answers.is_empty() => {
+                let answers: Result<Vec<String>, HostError> =
+                    answers.into_iter().map(|a| a.unwrap_or_else(|| Err(cancelled()))).collect();
+                answers.map(|answers| shaped(answers, shape, &passages))
+            }
+            Slot::Prompts { .. } | Slot::Pending => {
+                Err(HostError::new("host call was not performed"))
+            }
+        }
+    }
+}
+
+/// The work one suspension's jobs make ([`RunServer::plan`]).
+struct Plan {
+    slots: Vec<Slot>,
+    prompts: Vec<PlannedPrompt>,
+    sub_runs: Vec<(usize, SubRunFuture)>,
+    tools: Vec<(usize, futures::future::BoxFuture<'static, crate::tools::ToolResult>)>,
+    retrievals: Vec<(usize, RetrievalOp, SmolStr, Vec<Value>)>,
+}
+
+impl Plan {
+    fn add_prompts(
+        &mut self,
+        slot: usize,
+        parts: Vec<String>,
+        model: &ModelId,
+        max_tokens: Option<u32>,
+        system: &str,
+    ) -> usize {
+        let count = parts.len();
+        for (part, text) in parts.into_iter().enumerate() {
+            let request = subcall_request(system, text, max_tokens);
+            self.prompts.push(PlannedPrompt { slot, part, model: model.clone(), request });
+        }
+        count
     }
 }
 

@@ -40,16 +40,7 @@ pub(crate) fn plain_text(reply: &str) -> String {
     kept.join("\n").trim().to_string()
 }
 
-/// `s` without one pair of surrounding quotes (`'`, `"`, or triple quotes).
-pub(crate) fn strip_quotes(s: &str) -> String {
-    let t = s.trim();
-    for q in ["\"\"\"", "'''", "\"", "'"] {
-        if t.len() >= 2 * q.len() && t.starts_with(q) && t.ends_with(q) {
-            return t[q.len()..t.len() - q.len()].to_string();
-        }
-    }
-    t.to_string()
-}
+pub(crate) use rlm_helps::strip_quotes;
 
 /// A Python string literal for `s`.
 pub(crate) fn py_string(s: &str) -> String {

@@ -16,6 +16,7 @@ use rlm_context::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::bm25::{Bm25Builder, Bm25Index};
+use crate::context_index::{ContextIndex, IndexOptions};
 use crate::corpus::{Chunking, Corpus};
 use crate::embed::Embedder;
 use crate::error::{Result, RetrievalError};
@@ -31,28 +32,6 @@ const BM25_DIR: &str = "bm25";
 const VECTORS: &str = "vectors.safetensors";
 /// Progress bars appear from this many entries on (and only on a terminal).
 const PROGRESS_FROM: usize = 5_000;
-
-/// Where the index of a context loaded from `source` lives: `FILE.rlm-index/`
-/// beside a file, `DIR/.rlm-index/` inside a directory.
-pub fn index_dir_beside(source: &Path) -> PathBuf {
-    if source.is_dir() {
-        source.join(".rlm-index")
-    } else {
-        let mut name = source.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(".rlm-index");
-        source.with_file_name(name)
-    }
-}
-
-/// How to build or open an embedded index.
-#[derive(Debug, Clone, Default)]
-pub struct IndexOptions {
-    /// Persist here (`None`: in memory, rebuilt every time).
-    pub dir: Option<PathBuf>,
-    pub chunking: Chunking,
-    /// Draw progress bars on stderr for big corpora (when stderr is a terminal).
-    pub progress: bool,
-}
 
 /// What opening an index did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -420,4 +399,18 @@ fn progress_bar(enabled: bool, total: usize, label: &'static str) -> ProgressBar
     }
     bar.set_message(label);
     bar
+}
+
+impl ContextIndex for EmbeddedRetriever {
+    fn search_sync(&self, query: &str, k: usize, filters: &Filters) -> Result<Vec<Hit>> {
+        EmbeddedRetriever::search_sync(self, query, k, filters)
+    }
+
+    fn has_vectors(&self) -> bool {
+        EmbeddedRetriever::has_vectors(self)
+    }
+
+    fn as_retriever(&self) -> &dyn Retriever {
+        self
+    }
 }

@@ -26,6 +26,7 @@ pub enum RetrievalError {
         source: std::io::Error,
     },
     /// The BM25 engine failed.
+    #[cfg(feature = "embedded")]
     #[error("bm25 index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     /// Loading or running the local embedding model failed.
@@ -43,10 +44,13 @@ pub enum RetrievalError {
 }
 
 impl RetrievalError {
+    // Used by the embedded backend's files only.
+    #[cfg_attr(not(feature = "embedded"), allow(dead_code))]
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         RetrievalError::Io { path: path.into(), source }
     }
 
+    #[cfg_attr(not(feature = "embedded"), allow(dead_code))]
     pub(crate) fn corrupt(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         RetrievalError::CorruptIndex { path: path.into(), message: message.into() }
     }

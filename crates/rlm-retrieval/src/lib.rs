@@ -5,7 +5,11 @@
 //!   the three searches; results are [`Hit`]s
 //!   (`doc_id`, `preview`, `score`, `metadata`), the dicts the DSL's `search` and
 //!   `es_*` functions return.
-//! - [`EmbeddedRetriever`]: no server. tantivy BM25 over the context's documents
+//! - [`ContextIndex`]: the index of a run's context, opened by [`open_context_index`]:
+//!   the embedded one when the crate is built with the `embedded` feature (the
+//!   default), else an `Unsupported` error (so a crate that only needs the trait,
+//!   like rlm-core, builds without tantivy and candle).
+//! - `EmbeddedRetriever` (feature `embedded`): no server. tantivy BM25 over the context's documents
 //!   (or chunks of large ones, see [`Chunking`]), vectors from an [`Embedder`]
 //!   ([`MiniLmEmbedder`]: all-MiniLM-L6-v2 run locally with candle;
 //!   [`HttpEmbedder`]: OpenAI-compatible or Ollama endpoints), hybrid by
@@ -20,10 +24,13 @@
 //! - [`first_step_evidence`]: the best hits for a question, rendered for a root
 //!   model's first message (the retrieval-aware first step).
 
+#[cfg(feature = "embedded")]
 mod bm25;
+mod context_index;
 mod corpus;
 mod elastic;
 mod embed;
+#[cfg(feature = "embedded")]
 mod embedded;
 mod error;
 mod evidence;
@@ -36,13 +43,22 @@ mod rerank;
 mod retriever;
 mod rewrite;
 mod types;
+#[cfg(feature = "embedded")]
 mod vectors;
 
+#[cfg(feature = "embedded")]
 pub use bm25::{Bm25Builder, Bm25Index};
+pub use context_index::{
+    ContextIndex, IndexOptions, index_dir_beside, open_context_index,
+    open_context_index_with_vectors,
+};
 pub use corpus::{Chunking, Corpus, Entry, Granularity};
 pub use elastic::{ElasticConfig, ElasticRetriever, HybridMode};
-pub use embed::{Embedder, EmbeddingApi, HttpEmbedder, MiniLmEmbedder, default_model_dir};
-pub use embedded::{BuildReport, EmbeddedRetriever, IndexOptions, index_dir_beside};
+pub use embed::{Embedder, EmbeddingApi, HttpEmbedder};
+#[cfg(feature = "embedded")]
+pub use embed::{MiniLmEmbedder, default_model_dir};
+#[cfg(feature = "embedded")]
+pub use embedded::{BuildReport, EmbeddedRetriever};
 pub use error::{Result, RetrievalError};
 pub use evidence::{first_step_evidence, question_evidence, render_evidence};
 pub use fusion::{RRF_K, reciprocal_rank_fusion, union_pool};
@@ -54,4 +70,5 @@ pub use rerank::{ListwiseReranker, ModelCaller, RankItem, RerankOutcome, Tournam
 pub use retriever::Retriever;
 pub use rewrite::QueryRewriter;
 pub use types::{Fetched, Filters, Hit, MAX_K, Metadata};
+#[cfg(feature = "embedded")]
 pub use vectors::VectorIndex;

@@ -46,11 +46,7 @@ impl Runner {
 
     /// `Helps::bare_answer`: the answer a reply with nothing to run gives.
     pub(super) fn bare_answer(&self, reply: &str) -> Option<String> {
-        self.engine()
-            .options
-            .helps
-            .bare_answer
-            .then(|| self.grounds.bare_answer(reply, &self.query))?
+        self.helps.bare_answer(reply, &self.query)
     }
 
     /// Ends the run with an answer the runtime vouches for (a bare answer, a
@@ -67,7 +63,10 @@ impl Runner {
     pub(super) fn final_guard(&self, how: &Finish) -> Option<String> {
         let opts = &self.engine().options;
         let notes = &self.engine().prompts.notes;
-        if opts.require_program_before_final && self.programs_run == 0 && !self.evidence_shown {
+        if opts.require_program_before_final
+            && self.programs_run == 0
+            && !self.helps.evidence_shown()
+        {
             return Some(notes.final_before_program.clone());
         }
         if opts.require_subcall_before_final && self.server.subcalls == 0 {

@@ -13,6 +13,7 @@ use std::time::Instant;
 use futures::FutureExt;
 use futures::future::LocalBoxFuture;
 use rlm_context::Context;
+use rlm_helps::{RunHelps, is_placeholder};
 use rlm_interp::{Dict, ErrorKind, Key, Value};
 use rlm_policy::{Budget, BudgetError};
 use rlm_trace::{
@@ -27,22 +28,17 @@ mod answers;
 use answers::ProseRefusal;
 
 use crate::compaction;
-use crate::count_evidence::exact_count;
 use crate::engine::Engine;
-use crate::evidence::{first_evidence, step_evidence};
-use crate::extract::{ProseFinal, extract, find_final, lone_final};
-use crate::grounds::{Grounds, printed_count};
+use crate::extract::{Extraction, ProseFinal, extract, find_final, lone_final};
 use crate::memory::MemoryMap;
 use crate::options::RepeatEscape;
 use crate::outcome::Finish;
-use crate::placeholder::is_placeholder;
 use crate::program::{ProgramReport, Sandbox};
 use crate::prompts::{render, render_or_explain};
 use crate::retrieval::RunRetrieval;
 use crate::root_call::{RootError, Sampling, call_root, call_root_with};
 use crate::scope::RunScope;
 use crate::serving::{RunServer, SubRunner};
-use crate::strategy::QuestionShape;
 use crate::text::{plain_text, strip_quotes, truncate_middle};
 use crate::turn::Turn;
 
@@ -55,6 +51,14 @@ pub(crate) struct RunOut {
     pub memory: Option<MemoryMap>,
     /// The task's criteria checked against the answer (root run, criteria set).
     pub criteria: Option<rlm_taskspec::CriteriaReport>,
+}
+
+/// What a reply's code blocks gave ([`Runner::run_blocks`]).
+struct BlocksRun {
+    /// The answer a block gave with FINAL (or as a prose FINAL it failed to parse as).
+    final_answer: Option<(String, Finish)>,
+    /// The error the last block run ended with.
+    error: Option<String>,
 }
 
 /// What to run: the question, its context, and where it sits in the tree.
@@ -137,23 +141,11 @@ struct Runner {
     /// The last output a program printed (shown when a FINAL is refused as
     /// a placeholder).
     last_output: String,
-    /// Every program the model sent (the repeat escape refuses a repeat).
-    programs_seen: Vec<String>,
-    /// Repeated programs so far (the repeat escape).
-    repeats: u32,
-    /// The built-in strategy has run (once per run).
-    strategy_used: bool,
     /// The next root call's temperature (the repeat escape's re-ask).
     next_temperature: Option<f32>,
-    /// The first message, or a step's note (teaching passages, counted
-    /// lines, output evidence), showed evidence the runtime found: a FINAL
-    /// before any program may rest on it.
-    evidence_shown: bool,
-    /// What the runtime showed and counted (bare answers, confirmed repeats).
-    grounds: Grounds,
-    /// The count the last step's program printed, when the runtime's own
-    /// count confirmed it (`Helps::confirmed_repeat`).
-    confirmed_count: Option<u64>,
+    /// The small-model helps' state (rlm-helps): evidence shown, grounds,
+    /// the confirmed count, the programs sent and their repeats.
+    helps: RunHelps,
     /// What the root model sees (compacted).
     messages: Vec<ChatMessage>,
     /// Everything, for the `history` variable once compaction has happened.
@@ -193,26 +185,14 @@ impl Runner {
         let retrieval = RunRetrieval::for_run(&engine.retrieval, &context, depth);
         // Evidence first is the root run's: a sub-RLM's question is the
         // parent's program's, already informed.
-        let evidence = (depth == 0)
-            .then(|| first_evidence(&engine, retrieval.as_deref(), &context, &query))
-            .flatten();
-        let evidence_shown = evidence.is_some();
-        // Grounds are read only by the two grounded helps: without them the
-        // runtime neither keeps what it showed nor counts the context again.
-        let helps = &engine.options.helps;
-        let mut grounds = Grounds::default();
-        if helps.bare_answer
-            && let Some(e) = &evidence
-        {
-            grounds.add_shown(e);
-        }
-        if depth == 0
-            && helps.count_by_program
-            && (helps.bare_answer || helps.confirmed_repeat)
-            && let Some(n) = exact_count(&context, &query)
-        {
-            grounds.add_count(n);
-        }
+        let (helps, evidence) = RunHelps::first_message(
+            &engine.prompts.helps,
+            engine.options.helps.switches(),
+            &context,
+            &query,
+            depth == 0,
+            || retrieval.as_deref().and_then(|r| r.first_step_evidence(&query)),
+        );
         let messages =
             initial_messages(&engine, &query, &context, depth, &turns, evidence.as_deref());
         let scope = Rc::new(RunScope {
@@ -239,13 +219,8 @@ impl Runner {
             query,
             last_code: None,
             last_output: String::new(),
-            programs_seen: Vec::new(),
-            repeats: 0,
-            strategy_used: false,
             next_temperature: None,
-            evidence_shown,
-            grounds,
-            confirmed_count: None,
+            helps,
             full_history: messages.clone(),
             messages,
             compacted: false,
@@ -350,74 +325,23 @@ impl Runner {
             return Some(out);
         }
         if ex.is_empty() {
-            self.invalid_streak += 1;
-            let languages = ex.rejected_languages.join(", ```");
-            let reason = if reply.trim().is_empty() {
-                notes_t.invalid_empty.clone()
-            } else if !ex.rejected_languages.is_empty() {
-                self.note(&notes_t.invalid_language, &[("languages", &languages)])
-            } else if ex.claimed_output {
-                notes_t.invalid_claimed_output.clone()
-            } else {
-                notes_t.invalid_no_code.clone()
-            };
-            self.scope.recorder.error(
-                self.scope.run_span,
-                ErrorEvent { message: format!("invalid reply: {reason}"), fatal: false },
-            );
-            let _ = self.scope.budget.record_error();
-            if self.invalid_streak >= self.engine().options.max_invalid_replies {
-                if let Some(program) = self.engine().options.fallback_program.clone()
-                    && !self.fallback_used
-                {
-                    self.fallback_used = true;
-                    self.invalid_streak = 0;
-                    let report = self.run_program(&program, true).await;
-                    if report.cancelled {
-                        return Some(self.cancelled());
-                    }
-                    if let Some(answer) = report.final_answer {
-                        return Some(self.end(Some(answer), Finish::Final));
-                    }
-                    if let Some(a) = self.sandbox.answer_ready() {
-                        return Some(self.end(Some(a), Finish::AnswerReady));
-                    }
-                    let feedback = self.feedback(
-                        &report.stdout,
-                        report.error.as_deref(),
-                        std::slice::from_ref(&notes_t.fallback_ran),
-                    );
-                    self.push(ChatMessage::user(feedback));
-                    return None;
-                }
-                let count = self.invalid_streak.to_string();
-                let reason = self.note(&notes_t.finalize_invalid_replies, &[("count", &count)]);
-                return Some(self.finalize(reason).await);
-            }
-            let text = render(&self.engine().prompts.invalid_reply, &[("reason", &reason)])
-                .unwrap_or(reason);
-            self.push(ChatMessage::user(text));
-            return None;
+            return self.invalid_reply(&ex, reply).await;
         }
         self.invalid_streak = 0;
         let mut notes: Vec<String> = Vec::new();
         let mut stdout = String::new();
-        let mut error: Option<String> = None;
-        let mut final_answer: Option<(String, Finish)> = None;
-        let blocks = ex.code.len();
         let joined_code = ex.code.join("\n");
         let repeats_last = !ex.code.is_empty()
             && self.last_code.as_deref().map(str::trim) == Some(joined_code.trim());
         if repeats_last
-            && self.engine().options.helps.confirmed_repeat
-            && let Some(n) = self.confirmed_count
+            && let Some(n) = self.helps.confirmed_count()
             && let Some(out) = self.accept_grounded(n.to_string(), Finish::ConfirmedCount).await
         {
             return Some(out);
         }
         if !ex.code.is_empty()
             && let Some(escape) = self.engine().options.helps.repeat_escape.clone()
-            && self.programs_seen.iter().any(|p| p.trim() == joined_code.trim())
+            && self.helps.seen_before(&joined_code)
         {
             return self.escape_repeat(&joined_code, &escape).await;
         }
@@ -425,37 +349,14 @@ impl Runner {
             notes.push(notes_t.repeated_program.clone());
         }
         if !ex.code.is_empty() {
-            self.programs_seen.push(joined_code.clone());
+            self.helps.remember(&joined_code);
         }
         self.last_code = Some(joined_code.clone());
-        for (i, code) in ex.code.iter().enumerate() {
-            let report = self.run_program(code, true).await;
-            if report.cancelled {
-                return Some(self.cancelled());
-            }
-            stdout.push_str(&report.stdout);
-            notes.extend(report.notes.iter().cloned());
-            if let Some(answer) = report.final_answer {
-                final_answer = Some((answer, Finish::Final));
-                break;
-            }
-            if let Some(e) = report.error {
-                // A block that is only `FINAL(prose)` fails to parse: take the prose.
-                if report.error_kind == Some(ErrorKind::Syntax)
-                    && let Some(ProseFinal::Final(inner)) = find_final(code)
-                    && code.trim().starts_with("FINAL(")
-                {
-                    final_answer = Some((strip_quotes(&inner), Finish::ProseFinal));
-                    break;
-                }
-                error = Some(e);
-                if i + 1 < blocks {
-                    let count = (blocks - i - 1).to_string();
-                    notes.push(self.note(&notes_t.blocks_not_run, &[("count", &count)]));
-                }
-                break;
-            }
-        }
+        let BlocksRun { mut final_answer, mut error } =
+            match self.run_blocks(&ex.code, &mut stdout, &mut notes).await {
+                Ok(run) => run,
+                Err(out) => return Some(out),
+            };
         if final_answer.is_none()
             && let Some(a) = self.sandbox.answer_ready()
         {
@@ -507,16 +408,15 @@ impl Runner {
             let languages = ex.rejected_languages.join(", ```");
             notes.push(self.note(&notes_t.rejected_languages, &[("languages", &languages)]));
         }
-        if error.is_none()
-            && let Some(note) =
-                step_evidence(&engine, &self.scope.context, &self.query, &joined_code, &stdout)
-        {
-            // The note shows the context's own text (or the runtime's count),
-            // as the first message's evidence does: a FINAL may rest on it.
-            self.evidence_shown = true;
-            if engine.options.helps.bare_answer {
-                self.grounds.add_shown(&note);
-            }
+        // The helps' evidence note, and what they remember of this output.
+        if let Some(note) = self.helps.after_output(
+            &engine.prompts.helps,
+            &self.scope.context,
+            &self.query,
+            &joined_code,
+            &stdout,
+            error.is_some(),
+        ) {
             notes.push(note);
         }
         if error.is_some() {
@@ -532,14 +432,111 @@ impl Runner {
         if !stdout.trim().is_empty() {
             self.last_output = stdout.clone();
         }
-        if engine.options.helps.bare_answer {
-            self.grounds.add_shown(&stdout);
-        }
-        self.confirmed_count = printed_count(&stdout)
-            .filter(|&n| error.is_none() && self.grounds.vouches_for_count(n));
         let feedback = self.feedback(&stdout, error.as_deref(), &notes);
         self.push(ChatMessage::user(feedback));
         None
+    }
+
+    /// A reply with no program and no answer: a note saying why, and after
+    /// `max_invalid_replies` in a row the fallback program (once), then the
+    /// finalize-now prompt.
+    async fn invalid_reply(&mut self, ex: &Extraction, reply: &str) -> Option<RunOut> {
+        let engine = Arc::clone(&self.scope.engine);
+        let notes_t = &engine.prompts.notes;
+        self.invalid_streak += 1;
+        let languages = ex.rejected_languages.join(", ```");
+        let reason = if reply.trim().is_empty() {
+            notes_t.invalid_empty.clone()
+        } else if !ex.rejected_languages.is_empty() {
+            self.note(&notes_t.invalid_language, &[("languages", &languages)])
+        } else if ex.claimed_output {
+            notes_t.invalid_claimed_output.clone()
+        } else {
+            notes_t.invalid_no_code.clone()
+        };
+        self.scope.recorder.error(
+            self.scope.run_span,
+            ErrorEvent { message: format!("invalid reply: {reason}"), fatal: false },
+        );
+        let _ = self.scope.budget.record_error();
+        if self.invalid_streak >= self.engine().options.max_invalid_replies {
+            if let Some(program) = self.engine().options.fallback_program.clone()
+                && !self.fallback_used
+            {
+                self.fallback_used = true;
+                self.invalid_streak = 0;
+                let report = self.run_program(&program, true).await;
+                if report.cancelled {
+                    return Some(self.cancelled());
+                }
+                if let Some(answer) = report.final_answer {
+                    return Some(self.end(Some(answer), Finish::Final));
+                }
+                if let Some(a) = self.sandbox.answer_ready() {
+                    return Some(self.end(Some(a), Finish::AnswerReady));
+                }
+                let feedback = self.feedback(
+                    &report.stdout,
+                    report.error.as_deref(),
+                    std::slice::from_ref(&notes_t.fallback_ran),
+                );
+                self.push(ChatMessage::user(feedback));
+                return None;
+            }
+            let count = self.invalid_streak.to_string();
+            let reason = self.note(&notes_t.finalize_invalid_replies, &[("count", &count)]);
+            return Some(self.finalize(reason).await);
+        }
+        let text =
+            render(&self.engine().prompts.invalid_reply, &[("reason", &reason)]).unwrap_or(reason);
+        self.push(ChatMessage::user(text));
+        None
+    }
+
+    /// Runs a reply's code blocks in order until one ends with FINAL or an
+    /// error (the blocks after it are not run, and a note says so); their
+    /// output and notes go to `stdout` and `notes`. `Err`: the run ended
+    /// (cancelled).
+    async fn run_blocks(
+        &mut self,
+        programs: &[String],
+        stdout: &mut String,
+        notes: &mut Vec<String>,
+    ) -> Result<BlocksRun, RunOut> {
+        let engine = Arc::clone(&self.scope.engine);
+        let notes_t = &engine.prompts.notes;
+        let blocks = programs.len();
+        let mut error = None;
+        let mut final_answer = None;
+        for (i, code) in programs.iter().enumerate() {
+            let report = self.run_program(code, true).await;
+            if report.cancelled {
+                return Err(self.cancelled());
+            }
+            stdout.push_str(&report.stdout);
+            notes.extend(report.notes.iter().cloned());
+            if let Some(answer) = report.final_answer {
+                final_answer = Some((answer, Finish::Final));
+                break;
+            }
+            if let Some(e) = report.error {
+                // A block that is only `FINAL(prose)` fails to parse: take the prose.
+                if report.error_kind == Some(ErrorKind::Syntax)
+                    && let Some(ProseFinal::Final(inner)) = find_final(code)
+                    && code.trim().starts_with("FINAL(")
+                {
+                    final_answer = Some((strip_quotes(&inner), Finish::ProseFinal));
+                    break;
+                }
+                error = Some(e);
+                if i + 1 < blocks {
+                    let count = (blocks - i - 1).to_string();
+                    notes.push(self.note(&notes_t.blocks_not_run, &[("count", &count)]));
+                }
+                break;
+            }
+        }
+        Ok(BlocksRun { final_answer, error })
     }
 
     /// The repeat escape: a program the model sent before is not run again.
@@ -547,22 +544,19 @@ impl Runner {
     /// as failed; after `fallback_after` repeats the built-in strategy for
     /// the question's shape runs (once), and its answer ends the run.
     async fn escape_repeat(&mut self, code: &str, escape: &RepeatEscape) -> Option<RunOut> {
-        self.repeats += 1;
+        let repeat = self.helps.count_repeat();
         let engine = Arc::clone(&self.scope.engine);
         let notes = &engine.prompts.notes;
         self.scope.recorder.error(
             self.scope.run_span,
             ErrorEvent {
-                message: format!("repeated program not run (repeat {})", self.repeats),
+                message: format!("repeated program not run (repeat {repeat})"),
                 fatal: false,
             },
         );
-        if escape.fallback_after > 0 && self.repeats >= escape.fallback_after && !self.strategy_used
+        if let Some(program) =
+            self.helps.strategy_due(&engine.prompts.helps, &self.query, escape.fallback_after)
         {
-            self.strategy_used = true;
-            let program = QuestionShape::of(&self.query)
-                .program(&engine.prompts, engine.options.helps.count_by_program)
-                .to_string();
             let report = self.run_program(&program, true).await;
             if report.cancelled {
                 return Some(self.cancelled());

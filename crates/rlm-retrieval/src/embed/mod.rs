@@ -3,6 +3,7 @@
 //! embedding endpoints ([`HttpEmbedder`]: OpenAI-compatible `/v1/embeddings`, Ollama).
 
 mod http;
+#[cfg(feature = "embedded")]
 mod minilm;
 
 use futures::future::BoxFuture;
@@ -10,6 +11,7 @@ use futures::future::BoxFuture;
 use crate::error::Result;
 
 pub use http::{EmbeddingApi, HttpEmbedder};
+#[cfg(feature = "embedded")]
 pub use minilm::{MiniLmEmbedder, default_model_dir};
 
 /// Turns texts into vectors. Implementations return one vector per input, in

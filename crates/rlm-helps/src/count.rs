@@ -4,12 +4,13 @@
 //! question's terms, its dates). The first message shows those lines and
 //! the `count_lines` call that counts them; a program that prints a count
 //! is shown the lines selected, so a wrong count can be seen as wrong. The
-//! wording is `prompts/count_evidence.md` and the `count_*` notes.
+//! wording is this crate's `prompts/count_evidence.md` and the `count_*` notes.
 
 use rlm_context::{Context, CountPlan, DateWindow};
 
-use crate::prompts::{Prompts, render_or_explain};
-use crate::strategy::QuestionShape;
+use crate::prompts::HelpPrompts;
+use crate::shape::QuestionShape;
+use crate::template::render_or_explain;
 
 /// Lines shown at most.
 const SHOWN_LINES: usize = 20;
@@ -27,7 +28,11 @@ fn plan(context: &Context, query: &str) -> Option<CountPlan> {
 }
 
 /// The first message's block: the selected lines and the call counting them.
-pub(crate) fn count_evidence(prompts: &Prompts, context: &Context, query: &str) -> Option<String> {
+pub(crate) fn count_evidence(
+    prompts: &HelpPrompts,
+    context: &Context,
+    query: &str,
+) -> Option<String> {
     let plan = plan(context, query)?;
     let text = context.text();
     let lines = plan.lines(text.as_str());
@@ -67,7 +72,7 @@ pub(crate) fn exact_count(context: &Context, query: &str) -> Option<u64> {
 /// The note after a program of a counting question that printed a count
 /// (its last line is a number): the lines a program selects, for comparing.
 pub(crate) fn count_check(
-    prompts: &Prompts,
+    prompts: &HelpPrompts,
     context: &Context,
     query: &str,
     stdout: &str,
@@ -99,7 +104,7 @@ fn python_literal(pattern: &str) -> String {
     }
 }
 
-fn window_text(prompts: &Prompts, window: Option<&DateWindow>) -> String {
+fn window_text(prompts: &HelpPrompts, window: Option<&DateWindow>) -> String {
     let notes = &prompts.notes;
     let Some(w) = window else { return String::new() };
     let render = |s: Option<rlm_context::Stamp>| s.map(|s| s.render()).unwrap_or_default();
@@ -112,7 +117,7 @@ fn window_text(prompts: &Prompts, window: Option<&DateWindow>) -> String {
     render_or_explain(template, &[("since", &since), ("until", &until)])
 }
 
-fn shown_text(prompts: &Prompts, count: usize) -> String {
+fn shown_text(prompts: &HelpPrompts, count: usize) -> String {
     if count <= SHOWN_LINES {
         return String::new();
     }
@@ -152,7 +157,7 @@ mod tests {
 
     #[test]
     fn the_evidence_shows_the_lines_and_the_call() {
-        let p = Prompts::default();
+        let p = HelpPrompts::default();
         let q = "How many LOGIN_FAILED events from 2026-03-04 to 2026-03-06?";
         let e = count_evidence(&p, &log(), q).unwrap();
         assert!(e.contains("(count: 2)"), "{e}");
@@ -169,7 +174,7 @@ mod tests {
 
     #[test]
     fn a_printed_count_is_shown_the_lines() {
-        let p = Prompts::default();
+        let p = HelpPrompts::default();
         let q = "Count the LOGIN_FAILED lines on March 4, 2026";
         let n = count_check(&p, &log(), q, "8\n").unwrap();
         assert!(n.starts_with("Your program printed 8.") && n.contains(" are 1:"), "{n}");

@@ -13,7 +13,7 @@
 //!   the time budget ran out.
 
 use crate::placeholder::is_placeholder;
-use crate::strategy::QuestionShape;
+use crate::shape::QuestionShape;
 use crate::text::strip_quotes;
 
 /// Characters of a bare answer, at most: longer replies are prose.
@@ -24,7 +24,7 @@ const TEXT_ANSWER_MIN_CHARS: usize = 3;
 
 /// What the runtime showed and counted during one run.
 #[derive(Debug, Default)]
-pub(crate) struct Grounds {
+pub struct Grounds {
     /// Counts the runtime made itself and vouches for (exact counting plans).
     counts: Vec<u64>,
     /// Texts the runtime showed: evidence and program output.
@@ -79,7 +79,7 @@ impl Grounds {
 }
 
 /// The count a text is (digits, optionally grouped with commas), if it is one.
-pub(crate) fn count_value(text: &str) -> Option<u64> {
+pub fn count_value(text: &str) -> Option<u64> {
     let t = text.trim();
     if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == ',') || t.starts_with(',') {
         return None;
@@ -89,7 +89,7 @@ pub(crate) fn count_value(text: &str) -> Option<u64> {
 
 /// The count a program printed: its last non-empty output line, when that
 /// line is a count.
-pub(crate) fn printed_count(stdout: &str) -> Option<u64> {
+pub fn printed_count(stdout: &str) -> Option<u64> {
     stdout.lines().map(str::trim).rfind(|l| !l.is_empty()).and_then(count_value)
 }
 

@@ -4,16 +4,16 @@
 //! useful ("output that teaches"); and the passages of a program's output
 //! that hold the question's words, presented as evidence to answer from
 //! ("answer from output"). The search is rlm-context's
-//! [`best_passages`]; the wording is `prompts/passage_evidence.md` and the
+//! [`best_passages`]; the wording is this crate's `prompts/passage_evidence.md` and the
 //! `teaching_*` / `passage_line` / `output_*` notes.
 
 use rlm_context::{Context, Passage, best_passages, salient_terms};
 
-use crate::count_evidence::{count_check, count_evidence};
-use crate::engine::Engine;
-use crate::prompts::{Prompts, render_or_explain};
-use crate::retrieval::RunRetrieval;
-use crate::strategy::QuestionShape;
+use crate::Switches;
+use crate::count::{count_check, count_evidence};
+use crate::prompts::HelpPrompts;
+use crate::shape::QuestionShape;
+use crate::template::render_or_explain;
 
 /// Characters per passage shown.
 const PASSAGE_CHARS: usize = 320;
@@ -28,22 +28,20 @@ const EMPTY_RESULTS: [&str; 11] =
 /// The evidence block of a root run's first message (issue #19): the first
 /// found of a counting question's selected lines (the count is the
 /// program's: shown BM25 hits instead, a 1.5B model answered 1 for 23 at logs
-/// 100K), the retrieval-aware first step's hits, the plain term passages.
+/// 100K), the retrieval-aware first step's hits (`retrieval`, asked only
+/// when no counting block was found), the plain term passages.
 pub(crate) fn first_evidence(
-    engine: &Engine,
-    retrieval: Option<&RunRetrieval>,
+    prompts: &HelpPrompts,
+    helps: &Switches,
     context: &Context,
     query: &str,
+    retrieval: impl FnOnce() -> Option<String>,
 ) -> Option<String> {
-    let helps = &engine.options.helps;
-    let counted = helps.count_by_program.then(|| count_evidence(&engine.prompts, context, query));
-    counted.flatten().or_else(|| retrieval.and_then(|r| r.first_step_evidence(query))).or_else(
-        || {
-            (helps.evidence_passages > 0).then(|| {
-                passage_evidence(&engine.prompts, context, query, helps.evidence_passages)
-            })?
-        },
-    )
+    let counted = helps.count_by_program.then(|| count_evidence(prompts, context, query));
+    counted.flatten().or_else(retrieval).or_else(|| {
+        (helps.evidence_passages > 0)
+            .then(|| passage_evidence(prompts, context, query, helps.evidence_passages))?
+    })
 }
 
 /// The note a step's program gets about what it printed (no error): the
@@ -52,14 +50,13 @@ pub(crate) fn first_evidence(
 /// questions aside), else the text around the first hits when the output
 /// is nothing useful (`teaching_feedback`).
 pub(crate) fn step_evidence(
-    engine: &Engine,
+    prompts: &HelpPrompts,
+    helps: &Switches,
     context: &Context,
     query: &str,
     code: &str,
     stdout: &str,
 ) -> Option<String> {
-    let helps = &engine.options.helps;
-    let prompts = &engine.prompts;
     let counted = helps.count_by_program.then(|| count_check(prompts, context, query, stdout));
     counted
         .flatten()
@@ -75,7 +72,7 @@ pub(crate) fn step_evidence(
 /// The evidence block for the first message: the best `n` passages for the
 /// question's salient words; `None` when none occurs in the context.
 pub(crate) fn passage_evidence(
-    prompts: &Prompts,
+    prompts: &HelpPrompts,
     context: &Context,
     query: &str,
     n: usize,
@@ -96,7 +93,7 @@ pub(crate) fn passage_evidence(
 /// the first hits of its search words (else of the question's). `None` when
 /// the output was useful or nothing can be found.
 pub(crate) fn teaching_note(
-    prompts: &Prompts,
+    prompts: &HelpPrompts,
     context: &Context,
     query: &str,
     code: &str,
@@ -143,7 +140,7 @@ pub(crate) fn teaching_note(
 /// the output, framed as the first message's evidence is, with the question
 /// and "answer from it with FINAL". `None` when no passage of the output
 /// holds enough of the words, or the question has none.
-pub(crate) fn output_evidence(prompts: &Prompts, query: &str, stdout: &str) -> Option<String> {
+pub(crate) fn output_evidence(prompts: &HelpPrompts, query: &str, stdout: &str) -> Option<String> {
     let terms = salient_terms(query);
     if terms.is_empty() {
         return None;
@@ -174,7 +171,7 @@ fn terms_needed(terms: usize) -> usize {
 }
 
 /// One line per passage of the context, whitespace collapsed.
-fn render_passages(prompts: &Prompts, passages: &[Passage]) -> String {
+fn render_passages(prompts: &HelpPrompts, passages: &[Passage]) -> String {
     render_lines(&prompts.notes.passage_line, passages)
 }
 
@@ -267,7 +264,7 @@ mod tests {
 
     #[test]
     fn a_program_echoing_its_search_term_is_shown_the_text_around_it() {
-        let p = Prompts::default();
+        let p = HelpPrompts::default();
         let code = "m = re.findall(\"secret passphrase\", context)\nprint(m[0])";
         let note = teaching_note(&p, &ctx(), "q?", code, "secret passphrase\n").unwrap();
         assert!(note.contains("cobalt-harbor-71"), "{note}");
@@ -282,7 +279,7 @@ mod tests {
 
     #[test]
     fn output_holding_the_question_words_is_evidence() {
-        let p = Prompts::default();
+        let p = HelpPrompts::default();
         let q = "What is Marta Kowalski's favourite number?";
         let out = "[\"you probably\\nshouldn't do it. Marta Kowalski's favourite number is 4817.  But if\"]\n";
         let note = output_evidence(&p, q, out).unwrap();
@@ -301,7 +298,7 @@ mod tests {
 
     #[test]
     fn evidence_for_the_question() {
-        let p = Prompts::default();
+        let p = HelpPrompts::default();
         let e = passage_evidence(&p, &ctx(), "What is the secret passphrase?", 2).unwrap();
         assert!(e.contains("cobalt-harbor-71") && e.contains("secret, passphrase"), "{e}");
         assert!(passage_evidence(&p, &ctx(), "Which zebra?", 2).is_none());

@@ -4,13 +4,14 @@
 //! up a sub-model's counts, or, with `Helps::count_by_program`, select the
 //! lines by program and count them there; every other question asks a sub-model about the
 //! passages holding the question's words and keeps an answer found in its
-//! passage (`answer_from_chunks`). The programs are `prompts/strategy_*.py`.
+//! passage (`answer_from_chunks`). The programs are this crate's
+//! `prompts/strategy_*.py`.
 
-use crate::prompts::Prompts;
+use crate::prompts::HelpPrompts;
 
 /// What a question asks for, as far as choosing a strategy goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum QuestionShape {
+pub enum QuestionShape {
     /// "How many ...", "count ...", "number of ...".
     Count,
     /// Anything else: find a fact.
@@ -18,7 +19,7 @@ pub(crate) enum QuestionShape {
 }
 
 impl QuestionShape {
-    pub(crate) fn of(question: &str) -> QuestionShape {
+    pub fn of(question: &str) -> QuestionShape {
         let q = question.to_lowercase();
         let words: Vec<&str> = q.split(|c: char| !c.is_alphanumeric()).collect();
         let has = |w: &str| words.contains(&w);
@@ -33,7 +34,7 @@ impl QuestionShape {
     /// The strategy program for this shape; `by_program`: a counting
     /// question's lines are selected and counted by the program
     /// (`Helps::count_by_program`), not counted by sub-models per chunk.
-    pub(crate) fn program(self, prompts: &Prompts, by_program: bool) -> &str {
+    pub fn program(self, prompts: &HelpPrompts, by_program: bool) -> &str {
         match self {
             QuestionShape::Count if by_program => &prompts.strategy_count_lines,
             QuestionShape::Count => &prompts.strategy_count,

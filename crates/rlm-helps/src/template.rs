@@ -1,0 +1,58 @@
+//! `{{name}}` rendering of the helps' templates, strict as the loop's own: a
+//! placeholder without a value is an error naming it, never an empty hole in
+//! a text a model will read.
+
+use crate::error::HelpsError;
+
+/// Replaces each `{{name}}` in `template` by its value (inserted verbatim: a
+/// value holding `{{x}}` is not expanded again).
+pub fn render(template: &str, values: &[(&str, &str)]) -> Result<String, HelpsError> {
+    let mut out =
+        String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            return Err(HelpsError::Template(format!(
+                "prompt template has an unclosed placeholder near {:?}",
+                &rest[open..(open + 30).min(rest.len())]
+            )));
+        };
+        let name = after[..close].trim();
+        match values.iter().find(|(n, _)| *n == name) {
+            Some((_, v)) => out.push_str(v),
+            None => {
+                return Err(HelpsError::Template(format!(
+                    "prompt template uses {{{{{name}}}}} but no value is given for it"
+                )));
+            }
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// [`render`] for texts that must always produce something: a template that
+/// fails to render (only a user-supplied one can) yields the error's text.
+pub(crate) fn render_or_explain(template: &str, values: &[(&str, &str)]) -> String {
+    render(template, values).unwrap_or_else(|e| format!("configuration error: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_and_refuses_missing_values() {
+        assert_eq!(
+            render("a {{x}} b {{ y }}", &[("x", "1"), ("y", "{{x}}")]).unwrap(),
+            "a 1 b {{x}}"
+        );
+        let e = render("hi {{who}}", &[]).unwrap_err().to_string();
+        assert!(e.contains("{{who}}"), "{e}");
+        assert!(render("hi {{who", &[("who", "x")]).is_err());
+        assert!(render_or_explain("hi {{who}}", &[]).starts_with("configuration error: "));
+    }
+}
