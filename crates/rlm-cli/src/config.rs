@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use rlm_adapters::ModelAdapter;
 use rlm_adapters::config::{EnvVars, adapter_from_model_string};
+pub use rlm_config::DEFAULT_MAX_STEPS;
 pub use rlm_config::{
     Budgets, ConfigFlags, Guards, LogFormat, RlmConfig, SCRIPTED_MODEL, Settings, Source, Sourced,
     config_search_path, no_model_message,
 };
-pub use rlm_config::DEFAULT_MAX_STEPS;
 
 use crate::exit::{CliError, Exit};
 use crate::knobs::{KNOBS, Value};

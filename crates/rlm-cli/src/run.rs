@@ -148,9 +148,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         .options(crate::config::loop_options(&cfg, helps)?)
         .interpreter_limits(cfg.limits.clone())
         .scheduler(cfg.scheduler_config()?);
-    if let Some(r) =
-        retrieval_settings(&cfg.retrieval, &args.context, env, default_first_step)?
-    {
+    if let Some(r) = retrieval_settings(&cfg.retrieval, &args.context, env, default_first_step)? {
         builder = builder.retrieval(r);
     }
     if let Some(c) = criteria {

@@ -20,7 +20,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
-const FRONT_ENDS: [&str; 3] = ["run", "exec", "serve"];
+/// The front ends a row may name (`python`: probed by rlm-py's pytest).
+const FRONT_ENDS: [&str; 4] = ["run", "exec", "serve", "python"];
 const FALLBACK: &str = "FINAL('from the fallback')\n";
 
 #[derive(Debug, Deserialize)]
@@ -209,7 +210,12 @@ fn run_probe(row: &Row, way: Way, with_knob: bool) -> RunResult {
     let answer = doc["answer"].as_str().map(str::to_string);
     if with_knob && row.probe == "file" {
         let path = PathBuf::from(fill(&row.value, d));
-        assert!(path.exists(), "rlm run, {} set as {way:?}: {} was not written", row.key, path.display());
+        assert!(
+            path.exists(),
+            "rlm run, {} set as {way:?}: {} was not written",
+            row.key,
+            path.display()
+        );
     }
     RunResult { output, answer, errors }
 }
@@ -364,28 +370,51 @@ fn every_knob_reaches_rlm_run_or_is_named_at_start_up() {
         match row.probe.as_str() {
             "program_error" => {
                 let expect = row.expect.as_deref().unwrap_or_default();
-                assert!(has_error(&with.errors, expect), "{what}: no {expect:?} error: {:?} {stderr}", with.errors);
+                assert!(
+                    has_error(&with.errors, expect),
+                    "{what}: no {expect:?} error: {:?} {stderr}",
+                    with.errors
+                );
                 let without = run_probe(row, way, false);
-                assert!(!has_error(&without.errors, expect), "{what}: the control run fails too: {:?}", without.errors);
+                assert!(
+                    !has_error(&without.errors, expect),
+                    "{what}: the control run fails too: {:?}",
+                    without.errors
+                );
             }
             "answer" => {
                 let expect = row.expect.as_deref().unwrap_or_default();
-                assert!(answer_matches(&with.answer, expect), "{what}: answer {:?}, expected {expect:?}: {stderr}", with.answer);
+                assert!(
+                    answer_matches(&with.answer, expect),
+                    "{what}: answer {:?}, expected {expect:?}: {stderr}",
+                    with.answer
+                );
                 let without = run_probe(row, way, false);
-                assert!(!answer_matches(&without.answer, expect), "{what}: the control run answers {:?} too", without.answer);
+                assert!(
+                    !answer_matches(&without.answer, expect),
+                    "{what}: the control run answers {:?} too",
+                    without.answer
+                );
                 if let Some(control) = &row.control {
-                    assert!(answer_matches(&without.answer, control), "{what}: control answer {:?}, expected {control:?}", without.answer);
+                    assert!(
+                        answer_matches(&without.answer, control),
+                        "{what}: control answer {:?}, expected {control:?}",
+                        without.answer
+                    );
                 }
             }
             "json_logs" => {
                 let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
                 assert!(!lines.is_empty(), "{what}: no logs");
                 for l in lines {
-                    assert!(serde_json::from_str::<Value>(l).is_ok_and(|v| v.is_object()), "{what}: {l}");
+                    assert!(
+                        serde_json::from_str::<Value>(l).is_ok_and(|v| v.is_object()),
+                        "{what}: {l}"
+                    );
                 }
             }
-            // `file`: checked in `run_probe`; `accepted`: started without a warning.
-            _ => assert!(with.output.status.code().is_some(), "{what}: killed"),
+            // `file`: checked in `run_probe`; `accepted`: it ran with the knob.
+            _ => assert_eq!(with.output.status.code(), Some(0), "{what}: {stderr}"),
         }
     }
 }
@@ -398,7 +427,10 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
             let stderr = text(&with.stderr);
             let what = format!("rlm exec, {} = {:?} as {way:?}", row.key, row.value);
             if !row.front_ends.iter().any(|f| f == "exec") {
-                assert!(warning_names(&stderr, &row), "{what}: no start-up warning names it: {stderr}");
+                assert!(
+                    warning_names(&stderr, &row),
+                    "{what}: no start-up warning names it: {stderr}"
+                );
                 continue;
             }
             assert!(!warning_names(&stderr, &row), "{what}: warned although supported: {stderr}");
@@ -406,10 +438,16 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
                 "program_error" => {
                     let expect = row.expect.as_deref().unwrap_or_default();
                     let lower = stderr.to_lowercase();
-                    assert!(lower.contains(&expect.to_lowercase()), "{what}: no {expect:?} error: {stderr}");
+                    assert!(
+                        lower.contains(&expect.to_lowercase()),
+                        "{what}: no {expect:?} error: {stderr}"
+                    );
                     let without = exec_probe(&row, way, false);
                     let lower = text(&without.stderr).to_lowercase();
-                    assert!(!lower.contains(&expect.to_lowercase()), "{what}: the control run fails too: {lower}");
+                    assert!(
+                        !lower.contains(&expect.to_lowercase()),
+                        "{what}: the control run fails too: {lower}"
+                    );
                     assert_eq!(without.status.code(), Some(0), "{what}: the control run: {lower}");
                 }
                 _ => assert_eq!(with.status.code(), Some(0), "{what}: {stderr}"),
@@ -420,49 +458,82 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_named_at_start_up() {
-    // One server without any knob set: the control executions.
-    let rows = table();
-    for (i, row) in rows.iter().enumerate() {
-        // Rotated from `rlm run`'s ways, so each row meets another way here.
-        let way = WAYS[(i + 1) % 3];
-        let what = format!("rlm serve, {} = {:?} as {way:?}", row.key, row.value);
+    for (i, row) in table().iter().enumerate() {
         let serves = row.front_ends.iter().any(|f| f == "serve");
-        let serve = match start_serve(row, way, true) {
-            Ok(s) => s,
-            Err(stderr) => {
-                // Refusing to start is allowed only for an unsupported knob, naming it.
-                assert!(!serves && warning_names(&stderr, row), "{what}: did not start: {stderr}");
+        let probed = serves && matches!(row.probe.as_str(), "program_error" | "answer");
+        // A probed knob is set all three ways (a flag, RLM_*, rlm.toml); the
+        // others one way, rotated from `rlm run`'s.
+        let ways = if probed { WAYS.to_vec() } else { vec![WAYS[(i + 1) % 3]] };
+        let mut control: Option<(Option<String>, Vec<String>)> = None;
+        for way in ways {
+            let what = format!("rlm serve, {} = {:?} as {way:?}", row.key, row.value);
+            let serve = match start_serve(row, way, true) {
+                Ok(s) => s,
+                Err(stderr) => {
+                    // Refusing to start is allowed only for an unsupported knob, naming it.
+                    assert!(
+                        !serves && warning_names(&stderr, row),
+                        "{what}: did not start: {stderr}"
+                    );
+                    continue;
+                }
+            };
+            if !serves {
+                assert!(
+                    warning_names(&serve.stderr, row),
+                    "{what}: no start-up warning: {}",
+                    serve.stderr
+                );
                 continue;
             }
-        };
-        if !serves {
-            assert!(warning_names(&serve.stderr, row), "{what}: no start-up warning: {}", serve.stderr);
-            continue;
-        }
-        assert!(!warning_names(&serve.stderr, row), "{what}: warned although supported: {}", serve.stderr);
-        match row.probe.as_str() {
-            "program_error" | "answer" => {
-                let (answer, errors) = serve_execute(&serve).await;
-                drop(serve);
-                let control = start_serve(row, way, false).expect("the control server starts");
-                let (control_answer, control_errors) = serve_execute(&control).await;
-                let expect = row.expect.as_deref().unwrap_or_default();
-                if row.probe == "program_error" {
-                    assert!(has_error(&errors, expect), "{what}: no {expect:?} error: {errors:?}");
-                    assert!(!has_error(&control_errors, expect), "{what}: the control fails too: {control_errors:?}");
-                } else {
-                    assert!(answer_matches(&answer, expect), "{what}: answer {answer:?}, expected {expect:?}");
-                    assert!(!answer_matches(&control_answer, expect), "{what}: the control answers {control_answer:?} too");
-                    if let Some(c) = &row.control {
-                        assert!(answer_matches(&control_answer, c), "{what}: control answer {control_answer:?}, expected {c:?}");
+            assert!(
+                !warning_names(&serve.stderr, row),
+                "{what}: warned although supported: {}",
+                serve.stderr
+            );
+            match row.probe.as_str() {
+                "program_error" | "answer" => {
+                    let (answer, errors) = serve_execute(&serve).await;
+                    drop(serve);
+                    if control.is_none() {
+                        let server =
+                            start_serve(row, way, false).expect("the control server starts");
+                        control = Some(serve_execute(&server).await);
+                    }
+                    let (control_answer, control_errors) = control.clone().unwrap_or_default();
+                    let expect = row.expect.as_deref().unwrap_or_default();
+                    if row.probe == "program_error" {
+                        assert!(
+                            has_error(&errors, expect),
+                            "{what}: no {expect:?} error: {errors:?}"
+                        );
+                        assert!(
+                            !has_error(&control_errors, expect),
+                            "{what}: the control fails too: {control_errors:?}"
+                        );
+                    } else {
+                        assert!(
+                            answer_matches(&answer, expect),
+                            "{what}: answer {answer:?}, expected {expect:?}"
+                        );
+                        assert!(
+                            !answer_matches(&control_answer, expect),
+                            "{what}: the control answers {control_answer:?} too"
+                        );
+                        if let Some(c) = &row.control {
+                            assert!(
+                                answer_matches(&control_answer, c),
+                                "{what}: control answer {control_answer:?}, expected {c:?}"
+                            );
+                        }
                     }
                 }
+                "file" => {
+                    let path = PathBuf::from(fill(&row.value, serve._dir.path()));
+                    assert!(path.exists(), "{what}: {} was not created", path.display());
+                }
+                _ => {}
             }
-            "file" => {
-                let path = PathBuf::from(fill(&row.value, serve._dir.path()));
-                assert!(path.exists(), "{what}: {} was not created", path.display());
-            }
-            _ => {}
         }
     }
 }

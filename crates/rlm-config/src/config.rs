@@ -220,7 +220,9 @@ impl Settings {
             max_collection_len: self
                 .narrow("limits.max_collection_len")?
                 .unwrap_or(defaults.max_collection_len),
-            max_call_depth: self.narrow("limits.max_call_depth")?.unwrap_or(defaults.max_call_depth),
+            max_call_depth: self
+                .narrow("limits.max_call_depth")?
+                .unwrap_or(defaults.max_call_depth),
             max_nesting: self.narrow("limits.max_nesting")?.unwrap_or(defaults.max_nesting),
             max_output_bytes: self
                 .narrow("limits.max_output_bytes")?

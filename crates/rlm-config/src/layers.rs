@@ -452,7 +452,8 @@ impl Settings {
         let mut given = BTreeMap::new();
         for (key, text) in pairs {
             let Some(k) = knob(key) else {
-                let hint = suggest(key).map(|s| format!("; did you mean {s:?}?")).unwrap_or_default();
+                let hint =
+                    suggest(key).map(|s| format!("; did you mean {s:?}?")).unwrap_or_default();
                 return Err(ConfigError::Config(format!("{key:?} is not a setting{hint}")));
             };
             given.insert(k.key, text);
@@ -596,4 +597,3 @@ pub fn no_model_message(searched: &[PathBuf]) -> String {
         keys.join(", ")
     )
 }
-

@@ -27,8 +27,8 @@ pub use config::{
 };
 pub use error::ConfigError;
 pub use knobs::{HELP_NAMES, KNOBS, Kind, Knob, RateLimit, Value, knob};
-pub use layers::{ConfigFlags, Source, Sourced, config_search_path, no_model_message};
 pub use layers::Settings;
+pub use layers::{ConfigFlags, Source, Sourced, config_search_path, no_model_message};
 
 /// The model name meaning "offline, scripted" (the adapters' `fake:scripted`).
 pub const SCRIPTED_MODEL: &str = "scripted";

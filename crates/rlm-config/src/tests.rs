@@ -17,7 +17,11 @@ fn dir_with_config(text: &str) -> tempfile::TempDir {
     dir
 }
 
-fn gather(flags: &ConfigFlags, pairs: &[(&str, &str)], dir: &Path) -> Result<Settings, ConfigError> {
+fn gather(
+    flags: &ConfigFlags,
+    pairs: &[(&str, &str)],
+    dir: &Path,
+) -> Result<Settings, ConfigError> {
     let mut pairs = pairs.to_vec();
     pairs.push(("HOME", "/nonexistent"));
     Settings::gather(flags, env(&pairs), dir)

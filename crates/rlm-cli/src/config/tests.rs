@@ -36,7 +36,11 @@ fn the_knob_defaults_are_the_libraries() {
 fn bad_settings_and_no_model_are_usage_errors() {
     let err = gather(&ConfigFlags::default(), &[("RLM_MAX_STEPS", "ten")]).unwrap_err();
     assert_eq!(err.exit(), crate::exit::Exit::Usage);
-    assert!(err.paragraph().starts_with("error: budgets.max_steps = \"ten\""), "{}", err.paragraph());
+    assert!(
+        err.paragraph().starts_with("error: budgets.max_steps = \"ten\""),
+        "{}",
+        err.paragraph()
+    );
     let no_model: CliError =
         gather(&ConfigFlags::default(), &[]).unwrap().resolve().unwrap_err().into();
     assert_eq!(no_model.exit(), crate::exit::Exit::Usage);
