@@ -1,6 +1,6 @@
 //! The CLI's side of the configuration. Every setting is a knob of
-//! [`rlm_config`] (the one [`RlmConfig`], layered flag > environment > profile
-//! > `rlm.toml` > default); this module re-exports it, builds the model
+//! [`rlm_config`] (the one [`RlmConfig`], layered flag, environment, profile,
+//! `rlm.toml`, default: the first wins); this module re-exports it, builds the model
 //! adapters a resolved configuration names, says which knobs each command
 //! supports (a command warns at start-up about the ones it ignores), and
 //! implements `rlm config` ([`show`]), which prints every knob with its value

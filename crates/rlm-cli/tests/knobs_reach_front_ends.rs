@@ -537,3 +537,31 @@ async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_named_at_start_
         }
     }
 }
+
+/// The operator's budgets are ceilings: a session may lower them (201), and
+/// asking for more is refused (422) with a message naming the ceiling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rlm_serve_budgets_are_ceilings_a_session_may_only_lower() {
+    let row = table().into_iter().find(|r| r.key == "budgets.max_subcalls").expect("a row");
+    let mut row = row;
+    row.value = "5".into();
+    for way in WAYS {
+        let serve = start_serve(&row, way, true).expect("rlm serve starts");
+        let client = reqwest::Client::new();
+        let create = |settings: Value| {
+            client
+                .post(format!("{}/api/sessions", serve.base))
+                .json(&json!({"context": "a small context", "settings": settings}))
+                .send()
+        };
+        let lower = create(json!({"max_subcalls": 3, "max_steps": 2})).await.expect("POST");
+        assert!(lower.status().is_success(), "{way:?}: lowering refused: {}", lower.status());
+        let higher = create(json!({"max_subcalls": 50})).await.expect("POST");
+        assert_eq!(higher.status().as_u16(), 422, "{way:?}");
+        let body = higher.text().await.unwrap_or_default();
+        assert!(body.contains("max_subcalls 50 is above this server's ceiling of 5"), "{body}");
+        // The default step limit (20) is a ceiling too.
+        let steps = create(json!({"max_steps": 21})).await.expect("POST");
+        assert_eq!(steps.status().as_u16(), 422, "{way:?}");
+    }
+}
