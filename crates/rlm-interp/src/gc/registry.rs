@@ -488,10 +488,7 @@ mod tests {
                 Value::list(vec![Value::list(vec![Value::list(Vec::new())])]),
                 Value::dict(Dict::new()),
                 Value::new_set(KeySet::default()),
-                Value::Deque(Rc::new(DequeObj {
-                    items: StoreCell::new(std::collections::VecDeque::new()),
-                    maxlen: None,
-                })),
+                Value::Deque(Rc::new(DequeObj::new(std::collections::VecDeque::new(), None))),
                 Value::tuple(vec![Value::list(Vec::new())]),
             ];
             assert!(!possible(&account), "made, not stored into");

@@ -213,7 +213,7 @@ fn integer_fn(name: &str, args: &[Value]) -> R<Value> {
     let a0 = args.first();
     match name {
         "gcd" | "lcm" => {
-            let mut acc: i64 = if name == "gcd" { 0 } else { 1 };
+            let mut ints = Vec::with_capacity(args.len());
             for a in args {
                 let Some(v) = as_int(a) else {
                     return type_err(format!(
@@ -221,19 +221,25 @@ fn integer_fn(name: &str, args: &[Value]) -> R<Value> {
                         a.type_name()
                     ));
                 };
-                let g = gcd(acc, v);
-                acc = if name == "gcd" {
-                    g
-                } else if v == 0 || acc == 0 {
-                    0
-                } else {
-                    // |i64::MIN| does not fit: an OverflowError, not a panic.
-                    v.checked_abs().and_then(|m| (acc / gcd(acc, v)).checked_mul(m)).ok_or_else(
-                        || Fault::Exc(Exception::new(ExcKind::OverflowError, "integer overflow")),
-                    )?
-                };
+                ints.push(v);
             }
-            Ok(Value::Int(acc))
+            let overflow =
+                || Fault::Exc(Exception::new(ExcKind::OverflowError, "integer overflow"));
+            if name == "gcd" {
+                // In magnitudes: only the result must fit (gcd(-2**63, 6) is 2).
+                let g = ints.iter().fold(0, |g, v| gcd(g, v.unsigned_abs()));
+                return i64::try_from(g).map(Value::Int).map_err(|_| overflow());
+            }
+            let mut acc: u64 = 1;
+            for v in ints {
+                if v == 0 || acc == 0 {
+                    acc = 0;
+                    continue;
+                }
+                let m = v.unsigned_abs();
+                acc = (acc / gcd(acc, m)).checked_mul(m).ok_or_else(overflow)?;
+            }
+            i64::try_from(acc).map(Value::Int).map_err(|_| overflow())
         }
         "factorial" => {
             let Some(n) = a0.and_then(as_int) else {
@@ -365,12 +371,13 @@ fn aggregate_fn(vm: &mut Vm, name: &str, args: &[Value], kwargs: &Kwargs) -> R<V
     }
 }
 
-fn gcd(a: i64, b: i64) -> i64 {
-    let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
+/// The greatest common divisor of two magnitudes (`gcd(-2**63, 0)` is
+/// 2**63, which the caller refuses: it wrapped to -2**63 once).
+fn gcd(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
         let t = a % b;
         a = b;
         b = t;
     }
-    a as i64
+    a
 }

@@ -12,10 +12,14 @@ use crate::types::slice::norm_index;
 use crate::value::*;
 use crate::vm::Vm;
 
-/// A deque's storage and its optional `maxlen`.
+/// A deque's storage, its optional `maxlen`, and how many times it was
+/// mutated: its iterators compare that count, as CPython's do, so that a
+/// mutation which keeps the length (`append` then `popleft`, `rotate`)
+/// still raises "deque mutated during iteration".
 pub struct DequeObj {
     pub items: StoreCell<VecDeque<Value>>,
     pub maxlen: Option<usize>,
+    mutations: std::cell::Cell<u64>,
 }
 
 impl std::ops::Deref for DequeObj {
@@ -26,6 +30,22 @@ impl std::ops::Deref for DequeObj {
 }
 
 impl DequeObj {
+    /// A deque of `items`, at most `maxlen` long.
+    pub fn new(items: VecDeque<Value>, maxlen: Option<usize>) -> DequeObj {
+        DequeObj { items: StoreCell::new(items), maxlen, mutations: std::cell::Cell::new(0) }
+    }
+
+    /// How many times it was mutated (its iterators' stamp).
+    pub(crate) fn mutations(&self) -> u64 {
+        self.mutations.get()
+    }
+
+    /// Records a mutation that CPython's deque counts (every one that adds,
+    /// removes or moves items; not item assignment).
+    fn mutated(&self) {
+        self.mutations.set(self.mutations.get().wrapping_add(1));
+    }
+
     /// Its allocations now (see `ListObj::mem_cost`).
     pub(crate) fn mem_cost(&self) -> Option<usize> {
         let items = self.items.try_borrow().ok()?;
@@ -78,6 +98,7 @@ pub(crate) const DEQUE_COSTS: CostTable = &[
 
 /// Append to a deque, dropping from the other end when it is at `maxlen`.
 fn push_bounded(d: &DequeObj, x: Value, back: bool) {
+    d.mutated();
     let mut q = d.borrow_mut();
     if d.maxlen == Some(0) {
         return;
@@ -116,6 +137,7 @@ impl Vm {
                 Ok(Value::None)
             }
             "pop" | "popleft" => {
+                d.mutated();
                 let r = if name == "pop" {
                     d.borrow_mut().pop_back()
                 } else {
@@ -137,11 +159,13 @@ impl Vm {
                 Ok(Value::None)
             }
             "clear" => {
+                d.mutated();
                 d.borrow_mut().clear();
                 Ok(Value::None)
             }
             "rotate" => {
                 let n = arg0.as_ref().and_then(as_int).unwrap_or(1);
+                d.mutated();
                 let mut dm = d.borrow_mut();
                 let len = dm.len() as i64;
                 if len > 0 {
@@ -156,10 +180,7 @@ impl Vm {
                 Ok(Value::None)
             }
             "copy" => {
-                let d = Rc::new(DequeObj {
-                    items: StoreCell::new(d.borrow().clone()),
-                    maxlen: d.maxlen,
-                });
+                let d = Rc::new(DequeObj::new(d.borrow().clone(), d.maxlen));
                 crate::gc::track_deque(&d);
                 Ok(Value::Deque(d))
             }
@@ -175,6 +196,7 @@ impl Vm {
                             return Ok(Value::Int(i as i64));
                         }
                         if name == "remove" {
+                            d.mutated();
                             d.borrow_mut().remove(i);
                             return Ok(Value::None);
                         }
@@ -248,10 +270,7 @@ impl Vm {
                 d.pop_front();
             }
         }
-        let d = Rc::new(DequeObj {
-            items: StoreCell::new(d),
-            maxlen: maxlen.map(|m| m.max(0) as usize),
-        });
+        let d = Rc::new(DequeObj::new(d, maxlen.map(|m| m.max(0) as usize)));
         crate::gc::track_deque(&d);
         Ok(Value::Deque(d))
     }

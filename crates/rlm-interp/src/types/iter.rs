@@ -24,19 +24,24 @@ pub enum IterState {
     Cycle(Vec<Value>, usize),
     Repeat(Value, Option<i64>),
     /// The items of a dict (or a view of one), set or deque, taken when the
-    /// iteration began, with the container and its length then: each step
-    /// checks that the length is unchanged, as CPython's iterators do
+    /// iteration began, with the container and its stamp then: each step
+    /// checks that the stamp is unchanged, as CPython's iterators do
     /// (`None` once the iterator is exhausted: the container is let go).
-    Watched(VecDeque<Value>, Option<(Value, usize)>),
+    Watched(VecDeque<Value>, Option<(Value, Stamp)>),
 }
 
-/// A watched container's length now.
-fn watched_len(c: &Value) -> usize {
+/// What a watched container's iterator compares: its length and, for a
+/// deque, its mutation count (CPython's dict and set iterators check the
+/// length; its deque iterator checks both).
+type Stamp = (usize, u64);
+
+/// A watched container's stamp now.
+fn watched_stamp(c: &Value) -> Stamp {
     match c {
-        Value::Dict(d) => d.borrow().map.len(),
-        Value::Set(s) => s.borrow().len(),
-        Value::Deque(d) => d.borrow().len(),
-        _ => 0,
+        Value::Dict(d) => (d.borrow().map.len(), 0),
+        Value::Set(s) => (s.borrow().len(), 0),
+        Value::Deque(d) => (d.borrow().len(), d.mutations()),
+        _ => (0, 0),
     }
 }
 
@@ -53,8 +58,8 @@ impl IterState {
     /// An iterator over `items`, the items of the dict, set or deque
     /// `container` now.
     pub(crate) fn watched(items: VecDeque<Value>, container: Value) -> IterState {
-        let n = watched_len(&container);
-        IterState::Watched(items, Some((container, n)))
+        let stamp = watched_stamp(&container);
+        IterState::Watched(items, Some((container, stamp)))
     }
 }
 
@@ -143,11 +148,11 @@ impl Vm {
             IterState::Range(cur, stop, step) => range_step(cur, *stop, *step).map(Value::Int),
             IterState::Items(q) => q.pop_front(),
             IterState::Watched(q, watch) => {
-                if let Some((c, n)) = watch {
-                    if watched_len(c) != *n {
+                if let Some((c, stamp)) = watch {
+                    if watched_stamp(c) != *stamp {
                         // CPython's iterator keeps raising after this.
                         let msg = changed_error(c);
-                        *n = usize::MAX;
+                        *stamp = (usize::MAX, u64::MAX);
                         return exc(ExcKind::RuntimeError, msg);
                     }
                 }
