@@ -19,6 +19,9 @@ from rlm_rs.adapters import FakeAdapter
 TABLE = pathlib.Path(__file__).resolve().parents[2] / "rlm-config" / "knob_table.toml"
 ROWS = tomllib.loads(TABLE.read_text())["knob"]
 FALLBACK = "FINAL('from the fallback')\n"
+# pyrlm's RLM defaults require_repl_before_final to False, the knob to true:
+# the control run of that row sets the knob's own default explicitly.
+KNOB_DEFAULTS_PYRLM_CHANGES = {"guards.require_program": True}
 
 
 def value_of(row, key, text, tmp_path):
@@ -36,6 +39,8 @@ def config_of(row, tmp_path, with_knob):
     config = {k: value_of(row, k, v, tmp_path) for k, v in row.get("also", {}).items()}
     if with_knob:
         config[row["key"]] = value_of(row, row["key"], row["value"], tmp_path)
+    elif row["key"] in KNOB_DEFAULTS_PYRLM_CHANGES:
+        config[row["key"]] = KNOB_DEFAULTS_PYRLM_CHANGES[row["key"]]
     return config
 
 
