@@ -3,10 +3,12 @@
 //! programs print; tracebacks and `FINAL` go to stderr (or everything into one
 //! JSON document with `--json`).
 //!
-//! [`SessionArgs`] are the flags `exec` and `repl` share, and
-//! [`SessionArgs::open`] the one way both build a session: every function a
-//! model's program has, its host calls served by rlm-core (the given models,
-//! or the scripted replies as one), each cell driven by `rlm_core::cell`.
+//! [`SessionArgs`] are the flags `exec` and `repl` share (the context, the
+//! scripted replies, and every knob of `rlm_config::RlmConfig`, the same as
+//! `rlm run`'s: no private limit flags), and [`SessionArgs::open`] the one way
+//! both build a session: every function a model's program has, its host
+//! calls served by rlm-core (the configured models, or the scripted replies
+//! as one), each cell driven by `rlm_core::cell`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,9 @@ use rlm_core::ProgramHost;
 use rlm_core::cell::{CellEnd, run_cell};
 use rlm_interp::{ErrorKind, Session};
 
+use crate::config::{
+    ConfigFlags, RlmConfig, SCRIPTED_MODEL, SESSION_KNOBS, Settings, warn_unsupported,
+};
 use crate::exit::{CliError, Exit};
 
 /// The flags of `rlm exec`.
@@ -32,7 +37,8 @@ pub struct ExecArgs {
     pub json: bool,
 }
 
-/// Flags shared by `exec` and `repl`: the context, the scripted replies, the sandbox.
+/// Flags shared by `exec` and `repl`: the context, the scripted replies, and
+/// the configuration's knobs.
 #[derive(Debug, clap::Args)]
 pub struct SessionArgs {
     /// Files, folders or globs bound to `context`/`P` and `ctx` (one document per file).
@@ -47,16 +53,13 @@ pub struct SessionArgs {
     /// A JSON array of replies, used in order (the last one repeats).
     #[arg(long)]
     pub replies: Option<PathBuf>,
-    /// Fuel per cell (instructions plus proportional builtin work).
-    #[arg(long)]
-    pub fuel: Option<u64>,
-    /// Memory budget of the session's live values, in bytes.
-    #[arg(long, value_name = "BYTES")]
-    pub memory: Option<usize>,
-    /// Sub-model calls the session may make in all (as `rlm run --max-subcalls`);
-    /// calls past it fail with a budget error the program sees.
-    #[arg(long, value_name = "N")]
-    pub max_subcalls: Option<u64>,
+    /// Every knob of the configuration (`rlm config` lists them; the same
+    /// flags, variables and `rlm.toml` keys as `rlm run`): the sandbox limits
+    /// (`--fuel`, `--memory`, ...), the budgets (`--max-subcalls`, ...), the
+    /// models (`--model`: `llm_query` and friends ask it instead of the
+    /// scripted replies). Knobs a session does not use are named in a warning.
+    #[command(flatten)]
+    pub config: ConfigFlags,
 }
 
 /// The root model and the sub-model.
@@ -70,19 +73,20 @@ pub struct OpenSession {
     pub runtime: tokio::runtime::Runtime,
     /// The bound context.
     pub context: rlm_context::Context,
+    /// The model sub-model calls go to (`None`: the scripted replies).
+    pub model: Option<String>,
 }
 
 impl SessionArgs {
-    /// The sandbox limits the flags ask for.
-    pub fn sandbox_limits(&self) -> rlm_interp::Limits {
-        let mut limits = rlm_interp::Limits::default();
-        if let Some(f) = self.fuel {
-            limits.fuel = f;
-        }
-        if let Some(m) = self.memory {
-            limits.memory_bytes = m;
-        }
-        limits
+    /// The configuration the flags, the environment and `rlm.toml` give
+    /// (no model: the scripted replies), with a warning on stderr for each
+    /// knob set that `front_end` ignores.
+    pub fn config(&self, front_end: &str) -> Result<(Settings, RlmConfig), CliError> {
+        let mut settings = Settings::from_process(&self.config)?;
+        warn_unsupported(&settings, front_end, SESSION_KNOBS);
+        settings.default_model(SCRIPTED_MODEL);
+        let config = settings.resolve()?;
+        Ok((settings, config))
     }
 
     /// The scripted replies as a model: `--replies FILE` (a JSON array of
@@ -102,28 +106,41 @@ impl SessionArgs {
         Ok(Arc::new(fake))
     }
 
-    /// A session over the `--context` sources whose sub-model calls go to
-    /// `models` (root, sub), or to the scripted replies.
-    pub fn open(&self, models: Option<Models>) -> Result<OpenSession, CliError> {
-        let (root, sub) = match models {
-            Some(m) => m,
-            None => {
-                let scripted = self.scripted_model()?;
-                (Arc::clone(&scripted), scripted)
-            }
+    /// The models sub-model calls go to: the configured ones, or the
+    /// scripted replies when none is configured (or `scripted`), or when
+    /// `--reply`/`--replies` is given.
+    fn models(&self, settings: &Settings, config: &RlmConfig) -> Result<Models, CliError> {
+        if self.scripted(config) {
+            let replies = self.scripted_model()?;
+            return Ok((Arc::clone(&replies), replies));
+        }
+        let root = crate::config::build_adapter(&config.model, &settings.env)?;
+        let sub = match &config.sub_model {
+            Some(m) => crate::config::build_adapter(m, &settings.env)?,
+            None => Arc::clone(&root),
         };
-        let mut builder = rlm_core::Rlm::builder()
+        Ok((root, sub))
+    }
+
+    fn scripted(&self, config: &RlmConfig) -> bool {
+        self.reply.is_some()
+            || self.replies.is_some()
+            || config.model == SCRIPTED_MODEL && config.sub_model() == SCRIPTED_MODEL
+    }
+
+    /// A session over the `--context` sources, built from the configuration
+    /// (its models, budgets, sandbox limits and scheduler); `front_end` names
+    /// the command in warnings.
+    pub fn open(&self, front_end: &str) -> Result<OpenSession, CliError> {
+        let (settings, config) = self.config(front_end)?;
+        let (root, sub) = self.models(&settings, &config)?;
+        let rlm = rlm_core::Rlm::builder()
             .root(root)
             .sub_model(sub)
-            .interpreter_limits(self.sandbox_limits());
-        if let Some(n) = self.max_subcalls {
-            builder = builder.budget(rlm_policy::BudgetLimits {
-                max_steps: Some(crate::config::DEFAULT_MAX_STEPS),
-                max_subcalls: Some(n),
-                ..Default::default()
-            });
-        }
-        let rlm = builder.build()?;
+            .budget(config.budgets.to_limits())
+            .interpreter_limits(config.limits.clone())
+            .scheduler(config.scheduler_config()?)
+            .build()?;
         let context = crate::context_args::load_sources(&self.context, self.lossy)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -134,6 +151,7 @@ impl SessionArgs {
             host: rlm.program_host(&context)?,
             runtime,
             context,
+            model: (!self.scripted(&config)).then(|| config.model.clone()),
         })
     }
 }
@@ -206,7 +224,7 @@ pub fn exec(args: ExecArgs) -> Result<Exit, CliError> {
     for cell in &args.cells {
         sources.push((cell.display().to_string(), read_program(cell)?));
     }
-    let OpenSession { session, mut host, runtime, .. } = args.session.open(None)?;
+    let OpenSession { session, mut host, runtime, .. } = args.session.open("rlm exec")?;
     let mut session = kept_until_exit(session);
     let json = args.json;
     let mut exit = Exit::Ok;

@@ -121,6 +121,20 @@ impl CliError {
     }
 }
 
+impl From<rlm_config::ConfigError> for CliError {
+    fn from(e: rlm_config::ConfigError) -> Self {
+        use rlm_config::ConfigError;
+        match e {
+            ConfigError::Read { path, reason } => CliError::Read { path, reason },
+            ConfigError::Config(m) => CliError::Config(m),
+            ConfigError::Setting { key, origin, value, expected } => {
+                CliError::Setting { key, origin, value, expected }
+            }
+            ConfigError::NoModel(m) => CliError::NoModel(m),
+        }
+    }
+}
+
 /// The exit code of a finished `rlm run`: 0 with an answer; 6 when that
 /// answer fails the task's success criteria; 4 when the root model failed; 3
 /// when a budget (or the loop's own stop) ended it without one.

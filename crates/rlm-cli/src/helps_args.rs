@@ -10,18 +10,8 @@ use rlm_core::{Helps, PromptProfile, RepeatEscape};
 
 use crate::exit::CliError;
 
-/// The names `--helps` takes, one per help.
-pub const HELP_NAMES: [&str; 9] = [
-    "evidence",
-    "teaching",
-    "escape",
-    "grammar",
-    "counting",
-    "answer",
-    "bare",
-    "confirmed",
-    "echo",
-];
+/// The names `--helps` takes, one per help (the knob table's list).
+pub use rlm_config::HELP_NAMES;
 
 /// The helps a `--helps` value names; `None` for `auto` (the profile's).
 pub fn parse_helps(text: &str) -> Result<Option<Helps>, String> {

@@ -4,8 +4,8 @@
 //! * [`exec`]: `rlm exec CELL.py...` runs DSL cells offline; [`check`]:
 //!   `rlm check PROGRAM.py...` prints diagnostics; [`repl`]: `rlm repl`, an
 //!   interactive prompt; [`trace_cmd`]: `rlm trace show|html FILE`;
-//!   [`config`]: settings resolved flags > environment > `rlm.toml`
-//!   ([`config::ResolvedConfig`] is what `rlm run` consumes) and `rlm config`.
+//!   [`config`]: the CLI's side of `rlm_config::RlmConfig` (settings resolved
+//!   flag > environment > profile > `rlm.toml` > default) and `rlm config`.
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
 //! * [`serve`]: `rlm serve`, the HTTP API (`rlm-server`).
 //! * [`context_args`]: loading `--context` sources (files, folders, globs, stdin).
@@ -27,7 +27,8 @@ pub mod exit;
 pub mod helps_args;
 pub mod index;
 pub mod json_log;
-pub mod knobs;
+/// The knob table lives in rlm-config (one `RlmConfig` for every front end).
+pub use rlm_config::knobs;
 pub mod repl;
 pub mod retrieval_args;
 pub mod run;

@@ -18,7 +18,6 @@
 //! line where it was, so tracebacks name the lines the person typed.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
 use rlm_core::ProgramHost;
@@ -27,38 +26,19 @@ use rlm_interp::{ErrorKind, HostCall, HostFunc, Session, SmolStr, Value};
 use rlm_syntax::DiagnosticKind;
 use rlm_syntax::ast::StmtKind;
 
-use crate::exec::{Models, OpenSession, SessionArgs, exit_for_error, kept_until_exit};
+use crate::exec::{OpenSession, SessionArgs, exit_for_error, kept_until_exit};
 use crate::exit::{CliError, Exit};
 
 /// The host function bare expressions are wrapped in.
 const DISPLAY: &str = "__rlm_repl_display__";
 
-/// The flags of `rlm repl`.
+/// The flags of `rlm repl`: those of `rlm exec` (the models, from `--model`
+/// or the configuration, answer `llm_query`, `ask`, `rlm_query`...; none
+/// configured: the scripted replies `--reply`/`--replies`).
 #[derive(Debug, clap::Args)]
 pub struct ReplArgs {
     #[command(flatten)]
     pub session: SessionArgs,
-    /// A model to answer `llm_query`, `ask`, `rlm_query`... (`provider:model`);
-    /// default: the scripted replies (`--reply`/`--replies`).
-    #[arg(long)]
-    pub model: Option<String>,
-    /// The model for subcalls (default: `--model`).
-    #[arg(long)]
-    pub sub_model: Option<String>,
-}
-
-impl ReplArgs {
-    /// The models `--model`/`--sub-model` name, if any.
-    fn models(&self) -> Result<Option<Models>, CliError> {
-        let Some(m) = &self.model else { return Ok(None) };
-        let env = rlm_adapters::EnvVars::from_process();
-        let root = crate::config::build_adapter(m, &env)?;
-        let sub = match &self.sub_model {
-            Some(s) => crate::config::build_adapter(s, &env)?,
-            None => Arc::clone(&root),
-        };
-        Ok(Some((root, sub)))
-    }
 }
 
 /// The REPL's host: displays bare expressions itself (their `repr` on
@@ -264,10 +244,9 @@ fn run_one(
 }
 
 pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
-    let OpenSession { session, host, runtime, .. } = args.session.open(args.models()?)?;
+    let OpenSession { session, host, runtime, model, .. } = args.session.open("rlm repl")?;
     let mut session = kept_until_exit(session);
     let mut server = ReplServer { host, write_error: None };
-    let model = args.model.clone();
     session.set_cell_name("<stdin>");
     session.register(DISPLAY, HostFunc::Suspend { call: SmolStr::new_static(DISPLAY) });
     let stdin = std::io::stdin();

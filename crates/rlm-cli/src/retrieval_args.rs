@@ -28,17 +28,9 @@ use crate::exit::CliError;
 
 /// The `retrieval.*` settings (knobs: `--retriever`, `--first-step`,
 /// `--vectors`, `--index-dir`, `--chunk-chars`, `--es-url`, `--es-index`, their
-/// `RLM_*` variables and the `[retrieval]` table of `rlm.toml`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RetrievalFile {
-    pub mode: Option<String>,
-    pub first_step: Option<usize>,
-    pub vectors: Option<String>,
-    pub index_dir: Option<PathBuf>,
-    pub chunk_chars: Option<u64>,
-    pub es_url: Option<String>,
-    pub es_index: Option<String>,
-}
+/// `RLM_*` variables and the `[retrieval]` table of `rlm.toml`): the
+/// `retrieval` section of `RlmConfig`.
+pub use rlm_config::Retrieval as RetrievalFile;
 
 /// The run's retrieval from its resolved settings; `None` when they enable
 /// nothing. `contexts` are the `--context` arguments (an index persists beside

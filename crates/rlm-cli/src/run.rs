@@ -55,6 +55,46 @@ pub struct RunArgs {
     pub config: ConfigFlags,
 }
 
+/// The knobs `rlm run` honours: all but `isolation.*` (its programs run in
+/// its own process).
+pub const RUN_KNOBS: &[&str] = &[
+    "model",
+    "sub_model",
+    "budgets.max_steps",
+    "budgets.max_subcalls",
+    "budgets.max_depth",
+    "budgets.max_tokens",
+    "budgets.max_cost_usd",
+    "budgets.timeout_secs",
+    "limits.fuel",
+    "limits.memory_bytes",
+    "limits.max_str_len",
+    "limits.max_collection_len",
+    "limits.max_call_depth",
+    "limits.max_nesting",
+    "limits.max_output_bytes",
+    "limits.regex_backtrack_limit",
+    "cache",
+    "concurrency",
+    "rate_limits",
+    "trace",
+    "guards.require_program",
+    "guards.require_subcall",
+    "guards.max_invalid_replies",
+    "guards.fallback_program",
+    "router.smart_threshold_chars",
+    "prompt_profile",
+    "helps",
+    "retrieval.mode",
+    "retrieval.first_step",
+    "retrieval.vectors",
+    "retrieval.index_dir",
+    "retrieval.chunk_chars",
+    "retrieval.es_url",
+    "retrieval.es_index",
+    "log_format",
+];
+
 pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
     let (question, criteria) = match (&args.task, args.question.take()) {
         (Some(path), _) => {
@@ -68,20 +108,22 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         }
     };
     let settings = Settings::from_process(&args.config)?;
+    crate::config::warn_unsupported(&settings, "rlm run", RUN_KNOBS);
     let cfg = settings.resolve()?;
+    let env = &settings.env;
     let context = crate::context_args::load_contexts(&args.context, args.lossy)?;
     let scripted = cfg.model == SCRIPTED_MODEL;
     let root: Arc<dyn ModelAdapter> = if scripted {
-        scripted_adapter(args.script.as_deref(), &cfg.env)?
+        scripted_adapter(args.script.as_deref(), env)?
     } else {
-        cfg.root_adapter()?
+        crate::config::root_adapter(&cfg, env)?
     };
-    let sub: Arc<dyn ModelAdapter> = if cfg.sub_model == cfg.model {
+    let sub: Arc<dyn ModelAdapter> = if cfg.sub_model.is_none() {
         Arc::clone(&root)
-    } else if cfg.sub_model == SCRIPTED_MODEL {
-        scripted_adapter(args.script.as_deref(), &cfg.env)?
+    } else if cfg.sub_model() == SCRIPTED_MODEL {
+        scripted_adapter(args.script.as_deref(), env)?
     } else {
-        cfg.sub_adapter()?
+        crate::config::sub_adapter(&cfg, env)?
     };
     let json_logs = cfg.log_format == LogFormat::Json;
     // JSON logs own stderr: no human progress lines mixed into them.
@@ -103,21 +145,19 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         .sub_model(sub)
         .budget(cfg.budgets.to_limits())
         .prompts(Prompts::for_profile(profile))
-        .options(cfg.loop_options(helps))
-        .interpreter_limits(cfg.interpreter_limits.clone())
+        .options(crate::config::loop_options(&cfg, helps)?)
+        .interpreter_limits(cfg.limits.clone())
         .scheduler(cfg.scheduler_config()?);
-    if let Some(r) =
-        retrieval_settings(&cfg.retrieval, &args.context, &cfg.env, default_first_step)?
-    {
+    if let Some(r) = retrieval_settings(&cfg.retrieval, &args.context, env, default_first_step)? {
         builder = builder.retrieval(r);
     }
     if let Some(c) = criteria {
         builder = builder.criteria(c);
     }
-    if let Some(chars) = cfg.smart_router_chars {
+    if let Some(chars) = cfg.router.smart_threshold_chars {
         builder = builder.smart_router(chars);
     }
-    if let Some(path) = &cfg.cache_path {
+    if let Some(path) = &cfg.cache {
         let cache = rlm_cache::SledCache::open(path).map_err(|e| {
             CliError::Config(format!("cannot open the subcall cache {}: {e}", path.display()))
         })?;
@@ -145,7 +185,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
     if let Some(p) = &progress {
         p.finish(&result, started.elapsed());
     }
-    if let Some(path) = &cfg.trace_path {
+    if let Some(path) = &cfg.trace {
         write_trace(path, &result)?;
     }
     let mut out = std::io::stdout().lock();
@@ -168,7 +208,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
             },
             "cost_usd": result.usage.cost_usd,
             "elapsed_ms": started.elapsed().as_millis() as u64,
-            "trace": cfg.trace_path.as_ref().map(|p| p.display().to_string()),
+            "trace": cfg.trace.as_ref().map(|p| p.display().to_string()),
             "context_breakdown": context_breakdown(&result),
             "criteria": result.criteria.as_ref().map(|c| serde_json::json!({
                 "passed": c.passed(),

@@ -13,7 +13,9 @@ use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
 use rlm_server::{ApiKey, Isolation, JobsConfig, Limits, ModelConfig, Server, ServerConfig};
 
-use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings};
+use rlm_config::IsolateMode;
+
+use crate::config::{ConfigFlags, RlmConfig, SCRIPTED_MODEL, Settings};
 use crate::exit::{CliError, Exit};
 
 /// The offline demo script (also `rlm run --model scripted`'s default).
@@ -75,25 +77,41 @@ pub struct ServeArgs {
     /// Longest an execution may run, in seconds.
     #[arg(long, default_value_t = 600)]
     pub max_execution_secs: u64,
-    /// Where executions' programs run: `none` (in the server's process,
-    /// under the interpreter's limits) or `process` (also inside a pool of
-    /// sandbox worker processes: RLIMIT_AS, RLIMIT_CPU, no new privileges,
-    /// a seccomp allow-list, landlock; a worker that dies fails only its
-    /// own execution).
-    #[arg(long, value_enum, env = "RLM_ISOLATE", default_value = "none")]
-    pub isolate: IsolateMode,
-    /// With `--isolate process`: worker processes kept started (default:
-    /// one per core).
-    #[arg(long, value_name = "N")]
-    pub sandbox_workers: Option<usize>,
 }
 
-/// `--isolate`'s values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum IsolateMode {
-    None,
-    Process,
-}
+/// The knobs `rlm serve` honours (the server's values are each execution's
+/// defaults and the ceilings a session may lower): the models, budgets,
+/// every sandbox limit, cache, concurrency, rates, guards and isolation. Not
+/// (yet) the prompt profile, helps, SmartRouter, retrieval or log format
+/// (its logs are always JSON) nor `trace` (it stores every trace; the flag
+/// is refused): setting one is named in a start-up warning.
+pub const SERVE_KNOBS: &[&str] = &[
+    "model",
+    "sub_model",
+    "budgets.max_steps",
+    "budgets.max_subcalls",
+    "budgets.max_depth",
+    "budgets.max_tokens",
+    "budgets.max_cost_usd",
+    "budgets.timeout_secs",
+    "limits.fuel",
+    "limits.memory_bytes",
+    "limits.max_str_len",
+    "limits.max_collection_len",
+    "limits.max_call_depth",
+    "limits.max_nesting",
+    "limits.max_output_bytes",
+    "limits.regex_backtrack_limit",
+    "cache",
+    "concurrency",
+    "rate_limits",
+    "guards.require_program",
+    "guards.require_subcall",
+    "guards.max_invalid_replies",
+    "guards.fallback_program",
+    "isolation.isolate",
+    "isolation.sandbox_workers",
+];
 
 pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
     let config = server_config(args)?;
@@ -118,10 +136,12 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         ));
     }
     let mut settings = Settings::from_process(&args.config)?;
+    crate::config::warn_unsupported(&settings, "rlm serve", SERVE_KNOBS);
     // Serving needs no model to start: the offline script stands in.
     settings.default_model(SCRIPTED_MODEL);
     let resolved = settings.resolve()?;
-    let env = resolved.env.clone();
+    let env = settings.env.clone();
+    let loop_options = crate::config::loop_options(&resolved, rlm_core::Helps::none())?;
     let script = match &args.script {
         Some(p) => FakeScript::from_file(p).map_err(|e| CliError::Config(e.to_string()))?,
         None => toml::from_str(DEMO_SCRIPT).map_err(|e| {
@@ -147,15 +167,16 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         data_dir: args.data,
         api_keys,
         models: ModelConfig {
-            default_sub_model: (resolved.sub_model != resolved.model)
-                .then(|| resolved.sub_model.clone()),
-            default_model: resolved.model,
+            default_sub_model: resolved.sub_model.clone(),
+            default_model: resolved.model.clone(),
             allowed_models: args.allow_models,
             script,
             scripted_token_delay: Duration::from_millis(args.scripted_token_delay_ms),
             env,
-            cache_dir: resolved.cache_path,
+            cache_dir: resolved.cache.clone(),
             concurrency: resolved.concurrency,
+            rate_limits: resolved.rate_limits.clone(),
+            loop_options,
         },
         limits: Limits {
             max_body_bytes: args.max_body_mb << 20,
@@ -164,7 +185,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_concurrent_per_key: args.max_concurrent,
             max_execution: Duration::from_secs(args.max_execution_secs),
             execution: execution_budget(resolved.budgets.to_limits()),
-            sandbox: resolved.interpreter_limits,
+            sandbox: resolved.limits.clone(),
         },
         jobs: JobsConfig {
             workers: args.workers,
@@ -174,23 +195,22 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         allowed_path_root: args.allow_path,
         cors_origins: args.cors_origins,
         shutdown_grace: Duration::from_secs(10),
-        isolation: isolation(args.isolate, args.sandbox_workers)?,
+        isolation: isolation(&resolved)?,
     };
     config.validate().map_err(|e| CliError::Config(e.to_string()))?;
     Ok(config)
 }
 
-/// `--isolate process`: workers are this very binary's `sandbox-worker`,
-/// with room for the interpreter's default memory budget.
-fn isolation(mode: IsolateMode, workers: Option<usize>) -> Result<Isolation, CliError> {
-    if mode == IsolateMode::None {
+/// `isolation.isolate = process` (`--isolate process`): workers are this very
+/// binary's `sandbox-worker`, with room for the configured memory budget.
+fn isolation(config: &RlmConfig) -> Result<Isolation, CliError> {
+    if config.isolation.isolate == IsolateMode::None {
         return Ok(Isolation::None);
     }
     let exe = std::env::current_exe()
         .map_err(|e| CliError::Internal(format!("cannot find the rlm binary: {e}")))?;
-    let mut pool =
-        ProcessHost::pool_config(exe, &["sandbox-worker"], &rlm_interp::Limits::default());
-    if let Some(n) = workers {
+    let mut pool = ProcessHost::pool_config(exe, &["sandbox-worker"], &config.limits);
+    if let Some(n) = config.isolation.sandbox_workers {
         pool.size = n.max(1);
     }
     Ok(Isolation::Process(pool))

@@ -241,10 +241,10 @@ impl Default for LoopOptions {
     fn default() -> Self {
         LoopOptions {
             max_output_chars: 20_000,
-            require_program_before_final: true,
-            require_subcall_before_final: false,
+            require_program_before_final: rlm_config::DEFAULT_REQUIRE_PROGRAM,
+            require_subcall_before_final: rlm_config::DEFAULT_REQUIRE_SUBCALL,
             refuse_placeholder_final: true,
-            max_invalid_replies: 3,
+            max_invalid_replies: rlm_config::DEFAULT_MAX_INVALID_REPLIES,
             fallback_program: None,
             auto_final_var: Some("final_answer".to_string()),
             compaction: Some(CompactionOptions::default()),
@@ -253,9 +253,33 @@ impl Default for LoopOptions {
             sub_overflow: OverflowPolicy::Error,
             root_max_tokens: None,
             sub_max_tokens: None,
-            max_depth: 2,
+            max_depth: rlm_config::DEFAULT_MAX_DEPTH,
             stream_root: false,
             helps: Helps::none(),
+        }
+    }
+}
+
+impl LoopOptions {
+    /// The options an [`rlm_config::RlmConfig`] sets (the guards and the
+    /// depth; `fallback_program` is the source its `guards.fallback_program`
+    /// names, read by the front end), the rest default, with `helps`. Every
+    /// front end builds its loop through this, so a guard cannot be dropped
+    /// by one of them.
+    pub fn from_config(
+        config: &rlm_config::RlmConfig,
+        fallback_program: Option<String>,
+        helps: Helps,
+    ) -> LoopOptions {
+        let defaults = LoopOptions::default();
+        LoopOptions {
+            max_depth: config.budgets.max_depth.unwrap_or(defaults.max_depth),
+            require_program_before_final: config.guards.require_program,
+            require_subcall_before_final: config.guards.require_subcall,
+            max_invalid_replies: config.guards.max_invalid_replies,
+            fallback_program,
+            helps,
+            ..defaults
         }
     }
 }

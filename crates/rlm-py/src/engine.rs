@@ -28,6 +28,59 @@ use crate::py_adapter::LoopSlot;
 use crate::py_retriever::PyRetriever;
 use crate::runtime::{runtime, wait_interruptibly};
 
+/// The knobs the bindings honour through `config=` (the adapters, the cache,
+/// the event listener and the retriever are Python objects, given as their
+/// own arguments). Any other knob is refused with an error naming it.
+pub const PYTHON_KNOBS: &[&str] = &[
+    "budgets.max_steps",
+    "budgets.max_subcalls",
+    "budgets.max_depth",
+    "budgets.max_tokens",
+    "budgets.max_cost_usd",
+    "budgets.timeout_secs",
+    "limits.fuel",
+    "limits.memory_bytes",
+    "limits.max_str_len",
+    "limits.max_collection_len",
+    "limits.max_call_depth",
+    "limits.max_nesting",
+    "limits.max_output_bytes",
+    "limits.regex_backtrack_limit",
+    "concurrency",
+    "rate_limits",
+    "guards.require_program",
+    "guards.require_subcall",
+    "guards.max_invalid_replies",
+    "guards.fallback_program",
+];
+
+/// The `RlmConfig` of `config=`: each key a knob's `rlm.toml` key, each value
+/// what that key takes there (`True`/`False`, numbers, strings).
+fn rlm_config_of(
+    config: Option<std::collections::HashMap<String, Bound<'_, PyAny>>>,
+) -> BindResult<rlm_config::RlmConfig> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (key, value) in config.unwrap_or_default() {
+        if rlm_config::knob(&key).is_some() && !PYTHON_KNOBS.contains(&key.as_str()) {
+            return Err(BindError::Config(format!(
+                "rlm_rs does not support the setting {key:?} in config= (it takes: {})",
+                PYTHON_KNOBS.join(", ")
+            )));
+        }
+        let text = match value.extract::<bool>() {
+            Ok(b) if value.is_instance_of::<pyo3::types::PyBool>() => b.to_string(),
+            _ => value.str().map_err(|e| BindError::Config(e.to_string()))?.to_string(),
+        };
+        pairs.push((key, text));
+    }
+    // The models are the adapter objects; the config needs a name to resolve.
+    pairs.push(("model".into(), rlm_config::SCRIPTED_MODEL.into()));
+    let settings =
+        rlm_config::Settings::from_keywords(pairs.iter().map(|(k, v)| (k.as_str(), v.clone())))
+            .map_err(|e| BindError::Config(e.to_string()))?;
+    settings.resolve().map_err(|e| BindError::Config(e.to_string()))
+}
+
 /// A configured runtime (see the Python class `rlm_rs.RLM`).
 #[pyclass(module = "rlm_rs._native", frozen)]
 pub struct Engine {
@@ -48,7 +101,8 @@ impl Engine {
         max_wall_time_s=None, max_output_tokens=None, recursion_depth=None, compaction=None,
         require_program_before_final=None, require_subcall_before_final=None,
         invalid_response_limit=None, fallback_code=None, auto_finalize_var=None, limits=None,
-        max_concurrency=None, system_prompt=None, event_listener=None, retriever=None
+        max_concurrency=None, system_prompt=None, event_listener=None, retriever=None,
+        config=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -76,7 +130,11 @@ impl Engine {
         system_prompt: Option<String>,
         event_listener: Option<&Bound<'_, PyAny>>,
         retriever: Option<&Bound<'_, PyAny>>,
+        config: Option<std::collections::HashMap<String, Bound<'_, PyAny>>>,
     ) -> PyResult<Engine> {
+        // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`);
+        // pyrlm's keyword arguments below override them.
+        let cfg = rlm_config_of(config)?;
         let root = resolve(py, adapter)?;
         let mut loops: Vec<LoopSlot> = root.event_loop.into_iter().collect();
         let mut builder = Rlm::builder().root(root.adapter);
@@ -99,17 +157,20 @@ impl Engine {
             Some(s) => Some(Duration::from_secs_f64(s)),
             None => None,
         };
+        let budget = cfg.budgets.to_limits();
         builder = builder.budget(BudgetLimits {
-            max_steps: Some(max_steps.unwrap_or(20)),
-            max_subcalls,
-            max_depth,
-            max_total_tokens,
+            max_steps: max_steps.or(budget.max_steps),
+            max_subcalls: max_subcalls.or(budget.max_subcalls),
+            max_depth: max_depth.or(budget.max_depth),
+            max_total_tokens: max_total_tokens.or(budget.max_total_tokens),
             max_subcall_tokens,
-            max_cost_usd,
-            max_wall_time: wall,
-            ..BudgetLimits::default()
+            max_cost_usd: max_cost_usd.or(budget.max_cost_usd),
+            max_wall_time: wall.or(budget.max_wall_time),
+            ..budget
         });
-        let mut options = LoopOptions::default();
+        let fallback =
+            cfg.fallback_program_source().map_err(|e| BindError::Config(e.to_string()))?;
+        let mut options = LoopOptions::from_config(&cfg, fallback, rlm_core::Helps::none());
         if let Some(n) = max_output_tokens {
             options.root_max_tokens = Some(n);
         }
@@ -129,14 +190,17 @@ impl Engine {
         if let Some(n) = invalid_response_limit {
             options.max_invalid_replies = n;
         }
-        options.fallback_program = fallback_code;
+        if fallback_code.is_some() {
+            options.fallback_program = fallback_code;
+        }
         if auto_finalize_var.is_some() {
             options.auto_final_var = auto_finalize_var;
         }
         builder = builder.options(options);
-        if let Some(l) = &limits {
-            builder = builder.interpreter_limits(l.into());
-        }
+        builder = builder.interpreter_limits(match &limits {
+            Some(l) => l.into(),
+            None => cfg.limits.clone(),
+        });
         if let Some(text) = system_prompt {
             builder = builder.prompts(Prompts { system: text, ..Prompts::default() });
         }
@@ -149,10 +213,12 @@ impl Engine {
             builder = builder
                 .retrieval(RetrievalSettings { backend: Some(backend), ..Default::default() });
         }
+        let mut scheduler: SchedulerConfig =
+            cfg.scheduler_config().map_err(|e| BindError::Config(e.to_string()))?;
         if let Some(n) = max_concurrency {
-            builder = builder
-                .scheduler(SchedulerConfig { max_concurrency: n, ..SchedulerConfig::default() });
+            scheduler.max_concurrency = n;
         }
+        builder = builder.scheduler(scheduler);
         let rlm = builder.build().map_err(BindError::from)?;
         Ok(Engine { rlm, loops, listener })
     }

@@ -67,6 +67,12 @@ pub struct ModelConfig {
     pub cache_dir: Option<PathBuf>,
     /// Model calls in flight at once per execution (`None`: the scheduler's default).
     pub concurrency: Option<usize>,
+    /// Per-model request and token rates of every execution (`rate_limits`).
+    pub rate_limits: Vec<rlm_config::RateLimit>,
+    /// The loop options every execution starts from: the guards and the
+    /// fallback program of `[guards]`, the default depth (a session may
+    /// lower the depth).
+    pub loop_options: rlm_core::LoopOptions,
 }
 
 impl ModelConfig {
@@ -81,6 +87,8 @@ impl ModelConfig {
             env: EnvVars::default(),
             cache_dir: None,
             concurrency: None,
+            rate_limits: Vec::new(),
+            loop_options: rlm_core::LoopOptions::default(),
         }
     }
 
@@ -107,7 +115,9 @@ pub struct Limits {
     pub max_execution: Duration,
     /// Each execution's budget where its session sets none (steps, subcalls,
     /// depth, tokens, cost; `rlm.toml`'s `[budgets]`). Its wall time is capped
-    /// by `max_execution`.
+    /// by `max_execution`. These are also the operator's ceilings: a session
+    /// may lower `max_steps`, `max_subcalls` and `max_depth`, never raise
+    /// them (a higher value is refused with 422).
     pub execution: rlm_policy::BudgetLimits,
     /// The sandbox's limits for every program an execution runs (fuel,
     /// memory, lengths, depth, output): `--fuel`, `--memory`, `[limits]`.

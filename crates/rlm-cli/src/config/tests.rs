@@ -1,266 +1,62 @@
-//! Unit tests of the configuration: files, environment, flags and their precedence.
+//! Unit tests of the CLI's side of the configuration (the layers themselves
+//! are tested in rlm-config): adapters, exit codes, and the loop's defaults
+//! matching the knob table's.
 
 use super::*;
 
-fn env(pairs: &[(&str, &str)]) -> EnvVars {
-    EnvVars::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
-}
-
-fn dir_with_config(text: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rlm.toml"), text).unwrap();
-    dir
-}
-
-fn gather(flags: &ConfigFlags, pairs: &[(&str, &str)], dir: &Path) -> Result<Settings, CliError> {
-    let mut pairs = pairs.to_vec();
-    pairs.push(("HOME", "/nonexistent"));
-    Settings::gather(flags, env(&pairs), dir)
-}
-
-const FILE: &str = r#"model = "anthropic:claude-sonnet-4-5"
-sub_model = "openai:gpt-5-mini"
-concurrency = 4
-trace = "file-trace.jsonl"
-prompt_profile = "compact"
-
-[budgets]
-max_steps = 7
-max_cost_usd = 1.5
-timeout_secs = 30
-
-[rate_limits]
-"openai:gpt-5-mini" = { rpm = 500, tpm = 200_000 }
-
-[guards]
-require_subcall = true
-
-[retrieval]
-mode = "bm25"
-
-[profiles.cheap]
-model = "openai:gpt-5-nano"
-budgets.max_steps = 3
-
-[profiles.local.retrieval]
-mode = "hybrid"
-"#;
-
-#[test]
-fn flag_beats_environment_beats_profile_beats_file_beats_default() {
-    let dir = dir_with_config(FILE);
-    let file = dir.path().join("rlm.toml");
-    let mut flags = ConfigFlags { profile: Some("cheap".into()), ..Default::default() };
-    flags.set("budgets.max_cost_usd", "0.25");
-    let s = gather(&flags, &[("RLM_MODEL", "ollama:llama3"), ("RLM_SUB_MODEL", "")], dir.path())
-        .unwrap();
-    let source = |k: &str| s.get(k).unwrap().source.clone();
-    assert_eq!(source("budgets.max_cost_usd"), Source::Flag("max-cost-usd"));
-    assert_eq!(source("model"), Source::Env("RLM_MODEL"));
-    assert_eq!(
-        source("budgets.max_steps"),
-        Source::Profile { name: "cheap".into(), path: file.clone(), line: 23 }
-    );
-    // An empty variable is unset: the file's value counts.
-    assert_eq!(source("sub_model"), Source::File { path: file.clone(), line: 2 });
-    assert_eq!(source("limits.fuel"), Source::Default);
-    let r = s.resolve().unwrap();
-    assert_eq!(r.model, "ollama:llama3");
-    assert_eq!(r.sub_model, "openai:gpt-5-mini");
-    assert_eq!(r.budgets.max_steps, Some(3));
-    assert_eq!(r.budgets.max_cost_usd, Some(0.25));
-    assert_eq!(r.budgets.timeout_secs, Some(30.0));
-    assert_eq!(r.budgets.max_subcalls, None);
-    assert_eq!(r.concurrency, Some(4));
-    assert_eq!(r.trace_path, Some(PathBuf::from("file-trace.jsonl")));
-    assert_eq!(r.prompt_profile.as_deref(), Some("compact"));
-    assert_eq!(r.retrieval.mode.as_deref(), Some("bm25"));
-    assert!(r.guards.require_subcall && r.guards.require_program);
-    let default_limits = rlm_interp::Limits::default();
-    assert_eq!(r.interpreter_limits.fuel, default_limits.fuel);
-    assert_eq!(r.interpreter_limits.memory_bytes, default_limits.memory_bytes);
-    assert_eq!(r.config_file, Some(file));
-    let limits = r.budgets.to_limits();
-    assert_eq!(limits.max_wall_time, Some(Duration::from_secs(30)));
-    // The rates reach the scheduler, keyed by model.
-    let sched = r.scheduler_config().unwrap();
-    assert_eq!(sched.max_concurrency, 4);
-    let id: rlm_types::ModelId = "openai:gpt-5-mini".parse().unwrap();
-    let m = &sched.model_limits[&id];
-    assert_eq!(m.requests_per_minute.map(|n| n.get()), Some(500));
-    assert_eq!(m.tokens_per_minute.map(|n| n.get()), Some(200_000));
-}
-
-#[test]
-fn profiles_are_chosen_by_flag_or_environment_and_unknown_ones_are_refused() {
-    let dir = dir_with_config(FILE);
-    let s = gather(&ConfigFlags::default(), &[("RLM_PROFILE", "local")], dir.path()).unwrap();
-    assert_eq!(s.profile.as_ref().unwrap().0, "local");
-    let r = s.resolve().unwrap();
-    assert_eq!(r.retrieval.mode.as_deref(), Some("hybrid"));
-    // Keys the profile leaves out come from the file.
-    assert_eq!(r.model, "anthropic:claude-sonnet-4-5");
-    let flags = ConfigFlags { profile: Some("fast".into()), ..Default::default() };
-    let err = gather(&flags, &[], dir.path()).unwrap_err().paragraph();
-    assert!(err.contains("profile \"fast\" (from flag --profile)"), "{err}");
-    assert!(err.contains("known profiles: cheap, local"), "{err}");
-}
-
-#[test]
-fn defaults_are_the_libraries_and_every_knob_is_listed() {
+fn gather(flags: &ConfigFlags, pairs: &[(&str, &str)]) -> Result<Settings, CliError> {
     let empty = tempfile::tempdir().unwrap();
+    let mut pairs: Vec<(String, String)> =
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    pairs.push(("HOME".into(), "/nonexistent".into()));
+    Ok(Settings::gather(flags, EnvVars::from_pairs(pairs), empty.path())?)
+}
+
+#[test]
+fn the_knob_defaults_are_the_libraries() {
     let mut flags = ConfigFlags::default();
     flags.set("model", "scripted");
-    let s = gather(&flags, &[], empty.path()).unwrap();
-    assert_eq!(s.listing().len(), KNOBS.len());
-    let r = s.resolve().unwrap();
-    assert_eq!(r.budgets.max_steps, Some(DEFAULT_MAX_STEPS));
-    assert_eq!(r.sub_model, "scripted");
+    let r = gather(&flags, &[]).unwrap().resolve().unwrap();
     let defaults = rlm_core::LoopOptions::default();
-    let opts = r.loop_options(rlm_core::Helps::none());
+    let opts = loop_options(&r, rlm_core::Helps::none()).unwrap();
     assert_eq!(opts.max_depth, defaults.max_depth);
     assert_eq!(opts.max_invalid_replies, defaults.max_invalid_replies);
     assert_eq!(opts.require_program_before_final, defaults.require_program_before_final);
+    assert_eq!(opts.require_subcall_before_final, defaults.require_subcall_before_final);
     assert_eq!(r.scheduler_config().unwrap(), rlm_sched::SchedulerConfig::default());
-    assert_eq!(r.log_format, LogFormat::Text);
-}
-
-#[test]
-fn guards_limits_and_router_reach_the_run() {
-    let dir = dir_with_config(
-        "model = \"scripted\"\n[guards]\nfallback_program = \"fb.py\"\nmax_invalid_replies = 2\n\
-         [limits]\nfuel = 1000\nmemory_bytes = 4096\n[router]\nsmart_threshold_chars = 5000\n",
-    );
-    std::fs::write(dir.path().join("fb.py"), "FINAL('fallback')\n").unwrap();
-    // Relative paths are from the working directory.
-    let mut flags = ConfigFlags::default();
-    flags.set("guards.fallback_program", dir.path().join("fb.py").display().to_string());
-    flags.set("guards.require_program", "false");
-    let r = gather(&flags, &[("RLM_LOG_FORMAT", "json")], dir.path()).unwrap().resolve().unwrap();
-    assert_eq!(r.guards.fallback_program.as_deref(), Some("FINAL('fallback')\n"));
-    assert_eq!(r.guards.max_invalid_replies, 2);
-    assert!(!r.guards.require_program);
-    assert_eq!((r.interpreter_limits.fuel, r.interpreter_limits.memory_bytes), (1000, 4096));
-    assert_eq!(r.smart_router_chars, Some(5000));
-    assert_eq!(r.log_format, LogFormat::Json);
-    // A fallback program that cannot be read is an error naming the file.
-    let mut flags = ConfigFlags::default();
-    flags.set("guards.fallback_program", "/nonexistent/fb.py");
-    let err = gather(&flags, &[], dir.path()).unwrap().resolve().unwrap_err();
-    assert!(err.paragraph().contains("/nonexistent/fb.py"), "{}", err.paragraph());
-}
-
-#[test]
-fn explicit_config_path_and_xdg_search() {
-    let dir = dir_with_config("model = \"openai:from-cwd\"\n");
-    let other = tempfile::tempdir().unwrap();
-    let explicit = other.path().join("custom.toml");
-    std::fs::write(&explicit, "model = \"openai:from-flag-file\"\n").unwrap();
-    let flags = ConfigFlags { config: Some(explicit.clone()), ..Default::default() };
-    let s = Settings::gather(&flags, env(&[]), dir.path()).unwrap();
-    assert_eq!(s.resolve().unwrap().model, "openai:from-flag-file");
-    let xdg = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(xdg.path().join("rlm")).unwrap();
-    std::fs::write(xdg.path().join("rlm/rlm.toml"), "model = \"openai:from-xdg\"\n").unwrap();
-    let empty = tempfile::tempdir().unwrap();
-    let e = env(&[("XDG_CONFIG_HOME", xdg.path().to_str().unwrap())]);
-    let s = Settings::gather(&ConfigFlags::default(), e, empty.path()).unwrap();
-    assert_eq!(s.resolve().unwrap().model, "openai:from-xdg");
-    let home = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(home.path().join(".config/rlm")).unwrap();
-    std::fs::write(home.path().join(".config/rlm/rlm.toml"), "model = \"openai:home\"\n").unwrap();
-    let e = env(&[("HOME", home.path().to_str().unwrap())]);
-    let s = Settings::gather(&ConfigFlags::default(), e, empty.path()).unwrap();
-    assert_eq!(s.resolve().unwrap().model, "openai:home");
-    let flags = ConfigFlags { config: Some(other.path().join("nope.toml")), ..Default::default() };
-    let err = Settings::gather(&flags, env(&[]), empty.path()).unwrap_err();
-    assert!(err.paragraph().contains("nope.toml: no such file"), "{}", err.paragraph());
-}
-
-#[test]
-fn no_model_says_exactly_what_to_set() {
-    let empty = tempfile::tempdir().unwrap();
-    let s = Settings::gather(&ConfigFlags::default(), env(&[("HOME", "/home/u")]), empty.path())
-        .unwrap();
-    let err = s.resolve().unwrap_err();
-    assert_eq!(err.exit(), crate::exit::Exit::Usage);
-    let text = err.paragraph();
-    for needle in [
-        "no model is configured",
-        "--model openai:gpt-5-mini",
-        "RLM_MODEL=openai:gpt-5-mini",
-        "OPENAI_API_KEY for openai:",
-        "ANTHROPIC_API_KEY for anthropic:",
-        "--model scripted",
-        "RLM_FAKE_SCRIPT",
-        "/home/u/.config/rlm/rlm.toml",
-    ] {
-        assert!(text.contains(needle), "missing {needle:?} in {text}");
+    let json = |l: &rlm_interp::Limits| serde_json::to_value(l).unwrap();
+    assert_eq!(json(&r.limits), json(&rlm_interp::Limits::default()));
+    // Every help name the knob accepts is one the loop knows.
+    for name in rlm_config::HELP_NAMES {
+        assert!(crate::helps_args::parse_helps(name).is_ok(), "{name}");
     }
-    assert!(!text.contains('\n'));
 }
 
 #[test]
-fn bad_values_name_the_key_the_source_and_what_was_expected() {
-    let empty = tempfile::tempdir().unwrap();
-    let err =
-        gather(&ConfigFlags::default(), &[("RLM_MAX_STEPS", "ten")], empty.path()).unwrap_err();
-    assert!(matches!(err, CliError::Setting { .. }));
-    assert_eq!(
-        err.paragraph(),
-        "error: budgets.max_steps = \"ten\" (from environment variable RLM_MAX_STEPS) is not \
-             valid: expected a whole number of at least 1"
-    );
-    let mut flags = ConfigFlags::default();
-    flags.set("model", "gpt-5");
-    let err = gather(&flags, &[], empty.path()).unwrap_err().paragraph();
-    assert!(err.contains("model = \"gpt-5\" (from flag --model)"), "{err}");
-    assert!(err.contains("not `provider:model`"), "{err}");
-    let mut flags = ConfigFlags::default();
-    flags.set("rate_limits", "openai:x=rpm:0");
-    let err = gather(&flags, &[], empty.path()).unwrap_err().paragraph();
-    assert!(err.contains("rate_limits") && err.contains("flag --rate-limits"), "{err}");
-    let dir = dir_with_config("model = \"scripted\"\n\n[budgets]\nmax_cost_usd = -1\n");
-    let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err();
-    let file = dir.path().join("rlm.toml").display().to_string();
+fn bad_settings_and_no_model_are_usage_errors() {
+    let err = gather(&ConfigFlags::default(), &[("RLM_MAX_STEPS", "ten")]).unwrap_err();
+    assert_eq!(err.exit(), crate::exit::Exit::Usage);
     assert!(
-        err.paragraph().contains(&format!("budgets.max_cost_usd = \"-1\" (from file {file}:4)")),
+        err.paragraph().starts_with("error: budgets.max_steps = \"ten\""),
         "{}",
         err.paragraph()
     );
-    assert_eq!(err.exit(), crate::exit::Exit::Usage);
-    let dir = dir_with_config("[guards]\nrequire_subcall = [1]\n");
-    let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
-    assert!(err.contains(":2: `guards.require_subcall` is a TOML array"), "{err}");
-}
-
-#[test]
-fn unknown_keys_are_refused_with_a_suggestion() {
-    let dir = dir_with_config("model = \"scripted\"\nmodle = \"openai:x\"\n");
-    let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
-    assert!(err.contains("rlm.toml:2: `modle` is not a known key; did you mean `model`?"), "{err}");
-    let dir = dir_with_config("[budgets]\nmax_step = 3\n");
-    let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
-    assert!(err.contains("did you mean `budgets.max_steps`?"), "{err}");
-    let dir = dir_with_config("[profiles.x]\nconcurency = 3\n");
-    let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
-    assert!(err.contains("did you mean `concurrency`?"), "{err}");
-    let dir = dir_with_config("model = \n");
-    let err = gather(&ConfigFlags::default(), &[], dir.path()).unwrap_err().paragraph();
-    assert!(err.contains("rlm.toml:1 is not valid TOML"), "{err}");
+    let no_model: CliError =
+        gather(&ConfigFlags::default(), &[]).unwrap().resolve().unwrap_err().into();
+    assert_eq!(no_model.exit(), crate::exit::Exit::Usage);
 }
 
 #[test]
 fn adapters_come_from_the_model_string_and_missing_keys_are_provider_errors() {
-    let empty = tempfile::tempdir().unwrap();
     let mut flags = ConfigFlags::default();
     flags.set("model", "openai:gpt-5-mini");
     flags.set("sub_model", "fake:echo");
-    let r = gather(&flags, &[], empty.path()).unwrap().resolve().unwrap();
-    let err = r.root_adapter().err().unwrap();
+    let s = gather(&flags, &[]).unwrap();
+    let r = s.resolve().unwrap();
+    let err = root_adapter(&r, &s.env).err().unwrap();
     assert_eq!(err.exit(), crate::exit::Exit::Provider);
     assert!(err.paragraph().contains("OPENAI_API_KEY"), "{}", err.paragraph());
-    assert!(r.sub_adapter().is_ok());
-    let with_key = ResolvedConfig { env: env(&[("OPENAI_API_KEY", "sk-test")]), ..r };
-    assert!(with_key.root_adapter().is_ok());
+    assert!(sub_adapter(&r, &s.env).is_ok());
+    let with_key = EnvVars::from_pairs([("OPENAI_API_KEY", "sk-test")]);
+    assert!(root_adapter(&r, &with_key).is_ok());
 }

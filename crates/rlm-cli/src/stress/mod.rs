@@ -135,12 +135,16 @@ pub fn stress(mut args: StressArgs) -> Result<Exit, CliError> {
     // against a provider spends money, so it is never picked up from the
     // environment or rlm.toml alone.
     args.config.set_if_unset("model", Some(SCRIPTED_MODEL));
-    let cfg = Settings::from_process(&args.config)?.resolve()?;
+    let settings = Settings::from_process(&args.config)?;
+    let cfg = settings.resolve()?;
     let scripted = cfg.model == SCRIPTED_MODEL;
     let models = if scripted {
         Models::Scripted
     } else {
-        Models::Real { root: cfg.root_adapter()?, sub: cfg.sub_adapter()? }
+        Models::Real {
+            root: crate::config::root_adapter(&cfg, &settings.env)?,
+            sub: crate::config::sub_adapter(&cfg, &settings.env)?,
+        }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from ._native import Context, Engine, FileCache, Limits
 from .policy import Policy
@@ -44,6 +44,13 @@ class RLM:
       keep ``max_concurrency``.
     * ``compaction=True`` summarises old turns at ``compaction_threshold_pct``
       of the root model's window (default 0.8).
+    * ``config``: settings by the names every front end uses (the keys of
+      ``rlm.toml``, ``rlm config`` lists them): ``{"limits.fuel": 100_000,
+      "limits.memory_bytes": 10_000_000, "guards.require_subcall": True,
+      "rate_limits": "*=rpm:600"}``. The budgets, sandbox limits, guards,
+      concurrency and rates are taken; any other knob raises ``ValueError``
+      naming it. A knob it names wins over the argument above that sets the
+      same thing.
     * A budget reached never raises: the run ends with a graceful answer.
     * ``async def complete`` adapters run on the event loop of the latest
       ``arun`` (on a background loop for ``run``): do not share one ``RLM``
@@ -75,6 +82,7 @@ class RLM:
         auto_finalize_var: Optional[str] = None,
         limits: Optional[Limits] = None,
         max_concurrency: Optional[int] = None,
+        config: Optional[Dict[str, Any]] = None,
     ) -> None:
         if repl_backend not in REPL_BACKENDS:
             raise ValueError(f"repl_backend must be one of {sorted(REPL_BACKENDS)}, got {repl_backend!r}")
@@ -104,29 +112,38 @@ class RLM:
         self.repl_backend = "rlm_rs"
         #: The ``repl_backend`` value given (pyrlm's name).
         self.requested_repl_backend = repl_backend
+        # ``config``: knobs by their rlm.toml keys (``{"limits.fuel": 100_000,
+        # "guards.require_subcall": True}``), the names of every front end. A
+        # knob it names wins over the pyrlm argument for the same setting.
+        config = dict(config or {})
+
+        def unless(knob: str, value: Any) -> Any:
+            return None if knob in config else value
+
         self._engine = Engine(
             adapter,
             subcall_adapter=subcall_adapter,
             cache=cache,
-            max_steps=policy.max_steps,
-            max_subcalls=policy.max_subcalls,
-            max_total_tokens=policy.max_total_tokens,
+            max_steps=unless("budgets.max_steps", policy.max_steps),
+            max_subcalls=unless("budgets.max_subcalls", policy.max_subcalls),
+            max_total_tokens=unless("budgets.max_tokens", policy.max_total_tokens),
             max_subcall_tokens=policy.max_subcall_tokens,
-            max_cost_usd=policy.max_cost_usd,
-            max_wall_time_s=policy.max_wall_time_s,
+            max_cost_usd=unless("budgets.max_cost_usd", policy.max_cost_usd),
+            max_wall_time_s=unless("budgets.timeout_secs", policy.max_wall_time_s),
             max_output_tokens=max_output_tokens,
             recursion_depth=depth,
             compaction=ratio,
-            require_program_before_final=require_repl_before_final,
-            require_subcall_before_final=require_subcall_before_final,
-            invalid_response_limit=invalid_response_limit,
+            require_program_before_final=unless("guards.require_program", require_repl_before_final),
+            require_subcall_before_final=unless("guards.require_subcall", require_subcall_before_final),
+            invalid_response_limit=unless("guards.max_invalid_replies", invalid_response_limit),
             fallback_code=fallback_code,
             auto_finalize_var=auto_finalize_var,
             limits=limits,
-            max_concurrency=max_concurrency,
+            max_concurrency=unless("concurrency", max_concurrency),
             system_prompt=system_prompt,
             event_listener=event_listener,
             retriever=retriever,
+            config=config,
         )
 
     def run(self, query: str, context: Union[Context, str]) -> Tuple[Optional[str], Trace]:

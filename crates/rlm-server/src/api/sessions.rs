@@ -225,6 +225,23 @@ fn validate_settings(state: &AppState, s: &SessionSettings) -> Result<(), Server
     if s.max_depth.is_some_and(|d| d > 10) {
         return Err(ServerError::Unprocessable("max_depth must be at most 10".into()));
     }
+    // The operator's budgets are ceilings: a session may lower them, never raise them.
+    let ceilings = &state.limits.execution;
+    let depth = |d: Option<u32>| d.map(u64::from);
+    for (name, asked, ceiling) in [
+        ("max_steps", s.max_steps, ceilings.max_steps),
+        ("max_subcalls", s.max_subcalls, ceilings.max_subcalls),
+        ("max_depth", depth(s.max_depth), depth(ceilings.max_depth)),
+    ] {
+        if let (Some(asked), Some(ceiling)) = (asked, ceiling)
+            && asked > ceiling
+        {
+            return Err(ServerError::Unprocessable(format!(
+                "{name} {asked} is above this server's ceiling of {ceiling} (set by its operator: \
+                 rlm serve's budgets.{name}); a session may lower it, not raise it"
+            )));
+        }
+    }
     Ok(())
 }
 

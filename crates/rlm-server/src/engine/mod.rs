@@ -121,10 +121,19 @@ impl Engine {
             })?) as Arc<dyn CompletionCache>),
             None => None,
         };
-        let scheduler = match models.concurrency {
-            Some(0) => return Err(ServerError::Config("concurrency must be at least 1".into())),
-            Some(c) => Some(SchedulerConfig { max_concurrency: c, ..SchedulerConfig::default() }),
-            None => None,
+        if models.concurrency == Some(0) {
+            return Err(ServerError::Config("concurrency must be at least 1".into()));
+        }
+        let scheduler = if models.concurrency.is_some() || !models.rate_limits.is_empty() {
+            // The one conversion every front end uses (rlm-config).
+            let config = rlm_config::RlmConfig {
+                concurrency: models.concurrency,
+                rate_limits: models.rate_limits.clone(),
+                ..rlm_config::RlmConfig::default()
+            };
+            Some(config.scheduler_config().map_err(|e| ServerError::Config(e.to_string()))?)
+        } else {
+            None
         };
         Ok(Engine { models, cache, scheduler, sandbox })
     }
@@ -149,7 +158,8 @@ impl Engine {
             Some(m) if *m != request.model => self.adapter(m)?,
             _ => Arc::clone(&root),
         };
-        let mut options = LoopOptions::default();
+        // The operator's guards and fallback program, for every execution.
+        let mut options: LoopOptions = self.models.loop_options.clone();
         if let Some(depth) = request.max_depth {
             options.max_depth = depth;
         }

@@ -1,10 +1,12 @@
 //! The table of every setting a run has, as data: one [`Knob`] per setting,
 //! naming its `rlm.toml` key, its flag, its `RLM_*` variable, the kind of
 //! value it takes and its default. It is the single source of truth: the
-//! flags are generated from it ([`crate::config::ConfigFlags`]), the
-//! environment, the config file and its `[profiles.NAME]` tables are read
-//! through it, and `rlm config` lists it. Every source's text goes through the
-//! same parser ([`Kind::parse`]), so a value means the same wherever it is set.
+//! flags are generated from it ([`crate::ConfigFlags`]), the environment, the
+//! config file and its `[profiles.NAME]` tables are read through it, `rlm
+//! config` lists it, and its keys are exactly the fields of
+//! [`crate::RlmConfig`] (a test holds the two together). Every source's text
+//! goes through the same parser ([`Kind::parse`]), so a value means the same
+//! wherever it is set.
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -65,21 +67,34 @@ pub enum Value {
 }
 
 /// The rates of one model (`*`: the default for every other model).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RateLimit {
     pub model: String,
     pub requests_per_minute: Option<NonZeroU32>,
     pub tokens_per_minute: Option<NonZeroU32>,
 }
 
+// Defaults owned by the libraries below rlm-config are read from them
+// (rlm-interp's `Limits`, rlm-sched's `SchedulerConfig`); the loop's own
+// (rlm-core, which depends on this crate) are constants here that rlm-core's
+// `LoopOptions::default` uses, so the two cannot drift.
 fn policy_default_steps() -> String {
-    crate::config::DEFAULT_MAX_STEPS.to_string()
+    crate::DEFAULT_MAX_STEPS.to_string()
 }
 fn default_depth() -> String {
-    rlm_core::LoopOptions::default().max_depth.to_string()
+    crate::DEFAULT_MAX_DEPTH.to_string()
 }
 fn default_concurrency() -> String {
     rlm_sched::SchedulerConfig::default().max_concurrency.to_string()
+}
+fn default_require_program() -> String {
+    crate::DEFAULT_REQUIRE_PROGRAM.to_string()
+}
+fn default_require_subcall() -> String {
+    crate::DEFAULT_REQUIRE_SUBCALL.to_string()
+}
+fn default_invalid_replies() -> String {
+    crate::DEFAULT_MAX_INVALID_REPLIES.to_string()
 }
 fn default_fuel() -> String {
     rlm_interp::Limits::default().fuel.to_string()
@@ -87,14 +102,26 @@ fn default_fuel() -> String {
 fn default_memory() -> String {
     rlm_interp::Limits::default().memory_bytes.to_string()
 }
-fn default_require_program() -> String {
-    rlm_core::LoopOptions::default().require_program_before_final.to_string()
+fn default_max_str_len() -> String {
+    rlm_interp::Limits::default().max_str_len.to_string()
 }
-fn default_require_subcall() -> String {
-    rlm_core::LoopOptions::default().require_subcall_before_final.to_string()
+fn default_max_collection_len() -> String {
+    rlm_interp::Limits::default().max_collection_len.to_string()
 }
-fn default_invalid_replies() -> String {
-    rlm_core::LoopOptions::default().max_invalid_replies.to_string()
+fn default_max_call_depth() -> String {
+    rlm_interp::Limits::default().max_call_depth.to_string()
+}
+fn default_max_nesting() -> String {
+    rlm_interp::Limits::default().max_nesting.to_string()
+}
+fn default_max_output_bytes() -> String {
+    rlm_interp::Limits::default().max_output_bytes.to_string()
+}
+fn default_regex_backtrack_limit() -> String {
+    rlm_interp::Limits::default().regex_backtrack_limit.to_string()
+}
+fn isolate_none() -> String {
+    "none".to_string()
 }
 fn auto() -> String {
     "auto".to_string()
@@ -115,6 +142,22 @@ pub const PROMPT_PROFILES: &[&str] = &["auto", "full", "compact"];
 pub const RETRIEVAL_MODES: &[&str] = &["off", "bm25", "vector", "hybrid"];
 /// The formats `log_format` takes.
 pub const LOG_FORMATS: &[&str] = &["text", "json"];
+/// Where programs run (`isolation.isolate`): in the process, or in sandbox
+/// worker processes.
+pub const ISOLATE_MODES: &[&str] = &["none", "process"];
+
+/// The names `helps` takes in a list, one per help of the loop.
+pub const HELP_NAMES: [&str; 9] = [
+    "evidence",
+    "teaching",
+    "escape",
+    "grammar",
+    "counting",
+    "answer",
+    "bare",
+    "confirmed",
+    "echo",
+];
 
 /// Every knob, in the order `rlm config` lists them.
 pub const KNOBS: &[Knob] = &[
@@ -197,6 +240,70 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_memory),
         help: "Memory a program's live values may hold, in bytes",
+    },
+    Knob {
+        key: "limits.max_str_len",
+        flag: "max-str-len",
+        env: "RLM_MAX_STR_LEN",
+        kind: Kind::AtLeastOne,
+        default: Some(default_max_str_len),
+        help: "Longest string a program may build, in characters",
+    },
+    Knob {
+        key: "limits.max_collection_len",
+        flag: "max-collection-len",
+        env: "RLM_MAX_COLLECTION_LEN",
+        kind: Kind::AtLeastOne,
+        default: Some(default_max_collection_len),
+        help: "Largest list, dict or set a program may build",
+    },
+    Knob {
+        key: "limits.max_call_depth",
+        flag: "max-call-depth",
+        env: "RLM_MAX_CALL_DEPTH",
+        kind: Kind::AtLeastOne,
+        default: Some(default_max_call_depth),
+        help: "Deepest call stack of a program",
+    },
+    Knob {
+        key: "limits.max_nesting",
+        flag: "max-nesting",
+        env: "RLM_MAX_NESTING",
+        kind: Kind::AtLeastOne,
+        default: Some(default_max_nesting),
+        help: "Deepest value nesting repr, ==, hash and json walk",
+    },
+    Knob {
+        key: "limits.max_output_bytes",
+        flag: "max-output-bytes",
+        env: "RLM_MAX_OUTPUT_BYTES",
+        kind: Kind::AtLeastOne,
+        default: Some(default_max_output_bytes),
+        help: "Bytes one program may print",
+    },
+    Knob {
+        key: "limits.regex_backtrack_limit",
+        flag: "regex-backtrack-limit",
+        env: "RLM_REGEX_BACKTRACK_LIMIT",
+        kind: Kind::AtLeastOne,
+        default: Some(default_regex_backtrack_limit),
+        help: "Backtracking steps of a regex with lookaround or backreferences",
+    },
+    Knob {
+        key: "isolation.isolate",
+        flag: "isolate",
+        env: "RLM_ISOLATE",
+        kind: Kind::Choice(ISOLATE_MODES),
+        default: Some(isolate_none),
+        help: "Where programs run: none (in this process, under the interpreter's limits) or process (also in sandbox worker processes with OS limits)",
+    },
+    Knob {
+        key: "isolation.sandbox_workers",
+        flag: "sandbox-workers",
+        env: "RLM_SANDBOX_WORKERS",
+        kind: Kind::AtLeastOne,
+        default: None,
+        help: "With isolation process: sandbox worker processes kept started (default: one per core)",
     },
     Knob {
         key: "cache",
@@ -374,7 +481,7 @@ impl Kind {
     pub fn expected(&self) -> String {
         match self {
             Kind::Model => {
-                format!("`provider:model` (e.g. openai:gpt-5-mini) or `{}`", crate::config::SCRIPTED_MODEL)
+                format!("`provider:model` (e.g. openai:gpt-5-mini) or `{}`", crate::SCRIPTED_MODEL)
             }
             Kind::Count => "a whole number".into(),
             Kind::AtLeastOne => "a whole number of at least 1".into(),
@@ -386,7 +493,7 @@ impl Kind {
             Kind::Choice(words) => format!("one of {}", words.join(", ")),
             Kind::Helps => format!(
                 "auto, all, none, or a comma-separated list of {}",
-                crate::helps_args::HELP_NAMES.join(", ")
+                HELP_NAMES.join(", ")
             ),
             Kind::RateLimits => {
                 "`MODEL=rpm:N,tpm:N` entries separated by `;` (e.g. openai:gpt-5-mini=rpm:500,tpm:200000)"
@@ -400,7 +507,7 @@ impl Kind {
         let t = text.trim();
         match self {
             Kind::Model => {
-                crate::config::check_model_string(t)?;
+                crate::layers::check_model_string(t)?;
                 Ok(Value::Text(t.to_string()))
             }
             Kind::Count => t.parse().map(Value::Count).map_err(|_| self.expected()),
@@ -431,10 +538,29 @@ impl Kind {
                 }
             }
             Kind::Helps => {
-                crate::helps_args::parse_helps(t).map_err(|_| self.expected())?;
+                check_helps(t).map_err(|_| self.expected())?;
                 Ok(Value::Text(t.to_string()))
             }
             Kind::RateLimits => parse_rate_limits(t).map(Value::RateLimits),
+        }
+    }
+}
+
+/// `auto`, `all`, `none` or a comma-separated list of [`HELP_NAMES`]; the
+/// error names the first unknown help.
+pub fn check_helps(text: &str) -> Result<(), String> {
+    match text.trim() {
+        "auto" | "" | "all" | "none" => Ok(()),
+        list => {
+            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                if !HELP_NAMES.contains(&name) {
+                    return Err(format!(
+                        "unknown help {name:?}: use auto, all, none, or a list of {}",
+                        HELP_NAMES.join(", ")
+                    ));
+                }
+            }
+            Ok(())
         }
     }
 }
@@ -448,7 +574,7 @@ fn parse_rate_limits(text: &str) -> Result<Vec<RateLimit>, String> {
             .ok_or_else(|| format!("{entry:?} has no `=`: {}", Kind::RateLimits.expected()))?;
         let model = model.trim();
         if model != "*" {
-            crate::config::check_model_string(model)?;
+            crate::layers::check_model_string(model)?;
         }
         let mut limit = RateLimit {
             model: model.to_string(),

@@ -1,0 +1,567 @@
+//! Every knob reaches every front end (issue #34): the knob table as data
+//! (`crates/rlm-config/knob_table.toml`, one row per knob of `RlmConfig`)
+//! run against `rlm run`, `rlm exec` and `rlm serve` (a scripted execution
+//! through the HTTP API). For each row and front end: a front end that
+//! honours the knob shows its effect in a probe run (and the same run without
+//! it does not); any other front end names the knob in a start-up warning.
+//! Each knob is set as a flag, an `RLM_*` variable and an `rlm.toml` key (the
+//! names come from the knob table of rlm-config). A knob of `RlmConfig`
+//! without a row, or a row without a knob, fails the first test.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rlm_config::{KNOBS, Knob, RlmConfig};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
+/// The front ends a row may name (`python`: probed by rlm-py's pytest).
+const FRONT_ENDS: [&str; 4] = ["run", "exec", "serve", "python"];
+const FALLBACK: &str = "FINAL('from the fallback')\n";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    knob: Vec<Row>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    key: String,
+    value: String,
+    probe: String,
+    #[serde(default)]
+    program: Option<String>,
+    #[serde(default)]
+    expect: Option<String>,
+    #[serde(default)]
+    control: Option<String>,
+    #[serde(default)]
+    replies: Vec<String>,
+    #[serde(default)]
+    why: Option<String>,
+    #[serde(default)]
+    also: BTreeMap<String, String>,
+    front_ends: Vec<String>,
+}
+
+fn table() -> Vec<Row> {
+    toml::from_str::<Table>(TABLE).expect("knob_table.toml parses").knob
+}
+
+fn knob_of(key: &str) -> &'static Knob {
+    KNOBS.iter().find(|k| k.key == key).unwrap_or_else(|| panic!("{key} is not a knob"))
+}
+
+/// How a knob is set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Way {
+    Flag,
+    Env,
+    File,
+}
+
+const WAYS: [Way; 3] = [Way::Flag, Way::Env, Way::File];
+
+/// Knobs set one way, for one process: its flags, environment and rlm.toml.
+#[derive(Default)]
+struct Setting {
+    flags: Vec<String>,
+    env: Vec<(String, String)>,
+    toml: String,
+}
+
+impl Setting {
+    fn set(&mut self, key: &str, value: &str, way: Way) {
+        let k = knob_of(key);
+        match way {
+            Way::Flag => {
+                self.flags.push(format!("--{}", k.flag));
+                self.flags.push(value.to_string());
+            }
+            Way::Env => self.env.push((k.env.to_string(), value.to_string())),
+            Way::File => {
+                // Dotted keys at the top of the file are tables' keys.
+                let quoted = toml::Value::String(value.to_string());
+                let line = match value.parse::<i64>() {
+                    Ok(n) => format!("{key} = {n}\n"),
+                    Err(_) if value == "true" || value == "false" => format!("{key} = {value}\n"),
+                    Err(_) => format!("{key} = {quoted}\n"),
+                };
+                self.toml.push_str(&line);
+            }
+        }
+    }
+
+    /// Applies it to `command`, writing its rlm.toml into `dir`.
+    fn apply(&self, command: &mut Command, dir: &Path) {
+        let file = dir.join("rlm.toml");
+        std::fs::write(&file, &self.toml).expect("write rlm.toml");
+        command.env("RLM_CONFIG", &file).args(&self.flags);
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+    }
+}
+
+/// A process of the `rlm` binary, in `dir`, with no configuration of the
+/// machine's leaking in.
+fn rlm(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rlm"));
+    c.current_dir(dir).env("HOME", dir).env_remove("XDG_CONFIG_HOME");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("RLM_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+fn fill(text: &str, dir: &Path) -> String {
+    text.replace("{dir}", &dir.display().to_string())
+}
+
+/// The scripted root model of a row: the program of a `program_error` row,
+/// else its replies; subcalls asking SUBCALL-PING get "pong".
+fn script(row: &Row) -> Value {
+    let replies: Vec<String> = match &row.program {
+        Some(p) => vec![format!("```repl\n{p}\n```")],
+        None => row.replies.clone(),
+    };
+    json!({
+        "model": "knobs",
+        "replies": replies,
+        "rules": [{"pattern": "SUBCALL-PING", "reply": "pong"}],
+        "when_exhausted": {"fixed": "FINAL('done')"},
+    })
+}
+
+/// A fresh folder for one probe, with the row's script and the fallback program.
+fn probe_dir(row: &Row) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("script.json"), script(row).to_string()).unwrap();
+    std::fs::write(dir.path().join("fallback.py"), FALLBACK).unwrap();
+    std::fs::write(dir.path().join("context.txt"), "a small context for the probes\n").unwrap();
+    dir
+}
+
+/// The settings of a probe: the row's `also` knobs always, the knob itself
+/// when `with_knob`.
+fn setting(row: &Row, dir: &Path, way: Way, with_knob: bool) -> Setting {
+    let mut s = Setting::default();
+    for (k, v) in &row.also {
+        s.set(k, &fill(v, dir), way);
+    }
+    if with_knob {
+        s.set(&row.key, &fill(&row.value, dir), way);
+    }
+    s
+}
+
+fn warning_names(stderr: &str, row: &Row) -> bool {
+    stderr.contains(&format!("does not support the setting `{}`", row.key))
+        || stderr.contains(&format!("--{}", knob_of(&row.key).flag))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Errors of the programs a run's trace events record.
+fn program_errors(events: &str) -> Vec<String> {
+    events
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["kind"]["type"] == "program_finished")
+        .filter_map(|e| e["kind"]["error"].as_str().map(str::to_string))
+        .collect()
+}
+
+// ---------------------------------------------------------------- rlm run
+
+struct RunResult {
+    output: Output,
+    answer: Option<String>,
+    /// The errors of its programs (from its trace).
+    errors: Vec<String>,
+}
+
+fn run_probe(row: &Row, way: Way, with_knob: bool) -> RunResult {
+    let dir = probe_dir(row);
+    let d = dir.path();
+    let trace = d.join("probe-trace.jsonl");
+    let mut c = rlm(d);
+    c.args(["run", "what does the context say?", "--context", "context.txt", "--json"])
+        .args(["--script", "script.json", "--progress", "never"])
+        .env("RLM_MODEL", "scripted");
+    if row.key != "trace" {
+        c.env("RLM_TRACE", &trace);
+    }
+    setting(row, d, way, with_knob).apply(&mut c, d);
+    let output = c.output().expect("run rlm run");
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    let errors = program_errors(&std::fs::read_to_string(&trace).unwrap_or_default());
+    let answer = doc["answer"].as_str().map(str::to_string);
+    if with_knob && row.probe == "file" {
+        let path = PathBuf::from(fill(&row.value, d));
+        assert!(
+            path.exists(),
+            "rlm run, {} set as {way:?}: {} was not written",
+            row.key,
+            path.display()
+        );
+    }
+    RunResult { output, answer, errors }
+}
+
+// ---------------------------------------------------------------- rlm exec
+
+fn exec_probe(row: &Row, way: Way, with_knob: bool) -> Output {
+    let dir = probe_dir(row);
+    let d = dir.path();
+    let program = row.program.clone().unwrap_or_else(|| "print('a cell')".to_string());
+    std::fs::write(d.join("cell.py"), program).unwrap();
+    let mut c = rlm(d);
+    c.args(["exec", "cell.py", "--reply", "pong"]);
+    setting(row, d, way, with_knob).apply(&mut c, d);
+    c.output().expect("run rlm exec")
+}
+
+// ---------------------------------------------------------------- rlm serve
+
+struct Serve {
+    child: Child,
+    base: String,
+    stderr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `rlm serve` with the row's script; `Err(stderr)` when it exits instead of
+/// listening (a refused setting).
+fn start_serve(row: &Row, way: Way, with_knob: bool) -> Result<Serve, String> {
+    let dir = probe_dir(row);
+    let d = dir.path();
+    let mut c = rlm(d);
+    c.args(["serve", "--bind", "127.0.0.1:0", "--data", "data", "--script", "script.json"]);
+    setting(row, d, way, with_knob).apply(&mut c, d);
+    let mut child =
+        c.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn rlm serve");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(line) => {
+                if let Some(addr) = line.strip_prefix("rlm serve: listening on ") {
+                    // Later lines are JSON logs: keep draining them.
+                    std::thread::spawn(move || while rx.recv().is_ok() {});
+                    return Ok(Serve { child, base: addr.to_string(), stderr: seen, _dir: dir });
+                }
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(seen);
+            }
+        }
+    }
+}
+
+/// One scripted execution through the HTTP API: its answer and its programs' errors.
+async fn serve_execute(serve: &Serve) -> (Option<String>, Vec<String>) {
+    let client = reqwest::Client::new();
+    let body: Value = client
+        .post(format!("{}/api/execute", serve.base))
+        .json(&json!({"user_query": "what does the context say?", "context": "a small context"}))
+        .send()
+        .await
+        .expect("POST /api/execute")
+        .json()
+        .await
+        .expect("JSON answer");
+    let id = body["id"].as_str().unwrap_or_default();
+    let trace = client
+        .get(format!("{}/api/executions/{id}/trace", serve.base))
+        .send()
+        .await
+        .expect("GET trace")
+        .text()
+        .await
+        .unwrap_or_default();
+    (body["final_result"].as_str().map(str::to_string), program_errors(&trace))
+}
+
+// ---------------------------------------------------------------- checks
+
+fn has_error(errors: &[String], expect: &str) -> bool {
+    let expect = expect.to_lowercase();
+    errors.iter().any(|e| e.to_lowercase().contains(&expect))
+}
+
+fn answer_matches(answer: &Option<String>, expect: &str) -> bool {
+    match answer {
+        None => expect.is_empty(),
+        Some(a) => !expect.is_empty() && a.contains(expect),
+    }
+}
+
+#[test]
+fn every_knob_of_rlm_config_has_one_row_and_back() {
+    let rows: Vec<String> = table().into_iter().map(|r| r.key).collect();
+    let mut sorted_rows = rows.clone();
+    sorted_rows.sort();
+    sorted_rows.dedup();
+    assert_eq!(sorted_rows.len(), rows.len(), "a knob has two rows");
+    let mut fields = RlmConfig::field_keys();
+    fields.sort();
+    assert_eq!(sorted_rows, fields, "the table's rows against RlmConfig's fields");
+    let mut knobs: Vec<String> = KNOBS.iter().map(|k| k.key.to_string()).collect();
+    knobs.sort();
+    assert_eq!(sorted_rows, knobs, "the table's rows against the knob table");
+    for row in table() {
+        for f in &row.front_ends {
+            assert!(FRONT_ENDS.contains(&f.as_str()), "{}: unknown front end {f}", row.key);
+        }
+        let complete = match row.probe.as_str() {
+            "program_error" => row.program.is_some() && row.expect.is_some(),
+            "answer" => !row.replies.is_empty() && row.expect.is_some(),
+            "accepted" => row.why.is_some(),
+            "file" | "json_logs" => true,
+            other => panic!("{}: unknown probe {other}", row.key),
+        };
+        assert!(complete, "{}: the {} probe lacks its fields", row.key, row.probe);
+    }
+}
+
+#[test]
+fn every_knob_reaches_rlm_run_or_is_named_at_start_up() {
+    for (i, row) in table().iter().enumerate() {
+        let way = WAYS[i % 3];
+        let with = run_probe(row, way, true);
+        let stderr = text(&with.output.stderr);
+        let what = format!("rlm run, {} = {:?} as {way:?}", row.key, row.value);
+        if !row.front_ends.iter().any(|f| f == "run") {
+            assert!(warning_names(&stderr, row), "{what}: no start-up warning names it: {stderr}");
+            continue;
+        }
+        assert!(!warning_names(&stderr, row), "{what}: warned although supported: {stderr}");
+        match row.probe.as_str() {
+            "program_error" => {
+                let expect = row.expect.as_deref().unwrap_or_default();
+                assert!(
+                    has_error(&with.errors, expect),
+                    "{what}: no {expect:?} error: {:?} {stderr}",
+                    with.errors
+                );
+                let without = run_probe(row, way, false);
+                assert!(
+                    !has_error(&without.errors, expect),
+                    "{what}: the control run fails too: {:?}",
+                    without.errors
+                );
+            }
+            "answer" => {
+                let expect = row.expect.as_deref().unwrap_or_default();
+                assert!(
+                    answer_matches(&with.answer, expect),
+                    "{what}: answer {:?}, expected {expect:?}: {stderr}",
+                    with.answer
+                );
+                let without = run_probe(row, way, false);
+                assert!(
+                    !answer_matches(&without.answer, expect),
+                    "{what}: the control run answers {:?} too",
+                    without.answer
+                );
+                if let Some(control) = &row.control {
+                    assert!(
+                        answer_matches(&without.answer, control),
+                        "{what}: control answer {:?}, expected {control:?}",
+                        without.answer
+                    );
+                }
+            }
+            "json_logs" => {
+                let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+                assert!(!lines.is_empty(), "{what}: no logs");
+                for l in lines {
+                    assert!(
+                        serde_json::from_str::<Value>(l).is_ok_and(|v| v.is_object()),
+                        "{what}: {l}"
+                    );
+                }
+            }
+            // `file`: checked in `run_probe`; `accepted`: it ran with the knob.
+            _ => assert_eq!(with.output.status.code(), Some(0), "{what}: {stderr}"),
+        }
+    }
+}
+
+#[test]
+fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
+    for row in table() {
+        for way in WAYS {
+            let with = exec_probe(&row, way, true);
+            let stderr = text(&with.stderr);
+            let what = format!("rlm exec, {} = {:?} as {way:?}", row.key, row.value);
+            if !row.front_ends.iter().any(|f| f == "exec") {
+                assert!(
+                    warning_names(&stderr, &row),
+                    "{what}: no start-up warning names it: {stderr}"
+                );
+                continue;
+            }
+            assert!(!warning_names(&stderr, &row), "{what}: warned although supported: {stderr}");
+            match row.probe.as_str() {
+                "program_error" => {
+                    let expect = row.expect.as_deref().unwrap_or_default();
+                    let lower = stderr.to_lowercase();
+                    assert!(
+                        lower.contains(&expect.to_lowercase()),
+                        "{what}: no {expect:?} error: {stderr}"
+                    );
+                    let without = exec_probe(&row, way, false);
+                    let lower = text(&without.stderr).to_lowercase();
+                    assert!(
+                        !lower.contains(&expect.to_lowercase()),
+                        "{what}: the control run fails too: {lower}"
+                    );
+                    assert_eq!(without.status.code(), Some(0), "{what}: the control run: {lower}");
+                }
+                _ => assert_eq!(with.status.code(), Some(0), "{what}: {stderr}"),
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_named_at_start_up() {
+    for (i, row) in table().iter().enumerate() {
+        let serves = row.front_ends.iter().any(|f| f == "serve");
+        let probed = serves && matches!(row.probe.as_str(), "program_error" | "answer");
+        // A probed knob is set all three ways (a flag, RLM_*, rlm.toml); the
+        // others one way, rotated from `rlm run`'s.
+        let ways = if probed { WAYS.to_vec() } else { vec![WAYS[(i + 1) % 3]] };
+        let mut control: Option<(Option<String>, Vec<String>)> = None;
+        for way in ways {
+            let what = format!("rlm serve, {} = {:?} as {way:?}", row.key, row.value);
+            let serve = match start_serve(row, way, true) {
+                Ok(s) => s,
+                Err(stderr) => {
+                    // Refusing to start is allowed only for an unsupported knob, naming it.
+                    assert!(
+                        !serves && warning_names(&stderr, row),
+                        "{what}: did not start: {stderr}"
+                    );
+                    continue;
+                }
+            };
+            if !serves {
+                assert!(
+                    warning_names(&serve.stderr, row),
+                    "{what}: no start-up warning: {}",
+                    serve.stderr
+                );
+                continue;
+            }
+            assert!(
+                !warning_names(&serve.stderr, row),
+                "{what}: warned although supported: {}",
+                serve.stderr
+            );
+            match row.probe.as_str() {
+                "program_error" | "answer" => {
+                    let (answer, errors) = serve_execute(&serve).await;
+                    drop(serve);
+                    if control.is_none() {
+                        let server =
+                            start_serve(row, way, false).expect("the control server starts");
+                        control = Some(serve_execute(&server).await);
+                    }
+                    let (control_answer, control_errors) = control.clone().unwrap_or_default();
+                    let expect = row.expect.as_deref().unwrap_or_default();
+                    if row.probe == "program_error" {
+                        assert!(
+                            has_error(&errors, expect),
+                            "{what}: no {expect:?} error: {errors:?}"
+                        );
+                        assert!(
+                            !has_error(&control_errors, expect),
+                            "{what}: the control fails too: {control_errors:?}"
+                        );
+                    } else {
+                        assert!(
+                            answer_matches(&answer, expect),
+                            "{what}: answer {answer:?}, expected {expect:?}"
+                        );
+                        assert!(
+                            !answer_matches(&control_answer, expect),
+                            "{what}: the control answers {control_answer:?} too"
+                        );
+                        if let Some(c) = &row.control {
+                            assert!(
+                                answer_matches(&control_answer, c),
+                                "{what}: control answer {control_answer:?}, expected {c:?}"
+                            );
+                        }
+                    }
+                }
+                "file" => {
+                    let path = PathBuf::from(fill(&row.value, serve._dir.path()));
+                    assert!(path.exists(), "{what}: {} was not created", path.display());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The operator's budgets are ceilings: a session may lower them (201), and
+/// asking for more is refused (422) with a message naming the ceiling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rlm_serve_budgets_are_ceilings_a_session_may_only_lower() {
+    let row = table().into_iter().find(|r| r.key == "budgets.max_subcalls").expect("a row");
+    let mut row = row;
+    row.value = "5".into();
+    for way in WAYS {
+        let serve = start_serve(&row, way, true).expect("rlm serve starts");
+        let client = reqwest::Client::new();
+        let create = |settings: Value| {
+            client
+                .post(format!("{}/api/sessions", serve.base))
+                .json(&json!({"context": "a small context", "settings": settings}))
+                .send()
+        };
+        let lower = create(json!({"max_subcalls": 3, "max_steps": 2})).await.expect("POST");
+        assert!(lower.status().is_success(), "{way:?}: lowering refused: {}", lower.status());
+        let higher = create(json!({"max_subcalls": 50})).await.expect("POST");
+        assert_eq!(higher.status().as_u16(), 422, "{way:?}");
+        let body = higher.text().await.unwrap_or_default();
+        assert!(body.contains("max_subcalls 50 is above this server's ceiling of 5"), "{body}");
+        // The default step limit (20) is a ceiling too.
+        let steps = create(json!({"max_steps": 21})).await.expect("POST");
+        assert_eq!(steps.status().as_u16(), 422, "{way:?}");
+    }
+}

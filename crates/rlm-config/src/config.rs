@@ -1,0 +1,318 @@
+//! [`RlmConfig`]: every knob's value, typed, in sections that mirror the
+//! knob keys (`budgets.max_steps` is `config.budgets.max_steps`; the sandbox
+//! limits are the interpreter's own [`rlm_interp::Limits`], so `--fuel`,
+//! `RLM_FUEL`, `limits.fuel` and `Limits::fuel` are one name). Built by
+//! [`Settings::resolve`] from the layers; serde, so a front end may store or
+//! send it. [`RlmConfig::field_keys`] lists its leaves as dotted keys: a test
+//! holds them equal to the knob table's keys.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::SCRIPTED_MODEL;
+use crate::error::ConfigError;
+use crate::knobs::{RateLimit, Value};
+use crate::layers::{Settings, Source, no_model_message};
+
+/// Budgets of a run (`[budgets]`); `None`: no limit of that kind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Budgets {
+    /// Iterations of one RLM loop.
+    pub max_steps: Option<u64>,
+    /// Sub-model calls in the whole run.
+    pub max_subcalls: Option<u64>,
+    /// Deepest recursion (the root run is depth 0).
+    pub max_depth: Option<u32>,
+    /// Prompt + completion tokens of every model call.
+    pub max_tokens: Option<u64>,
+    pub max_cost_usd: Option<f64>,
+    /// Wall time of the whole run.
+    pub timeout_secs: Option<f64>,
+}
+
+impl Budgets {
+    /// The budgets as rlm-policy limits (other limits: the policy's defaults).
+    pub fn to_limits(&self) -> rlm_policy::BudgetLimits {
+        rlm_policy::BudgetLimits {
+            max_steps: self.max_steps,
+            max_subcalls: self.max_subcalls,
+            max_depth: self.max_depth,
+            max_total_tokens: self.max_tokens,
+            max_cost_usd: self.max_cost_usd,
+            max_wall_time: self.timeout_secs.map(Duration::from_secs_f64),
+            ..rlm_policy::BudgetLimits::default()
+        }
+    }
+}
+
+/// The loop's guards (`[guards]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Guards {
+    /// Refuse a FINAL before any program has run.
+    pub require_program: bool,
+    /// Refuse a FINAL before any sub-model call.
+    pub require_subcall: bool,
+    /// Replies in a row with no program before the fallback program runs.
+    pub max_invalid_replies: u32,
+    /// A DSL file run when the model keeps failing to write a program.
+    pub fallback_program: Option<PathBuf>,
+}
+
+/// The SmartRouter (`[router]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Router {
+    /// Contexts up to this many characters are asked directly.
+    pub smart_threshold_chars: Option<u64>,
+}
+
+/// Retrieval over the context (`[retrieval]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Retrieval {
+    /// `off`, `bm25`, `vector` or `hybrid`.
+    pub mode: Option<String>,
+    /// Search hits shown before the first program (`None`: the helps' default).
+    pub first_step: Option<usize>,
+    pub vectors: Option<String>,
+    pub index_dir: Option<PathBuf>,
+    pub chunk_chars: Option<u64>,
+    pub es_url: Option<String>,
+    pub es_index: Option<String>,
+}
+
+/// Where programs run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IsolateMode {
+    /// In the front end's process, under the interpreter's limits.
+    #[default]
+    None,
+    /// Also inside a pool of sandbox worker processes with OS limits.
+    Process,
+}
+
+/// Process isolation (`[isolation]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Isolation {
+    pub isolate: IsolateMode,
+    /// Worker processes kept started (`None`: one per core).
+    pub sandbox_workers: Option<usize>,
+}
+
+/// How logs on stderr are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Every setting of a run. `Default` is every knob unset (no model, no
+/// limits of the policy, the interpreter's default limits); the defaults of
+/// the knob table are applied by [`Settings::resolve`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RlmConfig {
+    /// Root model: `provider:model` or [`SCRIPTED_MODEL`].
+    pub model: String,
+    /// Subcall model (`None`: the root model).
+    pub sub_model: Option<String>,
+    pub budgets: Budgets,
+    /// The sandbox's limits for every program: the interpreter's own struct.
+    pub limits: rlm_interp::Limits,
+    /// Completion cache folder.
+    pub cache: Option<PathBuf>,
+    /// Model calls in flight at once.
+    pub concurrency: Option<usize>,
+    /// Per-model rates (`*`: every model without its own entry).
+    pub rate_limits: Vec<RateLimit>,
+    /// Where `rlm run` writes its trace.
+    pub trace: Option<PathBuf>,
+    pub guards: Guards,
+    pub router: Router,
+    /// `auto`, `full` or `compact`.
+    pub prompt_profile: Option<String>,
+    /// `auto`, `all`, `none` or a list of helps.
+    pub helps: Option<String>,
+    pub retrieval: Retrieval,
+    pub log_format: LogFormat,
+    pub isolation: Isolation,
+}
+
+impl RlmConfig {
+    /// The subcall model (the root model unless set).
+    pub fn sub_model(&self) -> &str {
+        self.sub_model.as_deref().unwrap_or(&self.model)
+    }
+
+    /// The fallback program's source, read from `guards.fallback_program`.
+    pub fn fallback_program_source(&self) -> Result<Option<String>, ConfigError> {
+        match &self.guards.fallback_program {
+            Some(p) => std::fs::read_to_string(p).map(Some).map_err(|e| ConfigError::read(p, &e)),
+            None => Ok(None),
+        }
+    }
+
+    /// The scheduler: the concurrency cap and the per-model rates.
+    pub fn scheduler_config(&self) -> Result<rlm_sched::SchedulerConfig, ConfigError> {
+        let mut config = rlm_sched::SchedulerConfig::default();
+        if let Some(c) = self.concurrency {
+            config.max_concurrency = c;
+        }
+        for limit in &self.rate_limits {
+            let limits = rlm_sched::ModelLimits {
+                requests_per_minute: limit.requests_per_minute,
+                tokens_per_minute: limit.tokens_per_minute,
+                ..Default::default()
+            };
+            if limit.model == "*" {
+                config.default_limits = limits;
+                continue;
+            }
+            let spec = if limit.model == SCRIPTED_MODEL { "fake:scripted" } else { &limit.model };
+            let id: rlm_types::ModelId = spec.parse().map_err(|e| {
+                ConfigError::Config(format!(
+                    "rate_limits: the model {:?} is not valid: {e}",
+                    limit.model
+                ))
+            })?;
+            config.model_limits.insert(id, limits);
+        }
+        Ok(config)
+    }
+
+    /// Every leaf of the configuration as a dotted key (`budgets.max_steps`),
+    /// in serde's order: what the knob table must cover, one row each.
+    pub fn field_keys() -> Vec<String> {
+        let value = serde_json::to_value(RlmConfig::default()).unwrap_or_default();
+        let mut keys = Vec::new();
+        flatten_keys(&value, "", &mut keys);
+        keys
+    }
+}
+
+fn flatten_keys(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten_keys(v, &key, out);
+            }
+        }
+        _ => out.push(prefix.to_string()),
+    }
+}
+
+impl Settings {
+    /// The configuration a run uses; fails with exactly what to set when no
+    /// model is configured.
+    pub fn resolve(&self) -> Result<RlmConfig, ConfigError> {
+        let Some(model) = self.text("model") else {
+            return Err(ConfigError::NoModel(no_model_message(&self.searched)));
+        };
+        let defaults = rlm_interp::Limits::default();
+        let limits = rlm_interp::Limits {
+            fuel: self.count("limits.fuel").unwrap_or(defaults.fuel),
+            memory_bytes: self.narrow("limits.memory_bytes")?.unwrap_or(defaults.memory_bytes),
+            max_str_len: self.narrow("limits.max_str_len")?.unwrap_or(defaults.max_str_len),
+            max_collection_len: self
+                .narrow("limits.max_collection_len")?
+                .unwrap_or(defaults.max_collection_len),
+            max_call_depth: self
+                .narrow("limits.max_call_depth")?
+                .unwrap_or(defaults.max_call_depth),
+            max_nesting: self.narrow("limits.max_nesting")?.unwrap_or(defaults.max_nesting),
+            max_output_bytes: self
+                .narrow("limits.max_output_bytes")?
+                .unwrap_or(defaults.max_output_bytes),
+            regex_backtrack_limit: self
+                .narrow("limits.regex_backtrack_limit")?
+                .unwrap_or(defaults.regex_backtrack_limit),
+        };
+        let rate_limits = match self.get("rate_limits").map(|s| &s.value) {
+            Some(Value::RateLimits(l)) => l.clone(),
+            _ => Vec::new(),
+        };
+        Ok(RlmConfig {
+            sub_model: self.text("sub_model").filter(|s| *s != model),
+            model,
+            budgets: Budgets {
+                max_steps: self.count("budgets.max_steps"),
+                max_subcalls: self.count("budgets.max_subcalls"),
+                max_depth: self.narrow("budgets.max_depth")?,
+                max_tokens: self.count("budgets.max_tokens"),
+                max_cost_usd: self.number("budgets.max_cost_usd"),
+                timeout_secs: self.number("budgets.timeout_secs"),
+            },
+            limits,
+            cache: self.path("cache"),
+            concurrency: self.narrow("concurrency")?,
+            rate_limits,
+            trace: self.path("trace"),
+            guards: Guards {
+                require_program: self.flag("guards.require_program"),
+                require_subcall: self.flag("guards.require_subcall"),
+                max_invalid_replies: self
+                    .narrow("guards.max_invalid_replies")?
+                    .unwrap_or(crate::DEFAULT_MAX_INVALID_REPLIES),
+                fallback_program: self.path("guards.fallback_program"),
+            },
+            router: Router { smart_threshold_chars: self.count("router.smart_threshold_chars") },
+            prompt_profile: self.text("prompt_profile"),
+            helps: self.text("helps"),
+            retrieval: Retrieval {
+                mode: self.text("retrieval.mode"),
+                // Unset (the knob's default): the profile's helps choose.
+                first_step: match self.get("retrieval.first_step") {
+                    Some(s) if matches!(s.source, Source::Default) => None,
+                    _ => self.narrow("retrieval.first_step")?,
+                },
+                vectors: self.text("retrieval.vectors"),
+                index_dir: self.path("retrieval.index_dir"),
+                chunk_chars: self.count("retrieval.chunk_chars"),
+                es_url: self.text("retrieval.es_url"),
+                es_index: self.text("retrieval.es_index"),
+            },
+            log_format: match self.text("log_format").as_deref() {
+                Some("json") => LogFormat::Json,
+                _ => LogFormat::Text,
+            },
+            isolation: Isolation {
+                isolate: match self.text("isolation.isolate").as_deref() {
+                    Some("process") => IsolateMode::Process,
+                    _ => IsolateMode::None,
+                },
+                sandbox_workers: self.narrow("isolation.sandbox_workers")?,
+            },
+        })
+    }
+
+    /// The knobs set by a source other than their default (a flag, the
+    /// environment, a profile or the config file), in the table's order: what
+    /// a front end that does not support some of them must name at start-up.
+    pub fn explicitly_set(&self) -> Vec<&'static str> {
+        crate::knobs::KNOBS
+            .iter()
+            .filter(|k| self.get(k.key).is_some_and(|s| s.source != Source::Default))
+            .map(|k| k.key)
+            .collect()
+    }
+
+    /// One warning per knob set explicitly (see [`Settings::explicitly_set`])
+    /// that `front_end` does not support: `supported` says which keys it does.
+    /// Each names the knob, where it was set, and that it is ignored.
+    pub fn unsupported_warnings(&self, front_end: &str, supported: &[&str]) -> Vec<String> {
+        self.explicitly_set()
+            .into_iter()
+            .filter(|key| !supported.contains(key))
+            .filter_map(|key| {
+                let source = &self.get(key)?.source;
+                Some(format!(
+                    "warning: {front_end} does not support the setting `{key}` (from {source}); it is ignored"
+                ))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,49 @@
+//! One configuration for every front end of the RLM runtime (`rlm run`,
+//! `rlm exec`/`repl`, `rlm serve`, the Python bindings): [`RlmConfig`].
+//!
+//! * [`knobs`]: the knob table, as data (key, flag, `RLM_*` variable, kind,
+//!   default). One name per knob from the flag down to the interpreter:
+//!   `--fuel` / `RLM_FUEL` / `limits.fuel` / `rlm_interp::Limits::fuel`.
+//! * [`layers`]: the sources, flag > environment > profile > `rlm.toml` >
+//!   default ([`Settings::gather`]).
+//! * [`config`]: the typed result, [`RlmConfig`] ([`Settings::resolve`]),
+//!   whose leaves are exactly the knob table's keys.
+//!
+//! Why these dependencies: the sandbox limits are rlm-interp's own `Limits`
+//! (a second struct would be a second name for each limit); model strings are
+//! checked against rlm-adapters' provider table when they are read, so a typo
+//! fails at start-up in every front end; budgets and the scheduler convert to
+//! rlm-policy's and rlm-sched's types here, once. All of them sit below
+//! rlm-core, so every front end and rlm-core itself may depend on this crate;
+//! it knows nothing of the loop, HTTP or Python.
+
+pub mod config;
+pub mod error;
+pub mod knobs;
+pub mod layers;
+
+pub use config::{
+    Budgets, Guards, IsolateMode, Isolation, LogFormat, Retrieval, RlmConfig, Router,
+};
+pub use error::ConfigError;
+pub use knobs::{HELP_NAMES, KNOBS, Kind, Knob, RateLimit, Value, knob};
+pub use layers::Settings;
+pub use layers::{ConfigFlags, Source, Sourced, config_search_path, no_model_message};
+
+/// The model name meaning "offline, scripted" (the adapters' `fake:scripted`).
+pub const SCRIPTED_MODEL: &str = "scripted";
+
+/// Steps of one RLM loop when nothing caps them: a run must end even if
+/// nothing else is capped.
+pub const DEFAULT_MAX_STEPS: u64 = 20;
+/// Deepest recursion by default (the root run is depth 0).
+pub const DEFAULT_MAX_DEPTH: u32 = 2;
+/// A FINAL before any program has run is refused by default.
+pub const DEFAULT_REQUIRE_PROGRAM: bool = true;
+/// A FINAL before any sub-model call is accepted by default.
+pub const DEFAULT_REQUIRE_SUBCALL: bool = false;
+/// Replies in a row with no program before the fallback program runs.
+pub const DEFAULT_MAX_INVALID_REPLIES: u32 = 3;
+
+#[cfg(test)]
+mod tests;

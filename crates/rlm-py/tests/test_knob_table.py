@@ -1,0 +1,91 @@
+"""Every knob reaches the Python front end, or is refused naming it (issue #34).
+
+Reads the same table as rlm-cli's tests/knobs_reach_front_ends.rs
+(crates/rlm-config/knob_table.toml, one row per knob of RlmConfig) and sets
+each knob through ``RLM(config={key: value})``, the names every front end
+uses. A row whose ``front_ends`` has "python" is probed (its effect with the
+knob, none without it); any other knob must raise ``ValueError`` naming it.
+"""
+
+import json
+import pathlib
+import tomllib
+
+import pytest
+
+from rlm_rs import RLM, Context
+from rlm_rs.adapters import FakeAdapter
+
+TABLE = pathlib.Path(__file__).resolve().parents[2] / "rlm-config" / "knob_table.toml"
+ROWS = tomllib.loads(TABLE.read_text())["knob"]
+FALLBACK = "FINAL('from the fallback')\n"
+# pyrlm's RLM defaults require_repl_before_final to False, the knob to true:
+# the control run of that row sets the knob's own default explicitly.
+KNOB_DEFAULTS_PYRLM_CHANGES = {"guards.require_program": True}
+
+
+def value_of(row, key, text, tmp_path):
+    """The row's text as the Python value its rlm.toml key takes."""
+    text = text.replace("{dir}", str(tmp_path))
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def config_of(row, tmp_path, with_knob):
+    config = {k: value_of(row, k, v, tmp_path) for k, v in row.get("also", {}).items()}
+    if with_knob:
+        config[row["key"]] = value_of(row, row["key"], row["value"], tmp_path)
+    elif row["key"] in KNOB_DEFAULTS_PYRLM_CHANGES:
+        config[row["key"]] = KNOB_DEFAULTS_PYRLM_CHANGES[row["key"]]
+    return config
+
+
+def run(row, tmp_path, with_knob):
+    (tmp_path / "fallback.py").write_text(FALLBACK)
+    replies = [f"```repl\n{row['program']}\n```"] if "program" in row else list(row["replies"])
+    root = FakeAdapter(script=replies + ["FINAL('done')"] * 8)
+    sub = FakeAdapter(script=["pong"] * 50)
+    rlm = RLM(adapter=root, subcall_adapter=sub, config=config_of(row, tmp_path, with_knob))
+    answer, trace = rlm.run("what does the context say?", Context.from_text("a small context"))
+    errors = [
+        (e.get("kind") or {}).get("error") or ""
+        for e in trace.events
+        if (e.get("kind") or {}).get("type") == "program_finished"
+    ]
+    return answer, errors
+
+
+def matches(answer, expect):
+    return expect == "" if answer is None else (expect != "" and expect in answer)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["key"] for r in ROWS])
+def test_every_knob_reaches_python_or_is_refused_naming_it(row, tmp_path):
+    if "python" not in row["front_ends"]:
+        with pytest.raises(ValueError, match=row["key"].replace(".", r"\.")):
+            run(row, tmp_path, True)
+        return
+    if row["probe"] == "program_error":
+        expect = row["expect"].lower()
+        _, errors = run(row, tmp_path, True)
+        assert any(expect in e.lower() for e in errors), errors
+        _, control = run(row, tmp_path, False)
+        assert not any(expect in e.lower() for e in control), control
+    elif row["probe"] == "answer":
+        answer, _ = run(row, tmp_path, True)
+        assert matches(answer, row["expect"]), answer
+        control, _ = run(row, tmp_path, False)
+        assert not matches(control, row["expect"]), control
+    else:
+        # Accepted: the engine is built with it and runs.
+        run(row, tmp_path, True)
+
+
+def test_the_table_names_every_front_end_it_probes():
+    for row in ROWS:
+        assert set(row["front_ends"]) <= {"run", "exec", "serve", "python"}, row["key"]
+    assert json.dumps([r["key"] for r in ROWS])
