@@ -354,3 +354,19 @@ fn live_memory_is_what_the_globals_hold_now() {
     s.set_global("context", Value::Str(Str::from_buffer(Arc::new("z".repeat(1_000_000)))));
     assert!(s.synced_memory_bytes() < after + 1_000);
 }
+
+/// A compiled pattern carries its session's backtracking limit: a session
+/// with a tight limit must not leave its patterns to a later session of the
+/// same thread (the Python bindings and the server run many sessions on one
+/// thread). Found by the knob table's Python probe (issue #34).
+#[test]
+fn regex_backtrack_limit_does_not_leak_between_sessions_of_a_thread() {
+    let src = "import re\nm = re.search(r'(\\w+)\\1z', 'ab' * 30)\nprint(m)\n";
+    let mut tight = Session::new(Limits { regex_backtrack_limit: 100, ..Limits::default() });
+    let Outcome::Error(e) = tight.run_cell(src) else { panic!("the tight limit must stop it") };
+    assert!(e.message.contains("backtracking"), "{}", e.message);
+    let mut default = Session::new(Limits::default());
+    let outcome = default.run_cell(src);
+    assert!(matches!(outcome, Outcome::Done), "the default limit must let it finish: {outcome:?}");
+    assert_eq!(default.take_output(), "None\n");
+}

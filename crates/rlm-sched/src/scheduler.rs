@@ -697,13 +697,26 @@ async fn execute<X: SubcallExecutor>(
     }
 }
 
-/// Identity of a call for deduplication: the model and the request's
-/// canonical JSON. `None` (no deduplication) if the request cannot be encoded.
+/// Identity of a call for deduplication: the model, the parameters'
+/// canonical JSON and each message's role and raw text, every field
+/// length-prefixed (no two requests encode alike). The texts are hashed as
+/// they are, not JSON-escaped: escaping a 100 KB prompt per call was most of
+/// the host's time in a fan-out of big prompts. `None` (no deduplication) if
+/// the parameters cannot be encoded.
 fn dedup_key(model: &ModelId, request: &CompletionRequest) -> Option<DedupKey> {
-    let body = serde_json::to_vec(request).ok()?;
     let mut hasher = blake3::Hasher::new();
-    hasher.update(model.to_string().as_bytes());
-    hasher.update(&[0]);
-    hasher.update(&body);
+    let mut field = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    // Destructured, so that a field added to either type fails to compile here.
+    let CompletionRequest { messages, params } = request;
+    field(model.to_string().as_bytes());
+    field(&serde_json::to_vec(params).ok()?);
+    field(&(messages.len() as u64).to_le_bytes());
+    for rlm_types::ChatMessage { role, content } in messages {
+        field(&serde_json::to_vec(role).ok()?);
+        field(content.as_bytes());
+    }
     Some(*hasher.finalize().as_bytes())
 }

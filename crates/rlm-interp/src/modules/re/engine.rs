@@ -113,7 +113,7 @@ fn translate(p: &str) -> String {
 }
 
 thread_local! {
-    static CACHE: RefCell<HashMap<(String, i64), Rc<Pattern>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<(String, i64, usize), Rc<Pattern>>> = RefCell::new(HashMap::new());
 }
 
 /// [`build_pattern`] with the stack a walk gets (`stack_guard`): the syntax
@@ -286,7 +286,10 @@ impl Vm {
                 _ => type_err("first argument must be string or compiled pattern"),
             },
             Value::Str(s) => {
-                let key = (s.as_str().to_string(), flags);
+                // The backtracking limit is part of the compiled pattern, and
+                // sessions with different limits share this thread's cache.
+                let limit = self.limits.regex_backtrack_limit;
+                let key = (s.as_str().to_string(), flags, limit);
                 if let Some(p) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
                     return Ok(p);
                 }
@@ -295,7 +298,6 @@ impl Vm {
                     return exc(ExcKind::ReError, too_large(COMPILED_SIZE_LIMIT));
                 }
                 self.fuel(compile_fuel(s.as_str(), size))?;
-                let limit = self.limits.regex_backtrack_limit;
                 match build(s.as_str(), flags, "", limit) {
                     Ok(p) => {
                         let p = Rc::new(p);
