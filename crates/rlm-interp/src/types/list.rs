@@ -368,9 +368,8 @@ impl Vm {
         self.check_len(total)?;
         let mut v = Vec::with_capacity(total);
         let items = l.borrow();
-        for _ in 0..n {
-            v.extend(items.iter().cloned());
-        }
+        // Work in proportion to the result: `[] * 10**8` is no loop at all.
+        v.extend(items.iter().cloned().cycle().take(total));
         drop(items);
         Ok(Value::list(v))
     }

@@ -122,11 +122,10 @@ impl Vm {
     /// `t * n` (`n` is an int or bool).
     pub(crate) fn tuple_repeat(&mut self, t: &Rc<TupleObj>, n: &Value) -> R<Value> {
         let n = as_int(n).unwrap_or(0).max(0) as usize;
-        self.check_len(t.len().saturating_mul(n))?;
-        let mut v = Vec::with_capacity(t.len() * n);
-        for _ in 0..n {
-            v.extend(t.iter().cloned());
-        }
+        let total = t.len().saturating_mul(n);
+        self.check_len(total)?;
+        // Work in proportion to the result: `() * 10**8` is no loop at all.
+        let v: Vec<Value> = t.iter().cloned().cycle().take(total).collect();
         Ok(Value::tuple(v))
     }
 

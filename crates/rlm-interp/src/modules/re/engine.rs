@@ -140,8 +140,15 @@ fn too_large(limit: usize) -> String {
 
 /// Fuel to compile a pattern: its bytes, and its expanded size (charged
 /// before the engines see it; `(?:a|b){100000}` is not one small pattern).
+/// Four units per state: a flood of distinct 600-state patterns ran about
+/// 90 ns per unit at one (BENCHMARKS, hostile programs under the default
+/// limits); more would price a large pattern searched once per line of a
+/// context (uncached above `CACHED_MAX_STATES`) out of the default fuel.
 fn compile_fuel(source: &str, size: super::size::PatternSize) -> u64 {
-    (source.len() as u64 * 4).saturating_add(size.states).saturating_add(size.class_pieces)
+    const PER_STATE: u64 = 4;
+    (source.len() as u64 * 4)
+        .saturating_add(size.states.saturating_mul(PER_STATE))
+        .saturating_add(size.class_pieces.saturating_mul(PER_STATE))
 }
 
 fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result<Pattern, String> {
