@@ -297,47 +297,8 @@ fn read_optional(path: &Path) -> Result<Option<String>, RlmError> {
 /// value is an error naming it; values are inserted verbatim (a value that
 /// itself contains `{{x}}` is not expanded again).
 pub fn render(template: &str, values: &[(&str, &str)]) -> Result<String, RlmError> {
-    let mut out =
-        String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
-    let mut rest = template;
-    while let Some(open) = find_pair(rest, b'{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let Some(close) = find_pair(after, b'}') else {
-            return Err(RlmError::Config(format!(
-                "prompt template has an unclosed placeholder near {:?}",
-                &rest[open..(open + 30).min(rest.len())]
-            )));
-        };
-        let name = after[..close].trim();
-        match values.iter().find(|(n, _)| *n == name) {
-            Some((_, v)) => out.push_str(v),
-            None => {
-                return Err(RlmError::Config(format!(
-                    "prompt template uses {{{{{name}}}}} but no value is given for it"
-                )));
-            }
-        }
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// Where `text` has `byte` twice in a row. Templates are rendered for every
-/// step: a single-byte search (memchr) is several times cheaper than a
-/// two-byte substring search, which builds a searcher per call.
-fn find_pair(text: &str, byte: u8) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(i) = memchr::memchr(byte, &bytes[from..]) {
-        let at = from + i;
-        if bytes.get(at + 1) == Some(&byte) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
+    // One renderer for every template (rlm-helps', which the helps use too).
+    rlm_helps::render(template, values).map_err(|e| RlmError::Config(e.to_string()))
 }
 
 /// [`render`] for texts that must always produce something: a template that
