@@ -1,9 +1,13 @@
 //! Printers: the AST back to Python source (`unparse`), and a compact
 //! S-expression dump (`sexpr`) for snapshot tests.
 //!
-//! `unparse` parenthesises conservatively: its output need not match the
-//! original text, only parse back to the same tree (the round-trip property
-//! the tests check).
+//! `unparse`'s output need not match the original text, only parse back to
+//! the same tree (the round-trip property the tests check). Operands of
+//! operators are parenthesised only where Python's precedence needs it: a
+//! bracket per tree level would double the nesting of a chain such as
+//! `- - - x`, and push a program the parser accepted past its nesting limit
+//! (found by the `syntax_structured` fuzzer). Other positions (callees,
+//! subscripted values, comprehension elements) keep conservative brackets.
 
 use std::fmt::Write;
 
@@ -298,8 +302,72 @@ fn comps(out: &mut String, gens: &[Comprehension]) {
 }
 
 /// An expression in a position where anything but an atom needs parentheses.
-fn atomic(out: &mut String, e: &Expr) {
-    let simple = matches!(
+/// Python's binding strength of an expression as an operand, weakest first
+/// (the grammar's levels, from `lambda` up to primaries and atoms).
+mod strength {
+    pub const LAMBDA: u8 = 1;
+    pub const IF_EXP: u8 = 2;
+    pub const OR: u8 = 3;
+    pub const AND: u8 = 4;
+    pub const NOT: u8 = 5;
+    pub const COMPARE: u8 = 6;
+    pub const UNARY: u8 = 13;
+    pub const POWER: u8 = 14;
+    pub const AWAIT: u8 = 15;
+    pub const ATOM: u8 = 16;
+}
+
+fn binop_strength(op: BinOp) -> u8 {
+    match op {
+        BinOp::BitOr => 7,
+        BinOp::BitXor => 8,
+        BinOp::BitAnd => 9,
+        BinOp::LShift | BinOp::RShift => 10,
+        BinOp::Add | BinOp::Sub => 11,
+        BinOp::Mult | BinOp::MatMult | BinOp::Div | BinOp::FloorDiv | BinOp::Mod => 12,
+        BinOp::Pow => strength::POWER,
+    }
+}
+
+/// How strongly `e` binds when printed bare.
+fn strength_of(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::Lambda { .. } => strength::LAMBDA,
+        ExprKind::IfExp { .. } => strength::IF_EXP,
+        ExprKind::BoolOp { op: BoolOp::Or, .. } => strength::OR,
+        ExprKind::BoolOp { op: BoolOp::And, .. } => strength::AND,
+        ExprKind::UnaryOp { op: UnaryOp::Not, .. } => strength::NOT,
+        ExprKind::Compare { .. } => strength::COMPARE,
+        ExprKind::BinOp { op, .. } => binop_strength(*op),
+        ExprKind::UnaryOp { .. } => strength::UNARY,
+        ExprKind::Await(_) => strength::AWAIT,
+        // A negative number prints as `-1`, which parses back as a unary
+        // minus over `1`: bracket it wherever it is an operand.
+        ExprKind::Constant(Constant::Int(i)) if *i < 0 => 0,
+        ExprKind::Constant(Constant::Float(f)) if f.is_sign_negative() => 0,
+        // `(target := value)` prints its own brackets.
+        ExprKind::NamedExpr { .. } => strength::ATOM,
+        // A starred item or a slice is never an operand: bracket it.
+        ExprKind::Starred(_) | ExprKind::Slice { .. } => 0,
+        _ if is_atom(e) => strength::ATOM,
+        _ => 0,
+    }
+}
+
+/// An operand that must bind at least as strongly as `min`, bracketed only
+/// when it does not.
+fn operand(out: &mut String, e: &Expr, min: u8) {
+    if strength_of(e) >= min {
+        expr(out, e);
+    } else {
+        out.push('(');
+        expr(out, e);
+        out.push(')');
+    }
+}
+
+fn is_atom(e: &Expr) -> bool {
+    matches!(
         e.kind,
         ExprKind::Name(_)
             | ExprKind::Constant(_)
@@ -315,7 +383,11 @@ fn atomic(out: &mut String, e: &Expr) {
             | ExprKind::SetComp { .. }
             | ExprKind::DictComp { .. }
             | ExprKind::GeneratorExp { .. }
-    );
+    )
+}
+
+fn atomic(out: &mut String, e: &Expr) {
+    let simple = is_atom(e);
     // Negative numbers need parentheses before `.attr` and `**`.
     let negative = matches!(e.kind, ExprKind::Constant(Constant::Int(i)) if i < 0)
         || matches!(e.kind, ExprKind::Constant(Constant::Float(f)) if f.is_sign_negative());
@@ -456,38 +528,52 @@ fn expr(out: &mut String, e: &Expr) {
             atomic(out, x);
         }
         ExprKind::BinOp { left, op, right } => {
-            atomic(out, left);
+            let own = binop_strength(*op);
+            let (left_min, right_min) = if *op == BinOp::Pow {
+                // Right-associative, and `(-x) ** 2` needs its brackets; a
+                // unary right operand (`2 ** -x`) is bracketed too, which is
+                // always correct.
+                (strength::AWAIT, strength::POWER)
+            } else {
+                // Left-associative: `a - (b - c)` keeps its brackets.
+                (own, own + 1)
+            };
+            operand(out, left, left_min);
             let _ = write!(out, " {} ", op.as_str());
-            atomic(out, right);
+            operand(out, right, right_min);
         }
-        ExprKind::UnaryOp { op, operand } => {
+        ExprKind::UnaryOp { op, operand: x } => {
             out.push_str(op.as_str());
             if *op == UnaryOp::Not {
                 out.push(' ');
+                operand(out, x, strength::NOT);
+            } else {
+                operand(out, x, strength::UNARY);
             }
-            atomic(out, operand);
         }
         ExprKind::BoolOp { op, values } => {
+            let min = if *op == BoolOp::Or { strength::AND } else { strength::NOT };
             for (i, v) in values.iter().enumerate() {
                 if i > 0 {
                     let _ = write!(out, " {} ", op.as_str());
                 }
-                atomic(out, v);
+                operand(out, v, min);
             }
         }
         ExprKind::Compare { left, ops, comparators } => {
-            atomic(out, left);
+            // Operands bind tighter than any comparison: `a < (b < c)` keeps its brackets.
+            operand(out, left, strength::COMPARE + 1);
             for (o, c) in ops.iter().zip(comparators) {
                 let _ = write!(out, " {} ", o.as_str());
-                atomic(out, c);
+                operand(out, c, strength::COMPARE + 1);
             }
         }
         ExprKind::IfExp { test, body, orelse } => {
-            atomic(out, body);
+            operand(out, body, strength::OR);
             out.push_str(" if ");
-            atomic(out, test);
+            operand(out, test, strength::OR);
             out.push_str(" else ");
-            atomic(out, orelse);
+            operand(out, orelse, strength::IF_EXP);
         }
         ExprKind::Lambda { params: p, body } => {
             out.push_str("lambda");
@@ -500,7 +586,7 @@ fn expr(out: &mut String, e: &Expr) {
                 params(out, p);
             }
             out.push_str(": ");
-            atomic(out, body);
+            operand(out, body, strength::LAMBDA);
         }
         ExprKind::Call { func, args, keywords } => {
             atomic(out, func);

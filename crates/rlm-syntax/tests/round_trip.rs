@@ -176,3 +176,42 @@ fn found_by_the_property() {
     let e = rlm_syntax::parse("x = f\"{a\" + b\n").expect_err("unclosed field");
     assert_eq!(e.diagnostics[0].message, "f-string: expecting `}`");
 }
+
+/// Parse, unparse, parse again: the same tree, or the reason it is not.
+fn round_trips(src: &str) -> Result<(), String> {
+    let first = rlm_syntax::parse(src)
+        .map_err(|e| format!("source does not parse: {}", e.render(src, "s")))?;
+    let printed = unparse(&first);
+    let again = rlm_syntax::parse(&printed).map_err(|e| {
+        format!("unparse output does not parse:\n{printed}\n{}", e.render(&printed, "p"))
+    })?;
+    if sexpr(&first) == sexpr(&again) { Ok(()) } else { Err(format!("tree changed:\n{printed}")) }
+}
+
+/// Found by the `syntax_structured` fuzzer (fuzz/regressions/syntax_structured/): a chain of
+/// unary operators the parser accepts was printed with a bracket per level (`+(+(+x))`),
+/// which doubled its nesting and passed the parser's limit of 200 levels.
+#[test]
+fn operator_chains_near_the_nesting_limit_round_trip() {
+    // The fuzzer's input, as its fragments spell it.
+    let fuzz_find =
+        format!("-1 ; {}% {}f'{{{{' f'{{{{' -1 ", "f'{{{{' ".repeat(5), "+ ".repeat(100));
+    assert_eq!(round_trips(&fuzz_find), Ok(()));
+    for (unary, before) in [("-", "a % "), ("+", "a % "), ("~", "a % "), ("not ", "a or ")] {
+        for depth in [60, 120, 190] {
+            let src = format!("x = {before}{}b\n", unary.repeat(depth));
+            assert_eq!(round_trips(&src), Ok(()), "{unary} x {depth}");
+        }
+    }
+    // Chains of every other kind of operator, at the depths the parser takes.
+    for src in [
+        format!("x = {}1\n", "2 ** ".repeat(150)),
+        format!("x = {}c\n", "a if b else ".repeat(150)),
+        format!("x = {}1\n", "lambda: ".repeat(150)),
+        format!("x = {}y{}\n", "not -(".repeat(60), ")".repeat(60)),
+        format!("x = {}0{}\n", "(1 - ".repeat(150), ")".repeat(150)),
+        format!("x = {}0{}\n", "(a < (b or ".repeat(60), "))".repeat(60)),
+    ] {
+        assert_eq!(round_trips(&src), Ok(()), "{}", &src[..40]);
+    }
+}
