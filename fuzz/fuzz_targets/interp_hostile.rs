@@ -11,7 +11,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rlm_interp::{Limits, Outcome, Session, Value};
+use rlm_interp::{Limits, Outcome, Interpreter, Value};
 
 #[path = "../../crates/rlm-interp/tests/support/hostile_gen.rs"]
 mod hostile_gen;
@@ -22,7 +22,7 @@ const FUEL: u64 = 2_000_000;
 fuzz_target!(|data: &[u8]| {
     let src = hostile_gen::program(data);
     let limits = Limits { fuel: FUEL, ..Limits::default() };
-    let mut s = Session::new(limits.clone());
+    let mut s = Interpreter::new(limits.clone());
     let mut o = s.run_cell(&src);
     let mut rounds = 0;
     while let Outcome::Suspended(calls) = o {

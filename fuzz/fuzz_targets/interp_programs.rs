@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rlm_interp::{Limits, Outcome, Session, Value};
+use rlm_interp::{Limits, Outcome, Interpreter, Value};
 
 #[path = "../../crates/rlm-interp/tests/support/gen.rs"]
 mod generator;
@@ -26,7 +26,7 @@ fn limits() -> Limits {
 
 fn run(src: &str) {
     let lim = limits();
-    let mut s = Session::new(lim.clone());
+    let mut s = Interpreter::new(lim.clone());
     let mut o = s.run_cell(src);
     let mut rounds = 0;
     while let Outcome::Suspended(calls) = o {

@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rlm_interp::{HostError, Limits, Outcome, Session, Value};
+use rlm_interp::{HostError, Limits, Outcome, Interpreter, Value};
 
 const PROGRAMS: &[&str] = &[
     "r = llm_query('a')\nprint(r, type(r))",
@@ -22,7 +22,7 @@ const PROGRAMS: &[&str] = &[
 fuzz_target!(|data: &[u8]| {
     let Some((&first, rest)) = data.split_first() else { return };
     let src = PROGRAMS[first as usize % PROGRAMS.len()];
-    let mut s = Session::new(Limits { fuel: 1_000_000, ..Limits::default() });
+    let mut s = Interpreter::new(Limits { fuel: 1_000_000, ..Limits::default() });
     let mut o = s.run_cell(src);
     let mut bytes = rest.iter().copied();
     let mut rounds = 0;

@@ -302,13 +302,14 @@ fn fake_from_spec(spec: &str, env: &EnvVars) -> Result<FakeAdapter, AdapterError
     if spec == "echo" {
         return Ok(FakeAdapter::echo());
     }
-    if spec == "scripted" {
+    if spec == crate::SCRIPTED_MODEL {
         let path = env.first(&["RLM_FAKE_SCRIPT"]).ok_or_else(|| {
             AdapterError::Config(
                 "fake:scripted: set RLM_FAKE_SCRIPT to a .json/.toml script".into(),
             )
         })?;
-        return FakeAdapter::from_file(Path::new(path)).map(|a| a.with_model_name("scripted"));
+        return FakeAdapter::from_file(Path::new(path))
+            .map(|a| a.with_model_name(crate::SCRIPTED_MODEL));
     }
     if let Some(text) = spec.strip_prefix("fixed:") {
         return Ok(FakeAdapter::fixed(text));

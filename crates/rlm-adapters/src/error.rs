@@ -74,7 +74,7 @@ fn fmt_retry_after(d: &Option<Duration>) -> String {
 /// A stable, serialisable name for an error's kind: what traces and metrics count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
+pub enum AdapterErrorKind {
     ContextLengthExceeded,
     Auth,
     ModelNotFound,
@@ -89,40 +89,40 @@ pub enum ErrorKind {
     ScriptExhausted,
 }
 
-impl ErrorKind {
+impl AdapterErrorKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            ErrorKind::ContextLengthExceeded => "context_length_exceeded",
-            ErrorKind::Auth => "auth",
-            ErrorKind::ModelNotFound => "model_not_found",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::QuotaExceeded => "quota_exceeded",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Connection => "connection",
-            ErrorKind::Server => "server",
-            ErrorKind::BadRequest => "bad_request",
-            ErrorKind::MalformedResponse => "malformed_response",
-            ErrorKind::Config => "config",
-            ErrorKind::ScriptExhausted => "script_exhausted",
+            AdapterErrorKind::ContextLengthExceeded => "context_length_exceeded",
+            AdapterErrorKind::Auth => "auth",
+            AdapterErrorKind::ModelNotFound => "model_not_found",
+            AdapterErrorKind::RateLimited => "rate_limited",
+            AdapterErrorKind::QuotaExceeded => "quota_exceeded",
+            AdapterErrorKind::Timeout => "timeout",
+            AdapterErrorKind::Connection => "connection",
+            AdapterErrorKind::Server => "server",
+            AdapterErrorKind::BadRequest => "bad_request",
+            AdapterErrorKind::MalformedResponse => "malformed_response",
+            AdapterErrorKind::Config => "config",
+            AdapterErrorKind::ScriptExhausted => "script_exhausted",
         }
     }
 }
 
 impl AdapterError {
-    pub fn kind(&self) -> ErrorKind {
+    pub fn kind(&self) -> AdapterErrorKind {
         match self {
-            AdapterError::ContextLengthExceeded { .. } => ErrorKind::ContextLengthExceeded,
-            AdapterError::Auth { .. } => ErrorKind::Auth,
-            AdapterError::ModelNotFound { .. } => ErrorKind::ModelNotFound,
-            AdapterError::RateLimited { .. } => ErrorKind::RateLimited,
-            AdapterError::QuotaExceeded { .. } => ErrorKind::QuotaExceeded,
-            AdapterError::Timeout { .. } => ErrorKind::Timeout,
-            AdapterError::Connection { .. } => ErrorKind::Connection,
-            AdapterError::Server { .. } => ErrorKind::Server,
-            AdapterError::BadRequest { .. } => ErrorKind::BadRequest,
-            AdapterError::MalformedResponse { .. } => ErrorKind::MalformedResponse,
-            AdapterError::Config(_) => ErrorKind::Config,
-            AdapterError::ScriptExhausted { .. } => ErrorKind::ScriptExhausted,
+            AdapterError::ContextLengthExceeded { .. } => AdapterErrorKind::ContextLengthExceeded,
+            AdapterError::Auth { .. } => AdapterErrorKind::Auth,
+            AdapterError::ModelNotFound { .. } => AdapterErrorKind::ModelNotFound,
+            AdapterError::RateLimited { .. } => AdapterErrorKind::RateLimited,
+            AdapterError::QuotaExceeded { .. } => AdapterErrorKind::QuotaExceeded,
+            AdapterError::Timeout { .. } => AdapterErrorKind::Timeout,
+            AdapterError::Connection { .. } => AdapterErrorKind::Connection,
+            AdapterError::Server { .. } => AdapterErrorKind::Server,
+            AdapterError::BadRequest { .. } => AdapterErrorKind::BadRequest,
+            AdapterError::MalformedResponse { .. } => AdapterErrorKind::MalformedResponse,
+            AdapterError::Config(_) => AdapterErrorKind::Config,
+            AdapterError::ScriptExhausted { .. } => AdapterErrorKind::ScriptExhausted,
         }
     }
 
@@ -185,35 +185,39 @@ impl AdapterError {
 
     /// An error of `kind` carrying `message`, as a provider would have sent it
     /// (for scripted adapters and fault injection). HTTP kinds get their usual status.
-    pub fn synthetic(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub fn synthetic(kind: AdapterErrorKind, message: impl Into<String>) -> Self {
         let provider_message = message.into();
         match kind {
-            ErrorKind::ContextLengthExceeded => {
+            AdapterErrorKind::ContextLengthExceeded => {
                 AdapterError::ContextLengthExceeded { status: 400, provider_message }
             }
-            ErrorKind::Auth => AdapterError::Auth { status: 401, provider_message },
-            ErrorKind::ModelNotFound => {
+            AdapterErrorKind::Auth => AdapterError::Auth { status: 401, provider_message },
+            AdapterErrorKind::ModelNotFound => {
                 AdapterError::ModelNotFound { status: 404, provider_message }
             }
-            ErrorKind::RateLimited => {
+            AdapterErrorKind::RateLimited => {
                 AdapterError::RateLimited { attempts: 1, retry_after: None, provider_message }
             }
-            ErrorKind::QuotaExceeded => {
+            AdapterErrorKind::QuotaExceeded => {
                 AdapterError::QuotaExceeded { status: 429, provider_message }
             }
-            ErrorKind::Timeout => AdapterError::Timeout { timeout: Duration::ZERO, attempts: 1 },
-            ErrorKind::Connection => {
+            AdapterErrorKind::Timeout => {
+                AdapterError::Timeout { timeout: Duration::ZERO, attempts: 1 }
+            }
+            AdapterErrorKind::Connection => {
                 AdapterError::Connection { attempts: 1, message: provider_message }
             }
-            ErrorKind::Server => {
+            AdapterErrorKind::Server => {
                 AdapterError::Server { status: 500, attempts: 1, provider_message }
             }
-            ErrorKind::BadRequest => AdapterError::BadRequest { status: 400, provider_message },
-            ErrorKind::MalformedResponse => {
+            AdapterErrorKind::BadRequest => {
+                AdapterError::BadRequest { status: 400, provider_message }
+            }
+            AdapterErrorKind::MalformedResponse => {
                 AdapterError::MalformedResponse { message: provider_message }
             }
-            ErrorKind::Config => AdapterError::Config(provider_message),
-            ErrorKind::ScriptExhausted => AdapterError::ScriptExhausted { served: 0 },
+            AdapterErrorKind::Config => AdapterError::Config(provider_message),
+            AdapterErrorKind::ScriptExhausted => AdapterError::ScriptExhausted { served: 0 },
         }
     }
 

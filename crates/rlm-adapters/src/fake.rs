@@ -31,13 +31,17 @@ use rlm_types::{
 use serde::Deserialize;
 
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
-use crate::error::{AdapterError, ErrorKind};
+use crate::error::{AdapterError, AdapterErrorKind};
+
+/// The model name meaning "offline, scripted": a [`FakeAdapter`] of replies or a
+/// script (`fake:scripted`); the one constant every crate compares against.
+pub const SCRIPTED_MODEL: &str = "scripted";
 
 /// A scripted error.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FakeError {
-    pub kind: ErrorKind,
+    pub kind: AdapterErrorKind,
     #[serde(default)]
     pub message: String,
 }
@@ -220,7 +224,7 @@ impl FakeAdapter {
         S: Into<String>,
     {
         FakeAdapter {
-            model: "scripted".into(),
+            model: SCRIPTED_MODEL.into(),
             mode: Mode::Script {
                 replies: replies.into_iter().map(|s| FakeReply::Text(s.into())).collect(),
                 rules: Vec::new(),
@@ -242,7 +246,7 @@ impl FakeAdapter {
         }
         let n = rules.len();
         Ok(FakeAdapter {
-            model: script.model.unwrap_or_else(|| "scripted".into()),
+            model: script.model.unwrap_or_else(|| SCRIPTED_MODEL.into()),
             mode: Mode::Script {
                 replies: script.replies,
                 rules,

@@ -17,7 +17,7 @@ use rlm_types::{CompletionRequest, FinishReason, ModelId};
 use serde::{Deserialize, Serialize};
 
 use crate::adapter::{CallReport, CompletionEvents, ModelAdapter, StreamEvent, StreamReport};
-use crate::error::{AdapterError, ErrorKind};
+use crate::error::{AdapterError, AdapterErrorKind};
 use crate::retry::{AttemptFailure, DelaySource, RetryPolicy, RetryReason, run_with_retries};
 
 /// One kind of fault.
@@ -31,7 +31,7 @@ pub enum Fault {
     },
     /// An error of the given kind (transient kinds are retried by the policy).
     Error {
-        kind: ErrorKind,
+        kind: AdapterErrorKind,
         #[serde(default)]
         message: String,
     },
@@ -217,10 +217,10 @@ fn injected_failure(f: &Fault) -> AttemptFailure {
             };
             let e = AdapterError::synthetic(*kind, msg);
             let reason = match kind {
-                ErrorKind::RateLimited => Some(RetryReason::RateLimited),
-                ErrorKind::Server => Some(RetryReason::Status { status: 500 }),
-                ErrorKind::Timeout => Some(RetryReason::Timeout),
-                ErrorKind::Connection => Some(RetryReason::Connection),
+                AdapterErrorKind::RateLimited => Some(RetryReason::RateLimited),
+                AdapterErrorKind::Server => Some(RetryReason::Status { status: 500 }),
+                AdapterErrorKind::Timeout => Some(RetryReason::Timeout),
+                AdapterErrorKind::Connection => Some(RetryReason::Connection),
                 _ => None,
             };
             match reason {

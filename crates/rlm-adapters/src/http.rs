@@ -441,8 +441,8 @@ mod tests {
 
     #[test]
     fn statuses_map_to_kinds() {
-        use crate::error::ErrorKind::*;
-        let cases: &[(u16, &str, crate::error::ErrorKind, bool)] = &[
+        use crate::error::AdapterErrorKind::*;
+        let cases: &[(u16, &str, crate::error::AdapterErrorKind, bool)] = &[
             (
                 400,
                 r#"{"error":{"message":"This model's maximum context length is 8192 tokens","code":"context_length_exceeded"}}"#,

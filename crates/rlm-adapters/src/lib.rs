@@ -49,16 +49,17 @@ pub use azure::{AzureAuth, AzureConfig, azure_adapter};
 pub use config::{
     EnvVars, FactoryOptions, adapter_from_model_string, adapter_with_options, known_providers,
 };
-pub use error::{AdapterError, ErrorKind};
+pub use error::{AdapterError, AdapterErrorKind};
 pub use fake::{
-    FakeAdapter, FakeReply, FakeReplySpec, FakeRule, FakeScript, MatchTarget, WhenExhausted,
+    FakeAdapter, FakeReply, FakeReplySpec, FakeRule, FakeScript, MatchTarget, SCRIPTED_MODEL,
+    WhenExhausted,
 };
 pub use fault::{Burst, Fault, FaultInjector, FaultRule, FaultStats};
 pub use gemini::{GeminiAdapter, GeminiConfig, GeminiEndpoint};
 pub use generic::{GenericAdapter, GenericConfig, ResponsePointers};
 pub use http::HttpOptions;
 pub use openai::{OpenAiAdapter, OpenAiConfig, TokenLimitField};
-pub use pricing::{Price, PriceTable, known_context_window};
+pub use pricing::{PriceTable, known_context_window};
 pub use retry::{
     DelaySource, RetryBudget, RetryListener, RetryPolicy, RetryReason, RetryRecord, Sleeper,
 };

@@ -404,62 +404,11 @@ pub fn rfc3339_until(s: &str, now: SystemTime) -> Option<Duration> {
     Some(if d > 0.0 { Duration::try_from_secs_f64(d).ok()? } else { Duration::ZERO })
 }
 
-/// Seconds since the Unix epoch of an RFC 3339 timestamp.
+/// Seconds since the Unix epoch of an RFC 3339 timestamp (chrono's parser: the
+/// workspace's one calendar implementation).
 fn parse_rfc3339(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
-        return None;
-    }
-    let mut rest = &s[19..];
-    let mut frac = 0.0;
-    if let Some(r) = rest.strip_prefix('.') {
-        let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-        frac = format!("0.{}", &r[..end]).parse().ok()?;
-        rest = &r[end..];
-    }
-    let offset_secs = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let oh: i64 = rest.get(1..3)?.parse().ok()?;
-            let om: i64 = rest.get(4..6)?.parse().ok()?;
-            if rest.len() != 6 {
-                return None;
-            }
-            sign * (oh * 3600 + om * 60)
-        }
-    };
-    let days = days_from_civil(year, month, day);
-    Some((days * 86400 + hour * 3600 + min * 60 + sec - offset_secs) as f64 + frac)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let at = chrono::DateTime::parse_from_rfc3339(s.trim()).ok()?;
+    Some(at.timestamp() as f64 + f64::from(at.timestamp_subsec_nanos()) / 1e9)
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use rlm_adapters::{
-    EnvVars, ErrorKind, FactoryOptions, HttpOptions, ModelAdapter, OpenAiAdapter, OpenAiConfig,
-    RetryPolicy, StreamEvent, adapter_with_options,
+    AdapterErrorKind, EnvVars, FactoryOptions, HttpOptions, ModelAdapter, OpenAiAdapter,
+    OpenAiConfig, RetryPolicy, StreamEvent, adapter_with_options,
 };
 use rlm_types::{ChatMessage, CompletionRequest, FinishReason, GenerationParams};
 
@@ -237,7 +237,7 @@ async fn wrong_path_is_a_typed_error() {
     let t = Instant::now();
     let err = adapter(&format!("{url}/nope")).complete(&req(None, "hi", 4)).await.unwrap_err();
     println!("[404] {} ms: {err}", t.elapsed().as_millis());
-    assert_eq!(err.kind(), ErrorKind::ModelNotFound);
+    assert_eq!(err.kind(), AdapterErrorKind::ModelNotFound);
     // Only a user message may end the conversation for this server: a 400, not retried.
     let bad = CompletionRequest {
         messages: vec![ChatMessage::assistant("x")],
@@ -246,6 +246,6 @@ async fn wrong_path_is_a_typed_error() {
     let report = adapter(&url).call(&bad).await;
     let err = report.result.unwrap_err();
     println!("[400] {err} (attempts {})", report.attempts);
-    assert_eq!(err.kind(), ErrorKind::BadRequest);
+    assert_eq!(err.kind(), AdapterErrorKind::BadRequest);
     assert_eq!(report.attempts, 1);
 }

@@ -74,7 +74,4 @@ mod store;
 pub use entry::{DecodeError, VALUE_FORMAT_VERSION};
 pub use error::CacheError;
 pub use key::{CacheKey, KEY_FORMAT_VERSION};
-pub use store::{
-    CacheConfig, CacheStats, Clock, DB_FORMAT_VERSION, ENTRIES_TREE, ORDER_TREE, SledCache,
-    SystemClock,
-};
+pub use store::{CacheConfig, CacheStats, DB_FORMAT_VERSION, ENTRIES_TREE, ORDER_TREE, SledCache};

@@ -15,9 +15,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use rlm_types::{Completion, CompletionCache, CompletionRequest, ModelId};
+use rlm_types::{Clock, Completion, CompletionCache, CompletionRequest, ModelId, SystemClock};
 use sled::IVec;
 use sled::transaction::{TransactionError, Transactional};
 
@@ -41,24 +41,6 @@ pub const DB_FORMAT_VERSION: u32 = 1;
 /// Eviction frees space down to this fraction of `max_bytes`, so that a full
 /// cache does not evict on every single write.
 const EVICT_LOW_WATERMARK: f64 = 0.9;
-
-/// Wall-clock time in milliseconds since the Unix epoch; injectable for tests.
-pub trait Clock: Send + Sync {
-    fn now_ms(&self) -> u64;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_ms(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0)
-    }
-}
 
 /// How a cache behaves.
 #[derive(Debug, Clone, PartialEq)]

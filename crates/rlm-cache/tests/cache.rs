@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::{completion, model, request};
-use rlm_cache::{CacheConfig, CacheError, CacheKey, Clock, ENTRIES_TREE, SledCache};
+use rlm_cache::{CacheConfig, CacheError, CacheKey, ENTRIES_TREE, SledCache};
+use rlm_types::Clock;
 use rlm_types::{CompletionCache, ModelId};
 
 fn unbounded() -> CacheConfig {
@@ -114,10 +115,11 @@ fn reopening_with_a_smaller_cap_evicts_at_open() {
     assert!(cache.get(&model(), &request(0)).is_none());
 }
 
+/// Set in milliseconds (the cache's unit), read in microseconds (the clock's).
 struct ManualClock(AtomicU64);
 impl Clock for ManualClock {
-    fn now_ms(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
+    fn now_us(&self) -> u64 {
+        self.0.load(Ordering::SeqCst) * 1_000
     }
 }
 

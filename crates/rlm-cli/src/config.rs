@@ -17,31 +17,7 @@ pub use rlm_config::{
 };
 
 use crate::exit::{CliError, Exit};
-use crate::knobs::{KNOBS, Value};
-
-/// The knobs `rlm exec` and `rlm repl` honour: the models (for `llm_query`
-/// and friends, else the scripted replies), the budgets a cell's host calls
-/// spend, every sandbox limit, the subcall cache and the scheduler.
-pub const SESSION_KNOBS: &[&str] = &[
-    "model",
-    "sub_model",
-    "budgets.max_steps",
-    "budgets.max_subcalls",
-    "budgets.max_depth",
-    "budgets.max_tokens",
-    "budgets.max_cost_usd",
-    "budgets.timeout_secs",
-    "limits.fuel",
-    "limits.memory_bytes",
-    "limits.max_str_len",
-    "limits.max_collection_len",
-    "limits.max_call_depth",
-    "limits.max_nesting",
-    "limits.max_output_bytes",
-    "limits.regex_backtrack_limit",
-    "concurrency",
-    "rate_limits",
-];
+use crate::knobs::{KNOBS, KnobValue};
 
 /// Prints each warning [`Settings::unsupported_warnings`] gives for
 /// `front_end` on stderr (start-up, before any work).
@@ -100,7 +76,7 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
             .map(|(k, value, source)| {
                 serde_json::json!({
                     "key": k.key,
-                    "value": value.map(Value::to_json),
+                    "value": value.map(KnobValue::to_json),
                     "source": source.kind(),
                     "from": source.to_string(),
                     "flag": format!("--{}", k.flag),
@@ -130,7 +106,7 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
         }
         let width = KNOBS.iter().map(|k| k.key.len()).max().unwrap_or(0);
         for (k, value, source) in settings.listing() {
-            let value = value.map_or_else(|| "(unset)".to_string(), Value::to_string);
+            let value = value.map_or_else(|| "(unset)".to_string(), KnobValue::to_string);
             text.push_str(&format!("{:width$} = {value}  ({source})\n", k.key));
         }
         text

@@ -17,12 +17,11 @@ use std::sync::Arc;
 use rlm_adapters::{FakeAdapter, FakeReply, FakeScript, ModelAdapter, WhenExhausted};
 use rlm_core::ProgramHost;
 use rlm_core::cell::{CellEnd, run_cell};
-use rlm_interp::{ErrorKind, Session};
+use rlm_interp::{ErrorKind, Interpreter};
 
-use crate::config::{
-    ConfigFlags, RlmConfig, SCRIPTED_MODEL, SESSION_KNOBS, Settings, warn_unsupported,
-};
+use crate::config::{ConfigFlags, RlmConfig, SCRIPTED_MODEL, Settings, warn_unsupported};
 use crate::exit::{CliError, Exit};
+use rlm_config::FrontEnd;
 
 /// The flags of `rlm exec`.
 #[derive(Debug, clap::Args)]
@@ -55,7 +54,7 @@ pub struct SessionArgs {
     pub replies: Option<PathBuf>,
     /// Every knob of the configuration (`rlm config` lists them; the same
     /// flags, variables and `rlm.toml` keys as `rlm run`): the sandbox limits
-    /// (`--fuel`, `--memory`, ...), the budgets (`--max-subcalls`, ...), the
+    /// (`--fuel`, `--memory-bytes`, ...), the budgets (`--max-subcalls`, ...), the
     /// models (`--model`: `llm_query` and friends ask it instead of the
     /// scripted replies). Knobs a session does not use are named in a warning.
     #[command(flatten)]
@@ -68,7 +67,7 @@ pub type Models = (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>);
 /// An interpreter session with every function a model's program has, the
 /// host that serves its calls, and the runtime that drives its cells.
 pub struct OpenSession {
-    pub session: Session,
+    pub session: Interpreter,
     pub host: ProgramHost,
     pub runtime: tokio::runtime::Runtime,
     /// The bound context.
@@ -83,7 +82,7 @@ impl SessionArgs {
     /// knob set that `front_end` ignores.
     pub fn config(&self, front_end: &str) -> Result<(Settings, RlmConfig), CliError> {
         let mut settings = Settings::from_process(&self.config)?;
-        warn_unsupported(&settings, front_end, SESSION_KNOBS);
+        warn_unsupported(&settings, front_end, &FrontEnd::Exec.keys());
         settings.default_model(SCRIPTED_MODEL);
         let config = settings.resolve()?;
         Ok((settings, config))
@@ -197,9 +196,9 @@ pub fn read_program(path: &Path) -> Result<String, CliError> {
 /// session's heap back at once, so it is not freed value by value first
 /// (a program stopped at its memory limit holds up to the whole budget in
 /// small values: freeing the 4.5 M lists of `x = [x]` and collecting their
-/// cycles took longer than building them). A `Session` dropped in a library
+/// cycles took longer than building them). A `Interpreter` dropped in a library
 /// still frees everything.
-pub fn kept_until_exit(session: Session) -> std::mem::ManuallyDrop<Session> {
+pub fn kept_until_exit(session: Interpreter) -> std::mem::ManuallyDrop<Interpreter> {
     std::mem::ManuallyDrop::new(session)
 }
 

@@ -15,7 +15,7 @@ use std::io::IsTerminal as _;
 /// | 0 | success: the command did its job (for `run`: an answer was produced) |
 /// | 1 | the program failed (`exec`/`repl`: an uncaught error; `check`: diagnostics) |
 /// | 2 | usage: bad flags, missing or unreadable input files, unwritable output, bad configuration, no model configured |
-/// | 3 | a budget ran out before an answer (`run`: steps, subcalls, tokens, cost, time; `exec`/`repl`: any sandbox limit: `--fuel`, `--memory`, sizes, depth, output) |
+/// | 3 | a budget ran out before an answer (`run`: steps, subcalls, tokens, cost, time; `exec`/`repl`: any sandbox limit: `--fuel`, `--memory-bytes`, sizes, depth, output) |
 /// | 4 | the model or provider failed (cannot be set up, e.g. no API key; or requests failed after retries) |
 /// | 5 | internal error (a bug in rlm) |
 /// | 6 | `run --task`: an answer was produced but it fails the task's success criteria |

@@ -22,7 +22,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use futures::future::LocalBoxFuture;
 use rlm_core::ProgramHost;
 use rlm_core::cell::{Answers, CallServer, CellEnd, run_cell};
-use rlm_interp::{ErrorKind, HostCall, HostFunc, Session, SmolStr, Value};
+use rlm_interp::{ErrorKind, HostCall, HostFunc, Interpreter, SmolStr, Value};
 use rlm_syntax::DiagnosticKind;
 use rlm_syntax::ast::StmtKind;
 
@@ -52,7 +52,7 @@ struct ReplServer {
 impl CallServer for ReplServer {
     fn serve<'a>(
         &'a mut self,
-        session: &'a mut Session,
+        session: &'a mut Interpreter,
         calls: Vec<HostCall>,
     ) -> LocalBoxFuture<'a, Answers> {
         Box::pin(async move {
@@ -216,7 +216,7 @@ enum After {
 }
 
 fn run_one(
-    session: &mut Session,
+    session: &mut Interpreter,
     server: &mut ReplServer,
     runtime: &tokio::runtime::Runtime,
     source: &str,

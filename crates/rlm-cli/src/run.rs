@@ -4,7 +4,7 @@
 //! elapsed); piped, stderr stays quiet. `--json` prints one JSON document.
 //!
 //! `--model scripted` runs offline: without `RLM_FAKE_SCRIPT`/`--script`, the
-//! root model is the bundled demo script (`examples/scripted/demo.toml`), and
+//! root model is the bundled demo script (`crates/rlm-cli/scripted/demo.toml`), and
 //! everything printed says that the model is a script, not an LLM.
 
 use std::io::{IsTerminal as _, Write as _};
@@ -21,8 +21,8 @@ use crate::exit::{CliError, Exit, exit_for_run, run_failure};
 use crate::helps_args::profile_and_helps;
 use crate::retrieval_args::retrieval_settings;
 
-/// The offline demo script (the README's first command).
-const DEMO_SCRIPT: &str = include_str!("../../../examples/scripted/demo.toml");
+/// The offline demo script (the README's first command; `rlm serve`'s default model too).
+pub(crate) const DEMO_SCRIPT: &str = include_str!("../scripted/demo.toml");
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -55,46 +55,6 @@ pub struct RunArgs {
     pub config: ConfigFlags,
 }
 
-/// The knobs `rlm run` honours: all but `isolation.*` (its programs run in
-/// its own process).
-pub const RUN_KNOBS: &[&str] = &[
-    "model",
-    "sub_model",
-    "budgets.max_steps",
-    "budgets.max_subcalls",
-    "budgets.max_depth",
-    "budgets.max_tokens",
-    "budgets.max_cost_usd",
-    "budgets.timeout_secs",
-    "limits.fuel",
-    "limits.memory_bytes",
-    "limits.max_str_len",
-    "limits.max_collection_len",
-    "limits.max_call_depth",
-    "limits.max_nesting",
-    "limits.max_output_bytes",
-    "limits.regex_backtrack_limit",
-    "cache",
-    "concurrency",
-    "rate_limits",
-    "trace",
-    "guards.require_program",
-    "guards.require_subcall",
-    "guards.max_invalid_replies",
-    "guards.fallback_program",
-    "router.smart_threshold_chars",
-    "prompt_profile",
-    "helps",
-    "retrieval.mode",
-    "retrieval.first_step",
-    "retrieval.vectors",
-    "retrieval.index_dir",
-    "retrieval.chunk_chars",
-    "retrieval.es_url",
-    "retrieval.es_index",
-    "log_format",
-];
-
 pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
     let (question, criteria) = match (&args.task, args.question.take()) {
         (Some(path), _) => {
@@ -108,7 +68,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         }
     };
     let settings = Settings::from_process(&args.config)?;
-    crate::config::warn_unsupported(&settings, "rlm run", RUN_KNOBS);
+    crate::config::warn_unsupported(&settings, "rlm run", &rlm_config::FrontEnd::Run.keys());
     let cfg = settings.resolve()?;
     let env = &settings.env;
     let context = crate::context_args::load_contexts(&args.context, args.lossy)?;
@@ -262,7 +222,7 @@ fn scripted_adapter(
 ) -> Result<Arc<dyn ModelAdapter>, CliError> {
     let from_file = |p: &Path| {
         FakeAdapter::from_file(p)
-            .map(|a| Arc::new(a.with_model_name("scripted")) as Arc<dyn ModelAdapter>)
+            .map(|a| Arc::new(a.with_model_name(SCRIPTED_MODEL)) as Arc<dyn ModelAdapter>)
             .map_err(|e| CliError::Config(format!("scripted model {}: {e}", p.display())))
     };
     if let Some(p) = script {

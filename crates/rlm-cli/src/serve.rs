@@ -11,15 +11,15 @@ use std::time::Duration;
 
 use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
-use rlm_server::{ApiKey, Isolation, JobsConfig, Limits, ModelConfig, Server, ServerConfig};
+use rlm_server::{
+    ApiKey, JobsConfig, ModelConfig, Server, ServerConfig, ServerIsolation, ServerLimits,
+};
 
 use rlm_config::IsolateMode;
 
 use crate::config::{ConfigFlags, RlmConfig, SCRIPTED_MODEL, Settings};
 use crate::exit::{CliError, Exit};
-
-/// The offline demo script (also `rlm run --model scripted`'s default).
-const DEMO_SCRIPT: &str = include_str!("../../../examples/scripted/demo.toml");
+use crate::run::DEMO_SCRIPT;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -79,40 +79,6 @@ pub struct ServeArgs {
     pub max_execution_secs: u64,
 }
 
-/// The knobs `rlm serve` honours (the server's values are each execution's
-/// defaults and the ceilings a session may lower): the models, budgets,
-/// every sandbox limit, cache, concurrency, rates, guards and isolation. Not
-/// (yet) the prompt profile, helps, SmartRouter, retrieval or log format
-/// (its logs are always JSON) nor `trace` (it stores every trace; the flag
-/// is refused): setting one is named in a start-up warning.
-pub const SERVE_KNOBS: &[&str] = &[
-    "model",
-    "sub_model",
-    "budgets.max_steps",
-    "budgets.max_subcalls",
-    "budgets.max_depth",
-    "budgets.max_tokens",
-    "budgets.max_cost_usd",
-    "budgets.timeout_secs",
-    "limits.fuel",
-    "limits.memory_bytes",
-    "limits.max_str_len",
-    "limits.max_collection_len",
-    "limits.max_call_depth",
-    "limits.max_nesting",
-    "limits.max_output_bytes",
-    "limits.regex_backtrack_limit",
-    "cache",
-    "concurrency",
-    "rate_limits",
-    "guards.require_program",
-    "guards.require_subcall",
-    "guards.max_invalid_replies",
-    "guards.fallback_program",
-    "isolation.isolate",
-    "isolation.sandbox_workers",
-];
-
 pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
     let config = server_config(args)?;
     rlm_server::init_json_logs();
@@ -136,7 +102,10 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         ));
     }
     let mut settings = Settings::from_process(&args.config)?;
-    crate::config::warn_unsupported(&settings, "rlm serve", SERVE_KNOBS);
+    // The server's values are each execution's defaults and the ceilings a
+    // session may lower; the knobs it does not honour (the table's
+    // `FrontEnd::Serve` column) are named in a start-up warning.
+    crate::config::warn_unsupported(&settings, "rlm serve", &rlm_config::FrontEnd::Serve.keys());
     // Serving needs no model to start: the offline script stands in.
     settings.default_model(SCRIPTED_MODEL);
     let resolved = settings.resolve()?;
@@ -178,7 +147,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             rate_limits: resolved.rate_limits.clone(),
             loop_options,
         },
-        limits: Limits {
+        limits: ServerLimits {
             max_body_bytes: args.max_body_mb << 20,
             max_context_bytes: args.max_context_mb << 20,
             max_query_chars: args.max_query_chars,
@@ -203,9 +172,9 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
 
 /// `isolation.isolate = process` (`--isolate process`): workers are this very
 /// binary's `sandbox-worker`, with room for the configured memory budget.
-fn isolation(config: &RlmConfig) -> Result<Isolation, CliError> {
+fn isolation(config: &RlmConfig) -> Result<ServerIsolation, CliError> {
     if config.isolation.isolate == IsolateMode::None {
-        return Ok(Isolation::None);
+        return Ok(ServerIsolation::None);
     }
     let exe = std::env::current_exe()
         .map_err(|e| CliError::Internal(format!("cannot find the rlm binary: {e}")))?;
@@ -213,14 +182,14 @@ fn isolation(config: &RlmConfig) -> Result<Isolation, CliError> {
     if let Some(n) = config.isolation.sandbox_workers {
         pool.size = n.max(1);
     }
-    Ok(Isolation::Process(pool))
+    Ok(ServerIsolation::Process(pool))
 }
 
 /// Each execution's budget where its session sets none: the configured
 /// budgets, with the server's default step limit when none is configured.
 fn execution_budget(mut configured: rlm_policy::BudgetLimits) -> rlm_policy::BudgetLimits {
     if configured.max_steps.is_none() {
-        configured.max_steps = Limits::default().execution.max_steps;
+        configured.max_steps = ServerLimits::default().execution.max_steps;
     }
     configured
 }
@@ -294,7 +263,7 @@ mod tests {
         std::fs::write(&empty, "").unwrap();
         let c = config_of(&["--config", empty.to_str().unwrap()]).unwrap();
         assert_eq!(c.models.default_model, SCRIPTED_MODEL);
-        assert_eq!(c.limits.execution.max_steps, Limits::default().execution.max_steps);
+        assert_eq!(c.limits.execution.max_steps, ServerLimits::default().execution.max_steps);
         let refused = config_of(&["--config", empty.to_str().unwrap(), "--trace", "t.jsonl"]);
         assert!(
             matches!(refused, Err(CliError::Config(m)) if m.contains("--trace is for rlm run"))

@@ -189,7 +189,7 @@ struct Run {
     root_calls: Vec<(u64, u64, u64, f64)>,
     subcalls: Vec<(u64, u64, u64, f64, bool)>,
     retries: Vec<&'static str>,
-    outcome: Outcome,
+    outcome: SpanOutcome,
     hard_stop: bool,
 }
 
@@ -200,7 +200,7 @@ fn write_trace(run: &Run, path: &std::path::Path) {
         RunStarted { query: "q".into(), model: "p:root".into(), ..Default::default() },
     );
     let finished = |latency_ms, prompt, completion, cost_usd, cached| CallFinished {
-        outcome: Outcome::Ok,
+        outcome: SpanOutcome::Ok,
         response_preview: String::new(),
         usage: Usage { prompt_tokens: prompt, completion_tokens: completion, cached_tokens: 0 },
         cost_usd,
@@ -228,7 +228,7 @@ fn write_trace(run: &Run, path: &std::path::Path) {
     rec.finish_program(
         program,
         ProgramFinished {
-            outcome: Outcome::Ok,
+            outcome: SpanOutcome::Ok,
             stdout: String::new(),
             error: None,
             fuel_used: 1,
@@ -271,7 +271,7 @@ fn stats_over_a_folder_of_traces_match_figures_computed_by_hand() {
             root_calls: vec![(100, 10, 5, 0.001)],
             subcalls: vec![(40, 4, 1, 0.0001, false), (0, 0, 0, 0.0, true)],
             retries: vec!["rate_limited"],
-            outcome: Outcome::Ok,
+            outcome: SpanOutcome::Ok,
             hard_stop: false,
         },
         &dir.path().join("a.jsonl"),
@@ -281,7 +281,7 @@ fn stats_over_a_folder_of_traces_match_figures_computed_by_hand() {
             root_calls: vec![(300, 20, 10, 0.002)],
             subcalls: vec![],
             retries: vec!["rate_limited", "rate_limited", "http_503"],
-            outcome: Outcome::BudgetExceeded,
+            outcome: SpanOutcome::BudgetExceeded,
             hard_stop: true,
         },
         &dir.path().join("day2/b.jsonl"),
@@ -291,7 +291,7 @@ fn stats_over_a_folder_of_traces_match_figures_computed_by_hand() {
             root_calls: vec![(200, 30, 15, 0.003)],
             subcalls: vec![(60, 6, 2, 0.0002, false)],
             retries: vec![],
-            outcome: Outcome::Ok,
+            outcome: SpanOutcome::Ok,
             hard_stop: false,
         },
         &dir.path().join("day2/c.jsonl"),

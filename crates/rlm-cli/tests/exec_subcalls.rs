@@ -31,10 +31,12 @@ fn fan_out(n: usize) -> String {
 fn a_huge_fan_out_of_subcalls_ends_with_the_memory_error() {
     let dir = tempfile::tempdir().unwrap();
     // 2,000 pending prompts of 100 kB: ~400 MB held by the host, far past a
-    // 64 MB budget that the program's own values fit in.
+    // 64 MB budget that the program's own values fit in. (The calls' fuel,
+    // 420 M units, would end it first under the default fuel: the fuel is
+    // raised so that the budget is what stops it.)
     let huge = write(&dir, "huge.py", &fan_out(2000));
     rlm()
-        .args(["exec", "--memory", "64000000", "--reply", "done"])
+        .args(["exec", "--memory", "64000000", "--fuel", "2000000000", "--reply", "done"])
         .arg(&huge)
         .assert()
         .code(3)
@@ -87,4 +89,48 @@ fn max_subcalls_is_honoured_by_exec_and_repl() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("yes\nrefused\n"));
+}
+
+#[test]
+fn a_fan_out_of_big_prompts_ends_with_the_fuel_error_under_the_default_limits() {
+    // tests/hostile/atk_subcall_fanout_big_prompts.py: each round hands the
+    // host 500 calls on a 100 kB prompt. Every call pays its fixed charge and
+    // its text before it leaves the sandbox, so the default fuel ends it
+    // within a few rounds instead of letting the host work for minutes.
+    let dir = tempfile::tempdir().unwrap();
+    let prog = write(
+        &dir,
+        "fanout.py",
+        "import asyncio\np = 'q' * 100000\nkept = []\nwhile True:\n    rs = await asyncio.gather(*[llm_query(p) for _ in range(500)])\n    kept.append(rs)\nprint('ESCAPED')\n",
+    );
+    rlm()
+        .args(["exec", "--reply", "ok"])
+        .arg(&prog)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("ESCAPED").not())
+        .stderr(predicate::str::contains("out of fuel"));
+}
+
+#[test]
+fn the_records_of_finished_subcalls_count_against_the_budget() {
+    // Each call's prompt is dropped by the program once sent, but the host
+    // keeps a record of every finished call (its trace span and previews):
+    // call after call, those records fill an 8 MB budget the program's own
+    // values never approach, and the run ends with the memory error.
+    let dir = tempfile::tempdir().unwrap();
+    let prog = write(
+        &dir,
+        "records.py",
+        "i = 0\nwhile True:\n    llm_query(str(i) * 2000)\n    i += 1\nprint('ESCAPED')\n",
+    );
+    rlm()
+        .args(["exec", "--memory", "8000000", "--reply", "ok"])
+        .arg(&prog)
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicate::str::contains("memory limit exceeded"));
 }

@@ -344,6 +344,14 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
         for f in &row.front_ends {
             assert!(FRONT_ENDS.contains(&f.as_str()), "{}: unknown front end {f}", row.key);
         }
+        // The front ends the code honours are the knob's column of the table
+        // (`Knob::front_ends`): the probes below check exactly those.
+        let mut declared: Vec<&str> =
+            knob_of(&row.key).front_ends.iter().map(|f| f.as_str()).collect();
+        let mut probed: Vec<&str> = row.front_ends.iter().map(String::as_str).collect();
+        declared.sort_unstable();
+        probed.sort_unstable();
+        assert_eq!(probed, declared, "{}: the probed front ends against Knob::front_ends", row.key);
         let complete = match row.probe.as_str() {
             "program_error" => row.program.is_some() && row.expect.is_some(),
             "answer" => !row.replies.is_empty() && row.expect.is_some(),

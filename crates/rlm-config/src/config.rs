@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SCRIPTED_MODEL;
 use crate::error::ConfigError;
-use crate::knobs::{RateLimit, Value};
+use crate::knobs::{KnobValue, RateLimit};
 use crate::layers::{Settings, Source, no_model_message};
 
 /// Budgets of a run (`[budgets]`); `None`: no limit of that kind.
@@ -232,7 +232,7 @@ impl Settings {
                 .unwrap_or(defaults.regex_backtrack_limit),
         };
         let rate_limits = match self.get("rate_limits").map(|s| &s.value) {
-            Some(Value::RateLimits(l)) => l.clone(),
+            Some(KnobValue::RateLimits(l)) => l.clone(),
             _ => Vec::new(),
         };
         Ok(RlmConfig {

@@ -27,6 +27,42 @@ pub struct Knob {
     pub default: Option<fn() -> String>,
     /// One line for `--help`.
     pub help: &'static str,
+    /// The front ends that honour it; any other names it in a start-up
+    /// warning (or, from Python, refuses it).
+    pub front_ends: &'static [FrontEnd],
+}
+
+/// A way to run the engine, each building its settings from this table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FrontEnd {
+    /// `rlm run`.
+    Run,
+    /// `rlm exec` and `rlm repl` (the same knobs).
+    Exec,
+    /// `rlm serve`.
+    Serve,
+    /// The Python bindings' `config=`.
+    Python,
+}
+
+impl FrontEnd {
+    pub const ALL: [FrontEnd; 4] =
+        [FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python];
+
+    /// Its name in the knob table (`run`, `exec`, `serve`, `python`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FrontEnd::Run => "run",
+            FrontEnd::Exec => "exec",
+            FrontEnd::Serve => "serve",
+            FrontEnd::Python => "python",
+        }
+    }
+
+    /// The keys of the knobs it honours, in table order.
+    pub fn keys(self) -> Vec<&'static str> {
+        KNOBS.iter().filter(|k| k.front_ends.contains(&self)).map(|k| k.key).collect()
+    }
 }
 
 /// What a knob's value is.
@@ -57,7 +93,7 @@ pub enum Kind {
 
 /// A parsed value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum KnobValue {
     Text(String),
     Count(u64),
     Number(f64),
@@ -168,6 +204,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Model,
         default: None,
         help: "Root model, `provider:model` (e.g. openai:gpt-5-mini), or `scripted` for the offline one",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve],
     },
     Knob {
         key: "sub_model",
@@ -176,6 +213,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Model,
         default: None,
         help: "Model for subcalls (llm_query, ...); default: the root model",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve],
     },
     Knob {
         key: "budgets.max_steps",
@@ -184,6 +222,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(policy_default_steps),
         help: "Iterations of one RLM loop",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.max_subcalls",
@@ -192,6 +231,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "Sub-model calls in the whole run",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.max_depth",
@@ -200,6 +240,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: Some(default_depth),
         help: "Deepest recursion (the root run is depth 0)",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.max_tokens",
@@ -208,6 +249,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "Prompt + completion tokens of every model call",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.max_cost_usd",
@@ -216,6 +258,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Dollars,
         default: None,
         help: "Spend in US dollars",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.timeout_secs",
@@ -224,6 +267,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Seconds,
         default: None,
         help: "Wall time of the whole run, in seconds (cancels a model call in flight)",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.fuel",
@@ -232,14 +276,16 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_fuel),
         help: "Interpreter fuel per program (instructions plus builtin work)",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.memory_bytes",
-        flag: "memory",
+        flag: "memory-bytes",
         env: "RLM_MEMORY_BYTES",
         kind: Kind::AtLeastOne,
         default: Some(default_memory),
         help: "Memory a program's live values may hold, in bytes",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_str_len",
@@ -248,6 +294,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_str_len),
         help: "Longest string a program may build, in characters",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_collection_len",
@@ -256,6 +303,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_collection_len),
         help: "Largest list, dict or set a program may build",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_call_depth",
@@ -264,6 +312,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_call_depth),
         help: "Deepest call stack of a program",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_nesting",
@@ -272,6 +321,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_nesting),
         help: "Deepest value nesting repr, ==, hash and json walk",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_output_bytes",
@@ -280,6 +330,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_output_bytes),
         help: "Bytes one program may print",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.regex_backtrack_limit",
@@ -288,6 +339,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_regex_backtrack_limit),
         help: "Backtracking steps of a regex with lookaround or backreferences",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "isolation.isolate",
@@ -296,6 +348,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(ISOLATE_MODES),
         default: Some(isolate_none),
         help: "Where programs run: none (in this process, under the interpreter's limits) or process (also in sandbox worker processes with OS limits)",
+        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "isolation.sandbox_workers",
@@ -304,6 +357,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "With isolation process: sandbox worker processes kept started (default: one per core)",
+        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "cache",
@@ -312,6 +366,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Path,
         default: None,
         help: "Completion cache folder",
+        front_ends: &[FrontEnd::Run, FrontEnd::Serve],
     },
     Knob {
         key: "concurrency",
@@ -320,6 +375,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_concurrency),
         help: "Model calls in flight at once",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "rate_limits",
@@ -328,6 +384,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::RateLimits,
         default: None,
         help: "Per-model rates, `MODEL=rpm:N,tpm:N;...` (`*=...`: every other model)",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "trace",
@@ -336,6 +393,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Path,
         default: None,
         help: "Write the run's trace here (.jsonl: events; else the JSON tree)",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "guards.require_program",
@@ -344,6 +402,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Bool,
         default: Some(default_require_program),
         help: "Refuse a FINAL before any program has run",
+        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "guards.require_subcall",
@@ -352,6 +411,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Bool,
         default: Some(default_require_subcall),
         help: "Refuse a FINAL before any sub-model call",
+        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "guards.max_invalid_replies",
@@ -360,6 +420,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_invalid_replies),
         help: "Replies in a row with no program before the fallback program runs",
+        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "guards.fallback_program",
@@ -368,6 +429,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Path,
         default: None,
         help: "A DSL file run when the model keeps failing to write a program",
+        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "router.smart_threshold_chars",
@@ -376,6 +438,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "SmartRouter: contexts up to this many characters are asked directly, not by an RLM",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "prompt_profile",
@@ -384,6 +447,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(PROMPT_PROFILES),
         default: Some(auto),
         help: "Root prompt wording: full, compact (small models), or auto (by model name)",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "helps",
@@ -392,6 +456,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Helps,
         default: Some(auto),
         help: "Helps for small models: auto, all, none, or a list of evidence,teaching,escape,grammar,counting,answer",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.mode",
@@ -400,6 +465,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(RETRIEVAL_MODES),
         default: Some(off),
         help: "Offer search(query, k=10, mode=...) over the context: bm25, vector, hybrid (or off)",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.first_step",
@@ -408,6 +474,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: Some(zero),
         help: "Retrieval-aware first step: search hits shown before the first program (bare flag: 5; unset: the helps' default, 5 for the compact profile)",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.vectors",
@@ -416,6 +483,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "Embedding model: local (all-MiniLM-L6-v2), openai:MODEL or ollama:MODEL",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.index_dir",
@@ -424,6 +492,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Path,
         default: None,
         help: "Where the context's index is kept (default: beside a single context path)",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.chunk_chars",
@@ -432,6 +501,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Characters per indexed chunk of a large document",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.es_url",
@@ -440,6 +510,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "An Elasticsearch 8 cluster for es_search & co. (with es_index; key: ES_API_KEY)",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.es_index",
@@ -448,6 +519,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "The Elasticsearch index of es_url",
+        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "log_format",
@@ -456,6 +528,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(LOG_FORMATS),
         default: Some(text_format),
         help: "Logs on stderr: text, or json (one object per line, with run and step ids)",
+        front_ends: &[FrontEnd::Run],
     },
 ];
 
@@ -503,45 +576,45 @@ impl Kind {
     }
 
     /// Parses `text` as a value of this kind; the error says why it is not one.
-    pub fn parse(&self, text: &str) -> Result<Value, String> {
+    pub fn parse(&self, text: &str) -> Result<KnobValue, String> {
         let t = text.trim();
         match self {
             Kind::Model => {
                 crate::layers::check_model_string(t)?;
-                Ok(Value::Text(t.to_string()))
+                Ok(KnobValue::Text(t.to_string()))
             }
-            Kind::Count => t.parse().map(Value::Count).map_err(|_| self.expected()),
+            Kind::Count => t.parse().map(KnobValue::Count).map_err(|_| self.expected()),
             Kind::AtLeastOne => match t.parse::<u64>() {
-                Ok(n) if n >= 1 => Ok(Value::Count(n)),
+                Ok(n) if n >= 1 => Ok(KnobValue::Count(n)),
                 _ => Err(self.expected()),
             },
             Kind::Seconds | Kind::Dollars => match t.parse::<f64>() {
                 Ok(x) if x.is_finite() && x > 0.0 && (*self == Kind::Dollars || x <= 1e9) => {
-                    Ok(Value::Number(x))
+                    Ok(KnobValue::Number(x))
                 }
                 _ => Err(self.expected()),
             },
             Kind::Path if t.is_empty() => Err(self.expected()),
-            Kind::Path => Ok(Value::Path(PathBuf::from(t))),
-            Kind::Text => Ok(Value::Text(t.to_string())),
+            Kind::Path => Ok(KnobValue::Path(PathBuf::from(t))),
+            Kind::Text => Ok(KnobValue::Text(t.to_string())),
             Kind::Bool => match t.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => Ok(Value::Bool(true)),
-                "false" | "0" | "no" | "off" => Ok(Value::Bool(false)),
+                "true" | "1" | "yes" | "on" => Ok(KnobValue::Bool(true)),
+                "false" | "0" | "no" | "off" => Ok(KnobValue::Bool(false)),
                 _ => Err(self.expected()),
             },
             Kind::Choice(words) => {
                 let lower = t.to_ascii_lowercase();
                 if words.contains(&lower.as_str()) {
-                    Ok(Value::Text(lower))
+                    Ok(KnobValue::Text(lower))
                 } else {
                     Err(self.expected())
                 }
             }
             Kind::Helps => {
                 check_helps(t).map_err(|_| self.expected())?;
-                Ok(Value::Text(t.to_string()))
+                Ok(KnobValue::Text(t.to_string()))
             }
-            Kind::RateLimits => parse_rate_limits(t).map(Value::RateLimits),
+            Kind::RateLimits => parse_rate_limits(t).map(KnobValue::RateLimits),
         }
     }
 }
@@ -608,15 +681,15 @@ fn parse_rate_limits(text: &str) -> Result<Vec<RateLimit>, String> {
     Ok(out)
 }
 
-impl std::fmt::Display for Value {
+impl std::fmt::Display for KnobValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Value::Text(s) => write!(f, "{s}"),
-            Value::Count(n) => write!(f, "{n}"),
-            Value::Number(x) => write!(f, "{x}"),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Path(p) => write!(f, "{}", p.display()),
-            Value::RateLimits(limits) => {
+            KnobValue::Text(s) => write!(f, "{s}"),
+            KnobValue::Count(n) => write!(f, "{n}"),
+            KnobValue::Number(x) => write!(f, "{x}"),
+            KnobValue::Bool(b) => write!(f, "{b}"),
+            KnobValue::Path(p) => write!(f, "{}", p.display()),
+            KnobValue::RateLimits(limits) => {
                 let entries: Vec<String> = limits
                     .iter()
                     .map(|l| {
@@ -636,16 +709,16 @@ impl std::fmt::Display for Value {
     }
 }
 
-impl Value {
+impl KnobValue {
     /// The value as JSON, for `rlm config --json`.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Value::Text(s) => s.as_str().into(),
-            Value::Count(n) => (*n).into(),
-            Value::Number(x) => (*x).into(),
-            Value::Bool(b) => (*b).into(),
-            Value::Path(p) => p.display().to_string().into(),
-            Value::RateLimits(limits) => limits
+            KnobValue::Text(s) => s.as_str().into(),
+            KnobValue::Count(n) => (*n).into(),
+            KnobValue::Number(x) => (*x).into(),
+            KnobValue::Bool(b) => (*b).into(),
+            KnobValue::Path(p) => p.display().to_string().into(),
+            KnobValue::RateLimits(limits) => limits
                 .iter()
                 .map(|l| {
                     serde_json::json!({
@@ -679,9 +752,28 @@ mod tests {
     }
 
     #[test]
+    fn each_sandbox_limit_has_one_name_from_the_flag_to_the_interpreter() {
+        let fields = serde_json::to_value(rlm_interp::Limits::default()).unwrap();
+        let fields = fields.as_object().unwrap();
+        let mut seen = 0;
+        for k in KNOBS {
+            let Some(field) = k.key.strip_prefix("limits.") else { continue };
+            seen += 1;
+            assert!(
+                fields.contains_key(field),
+                "{}: rlm_interp::Limits has no field {field}",
+                k.key
+            );
+            assert_eq!(k.flag, field.replace('_', "-"), "{}: its flag", k.key);
+            assert_eq!(k.env, format!("RLM_{}", field.to_uppercase()), "{}: its variable", k.key);
+        }
+        assert_eq!(seen, fields.len(), "every field of rlm_interp::Limits is a knob");
+    }
+
+    #[test]
     fn rate_limits_parse_and_print_back() {
         let v = Kind::RateLimits.parse("openai:gpt-5-mini=rpm:500,tpm:200000; *=rpm:60").unwrap();
-        let Value::RateLimits(l) = &v else { panic!("{v:?}") };
+        let KnobValue::RateLimits(l) = &v else { panic!("{v:?}") };
         assert_eq!(l.len(), 2);
         assert_eq!(l[0].model, "openai:gpt-5-mini");
         assert_eq!(l[0].requests_per_minute, NonZeroU32::new(500));
@@ -700,8 +792,8 @@ mod tests {
         assert!(Kind::AtLeastOne.parse("0").is_err());
         assert!(Kind::Seconds.parse("-1").is_err());
         assert!(Kind::Seconds.parse("2e9").is_err());
-        assert_eq!(Kind::Dollars.parse("0.5").unwrap(), Value::Number(0.5));
-        assert_eq!(Kind::Bool.parse("off").unwrap(), Value::Bool(false));
+        assert_eq!(Kind::Dollars.parse("0.5").unwrap(), KnobValue::Number(0.5));
+        assert_eq!(Kind::Bool.parse("off").unwrap(), KnobValue::Bool(false));
         assert!(Kind::Bool.parse("maybe").is_err());
         assert!(Kind::Choice(LOG_FORMATS).parse("xml").is_err());
         assert!(Kind::Helps.parse("evidense").is_err());

@@ -27,7 +27,11 @@ use toml::de::{DeTable, DeValue};
 
 use crate::SCRIPTED_MODEL;
 use crate::error::ConfigError;
-use crate::knobs::{KNOBS, Kind, Knob, Value, knob, suggest};
+use crate::knobs::{KNOBS, Kind, Knob, KnobValue, knob, suggest};
+
+/// Earlier names of a knob's flag, still accepted: `--memory` was the flag of
+/// `limits.memory_bytes` before the flag took the knob's one name.
+const FLAG_ALIASES: &[(&str, &str)] = &[("limits.memory_bytes", "memory")];
 
 /// Settings given as flags: `--config`, `--profile`, and one flag per knob
 /// of [`crate::knobs::KNOBS`] (flatten into a subcommand with `#[command(flatten)]`).
@@ -109,6 +113,9 @@ impl clap::Args for ConfigFlags {
         for k in KNOBS {
             let mut arg = Arg::new(k.key)
                 .long(k.flag)
+                .visible_aliases(
+                    FLAG_ALIASES.iter().filter(|(key, _)| *key == k.key).map(|(_, a)| *a),
+                )
                 .action(ArgAction::Set)
                 .value_name(value_name(k.kind))
                 .help(format!("{} [env: {}] [rlm.toml: {}]", k.help, k.env, k.key));
@@ -211,7 +218,7 @@ struct ConfigFile {
 /// Every knob's value with its source (unset knobs without a default are absent).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    values: BTreeMap<&'static str, Sourced<Value>>,
+    values: BTreeMap<&'static str, Sourced<KnobValue>>,
     /// The profile applied, if any, and where it was chosen.
     pub profile: Option<(String, Source)>,
     /// The config file read, if any.
@@ -485,54 +492,55 @@ impl Settings {
     }
 
     /// The knob `key`'s value and source, if set (or defaulted).
-    pub fn get(&self, key: &str) -> Option<&Sourced<Value>> {
+    pub fn get(&self, key: &str) -> Option<&Sourced<KnobValue>> {
         self.values.get(key)
     }
 
     /// The root model unless one is configured (`rlm serve` stands the
     /// offline script in).
     pub fn default_model(&mut self, model: &str) {
-        self.values
-            .entry("model")
-            .or_insert(Sourced { value: Value::Text(model.to_string()), source: Source::Default });
+        self.values.entry("model").or_insert(Sourced {
+            value: KnobValue::Text(model.to_string()),
+            source: Source::Default,
+        });
     }
 
     pub(crate) fn text(&self, key: &str) -> Option<String> {
         match self.get(key).map(|s| &s.value) {
-            Some(Value::Text(t)) => Some(t.clone()),
+            Some(KnobValue::Text(t)) => Some(t.clone()),
             _ => None,
         }
     }
 
     pub(crate) fn count(&self, key: &str) -> Option<u64> {
         match self.get(key).map(|s| &s.value) {
-            Some(Value::Count(n)) => Some(*n),
+            Some(KnobValue::Count(n)) => Some(*n),
             _ => None,
         }
     }
 
     pub(crate) fn number(&self, key: &str) -> Option<f64> {
         match self.get(key).map(|s| &s.value) {
-            Some(Value::Number(x)) => Some(*x),
+            Some(KnobValue::Number(x)) => Some(*x),
             _ => None,
         }
     }
 
     pub(crate) fn path(&self, key: &str) -> Option<PathBuf> {
         match self.get(key).map(|s| &s.value) {
-            Some(Value::Path(p)) => Some(p.clone()),
+            Some(KnobValue::Path(p)) => Some(p.clone()),
             _ => None,
         }
     }
 
     pub(crate) fn flag(&self, key: &str) -> bool {
-        matches!(self.get(key).map(|s| &s.value), Some(Value::Bool(true)))
+        matches!(self.get(key).map(|s| &s.value), Some(KnobValue::Bool(true)))
     }
 
     /// A count that must fit a smaller type, with an error naming its source.
     pub(crate) fn narrow<T: TryFrom<u64>>(&self, key: &str) -> Result<Option<T>, ConfigError> {
         let Some(s) = self.get(key) else { return Ok(None) };
-        let Value::Count(n) = s.value else { return Ok(None) };
+        let KnobValue::Count(n) = s.value else { return Ok(None) };
         T::try_from(n).map(Some).map_err(|_| ConfigError::Setting {
             key: key.to_string(),
             origin: s.source.to_string(),
@@ -543,7 +551,7 @@ impl Settings {
 
     /// Every knob as `(key, value, source)`, in the table's order; unset ones
     /// show `None`.
-    pub fn listing(&self) -> Vec<(&'static Knob, Option<&Value>, Source)> {
+    pub fn listing(&self) -> Vec<(&'static Knob, Option<&KnobValue>, Source)> {
         KNOBS
             .iter()
             .map(|k| match self.get(k.key) {

@@ -26,12 +26,12 @@ pub use config::{
     Budgets, Guards, IsolateMode, Isolation, LogFormat, Retrieval, RlmConfig, Router,
 };
 pub use error::ConfigError;
-pub use knobs::{HELP_NAMES, KNOBS, Kind, Knob, RateLimit, Value, knob};
+pub use knobs::{FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, knob};
 pub use layers::Settings;
 pub use layers::{ConfigFlags, Source, Sourced, config_search_path, no_model_message};
 
 /// The model name meaning "offline, scripted" (the adapters' `fake:scripted`).
-pub const SCRIPTED_MODEL: &str = "scripted";
+pub use rlm_adapters::SCRIPTED_MODEL;
 
 /// Steps of one RLM loop when nothing caps them: a run must end even if
 /// nothing else is capped.

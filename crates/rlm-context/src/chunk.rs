@@ -4,7 +4,7 @@
 use memchr::memmem;
 
 use crate::boundary::{ceil_char_boundary, floor_char_boundary};
-use crate::context::{Context, Limits};
+use crate::context::{Context, ContextLimits};
 use crate::error::{ContextError, Result};
 use crate::index::count_char_starts;
 use crate::tokens::Encoding;
@@ -43,7 +43,7 @@ pub enum Boundary {
     Paragraph,
 }
 
-fn too_many(what: &'static str, count: u64, limits: &Limits) -> Result<()> {
+fn too_many(what: &'static str, count: u64, limits: &ContextLimits) -> Result<()> {
     if count > limits.max_chunks {
         return Err(ContextError::TooManyResults {
             what,
@@ -59,7 +59,7 @@ impl TextView {
     /// Fixed windows of `size` code points, consecutive windows sharing `overlap` code points
     /// (`ctx.chunk(size, overlap)`): starts are `0, size-overlap, ...` and the last chunk ends at
     /// the end of the text. Empty text gives no chunks.
-    pub fn chunk(&self, size: u64, overlap: u64, limits: &Limits) -> Result<Vec<Chunk>> {
+    pub fn chunk(&self, size: u64, overlap: u64, limits: &ContextLimits) -> Result<Vec<Chunk>> {
         if size == 0 {
             return Err(ContextError::InvalidArgument("chunk size must be > 0".into()));
         }
@@ -99,7 +99,7 @@ impl TextView {
         &self,
         max_chars: u64,
         boundary: Boundary,
-        limits: &Limits,
+        limits: &ContextLimits,
     ) -> Result<Vec<Chunk>> {
         if max_chars == 0 {
             return Err(ContextError::InvalidArgument("max_chars must be > 0".into()));
@@ -148,7 +148,7 @@ impl TextView {
         max_tokens: usize,
         overlap_tokens: usize,
         encoding: Encoding,
-        limits: &Limits,
+        limits: &ContextLimits,
     ) -> Result<Vec<Chunk>> {
         if max_tokens == 0 {
             return Err(ContextError::InvalidArgument("max_tokens must be > 0".into()));

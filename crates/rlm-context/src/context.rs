@@ -102,7 +102,7 @@ impl ContextKind {
 /// Caps on how much a single query may return. A program cannot make a search or a chunking call
 /// allocate without bound; over-asking gives a clear error (chunks) or a truncated result (search).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct ContextLimits {
     /// Matches returned by `find` when the caller does not say.
     pub default_max_matches: usize,
     /// Upper bound on `max_matches` a caller may ask for (larger requests are clamped).
@@ -115,7 +115,7 @@ pub struct Limits {
     pub max_pattern_bytes: usize,
 }
 
-impl Default for Limits {
+impl Default for ContextLimits {
     fn default() -> Self {
         Self {
             default_max_matches: 20,
@@ -139,7 +139,7 @@ pub struct Context {
     separator: Arc<str>,
     kind: ContextKind,
     source: Option<Arc<str>>,
-    limits: Limits,
+    limits: ContextLimits,
     cache: Arc<OnceLock<ContextMetadata>>,
 }
 
@@ -169,7 +169,7 @@ impl Context {
             separator: separator.into(),
             kind,
             source: source.map(Into::into),
-            limits: Limits::default(),
+            limits: ContextLimits::default(),
             cache: Arc::new(OnceLock::new()),
         }
     }
@@ -248,20 +248,20 @@ impl Context {
             separator: DEFAULT_SEPARATOR.into(),
             kind: ContextKind::String,
             source: None,
-            limits: Limits::default(),
+            limits: ContextLimits::default(),
             cache: Arc::new(OnceLock::new()),
         }
     }
 
     /// The same context with other limits.
     #[must_use]
-    pub fn with_limits(mut self, limits: Limits) -> Self {
+    pub fn with_limits(mut self, limits: ContextLimits) -> Self {
         self.limits = limits;
         self
     }
 
     /// The limits in effect.
-    pub fn limits(&self) -> &Limits {
+    pub fn limits(&self) -> &ContextLimits {
         &self.limits
     }
 

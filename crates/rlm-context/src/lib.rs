@@ -62,7 +62,7 @@ mod view;
 mod window;
 
 pub use chunk::{Boundary, Chunk, DocumentChunk};
-pub use context::{Context, ContextKind, DEFAULT_SEPARATOR, Document, DocumentInfo, Limits};
+pub use context::{Context, ContextKind, ContextLimits, DEFAULT_SEPARATOR, Document, DocumentInfo};
 pub use counting::{CountPlan, case_insensitive, select_lines};
 pub use dates::{DateWindow, Stamp, first_stamp, parse_stamp, stamps_in};
 pub use error::{ContextError, Result};

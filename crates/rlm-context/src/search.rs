@@ -3,7 +3,7 @@
 
 use memchr::memmem;
 
-use crate::context::{Context, Limits};
+use crate::context::{Context, ContextLimits};
 use crate::error::{ContextError, Result};
 use crate::index::count_char_starts;
 use crate::view::TextView;
@@ -98,7 +98,7 @@ pub enum Pattern {
 impl Pattern {
     /// Compiles `pattern` as `options` ask. An empty literal pattern is an error (it would match
     /// everywhere); so is a pattern longer than the limit.
-    pub fn compile(pattern: &str, options: &FindOptions, limits: &Limits) -> Result<Self> {
+    pub fn compile(pattern: &str, options: &FindOptions, limits: &ContextLimits) -> Result<Self> {
         if pattern.len() > limits.max_pattern_bytes {
             return Err(ContextError::InvalidArgument(format!(
                 "search pattern is {} bytes; the limit is {}",
@@ -172,7 +172,7 @@ impl TextView {
         &self,
         pattern: &str,
         options: &FindOptions,
-        limits: &Limits,
+        limits: &ContextLimits,
     ) -> Result<FindResult> {
         let compiled = Pattern::compile(pattern, options, limits)?;
         Ok(self.find_compiled(&compiled, options, limits))
@@ -183,7 +183,7 @@ impl TextView {
         &self,
         pattern: &Pattern,
         options: &FindOptions,
-        limits: &Limits,
+        limits: &ContextLimits,
     ) -> FindResult {
         let cap = options.max_matches.unwrap_or(limits.default_max_matches).min(limits.max_matches);
         let radius = options.snippet_chars.min(limits.max_snippet_chars);
@@ -218,7 +218,7 @@ impl TextView {
         &self,
         pattern: &str,
         options: &FindOptions,
-        limits: &Limits,
+        limits: &ContextLimits,
     ) -> Result<u64> {
         let compiled = Pattern::compile(pattern, options, limits)?;
         Ok(compiled.byte_matches(self.as_str()).count() as u64)
@@ -236,7 +236,7 @@ impl TextView {
         &self,
         number: u64,
         marker_pattern: &str,
-        limits: &Limits,
+        limits: &ContextLimits,
     ) -> Result<Option<TextView>> {
         let options = FindOptions::regex();
         let Pattern::Regex(marker) = Pattern::compile(marker_pattern, &options, limits)? else {

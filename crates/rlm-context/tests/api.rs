@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use rlm_context::{
-    Context, ContextError, ContextKind, Decoding, Encoding, FindOptions, Limits, LoadOptions,
+    Context, ContextError, ContextKind, ContextLimits, Decoding, Encoding, FindOptions, LoadOptions,
 };
 
 fn write(dir: &Path, relative: &str, bytes: &[u8]) {
@@ -214,7 +214,7 @@ fn bad_arguments_are_errors_not_panics() {
 
 #[test]
 fn caps_bound_results() {
-    let limits = Limits { max_chunks: 10, max_matches: 5, ..Limits::default() };
+    let limits = ContextLimits { max_chunks: 10, max_matches: 5, ..ContextLimits::default() };
     let context = Context::from_text("a".repeat(100)).with_limits(limits);
     let error = context.chunk(5, 0).unwrap_err();
     assert!(matches!(error, ContextError::TooManyResults { count: 20, cap: 10, .. }), "{error}");

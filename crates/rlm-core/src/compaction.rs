@@ -6,10 +6,10 @@
 use rlm_trace::CompactionEvent;
 use rlm_types::{ChatMessage, Role, estimate_tokens_for_chars};
 
-use crate::prompts::render;
 use crate::root_call::call_root;
 use crate::scope::RunScope;
-use crate::text::truncate_middle;
+use rlm_prompts::render;
+use rlm_prompts::text::truncate_middle;
 
 /// A compacted history.
 pub(crate) struct Compacted {

@@ -3,13 +3,13 @@
 
 use std::time::Instant;
 
-use rlm_trace::{FinalAnswer, Outcome, RunFinished, RunStarted};
+use rlm_trace::{FinalAnswer, RunFinished, RunStarted, SpanOutcome};
 use rlm_types::ChatMessage;
 
 use crate::outcome::{Finish, Mode, RunResult};
-use crate::prompts::render_or_explain;
 use crate::root_call::{RootError, call_root};
 use crate::scope::RunScope;
+use rlm_prompts::render_or_explain;
 
 /// Starts the run span and returns the scope the call runs in.
 pub(crate) fn start(
@@ -65,9 +65,9 @@ pub(crate) async fn answer_directly(scope: &RunScope, query: &str) -> RunResult 
         scope.run_span,
         RunFinished {
             outcome: match (&answer, &finish) {
-                (_, Finish::Cancelled) => Outcome::Cancelled,
-                (Some(_), _) => Outcome::Ok,
-                (None, _) => Outcome::Error,
+                (_, Finish::Cancelled) => SpanOutcome::Cancelled,
+                (Some(_), _) => SpanOutcome::Ok,
+                (None, _) => SpanOutcome::Error,
             },
             iterations: 1,
             usage: snap.usage,

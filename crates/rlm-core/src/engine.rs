@@ -9,14 +9,14 @@ use rlm_adapters::{ModelAdapter, PriceTable};
 use rlm_sched::Scheduler;
 use rlm_trace::{RecorderOptions, TraceListener, TraceRecorder};
 
-use crate::functions::FunctionRegistry;
-use crate::memory::MemoryStore;
 use crate::models::ModelSet;
 use crate::options::LoopOptions;
-use crate::prompts::{Prompts, render_or_explain};
-use crate::retrieval::RetrievalSettings;
-use crate::text::group_digits;
-use crate::tools::{Tool, render_tool_list};
+use rlm_functions::FunctionRegistry;
+use rlm_functions::MemoryStore;
+use rlm_functions::RetrievalSettings;
+use rlm_functions::tools::{Tool, render_tool_list};
+use rlm_prompts::text::group_digits;
+use rlm_prompts::{Prompts, render_or_explain};
 
 pub(crate) struct Engine {
     /// The model that writes the programs.
@@ -31,7 +31,7 @@ pub(crate) struct Engine {
     pub sandbox_limits: rlm_interp::Limits,
     pub functions: Arc<FunctionRegistry>,
     /// Where programs' interpreter sessions run.
-    pub sandbox_host: crate::sandbox::SandboxHost,
+    pub sandbox_host: rlm_sandbox_host::SandboxHost,
     pub tools: Vec<Tool>,
     /// `search`, `es_*` and the retrieval-aware first step.
     pub retrieval: RetrievalSettings,
@@ -81,8 +81,8 @@ impl Engine {
         };
         let max_output = group_digits(options.max_output_chars as u64);
         let lines = match prompts.profile {
-            crate::prompts::PromptProfile::Full => functions.prompt_lines(),
-            crate::prompts::PromptProfile::Compact => functions.compact_prompt_lines(),
+            rlm_prompts::PromptProfile::Full => functions.prompt_lines(),
+            rlm_prompts::PromptProfile::Compact => functions.compact_prompt_lines(),
         };
         let functions = render_or_explain(&lines, &[("sub_window_chars", &sub_window_chars)]);
         let tools = render_tool_list(tools);

@@ -11,12 +11,15 @@ pub enum RlmError {
     /// The builder or a prompt is unusable (missing root model, bad template...).
     #[error("configuration error: {0}")]
     Config(String),
+    /// A prompt is unusable (an unknown profile, a bad file or template).
+    #[error(transparent)]
+    Prompt(#[from] rlm_prompts::PromptError),
     /// The budget limits are invalid.
     #[error("invalid budget: {0}")]
     Budget(#[from] rlm_policy::BudgetError),
     /// The subcall scheduler's configuration is invalid.
     #[error("invalid scheduler configuration: {0}")]
-    Scheduler(#[from] rlm_sched::ConfigError),
+    Scheduler(#[from] rlm_sched::SchedulerConfigError),
     /// The runtime thread that runs the loop could not be started or died.
     #[error("internal error: {0}")]
     Internal(String),

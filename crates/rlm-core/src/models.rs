@@ -83,7 +83,7 @@ impl SubcallExecutor for ModelSet {
             let Some(adapter) = adapter else {
                 return Executed {
                     result: Err(AdapterError::synthetic(
-                        rlm_adapters::ErrorKind::ModelNotFound,
+                        rlm_adapters::AdapterErrorKind::ModelNotFound,
                         format!("no adapter for {model}"),
                     )),
                     retries: Vec::new(),

@@ -143,10 +143,10 @@ impl Helps {
     /// (the confirmed repeat never fired: bare answers ended the runs first). Turn any on with
     /// `rlm run --helps LIST`, everything with `--helps all`, nothing with
     /// `--helps none` (ablations).
-    pub fn for_profile(profile: crate::prompts::PromptProfile) -> Helps {
+    pub fn for_profile(profile: rlm_prompts::PromptProfile) -> Helps {
         match profile {
-            crate::prompts::PromptProfile::Full => Helps::none(),
-            crate::prompts::PromptProfile::Compact => Helps {
+            rlm_prompts::PromptProfile::Full => Helps::none(),
+            rlm_prompts::PromptProfile::Compact => Helps {
                 evidence_passages: EVIDENCE_PASSAGES,
                 retrieval_first_step: COMPACT_FIRST_STEP_HITS,
                 count_by_program: true,

@@ -10,15 +10,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rlm_context::Context;
-use rlm_interp::{ErrorKind, Session, Value};
-use rlm_trace::{Outcome, ProgramFinished, ProgramStarted};
+use rlm_interp::{ErrorKind, Interpreter, Value};
+use rlm_trace::{ProgramFinished, ProgramStarted, SpanOutcome};
 
 use crate::engine::Engine;
-use crate::memory::MemoryMap;
-use crate::prompts::render_or_explain;
-use crate::sandbox::{ProgramSandbox, RunEnd, SessionRecipe};
 use crate::scope::RunScope;
 use crate::serving::RunServer;
+use rlm_functions::MemoryMap;
+use rlm_prompts::render_or_explain;
+use rlm_sandbox_host::{ProgramSandbox, RunEnd, SessionRecipe};
 
 /// What a program's session is made of, under `engine`.
 fn recipe(engine: &Engine, context: &Context, query: &str) -> SessionRecipe {
@@ -32,7 +32,7 @@ fn recipe(engine: &Engine, context: &Context, query: &str) -> SessionRecipe {
 
 /// An interpreter session in this process with everything a model's program
 /// has: the context binding, the declared functions, `query` and `answer`.
-pub(crate) fn program_session(engine: &Engine, context: &Context, query: &str) -> Session {
+pub(crate) fn program_session(engine: &Engine, context: &Context, query: &str) -> Interpreter {
     recipe(engine, context, query).session()
 }
 
@@ -150,11 +150,11 @@ impl Sandbox {
         // Stopped inside the program (`KeyboardInterrupt`, see `interrupt_check`).
         report.cancelled |= server.scope.cancelled();
         let outcome = if report.cancelled {
-            Outcome::Cancelled
+            SpanOutcome::Cancelled
         } else if report.error.is_some() {
-            Outcome::Error
+            SpanOutcome::Error
         } else {
-            Outcome::Ok
+            SpanOutcome::Ok
         };
         recorder.finish_program(
             span,

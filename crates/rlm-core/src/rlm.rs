@@ -8,30 +8,30 @@ use std::sync::Arc;
 use futures::future::LocalBoxFuture;
 use rlm_adapters::{ModelAdapter, PriceTable};
 use rlm_context::Context;
-use rlm_interp::{HostCall, Session};
+use rlm_interp::{HostCall, Interpreter};
 use rlm_policy::{Budget, UsageSnapshot};
 use rlm_sched::{HeuristicCosting, Scheduler, SchedulerConfig};
 use rlm_trace::{RecorderOptions, RunStarted, TraceEvent, TraceListener, TraceRecorder};
 use rlm_types::CompletionCache;
 use tokio_util::sync::CancellationToken;
 
-use crate::cell::{Answers, CallServer};
 use crate::engine::Engine;
 use crate::error::RlmError;
-use crate::functions::FunctionRegistry;
-use crate::memory::{InMemoryStore, MemoryMap, MemoryStore};
 use crate::models::{ModelSet, PriceCosting};
 use crate::options::LoopOptions;
 use crate::outcome::{Mode, RunResult};
 use crate::program::program_session;
-use crate::prompts::Prompts;
-use crate::retrieval::{RetrievalSettings, RunRetrieval};
 use crate::run_loop::{LoopSubRuns, RunControl, RunParams, run_rlm};
-use crate::sandbox::SandboxHost;
 use crate::scope::RunScope;
 use crate::serving::RunServer;
-use crate::tools::Tool;
 use crate::turn::Turn;
+use rlm_functions::FunctionRegistry;
+use rlm_functions::Tool;
+use rlm_functions::{InMemoryStore, MemoryMap, MemoryStore};
+use rlm_functions::{RetrievalSettings, RunRetrieval};
+use rlm_prompts::Prompts;
+use rlm_sandbox_host::SandboxHost;
+use rlm_sandbox_host::cell::{Answers, CallServer};
 
 /// Everything one run needs besides the engine: built by [`Rlm::run_local`]
 /// and by a [`crate::Session`]'s executions.
@@ -71,7 +71,7 @@ impl std::fmt::Debug for Rlm {
 /// Serves the host calls of interpreter sessions an embedder drives itself (a
 /// REPL, `rlm exec`): the same functions, models, scheduler, budget and trace
 /// as a run's programs get. Made by [`Rlm::program_host`]; drive cells with
-/// [`crate::cell::run_cell`].
+/// [`rlm_sandbox_host::cell::run_cell`].
 pub struct ProgramHost {
     server: RunServer,
 }
@@ -99,7 +99,7 @@ impl ProgramHost {
 impl CallServer for ProgramHost {
     fn serve<'a>(
         &'a mut self,
-        session: &'a mut Session,
+        session: &'a mut Interpreter,
         calls: Vec<HostCall>,
     ) -> LocalBoxFuture<'a, Answers> {
         self.server.serve(session, calls)
@@ -264,7 +264,7 @@ impl Rlm {
     /// An interpreter session over `context` with every function a model's
     /// program has (`context`, `ctx`, `llm_query`, `ask`, `rlm_query`, tools,
     /// `answer`...). Serve its host calls with a [`ProgramHost`].
-    pub fn new_session(&self, context: &Context) -> Session {
+    pub fn new_session(&self, context: &Context) -> Interpreter {
         program_session(&self.engine, context, "")
     }
 

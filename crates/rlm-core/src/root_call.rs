@@ -10,7 +10,7 @@ use std::time::Instant;
 use futures::StreamExt;
 use rlm_adapters::{AdapterError, StreamEvent};
 use rlm_policy::{BudgetError, CallKind, Estimate};
-use rlm_trace::{CallFinished, ModelCallStarted, Outcome, Retry, SpanId};
+use rlm_trace::{CallFinished, ModelCallStarted, Retry, SpanId, SpanOutcome};
 use rlm_types::{
     ChatMessage, Completion, CompletionRequest, GenerationParams, OutputConstraint,
     estimate_tokens_for_chars,
@@ -30,16 +30,12 @@ pub(crate) enum RootError {
     Cancelled,
 }
 
-/// The grammar a constrained root reply follows: one ```repl block or one
-/// FINAL(...) line (llama.cpp GBNF; `Helps::constrain_root`).
-pub(crate) const ROOT_REPLY_GRAMMAR: &str = include_str!("../../../prompts/root_reply.gbnf");
-
 /// How one step's root call samples, beyond the run's defaults.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Sampling {
     /// A temperature for this call (the repeat escape's re-ask).
     pub temperature: Option<f32>,
-    /// Hold the reply to [`ROOT_REPLY_GRAMMAR`].
+    /// Hold the reply to [`ROOT_REPLY_GRAMMAR`](rlm_prompts::ROOT_REPLY_GRAMMAR).
     pub constrained: bool,
 }
 
@@ -90,7 +86,7 @@ pub(crate) async fn call_root_with(
             temperature: sampling.temperature,
             constraint: sampling
                 .constrained
-                .then(|| OutputConstraint::Grammar(ROOT_REPLY_GRAMMAR.to_string())),
+                .then(|| OutputConstraint::Grammar(rlm_prompts::ROOT_REPLY_GRAMMAR.to_string())),
             ..Default::default()
         },
     };
@@ -126,7 +122,7 @@ pub(crate) async fn call_root_with(
             let error = scope.budget.check().err();
             scope.recorder.finish_model_call(
                 span,
-                finished(Outcome::Cancelled, Some("the run's wall-time budget ran out".into())),
+                finished(SpanOutcome::Cancelled, Some("the run's wall-time budget ran out".into())),
             );
             match error {
                 Some(e) => (messages, Err(RootError::Budget(e))),
@@ -142,14 +138,16 @@ pub(crate) async fn call_root_with(
                     response_preview: c.text.clone(),
                     usage: c.usage,
                     cost_usd: cost,
-                    ..finished(Outcome::Ok, None)
+                    ..finished(SpanOutcome::Ok, None)
                 },
             );
             (messages, Ok(c.text))
         }
         Some(Some(Err(e))) => {
             reservation.cancel();
-            scope.recorder.finish_model_call(span, finished(Outcome::Error, Some(e.to_string())));
+            scope
+                .recorder
+                .finish_model_call(span, finished(SpanOutcome::Error, Some(e.to_string())));
             (messages, Err(RootError::Model(e)))
         }
         None => {
@@ -158,7 +156,7 @@ pub(crate) async fn call_root_with(
             reservation.cancel();
             scope.recorder.finish_model_call(
                 span,
-                finished(Outcome::Cancelled, Some("cancelled".to_string())),
+                finished(SpanOutcome::Cancelled, Some("cancelled".to_string())),
             );
             (messages, Err(RootError::Cancelled))
         }

@@ -15,7 +15,7 @@ use rlm_trace::{SpanId, TraceRecorder};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::Engine;
-use crate::retrieval::RunRetrieval;
+use rlm_functions::RunRetrieval;
 
 pub(crate) struct RunScope {
     pub engine: Arc<Engine>,

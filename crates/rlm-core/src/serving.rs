@@ -12,21 +12,21 @@ use std::time::Instant;
 
 use futures::future::{LocalBoxFuture, join_all};
 use rlm_context::{Context, PromptFit, WindowFit};
-use rlm_interp::{ExcKind, HostCall, HostError, Session, SmolStr, Value};
+use rlm_interp::{ExcKind, HostCall, HostError, Interpreter, SmolStr, Value};
 use rlm_policy::{Budget, SubtreeLimits};
 use rlm_sched::SubcallError;
 use rlm_trace::{SpanId, SubcallStarted};
 use rlm_types::{CompletionRequest, ModelId};
 
-use crate::cell::{Answers, CallServer};
-use crate::functions::{BoundCall, Service, pick_first};
 use crate::models::subcall_request;
 use crate::options::OverflowPolicy;
 use crate::outcome::Finish;
-use crate::prompts::render_or_explain;
-use crate::retrieval::RetrievalOp;
 use crate::scope::RunScope;
 use crate::subcall_spans::SubcallSpans;
+use rlm_functions::RetrievalOp;
+use rlm_functions::{BoundCall, Service, pick_first};
+use rlm_prompts::render_or_explain;
+use rlm_sandbox_host::cell::{Answers, CallServer};
 
 /// Starts sub-RLMs for `rlm_query` (the loop implements it; serving only
 /// knows that a sub-run answers a prompt over a context).
@@ -94,7 +94,7 @@ pub(crate) struct RunServer {
 impl CallServer for RunServer {
     fn serve<'a>(
         &'a mut self,
-        _session: &'a mut Session,
+        _session: &'a mut Interpreter,
         calls: Vec<HostCall>,
     ) -> LocalBoxFuture<'a, Answers> {
         Box::pin(self.serve_calls(calls))
@@ -662,7 +662,7 @@ struct Plan {
     slots: Vec<Slot>,
     prompts: Vec<PlannedPrompt>,
     sub_runs: Vec<(usize, SubRunFuture)>,
-    tools: Vec<(usize, futures::future::BoxFuture<'static, crate::tools::ToolResult>)>,
+    tools: Vec<(usize, futures::future::BoxFuture<'static, rlm_functions::ToolResult>)>,
     retrievals: Vec<(usize, RetrievalOp, SmolStr, Vec<Value>)>,
 }
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use rlm_adapters::AdapterError;
 use rlm_sched::{CallObserver, CallResult, SubcallEvent, SubcallEventKind};
-use rlm_trace::{CallFinished, Outcome, Retry, SpanId, TraceRecorder};
+use rlm_trace::{CallFinished, Retry, SpanId, SpanOutcome, TraceRecorder};
 
 /// Watches one scheduler batch; `spans[i]` is the span of the batch's request `i`.
 pub(crate) struct SubcallSpans {
@@ -48,23 +48,25 @@ impl CallObserver<AdapterError> for SubcallSpans {
                 );
                 return;
             }
-            SubcallEventKind::CacheHit { .. } => free(Outcome::Ok, true, false),
+            SubcallEventKind::CacheHit { .. } => free(SpanOutcome::Ok, true, false),
             SubcallEventKind::DedupHit { ok, .. } => {
-                free(if *ok { Outcome::Ok } else { Outcome::Error }, false, true)
+                free(if *ok { SpanOutcome::Ok } else { SpanOutcome::Error }, false, true)
             }
-            SubcallEventKind::BudgetRefused { .. } => free(Outcome::BudgetExceeded, false, false),
+            SubcallEventKind::BudgetRefused { .. } => {
+                free(SpanOutcome::BudgetExceeded, false, false)
+            }
             SubcallEventKind::Cancelled => CallFinished {
                 error: Some("cancelled".to_string()),
-                ..free(Outcome::Cancelled, false, false)
+                ..free(SpanOutcome::Cancelled, false, false)
             },
             SubcallEventKind::Finished { latency_ms, usage, cost_usd } => CallFinished {
                 usage: *usage,
                 cost_usd: *cost_usd,
                 latency_ms: *latency_ms,
-                ..free(Outcome::Ok, false, false)
+                ..free(SpanOutcome::Ok, false, false)
             },
             SubcallEventKind::Failed { latency_ms, .. } => {
-                CallFinished { latency_ms: *latency_ms, ..free(Outcome::Error, false, false) }
+                CallFinished { latency_ms: *latency_ms, ..free(SpanOutcome::Error, false, false) }
             }
         };
         self.recorder.finish_subcall(span, finished);

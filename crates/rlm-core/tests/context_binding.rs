@@ -5,10 +5,10 @@
 
 use rlm_context::Context;
 use rlm_core::bind_context;
-use rlm_interp::{Outcome, Session};
+use rlm_interp::{Interpreter, Outcome};
 
 fn run(context: &Context, program: &str) -> String {
-    let mut session = Session::default();
+    let mut session = Interpreter::default();
     bind_context(&mut session, context);
     match session.run_cell(program) {
         Outcome::Done | Outcome::Final(_) => session.take_output(),
@@ -107,11 +107,11 @@ for call in [lambda: ctx.get_document(7), lambda: ctx.find("(", regex=True), lam
 #[test]
 fn scanning_work_is_charged_to_fuel() {
     let big = Context::from_text("x".repeat(4 << 20));
-    let mut cheap = Session::default();
+    let mut cheap = Interpreter::default();
     bind_context(&mut cheap, &big);
     assert!(matches!(cheap.run_cell("n = len(P)\n"), Outcome::Done));
     let base = cheap.fuel_used();
-    let mut scan = Session::default();
+    let mut scan = Interpreter::default();
     bind_context(&mut scan, &big);
     assert!(matches!(scan.run_cell("n = ctx.count('y')\n"), Outcome::Done));
     // 4 MiB scanned at 64 bytes per unit.

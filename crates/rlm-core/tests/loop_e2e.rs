@@ -393,14 +393,14 @@ fn tools_are_callable_and_listed_in_the_prompt() {
 
 #[test]
 fn a_declared_tool_binds_by_the_one_rule_and_is_listed_with_its_signature() {
-    use rlm_interp::{DefaultValue, Param, ParamType, Signature};
+    use rlm_interp::{DefaultValue, ParamType, Signature, SignatureParam};
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
     let search = Tool::declared(
         "search",
         Signature::new(vec![
-            Param::required("query", ParamType::Str),
-            Param::optional("k", ParamType::Int, DefaultValue::Int(10)),
+            SignatureParam::required("query", ParamType::Str),
+            SignatureParam::optional("k", ParamType::Int, DefaultValue::Int(10)),
         ]),
         "list",
         "finds passages",

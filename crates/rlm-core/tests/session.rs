@@ -15,7 +15,7 @@ use rlm_core::{
     SessionState,
 };
 use rlm_sched::SchedulerConfig;
-use rlm_trace::{EventKind, ModelDelta, Outcome, TraceEvent, TraceListener};
+use rlm_trace::{EventKind, ModelDelta, SpanOutcome, TraceEvent, TraceListener};
 use support::{repl, root, scripted_delayed};
 
 fn assert_send_sync<T: Send + Sync + Clone>() {}
@@ -81,7 +81,7 @@ struct CancelAfter {
 impl TraceListener for CancelAfter {
     fn on_event(&self, e: &TraceEvent) {
         if let EventKind::SubcallFinished(c) = &e.kind
-            && c.outcome == Outcome::Ok
+            && c.outcome == SpanOutcome::Ok
             && self.finished.fetch_add(1, Ordering::SeqCst) + 1 == self.after
             && let Some(c) = self.canceller.lock().unwrap().as_ref()
         {
@@ -144,7 +144,7 @@ fn cancelling_in_the_middle_of_a_200_call_batch_stops_the_calls_and_settles_the_
         EventKind::RunFinished(r) => Some(r.outcome),
         _ => None,
     });
-    assert_eq!(run_end, Some(Outcome::Cancelled));
+    assert_eq!(run_end, Some(SpanOutcome::Cancelled));
     rlm_trace::Trace::from_events(execution.events.clone()).expect("a consistent trace");
 }
 

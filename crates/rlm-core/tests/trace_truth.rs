@@ -57,7 +57,7 @@ impl CompletionCache for MemoryCache {
 /// A price for the scripted sub-model, so that a real call costs something.
 fn prices() -> rlm_adapters::PriceTable {
     let mut t = rlm_adapters::PriceTable::empty();
-    t.insert("fake:sub", rlm_adapters::Price::new(1.0, 0.5, 2.0));
+    t.insert("fake:sub", rlm_types::Price::new(1.0, 0.5, 2.0));
     t
 }
 

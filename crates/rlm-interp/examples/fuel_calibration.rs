@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use fuel_probes::{Input, PROBES, input_size, setup_source};
 use rlm_interp::cost_table::{Cost, Over, entries};
-use rlm_interp::{Limits, Outcome, Session};
+use rlm_interp::{Interpreter, Limits, Outcome};
 
 /// What each measured call is charged, about (the input is sized for it;
 /// `FUEL_CALIBRATION_CHARGE` overrides it).
@@ -33,11 +33,11 @@ struct Row {
     ns_per_call: f64,
 }
 
-fn session() -> Session {
-    Session::new(Limits { fuel: u64::MAX / 4, ..Limits::default() })
+fn session() -> Interpreter {
+    Interpreter::new(Limits { fuel: u64::MAX / 4, ..Limits::default() })
 }
 
-fn must(s: &mut Session, src: &str, what: &str) {
+fn must(s: &mut Interpreter, src: &str, what: &str) {
     match s.run_cell(src) {
         Outcome::Done => {}
         other => panic!("{what}: {other:?}"),

@@ -40,9 +40,13 @@ pub const COPY: Rate = Rate { per_item: 1, per_64_bytes: 4 };
 /// (`Vm::check_str_len`), which it pays too, so that building a result by
 /// pieces stays within the default fuel.
 pub const CONCAT: Rate = Rate { per_item: 1, per_64_bytes: 1 };
+/// Joining strings (`str.join`): each piece type-checked, measured and
+/// copied: a few nanoseconds a piece however short (a join of 19 000
+/// ten-character pieces in a loop ran its fuel in 2 s at one unit a piece).
+pub const JOIN: Rate = Rate { per_item: 3, per_64_bytes: 4 };
 /// Repeating (`s * n`, `[x] * n`): one value cloned or a `memcpy`, charged on
 /// the result, like making a string (`Vm::check_str_len`).
-pub const FILL: Rate = Rate { per_item: 1, per_64_bytes: 1 };
+pub const FILL: Rate = Rate { per_item: 2, per_64_bytes: 1 };
 /// Reading each item or byte once (`sum`, `count`, `find`, `any`).
 pub const SCAN: Rate = Rate { per_item: 1, per_64_bytes: 4 };
 /// Hashing and inserting each item (`set(x)`, `dict(x)`, `Counter(x)`,
@@ -69,6 +73,20 @@ pub const FORMAT_REGEX: Rate = Rate { per_item: 4, per_64_bytes: 4096 };
 /// Compiling a program from text (a regex: parsing, then building its
 /// automata, tens of nanoseconds per byte).
 pub const COMPILE: Rate = Rate { per_item: 4, per_64_bytes: 256 };
+
+/// What handing one call to the host (`llm_query`, `ask`, a tool, a
+/// sub-RLM) costs beyond the instruction that makes it: the host's fixed
+/// work per call (binding it, the scheduler's entry, the trace's span, the
+/// request), tens of microseconds on the release build, paid when the call
+/// leaves the sandbox. With the default fuel a cell can make some 20,000
+/// calls: a fan-out of host calls cannot run the host for longer than the
+/// program's own fuel would last.
+pub const HOST_CALL_FUEL: u64 = 10_000;
+/// The host's work per byte of a call's text (its prompt copied into the
+/// request, the cache key, the trace's preview, the token estimate): about
+/// 7 ns a byte as measured (BENCHMARKS.md, "Hostile programs under the
+/// default limits"), 2 units a byte, plus a unit per item of a list argument.
+pub const HOST_TEXT: Rate = Rate { per_item: 16, per_64_bytes: 128 };
 
 /// A callable's cost: `rate` per unit of size of the values `over` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,3 +153,28 @@ pub fn fuel_for(rate: Rate, items: u64, bytes: u64) -> u64 {
 /// about the rate the dispatch loop burns fuel (a shared-child DAG's `repr`
 /// wrote 256 M characters uncharged until the string cap, 10 s).
 pub(crate) const FUEL_PER_VALUE_WRITTEN: u64 = 8;
+
+/// Fuel for each call a builtin makes into a callable the program passed it
+/// (a sort or `min`/`max` key, `functools.reduce`, `map`/`filter`, a
+/// `re.sub` replacement), charged before the call, besides what the call
+/// itself runs: the call through `Vm::call_value` (an argument vector, a
+/// frame pushed, a nested dispatch loop started and left) costs tens of
+/// nanoseconds where an instruction costs about two (BENCHMARKS.md, "Fuel
+/// cost table and calibration", the callback rows of 2026-11-24).
+pub(crate) const FUEL_PER_CALLBACK: u64 = 24;
+
+/// The same for a builtin function or a type passed as the callable (no
+/// frame, no nested loop): `sorted(xs, key=str)`.
+pub(crate) const FUEL_PER_BUILTIN_CALLBACK: u64 = 8;
+
+/// Fuel for each exception raised into the program (charged as its
+/// handler is looked for): the exception object, its message and its
+/// traceback are made, and the frames unwound, hundreds of nanoseconds
+/// where an instruction costs about two (a loop of `raise`/`except` ran its
+/// fuel in 2.5 s: BENCHMARKS.md, "Fuel cost table and calibration", 2026-11-24).
+pub(crate) const FUEL_PER_RAISE: u64 = 96;
+
+/// Fuel for each coroutine awaited (the coroutine object made at the call,
+/// its frame bound at the `await`): a loop of `await f(n)` ran its fuel in
+/// 3.1 s (BENCHMARKS.md, "Fuel cost table and calibration", 2026-11-24).
+pub(crate) const FUEL_PER_AWAIT: u64 = 24;

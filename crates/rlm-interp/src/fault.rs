@@ -12,7 +12,7 @@ use crate::value::*;
 
 /// Why evaluation stopped early: an exception (catchable), a limit
 /// (uncatchable), `FINAL(...)`, or a request to suspend for host calls.
-pub enum Fault {
+pub(crate) enum Fault {
     Exc(Rc<Exception>),
     Limit(LimitError),
     Final(Value),

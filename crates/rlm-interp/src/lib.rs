@@ -3,13 +3,13 @@
 //! A cell's AST (from `rlm-syntax`) is compiled to a compact bytecode and run
 //! by a loop over an explicit frame stack: no Rust recursion per Python call,
 //! so deep programs cannot overflow the host stack, and the machine can stop
-//! at any host call and be resumed later. Entry point: [`Session`].
+//! at any host call and be resumed later. Entry point: [`Interpreter`].
 //!
-//! * **Suspension.** [`Session::run_cell`] / [`Session::resume`] return an
+//! * **Suspension.** [`Interpreter::run_cell`] / [`Interpreter::resume`] return an
 //!   [`Outcome`]: `Done`, `Final(answer)`, `Error(..)`, or `Suspended(calls)`
 //!   with one or more pending [`HostCall`]s (several at once for
 //!   `asyncio.gather` and `llm_batch`). The embedder answers each id with
-//!   [`Session::answer`] and calls `resume`.
+//!   [`Interpreter::answer`] and calls `resume`.
 //! * **Limits.** Every instruction costs fuel, and builtins charge fuel in
 //!   proportion to the bytes/elements they touch, before touching them;
 //!   memory is charged before allocation against a budget over live values;
@@ -56,14 +56,16 @@ use std::rc::Rc;
 /// from it and the calibration example.
 #[doc(hidden)]
 pub mod cost_table {
-    pub use crate::builtins::cost::{Cost, Over, Rate, entries};
+    pub use crate::builtins::cost::{
+        Cost, HOST_CALL_FUEL, HOST_TEXT, Over, Rate, entries, host_call_fuel,
+    };
 }
 pub use error_info::{ErrorKind, RuntimeErrorInfo};
 pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
 pub use json_value::{MAX_JSON_DEPTH, NotJson, from_json, to_json};
 pub use limits::{InterruptCheck, LimitError, LimitKind, Limits};
 pub use mem::HostBytes;
-pub use signature::{DefaultValue, Param, ParamType, Signature};
+pub use signature::{DefaultValue, ParamType, Signature, SignatureParam};
 pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
 
@@ -74,7 +76,7 @@ pub enum Outcome {
     Done,
     /// `FINAL(x)` / `FINAL_VAR(name)` ended the run with this answer.
     Final(Value),
-    /// Waiting for these host calls; answer them and call [`Session::resume`].
+    /// Waiting for these host calls; answer them and call [`Interpreter::resume`].
     Suspended(Vec<HostCall>),
     /// An error ended the cell.
     Error(RuntimeErrorInfo),
@@ -82,7 +84,7 @@ pub enum Outcome {
 
 /// Errors of the embedding API itself (not of the program).
 #[derive(Debug, thiserror::Error)]
-pub enum SessionError {
+pub enum InterpreterError {
     #[error("the session hit a limit earlier and cannot run more code: {0}")]
     Dead(LimitError),
     #[error("no host call with id {0} is pending")]
@@ -90,21 +92,26 @@ pub enum SessionError {
 }
 
 /// A notebook-like session: globals persist from cell to cell.
-pub struct Session {
+pub struct Interpreter {
     vm: vm::Vm,
+    /// What the host keeps of the session's finished host calls (their
+    /// trace records), charged to its budget for as long as it lives
+    /// ([`Interpreter::keep_host_bytes`]).
+    kept_host: Option<mem::HostBytes>,
 }
 
-impl Default for Session {
+impl Default for Interpreter {
     fn default() -> Self {
-        Session::new(Limits::default())
+        Interpreter::new(Limits::default())
     }
 }
 
-impl Session {
+impl Interpreter {
     /// A session with the standard host functions (`llm_query`, `llm_batch`,
     /// their async forms) registered as suspending host calls.
-    pub fn new(limits: Limits) -> Session {
-        let mut s = Session { vm: vm::Vm::with_account(limits, mem::Account::new()) };
+    pub fn new(limits: Limits) -> Interpreter {
+        let mut s =
+            Interpreter { vm: vm::Vm::with_account(limits, mem::Account::new()), kept_host: None };
         let call = SmolStr::new_static("llm_query");
         s.register("llm_query", HostFunc::Suspend { call: call.clone() });
         s.register("llm_query_async", HostFunc::Async { call: call.clone() });
@@ -156,7 +163,7 @@ impl Session {
         self.run_cell_inner(source, None)
     }
 
-    /// [`Session::run_cell`], storing the value of the cell's last statement,
+    /// [`Interpreter::run_cell`], storing the value of the cell's last statement,
     /// when it is an expression, in the global `result_global` (as a REPL
     /// shows it). One parse: the store is compiled in place of the `Pop`.
     pub fn run_cell_keeping_last(&mut self, source: &str, result_global: &str) -> Outcome {
@@ -210,13 +217,13 @@ impl Session {
         &mut self,
         id: u64,
         result: Result<Value, HostError>,
-    ) -> Result<(), SessionError> {
+    ) -> Result<(), InterpreterError> {
         let _in = mem::enter(&self.vm.account);
         if let Ok(v) = &result {
             adopt::adopt(v, &self.vm.account);
             self.vm.check_answer_memory();
         }
-        if self.vm.answer(id, result) { Ok(()) } else { Err(SessionError::UnknownCall(id)) }
+        if self.vm.answer(id, result) { Ok(()) } else { Err(InterpreterError::UnknownCall(id)) }
     }
 
     /// Continue after answering host calls (at least one).
@@ -251,7 +258,7 @@ impl Session {
         self.vm.live_bytes() as u64
     }
 
-    /// [`Session::live_memory_bytes`] after bringing every container's
+    /// [`Interpreter::live_memory_bytes`] after bringing every container's
     /// figure up to date: a walk over the session's registered containers.
     pub fn synced_memory_bytes(&mut self) -> u64 {
         self.vm.synced_live_bytes() as u64
@@ -275,6 +282,31 @@ impl Session {
             Some(dead) => Err(dead.clone()),
             None => Ok(held),
         }
+    }
+
+    /// Charges `bytes` more that the host keeps for this session for as
+    /// long as the session lives (the records of its finished host calls:
+    /// trace spans, prompt and reply previews), on top of what earlier calls
+    /// kept. If the total no longer fits in the budget, the session is dead
+    /// with the memory limit error (resuming reports it) and that error is
+    /// returned.
+    pub fn keep_host_bytes(&mut self, bytes: usize) -> Result<(), LimitError> {
+        let old = self.kept_host.take();
+        let before = old.as_ref().map_or(0, |h| h.bytes());
+        // The new guard is charged before the old one credits (dropped).
+        self.kept_host =
+            Some(mem::HostBytes::charge(&self.vm.account, before.saturating_add(bytes)));
+        drop(old);
+        self.vm.check_answer_memory();
+        match &self.vm.dead {
+            Some(dead) => Err(dead.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// The bytes charged by [`Interpreter::keep_host_bytes`] so far.
+    pub fn kept_host_bytes(&self) -> usize {
+        self.kept_host.as_ref().map_or(0, |h| h.bytes())
     }
 
     /// `str(v)` as Python prints it.

@@ -68,5 +68,5 @@ impl LimitError {
 }
 
 /// Asked by a running program every so many fuel units (see
-/// [`crate::Session::set_interrupt_check`]); `true` stops it with `KeyboardInterrupt`.
+/// [`crate::Interpreter::set_interrupt_check`]); `true` stops it with `KeyboardInterrupt`.
 pub type InterruptCheck = Rc<dyn Fn() -> bool>;

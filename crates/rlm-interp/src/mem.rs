@@ -10,7 +10,7 @@
 //! The count is per [`Account`]: every session has one, and the thread has a
 //! detached one for values made outside any session (an embedder's own
 //! values). A value is charged to the account current when it is made (the
-//! session whose code is running: `Session`'s entry points [`enter`] its
+//! session whose code is running: `Interpreter`'s entry points [`enter`] its
 //! account) and credited to the same account when dropped, wherever that
 //! happens, so sessions interleaved on one thread (nested sub-RLMs, a host
 //! running several sandboxes) never count each other's bytes. Immutable
@@ -221,7 +221,7 @@ impl Drop for Entered {
 
 /// Bytes a host holds on a session's behalf (its copies of the prompts of
 /// the session's pending subcalls, their call records), charged to the
-/// session's account while this guard lives (`Session::hold_host_bytes`):
+/// session's account while this guard lives (`Interpreter::hold_host_bytes`):
 /// a program's fan-out of host calls counts against its own budget.
 pub struct HostBytes {
     account: AccountRef,

@@ -116,33 +116,33 @@ impl DefaultValue {
 
 /// One parameter: positional-or-keyword, as in a plain `def`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Param {
+pub struct SignatureParam {
     pub name: SmolStr,
     pub ty: ParamType,
     /// `None`: required.
     pub default: Option<DefaultValue>,
 }
 
-impl Param {
+impl SignatureParam {
     /// A required parameter.
-    pub fn required(name: &str, ty: ParamType) -> Param {
-        Param { name: SmolStr::new(name), ty, default: None }
+    pub fn required(name: &str, ty: ParamType) -> SignatureParam {
+        SignatureParam { name: SmolStr::new(name), ty, default: None }
     }
 
     /// A parameter with a default.
-    pub fn optional(name: &str, ty: ParamType, default: DefaultValue) -> Param {
-        Param { name: SmolStr::new(name), ty, default: Some(default) }
+    pub fn optional(name: &str, ty: ParamType, default: DefaultValue) -> SignatureParam {
+        SignatureParam { name: SmolStr::new(name), ty, default: Some(default) }
     }
 }
 
 /// A function's parameters, in order. Required parameters come first.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Signature {
-    pub params: Vec<Param>,
+    pub params: Vec<SignatureParam>,
 }
 
 impl Signature {
-    pub fn new(params: Vec<Param>) -> Signature {
+    pub fn new(params: Vec<SignatureParam>) -> Signature {
         Signature { params }
     }
 
@@ -213,7 +213,7 @@ impl Signature {
     }
 }
 
-fn check_type(fname: &str, p: &Param, v: &Value) -> Result<(), HostError> {
+fn check_type(fname: &str, p: &SignatureParam, v: &Value) -> Result<(), HostError> {
     if !p.ty.accepts(v) {
         return Err(type_error(format!(
             "{fname}() argument '{}' must be {}, not {}",
@@ -272,9 +272,17 @@ mod tests {
 
     fn llm_query() -> Signature {
         Signature::new(vec![
-            Param::required("prompt", ParamType::Str),
-            Param::optional("model", ParamType::optional(ParamType::Str), DefaultValue::None),
-            Param::optional("max_tokens", ParamType::optional(ParamType::Int), DefaultValue::None),
+            SignatureParam::required("prompt", ParamType::Str),
+            SignatureParam::optional(
+                "model",
+                ParamType::optional(ParamType::Str),
+                DefaultValue::None,
+            ),
+            SignatureParam::optional(
+                "max_tokens",
+                ParamType::optional(ParamType::Int),
+                DefaultValue::None,
+            ),
         ])
     }
 
@@ -335,8 +343,8 @@ mod tests {
             "llm_query() argument 'model' must be str or None, not int"
         );
         let two = Signature::new(vec![
-            Param::required("a", ParamType::Any),
-            Param::required("b", ParamType::Any),
+            SignatureParam::required("a", ParamType::Any),
+            SignatureParam::required("b", ParamType::Any),
         ]);
         assert_eq!(
             err(two.bind("f", &[], &[])),
@@ -346,7 +354,7 @@ mod tests {
             err(two.bind("f", &[Value::None, Value::None, Value::None], &[])),
             "f() takes 2 positional arguments but 3 were given"
         );
-        let batch = Signature::new(vec![Param::required("prompts", ParamType::StrList)]);
+        let batch = Signature::new(vec![SignatureParam::required("prompts", ParamType::StrList)]);
         assert_eq!(
             err(batch.bind("llm_batch", &[Value::list(vec![Value::str("a"), Value::Int(1)])], &[])),
             "llm_batch() argument 'prompts' must be a list of str, but item 1 is int"

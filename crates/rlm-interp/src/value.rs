@@ -20,7 +20,7 @@ pub use crate::types::function::{BuiltinFn, Function};
 pub use crate::types::host_object::HostObject;
 pub use crate::types::iter::IterState;
 pub use crate::types::list::ListObj;
-pub use crate::types::module_obj::Module;
+pub use crate::types::module_obj::ModuleObject;
 pub use crate::types::native::Native;
 pub use crate::types::str::{Str, TextBuffer};
 pub use crate::types::tuple::TupleObj;
@@ -164,7 +164,7 @@ pub enum Value {
     Method(Rc<(Value, SmolStr)>),
     Type(Ty),
     Exc(Rc<Exception>),
-    Module(Rc<Module>),
+    Module(Rc<ModuleObject>),
     Iter(Rc<RefCell<IterState>>),
     Coroutine(Rc<RefCell<Coroutine>>),
     HostFuture(Rc<HostFuture>),

@@ -6,8 +6,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use rlm_interp::{
-    ErrorKind, HostCall, HostError, HostFunc, HostObject, HostReturn, LimitKind, Limits, Outcome,
-    Session, SmolStr, Str, Value,
+    ErrorKind, HostCall, HostError, HostFunc, HostObject, HostReturn, Interpreter, LimitKind,
+    Limits, Outcome, SmolStr, Str, Value,
 };
 
 fn suspended(o: Outcome) -> Vec<HostCall> {
@@ -17,13 +17,13 @@ fn suspended(o: Outcome) -> Vec<HostCall> {
     }
 }
 
-fn arg0(s: &mut Session, c: &HostCall) -> String {
+fn arg0(s: &mut Interpreter, c: &HostCall) -> String {
     s.display(&c.args[0])
 }
 
 #[test]
 fn sync_llm_query_suspends_and_resumes() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     let calls = suspended(s.run_cell("x = llm_query('hello', model='m1')\nprint('got', x)"));
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].name, "llm_query");
@@ -39,7 +39,7 @@ fn sync_llm_query_suspends_and_resumes() {
 
 #[test]
 fn gather_suspends_with_all_pending_calls_at_once() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     let src = "import asyncio\nasync def ask(q):\n    a = await llm_query_async(q)\n    return q + '=' + a\nr = await asyncio.gather(*[ask(f'q{i}') for i in range(4)])\nprint(r)";
     let calls = suspended(s.run_cell(src));
     assert_eq!(calls.len(), 4, "all four coroutines reach their host call before suspending");
@@ -56,7 +56,7 @@ fn gather_suspends_with_all_pending_calls_at_once() {
 
 #[test]
 fn partial_answers_keep_the_rest_pending() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     let calls = suspended(s.run_cell("r = llm_batch(['a', 'b', 'c'])\nprint(r)"));
     assert_eq!(calls.len(), 3);
     s.answer(calls[1].id, Ok(Value::str("B"))).unwrap();
@@ -73,7 +73,7 @@ fn partial_answers_keep_the_rest_pending() {
 
 #[test]
 fn host_errors_become_catchable_exceptions() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     let calls = suspended(
         s.run_cell("try:\n    llm_query('x')\nexcept RuntimeError as e:\n    print('failed:', e)"),
     );
@@ -84,7 +84,7 @@ fn host_errors_become_catchable_exceptions() {
 
 #[test]
 fn gather_propagates_the_first_error_unless_return_exceptions() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     let src = "import asyncio\nr = await asyncio.gather(llm_query_async('a'), llm_query_async('b'), return_exceptions=True)\nprint([type(x).__name__ for x in r])";
     let calls = suspended(s.run_cell(src));
     s.answer(calls[0].id, Ok(Value::str("ok"))).unwrap();
@@ -96,7 +96,7 @@ fn gather_propagates_the_first_error_unless_return_exceptions() {
 
 #[test]
 fn globals_persist_across_cells_and_final_ends_the_run() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     assert!(matches!(
         s.run_cell("import re\ncount = 3\ndef double(x):\n    return 2 * x"),
         Outcome::Done
@@ -131,7 +131,7 @@ fn globals_persist_across_cells_and_final_ends_the_run() {
 
 #[test]
 fn errors_render_like_cpython_tracebacks() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     let src = "def f(d):\n    return d['k']\nf({})";
     match s.run_cell(src) {
         Outcome::Error(e) => {
@@ -161,7 +161,7 @@ fn errors_render_like_cpython_tracebacks() {
 
 #[test]
 fn inline_host_functions_and_rewrites_to_host_calls() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     s.register(
         "word_count",
         HostFunc::Inline(Rc::new(|args: &[Value], _kw: &[(SmolStr, Value)]| match args.first() {
@@ -230,7 +230,7 @@ impl HostObject for Ctx {
 
 #[test]
 fn host_objects_expose_methods() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     s.register_object("ctx", Rc::new(Ctx { text: Arc::new("needle in a haystack".into()) }));
     assert!(matches!(
         s.run_cell("print(ctx.len_chars(), ctx.find('hay'))\nf = ctx.find\nprint(f('in'))"),
@@ -252,7 +252,7 @@ fn huge_shared_context_is_sliced_without_copies() {
     let text: String = "é漢a".repeat(8 << 20 >> 3);
     let n = text.chars().count();
     let probe = text.chars().nth(1_000_001).unwrap_or(' ');
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     s.set_global("context", Value::Str(Str::from_buffer(Arc::new(text))));
     let src = "total = 0\nfor i in range(0, len(context), 100000):\n    total += len(context[i:i + 50])\nprint(len(context), total, context[-3:], context[1000001])";
     assert!(matches!(s.run_cell(src), Outcome::Done));
@@ -264,7 +264,7 @@ fn huge_shared_context_is_sliced_without_copies() {
 
 #[test]
 fn limits_are_configurable_and_reported() {
-    let mut s = Session::new(Limits { fuel: 10_000, ..Limits::default() });
+    let mut s = Interpreter::new(Limits { fuel: 10_000, ..Limits::default() });
     match s.run_cell("i = 0\nwhile True:\n    i += 1") {
         Outcome::Error(e) => {
             assert_eq!(e.kind, ErrorKind::Limit(LimitKind::Fuel));
@@ -277,7 +277,7 @@ fn limits_are_configurable_and_reported() {
 
 #[test]
 fn callbacks_cannot_suspend_and_say_what_to_do() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     match s.run_cell("r = list(map(llm_query, ['a', 'b']))") {
         Outcome::Error(e) => {
             assert!(e.message.contains("use a for loop or a list comprehension"), "{}", e.message)
@@ -295,19 +295,19 @@ fn callbacks_cannot_suspend_and_say_what_to_do() {
 
 #[test]
 fn ending_a_session_breaks_cycles_but_keeps_values_held_outside() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     let src = "x = [1]\nx.append(x)\nd = {}\nd['self'] = d\ndef outer():\n    def rec(n):\n        return 0 if n == 0 else rec(n - 1)\n    return rec\nr = outer()\nkeep = [1, 2]\nkeep.append(keep)";
     assert!(matches!(s.run_cell(src), Outcome::Done));
     let keep = s.get_global("keep").unwrap();
     drop(s);
     // The embedder's value survives intact (it is referenced from outside).
-    let mut other = Session::default();
+    let mut other = Interpreter::default();
     assert_eq!(other.repr(&keep), "[1, 2, [...]]");
 }
 
 #[test]
 fn tracebacks_suggest_close_names() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     match s.run_cell("t = 'abc'\nt.startwith('a')") {
         Outcome::Error(e) => {
             assert_eq!(e.last_line(), "AttributeError: 'str' object has no attribute 'startwith'");
@@ -330,7 +330,7 @@ fn tracebacks_suggest_close_names() {
 
 #[test]
 fn live_memory_is_what_the_globals_hold_now() {
-    let mut s = Session::default();
+    let mut s = Interpreter::default();
     let empty = s.synced_memory_bytes();
     assert!(matches!(s.run_cell("big = 'y' * 100000\nparts = [big[:10]] * 1000"), Outcome::Done));
     // The running count (O(1)) has the string exactly; the list at its size
@@ -362,10 +362,10 @@ fn live_memory_is_what_the_globals_hold_now() {
 #[test]
 fn regex_backtrack_limit_does_not_leak_between_sessions_of_a_thread() {
     let src = "import re\nm = re.search(r'(\\w+)\\1z', 'ab' * 30)\nprint(m)\n";
-    let mut tight = Session::new(Limits { regex_backtrack_limit: 100, ..Limits::default() });
+    let mut tight = Interpreter::new(Limits { regex_backtrack_limit: 100, ..Limits::default() });
     let Outcome::Error(e) = tight.run_cell(src) else { panic!("the tight limit must stop it") };
     assert!(e.message.contains("backtracking"), "{}", e.message);
-    let mut default = Session::new(Limits::default());
+    let mut default = Interpreter::new(Limits::default());
     let outcome = default.run_cell(src);
     assert!(matches!(outcome, Outcome::Done), "the default limit must let it finish: {outcome:?}");
     assert_eq!(default.take_output(), "None\n");

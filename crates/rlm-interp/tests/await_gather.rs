@@ -3,12 +3,12 @@
 //! wanted, a suspending host function gives one; a gather reaches the host
 //! as one batch of calls; a plain call still returns the reply.
 
-use rlm_interp::{Limits, Outcome, Session, Value};
+use rlm_interp::{Interpreter, Limits, Outcome, Value};
 
 /// Runs `src`, answering every call with `reply:<first argument>`; returns
 /// the sizes of the batches the host saw and what the program printed.
 fn run(src: &str) -> (Vec<usize>, String) {
-    let mut s = Session::new(Limits::default());
+    let mut s = Interpreter::new(Limits::default());
     let mut o = s.run_cell(src);
     let mut batches = Vec::new();
     while let Outcome::Suspended(calls) = &o {

@@ -15,16 +15,16 @@ use std::collections::BTreeSet;
 
 use fuel_probes::{PROBES, input_size, setup_source};
 use rlm_interp::cost_table::{Over, entries};
-use rlm_interp::{ErrorKind, LimitKind, Limits, Outcome, Session};
+use rlm_interp::{ErrorKind, Interpreter, LimitKind, Limits, Outcome};
 
 /// The small limit the calls run under; 100x it is the input's charge.
 const SMALL_FUEL: u64 = 2_000;
 
-fn session() -> Session {
-    Session::new(Limits { fuel: 10_000_000_000, ..Limits::default() })
+fn session() -> Interpreter {
+    Interpreter::new(Limits { fuel: 10_000_000_000, ..Limits::default() })
 }
 
-fn run(s: &mut Session, src: &str) -> Outcome {
+fn run(s: &mut Interpreter, src: &str) -> Outcome {
     s.run_cell(src)
 }
 

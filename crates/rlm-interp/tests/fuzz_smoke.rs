@@ -10,7 +10,7 @@ mod generator;
 mod hostile_gen;
 
 use proptest::prelude::*;
-use rlm_interp::{HostError, Limits, Outcome, Session, Value};
+use rlm_interp::{HostError, Interpreter, Limits, Outcome, Value};
 
 fn limits() -> Limits {
     Limits {
@@ -31,7 +31,7 @@ proptest! {
     fn generated_programs_never_panic(data in proptest::collection::vec(any::<u8>(), 0..300), replies in proptest::collection::vec(any::<u8>(), 0..40)) {
         let src = generator::program(&data);
         let lim = limits();
-        let mut s = Session::new(lim.clone());
+        let mut s = Interpreter::new(lim.clone());
         let mut o = s.run_cell(&src);
         if let Outcome::Error(e) = &o {
             prop_assert!(e.kind != rlm_interp::ErrorKind::Syntax, "generator made invalid code: {e:?}\n{src}");
@@ -65,7 +65,7 @@ fn hostile_limits() -> Limits {
 
 /// How far the session's count may lag its budget: lists, dicts and sets are
 /// counted "at their size when last synced, at most max(4 MiB, live/2)
-/// bytes of charged allocation ago" (`Session::live_memory_bytes`).
+/// bytes of charged allocation ago" (`Interpreter::live_memory_bytes`).
 fn memory_slack(budget: usize) -> u64 {
     (4u64 << 20).max(budget as u64 / 2)
 }
@@ -91,7 +91,7 @@ proptest! {
     fn hostile_generated_programs_end_within_their_limits(data in proptest::collection::vec(any::<u8>(), 0..400)) {
         let src = hostile_gen::program(&data);
         let lim = hostile_limits();
-        let mut s = Session::new(lim.clone());
+        let mut s = Interpreter::new(lim.clone());
         let mut o = s.run_cell(&src);
         let mut rounds = 0;
         while let Outcome::Suspended(calls) = o {

@@ -5,11 +5,11 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use rlm_interp::{ErrorKind, Limits, Outcome, Session, Value};
+use rlm_interp::{ErrorKind, Interpreter, Limits, Outcome, Value};
 
 #[test]
 fn the_last_expression_is_kept_and_other_endings_store_nothing() {
-    let mut s = Session::new(Limits::default());
+    let mut s = Interpreter::new(Limits::default());
     s.set_global("_r", Value::None);
     assert!(matches!(s.run_cell_keeping_last("x = 20\nx * 2 + 2", "_r"), Outcome::Done));
     assert_eq!(s.get_global("_r").map(|v| format!("{v:?}")), Some(format!("{:?}", Value::Int(42))));
@@ -33,7 +33,7 @@ fn the_last_expression_is_kept_and_other_endings_store_nothing() {
 
 #[test]
 fn the_interrupt_check_runs_every_n_fuel_and_stops_a_pure_loop() {
-    let mut s = Session::new(Limits { fuel: 50_000_000, ..Limits::default() });
+    let mut s = Interpreter::new(Limits { fuel: 50_000_000, ..Limits::default() });
     let calls = Rc::new(Cell::new(0u64));
     let seen = Rc::clone(&calls);
     s.set_interrupt_check(Some((
@@ -70,7 +70,7 @@ fn the_interrupt_check_runs_every_n_fuel_and_stops_a_pure_loop() {
 
 #[test]
 fn fuel_still_runs_out_with_an_interrupt_check_that_never_fires() {
-    let mut s = Session::new(Limits { fuel: 100_000, ..Limits::default() });
+    let mut s = Interpreter::new(Limits { fuel: 100_000, ..Limits::default() });
     s.set_interrupt_check(Some((7_000, Rc::new(|| false))));
     match s.run_cell("while True:\n    pass") {
         Outcome::Error(e) => assert!(matches!(e.kind, ErrorKind::Limit(_)), "{e:?}"),

@@ -3,7 +3,7 @@
 //! with the expected, clear error (asserted by kind), never a panic or a
 //! hang. Limits are tight so that the whole suite runs in a few seconds.
 
-use rlm_interp::{ErrorKind, LimitKind, Limits, Outcome, Session};
+use rlm_interp::{ErrorKind, Interpreter, LimitKind, Limits, Outcome};
 
 fn tight() -> Limits {
     Limits {
@@ -26,8 +26,8 @@ enum Expect {
     Done,
 }
 
-fn run(src: &str) -> (Outcome, String, Session) {
-    let mut s = Session::new(tight());
+fn run(src: &str) -> (Outcome, String, Interpreter) {
+    let mut s = Interpreter::new(tight());
     let mut o = s.run_cell(src);
     let mut out = s.take_output();
     // Answer any host calls so programs that call llm_query can finish.
@@ -330,7 +330,7 @@ fn integer_overflow_is_a_clear_error() {
 
 /// Fuel a program uses under the tight limits with more fuel.
 fn fuel_of(src: &str) -> u64 {
-    let mut s = Session::new(Limits { fuel: 100_000_000, ..tight() });
+    let mut s = Interpreter::new(Limits { fuel: 100_000_000, ..tight() });
     let o = s.run_cell(src);
     assert!(matches!(o, Outcome::Done), "{src}: {o:?}");
     s.fuel_used()
@@ -349,7 +349,7 @@ fn counter_most_common_pays_for_its_sort() {
     assert!(top - base >= 20_000, "most_common(3) used {} fuel", top - base);
     assert!(top < all);
     // Under a fuel limit the sort is refused before it runs.
-    let mut s = Session::new(Limits { fuel: base + 1_000, ..tight() });
+    let mut s = Interpreter::new(Limits { fuel: base + 1_000, ..tight() });
     let o = s.run_cell(&format!("{build}x = c.most_common()"));
     assert!(
         matches!(o, Outcome::Error(ref e) if matches!(e.kind, ErrorKind::Limit(LimitKind::Fuel))),
@@ -365,7 +365,7 @@ fn fuel_runs_out_at_the_same_step_inside_fused_instructions() {
     let src = "def f(n, k):\n    t = 0\n    for i in range(n):\n        if i % 3 == k:\n            t += i * 2\n        else:\n            t = t - 1\n    return t\ntotal = 0\nfor j in range(7):\n    total += f(j, 1)\nprint(total)";
     let used = fuel_of(src);
     for fuel in used.saturating_sub(40)..=used {
-        let mut s = Session::new(Limits { fuel, ..tight() });
+        let mut s = Interpreter::new(Limits { fuel, ..tight() });
         let o = s.run_cell(src);
         if fuel == used {
             assert!(matches!(o, Outcome::Done), "fuel {fuel}: {o:?}");
@@ -409,7 +409,7 @@ fn writing_a_shared_dag_runs_out_of_fuel() {
         "print(a)",
     ];
     for writer in writers {
-        let mut s = Session::new(Limits { fuel: 2_000_000, ..Limits::default() });
+        let mut s = Interpreter::new(Limits { fuel: 2_000_000, ..Limits::default() });
         let o = s.run_cell(&format!("{dag}{writer}\nprint('ESCAPED')"));
         match o {
             Outcome::Error(e) => {

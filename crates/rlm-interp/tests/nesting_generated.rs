@@ -9,7 +9,7 @@
 //! test binary. Deep *source* (the parser and the compiler) is the second
 //! list of cases, on the same small stack.
 
-use rlm_interp::{ErrorKind, LimitKind, Limits, Outcome, Session};
+use rlm_interp::{ErrorKind, Interpreter, LimitKind, Limits, Outcome};
 
 /// Levels of nesting each kind is built to.
 const DEPTH: usize = 1_000_000;
@@ -186,7 +186,7 @@ fn every_nesting_kind_meets_every_operation_on_a_small_stack() {
 fn every_operation_on(kind: &str, step: &str) -> (Vec<String>, usize) {
     let mut failures = Vec::new();
     eprintln!("nesting_generated: building {kind}");
-    let mut builder = Session::new(build_limits());
+    let mut builder = Interpreter::new(build_limits());
     let built = builder.run_cell(&build_source(step));
     if let Err(why) = acceptable(&built) {
         return (vec![format!("{kind}: building: {why}")], 0);
@@ -201,7 +201,7 @@ fn every_operation_on(kind: &str, step: &str) -> (Vec<String>, usize) {
     for op in OPS {
         // Seen with `--nocapture` when an overflow aborts the binary.
         eprintln!("nesting_generated: {kind} × {op}");
-        let mut s = Session::new(op_limits());
+        let mut s = Interpreter::new(op_limits());
         s.set_global("x", x.clone());
         s.set_global("y", y.clone());
         let o = s.run_cell(&format!("{PRELUDE}\n_ = {op}\n").replace("_ = del x", "del x"));
@@ -224,7 +224,7 @@ fn every_operation_on(kind: &str, step: &str) -> (Vec<String>, usize) {
 #[test]
 fn a_partial_nested_a_million_deep_calls_in_one_step() {
     let out = on_small_stack(|| {
-        let mut s = Session::new(build_limits());
+        let mut s = Interpreter::new(build_limits());
         let o = s.run_cell(
             "from functools import partial\n\
              p = partial(lambda x, *rest: x, 3)\n\
@@ -292,7 +292,7 @@ fn deep_source_is_parsed_and_compiled_on_a_small_stack() {
     let mut failures = Vec::new();
     for (name, src) in deep_sources() {
         let ended = on_small_stack(move || {
-            let mut s = Session::new(op_limits());
+            let mut s = Interpreter::new(op_limits());
             let o = s.run_cell(&src);
             match &o {
                 Outcome::Error(e) if e.kind == ErrorKind::Syntax => Ok("syntax"),

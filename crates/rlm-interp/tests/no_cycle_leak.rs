@@ -10,7 +10,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-use rlm_interp::{Limits, Outcome, Session, Value};
+use rlm_interp::{Interpreter, Limits, Outcome, Value};
 
 struct Counting;
 
@@ -74,7 +74,7 @@ const PROGRAMS: &[&str] = &[
 ];
 
 fn run(src: &str) {
-    let mut s = Session::new(Limits::default());
+    let mut s = Interpreter::new(Limits::default());
     let o = s.run_cell(src);
     assert!(matches!(o, Outcome::Done), "{src}: {o:?}");
 }
@@ -108,7 +108,7 @@ fn cyclic_garbage_is_collected_during_the_run() {
     let limits = Limits { fuel: 5_000_000, memory_bytes: 16 << 20, ..Limits::default() };
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
-    let mut s = Session::new(limits);
+    let mut s = Interpreter::new(limits);
     let o = s.run_cell("while True:\n    x = ['y' * 100000]\n    x.append(x)");
     let peak = PEAK.load(Ordering::Relaxed) - before;
     drop(s);
@@ -133,7 +133,7 @@ fn small_cycles_made_in_a_loop_end_by_fuel_not_memory() {
         "while True:\n    a = [None]\n    b = [(a, 1)]\n    a[0] = {'b': b}",
         "keep = [1, 2, 3]\nwhile True:\n    a = [keep]\n    a.append(a)",
     ] {
-        let mut s = Session::new(limits.clone());
+        let mut s = Interpreter::new(limits.clone());
         match s.run_cell(src) {
             Outcome::Error(e) => assert!(
                 matches!(e.kind, rlm_interp::ErrorKind::Limit(rlm_interp::LimitKind::Fuel)),
@@ -159,7 +159,7 @@ fn a_cycle_made_before_the_session_is_collected_with_it() {
     };
     let round = || {
         let cyclic = make();
-        let mut s = Session::new(Limits::default());
+        let mut s = Interpreter::new(Limits::default());
         s.set_global("c", cyclic);
         assert!(matches!(s.run_cell("c = None"), Outcome::Done));
     };

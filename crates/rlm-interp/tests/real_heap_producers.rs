@@ -117,6 +117,19 @@ const ROWS: &[Row] = &[
         "itertools_product",
         "import itertools\nx = list(itertools.product(range(4000), repeat=2))\n",
     ),
+    Row {
+        name: "list_islice_count",
+        program: "import itertools\nx = list(itertools.islice(itertools.count(), 10**18))\n",
+        also: &["collection_length"],
+    },
+    Row {
+        name: "sum_islice_count",
+        program: "import itertools\nx = sum(itertools.islice(itertools.count(), 10**18))\n",
+        also: &["collection_length"],
+    },
+    row("dict_fromkeys", "x = dict.fromkeys(range(20_000_000))\n"),
+    row("counter_range", "import collections\nx = collections.Counter(range(20_000_000))\n"),
+    row("format_grouped_zero_pad", "x = format(5, '0200000000,')\n"),
     row(
         "itertools_accumulate",
         "import itertools\nx = list(itertools.accumulate(['x'] * 100_000))\n",

@@ -6,12 +6,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use rlm_interp::{HostFunc, HostReturn, Limits, Outcome, Session, Value};
+use rlm_interp::{HostFunc, HostReturn, Interpreter, Limits, Outcome, Value};
 
 const MIB: usize = 1 << 20;
 
-fn session(budget_mib: usize) -> Session {
-    Session::new(Limits { memory_bytes: budget_mib * MIB, ..Limits::default() })
+fn session(budget_mib: usize) -> Interpreter {
+    Interpreter::new(Limits { memory_bytes: budget_mib * MIB, ..Limits::default() })
 }
 
 fn done(o: Outcome) {
@@ -19,7 +19,7 @@ fn done(o: Outcome) {
 }
 
 /// Bytes the session counts, brought up to date.
-fn live(s: &mut Session) -> usize {
+fn live(s: &mut Interpreter) -> usize {
     s.synced_memory_bytes() as usize
 }
 
@@ -119,7 +119,7 @@ fn a_value_passed_between_sessions_stays_charged_to_the_one_that_made_it() {
 
 /// Run `prog` (one `llm_query`) and answer it with what `reply` makes: the
 /// host makes its reply outside any session, as a model client does.
-fn answered_with(budget_mib: usize, prog: &str, reply: impl Fn() -> Value) -> Session {
+fn answered_with(budget_mib: usize, prog: &str, reply: impl Fn() -> Value) -> Interpreter {
     let mut s = session(budget_mib);
     let Outcome::Suspended(calls) = s.run_cell(prog) else { panic!("should suspend") };
     for c in calls {

@@ -4,14 +4,14 @@
 
 use std::process::Command;
 
-use rlm_interp::{DefaultValue, Param, ParamType, Signature, SmolStr, Value};
+use rlm_interp::{DefaultValue, ParamType, Signature, SignatureParam, SmolStr, Value};
 
 /// `def llm_query(prompt, model=None, max_tokens=None)`.
 fn signature() -> Signature {
     Signature::new(vec![
-        Param::required("prompt", ParamType::Any),
-        Param::optional("model", ParamType::Any, DefaultValue::None),
-        Param::optional("max_tokens", ParamType::Any, DefaultValue::None),
+        SignatureParam::required("prompt", ParamType::Any),
+        SignatureParam::optional("model", ParamType::Any, DefaultValue::None),
+        SignatureParam::optional("max_tokens", ParamType::Any, DefaultValue::None),
     ])
 }
 

@@ -70,7 +70,5 @@ mod snapshot;
 
 pub use budget::{Budget, CallKind, Estimate, Reservation, Settlement};
 pub use error::{BudgetError, TokenScope};
-#[allow(deprecated)]
-pub use limits::Limits;
 pub use limits::{BudgetLimits, DEFAULT_SOFT_LIMIT_RATIO, SubtreeLimits};
 pub use snapshot::{Resource, SoftLimitHit, UsageSnapshot};

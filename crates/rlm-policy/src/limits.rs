@@ -60,11 +60,6 @@ impl BudgetLimits {
     }
 }
 
-/// The old name of [`BudgetLimits`] (renamed so that it is not confused with
-/// the sandbox's `rlm_interp::Limits`).
-#[deprecated(since = "0.1.0", note = "renamed `BudgetLimits`")]
-pub type Limits = BudgetLimits;
-
 /// Extra caps for one subtree (a sub-RLM and everything under it).
 ///
 /// A subtree is always bounded by every ancestor's limits as well: these caps can

@@ -19,26 +19,26 @@ use crate::py_adapter::{LoopSlot, PyModelAdapter};
 /// call is answered by the first rule whose pattern occurs in the messages
 /// (all of them, joined with newlines), else by the next reply of `script`;
 /// with neither, the call fails.
-#[pyclass(module = "rlm_rs.adapters")]
-pub struct FakeAdapter {
+#[pyclass(module = "rlm_rs.adapters", name = "FakeAdapter")]
+pub struct PyFakeAdapter {
     script: Mutex<FakeScript>,
     /// Built on first use; rules added later rebuild it (the script restarts).
     built: Mutex<Option<Arc<RustFake>>>,
 }
 
 #[pymethods]
-impl FakeAdapter {
+impl PyFakeAdapter {
     #[new]
     #[pyo3(signature = (*, script=None, model=None))]
-    fn new(script: Option<Vec<String>>, model: Option<String>) -> FakeAdapter {
+    fn new(script: Option<Vec<String>>, model: Option<String>) -> PyFakeAdapter {
         let script = FakeScript {
-            model: Some(model.unwrap_or_else(|| "scripted".into())),
+            model: Some(model.unwrap_or_else(|| rlm_adapters::SCRIPTED_MODEL.into())),
             replies: script.unwrap_or_default().into_iter().map(FakeReply::Text).collect(),
             rules: Vec::new(),
             when_exhausted: WhenExhausted::Error,
             context_window: None,
         };
-        FakeAdapter { script: Mutex::new(script), built: Mutex::new(None) }
+        PyFakeAdapter { script: Mutex::new(script), built: Mutex::new(None) }
     }
 
     /// Answers calls whose messages contain `pattern` (a regex with
@@ -66,7 +66,7 @@ impl FakeAdapter {
     }
 }
 
-impl FakeAdapter {
+impl PyFakeAdapter {
     fn adapter(&self) -> BindResult<Arc<RustFake>> {
         let mut built = lock(&self.built);
         if let Some(a) = &*built {
@@ -136,7 +136,7 @@ pub struct Resolved {
 /// `object` as a model: a `FakeAdapter`, an `Adapter`, a model string, or
 /// any object with a callable `complete`.
 pub fn resolve(py: Python<'_>, object: &Bound<'_, PyAny>) -> PyResult<Resolved> {
-    if let Ok(fake) = object.cast::<FakeAdapter>() {
+    if let Ok(fake) = object.cast::<PyFakeAdapter>() {
         let adapter: Arc<dyn ModelAdapter> = fake.borrow().adapter()?;
         return Ok(Resolved { adapter, event_loop: None });
     }

@@ -9,35 +9,35 @@ use crate::error::BindResult;
 
 /// The context of a run: one text or many documents. Programs see it as
 /// `context` / `P` and `ctx`; the root model sees only its metadata.
-#[pyclass(module = "rlm_rs", frozen)]
-pub struct Context {
+#[pyclass(module = "rlm_rs", frozen, name = "Context")]
+pub struct PyContext {
     pub inner: RustContext,
 }
 
 #[pymethods]
-impl Context {
+impl PyContext {
     /// One document.
     #[staticmethod]
-    fn from_text(text: String) -> Context {
-        Context { inner: RustContext::from_text(text) }
+    fn from_text(text: String) -> PyContext {
+        PyContext { inner: RustContext::from_text(text) }
     }
 
     /// Several documents, joined by `separator` (default ``"\n\n---\n\n"``,
     /// as in pyrlm-runtime).
     #[staticmethod]
     #[pyo3(signature = (documents, separator=None))]
-    fn from_documents(documents: Vec<String>, separator: Option<&str>) -> Context {
+    fn from_documents(documents: Vec<String>, separator: Option<&str>) -> PyContext {
         let inner = match separator {
             Some(sep) => RustContext::from_documents_with_separator(documents, sep),
             None => RustContext::from_documents(documents),
         };
-        Context { inner }
+        PyContext { inner }
     }
 
     /// A file (large files are memory-mapped) or a folder (one document per file).
     #[staticmethod]
-    fn from_file(path: std::path::PathBuf) -> BindResult<Context> {
-        Ok(Context { inner: RustContext::from_path(path, &LoadOptions::default())? })
+    fn from_file(path: std::path::PathBuf) -> BindResult<PyContext> {
+        Ok(PyContext { inner: RustContext::from_path(path, &LoadOptions::default())? })
     }
 
     fn len_chars(&self) -> u64 {

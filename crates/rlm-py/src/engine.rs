@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
+use rlm_config::FrontEnd;
 use rlm_core::{
     Canceller, CompactionOptions, Execution, Finish, LoopOptions, Prompts, RetrievalSettings, Rlm,
     Session, SessionSettings,
@@ -20,39 +21,13 @@ use rlm_trace::TraceListener;
 
 use crate::adapters::resolve;
 use crate::cache::FileCache;
-use crate::context::Context;
+use crate::context::PyContext;
 use crate::error::{BindError, BindResult};
 use crate::event_listener::PyEventListener;
-use crate::limits::Limits;
+use crate::limits::PyLimits;
 use crate::py_adapter::LoopSlot;
 use crate::py_retriever::PyRetriever;
 use crate::runtime::{runtime, wait_interruptibly};
-
-/// The knobs the bindings honour through `config=` (the adapters, the cache,
-/// the event listener and the retriever are Python objects, given as their
-/// own arguments). Any other knob is refused with an error naming it.
-pub const PYTHON_KNOBS: &[&str] = &[
-    "budgets.max_steps",
-    "budgets.max_subcalls",
-    "budgets.max_depth",
-    "budgets.max_tokens",
-    "budgets.max_cost_usd",
-    "budgets.timeout_secs",
-    "limits.fuel",
-    "limits.memory_bytes",
-    "limits.max_str_len",
-    "limits.max_collection_len",
-    "limits.max_call_depth",
-    "limits.max_nesting",
-    "limits.max_output_bytes",
-    "limits.regex_backtrack_limit",
-    "concurrency",
-    "rate_limits",
-    "guards.require_program",
-    "guards.require_subcall",
-    "guards.max_invalid_replies",
-    "guards.fallback_program",
-];
 
 /// The `RlmConfig` of `config=`: each key a knob's `rlm.toml` key, each value
 /// what that key takes there (`True`/`False`, numbers, strings).
@@ -61,10 +36,13 @@ fn rlm_config_of(
 ) -> BindResult<rlm_config::RlmConfig> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (key, value) in config.unwrap_or_default() {
-        if rlm_config::knob(&key).is_some() && !PYTHON_KNOBS.contains(&key.as_str()) {
+        // The adapters, the cache, the event listener and the retriever are
+        // Python objects, given as their own arguments; the knob table's
+        // `FrontEnd::Python` column says which knobs `config=` takes.
+        if rlm_config::knob(&key).is_some_and(|k| !k.front_ends.contains(&FrontEnd::Python)) {
             return Err(BindError::Config(format!(
                 "rlm_rs does not support the setting {key:?} in config= (it takes: {})",
-                PYTHON_KNOBS.join(", ")
+                FrontEnd::Python.keys().join(", ")
             )));
         }
         let text = match value.extract::<bool>() {
@@ -82,8 +60,8 @@ fn rlm_config_of(
 }
 
 /// A configured runtime (see the Python class `rlm_rs.RLM`).
-#[pyclass(module = "rlm_rs._native", frozen)]
-pub struct Engine {
+#[pyclass(module = "rlm_rs._native", frozen, name = "Engine")]
+pub struct PyEngine {
     rlm: Rlm,
     /// Event-loop slots of the `async def complete` adapters.
     loops: Vec<LoopSlot>,
@@ -93,7 +71,7 @@ pub struct Engine {
 }
 
 #[pymethods]
-impl Engine {
+impl PyEngine {
     #[new]
     #[pyo3(signature = (
         adapter, *, subcall_adapter=None, cache=None, max_steps=None, max_subcalls=None,
@@ -125,13 +103,13 @@ impl Engine {
         invalid_response_limit: Option<u32>,
         fallback_code: Option<String>,
         auto_finalize_var: Option<String>,
-        limits: Option<Limits>,
+        limits: Option<PyLimits>,
         max_concurrency: Option<usize>,
         system_prompt: Option<String>,
         event_listener: Option<&Bound<'_, PyAny>>,
         retriever: Option<&Bound<'_, PyAny>>,
         config: Option<std::collections::HashMap<String, Bound<'_, PyAny>>>,
-    ) -> PyResult<Engine> {
+    ) -> PyResult<PyEngine> {
         // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`);
         // pyrlm's keyword arguments below override them.
         let cfg = rlm_config_of(config)?;
@@ -220,7 +198,7 @@ impl Engine {
         }
         builder = builder.scheduler(scheduler);
         let rlm = builder.build().map_err(BindError::from)?;
-        Ok(Engine { rlm, loops, listener })
+        Ok(PyEngine { rlm, loops, listener })
     }
 
     /// Runs `query` over `context`, blocking (without the GIL). Returns
@@ -229,7 +207,7 @@ impl Engine {
         &self,
         py: Python<'_>,
         query: String,
-        context: &Bound<'_, Context>,
+        context: &Bound<'_, PyContext>,
     ) -> PyResult<Py<PyTuple>> {
         for slot in &self.loops {
             *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -251,7 +229,7 @@ impl Engine {
         &self,
         py: Python<'py>,
         query: String,
-        context: &Bound<'py, Context>,
+        context: &Bound<'py, PyContext>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let locals = pyo3_async_runtimes::TaskLocals::with_running_loop(py)?.copy_context(py)?;
         for slot in &self.loops {
@@ -271,9 +249,9 @@ impl Engine {
     }
 }
 
-impl Engine {
+impl PyEngine {
     /// A session for one run, with the event listener subscribed.
-    fn session(&self, context: &Bound<'_, Context>) -> Session {
+    fn session(&self, context: &Bound<'_, PyContext>) -> Session {
         let session =
             Session::new(&self.rlm, context.get().inner.clone(), SessionSettings::default());
         if let Some(l) = &self.listener {

@@ -16,7 +16,7 @@ use crate::convert::{to_py, to_value};
 
 /// A `BaseException` that is not an `Exception` raised inside a host
 /// function: the run is stopped with it.
-pub type Interrupt = Rc<RefCell<Option<PyErr>>>;
+pub type PyInterrupt = Rc<RefCell<Option<PyErr>>>;
 
 /// How a registered Python function is called.
 pub struct PyHostFunc {
@@ -30,7 +30,7 @@ pub fn is_coroutine_function(py: Python<'_>, func: &Bound<'_, PyAny>) -> PyResul
 }
 
 /// The interpreter registration for a sync Python function.
-pub fn inline(func: Py<PyAny>, limits: Limits, interrupt: Interrupt) -> HostFunc {
+pub fn inline(func: Py<PyAny>, limits: Limits, interrupt: PyInterrupt) -> HostFunc {
     HostFunc::Inline(Rc::new(move |args: &[Value], kwargs: &[(SmolStr, Value)]| {
         Python::attach(|py| {
             let out =
@@ -43,7 +43,7 @@ pub fn inline(func: Py<PyAny>, limits: Limits, interrupt: Interrupt) -> HostFunc
 }
 
 /// `err` as a [`HostError`]; a non-`Exception` (`KeyboardInterrupt`) is kept in `interrupt`.
-pub fn host_error(err: PyErr, interrupt: &Interrupt) -> HostError {
+pub fn host_error(err: PyErr, interrupt: &PyInterrupt) -> HostError {
     Python::attach(|py| {
         let value = err.value(py);
         let is_exception = value.is_instance_of::<pyo3::exceptions::PyException>();
@@ -93,7 +93,7 @@ pub fn serve_async(
     calls: &[HostCall],
     lookup: &dyn Fn(&str) -> Option<Py<PyAny>>,
     limits: &Limits,
-    interrupt: &Interrupt,
+    interrupt: &PyInterrupt,
 ) -> PyResult<Vec<Option<Result<Value, HostError>>>> {
     let mut answers: Vec<Option<Result<Value, HostError>>> = Vec::with_capacity(calls.len());
     let mut coros = Vec::new();

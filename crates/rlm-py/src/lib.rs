@@ -32,16 +32,16 @@ mod sandbox;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_class::<limits::Limits>()?;
-    m.add_class::<sandbox::Sandbox>()?;
+    m.add_class::<limits::PyLimits>()?;
+    m.add_class::<sandbox::PySandbox>()?;
     m.add_class::<sandbox::SandboxResult>()?;
-    m.add_class::<sandbox::HostCall>()?;
+    m.add_class::<sandbox::PyHostCall>()?;
     m.add_class::<sandbox::Suspension>()?;
-    m.add_class::<context::Context>()?;
+    m.add_class::<context::PyContext>()?;
     m.add_class::<cache::FileCache>()?;
-    m.add_class::<adapters::FakeAdapter>()?;
+    m.add_class::<adapters::PyFakeAdapter>()?;
     m.add_class::<adapters::Adapter>()?;
     m.add_function(wrap_pyfunction!(adapters::openai_compat_adapter, m)?)?;
-    m.add_class::<engine::Engine>()?;
+    m.add_class::<engine::PyEngine>()?;
     Ok(())
 }

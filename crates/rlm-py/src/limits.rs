@@ -5,9 +5,9 @@ use pyo3::prelude::*;
 
 /// Resource limits of a sandbox. Every limit is checked before the work
 /// happens; hitting one raises a `LimitExceeded` subclass.
-#[pyclass(module = "rlm_rs", get_all, set_all, from_py_object)]
+#[pyclass(module = "rlm_rs", get_all, set_all, from_py_object, name = "Limits")]
 #[derive(Clone, Debug)]
-pub struct Limits {
+pub struct PyLimits {
     /// Instructions (plus builtin work in proportion to its size) per run.
     pub fuel: u64,
     /// Budget over live values, in approximate bytes.
@@ -27,7 +27,7 @@ pub struct Limits {
 }
 
 #[pymethods]
-impl Limits {
+impl PyLimits {
     #[new]
     #[pyo3(signature = (*, fuel=None, memory_bytes=None, max_str_len=None, max_collection_len=None, max_call_depth=None, max_nesting=None, max_output_bytes=None, regex_backtrack_limit=None))]
     #[allow(clippy::too_many_arguments)]
@@ -40,9 +40,9 @@ impl Limits {
         max_nesting: Option<usize>,
         max_output_bytes: Option<usize>,
         regex_backtrack_limit: Option<usize>,
-    ) -> Limits {
-        let d = Limits::from(rlm_interp::Limits::default());
-        Limits {
+    ) -> PyLimits {
+        let d = PyLimits::from(rlm_interp::Limits::default());
+        PyLimits {
             fuel: fuel.unwrap_or(d.fuel),
             memory_bytes: memory_bytes.unwrap_or(d.memory_bytes),
             max_str_len: max_str_len.unwrap_or(d.max_str_len),
@@ -69,9 +69,9 @@ impl Limits {
     }
 }
 
-impl From<rlm_interp::Limits> for Limits {
-    fn from(l: rlm_interp::Limits) -> Limits {
-        Limits {
+impl From<rlm_interp::Limits> for PyLimits {
+    fn from(l: rlm_interp::Limits) -> PyLimits {
+        PyLimits {
             fuel: l.fuel,
             memory_bytes: l.memory_bytes,
             max_str_len: l.max_str_len,
@@ -84,8 +84,8 @@ impl From<rlm_interp::Limits> for Limits {
     }
 }
 
-impl From<&Limits> for rlm_interp::Limits {
-    fn from(l: &Limits) -> rlm_interp::Limits {
+impl From<&PyLimits> for rlm_interp::Limits {
+    fn from(l: &PyLimits) -> rlm_interp::Limits {
         rlm_interp::Limits {
             fuel: l.fuel,
             memory_bytes: l.memory_bytes,

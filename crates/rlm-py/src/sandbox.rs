@@ -11,14 +11,14 @@ use std::rc::Rc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use rlm_interp::{HostCall as InterpCall, HostError, HostFunc, Outcome, Session, Value};
+use rlm_interp::{HostCall as InterpCall, HostError, HostFunc, Interpreter, Outcome, Value};
 
 use crate::convert::{to_py, to_value};
 use crate::error::{BindError, BindResult};
 use crate::host_functions::{
-    Interrupt, PyHostFunc, host_error, inline, is_coroutine_function, serve_async,
+    PyHostFunc, PyInterrupt, host_error, inline, is_coroutine_function, serve_async,
 };
-use crate::limits::Limits;
+use crate::limits::PyLimits;
 
 /// The global a program's last expression is stored in (`run_cell_keeping_last`).
 const RESULT_VAR: &str = "_sandbox_result_";
@@ -53,8 +53,8 @@ impl SandboxResult {
 }
 
 /// A call the program is waiting for (explicit suspend/resume form).
-#[pyclass(module = "rlm_rs", frozen, get_all)]
-pub struct HostCall {
+#[pyclass(module = "rlm_rs", frozen, get_all, name = "HostCall")]
+pub struct PyHostCall {
     /// Answer it under this id with `Sandbox.resume({id: value})`.
     pub id: u64,
     pub name: String,
@@ -63,7 +63,7 @@ pub struct HostCall {
 }
 
 #[pymethods]
-impl HostCall {
+impl PyHostCall {
     fn __repr__(&self, py: Python<'_>) -> String {
         let args = self.args.bind(py).repr().map(|r| r.to_string()).unwrap_or_default();
         let kwargs = self.kwargs.bind(py).repr().map(|r| r.to_string()).unwrap_or_default();
@@ -80,12 +80,12 @@ pub struct Suspension {
 }
 
 /// The sandboxed interpreter. Not thread-safe: use it from the thread that made it.
-#[pyclass(module = "rlm_rs", unsendable)]
-pub struct Sandbox {
-    session: Session,
+#[pyclass(module = "rlm_rs", unsendable, name = "Sandbox")]
+pub struct PySandbox {
+    session: Interpreter,
     limits: rlm_interp::Limits,
     functions: HashMap<String, PyHostFunc>,
-    interrupt: Interrupt,
+    interrupt: PyInterrupt,
     /// A run is suspended (between `start` and the `resume` that ends it).
     suspended: bool,
     /// Output of the suspended run so far.
@@ -97,21 +97,21 @@ pub struct Sandbox {
 }
 
 #[pymethods]
-impl Sandbox {
+impl PySandbox {
     #[new]
     #[pyo3(signature = (*, limits=None, functions=None, external_functions=None))]
     fn new(
         py: Python<'_>,
-        limits: Option<Limits>,
+        limits: Option<PyLimits>,
         functions: Option<HashMap<String, Py<PyAny>>>,
         external_functions: Option<Vec<String>>,
-    ) -> PyResult<Sandbox> {
+    ) -> PyResult<PySandbox> {
         let limits: rlm_interp::Limits = limits.as_ref().map(Into::into).unwrap_or_default();
-        let mut sandbox = Sandbox {
-            session: Session::new(limits.clone()),
+        let mut sandbox = PySandbox {
+            session: Interpreter::new(limits.clone()),
             limits,
             functions: HashMap::new(),
-            interrupt: Interrupt::default(),
+            interrupt: PyInterrupt::default(),
             suspended: false,
             output: String::new(),
             source: String::new(),
@@ -285,8 +285,8 @@ impl Sandbox {
     }
 
     #[getter]
-    fn limits(&self) -> Limits {
-        Limits::from(self.limits.clone())
+    fn limits(&self) -> PyLimits {
+        PyLimits::from(self.limits.clone())
     }
 }
 
@@ -296,7 +296,7 @@ enum Step {
     Calls(Vec<InterpCall>),
 }
 
-impl Sandbox {
+impl PySandbox {
     fn begin(
         &mut self,
         py: Python<'_>,
@@ -324,7 +324,11 @@ impl Sandbox {
         self.step(py, |s| s.run_cell_keeping_last(code, RESULT_VAR))
     }
 
-    fn step(&mut self, py: Python<'_>, f: impl FnOnce(&mut Session) -> Outcome) -> PyResult<Step> {
+    fn step(
+        &mut self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Interpreter) -> Outcome,
+    ) -> PyResult<Step> {
         self.awaiting.clear();
         let outcome = f(&mut self.session);
         self.output.push_str(&self.session.take_output());
@@ -405,7 +409,7 @@ impl Sandbox {
                     for (k, v) in &c.kwargs {
                         kwargs.set_item(k.as_str(), to_py(py, v, &mut repr)?)?;
                     }
-                    let call = HostCall {
+                    let call = PyHostCall {
                         id: c.id,
                         name: c.name.to_string(),
                         args: args.unbind(),

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rlm_context::{Context, Limits};
+use rlm_context::{Context, ContextLimits};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, RetrievalError};
@@ -89,7 +89,7 @@ impl Corpus {
             (Some(name), true) => name.clone(),
             _ => format!("d{i}"),
         };
-        let limits = Limits { max_chunks: u64::MAX, ..*context.limits() };
+        let limits = ContextLimits { max_chunks: u64::MAX, ..*context.limits() };
         let mut entries = Vec::new();
         for (i, info) in docs.iter().enumerate() {
             let mut base = Metadata::new();

@@ -6,7 +6,7 @@ use std::num::{NonZeroU32, NonZeroUsize};
 
 use rlm_types::ModelId;
 
-use crate::error::ConfigError;
+use crate::error::SchedulerConfigError;
 
 /// Limits for one provider model (the default: none).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,9 +73,9 @@ impl Default for SchedulerConfig {
 }
 
 impl SchedulerConfig {
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+    pub(crate) fn validate(&self) -> Result<(), SchedulerConfigError> {
         if self.max_concurrency == 0 {
-            return Err(ConfigError::Zero("max_concurrency"));
+            return Err(SchedulerConfigError::Zero("max_concurrency"));
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rlm_types::{CompletionRequest, ModelId, Usage};
+use rlm_types::{CompletionRequest, ModelId, Price, Usage};
 
 /// Estimates what a request will use and prices usage. The embedder usually
 /// implements it with a real tokenizer and the adapters' price table;
@@ -27,13 +27,6 @@ pub enum EstimateMode {
     /// tokens than bytes, so with the completion capped by `max_tokens` the
     /// reservation is an upper bound and a budget is never overshot.
     UpperBound,
-}
-
-/// Prices per million tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Price {
-    pub input_per_million_usd: f64,
-    pub output_per_million_usd: f64,
 }
 
 /// Chat-template overhead per message and per request, as OpenAI documents it.
@@ -73,11 +66,7 @@ impl Costing for HeuristicCosting {
 
     fn cost_usd(&self, model: &ModelId, usage: &Usage) -> f64 {
         match self.prices.get(model) {
-            Some(price) => {
-                (usage.prompt_tokens as f64 * price.input_per_million_usd
-                    + usage.completion_tokens as f64 * price.output_per_million_usd)
-                    / 1e6
-            }
+            Some(price) => price.cost(usage),
             None => 0.0,
         }
     }

@@ -25,7 +25,7 @@ impl<E: std::error::Error + 'static> Clone for SubcallError<E> {
 
 /// A scheduler configuration that cannot work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
+pub enum SchedulerConfigError {
     #[error("{0} must be at least 1")]
     Zero(&'static str),
     #[error("rate limit for {model}: {what} is too high to express as a replenish period")]

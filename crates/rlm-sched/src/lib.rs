@@ -67,8 +67,8 @@ mod limiter;
 mod scheduler;
 
 pub use config::{ModelLimits, SchedulerConfig};
-pub use costing::{Costing, EstimateMode, HeuristicCosting, Price};
-pub use error::{ConfigError, SubcallError};
+pub use costing::{Costing, EstimateMode, HeuristicCosting};
+pub use error::{SchedulerConfigError, SubcallError};
 pub use events::{CallObserver, SchedListener, SubcallEvent, SubcallEventKind};
 pub use executor::{Executed, FnExecutor, RetryNote, SubcallExecutor};
 pub use scheduler::{CallResult, SchedStats, Scheduler, SchedulerBuilder};

@@ -10,7 +10,7 @@ use rlm_types::ModelId;
 use tokio::sync::Semaphore;
 
 use crate::config::ModelLimits;
-use crate::error::ConfigError;
+use crate::error::SchedulerConfigError;
 
 const MINUTE_NANOS: u64 = 60_000_000_000;
 
@@ -33,15 +33,15 @@ fn per_minute(
     what: &'static str,
     per_minute: NonZeroU32,
     burst: NonZeroU32,
-) -> Result<Quota, ConfigError> {
+) -> Result<Quota, SchedulerConfigError> {
     let period = Duration::from_nanos(MINUTE_NANOS / u64::from(per_minute.get()));
     Quota::with_period(period)
         .map(|q| q.allow_burst(burst))
-        .ok_or_else(|| ConfigError::RateTooHigh { model: model.to_string(), what })
+        .ok_or_else(|| SchedulerConfigError::RateTooHigh { model: model.to_string(), what })
 }
 
 impl ModelThrottle {
-    pub(crate) fn new(model: &ModelId, limits: &ModelLimits) -> Result<Self, ConfigError> {
+    pub(crate) fn new(model: &ModelId, limits: &ModelLimits) -> Result<Self, SchedulerConfigError> {
         let requests = match limits.requests_per_minute {
             Some(rpm) => Some(RateLimiter::direct(per_minute(
                 model,

@@ -30,7 +30,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::SchedulerConfig;
 use crate::costing::{Costing, HeuristicCosting};
-use crate::error::{ConfigError, SubcallError};
+use crate::error::{SchedulerConfigError, SubcallError};
 use crate::events::{CallObserver, SchedListener, SubcallEvent, SubcallEventKind};
 use crate::executor::SubcallExecutor;
 use crate::limiter::ModelThrottle;
@@ -126,7 +126,7 @@ impl<X: SubcallExecutor> SchedulerBuilder<X> {
         self
     }
 
-    pub fn build(self) -> Result<Scheduler<X>, ConfigError> {
+    pub fn build(self) -> Result<Scheduler<X>, SchedulerConfigError> {
         self.config.validate()?;
         // Build every configured throttle now so that a bad limit is an error
         // here and never in the middle of a batch.

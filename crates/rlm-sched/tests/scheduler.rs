@@ -11,8 +11,8 @@ use std::time::Duration;
 use common::*;
 use rlm_policy::{Budget, BudgetError, BudgetLimits};
 use rlm_sched::{
-    ConfigError, EstimateMode, HeuristicCosting, ModelLimits, SchedStats, Scheduler,
-    SchedulerConfig, SubcallError, SubcallEventKind,
+    EstimateMode, HeuristicCosting, ModelLimits, SchedStats, Scheduler, SchedulerConfig,
+    SchedulerConfigError, SubcallError, SubcallEventKind,
 };
 use rlm_types::ModelId;
 
@@ -455,7 +455,7 @@ async fn empty_batch_and_bad_config() {
     assert_eq!(sched.stats(), SchedStats::default());
     assert_eq!(
         Scheduler::builder(exec).config(config(0)).build().err(),
-        Some(ConfigError::Zero("max_concurrency"))
+        Some(SchedulerConfigError::Zero("max_concurrency"))
     );
 }
 

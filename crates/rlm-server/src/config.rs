@@ -11,7 +11,7 @@ use rlm_adapters::{EnvVars, FakeScript, Secret};
 use crate::error::ServerError;
 
 /// The model name of the offline scripted model.
-pub const SCRIPTED_MODEL: &str = "scripted";
+pub use rlm_adapters::SCRIPTED_MODEL;
 
 /// One API key: `id` names its owner in records and logs; `token` is the
 /// secret a client sends as `Authorization: Bearer <token>`.
@@ -102,7 +102,7 @@ impl ModelConfig {
 
 /// Limits that protect the server from its clients.
 #[derive(Debug, Clone)]
-pub struct Limits {
+pub struct ServerLimits {
     /// Largest request body (JSON or multipart).
     pub max_body_bytes: u64,
     /// Largest context a session may hold.
@@ -120,13 +120,13 @@ pub struct Limits {
     /// them (a higher value is refused with 422).
     pub execution: rlm_policy::BudgetLimits,
     /// The sandbox's limits for every program an execution runs (fuel,
-    /// memory, lengths, depth, output): `--fuel`, `--memory`, `[limits]`.
+    /// memory, lengths, depth, output): `--fuel`, `--memory-bytes`, `[limits]`.
     pub sandbox: rlm_interp::Limits,
 }
 
-impl Default for Limits {
+impl Default for ServerLimits {
     fn default() -> Self {
-        Limits {
+        ServerLimits {
             max_body_bytes: 64 << 20,
             max_context_bytes: 512 << 20,
             max_query_chars: 20_000,
@@ -167,7 +167,7 @@ pub struct ServerConfig {
     /// Empty: no authentication (allowed on loopback only).
     pub api_keys: Vec<ApiKey>,
     pub models: ModelConfig,
-    pub limits: Limits,
+    pub limits: ServerLimits,
     pub jobs: JobsConfig,
     /// Sessions may load server-side files under this directory (none: not at all).
     pub allowed_path_root: Option<PathBuf>,
@@ -176,12 +176,12 @@ pub struct ServerConfig {
     /// How long shutdown waits for running executions before interrupting them.
     pub shutdown_grace: Duration,
     /// Where executions' programs run (`rlm serve --isolate`).
-    pub isolation: Isolation,
+    pub isolation: ServerIsolation,
 }
 
 /// Where executions' programs run.
 #[derive(Debug, Clone, Default)]
-pub enum Isolation {
+pub enum ServerIsolation {
     /// In the server's process: the interpreter's own limits only.
     #[default]
     None,
@@ -198,12 +198,12 @@ impl ServerConfig {
             data_dir,
             api_keys: Vec::new(),
             models: ModelConfig::scripted(script),
-            limits: Limits::default(),
+            limits: ServerLimits::default(),
             jobs: JobsConfig::default(),
             allowed_path_root: None,
             cors_origins: Vec::new(),
             shutdown_grace: Duration::from_secs(10),
-            isolation: Isolation::None,
+            isolation: ServerIsolation::None,
         }
     }
 

@@ -21,14 +21,14 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::bus::ExecutionBus;
-use crate::config::{Limits, ModelConfig};
+use crate::config::{ModelConfig, ServerLimits};
 use crate::contexts::ContextFiles;
-use crate::engine::{Engine, EngineOutcome, ExecutionRequest};
+use crate::engine::{EngineOutcome, ExecutionRequest, ServerEngine};
 use crate::error::ServerError;
 use crate::metrics::Metrics;
 use crate::shapes::ExecutionResponse;
 use crate::store::{
-    ExecutionRecord, ExecutionStatus, SessionRecord, SessionSettings, SettledExecution, Spend,
+    ExecutionRecord, ExecutionStatus, SessionOverrides, SessionRecord, SettledExecution, Spend,
     Store, new_session_state, now_micros,
 };
 
@@ -72,11 +72,11 @@ struct Live {
 /// See the module docs.
 pub struct Executions {
     store: Arc<dyn Store>,
-    engine: Arc<Engine>,
+    engine: Arc<ServerEngine>,
     contexts: Arc<ContextFiles>,
     metrics: Arc<Metrics>,
     models: ModelConfig,
-    limits: Limits,
+    limits: ServerLimits,
     live: DashMap<Uuid, Arc<Live>>,
     per_key: DashMap<String, Arc<Semaphore>>,
     per_session: DashMap<Uuid, Arc<Mutex<()>>>,
@@ -86,11 +86,11 @@ pub struct Executions {
 impl Executions {
     pub fn new(
         store: Arc<dyn Store>,
-        engine: Arc<Engine>,
+        engine: Arc<ServerEngine>,
         contexts: Arc<ContextFiles>,
         metrics: Arc<Metrics>,
         models: ModelConfig,
-        limits: Limits,
+        limits: ServerLimits,
     ) -> Self {
         Executions {
             store,
@@ -251,7 +251,7 @@ impl Executions {
         self.live.insert(id, Arc::clone(&live));
         self.metrics.in_flight.inc();
         let this = Arc::clone(self);
-        let run = RunSpec { record, context, sub_model, settings, live, permit };
+        let run = AdmittedExecution { record, context, sub_model, settings, live, permit };
         tokio::spawn(async move {
             let finished = this.run(run).await;
             let _ = done_tx.send(Some(finished));
@@ -261,8 +261,8 @@ impl Executions {
         Ok(Started { id, bus, done })
     }
 
-    async fn run(&self, spec: RunSpec) -> ExecutionRecord {
-        let RunSpec { mut record, context, sub_model, settings, live, permit } = spec;
+    async fn run(&self, spec: AdmittedExecution) -> ExecutionRecord {
+        let AdmittedExecution { mut record, context, sub_model, settings, live, permit } = spec;
         let _permit = permit;
         // One execution of a session at a time, in arrival order.
         let lock = record.session_id.map(|sid| {
@@ -357,7 +357,7 @@ impl Executions {
     /// records in the state: the store keeps them, with their traces.
     fn core_settings(
         &self,
-        settings: &SessionSettings,
+        settings: &SessionOverrides,
         name: Option<&str>,
         deadline: Duration,
     ) -> rlm_core::SessionSettings {
@@ -523,18 +523,20 @@ struct Persister {
     stored: watch::Receiver<usize>,
 }
 
-struct RunSpec {
+/// An execution admitted to run (its record stored, its permit held): what
+/// the spawned task takes to run it to its end.
+struct AdmittedExecution {
     record: ExecutionRecord,
     context: Context,
     sub_model: Option<String>,
-    settings: SessionSettings,
+    settings: SessionOverrides,
     live: Arc<Live>,
     permit: Option<OwnedSemaphorePermit>,
 }
 
 /// The session's budget across executions (Enzu's `Session(max_cost_usd,
 /// max_tokens)`), as rlm-core enforces it.
-fn cumulative_limits(settings: &SessionSettings) -> SessionLimits {
+fn cumulative_limits(settings: &SessionOverrides) -> SessionLimits {
     SessionLimits {
         max_tokens: settings.max_total_tokens,
         max_cost_usd: settings.max_total_cost_usd,

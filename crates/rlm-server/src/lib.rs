@@ -40,7 +40,7 @@ mod tree;
 mod web;
 
 pub use config::{
-    ApiKey, Isolation, JobsConfig, Limits, ModelConfig, SCRIPTED_MODEL, ServerConfig,
+    ApiKey, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation, ServerLimits,
 };
 pub use error::ServerError;
 pub use server::{Server, init_json_logs};

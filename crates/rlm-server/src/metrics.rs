@@ -12,7 +12,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use rlm_trace::{CallFinished, EventKind, Outcome, SpanId, TraceEvent};
+use rlm_trace::{CallFinished, EventKind, SpanId, SpanOutcome, TraceEvent};
 
 use crate::store::ExecutionRecord;
 
@@ -183,8 +183,8 @@ impl Metrics {
                     } else {
                         self.subcall_seconds.observe(call.latency_ms as f64 / 1000.0);
                         match call.outcome {
-                            Outcome::Ok => "ok",
-                            Outcome::Cancelled => "cancelled",
+                            SpanOutcome::Ok => "ok",
+                            SpanOutcome::Cancelled => "cancelled",
                             _ => "error",
                         }
                     };

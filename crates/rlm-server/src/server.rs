@@ -14,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{AppState, router};
 use crate::auth::Auth;
-use crate::config::{Isolation, ServerConfig};
+use crate::config::{ServerConfig, ServerIsolation};
 use crate::contexts::ContextFiles;
-use crate::engine::Engine;
+use crate::engine::ServerEngine;
 use crate::error::ServerError;
 use crate::executions::Executions;
 use crate::jobs::Jobs;
@@ -43,15 +43,16 @@ impl Server {
             Arc::new(tokio::task::block_in_place(|| SledStore::open(&db_dir))?);
         let contexts = Arc::new(ContextFiles::open(config.data_dir.join("contexts"))?);
         let sandbox = match &config.isolation {
-            Isolation::None => SandboxHost::InProcess,
-            Isolation::Process(pool) => {
+            ServerIsolation::None => SandboxHost::InProcess,
+            ServerIsolation::Process(pool) => {
                 let pool = tokio::task::block_in_place(|| WorkerPool::start(pool.clone()))
                     .map_err(|e| ServerError::Config(format!("--isolate process: {e}")))?;
                 SandboxHost::process(pool)
             }
         };
-        let engine =
-            Arc::new(tokio::task::block_in_place(|| Engine::new(config.models.clone(), sandbox))?);
+        let engine = Arc::new(tokio::task::block_in_place(|| {
+            ServerEngine::new(config.models.clone(), sandbox)
+        })?);
         let interrupted = store
             .interrupt_running_executions(
                 "interrupted: the server stopped while this execution ran",

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::store::{
-    ExecutionRecord, JobRecord, JobStatus, Micros, SessionRecord, SessionSettings, Spend,
+    ExecutionRecord, JobRecord, JobStatus, Micros, SessionOverrides, SessionRecord, Spend,
 };
 
 pub fn time(micros: Micros) -> DateTime<Utc> {
@@ -31,7 +31,7 @@ pub struct SessionCreate {
     pub paths: Option<Vec<String>>,
     pub context_metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Models and budgets for this session's executions.
-    pub settings: Option<SessionSettings>,
+    pub settings: Option<SessionOverrides>,
 }
 
 /// `POST /api/sessions` as multipart/form-data: each file is one document.
@@ -42,7 +42,7 @@ pub struct SessionCreate {
 )]
 pub struct SessionUpload {
     pub name: Option<String>,
-    /// [`SessionSettings`] as JSON text.
+    /// [`SessionOverrides`] as JSON text.
     pub settings: Option<String>,
     /// A context as text (one more document).
     pub context: Option<String>,
@@ -54,8 +54,9 @@ pub struct SessionUpload {
 /// One Server-Sent Event as sent: `id` (its position, from 0), `event` (its
 /// type) and `data` (JSON text `{"type": event, "data": {...}}`).
 #[derive(Debug, Clone, ToSchema)]
+#[schema(as = SseEvent)]
 #[allow(dead_code, reason = "a shape for the OpenAPI document only: events are written by the bus")]
-pub struct SseEvent {
+pub struct SseFrame {
     pub id: String,
     pub event: String,
     pub data: String,
@@ -72,7 +73,7 @@ pub struct SessionResponse {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub memory_count: usize,
-    pub settings: SessionSettings,
+    pub settings: SessionOverrides,
     /// Spent so far over all executions (`calls` + `root_calls` is what
     /// `max_total_calls` caps).
     pub spend: Spend,
@@ -135,7 +136,8 @@ pub struct DeletedMemoryKey {
 
 /// One question of a session and its answer.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Turn {
+#[schema(as = Turn)]
+pub struct HistoryTurn {
     /// The execution that answered it.
     pub execution_id: String,
     pub query: String,
@@ -146,7 +148,7 @@ pub struct Turn {
 pub struct HistoryResponse {
     pub session_id: Uuid,
     /// Oldest first; the most recent ones are shown to the root model.
-    pub turns: Vec<Turn>,
+    pub turns: Vec<HistoryTurn>,
 }
 
 impl From<&SessionRecord> for HistoryResponse {
@@ -155,7 +157,7 @@ impl From<&SessionRecord> for HistoryResponse {
             .state
             .history
             .iter()
-            .map(|t| Turn {
+            .map(|t| HistoryTurn {
                 execution_id: t.execution_id.0.clone(),
                 query: t.query.clone(),
                 answer: t.answer.clone(),

@@ -3,7 +3,7 @@
 //! `child` nodes, nested (a sub-RLM's own subcalls are its children). Programs
 //! and root-model calls are folded into their run (`generated_code`, tokens).
 
-use rlm_trace::{EventKind, Outcome, SpanKind, SpanNode, Trace, TraceEvent};
+use rlm_trace::{EventKind, SpanKind, SpanNode, SpanOutcome, Trace, TraceEvent};
 use uuid::Uuid;
 
 use crate::shapes::{ExecutionNode, ExecutionTree, time};
@@ -25,8 +25,8 @@ fn count(node: &ExecutionNode) -> usize {
 fn status(span: &SpanNode) -> &'static str {
     match span.outcome() {
         None => "running",
-        Some(Outcome::Ok) => "completed",
-        Some(Outcome::Cancelled) => "cancelled",
+        Some(SpanOutcome::Ok) => "completed",
+        Some(SpanOutcome::Cancelled) => "cancelled",
         Some(_) => "failed",
     }
 }

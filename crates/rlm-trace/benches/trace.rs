@@ -11,7 +11,7 @@ use rlm_types::Usage;
 
 fn finished(i: u64) -> CallFinished {
     CallFinished {
-        outcome: Outcome::Ok,
+        outcome: SpanOutcome::Ok,
         response_preview: "The chunk mentions Barcelona as the host city of the 1992 games.".into(),
         usage: Usage { prompt_tokens: 1100, completion_tokens: 40, cached_tokens: 0 },
         cost_usd: 0.0003,

@@ -232,7 +232,7 @@ impl EventKind {
 /// How a span ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum SpanOutcome {
     Ok,
     Error,
     Cancelled,
@@ -240,14 +240,14 @@ pub enum Outcome {
     BudgetExceeded,
 }
 
-impl Outcome {
+impl SpanOutcome {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Ok => "ok",
-            Outcome::Error => "error",
-            Outcome::Cancelled => "cancelled",
-            Outcome::Timeout => "timeout",
-            Outcome::BudgetExceeded => "budget_exceeded",
+            SpanOutcome::Ok => "ok",
+            SpanOutcome::Error => "error",
+            SpanOutcome::Cancelled => "cancelled",
+            SpanOutcome::Timeout => "timeout",
+            SpanOutcome::BudgetExceeded => "budget_exceeded",
         }
     }
 }
@@ -268,7 +268,7 @@ pub struct RunStarted {
 /// An RLM run ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunFinished {
-    pub outcome: Outcome,
+    pub outcome: SpanOutcome,
     /// Model-call / program rounds the run took.
     pub iterations: u32,
     /// Tokens of the whole run, its subcalls and sub-runs included.
@@ -290,7 +290,7 @@ pub struct ModelCallStarted {
 /// A model call or a subcall ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallFinished {
-    pub outcome: Outcome,
+    pub outcome: SpanOutcome,
     pub response_preview: String,
     pub usage: Usage,
     /// What this call cost (0 when served from the cache or deduplicated).
@@ -317,7 +317,7 @@ pub struct ProgramStarted {
 /// A program stops (finished, failed, or was stopped by a limit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProgramFinished {
-    pub outcome: Outcome,
+    pub outcome: SpanOutcome,
     pub stdout: String,
     /// The error text the model was shown, if the program failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -39,11 +39,11 @@
 //! let prog = rec.start_program(run, ProgramStarted { iteration: 1, code: "print(1)".into() });
 //! let call = rec.start_subcall(prog, SubcallStarted { model: "openai:gpt-5-mini".into(), ..Default::default() });
 //! rec.finish_subcall(call, CallFinished {
-//!     outcome: Outcome::Ok, response_preview: "Ada".into(), usage: Usage::default(),
+//!     outcome: SpanOutcome::Ok, response_preview: "Ada".into(), usage: Usage::default(),
 //!     cost_usd: 0.0001, latency_ms: 120, cached: false, deduped: false, error: None,
 //! });
 //! rec.finish_program(prog, ProgramFinished {
-//!     outcome: Outcome::Ok, stdout: "1\n".into(), error: None, fuel_used: 10, memory_bytes: 64, duration_ms: 125,
+//!     outcome: SpanOutcome::Ok, stdout: "1\n".into(), error: None, fuel_used: 10, memory_bytes: 64, duration_ms: 125,
 //! });
 //! rec.final_answer(run, FinalAnswer { answer: "Ada".into() });
 //! let trace = rec.trace().unwrap();
@@ -68,9 +68,7 @@ pub use event::*;
 pub use jsonl::{
     JsonLinesSink, from_json_line, read_jsonl, to_json_line, to_sse_frame, write_jsonl,
 };
-pub use recorder::{
-    Clock, ManualClock, RecorderOptions, SystemClock, TraceListener, TraceRecorder,
-};
+pub use recorder::{RecorderOptions, TraceListener, TraceRecorder};
 pub use redact::{REDACTED, RedactHook, Redactor};
 pub use render::{TextRenderOptions, escape_html};
 pub use stats::{DEFAULT_STORM_RETRIES, RetryStorms, RunStats};

@@ -10,50 +10,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use rlm_types::{Clock, SystemClock};
 
 use crate::error::TraceError;
 use crate::event::*;
 use crate::redact::{Redactor, truncate};
 use crate::summary::TraceSummary;
 use crate::tree::Trace;
-
-/// Wall-clock time in microseconds since the Unix epoch; injectable for tests and replays.
-pub trait Clock: Send + Sync {
-    fn now_us(&self) -> u64;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_us(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-            .unwrap_or(0)
-    }
-}
-
-/// A clock that moves only when told to (deterministic traces in tests).
-#[derive(Debug, Default)]
-pub struct ManualClock(AtomicU64);
-
-impl ManualClock {
-    pub fn new(start_us: u64) -> Self {
-        ManualClock(AtomicU64::new(start_us))
-    }
-    pub fn advance_us(&self, us: u64) {
-        self.0.fetch_add(us, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_us(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// Sees every event as it is recorded (live display, JSON-lines files, SSE).
 ///

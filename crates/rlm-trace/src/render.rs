@@ -44,11 +44,13 @@ enum Tone {
 }
 
 impl Tone {
-    fn of(outcome: Option<Outcome>) -> Tone {
+    fn of(outcome: Option<SpanOutcome>) -> Tone {
         match outcome {
-            Some(Outcome::Ok) => Tone::Good,
-            Some(Outcome::Error) => Tone::Bad,
-            Some(Outcome::Timeout | Outcome::BudgetExceeded | Outcome::Cancelled) => Tone::Warn,
+            Some(SpanOutcome::Ok) => Tone::Good,
+            Some(SpanOutcome::Error) => Tone::Bad,
+            Some(SpanOutcome::Timeout | SpanOutcome::BudgetExceeded | SpanOutcome::Cancelled) => {
+                Tone::Warn
+            }
             None => Tone::Plain,
         }
     }
@@ -84,7 +86,7 @@ struct SpanView {
     css_kind: &'static str,
     id: SpanId,
     title: Vec<String>,
-    outcome: Option<Outcome>,
+    outcome: Option<SpanOutcome>,
     metrics: Vec<String>,
     details: Vec<Detail>,
 }
@@ -485,7 +487,7 @@ pre.bad{background:#fdeef0}
 fn html_span(node: &SpanNode, out: &mut String) {
     let view = describe_span(node);
     let tone = Tone::of(view.outcome);
-    let outcome = view.outcome.map(Outcome::as_str).unwrap_or("open");
+    let outcome = view.outcome.map(SpanOutcome::as_str).unwrap_or("open");
     let _ = write!(
         out,
         "<li><details{} class=\"span {}\" id=\"span-{}\" data-span=\"{}\" data-kind=\"{}\"><summary>",

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use rlm_types::Usage;
 use serde::Serialize;
 
-use crate::event::{BudgetLevel, EventKind, Outcome, SpanId, TraceEvent};
+use crate::event::{BudgetLevel, EventKind, SpanId, SpanOutcome, TraceEvent};
 use crate::summary::{
     CacheSummary, LatencySummary, ModelSummary, PromWriter, TraceSummary, from_nano,
     sanitize_metric_name, to_nano,
@@ -317,7 +317,7 @@ fn run_facts(events: &[TraceEvent], summary: &TraceSummary) -> RunFacts {
         outcome: finished.map_or("open", |r| r.outcome.as_str()).to_string(),
         duration_ms: finished.map(|r| r.duration_ms),
         retries: summary.retries_by_reason.values().sum(),
-        exhausted: hard_stop || finished.is_some_and(|r| r.outcome == Outcome::BudgetExceeded),
+        exhausted: hard_stop || finished.is_some_and(|r| r.outcome == SpanOutcome::BudgetExceeded),
     }
 }
 

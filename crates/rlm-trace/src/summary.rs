@@ -153,7 +153,7 @@ impl TraceSummary {
                     }
                     let m = s.models.entry(model.clone()).or_default();
                     m.calls += 1;
-                    if c.outcome != Outcome::Ok {
+                    if c.outcome != SpanOutcome::Ok {
                         m.failed_calls += 1;
                     }
                     if c.cached {
@@ -213,7 +213,7 @@ impl TraceSummary {
         &mut self,
         open: &mut HashMap<SpanId, (SpanKind, Option<&str>)>,
         span: SpanId,
-        outcome: Outcome,
+        outcome: SpanOutcome,
     ) {
         // A close without its open (a partial stream) still counts, under the closer's kind.
         let kind = open.remove(&span).map(|(k, _)| k.as_str()).unwrap_or("unknown");

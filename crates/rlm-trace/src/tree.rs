@@ -56,7 +56,7 @@ impl SpanNode {
     }
 
     /// How the span ended, if it did.
-    pub fn outcome(&self) -> Option<Outcome> {
+    pub fn outcome(&self) -> Option<SpanOutcome> {
         match &self.end.as_ref()?.kind {
             EventKind::RunFinished(r) => Some(r.outcome),
             EventKind::ModelCallFinished(c) | EventKind::SubcallFinished(c) => Some(c.outcome),

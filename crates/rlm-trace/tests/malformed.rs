@@ -24,7 +24,7 @@ fn program() -> EventKind {
 
 fn run_end() -> EventKind {
     EventKind::RunFinished(RunFinished {
-        outcome: Outcome::Ok,
+        outcome: SpanOutcome::Ok,
         iterations: 0,
         usage: Default::default(),
         cost_usd: 0.0,

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use rlm_trace::*;
+use rlm_types::{Clock, ManualClock};
 
 #[test]
 fn concurrent_subcalls_record_a_consistent_stream() {
@@ -67,7 +68,7 @@ fn every_kind(rec: &TraceRecorder, s: &str) {
         ModelCallStarted { model: s.into(), prompt_preview: s.into(), ..Default::default() },
     );
     let failed = CallFinished {
-        outcome: Outcome::Error,
+        outcome: SpanOutcome::Error,
         response_preview: s.into(),
         error: Some(s.into()),
         ..common::ok_call("", Default::default(), 0.0, 0)
@@ -83,7 +84,7 @@ fn every_kind(rec: &TraceRecorder, s: &str) {
     rec.finish_program(
         prog,
         ProgramFinished {
-            outcome: Outcome::Error,
+            outcome: SpanOutcome::Error,
             stdout: s.into(),
             error: Some(s.into()),
             fuel_used: 0,
@@ -106,7 +107,7 @@ fn every_kind(rec: &TraceRecorder, s: &str) {
     rec.finish_run(
         run,
         RunFinished {
-            outcome: Outcome::Ok,
+            outcome: SpanOutcome::Ok,
             iterations: 1,
             usage: Default::default(),
             cost_usd: 0.0,
@@ -231,7 +232,7 @@ fn manual_clock_gives_exact_timestamps() {
     rec.finish_run(
         run,
         RunFinished {
-            outcome: Outcome::Cancelled,
+            outcome: SpanOutcome::Cancelled,
             iterations: 0,
             usage: Default::default(),
             cost_usd: 0.0,

@@ -121,7 +121,7 @@ fn hostile_text_is_escaped_in_html_and_neutralised_in_the_terminal() {
     rec.finish_program(
         prog,
         ProgramFinished {
-            outcome: Outcome::Error,
+            outcome: SpanOutcome::Error,
             stdout: hostile.into(),
             error: Some(hostile.into()),
             fuel_used: 1,

@@ -6,6 +6,7 @@ mod common;
 
 use proptest::prelude::*;
 use rlm_trace::*;
+use rlm_types::ManualClock;
 use std::sync::Arc;
 
 fn representative() -> Vec<TraceEvent> {
@@ -63,7 +64,7 @@ fn tree_shape_of_representative_trace() {
     assert_eq!(trace.roots.len(), 1);
     let root = &trace.roots[0];
     assert_eq!(root.kind(), Some(SpanKind::Run));
-    assert_eq!(root.outcome(), Some(Outcome::Ok));
+    assert_eq!(root.outcome(), Some(SpanOutcome::Ok));
     let kinds: Vec<_> = root.children.iter().map(|c| c.kind().unwrap()).collect();
     use SpanKind::*;
     assert_eq!(kinds, [ModelCall, Program, ModelCall, Program, ModelCall, Program]);
@@ -118,9 +119,14 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn outcome(n: u8) -> Outcome {
-    [Outcome::Ok, Outcome::Error, Outcome::Cancelled, Outcome::Timeout, Outcome::BudgetExceeded]
-        [n as usize % 5]
+fn outcome(n: u8) -> SpanOutcome {
+    [
+        SpanOutcome::Ok,
+        SpanOutcome::Error,
+        SpanOutcome::Cancelled,
+        SpanOutcome::Timeout,
+        SpanOutcome::BudgetExceeded,
+    ][n as usize % 5]
 }
 
 /// Drive a recorder with random operations; returns the events.

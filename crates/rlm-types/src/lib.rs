@@ -4,13 +4,20 @@
 //! `rlm-policy`) do not depend on each other; when two of them must agree on
 //! the shape of a chat message or a completion, they agree through this crate.
 //! It holds plain data only: no I/O, no async, no behaviour beyond arithmetic
-//! on usage counts and parsing of model strings.
+//! on usage counts and prices, parsing of model strings, and reading the
+//! system clock ([`SystemClock`]; tests inject a [`ManualClock`]).
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
+
+mod clock;
+mod price;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use price::Price;
 
 /// Who said a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

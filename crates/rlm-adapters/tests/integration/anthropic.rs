@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use rlm_adapters::{
-    AnthropicAdapter, AnthropicConfig, ErrorKind, HttpOptions, ModelAdapter, RetryReason, Secret,
-    collect_stream,
+    AdapterErrorKind, AnthropicAdapter, AnthropicConfig, HttpOptions, ModelAdapter, RetryReason,
+    Secret, collect_stream,
 };
 use rlm_types::{ChatMessage, CompletionRequest, FinishReason, Usage};
 use serde_json::json;
@@ -115,7 +115,9 @@ async fn stream_error_event_and_cut_stream() {
         "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\nevent: message_delta",
     );
     let cut = &STREAM[..STREAM.find("event: message_stop").unwrap()];
-    for (body, kind) in [(with_error.as_str(), ErrorKind::Server), (cut, ErrorKind::Connection)] {
+    for (body, kind) in
+        [(with_error.as_str(), AdapterErrorKind::Server), (cut, AdapterErrorKind::Connection)]
+    {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .respond_with(
@@ -181,22 +183,22 @@ async fn statuses() {
         (
             400,
             json!({"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}}),
-            ErrorKind::ContextLengthExceeded,
+            AdapterErrorKind::ContextLengthExceeded,
         ),
         (
             401,
             json!({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}),
-            ErrorKind::Auth,
+            AdapterErrorKind::Auth,
         ),
         (
             404,
             json!({"type":"error","error":{"type":"not_found_error","message":"model: claude-9"}}),
-            ErrorKind::ModelNotFound,
+            AdapterErrorKind::ModelNotFound,
         ),
         (
             413,
             json!({"type":"error","error":{"type":"request_too_large","message":"Request exceeds the maximum allowed number of bytes."}}),
-            ErrorKind::BadRequest,
+            AdapterErrorKind::BadRequest,
         ),
     ];
     for (status, body, kind) in cases {
@@ -221,29 +223,16 @@ async fn statuses() {
     let (http, _) = fast_http(0);
     let err =
         adapter(&server.uri(), http).complete(&CompletionRequest::user("q")).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::MalformedResponse);
+    assert_eq!(err.kind(), AdapterErrorKind::MalformedResponse);
 }
 
 #[test]
 fn missing_key_is_a_config_error() {
     let c = AnthropicConfig::new("claude", Secret::new(""));
-    assert_eq!(AnthropicAdapter::new(c).unwrap_err().kind(), ErrorKind::Config);
+    assert_eq!(AnthropicAdapter::new(c).unwrap_err().kind(), AdapterErrorKind::Config);
 }
 
 /// An RFC 3339 UTC timestamp for `t` (second precision).
 fn httpdate_rfc3339(t: std::time::SystemTime) -> String {
-    let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    // civil_from_days (H. Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

@@ -2,7 +2,7 @@
 //! the OpenAI body without `model`, Azure-shaped errors.
 
 use rlm_adapters::{
-    AzureAuth, AzureConfig, ErrorKind, ModelAdapter, Secret, azure_adapter, collect_stream,
+    AdapterErrorKind, AzureAuth, AzureConfig, ModelAdapter, Secret, azure_adapter, collect_stream,
 };
 use rlm_types::{CompletionRequest, Usage};
 use serde_json::json;
@@ -68,7 +68,7 @@ async fn bearer_auth_streaming_and_errors() {
         .unwrap();
     assert_eq!(done.text, "az");
     let err = a.complete(&CompletionRequest::user("q")).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ModelNotFound);
+    assert_eq!(err.kind(), AdapterErrorKind::ModelNotFound);
     assert!(err.to_string().contains("deployment"), "{err}");
 }
 

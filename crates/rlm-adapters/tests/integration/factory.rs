@@ -1,7 +1,9 @@
 //! `adapter_from_model_string`: every prefix, the environment names users
 //! set, defaults, and clear errors for what is missing.
 
-use rlm_adapters::{EnvVars, ErrorKind, ModelAdapter, adapter_from_model_string, known_providers};
+use rlm_adapters::{
+    AdapterErrorKind, EnvVars, ModelAdapter, adapter_from_model_string, known_providers,
+};
 use rlm_types::CompletionRequest;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -73,7 +75,7 @@ fn clear_errors_for_missing_configuration() {
             Ok(_) => panic!("{s} should fail"),
             Err(e) => e,
         };
-        assert_eq!(err.kind(), ErrorKind::Config, "{s}");
+        assert_eq!(err.kind(), AdapterErrorKind::Config, "{s}");
         assert!(err.to_string().contains(needle), "{s}: {err}");
     }
     // Azure: endpoint given, no credential

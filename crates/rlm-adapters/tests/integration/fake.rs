@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 use rlm_adapters::{
-    AdapterError, ErrorKind, FakeAdapter, FakeReply, FakeRule, FakeScript, MatchTarget,
+    AdapterError, AdapterErrorKind, FakeAdapter, FakeReply, FakeRule, FakeScript, MatchTarget,
     ModelAdapter, WhenExhausted, collect_stream,
 };
 use rlm_types::{ChatMessage, CompletionRequest, FinishReason, GenerationParams};
@@ -102,7 +102,7 @@ async fn exhaustion_modes() {
         (WhenExhausted::Echo, Ok("ping")),
         (WhenExhausted::RepeatLast, Ok("r1")),
         (WhenExhausted::Fixed("FINAL(x)".into()), Ok("FINAL(x)")),
-        (WhenExhausted::Error, Err(ErrorKind::ScriptExhausted)),
+        (WhenExhausted::Error, Err(AdapterErrorKind::ScriptExhausted)),
     ];
     for (mode, want) in modes {
         let a = FakeAdapter::scripted(FakeScript {
@@ -160,7 +160,7 @@ async fn streams_word_deltas() {
     assert_eq!(deltas.concat(), c.text);
     let err =
         FakeAdapter::replies(Vec::<String>::new()).stream(&user("q")).await.result.err().unwrap();
-    assert_eq!(err.kind(), ErrorKind::ScriptExhausted);
+    assert_eq!(err.kind(), AdapterErrorKind::ScriptExhausted);
 }
 
 #[tokio::test]
@@ -195,12 +195,12 @@ fn script_files_and_bad_scripts() {
     });
     let bad_regex = dir.path().join("bad.json");
     std::fs::write(&bad_regex, r#"{"rules": [{"pattern": "(", "reply": "x"}]}"#).unwrap();
-    assert_eq!(FakeAdapter::from_file(&bad_regex).unwrap_err().kind(), ErrorKind::Config);
+    assert_eq!(FakeAdapter::from_file(&bad_regex).unwrap_err().kind(), AdapterErrorKind::Config);
     let bad_kind = dir.path().join("bad.toml");
     std::fs::write(&bad_kind, "replies = [{ error = { kind = \"meteor_strike\" } }]").unwrap();
-    assert_eq!(FakeAdapter::from_file(&bad_kind).unwrap_err().kind(), ErrorKind::Config);
+    assert_eq!(FakeAdapter::from_file(&bad_kind).unwrap_err().kind(), AdapterErrorKind::Config);
     assert_eq!(
         FakeAdapter::from_file(&dir.path().join("missing.json")).unwrap_err().kind(),
-        ErrorKind::Config
+        AdapterErrorKind::Config
     );
 }

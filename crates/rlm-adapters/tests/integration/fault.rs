@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rlm_adapters::{
-    ErrorKind, FakeAdapter, Fault, FaultInjector, FaultRule, ModelAdapter, RetryPolicy,
+    AdapterErrorKind, FakeAdapter, Fault, FaultInjector, FaultRule, ModelAdapter, RetryPolicy,
     RetryReason, collect_stream,
 };
 use rlm_types::{CompletionRequest, FinishReason};
@@ -20,7 +20,7 @@ fn no_retry() -> RetryPolicy {
     RetryPolicy::none()
 }
 
-async fn outcomes(inj: &FaultInjector, n: usize) -> Vec<Result<String, ErrorKind>> {
+async fn outcomes(inj: &FaultInjector, n: usize) -> Vec<Result<String, AdapterErrorKind>> {
     let mut v = Vec::new();
     for _ in 0..n {
         v.push(
@@ -40,7 +40,7 @@ async fn seeded_rate_is_deterministic_and_close_to_the_rate() {
     let (ra, rb, rc) = (outcomes(&a, 400).await, outcomes(&b, 400).await, outcomes(&c, 400).await);
     assert_eq!(ra, rb, "same seed, same faults");
     assert_ne!(ra, rc, "another seed, other faults");
-    let limited = ra.iter().filter(|r| **r == Err(ErrorKind::RateLimited)).count();
+    let limited = ra.iter().filter(|r| **r == Err(AdapterErrorKind::RateLimited)).count();
     assert!((80..=160).contains(&limited), "{limited} of 400 at p=0.3");
     let s = a.stats();
     assert_eq!(s.attempts, 400);
@@ -51,7 +51,7 @@ async fn seeded_rate_is_deterministic_and_close_to_the_rate() {
 #[tokio::test]
 async fn bursts() {
     let rule = FaultRule::in_bursts(
-        Fault::Error { kind: ErrorKind::Server, message: String::new() },
+        Fault::Error { kind: AdapterErrorKind::Server, message: String::new() },
         5,
         2,
     );
@@ -83,7 +83,7 @@ async fn injected_transient_faults_go_through_the_retry_loop() {
 
     // non-transient injected errors are not retried
     let rule = FaultRule::with_probability(
-        Fault::Error { kind: ErrorKind::ContextLengthExceeded, message: "too long".into() },
+        Fault::Error { kind: AdapterErrorKind::ContextLengthExceeded, message: "too long".into() },
         1.0,
     );
     let (sleeper, _) = recording_sleeper();
@@ -106,7 +106,7 @@ async fn malformed_truncated_and_latency() {
         0,
         no_retry(),
     );
-    assert_eq!(outcomes(&inj, 1).await[0], Err(ErrorKind::MalformedResponse));
+    assert_eq!(outcomes(&inj, 1).await[0], Err(AdapterErrorKind::MalformedResponse));
 
     let inj = FaultInjector::new(
         inner(),
@@ -114,7 +114,7 @@ async fn malformed_truncated_and_latency() {
         0,
         no_retry(),
     );
-    assert_eq!(outcomes(&inj, 1).await[0], Err(ErrorKind::Connection));
+    assert_eq!(outcomes(&inj, 1).await[0], Err(AdapterErrorKind::Connection));
 
     let inj = FaultInjector::new(
         inner(),
@@ -147,7 +147,7 @@ async fn streams_break_mid_way() {
         no_retry(),
     );
     let events = inj.stream(&CompletionRequest::user("q")).await.result.unwrap();
-    assert_eq!(collect_stream(events).await.unwrap_err().kind(), ErrorKind::Connection);
+    assert_eq!(collect_stream(events).await.unwrap_err().kind(), AdapterErrorKind::Connection);
     let inj = FaultInjector::new(
         inner(),
         vec![FaultRule::with_probability(Fault::RateLimit { retry_after_ms: None }, 1.0)],
@@ -156,7 +156,7 @@ async fn streams_break_mid_way() {
     );
     assert_eq!(
         inj.stream(&CompletionRequest::user("q")).await.result.err().unwrap().kind(),
-        ErrorKind::RateLimited
+        AdapterErrorKind::RateLimited
     );
     let inj = FaultInjector::new(inner(), vec![], 0, no_retry());
     let (_, c) = collect_stream(inj.stream(&CompletionRequest::user("q")).await.result.unwrap())

@@ -2,8 +2,8 @@
 //! shape, candidates/parts parsing, usage metadata, SSE streaming, errors.
 
 use rlm_adapters::{
-    ErrorKind, GeminiAdapter, GeminiConfig, GeminiEndpoint, HttpOptions, ModelAdapter, Secret,
-    collect_stream,
+    AdapterErrorKind, GeminiAdapter, GeminiConfig, GeminiEndpoint, HttpOptions, ModelAdapter,
+    Secret, collect_stream,
 };
 use rlm_types::{CompletionRequest, FinishReason, Usage};
 use serde_json::json;
@@ -93,7 +93,7 @@ async fn blocked_prompt_and_malformed() {
             json!({"candidates": [{"content": {"parts": [{"text": "cut"}]}, "finishReason": "MAX_TOKENS"}]}),
             Ok(FinishReason::Length),
         ),
-        (json!({"something": "else"}), Err(ErrorKind::MalformedResponse)),
+        (json!({"something": "else"}), Err(AdapterErrorKind::MalformedResponse)),
     ];
     for (body, want) in cases {
         let server = MockServer::start().await;
@@ -140,37 +140,37 @@ async fn statuses() {
         (
             400,
             json!({"error":{"code":400,"message":"The input token count (1500000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}),
-            ErrorKind::ContextLengthExceeded,
+            AdapterErrorKind::ContextLengthExceeded,
             1,
         ),
         (
             400,
             json!({"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}),
-            ErrorKind::Auth,
+            AdapterErrorKind::Auth,
             1,
         ),
         (
             403,
             json!({"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}),
-            ErrorKind::Auth,
+            AdapterErrorKind::Auth,
             1,
         ),
         (
             404,
             json!({"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta","status":"NOT_FOUND"}}),
-            ErrorKind::ModelNotFound,
+            AdapterErrorKind::ModelNotFound,
             1,
         ),
         (
             429,
             json!({"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}),
-            ErrorKind::RateLimited,
+            AdapterErrorKind::RateLimited,
             3,
         ),
         (
             503,
             json!({"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}),
-            ErrorKind::Server,
+            AdapterErrorKind::Server,
             3,
         ),
     ];

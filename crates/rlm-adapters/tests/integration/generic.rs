@@ -1,7 +1,7 @@
 //! Generic JSON-template adapter: placeholders filled (and dropped when the
 //! request lacks a parameter), pointers read, config files, errors.
 
-use rlm_adapters::{ErrorKind, GenericAdapter, GenericConfig, ModelAdapter, Secret};
+use rlm_adapters::{AdapterErrorKind, GenericAdapter, GenericConfig, ModelAdapter, Secret};
 use rlm_types::{CompletionRequest, FinishReason, Usage};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
@@ -84,11 +84,11 @@ async fn missing_or_wrong_text_is_malformed_and_statuses_classify() {
     for _ in 0..2 {
         assert_eq!(
             a.complete(&CompletionRequest::user("q")).await.unwrap_err().kind(),
-            ErrorKind::MalformedResponse
+            AdapterErrorKind::MalformedResponse
         );
     }
     let report = a.call(&CompletionRequest::user("q")).await;
-    assert_eq!(report.result.unwrap_err().kind(), ErrorKind::Server);
+    assert_eq!(report.result.unwrap_err().kind(), AdapterErrorKind::Server);
     assert_eq!(report.attempts, 2);
     assert_eq!(request_count(&server).await, 4);
 }
@@ -118,21 +118,21 @@ text = "/text"
     with_key.headers.insert("Authorization".into(), "Bearer {api_key}".into());
     assert_eq!(
         GenericAdapter::new(with_key, None, http.clone()).unwrap_err().kind(),
-        ErrorKind::Config
+        AdapterErrorKind::Config
     );
     // bad pointer
     let mut bad = c;
     bad.response.text = "text".into();
-    assert_eq!(GenericAdapter::new(bad, None, http).unwrap_err().kind(), ErrorKind::Config);
+    assert_eq!(GenericAdapter::new(bad, None, http).unwrap_err().kind(), AdapterErrorKind::Config);
     // unknown field, unreadable file
     std::fs::write(
         &p,
         "model = \"m\"\nurl = \"http://x\"\nrequest = {}\nbogus = 1\n[response]\ntext = \"/t\"\n",
     )
     .unwrap();
-    assert_eq!(GenericConfig::from_file(&p).unwrap_err().kind(), ErrorKind::Config);
+    assert_eq!(GenericConfig::from_file(&p).unwrap_err().kind(), AdapterErrorKind::Config);
     assert_eq!(
         GenericConfig::from_file(&dir.path().join("nope.json")).unwrap_err().kind(),
-        ErrorKind::Config
+        AdapterErrorKind::Config
     );
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use rlm_adapters::{
-    AdapterError, DelaySource, ErrorKind, HttpOptions, ModelAdapter, OpenAiAdapter, OpenAiConfig,
-    RetryBudget, RetryReason, Secret, StreamEvent, collect_stream,
+    AdapterError, AdapterErrorKind, DelaySource, HttpOptions, ModelAdapter, OpenAiAdapter,
+    OpenAiConfig, RetryBudget, RetryReason, Secret, StreamEvent, collect_stream,
 };
 use rlm_types::{
     ChatMessage, CompletionRequest, FinishReason, GenerationParams, OutputConstraint, Usage,
@@ -216,7 +216,7 @@ async fn stream_cut_off_is_an_error_not_a_short_answer() {
     let events =
         adapter(&url, "m", http).stream(&CompletionRequest::user("q")).await.result.unwrap();
     let err = collect_stream(events).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    assert_eq!(err.kind(), AdapterErrorKind::Connection, "{err}");
 }
 
 #[tokio::test]
@@ -224,9 +224,9 @@ async fn stream_error_event_and_garbage_event() {
     let cases = [
         (
             "data: {\"error\":{\"message\":\"Rate limit reached\",\"code\":429}}\n\n",
-            ErrorKind::RateLimited,
+            AdapterErrorKind::RateLimited,
         ),
-        ("data: {\"choices\": [\n\n", ErrorKind::MalformedResponse),
+        ("data: {\"choices\": [\n\n", AdapterErrorKind::MalformedResponse),
     ];
     for (body, kind) in cases {
         let server = MockServer::start().await;
@@ -266,7 +266,7 @@ async fn stream_idle_timeout() {
     let events =
         adapter(&url, "m", http).stream(&CompletionRequest::user("q")).await.result.unwrap();
     let err = collect_stream(events).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.kind(), AdapterErrorKind::Timeout);
 }
 
 #[tokio::test]
@@ -322,35 +322,35 @@ async fn retryable_statuses_are_retried_then_succeed() {
 
 #[tokio::test]
 async fn non_retryable_statuses_fail_at_once() {
-    let cases: &[(u16, serde_json::Value, ErrorKind)] = &[
+    let cases: &[(u16, serde_json::Value, AdapterErrorKind)] = &[
         (
             400,
             json!({"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 200000 tokens.","type":"invalid_request_error","code":"context_length_exceeded"}}),
-            ErrorKind::ContextLengthExceeded,
+            AdapterErrorKind::ContextLengthExceeded,
         ),
         (
             401,
             json!({"error":{"message":"Incorrect API key provided","code":"invalid_api_key"}}),
-            ErrorKind::Auth,
+            AdapterErrorKind::Auth,
         ),
-        (403, json!({"error":{"message":"Project does not have access"}}), ErrorKind::Auth),
+        (403, json!({"error":{"message":"Project does not have access"}}), AdapterErrorKind::Auth),
         (
             404,
             json!({"error":{"message":"The model `gpt-9` does not exist or you do not have access to it.","code":"model_not_found"}}),
-            ErrorKind::ModelNotFound,
+            AdapterErrorKind::ModelNotFound,
         ),
         (
             400,
             json!({"error":{"message":"Invalid value for 'temperature'","code":"invalid_value"}}),
-            ErrorKind::BadRequest,
+            AdapterErrorKind::BadRequest,
         ),
-        (422, json!({"detail":"unprocessable"}), ErrorKind::BadRequest),
+        (422, json!({"detail":"unprocessable"}), AdapterErrorKind::BadRequest),
         (
             429,
             json!({"error":{"message":"You exceeded your current quota, please check your plan and billing details.","code":"insufficient_quota"}}),
-            ErrorKind::QuotaExceeded,
+            AdapterErrorKind::QuotaExceeded,
         ),
-        (501, json!({"error":"not implemented"}), ErrorKind::Server),
+        (501, json!({"error":"not implemented"}), AdapterErrorKind::Server),
     ];
     for (status, body, kind) in cases {
         let server = MockServer::start().await;
@@ -513,7 +513,7 @@ async fn retry_budget_is_shared_across_calls() {
     assert_eq!(first.attempts, 3, "two retries from the budget");
     let second = a.call(&CompletionRequest::user("q")).await;
     assert_eq!(second.attempts, 1, "budget empty: no retry");
-    assert_eq!(second.result.err().unwrap().kind(), ErrorKind::Server);
+    assert_eq!(second.result.err().unwrap().kind(), AdapterErrorKind::Server);
     assert_eq!(request_count(&server).await, 4);
     assert_eq!(budget.available(), 0);
 }
@@ -534,7 +534,7 @@ async fn malformed_json_and_missing_fields_are_not_retried() {
         let (http, _) = fast_http(3);
         let report = adapter(&server.uri(), "m", http).call(&CompletionRequest::user("q")).await;
         let err = report.result.err().unwrap();
-        assert_eq!(err.kind(), ErrorKind::MalformedResponse, "{err}");
+        assert_eq!(err.kind(), AdapterErrorKind::MalformedResponse, "{err}");
         assert_eq!(request_count(&server).await, 1);
     }
 }
@@ -554,7 +554,7 @@ async fn error_inside_a_200_body() {
         .complete(&CompletionRequest::user("q"))
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(err.kind(), AdapterErrorKind::Server);
     assert_eq!(err.provider_message(), Some("Provider returned error"));
 }
 
@@ -567,7 +567,7 @@ async fn truncated_body_is_a_retried_connection_failure() {
     let (http, _) = fast_http(2);
     let report = adapter(&url, "m", http).call(&CompletionRequest::user("q")).await;
     let err = report.result.err().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    assert_eq!(err.kind(), AdapterErrorKind::Connection, "{err}");
     assert_eq!(report.attempts, 3);
     assert!(report.retries.iter().all(|r| r.reason == RetryReason::Connection));
     assert_eq!(*connections.lock().unwrap(), 3);
@@ -608,25 +608,25 @@ async fn connection_refused() {
     let a = adapter(&url, "m", http);
     let report = a.call(&CompletionRequest::user("q")).await;
     let err = report.result.err().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    assert_eq!(err.kind(), AdapterErrorKind::Connection, "{err}");
     assert_eq!(report.attempts, 3);
     assert!(err.to_string().contains("after 3 attempt"), "{err}");
     println!("connection refused reads: {err}");
     let s = a.stream(&CompletionRequest::user("q")).await;
-    assert_eq!(s.result.err().unwrap().kind(), ErrorKind::Connection);
+    assert_eq!(s.result.err().unwrap().kind(), AdapterErrorKind::Connection);
 }
 
 #[tokio::test]
 async fn bad_configuration_is_a_config_error() {
     for url in ["", "ftp://x", "not a url"] {
         let c = OpenAiConfig::new("openai", "m", url);
-        assert_eq!(OpenAiAdapter::new(c).unwrap_err().kind(), ErrorKind::Config);
+        assert_eq!(OpenAiAdapter::new(c).unwrap_err().kind(), AdapterErrorKind::Config);
     }
     let mut c = OpenAiConfig::new("openai", "m", "http://127.0.0.1:1/v1");
     c.extra_headers.push(("bad header".into(), "v".into()));
-    assert_eq!(OpenAiAdapter::new(c).unwrap_err().kind(), ErrorKind::Config);
+    assert_eq!(OpenAiAdapter::new(c).unwrap_err().kind(), AdapterErrorKind::Config);
     let c = OpenAiConfig::new("openai", " ", "http://127.0.0.1:1/v1");
-    assert_eq!(OpenAiAdapter::new(c).unwrap_err().kind(), ErrorKind::Config);
+    assert_eq!(OpenAiAdapter::new(c).unwrap_err().kind(), AdapterErrorKind::Config);
 }
 
 #[tokio::test]

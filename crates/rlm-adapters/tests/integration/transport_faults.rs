@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use rlm_adapters::{
-    AnthropicAdapter, AnthropicConfig, AzureAuth, AzureConfig, ErrorKind, GeminiAdapter,
+    AdapterErrorKind, AnthropicAdapter, AnthropicConfig, AzureAuth, AzureConfig, GeminiAdapter,
     GeminiConfig, GeminiEndpoint, GenericAdapter, GenericConfig, HttpOptions, ModelAdapter,
     OpenAiAdapter, OpenAiConfig, Secret, azure_adapter,
 };
@@ -46,7 +46,7 @@ fn all_adapters(base: &str, http: HttpOptions) -> Vec<(&'static str, Box<dyn Mod
 
 async fn expect(
     adapters: Vec<(&'static str, Box<dyn ModelAdapter>)>,
-    kind: ErrorKind,
+    kind: AdapterErrorKind,
     attempts: u32,
 ) {
     for (name, a) in adapters {
@@ -60,7 +60,7 @@ async fn expect(
 #[tokio::test]
 async fn connection_refused_everywhere() {
     let (http, _) = fast_http(1);
-    expect(all_adapters(&refused_url().await, http), ErrorKind::Connection, 2).await;
+    expect(all_adapters(&refused_url().await, http), AdapterErrorKind::Connection, 2).await;
 }
 
 #[tokio::test]
@@ -69,7 +69,7 @@ async fn truncated_body_everywhere() {
     response.extend_from_slice(br#"{"choices":[{"message":{"content":"cut"#);
     let (url, connections) = raw_server(vec![response], Duration::ZERO).await;
     let (http, _) = fast_http(1);
-    expect(all_adapters(&url, http), ErrorKind::Connection, 2).await;
+    expect(all_adapters(&url, http), AdapterErrorKind::Connection, 2).await;
     assert_eq!(*connections.lock().unwrap(), 10);
 }
 
@@ -84,7 +84,7 @@ async fn slow_server_everywhere() {
         .await;
     let (mut http, _) = fast_http(1);
     http.timeout = Duration::from_millis(100);
-    expect(all_adapters(&server.uri(), http), ErrorKind::Timeout, 2).await;
+    expect(all_adapters(&server.uri(), http), AdapterErrorKind::Timeout, 2).await;
 }
 
 #[tokio::test]
@@ -97,5 +97,5 @@ async fn invalid_json_everywhere() {
         .mount(&server)
         .await;
     let (http, _) = fast_http(1);
-    expect(all_adapters(&server.uri(), http), ErrorKind::MalformedResponse, 1).await;
+    expect(all_adapters(&server.uri(), http), AdapterErrorKind::MalformedResponse, 1).await;
 }

@@ -3,7 +3,7 @@
 //! 2–5 s latency, a burst of 10 concurrent runs, mixed chaos); `--mix` adds
 //! any other from the command line.
 
-use rlm_adapters::{ErrorKind, Fault, FaultRule};
+use rlm_adapters::{AdapterErrorKind, Fault, FaultRule};
 
 use crate::exit::CliError;
 
@@ -45,7 +45,7 @@ pub fn default_scenario(name: &str, runs: usize, latency_scale: f64) -> Option<S
             vec![
                 FaultRule::with_probability(Fault::RateLimit { retry_after_ms: None }, 0.2),
                 FaultRule::with_probability(
-                    Fault::Error { kind: ErrorKind::Server, message: "injected 503".into() },
+                    Fault::Error { kind: AdapterErrorKind::Server, message: "injected 503".into() },
                     0.1,
                 ),
                 FaultRule::with_probability(Fault::TruncatedBody, 0.05),
@@ -98,7 +98,7 @@ pub fn parse_mix(
                 probability(value)?,
             )),
             "error" => scenario.rules.push(FaultRule::with_probability(
-                Fault::Error { kind: ErrorKind::Server, message: "injected 503".into() },
+                Fault::Error { kind: AdapterErrorKind::Server, message: "injected 503".into() },
                 probability(value)?,
             )),
             "truncated" => scenario

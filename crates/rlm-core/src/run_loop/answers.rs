@@ -9,10 +9,10 @@ use std::sync::Arc;
 use rlm_trace::ErrorEvent;
 
 use super::{RunOut, Runner};
-use crate::extract::ProseFinal;
 use crate::outcome::Finish;
 use crate::root_call::{RootError, call_root};
-use crate::text::{is_literal, py_string, strip_quotes, truncate_middle};
+use rlm_prompts::extract::ProseFinal;
+use rlm_prompts::text::{is_literal, py_string, strip_quotes, truncate_middle};
 use rlm_types::ChatMessage;
 
 /// A FINAL written in prose that was not taken.

@@ -17,8 +17,8 @@ use rlm_helps::{RunHelps, is_placeholder};
 use rlm_interp::{Dict, ErrorKind, Key, Value};
 use rlm_policy::{Budget, BudgetError};
 use rlm_trace::{
-    BudgetEvent, BudgetLevel, ErrorEvent, FinalAnswer, Outcome as SpanOutcome, RunFinished,
-    RunStarted, SpanId, TraceRecorder,
+    BudgetEvent, BudgetLevel, ErrorEvent, FinalAnswer, RunFinished, RunStarted, SpanId,
+    SpanOutcome, TraceRecorder,
 };
 use rlm_types::{ChatMessage, Role};
 use tokio_util::sync::CancellationToken;
@@ -29,18 +29,18 @@ use answers::ProseRefusal;
 
 use crate::compaction;
 use crate::engine::Engine;
-use crate::extract::{Extraction, ProseFinal, extract, find_final, lone_final};
-use crate::memory::MemoryMap;
 use crate::options::RepeatEscape;
 use crate::outcome::Finish;
 use crate::program::{ProgramReport, Sandbox};
-use crate::prompts::{render, render_or_explain};
-use crate::retrieval::RunRetrieval;
 use crate::root_call::{RootError, Sampling, call_root, call_root_with};
 use crate::scope::RunScope;
 use crate::serving::{RunServer, SubRunner};
-use crate::text::{plain_text, strip_quotes, truncate_middle};
 use crate::turn::Turn;
+use rlm_functions::MemoryMap;
+use rlm_functions::RunRetrieval;
+use rlm_prompts::extract::{Extraction, ProseFinal, extract, find_final, lone_final};
+use rlm_prompts::text::{plain_text, strip_quotes, truncate_middle};
+use rlm_prompts::{render, render_or_explain};
 
 /// What a (sub-)run produced.
 pub(crate) struct RunOut {

@@ -41,10 +41,10 @@ pub use state::{
 };
 
 use crate::error::SessionError;
-use crate::memory::MemoryMap;
 use crate::outcome::Finish;
 use crate::rlm::{Rlm, RunSpec};
 use crate::turn::{ExecutionId, Turn};
+use rlm_functions::MemoryMap;
 
 /// A conversation with an RLM over one context. See the module docs.
 #[derive(Clone)]

@@ -9,9 +9,9 @@ use rlm_types::Usage;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{SessionError, SessionResource};
-use crate::memory::MemoryMap;
 use crate::outcome::{Finish, Mode};
 use crate::turn::{ExecutionId, Turn};
+use rlm_functions::MemoryMap;
 
 /// The version of [`SessionState`] this build writes (and the newest it reads).
 pub const SESSION_STATE_VERSION: u32 = 1;

@@ -88,6 +88,34 @@ pub fn call_fuel(cost: Cost, recv: Option<&Value>, args: &[Value], max_items: u6
     fuel_for(cost.rate, items, bytes)
 }
 
+/// The fuel of handing one call with `args` and `kwargs` to the host:
+/// [`HOST_CALL_FUEL`] and [`HOST_TEXT`] over the call's strings, found at
+/// the top level or one level down (a list of chunks, `llm_batch`'s
+/// prompts): a walk bounded by the arguments' own lengths.
+pub fn host_call_fuel(args: &[Value], kwargs: &[(smol_str::SmolStr, Value)]) -> u64 {
+    let (mut items, mut bytes) = (0u64, 0u64);
+    let mut text = |v: &Value| {
+        if let Value::Str(s) = v {
+            bytes = bytes.saturating_add(s.byte_len() as u64);
+        }
+    };
+    for v in args.iter().chain(kwargs.iter().map(|(_, v)| v)) {
+        match v {
+            Value::List(l) => {
+                let l = l.borrow();
+                items = items.saturating_add(l.len() as u64);
+                l.iter().for_each(&mut text);
+            }
+            Value::Tuple(t) => {
+                items = items.saturating_add(t.len() as u64);
+                t.iter().for_each(&mut text);
+            }
+            v => text(v),
+        }
+    }
+    HOST_CALL_FUEL.saturating_add(fuel_for(HOST_TEXT, items, bytes))
+}
+
 impl Vm {
     /// Charges a call of `name` (from `table`) on `recv` with `args` before
     /// it runs. Calls on small values skip the table (one size test per value).

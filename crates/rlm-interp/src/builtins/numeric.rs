@@ -27,7 +27,24 @@ impl Vm {
                 if let Value::Str(_) = acc {
                     return type_err("sum() can't sum strings [use ''.join(seq) instead]");
                 }
-                let items = self.iterate(src)?;
+                // Ints and floats summed in place over a list or tuple (the
+                // copy of 19 000 items per call cost more than the adds);
+                // from the first other item on, the general path.
+                let done = match src {
+                    Value::List(l) => sum_plain(&mut acc, &l.borrow()),
+                    Value::Tuple(t) => sum_plain(&mut acc, t),
+                    _ => 0,
+                };
+                let items = if done == 0 {
+                    self.iterate(src)?
+                } else {
+                    let rest = match src {
+                        Value::List(l) => l.borrow().get(done..).map(<[Value]>::to_vec),
+                        Value::Tuple(t) => t.get(done..).map(<[Value]>::to_vec),
+                        _ => None,
+                    };
+                    rest.unwrap_or_default()
+                };
                 for it in items {
                     acc = match (&acc, &it) {
                         (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => {
@@ -191,4 +208,20 @@ impl Vm {
             other => Err(Fault::Exc(name_error(other))),
         }
     }
+}
+
+/// Adds the leading ints (or floats) of `items` to `acc` while both stay
+/// of one kind and no int overflows; returns how many it added.
+fn sum_plain(acc: &mut Value, items: &[Value]) -> usize {
+    for (i, it) in items.iter().enumerate() {
+        *acc = match (&*acc, it) {
+            (Value::Int(a), Value::Int(b)) => match a.checked_add(*b) {
+                Some(n) => Value::Int(n),
+                None => return i,
+            },
+            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+            _ => return i,
+        };
+    }
+    items.len()
 }

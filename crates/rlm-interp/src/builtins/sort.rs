@@ -67,7 +67,13 @@ impl Vm {
         key: Option<&Value>,
         reverse: bool,
     ) -> R<()> {
-        self.fuel(items.len() as u64 * 2)?;
+        // About n log2 n comparisons whichever sort runs (a native sort of
+        // ints or strings costs a few nanoseconds each), charged first; the
+        // merge sort's comparisons, which dispatch on the values' types,
+        // pay again as they run (`MERGE_COMPARE_FUEL`).
+        let n = items.len() as u64;
+        let rounds = u64::from(u64::BITS - n.leading_zeros());
+        self.fuel(n.saturating_mul(2 + rounds))?;
         // The index, the merge sort's buffer, the native sort's records and
         // the standard sort's buffer of them, the reordering vector, and the
         // computed keys if any.
@@ -222,6 +228,7 @@ impl Vm {
 
     /// `a < b` for the sort: through the `cmp_to_key` function if there is one.
     fn sort_lt(&mut self, a: &Value, b: &Value, cmp: Option<&Value>) -> R<bool> {
+        self.fuel(MERGE_COMPARE_FUEL)?;
         match cmp {
             Some(f) => {
                 let r = self.call_value(f, vec![a.clone(), b.clone()], Vec::new())?;
@@ -231,6 +238,12 @@ impl Vm {
         }
     }
 }
+
+/// Fuel for each comparison of the merge sort (besides what `compare`
+/// charges for the values it walks): a comparison there dispatches on both
+/// values' types, tens of nanoseconds (BENCHMARKS.md, "Fuel cost table and
+/// calibration", 2026-11-24).
+const MERGE_COMPARE_FUEL: u64 = 4;
 
 /// A string key as the native sort compares it: its first 8 bytes (zero
 /// padded) as a big-endian number, its byte length (saturated), and the

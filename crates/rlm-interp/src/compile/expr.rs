@@ -4,7 +4,7 @@
 
 use rlm_syntax::ast::{self, Constant, Expr, ExprKind};
 
-use crate::compile::{CResult, CompKind, Compiler, FnBody, Op, SeqKind};
+use crate::compile::{CResult, CompKind, Compiler, FnBody, Instr, SeqKind};
 use crate::value::Value;
 
 /// The compiler's refusal of a tree deeper than its stack allows (worded as
@@ -18,7 +18,7 @@ impl Compiler<'_> {
         if crate::stack_guard::stack_low() {
             return Err(self.err(NESTS_TOO_DEEPLY));
         }
-        // Where an awaitable is wanted (see `Op::Defer`): a call there, and
+        // Where an awaitable is wanted (see `Instr::Defer`): a call there, and
         // the elements of a display or comprehension there.
         let defer = std::mem::take(&mut self.defer_calls);
         if defer {
@@ -38,7 +38,7 @@ impl Compiler<'_> {
             ExprKind::Constant(c) => {
                 let v = match c {
                     Constant::None => {
-                        self.emit(Op::LoadNone);
+                        self.emit(Instr::LoadNone);
                         return Ok(());
                     }
                     Constant::Bool(b) => Value::Bool(*b),
@@ -53,7 +53,7 @@ impl Compiler<'_> {
                     Constant::Ellipsis => Value::Ellipsis,
                 };
                 let k = self.konst(v);
-                self.emit(Op::LoadConst(k));
+                self.emit(Instr::LoadConst(k));
             }
             ExprKind::FString(parts) => self.fstring(parts)?,
             ExprKind::List(xs) => self.sequence(xs, SeqKind::List)?,
@@ -61,18 +61,18 @@ impl Compiler<'_> {
             ExprKind::Set(xs) => self.sequence(xs, SeqKind::Set)?,
             ExprKind::Dict(items) => {
                 if items.iter().any(|(k, _)| k.is_none()) {
-                    self.emit(Op::BuildDict(0));
+                    self.emit(Instr::BuildDict(0));
                     for (k, v) in items {
                         match k {
                             Some(k) => {
                                 self.expr(k)?;
                                 self.expr(v)?;
-                                self.emit(Op::BuildDict(1));
-                                self.emit(Op::DictUpdate);
+                                self.emit(Instr::BuildDict(1));
+                                self.emit(Instr::DictUpdate);
                             }
                             None => {
                                 self.expr(v)?;
-                                self.emit(Op::DictUpdate);
+                                self.emit(Instr::DictUpdate);
                             }
                         }
                     }
@@ -83,24 +83,24 @@ impl Compiler<'_> {
                         }
                         self.expr(v)?;
                     }
-                    self.emit(Op::BuildDict(items.len() as u32));
+                    self.emit(Instr::BuildDict(items.len() as u32));
                 }
             }
             ExprKind::Starred(_) => return Err(self.err("can't use starred expression here")),
             ExprKind::BinOp { left, op, right } => {
                 self.expr(left)?;
                 self.expr(right)?;
-                self.emit(Op::Binary(*op));
+                self.emit(Instr::Binary(*op));
             }
             ExprKind::UnaryOp { op: ast::UnaryOp::Neg, operand } if is_two_to_63(operand) => {
                 // `-2**63` and `-9223372036854775808` are CPython's ints and
                 // ours (the smallest i64), though their operand is not.
                 let k = self.konst(Value::Int(i64::MIN));
-                self.emit(Op::LoadConst(k));
+                self.emit(Instr::LoadConst(k));
             }
             ExprKind::UnaryOp { op, operand } => {
                 self.expr(operand)?;
-                self.emit(Op::Unary(*op));
+                self.emit(Instr::Unary(*op));
             }
             ExprKind::BoolOp { op, values } => {
                 let mut jumps = Vec::new();
@@ -108,8 +108,8 @@ impl Compiler<'_> {
                     self.expr(v)?;
                     if i + 1 < values.len() {
                         jumps.push(self.emit(match op {
-                            ast::BoolOp::And => Op::JumpIfFalseOrPop(0),
-                            ast::BoolOp::Or => Op::JumpIfTrueOrPop(0),
+                            ast::BoolOp::And => Instr::JumpIfFalseOrPop(0),
+                            ast::BoolOp::Or => Instr::JumpIfTrueOrPop(0),
                         }));
                     }
                 }
@@ -121,34 +121,34 @@ impl Compiler<'_> {
                 self.expr(left)?;
                 if ops.len() == 1 {
                     self.expr(&comparators[0])?;
-                    self.emit(Op::Compare(ops[0]));
+                    self.emit(Instr::Compare(ops[0]));
                 } else {
                     let mut cleanups = Vec::new();
                     for (i, (op, c)) in ops.iter().zip(comparators).enumerate() {
                         self.expr(c)?;
                         if i + 1 < ops.len() {
-                            self.emit(Op::Dup);
-                            self.emit(Op::Rot3);
-                            self.emit(Op::Compare(*op));
-                            cleanups.push(self.emit(Op::JumpIfFalseOrPop(0)));
+                            self.emit(Instr::Dup);
+                            self.emit(Instr::Rot3);
+                            self.emit(Instr::Compare(*op));
+                            cleanups.push(self.emit(Instr::JumpIfFalseOrPop(0)));
                         } else {
-                            self.emit(Op::Compare(*op));
+                            self.emit(Instr::Compare(*op));
                         }
                     }
-                    let end = self.emit(Op::Jump(0));
+                    let end = self.emit(Instr::Jump(0));
                     for c in cleanups {
                         self.patch(c);
                     }
-                    self.emit(Op::Rot2);
-                    self.emit(Op::Pop);
+                    self.emit(Instr::Rot2);
+                    self.emit(Instr::Pop);
                     self.patch(end);
                 }
             }
             ExprKind::IfExp { test, body, orelse } => {
                 self.expr(test)?;
-                let j = self.emit(Op::JumpIfFalse(0));
+                let j = self.emit(Instr::JumpIfFalse(0));
                 self.expr(body)?;
-                let end = self.emit(Op::Jump(0));
+                let end = self.emit(Instr::Jump(0));
                 self.patch(j);
                 self.expr(orelse)?;
                 self.patch(end);
@@ -160,23 +160,23 @@ impl Compiler<'_> {
             ExprKind::Attribute { value, attr } => {
                 self.expr(value)?;
                 let n = self.name_idx(attr);
-                self.emit(Op::LoadAttr(n));
+                self.emit(Instr::LoadAttr(n));
             }
             ExprKind::Subscript { value, index } => {
                 self.expr(value)?;
                 self.subscript_index(index)?;
-                self.emit(Op::Subscr);
+                self.emit(Instr::Subscr);
             }
             ExprKind::Slice { lower, upper, step } => {
                 for part in [lower, upper, step] {
                     match part {
                         Some(x) => self.expr(x)?,
                         None => {
-                            self.emit(Op::LoadNone);
+                            self.emit(Instr::LoadNone);
                         }
                     }
                 }
-                self.emit(Op::BuildSlice);
+                self.emit(Instr::BuildSlice);
             }
             ExprKind::ListComp { generators, .. } => {
                 self.comprehension(CompKind::List, e, generators)?
@@ -193,11 +193,11 @@ impl Compiler<'_> {
             ExprKind::Await(x) => {
                 self.defer_calls = true;
                 self.expr(x)?;
-                self.emit(Op::Await);
+                self.emit(Instr::Await);
             }
             ExprKind::NamedExpr { target, value } => {
                 self.expr(value)?;
-                self.emit(Op::Dup);
+                self.emit(Instr::Dup);
                 self.store_name(target);
             }
         }
@@ -210,12 +210,12 @@ impl Compiler<'_> {
             match p {
                 ast::FPart::Literal(s) => {
                     let k = self.konst(Value::str(s.as_str()));
-                    self.emit(Op::LoadConst(k));
+                    self.emit(Instr::LoadConst(k));
                 }
                 ast::FPart::Field(f) => {
                     if let Some(dt) = &f.debug_text {
                         let k = self.konst(Value::str(dt.as_str()));
-                        self.emit(Op::LoadConst(k));
+                        self.emit(Instr::LoadConst(k));
                         n += 1;
                     }
                     self.expr(&f.value)?;
@@ -231,17 +231,17 @@ impl Compiler<'_> {
                         // string is built for it on every evaluation.
                         Some([ast::FPart::Literal(s)]) => {
                             let k = self.konst(Value::str(s.as_str()));
-                            self.emit(Op::LoadConst(k));
+                            self.emit(Instr::LoadConst(k));
                         }
                         Some(spec) => self.fstring(spec)?,
                         None => {}
                     }
-                    self.emit(Op::FormatValue(conv, has_spec));
+                    self.emit(Instr::FormatValue(conv, has_spec));
                 }
             }
             n += 1;
         }
-        self.emit(Op::BuildString(n));
+        self.emit(Instr::BuildString(n));
         Ok(())
     }
 
@@ -249,8 +249,8 @@ impl Compiler<'_> {
         let defer = std::mem::take(&mut self.defer_elements);
         if xs.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) {
             match kind {
-                SeqKind::Set => self.emit(Op::BuildSet(0)),
-                _ => self.emit(Op::BuildList(0)),
+                SeqKind::Set => self.emit(Instr::BuildSet(0)),
+                _ => self.emit(Instr::BuildList(0)),
             };
             for x in xs {
                 self.defer_calls = defer;
@@ -258,16 +258,16 @@ impl Compiler<'_> {
                     ExprKind::Starred(inner) => self.expr(inner)?,
                     _ => {
                         self.expr(x)?;
-                        self.emit(Op::BuildTuple(1));
+                        self.emit(Instr::BuildTuple(1));
                     }
                 }
                 match kind {
-                    SeqKind::Set => self.emit(Op::SetUpdate),
-                    _ => self.emit(Op::ListExtend),
+                    SeqKind::Set => self.emit(Instr::SetUpdate),
+                    _ => self.emit(Instr::ListExtend),
                 };
             }
             if let SeqKind::Tuple = kind {
-                self.emit(Op::ListToTuple);
+                self.emit(Instr::ListToTuple);
             }
         } else {
             for x in xs {
@@ -276,15 +276,15 @@ impl Compiler<'_> {
             }
             let n = xs.len() as u32;
             self.emit(match kind {
-                SeqKind::List => Op::BuildList(n),
-                SeqKind::Tuple => Op::BuildTuple(n),
-                SeqKind::Set => Op::BuildSet(n),
+                SeqKind::List => Instr::BuildList(n),
+                SeqKind::Tuple => Instr::BuildTuple(n),
+                SeqKind::Set => Instr::BuildSet(n),
             });
         }
         Ok(())
     }
 
-    /// A call; `defer`: it sits where an awaitable is wanted (`Op::Defer`).
+    /// A call; `defer`: it sits where an awaitable is wanted (`Instr::Defer`).
     /// The arguments of `asyncio.gather(...)` (or `gather(...)`) are such
     /// places, so its host calls reach the host as one batch.
     fn call(
@@ -310,46 +310,46 @@ impl Compiler<'_> {
                 }
                 let n = self.name_idx(attr);
                 if defer {
-                    self.emit(Op::Defer);
+                    self.emit(Instr::Defer);
                 }
-                self.emit(Op::CallMethod(n, args.len() as u32));
+                self.emit(Instr::CallMethod(n, args.len() as u32));
                 return Ok(());
             }
         }
         self.expr(func)?;
         if has_star {
-            self.emit(Op::BuildList(0));
+            self.emit(Instr::BuildList(0));
             for a in args {
                 self.defer_calls = gather;
                 match &a.kind {
                     ExprKind::Starred(inner) => self.expr(inner)?,
                     _ => {
                         self.expr(a)?;
-                        self.emit(Op::BuildTuple(1));
+                        self.emit(Instr::BuildTuple(1));
                     }
                 }
-                self.emit(Op::ListExtend);
+                self.emit(Instr::ListExtend);
             }
-            self.emit(Op::BuildDict(0));
+            self.emit(Instr::BuildDict(0));
             for k in keywords {
                 match &k.name {
                     Some(n) => {
                         let c = self.konst(Value::str(n.as_str()));
-                        self.emit(Op::LoadConst(c));
+                        self.emit(Instr::LoadConst(c));
                         self.expr(&k.value)?;
-                        self.emit(Op::BuildDict(1));
-                        self.emit(Op::DictUpdate);
+                        self.emit(Instr::BuildDict(1));
+                        self.emit(Instr::DictUpdate);
                     }
                     None => {
                         self.expr(&k.value)?;
-                        self.emit(Op::DictUpdate);
+                        self.emit(Instr::DictUpdate);
                     }
                 }
             }
             if defer {
-                self.emit(Op::Defer);
+                self.emit(Instr::Defer);
             }
-            self.emit(Op::CallEx);
+            self.emit(Instr::CallEx);
         } else {
             for a in args {
                 self.defer_calls = gather;
@@ -357,9 +357,9 @@ impl Compiler<'_> {
             }
             if keywords.is_empty() {
                 if defer {
-                    self.emit(Op::Defer);
+                    self.emit(Instr::Defer);
                 }
-                self.emit(Op::Call(args.len() as u32));
+                self.emit(Instr::Call(args.len() as u32));
             } else {
                 let mut names = Vec::new();
                 for k in keywords {
@@ -368,9 +368,9 @@ impl Compiler<'_> {
                 }
                 let c = self.konst(Value::tuple(names));
                 if defer {
-                    self.emit(Op::Defer);
+                    self.emit(Instr::Defer);
                 }
-                self.emit(Op::CallKw(args.len() as u32, c));
+                self.emit(Instr::CallKw(args.len() as u32, c));
             }
         }
         Ok(())

@@ -14,7 +14,7 @@ use crate::compile::scope::{
     visit_expr, walrus_names,
 };
 use crate::compile::{
-    CResult, Code, CodeBuilder, CompKind, Compiler, FnBody, FnScope, Op, new_code,
+    CResult, Code, CodeBuilder, CompKind, Compiler, FnBody, FnScope, Instr, new_code,
 };
 use crate::value::Value;
 
@@ -41,7 +41,7 @@ impl Compiler<'_> {
                     Some(d) => self.expr(d)?,
                     None => {
                         let k = self.konst(Value::Ellipsis);
-                        self.emit(Op::LoadConst(k));
+                        self.emit(Instr::LoadConst(k));
                     }
                 }
                 nkw += 1;
@@ -110,12 +110,12 @@ impl Compiler<'_> {
         match body {
             FnBody::Stmts(b) => {
                 self.block(b)?;
-                self.emit(Op::LoadNone);
-                self.emit(Op::Return);
+                self.emit(Instr::LoadNone);
+                self.emit(Instr::Return);
             }
             FnBody::Expr(e) => {
                 self.expr(e)?;
-                self.emit(Op::Return);
+                self.emit(Instr::Return);
             }
         }
         self.cur_line = saved_line;
@@ -123,7 +123,7 @@ impl Compiler<'_> {
         let b = self.builders.pop().ok_or_else(|| self.err("internal: builder stack"))?;
         let code = Rc::new(b.finish());
         let ci = self.code_const(code);
-        self.emit(Op::MakeFunction(ci, ndefaults, nkw));
+        self.emit(Instr::MakeFunction(ci, ndefaults, nkw));
         Ok(())
     }
 
@@ -190,30 +190,30 @@ impl Compiler<'_> {
         }
         code.ncells = scope.cells.len();
         self.expr(&first.iter)?;
-        self.emit(Op::GetIter);
+        self.emit(Instr::GetIter);
         self.scopes.push(scope);
         self.builders.push(CodeBuilder { code, unwind: Vec::new() });
         match kind {
-            CompKind::List | CompKind::Gen => self.emit(Op::BuildList(0)),
-            CompKind::Set => self.emit(Op::BuildSet(0)),
-            CompKind::Dict => self.emit(Op::BuildDict(0)),
+            CompKind::List | CompKind::Gen => self.emit(Instr::BuildList(0)),
+            CompKind::Set => self.emit(Instr::BuildSet(0)),
+            CompKind::Dict => self.emit(Instr::BuildDict(0)),
         };
         let mut exits = Vec::new();
         let mut tops = Vec::new();
         for (gi, g) in gens.iter().enumerate() {
             if gi == 0 {
-                self.emit(Op::LoadFast(0));
+                self.emit(Instr::LoadFast(0));
             } else {
                 self.expr(&g.iter)?;
-                self.emit(Op::GetIter);
+                self.emit(Instr::GetIter);
             }
             let top = self.here();
             tops.push(top);
-            exits.push(self.emit(Op::ForIter(0)));
+            exits.push(self.emit(Instr::ForIter(0)));
             self.store_target(&g.target)?;
             for cond in &g.ifs {
                 self.expr(cond)?;
-                self.emit(Op::JumpIfFalse(top));
+                self.emit(Instr::JumpIfFalse(top));
             }
         }
         let depth = gens.len() as u32;
@@ -221,32 +221,32 @@ impl Compiler<'_> {
             (CompKind::Dict, ExprKind::DictComp { key, value, .. }) => {
                 self.expr(key)?;
                 self.expr(value)?;
-                self.emit(Op::DictSet(depth));
+                self.emit(Instr::DictSet(depth));
             }
             (CompKind::Set, ExprKind::SetComp { elt, .. }) => {
                 self.expr(elt)?;
-                self.emit(Op::SetAdd(depth));
+                self.emit(Instr::SetAdd(depth));
             }
             (_, ExprKind::ListComp { elt, .. } | ExprKind::GeneratorExp { elt, .. }) => {
                 self.defer_calls = defer_elements;
                 self.expr(elt)?;
-                self.emit(Op::ListAppend(depth));
+                self.emit(Instr::ListAppend(depth));
             }
             _ => return Err(self.err("internal: comprehension kind")),
         }
         for i in (0..gens.len()).rev() {
-            self.emit(Op::Jump(tops[i]));
+            self.emit(Instr::Jump(tops[i]));
             self.patch(exits[i]);
         }
-        self.emit(Op::Return);
+        self.emit(Instr::Return);
         self.scopes.pop();
         let b = self.builders.pop().ok_or_else(|| self.err("internal: builder stack"))?;
         let ci = self.code_const(Rc::new(b.finish()));
-        self.emit(Op::MakeFunction(ci, 0, 0));
-        self.emit(Op::Rot2);
-        self.emit(Op::Call(1));
+        self.emit(Instr::MakeFunction(ci, 0, 0));
+        self.emit(Instr::Rot2);
+        self.emit(Instr::Call(1));
         if let CompKind::Gen = kind {
-            self.emit(Op::GetIter);
+            self.emit(Instr::GetIter);
         }
         Ok(())
     }

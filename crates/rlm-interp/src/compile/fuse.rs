@@ -16,13 +16,13 @@
 //! per half and checks the limit between them, exactly as it does for two
 //! instructions (`vm/fused.rs`).
 
-use super::Op;
+use super::Instr;
 
 /// Rewrites `ops` in place. A pair is fused from the original first
 /// instruction and either the second as fused (the three-instruction
 /// forms) or its original; a fused instruction at `i + 1` (reached by a
 /// jump) runs the same work either way.
-pub(crate) fn fuse(ops: &mut [Op]) {
+pub(crate) fn fuse(ops: &mut [Instr]) {
     for i in (0..ops.len().saturating_sub(1)).rev() {
         let first = original(ops[i]);
         if let Some(fused) = triple(first, ops[i + 1]).or_else(|| pair(first, original(ops[i + 1])))
@@ -33,50 +33,50 @@ pub(crate) fn fuse(ops: &mut [Op]) {
 }
 
 /// The instruction a fused one replaced (its first half).
-fn original(op: Op) -> Op {
+fn original(op: Instr) -> Instr {
     match op {
-        Op::LoadFastLoadFast(a, _) => Op::LoadFast(a),
-        Op::LoadGlobalLoadGlobal(a, _) => Op::LoadGlobal(a),
-        Op::LoadConstBinary(c, _, _) => Op::LoadConst(c),
-        Op::CompareJumpIfFalse(cmp, _) => Op::Compare(cmp),
-        Op::ForIterStoreFast(t, _) => Op::ForIter(t),
-        Op::ForIterStoreGlobal(t, _) => Op::ForIter(t),
-        Op::LoadFastConstBinary(l, ..) => Op::LoadFast(l),
-        Op::LoadGlobalConstBinary(g, ..) => Op::LoadGlobal(g),
-        Op::LoadConstCompareJumpIfFalse(c, ..) => Op::LoadConst(c),
-        Op::StoreFastJump(l, _) => Op::StoreFast(l),
-        Op::StoreGlobalJump(g, _) => Op::StoreGlobal(g),
+        Instr::LoadFastLoadFast(a, _) => Instr::LoadFast(a),
+        Instr::LoadGlobalLoadGlobal(a, _) => Instr::LoadGlobal(a),
+        Instr::LoadConstBinary(c, _, _) => Instr::LoadConst(c),
+        Instr::CompareJumpIfFalse(cmp, _) => Instr::Compare(cmp),
+        Instr::ForIterStoreFast(t, _) => Instr::ForIter(t),
+        Instr::ForIterStoreGlobal(t, _) => Instr::ForIter(t),
+        Instr::LoadFastConstBinary(l, ..) => Instr::LoadFast(l),
+        Instr::LoadGlobalConstBinary(g, ..) => Instr::LoadGlobal(g),
+        Instr::LoadConstCompareJumpIfFalse(c, ..) => Instr::LoadConst(c),
+        Instr::StoreFastJump(l, _) => Instr::StoreFast(l),
+        Instr::StoreGlobalJump(g, _) => Instr::StoreGlobal(g),
         other => other,
     }
 }
 
 /// A load or constant before a fused pair: one instruction of three.
-fn triple(first: Op, second: Op) -> Option<Op> {
+fn triple(first: Instr, second: Instr) -> Option<Instr> {
     Some(match (first, second) {
-        (Op::LoadFast(l), Op::LoadConstBinary(c, op, inplace)) => {
-            Op::LoadFastConstBinary(l, c, op, inplace)
+        (Instr::LoadFast(l), Instr::LoadConstBinary(c, op, inplace)) => {
+            Instr::LoadFastConstBinary(l, c, op, inplace)
         }
-        (Op::LoadGlobal(g), Op::LoadConstBinary(c, op, inplace)) => {
-            Op::LoadGlobalConstBinary(g, c, op, inplace)
+        (Instr::LoadGlobal(g), Instr::LoadConstBinary(c, op, inplace)) => {
+            Instr::LoadGlobalConstBinary(g, c, op, inplace)
         }
-        (Op::LoadConst(c), Op::CompareJumpIfFalse(cmp, t)) => {
-            Op::LoadConstCompareJumpIfFalse(c, cmp, t)
+        (Instr::LoadConst(c), Instr::CompareJumpIfFalse(cmp, t)) => {
+            Instr::LoadConstCompareJumpIfFalse(c, cmp, t)
         }
         _ => return None,
     })
 }
 
-fn pair(first: Op, second: Op) -> Option<Op> {
+fn pair(first: Instr, second: Instr) -> Option<Instr> {
     Some(match (first, second) {
-        (Op::LoadFast(a), Op::LoadFast(b)) => Op::LoadFastLoadFast(a, b),
-        (Op::LoadGlobal(a), Op::LoadGlobal(b)) => Op::LoadGlobalLoadGlobal(a, b),
-        (Op::LoadConst(c), Op::Binary(op)) => Op::LoadConstBinary(c, op, false),
-        (Op::LoadConst(c), Op::Inplace(op)) => Op::LoadConstBinary(c, op, true),
-        (Op::Compare(cmp), Op::JumpIfFalse(t)) => Op::CompareJumpIfFalse(cmp, t),
-        (Op::ForIter(t), Op::StoreFast(l)) => Op::ForIterStoreFast(t, l),
-        (Op::ForIter(t), Op::StoreGlobal(g)) => Op::ForIterStoreGlobal(t, g),
-        (Op::StoreFast(l), Op::Jump(t)) => Op::StoreFastJump(l, t),
-        (Op::StoreGlobal(g), Op::Jump(t)) => Op::StoreGlobalJump(g, t),
+        (Instr::LoadFast(a), Instr::LoadFast(b)) => Instr::LoadFastLoadFast(a, b),
+        (Instr::LoadGlobal(a), Instr::LoadGlobal(b)) => Instr::LoadGlobalLoadGlobal(a, b),
+        (Instr::LoadConst(c), Instr::Binary(op)) => Instr::LoadConstBinary(c, op, false),
+        (Instr::LoadConst(c), Instr::Inplace(op)) => Instr::LoadConstBinary(c, op, true),
+        (Instr::Compare(cmp), Instr::JumpIfFalse(t)) => Instr::CompareJumpIfFalse(cmp, t),
+        (Instr::ForIter(t), Instr::StoreFast(l)) => Instr::ForIterStoreFast(t, l),
+        (Instr::ForIter(t), Instr::StoreGlobal(g)) => Instr::ForIterStoreGlobal(t, g),
+        (Instr::StoreFast(l), Instr::Jump(t)) => Instr::StoreFastJump(l, t),
+        (Instr::StoreGlobal(g), Instr::Jump(t)) => Instr::StoreGlobalJump(g, t),
         _ => return None,
     })
 }
@@ -90,42 +90,43 @@ mod tests {
     #[test]
     fn pairs_fuse_and_the_second_stays_in_place() {
         let mut ops = vec![
-            Op::LoadFast(0),
-            Op::LoadFast(1),
-            Op::LoadConst(2),
-            Op::Inplace(BinOp::Add),
-            Op::Compare(CmpOp::Lt),
-            Op::JumpIfFalse(9),
-            Op::Return,
+            Instr::LoadFast(0),
+            Instr::LoadFast(1),
+            Instr::LoadConst(2),
+            Instr::Inplace(BinOp::Add),
+            Instr::Compare(CmpOp::Lt),
+            Instr::JumpIfFalse(9),
+            Instr::Return,
         ];
         fuse(&mut ops);
         assert_eq!(
             ops,
             vec![
-                Op::LoadFastLoadFast(0, 1),
+                Instr::LoadFastLoadFast(0, 1),
                 // A jump to the second `LoadFast` runs it and the two after
                 // it (`x += 2`), as one instruction.
-                Op::LoadFastConstBinary(1, 2, BinOp::Add, true),
-                Op::LoadConstBinary(2, BinOp::Add, true),
-                Op::Inplace(BinOp::Add),
-                Op::CompareJumpIfFalse(CmpOp::Lt, 9),
-                Op::JumpIfFalse(9),
-                Op::Return,
+                Instr::LoadFastConstBinary(1, 2, BinOp::Add, true),
+                Instr::LoadConstBinary(2, BinOp::Add, true),
+                Instr::Inplace(BinOp::Add),
+                Instr::CompareJumpIfFalse(CmpOp::Lt, 9),
+                Instr::JumpIfFalse(9),
+                Instr::Return,
             ]
         );
     }
 
     #[test]
     fn a_run_fuses_from_the_original_instructions() {
-        let mut ops = vec![Op::LoadFast(0), Op::LoadFast(1), Op::LoadFast(2), Op::ForIter(7)];
+        let mut ops =
+            vec![Instr::LoadFast(0), Instr::LoadFast(1), Instr::LoadFast(2), Instr::ForIter(7)];
         fuse(&mut ops);
         assert_eq!(
             ops,
             vec![
-                Op::LoadFastLoadFast(0, 1),
-                Op::LoadFastLoadFast(1, 2),
-                Op::LoadFast(2),
-                Op::ForIter(7),
+                Instr::LoadFastLoadFast(0, 1),
+                Instr::LoadFastLoadFast(1, 2),
+                Instr::LoadFast(2),
+                Instr::ForIter(7),
             ]
         );
         // A second pass changes nothing (the pass reads first halves back).
@@ -137,32 +138,32 @@ mod tests {
     #[test]
     fn three_instruction_forms_and_stores_before_jumps() {
         let mut ops = vec![
-            Op::LoadGlobal(0),
-            Op::LoadConst(1),
-            Op::Binary(BinOp::Mod),
-            Op::LoadConst(2),
-            Op::Compare(CmpOp::Eq),
-            Op::JumpIfFalse(8),
-            Op::StoreGlobal(3),
-            Op::Jump(0),
-            Op::StoreFast(4),
-            Op::Jump(0),
+            Instr::LoadGlobal(0),
+            Instr::LoadConst(1),
+            Instr::Binary(BinOp::Mod),
+            Instr::LoadConst(2),
+            Instr::Compare(CmpOp::Eq),
+            Instr::JumpIfFalse(8),
+            Instr::StoreGlobal(3),
+            Instr::Jump(0),
+            Instr::StoreFast(4),
+            Instr::Jump(0),
         ];
         fuse(&mut ops);
         let again = ops.clone();
         assert_eq!(
             ops,
             vec![
-                Op::LoadGlobalConstBinary(0, 1, BinOp::Mod, false),
-                Op::LoadConstBinary(1, BinOp::Mod, false),
-                Op::Binary(BinOp::Mod),
-                Op::LoadConstCompareJumpIfFalse(2, CmpOp::Eq, 8),
-                Op::CompareJumpIfFalse(CmpOp::Eq, 8),
-                Op::JumpIfFalse(8),
-                Op::StoreGlobalJump(3, 0),
-                Op::Jump(0),
-                Op::StoreFastJump(4, 0),
-                Op::Jump(0),
+                Instr::LoadGlobalConstBinary(0, 1, BinOp::Mod, false),
+                Instr::LoadConstBinary(1, BinOp::Mod, false),
+                Instr::Binary(BinOp::Mod),
+                Instr::LoadConstCompareJumpIfFalse(2, CmpOp::Eq, 8),
+                Instr::CompareJumpIfFalse(CmpOp::Eq, 8),
+                Instr::JumpIfFalse(8),
+                Instr::StoreGlobalJump(3, 0),
+                Instr::Jump(0),
+                Instr::StoreFastJump(4, 0),
+                Instr::Jump(0),
             ]
         );
         fuse(&mut ops);

@@ -25,7 +25,7 @@ use crate::value::Value;
 
 /// One instruction. Operands index the code object's tables.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Op {
+pub enum Instr {
     LoadConst(u32),
     LoadNone,
     LoadFast(u32),
@@ -127,7 +127,7 @@ pub enum Op {
 /// A compiled function, lambda, comprehension or module body.
 pub struct Code {
     pub name: SmolStr,
-    pub ops: Vec<Op>,
+    pub ops: Vec<Instr>,
     pub lines: Vec<u32>,
     pub consts: Vec<Value>,
     pub names: Vec<SmolStr>,
@@ -166,7 +166,7 @@ impl Code {
     }
 }
 
-/// Session-wide global slots: compiled code addresses globals by index, so a
+/// Interpreter-wide global slots: compiled code addresses globals by index, so a
 /// function defined in one cell keeps working in the next.
 #[derive(Default)]
 pub struct GlobalNames {
@@ -234,7 +234,7 @@ pub struct Compiler<'a> {
     builders: Vec<CodeBuilder>,
     cur_line: u32,
     /// The expression being compiled sits where an awaitable is wanted (see
-    /// `Op::Defer`); taken by `expr`.
+    /// `Instr::Defer`); taken by `expr`.
     defer_calls: bool,
     /// The elements of the display or comprehension being compiled sit
     /// where awaitables are wanted (`gather(*[llm_query(p) for p in ps])`).
@@ -278,12 +278,12 @@ pub fn compile_module(
                 c.expr(e)?;
             }
             let g = c.globals.slot(name);
-            c.emit(Op::StoreGlobal(g));
+            c.emit(Instr::StoreGlobal(g));
         }
         _ => c.block(&module.body)?,
     }
-    c.emit(Op::LoadNone);
-    c.emit(Op::Return);
+    c.emit(Instr::LoadNone);
+    c.emit(Instr::Return);
     let b = c.builders.pop().ok_or_else(|| CompileError { message: "internal".into(), line: 0 })?;
     Ok(Rc::new(b.finish()))
 }
@@ -316,7 +316,7 @@ impl<'a> Compiler<'a> {
         &mut self.builders[n]
     }
 
-    fn emit(&mut self, op: Op) -> usize {
+    fn emit(&mut self, op: Instr) -> usize {
         let line = self.cur_line;
         let b = self.b();
         b.code.ops.push(op);
@@ -332,13 +332,13 @@ impl<'a> Compiler<'a> {
         let target = self.here();
         let op = &mut self.b().code.ops[at];
         *op = match *op {
-            Op::Jump(_) => Op::Jump(target),
-            Op::JumpIfFalse(_) => Op::JumpIfFalse(target),
-            Op::JumpIfTrue(_) => Op::JumpIfTrue(target),
-            Op::JumpIfFalseOrPop(_) => Op::JumpIfFalseOrPop(target),
-            Op::JumpIfTrueOrPop(_) => Op::JumpIfTrueOrPop(target),
-            Op::ForIter(_) => Op::ForIter(target),
-            Op::SetupExcept(_) => Op::SetupExcept(target),
+            Instr::Jump(_) => Instr::Jump(target),
+            Instr::JumpIfFalse(_) => Instr::JumpIfFalse(target),
+            Instr::JumpIfTrue(_) => Instr::JumpIfTrue(target),
+            Instr::JumpIfFalseOrPop(_) => Instr::JumpIfFalseOrPop(target),
+            Instr::JumpIfTrueOrPop(_) => Instr::JumpIfTrueOrPop(target),
+            Instr::ForIter(_) => Instr::ForIter(target),
+            Instr::SetupExcept(_) => Instr::SetupExcept(target),
             other => other,
         };
     }
@@ -425,22 +425,22 @@ impl<'a> Compiler<'a> {
 
     fn load_name(&mut self, name: &SmolStr) {
         match self.resolve(name) {
-            Scope::Local(i) => self.emit(Op::LoadFast(i)),
-            Scope::Cell(i) => self.emit(Op::LoadCell(i)),
+            Scope::Local(i) => self.emit(Instr::LoadFast(i)),
+            Scope::Cell(i) => self.emit(Instr::LoadCell(i)),
             Scope::Global => {
                 let g = self.globals.slot(name);
-                self.emit(Op::LoadGlobal(g))
+                self.emit(Instr::LoadGlobal(g))
             }
         };
     }
 
     fn store_name(&mut self, name: &SmolStr) {
         match self.resolve(name) {
-            Scope::Local(i) => self.emit(Op::StoreFast(i)),
-            Scope::Cell(i) => self.emit(Op::StoreCell(i)),
+            Scope::Local(i) => self.emit(Instr::StoreFast(i)),
+            Scope::Cell(i) => self.emit(Instr::StoreCell(i)),
             Scope::Global => {
                 let g = self.globals.slot(name);
-                self.emit(Op::StoreGlobal(g))
+                self.emit(Instr::StoreGlobal(g))
             }
         };
     }

@@ -5,7 +5,7 @@
 use rlm_syntax::ast::{self, Expr, ExprKind, Stmt, StmtKind};
 use smol_str::SmolStr;
 
-use crate::compile::{CResult, Compiler, FnBody, Op, Scope, Unwind};
+use crate::compile::{CResult, Compiler, FnBody, Instr, Scope, Unwind};
 use crate::value::{ExcKind, Ty, Value};
 
 impl Compiler<'_> {
@@ -22,7 +22,7 @@ impl Compiler<'_> {
     ) -> CResult {
         self.b().unwind.push(Unwind::Loop { continue_to: top, breaks: Vec::new(), is_for });
         self.block(body)?;
-        self.emit(Op::Jump(top));
+        self.emit(Instr::Jump(top));
         let Some(Unwind::Loop { breaks, .. }) = self.b().unwind.pop() else {
             return Err(self.err("internal: loop stack"));
         };
@@ -49,13 +49,13 @@ impl Compiler<'_> {
         match &s.kind {
             StmtKind::Expr(e) => {
                 self.expr(e)?;
-                self.emit(Op::Pop);
+                self.emit(Instr::Pop);
             }
             StmtKind::Assign { targets, value } => {
                 self.expr(value)?;
                 for (i, t) in targets.iter().enumerate() {
                     if i + 1 < targets.len() {
-                        self.emit(Op::Dup);
+                        self.emit(Instr::Dup);
                     }
                     self.store_target(t)?;
                 }
@@ -64,22 +64,22 @@ impl Compiler<'_> {
                 ExprKind::Name(n) => {
                     self.load_name(n);
                     self.expr(value)?;
-                    self.emit(Op::Inplace(*op));
+                    self.emit(Instr::Inplace(*op));
                     self.store_name(n);
                 }
                 ExprKind::Subscript { value: obj, index } => {
                     self.expr(obj)?;
                     self.subscript_index(index)?;
-                    self.emit(Op::Dup2);
-                    self.emit(Op::Subscr);
+                    self.emit(Instr::Dup2);
+                    self.emit(Instr::Subscr);
                     self.expr(value)?;
-                    self.emit(Op::Inplace(*op));
-                    self.emit(Op::StoreSubscr);
+                    self.emit(Instr::Inplace(*op));
+                    self.emit(Instr::StoreSubscr);
                 }
                 ExprKind::Attribute { value: obj, attr } => {
                     self.expr(obj)?;
                     let n = self.name_idx(attr);
-                    self.emit(Op::StoreAttr(n));
+                    self.emit(Instr::StoreAttr(n));
                 }
                 _ => return Err(self.err("illegal expression for augmented assignment")),
             },
@@ -91,12 +91,12 @@ impl Compiler<'_> {
             }
             StmtKind::If { test, body, orelse } => {
                 self.expr(test)?;
-                let j = self.emit(Op::JumpIfFalse(0));
+                let j = self.emit(Instr::JumpIfFalse(0));
                 self.block(body)?;
                 if orelse.is_empty() {
                     self.patch(j);
                 } else {
-                    let end = self.emit(Op::Jump(0));
+                    let end = self.emit(Instr::Jump(0));
                     self.patch(j);
                     self.block(orelse)?;
                     self.patch(end);
@@ -105,14 +105,14 @@ impl Compiler<'_> {
             StmtKind::While { test, body, orelse } => {
                 let top = self.here();
                 self.expr(test)?;
-                let exit = self.emit(Op::JumpIfFalse(0));
+                let exit = self.emit(Instr::JumpIfFalse(0));
                 self.loop_rest(top, exit, false, body, orelse)?;
             }
             StmtKind::For { target, iter, body, orelse } => {
                 self.expr(iter)?;
-                self.emit(Op::GetIter);
+                self.emit(Instr::GetIter);
                 let top = self.here();
-                let fi = self.emit(Op::ForIter(0));
+                let fi = self.emit(Instr::ForIter(0));
                 self.store_target(target)?;
                 self.loop_rest(top, fi, true, body, orelse)?;
             }
@@ -130,38 +130,38 @@ impl Compiler<'_> {
             }
             StmtKind::Raise { exc, cause } => match exc {
                 None => {
-                    self.emit(Op::Raise(0));
+                    self.emit(Instr::Raise(0));
                 }
                 Some(e) => {
                     self.expr(e)?;
                     if let Some(c) = cause {
                         self.expr(c)?;
-                        self.emit(Op::Pop);
+                        self.emit(Instr::Pop);
                     }
-                    self.emit(Op::Raise(1));
+                    self.emit(Instr::Raise(1));
                 }
             },
             StmtKind::Assert { test, msg } => {
                 self.expr(test)?;
-                let j = self.emit(Op::JumpIfTrue(0));
+                let j = self.emit(Instr::JumpIfTrue(0));
                 let k = self.konst(Value::Type(Ty::Exc(ExcKind::AssertionError)));
-                self.emit(Op::LoadConst(k));
+                self.emit(Instr::LoadConst(k));
                 match msg {
                     Some(m) => {
                         self.expr(m)?;
-                        self.emit(Op::Call(1));
+                        self.emit(Instr::Call(1));
                     }
                     None => {
-                        self.emit(Op::Call(0));
+                        self.emit(Instr::Call(0));
                     }
                 }
-                self.emit(Op::Raise(1));
+                self.emit(Instr::Raise(1));
                 self.patch(j);
             }
             StmtKind::Import(aliases) => {
                 for a in aliases {
                     let k = self.konst(Value::str(a.name.as_str()));
-                    self.emit(Op::Import(k));
+                    self.emit(Instr::Import(k));
                     let bind = a.asname.clone().unwrap_or_else(|| {
                         SmolStr::new(a.name.split('.').next().unwrap_or(&a.name))
                     });
@@ -192,30 +192,30 @@ impl Compiler<'_> {
                     let (ct, is_for) = (*continue_to, *is_for);
                     if is_break {
                         if is_for {
-                            self.emit(Op::Pop);
+                            self.emit(Instr::Pop);
                         }
-                        let j = self.emit(Op::Jump(0));
+                        let j = self.emit(Instr::Jump(0));
                         if let Unwind::Loop { breaks, .. } = &mut self.b().unwind[i] {
                             breaks.push(j);
                         }
                     } else {
-                        self.emit(Op::Jump(ct));
+                        self.emit(Instr::Jump(ct));
                     }
                     break;
                 }
                 Unwind::TryBlock => {
-                    self.emit(Op::PopBlock);
+                    self.emit(Instr::PopBlock);
                 }
                 Unwind::Except => {
-                    self.emit(Op::PopExcept);
+                    self.emit(Instr::PopExcept);
                 }
                 Unwind::ExcOnStack => {
-                    self.emit(Op::PopExcept);
-                    self.emit(Op::Pop);
+                    self.emit(Instr::PopExcept);
+                    self.emit(Instr::Pop);
                 }
                 Unwind::Finally(fb) => {
                     let fb = fb.clone();
-                    self.emit(Op::PopBlock);
+                    self.emit(Instr::PopBlock);
                     // The finally body runs outside the protected region.
                     let saved: Vec<Unwind> = self.b().unwind.drain(i..).collect();
                     self.block(&fb)?;
@@ -234,7 +234,7 @@ impl Compiler<'_> {
         match value {
             Some(v) => self.expr(v)?,
             None => {
-                self.emit(Op::LoadNone);
+                self.emit(Instr::LoadNone);
             }
         }
         let mut i = self.b().unwind.len();
@@ -243,21 +243,21 @@ impl Compiler<'_> {
             match &self.b().unwind[i] {
                 Unwind::Finally(fb) => {
                     let fb = fb.clone();
-                    self.emit(Op::PopBlock);
+                    self.emit(Instr::PopBlock);
                     let saved: Vec<Unwind> = self.b().unwind.drain(i..).collect();
                     self.block(&fb)?;
                     self.b().unwind.extend(saved);
                 }
                 Unwind::TryBlock => {
-                    self.emit(Op::PopBlock);
+                    self.emit(Instr::PopBlock);
                 }
                 Unwind::Except | Unwind::ExcOnStack => {
-                    self.emit(Op::PopExcept);
+                    self.emit(Instr::PopExcept);
                 }
                 Unwind::Loop { .. } => {}
             }
         }
-        self.emit(Op::Return);
+        self.emit(Instr::Return);
         Ok(())
     }
 
@@ -272,7 +272,7 @@ impl Compiler<'_> {
         if finalbody.is_empty() {
             self.try_except(body, handlers, orelse)?;
         } else {
-            let setup = self.emit(Op::SetupExcept(0));
+            let setup = self.emit(Instr::SetupExcept(0));
             self.b().unwind.push(Unwind::Finally(finalbody.to_vec()));
             if handlers.is_empty() {
                 self.block(body)?;
@@ -281,14 +281,14 @@ impl Compiler<'_> {
                 self.try_except(body, handlers, orelse)?;
             }
             self.b().unwind.pop();
-            self.emit(Op::PopBlock);
+            self.emit(Instr::PopBlock);
             self.block(finalbody)?;
-            let end = self.emit(Op::Jump(0));
+            let end = self.emit(Instr::Jump(0));
             self.patch(setup);
             self.b().unwind.push(Unwind::ExcOnStack);
             self.block(finalbody)?;
             self.b().unwind.pop();
-            self.emit(Op::Reraise);
+            self.emit(Instr::Reraise);
             self.patch(end);
         }
         Ok(())
@@ -296,19 +296,19 @@ impl Compiler<'_> {
 
     fn import_from(&mut self, module: &SmolStr, names: &[ast::Alias]) -> CResult {
         let k = self.konst(Value::str(module.as_str()));
-        self.emit(Op::Import(k));
+        self.emit(Instr::Import(k));
         if names.is_empty() {
             return Err(self.err(format!(
                 "`from {module} import *` is not supported; import the names you need"
             )));
         }
         for a in names {
-            self.emit(Op::Dup);
+            self.emit(Instr::Dup);
             let n = self.name_idx(&a.name);
-            self.emit(Op::LoadAttr(n));
+            self.emit(Instr::LoadAttr(n));
             self.store_name(a.asname.as_ref().unwrap_or(&a.name));
         }
-        self.emit(Op::Pop);
+        self.emit(Instr::Pop);
         Ok(())
     }
 
@@ -318,20 +318,20 @@ impl Compiler<'_> {
             match &t.kind {
                 ExprKind::Name(n) => match self.resolve(n) {
                     Scope::Local(i) => {
-                        self.emit(Op::DeleteFast(i));
+                        self.emit(Instr::DeleteFast(i));
                     }
                     Scope::Cell(_) => {
                         return Err(self.err("cannot delete a captured variable"));
                     }
                     Scope::Global => {
                         let g = self.globals.slot(n);
-                        self.emit(Op::DeleteGlobal(g));
+                        self.emit(Instr::DeleteGlobal(g));
                     }
                 },
                 ExprKind::Subscript { value, index } => {
                     self.expr(value)?;
                     self.subscript_index(index)?;
-                    self.emit(Op::DeleteSubscr);
+                    self.emit(Instr::DeleteSubscr);
                 }
                 _ => return Err(self.err("cannot delete this expression")),
             }
@@ -345,54 +345,54 @@ impl Compiler<'_> {
         handlers: &[ast::ExceptHandler],
         orelse: &[Stmt],
     ) -> CResult {
-        let setup = self.emit(Op::SetupExcept(0));
+        let setup = self.emit(Instr::SetupExcept(0));
         self.b().unwind.push(Unwind::TryBlock);
         self.block(body)?;
         self.b().unwind.pop();
-        self.emit(Op::PopBlock);
+        self.emit(Instr::PopBlock);
         self.block(orelse)?;
-        let mut ends = vec![self.emit(Op::Jump(0))];
+        let mut ends = vec![self.emit(Instr::Jump(0))];
         self.patch(setup);
         for h in handlers {
             self.set_line(h.span);
             let mut next = None;
             if let Some(t) = &h.typ {
-                self.emit(Op::Dup);
+                self.emit(Instr::Dup);
                 self.expr(t)?;
-                self.emit(Op::ExcMatch);
-                next = Some(self.emit(Op::JumpIfFalse(0)));
+                self.emit(Instr::ExcMatch);
+                next = Some(self.emit(Instr::JumpIfFalse(0)));
             }
             match &h.name {
                 Some(n) => self.store_name(n),
                 None => {
-                    self.emit(Op::Pop);
+                    self.emit(Instr::Pop);
                 }
             }
             self.b().unwind.push(Unwind::Except);
             self.block(&h.body)?;
             self.b().unwind.pop();
-            self.emit(Op::PopExcept);
+            self.emit(Instr::PopExcept);
             if let Some(n) = &h.name {
                 // Python unbinds the name at the end of the handler.
-                self.emit(Op::LoadNone);
+                self.emit(Instr::LoadNone);
                 self.store_name(n);
                 match self.resolve(n) {
                     Scope::Local(i) => {
-                        self.emit(Op::DeleteFast(i));
+                        self.emit(Instr::DeleteFast(i));
                     }
                     Scope::Global => {
                         let g = self.globals.slot(n);
-                        self.emit(Op::DeleteGlobal(g));
+                        self.emit(Instr::DeleteGlobal(g));
                     }
                     Scope::Cell(_) => {}
                 }
             }
-            ends.push(self.emit(Op::Jump(0)));
+            ends.push(self.emit(Instr::Jump(0)));
             if let Some(n) = next {
                 self.patch(n);
             }
         }
-        self.emit(Op::Reraise);
+        self.emit(Instr::Reraise);
         for e in ends {
             self.patch(e);
         }
@@ -405,21 +405,21 @@ impl Compiler<'_> {
             ExprKind::Subscript { value, index } => {
                 self.expr(value)?;
                 self.subscript_index(index)?;
-                self.emit(Op::StoreSubscrAssign);
+                self.emit(Instr::StoreSubscrAssign);
             }
             ExprKind::Attribute { value, attr } => {
                 self.expr(value)?;
                 let n = self.name_idx(attr);
-                self.emit(Op::StoreAttr(n));
+                self.emit(Instr::StoreAttr(n));
             }
             ExprKind::Tuple(xs) | ExprKind::List(xs) => {
                 let star = xs.iter().position(|x| matches!(x.kind, ExprKind::Starred(_)));
                 match star {
                     None => {
-                        self.emit(Op::Unpack(xs.len() as u32));
+                        self.emit(Instr::Unpack(xs.len() as u32));
                     }
                     Some(i) => {
-                        self.emit(Op::UnpackEx(i as u32, (xs.len() - i - 1) as u32));
+                        self.emit(Instr::UnpackEx(i as u32, (xs.len() - i - 1) as u32));
                     }
                 }
                 for x in xs {

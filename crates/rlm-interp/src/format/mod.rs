@@ -9,5 +9,6 @@ mod fixed;
 mod percent;
 mod repr;
 mod spec;
+pub(crate) use spec::push_fill;
 
 pub use repr::repr_simple;

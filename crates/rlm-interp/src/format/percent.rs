@@ -63,6 +63,7 @@ impl Vm {
             if !width.is_empty() {
                 self.check_str_copies(
                     width.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
+                    1,
                     3,
                 )?;
             }
@@ -116,7 +117,7 @@ impl Vm {
                 if total > self.limits.max_str_len {
                     self.check_str_len(total)?;
                 }
-                self.check_str_copies(text.byte_len(), 2)?;
+                self.check_str_copies(text.byte_len(), 1, 2)?;
                 self.check_text_growth(total)?;
             }
             let piece = self.percent_piece(conv, &arg, &flags, &width, &prec, i)?;

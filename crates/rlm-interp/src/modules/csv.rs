@@ -7,6 +7,16 @@
 //! any list, and a field over the field limit (131,072 characters) is an
 //! error, as in CPython. `Sniffer` and registered dialects are left out.
 
+/// Fuel for each line a reader parses (besides a unit per 8 bytes, each a
+/// step of the state machine): a row's list and its fields' strings made.
+/// A round trip of 2 000 rows through a StringIO, repeated, ran its fuel in
+/// 11 s at one unit a line and a field (BENCHMARKS.md, "Fuel cost table and
+/// calibration", 2026-11-24).
+const FUEL_PER_LINE_READ: u64 = 48;
+/// Fuel for each field a writer writes (besides a unit per 8 bytes): its
+/// text made (`str()` of a number), quoted or not, joined.
+const FUEL_PER_FIELD_WRITTEN: u64 = 16;
+
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
@@ -397,7 +407,7 @@ fn read_rows(vm: &mut Vm, src: &Value, d: &Dialect) -> R<Vec<Value>> {
                 line.type_name()
             )));
         };
-        vm.fuel((s.byte_len() / 16) as u64 + 1)?;
+        vm.fuel((s.byte_len() / 8) as u64 + FUEL_PER_LINE_READ)?;
         for c in s.as_str().chars() {
             p.step(vm, Some(c))?;
         }
@@ -570,7 +580,7 @@ impl Writer {
                 Value::Str(s) => s.as_str().into(),
                 v => vm.py_str(v)?.into(),
             };
-            vm.fuel((text.len() / 16) as u64 + 1)?;
+            vm.fuel((text.len() / 8) as u64 + FUEL_PER_FIELD_WRITTEN)?;
             // The quoted copy of the field, charged before it is made.
             vm.alloc(text.len())?;
             let mut quoted = match d.quoting {

@@ -201,7 +201,7 @@ impl Vm {
         }
         match REGISTRY.iter().find(|(n, ..)| *n == name) {
             Some((n, attrs, ..)) => {
-                let m = Value::Module(Rc::new(Module {
+                let m = Value::Module(Rc::new(ModuleObject {
                     name: n,
                     attrs: attrs().into_iter().collect::<IndexMap<_, _>>(),
                 }));

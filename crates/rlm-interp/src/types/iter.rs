@@ -117,6 +117,12 @@ impl Drop for IterState {
     }
 }
 
+/// Fuel for each item an endless iterator (`itertools.count`, `cycle`,
+/// `repeat` without a count) yields, besides what its consumer pays: a
+/// `for` loop over `count()` ran its fuel in 2.1 s, `all(repeat(True))`
+/// in 3.3 s (BENCHMARKS.md, "Fuel cost table and calibration", 2026-11-24).
+const FUEL_PER_ENDLESS_STEP: u64 = 2;
+
 impl Vm {
     pub(crate) fn iter_next(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
         let mut st = it.borrow_mut();
@@ -163,6 +169,7 @@ impl Vm {
                 next
             }
             IterState::Count(cur, step) => {
+                self.fuel(FUEL_PER_ENDLESS_STEP)?;
                 let v = *cur;
                 *cur = cur.saturating_add(*step);
                 Some(Value::Int(v))
@@ -176,6 +183,7 @@ impl Vm {
                 Some(std::mem::replace(cur, Value::Float(next)))
             }
             IterState::Cycle(items, i) => {
+                self.fuel(FUEL_PER_ENDLESS_STEP)?;
                 if items.is_empty() {
                     None
                 } else {
@@ -185,7 +193,10 @@ impl Vm {
                 }
             }
             IterState::Repeat(v, n) => match n {
-                None => Some(v.clone()),
+                None => {
+                    self.fuel(FUEL_PER_ENDLESS_STEP)?;
+                    Some(v.clone())
+                }
                 Some(0) => None,
                 Some(k) => {
                     *k -= 1;

@@ -369,7 +369,17 @@ impl Vm {
         let mut v = Vec::with_capacity(total);
         let items = l.borrow();
         // Work in proportion to the result: `[] * 10**8` is no loop at all.
-        v.extend(items.iter().cloned().cycle().take(total));
+        // Whole copies of the items (a cycled iterator took a branch per
+        // item), one item by `resize`.
+        match &items[..] {
+            [] => {}
+            [one] => v.resize(total, one.clone()),
+            all => {
+                for _ in 0..n {
+                    v.extend_from_slice(all);
+                }
+            }
+        }
         drop(items);
         Ok(Value::list(v))
     }

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use crate::value::Value;
 
 /// An imported module: its attributes are built once per session (`modules/`).
-pub struct Module {
+pub struct ModuleObject {
     pub name: &'static str,
     pub attrs: IndexMap<&'static str, Value>,
 }

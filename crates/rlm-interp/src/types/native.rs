@@ -18,7 +18,7 @@ use crate::vm::Vm;
 
 /// Native objects of built-in modules (compiled pattern, match, datetime...).
 pub enum Native {
-    Pattern(Rc<crate::modules::re::engine::Pattern>),
+    Pattern(Rc<crate::modules::re::engine::CompiledRegex>),
     Match(Rc<match_obj::MatchObj>),
     Partial(Partial),
     DateTime(date_time::DateTime),

@@ -45,6 +45,10 @@ impl Vm {
     #[cold]
     pub(crate) fn checkpoint(&mut self) -> R<()> {
         if self.fuel_used > self.limits.fuel {
+            // A charge for work not done (a whole sort, a pattern's first
+            // search) counts no further than the limit: what was used is
+            // the limit and the step that passed it.
+            self.fuel_used = self.fuel_used.min(self.limits.fuel.saturating_add(1));
             return Err(out_of_fuel(self.limits.fuel));
         }
         self.arm_checkpoint();
@@ -222,16 +226,25 @@ impl Vm {
         self.sync_memory(next)
     }
 
-    /// A string of `chars` characters about to be held `copies` times at
-    /// once (a padded field and the f-string that joins it): held to the
-    /// string cap, charged for every copy in one request (two requests are
-    /// each checked alone).
-    pub(crate) fn check_str_copies(&mut self, chars: usize, copies: usize) -> R<()> {
+    /// A string of `chars` characters of `char_bytes` bytes each (a padded
+    /// field's fill) about to be held `copies` times at once (a padded field
+    /// and the f-string that joins it): held to the string cap, charged
+    /// memory for every copy in one request (two requests are each checked
+    /// alone), and fuel for every byte written: a unit per 64 (a 200 000-wide
+    /// field of a 4-byte fill, made and dropped in a loop, ran its fuel in
+    /// 12 s charged per character of one copy).
+    pub(crate) fn check_str_copies(
+        &mut self,
+        chars: usize,
+        char_bytes: usize,
+        copies: usize,
+    ) -> R<()> {
         if chars > self.limits.max_str_len {
             return self.check_str_len(chars);
         }
-        self.fuel((chars / 64) as u64)?;
-        self.alloc(chars.saturating_mul(copies))
+        let bytes = chars.saturating_mul(char_bytes).saturating_mul(copies);
+        self.fuel((bytes / 64) as u64)?;
+        self.alloc(bytes)
     }
 
     pub(crate) fn check_len(&mut self, n: usize) -> R<()> {

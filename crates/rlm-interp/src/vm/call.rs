@@ -249,6 +249,14 @@ impl Vm {
         args: Vec<Value>,
         kwargs: Vec<(SmolStr, Value)>,
     ) -> R<Value> {
+        // A program's function pays for its frame and nested loop; a
+        // builtin or a type (`defaultdict(list)`'s factory, `key=str`) for
+        // the argument vector and the dispatch.
+        self.fuel(if matches!(f, Value::Func(_)) {
+            crate::cost::FUEL_PER_CALLBACK
+        } else {
+            crate::cost::FUEL_PER_BUILTIN_CALLBACK
+        })?;
         let called = match self.call_dispatch(f, args, kwargs) {
             Err(Fault::Suspend(..)) => return exc(ExcKind::RuntimeError, CALLBACK_HOST_MSG),
             other => other?,
@@ -326,6 +334,9 @@ impl Vm {
     /// Find a handler for `e` in frames above `base`; on success the top
     /// frame is positioned at the handler with the exception pushed.
     pub(super) fn unwind(&mut self, e: Rc<Exception>, base: usize) -> R<()> {
+        // Raising (the exception made, its traceback grown) and finding the
+        // handler cost far more than an instruction each.
+        self.fuel(crate::cost::FUEL_PER_RAISE)?;
         loop {
             let Some(frame) = self.frames.last_mut() else { return Err(Fault::Exc(e)) };
             let line = frame.code.lines.get(frame.pc.saturating_sub(1)).copied().unwrap_or(0);

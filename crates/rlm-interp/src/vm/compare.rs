@@ -284,8 +284,10 @@ impl Vm {
             Value::Tuple(t) => {
                 // One unit per tuple visited: a tuple whose levels share their
                 // child (`t = (t, t)` sixty times) has 2**60 paths to hash;
-                // and a unit per 4 items, each checked and hashed.
-                self.fuel(1 + t.len() as u64 / 4)?;
+                // and a unit per item, each checked, hashed and compared
+                // on a hit (a dict lookup by a 19 000-item tuple ran its
+                // fuel in 3.9 s at a unit per 4 items).
+                self.fuel(1 + t.len() as u64)?;
                 for x in t.iter() {
                     self.check_hashable(x, depth + 1)?;
                 }
@@ -435,8 +437,11 @@ impl Vm {
         match container {
             Value::Str(s) => self.str_contains(s, item),
             Value::List(l) => {
+                self.fuel(l.borrow().len() as u64 / 4)?;
+                if let Some(found) = scan_plain(l.borrow().iter(), item) {
+                    return Ok(found);
+                }
                 let items = l.borrow().clone();
-                self.fuel(items.len() as u64 / 4)?;
                 for x in items.iter() {
                     if self.eq(x, item)? {
                         return Ok(true);
@@ -446,6 +451,9 @@ impl Vm {
             }
             Value::Tuple(t) => {
                 self.fuel(t.len() as u64 / 4)?;
+                if let Some(found) = scan_plain(t.iter(), item) {
+                    return Ok(found);
+                }
                 for x in t.iter() {
                     if self.eq(x, item)? {
                         return Ok(true);
@@ -454,8 +462,11 @@ impl Vm {
                 Ok(false)
             }
             Value::Deque(d) => {
+                self.fuel(d.borrow().len() as u64 / 4)?;
+                if let Some(found) = scan_plain(d.borrow().iter(), item) {
+                    return Ok(found);
+                }
                 let items: Vec<Value> = d.borrow().iter().cloned().collect();
-                self.fuel(items.len() as u64 / 4)?;
                 for x in items.iter() {
                     if self.eq(x, item)? {
                         return Ok(true);
@@ -500,5 +511,37 @@ impl Vm {
             }
             _ => type_err(format!("argument of type '{}' is not iterable", container.type_name())),
         }
+    }
+}
+
+/// `item in items` without copying the items or the general equality, when
+/// `item` is an int or a string and every item met is an int, a string or
+/// `None` (their equality is plain: an int never equals a string); `None`
+/// (nothing decided) as soon as another kind is met (`1 == 1.0`, `1 == True`).
+/// A membership test in a 10 000-item deque, in a loop, ran its fuel in 5.8 s
+/// through copies and the general equality.
+fn scan_plain<'a>(items: impl Iterator<Item = &'a Value>, item: &Value) -> Option<bool> {
+    match item {
+        Value::Int(i) => {
+            for x in items {
+                match x {
+                    Value::Int(j) if i == j => return Some(true),
+                    Value::Int(_) | Value::Str(_) | Value::None => {}
+                    _ => return None,
+                }
+            }
+            Some(false)
+        }
+        Value::Str(s) => {
+            for x in items {
+                match x {
+                    Value::Str(t) if s.as_str() == t.as_str() => return Some(true),
+                    Value::Int(_) | Value::Str(_) | Value::None => {}
+                    _ => return None,
+                }
+            }
+            Some(false)
+        }
+        _ => None,
     }
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use smol_str::SmolStr;
 
-use crate::compile::Op;
+use crate::compile::Instr;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
 use crate::value::*;
@@ -40,16 +40,16 @@ impl Vm {
             };
             frame.pc += 1;
             match op {
-                Op::LoadConst(i) => frame.stack.push_clone(&frame.code.consts[i as usize]),
-                Op::LoadNone => frame.stack.push(Value::None),
-                Op::LoadFast(i) => push_local(frame, i)?,
-                Op::StoreFast(i) => store_fast(frame, i)?,
-                Op::DeleteFast(i) => {
+                Instr::LoadConst(i) => frame.stack.push_clone(&frame.code.consts[i as usize]),
+                Instr::LoadNone => frame.stack.push(Value::None),
+                Instr::LoadFast(i) => push_local(frame, i)?,
+                Instr::StoreFast(i) => store_fast(frame, i)?,
+                Instr::DeleteFast(i) => {
                     if frame.locals[i as usize].take().is_none() {
                         return unbound_local(&frame.code, i);
                     }
                 }
-                Op::LoadCell(i) => {
+                Instr::LoadCell(i) => {
                     let v = frame.cells[i as usize].borrow().clone();
                     match v {
                         Some(v) => frame.stack.push(v),
@@ -61,50 +61,50 @@ impl Vm {
                         }
                     }
                 }
-                Op::StoreCell(i) => {
+                Instr::StoreCell(i) => {
                     let v = pop(frame)?;
                     *frame.cells[i as usize].borrow_mut() = Some(v);
                 }
-                Op::LoadGlobal(i) => self.push_global(i)?,
-                Op::StoreGlobal(i) => self.pop_store_global(i)?,
-                Op::DeleteGlobal(i) => self.op_delete_global(i)?,
-                Op::LoadAttr(i) => {
+                Instr::LoadGlobal(i) => self.push_global(i)?,
+                Instr::StoreGlobal(i) => self.pop_store_global(i)?,
+                Instr::DeleteGlobal(i) => self.op_delete_global(i)?,
+                Instr::LoadAttr(i) => {
                     let name = frame.code.names[i as usize].clone();
                     let obj = pop(frame)?;
                     let v = self.get_attr(&obj, &name)?;
                     top!(self).stack.push(v);
                 }
-                Op::StoreAttr(i) => self.op_store_attr(i)?,
-                Op::Subscr => {
+                Instr::StoreAttr(i) => self.op_store_attr(i)?,
+                Instr::Subscr => {
                     let idx = pop(frame)?;
                     let obj = pop(frame)?;
                     let v = self.getitem(&obj, &idx)?;
                     top!(self).stack.push(v);
                 }
-                Op::StoreSubscr => {
+                Instr::StoreSubscr => {
                     let v = pop(frame)?;
                     let idx = pop(frame)?;
                     let obj = pop(frame)?;
                     self.setitem(&obj, idx, v)?;
                 }
-                Op::StoreSubscrAssign => {
+                Instr::StoreSubscrAssign => {
                     let idx = pop(frame)?;
                     let obj = pop(frame)?;
                     let v = pop(frame)?;
                     self.setitem(&obj, idx, v)?;
                 }
-                Op::DeleteSubscr => {
+                Instr::DeleteSubscr => {
                     let idx = pop(frame)?;
                     let obj = pop(frame)?;
                     self.delitem(&obj, &idx)?;
                 }
-                Op::BuildSlice => {
+                Instr::BuildSlice => {
                     let c = pop(frame)?;
                     let b = pop(frame)?;
                     let a = pop(frame)?;
                     frame.stack.push(Value::Slice(Rc::new((a, b, c))));
                 }
-                Op::Binary(op) | Op::Inplace(op) => {
+                Instr::Binary(op) | Instr::Inplace(op) => {
                     // Two ints (the common case in loops): the result
                     // replaces the left one in place, no `Value` moved.
                     if let [.., Value::Int(x), Value::Int(y)] = &mut *frame.stack {
@@ -125,31 +125,31 @@ impl Vm {
                         };
                     top!(self).stack.push(v);
                 }
-                Op::Unary(op) => {
+                Instr::Unary(op) => {
                     let a = pop(frame)?;
                     let v = self.unary(op, &a)?;
                     top!(self).stack.push(v);
                 }
-                Op::Compare(op) => {
+                Instr::Compare(op) => {
                     let v = self.pop_compare(op)?;
                     top!(self).stack.push(Value::Bool(v));
                 }
-                Op::Jump(t) => frame.pc = t as usize,
-                Op::JumpIfFalse(t) => {
+                Instr::Jump(t) => frame.pc = t as usize,
+                Instr::JumpIfFalse(t) => {
                     let v = pop(frame)?;
                     if !truthy_fast(&v) {
                         frame.pc = t as usize;
                     }
                     v.discard();
                 }
-                Op::JumpIfTrue(t) => {
+                Instr::JumpIfTrue(t) => {
                     let v = pop(frame)?;
                     if truthy_fast(&v) {
                         frame.pc = t as usize;
                     }
                     v.discard();
                 }
-                Op::JumpIfFalseOrPop(t) => {
+                Instr::JumpIfFalseOrPop(t) => {
                     let v = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
                     let tv = self.truthy(&v)?;
                     let frame = top!(self);
@@ -159,7 +159,7 @@ impl Vm {
                         frame.stack.pop();
                     }
                 }
-                Op::JumpIfTrueOrPop(t) => {
+                Instr::JumpIfTrueOrPop(t) => {
                     let v = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
                     let tv = self.truthy(&v)?;
                     let frame = top!(self);
@@ -169,16 +169,16 @@ impl Vm {
                         frame.stack.pop();
                     }
                 }
-                Op::Pop => {
+                Instr::Pop => {
                     if let Some(v) = frame.stack.pop() {
                         v.discard();
                     }
                 }
-                Op::Dup => {
+                Instr::Dup => {
                     let v = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
                     frame.stack.push(v);
                 }
-                Op::Dup2 => {
+                Instr::Dup2 => {
                     let n = frame.stack.len();
                     if n < 2 {
                         return Err(internal("stack"));
@@ -188,14 +188,14 @@ impl Vm {
                     frame.stack.push(a);
                     frame.stack.push(b);
                 }
-                Op::Rot2 => {
+                Instr::Rot2 => {
                     let n = frame.stack.len();
                     if n < 2 {
                         return Err(internal("stack"));
                     }
                     frame.stack.swap(n - 1, n - 2);
                 }
-                Op::Rot3 => {
+                Instr::Rot3 => {
                     let v = pop(frame)?;
                     let n = frame.stack.len();
                     if n < 2 {
@@ -203,7 +203,7 @@ impl Vm {
                     }
                     frame.stack.insert(n - 2, v);
                 }
-                Op::BuildList(n) => {
+                Instr::BuildList(n) => {
                     let items = popn(frame, n as usize)?;
                     self.check_memory()?;
                     // `Value::list`, made where it is pushed (see `LoadGlobal`)
@@ -213,14 +213,14 @@ impl Vm {
                     crate::gc::track_new_list(&l, cost);
                     top!(self).stack.push(Value::List(l));
                 }
-                Op::BuildTuple(n) => {
+                Instr::BuildTuple(n) => {
                     let items = popn(frame, n as usize)?;
                     self.check_memory()?;
                     top!(self).stack.push(Value::tuple(items));
                 }
-                Op::BuildSet(n) => self.op_build_set(n)?,
-                Op::BuildDict(n) => self.op_build_dict(n)?,
-                Op::ListAppend(depth) => {
+                Instr::BuildSet(n) => self.op_build_set(n)?,
+                Instr::BuildDict(n) => self.op_build_dict(n)?,
+                Instr::ListAppend(depth) => {
                     let v = pop(frame)?;
                     let idx = frame
                         .stack
@@ -237,12 +237,12 @@ impl Vm {
                         l.borrow_mut().push(v);
                     }
                 }
-                Op::SetAdd(depth) => self.op_set_add(depth)?,
-                Op::DictSet(depth) => self.op_dict_set(depth)?,
-                Op::ListExtend => self.op_list_extend()?,
-                Op::SetUpdate => self.op_set_update()?,
-                Op::DictUpdate => self.op_dict_update()?,
-                Op::ListToTuple => {
+                Instr::SetAdd(depth) => self.op_set_add(depth)?,
+                Instr::DictSet(depth) => self.op_dict_set(depth)?,
+                Instr::ListExtend => self.op_list_extend()?,
+                Instr::SetUpdate => self.op_set_update()?,
+                Instr::DictUpdate => self.op_dict_update()?,
+                Instr::ListToTuple => {
                     let v = pop(frame)?;
                     let t = match v {
                         Value::List(l) => Value::tuple(l.borrow().clone()),
@@ -250,19 +250,19 @@ impl Vm {
                     };
                     frame.stack.push(t);
                 }
-                Op::Unpack(n) => {
+                Instr::Unpack(n) => {
                     let v = pop(frame)?;
                     let items = self.unpack(&v, n as usize)?;
                     let frame = top!(self);
                     frame.stack.extend(items.into_iter().rev());
                 }
-                Op::UnpackEx(before, after) => self.op_unpack_ex(before, after)?,
-                Op::GetIter => {
+                Instr::UnpackEx(before, after) => self.op_unpack_ex(before, after)?,
+                Instr::GetIter => {
                     let v = pop(frame)?;
                     let it = self.get_iter(v)?;
                     top!(self).stack.push(it);
                 }
-                Op::ForIter(t) => match self.range_next() {
+                Instr::ForIter(t) => match self.range_next() {
                     RangeNext::Int(n) => top!(self).stack.push(Value::Int(n)),
                     RangeNext::Done => self.end_loop(t),
                     RangeNext::NotARange => match self.for_iter_next()? {
@@ -270,7 +270,7 @@ impl Vm {
                         None => self.end_loop(t),
                     },
                 },
-                Op::Call(argc) => {
+                Instr::Call(argc) => {
                     let at = frame.stack.len().checked_sub(argc as usize + 1);
                     let callee = at.and_then(|i| frame.stack.get(i));
                     let is_func = matches!(callee, Some(Value::Func(_)));
@@ -288,17 +288,17 @@ impl Vm {
                         None => continue,
                     }
                 }
-                Op::CallKw(argc, names) => {
+                Instr::CallKw(argc, names) => {
                     if let Some(end) = self.op_call_kw(argc, names)? {
                         return Ok(end);
                     }
                 }
-                Op::CallEx => {
+                Instr::CallEx => {
                     if let Some(end) = self.op_call_ex()? {
                         return Ok(end);
                     }
                 }
-                Op::CallMethod(name, argc) => {
+                Instr::CallMethod(name, argc) => {
                     if self.call_method_fast(name, argc)? {
                         continue;
                     }
@@ -312,9 +312,9 @@ impl Vm {
                     }
                 }
                 // A marker read by the call after it (`call_is_deferred`).
-                Op::Defer => {}
-                Op::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
-                Op::Return => {
+                Instr::Defer => {}
+                Instr::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
+                Instr::Return => {
                     let last = self.frames.len() <= base + 1;
                     let frame = top!(self);
                     // An int goes back to the caller by parts (see `pop_int`).
@@ -334,7 +334,7 @@ impl Vm {
                     }
                     top!(self).stack.push(v);
                 }
-                Op::SetupExcept(h) => {
+                Instr::SetupExcept(h) => {
                     let b = Block {
                         handler: h,
                         stack_len: frame.stack.len(),
@@ -342,14 +342,14 @@ impl Vm {
                     };
                     frame.blocks.push(b);
                 }
-                Op::PopBlock => {
+                Instr::PopBlock => {
                     frame.blocks.pop();
                 }
-                Op::PopExcept => {
+                Instr::PopExcept => {
                     frame.handled.pop();
                 }
-                Op::Raise(n) => self.op_raise(n)?,
-                Op::Reraise => {
+                Instr::Raise(n) => self.op_raise(n)?,
+                Instr::Reraise => {
                     let v = pop(frame)?;
                     frame.handled.pop();
                     match v {
@@ -357,15 +357,15 @@ impl Vm {
                         _ => return Err(internal("reraise")),
                     }
                 }
-                Op::ExcMatch => {
+                Instr::ExcMatch => {
                     let t = pop(frame)?;
                     let e = pop(frame)?;
                     let m = exc_matches(&e, &t)?;
                     top!(self).stack.push(Value::Bool(m));
                 }
-                Op::FormatValue(conv, has_spec) => self.op_format_value(conv, has_spec)?,
-                Op::BuildString(n) => self.op_build_string(n)?,
-                Op::Await => {
+                Instr::FormatValue(conv, has_spec) => self.op_format_value(conv, has_spec)?,
+                Instr::BuildString(n) => self.op_build_string(n)?,
+                Instr::Await => {
                     let v = pop(frame)?;
                     if self.callback_depth > 0 && base > 0 {
                         return Err(Fault::Suspend(Vec::new(), true));
@@ -375,34 +375,34 @@ impl Vm {
                         return Ok(end);
                     }
                 }
-                Op::Import(k) => self.op_import(k)?,
-                Op::LoadFastLoadFast(a, b) => self.load_fast_pair(a, b)?,
-                Op::LoadGlobalLoadGlobal(a, b) => self.load_global_pair(a, b)?,
-                Op::LoadConstBinary(c, op, inplace) => self.load_const_binary(c, op, inplace)?,
-                Op::CompareJumpIfFalse(op, t) => self.compare_jump_if_false(op, t)?,
-                Op::ForIterStoreFast(t, l) => self.for_iter_store(t, LoopTarget::Fast(l))?,
-                Op::ForIterStoreGlobal(t, g) => self.for_iter_store(t, LoopTarget::Global(g))?,
-                Op::LoadFastConstBinary(l, c, op, inplace) => {
+                Instr::Import(k) => self.op_import(k)?,
+                Instr::LoadFastLoadFast(a, b) => self.load_fast_pair(a, b)?,
+                Instr::LoadGlobalLoadGlobal(a, b) => self.load_global_pair(a, b)?,
+                Instr::LoadConstBinary(c, op, inplace) => self.load_const_binary(c, op, inplace)?,
+                Instr::CompareJumpIfFalse(op, t) => self.compare_jump_if_false(op, t)?,
+                Instr::ForIterStoreFast(t, l) => self.for_iter_store(t, LoopTarget::Fast(l))?,
+                Instr::ForIterStoreGlobal(t, g) => self.for_iter_store(t, LoopTarget::Global(g))?,
+                Instr::LoadFastConstBinary(l, c, op, inplace) => {
                     push_local(frame, l)?;
                     self.second_half()?;
                     self.load_const_binary(c, op, inplace)?;
                 }
-                Op::LoadGlobalConstBinary(g, c, op, inplace) => {
+                Instr::LoadGlobalConstBinary(g, c, op, inplace) => {
                     self.push_global(g)?;
                     self.second_half()?;
                     self.load_const_binary(c, op, inplace)?;
                 }
-                Op::LoadConstCompareJumpIfFalse(c, op, t) => {
+                Instr::LoadConstCompareJumpIfFalse(c, op, t) => {
                     frame.stack.push_clone(&frame.code.consts[c as usize]);
                     self.second_half()?;
                     self.compare_jump_if_false(op, t)?;
                 }
-                Op::StoreFastJump(l, t) => {
+                Instr::StoreFastJump(l, t) => {
                     store_fast(frame, l)?;
                     self.second_half()?;
                     top!(self).pc = t as usize;
                 }
-                Op::StoreGlobalJump(g, t) => {
+                Instr::StoreGlobalJump(g, t) => {
                     self.pop_store_global(g)?;
                     self.second_half()?;
                     top!(self).pc = t as usize;
@@ -705,7 +705,7 @@ impl Vm {
 /// Whether the instruction just executed by the top frame was `Inplace`.
 fn op_kind(frames: &[Frame], pc: Option<usize>) -> Option<bool> {
     let f = frames.last()?;
-    Some(matches!(f.code.ops.get(pc?)?, Op::Inplace(_)))
+    Some(matches!(f.code.ops.get(pc?)?, Instr::Inplace(_)))
 }
 
 fn frame_pc_prev(frames: &[Frame]) -> Option<usize> {

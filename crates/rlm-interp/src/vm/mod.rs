@@ -142,7 +142,7 @@ pub struct Vm {
     pub(crate) globals: Vec<Option<Value>>,
     builtin_cache: Vec<Option<Value>>,
     /// Looked up by name on every global miss; foldhash (not SipHash) because
-    /// `Session::new` registers eight of them and start-up is measured in µs.
+    /// `Interpreter::new` registers eight of them and start-up is measured in µs.
     pub(crate) host_funcs: HashMap<SmolStr, HostFunc, HashState>,
     pub(crate) host_values: HashMap<SmolStr, Value, HashState>,
     frames: Vec<Frame>,
@@ -152,6 +152,9 @@ pub struct Vm {
     pending_calls_info: HashMap<u64, HostCall>,
     answered: HashMap<u64, Result<Value, crate::host::HostError>>,
     next_call_id: u64,
+    /// Host calls with an id below this have paid their fuel
+    /// ([`Vm::charge_host_calls`]).
+    host_calls_paid: u64,
     pub(crate) output: String,
     pub(crate) output_total: usize,
     pub(crate) dead: Option<LimitError>,
@@ -176,7 +179,7 @@ impl Vm {
         Vm::with_account(limits, crate::mem::current())
     }
 
-    /// A VM charging `account` (a session's own, see `Session::new`).
+    /// A VM charging `account` (a session's own, see `Interpreter::new`).
     pub(crate) fn with_account(limits: Limits, account: crate::mem::AccountRef) -> Vm {
         let mem_next = limits_next(&limits);
         Vm {
@@ -200,6 +203,7 @@ impl Vm {
             pending_calls_info: HashMap::new(),
             answered: HashMap::new(),
             next_call_id: 1,
+            host_calls_paid: 1,
             output: String::new(),
             output_total: 0,
             dead: None,
@@ -249,11 +253,11 @@ impl Drop for Vm {
 
 impl Vm {
     /// Whether the call being made sits where an awaitable is wanted: the
-    /// compiler marks such a call with `Op::Defer` right before it (the
+    /// compiler marks such a call with `Instr::Defer` right before it (the
     /// frame's `pc` is already past the call).
     pub(crate) fn call_is_deferred(&self) -> bool {
         self.frames.last().is_some_and(|f| {
-            f.pc >= 2 && matches!(f.code.ops.get(f.pc - 2), Some(crate::compile::Op::Defer))
+            f.pc >= 2 && matches!(f.code.ops.get(f.pc - 2), Some(crate::compile::Instr::Defer))
         })
     }
 }

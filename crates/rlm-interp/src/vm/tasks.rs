@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use smol_str::SmolStr;
 
-use crate::compile::{Code, Op};
+use crate::compile::{Code, Instr};
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
 use crate::host::HostCall;
 use crate::value::*;
@@ -167,6 +167,11 @@ impl Vm {
                         ),
                     ));
                 }
+                // The calls leave the sandbox only once paid for.
+                if let Err(l) = self.charge_host_calls(&calls) {
+                    self.dead = Some(l.clone());
+                    return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
+                }
                 return RunState::Suspended(calls);
             };
             self.current_task = t;
@@ -235,6 +240,31 @@ impl Vm {
                 }
             }
         }
+    }
+
+    /// Charges the fuel of the host calls in `calls` not paid for yet (each
+    /// call pays once, the first time it is handed to the host): the host's
+    /// fixed work per call and its work per byte of the call's text
+    /// ([`crate::builtins::cost::host_call_fuel`]). A fan-out of calls, or calls on
+    /// big prompts, thus cost the program what they cost the host.
+    fn charge_host_calls(&mut self, calls: &[HostCall]) -> Result<(), crate::limits::LimitError> {
+        let paid = self.host_calls_paid;
+        let due = calls
+            .iter()
+            .filter(|c| c.id >= paid)
+            .map(|c| crate::builtins::cost::host_call_fuel(&c.args, &c.kwargs))
+            .fold(0u64, u64::saturating_add);
+        self.host_calls_paid = self.next_call_id;
+        // Charged as the dispatch loop charges (the checkpoint is re-armed
+        // when the calls' answers resume the run).
+        self.fuel_used = self.fuel_used.saturating_add(due);
+        if self.fuel_used > self.limits.fuel {
+            return Err(crate::limits::LimitError::new(
+                crate::limits::LimitKind::Fuel,
+                format!("the program ran out of fuel ({} steps)", self.limits.fuel),
+            ));
+        }
+        Ok(())
     }
 
     fn register_call(&mut self, t: usize, slot: usize, c: PendingCall) {
@@ -344,6 +374,9 @@ impl Vm {
         let v = pop(top!(self))?;
         match v {
             Value::Coroutine(c) => {
+                // The coroutine object made by the call, then its frame
+                // bound here: a call's work twice over.
+                self.fuel(crate::cost::FUEL_PER_AWAIT)?;
                 let frame = self.coroutine_frame(&c)?;
                 self.push_frame(frame)?;
                 Ok(None)
@@ -380,7 +413,7 @@ thread_local! {
     static GATHER_SHIM: Rc<Code> = {
         let mut c = Code {
             name: SmolStr::new("<gather>"),
-            ops: vec![Op::Await, Op::Return],
+            ops: vec![Instr::Await, Instr::Return],
             lines: vec![0, 0],
             consts: Vec::new(),
             names: Vec::new(),

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rlm_interp::{ErrorKind, LimitKind, Limits, Outcome, Session, Value};
+use rlm_interp::{ErrorKind, Interpreter, LimitKind, Limits, Outcome, Value};
 
 /// The README's limits divided by 50, keeping their ratios (collection 1 M
 /// → 20 k, string 16 M → 320 k, ...), so that the named limit is still the
@@ -123,7 +123,7 @@ pub fn classify(outcome: &Outcome) -> (String, String) {
 }
 
 pub fn run_program(src: &str, limits: Limits) -> Ending {
-    let mut s = Session::new(limits);
+    let mut s = Interpreter::new(limits);
     let mut o = s.run_cell(src);
     let mut out = s.take_output();
     let mut rounds = 0;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use rlm_interp::{ErrorKind, Limits, Outcome, Session, Value};
+use rlm_interp::{ErrorKind, Interpreter, Limits, Outcome, Value};
 
 pub const REPLY: &str = "ok";
 
@@ -27,7 +27,7 @@ pub struct Job {
 
 /// Run a job's cells in one session of our interpreter.
 pub fn run_ours(job: &Job, limits: Limits) -> Vec<CellResult> {
-    let mut s = Session::new(limits);
+    let mut s = Interpreter::new(limits);
     if let Some(c) = &job.context {
         let v = Value::Str(rlm_interp::Str::from_buffer(std::sync::Arc::new(c.clone())));
         s.set_global("context", v.clone());

@@ -93,7 +93,7 @@ where
 /// that disconnects does not stop the execution.
 #[utoipa::path(post, path = "/api/execute/stream", tag = "executions",
     request_body = ExecutionCreate,
-    responses((status = 200, content_type = "text/event-stream", body = SseEvent, description = "SSE frames"),
+    responses((status = 200, content_type = "text/event-stream", body = SseFrame, description = "SSE frames"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)),
@@ -123,7 +123,7 @@ async fn owned_execution(
 /// stored trace (token deltas are not stored).
 #[utoipa::path(get, path = "/api/executions/{id}/events", tag = "executions",
     params(("id" = Uuid, Path, description = "execution id")),
-    responses((status = 200, content_type = "text/event-stream", body = SseEvent, description = "SSE frames"),
+    responses((status = 200, content_type = "text/event-stream", body = SseFrame, description = "SSE frames"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn events(

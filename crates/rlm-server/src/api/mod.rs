@@ -23,7 +23,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
 use crate::auth::{Auth, require_caller};
-use crate::config::Limits;
+use crate::config::ServerLimits;
 use crate::contexts::ContextFiles;
 use crate::error::ServerError;
 use crate::executions::Executions;
@@ -40,7 +40,7 @@ pub struct AppState {
     pub contexts: Arc<ContextFiles>,
     pub metrics: Arc<Metrics>,
     pub auth: Arc<Auth>,
-    pub limits: Limits,
+    pub limits: ServerLimits,
     pub allowed_path_root: Option<PathBuf>,
     /// False once shutdown has begun (`/readyz` answers 503).
     pub ready: Arc<AtomicBool>,

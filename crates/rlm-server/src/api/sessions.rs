@@ -13,7 +13,7 @@ use crate::contexts::{NewDocument, read_documents, resolve_under};
 use crate::error::ServerError;
 use crate::shapes::*;
 use crate::store::{
-    ContextRef, MemoryEdit, SessionRecord, SessionSettings, new_session_state, now_micros,
+    ContextRef, MemoryEdit, SessionOverrides, SessionRecord, new_session_state, now_micros,
 };
 
 /// `?limit=&offset=`.
@@ -202,7 +202,7 @@ fn utf8_field(name: &str, bytes: &[u8]) -> Result<String, ServerError> {
         .map_err(|_| ServerError::BadRequest(format!("field `{name}` is not UTF-8 text")))
 }
 
-fn validate_settings(state: &AppState, s: &SessionSettings) -> Result<(), ServerError> {
+fn validate_settings(state: &AppState, s: &SessionOverrides) -> Result<(), ServerError> {
     for model in s.model.iter().chain(s.sub_model.iter()) {
         state.executions.check_model(model)?;
     }

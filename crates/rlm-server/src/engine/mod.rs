@@ -1,5 +1,5 @@
 //! The execution seam: rlm-core's [`Session`]. For each execution the
-//! [`Engine`] restores the server session's `rlm_core::Session` from its
+//! [`ServerEngine`] restores the server session's `rlm_core::Session` from its
 //! stored [`SessionState`] over the session's memory-mapped context (never a
 //! copy), with the session's models and budgets, and starts the execution on
 //! it under the server's execution id. Everything the run records (trace
@@ -103,7 +103,7 @@ pub struct RunningExecution {
 }
 
 /// Starts executions on rlm-core sessions. See the module docs.
-pub struct Engine {
+pub struct ServerEngine {
     models: ModelConfig,
     /// The subcall cache every execution shares (sled allows one opener).
     cache: Option<Arc<dyn CompletionCache>>,
@@ -112,7 +112,7 @@ pub struct Engine {
     sandbox: SandboxHost,
 }
 
-impl Engine {
+impl ServerEngine {
     /// Opens the subcall cache `models` names, if any.
     pub fn new(models: ModelConfig, sandbox: SandboxHost) -> Result<Self, ServerError> {
         let cache = match models.cache_dir.as_deref() {
@@ -135,7 +135,7 @@ impl Engine {
         } else {
             None
         };
-        Ok(Engine { models, cache, scheduler, sandbox })
+        Ok(ServerEngine { models, cache, scheduler, sandbox })
     }
 
     fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, ServerError> {

@@ -85,7 +85,8 @@ pub struct DocumentRef {
 
 /// Per-session settings: models and budgets. `None` means the server's default.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SessionSettings {
+#[schema(as = SessionSettings)]
+pub struct SessionOverrides {
     /// Root model (`provider:model`, or `scripted` for the offline script).
     #[serde(default)]
     pub model: Option<String>,
@@ -215,7 +216,7 @@ pub struct SessionRecord {
     pub context: Option<ContextRef>,
     /// Client-provided metadata merged with the context's own (size, hash...).
     pub context_metadata: serde_json::Map<String, serde_json::Value>,
-    pub settings: SessionSettings,
+    pub settings: SessionOverrides,
     /// Spend, `memory` and history across executions: what rlm-core's
     /// `Session` is restored from (its `executions` are kept empty: the
     /// executions and their traces are stored on their own).

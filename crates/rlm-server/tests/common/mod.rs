@@ -18,7 +18,7 @@ pub fn workspace() -> PathBuf {
 }
 
 pub fn demo_script() -> FakeScript {
-    FakeScript::from_file(&workspace().join("examples/scripted/demo.toml")).unwrap()
+    FakeScript::from_file(&workspace().join("crates/rlm-cli/scripted/demo.toml")).unwrap()
 }
 
 /// A script whose root model runs `program` once, then answers FINAL(result).

@@ -299,6 +299,10 @@ where
         .or_not()
         .then(slice_rest.or_not())
         .try_map(|(lower, rest), span| match (lower, rest) {
+            // `a[*x:y]` is invalid in CPython: a starred item is not a slice bound.
+            (Some(x), Some(_)) if matches!(x.kind, ExprKind::Starred(_)) => {
+                Err(custom(x.span.range().into(), "cannot use a starred expression as a slice bound"))
+            }
             (lower, Some((upper, step))) => Ok(Expr::new(
                 ExprKind::Slice { lower: lower.map(Box::new), upper, step: step.flatten() },
                 sp(span),

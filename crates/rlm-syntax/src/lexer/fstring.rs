@@ -129,8 +129,10 @@ impl Lexer<'_> {
             self.push(Token::Op(Op::Bang), at, at + 1);
             self.pos += 1;
             let name_start = self.pos;
-            while self.peek().is_some_and(is_ident_continue) {
-                self.pos += 1;
+            // A conversion's name may hold any identifier character, not only ASCII:
+            // step by whole characters, never into the middle of one.
+            while let Some(c) = self.peek().filter(|&c| is_ident_continue(c)) {
+                self.pos += c.len_utf8();
             }
             let word = &self.src[name_start..self.pos];
             self.push(Token::Name(SmolStr::new(word)), name_start, self.pos);

@@ -30,6 +30,10 @@ pub struct Lexed {
     pub errors: Vec<Diagnostic>,
     /// A budget was exhausted: the tokens are incomplete and must not be parsed.
     pub fatal: bool,
+    /// Where the second bracket still open at the end (one nested in the
+    /// outermost open one) was opened: from there on, tokens sit two or more
+    /// unclosed groups deep.
+    pub unclosed_from: Option<usize>,
 }
 
 /// Tokenise `src`. `max_nesting` is the nesting budget (see the module docs).
@@ -48,10 +52,11 @@ pub fn lex(src: &str, max_nesting: usize) -> Lexed {
         folds: vec![0],
         depth: 0,
         max_depth: max_nesting.saturating_mul(5),
+        unclosed_from: None,
         fatal: false,
     };
     lx.run();
-    Lexed { tokens: lx.tokens, errors: lx.errors, fatal: lx.fatal }
+    Lexed { tokens: lx.tokens, errors: lx.errors, fatal: lx.fatal, unclosed_from: lx.unclosed_from }
 }
 
 struct Lexer<'a> {
@@ -79,6 +84,8 @@ struct Lexer<'a> {
     /// `nesting` plus all open groups' `folds`: a bound on the AST's depth.
     depth: usize,
     max_depth: usize,
+    /// Where the second bracket left open at the end of the source was opened.
+    unclosed_from: Option<usize>,
     /// Set when the nesting budget is exhausted: lexing stops at once.
     fatal: bool,
 }
@@ -279,6 +286,7 @@ impl<'a> Lexer<'a> {
             return;
         }
         let end = self.bytes.len();
+        self.unclosed_from = self.brackets.get(1).map(|&(_, at)| at);
         if let Some(&(op, at)) = self.brackets.last() {
             let d = Diagnostic::new(
                 format!("`{}` was never closed", op.as_str()),

@@ -1,4 +1,4 @@
-//! Runs a task's scripted root program under our interpreter: one `Session`
+//! Runs a task's scripted root program under our interpreter: one `Interpreter`
 //! with the task's context bound by `rlm_core::bind_context`, every
 //! `llm_query`/`llm_batch` host call answered by a `RuleModel` through the
 //! `ModelAdapter` trait (window check and usage included), until `FINAL`.
@@ -8,7 +8,7 @@
 
 use rlm_adapters::ModelAdapter;
 use rlm_context::Context;
-use rlm_interp::{HostError, Limits, Outcome, Session, Value};
+use rlm_interp::{HostError, Interpreter, Limits, Outcome, Value};
 use rlm_tasks::{Program, RuleModel, Task};
 use rlm_types::CompletionRequest;
 
@@ -32,7 +32,7 @@ pub fn run_in_interpreter(task: &Task, program: &Program, model: &RuleModel) -> 
 
 /// As [`run_in_interpreter`], over an already built context (benchmarks reuse it).
 pub fn run_with_context(context: &Context, program: &Program, model: &RuleModel) -> InterpRun {
-    let mut session = Session::new(Limits::default());
+    let mut session = Interpreter::new(Limits::default());
     rlm_core::bind_context(&mut session, context);
     let mut run = InterpRun { answer: None, output: String::new(), subcalls: 0, error: None };
     for (i, cell) in program.cells.iter().enumerate() {

@@ -10,7 +10,7 @@ pub fn usage(prompt: u64, completion: u64) -> Usage {
 
 pub fn ok_call(response: &str, usage: Usage, cost_usd: f64, latency_ms: u64) -> CallFinished {
     CallFinished {
-        outcome: Outcome::Ok,
+        outcome: SpanOutcome::Ok,
         response_preview: response.into(),
         usage,
         cost_usd,
@@ -88,7 +88,7 @@ pub fn record_representative(rec: &TraceRecorder) {
     rec.finish_program(
         prog,
         ProgramFinished {
-            outcome: Outcome::Ok,
+            outcome: SpanOutcome::Ok,
             stdout: "['Barcelona', 'Barcelona', 'Barcelona', 'not mentioned']\n".into(),
             error: None,
             fuel_used: 48_213,
@@ -150,7 +150,7 @@ pub fn record_representative(rec: &TraceRecorder) {
     rec.finish_program(
         cprog,
         ProgramFinished {
-            outcome: Outcome::Ok,
+            outcome: SpanOutcome::Ok,
             stdout: String::new(),
             error: None,
             fuel_used: 3_120,
@@ -162,7 +162,7 @@ pub fn record_representative(rec: &TraceRecorder) {
     rec.finish_run(
         child,
         RunFinished {
-            outcome: Outcome::Ok,
+            outcome: SpanOutcome::Ok,
             iterations: 1,
             usage: usage(700, 60),
             cost_usd: 0.0002,
@@ -182,7 +182,7 @@ pub fn record_representative(rec: &TraceRecorder) {
     rec.finish_program(
         prog,
         ProgramFinished {
-            outcome: Outcome::Ok,
+            outcome: SpanOutcome::Ok,
             stdout: "Hwang Young-cho\n".into(),
             error: None,
             fuel_used: 210,
@@ -203,7 +203,7 @@ pub fn record_representative(rec: &TraceRecorder) {
     rec.finish_model_call(
         mc,
         CallFinished {
-            outcome: Outcome::Timeout,
+            outcome: SpanOutcome::Timeout,
             error: Some("no reply within 60 s".into()),
             ..ok_call("", usage(0, 0), 0.0, 60_000)
         },
@@ -220,7 +220,7 @@ pub fn record_representative(rec: &TraceRecorder) {
     rec.finish_program(
         prog,
         ProgramFinished {
-            outcome: Outcome::Error,
+            outcome: SpanOutcome::Error,
             stdout: String::new(),
             error: Some("NameError: name 'answr' is not defined; did you mean `answer`?".into()),
             fuel_used: 4,
@@ -235,7 +235,7 @@ pub fn record_representative(rec: &TraceRecorder) {
     rec.finish_run(
         root,
         RunFinished {
-            outcome: Outcome::Ok,
+            outcome: SpanOutcome::Ok,
             iterations: 3,
             usage: usage(7_650, 411),
             cost_usd: 0.0095,

@@ -8,6 +8,7 @@ mod combinatorics;
 use rlm_syntax::ast::BinOp;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::charged::ChargedVec;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::modules::functions;
 use crate::value::*;
@@ -59,24 +60,31 @@ pub(super) fn items_iter(v: Vec<Value>) -> Value {
 
 /// Chaining, slicing, grouping and the infinite iterators.
 fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    let cap = vm.limits.max_collection_len;
     match name {
         "chain" => {
-            let mut out = Vec::new();
+            // Charged as it grows: each part's items are moved into a
+            // buffer held to the budget and the cap.
+            let mut out = ChargedVec::new();
             for a in &args {
-                out.extend(vm.iterate(a)?);
-                vm.check_len(out.len())?;
+                let part = vm.iterate(a)?;
+                out.reserve(vm, part.len())?;
+                for x in part {
+                    out.push(vm, x)?;
+                }
             }
-            Ok(items_iter(out))
+            Ok(items_iter(out.into_vec()))
         }
         "from_iterable" => {
             let outer = vm.iterate(args.first().unwrap_or(&Value::None))?;
-            let mut out = Vec::new();
+            let mut out = ChargedVec::new();
             for a in &outer {
-                out.extend(vm.iterate(a)?);
-                vm.check_len(out.len())?;
+                let part = vm.iterate(a)?;
+                out.reserve(vm, part.len())?;
+                for x in part {
+                    out.push(vm, x)?;
+                }
             }
-            Ok(items_iter(out))
+            Ok(items_iter(out.into_vec()))
         }
         "islice" => {
             let src = args.first().cloned().unwrap_or(Value::None);
@@ -94,7 +102,9 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             }
             let it = vm.get_iter(src)?;
             let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
-            let mut out = Vec::new();
+            // Charged before each growth and held to the cap (a plain
+            // `Vec` of 10^18 items from `count()` doubled to 512 MiB first).
+            let mut out = ChargedVec::new();
             let mut i = 0i64;
             loop {
                 if stop.is_some_and(|s| i >= s) {
@@ -103,14 +113,11 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
                 let Some(v) = vm.iter_next(&it)? else { break };
                 vm.fuel(1)?;
                 if i >= start && (i - start) % step == 0 {
-                    out.push(v);
-                    if out.len() > cap {
-                        vm.check_len(out.len())?;
-                    }
+                    out.push(vm, v)?;
                 }
                 i += 1;
             }
-            Ok(items_iter(out))
+            Ok(items_iter(out.into_vec()))
         }
         "count" => {
             let start_v = args.first().or_else(|| kw(&kwargs, "start")).cloned();
@@ -186,7 +193,6 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
 
 /// Functions that map, filter or regroup one or more iterables.
 fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    let cap = vm.limits.max_collection_len;
     match name {
         "accumulate" => {
             let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
@@ -237,18 +243,15 @@ fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Va
             let pred = args.first().cloned().unwrap_or(Value::None);
             let it = vm.get_iter(args.get(1).cloned().unwrap_or(Value::None))?;
             let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
-            let mut out = Vec::new();
+            let mut out = ChargedVec::new();
             while let Some(x) = vm.iter_next(&it)? {
                 vm.fuel(1)?;
                 if !vm.call_value(&pred, vec![x.clone()], Vec::new())?.truthy() {
                     break;
                 }
-                out.push(x);
-                if out.len() > cap {
-                    vm.check_len(out.len())?;
-                }
+                out.push(vm, x)?;
             }
-            Ok(items_iter(out))
+            Ok(items_iter(out.into_vec()))
         }
         "dropwhile" | "filterfalse" => {
             let pred = args.first().cloned().unwrap_or(Value::None);

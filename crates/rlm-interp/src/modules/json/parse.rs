@@ -39,6 +39,10 @@ impl JsonParser<'_> {
             return Err(vm.nesting_err());
         }
         vm.guard_stack()?;
+        // Each value made (a dict, list, string or number, with its key if
+        // any) costs twice what writing one costs (`FUEL_PER_VALUE_WRITTEN`):
+        // a `json.loads(json.dumps(x))` loop ran its fuel in 3.2 s at none.
+        vm.fuel(2 * crate::cost::FUEL_PER_VALUE_WRITTEN)?;
         let b = self.s.as_bytes();
         let r = match b.get(self.i) {
             None => self.err("Expecting value"),

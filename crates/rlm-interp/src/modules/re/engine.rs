@@ -25,18 +25,33 @@ enum Engine {
     Fancy(Vec<(usize, fancy_regex::Regex)>),
 }
 
-pub struct Pattern {
+pub struct CompiledRegex {
     pub source: String,
     pub flags: i64,
     engine: Engine,
-    anchored: RefCell<Option<Rc<Pattern>>>,
-    full: RefCell<Option<Rc<Pattern>>>,
+    anchored: RefCell<Option<Rc<CompiledRegex>>>,
+    full: RefCell<Option<Rc<CompiledRegex>>>,
     /// Group names by index (index 0 is the whole match).
     pub names: Vec<Option<String>>,
     /// Fuel to compile it (and each anchored/full variant): its expanded size.
     compile_fuel: u64,
     /// Fuel per 64 bytes a search scans: grows with the program's size.
     fuel_per_64_bytes: u64,
+    /// The expanded states the first search pays for (0 once it paid): the
+    /// linear engine's lazy automaton starts empty and the first search
+    /// builds its states, each at a cost that grows with the pattern's.
+    first_search_states: std::cell::Cell<u64>,
+}
+
+/// Fuel for the first search of a compiled pattern, per expanded state
+/// times the automaton states it may build (one a byte at most, as many as
+/// the pattern has at most): a flood of distinct 300-state patterns, each
+/// searched once over 2 000 bytes, spent about 1 ms a pattern, four fifths
+/// of it in that first search (BENCHMARKS.md, "Fuel cost table and
+/// calibration", 2026-11-24).
+fn first_search_fuel(states: u64, bytes: usize) -> u64 {
+    const PER_STATE_PAIR: u64 = 2;
+    states.saturating_mul(states.min(bytes as u64)).saturating_mul(PER_STATE_PAIR)
 }
 
 pub(crate) type Spans = Vec<Option<(usize, usize)>>;
@@ -113,7 +128,7 @@ fn translate(p: &str) -> String {
 }
 
 thread_local! {
-    static CACHE: RefCell<HashMap<(String, i64, usize), Rc<Pattern>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<(String, i64, usize), Rc<CompiledRegex>>> = RefCell::new(HashMap::new());
 }
 
 /// [`build_pattern`] with the stack a walk gets (`stack_guard`): the syntax
@@ -140,18 +155,23 @@ fn too_large(limit: usize) -> String {
 
 /// Fuel to compile a pattern: its bytes, and its expanded size (charged
 /// before the engines see it; `(?:a|b){100000}` is not one small pattern).
-/// Four units per state: a flood of distinct 600-state patterns ran about
-/// 90 ns per unit at one (BENCHMARKS, hostile programs under the default
-/// limits); more would price a large pattern searched once per line of a
-/// context (uncached above `CACHED_MAX_STATES`) out of the default fuel.
+/// A compile builds the engine's automata (and the first search fills its
+/// lazy one): a few hundred nanoseconds per state, measured on a flood of
+/// distinct 600-state patterns (BENCHMARKS.md, "Fuel cost table and
+/// calibration", 2026-11-24: at 4 units a state it ran its fuel in 19 s).
 fn compile_fuel(source: &str, size: super::size::PatternSize) -> u64 {
-    const PER_STATE: u64 = 4;
+    const PER_STATE: u64 = 32;
     (source.len() as u64 * 4)
         .saturating_add(size.states.saturating_mul(PER_STATE))
         .saturating_add(size.class_pieces.saturating_mul(PER_STATE))
 }
 
-fn build(source: &str, flags: i64, wrap: &str, backtrack_limit: usize) -> Result<Pattern, String> {
+fn build(
+    source: &str,
+    flags: i64,
+    wrap: &str,
+    backtrack_limit: usize,
+) -> Result<CompiledRegex, String> {
     crate::stack_guard::walk(|| build_pattern(source, flags, wrap, backtrack_limit))
 }
 
@@ -160,7 +180,7 @@ fn build_pattern(
     flags: i64,
     wrap: &str,
     backtrack_limit: usize,
-) -> Result<Pattern, String> {
+) -> Result<CompiledRegex, String> {
     // CPython's syntax errors and wording first (the engines accept some
     // patterns sre rejects, and word their errors differently).
     crate::modules::re::sre_check::check(source, flags & VERBOSE != 0)?;
@@ -224,7 +244,7 @@ fn build_pattern(
         },
     };
     let size = super::size::expanded_size(&full);
-    Ok(Pattern {
+    Ok(CompiledRegex {
         source: source.to_string(),
         flags,
         engine,
@@ -233,10 +253,11 @@ fn build_pattern(
         names,
         compile_fuel: compile_fuel(source, size),
         fuel_per_64_bytes: 1 + size.states / 16,
+        first_search_states: std::cell::Cell::new(size.states),
     })
 }
 
-impl Pattern {
+impl CompiledRegex {
     pub fn groups(&self) -> usize {
         self.names.len().saturating_sub(1)
     }
@@ -282,11 +303,24 @@ impl Pattern {
     }
 }
 
+/// Fuel for each search (a match attempt from one position: `search`,
+/// each match of `findall`/`split`/`sub`), besides the bytes it scans: the
+/// engine's call, its capture slots and the spans made from them cost tens
+/// of nanoseconds (a `re.sub` matching at each of 200 000 positions ran its
+/// fuel in 9 s at one unit a search: BENCHMARKS.md, "Fuel cost table and
+/// calibration", 2026-11-24).
+const FUEL_PER_SEARCH: u64 = 16;
+
+/// Fuel for each step of the backtracking engine (bounded by its tier's
+/// limit, charged whole when the steps are unknown): a step costs several
+/// nanoseconds.
+const FUEL_PER_BACKTRACK_STEP: u64 = 3;
+
 /// Backtracking limits tried before the session's own (see `Engine::Fancy`).
 const FANCY_TIERS: &[usize] = &[256, 8192, 262_144];
 
 impl Vm {
-    pub(crate) fn compile_pattern(&mut self, p: &Value, flags: i64) -> R<Rc<Pattern>> {
+    pub(crate) fn compile_pattern(&mut self, p: &Value, flags: i64) -> R<Rc<CompiledRegex>> {
         match p {
             Value::Native(n) => match &**n {
                 Native::Pattern(p) => Ok(p.clone()),
@@ -333,7 +367,7 @@ impl Vm {
         }
     }
 
-    pub(super) fn variant(&mut self, p: &Rc<Pattern>, which: &str) -> R<Rc<Pattern>> {
+    pub(super) fn variant(&mut self, p: &Rc<CompiledRegex>, which: &str) -> R<Rc<CompiledRegex>> {
         let cell = if which == "match" { &p.anchored } else { &p.full };
         if let Some(v) = cell.borrow().as_ref() {
             return Ok(v.clone());
@@ -347,8 +381,17 @@ impl Vm {
         Ok(v)
     }
 
-    pub(super) fn search_at(&mut self, p: &Pattern, hay: &str, start: usize) -> R<Option<Spans>> {
+    pub(super) fn search_at(
+        &mut self,
+        p: &CompiledRegex,
+        hay: &str,
+        start: usize,
+    ) -> R<Option<Spans>> {
         // Charged before the scan: a linear engine touches each byte a bounded number of times.
+        let first = p.first_search_states.replace(0);
+        if first > 0 {
+            self.fuel(first_search_fuel(first, hay.len().saturating_sub(start)))?;
+        }
         let (result, backtracked) = p.captures_at(hay, start);
         // Charged after the scan, for the bytes it covered (to the end of the
         // match, or of the text when there is none): a linear engine touches
@@ -362,7 +405,11 @@ impl Vm {
             _ => hay.len().saturating_sub(start),
         };
         let scan_fuel = (scanned as u64).saturating_mul(p.fuel_per_64_bytes) / 64;
-        self.fuel(1u64.saturating_add(scan_fuel).saturating_add(backtracked))?;
+        self.fuel(
+            FUEL_PER_SEARCH
+                .saturating_add(scan_fuel)
+                .saturating_add(backtracked.saturating_mul(FUEL_PER_BACKTRACK_STEP)),
+        )?;
         match result {
             Ok(r) => Ok(r),
             Err(e) => Err(Fault::Limit(LimitError::new(
@@ -375,7 +422,7 @@ impl Vm {
     /// All matches from `pos` (Python's non-overlapping semantics).
     pub(super) fn all_matches(
         &mut self,
-        p: &Pattern,
+        p: &CompiledRegex,
         hay: &str,
         limit: usize,
     ) -> R<ChargedVec<Spans>> {
@@ -384,7 +431,7 @@ impl Vm {
 
     pub(super) fn all_matches_from(
         &mut self,
-        p: &Pattern,
+        p: &CompiledRegex,
         hay: &str,
         start: usize,
         limit: usize,
@@ -410,7 +457,7 @@ impl Vm {
         Ok(out)
     }
 
-    pub(super) fn make_match(&self, hay: &Str, spans: Spans, p: &Rc<Pattern>) -> Value {
+    pub(super) fn make_match(&self, hay: &Str, spans: Spans, p: &Rc<CompiledRegex>) -> Value {
         Value::Native(Rc::new(Native::Match(Rc::new(MatchObj {
             hay: hay.clone(),
             spans,

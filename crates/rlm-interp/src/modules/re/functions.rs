@@ -7,7 +7,7 @@ use std::rc::Rc;
 use crate::args::{Kwargs, as_int, kw};
 use crate::charged::{ChargedString, ChargedVec};
 use crate::fault::{Fault, R, exc, type_err};
-use crate::modules::re::engine::Pattern;
+use crate::modules::re::engine::CompiledRegex;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -25,7 +25,7 @@ impl Vm {
     pub(crate) fn re_call(
         &mut self,
         name: &str,
-        pat: Option<Rc<Pattern>>,
+        pat: Option<Rc<CompiledRegex>>,
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> R<Value> {
@@ -82,7 +82,7 @@ impl Vm {
     fn re_pattern_call(
         &mut self,
         name: &str,
-        pattern: Rc<Pattern>,
+        pattern: Rc<CompiledRegex>,
         args: Vec<Value>,
         kwargs: &Kwargs,
     ) -> R<Value> {
@@ -193,7 +193,7 @@ impl Vm {
     fn re_sub(
         &mut self,
         name: &str,
-        pattern: &Rc<Pattern>,
+        pattern: &Rc<CompiledRegex>,
         args: &[Value],
         kwargs: &Kwargs,
     ) -> R<Value> {
@@ -280,7 +280,7 @@ pub(super) enum TPiece {
     Group(usize),
 }
 
-pub(super) fn parse_template(t: &str, p: &Pattern) -> R<Vec<TPiece>> {
+pub(super) fn parse_template(t: &str, p: &CompiledRegex) -> R<Vec<TPiece>> {
     let mut out = Vec::new();
     let mut lit = String::new();
     let chars: Vec<char> = t.chars().collect();

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::fault::{R, exc, type_err};
-use crate::modules::re::engine::Pattern;
+use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::functions::{TPiece, parse_template};
 use crate::value::*;
 use crate::vm::Vm;
@@ -16,7 +16,7 @@ pub(crate) const METHODS: &[&str] =
 pub struct MatchObj {
     pub hay: Str,
     pub spans: Vec<Option<(usize, usize)>>,
-    pub pattern: Rc<Pattern>,
+    pub pattern: Rc<CompiledRegex>,
     pub pos: usize,
     pub endpos: usize,
 }

@@ -2,7 +2,7 @@
 //! `functions.rs`), attributes and `repr`.
 
 use crate::fault::R;
-use crate::modules::re::engine::Pattern;
+use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, UNICODE, VERBOSE};
 use crate::value::*;
 use crate::vm::Vm;
@@ -10,7 +10,7 @@ use crate::vm::Vm;
 pub(crate) const METHODS: &[&str] =
     &["search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"];
 
-pub(crate) fn pattern_attr(p: &Pattern, name: &str) -> Option<Value> {
+pub(crate) fn pattern_attr(p: &CompiledRegex, name: &str) -> Option<Value> {
     Some(match name {
         "pattern" => Value::str(p.source.as_str()),
         "flags" => Value::Int(p.flags | UNICODE),
@@ -28,7 +28,7 @@ pub(crate) fn pattern_attr(p: &Pattern, name: &str) -> Option<Value> {
     })
 }
 
-pub(crate) fn pattern_repr(vm: &mut Vm, p: &Pattern) -> R<String> {
+pub(crate) fn pattern_repr(vm: &mut Vm, p: &CompiledRegex) -> R<String> {
     let src = vm.repr(&Value::str(p.source.as_str()))?;
     let mut flags = Vec::new();
     for (bit, name) in [

@@ -112,7 +112,7 @@ impl Tool {
     }
 
     /// Whether `name` can be bound in the program (an identifier, not a dunder name).
-    pub(crate) fn valid_name(name: &str) -> bool {
+    pub fn valid_name(name: &str) -> bool {
         rlm_syntax::is_identifier(name) && !name.starts_with("__")
     }
 }
@@ -152,10 +152,10 @@ mod tests {
 
     #[test]
     fn declared_tools_show_their_signature() {
-        use rlm_interp::{DefaultValue, Param, ParamType};
+        use rlm_interp::{DefaultValue, ParamType, SignatureParam};
         let params = Signature::new(vec![
-            Param::required("query", ParamType::Str),
-            Param::optional("k", ParamType::Int, DefaultValue::Int(10)),
+            SignatureParam::required("query", ParamType::Str),
+            SignatureParam::optional("k", ParamType::Int, DefaultValue::Int(10)),
         ]);
         let search = Tool::declared("search", params.clone(), "list of dict", "searches", |_| {
             std::future::ready(Ok(Json::Null))

@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use rlm_context::{Context, FindOptions, TextView};
 use rlm_interp::{
-    Dict, ExcKind, HostError, HostFunc, HostObject, HostReturn, Key, LimitError, Session, SmolStr,
-    Str, TextBuffer, Value,
+    Dict, ExcKind, HostError, HostFunc, HostObject, HostReturn, Interpreter, Key, LimitError,
+    SmolStr, Str, TextBuffer, Value,
 };
 
 /// Bytes of scanning one unit of fuel pays for (the interpreter's own rate).
@@ -43,7 +43,7 @@ impl TextBuffer for ContextText {
 }
 
 /// Bind `context`, `P`, `ctx`, `peek`, `tail` and `lenP` into `session`.
-pub fn bind_context(session: &mut Session, context: &Context) {
+pub fn bind_context(session: &mut Interpreter, context: &Context) {
     let whole = Str::from_buffer(Arc::new(ContextText(context.clone())));
     session.set_global("context", Value::Str(whole.clone()));
     session.set_global("P", Value::Str(whole.clone()));

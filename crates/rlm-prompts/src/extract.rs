@@ -39,7 +39,7 @@ impl Extraction {
 const CODE_LANGS: &[&str] = &["repl", "python", "py", "python3", "dsl", "ipython", "pycon"];
 /// Whether `word` names a language whose fenced blocks are programs
 /// (`repl`, `python`, ...), in any case.
-pub(crate) fn is_code_language(word: &str) -> bool {
+pub fn is_code_language(word: &str) -> bool {
     CODE_LANGS.contains(&word.trim().to_ascii_lowercase().as_str())
 }
 

@@ -4,7 +4,7 @@
 //! interpreter's registration, the host's serving, the CLI and the system
 //! prompt all read this [`FunctionRegistry`]; adding a function is one entry
 //! in [`FunctionRegistry::standard`] (and its serving, if it is a new kind),
-//! or, from outside this crate, one [`crate::Tool::declared`] given to the
+//! or, from outside this crate, one [`Tool::declared`] given to the
 //! builder (name, typed parameters, what it returns, doc line, the function).
 //!
 //! Arguments are bound to the declared signature by one rule
@@ -17,8 +17,8 @@ use std::rc::Rc;
 
 use rlm_context::{Context, ContextError, CountPlan, DateWindow, Stamp, parse_stamp};
 use rlm_interp::{
-    DefaultValue, Dict, ExcKind, FuelMeter, HostCall, HostError, HostFunc, HostReturn, Key, Param,
-    ParamType, Session, Signature, SmolStr, Value,
+    DefaultValue, Dict, ExcKind, FuelMeter, HostCall, HostError, HostFunc, HostReturn, Interpreter,
+    Key, ParamType, Signature, SignatureParam, SmolStr, Value,
 };
 use rlm_retrieval::SearchMode;
 
@@ -57,7 +57,7 @@ pub enum FunctionKind {
 
 /// How the host serves a function's calls.
 #[derive(Clone, Copy)]
-pub(crate) enum Service {
+pub enum Service {
     /// Runs in the interpreter: the bound arguments, the program's context,
     /// and a fuel meter to charge its own work to.
     Inline(InlineFn),
@@ -118,7 +118,7 @@ impl std::fmt::Debug for FunctionSpec {
 impl FunctionSpec {
     fn new(
         name: &str,
-        params: Vec<Param>,
+        params: Vec<SignatureParam>,
         returns: &'static str,
         doc: Option<&'static str>,
         form: Form,
@@ -189,7 +189,7 @@ fn default_text(d: &DefaultValue) -> String {
 }
 
 /// A host call bound to its function's signature.
-pub(crate) struct BoundCall {
+pub struct BoundCall {
     pub service: Service,
     /// One value per parameter, defaults filled in (tools: the positional args).
     pub args: Vec<Value>,
@@ -207,16 +207,16 @@ impl std::fmt::Debug for FunctionRegistry {
     }
 }
 
-fn p(name: &str, ty: ParamType) -> Param {
-    Param::required(name, ty)
+fn p(name: &str, ty: ParamType) -> SignatureParam {
+    SignatureParam::required(name, ty)
 }
 
-fn opt(name: &str, ty: ParamType) -> Param {
-    Param::optional(name, ParamType::optional(ty), DefaultValue::None)
+fn opt(name: &str, ty: ParamType) -> SignatureParam {
+    SignatureParam::optional(name, ParamType::optional(ty), DefaultValue::None)
 }
 
 /// `(pattern, since=None, until=None)`: `count_lines` and `find_lines`.
-fn lines_params() -> Vec<Param> {
+fn lines_params() -> Vec<SignatureParam> {
     vec![p("pattern", ParamType::Str), opt("since", ParamType::Str), opt("until", ParamType::Str)]
 }
 
@@ -238,7 +238,7 @@ impl FunctionRegistry {
                 "grep",
                 vec![
                     p("term", ParamType::Str),
-                    Param::optional("width", ParamType::Int, DefaultValue::Int(200)),
+                    SignatureParam::optional("width", ParamType::Int, DefaultValue::Int(200)),
                 ],
                 "list of str",
                 Some(
@@ -371,7 +371,7 @@ impl FunctionRegistry {
                 "extract_after",
                 vec![
                     p("marker", ParamType::Str),
-                    Param::optional(
+                    SignatureParam::optional(
                         "max_len",
                         ParamType::optional(ParamType::Int),
                         DefaultValue::Int(200),
@@ -409,7 +409,7 @@ impl FunctionRegistry {
     /// `search` when `search`, the `es_*` functions when `backend`.
     fn retrieval_specs(search: bool, backend: bool) -> Vec<FunctionSpec> {
         let query = || p("query", ParamType::Str);
-        let k = || Param::optional("k", ParamType::Int, DefaultValue::Int(10));
+        let k = || SignatureParam::optional("k", ParamType::Int, DefaultValue::Int(10));
         let mut specs = Vec::new();
         if search {
             specs.push(FunctionSpec::new(
@@ -463,7 +463,7 @@ impl FunctionRegistry {
 
     /// The standard functions, the retrieval functions `retrieval` enables,
     /// and `tools` (no two may share a name).
-    pub(crate) fn configured(
+    pub fn configured(
         tools: &[Tool],
         retrieval: &RetrievalSettings,
     ) -> Result<FunctionRegistry, String> {
@@ -491,7 +491,7 @@ impl FunctionRegistry {
     /// What a sandbox worker needs to install this registry: the declared
     /// functions' names (its binary has the same declarations) and the
     /// tools' names (their calls come back to be served here).
-    pub(crate) fn worker_manifest(&self) -> (Vec<String>, Vec<String>) {
+    pub fn worker_manifest(&self) -> (Vec<String>, Vec<String>) {
         let (tools, declared): (Vec<&FunctionSpec>, Vec<&FunctionSpec>) =
             self.specs.iter().partition(|s| matches!(s.form, Form::Call(Service::Tool(_))));
         let names = |specs: Vec<&FunctionSpec>| specs.iter().map(|s| s.name.to_string()).collect();
@@ -501,7 +501,7 @@ impl FunctionRegistry {
     /// The registry a sandbox worker installs from a [`Self::worker_manifest`]:
     /// the standard and retrieval functions named, and each tool as a call
     /// served by the parent.
-    pub(crate) fn for_worker(declared: &[String], tools: &[String]) -> FunctionRegistry {
+    pub fn for_worker(declared: &[String], tools: &[String]) -> FunctionRegistry {
         let mut specs = FunctionRegistry::standard().specs;
         specs.extend(FunctionRegistry::retrieval_specs(true, true));
         specs.retain(|s| declared.iter().any(|n| n == s.name.as_str()));
@@ -561,7 +561,7 @@ impl FunctionRegistry {
     }
 
     /// Registers every function into `session`; inline ones work on `context`.
-    pub fn install(&self, session: &mut Session, context: &Context) {
+    pub fn install(&self, session: &mut Interpreter, context: &Context) {
         for spec in &self.specs {
             let f = match spec.form {
                 Form::Call(Service::Inline(f)) => {
@@ -587,7 +587,7 @@ impl FunctionRegistry {
     }
 
     /// Binds a host call to the signature of the function it calls.
-    pub(crate) fn bind(&self, call: &HostCall) -> Result<BoundCall, HostError> {
+    pub fn bind(&self, call: &HostCall) -> Result<BoundCall, HostError> {
         let Some(spec) = self.get(&call.name) else {
             return Err(HostError::new(format!("no host function '{}' here", call.name)));
         };
@@ -735,7 +735,7 @@ fn count_plan(context: &Context, args: &[Value], fuel: FuelMeter<'_>) -> Result<
 }
 
 /// The first answer that is not empty or a "not found" (strings only).
-pub(crate) fn pick_first(answers: &[Value]) -> Option<String> {
+pub fn pick_first(answers: &[Value]) -> Option<String> {
     answers.iter().find_map(|a| match a {
         Value::Str(s) => {
             let t = s.as_str().trim();

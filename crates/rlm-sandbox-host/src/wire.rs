@@ -12,8 +12,8 @@
 use rlm_interp::{Dict, ErrorKind, ExcKind, HostCall, HostError, Key, SmolStr, Value};
 use serde::{Deserialize, Serialize};
 
-use crate::memory::MemoryMap;
-use crate::sandbox::{CellRun, RunEnd};
+use crate::{CellRun, RunEnd};
+use rlm_functions::MemoryMap;
 
 /// Deepest value that crosses (deeper is an error, never a deep recursion).
 pub(crate) const MAX_WIRE_DEPTH: usize = 64;

@@ -4,7 +4,7 @@
 //! future front end drive cells through [`drive`]; only the server differs.
 
 use futures::future::LocalBoxFuture;
-use rlm_interp::{HostCall, HostError, Outcome, RuntimeErrorInfo, Session, Value};
+use rlm_interp::{HostCall, HostError, Interpreter, Outcome, RuntimeErrorInfo, Value};
 
 /// The answers to one suspension's host calls, by call id.
 pub type Answers = Vec<(u64, Result<Value, HostError>)>;
@@ -14,7 +14,7 @@ pub trait CallServer {
     /// Answers `calls` (all pending in `session`); every call gets an answer.
     fn serve<'a>(
         &'a mut self,
-        session: &'a mut Session,
+        session: &'a mut Interpreter,
         calls: Vec<HostCall>,
     ) -> LocalBoxFuture<'a, Answers>;
 
@@ -39,7 +39,7 @@ pub enum CellEnd {
 
 /// Runs `source` as the next cell of `session` (see [`drive`]).
 pub async fn run_cell<E>(
-    session: &mut Session,
+    session: &mut Interpreter,
     source: &str,
     server: &mut dyn CallServer,
     out: &mut dyn FnMut(&str) -> Result<(), E>,
@@ -51,9 +51,9 @@ pub async fn run_cell<E>(
 /// Runs `source` as the next cell of `session`, keeping the value of its
 /// last statement, when that is an expression, in the global `keep_last`
 /// (as Python's interactive prompt keeps `_`; see
-/// [`Session::run_cell_keeping_last`]).
+/// [`Interpreter::run_cell_keeping_last`]).
 pub async fn run_cell_keeping_last<E>(
-    session: &mut Session,
+    session: &mut Interpreter,
     source: &str,
     keep_last: &str,
     server: &mut dyn CallServer,
@@ -66,7 +66,7 @@ pub async fn run_cell_keeping_last<E>(
 /// Drives a started cell to its end: its output goes to `out` as it is
 /// produced (a failing `out` stops the cell), its host calls to `server`.
 pub async fn drive<E>(
-    session: &mut Session,
+    session: &mut Interpreter,
     mut outcome: Outcome,
     server: &mut dyn CallServer,
     out: &mut dyn FnMut(&str) -> Result<(), E>,
@@ -86,15 +86,23 @@ pub async fn drive<E>(
                     outcome = session.resume();
                     continue;
                 };
+                let mut kept = record_bytes(&calls);
                 let answers = server.serve(session, calls).await;
                 if server.cancelled() {
                     return Ok(CellEnd::Cancelled);
                 }
                 for (id, result) in answers {
+                    kept = kept.saturating_add(match &result {
+                        Ok(v) => text_bytes(v).min(RECORD_TEXT_BYTES),
+                        Err(e) => e.message.len().min(RECORD_TEXT_BYTES),
+                    });
                     // The ids come from this very suspension, so they are pending.
                     let _ = session.answer(id, result);
                 }
                 drop(held);
+                // What the host keeps of the finished calls stays charged
+                // (a dead session reports the memory error when resumed).
+                let _ = session.keep_host_bytes(kept);
                 outcome = session.resume();
             }
             Outcome::Done => return Ok(CellEnd::Done),
@@ -108,22 +116,49 @@ pub async fn drive<E>(
 /// call's record (trace span, scheduler entry, request and its headers).
 pub const HOST_BYTES_PER_CALL: usize = 1024;
 
+/// What the host keeps of each finished call beyond its texts: its trace
+/// span's start and end events (ids, timings, usage, the model's name).
+pub const RECORD_BYTES_PER_CALL: usize = 512;
+
+/// The longest preview of a prompt or reply a call's record keeps
+/// (`rlm_trace::RecorderOptions::max_text_chars`' default, in characters:
+/// up to four bytes each).
+pub const RECORD_TEXT_BYTES: usize = 4 * 4000;
+
+/// A string's bytes (0 for other values).
+fn text_bytes(v: &Value) -> usize {
+    match v {
+        Value::Str(s) => s.byte_len(),
+        _ => 0,
+    }
+}
+
+/// What the host keeps of `calls` once they are finished: each call's
+/// record ([`RECORD_BYTES_PER_CALL`]) and the preview of its text (at most
+/// [`RECORD_TEXT_BYTES`]); the replies' previews are added as they come.
+/// Charged to the session for as long as it lives
+/// ([`Interpreter::keep_host_bytes`]), so that a program making call after call
+/// holds its records within its own budget.
+pub fn record_bytes(calls: &[HostCall]) -> usize {
+    calls
+        .iter()
+        .map(|c| {
+            let text: usize = c.args.iter().map(text_bytes).fold(0, usize::saturating_add);
+            RECORD_BYTES_PER_CALL.saturating_add(text.min(RECORD_TEXT_BYTES))
+        })
+        .fold(0, usize::saturating_add)
+}
+
 /// The host's bytes for serving `calls`: each call's record
 /// ([`HOST_BYTES_PER_CALL`]) and twice the text of its arguments (the
 /// request's copy of each prompt and the trace's), strings found at the top
 /// level or one level down (`llm_batch`'s list of prompts).
 pub fn host_bytes(calls: &[HostCall]) -> usize {
-    fn text(v: &Value) -> usize {
-        match v {
-            Value::Str(s) => s.byte_len(),
-            _ => 0,
-        }
-    }
     fn arg(v: &Value) -> usize {
         match v {
-            Value::List(l) => l.borrow().iter().map(text).sum(),
-            Value::Tuple(t) => t.iter().map(text).sum(),
-            v => text(v),
+            Value::List(l) => l.borrow().iter().map(text_bytes).sum(),
+            Value::Tuple(t) => t.iter().map(text_bytes).sum(),
+            v => text_bytes(v),
         }
     }
     calls

@@ -13,7 +13,7 @@ use std::path::Path;
 use rlm_helps::{HELP_PROMPT_FILES, HelpNotes, HelpPrompts};
 use serde::Deserialize;
 
-use crate::error::RlmError;
+use crate::error::PromptError;
 
 /// Every prompt template the loop uses.
 #[derive(Debug, Clone)]
@@ -78,14 +78,12 @@ pub enum PromptProfile {
 
 impl PromptProfile {
     /// `full`, `compact`, or `auto` (`None`: choose by model name).
-    pub fn parse(s: &str) -> Result<Option<PromptProfile>, RlmError> {
+    pub fn parse(s: &str) -> Result<Option<PromptProfile>, PromptError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "full" => Ok(Some(PromptProfile::Full)),
             "compact" | "small" => Ok(Some(PromptProfile::Compact)),
             "auto" | "" => Ok(None),
-            other => Err(RlmError::Config(format!(
-                "unknown prompt profile {other:?}: use full, compact or auto"
-            ))),
+            other => Err(PromptError::UnknownProfile(other.to_string())),
         }
     }
 
@@ -242,7 +240,7 @@ impl Prompts {
     /// The embedded prompts, with any file of [`PROMPT_FILES`] found in `dir`
     /// replacing its default, and any key of a `notes.toml` there replacing
     /// that note (so a user can tune one prompt only).
-    pub fn from_dir(dir: &Path) -> Result<Prompts, RlmError> {
+    pub fn from_dir(dir: &Path) -> Result<Prompts, PromptError> {
         let mut prompts = Prompts::default();
         for (i, name) in PROMPT_FILES.iter().enumerate() {
             if let Some(text) = read_optional(&dir.join(name))? {
@@ -256,8 +254,7 @@ impl Prompts {
         }
         let notes_path = dir.join(NOTES_FILE);
         if let Some(text) = read_optional(&notes_path)? {
-            let bad =
-                |e: String| RlmError::Config(format!("prompt notes {}: {e}", notes_path.display()));
+            let bad = |e: String| PromptError::Notes { path: notes_path.clone(), why: e };
             prompts.notes = Notes::parse(&text, Some(DEFAULT_NOTES)).map_err(bad)?;
             // The same file sets the helps' notes (parsed above, so it is valid TOML).
             let table: toml::Table = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
@@ -285,26 +282,26 @@ impl Prompts {
     }
 }
 
-fn read_optional(path: &Path) -> Result<Option<String>, RlmError> {
+fn read_optional(path: &Path) -> Result<Option<String>, PromptError> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(RlmError::Config(format!("cannot read prompt {}: {e}", path.display()))),
+        Err(e) => Err(PromptError::Read { path: path.to_path_buf(), source: e }),
     }
 }
 
 /// Replaces each `{{name}}` in `template` by its value. A placeholder with no
 /// value is an error naming it; values are inserted verbatim (a value that
 /// itself contains `{{x}}` is not expanded again).
-pub fn render(template: &str, values: &[(&str, &str)]) -> Result<String, RlmError> {
+pub fn render(template: &str, values: &[(&str, &str)]) -> Result<String, PromptError> {
     // One renderer for every template (rlm-helps', which the helps use too).
-    rlm_helps::render(template, values).map_err(|e| RlmError::Config(e.to_string()))
+    rlm_helps::render(template, values).map_err(PromptError::Render)
 }
 
 /// [`render`] for texts that must always produce something: a template that
 /// fails to render (only a user-supplied one can) yields the error's text,
 /// which names the bad placeholder.
-pub(crate) fn render_or_explain(template: &str, values: &[(&str, &str)]) -> String {
+pub fn render_or_explain(template: &str, values: &[(&str, &str)]) -> String {
     render(template, values).unwrap_or_else(|e| e.to_string())
 }
 

@@ -13,15 +13,13 @@ use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
 use rlm_context::{Context, LoadOptions};
-use rlm_interp::{ExcKind, HostCall, HostError, Session};
+use rlm_interp::{ExcKind, HostCall, HostError, Interpreter};
 use rlm_sandbox::{Channel, ChannelError};
 
 use crate::cell::{Answers, CallServer};
-use crate::functions::FunctionRegistry;
-use crate::sandbox::wire::{
-    OpenSession, ProbeReport, Reply, Request, WireCall, from_wire, to_wire,
-};
-use crate::sandbox::{LocalSandbox, SessionRecipe};
+use crate::wire::{OpenSession, ProbeReport, Reply, Request, WireCall, from_wire, to_wire};
+use crate::{LocalSandbox, SessionRecipe};
+use rlm_functions::FunctionRegistry;
 
 /// Exit status of a worker that could not start or lost its parent's protocol.
 const EXIT_BROKEN: i32 = 3;
@@ -158,7 +156,7 @@ struct ParentServer<'c> {
 impl CallServer for ParentServer<'_> {
     fn serve<'a>(
         &'a mut self,
-        _session: &'a mut Session,
+        _session: &'a mut Interpreter,
         calls: Vec<HostCall>,
     ) -> LocalBoxFuture<'a, Answers> {
         Box::pin(async move {

@@ -2,7 +2,7 @@
 //! it: cutting long output, Python string literals, quotes, digit grouping.
 
 /// Keeps the head and tail of a long text, saying how much was cut.
-pub(crate) fn truncate_middle(text: &str, max_chars: usize) -> String {
+pub fn truncate_middle(text: &str, max_chars: usize) -> String {
     let total = text.chars().count();
     if total <= max_chars {
         return text.to_string();
@@ -21,7 +21,7 @@ pub(crate) fn truncate_middle(text: &str, max_chars: usize) -> String {
 
 /// A prose reply without its fence lines (a model asked for an answer may
 /// wrap it in a code block; the answer is the text, not the block).
-pub(crate) fn plain_text(reply: &str) -> String {
+pub fn plain_text(reply: &str) -> String {
     let mut kept = Vec::new();
     let mut after_fence = false;
     for line in reply.lines() {
@@ -40,10 +40,10 @@ pub(crate) fn plain_text(reply: &str) -> String {
     kept.join("\n").trim().to_string()
 }
 
-pub(crate) use rlm_helps::strip_quotes;
+pub use rlm_helps::strip_quotes;
 
 /// A Python string literal for `s`.
-pub(crate) fn py_string(s: &str) -> String {
+pub fn py_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -59,7 +59,7 @@ pub(crate) fn py_string(s: &str) -> String {
 }
 
 /// No names outside string literals: a constant the model could have invented.
-pub(crate) fn is_literal(expr: &str) -> bool {
+pub fn is_literal(expr: &str) -> bool {
     let mut quote: Option<char> = None;
     let mut prev_escape = false;
     for c in expr.chars() {
@@ -83,7 +83,7 @@ pub(crate) fn is_literal(expr: &str) -> bool {
 }
 
 /// `1234567` as `1,234,567`.
-pub(crate) fn group_digits(n: u64) -> String {
+pub fn group_digits(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

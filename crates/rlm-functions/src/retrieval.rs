@@ -27,7 +27,7 @@ pub const MAX_PROGRAM_K: i64 = 100;
 /// Texts embedded per call when a run first needs vectors.
 const EMBED_BATCH: usize = 32;
 
-/// Retrieval for the runs of an [`crate::Rlm`].
+/// Retrieval for the runs of an `rlm_core::Rlm`.
 #[derive(Clone, Default)]
 pub struct RetrievalSettings {
     /// `search(query, k, mode)` over the run's context (`None`: not offered).
@@ -74,7 +74,7 @@ impl std::fmt::Debug for ContextIndexSettings {
 
 /// A retrieval function, as the host serves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RetrievalOp {
+pub enum RetrievalOp {
     /// `search(query, k, mode)` over the context index.
     Search,
     /// `es_search` / `es_vector_search` / `es_hybrid_search(query, k, filters)`.
@@ -84,7 +84,7 @@ pub(crate) enum RetrievalOp {
 }
 
 /// One run's retrieval: its context index (made on first use) and its cache.
-pub(crate) struct RunRetrieval {
+pub struct RunRetrieval {
     settings: RetrievalSettings,
     context: Context,
     /// Persist the index (the root run) or keep it in memory (sub-RLMs).

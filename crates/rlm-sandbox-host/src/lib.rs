@@ -7,10 +7,15 @@
 //!   every host call proxied back to this process over the worker's socket;
 //!   `worker.rs` is the worker's side, `wire.rs` the messages.
 //!
-//! A worker that dies fails only its own execution: the run ends with
-//! [`crate::Finish::SandboxFailed`] naming how the worker ended (the
-//! signal), and the pool starts another.
+//! A worker that dies fails only its own execution: the cell ends with
+//! [`RunEnd::SandboxFailed`] naming how the worker ended (the signal; the
+//! loop's `Finish::SandboxFailed`), and the pool starts another.
+//!
+//! `cell.rs` drives any interpreter cell through its host calls
+//! ([`cell::run_cell`]), in process or in a worker.
 
+pub mod cell;
+mod error;
 mod local;
 mod remote;
 mod wire;
@@ -22,9 +27,10 @@ use futures::future::LocalBoxFuture;
 use rlm_interp::{ErrorKind, Value};
 
 use crate::cell::CallServer;
-use crate::memory::MemoryMap;
+use rlm_functions::MemoryMap;
 
-pub(crate) use local::{LocalSandbox, SessionRecipe};
+pub use error::SandboxHostError;
+pub use local::{LocalSandbox, SessionRecipe};
 pub use remote::ProcessHost;
 pub use rlm_sandbox::{Confinement, OsLimits, PoolConfig, SandboxError, WorkerPool};
 pub use wire::ProbeReport;
@@ -55,7 +61,7 @@ impl SandboxHost {
     }
 
     /// A run's sandbox over `recipe`.
-    pub(crate) fn open(&self, recipe: SessionRecipe) -> Box<dyn ProgramSandbox> {
+    pub fn open(&self, recipe: SessionRecipe) -> Box<dyn ProgramSandbox> {
         match self {
             SandboxHost::InProcess => Box::new(LocalSandbox::new(recipe)),
             SandboxHost::Process(host) => Box::new(host.open(recipe)),
@@ -70,11 +76,11 @@ impl std::fmt::Debug for SandboxHost {
 }
 
 /// Every how much fuel, and whether, a running cell must stop.
-pub(crate) type Interrupt = (u64, std::rc::Rc<dyn Fn() -> bool>);
+pub type Interrupt = (u64, std::rc::Rc<dyn Fn() -> bool>);
 
 /// What running one cell produced, wherever it ran.
 #[derive(Debug)]
-pub(crate) struct CellRun {
+pub struct CellRun {
     /// What it printed, then the echo of its last expression.
     pub stdout: String,
     pub end: RunEnd,
@@ -89,7 +95,7 @@ pub(crate) struct CellRun {
 
 /// How a cell ended.
 #[derive(Debug)]
-pub(crate) enum RunEnd {
+pub enum RunEnd {
     Done,
     /// `FINAL(x)`: `str(x)`.
     Final(String),
@@ -104,7 +110,7 @@ pub(crate) enum RunEnd {
 }
 
 /// One run's interpreter session, wherever it lives.
-pub(crate) trait ProgramSandbox {
+pub trait ProgramSandbox {
     /// Runs `code` as the next cell (see [`LocalSandbox::run_with`]);
     /// `stop` (asked every so much fuel in process, every few milliseconds
     /// of a worker's work) says whether the run must stop: cancelled, or

@@ -20,16 +20,16 @@ use std::time::Duration;
 
 use futures::future::LocalBoxFuture;
 use rlm_context::Context;
-use rlm_interp::{HostCall, Session, Value};
+use rlm_interp::{HostCall, Interpreter, Value};
 use rlm_sandbox::{ChannelError, PoolConfig, SandboxError, Worker, WorkerPool};
+
+use crate::error::SandboxHostError;
 use rustix::fs::{MemfdFlags, SealFlags};
 
 use crate::cell::CallServer;
-use crate::memory::MemoryMap;
-use crate::sandbox::wire::{
-    OpenSession, ProbeReport, Reply, Request, WireCall, WireHostError, to_wire,
-};
-use crate::sandbox::{CellRun, Interrupt, ProgramSandbox, RunEnd, SessionRecipe};
+use crate::wire::{OpenSession, ProbeReport, Reply, Request, WireCall, WireHostError, to_wire};
+use crate::{CellRun, Interrupt, ProgramSandbox, RunEnd, SessionRecipe};
+use rlm_functions::MemoryMap;
 
 /// Contexts kept shared with workers (each a memfd as large as its text).
 const SHARED_CONTEXTS: usize = 4;
@@ -98,13 +98,13 @@ impl ProcessHost {
             pool: Arc::clone(&self.pool),
             worker,
             failed,
-            shadow: Session::new(rlm_interp::Limits::default()),
+            shadow: Interpreter::new(rlm_interp::Limits::default()),
         }
     }
 
-    fn start(&self, recipe: &SessionRecipe) -> Result<Worker, SandboxError> {
+    fn start(&self, recipe: &SessionRecipe) -> Result<Worker, SandboxHostError> {
         let (context_id, file) = self.share(&recipe.context).map_err(|e| {
-            SandboxError::Protocol(format!("cannot share the context with the worker: {e}"))
+            SandboxHostError::Protocol(format!("cannot share the context with the worker: {e}"))
         })?;
         let bytes = recipe.context.len_bytes() as u64;
         let mut worker = if bytes > CONTEXT_ALLOWANCE_BYTES {
@@ -129,15 +129,17 @@ impl ProcessHost {
         // reading at once never move each other's position.
         let own =
             std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd())).map_err(|e| {
-                SandboxError::Protocol(format!("cannot reopen the shared context: {e}"))
+                SandboxHostError::Protocol(format!("cannot reopen the shared context: {e}"))
             })?;
         match exchange(&mut worker, &Request::Open(Box::new(open)), Some(own.as_fd())) {
             Ok(Reply::Opened) => Ok(worker),
             Ok(Reply::Failed(why)) => {
                 self.pool.release(worker);
-                Err(SandboxError::Protocol(format!("the worker could not open the session: {why}")))
+                Err(SandboxHostError::Protocol(format!(
+                    "the worker could not open the session: {why}"
+                )))
             }
-            Ok(_) => Err(SandboxError::Protocol("an unexpected reply to Open".into())),
+            Ok(_) => Err(SandboxHostError::Protocol("an unexpected reply to Open".into())),
             Err(e) => Err(e),
         }
     }
@@ -171,14 +173,14 @@ impl ProcessHost {
     }
 
     /// Diagnostics: what a fresh worker of the pool may do (see [`ProbeReport`]).
-    pub fn probe(&self) -> Result<(u32, ProbeReport), SandboxError> {
+    pub fn probe(&self) -> Result<(u32, ProbeReport), SandboxHostError> {
         let mut worker = self.pool.acquire()?;
         let pid = worker.pid();
         let reply = exchange(&mut worker, &Request::Probe, None)?;
         self.pool.release(worker);
         match reply {
             Reply::Probe(report) => Ok((pid, report)),
-            _ => Err(SandboxError::Protocol("an unexpected reply to Probe".into())),
+            _ => Err(SandboxHostError::Protocol("an unexpected reply to Probe".into())),
         }
     }
 }
@@ -202,7 +204,7 @@ fn exchange(
     worker: &mut Worker,
     request: &Request,
     fd: Option<BorrowedFd<'_>>,
-) -> Result<Reply, SandboxError> {
+) -> Result<Reply, SandboxHostError> {
     let sent = worker.channel().send(request, fd);
     if let Err(e) = sent {
         return Err(lost(worker, e));
@@ -211,7 +213,7 @@ fn exchange(
         Ok(true) => {}
         Ok(false) => {
             worker.kill();
-            return Err(SandboxError::Protocol("the worker did not answer in time".into()));
+            return Err(SandboxHostError::Protocol("the worker did not answer in time".into()));
         }
         Err(e) => return Err(lost(worker, e)),
     }
@@ -219,12 +221,12 @@ fn exchange(
 }
 
 /// The channel failed: a closed one means the worker died (say how).
-fn lost(worker: &mut Worker, e: ChannelError) -> SandboxError {
+fn lost(worker: &mut Worker, e: ChannelError) -> SandboxHostError {
     match e {
-        ChannelError::Closed => worker.died(),
+        ChannelError::Closed => worker.died().into(),
         other => {
             worker.kill();
-            SandboxError::from(other)
+            SandboxError::from(other).into()
         }
     }
 }
@@ -237,12 +239,12 @@ pub(crate) struct RemoteSandbox {
     failed: Option<String>,
     /// The [`CallServer`] signature takes a session; the run's server uses
     /// none of it (the real session is in the worker).
-    shadow: Session,
+    shadow: Interpreter,
 }
 
 impl RemoteSandbox {
     /// The worker broke: no more cells; the worker is ended and replaced.
-    fn fail(&mut self, e: SandboxError) -> String {
+    fn fail(&mut self, e: SandboxHostError) -> String {
         let reason = e.to_string();
         if let Some(mut w) = self.worker.take() {
             w.mark_broken();
@@ -268,7 +270,7 @@ impl RemoteSandbox {
         match self.query(request)? {
             Reply::Text(t) => t,
             _ => {
-                self.fail(SandboxError::Protocol("an unexpected reply to a query".into()));
+                self.fail(SandboxHostError::Protocol("an unexpected reply to a query".into()));
                 None
             }
         }
@@ -335,7 +337,7 @@ impl RemoteSandbox {
                 Reply::Ran(run) => return run.into(),
                 Reply::Suspended(calls) => calls,
                 _ => {
-                    let e = SandboxError::Protocol("an unexpected reply to Run".into());
+                    let e = SandboxHostError::Protocol("an unexpected reply to Run".into());
                     return failed(self.fail(e));
                 }
             };
@@ -344,7 +346,7 @@ impl RemoteSandbox {
             let calls = match calls {
                 Ok(c) => c,
                 Err(why) => {
-                    let e = SandboxError::Protocol(format!("a malformed host call: {why}"));
+                    let e = SandboxHostError::Protocol(format!("a malformed host call: {why}"));
                     return failed(self.fail(e));
                 }
             };
@@ -397,7 +399,7 @@ impl ProgramSandbox for RemoteSandbox {
         let Ok(value) = to_wire(&v) else { return };
         let request = Request::SetGlobal { name: name.to_string(), value };
         if !matches!(self.query(&request), Some(Reply::Done) | None) {
-            self.fail(SandboxError::Protocol("an unexpected reply to SetGlobal".into()));
+            self.fail(SandboxHostError::Protocol("an unexpected reply to SetGlobal".into()));
         }
     }
 

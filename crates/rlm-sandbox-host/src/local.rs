@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
 use rlm_context::Context;
-use rlm_interp::{Dict, Key, Session, Value};
+use rlm_interp::{Dict, Interpreter, Key, Value};
 
 use crate::cell::{CallServer, CellEnd, run_cell, run_cell_keeping_last};
-use crate::context_binding::bind_context;
-use crate::functions::FunctionRegistry;
-use crate::memory::MemoryMap;
-use crate::sandbox::{CellRun, Interrupt, ProgramSandbox, RunEnd};
+use crate::{CellRun, Interrupt, ProgramSandbox, RunEnd};
+use rlm_functions::FunctionRegistry;
+use rlm_functions::MemoryMap;
+use rlm_functions::bind_context;
 
 /// The global holding a program's last expression for the echo
 /// (`Helps::echo_last_expression`); its leading underscore keeps it out of
@@ -25,7 +25,7 @@ const LAST_VALUE_VAR: &str = "_repl_last_value_";
 /// What a program's session is made of (kept to make it again after a
 /// limit error).
 #[derive(Clone)]
-pub(crate) struct SessionRecipe {
+pub struct SessionRecipe {
     pub limits: rlm_interp::Limits,
     pub functions: Arc<FunctionRegistry>,
     pub context: Context,
@@ -35,8 +35,8 @@ pub(crate) struct SessionRecipe {
 impl SessionRecipe {
     /// An interpreter session with everything a model's program has: the
     /// context binding, the declared functions, `query` and `answer`.
-    pub fn session(&self) -> Session {
-        let mut s = Session::new(self.limits.clone());
+    pub fn session(&self) -> Interpreter {
+        let mut s = Interpreter::new(self.limits.clone());
         bind_context(&mut s, &self.context);
         self.functions.install(&mut s, &self.context);
         s.set_global("answer", answer_dict());
@@ -54,8 +54,8 @@ fn answer_dict() -> Value {
 }
 
 /// One run's interpreter session in this process.
-pub(crate) struct LocalSandbox {
-    session: Session,
+pub struct LocalSandbox {
+    session: Interpreter,
     recipe: SessionRecipe,
     /// `context` as bound: restored if a program assigns the name.
     context_value: Option<Value>,

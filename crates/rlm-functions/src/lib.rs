@@ -1,0 +1,23 @@
+//! What an RLM program calls besides the interpreter's builtins, as a leaf
+//! that rlm-core composes: the [`FunctionRegistry`] (every function declared
+//! once: `llm_query`, `rlm_query`, the context helpers, retrieval, tools),
+//! the zero-copy binding of the context ([`bind_context`]), embedder
+//! [`Tool`]s, a run's retrieval serving ([`RunRetrieval`]) and the `memory`
+//! dict's store ([`MemoryStore`]).
+//!
+//! Files, one job each: `functions.rs` (the registry and binding a call),
+//! `context_binding.rs`, `tools.rs`, `retrieval.rs`, `memory.rs`.
+
+pub mod context_binding;
+mod functions;
+pub mod memory;
+mod retrieval;
+pub mod tools;
+
+pub use context_binding::bind_context;
+pub use functions::{BoundCall, FunctionKind, FunctionRegistry, FunctionSpec, Service, pick_first};
+pub use memory::{InMemoryStore, MemoryMap, MemoryStore};
+pub use retrieval::{
+    ContextIndexSettings, MAX_PROGRAM_K, RetrievalOp, RetrievalSettings, RunRetrieval,
+};
+pub use tools::{Tool, ToolResult};
