@@ -13,13 +13,17 @@ use crate::contexts::{NewDocument, read_documents, resolve_under};
 use crate::error::ServerError;
 use crate::shapes::*;
 use crate::store::{
-    ContextRef, MemoryEdit, SessionOverrides, SessionRecord, new_session_state, now_micros,
+    ContextRef, MemoryEdit, PageRequest, SessionOverrides, SessionRecord, new_session_state,
+    now_micros,
 };
 
-/// `?limit=&offset=`.
+/// `?cursor=&limit=&offset=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Page {
+    /// Where the page starts: the `next_cursor` of the previous page (a
+    /// page read by cursor costs its length; by `offset`, the offset too).
+    pub cursor: Option<String>,
     /// At most this many (default 50, at most 1000).
     #[param(maximum = 1000000)]
     pub limit: Option<usize>,
@@ -38,6 +42,23 @@ impl Page {
         }
         Ok((offset, limit.min(1000)))
     }
+
+    /// The store's page request.
+    pub fn request(&self) -> Result<PageRequest, ServerError> {
+        let (offset, limit) = self.bounds()?;
+        Ok(PageRequest { cursor: self.cursor.clone(), offset, limit })
+    }
+}
+
+/// `?cursor=&limit=` of a session's history (oldest first).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// The turn number to start at: the `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// At most this many (default 50, at most 1000).
+    #[param(maximum = 1000000)]
+    pub limit: Option<usize>,
 }
 
 /// Create a session with a context: JSON `{name, context}` (the RLM Engine's
@@ -91,6 +112,7 @@ pub async fn create(
         context,
         settings,
         state: new_session_state(id),
+        history_len: 0,
         created_at: now,
         updated_at: now,
     };
@@ -270,10 +292,9 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<SessionListResponse>, ServerError> {
-    let (offset, limit) = page.bounds()?;
-    let (records, total) = state.store.list_sessions(Some(&caller.owner), offset, limit).await?;
-    let sessions = records.iter().map(SessionResponse::from).collect();
-    Ok(Json(SessionListResponse { sessions, total }))
+    let listed = state.store.list_sessions(&caller.owner, &page.request()?).await?;
+    let sessions = listed.items.iter().map(SessionResponse::from).collect();
+    Ok(Json(SessionListResponse { sessions, total: listed.total, next_cursor: listed.next_cursor }))
 }
 
 /// One session.
@@ -408,16 +429,25 @@ pub async fn delete_memory(
     Ok(Json(DeletedMemoryKey { status: "deleted".into(), key }))
 }
 
-/// The session's questions and answers, oldest first.
+/// The session's questions and answers, oldest first, a page at a time.
 #[utoipa::path(get, path = "/api/sessions/{id}/history", tag = "sessions",
-    params(("id" = Uuid, Path, description = "session id")),
+    params(("id" = Uuid, Path, description = "session id"), HistoryQuery),
     responses((status = 200, body = HistoryResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn history(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<HistoryResponse>, ServerError> {
-    let s = state.executions.owned_session(&caller.owner, id).await?;
-    Ok(Json(HistoryResponse::from(&s)))
+    state.executions.owned_session(&caller.owner, id).await?;
+    let from = match &q.cursor {
+        None => 0,
+        Some(c) => c.parse::<u64>().map_err(|_| {
+            ServerError::BadRequest("cursor must be a next_cursor the history answered with".into())
+        })?,
+    };
+    let (_, limit) = Page { cursor: None, limit: q.limit, offset: None }.bounds()?;
+    let page = state.store.history(id, from, limit).await?;
+    Ok(Json(HistoryResponse::from_page(id, &page)))
 }
