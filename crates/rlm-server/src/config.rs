@@ -177,6 +177,8 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Where executions' programs run (`rlm serve --isolate`).
     pub isolation: ServerIsolation,
+    /// What the retention sweeper keeps (`--retain-days`, `--max-store-gb`).
+    pub retention: crate::retention::RetentionConfig,
 }
 
 /// Where executions' programs run.
@@ -204,6 +206,7 @@ impl ServerConfig {
             cors_origins: Vec::new(),
             shutdown_grace: Duration::from_secs(10),
             isolation: ServerIsolation::None,
+            retention: Default::default(),
         }
     }
 

@@ -109,6 +109,9 @@ impl Server {
         }
         let workers = jobs.spawn_workers();
         let stop = CancellationToken::new();
+        let sweeper = (!config.retention.is_off()).then(|| {
+            crate::retention::spawn(Arc::clone(&store), config.retention.clone(), stop.clone())
+        });
         let http_stop = CancellationToken::new();
         let grace = config.shutdown_grace;
         let serve = {
@@ -127,7 +130,7 @@ impl Server {
                 ready.store(false, Ordering::SeqCst);
                 jobs.stop();
                 executions.shutdown(grace).await;
-                for w in workers {
+                for w in workers.into_iter().chain(sweeper) {
                     let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
                 }
                 http_stop.cancel();

@@ -106,6 +106,12 @@ pub struct SessionListResponse {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeletedExecution {
+    pub status: String,
+    pub execution_id: Uuid,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DeletedSession {
     pub status: String,
     pub session_id: Uuid,

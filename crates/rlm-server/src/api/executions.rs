@@ -312,6 +312,31 @@ pub async fn cancel(
     Ok(Json(ExecutionResponse::from(&record)))
 }
 
+/// Delete an ended execution with its trace (it leaves the lists and the
+/// statistics); a pending or running one is refused with 409.
+#[utoipa::path(delete, path = "/api/executions/{id}", tag = "executions",
+    params(("id" = Uuid, Path, description = "execution id")),
+    responses((status = 200, body = DeletedExecution), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<DeletedExecution>, ServerError> {
+    let record = owned_execution(&state, &caller, id).await?;
+    if !record.status.is_terminal() {
+        return Err(ServerError::Conflict(format!(
+            "execution {id} is {}: cancel it first",
+            record.status.as_str()
+        )));
+    }
+    if !state.store.delete_execution(id).await? {
+        return Err(ServerError::not_found("execution", id));
+    }
+    Ok(Json(DeletedExecution { status: "deleted".into(), execution_id: id }))
+}
+
 /// `?session_id=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
