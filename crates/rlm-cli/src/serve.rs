@@ -78,6 +78,16 @@ pub struct ServeArgs {
     /// Longest an execution may run, in seconds.
     #[arg(long, default_value_t = 600)]
     pub max_execution_secs: u64,
+    /// Sessions one API key may hold (default: no quota).
+    #[arg(long, value_name = "N")]
+    pub max_sessions_per_key: Option<u64>,
+    /// Context MiB one API key's sessions may hold together (default: no quota).
+    #[arg(long, value_name = "MIB")]
+    pub max_context_mb_per_key: Option<u64>,
+    /// Uploads (multipart session bodies, streamed to disk) one API key may
+    /// send at once.
+    #[arg(long, default_value_t = 2)]
+    pub max_uploads_per_key: usize,
     /// Delete ended executions (with their traces) older than this many
     /// days; a background sweep runs every minute (default: keep all).
     #[arg(long, env = "RLM_RETAIN_DAYS", value_name = "DAYS")]
@@ -162,6 +172,11 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_query_chars: args.max_query_chars,
             max_concurrent_per_key: args.max_concurrent,
             max_execution: Duration::from_secs(args.max_execution_secs),
+            max_sessions_per_key: args.max_sessions_per_key,
+            max_context_bytes_per_key: args
+                .max_context_mb_per_key
+                .map(|m| m.saturating_mul(1 << 20)),
+            max_uploads_per_key: args.max_uploads_per_key,
             execution: execution_budget(resolved.budgets.to_limits()),
             sandbox: resolved.limits.clone(),
         },

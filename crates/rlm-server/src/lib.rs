@@ -32,6 +32,7 @@ mod error;
 mod executions;
 mod jobs;
 mod metrics;
+mod quotas;
 mod retention;
 mod server;
 mod shapes;

@@ -89,6 +89,7 @@ impl Server {
             jobs: Arc::clone(&jobs),
             contexts,
             metrics,
+            quotas: Arc::new(crate::quotas::Quotas::new(config.limits.clone())),
             auth: Arc::clone(&auth),
             limits: config.limits.clone(),
             allowed_path_root: config.allowed_path_root.clone(),

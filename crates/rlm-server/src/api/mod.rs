@@ -39,6 +39,7 @@ pub struct AppState {
     pub jobs: Arc<Jobs>,
     pub contexts: Arc<ContextFiles>,
     pub metrics: Arc<Metrics>,
+    pub quotas: Arc<crate::quotas::Quotas>,
     pub auth: Arc<Auth>,
     pub limits: ServerLimits,
     pub allowed_path_root: Option<PathBuf>,

@@ -400,6 +400,14 @@ pub struct Listed<T> {
     pub next_cursor: Option<String>,
 }
 
+/// What one owner holds, for the per-key quotas (kept by the writes).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct OwnerUsage {
+    pub sessions: u64,
+    /// Bytes of the contexts of the owner's sessions.
+    pub context_bytes: u64,
+}
+
 /// One page of a session's history, oldest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryPage {
@@ -487,6 +495,8 @@ pub trait Store: Send + Sync + 'static {
         owner: &str,
         page: &PageRequest,
     ) -> Result<Listed<SessionRecord>, StoreError>;
+    /// How many sessions `owner` has and their contexts' bytes.
+    async fn owner_usage(&self, owner: &str) -> Result<OwnerUsage, StoreError>;
     /// Deletes the session with its history; `false` if there was none.
     /// Its executions stay (with their traces, in the statistics).
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError>;

@@ -215,9 +215,14 @@ fn tx_put<T: Serialize>(tree: &Tx, key: &[u8], value: &T) -> TxResult<()> {
 
 /// Adds one to (or takes one from) the count at `key`.
 fn tx_count(index: &Tx, key: &[u8], add: bool) -> TxResult<()> {
+    tx_add(index, key, if add { 1 } else { -1 })
+}
+
+/// Adds `delta` to the count at `key` (never below zero).
+fn tx_add(index: &Tx, key: &[u8], delta: i64) -> TxResult<()> {
     let now = index.get(key)?.and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok());
     let now = now.map_or(0, u64::from_be_bytes);
-    let next = if add { now.saturating_add(1) } else { now.saturating_sub(1) };
+    let next = now.saturating_add_signed(delta);
     if next == 0 {
         index.remove(key)?;
     } else {
@@ -226,7 +231,12 @@ fn tx_count(index: &Tx, key: &[u8], add: bool) -> TxResult<()> {
     Ok(())
 }
 
-/// The entries of `kind`'s by-time index of `e`.
+/// A session's context bytes, as a count's delta.
+fn context_bytes(session: &SessionRecord) -> i64 {
+    session.context.as_ref().map_or(0, |c| i64::try_from(c.bytes).unwrap_or(i64::MAX))
+}
+
+/// The entries of the by-time indexes of `e`.
 fn execution_entries(e: &ExecutionRecord) -> Vec<Vec<u8>> {
     let mut entries = vec![
         keys::entry(owner_prefix(EXECUTIONS_BY_OWNER, &e.owner), e.created_at, e.id),
@@ -441,8 +451,12 @@ impl Store for SledStore {
                     let by_owner = owner_prefix(SESSIONS_BY_OWNER, &session.owner);
                     index.insert(keys::entry(by_owner, session.created_at, session.id), &[][..])?;
                     tx_count(index, &keys::count(SESSIONS_BY_OWNER, &session.owner), true)?;
+                    let bytes = context_bytes(session);
+                    tx_add(index, &keys::count(CONTEXT_BYTES, &session.owner), bytes)?;
                     return Ok(());
                 };
+                let delta = context_bytes(session) - context_bytes(&stored);
+                tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), delta)?;
                 // The stored state and history stand: only settling and
                 // `edit_memory` change them. Owner and creation time are
                 // what the index is keyed by: they stay too.
@@ -484,6 +498,13 @@ impl Store for SledStore {
         )
     }
 
+    async fn owner_usage(&self, owner: &str) -> Result<OwnerUsage, StoreError> {
+        Ok(OwnerUsage {
+            sessions: self.count(&keys::count(SESSIONS_BY_OWNER, owner))? as u64,
+            context_bytes: self.count(&keys::count(CONTEXT_BYTES, owner))? as u64,
+        })
+    }
+
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
         let deleted = (&self.sessions, &self.index)
             .transaction(|(sessions, index)| {
@@ -495,6 +516,8 @@ impl Store for SledStore {
                 let by_owner = owner_prefix(SESSIONS_BY_OWNER, &stored.owner);
                 index.remove(keys::entry(by_owner, stored.created_at, id))?;
                 tx_count(index, &keys::count(SESSIONS_BY_OWNER, &stored.owner), false)?;
+                let bytes = context_bytes(&stored);
+                tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), -bytes)?;
                 Ok(true)
             })
             .map_err(tx_err)?;
