@@ -5,6 +5,7 @@
 mod executions;
 mod extract;
 mod jobs;
+mod openai;
 mod ops;
 mod sessions;
 
@@ -123,6 +124,7 @@ pub fn router(state: AppState, web: Router<AppState>, cors_origins: &[String]) -
     let body_limit = usize::try_from(state.limits.max_body_bytes).unwrap_or(usize::MAX);
     let request_id = HeaderName::from_static("x-request-id");
     let mut app = protected
+        .merge(openai::routes(Arc::clone(&state.auth)))
         .merge(open)
         .merge(web)
         .fallback(not_found)

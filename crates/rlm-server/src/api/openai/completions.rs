@@ -1,0 +1,266 @@
+//! `POST /v1/chat/completions`: one RLM execution per request, answered in
+//! OpenAI's shapes. Blocking: a `chat.completion` once the execution is
+//! settled. Streaming (`stream: true`): `chat.completion.chunk` SSE frames:
+//! the role first; then the root models' tokens as they arrive, in
+//! `delta.reasoning_content` (the field OpenAI-compatible servers use for a
+//! model's working; the SDKs keep it as an extra field), since they are the
+//! RLM's programs and reasoning, not its answer; then the answer in
+//! `delta.content` once the execution is settled (an RLM knows its answer
+//! only when a FINAL is accepted); the `finish_reason`; with
+//! `stream_options.include_usage`, a last chunk with the usage and no
+//! choices; then `data: [DONE]`. A failure mid-stream is a
+//! `data: {"error": {...}}` frame (the SDKs raise it), then `[DONE]`.
+//!
+//! `usage` is the whole tree's tokens (root, sub-models, sub-RLMs). The
+//! execution id is the RLM trace id: in the `x-rlm-trace-id` header and in
+//! `rlm_trace_id` (a field the SDKs ignore), so a caller opens the tree at
+//! `/api/executions/{id}/tree` or in the web page.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use futures::StreamExt;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::error::OpenAiError;
+use super::model::RlmModel;
+use super::request::{ChatRequest, split_messages};
+use super::{OpenAiJson, TRACE_ID_HEADER};
+use crate::api::AppState;
+use crate::auth::Caller;
+use crate::bus::BusEvent;
+use crate::executions::{StartRequest, Started, Target};
+use crate::store::{ExecutionRecord, ExecutionStatus};
+
+/// What every chunk and completion of one request repeats.
+#[derive(Clone)]
+struct Reply {
+    execution_id: Uuid,
+    /// The `model` the client named, echoed back.
+    model: String,
+    created: i64,
+}
+
+impl Reply {
+    fn id(&self) -> String {
+        format!("chatcmpl-{}", self.execution_id.simple())
+    }
+
+    fn chunk(&self, choices: serde_json::Value, usage: Option<serde_json::Value>) -> Event {
+        let mut chunk = serde_json::json!({
+            "id": self.id(),
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "system_fingerprint": null,
+            "choices": choices,
+            "rlm_trace_id": self.execution_id,
+        });
+        if let Some(usage) = usage {
+            chunk["usage"] = usage;
+        }
+        Event::default().data(chunk.to_string())
+    }
+
+    fn delta(&self, delta: serde_json::Value, finish_reason: Option<&str>, usage: bool) -> Event {
+        let choices = serde_json::json!([{
+            "index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason,
+        }]);
+        // With include_usage, OpenAI sends `usage: null` on every chunk but the last.
+        self.chunk(choices, usage.then_some(serde_json::Value::Null))
+    }
+}
+
+/// The tree's tokens in OpenAI's shape.
+fn usage(record: &ExecutionRecord) -> serde_json::Value {
+    let s = &record.spend;
+    serde_json::json!({
+        "prompt_tokens": s.input_tokens,
+        "completion_tokens": s.output_tokens,
+        "total_tokens": s.total_tokens(),
+    })
+}
+
+/// What the RLM did, in a field the SDKs keep as an extra.
+fn rlm_details(record: &ExecutionRecord) -> serde_json::Value {
+    serde_json::json!({
+        "execution_id": record.id,
+        "root_model": record.model,
+        "finish": record.finish,
+        "steps": record.steps,
+        "root_calls": record.spend.root_calls,
+        "subcalls": record.spend.calls,
+        "cost_usd": record.spend.cost_usd,
+    })
+}
+
+/// `stop` for an accepted FINAL; `length` for an answer the budget forced
+/// (the loop finalized or gave its best effort).
+fn finish_reason(record: &ExecutionRecord) -> &'static str {
+    match record.finish.as_deref() {
+        Some("final") => "stop",
+        _ => "length",
+    }
+}
+
+/// An execution that ended without an answer, as an error: the model
+/// failing is 502, its time limit 504, a cancel or a server stop 503, no
+/// answer within the budget (or a sandbox failure) 422.
+fn failure(record: &ExecutionRecord) -> OpenAiError {
+    let finish = record.finish.clone().unwrap_or_else(|| record.status.as_str().to_string());
+    let status = match (record.status, finish.as_str()) {
+        (_, "model_error") => StatusCode::BAD_GATEWAY,
+        (_, "timeout") => StatusCode::GATEWAY_TIMEOUT,
+        (ExecutionStatus::Cancelled | ExecutionStatus::Interrupted, _) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let why = record.error_message.as_deref().unwrap_or("the execution ended without an answer");
+    OpenAiError {
+        status,
+        message: format!("{why} (rlm trace {})", record.id),
+        param: None,
+        code: finish,
+        retry_after_secs: None,
+    }
+}
+
+fn with_trace_header(mut response: Response, id: Uuid) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert(TRACE_ID_HEADER, v);
+    }
+    response
+}
+
+async fn settled(
+    mut done: watch::Receiver<Option<ExecutionRecord>>,
+) -> Result<ExecutionRecord, OpenAiError> {
+    let lost = || {
+        OpenAiError::from(crate::error::ServerError::Internal(
+            "the execution task ended without a record".into(),
+        ))
+    };
+    let record = done.wait_for(Option::is_some).await.map_err(|_| lost())?.clone();
+    record.ok_or_else(lost)
+}
+
+pub async fn chat_completions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    OpenAiJson(body): OpenAiJson<ChatRequest>,
+) -> Result<Response, OpenAiError> {
+    body.check_supported()?;
+    let model = RlmModel::resolve(&state, &caller, &body.model).await?;
+    let asked = split_messages(&body.messages, matches!(model, RlmModel::Session(_)))?;
+    let (target, root) = match model {
+        RlmModel::Session(id) => (Target::Session(id), None),
+        RlmModel::Default => (Target::Inline(asked.context.unwrap_or_default()), None),
+        RlmModel::Root(m) => (Target::Inline(asked.context.unwrap_or_default()), Some(m)),
+    };
+    let request = StartRequest {
+        owner: caller.owner,
+        target,
+        query: asked.question,
+        model: root,
+        job_id: None,
+        interactive: true,
+    };
+    let Started { id, bus, done } = state.executions.start(request).await?;
+    let reply = Reply {
+        execution_id: id,
+        model: body.model.clone(),
+        created: chrono::Utc::now().timestamp(),
+    };
+    if body.streams() {
+        let include_usage = body.include_usage();
+        let frames = stream_frames(reply, bus.subscribe(0), done, include_usage);
+        let sse = Sse::new(frames.map(Ok::<_, Infallible>))
+            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+        return Ok(with_trace_header(sse.into_response(), id));
+    }
+    let record = settled(done).await?;
+    if record.status != ExecutionStatus::Completed {
+        return Ok(with_trace_header(failure(&record).into_response(), id));
+    }
+    let completion = serde_json::json!({
+        "id": reply.id(),
+        "object": "chat.completion",
+        "created": record.created_at / 1_000_000,
+        "model": reply.model,
+        "system_fingerprint": null,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": record.final_result, "refusal": null},
+            "logprobs": null,
+            "finish_reason": finish_reason(&record),
+        }],
+        "usage": usage(&record),
+        "rlm_trace_id": record.id,
+        "rlm": rlm_details(&record),
+    });
+    Ok(with_trace_header(Json(completion).into_response(), id))
+}
+
+/// The chunks of one streamed completion (see the module docs).
+fn stream_frames(
+    reply: Reply,
+    events: impl futures::Stream<Item = std::sync::Arc<BusEvent>> + Send + 'static,
+    done: watch::Receiver<Option<ExecutionRecord>>,
+    include_usage: bool,
+) -> impl futures::Stream<Item = Event> + Send + 'static {
+    let first =
+        reply.delta(serde_json::json!({"role": "assistant", "content": ""}), None, include_usage);
+    let body = events
+        .filter(|e| {
+            let wanted = matches!(e.name.as_str(), "token" | "complete" | "error");
+            async move { wanted }
+        })
+        .then(move |e| {
+            let reply = reply.clone();
+            let done = done.clone();
+            async move {
+                if e.name == "token" {
+                    let text = serde_json::from_str::<serde_json::Value>(&e.json)
+                        .ok()
+                        .and_then(|v| v["data"]["text"].as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    return vec![reply.delta(
+                        serde_json::json!({"reasoning_content": text}),
+                        None,
+                        include_usage,
+                    )];
+                }
+                // The execution has ended: its settled record says how.
+                let record = match settled(done).await {
+                    Ok(r) => r,
+                    Err(e) => return vec![Event::default().data(e.body().to_string())],
+                };
+                if record.status != ExecutionStatus::Completed {
+                    return vec![Event::default().data(failure(&record).body().to_string())];
+                }
+                let mut frames = vec![
+                    reply.delta(
+                        serde_json::json!({"content": record.final_result}),
+                        None,
+                        include_usage,
+                    ),
+                    reply.delta(serde_json::json!({}), Some(finish_reason(&record)), include_usage),
+                ];
+                if include_usage {
+                    frames.push(reply.chunk(serde_json::json!([]), Some(usage(&record))));
+                }
+                frames
+            }
+        })
+        .flat_map(futures::stream::iter);
+    futures::stream::once(async move { first })
+        .chain(body)
+        .chain(futures::stream::once(async { Event::default().data("[DONE]") }))
+}

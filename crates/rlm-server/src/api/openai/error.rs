@@ -1,0 +1,110 @@
+//! OpenAI's error object (`{"error": {"message", "type", "param", "code"}}`)
+//! for the `/v1` routes: the server's own errors keep their status and
+//! `Retry-After`, and are reshaped so the OpenAI SDKs raise the class that
+//! matches the status (`BadRequestError`, `AuthenticationError`,
+//! `NotFoundError`, `RateLimitError`...).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ServerError;
+
+/// One error of the OpenAI-compatible endpoint.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct OpenAiError {
+    pub status: StatusCode,
+    pub message: String,
+    /// The request field at fault (`model`, `messages`, `n`...), if one is.
+    pub param: Option<&'static str>,
+    pub code: String,
+    /// Seconds a client should wait before retrying (429).
+    pub retry_after_secs: Option<u64>,
+}
+
+impl OpenAiError {
+    /// A request the endpoint refuses (400), naming the field at fault.
+    pub fn invalid(param: &'static str, message: impl Into<String>) -> Self {
+        OpenAiError {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+            param: Some(param),
+            code: "invalid_value".into(),
+            retry_after_secs: None,
+        }
+    }
+
+    /// A `model` this server does not offer (404, as OpenAI answers).
+    pub fn model_not_found(message: impl Into<String>) -> Self {
+        OpenAiError {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+            param: Some("model"),
+            code: "model_not_found".into(),
+            retry_after_secs: None,
+        }
+    }
+
+    /// OpenAI's `type` for this status.
+    fn kind(&self) -> &'static str {
+        match self.status.as_u16() {
+            401 => "authentication_error",
+            403 => "permission_error",
+            429 => "rate_limit_error",
+            s if s >= 500 => "server_error",
+            _ => "invalid_request_error",
+        }
+    }
+
+    /// The `{"error": {...}}` body (also sent as an SSE frame when a stream fails).
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": {
+                "message": self.message,
+                "type": self.kind(),
+                "param": self.param,
+                "code": self.code,
+            }
+        })
+    }
+}
+
+impl From<ServerError> for OpenAiError {
+    fn from(e: ServerError) -> Self {
+        let status = e.status();
+        let code = match &e {
+            ServerError::MissingKey | ServerError::WrongKey => "invalid_api_key",
+            ServerError::TooManyRequests { .. } => "rate_limit_exceeded",
+            other => other.code(),
+        };
+        let retry_after_secs = match &e {
+            ServerError::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
+            _ => None,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %e, "openai endpoint: request failed");
+        }
+        OpenAiError {
+            status,
+            message: e.to_string(),
+            param: None,
+            code: code.into(),
+            retry_after_secs,
+        }
+    }
+}
+
+impl IntoResponse for OpenAiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,64 @@
+//! `GET /v1/models`: what a chat completion may name: `rlm`, `rlm:<model>`
+//! for each root model the server offers, and `rlm:session/<id>` for the
+//! caller's newest sessions that hold a context (at most
+//! [`LISTED_SESSIONS`]: a list page, never every session stored).
+//! `GET /v1/models/{model}` answers one of them, or OpenAI's 404.
+
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+
+use super::error::OpenAiError;
+use super::model::{PREFIX, RlmModel, offered_names};
+use crate::api::AppState;
+use crate::auth::Caller;
+use crate::store::PageRequest;
+
+/// How many sessions the list names.
+pub const LISTED_SESSIONS: usize = 100;
+
+/// One model object. `created` is 0 for the server's models (it does not
+/// know when a provider made them) and the creation time of a session.
+fn model_object(id: &str, created_micros: i64) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "object": "model",
+        "created": created_micros / 1_000_000,
+        "owned_by": PREFIX,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<serde_json::Value>, OpenAiError> {
+    let mut data: Vec<serde_json::Value> =
+        offered_names(&state).iter().map(|n| model_object(n, 0)).collect();
+    let page = PageRequest { cursor: None, offset: 0, limit: LISTED_SESSIONS };
+    let sessions = state
+        .store
+        .list_sessions(&caller.owner, &page)
+        .await
+        .map_err(|e| OpenAiError::from(crate::error::ServerError::from(e)))?;
+    data.extend(
+        sessions
+            .items
+            .iter()
+            .filter(|s| s.context.is_some())
+            .map(|s| model_object(&format!("{PREFIX}:session/{}", s.id), s.created_at)),
+    );
+    Ok(Json(serde_json::json!({ "object": "list", "data": data })))
+}
+
+pub async fn retrieve(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, OpenAiError> {
+    let created = match RlmModel::resolve(&state, &caller, &name).await? {
+        RlmModel::Session(id) => {
+            state.executions.owned_session(&caller.owner, id).await?.created_at
+        }
+        RlmModel::Default | RlmModel::Root(_) => 0,
+    };
+    Ok(Json(model_object(&name, created)))
+}

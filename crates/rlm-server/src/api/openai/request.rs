@@ -1,0 +1,277 @@
+//! The chat-completions request as this endpoint reads it, and the rule that
+//! turns its messages into an RLM's question and context:
+//!
+//! * The **question** is the last `user` message's short text, preceded by
+//!   the short `system`/`developer` messages (the caller's instructions).
+//! * The **context** is every long text: a message's text (or one of its
+//!   `text` parts) of more than [`CONTEXT_THRESHOLD_CHARS`] characters, or a
+//!   `text` part marked `"rlm_context": true` whatever its length, in message
+//!   order, separated by blank lines. Earlier short `user`/`assistant` turns
+//!   follow it as a transcript, so the conversation is not lost.
+//! * With `model: "rlm:session/<id>"` the session's stored context is used:
+//!   a long text in the messages is refused then (store it in the session).
+//!
+//! Unsupported requests are refused, not ignored: `n` other than 1, `tools`,
+//! `functions`, and content parts other than text (images, audio, files).
+//! Sampling settings (`temperature`, `max_tokens`...) are accepted and not
+//! used: the RLM's budgets bound a run.
+
+use serde::Deserialize;
+
+use super::error::OpenAiError;
+
+/// A message text longer than this (in characters) is context, not question.
+pub const CONTEXT_THRESHOLD_CHARS: usize = 2_000;
+
+/// `POST /v1/chat/completions`'s body (fields this endpoint reads; others are ignored).
+#[derive(Debug, Deserialize)]
+pub struct ChatRequest {
+    pub model: String,
+    pub messages: Vec<ChatMessage>,
+    #[serde(default)]
+    pub stream: Option<bool>,
+    #[serde(default)]
+    pub stream_options: Option<StreamOptions>,
+    #[serde(default)]
+    pub n: Option<u32>,
+    #[serde(default)]
+    pub tools: Option<serde_json::Value>,
+    #[serde(default)]
+    pub functions: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StreamOptions {
+    #[serde(default)]
+    pub include_usage: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChatMessage {
+    pub role: String,
+    #[serde(default)]
+    pub content: Option<MessageContent>,
+}
+
+/// A message's content: a string, or a list of parts.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum MessageContent {
+    Text(String),
+    Parts(Vec<ContentPart>),
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContentPart {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Marks a text part as the document (context) whatever its length.
+    #[serde(default)]
+    pub rlm_context: bool,
+}
+
+/// What the messages ask.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Asked {
+    pub question: String,
+    /// `None`: no long text and no earlier turns.
+    pub context: Option<String>,
+}
+
+impl ChatRequest {
+    /// Refuses what this endpoint does not do.
+    pub fn check_supported(&self) -> Result<(), OpenAiError> {
+        if let Some(n) = self.n.filter(|&n| n != 1) {
+            return Err(OpenAiError::invalid("n", format!("n={n}: an RLM gives one answer (n=1)")));
+        }
+        if self.tools.as_ref().is_some_and(|t| !t.is_null()) {
+            return Err(OpenAiError::invalid(
+                "tools",
+                "tools are not supported by the RLM endpoint",
+            ));
+        }
+        if self.functions.as_ref().is_some_and(|t| !t.is_null()) {
+            return Err(OpenAiError::invalid(
+                "functions",
+                "functions are not supported by the RLM endpoint",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn streams(&self) -> bool {
+        self.stream.unwrap_or(false)
+    }
+
+    pub fn include_usage(&self) -> bool {
+        self.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false)
+    }
+}
+
+/// One text of a message, and whether it is context.
+struct Piece<'a> {
+    text: &'a str,
+    is_context: bool,
+}
+
+fn pieces(message: &ChatMessage) -> Result<Vec<Piece<'_>>, OpenAiError> {
+    let long = |t: &str| t.chars().nth(CONTEXT_THRESHOLD_CHARS).is_some();
+    match &message.content {
+        None => Ok(Vec::new()),
+        Some(MessageContent::Text(t)) => Ok(vec![Piece { text: t, is_context: long(t) }]),
+        Some(MessageContent::Parts(parts)) => parts
+            .iter()
+            .map(|p| match (p.kind.as_str(), &p.text) {
+                ("text", Some(t)) => Ok(Piece { text: t, is_context: p.rlm_context || long(t) }),
+                ("text", None) => {
+                    Err(OpenAiError::invalid("messages", "a text part has no `text`"))
+                }
+                (other, _) => Err(OpenAiError::invalid(
+                    "messages",
+                    format!("content parts of type {other:?} are not supported (text only)"),
+                )),
+            })
+            .collect(),
+    }
+}
+
+/// Applies the module's rule. `session`: the context is stored, so long
+/// texts are refused.
+pub fn split_messages(messages: &[ChatMessage], session: bool) -> Result<Asked, OpenAiError> {
+    let last_user = messages.iter().rposition(|m| m.role == "user").ok_or_else(|| {
+        OpenAiError::invalid("messages", "there is no user message (the question)")
+    })?;
+    let mut instructions = Vec::new();
+    let mut documents = Vec::new();
+    let mut transcript = Vec::new();
+    let mut question = Vec::new();
+    for (i, message) in messages.iter().enumerate() {
+        let role = message.role.as_str();
+        if !matches!(role, "system" | "developer" | "user" | "assistant" | "tool") {
+            return Err(OpenAiError::invalid("messages", format!("unknown role {role:?}")));
+        }
+        for piece in pieces(message)? {
+            if piece.is_context {
+                if session {
+                    return Err(OpenAiError::invalid(
+                        "messages",
+                        format!(
+                            "a message text over {CONTEXT_THRESHOLD_CHARS} characters (or marked \
+                             rlm_context) is context, and an rlm:session model has its context \
+                             stored: send the question only"
+                        ),
+                    ));
+                }
+                documents.push(piece.text);
+            } else if i == last_user {
+                question.push(piece.text);
+            } else if matches!(role, "system" | "developer") {
+                instructions.push(piece.text);
+            } else if !piece.text.trim().is_empty() {
+                transcript.push(format!("{role}: {}", piece.text));
+            }
+        }
+    }
+    let asked = question.join("\n");
+    if asked.trim().is_empty() {
+        return Err(OpenAiError::invalid(
+            "messages",
+            format!(
+                "the last user message has no question: its texts are all context (over \
+                 {CONTEXT_THRESHOLD_CHARS} characters or marked rlm_context); add a short text part"
+            ),
+        ));
+    }
+    let question = if instructions.is_empty() {
+        asked
+    } else {
+        format!("{}\n\n{asked}", instructions.join("\n"))
+    };
+    let mut context: Vec<String> = documents.into_iter().map(str::to_string).collect();
+    if !transcript.is_empty() {
+        if session {
+            return Err(OpenAiError::invalid(
+                "messages",
+                "an rlm:session model keeps its own history: send the question only",
+            ));
+        }
+        context.push(format!("The conversation so far:\n{}", transcript.join("\n")));
+    }
+    let context = if context.is_empty() { None } else { Some(context.join("\n\n")) };
+    Ok(Asked { question, context })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(json: serde_json::Value) -> ChatRequest {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_long_message_is_context_and_the_last_user_message_the_question() {
+        let doc = "log line\n".repeat(300);
+        let r = request(serde_json::json!({"model": "rlm", "messages": [
+            {"role": "system", "content": "Answer briefly."},
+            {"role": "user", "content": doc},
+            {"role": "user", "content": "Which service failed?"},
+        ]}));
+        let asked = split_messages(&r.messages, false).unwrap();
+        assert_eq!(asked.question, "Answer briefly.\n\nWhich service failed?");
+        assert_eq!(asked.context.as_deref(), Some(doc.as_str()));
+    }
+
+    #[test]
+    fn a_marked_part_is_context_whatever_its_length() {
+        let r = request(serde_json::json!({"model": "rlm", "messages": [
+            {"role": "user", "content": [
+                {"type": "text", "text": "short doc", "rlm_context": true},
+                {"type": "text", "text": "What is in it?"},
+            ]},
+        ]}));
+        let asked = split_messages(&r.messages, false).unwrap();
+        assert_eq!(
+            asked,
+            Asked { question: "What is in it?".into(), context: Some("short doc".into()) }
+        );
+    }
+
+    #[test]
+    fn earlier_turns_follow_the_documents_as_a_transcript() {
+        let r = request(serde_json::json!({"model": "rlm", "messages": [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello"},
+            {"role": "user", "content": "And now?"},
+        ]}));
+        let asked = split_messages(&r.messages, false).unwrap();
+        assert_eq!(asked.question, "And now?");
+        assert_eq!(
+            asked.context.as_deref(),
+            Some("The conversation so far:\nuser: Hi\nassistant: Hello")
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_field() {
+        let only_doc = request(serde_json::json!({"model": "rlm", "messages": [
+            {"role": "user", "content": "x".repeat(CONTEXT_THRESHOLD_CHARS + 1)},
+        ]}));
+        assert_eq!(split_messages(&only_doc.messages, false).unwrap_err().param, Some("messages"));
+        assert!(split_messages(&only_doc.messages, true).is_err());
+        let no_user = request(serde_json::json!({"model": "rlm", "messages": [
+            {"role": "system", "content": "x"},
+        ]}));
+        assert!(split_messages(&no_user.messages, false).is_err());
+        let image = request(serde_json::json!({"model": "rlm", "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]},
+        ]}));
+        assert!(split_messages(&image.messages, false).unwrap_err().message.contains("image_url"));
+        let n2 = request(serde_json::json!({"model": "rlm", "n": 2, "messages": []}));
+        assert_eq!(n2.check_supported().unwrap_err().param, Some("n"));
+        let tools = request(serde_json::json!({"model": "rlm", "tools": [{}], "messages": []}));
+        assert_eq!(tools.check_supported().unwrap_err().param, Some("tools"));
+    }
+}
