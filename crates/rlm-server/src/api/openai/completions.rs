@@ -100,12 +100,12 @@ fn rlm_details(record: &ExecutionRecord) -> serde_json::Value {
     })
 }
 
-/// `stop` for an accepted FINAL; `length` for an answer the budget forced
-/// (the loop finalized or gave its best effort).
+/// `length` for an answer the budget forced (the loop finalized at the soft
+/// limit or gave its best effort); `stop` for every answer the model gave.
 fn finish_reason(record: &ExecutionRecord) -> &'static str {
     match record.finish.as_deref() {
-        Some("final") => "stop",
-        _ => "length",
+        Some("finalized" | "best_effort") => "length",
+        _ => "stop",
     }
 }
 

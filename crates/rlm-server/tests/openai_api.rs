@@ -1,0 +1,224 @@
+//! The OpenAI-compatible endpoint over HTTP: a blocking and a streamed chat
+//! completion answering the README's demo question over the scripted model
+//! (the corpus sent as a long message, or a stored session named by
+//! `model`), the whole tree's usage, the trace id in the header and the
+//! body, `/v1/models`, and OpenAI error objects for bad requests and keys.
+
+mod common;
+
+use common::*;
+use rlm_server::ApiKey;
+use serde_json::{Value, json};
+
+const ANSWER: &str = "billing logged the most errors (50); the vault passphrase is amber-falcon-42";
+const KEY: &str = "openai-test-token-0123456789";
+
+/// The `data:` payloads of an SSE body, in order (`[DONE]` kept as a string).
+fn sse_data(body: &str) -> Vec<Value> {
+    body.split("\n\n")
+        .filter_map(|frame| {
+            let data: String = frame
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(|v| v.strip_prefix(' ').unwrap_or(v))
+                .collect();
+            if data.is_empty() {
+                None
+            } else {
+                Some(serde_json::from_str(&data).unwrap_or(Value::String(data)))
+            }
+        })
+        .collect()
+}
+
+fn assert_openai_error(body: &Value, param: Option<&str>) {
+    let e = &body["error"];
+    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(e["type"].is_string() && e["code"].is_string(), "{body}");
+    assert_eq!(e["param"].as_str(), param, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_completion_answers_the_demo_question_with_the_trees_usage() {
+    let s = TestServer::start(demo_script()).await;
+    let corpus = corpus_text();
+    let body = json!({"model": "rlm", "messages": [
+        {"role": "system", "content": "Answer in one sentence."},
+        {"role": "user", "content": corpus},
+        {"role": "user", "content": DEMO_QUESTION},
+    ]});
+    let r = s.client.post(s.url("/v1/chat/completions")).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let header = r.headers()["x-rlm-trace-id"].to_str().unwrap().to_string();
+    let c: Value = r.json().await.unwrap();
+    assert_eq!(c["object"], "chat.completion");
+    assert!(c["id"].as_str().unwrap().starts_with("chatcmpl-"));
+    assert_eq!(c["model"], "rlm");
+    assert!(c["created"].as_i64().unwrap() > 1_700_000_000);
+    assert_eq!(c["choices"][0]["index"], 0);
+    assert_eq!(c["choices"][0]["message"]["role"], "assistant");
+    assert_eq!(c["choices"][0]["message"]["content"], ANSWER);
+    assert_eq!(c["choices"][0]["finish_reason"], "stop");
+    assert_eq!(c["rlm_trace_id"], header.as_str());
+    // The execution it names: the corpus was the context, the usage is its tree's.
+    let (status, exec) = s.get(&format!("/api/executions/{header}")).await;
+    assert_eq!(status, 200, "{exec}");
+    assert_eq!(exec["context_size"], corpus.chars().count() as u64);
+    assert_eq!(exec["user_query"], format!("Answer in one sentence.\n\n{DEMO_QUESTION}"));
+    let u = &c["usage"];
+    assert_eq!(u["prompt_tokens"], exec["total_input_tokens"]);
+    assert_eq!(u["completion_tokens"], exec["total_output_tokens"]);
+    assert_eq!(
+        u["total_tokens"].as_u64().unwrap(),
+        u["prompt_tokens"].as_u64().unwrap() + u["completion_tokens"].as_u64().unwrap()
+    );
+    // Sub-model calls are in it: the demo fans the corpus out to sub-models.
+    assert!(c["rlm"]["subcalls"].as_u64().unwrap() > 0, "{c}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_completion_sends_chunks_tokens_the_answer_usage_and_done() {
+    let s = TestServer::start(demo_script()).await;
+    let body = json!({"model": "rlm:scripted", "stream": true,
+    "stream_options": {"include_usage": true},
+    "messages": [{"role": "user", "content": [
+        {"type": "text", "text": corpus_text()},
+        {"type": "text", "text": DEMO_QUESTION},
+    ]}]});
+    let r = s.client.post(s.url("/v1/chat/completions")).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let trace_id = r.headers()["x-rlm-trace-id"].to_str().unwrap().to_string();
+    let frames = sse_data(&r.text().await.unwrap());
+    assert_eq!(frames.last().unwrap(), "[DONE]");
+    let chunks = &frames[..frames.len() - 1];
+    for c in chunks {
+        assert_eq!(c["object"], "chat.completion.chunk", "{c}");
+        assert_eq!(c["id"], chunks[0]["id"]);
+        assert_eq!(c["model"], "rlm:scripted");
+        assert_eq!(c["rlm_trace_id"], trace_id.as_str());
+    }
+    assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+    let delta = |key: &str| -> String {
+        chunks
+            .iter()
+            .filter_map(|c| c["choices"][0]["delta"][key].as_str())
+            .collect::<Vec<_>>()
+            .concat()
+    };
+    // The root model's replies, token by token, then the answer as content.
+    let reasoning = delta("reasoning_content");
+    assert!(reasoning.contains("```repl") && reasoning.contains("FINAL("), "{reasoning}");
+    assert!(
+        chunks.iter().filter(|c| c["choices"][0]["delta"]["reasoning_content"].is_string()).count()
+            > 10
+    );
+    assert_eq!(delta("content"), ANSWER);
+    let finish: Vec<&Value> =
+        chunks.iter().map(|c| &c["choices"][0]["finish_reason"]).filter(|f| !f.is_null()).collect();
+    assert_eq!(finish, [&json!("stop")]);
+    // include_usage: `usage: null` on every chunk but the last, which has no choices.
+    let (last, rest) = chunks.split_last().unwrap();
+    assert!(rest.iter().all(|c| c["usage"].is_null() && c.get("usage").is_some()));
+    assert_eq!(last["choices"], json!([]));
+    let (_, exec) = s.get(&format!("/api/executions/{trace_id}")).await;
+    assert_eq!(last["usage"]["prompt_tokens"], exec["total_input_tokens"]);
+    assert!(last["usage"]["total_tokens"].as_u64().unwrap() > 0);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_model_asks_over_the_stored_context_and_is_listed() {
+    let s = TestServer::start(demo_script()).await;
+    let sid = s.create_session("docs", &corpus_text()).await;
+    let (status, models) = s.get("/v1/models").await;
+    assert_eq!(status, 200);
+    assert_eq!(models["object"], "list");
+    let ids: Vec<&str> =
+        models["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let session_model = format!("rlm:session/{sid}");
+    for id in ["rlm", "rlm:scripted", session_model.as_str()] {
+        assert!(ids.contains(&id), "{id} not in {ids:?}");
+    }
+    assert!(models["data"].as_array().unwrap().iter().all(|m| m["object"] == "model"));
+    let (status, one) = s.get(&format!("/v1/models/{session_model}")).await;
+    assert_eq!((status, one["id"].as_str()), (200, Some(session_model.as_str())));
+    let body =
+        json!({"model": session_model, "messages": [{"role": "user", "content": DEMO_QUESTION}]});
+    let (status, c) = s.post("/v1/chat/completions", body).await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["choices"][0]["message"]["content"], ANSWER);
+    let (_, exec) =
+        s.get(&format!("/api/executions/{}", c["rlm_trace_id"].as_str().unwrap())).await;
+    assert_eq!(exec["session_id"], sid.as_str());
+    // A long message with a session is refused: its context is stored.
+    let body = json!({"model": session_model, "messages": [
+        {"role": "user", "content": corpus_text()}, {"role": "user", "content": "?"}]});
+    let (status, e) = s.post("/v1/chat/completions", body).await;
+    assert_eq!(status, 400);
+    assert_openai_error(&e, Some("messages"));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_and_keys_get_openai_error_objects() {
+    let s = TestServer::start_with(demo_script(), |c| {
+        c.api_keys = ApiKey::parse_list(&format!("alice:{KEY}")).unwrap();
+    })
+    .await;
+    let ask =
+        |model: &str| json!({"model": model, "messages": [{"role": "user", "content": "hi"}]});
+    let send = |body: Value, key: Option<&str>| {
+        let mut r = s.client.post(s.url("/v1/chat/completions")).json(&body);
+        if let Some(k) = key {
+            r = r.bearer_auth(k);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, e) = send(ask("rlm"), None).await;
+    assert_eq!(status, 401);
+    assert_openai_error(&e, None);
+    assert_eq!(e["error"]["code"], "invalid_api_key");
+    assert_eq!(send(ask("rlm"), Some("wrong")).await.0, 401);
+    let r = s.client.get(s.url("/v1/models")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    for model in ["gpt-4o", "rlm:openai:not-offered", &format!("rlm:session/{}", uuid_like())] {
+        let (status, e) = send(ask(model), Some(KEY)).await;
+        assert_eq!(status, 404, "{model}: {e}");
+        assert_openai_error(&e, Some("model"));
+        assert_eq!(e["error"]["code"], "model_not_found");
+    }
+    let mut n2 = ask("rlm");
+    n2["n"] = json!(2);
+    let (status, e) = send(n2, Some(KEY)).await;
+    assert_eq!(status, 400);
+    assert_openai_error(&e, Some("n"));
+    let (status, e) =
+        send(json!({"model": "rlm", "messages": [{"role": "system", "content": "x"}]}), Some(KEY))
+            .await;
+    assert_eq!(status, 400);
+    assert_openai_error(&e, Some("messages"));
+    let r = s
+        .client
+        .post(s.url("/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_openai_error(&r.json::<Value>().await.unwrap(), None);
+    // The server's own API is unchanged beside it.
+    let r = s.client.get(s.url("/api/sessions")).bearer_auth(KEY).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    s.stop().await;
+}
+
+fn uuid_like() -> &'static str {
+    "00000000-0000-4000-8000-000000000000"
+}
