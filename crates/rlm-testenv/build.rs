@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const NEEDS: &[&str] = &["python3", "shared_corpus", "embedding_model", "pytrec_eval", "browser"];
+const NEEDS: &[&str] =
+    &["python3", "shared_corpus", "embedding_model", "pytrec_eval", "openai_client", "browser"];
 
 fn main() {
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -23,6 +24,7 @@ fn main() {
         ("shared_corpus", shared_corpus(&workspace)),
         ("embedding_model", embedding_model()),
         ("pytrec_eval", pytrec_eval(&workspace)),
+        ("openai_client", openai_client(&workspace)),
         ("browser", browser(&workspace)),
     ];
     for (need, ok) in present {
@@ -84,6 +86,21 @@ fn pytrec_eval(workspace: &Path) -> bool {
     exists(&venv.join("rlm-test-ready"))
         && Command::new(venv.join("bin/python"))
             .args(["-c", "import pytrec_eval"])
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// The test environment's Python can import the official OpenAI SDK and
+/// LangChain's OpenAI chat model (`openai`, `langchain-openai`, installed by
+/// `.ci/test` with pinned versions), which drive `rlm serve`'s `/v1` endpoint.
+fn openai_client(workspace: &Path) -> bool {
+    let venv = match std::env::var_os("RLM_TEST_VENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace.join(".venv"),
+    };
+    exists(&venv.join("rlm-test-ready"))
+        && Command::new(venv.join("bin/python"))
+            .args(["-c", "import openai, langchain_openai"])
             .status()
             .is_ok_and(|s| s.success())
 }
