@@ -82,7 +82,8 @@ impl EngineConfig {
             .options(crate::config::loop_options(cfg, helps)?)
             .interpreter_limits(cfg.limits.clone())
             .scheduler(cfg.scheduler_config()?);
-        if let Some(r) = retrieval_settings(&cfg.retrieval, contexts, &self.env, default_first_step)?
+        if let Some(r) =
+            retrieval_settings(&cfg.retrieval, contexts, &self.env, default_first_step)?
         {
             builder = builder.retrieval(r);
         }

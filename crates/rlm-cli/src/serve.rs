@@ -18,8 +18,8 @@ use rlm_server::{
 use rlm_config::IsolateMode;
 
 use crate::config::{ConfigFlags, RlmConfig, SCRIPTED_MODEL, Settings};
-use crate::exit::{CliError, Exit};
 use crate::engine::DEMO_SCRIPT;
+use crate::exit::{CliError, Exit};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {

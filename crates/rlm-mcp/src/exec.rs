@@ -63,8 +63,7 @@ pub async fn exec(
                 () = cancel.cancelled() => None,
             }
         });
-        let mut outcome =
-            ExecOutcome { stdout, final_answer: None, error: None, cancelled: false };
+        let mut outcome = ExecOutcome { stdout, final_answer: None, error: None, cancelled: false };
         match end {
             None | Some(Ok(CellEnd::Cancelled)) => outcome.cancelled = true,
             Some(Ok(CellEnd::Done)) => {}

@@ -109,5 +109,9 @@ pub fn sessions_json(registry: &Registry) -> serde_json::Value {
 
 fn short(s: &str, n: usize) -> String {
     let one = s.replace('\n', " ");
-    if one.chars().count() > n { format!("{}…", one.chars().take(n).collect::<String>()) } else { one }
+    if one.chars().count() > n {
+        format!("{}…", one.chars().take(n).collect::<String>())
+    } else {
+        one
+    }
 }

@@ -13,7 +13,12 @@ use serde_json::{Value, json};
 pub const MAX_K: usize = 50;
 
 /// The best `k` hits for `query` in `context` (loaded from `path`).
-pub async fn search(context: Context, path: String, query: String, k: usize) -> Result<Value, String> {
+pub async fn search(
+    context: Context,
+    path: String,
+    query: String,
+    k: usize,
+) -> Result<Value, String> {
     let task = tokio::task::spawn_blocking(move || {
         let options = IndexOptions {
             dir: Some(index_dir_beside(Path::new(&path))),
@@ -22,8 +27,7 @@ pub async fn search(context: Context, path: String, query: String, k: usize) -> 
         };
         let retriever =
             EmbeddedRetriever::open_or_build(&context, &options).map_err(|e| e.to_string())?;
-        let hits =
-            retriever.search_sync(&query, k, &Filters::none()).map_err(|e| e.to_string())?;
+        let hits = retriever.search_sync(&query, k, &Filters::none()).map_err(|e| e.to_string())?;
         let report = retriever.report();
         Ok(json!({
             "path": path,

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use rlm_context::{Context, Document};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
-    CallToolResult, ContentBlock, Implementation, ListResourceTemplatesResult,
-    ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-    ServerCapabilities, ServerConfig,
+    CallToolResult, ContentBlock, Implementation, ListResourceTemplatesResult, ListResourcesResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
@@ -151,11 +151,11 @@ impl RlmServer {
             Ok(p) => p,
             Err(e) => return Ok(failure(e.message)),
         };
-        let outcome =
-            match crate::exec::exec(rlm, context, input.program, request.ct.clone()).await {
-                Ok(o) => o,
-                Err(reason) => return Ok(failure(reason)),
-            };
+        let outcome = match crate::exec::exec(rlm, context, input.program, request.ct.clone()).await
+        {
+            Ok(o) => o,
+            Err(reason) => return Ok(failure(reason)),
+        };
         let doc = outcome.to_json();
         Ok(match (&outcome.error, outcome.cancelled) {
             (Some(e), _) => {
@@ -220,7 +220,8 @@ impl RlmServer {
             Ok(entry) => entry,
             Err(e) => return Ok(failure(e.message)),
         };
-        let (chars, docs) = (entry.session.context().len_chars(), entry.session.context().num_documents());
+        let (chars, docs) =
+            (entry.session.context().len_chars(), entry.session.context().num_documents());
         let name = entry.name.clone();
         Ok(match self.registry.add_session(entry) {
             Ok(id) => {

@@ -35,7 +35,8 @@ impl HttpServer {
     /// Binds `addr` (port 0: any free port) and serves `server` at `/mcp`.
     pub async fn start(server: RlmServer, addr: SocketAddr) -> Result<HttpServer, McpError> {
         let stop = CancellationToken::new();
-        let mut config = StreamableHttpServerConfig::default().with_cancellation_token(stop.clone());
+        let mut config =
+            StreamableHttpServerConfig::default().with_cancellation_token(stop.clone());
         // The bound port too: rmcp compares the Host header's authority.
         config.allowed_hosts.push(addr.ip().to_string());
         let service: StreamableHttpService<RlmServer, LocalSessionManager> =
