@@ -64,9 +64,17 @@ impl Engines for CliEngines {
     }
 }
 
+/// The knobs `rlm mcp` honours: `rlm run`'s (its engines are built the same
+/// way) but the trace file and the log format, which belong to one run on a
+/// terminal (the server keeps every run's trace as a resource instead).
+fn supported_knobs() -> Vec<&'static str> {
+    let own_to_run = ["trace", "log_format"];
+    rlm_config::FrontEnd::Run.keys().into_iter().filter(|k| !own_to_run.contains(k)).collect()
+}
+
 pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
     let settings = Settings::from_process(&args.config)?;
-    crate::config::warn_unsupported(&settings, "rlm mcp", &rlm_config::FrontEnd::Run.keys());
+    crate::config::warn_unsupported(&settings, "rlm mcp", &supported_knobs());
     let config = settings.resolve()?;
     let engine = EngineConfig::new(config, settings.env.clone(), args.script.clone())?;
     // Fail at start, not at the first tool call, when the models cannot be set up.
@@ -92,4 +100,40 @@ pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
         McpError::Transport(_) => CliError::Internal(e.to_string()),
     })?;
     Ok(Exit::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        mcp: McpArgs,
+    }
+
+    #[test]
+    fn stdio_by_default_http_on_request() {
+        let args = Cli::try_parse_from(["rlm-mcp"]).unwrap().mcp;
+        assert_eq!(
+            (args.transport, args.listen.to_string()),
+            (Transport::Stdio, "127.0.0.1:8765".into())
+        );
+        let args =
+            Cli::try_parse_from(["rlm-mcp", "--transport", "http", "--listen", "127.0.0.1:0"])
+                .unwrap()
+                .mcp;
+        assert_eq!((args.transport, args.listen.port()), (Transport::Http, 0));
+        assert!(Cli::try_parse_from(["rlm-mcp", "--transport", "sse"]).is_err());
+    }
+
+    #[test]
+    fn the_knobs_are_run_s_but_the_trace_file_and_log_format() {
+        let knobs = supported_knobs();
+        assert!(knobs.contains(&"model") && knobs.contains(&"limits.fuel"), "{knobs:?}");
+        assert!(!knobs.contains(&"trace") && !knobs.contains(&"log_format"), "{knobs:?}");
+        let run = rlm_config::FrontEnd::Run.keys();
+        assert_eq!(knobs.len() + 2, run.len());
+    }
 }
