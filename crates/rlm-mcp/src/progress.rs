@@ -4,6 +4,8 @@
 //! The listener is called on the run's thread and must not block: it hands
 //! each message to a bounded channel (a message that does not fit is dropped:
 //! progress is advisory) and a task sends them to the client in order.
+//! [`StepProgress::finish`] closes the queue and waits until every message is
+//! sent, so that a tool's result never overtakes its progress.
 
 use std::sync::Mutex;
 
@@ -17,7 +19,9 @@ const QUEUED_MESSAGES: usize = 256;
 
 /// The listener half: subscribe it to an execution.
 pub struct StepProgress {
-    tx: mpsc::Sender<(f64, String)>,
+    /// `None` once finished: later events are not reported.
+    tx: Mutex<Option<mpsc::Sender<(f64, String)>>>,
+    sender: Mutex<Option<tokio::task::JoinHandle<()>>>,
     state: Mutex<Counter>,
 }
 
@@ -30,11 +34,11 @@ struct Counter {
 }
 
 impl StepProgress {
-    /// A listener whose messages go to `peer` under `token`, and the task
-    /// that sends them (ends when the listener is dropped).
+    /// A listener whose messages go to `peer` under `token` (sent by a task
+    /// that ends at [`StepProgress::finish`]).
     pub fn start(peer: Peer<RoleServer>, token: ProgressToken) -> StepProgress {
         let (tx, mut rx) = mpsc::channel::<(f64, String)>(QUEUED_MESSAGES);
-        tokio::spawn(async move {
+        let sender = tokio::spawn(async move {
             while let Some((progress, message)) = rx.recv().await {
                 let param =
                     ProgressNotificationParam::new(token.clone(), progress).with_message(message);
@@ -43,12 +47,27 @@ impl StepProgress {
                 }
             }
         });
-        StepProgress { tx, state: Mutex::new(Counter::default()) }
+        StepProgress {
+            tx: Mutex::new(Some(tx)),
+            sender: Mutex::new(Some(sender)),
+            state: Mutex::new(Counter::default()),
+        }
+    }
+
+    /// Stops reporting and waits until every queued message has been sent.
+    pub async fn finish(&self) {
+        drop(self.tx.lock().unwrap_or_else(|p| p.into_inner()).take());
+        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(sender) = sender {
+            let _ = sender.await;
+        }
     }
 
     fn send(&self, counter: &mut Counter, message: String) {
         counter.sent += 1;
-        let _ = self.tx.try_send((counter.sent as f64, message));
+        if let Some(tx) = self.tx.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            let _ = tx.try_send((counter.sent as f64, message));
+        }
     }
 }
 

@@ -35,8 +35,12 @@ pub async fn ask(
     request: &RequestContext<RoleServer>,
 ) -> Result<Execution, SessionError> {
     let handle = session.start(question)?;
-    if let Some(token) = request.meta.get_progress_token() {
-        handle.subscribe(Arc::new(StepProgress::start(request.peer.clone(), token)));
+    let progress = request
+        .meta
+        .get_progress_token()
+        .map(|token| Arc::new(StepProgress::start(request.peer.clone(), token)));
+    if let Some(p) = &progress {
+        handle.subscribe(Arc::clone(p) as Arc<dyn rlm_trace::TraceListener>);
     }
     let canceller = handle.canceller();
     let mut guard = CancelOnDrop(Some(handle.canceller()));
@@ -50,6 +54,10 @@ pub async fn ask(
         }
     };
     guard.0 = None;
+    // The last step's progress reaches the client before the result does.
+    if let Some(p) = &progress {
+        p.finish().await;
+    }
     result
 }
 
