@@ -67,6 +67,10 @@ pub(crate) struct Frame {
     /// What a large frame was charged (`call::frame_cost`), credited when it
     /// is dropped (held for that); `None` for the small frames the call-depth cap bounds.
     _charge: Option<FrameCharge>,
+    /// A generator expression's frame run to its end at once, as a list
+    /// comprehension (`Vm::generator_might_suspend`): each `Yield` appends
+    /// to the list at the bottom of its operand stack.
+    collect: bool,
 }
 
 impl Frame {
