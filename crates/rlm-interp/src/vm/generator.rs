@@ -133,9 +133,9 @@ impl Vm {
     pub(crate) fn resume_generator(
         &mut self,
         it: &Rc<RefCell<IterState>>,
-        frame: Box<Frame>,
+        frame: Frame,
     ) -> R<Option<Value>> {
-        let (back, out) = self.run_generator_frame(*frame);
+        let (back, out) = self.run_generator_frame(frame);
         if let IterState::Gen(g) = &mut *it.borrow_mut() {
             g.finish_step(back);
         }
@@ -145,7 +145,7 @@ impl Vm {
     fn run_generator_frame(&mut self, frame: Frame) -> (Option<Box<Frame>>, R<Option<Value>>) {
         // The resumption itself (the nested loop's entry, the frame moved
         // twice), besides the instructions the frame runs.
-        if let Err(e) = self.fuel(1) {
+        if let Err(e) = self.fuel(crate::cost::FUEL_PER_GENERATOR_STEP) {
             return (Some(Box::new(frame)), Err(e));
         }
         // Each nested level counts as callbacks do, so that a chain of

@@ -74,14 +74,14 @@ pub(crate) struct Frame {
 }
 
 impl Frame {
-    /// The values a suspended generator's frame holds, and its cells, for
-    /// dropping without recursion.
-    pub(crate) fn into_parts(self) -> (Vec<Value>, Vec<Rc<StoreCell<Option<Value>>>>) {
-        let Frame { stack, locals, cells, handled, .. } = self;
+    /// The values a suspended generator's frame holds, for dropping without
+    /// recursion (its cells, shared with the enclosing scope, are let go).
+    pub(crate) fn into_values(self) -> Vec<Value> {
+        let Frame { stack, locals, handled, .. } = self;
         let mut values: Vec<Value> = stack.into_values().collect();
         values.extend(locals.into_iter().flatten());
         values.extend(handled.into_iter().map(Value::Exc));
-        (values, cells)
+        values
     }
 
     /// The buffers a suspended generator's frame holds (its box, operand
