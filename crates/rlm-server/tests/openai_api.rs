@@ -222,3 +222,31 @@ async fn bad_requests_and_keys_get_openai_error_objects() {
 fn uuid_like() -> &'static str {
     "00000000-0000-4000-8000-000000000000"
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keys_concurrency_limit_holds_on_the_endpoint() {
+    let s = TestServer::start_with(demo_script(), |c| {
+        c.limits.max_concurrent_per_key = 1;
+        // Slow replies keep the first execution running while the second is asked.
+        c.models.scripted_token_delay = std::time::Duration::from_millis(20);
+    })
+    .await;
+    let ask = |stream: bool| {
+        json!({"model": "rlm", "stream": stream, "messages": [
+            {"role": "user", "content": corpus_text()}, {"role": "user", "content": DEMO_QUESTION}]})
+    };
+    // A streamed answer's headers arrive once its execution holds the key's only slot.
+    let first = s.client.post(s.url("/v1/chat/completions")).json(&ask(true)).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let r = s.client.post(s.url("/v1/chat/completions")).json(&ask(false)).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let e: Value = r.json().await.unwrap();
+    assert_openai_error(&e, None);
+    assert_eq!(
+        (e["error"]["type"].as_str(), e["error"]["code"].as_str()),
+        (Some("rate_limit_error"), Some("rate_limit_exceeded"))
+    );
+    drop(first);
+    s.stop().await;
+}
