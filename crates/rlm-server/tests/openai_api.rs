@@ -250,3 +250,38 @@ async fn the_keys_concurrency_limit_holds_on_the_endpoint() {
     drop(first);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execution_without_an_answer_is_an_error_object_blocking_and_streamed() {
+    // The root model refuses every call with a 401 (not retried): the run fails.
+    let mock = MockModel::start(|_, _| MockReply { status: 401, ..MockReply::ok("bad key") }).await;
+    let env = mock.env();
+    let s = TestServer::start_with(demo_script(), |c| {
+        c.models.default_model = "openai:mock-root".into();
+        c.models.env = env;
+    })
+    .await;
+    let ask = |stream: bool| json!({"model": "rlm", "stream": stream, "messages": [{"role": "user", "content": "q"}]});
+    let r = s.client.post(s.url("/v1/chat/completions")).json(&ask(false)).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    let trace_id = r.headers()["x-rlm-trace-id"].to_str().unwrap().to_string();
+    let e: Value = r.json().await.unwrap();
+    assert_openai_error(&e, None);
+    assert_eq!(
+        (e["error"]["type"].as_str(), e["error"]["code"].as_str()),
+        (Some("server_error"), Some("model_error"))
+    );
+    assert!(e["error"]["message"].as_str().unwrap().contains(&trace_id), "{e}");
+    let (_, exec) = s.get(&format!("/api/executions/{trace_id}")).await;
+    assert_eq!(exec["status"], "failed");
+    // Streamed: the role chunk, then the error frame, then [DONE].
+    let r = s.client.post(s.url("/v1/chat/completions")).json(&ask(true)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let frames = sse_data(&r.text().await.unwrap());
+    assert_eq!(frames.last().unwrap(), "[DONE]");
+    let error = &frames[frames.len() - 2];
+    assert_openai_error(error, None);
+    assert_eq!(error["error"]["code"], "model_error");
+    assert!(frames[..frames.len() - 2].iter().all(|f| f["object"] == "chat.completion.chunk"));
+    s.stop().await;
+}

@@ -219,7 +219,10 @@ fn stream_frames(
         reply.delta(serde_json::json!({"role": "assistant", "content": ""}), None, include_usage);
     let body = events
         .filter(|e| {
-            let wanted = matches!(e.name.as_str(), "token" | "complete" | "error");
+            // `complete`/`error` without a trace event are the execution's end (a
+            // trace event named `error` is a step's error, not the end).
+            let wanted = e.name == "token"
+                || (matches!(e.name.as_str(), "complete" | "error") && e.trace.is_none());
             async move { wanted }
         })
         .then(move |e| {
