@@ -429,9 +429,12 @@ pub struct Health {
     pub service: String,
 }
 
-/// Every error body: `{"detail": "...", "code": "..."}`.
+/// Every error body: `{"detail": "...", "code": "..."}`, plus `field` (its
+/// path, `settings.max_steps`) when one request field is at fault.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     pub detail: String,
     pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
