@@ -12,7 +12,8 @@ use std::time::Duration;
 use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
 use rlm_server::{
-    ApiKey, JobsConfig, ModelConfig, Server, ServerConfig, ServerIsolation, ServerLimits,
+    ApiKey, JobsConfig, ModelConfig, RetentionConfig, Server, ServerConfig, ServerIsolation,
+    ServerLimits,
 };
 
 use rlm_config::IsolateMode;
@@ -81,6 +82,24 @@ pub struct ServeArgs {
     /// Longest an execution may run, in seconds.
     #[arg(long, default_value_t = 600)]
     pub max_execution_secs: u64,
+    /// Sessions one API key may hold (default: no quota).
+    #[arg(long, value_name = "N")]
+    pub max_sessions_per_key: Option<u64>,
+    /// Context MiB one API key's sessions may hold together (default: no quota).
+    #[arg(long, value_name = "MIB")]
+    pub max_context_mb_per_key: Option<u64>,
+    /// Uploads (multipart session bodies, streamed to disk) one API key may
+    /// send at once.
+    #[arg(long, default_value_t = 2)]
+    pub max_uploads_per_key: usize,
+    /// Delete ended executions (with their traces) older than this many
+    /// days; a background sweep runs every minute (default: keep all).
+    #[arg(long, env = "RLM_RETAIN_DAYS", value_name = "DAYS")]
+    pub retain_days: Option<f64>,
+    /// While the store is larger than this on disk, delete the oldest ended
+    /// executions, a batch per minute (default: no cap).
+    #[arg(long, env = "RLM_MAX_STORE_GB", value_name = "GB")]
+    pub max_store_gb: Option<f64>,
 }
 
 pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
@@ -159,6 +178,11 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_query_chars: args.max_query_chars,
             max_concurrent_per_key: args.max_concurrent,
             max_execution: Duration::from_secs(args.max_execution_secs),
+            max_sessions_per_key: args.max_sessions_per_key,
+            max_context_bytes_per_key: args
+                .max_context_mb_per_key
+                .map(|m| m.saturating_mul(1 << 20)),
+            max_uploads_per_key: args.max_uploads_per_key,
             execution: execution_budget(resolved.budgets.to_limits()),
             sandbox: resolved.limits.clone(),
         },
@@ -171,9 +195,32 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         cors_origins: args.cors_origins,
         shutdown_grace: Duration::from_secs(10),
         isolation: isolation(&resolved)?,
+        retention: retention(args.retain_days, args.max_store_gb)?,
     };
     config.validate().map_err(|e| CliError::Config(e.to_string()))?;
     Ok(config)
+}
+
+/// `--retain-days` and `--max-store-gb` as the sweeper's settings.
+fn retention(days: Option<f64>, gb: Option<f64>) -> Result<RetentionConfig, CliError> {
+    let positive = |flag: &str, v: f64| {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(CliError::Config(format!("{flag} must be a positive number, not {v}")))
+        }
+    };
+    let retain = days
+        .map(|d| {
+            positive("--retain-days", d).and_then(|d| {
+                Duration::try_from_secs_f64(d * 86_400.0)
+                    .map_err(|e| CliError::Config(format!("--retain-days {d}: {e}")))
+            })
+        })
+        .transpose()?;
+    let max_store_bytes =
+        gb.map(|g| positive("--max-store-gb", g).map(|g| (g * 1e9) as u64)).transpose()?;
+    Ok(RetentionConfig { retain, max_store_bytes, ..RetentionConfig::default() })
 }
 
 /// `isolation.isolate = process` (`--isolate process`): workers are this very

@@ -163,6 +163,15 @@ pub(crate) const FUEL_PER_VALUE_WRITTEN: u64 = 8;
 /// cost table and calibration", the callback rows of 2026-11-24).
 pub(crate) const FUEL_PER_CALLBACK: u64 = 24;
 
+/// Fuel for a sequence repeated (`[] * n`, `() * n`, `"" * n`), besides its
+/// items and bytes (`OPERATOR_COSTS`' `*`): the operator's generic path, the
+/// new object made, charged and registered, and the one it replaces dropped
+/// cost ~1,500 instructions more than `n * 1` under callgrind (~28 units at
+/// the reference loop's ~52 instructions a unit), and a loop of three empty
+/// repeats ran its fuel 9x slower than the reference loop (BENCHMARKS.md,
+/// "Hostile programs after lazy generator expressions").
+pub(crate) const FUEL_PER_SEQUENCE_REPEAT: u64 = 32;
+
 /// The same for a builtin function or a type passed as the callable (no
 /// frame, no nested loop): `sorted(xs, key=str)`.
 pub(crate) const FUEL_PER_BUILTIN_CALLBACK: u64 = 8;

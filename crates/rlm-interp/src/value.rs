@@ -251,6 +251,9 @@ impl Value {
             Value::Type(_) => Ty::Type,
             Value::Exc(e) => Ty::Exc(e.kind),
             Value::Module(_) => Ty::Module,
+            Value::Iter(i) if matches!(i.try_borrow().as_deref(), Ok(IterState::Gen(_))) => {
+                Ty::Other(&"generator")
+            }
             Value::Iter(_) => Ty::Other(&"iterator"),
             Value::Coroutine(_) => Ty::Other(&"coroutine"),
             Value::HostFuture(_) => Ty::Other(&"coroutine"),

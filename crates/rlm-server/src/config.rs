@@ -113,6 +113,12 @@ pub struct ServerLimits {
     pub max_concurrent_per_key: usize,
     /// Longest an execution may run.
     pub max_execution: Duration,
+    /// Sessions one key may hold (`None`: no quota).
+    pub max_sessions_per_key: Option<u64>,
+    /// Context bytes one key's sessions may hold together (`None`: no quota).
+    pub max_context_bytes_per_key: Option<u64>,
+    /// Uploads (multipart session bodies) one key may stream at once.
+    pub max_uploads_per_key: usize,
     /// Each execution's budget where its session sets none (steps, subcalls,
     /// depth, tokens, cost; `rlm.toml`'s `[budgets]`). Its wall time is capped
     /// by `max_execution`. These are also the operator's ceilings: a session
@@ -132,6 +138,9 @@ impl Default for ServerLimits {
             max_query_chars: 20_000,
             max_concurrent_per_key: 8,
             max_execution: Duration::from_secs(600),
+            max_sessions_per_key: None,
+            max_context_bytes_per_key: None,
+            max_uploads_per_key: 2,
             execution: rlm_policy::BudgetLimits {
                 max_steps: Some(20),
                 ..rlm_policy::BudgetLimits::default()
@@ -177,6 +186,8 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Where executions' programs run (`rlm serve --isolate`).
     pub isolation: ServerIsolation,
+    /// What the retention sweeper keeps (`--retain-days`, `--max-store-gb`).
+    pub retention: crate::retention::RetentionConfig,
 }
 
 /// Where executions' programs run.
@@ -204,6 +215,7 @@ impl ServerConfig {
             cors_origins: Vec::new(),
             shutdown_grace: Duration::from_secs(10),
             isolation: ServerIsolation::None,
+            retention: Default::default(),
         }
     }
 
@@ -220,9 +232,12 @@ impl ServerConfig {
         if ids.windows(2).any(|w| w[0] == w[1]) {
             return Err(ServerError::Config("two API keys have the same id".into()));
         }
-        if self.jobs.workers == 0 || self.limits.max_concurrent_per_key == 0 {
+        if self.jobs.workers == 0
+            || self.limits.max_concurrent_per_key == 0
+            || self.limits.max_uploads_per_key == 0
+        {
             return Err(ServerError::Config(
-                "job workers and executions per key must be at least 1".into(),
+                "job workers, executions per key and uploads per key must be at least 1".into(),
             ));
         }
         Ok(())

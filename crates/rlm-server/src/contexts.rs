@@ -44,53 +44,30 @@ impl ContextFiles {
     /// Writes the documents as one new file (through a temporary file and a
     /// rename, so a crash never leaves a half-written context behind).
     pub fn store(&self, documents: &[NewDocument]) -> Result<ContextRef, ServerError> {
+        let mut writer = self.writer()?;
+        for doc in documents {
+            writer.begin_document(doc.name.clone())?;
+            writer.write(doc.text.as_bytes())?;
+        }
+        writer.finish()
+    }
+
+    /// A context written as it arrives (uploads are streamed to disk chunk
+    /// by chunk, never held whole in memory).
+    pub fn writer(&self) -> Result<ContextWriter<'_>, ServerError> {
         let file = format!("{}.txt", Uuid::new_v4());
         let tmp = self.dir.join(format!(".{file}.tmp"));
-        let io = |what: &str, source| ServerError::Io { what: what.to_string(), source };
-        let mut out = std::io::BufWriter::new(
-            std::fs::File::create(&tmp).map_err(|e| io("cannot create a context file", e))?,
-        );
-        let mut hasher = blake3::Hasher::new();
-        let (mut bytes, mut chars) = (0u64, 0u64);
-        let mut refs = Vec::with_capacity(documents.len().max(1));
-        for (i, doc) in documents.iter().enumerate() {
-            if i > 0 {
-                out.write_all(SEPARATOR.as_bytes()).map_err(|e| io("cannot write a context", e))?;
-                hasher.update(SEPARATOR.as_bytes());
-                bytes += SEPARATOR.len() as u64;
-                chars += SEPARATOR.chars().count() as u64;
-            }
-            out.write_all(doc.text.as_bytes()).map_err(|e| io("cannot write a context", e))?;
-            hasher.update(doc.text.as_bytes());
-            let doc_chars = doc.text.chars().count() as u64;
-            refs.push(DocumentRef {
-                name: doc.name.clone(),
-                bytes: doc.text.len() as u64,
-                chars: doc_chars,
-            });
-            bytes += doc.text.len() as u64;
-            chars += doc_chars;
-        }
-        if refs.is_empty() {
-            refs.push(DocumentRef { name: None, bytes: 0, chars: 0 });
-        }
-        let written = out.into_inner().map_err(|e| io("cannot write a context", e.into_error()))?;
-        written.sync_all().map_err(|e| io("cannot write a context", e))?;
-        drop(written);
-        std::fs::rename(&tmp, self.dir.join(&file))
-            .map_err(|e| io("cannot store a context file", e))?;
-        // The rename is durable once the directory is: the session record
-        // that names the file is acknowledged only after this.
-        std::fs::File::open(&self.dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io("cannot store a context file", e))?;
-        Ok(ContextRef {
+        let out = std::fs::File::create(&tmp).map_err(|e| io("cannot create a context file", e))?;
+        Ok(ContextWriter {
+            files: self,
             file,
-            bytes,
-            chars,
-            hash: hasher.finalize().to_hex().to_string(),
-            documents: refs,
-            separator: SEPARATOR.to_string(),
+            tmp,
+            out: Some(std::io::BufWriter::new(out)),
+            hasher: blake3::Hasher::new(),
+            bytes: 0,
+            chars: 0,
+            documents: Vec::new(),
+            carry: Vec::new(),
         })
     }
 
@@ -127,6 +104,138 @@ impl ContextFiles {
             )));
         }
         Ok(self.dir.join(&context.file))
+    }
+}
+
+fn io(what: &str, source: std::io::Error) -> ServerError {
+    ServerError::Io { what: what.to_string(), source }
+}
+
+/// A context file being written: documents appended in chunks, checked as
+/// UTF-8, hashed and counted on the way, renamed into place by
+/// [`ContextWriter::finish`]; dropped unfinished, its temporary file goes.
+pub struct ContextWriter<'a> {
+    files: &'a ContextFiles,
+    file: String,
+    tmp: PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+    hasher: blake3::Hasher,
+    bytes: u64,
+    chars: u64,
+    documents: Vec<DocumentRef>,
+    /// The first bytes of a character split between two chunks (at most 3).
+    carry: Vec<u8>,
+}
+
+impl ContextWriter<'_> {
+    /// Bytes written so far, separators included.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> Result<(), ServerError> {
+        let out = self.out.as_mut().ok_or_else(|| {
+            ServerError::Internal("a context writer was used after it finished".into())
+        })?;
+        out.write_all(bytes).map_err(|e| io("cannot write a context", e))?;
+        self.hasher.update(bytes);
+        self.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn end_document(&mut self) -> Result<(), ServerError> {
+        if !self.carry.is_empty() {
+            let name = self.documents.last().and_then(|d| d.name.clone());
+            return Err(ServerError::BadRequest(format!(
+                "document {name:?} is not UTF-8 text (it ends inside a character)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Starts the next document (after the separator, if one came before).
+    pub fn begin_document(&mut self, name: Option<String>) -> Result<(), ServerError> {
+        self.end_document()?;
+        if !self.documents.is_empty() {
+            self.emit(SEPARATOR.as_bytes())?;
+            self.chars += SEPARATOR.chars().count() as u64;
+        }
+        self.documents.push(DocumentRef { name, bytes: 0, chars: 0 });
+        Ok(())
+    }
+
+    /// Appends a chunk of the current document's text.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), ServerError> {
+        let joined;
+        let data: &[u8] = if self.carry.is_empty() {
+            chunk
+        } else {
+            joined = [self.carry.as_slice(), chunk].concat();
+            &joined
+        };
+        let valid = match std::str::from_utf8(data) {
+            Ok(_) => data.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => {
+                let doc = self.documents.last();
+                let offset = doc.map_or(0, |d| d.bytes) + e.valid_up_to() as u64;
+                let name = doc.and_then(|d| d.name.clone());
+                return Err(ServerError::BadRequest(format!(
+                    "document {name:?} is not UTF-8 text (invalid byte at offset {offset})"
+                )));
+            }
+        };
+        let (text, rest) = data.split_at(valid);
+        let chars = std::str::from_utf8(text).map_or(0, |t| t.chars().count()) as u64;
+        let rest = rest.to_vec();
+        self.emit(text)?;
+        self.chars += chars;
+        if let Some(doc) = self.documents.last_mut() {
+            doc.bytes += text.len() as u64;
+            doc.chars += chars;
+        }
+        self.carry = rest;
+        Ok(())
+    }
+
+    /// Makes the file durable and renames it into place.
+    pub fn finish(mut self) -> Result<ContextRef, ServerError> {
+        self.end_document()?;
+        let out = self
+            .out
+            .take()
+            .ok_or_else(|| ServerError::Internal("a context writer finished twice".into()))?;
+        let written = out.into_inner().map_err(|e| io("cannot write a context", e.into_error()))?;
+        written.sync_all().map_err(|e| io("cannot write a context", e))?;
+        drop(written);
+        std::fs::rename(&self.tmp, self.files.dir.join(&self.file))
+            .map_err(|e| io("cannot store a context file", e))?;
+        // The rename is durable once the directory is: the session record
+        // that names the file is acknowledged only after this.
+        std::fs::File::open(&self.files.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io("cannot store a context file", e))?;
+        let mut documents = std::mem::take(&mut self.documents);
+        if documents.is_empty() {
+            documents.push(DocumentRef { name: None, bytes: 0, chars: 0 });
+        }
+        Ok(ContextRef {
+            file: self.file.clone(),
+            bytes: self.bytes,
+            chars: self.chars,
+            hash: self.hasher.finalize().to_hex().to_string(),
+            documents,
+            separator: SEPARATOR.to_string(),
+        })
+    }
+}
+
+impl Drop for ContextWriter<'_> {
+    fn drop(&mut self) {
+        // Unfinished (an error, a refused upload): the temporary file goes.
+        if self.out.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }
 

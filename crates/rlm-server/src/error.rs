@@ -79,6 +79,7 @@ impl ServerError {
             ServerError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ServerError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Rejected { status, .. } => *status,
+            ServerError::Store(StoreError::BadCursor(_)) => StatusCode::BAD_REQUEST,
             ServerError::Store(_)
             | ServerError::Config(_)
             | ServerError::Internal(_)
@@ -98,6 +99,7 @@ impl ServerError {
             ServerError::Conflict(_) => "conflict",
             ServerError::TooManyRequests { .. } => "too_many_requests",
             ServerError::ShuttingDown => "shutting_down",
+            ServerError::Store(StoreError::BadCursor(_)) => "bad_request",
             ServerError::Store(_) => "storage",
             ServerError::Context(_) => "context",
             ServerError::Model(_) => "model",

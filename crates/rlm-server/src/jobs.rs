@@ -18,7 +18,8 @@ use crate::error::ServerError;
 use crate::executions::{Executions, StartRequest, Target};
 use crate::metrics::Metrics;
 use crate::store::{
-    CancelRequest, ExecutionStatus, JobOutcome, JobRecord, JobStatus, Store, now_micros,
+    CancelRequest, ExecutionStatus, JobOutcome, JobRecord, JobStatus, Listed, PageRequest, Store,
+    now_micros,
 };
 
 /// What an interrupted job says.
@@ -141,8 +142,12 @@ impl Jobs {
         }
     }
 
-    pub async fn list(&self, owner: &str) -> Result<Vec<JobRecord>, ServerError> {
-        Ok(self.store.list_jobs(Some(owner)).await?)
+    pub async fn list(
+        &self,
+        owner: &str,
+        page: &PageRequest,
+    ) -> Result<Listed<JobRecord>, ServerError> {
+        Ok(self.store.list_jobs(owner, page).await?)
     }
 
     /// Cancels a job: a pending one at once; a running one by cancelling its

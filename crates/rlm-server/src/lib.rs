@@ -32,10 +32,12 @@ mod error;
 mod executions;
 mod jobs;
 mod metrics;
+mod quotas;
+mod retention;
 mod server;
 mod shapes;
 mod stats;
-mod store;
+pub mod store;
 mod tree;
 mod web;
 
@@ -43,4 +45,5 @@ pub use config::{
     ApiKey, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation, ServerLimits,
 };
 pub use error::ServerError;
+pub use retention::{RetentionConfig, sweep as retention_sweep};
 pub use server::{Server, init_json_logs};

@@ -89,6 +89,7 @@ impl Server {
             jobs: Arc::clone(&jobs),
             contexts,
             metrics,
+            quotas: Arc::new(crate::quotas::Quotas::new(config.limits.clone())),
             auth: Arc::clone(&auth),
             limits: config.limits.clone(),
             allowed_path_root: config.allowed_path_root.clone(),
@@ -109,6 +110,9 @@ impl Server {
         }
         let workers = jobs.spawn_workers();
         let stop = CancellationToken::new();
+        let sweeper = (!config.retention.is_off()).then(|| {
+            crate::retention::spawn(Arc::clone(&store), config.retention.clone(), stop.clone())
+        });
         let http_stop = CancellationToken::new();
         let grace = config.shutdown_grace;
         let serve = {
@@ -127,7 +131,7 @@ impl Server {
                 ready.store(false, Ordering::SeqCst);
                 jobs.stop();
                 executions.shutdown(grace).await;
-                for w in workers {
+                for w in workers.into_iter().chain(sweeper) {
                     let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
                 }
                 http_stop.cancel();

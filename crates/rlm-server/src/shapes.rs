@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::store::{
-    ExecutionRecord, JobRecord, JobStatus, Micros, SessionOverrides, SessionRecord, Spend,
+    ExecutionRecord, HistoryPage, JobRecord, JobStatus, Micros, SessionOverrides, SessionRecord,
+    Spend,
 };
 
 pub fn time(micros: Micros) -> DateTime<Utc> {
@@ -91,7 +92,7 @@ impl From<&SessionRecord> for SessionResponse {
             memory_count: s.state.memory.len(),
             settings: s.settings.clone(),
             spend: Spend::from(&s.state.usage),
-            history_turns: s.state.history.len(),
+            history_turns: usize::try_from(s.history_len).unwrap_or(usize::MAX),
         }
     }
 }
@@ -100,6 +101,14 @@ impl From<&SessionRecord> for SessionResponse {
 pub struct SessionListResponse {
     pub sessions: Vec<SessionResponse>,
     pub total: usize,
+    /// `cursor` of the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeletedExecution {
+    pub status: String,
+    pub execution_id: Uuid,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -149,21 +158,29 @@ pub struct HistoryResponse {
     pub session_id: Uuid,
     /// Oldest first; the most recent ones are shown to the root model.
     pub turns: Vec<HistoryTurn>,
+    /// Turns in the whole history.
+    pub total: u64,
+    /// `cursor` of the next page; null on the last.
+    pub next_cursor: Option<String>,
 }
 
-impl From<&SessionRecord> for HistoryResponse {
-    fn from(s: &SessionRecord) -> Self {
-        let turns = s
-            .state
-            .history
+impl HistoryResponse {
+    pub fn from_page(session_id: Uuid, page: &HistoryPage) -> Self {
+        let turns = page
+            .turns
             .iter()
-            .map(|t| HistoryTurn {
+            .map(|(_, t)| HistoryTurn {
                 execution_id: t.execution_id.0.clone(),
                 query: t.query.clone(),
                 answer: t.answer.clone(),
             })
             .collect();
-        HistoryResponse { session_id: s.id, turns }
+        HistoryResponse {
+            session_id,
+            turns,
+            total: page.total,
+            next_cursor: page.next.map(|n| n.to_string()),
+        }
     }
 }
 
@@ -250,6 +267,8 @@ impl From<&ExecutionRecord> for ExecutionResponse {
 pub struct ExecutionListResponse {
     pub executions: Vec<ExecutionResponse>,
     pub total: usize,
+    /// `cursor` of the next page; null on the last.
+    pub next_cursor: Option<String>,
 }
 
 /// An execution with its tree (the Engine's `ExecutionDetail`).
@@ -420,6 +439,8 @@ impl From<&JobRecord> for JobResponse {
 pub struct JobListResponse {
     pub jobs: Vec<JobResponse>,
     pub total: usize,
+    /// `cursor` of the next page; null on the last.
+    pub next_cursor: Option<String>,
 }
 
 /// `/healthz`, `/readyz`, `/api/health`.

@@ -168,7 +168,7 @@ impl Vm {
             {
                 return Ok(());
             }
-            fuel_for(c.rate, items, bytes)
+            fuel_for(c.rate, items, bytes).saturating_add(crate::cost::FUEL_PER_SEQUENCE_REPEAT)
         } else {
             call_fuel(c, Some(a), std::slice::from_ref(b), self.limits.max_collection_len as u64)
         };

@@ -35,6 +35,18 @@ impl Vm {
                     Value::Tuple(t) => sum_plain(&mut acc, t),
                     _ => 0,
                 };
+                // A generator is summed as it yields: no list of its items
+                // (`sum(x * x for x in range(10**12))` held them all), the
+                // unit an item `iterate` charges paid here instead.
+                if let Value::Iter(it) = src {
+                    if matches!(&*it.borrow(), IterState::Gen(_)) {
+                        while let Some(item) = self.iter_next(it)? {
+                            self.fuel(1)?;
+                            acc = self.sum_step(acc, &item)?;
+                        }
+                        return Ok(acc);
+                    }
+                }
                 let items = if done == 0 {
                     self.iterate(src)?
                 } else {
@@ -46,13 +58,7 @@ impl Vm {
                     rest.unwrap_or_default()
                 };
                 for it in items {
-                    acc = match (&acc, &it) {
-                        (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => {
-                            Value::Int(a + b)
-                        }
-                        (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
-                        _ => self.binary(rlm_syntax::ast::BinOp::Add, &acc, &it)?,
-                    };
+                    acc = self.sum_step(acc, &it)?;
                 }
                 Ok(acc)
             }
@@ -207,6 +213,16 @@ impl Vm {
             }
             other => Err(Fault::Exc(name_error(other))),
         }
+    }
+
+    /// `sum`'s running total plus one item: ints and floats inline, any
+    /// other pair by `+`.
+    fn sum_step(&mut self, acc: Value, item: &Value) -> R<Value> {
+        Ok(match (&acc, item) {
+            (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => Value::Int(a + b),
+            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+            _ => self.binary(rlm_syntax::ast::BinOp::Add, &acc, item)?,
+        })
     }
 }
 

@@ -170,7 +170,8 @@ impl Compiler<'_> {
         let mut scope =
             FnScope { locals: IndexMap::new(), cells: IndexMap::new(), is_module: false };
         let mut code = new_code(match kind {
-            CompKind::List | CompKind::Gen => "<listcomp>",
+            CompKind::List => "<listcomp>",
+            CompKind::Gen => "<genexpr>",
             CompKind::Set => "<setcomp>",
             CompKind::Dict => "<dictcomp>",
         });
@@ -193,10 +194,12 @@ impl Compiler<'_> {
         self.emit(Instr::GetIter);
         self.scopes.push(scope);
         self.builders.push(CodeBuilder { code, unwind: Vec::new() });
+        // A generator expression builds nothing: it yields each element.
         match kind {
-            CompKind::List | CompKind::Gen => self.emit(Instr::BuildList(0)),
+            CompKind::List => self.emit(Instr::BuildList(0)),
             CompKind::Set => self.emit(Instr::BuildSet(0)),
             CompKind::Dict => self.emit(Instr::BuildDict(0)),
+            CompKind::Gen => 0,
         };
         let mut exits = Vec::new();
         let mut tops = Vec::new();
@@ -227,7 +230,12 @@ impl Compiler<'_> {
                 self.expr(elt)?;
                 self.emit(Instr::SetAdd(depth));
             }
-            (_, ExprKind::ListComp { elt, .. } | ExprKind::GeneratorExp { elt, .. }) => {
+            (CompKind::Gen, ExprKind::GeneratorExp { elt, .. }) => {
+                self.defer_calls = defer_elements;
+                self.expr(elt)?;
+                self.emit(Instr::Yield);
+            }
+            (_, ExprKind::ListComp { elt, .. }) => {
                 self.defer_calls = defer_elements;
                 self.expr(elt)?;
                 self.emit(Instr::ListAppend(depth));
@@ -238,15 +246,22 @@ impl Compiler<'_> {
             self.emit(Instr::Jump(tops[i]));
             self.patch(exits[i]);
         }
+        if let CompKind::Gen = kind {
+            self.emit(Instr::LoadNone);
+        }
         self.emit(Instr::Return);
         self.scopes.pop();
         let b = self.builders.pop().ok_or_else(|| self.err("internal: builder stack"))?;
         let ci = self.code_const(Rc::new(b.finish()));
         self.emit(Instr::MakeFunction(ci, 0, 0));
         self.emit(Instr::Rot2);
-        self.emit(Instr::Call(1));
+        // A generator expression is lazy, as CPython's: only its first
+        // iterable is evaluated now; the body runs item by item as the
+        // consumer asks (and never past where it stops: `any`, `next`, `zip`).
         if let CompKind::Gen = kind {
-            self.emit(Instr::GetIter);
+            self.emit(Instr::MakeGenerator);
+        } else {
+            self.emit(Instr::Call(1));
         }
         Ok(())
     }

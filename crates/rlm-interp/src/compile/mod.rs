@@ -91,6 +91,12 @@ pub enum Instr {
     FormatValue(u32, bool),
     BuildString(u32),
     Await,
+    /// A generator expression's frame hands the top value to its consumer
+    /// and stops there until the next item is asked for (`vm/generator.rs`).
+    Yield,
+    /// `[func, iterator]`: a generator object over a frame of `func` with
+    /// the iterator as its argument (the body starts at the first `next`).
+    MakeGenerator,
     /// The next call sits where an awaitable is wanted (`await f(...)`, an
     /// argument of `asyncio.gather`): a suspending host function called
     /// there returns an awaitable host call instead of suspending.

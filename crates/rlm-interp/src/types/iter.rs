@@ -28,6 +28,28 @@ pub enum IterState {
     /// checks that the stamp is unchanged, as CPython's iterators do
     /// (`None` once the iterator is exhausted: the container is let go).
     Watched(VecDeque<Value>, Option<(Value, Stamp)>),
+    /// A generator expression: its frame, run to its next `yield` on each
+    /// step (`vm/generator.rs`).
+    Gen(Generator),
+}
+
+/// A generator expression's state: its frame while suspended between
+/// items; none while the frame runs or once it ended.
+pub struct Generator {
+    frame: Option<Box<crate::vm::Frame>>,
+    running: bool,
+}
+
+impl Generator {
+    pub(crate) fn new(frame: crate::vm::Frame) -> Generator {
+        Generator { frame: Some(Box::new(frame)), running: false }
+    }
+
+    /// A step ended: the frame comes back if it yielded (`None`: it ended).
+    pub(crate) fn finish_step(&mut self, frame: Option<Box<crate::vm::Frame>>) {
+        self.frame = frame;
+        self.running = false;
+    }
 }
 
 /// What a watched container's iterator compares: its length and, for a
@@ -92,6 +114,7 @@ impl IterState {
             IterState::Seq(v, _) | IterState::Repeat(v, _) | IterState::CountFloat(v, _) => {
                 v.unowned_cost()
             }
+            IterState::Gen(g) => g.frame.as_ref().map_or(0, |f| f.mem_cost()),
             IterState::Str(..) | IterState::Range(..) | IterState::Count(..) => 0,
         };
         Some(crate::mem::rc_block::<RefCell<IterState>>() + items)
@@ -111,6 +134,14 @@ impl Drop for IterState {
                 items
             }
             IterState::Cycle(v, _) => std::mem::take(v),
+            IterState::Gen(g) => match g.frame.take() {
+                Some(frame) => {
+                    let (values, cells) = frame.into_parts();
+                    drop(cells);
+                    values
+                }
+                None => Vec::new(),
+            },
             _ => Vec::new(),
         };
         defer_drop(items);
@@ -126,6 +157,18 @@ const FUEL_PER_ENDLESS_STEP: u64 = 2;
 impl Vm {
     pub(crate) fn iter_next(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
         let mut st = it.borrow_mut();
+        if let IterState::Gen(g) = &mut *st {
+            let Some(frame) = g.frame.take() else {
+                if g.running {
+                    return crate::fault::value_err("generator already executing");
+                }
+                return Ok(None);
+            };
+            g.running = true;
+            // Released while the frame runs: it may ask this generator again.
+            drop(st);
+            return self.resume_generator(it, frame);
+        }
         Ok(match &mut *st {
             IterState::Seq(v, i) => {
                 let r = match v {
@@ -203,6 +246,7 @@ impl Vm {
                     Some(v.clone())
                 }
             },
+            IterState::Gen(_) => None,
         })
     }
 }

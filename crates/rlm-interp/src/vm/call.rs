@@ -234,7 +234,7 @@ impl Vm {
 
     /// The call-depth limit, checked before a frame is pushed.
     #[inline]
-    fn check_call_depth(&self) -> R<()> {
+    pub(super) fn check_call_depth(&self) -> R<()> {
         if self.frames.len() + self.callback_depth * 4 >= self.limits.max_call_depth {
             return Err(call_depth_exceeded(self.limits.max_call_depth));
         }

@@ -375,6 +375,22 @@ impl Vm {
                         return Ok(end);
                     }
                 }
+                Instr::Yield => {
+                    let v = pop(frame)?;
+                    // Only a generator's frame yields, run as its nested loop's base.
+                    if self.frames.len() != base + 1 {
+                        return Err(internal("yield outside a generator's run"));
+                    }
+                    return Ok(ExecEnd::Yielded(v));
+                }
+                Instr::MakeGenerator => {
+                    let iterator = pop(frame)?;
+                    let Value::Func(func) = pop(frame)? else {
+                        return Err(internal("generator without its code"));
+                    };
+                    let g = self.make_generator(&func, iterator)?;
+                    top!(self).stack.push(g);
+                }
                 Instr::Import(k) => self.op_import(k)?,
                 Instr::LoadFastLoadFast(a, b) => self.load_fast_pair(a, b)?,
                 Instr::LoadGlobalLoadGlobal(a, b) => self.load_global_pair(a, b)?,

@@ -27,6 +27,7 @@ mod call;
 mod compare;
 mod exec;
 mod fused;
+mod generator;
 mod globals;
 mod iter;
 mod method_fast;
@@ -68,6 +69,32 @@ pub(crate) struct Frame {
     _charge: Option<FrameCharge>,
 }
 
+impl Frame {
+    /// The values a suspended generator's frame holds, and its cells, for
+    /// dropping without recursion.
+    pub(crate) fn into_parts(self) -> (Vec<Value>, Vec<Rc<StoreCell<Option<Value>>>>) {
+        let Frame { stack, locals, cells, handled, .. } = self;
+        let mut values: Vec<Value> = stack.into_values().collect();
+        values.extend(locals.into_iter().flatten());
+        values.extend(handled.into_iter().map(Value::Exc));
+        (values, cells)
+    }
+
+    /// The buffers a suspended generator's frame holds (its box, operand
+    /// stack, locals and cells) and what its values cost besides themselves.
+    pub(crate) fn mem_cost(&self) -> usize {
+        use crate::mem::vec_block;
+        // The cells are shared with the enclosing scope, which charges them.
+        let values = self.stack.iter().chain(self.locals.iter().flatten());
+        std::mem::size_of::<Frame>()
+            + vec_block::<Value>(self.stack.capacity())
+            + vec_block::<Option<Value>>(self.locals.capacity())
+            + vec_block::<Rc<StoreCell<Option<Value>>>>(self.cells.capacity())
+            + vec_block::<Block>(self.blocks.capacity())
+            + values.map(Value::unowned_cost).sum::<usize>()
+    }
+}
+
 /// Bytes charged to an account for a frame's own buffers while it lives.
 pub(crate) struct FrameCharge {
     account: crate::mem::AccountRef,
@@ -100,6 +127,8 @@ struct Task {
 
 enum ExecEnd {
     Returned(Value),
+    /// A generator expression's frame (the run's base frame) yielded this.
+    Yielded(Value),
     Suspend(Vec<PendingCall>, bool),
     Gather(Rc<Gather>),
 }

@@ -238,6 +238,12 @@ impl Vm {
                         &Exception::new(ExcKind::RuntimeError, "internal: stray suspension"),
                     ));
                 }
+                // Only a generator's own nested run yields, never a task's base frame.
+                Ok(ExecEnd::Yielded(_)) => {
+                    return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
+                        &Exception::new(ExcKind::RuntimeError, "internal: stray yield"),
+                    ));
+                }
             }
         }
     }

@@ -190,12 +190,14 @@ fn replay_frames(record: &ExecutionRecord, trace: &[StreamedEvent], from: u64) -
     frames
 }
 
-/// `?session_id=&limit=&offset=`.
+/// `?session_id=&cursor=&limit=&offset=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionQuery {
     pub session_id: Option<Uuid>,
+    /// Where the page starts: the `next_cursor` of the previous page.
+    pub cursor: Option<String>,
     /// At most this many (default 50, at most 1000).
     #[param(maximum = 1000000)]
     pub limit: Option<usize>,
@@ -212,12 +214,13 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     ApiQuery(q): ApiQuery<ExecutionQuery>,
 ) -> Result<Json<ExecutionListResponse>, ServerError> {
-    let (offset, limit) = Page { limit: q.limit, offset: q.offset }.bounds()?;
-    let filter = ExecutionFilter { owner: Some(caller.owner), session_id: q.session_id };
-    let (records, total) = state.store.list_executions(&filter, offset, limit).await?;
+    let page = Page { cursor: q.cursor, limit: q.limit, offset: q.offset }.request()?;
+    let filter = ExecutionFilter { owner: caller.owner, session_id: q.session_id };
+    let listed = state.store.list_executions(&filter, &page).await?;
     Ok(Json(ExecutionListResponse {
-        executions: records.iter().map(ExecutionResponse::from).collect(),
-        total,
+        executions: listed.items.iter().map(ExecutionResponse::from).collect(),
+        total: listed.total,
+        next_cursor: listed.next_cursor,
     }))
 }
 
@@ -320,6 +323,31 @@ pub async fn cancel(
     Ok(Json(ExecutionResponse::from(&record)))
 }
 
+/// Delete an ended execution with its trace (it leaves the lists and the
+/// statistics); a pending or running one is refused with 409.
+#[utoipa::path(delete, path = "/api/executions/{id}", tag = "executions",
+    params(("id" = Uuid, Path, description = "execution id")),
+    responses((status = 200, body = DeletedExecution), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<DeletedExecution>, ServerError> {
+    let record = owned_execution(&state, &caller, id).await?;
+    if !record.status.is_terminal() {
+        return Err(ServerError::Conflict(format!(
+            "execution {id} is {}: cancel it first",
+            record.status.as_str()
+        )));
+    }
+    if !state.store.delete_execution(id).await? {
+        return Err(ServerError::not_found("execution", id));
+    }
+    Ok(Json(DeletedExecution { status: "deleted".into(), execution_id: id }))
+}
+
 /// `?session_id=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -339,7 +367,6 @@ pub async fn stats(
     Extension(caller): Extension<Caller>,
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> Result<Json<UsageStats>, ServerError> {
-    let filter = ExecutionFilter { owner: Some(caller.owner), session_id: q.session_id };
-    let (records, _) = state.store.list_executions(&filter, 0, usize::MAX).await?;
-    Ok(Json(crate::stats::usage_stats(&records)))
+    let snapshot = state.store.stats(&caller.owner, q.session_id).await?;
+    Ok(Json(crate::stats::usage_stats(&snapshot)))
 }

@@ -7,7 +7,8 @@ use axum::{Extension, Json};
 use uuid::Uuid;
 
 use super::AppState;
-use super::extract::{ApiJson, ApiPath};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::sessions::Page;
 use crate::auth::Caller;
 use crate::error::ServerError;
 use crate::shapes::*;
@@ -43,18 +44,20 @@ pub async fn get(
     Ok(Json(JobResponse::from(&state.jobs.get(&caller.owner, id).await?)))
 }
 
-/// The caller's jobs, newest first.
-#[utoipa::path(get, path = "/api/jobs", tag = "jobs",
-    responses((status = 200, body = JobListResponse), (status = 401, body = ErrorBody)),
+/// The caller's jobs, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(Page),
+    responses((status = 200, body = JobListResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<JobListResponse>, ServerError> {
-    let jobs = state.jobs.list(&caller.owner).await?;
+    let listed = state.jobs.list(&caller.owner, &page.request()?).await?;
     Ok(Json(JobListResponse {
-        total: jobs.len(),
-        jobs: jobs.iter().map(JobResponse::from).collect(),
+        total: listed.total,
+        jobs: listed.items.iter().map(JobResponse::from).collect(),
+        next_cursor: listed.next_cursor,
     }))
 }
 

@@ -39,6 +39,7 @@ pub struct AppState {
     pub jobs: Arc<Jobs>,
     pub contexts: Arc<ContextFiles>,
     pub metrics: Arc<Metrics>,
+    pub quotas: Arc<crate::quotas::Quotas>,
     pub auth: Arc<Auth>,
     pub limits: ServerLimits,
     pub allowed_path_root: Option<PathBuf>,
@@ -53,7 +54,7 @@ pub struct AppState {
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::get_memory, sessions::set_memory, sessions::delete_memory, sessions::history,
         executions::execute, executions::execute_stream, executions::events, executions::list,
-        executions::get, executions::tree, executions::trace, executions::cancel, executions::stats,
+        executions::get, executions::delete, executions::tree, executions::trace, executions::cancel, executions::stats,
         jobs::submit, jobs::get, jobs::list, jobs::cancel,
         ops::healthz, ops::api_health, ops::readyz, ops::metrics, ops::openapi,
     ),
@@ -163,7 +164,7 @@ pub fn router(state: AppState, web: Router<AppState>, cors_origins: &[String]) -
         .route("/api/execute", post(executions::execute))
         .route("/api/execute/stream", post(executions::execute_stream))
         .route("/api/executions", get(executions::list))
-        .route("/api/executions/{id}", get(executions::get))
+        .route("/api/executions/{id}", get(executions::get).delete(executions::delete))
         .route("/api/executions/{id}/tree", get(executions::tree))
         .route("/api/executions/{id}/trace", get(executions::trace))
         .route("/api/executions/{id}/events", get(executions::events))

@@ -11,16 +11,21 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, parse_json};
 use crate::auth::Caller;
 use crate::contexts::{NewDocument, read_documents, resolve_under};
 use crate::error::ServerError;
+use crate::quotas::ContextAllowance;
 use crate::shapes::*;
 use crate::store::{
-    ContextRef, MemoryEdit, SessionOverrides, SessionRecord, new_session_state, now_micros,
+    ContextRef, MemoryEdit, PageRequest, SessionOverrides, SessionRecord, new_session_state,
+    now_micros,
 };
 
-/// `?limit=&offset=`.
+/// `?cursor=&limit=&offset=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
+    /// Where the page starts: the `next_cursor` of the previous page (a
+    /// page read by cursor costs its length; by `offset`, the offset too).
+    pub cursor: Option<String>,
     /// At most this many (default 50, at most 1000).
     #[param(maximum = 1000000)]
     pub limit: Option<usize>,
@@ -39,6 +44,23 @@ impl Page {
         }
         Ok((offset, limit.min(1000)))
     }
+
+    /// The store's page request.
+    pub fn request(&self) -> Result<PageRequest, ServerError> {
+        let (offset, limit) = self.bounds()?;
+        Ok(PageRequest { cursor: self.cursor.clone(), offset, limit })
+    }
+}
+
+/// `?cursor=&limit=` of a session's history (oldest first).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// The turn number to start at: the `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// At most this many (default 50, at most 1000).
+    #[param(maximum = 1000000)]
+    pub limit: Option<usize>,
 }
 
 /// Create a session with a context: JSON `{name, context}` (the RLM Engine's
@@ -66,22 +88,30 @@ pub async fn create(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (body, documents) = if is_multipart {
+    state.quotas.check_new_session(state.store.as_ref(), &caller.owner).await?;
+    let allowance = state.quotas.context_allowance(state.store.as_ref(), &caller.owner, 0).await?;
+    let (body, context) = if is_multipart {
+        // The slot is held while the body streams to disk.
+        let _slot = state.quotas.upload_slot(&caller.owner)?;
         let multipart = Multipart::from_request(request, &state)
             .await
             .map_err(|r| ServerError::Rejected { status: r.status(), message: r.body_text() })?;
-        read_multipart(&state, multipart).await?
+        read_multipart(&state, multipart, &allowance).await?
     } else {
         let ApiJson(body) = ApiJson::<SessionCreate>::from_request(request, &state).await?;
-        let documents = documents_of(&state, &body)?;
-        (body, documents)
+        let context = match documents_of(&state, &body, &allowance)? {
+            Some(docs) => Some(state.contexts.store(&docs)?),
+            None => None,
+        };
+        (body, context)
     };
     let settings = body.settings.clone().unwrap_or_default();
-    validate_settings(&state, &settings)?;
-    let context = match documents {
-        Some(docs) => Some(state.contexts.store(&docs)?),
-        None => None,
-    };
+    if let Err(e) = validate_settings(&state, &settings) {
+        if let Some(c) = &context {
+            state.contexts.remove(c);
+        }
+        return Err(e);
+    }
     let now = now_micros();
     let id = Uuid::new_v4();
     let record = SessionRecord {
@@ -92,6 +122,7 @@ pub async fn create(
         context,
         settings,
         state: new_session_state(id),
+        history_len: 0,
         created_at: now,
         updated_at: now,
     };
@@ -108,6 +139,7 @@ pub async fn create(
 fn documents_of(
     state: &AppState,
     body: &SessionCreate,
+    allowance: &ContextAllowance,
 ) -> Result<Option<Vec<NewDocument>>, ServerError> {
     let limit = state.limits.max_context_bytes;
     match (&body.context, &body.paths) {
@@ -115,7 +147,7 @@ fn documents_of(
             Err(ServerError::BadRequest("give `context` or `paths`, not both".into()))
         }
         (Some(text), None) => {
-            check_size(text.len() as u64, limit)?;
+            allowance.check(text.len() as u64)?;
             Ok(Some(vec![NewDocument { name: None, text: text.clone() }]))
         }
         (None, Some(paths)) => {
@@ -134,6 +166,7 @@ fn documents_of(
                 let full = resolve_under(root, p)?;
                 docs.extend(read_documents(root, &full, limit, &mut total)?);
             }
+            allowance.check(total)?;
             if docs.is_empty() {
                 return Err(ServerError::BadRequest("the paths hold no files".into()));
             }
@@ -143,47 +176,56 @@ fn documents_of(
     }
 }
 
-fn check_size(found: u64, limit: u64) -> Result<(), ServerError> {
-    if found > limit {
-        return Err(ServerError::TooLarge { what: "the context", found, limit });
-    }
-    Ok(())
-}
+/// Small form fields (name, settings) are read whole, up to this size.
+const MAX_FORM_FIELD_BYTES: usize = 1 << 20;
 
+/// Reads a multipart body: files and `context` fields stream to one context
+/// file chunk by chunk (memory stays bounded whatever their size), the
+/// other fields are small and read whole.
 async fn read_multipart(
     state: &AppState,
     mut multipart: Multipart,
-) -> Result<(SessionCreate, Option<Vec<NewDocument>>), ServerError> {
+    allowance: &ContextAllowance,
+) -> Result<(SessionCreate, Option<ContextRef>), ServerError> {
     let bad = |e: axum::extract::multipart::MultipartError| ServerError::Rejected {
         status: e.status(),
         message: format!("bad multipart body: {}", e.body_text()),
     };
     let mut body = SessionCreate::default();
-    let mut docs = Vec::new();
-    let mut total = 0u64;
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    let mut writer = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let bytes = field.bytes().await.map_err(bad)?;
-        match (name.as_str(), file_name) {
-            (_, Some(file)) => {
-                total += bytes.len() as u64;
-                check_size(total, state.limits.max_context_bytes)?;
-                let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
-                    ServerError::BadRequest(format!(
-                        "file {file:?} is not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ))
-                })?;
-                docs.push(NewDocument { name: Some(file), text });
+        let document = match (name.as_str(), field.file_name()) {
+            (_, Some(file)) => Some(Some(file.to_string())),
+            ("context", None) => Some(None),
+            _ => None,
+        };
+        if let Some(document) = document {
+            let w = match &mut writer {
+                Some(w) => w,
+                None => writer.insert(state.contexts.writer()?),
+            };
+            w.begin_document(document)?;
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                allowance.check(w.bytes() + chunk.len() as u64)?;
+                w.write(&chunk)?;
             }
-            ("name", None) => body.name = Some(utf8_field("name", &bytes)?),
-            ("context", None) => {
-                total += bytes.len() as u64;
-                check_size(total, state.limits.max_context_bytes)?;
-                docs.push(NewDocument { name: None, text: utf8_field("context", &bytes)? });
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            if bytes.len() + chunk.len() > MAX_FORM_FIELD_BYTES {
+                return Err(ServerError::TooLarge {
+                    what: "a form field",
+                    found: (bytes.len() + chunk.len()) as u64,
+                    limit: MAX_FORM_FIELD_BYTES as u64,
+                });
             }
-            ("settings", None) => {
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "name" => body.name = Some(utf8_field("name", &bytes)?),
+            "settings" => {
                 body.settings = Some(parse_json(&bytes).map_err(|e| match e {
                     ServerError::Invalid { field, message } => ServerError::Invalid {
                         field: Some(field.map_or("settings".into(), |f| format!("settings.{f}"))),
@@ -192,14 +234,15 @@ async fn read_multipart(
                     other => other,
                 })?);
             }
-            (other, None) => {
+            other => {
                 return Err(ServerError::BadRequest(format!(
                     "unknown form field {other:?} (expected name, settings, context, or files)"
                 )));
             }
         }
     }
-    Ok((body, (!docs.is_empty()).then_some(docs)))
+    let context = writer.map(|w| w.finish()).transpose()?;
+    Ok((body, context))
 }
 
 fn utf8_field(name: &str, bytes: &[u8]) -> Result<String, ServerError> {
@@ -275,10 +318,9 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<SessionListResponse>, ServerError> {
-    let (offset, limit) = page.bounds()?;
-    let (records, total) = state.store.list_sessions(Some(&caller.owner), offset, limit).await?;
-    let sessions = records.iter().map(SessionResponse::from).collect();
-    Ok(Json(SessionListResponse { sessions, total }))
+    let listed = state.store.list_sessions(&caller.owner, &page.request()?).await?;
+    let sessions = listed.items.iter().map(SessionResponse::from).collect();
+    Ok(Json(SessionListResponse { sessions, total: listed.total, next_cursor: listed.next_cursor }))
 }
 
 /// One session.
@@ -312,7 +354,10 @@ pub async fn update(
     if let Some(settings) = &body.settings {
         validate_settings(&state, settings)?;
     }
-    let documents = documents_of(&state, &body)?;
+    let replacing = s.context.as_ref().map_or(0, |c| c.bytes);
+    let allowance =
+        state.quotas.context_allowance(state.store.as_ref(), &caller.owner, replacing).await?;
+    let documents = documents_of(&state, &body, &allowance)?;
     let old_context = s.context.clone();
     if let Some(docs) = documents {
         s.context = Some(state.contexts.store(&docs)?);
@@ -413,16 +458,25 @@ pub async fn delete_memory(
     Ok(Json(DeletedMemoryKey { status: "deleted".into(), key }))
 }
 
-/// The session's questions and answers, oldest first.
+/// The session's questions and answers, oldest first, a page at a time.
 #[utoipa::path(get, path = "/api/sessions/{id}/history", tag = "sessions",
-    params(("id" = Uuid, Path, description = "session id")),
+    params(("id" = Uuid, Path, description = "session id"), HistoryQuery),
     responses((status = 200, body = HistoryResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn history(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<HistoryResponse>, ServerError> {
-    let s = state.executions.owned_session(&caller.owner, id).await?;
-    Ok(Json(HistoryResponse::from(&s)))
+    state.executions.owned_session(&caller.owner, id).await?;
+    let from = match &q.cursor {
+        None => 0,
+        Some(c) => c.parse::<u64>().map_err(|_| {
+            ServerError::BadRequest("cursor must be a next_cursor the history answered with".into())
+        })?,
+    };
+    let (_, limit) = Page { cursor: None, limit: q.limit, offset: None }.bounds()?;
+    let page = state.store.history(id, from, limit).await?;
+    Ok(Json(HistoryResponse::from_page(id, &page)))
 }

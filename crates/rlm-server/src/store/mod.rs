@@ -28,13 +28,20 @@
 //!   merges per key: settling applies only the keys the execution changed
 //!   (against the memory it started from) onto the stored memory, so a key
 //!   set through the API while the execution ran is kept.
+//! * Lists page by cursor from indexes, `/api/stats` reads aggregates the
+//!   writes keep, start-up reads the index of running executions: none of
+//!   them costs in proportion to the records stored. A session's state keeps
+//!   the newest [`HISTORY_WINDOW`] turns; the whole history is stored one
+//!   record per turn.
 //! * A write is acknowledged only once it is durable: every method that
 //!   changes a record returns after the change is on disk (group commit, one
 //!   flush for the writes that arrived meanwhile). Trace appends, job claims
 //!   and heartbeats are the exceptions; nobody is told they happened, and a
 //!   settlement's flush covers the trace appended before it.
 
+pub mod aggregate;
 mod group_commit;
+pub mod keys;
 mod sled_store;
 
 use rlm_core::{SESSION_STATE_VERSION, SessionId, SessionState, SessionUsage};
@@ -42,7 +49,15 @@ use rlm_trace::TraceEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use aggregate::StatsSnapshot;
 pub use sled_store::SledStore;
+
+/// How many of a session's most recent turns its state keeps (what the
+/// next execution shows the root model is at most this many; rlm-core's
+/// default shows 8). Older turns are stored apart, one record per turn,
+/// and read a page at a time, so settling an execution writes a bounded
+/// amount whatever the history's length.
+pub const HISTORY_WINDOW: usize = 32;
 
 /// Microseconds since the Unix epoch.
 pub type Micros = i64;
@@ -61,6 +76,8 @@ pub enum StoreError {
     Corrupt { what: String, message: String },
     #[error("the data directory {path} is used by another process (or unreadable): {message}")]
     Locked { path: String, message: String },
+    #[error("the cursor {0:?} is not one a list answered with")]
+    BadCursor(String),
 }
 
 /// Where a session's context lives: one file in the data directory, written
@@ -257,6 +274,10 @@ pub struct SessionRecord {
     /// `Session` is restored from (its `executions` are kept empty: the
     /// executions and their traces are stored on their own).
     pub state: SessionState,
+    /// Turns in the whole history (`state.history` keeps the newest
+    /// [`HISTORY_WINDOW`]; all are in the store's history, numbered from 0).
+    #[serde(default)]
+    pub history_len: u64,
     pub created_at: Micros,
     pub updated_at: Micros,
 }
@@ -403,11 +424,48 @@ pub enum CancelRequest {
     AlreadyFinished(JobRecord),
 }
 
-/// Which executions to list.
+/// Which executions to list: an owner's, optionally one session's.
 #[derive(Debug, Clone, Default)]
 pub struct ExecutionFilter {
-    pub owner: Option<String>,
+    pub owner: String,
     pub session_id: Option<Uuid>,
+}
+
+/// Where a list's page starts: after `cursor` (a list's `next_cursor`),
+/// else after skipping `offset` records; newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageRequest {
+    pub cursor: Option<String>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    /// How many match in all.
+    pub total: usize,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// What one owner holds, for the per-key quotas (kept by the writes).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct OwnerUsage {
+    pub sessions: u64,
+    /// Bytes of the contexts of the owner's sessions.
+    pub context_bytes: u64,
+}
+
+/// One page of a session's history, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryPage {
+    /// `(turn number, turn)`.
+    pub turns: Vec<(u64, rlm_core::Turn)>,
+    pub total: u64,
+    /// The turn number the next page starts at; `None` on the last page.
+    pub next: Option<u64>,
 }
 
 /// The settled end of an execution.
@@ -480,15 +538,25 @@ pub trait Store: Send + Sync + 'static {
     /// `put_memory` are its only writers, so an update never loses spend).
     async fn put_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
     async fn get_session(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError>;
-    /// Sessions of `owner` (all with `None`), newest first.
+    /// Sessions of `owner`, newest first; a page costs its length, not the
+    /// number of sessions stored.
     async fn list_sessions(
         &self,
-        owner: Option<&str>,
-        offset: usize,
-        limit: usize,
-    ) -> Result<(Vec<SessionRecord>, usize), StoreError>;
-    /// Deletes the session; `false` if there was none.
+        owner: &str,
+        page: &PageRequest,
+    ) -> Result<Listed<SessionRecord>, StoreError>;
+    /// How many sessions `owner` has and their contexts' bytes.
+    async fn owner_usage(&self, owner: &str) -> Result<OwnerUsage, StoreError>;
+    /// Deletes the session with its history; `false` if there was none.
+    /// Its executions stay (with their traces, in the statistics).
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError>;
+    /// A page of the session's history, oldest first, from turn `from`.
+    async fn history(
+        &self,
+        session: Uuid,
+        from: u64,
+        limit: usize,
+    ) -> Result<HistoryPage, StoreError>;
 
     // Memory (the program's `memory` dict, in the session's state).
     async fn get_memory(
@@ -508,13 +576,26 @@ pub trait Store: Send + Sync + 'static {
     // Executions.
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError>;
     async fn get_execution(&self, id: Uuid) -> Result<Option<ExecutionRecord>, StoreError>;
-    /// Newest first; also returns how many match in all.
+    /// Newest first; a page costs its length, not the number stored.
     async fn list_executions(
         &self,
         filter: &ExecutionFilter,
-        offset: usize,
+        page: &PageRequest,
+    ) -> Result<Listed<ExecutionRecord>, StoreError>;
+    /// Deletes the execution with its trace, its index entries and its
+    /// share of the aggregates; `false` if there was none.
+    async fn delete_execution(&self, id: Uuid) -> Result<bool, StoreError>;
+    /// Up to `limit` ended executions created before `before`, oldest
+    /// first (the retention sweeper deletes them).
+    async fn ended_executions_before(
+        &self,
+        before: Micros,
         limit: usize,
-    ) -> Result<(Vec<ExecutionRecord>, usize), StoreError>;
+    ) -> Result<Vec<Uuid>, StoreError>;
+    /// `/api/stats` for `owner` (one session's with `session`), read from
+    /// aggregates kept up to date by every write: its cost does not grow
+    /// with the number of executions.
+    async fn stats(&self, owner: &str, session: Option<Uuid>) -> Result<StatsSnapshot, StoreError>;
     /// Stores the terminal record and its session's new state, atomically. `false` (and no change)
     /// if the stored execution had already ended.
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError>;
@@ -535,7 +616,12 @@ pub trait Store: Send + Sync + 'static {
     // Jobs.
     async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError>;
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError>;
-    async fn list_jobs(&self, owner: Option<&str>) -> Result<Vec<JobRecord>, StoreError>;
+    /// Jobs of `owner`, newest first.
+    async fn list_jobs(
+        &self,
+        owner: &str,
+        page: &PageRequest,
+    ) -> Result<Listed<JobRecord>, StoreError>;
     async fn pending_jobs(&self) -> Result<usize, StoreError>;
     /// The oldest pending job, now RUNNING under `worker`'s lease.
     async fn claim_job(
@@ -578,4 +664,6 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<(), StoreError>;
     /// Makes everything written so far durable.
     async fn flush(&self) -> Result<(), StoreError>;
+    /// Bytes the store takes on disk (for `--max-store-gb`).
+    async fn size_on_disk(&self) -> Result<u64, StoreError>;
 }

@@ -3,7 +3,9 @@
 //! directly; a write is acknowledged only once sled's log is flushed past it
 //! (group commit, `group_commit.rs`). Trace appends, job claims and lease
 //! heartbeats are not acknowledged to anyone and ride on the next flush (or
-//! sled's own timer).
+//! sled's own timer). Indexes, counts and aggregates live in one `index`
+//! tree (layouts in `keys.rs`), written in the transaction of the record
+//! they describe; a session's history beyond its window in `history`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,12 +18,17 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use uuid::Uuid;
 
+use super::aggregate::{
+    Aggregate, BUCKET_SECS, BucketTotals, StoredBucket, bucket_of, contribution, timeline_span,
+};
 use super::group_commit::GroupCommit;
+use super::keys::{self, *};
 use super::*;
 
 /// Format of the records below; a database written by another format is refused.
-/// (2: a session record holds rlm-core's `SessionState`.)
-const FORMAT: &[u8] = b"rlm-server-2";
+/// (2: a session record holds rlm-core's `SessionState`; 3: indexes,
+/// aggregates and the history stored apart.)
+const FORMAT: &[u8] = b"rlm-server-3";
 /// How long to wait for a just-closed database's lock to be released.
 const LOCK_RETRY_FOR: Duration = Duration::from_secs(3);
 
@@ -35,6 +42,10 @@ pub struct SledStore {
     jobs: sled::Tree,
     /// `created_at (8 bytes BE) ++ job id` → job id, for pending jobs only.
     pending: sled::Tree,
+    /// Indexes, counts and aggregates (`keys.rs`).
+    index: sled::Tree,
+    /// `session ++ turn number` → one history turn.
+    history: sled::Tree,
     commit: Arc<GroupCommit>,
 }
 
@@ -140,6 +151,8 @@ impl SledStore {
             trace: tree("trace")?,
             jobs: tree("jobs")?,
             pending: tree("jobs_pending")?,
+            index: tree("index")?,
+            history: tree("history")?,
             db,
             commit: Arc::new(GroupCommit::default()),
         })
@@ -167,8 +180,8 @@ impl SledStore {
         allowed: impl Fn(&JobRecord) -> bool,
         change: impl Fn(&mut JobRecord),
     ) -> Result<Option<JobRecord>, StoreError> {
-        (&self.jobs, &self.pending)
-            .transaction(|(jobs, pending)| {
+        (&self.jobs, &self.pending, &self.index)
+            .transaction(|(jobs, pending, index)| {
                 let Some(bytes) = jobs.get(id.as_bytes())? else { return Ok(None) };
                 let mut job: JobRecord = decode("job", &bytes).map_err(abort)?;
                 if !allowed(&job) {
@@ -179,6 +192,11 @@ impl SledStore {
                 if was_pending && job.status != JobStatus::Pending {
                     pending.remove(pending_key(&job))?;
                 }
+                if job.status == JobStatus::Running {
+                    index.insert(&by_id(RUNNING_JOBS, id)[..], &[][..])?;
+                } else {
+                    index.remove(&by_id(RUNNING_JOBS, id)[..])?;
+                }
                 jobs.insert(id.as_bytes(), encode(&job).map_err(abort)?)?;
                 Ok(Some(job))
             })
@@ -186,21 +204,276 @@ impl SledStore {
     }
 }
 
+type Tx = sled::transaction::TransactionalTree;
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn tx_get<T: DeserializeOwned>(tree: &Tx, key: &[u8], what: &str) -> TxResult<Option<T>> {
+    match tree.get(key)? {
+        Some(bytes) => Ok(Some(decode(what, &bytes).map_err(abort)?)),
+        None => Ok(None),
+    }
+}
+
+fn tx_put<T: Serialize>(tree: &Tx, key: &[u8], value: &T) -> TxResult<()> {
+    tree.insert(key, encode(value).map_err(abort)?)?;
+    Ok(())
+}
+
+/// Adds one to (or takes one from) the count at `key`.
+fn tx_count(index: &Tx, key: &[u8], add: bool) -> TxResult<()> {
+    tx_add(index, key, if add { 1 } else { -1 })
+}
+
+/// Adds `delta` to the count at `key` (never below zero).
+fn tx_add(index: &Tx, key: &[u8], delta: i64) -> TxResult<()> {
+    let now = index.get(key)?.and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok());
+    let now = now.map_or(0, u64::from_be_bytes);
+    let next = now.saturating_add_signed(delta);
+    if next == 0 {
+        index.remove(key)?;
+    } else {
+        index.insert(key, &next.to_be_bytes()[..])?;
+    }
+    Ok(())
+}
+
+/// A session's context bytes, as a count's delta.
+fn context_bytes(session: &SessionRecord) -> i64 {
+    session.context.as_ref().map_or(0, |c| i64::try_from(c.bytes).unwrap_or(i64::MAX))
+}
+
+/// The entries of the by-time indexes of `e`.
+fn execution_entries(e: &ExecutionRecord) -> Vec<Vec<u8>> {
+    let mut entries = vec![
+        keys::entry(owner_prefix(EXECUTIONS_BY_OWNER, &e.owner), e.created_at, e.id),
+        keys::entry(vec![EXECUTIONS_BY_TIME], e.created_at, e.id),
+    ];
+    if let Some(s) = e.session_id {
+        entries.push(keys::entry(session_prefix(EXECUTIONS_BY_SESSION, s), e.created_at, e.id));
+    }
+    entries
+}
+
+/// Puts `e`'s share into its owner's and session's aggregates and time
+/// buckets (`add`), or takes it out.
+fn tx_aggregates(index: &Tx, e: &ExecutionRecord, add: bool) -> TxResult<()> {
+    let mut aggregates = vec![owner_prefix(OWNER_AGGREGATE, &e.owner)];
+    let mut scopes = vec![owner_scope(&e.owner)];
+    if let Some(s) = e.session_id {
+        aggregates.push(keys::session_aggregate(&e.owner, s));
+        scopes.push(session_scope(s));
+    }
+    for key in aggregates {
+        let mut a: Aggregate = tx_get(index, &key, "aggregate")?.unwrap_or_default();
+        a.apply(e, add);
+        if a.executions == 0 {
+            index.remove(key)?;
+        } else {
+            tx_put(index, &key, &a)?;
+        }
+    }
+    for scope in scopes {
+        for width in 0..BUCKET_SECS.len() {
+            let key = keys::bucket(scope.clone(), width, bucket_of(e.created_at, width));
+            let mut b: BucketTotals = tx_get(index, &key, "time bucket")?.unwrap_or_default();
+            b.apply(e, add);
+            if b.is_empty() {
+                index.remove(key)?;
+            } else {
+                tx_put(index, &key, &b)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the indexes and aggregates in step with an execution's change from
+/// `old` to `new` (`None`: absent), inside the write's transaction.
+fn tx_index_execution(
+    index: &Tx,
+    old: Option<&ExecutionRecord>,
+    new: Option<&ExecutionRecord>,
+) -> TxResult<()> {
+    match (old, new) {
+        (None, Some(n)) => {
+            for key in execution_entries(n) {
+                index.insert(key, &[][..])?;
+            }
+        }
+        (Some(o), None) => {
+            for key in execution_entries(o) {
+                index.remove(key)?;
+            }
+        }
+        _ => {}
+    }
+    if let Some(e) = new.or(old) {
+        let running = by_id(RUNNING_EXECUTIONS, e.id);
+        match new {
+            Some(n) if !n.status.is_terminal() => index.insert(&running[..], &[][..])?,
+            _ => index.remove(&running[..])?,
+        };
+    }
+    if old.map(contribution) != new.map(contribution) {
+        if let Some(o) = old {
+            tx_aggregates(index, o, false)?;
+        }
+        if let Some(n) = new {
+            tx_aggregates(index, n, true)?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves the turns `state` added since the stored window into the history
+/// tree and trims the window to [`HISTORY_WINDOW`] turns.
+fn tx_split_history(
+    history: &Tx,
+    session: &mut SessionRecord,
+    mut state: SessionState,
+    execution: Uuid,
+) -> TxResult<()> {
+    let first_new = match session.state.history.last() {
+        None => Some(0),
+        Some(last) => {
+            state.history.iter().rposition(|t| t.execution_id == last.execution_id).map(|i| i + 1)
+        }
+    };
+    let execution = execution.to_string();
+    let new_turns: Vec<&rlm_core::Turn> = match first_new {
+        Some(i) => state.history.iter().skip(i).collect(),
+        // The window does not continue the stored one: only this
+        // execution's own turns are new.
+        None => state.history.iter().filter(|t| t.execution_id.0 == execution).collect(),
+    };
+    for turn in new_turns {
+        tx_put(history, &keys::turn(session.id, session.history_len), turn)?;
+        session.history_len += 1;
+    }
+    let excess = state.history.len().saturating_sub(HISTORY_WINDOW);
+    state.history.drain(..excess);
+    session.state = state;
+    Ok(())
+}
+
+impl SledStore {
+    /// One page from the by-time index under `prefix`, newest first; `load`
+    /// reads the record an entry names (`None`: skip it), `keep` filters.
+    fn page<T>(
+        &self,
+        prefix: Vec<u8>,
+        page: &PageRequest,
+        total: usize,
+        load: impl Fn(Uuid) -> Result<Option<T>, StoreError>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<Listed<T>, StoreError> {
+        let entries: Box<dyn DoubleEndedIterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+            match &page.cursor {
+                Some(cursor) => {
+                    let (created, id) = decode_cursor(cursor)
+                        .ok_or_else(|| StoreError::BadCursor(cursor.chars().take(64).collect()))?;
+                    let end = keys::entry(prefix.clone(), created, id);
+                    Box::new(self.index.range(prefix..end))
+                }
+                None => Box::new(self.index.scan_prefix(prefix)),
+            };
+        let mut items = Vec::new();
+        let mut skipped = 0;
+        let mut last = None;
+        let mut more = false;
+        for item in entries.rev() {
+            let (key, _) = item.map_err(backend)?;
+            let Some((created, id)) = keys::position(&key) else { continue };
+            if items.len() == page.limit {
+                more = true;
+                break;
+            }
+            let Some(record) = load(id)? else { continue };
+            if !keep(&record) {
+                continue;
+            }
+            if skipped < page.offset {
+                skipped += 1;
+                continue;
+            }
+            items.push(record);
+            last = Some((created, id));
+        }
+        let next_cursor = last.filter(|_| more).map(|(c, id)| encode_cursor(c, id));
+        Ok(Listed { items, total, next_cursor })
+    }
+
+    fn count(&self, key: &[u8]) -> Result<usize, StoreError> {
+        let bytes = self.index.get(key).map_err(backend)?;
+        let count = bytes.and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok());
+        Ok(count.map_or(0, u64::from_be_bytes) as usize)
+    }
+
+    fn aggregate(&self, key: &[u8]) -> Result<Aggregate, StoreError> {
+        match self.index.get(key).map_err(backend)? {
+            Some(bytes) => decode("aggregate", &bytes),
+            None => Ok(Aggregate::default()),
+        }
+    }
+
+    /// The timeline of a scope: the minute buckets' first and last key say
+    /// the span, then one range read of at most 60 buckets.
+    fn timeline(&self, scope: Vec<u8>) -> Result<(u64, Vec<StoredBucket>), StoreError> {
+        let minutes = keys::width_prefix(scope.clone(), 0);
+        let oldest = self.index.scan_prefix(&minutes).next().transpose().map_err(backend)?;
+        let newest = self.index.scan_prefix(&minutes).next_back().transpose().map_err(backend)?;
+        let (Some((oldest, _)), Some((newest, _))) = (oldest, newest) else {
+            return Ok((0, Vec::new()));
+        };
+        let (Some(oldest), Some(newest)) = (bucket_number(&oldest), bucket_number(&newest)) else {
+            return Ok((0, Vec::new()));
+        };
+        let (width, first, last) = timeline_span(oldest, newest);
+        let secs = BUCKET_SECS[width] as i64;
+        let mut buckets: Vec<StoredBucket> = (first..=last)
+            .map(|b| StoredBucket { start_secs: b * secs, totals: BucketTotals::default() })
+            .collect();
+        let range = keys::bucket(scope.clone(), width, first)..=keys::bucket(scope, width, last);
+        for item in self.index.range(range) {
+            let (key, bytes) = item.map_err(backend)?;
+            let Some(n) = bucket_number(&key) else { continue };
+            if let Some(b) = usize::try_from(n - first).ok().and_then(|i| buckets.get_mut(i)) {
+                b.totals = decode("time bucket", &bytes)?;
+            }
+        }
+        Ok((secs as u64, buckets))
+    }
+}
+
 #[async_trait::async_trait]
 impl Store for SledStore {
     async fn put_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        let fresh = encode(session)?;
-        self.sessions
-            .transaction(|sessions| {
-                let Some(bytes) = sessions.get(session.id.as_bytes())? else {
-                    sessions.insert(session.id.as_bytes(), fresh.clone())?;
+        (&self.sessions, &self.index)
+            .transaction(|(sessions, index)| {
+                let Some(stored) =
+                    tx_get::<SessionRecord>(sessions, session.id.as_bytes(), "session")?
+                else {
+                    tx_put(sessions, session.id.as_bytes(), session)?;
+                    let by_owner = owner_prefix(SESSIONS_BY_OWNER, &session.owner);
+                    index.insert(keys::entry(by_owner, session.created_at, session.id), &[][..])?;
+                    tx_count(index, &keys::count(SESSIONS_BY_OWNER, &session.owner), true)?;
+                    let bytes = context_bytes(session);
+                    tx_add(index, &keys::count(CONTEXT_BYTES, &session.owner), bytes)?;
                     return Ok(());
                 };
-                // The stored state stands: only settling and `edit_memory` change it.
-                let stored: SessionRecord = decode("session", &bytes).map_err(abort)?;
-                let record = SessionRecord { state: stored.state, ..session.clone() };
-                sessions.insert(session.id.as_bytes(), encode(&record).map_err(abort)?)?;
-                Ok(())
+                let delta = context_bytes(session) - context_bytes(&stored);
+                tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), delta)?;
+                // The stored state and history stand: only settling and
+                // `edit_memory` change them. Owner and creation time are
+                // what the index is keyed by: they stay too.
+                let record = SessionRecord {
+                    state: stored.state,
+                    history_len: stored.history_len,
+                    owner: stored.owner,
+                    created_at: stored.created_at,
+                    ..session.clone()
+                };
+                tx_put(sessions, session.id.as_bytes(), &record)
             })
             .map_err(tx_err)?;
         self.durable().await
@@ -215,27 +488,77 @@ impl Store for SledStore {
 
     async fn list_sessions(
         &self,
-        owner: Option<&str>,
-        offset: usize,
-        limit: usize,
-    ) -> Result<(Vec<SessionRecord>, usize), StoreError> {
-        let mut all = Vec::new();
-        for item in self.sessions.iter() {
-            let (_, bytes) = item.map_err(backend)?;
-            let s: SessionRecord = decode("session", &bytes)?;
-            if owner.is_none_or(|o| o == s.owner) {
-                all.push(s);
-            }
-        }
-        all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        let total = all.len();
-        Ok((all.into_iter().skip(offset).take(limit).collect(), total))
+        owner: &str,
+        page: &PageRequest,
+    ) -> Result<Listed<SessionRecord>, StoreError> {
+        let total = self.count(&keys::count(SESSIONS_BY_OWNER, owner))?;
+        self.page(
+            owner_prefix(SESSIONS_BY_OWNER, owner),
+            page,
+            total,
+            |id| match self.sessions.get(id.as_bytes()).map_err(backend)? {
+                Some(bytes) => Ok(Some(decode("session", &bytes)?)),
+                None => Ok(None),
+            },
+            |_| true,
+        )
+    }
+
+    async fn owner_usage(&self, owner: &str) -> Result<OwnerUsage, StoreError> {
+        Ok(OwnerUsage {
+            sessions: self.count(&keys::count(SESSIONS_BY_OWNER, owner))? as u64,
+            context_bytes: self.count(&keys::count(CONTEXT_BYTES, owner))? as u64,
+        })
     }
 
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
-        let deleted = self.sessions.remove(id.as_bytes()).map_err(backend)?.is_some();
+        let deleted = (&self.sessions, &self.index)
+            .transaction(|(sessions, index)| {
+                let Some(stored) = tx_get::<SessionRecord>(sessions, id.as_bytes(), "session")?
+                else {
+                    return Ok(false);
+                };
+                sessions.remove(id.as_bytes())?;
+                let by_owner = owner_prefix(SESSIONS_BY_OWNER, &stored.owner);
+                index.remove(keys::entry(by_owner, stored.created_at, id))?;
+                tx_count(index, &keys::count(SESSIONS_BY_OWNER, &stored.owner), false)?;
+                let bytes = context_bytes(&stored);
+                tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), -bytes)?;
+                Ok(true)
+            })
+            .map_err(tx_err)?;
+        if deleted {
+            // Nothing reads a deleted session's turns; removing them after
+            // the record is safe if a crash interrupts it (the sweep of
+            // leftovers is the next delete of the same prefix).
+            let mut batch = sled::Batch::default();
+            for item in self.history.scan_prefix(id.as_bytes()) {
+                batch.remove(item.map_err(backend)?.0);
+            }
+            self.history.apply_batch(batch).map_err(backend)?;
+        }
         self.durable().await?;
         Ok(deleted)
+    }
+
+    async fn history(
+        &self,
+        session: Uuid,
+        from: u64,
+        limit: usize,
+    ) -> Result<HistoryPage, StoreError> {
+        let Some(record) = self.get_session(session).await? else {
+            return Ok(HistoryPage { turns: Vec::new(), total: 0, next: None });
+        };
+        let mut turns = Vec::new();
+        let range = keys::turn(session, from)..=keys::turn(session, u64::MAX);
+        for item in self.history.range(range).take(limit) {
+            let (key, bytes) = item.map_err(backend)?;
+            let number = u64::from_be_bytes(key[16..24].try_into().unwrap_or_default());
+            turns.push((number, decode("history turn", &bytes)?));
+        }
+        let next = turns.last().map(|(n, _)| n + 1).filter(|n| *n < record.history_len);
+        Ok(HistoryPage { turns, total: record.history_len, next })
     }
 
     async fn get_memory(
@@ -270,7 +593,14 @@ impl Store for SledStore {
     }
 
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
-        self.executions.insert(execution.id.as_bytes(), encode(execution)?).map_err(backend)?;
+        (&self.executions, &self.index)
+            .transaction(|(executions, index)| {
+                let old: Option<ExecutionRecord> =
+                    tx_get(executions, execution.id.as_bytes(), "execution")?;
+                tx_put(executions, execution.id.as_bytes(), execution)?;
+                tx_index_execution(index, old.as_ref(), Some(execution))
+            })
+            .map_err(tx_err)?;
         self.durable().await
     }
 
@@ -284,46 +614,122 @@ impl Store for SledStore {
     async fn list_executions(
         &self,
         filter: &ExecutionFilter,
-        offset: usize,
+        page: &PageRequest,
+    ) -> Result<Listed<ExecutionRecord>, StoreError> {
+        let (prefix, total) = match filter.session_id {
+            Some(s) => (
+                session_prefix(EXECUTIONS_BY_SESSION, s),
+                self.aggregate(&keys::session_aggregate(&filter.owner, s))?.executions,
+            ),
+            None => (
+                owner_prefix(EXECUTIONS_BY_OWNER, &filter.owner),
+                self.aggregate(&owner_prefix(OWNER_AGGREGATE, &filter.owner))?.executions,
+            ),
+        };
+        self.page(
+            prefix,
+            page,
+            total as usize,
+            |id| match self.executions.get(id.as_bytes()).map_err(backend)? {
+                Some(bytes) => Ok(Some(decode("execution", &bytes)?)),
+                None => Ok(None),
+            },
+            |e: &ExecutionRecord| e.owner == filter.owner,
+        )
+    }
+
+    async fn delete_execution(&self, id: Uuid) -> Result<bool, StoreError> {
+        let deleted = (&self.executions, &self.index)
+            .transaction(|(executions, index)| {
+                let Some(old) = tx_get::<ExecutionRecord>(executions, id.as_bytes(), "execution")?
+                else {
+                    return Ok(false);
+                };
+                executions.remove(id.as_bytes())?;
+                tx_index_execution(index, Some(&old), None)?;
+                Ok(true)
+            })
+            .map_err(tx_err)?;
+        if deleted {
+            let mut batch = sled::Batch::default();
+            for item in self.trace.scan_prefix(id.as_bytes()) {
+                batch.remove(item.map_err(backend)?.0);
+            }
+            self.trace.apply_batch(batch).map_err(backend)?;
+        }
+        self.durable().await?;
+        Ok(deleted)
+    }
+
+    async fn ended_executions_before(
+        &self,
+        before: Micros,
         limit: usize,
-    ) -> Result<(Vec<ExecutionRecord>, usize), StoreError> {
-        let mut all = Vec::new();
-        for item in self.executions.iter() {
-            let (_, bytes) = item.map_err(backend)?;
-            let e: ExecutionRecord = decode("execution", &bytes)?;
-            if filter.owner.as_deref().is_none_or(|o| o == e.owner)
-                && filter.session_id.is_none_or(|s| Some(s) == e.session_id)
-            {
-                all.push(e);
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let end = keys::entry(vec![EXECUTIONS_BY_TIME], before, Uuid::nil());
+        let mut ids = Vec::new();
+        for item in self.index.range(vec![EXECUTIONS_BY_TIME]..end) {
+            if ids.len() == limit {
+                break;
+            }
+            let (key, _) = item.map_err(backend)?;
+            let Some((_, id)) = keys::position(&key) else { continue };
+            if self.get_execution(id).await?.is_some_and(|e| e.status.is_terminal()) {
+                ids.push(id);
             }
         }
-        all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        let total = all.len();
-        Ok((all.into_iter().skip(offset).take(limit).collect(), total))
+        Ok(ids)
+    }
+
+    async fn stats(&self, owner: &str, session: Option<Uuid>) -> Result<StatsSnapshot, StoreError> {
+        let (totals, per_session, scope) = match session {
+            Some(s) => {
+                let a = self.aggregate(&keys::session_aggregate(owner, s))?;
+                let per_session = if a.executions > 0 { vec![(s, a.clone())] } else { Vec::new() };
+                (a, per_session, session_scope(s))
+            }
+            None => {
+                let mut per_session = Vec::new();
+                let prefix = owner_prefix(SESSION_AGGREGATE, owner);
+                for item in self.index.scan_prefix(&prefix) {
+                    let (key, bytes) = item.map_err(backend)?;
+                    let Ok(id) = Uuid::from_slice(&key[prefix.len()..]) else { continue };
+                    per_session.push((id, decode("aggregate", &bytes)?));
+                }
+                let totals = self.aggregate(&owner_prefix(OWNER_AGGREGATE, owner))?;
+                (totals, per_session, owner_scope(owner))
+            }
+        };
+        if totals.executions == 0 {
+            return Ok(StatsSnapshot { totals, ..StatsSnapshot::default() });
+        }
+        let (bucket_secs, buckets) = self.timeline(scope)?;
+        Ok(StatsSnapshot { totals, per_session, bucket_secs, buckets })
     }
 
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError> {
         let record = &settled.record;
-        let encoded = encode(record)?;
-        let finished = (&self.executions, &self.sessions)
-            .transaction(|(executions, sessions)| {
-                if let Some(bytes) = executions.get(record.id.as_bytes())? {
-                    let stored: ExecutionRecord = decode("execution", &bytes).map_err(abort)?;
-                    if stored.status.is_terminal() {
-                        return Ok(false);
-                    }
+        let finished = (&self.executions, &self.sessions, &self.index, &self.history)
+            .transaction(|(executions, sessions, index, history)| {
+                let old: Option<ExecutionRecord> =
+                    tx_get(executions, record.id.as_bytes(), "execution")?;
+                if old.as_ref().is_some_and(|o| o.status.is_terminal()) {
+                    return Ok(false);
                 }
-                executions.insert(record.id.as_bytes(), encoded.clone())?;
+                tx_put(executions, record.id.as_bytes(), record)?;
+                tx_index_execution(index, old.as_ref(), Some(record))?;
                 let Some(session_id) = record.session_id else { return Ok(true) };
-                if let Some(bytes) = sessions.get(session_id.as_bytes())? {
-                    let mut session: SessionRecord = decode("session", &bytes).map_err(abort)?;
-                    let Some(state) = settled.merged_state(&session.state.memory) else {
-                        return Ok(true);
-                    };
-                    session.state = state;
-                    session.updated_at = record.completed_at.unwrap_or(session.updated_at);
-                    sessions.insert(session_id.as_bytes(), encode(&session).map_err(abort)?)?;
-                }
+                let Some(mut session) =
+                    tx_get::<SessionRecord>(sessions, session_id.as_bytes(), "session")?
+                else {
+                    return Ok(true);
+                };
+                let Some(state) = settled.merged_state(&session.state.memory) else {
+                    return Ok(true);
+                };
+                tx_split_history(history, &mut session, state, record.id)?;
+                session.updated_at = record.completed_at.unwrap_or(session.updated_at);
+                tx_put(sessions, session_id.as_bytes(), &session)?;
                 Ok(true)
             })
             .map_err(tx_err)?;
@@ -334,17 +740,34 @@ impl Store for SledStore {
     }
 
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError> {
+        // The index of running executions, not every execution: start-up
+        // reads what was running, whatever the store's size.
         let mut count = 0;
-        for item in self.executions.iter() {
-            let (key, bytes) = item.map_err(backend)?;
-            let mut e: ExecutionRecord = decode("execution", &bytes)?;
-            if !e.status.is_terminal() {
-                e.status = ExecutionStatus::Interrupted;
-                e.error_message = Some(message.to_string());
-                e.completed_at = Some(now_micros());
-                self.executions.insert(key, encode(&e)?).map_err(backend)?;
-                count += 1;
-            }
+        for item in self.index.scan_prefix([RUNNING_EXECUTIONS]) {
+            let (key, _) = item.map_err(backend)?;
+            let Ok(id) = Uuid::from_slice(&key[1..]) else { continue };
+            let changed = (&self.executions, &self.index)
+                .transaction(|(executions, index)| {
+                    let Some(old) =
+                        tx_get::<ExecutionRecord>(executions, id.as_bytes(), "execution")?
+                    else {
+                        index.remove(&by_id(RUNNING_EXECUTIONS, id)[..])?;
+                        return Ok(false);
+                    };
+                    if old.status.is_terminal() {
+                        index.remove(&by_id(RUNNING_EXECUTIONS, id)[..])?;
+                        return Ok(false);
+                    }
+                    let mut e = old.clone();
+                    e.status = ExecutionStatus::Interrupted;
+                    e.error_message = Some(message.to_string());
+                    e.completed_at = Some(now_micros());
+                    tx_put(executions, id.as_bytes(), &e)?;
+                    tx_index_execution(index, Some(&old), Some(&e))?;
+                    Ok(true)
+                })
+                .map_err(tx_err)?;
+            count += u64::from(changed);
         }
         self.durable().await?;
         Ok(count)
@@ -376,13 +799,18 @@ impl Store for SledStore {
     }
 
     async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {
-        let encoded = encode(job)?;
         let key = pending_key(job);
-        (&self.jobs, &self.pending)
-            .transaction(|(jobs, pending)| {
-                jobs.insert(job.id.as_bytes(), encoded.clone())?;
+        (&self.jobs, &self.pending, &self.index)
+            .transaction(|(jobs, pending, index)| {
+                let fresh = jobs.get(job.id.as_bytes())?.is_none();
+                tx_put(jobs, job.id.as_bytes(), job)?;
                 if job.status == JobStatus::Pending {
                     pending.insert(key.clone(), job.id.as_bytes())?;
+                }
+                if fresh {
+                    let by_owner = owner_prefix(JOBS_BY_OWNER, &job.owner);
+                    index.insert(keys::entry(by_owner, job.created_at, job.id), &[][..])?;
+                    tx_count(index, &keys::count(JOBS_BY_OWNER, &job.owner), true)?;
                 }
                 Ok(())
             })
@@ -394,17 +822,13 @@ impl Store for SledStore {
         self.job(id)
     }
 
-    async fn list_jobs(&self, owner: Option<&str>) -> Result<Vec<JobRecord>, StoreError> {
-        let mut all = Vec::new();
-        for item in self.jobs.iter() {
-            let (_, bytes) = item.map_err(backend)?;
-            let j: JobRecord = decode("job", &bytes)?;
-            if owner.is_none_or(|o| o == j.owner) {
-                all.push(j);
-            }
-        }
-        all.sort_by_key(|j| std::cmp::Reverse(j.created_at));
-        Ok(all)
+    async fn list_jobs(
+        &self,
+        owner: &str,
+        page: &PageRequest,
+    ) -> Result<Listed<JobRecord>, StoreError> {
+        let total = self.count(&keys::count(JOBS_BY_OWNER, owner))?;
+        self.page(owner_prefix(JOBS_BY_OWNER, owner), page, total, |id| self.job(id), |_| true)
     }
 
     async fn pending_jobs(&self) -> Result<usize, StoreError> {
@@ -519,6 +943,10 @@ impl Store for SledStore {
     async fn flush(&self) -> Result<(), StoreError> {
         self.db.flush_async().await.map_err(backend).map(|_| ())
     }
+
+    async fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db.size_on_disk().map_err(backend)
+    }
 }
 
 impl SledStore {
@@ -566,9 +994,10 @@ impl SledStore {
         message: &str,
     ) -> Result<Vec<Uuid>, StoreError> {
         let mut ids = Vec::new();
-        for item in self.jobs.iter() {
-            let (_, bytes) = item.map_err(backend)?;
-            let job: JobRecord = decode("job", &bytes)?;
+        for item in self.index.scan_prefix([RUNNING_JOBS]) {
+            let (key, _) = item.map_err(backend)?;
+            let Ok(id) = Uuid::from_slice(&key[1..]) else { continue };
+            let Some(job) = self.job(id)? else { continue };
             if job.status == JobStatus::Running
                 && job.lease.as_ref().is_none_or(|l| l.expires_at < now)
             {

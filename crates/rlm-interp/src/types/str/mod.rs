@@ -620,6 +620,10 @@ impl Vm {
         let n = as_int(n).unwrap_or(0).max(0) as usize;
         let total = s.byte_len().saturating_mul(n);
         self.check_str_len(total)?;
+        // `str::repeat` doubles its buffer log2(n) times even when empty.
+        if total == 0 {
+            return Ok(Value::str(String::new()));
+        }
         Ok(Value::str(s.as_str().repeat(n)))
     }
 

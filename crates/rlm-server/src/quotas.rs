@@ -1,0 +1,111 @@
+//! Per-key quotas: how many sessions a key may hold, how many context bytes
+//! its sessions may hold together (413), and how many uploads it may stream
+//! at once (429). Counts come from the store's per-owner counters, so a
+//! check costs the same whatever the store holds.
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::config::ServerLimits;
+use crate::error::ServerError;
+use crate::store::Store;
+
+/// The context bytes a request may store: at most `per_context`, and at
+/// most what is left of the key's quota.
+#[derive(Debug, Clone, Copy)]
+pub struct ContextAllowance {
+    pub per_context: u64,
+    /// The key's quota and what its other sessions hold (`None`: no quota).
+    pub per_key: Option<(u64, u64)>,
+}
+
+impl ContextAllowance {
+    /// Refuses `found` bytes (413) if they exceed either limit.
+    pub fn check(&self, found: u64) -> Result<(), ServerError> {
+        if found > self.per_context {
+            return Err(ServerError::TooLarge {
+                what: "the context",
+                found,
+                limit: self.per_context,
+            });
+        }
+        if let Some((quota, used)) = self.per_key
+            && used.saturating_add(found) > quota
+        {
+            return Err(ServerError::TooLarge {
+                what: "this API key's contexts",
+                found: used.saturating_add(found),
+                limit: quota,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The quotas and the upload slots in use.
+#[derive(Debug)]
+pub struct Quotas {
+    limits: ServerLimits,
+    uploads: DashMap<String, Arc<Semaphore>>,
+}
+
+impl Quotas {
+    pub fn new(limits: ServerLimits) -> Self {
+        Quotas { limits, uploads: DashMap::new() }
+    }
+
+    /// One of the key's upload slots, held while the body streams to disk.
+    pub fn upload_slot(&self, owner: &str) -> Result<OwnedSemaphorePermit, ServerError> {
+        let max = self.limits.max_uploads_per_key;
+        let slots = self
+            .uploads
+            .entry(owner.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(max)))
+            .clone();
+        slots.try_acquire_owned().map_err(|_| ServerError::TooManyRequests {
+            message: format!(
+                "this API key already uploads {max} contexts at once (the limit); retry when one ends"
+            ),
+            retry_after_secs: 1,
+        })
+    }
+
+    /// Refuses (429) a new session past the key's session quota.
+    pub async fn check_new_session(
+        &self,
+        store: &dyn Store,
+        owner: &str,
+    ) -> Result<(), ServerError> {
+        let Some(max) = self.limits.max_sessions_per_key else { return Ok(()) };
+        let held = store.owner_usage(owner).await?.sessions;
+        if held >= max {
+            return Err(ServerError::TooManyRequests {
+                message: format!(
+                    "this API key holds {held} sessions, the limit: delete one (DELETE /api/sessions/{{id}}) first"
+                ),
+                retry_after_secs: 60,
+            });
+        }
+        Ok(())
+    }
+
+    /// What a new context may take; `replacing` is the bytes of the context
+    /// it replaces (freed when it is stored).
+    pub async fn context_allowance(
+        &self,
+        store: &dyn Store,
+        owner: &str,
+        replacing: u64,
+    ) -> Result<ContextAllowance, ServerError> {
+        let per_key = match self.limits.max_context_bytes_per_key {
+            None => None,
+            Some(quota) => {
+                let used = store.owner_usage(owner).await?.context_bytes;
+                Some((quota, used.saturating_sub(replacing)))
+            }
+        };
+        Ok(ContextAllowance { per_context: self.limits.max_context_bytes, per_key })
+    }
+}

@@ -1,0 +1,190 @@
+//! Issue #35 item 3 through the HTTP API: the history paged by cursor (the
+//! session's state keeps a bounded window), cursor paging of the list
+//! endpoints (jobs included), `DELETE /api/executions/{id}` leaving lists and
+//! statistics, and the per-key quotas (sessions, context bytes, concurrent
+//! uploads) answered with JSON 429/413, with uploads streamed to disk.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn final_at_once() -> rlm_adapters::FakeScript {
+    toml::from_str("model = \"final\"\nwhen_exhausted = { fixed = \"FINAL(ok)\" }\n").unwrap()
+}
+
+async fn execute(s: &TestServer, sid: &str, query: &str) -> Value {
+    let (status, body) =
+        s.post("/api/execute", json!({"session_id": sid, "user_query": query})).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_pages_by_cursor_past_the_window() {
+    let s = TestServer::start(final_at_once()).await;
+    let sid = s.create_session("long", "some context").await;
+    let turns = rlm_server::store::HISTORY_WINDOW + 8;
+    for n in 0..turns {
+        execute(&s, &sid, &format!("question {n}")).await;
+    }
+    let (_, session) = s.get(&format!("/api/sessions/{sid}")).await;
+    assert_eq!(session["history_turns"], turns);
+    let mut queries = Vec::new();
+    let mut path = format!("/api/sessions/{sid}/history?limit=7");
+    loop {
+        let (status, page) = s.get(&path).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["total"], turns);
+        for t in page["turns"].as_array().unwrap() {
+            queries.push(t["query"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/sessions/{sid}/history?limit=7&cursor={c}"),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..turns).map(|n| format!("question {n}")).collect();
+    assert_eq!(queries, expected);
+    let (status, body) = s.get(&format!("/api/sessions/{sid}/history?cursor=x")).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("bad_request")), "{body}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_page_by_cursor_and_a_deleted_execution_leaves_lists_and_stats() {
+    let s = TestServer::start(final_at_once()).await;
+    let sid = s.create_session("lists", "some context").await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(execute(&s, &sid, &format!("q{n}")).await["id"].as_str().unwrap().to_string());
+    }
+    ids.reverse();
+    let (_, first) = s.get("/api/executions?limit=2").await;
+    assert_eq!(first["total"], 5);
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let (_, second) = s.get(&format!("/api/executions?limit=2&cursor={cursor}")).await;
+    let listed: Vec<&str> = first["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["executions"].as_array().unwrap())
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ids[..4].iter().map(String::as_str).collect::<Vec<_>>());
+    let (status, body) = s.get("/api/executions?cursor=0123").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["detail"].is_string(), "{body}");
+
+    // Jobs page too.
+    for n in 0..3 {
+        let (status, _) =
+            s.post("/api/jobs", json!({"session_id": sid, "user_query": format!("j{n}")})).await;
+        assert_eq!(status, 200);
+    }
+    let (_, jobs) = s.get("/api/jobs?limit=2").await;
+    assert_eq!((jobs["total"].as_u64(), jobs["jobs"].as_array().unwrap().len()), (Some(3), 2));
+    let cursor = jobs["next_cursor"].as_str().unwrap().to_string();
+    let (_, rest) = s.get(&format!("/api/jobs?limit=2&cursor={cursor}")).await;
+    assert_eq!((rest["jobs"].as_array().unwrap().len(), &rest["next_cursor"]), (1, &Value::Null));
+    for j in jobs["jobs"].as_array().unwrap().iter().chain(rest["jobs"].as_array().unwrap()) {
+        s.wait_job(j["job_id"].as_str().unwrap(), |st| st == "COMPLETE").await;
+    }
+
+    // Delete one execution: gone from the list, the stats and the store.
+    let (_, before) = s.get(&format!("/api/stats?session_id={sid}")).await;
+    assert_eq!(before["total_executions"], 8);
+    let r = s.client.delete(s.url(&format!("/api/executions/{}", ids[0]))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = s.client.delete(s.url(&format!("/api/executions/{}", ids[0]))).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let (status, _) = s.get(&format!("/api/executions/{}", ids[0])).await;
+    assert_eq!(status, 404);
+    let (_, after) = s.get(&format!("/api/stats?session_id={sid}")).await;
+    assert_eq!(after["total_executions"], 7);
+    assert_eq!(after["per_session"][0]["executions"], 7);
+    let (_, list) = s.get("/api/executions?limit=100").await;
+    assert_eq!(list["total"], 7);
+    assert!(list["executions"].as_array().unwrap().iter().all(|e| e["id"] != ids[0].as_str()));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quotas_answer_429_and_413_with_json_bodies() {
+    let s = TestServer::start_with(final_at_once(), |c| {
+        c.limits.max_sessions_per_key = Some(2);
+        c.limits.max_context_bytes_per_key = Some(1000);
+    })
+    .await;
+    let first = s.create_session("a", &"x".repeat(600)).await;
+    let (status, body) =
+        s.post("/api/sessions", json!({"name": "b", "context": "y".repeat(600)})).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["code"], "too_large");
+    s.create_session("b", "small").await;
+    let (status, body) = s.post("/api/sessions", json!({"name": "c", "context": "z"})).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "too_many_requests");
+    // Deleting frees both the session and its bytes.
+    let r = s.client.delete(s.url(&format!("/api/sessions/{first}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    s.create_session("c", &"w".repeat(900)).await;
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_stream_to_disk_and_a_second_concurrent_upload_gets_429() {
+    let s = TestServer::start_with(final_at_once(), |c| c.limits.max_uploads_per_key = 1).await;
+    // A multi-megabyte file whose characters straddle the chunks: streamed,
+    // counted and hashed as a whole.
+    let text = "héllo wörld ✓ ".repeat(300_000);
+    let form = reqwest::multipart::Form::new()
+        .text("name", "big")
+        .part("file", reqwest::multipart::Part::text(text.clone()).file_name("big.txt"));
+    let r = s.client.post(s.url("/api/sessions")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let session: Value = r.json().await.unwrap();
+    assert_eq!(session["context_metadata"]["bytes"], text.len());
+    assert_eq!(session["context_metadata"]["size"], text.chars().count());
+    assert_eq!(
+        session["context_metadata"]["hash"],
+        blake3::hash(text.as_bytes()).to_hex().as_str()
+    );
+
+    // An upload that is slow to arrive holds the key's only slot: its
+    // headers and first bytes are written by hand on a raw connection.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let boundary = "XBOUNDARY";
+    let part = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nsome text"
+    );
+    let end = format!(" more\r\n--{boundary}--\r\n");
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/sessions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{part}",
+        part.len() + end.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let mut refused = None;
+    for _ in 0..100 {
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::text("b").file_name("b.txt"));
+        let r = s.client.post(s.url("/api/sessions")).multipart(form).send().await.unwrap();
+        if r.status() == 429 {
+            refused = Some(r.json::<Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let refused = refused.expect("a second concurrent upload was never refused");
+    assert_eq!(refused["code"], "too_many_requests");
+    conn.write_all(end.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(&format!("\"bytes\":{}", "some text more".len())), "{answer}");
+    s.stop().await;
+}

@@ -1,0 +1,372 @@
+//! The store contract, written against the [`Store`] trait only: history
+//! stored apart and paged, cursor paging of every list, aggregates kept by
+//! the writes (and taken back out by deletes), the running index read at
+//! start-up, and the retention sweep. The sled store runs it here; another
+//! backend (the PostgreSQL store of the scale-out issue) runs the same
+//! `contract_*` functions against its own `Store`.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use rlm_core::{ExecutionId, Turn};
+use rlm_server::RetentionConfig;
+use rlm_server::store::{
+    ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobRecord, JobStatus,
+    PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError,
+    new_session_state,
+};
+use uuid::Uuid;
+
+const T0: i64 = 1_800_000_000_000_000;
+
+fn session(owner: &str, created_at: i64) -> SessionRecord {
+    let id = Uuid::new_v4();
+    SessionRecord {
+        id,
+        owner: owner.into(),
+        name: None,
+        context: None,
+        context_metadata: Default::default(),
+        settings: Default::default(),
+        state: new_session_state(id),
+        history_len: 0,
+        created_at,
+        updated_at: created_at,
+    }
+}
+
+fn execution(owner: &str, session: Option<Uuid>, created_at: i64) -> ExecutionRecord {
+    ExecutionRecord {
+        id: Uuid::new_v4(),
+        session_id: session,
+        owner: owner.into(),
+        job_id: None,
+        user_query: "q".into(),
+        context_size: 10,
+        model: "scripted".into(),
+        status: ExecutionStatus::Pending,
+        finish: None,
+        created_at,
+        started_at: None,
+        completed_at: None,
+        spend: Spend::default(),
+        steps: 0,
+        cache_hits: 0,
+        retries: 0,
+        final_result: None,
+        error_message: None,
+        context_breakdown: None,
+    }
+}
+
+fn completed(mut e: ExecutionRecord, latency_ms: i64, tokens: u64) -> ExecutionRecord {
+    e.status = ExecutionStatus::Completed;
+    e.finish = Some("final".into());
+    e.started_at = Some(e.created_at);
+    e.completed_at = Some(e.created_at + latency_ms * 1000);
+    e.spend = Spend { input_tokens: tokens, output_tokens: 1, cost_usd: 0.001, ..Spend::default() };
+    e
+}
+
+fn page(limit: usize) -> PageRequest {
+    PageRequest { cursor: None, offset: 0, limit }
+}
+
+/// Runs an execution of `session` through pending → settled with one new
+/// history turn, as the server does (the state starts from the stored one).
+async fn run_in_session(store: &dyn Store, sid: Uuid, created_at: i64, n: usize) -> Uuid {
+    let owner = store.get_session(sid).await.unwrap().unwrap().owner;
+    let e = execution(&owner, Some(sid), created_at);
+    store.put_execution(&e).await.unwrap();
+    let mut state = store.get_session(sid).await.unwrap().unwrap().state;
+    state.history.push(Turn {
+        execution_id: ExecutionId(e.id.to_string()),
+        query: format!("question {n}"),
+        answer: Some(format!("answer {n}")),
+    });
+    let record = completed(e, 5, 3);
+    let settled = SettledExecution { record, state: Some(state), started_memory: None };
+    assert!(store.finish_execution(&settled).await.unwrap());
+    settled.record.id
+}
+
+pub async fn contract_history_is_stored_apart_and_paged(store: &dyn Store) {
+    let s = session("alice", T0);
+    store.put_session(&s).await.unwrap();
+    let turns = HISTORY_WINDOW + 40;
+    for n in 0..turns {
+        run_in_session(store, s.id, T0 + n as i64, n).await;
+    }
+    let stored = store.get_session(s.id).await.unwrap().unwrap();
+    assert_eq!(stored.history_len, turns as u64);
+    // The state keeps the newest window, in order.
+    assert_eq!(stored.state.history.len(), HISTORY_WINDOW);
+    assert_eq!(stored.state.history.last().unwrap().query, format!("question {}", turns - 1));
+    assert_eq!(stored.state.history[0].query, format!("question {}", turns - HISTORY_WINDOW));
+    // Every turn, once, oldest first, a page at a time.
+    let mut from = 0;
+    let mut seen = Vec::new();
+    loop {
+        let page = store.history(s.id, from, 25).await.unwrap();
+        assert_eq!(page.total, turns as u64);
+        seen.extend(page.turns.iter().map(|(n, t)| (*n, t.query.clone())));
+        match page.next {
+            Some(next) => from = next,
+            None => break,
+        }
+    }
+    let expected: Vec<(u64, String)> =
+        (0..turns).map(|n| (n as u64, format!("question {n}"))).collect();
+    assert_eq!(seen, expected);
+    // Deleting the session deletes its history.
+    assert!(store.delete_session(s.id).await.unwrap());
+    assert_eq!(store.history(s.id, 0, 10).await.unwrap().turns.len(), 0);
+}
+
+pub async fn contract_lists_page_by_cursor_newest_first(store: &dyn Store) {
+    let s = session("bob", T0);
+    store.put_session(&s).await.unwrap();
+    store.put_session(&session("someone-else", T0)).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..23 {
+        let sid = (n % 2 == 0).then_some(s.id);
+        let e = execution("bob", sid, T0 + n);
+        store.put_execution(&e).await.unwrap();
+        ids.push(e.id);
+    }
+    store.put_execution(&execution("someone-else", None, T0 + 100)).await.unwrap();
+    ids.reverse();
+    let filter = ExecutionFilter { owner: "bob".into(), session_id: None };
+    let mut request = page(5);
+    let mut listed = Vec::new();
+    loop {
+        let p = store.list_executions(&filter, &request).await.unwrap();
+        assert_eq!(p.total, 23);
+        assert!(p.items.len() <= 5);
+        listed.extend(p.items.iter().map(|e| e.id));
+        match p.next_cursor {
+            Some(c) => request.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(listed, ids);
+    // Offset still works; one session's executions, and their total.
+    let p = store.list_executions(&filter, &PageRequest { offset: 20, ..page(10) }).await.unwrap();
+    assert_eq!(p.items.iter().map(|e| e.id).collect::<Vec<_>>(), ids[20..]);
+    assert_eq!(p.next_cursor, None);
+    let of_session = ExecutionFilter { owner: "bob".into(), session_id: Some(s.id) };
+    let p = store.list_executions(&of_session, &page(100)).await.unwrap();
+    assert_eq!((p.items.len(), p.total), (12, 12));
+    assert!(p.items.iter().all(|e| e.session_id == Some(s.id)));
+    // Another owner sees none of bob's, even asking for his session.
+    let nosy = ExecutionFilter { owner: "someone-else".into(), session_id: Some(s.id) };
+    let p = store.list_executions(&nosy, &page(100)).await.unwrap();
+    assert_eq!((p.items.len(), p.total), (0, 0));
+    // Sessions and jobs page the same way.
+    for n in 1..4 {
+        store.put_session(&session("bob", T0 + n)).await.unwrap();
+    }
+    let first = store.list_sessions("bob", &page(3)).await.unwrap();
+    assert_eq!((first.items.len(), first.total), (3, 4));
+    let rest = store
+        .list_sessions("bob", &PageRequest { cursor: first.next_cursor.clone(), ..page(3) })
+        .await
+        .unwrap();
+    assert_eq!(rest.items.iter().map(|s| s.id).collect::<Vec<_>>(), vec![s.id]);
+    assert_eq!(rest.next_cursor, None);
+    for n in 0..7 {
+        store.enqueue_job(&job("bob", s.id, T0 + n)).await.unwrap();
+    }
+    let jobs = store.list_jobs("bob", &page(4)).await.unwrap();
+    assert_eq!((jobs.items.len(), jobs.total), (4, 7));
+    assert!(jobs.items.windows(2).all(|w| w[0].created_at > w[1].created_at));
+    let jobs =
+        store.list_jobs("bob", &PageRequest { cursor: jobs.next_cursor, ..page(4) }).await.unwrap();
+    assert_eq!((jobs.items.len(), jobs.next_cursor), (3, None));
+    // A cursor no list gave is a typed error.
+    let bad = PageRequest { cursor: Some("not-a-cursor".into()), ..page(3) };
+    assert!(matches!(store.list_sessions("bob", &bad).await, Err(StoreError::BadCursor(_))));
+}
+
+fn job(owner: &str, session: Uuid, created_at: i64) -> JobRecord {
+    JobRecord {
+        id: Uuid::new_v4(),
+        owner: owner.into(),
+        session_id: session,
+        user_query: "q".into(),
+        status: JobStatus::Pending,
+        execution_id: None,
+        answer: None,
+        error: None,
+        created_at,
+        started_at: None,
+        finished_at: None,
+        lease: None,
+        cancel_requested: false,
+    }
+}
+
+pub async fn contract_aggregates_follow_every_write_and_delete(store: &dyn Store) {
+    let s = session("carol", T0);
+    store.put_session(&s).await.unwrap();
+    let mut ended = Vec::new();
+    for n in 0..10i64 {
+        let e = execution("carol", (n < 4).then_some(s.id), T0 + n * 1_000_000);
+        store.put_execution(&e).await.unwrap();
+        let mut running = e.clone();
+        running.status = ExecutionStatus::Running;
+        store.put_execution(&running).await.unwrap();
+        let done = completed(running, 10 * (n + 1), 100);
+        let settled = SettledExecution { record: done.clone(), state: None, started_memory: None };
+        store.finish_execution(&settled).await.unwrap();
+        // A second settlement changes nothing.
+        assert!(!store.finish_execution(&settled).await.unwrap());
+        ended.push(done);
+    }
+    let still_running = execution("carol", None, T0 + 20_000_000);
+    store.put_execution(&still_running).await.unwrap();
+    let stats = store.stats("carol", None).await.unwrap();
+    assert_eq!(stats.totals.executions, 11);
+    assert_eq!(stats.totals.input_tokens, 1000);
+    assert_eq!(stats.totals.by_status.get("completed"), Some(&10));
+    assert_eq!(stats.totals.by_status.get("pending"), Some(&1));
+    assert_eq!(stats.totals.latency_count(), 10);
+    assert_eq!(stats.totals.latency_percentile(50.0), 50);
+    assert_eq!(stats.totals.cost_nano, 10_000_000);
+    assert_eq!(stats.per_session.len(), 1);
+    assert_eq!(stats.per_session[0].0, s.id);
+    assert_eq!(stats.per_session[0].1.executions, 4);
+    // 20 seconds of executions: one minute bucket.
+    assert_eq!(stats.bucket_secs, 60);
+    assert_eq!(stats.buckets.iter().map(|b| b.totals.executions).sum::<u64>(), 11);
+    let one = store.stats("carol", Some(s.id)).await.unwrap();
+    assert_eq!((one.totals.executions, one.per_session.len()), (4, 1));
+    // Deleting takes an execution's share out of everything.
+    for e in &ended {
+        assert!(store.delete_execution(e.id).await.unwrap());
+        assert!(store.trace(e.id).await.unwrap().is_empty());
+    }
+    assert!(!store.delete_execution(ended[0].id).await.unwrap());
+    let stats = store.stats("carol", None).await.unwrap();
+    assert_eq!(stats.totals.executions, 1);
+    assert_eq!(stats.totals.cost_nano, 0);
+    assert_eq!(stats.totals.latency_count(), 0);
+    assert!(stats.per_session.is_empty());
+    let filter = ExecutionFilter { owner: "carol".into(), session_id: None };
+    let listed = store.list_executions(&filter, &page(50)).await.unwrap();
+    assert_eq!(listed.items.iter().map(|e| e.id).collect::<Vec<_>>(), vec![still_running.id]);
+    assert_eq!(store.stats("nobody", None).await.unwrap().totals.executions, 0);
+}
+
+pub async fn contract_interrupt_reads_only_what_runs(store: &dyn Store) {
+    let mut running = HashSet::new();
+    for n in 0..30 {
+        let e = execution("dave", None, T0 + n);
+        store.put_execution(&e).await.unwrap();
+        if n % 10 == 0 {
+            running.insert(e.id);
+        } else {
+            let settled =
+                SettledExecution { record: completed(e, 1, 1), state: None, started_memory: None };
+            store.finish_execution(&settled).await.unwrap();
+        }
+    }
+    assert_eq!(store.interrupt_running_executions("stopped").await.unwrap(), 3);
+    assert_eq!(store.interrupt_running_executions("stopped").await.unwrap(), 0);
+    for id in running {
+        let e = store.get_execution(id).await.unwrap().unwrap();
+        assert_eq!(e.status, ExecutionStatus::Interrupted);
+    }
+    let stats = store.stats("dave", None).await.unwrap();
+    assert_eq!(stats.totals.by_status.get("interrupted"), Some(&3));
+    assert_eq!(stats.totals.by_status.get("pending"), None);
+}
+
+pub async fn contract_retention_deletes_old_ended_executions(store: &dyn Store) {
+    let day = 86_400_000_000i64;
+    let now = T0 + 10 * day;
+    let old = execution("erin", None, T0);
+    let old_running = execution("erin", None, T0 + 1);
+    let recent = execution("erin", None, now - day / 2);
+    for e in [&old, &old_running, &recent] {
+        store.put_execution(e).await.unwrap();
+    }
+    for e in [&old, &recent] {
+        let settled = SettledExecution {
+            record: completed(e.clone(), 1, 1),
+            state: None,
+            started_memory: None,
+        };
+        store.finish_execution(&settled).await.unwrap();
+    }
+    let config = RetentionConfig {
+        retain: Some(Duration::from_secs(86_400)),
+        max_store_bytes: None,
+        every: Duration::from_secs(60),
+    };
+    assert_eq!(rlm_server::retention_sweep(store, &config, now).await.unwrap(), 1);
+    assert!(store.get_execution(old.id).await.unwrap().is_none());
+    assert!(store.get_execution(old_running.id).await.unwrap().is_some());
+    assert!(store.get_execution(recent.id).await.unwrap().is_some());
+    // A store over its size cap loses its oldest ended executions first.
+    let capped = RetentionConfig { retain: None, max_store_bytes: Some(1), ..config };
+    assert_eq!(rlm_server::retention_sweep(store, &capped, now).await.unwrap(), 1);
+    assert!(store.get_execution(recent.id).await.unwrap().is_none());
+    assert!(store.get_execution(old_running.id).await.unwrap().is_some());
+}
+
+fn sled() -> (tempfile::TempDir, SledStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(&dir.path().join("db")).unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn sled_history_is_stored_apart_and_paged() {
+    let (_dir, store) = sled();
+    contract_history_is_stored_apart_and_paged(&store).await;
+}
+
+#[tokio::test]
+async fn sled_lists_page_by_cursor_newest_first() {
+    let (_dir, store) = sled();
+    contract_lists_page_by_cursor_newest_first(&store).await;
+}
+
+#[tokio::test]
+async fn sled_aggregates_follow_every_write_and_delete() {
+    let (_dir, store) = sled();
+    contract_aggregates_follow_every_write_and_delete(&store).await;
+}
+
+#[tokio::test]
+async fn sled_interrupt_reads_only_what_runs() {
+    let (_dir, store) = sled();
+    contract_interrupt_reads_only_what_runs(&store).await;
+}
+
+#[tokio::test]
+async fn sled_retention_deletes_old_ended_executions() {
+    let (_dir, store) = sled();
+    contract_retention_deletes_old_ended_executions(&store).await;
+}
+
+#[tokio::test]
+async fn sled_aggregates_and_indexes_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let sid = {
+        let store = SledStore::open(&path).unwrap();
+        let s = session("frank", T0);
+        store.put_session(&s).await.unwrap();
+        for n in 0..3 {
+            run_in_session(&store, s.id, T0 + n, n as usize).await;
+        }
+        store.flush().await.unwrap();
+        s.id
+    };
+    let store = SledStore::open(&path).unwrap();
+    assert_eq!(store.stats("frank", None).await.unwrap().totals.executions, 3);
+    assert_eq!(store.list_sessions("frank", &page(5)).await.unwrap().total, 1);
+    assert_eq!(store.history(sid, 0, 10).await.unwrap().turns.len(), 3);
+}
