@@ -117,7 +117,8 @@ impl Executions {
         Ok(())
     }
 
-    fn offered_models(&self) -> Vec<String> {
+    /// The models a client may name (sorted).
+    pub fn offered_models(&self) -> Vec<String> {
         let mut m =
             vec![crate::config::SCRIPTED_MODEL.to_string(), self.models.default_model.clone()];
         m.extend(self.models.default_sub_model.clone());

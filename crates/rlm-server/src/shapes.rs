@@ -32,6 +32,7 @@ pub struct SessionCreate {
     pub paths: Option<Vec<String>>,
     pub context_metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Models and budgets for this session's executions.
+    #[serde(default, deserialize_with = "crate::store::settings_object")]
     pub settings: Option<SessionOverrides>,
 }
 
@@ -43,7 +44,8 @@ pub struct SessionCreate {
 )]
 pub struct SessionUpload {
     pub name: Option<String>,
-    /// [`SessionOverrides`] as JSON text.
+    /// [`SessionOverrides`] as JSON text (documented as the object it encodes).
+    #[schema(value_type = Option<SessionOverrides>)]
     pub settings: Option<String>,
     /// A context as text (one more document).
     pub context: Option<String>,

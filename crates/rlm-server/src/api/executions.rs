@@ -197,6 +197,7 @@ fn replay_frames(record: &ExecutionRecord, trace: &[StreamedEvent], from: u64) -
 pub struct ExecutionQuery {
     pub session_id: Option<Uuid>,
     /// Where the page starts: the `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-fA-F]{48}$")]
     pub cursor: Option<String>,
     /// At most this many (default 50, at most 1000).
     #[param(maximum = 1000000)]

@@ -82,9 +82,48 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// own limits written into the schemas (the longest question, the execution
 /// time limit, the operator's budget ceilings), and bearer security declared
 /// only when the server has keys (without keys nothing answers 401).
-pub fn served_document(limits: &ServerLimits, auth: bool) -> serde_json::Value {
+pub fn served_document(
+    limits: &ServerLimits,
+    auth: bool,
+    paths: bool,
+    models: &[String],
+) -> serde_json::Value {
     let mut doc = serde_json::to_value(openapi_document()).unwrap_or_default();
     let schemas = "/components/schemas";
+    // The models a client may name are this server's offer.
+    for pointer in [
+        "ExecutionCreate/properties/model",
+        "SessionSettings/properties/model",
+        "SessionSettings/properties/sub_model",
+    ] {
+        if let Some(schema) = doc.pointer_mut(&format!("{schemas}/{pointer}")) {
+            let mut offered: Vec<serde_json::Value> =
+                models.iter().map(|m| m.as_str().into()).collect();
+            offered.push(serde_json::Value::Null);
+            schema["enum"] = serde_json::Value::Array(offered);
+        }
+    }
+    // An execution runs over a session or an inline context, exactly one of
+    // them (the type has both optional; the server refuses both and neither).
+    if let Some(shape) = doc.pointer_mut(&format!("{schemas}/ExecutionCreate")) {
+        let one = |field: &str, schema: serde_json::Value| serde_json::json!({ "required": [field], "properties": { field: schema } });
+        shape["oneOf"] = serde_json::json!([
+            one("session_id", serde_json::json!({ "type": "string", "format": "uuid" })),
+            one("context", serde_json::json!({ "type": "string" })),
+        ]);
+    }
+    // A multipart body takes the named parts only (the type has no serde derive to say so).
+    if let Some(shape) = doc.pointer_mut(&format!("{schemas}/SessionUpload")) {
+        shape["additionalProperties"] = false.into();
+    }
+    // Server-side paths exist only on a server started with `--allow-path`.
+    if !paths
+        && let Some(properties) = doc
+            .pointer_mut(&format!("{schemas}/SessionCreate/properties"))
+            .and_then(|p| p.as_object_mut())
+    {
+        properties.remove("paths");
+    }
     let query = limits.max_query_chars as u64;
     for shape in ["ExecutionCreate", "JobCreate"] {
         set_bound(

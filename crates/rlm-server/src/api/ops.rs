@@ -61,5 +61,11 @@ pub async fn metrics(
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
     responses((status = 200, content_type = "application/json", body = Object)))]
 pub async fn openapi(State(state): State<AppState>) -> Response {
-    Json(super::served_document(&state.limits, state.auth.enabled())).into_response()
+    Json(super::served_document(
+        &state.limits,
+        state.auth.enabled(),
+        state.allowed_path_root.is_some(),
+        &state.executions.offered_models(),
+    ))
+    .into_response()
 }

@@ -25,6 +25,7 @@ use crate::store::{
 pub struct Page {
     /// Where the page starts: the `next_cursor` of the previous page (a
     /// page read by cursor costs its length; by `offset`, the offset too).
+    #[param(pattern = "^[0-9a-fA-F]{48}$")]
     pub cursor: Option<String>,
     /// At most this many (default 50, at most 1000).
     #[param(maximum = 1000000)]
@@ -55,8 +56,10 @@ impl Page {
 /// `?cursor=&limit=` of a session's history (oldest first).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     /// The turn number to start at: the `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,19}$")]
     pub cursor: Option<String>,
     /// At most this many (default 50, at most 1000).
     #[param(maximum = 1000000)]
@@ -197,7 +200,8 @@ async fn read_multipart(
         let name = field.name().unwrap_or_default().to_string();
         let document = match (name.as_str(), field.file_name()) {
             (_, Some(file)) => Some(Some(file.to_string())),
-            ("context", None) => Some(None),
+            // A `files` part without a file name is a document without a name.
+            ("context" | "files", None) => Some(None),
             _ => None,
         };
         if let Some(document) = document {
@@ -226,13 +230,20 @@ async fn read_multipart(
         match name.as_str() {
             "name" => body.name = Some(utf8_field("name", &bytes)?),
             "settings" => {
-                body.settings = Some(parse_json(&bytes).map_err(|e| match e {
-                    ServerError::Invalid { field, message } => ServerError::Invalid {
-                        field: Some(field.map_or("settings".into(), |f| format!("settings.{f}"))),
-                        message,
-                    },
-                    other => other,
-                })?);
+                // Empty or `null` (as JSON would have it) is no settings.
+                if bytes.trim_ascii().is_empty() {
+                    continue;
+                }
+                body.settings =
+                    parse_json::<SettingsField>(&bytes).map(|f| f.0).map_err(|e| match e {
+                        ServerError::Invalid { field, message } => ServerError::Invalid {
+                            field: Some(
+                                field.map_or("settings".into(), |f| format!("settings.{f}")),
+                            ),
+                            message,
+                        },
+                        other => other,
+                    })?;
             }
             other => {
                 return Err(ServerError::BadRequest(format!(
@@ -244,6 +255,13 @@ async fn read_multipart(
     let context = writer.map(|w| w.finish()).transpose()?;
     Ok((body, context))
 }
+
+/// The multipart `settings` field: an object or null, like the JSON body's.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct SettingsField(
+    #[serde(deserialize_with = "crate::store::settings_object")] Option<SessionOverrides>,
+);
 
 fn utf8_field(name: &str, bytes: &[u8]) -> Result<String, ServerError> {
     String::from_utf8(bytes.to_vec())

@@ -154,6 +154,34 @@ pub struct SessionOverrides {
     pub max_total_calls: Option<u64>,
 }
 
+/// `settings` as a JSON object or null: serde's derived structs also take an
+/// array of their fields in order (`[null, 5]`), which no schema describes.
+pub fn settings_object<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SessionOverrides>, D::Error> {
+    struct ObjectOrNull;
+    impl<'de> serde::de::Visitor<'de> for ObjectOrNull {
+        type Value = Option<SessionOverrides>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of settings, or null")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_map(ObjectOrNull)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            SessionOverrides::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                .map(Some)
+        }
+    }
+    d.deserialize_option(ObjectOrNull)
+}
+
 /// Numbers within a range. Whole numbers written as JSON floats (`5.0`) are
 /// whole numbers: JSON Schema's `integer` allows them, so clients and
 /// generators send them. Out of range (`2^64` included, which JSON parsers
