@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const NEEDS: &[&str] = &["python3", "shared_corpus", "embedding_model", "pytrec_eval", "browser"];
+const NEEDS: &[&str] =
+    &["python3", "shared_corpus", "embedding_model", "pytrec_eval", "mcp_client", "browser"];
 
 fn main() {
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -23,6 +24,7 @@ fn main() {
         ("shared_corpus", shared_corpus(&workspace)),
         ("embedding_model", embedding_model()),
         ("pytrec_eval", pytrec_eval(&workspace)),
+        ("mcp_client", mcp_client(&workspace)),
         ("browser", browser(&workspace)),
     ];
     for (need, ok) in present {
@@ -84,6 +86,20 @@ fn pytrec_eval(workspace: &Path) -> bool {
     exists(&venv.join("rlm-test-ready"))
         && Command::new(venv.join("bin/python"))
             .args(["-c", "import pytrec_eval"])
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// The test environment's Python can import the official MCP SDK (`mcp`,
+/// installed by `.ci/test` with the pinned version), whose client drives `rlm mcp`.
+fn mcp_client(workspace: &Path) -> bool {
+    let venv = match std::env::var_os("RLM_TEST_VENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace.join(".venv"),
+    };
+    exists(&venv.join("rlm-test-ready"))
+        && Command::new(venv.join("bin/python"))
+            .args(["-c", "import mcp.client.stdio, mcp.client.streamable_http"])
             .status()
             .is_ok_and(|s| s.success())
 }

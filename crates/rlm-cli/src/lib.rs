@@ -8,6 +8,8 @@
 //!   flag > environment > profile > `rlm.toml` > default) and `rlm config`.
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
 //! * [`serve`]: `rlm serve`, the HTTP API (`rlm-server`).
+//! * [`mcp`]: `rlm mcp`, an MCP server (`rlm-mcp`) over stdio or streamable HTTP.
+//! * [`engine`]: the engine of a run built from the configuration (`rlm run`, `rlm mcp`).
 //! * [`context_args`]: loading `--context` sources (files, folders, globs, stdin).
 //! * [`index`]: `rlm index PATH`, the retrieval index of a context (rlm-retrieval).
 //! * [`retrieval_args`]: `rlm run`'s retrieval (`--retriever`, `--first-step`,
@@ -22,11 +24,13 @@
 pub mod check;
 pub mod config;
 pub mod context_args;
+pub mod engine;
 pub mod exec;
 pub mod exit;
 pub mod helps_args;
 pub mod index;
 pub mod json_log;
+pub mod mcp;
 /// The knob table lives in rlm-config (one `RlmConfig` for every front end).
 pub use rlm_config::knobs;
 pub mod repl;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
-use rlm_cli::{check, config, exec, index, repl, run, serve, stats_cmd, stress, trace_cmd};
+use rlm_cli::{check, config, exec, index, mcp, repl, run, serve, stats_cmd, stress, trace_cmd};
 
 /// mimalloc rather than glibc's malloc: the interpreter allocates and frees a
 /// small block per string, list and frame, and malloc/free were 12-29% of the
@@ -49,6 +49,9 @@ enum Command {
     Index(index::IndexArgs),
     /// Serve the HTTP API (sessions, executions, SSE, jobs) until Ctrl-C.
     Serve(Box<serve::ServeArgs>),
+    /// Serve the RLM as MCP tools and resources (stdio, or streamable HTTP)
+    /// for Claude Desktop, Claude Code and other MCP clients.
+    Mcp(Box<mcp::McpArgs>),
     /// Show a recorded trace.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCommand),
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Command::Repl(args) => repl::repl(args),
         Command::Index(args) => index::index(args),
         Command::Serve(args) => serve::serve(*args),
+        Command::Mcp(args) => mcp::mcp(*args),
         Command::Trace(command) => trace_cmd::trace(command),
         Command::Stats(args) => stats_cmd::stats(args),
         Command::Stress(args) => stress::stress(*args),

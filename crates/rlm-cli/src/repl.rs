@@ -322,10 +322,10 @@ pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
         }
     }
     // End of input with a statement still open: run what was typed.
-    if !buffer.trim().is_empty() {
-        if let After::Stop(exit) = run_one(&mut session, &mut server, &runtime, &buffer)? {
-            return Ok(exit);
-        }
+    if !buffer.trim().is_empty()
+        && let After::Stop(exit) = run_one(&mut session, &mut server, &runtime, &buffer)?
+    {
+        return Ok(exit);
     }
     if interactive {
         eprintln!();

@@ -12,17 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rlm_adapters::{FakeAdapter, FakeScript, ModelAdapter};
-use rlm_core::{Prompts, Rlm, RunResult};
+use rlm_core::{Rlm, RunResult};
 use rlm_trace::{EventKind, TraceEvent, TraceListener};
 
-use crate::config::{ConfigFlags, LogFormat, SCRIPTED_MODEL, Settings};
+use crate::config::{ConfigFlags, LogFormat, Settings};
+use crate::engine::EngineConfig;
 use crate::exit::{CliError, Exit, exit_for_run, run_failure};
-use crate::helps_args::profile_and_helps;
-use crate::retrieval_args::retrieval_settings;
-
-/// The offline demo script (the README's first command; `rlm serve`'s default model too).
-pub(crate) const DEMO_SCRIPT: &str = include_str!("../scripted/demo.toml");
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -70,22 +65,11 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
     let settings = Settings::from_process(&args.config)?;
     crate::config::warn_unsupported(&settings, "rlm run", &rlm_config::FrontEnd::Run.keys());
     let cfg = settings.resolve()?;
-    let env = &settings.env;
     let context = crate::context_args::load_contexts(&args.context, args.lossy)?;
-    let scripted = cfg.model == SCRIPTED_MODEL;
-    let root: Arc<dyn ModelAdapter> = if scripted {
-        scripted_adapter(args.script.as_deref(), env)?
-    } else {
-        crate::config::root_adapter(&cfg, env)?
-    };
-    let sub: Arc<dyn ModelAdapter> = if cfg.sub_model.is_none() {
-        Arc::clone(&root)
-    } else if cfg.sub_model() == SCRIPTED_MODEL {
-        scripted_adapter(args.script.as_deref(), env)?
-    } else {
-        crate::config::sub_adapter(&cfg, env)?
-    };
     let json_logs = cfg.log_format == LogFormat::Json;
+    let trace_path = cfg.trace.clone();
+    let engine = EngineConfig::new(cfg, settings.env.clone(), args.script.clone())?;
+    let scripted = engine.scripted();
     // JSON logs own stderr: no human progress lines mixed into them.
     let show_progress = match args.progress.as_str() {
         _ if json_logs => false,
@@ -94,34 +78,9 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         _ => std::io::stderr().is_terminal(),
     };
     let progress = show_progress.then(|| Arc::new(Progress::new(scripted)));
-    let (profile, helps) = profile_and_helps(
-        cfg.prompt_profile.as_deref(),
-        cfg.helps.as_deref(),
-        &root.model_id().to_string(),
-    )?;
-    let default_first_step = helps.retrieval_first_step;
-    let mut builder = Rlm::builder()
-        .root(root)
-        .sub_model(sub)
-        .budget(cfg.budgets.to_limits())
-        .prompts(Prompts::for_profile(profile))
-        .options(crate::config::loop_options(&cfg, helps)?)
-        .interpreter_limits(cfg.limits.clone())
-        .scheduler(cfg.scheduler_config()?);
-    if let Some(r) = retrieval_settings(&cfg.retrieval, &args.context, env, default_first_step)? {
-        builder = builder.retrieval(r);
-    }
+    let mut builder = engine.builder(&args.context)?;
     if let Some(c) = criteria {
         builder = builder.criteria(c);
-    }
-    if let Some(chars) = cfg.router.smart_threshold_chars {
-        builder = builder.smart_router(chars);
-    }
-    if let Some(path) = &cfg.cache {
-        let cache = rlm_cache::SledCache::open(path).map_err(|e| {
-            CliError::Config(format!("cannot open the subcall cache {}: {e}", path.display()))
-        })?;
-        builder = builder.cache(Arc::new(cache));
     }
     if let Some(p) = &progress {
         builder = builder.listener(Arc::clone(p) as Arc<dyn TraceListener>);
@@ -145,7 +104,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
     if let Some(p) = &progress {
         p.finish(&result, started.elapsed());
     }
-    if let Some(path) = &cfg.trace {
+    if let Some(path) = &trace_path {
         write_trace(path, &result)?;
     }
     let mut out = std::io::stdout().lock();
@@ -168,7 +127,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
             },
             "cost_usd": result.usage.cost_usd,
             "elapsed_ms": started.elapsed().as_millis() as u64,
-            "trace": cfg.trace.as_ref().map(|p| p.display().to_string()),
+            "trace": trace_path.as_ref().map(|p| p.display().to_string()),
             "context_breakdown": context_breakdown(&result),
             "criteria": result.criteria.as_ref().map(|c| serde_json::json!({
                 "passed": c.passed(),
@@ -213,29 +172,6 @@ fn context_breakdown(result: &RunResult) -> Option<rlm_trace::ContextBreakdown> 
 
 fn finish_reason(result: &RunResult) -> Option<String> {
     result.finish.reason().map(str::to_string)
-}
-
-/// The scripted model: `--script`, else `RLM_FAKE_SCRIPT`, else the bundled demo.
-fn scripted_adapter(
-    script: Option<&Path>,
-    env: &rlm_adapters::EnvVars,
-) -> Result<Arc<dyn ModelAdapter>, CliError> {
-    let from_file = |p: &Path| {
-        FakeAdapter::from_file(p)
-            .map(|a| Arc::new(a.with_model_name(SCRIPTED_MODEL)) as Arc<dyn ModelAdapter>)
-            .map_err(|e| CliError::Config(format!("scripted model {}: {e}", p.display())))
-    };
-    if let Some(p) = script {
-        return from_file(p);
-    }
-    if let Some(p) = env.first(&["RLM_FAKE_SCRIPT"]) {
-        return from_file(Path::new(p));
-    }
-    let script: FakeScript = toml::from_str(DEMO_SCRIPT)
-        .map_err(|e| CliError::Internal(format!("the bundled demo script does not parse: {e}")))?;
-    let adapter = FakeAdapter::scripted(script)
-        .map_err(|e| CliError::Internal(format!("the bundled demo script is invalid: {e}")))?;
-    Ok(Arc::new(adapter.with_model_name("scripted-demo")))
 }
 
 /// Writes the trace: JSON lines for `.jsonl`, else the JSON tree.
@@ -425,16 +361,5 @@ fn short(s: &str, n: usize) -> String {
         format!("{}…", one.chars().take(n).collect::<String>())
     } else {
         one
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_bundled_demo_script_parses() {
-        let a = scripted_adapter(None, &rlm_adapters::EnvVars::default()).unwrap();
-        assert_eq!(a.model_id().to_string(), "fake:scripted-demo");
     }
 }

@@ -19,8 +19,8 @@ use rlm_server::{
 use rlm_config::IsolateMode;
 
 use crate::config::{ConfigFlags, RlmConfig, SCRIPTED_MODEL, Settings};
+use crate::engine::DEMO_SCRIPT;
 use crate::exit::{CliError, Exit};
-use crate::run::DEMO_SCRIPT;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -247,7 +247,7 @@ fn execution_budget(mut configured: rlm_policy::BudgetLimits) -> rlm_policy::Bud
     configured
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         let mut term =

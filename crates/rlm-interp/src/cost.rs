@@ -172,6 +172,14 @@ pub(crate) const FUEL_PER_CALLBACK: u64 = 24;
 /// "Hostile programs after lazy generator expressions").
 pub(crate) const FUEL_PER_SEQUENCE_REPEAT: u64 = 32;
 
+/// Fuel for each step of a lazy generator expression (its frame moved onto
+/// the frame stack, a nested dispatch loop entered and left, the frame boxed
+/// back), besides the instructions its body runs: `any(x < 0 for x in
+/// range(n))` ran ~1,150 instructions an item under callgrind for 9 units
+/// (the reference loop runs ~52 a unit). BENCHMARKS.md, "Hostile programs
+/// after lazy generator expressions".
+pub(crate) const FUEL_PER_GENERATOR_STEP: u64 = 13;
+
 /// The same for a builtin function or a type passed as the callable (no
 /// frame, no nested loop): `sorted(xs, key=str)`.
 pub(crate) const FUEL_PER_BUILTIN_CALLBACK: u64 = 8;

@@ -1,7 +1,7 @@
 //! Issue #35 item 3 through the HTTP API: the history paged by cursor (the
 //! session's state keeps a bounded window), cursor paging of the list
 //! endpoints (jobs included), `DELETE /api/executions/{id}` leaving lists and
-//! statistics, and the per-key quotas (sessions, context bytes, concurrent
+//! statistics, the retention sweeper, and the per-key quotas (sessions, context bytes, concurrent
 //! uploads) answered with JSON 429/413, with uploads streamed to disk.
 
 mod common;
@@ -186,5 +186,33 @@ async fn uploads_stream_to_disk_and_a_second_concurrent_upload_gets_429() {
     conn.read_to_string(&mut answer).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(&format!("\"bytes\":{}", "some text more".len())), "{answer}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_retention_sweeper_deletes_ended_executions_past_their_age() {
+    let s = TestServer::start_with(final_at_once(), |c| {
+        c.retention = rlm_server::RetentionConfig {
+            retain: Some(Duration::from_millis(1)),
+            max_store_bytes: None,
+            every: Duration::from_millis(50),
+        };
+    })
+    .await;
+    let sid = s.create_session("short-lived", "some context").await;
+    let id = execute(&s, &sid, "q").await["id"].as_str().unwrap().to_string();
+    let mut gone = false;
+    for _ in 0..200 {
+        if s.get(&format!("/api/executions/{id}")).await.0 == 404 {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(gone, "the sweeper never deleted execution {id}");
+    let (_, stats) = s.get("/api/stats").await;
+    assert_eq!(stats["total_executions"], 0);
+    // The session stays: retention deletes executions only.
+    assert_eq!(s.get(&format!("/api/sessions/{sid}")).await.0, 200);
     s.stop().await;
 }

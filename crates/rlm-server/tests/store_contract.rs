@@ -370,3 +370,56 @@ async fn sled_aggregates_and_indexes_survive_a_reopen() {
     assert_eq!(store.list_sessions("frank", &page(5)).await.unwrap().total, 1);
     assert_eq!(store.history(sid, 0, 10).await.unwrap().turns.len(), 3);
 }
+
+#[tokio::test]
+async fn sled_a_format_2_database_is_migrated_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let s = session("gina", T0);
+    let runs: Vec<ExecutionRecord> =
+        (0..3).map(|n| completed(execution("gina", Some(s.id), T0 + n), 4, 2)).collect();
+    {
+        // A database as format 2 wrote it: the whole history in the state,
+        // no index tree.
+        let db = sled::open(&path).unwrap();
+        db.insert("format", "rlm-server-2").unwrap();
+        let mut old = s.clone();
+        for n in 0..(HISTORY_WINDOW + 5) {
+            old.state.history.push(Turn {
+                execution_id: ExecutionId(Uuid::new_v4().to_string()),
+                query: format!("question {n}"),
+                answer: None,
+            });
+        }
+        let mut value = serde_json::to_value(&old).unwrap();
+        value.as_object_mut().unwrap().remove("history_len");
+        db.open_tree("sessions")
+            .unwrap()
+            .insert(s.id.as_bytes(), value.to_string().as_bytes())
+            .unwrap();
+        let executions = db.open_tree("executions").unwrap();
+        for e in &runs {
+            executions.insert(e.id.as_bytes(), serde_json::to_vec(e).unwrap()).unwrap();
+        }
+        let jobs = db.open_tree("jobs").unwrap();
+        let j = JobRecord { status: JobStatus::Complete, ..job("gina", s.id, T0) };
+        jobs.insert(j.id.as_bytes(), serde_json::to_vec(&j).unwrap()).unwrap();
+        db.flush().unwrap();
+    }
+    let store = SledStore::open(&path).unwrap();
+    let migrated = store.get_session(s.id).await.unwrap().unwrap();
+    assert_eq!(migrated.history_len, (HISTORY_WINDOW + 5) as u64);
+    assert_eq!(migrated.state.history.len(), HISTORY_WINDOW);
+    let turns = store.history(s.id, 0, 1000).await.unwrap().turns;
+    assert_eq!(turns.len(), HISTORY_WINDOW + 5);
+    assert_eq!(turns[0].1.query, "question 0");
+    let filter = ExecutionFilter { owner: "gina".into(), session_id: Some(s.id) };
+    assert_eq!(store.list_executions(&filter, &page(10)).await.unwrap().total, 3);
+    assert_eq!(store.stats("gina", None).await.unwrap().totals.executions, 3);
+    assert_eq!(store.list_sessions("gina", &page(10)).await.unwrap().total, 1);
+    assert_eq!(store.list_jobs("gina", &page(10)).await.unwrap().total, 1);
+    drop(store);
+    // Opened again, nothing is migrated twice.
+    let store = SledStore::open(&path).unwrap();
+    assert_eq!(store.stats("gina", None).await.unwrap().totals.executions, 3);
+}

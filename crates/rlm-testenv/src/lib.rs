@@ -29,7 +29,7 @@ pub fn shared_corpus_dir() -> PathBuf {
     }
 }
 
-/// The test environment's Python, which has `pytrec_eval` (`RLM_TEST_VENV`,
+/// The test environment's Python, which has `pytrec_eval` and `mcp` (`RLM_TEST_VENV`,
 /// or `.venv` at the workspace root, made by `.ci/test`).
 pub fn venv_python() -> PathBuf {
     let venv = match std::env::var_os("RLM_TEST_VENV") {
@@ -80,6 +80,11 @@ need_macro!(
     $ needs_pytrec_eval,
     rlm_has_pytrec_eval,
     "SKIPPED: trec_eval's bindings are not in the test environment (.venv); run `bash .ci/test`"
+);
+need_macro!(
+    $ needs_mcp_client,
+    rlm_has_mcp_client,
+    "SKIPPED: the MCP Python SDK (`mcp`) is not in the test environment (.venv); run `bash .ci/test`"
 );
 need_macro!(
     $ needs_browser,

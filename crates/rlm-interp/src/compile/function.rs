@@ -259,7 +259,11 @@ impl Compiler<'_> {
         // iterable is evaluated now; the body runs item by item as the
         // consumer asks (and never past where it stops: `any`, `next`, `zip`).
         if let CompKind::Gen = kind {
+            // Leaves `[generator, None]`, or `[list, None]` when it ran at
+            // once (`Vm::make_generator`): either way an iterator remains.
             self.emit(Instr::MakeGenerator);
+            self.emit(Instr::Pop);
+            self.emit(Instr::GetIter);
         } else {
             self.emit(Instr::Call(1));
         }

@@ -134,14 +134,7 @@ impl Drop for IterState {
                 items
             }
             IterState::Cycle(v, _) => std::mem::take(v),
-            IterState::Gen(g) => match g.frame.take() {
-                Some(frame) => {
-                    let (values, cells) = frame.into_parts();
-                    drop(cells);
-                    values
-                }
-                None => Vec::new(),
-            },
+            IterState::Gen(g) => g.frame.take().map(|f| f.into_values()).unwrap_or_default(),
             _ => Vec::new(),
         };
         defer_drop(items);
@@ -167,7 +160,7 @@ impl Vm {
             g.running = true;
             // Released while the frame runs: it may ask this generator again.
             drop(st);
-            return self.resume_generator(it, frame);
+            return self.resume_generator(it, *frame);
         }
         Ok(match &mut *st {
             IterState::Seq(v, i) => {

@@ -150,6 +150,7 @@ impl Vm {
             blocks: Vec::new(),
             handled: Vec::new(),
             _charge: charge,
+            collect: false,
         })
     }
 
@@ -211,6 +212,7 @@ impl Vm {
             blocks: Vec::new(),
             handled: Vec::new(),
             _charge: None,
+            collect: false,
         });
         Ok(true)
     }

@@ -377,6 +377,20 @@ impl Vm {
                 }
                 Instr::Yield => {
                     let v = pop(frame)?;
+                    if frame.collect {
+                        // Run at once (`MakeGenerator`): the item joins the list.
+                        let Some(Value::List(l)) = frame.stack.first() else {
+                            return Err(internal("collecting generator without its list"));
+                        };
+                        let l = l.clone();
+                        let n = l.borrow().len();
+                        if n >= self.limits.max_collection_len {
+                            self.check_len(n + 1)?;
+                        }
+                        self.alloc(crate::types::list::push_cost(&l.borrow()))?;
+                        l.borrow_mut().push(v);
+                        continue;
+                    }
                     // Only a generator's frame yields, run as its nested loop's base.
                     if self.frames.len() != base + 1 {
                         return Err(internal("yield outside a generator's run"));
@@ -388,8 +402,7 @@ impl Vm {
                     let Value::Func(func) = pop(frame)? else {
                         return Err(internal("generator without its code"));
                     };
-                    let g = self.make_generator(&func, iterator)?;
-                    top!(self).stack.push(g);
+                    self.make_generator(&func, iterator)?;
                 }
                 Instr::Import(k) => self.op_import(k)?,
                 Instr::LoadFastLoadFast(a, b) => self.load_fast_pair(a, b)?,

@@ -3,15 +3,22 @@
 //! for an item (`for`, `next`, `any`, `join`...). The frame runs in a nested
 //! loop on the frame stack, as a builtin's callback does, and is taken back
 //! into the generator when it yields; a return, an exception or a host call
-//! finishes the generator.
+//! finishes the generator. A generator expression whose body may reach a
+//! host call (it names a host function or value, or a program's function
+//! whose code does) runs at once instead, as a list comprehension on the loop's own frame
+//! stack, where a host call can suspend the program.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::compile::Instr;
 use crate::fault::{Fault, R, exc};
 use crate::types::iter::Generator;
 use crate::value::*;
 use crate::vm::{ExecEnd, Frame, Vm};
+
+/// The most code objects `generator_might_suspend` reads for one generator.
+const MAX_CODES_SCANNED: usize = 64;
 
 /// Why a host call cannot run inside a generator expression: its frame runs
 /// nested inside whatever consumes it, which cannot be suspended.
@@ -19,13 +26,105 @@ const GENERATOR_HOST_MSG: &str = "a host call (llm_query...) cannot run inside a
      (its items are made while a builtin or loop consumes them); use a list comprehension instead";
 
 impl Vm {
-    /// A generator over a frame of `func` (a generator expression's code)
-    /// with `iterator` (its first iterable, evaluated now) as its argument.
-    pub(super) fn make_generator(&mut self, func: &Rc<Function>, iterator: Value) -> R<Value> {
+    /// `MakeGenerator`: a generator over a frame of `func` (a generator
+    /// expression's code) with `iterator` (its first iterable, evaluated
+    /// now) as its argument, pushed with a `None` above it. A generator
+    /// whose body may reach a host call runs at once instead, as the list
+    /// comprehension it was before it was lazy: its frame, pushed on the
+    /// loop's own frame stack, can suspend there, where a generator run by
+    /// its consumer (a builtin) cannot. The caller's stack then holds the
+    /// list it fills and, once the frame returns, its `None`.
+    pub(super) fn make_generator(&mut self, func: &Rc<Function>, iterator: Value) -> R<()> {
         // Charged as a call is (`call_dispatch`): the frame is made now.
         self.fuel(2)?;
-        let frame = self.make_frame(func, vec![iterator], Vec::new())?;
-        Ok(Value::iter(IterState::Gen(Generator::new(frame))))
+        let mut frame = self.make_frame(func, vec![iterator], Vec::new())?;
+        if self.callback_depth == 0 && self.generator_might_suspend(func)? {
+            let list = Value::list(Vec::new());
+            frame.stack.push(list.clone());
+            frame.collect = true;
+            top!(self).stack.push(list);
+            return self.push_frame(frame);
+        }
+        let g = Value::iter(IterState::Gen(Generator::new(frame)));
+        let caller = top!(self);
+        caller.stack.push(g);
+        caller.stack.push(Value::None);
+        Ok(())
+    }
+
+    /// Whether a generator expression's body may reach a host call: it
+    /// names (as a global or a free variable) a host function or value, a
+    /// method, a partial, or a program's function whose own code does, as
+    /// the globals are now. Read from the code objects reached (at most
+    /// [`MAX_CODES_SCANNED`]; past that it may, as far as this knows).
+    fn generator_might_suspend(&mut self, func: &Rc<Function>) -> R<bool> {
+        let mut codes: Vec<Rc<crate::compile::Code>> = Vec::new();
+        let mut seen: Vec<*const crate::compile::Code> = Vec::new();
+        if self.reach(&Value::Func(func.clone()), &mut codes) {
+            return Ok(true);
+        }
+        while let Some(code) = codes.pop() {
+            let at = Rc::as_ptr(&code);
+            if seen.contains(&at) {
+                continue;
+            }
+            seen.push(at);
+            if seen.len() > MAX_CODES_SCANNED {
+                return Ok(true);
+            }
+            // A unit per 16 instructions read (a few nanoseconds each).
+            self.fuel(1 + code.ops.len() as u64 / 16)?;
+            for op in &code.ops {
+                let global = match *op {
+                    Instr::LoadGlobal(g)
+                    | Instr::LoadGlobalLoadGlobal(g, _)
+                    | Instr::LoadGlobalConstBinary(g, ..) => g as usize,
+                    _ => continue,
+                };
+                let suspends = match self.globals.get(global) {
+                    Some(Some(v)) => {
+                        let v = v.clone();
+                        self.reach(&v, &mut codes)
+                    }
+                    _ => self.gnames.names.get_index(global).is_some_and(|(name, _)| {
+                        self.host_funcs.contains_key(name) || self.host_values.contains_key(name)
+                    }),
+                };
+                if suspends {
+                    return Ok(true);
+                }
+            }
+            for c in &code.consts {
+                if let Value::Func(f) = c {
+                    codes.push(f.code.clone());
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether calling `v` (or a method of it) may reach a host call by
+    /// itself; a program's function adds its code, and the functions its
+    /// free variables hold, to `codes` to be read.
+    fn reach(&self, v: &Value, codes: &mut Vec<Rc<crate::compile::Code>>) -> bool {
+        match v {
+            Value::Func(f) => {
+                codes.push(f.code.clone());
+                for cell in &f.closure {
+                    let held = cell.borrow().clone();
+                    match held {
+                        Some(Value::Func(inner)) => codes.push(inner.code.clone()),
+                        Some(other) if self.reach(&other, codes) => return true,
+                        _ => {}
+                    }
+                }
+                false
+            }
+            Value::Host(_) | Value::Method(_) => true,
+            Value::Native(n) => matches!(**n, Native::Partial(_)),
+            Value::Builtin(b) => b.module == "host",
+            _ => false,
+        }
     }
 
     /// Runs a generator's `frame` to its next item (`None`: it returned).
@@ -34,9 +133,9 @@ impl Vm {
     pub(crate) fn resume_generator(
         &mut self,
         it: &Rc<RefCell<IterState>>,
-        frame: Box<Frame>,
+        frame: Frame,
     ) -> R<Option<Value>> {
-        let (back, out) = self.run_generator_frame(*frame);
+        let (back, out) = self.run_generator_frame(frame);
         if let IterState::Gen(g) = &mut *it.borrow_mut() {
             g.finish_step(back);
         }
@@ -46,7 +145,7 @@ impl Vm {
     fn run_generator_frame(&mut self, frame: Frame) -> (Option<Box<Frame>>, R<Option<Value>>) {
         // The resumption itself (the nested loop's entry, the frame moved
         // twice), besides the instructions the frame runs.
-        if let Err(e) = self.fuel(1) {
+        if let Err(e) = self.fuel(crate::cost::FUEL_PER_GENERATOR_STEP) {
             return (Some(Box::new(frame)), Err(e));
         }
         // Each nested level counts as callbacks do, so that a chain of

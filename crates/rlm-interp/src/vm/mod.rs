@@ -67,17 +67,21 @@ pub(crate) struct Frame {
     /// What a large frame was charged (`call::frame_cost`), credited when it
     /// is dropped (held for that); `None` for the small frames the call-depth cap bounds.
     _charge: Option<FrameCharge>,
+    /// A generator expression's frame run to its end at once, as a list
+    /// comprehension (`Vm::generator_might_suspend`): each `Yield` appends
+    /// to the list at the bottom of its operand stack.
+    collect: bool,
 }
 
 impl Frame {
-    /// The values a suspended generator's frame holds, and its cells, for
-    /// dropping without recursion.
-    pub(crate) fn into_parts(self) -> (Vec<Value>, Vec<Rc<StoreCell<Option<Value>>>>) {
-        let Frame { stack, locals, cells, handled, .. } = self;
+    /// The values a suspended generator's frame holds, for dropping without
+    /// recursion (its cells, shared with the enclosing scope, are let go).
+    pub(crate) fn into_values(self) -> Vec<Value> {
+        let Frame { stack, locals, handled, .. } = self;
         let mut values: Vec<Value> = stack.into_values().collect();
         values.extend(locals.into_iter().flatten());
         values.extend(handled.into_iter().map(Value::Exc));
-        (values, cells)
+        values
     }
 
     /// The buffers a suspended generator's frame holds (its box, operand

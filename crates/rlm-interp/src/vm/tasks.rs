@@ -40,6 +40,7 @@ impl Vm {
             handled: Vec::new(),
             // One per cell, bounded by the source-size cap.
             _charge: None,
+            collect: false,
         };
         self.tasks.push(Task { frames: vec![frame], ..Default::default() });
         self.schedule()
@@ -337,6 +338,7 @@ impl Vm {
                         blocks: Vec::new(),
                         handled: Vec::new(),
                         _charge: None,
+                        collect: false,
                     };
                     self.tasks.push(Task {
                         frames: vec![frame],

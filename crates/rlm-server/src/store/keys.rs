@@ -1,5 +1,5 @@
 //! Key layouts of the sled store's `index` tree (one tree, a kind byte in
-//! front of every key, so one transaction covers every index an write
+//! front of every key, so one transaction covers every index a write
 //! touches) and of its `history` tree. Numbers are big-endian and signed
 //! numbers have their sign bit flipped, so byte order is numeric order and a
 //! range scan walks records by creation time.

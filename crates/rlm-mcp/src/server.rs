@@ -1,0 +1,295 @@
+//! [`RlmServer`]: the MCP server handler. Tools: `rlm_ask`, `rlm_exec`,
+//! `rlm_search`, `rlm_session_create`, `rlm_session_ask`, `rlm_session_list`
+//! (inputs in [`crate::inputs`], schemas derived). Resources: the session list
+//! and the traces of the runs it did ([`crate::resources`]). A tool that fails
+//! (a path that does not load, a program's exception, a run without an
+//! answer) returns its result marked `isError` with the reason: the request
+//! itself succeeded.
+
+use std::sync::Arc;
+
+use rlm_context::{Context, Document};
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{
+    CallToolResult, ContentBlock, Implementation, ListResourceTemplatesResult, ListResourcesResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
+use serde_json::{Value, json};
+
+use crate::engines::Engines;
+use crate::error::EngineError;
+use crate::inputs::{
+    AskInput, ExecInput, SearchInput, SessionAskInput, SessionCreateInput, SessionListInput,
+};
+use crate::registry::{Registry, SessionEntry};
+
+/// The server: cheap to clone (one per HTTP session shares the same state).
+#[derive(Clone)]
+pub struct RlmServer {
+    engines: Arc<dyn Engines>,
+    registry: Arc<Registry>,
+}
+
+impl RlmServer {
+    pub fn new(engines: Arc<dyn Engines>) -> RlmServer {
+        RlmServer { engines, registry: Arc::new(Registry::default()) }
+    }
+
+    /// The context of `paths` plus `text` (one more document).
+    fn context(&self, paths: &[String], text: Option<String>) -> Result<Context, EngineError> {
+        let Some(text) = text else {
+            return self.engines.context(paths);
+        };
+        if paths.is_empty() {
+            return Ok(Context::from_documents(vec![Document::named("text", text)]));
+        }
+        let loaded = self.engines.context(paths)?;
+        let mut docs = Vec::with_capacity(loaded.num_documents() + 1);
+        for (i, info) in loaded.documents().iter().enumerate() {
+            let body =
+                loaded.get_document(i as i64).map(|v| v.as_str().to_string()).unwrap_or_default();
+            let name = info.name.clone().unwrap_or_else(|| format!("document {i}"));
+            docs.push(Document::named(name, body));
+        }
+        docs.push(Document::named("text", text));
+        Ok(Context::from_documents(docs))
+    }
+
+    /// A session over `paths` and `text` with a fresh engine.
+    fn open_session(
+        &self,
+        name: String,
+        paths: Vec<String>,
+        text: Option<String>,
+    ) -> Result<SessionEntry, EngineError> {
+        let context = self.context(&paths, text)?;
+        let rlm = self.engines.engine(&paths)?;
+        let settings = rlm_core::SessionSettings { name: name.clone(), ..Default::default() };
+        let session = rlm_core::Session::new(&rlm, context, settings);
+        Ok(SessionEntry { session, name, sources: paths })
+    }
+
+    async fn ask_in(
+        &self,
+        tool: &'static str,
+        entry: &SessionEntry,
+        question: String,
+        request: &RequestContext<RoleServer>,
+        session_id: Option<&str>,
+    ) -> CallToolResult {
+        match crate::runs::ask(&entry.session, question, request).await {
+            Ok(execution) => {
+                self.registry.add_trace(tool, &execution);
+                let doc = crate::runs::execution_json(&execution, session_id);
+                match &execution.answer {
+                    Some(answer) => with_structure(CallToolResult::success, answer.clone(), doc),
+                    None => {
+                        let why = execution.finish.reason().unwrap_or(execution.finish.as_str());
+                        let text = format!("the run ended without an answer: {why}");
+                        with_structure(CallToolResult::error, text, doc)
+                    }
+                }
+            }
+            Err(e) => failure(e.to_string()),
+        }
+    }
+}
+
+/// A result whose text is `text` and whose structured content is `doc`.
+fn with_structure(
+    make: fn(Vec<ContentBlock>) -> CallToolResult,
+    text: String,
+    doc: Value,
+) -> CallToolResult {
+    let mut result = make(vec![ContentBlock::text(text)]);
+    result.structured_content = Some(doc);
+    result
+}
+
+/// A tool-level failure: the reason, for the client to read.
+fn failure(reason: String) -> CallToolResult {
+    let doc = json!({ "error": reason });
+    with_structure(CallToolResult::error, reason, doc)
+}
+
+#[tool_router]
+impl RlmServer {
+    #[tool(
+        description = "Answer a question with a Recursive Language Model over files, folders or text: \
+                       the model writes programs that read the context and ask sub-models about parts of it. \
+                       Returns the answer, how the run ended, usage and a trace id (resource rlm://traces/{id})."
+    )]
+    async fn rlm_ask(
+        &self,
+        Parameters(input): Parameters<AskInput>,
+        request: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let entry = match self.open_session(String::new(), input.paths, input.text) {
+            Ok(entry) => entry,
+            Err(e) => return Ok(failure(e.message)),
+        };
+        Ok(self.ask_in("rlm_ask", &entry, input.question, &request, None).await)
+    }
+
+    #[tool(
+        description = "Run a program in rlm's sandboxed Python subset over a context (files, folders or text \
+                       bound to `context` and `ctx`, sub-model functions such as llm_query available). Returns \
+                       what it printed, FINAL(x)'s value, or the typed error that ended it."
+    )]
+    async fn rlm_exec(
+        &self,
+        Parameters(input): Parameters<ExecInput>,
+        request: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let prepared = self
+            .context(&input.paths, input.text)
+            .and_then(|c| self.engines.engine(&input.paths).map(|rlm| (rlm, c)));
+        let (rlm, context) = match prepared {
+            Ok(p) => p,
+            Err(e) => return Ok(failure(e.message)),
+        };
+        let outcome = match crate::exec::exec(rlm, context, input.program, request.ct.clone()).await
+        {
+            Ok(o) => o,
+            Err(reason) => return Ok(failure(reason)),
+        };
+        let doc = outcome.to_json();
+        Ok(match (&outcome.error, outcome.cancelled) {
+            (Some(e), _) => {
+                let text = e["traceback"].as_str().unwrap_or_default().to_string();
+                with_structure(CallToolResult::error, format!("{}{text}", outcome.stdout), doc)
+            }
+            (None, true) => with_structure(CallToolResult::error, "cancelled".into(), doc),
+            (None, false) => {
+                let mut text = outcome.stdout.clone();
+                if let Some(answer) = &outcome.final_answer {
+                    text.push_str(&format!("FINAL: {answer}\n"));
+                }
+                with_structure(CallToolResult::success, text, doc)
+            }
+        })
+    }
+
+    #[tool(
+        description = "Search a file or folder (BM25 over its chunks) with the index `rlm index` keeps beside \
+                       it, built on first use. Returns the best hits: id, score, preview."
+    )]
+    async fn rlm_search(
+        &self,
+        Parameters(input): Parameters<SearchInput>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let k = input.k.unwrap_or(5);
+        if !(1..=crate::search::MAX_K).contains(&k) {
+            let reason = format!("k must be between 1 and {}", crate::search::MAX_K);
+            return Err(ErrorData::invalid_params(reason, None));
+        }
+        let context = match self.engines.context(std::slice::from_ref(&input.path)) {
+            Ok(c) => c,
+            Err(e) => return Ok(failure(e.message)),
+        };
+        Ok(match crate::search::search(context, input.path, input.query, k).await {
+            Ok(doc) => {
+                let mut text = String::new();
+                for hit in doc["hits"].as_array().into_iter().flatten() {
+                    text.push_str(&format!(
+                        "{} (score {:.3}): {}\n",
+                        hit["doc_id"].as_str().unwrap_or(""),
+                        hit["score"].as_f64().unwrap_or(0.0),
+                        hit["preview"].as_str().unwrap_or("").replace('\n', " ")
+                    ));
+                }
+                with_structure(CallToolResult::success, text, doc)
+            }
+            Err(reason) => failure(reason),
+        })
+    }
+
+    #[tool(
+        description = "Create a session over files, folders or text: later rlm_session_ask calls share its \
+                       context, `memory` and history. Returns the session id."
+    )]
+    async fn rlm_session_create(
+        &self,
+        Parameters(input): Parameters<SessionCreateInput>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let name = input.name.unwrap_or_default();
+        let entry = match self.open_session(name, input.paths, input.text) {
+            Ok(entry) => entry,
+            Err(e) => return Ok(failure(e.message)),
+        };
+        let (chars, docs) =
+            (entry.session.context().len_chars(), entry.session.context().num_documents());
+        let name = entry.name.clone();
+        Ok(match self.registry.add_session(entry) {
+            Ok(id) => {
+                let doc = json!({"session_id": id, "name": name, "context_chars": chars, "documents": docs});
+                with_structure(CallToolResult::success, id, doc)
+            }
+            Err(e) => failure(e.to_string()),
+        })
+    }
+
+    #[tool(description = "Ask a question in a session made by rlm_session_create.")]
+    async fn rlm_session_ask(
+        &self,
+        Parameters(input): Parameters<SessionAskInput>,
+        request: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let Some(entry) = self.registry.session(&input.session_id) else {
+            return Ok(failure(format!("no session {}", input.session_id)));
+        };
+        let id = input.session_id.clone();
+        Ok(self.ask_in("rlm_session_ask", &entry, input.question, &request, Some(&id)).await)
+    }
+
+    #[tool(description = "List the sessions: id, name, sources, context size, executions, spend.")]
+    async fn rlm_session_list(
+        &self,
+        Parameters(_): Parameters<SessionListInput>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let doc = crate::resources::sessions_json(&self.registry);
+        let text = doc.to_string();
+        Ok(with_structure(CallToolResult::success, text, doc))
+    }
+}
+
+#[tool_handler]
+impl ServerHandler for RlmServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().build())
+            .with_server_info(Implementation::new("rlm", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "rlm answers questions over large contexts with a Recursive Language Model. \
+                 rlm_ask for one question over files or text; rlm_session_create then rlm_session_ask \
+                 for several; rlm_exec runs a program over a context; rlm_search searches a folder. \
+                 Traces of the runs: resources rlm://traces/{id}.",
+            )
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(crate::resources::list(&self.registry))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(crate::resources::templates())
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        crate::resources::read(&self.registry, &request.uri).map(Into::into)
+    }
+}
