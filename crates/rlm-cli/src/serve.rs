@@ -45,10 +45,14 @@ pub struct ServeArgs {
     /// streamed replies, so a reply can be watched as it arrives.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub scripted_token_delay_ms: u64,
-    /// An API key `id:token` (repeatable; also RLM_API_KEYS, comma-separated).
+    /// An API key `id:token` (repeatable). A key on the command line is
+    /// visible to every local user in `ps` and kept in shell history: prefer
+    /// --api-key-file, or the environment (RLM_API_KEY: one key;
+    /// RLM_API_KEYS: several, comma-separated). All of them add up.
     #[arg(long = "api-key", value_name = "ID:TOKEN")]
     pub api_keys: Vec<String>,
-    /// A file of API keys, one `id:token` per line.
+    /// A file of API keys, one `id:token` per line (`#` comments); keep it
+    /// readable by the server's user only.
     #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
     /// Sessions may load server-side files under this directory.
@@ -137,9 +141,11 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         })?,
     };
     let mut key_text = args.api_keys.join(",");
-    if let Some(v) = env.first(&["RLM_API_KEYS"]) {
-        key_text.push(',');
-        key_text.push_str(v);
+    for var in ["RLM_API_KEY", "RLM_API_KEYS"] {
+        if let Some(v) = env.first(&[var]) {
+            key_text.push(',');
+            key_text.push_str(v);
+        }
     }
     if let Some(path) = &args.api_key_file {
         let text = std::fs::read_to_string(path).map_err(|e| CliError::Read {

@@ -13,6 +13,24 @@ use futures::Stream;
 use rlm_trace::{ModelDelta, TraceEvent, TraceListener};
 use tokio::sync::Notify;
 
+/// The SSE event name of a trace event: its kind's name, except a trace
+/// `error` (a program's exception, a failed model call: the run goes on, or
+/// ends on its own `run_finished`), which is `trace_error` so that `error`
+/// names only the execution's terminal failure (the RLM Engine's clients
+/// stop at `error`).
+pub fn sse_name(event: &TraceEvent) -> &'static str {
+    match event.kind {
+        rlm_trace::EventKind::Error(_) => "trace_error",
+        ref kind => kind.name(),
+    }
+}
+
+/// The SSE event name of the execution's end when it did not complete.
+pub const FAILED_EVENT: &str = "error";
+
+/// The SSE event name of the execution's end when it completed.
+pub const COMPLETE_EVENT: &str = "complete";
+
 /// One event of the log.
 #[derive(Debug)]
 pub struct BusEvent {
@@ -124,7 +142,7 @@ impl BusListener {
 impl TraceListener for BusListener {
     fn on_event(&self, event: &TraceEvent) {
         let data = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
-        self.bus.push(event.kind.name(), data, Some(event.clone()));
+        self.bus.push(sse_name(event), data, Some(event.clone()));
     }
 
     fn on_delta(&self, delta: &ModelDelta) {

@@ -1,6 +1,7 @@
 //! The server's error type: every failure a handler can meet, with the HTTP
 //! status and the JSON body (`{"detail": ..., "code": ...}`, FastAPI's shape,
-//! so the RLM Engine's clients read it) it turns into.
+//! so the RLM Engine's clients read it, plus `field` when one request field
+//! is at fault) it turns into.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +17,10 @@ pub enum ServerError {
     TooLarge { what: &'static str, found: u64, limit: u64 },
     #[error("{0}")]
     Unprocessable(String),
+    /// A request field of the wrong shape or out of its range (`field`: its
+    /// path, `settings.max_steps`; `None`: the body as a whole).
+    #[error("{}{message}", field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default())]
+    Invalid { field: Option<String>, message: String },
     #[error("missing bearer token: send `Authorization: Bearer <key>`")]
     MissingKey,
     #[error("the API key is not valid")]
@@ -61,7 +66,9 @@ impl ServerError {
                 _ => StatusCode::BAD_REQUEST,
             },
             ServerError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ServerError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServerError::Unprocessable(_) | ServerError::Invalid { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ServerError::MissingKey | ServerError::WrongKey => StatusCode::UNAUTHORIZED,
             ServerError::NotFound { .. } => StatusCode::NOT_FOUND,
             ServerError::Conflict(_) => StatusCode::CONFLICT,
@@ -85,7 +92,7 @@ impl ServerError {
         match self {
             ServerError::BadRequest(_) => "bad_request",
             ServerError::TooLarge { .. } => "too_large",
-            ServerError::Unprocessable(_) => "unprocessable",
+            ServerError::Unprocessable(_) | ServerError::Invalid { .. } => "unprocessable",
             ServerError::MissingKey => "missing_key",
             ServerError::WrongKey => "wrong_key",
             ServerError::NotFound { .. } => "not_found",
@@ -136,7 +143,11 @@ impl IntoResponse for ServerError {
             _ if status.is_server_error() => tracing::error!(error = %self, "request failed"),
             _ => {}
         }
-        let body = serde_json::json!({ "detail": bounded(self.to_string()), "code": self.code() });
+        let mut body =
+            serde_json::json!({ "detail": bounded(self.to_string()), "code": self.code() });
+        if let ServerError::Invalid { field: Some(field), .. } = &self {
+            body["field"] = serde_json::Value::String(bounded(field.clone()));
+        }
         let mut response = (status, axum::Json(body)).into_response();
         match &self {
             ServerError::TooManyRequests { retry_after_secs, .. } => {

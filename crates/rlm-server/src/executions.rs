@@ -29,7 +29,7 @@ use crate::metrics::Metrics;
 use crate::shapes::ExecutionResponse;
 use crate::store::{
     ExecutionRecord, ExecutionStatus, SessionOverrides, SessionRecord, SettledExecution, Spend,
-    Store, new_session_state, now_micros,
+    Store, StreamedEvent, new_session_state, now_micros,
 };
 
 /// What an execution runs over.
@@ -117,7 +117,7 @@ impl Executions {
         Ok(())
     }
 
-    /// Every model string a client may name (sorted).
+    /// The models a client may name (sorted).
     pub fn offered_models(&self) -> Vec<String> {
         let mut m =
             vec![crate::config::SCRIPTED_MODEL.to_string(), self.models.default_model.clone()];
@@ -156,17 +156,7 @@ impl Executions {
         if self.shutting_down.load(Ordering::SeqCst) {
             return Err(ServerError::ShuttingDown);
         }
-        let query = req.query.trim();
-        if query.is_empty() {
-            return Err(ServerError::Unprocessable("user_query is empty".into()));
-        }
-        let query_chars = req.query.chars().count();
-        if query_chars > self.limits.max_query_chars {
-            return Err(ServerError::Unprocessable(format!(
-                "user_query has {query_chars} characters; the limit is {}",
-                self.limits.max_query_chars
-            )));
-        }
+        check_query(&req.query, self.limits.max_query_chars)?;
         let (session, context) = match &req.target {
             Target::Session(id) => {
                 let s = self.owned_session(&req.owner, *id).await?;
@@ -229,18 +219,7 @@ impl Executions {
         };
         self.store.put_execution(&record).await?;
         let bus = ExecutionBus::new();
-        bus.push(
-            "execution_start",
-            serde_json::json!({
-                "execution_id": id,
-                "root_node_id": null,
-                "user_query": record.user_query,
-                "context_size": record.context_size,
-                "session_id": record.session_id,
-                "model": model,
-            }),
-            None,
-        );
+        bus.push(START_EVENT, start_data(&record), None);
         let (done_tx, done) = watch::channel(None);
         let live = Arc::new(Live {
             owner: req.owner.clone(),
@@ -250,14 +229,15 @@ impl Executions {
             done: done.clone(),
         });
         self.live.insert(id, Arc::clone(&live));
-        self.metrics.in_flight.inc();
+        let in_flight = self.metrics.in_flight(&req.owner);
+        in_flight.inc();
         let this = Arc::clone(self);
         let run = AdmittedExecution { record, context, sub_model, settings, live, permit };
         tokio::spawn(async move {
             let finished = this.run(run).await;
             let _ = done_tx.send(Some(finished));
             this.live.remove(&id);
-            this.metrics.in_flight.dec();
+            in_flight.dec();
         });
         Ok(Started { id, bus, done })
     }
@@ -323,8 +303,13 @@ impl Executions {
             tokio::spawn(async move {
                 let mut batches = std::pin::pin!(events.ready_chunks(512));
                 while let Some(batch) = batches.next().await {
-                    let trace: Vec<TraceEvent> =
-                        batch.iter().filter_map(|e| e.trace.clone()).collect();
+                    let trace: Vec<StreamedEvent> = batch
+                        .iter()
+                        .filter_map(|e| {
+                            let event = e.trace.clone()?;
+                            Some(StreamedEvent { position: e.id, event })
+                        })
+                        .collect();
                     if !trace.is_empty() {
                         if let Err(e) = store.append_trace(id, &trace).await {
                             tracing::warn!(execution = %id, error = %e, "cannot store trace events");
@@ -444,12 +429,8 @@ impl Executions {
     /// Tells the listeners how the execution ended and closes its log.
     fn announce(&self, record: &ExecutionRecord, live: &Live) {
         let data = serde_json::to_value(ExecutionResponse::from(record)).unwrap_or_default();
-        if record.status == ExecutionStatus::Completed {
-            live.bus.push("complete", data, None);
-        } else {
-            let error = record.error_message.clone().unwrap_or_default();
-            live.bus.push("error", serde_json::json!({ "error": error, "execution": data }), None);
-        }
+        let (name, data) = terminal_frame(record, data);
+        live.bus.push(name, data, None);
         live.bus.close();
     }
 
@@ -543,6 +524,49 @@ fn cumulative_limits(settings: &SessionOverrides) -> SessionLimits {
         max_cost_usd: settings.max_total_cost_usd,
         max_calls: settings.max_total_calls,
         max_executions: None,
+    }
+}
+
+/// A question must hold a non-blank character and fit the server's limit.
+pub fn check_query(query: &str, max_chars: usize) -> Result<(), ServerError> {
+    let invalid =
+        |message: String| ServerError::Invalid { field: Some("user_query".into()), message };
+    if query.trim().is_empty() {
+        return Err(invalid("is blank".into()));
+    }
+    let chars = query.chars().count();
+    if chars > max_chars {
+        return Err(invalid(format!("has {chars} characters; the limit is {max_chars}")));
+    }
+    Ok(())
+}
+
+/// The SSE event name of an execution's first frame.
+pub const START_EVENT: &str = "execution_start";
+
+/// The data of an execution's first frame (`execution_start`).
+pub fn start_data(record: &ExecutionRecord) -> serde_json::Value {
+    serde_json::json!({
+        "execution_id": record.id,
+        "root_node_id": null,
+        "user_query": record.user_query,
+        "context_size": record.context_size,
+        "session_id": record.session_id,
+        "model": record.model,
+    })
+}
+
+/// The last frame of an execution's stream: `complete` with the execution,
+/// or `error` with `{error, execution}` (the RLM Engine's two ends).
+pub fn terminal_frame(
+    record: &ExecutionRecord,
+    execution: serde_json::Value,
+) -> (&'static str, serde_json::Value) {
+    if record.status == ExecutionStatus::Completed {
+        (crate::bus::COMPLETE_EVENT, execution)
+    } else {
+        let error = record.error_message.clone().unwrap_or_default();
+        (crate::bus::FAILED_EVENT, serde_json::json!({ "error": error, "execution": execution }))
     }
 }
 

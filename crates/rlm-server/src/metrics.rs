@@ -2,9 +2,18 @@
 //! tokens, cost, tokens/cost/calls per model, subcalls by how they were
 //! served, retries by reason, cache hits, queued jobs and executions in flight. Counters are fed once per
 //! finished execution, from its record and trace.
+//!
+//! Per tenant: each API key (its id, the records' `owner`) has its own
+//! registry, and `/metrics` shows the caller's only, so no key sees another
+//! tenant's executions, tokens or spend. The one server-wide series is
+//! `rlm_jobs_queued`, the depth of the shared job queue (a load figure, no
+//! tenant's totals). Without keys there is one tenant, `local`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+
+use dashmap::DashMap;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -47,8 +56,58 @@ struct Reason {
     reason: String,
 }
 
-/// The server's metrics registry.
+/// Every tenant's metrics.
 pub struct Metrics {
+    tenants: DashMap<String, Arc<TenantMetrics>>,
+    /// Jobs waiting for a worker (server-wide: the shared queue's depth).
+    pub jobs_queued: Gauge,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").field("tenants", &self.tenants.len()).finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        Metrics { tenants: DashMap::new(), jobs_queued: Gauge::default() }
+    }
+
+    /// The metrics of `owner`'s executions (made on first use; owners are the
+    /// configured keys' ids, so there are few).
+    fn tenant(&self, owner: &str) -> Arc<TenantMetrics> {
+        if let Some(t) = self.tenants.get(owner) {
+            return Arc::clone(&t);
+        }
+        let made = Arc::new(TenantMetrics::new(&self.jobs_queued));
+        Arc::clone(self.tenants.entry(owner.to_string()).or_insert(made).value())
+    }
+
+    /// `owner`'s executions running now.
+    pub fn in_flight(&self, owner: &str) -> Gauge {
+        self.tenant(owner).in_flight.clone()
+    }
+
+    /// Counts a finished execution, for its owner.
+    pub fn record_execution(&self, record: &ExecutionRecord, trace: &[TraceEvent]) {
+        self.tenant(&record.owner).record_execution(record, trace);
+    }
+
+    /// The Prometheus text exposition of `owner`'s metrics (and the queue's depth).
+    pub fn render(&self, owner: &str) -> String {
+        self.tenant(owner).render()
+    }
+}
+
+/// One tenant's registry.
+struct TenantMetrics {
     registry: Registry,
     executions: Family<Status, Counter>,
     execution_seconds: Histogram,
@@ -61,26 +120,13 @@ pub struct Metrics {
     subcall_seconds: Histogram,
     retries: Family<Reason, Counter>,
     cache_hits: Counter,
-    /// Jobs waiting for a worker.
-    pub jobs_queued: Gauge,
     /// Executions running now.
-    pub in_flight: Gauge,
+    in_flight: Gauge,
 }
 
-impl std::fmt::Debug for Metrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Metrics").finish_non_exhaustive()
-    }
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Metrics {
-    pub fn new() -> Self {
+impl TenantMetrics {
+    /// A registry holding the server's `jobs_queued` gauge beside the tenant's own.
+    fn new(jobs_queued: &Gauge) -> Self {
         let mut registry = Registry::with_prefix("rlm");
         let executions = Family::<Status, Counter>::default();
         registry.register("executions", "Finished executions by status", executions.clone());
@@ -124,11 +170,14 @@ impl Metrics {
         registry.register("retries", "Model call retries by reason", retries.clone());
         let cache_hits = Counter::default();
         registry.register("cache_hits", "Subcalls served from the cache", cache_hits.clone());
-        let jobs_queued = Gauge::default();
-        registry.register("jobs_queued", "Jobs waiting for a worker", jobs_queued.clone());
+        registry.register(
+            "jobs_queued",
+            "Jobs waiting for a worker (the server's shared queue)",
+            jobs_queued.clone(),
+        );
         let in_flight = Gauge::default();
         registry.register("executions_in_flight", "Executions running now", in_flight.clone());
-        Metrics {
+        TenantMetrics {
             registry,
             executions,
             execution_seconds,
@@ -141,13 +190,11 @@ impl Metrics {
             subcall_seconds,
             retries,
             cache_hits,
-            jobs_queued,
             in_flight,
         }
     }
 
-    /// Counts a finished execution.
-    pub fn record_execution(&self, record: &ExecutionRecord, trace: &[TraceEvent]) {
+    fn record_execution(&self, record: &ExecutionRecord, trace: &[TraceEvent]) {
         self.executions.get_or_create(&Status { status: record.status.as_str().into() }).inc();
         if let Some(ms) = record.latency_ms() {
             self.execution_seconds.observe(ms as f64 / 1000.0);
@@ -207,8 +254,7 @@ impl Metrics {
         self.model_calls.get_or_create(&model).inc();
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
+    fn render(&self) -> String {
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
             out.clear();

@@ -32,6 +32,7 @@ pub struct SessionCreate {
     pub paths: Option<Vec<String>>,
     pub context_metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Models and budgets for this session's executions.
+    #[serde(default, deserialize_with = "crate::store::settings_object")]
     pub settings: Option<SessionOverrides>,
 }
 
@@ -43,7 +44,8 @@ pub struct SessionCreate {
 )]
 pub struct SessionUpload {
     pub name: Option<String>,
-    /// [`SessionOverrides`] as JSON text.
+    /// [`SessionOverrides`] as JSON text (documented as the object it encodes).
+    #[schema(value_type = Option<SessionOverrides>)]
     pub settings: Option<String>,
     /// A context as text (one more document).
     pub context: Option<String>,
@@ -450,9 +452,12 @@ pub struct Health {
     pub service: String,
 }
 
-/// Every error body: `{"detail": "...", "code": "..."}`.
+/// Every error body: `{"detail": "...", "code": "..."}`, plus `field` (its
+/// path, `settings.max_steps`) when one request field is at fault.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     pub detail: String,
     pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }

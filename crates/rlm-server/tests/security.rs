@@ -443,3 +443,48 @@ async fn protocol_details_bearer_case_405_bodies_and_bounded_ids() {
     assert!(d.contains("characters in all"), "{d}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_show_each_key_only_its_own_executions() {
+    let s = with_keys().await;
+    let metrics = |key: &'static str| {
+        let r = s.client.get(s.url("/metrics")).bearer_auth(key).send();
+        async move { r.await.unwrap().text().await.unwrap() }
+    };
+    let (status, session, _) = call(
+        &s,
+        reqwest::Method::POST,
+        "/api/sessions",
+        Some(ALICE),
+        Some(json!({"name": "a", "context": corpus_text()[..2000].to_string()})),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    let sid = session["id"].as_str().unwrap();
+    let (status, done, _) = call(
+        &s,
+        reqwest::Method::POST,
+        "/api/execute",
+        Some(ALICE),
+        Some(json!({"session_id": sid, "user_query": "errors?"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    let alice = metrics(ALICE).await;
+    let bob = metrics(BOB).await;
+    let line = |text: &str, name: &str| {
+        text.lines().find(|l| l.starts_with(name)).map(str::to_string).unwrap_or_default()
+    };
+    assert!(alice.contains("rlm_executions_total{status=\"completed\"} 1"), "{alice}");
+    assert!(alice.contains("rlm_model_calls_total{model=\"fake:scripted-demo\"}"), "{alice}");
+    // Bob's key sees none of it: no execution, no model, no tokens.
+    assert!(!bob.contains("rlm_executions_total{"), "{bob}");
+    assert!(!bob.contains("fake:scripted-demo"), "{bob}");
+    assert_eq!(line(&bob, "rlm_tokens_total"), "", "{bob}");
+    assert_eq!(line(&bob, "rlm_cost_usd_total"), "rlm_cost_usd_total 0.0", "{bob}");
+    assert!(alice.contains("rlm_cost_usd_total"), "{alice}");
+    // Both see the shared queue's depth, and nothing without a key.
+    assert!(bob.contains("rlm_jobs_queued 0"), "{bob}");
+    assert_eq!(s.client.get(s.url("/metrics")).send().await.unwrap().status(), 401);
+    s.stop().await;
+}

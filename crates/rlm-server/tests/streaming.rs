@@ -1,6 +1,8 @@
 //! SSE over HTTP: events parsed one by one (root-model tokens included), a
-//! late listener that gets the events so far and then the live ones, and a
-//! client that disconnects without stopping the execution.
+//! late listener that gets the events so far and then the live ones, a
+//! client that disconnects without stopping the execution, resuming with
+//! `Last-Event-ID` (live, and from the stored trace once ended, with the ids
+//! the frames had live), and the names that tell a note from the end.
 
 mod common;
 
@@ -183,5 +185,117 @@ async fn a_repeated_question_streams_its_subcalls_as_cache_hits() {
     assert_eq!(done["status"], "completed");
     assert_eq!((done["cache_hits"].as_u64(), done["subcalls"].as_u64()), (Some(6), Some(0)));
     assert_eq!(done["final_result"], first.last().unwrap().data["data"]["final_result"]);
+    s.stop().await;
+}
+
+/// The events of an execution, attached after `last_seen` (none: from the start).
+async fn attach(s: &TestServer, eid: &str, last_seen: Option<u64>) -> Vec<Sse> {
+    let mut r = s.client.get(s.url(&format!("/api/executions/{eid}/events")));
+    if let Some(id) = last_seen {
+        r = r.header("last-event-id", id.to_string());
+    }
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    read_sse(r, |_| true).await
+}
+
+fn frames(v: &[Sse]) -> Vec<(Option<u64>, String, Value)> {
+    v.iter().map(|e| (e.id, e.event.clone(), e.data.clone())).collect()
+}
+
+/// A root model that first writes no code (a non-fatal note in the trace),
+/// then runs a program, then answers.
+const NOTE_THEN_ANSWER: &str = r#"
+model = "note-then-answer"
+when_exhausted = { fixed = "```repl\nFINAL('done: ' + str(n))\n```" }
+[[replies]]
+text = "Let me think about this without any code first."
+[[replies]]
+text = "```repl\nn = len(context)\nprint(n)\n```"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_execution_resumes_after_last_event_id_with_its_live_ids() {
+    let s = TestServer::start(toml::from_str(NOTE_THEN_ANSWER).unwrap()).await;
+    let sid = s.create_session("resume", "some context to measure").await;
+    let live = read_sse(stream(&s, &sid).await, |_| true).await;
+    let eid = live[0].data["data"]["execution_id"].as_str().unwrap().to_string();
+    // A note is `trace_error` (its data the trace's `error` event); only the
+    // last frame ends the stream.
+    let note = live.iter().find(|e| e.event == "trace_error").expect("the no-code reply's note");
+    assert_eq!(note.data["type"], "trace_error");
+    assert_eq!(note.data["data"]["kind"]["type"], "error");
+    assert_eq!(note.data["data"]["kind"]["fatal"], false);
+    assert!(note.data["data"]["kind"]["message"].as_str().unwrap().contains("invalid reply"));
+    assert!(live.iter().all(|e| e.event != "error"), "no `error` frame on a completed run");
+    assert_eq!(live.last().unwrap().event, "complete");
+    assert!(live.iter().any(|e| e.event == "token"), "the reply streamed");
+    let last = live.last().unwrap().id.unwrap();
+    assert_eq!(last as usize + 1, live.len());
+
+    // Replayed from the store: every frame but the tokens, with its live id and data.
+    let stored: Vec<_> = frames(&live).into_iter().filter(|f| f.1 != "token").collect();
+    assert_eq!(frames(&attach(&s, &eid, None).await), stored);
+    // Resumed after any id: exactly the stored frames after it.
+    for seen in 0..=last {
+        let expected: Vec<_> = stored.iter().filter(|f| f.0.unwrap() > seen).cloned().collect();
+        assert_eq!(frames(&attach(&s, &eid, Some(seen)).await), expected, "after id {seen}");
+    }
+    // After the last frame there is nothing more; an id that is not ours replays it all.
+    assert!(attach(&s, &eid, Some(last + 5)).await.is_empty());
+    let r = s
+        .client
+        .get(s.url(&format!("/api/executions/{eid}/events")))
+        .header("last-event-id", "not-a-number")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(frames(&read_sse(r, |_| true).await), stored);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_execution_resumes_live_and_a_cancelled_one_ends_with_error() {
+    let (s, _mock) = slow_subcalls(Duration::from_millis(400)).await;
+    let sid = s.create_session("resume-live", &corpus_text()).await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut tx = Some(tx);
+    let reader = tokio::spawn(read_sse(stream(&s, &sid).await, move |e| {
+        if e.event == "subcall_started"
+            && let Some(tx) = tx.take()
+        {
+            let _ = tx.send((e.id.unwrap(), e.data["data"]["kind"].clone()));
+        }
+        true
+    }));
+    let (at, _) = rx.await.unwrap();
+    let exec = s.get("/api/executions").await.1["executions"][0].clone();
+    let eid = exec["id"].as_str().unwrap().to_string();
+    // Resuming while it runs: the live log from the next id on.
+    let resumed = tokio::spawn({
+        let url = s.url(&format!("/api/executions/{eid}/events"));
+        let client = s.client.clone();
+        async move {
+            let r = client.get(url).header("last-event-id", at.to_string()).send().await.unwrap();
+            read_sse(r, |_| true).await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, cancelled) = s.post(&format!("/api/executions/{eid}/cancel"), json!({})).await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["status"], "cancelled");
+    let first = reader.await.unwrap();
+    let resumed = resumed.await.unwrap();
+    let after: Vec<_> = frames(&first).into_iter().filter(|f| f.0.unwrap() > at).collect();
+    assert_eq!(frames(&resumed), after, "the same frames after id {at}, tokens included");
+    // The end of a run that did not complete is the one `error` frame, last.
+    let end = first.last().unwrap();
+    assert_eq!(end.event, "error");
+    assert_eq!(end.data["data"]["execution"]["status"], "cancelled");
+    assert_eq!(first.iter().filter(|e| e.event == "error").count(), 1);
+    // And replayed from the store, it ends the same way with the same id.
+    let replay = attach(&s, &eid, Some(at)).await;
+    let stored: Vec<_> = after.into_iter().filter(|f| f.1 != "token").collect();
+    assert_eq!(frames(&replay), stored);
     s.stop().await;
 }

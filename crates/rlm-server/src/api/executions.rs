@@ -18,11 +18,11 @@ use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::sessions::Page;
 use crate::auth::Caller;
-use crate::bus::BusEvent;
+use crate::bus::{BusEvent, sse_name};
 use crate::error::ServerError;
-use crate::executions::{StartRequest, Started, Target};
+use crate::executions::{START_EVENT, StartRequest, Started, Target, start_data, terminal_frame};
 use crate::shapes::*;
-use crate::store::{ExecutionFilter, ExecutionRecord, ExecutionStatus};
+use crate::store::{ExecutionFilter, ExecutionRecord, StreamedEvent, events_of};
 use crate::tree::execution_tree;
 
 fn start_request(caller: Caller, body: ExecutionCreate) -> Result<StartRequest, ServerError> {
@@ -87,10 +87,14 @@ where
 /// the trace as it happens (`run_started`, `model_call_started`, `token`
 /// (root-model text as it arrives), `model_call_finished`, `program_started`,
 /// `program_finished`, `subcall_started`, `subcall_finished`, `retry`,
-/// `budget`, `error`, `final_answer`, `run_finished`, with sub-RLMs nested by
-/// `parent_span_id`); then `complete` (the execution) or `error`. Every
-/// frame's data is `{"type": ..., "data": ...}`; ids count from 0. A client
-/// that disconnects does not stop the execution.
+/// `budget`, `compaction`, `trace_error` (a note: a program's exception, a
+/// failed model call; the execution goes on), `final_answer`,
+/// `run_finished`, with sub-RLMs nested by `parent_span_id`); then, always
+/// last, `complete` (the execution) or `error` (`{error, execution}`: it
+/// failed, was cancelled or interrupted). Every frame's data is
+/// `{"type": ..., "data": ...}`; ids count from 0. A client that disconnects
+/// does not stop the execution; it resumes with `GET
+/// /api/executions/{id}/events` and `Last-Event-ID`.
 #[utoipa::path(post, path = "/api/execute/stream", tag = "executions",
     request_body = ExecutionCreate,
     responses((status = 200, content_type = "text/event-stream", body = SseFrame, description = "SSE frames"),
@@ -120,11 +124,15 @@ async fn owned_execution(
 
 /// Attach to an execution's event stream: a running one from its first event
 /// (or after `Last-Event-ID`), then live; a finished one replayed from its
-/// stored trace (token deltas are not stored).
+/// stored trace, each frame with the id it had live (root-model `token`
+/// deltas are not stored: a replay skips their ids), also after
+/// `Last-Event-ID`.
 #[utoipa::path(get, path = "/api/executions/{id}/events", tag = "executions",
-    params(("id" = Uuid, Path, description = "execution id")),
+    params(("id" = Uuid, Path, description = "execution id"),
+        ("Last-Event-ID" = Option<String>, Header, description = "the id of the last frame received: the stream resumes after it")),
     responses((status = 200, content_type = "text/event-stream", body = SseFrame, description = "SSE frames"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn events(
     State(state): State<AppState>,
@@ -132,12 +140,14 @@ pub async fn events(
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> Result<Response, ServerError> {
-    let last_seen: Option<usize> = headers
+    // An id that is not one of ours (not a number) resumes nothing: the whole stream.
+    let last_seen: Option<u64> = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
+    let from = last_seen.map_or(0, |n| n.saturating_add(1));
     if let Some(bus) = state.executions.live_bus(&caller.owner, id) {
-        let from = last_seen.map_or(0, |n| n + 1);
+        let from = usize::try_from(from).unwrap_or(usize::MAX);
         return Ok(sse_response(bus.subscribe(from).map(|e| sse_event(&e))));
     }
     let record = owned_execution(&state, &caller, id).await?;
@@ -148,44 +158,46 @@ pub async fn events(
             retry_after_secs: 1,
         });
     }
-    let frame = |id: usize, name: &str, data: serde_json::Value| {
+    let trace = state.store.trace(id).await?;
+    Ok(sse_response(futures::stream::iter(replay_frames(&record, &trace, from))))
+}
+
+/// A finished execution's frames from position `from` on, as they were sent
+/// live: `execution_start` at 0, each stored trace event at its position, the
+/// terminal frame right after the last trace event (nothing follows a run's
+/// `run_finished` but the end).
+fn replay_frames(record: &ExecutionRecord, trace: &[StreamedEvent], from: u64) -> Vec<Event> {
+    let frame = |position: u64, name: &str, data: serde_json::Value| {
         Event::default()
-            .id(id.to_string())
+            .id(position.to_string())
             .event(name)
             .data(serde_json::json!({ "type": name, "data": data }).to_string())
     };
     let mut frames = Vec::new();
-    if last_seen.is_none() {
-        frames.push(frame(
-            0,
-            "execution_start",
-            serde_json::json!({
-                "execution_id": record.id, "root_node_id": null, "user_query": record.user_query,
-                "context_size": record.context_size, "session_id": record.session_id, "model": record.model,
-            }),
-        ));
-        for event in state.store.trace(id).await? {
-            let data = serde_json::to_value(&event).unwrap_or_default();
-            frames.push(frame(frames.len(), event.kind.name(), data));
-        }
+    if from == 0 {
+        frames.push(frame(0, START_EVENT, start_data(record)));
     }
-    let data = serde_json::to_value(ExecutionResponse::from(&record)).unwrap_or_default();
-    let n = frames.len();
-    if record.status == ExecutionStatus::Completed {
-        frames.push(frame(n, "complete", data));
-    } else {
-        let error = record.error_message.clone().unwrap_or_default();
-        frames.push(frame(n, "error", serde_json::json!({ "error": error, "execution": data })));
+    for s in trace.iter().filter(|s| s.position >= from) {
+        let data = serde_json::to_value(&s.event).unwrap_or_default();
+        frames.push(frame(s.position, sse_name(&s.event), data));
     }
-    Ok(sse_response(futures::stream::iter(frames)))
+    let end = trace.last().map_or(1, |s| s.position + 1);
+    if end >= from {
+        let execution = serde_json::to_value(ExecutionResponse::from(record)).unwrap_or_default();
+        let (name, data) = terminal_frame(record, execution);
+        frames.push(frame(end, name, data));
+    }
+    frames
 }
 
 /// `?session_id=&cursor=&limit=&offset=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ExecutionQuery {
     pub session_id: Option<Uuid>,
     /// Where the page starts: the `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-fA-F]{48}$")]
     pub cursor: Option<String>,
     /// At most this many (default 50, at most 1000).
     #[param(maximum = 1000000)]
@@ -242,7 +254,7 @@ async fn tree_of(
     // A running execution's tree comes from its live log (the store may lag).
     let events = match state.executions.live_bus(&caller.owner, record.id) {
         Some(bus) => bus.trace_events(),
-        None => state.store.trace(record.id).await?,
+        None => events_of(state.store.trace(record.id).await?),
     };
     Ok(execution_tree(record.id, &events))
 }
@@ -276,7 +288,7 @@ pub async fn trace(
     let record = owned_execution(&state, &caller, id).await?;
     let events = match state.executions.live_bus(&caller.owner, record.id) {
         Some(bus) => bus.trace_events(),
-        None => state.store.trace(id).await?,
+        None => events_of(state.store.trace(id).await?),
     };
     let mut body = String::new();
     for e in &events {
@@ -340,6 +352,7 @@ pub async fn delete(
 /// `?session_id=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     pub session_id: Option<Uuid>,
 }

@@ -25,13 +25,7 @@ pub async fn submit(
     Extension(caller): Extension<Caller>,
     ApiJson(body): ApiJson<JobCreate>,
 ) -> Result<Json<JobResponse>, ServerError> {
-    let chars = body.user_query.chars().count();
-    if chars > state.limits.max_query_chars {
-        return Err(ServerError::Unprocessable(format!(
-            "user_query has {chars} characters; the limit is {}",
-            state.limits.max_query_chars
-        )));
-    }
+    crate::executions::check_query(&body.user_query, state.limits.max_query_chars)?;
     let job = state.jobs.submit(&caller.owner, body.session_id, body.user_query).await?;
     Ok(Json(JobResponse::from(&job)))
 }

@@ -2,12 +2,13 @@
 
 use std::sync::atomic::Ordering;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 
 use super::AppState;
+use crate::auth::Caller;
 use crate::shapes::{ErrorBody, Health};
 
 fn health(status: &str) -> Json<Health> {
@@ -40,14 +41,18 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus metrics (text exposition format).
+/// Prometheus metrics (text exposition format) of the caller's own
+/// executions (each API key is a tenant), and the shared job queue's depth.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
     (
         [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        state.metrics.render(),
+        state.metrics.render(&caller.owner),
     )
         .into_response()
 }
@@ -55,6 +60,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 /// This document.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
     responses((status = 200, content_type = "application/json", body = Object)))]
-pub async fn openapi() -> Response {
-    Json(super::openapi_document()).into_response()
+pub async fn openapi(State(state): State<AppState>) -> Response {
+    Json(super::served_document(
+        &state.limits,
+        state.auth.enabled(),
+        state.allowed_path_root.is_some(),
+        &state.executions.offered_models(),
+    ))
+    .into_response()
 }

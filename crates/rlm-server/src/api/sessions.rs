@@ -7,7 +7,7 @@ use axum::{Extension, Json};
 use uuid::Uuid;
 
 use super::AppState;
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::extract::{ApiJson, ApiPath, ApiQuery, parse_json};
 use crate::auth::Caller;
 use crate::contexts::{NewDocument, read_documents, resolve_under};
 use crate::error::ServerError;
@@ -21,9 +21,11 @@ use crate::store::{
 /// `?cursor=&limit=&offset=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct Page {
     /// Where the page starts: the `next_cursor` of the previous page (a
     /// page read by cursor costs its length; by `offset`, the offset too).
+    #[param(pattern = "^[0-9a-fA-F]{48}$")]
     pub cursor: Option<String>,
     /// At most this many (default 50, at most 1000).
     #[param(maximum = 1000000)]
@@ -54,8 +56,10 @@ impl Page {
 /// `?cursor=&limit=` of a session's history (oldest first).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     /// The turn number to start at: the `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,19}$")]
     pub cursor: Option<String>,
     /// At most this many (default 50, at most 1000).
     #[param(maximum = 1000000)]
@@ -196,7 +200,8 @@ async fn read_multipart(
         let name = field.name().unwrap_or_default().to_string();
         let document = match (name.as_str(), field.file_name()) {
             (_, Some(file)) => Some(Some(file.to_string())),
-            ("context", None) => Some(None),
+            // A `files` part without a file name is a document without a name.
+            ("context" | "files", None) => Some(None),
             _ => None,
         };
         if let Some(document) = document {
@@ -225,9 +230,20 @@ async fn read_multipart(
         match name.as_str() {
             "name" => body.name = Some(utf8_field("name", &bytes)?),
             "settings" => {
-                body.settings = Some(serde_json::from_slice(&bytes).map_err(|e| {
-                    ServerError::Unprocessable(format!("field `settings` is not valid: {e}"))
-                })?);
+                // Empty or `null` (as JSON would have it) is no settings.
+                if bytes.trim_ascii().is_empty() {
+                    continue;
+                }
+                body.settings =
+                    parse_json::<SettingsField>(&bytes).map(|f| f.0).map_err(|e| match e {
+                        ServerError::Invalid { field, message } => ServerError::Invalid {
+                            field: Some(
+                                field.map_or("settings".into(), |f| format!("settings.{f}")),
+                            ),
+                            message,
+                        },
+                        other => other,
+                    })?;
             }
             other => {
                 return Err(ServerError::BadRequest(format!(
@@ -240,33 +256,37 @@ async fn read_multipart(
     Ok((body, context))
 }
 
+/// The multipart `settings` field: an object or null, like the JSON body's.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct SettingsField(
+    #[serde(deserialize_with = "crate::store::settings_object")] Option<SessionOverrides>,
+);
+
 fn utf8_field(name: &str, bytes: &[u8]) -> Result<String, ServerError> {
     String::from_utf8(bytes.to_vec())
         .map_err(|_| ServerError::BadRequest(format!("field `{name}` is not UTF-8 text")))
 }
 
 fn validate_settings(state: &AppState, s: &SessionOverrides) -> Result<(), ServerError> {
-    for model in s.model.iter().chain(s.sub_model.iter()) {
-        state.executions.check_model(model)?;
+    let invalid = |field: &str, message: String| ServerError::Invalid {
+        field: Some(format!("settings.{field}")),
+        message,
+    };
+    for (field, model) in [("model", &s.model), ("sub_model", &s.sub_model)] {
+        if let Some(model) = model {
+            state.executions.check_model(model).map_err(|e| invalid(field, e.to_string()))?;
+        }
     }
+    // The type holds the ranges any server allows; this one's time limit is its own.
+    let max_secs = state.limits.max_execution.as_secs();
     if let Some(t) = s.timeout_secs
-        && (t == 0 || t > state.limits.max_execution.as_secs())
+        && t > max_secs
     {
-        return Err(ServerError::Unprocessable(format!(
-            "timeout_secs must be between 1 and {}",
-            state.limits.max_execution.as_secs()
-        )));
-    }
-    if let Some(c) = s.max_total_cost_usd
-        && !(c.is_finite() && c >= 0.0)
-    {
-        return Err(ServerError::Unprocessable("max_total_cost_usd must be >= 0".into()));
-    }
-    if s.max_steps == Some(0) {
-        return Err(ServerError::Unprocessable("max_steps must be at least 1".into()));
-    }
-    if s.max_depth.is_some_and(|d| d > 10) {
-        return Err(ServerError::Unprocessable("max_depth must be at most 10".into()));
+        return Err(invalid(
+            "timeout_secs",
+            format!("{t} is above this server's limit of {max_secs} seconds"),
+        ));
     }
     // The operator's budgets are ceilings: a session may lower them, never raise them.
     let ceilings = &state.limits.execution;
@@ -279,10 +299,13 @@ fn validate_settings(state: &AppState, s: &SessionOverrides) -> Result<(), Serve
         if let (Some(asked), Some(ceiling)) = (asked, ceiling)
             && asked > ceiling
         {
-            return Err(ServerError::Unprocessable(format!(
-                "{name} {asked} is above this server's ceiling of {ceiling} (set by its operator: \
-                 rlm serve's budgets.{name}); a session may lower it, not raise it"
-            )));
+            return Err(invalid(
+                name,
+                format!(
+                    "{asked} is above this server's ceiling of {ceiling} (set by its operator: \
+                     rlm serve's budgets.{name}); a session may lower it, not raise it"
+                ),
+            ));
         }
     }
     Ok(())
@@ -425,7 +448,7 @@ pub async fn set_memory(
 ) -> Result<Json<MemorySetResponse>, ServerError> {
     state.executions.owned_session(&caller.owner, id).await?;
     if body.key.is_empty() {
-        return Err(ServerError::Unprocessable("the memory key is empty".into()));
+        return Err(ServerError::Invalid { field: Some("key".into()), message: "is empty".into() });
     }
     let edit = MemoryEdit::Set { key: body.key.clone(), value: body.value.clone() };
     if state.store.edit_memory(id, &edit).await?.is_none() {

@@ -89,11 +89,17 @@ fn pending_key(job: &JobRecord) -> Vec<u8> {
     key
 }
 
-fn trace_key(execution: Uuid, seq: u64) -> [u8; 24] {
+fn trace_key(execution: Uuid, position: u64) -> [u8; 24] {
     let mut key = [0u8; 24];
     key[..16].copy_from_slice(execution.as_bytes());
-    key[16..].copy_from_slice(&seq.to_be_bytes());
+    key[16..].copy_from_slice(&position.to_be_bytes());
     key
+}
+
+/// The stream position in a trace key (its last 8 bytes, big-endian).
+fn trace_position(key: &[u8]) -> Option<u64> {
+    let tail: [u8; 8] = key.get(16..24)?.try_into().ok()?;
+    Some(u64::from_be_bytes(tail))
 }
 
 impl SledStore {
@@ -829,19 +835,27 @@ impl Store for SledStore {
         Ok(count)
     }
 
-    async fn append_trace(&self, execution: Uuid, events: &[TraceEvent]) -> Result<(), StoreError> {
+    async fn append_trace(
+        &self,
+        execution: Uuid,
+        events: &[StreamedEvent],
+    ) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
-        for event in events {
-            batch.insert(&trace_key(execution, event.seq)[..], encode(event)?);
+        for e in events {
+            batch.insert(&trace_key(execution, e.position)[..], encode(&e.event)?);
         }
         self.trace.apply_batch(batch).map_err(backend)
     }
 
-    async fn trace(&self, execution: Uuid) -> Result<Vec<TraceEvent>, StoreError> {
+    async fn trace(&self, execution: Uuid) -> Result<Vec<StreamedEvent>, StoreError> {
         let mut events = Vec::new();
         for item in self.trace.scan_prefix(execution.as_bytes()) {
-            let (_, bytes) = item.map_err(backend)?;
-            events.push(decode("trace event", &bytes)?);
+            let (key, bytes) = item.map_err(backend)?;
+            let event: TraceEvent = decode("trace event", &bytes)?;
+            // Traces stored before positions were kept are keyed by `seq`, which
+            // orders them the same way.
+            let position = trace_position(&key).unwrap_or(event.seq);
+            events.push(StreamedEvent { position, event });
         }
         Ok(events)
     }

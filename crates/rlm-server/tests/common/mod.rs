@@ -95,6 +95,13 @@ impl TestServer {
         body["id"].as_str().unwrap().to_string()
     }
 
+    /// A session with no context yet.
+    pub async fn create_session_without_context(&self) -> String {
+        let (status, body) = self.post("/api/sessions", serde_json::json!({"name": "empty"})).await;
+        assert_eq!(status, 200, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
     /// Polls an execution until it has ended.
     pub async fn wait_execution(&self, id: &str) -> Value {
         for _ in 0..600 {

@@ -34,7 +34,7 @@ use super::request::{ChatRequest, split_messages};
 use super::{OpenAiJson, TRACE_ID_HEADER};
 use crate::api::AppState;
 use crate::auth::Caller;
-use crate::bus::BusEvent;
+use crate::bus::{BusEvent, COMPLETE_EVENT, FAILED_EVENT};
 use crate::executions::{StartRequest, Started, Target};
 use crate::store::{ExecutionRecord, ExecutionStatus};
 
@@ -219,10 +219,9 @@ fn stream_frames(
         reply.delta(serde_json::json!({"role": "assistant", "content": ""}), None, include_usage);
     let body = events
         .filter(|e| {
-            // `complete`/`error` without a trace event are the execution's end (a
-            // trace event named `error` is a step's error, not the end).
-            let wanted = e.name == "token"
-                || (matches!(e.name.as_str(), "complete" | "error") && e.trace.is_none());
+            // The execution's end carries no trace event (a step's error is one).
+            let end = e.name == COMPLETE_EVENT || e.name == FAILED_EVENT;
+            let wanted = e.name == "token" || (end && e.trace.is_none());
             async move { wanted }
         })
         .then(move |e| {
