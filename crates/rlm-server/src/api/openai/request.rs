@@ -27,7 +27,7 @@ pub const CONTEXT_THRESHOLD_CHARS: usize = 2_000;
 #[derive(Debug, Deserialize)]
 pub struct ChatRequest {
     pub model: String,
-    pub messages: Vec<ChatMessage>,
+    pub messages: Vec<OpenAiMessage>,
     #[serde(default)]
     pub stream: Option<bool>,
     #[serde(default)]
@@ -47,7 +47,7 @@ pub struct StreamOptions {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ChatMessage {
+pub struct OpenAiMessage {
     pub role: String,
     #[serde(default)]
     pub content: Option<MessageContent>,
@@ -116,7 +116,7 @@ struct Piece<'a> {
     is_context: bool,
 }
 
-fn pieces(message: &ChatMessage) -> Result<Vec<Piece<'_>>, OpenAiError> {
+fn pieces(message: &OpenAiMessage) -> Result<Vec<Piece<'_>>, OpenAiError> {
     let long = |t: &str| t.chars().nth(CONTEXT_THRESHOLD_CHARS).is_some();
     match &message.content {
         None => Ok(Vec::new()),
@@ -139,7 +139,7 @@ fn pieces(message: &ChatMessage) -> Result<Vec<Piece<'_>>, OpenAiError> {
 
 /// Applies the module's rule. `session`: the context is stored, so long
 /// texts are refused.
-pub fn split_messages(messages: &[ChatMessage], session: bool) -> Result<Asked, OpenAiError> {
+pub fn split_messages(messages: &[OpenAiMessage], session: bool) -> Result<Asked, OpenAiError> {
     let last_user = messages.iter().rposition(|m| m.role == "user").ok_or_else(|| {
         OpenAiError::invalid("messages", "there is no user message (the question)")
     })?;
