@@ -60,12 +60,25 @@ impl OpenAiError {
     pub fn body(&self) -> serde_json::Value {
         serde_json::json!({
             "error": {
-                "message": self.message,
+                "message": bounded(&self.message),
                 "type": self.kind(),
                 "param": self.param,
                 "code": self.code,
             }
         })
+    }
+}
+
+/// The longest `message` an error carries: a client's 60k-character model
+/// name is not echoed back whole.
+const MAX_MESSAGE_CHARS: usize = 500;
+
+fn bounded(message: &str) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => message.to_string(),
+        Some((cut, _)) => {
+            format!("{}… ({} characters in all)", &message[..cut], message.chars().count())
+        }
     }
 }
 
@@ -106,5 +119,33 @@ impl IntoResponse for OpenAiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_is_cut_and_statuses_map_to_openai_types() {
+        let long = OpenAiError::model_not_found("m".repeat(10_000));
+        let body = long.body();
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.chars().count() < MAX_MESSAGE_CHARS + 40, "{message}");
+        assert!(message.ends_with("(10000 characters in all)"));
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+        let key = OpenAiError::from(ServerError::WrongKey);
+        assert_eq!(
+            (key.status.as_u16(), key.body()["error"]["type"].as_str()),
+            (401, Some("authentication_error"))
+        );
+        let busy = OpenAiError::from(ServerError::TooManyRequests {
+            message: "busy".into(),
+            retry_after_secs: 2,
+        });
+        assert_eq!(
+            (busy.retry_after_secs, busy.body()["error"]["code"].as_str()),
+            (Some(2), Some("rate_limit_exceeded"))
+        );
     }
 }
