@@ -11,11 +11,13 @@
 /// step of the state machine): a row's list and its fields' strings made.
 /// A round trip of 2 000 rows through a StringIO, repeated, ran its fuel in
 /// 11 s at one unit a line and a field (BENCHMARKS.md, "Fuel cost table and
-/// calibration", 2026-11-24).
-const FUEL_PER_LINE_READ: u64 = 48;
+/// calibration", 2026-11-24); at 48 and 16 the round trip still took 1.13 s
+/// on a quiet machine (BENCHMARKS.md, "Hostile programs under the default
+/// limits, after the lazy generators").
+const FUEL_PER_LINE_READ: u64 = 64;
 /// Fuel for each field a writer writes (besides a unit per 8 bytes): its
 /// text made (`str()` of a number), quoted or not, joined.
-const FUEL_PER_FIELD_WRITTEN: u64 = 16;
+const FUEL_PER_FIELD_WRITTEN: u64 = 22;
 
 use std::rc::Rc;
 
