@@ -567,7 +567,8 @@ async fn rlm_serve_budgets_are_ceilings_a_session_may_only_lower() {
         let higher = create(json!({"max_subcalls": 50})).await.expect("POST");
         assert_eq!(higher.status().as_u16(), 422, "{way:?}");
         let body = higher.text().await.unwrap_or_default();
-        assert!(body.contains("max_subcalls 50 is above this server's ceiling of 5"), "{body}");
+        assert!(body.contains("max_subcalls: 50 is above this server's ceiling of 5"), "{body}");
+        assert!(body.contains(r#""field":"settings.max_subcalls""#), "{body}");
         // The default step limit (20) is a ceiling too.
         let steps = create(json!({"max_steps": 21})).await.expect("POST");
         assert_eq!(steps.status().as_u16(), 422, "{way:?}");
