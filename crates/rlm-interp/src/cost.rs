@@ -191,6 +191,15 @@ pub(crate) const FUEL_PER_GENERATOR_STEP: u64 = 13;
 /// generator expressions", "New dict keys".
 pub(crate) const FUEL_PER_NEW_DICT_KEY: u64 = 12;
 
+/// Fuel for each item a cycle collection during the run reads in the
+/// containers it visits (to find their edges; released after if garbage),
+/// besides an eighth of a unit per container: `a = ["y"] * 1000;
+/// a.append(a)` in a loop is one container of 1,000 items per iteration, and
+/// charged per container only it ran its fuel 3x slower than the reference
+/// loop (BENCHMARKS.md, "Hostile programs after lazy generator expressions",
+/// "New dict keys and collected items").
+pub(crate) const FUEL_PER_ITEM_COLLECTED: u64 = 4;
+
 /// The same for a builtin function or a type passed as the callable (no
 /// frame, no nested loop): `sorted(xs, key=str)`.
 pub(crate) const FUEL_PER_BUILTIN_CALLBACK: u64 = 8;

@@ -251,6 +251,21 @@ impl Node {
         v.len() <= limit
     }
 
+    /// How many items its edges were picked from (every item is read to
+    /// find the few that are nodes): the part of a collection's work that
+    /// the number of nodes does not show (a list of 1,000 strings is one
+    /// node and 1,000 items read, then released if it is garbage).
+    fn items(&self) -> usize {
+        match self {
+            Node::List(l) => l.try_borrow().map_or(0, |l| l.len()),
+            Node::Tuple(t) => t.len(),
+            Node::Dict(d) => d.try_borrow().map_or(0, |d| d.map.len().saturating_mul(2)),
+            Node::Set(s) => s.try_borrow().map_or(0, |s| s.len()),
+            Node::Deque(d) => d.try_borrow().map_or(0, |d| d.len()),
+            Node::Func(_) | Node::Cell(_) | Node::Coroutine(_) | Node::Native(_) => 1,
+        }
+    }
+
     /// Take the contents out (breaking cycles); immutable nodes have none to
     /// take. Garbage is reachable only from garbage, so nothing can hold a
     /// borrow of it; a failed borrow is skipped all the same.
@@ -304,12 +319,12 @@ impl Node {
 /// the session ends, after its roots were released), unless no cycle can
 /// exist. Every reference from outside the containers counts as a root by
 /// the reference counts alone. Returns the number of objects visited.
-pub(crate) fn collect_garbage(account: &Account) -> usize {
+pub(crate) fn collect_garbage(account: &Account) -> Collected {
     if let Ok(mut r) = account.registry.try_borrow_mut() {
         r.sync(account);
     }
     if !cycles_possible(account) {
-        return 0;
+        return Collected::default();
     }
     collect(Vec::new(), Vec::new(), Some(account), usize::MAX)
 }
@@ -318,7 +333,7 @@ pub(crate) fn collect_garbage(account: &Account) -> usize {
 /// sync of the registry (the caller's): a collection that would need more (it follows every function, tuple and container its
 /// roots reach, not only the registered ones: a list of 300 k lambdas is one
 /// registered container and 300 k nodes) gives up and frees nothing.
-pub(crate) fn collect_garbage_within(account: &Account, workspace: usize) -> usize {
+pub(crate) fn collect_garbage_within(account: &Account, workspace: usize) -> Collected {
     collect(Vec::new(), Vec::new(), Some(account), workspace / NODE_BYTES)
 }
 
@@ -331,14 +346,22 @@ pub(crate) fn collect_garbage_within(account: &Account, workspace: usize) -> usi
 /// nested lists: 52-55 bytes per node.
 pub(crate) const NODE_BYTES: usize = 200;
 
+/// What one collection did, for its fuel (`Vm::sync_memory`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Collected {
+    /// Objects visited (nodes of the walk).
+    pub(crate) visited: usize,
+    /// Items read in them to find their edges ([`Node::items`]).
+    pub(crate) items: usize,
+}
+
 /// With `tracked`, that account's registered containers are candidates too.
-/// Returns the number of objects visited.
 pub(crate) fn collect(
     roots: Vec<Value>,
     cells: Vec<Rc<StoreCell<Option<Value>>>>,
     tracked: Option<&Account>,
     max_nodes: usize,
-) -> usize {
+) -> Collected {
     // (The registry is borrowed only while a sync runs, which never collects.)
     let registry = tracked.and_then(|a| a.registry.try_borrow().ok());
     let mut walk = Walk::new(max_nodes, registry.as_deref(), roots.len() + cells.len());
@@ -356,17 +379,19 @@ pub(crate) fn collect(
     if !complete {
         // Not again before the next fourfold growth: a walk that gave up
         // would give up again, at the same cost, at every sync.
+        let items = walk.items;
         let visited = walk.give_up();
         if let Some(account) = tracked {
             note_collected(account, false);
         }
-        return visited;
+        return Collected { visited, items };
     }
+    let items = walk.items;
     let (visited, freed) = walk.finish();
     if let Some(account) = tracked {
         note_collected(account, freed);
     }
-    visited
+    Collected { visited, items }
 }
 
 /// Where each registered container is among a collection's nodes (its
@@ -457,6 +482,8 @@ struct Walk {
     todo: Vec<u32>,
     /// The edges of the node being visited (one buffer for all).
     es: Vec<Edge>,
+    /// Items read so far to find the edges ([`Node::items`]).
+    items: usize,
 }
 
 impl Walk {
@@ -479,6 +506,7 @@ impl Walk {
             strong: vec![0; n],
             todo: Vec::new(),
             es: Vec::new(),
+            items: 0,
         }
     }
 
@@ -561,6 +589,7 @@ impl Walk {
             let i = i as usize;
             let Some(node) = &self.nodes[i] else { continue };
             self.strong[i] = node.strong();
+            self.items = self.items.saturating_add(node.items());
             let limit = self.max_nodes.saturating_sub(self.nodes.len());
             let mut es = std::mem::take(&mut self.es);
             if !node.edges(limit, &mut es) {
