@@ -191,9 +191,9 @@ pub(crate) const FUEL_PER_GENERATOR_STEP: u64 = 13;
 /// generator expressions", "New dict keys".
 pub(crate) const FUEL_PER_NEW_DICT_KEY: u64 = 12;
 
-/// Fuel for each item a cycle collection during the run reads in the
-/// containers it visits (to find their edges; released after if garbage),
-/// besides an eighth of a unit per container: `a = ["y"] * 1000;
+/// Fuel for each value a cycle collection during the run takes out of the
+/// garbage it found and releases, besides an eighth of a unit per container
+/// visited: `a = ["y"] * 1000;
 /// a.append(a)` in a loop is one container of 1,000 items per iteration, and
 /// charged per container only it ran its fuel 3x slower than the reference
 /// loop (BENCHMARKS.md, "Hostile programs after lazy generator expressions",

@@ -251,21 +251,6 @@ impl Node {
         v.len() <= limit
     }
 
-    /// How many items its edges were picked from (every item is read to
-    /// find the few that are nodes): the part of a collection's work that
-    /// the number of nodes does not show (a list of 1,000 strings is one
-    /// node and 1,000 items read, then released if it is garbage).
-    fn items(&self) -> usize {
-        match self {
-            Node::List(l) => l.try_borrow().map_or(0, |l| l.len()),
-            Node::Tuple(t) => t.len(),
-            Node::Dict(d) => d.try_borrow().map_or(0, |d| d.map.len().saturating_mul(2)),
-            Node::Set(s) => s.try_borrow().map_or(0, |s| s.len()),
-            Node::Deque(d) => d.try_borrow().map_or(0, |d| d.len()),
-            Node::Func(_) | Node::Cell(_) | Node::Coroutine(_) | Node::Native(_) => 1,
-        }
-    }
-
     /// Take the contents out (breaking cycles); immutable nodes have none to
     /// take. Garbage is reachable only from garbage, so nothing can hold a
     /// borrow of it; a failed borrow is skipped all the same.
@@ -351,7 +336,8 @@ pub(crate) const NODE_BYTES: usize = 200;
 pub(crate) struct Collected {
     /// Objects visited (nodes of the walk).
     pub(crate) visited: usize,
-    /// Items read in them to find their edges ([`Node::items`]).
+    /// Items taken out of the garbage and released (a list of 1,000
+    /// strings left in a cycle is one object visited and 1,000 released).
     pub(crate) items: usize,
 }
 
@@ -379,15 +365,13 @@ pub(crate) fn collect(
     if !complete {
         // Not again before the next fourfold growth: a walk that gave up
         // would give up again, at the same cost, at every sync.
-        let items = walk.items;
         let visited = walk.give_up();
         if let Some(account) = tracked {
             note_collected(account, false);
         }
-        return Collected { visited, items };
+        return Collected { visited, items: 0 };
     }
-    let items = walk.items;
-    let (visited, freed) = walk.finish();
+    let (visited, freed, items) = walk.finish();
     if let Some(account) = tracked {
         note_collected(account, freed);
     }
@@ -482,8 +466,6 @@ struct Walk {
     todo: Vec<u32>,
     /// The edges of the node being visited (one buffer for all).
     es: Vec<Edge>,
-    /// Items read so far to find the edges ([`Node::items`]).
-    items: usize,
 }
 
 impl Walk {
@@ -506,7 +488,6 @@ impl Walk {
             strong: vec![0; n],
             todo: Vec::new(),
             es: Vec::new(),
-            items: 0,
         }
     }
 
@@ -589,7 +570,6 @@ impl Walk {
             let i = i as usize;
             let Some(node) = &self.nodes[i] else { continue };
             self.strong[i] = node.strong();
-            self.items = self.items.saturating_add(node.items());
             let limit = self.max_nodes.saturating_sub(self.nodes.len());
             let mut es = std::mem::take(&mut self.es);
             if !node.edges(limit, &mut es) {
@@ -620,8 +600,9 @@ impl Walk {
     }
 
     /// Trial deletion over what was found: returns the number of objects
-    /// visited and whether any was garbage (its contents are then released).
-    fn finish(self) -> (usize, bool) {
+    /// visited, whether any was garbage (its contents are then released)
+    /// and how many values were taken out of the garbage.
+    fn finish(self) -> (usize, bool, usize) {
         let Walk { nodes, ranges, targets, strong, others, registered, .. } = self;
         drop(others);
         drop(registered);
@@ -654,9 +635,10 @@ impl Walk {
         }
         let visited = nodes.iter().flatten().count();
         let freed = alive.iter().any(|a| !a);
+        let items = garbage.len();
         drop(nodes);
         defer_drop(garbage);
-        (visited, freed)
+        (visited, freed, items)
     }
 }
 
