@@ -3,7 +3,6 @@
 //! hold, `mem`, synced and cycles collected in amortised time), the
 //! string/collection/nesting caps, and the output cap.
 
-use crate::cost::FUEL_PER_ITEM_COLLECTED;
 use crate::fault::{Fault, R};
 use crate::limits::{LimitError, LimitKind};
 use crate::value::Value;
@@ -141,11 +140,8 @@ impl Vm {
             && crate::gc::cycles_possible(&self.account)
             && crate::gc::collect_workspace(&self.account) <= room
         {
-            let done = crate::gc::collect_garbage_within(&self.account, room);
-            self.fuel(
-                ((done.visited / 8) as u64)
-                    .saturating_add((done.items as u64).saturating_mul(FUEL_PER_ITEM_COLLECTED)),
-            )?;
+            let visited = crate::gc::collect_garbage_within(&self.account, room);
+            self.fuel((visited / 8) as u64)?;
             live = self.account.live();
         }
         if live.saturating_add(bytes) > budget {

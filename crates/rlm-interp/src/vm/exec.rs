@@ -518,7 +518,8 @@ impl Vm {
             if n >= self.limits.max_collection_len {
                 self.check_len(n + 1)?;
             }
-            self.charge_new_dict_key(d)?;
+            let cost = crate::types::dict::insert_cost(&d.borrow());
+            self.alloc(cost)?;
             d.borrow_mut().map.insert(k, v);
         }
         Ok(())

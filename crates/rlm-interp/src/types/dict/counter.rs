@@ -173,7 +173,8 @@ impl Vm {
             if len >= self.limits.max_collection_len {
                 self.check_len(len + 1)?;
             }
-            self.charge_new_dict_key(d)?;
+            let cost = crate::types::dict::insert_cost(&d.borrow());
+            self.alloc(cost)?;
         }
         let new = match (cur, n) {
             (_, n) if copy => n,
