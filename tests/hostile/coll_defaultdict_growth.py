@@ -1,4 +1,6 @@
-# expect: collection_length|memory
+# expect: collection_length|memory|fuel
+# Fuel may trip first under tight limits: each new key is charged
+# FUEL_PER_NEW_DICT_KEY besides the factory's call (issue #33).
 import collections
 d = collections.defaultdict(list)
 i = 0

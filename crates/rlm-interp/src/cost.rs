@@ -181,6 +181,26 @@ pub(crate) const FUEL_PER_SEQUENCE_REPEAT: u64 = 32;
 /// after lazy generator expressions".
 pub(crate) const FUEL_PER_GENERATOR_STEP: u64 = 13;
 
+/// Fuel for each new key inserted into a dict one at a time (`d[k] = v`, a
+/// dict comprehension, `Counter`'s `c[k] += 1`, `setdefault`, a
+/// `defaultdict`'s missing key, `update` from pairs), besides the
+/// instructions that compute it: hashing the key, probing and growing the
+/// table and charging its memory ran ~875 instructions a key under callgrind
+/// for `{i: i for i in range(n)}` against 6 units charged (the reference loop
+/// runs ~52 a unit). Bulk inserts (`dict(x)`, `fromkeys`, `Counter(x)`) pay
+/// `HASH` per item instead. BENCHMARKS.md, "Hostile programs after lazy
+/// generator expressions", "New dict keys".
+pub(crate) const FUEL_PER_NEW_DICT_KEY: u64 = 12;
+
+/// Fuel for each value a cycle collection during the run takes out of the
+/// garbage it found and releases, besides an eighth of a unit per container
+/// visited: `a = ["y"] * 1000;
+/// a.append(a)` in a loop is one container of 1,000 items per iteration, and
+/// charged per container only it ran its fuel 3x slower than the reference
+/// loop (BENCHMARKS.md, "Hostile programs after lazy generator expressions",
+/// "New dict keys and collected items").
+pub(crate) const FUEL_PER_ITEM_COLLECTED: u64 = 4;
+
 /// The same for a builtin function or a type passed as the callable (no
 /// frame, no nested loop): `sorted(xs, key=str)`. At 8, a `max(xs, key=len)`
 /// loop still took 1.06 s on a quiet machine.

@@ -304,12 +304,12 @@ impl Node {
 /// the session ends, after its roots were released), unless no cycle can
 /// exist. Every reference from outside the containers counts as a root by
 /// the reference counts alone. Returns the number of objects visited.
-pub(crate) fn collect_garbage(account: &Account) -> usize {
+pub(crate) fn collect_garbage(account: &Account) -> Collected {
     if let Ok(mut r) = account.registry.try_borrow_mut() {
         r.sync(account);
     }
     if !cycles_possible(account) {
-        return 0;
+        return Collected::default();
     }
     collect(Vec::new(), Vec::new(), Some(account), usize::MAX)
 }
@@ -318,7 +318,7 @@ pub(crate) fn collect_garbage(account: &Account) -> usize {
 /// sync of the registry (the caller's): a collection that would need more (it follows every function, tuple and container its
 /// roots reach, not only the registered ones: a list of 300 k lambdas is one
 /// registered container and 300 k nodes) gives up and frees nothing.
-pub(crate) fn collect_garbage_within(account: &Account, workspace: usize) -> usize {
+pub(crate) fn collect_garbage_within(account: &Account, workspace: usize) -> Collected {
     collect(Vec::new(), Vec::new(), Some(account), workspace / NODE_BYTES)
 }
 
@@ -331,14 +331,23 @@ pub(crate) fn collect_garbage_within(account: &Account, workspace: usize) -> usi
 /// nested lists: 52-55 bytes per node.
 pub(crate) const NODE_BYTES: usize = 200;
 
+/// What one collection did, for its fuel (`Vm::sync_memory`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Collected {
+    /// Objects visited (nodes of the walk).
+    pub(crate) visited: usize,
+    /// Items taken out of the garbage and released (a list of 1,000
+    /// strings left in a cycle is one object visited and 1,000 released).
+    pub(crate) items: usize,
+}
+
 /// With `tracked`, that account's registered containers are candidates too.
-/// Returns the number of objects visited.
 pub(crate) fn collect(
     roots: Vec<Value>,
     cells: Vec<Rc<StoreCell<Option<Value>>>>,
     tracked: Option<&Account>,
     max_nodes: usize,
-) -> usize {
+) -> Collected {
     // (The registry is borrowed only while a sync runs, which never collects.)
     let registry = tracked.and_then(|a| a.registry.try_borrow().ok());
     let mut walk = Walk::new(max_nodes, registry.as_deref(), roots.len() + cells.len());
@@ -360,13 +369,13 @@ pub(crate) fn collect(
         if let Some(account) = tracked {
             note_collected(account, false);
         }
-        return visited;
+        return Collected { visited, items: 0 };
     }
-    let (visited, freed) = walk.finish();
+    let (visited, freed, items) = walk.finish();
     if let Some(account) = tracked {
         note_collected(account, freed);
     }
-    visited
+    Collected { visited, items }
 }
 
 /// Where each registered container is among a collection's nodes (its
@@ -591,8 +600,9 @@ impl Walk {
     }
 
     /// Trial deletion over what was found: returns the number of objects
-    /// visited and whether any was garbage (its contents are then released).
-    fn finish(self) -> (usize, bool) {
+    /// visited, whether any was garbage (its contents are then released)
+    /// and how many values were taken out of the garbage.
+    fn finish(self) -> (usize, bool, usize) {
         let Walk { nodes, ranges, targets, strong, others, registered, .. } = self;
         drop(others);
         drop(registered);
@@ -625,9 +635,10 @@ impl Walk {
         }
         let visited = nodes.iter().flatten().count();
         let freed = alive.iter().any(|a| !a);
+        let items = garbage.len();
         drop(nodes);
         defer_drop(garbage);
-        (visited, freed)
+        (visited, freed, items)
     }
 }
 

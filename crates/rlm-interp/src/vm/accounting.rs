@@ -3,6 +3,7 @@
 //! hold, `mem`, synced and cycles collected in amortised time), the
 //! string/collection/nesting caps, and the output cap.
 
+use crate::cost::FUEL_PER_ITEM_COLLECTED;
 use crate::fault::{Fault, R};
 use crate::limits::{LimitError, LimitKind};
 use crate::value::Value;
@@ -140,8 +141,11 @@ impl Vm {
             && crate::gc::cycles_possible(&self.account)
             && crate::gc::collect_workspace(&self.account) <= room
         {
-            let visited = crate::gc::collect_garbage_within(&self.account, room);
-            self.fuel((visited / 8) as u64)?;
+            let done = crate::gc::collect_garbage_within(&self.account, room);
+            self.fuel(
+                ((done.visited / 8) as u64)
+                    .saturating_add((done.items as u64).saturating_mul(FUEL_PER_ITEM_COLLECTED)),
+            )?;
             live = self.account.live();
         }
         if live.saturating_add(bytes) > budget {

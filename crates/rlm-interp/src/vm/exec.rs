@@ -518,8 +518,7 @@ impl Vm {
             if n >= self.limits.max_collection_len {
                 self.check_len(n + 1)?;
             }
-            let cost = crate::types::dict::insert_cost(&d.borrow());
-            self.alloc(cost)?;
+            self.charge_new_dict_key(d)?;
             d.borrow_mut().map.insert(k, v);
         }
         Ok(())

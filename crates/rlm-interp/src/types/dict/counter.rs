@@ -173,8 +173,7 @@ impl Vm {
             if len >= self.limits.max_collection_len {
                 self.check_len(len + 1)?;
             }
-            let cost = crate::types::dict::insert_cost(&d.borrow());
-            self.alloc(cost)?;
+            self.charge_new_dict_key(d)?;
         }
         let new = match (cur, n) {
             (_, n) if copy => n,

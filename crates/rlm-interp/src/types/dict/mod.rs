@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
 use crate::cost::Over::{Arg, Args, Recv};
-use crate::cost::{CostTable, FREE, HASH, SCAN, cost};
+use crate::cost::{CostTable, FREE, FUEL_PER_NEW_DICT_KEY, HASH, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::value::*;
 use crate::vm::Vm;
@@ -145,6 +145,16 @@ pub(crate) fn shift_fuel(map: &Map, k: &Key) -> u64 {
 }
 
 impl Vm {
+    /// Charges one new key about to be inserted into `d`: the memory
+    /// [`insert_cost`] names and [`FUEL_PER_NEW_DICT_KEY`] for the work of
+    /// hashing, probing and growing the table. Every path that inserts keys
+    /// one at a time calls this, so none is cheaper than another.
+    pub(crate) fn charge_new_dict_key(&mut self, d: &StoreCell<Dict>) -> R<()> {
+        self.fuel(FUEL_PER_NEW_DICT_KEY)?;
+        let cost = insert_cost(&d.borrow());
+        self.alloc(cost)
+    }
+
     pub(crate) fn dict_method(
         &mut self,
         recv: &Value,
@@ -207,8 +217,7 @@ impl Vm {
                     return Ok(v.clone());
                 }
                 let v = args.get(1).cloned().unwrap_or(Value::None);
-                let cost = crate::types::dict::insert_cost(&d.borrow());
-                self.alloc(cost)?;
+                self.charge_new_dict_key(d)?;
                 d.borrow_mut().map.insert(k, v.clone());
                 Ok(v)
             }
@@ -267,8 +276,7 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                let cost = crate::types::dict::insert_cost(&d.borrow());
-                self.alloc(cost)?;
+                self.charge_new_dict_key(d)?;
                 d.borrow_mut().map.insert(k, v.clone());
                 Ok(v)
             }
@@ -292,8 +300,7 @@ impl Vm {
                 if n >= self.limits.max_collection_len {
                     self.check_len(n + 1)?;
                 }
-                let cost = crate::types::dict::insert_cost(&d.borrow());
-                self.alloc(cost)?;
+                self.charge_new_dict_key(d)?;
                 d.borrow_mut().map.insert(k, v);
             }
         }
@@ -361,8 +368,7 @@ impl Vm {
                     let mut p = pair.into_iter();
                     let (Some(k), Some(v)) = (p.next(), p.next()) else { continue };
                     let k = self.key(k)?;
-                    let cost = crate::types::dict::insert_cost(&d.borrow());
-                    self.alloc(cost)?;
+                    self.charge_new_dict_key(d)?;
                     d.borrow_mut().map.insert(k, v);
                 }
             }
