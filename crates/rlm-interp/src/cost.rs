@@ -52,6 +52,11 @@ pub const SCAN: Rate = Rate { per_item: 1, per_64_bytes: 4 };
 /// Hashing and inserting each item (`set(x)`, `dict(x)`, `Counter(x)`,
 /// `hash(t)`, set algebra); comparing items (`index`, `remove`).
 pub const HASH: Rate = Rate { per_item: 12, per_64_bytes: 16 };
+/// Hashing the bytes of each item that is then inserted one at a time and
+/// pays [`FUEL_PER_NEW_SET_ELEMENT`] or [`FUEL_PER_NEW_DICT_KEY`] for its
+/// insert (`set(x)`, `frozenset(x)`, `dict.fromkeys(x)`): [`HASH`] without
+/// the per-item part that charge replaces.
+pub const HASH_BYTES: Rate = Rate { per_item: 1, per_64_bytes: 16 };
 /// Decoding and re-encoding each character (`lower`, `title`, `translate`,
 /// `split` into pieces, `re`, `json`, `csv`, `textwrap`).
 pub const TEXT: Rate = Rate { per_item: 4, per_64_bytes: 8 };
@@ -191,6 +196,13 @@ pub(crate) const FUEL_PER_GENERATOR_STEP: u64 = 13;
 /// `HASH` per item instead. BENCHMARKS.md, "Hostile programs after lazy
 /// generator expressions", "New dict keys".
 pub(crate) const FUEL_PER_NEW_DICT_KEY: u64 = 12;
+
+/// Fuel for each element added to a set one at a time (`s.add(x)`, a set
+/// comprehension, `set(iterable)` and `frozenset(iterable)` per element,
+/// `{*xs}`), besides the instructions that compute it: the same hashing,
+/// probing and growing of an `IndexSet` as a dict's new key without the
+/// value (BENCHMARKS.md, "New set elements").
+pub(crate) const FUEL_PER_NEW_SET_ELEMENT: u64 = 12;
 
 /// Fuel for each value a cycle collection during the run takes out of the
 /// garbage it found and releases, besides an eighth of a unit per container

@@ -4,7 +4,7 @@
 
 use crate::args::{Kwargs, nargs};
 use crate::builtins::cost::Over::{Arg, Args};
-use crate::builtins::cost::{COPY, CostTable, FREE, HASH, SCAN, cost};
+use crate::builtins::cost::{COPY, CostTable, FREE, HASH, HASH_BYTES, SCAN, cost};
 use crate::fault::{R, type_err};
 use crate::types::float::float_new;
 use crate::types::int::int_new;
@@ -19,19 +19,19 @@ use crate::vm::Vm;
 /// `repr`, of a string it is the string.
 pub(crate) const CONSTRUCTORS: CostTable = &[
     ("Counter", cost(Arg(0), HASH)),
-    ("OrderedDict", cost(Args, HASH)),
+    ("OrderedDict", cost(Args, HASH_BYTES)),
     ("bool", FREE),
     ("date", FREE),
     ("datetime", FREE),
-    ("defaultdict", cost(Args, HASH)),
+    ("defaultdict", cost(Args, HASH_BYTES)),
     ("deque", cost(Arg(0), COPY)),
-    ("dict", cost(Args, HASH)),
+    ("dict", cost(Args, HASH_BYTES)),
     ("float", cost(Arg(0), SCAN)),
-    ("frozenset", cost(Arg(0), HASH)),
+    ("frozenset", cost(Arg(0), HASH_BYTES)),
     ("int", cost(Arg(0), SCAN)),
     ("list", cost(Arg(0), COPY)),
     ("range", FREE),
-    ("set", cost(Arg(0), HASH)),
+    ("set", cost(Arg(0), HASH_BYTES)),
     ("slice", FREE),
     ("str", FREE),
     ("time", FREE),

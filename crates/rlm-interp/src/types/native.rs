@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::args::Kwargs;
 use crate::cost::Over::{All, Arg, Args};
-use crate::cost::{CHARWISE, COPY, CostTable, FORMAT_REGEX, FREE, HASH, TEXT, cost};
+use crate::cost::{CHARWISE, COPY, CostTable, FORMAT_REGEX, FREE, HASH, HASH_BYTES, TEXT, cost};
 use crate::fault::{R, exc};
 use crate::modules::datetime::{date_time, timedelta};
 use crate::modules::functools;
@@ -159,7 +159,7 @@ pub(crate) const CSV_WRITER_COSTS: CostTable =
 pub(crate) const TYPE_METHOD_COSTS: CostTable = &[
     ("combine", FREE),
     ("fromisoformat", cost(Args, CHARWISE)),
-    ("fromkeys", cost(Arg(0), HASH)),
+    ("fromkeys", cost(Arg(0), HASH_BYTES)),
     ("fromordinal", FREE),
     ("maketrans", cost(Args, HASH)),
     ("strptime", cost(Args, FORMAT_REGEX)),

@@ -8,7 +8,7 @@ use rlm_syntax::ast::BinOp;
 
 use crate::args::as_int;
 use crate::cost::Over::{All, Args, Recv};
-use crate::cost::{CostTable, FREE, HASH, SCAN, cost};
+use crate::cost::{CostTable, FREE, FUEL_PER_NEW_SET_ELEMENT, HASH, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err};
 use crate::value::*;
 use crate::vm::Vm;
@@ -73,6 +73,32 @@ pub(crate) const SET_COSTS: CostTable = &[
 ];
 
 impl Vm {
+    /// Charges one element about to be added to the set `s`: the memory
+    /// [`insert_cost`] names and [`FUEL_PER_NEW_SET_ELEMENT`] for hashing,
+    /// probing and growing the table, held to the collection cap. Every path
+    /// that adds elements one at a time calls this (or
+    /// [`Vm::charge_new_set_element_local`] for a set not yet a value).
+    pub(crate) fn charge_new_set_element(&mut self, s: &StoreCell<KeySet>) -> R<()> {
+        let (n, cost) = {
+            let s = s.borrow();
+            (s.len(), insert_cost(&s))
+        };
+        self.charge_set_insert(n, cost)
+    }
+
+    /// The same for a set being built before it is a value (`set(xs)`).
+    pub(crate) fn charge_new_set_element_local(&mut self, s: &KeySet) -> R<()> {
+        self.charge_set_insert(s.len(), insert_cost(s))
+    }
+
+    fn charge_set_insert(&mut self, n: usize, cost: usize) -> R<()> {
+        if n >= self.limits.max_collection_len {
+            self.check_len(n + 1)?;
+        }
+        self.fuel(FUEL_PER_NEW_SET_ELEMENT)?;
+        self.alloc(cost)
+    }
+
     pub(crate) fn set_method(&mut self, recv: &Value, name: &str, args: Vec<Value>) -> R<Value> {
         let as_set = |vm: &mut Vm, v: &Value| -> R<KeySet> {
             match crate::types::set::set_items(v) {
@@ -80,7 +106,9 @@ impl Vm {
                 None => {
                     let mut s = KeySet::default();
                     for x in vm.iterate(v)? {
-                        s.insert(vm.key(x)?);
+                        let k = vm.key(x)?;
+                        vm.charge_new_set_element_local(&s)?;
+                        s.insert(k);
                     }
                     Ok(s)
                 }
@@ -98,12 +126,7 @@ impl Vm {
                 let x = args.into_iter().next().unwrap_or(Value::None);
                 let k = self.key(x)?;
                 if let Some(s) = mutable {
-                    let n = s.borrow().len();
-                    if n >= self.limits.max_collection_len {
-                        self.check_len(n + 1)?;
-                    }
-                    let cost = crate::types::set::insert_cost(&s.borrow());
-                    self.alloc(cost)?;
+                    self.charge_new_set_element(&s)?;
                     s.borrow_mut().insert(k);
                 }
                 Ok(Value::None)
@@ -271,10 +294,11 @@ impl Vm {
         let mut set = KeySet::default();
         if let Some(v) = args.first() {
             for x in self.iterate(v)? {
-                set.insert(self.key(x)?);
+                let k = self.key(x)?;
+                self.charge_new_set_element_local(&set)?;
+                set.insert(k);
             }
         }
-        self.check_len(set.len())?;
         Ok(if t == Ty::Set { Value::new_set(set) } else { Value::new_frozenset(set) })
     }
 }

@@ -497,8 +497,7 @@ impl Vm {
         let target = frame.stack[idx].clone();
         let k = self.key(v)?;
         if let Value::Set(s) = &target {
-            let cost = crate::types::set::insert_cost(&s.borrow());
-            self.alloc(cost)?;
+            self.charge_new_set_element(s)?;
             s.borrow_mut().insert(k);
         }
         Ok(())
@@ -543,10 +542,10 @@ impl Vm {
         let it = pop(frame)?;
         let target = frame.stack.last().cloned().ok_or_else(|| internal("stack"))?;
         let items = self.iterate(&it)?;
-        self.check_len(items.len())?;
         if let Value::Set(s) = &target {
             for x in items {
                 let k = self.key(x)?;
+                self.charge_new_set_element(s)?;
                 s.borrow_mut().insert(k);
             }
         }

@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
 use crate::cost::Over::{Arg, Args, Recv};
-use crate::cost::{CostTable, FREE, FUEL_PER_NEW_DICT_KEY, HASH, SCAN, cost};
+use crate::cost::{CostTable, FREE, FUEL_PER_NEW_DICT_KEY, HASH, HASH_BYTES, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::value::*;
 use crate::vm::Vm;
@@ -126,14 +126,14 @@ pub(crate) const DICT_METHODS: &[&str] = &[
 pub(crate) const DICT_COSTS: CostTable = &[
     ("clear", cost(Recv, SCAN)),
     ("copy", cost(Recv, HASH)),
-    ("fromkeys", cost(Arg(0), HASH)),
+    ("fromkeys", cost(Arg(0), HASH_BYTES)),
     ("get", FREE),
     ("items", FREE),
     ("keys", FREE),
     ("pop", FREE),
     ("popitem", FREE),
     ("setdefault", FREE),
-    ("update", cost(Args, HASH)),
+    ("update", cost(Args, HASH_BYTES)),
     ("values", FREE),
 ];
 
@@ -150,8 +150,14 @@ impl Vm {
     /// hashing, probing and growing the table. Every path that inserts keys
     /// one at a time calls this, so none is cheaper than another.
     pub(crate) fn charge_new_dict_key(&mut self, d: &StoreCell<Dict>) -> R<()> {
-        self.fuel(FUEL_PER_NEW_DICT_KEY)?;
         let cost = insert_cost(&d.borrow());
+        self.charge_dict_insert(cost)
+    }
+
+    /// [`FUEL_PER_NEW_DICT_KEY`] and `cost` bytes for one new key of a dict
+    /// (`cost` from [`insert_cost`]; `fromkeys` builds its dict first).
+    fn charge_dict_insert(&mut self, cost: usize) -> R<()> {
+        self.fuel(FUEL_PER_NEW_DICT_KEY)?;
         self.alloc(cost)
     }
 
@@ -346,6 +352,8 @@ impl Vm {
                 let items: Vec<(Key, Value)> =
                     s.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                 self.check_len(items.len())?;
+                // Each key inserted: what the one-at-a-time paths pay.
+                self.fuel((items.len() as u64).saturating_mul(FUEL_PER_NEW_DICT_KEY))?;
                 d.borrow_mut().map.extend(items);
             }
             other => {
@@ -474,6 +482,11 @@ impl Vm {
         let mut d = Dict::new();
         for k in keys {
             let k = self.key(k)?;
+            let n = d.map.len();
+            if n >= self.limits.max_collection_len {
+                self.check_len(n + 1)?;
+            }
+            self.charge_dict_insert(insert_cost(&d))?;
             d.map.insert(k, val.clone());
         }
         Ok(Value::dict(d))
