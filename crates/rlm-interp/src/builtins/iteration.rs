@@ -1,12 +1,11 @@
 //! Builtins over iterables: `len`, `range`, `enumerate`, `zip`, `sorted`
 //! (the sort itself is `sort.rs`), `reversed`, `min`/`max`, `any`/`all`,
-//! `map`, `filter`, `iter`, `next`. Results are materialised and charged as they are built.
-
-use std::collections::VecDeque;
+//! `map`, `filter`, `iter`, `next`. `enumerate`, `zip`, `map` and `filter`
+//! are lazy (`types/iter.rs` steps them); the others' results are
+//! materialised and charged as they are built.
 
 use crate::args::{Kwargs, as_int, check_kwargs, kw, nargs};
 use crate::builtins::name_error;
-use crate::charged::ChargedVec;
 use crate::fault::{Fault, R, type_err, value_err};
 use crate::types::range::range_py_len;
 use crate::value::*;
@@ -43,68 +42,16 @@ impl Vm {
                 let Some(src) = args.first() else {
                     return type_err("enumerate() missing required argument 'iterable' (pos 1)");
                 };
-                let items = self.iterate(src)?;
-                self.check_len(items.len() * 3)?;
-                // The pairs charge themselves as they are made; the buffer
-                // as it grows (see `charged`).
-                let mut out = ChargedVec::new();
-                out.reserve(self, items.len())?;
-                for (i, v) in items.into_iter().enumerate() {
-                    out.push(self, Value::tuple(vec![Value::Int(start + i as i64), v]))?;
+                match self.get_iter(src.clone())? {
+                    Value::Iter(src) => Ok(Value::iter(IterState::Enumerate(start, src))),
+                    other => type_err(format!("'{}' object is not iterable", other.type_name())),
                 }
-                Ok(Value::iter(IterState::Items(VecDeque::from(out.into_vec()))))
             }
             "zip" => {
-                // Step all iterators in lockstep (works with infinite ones).
+                check_kwargs("zip", &kwargs, &["strict"])?;
                 let strict = kw(&kwargs, "strict").is_some_and(|v| v.truthy());
-                let mut its = Vec::new();
-                for a in &args {
-                    match self.get_iter(a.clone())? {
-                        Value::Iter(it) => its.push(it),
-                        _ => return type_err("zip argument is not iterable"),
-                    }
-                }
-                // The rows charge themselves as they are made; the buffer as
-                // it grows, held to the collection cap (see `charged`):
-                // `dict(zip(range(10**8), ...))` stops at the budget.
-                let mut out = ChargedVec::new();
-                if its.is_empty() {
-                    return Ok(Value::iter(IterState::Items(VecDeque::new())));
-                }
-                'outer: loop {
-                    let mut row = Vec::with_capacity(its.len());
-                    for (i, it) in its.iter().enumerate() {
-                        match self.iter_next(it)? {
-                            Some(v) => row.push(v),
-                            None => {
-                                if strict {
-                                    if i > 0 {
-                                        return value_err(format!(
-                                            "zip() argument {} is shorter than argument{} 1{}",
-                                            i + 1,
-                                            if i > 1 { "s" } else { "" },
-                                            if i > 1 { format!("-{i}") } else { String::new() }
-                                        ));
-                                    }
-                                    for (j, other) in its.iter().enumerate().skip(1) {
-                                        if self.iter_next(other)?.is_some() {
-                                            return value_err(format!(
-                                                "zip() argument {} is longer than argument{} 1{}",
-                                                j + 1,
-                                                if j > 1 { "s" } else { "" },
-                                                if j > 1 { format!("-{j}") } else { String::new() }
-                                            ));
-                                        }
-                                    }
-                                }
-                                break 'outer;
-                            }
-                        }
-                    }
-                    self.fuel(row.len() as u64)?;
-                    out.push(self, Value::tuple(row))?;
-                }
-                Ok(Value::iter(IterState::Items(VecDeque::from(out.into_vec()))))
+                let srcs = self.sources(&args)?;
+                Ok(Value::iter(IterState::Zip(srcs, strict)))
             }
             "sorted" => {
                 check_kwargs("sorted", &kwargs, &["key", "reverse"])?;
@@ -167,34 +114,16 @@ impl Vm {
                 if args.len() < 2 {
                     return type_err("map() must have at least two arguments.");
                 }
-                let f = args[0].clone();
-                let mut cols = Vec::new();
-                for a in &args[1..] {
-                    cols.push(self.iterate(a)?);
-                }
-                let n = cols.iter().map(|c| c.len()).min().unwrap_or(0);
-                let mut out = VecDeque::with_capacity(n);
-                for i in 0..n {
-                    let a: Vec<Value> = cols.iter().map(|c| c[i].clone()).collect();
-                    out.push_back(self.call_value(&f, a, Vec::new())?);
-                }
-                Ok(Value::iter(IterState::Items(out)))
+                let srcs = self.sources(&args[1..])?;
+                Ok(Value::iter(IterState::Map(args[0].clone(), srcs)))
             }
             "filter" => {
                 nargs("filter", &args, 2, 2)?;
-                let items = self.iterate(&args[1])?;
-                let mut out = VecDeque::new();
-                for it in items {
-                    let keep = if matches!(args[0], Value::None) {
-                        it.truthy()
-                    } else {
-                        self.call_value(&args[0], vec![it.clone()], Vec::new())?.truthy()
-                    };
-                    if keep {
-                        out.push_back(it);
-                    }
+                let mut srcs = self.sources(&args[1..])?;
+                match srcs.pop() {
+                    Some(src) => Ok(Value::iter(IterState::Filter(args[0].clone(), src))),
+                    None => type_err("filter expected 2 arguments"),
                 }
-                Ok(Value::iter(IterState::Items(out)))
             }
             "iter" => {
                 nargs("iter", &args, 1, 1)?;
@@ -218,6 +147,20 @@ impl Vm {
             }
             other => Err(Fault::Exc(name_error(other))),
         }
+    }
+
+    /// The iterators of a lazy adapter's sources (`map`, `filter`, `zip`).
+    fn sources(&mut self, args: &[Value]) -> R<Vec<std::rc::Rc<std::cell::RefCell<IterState>>>> {
+        let mut srcs = Vec::with_capacity(args.len());
+        for a in args {
+            match self.get_iter(a.clone())? {
+                Value::Iter(it) => srcs.push(it),
+                other => {
+                    return type_err(format!("'{}' object is not iterable", other.type_name()));
+                }
+            }
+        }
+        Ok(srcs)
     }
 
     pub(crate) fn len_of(&mut self, v: &Value) -> R<usize> {

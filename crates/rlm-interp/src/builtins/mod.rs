@@ -18,7 +18,7 @@ use smol_str::SmolStr;
 
 use crate::args::{Kwargs, kw};
 use crate::builtins::cost::Over::{Arg, Args};
-use crate::builtins::cost::{CALLBACK, COPY, CostTable, FREE, SCAN, cost};
+use crate::builtins::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
 use crate::host::{HostFunc, HostReturn};
 use crate::value::*;
@@ -32,8 +32,8 @@ pub(crate) const FUNCTIONS: CostTable = &[
     ("print", FREE),
     ("len", FREE),
     ("range", FREE),
-    ("enumerate", cost(Args, CALLBACK)),
-    ("zip", cost(Args, CALLBACK)),
+    ("enumerate", FREE),
+    ("zip", FREE),
     ("sorted", cost(Arg(0), COPY)),
     ("reversed", cost(Arg(0), COPY)),
     ("min", cost(Args, SCAN)),
@@ -51,8 +51,8 @@ pub(crate) const FUNCTIONS: CostTable = &[
     ("ascii", FREE),
     ("chr", FREE),
     ("ord", FREE),
-    ("map", cost(Args, CALLBACK)),
-    ("filter", cost(Arg(1), CALLBACK)),
+    ("map", FREE),
+    ("filter", FREE),
     ("divmod", FREE),
     ("pow", FREE),
     ("hex", FREE),

@@ -39,7 +39,7 @@ impl Vm {
                 // (`sum(x * x for x in range(10**12))` held them all), the
                 // unit an item `iterate` charges paid here instead.
                 if let Value::Iter(it) = src {
-                    if matches!(&*it.borrow(), IterState::Gen(_)) {
+                    if it.borrow().is_lazy() {
                         while let Some(item) = self.iter_next(it)? {
                             self.fuel(1)?;
                             acc = self.sum_step(acc, &item)?;

@@ -1,6 +1,7 @@
 //! Iterators: the state behind `iter()`, `map`, `zip`, `enumerate`,
-//! `itertools`... (eager lists of items or index-based cursors; dropped
-//! without recursion), and the step that yields the next item.
+//! `itertools`... (eager lists of items, index-based cursors, or lazy
+//! adapters over other iterators; dropped without recursion), and the step
+//! that yields the next item.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -11,7 +12,8 @@ use crate::types::str::ascii_char;
 use crate::value::*;
 use crate::vm::Vm;
 
-/// Iterator state for `iter()`, `map`, `zip`, ... (all eager or index-based).
+/// Iterator state for `iter()`, `map`, `zip`, ... (eager, index-based, or
+/// a lazy adapter pulling from its sources one item a step).
 pub enum IterState {
     Seq(Value, usize),
     Str(Str, usize),
@@ -31,6 +33,57 @@ pub enum IterState {
     /// A generator expression: its frame, run to its next `yield` on each
     /// step (`vm/generator.rs`).
     Gen(Generator),
+    /// `map(f, *iterables)`: each step pulls one item from every source and
+    /// calls `f` on them.
+    Map(Value, Vec<Rc<RefCell<IterState>>>),
+    /// `filter(f, iterable)`: each step pulls items until `f` (truthiness
+    /// when `None`) keeps one.
+    Filter(Value, Rc<RefCell<IterState>>),
+    /// `enumerate(iterable, start)`: the next count and the source.
+    Enumerate(i64, Rc<RefCell<IterState>>),
+    /// `zip(*iterables, strict=...)`: each step pulls one item from every
+    /// source in turn.
+    Zip(Vec<Rc<RefCell<IterState>>>, bool),
+}
+
+/// Fuel for each step of a lazy `map`, `filter`, `enumerate` or `zip`
+/// (each item `filter` pulls), besides what its sources and callbacks pay:
+/// the nested pull (depth check, the sources' `RefCell`s, the tuple or the
+/// argument vector). BENCHMARKS.md, "Lazy map, filter, enumerate, zip".
+pub(crate) const FUEL_PER_ADAPTER_STEP: u64 = 4;
+
+/// One step of a lazy adapter, taken out of its state so that no borrow of
+/// it is held while its sources and callbacks run (they may ask it again).
+enum Pull {
+    Map(Value, Vec<Rc<RefCell<IterState>>>),
+    Filter(Value, Rc<RefCell<IterState>>),
+    Enumerate(i64, Rc<RefCell<IterState>>),
+    Zip(Vec<Rc<RefCell<IterState>>>, bool),
+}
+
+impl IterState {
+    /// Whether it yields its items as they are asked for (a generator or a
+    /// lazy adapter), so that a consumer that can should not materialise it.
+    pub(crate) fn is_lazy(&self) -> bool {
+        matches!(
+            self,
+            IterState::Gen(_)
+                | IterState::Map(..)
+                | IterState::Filter(..)
+                | IterState::Enumerate(..)
+                | IterState::Zip(..)
+        )
+    }
+
+    fn pull(&self) -> Option<Pull> {
+        Some(match self {
+            IterState::Map(f, srcs) => Pull::Map(f.clone(), srcs.clone()),
+            IterState::Filter(f, src) => Pull::Filter(f.clone(), src.clone()),
+            IterState::Enumerate(i, src) => Pull::Enumerate(*i, src.clone()),
+            IterState::Zip(srcs, strict) => Pull::Zip(srcs.clone(), *strict),
+            _ => return None,
+        })
+    }
 }
 
 /// A generator expression's state: its frame while suspended between
@@ -115,7 +168,16 @@ impl IterState {
                 v.unowned_cost()
             }
             IterState::Gen(g) => g.frame.as_ref().map_or(0, |f| f.mem_cost()),
-            IterState::Str(..) | IterState::Range(..) | IterState::Count(..) => 0,
+            // The sources are iterators of their own, charged by themselves.
+            IterState::Map(f, srcs) => {
+                f.unowned_cost() + crate::mem::vec_block::<Value>(srcs.capacity())
+            }
+            IterState::Zip(srcs, _) => crate::mem::vec_block::<Value>(srcs.capacity()),
+            IterState::Filter(f, _) => f.unowned_cost(),
+            IterState::Str(..)
+            | IterState::Range(..)
+            | IterState::Count(..)
+            | IterState::Enumerate(..) => 0,
         };
         Some(crate::mem::rc_block::<RefCell<IterState>>() + items)
     }
@@ -135,6 +197,22 @@ impl Drop for IterState {
             }
             IterState::Cycle(v, _) => std::mem::take(v),
             IterState::Gen(g) => g.frame.take().map(|f| f.into_values()).unwrap_or_default(),
+            // A chain of adapters is dropped a level at a time, not by
+            // recursion (`g = map(abs, g)` 100 000 times).
+            IterState::Map(f, srcs) => {
+                let mut items = vec![std::mem::replace(f, Value::None)];
+                items.extend(std::mem::take(srcs).into_iter().map(Value::Iter));
+                items
+            }
+            IterState::Filter(f, src) => {
+                let src = std::mem::replace(src, Rc::new(RefCell::new(IterState::Count(0, 0))));
+                vec![std::mem::replace(f, Value::None), Value::Iter(src)]
+            }
+            IterState::Enumerate(_, src) => {
+                let src = std::mem::replace(src, Rc::new(RefCell::new(IterState::Count(0, 0))));
+                vec![Value::Iter(src)]
+            }
+            IterState::Zip(srcs, _) => std::mem::take(srcs).into_iter().map(Value::Iter).collect(),
             _ => Vec::new(),
         };
         defer_drop(items);
@@ -163,6 +241,10 @@ impl Vm {
             // Released while the frame runs: it may ask this generator again.
             drop(st);
             return self.resume_generator(it, *frame);
+        }
+        if let Some(pull) = st.pull() {
+            drop(st);
+            return self.adapter_step(it, pull);
         }
         Ok(match &mut *st {
             IterState::Seq(v, i) => {
@@ -241,7 +323,96 @@ impl Vm {
                     Some(v.clone())
                 }
             },
-            IterState::Gen(_) => None,
+            IterState::Gen(_)
+            | IterState::Map(..)
+            | IterState::Filter(..)
+            | IterState::Enumerate(..)
+            | IterState::Zip(..) => None,
         })
     }
+
+    /// One step of a lazy adapter: its fuel, and a nested level that counts
+    /// as a callback does, so that a chain of adapters over adapters meets
+    /// the call-depth limit instead of the native stack's end.
+    fn adapter_step(&mut self, it: &Rc<RefCell<IterState>>, pull: Pull) -> R<Option<Value>> {
+        self.fuel(FUEL_PER_ADAPTER_STEP)?;
+        self.nested_level(|vm| vm.adapter_pull(it, pull))
+    }
+
+    fn adapter_pull(&mut self, it: &Rc<RefCell<IterState>>, pull: Pull) -> R<Option<Value>> {
+        match pull {
+            Pull::Map(f, srcs) => {
+                let mut args = Vec::with_capacity(srcs.len());
+                for src in &srcs {
+                    match self.iter_next(src)? {
+                        Some(v) => args.push(v),
+                        None => return Ok(None),
+                    }
+                }
+                self.call_value(&f, args, Vec::new()).map(Some)
+            }
+            Pull::Filter(f, src) => loop {
+                let Some(v) = self.iter_next(&src)? else { return Ok(None) };
+                let keep = match f {
+                    Value::None => v.truthy(),
+                    _ => self.call_value(&f, vec![v.clone()], Vec::new())?.truthy(),
+                };
+                if keep {
+                    return Ok(Some(v));
+                }
+                // Each item dropped is a step of its own.
+                self.fuel(FUEL_PER_ADAPTER_STEP)?;
+            },
+            Pull::Enumerate(i, src) => {
+                let Some(v) = self.iter_next(&src)? else { return Ok(None) };
+                if let IterState::Enumerate(n, _) = &mut *it.borrow_mut() {
+                    *n = i.saturating_add(1);
+                }
+                Ok(Some(Value::tuple(vec![Value::Int(i), v])))
+            }
+            Pull::Zip(srcs, strict) => {
+                if srcs.is_empty() {
+                    return Ok(None);
+                }
+                let mut row = Vec::with_capacity(srcs.len());
+                for (i, src) in srcs.iter().enumerate() {
+                    if let Some(v) = self.iter_next(src)? {
+                        row.push(v);
+                        continue;
+                    }
+                    if strict {
+                        zip_strict_check(self, &srcs, i)?;
+                    }
+                    return Ok(None);
+                }
+                Ok(Some(Value::tuple(row)))
+            }
+        }
+    }
+}
+
+/// `zip(..., strict=True)`: source `i` ended; CPython's error when the
+/// others did not end with it.
+fn zip_strict_check(vm: &mut Vm, srcs: &[Rc<RefCell<IterState>>], i: usize) -> R<()> {
+    let plural = |n: usize| if n > 1 { "s" } else { "" };
+    let upto = |n: usize| if n > 1 { format!("-{n}") } else { String::new() };
+    if i > 0 {
+        return crate::fault::value_err(format!(
+            "zip() argument {} is shorter than argument{} 1{}",
+            i + 1,
+            plural(i),
+            upto(i)
+        ));
+    }
+    for (j, other) in srcs.iter().enumerate().skip(1) {
+        if vm.iter_next(other)?.is_some() {
+            return crate::fault::value_err(format!(
+                "zip() argument {} is longer than argument{} 1{}",
+                j + 1,
+                plural(j),
+                upto(j)
+            ));
+        }
+    }
+    Ok(())
 }

@@ -243,6 +243,18 @@ impl Vm {
         Ok(())
     }
 
+    /// Runs `f` one nested level deeper (a lazy `map`/`zip`... pulling from
+    /// its source): checked against the call-depth limit and counted as a
+    /// callback, so that a chain of adapters over adapters meets that limit
+    /// instead of the native stack's end; the Rust stack grown on the heap.
+    pub(crate) fn nested_level<T>(&mut self, f: impl FnOnce(&mut Vm) -> R<T>) -> R<T> {
+        self.check_call_depth()?;
+        self.callback_depth += 1;
+        let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || f(self));
+        self.callback_depth -= 1;
+        r
+    }
+
     /// Call any callable from Rust (a builtin's callback: sort keys, map...).
     /// Runs a nested loop on the same frame stack; host calls cannot suspend here.
     pub(crate) fn call_value(
