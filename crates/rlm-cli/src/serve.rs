@@ -12,7 +12,7 @@ use std::time::Duration;
 use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
 use rlm_server::{
-    ApiKey, JobsConfig, ModelConfig, RetentionConfig, Server, ServerConfig, ServerIsolation,
+    ApiKey, DatabaseConfig, JobsConfig, ModelConfig, RetentionConfig, Server, ServerConfig, ServerIsolation,
     ServerLimits,
 };
 
@@ -100,6 +100,14 @@ pub struct ServeArgs {
     /// executions, a batch per minute (default: no cap).
     #[arg(long, env = "RLM_MAX_STORE_GB", value_name = "GB")]
     pub max_store_gb: Option<f64>,
+    /// Keep the records (sessions, executions, traces, jobs, memory) in
+    /// PostgreSQL at this URL instead of the embedded store in --data
+    /// (contexts stay in --data). The URL's value is never printed.
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The PostgreSQL schema the records live in (created and migrated at start).
+    #[arg(long, env = "RLM_DATABASE_SCHEMA", value_name = "NAME", default_value = "rlm")]
+    pub database_schema: String,
 }
 
 pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
@@ -196,6 +204,10 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         shutdown_grace: Duration::from_secs(10),
         isolation: isolation(&resolved)?,
         retention: retention(args.retain_days, args.max_store_gb)?,
+        database: match args.database_url {
+            Some(url) => DatabaseConfig::Postgres { url, schema: args.database_schema },
+            None => DatabaseConfig::Sled,
+        },
     };
     config.validate().map_err(|e| CliError::Config(e.to_string()))?;
     Ok(config)

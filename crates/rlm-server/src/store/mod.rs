@@ -42,6 +42,8 @@
 pub mod aggregate;
 mod group_commit;
 pub mod keys;
+#[cfg(feature = "postgres")]
+mod pg_store;
 mod sled_store;
 
 use rlm_core::{SESSION_STATE_VERSION, SessionId, SessionState, SessionUsage};
@@ -50,6 +52,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use aggregate::StatsSnapshot;
+#[cfg(feature = "postgres")]
+pub use pg_store::PgStore;
 pub use sled_store::SledStore;
 
 /// How many of a session's most recent turns its state keeps (what the
@@ -78,6 +82,10 @@ pub enum StoreError {
     Locked { path: String, message: String },
     #[error("the cursor {0:?} is not one a list answered with")]
     BadCursor(String),
+    /// The database cannot be reached now (connection lost or refused);
+    /// nothing was acknowledged, and a later request may succeed.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Where a session's context lives: one file in the data directory, written
@@ -535,6 +543,35 @@ impl SettledExecution {
         merged.memory = memory;
         Some(merged)
     }
+}
+
+/// Settles a session's new `state` into `session`: the turns `state` added
+/// since the stored window get the next turn numbers (from
+/// `session.history_len`, which grows by their count) and are returned for
+/// the store's history; the state kept is trimmed to the newest
+/// [`HISTORY_WINDOW`] turns. A window that does not continue the stored one
+/// adds only `execution`'s own turns.
+pub(crate) fn split_history(
+    session: &mut SessionRecord,
+    mut state: SessionState,
+    execution: Uuid,
+) -> Vec<rlm_core::Turn> {
+    let first_new = match session.state.history.last() {
+        None => Some(0),
+        Some(last) => {
+            state.history.iter().rposition(|t| t.execution_id == last.execution_id).map(|i| i + 1)
+        }
+    };
+    let execution = execution.to_string();
+    let new_turns: Vec<rlm_core::Turn> = match first_new {
+        Some(i) => state.history.iter().skip(i).cloned().collect(),
+        None => state.history.iter().filter(|t| t.execution_id.0 == execution).cloned().collect(),
+    };
+    session.history_len += new_turns.len() as u64;
+    let excess = state.history.len().saturating_sub(HISTORY_WINDOW);
+    state.history.drain(..excess);
+    session.state = state;
+    new_turns
 }
 
 /// One change to a session's `memory`, applied inside one store transaction.
