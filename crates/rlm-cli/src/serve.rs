@@ -12,8 +12,8 @@ use std::time::Duration;
 use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
 use rlm_server::{
-    ApiKey, DatabaseConfig, JobsConfig, ModelConfig, RetentionConfig, Server, ServerConfig, ServerIsolation,
-    ServerLimits,
+    ApiKey, DatabaseConfig, JobsConfig, ModelConfig, RetentionConfig, Server, ServerConfig,
+    ServerIsolation, ServerLimits,
 };
 
 use rlm_config::IsolateMode;
@@ -106,7 +106,12 @@ pub struct ServeArgs {
     #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// The PostgreSQL schema the records live in (created and migrated at start).
-    #[arg(long, env = "RLM_DATABASE_SCHEMA", value_name = "NAME", default_value = "rlm")]
+    #[arg(
+        long,
+        env = "RLM_DATABASE_SCHEMA",
+        value_name = "NAME",
+        default_value = DatabaseConfig::DEFAULT_SCHEMA
+    )]
     pub database_schema: String,
 }
 
@@ -319,6 +324,28 @@ mod tests {
             config_of(&["--config", path, "--max-steps", "3", "--sub-model", "scripted"]).unwrap();
         assert_eq!(c.limits.execution.max_steps, Some(3));
         assert_eq!(c.models.default_sub_model, None, "the same model as the root");
+    }
+
+    #[test]
+    fn database_url_selects_postgresql_and_is_also_read_from_database_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("rlm.toml");
+        std::fs::write(&empty, "").unwrap();
+        let config = empty.to_str().unwrap();
+        let c = config_of(&["--config", config]).unwrap();
+        assert_eq!(c.database, DatabaseConfig::Sled);
+        let url = "postgresql://postgres@127.0.0.1:5432/test";
+        let c = config_of(&["--config", config, "--database-url", url]).unwrap();
+        let schema = DatabaseConfig::DEFAULT_SCHEMA.to_string();
+        assert_eq!(c.database, DatabaseConfig::Postgres { url: url.into(), schema });
+        let c = config_of(&["--config", config, "--database-url", url, "--database-schema", "s2"])
+            .unwrap();
+        assert_eq!(c.database, DatabaseConfig::Postgres { url: url.into(), schema: "s2".into() });
+        // The environment's name for it, its value never shown in --help.
+        let command = <Cli as clap::CommandFactory>::command();
+        let arg = command.get_arguments().find(|a| a.get_id() == "database_url").unwrap();
+        assert_eq!(arg.get_env().and_then(|e| e.to_str()), Some("DATABASE_URL"));
+        assert!(arg.is_hide_env_values_set());
     }
 
     #[test]

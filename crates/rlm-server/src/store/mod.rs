@@ -1,8 +1,8 @@
 //! The storage seam: one async trait, [`Store`], for everything the server
 //! keeps (sessions, their memory, executions, trace events, jobs), and the
-//! records it stores. [`SledStore`] implements it embedded; a PostgreSQL store
-//! (with jobs distributed through NATS JetStream) implements the same contract
-//! for scale-out. The contract, also in ARCHITECTURE.md:
+//! records it stores. [`SledStore`] implements it embedded; [`PgStore`]
+//! (feature `postgres`, `--database-url`) implements the same contract on
+//! PostgreSQL for scale-out. The contract, also in ARCHITECTURE.md:
 //!
 //! * Ids are UUIDs chosen by the caller; records are plain serde values, no
 //!   backend type leaks through the trait.
@@ -35,7 +35,7 @@
 //!   record per turn.
 //! * A write is acknowledged only once it is durable: every method that
 //!   changes a record returns after the change is on disk (group commit, one
-//!   flush for the writes that arrived meanwhile). Trace appends, job claims
+//!   flush for the writes that arrived meanwhile; PostgreSQL: the commit). Trace appends, job claims
 //!   and heartbeats are the exceptions; nobody is told they happened, and a
 //!   settlement's flush covers the trace appended before it.
 
@@ -71,7 +71,8 @@ pub fn now_micros() -> Micros {
     chrono::Utc::now().timestamp_micros()
 }
 
-/// A storage failure.
+/// A storage failure. [`StoreError::Unavailable`] is the one a caller may
+/// retry (the API answers it 503); the others are 500s, a bad cursor 400.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the database failed: {0}")]
