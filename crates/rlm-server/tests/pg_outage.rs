@@ -27,6 +27,16 @@ mod outage {
         row.get(0)
     }
 
+    /// A database that does not answer at all is the typed, retryable error.
+    #[tokio::test]
+    async fn a_database_that_does_not_answer_is_unavailable() {
+        // Port 1 on loopback: nothing listens there.
+        let url = "postgresql://postgres@127.0.0.1:1/test";
+        let error = rlm_server::store::PgStore::connect(url, "rlm").await.unwrap_err();
+        assert!(matches!(error, rlm_server::store::StoreError::Unavailable(_)), "{error:?}");
+        assert!(error.to_string().contains("the database is unavailable"), "{error}");
+    }
+
     rlm_testenv::needs_postgres! {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_dropped_connection_is_a_503_then_the_pool_reconnects_and_nothing_is_lost() {
