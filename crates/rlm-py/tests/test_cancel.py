@@ -167,3 +167,17 @@ def test_sandbox_used_from_its_own_host_function_is_an_error():
     with pytest.raises(ValueError, match="own host functions"):
         sb.run("reenter()")
     holder.clear()
+
+
+def test_run_serves_async_host_functions_inside_a_running_loop():
+    # The program runs on the sandbox's thread, where no loop is running.
+    async def inc(x):
+        await asyncio.sleep(0.01)
+        return x + 1
+
+    sb = Sandbox(functions={"inc": inc})
+
+    async def main():
+        return sb.run("[inc(1), inc(2)]").result
+
+    assert asyncio.run(main()) == [2, 3]
