@@ -13,7 +13,7 @@ use rlm_adapters::{
 };
 
 use crate::error::{BindError, BindResult};
-use crate::py_adapter::{LoopSlot, PyModelAdapter};
+use crate::py_adapter::{LoopSlot, PyModelAdapter, RaisedSlot};
 
 /// A deterministic scripted model, as pyrlm-runtime's `FakeAdapter`: each
 /// call is answered by the first rule whose pattern occurs in the messages
@@ -131,6 +131,8 @@ pub fn openai_compat_adapter(
 pub struct Resolved {
     pub adapter: Arc<dyn ModelAdapter>,
     pub event_loop: Option<LoopSlot>,
+    /// A Python adapter's last exception.
+    pub raised: Option<RaisedSlot>,
 }
 
 /// `object` as a model: a `FakeAdapter`, an `Adapter`, a model string, or
@@ -138,20 +140,24 @@ pub struct Resolved {
 pub fn resolve(py: Python<'_>, object: &Bound<'_, PyAny>) -> PyResult<Resolved> {
     if let Ok(fake) = object.cast::<PyFakeAdapter>() {
         let adapter: Arc<dyn ModelAdapter> = fake.borrow().adapter()?;
-        return Ok(Resolved { adapter, event_loop: None });
+        return Ok(Resolved { adapter, event_loop: None, raised: None });
     }
     if let Ok(a) = object.cast::<Adapter>() {
-        return Ok(Resolved { adapter: Arc::clone(&a.get().inner), event_loop: None });
+        return Ok(Resolved {
+            adapter: Arc::clone(&a.get().inner),
+            event_loop: None,
+            raised: None,
+        });
     }
     if let Ok(model) = object.extract::<String>() {
         let adapter =
             adapter_from_model_string(&model, &EnvVars::from_process()).map_err(BindError::from)?;
-        return Ok(Resolved { adapter, event_loop: None });
+        return Ok(Resolved { adapter, event_loop: None, raised: None });
     }
     if object.hasattr("complete")? && object.getattr("complete")?.is_callable() {
         let a = PyModelAdapter::new(py, object)?;
-        let slot = a.loop_slot();
-        return Ok(Resolved { adapter: Arc::new(a), event_loop: Some(slot) });
+        let (slot, raised) = (a.loop_slot(), a.raised_slot());
+        return Ok(Resolved { adapter: Arc::new(a), event_loop: Some(slot), raised: Some(raised) });
     }
     let type_name = object.get_type().name()?.to_string();
     Err(BindError::Config(format!(

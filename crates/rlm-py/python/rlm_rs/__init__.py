@@ -25,6 +25,7 @@ from .policy import Policy
 from .rlm import RLM
 from .trace import Step, Trace
 from .errors import (
+    Cancelled,
     ConfigError,
     LimitExceeded,
     ModelError,
@@ -41,6 +42,7 @@ __all__ = [
     "Policy",
     "Step",
     "Trace",
+    "Cancelled",
     "ConfigError",
     "HostCall",
     "LimitExceeded",

@@ -161,6 +161,13 @@ class RLM:
         out = await self._engine.arun(_str(query), _context(context))
         return _result(out)
 
+    def cancel(self) -> None:
+        """Cancels every ``run``/``arun`` of this ``RLM`` in progress; callable
+        from any thread. A program computing stops at its next check (within
+        about a millisecond of work), subcalls in flight are dropped, and each
+        run returns with ``trace.finish["kind"] == "cancelled"``."""
+        self._engine.cancel()
+
 
 def _str(query: Any) -> str:
     if not isinstance(query, str):
