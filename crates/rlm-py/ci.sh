@@ -2,7 +2,8 @@
 # The Python bindings' CI step (run by .ci/run): build the wheel from the
 # checkout with maturin (dev profile, sharing the cargo target dir, so only
 # rlm-py itself and pyo3 compile after `cargo test`), install it into a fresh
-# venv, check its types with mypy, run pytest. Needs python3 with venv and PyPI access (maturin, pytest).
+# venv (with pyrlm-runtime, the differential test's reference), check its types with
+# mypy, run pytest. Needs python3 with venv and PyPI access (maturin, pytest, pyrlm-runtime).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="$(mktemp -d)"
@@ -12,6 +13,11 @@ python3 -m venv "$work/build"
 "$work/build/bin/maturin" build --quiet --locked -m crates/rlm-py/Cargo.toml -o "$work/wheels"
 python3 -m venv "$work/test"
 "$work/test/bin/pip" install --quiet --disable-pip-version-check pytest mypy "$work"/wheels/rlm_rs-*.whl
+# pyrlm-runtime itself, for the differential test of the in-program functions
+# (tests/test_pyrlm_differential.py). Its metadata asks for Python >= 3.12; it
+# runs on 3.11 for what the test uses, hence --ignore-requires-python.
+"$work/test/bin/pip" install --quiet --disable-pip-version-check --ignore-requires-python \
+  "pyrlm-runtime==1.0.3"
 # Run from outside the source tree so the installed wheel (not python/) is imported.
 cd "$work"
 src="$OLDPWD/crates/rlm-py"
