@@ -55,3 +55,16 @@ def test_mapped_options(tmp_path):
     rlm = RLM(FakeAdapter(script=["FINAL: ok"]), max_tokens=64, cache_dir=str(tmp_path / "c"),
               max_concurrent_subcalls=2)
     assert rlm.run("q", "context")[0] == "ok"
+
+
+def test_pyrlm_policy_errors_exist_and_a_budget_ends_the_run_instead():
+    import rlm_rs
+    from rlm_rs import Policy
+
+    for name in ("PolicyError", "MaxStepsExceeded", "MaxSubcallsExceeded", "MaxRecursionExceeded", "MaxTokensExceeded"):
+        ours, theirs = getattr(rlm_rs, name), getattr(pyrlm_runtime, name)
+        assert [c.__name__ for c in ours.__mro__] == [c.__name__ for c in theirs.__mro__]
+    # Where pyrlm raises MaxStepsExceeded, the run ends with a graceful answer.
+    rlm = RLM(FakeAdapter(script=["x = 1"] * 10), policy=Policy(max_steps=2))
+    _, trace = rlm.run("q", "context")
+    assert trace.finish["kind"] == "finalized"
