@@ -67,54 +67,64 @@ def OpenAICompatAdapter(
     return openai_compat_adapter(model, base_url=base_url, api_key=api_key)
 
 
-def AzureOpenAIAdapter(*, model: str, api_version: Optional[str] = None, timeout: float = 180.0) -> Adapter:
-    """Azure OpenAI's deployment ``model``, configured from pyrlm's environment variables."""
-    return azure_openai_adapter(model, api_version=api_version, timeout=timeout)
+class AzureOpenAIAdapter:
+    """Azure OpenAI's deployment ``model``, configured from pyrlm's environment
+    variables. A class by name (``AzureOpenAIAdapter | None`` annotations work);
+    constructing it returns the runtime's ``Adapter``."""
+
+    def __new__(cls, *, model: str, api_version: Optional[str] = None, timeout: float = 180.0) -> Adapter:  # type: ignore[misc]
+        return azure_openai_adapter(model, api_version=api_version, timeout=timeout)
 
 
-def GenericChatAdapter(
-    *,
-    endpoint: Optional[str] = None,
-    base_url: Optional[str] = None,
-    path: str = "/chat/completions",
-    model: Optional[str] = None,
-    api_key: Optional[str] = None,
-    headers: Optional[Mapping[str, str]] = None,
-    payload_builder: Optional[Callable[..., Any]] = None,
-    response_parser: Optional[Callable[..., Any]] = None,
-    timeout: float = 60.0,
-    max_retries: int = 3,
-    retry_base_delay: float = 1.0,
-    retry_max_delay: float = 30.0,
-) -> Adapter:
-    """A chat-completions server at ``endpoint`` (or ``base_url`` + ``path``)."""
-    if payload_builder is not None or response_parser is not None:
-        raise ConfigError(
-            "GenericChatAdapter(payload_builder=/response_parser=) is not supported by rlm_rs: "
-            "requests and replies are OpenAI's chat completions; for another protocol pass "
-            "an object with complete(messages, **params)"
+class GenericChatAdapter:
+    """A chat-completions server at ``endpoint`` (or ``base_url`` + ``path``).
+    A class by name; constructing it returns the runtime's ``Adapter``."""
+
+    def __new__(  # type: ignore[misc]
+        cls,
+        *,
+        endpoint: Optional[str] = None,
+        base_url: Optional[str] = None,
+        path: str = "/chat/completions",
+        model: Optional[str] = None,
+        api_key: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        payload_builder: Optional[Callable[..., Any]] = None,
+        response_parser: Optional[Callable[..., Any]] = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        retry_base_delay: float = 1.0,
+        retry_max_delay: float = 30.0,
+    ) -> Adapter:
+        if payload_builder is not None or response_parser is not None:
+            raise ConfigError(
+                "GenericChatAdapter(payload_builder=/response_parser=) is not supported by rlm_rs: "
+                "requests and replies are OpenAI's chat completions; for another protocol pass "
+                "an object with complete(messages, **params)"
+            )
+        return generic_chat_adapter(
+            endpoint=endpoint,
+            base_url=base_url,
+            path=path,
+            model=model,
+            api_key=api_key,
+            headers=list((headers or {}).items()),
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_base_delay=retry_base_delay,
+            retry_max_delay=retry_max_delay,
         )
-    return generic_chat_adapter(
-        endpoint=endpoint,
-        base_url=base_url,
-        path=path,
-        model=model,
-        api_key=api_key,
-        headers=list((headers or {}).items()),
-        timeout=timeout,
-        max_retries=max_retries,
-        retry_base_delay=retry_base_delay,
-        retry_max_delay=retry_max_delay,
-    )
 
 
-def VertexAIAdapter(*args: Any, **kwargs: Any) -> Adapter:
+class VertexAIAdapter:
     """Refused: see the module docs."""
-    raise ConfigError(
-        "VertexAIAdapter is not supported by rlm_rs: Google's Vertex SDK and credentials are "
-        "not part of it; use Adapter('gemini:MODEL') (the Gemini API, GEMINI_API_KEY) or an "
-        "object with complete(messages, **params) around the Vertex SDK"
-    )
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Adapter:  # type: ignore[misc]
+        raise ConfigError(
+            "VertexAIAdapter is not supported by rlm_rs: Google's Vertex SDK and credentials are "
+            "not part of it; use Adapter('gemini:MODEL') (the Gemini API, GEMINI_API_KEY) or an "
+            "object with complete(messages, **params) around the Vertex SDK"
+        )
 
 
 __all__ = [
