@@ -988,6 +988,21 @@ mod tests {
     }
 
     #[test]
+    fn a_worker_gets_the_flavor_of_its_manifest() {
+        let pyrlm = FunctionRegistry::standard_for(Flavor::Pyrlm);
+        let (declared, tools) = pyrlm.worker_manifest();
+        let worker = FunctionRegistry::for_worker(&declared, &tools);
+        assert!(worker.get("ctx").is_some() && worker.get("llm_query_json").is_some());
+        let doc = |r: &FunctionRegistry| r.get("extract_after").and_then(|s| s.doc);
+        assert_eq!(doc(&worker), doc(&pyrlm));
+        let (declared, tools) = FunctionRegistry::standard().worker_manifest();
+        let worker = FunctionRegistry::for_worker(&declared, &tools);
+        assert!(worker.get("ctx").is_none() && worker.get("llm_query_json").is_none());
+        assert_eq!(doc(&worker), doc(&FunctionRegistry::standard()));
+        assert_ne!(doc(&worker), doc(&pyrlm));
+    }
+
+    #[test]
     fn calls_bind_to_the_declared_signature() {
         let r = FunctionRegistry::standard();
         let call = |name: &str, args: Vec<Value>| HostCall {
