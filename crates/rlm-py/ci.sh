@@ -4,7 +4,8 @@
 # its manylinux tag checked by maturin's audit) and the sdist, install the
 # wheel into a fresh venv, check its types with mypy, run pytest against it.
 # The wheel and the sdist are left in $RLM_PY_DIST when it is set. Needs
-# python3 with venv and PyPI access (maturin, pytest, mypy).
+# python3 with venv and PyPI access (maturin, pytest, mypy, pyrlm-runtime: the
+# reference of the differential test of pyrlm's in-program functions).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="$(mktemp -d)"
@@ -22,6 +23,11 @@ if [ -n "${RLM_PY_DIST:-}" ]; then
 fi
 python3 -m venv "$work/test"
 "$work/test/bin/pip" install --quiet --disable-pip-version-check pytest mypy "$work"/wheels/rlm_rs-*.whl
+# pyrlm-runtime itself, for the differential test of the in-program functions
+# (tests/test_pyrlm_differential.py). Its metadata asks for Python >= 3.12; it
+# runs on 3.11 for what the test uses, hence --ignore-requires-python.
+"$work/test/bin/pip" install --quiet --disable-pip-version-check --ignore-requires-python \
+  "pyrlm-runtime==1.0.3"
 # Run from outside the source tree so the installed wheel (not python/) is imported.
 cd "$work"
 src="$OLDPWD/crates/rlm-py"

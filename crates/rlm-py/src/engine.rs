@@ -162,7 +162,8 @@ impl PyEngine {
         let root = resolve(py, adapter)?;
         let root_raised = root.raised;
         let mut loops: Vec<LoopSlot> = root.event_loop.into_iter().collect();
-        let mut builder = Rlm::builder().root(root.adapter);
+        let mut builder =
+            Rlm::builder().root(root.adapter).functions_flavor(rlm_core::Flavor::Pyrlm);
         if let Some(sub) = subcall_adapter.filter(|s| !s.is_none()) {
             let sub = resolve(py, sub)?;
             loops.extend(sub.event_loop);

@@ -44,6 +44,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<adapters::PyFakeAdapter>()?;
     m.add_class::<adapters::Adapter>()?;
     m.add_function(wrap_pyfunction!(adapters::openai_compat_adapter, m)?)?;
+    m.add_function(wrap_pyfunction!(adapters::azure_openai_adapter, m)?)?;
+    m.add_function(wrap_pyfunction!(adapters::generic_chat_adapter, m)?)?;
     m.add_class::<engine::PyEngine>()?;
     Ok(())
 }

@@ -21,7 +21,14 @@ from ._native import (
     Suspension,
     __version__,
 )
-from .policy import Policy
+from .policy import (
+    MaxRecursionExceeded,
+    MaxStepsExceeded,
+    MaxSubcallsExceeded,
+    MaxTokensExceeded,
+    Policy,
+    PolicyError,
+)
 from .rlm import RLM
 from .trace import Step, Trace
 from .errors import (
@@ -39,7 +46,12 @@ __all__ = [
     "RLM",
     "Context",
     "FileCache",
+    "MaxRecursionExceeded",
+    "MaxStepsExceeded",
+    "MaxSubcallsExceeded",
+    "MaxTokensExceeded",
     "Policy",
+    "PolicyError",
     "Step",
     "Trace",
     "Cancelled",

@@ -127,6 +127,23 @@ def openai_compat_adapter(
     model: str, *, base_url: Optional[str] = None, api_key: Optional[str] = None
 ) -> Adapter: ...
 
+def azure_openai_adapter(
+    model: str, *, api_version: Optional[str] = None, timeout: float = 180.0
+) -> Adapter: ...
+def generic_chat_adapter(
+    *,
+    endpoint: Optional[str] = None,
+    base_url: Optional[str] = None,
+    path: str = "/chat/completions",
+    model: Optional[str] = None,
+    api_key: Optional[str] = None,
+    headers: Optional[List[Tuple[str, str]]] = None,
+    timeout: float = 60.0,
+    max_retries: int = 3,
+    retry_base_delay: float = 1.0,
+    retry_max_delay: float = 30.0,
+) -> Adapter: ...
+
 class Engine:
     def __init__(self, adapter: Any, **settings: Any) -> None: ...
     def run(self, query: str, context: Context) -> Tuple[Optional[str], str, str, int, str]: ...
