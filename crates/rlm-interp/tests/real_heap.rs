@@ -200,7 +200,10 @@ const ISSUE_PROGRAMS: &[(&str, &str)] = &[
     // (the hostile generator's find: `r = json.dumps(r)` reached 128 MiB in
     // a 32 MiB session): each string is measured before it is written.
     // `tee` made its iterators uncharged (a million empty ones: 136 MiB).
-    ("tee_many_copies", "import itertools\nx = []\nwhile True:\n    x.append(itertools.tee('', 10**5))\n"),
+    (
+        "tee_many_copies",
+        "import itertools\nx = []\nwhile True:\n    x.append(itertools.tee('', 10**5))\n",
+    ),
     // `ljust` charged a byte per character of a 4-byte fill.
     ("ljust_wide_fill", "x = []\nwhile True:\n    x.append('a'.ljust(10**6, '\\U0001F600'))\n"),
     ("json_dumps_doubling", "import json\nr = True\nwhile True:\n    r = json.dumps(r)\n"),
