@@ -124,7 +124,9 @@ impl RedisCache {
             return Err(RedisError::Setting("the cache's key prefix must not be empty"));
         }
         if config.max_entries == 0 || config.max_entry_bytes == 0 {
-            return Err(RedisError::Setting("the cache's entry cap and entry size must be at least 1"));
+            return Err(RedisError::Setting(
+                "the cache's entry cap and entry size must be at least 1",
+            ));
         }
         if config.timeout.is_zero() {
             return Err(RedisError::Setting("the Redis timeout must be above zero"));
@@ -279,7 +281,8 @@ impl CompletionCache for RedisCache {
             return;
         }
         let key = self.entry_key(&CacheKey::new(model, request));
-        let ttl_ms = self.config.ttl.map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX).max(1));
+        let ttl_ms =
+            self.config.ttl.map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX).max(1));
         let index = self.index_key();
         match self.with_conn(|conn| {
             self.put

@@ -178,11 +178,13 @@ impl RedisLimiter {
             match guard.as_ref() {
                 Some(conn) => conn.clone(),
                 None => {
-                    let made =
-                        tokio::time::timeout(timeout, self.client.get_multiplexed_async_connection())
-                            .await
-                            .map_err(|_| "connect timed out".to_string())
-                            .and_then(|r| r.map_err(|e| e.to_string()));
+                    let made = tokio::time::timeout(
+                        timeout,
+                        self.client.get_multiplexed_async_connection(),
+                    )
+                    .await
+                    .map_err(|_| "connect timed out".to_string())
+                    .and_then(|r| r.map_err(|e| e.to_string()));
                     match made {
                         Ok(conn) => {
                             *guard = Some(conn.clone());

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PrivateRedis, Prefix, SHARED_URL, completion};
+use common::{Prefix, PrivateRedis, SHARED_URL, completion};
 use redis::Commands;
 use rlm_cache::CacheKey;
 use rlm_redis::{RedisCache, RedisCacheConfig};
