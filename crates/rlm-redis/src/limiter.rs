@@ -135,6 +135,22 @@ impl RedisLimiter {
         self.health.is_down()
     }
 
+    /// Sends `PING` now on a fresh connection (ignoring the back-off): the readiness probe.
+    pub async fn ping(&self) -> Result<(), RedisError> {
+        let unavailable =
+            |detail: String| RedisError::Unavailable { url: self.config.url.clone(), detail };
+        let probe = async {
+            let mut conn =
+                self.client.get_multiplexed_async_connection().await.map_err(|e| e.to_string())?;
+            redis::cmd("PING").query_async::<String>(&mut conn).await.map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(self.config.timeout, probe).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(detail)) => Err(unavailable(detail)),
+            Err(_) => Err(unavailable("no answer in time".into())),
+        }
+    }
+
     /// The Redis key of one of `model`'s limits (`what`: `rpm` or `tpm`).
     pub fn limit_key(&self, model: &ModelId, what: &str) -> String {
         format!("{}:{}:{}:{what}", self.config.prefix, model.provider, model.model)

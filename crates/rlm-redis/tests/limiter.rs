@@ -212,3 +212,57 @@ fn the_limit_keys_are_per_provider_model_and_expire() {
     std::thread::sleep(Duration::from_millis(1200));
     assert!(prefix.keys().is_empty(), "{:?}", prefix.keys());
 }
+
+#[test]
+fn three_clients_hold_the_cluster_tpm_within_one_percent() {
+    let prefix = Prefix::new(SHARED_URL, "tpm");
+    // 600,000 TPM: 10,000 tokens a second; each call is estimated at 100 tokens
+    let tpm = 600_000u32;
+    let per_second = tpm as usize / 60;
+    let limits = ModelLimits {
+        tokens_per_minute: NonZeroU32::new(tpm),
+        token_burst: NonZeroU32::new(100),
+        ..ModelLimits::default()
+    };
+    let config =
+        RedisLimiterConfig { prefix: prefix.prefix.clone(), ..RedisLimiterConfig::new(SHARED_URL) };
+    let provider = Arc::new(MockProvider::default());
+    let ready = Arc::new(std::sync::Barrier::new(3));
+    let clients: Vec<_> = (0..3)
+        .map(|_| {
+            let (config, limits, provider, ready) =
+                (config.clone(), limits.clone(), Arc::clone(&provider), Arc::clone(&ready));
+            std::thread::spawn(move || {
+                let runtime =
+                    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let limiter = RedisLimiter::new(config).unwrap();
+                let model: ModelId = "mock:tokens".parse().unwrap();
+                ready.wait();
+                let stop = Instant::now() + Duration::from_millis(4500);
+                runtime.block_on(async {
+                    while Instant::now() < stop {
+                        limiter.admit_call(&model, &limits, 100).await;
+                        provider.receive();
+                    }
+                });
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    let first = provider.first().expect("calls were sent");
+    let counts: Vec<usize> = (0..4)
+        .map(|k| {
+            let from = first + Duration::from_secs(k);
+            provider.count(from, from + Duration::from_secs(1)) * 100
+        })
+        .collect();
+    eprintln!("tokens per second from the first call: {counts:?} (limit {per_second})");
+    let total: usize = counts.iter().sum();
+    let expected = 4 * per_second;
+    assert!(
+        (expected * 99 / 100..=expected * 101 / 100).contains(&total),
+        "{total} tokens in 4 s, limit {expected}: {counts:?}"
+    );
+}
