@@ -71,7 +71,12 @@ mod error;
 mod key;
 mod store;
 
-pub use entry::{DecodeError, VALUE_FORMAT_VERSION};
+pub use entry::{DecodeError, EntryHeader, VALUE_FORMAT_VERSION};
+
+/// The stored value's envelope, for caches on other backends (rlm-redis) that
+/// store the same checksummed bytes: [`encode_value`] builds it, [`decode_value`]
+/// reads it back (any damage is a [`DecodeError`], never a panic).
+pub use entry::{decode as decode_value, encode as encode_value};
 pub use error::CacheError;
 pub use key::{CacheKey, KEY_FORMAT_VERSION};
 pub use store::{CacheConfig, CacheStats, DB_FORMAT_VERSION, ENTRIES_TREE, ORDER_TREE, SledCache};

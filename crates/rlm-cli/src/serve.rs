@@ -181,6 +181,8 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             scripted_token_delay: Duration::from_millis(args.scripted_token_delay_ms),
             env,
             cache_dir: resolved.cache.clone(),
+            redis_cache: resolved.redis.cache.clone(),
+            redis_rate_limits: resolved.redis.rate_limits.clone(),
             concurrency: resolved.concurrency,
             rate_limits: resolved.rate_limits.clone(),
             loop_options,

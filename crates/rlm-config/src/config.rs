@@ -100,6 +100,17 @@ pub struct Isolation {
     pub sandbox_workers: Option<usize>,
 }
 
+/// What the workers of a cluster share through Redis (`[redis]`, `rlm serve`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Redis {
+    /// A Redis URL: the subcall cache every worker shares (rlm-redis'
+    /// `RedisCache`), instead of the `cache` folder.
+    pub cache: Option<String>,
+    /// A Redis URL: `rate_limits` held across every worker (rlm-redis'
+    /// `RedisLimiter`), the second gate after each process's own.
+    pub rate_limits: Option<String>,
+}
+
 /// How logs on stderr are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -139,6 +150,7 @@ pub struct RlmConfig {
     pub retrieval: Retrieval,
     pub log_format: LogFormat,
     pub isolation: Isolation,
+    pub redis: Redis,
 }
 
 impl RlmConfig {
@@ -285,6 +297,10 @@ impl Settings {
                     _ => IsolateMode::None,
                 },
                 sandbox_workers: self.narrow("isolation.sandbox_workers")?,
+            },
+            redis: Redis {
+                cache: self.text("redis.cache"),
+                rate_limits: self.text("redis.rate_limits"),
             },
         })
     }

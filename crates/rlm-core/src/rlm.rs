@@ -113,6 +113,7 @@ pub struct RlmBuilder {
     extra_models: Vec<Arc<dyn ModelAdapter>>,
     budget: rlm_policy::BudgetLimits,
     cache: Option<Arc<dyn CompletionCache>>,
+    shared_limiter: Option<Arc<dyn rlm_sched::SharedLimiter>>,
     scheduler: SchedulerConfig,
     sandbox: rlm_interp::Limits,
     sandbox_host: SandboxHost,
@@ -137,6 +138,7 @@ impl Rlm {
             extra_models: Vec::new(),
             budget: rlm_policy::BudgetLimits { max_steps: Some(20), ..Default::default() },
             cache: None,
+            shared_limiter: None,
             scheduler: SchedulerConfig::default(),
             sandbox: rlm_interp::Limits::default(),
             sandbox_host: SandboxHost::default(),
@@ -369,6 +371,13 @@ impl RlmBuilder {
         self
     }
 
+    /// The cluster-wide second gate of the rate limits (e.g. rlm-redis'
+    /// `RedisLimiter`), asked after the scheduler's own limiter.
+    pub fn shared_limiter(mut self, limiter: Arc<dyn rlm_sched::SharedLimiter>) -> Self {
+        self.shared_limiter = Some(limiter);
+        self
+    }
+
     /// Subcall concurrency, rate limits, dedup.
     pub fn scheduler(mut self, config: SchedulerConfig) -> Self {
         self.scheduler = config;
@@ -501,6 +510,9 @@ impl RlmBuilder {
             .costing(Arc::new(costing));
         if let Some(c) = self.cache {
             sched = sched.cache(c);
+        }
+        if let Some(limiter) = self.shared_limiter {
+            sched = sched.shared_limiter(limiter);
         }
         let scheduler = sched.build()?;
         let sub_window = models.default_model().context_window().or(self.options.sub_window_tokens);

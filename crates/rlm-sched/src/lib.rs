@@ -11,7 +11,9 @@
 //! 3. an optional per-model concurrency cap, then the global one (tokio semaphores);
 //! 4. a budget reservation through [`rlm_policy::Budget`] (estimated tokens
 //!    and cost, settled with the real usage when the call ends);
-//! 5. per-model governor rate limits in requests and estimated tokens per minute;
+//! 5. per-model governor rate limits in requests and estimated tokens per minute,
+//!    then, when one is set, the cluster-wide [`SharedLimiter`] (the same limits
+//!    held across every worker, e.g. rlm-redis' GCRA in Redis);
 //! 6. the call, then settlement, cache store and an outcome event.
 //!
 //! Backpressure: a batch admits at most a window of calls at a time; the rest
@@ -65,6 +67,7 @@ mod events;
 mod executor;
 mod limiter;
 mod scheduler;
+mod shared;
 
 pub use config::{ModelLimits, SchedulerConfig};
 pub use costing::{Costing, EstimateMode, HeuristicCosting};
@@ -72,3 +75,4 @@ pub use error::{SchedulerConfigError, SubcallError};
 pub use events::{CallObserver, SchedListener, SubcallEvent, SubcallEventKind};
 pub use executor::{Executed, FnExecutor, RetryNote, SubcallExecutor};
 pub use scheduler::{CallResult, SchedStats, Scheduler, SchedulerBuilder};
+pub use shared::SharedLimiter;

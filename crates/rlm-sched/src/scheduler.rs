@@ -34,6 +34,7 @@ use crate::error::{SchedulerConfigError, SubcallError};
 use crate::events::{CallObserver, SchedListener, SubcallEvent, SubcallEventKind};
 use crate::executor::SubcallExecutor;
 use crate::limiter::ModelThrottle;
+use crate::shared::SharedLimiter;
 
 /// The result of one subcall.
 pub type CallResult<E> = Result<Completion, SubcallError<E>>;
@@ -79,6 +80,7 @@ struct Inner<X: SubcallExecutor> {
     throttles: DashMap<ModelId, Arc<ModelThrottle>>,
     inflight: DashMap<DedupKey, InflightCall<X::Error>>,
     cache: Option<Arc<dyn CompletionCache>>,
+    shared_limiter: Option<Arc<dyn SharedLimiter>>,
     listener: Option<Arc<dyn SchedListener>>,
     costing: Arc<dyn Costing>,
     next_call_id: AtomicU64,
@@ -102,6 +104,7 @@ pub struct SchedulerBuilder<X: SubcallExecutor> {
     executor: X,
     config: SchedulerConfig,
     cache: Option<Arc<dyn CompletionCache>>,
+    shared_limiter: Option<Arc<dyn SharedLimiter>>,
     listener: Option<Arc<dyn SchedListener>>,
     costing: Arc<dyn Costing>,
 }
@@ -114,6 +117,11 @@ impl<X: SubcallExecutor> SchedulerBuilder<X> {
     /// Consulted before every call; successful completions are stored in it.
     pub fn cache(mut self, cache: Arc<dyn CompletionCache>) -> Self {
         self.cache = Some(cache);
+        self
+    }
+    /// The cluster-wide second gate of the rate limits, asked after the local one.
+    pub fn shared_limiter(mut self, limiter: Arc<dyn SharedLimiter>) -> Self {
+        self.shared_limiter = Some(limiter);
         self
     }
     pub fn listener(mut self, listener: Arc<dyn SchedListener>) -> Self {
@@ -143,6 +151,7 @@ impl<X: SubcallExecutor> SchedulerBuilder<X> {
                 throttles,
                 inflight: DashMap::new(),
                 cache: self.cache,
+                shared_limiter: self.shared_limiter,
                 listener: self.listener,
                 costing: self.costing,
                 next_call_id: AtomicU64::new(0),
@@ -158,6 +167,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
             executor,
             config: SchedulerConfig::default(),
             cache: None,
+            shared_limiter: None,
             listener: None,
             costing: Arc::new(HeuristicCosting::default()),
         }
@@ -652,6 +662,12 @@ async fn execute<X: SubcallExecutor>(
     };
     if let Some(throttle) = &throttle {
         throttle.admit(estimated_tokens).await;
+    }
+    if let Some(shared) = &inner.shared_limiter {
+        let limits = inner.config.limits_for(&model);
+        if limits.requests_per_minute.is_some() || limits.tokens_per_minute.is_some() {
+            shared.admit(&model, limits, estimated_tokens).await;
+        }
     }
 
     guard.note(SubcallEventKind::Started {

@@ -65,6 +65,11 @@ pub struct ModelConfig {
     pub env: EnvVars,
     /// A subcall cache (a sled folder) shared by every execution (`None`: no cache).
     pub cache_dir: Option<PathBuf>,
+    /// A Redis URL: the subcall cache every worker shares (`redis.cache`;
+    /// instead of `cache_dir`).
+    pub redis_cache: Option<String>,
+    /// A Redis URL holding `rate_limits` across every worker (`redis.rate_limits`).
+    pub redis_rate_limits: Option<String>,
     /// Model calls in flight at once per execution (`None`: the scheduler's default).
     pub concurrency: Option<usize>,
     /// Per-model request and token rates of every execution (`rate_limits`).
@@ -86,6 +91,8 @@ impl ModelConfig {
             scripted_token_delay: Duration::ZERO,
             env: EnvVars::default(),
             cache_dir: None,
+            redis_cache: None,
+            redis_rate_limits: None,
             concurrency: None,
             rate_limits: Vec::new(),
             loop_options: rlm_core::LoopOptions::default(),

@@ -84,6 +84,11 @@ pub struct Executions {
 }
 
 impl Executions {
+    /// The engine executions run on (readiness asks it about Redis).
+    pub fn engine(&self) -> &Arc<ServerEngine> {
+        &self.engine
+    }
+
     pub fn new(
         store: Arc<dyn Store>,
         engine: Arc<ServerEngine>,

@@ -27,16 +27,21 @@ pub async fn api_health() -> Json<Health> {
     health("healthy")
 }
 
-/// Readiness: the store answers and the server is not shutting down.
+/// Readiness: the store answers, the Redis the engine uses (subcall cache,
+/// cluster rate limits) answers, and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if !state.ready.load(Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, health("shutting down")).into_response();
     }
-    match state.store.ping().await {
+    if let Err(e) = state.store.ping().await {
+        return (StatusCode::SERVICE_UNAVAILABLE, health(&format!("store unavailable: {e}")))
+            .into_response();
+    }
+    match state.executions.engine().check_redis().await {
         Ok(()) => health("ready").into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, health(&format!("store unavailable: {e}")))
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, health(&format!("redis unavailable: {e}")))
             .into_response(),
     }
 }

@@ -28,6 +28,7 @@ use rlm_core::{
     Canceller, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session, SessionError,
     SessionSettings, SessionState,
 };
+use rlm_redis::{RedisCache, RedisCacheConfig, RedisLimiter, RedisLimiterConfig};
 use rlm_sched::SchedulerConfig;
 use rlm_types::CompletionCache;
 use uuid::Uuid;
@@ -105,8 +106,13 @@ pub struct RunningExecution {
 /// Starts executions on rlm-core sessions. See the module docs.
 pub struct ServerEngine {
     models: ModelConfig,
-    /// The subcall cache every execution shares (sled allows one opener).
+    /// The subcall cache every execution shares (sled allows one opener; on
+    /// Redis, every worker of a cluster).
     cache: Option<Arc<dyn CompletionCache>>,
+    /// The cache when it is on Redis (for readiness).
+    redis_cache: Option<Arc<RedisCache>>,
+    /// The rate limits held across the cluster, when `redis_rate_limits` is set.
+    limiter: Option<Arc<RedisLimiter>>,
     scheduler: Option<SchedulerConfig>,
     /// Where executions' programs run.
     sandbox: SandboxHost,
@@ -115,10 +121,30 @@ pub struct ServerEngine {
 impl ServerEngine {
     /// Opens the subcall cache `models` names, if any.
     pub fn new(models: ModelConfig, sandbox: SandboxHost) -> Result<Self, ServerError> {
-        let cache = match models.cache_dir.as_deref() {
-            Some(dir) => Some(Arc::new(SledCache::open(dir).map_err(|e| {
+        let redis_cache = match models.redis_cache.as_deref() {
+            Some(url) => Some(Arc::new(
+                RedisCache::new(RedisCacheConfig::new(url))
+                    .map_err(|e| ServerError::Config(format!("redis.cache: {e}")))?,
+            )),
+            None => None,
+        };
+        let cache = match (models.cache_dir.as_deref(), &redis_cache) {
+            (Some(_), Some(_)) => {
+                return Err(ServerError::Config(
+                    "set one subcall cache: the cache folder or redis.cache, not both".into(),
+                ));
+            }
+            (Some(dir), None) => Some(Arc::new(SledCache::open(dir).map_err(|e| {
                 ServerError::Config(format!("cannot open the subcall cache {}: {e}", dir.display()))
             })?) as Arc<dyn CompletionCache>),
+            (None, Some(redis)) => Some(Arc::clone(redis) as Arc<dyn CompletionCache>),
+            (None, None) => None,
+        };
+        let limiter = match models.redis_rate_limits.as_deref() {
+            Some(url) => Some(Arc::new(
+                RedisLimiter::new(RedisLimiterConfig::new(url))
+                    .map_err(|e| ServerError::Config(format!("redis.rate_limits: {e}")))?,
+            )),
             None => None,
         };
         if models.concurrency == Some(0) {
@@ -135,7 +161,24 @@ impl ServerEngine {
         } else {
             None
         };
-        Ok(ServerEngine { models, cache, scheduler, sandbox })
+        Ok(ServerEngine { models, cache, redis_cache, limiter, scheduler, sandbox })
+    }
+
+    /// Whether the Redis this engine uses answers (`Ok` when it uses none):
+    /// part of `/readyz`. A Redis down never fails an execution (misses, the
+    /// local rate limit alone), but a worker without it is not ready.
+    pub async fn check_redis(&self) -> Result<(), String> {
+        if let Some(cache) = &self.redis_cache {
+            let cache = Arc::clone(cache);
+            tokio::task::spawn_blocking(move || cache.ping())
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("the subcall cache's {e}"))?;
+        }
+        if let Some(limiter) = &self.limiter {
+            limiter.ping().await.map_err(|e| format!("the rate limits' {e}"))?;
+        }
+        Ok(())
     }
 
     fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, ServerError> {
@@ -174,6 +217,10 @@ impl ServerEngine {
         }
         if let Some(scheduler) = &self.scheduler {
             builder = builder.scheduler(scheduler.clone());
+        }
+        if let Some(limiter) = &self.limiter {
+            builder =
+                builder.shared_limiter(Arc::clone(limiter) as Arc<dyn rlm_sched::SharedLimiter>);
         }
         builder
             .build()

@@ -1,0 +1,235 @@
+//! [`JobQueue`]: one connection to NATS, the work-queue stream with its durable
+//! pull consumer, and the results bucket (a JetStream key-value store).
+//!
+//! * Stream `{stream}` on subject `{stream}.jobs`, work-queue retention, file
+//!   storage: a job is kept until a worker acks it. Publishing sets the job id
+//!   as `Nats-Msg-Id`, so a job enqueued twice within the duplicate window is
+//!   queued once.
+//! * Consumer `workers`: explicit acks, `ack_wait` (a worker extends it with
+//!   `AckKind::Progress` heartbeats while it runs the job), `max_deliver` =
+//!   `max_attempts + 1`: the extra delivery only records FAILED when the
+//!   previous worker died on the last attempt.
+//! * Bucket `{stream}_results`: key `job.{id}`, written with `create` (only if
+//!   absent), so the first recorded result of a job is its one result.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, kv, stream};
+use bytes::Bytes;
+
+use crate::error::QueueError;
+use crate::job::{Job, JobResult, Recorded, valid_job_id};
+
+/// The durable consumer every worker pulls from.
+pub const CONSUMER: &str = "workers";
+
+/// Where the queue lives and how deliveries behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// `nats://host:port`.
+    pub url: String,
+    /// The stream's name (one per deployment, or per test); letters, digits, `-`, `_`.
+    pub stream: String,
+    /// How long a delivery may go without an ack or a heartbeat before NATS
+    /// gives the job to another worker.
+    pub ack_wait: Duration,
+    /// How often a worker running a job sends a heartbeat (well under `ack_wait`).
+    pub heartbeat: Duration,
+    /// Deliveries that may run the job; after them it is FAILED.
+    pub max_attempts: u32,
+    /// Timeout of the first connection.
+    pub connect_timeout: Duration,
+}
+
+impl QueueConfig {
+    /// Defaults for `url`: stream `RLM_JOBS`, 30 s ack wait, 10 s heartbeat, 3 attempts.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            stream: "RLM_JOBS".into(),
+            ack_wait: Duration::from_secs(30),
+            heartbeat: Duration::from_secs(10),
+            max_attempts: 3,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// The subject jobs are published on.
+    pub fn subject(&self) -> String {
+        format!("{}.jobs", self.stream)
+    }
+
+    /// The results bucket's name.
+    pub fn results_bucket(&self) -> String {
+        format!("{}_results", self.stream)
+    }
+
+    fn validate(&self) -> Result<(), QueueError> {
+        if !valid_job_id(&self.stream) {
+            return Err(QueueError::Setting("the stream name must be 1 to 128 of A-Z a-z 0-9 - _"));
+        }
+        if self.max_attempts == 0 {
+            return Err(QueueError::Setting("max_attempts must be at least 1"));
+        }
+        if self.heartbeat.is_zero() || self.ack_wait.is_zero() {
+            return Err(QueueError::Setting("ack_wait and heartbeat must be above zero"));
+        }
+        Ok(())
+    }
+}
+
+/// A handle on the queue: enqueue jobs, read results, and the parts a
+/// [`Worker`](crate::Worker) uses. Cheap to clone.
+#[derive(Clone)]
+pub struct JobQueue {
+    pub(crate) config: QueueConfig,
+    client: async_nats::Client,
+    pub(crate) js: jetstream::Context,
+    pub(crate) consumer: consumer::PullConsumer,
+    results: kv::Store,
+}
+
+impl std::fmt::Debug for JobQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobQueue").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl JobQueue {
+    /// Connects and makes (or finds) the stream, the consumer and the bucket.
+    pub async fn connect(config: QueueConfig) -> Result<Self, QueueError> {
+        config.validate()?;
+        let client = async_nats::ConnectOptions::new()
+            .connection_timeout(config.connect_timeout)
+            .connect(config.url.as_str())
+            .await
+            .map_err(|e| QueueError::Connect { url: config.url.clone(), detail: e.to_string() })?;
+        let js = jetstream::new(client.clone());
+        let stream = js
+            .get_or_create_stream(stream::Config {
+                name: config.stream.clone(),
+                subjects: vec![config.subject()],
+                retention: stream::RetentionPolicy::WorkQueue,
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| QueueError::js("stream", e))?;
+        let max_deliver = i64::from(config.max_attempts) + 1;
+        let consumer: consumer::PullConsumer = stream
+            .get_or_create_consumer(
+                CONSUMER,
+                consumer::pull::Config {
+                    durable_name: Some(CONSUMER.into()),
+                    ack_policy: consumer::AckPolicy::Explicit,
+                    ack_wait: config.ack_wait,
+                    max_deliver,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| QueueError::js("consumer", e))?;
+        let bucket = config.results_bucket();
+        let results = match js.get_key_value(bucket.as_str()).await {
+            Ok(store) => store,
+            Err(_) => js
+                .create_key_value(kv::Config {
+                    bucket: bucket.clone(),
+                    history: 1,
+                    storage: stream::StorageType::File,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| QueueError::js("results bucket", e))?,
+        };
+        Ok(Self { config, client, js, consumer, results })
+    }
+
+    /// The settings this queue was opened with.
+    pub fn config(&self) -> &QueueConfig {
+        &self.config
+    }
+
+    /// Queues a job (at most once per id within the stream's duplicate window).
+    pub async fn enqueue(&self, job: &Job) -> Result<(), QueueError> {
+        if !valid_job_id(&job.id) {
+            return Err(QueueError::JobId(job.id.clone()));
+        }
+        let payload = serde_json::to_vec(job).map_err(|e| QueueError::js("encode", e))?;
+        let ack = self
+            .js
+            .send_publish(
+                self.config.subject(),
+                jetstream::context::Publish::build().payload(payload.into()).message_id(&job.id),
+            )
+            .await
+            .map_err(|e| QueueError::js("publish", e))?;
+        ack.await.map_err(|e| QueueError::js("publish ack", e))?;
+        Ok(())
+    }
+
+    /// Jobs not yet finished: queued and not delivered, or delivered and not acked
+    /// (the consumer's count; after a NATS crash the stream may briefly hold
+    /// messages the consumer already acked, which no worker receives again).
+    pub async fn pending(&self) -> Result<u64, QueueError> {
+        let mut consumer = self.consumer.clone();
+        let info = consumer.info().await.map_err(|e| QueueError::js("consumer info", e))?;
+        Ok(info.num_pending + info.num_ack_pending as u64)
+    }
+
+    /// The recorded result of a job, if any.
+    pub async fn result(&self, job_id: &str) -> Result<Option<JobResult>, QueueError> {
+        if !valid_job_id(job_id) {
+            return Err(QueueError::JobId(job_id.to_string()));
+        }
+        let Some(bytes) = self
+            .results
+            .get(format!("job.{job_id}"))
+            .await
+            .map_err(|e| QueueError::js("result read", e))?
+        else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| QueueError::Damaged { job: job_id.to_string(), detail: e.to_string() })
+    }
+
+    /// Records a job's result unless one is recorded already: keyed by job id,
+    /// idempotent for the same attempt (see [`Recorded`]).
+    pub async fn record(&self, result: &JobResult) -> Result<Recorded, QueueError> {
+        if !valid_job_id(&result.job_id) {
+            return Err(QueueError::JobId(result.job_id.clone()));
+        }
+        let value = serde_json::to_vec(result).map_err(|e| QueueError::js("encode", e))?;
+        match self.results.create(format!("job.{}", result.job_id), Bytes::from(value)).await {
+            Ok(_) => Ok(Recorded::First),
+            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
+                match self.result(&result.job_id).await? {
+                    Some(existing) if existing.attempt == result.attempt => Ok(Recorded::Again),
+                    Some(existing) => Ok(Recorded::Lost { winner_attempt: existing.attempt }),
+                    None => Err(QueueError::js("result record", "the result vanished")),
+                }
+            }
+            Err(e) => Err(QueueError::js("result record", e)),
+        }
+    }
+
+    /// Whether the connection to NATS is up now (the readiness probe).
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// Deletes the stream and the results bucket (tests, and tearing a deployment down).
+    pub async fn destroy(self) -> Result<(), QueueError> {
+        self.js
+            .delete_stream(&self.config.stream)
+            .await
+            .map_err(|e| QueueError::js("delete stream", e))?;
+        self.js
+            .delete_key_value(self.config.results_bucket())
+            .await
+            .map_err(|e| QueueError::js("delete results bucket", e))?;
+        Ok(())
+    }
+}
