@@ -15,6 +15,7 @@ const NEEDS: &[&str] = &[
     "mcp_client",
     "openai_client",
     "browser",
+    "postgres",
 ];
 
 fn main() {
@@ -22,7 +23,15 @@ fn main() {
     for need in NEEDS {
         println!("cargo::rustc-check-cfg=cfg(rlm_has_{need})");
     }
-    for var in ["PATH", "HOME", "RLM_CORPUS_DIR", "RLM_MODEL_CACHE", "RLM_TEST_VENV"] {
+    for var in [
+        "PATH",
+        "HOME",
+        "RLM_CORPUS_DIR",
+        "RLM_MODEL_CACHE",
+        "RLM_TEST_VENV",
+        "RLM_TEST_DATABASE_URL",
+        "CI",
+    ] {
         println!("cargo::rerun-if-env-changed={var}");
     }
     println!("cargo::rerun-if-changed=build.rs");
@@ -34,6 +43,7 @@ fn main() {
         ("mcp_client", mcp_client(&workspace)),
         ("openai_client", openai_client(&workspace)),
         ("browser", browser(&workspace)),
+        ("postgres", postgres()),
     ];
     for (need, ok) in present {
         if ok {
@@ -142,4 +152,33 @@ fn browser(workspace: &Path) -> bool {
     let packages =
         exists(&workspace.join("crates/rlm-server/web/node_modules/playwright-core/package.json"));
     node_ok && chromium && packages
+}
+
+/// PostgreSQL answers at `RLM_TEST_DATABASE_URL`'s host and port (default
+/// 127.0.0.1:5432). Under CI (`CI` set) the need counts as met whatever the
+/// probe says, so a missing database fails its tests with their own message
+/// instead of being skipped. While it is missing, a path that never exists
+/// is watched, so the next build probes again.
+fn postgres() -> bool {
+    if std::env::var_os("CI").is_some() {
+        return true;
+    }
+    let url = std::env::var("RLM_TEST_DATABASE_URL").unwrap_or_default();
+    let rest = url.split_once("://").map_or("", |(_, r)| r);
+    let host_port = rest.split(['/', '?']).next().unwrap_or("");
+    let host_port = host_port.rsplit_once('@').map_or(host_port, |(_, h)| h);
+    let address = match host_port {
+        "" => "127.0.0.1:5432".to_string(),
+        h if h.contains(':') => h.to_string(),
+        h => format!("{h}:5432"),
+    };
+    let up = std::net::ToSocketAddrs::to_socket_addrs(&address).ok().is_some_and(|mut addrs| {
+        addrs.any(|a| {
+            std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(1)).is_ok()
+        })
+    });
+    if !up {
+        println!("cargo::rerun-if-changed=/nonexistent/rlm-testenv-postgres-probe");
+    }
+    up
 }

@@ -12,8 +12,8 @@ use std::time::Duration;
 use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
 use rlm_server::{
-    ApiKey, JobsConfig, ModelConfig, RetentionConfig, Server, ServerConfig, ServerIsolation,
-    ServerLimits,
+    ApiKey, DatabaseConfig, JobsConfig, ModelConfig, RetentionConfig, Server, ServerConfig,
+    ServerIsolation, ServerLimits,
 };
 
 use rlm_config::IsolateMode;
@@ -100,6 +100,19 @@ pub struct ServeArgs {
     /// executions, a batch per minute (default: no cap).
     #[arg(long, env = "RLM_MAX_STORE_GB", value_name = "GB")]
     pub max_store_gb: Option<f64>,
+    /// Keep the records (sessions, executions, traces, jobs, memory) in
+    /// PostgreSQL at this URL instead of the embedded store in --data
+    /// (contexts stay in --data). The URL's value is never printed.
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The PostgreSQL schema the records live in (created and migrated at start).
+    #[arg(
+        long,
+        env = "RLM_DATABASE_SCHEMA",
+        value_name = "NAME",
+        default_value = DatabaseConfig::DEFAULT_SCHEMA
+    )]
+    pub database_schema: String,
 }
 
 pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
@@ -196,6 +209,10 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         shutdown_grace: Duration::from_secs(10),
         isolation: isolation(&resolved)?,
         retention: retention(args.retain_days, args.max_store_gb)?,
+        database: match args.database_url {
+            Some(url) => DatabaseConfig::Postgres { url, schema: args.database_schema },
+            None => DatabaseConfig::Sled,
+        },
     };
     config.validate().map_err(|e| CliError::Config(e.to_string()))?;
     Ok(config)
@@ -307,6 +324,28 @@ mod tests {
             config_of(&["--config", path, "--max-steps", "3", "--sub-model", "scripted"]).unwrap();
         assert_eq!(c.limits.execution.max_steps, Some(3));
         assert_eq!(c.models.default_sub_model, None, "the same model as the root");
+    }
+
+    #[test]
+    fn database_url_selects_postgresql_and_is_also_read_from_database_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("rlm.toml");
+        std::fs::write(&empty, "").unwrap();
+        let config = empty.to_str().unwrap();
+        let c = config_of(&["--config", config]).unwrap();
+        assert_eq!(c.database, DatabaseConfig::Sled);
+        let url = "postgresql://postgres@127.0.0.1:5432/test";
+        let c = config_of(&["--config", config, "--database-url", url]).unwrap();
+        let schema = DatabaseConfig::DEFAULT_SCHEMA.to_string();
+        assert_eq!(c.database, DatabaseConfig::Postgres { url: url.into(), schema });
+        let c = config_of(&["--config", config, "--database-url", url, "--database-schema", "s2"])
+            .unwrap();
+        assert_eq!(c.database, DatabaseConfig::Postgres { url: url.into(), schema: "s2".into() });
+        // The environment's name for it, its value never shown in --help.
+        let command = <Cli as clap::CommandFactory>::command();
+        let arg = command.get_arguments().find(|a| a.get_id() == "database_url").unwrap();
+        assert_eq!(arg.get_env().and_then(|e| e.to_str()), Some("DATABASE_URL"));
+        assert!(arg.is_hide_env_values_set());
     }
 
     #[test]

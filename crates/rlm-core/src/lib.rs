@@ -67,7 +67,7 @@ pub use options::{CompactionOptions, Helps, LoopOptions, OverflowPolicy, RepeatE
 pub use outcome::{Finish, Mode, RunResult};
 pub use rlm::{ProgramHost, Rlm, RlmBuilder};
 pub use rlm_functions::{
-    ContextIndexSettings, FunctionKind, FunctionRegistry, FunctionSpec, InMemoryStore,
+    ContextIndexSettings, Flavor, FunctionKind, FunctionRegistry, FunctionSpec, InMemoryStore,
     MAX_PROGRAM_K, MemoryMap, MemoryStore, RetrievalSettings, Tool, ToolResult, bind_context,
     context_binding, memory, tools,
 };

@@ -118,6 +118,7 @@ pub struct RlmBuilder {
     sandbox_host: SandboxHost,
     tools: Vec<Tool>,
     retrieval: RetrievalSettings,
+    flavor: rlm_functions::Flavor,
     listeners: Vec<Arc<dyn TraceListener>>,
     recorder_options: RecorderOptions,
     prompts: Prompts,
@@ -141,6 +142,7 @@ impl Rlm {
             sandbox_host: SandboxHost::default(),
             tools: Vec::new(),
             retrieval: RetrievalSettings::default(),
+            flavor: rlm_functions::Flavor::Rlm,
             listeners: Vec::new(),
             recorder_options: RecorderOptions::default(),
             prompts: Prompts::default(),
@@ -444,6 +446,14 @@ impl RlmBuilder {
         self
     }
 
+    /// The programs' API: rlm's own (default), or pyrlm-runtime's
+    /// signatures and return shapes (`rlm_functions::pyrlm`), for programs
+    /// written against pyrlm (the Python bindings' `RLM`).
+    pub fn functions_flavor(mut self, flavor: rlm_functions::Flavor) -> Self {
+        self.flavor = flavor;
+        self
+    }
+
     /// Prices used for cost accounting (the budget's and the trace's).
     pub fn prices(mut self, prices: PriceTable) -> Self {
         self.prices = prices;
@@ -469,8 +479,8 @@ impl RlmBuilder {
                     .into(),
             ));
         }
-        let functions =
-            FunctionRegistry::configured(&self.tools, &self.retrieval).map_err(RlmError::Config)?;
+        let functions = FunctionRegistry::configured_for(&self.tools, &self.retrieval, self.flavor)
+            .map_err(RlmError::Config)?;
         if let Some(c) = &self.options.compaction
             && !(c.threshold_ratio > 0.0 && c.threshold_ratio <= 1.0)
         {

@@ -24,6 +24,7 @@ use crate::outcome::Finish;
 use crate::scope::RunScope;
 use crate::subcall_spans::SubcallSpans;
 use rlm_functions::RetrievalOp;
+use rlm_functions::pyrlm::{json_records, parse_jsonish};
 use rlm_functions::{BoundCall, Service, pick_first};
 use rlm_prompts::render_or_explain;
 use rlm_sandbox_host::cell::{Answers, CallServer};
@@ -71,6 +72,9 @@ enum Shape {
     /// One prompt per passage (`answer_from_chunks`): the first real answer
     /// its passage confirms, or None.
     Verified,
+    /// Window-sized parts of one prompt, joined and read as JSON
+    /// (`llm_query_json`; `records`: `llm_query_records`).
+    Json { records: bool },
 }
 
 /// Passages `answer_from_chunks` asks about, and their size in characters.
@@ -142,22 +146,31 @@ impl RunServer {
         };
         match call.service {
             Service::Subcall => self.subcall_job(text(0).unwrap_or_default(), text(1), args.get(2)),
+            Service::SubcallJson { records } => {
+                // llm_query_json(prompt, text, model, max_tokens); records: (prompt, model, max_tokens).
+                let (body, at) = if records { (None, 1) } else { (text(1), 2) };
+                let prompt = match body {
+                    Some(b) if !b.is_empty() => format!("{}\n\n{b}", text(0).unwrap_or_default()),
+                    _ => text(0).unwrap_or_default(),
+                };
+                match self.subcall_job(prompt, text(at), args.get(at + 1)) {
+                    Job::Llm { parts, model, max_tokens, .. } => {
+                        Job::Llm { parts, model, max_tokens, shape: Shape::Json { records } }
+                    }
+                    other => other,
+                }
+            }
             Service::Ask => {
                 let (question, body) = (text(0).unwrap_or_default(), text(1).unwrap_or_default());
                 let prompt = render_or_explain(
                     &engine.prompts.ask,
                     &[("question", &question), ("text", &body)],
                 );
-                let room = u64::from(opts.sub_max_tokens.unwrap_or(512));
+                // pyrlm's `ask(question, text, max_tokens=)` passes a third argument.
+                let max_tokens = positive_tokens(args.get(2)).or(opts.sub_max_tokens);
+                let room = u64::from(max_tokens.unwrap_or(512));
                 let sub = engine.sub().model_id();
-                self.llm_job(
-                    prompt,
-                    sub,
-                    engine.sub_window(),
-                    room,
-                    opts.sub_max_tokens,
-                    opts.sub_overflow,
-                )
+                self.llm_job(prompt, sub, engine.sub_window(), room, max_tokens, opts.sub_overflow)
             }
             Service::AskChunks { first } => {
                 let chunks: Vec<Value> = match args.get(1) {
@@ -165,7 +178,8 @@ impl RunServer {
                     Some(Value::Tuple(t)) => t.iter().cloned().collect(),
                     _ => Vec::new(),
                 };
-                self.ask_chunks_job(text(0).unwrap_or_default(), &chunks, first)
+                let max_tokens = positive_tokens(args.get(2));
+                self.ask_chunks_job(text(0).unwrap_or_default(), &chunks, first, max_tokens)
             }
             Service::AnswerFromChunks => self.answer_from_chunks_job(text(0).unwrap_or_default()),
             Service::SubRlm => self.sub_rlm_job(text(0).unwrap_or_default(), text(1)),
@@ -210,12 +224,19 @@ impl RunServer {
 
     /// `ask_chunks(question, chunks)` (`first`: `ask_chunks_first`): one
     /// `ask` prompt per chunk, each fitting the sub-model's window.
-    fn ask_chunks_job(&self, question: String, chunks: &[Value], first: bool) -> Job {
+    fn ask_chunks_job(
+        &self,
+        question: String,
+        chunks: &[Value],
+        first: bool,
+        max_tokens: Option<u32>,
+    ) -> Job {
         let engine = &self.scope.engine;
         let opts = &engine.options;
+        let max_tokens = max_tokens.or(opts.sub_max_tokens);
         let fit = self.window_fit(
             engine.sub_window(),
-            u64::from(opts.sub_max_tokens.unwrap_or(512)),
+            u64::from(max_tokens.unwrap_or(512)),
             OverflowPolicy::Error,
         );
         let mut parts = Vec::with_capacity(chunks.len());
@@ -249,7 +270,7 @@ impl RunServer {
                 _ => Value::None,
             }));
         }
-        Job::Llm { parts, model: engine.sub().model_id(), max_tokens: opts.sub_max_tokens, shape }
+        Job::Llm { parts, model: engine.sub().model_id(), max_tokens, shape }
     }
 
     /// `answer_from_chunks(question)`: `ask` about the passages holding the
@@ -684,10 +705,22 @@ impl Plan {
     }
 }
 
+/// A positive `max_tokens` argument (anything else: the run's setting).
+fn positive_tokens(v: Option<&Value>) -> Option<u32> {
+    match v {
+        Some(Value::Int(n)) if *n > 0 => Some((*n).min(i64::from(u32::MAX)) as u32),
+        _ => None,
+    }
+}
+
 /// A job's answers (one per part of its prompt) as the value its call returns.
 fn shaped(answers: Vec<String>, shape: Shape, passages: &[String]) -> Value {
     match shape {
         Shape::Joined => Value::str(answers.join("\n")),
+        Shape::Json { records } => {
+            let parsed = parse_jsonish(&answers.join("\n"));
+            if records { json_records(parsed) } else { parsed }
+        }
         Shape::List => Value::list(answers.into_iter().map(Value::str).collect()),
         Shape::First => {
             let answers: Vec<Value> = answers.into_iter().map(Value::str).collect();

@@ -233,6 +233,17 @@ fn empty_replies_and_prose_only_replies_are_nudged() {
 }
 
 #[test]
+fn an_unfenced_program_that_does_not_parse_is_answered_with_its_syntax_error() {
+    let root = root(&["i = 0\nwhile True\n    i += 1", &repl("FINAL('ok')")]);
+    let rlm = Rlm::builder().root(root.clone()).build().unwrap();
+    let r = rlm.run_blocking("q", haystack()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("ok"));
+    let fed = last_user_messages(&root);
+    assert!(fed[1].contains("expected `:`") && !fed[1].contains("no ```repl block"), "{}", fed[1]);
+    insta::assert_snapshot!(fed[1]);
+}
+
+#[test]
 fn too_many_invalid_replies_end_with_a_finalize_request() {
     let root = scripted(
         "root",

@@ -27,7 +27,7 @@ const BYTES_PER_FUEL: usize = 64;
 const DEFAULT_MAX_MATCHES: usize = 1000;
 
 /// The context's text as an interpreter buffer.
-struct ContextText(Context);
+pub(crate) struct ContextText(pub(crate) Context);
 
 impl TextBuffer for ContextText {
     fn text(&self) -> &str {
@@ -77,10 +77,7 @@ struct CtxObject {
 impl CtxObject {
     /// A view of the context as a zero-copy interpreter string.
     fn view(&self, v: &TextView) -> Value {
-        let base = self.ctx.text().buffer_byte_range().start;
-        let r = v.buffer_byte_range();
-        let (a, b) = (r.start.saturating_sub(base), r.end.saturating_sub(base));
-        Value::Str(self.whole.byte_substr(a, b, usize::try_from(v.len_chars()).ok()))
+        view_value(&self.ctx, &self.whole, v)
     }
 
     fn find(
@@ -120,9 +117,18 @@ impl CtxObject {
     }
 }
 
+/// A view of `ctx` as a zero-copy interpreter string cut from `whole` (the
+/// context's whole text as bound).
+pub(crate) fn view_value(ctx: &Context, whole: &Str, v: &TextView) -> Value {
+    let base = ctx.text().buffer_byte_range().start;
+    let r = v.buffer_byte_range();
+    let (a, b) = (r.start.saturating_sub(base), r.end.saturating_sub(base));
+    Value::Str(whole.byte_substr(a, b, usize::try_from(v.len_chars()).ok()))
+}
+
 type Fuel<'a> = &'a mut dyn FnMut(u64) -> Result<(), LimitError>;
 
-fn charge(fuel: Fuel<'_>, bytes: usize) -> Result<(), HostError> {
+pub(crate) fn charge(fuel: Fuel<'_>, bytes: usize) -> Result<(), HostError> {
     // A limit error must end the program; the interpreter re-raises it as
     // uncatchable when it sees the fuel callback fail, so only report here.
     fuel((bytes / BYTES_PER_FUEL) as u64 + 1).map_err(|e| HostError::new(e.to_string()))
@@ -314,7 +320,7 @@ fn value_error(message: String) -> HostError {
     HostError::typed(ExcKind::ValueError, message)
 }
 
-fn context_error(e: rlm_context::ContextError) -> HostError {
+pub(crate) fn context_error(e: rlm_context::ContextError) -> HostError {
     let kind = match &e {
         rlm_context::ContextError::OutOfRange { .. } => ExcKind::IndexError,
         _ => ExcKind::ValueError,

@@ -22,6 +22,7 @@ use rlm_interp::{
 };
 use rlm_retrieval::SearchMode;
 
+use crate::pyrlm::{self, Flavor};
 use crate::retrieval::{RetrievalOp, RetrievalSettings, check_k, check_mode};
 use crate::tools::Tool;
 
@@ -37,8 +38,10 @@ const FUEL_PER_RETRIEVAL: u64 = 100;
 /// interpreter's scanning rate.
 const FUEL_PER_HIT: u64 = (rlm_retrieval::PREVIEW_CHARS as u64 + 200) / BYTES_PER_FUEL;
 
-/// Answers that mean "the sub-model found nothing" (compared lowercased, dots trimmed).
-const NOT_FOUND: [&str; 6] = ["not found", "none", "n/a", "unknown", "no answer", "notfound"];
+/// Answers that mean "the sub-model found nothing" (compared lowercased, dots
+/// trimmed; `NO_ANSWER` is the reply pyrlm-runtime's sub-model prompt asks for).
+const NOT_FOUND: [&str; 7] =
+    ["not found", "none", "n/a", "unknown", "no answer", "notfound", "no_answer"];
 
 /// What serving a function involves, as a front end sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +71,11 @@ pub enum Service {
     /// `ask_chunks(question, chunks)`: one `ask` per chunk, in one batch;
     /// `first`: the first real answer instead of the list.
     AskChunks { first: bool },
+    /// `llm_query_json(prompt, text, model, max_tokens)` (`records`:
+    /// `llm_query_records(prompt, model, max_tokens)`): one sub-model call,
+    /// its reply read as JSON ([`pyrlm::parse_jsonish`]; records:
+    /// [`pyrlm::json_records`]).
+    SubcallJson { records: bool },
     /// `answer_from_chunks(question)`: `ask` about the passages holding the
     /// question's words; the first answer found in its passage.
     AnswerFromChunks,
@@ -82,6 +90,10 @@ pub enum Service {
 
 type InlineFn = fn(&Context, &[Value], FuelMeter<'_>) -> Result<Value, HostError>;
 
+/// Turns a call's bound arguments into the ones its host service reads
+/// (in the interpreter, where the context and the program's values are).
+type NormalizeFn = fn(&Context, &[Value], FuelMeter<'_>) -> Result<Vec<Value>, HostError>;
+
 /// How the interpreter runs a declared name.
 #[derive(Clone, Copy)]
 enum Form {
@@ -91,6 +103,11 @@ enum Form {
     AsyncOf(&'static str),
     /// One call of the named function per item of the first argument.
     BatchOf { call: &'static str, awaitable: bool },
+    /// Bound and normalized in the interpreter, then served by the host.
+    Normalized { pre: NormalizeFn, service: Service },
+    /// pyrlm's `ctx` (installed over rlm's; its presence in a worker's
+    /// manifest selects [`Flavor::Pyrlm`]).
+    PyrlmCtx,
 }
 
 /// One declared function.
@@ -154,8 +171,11 @@ impl FunctionSpec {
                 Service::Subcall
                 | Service::Ask
                 | Service::AskChunks { .. }
+                | Service::SubcallJson { .. }
                 | Service::AnswerFromChunks,
-            ) => Some(FunctionKind::Subcall),
+            )
+            | Form::Normalized { .. } => Some(FunctionKind::Subcall),
+            Form::PyrlmCtx => Some(FunctionKind::Inline),
             Form::Call(Service::SubRlm) => Some(FunctionKind::SubRlm),
             Form::Call(Service::Tool(_)) => Some(FunctionKind::Tool),
             Form::Call(Service::Retrieval(_)) => Some(FunctionKind::Retrieval),
@@ -225,9 +245,120 @@ impl FunctionRegistry {
     /// default), then sub-model calls and their batch and awaitable forms,
     /// the `ask` helpers, `extract_after`, and `rlm_query`.
     pub fn standard() -> FunctionRegistry {
+        FunctionRegistry::standard_for(Flavor::Rlm)
+    }
+
+    /// [`Self::standard`], or with pyrlm-runtime's API in its place
+    /// ([`Flavor::Pyrlm`]: `ctx`, and the functions whose signature or result
+    /// differs, replaced by pyrlm's; its JSON and chunk forms added).
+    pub fn standard_for(flavor: Flavor) -> FunctionRegistry {
         let mut specs = Self::short_helpers();
         specs.extend(Self::model_calls());
+        if flavor == Flavor::Pyrlm {
+            let pyrlm = Self::pyrlm_specs();
+            specs.retain(|s| !pyrlm.iter().any(|p| p.name == s.name));
+            specs.extend(pyrlm);
+        }
         FunctionRegistry::from_specs(specs)
+    }
+
+    /// pyrlm-runtime's forms of the functions (see [`crate::pyrlm`]).
+    fn pyrlm_specs() -> Vec<FunctionSpec> {
+        let max_tokens = || opt("max_tokens", ParamType::Int);
+        let json = || {
+            vec![
+                p("prompt", ParamType::Str),
+                opt("text", ParamType::Str),
+                opt("model", ParamType::Str),
+                max_tokens(),
+            ]
+        };
+        let records =
+            || vec![p("prompt", ParamType::Str), opt("model", ParamType::Str), max_tokens()];
+        let batch =
+            || vec![p("prompts", ParamType::StrList), opt("model", ParamType::Str), max_tokens()];
+        let ask = || vec![p("question", ParamType::Str), p("text", ParamType::Str), max_tokens()];
+        let normalized = |service| Form::Normalized { pre: pyrlm::normalize_chunks, service };
+        vec![
+            FunctionSpec::new("ctx", vec![], "Context", None, Form::PyrlmCtx),
+            FunctionSpec::new(
+                "extract_after",
+                vec![
+                    p("marker", ParamType::Str),
+                    SignatureParam::optional("max_len", ParamType::Int, DefaultValue::Int(128)),
+                ],
+                "str or None",
+                Some("the first word after the first occurrence of marker in the context."),
+                Form::Call(Service::Inline(pyrlm::extract_after)),
+            ),
+            FunctionSpec::new(
+                "pick_first_answer",
+                vec![p("answers", ParamType::Any)],
+                "str or None",
+                Some("the first short one-line answer that is not NO_ANSWER."),
+                Form::Call(Service::Inline(pyrlm::pick_first_answer)),
+            ),
+            FunctionSpec::new(
+                "ask",
+                ask(),
+                "str",
+                Some("asks a sub-model the question about the text."),
+                Form::Call(Service::Ask),
+            )
+            .aliases(&["ask_chunk"]),
+            FunctionSpec::new(
+                "ask_chunks",
+                pyrlm::ask_chunks_params(true),
+                "list of str",
+                Some(
+                    "asks the question about each chunk (ctx, a str cut by chunk_size, (start, end, text) tuples, or strs).",
+                ),
+                normalized(Service::AskChunks { first: false }),
+            )
+            .aliases(&["ask_chunked"]),
+            FunctionSpec::new(
+                "ask_chunks_first",
+                pyrlm::ask_chunks_params(false),
+                "str or None",
+                None,
+                normalized(Service::AskChunks { first: true }),
+            ),
+            FunctionSpec::new(
+                "llm_query_json",
+                json(),
+                "parsed JSON",
+                Some("llm_query of prompt (and text), its reply parsed as JSON."),
+                Form::Call(Service::SubcallJson { records: false }),
+            ),
+            FunctionSpec::new(
+                "llm_query_records",
+                records(),
+                "list of dicts",
+                Some("llm_query, its reply read as a list of JSON records."),
+                Form::Call(Service::SubcallJson { records: true }),
+            ),
+            FunctionSpec::new(
+                "llm_batch_json",
+                batch(),
+                "list",
+                None,
+                Form::BatchOf { call: "llm_query_json", awaitable: false },
+            ),
+            FunctionSpec::new(
+                "llm_batch_records",
+                batch(),
+                "list of lists of dicts",
+                None,
+                Form::BatchOf { call: "llm_query_records", awaitable: false },
+            ),
+            FunctionSpec::new(
+                "_parse_jsonish_response",
+                vec![p("text", ParamType::Str)],
+                "parsed JSON",
+                None,
+                Form::Call(Service::Inline(pyrlm::parse_jsonish_fn)),
+            ),
+        ]
     }
 
     /// `grep`, `count_lines`, `find_lines` (over the context, in the
@@ -467,7 +598,16 @@ impl FunctionRegistry {
         tools: &[Tool],
         retrieval: &RetrievalSettings,
     ) -> Result<FunctionRegistry, String> {
-        let mut specs = FunctionRegistry::standard().specs;
+        FunctionRegistry::configured_for(tools, retrieval, Flavor::Rlm)
+    }
+
+    /// [`Self::configured`] with the standard functions of `flavor`.
+    pub fn configured_for(
+        tools: &[Tool],
+        retrieval: &RetrievalSettings,
+        flavor: Flavor,
+    ) -> Result<FunctionRegistry, String> {
+        let mut specs = FunctionRegistry::standard_for(flavor).specs;
         specs.extend(FunctionRegistry::retrieval(retrieval));
         let mut registry = FunctionRegistry::from_specs(specs);
         for (i, tool) in tools.iter().enumerate() {
@@ -502,7 +642,8 @@ impl FunctionRegistry {
     /// the standard and retrieval functions named, and each tool as a call
     /// served by the parent.
     pub fn for_worker(declared: &[String], tools: &[String]) -> FunctionRegistry {
-        let mut specs = FunctionRegistry::standard().specs;
+        let flavor = if declared.iter().any(|n| n == "ctx") { Flavor::Pyrlm } else { Flavor::Rlm };
+        let mut specs = FunctionRegistry::standard_for(flavor).specs;
         specs.extend(FunctionRegistry::retrieval_specs(true, true));
         specs.retain(|s| declared.iter().any(|n| n == s.name.as_str()));
         for (i, name) in tools.iter().enumerate() {
@@ -574,6 +715,11 @@ impl FunctionRegistry {
                     }))
                 }
                 Form::Call(Service::Retrieval(op)) => retrieval_entry(spec, op),
+                Form::Normalized { pre, .. } => normalized_entry(spec, pre, context),
+                Form::PyrlmCtx => {
+                    pyrlm::bind_pyrlm_ctx(session, context);
+                    continue;
+                }
                 Form::Call(_) => HostFunc::Suspend { call: spec.name.clone() },
                 Form::AsyncOf(call) => HostFunc::Async { call: SmolStr::new_static(call) },
                 Form::BatchOf { call, awaitable } => {
@@ -591,8 +737,9 @@ impl FunctionRegistry {
         let Some(spec) = self.get(&call.name) else {
             return Err(HostError::new(format!("no host function '{}' here", call.name)));
         };
-        let Form::Call(service) = spec.form else {
-            return Err(HostError::new(format!("'{}' is not served by itself", call.name)));
+        let service = match spec.form {
+            Form::Call(service) | Form::Normalized { service, .. } => service,
+            _ => return Err(HostError::new(format!("'{}' is not served by itself", call.name))),
         };
         let args = match &spec.signature {
             Some(signature) => signature.bind(&spec.name, &call.args, &call.kwargs)?,
@@ -626,6 +773,19 @@ fn retrieval_entry(spec: &FunctionSpec, op: RetrievalOp) -> HostFunc {
         fuel(FUEL_PER_RETRIEVAL + hits * FUEL_PER_HIT)
             .map_err(|e| HostError::new(e.to_string()))?;
         Ok(HostReturn::Suspend { name: name.clone(), args: bound, kwargs: Vec::new() })
+    }))
+}
+
+/// A function whose arguments are bound and normalized by `pre` in the
+/// interpreter (charging its work), then sent to the host as one call.
+fn normalized_entry(spec: &FunctionSpec, pre: NormalizeFn, context: &Context) -> HostFunc {
+    let name = spec.name.clone();
+    let signature = spec.signature.clone().unwrap_or_default();
+    let context = context.clone();
+    HostFunc::InlineMetered(Rc::new(move |args, kwargs, fuel| {
+        let bound = signature.bind(&name, args, kwargs)?;
+        let args = pre(&context, &bound, fuel)?;
+        Ok(HostReturn::Suspend { name: name.clone(), args, kwargs: Vec::new() })
     }))
 }
 
@@ -825,6 +985,21 @@ mod tests {
         );
         assert!(lines.contains("- `extract_after(marker, max_len=200)` -> str or None"), "{lines}");
         assert!(!lines.contains("llm_query_async"));
+    }
+
+    #[test]
+    fn a_worker_gets_the_flavor_of_its_manifest() {
+        let pyrlm = FunctionRegistry::standard_for(Flavor::Pyrlm);
+        let (declared, tools) = pyrlm.worker_manifest();
+        let worker = FunctionRegistry::for_worker(&declared, &tools);
+        assert!(worker.get("ctx").is_some() && worker.get("llm_query_json").is_some());
+        let doc = |r: &FunctionRegistry| r.get("extract_after").and_then(|s| s.doc);
+        assert_eq!(doc(&worker), doc(&pyrlm));
+        let (declared, tools) = FunctionRegistry::standard().worker_manifest();
+        let worker = FunctionRegistry::for_worker(&declared, &tools);
+        assert!(worker.get("ctx").is_none() && worker.get("llm_query_json").is_none());
+        assert_eq!(doc(&worker), doc(&FunctionRegistry::standard()));
+        assert_ne!(doc(&worker), doc(&pyrlm));
     }
 
     #[test]

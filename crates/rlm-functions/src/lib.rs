@@ -6,17 +6,19 @@
 //! dict's store ([`MemoryStore`]).
 //!
 //! Files, one job each: `functions.rs` (the registry and binding a call),
-//! `context_binding.rs`, `tools.rs`, `retrieval.rs`, `memory.rs`.
+//! `context_binding.rs`, `pyrlm.rs` (pyrlm-runtime's in-program API), `tools.rs`, `retrieval.rs`, `memory.rs`.
 
 pub mod context_binding;
 mod functions;
 pub mod memory;
+pub mod pyrlm;
 mod retrieval;
 pub mod tools;
 
 pub use context_binding::bind_context;
 pub use functions::{BoundCall, FunctionKind, FunctionRegistry, FunctionSpec, Service, pick_first};
 pub use memory::{InMemoryStore, MemoryMap, MemoryStore};
+pub use pyrlm::Flavor;
 pub use retrieval::{
     ContextIndexSettings, MAX_PROGRAM_K, RetrievalOp, RetrievalSettings, RunRetrieval,
 };

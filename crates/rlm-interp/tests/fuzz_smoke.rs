@@ -85,8 +85,14 @@ fn the_hostile_generator_reaches_every_builtin_and_method() {
     assert_eq!(join.arities, vec![1]);
 }
 
+/// 200 cases per run by default; `PROPTEST_CASES` asks for more (a long
+/// local hunt) without editing the test.
+fn hostile_cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: hostile_cases(), ..ProptestConfig::default() })]
     #[test]
     fn hostile_generated_programs_end_within_their_limits(data in proptest::collection::vec(any::<u8>(), 0..400)) {
         let src = hostile_gen::program(&data);

@@ -196,6 +196,24 @@ const ISSUE_PROGRAMS: &[(&str, &str)] = &[
         "counters_made",
         "from collections import Counter\nx = []\ni = 0\nwhile True:\n    x.append(Counter(range(i, i + 1000)))\n    i += 1000\n",
     ),
+    // Escaping writers grew one string past the budget before any check
+    // (the hostile generator's find: `r = json.dumps(r)` reached 128 MiB in
+    // a 32 MiB session): each string is measured before it is written.
+    // `tee` made its iterators uncharged (a million empty ones: 136 MiB).
+    ("tee_many_copies", "import itertools\nx = []\nwhile True:\n    x.append(itertools.tee('', 10**5))\n"),
+    // `ljust` charged a byte per character of a 4-byte fill.
+    ("ljust_wide_fill", "x = []\nwhile True:\n    x.append('a'.ljust(10**6, '\\U0001F600'))\n"),
+    ("json_dumps_doubling", "import json\nr = True\nwhile True:\n    r = json.dumps(r)\n"),
+    ("repr_doubling", "r = '\\x00'\nwhile True:\n    r = repr(r)\n"),
+    ("json_dumps_keys_doubling", "import json\nr = 'k'\nwhile True:\n    r = json.dumps({r: r})\n"),
+    (
+        "json_dumps_wide_separator",
+        "import json\nsep = ', ' * 500000\nx = []\nwhile True:\n    x.append(json.dumps(list(range(100)), separators=(sep, ':')))\n",
+    ),
+    (
+        "json_dumps_wide_indent",
+        "import json\nx = []\nn = 1000\nwhile True:\n    x.append(json.dumps([[1, 2]] * 10, indent=n))\n    n *= 2\n",
+    ),
 ];
 
 #[test]

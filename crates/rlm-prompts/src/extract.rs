@@ -18,6 +18,10 @@ pub struct Extraction {
     pub claimed_output: bool,
     /// Fence languages refused (```javascript, ```bash...).
     pub rejected_languages: Vec<String>,
+    /// A reply without fences whose every line reads as code but which does
+    /// not parse: the parser's diagnostic, rendered (the model is shown its
+    /// SyntaxError rather than "no ```repl block").
+    pub bare_syntax_error: Option<String>,
 }
 
 /// A final answer written in prose.
@@ -162,15 +166,22 @@ fn bare_code(reply: &str, ex: &mut Extraction) {
             run.clear();
         }
     };
+    let mut all_code = true;
     for line in reply.lines() {
         let continuation = !run.is_empty() && (line.starts_with(' ') || line.starts_with('\t'));
         if code_line(line) || continuation {
             run.push(line);
         } else {
+            all_code &= line.trim().is_empty();
             flush(&mut run, ex);
         }
     }
     flush(&mut run, ex);
+    if ex.code.is_empty() && all_code {
+        if let Err(e) = rlm_syntax::parse(trimmed) {
+            ex.bare_syntax_error = Some(e.render(trimmed, "<reply>"));
+        }
+    }
 }
 
 /// The answer of a block that is only one `FINAL(...)` / `FINAL_VAR(...)`
@@ -472,6 +483,18 @@ mod tests {
         let ex = extract("The answer is FINAL(Paris)");
         assert!(ex.code.is_empty());
         assert_eq!(ex.prose_final, Some(ProseFinal::Final("Paris".into())));
+    }
+
+    #[test]
+    fn bare_code_that_does_not_parse_keeps_its_syntax_error() {
+        let ex = extract("i = 0\nwhile True\n    i += 1");
+        assert!(ex.code.is_empty());
+        let error = ex.bare_syntax_error.expect("a syntax error");
+        assert!(error.contains("<reply>:2:") && error.contains("expected `:`"), "{error}");
+        // Prose, or prose around code, is not taken for a broken program.
+        assert_eq!(extract("I think the answer is in the file.").bare_syntax_error, None);
+        assert_eq!(extract("Let me look.\nx = (\nThen count.").bare_syntax_error, None);
+        assert_eq!(extract("print(1)").bare_syntax_error, None);
     }
 
     #[test]

@@ -157,6 +157,7 @@ pub struct Notes {
     pub invalid_language: String,
     pub invalid_claimed_output: String,
     pub invalid_no_code: String,
+    pub invalid_bare_syntax: String,
     pub finalize_soft_limit: String,
     pub finalize_budget: String,
     pub finalize_invalid_replies: String,

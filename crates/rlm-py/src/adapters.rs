@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use rlm_adapters::{
-    EnvVars, FakeAdapter as RustFake, FakeReply, FakeRule, FakeScript, MatchTarget, ModelAdapter,
-    OpenAiAdapter, OpenAiConfig, Secret, WhenExhausted, adapter_from_model_string,
+    AzureAuth, AzureConfig, EnvVars, FakeAdapter as RustFake, FakeReply, FakeRule, FakeScript,
+    MatchTarget, ModelAdapter, OpenAiAdapter, OpenAiConfig, Secret, WhenExhausted,
+    adapter_from_model_string, azure_adapter,
 };
 
 use crate::error::{BindError, BindResult};
-use crate::py_adapter::{LoopSlot, PyModelAdapter};
+use crate::py_adapter::{LoopSlot, PyModelAdapter, RaisedSlot};
 
 /// A deterministic scripted model, as pyrlm-runtime's `FakeAdapter`: each
 /// call is answered by the first rule whose pattern occurs in the messages
@@ -126,11 +127,98 @@ pub fn openai_compat_adapter(
     Ok(Adapter { inner: Arc::new(OpenAiAdapter::new(config)?) })
 }
 
+/// pyrlm-runtime's `AzureOpenAIAdapter`: the deployment `model` at the
+/// endpoint `OPENAI_ENDPOINT` (or `AZURE_OPENAI_ENDPOINT`, or
+/// `https://{AZURE_ACCOUNT_NAME}.openai.azure.com`), keyed by
+/// `AZURE_OPENAI_API_KEY`, API version `api_version` or
+/// `AZURE_OPENAI_API_VERSION` (default 2024-10-21); `timeout` in seconds.
+#[pyfunction]
+#[pyo3(signature = (model, *, api_version=None, timeout=180.0))]
+pub fn azure_openai_adapter(
+    model: &str,
+    api_version: Option<String>,
+    timeout: f64,
+) -> BindResult<Adapter> {
+    let env = EnvVars::from_process();
+    let squeeze = |v: &str| v.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let key = env.first(&["AZURE_OPENAI_API_KEY"]).map(squeeze).unwrap_or_default();
+    if key.is_empty() {
+        return Err(BindError::Config("Missing AZURE_OPENAI_API_KEY".into()));
+    }
+    let endpoint = match env.first(&["OPENAI_ENDPOINT", "AZURE_OPENAI_ENDPOINT"]).map(squeeze) {
+        Some(e) if !e.is_empty() => e,
+        _ => match env.first(&["AZURE_ACCOUNT_NAME"]).map(squeeze) {
+            Some(a) if !a.is_empty() => AzureConfig::endpoint_for_resource(&a),
+            _ => return Err(BindError::Config("Set OPENAI_ENDPOINT or AZURE_ACCOUNT_NAME".into())),
+        },
+    };
+    let mut config =
+        AzureConfig::new(squeeze(model), endpoint, AzureAuth::ApiKey(Secret::new(key)));
+    if let Some(v) =
+        api_version.or_else(|| env.first(&["AZURE_OPENAI_API_VERSION"]).map(str::to_string))
+    {
+        config.api_version = v;
+    }
+    config.http.timeout = seconds(timeout)?;
+    Ok(Adapter { inner: Arc::new(azure_adapter(config)?) })
+}
+
+/// pyrlm-runtime's `GenericChatAdapter` for a server speaking OpenAI's chat
+/// completions at `endpoint` (or `base_url` + `path`, which must end in
+/// `/chat/completions`), with `api_key` as a bearer token, extra `headers`,
+/// `timeout` seconds and `max_retries` retries (exponential from
+/// `retry_base_delay` to `retry_max_delay` seconds).
+#[pyfunction]
+#[pyo3(signature = (*, endpoint=None, base_url=None, path="/chat/completions", model=None, api_key=None, headers=None, timeout=60.0, max_retries=3, retry_base_delay=1.0, retry_max_delay=30.0))]
+#[allow(clippy::too_many_arguments)] // pyrlm's keyword arguments, one each
+pub fn generic_chat_adapter(
+    endpoint: Option<String>,
+    base_url: Option<String>,
+    path: &str,
+    model: Option<String>,
+    api_key: Option<String>,
+    headers: Option<Vec<(String, String)>>,
+    timeout: f64,
+    max_retries: u32,
+    retry_base_delay: f64,
+    retry_max_delay: f64,
+) -> BindResult<Adapter> {
+    let endpoint = match (endpoint, base_url) {
+        (Some(e), _) => e,
+        (None, Some(b)) if !b.is_empty() => {
+            format!("{}/{}", b.trim_end_matches('/'), path.trim_start_matches('/'))
+        }
+        _ => return Err(BindError::Config("endpoint or base_url is required".into())),
+    };
+    let Some(base) = endpoint.strip_suffix("/chat/completions") else {
+        return Err(BindError::Config(format!(
+            "GenericChatAdapter: {endpoint:?} does not end in /chat/completions; rlm_rs speaks \
+             OpenAI's chat completions only (for another protocol pass an object with complete())"
+        )));
+    };
+    let model = model.unwrap_or_default();
+    let mut config = OpenAiConfig::new("generic", model, base.to_string());
+    config.api_key = api_key.filter(|k| !k.is_empty()).map(Secret::new);
+    config.extra_headers = headers.unwrap_or_default();
+    config.http.timeout = seconds(timeout)?;
+    config.http.retry.max_retries = max_retries;
+    config.http.retry.base_delay = seconds(retry_base_delay)?;
+    config.http.retry.max_delay = seconds(retry_max_delay)?;
+    Ok(Adapter { inner: Arc::new(OpenAiAdapter::new(config)?) })
+}
+
+fn seconds(s: f64) -> BindResult<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(s)
+        .map_err(|_| BindError::Config(format!("a duration of {s} seconds is not valid")))
+}
+
 /// A model passed from Python, as the Rust adapter, plus the event-loop slot
 /// of an `async def complete` adapter (so `arun` can point it at its loop).
 pub struct Resolved {
     pub adapter: Arc<dyn ModelAdapter>,
     pub event_loop: Option<LoopSlot>,
+    /// A Python adapter's last exception.
+    pub raised: Option<RaisedSlot>,
 }
 
 /// `object` as a model: a `FakeAdapter`, an `Adapter`, a model string, or
@@ -138,20 +226,24 @@ pub struct Resolved {
 pub fn resolve(py: Python<'_>, object: &Bound<'_, PyAny>) -> PyResult<Resolved> {
     if let Ok(fake) = object.cast::<PyFakeAdapter>() {
         let adapter: Arc<dyn ModelAdapter> = fake.borrow().adapter()?;
-        return Ok(Resolved { adapter, event_loop: None });
+        return Ok(Resolved { adapter, event_loop: None, raised: None });
     }
     if let Ok(a) = object.cast::<Adapter>() {
-        return Ok(Resolved { adapter: Arc::clone(&a.get().inner), event_loop: None });
+        return Ok(Resolved {
+            adapter: Arc::clone(&a.get().inner),
+            event_loop: None,
+            raised: None,
+        });
     }
     if let Ok(model) = object.extract::<String>() {
         let adapter =
             adapter_from_model_string(&model, &EnvVars::from_process()).map_err(BindError::from)?;
-        return Ok(Resolved { adapter, event_loop: None });
+        return Ok(Resolved { adapter, event_loop: None, raised: None });
     }
     if object.hasattr("complete")? && object.getattr("complete")?.is_callable() {
         let a = PyModelAdapter::new(py, object)?;
-        let slot = a.loop_slot();
-        return Ok(Resolved { adapter: Arc::new(a), event_loop: Some(slot) });
+        let (slot, raised) = (a.loop_slot(), a.raised_slot());
+        return Ok(Resolved { adapter: Arc::new(a), event_loop: Some(slot), raised: Some(raised) });
     }
     let type_name = object.get_type().name()?.to_string();
     Err(BindError::Config(format!(

@@ -5,7 +5,8 @@
 //! cancels the run and its in-flight subcalls. The Python class `rlm_rs.RLM`
 //! wraps it (pyrlm-runtime's parameter names, the `Trace` object).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -25,7 +26,7 @@ use crate::context::PyContext;
 use crate::error::{BindError, BindResult};
 use crate::event_listener::PyEventListener;
 use crate::limits::PyLimits;
-use crate::py_adapter::LoopSlot;
+use crate::py_adapter::{LoopSlot, RaisedSlot};
 use crate::py_retriever::PyRetriever;
 use crate::runtime::{runtime, wait_interruptibly};
 
@@ -68,6 +69,51 @@ pub struct PyEngine {
     /// pyrlm's `event_listener`, subscribed to each run's session (a
     /// `Session` does not take the builder's listeners).
     listener: Option<Arc<dyn TraceListener>>,
+    /// The root model's last Python exception (a `ModelError`'s cause).
+    root_raised: Option<RaisedSlot>,
+    /// The runs in progress, for `cancel()`.
+    running: Running,
+}
+
+/// The cancellers of the runs in progress, by a number of their own.
+#[derive(Default, Clone)]
+struct Running(Arc<Mutex<RunningInner>>);
+
+#[derive(Default)]
+struct RunningInner {
+    next: u64,
+    runs: HashMap<u64, Canceller>,
+}
+
+impl Running {
+    /// Registers a run until the returned guard drops; a cancel already
+    /// asked of this engine does not carry over to it.
+    fn add(&self, canceller: Canceller) -> RunningGuard {
+        let mut inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        inner.next += 1;
+        let id = inner.next;
+        inner.runs.insert(id, canceller);
+        RunningGuard { running: self.clone(), id }
+    }
+
+    fn cancel_all(&self) {
+        let inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        for c in inner.runs.values() {
+            c.cancel();
+        }
+    }
+}
+
+/// Removes its run from [`Running`] when dropped.
+struct RunningGuard {
+    running: Running,
+    id: u64,
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        self.running.0.lock().unwrap_or_else(|p| p.into_inner()).runs.remove(&self.id);
+    }
 }
 
 #[pymethods]
@@ -114,8 +160,10 @@ impl PyEngine {
         // pyrlm's keyword arguments below override them.
         let cfg = rlm_config_of(config)?;
         let root = resolve(py, adapter)?;
+        let root_raised = root.raised;
         let mut loops: Vec<LoopSlot> = root.event_loop.into_iter().collect();
-        let mut builder = Rlm::builder().root(root.adapter);
+        let mut builder =
+            Rlm::builder().root(root.adapter).functions_flavor(rlm_core::Flavor::Pyrlm);
         if let Some(sub) = subcall_adapter.filter(|s| !s.is_none()) {
             let sub = resolve(py, sub)?;
             loops.extend(sub.event_loop);
@@ -198,7 +246,7 @@ impl PyEngine {
         }
         builder = builder.scheduler(scheduler);
         let rlm = builder.build().map_err(BindError::from)?;
-        Ok(PyEngine { rlm, loops, listener })
+        Ok(PyEngine { rlm, loops, listener, root_raised, running: Running::default() })
     }
 
     /// Runs `query` over `context`, blocking (without the GIL). Returns
@@ -219,8 +267,16 @@ impl PyEngine {
             session.start(query).map_err(BindError::from)?
         };
         let canceller = handle.canceller();
+        let _running = self.running.add(handle.canceller());
         let execution = wait_interruptibly(py, handle.wait(), move || canceller.cancel())?;
-        outcome(py, execution.map_err(BindError::from)?)
+        outcome(py, execution.map_err(BindError::from)?, self.root_raised.as_ref())
+    }
+
+    /// Cancels every run of this engine in progress (from any thread): a
+    /// program computing stops at its next check, subcalls in flight are
+    /// dropped, and each run ends with `finish["kind"] == "cancelled"`.
+    fn cancel(&self) {
+        self.running.cancel_all();
     }
 
     /// `run` as an asyncio awaitable on the running loop. Cancelling the
@@ -237,14 +293,17 @@ impl PyEngine {
         }
         init_async_runtime()?;
         let session = self.session(context);
+        let running = self.running.clone();
+        let raised = self.root_raised.clone();
         pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, async move {
             let handle = session.start(query).map_err(BindError::from)?;
+            let _running = running.add(handle.canceller());
             // Dropped without being disarmed when the Python task is cancelled.
             let guard = CancelOnDrop(Some(handle.canceller()));
             let execution = handle.wait().await;
             guard.disarm();
             let execution = execution.map_err(BindError::from)?;
-            Python::attach(|py| outcome(py, execution))
+            Python::attach(|py| outcome(py, execution, raised.as_ref()))
         })
     }
 }
@@ -289,9 +348,25 @@ fn init_async_runtime() -> BindResult<()> {
     Ok(())
 }
 
-fn outcome(py: Python<'_>, execution: Execution) -> PyResult<Py<PyTuple>> {
+/// The run's result for Python; a root model that failed is a `ModelError`,
+/// whose cause is the exception a Python root adapter raised (`raised`).
+fn outcome(
+    py: Python<'_>,
+    execution: Execution,
+    raised: Option<&RaisedSlot>,
+) -> PyResult<Py<PyTuple>> {
     if let Finish::ModelError { message } = &execution.finish {
-        return Err(BindError::Model(format!("the root model failed: {message}")).into());
+        let cause = raised.and_then(|r| r.lock().unwrap_or_else(|p| p.into_inner()).take());
+        let message = match &cause {
+            Some(e) => {
+                let value = e.value(py);
+                let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                let text = value.str().map(|s| s.to_string()).unwrap_or_default();
+                format!("the root model failed: the Python adapter raised {type_name}: {text}")
+            }
+            None => format!("the root model failed: {message}"),
+        };
+        return Err(BindError::Model { message, cause }.into());
     }
     let events = serde_json::to_string(&execution.events)
         .map_err(|e| BindError::Internal(format!("trace events: {e}")))?;

@@ -1,7 +1,7 @@
 //! The crate's error type and how each variant becomes a Python exception
 //! (the classes live in `rlm_rs/errors.py`; they are looked up by name).
 
-use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use rlm_interp::{ErrorKind, LimitKind, RuntimeErrorInfo};
 
@@ -14,15 +14,16 @@ pub enum BindError {
     /// A Python value that has no DSL form (or the reverse).
     #[error("{0}")]
     Convert(String),
-    /// A program ended with an error (syntax, uncaught exception or limit).
+    /// A program ended with an error (syntax, uncaught exception or limit);
+    /// `place`: where a syntax error is.
     #[error("{}", .info.last_line())]
-    Program { info: Box<RuntimeErrorInfo>, rendered: String },
-    /// The root model failed.
-    #[error("{0}")]
-    Model(String),
-    /// The run was interrupted (Ctrl-C) and cancelled.
-    #[error("interrupted: the run was cancelled")]
-    Interrupted,
+    Program { info: Box<RuntimeErrorInfo>, rendered: String, place: Option<SyntaxPlace> },
+    /// The root model failed; `cause`: the exception a Python adapter raised.
+    #[error("{message}")]
+    Model { message: String, cause: Option<PyErr> },
+    /// The run was cancelled (`cancel()` from another thread or task).
+    #[error("the run was cancelled")]
+    Cancelled,
     /// A bug or a broken invariant in the runtime.
     #[error("internal error: {0}")]
     Internal(String),
@@ -41,6 +42,40 @@ pub enum BindError {
     /// The subcall cache could not be opened.
     #[error(transparent)]
     Cache(#[from] rlm_cache::CacheError),
+}
+
+/// Where a syntax error is, as `SyntaxError` says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxPlace {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The line's text.
+    pub text: String,
+}
+
+/// The place of a syntax error in `source`: the parser's first diagnostic
+/// (parsed again: the interpreter's error keeps only the rendered text), or
+/// the line a compile-time error names. `None` for other errors.
+pub fn syntax_place(info: &RuntimeErrorInfo, source: &str) -> Option<SyntaxPlace> {
+    if !matches!(info.kind, ErrorKind::Syntax) {
+        return None;
+    }
+    let (line, column) = match info.traceback.last() {
+        Some((_, line)) => {
+            let line = usize::try_from(*line).ok()?;
+            let text = source.lines().nth(line.checked_sub(1)?)?;
+            (line, text.chars().take_while(|c| c.is_whitespace()).count() + 1)
+        }
+        None => {
+            let error = rlm_syntax::parse(source).err()?;
+            let at = error.diagnostics.first()?.span.start;
+            rlm_syntax::line_col(source, usize::try_from(at).ok()?)
+        }
+    };
+    let text = source.lines().nth(line.checked_sub(1)?).unwrap_or("").to_string();
+    Some(SyntaxPlace { line, column, text })
 }
 
 /// The `snake_case` name of a limit, as `rlm_rs.errors.limit_class` takes it.
@@ -62,9 +97,23 @@ fn errors_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>>
 }
 
 /// The Python exception of a program error.
-fn program_exception(py: Python<'_>, info: &RuntimeErrorInfo, rendered: &str) -> PyResult<PyErr> {
+fn program_exception(
+    py: Python<'_>,
+    info: &RuntimeErrorInfo,
+    rendered: &str,
+    place: Option<&SyntaxPlace>,
+) -> PyResult<PyErr> {
     let class = match &info.kind {
-        ErrorKind::Syntax => errors_class(py, "SandboxSyntaxError")?,
+        ErrorKind::Syntax => {
+            let class = errors_class(py, "SandboxSyntaxError")?;
+            let (line, column, text) = match place {
+                Some(p) => (Some(p.line), Some(p.column), Some(p.text.as_str())),
+                None => (None, None, None),
+            };
+            let args =
+                (rendered, info.type_name.as_str(), info.message.as_str(), line, column, text);
+            return Ok(PyErr::from_value(class.call1(args)?));
+        }
         ErrorKind::Exception => {
             errors_class(py, "program_class")?.call1((info.type_name.as_str(),))?
         }
@@ -78,13 +127,21 @@ impl BindError {
     /// The Python exception for this error.
     pub fn into_pyerr(self, py: Python<'_>) -> PyErr {
         let made = match &self {
-            BindError::Program { info, rendered } => program_exception(py, info, rendered),
-            BindError::Interrupted => return PyKeyboardInterrupt::new_err(self.to_string()),
+            BindError::Program { info, rendered, place } => {
+                program_exception(py, info, rendered, place.as_ref())
+            }
+            BindError::Cancelled => errors_class(py, "Cancelled")
+                .and_then(|c| c.call1((self.to_string(),)))
+                .map(PyErr::from_value),
             BindError::Convert(m) => return PyTypeError::new_err(m.clone()),
             BindError::Internal(m) => return PyRuntimeError::new_err(m.clone()),
-            BindError::Model(m) => errors_class(py, "ModelError")
-                .and_then(|c| c.call1((m.as_str(),)))
-                .map(PyErr::from_value),
+            BindError::Model { message, cause } => {
+                errors_class(py, "ModelError").and_then(|c| c.call1((message.as_str(),))).map(|e| {
+                    let e = PyErr::from_value(e);
+                    e.set_cause(py, cause.as_ref().map(|c| c.clone_ref(py)));
+                    e
+                })
+            }
             BindError::Config(_)
             | BindError::Core(_)
             | BindError::Session(_)

@@ -62,6 +62,17 @@ pub fn host_error(err: PyErr, interrupt: &PyInterrupt) -> HostError {
             .flatten()
             .and_then(|n| ExcKind::ALL.iter().copied().find(|k| k.name() == n))
             .unwrap_or(ExcKind::RuntimeError);
+        // `str(KeyError('zz'))` is `"'zz'"`; the program's KeyError quotes
+        // its argument itself, so it is given the argument, not its quoted form.
+        let message = match value
+            .getattr("args")
+            .and_then(|a| a.cast_into::<PyTuple>().map_err(Into::into))
+        {
+            Ok(args) if kind == ExcKind::KeyError && args.len() == 1 => {
+                args.get_item(0).and_then(|a| a.str()).map(|s| s.to_string()).unwrap_or(message)
+            }
+            _ => message,
+        };
         HostError::typed(kind, message)
     })
 }

@@ -11,7 +11,8 @@
 //! Python builds; resolving a model argument), `py_adapter.rs` (a Python
 //! object as a model), `event_listener.rs` (a Python trace listener),
 //! `py_retriever.rs` (a Python retriever behind `es_*`), `context.rs`, `cache.rs`, `runtime.rs` (the tokio
-//! runtime; waiting with Ctrl-C handled), `error.rs`.
+//! runtime; waiting with Ctrl-C handled), `worker.rs` (the thread a sandbox's
+//! interpreter lives on), `error.rs`.
 
 use pyo3::prelude::*;
 
@@ -28,6 +29,7 @@ mod py_adapter;
 mod py_retriever;
 mod runtime;
 mod sandbox;
+mod worker;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -42,6 +44,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<adapters::PyFakeAdapter>()?;
     m.add_class::<adapters::Adapter>()?;
     m.add_function(wrap_pyfunction!(adapters::openai_compat_adapter, m)?)?;
+    m.add_function(wrap_pyfunction!(adapters::azure_openai_adapter, m)?)?;
+    m.add_function(wrap_pyfunction!(adapters::generic_chat_adapter, m)?)?;
     m.add_class::<engine::PyEngine>()?;
     Ok(())
 }

@@ -3,6 +3,31 @@
 
 use pyo3::prelude::*;
 
+use crate::error::{BindError, BindResult};
+
+/// A limit given as a keyword argument: a non-negative `int` that fits in
+/// 64 bits, or an error naming the field (not pyo3's bare `OverflowError`).
+fn field(name: &str, value: Option<&Bound<'_, PyAny>>) -> BindResult<Option<u64>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else { return Ok(None) };
+    let bad = || {
+        let shown = value.repr().map(|r| r.to_string()).unwrap_or_default();
+        BindError::Config(format!(
+            "Limits.{name} must be a non-negative int that fits in 64 bits, got {shown}"
+        ))
+    };
+    let is_int = value.is_instance_of::<pyo3::types::PyInt>()
+        && !value.is_instance_of::<pyo3::types::PyBool>();
+    if !is_int {
+        return Err(bad());
+    }
+    value.extract::<u64>().map(Some).map_err(|_| bad())
+}
+
+/// [`field`] for the limits counted in `usize`.
+fn size_field(name: &str, value: Option<&Bound<'_, PyAny>>) -> BindResult<Option<usize>> {
+    field(name, value).map(|v| v.map(|v| usize::try_from(v).unwrap_or(usize::MAX)))
+}
+
 /// Resource limits of a sandbox. Every limit is checked before the work
 /// happens; hitting one raises a `LimitExceeded` subclass.
 #[pyclass(module = "rlm_rs", get_all, set_all, from_py_object, name = "Limits")]
@@ -32,26 +57,30 @@ impl PyLimits {
     #[pyo3(signature = (*, fuel=None, memory_bytes=None, max_str_len=None, max_collection_len=None, max_call_depth=None, max_nesting=None, max_output_bytes=None, regex_backtrack_limit=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        fuel: Option<u64>,
-        memory_bytes: Option<usize>,
-        max_str_len: Option<usize>,
-        max_collection_len: Option<usize>,
-        max_call_depth: Option<usize>,
-        max_nesting: Option<usize>,
-        max_output_bytes: Option<usize>,
-        regex_backtrack_limit: Option<usize>,
-    ) -> PyLimits {
+        fuel: Option<&Bound<'_, PyAny>>,
+        memory_bytes: Option<&Bound<'_, PyAny>>,
+        max_str_len: Option<&Bound<'_, PyAny>>,
+        max_collection_len: Option<&Bound<'_, PyAny>>,
+        max_call_depth: Option<&Bound<'_, PyAny>>,
+        max_nesting: Option<&Bound<'_, PyAny>>,
+        max_output_bytes: Option<&Bound<'_, PyAny>>,
+        regex_backtrack_limit: Option<&Bound<'_, PyAny>>,
+    ) -> BindResult<PyLimits> {
         let d = PyLimits::from(rlm_interp::Limits::default());
-        PyLimits {
-            fuel: fuel.unwrap_or(d.fuel),
-            memory_bytes: memory_bytes.unwrap_or(d.memory_bytes),
-            max_str_len: max_str_len.unwrap_or(d.max_str_len),
-            max_collection_len: max_collection_len.unwrap_or(d.max_collection_len),
-            max_call_depth: max_call_depth.unwrap_or(d.max_call_depth),
-            max_nesting: max_nesting.unwrap_or(d.max_nesting),
-            max_output_bytes: max_output_bytes.unwrap_or(d.max_output_bytes),
-            regex_backtrack_limit: regex_backtrack_limit.unwrap_or(d.regex_backtrack_limit),
-        }
+        Ok(PyLimits {
+            fuel: field("fuel", fuel)?.unwrap_or(d.fuel),
+            memory_bytes: size_field("memory_bytes", memory_bytes)?.unwrap_or(d.memory_bytes),
+            max_str_len: size_field("max_str_len", max_str_len)?.unwrap_or(d.max_str_len),
+            max_collection_len: size_field("max_collection_len", max_collection_len)?
+                .unwrap_or(d.max_collection_len),
+            max_call_depth: size_field("max_call_depth", max_call_depth)?
+                .unwrap_or(d.max_call_depth),
+            max_nesting: size_field("max_nesting", max_nesting)?.unwrap_or(d.max_nesting),
+            max_output_bytes: size_field("max_output_bytes", max_output_bytes)?
+                .unwrap_or(d.max_output_bytes),
+            regex_backtrack_limit: size_field("regex_backtrack_limit", regex_backtrack_limit)?
+                .unwrap_or(d.regex_backtrack_limit),
+        })
     }
 
     fn __repr__(&self) -> String {

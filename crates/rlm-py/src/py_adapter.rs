@@ -22,12 +22,16 @@ use tokio::sync::oneshot;
 /// background loop of `rlm_rs._aio`).
 pub type LoopSlot = Arc<Mutex<Option<Py<PyAny>>>>;
 
+/// The exception `complete` raised last (the cause of a root `ModelError`).
+pub type RaisedSlot = Arc<Mutex<Option<PyErr>>>;
+
 /// A model served by a Python object.
 pub struct PyModelAdapter {
     object: Py<PyAny>,
     is_async: bool,
     model: ModelId,
     event_loop: LoopSlot,
+    raised: RaisedSlot,
 }
 
 impl PyModelAdapter {
@@ -55,7 +59,21 @@ impl PyModelAdapter {
             is_async,
             model: ModelId::new("python", name.as_str()),
             event_loop: LoopSlot::default(),
+            raised: RaisedSlot::default(),
         })
+    }
+
+    /// Where the exception `complete` raised last is kept.
+    pub fn raised_slot(&self) -> RaisedSlot {
+        Arc::clone(&self.raised)
+    }
+
+    /// `e` as the adapter's error, kept as the last exception raised.
+    fn raised(&self, e: &PyErr) -> AdapterError {
+        Python::attach(|py| {
+            *self.raised.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone_ref(py));
+        });
+        raised(e)
     }
 
     /// Where this adapter's coroutines run (see [`LoopSlot`]).
@@ -100,14 +118,14 @@ impl PyModelAdapter {
             let submit = py.import("rlm_rs._aio")?.getattr("submit")?;
             Ok(submit.call1((coroutine, event_loop, done))?.unbind())
         })
-        .map_err(|e| raised(&e))?;
+        .map_err(|e| self.raised(&e))?;
         // Dropped before the task ends (the run was cancelled): cancel the task.
         let guard = CancelTask(Some(task));
         let out = rx.await;
         guard.disarm();
         let out = out
             .map_err(|_| AdapterError::Config("the Python adapter's task vanished".into()))?
-            .map_err(|e| raised(&e))?;
+            .map_err(|e| self.raised(&e))?;
         Python::attach(|py| completion(py, out.bind(py), request, &self.model, started))
     }
 
@@ -249,12 +267,13 @@ impl ModelAdapter for PyModelAdapter {
                 is_async: false,
                 model: self.model.clone(),
                 event_loop: LoopSlot::default(),
+                raised: Arc::clone(&self.raised),
             };
             let request = request.clone();
             let joined = tokio::task::spawn_blocking(move || {
                 let started = Instant::now();
                 Python::attach(|py| {
-                    let reply = this.invoke(py, &request).map_err(|e| raised(&e))?;
+                    let reply = this.invoke(py, &request).map_err(|e| this.raised(&e))?;
                     completion(py, reply.bind(py), &request, &this.model, started)
                 })
             })

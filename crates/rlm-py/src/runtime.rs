@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use crate::error::{BindError, BindResult};
 
 /// How often a blocked `run()` wakes to let Python handle signals.
-const SIGNAL_POLL: Duration = Duration::from_millis(50);
+const SIGNAL_POLL: Duration = Duration::from_millis(10);
 
 /// The shared multi-thread runtime (two workers: model calls are I/O).
 pub fn runtime() -> BindResult<&'static tokio::runtime::Runtime> {

@@ -19,3 +19,24 @@ async def use_arun(box: Sandbox) -> SandboxResult:
 
 events: "list[Any]" = []
 RLM(FakeAdapter(script=["x"]), system_prompt="s", repl_backend="monty", event_listener=events.append, parallel_subcalls=False)
+
+
+# The exception classes are names mypy sees (not made at run time).
+from rlm_rs.errors import Cancelled, FuelExhausted, ProgramKeyError, ProgramValueError, SandboxSyntaxError
+
+
+def classify(box: Sandbox, code: str) -> str:
+    try:
+        box.run(code)
+    except ProgramValueError as e:
+        return "value: " + e.message
+    except ProgramKeyError as e:
+        return "key: " + e.rendered
+    except SandboxSyntaxError as e:
+        line: "int | None" = e.lineno
+        return f"syntax at {line}"
+    except FuelExhausted:
+        return "fuel"
+    except Cancelled:
+        return "cancelled"
+    return "ok"

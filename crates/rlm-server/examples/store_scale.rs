@@ -4,18 +4,20 @@
 //! store, and one session's per-execution time at its first and its last
 //! turns of T. Prints a Markdown table (medians of sequential requests).
 //!
-//! `cargo run --release -p rlm-server --example store_scale -- [N] [T] [RESULT_BYTES]`
-//! (defaults 25000, 5000, 2000; RESULT_BYTES pads each stored execution).
+//! `cargo run --release -p rlm-server --example store_scale -- [N] [T] [RESULT_BYTES] [STORE]`
+//! (defaults 25000, 5000, 2000, sled; RESULT_BYTES pads each stored
+//! execution; STORE is `sled` or a PostgreSQL URL, whose store goes in a
+//! schema `rlm_bench_<random>` dropped at the end).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rlm_adapters::FakeScript;
 use rlm_server::store::{
-    ExecutionRecord, ExecutionStatus, SessionRecord, SettledExecution, SledStore, Spend, Store,
-    new_session_state, now_micros,
+    ExecutionRecord, ExecutionStatus, PgStore, SessionRecord, SettledExecution, SledStore, Spend,
+    Store, new_session_state, now_micros,
 };
-use rlm_server::{Server, ServerConfig};
+use rlm_server::{DatabaseConfig, Server, ServerConfig};
 use uuid::Uuid;
 
 const SESSIONS: usize = 32;
@@ -35,7 +37,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 /// Stores `count` settled executions spread over the sessions, `WRITERS` at once.
-async fn populate(store: &Arc<SledStore>, sessions: &[Uuid], count: usize, pad: usize) {
+async fn populate(store: &Arc<dyn Store>, sessions: &[Uuid], count: usize, pad: usize) {
     let per_writer = count.div_ceil(WRITERS);
     let mut tasks = Vec::new();
     for w in 0..WRITERS {
@@ -99,9 +101,20 @@ async fn time_get(client: &reqwest::Client, base: &str, path: &str) -> Duration 
     median(times)
 }
 
-async fn start(dir: &std::path::Path) -> (Server, String, Duration) {
+/// Opens the store the server will use (sled in `data/db`, or PostgreSQL).
+async fn open(data: &std::path::Path, database: &DatabaseConfig) -> Arc<dyn Store> {
+    match database {
+        DatabaseConfig::Sled => Arc::new(SledStore::open(&data.join("db")).unwrap()),
+        DatabaseConfig::Postgres { url, schema } => {
+            Arc::new(PgStore::connect(url, schema).await.unwrap())
+        }
+    }
+}
+
+async fn start(dir: &std::path::Path, database: &DatabaseConfig) -> (Server, String, Duration) {
     let mut c = ServerConfig::local(dir.to_path_buf(), script());
     c.bind = "127.0.0.1:0".parse().unwrap();
+    c.database = database.clone();
     let t = Instant::now();
     let server = Server::start(c).await.unwrap();
     let took = t.elapsed();
@@ -121,6 +134,14 @@ fn dir_bytes(path: &std::path::Path) -> u64 {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let (large, turns, pad) = (arg(1, 25_000), arg(2, 5_000), arg(3, 2_000));
+    let database = match std::env::args().nth(4) {
+        None => DatabaseConfig::Sled,
+        Some(s) if s == "sled" => DatabaseConfig::Sled,
+        Some(url) => DatabaseConfig::Postgres {
+            url,
+            schema: format!("rlm_bench_{}", Uuid::new_v4().simple()),
+        },
+    };
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let client = reqwest::Client::new();
@@ -130,7 +151,7 @@ async fn main() {
     let mut stored = 0;
     for target in [20, large] {
         {
-            let store = Arc::new(SledStore::open(&data.join("db")).unwrap());
+            let store = open(&data, &database).await;
             if sessions.is_empty() {
                 for _ in 0..SESSIONS {
                     let id = Uuid::new_v4();
@@ -157,15 +178,20 @@ async fn main() {
             stored = target;
             store.flush().await.unwrap();
         }
-        // sled's own first open after the writes (its recovery, and waiting
-        // for the writer's handle to let go of the lock), apart from the
-        // server's start-up, which opens the store again.
+        // The store's own first open after the writes (sled: its recovery,
+        // and waiting for the writer's handle to let go of the lock;
+        // PostgreSQL: connecting and checking the migrations), apart from
+        // the server's start-up, which opens the store again.
         let t = Instant::now();
-        drop(SledStore::open(&data.join("db")).unwrap());
-        let sled_open = t.elapsed();
-        let (server, base, startup) = start(&data).await;
-        let mut cells =
-            vec![format!("{stored}"), format!("{:.1} MB", dir_bytes(&data) as f64 / 1e6)];
+        let store = open(&data, &database).await;
+        let first_open = t.elapsed();
+        let on_disk = match database {
+            DatabaseConfig::Sled => dir_bytes(&data),
+            DatabaseConfig::Postgres { .. } => store.size_on_disk().await.unwrap(),
+        };
+        drop(store);
+        let (server, base, startup) = start(&data, &database).await;
+        let mut cells = vec![format!("{stored}"), format!("{:.1} MB", on_disk as f64 / 1e6)];
         for path in paths {
             cells.push(format!(
                 "{:.2} ms",
@@ -173,12 +199,12 @@ async fn main() {
             ));
         }
         cells.push(format!("{:.0} ms", startup.as_secs_f64() * 1e3));
-        cells.push(format!("{:.0} ms", sled_open.as_secs_f64() * 1e3));
+        cells.push(format!("{:.0} ms", first_open.as_secs_f64() * 1e3));
         rows.push(cells);
         server.stop().await.unwrap();
     }
     println!(
-        "| executions stored | store on disk | /api/stats | /api/executions?limit=1 | /api/sessions?limit=1 | start-up | first sled open after the writes |"
+        "| executions stored | store on disk | /api/stats | /api/executions?limit=1 | /api/sessions?limit=1 | start-up | first store open after the writes |"
     );
     println!("|---|---|---|---|---|---|---|");
     for r in rows {
@@ -186,7 +212,7 @@ async fn main() {
     }
 
     // One session's executions, one after another: the first and the last 100 of `turns`.
-    let (server, base, _) = start(&data).await;
+    let (server, base, _) = start(&data, &database).await;
     let created: serde_json::Value = client
         .post(format!("{base}/api/sessions"))
         .json(&serde_json::json!({"name": "long", "context": "some context to read"}))
@@ -227,4 +253,7 @@ async fn main() {
     println!("| turns {}-{turns} | {:.2} ms |", turns.saturating_sub(99), last.as_secs_f64() * 1e3);
     println!("(history total reported: {})", history["total"]);
     server.stop().await.unwrap();
+    if let DatabaseConfig::Postgres { url, schema } = &database {
+        PgStore::connect(url, schema).await.unwrap().drop_schema().await.unwrap();
+    }
 }

@@ -188,6 +188,24 @@ pub struct ServerConfig {
     pub isolation: ServerIsolation,
     /// What the retention sweeper keeps (`--retain-days`, `--max-store-gb`).
     pub retention: crate::retention::RetentionConfig,
+    /// Where the records live: sled in `data_dir/db` (the default) or PostgreSQL.
+    pub database: DatabaseConfig,
+}
+
+/// The store the server keeps its records in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum DatabaseConfig {
+    /// sled, embedded, in `data_dir/db`: one process.
+    #[default]
+    Sled,
+    /// PostgreSQL at `url` (`--database-url`, `DATABASE_URL`), in `schema`
+    /// (created and migrated at start): servers may share it.
+    Postgres { url: String, schema: String },
+}
+
+impl DatabaseConfig {
+    /// The schema the PostgreSQL store uses unless told otherwise.
+    pub const DEFAULT_SCHEMA: &'static str = "rlm";
 }
 
 /// Where executions' programs run.
@@ -216,6 +234,7 @@ impl ServerConfig {
             shutdown_grace: Duration::from_secs(10),
             isolation: ServerIsolation::None,
             retention: Default::default(),
+            database: DatabaseConfig::Sled,
         }
     }
 

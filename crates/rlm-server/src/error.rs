@@ -80,6 +80,7 @@ impl ServerError {
             ServerError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Rejected { status, .. } => *status,
             ServerError::Store(StoreError::BadCursor(_)) => StatusCode::BAD_REQUEST,
+            ServerError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Store(_)
             | ServerError::Config(_)
             | ServerError::Internal(_)
@@ -100,6 +101,7 @@ impl ServerError {
             ServerError::TooManyRequests { .. } => "too_many_requests",
             ServerError::ShuttingDown => "shutting_down",
             ServerError::Store(StoreError::BadCursor(_)) => "bad_request",
+            ServerError::Store(StoreError::Unavailable(_)) => "storage_unavailable",
             ServerError::Store(_) => "storage",
             ServerError::Context(_) => "context",
             ServerError::Model(_) => "model",

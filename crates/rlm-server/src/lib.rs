@@ -24,6 +24,7 @@
 
 mod api;
 mod auth;
+pub mod blobs;
 mod bus;
 mod config;
 mod contexts;
@@ -42,7 +43,8 @@ mod tree;
 mod web;
 
 pub use config::{
-    ApiKey, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation, ServerLimits,
+    ApiKey, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation,
+    ServerLimits,
 };
 pub use error::ServerError;
 pub use retention::{RetentionConfig, sweep as retention_sweep};

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{AppState, router};
 use crate::auth::Auth;
-use crate::config::{ServerConfig, ServerIsolation};
+use crate::config::{DatabaseConfig, ServerConfig, ServerIsolation};
 use crate::contexts::ContextFiles;
 use crate::engine::ServerEngine;
 use crate::error::ServerError;
@@ -22,6 +22,24 @@ use crate::executions::Executions;
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::store::{SledStore, Store};
+
+/// Opens the store the configuration names.
+async fn open_store(config: &ServerConfig) -> Result<Arc<dyn Store>, ServerError> {
+    match &config.database {
+        DatabaseConfig::Sled => {
+            let db_dir = config.data_dir.join("db");
+            Ok(Arc::new(tokio::task::block_in_place(|| SledStore::open(&db_dir))?))
+        }
+        #[cfg(feature = "postgres")]
+        DatabaseConfig::Postgres { url, schema } => {
+            Ok(Arc::new(crate::store::PgStore::connect(url, schema).await?))
+        }
+        #[cfg(not(feature = "postgres"))]
+        DatabaseConfig::Postgres { .. } => Err(ServerError::Config(
+            "--database-url: this build has no PostgreSQL store (the `postgres` feature)".into(),
+        )),
+    }
+}
 
 /// A running server.
 pub struct Server {
@@ -38,9 +56,7 @@ impl Server {
             what: format!("cannot create the data directory {}", config.data_dir.display()),
             source,
         })?;
-        let db_dir = config.data_dir.join("db");
-        let store: Arc<dyn Store> =
-            Arc::new(tokio::task::block_in_place(|| SledStore::open(&db_dir))?);
+        let store = open_store(&config).await?;
         let contexts = Arc::new(ContextFiles::open(config.data_dir.join("contexts"))?);
         let sandbox = match &config.isolation {
             ServerIsolation::None => SandboxHost::InProcess,

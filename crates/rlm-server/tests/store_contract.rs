@@ -1,9 +1,11 @@
 //! The store contract, written against the [`Store`] trait only: history
 //! stored apart and paged, cursor paging of every list, aggregates kept by
 //! the writes (and taken back out by deletes), the running index read at
-//! start-up, and the retention sweep. The sled store runs it here; another
-//! backend (the PostgreSQL store of the scale-out issue) runs the same
-//! `contract_*` functions against its own `Store`.
+//! start-up, and the retention sweep. Every `contract_*` function runs
+//! against the sled store and against the PostgreSQL store (each test in a
+//! schema of its own, dropped at the end).
+
+mod common;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -349,6 +351,51 @@ async fn sled_interrupt_reads_only_what_runs() {
 async fn sled_retention_deletes_old_ended_executions() {
     let (_dir, store) = sled();
     contract_retention_deletes_old_ended_executions(&store).await;
+}
+
+/// The contract on PostgreSQL: one test per `contract_*` function.
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use common::pg::with_store;
+
+    macro_rules! on_postgres {
+        ($($name:ident),* $(,)?) => {$(
+            rlm_testenv::needs_postgres! {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    with_store(|store| async move { super::$name(&store).await }).await;
+                }
+            }
+        )*};
+    }
+
+    on_postgres!(
+        contract_history_is_stored_apart_and_paged,
+        contract_lists_page_by_cursor_newest_first,
+        contract_aggregates_follow_every_write_and_delete,
+        contract_interrupt_reads_only_what_runs,
+        contract_retention_deletes_old_ended_executions,
+    );
+
+    rlm_testenv::needs_postgres! {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres_aggregates_and_indexes_survive_a_reconnect() {
+            with_store(|store| async move {
+                let s = session("frank", T0);
+                store.put_session(&s).await.unwrap();
+                for n in 0..3 {
+                    run_in_session(&store, s.id, T0 + n, n as usize).await;
+                }
+                let url = common::pg::database_url();
+                let again = rlm_server::store::PgStore::connect(&url, store.schema()).await.unwrap();
+                assert_eq!(again.stats("frank", None).await.unwrap().totals.executions, 3);
+                assert_eq!(again.list_sessions("frank", &page(5)).await.unwrap().total, 1);
+                assert_eq!(again.history(s.id, 0, 10).await.unwrap().turns.len(), 3);
+            })
+            .await;
+        }
+    }
 }
 
 #[tokio::test]

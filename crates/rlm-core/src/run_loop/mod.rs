@@ -464,6 +464,8 @@ impl Runner {
             notes_t.invalid_empty.clone()
         } else if !ex.rejected_languages.is_empty() {
             self.note(&notes_t.invalid_language, &[("languages", &languages)])
+        } else if let Some(error) = &ex.bare_syntax_error {
+            self.note(&notes_t.invalid_bare_syntax, &[("error", error.trim_end())])
         } else if ex.claimed_output {
             notes_t.invalid_claimed_output.clone()
         } else {

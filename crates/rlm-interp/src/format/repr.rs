@@ -9,7 +9,7 @@ use crate::types::float::float_repr;
 use crate::types::native::{native_repr, native_str};
 use crate::types::range::range_repr;
 use crate::types::set::set_order;
-use crate::types::str::repr::repr_str;
+use crate::types::str::repr::{repr_len, repr_str_into};
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -83,9 +83,14 @@ impl Vm {
             Value::Float(f) => out.push_str(&float_repr(*f)),
             Value::Str(s) => {
                 self.fuel(s.byte_len() as u64 / 64)?;
-                // Its quoted copy, then the text grown to hold it.
-                self.check_text_growth(out.len().saturating_add(s.byte_len()))?;
-                out.push_str(&repr_str(s.as_str()))
+                // Measured first: the text is held to the cap and the budget
+                // before it grows by the escaped form (up to 4x the string).
+                let needed = out.len().saturating_add(repr_len(s.as_str()));
+                if needed > self.limits.max_str_len {
+                    self.check_str_len(needed)?;
+                }
+                self.check_text_growth(needed)?;
+                repr_str_into(s.as_str(), out)
             }
             Value::List(l) => self.list_repr(l, out, depth, seen)?,
             Value::Tuple(t) => self.tuple_repr(t, out, depth, seen)?,

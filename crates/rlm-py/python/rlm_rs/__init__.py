@@ -21,10 +21,18 @@ from ._native import (
     Suspension,
     __version__,
 )
-from .policy import Policy
+from .policy import (
+    MaxRecursionExceeded,
+    MaxStepsExceeded,
+    MaxSubcallsExceeded,
+    MaxTokensExceeded,
+    Policy,
+    PolicyError,
+)
 from .rlm import RLM
 from .trace import Step, Trace
 from .errors import (
+    Cancelled,
     ConfigError,
     LimitExceeded,
     ModelError,
@@ -38,9 +46,15 @@ __all__ = [
     "RLM",
     "Context",
     "FileCache",
+    "MaxRecursionExceeded",
+    "MaxStepsExceeded",
+    "MaxSubcallsExceeded",
+    "MaxTokensExceeded",
     "Policy",
+    "PolicyError",
     "Step",
     "Trace",
+    "Cancelled",
     "ConfigError",
     "HostCall",
     "LimitExceeded",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 from typing import Any, Awaitable, List
 
 
@@ -53,19 +54,37 @@ async def _host_call(sandbox: Any, call: Any) -> Any:
     return await func(*call.args, **call.kwargs)
 
 
+async def _off_loop(sandbox: Any, method: Any, *args: Any, **kwargs: Any) -> Any:
+    """Calls ``method`` (``start``/``resume``) on an executor thread: the
+    program computes on the sandbox's own thread while this loop runs. If the
+    awaiting task is cancelled, the program is cancelled too and waited for
+    (it stops within its next cancel check), then the cancellation goes on."""
+    loop = asyncio.get_running_loop()
+    fut = loop.run_in_executor(None, functools.partial(method, *args, **kwargs))
+    try:
+        return await asyncio.shield(fut)
+    except asyncio.CancelledError:
+        sandbox.cancel()
+        try:
+            await fut
+        except BaseException:
+            pass
+        raise
+
+
 async def sandbox_arun(sandbox: Any, code: str, inputs: Any) -> Any:
-    """``Sandbox.arun``: drives ``start``/``resume``, awaiting the suspended
-    calls (``async def`` host functions) together on the running loop. An
-    exception from a call is raised inside the program; cancellation
-    abandons the program and propagates."""
+    """``Sandbox.arun``: drives ``start``/``resume`` off the event loop,
+    awaiting the suspended calls (``async def`` host functions) together on
+    the running loop. An exception from a call is raised inside the program;
+    cancellation stops the program and propagates."""
     from ._native import Suspension
 
-    step = sandbox.start(code, inputs=inputs)
     try:
+        step = await _off_loop(sandbox, sandbox.start, code, inputs=inputs)
         while isinstance(step, Suspension):
             calls = list(step.calls)
             results = await asyncio.gather(*(_host_call(sandbox, c) for c in calls), return_exceptions=True)
-            step = sandbox.resume({c.id: r for c, r in zip(calls, results)})
+            step = await _off_loop(sandbox, sandbox.resume, {c.id: r for c, r in zip(calls, results)})
     except BaseException:
         sandbox._abandon()
         raise

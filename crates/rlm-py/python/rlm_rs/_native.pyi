@@ -70,8 +70,12 @@ class Sandbox:
     def register(self, name: str, func: Callable[..., Any]) -> None: ...
     def run(self, code: str, *, inputs: Optional[Mapping[str, Any]] = None) -> SandboxResult: ...
     async def arun(self, code: str, *, inputs: Optional[Mapping[str, Any]] = None) -> SandboxResult:
-        """``run`` for asyncio: ``async def`` host functions are awaited on
-        the running loop. Cancelling the task abandons the program."""
+        """``run`` for asyncio: the program runs off the event loop;
+        ``async def`` host functions are awaited on the running loop.
+        Cancelling the task stops the program."""
+    def cancel(self) -> None:
+        """Stops the running program (and calls queued before this one) from
+        any thread; its caller gets ``rlm_rs.errors.Cancelled``."""
     def _function(self, name: str) -> Optional[Callable[..., Any]]: ...
     def _abandon(self) -> None: ...
     def start(
@@ -123,9 +127,27 @@ def openai_compat_adapter(
     model: str, *, base_url: Optional[str] = None, api_key: Optional[str] = None
 ) -> Adapter: ...
 
+def azure_openai_adapter(
+    model: str, *, api_version: Optional[str] = None, timeout: float = 180.0
+) -> Adapter: ...
+def generic_chat_adapter(
+    *,
+    endpoint: Optional[str] = None,
+    base_url: Optional[str] = None,
+    path: str = "/chat/completions",
+    model: Optional[str] = None,
+    api_key: Optional[str] = None,
+    headers: Optional[List[Tuple[str, str]]] = None,
+    timeout: float = 60.0,
+    max_retries: int = 3,
+    retry_base_delay: float = 1.0,
+    retry_max_delay: float = 30.0,
+) -> Adapter: ...
+
 class Engine:
     def __init__(self, adapter: Any, **settings: Any) -> None: ...
     def run(self, query: str, context: Context) -> Tuple[Optional[str], str, str, int, str]: ...
     def arun(self, query: str, context: Context) -> Awaitable[Tuple[Optional[str], str, str, int, str]]: ...
+    def cancel(self) -> None: ...
 
 

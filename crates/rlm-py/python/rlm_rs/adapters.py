@@ -3,18 +3,57 @@
 * ``FakeAdapter(script=[...])`` with ``add_rule(pattern, response, regex=False, once=False)``:
   rules are matched against all messages joined with newlines, before the script.
 * ``OpenAICompatAdapter(model=..., base_url=..., api_key=...)``.
+* ``AzureOpenAIAdapter(model=..., api_version=None, timeout=180.0)``: pyrlm's
+  environment (``AZURE_OPENAI_API_KEY``, ``OPENAI_ENDPOINT`` or ``AZURE_ACCOUNT_NAME``,
+  ``AZURE_OPENAI_API_VERSION``).
+* ``GenericChatAdapter(endpoint= or base_url=, model=, api_key=, headers=, timeout=,
+  max_retries=, retry_base_delay=, retry_max_delay=)``: a server speaking OpenAI's chat
+  completions. ``payload_builder`` / ``response_parser`` are refused (``ConfigError``):
+  the request and reply are OpenAI's; for another protocol pass an object with
+  ``complete()``.
+* ``VertexAIAdapter``: refused (``ConfigError``): Google's SDK and credentials are not
+  part of rlm_rs; use ``Adapter("gemini:MODEL")`` (the Gemini API) or an object with
+  ``complete()`` around the Vertex SDK.
 * ``Adapter("provider:model")``: any provider the runtime knows (``openai:``,
   ``anthropic:``, ``azure:``, ``gemini:``, ``ollama:``, ``llamacpp:``, ``vllm:``,
   ``openrouter:``, ``fake:echo``...), keys from the environment.
 * Any object with ``complete(messages, **params)`` (sync or ``async def``)
-  returning a ``str``, an object with ``.text`` or a dict with ``"text"``.
+  returning a ``str``, an object with ``.text`` (pyrlm's ``ModelResponse``, also
+  here) or a dict with ``"text"``.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Mapping, Optional
 
-from ._native import Adapter, FakeAdapter, openai_compat_adapter
+from ._native import (
+    Adapter,
+    FakeAdapter,
+    azure_openai_adapter,
+    generic_chat_adapter,
+    openai_compat_adapter,
+)
+from .errors import ConfigError
+
+
+@dataclass
+class Usage:
+    """Token counts of one reply, as pyrlm's ``Usage``."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+@dataclass
+class ModelResponse:
+    """A reply, as pyrlm's ``ModelResponse`` (what a Python adapter may return)."""
+
+    text: str
+    usage: Usage
+    model_id: Optional[str] = None
+    meta: Optional[Dict[str, Any]] = None
 
 
 def OpenAICompatAdapter(
@@ -28,4 +67,73 @@ def OpenAICompatAdapter(
     return openai_compat_adapter(model, base_url=base_url, api_key=api_key)
 
 
-__all__ = ["Adapter", "FakeAdapter", "OpenAICompatAdapter"]
+class AzureOpenAIAdapter:
+    """Azure OpenAI's deployment ``model``, configured from pyrlm's environment
+    variables. A class by name (``AzureOpenAIAdapter | None`` annotations work);
+    constructing it returns the runtime's ``Adapter``."""
+
+    def __new__(cls, *, model: str, api_version: Optional[str] = None, timeout: float = 180.0) -> Adapter:  # type: ignore[misc]
+        return azure_openai_adapter(model, api_version=api_version, timeout=timeout)
+
+
+class GenericChatAdapter:
+    """A chat-completions server at ``endpoint`` (or ``base_url`` + ``path``).
+    A class by name; constructing it returns the runtime's ``Adapter``."""
+
+    def __new__(  # type: ignore[misc]
+        cls,
+        *,
+        endpoint: Optional[str] = None,
+        base_url: Optional[str] = None,
+        path: str = "/chat/completions",
+        model: Optional[str] = None,
+        api_key: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        payload_builder: Optional[Callable[..., Any]] = None,
+        response_parser: Optional[Callable[..., Any]] = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        retry_base_delay: float = 1.0,
+        retry_max_delay: float = 30.0,
+    ) -> Adapter:
+        if payload_builder is not None or response_parser is not None:
+            raise ConfigError(
+                "GenericChatAdapter(payload_builder=/response_parser=) is not supported by rlm_rs: "
+                "requests and replies are OpenAI's chat completions; for another protocol pass "
+                "an object with complete(messages, **params)"
+            )
+        return generic_chat_adapter(
+            endpoint=endpoint,
+            base_url=base_url,
+            path=path,
+            model=model,
+            api_key=api_key,
+            headers=list((headers or {}).items()),
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_base_delay=retry_base_delay,
+            retry_max_delay=retry_max_delay,
+        )
+
+
+class VertexAIAdapter:
+    """Refused: see the module docs."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Adapter:  # type: ignore[misc]
+        raise ConfigError(
+            "VertexAIAdapter is not supported by rlm_rs: Google's Vertex SDK and credentials are "
+            "not part of it; use Adapter('gemini:MODEL') (the Gemini API, GEMINI_API_KEY) or an "
+            "object with complete(messages, **params) around the Vertex SDK"
+        )
+
+
+__all__ = [
+    "Adapter",
+    "AzureOpenAIAdapter",
+    "FakeAdapter",
+    "GenericChatAdapter",
+    "ModelResponse",
+    "OpenAICompatAdapter",
+    "Usage",
+    "VertexAIAdapter",
+]

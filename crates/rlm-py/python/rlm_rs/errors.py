@@ -15,7 +15,6 @@ program are ``SandboxError``s and mirror the DSL's errors:
 
 from __future__ import annotations
 
-import builtins
 from typing import Dict, Optional, Type
 
 
@@ -28,7 +27,12 @@ class ConfigError(RlmError, ValueError):
 
 
 class ModelError(RlmError):
-    """The root model failed (after its retries), e.g. a Python adapter raised."""
+    """The root model failed (after its retries), e.g. a Python adapter raised
+    (that exception is the ``ModelError``'s ``__cause__``)."""
+
+
+class Cancelled(RlmError):
+    """The run was cancelled from another thread or task (``Sandbox.cancel()``)."""
 
 
 class SandboxError(RlmError):
@@ -48,12 +52,35 @@ class SandboxError(RlmError):
         self.type_name = type_name
         self.message = message
 
+    def __str__(self) -> str:
+        # The traceback, whatever built-in class is mixed in (KeyError's own
+        # __str__ would quote it, SyntaxError's wants filename/lineno).
+        return self.rendered
+
 
 class SandboxSyntaxError(SandboxError, SyntaxError):
-    """The program did not parse (or uses something the DSL leaves out)."""
+    """The program did not parse (or uses something the DSL leaves out).
 
-    def __str__(self) -> str:  # SyntaxError's own __str__ wants filename/lineno
-        return self.rendered
+    As a ``SyntaxError``: ``msg`` (the message), ``filename`` (``"<sandbox>"``),
+    ``lineno`` and ``offset`` (1-based line and column, in characters),
+    ``text`` (the line), when the error has a place.
+    """
+
+    def __init__(
+        self,
+        rendered: str,
+        type_name: str = "SyntaxError",
+        message: str = "",
+        lineno: Optional[int] = None,
+        offset: Optional[int] = None,
+        text: Optional[str] = None,
+    ) -> None:
+        super().__init__(rendered, type_name, message)
+        self.msg = message
+        self.filename = "<sandbox>"
+        self.lineno = lineno
+        self.offset = offset
+        self.text = text
 
 
 class ProgramError(SandboxError):
@@ -107,25 +134,117 @@ _LIMITS: Dict[str, Type[LimitExceeded]] = {
     "regex": RegexLimitExceeded,
 }
 
-# Program exceptions that are also the matching built-in exception.
-_MIRRORED = [
-    "ArithmeticError", "ZeroDivisionError", "OverflowError", "LookupError",
-    "IndexError", "KeyError", "ValueError", "UnicodeError", "TypeError",
-    "NameError", "UnboundLocalError", "AttributeError", "RuntimeError",
-    "RecursionError", "NotImplementedError", "AssertionError", "StopIteration",
-    "ImportError", "ModuleNotFoundError", "TimeoutError", "OSError",
-]
-_PROGRAM: Dict[str, Type[ProgramError]] = {}
-for _name in _MIRRORED:
-    _cls = type("Program" + _name, (ProgramError, getattr(builtins, _name)), {
-        "__doc__": f"A {_name} the program raised and did not catch.",
-        "__module__": __name__,
-        # The built-in's own __str__ (KeyError quotes its argument) would hide the traceback.
-        "__str__": lambda self: self.rendered,
-        "__init__": SandboxError.__init__,
-    })
-    _PROGRAM[_name] = _cls
-    globals()[_cls.__name__] = _cls
+# Program exceptions that are also the matching built-in exception (written
+# out, not made at run time, so type checkers see them).
+
+
+class ProgramArithmeticError(ProgramError, ArithmeticError):
+    """A ArithmeticError the program raised and did not catch."""
+
+
+class ProgramZeroDivisionError(ProgramError, ZeroDivisionError):
+    """A ZeroDivisionError the program raised and did not catch."""
+
+
+class ProgramOverflowError(ProgramError, OverflowError):
+    """A OverflowError the program raised and did not catch."""
+
+
+class ProgramLookupError(ProgramError, LookupError):
+    """A LookupError the program raised and did not catch."""
+
+
+class ProgramIndexError(ProgramError, IndexError):
+    """A IndexError the program raised and did not catch."""
+
+
+class ProgramKeyError(ProgramError, KeyError):
+    """A KeyError the program raised and did not catch."""
+
+
+class ProgramValueError(ProgramError, ValueError):
+    """A ValueError the program raised and did not catch."""
+
+
+class ProgramUnicodeError(ProgramError, UnicodeError):
+    """A UnicodeError the program raised and did not catch."""
+
+
+class ProgramTypeError(ProgramError, TypeError):
+    """A TypeError the program raised and did not catch."""
+
+
+class ProgramNameError(ProgramError, NameError):
+    """A NameError the program raised and did not catch."""
+
+
+class ProgramUnboundLocalError(ProgramError, UnboundLocalError):
+    """A UnboundLocalError the program raised and did not catch."""
+
+
+class ProgramAttributeError(ProgramError, AttributeError):
+    """A AttributeError the program raised and did not catch."""
+
+
+class ProgramRuntimeError(ProgramError, RuntimeError):
+    """A RuntimeError the program raised and did not catch."""
+
+
+class ProgramRecursionError(ProgramError, RecursionError):
+    """A RecursionError the program raised and did not catch."""
+
+
+class ProgramNotImplementedError(ProgramError, NotImplementedError):
+    """A NotImplementedError the program raised and did not catch."""
+
+
+class ProgramAssertionError(ProgramError, AssertionError):
+    """A AssertionError the program raised and did not catch."""
+
+
+class ProgramStopIteration(ProgramError, StopIteration):
+    """A StopIteration the program raised and did not catch."""
+
+
+class ProgramImportError(ProgramError, ImportError):
+    """A ImportError the program raised and did not catch."""
+
+
+class ProgramModuleNotFoundError(ProgramError, ModuleNotFoundError):
+    """A ModuleNotFoundError the program raised and did not catch."""
+
+
+class ProgramTimeoutError(ProgramError, TimeoutError):
+    """A TimeoutError the program raised and did not catch."""
+
+
+class ProgramOSError(ProgramError, OSError):
+    """A OSError the program raised and did not catch."""
+
+
+_PROGRAM: Dict[str, Type[ProgramError]] = {
+    "ArithmeticError": ProgramArithmeticError,
+    "ZeroDivisionError": ProgramZeroDivisionError,
+    "OverflowError": ProgramOverflowError,
+    "LookupError": ProgramLookupError,
+    "IndexError": ProgramIndexError,
+    "KeyError": ProgramKeyError,
+    "ValueError": ProgramValueError,
+    "UnicodeError": ProgramUnicodeError,
+    "TypeError": ProgramTypeError,
+    "NameError": ProgramNameError,
+    "UnboundLocalError": ProgramUnboundLocalError,
+    "AttributeError": ProgramAttributeError,
+    "RuntimeError": ProgramRuntimeError,
+    "RecursionError": ProgramRecursionError,
+    "NotImplementedError": ProgramNotImplementedError,
+    "AssertionError": ProgramAssertionError,
+    "StopIteration": ProgramStopIteration,
+    "ImportError": ProgramImportError,
+    "ModuleNotFoundError": ProgramModuleNotFoundError,
+    "TimeoutError": ProgramTimeoutError,
+    "OSError": ProgramOSError,
+}
 _PROGRAM["JSONDecodeError"] = _PROGRAM["ValueError"]
 _PROGRAM["ReError"] = ProgramError
 

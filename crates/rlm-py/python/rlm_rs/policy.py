@@ -22,3 +22,25 @@ class Policy:
     max_subcall_tokens: Optional[int] = None
     max_cost_usd: Optional[float] = None
     max_wall_time_s: Optional[float] = None
+
+
+class PolicyError(RuntimeError):
+    """pyrlm-runtime's budget error. Never raised by rlm_rs: a budget reached
+    ends the run with a graceful answer (``trace.finish["kind"]``); the classes
+    exist so that code catching them runs unchanged."""
+
+
+class MaxStepsExceeded(PolicyError):
+    """pyrlm's step budget error (never raised here; see ``PolicyError``)."""
+
+
+class MaxSubcallsExceeded(PolicyError):
+    """pyrlm's subcall budget error (never raised here; see ``PolicyError``)."""
+
+
+class MaxRecursionExceeded(PolicyError):
+    """pyrlm's recursion depth error (never raised here; see ``PolicyError``)."""
+
+
+class MaxTokensExceeded(PolicyError):
+    """pyrlm's token budget error (never raised here; see ``PolicyError``)."""

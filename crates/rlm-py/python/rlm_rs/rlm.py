@@ -6,11 +6,55 @@ import json
 from typing import Any, Dict, Optional, Tuple, Union
 
 from ._native import Context, Engine, FileCache, Limits
+from .errors import ConfigError
 from .policy import Policy
 from .trace import Trace
 
 #: pyrlm-runtime's ``repl_backend`` values; each runs programs in our sandbox.
 REPL_BACKENDS = frozenset({"python", "monty"})
+
+#: pyrlm-runtime's ``RLM`` options this runtime refuses when set to anything
+#: but pyrlm's default: ``name -> (pyrlm's default, why)``. Passing the
+#: default is accepted (it asks for nothing different).
+REFUSED_OPTIONS: Dict[str, Tuple[Any, str]] = {
+    "subcall_system_prompt": (None, "sub-model prompts are rlm's prompt files (crates/rlm-prompts/prompts), not an argument"),
+    "recursive_subcall_system_prompt": (None, "sub-RLMs use the root system prompt (system_prompt=)"),
+    "auto_finalize_min_length": (0, "auto-finalize has no length filter here"),
+    "auto_finalize_reject_patterns": (None, "auto-finalize has no reject patterns here"),
+    "auto_finalize_reject_limit": (3, "auto-finalize has no reject patterns here"),
+    "auto_finalize_reject_feedback": (None, "auto-finalize has no reject patterns here"),
+    "logger": (None, "every step is a trace event: pass event_listener= (or read trace.events)"),
+    "repl_error_limit": (None, "a failing program is fed back until the step budget ends (Policy(max_steps=))"),
+    "loop_collapse_limit": (5, "repeated programs are escaped by rlm's helps, which have no such count"),
+    "subcall_guard_steps": (None, "require_subcall_before_final= is the guard here; it has no step count"),
+    "fallback_guard_steps": (None, "fallback_code runs when the budget ends; it has no step count"),
+    "depth": (0, "the depth of a sub-RLM is the runtime's; a new RLM is the root (depth 0)"),
+    "recursion_impl": ("child", "sub-RLMs are always children in the same budget tree"),
+    "recursive_subcall_max_steps": (3, "sub-RLMs share the tree's budget (Policy(max_steps=))"),
+    "subcall_max_output_tokens": (1024, "sub-model replies are capped by the runtime's sub max tokens (config knob)"),
+    "subcall_max_tokens": (None, "sub-model replies are capped by the runtime's sub max tokens (config knob)"),
+    "repl_exec_timeout": (60.0, "programs are bounded by fuel (Limits(fuel=)), not by a clock"),
+    "max_history_tokens": (0, "history is bounded by compaction=True"),
+    "compaction_threshold_tokens": (80000, "compaction triggers at compaction_threshold_pct of the window"),
+    "compaction_model_context_limit": (0, "the window is the root model's own"),
+    "compaction_model_name": ("", "compaction summarises with the root model"),
+    "compaction_summary_max_tokens": (800, "the summary's size is the compaction prompt's"),
+    "min_steps": (0, "FINAL ends the run; require_repl_before_final=True asks for a program first"),
+    "rlm_diagnostics": (False, "the trace (trace.events) carries every step's details"),
+    "repl_extensions": (None, "programs run in a sandbox: register tools with Sandbox(functions=) or the retriever="),
+    "system_prompt_supplement": ("", "pass the whole prompt as system_prompt= ({{functions}} is filled in)"),
+    "doc_tools": (None, "programs run in a sandbox: host callables are Sandbox(functions=), not RLM options"),
+    "log_truncate_code": (2000, "the trace keeps whole texts; there is no log to truncate"),
+    "log_truncate_output": (1000, "the trace keeps whole texts; there is no log to truncate"),
+    "log_truncate_prompt_summary": (2000, "the trace keeps whole texts; there is no log to truncate"),
+}
+
+
+def _check_refused(options: Dict[str, Any]) -> None:
+    for name, value in options.items():
+        default, why = REFUSED_OPTIONS[name]
+        if value != default:
+            raise ConfigError(f"RLM({name}={value!r}) is not supported by rlm_rs: {why}")
 
 
 class RLM:
@@ -26,6 +70,13 @@ class RLM:
     * ``system_prompt`` replaces the root model's system prompt; the
       placeholders ``{{functions}}``, ``{{tools}}`` and ``{{max_output_chars}}``
       are filled in when it has them.
+    * Every other option of pyrlm's ``RLM`` is accepted: ``max_tokens``,
+      ``cache_dir`` and ``max_concurrent_subcalls`` are mapped; the rest
+      (``REFUSED_OPTIONS``) raise ``ConfigError`` saying why unless given
+      pyrlm's default.
+    * Programs get pyrlm's in-program API: ``ctx.find``/``ctx.chunk`` return
+      ``(start, end, text)`` tuples, ``extract_after`` the first word, the
+      ``llm_query_json``/``*_records``/``ask_chunk(ed)`` forms exist.
     * ``conversation_history`` must be ``True`` (the model always sees its
       earlier programs and their output; ``compaction`` bounds that history).
     * ``event_listener``: a callable, or an object with ``on_event``, given
@@ -83,7 +134,23 @@ class RLM:
         limits: Optional[Limits] = None,
         max_concurrency: Optional[int] = None,
         config: Optional[Dict[str, Any]] = None,
+        max_tokens: Optional[int] = None,
+        cache_dir: Optional[str] = None,
+        max_concurrent_subcalls: Optional[int] = None,
+        **pyrlm_options: Any,
     ) -> None:
+        unknown = sorted(set(pyrlm_options) - set(REFUSED_OPTIONS))
+        if unknown:
+            raise TypeError(f"RLM() got an unexpected keyword argument {unknown[0]!r}")
+        _check_refused(pyrlm_options)
+        # pyrlm's deprecated alias of max_output_tokens.
+        if max_tokens is not None:
+            max_output_tokens = max_tokens
+        if cache_dir is not None and cache is None:
+            cache = FileCache(root=cache_dir)
+        # pyrlm's cap on parallel subcalls (parallel_subcalls=False: one at a time wins).
+        if max_concurrent_subcalls is not None and max_concurrency is None and parallel_subcalls is not False:
+            max_concurrency = max_concurrent_subcalls
         if repl_backend not in REPL_BACKENDS:
             raise ValueError(f"repl_backend must be one of {sorted(REPL_BACKENDS)}, got {repl_backend!r}")
         if conversation_history is not True:
@@ -160,6 +227,13 @@ class RLM:
         subcalls in flight. ``async def complete`` adapters run on this loop."""
         out = await self._engine.arun(_str(query), _context(context))
         return _result(out)
+
+    def cancel(self) -> None:
+        """Cancels every ``run``/``arun`` of this ``RLM`` in progress; callable
+        from any thread. A program computing stops at its next check (within
+        about a millisecond of work), subcalls in flight are dropped, and each
+        run returns with ``trace.finish["kind"] == "cancelled"``."""
+        self._engine.cancel()
 
 
 def _str(query: Any) -> str:

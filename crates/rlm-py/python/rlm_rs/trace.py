@@ -78,7 +78,9 @@ class Trace:
                 step.output = kind.get("response_preview", step.output)
                 outcome = kind.get("outcome")
                 if outcome not in (None, "ok"):
-                    step.error = outcome if isinstance(outcome, str) else json.dumps(outcome)
+                    # The error as the model read it (a program's traceback), else the outcome's name.
+                    error = kind.get("error") or outcome
+                    step.error = error if isinstance(error, str) else json.dumps(error)
         return steps
 
     def to_dict(self) -> Dict[str, Any]:

@@ -1,8 +1,8 @@
 //! The storage seam: one async trait, [`Store`], for everything the server
 //! keeps (sessions, their memory, executions, trace events, jobs), and the
-//! records it stores. [`SledStore`] implements it embedded; a PostgreSQL store
-//! (with jobs distributed through NATS JetStream) implements the same contract
-//! for scale-out. The contract, also in ARCHITECTURE.md:
+//! records it stores. [`SledStore`] implements it embedded; [`PgStore`]
+//! (feature `postgres`, `--database-url`) implements the same contract on
+//! PostgreSQL for scale-out. The contract, also in ARCHITECTURE.md:
 //!
 //! * Ids are UUIDs chosen by the caller; records are plain serde values, no
 //!   backend type leaks through the trait.
@@ -35,13 +35,15 @@
 //!   record per turn.
 //! * A write is acknowledged only once it is durable: every method that
 //!   changes a record returns after the change is on disk (group commit, one
-//!   flush for the writes that arrived meanwhile). Trace appends, job claims
+//!   flush for the writes that arrived meanwhile; PostgreSQL: the commit). Trace appends, job claims
 //!   and heartbeats are the exceptions; nobody is told they happened, and a
 //!   settlement's flush covers the trace appended before it.
 
 pub mod aggregate;
 mod group_commit;
 pub mod keys;
+#[cfg(feature = "postgres")]
+mod pg_store;
 mod sled_store;
 
 use rlm_core::{SESSION_STATE_VERSION, SessionId, SessionState, SessionUsage};
@@ -50,6 +52,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use aggregate::StatsSnapshot;
+#[cfg(feature = "postgres")]
+pub use pg_store::PgStore;
 pub use sled_store::SledStore;
 
 /// How many of a session's most recent turns its state keeps (what the
@@ -67,7 +71,8 @@ pub fn now_micros() -> Micros {
     chrono::Utc::now().timestamp_micros()
 }
 
-/// A storage failure.
+/// A storage failure. [`StoreError::Unavailable`] is the one a caller may
+/// retry (the API answers it 503); the others are 500s, a bad cursor 400.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the database failed: {0}")]
@@ -78,6 +83,10 @@ pub enum StoreError {
     Locked { path: String, message: String },
     #[error("the cursor {0:?} is not one a list answered with")]
     BadCursor(String),
+    /// The database cannot be reached now (connection lost or refused);
+    /// nothing was acknowledged, and a later request may succeed.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Where a session's context lives: one file in the data directory, written
@@ -535,6 +544,35 @@ impl SettledExecution {
         merged.memory = memory;
         Some(merged)
     }
+}
+
+/// Settles a session's new `state` into `session`: the turns `state` added
+/// since the stored window get the next turn numbers (from
+/// `session.history_len`, which grows by their count) and are returned for
+/// the store's history; the state kept is trimmed to the newest
+/// [`HISTORY_WINDOW`] turns. A window that does not continue the stored one
+/// adds only `execution`'s own turns.
+pub(crate) fn split_history(
+    session: &mut SessionRecord,
+    mut state: SessionState,
+    execution: Uuid,
+) -> Vec<rlm_core::Turn> {
+    let first_new = match session.state.history.last() {
+        None => Some(0),
+        Some(last) => {
+            state.history.iter().rposition(|t| t.execution_id == last.execution_id).map(|i| i + 1)
+        }
+    };
+    let execution = execution.to_string();
+    let new_turns: Vec<rlm_core::Turn> = match first_new {
+        Some(i) => state.history.iter().skip(i).cloned().collect(),
+        None => state.history.iter().filter(|t| t.execution_id.0 == execution).cloned().collect(),
+    };
+    session.history_len += new_turns.len() as u64;
+    let excess = state.history.len().saturating_sub(HISTORY_WINDOW);
+    state.history.drain(..excess);
+    session.state = state;
+    new_turns
 }
 
 /// One change to a session's `memory`, applied inside one store transaction.

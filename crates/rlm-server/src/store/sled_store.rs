@@ -392,29 +392,13 @@ fn tx_index_execution(
 fn tx_split_history(
     history: &Tx,
     session: &mut SessionRecord,
-    mut state: SessionState,
+    state: SessionState,
     execution: Uuid,
 ) -> TxResult<()> {
-    let first_new = match session.state.history.last() {
-        None => Some(0),
-        Some(last) => {
-            state.history.iter().rposition(|t| t.execution_id == last.execution_id).map(|i| i + 1)
-        }
-    };
-    let execution = execution.to_string();
-    let new_turns: Vec<&rlm_core::Turn> = match first_new {
-        Some(i) => state.history.iter().skip(i).collect(),
-        // The window does not continue the stored one: only this
-        // execution's own turns are new.
-        None => state.history.iter().filter(|t| t.execution_id.0 == execution).collect(),
-    };
-    for turn in new_turns {
-        tx_put(history, &keys::turn(session.id, session.history_len), turn)?;
-        session.history_len += 1;
+    let first = session.history_len;
+    for (n, turn) in split_history(session, state, execution).iter().enumerate() {
+        tx_put(history, &keys::turn(session.id, first + n as u64), turn)?;
     }
-    let excess = state.history.len().saturating_sub(HISTORY_WINDOW);
-    state.history.drain(..excess);
-    session.state = state;
     Ok(())
 }
 

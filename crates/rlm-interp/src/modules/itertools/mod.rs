@@ -310,7 +310,25 @@ fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Va
         }
         "tee" => {
             let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
-            let n = args.get(1).and_then(as_int).unwrap_or(2).max(0) as usize;
+            let n = args.get(1).and_then(as_int).unwrap_or(2);
+            if n < 0 {
+                return value_err("n must be >= 0");
+            }
+            // Each of the `n` iterators holds its own copy of the items:
+            // held to the collection cap, fuel and memory for every copied
+            // item before a copy is made (`tee(xs, 2**62)` asked Rust for a
+            // 2^62-slot vector and panicked).
+            // Each copy's cost is `IterState::mem_cost` of an `Items` state:
+            // its box, its buffer and what its items hold inline (`tee('',
+            // 10**6)` made a million empty iterators, 136 MiB, uncharged).
+            let n = n as usize;
+            vm.check_len(n)?;
+            let copied = n.saturating_mul(items.len());
+            vm.fuel(crate::cost::fuel_for(crate::cost::COPY, copied.saturating_add(n) as u64, 0))?;
+            let per_copy = crate::mem::rc_block::<std::cell::RefCell<IterState>>()
+                + crate::mem::vec_block::<Value>(items.len())
+                + items.iter().map(Value::unowned_cost).sum::<usize>();
+            vm.alloc(n.saturating_mul(per_copy))?;
             Ok(Value::tuple((0..n).map(|_| items_iter(items.clone())).collect()))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),

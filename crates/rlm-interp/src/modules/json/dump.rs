@@ -19,7 +19,48 @@ pub(super) struct JsonOpts {
     pub(super) seen: RefCell<Vec<usize>>,
 }
 
-fn json_str(s: &str, ensure_ascii: bool, out: &mut String) {
+/// The bytes `s` takes once escaped: measured before it is written, so
+/// the output is held to the string cap and the budget before it grows.
+fn escaped_len(s: &str, ensure_ascii: bool) -> usize {
+    s.chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\x08' | '\x0c' => 2,
+            c if (c as u32) < 0x20 => 6,
+            c if ensure_ascii && !c.is_ascii() => 6 * c.len_utf16(),
+            c => c.len_utf8(),
+        })
+        .fold(2, usize::saturating_add)
+}
+
+/// Makes room for `extra` more bytes of `out`: the string cap and the
+/// budget are checked before the buffer grows (a single string or
+/// separator can be as long as the cap: `r = json.dumps(r)` in a loop
+/// doubled a string to 128 MiB in a 32 MiB session before any check).
+fn reserve(vm: &mut Vm, out: &mut String, extra: usize) -> R<()> {
+    let needed = out.len().saturating_add(extra);
+    if needed > vm.limits.max_str_len {
+        vm.check_str_len(needed)?;
+    }
+    if needed > out.capacity() {
+        vm.check_text_growth(needed)?;
+        out.reserve(extra);
+    }
+    Ok(())
+}
+
+/// Writes a separator or an indent that the program chose (any length).
+fn push_checked(vm: &mut Vm, out: &mut String, piece: &str) -> R<()> {
+    vm.fuel(crate::cost::fuel_for(crate::cost::TEXT, 0, piece.len() as u64))?;
+    reserve(vm, out, piece.len())?;
+    out.push_str(piece);
+    Ok(())
+}
+
+/// Writes `s` as a JSON string, paying fuel per byte and making room for
+/// it before a byte is written.
+fn json_str(vm: &mut Vm, s: &str, ensure_ascii: bool, out: &mut String) -> R<()> {
+    vm.fuel(crate::cost::fuel_for(crate::cost::TEXT, 1, s.len() as u64))?;
+    reserve(vm, out, escaped_len(s, ensure_ascii))?;
     out.push('"');
     for c in s.chars() {
         match c {
@@ -41,6 +82,7 @@ fn json_str(s: &str, ensure_ascii: bool, out: &mut String) {
         }
     }
     out.push('"');
+    Ok(())
 }
 
 pub(super) fn json_dump(
@@ -63,10 +105,9 @@ pub(super) fn json_dump(
     // written (an indent near the cap times the depth would overshoot it).
     let nl = |vm: &mut Vm, out: &mut String, d: usize| -> R<()> {
         if let Some(ind) = &o.indent {
-            let grown = out.len().saturating_add(1).saturating_add(ind.len().saturating_mul(d));
-            if grown > vm.limits.max_str_len {
-                vm.check_str_len(grown)?;
-            }
+            let extra = ind.len().saturating_mul(d).saturating_add(1);
+            vm.fuel(crate::cost::fuel_for(crate::cost::FILL, 0, extra as u64))?;
+            reserve(vm, out, extra)?;
             out.push('\n');
             for _ in 0..d {
                 out.push_str(ind);
@@ -87,7 +128,7 @@ pub(super) fn json_dump(
                 out.push_str(&crate::types::float::float_repr(*f))
             }
         }
-        Value::Str(s) => json_str(s.as_str(), o.ensure_ascii, out),
+        Value::Str(s) => json_str(vm, s.as_str(), o.ensure_ascii, out)?,
         Value::List(l) if o.seen.borrow().contains(&(Rc::as_ptr(l) as *const u8 as usize)) => {
             return value_err("Circular reference detected");
         }
@@ -108,7 +149,7 @@ pub(super) fn json_dump(
             out.push('[');
             for (i, x) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(&o.item_sep);
+                    push_checked(vm, out, &o.item_sep)?;
                 }
                 nl(vm, out, depth + 1)?;
                 json_dump(vm, x, o, depth + 1, out)?;
@@ -139,15 +180,16 @@ pub(super) fn json_dump(
             out.push('{');
             for (i, (k, x)) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(&o.item_sep);
+                    push_checked(vm, out, &o.item_sep)?;
                 }
                 nl(vm, out, depth + 1)?;
-                let ks = match k {
-                    Value::Str(s) => s.as_str().to_string(),
-                    Value::Int(i) => i.to_string(),
-                    Value::Float(f) => crate::types::float::float_repr(*f),
-                    Value::Bool(b) => (if *b { "true" } else { "false" }).to_string(),
-                    Value::None => "null".to_string(),
+                // A string key is written from the program's own string, not a copy.
+                let ks: std::borrow::Cow<'_, str> = match k {
+                    Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                    Value::Int(i) => i.to_string().into(),
+                    Value::Float(f) => crate::types::float::float_repr(*f).into(),
+                    Value::Bool(b) => (if *b { "true" } else { "false" }).into(),
+                    Value::None => "null".into(),
                     other => {
                         return type_err(format!(
                             "keys must be str, int, float, bool or None, not {}",
@@ -155,8 +197,8 @@ pub(super) fn json_dump(
                         ));
                     }
                 };
-                json_str(&ks, o.ensure_ascii, out);
-                out.push_str(&o.key_sep);
+                json_str(vm, &ks, o.ensure_ascii, out)?;
+                push_checked(vm, out, &o.key_sep)?;
                 json_dump(vm, x, o, depth + 1, out)?;
             }
             nl(vm, out, depth)?;

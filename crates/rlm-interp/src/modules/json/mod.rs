@@ -35,6 +35,10 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                     if n > vm.limits.max_str_len {
                         vm.check_str_len(n)?;
                     }
+                    // Held to the budget before it is made (it is not a
+                    // value of the program's, so it is checked, not charged).
+                    vm.fuel(crate::cost::fuel_for(crate::cost::FILL, 0, n as u64))?;
+                    vm.check_text_growth(n)?;
                     Some(" ".repeat(n))
                 }
             };

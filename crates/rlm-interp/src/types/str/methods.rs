@@ -494,6 +494,10 @@ impl Vm {
                 }
                 self.check_str_len(w)?;
                 let pad = w - n;
+                // `check_str_len` charged a byte per character; a wider
+                // fill (up to 4 bytes) is charged the rest before it is made.
+                let bytes = text.len().saturating_add(pad.saturating_mul(fill.len_utf8()));
+                self.alloc(bytes.saturating_sub(w))?;
                 let (left, right) = match name {
                     "ljust" => (0, pad),
                     "rjust" => (pad, 0),

@@ -2,8 +2,42 @@
 
 /// Python's `repr` of a str.
 pub fn repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(s.len() + 2);
+    let mut out = String::with_capacity(repr_len(s));
+    repr_str_into(s, &mut out);
+    out
+}
+
+/// The quote `repr` puts around `s`: `"` only when `s` holds `'` and no `"`.
+fn repr_quote(s: &str) -> char {
+    if s.contains('\'') && !s.contains('"') { '"' } else { '\'' }
+}
+
+/// The bytes `repr(s)` takes, measured before it is written so that the
+/// writer can hold it to the string cap and the budget first (escapes make
+/// it up to four times the text's own size).
+pub fn repr_len(s: &str) -> usize {
+    let quote = repr_quote(s);
+    s.chars().map(|c| escape_width(c, quote)).fold(2, usize::saturating_add)
+}
+
+/// The bytes one character takes in `repr` (the cases of [`repr_str_into`]).
+fn escape_width(c: char, quote: char) -> usize {
+    match c {
+        '\\' | '\n' | '\r' | '\t' => 2,
+        c if c == quote => 2,
+        c if (c as u32) < 0x20 || c as u32 == 0x7f => 4,
+        c if !is_printable(c) => match c as u32 {
+            0..=0xff => 4,
+            0x100..=0xffff => 6,
+            _ => 10,
+        },
+        c => c.len_utf8(),
+    }
+}
+
+/// Writes Python's `repr` of `s` at the end of `out`.
+pub fn repr_str_into(s: &str, out: &mut String) {
+    let quote = repr_quote(s);
     out.push(quote);
     for c in s.chars() {
         match c {
@@ -32,7 +66,6 @@ pub fn repr_str(s: &str) -> String {
         }
     }
     out.push(quote);
-    out
 }
 
 /// `str.isprintable`, which decides what `repr` escapes.

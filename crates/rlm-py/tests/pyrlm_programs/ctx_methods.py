@@ -1,0 +1,15 @@
+result = repr([
+    ctx.len_chars(),
+    ctx.num_documents(),
+    ctx.document_lengths(),
+    ctx.get_document(1)[:12],
+    ctx.get_document(99),
+    ctx.get_document(-1),
+    ctx.slice(-5, 10),
+    ctx.slice(30, 20),
+    ctx.metadata(),
+    lenP(),
+    peek(12),
+    tail(7),
+    len(P),
+])

@@ -1,0 +1,7 @@
+parsed = llm_query_json("Give JSON for", "the code is JS-1")
+records = llm_query_records("Give JSON records: the code is JS-2")
+batch = llm_batch_json(["Give JSON: the code is JS-3", "Give JSON: none"])
+batch_records = llm_batch_records(["Give JSON: the code is JS-4", "Give JSON: none"])
+local = _parse_jsonish_response("Result: [1, 2, 3]")
+bad = _parse_jsonish_response("not json")
+result = repr([parsed, records, batch, batch_records, local, sorted(bad)])

@@ -1,0 +1,104 @@
+"""pyrlm-runtime's adapter names against a local mock server (127.0.0.1,
+started here): ``GenericChatAdapter`` and ``AzureOpenAIAdapter`` send what
+pyrlm's would (path, auth header, extra headers), and the refused forms say
+why."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, Iterator, List, Tuple
+
+import pytest
+
+from rlm_rs import RLM, ConfigError
+from rlm_rs.adapters import AzureOpenAIAdapter, GenericChatAdapter, ModelResponse, Usage, VertexAIAdapter
+
+
+@pytest.fixture
+def server() -> Iterator[Tuple[str, List[Any]]]:
+    requests: List[Any] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            data = json.dumps({
+                "id": "x", "object": "chat.completion", "model": body.get("model", ""),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "FINAL: mocked"},
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            }).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", requests
+    finally:
+        httpd.shutdown()
+
+
+def test_generic_chat_adapter_posts_chat_completions(server):
+    url, requests = server
+    adapter = GenericChatAdapter(base_url=url + "/v1", model="tiny", api_key="k", headers={"X-Team": "t1"})
+    answer, _ = RLM(adapter).run("q", "ctx")
+    assert answer == "mocked"
+    path, headers, body = requests[0]
+    assert path == "/v1/chat/completions"
+    assert headers["authorization"] == "Bearer k" and headers["x-team"] == "t1"
+    assert body["model"] == "tiny"
+    # endpoint= is the whole URL.
+    RLM(GenericChatAdapter(endpoint=url + "/x/chat/completions", model="m")).run("q", "ctx")
+    assert requests[-1][0] == "/x/chat/completions"
+
+
+def test_azure_adapter_reads_pyrlm_environment(server, monkeypatch):
+    url, requests = server
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", " sec ret ")
+    monkeypatch.setenv("OPENAI_ENDPOINT", url)
+    monkeypatch.delenv("AZURE_OPENAI_API_VERSION", raising=False)
+    answer, _ = RLM(AzureOpenAIAdapter(model="dep1")).run("q", "ctx")
+    assert answer == "mocked"
+    path, headers, _ = requests[0]
+    assert path == "/openai/deployments/dep1/chat/completions?api-version=2024-10-21"
+    assert headers["api-key"] == "secret"  # pyrlm strips whitespace from the key
+    RLM(AzureOpenAIAdapter(model="dep1", api_version="2025-01-01")).run("q", "ctx")
+    assert requests[-1][0].endswith("api-version=2025-01-01")
+
+
+def test_azure_adapter_without_key_or_endpoint_says_which(monkeypatch):
+    monkeypatch.delenv("AZURE_OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigError, match="AZURE_OPENAI_API_KEY"):
+        AzureOpenAIAdapter(model="d")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "k")
+    for name in ("OPENAI_ENDPOINT", "AZURE_OPENAI_ENDPOINT", "AZURE_ACCOUNT_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="OPENAI_ENDPOINT or AZURE_ACCOUNT_NAME"):
+        AzureOpenAIAdapter(model="d")
+
+
+def test_refused_adapter_forms_say_why():
+    with pytest.raises(ConfigError, match="payload_builder"):
+        GenericChatAdapter(base_url="http://127.0.0.1:9", payload_builder=lambda *a: {})
+    with pytest.raises(ConfigError, match="does not end in /chat/completions"):
+        GenericChatAdapter(base_url="http://127.0.0.1:9", path="/generate")
+    with pytest.raises(ConfigError, match="VertexAIAdapter is not supported"):
+        VertexAIAdapter(model="gemini")
+
+
+def test_a_python_adapter_may_return_pyrlm_model_responses():
+    class Root:
+        def complete(self, messages: Any, **_: Any) -> ModelResponse:
+            return ModelResponse(text="FINAL: typed", usage=Usage(3, 2, 5))
+
+    answer, trace = RLM(Root()).run("q", "ctx")
+    assert answer == "typed"

@@ -1,0 +1,70 @@
+"""Every option of pyrlm-runtime's ``RLM`` (read from its dataclass, so a new
+pyrlm option fails here) is accepted by ``rlm_rs.RLM`` with pyrlm's default;
+the mapped ones take effect; the refused ones raise ``ConfigError`` naming the
+option and why."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pyrlm_runtime
+import pytest
+
+from rlm_rs import RLM, ConfigError
+from rlm_rs.adapters import FakeAdapter
+from rlm_rs.rlm import REFUSED_OPTIONS
+
+# Defaults that are long prompt texts in pyrlm: rlm_rs takes None for "pyrlm's own".
+TEXT_DEFAULTS = {"system_prompt", "subcall_system_prompt", "recursive_subcall_system_prompt"}
+
+
+def pyrlm_defaults() -> dict:
+    out = {}
+    for f in dataclasses.fields(pyrlm_runtime.RLM):
+        if f.name == "adapter":
+            continue
+        if f.name in TEXT_DEFAULTS or f.default is dataclasses.MISSING:
+            out[f.name] = None
+        else:
+            out[f.name] = f.default
+    return out
+
+
+def test_every_pyrlm_option_is_accepted_with_its_default():
+    defaults = pyrlm_defaults()
+    assert len(defaults) == 52  # pyrlm-runtime 1.0.3: 53 fields with the adapter
+    rlm = RLM(FakeAdapter(script=["FINAL: ok"]), **defaults)
+    answer, _ = rlm.run("q", "context")
+    assert answer == "ok"
+
+
+def test_each_refused_option_says_why():
+    for name, (default, why) in REFUSED_OPTIONS.items():
+        value = "x" if default is None or isinstance(default, str) else default + 1
+        with pytest.raises(ConfigError) as info:
+            RLM(FakeAdapter(script=[]), **{name: value})
+        assert name in str(info.value) and why in str(info.value)
+
+
+def test_unknown_options_are_a_type_error():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'no_such_option'"):
+        RLM(FakeAdapter(script=[]), no_such_option=1)
+
+
+def test_mapped_options(tmp_path):
+    rlm = RLM(FakeAdapter(script=["FINAL: ok"]), max_tokens=64, cache_dir=str(tmp_path / "c"),
+              max_concurrent_subcalls=2)
+    assert rlm.run("q", "context")[0] == "ok"
+
+
+def test_pyrlm_policy_errors_exist_and_a_budget_ends_the_run_instead():
+    import rlm_rs
+    from rlm_rs import Policy
+
+    for name in ("PolicyError", "MaxStepsExceeded", "MaxSubcallsExceeded", "MaxRecursionExceeded", "MaxTokensExceeded"):
+        ours, theirs = getattr(rlm_rs, name), getattr(pyrlm_runtime, name)
+        assert [c.__name__ for c in ours.__mro__] == [c.__name__ for c in theirs.__mro__]
+    # Where pyrlm raises MaxStepsExceeded, the run ends with a graceful answer.
+    rlm = RLM(FakeAdapter(script=["x = 1"] * 10), policy=Policy(max_steps=2))
+    _, trace = rlm.run("q", "context")
+    assert trace.finish["kind"] == "finalized"
