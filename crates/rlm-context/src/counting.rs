@@ -61,6 +61,11 @@ pub struct CountPlan {
     /// Every candidate is meant (the question named identifiers and nothing
     /// else tells the candidates apart); otherwise a sub-model confirms.
     pub exact: bool,
+    /// Words of the question the pattern does not express (issue #39): its
+    /// plain words when it counts identifiers, and its identifiers and words
+    /// that never occur in the text. Empty when the pattern is all the
+    /// question names besides counting words and dates.
+    pub unmapped: Vec<String>,
 }
 
 impl CountPlan {
@@ -84,28 +89,41 @@ impl CountPlan {
                 }
                 acc
             });
+        let named = identifiers.clone();
         let identifiers: Vec<String> = identifiers
             .into_iter()
             .filter(|w| word_regex(&[w]).is_some_and(|r| r.is_match(text)))
             .collect();
-        let words: Vec<String> = salient_terms(&rest)
+        let plain: Vec<String> = salient_terms(&rest)
             .into_iter()
             .filter(|w| {
                 !COUNT_WORDS.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit())
             })
-            .filter(|w| !identifiers.iter().any(|i| i.eq_ignore_ascii_case(w)))
-            .flat_map(|w| {
-                let singular = singular(&w);
-                std::iter::once(w).chain(singular)
-            })
-            .filter(|w| word_regex(&[w]).is_some_and(|r| r.is_match(text)))
+            .filter(|w| !named.iter().any(|i| i.eq_ignore_ascii_case(w)))
             .collect();
+        let occurs = |w: &String| word_regex(&[w]).is_some_and(|r| r.is_match(text));
+        // A plain word is expressed when it or its singular occurs.
+        let mut words: Vec<String> = Vec::new();
+        let mut absent: Vec<String> = Vec::new();
+        for w in plain {
+            let forms: Vec<String> =
+                std::iter::once(w.clone()).chain(singular(&w)).filter(occurs).collect();
+            if forms.is_empty() {
+                absent.push(w);
+            }
+            words.extend(forms);
+        }
         let (terms, all) =
             if identifiers.is_empty() { (words.clone(), false) } else { (identifiers, true) };
         if terms.is_empty() {
             return None;
         }
-        let mut plan = CountPlan { terms, pattern: String::new(), window, exact: all };
+        let mut unmapped: Vec<String> = named.into_iter().filter(|w| !terms.contains(w)).collect();
+        if all {
+            unmapped.extend(words.iter().cloned());
+        }
+        unmapped.extend(absent);
+        let mut plan = CountPlan { terms, pattern: String::new(), window, exact: all, unmapped };
         plan.pattern = plan.line_pattern(all);
         if plan.exact {
             // Other words of the question that hold for some candidates and
@@ -239,6 +257,24 @@ mod tests {
                 .unwrap();
         assert!(!plan.exact && plan.lines(LOG).len() == 5, "{plan:?}");
         assert_eq!(CountPlan::for_question("How many zebras?", LOG), None);
+    }
+
+    #[test]
+    fn the_words_a_plan_does_not_express_are_named() {
+        let plan = |q: &str| CountPlan::for_question(q, LOG).unwrap();
+        let window = "How many LOGIN_FAILED events are logged from 2026-03-04 to 2026-03-06 (both days included)? Answer with a number.";
+        assert!(plan(window).unmapped.is_empty(), "{:?}", plan(window));
+        // The issue #39 miss: the users were no part of the regex.
+        let p = plan("How many users had LOGIN_FAILED and then TIMEOUT?");
+        assert_eq!(
+            (p.terms.clone(), p.unmapped.clone()),
+            (vec!["LOGIN_FAILED".to_string()], vec!["TIMEOUT".to_string(), "user".to_string()])
+        );
+        assert_eq!(
+            plan("How many LOGIN_FAILED events did the auth service log?").unmapped,
+            ["auth", "service"]
+        );
+        assert_eq!(plan("How many errors by gremlins?").unmapped, ["gremlins"]);
     }
 
     #[test]

@@ -58,19 +58,24 @@ pub struct Helps {
     /// `count_lines` call counting them, a printed count is shown those
     /// lines, and the repeat escape's strategy counts them (a sub-model only
     /// confirms uncertain lines) instead of asking sub-models to count.
+    /// The lines are shown only when the runtime's regex expresses all the
+    /// question names, labelled as its own search, never as the answer; and
+    /// a counting question's FINAL of a literal count is refused unless a
+    /// program of the model printed that count (issue #39).
     pub count_by_program: bool,
     /// When a program's output holds text with most of the question's
     /// salient words, the feedback presents it as evidence, framed as the
-    /// first message's evidence is ("answer from it with FINAL"). Only the
-    /// presentation changes: the model still has to write the answer.
+    /// first message's evidence is, with "check whether one of them answers
+    /// it" (no invitation to answer from it: issue #39).
     pub answer_from_output: bool,
     /// A reply that is only a short answer (no program, no FINAL) ends the
-    /// run when the answer is grounded: a number equal to the runtime's own
-    /// exact count, or a text copied from the evidence or output the runtime
-    /// showed, not from the question (`grounds.rs`).
+    /// run when the answer is grounded: a count one of the model's programs
+    /// printed (never a count the runtime showed itself: issue #39), or a
+    /// text copied from the evidence or output the runtime showed, not from
+    /// the question (`grounds.rs`).
     pub bare_answer: bool,
-    /// A program sent again right after it printed a count equal to the
-    /// runtime's own exact count ends the run with that count.
+    /// A program sent again right after it printed a count (a counting
+    /// question's) ends the run with the count it printed.
     pub confirmed_repeat: bool,
     /// The value of a program's last expression (when not None) is shown
     /// after its output, as Python's interactive prompt shows it: a program
@@ -133,6 +138,9 @@ impl Helps {
     ///     every run ended by a bare count in one step (arm `grounded-bm25`),
     ///     against 1/3 without (task 0 of `defaults-bm25`: the 1.5B model's
     ///     bare "23" was refused and the run lost);
+    ///     measured before issue #39: since then a bare count is taken only
+    ///     when a program of the model printed it, never because it equals
+    ///     the count the runtime showed (that count grounded those runs);
     ///   - the echo of a program's last expression (`echo_last_expression`):
     ///     in the same grid 2 of 52 runs ended programs with a bare
     ///     `grep(...)`, whose hits were shown instead of "no output"; one of

@@ -243,6 +243,9 @@ fn constrained_decoding_asks_for_the_reply_grammar_only_when_on() {
     assert_eq!(root.requests()[0].params.constraint, None);
 }
 
+/// The label a count the runtime shows carries (issue #39).
+const COUNT_LABEL: &str = "check that this is what the question asks";
+
 fn helps_counting() -> Helps {
     Helps { count_by_program: true, ..Helps::none() }
 }
@@ -253,14 +256,20 @@ fn counting_evidence_shows_the_lines_a_program_selects() {
     let q = "How many LOGIN_FAILED events are logged from 2026-03-02 to 2026-03-03 (both days included)?";
     let n = truth(&log, "LOGIN_FAILED", "2026-03-02", "2026-03-03");
     assert!(n > 0);
-    let root = support::root(&[&format!("FINAL({n})")]);
+    let count = repl(
+        "print(count_lines(r\"\\bLOGIN_FAILED\\b\", since=\"2026-03-02\", until=\"2026-03-03\"))",
+    );
+    let root = support::root(&[&count, &format!("FINAL({n})")]);
     let r = rlm_with(root.clone(), None, helps_counting())
         .run_blocking(q, Context::from_text(log.clone()))
         .unwrap();
     assert_eq!(r.answer, Some(n.to_string()));
     let first = last_user(&root, 0);
-    let evidence = &first[first.find("The question counts lines").unwrap()..];
-    assert!(evidence.contains(&format!("(count: {n})")), "{first}");
+    let from = first.find("Lines of the context matching").unwrap();
+    let evidence = &first[from..first.find("\n\nWrite a").unwrap()];
+    // Shown as the runtime's own search, never as the answer (issue #39).
+    assert!(evidence.contains(&format!("(both included): {n}. ")), "{first}");
+    assert!(evidence.contains(COUNT_LABEL) && !evidence.contains("FINAL"), "{first}");
     let shown = evidence.lines().filter(|l| l.starts_with("2026-")).count();
     assert_eq!(shown, n, "only the lines inside the window: {first}");
     insta::assert_snapshot!("compact_first_user_with_count_evidence", first);
@@ -281,7 +290,8 @@ fn a_printed_count_is_shown_the_lines_it_counts() {
         .unwrap();
     let feedback = last_user(&root, 1);
     assert!(feedback.contains("Your program printed 8."), "{feedback}");
-    assert!(feedback.contains(&format!(" are {n}:")), "{feedback}");
+    assert!(feedback.contains(&format!("(both included): {n} (")), "{feedback}");
+    assert!(feedback.contains(COUNT_LABEL), "{feedback}");
     insta::assert_snapshot!("count_check_feedback", feedback);
 }
 
@@ -496,13 +506,18 @@ fn the_compact_profile_turns_on_the_measured_helps_and_the_full_one_none() {
         rlm_with(root.clone(), None, compact.clone()).run_blocking(QUESTION, haystack()).unwrap();
     assert_eq!((r.answer.as_deref(), r.steps), (Some("cobalt-harbor-71"), 1));
     assert!(last_user(&root, 0).contains(NEEDLE));
-    // Counting by program: a counting question's first message has its lines and count.
+    // Counting by program: a counting question's first message has its
+    // lines and their count, labelled as the runtime's own search.
     let log = service_log(3);
     let q = "How many LOGIN_FAILED events are logged from 2026-03-02 to 2026-03-03 (both days included)?";
     let n = truth(&log, "LOGIN_FAILED", "2026-03-02", "2026-03-03");
-    let root = support::root(&[&format!("FINAL({n})")]);
+    let root = support::root(&[&repl(&format!("print({n})")), &format!("FINAL({n})")]);
     rlm_with(root.clone(), None, compact).run_blocking(q, Context::from_text(log)).unwrap();
-    assert!(last_user(&root, 0).contains(&format!("(count: {n})")), "{}", last_user(&root, 0));
+    let first = last_user(&root, 0);
+    assert!(
+        first.contains(&format!("(both included): {n}. ")) && first.contains(COUNT_LABEL),
+        "{first}"
+    );
 }
 
 #[test]
@@ -551,37 +566,114 @@ fn programs_run(r: &rlm_core::RunResult) -> usize {
 const WINDOW_Q: &str = "How many LOGIN_FAILED events are logged from 2026-03-04 to 2026-03-06 (both days included)? Answer with a number.";
 
 #[test]
-fn a_bare_count_the_runtime_counted_is_the_answer() {
-    // Qwen2.5-Coder-1.5B's first reply at logs 100K was "23", with no
-    // program and no FINAL, after the first message showed "count: 23"; it
-    // was refused as having nothing to run, and the run never got it back.
+fn a_bare_answer_equal_to_the_runtimes_own_count_is_not_accepted() {
+    // Issue #39: an answer equal to a count the runtime suggested is grounded
+    // in nothing but the runtime's own regex. The first message shows the
+    // count; a bare reply or a FINAL of it, with no program that printed it,
+    // is not taken.
     let log = service_log(8);
     let n = truth(&log, "LOGIN_FAILED", "2026-03-04", "2026-03-06");
     let helps = Helps { bare_answer: true, ..helps_counting() };
-    let root = support::root(&[&n.to_string()]);
+    let printing = repl(&format!("print({n})"));
+    let root = support::root(&[&n.to_string(), &format!("FINAL({n})"), &printing, &n.to_string()]);
+    let r = rlm_with(root.clone(), None, helps.clone())
+        .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
+        .unwrap();
+    assert!(last_user(&root, 0).contains(&format!("(both included): {n}. ")), "shown");
+    assert!(last_user(&root, 1).contains("no ```repl block"), "{}", last_user(&root, 1));
+    let refused = last_user(&root, 2);
+    assert!(refused.contains(&format!("FINAL({n}) was not taken")), "{refused}");
+    assert!(refused.contains("only what its own search matched"), "{refused}");
+    insta::assert_snapshot!("final_count_suggested_refused", refused);
+    // Once a program printed it, the same bare count is the answer.
+    assert_eq!(
+        (r.answer.clone(), &r.finish, r.steps),
+        (Some(n.to_string()), &Finish::BareAnswer, 4)
+    );
+    assert_eq!(programs_run(&r), 2, "the prose FINAL is evaluated as a program too");
+}
+
+#[test]
+fn a_misread_question_gets_no_stated_count() {
+    // Issue #39: a question about the log's users got a regex of two of its
+    // identifiers and "(count: 0) ... or FINAL(...)"; Qwen2.5-Coder-1.5B
+    // answered FINAL("0") in one step and the runtime took it.
+    let log = service_log(8);
+    let q = "How many users had a LOGIN_FAILED and then a PAYMENT_FAILED? Answer with a number.";
+    let users = repl(
+        "failed = set(l.split(' | ')[4] for l in find_lines(r\"LOGIN_FAILED\"))\npaid = set(l.split(' | ')[4] for l in find_lines(r\"PAYMENT_FAILED\"))\nprint(len(failed & paid))",
+    );
+    // The oracle: users with both events, by plain string comparison.
+    let users_with = |event: &str| -> std::collections::BTreeSet<String> {
+        log.lines()
+            .filter(|l| l.contains(&format!("| {event} |")))
+            .filter_map(|l| l.rsplit(" | ").next().map(str::to_string))
+            .collect()
+    };
+    let k = users_with("LOGIN_FAILED").intersection(&users_with("PAYMENT_FAILED")).count();
+    let root = support::root(&["FINAL(\"0\")", &users, &format!("FINAL(\"{k}\")")]);
+    let compact = Helps::for_profile(PromptProfile::Compact);
+    let r = rlm_with(root.clone(), None, compact)
+        .run_blocking(q, Context::from_text(log.clone()))
+        .unwrap();
+    let first = last_user(&root, 0);
+    assert!(!first.contains("Lines of the context matching"), "no count shown: {first}");
+    assert!(!first.contains("count:") && !first.contains("lines matching"), "{first}");
+    // The bare FINAL("0") is refused: no program printed it.
+    let refused = last_user(&root, 1);
+    assert!(refused.contains("FINAL(0) was not taken: no program of yours printed"), "{refused}");
+    insta::assert_snapshot!("final_count_unprinted_refused", refused);
+    // The program's printed count grounds the answer.
+    assert!(last_user(&root, 2).contains(&format!("\n{k}\n")), "{}", last_user(&root, 2));
+    assert_eq!((r.answer, r.finish, r.steps), (Some(k.to_string()), Finish::ProseFinal, 3));
+}
+
+#[test]
+fn an_answer_a_program_printed_is_accepted_and_a_contradicting_one_refused() {
+    let log = service_log(8);
+    let n = truth(&log, "LOGIN_FAILED", "2026-03-04", "2026-03-06");
+    let count = repl(
+        "print(count_lines(r\"\\bLOGIN_FAILED\\b\", since=\"2026-03-04\", until=\"2026-03-06\"))",
+    );
+    let helps = Helps { bare_answer: true, ..helps_counting() };
+    // A FINAL of the printed count is taken.
+    let root = support::root(&[&count, &format!("FINAL(\"{n}\")")]);
     let r = rlm_with(root.clone(), None, helps.clone())
         .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
         .unwrap();
     assert_eq!(
         (r.answer.clone(), &r.finish, r.steps),
-        (Some(n.to_string()), &Finish::BareAnswer, 1)
+        (Some(n.to_string()), &Finish::ProseFinal, 2)
     );
-    assert_eq!(programs_run(&r), 0);
-
-    // A number the runtime did not count is not taken: the reply has nothing to run.
-    let root = support::root(&[&(n + 1).to_string(), &format!("FINAL({n})")]);
-    let r = rlm_with(root.clone(), None, helps)
+    // So is a bare reply of it.
+    let root = support::root(&[&count, &n.to_string()]);
+    let r = rlm_with(root, None, helps.clone())
         .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
         .unwrap();
-    assert_eq!((r.answer, r.finish, r.steps), (Some(n.to_string()), Finish::ProseFinal, 2));
-    assert!(last_user(&root, 1).contains("no ```repl block"), "{}", last_user(&root, 1));
-
-    // Off: the bare count is refused as before.
-    let root = support::root(&[&n.to_string(), &format!("FINAL({n})")]);
-    let r = rlm_with(root, None, helps_counting())
-        .run_blocking(WINDOW_Q, Context::from_text(log))
+    assert_eq!((r.answer.clone(), &r.finish), (Some(n.to_string()), &Finish::BareAnswer));
+    // A claim that contradicts the printed count is refused with a note.
+    let root = support::root(&[&count, &format!("FINAL({})", n + 1), &format!("FINAL({n})")]);
+    let r = rlm_with(root.clone(), None, helps.clone())
+        .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
         .unwrap();
-    assert_eq!((r.finish, r.steps), (Finish::ProseFinal, 2));
+    let note = last_user(&root, 2);
+    assert!(
+        note.contains(&format!("FINAL({}) was not taken: your program printed {n}.", n + 1)),
+        "{note}"
+    );
+    insta::assert_snapshot!("final_count_contradicts_refused", note);
+    assert_eq!((r.answer, r.steps), (Some(n.to_string()), 3));
+    // A bare reply contradicting it is not taken either.
+    let root = support::root(&[&count, &(n + 1).to_string(), &format!("FINAL({n})")]);
+    let r = rlm_with(root, None, helps.clone())
+        .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
+        .unwrap();
+    assert_eq!((r.answer, r.finish, r.steps), (Some(n.to_string()), Finish::ProseFinal, 3));
+    // A FINAL a program computed is the program's: not judged.
+    let computed = repl(&format!("x = {}\nprint(x)\nFINAL(x - 1)", n + 1));
+    let root = support::root(&[&computed]);
+    let r = rlm_with(root, None, helps).run_blocking(WINDOW_Q, Context::from_text(log)).unwrap();
+    assert_eq!((r.answer, r.finish), (Some(n.to_string()), Finish::Final));
 }
 
 #[test]
@@ -611,7 +703,8 @@ fn a_bare_answer_copied_from_the_evidence_is_the_answer() {
 fn a_program_resent_after_its_count_was_confirmed_ends_the_run() {
     // The 1.5B model printed the right count (23), was shown that the
     // runtime's count agreed, and re-sent the same program until the time
-    // budget ran out (logs 100K).
+    // budget ran out (logs 100K). Since issue #39 the ground is the count
+    // the program printed, not the runtime's own count.
     let log = service_log(8);
     let n = truth(&log, "LOGIN_FAILED", "2026-03-04", "2026-03-06");
     let count = repl(
@@ -629,14 +722,18 @@ fn a_program_resent_after_its_count_was_confirmed_ends_the_run() {
     assert_eq!(programs_run(&r), 1, "the repeat is not run again");
     assert!(last_user(&root, 1).contains(&format!("Your program printed {n}.")));
 
-    // A wrong count re-sent is run again with the repeat note, not taken.
-    let wrong = repl("print(0)");
-    let root = support::root(&[&wrong, &wrong, &repl(&format!("FINAL({n})"))]);
+    // The program's own output is the ground, not the runtime's count
+    // (issue #39): any count re-sent ends the run with what it printed.
+    let other = repl("print(count_lines(r\"\\bLOGIN_FAILED\\b\"))");
+    let all = truth(&log, "LOGIN_FAILED", "2026-03-01", "2026-03-31");
+    let root = support::root(&[&other, &other]);
     let r = rlm_with(root.clone(), None, helps)
         .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
         .unwrap();
-    assert_eq!((&r.finish, r.steps, programs_run(&r)), (&Finish::Final, 3, 3));
-    assert!(last_user(&root, 2).contains("same as your previous one"), "{}", last_user(&root, 2));
+    assert_eq!(
+        (r.answer.clone(), &r.finish, programs_run(&r)),
+        (Some(all.to_string()), &Finish::ConfirmedCount, 1)
+    );
 
     // Off: the confirmed program runs again.
     let root = support::root(&[&count, &count, &repl(&format!("FINAL({n})"))]);

@@ -5,6 +5,13 @@
 //! the `count_lines` call that counts them; a program that prints a count
 //! is shown the lines selected, so a wrong count can be seen as wrong. The
 //! wording is this crate's `prompts/count_evidence.md` and the `count_*` notes.
+//!
+//! The selection is a heuristic reading of the question, never its answer
+//! (issue #39): it is shown only when the plan expresses everything the
+//! question names ([`sure_plan`]), and then as what it is, "lines matching
+//! REGEX: N — check that this is what the question asks", with no
+//! invitation to answer from it. A question with two properties, a
+//! comparison, a negation or a range over a field gets no count at all.
 
 use rlm_context::{Context, CountPlan, DateWindow};
 
@@ -18,13 +25,83 @@ const SHOWN_LINES: usize = 20;
 /// Characters of one line shown at most.
 const LINE_CHARS: usize = 240;
 
-/// The plan for a counting question; `None` for other questions or when no
-/// term of the question occurs in the context.
-fn plan(context: &Context, query: &str) -> Option<CountPlan> {
+/// Words that make a question more than "lines holding one term": a
+/// negation, a comparison, a second property or an aggregate over a field.
+/// The dates' own words (`DATE_WORDS`) are allowed when the plan has a window.
+const QUALIFIERS: &[&str] = &[
+    "above",
+    "after",
+    "and",
+    "average",
+    "before",
+    "below",
+    "between",
+    "both",
+    "different",
+    "distinct",
+    "each",
+    "every",
+    "except",
+    "excluding",
+    "fewer",
+    "first",
+    "greater",
+    "larger",
+    "largest",
+    "last",
+    "least",
+    "less",
+    "longer",
+    "longest",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "more",
+    "most",
+    "neither",
+    "never",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "or",
+    "other",
+    "over",
+    "per",
+    "shorter",
+    "since",
+    "smaller",
+    "smallest",
+    "sum",
+    "than",
+    "under",
+    "unique",
+    "until",
+    "within",
+    "without",
+];
+
+/// Qualifiers that belong to a date window ("from 2026-03-04 to 2026-03-06
+/// (both days included)", "between March 2 and March 3").
+const DATE_WORDS: &[&str] = &["after", "and", "before", "between", "both", "since", "until"];
+
+/// The plan for a counting question when the runtime is sure it is what the
+/// question counts: one term, matched exactly, every other word of the
+/// question a counting word or a date, and no qualifier. `None` otherwise:
+/// the help then shows passages or nothing.
+pub(crate) fn sure_plan(context: &Context, query: &str) -> Option<CountPlan> {
     if QuestionShape::of(query) != QuestionShape::Count {
         return None;
     }
-    CountPlan::for_question(query, context.text().as_str())
+    let plan = CountPlan::for_question(query, context.text().as_str())?;
+    let lower = query.to_lowercase();
+    let qualified = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| QUALIFIERS.contains(&w) && !(plan.window.is_some() && DATE_WORDS.contains(&w)));
+    let sure = plan.exact && plan.terms.len() == 1 && plan.unmapped.is_empty() && !qualified;
+    sure.then_some(plan)
 }
 
 /// The first message's block: the selected lines and the call counting them.
@@ -33,10 +110,9 @@ pub(crate) fn count_evidence(
     context: &Context,
     query: &str,
 ) -> Option<String> {
-    let plan = plan(context, query)?;
+    let plan = sure_plan(context, query)?;
     let text = context.text();
     let lines = plan.lines(text.as_str());
-    let notes = &prompts.notes;
     let bounds = match plan.window {
         None => String::new(),
         Some(w) => {
@@ -46,7 +122,6 @@ pub(crate) fn count_evidence(
             format!("{}{}", arg("since", w.since), arg("until", w.until))
         }
     };
-    let advice = if plan.exact { &notes.count_exact } else { &notes.count_confirm };
     Some(render_or_explain(
         &prompts.count_evidence,
         &[
@@ -55,17 +130,16 @@ pub(crate) fn count_evidence(
             ("count", &lines.len().to_string()),
             ("shown", &shown_text(prompts, lines.len())),
             ("lines", &render_lines(&lines)),
-            ("advice", advice),
             ("pattern", &python_literal(&plan.pattern)),
             ("bounds", &bounds),
         ],
     ))
 }
 
-/// The count of the lines a counting question counts, when the plan counts
-/// each of them (`CountPlan::exact`): a count the runtime vouches for.
-pub(crate) fn exact_count(context: &Context, query: &str) -> Option<u64> {
-    let plan = plan(context, query).filter(|p| p.exact)?;
+/// The count the first message showed for `query` (its sure plan's lines):
+/// a count the runtime suggested, which can never ground an answer.
+pub(crate) fn shown_count(context: &Context, query: &str) -> Option<u64> {
+    let plan = sure_plan(context, query)?;
     u64::try_from(plan.lines(context.text().as_str()).len()).ok()
 }
 
@@ -79,14 +153,14 @@ pub(crate) fn count_check(
 ) -> Option<String> {
     let printed = stdout.lines().map(str::trim).rfind(|l| !l.is_empty())?;
     printed.parse::<i64>().ok()?;
-    let plan = plan(context, query)?;
+    let plan = sure_plan(context, query)?;
     let text = context.text();
     let lines = plan.lines(text.as_str());
     Some(render_or_explain(
         &prompts.notes.count_check,
         &[
             ("printed", printed),
-            ("terms", &plan.terms.join(", ")),
+            ("pattern", &python_literal(&plan.pattern)),
             ("window", &window_text(prompts, plan.window.as_ref())),
             ("count", &lines.len().to_string()),
             ("shown", &shown_text(prompts, lines.len())),
@@ -160,7 +234,14 @@ mod tests {
         let p = HelpPrompts::default();
         let q = "How many LOGIN_FAILED events from 2026-03-04 to 2026-03-06?";
         let e = count_evidence(&p, &log(), q).unwrap();
-        assert!(e.contains("(count: 2)"), "{e}");
+        assert!(
+            e.starts_with(r#"Lines of the context matching r"\bLOGIN_FAILED\b" dated from 2026-03-04 to 2026-03-06 (both included): 2."#),
+            "{e}"
+        );
+        assert!(
+            e.contains("check that this is what the question asks") && !e.contains("FINAL"),
+            "{e}"
+        );
         assert!(e.contains("2026-03-06T23:00:00Z | ERROR | LOGIN_FAILED"), "{e}");
         assert!(!e.contains("2026-03-03T10"), "{e}");
         assert!(
@@ -177,8 +258,34 @@ mod tests {
         let p = HelpPrompts::default();
         let q = "Count the LOGIN_FAILED lines on March 4, 2026";
         let n = count_check(&p, &log(), q, "8\n").unwrap();
-        assert!(n.starts_with("Your program printed 8.") && n.contains(" are 1:"), "{n}");
+        assert!(
+            n.starts_with("Your program printed 8.") && n.contains(" (both included): 1 ("),
+            "{n}"
+        );
         assert!(count_check(&p, &log(), q, "LOGIN_FAILED\n").is_none());
         assert!(count_check(&p, &log(), "What is it?", "8").is_none());
+    }
+
+    #[test]
+    fn a_question_the_plan_does_not_express_gets_no_count() {
+        // Issue #39: a question about the log's users got a regex of two of
+        // its words and "(count: 0)"; the right answer was 9.
+        let p = HelpPrompts::default();
+        for q in [
+            "How many users had a LOGIN_FAILED and then a LOGIN_OK?",
+            "How many LOGIN_FAILED events are not from 2026-03-04?",
+            "How many LOGIN_FAILED or LOGIN_OK events are there?",
+            "How many distinct users had LOGIN_FAILED?",
+            "How many LOGIN_FAILED events came after more than 3 LOGIN_OK?",
+            "How many LOGIN_FAILED events by the zebra service?",
+        ] {
+            assert_eq!(sure_plan(&log(), q), None, "{q}");
+            assert_eq!(count_evidence(&p, &log(), q), None, "{q}");
+            assert_eq!(count_check(&p, &log(), q, "3\n"), None, "{q}");
+        }
+        // The dates' own words do not qualify a plan with a window.
+        let q =
+            "How many LOGIN_FAILED events between 2026-03-04 and 2026-03-06 (both days included)?";
+        assert_eq!(shown_count(&log(), q), Some(2));
     }
 }

@@ -1,16 +1,18 @@
 //! Answers the runtime can vouch for (issue #19): what it showed the model
-//! (the first message's evidence, every program's output) and the counts it
-//! made itself. Two helps read them:
+//! (the first message's evidence, every program's output) and the counts the
+//! model's own programs printed. Two helps read them:
 //! - `Helps::bare_answer`: a reply that is only a short answer, with no
 //!   program and no `FINAL`, ends the run when that answer is grounded: a
-//!   number equal to the runtime's exact count, or a text copied from what
-//!   the runtime showed (and not from the question). A 1.5B model answered
-//!   "23" to a counting question whose first message showed "count: 23",
-//!   and the reply was refused as having no program.
-//! - `Helps::confirmed_repeat`: a program sent again right after it printed
-//!   a count equal to the runtime's exact count ends the run with that count.
-//!   The same model, shown that its count agreed, re-sent the program until
-//!   the time budget ran out.
+//!   count one of the model's programs printed, or a text copied from what
+//!   the runtime showed (and not from the question).
+//! - judging a counting question's FINAL ([`Grounds::judge_count`]).
+//!
+//! No circular grounding (issue #39): a count the runtime itself showed (the
+//! counting help's lines matching its own regex) grounds nothing. A 1.5B
+//! model was shown "(count: 0)" for a question its regex did not express,
+//! answered FINAL("0"), and the runtime accepted it; the answer was 9. Only
+//! a count a program the model wrote has printed grounds an answer, and a
+//! claimed count that contradicts such output is refused.
 
 use crate::placeholder::is_placeholder;
 use crate::shape::QuestionShape;
@@ -22,19 +24,40 @@ const BARE_ANSWER_CHARS: usize = 120;
 /// Characters of a text answer, at least: shorter ones occur anywhere.
 const TEXT_ANSWER_MIN_CHARS: usize = 3;
 
-/// What the runtime showed and counted during one run.
+/// What the runtime showed and the model's programs printed during one run.
 #[derive(Debug, Default)]
 pub struct Grounds {
-    /// Counts the runtime made itself and vouches for (exact counting plans).
-    counts: Vec<u64>,
+    /// Counts the model's programs printed (the last line of an output), in order.
+    printed: Vec<u64>,
+    /// Counts the runtime showed itself (what its own search matched): never grounds.
+    suggested: Vec<u64>,
     /// Texts the runtime showed: evidence and program output.
     shown: Vec<String>,
 }
 
+/// What a counting question's claimed count rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountGround {
+    /// A program of the model printed it.
+    Printed,
+    /// The model's programs printed counts, the last of them this one.
+    Contradicts { printed: u64 },
+    /// No program of the model printed a count; `suggested`: the runtime
+    /// itself showed this number.
+    Unprinted { suggested: bool },
+}
+
 impl Grounds {
-    pub fn add_count(&mut self, count: u64) {
-        if !self.counts.contains(&count) {
-            self.counts.push(count);
+    /// A count a program the model wrote printed.
+    pub fn add_printed(&mut self, count: u64) {
+        self.printed.retain(|&c| c != count);
+        self.printed.push(count);
+    }
+
+    /// A count the runtime showed itself (kept only to say so when it is claimed).
+    pub fn add_suggested(&mut self, count: u64) {
+        if !self.suggested.contains(&count) {
+            self.suggested.push(count);
         }
     }
 
@@ -44,9 +67,18 @@ impl Grounds {
         }
     }
 
-    /// Whether `n` is a count the runtime made itself.
+    /// Whether `n` is a count a program of the model printed.
     pub fn vouches_for_count(&self, n: u64) -> bool {
-        self.counts.contains(&n)
+        self.printed.contains(&n)
+    }
+
+    /// What a claimed count `n` rests on.
+    pub fn judge_count(&self, n: u64) -> CountGround {
+        match self.printed.last() {
+            _ if self.vouches_for_count(n) => CountGround::Printed,
+            Some(&printed) => CountGround::Contradicts { printed },
+            None => CountGround::Unprinted { suggested: self.suggested.contains(&n) },
+        }
     }
 
     /// The answer a reply with no program and no `FINAL` gives, when it is
@@ -102,13 +134,27 @@ mod tests {
 
     fn grounds() -> Grounds {
         let mut g = Grounds::default();
-        g.add_count(23);
+        g.add_printed(23);
         g.add_shown("[1] context[10:90]: The secret passphrase is cobalt-harbor-71. More text");
         g
     }
 
     #[test]
-    fn a_bare_count_is_taken_only_when_the_runtime_counted_it() {
+    fn a_count_the_runtime_suggested_grounds_nothing() {
+        let mut g = Grounds::default();
+        g.add_suggested(0);
+        assert_eq!(g.bare_answer("0", COUNT_Q), None);
+        assert_eq!(g.judge_count(0), CountGround::Unprinted { suggested: true });
+        assert_eq!(g.judge_count(9), CountGround::Unprinted { suggested: false });
+        g.add_printed(9);
+        g.add_printed(4);
+        assert_eq!(g.judge_count(9), CountGround::Printed);
+        assert_eq!(g.judge_count(0), CountGround::Contradicts { printed: 4 });
+        assert_eq!(g.bare_answer("9", COUNT_Q).as_deref(), Some("9"));
+    }
+
+    #[test]
+    fn a_bare_count_is_taken_only_when_a_program_printed_it() {
         let g = grounds();
         assert_eq!(g.bare_answer("23", COUNT_Q).as_deref(), Some("23"));
         assert_eq!(g.bare_answer(" \"23\". ", COUNT_Q).as_deref(), Some("23"));

@@ -32,7 +32,7 @@ mod template;
 mod text;
 
 pub use error::HelpsError;
-pub use grounds::{Grounds, count_value, printed_count};
+pub use grounds::{CountGround, Grounds, count_value, printed_count};
 pub use placeholder::is_placeholder;
 pub use prompts::{HELP_NOTES_FILE, HELP_PROMPT_FILES, HelpNotes, HelpPrompts};
 pub use shape::QuestionShape;

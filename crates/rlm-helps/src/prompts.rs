@@ -54,16 +54,17 @@ pub struct HelpNotes {
     pub count_window_since: String,
     pub count_window_until: String,
     pub count_shown_first: String,
-    pub count_exact: String,
-    pub count_confirm: String,
     pub output_evidence: String,
     pub output_line: String,
     pub count_check: String,
+    pub final_count_unprinted: String,
+    pub final_count_suggested: String,
+    pub final_count_contradicts: String,
 }
 
 impl HelpNotes {
     /// The keys of the notes, as in the file.
-    pub const KEYS: [&str; 13] = [
+    pub const KEYS: [&str; 14] = [
         "teaching_hits",
         "teaching_nothing",
         "teaching_own_words",
@@ -72,11 +73,12 @@ impl HelpNotes {
         "count_window_since",
         "count_window_until",
         "count_shown_first",
-        "count_exact",
-        "count_confirm",
         "output_evidence",
         "output_line",
         "count_check",
+        "final_count_unprinted",
+        "final_count_suggested",
+        "final_count_contradicts",
     ];
 
     /// The embedded notes, with the keys of `table` that are notes of the
@@ -164,9 +166,9 @@ mod tests {
     #[test]
     fn overrides_replace_only_help_notes() {
         let table: toml::Table =
-            toml::from_str("count_exact = \"All of them.\"\nno_output = \"x\"\n").unwrap();
+            toml::from_str("count_check = \"Printed {{printed}}.\"\nno_output = \"x\"\n").unwrap();
         let notes = HelpNotes::with_overrides(&table).unwrap();
-        assert_eq!(notes.count_exact, "All of them.");
-        assert_eq!(notes.count_confirm, HelpNotes::default().count_confirm);
+        assert_eq!(notes.count_check, "Printed {{printed}}.");
+        assert_eq!(notes.output_line, HelpNotes::default().output_line);
     }
 }

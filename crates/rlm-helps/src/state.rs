@@ -4,15 +4,17 @@
 //! it at three points: the first message ([`RunHelps::first_message`]),
 //! after a program's output ([`RunHelps::after_output`]), and when judging a
 //! candidate answer ([`RunHelps::bare_answer`], [`RunHelps::confirmed_count`],
-//! [`crate::is_placeholder`], [`RunHelps::evidence_shown`]).
+//! [`RunHelps::final_refusal`], [`crate::is_placeholder`],
+//! [`RunHelps::evidence_shown`]).
 
 use rlm_context::Context;
 
-use crate::count::exact_count;
+use crate::count::shown_count;
 use crate::evidence::{first_evidence, step_evidence};
-use crate::grounds::{Grounds, printed_count};
+use crate::grounds::{CountGround, Grounds, count_value, printed_count};
 use crate::prompts::HelpPrompts;
 use crate::shape::QuestionShape;
+use crate::template::render_or_explain;
 
 /// Which helps a run uses (each switchable; rlm-core's `Helps` says which
 /// are on for a prompt profile).
@@ -28,7 +30,7 @@ pub struct Switches {
     pub answer_from_output: bool,
     /// A short grounded reply with no program and no FINAL is the answer.
     pub bare_answer: bool,
-    /// A program re-sent after printing the runtime's exact count ends the run.
+    /// A program re-sent right after it printed a count ends the run with it.
     pub confirmed_repeat: bool,
 }
 
@@ -41,7 +43,7 @@ pub struct RunHelps {
     evidence_shown: bool,
     /// What the runtime showed and counted (bare answers, confirmed repeats).
     grounds: Grounds,
-    /// The count the last program printed, when the runtime vouches for it.
+    /// The count the last program printed (a counting question's).
     confirmed_count: Option<u64>,
     /// Every program sent, to recognise a repeat.
     programs_seen: Vec<String>,
@@ -76,12 +78,14 @@ impl RunHelps {
         {
             helps.grounds.add_shown(e);
         }
+        // The count the runtime showed: remembered only to refuse it as an
+        // answer when no program of the model printed it (issue #39).
         if root
             && switches.count_by_program
-            && (switches.bare_answer || switches.confirmed_repeat)
-            && let Some(n) = exact_count(context, query)
+            && evidence.is_some()
+            && let Some(n) = shown_count(context, query)
         {
-            helps.grounds.add_count(n);
+            helps.grounds.add_suggested(n);
         }
         (helps, evidence)
     }
@@ -112,9 +116,57 @@ impl RunHelps {
         if self.switches.bare_answer {
             self.grounds.add_shown(stdout);
         }
-        self.confirmed_count =
-            printed_count(stdout).filter(|&n| !failed && self.grounds.vouches_for_count(n));
+        let printed = printed_count(stdout).filter(|_| !failed);
+        if let Some(n) = printed {
+            self.grounds.add_printed(n);
+        }
+        self.confirmed_count = printed.filter(|_| QuestionShape::of(query) == QuestionShape::Count);
         note
+    }
+
+    /// Judging a FINAL (issue #39): the note refusing it when, with
+    /// `count_by_program` on, a counting question's answer is a count written
+    /// as a literal (`FINAL(9)`, `FINAL("9")`, in the reply's text) that no
+    /// program of the model printed: it contradicts the count the model's
+    /// last program printed, or none was printed (a count the runtime showed
+    /// grounds nothing). A FINAL of a value a program computed is not judged.
+    /// `stdout`: this step's output, whose count counts as printed.
+    pub fn final_refusal(
+        &self,
+        prompts: &HelpPrompts,
+        query: &str,
+        answer: &str,
+        reply: &str,
+        stdout: &str,
+    ) -> Option<String> {
+        if !self.switches.count_by_program || QuestionShape::of(query) != QuestionShape::Count {
+            return None;
+        }
+        let n = count_value(answer)?;
+        if !literal_final(reply, answer.trim()) {
+            return None;
+        }
+        let notes = &prompts.notes;
+        let answer = n.to_string();
+        let ground = match printed_count(stdout) {
+            Some(p) if p == n => CountGround::Printed,
+            Some(p) => CountGround::Contradicts { printed: p },
+            None => self.grounds.judge_count(n),
+        };
+        match ground {
+            CountGround::Printed => None,
+            CountGround::Contradicts { printed } => Some(render_or_explain(
+                &notes.final_count_contradicts,
+                &[("answer", &answer), ("printed", &printed.to_string())],
+            )),
+            CountGround::Unprinted { suggested } => {
+                let why = if suggested { notes.final_count_suggested.as_str() } else { "" };
+                Some(render_or_explain(
+                    &notes.final_count_unprinted,
+                    &[("answer", &answer), ("suggested", why)],
+                ))
+            }
+        }
     }
 
     /// Judging: the answer a reply with no program and no FINAL gives, when
@@ -123,8 +175,9 @@ impl RunHelps {
         self.switches.bare_answer.then(|| self.grounds.bare_answer(reply, query))?
     }
 
-    /// Judging a re-sent program: the count its last run printed, when
-    /// `confirmed_repeat` is on and the runtime counted the same.
+    /// Judging a re-sent program: the count its last run printed (a counting
+    /// question's), when `confirmed_repeat` is on: the model's own program
+    /// printed it, and re-sending it says the model stands by it.
     pub fn confirmed_count(&self) -> Option<u64> {
         self.confirmed_count.filter(|_| self.switches.confirmed_repeat)
     }
@@ -164,5 +217,28 @@ impl RunHelps {
         self.strategy_used = true;
         let shape = QuestionShape::of(query);
         Some(shape.program(prompts, self.switches.count_by_program).to_string())
+    }
+}
+
+/// Whether `reply` gives `answer` as a literal: `FINAL(answer)`,
+/// `FINAL("answer")` or `FINAL('answer')`, any case, spaces aside.
+fn literal_final(reply: &str, answer: &str) -> bool {
+    let compact: String =
+        reply.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let answer: String = answer.chars().filter(|c| !c.is_whitespace()).collect();
+    ["", "\"", "'"].iter().any(|q| compact.contains(&format!("final({q}{answer}{q})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_finals() {
+        assert!(literal_final("FINAL(\"0\")", "0"));
+        assert!(literal_final("The answer.\nFINAL( 12 )", "12"));
+        assert!(literal_final("```repl\nFinal('7')\n```", "7"));
+        assert!(!literal_final("```repl\nFINAL(len(lines))\n```", "7"));
+        assert!(!literal_final("FINAL(\"17\")", "7"));
     }
 }

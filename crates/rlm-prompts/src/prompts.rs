@@ -378,10 +378,10 @@ mod tests {
         assert_eq!(p.notes.no_output, "(nothing printed)");
         assert_eq!(p.notes.final_no_answer, Notes::default().final_no_answer);
         // One notes file sets the helps' notes too.
-        std::fs::write(dir.path().join(NOTES_FILE), "count_exact = \"All.\"\nno_output = \"-\"\n")
+        std::fs::write(dir.path().join(NOTES_FILE), "count_check = \"All.\"\nno_output = \"-\"\n")
             .unwrap();
         let p = Prompts::from_dir(dir.path()).unwrap();
-        assert_eq!((p.notes.no_output.as_str(), p.helps.notes.count_exact.as_str()), ("-", "All."));
+        assert_eq!((p.notes.no_output.as_str(), p.helps.notes.count_check.as_str()), ("-", "All."));
         std::fs::write(dir.path().join(NOTES_FILE), "no_outptu = \"x\"\n").unwrap();
         let e = Prompts::from_dir(dir.path()).unwrap_err().to_string();
         assert!(e.contains("no_outptu"), "{e}");

@@ -392,6 +392,21 @@ impl Runner {
             notes.push(self.placeholder_refusal(answer, &stdout));
             final_answer = None;
         }
+        if let Some((answer, how)) = &final_answer
+            && matches!(how, Finish::Final | Finish::ProseFinal)
+            && let Some(note) =
+                self.helps.final_refusal(&engine.prompts.helps, &self.query, answer, reply, &stdout)
+        {
+            self.scope.recorder.error(
+                self.scope.run_span,
+                ErrorEvent {
+                    message: format!("FINAL refused: {answer} is no count a program printed"),
+                    fatal: false,
+                },
+            );
+            notes.push(note);
+            final_answer = None;
+        }
         if let Some((answer, how)) = final_answer {
             match self.final_guard(&how) {
                 None => match self.unmet_criteria(&answer).await {
