@@ -42,9 +42,9 @@ for store in s20 s25k; do
   t1=$(date +%s%N)
   echo "start-up: $(( (t1 - t0) / 1000000 )) ms"
   for path in "/api/stats" "/api/executions?limit=1" "/api/sessions?limit=1"; do
-    urls=(); for _ in $(seq 200); do urls+=("$B$path"); done
+    urls=(); for _ in $(seq 200); do urls+=("$B$path" -o /dev/null); done
     # One connection, 200 sequential requests: the median of curl's per-request total.
-    m=$(curl -s -o /dev/null -w '%{time_total}\n' "${urls[@]}" | median_ms)
+    m=$(curl -s -w '%{time_total}\n' "${urls[@]}" | median_ms)
     echo "$path: median $m ms over 200 (total executions: $(curl -s "$B/api/stats" | jq .total_executions))"
   done
   stop
