@@ -8,6 +8,11 @@
 //! (defaults 25000, 5000, 2000, sled; RESULT_BYTES pads each stored
 //! execution; STORE is `sled` or a PostgreSQL URL, whose store goes in a
 //! schema `rlm_bench_<random>` dropped at the end).
+//!
+//! `store_scale populate DATA_DIR N RESULT_BYTES` only writes: a data
+//! directory for `rlm serve --data DATA_DIR` holding 32 sessions of the
+//! owner `local` and N settled executions (how `examples/bench/serve_table.sh`
+//! builds its stores, then times the release server on them).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -131,8 +136,49 @@ fn dir_bytes(path: &std::path::Path) -> u64 {
     total
 }
 
+/// `populate DATA_DIR N RESULT_BYTES`: 32 sessions and N settled executions.
+async fn populate_only(data: &std::path::Path, count: usize, pad: usize) {
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&data.join("db")).unwrap());
+    let sessions = make_sessions(&store).await;
+    let t = Instant::now();
+    populate(&store, &sessions, count, pad).await;
+    store.flush().await.unwrap();
+    eprintln!(
+        "stored {count} executions in {:.1?}; {:.1} MB on disk",
+        t.elapsed(),
+        dir_bytes(data) as f64 / 1e6
+    );
+}
+
+async fn make_sessions(store: &Arc<dyn Store>) -> Vec<Uuid> {
+    let mut sessions = Vec::new();
+    for _ in 0..SESSIONS {
+        let id = Uuid::new_v4();
+        let now = now_micros();
+        let s = SessionRecord {
+            id,
+            owner: "local".into(),
+            name: None,
+            context: None,
+            context_metadata: Default::default(),
+            settings: Default::default(),
+            state: new_session_state(id),
+            history_len: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        store.put_session(&s).await.unwrap();
+        sessions.push(id);
+    }
+    sessions
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    if std::env::args().nth(1).as_deref() == Some("populate") {
+        let data = std::path::PathBuf::from(std::env::args().nth(2).expect("DATA_DIR"));
+        return populate_only(&data, arg(3, 25_000), arg(4, 2_000)).await;
+    }
     let (large, turns, pad) = (arg(1, 25_000), arg(2, 5_000), arg(3, 2_000));
     let database = match std::env::args().nth(4) {
         None => DatabaseConfig::Sled,
@@ -153,24 +199,7 @@ async fn main() {
         {
             let store = open(&data, &database).await;
             if sessions.is_empty() {
-                for _ in 0..SESSIONS {
-                    let id = Uuid::new_v4();
-                    let now = now_micros();
-                    let s = SessionRecord {
-                        id,
-                        owner: "local".into(),
-                        name: None,
-                        context: None,
-                        context_metadata: Default::default(),
-                        settings: Default::default(),
-                        state: new_session_state(id),
-                        history_len: 0,
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    store.put_session(&s).await.unwrap();
-                    sessions.push(id);
-                }
+                sessions = make_sessions(&store).await;
             }
             let t = Instant::now();
             populate(&store, &sessions, target - stored, pad).await;

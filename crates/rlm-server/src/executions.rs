@@ -265,7 +265,7 @@ impl Executions {
         };
         record.status = ExecutionStatus::Running;
         record.started_at = Some(now_micros());
-        if let Err(e) = self.store.put_execution(&record).await {
+        if let Err(e) = self.store.mark_running(&record).await {
             tracing::warn!(execution = %record.id, error = %e, "cannot store the running state");
         }
         // The session as the previous execution left it.

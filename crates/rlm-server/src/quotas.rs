@@ -2,11 +2,17 @@
 //! its sessions may hold together (413), and how many uploads it may stream
 //! at once (429). Counts come from the store's per-owner counters, so a
 //! check costs the same whatever the store holds.
+//!
+//! A check made before a body is read can be outrun by another request of
+//! the same key; so the write of a key's session is checked again at the
+//! moment it is stored, under the key's lock ([`Quotas::admit`]): between
+//! that check and the store's write no other session of the key is stored
+//! by this process, so two requests can never both take the last place.
 
 use std::sync::Arc;
 
 use dashmap::DashMap;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Mutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
 use crate::config::ServerLimits;
 use crate::error::ServerError;
@@ -44,16 +50,46 @@ impl ContextAllowance {
     }
 }
 
+/// A key's session write admitted by [`Quotas::admit`]: while it is held,
+/// no other session write of the key is checked or stored by this process.
+#[derive(Debug)]
+pub struct Admitted(#[allow(dead_code, reason = "held for its drop")] OwnedMutexGuard<()>);
+
 /// The quotas and the upload slots in use.
 #[derive(Debug)]
 pub struct Quotas {
     limits: ServerLimits,
     uploads: DashMap<String, Arc<Semaphore>>,
+    /// Per key: held from the last quota check to the store's write.
+    writes: DashMap<String, Arc<Mutex<()>>>,
 }
 
 impl Quotas {
     pub fn new(limits: ServerLimits) -> Self {
-        Quotas { limits, uploads: DashMap::new() }
+        Quotas { limits, uploads: DashMap::new(), writes: DashMap::new() }
+    }
+
+    /// The last check before a session of `owner`'s is stored: a new
+    /// session (`new_session`) must fit the session quota, and a context of
+    /// `bytes` replacing one of `replacing` bytes the key's byte quota,
+    /// counted from the store now. Hold the answer until the write is done.
+    pub async fn admit(
+        &self,
+        store: &dyn Store,
+        owner: &str,
+        new_session: bool,
+        bytes: u64,
+        replacing: u64,
+    ) -> Result<Admitted, ServerError> {
+        let lock = self.writes.entry(owner.to_string()).or_default().clone();
+        let held = Admitted(lock.lock_owned().await);
+        if new_session {
+            self.check_new_session(store, owner).await?;
+        }
+        if self.limits.max_context_bytes_per_key.is_some() && bytes > 0 {
+            self.context_allowance(store, owner, replacing).await?.check(bytes)?;
+        }
+        Ok(held)
     }
 
     /// One of the key's upload slots, held while the body streams to disk.

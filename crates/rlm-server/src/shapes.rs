@@ -49,8 +49,11 @@ pub struct SessionUpload {
     pub settings: Option<String>,
     /// A context as text (one more document).
     pub context: Option<String>,
-    /// Files (UTF-8 text), each with its file name.
-    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    /// Documents, one part each: UTF-8 text (bytes that are not UTF-8 are
+    /// refused with 400), named by the part's file name when it has one.
+    /// Documented as text, not as binary: the server reads a part's bytes
+    /// as text, and a part has no other type.
+    #[schema(value_type = Option<Vec<String>>)]
     pub files: Option<Vec<Vec<u8>>>,
 }
 

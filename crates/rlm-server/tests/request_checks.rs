@@ -228,3 +228,40 @@ async fn the_served_document_agrees_with_the_server() {
     assert_eq!(status, 200);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploaded_documents_are_documented_as_the_text_the_server_reads() {
+    let s = TestServer::start(demo_script()).await;
+    let (_, doc) = s.get("/api/openapi.json").await;
+    let files = &doc["components"]["schemas"]["SessionUpload"]["properties"]["files"];
+    // Text parts, not binary ones (the server reads a part's bytes as
+    // UTF-8): one part, or several.
+    let one = &files["anyOf"][0];
+    let several = &files["anyOf"][1]["items"];
+    for text in [one, several] {
+        assert_eq!(text["type"], "string", "{files}");
+        assert!(text.get("format").is_none(), "{files}");
+    }
+    // A part without a file name is a document whatever its text looks like
+    // (`{}` is two characters, not an object), and each part is one document.
+    let form = reqwest::multipart::Form::new()
+        .text("files", "{}")
+        .text("files", "0")
+        .part("files", reqwest::multipart::Part::text("named").file_name("a.txt"));
+    let r = s.client.post(s.url("/api/sessions")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let session: Value = r.json().await.unwrap();
+    assert_eq!(session["context_metadata"]["documents"], 3, "{session}");
+    // Bytes that are not UTF-8 are refused, whether or not the part names a file.
+    for part in [
+        reqwest::multipart::Part::bytes(vec![0xff, 0xfe, 0x00]),
+        reqwest::multipart::Part::bytes(vec![0xc3]).file_name("b.bin"),
+    ] {
+        let form = reqwest::multipart::Form::new().part("files", part);
+        let r = s.client.post(s.url("/api/sessions")).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        let body: Value = r.json().await.unwrap();
+        assert!(body["detail"].as_str().unwrap().contains("not UTF-8"), "{body}");
+    }
+    s.stop().await;
+}

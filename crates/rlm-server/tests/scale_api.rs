@@ -135,6 +135,53 @@ async fn quotas_answer_429_and_413_with_json_bodies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creates_never_pass_the_quotas_together() {
+    let s = TestServer::start_with(final_at_once(), |c| {
+        c.limits.max_sessions_per_key = Some(3);
+        c.limits.max_context_bytes_per_key = Some(10_000);
+    })
+    .await;
+    // 16 creates at once, each checked before its body is stored: only 3 fit.
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (client, url) = (s.client.clone(), s.url("/api/sessions"));
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"name": format!("s{i}"), "context": "c".repeat(100)});
+            client.post(url).json(&body).send().await.unwrap().status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|&&c| c == 200).count(), 3, "{statuses:?}");
+    assert!(statuses.iter().all(|&c| c == 200 || c == 429), "{statuses:?}");
+    let (_, list) = s.get("/api/sessions").await;
+    assert_eq!(list["total"], 3, "{list}");
+    s.stop().await;
+    // The byte quota the same way: 4 contexts of 4,000 bytes at once, 2 fit in 10,000.
+    let s = TestServer::start_with(final_at_once(), |c| {
+        c.limits.max_context_bytes_per_key = Some(10_000);
+    })
+    .await;
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let (client, url) = (s.client.clone(), s.url("/api/sessions"));
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"name": format!("b{i}"), "context": "b".repeat(4000)});
+            client.post(url).json(&body).send().await.unwrap().status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(statuses, [200, 200, 413, 413]);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_stream_to_disk_and_a_second_concurrent_upload_gets_429() {
     let s = TestServer::start_with(final_at_once(), |c| c.limits.max_uploads_per_key = 1).await;
     // A multi-megabyte file whose characters straddle the chunks: streamed,

@@ -470,3 +470,37 @@ async fn sled_a_format_2_database_is_migrated_at_open() {
     let store = SledStore::open(&path).unwrap();
     assert_eq!(store.stats("gina", None).await.unwrap().totals.executions, 3);
 }
+
+#[tokio::test]
+async fn sled_deleting_a_session_removes_its_turns_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (gone, kept) = {
+        let store = SledStore::open(&path).unwrap();
+        let (gone, kept) = (session("gina", T0), session("gina", T0 + 1));
+        store.put_session(&gone).await.unwrap();
+        store.put_session(&kept).await.unwrap();
+        for n in 0..HISTORY_WINDOW + 3 {
+            run_in_session(&store, gone.id, T0 + n as i64, n).await;
+        }
+        run_in_session(&store, kept.id, T0, 0).await;
+        assert!(store.delete_session(gone.id).await.unwrap());
+        store.flush().await.unwrap();
+        (gone.id, kept.id)
+    };
+    // The history tree itself, read under the store: nothing of the deleted
+    // session is left, the other session's turn is.
+    // (The dropped store lets go of sled's lock when its flusher does.)
+    let mut db = sled::open(&path);
+    for _ in 0..250 {
+        if db.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        db = sled::open(&path);
+    }
+    let db = db.unwrap();
+    let history = db.open_tree("history").unwrap();
+    assert_eq!(history.scan_prefix(gone.as_bytes()).count(), 0);
+    assert_eq!(history.scan_prefix(kept.as_bytes()).count(), 1);
+}

@@ -116,6 +116,15 @@ pub fn served_document(
     // A multipart body takes the named parts only (the type has no serde derive to say so).
     if let Some(shape) = doc.pointer_mut(&format!("{schemas}/SessionUpload")) {
         shape["additionalProperties"] = false.into();
+        // One `files` part is one text, several are several: both are what
+        // a form sends (a part has no JSON type to be wrong about).
+        if let Some(files) = shape.pointer_mut("/properties/files") {
+            let text = serde_json::json!({ "type": "string" });
+            *files = serde_json::json!({
+                "description": files.get("description").cloned().unwrap_or_default(),
+                "anyOf": [text, { "type": "array", "items": text }],
+            });
+        }
     }
     // Server-side paths exist only on a server started with `--allow-path`.
     if !paths

@@ -115,6 +115,19 @@ pub async fn create(
         }
         return Err(e);
     }
+    // Checked again now that the context is written: another request of the
+    // key may have taken the place or the bytes since the first check.
+    let bytes = context.as_ref().map_or(0, |c| c.bytes);
+    let admitted = state.quotas.admit(state.store.as_ref(), &caller.owner, true, bytes, 0).await;
+    let _admitted = match admitted {
+        Ok(a) => a,
+        Err(e) => {
+            if let Some(c) = &context {
+                state.contexts.remove(c);
+            }
+            return Err(e);
+        }
+    };
     let now = now_micros();
     let id = Uuid::new_v4();
     let record = SessionRecord {
@@ -377,8 +390,22 @@ pub async fn update(
         state.quotas.context_allowance(state.store.as_ref(), &caller.owner, replacing).await?;
     let documents = documents_of(&state, &body, &allowance)?;
     let old_context = s.context.clone();
+    let mut _admitted = None;
     if let Some(docs) = documents {
-        s.context = Some(state.contexts.store(&docs)?);
+        let stored = state.contexts.store(&docs)?;
+        // Checked again under the key's lock (see `create`).
+        let admitted = state
+            .quotas
+            .admit(state.store.as_ref(), &caller.owner, false, stored.bytes, replacing)
+            .await;
+        match admitted {
+            Ok(a) => _admitted = Some(a),
+            Err(e) => {
+                state.contexts.remove(&stored);
+                return Err(e);
+            }
+        }
+        s.context = Some(stored);
         s.context_metadata = metadata(body.context_metadata.clone(), s.context.as_ref());
     } else if let Some(m) = body.context_metadata {
         s.context_metadata = metadata(Some(m), s.context.as_ref());

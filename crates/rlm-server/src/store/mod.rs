@@ -641,6 +641,13 @@ pub trait Store: Send + Sync + 'static {
 
     // Executions.
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError>;
+    /// Stores an execution's move from pending to running without waiting
+    /// for it to be durable (it rides on the next write's flush): a crash
+    /// before that leaves it pending, which start-up reports interrupted as
+    /// it would a running one. By default, [`Store::put_execution`].
+    async fn mark_running(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
+        self.put_execution(execution).await
+    }
     async fn get_execution(&self, id: Uuid) -> Result<Option<ExecutionRecord>, StoreError>;
     /// Newest first; a page costs its length, not the number stored.
     async fn list_executions(

@@ -558,8 +558,11 @@ impl Store for SledStore {
     }
 
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
-        let deleted = (&self.sessions, &self.index)
-            .transaction(|(sessions, index)| {
+        // The record, its index entries and its turns (numbered 0 to
+        // `history_len`, every one in the history tree) go in one
+        // transaction: a crash leaves all of them or none.
+        let deleted = (&self.sessions, &self.index, &self.history)
+            .transaction(|(sessions, index, history)| {
                 let Some(stored) = tx_get::<SessionRecord>(sessions, id.as_bytes(), "session")?
                 else {
                     return Ok(false);
@@ -570,19 +573,12 @@ impl Store for SledStore {
                 tx_count(index, &keys::count(SESSIONS_BY_OWNER, &stored.owner), false)?;
                 let bytes = context_bytes(&stored);
                 tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), -bytes)?;
+                for n in 0..stored.history_len {
+                    history.remove(&keys::turn(id, n)[..])?;
+                }
                 Ok(true)
             })
             .map_err(tx_err)?;
-        if deleted {
-            // Nothing reads a deleted session's turns; removing them after
-            // the record is safe if a crash interrupts it (the sweep of
-            // leftovers is the next delete of the same prefix).
-            let mut batch = sled::Batch::default();
-            for item in self.history.scan_prefix(id.as_bytes()) {
-                batch.remove(item.map_err(backend)?.0);
-            }
-            self.history.apply_batch(batch).map_err(backend)?;
-        }
         self.durable().await?;
         Ok(deleted)
     }
@@ -639,15 +635,12 @@ impl Store for SledStore {
     }
 
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
-        (&self.executions, &self.index)
-            .transaction(|(executions, index)| {
-                let old: Option<ExecutionRecord> =
-                    tx_get(executions, execution.id.as_bytes(), "execution")?;
-                tx_put(executions, execution.id.as_bytes(), execution)?;
-                tx_index_execution(index, old.as_ref(), Some(execution))
-            })
-            .map_err(tx_err)?;
+        self.put_execution_unflushed(execution)?;
         self.durable().await
+    }
+
+    async fn mark_running(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
+        self.put_execution_unflushed(execution)
     }
 
     async fn get_execution(&self, id: Uuid) -> Result<Option<ExecutionRecord>, StoreError> {
@@ -996,6 +989,19 @@ impl Store for SledStore {
 }
 
 impl SledStore {
+    /// An execution's record and indexes, in one transaction, in sled's log
+    /// (durable at the next flush).
+    fn put_execution_unflushed(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
+        (&self.executions, &self.index)
+            .transaction(|(executions, index)| {
+                let old: Option<ExecutionRecord> =
+                    tx_get(executions, execution.id.as_bytes(), "execution")?;
+                tx_put(executions, execution.id.as_bytes(), execution)?;
+                tx_index_execution(index, old.as_ref(), Some(execution))
+            })
+            .map_err(tx_err)
+    }
+
     async fn request_cancel_job_unflushed(
         &self,
         id: Uuid,

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Execution throughput of `rlm serve` (issue #35 item 5; BENCHMARKS.md, "rlm serve
+# throughput"). From the workspace root, after `cargo build --release -p rlm-cli`:
+#
+#   bash examples/bench/serve_throughput.sh [path/to/rlm] [seconds]
+#
+# For each of two scripts (trivial: one root step, FINAL at once; demo: the README
+# demo, 3 root steps and 6 subcalls over the 214 KB corpus) it starts a server on
+# 127.0.0.1 with a fresh data directory, creates 32 sessions, warms up 3 s, then
+# runs in the same moment `wrk -t2 -c32` POSTing /api/execute round-robin over the
+# 32 sessions and `wrk -t1 -c4` on /healthz, and prints both wrk reports and the
+# server's own latency (/api/stats). Needs `wrk` (Debian package) and `jq`.
+set -euo pipefail
+RLM=${1:-${CARGO_TARGET_DIR:-target}/release/rlm}
+SECS=${2:-20}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+WORK=$(mktemp -d /tmp/rlm-throughput-XXXXXX)
+PORT=${PORT:-18140}
+B=http://127.0.0.1:$PORT
+SERVER=
+
+stop() { if [ -n "$SERVER" ]; then kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=; fi; }
+trap 'stop; rm -rf "$WORK"' EXIT
+
+bench() { # bench LABEL CONTEXT_FILE [serve flags...]
+  local label=$1 context=$2; shift 2
+  "$RLM" serve --data "$WORK/$label" --bind "127.0.0.1:$PORT" --max-concurrent 64 "$@" \
+    2>"$WORK/$label.log" &
+  SERVER=$!
+  for _ in $(seq 100); do curl -sf "$B/healthz" >/dev/null && break; sleep 0.1; done
+  : >"$WORK/$label.sessions"
+  for _ in $(seq 32); do
+    jq -Rs '{name: "bench", context: .}' "$context" |
+      curl -sf "$B/api/sessions" -H 'content-type: application/json' --data-binary @- |
+      jq -r .id >>"$WORK/$label.sessions"
+  done
+  echo "== $label: warm-up (3 s, not counted)"
+  SESSIONS="$WORK/$label.sessions" wrk -t2 -c32 -d3s -s "$HERE/serve_execute.lua" "$B/api/execute" >/dev/null
+  echo "== $label: POST /api/execute, 32 connections over 32 sessions, ${SECS} s, beside GET /healthz (4 connections)"
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  wrk -t1 -c4 -d"${SECS}s" --latency -s "$HERE/serve_healthz.lua" "$B/healthz" >"$WORK/$label.healthz" &
+  local hz=$!
+  SESSIONS="$WORK/$label.sessions" wrk -t2 -c32 -d"${SECS}s" --latency --timeout 10s \
+    -s "$HERE/serve_execute.lua" "$B/api/execute"
+  wait "$hz"
+  echo "-- /healthz in the same run:"
+  cat "$WORK/$label.healthz"
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "-- server side (/api/stats):"
+  curl -s "$B/api/stats" | jq -c '{total_executions, executions_by_status, latency}'
+  stop
+}
+
+echo "small context" >"$WORK/small.txt"
+bench trivial "$WORK/small.txt" --script "$HERE/serve_trivial.toml"
+bench demo "$ROOT/examples/corpus/service_logs.txt"
