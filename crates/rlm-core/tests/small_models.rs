@@ -272,6 +272,8 @@ fn counting_evidence_shows_the_lines_a_program_selects() {
     assert!(evidence.contains(COUNT_LABEL) && !evidence.contains("FINAL"), "{first}");
     let shown = evidence.lines().filter(|l| l.starts_with("2026-")).count();
     assert_eq!(shown, n, "only the lines inside the window: {first}");
+    // Nor does the message's closing line invite an answer from it.
+    assert!(!first[from..].contains("FINAL("), "{first}");
     insta::assert_snapshot!("compact_first_user_with_count_evidence", first);
     // Off (the default): no count evidence.
     let root = support::root(&[&repl("print(1)"), "FINAL('x')"]);

@@ -51,6 +51,9 @@ pub struct RunHelps {
     repeats: u32,
     /// The built-in strategy ran (it runs once).
     strategy_used: bool,
+    /// The first message showed the runtime's own count: its closing line
+    /// then asks for a program, never for an answer (issue #39).
+    count_shown: bool,
 }
 
 impl RunHelps {
@@ -86,8 +89,16 @@ impl RunHelps {
             && let Some(n) = shown_count(context, query)
         {
             helps.grounds.add_suggested(n);
+            helps.count_shown = true;
         }
         (helps, evidence)
+    }
+
+    /// Whether the first message showed the runtime's own count (a
+    /// heuristic reading of the question): the first message must then not
+    /// invite an answer from the text above it.
+    pub fn count_shown(&self) -> bool {
+        self.count_shown
     }
 
     /// The second call, after a step's programs ran (`failed`: the last one

@@ -176,6 +176,8 @@ pub struct Notes {
     pub no_such_function: String,
     pub history_turn: String,
     pub history_no_answer: String,
+    pub first_step: String,
+    pub first_step_after_count: String,
     pub repeat_reask: String,
     pub strategy_ran: String,
 }
@@ -337,7 +339,10 @@ mod tests {
     fn the_prompts_final_slots_are_placeholders() {
         for profile in [PromptProfile::Full, PromptProfile::Compact] {
             let p = Prompts::for_profile(profile);
-            for text in [&p.system, &p.first_user, &p.feedback, &p.invalid_reply, &p.finalize_now] {
+            let closings = [&p.notes.first_step, &p.notes.first_step_after_count];
+            let templates =
+                [&p.system, &p.first_user, &p.feedback, &p.invalid_reply, &p.finalize_now];
+            for text in templates.into_iter().chain(closings) {
                 let mut rest = text.as_str();
                 while let Some(at) = rest.find("FINAL(") {
                     let after = &rest[at + "FINAL(".len()..];

@@ -193,8 +193,15 @@ impl Runner {
             depth == 0,
             || retrieval.as_deref().and_then(|r| r.first_step_evidence(&query)),
         );
-        let messages =
-            initial_messages(&engine, &query, &context, depth, &turns, evidence.as_deref());
+        let messages = initial_messages(
+            &engine,
+            &query,
+            &context,
+            depth,
+            &turns,
+            evidence.as_deref(),
+            helps.count_shown(),
+        );
         let scope = Rc::new(RunScope {
             engine,
             recorder: control.recorder,
@@ -851,6 +858,7 @@ fn initial_messages(
     depth: u32,
     turns: &[Turn],
     evidence: Option<&str>,
+    count_shown: bool,
 ) -> Vec<ChatMessage> {
     let prompts = &engine.prompts;
     let mut system = engine.system_prompt.clone();
@@ -865,9 +873,11 @@ fn initial_messages(
     if let Some(e) = evidence {
         metadata = format!("{}\n\n{}", metadata.trim_end(), e.trim_end());
     }
+    let next_step =
+        if count_shown { &prompts.notes.first_step_after_count } else { &prompts.notes.first_step };
     let mut first = render_or_explain(
         &prompts.first_user,
-        &[("query", query), ("context_metadata", &metadata)],
+        &[("query", query), ("context_metadata", &metadata), ("next_step", next_step)],
     );
     if !turns.is_empty() {
         let mut listed = String::new();
