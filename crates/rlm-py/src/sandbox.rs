@@ -21,7 +21,7 @@ use crate::host_functions::{
     PyHostFunc, PyInterrupt, host_error, inline, is_coroutine_function, serve_async,
 };
 use crate::limits::PyLimits;
-use crate::worker::{CancelCheck, Worker};
+use crate::worker::{CancelCheck, SandboxThread};
 
 /// The global a program's last expression is stored in (`run_cell_keeping_last`).
 const RESULT_VAR: &str = "_sandbox_result_";
@@ -84,11 +84,11 @@ pub struct Suspension {
 }
 
 /// The sandboxed interpreter. Usable from any thread: the interpreter lives
-/// on the sandbox's own thread ([`Worker`]), calls from Python run there one
+/// on the sandbox's own thread ([`SandboxThread`]), calls from Python run there one
 /// at a time, and the caller waits without the GIL.
 #[pyclass(module = "rlm_rs", frozen, name = "Sandbox")]
 pub struct PySandbox {
-    worker: Worker<State>,
+    worker: SandboxThread<State>,
     limits: rlm_interp::Limits,
 }
 
@@ -126,7 +126,7 @@ impl PySandbox {
             check_name(name)?;
         }
         let state_limits = limits.clone();
-        let worker = Worker::spawn("rlm-rs-sandbox", move |cancel| {
+        let worker = SandboxThread::spawn("rlm-rs-sandbox", move |cancel| {
             let mut session = Interpreter::new(state_limits.clone());
             let check = cancel.clone();
             let stop: rlm_interp::InterruptCheck = Rc::new(move || check.is_cancelled());

@@ -4,7 +4,7 @@
 //! order. The caller waits without the GIL (other Python threads run, and
 //! two sandboxes compute in parallel), waking every [`SIGNAL_POLL`] to run
 //! Python's signal handlers: one that raises (Ctrl-C) cancels the job.
-//! Cancelling is an epoch: [`Worker::cancel`] stops every job queued before
+//! Cancelling is an epoch: [`SandboxThread::cancel`] stops every job queued before
 //! it (the interpreter asks [`CancelCheck`] every so much fuel) and none
 //! queued after, so a cancel that races a job's start is never lost.
 
@@ -36,7 +36,7 @@ pub struct CancelCheck {
 }
 
 impl CancelCheck {
-    /// A [`Worker::cancel`] came after the running job was queued.
+    /// A [`SandboxThread::cancel`] came after the running job was queued.
     pub fn is_cancelled(&self) -> bool {
         self.epoch.load(Ordering::Acquire) != self.job_epoch.get()
     }
@@ -51,19 +51,19 @@ struct Queued<S> {
 }
 
 /// A thread owning a state `S` (made on it, never leaving it), running jobs on it.
-pub struct Worker<S: 'static> {
+pub struct SandboxThread<S: 'static> {
     jobs: Mutex<Option<mpsc::Sender<Queued<S>>>>,
     epoch: Arc<AtomicU64>,
     thread: Mutex<Option<JoinHandle<()>>>,
     thread_id: ThreadId,
 }
 
-impl<S: 'static> Worker<S> {
+impl<S: 'static> SandboxThread<S> {
     /// Starts the thread; `make` builds the state there.
     pub fn spawn(
         name: &str,
         make: impl FnOnce(CancelCheck) -> S + Send + 'static,
-    ) -> BindResult<Worker<S>> {
+    ) -> BindResult<SandboxThread<S>> {
         let epoch = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel::<Queued<S>>();
         let check_epoch = Arc::clone(&epoch);
@@ -86,7 +86,7 @@ impl<S: 'static> Worker<S> {
             })
             .map_err(|e| BindError::Internal(format!("cannot start the sandbox's thread: {e}")))?;
         let thread_id = thread.thread().id();
-        Ok(Worker {
+        Ok(SandboxThread {
             jobs: Mutex::new(Some(tx)),
             epoch,
             thread: Mutex::new(Some(thread)),
@@ -160,7 +160,7 @@ impl<S: 'static> Worker<S> {
     }
 }
 
-impl<S: 'static> Drop for Worker<S> {
+impl<S: 'static> Drop for SandboxThread<S> {
     /// Closes the queue and waits (without the GIL) for the thread to
     /// release the state, so the Python objects it held are freed now.
     fn drop(&mut self) {

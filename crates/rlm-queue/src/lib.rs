@@ -2,11 +2,11 @@
 //!
 //! [`JobQueue`] holds the stream (work-queue retention), its durable pull
 //! consumer (explicit acks, an ack deadline, a bounded number of deliveries)
-//! and the results bucket; [`Worker`]s pull jobs, extend the ack deadline with
+//! and the results bucket; [`JobWorker`]s pull jobs, extend the ack deadline with
 //! heartbeats while a [`JobHandler`] runs them, and record exactly one
 //! [`JobResult`] per job, keyed by job id and attempt, even when a slow worker
 //! finishes after its job was redelivered. A job no delivery finished is
-//! [`Outcome::Failed`] with the reason.
+//! [`JobOutcome::Failed`] with the reason.
 
 mod error;
 mod job;
@@ -14,6 +14,6 @@ mod queue;
 mod worker;
 
 pub use error::QueueError;
-pub use job::{Handled, Job, JobResult, Outcome, Recorded};
+pub use job::{Handled, Job, JobOutcome, JobResult, Recorded};
 pub use queue::{CONSUMER, JobQueue, QueueConfig};
-pub use worker::{JobHandler, Worker};
+pub use worker::{JobHandler, JobWorker};

@@ -79,7 +79,7 @@ impl QueueConfig {
 }
 
 /// A handle on the queue: enqueue jobs, read results, and the parts a
-/// [`Worker`](crate::Worker) uses. Cheap to clone.
+/// [`JobWorker`](crate::JobWorker) uses. Cheap to clone.
 #[derive(Clone)]
 pub struct JobQueue {
     pub(crate) config: QueueConfig,

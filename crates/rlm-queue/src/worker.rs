@@ -1,4 +1,4 @@
-//! [`Worker`]: pulls jobs one at a time, runs each through a [`JobHandler`]
+//! [`JobWorker`]: pulls jobs one at a time, runs each through a [`JobHandler`]
 //! while sending heartbeats, records the one result, then acks.
 //!
 //! Per delivery `n` of a job (NATS counts them):
@@ -26,7 +26,7 @@ use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::QueueError;
-use crate::job::{Handled, Job, JobResult, Outcome, Recorded};
+use crate::job::{Handled, Job, JobOutcome, JobResult, Recorded};
 use crate::queue::JobQueue;
 
 /// Runs one job's delivery.
@@ -50,14 +50,14 @@ impl Drop for AbortOnDrop {
 }
 
 /// One worker of the queue (run several per process for parallel jobs).
-pub struct Worker {
+pub struct JobWorker {
     queue: JobQueue,
     handler: Arc<dyn JobHandler>,
     name: String,
     heartbeat: Duration,
 }
 
-impl Worker {
+impl JobWorker {
     /// A worker named `name` (recorded with its results).
     pub fn new(queue: JobQueue, handler: Arc<dyn JobHandler>, name: impl Into<String>) -> Self {
         let heartbeat = queue.config.heartbeat;
@@ -129,7 +129,7 @@ impl Worker {
             let reason = format!(
                 "no worker finished the job in {max} deliveries: the last one stopped sending heartbeats (the worker died or lost NATS)"
             );
-            return self.settle(&message, &job, attempt, Outcome::Failed { reason }).await;
+            return self.settle(&message, &job, attempt, JobOutcome::Failed { reason }).await;
         }
         let message = Arc::new(message);
         // stops with the delivery, however it ends (even when this worker's task is dropped)
@@ -151,7 +151,7 @@ impl Worker {
             Handled::Finished(outcome) => self.settle(&message, &job, attempt, outcome).await,
             Handled::GiveBack(reason) if attempt >= max => {
                 let reason = format!("given back on each of {max} deliveries; the last: {reason}");
-                self.settle(&message, &job, attempt, Outcome::Failed { reason }).await
+                self.settle(&message, &job, attempt, JobOutcome::Failed { reason }).await
             }
             Handled::GiveBack(_) => {
                 message.ack_with(AckKind::Nak(None)).await.map_err(|e| QueueError::js("nak", e))
@@ -165,7 +165,7 @@ impl Worker {
         message: &Message,
         job: &Job,
         attempt: u32,
-        outcome: Outcome,
+        outcome: JobOutcome,
     ) -> Result<(), QueueError> {
         let result =
             JobResult { job_id: job.id.clone(), attempt, worker: self.name.clone(), outcome };
