@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/build"
 "$work/build/bin/pip" install --quiet --disable-pip-version-check "maturin>=1.9,<2"
 "$work/build/bin/maturin" build --quiet --release --strip --locked -m crates/rlm-py/Cargo.toml -o "$work/wheels"
-"$work/build/bin/maturin" sdist --quiet -m crates/rlm-py/Cargo.toml -o "$work/wheels"
+"$work/build/bin/maturin" sdist -m crates/rlm-py/Cargo.toml -o "$work/wheels"
 for f in "$work"/wheels/*; do
   echo "crates/rlm-py/ci.sh: built $(basename "$f"): $(du -k "$f" | cut -f1) KiB"
 done
