@@ -13,7 +13,7 @@ pub struct Job {
 /// How a job ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum JobOutcome {
+pub enum QueuedJobEnd {
     /// The handler finished it (its own failures, such as a failed run, are a value too).
     Done { value: serde_json::Value },
     /// No delivery finished it: the reason says why.
@@ -28,14 +28,14 @@ pub struct JobResult {
     pub attempt: u32,
     /// The worker that recorded it.
     pub worker: String,
-    pub outcome: JobOutcome,
+    pub outcome: QueuedJobEnd,
 }
 
 /// What a handler did with one delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Handled {
     /// Record this outcome.
-    Finished(JobOutcome),
+    Finished(QueuedJobEnd),
     /// This worker cannot run it now (shutting down, out of capacity): deliver
     /// it again, to any worker, unless this was the last delivery (then the job
     /// is FAILED with this reason).

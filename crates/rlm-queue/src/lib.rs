@@ -6,7 +6,7 @@
 //! heartbeats while a [`JobHandler`] runs them, and record exactly one
 //! [`JobResult`] per job, keyed by job id and attempt, even when a slow worker
 //! finishes after its job was redelivered. A job no delivery finished is
-//! [`JobOutcome::Failed`] with the reason.
+//! [`QueuedJobEnd::Failed`] with the reason.
 
 mod error;
 mod job;
@@ -14,6 +14,6 @@ mod queue;
 mod worker;
 
 pub use error::QueueError;
-pub use job::{Handled, Job, JobOutcome, JobResult, Recorded};
+pub use job::{Handled, Job, JobResult, QueuedJobEnd, Recorded};
 pub use queue::{CONSUMER, JobQueue, QueueConfig};
 pub use worker::{JobHandler, JobWorker};

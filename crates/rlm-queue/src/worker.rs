@@ -26,7 +26,7 @@ use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::QueueError;
-use crate::job::{Handled, Job, JobOutcome, JobResult, Recorded};
+use crate::job::{Handled, Job, JobResult, QueuedJobEnd, Recorded};
 use crate::queue::JobQueue;
 
 /// Runs one job's delivery.
@@ -129,7 +129,7 @@ impl JobWorker {
             let reason = format!(
                 "no worker finished the job in {max} deliveries: the last one stopped sending heartbeats (the worker died or lost NATS)"
             );
-            return self.settle(&message, &job, attempt, JobOutcome::Failed { reason }).await;
+            return self.settle(&message, &job, attempt, QueuedJobEnd::Failed { reason }).await;
         }
         let message = Arc::new(message);
         // stops with the delivery, however it ends (even when this worker's task is dropped)
@@ -151,7 +151,7 @@ impl JobWorker {
             Handled::Finished(outcome) => self.settle(&message, &job, attempt, outcome).await,
             Handled::GiveBack(reason) if attempt >= max => {
                 let reason = format!("given back on each of {max} deliveries; the last: {reason}");
-                self.settle(&message, &job, attempt, JobOutcome::Failed { reason }).await
+                self.settle(&message, &job, attempt, QueuedJobEnd::Failed { reason }).await
             }
             Handled::GiveBack(_) => {
                 message.ack_with(AckKind::Nak(None)).await.map_err(|e| QueueError::js("nak", e))
@@ -165,7 +165,7 @@ impl JobWorker {
         message: &Message,
         job: &Job,
         attempt: u32,
-        outcome: JobOutcome,
+        outcome: QueuedJobEnd,
     ) -> Result<(), QueueError> {
         let result =
             JobResult { job_id: job.id.clone(), attempt, worker: self.name.clone(), outcome };

@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{Doubler, Hangs, PrivateNats, SHARED_URL, config, job, results};
 use futures::future::BoxFuture;
 use rlm_queue::{
-    Handled, Job, JobHandler, JobOutcome, JobQueue, JobResult, JobWorker, QueueConfig, Recorded,
+    Handled, Job, JobHandler, JobQueue, JobResult, JobWorker, QueueConfig, QueuedJobEnd, Recorded,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -40,7 +40,7 @@ async fn two_workers_record_one_result_per_job() {
     let b = spawn_worker(&queue, handler, "b", &stop);
     let got = results(&queue, &ids, Duration::from_secs(20)).await;
     for (i, r) in got.iter().enumerate() {
-        assert_eq!(r.outcome, JobOutcome::Done { value: serde_json::json!(2 * i as i64) });
+        assert_eq!(r.outcome, QueuedJobEnd::Done { value: serde_json::json!(2 * i as i64) });
         assert_eq!(r.attempt, 1);
     }
     stop.cancel();
@@ -74,7 +74,7 @@ async fn a_dead_workers_job_is_redelivered_to_another() {
     let got = results(&queue, &["lonely".to_string()], Duration::from_secs(15)).await;
     assert_eq!(got[0].attempt, 2);
     assert_eq!(got[0].worker, "survivor");
-    assert_eq!(got[0].outcome, JobOutcome::Done { value: serde_json::json!(42) });
+    assert_eq!(got[0].outcome, QueuedJobEnd::Done { value: serde_json::json!(42) });
     stop.cancel();
     survivor.await.unwrap();
     queue.destroy().await.unwrap();
@@ -99,7 +99,7 @@ impl JobHandler for Slow {
                 }
             }
             self.finished.notify_one();
-            Handled::Finished(JobOutcome::Done { value: serde_json::json!(self.name) })
+            Handled::Finished(QueuedJobEnd::Done { value: serde_json::json!(self.name) })
         })
     }
 }
@@ -141,7 +141,7 @@ async fn a_slow_worker_finishing_after_redelivery_records_nothing() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let after = queue.result("contested").await.unwrap().unwrap();
     assert_eq!(after, got[0]);
-    assert_eq!(after.outcome, JobOutcome::Done { value: serde_json::json!("fast") });
+    assert_eq!(after.outcome, QueuedJobEnd::Done { value: serde_json::json!("fast") });
     stop.cancel();
     slow_task.await.unwrap();
     fast_task.await.unwrap();
@@ -168,7 +168,7 @@ async fn deliveries_are_bounded_then_failed_with_the_reason() {
     assert_eq!(got[0].attempt, 3);
     assert_eq!(
         got[0].outcome,
-        JobOutcome::Failed {
+        QueuedJobEnd::Failed {
             reason: "given back on each of 3 deliveries; the last: the worker is busy".into()
         }
     );
@@ -195,7 +195,7 @@ async fn a_worker_dying_on_the_last_attempt_leaves_the_job_failed() {
     let got = results(&queue, &["doomed".to_string()], Duration::from_secs(15)).await;
     assert_eq!(got[0].attempt, 2);
     match &got[0].outcome {
-        JobOutcome::Failed { reason } => {
+        QueuedJobEnd::Failed { reason } => {
             assert!(reason.starts_with("no worker finished the job in 1 deliveries"), "{reason}")
         }
         other => panic!("expected FAILED, got {other:?}"),
@@ -224,7 +224,7 @@ async fn a_nats_restart_mid_run_loses_no_job_and_doubles_none() {
     nats.restart();
     let got = results(&queue, &ids, Duration::from_secs(60)).await;
     for (i, r) in got.iter().enumerate() {
-        assert_eq!(r.outcome, JobOutcome::Done { value: serde_json::json!(2 * i as i64) });
+        assert_eq!(r.outcome, QueuedJobEnd::Done { value: serde_json::json!(2 * i as i64) });
     }
     // a job recorded just before the kill whose ack was lost comes back after the
     // ack wait: the worker sees its result, acks it and runs nothing again

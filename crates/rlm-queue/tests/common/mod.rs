@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
-use rlm_queue::{Handled, Job, JobHandler, JobOutcome, JobQueue, JobResult, QueueConfig};
+use rlm_queue::{Handled, Job, JobHandler, JobQueue, JobResult, QueueConfig, QueuedJobEnd};
 
 /// The machine's shared NATS (JetStream on).
 pub const SHARED_URL: &str = "nats://127.0.0.1:4222";
@@ -63,7 +63,7 @@ impl JobHandler for Doubler {
         Box::pin(async move {
             tokio::time::sleep(self.delay).await;
             let n = job.payload["n"].as_i64().unwrap_or(0);
-            Handled::Finished(JobOutcome::Done { value: serde_json::json!(n * 2) })
+            Handled::Finished(QueuedJobEnd::Done { value: serde_json::json!(n * 2) })
         })
     }
 }
