@@ -9,7 +9,6 @@
 
 mod remote;
 
-pub use remote::MAX_QUEUED_INLINE_BYTES;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
