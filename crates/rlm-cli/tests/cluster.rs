@@ -135,8 +135,14 @@ impl Cluster {
         let (client, connection) =
             tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(connection);
-        client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema)).await.unwrap();
-        let config = rlm_queue::QueueConfig { stream: self.stream.clone(), ..rlm_queue::QueueConfig::new(&self.nats) };
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
+            .await
+            .unwrap();
+        let config = rlm_queue::QueueConfig {
+            stream: self.stream.clone(),
+            ..rlm_queue::QueueConfig::new(&self.nats)
+        };
         if let Ok(queue) = rlm_queue::JobQueue::connect(config).await {
             let _ = queue.destroy().await;
         }
@@ -187,7 +193,10 @@ async fn ended(api: &Process, ids: &[String], within: Duration) -> Vec<Value> {
             let (_, job) = get(&api.base, &format!("/api/jobs/{id}")).await;
             jobs.push(job);
         }
-        let open = jobs.iter().filter(|j| matches!(j["status"].as_str(), Some("PENDING" | "RUNNING") | None)).count();
+        let open = jobs
+            .iter()
+            .filter(|j| matches!(j["status"].as_str(), Some("PENDING" | "RUNNING") | None))
+            .count();
         if open == 0 {
             return jobs;
         }
@@ -216,14 +225,14 @@ async fn trace(api: &Process, execution: &str) -> Vec<Value> {
 }
 
 /// The trace is one whole run: `seq` 0, 1, 2... without a gap or a repeat,
-/// one run start and one run end, each of the script's two programs once.
+/// one run start and one run end, each of the script's three programs (FINAL is one) once.
 fn assert_whole(trace: &[Value]) {
     let seqs: Vec<u64> = trace.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, (0..trace.len() as u64).collect::<Vec<_>>(), "{trace:?}");
     let count = |kind: &str| trace.iter().filter(|e| e["kind"]["type"] == kind).count();
     assert_eq!(count("run_started"), 1, "{trace:?}");
     assert_eq!(count("run_finished"), 1, "{trace:?}");
-    assert_eq!(count("program_finished"), 2, "{trace:?}");
+    assert_eq!(count("program_finished"), 3, "{trace:?}");
     assert_eq!(trace.first().unwrap()["kind"]["type"], "run_started");
     assert_eq!(trace.last().unwrap()["kind"]["type"], "run_finished");
 }

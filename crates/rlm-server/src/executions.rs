@@ -9,7 +9,6 @@
 
 mod remote;
 
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

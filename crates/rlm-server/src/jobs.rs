@@ -300,8 +300,7 @@ impl Jobs {
             }
             Ok(started) => {
                 self.running.insert(job.id, started.id);
-                if let Err(e) = self.store.set_job_execution(job.id, holder, started.id).await
-                {
+                if let Err(e) = self.store.set_job_execution(job.id, holder, started.id).await {
                     tracing::warn!(job = %job.id, error = %e, "cannot record the job's execution");
                 }
                 let mut done = started.done.clone();

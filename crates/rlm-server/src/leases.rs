@@ -61,7 +61,10 @@ pub fn spawn(
                 last_sweep = tokio::time::Instant::now();
                 let n = sweep(&*store, lease).await;
                 if n > 0 {
-                    tracing::warn!(executions = n, "executions of a stopped process are reported interrupted");
+                    tracing::warn!(
+                        executions = n,
+                        "executions of a stopped process are reported interrupted"
+                    );
                 }
             }
         }

@@ -45,10 +45,10 @@ mod tree;
 mod web;
 
 pub use config::{
-    ApiKey, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation,
-    ServerLimits, ServerRole,
+    ApiKey, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig,
+    ServerIsolation, ServerLimits, ServerRole,
 };
-pub use rlm_queue::QueueConfig;
 pub use error::ServerError;
 pub use retention::{RetentionConfig, sweep as retention_sweep};
+pub use rlm_queue::QueueConfig;
 pub use server::{Server, init_json_logs};

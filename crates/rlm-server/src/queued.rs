@@ -34,11 +34,15 @@ pub struct QueuedJobs {
 /// Starts one puller per job worker (`--workers`), until `stop`.
 pub fn spawn(jobs: Arc<Jobs>, queue: JobQueue, stop: CancellationToken) -> Vec<JoinHandle<()>> {
     let workers = jobs.workers();
-    let handler: Arc<dyn JobHandler> = Arc::new(QueuedJobs { jobs: Arc::clone(&jobs), queue: queue.clone() });
+    let handler: Arc<dyn JobHandler> =
+        Arc::new(QueuedJobs { jobs: Arc::clone(&jobs), queue: queue.clone() });
     (0..workers)
         .map(|n| {
-            let worker =
-                JobWorker::new(queue.clone(), Arc::clone(&handler), format!("{}/{n}", jobs.worker_id()));
+            let worker = JobWorker::new(
+                queue.clone(),
+                Arc::clone(&handler),
+                format!("{}/{n}", jobs.worker_id()),
+            );
             let stop = stop.clone();
             tokio::spawn(async move { worker.run(stop).await })
         })

@@ -85,9 +85,11 @@ impl Server {
                 .await?
         };
         let queue = match &config.cluster.queue {
-            Some(q) => Some(rlm_queue::JobQueue::connect(q.clone()).await.map_err(|e| {
-                ServerError::Config(format!("--nats-url: {e}"))
-            })?),
+            Some(q) => Some(
+                rlm_queue::JobQueue::connect(q.clone())
+                    .await
+                    .map_err(|e| ServerError::Config(format!("--nats-url: {e}")))?,
+            ),
             None => None,
         };
         let metrics = Arc::new(Metrics::new());

@@ -41,7 +41,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             .into_response();
     }
     if state.jobs.queue_connected() == Some(false) {
-        return (StatusCode::SERVICE_UNAVAILABLE, health("job queue unavailable: NATS is not connected"))
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            health("job queue unavailable: NATS is not connected"),
+        )
             .into_response();
     }
     match state.executions.engine().check_redis().await {

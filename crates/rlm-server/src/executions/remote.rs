@@ -172,9 +172,16 @@ impl Executions {
     }
 
     /// The `worker` role's run of an execution an `api` process queued.
-    pub async fn run_delivered(self: &Arc<Self>, queue: &JobQueue, job: &Job, attempt: u32) -> Handled {
+    pub async fn run_delivered(
+        self: &Arc<Self>,
+        queue: &JobQueue,
+        job: &Job,
+        attempt: u32,
+    ) -> Handled {
         let Ok(id) = Uuid::parse_str(&job.id) else {
-            return Handled::Finished(QueuedJobEnd::Failed { reason: "not an execution id".into() });
+            return Handled::Finished(QueuedJobEnd::Failed {
+                reason: "not an execution id".into(),
+            });
         };
         if self.shutting_down.load(Ordering::SeqCst) {
             return Handled::GiveBack("the worker is stopping".into());
@@ -289,7 +296,9 @@ impl Executions {
         let settled = SettledExecution { record, state: None, started_memory: None };
         match self.store.finish_execution(&settled).await {
             Ok(_) => {}
-            Err(e) => tracing::error!(execution = %settled.record.id, error = %e, "cannot settle the execution"),
+            Err(e) => {
+                tracing::error!(execution = %settled.record.id, error = %e, "cannot settle the execution")
+            }
         }
         status
     }

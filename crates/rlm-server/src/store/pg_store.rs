@@ -1127,15 +1127,16 @@ impl Store for PgStore {
         worker: &str,
         lease_until: Micros,
     ) -> Result<Option<JobRecord>, StoreError> {
-        let taken = self.update_job(
-            id,
-            |job| !job.status.is_terminal(),
-            |job| {
-                job.status = JobStatus::Running;
-                job.started_at.get_or_insert_with(now_micros);
-                job.lease = Some(Lease { worker: worker.to_string(), expires_at: lease_until });
-            },
-        )
+        let taken = self
+            .update_job(
+                id,
+                |job| !job.status.is_terminal(),
+                |job| {
+                    job.status = JobStatus::Running;
+                    job.started_at.get_or_insert_with(now_micros);
+                    job.lease = Some(Lease { worker: worker.to_string(), expires_at: lease_until });
+                },
+            )
             .await?;
         match taken {
             Some(job) => Ok(Some(job)),
