@@ -294,7 +294,7 @@ impl Jobs {
             job_id: Some(job.id),
             interactive: false,
         };
-        let outcome = match self.executions.start(start).await {
+        match self.executions.start(start).await {
             Err(e) => {
                 JobOutcome { status: JobStatus::Failed, answer: None, error: Some(e.to_string()) }
             }
@@ -351,8 +351,7 @@ impl Jobs {
                     },
                 }
             }
-        };
-        outcome
+        }
     }
 
     /// Settles a job held by `holder`; `false` if it was not (someone else
