@@ -126,7 +126,7 @@ impl PyEngine {
         require_program_before_final=None, require_subcall_before_final=None,
         invalid_response_limit=None, fallback_code=None, auto_finalize_var=None, limits=None,
         max_concurrency=None, system_prompt=None, event_listener=None, retriever=None,
-        config=None
+        config=None, router_threshold_chars=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -155,6 +155,7 @@ impl PyEngine {
         event_listener: Option<&Bound<'_, PyAny>>,
         retriever: Option<&Bound<'_, PyAny>>,
         config: Option<std::collections::HashMap<String, Bound<'_, PyAny>>>,
+        router_threshold_chars: Option<u64>,
     ) -> PyResult<PyEngine> {
         // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`);
         // pyrlm's keyword arguments below override them.
@@ -245,6 +246,10 @@ impl PyEngine {
             scheduler.max_concurrency = n;
         }
         builder = builder.scheduler(scheduler);
+        // pyrlm's SmartRouter: contexts shorter than this get one direct call.
+        if let Some(n) = router_threshold_chars {
+            builder = builder.smart_router(n);
+        }
         let rlm = builder.build().map_err(BindError::from)?;
         Ok(PyEngine { rlm, loops, listener, root_raised, running: Running::default() })
     }

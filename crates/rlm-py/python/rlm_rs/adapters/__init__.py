@@ -1,7 +1,12 @@
 """Models, named as in ``pyrlm_runtime.adapters``.
 
-* ``FakeAdapter(script=[...])`` with ``add_rule(pattern, response, regex=False, once=False)``:
-  rules are matched against all messages joined with newlines, before the script.
+* ``FakeAdapter(rules=, script=, model=)`` (``rlm_rs.adapters.fake``), pyrlm's scripted
+  model in Python: ``add_rule(pattern, response, regex=False, once=False, usage=None)``,
+  ``FakeRule(matcher, response, once, usage)``, ``call_log`` (the messages of every
+  call), ``complete(messages, max_tokens=, temperature=)`` returning a ``ModelResponse``.
+  Rules are matched against all messages joined with newlines, before the script.
+  ``NativeFakeAdapter(script=, model=)`` is the runtime's own scripted model (no Python
+  call per reply; ``add_rule`` with patterns, no ``call_log``), for benchmarks.
 * ``OpenAICompatAdapter(model=..., base_url=..., api_key=...)``.
 * ``AzureOpenAIAdapter(model=..., api_version=None, timeout=180.0)``: pyrlm's
   environment (``AZURE_OPENAI_API_KEY``, ``OPENAI_ENDPOINT`` or ``AZURE_ACCOUNT_NAME``,
@@ -24,36 +29,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
-from ._native import (
+from .._native import (
     Adapter,
-    FakeAdapter,
     azure_openai_adapter,
     generic_chat_adapter,
     openai_compat_adapter,
 )
-from .errors import ConfigError
-
-
-@dataclass
-class Usage:
-    """Token counts of one reply, as pyrlm's ``Usage``."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-@dataclass
-class ModelResponse:
-    """A reply, as pyrlm's ``ModelResponse`` (what a Python adapter may return)."""
-
-    text: str
-    usage: Usage
-    model_id: Optional[str] = None
-    meta: Optional[Dict[str, Any]] = None
+from .._native import FakeAdapter as NativeFakeAdapter
+from ..errors import ConfigError
+from .base import ModelAdapter, ModelResponse, Usage, estimate_usage
+from .fake import FakeAdapter, FakeRule
 
 
 def OpenAICompatAdapter(
@@ -116,24 +103,20 @@ class GenericChatAdapter:
         )
 
 
-class VertexAIAdapter:
-    """Refused: see the module docs."""
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Adapter:  # type: ignore[misc]
-        raise ConfigError(
-            "VertexAIAdapter is not supported by rlm_rs: Google's Vertex SDK and credentials are "
-            "not part of it; use Adapter('gemini:MODEL') (the Gemini API, GEMINI_API_KEY) or an "
-            "object with complete(messages, **params) around the Vertex SDK"
-        )
+from .vertex_ai import VertexAIAdapter  # noqa: E402  (refused; its own module as pyrlm's)
 
 
 __all__ = [
     "Adapter",
     "AzureOpenAIAdapter",
     "FakeAdapter",
+    "FakeRule",
     "GenericChatAdapter",
+    "ModelAdapter",
     "ModelResponse",
+    "NativeFakeAdapter",
     "OpenAICompatAdapter",
     "Usage",
     "VertexAIAdapter",
+    "estimate_usage",
 ]
