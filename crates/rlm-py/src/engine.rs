@@ -126,7 +126,7 @@ impl PyEngine {
         require_program_before_final=None, require_subcall_before_final=None,
         invalid_response_limit=None, fallback_code=None, auto_finalize_var=None, limits=None,
         max_concurrency=None, system_prompt=None, event_listener=None, retriever=None,
-        config=None, router_threshold_chars=None
+        config=None, router_threshold_chars=None, max_consecutive_errors=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -156,6 +156,7 @@ impl PyEngine {
         retriever: Option<&Bound<'_, PyAny>>,
         config: Option<std::collections::HashMap<String, Bound<'_, PyAny>>>,
         router_threshold_chars: Option<u64>,
+        max_consecutive_errors: Option<u32>,
     ) -> PyResult<PyEngine> {
         // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`);
         // pyrlm's keyword arguments below override them.
@@ -193,6 +194,7 @@ impl PyEngine {
             max_subcall_tokens,
             max_cost_usd: max_cost_usd.or(budget.max_cost_usd),
             max_wall_time: wall.or(budget.max_wall_time),
+            max_consecutive_errors: max_consecutive_errors.or(budget.max_consecutive_errors),
             ..budget
         });
         let fallback =

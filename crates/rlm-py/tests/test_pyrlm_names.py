@@ -40,7 +40,7 @@ from rlm_rs import (
 from rlm_rs.adapters import FakeAdapter, FakeRule, ModelResponse, NativeFakeAdapter
 from rlm_rs.events import RLMEvent
 
-PROGRAM = "```repl\nfinal_answer = llm_query('say pong')\n```"
+PROGRAM = "```repl\nreply = llm_query('say pong')\n```"
 
 
 def run_with_sub(root: Any, sub: Any, **kw: Any) -> Any:
@@ -76,7 +76,7 @@ def test_fake_adapter_rule_usage_override() -> None:
 
 
 def test_fake_adapter_drives_a_run_and_logs_its_messages() -> None:
-    root = FakeAdapter(script=[PROGRAM, "FINAL_VAR: final_answer"])
+    root = FakeAdapter(script=[PROGRAM, "FINAL_VAR: reply"])
     sub = FakeAdapter(rules=[FakeRule(matcher=lambda p: "pong" in p, response="PONG")])
     answer, trace = run_with_sub(root, sub)
     assert answer == "PONG"
@@ -101,7 +101,7 @@ def test_native_fake_adapter_is_still_there() -> None:
 
 def test_policy_counters_grow_with_each_run() -> None:
     policy = Policy(max_steps=10)
-    script = [PROGRAM, "FINAL_VAR: final_answer"] * 2
+    script = [PROGRAM, "FINAL_VAR: reply"] * 2
     root = FakeAdapter(script=script)
     sub = FakeAdapter(script=["a", "b"])
     rlm = RLM(root, subcall_adapter=sub, policy=policy)
@@ -161,23 +161,25 @@ def test_policy_agrees_with_pyrlms_on_a_sequence() -> None:
 
 
 def test_trace_steps_carry_usage_elapsed_and_model() -> None:
-    root = FakeAdapter(script=[PROGRAM, "FINAL_VAR: final_answer"])
+    root = FakeAdapter(script=[PROGRAM, "FINAL_VAR: reply"])
     _, trace = run_with_sub(root, FakeAdapter(script=["pong"]))
     kinds = [s.kind for s in trace.steps]
-    assert kinds == ["root_call", "repl_exec", "subcall", "root_call"]
+    # The last step runs FINAL_VAR (the runtime resolves it as a program).
+    assert kinds == ["root_call", "repl_exec", "subcall", "root_call", "repl_exec"]
+    assert trace.steps[-1].code == 'FINAL_VAR("reply")' 
     for s in trace.steps:
         assert s.elapsed is not None and s.elapsed >= 0
     calls = [s for s in trace.steps if s.kind in ("root_call", "subcall")]
     assert all(s.usage is not None and s.usage.total_tokens > 0 for s in calls)
     assert trace.total_tokens == sum(s.usage.total_tokens for s in calls if s.usage)
-    assert [s.step_id for s in trace.steps] == [1, 2, 3, 4]
+    assert [s.step_id for s in trace.steps] == [1, 2, 3, 4, 5]
 
 
 def test_cache_hits_are_marked(tmp_path: Any) -> None:
     cache = FileCache(tmp_path / "cache")
     traces = []
     for _ in range(2):
-        root = FakeAdapter(script=[PROGRAM, "FINAL_VAR: final_answer"])
+        root = FakeAdapter(script=[PROGRAM, "FINAL_VAR: reply"])
         answer, trace = run_with_sub(root, FakeAdapter(script=["pong", "pong"]), cache=cache)
         assert answer == "pong"
         traces.append(trace)
@@ -225,17 +227,17 @@ class Recorder:
 
 def test_handle_listener_gets_pyrlms_events() -> None:
     rec = Recorder()
-    root = FakeAdapter(script=[PROGRAM, "FINAL_VAR: final_answer"])
+    root = FakeAdapter(script=[PROGRAM, "FINAL_VAR: reply"])
     answer, trace = RLM(root, subcall_adapter=FakeAdapter(script=["pong"]), event_listener=rec).run("q?", "ctx")
     kinds = [e.kind for e in rec.events]
     assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
-    assert kinds[1:-1] == ["step_completed"] * 4
+    assert kinds[1:-1] == ["step_completed"] * 5
     assert rec.events[0].query == "q?" and rec.events[0].repl_backend == "rlm_rs"
     assert rec.events[0].context_metadata is not None and rec.events[0].context_metadata["context_chars"] == 3
     steps = [e.step for e in rec.events if e.step is not None]
     assert sorted(s.kind for s in steps) == sorted(s.kind for s in trace.steps)
     last = rec.events[-1]
-    assert (last.output, last.total_steps) == (answer, 4)
+    assert (last.output, last.total_steps) == (answer, 5)
     assert last.tokens_used == trace.total_tokens
 
 
@@ -305,14 +307,24 @@ def test_smart_router_routes_by_context_size() -> None:
         SmartRouter(FakeAdapter(), config=RouterConfig(auto_calibrate=True))
 
 
-def test_ir_metrics_match_pyrlms() -> None:
+def test_ir_metrics_match_pyrlms_on_binary_grades() -> None:
     ranked = ["d3", "d1", "d9", "d2", "d5"]
-    qrels: Dict[str, float] = {"d1": 2, "d2": 1, "d7": 3, "d9": 0}
+    qrels: Dict[str, float] = {"d1": 1, "d2": 1, "d7": 1, "d9": 0}
     for k in (0, 1, 3, 5, 10):
         assert rlm_rs.ndcg_at_k(ranked, qrels, k) == pytest.approx(pyrlm_ndcg(ranked, qrels, k))
         assert rlm_rs.recall_at_k(ranked, qrels, k) == pytest.approx(pyrlm_recall(ranked, qrels, k))
     with pytest.raises(ValueError, match="whole numbers"):
         rlm_rs.ndcg_at_k(ranked, {"d1": 0.5})
+
+
+def test_graded_ndcg_uses_trec_evals_linear_gains() -> None:
+    import math
+
+    ranked = ["d3", "d1", "d2"]
+    qrels: Dict[str, float] = {"d1": 2, "d2": 1, "d7": 3}
+    dcg = 2 / math.log2(3) + 1 / math.log2(4)
+    idcg = 3 / math.log2(2) + 2 / math.log2(3) + 1 / math.log2(4)
+    assert rlm_rs.ndcg_at_k(ranked, qrels, 3) == pytest.approx(dcg / idcg)
 
 
 def test_union_pool_matches_pyrlms() -> None:

@@ -1,9 +1,10 @@
 """pyrlm-runtime's rerankers and IR metrics (``pyrlm_runtime.rerank``).
 
 * ``ndcg_at_k(ranked_doc_ids, qrels, k=10)``, ``recall_at_k(...)``: rlm-retrieval's
-  (trec_eval's definitions). Grades must be whole numbers (pyrlm allows
-  fractional grades; trec_eval's are integers): a fractional one is a
-  ``ValueError``. Repeated ids in the ranking count once.
+  (trec_eval's definitions). Equal to pyrlm's for binary judgments (0/1); for
+  graded ones nDCG differs: trec_eval's gain is the grade, pyrlm's ``2**grade - 1``.
+  Grades must be whole numbers (trec_eval's are integers): a fractional one is
+  a ``ValueError``. Repeated ids in the ranking count once.
 * ``ListwiseReranker``, ``TournamentReranker``: refused (``ConfigError``). They
   exist in the Rust runtime (rlm-retrieval), driven by its subcall scheduler;
   that binding is not exposed to Python yet. ``RerankerProtocol`` is the

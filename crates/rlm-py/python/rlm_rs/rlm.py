@@ -26,7 +26,6 @@ REFUSED_OPTIONS: Dict[str, Tuple[Any, str]] = {
     "auto_finalize_reject_limit": (3, "auto-finalize has no reject patterns here"),
     "auto_finalize_reject_feedback": (None, "auto-finalize has no reject patterns here"),
     "logger": (None, "every step is a trace event: pass event_listener= (or read trace.events)"),
-    "repl_error_limit": (None, "a failing program is fed back until the step budget ends (Policy(max_steps=))"),
     "loop_collapse_limit": (5, "repeated programs are escaped by rlm's helps, which have no such count"),
     "subcall_guard_steps": (None, "require_subcall_before_final= is the guard here; it has no step count"),
     "fallback_guard_steps": (None, "fallback_code runs when the budget ends; it has no step count"),
@@ -88,6 +87,9 @@ class RLM:
     * ``policy``: its budgets bound the run; its counters (``steps``,
       ``subcalls``, ``total_tokens``, ``subcall_tokens``) grow by what each
       run spent, as pyrlm's.
+    * ``repl_error_limit``: after this many failing programs in a row the run
+      ends with a graceful answer (pyrlm counts failing programs in all and
+      then runs ``fallback_code``).
     * ``router_threshold_chars`` (ours; ``SmartRouter`` sets it): a context
       shorter than this many characters is answered by one direct call.
     * ``retriever``: an object with pyrlm's ``search``, ``vector_search``,
@@ -146,6 +148,7 @@ class RLM:
         cache_dir: Optional[str] = None,
         max_concurrent_subcalls: Optional[int] = None,
         router_threshold_chars: Optional[int] = None,
+        repl_error_limit: Optional[int] = None,
         **pyrlm_options: Any,
     ) -> None:
         unknown = sorted(set(pyrlm_options) - set(REFUSED_OPTIONS))
@@ -227,6 +230,7 @@ class RLM:
             retriever=retriever,
             config=config,
             router_threshold_chars=router_threshold_chars,
+            max_consecutive_errors=repl_error_limit,
         )
 
     def run(self, query: str, context: Union[Context, str]) -> Tuple[Optional[str], Trace]:

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
+from ..errors import ConfigError
 from .base import ModelResponse, Usage, estimate_usage
 
 
@@ -41,6 +42,8 @@ class FakeAdapter:
         script: Optional[Iterable[str]] = None,
         model: Optional[str] = None,
     ) -> None:
+        if isinstance(script, (str, bytes)):
+            raise TypeError("script must be a list of replies, not a str")
         self._rules: List[FakeRule] = list(rules or [])
         self._script: List[str] = list(script or [])
         self.model = model
@@ -61,7 +64,10 @@ class FakeAdapter:
         (a regular expression searched in it when ``regex``)."""
         matcher: Callable[[str], bool]
         if regex:
-            compiled = re.compile(pattern)
+            try:
+                compiled = re.compile(pattern)
+            except re.error as e:
+                raise ConfigError(f"bad rule pattern {pattern!r}: {e}") from e
 
             def matcher(prompt: str) -> bool:
                 return compiled.search(prompt) is not None
