@@ -105,6 +105,10 @@ impl Adapter {
         })
     }
 
+    /// pyrlm's `close()`: nothing to release (connections are pooled by the
+    /// runtime and closed with it).
+    fn close(&self) {}
+
     /// The URL the adapter calls (pyrlm's `endpoint`), None for a model string.
     #[getter]
     fn endpoint(&self) -> Option<String> {

@@ -126,7 +126,8 @@ impl PyEngine {
         require_program_before_final=None, require_subcall_before_final=None,
         invalid_response_limit=None, fallback_code=None, auto_finalize_var=None, limits=None,
         max_concurrency=None, system_prompt=None, event_listener=None, retriever=None,
-        config=None, router_threshold_chars=None, max_consecutive_errors=None
+        config=None, router_threshold_chars=None, max_consecutive_errors=None,
+        subcall_system_prompt=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -157,6 +158,7 @@ impl PyEngine {
         config: Option<std::collections::HashMap<String, Bound<'_, PyAny>>>,
         router_threshold_chars: Option<u64>,
         max_consecutive_errors: Option<u32>,
+        subcall_system_prompt: Option<String>,
     ) -> PyResult<PyEngine> {
         // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`);
         // pyrlm's keyword arguments below override them.
@@ -230,8 +232,13 @@ impl PyEngine {
             Some(l) => l.into(),
             None => cfg.limits.clone(),
         });
-        if let Some(text) = system_prompt {
-            builder = builder.prompts(Prompts { system: text, ..Prompts::default() });
+        if system_prompt.is_some() || subcall_system_prompt.is_some() {
+            let defaults = Prompts::default();
+            builder = builder.prompts(Prompts {
+                system: system_prompt.unwrap_or(defaults.system.clone()),
+                subcall_system: subcall_system_prompt.unwrap_or(defaults.subcall_system.clone()),
+                ..defaults
+            });
         }
         let listener = match event_listener.filter(|l| !l.is_none()) {
             Some(l) => Some(Arc::new(PyEventListener::new(l)?) as Arc<dyn TraceListener>),

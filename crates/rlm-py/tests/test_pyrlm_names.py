@@ -367,3 +367,59 @@ def test_python_repl_on_the_sandbox() -> None:
     assert MONTY_AVAILABLE and MontyREPL().exec("print(1 + 1)").stdout == "2\n"
     with pytest.raises(ConfigError, match="fuel"):
         PythonREPL(exec_timeout=5.0)
+
+
+# --- adapter calls, Context's host side, mapped options -----------------------
+
+
+def test_adapter_complete_endpoint_and_close_against_a_mock_server() -> None:
+    import importlib.util
+    import threading
+    from http.server import ThreadingHTTPServer
+    from pathlib import Path
+
+    from rlm_rs.adapters import GenericChatAdapter, OpenAICompatAdapter
+
+    path = Path(__file__).resolve().parent.parent / "compat" / "run_pyrlm_examples.py"
+    spec = importlib.util.spec_from_file_location("run_pyrlm_examples", path)
+    assert spec is not None and spec.loader is not None
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), runner.MockOpenAI)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        adapter = GenericChatAdapter(base_url=base, model="m", api_key="k", max_retries=0)
+        assert adapter.endpoint == base + "/chat/completions"
+        reply = adapter.complete([{"role": "user", "content": "hi"}], max_tokens=5)
+        assert isinstance(reply, ModelResponse)
+        assert reply.text == "mock sub-answer"
+        assert reply.usage == Usage(prompt_tokens=10, completion_tokens=5, total_tokens=15)
+        assert OpenAICompatAdapter(model="m", base_url=base).endpoint == base
+        adapter.close()
+        with pytest.raises(ConfigError, match="role"):
+            adapter.complete([{"role": "tool", "content": "x"}])
+    finally:
+        server.shutdown()
+
+
+def test_context_text_and_slice() -> None:
+    ctx = Context.from_documents(["ab", "cd"], separator="|")
+    assert ctx.text == "ab|cd"
+    assert (ctx.slice(1, 4), ctx.slice(-2), ctx.slice(3, 99)) == ("b|c", "cd", "cd")
+
+
+def test_subcall_system_prompt_reaches_the_sub_model() -> None:
+    sub = FakeAdapter(script=["pong"])
+    root = FakeAdapter(script=[PROGRAM, "FINAL_VAR: reply"])
+    RLM(root, subcall_adapter=sub, subcall_system_prompt="You are a strict classifier.").run("q", "c")
+    assert sub.call_log[0][0] == {"role": "system", "content": "You are a strict classifier."}
+
+
+def test_repl_error_limit_ends_a_failing_run() -> None:
+    failing = "```repl\nx = 1 / 0\n```"
+    root = FakeAdapter(script=[failing] * 3, rules=[FakeRule(matcher=lambda p: "answer now" in p.lower(), response="FINAL: gave up")])
+    answer, trace = RLM(root, repl_error_limit=2, policy=Policy(max_steps=10)).run("q", "c")
+    programs = [s for s in trace.steps if s.kind == "repl_exec"]
+    assert len(programs) == 2 and all(s.error for s in programs)
+    assert trace.finish.get("kind") != "answer"

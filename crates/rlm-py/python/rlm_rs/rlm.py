@@ -19,7 +19,6 @@ REPL_BACKENDS = frozenset({"python", "monty"})
 #: but pyrlm's default: ``name -> (pyrlm's default, why)``. Passing the
 #: default is accepted (it asks for nothing different).
 REFUSED_OPTIONS: Dict[str, Tuple[Any, str]] = {
-    "subcall_system_prompt": (None, "sub-model prompts are rlm's prompt files (crates/rlm-prompts/prompts), not an argument"),
     "recursive_subcall_system_prompt": (None, "sub-RLMs use the root system prompt (system_prompt=)"),
     "auto_finalize_min_length": (0, "auto-finalize has no length filter here"),
     "auto_finalize_reject_patterns": (None, "auto-finalize has no reject patterns here"),
@@ -87,6 +86,8 @@ class RLM:
     * ``policy``: its budgets bound the run; its counters (``steps``,
       ``subcalls``, ``total_tokens``, ``subcall_tokens``) grow by what each
       run spent, as pyrlm's.
+    * ``subcall_system_prompt`` replaces the sub-model calls' system prompt
+      (``llm_query``, ``ask``...; sub-RLMs keep the root's).
     * ``repl_error_limit``: after this many failing programs in a row the run
       ends with a graceful answer (pyrlm counts failing programs in all and
       then runs ``fallback_code``).
@@ -149,6 +150,7 @@ class RLM:
         max_concurrent_subcalls: Optional[int] = None,
         router_threshold_chars: Optional[int] = None,
         repl_error_limit: Optional[int] = None,
+        subcall_system_prompt: Optional[str] = None,
         **pyrlm_options: Any,
     ) -> None:
         unknown = sorted(set(pyrlm_options) - set(REFUSED_OPTIONS))
@@ -231,6 +233,7 @@ class RLM:
             config=config,
             router_threshold_chars=router_threshold_chars,
             max_consecutive_errors=repl_error_limit,
+            subcall_system_prompt=subcall_system_prompt,
         )
 
     def run(self, query: str, context: Union[Context, str]) -> Tuple[Optional[str], Trace]:
