@@ -15,7 +15,11 @@ use crate::error::{BindError, BindResult};
 pub fn prompt_template(name: &str, profile: &str) -> BindResult<String> {
     let profile = match PromptProfile::parse(profile) {
         Ok(Some(p)) => p,
-        _ => return Err(BindError::Config(format!("unknown prompt profile {profile:?} (full or compact)"))),
+        _ => {
+            return Err(BindError::Config(format!(
+                "unknown prompt profile {profile:?} (full or compact)"
+            )));
+        }
     };
     let p = Prompts::for_profile(profile);
     let text = match name {
