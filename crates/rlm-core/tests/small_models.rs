@@ -596,6 +596,33 @@ fn a_bare_answer_equal_to_the_runtimes_own_count_is_not_accepted() {
 }
 
 #[test]
+fn the_last_forced_call_does_not_take_the_runtimes_own_count_either() {
+    // Issue #39, found by the Qwen2.5-Coder-1.5B grid re-run: FINAL(n) of the
+    // count the first message showed was refused at every step, then taken by
+    // the step budget's last call ("the run must end now"). The same rule holds
+    // there: no program printed n, so n is no answer.
+    let log = service_log(8);
+    let n = truth(&log, "LOGIN_FAILED", "2026-03-04", "2026-03-06");
+    let helps = helps_counting();
+    let fin = format!("FINAL({n})");
+    let root = support::root(&[&fin, &fin, &fin]);
+    let r = rlm_steps(root.clone(), helps.clone(), 2)
+        .run_blocking(WINDOW_Q, Context::from_text(log.clone()))
+        .unwrap();
+    assert!(last_user(&root, 0).contains(&format!("(both included): {n}. ")), "shown");
+    assert_eq!(root.requests().len(), 3, "two steps, then the last call");
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer, None, "the runtime's own count is not the answer");
+    // Control: once a program printed the count, the last call's FINAL of it is taken.
+    let printing = repl(&format!("print({n})"));
+    let root = support::root(&[&fin, &printing, &fin]);
+    let r =
+        rlm_steps(root.clone(), helps, 2).run_blocking(WINDOW_Q, Context::from_text(log)).unwrap();
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer, Some(n.to_string()));
+}
+
+#[test]
 fn a_misread_question_gets_no_stated_count() {
     // Issue #39: a question about the log's users got a regex of two of its
     // identifiers and "(count: 0) ... or FINAL(...)"; Qwen2.5-Coder-1.5B

@@ -180,6 +180,19 @@ impl RunHelps {
         }
     }
 
+    /// Judging the answer of the run's last, forced call (issue #39), where no
+    /// program runs: with `count_by_program` on, a counting question's answer
+    /// given as a literal count that no program of the model printed (or that
+    /// contradicts the count its last program printed) is not taken, even
+    /// though the run must end. The runtime's own count grounds nothing there
+    /// either. `true`: refuse it.
+    pub fn forced_final_ungrounded(&self, query: &str, answer: &str) -> bool {
+        if !self.switches.count_by_program || QuestionShape::of(query) != QuestionShape::Count {
+            return false;
+        }
+        count_value(answer).is_some_and(|n| self.grounds.judge_count(n) != CountGround::Printed)
+    }
+
     /// Judging: the answer a reply with no program and no FINAL gives, when
     /// `bare_answer` is on and it is grounded in what the runtime showed or counted.
     pub fn bare_answer(&self, reply: &str, query: &str) -> Option<String> {

@@ -735,25 +735,47 @@ impl Runner {
                     .prose_final
                     .clone()
                     .or_else(|| ex.code.iter().rev().find_map(|c| lone_final(c)));
-                let answer = match prose_final {
-                    Some(ProseFinal::Var(name)) => self.sandbox.auto_final(&name),
+                // `literal`: the answer is text the reply wrote, not a value a program made.
+                let (answer, literal) = match prose_final {
+                    Some(ProseFinal::Var(name)) => (self.sandbox.auto_final(&name), false),
                     Some(ProseFinal::Final(inner)) => {
                         // A variable name or an expression over the REPL's state, else the text.
                         let name = inner.trim();
                         let shown = rlm_syntax::is_identifier(name)
                             .then(|| self.sandbox.display_global(name))
                             .flatten();
-                        Some(shown.unwrap_or_else(|| strip_quotes(&inner)))
+                        match shown {
+                            Some(shown) => (Some(shown), false),
+                            None => (Some(strip_quotes(&inner)), true),
+                        }
                     }
                     None if ex.code.is_empty() && !reply.trim().is_empty() => {
-                        Some(plain_text(&reply)).filter(|a| !a.is_empty())
+                        (Some(plain_text(&reply)).filter(|a| !a.is_empty()), true)
                     }
-                    None => None,
+                    None => (None, false),
                 };
-                // No re-ask here (the run must end): template text is no answer.
+                // No re-ask here (the run must end): template text is no answer, and
+                // neither is a count no program printed (issue #39: the runtime's own
+                // count grounds nothing, on the last call as on every other).
                 let answer = answer
                     .filter(|a| {
                         !(self.engine().options.refuse_placeholder_final && is_placeholder(a))
+                    })
+                    .filter(|a| {
+                        let ungrounded =
+                            literal && self.helps.forced_final_ungrounded(&self.query, a);
+                        if ungrounded {
+                            self.scope.recorder.error(
+                                self.scope.run_span,
+                                ErrorEvent {
+                                    message: format!(
+                                        "FINAL refused at the last call: {a} is no count a program printed"
+                                    ),
+                                    fatal: false,
+                                },
+                            );
+                        }
+                        !ungrounded
                     })
                     .or(partial);
                 self.end(answer, Finish::Finalized { reason })
