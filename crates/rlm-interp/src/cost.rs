@@ -204,6 +204,42 @@ pub(crate) const FUEL_PER_NEW_DICT_KEY: u64 = 12;
 /// value (BENCHMARKS.md, "New set elements").
 pub(crate) const FUEL_PER_NEW_SET_ELEMENT: u64 = 12;
 
+/// Entries below which a hash table's inserts cost what [`FUEL_PER_NEW_DICT_KEY`]
+/// says: a table of 32,768 int keys (~49 bytes an entry with its index) is
+/// about the size of this machine's 1 MiB L2 cache a core.
+pub(crate) const BIG_TABLE_FROM: usize = 1 << 15;
+
+/// Fuel added to each new entry of a hash table (a dict's key, a set's
+/// element) per doubling of the table past [`BIG_TABLE_FROM`] entries: the
+/// probe, the entry's write and the rehashes at growth miss the caches more
+/// the bigger the table. Calibrated against the reference loop in the same
+/// run (BENCHMARKS.md, "Big hash tables pay for their cache misses"):
+/// building a 3 M-key dict took ~160 units' worth of the loop's time a key
+/// and a 1 M-key one ~140, against ~15 charged (the loop's steps and
+/// [`FUEL_PER_NEW_DICT_KEY`]); at 24 a doubling a key costs 15 + 120 at 1 M
+/// keys and 15 + 168 at 3 M.
+pub(crate) const FUEL_PER_BIG_TABLE_DOUBLING: u64 = 24;
+
+/// What one new entry of a hash table (dict or set) that already holds
+/// `len` entries costs beyond [`FUEL_PER_NEW_DICT_KEY`]: nothing while the
+/// table is small, then [`FUEL_PER_BIG_TABLE_DOUBLING`] per doubling past
+/// [`BIG_TABLE_FROM`] (one at `BIG_TABLE_FROM` entries, two at twice that).
+#[inline]
+pub(crate) fn big_table_insert_fuel(len: usize) -> u64 {
+    if len < BIG_TABLE_FROM {
+        return 0;
+    }
+    let doublings = (len / BIG_TABLE_FROM).ilog2() as u64 + 1;
+    doublings * FUEL_PER_BIG_TABLE_DOUBLING
+}
+
+/// [`big_table_insert_fuel`] for `n` new entries into a table of `len`
+/// entries at once (`d.update(other)`): each at the size it ends at, a
+/// bound at most one doubling above the sum of the one-at-a-time charges.
+pub(crate) fn big_table_inserts_fuel(len: usize, n: usize) -> u64 {
+    (n as u64).saturating_mul(big_table_insert_fuel(len.saturating_add(n)))
+}
+
 /// Fuel for each value a cycle collection during the run takes out of the
 /// garbage it found and releases, besides an eighth of a unit per container
 /// visited: `a = ["y"] * 1000;

@@ -152,3 +152,46 @@ fn a_collection_pays_per_value_it_releases_from_garbage() {
         "{with_cycles} units with cycles, {without} without"
     );
 }
+
+/// Keys a dict holds before the test's inserts: past
+/// `cost::BIG_TABLE_FROM` (32,768) twice over, so each insert pays two
+/// doublings' `cost::FUEL_PER_BIG_TABLE_DOUBLING` more than into a small one.
+const BIG: u64 = 70_000;
+/// `cost::FUEL_PER_BIG_TABLE_DOUBLING`.
+const PER_DOUBLING: u64 = 24;
+
+#[test]
+fn an_insert_into_a_big_table_pays_more_than_into_a_small_one() {
+    let pre = format!("d = {{i: i for i in range({BIG})}}\ns = {{i for i in range({BIG})}}\n");
+    let cases = [
+        ("d[k] = v", "d[i] = i", "e[i] = i"),
+        ("set.add", "s.add(i)", "t.add(i)"),
+        ("d[k] = d.get(k, 0) + 1", "d[i] = d.get(i, 0) + 1", "e[i] = e.get(i, 0) + 1"),
+    ];
+    for (path, big, small) in cases {
+        let prog = |body: &str| {
+            format!("{pre}e = {{}}\nt = set()\nfor i in range({BIG}, {BIG} + N):\n    {body}")
+        };
+        let extra = extra_per_entry(&prog(big), &prog(small));
+        assert!(
+            extra >= 2 * PER_DOUBLING,
+            "{path}: {extra} units more per new entry into {BIG} entries than into a small table"
+        );
+        assert!(extra <= 3 * PER_DOUBLING, "{path}: {extra} units more per entry");
+    }
+}
+
+#[test]
+fn big_table_charge_grows_with_the_table_and_is_bulk_for_update() {
+    // `d.update(big)` into a big dict pays the big-table rate per key too.
+    let n = 40_000u64;
+    let update_big = format!(
+        "a = {{i: i for i in range({n})}}\nd = {{i: i for i in range({n}, {n} * 2)}}\nd.update(a)"
+    );
+    let update_small = format!("a = {{i: i for i in range({n})}}\nd = {{}}\nd.update({{0: 0}})");
+    let a = fuel_of(&update_big);
+    let b = fuel_of(&update_small);
+    // Building `d` and inserting `n` keys: at least the per-key charge and
+    // one doubling's more per key for the update into 80,000 entries.
+    assert!(a - b >= n * (PER_INSERT + PER_DOUBLING), "{a} units against {b}");
+}

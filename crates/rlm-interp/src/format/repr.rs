@@ -9,7 +9,7 @@ use crate::types::float::float_repr;
 use crate::types::native::{native_repr, native_str};
 use crate::types::range::range_repr;
 use crate::types::set::set_order;
-use crate::types::str::repr::{repr_len, repr_str_into};
+use crate::types::str::repr::{REPR_ESCAPE_MAX, repr_len, repr_str_into};
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -83,14 +83,23 @@ impl Vm {
             Value::Float(f) => out.push_str(&float_repr(*f)),
             Value::Str(s) => {
                 self.fuel(s.byte_len() as u64 / 64)?;
-                // Measured first: the text is held to the cap and the budget
-                // before it grows by the escaped form (up to 4x the string).
-                let needed = out.len().saturating_add(repr_len(s.as_str()));
-                if needed > self.limits.max_str_len {
-                    self.check_str_len(needed)?;
+                // The text is held to the cap and the budget before it grows
+                // by the escaped form, at most `REPR_ESCAPE_MAX` bytes a byte
+                // and the quotes: measured exactly only when that bound could
+                // fail a check (else the measure is a second scan for nothing).
+                let text = s.as_str();
+                let bound = out
+                    .len()
+                    .saturating_add(text.len().saturating_mul(REPR_ESCAPE_MAX))
+                    .saturating_add(2);
+                if !self.text_within_unchecked(bound) {
+                    let needed = out.len().saturating_add(repr_len(text));
+                    if needed > self.limits.max_str_len {
+                        self.check_str_len(needed)?;
+                    }
+                    self.check_text_growth(needed)?;
                 }
-                self.check_text_growth(needed)?;
-                repr_str_into(s.as_str(), out)
+                repr_str_into(text, out)
             }
             Value::List(l) => self.list_repr(l, out, depth, seen)?,
             Value::Tuple(t) => self.tuple_repr(t, out, depth, seen)?,

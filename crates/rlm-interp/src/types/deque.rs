@@ -153,8 +153,15 @@ impl Vm {
                 let n = d.borrow().len() + items.len();
                 let cap = d.borrow().capacity();
                 self.check_growth(n, items.len(), cap)?;
-                for x in items {
-                    push_bounded(d, x, name == "extend");
+                if d.maxlen.is_none() && name == "extend" {
+                    // Unbounded: one move of them all (a mutation counted
+                    // per item, as pushing them one by one would).
+                    d.mutations.set(d.mutations.get().wrapping_add(items.len() as u64));
+                    d.borrow_mut().extend(items);
+                } else {
+                    for x in items {
+                        push_bounded(d, x, name == "extend");
+                    }
                 }
                 Ok(Value::None)
             }

@@ -8,7 +8,9 @@ use rlm_syntax::ast::BinOp;
 
 use crate::args::as_int;
 use crate::cost::Over::{All, Args, Recv};
-use crate::cost::{CostTable, FREE, FUEL_PER_NEW_SET_ELEMENT, HASH, SCAN, cost};
+use crate::cost::{
+    CostTable, FREE, FUEL_PER_NEW_SET_ELEMENT, HASH, SCAN, big_table_insert_fuel, cost,
+};
 use crate::fault::{Fault, R, exc, type_err};
 use crate::value::*;
 use crate::vm::Vm;
@@ -95,7 +97,7 @@ impl Vm {
         if n >= self.limits.max_collection_len {
             self.check_len(n + 1)?;
         }
-        self.fuel(FUEL_PER_NEW_SET_ELEMENT)?;
+        self.fuel(FUEL_PER_NEW_SET_ELEMENT + big_table_insert_fuel(n))?;
         self.alloc(cost)
     }
 

@@ -212,6 +212,16 @@ impl Vm {
         self.alloc(chars)
     }
 
+    /// Whether a text about to be written that will end at most `bound`
+    /// bytes long passes the string cap and [`Vm::check_text_growth`]
+    /// whatever it holds: then a writer need not measure a string's exact
+    /// escaped length first (`repr` and `json.dumps` scanned each string
+    /// twice, once to measure it and once to write it).
+    #[inline]
+    pub(crate) fn text_within_unchecked(&self, bound: usize) -> bool {
+        bound < TEXT_CHECKED_FROM && bound <= self.limits.max_str_len
+    }
+
     /// A text being written into a plain `String` (`repr`, `str()` of a
     /// container, `json.dumps`) whose buffer has `capacity` bytes: its next
     /// growth must fit in the budget, i.e. what is live plus a buffer twice

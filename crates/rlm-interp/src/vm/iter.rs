@@ -62,6 +62,15 @@ impl Vm {
                 self.fuel(t.len() as u64 / 8)?;
                 Ok(t.to_vec())
             }
+            Value::Deque(d) => {
+                // Copied whole, like a list (through its iterator, a step
+                // and a charged push each, `d.extend(list(d))` spent 40% of
+                // its time there); the copy charged before it is made.
+                let n = d.borrow().len();
+                self.fuel(n as u64 / 8)?;
+                self.alloc(n.saturating_mul(std::mem::size_of::<Value>()))?;
+                Ok(d.borrow().iter().cloned().collect())
+            }
             Value::Range(r) => {
                 let n = range_len(r.0, r.1, r.2);
                 self.check_len(n as usize)?;

@@ -19,6 +19,12 @@ pub(super) struct JsonOpts {
     pub(super) seen: RefCell<Vec<usize>>,
 }
 
+/// The most bytes `json.dumps` writes for one byte of a string: `\u001f`
+/// for a one-byte control character; a wider character's escape under
+/// `ensure_ascii` (`\u00e9`, a surrogate pair's 12) is at most three times
+/// its UTF-8 bytes. [`escaped_len`] is at most this times the bytes plus 2.
+const JSON_ESCAPE_MAX: usize = 6;
+
 /// The bytes `s` takes once escaped: measured before it is written, so
 /// the output is held to the string cap and the budget before it grows.
 fn escaped_len(s: &str, ensure_ascii: bool) -> usize {
@@ -26,7 +32,7 @@ fn escaped_len(s: &str, ensure_ascii: bool) -> usize {
         .map(|c| match c {
             '"' | '\\' | '\n' | '\r' | '\t' | '\x08' | '\x0c' => 2,
             c if (c as u32) < 0x20 => 6,
-            c if ensure_ascii && !c.is_ascii() => 6 * c.len_utf16(),
+            c if ensure_ascii && c as u32 >= 0x7f => 6 * c.len_utf16(),
             c => c.len_utf8(),
         })
         .fold(2, usize::saturating_add)
@@ -60,9 +66,27 @@ fn push_checked(vm: &mut Vm, out: &mut String, piece: &str) -> R<()> {
 /// it before a byte is written.
 fn json_str(vm: &mut Vm, s: &str, ensure_ascii: bool, out: &mut String) -> R<()> {
     vm.fuel(crate::cost::fuel_for(crate::cost::TEXT, 1, s.len() as u64))?;
-    reserve(vm, out, escaped_len(s, ensure_ascii))?;
+    // Measured exactly only when the bound (`JSON_ESCAPE_MAX` bytes a byte
+    // and the quotes) could fail the cap or the budget: else a second scan
+    // for nothing.
+    let bound = out.len().saturating_add(s.len().saturating_mul(JSON_ESCAPE_MAX)).saturating_add(2);
+    if !vm.text_within_unchecked(bound) {
+        reserve(vm, out, escaped_len(s, ensure_ascii))?;
+    }
     out.push('"');
-    for c in s.chars() {
+    // Runs of bytes written as they are (printable ASCII but `"` and `\`)
+    // are copied whole; only the rest is looked at a character at a time.
+    let mut rest = s;
+    while !rest.is_empty() {
+        let plain = rest
+            .bytes()
+            .position(|b| b < 0x20 || b == b'"' || b == b'\\' || (ensure_ascii && b >= 0x7f))
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(plain);
+        out.push_str(run);
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else { break };
+        rest = chars.as_str();
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -72,7 +96,8 @@ fn json_str(vm: &mut Vm, s: &str, ensure_ascii: bool, out: &mut String) -> R<()>
             '\x08' => out.push_str("\\b"),
             '\x0c' => out.push_str("\\f"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if ensure_ascii && !c.is_ascii() => {
+            // CPython escapes DEL too under `ensure_ascii` (all but ' '..'~').
+            c if ensure_ascii && c as u32 >= 0x7f => {
                 let mut buf = [0u16; 2];
                 for u in c.encode_utf16(&mut buf) {
                     out.push_str(&format!("\\u{:04x}", u));
@@ -169,13 +194,13 @@ pub(super) fn json_dump(
             if o.sort_keys {
                 let mut keys: Vec<Value> = items.iter().map(|(k, _)| k.clone()).collect();
                 vm.sort_values(&mut keys, None, false)?;
-                let mut sorted = Vec::new();
-                for k in keys {
-                    if let Some(p) = items.iter().position(|(x, _)| crate::vm::eq_shallow(x, &k)) {
-                        sorted.push(items.remove(p));
-                    }
-                }
-                items = sorted;
+                // Each sorted key finds its value by hash (a search of the
+                // items for each key was quadratic, and unpaid).
+                let mut by_key: Map = items.drain(..).map(|(k, x)| (Key(k), x)).collect();
+                items = keys
+                    .into_iter()
+                    .filter_map(|k| by_key.swap_remove(&KeyRef(&k)).map(|x| (k, x)))
+                    .collect();
             }
             out.push('{');
             for (i, (k, x)) in items.iter().enumerate() {

@@ -12,7 +12,10 @@ use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
 use crate::cost::Over::{Arg, Args, Recv};
-use crate::cost::{CostTable, FREE, FUEL_PER_NEW_DICT_KEY, HASH, HASH_BYTES, SCAN, cost};
+use crate::cost::{
+    CostTable, FREE, FUEL_PER_NEW_DICT_KEY, HASH, HASH_BYTES, SCAN, big_table_insert_fuel,
+    big_table_inserts_fuel, cost,
+};
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::value::*;
 use crate::vm::Vm;
@@ -150,14 +153,18 @@ impl Vm {
     /// hashing, probing and growing the table. Every path that inserts keys
     /// one at a time calls this, so none is cheaper than another.
     pub(crate) fn charge_new_dict_key(&mut self, d: &StoreCell<Dict>) -> R<()> {
-        let cost = insert_cost(&d.borrow());
-        self.charge_dict_insert(cost)
+        let d = d.borrow();
+        let (len, cost) = (d.map.len(), insert_cost(&d));
+        drop(d);
+        self.charge_dict_insert(len, cost)
     }
 
-    /// [`FUEL_PER_NEW_DICT_KEY`] and `cost` bytes for one new key of a dict
-    /// (`cost` from [`insert_cost`]; `fromkeys` builds its dict first).
-    fn charge_dict_insert(&mut self, cost: usize) -> R<()> {
-        self.fuel(FUEL_PER_NEW_DICT_KEY)?;
+    /// [`FUEL_PER_NEW_DICT_KEY`] (more for a big table:
+    /// [`big_table_insert_fuel`]) and `cost` bytes for one new key of a
+    /// dict of `len` keys (`cost` from [`insert_cost`]; `fromkeys` builds
+    /// its dict first).
+    fn charge_dict_insert(&mut self, len: usize, cost: usize) -> R<()> {
+        self.fuel(FUEL_PER_NEW_DICT_KEY + big_table_insert_fuel(len))?;
         self.alloc(cost)
     }
 
@@ -353,7 +360,12 @@ impl Vm {
                     s.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                 self.check_len(items.len())?;
                 // Each key inserted: what the one-at-a-time paths pay.
-                self.fuel((items.len() as u64).saturating_mul(FUEL_PER_NEW_DICT_KEY))?;
+                let len = d.borrow().map.len();
+                self.fuel(
+                    (items.len() as u64)
+                        .saturating_mul(FUEL_PER_NEW_DICT_KEY)
+                        .saturating_add(big_table_inserts_fuel(len, items.len())),
+                )?;
                 d.borrow_mut().map.extend(items);
             }
             other => {
@@ -486,7 +498,7 @@ impl Vm {
             if n >= self.limits.max_collection_len {
                 self.check_len(n + 1)?;
             }
-            self.charge_dict_insert(insert_cost(&d))?;
+            self.charge_dict_insert(n, insert_cost(&d))?;
             d.map.insert(k, val.clone());
         }
         Ok(Value::dict(d))

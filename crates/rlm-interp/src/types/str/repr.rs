@@ -12,6 +12,12 @@ fn repr_quote(s: &str) -> char {
     if s.contains('\'') && !s.contains('"') { '"' } else { '\'' }
 }
 
+/// The most bytes `repr` writes for one byte of a string: `\x00` for a
+/// one-byte character; a wider character's escape (`\u0100`, `\U0001f600`)
+/// is at most three times its UTF-8 bytes. [`repr_len`] is at most this
+/// times the string's bytes plus the two quotes.
+pub const REPR_ESCAPE_MAX: usize = 4;
+
 /// The bytes `repr(s)` takes, measured before it is written so that the
 /// writer can hold it to the string cap and the budget first (escapes make
 /// it up to four times the text's own size).
@@ -39,7 +45,20 @@ fn escape_width(c: char, quote: char) -> usize {
 pub fn repr_str_into(s: &str, out: &mut String) {
     let quote = repr_quote(s);
     out.push(quote);
-    for c in s.chars() {
+    // Runs of printable ASCII but `\\` and the quote are copied whole; only
+    // the rest is looked at a character at a time.
+    let q = quote as u8;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let plain = rest
+            .bytes()
+            .position(|b| !(0x20..0x7f).contains(&b) || b == b'\\' || b == q)
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(plain);
+        out.push_str(run);
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else { break };
+        rest = chars.as_str();
         match c {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
