@@ -131,6 +131,16 @@ pub fn served_document(
     // A chat has a user message; tools and functions are refused unless null
     // (what the types cannot say).
     if let Some(chat) = doc.pointer_mut(&format!("{schemas}/ChatRequest/properties")) {
+        // The names this server offers first (any other name is a 404).
+        if let Some(model) = chat.get_mut("model") {
+            let mut offered = vec![serde_json::Value::from("rlm")];
+            offered.extend(models.iter().map(|m| serde_json::Value::from(format!("rlm:{m}"))));
+            let description = model.get("description").cloned().unwrap_or_default();
+            *model = serde_json::json!({
+                "description": description,
+                "anyOf": [{ "enum": offered }, { "type": "string" }],
+            });
+        }
         if let Some(messages) = chat.get_mut("messages").and_then(|m| m.as_object_mut()) {
             messages.insert("minItems".into(), 1.into());
             messages.insert(
