@@ -12,8 +12,8 @@ use std::time::Duration;
 use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
 use rlm_server::{
-    ApiKey, DatabaseConfig, JobsConfig, ModelConfig, RetentionConfig, Server, ServerConfig,
-    ServerIsolation, ServerLimits,
+    ApiKey, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, QueueConfig, RetentionConfig,
+    Server, ServerConfig, ServerIsolation, ServerLimits, ServerRole,
 };
 
 use rlm_config::IsolateMode;
@@ -113,6 +113,23 @@ pub struct ServeArgs {
         default_value = DatabaseConfig::DEFAULT_SCHEMA
     )]
     pub database_schema: String,
+    /// This process's part in a cluster: `all` (serve the API and run what
+    /// it accepts: one process), `api` (serve the API, queue jobs on NATS,
+    /// run none) or `worker` (run queued jobs; serve /healthz and /readyz).
+    /// `api` and `worker` need --nats-url and --database-url.
+    #[arg(long, env = "RLM_ROLE", default_value = "all", value_parser = ["all", "api", "worker"])]
+    pub role: String,
+    /// The JetStream stream jobs go through (one per deployment; every
+    /// process of a deployment names the same).
+    #[arg(long, env = "RLM_NATS_STREAM", default_value = "RLM_JOBS", value_name = "NAME")]
+    pub nats_stream: String,
+    /// Seconds a queued job's delivery may go without a heartbeat before
+    /// NATS gives it to another worker (its worker sends one every third).
+    #[arg(long, env = "RLM_NATS_ACK_WAIT", default_value_t = 30, value_name = "SECS")]
+    pub nats_ack_wait_secs: u64,
+    /// Deliveries a queued job may have; after them it is FAILED with the reason.
+    #[arg(long, env = "RLM_NATS_MAX_ATTEMPTS", default_value_t = 3, value_name = "N")]
+    pub nats_max_attempts: u32,
 }
 
 pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
@@ -169,6 +186,8 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         key_text.push_str(&text);
     }
     let api_keys = ApiKey::parse_list(&key_text).map_err(|e| CliError::Config(e.to_string()))?;
+    let cluster = cluster(&args, resolved.nats.url.clone())?;
+    let lease = Duration::from_secs(args.nats_ack_wait_secs.max(1));
     let config = ServerConfig {
         bind: args.bind,
         data_dir: args.data,
@@ -204,7 +223,9 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         jobs: JobsConfig {
             workers: args.workers,
             queue_capacity: args.queue,
-            ..JobsConfig::default()
+            // A job's and an execution's lease last as long as a delivery
+            // without a heartbeat: a dead worker's work is taken over then.
+            lease,
         },
         allowed_path_root: args.allow_path,
         cors_origins: args.cors_origins,
@@ -215,9 +236,30 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             Some(url) => DatabaseConfig::Postgres { url, schema: args.database_schema },
             None => DatabaseConfig::Sled,
         },
+        cluster,
     };
     config.validate().map_err(|e| CliError::Config(e.to_string()))?;
     Ok(config)
+}
+
+/// `--role` and the NATS queue (`nats.url`, `--nats-stream`, `--nats-ack-wait-secs`).
+fn cluster(args: &ServeArgs, nats_url: Option<String>) -> Result<ClusterConfig, CliError> {
+    let role = ServerRole::parse(&args.role)
+        .ok_or_else(|| CliError::Config(format!("--role {}: use all, api or worker", args.role)))?;
+    if args.nats_max_attempts == 0 {
+        return Err(CliError::Config("--nats-max-attempts must be at least 1".into()));
+    }
+    let queue = nats_url.map(|url| {
+        let ack_wait = Duration::from_secs(args.nats_ack_wait_secs.max(1));
+        QueueConfig {
+            stream: args.nats_stream.clone(),
+            ack_wait,
+            heartbeat: ack_wait / 3,
+            max_attempts: args.nats_max_attempts,
+            ..QueueConfig::new(url)
+        }
+    });
+    Ok(ClusterConfig { role, queue })
 }
 
 /// `--retain-days` and `--max-store-gb` as the sweeper's settings.

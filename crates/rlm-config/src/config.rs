@@ -111,6 +111,14 @@ pub struct Redis {
     pub rate_limits: Option<String>,
 }
 
+/// How the processes of a cluster share jobs (`[nats]`, `rlm serve`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Nats {
+    /// A NATS URL (JetStream on): jobs go through its work queue (rlm-queue),
+    /// to every `rlm serve --role worker|all` sharing it.
+    pub url: Option<String>,
+}
+
 /// How logs on stderr are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -151,6 +159,7 @@ pub struct RlmConfig {
     pub log_format: LogFormat,
     pub isolation: Isolation,
     pub redis: Redis,
+    pub nats: Nats,
 }
 
 impl RlmConfig {
@@ -302,6 +311,7 @@ impl Settings {
                 cache: self.text("redis.cache"),
                 rate_limits: self.text("redis.rate_limits"),
             },
+            nats: Nats { url: self.text("nats.url") },
         })
     }
 

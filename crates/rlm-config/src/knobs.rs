@@ -387,6 +387,15 @@ pub const KNOBS: &[Knob] = &[
         front_ends: &[FrontEnd::Serve],
     },
     Knob {
+        key: "nats.url",
+        flag: "nats-url",
+        env: "RLM_NATS_URL",
+        kind: Kind::Text,
+        default: None,
+        help: "A NATS URL (JetStream on): jobs go through its work queue to every `rlm serve --role worker|all` sharing it",
+        front_ends: &[FrontEnd::Serve],
+    },
+    Knob {
         key: "concurrency",
         flag: "concurrency",
         env: "RLM_CONCURRENCY",

@@ -23,7 +23,7 @@ pub mod knobs;
 pub mod layers;
 
 pub use config::{
-    Budgets, Guards, IsolateMode, Isolation, LogFormat, Redis, Retrieval, RlmConfig, Router,
+    Budgets, Guards, IsolateMode, Isolation, LogFormat, Nats, Redis, Retrieval, RlmConfig, Router,
 };
 pub use error::ConfigError;
 pub use knobs::{FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, knob};

@@ -11,6 +11,8 @@
 //!   previous worker died on the last attempt.
 //! * Bucket `{stream}_results`: key `job.{id}`, written with `create` (only if
 //!   absent), so the first recorded result of a job is its one result.
+//! * Live messages on `{stream}.live.{topic}` (core NATS, nothing kept): what
+//!   a front end forwards while a job runs (an execution's events, a cancel).
 
 use std::time::Duration;
 
@@ -213,6 +215,39 @@ impl JobQueue {
             }
             Err(e) => Err(QueueError::js("result record", e)),
         }
+    }
+
+    /// The subject of one topic's live messages (`{stream}.live.{topic}`):
+    /// core NATS, outside the stream, so nothing is kept. A front end
+    /// forwards an execution's events and its cancel request through them.
+    pub fn live_subject(&self, topic: &str) -> String {
+        format!("{}.live.{topic}", self.config.stream)
+    }
+
+    /// Publishes one live message on `topic` (at most once: a subscriber
+    /// that is not there, or NATS restarting, loses it).
+    pub async fn publish_live(&self, topic: &str, payload: Vec<u8>) -> Result<(), QueueError> {
+        self.client
+            .publish(self.live_subject(topic), payload.into())
+            .await
+            .map_err(|e| QueueError::js("live publish", e))
+    }
+
+    /// The live messages on `topic` from now on, in the order one publisher sent them.
+    pub async fn subscribe_live(
+        &self,
+        topic: &str,
+    ) -> Result<futures::stream::BoxStream<'static, Bytes>, QueueError> {
+        use futures::StreamExt;
+        let sub = self
+            .client
+            .subscribe(self.live_subject(topic))
+            .await
+            .map_err(|e| QueueError::js("live subscribe", e))?;
+        // The subscription is registered once NATS has seen it: a message
+        // published right after this returns reaches it.
+        self.client.flush().await.map_err(|e| QueueError::js("live subscribe", e))?;
+        Ok(sub.map(|m| m.payload).boxed())
     }
 
     /// Whether the connection to NATS is up now (the readiness probe).

@@ -33,6 +33,15 @@ use crate::queue::JobQueue;
 pub trait JobHandler: Send + Sync {
     /// Runs `job`; `attempt` is its delivery number, from 1.
     fn handle(&self, job: Job, attempt: u32) -> BoxFuture<'_, Handled>;
+
+    /// Told when the worker records `job` FAILED without the handler having
+    /// finished it (every delivery died or gave it back), before the result
+    /// is recorded, so the embedder's own record of the job can say so too.
+    /// By default, nothing.
+    fn failed<'a>(&'a self, job: &'a Job, attempt: u32, reason: &'a str) -> BoxFuture<'a, ()> {
+        let _ = (job, attempt, reason);
+        Box::pin(async {})
+    }
 }
 
 /// How long a pull waits for a job before looking at the cancel token again.
@@ -129,6 +138,7 @@ impl JobWorker {
             let reason = format!(
                 "no worker finished the job in {max} deliveries: the last one stopped sending heartbeats (the worker died or lost NATS)"
             );
+            self.handler.failed(&job, attempt, &reason).await;
             return self.settle(&message, &job, attempt, QueuedJobEnd::Failed { reason }).await;
         }
         let message = Arc::new(message);
@@ -151,6 +161,7 @@ impl JobWorker {
             Handled::Finished(outcome) => self.settle(&message, &job, attempt, outcome).await,
             Handled::GiveBack(reason) if attempt >= max => {
                 let reason = format!("given back on each of {max} deliveries; the last: {reason}");
+                self.handler.failed(&job, attempt, &reason).await;
                 self.settle(&message, &job, attempt, QueuedJobEnd::Failed { reason }).await
             }
             Handled::GiveBack(_) => {

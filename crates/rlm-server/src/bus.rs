@@ -80,6 +80,22 @@ impl ExecutionBus {
         self.notify.notify_waiters();
     }
 
+    /// Appends a frame another process's log sent (its JSON as it was),
+    /// unless the log is closed. Returns its id here.
+    pub fn push_sent(&self, name: &str, json: String, trace: Option<TraceEvent>) -> u64 {
+        let id = {
+            let mut log = self.lock();
+            let id = log.events.len() as u64;
+            if log.closed {
+                return id;
+            }
+            log.events.push(Arc::new(BusEvent { id, name: name.to_string(), json, trace }));
+            id
+        };
+        self.notify.notify_waiters();
+        id
+    }
+
     /// No more events: listeners end after reading the rest.
     pub fn close(&self) {
         self.lock().closed = true;

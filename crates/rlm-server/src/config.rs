@@ -197,6 +197,51 @@ pub struct ServerConfig {
     pub retention: crate::retention::RetentionConfig,
     /// Where the records live: sled in `data_dir/db` (the default) or PostgreSQL.
     pub database: DatabaseConfig,
+    /// This process's part in a cluster, and the job queue the parts share.
+    pub cluster: ClusterConfig,
+}
+
+/// Which part of a deployment a process is (`rlm serve --role`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ServerRole {
+    /// Serves the API and runs what it accepts: one process, as without a cluster.
+    #[default]
+    All,
+    /// Serves the API, stores and queues jobs; never runs them.
+    Api,
+    /// Runs queued jobs; serves `/healthz` and `/readyz` only.
+    Worker,
+}
+
+impl ServerRole {
+    /// `all`, `api` or `worker`.
+    pub fn parse(text: &str) -> Option<ServerRole> {
+        match text {
+            "all" => Some(ServerRole::All),
+            "api" => Some(ServerRole::Api),
+            "worker" => Some(ServerRole::Worker),
+            _ => None,
+        }
+    }
+
+    /// Whether this process serves the whole HTTP API.
+    pub fn serves_api(self) -> bool {
+        self != ServerRole::Worker
+    }
+
+    /// Whether this process runs jobs.
+    pub fn runs_jobs(self) -> bool {
+        self != ServerRole::Api
+    }
+}
+
+/// How the processes of a cluster share work: the role of this one and the
+/// NATS JetStream queue jobs go through (`None`: jobs are claimed from the
+/// store by this process's own workers).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterConfig {
+    pub role: ServerRole,
+    pub queue: Option<rlm_queue::QueueConfig>,
 }
 
 /// The store the server keeps its records in.
@@ -242,6 +287,7 @@ impl ServerConfig {
             isolation: ServerIsolation::None,
             retention: Default::default(),
             database: DatabaseConfig::Sled,
+            cluster: ClusterConfig::default(),
         }
     }
 
@@ -265,6 +311,18 @@ impl ServerConfig {
             return Err(ServerError::Config(
                 "job workers, executions per key and uploads per key must be at least 1".into(),
             ));
+        }
+        if self.cluster.role != ServerRole::All {
+            if self.cluster.queue.is_none() {
+                return Err(ServerError::Config(
+                    "--role api and --role worker share jobs through NATS: set --nats-url".into(),
+                ));
+            }
+            if self.database == DatabaseConfig::Sled {
+                return Err(ServerError::Config(
+                    "--role api and --role worker share one database: set --database-url (sled is one process)".into(),
+                ));
+            }
         }
         Ok(())
     }

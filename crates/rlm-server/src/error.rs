@@ -35,6 +35,9 @@ pub enum ServerError {
     ShuttingDown,
     #[error("storage: {0}")]
     Store(#[from] StoreError),
+    /// The job queue (NATS JetStream) cannot take the job now; nothing was queued.
+    #[error("the job queue is unavailable: {0}")]
+    QueueUnavailable(String),
     #[error("context: {0}")]
     Context(#[from] rlm_context::ContextError),
     #[error("model setup: {0}")]
@@ -77,7 +80,9 @@ impl ServerError {
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ServerError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ServerError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            ServerError::ShuttingDown | ServerError::QueueUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ServerError::Rejected { status, .. } => *status,
             ServerError::Store(StoreError::BadCursor(_)) => StatusCode::BAD_REQUEST,
             ServerError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
@@ -100,6 +105,7 @@ impl ServerError {
             ServerError::Conflict(_) => "conflict",
             ServerError::TooManyRequests { .. } => "too_many_requests",
             ServerError::ShuttingDown => "shutting_down",
+            ServerError::QueueUnavailable(_) => "queue_unavailable",
             ServerError::Store(StoreError::BadCursor(_)) => "bad_request",
             ServerError::Store(StoreError::Unavailable(_)) => "storage_unavailable",
             ServerError::Store(_) => "storage",

@@ -7,6 +7,8 @@
 //! stored together) when it ends. A client that goes away changes nothing
 //! here: the execution runs on its own task.
 
+mod remote;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -60,10 +62,10 @@ pub struct Started {
     pub done: watch::Receiver<Option<ExecutionRecord>>,
 }
 
-struct Live {
+pub(crate) struct Live {
     owner: String,
-    bus: Arc<ExecutionBus>,
-    cancel: CancellationToken,
+    pub(crate) bus: Arc<ExecutionBus>,
+    pub(crate) cancel: CancellationToken,
     /// Set when the server (not a client) stopped it.
     interrupted: AtomicBool,
     done: watch::Receiver<Option<ExecutionRecord>>,
@@ -81,6 +83,12 @@ pub struct Executions {
     per_key: DashMap<String, Arc<Semaphore>>,
     per_session: DashMap<Uuid, Arc<Mutex<()>>>,
     shutting_down: AtomicBool,
+    /// This process in the leases of the executions it runs.
+    holder: String,
+    /// How long a lease lasts unless renewed.
+    lease: Duration,
+    /// A cluster's `api` process: executions run on workers, through this queue.
+    remote: Option<rlm_queue::JobQueue>,
 }
 
 impl Executions {
@@ -108,7 +116,32 @@ impl Executions {
             per_key: DashMap::new(),
             per_session: DashMap::new(),
             shutting_down: AtomicBool::new(false),
+            holder: format!("process-{}", Uuid::new_v4()),
+            lease: Duration::from_secs(30),
+            remote: None,
         }
+    }
+
+    /// Runs executions on the cluster's workers, through `queue` (the `api` role).
+    pub fn with_remote(mut self, queue: rlm_queue::JobQueue) -> Self {
+        self.remote = Some(queue);
+        self
+    }
+
+    /// Sets how long an execution's lease lasts unless renewed.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// This process's name in leases.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// The executions this process runs now.
+    pub fn live_ids(&self) -> Vec<Uuid> {
+        self.live.iter().map(|e| *e.key()).collect()
     }
 
     /// Checks a model name a client gave.
@@ -158,6 +191,22 @@ impl Executions {
 
     /// Starts an execution; it runs on its own task until it ends.
     pub async fn start(self: &Arc<Self>, req: StartRequest) -> Result<Started, ServerError> {
+        if let Some(queue) = &self.remote {
+            let queue = queue.clone();
+            return self.start_remote(&queue, req).await;
+        }
+        let admitted = self.admit(&req, None).await?;
+        self.launch(admitted).await
+    }
+
+    /// Checks a request and makes its record (id and creation time from
+    /// `existing`, an execution another process stored, or new); nothing
+    /// is stored yet.
+    pub(crate) async fn admit(
+        &self,
+        req: &StartRequest,
+        existing: Option<(Uuid, crate::store::Micros)>,
+    ) -> Result<AdmittedExecution, ServerError> {
         if self.shutting_down.load(Ordering::SeqCst) {
             return Err(ServerError::ShuttingDown);
         }
@@ -199,8 +248,7 @@ impl Executions {
             self.check_model(s)?;
         }
         let permit = if req.interactive { Some(self.slot(&req.owner)?) } else { None };
-        let id = Uuid::new_v4();
-        let now = now_micros();
+        let (id, now) = existing.unwrap_or_else(|| (Uuid::new_v4(), now_micros()));
         let record = ExecutionRecord {
             id,
             session_id: session.as_ref().map(|s| s.id),
@@ -222,22 +270,52 @@ impl Executions {
             error_message: None,
             context_breakdown: None,
         };
-        self.store.put_execution(&record).await?;
+        Ok(AdmittedExecution { record, context, sub_model, settings, permit })
+    }
+
+    /// Stores an admitted execution's record and leases it (a store other
+    /// processes share); its live log with the first frame, registered.
+    pub(crate) async fn register(
+        &self,
+        record: &ExecutionRecord,
+    ) -> Result<(Arc<Live>, watch::Sender<Option<ExecutionRecord>>), ServerError> {
+        self.store.put_execution(record).await?;
+        if self.store.shared() {
+            let until = now_micros() + crate::leases::micros(self.lease);
+            if let Err(e) =
+                self.store.renew_execution_leases(&self.holder, &[record.id], until).await
+            {
+                tracing::warn!(execution = %record.id, error = %e, "cannot lease the execution");
+            }
+        }
         let bus = ExecutionBus::new();
-        bus.push(START_EVENT, start_data(&record), None);
+        bus.push(START_EVENT, start_data(record), None);
         let (done_tx, done) = watch::channel(None);
         let live = Arc::new(Live {
-            owner: req.owner.clone(),
-            bus: Arc::clone(&bus),
+            owner: record.owner.clone(),
+            bus,
             cancel: CancellationToken::new(),
             interrupted: AtomicBool::new(false),
-            done: done.clone(),
+            done,
         });
-        self.live.insert(id, Arc::clone(&live));
-        let in_flight = self.metrics.in_flight(&req.owner);
+        self.live.insert(record.id, Arc::clone(&live));
+        Ok((live, done_tx))
+    }
+
+    /// Runs an admitted execution on its own task in this process.
+    pub(crate) async fn launch(
+        self: &Arc<Self>,
+        admitted: AdmittedExecution,
+    ) -> Result<Started, ServerError> {
+        let (live, done_tx) = self.register(&admitted.record).await?;
+        let id = admitted.record.id;
+        let bus = Arc::clone(&live.bus);
+        let done = live.done.clone();
+        let in_flight = self.metrics.in_flight(&admitted.record.owner);
         in_flight.inc();
         let this = Arc::clone(self);
-        let run = AdmittedExecution { record, context, sub_model, settings, live, permit };
+        let AdmittedExecution { record, context, sub_model, settings, permit } = admitted;
+        let run = RunningExecution { record, context, sub_model, settings, live, permit };
         tokio::spawn(async move {
             let finished = this.run(run).await;
             let _ = done_tx.send(Some(finished));
@@ -247,8 +325,8 @@ impl Executions {
         Ok(Started { id, bus, done })
     }
 
-    async fn run(&self, spec: AdmittedExecution) -> ExecutionRecord {
-        let AdmittedExecution { mut record, context, sub_model, settings, live, permit } = spec;
+    async fn run(&self, spec: RunningExecution) -> ExecutionRecord {
+        let RunningExecution { mut record, context, sub_model, settings, live, permit } = spec;
         let _permit = permit;
         // One execution of a session at a time, in arrival order.
         let lock = record.session_id.map(|sid| {
@@ -488,6 +566,14 @@ impl Executions {
     /// interrupts the rest and waits for them to be settled.
     pub async fn shutdown(&self, grace: Duration) {
         self.shutting_down.store(true, Ordering::SeqCst);
+        if self.remote.is_some() {
+            // Workers run them: they go on without this process's mirrors.
+            let deadline = tokio::time::Instant::now() + grace;
+            while !self.live.is_empty() && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            return;
+        }
         let deadline = tokio::time::Instant::now() + grace;
         while !self.live.is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -510,9 +596,18 @@ struct Persister {
     stored: watch::Receiver<usize>,
 }
 
-/// An execution admitted to run (its record stored, its permit held): what
-/// the spawned task takes to run it to its end.
-struct AdmittedExecution {
+/// An execution admitted to run (its record made, its permit held), not yet stored.
+pub(crate) struct AdmittedExecution {
+    pub(crate) record: ExecutionRecord,
+    context: Context,
+    sub_model: Option<String>,
+    settings: SessionOverrides,
+    pub(crate) permit: Option<OwnedSemaphorePermit>,
+}
+
+/// An execution stored and registered: what the spawned task takes to run
+/// it to its end.
+struct RunningExecution {
     record: ExecutionRecord,
     context: Context,
     sub_model: Option<String>,

@@ -4,6 +4,13 @@
 //! it. A full queue answers 429 with `Retry-After`. Cancelling a running job
 //! cancels its execution for real. A job whose worker died (crash, kill -9)
 //! is reported INTERRUPTED at the next start, never left RUNNING.
+//!
+//! With a NATS JetStream queue (`--nats-url`, a cluster's `api` and
+//! `worker` processes), a submitted job is stored PENDING and published on
+//! the queue; a worker's delivery takes the job in the store (see
+//! [`crate::queued`]), runs it under a lease named by worker and attempt,
+//! and settles it: a redelivered job is taken from the dead worker, which
+//! can then no longer settle it, so one result is recorded.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +20,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::config::JobsConfig;
+use crate::config::{JobsConfig, ServerRole};
 use crate::error::ServerError;
 use crate::executions::{Executions, StartRequest, Target};
 use crate::metrics::Metrics;
@@ -37,6 +44,9 @@ pub struct Jobs {
     stop: CancellationToken,
     /// Running job → its execution.
     running: DashMap<Uuid, Uuid>,
+    /// The cluster's queue (`None`: jobs are claimed from the store).
+    queue: Option<rlm_queue::JobQueue>,
+    role: ServerRole,
 }
 
 impl Jobs {
@@ -45,8 +55,12 @@ impl Jobs {
         executions: Arc<Executions>,
         metrics: Arc<Metrics>,
         config: JobsConfig,
+        queue: Option<rlm_queue::JobQueue>,
+        role: ServerRole,
     ) -> Self {
         Jobs {
+            queue,
+            role,
             store,
             executions,
             metrics,
@@ -59,15 +73,35 @@ impl Jobs {
     }
 
     /// Reports the jobs a dead process left RUNNING as INTERRUPTED (call
-    /// before starting workers, when no other process shares the store).
+    /// before starting workers): all of them when no other process shares
+    /// the store, those whose lease ran out when others may, none with a
+    /// queue (it delivers a dead worker's job again, to another worker).
     pub async fn recover(&self) -> Result<Vec<Uuid>, ServerError> {
-        let ids = self.store.interrupt_expired_jobs(i64::MAX, INTERRUPTED).await?;
+        let ids = if self.queue.is_some() {
+            Vec::new()
+        } else if self.store.shared() {
+            self.store.interrupt_expired_jobs(now_micros(), INTERRUPTED).await?
+        } else {
+            self.store.interrupt_expired_jobs(i64::MAX, INTERRUPTED).await?
+        };
         self.metrics.jobs_queued.set(self.store.pending_jobs().await? as i64);
         Ok(ids)
     }
 
-    /// Starts the workers (and the reaper of expired leases).
+    /// Whether the queue's connection is up (`None`: no queue).
+    pub fn queue_connected(&self) -> Option<bool> {
+        self.queue.as_ref().map(|q| q.is_connected())
+    }
+
+    /// Starts the workers (and the reaper of expired leases): with a queue,
+    /// `workers` pullers if this process runs jobs, else none.
     pub fn spawn_workers(self: &Arc<Self>) -> Vec<JoinHandle<()>> {
+        if let Some(queue) = &self.queue {
+            if !self.role.runs_jobs() {
+                return Vec::new();
+            }
+            return crate::queued::spawn(Arc::clone(self), queue.clone(), self.stop.clone());
+        }
         let mut handles: Vec<JoinHandle<()>> =
             (0..self.config.workers).map(|_| tokio::spawn(Arc::clone(self).worker())).collect();
         let this = Arc::clone(self);
@@ -129,6 +163,14 @@ impl Jobs {
             cancel_requested: false,
         };
         self.store.enqueue_job(&job).await?;
+        if let Some(queue) = &self.queue {
+            let queued = rlm_queue::Job { id: job.id.to_string(), payload: serde_json::json!({}) };
+            if let Err(e) = queue.enqueue(&queued).await {
+                // Nobody would ever run it: it ends here, and the client is told.
+                let _ = self.store.request_cancel_job(job.id).await;
+                return Err(ServerError::QueueUnavailable(e.to_string()));
+            }
+        }
         self.metrics.jobs_queued.inc();
         self.wake.notify_one();
         Ok(job)
@@ -192,7 +234,9 @@ impl Jobs {
             match self.store.claim_job(&self.worker_id, lease_until).await {
                 Ok(Some(job)) => {
                     self.metrics.jobs_queued.dec();
-                    self.run(job).await;
+                    let holder = self.worker_id.clone();
+                    let outcome = self.execute(&job, &holder).await;
+                    self.settle(job.id, &holder, &outcome).await;
                 }
                 Ok(None) => {
                     tokio::select! {
@@ -209,7 +253,39 @@ impl Jobs {
         }
     }
 
-    async fn run(&self, job: JobRecord) {
+    /// This process's worker identity in leases.
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    /// Whether this process has stopped taking jobs.
+    pub fn stopping(&self) -> bool {
+        self.stop.is_cancelled()
+    }
+
+    /// The executions this process runs.
+    pub fn executions(&self) -> &Arc<Executions> {
+        &self.executions
+    }
+
+    /// The store's record of a job.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Jobs this process runs at once.
+    pub fn workers(&self) -> usize {
+        self.config.workers
+    }
+
+    /// How long a job's lease lasts unless renewed.
+    pub fn lease(&self) -> Duration {
+        self.config.lease
+    }
+
+    /// Runs a job RUNNING under `holder`'s lease as an execution, renewing
+    /// the lease (and heeding a cancel request) until it ends.
+    pub async fn execute(&self, job: &JobRecord, holder: &str) -> JobOutcome {
         let start = StartRequest {
             owner: job.owner.clone(),
             target: Target::Session(job.session_id),
@@ -218,15 +294,13 @@ impl Jobs {
             job_id: Some(job.id),
             interactive: false,
         };
-        let outcome = match self.executions.start(start).await {
+        match self.executions.start(start).await {
             Err(e) => {
                 JobOutcome { status: JobStatus::Failed, answer: None, error: Some(e.to_string()) }
             }
             Ok(started) => {
                 self.running.insert(job.id, started.id);
-                if let Err(e) =
-                    self.store.set_job_execution(job.id, &self.worker_id, started.id).await
-                {
+                if let Err(e) = self.store.set_job_execution(job.id, holder, started.id).await {
                     tracing::warn!(job = %job.id, error = %e, "cannot record the job's execution");
                 }
                 let mut done = started.done.clone();
@@ -244,7 +318,7 @@ impl Jobs {
                         }
                         _ = tokio::time::sleep(renew) => {
                             let until = now_micros() + self.config.lease.as_micros() as i64;
-                            match self.store.heartbeat_job(job.id, &self.worker_id, until).await {
+                            match self.store.heartbeat_job(job.id, holder, until).await {
                                 Ok(Some(j)) if j.cancel_requested => self.executions.cancel_by_id(started.id),
                                 Ok(Some(_)) => {}
                                 // The lease is gone (reported interrupted): stop working on it.
@@ -277,11 +351,22 @@ impl Jobs {
                     },
                 }
             }
-        };
-        match self.store.finish_job(job.id, &self.worker_id, &outcome).await {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(job = %job.id, "the job was settled by someone else"),
-            Err(e) => tracing::error!(job = %job.id, error = %e, "cannot settle the job"),
+        }
+    }
+
+    /// Settles a job held by `holder`; `false` if it was not (someone else
+    /// took or settled it).
+    pub async fn settle(&self, id: Uuid, holder: &str, outcome: &JobOutcome) -> bool {
+        match self.store.finish_job(id, holder, outcome).await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::warn!(job = %id, "the job was settled by someone else");
+                false
+            }
+            Err(e) => {
+                tracing::error!(job = %id, error = %e, "cannot settle the job");
+                false
+            }
         }
     }
 

@@ -32,7 +32,9 @@ mod engine;
 mod error;
 mod executions;
 mod jobs;
+mod leases;
 mod metrics;
+mod queued;
 mod quotas;
 mod retention;
 mod server;
@@ -43,9 +45,10 @@ mod tree;
 mod web;
 
 pub use config::{
-    ApiKey, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation,
-    ServerLimits,
+    ApiKey, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig,
+    ServerIsolation, ServerLimits, ServerRole,
 };
 pub use error::ServerError;
 pub use retention::{RetentionConfig, sweep as retention_sweep};
+pub use rlm_queue::QueueConfig;
 pub use server::{Server, init_json_logs};

@@ -1,7 +1,10 @@
 //! Assembles and runs the server: opens the store and the contexts folder,
-//! reports what a previous process left running as interrupted, starts the
-//! job workers, binds the listener, and shuts down in order (refuse new work,
-//! drain or interrupt executions and jobs, close connections, flush the store).
+//! reports what a previous process left running as interrupted (on a store
+//! other processes share: only what a dead process left, by its expired
+//! leases), connects the cluster's job queue, starts the job workers, binds
+//! the listener (a `worker` serves `/healthz` and `/readyz` only), and shuts
+//! down in order (refuse new work, drain or interrupt executions and jobs,
+//! close connections, flush the store).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -69,25 +72,48 @@ impl Server {
         let engine = Arc::new(tokio::task::block_in_place(|| {
             ServerEngine::new(config.models.clone(), sandbox)
         })?);
-        let interrupted = store
-            .interrupt_running_executions(
-                "interrupted: the server stopped while this execution ran",
-            )
-            .await?;
+        let role = config.cluster.role;
+        // Other processes may share this store: only the executions of dead
+        // ones (their leases ran out) are interrupted, here and every lease.
+        let interrupted = if store.shared() {
+            crate::leases::sweep(&*store, config.jobs.lease).await
+        } else {
+            store
+                .interrupt_running_executions(
+                    "interrupted: the server stopped while this execution ran",
+                )
+                .await?
+        };
+        let queue = match &config.cluster.queue {
+            Some(q) => Some(
+                rlm_queue::JobQueue::connect(q.clone())
+                    .await
+                    .map_err(|e| ServerError::Config(format!("--nats-url: {e}")))?,
+            ),
+            None => None,
+        };
         let metrics = Arc::new(Metrics::new());
-        let executions = Arc::new(Executions::new(
+        let executions = Executions::new(
             Arc::clone(&store),
             engine,
             Arc::clone(&contexts),
             Arc::clone(&metrics),
             config.models.clone(),
             config.limits.clone(),
-        ));
+        )
+        .with_lease(config.jobs.lease);
+        // An `api` process runs no execution: the cluster's workers do.
+        let executions = Arc::new(match (&queue, role) {
+            (Some(q), crate::config::ServerRole::Api) => executions.with_remote(q.clone()),
+            _ => executions,
+        });
         let jobs = Arc::new(Jobs::new(
             Arc::clone(&store),
             Arc::clone(&executions),
             Arc::clone(&metrics),
             config.jobs.clone(),
+            queue,
+            role,
         ));
         let interrupted_jobs = jobs.recover().await?;
         if interrupted > 0 || !interrupted_jobs.is_empty() {
@@ -111,7 +137,11 @@ impl Server {
             allowed_path_root: config.allowed_path_root.clone(),
             ready: Arc::clone(&ready),
         };
-        let app = router(state, crate::web::routes(), &config.cors_origins);
+        let app = if role.serves_api() {
+            router(state, crate::web::routes(), &config.cors_origins)
+        } else {
+            crate::api::probes_router(state)
+        };
         let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(|source| {
             ServerError::Io { what: format!("cannot listen on {}", config.bind), source }
         })?;
@@ -120,14 +150,22 @@ impl Server {
             source,
         })?;
         if auth.enabled() {
-            tracing::info!(%addr, keys = config.api_keys.len(), "rlm serve listening (bearer-token auth on)");
+            tracing::info!(%addr, keys = config.api_keys.len(), role = ?role, "rlm serve listening (bearer-token auth on)");
         } else {
-            tracing::warn!(%addr, "rlm serve listening WITHOUT authentication (no API keys; loopback only)");
+            tracing::warn!(%addr, role = ?role, "rlm serve listening WITHOUT authentication (no API keys; loopback only)");
         }
         let workers = jobs.spawn_workers();
         let stop = CancellationToken::new();
         let sweeper = (!config.retention.is_off()).then(|| {
             crate::retention::spawn(Arc::clone(&store), config.retention.clone(), stop.clone())
+        });
+        let leases = store.shared().then(|| {
+            crate::leases::spawn(
+                Arc::clone(&store),
+                Arc::clone(&executions),
+                config.jobs.lease,
+                stop.clone(),
+            )
         });
         let http_stop = CancellationToken::new();
         let grace = config.shutdown_grace;
@@ -147,7 +185,7 @@ impl Server {
                 ready.store(false, Ordering::SeqCst);
                 jobs.stop();
                 executions.shutdown(grace).await;
-                for w in workers.into_iter().chain(sweeper) {
+                for w in workers.into_iter().chain(sweeper).chain(leases) {
                     let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
                 }
                 http_stop.cancel();

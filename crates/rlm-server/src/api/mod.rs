@@ -49,6 +49,14 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
 }
 
+/// What a `worker` process serves: liveness and readiness only.
+pub fn probes_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .with_state(state)
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "rlm serve", description = "Recursive Language Model runtime: sessions, executions, SSE, jobs. The RLM Engine's API plus ours."),

@@ -27,8 +27,9 @@ pub async fn api_health() -> Json<Health> {
     health("healthy")
 }
 
-/// Readiness: the store answers, the Redis the engine uses (subcall cache,
-/// cluster rate limits) answers, and the server is not shutting down.
+/// Readiness: the store answers, the job queue's NATS connection is up (with
+/// `--nats-url`), the Redis the engine uses (subcall cache, cluster rate
+/// limits) answers, and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
@@ -37,6 +38,13 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
     if let Err(e) = state.store.ping().await {
         return (StatusCode::SERVICE_UNAVAILABLE, health(&format!("store unavailable: {e}")))
+            .into_response();
+    }
+    if state.jobs.queue_connected() == Some(false) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            health("job queue unavailable: NATS is not connected"),
+        )
             .into_response();
     }
     match state.executions.engine().check_redis().await {

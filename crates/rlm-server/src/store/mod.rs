@@ -676,6 +676,40 @@ pub trait Store: Send + Sync + 'static {
     /// when no other process shares the store). Returns how many.
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError>;
 
+    // Leases of running executions (several processes on one store).
+    /// Whether other processes may share this store (PostgreSQL): then
+    /// start-up must not take their running executions and jobs for dead
+    /// ones, and leases say who is alive. sled is one process: `false`.
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Holds (or renews) `holder`'s lease on the executions it runs, until
+    /// `until`. A store no other process shares keeps none.
+    async fn renew_execution_leases(
+        &self,
+        holder: &str,
+        executions: &[Uuid],
+        until: Micros,
+    ) -> Result<(), StoreError> {
+        let _ = (holder, executions, until);
+        Ok(())
+    }
+    /// Marks `interrupted` the pending or running executions whose lease
+    /// ended before `now`, and those without a lease created before
+    /// `unleased_before` (a process gives each execution its lease within
+    /// moments of storing it). Returns how many. A store no other process
+    /// shares has no leases: start-up uses
+    /// [`Store::interrupt_running_executions`] instead.
+    async fn interrupt_expired_executions(
+        &self,
+        now: Micros,
+        unleased_before: Micros,
+        message: &str,
+    ) -> Result<u64, StoreError> {
+        let _ = (now, unleased_before, message);
+        Ok(0)
+    }
+
     // Trace events.
     /// Stores trace events, each at its position in the execution's stream.
     async fn append_trace(
@@ -699,6 +733,17 @@ pub trait Store: Send + Sync + 'static {
     /// The oldest pending job, now RUNNING under `worker`'s lease.
     async fn claim_job(
         &self,
+        worker: &str,
+        lease_until: Micros,
+    ) -> Result<Option<JobRecord>, StoreError>;
+    /// The job a queue delivered to `worker`: pending or running (its
+    /// earlier holder died or lost the queue, which then delivered it
+    /// again), it is now RUNNING under `worker`'s lease, and the earlier
+    /// holder can no longer settle it. An ended job is returned as it is.
+    /// `None`: no such job.
+    async fn take_job(
+        &self,
+        id: Uuid,
         worker: &str,
         lease_until: Micros,
     ) -> Result<Option<JobRecord>, StoreError>;

@@ -32,7 +32,10 @@ use super::*;
 
 /// The migrations, in order: `(version, SQL)`. Each runs once, in one
 /// transaction, recorded in `rlm_migrations`.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (2, include_str!("../../migrations/0002_execution_leases.sql")),
+];
 
 /// How many connections one server keeps at most.
 const POOL_SIZE: usize = 16;
@@ -847,6 +850,9 @@ impl Store for PgStore {
             return Ok(false);
         }
         write_execution(&tx, old.as_ref(), Some(record)).await?;
+        tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&record.id])
+            .await
+            .map_err(pg)?;
         if let Some(session_id) = record.session_id
             && let Some(mut session) = lock_session(&tx, session_id).await?
             && let Some(state) = settled.merged_state(&session.state.memory)
@@ -891,6 +897,87 @@ impl Store for PgStore {
             e.error_message = Some(message.to_string());
             e.completed_at = Some(now_micros());
             write_execution(&tx, Some(&old), Some(&e)).await?;
+            tx.commit().await.map_err(pg)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn renew_execution_leases(
+        &self,
+        holder: &str,
+        executions: &[Uuid],
+        until: Micros,
+    ) -> Result<(), StoreError> {
+        if executions.is_empty() {
+            return Ok(());
+        }
+        let client = self.client().await?;
+        let ids: Vec<Uuid> = executions.to_vec();
+        client
+            .execute(
+                "INSERT INTO execution_leases (execution_id, holder, expires_at)
+                 SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id
+                 ON CONFLICT (execution_id) DO UPDATE
+                 SET holder = excluded.holder, expires_at = excluded.expires_at",
+                &[&ids, &holder, &until],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn interrupt_expired_executions(
+        &self,
+        now: Micros,
+        unleased_before: Micros,
+        message: &str,
+    ) -> Result<u64, StoreError> {
+        let ids: Vec<Uuid> = {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT e.id FROM executions e
+                     LEFT JOIN execution_leases l ON l.execution_id = e.id
+                     WHERE NOT e.terminal
+                       AND (l.expires_at < $1 OR (l.expires_at IS NULL AND e.created_at < $2))",
+                    &[&now, &unleased_before],
+                )
+                .await
+                .map_err(pg)?;
+            rows.iter().map(|r| r.get(0)).collect()
+        };
+        let mut count = 0;
+        for id in ids {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let Some(old) = lock_execution(&tx, id).await? else { continue };
+            if old.status.is_terminal() {
+                continue;
+            }
+            // Renewed since it was read: its process is alive.
+            let renewed = tx
+                .query_opt(
+                    "SELECT 1 FROM execution_leases WHERE execution_id = $1 AND expires_at >= $2",
+                    &[&id, &now],
+                )
+                .await
+                .map_err(pg)?;
+            if renewed.is_some() {
+                continue;
+            }
+            let mut e = old.clone();
+            e.status = ExecutionStatus::Interrupted;
+            e.error_message = Some(message.to_string());
+            e.completed_at = Some(now_micros());
+            write_execution(&tx, Some(&old), Some(&e)).await?;
+            tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&id])
+                .await
+                .map_err(pg)?;
             tx.commit().await.map_err(pg)?;
             count += 1;
         }
@@ -1032,6 +1119,29 @@ impl Store for PgStore {
         write_job(&tx, &job).await?;
         tx.commit().await.map_err(pg)?;
         Ok(Some(job))
+    }
+
+    async fn take_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        lease_until: Micros,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        let taken = self
+            .update_job(
+                id,
+                |job| !job.status.is_terminal(),
+                |job| {
+                    job.status = JobStatus::Running;
+                    job.started_at.get_or_insert_with(now_micros);
+                    job.lease = Some(Lease { worker: worker.to_string(), expires_at: lease_until });
+                },
+            )
+            .await?;
+        match taken {
+            Some(job) => Ok(Some(job)),
+            None => self.get_job(id).await,
+        }
     }
 
     async fn set_job_execution(

@@ -963,6 +963,27 @@ impl Store for SledStore {
         Ok(None)
     }
 
+    async fn take_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        lease_until: Micros,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        let taken = self.update_job(
+            id,
+            |job| !job.status.is_terminal(),
+            |job| {
+                job.status = JobStatus::Running;
+                job.started_at.get_or_insert_with(now_micros);
+                job.lease = Some(Lease { worker: worker.to_string(), expires_at: lease_until });
+            },
+        )?;
+        match taken {
+            Some(job) => Ok(Some(job)),
+            None => self.get_job(id).await,
+        }
+    }
+
     async fn set_job_execution(
         &self,
         id: Uuid,

@@ -1,0 +1,305 @@
+//! Executions run by another process of a cluster. The `api` process admits
+//! an execution as it would run it (checks, record, the per-key slot), then
+//! queues it on NATS JetStream (the job's id is the execution's) and mirrors
+//! it: the worker running it forwards every frame of its live log on a live
+//! subject (`exec-{id}`, subscribed before the job is queued, so none is
+//! missed), and the api appends them to its own log, with the worker's ids,
+//! for its SSE listeners. The store has the last word: when the worker's
+//! settled record is there and its end frame did not arrive, the api adds
+//! the stored trace it lacks and ends the log from the record. A cancel
+//! goes to the worker on `cancel-{id}`.
+//!
+//! A worker runs a delivered execution once: a second delivery (its first
+//! worker died mid-run) settles it `interrupted`, as a single process's
+//! restart would, rather than run it again into the same trace.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use rlm_queue::{Handled, Job, JobQueue, QueuedJobEnd};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::*;
+use crate::bus::{COMPLETE_EVENT, FAILED_EVENT, sse_name};
+
+/// The largest inline context an `api` process queues (NATS' default
+/// message limit is 1 MiB); a larger one goes in a session.
+pub const MAX_QUEUED_INLINE_BYTES: usize = 900 * 1024;
+
+/// How often the api reads the store for the end of an execution it mirrors.
+const STORE_CHECK: Duration = Duration::from_millis(500);
+
+/// One frame of a worker's live log, as forwarded.
+#[derive(Debug, Serialize, Deserialize)]
+struct SentFrame {
+    id: u64,
+    name: String,
+    json: String,
+    trace: Option<TraceEvent>,
+}
+
+fn events_topic(id: Uuid) -> String {
+    format!("exec-{id}")
+}
+
+fn cancel_topic(id: Uuid) -> String {
+    format!("cancel-{id}")
+}
+
+/// What the queue's result of a delivered execution says (the store keeps the rest).
+fn end_value(status: ExecutionStatus) -> serde_json::Value {
+    serde_json::Value::from(status.as_str())
+}
+
+impl Executions {
+    /// The `api` role's start: admit, store, queue, mirror.
+    pub(super) async fn start_remote(
+        self: &Arc<Self>,
+        queue: &JobQueue,
+        req: StartRequest,
+    ) -> Result<Started, ServerError> {
+        let inline = match &req.target {
+            Target::Inline(text) if text.len() > MAX_QUEUED_INLINE_BYTES => {
+                return Err(ServerError::TooLarge {
+                    what: "an inline context sent to a cluster (create a session with it instead)",
+                    found: text.len() as u64,
+                    limit: MAX_QUEUED_INLINE_BYTES as u64,
+                });
+            }
+            Target::Inline(text) => Some(text.clone()),
+            Target::Session(_) => None,
+        };
+        let AdmittedExecution { record, permit, .. } = self.admit(&req, None).await?;
+        let id = record.id;
+        let frames = queue
+            .subscribe_live(&events_topic(id))
+            .await
+            .map_err(|e| ServerError::QueueUnavailable(e.to_string()))?;
+        let (live, done_tx) = self.register(&record).await?;
+        let job = Job {
+            id: id.to_string(),
+            payload: serde_json::json!({ "kind": "execution", "context": inline }),
+        };
+        if let Err(e) = queue.enqueue(&job).await {
+            let why = format!("the job queue is unavailable: {e}");
+            let finished = self.settle(record, &live, failed(&why)).await;
+            let _ = done_tx.send(Some(finished));
+            self.live.remove(&id);
+            return Err(ServerError::QueueUnavailable(e.to_string()));
+        }
+        let started = Started { id, bus: Arc::clone(&live.bus), done: live.done.clone() };
+        let in_flight = self.metrics.in_flight(&record.owner);
+        in_flight.inc();
+        let this = Arc::clone(self);
+        let queue = queue.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let finished = this.mirror(&queue, id, &live, frames).await;
+            let _ = done_tx.send(Some(finished));
+            this.live.remove(&id);
+            in_flight.dec();
+        });
+        Ok(started)
+    }
+
+    /// Mirrors a queued execution's log until it ends; its settled record.
+    async fn mirror(
+        &self,
+        queue: &JobQueue,
+        id: Uuid,
+        live: &Live,
+        mut frames: BoxStream<'static, bytes::Bytes>,
+    ) -> ExecutionRecord {
+        let mut open = true;
+        let mut cancel_sent = false;
+        let mut ended_in_store = false;
+        let mut tick = tokio::time::interval(STORE_CHECK);
+        loop {
+            tokio::select! {
+                frame = frames.next(), if open => match frame {
+                    None => open = false,
+                    Some(bytes) => {
+                        let Ok(frame) = serde_json::from_slice::<SentFrame>(&bytes) else { continue };
+                        if frame.id < live.bus.len() as u64 {
+                            continue; // the first frame, which this log has
+                        }
+                        let end = frame.name == COMPLETE_EVENT || frame.name == FAILED_EVENT;
+                        if end {
+                            if let Ok(Some(record)) = self.store.get_execution(id).await
+                                && record.status.is_terminal()
+                            {
+                                live.bus.push_sent(&frame.name, frame.json, None);
+                                live.bus.close();
+                                return record;
+                            }
+                            continue; // the store check ends it
+                        }
+                        live.bus.push_sent(&frame.name, frame.json, frame.trace);
+                    }
+                },
+                _ = live.cancel.cancelled(), if !cancel_sent => {
+                    cancel_sent = true;
+                    if let Err(e) = queue.publish_live(&cancel_topic(id), b"cancel".to_vec()).await {
+                        tracing::warn!(execution = %id, error = %e, "cannot send the cancel request to the worker");
+                    }
+                }
+                _ = tick.tick() => {
+                    let Ok(Some(record)) = self.store.get_execution(id).await else { continue };
+                    if !record.status.is_terminal() {
+                        continue;
+                    }
+                    // Ended in the store: its last frames get one more check to arrive live.
+                    if !ended_in_store {
+                        ended_in_store = true;
+                        continue;
+                    }
+                    if let Ok(trace) = self.store.trace(id).await {
+                        for s in trace.into_iter().filter(|s| s.position >= live.bus.len() as u64) {
+                            let name = sse_name(&s.event);
+                            let data = serde_json::to_value(&s.event).unwrap_or_default();
+                            let json = serde_json::json!({ "type": name, "data": data }).to_string();
+                            live.bus.push_sent(name, json, Some(s.event));
+                        }
+                    }
+                    self.announce(&record, live);
+                    return record;
+                }
+            }
+        }
+    }
+
+    /// The `worker` role's run of an execution an `api` process queued.
+    pub async fn run_delivered(
+        self: &Arc<Self>,
+        queue: &JobQueue,
+        job: &Job,
+        attempt: u32,
+    ) -> Handled {
+        let Ok(id) = Uuid::parse_str(&job.id) else {
+            return Handled::Finished(QueuedJobEnd::Failed {
+                reason: "not an execution id".into(),
+            });
+        };
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return Handled::GiveBack("the worker is stopping".into());
+        }
+        let record = match self.store.get_execution(id).await {
+            Ok(Some(record)) => record,
+            Ok(None) => {
+                return Handled::Finished(QueuedJobEnd::Failed {
+                    reason: format!("execution {id} is not in the store"),
+                });
+            }
+            Err(e) => return Handled::GiveBack(format!("the store: {e}")),
+        };
+        if record.status.is_terminal() {
+            return Handled::Finished(QueuedJobEnd::Done { value: end_value(record.status) });
+        }
+        if attempt > 1 {
+            let why = "interrupted: the worker running this execution stopped";
+            let status = self.end_stored(record, ExecutionStatus::Interrupted, why).await;
+            return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
+        }
+        let target = match (record.session_id, job.payload["context"].as_str()) {
+            (Some(session), _) => Target::Session(session),
+            (None, Some(text)) => Target::Inline(text.to_string()),
+            (None, None) => {
+                let why = "the queued execution has neither a session nor a context";
+                let status = self.end_stored(record, ExecutionStatus::Failed, why).await;
+                return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
+            }
+        };
+        let req = StartRequest {
+            owner: record.owner.clone(),
+            target,
+            query: record.user_query.clone(),
+            model: Some(record.model.clone()),
+            job_id: record.job_id,
+            interactive: false,
+        };
+        tracing::info!(execution = %id, attempt, "running a queued execution");
+        let started = match self.admit(&req, Some((id, record.created_at))).await {
+            Ok(admitted) => self.launch(admitted).await,
+            Err(e) => Err(e),
+        };
+        let started = match started {
+            Ok(started) => started,
+            Err(ServerError::ShuttingDown) => {
+                return Handled::GiveBack("the worker is stopping".into());
+            }
+            Err(e) => {
+                let status = self.end_stored(record, ExecutionStatus::Failed, &e.to_string()).await;
+                return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
+            }
+        };
+        // Every frame of the live log, in order, to the api's mirror.
+        let forward = {
+            let queue = queue.clone();
+            let frames = started.bus.subscribe(0);
+            tokio::spawn(async move {
+                let mut frames = std::pin::pin!(frames);
+                while let Some(e) = frames.next().await {
+                    let frame = SentFrame {
+                        id: e.id,
+                        name: e.name.clone(),
+                        json: e.json.clone(),
+                        trace: e.trace.clone(),
+                    };
+                    let Ok(bytes) = serde_json::to_vec(&frame) else { continue };
+                    if let Err(err) = queue.publish_live(&events_topic(id), bytes).await {
+                        tracing::warn!(execution = %id, error = %err, "cannot forward a frame");
+                    }
+                }
+            })
+        };
+        let canceller = match queue.subscribe_live(&cancel_topic(id)).await {
+            Ok(mut requests) => {
+                let this = Arc::clone(self);
+                Some(tokio::spawn(async move {
+                    if requests.next().await.is_some() {
+                        this.cancel_by_id(id);
+                    }
+                }))
+            }
+            Err(e) => {
+                tracing::warn!(execution = %id, error = %e, "cancel requests cannot reach this execution");
+                None
+            }
+        };
+        let mut done = started.done.clone();
+        let status = match done.wait_for(Option::is_some).await {
+            Ok(record) => record.as_ref().map_or(ExecutionStatus::Failed, |r| r.status),
+            Err(_) => ExecutionStatus::Failed,
+        };
+        let _ = forward.await;
+        if let Some(c) = canceller {
+            c.abort();
+        }
+        Handled::Finished(QueuedJobEnd::Done { value: end_value(status) })
+    }
+
+    /// Settles a stored execution that does not run here with `status`
+    /// (nothing merged into its session); the status it has now.
+    pub async fn end_stored(
+        &self,
+        mut record: ExecutionRecord,
+        status: ExecutionStatus,
+        why: &str,
+    ) -> ExecutionStatus {
+        record.status = status;
+        record.error_message = Some(why.to_string());
+        record.completed_at = Some(now_micros());
+        record.started_at.get_or_insert(record.created_at);
+        let settled = SettledExecution { record, state: None, started_memory: None };
+        match self.store.finish_execution(&settled).await {
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(execution = %settled.record.id, error = %e, "cannot settle the execution")
+            }
+        }
+        status
+    }
+}

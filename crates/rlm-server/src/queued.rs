@@ -1,0 +1,133 @@
+//! Jobs delivered by the NATS JetStream queue (a cluster's `worker` and
+//! `all` processes with `--nats-url`): [`QueuedJobs`] is rlm-queue's
+//! [`JobHandler`] over [`Jobs`]. A delivery takes the job in the store under
+//! a lease named by this worker and the attempt (`worker-…#2`), so a dead
+//! or slow earlier holder can no longer settle it; runs it as an execution;
+//! settles it. rlm-queue records the one result per job (keyed by job id
+//! and attempt), heartbeats while it runs, and after the last delivery
+//! records FAILED, which [`QueuedJobs::failed`] writes to the store too.
+//!
+//! An execution an `api` process queued (payload `kind: execution`) is run
+//! by [`crate::executions::Executions::run_delivered`].
+//!
+//! A worker told to stop gives back the job it was running (the execution
+//! ends interrupted; NATS delivers the job again, to another worker).
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use rlm_queue::{Handled, Job, JobHandler, JobQueue, JobWorker, QueuedJobEnd};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::jobs::Jobs;
+use crate::leases::micros;
+use crate::store::{ExecutionStatus, JobOutcome, JobStatus, now_micros};
+
+/// See the module docs.
+pub struct QueuedJobs {
+    jobs: Arc<Jobs>,
+    queue: JobQueue,
+}
+
+/// Starts one puller per job worker (`--workers`), until `stop`.
+pub fn spawn(jobs: Arc<Jobs>, queue: JobQueue, stop: CancellationToken) -> Vec<JoinHandle<()>> {
+    let workers = jobs.workers();
+    let handler: Arc<dyn JobHandler> =
+        Arc::new(QueuedJobs { jobs: Arc::clone(&jobs), queue: queue.clone() });
+    (0..workers)
+        .map(|n| {
+            let worker = JobWorker::new(
+                queue.clone(),
+                Arc::clone(&handler),
+                format!("{}/{n}", jobs.worker_id()),
+            );
+            let stop = stop.clone();
+            tokio::spawn(async move { worker.run(stop).await })
+        })
+        .collect()
+}
+
+impl QueuedJobs {
+    fn holder(&self, attempt: u32) -> String {
+        format!("{}#{attempt}", self.jobs.worker_id())
+    }
+
+    async fn run(&self, job: &Job, attempt: u32) -> Handled {
+        let Ok(id) = Uuid::parse_str(&job.id) else {
+            return Handled::Finished(QueuedJobEnd::Failed { reason: "not a job id".into() });
+        };
+        if self.jobs.stopping() {
+            return Handled::GiveBack("the worker is stopping".into());
+        }
+        let holder = self.holder(attempt);
+        let until = now_micros() + micros(self.jobs.lease());
+        let record = match self.jobs.store().take_job(id, &holder, until).await {
+            Ok(Some(record)) => record,
+            Ok(None) => {
+                return Handled::Finished(QueuedJobEnd::Failed {
+                    reason: format!("job {id} is not in the store"),
+                });
+            }
+            Err(e) => return Handled::GiveBack(format!("the store: {e}")),
+        };
+        if record.status.is_terminal() {
+            // Cancelled before it ran, or settled by a delivery that died before its ack.
+            return Handled::Finished(QueuedJobEnd::Done { value: end_value(record.status) });
+        }
+        tracing::info!(job = %id, attempt, worker = %holder, "running a queued job");
+        let outcome = self.jobs.execute(&record, &holder).await;
+        if outcome.status == JobStatus::Interrupted && self.jobs.stopping() {
+            return Handled::GiveBack("the worker stopped while the job ran".into());
+        }
+        self.jobs.settle(id, &holder, &outcome).await;
+        Handled::Finished(QueuedJobEnd::Done { value: end_value(outcome.status) })
+    }
+}
+
+/// What the queue's result of a job says (the store keeps the answer).
+fn end_value(status: JobStatus) -> serde_json::Value {
+    serde_json::to_value(status).unwrap_or_default()
+}
+
+impl JobHandler for QueuedJobs {
+    fn handle(&self, job: Job, attempt: u32) -> BoxFuture<'_, Handled> {
+        Box::pin(async move {
+            if job.payload["kind"] == "execution" {
+                let executions = Arc::clone(self.jobs.executions());
+                return executions.run_delivered(&self.queue, &job, attempt).await;
+            }
+            self.run(&job, attempt).await
+        })
+    }
+
+    fn failed<'a>(&'a self, job: &'a Job, attempt: u32, reason: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let Ok(id) = Uuid::parse_str(&job.id) else { return };
+            if job.payload["kind"] == "execution" {
+                if let Ok(Some(record)) = self.jobs.store().get_execution(id).await
+                    && !record.status.is_terminal()
+                {
+                    let executions = self.jobs.executions();
+                    executions.end_stored(record, ExecutionStatus::Failed, reason).await;
+                }
+                return;
+            }
+            let holder = self.holder(attempt);
+            let until = now_micros() + micros(self.jobs.lease());
+            match self.jobs.store().take_job(id, &holder, until).await {
+                Ok(Some(record)) if !record.status.is_terminal() => {
+                    let outcome = JobOutcome {
+                        status: JobStatus::Failed,
+                        answer: None,
+                        error: Some(reason.to_string()),
+                    };
+                    self.jobs.settle(id, &holder, &outcome).await;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(job = %id, error = %e, "cannot record the job FAILED"),
+            }
+        })
+    }
+}
