@@ -285,3 +285,79 @@ async fn an_execution_without_an_answer_is_an_error_object_blocking_and_streamed
     assert!(frames[..frames.len() - 2].iter().all(|f| f["object"] == "chat.completion.chunk"));
     s.stop().await;
 }
+
+/// The keys of `value` against the schema `name` of the served document:
+/// every required property present, and no property the schema lacks.
+fn assert_fits(doc: &Value, name: &str, value: &Value) {
+    let schema = &doc["components"]["schemas"][name];
+    let properties = schema["properties"].as_object().unwrap_or_else(|| panic!("{name}: {schema}"));
+    let object = value.as_object().unwrap_or_else(|| panic!("{name}: not an object: {value}"));
+    for key in object.keys() {
+        assert!(properties.contains_key(key), "{name} has no {key}: {schema}");
+    }
+    for required in schema["required"].as_array().into_iter().flatten() {
+        let required = required.as_str().unwrap();
+        assert!(object.contains_key(required), "{name} requires {required}: {value}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_v1_routes_are_documented_with_the_bodies_they_answer() {
+    let s = TestServer::start(demo_script()).await;
+    let (status, doc) = s.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    for (path, method) in
+        [("/v1/chat/completions", "post"), ("/v1/models", "get"), ("/v1/models/{model}", "get")]
+    {
+        assert!(doc["paths"][path][method]["responses"]["200"].is_object(), "{path}");
+    }
+    let chat = &doc["paths"]["/v1/chat/completions"]["post"];
+    let content = &chat["responses"]["200"]["content"];
+    assert!(content["application/json"].is_object() && content["text/event-stream"].is_object());
+    // What the types cannot say is written in: a user message, no tools.
+    let request = &doc["components"]["schemas"]["ChatRequest"]["properties"];
+    assert_eq!(request["messages"]["minItems"], 1);
+    assert_eq!(request["messages"]["contains"]["properties"]["role"]["const"], "user");
+    assert_eq!(request["tools"]["type"], "null");
+    // The bodies the server sends are the documented ones.
+    let ask = json!({"model": "rlm", "messages": [{"role": "user", "content": DEMO_QUESTION}]});
+    let (status, completion) = s.post("/v1/chat/completions", ask).await;
+    assert_eq!(status, 200, "{completion}");
+    assert_fits(&doc, "ChatCompletion", &completion);
+    assert_fits(&doc, "RlmDetails", &completion["rlm"]);
+    assert_fits(&doc, "ChatUsage", &completion["usage"]);
+    let (status, models) = s.get("/v1/models").await;
+    assert_eq!(status, 200);
+    assert_fits(&doc, "ModelList", &models);
+    assert_fits(&doc, "ModelObject", &models["data"][0]);
+    let (status, missing) = s.get("/v1/models/gpt-4o").await;
+    assert_eq!(status, 404);
+    assert_fits(&doc, "OpenAiErrorBody", &missing);
+    assert_fits(&doc, "OpenAiErrorObject", &missing["error"]);
+    // A streamed chunk too.
+    let ask = json!({"model": "rlm", "stream": true, "stream_options": {"include_usage": true},
+        "messages": [{"role": "user", "content": DEMO_QUESTION}]});
+    let r = s.client.post(s.url("/v1/chat/completions")).json(&ask).send().await.unwrap();
+    let frames = sse_data(&r.text().await.unwrap());
+    let chunks: Vec<&Value> = frames.iter().filter(|f| f.is_object()).collect();
+    assert!(chunks.len() >= 3, "{frames:?}");
+    for chunk in chunks {
+        assert_fits(&doc, "ChatCompletionChunk", chunk);
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_whose_last_user_message_is_only_a_document_is_answered() {
+    let s = TestServer::start(demo_script()).await;
+    let body = json!({"model": "rlm", "messages": [
+        {"role": "system", "content": DEMO_QUESTION},
+        {"role": "user", "content": corpus_text()},
+    ]});
+    let (status, c) = s.post("/v1/chat/completions", body).await;
+    assert_eq!(status, 200, "{c}");
+    let id = c["rlm_trace_id"].as_str().unwrap();
+    let (_, exec) = s.get(&format!("/api/executions/{id}")).await;
+    assert_eq!(exec["user_query"], DEMO_QUESTION, "the instructions ask");
+    s.stop().await;
+}

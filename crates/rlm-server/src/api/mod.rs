@@ -1,6 +1,7 @@
 //! The HTTP API: the router (routes, auth, limits, CORS, request ids and
 //! logs), the shared state of the handlers, and the OpenAPI document built
-//! from the handlers' annotations and types.
+//! from the handlers' annotations and types (`/api` and the OpenAI-compatible
+//! `/v1`).
 
 mod executions;
 mod extract;
@@ -66,6 +67,7 @@ pub fn probes_router(state: AppState) -> Router {
         executions::get, executions::delete, executions::tree, executions::trace, executions::cancel, executions::stats,
         jobs::submit, jobs::get, jobs::list, jobs::cancel,
         ops::healthz, ops::api_health, ops::readyz, ops::metrics, ops::openapi,
+        openai::completions::chat_completions, openai::models::list, openai::models::retrieve,
     ),
     modifiers(&BearerScheme)
 )]
@@ -132,6 +134,37 @@ pub fn served_document(
                 "description": files.get("description").cloned().unwrap_or_default(),
                 "anyOf": [text, { "type": "array", "items": text }],
             });
+        }
+    }
+    // A chat has a user message; tools and functions are refused unless null
+    // (what the types cannot say).
+    if let Some(chat) = doc.pointer_mut(&format!("{schemas}/ChatRequest/properties")) {
+        // The names this server offers first (any other name is a 404).
+        if let Some(model) = chat.get_mut("model") {
+            let mut offered = vec![serde_json::Value::from("rlm")];
+            offered.extend(models.iter().map(|m| serde_json::Value::from(format!("rlm:{m}"))));
+            let description = model.get("description").cloned().unwrap_or_default();
+            *model = serde_json::json!({
+                "description": description,
+                "anyOf": [{ "enum": offered }, { "type": "string" }],
+            });
+        }
+        if let Some(messages) = chat.get_mut("messages").and_then(|m| m.as_object_mut()) {
+            messages.insert("minItems".into(), 1.into());
+            messages.insert(
+                "contains".into(),
+                serde_json::json!({
+                    "type": "object",
+                    "required": ["role"],
+                    "properties": { "role": { "const": "user" } },
+                }),
+            );
+        }
+        for refused in ["tools", "functions"] {
+            if let Some(field) = chat.get_mut(refused) {
+                let description = field.get("description").cloned().unwrap_or_default();
+                *field = serde_json::json!({ "type": "null", "description": description });
+            }
         }
     }
     // Server-side paths exist only on a server started with `--allow-path`.

@@ -159,6 +159,17 @@ impl BucketTotals {
     pub fn is_empty(&self) -> bool {
         self.executions == 0
     }
+
+    /// What [`BucketTotals::apply`] reads of an execution: a change that
+    /// leaves it as it was changes no bucket (a start: pending to running).
+    pub fn share(e: &ExecutionRecord) -> impl PartialEq + use<> {
+        let class = match e.status {
+            ExecutionStatus::Completed => 2u8,
+            s if s.is_terminal() => 1,
+            _ => 0,
+        };
+        (class, e.spend.total_tokens(), to_nano(e.spend.cost_usd))
+    }
 }
 
 /// The bucket number of `created_at` at width `BUCKET_SECS[width]`.

@@ -316,34 +316,103 @@ fn execution_entries(e: &ExecutionRecord) -> Vec<Vec<u8>> {
     entries
 }
 
-/// Puts `e`'s share into its owner's and session's aggregates and time
-/// buckets (`add`), or takes it out.
-fn tx_aggregates(index: &Tx, e: &ExecutionRecord, add: bool) -> TxResult<()> {
-    let mut aggregates = vec![owner_prefix(OWNER_AGGREGATE, &e.owner)];
+/// The keys of `e`'s owner's and session's aggregates.
+fn aggregate_keys(e: &ExecutionRecord) -> Vec<Vec<u8>> {
+    let mut found = vec![owner_prefix(OWNER_AGGREGATE, &e.owner)];
+    if let Some(s) = e.session_id {
+        found.push(keys::session_aggregate(&e.owner, s));
+    }
+    found
+}
+
+/// The keys of `e`'s time buckets, at every width, for its owner and session.
+fn bucket_keys(e: &ExecutionRecord) -> Vec<Vec<u8>> {
     let mut scopes = vec![owner_scope(&e.owner)];
     if let Some(s) = e.session_id {
-        aggregates.push(keys::session_aggregate(&e.owner, s));
         scopes.push(session_scope(s));
     }
-    for key in aggregates {
-        let mut a: Aggregate = tx_get(index, &key, "aggregate")?.unwrap_or_default();
-        a.apply(e, add);
-        if a.executions == 0 {
-            index.remove(key)?;
-        } else {
-            tx_put(index, &key, &a)?;
-        }
-    }
+    let mut found = Vec::with_capacity(scopes.len() * BUCKET_SECS.len());
     for scope in scopes {
         for width in 0..BUCKET_SECS.len() {
-            let key = keys::bucket(scope.clone(), width, bucket_of(e.created_at, width));
-            let mut b: BucketTotals = tx_get(index, &key, "time bucket")?.unwrap_or_default();
-            b.apply(e, add);
-            if b.is_empty() {
-                index.remove(key)?;
-            } else {
-                tx_put(index, &key, &b)?;
-            }
+            found.push(keys::bucket(scope.clone(), width, bucket_of(e.created_at, width)));
+        }
+    }
+    found
+}
+
+/// Reads the record at `key` (or its default), lets `change` update it, and
+/// stores it back (removed once `empty` says it holds nothing).
+fn tx_update<T: Serialize + DeserializeOwned + Default>(
+    index: &Tx,
+    key: &[u8],
+    what: &str,
+    change: impl Fn(&mut T),
+    empty: impl Fn(&T) -> bool,
+) -> TxResult<()> {
+    let mut record: T = tx_get(index, key, what)?.unwrap_or_default();
+    change(&mut record);
+    if empty(&record) {
+        index.remove(key)?;
+    } else {
+        tx_put(index, key, &record)?;
+    }
+    Ok(())
+}
+
+/// Moves an execution's share in its owner's and session's aggregates and
+/// time buckets from `old` to `new` (`None`: absent). When both are under
+/// the same keys (an execution changing state: owner, session and creation
+/// time never change), each record is read and written once, and the time
+/// buckets are left alone when their share is the same.
+fn tx_aggregates(
+    index: &Tx,
+    old: Option<&ExecutionRecord>,
+    new: Option<&ExecutionRecord>,
+) -> TxResult<()> {
+    let same_keys = match (old, new) {
+        (Some(o), Some(n)) => {
+            o.owner == n.owner && o.session_id == n.session_id && o.created_at == n.created_at
+        }
+        _ => false,
+    };
+    let parts: Vec<(Option<&ExecutionRecord>, Option<&ExecutionRecord>)> =
+        if same_keys { vec![(old, new)] } else { vec![(old, None), (None, new)] };
+    for (out, into) in parts {
+        let Some(e) = into.or(out) else { continue };
+        for key in aggregate_keys(e) {
+            tx_update(
+                index,
+                &key,
+                "aggregate",
+                |a: &mut Aggregate| {
+                    if let Some(o) = out {
+                        a.apply(o, false);
+                    }
+                    if let Some(n) = into {
+                        a.apply(n, true);
+                    }
+                },
+                |a| a.executions == 0,
+            )?;
+        }
+        if out.map(BucketTotals::share) == into.map(BucketTotals::share) {
+            continue;
+        }
+        for key in bucket_keys(e) {
+            tx_update(
+                index,
+                &key,
+                "time bucket",
+                |b: &mut BucketTotals| {
+                    if let Some(o) = out {
+                        b.apply(o, false);
+                    }
+                    if let Some(n) = into {
+                        b.apply(n, true);
+                    }
+                },
+                BucketTotals::is_empty,
+            )?;
         }
     }
     Ok(())
@@ -377,12 +446,7 @@ fn tx_index_execution(
         };
     }
     if old.map(contribution) != new.map(contribution) {
-        if let Some(o) = old {
-            tx_aggregates(index, o, false)?;
-        }
-        if let Some(n) = new {
-            tx_aggregates(index, n, true)?;
-        }
+        tx_aggregates(index, old, new)?;
     }
     Ok(())
 }

@@ -31,6 +31,10 @@ use uuid::Uuid;
 use super::error::OpenAiError;
 use super::model::RlmModel;
 use super::request::{ChatRequest, split_messages};
+use super::shapes::{
+    AssistantMessage, ChatCompletion, ChatCompletionChunk, ChatUsage, ChunkChoice, ChunkDelta,
+    CompletionChoice, OpenAiErrorBody, RlmDetails,
+};
 use super::{OpenAiJson, TRACE_ID_HEADER};
 use crate::api::AppState;
 use crate::auth::Caller;
@@ -52,52 +56,53 @@ impl Reply {
         format!("chatcmpl-{}", self.execution_id.simple())
     }
 
-    fn chunk(&self, choices: serde_json::Value, usage: Option<serde_json::Value>) -> Event {
-        let mut chunk = serde_json::json!({
-            "id": self.id(),
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "system_fingerprint": null,
-            "choices": choices,
-            "rlm_trace_id": self.execution_id,
-        });
-        if let Some(usage) = usage {
-            chunk["usage"] = usage;
-        }
-        Event::default().data(chunk.to_string())
+    fn chunk(&self, choices: Vec<ChunkChoice>, usage: Option<Option<ChatUsage>>) -> Event {
+        let chunk = ChatCompletionChunk {
+            id: self.id(),
+            object: "chat.completion.chunk".into(),
+            created: self.created,
+            model: self.model.clone(),
+            system_fingerprint: None,
+            choices,
+            rlm_trace_id: self.execution_id,
+            usage,
+        };
+        Event::default().data(serde_json::to_string(&chunk).unwrap_or_default())
     }
 
-    fn delta(&self, delta: serde_json::Value, finish_reason: Option<&str>, usage: bool) -> Event {
-        let choices = serde_json::json!([{
-            "index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason,
-        }]);
+    fn delta(&self, delta: ChunkDelta, finish_reason: Option<&str>, usage: bool) -> Event {
+        let choices = vec![ChunkChoice {
+            index: 0,
+            delta,
+            logprobs: None,
+            finish_reason: finish_reason.map(str::to_string),
+        }];
         // With include_usage, OpenAI sends `usage: null` on every chunk but the last.
-        self.chunk(choices, usage.then_some(serde_json::Value::Null))
+        self.chunk(choices, usage.then_some(None))
     }
 }
 
 /// The tree's tokens in OpenAI's shape.
-fn usage(record: &ExecutionRecord) -> serde_json::Value {
+fn usage(record: &ExecutionRecord) -> ChatUsage {
     let s = &record.spend;
-    serde_json::json!({
-        "prompt_tokens": s.input_tokens,
-        "completion_tokens": s.output_tokens,
-        "total_tokens": s.total_tokens(),
-    })
+    ChatUsage {
+        prompt_tokens: s.input_tokens,
+        completion_tokens: s.output_tokens,
+        total_tokens: s.total_tokens(),
+    }
 }
 
 /// What the RLM did, in a field the SDKs keep as an extra.
-fn rlm_details(record: &ExecutionRecord) -> serde_json::Value {
-    serde_json::json!({
-        "execution_id": record.id,
-        "root_model": record.model,
-        "finish": record.finish,
-        "steps": record.steps,
-        "root_calls": record.spend.root_calls,
-        "subcalls": record.spend.calls,
-        "cost_usd": record.spend.cost_usd,
-    })
+fn rlm_details(record: &ExecutionRecord) -> RlmDetails {
+    RlmDetails {
+        execution_id: record.id,
+        root_model: record.model.clone(),
+        finish: record.finish.clone(),
+        steps: record.steps,
+        root_calls: record.spend.root_calls,
+        subcalls: record.spend.calls,
+        cost_usd: record.spend.cost_usd,
+    }
 }
 
 /// `length` for an answer the budget forced (the loop finalized at the soft
@@ -151,6 +156,25 @@ async fn settled(
     record.ok_or_else(lost)
 }
 
+/// Ask an RLM, as OpenAI's chat completions (see the module docs of
+/// `api/openai/request.rs` for how messages become question and context).
+/// Without `stream`, the settled execution as a `chat.completion`; with
+/// `stream: true`, `chat.completion.chunk` frames then `data: [DONE]`. An
+/// execution that ends without an answer is an error: 502 (the model
+/// failed), 504 (its time limit), 503 (cancelled or the server stopped),
+/// 422 (no answer within the budget).
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai",
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "The answer (a `chat.completion`), or with `stream: true` its SSE frames",
+            content((ChatCompletion = "application/json"), (ChatCompletionChunk = "text/event-stream"))),
+        (status = 400, body = OpenAiErrorBody), (status = 401, body = OpenAiErrorBody),
+        (status = 404, body = OpenAiErrorBody, description = "No such model (or session)"),
+        (status = 409, body = OpenAiErrorBody), (status = 413, body = OpenAiErrorBody),
+        (status = 415, body = OpenAiErrorBody), (status = 422, body = OpenAiErrorBody),
+        (status = 429, body = OpenAiErrorBody), (status = 502, body = OpenAiErrorBody),
+        (status = 503, body = OpenAiErrorBody), (status = 504, body = OpenAiErrorBody)),
+    security(("bearer" = [])))]
 pub async fn chat_completions(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -189,22 +213,26 @@ pub async fn chat_completions(
     if record.status != ExecutionStatus::Completed {
         return Ok(with_trace_header(failure(&record).into_response(), id));
     }
-    let completion = serde_json::json!({
-        "id": reply.id(),
-        "object": "chat.completion",
-        "created": record.created_at / 1_000_000,
-        "model": reply.model,
-        "system_fingerprint": null,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": record.final_result, "refusal": null},
-            "logprobs": null,
-            "finish_reason": finish_reason(&record),
+    let completion = ChatCompletion {
+        id: reply.id(),
+        object: "chat.completion".into(),
+        created: record.created_at / 1_000_000,
+        model: reply.model.clone(),
+        system_fingerprint: None,
+        choices: vec![CompletionChoice {
+            index: 0,
+            message: AssistantMessage {
+                role: "assistant".into(),
+                content: record.final_result.clone(),
+                refusal: None,
+            },
+            logprobs: None,
+            finish_reason: finish_reason(&record).into(),
         }],
-        "usage": usage(&record),
-        "rlm_trace_id": record.id,
-        "rlm": rlm_details(&record),
-    });
+        usage: usage(&record),
+        rlm_trace_id: record.id,
+        rlm: rlm_details(&record),
+    };
     Ok(with_trace_header(Json(completion).into_response(), id))
 }
 
@@ -215,8 +243,12 @@ fn stream_frames(
     done: watch::Receiver<Option<ExecutionRecord>>,
     include_usage: bool,
 ) -> impl futures::Stream<Item = Event> + Send + 'static {
-    let first =
-        reply.delta(serde_json::json!({"role": "assistant", "content": ""}), None, include_usage);
+    let opening = ChunkDelta {
+        role: Some("assistant".into()),
+        content: Some(String::new()),
+        ..ChunkDelta::default()
+    };
+    let first = reply.delta(opening, None, include_usage);
     let body = events
         .filter(|e| {
             // The execution's end carries no trace event (a step's error is one).
@@ -233,11 +265,9 @@ fn stream_frames(
                         .ok()
                         .and_then(|v| v["data"]["text"].as_str().map(str::to_string))
                         .unwrap_or_default();
-                    return vec![reply.delta(
-                        serde_json::json!({"reasoning_content": text}),
-                        None,
-                        include_usage,
-                    )];
+                    let delta =
+                        ChunkDelta { reasoning_content: Some(text), ..ChunkDelta::default() };
+                    return vec![reply.delta(delta, None, include_usage)];
                 }
                 // The execution has ended: its settled record says how.
                 let record = match settled(done).await {
@@ -249,14 +279,17 @@ fn stream_frames(
                 }
                 let mut frames = vec![
                     reply.delta(
-                        serde_json::json!({"content": record.final_result}),
+                        ChunkDelta {
+                            content: Some(record.final_result.clone().unwrap_or_default()),
+                            ..ChunkDelta::default()
+                        },
                         None,
                         include_usage,
                     ),
-                    reply.delta(serde_json::json!({}), Some(finish_reason(&record)), include_usage),
+                    reply.delta(ChunkDelta::default(), Some(finish_reason(&record)), include_usage),
                 ];
                 if include_usage {
-                    frames.push(reply.chunk(serde_json::json!([]), Some(usage(&record))));
+                    frames.push(reply.chunk(Vec::new(), Some(Some(usage(&record)))));
                 }
                 frames
             }

@@ -7,6 +7,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::shapes::{OpenAiErrorBody, OpenAiErrorObject};
 use crate::error::ServerError;
 
 /// One error of the OpenAI-compatible endpoint.
@@ -58,14 +59,15 @@ impl OpenAiError {
 
     /// The `{"error": {...}}` body (also sent as an SSE frame when a stream fails).
     pub fn body(&self) -> serde_json::Value {
-        serde_json::json!({
-            "error": {
-                "message": bounded(&self.message),
-                "type": self.kind(),
-                "param": self.param,
-                "code": self.code,
-            }
-        })
+        let body = OpenAiErrorBody {
+            error: OpenAiErrorObject {
+                message: bounded(&self.message),
+                kind: self.kind().into(),
+                param: self.param.map(str::to_string),
+                code: self.code.clone(),
+            },
+        };
+        serde_json::to_value(body).unwrap_or_default()
     }
 }
 

@@ -4,13 +4,15 @@
 //! limits and per-key concurrency as `/api` (executions start through
 //! [`crate::executions::Executions::start`]); every error is OpenAI's error
 //! object. `request` holds how messages become question and context, `model`
-//! what a `model` name runs, `completions` the answers (blocking and SSE).
+//! what a `model` name runs, `completions` the answers (blocking and SSE),
+//! `shapes` the response bodies (the OpenAPI document's `/v1` schemas).
 
-mod completions;
+pub(crate) mod completions;
 mod error;
 mod model;
-mod models;
-mod request;
+pub(crate) mod models;
+pub(crate) mod request;
+pub(crate) mod shapes;
 
 use std::sync::Arc;
 

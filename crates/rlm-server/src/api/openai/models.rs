@@ -9,6 +9,7 @@ use axum::{Extension, Json};
 
 use super::error::OpenAiError;
 use super::model::{PREFIX, RlmModel, offered_names};
+use super::shapes::{ModelList, ModelObject, OpenAiErrorBody};
 use crate::api::AppState;
 use crate::auth::Caller;
 use crate::store::PageRequest;
@@ -18,20 +19,25 @@ pub const LISTED_SESSIONS: usize = 100;
 
 /// One model object. `created` is 0 for the server's models (it does not
 /// know when a provider made them) and the creation time of a session.
-fn model_object(id: &str, created_micros: i64) -> serde_json::Value {
-    serde_json::json!({
-        "id": id,
-        "object": "model",
-        "created": created_micros / 1_000_000,
-        "owned_by": PREFIX,
-    })
+fn model_object(id: &str, created_micros: i64) -> ModelObject {
+    ModelObject {
+        id: id.to_string(),
+        object: "model".into(),
+        created: created_micros / 1_000_000,
+        owned_by: PREFIX.into(),
+    }
 }
 
+/// The models a chat completion may name: `rlm`, `rlm:<model>` for each
+/// root model the server offers, and the caller's newest sessions.
+#[utoipa::path(get, path = "/v1/models", tag = "openai",
+    responses((status = 200, body = ModelList), (status = 401, body = OpenAiErrorBody)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<serde_json::Value>, OpenAiError> {
-    let mut data: Vec<serde_json::Value> =
+) -> Result<Json<ModelList>, OpenAiError> {
+    let mut data: Vec<ModelObject> =
         offered_names(&state).iter().map(|n| model_object(n, 0)).collect();
     let page = PageRequest { cursor: None, offset: 0, limit: LISTED_SESSIONS };
     let sessions = state
@@ -46,14 +52,20 @@ pub async fn list(
             .filter(|s| s.context.is_some())
             .map(|s| model_object(&format!("{PREFIX}:session/{}", s.id), s.created_at)),
     );
-    Ok(Json(serde_json::json!({ "object": "list", "data": data })))
+    Ok(Json(ModelList { object: "list".into(), data }))
 }
 
+/// One model a chat completion may name, or OpenAI's 404.
+#[utoipa::path(get, path = "/v1/models/{model}", tag = "openai",
+    params(("model" = String, Path, description = "`rlm`, `rlm:<provider>:<model>` or `rlm:session/<id>`")),
+    responses((status = 200, body = ModelObject), (status = 401, body = OpenAiErrorBody),
+        (status = 404, body = OpenAiErrorBody)),
+    security(("bearer" = [])))]
 pub async fn retrieve(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
-) -> Result<Json<serde_json::Value>, OpenAiError> {
+) -> Result<Json<ModelObject>, OpenAiError> {
     let created = match RlmModel::resolve(&state, &caller, &name).await? {
         RlmModel::Session(id) => {
             state.executions.owned_session(&caller.owner, id).await?.created_at

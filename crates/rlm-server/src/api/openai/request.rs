@@ -10,6 +10,9 @@
 //!   follow it as a transcript, so the conversation is not lost.
 //! * With `model: "rlm:session/<id>"` the session's stored context is used:
 //!   a long text in the messages is refused then (store it in the session).
+//! * A last user message with no short text (only documents, or blank) asks
+//!   what the instructions ask; with no instructions either, the question is
+//!   `prompts/chat_question.md` (answer the conversation's request).
 //!
 //! Unsupported requests are refused, not ignored: `n` other than 1, `tools`,
 //! `functions`, and content parts other than text (images, audio, files).
@@ -17,55 +20,93 @@
 //! used: the RLM's budgets bound a run.
 
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::error::OpenAiError;
+
+/// The question of a chat whose last user message and instructions hold no short text.
+pub const DEFAULT_QUESTION: &str = include_str!("../../../prompts/chat_question.md");
 
 /// A message text longer than this (in characters) is context, not question.
 pub const CONTEXT_THRESHOLD_CHARS: usize = 2_000;
 
-/// `POST /v1/chat/completions`'s body (fields this endpoint reads; others are ignored).
-#[derive(Debug, Deserialize)]
+/// `POST /v1/chat/completions`'s body (fields this endpoint reads; others,
+/// such as the sampling settings, are accepted and not used). At least one
+/// message is a `user` message.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ChatRequest {
+    /// `rlm`, `rlm:<provider>:<model>` or `rlm:session/<id>` (`GET /v1/models`).
     pub model: String,
     pub messages: Vec<OpenAiMessage>,
     #[serde(default)]
     pub stream: Option<bool>,
     #[serde(default)]
     pub stream_options: Option<StreamOptions>,
+    /// 1 (an RLM gives one answer).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 1)]
     pub n: Option<u32>,
+    /// Not supported: null or absent.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub tools: Option<serde_json::Value>,
+    /// Not supported: null or absent.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub functions: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct StreamOptions {
+    /// A last chunk with the usage.
     #[serde(default)]
     pub include_usage: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The role of a message (others are refused).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // a schema only: the role is read as text
+pub enum MessageRole {
+    System,
+    Developer,
+    User,
+    Assistant,
+    Tool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct OpenAiMessage {
+    #[schema(value_type = MessageRole)]
     pub role: String,
     #[serde(default)]
     pub content: Option<MessageContent>,
 }
 
 /// A message's content: a string, or a list of parts.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum MessageContent {
     Text(String),
     Parts(Vec<ContentPart>),
 }
 
-#[derive(Debug, Deserialize)]
+/// The kind of a content part (text only).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // a schema only: the kind is read as text
+pub enum PartKind {
+    Text,
+}
+
+/// A content part: text only.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ContentPart {
     #[serde(rename = "type")]
+    #[schema(value_type = PartKind)]
     pub kind: String,
     #[serde(default)]
+    #[schema(value_type = String, required = true)]
     pub text: Option<String>,
     /// Marks a text part as the document (context) whatever its length.
     #[serde(default)]
@@ -174,20 +215,16 @@ pub fn split_messages(messages: &[OpenAiMessage], session: bool) -> Result<Asked
             }
         }
     }
-    let asked = question.join("\n");
-    if asked.trim().is_empty() {
-        return Err(OpenAiError::invalid(
-            "messages",
-            format!(
-                "the last user message has no question: its texts are all context (over \
-                 {CONTEXT_THRESHOLD_CHARS} characters or marked rlm_context); add a short text part"
-            ),
-        ));
-    }
-    let question = if instructions.is_empty() {
-        asked
-    } else {
-        format!("{}\n\n{asked}", instructions.join("\n"))
+    let nonblank = |texts: Vec<&str>| {
+        let kept: Vec<&str> = texts.into_iter().filter(|t| !t.trim().is_empty()).collect();
+        (!kept.is_empty()).then(|| kept.join("\n"))
+    };
+    let question = match (nonblank(instructions), nonblank(question)) {
+        (Some(i), Some(q)) => format!("{i}\n\n{q}"),
+        (None, Some(q)) => q,
+        // The last user message holds only documents: the instructions ask.
+        (Some(i), None) => i,
+        (None, None) => DEFAULT_QUESTION.trim().to_string(),
     };
     let mut context: Vec<String> = documents.into_iter().map(str::to_string).collect();
     if !transcript.is_empty() {
@@ -255,11 +292,27 @@ mod tests {
     }
 
     #[test]
+    fn a_last_user_message_without_a_question_asks_the_instructions_or_the_default() {
+        let doc = "x".repeat(CONTEXT_THRESHOLD_CHARS + 1);
+        let only_doc = request(serde_json::json!({"model": "rlm", "messages": [
+            {"role": "user", "content": doc},
+        ]}));
+        let asked = split_messages(&only_doc.messages, false).unwrap();
+        assert_eq!(asked.question, DEFAULT_QUESTION.trim());
+        assert_eq!(asked.context.as_deref(), Some(doc.as_str()));
+        let instructed = request(serde_json::json!({"model": "rlm", "messages": [
+            {"role": "system", "content": "Summarise the log."},
+            {"role": "user", "content": [{"type": "text", "text": "  "}]},
+        ]}));
+        let asked = split_messages(&instructed.messages, false).unwrap();
+        assert_eq!((asked.question.as_str(), asked.context), ("Summarise the log.", None));
+    }
+
+    #[test]
     fn refusals_name_the_field() {
         let only_doc = request(serde_json::json!({"model": "rlm", "messages": [
             {"role": "user", "content": "x".repeat(CONTEXT_THRESHOLD_CHARS + 1)},
         ]}));
-        assert_eq!(split_messages(&only_doc.messages, false).unwrap_err().param, Some("messages"));
         assert!(split_messages(&only_doc.messages, true).is_err());
         let no_user = request(serde_json::json!({"model": "rlm", "messages": [
             {"role": "system", "content": "x"},

@@ -1,0 +1,27 @@
+//! A server for checking the API from outside without building `rlm`
+//! (rlm-cli): `rlm serve`'s offline shape (the demo script as the scripted
+//! model, a fresh data folder) on the address given, with the API keys of
+//! `RLM_API_KEY` (`id:token`, comma-separated) if set. Runs until killed.
+//! For schemathesis against the debug build:
+//!
+//! `cargo run -p rlm-server --example serve_demo -- 127.0.0.1:18731`
+
+use rlm_server::{ApiKey, Server, ServerConfig};
+
+#[tokio::main]
+async fn main() {
+    let bind = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:18731".into());
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let script =
+        rlm_adapters::FakeScript::from_file(&root.join("crates/rlm-cli/scripted/demo.toml"))
+            .expect("the demo script");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut config = ServerConfig::local(dir.path().join("data"), script);
+    config.bind = bind.parse().expect("an address such as 127.0.0.1:18731");
+    if let Ok(keys) = std::env::var("RLM_API_KEY") {
+        config.api_keys = ApiKey::parse_list(&keys).expect("RLM_API_KEY: id:token,...");
+    }
+    let server = Server::start(config).await.expect("the server starts");
+    eprintln!("serving on http://{}", server.addr());
+    server.wait().await.expect("the server ran");
+}

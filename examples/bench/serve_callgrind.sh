@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Instructions per trivial execution of `rlm serve` (issue #35 item 5), with
+# valgrind's callgrind: instruction counts are stable on a loaded machine,
+# where wall-clock figures are not. From the workspace root, after
+# `cargo build --profile profiling -p rlm-cli` (release with symbols):
+#
+#   bash examples/bench/serve_callgrind.sh [path/to/rlm] [executions] [out dir]
+#
+# Starts the server under callgrind on 127.0.0.1 with a fresh data directory
+# and the trivial script (one root step, FINAL at once), creates 8 sessions,
+# runs 20 executions to warm up, zeroes the counters, runs N executions
+# (default 200) round-robin over the sessions with curl, one at a time, dumps
+# the counters, stops the server, and prints Ir per execution and the top
+# inclusive functions (`callgrind_annotate --inclusive=yes`).
+set -euo pipefail
+RLM=${1:-${CARGO_TARGET_DIR:-target}/profiling/rlm}
+N=${2:-200}
+OUT=${3:-$(mktemp -d /tmp/rlm-callgrind-XXXXXX)}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PORT=${PORT:-18150}
+B=http://127.0.0.1:$PORT
+mkdir -p "$OUT"
+rm -rf "$OUT/data" "$OUT"/callgrind.out.*
+valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" \
+  "$RLM" serve --data "$OUT/data" --bind "127.0.0.1:$PORT" --script "$HERE/serve_trivial.toml" \
+  2>"$OUT/serve.log" &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null || true' EXIT
+for _ in $(seq 600); do curl -sf "$B/healthz" >/dev/null && break; sleep 0.2; done
+sessions=()
+for _ in $(seq 8); do
+  sessions+=("$(curl -sf "$B/api/sessions" -H 'content-type: application/json' \
+    --data-binary '{"name": "bench", "context": "small context"}' | jq -r .id)")
+done
+run() { # run COUNT
+  for i in $(seq "$1"); do
+    local id=${sessions[$((i % 8))]}
+    curl -sf "$B/api/execute" -H 'content-type: application/json' \
+      --data-binary "{\"session_id\": \"$id\", \"user_query\": \"Which service logged the most errors?\"}" \
+      | jq -e '.status == "completed"' >/dev/null
+  done
+}
+run 20
+callgrind_control -z "$SERVER" >/dev/null
+run "$N"
+callgrind_control -d "$SERVER" >/dev/null
+kill "$SERVER"
+wait "$SERVER" 2>/dev/null || true
+trap - EXIT
+# The dump taken after the N executions is the file with the `.1` part.
+DUMP=$(ls "$OUT"/callgrind.out.*.1 | head -1)
+TOTAL=$(callgrind_annotate "$DUMP" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+echo "dump: $DUMP"
+echo "Ir total over $N executions: $TOTAL"
+echo "Ir per execution: $((TOTAL / N))"
+callgrind_annotate --inclusive=yes "$DUMP" 2>/dev/null | head -80 >"$OUT/inclusive.txt"
+callgrind_annotate "$DUMP" 2>/dev/null | head -60 >"$OUT/exclusive.txt"
+echo "top inclusive: $OUT/inclusive.txt; top exclusive: $OUT/exclusive.txt"
