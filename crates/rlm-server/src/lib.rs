@@ -46,6 +46,7 @@ pub use config::{
     ApiKey, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation,
     ServerLimits,
 };
+pub use engine::durable::{StoreCheckpoints, run_resuming};
 pub use error::ServerError;
 pub use retention::{RetentionConfig, sweep as retention_sweep};
 pub use server::{Server, init_json_logs};
