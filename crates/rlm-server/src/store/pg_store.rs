@@ -34,7 +34,8 @@ use super::*;
 /// transaction, recorded in `rlm_migrations`.
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
-    (2, include_str!("../../migrations/0002_checkpoints.sql")),
+    // 2: the execution leases (branch wt/cluster), numbered apart so the two merge.
+    (3, include_str!("../../migrations/0003_checkpoints.sql")),
 ];
 
 /// How many connections one server keeps at most.
