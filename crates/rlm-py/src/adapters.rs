@@ -13,6 +13,8 @@ use rlm_adapters::{
     adapter_from_model_string, azure_adapter,
 };
 
+use rlm_types::{ChatMessage, CompletionRequest};
+
 use crate::error::{BindError, BindResult};
 use crate::py_adapter::{LoopSlot, PyModelAdapter, RaisedSlot};
 
@@ -89,13 +91,73 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[pyclass(module = "rlm_rs.adapters", frozen)]
 pub struct Adapter {
     inner: Arc<dyn ModelAdapter>,
+    /// The URL it calls (pyrlm's `endpoint` attribute), when built from one.
+    endpoint: Option<String>,
 }
 
 #[pymethods]
 impl Adapter {
     #[new]
     fn new(model: &str) -> BindResult<Adapter> {
-        Ok(Adapter { inner: adapter_from_model_string(model, &EnvVars::from_process())? })
+        Ok(Adapter {
+            inner: adapter_from_model_string(model, &EnvVars::from_process())?,
+            endpoint: None,
+        })
+    }
+
+    /// pyrlm's `close()`: nothing to release (connections are pooled by the
+    /// runtime and closed with it).
+    fn close(&self) {}
+
+    /// The URL the adapter calls (pyrlm's `endpoint`), None for a model string.
+    #[getter]
+    fn endpoint(&self) -> Option<String> {
+        self.endpoint.clone()
+    }
+
+    /// One call of the model, as pyrlm's `adapter.complete(messages,
+    /// max_tokens=, temperature=)`: `messages` are dicts with `role`
+    /// (`system`, `user`, `assistant`) and `content`; returns a
+    /// `rlm_rs.adapters.ModelResponse`. Waits without the GIL; Ctrl-C raises
+    /// `KeyboardInterrupt` once the call returns.
+    #[pyo3(signature = (messages, *, max_tokens=None, temperature=None))]
+    fn complete<'py>(
+        &self,
+        py: Python<'py>,
+        messages: Vec<std::collections::HashMap<String, String>>,
+        max_tokens: Option<u32>,
+        temperature: Option<f32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut chat = Vec::with_capacity(messages.len());
+        for m in &messages {
+            let content = m.get("content").cloned().unwrap_or_default();
+            chat.push(match m.get("role").map(String::as_str) {
+                Some("system") => ChatMessage::system(content),
+                Some("assistant") => ChatMessage::assistant(content),
+                Some("user") | None => ChatMessage::user(content),
+                Some(other) => {
+                    return Err(BindError::Config(format!(
+                        "a message's role must be system, user or assistant, not {other:?}"
+                    ))
+                    .into());
+                }
+            });
+        }
+        let mut request = CompletionRequest::user("");
+        request.messages = chat;
+        request.params.max_tokens = max_tokens;
+        request.params.temperature = temperature;
+        let inner = Arc::clone(&self.inner);
+        let done = crate::runtime::wait_interruptibly(
+            py,
+            async move { inner.complete(&request).await },
+            || {},
+        )?;
+        let completion = done.map_err(BindError::from)?;
+        let base = py.import("rlm_rs.adapters.base")?;
+        let (p, c) = (completion.usage.prompt_tokens, completion.usage.completion_tokens);
+        let usage = base.getattr("Usage")?.call1((p, c, p.saturating_add(c)))?;
+        base.getattr("ModelResponse")?.call1((completion.text, usage, completion.model))
     }
 
     /// `provider:model`.
@@ -120,11 +182,12 @@ pub fn openai_compat_adapter(
     let base_url = base_url
         .or_else(|| env.first(&["LLM_BASE_URL", "OPENAI_BASE_URL"]).map(str::to_string))
         .unwrap_or_else(|| "https://api.openai.com/v1".to_string());
+    let endpoint = base_url.clone();
     let mut config = OpenAiConfig::new("openai", model, base_url);
     config.api_key = api_key
         .or_else(|| env.first(&["LLM_API_KEY", "OPENAI_API_KEY"]).map(str::to_string))
         .map(Secret::new);
-    Ok(Adapter { inner: Arc::new(OpenAiAdapter::new(config)?) })
+    Ok(Adapter { inner: Arc::new(OpenAiAdapter::new(config)?), endpoint: Some(endpoint) })
 }
 
 /// pyrlm-runtime's `AzureOpenAIAdapter`: the deployment `model` at the
@@ -153,14 +216,14 @@ pub fn azure_openai_adapter(
         },
     };
     let mut config =
-        AzureConfig::new(squeeze(model), endpoint, AzureAuth::ApiKey(Secret::new(key)));
+        AzureConfig::new(squeeze(model), endpoint.clone(), AzureAuth::ApiKey(Secret::new(key)));
     if let Some(v) =
         api_version.or_else(|| env.first(&["AZURE_OPENAI_API_VERSION"]).map(str::to_string))
     {
         config.api_version = v;
     }
     config.http.timeout = seconds(timeout)?;
-    Ok(Adapter { inner: Arc::new(azure_adapter(config)?) })
+    Ok(Adapter { inner: Arc::new(azure_adapter(config)?), endpoint: Some(endpoint) })
 }
 
 /// pyrlm-runtime's `GenericChatAdapter` for a server speaking OpenAI's chat
@@ -190,21 +253,21 @@ pub fn generic_chat_adapter(
         }
         _ => return Err(BindError::Config("endpoint or base_url is required".into())),
     };
-    let Some(base) = endpoint.strip_suffix("/chat/completions") else {
+    let Some(base) = endpoint.clone().strip_suffix("/chat/completions").map(str::to_string) else {
         return Err(BindError::Config(format!(
             "GenericChatAdapter: {endpoint:?} does not end in /chat/completions; rlm_rs speaks \
              OpenAI's chat completions only (for another protocol pass an object with complete())"
         )));
     };
     let model = model.unwrap_or_default();
-    let mut config = OpenAiConfig::new("generic", model, base.to_string());
+    let mut config = OpenAiConfig::new("generic", model, base);
     config.api_key = api_key.filter(|k| !k.is_empty()).map(Secret::new);
     config.extra_headers = headers.unwrap_or_default();
     config.http.timeout = seconds(timeout)?;
     config.http.retry.max_retries = max_retries;
     config.http.retry.base_delay = seconds(retry_base_delay)?;
     config.http.retry.max_delay = seconds(retry_max_delay)?;
-    Ok(Adapter { inner: Arc::new(OpenAiAdapter::new(config)?) })
+    Ok(Adapter { inner: Arc::new(OpenAiAdapter::new(config)?), endpoint: Some(endpoint) })
 }
 
 fn seconds(s: f64) -> BindResult<std::time::Duration> {

@@ -40,6 +40,19 @@ impl PyContext {
         Ok(PyContext { inner: RustContext::from_path(path, &LoadOptions::default())? })
     }
 
+    /// The whole text (pyrlm's `ctx.text`; documents joined by the separator).
+    #[getter]
+    fn text(&self) -> &str {
+        self.inner.as_str()
+    }
+
+    /// Characters `start..end` (pyrlm's `ctx.slice`; negative indexes count
+    /// from the end, out-of-range ends are clamped).
+    #[pyo3(signature = (start=None, end=None))]
+    fn slice(&self, start: Option<i64>, end: Option<i64>) -> String {
+        self.inner.slice(start, end).as_str().to_string()
+    }
+
     fn len_chars(&self) -> u64 {
         self.inner.len_chars()
     }

@@ -126,7 +126,8 @@ impl PyEngine {
         require_program_before_final=None, require_subcall_before_final=None,
         invalid_response_limit=None, fallback_code=None, auto_finalize_var=None, limits=None,
         max_concurrency=None, system_prompt=None, event_listener=None, retriever=None,
-        config=None
+        config=None, router_threshold_chars=None, max_consecutive_errors=None,
+        subcall_system_prompt=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -155,6 +156,9 @@ impl PyEngine {
         event_listener: Option<&Bound<'_, PyAny>>,
         retriever: Option<&Bound<'_, PyAny>>,
         config: Option<std::collections::HashMap<String, Bound<'_, PyAny>>>,
+        router_threshold_chars: Option<u64>,
+        max_consecutive_errors: Option<u32>,
+        subcall_system_prompt: Option<String>,
     ) -> PyResult<PyEngine> {
         // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`);
         // pyrlm's keyword arguments below override them.
@@ -192,6 +196,7 @@ impl PyEngine {
             max_subcall_tokens,
             max_cost_usd: max_cost_usd.or(budget.max_cost_usd),
             max_wall_time: wall.or(budget.max_wall_time),
+            max_consecutive_errors: max_consecutive_errors.or(budget.max_consecutive_errors),
             ..budget
         });
         let fallback =
@@ -227,8 +232,13 @@ impl PyEngine {
             Some(l) => l.into(),
             None => cfg.limits.clone(),
         });
-        if let Some(text) = system_prompt {
-            builder = builder.prompts(Prompts { system: text, ..Prompts::default() });
+        if system_prompt.is_some() || subcall_system_prompt.is_some() {
+            let defaults = Prompts::default();
+            builder = builder.prompts(Prompts {
+                system: system_prompt.unwrap_or(defaults.system.clone()),
+                subcall_system: subcall_system_prompt.unwrap_or(defaults.subcall_system.clone()),
+                ..defaults
+            });
         }
         let listener = match event_listener.filter(|l| !l.is_none()) {
             Some(l) => Some(Arc::new(PyEventListener::new(l)?) as Arc<dyn TraceListener>),
@@ -245,6 +255,10 @@ impl PyEngine {
             scheduler.max_concurrency = n;
         }
         builder = builder.scheduler(scheduler);
+        // pyrlm's SmartRouter: contexts shorter than this get one direct call.
+        if let Some(n) = router_threshold_chars {
+            builder = builder.smart_router(n);
+        }
         let rlm = builder.build().map_err(BindError::from)?;
         Ok(PyEngine { rlm, loops, listener, root_raised, running: Running::default() })
     }

@@ -10,7 +10,8 @@
 //! through `rlm_core::Session`, sync and asyncio), `adapters.rs` (the adapters
 //! Python builds; resolving a model argument), `py_adapter.rs` (a Python
 //! object as a model), `event_listener.rs` (a Python trace listener),
-//! `py_retriever.rs` (a Python retriever behind `es_*`), `context.rs`, `cache.rs`, `runtime.rs` (the tokio
+//! `py_retriever.rs` (a Python retriever behind `es_*`), `prompts.rs` (the
+//! prompt templates for `rlm_rs.prompts`), `metrics.rs` (nDCG and recall), `context.rs`, `cache.rs`, `runtime.rs` (the tokio
 //! runtime; waiting with Ctrl-C handled), `worker.rs` (the thread a sandbox's
 //! interpreter lives on), `error.rs`.
 
@@ -25,6 +26,8 @@ mod error;
 mod event_listener;
 mod host_functions;
 mod limits;
+mod metrics;
+mod prompts;
 mod py_adapter;
 mod py_retriever;
 mod runtime;
@@ -47,5 +50,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(adapters::azure_openai_adapter, m)?)?;
     m.add_function(wrap_pyfunction!(adapters::generic_chat_adapter, m)?)?;
     m.add_class::<engine::PyEngine>()?;
+    m.add_function(wrap_pyfunction!(prompts::prompt_template, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::ndcg_at_k, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::recall_at_k, m)?)?;
     Ok(())
 }

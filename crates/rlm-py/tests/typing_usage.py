@@ -40,3 +40,64 @@ def classify(box: Sandbox, code: str) -> str:
     except Cancelled:
         return "cancelled"
     return "ok"
+
+
+# pyrlm-runtime's other public names (issue #38), as a pyrlm user imports them.
+from rlm_rs import (
+    CacheRecord,
+    ExecutionProfile,
+    MaxStepsExceeded,
+    MaxTokensExceeded,
+    Policy,
+    PolicyError,
+    RouterConfig,
+    SmartRouter,
+    Trace,
+    TraceFormatter,
+    TraceStep,
+    Usage,
+    ndcg_at_k,
+)
+from rlm_rs.adapters import FakeRule, ModelResponse
+from rlm_rs.env import ExecResult, PythonREPL
+from rlm_rs.events import RLMEvent, RLMEventListener
+from rlm_rs.prompts import BASE_SYSTEM_PROMPT, SUBCALL_SYSTEM_PROMPT
+from rlm_rs.rich_trace import RichTraceListener
+
+
+class StepCounter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def handle(self, event: RLMEvent) -> None:
+        if event.kind == "step_completed" and event.step is not None:
+            self.n += 1
+
+
+listener: RLMEventListener = StepCounter()
+fake = FakeAdapter(rules=[FakeRule(matcher=lambda p: "x" in p, response="y")], script=["FINAL: 1"])
+reply: ModelResponse = fake.complete([{"role": "user", "content": "x"}])
+logged: int = len(fake.call_log)
+policy = Policy(max_steps=3)
+try:
+    policy.check_step()
+except MaxStepsExceeded:
+    pass
+except (MaxTokensExceeded, PolicyError):
+    pass
+steps_so_far: int = policy.steps
+out, tr = RLM(fake, policy=policy, event_listener=listener, system_prompt=BASE_SYSTEM_PROMPT).run("q", "c")
+first: TraceStep = tr.steps[0]
+secs: "float | None" = first.elapsed
+use: "Usage | None" = first.usage
+hit: bool = first.cache_hit
+again: Trace = Trace.from_json(tr.to_pyrlm_json())
+record = CacheRecord(text="t", usage=Usage(1, 2, 3))
+res = SmartRouter(fake, config=RouterConfig(baseline_threshold=10)).run("q", Context.from_text("c"))
+method: str = res.method
+profile: ExecutionProfile = res.profile
+text: str = TraceFormatter().format(res.trace)
+score: float = ndcg_at_k(["a"], {"a": 1}, 1)
+executed: ExecResult = PythonREPL().exec("print(1)")
+printer = RichTraceListener(max_output_length=100)
+sub_prompt: str = SUBCALL_SYSTEM_PROMPT

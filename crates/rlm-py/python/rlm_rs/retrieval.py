@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Protocol
 
 
 def _fields(item: Any) -> Dict[str, Any]:
@@ -58,3 +58,49 @@ def call(retriever: Any, method: str, args: List[str]) -> str:
     filters: Optional[Dict[str, Any]] = json.loads(filters_json) or None
     hits = getattr(retriever, method)(query, top_k=int(top_k), filters=filters)
     return json.dumps([_hit(h) for h in hits], default=str)
+
+
+class _RefusedRetriever:
+    _name = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .errors import ConfigError
+
+        raise ConfigError(
+            f"{self._name} is not supported by rlm_rs yet: the runtime's Elasticsearch client "
+            "(rlm-retrieval) is configured from rlm.toml for the rlm command and server and has "
+            "no Python binding; pass RLM(retriever=) any object with search/vector_search/"
+            "hybrid_search/get (e.g. one around the elasticsearch package)"
+        )
+
+
+class ElasticsearchRetriever(_RefusedRetriever):
+    """Refused (``ConfigError``): the message says why."""
+
+    _name = "ElasticsearchRetriever"
+
+
+class AsyncElasticsearchRetriever(_RefusedRetriever):
+    """Refused (``ConfigError``): the message says why."""
+
+    _name = "AsyncElasticsearchRetriever"
+
+
+class RetrieverProtocol(Protocol):
+    """pyrlm's retriever: what ``RLM(retriever=)`` takes (see the module docs)."""
+
+    def search(self, query: str, top_k: int = 10, filters: Optional[Dict[str, Any]] = None) -> List[Any]: ...
+
+    def vector_search(self, query: str, top_k: int = 10, filters: Optional[Dict[str, Any]] = None) -> List[Any]: ...
+
+    def hybrid_search(self, query: str, top_k: int = 10, filters: Optional[Dict[str, Any]] = None) -> List[Any]: ...
+
+    def get(self, doc_id: str) -> Any: ...
+
+
+class AsyncRetrieverProtocol(Protocol):
+    """pyrlm's async retriever. ``RLM.run`` needs a synchronous one (as pyrlm's)."""
+
+    async def search(self, query: str, top_k: int = 10, filters: Optional[Dict[str, Any]] = None) -> List[Any]: ...
+
+    async def get(self, doc_id: str) -> Any: ...

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Optional, Tuple, Union
 
-from ._native import Context, Engine, FileCache, Limits
+from ._native import Context, Engine, Limits
+from .cache import FileCache
 from .errors import ConfigError
+from .events import ListenerBridge, wants_bridge
 from .policy import Policy
 from .trace import Trace
 
@@ -17,14 +19,12 @@ REPL_BACKENDS = frozenset({"python", "monty"})
 #: but pyrlm's default: ``name -> (pyrlm's default, why)``. Passing the
 #: default is accepted (it asks for nothing different).
 REFUSED_OPTIONS: Dict[str, Tuple[Any, str]] = {
-    "subcall_system_prompt": (None, "sub-model prompts are rlm's prompt files (crates/rlm-prompts/prompts), not an argument"),
     "recursive_subcall_system_prompt": (None, "sub-RLMs use the root system prompt (system_prompt=)"),
     "auto_finalize_min_length": (0, "auto-finalize has no length filter here"),
     "auto_finalize_reject_patterns": (None, "auto-finalize has no reject patterns here"),
     "auto_finalize_reject_limit": (3, "auto-finalize has no reject patterns here"),
     "auto_finalize_reject_feedback": (None, "auto-finalize has no reject patterns here"),
     "logger": (None, "every step is a trace event: pass event_listener= (or read trace.events)"),
-    "repl_error_limit": (None, "a failing program is fed back until the step budget ends (Policy(max_steps=))"),
     "loop_collapse_limit": (5, "repeated programs are escaped by rlm's helps, which have no such count"),
     "subcall_guard_steps": (None, "require_subcall_before_final= is the guard here; it has no step count"),
     "fallback_guard_steps": (None, "fallback_code runs when the budget ends; it has no step count"),
@@ -79,9 +79,20 @@ class RLM:
       ``llm_query_json``/``*_records``/``ask_chunk(ed)`` forms exist.
     * ``conversation_history`` must be ``True`` (the model always sees its
       earlier programs and their output; ``compaction`` bounds that history).
-    * ``event_listener``: a callable, or an object with ``on_event``, given
+    * ``event_listener``: an object with pyrlm's ``handle`` gets ``RLMEvent`` s
+      (``rlm_rs.events``); a callable, or an object with ``on_event``, gets
       each trace event as a dict while the run proceeds (from a runtime
       thread; an exception it raises goes to ``sys.unraisablehook``).
+    * ``policy``: its budgets bound the run; its counters (``steps``,
+      ``subcalls``, ``total_tokens``, ``subcall_tokens``) grow by what each
+      run spent, as pyrlm's.
+    * ``subcall_system_prompt`` replaces the sub-model calls' system prompt
+      (``llm_query``, ``ask``...; sub-RLMs keep the root's).
+    * ``repl_error_limit``: after this many failing programs in a row the run
+      ends with a graceful answer (pyrlm counts failing programs in all and
+      then runs ``fallback_code``).
+    * ``router_threshold_chars`` (ours; ``SmartRouter`` sets it): a context
+      shorter than this many characters is answered by one direct call.
     * ``retriever``: an object with pyrlm's ``search``, ``vector_search``,
       ``hybrid_search`` and ``get`` serves the programs' ``es_search``,
       ``es_vector_search``, ``es_hybrid_search`` and ``es_get`` (see
@@ -137,6 +148,9 @@ class RLM:
         max_tokens: Optional[int] = None,
         cache_dir: Optional[str] = None,
         max_concurrent_subcalls: Optional[int] = None,
+        router_threshold_chars: Optional[int] = None,
+        repl_error_limit: Optional[int] = None,
+        subcall_system_prompt: Optional[str] = None,
         **pyrlm_options: Any,
     ) -> None:
         unknown = sorted(set(pyrlm_options) - set(REFUSED_OPTIONS))
@@ -165,6 +179,12 @@ class RLM:
                 raise ValueError("parallel_subcalls=False runs one subcall at a time; it conflicts with max_concurrency")
             max_concurrency = 1
         policy = policy or Policy()
+        #: The ``Policy``: its counters grow by what each run spent.
+        self.policy = policy
+        self._bridge: Optional[ListenerBridge] = None
+        if wants_bridge(event_listener):
+            self._bridge = ListenerBridge(event_listener)
+            event_listener = self._bridge
         # Levels of sub-RLMs `rlm_query` may open (0: it is a plain subcall).
         depth = 0
         if recursive_subcalls:
@@ -190,7 +210,7 @@ class RLM:
         self._engine = Engine(
             adapter,
             subcall_adapter=subcall_adapter,
-            cache=cache,
+            cache=cache._native if isinstance(cache, FileCache) else cache,
             max_steps=unless("budgets.max_steps", policy.max_steps),
             max_subcalls=unless("budgets.max_subcalls", policy.max_subcalls),
             max_total_tokens=unless("budgets.max_tokens", policy.max_total_tokens),
@@ -211,6 +231,9 @@ class RLM:
             event_listener=event_listener,
             retriever=retriever,
             config=config,
+            router_threshold_chars=router_threshold_chars,
+            max_consecutive_errors=repl_error_limit,
+            subcall_system_prompt=subcall_system_prompt,
         )
 
     def run(self, query: str, context: Union[Context, str]) -> Tuple[Optional[str], Trace]:
@@ -220,13 +243,34 @@ class RLM:
         subcalls in flight) and raises ``KeyboardInterrupt``. A failing root
         model raises ``ModelError``.
         """
-        return _result(self._engine.run(_str(query), _context(context)))
+        query = _str(query)
+        return self._finished(query, _result(self._engine.run(query, _context(context))))
 
     async def arun(self, query: str, context: Union[Context, str]) -> Tuple[Optional[str], Trace]:
         """``run`` for asyncio. Cancelling the task cancels the run and its
         subcalls in flight. ``async def complete`` adapters run on this loop."""
-        out = await self._engine.arun(_str(query), _context(context))
-        return _result(out)
+        query = _str(query)
+        out = await self._engine.arun(query, _context(context))
+        return self._finished(query, _result(out))
+
+    def _finished(self, query: str, result: Tuple[Optional[str], Trace]) -> Tuple[Optional[str], Trace]:
+        """Counts the run in the policy and tells a ``handle`` listener it finished."""
+        answer, trace = result
+        steps = trace.steps
+        subcalls = [s for s in steps if s.kind.endswith("subcall")]
+        subcall_tokens = sum(s.usage.total_tokens for s in subcalls if s.usage is not None)
+        total = trace.usage.get("prompt_tokens", 0) + trace.usage.get("completion_tokens", 0)
+        if not isinstance(total, int) or total <= 0:
+            total = sum(s.usage.total_tokens for s in steps if s.usage is not None)
+        self.policy.record_run(
+            steps=sum(1 for s in steps if s.kind == "root_call"),
+            subcalls=len(subcalls),
+            total_tokens=total,
+            subcall_tokens=subcall_tokens,
+        )
+        if self._bridge is not None:
+            self._bridge.finished(query, answer, trace)
+        return answer, trace
 
     def cancel(self) -> None:
         """Cancels every ``run``/``arun`` of this ``RLM`` in progress; callable
