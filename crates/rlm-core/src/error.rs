@@ -35,7 +35,9 @@ pub enum CheckpointError {
     Encode(String),
     #[error("corrupt checkpoint: {0}")]
     Corrupt(String),
-    #[error("checkpoint version {found} is not supported (this build reads versions up to {supported})")]
+    #[error(
+        "checkpoint version {found} is not supported (this build reads versions up to {supported})"
+    )]
     Version { found: u32, supported: u32 },
     /// The saved variables cannot be bound again.
     #[error("the checkpoint's variables cannot be restored: {0}")]

@@ -10,9 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rlm_context::Context;
-use rlm_interp::{
-    ErrorKind, GlobalsSnapshot, Interpreter, SnapshotError, SnapshotLimits, Value,
-};
+use rlm_interp::{ErrorKind, GlobalsSnapshot, Interpreter, SnapshotError, SnapshotLimits, Value};
 use rlm_trace::{ProgramFinished, ProgramStarted, SpanOutcome};
 
 use crate::engine::Engine;

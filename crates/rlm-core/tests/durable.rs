@@ -88,7 +88,8 @@ async fn a_run_interrupted_after_step_k_resumes_at_k_plus_1_with_the_same_variab
 
     // The root model dies after the first step.
     let (saved, to) = sink();
-    let first = rlm(root(&steps[..1]), sub(), None).run_durable(QUERY, context(), to).await.unwrap();
+    let first =
+        rlm(root(&steps[..1]), sub(), None).run_durable(QUERY, context(), to).await.unwrap();
     assert!(matches!(first.finish, Finish::ModelError { .. }), "{:?}", first.finish);
     let all = saved.all();
     assert_eq!(all.len(), 1);
@@ -124,7 +125,9 @@ async fn a_run_interrupted_after_step_k_resumes_at_k_plus_1_with_the_same_variab
 /// Steps whose variables include a function.
 fn function_steps() -> Vec<String> {
     vec![
-        repl("def shout(x):\n    return x.upper()\nfirst = shout(llm_query('alpha question'))\nprint(first)"),
+        repl(
+            "def shout(x):\n    return x.upper()\nfirst = shout(llm_query('alpha question'))\nprint(first)",
+        ),
         repl("second = shout(llm_query('beta question'))\nprint(second)"),
         repl("FINAL(first + '/' + second)"),
     ]

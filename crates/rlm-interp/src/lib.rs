@@ -66,12 +66,12 @@ pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, M
 pub use json_value::{MAX_JSON_DEPTH, NotJson, from_json, to_json};
 pub use limits::{InterruptCheck, LimitError, LimitKind, Limits};
 pub use mem::HostBytes;
+pub use signature::{DefaultValue, ParamType, Signature, SignatureParam};
+pub use smol_str::SmolStr;
 pub use snapshot::{
     GlobalsSnapshot, LostGlobal, Node as SnapshotNode, NodeDictKind as SnapshotDictKind,
     SNAPSHOT_VERSION, SnapshotError, SnapshotLimits, snapshot_value,
 };
-pub use signature::{DefaultValue, ParamType, Signature, SignatureParam};
-pub use smol_str::SmolStr;
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
 
 /// The values of a snapshot's globals, made outside any session (they are

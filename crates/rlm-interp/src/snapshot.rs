@@ -70,10 +70,16 @@ pub enum Node {
     Module(String),
     List(Vec<u32>),
     Tuple(Vec<u32>),
-    Dict { kind: NodeDictKind, entries: Vec<(u32, u32)> },
+    Dict {
+        kind: NodeDictKind,
+        entries: Vec<(u32, u32)>,
+    },
     Set(Vec<u32>),
     FrozenSet(Vec<u32>),
-    Deque { items: Vec<u32>, maxlen: Option<u64> },
+    Deque {
+        items: Vec<u32>,
+        maxlen: Option<u64>,
+    },
 }
 
 /// A dict's flavour; a `defaultdict`'s factory is a node.
@@ -227,15 +233,15 @@ impl Encoder<'_> {
                 Value::FrozenSet(s) => Node::FrozenSet(self.keys(s.0.iter(), d)?),
                 Value::Deque(q) => {
                     let items: Vec<Value> = q.items.borrow().iter().cloned().collect();
-                    Node::Deque {
-                        items: self.ids(&items, d)?,
-                        maxlen: q.maxlen.map(|m| m as u64),
-                    }
+                    Node::Deque { items: self.ids(&items, d)?, maxlen: q.maxlen.map(|m| m as u64) }
                 }
                 Value::Dict(dict) => {
                     let (pairs, kind): (Vec<(Value, Value)>, DictKind) = {
                         let b = dict.borrow();
-                        (b.map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect(), b.kind.clone())
+                        (
+                            b.map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect(),
+                            b.kind.clone(),
+                        )
                     };
                     let kind = match kind {
                         DictKind::Plain => NodeDictKind::Plain,
@@ -267,7 +273,10 @@ impl Encoder<'_> {
 
 /// `v` alone as a snapshot (one global named `value`): its error when it
 /// has no data form or is over `limits`.
-pub fn snapshot_value(v: &Value, limits: &SnapshotLimits) -> Result<GlobalsSnapshot, SnapshotError> {
+pub fn snapshot_value(
+    v: &Value,
+    limits: &SnapshotLimits,
+) -> Result<GlobalsSnapshot, SnapshotError> {
     let snap = snapshot(std::iter::once(("value".to_string(), v.clone())), limits);
     match snap.lost.first() {
         Some(lost) => Err(lost_error(&lost.reason, v, limits)),
@@ -277,13 +286,8 @@ pub fn snapshot_value(v: &Value, limits: &SnapshotLimits) -> Result<GlobalsSnaps
 
 /// The typed error again for [`snapshot_value`] (a lost global keeps only its text).
 fn lost_error(reason: &str, v: &Value, limits: &SnapshotLimits) -> SnapshotError {
-    let mut e = Encoder {
-        limits,
-        nodes: Vec::new(),
-        seen: HashMap::new(),
-        bytes: 0,
-        todo: Vec::new(),
-    };
+    let mut e =
+        Encoder { limits, nodes: Vec::new(), seen: HashMap::new(), bytes: 0, todo: Vec::new() };
     match e.id_of(v, 0).and_then(|_| e.drain()) {
         Err(err) => err,
         Ok(()) => SnapshotError::Corrupt(reason.to_string()),
@@ -402,10 +406,8 @@ pub(crate) fn restore(
             }
             Node::Tuple(_) | Node::FrozenSet(_) => continue,
         };
-        hashable[i] = !matches!(
-            node,
-            Node::List(_) | Node::Dict { .. } | Node::Set(_) | Node::Deque { .. }
-        );
+        hashable[i] =
+            !matches!(node, Node::List(_) | Node::Dict { .. } | Node::Set(_) | Node::Deque { .. });
         values[i] = Some(v);
         made[i] = Made::Yes;
     }
@@ -454,7 +456,9 @@ pub(crate) fn restore(
                     let mut set = KeySet::default();
                     for (&k, x) in kids.iter().zip(items) {
                         if !hashable[k as usize] {
-                            return Err(corrupt(format!("frozenset {i} holds an unhashable value")));
+                            return Err(corrupt(format!(
+                                "frozenset {i} holds an unhashable value"
+                            )));
                         }
                         set.insert(Key(x));
                     }

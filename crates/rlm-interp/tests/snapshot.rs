@@ -5,8 +5,8 @@
 //! never panics.
 
 use rlm_interp::{
-    GlobalsSnapshot, Interpreter, Limits, Outcome, SnapshotDictKind, SnapshotError,
-    SnapshotLimits, SnapshotNode, restore_snapshot, snapshot_value,
+    GlobalsSnapshot, Interpreter, Limits, Outcome, SnapshotDictKind, SnapshotError, SnapshotLimits,
+    SnapshotNode, restore_snapshot, snapshot_value,
 };
 
 fn run(s: &mut Interpreter, code: &str) -> String {
@@ -105,7 +105,10 @@ fn deep_values_stop_at_the_depth_limit() {
     assert!(snap.lost.is_empty());
     let mut b = Interpreter::new(Limits::default());
     b.restore_globals(&snap, &SnapshotLimits::default()).unwrap();
-    assert_eq!(run(&mut b, "n = 0\ny = x\nwhile y:\n    y = y[0]\n    n += 1\nprint(n)\n"), "5000\n");
+    assert_eq!(
+        run(&mut b, "n = 0\ny = x\nwhile y:\n    y = y[0]\n    n += 1\nprint(n)\n"),
+        "5000\n"
+    );
 }
 
 #[test]
@@ -154,22 +157,20 @@ fn corrupt_snapshots_are_typed_errors() {
     );
     // A list as a dict key or a set element is not hashable.
     let key = snap_of(
-        vec![
-            N::Dict { kind: SnapshotDictKind::Plain, entries: vec![(1, 1)] },
-            N::List(vec![]),
-        ],
+        vec![N::Dict { kind: SnapshotDictKind::Plain, entries: vec![(1, 1)] }, N::List(vec![])],
         vec![("a", 0)],
     );
     assert!(corrupt(key).contains("not hashable"));
-    let tuple_key = snap_of(
-        vec![N::Set(vec![1]), N::Tuple(vec![2]), N::List(vec![])],
-        vec![("a", 0)],
-    );
+    let tuple_key =
+        snap_of(vec![N::Set(vec![1]), N::Tuple(vec![2]), N::List(vec![])], vec![("a", 0)]);
     assert!(corrupt(tuple_key).contains("not hashable"));
     assert!(corrupt(snap_of(vec![N::Type("socket".into())], vec![("a", 0)])).contains("type"));
     assert!(corrupt(snap_of(vec![N::Range(0, 1, 0)], vec![("a", 0)])).contains("range"));
     let newer = GlobalsSnapshot { version: 99, ..GlobalsSnapshot::default() };
-    assert_eq!(restore_snapshot(&newer, &limits).unwrap_err(), SnapshotError::Version { found: 99 });
+    assert_eq!(
+        restore_snapshot(&newer, &limits).unwrap_err(),
+        SnapshotError::Version { found: 99 }
+    );
     // A failed restore binds nothing.
     let mut s = Interpreter::new(Limits::default());
     let half = snap_of(vec![N::Int(1), N::List(vec![9])], vec![("ok", 0), ("bad", 1)]);

@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
 use rlm_context::Context;
-use rlm_interp::{
-    Dict, GlobalsSnapshot, Interpreter, Key, SnapshotError, SnapshotLimits, Value,
-};
+use rlm_interp::{Dict, GlobalsSnapshot, Interpreter, Key, SnapshotError, SnapshotLimits, Value};
 
 use crate::cell::{CallServer, CellEnd, run_cell, run_cell_keeping_last};
 use crate::{CellRun, Interrupt, ProgramSandbox, RunEnd};

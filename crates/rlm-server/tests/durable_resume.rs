@@ -42,9 +42,15 @@ async fn a_redelivered_execution_resumes_from_its_stored_checkpoint() {
 
     // The first worker's model dies after two steps.
     let first_root = root(&steps[..2]);
-    let first = run_resuming(&rlm(&first_root, &sub), Arc::clone(&store), execution, QUERY, context.clone())
-        .await
-        .unwrap();
+    let first = run_resuming(
+        &rlm(&first_root, &sub),
+        Arc::clone(&store),
+        execution,
+        QUERY,
+        context.clone(),
+    )
+    .await
+    .unwrap();
     assert!(matches!(first.finish, Finish::ModelError { .. }), "{:?}", first.finish);
     let stored = store.load_checkpoint(execution).await.unwrap().unwrap();
     assert_eq!(stored.step, 2);
@@ -53,9 +59,15 @@ async fn a_redelivered_execution_resumes_from_its_stored_checkpoint() {
 
     // The next worker asks its model for step 3 only.
     let second_root = root(&steps[2..]);
-    let second = run_resuming(&rlm(&second_root, &sub), Arc::clone(&store), execution, QUERY, context.clone())
-        .await
-        .unwrap();
+    let second = run_resuming(
+        &rlm(&second_root, &sub),
+        Arc::clone(&store),
+        execution,
+        QUERY,
+        context.clone(),
+    )
+    .await
+    .unwrap();
     assert_eq!(second.answer.as_deref(), Some("noted+noted"));
     assert_eq!(second.steps, 3);
     assert_eq!(second_root.calls(), 1);

@@ -13,8 +13,8 @@ use std::time::Duration;
 use rlm_core::{ExecutionId, Turn};
 use rlm_server::RetentionConfig;
 use rlm_server::store::{
-    CheckpointRecord, ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobRecord, JobStatus,
-    PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError,
+    CheckpointRecord, ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobRecord,
+    JobStatus, PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError,
     new_session_state,
 };
 use uuid::Uuid;

@@ -10,8 +10,8 @@ use rlm_interp::{GlobalsSnapshot, LostGlobal, SnapshotLimits};
 use rlm_trace::ErrorEvent;
 
 use super::Runner;
-use crate::checkpoint::{Checkpoint, CheckpointSink, LoopCounters, ReplayProgram};
 use crate::checkpoint::{CHECKPOINT_VERSION, Durable};
+use crate::checkpoint::{Checkpoint, CheckpointSink, LoopCounters, ReplayProgram};
 use rlm_functions::MemoryMap;
 use rlm_prompts::render_or_explain;
 

@@ -778,8 +778,10 @@ pub trait Store: Send + Sync + 'static {
         checkpoint: &CheckpointRecord,
     ) -> Result<bool, StoreError>;
     /// The execution's newest checkpoint.
-    async fn load_checkpoint(&self, execution: Uuid)
-    -> Result<Option<CheckpointRecord>, StoreError>;
+    async fn load_checkpoint(
+        &self,
+        execution: Uuid,
+    ) -> Result<Option<CheckpointRecord>, StoreError>;
 
     /// Whether the backend answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
