@@ -354,7 +354,7 @@ pub(crate) fn restore(
     if n > limits.max_nodes {
         return Err(SnapshotError::TooLarge { what: "values", limit: limits.max_nodes });
     }
-    let corrupt = |m: String| SnapshotError::Corrupt(m);
+    let corrupt = SnapshotError::Corrupt;
     let check = |i: u32| -> Result<usize, SnapshotError> {
         let i = i as usize;
         if i < n { Ok(i) } else { Err(corrupt(format!("node index {i} out of range ({n} nodes)"))) }
@@ -413,7 +413,7 @@ pub(crate) fn restore(
     }
     // Tuples and frozensets after their children (an explicit stack).
     for root in 0..n {
-        if made[root] != Made::No {
+        if made.get(root) != Some(&Made::No) {
             continue;
         }
         let mut stack = vec![root];
