@@ -23,6 +23,28 @@ pub enum RlmError {
     /// The runtime thread that runs the loop could not be started or died.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A checkpoint cannot be resumed from.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+}
+
+/// A durable run's checkpoint cannot be written, read or restored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("the checkpoint cannot be encoded: {0}")]
+    Encode(String),
+    #[error("corrupt checkpoint: {0}")]
+    Corrupt(String),
+    #[error(
+        "checkpoint version {found} is not supported (this build reads versions up to {supported})"
+    )]
+    Version { found: u32, supported: u32 },
+    /// The saved variables cannot be bound again.
+    #[error("the checkpoint's variables cannot be restored: {0}")]
+    Snapshot(#[from] rlm_interp::SnapshotError),
+    /// The sink refused or failed to store it.
+    #[error("the checkpoint was not stored: {0}")]
+    Sink(String),
 }
 
 /// What a [`crate::Session`] refuses or fails to do.

@@ -43,8 +43,10 @@
 //! `root_call.rs`, `compaction.rs`, `direct.rs` (SmartRouter baseline),
 //! `serving.rs` (host calls → batches, sub-RLMs, tools), `subcall_spans.rs`
 //! (scheduler events → trace spans), `models.rs`, `scope.rs`, `session/`,
-//! `turn.rs`, `options.rs`, `outcome.rs`, `error.rs`.
+//! `turn.rs`, `options.rs`, `outcome.rs`, `error.rs`, `checkpoint.rs`
+//! (durable runs: a checkpoint after each root step, resume from one).
 
+mod checkpoint;
 mod compaction;
 mod direct;
 mod engine;
@@ -62,7 +64,10 @@ mod session;
 mod subcall_spans;
 mod turn;
 
-pub use error::{RlmError, SessionError, SessionResource};
+pub use checkpoint::{
+    CHECKPOINT_VERSION, Checkpoint, CheckpointSink, LoopCounters, MemoryCheckpoints, ReplayProgram,
+};
+pub use error::{CheckpointError, RlmError, SessionError, SessionResource};
 pub use options::{CompactionOptions, Helps, LoopOptions, OverflowPolicy, RepeatEscape};
 pub use outcome::{Finish, Mode, RunResult};
 pub use rlm::{ProgramHost, Rlm, RlmBuilder};

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rlm_context::Context;
-use rlm_interp::{ErrorKind, Interpreter, Value};
+use rlm_interp::{ErrorKind, GlobalsSnapshot, Interpreter, SnapshotError, SnapshotLimits, Value};
 use rlm_trace::{ProgramFinished, ProgramStarted, SpanOutcome};
 
 use crate::engine::Engine;
@@ -207,5 +207,19 @@ impl Sandbox {
     /// `memory` back as JSON; entries without a JSON form are dropped and named.
     pub fn memory(&mut self) -> (MemoryMap, Vec<String>) {
         self.inner.memory()
+    }
+
+    /// The program's variables as data (`None`: this sandbox cannot read them).
+    pub fn snapshot_globals(&mut self, limits: &SnapshotLimits) -> Option<GlobalsSnapshot> {
+        self.inner.snapshot_globals(limits)
+    }
+
+    /// Binds saved variables; corrupt data binds nothing.
+    pub fn restore_globals(
+        &mut self,
+        snap: &GlobalsSnapshot,
+        limits: &SnapshotLimits,
+    ) -> Result<usize, SnapshotError> {
+        self.inner.restore_globals(snap, limits)
     }
 }

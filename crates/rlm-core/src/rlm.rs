@@ -15,6 +15,7 @@ use rlm_trace::{RecorderOptions, RunStarted, TraceEvent, TraceListener, TraceRec
 use rlm_types::CompletionCache;
 use tokio_util::sync::CancellationToken;
 
+use crate::checkpoint::{Checkpoint, CheckpointSink, Durable};
 use crate::engine::Engine;
 use crate::error::RlmError;
 use crate::models::{ModelSet, PriceCosting};
@@ -51,6 +52,8 @@ pub(crate) struct RunSpec {
     /// Leave the events in the recorder (late listeners replay them) rather
     /// than moving them into the result.
     pub keep_events: bool,
+    /// Checkpoints after each root step, and the one to start from.
+    pub durable: Option<Durable>,
 }
 
 /// A configured RLM runtime. Cheap to clone; runs may go on concurrently.
@@ -187,6 +190,66 @@ impl Rlm {
         })
     }
 
+    /// [`Rlm::run`] made durable: after each completed root step the run's
+    /// [`Checkpoint`] goes to `sink` (see [`crate::checkpoint`]).
+    pub async fn run_durable(
+        &self,
+        query: &str,
+        context: Context,
+        sink: Arc<dyn CheckpointSink>,
+    ) -> Result<RunResult, RlmError> {
+        let memory = Some(self.engine.memory.load());
+        let durable = Durable { sink, from: None };
+        self.run_durable_spec(query.to_string(), context, memory, durable).await
+    }
+
+    /// Goes on with the durable run `checkpoint` was taken from (same
+    /// context and settings) at its next step: the history and variables
+    /// back, the programs whose variables had no saved form run again
+    /// (their subcalls answered by the completion cache, when one is set).
+    /// Its later checkpoints go to `sink`. A checkpoint whose variables
+    /// cannot be read is an error, before anything runs.
+    pub async fn resume(
+        &self,
+        checkpoint: Checkpoint,
+        context: Context,
+        sink: Arc<dyn CheckpointSink>,
+    ) -> Result<RunResult, RlmError> {
+        let limits = rlm_interp::SnapshotLimits::default();
+        rlm_interp::restore_snapshot(&checkpoint.globals, &limits)
+            .map_err(|e| RlmError::Checkpoint(e.into()))?;
+        let query = checkpoint.query.clone();
+        let memory = checkpoint.memory_at_start.clone();
+        let durable = Durable { sink, from: Some(checkpoint) };
+        self.run_durable_spec(query, context, memory, durable).await
+    }
+
+    async fn run_durable_spec(
+        &self,
+        query: String,
+        context: Context,
+        memory: Option<MemoryMap>,
+        durable: Durable,
+    ) -> Result<RunResult, RlmError> {
+        let spec = RunSpec {
+            query,
+            context,
+            recorder: self.engine.new_recorder(),
+            budget: Budget::new(self.engine.budget_limits.clone())?,
+            memory,
+            turns: Vec::new(),
+            cancel: None,
+            stream_root: false,
+            keep_events: false,
+            durable: Some(durable),
+        };
+        let (result, memory) = self.run_spec_send(spec).await?;
+        if let Some(m) = memory {
+            self.engine.memory.save(m);
+        }
+        Ok(result)
+    }
+
     /// The loop on the current thread (the future is not `Send`).
     pub async fn run_local(&self, query: &str, context: Context) -> Result<RunResult, RlmError> {
         let spec = RunSpec {
@@ -199,6 +262,7 @@ impl Rlm {
             cancel: None,
             stream_root: false,
             keep_events: false,
+            durable: None,
         };
         let (result, memory) = self.run_spec(spec).await;
         if let Some(m) = memory {
@@ -220,6 +284,7 @@ impl Rlm {
             cancel,
             stream_root,
             keep_events,
+            durable,
         } = spec;
         let take = |recorder: &TraceRecorder| {
             if keep_events { recorder.events() } else { recorder.take_events() }
@@ -238,7 +303,7 @@ impl Rlm {
             result.events = take(&recorder);
             return (result, None);
         }
-        let params = RunParams { query, context, depth: 0, parent: None, memory, turns };
+        let params = RunParams { query, context, depth: 0, parent: None, memory, turns, durable };
         let out = run_rlm(Arc::clone(&self.engine), control, budget.clone(), params).await;
         let result = RunResult {
             answer: out.answer,

@@ -42,6 +42,7 @@ mod mem;
 mod modules;
 mod parse_cache;
 mod signature;
+mod snapshot;
 mod stack_guard;
 mod types;
 mod unicode;
@@ -67,7 +68,22 @@ pub use limits::{InterruptCheck, LimitError, LimitKind, Limits};
 pub use mem::HostBytes;
 pub use signature::{DefaultValue, ParamType, Signature, SignatureParam};
 pub use smol_str::SmolStr;
+pub use snapshot::{
+    GlobalsSnapshot, LostGlobal, Node as SnapshotNode, NodeDictKind as SnapshotDictKind,
+    SNAPSHOT_VERSION, SnapshotError, SnapshotLimits, snapshot_value,
+};
 pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
+
+/// The values of a snapshot's globals, made outside any session (they are
+/// charged to the session that binds them): corrupt data is an error.
+pub fn restore_snapshot(
+    snap: &GlobalsSnapshot,
+    limits: &SnapshotLimits,
+) -> Result<Vec<(SmolStr, Value)>, SnapshotError> {
+    let modules = Interpreter::default().import_all(snapshot::module_names(snap));
+    let values = snapshot::restore(snap, limits, &modules)?;
+    Ok(values.into_iter().map(|(n, v)| (SmolStr::new(n), v)).collect())
+}
 
 /// How a cell run (or resume) ended.
 #[derive(Debug)]
@@ -151,6 +167,49 @@ impl Interpreter {
     /// User-visible global variables (not modules or host functions).
     pub fn globals(&self) -> Vec<(SmolStr, Value)> {
         self.vm.user_globals()
+    }
+
+    /// The session's user globals as data (`snapshot`): shared values and
+    /// cycles kept, globals with no data form (functions, iterators...) left
+    /// out and named; the names in `skip` (bound by the embedder) are not
+    /// saved. Bounded by `limits`; charges no fuel.
+    pub fn snapshot_globals(&self, skip: &[&str], limits: &SnapshotLimits) -> GlobalsSnapshot {
+        let globals = self
+            .vm
+            .user_globals()
+            .into_iter()
+            .filter(|(n, _)| !skip.contains(&n.as_str()))
+            .map(|(n, v)| (n.to_string(), v));
+        snapshot::snapshot(globals, limits)
+    }
+
+    /// Binds the globals of `snap` (made by [`Interpreter::snapshot_globals`]),
+    /// charged to this session; returns how many were bound. Corrupt data
+    /// is an error and binds nothing.
+    pub fn restore_globals(
+        &mut self,
+        snap: &GlobalsSnapshot,
+        limits: &SnapshotLimits,
+    ) -> Result<usize, SnapshotError> {
+        let modules = self.import_all(snapshot::module_names(snap));
+        let values = {
+            let _in = mem::enter(&self.vm.account);
+            snapshot::restore(snap, limits, &modules)?
+        };
+        let n = values.len();
+        for (name, v) in values {
+            self.set_global(&name, v);
+        }
+        Ok(n)
+    }
+
+    /// The modules named that exist, imported.
+    fn import_all(&mut self, names: Vec<&str>) -> std::collections::HashMap<String, Value> {
+        let _in = mem::enter(&self.vm.account);
+        names
+            .into_iter()
+            .filter_map(|n| self.vm.import(n).ok().map(|m| (n.to_string(), m)))
+            .collect()
     }
 
     /// Name used in tracebacks for the next cells.

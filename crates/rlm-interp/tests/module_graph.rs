@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "host",
             "signature",
             "json_value",
+            "snapshot",
         ],
     ),
     ("types", &["types", "format"]),

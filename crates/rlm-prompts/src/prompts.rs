@@ -145,6 +145,7 @@ pub struct Notes {
     pub context_restored: String,
     pub repl_restarted: String,
     pub fallback_ran: String,
+    pub checkpoint_lost: String,
     pub final_before_program: String,
     pub final_needs_subcall: String,
     pub final_deferred: String,

@@ -24,7 +24,7 @@ mod worker;
 use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
-use rlm_interp::{ErrorKind, Value};
+use rlm_interp::{ErrorKind, GlobalsSnapshot, SnapshotError, SnapshotLimits, Value};
 
 use crate::cell::CallServer;
 use rlm_functions::MemoryMap;
@@ -140,4 +140,30 @@ pub trait ProgramSandbox {
 
     /// `memory` as JSON, and the entries that have no JSON form.
     fn memory(&mut self) -> (MemoryMap, Vec<String>);
+
+    /// The program's variables as data (a durable run's checkpoint), the
+    /// names the sandbox binds itself ([`BOUND_GLOBALS`]) left out; `None`
+    /// when this sandbox cannot read them (a durable run then replays its
+    /// programs on resume).
+    fn snapshot_globals(&mut self, _limits: &SnapshotLimits) -> Option<GlobalsSnapshot> {
+        None
+    }
+
+    /// Binds saved variables (made by a `snapshot_globals`); corrupt data
+    /// is an error and binds nothing. Returns how many were bound.
+    fn restore_globals(
+        &mut self,
+        snap: &GlobalsSnapshot,
+        limits: &SnapshotLimits,
+    ) -> Result<usize, SnapshotError> {
+        let values = rlm_interp::restore_snapshot(snap, limits)?;
+        let n = values.len();
+        for (name, v) in values {
+            self.set_global(&name, v);
+        }
+        Ok(n)
+    }
 }
+
+/// The globals a sandbox binds itself (from its recipe): never saved.
+pub const BOUND_GLOBALS: &[&str] = &["context", "P", "query"];

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
 use rlm_context::Context;
-use rlm_interp::{Dict, Interpreter, Key, Value};
+use rlm_interp::{Dict, GlobalsSnapshot, Interpreter, Key, SnapshotError, SnapshotLimits, Value};
 
 use crate::cell::{CallServer, CellEnd, run_cell, run_cell_keeping_last};
 use crate::{CellRun, Interrupt, ProgramSandbox, RunEnd};
@@ -259,5 +259,17 @@ impl ProgramSandbox for LocalSandbox {
 
     fn auto_final(&mut self, name: &str) -> Option<String> {
         LocalSandbox::auto_final(self, name)
+    }
+
+    fn snapshot_globals(&mut self, limits: &SnapshotLimits) -> Option<GlobalsSnapshot> {
+        Some(self.session.snapshot_globals(crate::BOUND_GLOBALS, limits))
+    }
+
+    fn restore_globals(
+        &mut self,
+        snap: &GlobalsSnapshot,
+        limits: &SnapshotLimits,
+    ) -> Result<usize, SnapshotError> {
+        self.session.restore_globals(snap, limits)
     }
 }

@@ -48,6 +48,7 @@ pub use config::{
     ApiKey, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig,
     ServerIsolation, ServerLimits, ServerRole,
 };
+pub use engine::durable::{StoreCheckpoints, run_resuming};
 pub use error::ServerError;
 pub use retention::{RetentionConfig, sweep as retention_sweep};
 pub use rlm_queue::QueueConfig;

@@ -13,8 +13,8 @@ use std::time::Duration;
 use rlm_core::{ExecutionId, Turn};
 use rlm_server::RetentionConfig;
 use rlm_server::store::{
-    ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobRecord, JobStatus,
-    PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError,
+    CheckpointRecord, ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobRecord,
+    JobStatus, PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError,
     new_session_state,
 };
 use uuid::Uuid;
@@ -317,6 +317,36 @@ pub async fn contract_retention_deletes_old_ended_executions(store: &dyn Store) 
     assert!(store.get_execution(old_running.id).await.unwrap().is_some());
 }
 
+/// Checkpoints (durable executions): the newest step wins, an older or
+/// equal one changes nothing, the body comes back byte for byte (any bytes:
+/// the store does not read them), and deleting the execution deletes it.
+async fn contract_checkpoints_keep_the_newest_step(store: &dyn Store) {
+    let e = execution("gina", None, T0);
+    store.put_execution(&e).await.unwrap();
+    assert_eq!(store.load_checkpoint(e.id).await.unwrap(), None);
+    let at = |step: u32, body: &[u8]| CheckpointRecord {
+        step,
+        saved_at: T0 + i64::from(step),
+        body: body.to_vec(),
+    };
+    assert!(store.save_checkpoint(e.id, &at(1, b"{\"step\":1}")).await.unwrap());
+    let binary: Vec<u8> = (0..=255u8).chain([0, 0, 255]).collect();
+    assert!(store.save_checkpoint(e.id, &at(3, &binary)).await.unwrap());
+    // A slow worker's older step, or the same step again, is refused.
+    assert!(!store.save_checkpoint(e.id, &at(2, b"old")).await.unwrap());
+    assert!(!store.save_checkpoint(e.id, &at(3, b"again")).await.unwrap());
+    assert_eq!(store.load_checkpoint(e.id).await.unwrap(), Some(at(3, &binary)));
+    // Another execution's checkpoints are its own; an empty body is kept.
+    let other = execution("gina", None, T0 + 1);
+    store.put_execution(&other).await.unwrap();
+    assert!(store.save_checkpoint(other.id, &at(1, b"")).await.unwrap());
+    assert_eq!(store.load_checkpoint(other.id).await.unwrap(), Some(at(1, b"")));
+    assert_eq!(store.load_checkpoint(e.id).await.unwrap().map(|c| c.step), Some(3));
+    assert!(store.delete_execution(e.id).await.unwrap());
+    assert_eq!(store.load_checkpoint(e.id).await.unwrap(), None);
+    assert_eq!(store.load_checkpoint(other.id).await.unwrap().map(|c| c.step), Some(1));
+}
+
 fn sled() -> (tempfile::TempDir, SledStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(&dir.path().join("db")).unwrap();
@@ -348,6 +378,12 @@ async fn sled_interrupt_reads_only_what_runs() {
 }
 
 #[tokio::test]
+async fn sled_checkpoints_keep_the_newest_step() {
+    let (_dir, store) = sled();
+    contract_checkpoints_keep_the_newest_step(&store).await;
+}
+
+#[tokio::test]
 async fn sled_retention_deletes_old_ended_executions() {
     let (_dir, store) = sled();
     contract_retention_deletes_old_ended_executions(&store).await;
@@ -376,6 +412,7 @@ mod postgres {
         contract_aggregates_follow_every_write_and_delete,
         contract_interrupt_reads_only_what_runs,
         contract_retention_deletes_old_ended_executions,
+        contract_checkpoints_keep_the_newest_step,
     );
 
     rlm_testenv::needs_postgres! {

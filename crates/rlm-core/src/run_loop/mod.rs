@@ -24,9 +24,11 @@ use rlm_types::{ChatMessage, Role};
 use tokio_util::sync::CancellationToken;
 
 mod answers;
+mod durable;
 
 use answers::ProseRefusal;
 
+use crate::checkpoint::Durable;
 use crate::compaction;
 use crate::engine::Engine;
 use crate::options::RepeatEscape;
@@ -73,6 +75,8 @@ pub(crate) struct RunParams {
     pub memory: Option<MemoryMap>,
     /// Earlier questions and answers of a session, shown to the model.
     pub turns: Vec<Turn>,
+    /// Checkpoints after each step, and the one to start from (root run).
+    pub durable: Option<Durable>,
 }
 
 /// How the run is watched and stopped: shared by every level of the tree.
@@ -124,6 +128,7 @@ impl SubRunner for LoopSubRuns {
             parent: Some(span),
             memory: None,
             turns: Vec::new(),
+            durable: None,
         };
         run_rlm(Arc::clone(&parent.engine), control, budget, params)
             .map(|out| (out.answer, out.finish))
@@ -162,11 +167,14 @@ struct Runner {
     soft_limit_seen: bool,
     /// The last answer checked against the task's criteria, and its report.
     checked: Option<(String, rlm_taskspec::CriteriaReport)>,
+    /// Checkpoints after each step (`durable.rs`).
+    durable: Option<durable::DurableRun>,
 }
 
 impl Runner {
     fn new(engine: Arc<Engine>, control: RunControl, budget: Budget, params: RunParams) -> Runner {
-        let RunParams { query, context, depth, parent, memory, turns } = params;
+        let RunParams { query, context, depth, parent, memory, turns, durable } = params;
+        let durable = durable.map(|d| durable::DurableRun::new(d, memory.clone()));
         let run_span = control.recorder.start_run(
             parent,
             RunStarted {
@@ -240,6 +248,7 @@ impl Runner {
             sandbox_failure: None,
             soft_limit_seen: false,
             checked: None,
+            durable,
         }
     }
 
@@ -248,6 +257,9 @@ impl Runner {
     }
 
     async fn run(&mut self) -> RunOut {
+        if !self.resume().await {
+            return self.cancelled();
+        }
         loop {
             if self.scope.cancelled() {
                 return self.cancelled();
@@ -306,6 +318,7 @@ impl Runner {
             if let Some(out) = self.step(&reply).await {
                 return out;
             }
+            self.checkpoint().await;
         }
     }
 
@@ -607,6 +620,7 @@ impl Runner {
         if counted {
             self.programs_run += 1;
         }
+        self.remember_program(code, counted);
         if self.compacted {
             self.sandbox.set_global("history", history_value(&self.full_history));
         }

@@ -304,6 +304,7 @@ impl Shared {
             cancel: Some(cancel),
             stream_root: self.settings.stream_root,
             keep_events: true,
+            durable: None,
         };
         let (result, memory) = self.rlm.run_spec_send(spec).await?;
         let execution = Execution {

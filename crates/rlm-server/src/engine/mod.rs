@@ -14,6 +14,7 @@
 //! the API is what the next execution sees, and the offline scripted model
 //! plays its script from the start in every execution.
 
+pub(crate) mod durable;
 mod paced;
 
 use std::sync::Arc;

@@ -595,6 +595,41 @@ impl MemoryEdit {
     }
 }
 
+/// A durable execution's checkpoint as stored: the root step it was taken
+/// after, when, and rlm-core's `Checkpoint` bytes (opaque to the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointRecord {
+    pub step: u32,
+    pub saved_at: Micros,
+    pub body: Vec<u8>,
+}
+
+impl CheckpointRecord {
+    /// `step` (4 bytes BE), `saved_at` (8 bytes BE), then the body: the sled value.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(12 + self.body.len());
+        out.extend_from_slice(&self.step.to_be_bytes());
+        out.extend_from_slice(&self.saved_at.to_be_bytes());
+        out.extend_from_slice(&self.body);
+        out
+    }
+
+    /// [`CheckpointRecord::to_bytes`] back; short bytes are corrupt.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<CheckpointRecord, StoreError> {
+        let corrupt = || StoreError::Corrupt {
+            what: "checkpoint".into(),
+            message: format!("{} bytes, fewer than its 12-byte header", bytes.len()),
+        };
+        let step: [u8; 4] = bytes.get(..4).and_then(|b| b.try_into().ok()).ok_or_else(corrupt)?;
+        let at: [u8; 8] = bytes.get(4..12).and_then(|b| b.try_into().ok()).ok_or_else(corrupt)?;
+        Ok(CheckpointRecord {
+            step: u32::from_be_bytes(step),
+            saved_at: i64::from_be_bytes(at),
+            body: bytes[12..].to_vec(),
+        })
+    }
+}
+
 /// Everything the server stores. See the module docs for the contract.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -777,6 +812,21 @@ pub trait Store: Send + Sync + 'static {
         now: Micros,
         message: &str,
     ) -> Result<Vec<Uuid>, StoreError>;
+
+    // Checkpoints (durable executions).
+    /// Stores `checkpoint` as the execution's newest, durably; `false` (and
+    /// no change) when the stored one's step is not older. Deleting the
+    /// execution deletes it.
+    async fn save_checkpoint(
+        &self,
+        execution: Uuid,
+        checkpoint: &CheckpointRecord,
+    ) -> Result<bool, StoreError>;
+    /// The execution's newest checkpoint.
+    async fn load_checkpoint(
+        &self,
+        execution: Uuid,
+    ) -> Result<Option<CheckpointRecord>, StoreError>;
 
     /// Whether the backend answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -35,6 +35,7 @@ use super::*;
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, include_str!("../../migrations/0002_execution_leases.sql")),
+    (3, include_str!("../../migrations/0003_checkpoints.sql")),
 ];
 
 /// How many connections one server keeps at most.
@@ -785,6 +786,7 @@ impl Store for PgStore {
         let tx = client.transaction().await.map_err(pg)?;
         let Some(old) = lock_execution(&tx, id).await? else { return Ok(false) };
         write_execution(&tx, Some(&old), None).await?;
+        tx.execute("DELETE FROM checkpoints WHERE execution_id = $1", &[&id]).await.map_err(pg)?;
         tx.commit().await.map_err(pg)?;
         Ok(true)
     }
@@ -1260,6 +1262,51 @@ impl Store for PgStore {
             }
         }
         Ok(ids)
+    }
+
+    async fn save_checkpoint(
+        &self,
+        execution: Uuid,
+        checkpoint: &CheckpointRecord,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let step = i32::try_from(checkpoint.step).map_err(|_| StoreError::Corrupt {
+            what: "checkpoint".into(),
+            message: format!("step {} is out of range", checkpoint.step),
+        })?;
+        let written = client
+            .execute(
+                "INSERT INTO checkpoints (execution_id, step, saved_at, body)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (execution_id) DO UPDATE
+                 SET step = EXCLUDED.step, saved_at = EXCLUDED.saved_at, body = EXCLUDED.body
+                 WHERE checkpoints.step < EXCLUDED.step",
+                &[&execution, &step, &checkpoint.saved_at, &checkpoint.body],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(written == 1)
+    }
+
+    async fn load_checkpoint(
+        &self,
+        execution: Uuid,
+    ) -> Result<Option<CheckpointRecord>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT step, saved_at, body FROM checkpoints WHERE execution_id = $1",
+                &[&execution],
+            )
+            .await
+            .map_err(pg)?;
+        let Some(row) = row else { return Ok(None) };
+        let step: i32 = row.get(0);
+        let step = u32::try_from(step).map_err(|_| StoreError::Corrupt {
+            what: "checkpoint".into(),
+            message: format!("step {step} is negative"),
+        })?;
+        Ok(Some(CheckpointRecord { step, saved_at: row.get(1), body: row.get(2) }))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

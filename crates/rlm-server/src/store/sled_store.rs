@@ -48,6 +48,8 @@ pub struct SledStore {
     index: sled::Tree,
     /// `session ++ turn number` → one history turn.
     history: sled::Tree,
+    /// `execution id` → its newest checkpoint (`CheckpointRecord::to_bytes`).
+    checkpoints: sled::Tree,
     commit: Arc<GroupCommit>,
 }
 
@@ -157,6 +159,7 @@ impl SledStore {
             pending: tree("jobs_pending")?,
             index: tree("index")?,
             history: tree("history")?,
+            checkpoints: tree("checkpoints")?,
             db,
             commit: Arc::new(GroupCommit::default()),
         };
@@ -759,6 +762,7 @@ impl Store for SledStore {
                 batch.remove(item.map_err(backend)?.0);
             }
             self.trace.apply_batch(batch).map_err(backend)?;
+            self.checkpoints.remove(id.as_bytes()).map_err(backend)?;
         }
         self.durable().await?;
         Ok(deleted)
@@ -1058,6 +1062,42 @@ impl Store for SledStore {
             self.durable().await?;
         }
         Ok(ids)
+    }
+
+    async fn save_checkpoint(
+        &self,
+        execution: Uuid,
+        checkpoint: &CheckpointRecord,
+    ) -> Result<bool, StoreError> {
+        let key = execution.as_bytes();
+        let new = checkpoint.to_bytes();
+        loop {
+            let old = self.checkpoints.get(key).map_err(backend)?;
+            if let Some(old) = &old
+                && CheckpointRecord::from_bytes(old)?.step >= checkpoint.step
+            {
+                return Ok(false);
+            }
+            let swapped = self
+                .checkpoints
+                .compare_and_swap(key, old, Some(new.as_slice()))
+                .map_err(backend)?;
+            if swapped.is_ok() {
+                break;
+            }
+        }
+        self.durable().await?;
+        Ok(true)
+    }
+
+    async fn load_checkpoint(
+        &self,
+        execution: Uuid,
+    ) -> Result<Option<CheckpointRecord>, StoreError> {
+        match self.checkpoints.get(execution.as_bytes()).map_err(backend)? {
+            Some(bytes) => Ok(Some(CheckpointRecord::from_bytes(&bytes)?)),
+            None => Ok(None),
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
