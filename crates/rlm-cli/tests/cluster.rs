@@ -2,10 +2,13 @@
 //! --role worker` on one PostgreSQL schema, one NATS JetStream stream and one
 //! shared data folder (each test its own schema, stream and folder, removed
 //! at the end). Jobs spread over three workers and each completes once; a
-//! worker killed with SIGKILL mid-job has its job redelivered and completed
-//! once with a whole trace (its own execution is reported interrupted when
-//! its lease runs out, not at another process's start-up); a NATS restart
-//! mid-run loses no job; Redis stopped mid-run: runs still answer. The
+//! worker killed with SIGKILL during step 3 of a job has its job redelivered,
+//! and the next worker goes on with the same execution from its step-2
+//! checkpoint (steps 1-2 not asked again, the trace one whole run), completed
+//! once; an execution queued by the api goes on the same way; a NATS restart
+//! mid-run loses no job; Redis stopped mid-run: runs still answer; three
+//! worker processes hold the cluster-wide RPM (Redis) within 1% against a
+//! mock provider counting per second. The
 //! executions API (blocking and SSE) works through the `api` process, which
 //! runs nothing itself.
 
@@ -51,6 +54,28 @@ fn script(delay_ms: u64) -> Value {
     })
 }
 
+/// Four root steps, each reply `delay_ms` late, chosen by what the
+/// conversation holds (not by how many replies this process served), so a
+/// run resumed in another process is answered at its step: three programs
+/// printing `step one`, `step two`, `step three` (their output is what the
+/// rules look for: the code spells them apart), then FINAL.
+fn resumable_script(delay_ms: u64) -> Value {
+    let reply = |text: &str| json!({ "text": text, "delay_ms": delay_ms });
+    let after = |output: &str, text: &str| {
+        json!({ "pattern": output, "target": "all", "reply": reply(text) })
+    };
+    json!({
+        "model": "cluster",
+        "rules": [
+            after("step three", "FINAL('done')"),
+            after("step two", "Third step.\n```repl\nprint('step ' + 'three')\n```"),
+            after("step one", "Second step.\n```repl\nprint('step ' + 'two')\n```"),
+        ],
+        "replies": [reply("First step.\n```repl\nprint('step ' + 'one')\n```")],
+        "when_exhausted": { "fixed": "FINAL('the script has no more replies')" }
+    })
+}
+
 /// One process of the cluster, with the lines it wrote on stderr.
 struct Process {
     child: Child,
@@ -90,13 +115,20 @@ struct Cluster {
     redis: Option<String>,
     data: tempfile::TempDir,
     script: PathBuf,
+    /// More arguments and environment for every process.
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
 }
 
 impl Cluster {
     fn new(nats: &str, delay_ms: u64) -> Cluster {
+        Cluster::with_script(nats, script(delay_ms))
+    }
+
+    fn with_script(nats: &str, script: Value) -> Cluster {
         let data = tempfile::tempdir().unwrap();
         let script_path = data.path().join("script.json");
-        std::fs::write(&script_path, script(delay_ms).to_string()).unwrap();
+        std::fs::write(&script_path, script.to_string()).unwrap();
         Cluster {
             schema: unique("rlm_cluster"),
             stream: unique("rlmtest_cluster"),
@@ -104,6 +136,8 @@ impl Cluster {
             redis: None,
             data,
             script: script_path,
+            args: Vec::new(),
+            envs: Vec::new(),
         }
     }
 
@@ -123,6 +157,7 @@ impl Cluster {
                 if let Some(redis) = &self.redis {
                     c.args(["--redis-cache", redis]);
                 }
+                c.args(&self.args).envs(self.envs.iter().cloned());
             },
             move |line| seen.lock().unwrap().push(line.to_string()),
         )
@@ -227,12 +262,23 @@ async fn trace(api: &Process, execution: &str) -> Vec<Value> {
 /// The trace is one whole run: `seq` 0, 1, 2... without a gap or a repeat,
 /// one run start and one run end, each of the script's three programs (FINAL is one) once.
 fn assert_whole(trace: &[Value]) {
+    assert_whole_with(trace, 3);
+}
+
+/// [`assert_whole`] for a script of `programs` programs, each once, in step order.
+fn assert_whole_with(trace: &[Value], programs: usize) {
+    let iterations: Vec<u64> = trace
+        .iter()
+        .filter(|e| e["kind"]["type"] == "program_started")
+        .map(|e| e["kind"]["iteration"].as_u64().unwrap())
+        .collect();
+    assert_eq!(iterations, (1..=programs as u64).collect::<Vec<_>>(), "{trace:?}");
     let seqs: Vec<u64> = trace.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, (0..trace.len() as u64).collect::<Vec<_>>(), "{trace:?}");
     let count = |kind: &str| trace.iter().filter(|e| e["kind"]["type"] == kind).count();
     assert_eq!(count("run_started"), 1, "{trace:?}");
     assert_eq!(count("run_finished"), 1, "{trace:?}");
-    assert_eq!(count("program_finished"), 3, "{trace:?}");
+    assert_eq!(count("program_finished"), programs, "{trace:?}");
     assert_eq!(trace.first().unwrap()["kind"]["type"], "run_started");
     assert_eq!(trace.last().unwrap()["kind"]["type"], "run_finished");
 }
@@ -298,61 +344,84 @@ rlm_testenv::needs_postgres! {
     }
 }
 
+/// Microseconds since the epoch, as trace events' `ts`.
+fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// Waits until the execution's stored trace shows the root model asked for
+/// step 3 (so step 2's checkpoint is stored: a checkpoint is saved before
+/// the next step starts, and only once the trace it covers is stored).
+async fn wait_for_step_3(api: &Process, execution: impl AsyncFn() -> Option<String>) -> String {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(e) = execution().await {
+            let t = trace(api, &e).await;
+            if t.iter().filter(|e| e["kind"]["type"] == "model_call_started").count() >= 3 {
+                return e;
+            }
+        }
+        assert!(Instant::now() < until, "step 3 did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The resumed execution's trace: one whole run of four programs whose
+/// steps 1-2 are the dead worker's (recorded before the kill) and whose root
+/// model was asked for steps 3 and 4 only after it (nothing asked twice).
+fn assert_resumed(trace: &[Value], killed_at_us: u64) {
+    assert_whole_with(trace, 4);
+    let ts = |kind: &str| -> Vec<u64> {
+        trace.iter().filter(|e| e["kind"]["type"] == kind).map(|e| e["ts"].as_u64().unwrap()).collect()
+    };
+    let programs = ts("program_finished");
+    assert!(programs[..2].iter().all(|&t| t < killed_at_us), "steps 1-2 ran before the kill");
+    assert!(programs[2..].iter().all(|&t| t > killed_at_us), "steps 3-4 ran after it");
+    let asked_after = ts("model_call_started").iter().filter(|&&t| t > killed_at_us).count();
+    assert_eq!(asked_after, 2, "the next worker asked for steps 3 and 4 only: {trace:?}");
+}
+
 rlm_testenv::needs_postgres! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_worker_killed_mid_job_has_its_job_completed_once_elsewhere_with_a_whole_trace() {
-        // Each root step takes 1.5 s: the job is mid-run when the kill comes.
-        let cluster = Cluster::new(SHARED_NATS, 1500);
+    async fn a_worker_killed_during_step_3_has_its_job_resumed_elsewhere_from_step_2() {
+        // Each root step takes 1.2 s: the kill comes while step 3 is asked.
+        let cluster = Cluster::with_script(SHARED_NATS, resumable_script(1200));
         let api = cluster.spawn("api");
         let mut workers: Vec<Process> = (0..2).map(|_| cluster.spawn("worker")).collect();
         let sid = session(&api).await;
         let ids = submit(&api, &sid, 1).await;
         let id = &ids[0];
-        // The job runs, and its first program is in the stored trace.
-        let until = Instant::now() + Duration::from_secs(60);
-        let first_execution = loop {
+        let execution = wait_for_step_3(&api, async || {
             let (_, job) = get(&api.base, &format!("/api/jobs/{id}")).await;
-            if let Some(e) = job["execution_id"].as_str() {
-                let t = trace(&api, e).await;
-                if t.iter().any(|e| e["kind"]["type"] == "program_finished") {
-                    break e.to_string();
-                }
-            }
-            assert!(Instant::now() < until, "the job did not start: {job}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+            job["execution_id"].as_str().map(str::to_string)
+        })
+        .await;
         let running = workers
             .iter()
             .position(|w| !w.logged("running a queued job").is_empty())
             .expect("a worker logged the job");
         workers[running].kill(); // SIGKILL: nothing of it runs on
+        let killed_at = now_us();
         let other = &workers[1 - running];
 
         let jobs = ended(&api, &ids, Duration::from_secs(90)).await;
         assert_eq!(jobs[0]["status"], "COMPLETE", "{}", jobs[0]);
         assert_eq!(jobs[0]["answer"], "done");
-        let second_execution = jobs[0]["execution_id"].as_str().unwrap().to_string();
-        assert_ne!(second_execution, first_execution, "the job ran again, from the start");
+        assert_eq!(jobs[0]["execution_id"], execution.as_str(), "the same execution went on");
         let attempts = other.logged("running a queued job");
         assert_eq!(attempts.len(), 1, "{attempts:?}");
         assert_eq!(attempts[0]["fields"]["attempt"], 2, "{attempts:?}");
+        let resumed = other.logged("resuming the execution from its checkpoint");
+        assert_eq!(resumed.len(), 1, "{resumed:?}");
+        assert_eq!(resumed[0]["fields"]["step"], 2, "{resumed:?}");
         assert_eq!(other.logged("execution finished").len(), 1);
-        assert_whole(&trace(&api, &second_execution).await);
-        // The dead worker's execution: reported interrupted once its lease ran
-        // out, by a live process (not left running, never completed twice).
-        let until = Instant::now() + Duration::from_secs(30);
-        loop {
-            let (_, e) = get(&api.base, &format!("/api/executions/{first_execution}")).await;
-            if e["status"] == "interrupted" {
-                break;
-            }
-            assert_eq!(e["status"], "running", "{e}");
-            assert!(Instant::now() < until, "still running: {e}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        assert_resumed(&trace(&api, &execution).await, killed_at);
+        // One execution, one result: completed, its four steps counted.
         let stored = executions(&api, &sid).await;
-        let completed = stored.iter().filter(|e| e["status"] == "completed").count();
-        assert_eq!((stored.len(), completed), (2, 1), "{stored:?}");
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!((stored[0]["status"].as_str(), stored[0]["steps"].as_u64()), (Some("completed"), Some(4)));
 
         // A process starting on the schema takes no live process's run for dead.
         let ids = submit(&api, &sid, 1).await;
@@ -369,6 +438,58 @@ rlm_testenv::needs_postgres! {
         let jobs = ended(&api, &ids, Duration::from_secs(60)).await;
         assert_eq!(jobs[0]["status"], "COMPLETE", "{}", jobs[0]);
         drop((api, workers, late));
+        cluster.clean_up().await;
+    }
+}
+
+rlm_testenv::needs_postgres! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_execution_queued_by_the_api_goes_on_from_its_checkpoint_when_its_worker_dies() {
+        let cluster = Cluster::with_script(SHARED_NATS, resumable_script(1200));
+        let api = cluster.spawn("api");
+        let mut workers: Vec<Process> = (0..2).map(|_| cluster.spawn("worker")).collect();
+        let sid = session(&api).await;
+        let base = api.base.clone();
+        let body = json!({"session_id": sid, "user_query": "what does it say?"});
+        let blocking = tokio::spawn(async move { post(&base, "/api/execute", body).await });
+        let execution = wait_for_step_3(&api, async || {
+            executions(&api, &sid).await.first().and_then(|e| e["id"].as_str().map(str::to_string))
+        })
+        .await;
+        let running = workers
+            .iter()
+            .position(|w| !w.logged("running a queued execution").is_empty())
+            .expect("a worker logged the execution");
+        workers[running].kill();
+        let killed_at = now_us();
+        // The client's call, waiting on the api, gets the one answer.
+        let (status, done) = tokio::time::timeout(Duration::from_secs(90), blocking)
+            .await
+            .expect("the execution ended")
+            .unwrap();
+        assert_eq!(status, 200, "{done}");
+        assert_eq!(done["final_result"], "done", "{done}");
+        assert_eq!(done["id"], execution.as_str(), "{done}");
+        let other = &workers[1 - running];
+        let resumed = other.logged("resuming the execution from its checkpoint");
+        assert_eq!(resumed.len(), 1, "{resumed:?}");
+        assert_eq!(resumed[0]["fields"]["step"], 2, "{resumed:?}");
+        assert_resumed(&trace(&api, &execution).await, killed_at);
+        // Replayed from the store, the stream's ids only grow across the two workers.
+        let stream = reqwest::get(format!("{}/api/executions/{execution}/events", api.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let ids_seen: Vec<u64> = stream
+            .lines()
+            .filter_map(|l| l.strip_prefix("id:"))
+            .map(|n| n.trim().parse().unwrap())
+            .collect();
+        assert!(ids_seen.windows(2).all(|w| w[1] > w[0]), "{stream}");
+        assert!(ids_seen.last().unwrap() > &(1u64 << 32), "the second worker's ids: {stream}");
+        drop((api, workers));
         cluster.clean_up().await;
     }
 }
@@ -516,6 +637,90 @@ rlm_testenv::needs_postgres! {
         assert_eq!(status, 200, "{done}");
         assert_eq!(done["final_result"], "done", "{done}");
         drop((api, worker));
+        cluster.clean_up().await;
+    }
+}
+
+/// A mock provider (OpenAI's chat completions on 127.0.0.1) that answers at
+/// once and notes when each call arrived.
+async fn counting_provider() -> (wiremock::MockServer, Arc<Mutex<Vec<Instant>>>) {
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&arrivals);
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/v1/chat/completions"))
+        .respond_with(move |_: &wiremock::Request| {
+            seen.lock().unwrap().push(Instant::now());
+            wiremock::ResponseTemplate::new(200).set_body_json(json!({
+                "id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                "choices": [{"index": 0, "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": "ok"}}],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
+            }))
+        })
+        .mount(&server)
+        .await;
+    (server, arrivals)
+}
+
+rlm_testenv::needs_postgres! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn three_worker_processes_hold_the_cluster_rpm_within_one_percent() {
+        // 12,000 RPM is 200 calls a second, counted over 10 whole seconds from
+        // the first call (2,000; the GCRA's burst of 11 fits in the 1%). Each
+        // worker's own limiter (the same limit, per process) would let 200 a
+        // second through alone: three would send 600 without Redis.
+        let rpm: usize = 12_000;
+        let (per_second, seconds) = (rpm / 60, 10);
+        let (provider, arrivals) = counting_provider().await;
+        let model = format!("openai:{}", unique("rpm").replace('_', "-"));
+        // Each job: one program asking 1,000 distinct questions (the query names the job).
+        let script = json!({
+            "model": "cluster",
+            "rules": [{"pattern": "asked 1000", "target": "all", "reply": "FINAL('sent')"}],
+            "replies": ["```repl\nr = llm_batch([query + str(i) for i in range(1000)])\nprint('asked', len(r))\n```"],
+            "when_exhausted": { "fixed": "FINAL('sent')" }
+        });
+        let mut cluster = Cluster::with_script(SHARED_NATS, script);
+        cluster.args = [
+            "--sub-model", &model, "--concurrency", "16",
+            "--rate-limits", &format!("{model}=rpm:{rpm}"),
+            "--redis-rate-limits", "redis://127.0.0.1:6379/",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        cluster.envs = vec![
+            ("OPENAI_BASE_URL".into(), format!("{}/v1", provider.uri())),
+            ("OPENAI_API_KEY".into(), "sk-test-0123456789".into()),
+        ];
+        let api = cluster.spawn("api");
+        let workers: Vec<Process> = (0..3).map(|_| cluster.spawn("worker")).collect();
+        let sid = session(&api).await;
+        let ids = submit(&api, &sid, 3).await;
+        let jobs = ended(&api, &ids, Duration::from_secs(120)).await;
+        for job in &jobs {
+            assert_eq!(job["status"], "COMPLETE", "{job}");
+        }
+        let ran: Vec<usize> = workers.iter().map(|w| w.logged("execution finished").len()).collect();
+        assert_eq!(ran, [1, 1, 1], "each worker process ran one job");
+        let arrivals = arrivals.lock().unwrap().clone();
+        assert_eq!(arrivals.len(), 3_000, "every question was asked once");
+        let first = *arrivals.iter().min().unwrap();
+        let counts: Vec<usize> = (0..seconds)
+            .map(|k| {
+                let from = first + Duration::from_secs(k);
+                arrivals.iter().filter(|t| **t >= from && **t < from + Duration::from_secs(1)).count()
+            })
+            .collect();
+        let total: usize = counts.iter().sum();
+        eprintln!("calls per second from the first call: {counts:?} (limit {per_second})");
+        let expected = per_second * seconds as usize;
+        assert!(
+            (expected * 99 / 100..=expected * 101 / 100).contains(&total),
+            "{total} calls in {seconds} s, limit {expected}: {counts:?}"
+        );
+        drop((api, workers, provider));
         cluster.clean_up().await;
     }
 }

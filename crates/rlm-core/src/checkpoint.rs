@@ -148,6 +148,27 @@ impl CheckpointSink for MemoryCheckpoints {
     }
 }
 
+/// How a [`crate::Session`] execution is made durable
+/// ([`crate::Session::start_durable`]): where its checkpoints go and, to go
+/// on with an execution another process began, the checkpoint it starts
+/// from and the trace recorded up to that checkpoint (events `0..=n`, whose
+/// last is the checkpoint's last), which the execution's trace continues.
+#[derive(Clone)]
+pub struct DurableStart {
+    pub sink: Arc<dyn CheckpointSink>,
+    pub from: Option<Checkpoint>,
+    pub trace: Vec<TraceEvent>,
+}
+
+impl std::fmt::Debug for DurableStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DurableStart")
+            .field("from_step", &self.from.as_ref().map(|c| c.step))
+            .field("trace_events", &self.trace.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// How a run is made durable: where its checkpoints go, and the one it
 /// starts from.
 #[derive(Clone)]

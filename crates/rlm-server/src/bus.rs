@@ -46,8 +46,27 @@ pub struct BusEvent {
 
 #[derive(Default)]
 struct Log {
+    /// In id order; ids increase, with a gap where a log goes on from a
+    /// later base (a resumed execution's attempt, see [`attempt_base`]).
     events: Vec<Arc<BusEvent>>,
+    /// The id of the next event pushed here.
+    next_id: u64,
     closed: bool,
+}
+
+impl Log {
+    /// The index of the first event whose id is at least `id`.
+    fn index_of(&self, id: u64) -> usize {
+        self.events.partition_point(|e| e.id < id)
+    }
+}
+
+/// The first id of attempt `attempt`'s log of an execution (1 → 0). A
+/// redelivered execution's log starts past any id an earlier attempt can
+/// have sent, so the ids a client saw, and the positions the trace is
+/// stored at, only grow across attempts.
+pub fn attempt_base(attempt: u32) -> u64 {
+    u64::from(attempt.saturating_sub(1)) << 32
 }
 
 /// See the module docs.
@@ -62,6 +81,13 @@ impl ExecutionBus {
         Arc::new(ExecutionBus::default())
     }
 
+    /// A log whose first event gets id `base`.
+    pub fn starting_at(base: u64) -> Arc<Self> {
+        let bus = ExecutionBus::default();
+        bus.lock().next_id = base;
+        Arc::new(bus)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Log> {
         self.log.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -74,21 +100,30 @@ impl ExecutionBus {
             if log.closed {
                 return;
             }
-            let id = log.events.len() as u64;
+            let id = log.next_id;
+            log.next_id += 1;
             log.events.push(Arc::new(BusEvent { id, name: name.to_string(), json, trace }));
         }
         self.notify.notify_waiters();
     }
 
-    /// Appends a frame another process's log sent (its JSON as it was),
-    /// unless the log is closed. Returns its id here.
-    pub fn push_sent(&self, name: &str, json: String, trace: Option<TraceEvent>) -> u64 {
+    /// Appends a frame another process's log sent (its JSON as it was) at
+    /// its id there, `id`, if that is past this log's last (else at the next
+    /// id), unless the log is closed. Returns its id here.
+    pub fn push_sent(
+        &self,
+        id: u64,
+        name: &str,
+        json: String,
+        trace: Option<TraceEvent>,
+    ) -> u64 {
         let id = {
             let mut log = self.lock();
-            let id = log.events.len() as u64;
+            let id = id.max(log.next_id);
             if log.closed {
                 return id;
             }
+            log.next_id = id + 1;
             log.events.push(Arc::new(BusEvent { id, name: name.to_string(), json, trace }));
             id
         };
@@ -102,8 +137,10 @@ impl ExecutionBus {
         self.notify.notify_waiters();
     }
 
-    pub fn len(&self) -> usize {
-        self.lock().events.len()
+    /// The id the next event will get (the number of events, unless the
+    /// log started past 0 or jumped).
+    pub fn next_id(&self) -> u64 {
+        self.lock().next_id
     }
 
     /// The trace events logged so far, in order.
@@ -111,10 +148,11 @@ impl ExecutionBus {
         self.lock().events.iter().filter_map(|e| e.trace.clone()).collect()
     }
 
-    /// The events from position `from` on: those logged so far, then live
-    /// ones, ending when the log is closed and read.
-    pub fn subscribe(self: &Arc<Self>, from: usize) -> impl Stream<Item = Arc<BusEvent>> + use<> {
-        let state = (Arc::clone(self), from, VecDeque::new());
+    /// The events from id `from` on: those logged so far, then live ones,
+    /// ending when the log is closed and read.
+    pub fn subscribe(self: &Arc<Self>, from: u64) -> impl Stream<Item = Arc<BusEvent>> + use<> {
+        let start = self.lock().index_of(from);
+        let state = (Arc::clone(self), start, VecDeque::new());
         futures::stream::unfold(state, |(bus, mut next, mut buffered)| async move {
             loop {
                 if let Some(event) = buffered.pop_front() {
@@ -200,5 +238,27 @@ mod tests {
         assert_eq!(early.await.unwrap(), all);
         assert_eq!(late.await.unwrap(), all);
         assert_eq!(resumed.await.unwrap(), (40..100).collect::<Vec<u64>>());
+    }
+
+    #[tokio::test]
+    async fn a_later_attempt_s_log_goes_on_past_every_earlier_id() {
+        assert_eq!((attempt_base(0), attempt_base(1)), (0, 0));
+        assert_eq!(attempt_base(2), 1 << 32);
+        let worker = ExecutionBus::starting_at(attempt_base(2));
+        worker.push("n", serde_json::json!(0), None);
+        assert_eq!(worker.next_id(), (1 << 32) + 1);
+        // A mirror with the first attempt's frames takes the second's at their ids.
+        let mirror = ExecutionBus::new();
+        for i in 0..3 {
+            assert_eq!(mirror.push_sent(i, "n", "{}".into(), None), i);
+        }
+        assert_eq!(mirror.push_sent(1, "late", "{}".into(), None), 3, "never back");
+        assert_eq!(mirror.push_sent(1 << 32, "n", "{}".into(), None), 1 << 32);
+        mirror.push("end", serde_json::Value::Null, None);
+        mirror.close();
+        let all: Vec<u64> = mirror.subscribe(0).map(|e| e.id).collect().await;
+        assert_eq!(all, [0, 1, 2, 3, 1 << 32, (1 << 32) + 1]);
+        let from: Vec<u64> = mirror.subscribe(4).map(|e| e.id).collect().await;
+        assert_eq!(from, [1 << 32, (1 << 32) + 1], "resumed between the attempts");
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use dashmap::DashMap;
 use futures::StreamExt;
 use rlm_context::Context;
-use rlm_core::SessionLimits;
+use rlm_core::{DurableStart, SessionLimits};
 use rlm_trace::{TraceEvent, TraceSummary};
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::bus::ExecutionBus;
 use crate::config::{ModelConfig, ServerLimits};
 use crate::contexts::ContextFiles;
+use crate::engine::durable::{StoreCheckpoints, resume_point};
 use crate::engine::{EngineOutcome, ExecutionRequest, ServerEngine};
 use crate::error::ServerError;
 use crate::metrics::Metrics;
@@ -52,6 +53,10 @@ pub struct StartRequest {
     pub job_id: Option<Uuid>,
     /// Counted against the key's concurrent executions (jobs are bounded by the pool instead).
     pub interactive: bool,
+    /// A queue's delivery `n` of the execution (1: the first): it runs
+    /// durably (a checkpoint after each root step), and a later delivery
+    /// goes on from the checkpoint an earlier one stored. `None`: not durable.
+    pub attempt: Option<u32>,
 }
 
 /// A started execution.
@@ -199,6 +204,17 @@ impl Executions {
         self.launch(admitted).await
     }
 
+    /// Starts an execution another process stored (`existing`: its id and
+    /// creation time), in this process: a queue's later delivery of it.
+    pub(crate) async fn start_existing(
+        self: &Arc<Self>,
+        req: StartRequest,
+        existing: (Uuid, crate::store::Micros),
+    ) -> Result<Started, ServerError> {
+        let admitted = self.admit(&req, Some(existing)).await?;
+        self.launch(admitted).await
+    }
+
     /// Checks a request and makes its record (id and creation time from
     /// `existing`, an execution another process stored, or new); nothing
     /// is stored yet.
@@ -270,14 +286,16 @@ impl Executions {
             error_message: None,
             context_breakdown: None,
         };
-        Ok(AdmittedExecution { record, context, sub_model, settings, permit })
+        Ok(AdmittedExecution { record, context, sub_model, settings, permit, attempt: req.attempt })
     }
 
     /// Stores an admitted execution's record and leases it (a store other
-    /// processes share); its live log with the first frame, registered.
+    /// processes share); its live log with the first frame (id `base`: see
+    /// [`crate::bus::attempt_base`]), registered.
     pub(crate) async fn register(
         &self,
         record: &ExecutionRecord,
+        base: u64,
     ) -> Result<(Arc<Live>, watch::Sender<Option<ExecutionRecord>>), ServerError> {
         self.store.put_execution(record).await?;
         if self.store.shared() {
@@ -288,7 +306,7 @@ impl Executions {
                 tracing::warn!(execution = %record.id, error = %e, "cannot lease the execution");
             }
         }
-        let bus = ExecutionBus::new();
+        let bus = ExecutionBus::starting_at(base);
         bus.push(START_EVENT, start_data(record), None);
         let (done_tx, done) = watch::channel(None);
         let live = Arc::new(Live {
@@ -307,15 +325,16 @@ impl Executions {
         self: &Arc<Self>,
         admitted: AdmittedExecution,
     ) -> Result<Started, ServerError> {
-        let (live, done_tx) = self.register(&admitted.record).await?;
+        let base = crate::bus::attempt_base(admitted.attempt.unwrap_or(1));
+        let (live, done_tx) = self.register(&admitted.record, base).await?;
         let id = admitted.record.id;
         let bus = Arc::clone(&live.bus);
         let done = live.done.clone();
         let in_flight = self.metrics.in_flight(&admitted.record.owner);
         in_flight.inc();
         let this = Arc::clone(self);
-        let AdmittedExecution { record, context, sub_model, settings, permit } = admitted;
-        let run = RunningExecution { record, context, sub_model, settings, live, permit };
+        let AdmittedExecution { record, context, sub_model, settings, permit, attempt } = admitted;
+        let run = RunningExecution { record, context, sub_model, settings, live, permit, attempt };
         tokio::spawn(async move {
             let finished = this.run(run).await;
             let _ = done_tx.send(Some(finished));
@@ -326,7 +345,8 @@ impl Executions {
     }
 
     async fn run(&self, spec: RunningExecution) -> ExecutionRecord {
-        let RunningExecution { mut record, context, sub_model, settings, live, permit } = spec;
+        let RunningExecution { mut record, context, sub_model, settings, live, permit, attempt } =
+            spec;
         let _permit = permit;
         // One execution of a session at a time, in arrival order.
         let lock = record.session_id.map(|sid| {
@@ -365,20 +385,29 @@ impl Executions {
             .map(Duration::from_secs)
             .unwrap_or(self.limits.max_execution)
             .min(self.limits.max_execution);
-        let request = ExecutionRequest {
-            execution_id: record.id,
-            query: record.user_query.clone(),
-            context,
-            model: record.model.clone(),
-            sub_model,
-            max_depth: settings.max_depth.or(self.limits.execution.max_depth),
-            settings: self.core_settings(&settings, name.as_deref(), deadline),
-            state,
-            deadline,
-            sandbox: self.limits.sandbox.clone(),
+        // A later delivery goes on from the checkpoint an earlier one stored.
+        let resume = match attempt {
+            Some(n) if n > 1 => {
+                match resume_point(self.store.as_ref(), record.id, &record.user_query).await {
+                    Ok(point) => point,
+                    Err(e) => {
+                        let why = format!("cannot read where the execution stopped: {e}");
+                        return self.settle(record, &live, failed(&why)).await;
+                    }
+                }
+            }
+            _ => None,
         };
+        if let Some(point) = &resume {
+            tracing::info!(
+                execution = %record.id,
+                attempt = attempt.unwrap_or(1),
+                step = point.checkpoint.step,
+                "resuming the execution from its checkpoint"
+            );
+        }
         // The trace is stored as it is produced, so a crash keeps what happened.
-        let (stored_tx, stored) = watch::channel(0usize);
+        let (stored_tx, stored) = watch::channel(0u64);
         let handle = {
             let store = Arc::clone(&self.store);
             let events = live.bus.subscribe(0);
@@ -398,10 +427,32 @@ impl Executions {
                             tracing::warn!(execution = %id, error = %e, "cannot store trace events");
                         }
                     }
-                    let consumed = batch.last().map_or(0, |e| e.id as usize + 1);
+                    let consumed = batch.last().map_or(0, |e| e.id + 1);
                     stored_tx.send_replace(consumed);
                 }
             })
+        };
+        let durable = attempt.map(|_| {
+            let sink = StoreCheckpoints::new(Arc::clone(&self.store), record.id)
+                .after_trace(Arc::clone(&live.bus), stored.clone());
+            let (from, trace) = match resume {
+                Some(point) => (Some(point.checkpoint), point.trace),
+                None => (None, Vec::new()),
+            };
+            DurableStart { sink: Arc::new(sink), from, trace }
+        });
+        let request = ExecutionRequest {
+            execution_id: record.id,
+            query: record.user_query.clone(),
+            context,
+            model: record.model.clone(),
+            sub_model,
+            max_depth: settings.max_depth.or(self.limits.execution.max_depth),
+            settings: self.core_settings(&settings, name.as_deref(), deadline),
+            state,
+            deadline,
+            sandbox: self.limits.sandbox.clone(),
+            durable,
         };
         let persister = Persister { handle, stored };
         let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
@@ -475,7 +526,7 @@ impl Executions {
         started_memory: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> ExecutionRecord {
         let (record, trace) = self.fill_record(record, live, &outcome);
-        let pushed = live.bus.len();
+        let pushed = live.bus.next_id();
         let _ = persister.stored.wait_for(|&n| n >= pushed).await;
         let state = outcome.state.filter(|_| record.session_id.is_some());
         let settled = SettledExecution { record, state, started_memory };
@@ -593,7 +644,8 @@ impl Executions {
 /// the bus's events it has handled.
 struct Persister {
     handle: tokio::task::JoinHandle<()>,
-    stored: watch::Receiver<usize>,
+    /// The id after the last event handled.
+    stored: watch::Receiver<u64>,
 }
 
 /// An execution admitted to run (its record made, its permit held), not yet stored.
@@ -603,6 +655,8 @@ pub(crate) struct AdmittedExecution {
     sub_model: Option<String>,
     settings: SessionOverrides,
     pub(crate) permit: Option<OwnedSemaphorePermit>,
+    /// See [`StartRequest::attempt`].
+    attempt: Option<u32>,
 }
 
 /// An execution stored and registered: what the spawned task takes to run
@@ -614,6 +668,7 @@ struct RunningExecution {
     settings: SessionOverrides,
     live: Arc<Live>,
     permit: Option<OwnedSemaphorePermit>,
+    attempt: Option<u32>,
 }
 
 /// The session's budget across executions (Enzu's `Session(max_cost_usd,

@@ -10,7 +10,9 @@
 //! the queue; a worker's delivery takes the job in the store (see
 //! [`crate::queued`]), runs it under a lease named by worker and attempt,
 //! and settles it: a redelivered job is taken from the dead worker, which
-//! can then no longer settle it, so one result is recorded.
+//! can then no longer settle it, so one result is recorded. Such an
+//! execution is durable: the later delivery goes on with it from its last
+//! checkpoint rather than from the start.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -235,7 +237,7 @@ impl Jobs {
                 Ok(Some(job)) => {
                     self.metrics.jobs_queued.dec();
                     let holder = self.worker_id.clone();
-                    let outcome = self.execute(&job, &holder).await;
+                    let outcome = self.execute(&job, &holder, None).await;
                     self.settle(job.id, &holder, &outcome).await;
                 }
                 Ok(None) => {
@@ -284,17 +286,45 @@ impl Jobs {
     }
 
     /// Runs a job RUNNING under `holder`'s lease as an execution, renewing
-    /// the lease (and heeding a cancel request) until it ends.
-    pub async fn execute(&self, job: &JobRecord, holder: &str) -> JobOutcome {
-        let start = StartRequest {
+    /// the lease (and heeding a cancel request) until it ends. A queue's
+    /// delivery `attempt` runs it durably; a later delivery goes on with the
+    /// execution an earlier one left unfinished, from its last checkpoint
+    /// (the same execution: its trace continues), or starts a new one when
+    /// that execution has ended meanwhile (reported interrupted).
+    pub async fn execute(&self, job: &JobRecord, holder: &str, attempt: Option<u32>) -> JobOutcome {
+        let mut start = StartRequest {
             owner: job.owner.clone(),
             target: Target::Session(job.session_id),
             query: job.user_query.clone(),
             model: None,
             job_id: Some(job.id),
             interactive: false,
+            attempt: attempt.map(|_| 1),
         };
-        match self.executions.start(start).await {
+        let unfinished = match (attempt, job.execution_id) {
+            (Some(n), Some(execution)) if n > 1 => match self.store.get_execution(execution).await {
+                Ok(Some(e)) if !e.status.is_terminal() && e.job_id == Some(job.id) => {
+                    Some((e.id, e.created_at))
+                }
+                Ok(_) => None,
+                Err(e) => {
+                    return JobOutcome {
+                        status: JobStatus::Failed,
+                        answer: None,
+                        error: Some(format!("cannot read the job's execution: {e}")),
+                    };
+                }
+            },
+            _ => None,
+        };
+        let started = match unfinished {
+            Some(existing) => {
+                start.attempt = attempt;
+                self.executions.start_existing(start, existing).await
+            }
+            None => self.executions.start(start).await,
+        };
+        match started {
             Err(e) => {
                 JobOutcome { status: JobStatus::Failed, answer: None, error: Some(e.to_string()) }
             }

@@ -2,8 +2,10 @@
 //! `all` processes with `--nats-url`): [`QueuedJobs`] is rlm-queue's
 //! [`JobHandler`] over [`Jobs`]. A delivery takes the job in the store under
 //! a lease named by this worker and the attempt (`worker-…#2`), so a dead
-//! or slow earlier holder can no longer settle it; runs it as an execution;
-//! settles it. rlm-queue records the one result per job (keyed by job id
+//! or slow earlier holder can no longer settle it; runs it as a durable
+//! execution (a checkpoint after each root step; a later delivery goes on
+//! with the execution the earlier one left unfinished, from its last
+//! checkpoint: see [`crate::engine::durable`]); settles it. rlm-queue records the one result per job (keyed by job id
 //! and attempt), heartbeats while it runs, and after the last delivery
 //! records FAILED, which [`QueuedJobs::failed`] writes to the store too.
 //!
@@ -77,7 +79,7 @@ impl QueuedJobs {
             return Handled::Finished(QueuedJobEnd::Done { value: end_value(record.status) });
         }
         tracing::info!(job = %id, attempt, worker = %holder, "running a queued job");
-        let outcome = self.jobs.execute(&record, &holder).await;
+        let outcome = self.jobs.execute(&record, &holder, Some(attempt)).await;
         if outcome.status == JobStatus::Interrupted && self.jobs.stopping() {
             return Handled::GiveBack("the worker stopped while the job ran".into());
         }

@@ -14,7 +14,7 @@ use rlm_core::{ExecutionId, Turn};
 use rlm_server::RetentionConfig;
 use rlm_server::store::{
     CheckpointRecord, ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobRecord,
-    JobStatus, PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError,
+    JobStatus, PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError, StreamedEvent,
     new_session_state,
 };
 use uuid::Uuid;
@@ -347,6 +347,33 @@ async fn contract_checkpoints_keep_the_newest_step(store: &dyn Store) {
     assert_eq!(store.load_checkpoint(other.id).await.unwrap().map(|c| c.step), Some(1));
 }
 
+/// A dead worker's trace past its checkpoint is dropped from a position on;
+/// the rest, and other executions' traces, stay as they were.
+async fn contract_trace_is_dropped_from_a_position(store: &dyn Store) {
+    let rec = rlm_trace::TraceRecorder::new();
+    let run = rec.start_run(None, rlm_trace::RunStarted::default());
+    for i in 0..5 {
+        rec.error(run, rlm_trace::ErrorEvent { message: format!("note {i}"), fatal: false });
+    }
+    let events = rec.events();
+    let at = |position: u64, i: usize| StreamedEvent { position, event: events[i].clone() };
+    let (e, other) = (execution("hana", None, T0), execution("hana", None, T0 + 1));
+    for x in [&e, &other] {
+        store.put_execution(x).await.unwrap();
+    }
+    // Positions with gaps (token frames are not stored) and one past 2^32.
+    let stored = [at(1, 0), at(2, 1), at(5, 2), at(6, 3), at(1 << 32, 4)];
+    store.append_trace(e.id, &stored).await.unwrap();
+    store.append_trace(other.id, &stored).await.unwrap();
+    assert_eq!(store.drop_trace_from(e.id, 5).await.unwrap(), 3);
+    let kept: Vec<u64> = store.trace(e.id).await.unwrap().iter().map(|s| s.position).collect();
+    assert_eq!(kept, [1, 2]);
+    assert_eq!(store.trace(other.id).await.unwrap().len(), 5);
+    assert_eq!(store.drop_trace_from(e.id, 5).await.unwrap(), 0);
+    assert_eq!(store.drop_trace_from(e.id, 0).await.unwrap(), 2);
+    assert!(store.trace(e.id).await.unwrap().is_empty());
+}
+
 fn sled() -> (tempfile::TempDir, SledStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(&dir.path().join("db")).unwrap();
@@ -384,6 +411,12 @@ async fn sled_checkpoints_keep_the_newest_step() {
 }
 
 #[tokio::test]
+async fn sled_trace_is_dropped_from_a_position() {
+    let (_dir, store) = sled();
+    contract_trace_is_dropped_from_a_position(&store).await;
+}
+
+#[tokio::test]
 async fn sled_retention_deletes_old_ended_executions() {
     let (_dir, store) = sled();
     contract_retention_deletes_old_ended_executions(&store).await;
@@ -413,6 +446,7 @@ mod postgres {
         contract_interrupt_reads_only_what_runs,
         contract_retention_deletes_old_ended_executions,
         contract_checkpoints_keep_the_newest_step,
+        contract_trace_is_dropped_from_a_position,
     );
 
     rlm_testenv::needs_postgres! {

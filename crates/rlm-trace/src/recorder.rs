@@ -193,6 +193,43 @@ impl TraceRecorder {
         state.listeners.push(listener);
     }
 
+    /// Takes `events` (a run's trace so far, recorded elsewhere: a durable
+    /// run resumed in another process) as this recorder's own: they are kept
+    /// (listeners added later may replay them) but not sent to the listeners
+    /// it has, and the next event gets the next `seq`, the next span a new
+    /// id. Only an empty recorder takes them, and only a gap-free stream
+    /// from `seq` 0: `false` (and nothing changed) otherwise.
+    pub fn continue_from(&self, events: Vec<TraceEvent>) -> bool {
+        let mut state = self.lock();
+        if state.next_seq != 0 || events.iter().enumerate().any(|(i, e)| e.seq != i as u64) {
+            return false;
+        }
+        let mut max_span = 0;
+        for e in &events {
+            max_span = max_span.max(e.span_id.0);
+            if matches!(e.kind.role(), EventRole::Opens(_)) {
+                state.parents.insert(e.span_id, e.parent_span_id);
+            }
+            state.last_ts = state.last_ts.max(e.ts);
+        }
+        state.next_seq = events.len() as u64;
+        self.inner.next_span.fetch_max(max_span + 1, Ordering::Relaxed);
+        if self.inner.options.keep_events {
+            state.events = events;
+        }
+        true
+    }
+
+    /// The span of the root run (the first `run_started` without a parent),
+    /// if the kept events hold one.
+    pub fn root_run_span(&self) -> Option<SpanId> {
+        self.lock()
+            .events
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::RunStarted(_)) && e.parent_span_id.is_none())
+            .map(|e| e.span_id)
+    }
+
     /// The kept events with `seq >= from_seq`.
     pub fn events_since(&self, from_seq: u64) -> Vec<TraceEvent> {
         let state = self.lock();

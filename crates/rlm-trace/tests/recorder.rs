@@ -1,5 +1,6 @@
 //! The recorder under concurrency, its listeners, redaction of secrets in
-//! every field, truncation of long text, and the JSON-lines sink.
+//! every field, truncation of long text, the JSON-lines sink, and a recorder
+//! continuing a trace another process recorded (a resumed durable run).
 
 mod common;
 
@@ -383,4 +384,57 @@ fn compaction_is_its_own_event_kind_not_an_error() {
         read_jsonl(events.iter().map(|e| to_json_line(e) + "\n").collect::<String>().as_bytes())
             .unwrap();
     assert_eq!(back, events);
+}
+
+fn done() -> ProgramFinished {
+    ProgramFinished {
+        outcome: SpanOutcome::Ok,
+        stdout: String::new(),
+        error: None,
+        fuel_used: 0,
+        memory_bytes: 0,
+        duration_ms: 0,
+    }
+}
+
+#[test]
+fn a_recorder_continues_a_trace_recorded_elsewhere() {
+    // The first process: a run with one program, then it dies.
+    let first = TraceRecorder::new();
+    let run = first.start_run(None, RunStarted::default());
+    let prog = first.start_program(run, ProgramStarted { iteration: 1, code: "x = 1".into() });
+    first.finish_program(prog, done());
+    let before = first.events();
+
+    // The next process takes those events and goes on: seq and spans continue.
+    let next = TraceRecorder::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    next.add_listener(Arc::new(move |e: &TraceEvent| seen2.lock().unwrap().push(e.seq)));
+    assert!(next.continue_from(before.clone()));
+    assert_eq!(next.root_run_span(), Some(run));
+    let prog2 = next.start_program(run, ProgramStarted { iteration: 2, code: "y = 2".into() });
+    assert_ne!(prog2, prog, "a new span id");
+    next.finish_program(prog2, done());
+    next.finish_run(
+        run,
+        RunFinished {
+            outcome: SpanOutcome::Ok,
+            iterations: 2,
+            usage: common::usage(1, 1),
+            cost_usd: 0.0,
+            duration_ms: 0,
+        },
+    );
+    assert_eq!(*seen.lock().unwrap(), [3, 4, 5], "listeners see only the new events");
+    let all = next.events();
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), (0..6).collect::<Vec<u64>>());
+    assert_eq!(all[3].parent_span_id, Some(run));
+    next.trace().expect("one well-formed trace");
+
+    // Only an empty recorder, and only a gap-free stream from 0.
+    assert!(!next.continue_from(before.clone()));
+    let fresh = TraceRecorder::new();
+    assert!(!fresh.continue_from(before[1..].to_vec()));
+    assert!(fresh.is_empty());
 }

@@ -42,6 +42,18 @@ impl DurableRun {
     }
 }
 
+impl DurableRun {
+    /// Whether the run starts from a checkpoint.
+    pub(super) fn resuming(&self) -> bool {
+        self.from.is_some()
+    }
+
+    /// The run's trace so far was recorded elsewhere, up to `seq` (excluded).
+    pub(super) fn continue_trace_at(&mut self, seq: u64) {
+        self.trace_from = seq;
+    }
+}
+
 /// `name (reason), ...` of the variables left out.
 fn lost_list(lost: &[LostGlobal]) -> String {
     lost.iter().map(|l| format!("`{}` ({})", l.name, l.reason)).collect::<Vec<_>>().join(", ")

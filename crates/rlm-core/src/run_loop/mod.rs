@@ -174,17 +174,32 @@ struct Runner {
 impl Runner {
     fn new(engine: Arc<Engine>, control: RunControl, budget: Budget, params: RunParams) -> Runner {
         let RunParams { query, context, depth, parent, memory, turns, durable } = params;
-        let durable = durable.map(|d| durable::DurableRun::new(d, memory.clone()));
-        let run_span = control.recorder.start_run(
-            parent,
-            RunStarted {
-                query: query.clone(),
-                model: engine.root.model_id().to_string(),
-                depth,
-                context_chars: context.len_chars(),
-                context_documents: context.num_documents() as u64,
-            },
-        );
+        let mut durable = durable.map(|d| durable::DurableRun::new(d, memory.clone()));
+        // A run resumed in a recorder that holds its trace so far goes on in
+        // the same run span (`Session::start_durable`).
+        let resumed_span = durable
+            .as_ref()
+            .filter(|d| d.resuming() && parent.is_none())
+            .and_then(|_| control.recorder.root_run_span());
+        let run_span = match resumed_span {
+            Some(span) => {
+                // The next checkpoint's trace starts after the events taken over.
+                if let Some(d) = &mut durable {
+                    d.continue_trace_at(control.recorder.len());
+                }
+                span
+            }
+            None => control.recorder.start_run(
+                parent,
+                RunStarted {
+                    query: query.clone(),
+                    model: engine.root.model_id().to_string(),
+                    depth,
+                    context_chars: context.len_chars(),
+                    context_documents: context.num_documents() as u64,
+                },
+            ),
+        };
         let mut sandbox = Sandbox::new(&engine, &context, &query);
         let memory_in = memory.is_some();
         if let Some(m) = &memory {

@@ -40,7 +40,8 @@ pub use state::{
     SessionUsage,
 };
 
-use crate::error::SessionError;
+use crate::checkpoint::{Durable, DurableStart};
+use crate::error::{CheckpointError, RlmError, SessionError};
 use crate::outcome::Finish;
 use crate::rlm::{Rlm, RunSpec};
 use crate::turn::{ExecutionId, Turn};
@@ -212,21 +213,69 @@ impl Session {
         id: ExecutionId,
         query: impl Into<String>,
     ) -> Result<ExecutionHandle, SessionError> {
+        self.start_inner(id, query.into(), None)
+    }
+
+    /// [`Session::start_with_id`] made durable (see [`crate::checkpoint`]):
+    /// after each completed root step the run's checkpoint goes to
+    /// `durable.sink`. With `durable.from`, the execution goes on from that
+    /// checkpoint (another process's, which died) at its next step, and its
+    /// trace continues `durable.trace` (the events up to the checkpoint, kept
+    /// in the recorder and replayed to listeners subscribed from 0; the
+    /// root run's span is the same). A checkpoint whose variables cannot be
+    /// read, or for another question, is refused before anything runs.
+    pub fn start_durable(
+        &self,
+        id: ExecutionId,
+        query: impl Into<String>,
+        durable: DurableStart,
+    ) -> Result<ExecutionHandle, SessionError> {
+        let query = query.into();
+        if let Some(cp) = &durable.from {
+            if cp.query != query {
+                return Err(RlmError::Checkpoint(CheckpointError::Corrupt(
+                    "the checkpoint is another question's".into(),
+                ))
+                .into());
+            }
+            rlm_interp::restore_snapshot(&cp.globals, &rlm_interp::SnapshotLimits::default())
+                .map_err(|e| RlmError::Checkpoint(e.into()))?;
+        }
+        self.start_inner(id, query, Some(durable))
+    }
+
+    fn start_inner(
+        &self,
+        id: ExecutionId,
+        query: String,
+        durable: Option<DurableStart>,
+    ) -> Result<ExecutionHandle, SessionError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
         self.refuse_if_spent()?;
         // The builder's listeners first (they see every run of this `Rlm`),
         // then the session's own.
         let recorder = self.shared.rlm.new_recorder();
+        let durable = match durable {
+            Some(DurableStart { sink, from, trace }) => {
+                // A trace to continue only with the checkpoint it led to.
+                if from.is_some() && !trace.is_empty() && !recorder.continue_from(trace) {
+                    return Err(SessionError::Internal(
+                        "the trace to continue is not a whole stream from its start".into(),
+                    ));
+                }
+                Some(Durable { sink, from })
+            }
+            None => None,
+        };
         for l in self.shared.listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             recorder.add_listener(Arc::clone(l));
         }
         let cancel = self.shared.all.child_token();
         let (tx, rx) = oneshot::channel();
         let shared = Arc::clone(&self.shared);
-        let query = query.into();
         let (task_id, task_recorder, task_cancel) = (id.clone(), recorder.clone(), cancel.clone());
         runtime.spawn(async move {
-            let result = shared.run(task_id, query, task_recorder, task_cancel).await;
+            let result = shared.run(task_id, query, task_recorder, task_cancel, durable).await;
             // The handle may have been dropped: the record is in the session anyway.
             let _ = tx.send(result);
         });
@@ -272,6 +321,7 @@ impl Shared {
         query: String,
         recorder: TraceRecorder,
         cancel: CancellationToken,
+        durable: Option<Durable>,
     ) -> Result<Execution, SessionError> {
         let _turn = self.turn.lock().await;
         let (limits, memory, turns) = {
@@ -304,7 +354,7 @@ impl Shared {
             cancel: Some(cancel),
             stream_root: self.settings.stream_root,
             keep_events: true,
-            durable: None,
+            durable,
         };
         let (result, memory) = self.rlm.run_spec_send(spec).await?;
         let execution = Execution {

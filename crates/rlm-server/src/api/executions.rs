@@ -45,6 +45,7 @@ fn start_request(caller: Caller, body: ExecutionCreate) -> Result<StartRequest, 
         model: body.model,
         job_id: None,
         interactive: true,
+        attempt: None,
     })
 }
 
@@ -147,7 +148,6 @@ pub async fn events(
         .and_then(|v| v.trim().parse().ok());
     let from = last_seen.map_or(0, |n| n.saturating_add(1));
     if let Some(bus) = state.executions.live_bus(&caller.owner, id) {
-        let from = usize::try_from(from).unwrap_or(usize::MAX);
         return Ok(sse_response(bus.subscribe(from).map(|e| sse_event(&e))));
     }
     let record = owned_execution(&state, &caller, id).await?;

@@ -1,17 +1,30 @@
-//! Durable executions on the store: rlm-core's checkpoints after each root
-//! step go to [`Store::save_checkpoint`] ([`StoreCheckpoints`]), and
-//! [`run_resuming`] runs an execution from its stored checkpoint if it has
-//! one (a redelivered job goes on where the last worker stopped), else from
-//! its start. The subcalls a resumed run makes again are answered by the
-//! engine's completion cache (on Redis, shared by the cluster's workers).
+//! Durable executions on the store (issue #36): rlm-core's checkpoints after
+//! each root step go to [`Store::save_checkpoint`] ([`StoreCheckpoints`]),
+//! and a redelivered execution goes on from its stored checkpoint
+//! ([`resume_point`]) rather than from its start. The subcalls a resumed run
+//! makes again are answered by the engine's completion cache (on Redis,
+//! shared by the cluster's workers).
+//!
+//! The trace stays one run: a checkpoint is saved only once the trace it
+//! covers is stored (the execution's persister has caught up with its live
+//! log), so the stored trace always holds the events up to the stored
+//! checkpoint. A resumed attempt keeps those, drops what the dead attempt
+//! recorded after them (its unfinished step), and continues them: the same
+//! run span, the next `seq`, its log's ids past every earlier attempt's
+//! ([`crate::bus::attempt_base`]).
+//!
+//! [`run_resuming`] is the same for an [`Rlm`] run outside a session.
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use rlm_context::Context;
 use rlm_core::{Checkpoint, CheckpointError, CheckpointSink, Rlm, RunResult};
+use rlm_trace::TraceEvent;
+use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::bus::ExecutionBus;
 use crate::error::ServerError;
 use crate::store::{CheckpointRecord, Store, now_micros};
 
@@ -20,11 +33,21 @@ use crate::store::{CheckpointRecord, Store, now_micros};
 pub struct StoreCheckpoints {
     store: Arc<dyn Store>,
     execution: Uuid,
+    /// The execution's live log and how far its persister has stored it:
+    /// a checkpoint waits until the log so far is stored.
+    stored: Option<(Arc<ExecutionBus>, watch::Receiver<u64>)>,
 }
 
 impl StoreCheckpoints {
     pub fn new(store: Arc<dyn Store>, execution: Uuid) -> StoreCheckpoints {
-        StoreCheckpoints { store, execution }
+        StoreCheckpoints { store, execution, stored: None }
+    }
+
+    /// Each checkpoint waits until `stored` (the persister's next id to
+    /// store) has reached the end of `bus` as it was when it was taken.
+    pub fn after_trace(mut self, bus: Arc<ExecutionBus>, stored: watch::Receiver<u64>) -> Self {
+        self.stored = Some((bus, stored));
+        self
     }
 }
 
@@ -32,7 +55,12 @@ impl CheckpointSink for StoreCheckpoints {
     fn save(&self, checkpoint: Checkpoint) -> BoxFuture<'static, Result<(), CheckpointError>> {
         let store = Arc::clone(&self.store);
         let execution = self.execution;
+        let gate = self.stored.as_ref().map(|(bus, stored)| (bus.next_id(), stored.clone()));
         Box::pin(async move {
+            if let Some((end, mut stored)) = gate {
+                // The persister ending early (its store failing) does not block the run.
+                let _ = stored.wait_for(|&n| n >= end).await;
+            }
             let record = CheckpointRecord {
                 step: checkpoint.step,
                 saved_at: now_micros(),
@@ -45,6 +73,85 @@ impl CheckpointSink for StoreCheckpoints {
                 .map_err(|e| CheckpointError::Sink(e.to_string()))
         })
     }
+}
+
+/// Where a redelivered execution goes on from: its stored checkpoint and the
+/// stored trace up to it (events `0..=n`, gap-free).
+#[derive(Debug)]
+pub struct ResumePoint {
+    pub checkpoint: Checkpoint,
+    pub trace: Vec<TraceEvent>,
+}
+
+/// Prepares attempt `attempt` (> 1) of `execution` (`query`): its stored
+/// checkpoint and the trace up to it, with what the earlier attempt stored
+/// after it dropped; or `None`, with the earlier attempt's whole trace
+/// dropped, when there is no usable checkpoint (none, another question's,
+/// unreadable, or the trace it covers is not all stored): the execution then
+/// starts over. Every reason to start over is logged.
+pub async fn resume_point(
+    store: &dyn Store,
+    execution: Uuid,
+    query: &str,
+) -> Result<Option<ResumePoint>, ServerError> {
+    let point = match usable_checkpoint(store, execution, query).await? {
+        Ok(point) => Some(point),
+        Err(why) => {
+            tracing::warn!(%execution, why = %why, "the execution starts over");
+            None
+        }
+    };
+    let cut = match &point {
+        Some((_, _, last_position)) => last_position + 1,
+        None => 0,
+    };
+    store.drop_trace_from(execution, cut).await?;
+    Ok(point.map(|(checkpoint, trace, _)| ResumePoint { checkpoint, trace }))
+}
+
+/// The stored checkpoint, the trace up to it and the position of its last
+/// event; or why the execution cannot go on from it.
+async fn usable_checkpoint(
+    store: &dyn Store,
+    execution: Uuid,
+    query: &str,
+) -> Result<Result<(Checkpoint, Vec<TraceEvent>, u64), String>, ServerError> {
+    let Some(record) = store.load_checkpoint(execution).await? else {
+        return Ok(Err("no checkpoint was stored".into()));
+    };
+    let checkpoint = match Checkpoint::from_bytes(&record.body) {
+        Ok(cp) if cp.query == query => cp,
+        Ok(_) => return Ok(Err("the stored checkpoint is another question's".into())),
+        Err(e) => return Ok(Err(format!("the stored checkpoint cannot be read: {e}"))),
+    };
+    if let Err(e) = rlm_interp::restore_snapshot(
+        &checkpoint.globals,
+        &rlm_interp::SnapshotLimits::default(),
+    ) {
+        return Ok(Err(format!("the checkpoint's variables cannot be restored: {e}")));
+    }
+    let Some(last) = checkpoint.trace.last().map(|e| e.seq) else {
+        return Ok(Err("the checkpoint holds no trace".into()));
+    };
+    let mut trace = Vec::new();
+    let mut last_position = 0;
+    for s in store.trace(execution).await? {
+        if s.event.seq <= last {
+            last_position = s.position;
+            trace.push(s.event);
+        }
+    }
+    let whole = trace.len() as u64 == last + 1
+        && trace.iter().enumerate().all(|(i, e)| e.seq == i as u64)
+        && trace.last() == checkpoint.trace.last();
+    if !whole {
+        return Ok(Err(format!(
+            "the stored trace up to the checkpoint is not whole ({} of {} events)",
+            trace.len(),
+            last + 1
+        )));
+    }
+    Ok(Ok((checkpoint, trace, last_position)))
 }
 
 /// Runs `execution` (`query` over `context`) durably: from its stored

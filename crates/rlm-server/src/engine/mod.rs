@@ -7,6 +7,8 @@
 //! [`ExecutionBus`]; cancelling (a user, a job cancel, a deadline, shutdown)
 //! is the Session's cancellation (calls in flight abandoned, spend settled);
 //! the outcome carries the session's new state, which the caller stores.
+//! A worker's execution runs durably (`Session::start_durable`, checkpoints
+//! to the store; a later delivery goes on from one: [`durable`]).
 //!
 //! The stored state is the truth, not a long-lived object in this process:
 //! any process holding the store can run a session's next execution (the
@@ -26,7 +28,7 @@ use rlm_cache::SledCache;
 use rlm_context::Context;
 use rlm_core::sandbox::SandboxHost;
 use rlm_core::{
-    Canceller, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session, SessionError,
+    Canceller, DurableStart, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session, SessionError,
     SessionSettings, SessionState,
 };
 use rlm_redis::{RedisCache, RedisCacheConfig, RedisLimiter, RedisLimiterConfig};
@@ -64,6 +66,9 @@ pub struct ExecutionRequest {
     pub deadline: Duration,
     /// The sandbox's limits for each of its programs.
     pub sandbox: rlm_interp::Limits,
+    /// Run durably (checkpoints after each root step), going on from a
+    /// checkpoint when it holds one (see [`durable`]).
+    pub durable: Option<DurableStart>,
 }
 
 /// How an execution ended.
@@ -241,8 +246,17 @@ impl ServerEngine {
         state.settings = request.settings;
         let session = Session::restore(&rlm, request.context, state)?;
         let id = ExecutionId(request.execution_id.to_string());
-        let handle = session.start_with_id(id, request.query)?;
-        handle.subscribe(Arc::new(crate::bus::BusListener::new(bus, rlm.root_model())));
+        // A resumed execution's log gets only the events after those it goes on from.
+        let (handle, from_seq) = match request.durable {
+            Some(durable) => {
+                let from_seq =
+                    if durable.from.is_some() { durable.trace.len() as u64 } else { 0 };
+                (session.start_durable(id, request.query, durable)?, from_seq)
+            }
+            None => (session.start_with_id(id, request.query)?, 0),
+        };
+        let listener = Arc::new(crate::bus::BusListener::new(bus, rlm.root_model()));
+        handle.subscribe_from(listener, from_seq);
         let cancel = handle.canceller();
         let stop = cancel.clone();
         let deadline = request.deadline;

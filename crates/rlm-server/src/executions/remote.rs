@@ -9,9 +9,13 @@
 //! the stored trace it lacks and ends the log from the record. A cancel
 //! goes to the worker on `cancel-{id}`.
 //!
-//! A worker runs a delivered execution once: a second delivery (its first
-//! worker died mid-run) settles it `interrupted`, as a single process's
-//! restart would, rather than run it again into the same trace.
+//! A worker runs a delivered execution durably: a checkpoint after each
+//! root step. A second delivery (its first worker died mid-run) goes on
+//! from the last checkpoint (see [`crate::engine::durable`]), its log's ids
+//! past every id of the first's ([`crate::bus::attempt_base`]), which the
+//! mirror takes at their ids; with no checkpoint it starts over. Whichever
+//! delivery settles it first records the one result (a terminal record is
+//! final).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,7 +82,7 @@ impl Executions {
             .subscribe_live(&events_topic(id))
             .await
             .map_err(|e| ServerError::QueueUnavailable(e.to_string()))?;
-        let (live, done_tx) = self.register(&record).await?;
+        let (live, done_tx) = self.register(&record, 0).await?;
         let job = Job {
             id: id.to_string(),
             payload: serde_json::json!({ "kind": "execution", "context": inline }),
@@ -123,21 +127,21 @@ impl Executions {
                     None => open = false,
                     Some(bytes) => {
                         let Ok(frame) = serde_json::from_slice::<SentFrame>(&bytes) else { continue };
-                        if frame.id < live.bus.len() as u64 {
-                            continue; // the first frame, which this log has
+                        if frame.id < live.bus.next_id() || frame.name == START_EVENT {
+                            continue; // a first frame (this log has its own), or one it has
                         }
                         let end = frame.name == COMPLETE_EVENT || frame.name == FAILED_EVENT;
                         if end {
                             if let Ok(Some(record)) = self.store.get_execution(id).await
                                 && record.status.is_terminal()
                             {
-                                live.bus.push_sent(&frame.name, frame.json, None);
+                                live.bus.push_sent(frame.id, &frame.name, frame.json, None);
                                 live.bus.close();
                                 return record;
                             }
                             continue; // the store check ends it
                         }
-                        live.bus.push_sent(&frame.name, frame.json, frame.trace);
+                        live.bus.push_sent(frame.id, &frame.name, frame.json, frame.trace);
                     }
                 },
                 _ = live.cancel.cancelled(), if !cancel_sent => {
@@ -157,11 +161,11 @@ impl Executions {
                         continue;
                     }
                     if let Ok(trace) = self.store.trace(id).await {
-                        for s in trace.into_iter().filter(|s| s.position >= live.bus.len() as u64) {
+                        for s in trace.into_iter().filter(|s| s.position >= live.bus.next_id()) {
                             let name = sse_name(&s.event);
                             let data = serde_json::to_value(&s.event).unwrap_or_default();
                             let json = serde_json::json!({ "type": name, "data": data }).to_string();
-                            live.bus.push_sent(name, json, Some(s.event));
+                            live.bus.push_sent(s.position, name, json, Some(s.event));
                         }
                     }
                     self.announce(&record, live);
@@ -198,11 +202,6 @@ impl Executions {
         if record.status.is_terminal() {
             return Handled::Finished(QueuedJobEnd::Done { value: end_value(record.status) });
         }
-        if attempt > 1 {
-            let why = "interrupted: the worker running this execution stopped";
-            let status = self.end_stored(record, ExecutionStatus::Interrupted, why).await;
-            return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
-        }
         let target = match (record.session_id, job.payload["context"].as_str()) {
             (Some(session), _) => Target::Session(session),
             (None, Some(text)) => Target::Inline(text.to_string()),
@@ -219,12 +218,10 @@ impl Executions {
             model: Some(record.model.clone()),
             job_id: record.job_id,
             interactive: false,
+            attempt: Some(attempt),
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
-        let started = match self.admit(&req, Some((id, record.created_at))).await {
-            Ok(admitted) => self.launch(admitted).await,
-            Err(e) => Err(e),
-        };
+        let started = self.start_existing(req, (id, record.created_at)).await;
         let started = match started {
             Ok(started) => started,
             Err(ServerError::ShuttingDown) => {

@@ -754,6 +754,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// The execution's trace events in stream order, with their positions.
     async fn trace(&self, execution: Uuid) -> Result<Vec<StreamedEvent>, StoreError>;
+    /// Deletes the execution's trace events at `position` and after (what a
+    /// dead worker recorded past its last checkpoint, before the execution
+    /// goes on from there); returns how many.
+    async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError>;
 
     // Jobs.
     async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError>;

@@ -436,6 +436,54 @@ impl PgStore {
         format!("rlm-server:{}", self.schema)
     }
 
+    /// Marks each of `ids` still pending or running `interrupted` with
+    /// `message`, one transaction each (the row locked, the aggregates
+    /// moved in it). With `lease_now`, only those whose lease has not been
+    /// renewed past it (their process is dead), whose lease then goes.
+    /// Returns how many were marked.
+    async fn interrupt_each(
+        &self,
+        ids: &[Uuid],
+        message: &str,
+        lease_now: Option<Micros>,
+    ) -> Result<u64, StoreError> {
+        let mut count = 0;
+        for &id in ids {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let Some(old) = lock_execution(&tx, id).await? else { continue };
+            if old.status.is_terminal() {
+                continue;
+            }
+            if let Some(now) = lease_now {
+                // Renewed since it was read: its process is alive.
+                let renewed = tx
+                    .query_opt(
+                        "SELECT 1 FROM execution_leases WHERE execution_id = $1 AND expires_at >= $2",
+                        &[&id, &now],
+                    )
+                    .await
+                    .map_err(pg)?;
+                if renewed.is_some() {
+                    continue;
+                }
+            }
+            let mut e = old.clone();
+            e.status = ExecutionStatus::Interrupted;
+            e.error_message = Some(message.to_string());
+            e.completed_at = Some(now_micros());
+            write_execution(&tx, Some(&old), Some(&e)).await?;
+            if lease_now.is_some() {
+                tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&id])
+                    .await
+                    .map_err(pg)?;
+            }
+            tx.commit().await.map_err(pg)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(pool_error)
     }
@@ -886,23 +934,7 @@ impl Store for PgStore {
                 .map_err(pg)?;
             rows.iter().map(|r| r.get(0)).collect()
         };
-        let mut count = 0;
-        for id in ids {
-            let mut client = self.client().await?;
-            let tx = client.transaction().await.map_err(pg)?;
-            let Some(old) = lock_execution(&tx, id).await? else { continue };
-            if old.status.is_terminal() {
-                continue;
-            }
-            let mut e = old.clone();
-            e.status = ExecutionStatus::Interrupted;
-            e.error_message = Some(message.to_string());
-            e.completed_at = Some(now_micros());
-            write_execution(&tx, Some(&old), Some(&e)).await?;
-            tx.commit().await.map_err(pg)?;
-            count += 1;
-        }
-        Ok(count)
+        self.interrupt_each(&ids, message, None).await
     }
 
     fn shared(&self) -> bool {
@@ -953,37 +985,7 @@ impl Store for PgStore {
                 .map_err(pg)?;
             rows.iter().map(|r| r.get(0)).collect()
         };
-        let mut count = 0;
-        for id in ids {
-            let mut client = self.client().await?;
-            let tx = client.transaction().await.map_err(pg)?;
-            let Some(old) = lock_execution(&tx, id).await? else { continue };
-            if old.status.is_terminal() {
-                continue;
-            }
-            // Renewed since it was read: its process is alive.
-            let renewed = tx
-                .query_opt(
-                    "SELECT 1 FROM execution_leases WHERE execution_id = $1 AND expires_at >= $2",
-                    &[&id, &now],
-                )
-                .await
-                .map_err(pg)?;
-            if renewed.is_some() {
-                continue;
-            }
-            let mut e = old.clone();
-            e.status = ExecutionStatus::Interrupted;
-            e.error_message = Some(message.to_string());
-            e.completed_at = Some(now_micros());
-            write_execution(&tx, Some(&old), Some(&e)).await?;
-            tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&id])
-                .await
-                .map_err(pg)?;
-            tx.commit().await.map_err(pg)?;
-            count += 1;
-        }
-        Ok(count)
+        self.interrupt_each(&ids, message, Some(now)).await
     }
 
     async fn append_trace(
@@ -1031,6 +1033,17 @@ impl Store for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM trace WHERE execution_id = $1 AND position >= $2",
+                &[&execution, &big(position)],
+            )
+            .await
+            .map_err(pg)
     }
 
     async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {

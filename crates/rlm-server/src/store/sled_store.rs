@@ -905,6 +905,19 @@ impl Store for SledStore {
         Ok(events)
     }
 
+    async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut count = 0;
+        let range = trace_key(execution, position)..=trace_key(execution, u64::MAX);
+        for item in self.trace.range(range) {
+            let (key, _) = item.map_err(backend)?;
+            batch.remove(key);
+            count += 1;
+        }
+        self.trace.apply_batch(batch).map_err(backend)?;
+        Ok(count)
+    }
+
     async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {
         let key = pending_key(job);
         (&self.jobs, &self.pending, &self.index)

@@ -195,6 +195,7 @@ pub async fn chat_completions(
         model: root,
         job_id: None,
         interactive: true,
+        attempt: None,
     };
     let Started { id, bus, done } = state.executions.start(request).await?;
     let reply = Reply {
