@@ -61,9 +61,7 @@ fn script(delay_ms: u64) -> Value {
 /// rules look for: the code spells them apart), then FINAL.
 fn resumable_script(delay_ms: u64) -> Value {
     let reply = |text: &str| json!({ "text": text, "delay_ms": delay_ms });
-    let after = |output: &str, text: &str| {
-        json!({ "pattern": output, "target": "all", "reply": reply(text) })
-    };
+    let after = |output: &str, text: &str| json!({ "pattern": output, "target": "all", "reply": reply(text) });
     json!({
         "model": "cluster",
         "rules": [
@@ -374,7 +372,11 @@ async fn wait_for_step_3(api: &Process, execution: impl AsyncFn() -> Option<Stri
 fn assert_resumed(trace: &[Value], killed_at_us: u64) {
     assert_whole_with(trace, 4);
     let ts = |kind: &str| -> Vec<u64> {
-        trace.iter().filter(|e| e["kind"]["type"] == kind).map(|e| e["ts"].as_u64().unwrap()).collect()
+        trace
+            .iter()
+            .filter(|e| e["kind"]["type"] == kind)
+            .map(|e| e["ts"].as_u64().unwrap())
+            .collect()
     };
     let programs = ts("program_finished");
     assert!(programs[..2].iter().all(|&t| t < killed_at_us), "steps 1-2 ran before the kill");

@@ -65,7 +65,8 @@ mod subcall_spans;
 mod turn;
 
 pub use checkpoint::{
-    CHECKPOINT_VERSION, Checkpoint, CheckpointSink, DurableStart, LoopCounters, MemoryCheckpoints, ReplayProgram,
+    CHECKPOINT_VERSION, Checkpoint, CheckpointSink, DurableStart, LoopCounters, MemoryCheckpoints,
+    ReplayProgram,
 };
 pub use error::{CheckpointError, RlmError, SessionError, SessionResource};
 pub use options::{CompactionOptions, Helps, LoopOptions, OverflowPolicy, RepeatEscape};

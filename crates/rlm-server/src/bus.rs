@@ -110,13 +110,7 @@ impl ExecutionBus {
     /// Appends a frame another process's log sent (its JSON as it was) at
     /// its id there, `id`, if that is past this log's last (else at the next
     /// id), unless the log is closed. Returns its id here.
-    pub fn push_sent(
-        &self,
-        id: u64,
-        name: &str,
-        json: String,
-        trace: Option<TraceEvent>,
-    ) -> u64 {
+    pub fn push_sent(&self, id: u64, name: &str, json: String, trace: Option<TraceEvent>) -> u64 {
         let id = {
             let mut log = self.lock();
             let id = id.max(log.next_id);
@@ -143,9 +137,20 @@ impl ExecutionBus {
         self.lock().next_id
     }
 
-    /// The trace events logged so far, in order.
+    /// The trace events logged so far, in order. An event whose `seq` is not
+    /// past the one before it starts again from there: a later attempt of
+    /// the execution went on from its checkpoint, and what the earlier one
+    /// logged after that checkpoint (a mirror's log has it) is not its trace.
     pub fn trace_events(&self) -> Vec<TraceEvent> {
-        self.lock().events.iter().filter_map(|e| e.trace.clone()).collect()
+        let log = self.lock();
+        let mut trace: Vec<TraceEvent> = Vec::new();
+        for e in log.events.iter().filter_map(|e| e.trace.as_ref()) {
+            while trace.last().is_some_and(|last| last.seq >= e.seq) {
+                trace.pop();
+            }
+            trace.push(e.clone());
+        }
+        trace
     }
 
     /// The events from id `from` on: those logged so far, then live ones,
@@ -260,5 +265,24 @@ mod tests {
         assert_eq!(all, [0, 1, 2, 3, 1 << 32, (1 << 32) + 1]);
         let from: Vec<u64> = mirror.subscribe(4).map(|e| e.id).collect().await;
         assert_eq!(from, [1 << 32, (1 << 32) + 1], "resumed between the attempts");
+    }
+
+    #[test]
+    fn a_later_attempt_s_events_replace_what_the_earlier_logged_past_its_checkpoint() {
+        let rec = rlm_trace::TraceRecorder::new();
+        let run = rec.start_run(None, rlm_trace::RunStarted::default());
+        for i in 0..4 {
+            rec.error(run, rlm_trace::ErrorEvent { message: format!("{i}"), fatal: false });
+        }
+        let events = rec.events();
+        let bus = ExecutionBus::new();
+        let push = |e: &TraceEvent| bus.push("n", serde_json::Value::Null, Some(e.clone()));
+        // The first attempt logs seq 0..=3 and dies; the checkpoint was after seq 1.
+        events.iter().for_each(push);
+        bus.push("token", serde_json::Value::Null, None);
+        // The second goes on at seq 2.
+        events[2..].iter().for_each(push);
+        let seqs: Vec<u64> = bus.trace_events().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [0, 1, 2, 3]);
     }
 }

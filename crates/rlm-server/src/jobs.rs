@@ -302,19 +302,21 @@ impl Jobs {
             attempt: attempt.map(|_| 1),
         };
         let unfinished = match (attempt, job.execution_id) {
-            (Some(n), Some(execution)) if n > 1 => match self.store.get_execution(execution).await {
-                Ok(Some(e)) if !e.status.is_terminal() && e.job_id == Some(job.id) => {
-                    Some((e.id, e.created_at))
+            (Some(n), Some(execution)) if n > 1 => {
+                match self.store.get_execution(execution).await {
+                    Ok(Some(e)) if !e.status.is_terminal() && e.job_id == Some(job.id) => {
+                        Some((e.id, e.created_at))
+                    }
+                    Ok(_) => None,
+                    Err(e) => {
+                        return JobOutcome {
+                            status: JobStatus::Failed,
+                            answer: None,
+                            error: Some(format!("cannot read the job's execution: {e}")),
+                        };
+                    }
                 }
-                Ok(_) => None,
-                Err(e) => {
-                    return JobOutcome {
-                        status: JobStatus::Failed,
-                        answer: None,
-                        error: Some(format!("cannot read the job's execution: {e}")),
-                    };
-                }
-            },
+            }
             _ => None,
         };
         let started = match unfinished {

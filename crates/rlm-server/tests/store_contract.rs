@@ -14,8 +14,8 @@ use rlm_core::{ExecutionId, Turn};
 use rlm_server::RetentionConfig;
 use rlm_server::store::{
     CheckpointRecord, ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobRecord,
-    JobStatus, PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError, StreamedEvent,
-    new_session_state,
+    JobStatus, PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError,
+    StreamedEvent, new_session_state,
 };
 use uuid::Uuid;
 

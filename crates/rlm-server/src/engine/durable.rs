@@ -124,10 +124,9 @@ async fn usable_checkpoint(
         Ok(_) => return Ok(Err("the stored checkpoint is another question's".into())),
         Err(e) => return Ok(Err(format!("the stored checkpoint cannot be read: {e}"))),
     };
-    if let Err(e) = rlm_interp::restore_snapshot(
-        &checkpoint.globals,
-        &rlm_interp::SnapshotLimits::default(),
-    ) {
+    if let Err(e) =
+        rlm_interp::restore_snapshot(&checkpoint.globals, &rlm_interp::SnapshotLimits::default())
+    {
         return Ok(Err(format!("the checkpoint's variables cannot be restored: {e}")));
     }
     let Some(last) = checkpoint.trace.last().map(|e| e.seq) else {

@@ -28,8 +28,8 @@ use rlm_cache::SledCache;
 use rlm_context::Context;
 use rlm_core::sandbox::SandboxHost;
 use rlm_core::{
-    Canceller, DurableStart, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session, SessionError,
-    SessionSettings, SessionState,
+    Canceller, DurableStart, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session,
+    SessionError, SessionSettings, SessionState,
 };
 use rlm_redis::{RedisCache, RedisCacheConfig, RedisLimiter, RedisLimiterConfig};
 use rlm_sched::SchedulerConfig;
@@ -249,8 +249,7 @@ impl ServerEngine {
         // A resumed execution's log gets only the events after those it goes on from.
         let (handle, from_seq) = match request.durable {
             Some(durable) => {
-                let from_seq =
-                    if durable.from.is_some() { durable.trace.len() as u64 } else { 0 };
+                let from_seq = if durable.from.is_some() { durable.trace.len() as u64 } else { 0 };
                 (session.start_durable(id, request.query, durable)?, from_seq)
             }
             None => (session.start_with_id(id, request.query)?, 0),
