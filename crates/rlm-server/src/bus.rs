@@ -277,12 +277,12 @@ mod tests {
         let events = rec.events();
         let bus = ExecutionBus::new();
         let push = |e: &TraceEvent| bus.push("n", serde_json::Value::Null, Some(e.clone()));
-        // The first attempt logs seq 0..=3 and dies; the checkpoint was after seq 1.
+        // The first attempt logs seq 0..=4 and dies; the checkpoint was after seq 1.
         events.iter().for_each(push);
         bus.push("token", serde_json::Value::Null, None);
         // The second goes on at seq 2.
         events[2..].iter().for_each(push);
         let seqs: Vec<u64> = bus.trace_events().iter().map(|e| e.seq).collect();
-        assert_eq!(seqs, [0, 1, 2, 3]);
+        assert_eq!(seqs, [0, 1, 2, 3, 4], "each once, the second attempt's from seq 2");
     }
 }
