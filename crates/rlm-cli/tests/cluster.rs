@@ -684,10 +684,16 @@ rlm_testenv::needs_postgres! {
             "when_exhausted": { "fixed": "FINAL('sent')" }
         });
         let mut cluster = Cluster::with_script(SHARED_NATS, script);
+        let rate = format!("{model}=rpm:{rpm}");
         cluster.args = [
-            "--sub-model", &model, "--concurrency", "16",
-            "--rate-limits", &format!("{model}=rpm:{rpm}"),
-            "--redis-rate-limits", "redis://127.0.0.1:6379/",
+            "--sub-model",
+            model.as_str(),
+            "--concurrency",
+            "16",
+            "--rate-limits",
+            rate.as_str(),
+            "--redis-rate-limits",
+            "redis://127.0.0.1:6379/",
         ]
         .iter()
         .map(|a| a.to_string())
