@@ -127,10 +127,10 @@ def test_async_retriever(es: str) -> None:
     r = AsyncElasticsearchRetriever(es, None, "docs")
 
     async def both() -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
-        return await r.search("cat mat"), await r.get("p2")
+        return await r.search("dog barked"), await r.get("p1")
 
     hits, doc = asyncio.run(both())
-    assert hits[0]["doc_id"] == "p1" and doc["content"].startswith("a dog")
+    assert hits[0]["doc_id"] == "p2" and doc["content"].startswith("the cat")
 
 
 def test_unmapped_fields_and_page_methods_are_refused_with_why(es: str) -> None:

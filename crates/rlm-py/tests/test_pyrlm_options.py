@@ -82,14 +82,16 @@ def _pyrlm_and_ours(script, sub_script=None, **options):
     return theirs.run("q", PyrlmContext.from_text("context"))[0], ours.run("q", "context")[0]
 
 
-GUARD_SCRIPT = ["```python\nprint(1)\n```", "```python\nanswer = ''\n```", "```python\nprint(3)\n```", "FINAL: late"]
+# `answer` is our programs' answer dict, so the variable here is `result`.
+GUARD_SCRIPT = ["```python\nprint(1)\n```", "```python\nresult = ''\n```", "```python\nprint(3)\n```",
+                "```python\nresult = 'late'\n```"]
 
 
 def test_fallback_guard_steps_as_pyrlms():
-    options = dict(auto_finalize_var="answer", fallback_code="answer = 'from the fallback'")
+    options = dict(auto_finalize_var="result", fallback_code="result = 'from the fallback'")
     # Step 2 leaves `answer` empty: the fallback runs after it and answers.
     assert _pyrlm_and_ours(GUARD_SCRIPT, fallback_guard_steps=2, **options) == ("from the fallback",) * 2
-    # Without the guard both go on to the model's own FINAL.
+    # Without the guard both go on to the model's own answer.
     assert _pyrlm_and_ours(GUARD_SCRIPT, **options) == ("late", "late")
 
 

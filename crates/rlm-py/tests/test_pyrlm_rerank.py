@@ -5,10 +5,13 @@ a repeated call; what is refused says why."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List
 
 import pytest
 from pyrlm_runtime.adapters import FakeAdapter as PyrlmFake
+from pyrlm_runtime.adapters.base import ModelResponse as PyrlmResponse
+from pyrlm_runtime.adapters.base import Usage as PyrlmUsage
 from pyrlm_runtime.multiquery import QueryRewriter as PyrlmRewriter
 from pyrlm_runtime.rerank import ListwiseReranker as PyrlmListwise
 from pyrlm_runtime.rerank import TournamentReranker as PyrlmTournament
@@ -47,15 +50,36 @@ def test_listwise_windows_move_up_the_list() -> None:
     assert ours.llm_calls == theirs.llm_calls
 
 
-def test_tournament_keeps_the_batch_winners_first() -> None:
-    # One batch (the pool fits): a single ranking call, as pyrlm's.
-    reply = "[2] > [4] > [1] > [3]"
-    ours = TournamentReranker(FakeAdapter(script=[reply]), batch_size=5, top_k_per_batch=2)
-    theirs = PyrlmTournament(PyrlmFake(script=[reply]), batch_size=5, top_k_per_batch=2)
-    got = ours.rerank("q", docs(4), top_k=4)
-    want = theirs.rerank("q", docs(4), top_k=4)
-    assert [d["doc_id"] for d in got] == [d["doc_id"] for d in want] == ["d2", "d4", "d1", "d3"]
-    assert ours.llm_calls == 1
+class ByNumber:
+    """A judge that reads the numbered passages it is shown and ranks them
+    by the number in their text, highest first (so its ranking does not
+    depend on the order or the batches the reranker shows them in)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def complete(self, messages: Any, **params: Any) -> PyrlmResponse:
+        self.calls += 1
+        text = messages[-1]["content"]
+        shown = re.findall(r"\[(\d+)\][^\[]*?passage number (\d+)", text)
+        ranking = " > ".join(f"[{i}]" for i, _ in sorted(shown, key=lambda p: -int(p[1])))
+        return PyrlmResponse(text=ranking, usage=PyrlmUsage(1, 1, 2))
+
+
+def test_tournament_ranks_as_pyrlms() -> None:
+    # A pool that fits one batch: one ranking call, the same order as pyrlm's.
+    ours = TournamentReranker(ByNumber(), batch_size=5, top_k_per_batch=2)
+    theirs = PyrlmTournament(ByNumber(), batch_size=5, top_k_per_batch=2)
+    got, want = ours.rerank("q", docs(4), top_k=4), theirs.rerank("q", docs(4), top_k=4)
+    assert [d["doc_id"] for d in got] == [d["doc_id"] for d in want] == ["d4", "d3", "d2", "d1"]
+    assert got[0]["metadata"] == want[0]["metadata"] == {"i": 4, "rerank_score": 1.0}
+    # 9 candidates in batches of 4, 2 kept each: the rounds depend on each
+    # side's shuffle (different generators), but the best never loses a batch.
+    ours = TournamentReranker(ByNumber(), batch_size=4, top_k_per_batch=2)
+    theirs = PyrlmTournament(ByNumber(), batch_size=4, top_k_per_batch=2)
+    got, want = ours.rerank("q", docs(9), top_k=3), theirs.rerank("q", docs(9), top_k=3)
+    assert got[0]["doc_id"] == want[0]["doc_id"] == "d9" and len(got) == len(want) == 3
+    assert ours.llm_calls > 1
 
 
 def test_rerank_calls_are_served_by_the_cache(tmp_path: Any) -> None:
