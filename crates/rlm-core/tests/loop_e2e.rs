@@ -282,14 +282,19 @@ fn fallback_program_runs_when_the_model_writes_none() {
 /// unset, the fallback program runs after the step and its value ends the run.
 #[test]
 fn fallback_guard_steps_run_the_fallback_when_no_answer_is_set() {
-    let programs = [repl("print(1)"), repl("final_answer = 'none'"), repl("print(3)")];
+    let programs = [
+        repl("print(1)"),
+        repl("final_answer = 'none'"),
+        repl("print(3)"),
+        repl("final_answer = 'late'"),
+    ];
     let options = |guard: Option<u32>| LoopOptions {
         fallback_program: Some("final_answer = 'from the fallback'".into()),
         fallback_guard_steps: guard,
         ..LoopOptions::default()
     };
     let run = |guard| {
-        let root = root(&[&programs[0], &programs[1], &programs[2], "FINAL('late')"]);
+        let root = root(&[&programs[0], &programs[1], &programs[2], &programs[3]]);
         let r = Rlm::builder()
             .root(root.clone())
             .options(options(guard))

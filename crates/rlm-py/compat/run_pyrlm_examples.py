@@ -250,6 +250,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--examples", required=True, type=Path, help="folder of pyrlm-runtime's example files")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per example")
     ap.add_argument("--only", nargs="*", default=None, help="run only these file names")
+    ap.add_argument("--show", type=int, default=0, help="print the last N lines of each file's output")
     args = ap.parse_args(argv)
     if not args.examples.is_dir():
         print(f"run_pyrlm_examples: {args.examples} is absent: skipped (fetch pyrlm-runtime's examples/ there)")
@@ -284,6 +285,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             except subprocess.TimeoutExpired:
                 rows.append((p.name, "failed", f"timeout after {args.timeout:.0f} s"))
                 continue
+            if args.show:
+                tail = (proc.stdout + proc.stderr).splitlines()[-args.show:]
+                print(f"--- {p.name} (exit {proc.returncode})\n" + "\n".join(tail))
             if proc.returncode == 0:
                 rows.append((p.name, "ran", ""))
             else:
