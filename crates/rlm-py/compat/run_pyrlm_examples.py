@@ -126,19 +126,26 @@ class MockOpenAI(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             self._send(400, {"error": {"message": "bad json"}})
             return
-        if self.path.endswith(":generateContent"):
+        if ":generateContent" in self.path or ":streamGenerateContent" in self.path:
             with MockOpenAI.lock:
                 MockOpenAI.calls += 1
             messages = gemini_messages(req)
             is_root = "FINAL" in " ".join(m["content"] for m in messages if m["role"] == "system")
             text = reply_for(messages) if is_root else echo_reply(messages)
-            self._send(
-                200,
-                {
-                    "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
-                    "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15},
-                },
-            )
+            body = {
+                "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
+                "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15},
+            }
+            if ":streamGenerateContent" in self.path:
+                # Server-sent events, one chunk holding the whole reply.
+                data = f"data: {json.dumps(body)}\n\n".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            self._send(200, body)
             return
         if "chat/completions" not in self.path:
             self._send(404, {"error": {"message": f"mock serves chat/completions, not {self.path}"}})
