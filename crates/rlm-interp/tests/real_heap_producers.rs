@@ -72,6 +72,13 @@ const ROWS: &[Row] = &[
     // constructors over iterators
     row("dict_zip", "x = dict(zip(range(20_000_000), range(20_000_000)))\n"),
     row("list_zip", "x = list(zip(range(10_000_000), range(10_000_000)))\n"),
+    // wide rows: each step makes a tuple of 4,000 items (64 KB)
+    row("zip_star_transpose", "x = list(zip(*[range(4000)] * 4000))\n"),
+    row(
+        "zip_longest_transpose",
+        "import itertools\nx = list(itertools.zip_longest(*[range(4000)] * 4000))\n",
+    ),
+    row("map_many_iterables", "x = list(map(lambda *a: a, *[range(4000)] * 4000))\n"),
     row("tuple_generator", "x = tuple(str(i) for i in range(10_000_000))\n"),
     row("list_map", "x = list(map(str, range(10_000_000)))\n"),
     row("set_range", "x = set(range(20_000_000))\n"),
