@@ -127,6 +127,7 @@ pub const OPERATOR_COSTS: CostTable = &[
     ("[:]", cost(Over::Recv, COPY)),
     ("^", cost(Over::All, HASH)),
     ("|", cost(Over::All, HASH)),
+    ("|=", cost(Over::Arg(0), HASH)),
 ];
 
 /// A cost in a table: binary search when it is sorted (every table but
@@ -231,13 +232,6 @@ pub(crate) fn big_table_insert_fuel(len: usize) -> u64 {
     }
     let doublings = (len / BIG_TABLE_FROM).ilog2() as u64 + 1;
     doublings * FUEL_PER_BIG_TABLE_DOUBLING
-}
-
-/// [`big_table_insert_fuel`] for `n` new entries into a table of `len`
-/// entries at once (`d.update(other)`): each at the size it ends at, a
-/// bound at most one doubling above the sum of the one-at-a-time charges.
-pub(crate) fn big_table_inserts_fuel(len: usize, n: usize) -> u64 {
-    (n as u64).saturating_mul(big_table_insert_fuel(len.saturating_add(n)))
 }
 
 /// Fuel for each value a cycle collection during the run takes out of the
