@@ -50,6 +50,9 @@ impl Vm {
     }
 
     pub(crate) fn repr(&mut self, v: &Value) -> R<String> {
+        if let Some(bound) = crate::vm::accounting::text_lower_bound(v, 2) {
+            self.check_text_lower_bound(bound)?;
+        }
         let mut out = String::new();
         let mut seen: Vec<usize> = Vec::new();
         crate::stack_guard::walk_over(v, || self.repr_into(v, &mut out, 0, &mut seen))?;
@@ -92,7 +95,7 @@ impl Vm {
                     .len()
                     .saturating_add(text.len().saturating_mul(REPR_ESCAPE_MAX))
                     .saturating_add(2);
-                if !self.text_within_unchecked(bound) {
+                if !self.text_within_unchecked(bound, out.capacity()) {
                     let needed = out.len().saturating_add(repr_len(text));
                     if needed > self.limits.max_str_len {
                         self.check_str_len(needed)?;

@@ -19,7 +19,7 @@ macro_rules! top {
     };
 }
 
-mod accounting;
+pub(crate) mod accounting;
 mod attr;
 mod binary;
 mod builtin_fast;
