@@ -58,7 +58,11 @@ pub(crate) const FUEL_PER_ADAPTER_STEP: u64 = 4;
 /// Fuel for the tuple each step of `zip` or `enumerate` makes, on top of
 /// [`FUEL_PER_ADAPTER_STEP`]: at 4 a step alone, `enumerate(xs)` ran ~840
 /// instructions a step (210 a unit) and `zip(xs, xs)` ~1,170 (290 a unit).
-pub(crate) const FUEL_PER_ADAPTER_TUPLE: u64 = 8;
+/// At 8, `for i, x in enumerate(range(10**18))` (21 units a step with its
+/// loop) ran 1.75x the reference loop's time for its fuel on the AMD
+/// machine: the tuple's two allocations, its charge and its drop are most
+/// of a step (BENCHMARKS.md, "Fuel calibration of the slow fuel rows").
+pub(crate) const FUEL_PER_ADAPTER_TUPLE: u64 = 24;
 
 /// From how many sources a step of `zip` charges its row (and `map` its
 /// argument vector) before building it. A narrow row is left to its
