@@ -227,10 +227,13 @@ impl Vm {
     }
 
     /// A text about to be written (`repr`, `json.dumps`) will be at least
-    /// `bound` characters long ([`text_lower_bound`]): refused now if that
+    /// `bound` characters long (`format::text_lower_bound`): refused now if that
     /// much passes the string cap or, after a sync, the budget, before any
     /// of it is written (the last step of `json.dumps(["y" * 100] * n)`
-    /// with `n` doubling wrote 256 MB before its buffer's growth failed).
+    /// with `n` doubling wrote 128 MB before its buffer's growth failed).
+    /// The writer then reserves `bound` at once: one allocation instead of
+    /// a doubling's copies, and [`Vm::check_text_growth`] holds that
+    /// capacity's next growth to the budget from the first value on.
     pub(crate) fn check_text_lower_bound(&mut self, bound: usize) -> R<()> {
         if bound < TEXT_CHECKED_FROM {
             return Ok(());
@@ -365,27 +368,4 @@ fn out_of_fuel(limit: u64) -> Fault {
         LimitKind::Fuel,
         format!("the program ran out of fuel ({limit} steps)"),
     ))
-}
-
-/// The least text `repr` or `json.dumps` writes for `v` when it is a list
-/// or a tuple whose items are separated by `sep` characters: its brackets,
-/// its separators and each item's least (a string's characters and its two
-/// quotes; one character for anything else). `None` for other values. Reads
-/// the top level only, without writing anything.
-pub(crate) fn text_lower_bound(v: &Value, sep: usize) -> Option<usize> {
-    let least = |items: &[Value]| {
-        let seps = items.len().saturating_sub(1).saturating_mul(sep);
-        items.iter().fold(seps.saturating_add(2), |acc, x| {
-            let item = match x {
-                Value::Str(s) => s.char_len().saturating_add(2),
-                _ => 1,
-            };
-            acc.saturating_add(item)
-        })
-    };
-    match v {
-        Value::List(l) => Some(least(&l.borrow())),
-        Value::Tuple(t) => Some(least(t)),
-        _ => None,
-    }
 }

@@ -19,7 +19,7 @@ macro_rules! top {
     };
 }
 
-pub(crate) mod accounting;
+mod accounting;
 mod attr;
 mod binary;
 mod builtin_fast;
