@@ -40,7 +40,7 @@ pub fn eq_shallow(a: &Value, b: &Value) -> bool {
     r
 }
 
-/// Work done by a comparison walk, in fuel units: [`elements_fuel`] for the elements visited
+/// Work done by a comparison walk, in fuel units: one per element visited
 /// below the top and one per 64 bytes of strings compared. The walk stops
 /// (returns `None`) once `used` passes `max`, so neither long strings nor
 /// shared sub-lists (`a = [a, a]` twenty times over) make one `==` unbounded.
@@ -59,17 +59,6 @@ impl Work {
         self.used = self.used.saturating_add(n);
         if self.used > self.max { None } else { Some(()) }
     }
-}
-
-/// The work of visiting `n` elements below the top of a comparison walk: a
-/// unit and a half each (at one, sorting DAGs that compare equal down to
-/// the last level, `tests/hostile/fuel_shared_dag_sorted.py`, ran 1.41x the
-/// reference loop's time for its fuel: each element is a nested call, a
-/// type dispatch and a `RefCell` borrow).
-#[inline]
-fn elements_fuel(n: usize) -> u64 {
-    let n = n as u64;
-    n + n / 2
 }
 
 fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -> Option<bool> {
@@ -99,7 +88,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             stack_left()?;
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
-                work.spend(elements_fuel(x.len()))?;
+                work.spend(x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
                     if !eq_depth(p, q, depth + 1, limit, work)? {
                         return Some(false);
@@ -114,7 +103,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             }
             stack_left()?;
             x.len() == y.len() && {
-                work.spend(elements_fuel(x.len()))?;
+                work.spend(x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
                     if !eq_depth(p, q, depth + 1, limit, work)? {
                         return Some(false);
@@ -130,7 +119,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             stack_left()?;
             let (x, y) = (x.borrow(), y.borrow());
             if x.map.len() == y.map.len() {
-                work.spend(elements_fuel(x.map.len()))?;
+                work.spend(x.map.len() as u64)?;
             }
             if matches!(x.kind, DictKind::Ordered) && matches!(y.kind, DictKind::Ordered) {
                 if x.map.len() != y.map.len() {
@@ -162,20 +151,20 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
         (Value::Set(x), Value::Set(y)) => {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
-                work.spend(elements_fuel(x.len()))?;
+                work.spend(x.len() as u64)?;
                 x.iter().all(|k| y.contains(k))
             }
         }
         (Value::FrozenSet(x), Value::FrozenSet(y)) => {
             x.len() == y.len() && {
-                work.spend(elements_fuel(x.len()))?;
+                work.spend(x.len() as u64)?;
                 x.iter().all(|k| y.contains(k))
             }
         }
         (Value::Set(x), Value::FrozenSet(y)) | (Value::FrozenSet(y), Value::Set(x)) => {
             let x = x.borrow();
             x.len() == y.len() && {
-                work.spend(elements_fuel(x.len()))?;
+                work.spend(x.len() as u64)?;
                 x.iter().all(|k| y.contains(k))
             }
         }
@@ -183,7 +172,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             stack_left()?;
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
-                work.spend(elements_fuel(x.len()))?;
+                work.spend(x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
                     if !eq_depth(p, q, depth + 1, limit, work)? {
                         return Some(false);
