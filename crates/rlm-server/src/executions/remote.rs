@@ -78,7 +78,7 @@ impl Executions {
             .subscribe_live(&events_topic(id))
             .await
             .map_err(|e| ServerError::QueueUnavailable(e.to_string()))?;
-        let (live, done_tx) = self.register(&record).await?;
+        let (live, done_tx) = self.register(&record, super::Start::Acknowledged).await?;
         let job = Job {
             id: id.to_string(),
             payload: serde_json::json!({ "kind": "execution", "context": inline }),
@@ -222,7 +222,7 @@ impl Executions {
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
         let started = match self.admit(&req, Some((id, record.created_at))).await {
-            Ok(admitted) => self.launch(admitted).await,
+            Ok(admitted) => self.launch(admitted, super::Start::Acknowledged).await,
             Err(e) => Err(e),
         };
         let started = match started {

@@ -196,7 +196,13 @@ pub async fn chat_completions(
         job_id: None,
         interactive: true,
     };
-    let Started { id, bus, done } = state.executions.start(request).await?;
+    // A completion not streamed says nothing before the end: its pending
+    // record needs no flush of its own (`Executions::start_unannounced`).
+    let Started { id, bus, done } = if body.streams() {
+        state.executions.start(request).await?
+    } else {
+        state.executions.start_unannounced(request).await?
+    };
     let reply = Reply {
         execution_id: id,
         model: body.model.clone(),
