@@ -62,6 +62,10 @@ TOTAL=$(callgrind_annotate "$DUMP" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(","
 echo "dump: $DUMP"
 echo "Ir total over $N executions: $TOTAL"
 echo "Ir per execution: $((TOTAL / N))"
-callgrind_annotate --inclusive=yes "$DUMP" 2>/dev/null | head -80 >"$OUT/inclusive.txt"
-callgrind_annotate "$DUMP" 2>/dev/null | head -60 >"$OUT/exclusive.txt"
+# Whole reports first: `| head` would end callgrind_annotate with SIGPIPE,
+# which `pipefail` turned into the script's failure before the second report.
+callgrind_annotate --inclusive=yes "$DUMP" 2>/dev/null >"$OUT/inclusive-all.txt"
+callgrind_annotate "$DUMP" 2>/dev/null >"$OUT/exclusive-all.txt"
+head -80 "$OUT/inclusive-all.txt" >"$OUT/inclusive.txt"
+head -60 "$OUT/exclusive-all.txt" >"$OUT/exclusive.txt"
 echo "top inclusive: $OUT/inclusive.txt; top exclusive: $OUT/exclusive.txt"

@@ -10,8 +10,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use futures::Stream;
-use serde::Serialize;
 use rlm_trace::{ModelDelta, TraceEvent, TraceListener};
+use serde::Serialize;
 use tokio::sync::Notify;
 
 /// The SSE event name of a trace event: its kind's name, except a trace

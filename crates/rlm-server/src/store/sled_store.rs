@@ -1249,7 +1249,8 @@ mod tests {
         assert_eq!(stored.status, ExecutionStatus::Pending);
         record.status = ExecutionStatus::Completed;
         record.completed_at = Some(now_micros());
-        let settled = SettledExecution { record: record.clone(), state: None, started_memory: None };
+        let settled =
+            SettledExecution { record: record.clone(), state: None, started_memory: None };
         assert!(store.finish_execution(&settled).await.unwrap());
         assert_eq!(store.commit.flushes(), before + 1);
         // An acknowledged start flushes before it returns.
