@@ -37,7 +37,10 @@
 //!   changes a record returns after the change is on disk (group commit, one
 //!   flush for the writes that arrived meanwhile; PostgreSQL: the commit). Trace appends, job claims
 //!   and heartbeats are the exceptions; nobody is told they happened, and a
-//!   settlement's flush covers the trace appended before it.
+//!   settlement's flush covers the trace appended before it. So are an
+//!   execution's move to running and the pending record of an execution
+//!   nobody is told of before its end ([`Store::mark_running`],
+//!   [`Store::put_execution_unacknowledged`]).
 
 pub mod aggregate;
 mod group_commit;
