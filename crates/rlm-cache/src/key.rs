@@ -19,6 +19,9 @@ pub const KEY_FORMAT_VERSION: u32 = 2;
 /// Domain separation so that our hashes never collide with another use of blake3.
 const KEY_DOMAIN: &[u8] = b"rlm-cache/key\0";
 
+/// The domain of [`CacheKey::named`]'s keys.
+const NAMED_DOMAIN: &[u8] = b"rlm-cache/named\0";
+
 /// The 32-byte key under which one completion is stored.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CacheKey([u8; 32]);
@@ -38,6 +41,17 @@ impl CacheKey {
         enc.params(&request.params);
         enc.messages(&request.messages);
         CacheKey(*enc.hasher.finalize().as_bytes())
+    }
+
+    /// The key of a record its caller names with a string of its own
+    /// (pyrlm-runtime's `FileCache.get/set(key)`). Hashed under a domain of
+    /// its own, so a name never meets the key of a request.
+    pub fn named(name: &str) -> Self {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(NAMED_DOMAIN);
+        hasher.update(&(name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        CacheKey(*hasher.finalize().as_bytes())
     }
 
     /// The raw key bytes, as stored in the database.
@@ -172,6 +186,15 @@ mod tests {
     }
     // Version 2 added the output constraint (issue #19).
     const PINNED_V2: &str = "0b087d96801d83699c45c9c32fe75924110aaad9b165a3a185b8a75c3bb8a685";
+
+    #[test]
+    fn named_keys_differ_by_name_and_from_request_keys() {
+        assert_eq!(CacheKey::named("k"), CacheKey::named("k"));
+        assert_ne!(CacheKey::named("k"), CacheKey::named("k2"));
+        assert_ne!(CacheKey::named(""), CacheKey::named("\0"));
+        let request = CacheKey::new(&ModelId::new("openai", "gpt-5-mini"), &req("hello"));
+        assert_ne!(CacheKey::named("hello"), request);
+    }
 
     #[test]
     fn negative_zero_and_zero_temperature_share_a_key() {

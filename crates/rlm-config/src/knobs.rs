@@ -465,7 +465,7 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "SmartRouter: contexts up to this many characters are asked directly, not by an RLM",
-        front_ends: &[FrontEnd::Run],
+        front_ends: &[FrontEnd::Run, FrontEnd::Python],
     },
     Knob {
         key: "prompt_profile",

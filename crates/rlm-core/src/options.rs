@@ -224,6 +224,15 @@ pub struct LoopOptions {
     pub fallback_program: Option<String>,
     /// A variable that, once set (not None) by a program, is the answer.
     pub auto_final_var: Option<String>,
+    /// pyrlm's `fallback_guard_steps`: from this root step on, a run whose
+    /// `auto_final_var` holds no answer yet (unset, None, "", "no_answer",
+    /// "none", "0") runs `fallback_program` (once) after the step; the
+    /// variable's value then ends the run (`run_loop/guards.rs`).
+    pub fallback_guard_steps: Option<u32>,
+    /// pyrlm's `subcall_guard_steps`: with `require_subcall_before_final`,
+    /// from this root step on a run that has made no sub-model call runs
+    /// `fallback_program` (once) after the step.
+    pub subcall_guard_steps: Option<u32>,
     /// History compaction; `None` never compacts.
     pub compaction: Option<CompactionOptions>,
     /// The root model's window in tokens, when the adapter does not know it.
@@ -255,6 +264,8 @@ impl Default for LoopOptions {
             max_invalid_replies: rlm_config::DEFAULT_MAX_INVALID_REPLIES,
             fallback_program: None,
             auto_final_var: Some("final_answer".to_string()),
+            fallback_guard_steps: None,
+            subcall_guard_steps: None,
             compaction: Some(CompactionOptions::default()),
             root_window_tokens: None,
             sub_window_tokens: None,

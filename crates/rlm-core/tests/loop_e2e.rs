@@ -278,6 +278,70 @@ fn fallback_program_runs_when_the_model_writes_none() {
     assert!(r.answer.as_deref().unwrap().contains("amber-falcon-42"), "{:?}", r.answer);
 }
 
+/// pyrlm's `fallback_guard_steps`: at step 2 with `final_answer` still
+/// unset, the fallback program runs after the step and its value ends the run.
+#[test]
+fn fallback_guard_steps_run_the_fallback_when_no_answer_is_set() {
+    let programs = [
+        repl("print(1)"),
+        repl("final_answer = 'none'"),
+        repl("print(3)"),
+        repl("final_answer = 'late'"),
+    ];
+    let options = |guard: Option<u32>| LoopOptions {
+        fallback_program: Some("final_answer = 'from the fallback'".into()),
+        fallback_guard_steps: guard,
+        ..LoopOptions::default()
+    };
+    let run = |guard| {
+        let root = root(&[&programs[0], &programs[1], &programs[2], &programs[3]]);
+        let r = Rlm::builder()
+            .root(root.clone())
+            .options(options(guard))
+            .build()
+            .unwrap()
+            .run_blocking("q", haystack())
+            .unwrap();
+        (r, root.calls())
+    };
+    let (r, calls) = run(Some(2));
+    assert_eq!(
+        (r.answer.as_deref(), &r.finish),
+        (Some("from the fallback"), &Finish::AutoVariable)
+    );
+    assert_eq!((r.steps, calls), (2, 2));
+    let (r, calls) = run(None);
+    assert_eq!((r.answer.as_deref(), r.steps, calls), (Some("late"), 4, 4));
+}
+
+/// pyrlm's `subcall_guard_steps`: a sub-model call is required and none was
+/// made by step 1, so the fallback program (which makes one) runs; its
+/// output goes to the model with the step's when it sets no answer.
+#[test]
+fn subcall_guard_steps_run_the_fallback_without_a_subcall() {
+    let root = root(&[&repl("print('looked')"), &repl("FINAL(found)")]);
+    let options = LoopOptions {
+        require_subcall_before_final: true,
+        subcall_guard_steps: Some(1),
+        fallback_program: Some(
+            "found = llm_query('secret code is y-2')\nprint('fb', found)".into(),
+        ),
+        ..LoopOptions::default()
+    };
+    let r = Rlm::builder()
+        .root(root.clone())
+        .sub_model(sub_model())
+        .options(options)
+        .build()
+        .unwrap()
+        .run_blocking("q", haystack())
+        .unwrap();
+    assert_eq!(r.answer.as_deref(), Some("y-2"));
+    assert_eq!(r.usage.subcalls, 1);
+    let fed = last_user_messages(&root);
+    assert!(fed[1].contains("looked") && fed[1].contains("fb y-2"), "{}", fed[1]);
+}
+
 #[test]
 fn wrong_language_is_refused_with_a_hint() {
     let root = root(&[

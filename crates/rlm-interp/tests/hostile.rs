@@ -433,3 +433,28 @@ fn writing_fuel_is_proportional_to_output() {
         assert!(written - base >= 30_000, "{writer} used {} fuel", written - base);
     }
 }
+
+#[test]
+fn a_text_that_cannot_fit_is_refused_before_it_is_written() {
+    // `repr`, `str()` and `json.dumps` of a list whose least text (its
+    // strings, their quotes and the separators) passes the budget end with
+    // the memory error before writing any of it: the fuel spent is the
+    // list's making (~20,000 units), not the writing (11 units an item and
+    // 8 per 64 bytes: over 1.3 M).
+    for call in ["repr(xs)", "str(xs)", "json.dumps(xs)", "json.dumps(xs, separators=(',', ':'))"] {
+        let src = format!("import json\nxs = ['y' * 1000] * 10_000\nx = {call}\n");
+        // The string cap well above the text: the budget (8 MiB) stops it.
+        let mut s = Interpreter::new(Limits { max_str_len: 64 << 20, ..tight() });
+        match s.run_cell(&src) {
+            Outcome::Error(e) => assert_eq!(e.kind, ErrorKind::Limit(LimitKind::Memory), "{call}"),
+            other => panic!("{call}: {other:?}"),
+        }
+        assert!(s.fuel_used() < 60_000, "{call}: {} units spent", s.fuel_used());
+    }
+    // One that fits is written whole.
+    let mut s = Interpreter::new(tight());
+    assert!(matches!(
+        s.run_cell("import json\nx = json.dumps(['y' * 100] * 1000)\n"),
+        Outcome::Done
+    ));
+}

@@ -195,3 +195,50 @@ fn big_table_charge_grows_with_the_table_and_is_bulk_for_update() {
     // one doubling's more per key for the update into 80,000 entries.
     assert!(a - b >= n * (PER_INSERT + PER_DOUBLING), "{a} units against {b}");
 }
+
+#[test]
+fn bulk_set_and_dict_inserts_into_a_big_table_pay_the_big_table_rate() {
+    // The same bulk operation on a table of BIG entries with N new entries
+    // against N entries it already holds: the difference is the big-table
+    // charge of the new ones (two doublings past `BIG_TABLE_FROM` each).
+    let pre_set = format!("s = set(range({BIG}))\n");
+    let pre_dict = format!("d = {{i: i for i in range({BIG})}}\n");
+    let new_set = format!("t = set(range({BIG}, {BIG} + N))\n");
+    let old_set = "t = set(range(N))\n";
+    let new_dict = format!("e = {{i: i for i in range({BIG}, {BIG} + N)}}\n");
+    let old_dict = "e = {i: i for i in range(N)}\n";
+    let cases = [
+        ("s |= t", &pre_set, &new_set, old_set, "s |= t"),
+        ("s.update(t)", &pre_set, &new_set, old_set, "s.update(t)"),
+        ("s.union(t)", &pre_set, &new_set, old_set, "u = s.union(t)"),
+        ("s | t", &pre_set, &new_set, old_set, "u = s | t"),
+        ("d |= e", &pre_dict, &new_dict, old_dict, "d |= e"),
+        ("d | e", &pre_dict, &new_dict, old_dict, "f = d | e"),
+    ];
+    for (path, pre, new, old, op) in cases {
+        let extra = extra_per_entry(&format!("{pre}{new}{op}"), &format!("{pre}{old}{op}"));
+        assert!(
+            extra >= 2 * PER_DOUBLING,
+            "{path}: {extra} units more per new entry into {BIG} entries than per entry held"
+        );
+        assert!(extra <= 3 * PER_DOUBLING + PER_INSERT, "{path}: {extra} units more per entry");
+    }
+}
+
+#[test]
+fn an_in_place_union_costs_what_it_adds_not_the_receiver() {
+    // `s |= {i}` and `s.update({i})` in a loop over a big set: CPython's
+    // in-place union walks the argument only; a copy of the receiver per
+    // call made the loop quadratic (and charged it so).
+    let build = |n: u64| format!("s = set(range({n}))\nd = {{i: i for i in range({n})}}\n");
+    for op in ["s |= {i}", "s.update({i})", "d |= {i: i}"] {
+        let unions = |n: u64| {
+            fuel_of(&format!("{}for i in range(100):\n    {op}", build(n))) - fuel_of(&build(n))
+        };
+        let (small, big) = (unions(1_000), unions(20_000));
+        assert!(
+            big <= small + small / 2 + 100,
+            "{op}: 100 unions into 20,000 entries cost {big} units, into 1,000 {small}"
+        );
+    }
+}

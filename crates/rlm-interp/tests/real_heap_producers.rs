@@ -72,10 +72,39 @@ const ROWS: &[Row] = &[
     // constructors over iterators
     row("dict_zip", "x = dict(zip(range(20_000_000), range(20_000_000)))\n"),
     row("list_zip", "x = list(zip(range(10_000_000), range(10_000_000)))\n"),
+    // wide rows: each step makes a tuple of 4,000 items (64 KB)
+    row("zip_star_transpose", "x = list(zip(*[range(4000)] * 4000))\n"),
+    row(
+        "zip_longest_transpose",
+        "import itertools\nx = list(itertools.zip_longest(*[range(4000)] * 4000))\n",
+    ),
+    row("map_many_iterables", "x = list(map(lambda *a: a, *[range(4000)] * 4000))\n"),
     row("tuple_generator", "x = tuple(str(i) for i in range(10_000_000))\n"),
     row("list_map", "x = list(map(str, range(10_000_000)))\n"),
     row("set_range", "x = set(range(20_000_000))\n"),
     row("sorted_generator", "x = sorted(str(i) for i in range(10_000_000))\n"),
+    // bulk inserts into an existing dict or set: each round's copy grows a
+    // table in place (about 10 MB for 200,000 entries)
+    row(
+        "dict_ior_copies",
+        "a = {i: i for i in range(200_000)}\nxs = []\nwhile True:\n    d = {}\n    d |= a\n    xs.append(d)\n",
+    ),
+    row(
+        "dict_update_copies",
+        "a = {i: i for i in range(200_000)}\nxs = []\nwhile True:\n    d = {}\n    d.update(a)\n    xs.append(d)\n",
+    ),
+    row(
+        "set_ior_copies",
+        "a = set(range(200_000))\nxs = []\nwhile True:\n    s = set()\n    s |= a\n    xs.append(s)\n",
+    ),
+    row(
+        "set_update_copies",
+        "a = set(range(200_000))\nxs = []\nwhile True:\n    s = set()\n    s.update(a)\n    xs.append(s)\n",
+    ),
+    row(
+        "set_union_copies",
+        "a = set(range(200_000))\nb = {-1}\nxs = []\nwhile True:\n    xs.append(a | b)\n",
+    ),
     // csv and StringIO
     row(
         "csv_writer_stringio",

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use rlm_adapters::{
     AzureAuth, AzureConfig, EnvVars, FakeAdapter as RustFake, FakeReply, FakeRule, FakeScript,
-    MatchTarget, ModelAdapter, OpenAiAdapter, OpenAiConfig, Secret, WhenExhausted,
-    adapter_from_model_string, azure_adapter,
+    GeminiAdapter, GeminiConfig, GeminiEndpoint, MatchTarget, ModelAdapter, OpenAiAdapter,
+    OpenAiConfig, Secret, WhenExhausted, adapter_from_model_string, azure_adapter,
 };
 
 use rlm_types::{ChatMessage, CompletionRequest};
@@ -268,6 +268,44 @@ pub fn generic_chat_adapter(
     config.http.retry.base_delay = seconds(retry_base_delay)?;
     config.http.retry.max_delay = seconds(retry_max_delay)?;
     Ok(Adapter { inner: Arc::new(OpenAiAdapter::new(config)?), endpoint: Some(endpoint) })
+}
+
+/// pyrlm-runtime's `VertexAIAdapter`: Gemini `model` on Vertex AI in
+/// `project_id` at `location`, over REST with a bearer token from
+/// `VERTEX_ACCESS_TOKEN` or `GOOGLE_OAUTH_ACCESS_TOKEN` (e.g. `gcloud auth
+/// print-access-token`; the Vertex SDK's application-default credentials are
+/// not read). `VERTEX_BASE_URL` replaces `https://{location}-aiplatform.googleapis.com`.
+#[pyfunction]
+#[pyo3(signature = (project_id, *, location="us-central1", model="gemini-2.5-pro", timeout=600.0, max_retries=3))]
+pub fn vertex_ai_adapter(
+    project_id: &str,
+    location: &str,
+    model: &str,
+    timeout: f64,
+    max_retries: u32,
+) -> BindResult<Adapter> {
+    let env = EnvVars::from_process();
+    let Some(token) = env.first(&["VERTEX_ACCESS_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN"]) else {
+        return Err(BindError::Config(
+            "VertexAIAdapter needs an access token in VERTEX_ACCESS_TOKEN (e.g. from `gcloud auth \
+             print-access-token`): rlm_rs calls Vertex AI's REST API itself and does not read the \
+             Vertex SDK's application-default credentials"
+                .into(),
+        ));
+    };
+    let base_url = env.first(&["VERTEX_BASE_URL"]).map(str::to_string);
+    let endpoint =
+        base_url.clone().unwrap_or_else(|| format!("https://{location}-aiplatform.googleapis.com"));
+    let mut config = GeminiConfig::api_key(model, Secret::new(token));
+    config.endpoint = GeminiEndpoint::Vertex {
+        base_url,
+        project: project_id.to_string(),
+        location: location.to_string(),
+        access_token: Secret::new(token),
+    };
+    config.http.timeout = seconds(timeout)?;
+    config.http.retry.max_retries = max_retries;
+    Ok(Adapter { inner: Arc::new(GeminiAdapter::new(config)?), endpoint: Some(endpoint) })
 }
 
 fn seconds(s: f64) -> BindResult<std::time::Duration> {

@@ -23,6 +23,7 @@ use rlm_trace::TraceListener;
 use crate::adapters::resolve;
 use crate::cache::FileCache;
 use crate::context::PyContext;
+use crate::elastic::PyElastic;
 use crate::error::{BindError, BindResult};
 use crate::event_listener::PyEventListener;
 use crate::limits::PyLimits;
@@ -126,8 +127,9 @@ impl PyEngine {
         require_program_before_final=None, require_subcall_before_final=None,
         invalid_response_limit=None, fallback_code=None, auto_finalize_var=None, limits=None,
         max_concurrency=None, system_prompt=None, event_listener=None, retriever=None,
-        config=None, router_threshold_chars=None, max_consecutive_errors=None,
-        subcall_system_prompt=None
+        config=None, max_consecutive_errors=None,
+        subcall_system_prompt=None, fallback_guard_steps=None, subcall_guard_steps=None,
+        sub_max_tokens=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -156,9 +158,11 @@ impl PyEngine {
         event_listener: Option<&Bound<'_, PyAny>>,
         retriever: Option<&Bound<'_, PyAny>>,
         config: Option<std::collections::HashMap<String, Bound<'_, PyAny>>>,
-        router_threshold_chars: Option<u64>,
         max_consecutive_errors: Option<u32>,
         subcall_system_prompt: Option<String>,
+        fallback_guard_steps: Option<u32>,
+        subcall_guard_steps: Option<u32>,
+        sub_max_tokens: Option<u32>,
     ) -> PyResult<PyEngine> {
         // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`);
         // pyrlm's keyword arguments below override them.
@@ -205,6 +209,9 @@ impl PyEngine {
         if let Some(n) = max_output_tokens {
             options.root_max_tokens = Some(n);
         }
+        if let Some(n) = sub_max_tokens {
+            options.sub_max_tokens = Some(n);
+        }
         if let Some(d) = recursion_depth {
             options.max_depth = d;
         }
@@ -227,6 +234,10 @@ impl PyEngine {
         if auto_finalize_var.is_some() {
             options.auto_final_var = auto_finalize_var;
         }
+        // pyrlm's step guards: the fallback program runs (once) from this
+        // root step on when no answer is set / no subcall was made.
+        options.fallback_guard_steps = fallback_guard_steps;
+        options.subcall_guard_steps = subcall_guard_steps;
         builder = builder.options(options);
         builder = builder.interpreter_limits(match &limits {
             Some(l) => l.into(),
@@ -245,7 +256,14 @@ impl PyEngine {
             None => None,
         };
         if let Some(r) = retriever.filter(|r| !r.is_none()) {
-            let backend: Arc<dyn rlm_retrieval::Retriever> = Arc::new(PyRetriever::new(r)?);
+            // rlm_rs's ElasticsearchRetriever is the Rust one: no Python on
+            // the programs' es_* path. Any other object is called from Python.
+            let native = r.getattr("_native").ok();
+            let backend: Arc<dyn rlm_retrieval::Retriever> =
+                match native.as_ref().and_then(|n| n.cast::<PyElastic>().ok()) {
+                    Some(es) => Arc::clone(&es.get().inner) as Arc<dyn rlm_retrieval::Retriever>,
+                    None => Arc::new(PyRetriever::new(r)?),
+                };
             builder = builder
                 .retrieval(RetrievalSettings { backend: Some(backend), ..Default::default() });
         }
@@ -255,9 +273,10 @@ impl PyEngine {
             scheduler.max_concurrency = n;
         }
         builder = builder.scheduler(scheduler);
-        // pyrlm's SmartRouter: contexts shorter than this get one direct call.
-        if let Some(n) = router_threshold_chars {
-            builder = builder.smart_router(n);
+        // The knob `router.smart_threshold_chars` (pyrlm's SmartRouter sets
+        // it): contexts up to this many characters get one direct call.
+        if let Some(chars) = cfg.router.smart_threshold_chars {
+            builder = builder.smart_router(chars);
         }
         let rlm = builder.build().map_err(BindError::from)?;
         Ok(PyEngine { rlm, loops, listener, root_raised, running: Running::default() })

@@ -11,7 +11,8 @@
 //! Python builds; resolving a model argument), `py_adapter.rs` (a Python
 //! object as a model), `event_listener.rs` (a Python trace listener),
 //! `py_retriever.rs` (a Python retriever behind `es_*`), `prompts.rs` (the
-//! prompt templates for `rlm_rs.prompts`), `metrics.rs` (nDCG and recall), `context.rs`, `cache.rs`, `runtime.rs` (the tokio
+//! prompt templates for `rlm_rs.prompts`), `metrics.rs` (nDCG and recall), `rerank.rs` (the rerankers and
+//! the query rewriter of rlm-retrieval), `elastic.rs` (its Elasticsearch retriever), `context.rs`, `cache.rs`, `runtime.rs` (the tokio
 //! runtime; waiting with Ctrl-C handled), `worker.rs` (the thread a sandbox's
 //! interpreter lives on), `error.rs`.
 
@@ -21,6 +22,7 @@ mod adapters;
 mod cache;
 mod context;
 mod convert;
+mod elastic;
 mod engine;
 mod error;
 mod event_listener;
@@ -30,6 +32,7 @@ mod metrics;
 mod prompts;
 mod py_adapter;
 mod py_retriever;
+mod rerank;
 mod runtime;
 mod sandbox;
 mod worker;
@@ -49,9 +52,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(adapters::openai_compat_adapter, m)?)?;
     m.add_function(wrap_pyfunction!(adapters::azure_openai_adapter, m)?)?;
     m.add_function(wrap_pyfunction!(adapters::generic_chat_adapter, m)?)?;
+    m.add_function(wrap_pyfunction!(adapters::vertex_ai_adapter, m)?)?;
     m.add_class::<engine::PyEngine>()?;
     m.add_function(wrap_pyfunction!(prompts::prompt_template, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::ndcg_at_k, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::recall_at_k, m)?)?;
+    m.add_class::<rerank::PyReranker>()?;
+    m.add_class::<rerank::PyQueryRewriter>()?;
+    m.add_class::<elastic::PyElastic>()?;
     Ok(())
 }

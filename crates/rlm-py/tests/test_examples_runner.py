@@ -61,7 +61,7 @@ def test_runs_examples_against_the_mock_server(tmp_path: Path) -> None:
         "assert answer == 'mock answer: 6', answer\n"
         "print(answer)\n"
     )
-    (tmp_path / "fails.py").write_text("from pyrlm_runtime.adapters.vertex_ai import VertexAIAdapter\nVertexAIAdapter()\n")
+    (tmp_path / "fails.py").write_text("from pyrlm_runtime import RLM\nRLM(object(), logger=object())\n")
     (tmp_path / "empty.py").write_text("")
     proc = subprocess.run(
         [sys.executable, str(RUNNER), "--examples", str(tmp_path), "--timeout", "60"],
@@ -71,6 +71,6 @@ def test_runs_examples_against_the_mock_server(tmp_path: Path) -> None:
     lines = proc.stdout.splitlines()
     row = {l.split("|")[0].strip(): [c.strip() for c in l.split("|")[1:]] for l in lines if "|" in l}
     assert row["network.py"] == ["ran", ""]
-    assert row["fails.py"][0] == "failed" and "VertexAIAdapter is not supported" in row["fails.py"][1]
+    assert row["fails.py"][0] == "failed" and "RLM(logger=" in row["fails.py"][1]
     assert "empty.py" not in row
     assert "1 of 2 example files ran" in proc.stdout

@@ -91,8 +91,8 @@ def test_refused_adapter_forms_say_why():
         GenericChatAdapter(base_url="http://127.0.0.1:9", payload_builder=lambda *a: {})
     with pytest.raises(ConfigError, match="does not end in /chat/completions"):
         GenericChatAdapter(base_url="http://127.0.0.1:9", path="/generate")
-    with pytest.raises(ConfigError, match="VertexAIAdapter is not supported"):
-        VertexAIAdapter(model="gemini")
+    with pytest.raises(ConfigError, match="api_transport='grpc'"):
+        VertexAIAdapter("p", api_transport="grpc")
 
 
 def test_a_python_adapter_may_return_pyrlm_model_responses():
@@ -102,3 +102,61 @@ def test_a_python_adapter_may_return_pyrlm_model_responses():
 
     answer, trace = RLM(Root()).run("q", "ctx")
     assert answer == "typed"
+
+
+@pytest.fixture
+def vertex(monkeypatch: Any) -> Iterator[List[Any]]:
+    """A mock Vertex AI generateContent endpoint on 127.0.0.1: replies with
+    the last user turn's words reversed, so each reply depends on its request."""
+    requests: List[Any] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            last = body["contents"][-1]["parts"][0]["text"]
+            data = json.dumps({
+                "candidates": [{"content": {"role": "model", "parts": [{"text": " ".join(reversed(last.split()))}]},
+                                "finishReason": "STOP"}],
+                "usageMetadata": {"promptTokenCount": 7, "candidatesTokenCount": 3, "totalTokenCount": 10},
+            }).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setenv("VERTEX_BASE_URL", f"http://127.0.0.1:{httpd.server_port}")
+    monkeypatch.setenv("VERTEX_ACCESS_TOKEN", "tok")
+    try:
+        yield requests
+    finally:
+        httpd.shutdown()
+
+
+def test_vertex_ai_adapter_calls_vertex_rest(vertex: List[Any]) -> None:
+    adapter = VertexAIAdapter("proj-1", location="europe-west4", model="gemini-x", timeout=30)
+    reply = adapter.complete(
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hello there"},
+         {"role": "assistant", "content": "hi"}, {"role": "user", "content": "one two"}],
+        max_tokens=50, temperature=0.0,
+    )
+    assert reply.text == "two one" and reply.usage.total_tokens == 10
+    path, headers, body = vertex[0]
+    assert path == "/v1/projects/proj-1/locations/europe-west4/publishers/google/models/gemini-x:generateContent"
+    assert headers["authorization"] == "Bearer tok"
+    assert [c["role"] for c in body["contents"]] == ["user", "model", "user"]
+    assert "Be brief." in json.dumps(body["systemInstruction"])
+    assert body["generationConfig"]["maxOutputTokens"] == 50
+
+
+def test_vertex_ai_adapter_needs_a_token(monkeypatch: Any) -> None:
+    monkeypatch.delenv("VERTEX_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("GOOGLE_OAUTH_ACCESS_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="VERTEX_ACCESS_TOKEN"):
+        VertexAIAdapter("p")

@@ -68,3 +68,53 @@ def test_pyrlm_policy_errors_exist_and_a_budget_ends_the_run_instead():
     rlm = RLM(FakeAdapter(script=["x = 1"] * 10), policy=Policy(max_steps=2))
     _, trace = rlm.run("q", "context")
     assert trace.finish["kind"] == "finalized"
+
+
+def _pyrlm_and_ours(script, sub_script=None, **options):
+    """The answers of pyrlm's RLM and ours on the same scripted models."""
+    from pyrlm_runtime import Context as PyrlmContext
+    from pyrlm_runtime.adapters import FakeAdapter as PyrlmFake
+
+    theirs_sub = PyrlmFake(script=list(sub_script)) if sub_script else None
+    theirs = pyrlm_runtime.RLM(PyrlmFake(script=list(script)), subcall_adapter=theirs_sub, **options)
+    ours_sub = FakeAdapter(script=list(sub_script)) if sub_script else None
+    ours = RLM(FakeAdapter(script=list(script)), subcall_adapter=ours_sub, **options)
+    return theirs.run("q", PyrlmContext.from_text("context"))[0], ours.run("q", "context")[0]
+
+
+# `answer` is our programs' answer dict, so the variable here is `result`.
+GUARD_SCRIPT = ["```python\nprint(1)\n```", "```python\nresult = ''\n```", "```python\nprint(3)\n```",
+                "```python\nresult = 'late'\n```"]
+
+
+def test_fallback_guard_steps_as_pyrlms():
+    options = dict(auto_finalize_var="result", fallback_code="result = 'from the fallback'")
+    # Step 2 leaves `answer` empty: the fallback runs after it and answers.
+    assert _pyrlm_and_ours(GUARD_SCRIPT, fallback_guard_steps=2, **options) == ("from the fallback",) * 2
+    # Without the guard both go on to the model's own answer.
+    assert _pyrlm_and_ours(GUARD_SCRIPT, **options) == ("late", "late")
+
+
+def test_subcall_guard_steps_as_pyrlms():
+    script = ["```python\nprint('looked')\n```", "FINAL_VAR: found", "FINAL_VAR: found"]
+    fallback = "found = llm_query('the code?')\nprint('fb', found)"
+    answers = _pyrlm_and_ours(
+        script, ["y-2"] * 3, require_subcall_before_final=True, subcall_guard_steps=1, fallback_code=fallback
+    )
+    assert answers == ("y-2", "y-2")
+
+
+def test_subcall_max_output_tokens_caps_each_subcall():
+    class Sub:
+        def __init__(self):
+            self.params = []
+
+        def complete(self, messages, **params):
+            self.params.append(params)
+            return "sub"
+
+    program = "```repl\nfinal_answer = llm_query('hi')\n```"
+    for option, value in [("subcall_max_output_tokens", 77), ("subcall_max_tokens", 55)]:
+        sub = Sub()
+        answer, _ = RLM(FakeAdapter(script=[program]), subcall_adapter=sub, **{option: value}).run("q", "c")
+        assert answer == "sub" and sub.params[0].get("max_tokens") == value, (option, sub.params)

@@ -45,7 +45,7 @@ def test_trace_has_steps_and_event_dicts_and_round_trips_through_json():
     repl = [s for s in trace.steps if s.kind == "repl_exec"]
     assert repl[0].code.startswith("print(len(context))") and repl[0].stdout == answer + "\n"
     text = json.dumps(trace.to_dict())
-    again = Trace.from_json(trace.to_json())
+    again = Trace.from_json(trace.to_rlm_json())
     assert again.steps == trace.steps and again.answer == answer and json.dumps(again.to_dict()) == text
     # Setting `final_answer` ends the run (the auto-finalize variable).
     assert trace.finish == {"kind": "auto_variable"}

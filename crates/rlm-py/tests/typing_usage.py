@@ -91,7 +91,8 @@ first: TraceStep = tr.steps[0]
 secs: "float | None" = first.elapsed
 use: "Usage | None" = first.usage
 hit: bool = first.cache_hit
-again: Trace = Trace.from_json(tr.to_pyrlm_json())
+again: Trace = Trace.from_json(tr.to_json())
+ours_json: str = tr.to_rlm_json(indent=2)
 record = CacheRecord(text="t", usage=Usage(1, 2, 3))
 res = SmartRouter(fake, config=RouterConfig(baseline_threshold=10)).run("q", Context.from_text("c"))
 method: str = res.method

@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 mod answers;
 mod durable;
+mod guards;
 
 use answers::ProseRefusal;
 
@@ -316,6 +317,9 @@ impl Runner {
             };
             self.push(ChatMessage::assistant(reply.clone()));
             if let Some(out) = self.step(&reply).await {
+                return out;
+            }
+            if let Some(out) = self.step_guards().await {
                 return out;
             }
             self.checkpoint().await;

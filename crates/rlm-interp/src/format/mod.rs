@@ -12,3 +12,4 @@ mod spec;
 pub(crate) use spec::push_fill;
 
 pub use repr::repr_simple;
+pub(crate) use repr::text_lower_bound;

@@ -51,6 +51,10 @@ impl Vm {
 
     pub(crate) fn repr(&mut self, v: &Value) -> R<String> {
         let mut out = String::new();
+        if let Some(bound) = text_lower_bound(v, 2) {
+            self.check_text_lower_bound(bound)?;
+            out.reserve(bound);
+        }
         let mut seen: Vec<usize> = Vec::new();
         crate::stack_guard::walk_over(v, || self.repr_into(v, &mut out, 0, &mut seen))?;
         Ok(out)
@@ -92,7 +96,7 @@ impl Vm {
                     .len()
                     .saturating_add(text.len().saturating_mul(REPR_ESCAPE_MAX))
                     .saturating_add(2);
-                if !self.text_within_unchecked(bound) {
+                if !self.text_within_unchecked(bound, out.capacity()) {
                     let needed = out.len().saturating_add(repr_len(text));
                     if needed > self.limits.max_str_len {
                         self.check_str_len(needed)?;
@@ -167,5 +171,28 @@ impl Vm {
             self.repr_into(x, out, depth + 1, seen)?;
         }
         Ok(())
+    }
+}
+
+/// The least text `repr` or `json.dumps` writes for `v` when it is a list
+/// or a tuple whose items are separated by `sep` characters: its brackets,
+/// its separators and each item's least (a string's characters and its two
+/// quotes; one character for anything else). `None` for other values. Reads
+/// the top level only, without writing anything.
+pub(crate) fn text_lower_bound(v: &Value, sep: usize) -> Option<usize> {
+    let least = |items: &[Value]| {
+        let seps = items.len().saturating_sub(1).saturating_mul(sep);
+        items.iter().fold(seps.saturating_add(2), |acc, x| {
+            let item = match x {
+                Value::Str(s) => s.char_len().saturating_add(2),
+                _ => 1,
+            };
+            acc.saturating_add(item)
+        })
+    };
+    match v {
+        Value::List(l) => Some(least(&l.borrow())),
+        Value::Tuple(t) => Some(least(t)),
+        _ => None,
     }
 }

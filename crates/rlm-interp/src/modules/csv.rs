@@ -121,6 +121,30 @@ pub struct Dialect {
     strict: bool,
 }
 
+impl Dialect {
+    /// Whether `text` holds a character a writer must quote, escape or
+    /// double (the delimiter, the quote or escape character, one of the line
+    /// terminator's): a byte scan when they are all ASCII (every character of
+    /// UTF-8 text at or past 0x80 is then ordinary).
+    fn has_special(&self, text: &str) -> bool {
+        let specials = || {
+            [Some(self.delimiter), self.quotechar, self.escapechar]
+                .into_iter()
+                .flatten()
+                .chain(self.lineterminator.chars())
+        };
+        if specials().all(|c| c.is_ascii()) {
+            let mut table = [false; 128];
+            for c in specials() {
+                table[c as usize] = true;
+            }
+            text.bytes().any(|b| b < 128 && table[b as usize])
+        } else {
+            text.chars().any(|c| specials().any(|s| s == c))
+        }
+    }
+}
+
 fn one_char(name: &str, v: &Value, optional: bool) -> R<Option<char>> {
     match v {
         Value::None if optional => Ok(None),
@@ -596,6 +620,19 @@ impl Writer {
                 }
                 quoted = true;
             }
+            if !d.has_special(&text) {
+                // Nothing to escape or double (the common field): written
+                // whole, not a character at a time into a copy.
+                if quoted {
+                    let q = d.quotechar.unwrap_or('"');
+                    out.push(vm, q)?;
+                    out.push_str(vm, &text)?;
+                    out.push(vm, q)?;
+                } else {
+                    out.push_str(vm, &text)?;
+                }
+                continue;
+            }
             let mut field = String::with_capacity(text.len());
             for c in text.chars() {
                 let special = c == d.delimiter
@@ -651,8 +688,13 @@ impl Writer {
             return value_err("I/O operation on closed file");
         }
         crate::types::stringio::write(vm, f, &text)?;
-        Ok(Value::Int(text.chars().count() as i64))
+        Ok(Value::Int(char_count(&text) as i64))
     }
+}
+
+/// The characters of `text` (its bytes when it is ASCII, a fast check).
+fn char_count(text: &str) -> usize {
+    if text.is_ascii() { text.len() } else { text.chars().count() }
 }
 
 pub(crate) fn writer_method(vm: &mut Vm, w: &Writer, name: &str, args: Vec<Value>) -> R<Value> {
@@ -676,7 +718,7 @@ pub(crate) fn writer_method(vm: &mut Vm, w: &Writer, name: &str, args: Vec<Value
             let Value::Native(n) = &w.target else { return type_err("no file") };
             let Native::StringIO(f) = &**n else { return type_err("no file") };
             crate::types::stringio::write(vm, f, &text)?;
-            Ok(Value::Int(text.chars().count() as i64))
+            Ok(Value::Int(char_count(&text) as i64))
         }
         _ => {
             exc(ExcKind::AttributeError, format!("'_csv.writer' object has no attribute '{name}'"))

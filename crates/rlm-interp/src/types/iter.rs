@@ -58,7 +58,26 @@ pub(crate) const FUEL_PER_ADAPTER_STEP: u64 = 4;
 /// Fuel for the tuple each step of `zip` or `enumerate` makes, on top of
 /// [`FUEL_PER_ADAPTER_STEP`]: at 4 a step alone, `enumerate(xs)` ran ~840
 /// instructions a step (210 a unit) and `zip(xs, xs)` ~1,170 (290 a unit).
-pub(crate) const FUEL_PER_ADAPTER_TUPLE: u64 = 8;
+/// At 8, `for i, x in enumerate(range(10**18))` (21 units a step with its
+/// loop) ran 1.75x the reference loop's time for its fuel on the AMD
+/// machine: the tuple's two allocations, its charge and its drop are most
+/// of a step (BENCHMARKS.md, "Fuel calibration of the slow fuel rows").
+pub(crate) const FUEL_PER_ADAPTER_TUPLE: u64 = 24;
+
+/// From how many sources a step of `zip` charges its row (and `map` its
+/// argument vector) before building it. A narrow row is left to its
+/// consumer's checks (a tuple charges the account as it is made, and a
+/// `list(...)` checks the budget every 1,024 items, a few tens of KB of
+/// pairs); a wide one is not: 1,024 rows of `zip(*[range(10**4)] * 10**4)`
+/// are 160 MB, and that transpose peaked at 658 MiB under a 512 MiB budget.
+pub(crate) const WIDE_ROW: usize = 16;
+
+/// The bytes a row of `width` items takes once it is a tuple (its `Rc`
+/// box and its items' buffer), charged before it is built.
+fn row_bytes(width: usize) -> usize {
+    crate::mem::rc_block::<crate::types::tuple::TupleObj>()
+        .saturating_add(crate::mem::vec_block::<Value>(width))
+}
 
 /// One step of a lazy adapter, taken out of its state so that no borrow of
 /// it is held while its sources and callbacks run (they may ask it again).
@@ -359,6 +378,9 @@ impl Vm {
     fn adapter_pull(&mut self, it: &Rc<RefCell<IterState>>, pull: Pull) -> R<Option<Value>> {
         match pull {
             Pull::Map(f, srcs) => {
+                if srcs.len() >= WIDE_ROW {
+                    self.alloc(crate::mem::vec_block::<Value>(srcs.len()))?;
+                }
                 let mut args = Vec::with_capacity(srcs.len());
                 for src in &srcs {
                     match self.iter_next(src)? {
@@ -390,6 +412,9 @@ impl Vm {
             Pull::Zip(srcs, strict) => {
                 if srcs.is_empty() {
                     return Ok(None);
+                }
+                if srcs.len() >= WIDE_ROW {
+                    self.alloc(row_bytes(srcs.len()))?;
                 }
                 let mut row = Vec::with_capacity(srcs.len());
                 for (i, src) in srcs.iter().enumerate() {

@@ -169,39 +169,49 @@ impl Vm {
                 other => other.clone(),
             }),
             "union" | "intersection" | "difference" | "symmetric_difference" => {
-                let mut acc = mine();
+                let op = SetOp::of_method(name);
+                let mut acc = {
+                    let mine = elems(recv).unwrap_or(Elems::Owned(KeySet::default()));
+                    self.charged_copy(&mine)?
+                };
                 for a in &args {
-                    let o = as_set(self, a)?;
+                    let o = match elems(a) {
+                        Some(o) => o,
+                        None => Elems::Owned(as_set(self, a)?),
+                    };
                     // Every element of both sides is copied or hashed.
                     self.fuel((acc.len() + o.len()) as u64)?;
-                    acc = match name {
-                        "union" => acc.into_iter().chain(o).collect(),
-                        "intersection" => acc.into_iter().filter(|k| o.contains(k)).collect(),
-                        "difference" => acc.into_iter().filter(|k| !o.contains(k)).collect(),
-                        _ => {
-                            let left: Vec<Key> =
-                                acc.iter().filter(|k| !o.contains(*k)).cloned().collect();
-                            let right: Vec<Key> =
-                                o.iter().filter(|k| !acc.contains(*k)).cloned().collect();
-                            left.into_iter().chain(right).collect()
-                        }
-                    };
+                    acc = self.set_combine(op, acc, &o)?;
                 }
-                self.check_len(acc.len())?;
                 Ok(match recv {
                     Value::FrozenSet(_) => Value::new_frozenset(acc),
                     _ => Value::new_set(acc),
                 })
             }
-            "update"
-            | "intersection_update"
-            | "difference_update"
-            | "symmetric_difference_update" => {
+            "update" => {
+                // In place, as CPython: a small update of a big set costs
+                // the small one (a copy of the receiver per call made
+                // `s.update({x})` in a loop quadratic).
+                let Some(s) = mutable else { return self.no_attr(recv, name) };
+                for a in &args {
+                    let o = match elems(a) {
+                        Some(o) => o,
+                        None => Elems::Owned(as_set(self, a)?),
+                    };
+                    if o.is_same(&s) {
+                        continue;
+                    }
+                    self.fuel(o.len() as u64)?;
+                    self.insert_missing(&mut s.borrow_mut(), &o)?;
+                }
+                Ok(Value::None)
+            }
+            "intersection_update" | "difference_update" | "symmetric_difference_update" => {
                 let base = name.trim_end_matches("_update");
-                let base = if base == "update" { "union" } else { base };
                 let r = self.set_method(recv, base, args)?;
                 if let (Some(s), Value::Set(r)) = (mutable, r) {
-                    let new = r.borrow().clone();
+                    // The new contents are moved in, not copied again.
+                    let new = std::mem::take(&mut *r.borrow_mut());
                     *s.borrow_mut() = new;
                 }
                 Ok(Value::None)
@@ -224,24 +234,24 @@ impl Vm {
     }
 
     /// `a | b`, `a & b`, `a - b`, `a ^ b` for two sets (or set-like views);
-    /// the result has `a`'s type.
+    /// the result has `a`'s type. The operands are read where they are
+    /// (copying both first held three sets' worth of memory, uncharged),
+    /// and the result is charged as it grows (`set_combine`).
     pub(crate) fn set_binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
-        let x = set_items(a).unwrap_or_default();
-        let y = set_items(b).unwrap_or_default();
+        let empty = || Elems::Owned(KeySet::default());
+        let x = elems(a).unwrap_or_else(empty);
+        let y = elems(b).unwrap_or_else(empty);
         // Every element of both sides is copied and hashed.
         self.fuel((x.len() + y.len()) as u64)?;
-        let r: KeySet = match op {
-            BinOp::BitOr => x.iter().chain(y.iter()).cloned().collect(),
-            BinOp::BitAnd => x.iter().filter(|k| y.contains(*k)).cloned().collect(),
-            BinOp::Sub => x.iter().filter(|k| !y.contains(*k)).cloned().collect(),
-            _ => x
-                .iter()
-                .filter(|k| !y.contains(*k))
-                .chain(y.iter().filter(|k| !x.contains(*k)))
-                .cloned()
-                .collect(),
+        let op = SetOp::of_operator(op);
+        let r = match op {
+            SetOp::Union => {
+                let acc = self.charged_copy(&x)?;
+                self.set_combine(op, acc, &y)?
+            }
+            _ => self.set_combine_from(op, &x, &y)?,
         };
-        self.check_len(r.len())?;
+        drop((x, y));
         if let Value::FrozenSet(_) = a {
             Ok(Value::new_frozenset(r))
         } else {
@@ -249,7 +259,8 @@ impl Vm {
         }
     }
 
-    /// `s |= b` etc.: the operator's result replaces the contents.
+    /// `s |= b` etc. `|=` adds `b`'s missing elements in place (as
+    /// `update`); the others' result replaces the contents (moved in).
     pub(crate) fn set_inplace(
         &mut self,
         op: BinOp,
@@ -257,12 +268,113 @@ impl Vm {
         a: Value,
         b: &Value,
     ) -> R<Value> {
+        if op == BinOp::BitOr {
+            self.charge_call(crate::cost::OPERATOR_COSTS, "|=", None, std::slice::from_ref(b))?;
+            if let Some(o) = elems(b) {
+                if !o.is_same(s) {
+                    self.insert_missing(&mut s.borrow_mut(), &o)?;
+                }
+                drop(o);
+                return Ok(a);
+            }
+        }
         let r = self.binary(op, &a, b)?;
         if let Value::Set(r) = r {
-            let new = r.borrow().clone();
+            let new = std::mem::take(&mut *r.borrow_mut());
             *s.borrow_mut() = new;
         }
         Ok(a)
+    }
+
+    /// A copy of `x` to build a result in, its table charged before it is
+    /// made.
+    fn charged_copy(&mut self, x: &KeySet) -> R<KeySet> {
+        if x.len() >= self.limits.max_collection_len {
+            self.check_len(x.len())?;
+        }
+        self.alloc(crate::mem::table_block(x.len(), std::mem::size_of::<SetEntry>()))?;
+        Ok(x.clone())
+    }
+
+    /// Adds `k` to `r`, a set a bulk operation is building (its items were
+    /// paid for by the cost table): held to the collection cap, its table's
+    /// growth charged before it happens, and past [`crate::cost::BIG_TABLE_FROM`]
+    /// entries the cache misses one-at-a-time inserts pay
+    /// (`big_table_insert_fuel`).
+    fn bulk_insert(&mut self, r: &mut KeySet, k: Key) -> R<()> {
+        let n = r.len();
+        if n >= self.limits.max_collection_len {
+            self.check_len(n + 1)?;
+        }
+        self.fuel(big_table_insert_fuel(n))?;
+        if n >= r.capacity() {
+            self.alloc(insert_cost(r))?;
+        }
+        r.insert(k);
+        Ok(())
+    }
+
+    /// Adds to `r` each element of `o` it lacks (union, `update`, `|=`).
+    fn insert_missing(&mut self, r: &mut KeySet, o: &KeySet) -> R<()> {
+        if r.is_empty() && r.capacity() < o.len() {
+            // Into an empty set (`s |= t` on a new set): one table of the
+            // right size, charged before it is reserved.
+            if o.len() > self.limits.max_collection_len {
+                self.check_len(o.len())?;
+            }
+            self.alloc(crate::mem::table_block(o.len(), std::mem::size_of::<SetEntry>()))?;
+            r.reserve(o.len());
+        }
+        for k in o {
+            if !r.contains(k) {
+                self.bulk_insert(r, k.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `acc op o`, reusing `acc` where the operation keeps it (union).
+    fn set_combine(&mut self, op: SetOp, mut acc: KeySet, o: &KeySet) -> R<KeySet> {
+        if op == SetOp::Union {
+            self.insert_missing(&mut acc, o)?;
+            return Ok(acc);
+        }
+        self.set_combine_from(op, &acc, o)
+    }
+
+    /// `x op o` for the operations that build a new set (all but union),
+    /// in CPython's order: `x`'s elements first.
+    fn set_combine_from(&mut self, op: SetOp, x: &KeySet, o: &KeySet) -> R<KeySet> {
+        let mut r = KeySet::default();
+        match op {
+            SetOp::Union => {
+                for k in x {
+                    self.bulk_insert(&mut r, k.clone())?;
+                }
+                self.insert_missing(&mut r, o)?;
+            }
+            SetOp::Intersection | SetOp::Difference => {
+                let keep = op == SetOp::Intersection;
+                for k in x {
+                    if o.contains(k) == keep {
+                        self.bulk_insert(&mut r, k.clone())?;
+                    }
+                }
+            }
+            SetOp::SymmetricDifference => {
+                for k in x {
+                    if !o.contains(k) {
+                        self.bulk_insert(&mut r, k.clone())?;
+                    }
+                }
+                for k in o {
+                    if !x.contains(k) {
+                        self.bulk_insert(&mut r, k.clone())?;
+                    }
+                }
+            }
+        }
+        Ok(r)
     }
 
     pub(crate) fn set_repr(
@@ -302,6 +414,82 @@ impl Vm {
             }
         }
         Ok(if t == Ty::Set { Value::new_set(set) } else { Value::new_frozenset(set) })
+    }
+}
+
+/// The four set operations, named by method or by operator.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SetOp {
+    Union,
+    Intersection,
+    Difference,
+    SymmetricDifference,
+}
+
+impl SetOp {
+    fn of_method(name: &str) -> SetOp {
+        match name {
+            "union" => SetOp::Union,
+            "intersection" => SetOp::Intersection,
+            "difference" => SetOp::Difference,
+            _ => SetOp::SymmetricDifference,
+        }
+    }
+
+    fn of_operator(op: BinOp) -> SetOp {
+        match op {
+            BinOp::BitOr => SetOp::Union,
+            BinOp::BitAnd => SetOp::Intersection,
+            BinOp::Sub => SetOp::Difference,
+            _ => SetOp::SymmetricDifference,
+        }
+    }
+}
+
+/// A set-like value's elements, read where a set or frozenset holds them
+/// (no copy), or collected from a dict's keys or items view.
+enum Elems<'a> {
+    Cell(std::cell::Ref<'a, KeySet>, &'a Rc<StoreCell<KeySet>>),
+    Frozen(&'a KeySet),
+    Owned(KeySet),
+}
+
+impl Elems<'_> {
+    /// Whether these are the elements of the set `s` itself.
+    fn is_same(&self, s: &Rc<StoreCell<KeySet>>) -> bool {
+        matches!(self, Elems::Cell(_, c) if Rc::ptr_eq(c, s))
+    }
+}
+
+impl std::ops::Deref for Elems<'_> {
+    type Target = KeySet;
+    fn deref(&self) -> &KeySet {
+        match self {
+            Elems::Cell(r, _) => r,
+            Elems::Frozen(s) => s,
+            Elems::Owned(s) => s,
+        }
+    }
+}
+
+/// The elements of a set-like value (`None`: not one), borrowed when it is
+/// a set or a frozenset.
+fn elems(v: &Value) -> Option<Elems<'_>> {
+    match v {
+        Value::Set(s) => Some(Elems::Cell(s.borrow(), s)),
+        Value::FrozenSet(s) => Some(Elems::Frozen(&s.0)),
+        _ => set_items(v).map(Elems::Owned),
+    }
+}
+
+/// Whether `v` is set-like for the set operators (a set, a frozenset, a
+/// dict's keys view, an items view of hashable values), without copying
+/// its elements.
+pub(crate) fn is_set_like(v: &Value) -> bool {
+    match v {
+        Value::Set(_) | Value::FrozenSet(_) => true,
+        Value::Native(n) if matches!(**n, Native::DictView(0, _)) => true,
+        _ => set_items(v).is_some(),
     }
 }
 

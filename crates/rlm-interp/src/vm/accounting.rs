@@ -216,10 +216,35 @@ impl Vm {
     /// bytes long passes the string cap and [`Vm::check_text_growth`]
     /// whatever it holds: then a writer need not measure a string's exact
     /// escaped length first (`repr` and `json.dumps` scanned each string
-    /// twice, once to measure it and once to write it).
+    /// twice, once to measure it and once to write it). Also when the text
+    /// fits in the buffer's `capacity`: writing it allocates nothing, and the
+    /// writer checked that capacity's next growth before this value (past
+    /// 1 MiB of output every string of `json.dumps(["y" * 100] * n)` was
+    /// scanned twice, and the row took 2x the reference loop's time).
     #[inline]
-    pub(crate) fn text_within_unchecked(&self, bound: usize) -> bool {
-        bound < TEXT_CHECKED_FROM && bound <= self.limits.max_str_len
+    pub(crate) fn text_within_unchecked(&self, bound: usize, capacity: usize) -> bool {
+        bound <= self.limits.max_str_len && (bound < TEXT_CHECKED_FROM || bound <= capacity)
+    }
+
+    /// A text about to be written (`repr`, `json.dumps`) will be at least
+    /// `bound` characters long (`format::text_lower_bound`): refused now if that
+    /// much passes the string cap or, after a sync, the budget, before any
+    /// of it is written (the last step of `json.dumps(["y" * 100] * n)`
+    /// with `n` doubling wrote 128 MB before its buffer's growth failed).
+    /// The writer then reserves `bound` at once: one allocation instead of
+    /// a doubling's copies, and [`Vm::check_text_growth`] holds that
+    /// capacity's next growth to the budget from the first value on.
+    pub(crate) fn check_text_lower_bound(&mut self, bound: usize) -> R<()> {
+        if bound < TEXT_CHECKED_FROM {
+            return Ok(());
+        }
+        if bound > self.limits.max_str_len {
+            return self.check_str_len(bound);
+        }
+        if self.account.live().saturating_add(bound) > self.limits.memory_bytes {
+            return self.sync_memory(bound);
+        }
+        Ok(())
     }
 
     /// A text being written into a plain `String` (`repr`, `str()` of a

@@ -9,7 +9,7 @@ use crate::cost::OPERATOR_COSTS;
 use crate::fault::{R, binop_err, type_err};
 use crate::types::float::float_binary;
 use crate::types::int::{int_binary, overflow};
-use crate::types::set::set_items;
+use crate::types::set::is_set_like;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -56,7 +56,7 @@ impl Vm {
             }
             (BinOp::Mod, Str(s), args) => self.str_percent(s, args),
             (BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor | BinOp::Sub, _, _)
-                if set_items(a).is_some() && set_items(b).is_some() =>
+                if is_set_like(a) && is_set_like(b) =>
             {
                 self.set_binary(op, a, b)
             }
@@ -94,7 +94,7 @@ impl Vm {
                 self.list_iadd(&l, a, b)
             }
             (BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor, Value::Set(s))
-                if set_items(b).is_some() =>
+                if is_set_like(b) =>
             {
                 let s = s.clone();
                 self.set_inplace(op, &s, a, b)

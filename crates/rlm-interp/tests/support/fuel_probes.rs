@@ -246,6 +246,7 @@ pub const PROBES: &[Probe] = &[
     p("operator.[:]", Ints, "r = X[1:]"),
     p("operator.^", Set, "r = X ^ X"),
     p("operator.|", Set, "r = X | X"),
+    p("operator.|=", Set, "Y = set()\nY |= X"),
     // Module functions.
     p("string.capwords", Text, "r = string.capwords(X)"),
     p("io.StringIO", Text, "r = io.StringIO(X)"),

@@ -5,21 +5,21 @@
 sub-model calls (same model, same request) from it, and the trace marks those
 steps ``cache_hit``. ``CacheRecord(text, usage)`` is pyrlm's record type.
 
-Refused: ``get(key)`` / ``set(key, record)``. pyrlm addresses records by a
-string its own loop builds; the runtime keys them by a hash of (model,
-request) it computes itself, so a record cannot be read or written under a
-string key. Both raise ``ConfigError`` saying so.
+``get(key)`` / ``set(key, record)``: pyrlm's records under a string key of
+the caller's, kept in the same database (under a hash of the key in a domain
+of its own, so a string key never meets a subcall's); ``get`` returns None for
+a key never set. The runtime's own subcall records are keyed by a hash of
+(model, request) and are not reachable by a string key.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import NoReturn, Union
+from typing import Optional, Union
 
 from ._native import FileCache as _NativeFileCache
 from .adapters.base import Usage
-from .errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,6 @@ class CacheRecord:
 
     text: str
     usage: Usage
-
-
-_WHY = (
-    "is not supported by rlm_rs: the runtime keys cached replies by a hash of (model, request) "
-    "that it computes itself, not by pyrlm's string keys; pass the cache to RLM(cache=) and read "
-    "cache hits from trace.steps[i].cache_hit"
-)
 
 
 class FileCache:
@@ -48,13 +41,25 @@ class FileCache:
         """The folder of the cache."""
         return self._native.root
 
-    def get(self, key: str) -> NoReturn:
-        """Refused (``ConfigError``): see the module docs."""
-        raise ConfigError(f"FileCache.get({key!r}) {_WHY}")
+    def get(self, key: str) -> Optional[CacheRecord]:
+        """The record ``set`` stored under ``key``, or None."""
+        found = self._native.get(_key(key))
+        if found is None:
+            return None
+        text, prompt, completion = found
+        return CacheRecord(text=text, usage=Usage(prompt, completion, prompt + completion))
 
-    def set(self, key: str, record: CacheRecord) -> NoReturn:
-        """Refused (``ConfigError``): see the module docs."""
-        raise ConfigError(f"FileCache.set({key!r}, ...) {_WHY}")
+    def set(self, key: str, record: CacheRecord) -> None:
+        """Stores ``record`` under ``key`` (replacing what was there)."""
+        usage = record.usage
+        if not self._native.set(_key(key), str(record.text), int(usage.prompt_tokens), int(usage.completion_tokens)):
+            raise OSError(f"FileCache.set({key!r}): the cache in {self.root} refused the write")
+
+
+def _key(key: str) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"a cache key is a str, not {type(key).__name__}")
+    return key
 
 
 __all__ = ["CacheRecord", "FileCache"]

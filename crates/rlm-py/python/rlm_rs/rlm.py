@@ -26,13 +26,9 @@ REFUSED_OPTIONS: Dict[str, Tuple[Any, str]] = {
     "auto_finalize_reject_feedback": (None, "auto-finalize has no reject patterns here"),
     "logger": (None, "every step is a trace event: pass event_listener= (or read trace.events)"),
     "loop_collapse_limit": (5, "repeated programs are escaped by rlm's helps, which have no such count"),
-    "subcall_guard_steps": (None, "require_subcall_before_final= is the guard here; it has no step count"),
-    "fallback_guard_steps": (None, "fallback_code runs when the budget ends; it has no step count"),
     "depth": (0, "the depth of a sub-RLM is the runtime's; a new RLM is the root (depth 0)"),
     "recursion_impl": ("child", "sub-RLMs are always children in the same budget tree"),
     "recursive_subcall_max_steps": (3, "sub-RLMs share the tree's budget (Policy(max_steps=))"),
-    "subcall_max_output_tokens": (1024, "sub-model replies are capped by the runtime's sub max tokens (config knob)"),
-    "subcall_max_tokens": (None, "sub-model replies are capped by the runtime's sub max tokens (config knob)"),
     "repl_exec_timeout": (60.0, "programs are bounded by fuel (Limits(fuel=)), not by a clock"),
     "max_history_tokens": (0, "history is bounded by compaction=True"),
     "compaction_threshold_tokens": (80000, "compaction triggers at compaction_threshold_pct of the window"),
@@ -71,7 +67,8 @@ class RLM:
       placeholders ``{{functions}}``, ``{{tools}}`` and ``{{max_output_chars}}``
       are filled in when it has them.
     * Every other option of pyrlm's ``RLM`` is accepted: ``max_tokens``,
-      ``cache_dir`` and ``max_concurrent_subcalls`` are mapped; the rest
+      ``cache_dir``, ``max_concurrent_subcalls``, ``fallback_guard_steps``,
+      ``subcall_guard_steps`` and ``subcall_max_output_tokens`` are mapped; the rest
       (``REFUSED_OPTIONS``) raise ``ConfigError`` saying why unless given
       pyrlm's default.
     * Programs get pyrlm's in-program API: ``ctx.find``/``ctx.chunk`` return
@@ -88,11 +85,20 @@ class RLM:
       run spent, as pyrlm's.
     * ``subcall_system_prompt`` replaces the sub-model calls' system prompt
       (``llm_query``, ``ask``...; sub-RLMs keep the root's).
+    * ``subcall_max_output_tokens`` (and pyrlm's deprecated alias
+      ``subcall_max_tokens``) caps each sub-model reply (``llm_query``...; a
+      program's own ``max_tokens=`` wins). ``None`` (ours): no cap of ours, the
+      model's own.
+    * ``fallback_guard_steps``: from this root step on, a step that leaves
+      ``auto_finalize_var`` without an answer (unset, or ``""``,
+      ``"NO_ANSWER"``, ``"none"``, ``"0"``) runs ``fallback_code`` (once); the
+      variable's value then ends the run, as pyrlm's.
+    * ``subcall_guard_steps``: with ``require_subcall_before_final``, from
+      this root step on a run that has made no subcall runs ``fallback_code``
+      (once), as pyrlm's.
     * ``repl_error_limit``: after this many failing programs in a row the run
       ends with a graceful answer (pyrlm counts failing programs in all and
       then runs ``fallback_code``).
-    * ``router_threshold_chars`` (ours; ``SmartRouter`` sets it): a context
-      shorter than this many characters is answered by one direct call.
     * ``retriever``: an object with pyrlm's ``search``, ``vector_search``,
       ``hybrid_search`` and ``get`` serves the programs' ``es_search``,
       ``es_vector_search``, ``es_hybrid_search`` and ``es_get`` (see
@@ -148,18 +154,23 @@ class RLM:
         max_tokens: Optional[int] = None,
         cache_dir: Optional[str] = None,
         max_concurrent_subcalls: Optional[int] = None,
-        router_threshold_chars: Optional[int] = None,
         repl_error_limit: Optional[int] = None,
         subcall_system_prompt: Optional[str] = None,
+        fallback_guard_steps: Optional[int] = None,
+        subcall_guard_steps: Optional[int] = None,
+        subcall_max_output_tokens: Optional[int] = None,
+        subcall_max_tokens: Optional[int] = None,
         **pyrlm_options: Any,
     ) -> None:
         unknown = sorted(set(pyrlm_options) - set(REFUSED_OPTIONS))
         if unknown:
             raise TypeError(f"RLM() got an unexpected keyword argument {unknown[0]!r}")
         _check_refused(pyrlm_options)
-        # pyrlm's deprecated alias of max_output_tokens.
+        # pyrlm's deprecated aliases of max_output_tokens and subcall_max_output_tokens.
         if max_tokens is not None:
             max_output_tokens = max_tokens
+        if subcall_max_tokens is not None:
+            subcall_max_output_tokens = subcall_max_tokens
         if cache_dir is not None and cache is None:
             cache = FileCache(root=cache_dir)
         # pyrlm's cap on parallel subcalls (parallel_subcalls=False: one at a time wins).
@@ -231,9 +242,11 @@ class RLM:
             event_listener=event_listener,
             retriever=retriever,
             config=config,
-            router_threshold_chars=router_threshold_chars,
             max_consecutive_errors=repl_error_limit,
             subcall_system_prompt=subcall_system_prompt,
+            fallback_guard_steps=fallback_guard_steps,
+            subcall_guard_steps=subcall_guard_steps,
+            sub_max_tokens=subcall_max_output_tokens,
         )
 
     def run(self, query: str, context: Union[Context, str]) -> Tuple[Optional[str], Trace]:

@@ -32,6 +32,10 @@ from .rlm import RLM, _context
 from .trace import Trace, TraceStep
 
 
+#: The knob of rlm-config the threshold is (`router.smart_threshold_chars`).
+_THRESHOLD_KNOB = "router.smart_threshold_chars"
+
+
 class ExecutionProfile(Enum):
     """pyrlm's execution profiles (reported, not acted on: see the module docs)."""
 
@@ -116,6 +120,13 @@ class SmartRouter:
 
     def _rlm(self, threshold: Optional[int]) -> RLM:
         kwargs: Dict[str, Any] = dict(self.rlm_extra_kwargs)
+        # The threshold is the knob every front end has (`rlm run
+        # --smart-router N`, rlm.toml's `router.smart_threshold_chars`),
+        # set through RLM's config= beside any knobs rlm_extra_kwargs gives.
+        config: Dict[str, Any] = dict(kwargs.pop("config", None) or {})
+        config.pop(_THRESHOLD_KNOB, None)
+        if threshold is not None:
+            config[_THRESHOLD_KNOB] = threshold
         return RLM(
             self.adapter,
             subcall_adapter=self.subcall_adapter,
@@ -123,7 +134,7 @@ class SmartRouter:
             system_prompt=self.system_prompt,
             fallback_code=self.fallback_code,
             auto_finalize_var=self.auto_finalize_var,
-            router_threshold_chars=threshold,
+            config=config,
             **kwargs,
         )
 

@@ -3,10 +3,10 @@ the source of truth) and ``Trace.steps`` (pyrlm-runtime's ``TraceStep`` view
 of them: one step per root-model call, program run and subcall, with usage,
 elapsed seconds and cache hits).
 
-``to_json``/``from_json`` write and read our JSON (events, answer, finish,
-usage, and the steps); ``from_json`` also reads pyrlm-runtime's trace JSON (a
-list of steps), and ``to_pyrlm_json`` writes it. A ``Trace`` read from
-pyrlm's JSON has steps and no events.
+``to_json`` writes pyrlm-runtime's trace JSON (a list of steps, the same
+text pyrlm's ``Trace.to_json`` writes for the same steps); ``to_rlm_json``
+writes ours (events, answer, finish, usage, and the steps). ``from_json``
+reads both. A ``Trace`` read from pyrlm's JSON has steps and no events.
 """
 
 from __future__ import annotations
@@ -234,13 +234,17 @@ class Trace:
             "steps": [s.to_dict() for s in self.steps],
         }
 
-    def to_json(self, indent: Optional[int] = None) -> str:
-        """Our JSON: an object with the events, answer, finish, usage and steps."""
-        return json.dumps(self.to_dict(), indent=indent)
+    def to_json(self) -> str:
+        """pyrlm-runtime's trace JSON: a list of steps (as pyrlm's ``to_json``)."""
+        return json.dumps([s.to_dict() for s in self.steps], ensure_ascii=True, indent=2)
 
     def to_pyrlm_json(self) -> str:
-        """pyrlm-runtime's trace JSON: a list of steps."""
-        return json.dumps([s.to_dict() for s in self.steps], ensure_ascii=True, indent=2)
+        """``to_json`` (rlm_rs 0.2's name)."""
+        return self.to_json()
+
+    def to_rlm_json(self, indent: Optional[int] = None) -> str:
+        """Our JSON: an object with the events, answer, finish, usage and steps."""
+        return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod
     def from_json(cls, text: str) -> "Trace":

@@ -222,11 +222,31 @@ fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Va
         "zip_longest" => {
             let fill = kw(&kwargs, "fillvalue").cloned().unwrap_or(Value::None);
             let mut cols = Vec::new();
+            // The columns are held while the rows are made: each is charged
+            // to the session until then (4,000 columns of 4,000 items are
+            // 256 MB before the first row).
+            let account = crate::mem::current();
+            let mut held = Vec::with_capacity(args.len());
             for a in &args {
-                cols.push(vm.iterate(a)?);
+                let col = vm.iterate(a)?;
+                held.push(crate::mem::HostBytes::charge(
+                    &account,
+                    crate::mem::vec_block::<Value>(col.len()),
+                ));
+                vm.check_memory()?;
+                cols.push(col);
             }
             let n = cols.iter().map(|c| c.len()).max().unwrap_or(0);
             vm.check_len(n)?;
+            // Every row is a tuple as wide as the arguments are many:
+            // charged whole before any is built (a transpose of 10^4
+            // sources of 10^4 items is 1.6 GB of rows).
+            let items = n.saturating_mul(cols.len());
+            vm.fuel(items as u64)?;
+            vm.alloc(
+                n.saturating_mul(crate::mem::rc_block::<crate::types::tuple::TupleObj>())
+                    .saturating_add(crate::mem::vec_block::<Value>(items)),
+            )?;
             Ok(items_iter(
                 (0..n)
                     .map(|i| {

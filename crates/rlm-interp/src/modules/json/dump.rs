@@ -70,7 +70,7 @@ fn json_str(vm: &mut Vm, s: &str, ensure_ascii: bool, out: &mut String) -> R<()>
     // and the quotes) could fail the cap or the budget: else a second scan
     // for nothing.
     let bound = out.len().saturating_add(s.len().saturating_mul(JSON_ESCAPE_MAX)).saturating_add(2);
-    if !vm.text_within_unchecked(bound) {
+    if !vm.text_within_unchecked(bound, out.capacity()) {
         reserve(vm, out, escaped_len(s, ensure_ascii))?;
     }
     out.push('"');

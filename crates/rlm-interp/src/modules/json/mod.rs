@@ -65,6 +65,10 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 seen: RefCell::new(Vec::new()),
             };
             let mut out = String::new();
+            if let Some(bound) = crate::format::text_lower_bound(v, opts.item_sep.chars().count()) {
+                vm.check_text_lower_bound(bound)?;
+                out.reserve(bound);
+            }
             crate::stack_guard::walk_over(v, || json_dump(vm, v, &opts, 0, &mut out))?;
             Ok(Value::str(out))
         }

@@ -313,8 +313,11 @@ const FUEL_PER_SEARCH: u64 = 16;
 
 /// Fuel for each step of the backtracking engine (bounded by its tier's
 /// limit, charged whole when the steps are unknown): a step costs several
-/// nanoseconds.
-const FUEL_PER_BACKTRACK_STEP: u64 = 3;
+/// nanoseconds. At 3, loops of backtracking matches
+/// (`tests/hostile/regex_lookahead_backref_loop.py`,
+/// `regex_backtrack_many_searches.py`) ran ~1.45x the reference loop's time
+/// for their fuel (BENCHMARKS.md, "Fuel calibration of the slow fuel rows").
+const FUEL_PER_BACKTRACK_STEP: u64 = 5;
 
 /// Backtracking limits tried before the session's own (see `Engine::Fancy`).
 const FANCY_TIERS: &[usize] = &[256, 8192, 262_144];

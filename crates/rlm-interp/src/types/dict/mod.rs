@@ -13,8 +13,7 @@ use std::rc::Rc;
 use crate::args::{Kwargs, kw};
 use crate::cost::Over::{Arg, Args, Recv};
 use crate::cost::{
-    CostTable, FREE, FUEL_PER_NEW_DICT_KEY, HASH, HASH_BYTES, SCAN, big_table_insert_fuel,
-    big_table_inserts_fuel, cost,
+    CostTable, FREE, FUEL_PER_NEW_DICT_KEY, HASH, HASH_BYTES, SCAN, big_table_insert_fuel, cost,
 };
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::value::*;
@@ -332,41 +331,75 @@ impl Vm {
 
     /// `a | b` for two dicts (not Counters): a copy of `a` updated with `b`.
     pub(crate) fn dict_or(&mut self, x: &Rc<StoreCell<Dict>>, y: &Rc<StoreCell<Dict>>) -> R<Value> {
-        let mut d =
-            crate::value::Dict { map: x.borrow().map.clone(), kind: x.borrow().kind.clone() };
-        for (k, v) in y.borrow().map.iter() {
-            d.map.insert(k.clone(), v.clone());
+        let mut d = {
+            let x = x.borrow();
+            // The copy's table, charged before it is made.
+            self.check_len(x.map.len())?;
+            self.alloc(crate::mem::table_block(x.map.len(), std::mem::size_of::<DictEntry>()))?;
+            crate::value::Dict { map: x.map.clone(), kind: x.kind.clone() }
+        };
+        {
+            let y = y.borrow();
+            self.fuel((y.map.len() as u64).saturating_mul(FUEL_PER_NEW_DICT_KEY))?;
+            self.dict_insert_all(&mut d, &y)?;
         }
-        self.check_len(d.map.len())?;
         Ok(Value::dict(d))
     }
 
-    /// `d |= b`.
+    /// `d |= b`: `d.update(b)` for a dict `b`.
     pub(crate) fn dict_ior(&mut self, d: &Rc<StoreCell<Dict>>, a: Value, b: &Value) -> R<Value> {
-        if let Value::Dict(o) = b {
-            let items: Vec<(Key, Value)> =
-                o.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            d.borrow_mut().map.extend(items);
+        if let Value::Dict(_) = b {
+            self.dict_update(&Value::Dict(d.clone()), b)?;
             return Ok(a);
         }
         self.binary(rlm_syntax::ast::BinOp::BitOr, &a, b)
+    }
+
+    /// Inserts every entry of `src` into `dst` (a value replaces the one of
+    /// an equal key, in place), charging what the one-at-a-time paths pay
+    /// beyond [`FUEL_PER_NEW_DICT_KEY`] (the caller's, per key of `src`): a
+    /// big table's inserts ([`big_table_insert_fuel`]) and each growth of
+    /// the table, before it happens ([`insert_cost`]), and the collection
+    /// cap. No program code runs: the keys are already hashed.
+    fn dict_insert_all(&mut self, dst: &mut Dict, src: &Dict) -> R<()> {
+        if dst.map.is_empty() && dst.map.capacity() < src.map.len() {
+            // Into an empty dict (`dict(d)`): one table of the right size.
+            self.alloc(crate::mem::table_block(src.map.len(), std::mem::size_of::<DictEntry>()))?;
+            dst.map.reserve(src.map.len());
+        }
+        for (k, v) in src.map.iter() {
+            if let Some(slot) = dst.map.get_mut(k) {
+                *slot = v.clone();
+                continue;
+            }
+            let len = dst.map.len();
+            if len >= self.limits.max_collection_len {
+                self.check_len(len + 1)?;
+            }
+            self.fuel(big_table_insert_fuel(len))?;
+            if len >= dst.map.capacity() {
+                self.alloc(insert_cost(dst))?;
+            }
+            dst.map.insert(k.clone(), v.clone());
+        }
+        Ok(())
     }
 
     pub(crate) fn dict_update(&mut self, d: &Value, src: &Value) -> R<()> {
         let Value::Dict(d) = d else { return Ok(()) };
         match src {
             Value::Dict(s) => {
-                let items: Vec<(Key, Value)> =
-                    s.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                self.check_len(items.len())?;
-                // Each key inserted: what the one-at-a-time paths pay.
-                let len = d.borrow().map.len();
-                self.fuel(
-                    (items.len() as u64)
-                        .saturating_mul(FUEL_PER_NEW_DICT_KEY)
-                        .saturating_add(big_table_inserts_fuel(len, items.len())),
-                )?;
-                d.borrow_mut().map.extend(items);
+                if Rc::ptr_eq(d, s) {
+                    // `d.update(d)`: every key maps to what it maps to.
+                    return Ok(());
+                }
+                let s = s.borrow();
+                self.check_len(s.map.len())?;
+                self.fuel((s.map.len() as u64).saturating_mul(FUEL_PER_NEW_DICT_KEY))?;
+                // Read and written where they are: no copy of the items
+                // first, and every growth charged before it happens (an
+                // `update` or `|=` from a big dict inserted it unpaid).
+                self.dict_insert_all(&mut d.borrow_mut(), &s)?;
             }
             other => {
                 let items = self.iterate(other)?;

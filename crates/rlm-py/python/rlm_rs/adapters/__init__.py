@@ -103,7 +103,7 @@ class GenericChatAdapter:
         )
 
 
-from .vertex_ai import VertexAIAdapter  # noqa: E402  (refused; its own module as pyrlm's)
+from .vertex_ai import VertexAIAdapter  # noqa: E402  (its own module, as pyrlm's)
 
 
 __all__ = [
