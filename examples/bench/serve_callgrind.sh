@@ -6,6 +6,10 @@
 #
 #   bash examples/bench/serve_callgrind.sh [path/to/rlm] [executions] [out dir]
 #
+# The server may also be rlm-server's `serve_demo` example (same server, built
+# with the library's tests: `cargo build -p rlm-server --example serve_demo`),
+# when no `rlm` binary is at hand: give its path instead of `rlm`'s.
+#
 # Starts the server under callgrind on 127.0.0.1 with a fresh data directory
 # and the trivial script (one root step, FINAL at once), creates 8 sessions,
 # runs 20 executions to warm up, zeroes the counters, runs N executions
@@ -21,9 +25,14 @@ PORT=${PORT:-18150}
 B=http://127.0.0.1:$PORT
 mkdir -p "$OUT"
 rm -rf "$OUT/data" "$OUT"/callgrind.out.*
-valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" \
-  "$RLM" serve --data "$OUT/data" --bind "127.0.0.1:$PORT" --script "$HERE/serve_trivial.toml" \
-  2>"$OUT/serve.log" &
+if [ "$(basename "$RLM")" = serve_demo ]; then
+  RLM_SCRIPT="$HERE/serve_trivial.toml" valgrind --tool=callgrind \
+    --callgrind-out-file="$OUT/callgrind.out.%p" "$RLM" "127.0.0.1:$PORT" 2>"$OUT/serve.log" &
+else
+  valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" \
+    "$RLM" serve --data "$OUT/data" --bind "127.0.0.1:$PORT" --script "$HERE/serve_trivial.toml" \
+    2>"$OUT/serve.log" &
+fi
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 600); do curl -sf "$B/healthz" >/dev/null && break; sleep 0.2; done
@@ -53,6 +62,10 @@ TOTAL=$(callgrind_annotate "$DUMP" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(","
 echo "dump: $DUMP"
 echo "Ir total over $N executions: $TOTAL"
 echo "Ir per execution: $((TOTAL / N))"
-callgrind_annotate --inclusive=yes "$DUMP" 2>/dev/null | head -80 >"$OUT/inclusive.txt"
-callgrind_annotate "$DUMP" 2>/dev/null | head -60 >"$OUT/exclusive.txt"
+# Whole reports first: `| head` would end callgrind_annotate with SIGPIPE,
+# which `pipefail` turned into the script's failure before the second report.
+callgrind_annotate --inclusive=yes "$DUMP" 2>/dev/null >"$OUT/inclusive-all.txt"
+callgrind_annotate "$DUMP" 2>/dev/null >"$OUT/exclusive-all.txt"
+head -80 "$OUT/inclusive-all.txt" >"$OUT/inclusive.txt"
+head -60 "$OUT/exclusive-all.txt" >"$OUT/exclusive.txt"
 echo "top inclusive: $OUT/inclusive.txt; top exclusive: $OUT/exclusive.txt"

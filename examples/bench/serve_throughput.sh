@@ -10,6 +10,7 @@
 # runs in the same moment `wrk -t2 -c32` POSTing /api/execute round-robin over the
 # 32 sessions and `wrk -t1 -c4` on /healthz, and prints both wrk reports and the
 # server's own latency (/api/stats). Needs `wrk` (Debian package) and `jq`.
+# The server may also be rlm-server's `serve_demo` example (see serve_callgrind.sh).
 set -euo pipefail
 RLM=${1:-${CARGO_TARGET_DIR:-target}/release/rlm}
 SECS=${2:-20}
@@ -25,8 +26,13 @@ trap 'stop; rm -rf "$WORK"' EXIT
 
 bench() { # bench LABEL CONTEXT_FILE [serve flags...]
   local label=$1 context=$2; shift 2
-  "$RLM" serve --data "$WORK/$label" --bind "127.0.0.1:$PORT" --max-concurrent 64 "$@" \
-    2>"$WORK/$label.log" &
+  if [ "$(basename "$RLM")" = serve_demo ]; then
+    # rlm-server's example (see serve_callgrind.sh): `--script FILE` as RLM_SCRIPT.
+    RLM_SCRIPT=${2:-} RLM_MAX_CONCURRENT=64 "$RLM" "127.0.0.1:$PORT" 2>"$WORK/$label.log" &
+  else
+    "$RLM" serve --data "$WORK/$label" --bind "127.0.0.1:$PORT" --max-concurrent 64 "$@" \
+      2>"$WORK/$label.log" &
+  fi
   SERVER=$!
   for _ in $(seq 100); do curl -sf "$B/healthz" >/dev/null && break; sleep 0.1; done
   : >"$WORK/$label.sessions"

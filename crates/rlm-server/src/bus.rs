@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::Stream;
 use rlm_trace::{ModelDelta, TraceEvent, TraceListener};
+use serde::Serialize;
 use tokio::sync::Notify;
 
 /// The SSE event name of a trace event: its kind's name, except a trace
@@ -94,7 +95,18 @@ impl ExecutionBus {
 
     /// Appends an event (ignored once the log is closed).
     pub fn push(&self, name: &str, data: serde_json::Value, trace: Option<TraceEvent>) {
-        let json = serde_json::json!({ "type": name, "data": data }).to_string();
+        self.push_json(name, frame_json(name, &data), trace);
+    }
+
+    /// Appends a trace event, serialised once, straight from its type (no
+    /// `serde_json::Value` in between: this runs for every event of every
+    /// execution).
+    pub fn push_trace(&self, event: &TraceEvent) {
+        let name = sse_name(event);
+        self.push_json(name, frame_json(name, event), Some(event.clone()));
+    }
+
+    fn push_json(&self, name: &str, json: String, trace: Option<TraceEvent>) {
         {
             let mut log = self.lock();
             if log.closed {
@@ -184,6 +196,19 @@ impl ExecutionBus {
     }
 }
 
+/// `{"type": name, "data": data}`, serialised.
+fn frame_json<T: Serialize + ?Sized>(name: &str, data: &T) -> String {
+    #[derive(Serialize)]
+    struct Frame<'a, T: ?Sized> {
+        r#type: &'a str,
+        data: &'a T,
+    }
+    // Serialising a trace event or a JSON value cannot fail (string keys, no
+    // foreign `Serialize`); if one ever did, its listeners get a null.
+    serde_json::to_string(&Frame { r#type: name, data })
+        .unwrap_or_else(|_| frame_json(name, &serde_json::Value::Null))
+}
+
 /// Feeds one execution's bus from its trace: each trace event, and each
 /// streamed piece of a root-model reply (`token`: `{model, span_id, text}`).
 pub struct BusListener {
@@ -200,20 +225,21 @@ impl BusListener {
 
 impl TraceListener for BusListener {
     fn on_event(&self, event: &TraceEvent) {
-        let data = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
-        self.bus.push(sse_name(event), data, Some(event.clone()));
+        self.bus.push_trace(event);
     }
 
     fn on_delta(&self, delta: &ModelDelta) {
         if delta.text.is_empty() {
             return;
         }
-        let data = serde_json::json!({
-            "model": self.model,
-            "span_id": delta.span_id,
-            "text": delta.text,
-        });
-        self.bus.push("token", data, None);
+        #[derive(Serialize)]
+        struct Token<'a> {
+            model: &'a str,
+            span_id: &'a rlm_trace::SpanId,
+            text: &'a str,
+        }
+        let token = Token { model: &self.model, span_id: &delta.span_id, text: &delta.text };
+        self.bus.push_json("token", frame_json("token", &token), None);
     }
 }
 

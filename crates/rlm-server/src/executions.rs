@@ -194,14 +194,36 @@ impl Executions {
         }
     }
 
-    /// Starts an execution; it runs on its own task until it ends.
+    /// Starts an execution; it runs on its own task until it ends. Its
+    /// record is durable before this returns (the caller may give its id
+    /// out at once).
     pub async fn start(self: &Arc<Self>, req: StartRequest) -> Result<Started, ServerError> {
+        self.start_with(req, Start::Acknowledged).await
+    }
+
+    /// [`Executions::start`] for a caller that tells its client nothing
+    /// before the execution has ended (`POST /api/execute`): the pending
+    /// record is not flushed on its own (one flush per execution, the
+    /// settlement's, instead of two). The client is answered only after
+    /// the settlement is durable, which covers the pending record too.
+    pub async fn start_unannounced(
+        self: &Arc<Self>,
+        req: StartRequest,
+    ) -> Result<Started, ServerError> {
+        self.start_with(req, Start::Unannounced).await
+    }
+
+    async fn start_with(
+        self: &Arc<Self>,
+        req: StartRequest,
+        start: Start,
+    ) -> Result<Started, ServerError> {
         if let Some(queue) = &self.remote {
             let queue = queue.clone();
             return self.start_remote(&queue, req).await;
         }
         let admitted = self.admit(&req, None).await?;
-        self.launch(admitted).await
+        self.launch(admitted, start).await
     }
 
     /// Starts an execution another process stored (`existing`: its id and
@@ -212,7 +234,7 @@ impl Executions {
         existing: (Uuid, crate::store::Micros),
     ) -> Result<Started, ServerError> {
         let admitted = self.admit(&req, Some(existing)).await?;
-        self.launch(admitted).await
+        self.launch(admitted, Start::Acknowledged).await
     }
 
     /// Checks a request and makes its record (id and creation time from
@@ -296,8 +318,12 @@ impl Executions {
         &self,
         record: &ExecutionRecord,
         base: u64,
+        start: Start,
     ) -> Result<(Arc<Live>, watch::Sender<Option<ExecutionRecord>>), ServerError> {
-        self.store.put_execution(record).await?;
+        match start {
+            Start::Acknowledged => self.store.put_execution(record).await?,
+            Start::Unannounced => self.store.put_execution_unacknowledged(record).await?,
+        }
         if self.store.shared() {
             let until = now_micros() + crate::leases::micros(self.lease);
             if let Err(e) =
@@ -324,9 +350,10 @@ impl Executions {
     pub(crate) async fn launch(
         self: &Arc<Self>,
         admitted: AdmittedExecution,
+        start: Start,
     ) -> Result<Started, ServerError> {
         let base = crate::bus::attempt_base(admitted.attempt.unwrap_or(1));
-        let (live, done_tx) = self.register(&admitted.record, base).await?;
+        let (live, done_tx) = self.register(&admitted.record, base, start).await?;
         let id = admitted.record.id;
         let bus = Arc::clone(&live.bus);
         let done = live.done.clone();
@@ -638,6 +665,15 @@ impl Executions {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// Whether a started execution's id is given out before it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// It is (a stream's first frame, a job): its record is durable first.
+    Acknowledged,
+    /// Nothing is said before the end, which is durable with the record.
+    Unannounced,
 }
 
 /// The task storing an execution's trace as it is produced, and how many of

@@ -61,7 +61,9 @@ pub async fn execute(
     Extension(caller): Extension<Caller>,
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Json<ExecutionResponse>, ServerError> {
-    let Started { mut done, .. } = state.executions.start(start_request(caller, body)?).await?;
+    // Nothing is said before the end: the pending record needs no flush of its own.
+    let Started { mut done, .. } =
+        state.executions.start_unannounced(start_request(caller, body)?).await?;
     let record = done
         .wait_for(Option::is_some)
         .await

@@ -82,7 +82,7 @@ impl Executions {
             .subscribe_live(&events_topic(id))
             .await
             .map_err(|e| ServerError::QueueUnavailable(e.to_string()))?;
-        let (live, done_tx) = self.register(&record, 0).await?;
+        let (live, done_tx) = self.register(&record, 0, super::Start::Acknowledged).await?;
         let job = Job {
             id: id.to_string(),
             payload: serde_json::json!({ "kind": "execution", "context": inline }),

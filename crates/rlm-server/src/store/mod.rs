@@ -37,7 +37,10 @@
 //!   changes a record returns after the change is on disk (group commit, one
 //!   flush for the writes that arrived meanwhile; PostgreSQL: the commit). Trace appends, job claims
 //!   and heartbeats are the exceptions; nobody is told they happened, and a
-//!   settlement's flush covers the trace appended before it.
+//!   settlement's flush covers the trace appended before it. So are an
+//!   execution's move to running and the pending record of an execution
+//!   nobody is told of before its end ([`Store::mark_running`],
+//!   [`Store::put_execution_unacknowledged`]).
 
 pub mod aggregate;
 mod group_commit;
@@ -676,6 +679,18 @@ pub trait Store: Send + Sync + 'static {
 
     // Executions.
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError>;
+    /// Stores a new execution's record without waiting for it to be
+    /// durable, for an execution whose start nobody is told of (`POST
+    /// /api/execute` answers only once it has ended, and its settlement's
+    /// flush covers this write): a crash before a flush loses a record no
+    /// client was given; after one, start-up reports it interrupted. By
+    /// default, [`Store::put_execution`].
+    async fn put_execution_unacknowledged(
+        &self,
+        execution: &ExecutionRecord,
+    ) -> Result<(), StoreError> {
+        self.put_execution(execution).await
+    }
     /// Stores an execution's move from pending to running without waiting
     /// for it to be durable (it rides on the next write's flush): a crash
     /// before that leaves it pending, which start-up reports interrupted as

@@ -197,7 +197,13 @@ pub async fn chat_completions(
         interactive: true,
         attempt: None,
     };
-    let Started { id, bus, done } = state.executions.start(request).await?;
+    // A completion not streamed says nothing before the end: its pending
+    // record needs no flush of its own (`Executions::start_unannounced`).
+    let Started { id, bus, done } = if body.streams() {
+        state.executions.start(request).await?
+    } else {
+        state.executions.start_unannounced(request).await?
+    };
     let reply = Reply {
         execution_id: id,
         model: body.model.clone(),
