@@ -390,6 +390,33 @@ fn answer_dict_protocol_and_auto_final_variable() {
     assert_eq!((r.answer.as_deref(), &r.finish), (Some("42"), &Finish::AutoVariable));
 }
 
+/// pyrlm's `auto_finalize_var="answer"`: the `answer` dict every session
+/// starts with is no answer while its content is empty; its content, or a
+/// value the program assigns to `answer`, is.
+#[test]
+fn the_untouched_answer_dict_is_no_auto_final_answer() {
+    let run = |programs: &[&str]| {
+        let replies: Vec<String> = programs.iter().map(|p| repl(p)).collect();
+        let refs: Vec<&str> = replies.iter().map(String::as_str).collect();
+        let options =
+            LoopOptions { auto_final_var: Some("answer".into()), ..LoopOptions::default() };
+        Rlm::builder()
+            .root(root(&refs))
+            .options(options)
+            .build()
+            .unwrap()
+            .run_blocking("q", haystack())
+            .unwrap()
+    };
+    let r = run(&["print('looking')", "answer = 'amber'"]);
+    assert_eq!(
+        (r.answer.as_deref(), &r.finish, r.steps),
+        (Some("amber"), &Finish::AutoVariable, 2)
+    );
+    let r = run(&["print('looking')", "answer['content'] = 'teal'"]);
+    assert_eq!((r.answer.as_deref(), &r.finish, r.steps), (Some("teal"), &Finish::AutoVariable, 2));
+}
+
 #[test]
 fn step_budget_exhaustion_ends_with_a_graceful_answer() {
     let root = scripted(

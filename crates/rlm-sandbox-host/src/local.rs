@@ -53,6 +53,14 @@ fn answer_dict() -> Value {
     Value::dict(d)
 }
 
+/// Whether `d` still has the shape of [`answer_dict`]: exactly the keys
+/// `content` and `ready`.
+fn is_answer_protocol(d: &Dict) -> bool {
+    d.map.len() == 2
+        && d.map.contains_key(&Key(Value::str("content")))
+        && d.map.contains_key(&Key(Value::str("ready")))
+}
+
 /// One run's interpreter session in this process.
 pub struct LocalSandbox {
     session: Interpreter,
@@ -191,9 +199,18 @@ impl LocalSandbox {
     }
 
     /// The auto-finalize variable's value, if a program set it (not None).
+    /// The `answer` protocol dict every session starts with counts as set
+    /// only once its `content` holds text, and then as that text: pyrlm's
+    /// `auto_finalize_var="answer"` must not end a run on the untouched
+    /// `{"content": "", "ready": False}` (issue #38, `hybrid_audit.py`).
     pub fn auto_final(&mut self, name: &str) -> Option<String> {
         match self.session.get_global(name) {
             None | Some(Value::None) => None,
+            Some(Value::Dict(d)) if name == "answer" && is_answer_protocol(&d.borrow()) => {
+                let content = d.borrow().map.get(&Key(Value::str("content"))).cloned();
+                let text = content.map(|c| self.session.display(&c)).unwrap_or_default();
+                (!text.is_empty()).then_some(text)
+            }
             Some(v) => Some(self.session.display(&v)),
         }
     }
