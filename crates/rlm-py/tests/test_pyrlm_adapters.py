@@ -87,8 +87,6 @@ def test_azure_adapter_without_key_or_endpoint_says_which(monkeypatch):
 
 
 def test_refused_adapter_forms_say_why():
-    with pytest.raises(ConfigError, match="payload_builder"):
-        GenericChatAdapter(base_url="http://127.0.0.1:9", payload_builder=lambda *a: {})
     with pytest.raises(ConfigError, match="does not end in /chat/completions"):
         GenericChatAdapter(base_url="http://127.0.0.1:9", path="/generate")
     with pytest.raises(ConfigError, match="api_transport='grpc'"):
@@ -160,3 +158,70 @@ def test_vertex_ai_adapter_needs_a_token(monkeypatch: Any) -> None:
     monkeypatch.delenv("GOOGLE_OAUTH_ACCESS_TOKEN", raising=False)
     with pytest.raises(ConfigError, match="VERTEX_ACCESS_TOKEN"):
         VertexAIAdapter("p")
+
+
+@pytest.fixture
+def generate_server() -> Iterator[Tuple[str, List[Any]]]:
+    """A server with its own protocol at /generate: it answers ``{"output":
+    {"text": ...}}`` (no usage), and 503 with ``Retry-After: 0`` to the first
+    request whose body asks for it."""
+    requests: List[Any] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            if body.get("fail_once") and sum(1 for r in requests if r[2].get("fail_once")) == 1:
+                self.send_response(503)
+                self.send_header("Retry-After", "0")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = json.dumps({"output": {"text": "FINAL: from " + body["prompt_messages"][-1]["content"][:2]}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", requests
+    finally:
+        httpd.shutdown()
+
+
+def test_generic_chat_adapter_with_a_payload_builder_and_parser_speaks_their_protocol(generate_server):
+    url, requests = generate_server
+
+    def build(messages: Any, max_tokens: int, temperature: Any, model: Any) -> Any:
+        return {"prompt_messages": messages, "limit": max_tokens, "engine": model, "fail_once": True}
+
+    def parse(data: Any) -> Any:
+        return data["output"]["text"], None
+
+    adapter = GenericChatAdapter(
+        base_url=url, path="/generate", model="m1", api_key="k", payload_builder=build,
+        response_parser=parse, retry_base_delay=0.0,
+    )
+    reply = adapter.complete([{"role": "user", "content": "hello"}], max_tokens=7)
+    assert reply.text == "FINAL: from he" and reply.usage.total_tokens > 0  # estimated, as pyrlm
+    # The 503 was retried; both requests carried the built body and the key.
+    assert len(requests) == 2
+    path, headers, body = requests[-1]
+    assert path == "/generate" and headers["authorization"] == "Bearer k"
+    assert body["limit"] == 7 and body["engine"] == "m1"
+    # As RLM's model: the run ends on the parsed reply.
+    answer, _ = RLM(adapter).run("q", "ctx")
+    assert answer.startswith("from ")
+
+
+def test_a_custom_parser_that_cannot_read_the_reply_names_the_endpoint(server):
+    url, _ = server
+    adapter = GenericChatAdapter(base_url=url + "/v1", response_parser=lambda data: (data["nope"], None))
+    with pytest.raises(ValueError, match="Unexpected response structure from http://127.0.0.1"):
+        adapter.complete([{"role": "user", "content": "x"}])

@@ -13,12 +13,11 @@
   ``AZURE_OPENAI_API_VERSION``).
 * ``GenericChatAdapter(endpoint= or base_url=, model=, api_key=, headers=, timeout=,
   max_retries=, retry_base_delay=, retry_max_delay=)``: a server speaking OpenAI's chat
-  completions. ``payload_builder`` / ``response_parser`` are refused (``ConfigError``):
-  the request and reply are OpenAI's; for another protocol pass an object with
-  ``complete()``.
-* ``VertexAIAdapter``: refused (``ConfigError``): Google's SDK and credentials are not
-  part of rlm_rs; use ``Adapter("gemini:MODEL")`` (the Gemini API) or an object with
-  ``complete()`` around the Vertex SDK.
+  completions, called by the runtime. With ``payload_builder`` / ``response_parser``
+  (pyrlm's custom request and reply shapes) it is a ``CallbackChatAdapter``
+  (``rlm_rs.adapters.generic_chat``), which makes the call in Python.
+* ``VertexAIAdapter(project_id, location=, model=...)`` (``rlm_rs.adapters.vertex_ai``):
+  Vertex AI's REST API called by the runtime, with a token from ``VERTEX_ACCESS_TOKEN``.
 * ``Adapter("provider:model")``: any provider the runtime knows (``openai:``,
   ``anthropic:``, ``azure:``, ``gemini:``, ``ollama:``, ``llamacpp:``, ``vllm:``,
   ``openrouter:``, ``fake:echo``...), keys from the environment.
@@ -41,6 +40,7 @@ from .._native import FakeAdapter as NativeFakeAdapter
 from ..errors import ConfigError
 from .base import ModelAdapter, ModelResponse, Usage, estimate_usage
 from .fake import FakeAdapter, FakeRule
+from .generic_chat import CallbackChatAdapter
 
 
 def OpenAICompatAdapter(
@@ -65,7 +65,8 @@ class AzureOpenAIAdapter:
 
 class GenericChatAdapter:
     """A chat-completions server at ``endpoint`` (or ``base_url`` + ``path``).
-    A class by name; constructing it returns the runtime's ``Adapter``."""
+    A class by name; constructing it returns the runtime's ``Adapter``, or a
+    ``CallbackChatAdapter`` when ``payload_builder``/``response_parser`` is given."""
 
     def __new__(  # type: ignore[misc]
         cls,
@@ -82,12 +83,25 @@ class GenericChatAdapter:
         max_retries: int = 3,
         retry_base_delay: float = 1.0,
         retry_max_delay: float = 30.0,
-    ) -> Adapter:
+    ) -> "Adapter | CallbackChatAdapter":
         if payload_builder is not None or response_parser is not None:
-            raise ConfigError(
-                "GenericChatAdapter(payload_builder=/response_parser=) is not supported by rlm_rs: "
-                "requests and replies are OpenAI's chat completions; for another protocol pass "
-                "an object with complete(messages, **params)"
+            if endpoint is None:
+                if not base_url:
+                    raise ConfigError("GenericChatAdapter needs endpoint= or base_url=")
+                endpoint = f"{base_url.rstrip('/')}/{path.lstrip('/')}"
+            all_headers = dict(headers or {})
+            if api_key:
+                all_headers["Authorization"] = f"Bearer {api_key}"
+            return CallbackChatAdapter(
+                endpoint=endpoint,
+                model=model,
+                headers=all_headers,
+                payload_builder=payload_builder,
+                response_parser=response_parser,
+                timeout=timeout,
+                max_retries=max_retries,
+                retry_base_delay=retry_base_delay,
+                retry_max_delay=retry_max_delay,
             )
         return generic_chat_adapter(
             endpoint=endpoint,
@@ -109,6 +123,7 @@ from .vertex_ai import VertexAIAdapter  # noqa: E402  (its own module, as pyrlm'
 __all__ = [
     "Adapter",
     "AzureOpenAIAdapter",
+    "CallbackChatAdapter",
     "FakeAdapter",
     "FakeRule",
     "GenericChatAdapter",
