@@ -428,3 +428,8 @@ def test_repl_error_limit_ends_a_failing_run() -> None:
     programs = [s for s in trace.steps if s.kind == "repl_exec"]
     assert len(programs) == 2 and all(s.error for s in programs)
     assert trace.finish.get("kind") != "answer"
+
+
+def test_pyrlm_trace_viewer_is_refused_with_why() -> None:
+    with pytest.raises(ImportError, match="no Textual trace viewer"):
+        import rlm_rs.trace_viewer  # noqa: F401
