@@ -40,6 +40,15 @@ fn json_error(e: serde_json::Error) -> PyErr {
     BindError::Internal(e.to_string()).into()
 }
 
+/// Waits for a search without the GIL and answers its hits as JSON.
+fn hits_json(
+    py: Python<'_>,
+    search: impl std::future::Future<Output = rlm_retrieval::Result<Vec<rlm_retrieval::Hit>>> + Send,
+) -> PyResult<String> {
+    let hits = wait_interruptibly(py, search, || {})?;
+    serde_json::to_string(&hits.map_err(retrieval_error)?).map_err(json_error)
+}
+
 #[pymethods]
 impl PyElastic {
     /// `url` of the cluster, `index`; `embedding_model` (with an
@@ -103,8 +112,7 @@ impl PyElastic {
         filters_json: Option<&str>,
     ) -> PyResult<String> {
         let filters = filters_of(filters_json)?;
-        let hits = wait_interruptibly(py, self.inner.search(&query, top_k, &filters), || {})?;
-        serde_json::to_string(&hits.map_err(retrieval_error)?).map_err(json_error)
+        hits_json(py, self.inner.search(&query, top_k, &filters))
     }
 
     /// Nearest neighbours of the query's embedding, as JSON hits.
@@ -117,9 +125,7 @@ impl PyElastic {
         filters_json: Option<&str>,
     ) -> PyResult<String> {
         let filters = filters_of(filters_json)?;
-        let hits =
-            wait_interruptibly(py, self.inner.vector_search(&query, top_k, &filters), || {})?;
-        serde_json::to_string(&hits.map_err(retrieval_error)?).map_err(json_error)
+        hits_json(py, self.inner.vector_search(&query, top_k, &filters))
     }
 
     /// BM25 and vector hits fused by reciprocal rank, as JSON hits.
@@ -132,9 +138,7 @@ impl PyElastic {
         filters_json: Option<&str>,
     ) -> PyResult<String> {
         let filters = filters_of(filters_json)?;
-        let hits =
-            wait_interruptibly(py, self.inner.hybrid_search(&query, top_k, &filters), || {})?;
-        serde_json::to_string(&hits.map_err(retrieval_error)?).map_err(json_error)
+        hits_json(py, self.inner.hybrid_search(&query, top_k, &filters))
     }
 
     /// One document as JSON (`{doc_id, content, metadata}`).
