@@ -16,6 +16,15 @@ from rlm_rs import RLM, ConfigError
 from rlm_rs.adapters import AzureOpenAIAdapter, GenericChatAdapter, ModelResponse, Usage, VertexAIAdapter
 
 
+def _send_json(handler: BaseHTTPRequestHandler, value: Any) -> None:
+    data = json.dumps(value).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 @pytest.fixture
 def server() -> Iterator[Tuple[str, List[Any]]]:
     requests: List[Any] = []
@@ -24,17 +33,12 @@ def server() -> Iterator[Tuple[str, List[Any]]]:
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            data = json.dumps({
+            _send_json(self, {
                 "id": "x", "object": "chat.completion", "model": body.get("model", ""),
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": "FINAL: mocked"},
                              "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-            }).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            })
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -113,16 +117,11 @@ def vertex(monkeypatch: Any) -> Iterator[List[Any]]:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             last = body["contents"][-1]["parts"][0]["text"]
-            data = json.dumps({
+            _send_json(self, {
                 "candidates": [{"content": {"role": "model", "parts": [{"text": " ".join(reversed(last.split()))}]},
                                 "finishReason": "STOP"}],
                 "usageMetadata": {"promptTokenCount": 7, "candidatesTokenCount": 3, "totalTokenCount": 10},
-            }).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            })
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -177,12 +176,7 @@ def generate_server() -> Iterator[Tuple[str, List[Any]]]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            data = json.dumps({"output": {"text": "FINAL: from " + body["prompt_messages"][-1]["content"][:2]}}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            _send_json(self, {"output": {"text": "FINAL: from " + body["prompt_messages"][-1]["content"][:2]}})
 
         def log_message(self, *args: Any) -> None:
             pass
