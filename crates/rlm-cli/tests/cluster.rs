@@ -25,7 +25,7 @@ mod serve_child;
 use cluster_env::{
     Cluster, Process, SHARED_NATS, free_port, get, post, start_redis, unique, wait_for_port,
 };
-
+use rlm_testenv::mock_openai::{MockConfig, MockOpenAi};
 use serde_json::{Value, json};
 
 /// Three root steps, each reply `delay_ms` late: two programs, then FINAL.
@@ -497,26 +497,10 @@ rlm_testenv::needs_postgres! {
     }
 }
 
-/// A mock provider (OpenAI's chat completions on 127.0.0.1) that answers at
-/// once and notes when each call arrived.
-async fn counting_provider() -> (wiremock::MockServer, Arc<Mutex<Vec<Instant>>>) {
-    let arrivals = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&arrivals);
-    let server = wiremock::MockServer::start().await;
-    wiremock::Mock::given(wiremock::matchers::method("POST"))
-        .and(wiremock::matchers::path("/v1/chat/completions"))
-        .respond_with(move |_: &wiremock::Request| {
-            seen.lock().unwrap().push(Instant::now());
-            wiremock::ResponseTemplate::new(200).set_body_json(json!({
-                "id": "c", "object": "chat.completion", "created": 0, "model": "m",
-                "choices": [{"index": 0, "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": "ok"}}],
-                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
-            }))
-        })
-        .mount(&server)
-        .await;
-    (server, arrivals)
+/// The shared mock provider (OpenAI's chat completions on 127.0.0.1),
+/// answering at once; it notes when each call arrived.
+async fn counting_provider() -> MockOpenAi {
+    MockOpenAi::start(MockConfig::default()).await.unwrap()
 }
 
 rlm_testenv::needs_postgres! {
@@ -528,7 +512,7 @@ rlm_testenv::needs_postgres! {
         // second through alone: three would send 600 without Redis.
         let rpm: usize = 12_000;
         let (per_second, seconds) = (rpm / 60, 10);
-        let (provider, arrivals) = counting_provider().await;
+        let provider = counting_provider().await;
         let model = format!("openai:{}", unique("rpm").replace('_', "-"));
         // Each job: one program asking 1,000 distinct questions (the query names the job).
         let script = json!({
@@ -566,7 +550,7 @@ rlm_testenv::needs_postgres! {
         }
         let ran: Vec<usize> = workers.iter().map(|w| w.logged("execution finished").len()).collect();
         assert_eq!(ran, [1, 1, 1], "each worker process ran one job");
-        let arrivals = arrivals.lock().unwrap().clone();
+        let arrivals = provider.arrivals();
         assert_eq!(arrivals.len(), 3_000, "every question was asked once");
         let first = *arrivals.iter().min().unwrap();
         let counts: Vec<usize> = (0..seconds)

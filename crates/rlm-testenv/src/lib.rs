@@ -15,6 +15,9 @@
 
 use std::path::PathBuf;
 
+#[cfg(feature = "mock-openai")]
+pub mod mock_openai;
+
 /// The workspace root (this crate sits at `crates/rlm-testenv`).
 pub fn workspace_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
