@@ -3,14 +3,52 @@
 // execution through the form, and the execution detail with its tree.
 // Env: API (the server), SID (a session named `engine-check` with one `memory`
 // key, `favourite`, and one completed execution), UI (where the built frontend
-// is served). First, whatever UI says, the calls the frontend's pages make are
+// is served) or UI_DIST (the frontend's `vite build` output, built with its
+// default `/api` base: served here, with `/api` passed to API, so any API port
+// works). First, whatever UI says, the calls the frontend's pages make are
 // checked against what each page shows from them (run by
 // crates/rlm-cli/tests/cluster_browser.rs against an `api` + 3 `worker`s).
 // The page steps need the frontend built: it is the RLM Engine's, not in this
 // repository, so without UI they are skipped (and say so); nothing else is.
 import { createRequire } from 'node:module';
+import { createServer, request } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
 
-const UI = process.env.UI, API = process.env.API;
+const API = process.env.API;
+const dist = process.env.UI_DIST ? await serveDist(process.env.UI_DIST) : null;
+const UI = dist ? dist.url : process.env.UI;
+
+// Serves a built single-page app from `dir` (unknown paths get index.html, as
+// the Engine's own `serve -s` does) and passes `/api/...` through to API.
+async function serveDist(dir) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
+  const server = createServer(async (req, res) => {
+    if (req.url.startsWith('/api/')) {
+      const target = new URL(req.url, API);
+      const upstream = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
+      req.pipe(upstream);
+      return;
+    }
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    let body, type;
+    try {
+      body = await readFile(join(dir, path));
+      type = types[extname(path)] ?? 'application/octet-stream';
+    } catch {
+      body = await readFile(join(dir, 'index.html'));
+      type = 'text/html';
+    }
+    res.writeHead(200, { 'content-type': type });
+    res.end(body);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
 const sid = process.env.SID;
 if (!API || !sid) throw new Error('API and SID must be set');
 const problems = [];
@@ -52,7 +90,7 @@ check(after.total_executions === stats.total_executions + 1, `the stats count th
 
 // ── The frontend's pages ────────────────────────────────────────────────
 if (!UI) {
-  console.log('skipped: the page steps (UI is not set: the RLM Engine frontend is not built here)');
+  console.log('skipped: the page steps (neither UI nor UI_DIST is set: the RLM Engine frontend is not built here)');
 } else {
   // playwright-core from the working directory's node_modules (crates/rlm-server/web).
   const { chromium } = createRequire(`${process.cwd()}/`)('playwright-core');
@@ -99,5 +137,6 @@ if (!UI) {
 
   await browser.close();
 }
+dist?.server.close();
 if (problems.length) { console.log('PROBLEMS:\n' + problems.join('\n')); process.exit(1); }
 console.log('no console errors, no failed API request');

@@ -233,12 +233,16 @@ rlm_testenv::needs_browser_and_postgres! {
             assert_eq!(get(&w.base, "/readyz").await.0, 200);
         }
         // The RLM Engine's API through the api (its frontend's pages when
-        // RLM_ENGINE_UI names where the built frontend is served), first:
+        // RLM_ENGINE_UI names where the built frontend is served, or
+        // RLM_ENGINE_UI_DIST its `vite build` output), first:
         // its dashboard check wants every execution of the key completed.
         let sid = engine_session(&api).await;
         let mut envs = vec![("API", api.base.clone()), ("SID", sid)];
         if let Ok(ui) = std::env::var("RLM_ENGINE_UI") {
             envs.push(("UI", ui));
+        }
+        if let Ok(dist) = std::env::var("RLM_ENGINE_UI_DIST") {
+            envs.push(("UI_DIST", dist));
         }
         let check = workspace().join("examples/bench/engine_frontend_check.mjs");
         let stdout = node(web.clone(), check, envs).await;
