@@ -138,7 +138,7 @@ fn main() {
             rows.push((*f, format!("{file} cell {i} (context {len})")));
         }
     }
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     println!("| fuel | cell |\n|---:|---|");
     for (f, name) in rows.iter().take(10) {
         println!("| {f} | {name} |");

@@ -262,14 +262,6 @@ pub(crate) const FUEL_PER_ENTRY_SYNCED_BIG: u64 = 8;
 /// the price of a repeat's new object ([`FUEL_PER_SEQUENCE_REPEAT`]).
 pub(crate) const FUEL_PER_SET_MADE: u64 = 32;
 
-/// Fuel for a string `str(x)` makes of a value that is not one, besides the
-/// instruction that calls it: the generic constructor call, the text
-/// written, a new string allocated, charged and hashed later. `[str(i) for i
-/// in range(10**6)]` ran ~200 ns an item for 10 units, 4.6x the dispatch
-/// loop's time per unit, and `' '.join(str(i) for i in itertools.count())`
-/// 3.5x (issue #33, `strlen_join_count_generator`).
-pub(crate) const FUEL_PER_STR_MADE: u64 = 24;
-
 /// Items of a changed list a sync measures (each item's uncounted cost
 /// read) per unit of fuel: a list appended to is measured whole at every
 /// sync, a few times over as it grows.

@@ -50,11 +50,7 @@ impl Vm {
             Ty::Float => float_new(&args),
             Ty::Str => match args.into_iter().next() {
                 None => Ok(Value::str("")),
-                Some(v @ Value::Str(_)) => self.str_value(v),
-                Some(v) => {
-                    self.fuel(crate::cost::FUEL_PER_STR_MADE)?;
-                    self.str_value(v)
-                }
+                Some(v) => self.str_value(v),
             },
             Ty::Bool => Ok(Value::Bool(args.first().is_some_and(|v| v.truthy()))),
             Ty::List => match args.first() {
