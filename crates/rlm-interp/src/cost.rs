@@ -234,9 +234,42 @@ pub(crate) fn big_table_insert_fuel(len: usize) -> u64 {
     doublings * FUEL_PER_BIG_TABLE_DOUBLING
 }
 
+/// Fuel for each registered container a sync of the memory count visits
+/// (its weak reference upgraded, its size measured) while the registry is
+/// small enough for the visits to stay in the cache. It was an eighth of a
+/// unit, and the syncs were 39% of the time of `frozenset([f])` nested in a
+/// loop and 23-26% of that of a list growing to the budget
+/// (`atk_frozenset_nesting`, `atk_list_grows_during_iteration`,
+/// `coll_nested_comprehension`), which ran 2-4x the dispatch loop's time per
+/// unit (issue #33).
+pub(crate) const FUEL_PER_ENTRY_SYNCED: u64 = 2;
+
+/// Registered containers from which a sync's visits miss the cache.
+pub(crate) const BIG_REGISTRY_FROM: usize = 1 << 16;
+
+/// [`FUEL_PER_ENTRY_SYNCED`] from [`BIG_REGISTRY_FROM`] containers: a visit
+/// cost ~70 ns in a nest of 300 k frozensets (a sync visits each container
+/// ~6 times as the registry grows). A flat 8 made a program of 30 k small
+/// containers under a 5 MiB budget run out of 500 k fuel
+/// (`nest_iterator_chain_drop`, in the hostile suite's small limits).
+pub(crate) const FUEL_PER_ENTRY_SYNCED_BIG: u64 = 8;
+
+/// Fuel for a set or frozenset made by `set(x)`/`frozenset(x)`, besides its
+/// items: its table allocated, the object charged and registered, and its
+/// argument (most often a list just made) dropped. `f = frozenset([f])` in a
+/// loop ran ~1.25 us a level outside the syncs for ~22 units charged, several
+/// times the dispatch loop's time per unit (issue #33, `atk_frozenset_nesting`);
+/// the price of a repeat's new object ([`FUEL_PER_SEQUENCE_REPEAT`]).
+pub(crate) const FUEL_PER_SET_MADE: u64 = 32;
+
+/// Items of a changed list a sync measures (each item's uncounted cost
+/// read) per unit of fuel: a list appended to is measured whole at every
+/// sync, a few times over as it grows.
+pub(crate) const ITEMS_MEASURED_PER_UNIT: u64 = 1;
+
 /// Fuel for each value a cycle collection during the run takes out of the
-/// garbage it found and releases, besides an eighth of a unit per container
-/// visited: `a = ["y"] * 1000;
+/// garbage it found and releases, besides [`FUEL_PER_ENTRY_SYNCED`] per
+/// container its sync visited and an eighth of a unit per node it visited: `a = ["y"] * 1000;
 /// a.append(a)` in a loop is one container of 1,000 items per iteration, and
 /// charged per container only it ran its fuel 3x slower than the reference
 /// loop (BENCHMARKS.md, "Hostile programs after lazy generator expressions",

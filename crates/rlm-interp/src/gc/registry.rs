@@ -13,6 +13,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use crate::cost::{
+    BIG_REGISTRY_FROM, FUEL_PER_ENTRY_SYNCED, FUEL_PER_ENTRY_SYNCED_BIG, ITEMS_MEASURED_PER_UNIT,
+};
 use crate::mem::Account;
 use crate::value::*;
 
@@ -222,6 +225,8 @@ pub(crate) struct Registry {
     /// Set when a container made outside the session was adopted after a
     /// store on this thread: it may hold a cycle made before it came.
     adopted_after_stores: bool,
+    /// Fuel the syncs did work for, not yet charged ([`Registry::take_owed_fuel`]).
+    owed_fuel: u64,
 }
 
 impl Registry {
@@ -237,7 +242,14 @@ impl Registry {
             lists_left_marked: 0,
             stores_at_start: stores(),
             adopted_after_stores: false,
+            owed_fuel: 0,
         }
+    }
+
+    /// The fuel the syncs since the last call did work for (every sync
+    /// adds to it, whoever asked for it; the memory check charges it).
+    pub(crate) fn take_owed_fuel(&mut self) -> u64 {
+        std::mem::take(&mut self.owed_fuel)
     }
 
     /// Registered containers (dead ones included until a sync prunes them).
@@ -278,6 +290,9 @@ impl Registry {
         let changes = list_changes();
         let skip_lists = self.lists_left_marked == 0 && self.list_changes_seen == Some(changes);
         let (mut credit, mut charge) = (0usize, 0usize);
+        // The work of this sync, owed as fuel (`take_owed_fuel`).
+        let mut items = 0usize;
+        let visited = if skip_lists { self.others.len } else { self.len() };
         if !skip_lists {
             let mut left_marked = 0usize;
             (credit, charge) = self.lists.sync(|obj| {
@@ -285,10 +300,24 @@ impl Registry {
                 let Some(l) = w.upgrade() else { return Measured::Dead };
                 let (now, marked) = l.mem_cost_if_marked();
                 left_marked += usize::from(marked);
+                if now.is_some() {
+                    items += l.measured_len();
+                }
                 now.map_or(Measured::Unchanged, Measured::Now)
             });
             self.lists_left_marked = left_marked;
         }
+        // A visit misses the cache once the containers outgrow it.
+        let rate = if visited >= BIG_REGISTRY_FROM {
+            FUEL_PER_ENTRY_SYNCED_BIG
+        } else {
+            FUEL_PER_ENTRY_SYNCED
+        };
+        self.owed_fuel = self.owed_fuel.saturating_add(
+            (visited as u64)
+                .saturating_mul(rate)
+                .saturating_add(items as u64 / ITEMS_MEASURED_PER_UNIT),
+        );
         let (c, d) = self.others.sync(|obj| {
             if !obj.alive() {
                 return Measured::Dead;
@@ -383,12 +412,12 @@ fn register(t: Tracked, cost: impl FnOnce() -> Option<usize>) {
 
 /// Bring `account`'s memory count up to date for its registered containers
 /// (their buffers grow and shrink in place) and forget the dead ones.
-/// Returns the number of containers visited, for the caller to charge as work.
-pub(crate) fn sync(account: &Account) -> usize {
+/// Returns the fuel owed for the work of the syncs since the last call, for
+/// the caller to charge.
+pub(crate) fn sync(account: &Account) -> u64 {
     let Ok(mut r) = account.registry.try_borrow_mut() else { return 0 };
-    let n = r.len();
     r.sync(account);
-    n
+    r.take_owed_fuel()
 }
 
 pub(crate) fn track_list(l: &Rc<ListObj>) {

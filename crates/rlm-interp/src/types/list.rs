@@ -122,6 +122,11 @@ impl ListObj {
         }
     }
 
+    /// Its items, as many as a measure of it reads (0 while it is borrowed).
+    pub(crate) fn measured_len(&self) -> usize {
+        self.items.try_borrow().map_or(0, |items| items.len())
+    }
+
     /// Its cost and whether part of it is its items' (`unowned_cost`).
     fn measure(&self) -> Option<(usize, bool)> {
         let items = self.items.try_borrow().ok()?;

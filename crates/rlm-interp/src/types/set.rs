@@ -405,6 +405,7 @@ impl Vm {
 
     /// `set(iterable)`, `frozenset(iterable)`.
     pub(crate) fn set_new(&mut self, t: Ty, args: &[Value]) -> R<Value> {
+        self.fuel(crate::cost::FUEL_PER_SET_MADE)?;
         let mut set = KeySet::default();
         if let Some(v) = args.first() {
             for x in self.iterate(v)? {

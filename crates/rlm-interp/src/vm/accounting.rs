@@ -128,8 +128,10 @@ impl Vm {
     #[cold]
     fn sync_memory(&mut self, bytes: usize) -> R<()> {
         let budget = self.limits.memory_bytes;
-        let visited = crate::gc::sync(&self.account);
-        self.fuel((visited / 8) as u64)?;
+        // The work of this sync and of any since the last (a registration
+        // that pruned the registry, a collection's), at its cost-table rates.
+        let owed = crate::gc::sync(&self.account);
+        self.fuel(owed)?;
         let mut live = self.account.live();
         // Unreachable cycles are not live, but they hold memory until
         // collected: collect them when over the budget or when enough new

@@ -40,8 +40,16 @@ pub fn eq_shallow(a: &Value, b: &Value) -> bool {
     r
 }
 
+/// Fuel for each container a comparison walk enters, besides its elements:
+/// the stack check, the borrows and the recursion into it. A walk down a
+/// shared-child DAG (`a = [a, a]` sixty times, `fuel_shared_dag_eq`) enters
+/// a container for every element or two and ran 1.98x the dispatch loop's
+/// time per unit at an element a unit (BENCHMARKS.md, issue #33).
+const CONTAINER_VISIT: u64 = 1;
+
 /// Work done by a comparison walk, in fuel units: one per element visited
-/// below the top and one per 64 bytes of strings compared. The walk stops
+/// below the top, [`CONTAINER_VISIT`] per container entered and one per 64
+/// bytes of strings compared. The walk stops
 /// (returns `None`) once `used` passes `max`, so neither long strings nor
 /// shared sub-lists (`a = [a, a]` twenty times over) make one `==` unbounded.
 pub(crate) struct Work {
@@ -85,10 +93,10 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             if Rc::ptr_eq(x, y) {
                 return Some(true);
             }
-            stack_left()?;
+            stack_left(depth)?;
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
-                work.spend(x.len() as u64)?;
+                work.spend(CONTAINER_VISIT + x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
                     if !eq_depth(p, q, depth + 1, limit, work)? {
                         return Some(false);
@@ -101,9 +109,9 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             if Rc::ptr_eq(x, y) {
                 return Some(true);
             }
-            stack_left()?;
+            stack_left(depth)?;
             x.len() == y.len() && {
-                work.spend(x.len() as u64)?;
+                work.spend(CONTAINER_VISIT + x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
                     if !eq_depth(p, q, depth + 1, limit, work)? {
                         return Some(false);
@@ -116,10 +124,10 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             if Rc::ptr_eq(x, y) {
                 return Some(true);
             }
-            stack_left()?;
+            stack_left(depth)?;
             let (x, y) = (x.borrow(), y.borrow());
             if x.map.len() == y.map.len() {
-                work.spend(x.map.len() as u64)?;
+                work.spend(CONTAINER_VISIT + x.map.len() as u64)?;
             }
             if matches!(x.kind, DictKind::Ordered) && matches!(y.kind, DictKind::Ordered) {
                 if x.map.len() != y.map.len() {
@@ -169,10 +177,10 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             }
         }
         (Value::Deque(x), Value::Deque(y)) => {
-            stack_left()?;
+            stack_left(depth)?;
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && {
-                work.spend(x.len() as u64)?;
+                work.spend(CONTAINER_VISIT + x.len() as u64)?;
                 for (p, q) in x.iter().zip(y.iter()) {
                     if !eq_depth(p, q, depth + 1, limit, work)? {
                         return Some(false);
@@ -210,11 +218,17 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
 }
 
 /// `None` (the walk stops with the nesting error) when the stack is low;
-/// checked before walking a container's items.
+/// checked before walking a container's items, every
+/// [`STACK_CHECK_EVERY`] levels: asking for the stack left was 17% of the
+/// time of a walk down a shared-child DAG (`fuel_shared_dag_eq`), and a few
+/// levels of this walk's frames are far less than the red zone.
 #[inline]
-fn stack_left() -> Option<()> {
-    if crate::stack_guard::stack_low() { None } else { Some(()) }
+fn stack_left(depth: usize) -> Option<()> {
+    if depth % STACK_CHECK_EVERY == 0 && crate::stack_guard::stack_low() { None } else { Some(()) }
 }
+
+/// How many levels of [`eq_depth`] run between two checks of the stack.
+const STACK_CHECK_EVERY: usize = 8;
 
 /// Whether `set_items` may see a set in `v` (sets, frozensets, dict key and
 /// item views).
