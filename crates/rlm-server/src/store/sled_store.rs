@@ -887,14 +887,14 @@ impl Store for SledStore {
         Ok(count)
     }
 
-    async fn append_trace(
+    async fn append_trace_encoded(
         &self,
         execution: Uuid,
-        events: &[StreamedEvent],
+        events: &[EncodedEvent<'_>],
     ) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for e in events {
-            batch.insert(&trace_key(execution, e.position)[..], encode(&e.event)?);
+            batch.insert(&trace_key(execution, e.position)[..], e.json.as_bytes());
         }
         self.trace.apply_batch(batch).map_err(backend)
     }
