@@ -3,42 +3,30 @@
 //! shared data folder (each test its own schema, stream and folder, removed
 //! at the end). Jobs spread over three workers and each completes once; a
 //! worker killed with SIGKILL during step 3 of a job has its job redelivered,
-//! and the next worker goes on with the same execution from its step-2
-//! checkpoint (steps 1-2 not asked again, the trace one whole run), completed
-//! once; an execution queued by the api goes on the same way; a NATS restart
+//! and the next worker, started only after the api's lease sweep has seen the
+//! dead worker's lease run out, goes on with the same execution from its
+//! step-2 checkpoint (steps 1-2 not asked again, the trace one whole run),
+//! completed once; an execution queued by the api goes on the same way; a NATS restart
 //! mid-run loses no job; Redis stopped mid-run: runs still answer; three
 //! worker processes hold the cluster-wide RPM (Redis) within 1% against a
 //! mock provider counting per second. The
 //! executions API (blocking and SSE) works through the `api` process, which
 //! runs nothing itself.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "support/cluster_env.rs"]
+mod cluster_env;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
+use cluster_env::{
+    Cluster, Process, SHARED_NATS, free_port, get, post, start_redis, unique, wait_for_port,
+};
+use rlm_testenv::mock_openai::{MockConfig, MockOpenAi};
 use serde_json::{Value, json};
-
-const DATABASE_URL: &str = "postgresql://postgres@127.0.0.1:5432/test";
-const SHARED_NATS: &str = "nats://127.0.0.1:4222";
-
-fn database_url() -> String {
-    std::env::var("RLM_TEST_DATABASE_URL").unwrap_or_else(|_| DATABASE_URL.to_string())
-}
-
-/// A name no other test uses (schema: lower case; stream: any case).
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("{prefix}_{}_{nanos}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
-}
 
 /// Three root steps, each reply `delay_ms` late: two programs, then FINAL.
 fn script(delay_ms: u64) -> Value {
@@ -72,126 +60,6 @@ fn resumable_script(delay_ms: u64) -> Value {
         "replies": [reply("First step.\n```repl\nprint('step ' + 'one')\n```")],
         "when_exhausted": { "fixed": "FINAL('the script has no more replies')" }
     })
-}
-
-/// One process of the cluster, with the lines it wrote on stderr.
-struct Process {
-    child: Child,
-    base: String,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-impl Process {
-    /// The JSON log lines whose message is `message`.
-    fn logged(&self, message: &str) -> Vec<Value> {
-        self.lines
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| v["fields"]["message"] == message)
-            .collect()
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// The deployment's settings every process shares, and its clean-up.
-struct Cluster {
-    schema: String,
-    stream: String,
-    nats: String,
-    redis: Option<String>,
-    data: tempfile::TempDir,
-    script: PathBuf,
-    /// More arguments and environment for every process.
-    args: Vec<String>,
-    envs: Vec<(String, String)>,
-}
-
-impl Cluster {
-    fn new(nats: &str, delay_ms: u64) -> Cluster {
-        Cluster::with_script(nats, script(delay_ms))
-    }
-
-    fn with_script(nats: &str, script: Value) -> Cluster {
-        let data = tempfile::tempdir().unwrap();
-        let script_path = data.path().join("script.json");
-        std::fs::write(&script_path, script.to_string()).unwrap();
-        Cluster {
-            schema: unique("rlm_cluster"),
-            stream: unique("rlmtest_cluster"),
-            nats: nats.to_string(),
-            redis: None,
-            data,
-            script: script_path,
-            args: Vec::new(),
-            envs: Vec::new(),
-        }
-    }
-
-    fn spawn(&self, role: &str) -> Process {
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&lines);
-        let (child, base) = serve_child::spawn_serve(
-            |c| {
-                c.args(["--role", role, "--workers", "1", "--nats-ack-wait-secs", "2"])
-                    .arg("--data")
-                    .arg(self.data.path().join("data"))
-                    .arg("--script")
-                    .arg(&self.script)
-                    .args(["--database-url", &database_url(), "--database-schema", &self.schema])
-                    .args(["--nats-url", &self.nats, "--nats-stream", &self.stream])
-                    .current_dir(self.data.path());
-                if let Some(redis) = &self.redis {
-                    c.args(["--redis-cache", redis]);
-                }
-                c.args(&self.args).envs(self.envs.iter().cloned());
-            },
-            move |line| seen.lock().unwrap().push(line.to_string()),
-        )
-        .unwrap_or_else(|_| panic!("rlm serve --role {role} did not start"));
-        Process { child, base, lines }
-    }
-
-    /// Drops the schema and the stream (the processes are killed first by their drops).
-    async fn clean_up(self) {
-        let (client, connection) =
-            tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
-        tokio::spawn(connection);
-        client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
-            .await
-            .unwrap();
-        let config = rlm_queue::QueueConfig {
-            stream: self.stream.clone(),
-            ..rlm_queue::QueueConfig::new(&self.nats)
-        };
-        if let Ok(queue) = rlm_queue::JobQueue::connect(config).await {
-            let _ = queue.destroy().await;
-        }
-    }
-}
-
-async fn post(base: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new().post(format!("{base}{path}")).json(&body).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(base: &str, path: &str) -> (u16, Value) {
-    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 async fn session(api: &Process) -> String {
@@ -284,7 +152,7 @@ fn assert_whole_with(trace: &[Value], programs: usize) {
 rlm_testenv::needs_postgres! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn jobs_spread_over_three_workers_and_each_completes_once() {
-        let cluster = Cluster::new(SHARED_NATS, 150);
+        let cluster = Cluster::with_script(SHARED_NATS, script(150));
         let api = cluster.spawn("api");
         let workers: Vec<Process> = (0..3).map(|_| cluster.spawn("worker")).collect();
         for w in &workers {
@@ -391,7 +259,7 @@ rlm_testenv::needs_postgres! {
         // Each root step takes 1.2 s: the kill comes while step 3 is asked.
         let cluster = Cluster::with_script(SHARED_NATS, resumable_script(1200));
         let api = cluster.spawn("api");
-        let mut workers: Vec<Process> = (0..2).map(|_| cluster.spawn("worker")).collect();
+        let mut first = cluster.spawn("worker");
         let sid = session(&api).await;
         let ids = submit(&api, &sid, 1).await;
         let id = &ids[0];
@@ -400,13 +268,22 @@ rlm_testenv::needs_postgres! {
             job["execution_id"].as_str().map(str::to_string)
         })
         .await;
-        let running = workers
-            .iter()
-            .position(|w| !w.logged("running a queued job").is_empty())
-            .expect("a worker logged the job");
-        workers[running].kill(); // SIGKILL: nothing of it runs on
+        assert_eq!(first.logged("running a queued job").len(), 1);
+        first.kill(); // SIGKILL: nothing of it runs on
         let killed_at = now_us();
-        let other = &workers[1 - running];
+        // No worker takes the job until the api's lease sweep has seen the
+        // execution's lease run out twice: the sweep leaves a job's execution
+        // to the job's next delivery (it used to end it `interrupted`, and
+        // the job then started over).
+        let lease_ended = cluster.lease_expiry(&execution).await.expect("the execution was leased");
+        let until = Instant::now() + Duration::from_secs(60);
+        while now_us() < lease_ended + 2 * 2_000_000 + 500_000 {
+            assert!(Instant::now() < until, "the lease did not run out");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (_, record) = get(&api.base, &format!("/api/executions/{execution}")).await;
+        assert_eq!(record["status"], "running", "{record}");
+        let other = cluster.spawn("worker");
 
         let jobs = ended(&api, &ids, Duration::from_secs(90)).await;
         assert_eq!(jobs[0]["status"], "COMPLETE", "{}", jobs[0]);
@@ -415,25 +292,17 @@ rlm_testenv::needs_postgres! {
         assert_eq!(attempts.len(), 1, "{attempts:?}");
         assert_eq!(attempts[0]["fields"]["attempt"], 2, "{attempts:?}");
         assert_eq!(other.logged("execution finished").len(), 1);
+        // The same execution went on from its step-2 checkpoint: steps 1-2
+        // not asked again (two root-model calls after the kill), one result.
+        assert_eq!(jobs[0]["execution_id"], execution.as_str(), "{}", jobs[0]);
+        let resumed = other.logged("resuming the execution from its checkpoint");
+        assert_eq!(resumed.len(), 1, "{resumed:?}");
+        assert_eq!(resumed[0]["fields"]["step"], 2, "{resumed:?}");
+        assert_resumed(&trace(&api, &execution).await, killed_at);
         let stored = executions(&api, &sid).await;
-        let completed = stored.iter().filter(|e| e["status"] == "completed").count();
-        assert_eq!(completed, 1, "one result: {stored:?}");
-        if jobs[0]["execution_id"] == execution.as_str() {
-            // The same execution went on from its step-2 checkpoint.
-            let resumed = other.logged("resuming the execution from its checkpoint");
-            assert_eq!(resumed.len(), 1, "{resumed:?}");
-            assert_eq!(resumed[0]["fields"]["step"], 2, "{resumed:?}");
-            assert_resumed(&trace(&api, &execution).await, killed_at);
-            assert_eq!(stored.len(), 1, "{stored:?}");
-            assert_eq!(stored[0]["steps"].as_u64(), Some(4), "{stored:?}");
-        } else {
-            // Known race (the execution's lease equals the ack wait): a live
-            // process's lease sweep ended the dead worker's execution
-            // `interrupted` before the redelivery; the job ran again, whole.
-            let second = jobs[0]["execution_id"].as_str().unwrap();
-            assert_whole_with(&trace(&api, second).await, 4);
-            assert_eq!(stored.len(), 2, "{stored:?}");
-        }
+        assert_eq!(stored.len(), 1, "one execution, one result: {stored:?}");
+        assert_eq!(stored[0]["status"], "completed", "{stored:?}");
+        assert_eq!(stored[0]["steps"].as_u64(), Some(4), "{stored:?}");
 
         // A process starting on the schema takes no live process's run for dead.
         let ids = submit(&api, &sid, 1).await;
@@ -449,7 +318,7 @@ rlm_testenv::needs_postgres! {
         let late = cluster.spawn("worker");
         let jobs = ended(&api, &ids, Duration::from_secs(60)).await;
         assert_eq!(jobs[0]["status"], "COMPLETE", "{}", jobs[0]);
-        drop((api, workers, late));
+        drop((api, first, other, late));
         cluster.clean_up().await;
     }
 }
@@ -552,36 +421,11 @@ impl Drop for PrivateNats {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let until = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "private {what} did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn start_redis(port: u16, dir: &Path) -> Child {
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-        .args(["--appendonly", "no"])
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server is on PATH");
-    wait_for_port(port, "redis-server");
-    child
-}
-
 rlm_testenv::needs_postgres! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_nats_restart_mid_run_loses_no_job_and_runs_none_twice() {
         let mut nats = PrivateNats::start();
-        let cluster = Cluster::new(&nats.url(), 300);
+        let cluster = Cluster::with_script(&nats.url(), script(300));
         let api = cluster.spawn("api");
         let workers: Vec<Process> = (0..2).map(|_| cluster.spawn("worker")).collect();
         let sid = session(&api).await;
@@ -621,7 +465,7 @@ rlm_testenv::needs_postgres! {
         let port = free_port();
         let redis_dir = tempfile::tempdir().unwrap();
         let mut redis = start_redis(port, redis_dir.path());
-        let mut cluster = Cluster::new(SHARED_NATS, 100);
+        let mut cluster = Cluster::with_script(SHARED_NATS, script(100));
         cluster.redis = Some(format!("redis://127.0.0.1:{port}/"));
         let api = cluster.spawn("api");
         let worker = cluster.spawn("worker");
@@ -653,26 +497,10 @@ rlm_testenv::needs_postgres! {
     }
 }
 
-/// A mock provider (OpenAI's chat completions on 127.0.0.1) that answers at
-/// once and notes when each call arrived.
-async fn counting_provider() -> (wiremock::MockServer, Arc<Mutex<Vec<Instant>>>) {
-    let arrivals = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&arrivals);
-    let server = wiremock::MockServer::start().await;
-    wiremock::Mock::given(wiremock::matchers::method("POST"))
-        .and(wiremock::matchers::path("/v1/chat/completions"))
-        .respond_with(move |_: &wiremock::Request| {
-            seen.lock().unwrap().push(Instant::now());
-            wiremock::ResponseTemplate::new(200).set_body_json(json!({
-                "id": "c", "object": "chat.completion", "created": 0, "model": "m",
-                "choices": [{"index": 0, "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": "ok"}}],
-                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
-            }))
-        })
-        .mount(&server)
-        .await;
-    (server, arrivals)
+/// The shared mock provider (OpenAI's chat completions on 127.0.0.1),
+/// answering at once; it notes when each call arrived.
+async fn counting_provider() -> MockOpenAi {
+    MockOpenAi::start(MockConfig::default()).await.unwrap()
 }
 
 rlm_testenv::needs_postgres! {
@@ -684,7 +512,7 @@ rlm_testenv::needs_postgres! {
         // second through alone: three would send 600 without Redis.
         let rpm: usize = 12_000;
         let (per_second, seconds) = (rpm / 60, 10);
-        let (provider, arrivals) = counting_provider().await;
+        let provider = counting_provider().await;
         let model = format!("openai:{}", unique("rpm").replace('_', "-"));
         // Each job: one program asking 1,000 distinct questions (the query names the job).
         let script = json!({
@@ -722,7 +550,7 @@ rlm_testenv::needs_postgres! {
         }
         let ran: Vec<usize> = workers.iter().map(|w| w.logged("execution finished").len()).collect();
         assert_eq!(ran, [1, 1, 1], "each worker process ran one job");
-        let arrivals = arrivals.lock().unwrap().clone();
+        let arrivals = provider.arrivals();
         assert_eq!(arrivals.len(), 3_000, "every question was asked once");
         let first = *arrivals.iter().min().unwrap();
         let counts: Vec<usize> = (0..seconds)

@@ -58,6 +58,12 @@ pub struct Guards {
     pub max_invalid_replies: u32,
     /// A DSL file run when the model keeps failing to write a program.
     pub fallback_program: Option<PathBuf>,
+    /// From this root step on, a run with no answer in its auto-finalize
+    /// variable runs the fallback program once (pyrlm's `fallback_guard_steps`).
+    pub fallback_steps: Option<u32>,
+    /// With `require_subcall`: from this root step on, a run with no
+    /// sub-model call runs the fallback program once (pyrlm's `subcall_guard_steps`).
+    pub subcall_steps: Option<u32>,
 }
 
 /// The SmartRouter (`[router]`).
@@ -279,6 +285,8 @@ impl Settings {
                     .narrow("guards.max_invalid_replies")?
                     .unwrap_or(crate::DEFAULT_MAX_INVALID_REPLIES),
                 fallback_program: self.path("guards.fallback_program"),
+                fallback_steps: self.narrow("guards.fallback_steps")?,
+                subcall_steps: self.narrow("guards.subcall_steps")?,
             },
             router: Router { smart_threshold_chars: self.count("router.smart_threshold_chars") },
             prompt_profile: self.text("prompt_profile"),

@@ -296,6 +296,8 @@ impl LoopOptions {
             require_program_before_final: config.guards.require_program,
             require_subcall_before_final: config.guards.require_subcall,
             max_invalid_replies: config.guards.max_invalid_replies,
+            fallback_guard_steps: config.guards.fallback_steps,
+            subcall_guard_steps: config.guards.subcall_steps,
             fallback_program,
             helps,
             ..defaults

@@ -6,9 +6,11 @@
 //! dict's store ([`MemoryStore`]).
 //!
 //! Files, one job each: `functions.rs` (the registry and binding a call),
-//! `context_binding.rs`, `pyrlm.rs` (pyrlm-runtime's in-program API), `tools.rs`, `retrieval.rs`, `memory.rs`.
+//! `context_binding.rs`, `context_helpers.rs` (grep, count_lines and the other inline context
+//! helpers), `pyrlm.rs` (pyrlm-runtime's in-program API), `tools.rs`, `retrieval.rs`, `memory.rs`.
 
 pub mod context_binding;
+mod context_helpers;
 mod functions;
 pub mod memory;
 pub mod pyrlm;
@@ -16,7 +18,8 @@ mod retrieval;
 pub mod tools;
 
 pub use context_binding::bind_context;
-pub use functions::{BoundCall, FunctionKind, FunctionRegistry, FunctionSpec, Service, pick_first};
+pub use context_helpers::pick_first;
+pub use functions::{BoundCall, FunctionKind, FunctionRegistry, FunctionSpec, Service};
 pub use memory::{InMemoryStore, MemoryMap, MemoryStore};
 pub use pyrlm::Flavor;
 pub use retrieval::{

@@ -234,10 +234,14 @@ impl PyEngine {
         if auto_finalize_var.is_some() {
             options.auto_final_var = auto_finalize_var;
         }
-        // pyrlm's step guards: the fallback program runs (once) from this
-        // root step on when no answer is set / no subcall was made.
-        options.fallback_guard_steps = fallback_guard_steps;
-        options.subcall_guard_steps = subcall_guard_steps;
+        // pyrlm's step guards (`guards.fallback_steps`, `guards.subcall_steps`
+        // in `config=`): its keyword arguments override the configuration's.
+        if fallback_guard_steps.is_some() {
+            options.fallback_guard_steps = fallback_guard_steps;
+        }
+        if subcall_guard_steps.is_some() {
+            options.subcall_guard_steps = subcall_guard_steps;
+        }
         builder = builder.options(options);
         builder = builder.interpreter_limits(match &limits {
             Some(l) => l.into(),

@@ -7,10 +7,14 @@
 //!   queued once.
 //! * Consumer `workers`: explicit acks, `ack_wait` (a worker extends it with
 //!   `AckKind::Progress` heartbeats while it runs the job), `max_deliver` =
-//!   `max_attempts + 1`: the extra delivery only records FAILED when the
-//!   previous worker died on the last attempt.
+//!   [`nats_max_deliver`]: a bound on NATS's own retries, above the attempts.
 //! * Bucket `{stream}_results`: key `job.{id}`, written with `create` (only if
-//!   absent), so the first recorded result of a job is its one result.
+//!   absent), so the first recorded result of a job is its one result; key
+//!   `attempts.{id}`, the deliveries that reached a worker, counted with
+//!   compare-and-swap. That count, not NATS's delivery count, is a job's
+//!   attempt: NATS also counts a delivery lost on its way to a pull that had
+//!   just ended, and under load its count was seen to repeat, which would
+//!   let two deliveries share an attempt.
 //! * Live messages on `{stream}.live.{topic}` (core NATS, nothing kept): what
 //!   a front end forwards while a job runs (an execution's events, a cancel).
 
@@ -21,6 +25,18 @@ use bytes::Bytes;
 
 use crate::error::QueueError;
 use crate::job::{Job, JobResult, Recorded, valid_job_id};
+
+/// Compare-and-swap rounds before counting a delivery gives up (each lost
+/// round is another worker's count of the same job, which is rare).
+const COUNT_TRIES: usize = 16;
+
+/// NATS's bound on its own deliveries of a job. A job's attempts are counted
+/// by the workers (`attempts.{id}`), and the delivery after the last attempt
+/// records FAILED; the slack covers deliveries NATS counts but no worker
+/// received, so that FAILED delivery still comes.
+pub(crate) fn nats_max_deliver(max_attempts: u32) -> i64 {
+    i64::from(max_attempts) * 2 + 3
+}
 
 /// The durable consumer every worker pulls from.
 pub const CONSUMER: &str = "workers";
@@ -117,7 +133,7 @@ impl JobQueue {
             })
             .await
             .map_err(|e| QueueError::js("stream", e))?;
-        let max_deliver = i64::from(config.max_attempts) + 1;
+        let max_deliver = nats_max_deliver(config.max_attempts);
         let consumer: consumer::PullConsumer = stream
             .get_or_create_consumer(
                 CONSUMER,
@@ -177,6 +193,42 @@ impl JobQueue {
         let mut consumer = self.consumer.clone();
         let info = consumer.info().await.map_err(|e| QueueError::js("consumer info", e))?;
         Ok(info.num_pending + info.num_ack_pending as u64)
+    }
+
+    /// Counts one more delivery of `job_id` that reached a worker and returns
+    /// its number, from 1 (compare-and-swap on `attempts.{id}`: two workers
+    /// counting at once get two numbers).
+    pub(crate) async fn count_delivery(&self, job_id: &str) -> Result<u32, QueueError> {
+        let key = format!("attempts.{job_id}");
+        for _ in 0..COUNT_TRIES {
+            let entry = self
+                .results
+                .entry(key.as_str())
+                .await
+                .map_err(|e| QueueError::js("attempt read", e))?;
+            let live = entry.filter(|e| e.operation == kv::Operation::Put);
+            let Some(entry) = live else {
+                match self.results.create(key.as_str(), Bytes::from_static(b"1")).await {
+                    Ok(_) => return Ok(1),
+                    Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => continue,
+                    Err(e) => return Err(QueueError::js("attempt count", e)),
+                }
+            };
+            let seen = std::str::from_utf8(&entry.value)
+                .ok()
+                .and_then(|text| text.parse::<u32>().ok())
+                .ok_or_else(|| QueueError::Damaged {
+                    job: job_id.to_string(),
+                    detail: "its attempt count is not a number".into(),
+                })?;
+            let next = seen.saturating_add(1);
+            match self.results.update(key.as_str(), next.to_string().into(), entry.revision).await {
+                Ok(_) => return Ok(next),
+                Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => continue,
+                Err(e) => return Err(QueueError::js("attempt count", e)),
+            }
+        }
+        Err(QueueError::js("attempt count", "too many workers counted at once"))
     }
 
     /// The recorded result of a job, if any.

@@ -1,7 +1,8 @@
 //! [`JobWorker`]: pulls jobs one at a time, runs each through a [`JobHandler`]
 //! while sending heartbeats, records the one result, then acks.
 //!
-//! Per delivery `n` of a job (NATS counts them):
+//! Per delivery `n` of a job (counted in the results bucket as it reaches a
+//! worker; see [`JobQueue`]):
 //! * a result is recorded already (the previous worker recorded it and died
 //!   before its ack): ack, nothing runs again;
 //! * `n > max_attempts` (the previous worker died on the last attempt):
@@ -118,10 +119,6 @@ impl JobWorker {
     }
 
     async fn deliver(&self, message: Message) -> Result<(), QueueError> {
-        let attempt = message
-            .info()
-            .map(|info| u32::try_from(info.delivered).unwrap_or(u32::MAX))
-            .map_err(|e| QueueError::js("message info", e))?;
         let job: Job = match serde_json::from_slice(&message.payload) {
             Ok(job) => job,
             Err(e) => {
@@ -133,6 +130,7 @@ impl JobWorker {
         if self.queue.result(&job.id).await?.is_some() {
             return message.ack().await.map_err(|e| QueueError::js("ack", e));
         }
+        let attempt = self.queue.count_delivery(&job.id).await?;
         let max = self.queue.config.max_attempts;
         if attempt > max {
             let reason = format!(

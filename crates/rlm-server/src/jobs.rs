@@ -27,8 +27,8 @@ use crate::error::ServerError;
 use crate::executions::{Executions, StartRequest, Target};
 use crate::metrics::Metrics;
 use crate::store::{
-    CancelRequest, ExecutionStatus, JobOutcome, JobRecord, JobStatus, Listed, PageRequest, Store,
-    now_micros,
+    CancelRequest, ExecutionRecord, ExecutionStatus, JobOutcome, JobRecord, JobStatus, Listed,
+    PageRequest, Store, now_micros,
 };
 
 /// What an interrupted job says.
@@ -307,6 +307,12 @@ impl Jobs {
                     Ok(Some(e)) if !e.status.is_terminal() && e.job_id == Some(job.id) => {
                         Some((e.id, e.created_at))
                     }
+                    // An earlier delivery ran the job to its end but its
+                    // settlement or ack was lost (a NATS restart): the job's
+                    // one execution answers it, nothing runs again.
+                    Ok(Some(e)) if e.job_id == Some(job.id) && ended_for_good(e.status) => {
+                        return outcome_of(&e);
+                    }
                     Ok(_) => None,
                     Err(e) => {
                         return JobOutcome {
@@ -367,20 +373,7 @@ impl Jobs {
                         answer: None,
                         error: Some("the execution ended without a record".into()),
                     },
-                    Some(r) => JobOutcome {
-                        status: match r.status {
-                            ExecutionStatus::Completed => JobStatus::Complete,
-                            ExecutionStatus::Cancelled => JobStatus::Cancelled,
-                            ExecutionStatus::Interrupted => JobStatus::Interrupted,
-                            _ => JobStatus::Failed,
-                        },
-                        answer: r.final_result,
-                        error: if r.status == ExecutionStatus::Interrupted {
-                            Some(INTERRUPTED.to_string())
-                        } else {
-                            r.error_message
-                        },
-                    },
+                    Some(r) => outcome_of(&r),
                 }
             }
         }
@@ -406,5 +399,32 @@ impl Jobs {
     pub fn stop(&self) {
         self.stop.cancel();
         self.wake.notify_waiters();
+    }
+}
+
+/// Whether a job's execution ended in a way a later delivery must not redo:
+/// completed, failed or cancelled (an interrupted one is run again).
+fn ended_for_good(status: ExecutionStatus) -> bool {
+    matches!(
+        status,
+        ExecutionStatus::Completed | ExecutionStatus::Failed | ExecutionStatus::Cancelled
+    )
+}
+
+/// A job's outcome from its execution's record.
+fn outcome_of(r: &ExecutionRecord) -> JobOutcome {
+    JobOutcome {
+        status: match r.status {
+            ExecutionStatus::Completed => JobStatus::Complete,
+            ExecutionStatus::Cancelled => JobStatus::Cancelled,
+            ExecutionStatus::Interrupted => JobStatus::Interrupted,
+            _ => JobStatus::Failed,
+        },
+        answer: r.final_result.clone(),
+        error: if r.status == ExecutionStatus::Interrupted {
+            Some(INTERRUPTED.to_string())
+        } else {
+            r.error_message.clone()
+        },
     }
 }

@@ -126,6 +126,15 @@ impl JobHandler for QueuedJobs {
                         error: Some(reason.to_string()),
                     };
                     self.jobs.settle(id, &holder, &outcome).await;
+                    // The lease sweep leaves an open job's execution to its
+                    // next delivery; there is none now, so it ends here.
+                    if let Some(execution) = record.execution_id
+                        && let Ok(Some(e)) = self.jobs.store().get_execution(execution).await
+                        && !e.status.is_terminal()
+                    {
+                        let executions = self.jobs.executions();
+                        executions.end_stored(e, ExecutionStatus::Failed, reason).await;
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(job = %id, error = %e, "cannot record the job FAILED"),

@@ -215,8 +215,11 @@ async fn uploads_stream_to_disk_and_a_second_concurrent_upload_gets_429() {
         part.len() + end.len()
     );
     conn.write_all(head.as_bytes()).await.unwrap();
+    // Waits on the server's state (the slot taken) with a generous deadline: a
+    // loaded machine may take seconds to read the raw request's first bytes.
     let mut refused = None;
-    for _ in 0..100 {
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < until {
         let form = reqwest::multipart::Form::new()
             .part("file", reqwest::multipart::Part::text("b").file_name("b.txt"));
         let r = s.client.post(s.url("/api/sessions")).multipart(form).send().await.unwrap();

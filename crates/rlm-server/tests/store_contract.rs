@@ -13,9 +13,9 @@ use std::time::Duration;
 use rlm_core::{ExecutionId, Turn};
 use rlm_server::RetentionConfig;
 use rlm_server::store::{
-    CheckpointRecord, ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobRecord,
-    JobStatus, PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError,
-    StreamedEvent, new_session_state,
+    CheckpointRecord, ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW,
+    JobOutcome, JobRecord, JobStatus, PageRequest, SessionRecord, SettledExecution, SledStore,
+    Spend, Store, StoreError, StreamedEvent, new_session_state,
 };
 use uuid::Uuid;
 
@@ -448,6 +448,51 @@ mod postgres {
         contract_checkpoints_keep_the_newest_step,
         contract_trace_is_dropped_from_a_position,
     );
+
+    rlm_testenv::needs_postgres! {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres_the_lease_sweep_leaves_an_open_jobs_execution_to_its_next_delivery() {
+            with_store(|store| async move {
+                let s = session("gina", T0);
+                store.put_session(&s).await.unwrap();
+                let j = job("gina", s.id, T0);
+                store.enqueue_job(&j).await.unwrap();
+                let held = store.take_job(j.id, "w1#1", T0 + 1).await.unwrap().unwrap();
+                assert_eq!(held.status, JobStatus::Running);
+                // The job's execution and one without a job, both leased by a
+                // worker that died (their leases ended at T0 + 1).
+                let mut of_job = execution("gina", Some(s.id), T0);
+                of_job.job_id = Some(j.id);
+                of_job.status = ExecutionStatus::Running;
+                let mut alone = execution("gina", Some(s.id), T0);
+                alone.status = ExecutionStatus::Running;
+                for e in [&of_job, &alone] {
+                    store.put_execution(e).await.unwrap();
+                }
+                store.renew_execution_leases("w1", &[of_job.id, alone.id], T0 + 1).await.unwrap();
+                let now = T0 + 60_000_000;
+                assert_eq!(store.interrupt_expired_executions(now, now, "dead").await.unwrap(), 1);
+                let status = |id| {
+                    let store = store.clone();
+                    async move { store.get_execution(id).await.unwrap().unwrap().status }
+                };
+                assert_eq!(status(alone.id).await, ExecutionStatus::Interrupted);
+                // Still the job's: its next delivery goes on with it.
+                assert_eq!(status(of_job.id).await, ExecutionStatus::Running);
+                assert_eq!(store.interrupt_expired_executions(now, now, "dead").await.unwrap(), 0);
+                // The job's last delivery failed: the execution is the sweep's again.
+                let failed = JobOutcome {
+                    status: JobStatus::Failed,
+                    answer: None,
+                    error: Some("too many deliveries".into()),
+                };
+                assert!(store.finish_job(j.id, "w1#1", &failed).await.unwrap());
+                assert_eq!(store.interrupt_expired_executions(now, now, "dead").await.unwrap(), 1);
+                assert_eq!(status(of_job.id).await, ExecutionStatus::Interrupted);
+            })
+            .await;
+        }
+    }
 
     rlm_testenv::needs_postgres! {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

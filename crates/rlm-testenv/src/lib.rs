@@ -15,6 +15,9 @@
 
 use std::path::PathBuf;
 
+#[cfg(feature = "mock-openai")]
+pub mod mock_openai;
+
 /// The workspace root (this crate sits at `crates/rlm-testenv`).
 pub fn workspace_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -101,6 +104,11 @@ need_macro!(
     $ needs_postgres,
     rlm_has_postgres,
     "SKIPPED: PostgreSQL does not answer at RLM_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test)"
+);
+need_macro!(
+    $ needs_browser_and_postgres,
+    all(rlm_has_browser, rlm_has_postgres),
+    "SKIPPED: the browser test needs Node.js >= 20.19, Debian's chromium and the page's npm packages (run `bash .ci/test`), and PostgreSQL at RLM_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test)"
 );
 need_macro!(
     $ needs_python3_and_shared_corpus,

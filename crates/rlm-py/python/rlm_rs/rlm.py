@@ -92,10 +92,11 @@ class RLM:
     * ``fallback_guard_steps``: from this root step on, a step that leaves
       ``auto_finalize_var`` without an answer (unset, or ``""``,
       ``"NO_ANSWER"``, ``"none"``, ``"0"``) runs ``fallback_code`` (once); the
-      variable's value then ends the run, as pyrlm's.
+      variable's value then ends the run, as pyrlm's. Overrides
+      ``guards.fallback_steps`` of ``config=``.
     * ``subcall_guard_steps``: with ``require_subcall_before_final``, from
       this root step on a run that has made no subcall runs ``fallback_code``
-      (once), as pyrlm's.
+      (once), as pyrlm's. Overrides ``guards.subcall_steps`` of ``config=``.
     * ``repl_error_limit``: after this many failing programs in a row the run
       ends with a graceful answer (pyrlm counts failing programs in all and
       then runs ``fallback_code``).

@@ -7,7 +7,9 @@
 //! for its SSE listeners. The store has the last word: when the worker's
 //! settled record is there and its end frame did not arrive, the api adds
 //! the stored trace it lacks and ends the log from the record. A cancel
-//! goes to the worker on `cancel-{id}`.
+//! goes to the worker on `cancel-{id}`. The api's `/metrics` counts the
+//! executions it mirrored, from the record and the trace it received (a
+//! worker serves the probes only).
 //!
 //! A worker runs a delivered execution durably: a checkpoint after each
 //! root step. A second delivery (its first worker died mid-run) goes on
@@ -102,6 +104,8 @@ impl Executions {
         tokio::spawn(async move {
             let _permit = permit;
             let finished = this.mirror(&queue, id, &live, frames).await;
+            // A worker serves no `/metrics`: the api counts what it mirrored.
+            this.metrics.record_execution(&finished, &live.bus.trace_events());
             let _ = done_tx.send(Some(finished));
             this.live.remove(&id);
             in_flight.dec();

@@ -768,7 +768,10 @@ pub trait Store: Send + Sync + 'static {
     /// Marks `interrupted` the pending or running executions whose lease
     /// ended before `now`, and those without a lease created before
     /// `unleased_before` (a process gives each execution its lease within
-    /// moments of storing it). Returns how many. A store no other process
+    /// moments of storing it). Returns how many. An execution whose job is
+    /// still pending or running is left to the job's next delivery, which
+    /// goes on with it from its checkpoint (the sweep ends it once the job
+    /// has ended: a job's last failed delivery settles it). A store no other process
     /// shares has no leases: start-up uses
     /// [`Store::interrupt_running_executions`] instead.
     async fn interrupt_expired_executions(

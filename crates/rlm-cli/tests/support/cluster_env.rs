@@ -1,0 +1,195 @@
+//! A cluster of real `rlm serve` processes for the tests: an `api` and
+//! `worker`s on one PostgreSQL schema, one NATS JetStream stream and one
+//! shared data folder, each test's own (removed at the end), with the
+//! HTTP helpers the tests call them with.
+
+// Each test crate that includes this file uses a part of it.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::serve_child;
+
+pub const DATABASE_URL: &str = "postgresql://postgres@127.0.0.1:5432/test";
+pub const SHARED_NATS: &str = "nats://127.0.0.1:4222";
+
+pub fn database_url() -> String {
+    std::env::var("RLM_TEST_DATABASE_URL").unwrap_or_else(|_| DATABASE_URL.to_string())
+}
+
+/// A name no other test uses (schema: lower case; stream: any case).
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{prefix}_{}_{nanos}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// One process of the cluster, with the lines it wrote on stderr.
+pub struct Process {
+    pub child: Child,
+    pub base: String,
+    pub lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Process {
+    /// The JSON log lines whose message is `message`.
+    pub fn logged(&self, message: &str) -> Vec<Value> {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["fields"]["message"] == message)
+            .collect()
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The deployment's settings every process shares, and its clean-up.
+pub struct Cluster {
+    pub schema: String,
+    pub stream: String,
+    pub nats: String,
+    pub redis: Option<String>,
+    pub data: tempfile::TempDir,
+    pub script: PathBuf,
+    /// More arguments and environment for every process.
+    pub args: Vec<String>,
+    pub envs: Vec<(String, String)>,
+}
+
+impl Cluster {
+    pub fn with_script(nats: &str, script: Value) -> Cluster {
+        let data = tempfile::tempdir().unwrap();
+        let script_path = data.path().join("script.json");
+        std::fs::write(&script_path, script.to_string()).unwrap();
+        Cluster {
+            schema: unique("rlm_cluster"),
+            stream: unique("rlmtest_cluster"),
+            nats: nats.to_string(),
+            redis: None,
+            data,
+            script: script_path,
+            args: Vec::new(),
+            envs: Vec::new(),
+        }
+    }
+
+    pub fn spawn(&self, role: &str) -> Process {
+        self.spawn_with(role, &[])
+    }
+
+    /// [`Cluster::spawn`] with more arguments for this process only.
+    pub fn spawn_with(&self, role: &str, extra: &[&str]) -> Process {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&lines);
+        let (child, base) = serve_child::spawn_serve(
+            |c| {
+                c.args(["--role", role, "--workers", "1", "--nats-ack-wait-secs", "2"])
+                    .arg("--data")
+                    .arg(self.data.path().join("data"))
+                    .arg("--script")
+                    .arg(&self.script)
+                    .args(["--database-url", &database_url(), "--database-schema", &self.schema])
+                    .args(["--nats-url", &self.nats, "--nats-stream", &self.stream])
+                    .current_dir(self.data.path());
+                if let Some(redis) = &self.redis {
+                    c.args(["--redis-cache", redis]);
+                }
+                c.args(&self.args).args(extra).envs(self.envs.iter().cloned());
+            },
+            move |line| seen.lock().unwrap().push(line.to_string()),
+        )
+        .unwrap_or_else(|_| panic!("rlm serve --role {role} did not start"));
+        Process { child, base, lines }
+    }
+
+    /// When the execution's lease ends (microseconds since the epoch), read
+    /// from the schema's `execution_leases`; `None` if it has none.
+    pub async fn lease_expiry(&self, execution: &str) -> Option<u64> {
+        let (client, connection) =
+            tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        let sql = format!(
+            "SELECT expires_at FROM {}.execution_leases WHERE execution_id::text = $1",
+            self.schema
+        );
+        let row = client.query_opt(&sql, &[&execution]).await.unwrap()?;
+        Some(row.get::<_, i64>(0) as u64)
+    }
+
+    /// Drops the schema and the stream (the processes are killed first by their drops).
+    pub async fn clean_up(self) {
+        let (client, connection) =
+            tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
+            .await
+            .unwrap();
+        let config = rlm_queue::QueueConfig {
+            stream: self.stream.clone(),
+            ..rlm_queue::QueueConfig::new(&self.nats)
+        };
+        if let Ok(queue) = rlm_queue::JobQueue::connect(config).await {
+            let _ = queue.destroy().await;
+        }
+    }
+}
+
+pub async fn post(base: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new().post(format!("{base}{path}")).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn get(base: &str, path: &str) -> (u16, Value) {
+    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn wait_for_port(port: u16, what: &str) {
+    let until = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < until, "private {what} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A private `redis-server` on `port` (no persistence), once it listens.
+pub fn start_redis(port: u16, dir: &Path) -> Child {
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+        .args(["--appendonly", "no"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server is on PATH");
+    wait_for_port(port, "redis-server");
+    child
+}

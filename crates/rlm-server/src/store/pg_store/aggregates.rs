@@ -1,0 +1,267 @@
+//! Counts, per-session aggregates and time buckets: moved in the
+//! transaction of the record they describe, read by `/api/stats` without
+//! scanning records.
+
+use super::*;
+
+/// Adds `delta` to an owner's count (never below zero).
+pub(super) async fn add_count(
+    tx: &Tx<'_>,
+    owner: &str,
+    kind: &str,
+    delta: i64,
+) -> Result<(), StoreError> {
+    if delta == 0 {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO counts (owner, kind, value) VALUES ($1, $2, GREATEST($3::int8, 0))
+         ON CONFLICT (owner, kind) DO UPDATE SET value = GREATEST(counts.value + $3::int8, 0)",
+        &[&owner, &kind, &delta],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
+}
+
+/// A session's context bytes, as a count's delta.
+pub(super) fn context_bytes(session: &SessionRecord) -> i64 {
+    session.context.as_ref().map_or(0, |c| big(c.bytes))
+}
+
+/// Puts `old`'s share out of and `new`'s into the aggregates and time
+/// buckets, inside the write's transaction. Aggregate rows are locked in
+/// key order; bucket rows change by one statement whose rows are in key
+/// order.
+pub(super) async fn apply_aggregates(
+    tx: &Tx<'_>,
+    old: Option<&ExecutionRecord>,
+    new: Option<&ExecutionRecord>,
+) -> Result<(), StoreError> {
+    if old.map(contribution) == new.map(contribution) {
+        return Ok(());
+    }
+    let changes: Vec<(&ExecutionRecord, bool)> =
+        old.map(|o| (o, false)).into_iter().chain(new.map(|n| (n, true))).collect();
+    // The aggregates: read, change, write back.
+    let mut aggregates: BTreeMap<(String, Uuid), Vec<(&ExecutionRecord, bool)>> = BTreeMap::new();
+    for (e, add) in &changes {
+        aggregates.entry((e.owner.clone(), OWNER_ROW)).or_default().push((e, *add));
+        if let Some(s) = e.session_id {
+            aggregates.entry((e.owner.clone(), s)).or_default().push((e, *add));
+        }
+    }
+    for ((owner, session), applied) in aggregates {
+        tx.execute(
+            "INSERT INTO aggregates (owner, session_id, agg) VALUES ($1, $2, '')
+             ON CONFLICT DO NOTHING",
+            &[&owner, &session],
+        )
+        .await
+        .map_err(pg)?;
+        let row = tx
+            .query_one(
+                "SELECT agg FROM aggregates WHERE owner = $1 AND session_id = $2 FOR UPDATE",
+                &[&owner, &session],
+            )
+            .await
+            .map_err(pg)?;
+        let text: &str = row.get(0);
+        let mut a: Aggregate =
+            if text.is_empty() { Aggregate::default() } else { decode("aggregate", text)? };
+        for (e, add) in applied {
+            a.apply(e, add);
+        }
+        if a.executions == 0 {
+            tx.execute(
+                "DELETE FROM aggregates WHERE owner = $1 AND session_id = $2",
+                &[&owner, &session],
+            )
+            .await
+            .map_err(pg)?;
+        } else {
+            tx.execute(
+                "UPDATE aggregates SET agg = $3 WHERE owner = $1 AND session_id = $2",
+                &[&owner, &session, &encode(&a)?],
+            )
+            .await
+            .map_err(pg)?;
+        }
+    }
+    // The buckets: signed deltas per key, one upsert, then the emptied ones out.
+    let mut deltas: BTreeMap<(String, i32, i64), [i64; 5]> = BTreeMap::new();
+    for (e, add) in &changes {
+        let mut one = BucketTotals::default();
+        one.apply(e, true);
+        let sign = if *add { 1 } else { -1 };
+        let mut scopes = vec![owner_scope(&e.owner)];
+        if let Some(s) = e.session_id {
+            scopes.push(session_scope(s));
+        }
+        for scope in scopes {
+            for width in 0..BUCKET_SECS.len() {
+                let key = (scope.clone(), width as i32, bucket_of(e.created_at, width));
+                let d = deltas.entry(key).or_default();
+                d[0] += sign * big(one.executions);
+                d[1] += sign * big(one.completed);
+                d[2] += sign * big(one.failed);
+                d[3] += sign * big(one.tokens);
+                d[4] += sign * one.cost_nano;
+            }
+        }
+    }
+    deltas.retain(|_, d| d.iter().any(|v| *v != 0));
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let mut cols: (Vec<String>, Vec<i32>, Vec<i64>) = Default::default();
+    let mut values: [Vec<i64>; 5] = Default::default();
+    for ((scope, width, bucket), d) in deltas {
+        cols.0.push(scope);
+        cols.1.push(width);
+        cols.2.push(bucket);
+        for (i, v) in d.into_iter().enumerate() {
+            values[i].push(v);
+        }
+    }
+    tx.execute(
+        "INSERT INTO buckets (scope, width, bucket, executions, completed, failed, tokens, cost_nano)
+         SELECT * FROM unnest($1::text[], $2::int4[], $3::int8[], $4::int8[], $5::int8[],
+                              $6::int8[], $7::int8[], $8::int8[])
+         ON CONFLICT (scope, width, bucket) DO UPDATE SET
+             executions = buckets.executions + excluded.executions,
+             completed = buckets.completed + excluded.completed,
+             failed = buckets.failed + excluded.failed,
+             tokens = buckets.tokens + excluded.tokens,
+             cost_nano = buckets.cost_nano + excluded.cost_nano",
+        &[&cols.0, &cols.1, &cols.2, &values[0], &values[1], &values[2], &values[3], &values[4]],
+    )
+    .await
+    .map_err(pg)?;
+    tx.execute(
+        "DELETE FROM buckets b USING unnest($1::text[], $2::int4[], $3::int8[]) AS k(scope, width, bucket)
+         WHERE b.scope = k.scope AND b.width = k.width AND b.bucket = k.bucket
+           AND b.executions <= 0",
+        &[&cols.0, &cols.1, &cols.2],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
+}
+
+impl PgStore {
+    pub(super) async fn count(&self, owner: &str, kind: &str) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT value FROM counts WHERE owner = $1 AND kind = $2", &[&owner, &kind])
+            .await
+            .map_err(pg)?;
+        Ok(row.map_or(0, |r| r.get::<_, i64>(0).max(0) as u64))
+    }
+
+    pub(super) async fn aggregate(
+        &self,
+        client: &tokio_postgres::Client,
+        owner: &str,
+        session: Uuid,
+    ) -> Result<Aggregate, StoreError> {
+        let row = client
+            .query_opt(
+                "SELECT agg FROM aggregates WHERE owner = $1 AND session_id = $2",
+                &[&owner, &session],
+            )
+            .await
+            .map_err(pg)?;
+        match row {
+            Some(r) if !r.get::<_, &str>(0).is_empty() => decode("aggregate", r.get(0)),
+            _ => Ok(Aggregate::default()),
+        }
+    }
+
+    /// A scope's timeline: the minute buckets' first and last say the span,
+    /// then one range read of at most 60 buckets.
+    pub(super) async fn timeline(
+        &self,
+        client: &tokio_postgres::Client,
+        scope: &str,
+    ) -> Result<(u64, Vec<StoredBucket>), StoreError> {
+        let row = client
+            .query_one(
+                "SELECT min(bucket), max(bucket) FROM buckets WHERE scope = $1 AND width = 0",
+                &[&scope],
+            )
+            .await
+            .map_err(pg)?;
+        let (Some(oldest), Some(newest)) =
+            (row.get::<_, Option<i64>>(0), row.get::<_, Option<i64>>(1))
+        else {
+            return Ok((0, Vec::new()));
+        };
+        let (width, first, last) = timeline_span(oldest, newest);
+        let secs = BUCKET_SECS[width] as i64;
+        let mut buckets: Vec<StoredBucket> = (first..=last)
+            .map(|b| StoredBucket { start_secs: b * secs, totals: BucketTotals::default() })
+            .collect();
+        let rows = client
+            .query(
+                "SELECT bucket, executions, completed, failed, tokens, cost_nano FROM buckets
+                 WHERE scope = $1 AND width = $2 AND bucket BETWEEN $3 AND $4",
+                &[&scope, &(width as i32), &first, &last],
+            )
+            .await
+            .map_err(pg)?;
+        for r in rows {
+            let n: i64 = r.get(0);
+            let whole = |i: usize| r.get::<_, i64>(i).max(0) as u64;
+            if let Some(b) = usize::try_from(n - first).ok().and_then(|i| buckets.get_mut(i)) {
+                b.totals = BucketTotals {
+                    executions: whole(1),
+                    completed: whole(2),
+                    failed: whole(3),
+                    tokens: whole(4),
+                    cost_nano: r.get(5),
+                };
+            }
+        }
+        Ok((secs as u64, buckets))
+    }
+}
+
+pub(super) async fn stats(
+    store: &PgStore,
+    owner: &str,
+    session: Option<Uuid>,
+) -> Result<StatsSnapshot, StoreError> {
+    let client = store.client().await?;
+    let (totals, per_session, scope) = match session {
+        Some(s) => {
+            let a = store.aggregate(&client, owner, s).await?;
+            let per_session = if a.executions > 0 { vec![(s, a.clone())] } else { Vec::new() };
+            (a, per_session, session_scope(s))
+        }
+        None => {
+            let rows = client
+                .query(
+                    "SELECT session_id, agg FROM aggregates WHERE owner = $1 AND session_id <> $2
+                     ORDER BY session_id",
+                    &[&owner, &OWNER_ROW],
+                )
+                .await
+                .map_err(pg)?;
+            let mut per_session = Vec::new();
+            for r in rows {
+                let text: &str = r.get(1);
+                if !text.is_empty() {
+                    per_session.push((r.get(0), decode("aggregate", text)?));
+                }
+            }
+            let totals = store.aggregate(&client, owner, OWNER_ROW).await?;
+            (totals, per_session, owner_scope(owner))
+        }
+    };
+    if totals.executions == 0 {
+        return Ok(StatsSnapshot { totals, ..StatsSnapshot::default() });
+    }
+    let (bucket_secs, buckets) = store.timeline(&client, &scope).await?;
+    Ok(StatsSnapshot { totals, per_session, bucket_secs, buckets })
+}

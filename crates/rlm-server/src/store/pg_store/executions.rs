@@ -1,0 +1,262 @@
+//! Executions on PostgreSQL: their records, settlement with the session's
+//! new state in one transaction, leases, and marking the executions of a
+//! dead process `interrupted`.
+
+use super::*;
+
+impl PgStore {
+    /// Marks each of `ids` still pending or running `interrupted` with
+    /// `message`, one transaction each (the row locked, the aggregates
+    /// moved in it). With `lease_now`, only those whose lease has not been
+    /// renewed past it (their process is dead) and whose job, if any, has
+    /// ended; their lease then goes. Returns how many were marked.
+    pub(super) async fn interrupt_each(
+        &self,
+        ids: &[Uuid],
+        message: &str,
+        lease_now: Option<Micros>,
+    ) -> Result<u64, StoreError> {
+        let mut count = 0;
+        for &id in ids {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let Some(old) = lock_execution(&tx, id).await? else { continue };
+            if old.status.is_terminal() {
+                continue;
+            }
+            if let Some(now) = lease_now {
+                // Renewed since it was read: its process is alive.
+                let renewed = tx
+                    .query_opt(
+                        "SELECT 1 FROM execution_leases WHERE execution_id = $1 AND expires_at >= $2",
+                        &[&id, &now],
+                    )
+                    .await
+                    .map_err(pg)?;
+                if renewed.is_some() {
+                    continue;
+                }
+                // A job still open is its queue's to deliver again; the next
+                // delivery goes on with this execution from its checkpoint
+                // (one execution, one trace). Ending it here would make that
+                // delivery start over. Once the job ends, the sweep ends it.
+                if let Some(job) = old.job_id {
+                    let open = tx
+                        .query_opt(
+                            "SELECT 1 FROM jobs WHERE id = $1 AND status IN ('PENDING', 'RUNNING')",
+                            &[&job],
+                        )
+                        .await
+                        .map_err(pg)?;
+                    if open.is_some() {
+                        continue;
+                    }
+                }
+            }
+            let mut e = old.clone();
+            e.status = ExecutionStatus::Interrupted;
+            e.error_message = Some(message.to_string());
+            e.completed_at = Some(now_micros());
+            write_execution(&tx, Some(&old), Some(&e)).await?;
+            if lease_now.is_some() {
+                tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&id])
+                    .await
+                    .map_err(pg)?;
+            }
+            tx.commit().await.map_err(pg)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+pub(super) async fn put_execution(
+    store: &PgStore,
+    execution: &ExecutionRecord,
+) -> Result<(), StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    let old = lock_execution(&tx, execution.id).await?;
+    write_execution(&tx, old.as_ref(), Some(execution)).await?;
+    tx.commit().await.map_err(pg)
+}
+
+pub(super) async fn get_execution(
+    store: &PgStore,
+    id: Uuid,
+) -> Result<Option<ExecutionRecord>, StoreError> {
+    let client = store.client().await?;
+    let row = client
+        .query_opt("SELECT record FROM executions WHERE id = $1", &[&id])
+        .await
+        .map_err(pg)?;
+    row.map(|r| decode("execution", r.get(0))).transpose()
+}
+
+pub(super) async fn list_executions(
+    store: &PgStore,
+    filter: &ExecutionFilter,
+    page: &PageRequest,
+) -> Result<Listed<ExecutionRecord>, StoreError> {
+    let cursor = cursor_of(page)?;
+    let (before_at, before_id) = cursor.unwrap_or((i64::MAX, Uuid::max()));
+    let client = store.client().await?;
+    let total = store
+        .aggregate(&client, &filter.owner, filter.session_id.unwrap_or(OWNER_ROW))
+        .await?
+        .executions as usize;
+    let limit = big_usize(page.limit.saturating_add(1));
+    let offset = big_usize(page.offset);
+    let rows = match filter.session_id {
+        Some(s) => {
+            client
+                .query(
+                    "SELECT created_at, id, record FROM executions
+                 WHERE session_id = $1 AND owner = $2 AND (created_at, id) < ($3, $4)
+                 ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6",
+                    &[&s, &filter.owner, &before_at, &before_id, &limit, &offset],
+                )
+                .await
+        }
+        None => {
+            client
+                .query(
+                    "SELECT created_at, id, record FROM executions
+                 WHERE owner = $1 AND (created_at, id) < ($2, $3)
+                 ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
+                    &[&filter.owner, &before_at, &before_id, &limit, &offset],
+                )
+                .await
+        }
+    }
+    .map_err(pg)?;
+    let rows = rows
+        .iter()
+        .map(|r| Ok((r.get(0), r.get(1), decode("execution", r.get(2))?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(paged(rows, page.limit, total))
+}
+
+pub(super) async fn delete_execution(store: &PgStore, id: Uuid) -> Result<bool, StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    let Some(old) = lock_execution(&tx, id).await? else { return Ok(false) };
+    write_execution(&tx, Some(&old), None).await?;
+    tx.execute("DELETE FROM checkpoints WHERE execution_id = $1", &[&id]).await.map_err(pg)?;
+    tx.commit().await.map_err(pg)?;
+    Ok(true)
+}
+
+pub(super) async fn ended_executions_before(
+    store: &PgStore,
+    before: Micros,
+    limit: usize,
+) -> Result<Vec<Uuid>, StoreError> {
+    let client = store.client().await?;
+    let rows = client
+        .query(
+            "SELECT id FROM executions WHERE created_at < $1 AND terminal
+             ORDER BY created_at, id LIMIT $2",
+            &[&before, &big_usize(limit)],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+pub(super) async fn finish_execution(
+    store: &PgStore,
+    settled: &SettledExecution,
+) -> Result<bool, StoreError> {
+    let record = &settled.record;
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    let old = lock_execution(&tx, record.id).await?;
+    if old.as_ref().is_some_and(|o| o.status.is_terminal()) {
+        return Ok(false);
+    }
+    write_execution(&tx, old.as_ref(), Some(record)).await?;
+    tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&record.id])
+        .await
+        .map_err(pg)?;
+    if let Some(session_id) = record.session_id
+        && let Some(mut session) = lock_session(&tx, session_id).await?
+        && let Some(state) = settled.merged_state(&session.state.memory)
+    {
+        let first = session.history_len;
+        let turns = split_history(&mut session, state, record.id);
+        for (n, turn) in turns.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO session_history (session_id, turn, body) VALUES ($1, $2, $3)
+                 ON CONFLICT (session_id, turn) DO UPDATE SET body = excluded.body",
+                &[&session_id, &big(first + n as u64), &encode(turn)?],
+            )
+            .await
+            .map_err(pg)?;
+        }
+        session.updated_at = record.completed_at.unwrap_or(session.updated_at);
+        write_session(&tx, &session).await?;
+    }
+    tx.commit().await.map_err(pg)?;
+    Ok(true)
+}
+
+pub(super) async fn interrupt_running_executions(
+    store: &PgStore,
+    message: &str,
+) -> Result<u64, StoreError> {
+    let ids: Vec<Uuid> = {
+        let client = store.client().await?;
+        let rows =
+            client.query("SELECT id FROM executions WHERE NOT terminal", &[]).await.map_err(pg)?;
+        rows.iter().map(|r| r.get(0)).collect()
+    };
+    store.interrupt_each(&ids, message, None).await
+}
+
+pub(super) async fn renew_execution_leases(
+    store: &PgStore,
+    holder: &str,
+    executions: &[Uuid],
+    until: Micros,
+) -> Result<(), StoreError> {
+    if executions.is_empty() {
+        return Ok(());
+    }
+    let client = store.client().await?;
+    let ids: Vec<Uuid> = executions.to_vec();
+    client
+        .execute(
+            "INSERT INTO execution_leases (execution_id, holder, expires_at)
+             SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id
+             ON CONFLICT (execution_id) DO UPDATE
+             SET holder = excluded.holder, expires_at = excluded.expires_at",
+            &[&ids, &holder, &until],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(())
+}
+
+pub(super) async fn interrupt_expired_executions(
+    store: &PgStore,
+    now: Micros,
+    unleased_before: Micros,
+    message: &str,
+) -> Result<u64, StoreError> {
+    let ids: Vec<Uuid> = {
+        let client = store.client().await?;
+        let rows = client
+            .query(
+                "SELECT e.id FROM executions e
+                 LEFT JOIN execution_leases l ON l.execution_id = e.id
+                 WHERE NOT e.terminal
+                   AND (l.expires_at < $1 OR (l.expires_at IS NULL AND e.created_at < $2))",
+                &[&now, &unleased_before],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter().map(|r| r.get(0)).collect()
+    };
+    store.interrupt_each(&ids, message, Some(now)).await
+}

@@ -1,0 +1,429 @@
+//! [`Store`] on PostgreSQL (`--database-url`): several servers may share
+//! one database. Records are stored as the same serde JSON the sled store
+//! keeps (as `text`: exact, key order kept), with the columns the indexes
+//! need beside them; counts, aggregates and time buckets are rows written
+//! in the transaction of the record they describe (schema in
+//! `migrations/`). A write is acknowledged once its transaction commits
+//! (PostgreSQL's commit is durable), and every read-modify-write locks the
+//! rows it reads (`SELECT … FOR UPDATE`; job claims `SKIP LOCKED`), rows of
+//! one kind always in key order, so concurrent writers neither lose
+//! updates nor deadlock.
+//!
+//! The store lives in one schema (its `search_path`), so tests make their
+//! own and drop it. Losing the connection (a restarted database,
+//! `pg_terminate_backend`) is [`StoreError::Unavailable`] for the requests
+//! it cut (the API answers 503); the pool drops the closed connection and
+//! the next request opens a new one.
+
+use std::collections::BTreeMap;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_postgres::NoTls;
+use tokio_postgres::error::SqlState;
+use uuid::Uuid;
+
+use super::aggregate::{
+    Aggregate, BUCKET_SECS, BucketTotals, StoredBucket, bucket_of, contribution, timeline_span,
+};
+use super::keys::{decode_cursor, encode_cursor};
+use super::*;
+
+mod aggregates;
+mod checkpoints;
+mod executions;
+mod jobs;
+mod rows;
+mod sessions;
+mod sql;
+mod traces;
+
+use aggregates::*;
+use rows::*;
+use sql::*;
+
+/// The migrations, in order: `(version, SQL)`. Each runs once, in one
+/// transaction, recorded in `rlm_migrations`.
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../../migrations/0001_init.sql")),
+    (2, include_str!("../../../migrations/0002_execution_leases.sql")),
+    (3, include_str!("../../../migrations/0003_checkpoints.sql")),
+];
+
+/// How many connections one server keeps at most.
+const POOL_SIZE: usize = 16;
+
+/// The nil UUID stands for "the owner's own aggregate" in `aggregates`.
+const OWNER_ROW: Uuid = Uuid::nil();
+
+/// The PostgreSQL store. Cheap to clone.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    schema: String,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("schema", &self.schema).finish_non_exhaustive()
+    }
+}
+
+type Tx<'a> = deadpool_postgres::Transaction<'a>;
+
+impl PgStore {
+    /// Connects to `url` and brings the schema `schema` (created if
+    /// missing) up to the newest migration.
+    pub async fn connect(url: &str, schema: &str) -> Result<Self, StoreError> {
+        if !valid_schema(schema) {
+            return Err(StoreError::Backend(format!(
+                "the schema name {schema:?} is not a plain lower-case identifier"
+            )));
+        }
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|e: tokio_postgres::Error| {
+                StoreError::Backend(format!("bad database URL: {e}"))
+            })?;
+        config.options(format!("-c search_path={schema}"));
+        config.application_name(format!("rlm-server:{schema}"));
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(5));
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig { recycling_method: RecyclingMethod::Verified },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(std::time::Duration::from_secs(10)))
+            .create_timeout(Some(std::time::Duration::from_secs(5)))
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let store = PgStore { pool, schema: schema.to_string() };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The schema the store lives in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// Drops the store's schema with everything in it (tests' clean-up).
+    pub async fn drop_schema(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
+            .await
+            .map_err(pg)
+    }
+
+    /// The `application_name` the store's connections carry (what an
+    /// operator, or the connection-loss test, finds them by in
+    /// `pg_stat_activity`).
+    pub fn application_name(&self) -> String {
+        format!("rlm-server:{}", self.schema)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        // One migrator at a time per schema (servers starting together).
+        tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&self.schema])
+            .await
+            .map_err(pg)?;
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema};
+             CREATE TABLE IF NOT EXISTS {schema}.rlm_migrations (
+                 version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());",
+            schema = self.schema
+        ))
+        .await
+        .map_err(pg)?;
+        let rows = tx.query("SELECT version FROM rlm_migrations", &[]).await.map_err(pg)?;
+        let applied: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+        if let Some(newer) = applied.iter().find(|v| !MIGRATIONS.iter().any(|(m, _)| m == *v)) {
+            return Err(StoreError::Corrupt {
+                what: format!("schema {}", self.schema),
+                message: format!("migration {newer} is from a newer build"),
+            });
+        }
+        for (version, sql) in MIGRATIONS {
+            if applied.contains(version) {
+                continue;
+            }
+            tx.batch_execute(sql).await.map_err(pg)?;
+            tx.execute("INSERT INTO rlm_migrations (version) VALUES ($1)", &[version])
+                .await
+                .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    async fn put_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        sessions::put_session(self, session).await
+    }
+
+    async fn get_session(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError> {
+        sessions::get_session(self, id).await
+    }
+
+    async fn list_sessions(
+        &self,
+        owner: &str,
+        page: &PageRequest,
+    ) -> Result<Listed<SessionRecord>, StoreError> {
+        sessions::list_sessions(self, owner, page).await
+    }
+
+    async fn owner_usage(&self, owner: &str) -> Result<OwnerUsage, StoreError> {
+        sessions::owner_usage(self, owner).await
+    }
+
+    async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
+        sessions::delete_session(self, id).await
+    }
+
+    async fn history(
+        &self,
+        session: Uuid,
+        from: u64,
+        limit: usize,
+    ) -> Result<HistoryPage, StoreError> {
+        sessions::history(self, session, from, limit).await
+    }
+
+    async fn get_memory(
+        &self,
+        session: Uuid,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+        sessions::get_memory(self, session).await
+    }
+
+    async fn edit_memory(
+        &self,
+        session: Uuid,
+        edit: &MemoryEdit,
+    ) -> Result<Option<bool>, StoreError> {
+        sessions::edit_memory(self, session, edit).await
+    }
+
+    async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
+        executions::put_execution(self, execution).await
+    }
+
+    async fn get_execution(&self, id: Uuid) -> Result<Option<ExecutionRecord>, StoreError> {
+        executions::get_execution(self, id).await
+    }
+
+    async fn list_executions(
+        &self,
+        filter: &ExecutionFilter,
+        page: &PageRequest,
+    ) -> Result<Listed<ExecutionRecord>, StoreError> {
+        executions::list_executions(self, filter, page).await
+    }
+
+    async fn delete_execution(&self, id: Uuid) -> Result<bool, StoreError> {
+        executions::delete_execution(self, id).await
+    }
+
+    async fn ended_executions_before(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        executions::ended_executions_before(self, before, limit).await
+    }
+
+    async fn stats(&self, owner: &str, session: Option<Uuid>) -> Result<StatsSnapshot, StoreError> {
+        aggregates::stats(self, owner, session).await
+    }
+
+    async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError> {
+        executions::finish_execution(self, settled).await
+    }
+
+    async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError> {
+        executions::interrupt_running_executions(self, message).await
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn renew_execution_leases(
+        &self,
+        holder: &str,
+        executions: &[Uuid],
+        until: Micros,
+    ) -> Result<(), StoreError> {
+        executions::renew_execution_leases(self, holder, executions, until).await
+    }
+
+    async fn interrupt_expired_executions(
+        &self,
+        now: Micros,
+        unleased_before: Micros,
+        message: &str,
+    ) -> Result<u64, StoreError> {
+        executions::interrupt_expired_executions(self, now, unleased_before, message).await
+    }
+
+    async fn append_trace_encoded(
+        &self,
+        execution: Uuid,
+        events: &[EncodedEvent<'_>],
+    ) -> Result<(), StoreError> {
+        traces::append_trace(self, execution, events).await
+    }
+
+    async fn trace(&self, execution: Uuid) -> Result<Vec<StreamedEvent>, StoreError> {
+        traces::trace(self, execution).await
+    }
+
+    async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError> {
+        traces::drop_trace_from(self, execution, position).await
+    }
+
+    async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {
+        jobs::enqueue_job(self, job).await
+    }
+
+    async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
+        jobs::get_job(self, id).await
+    }
+
+    async fn list_jobs(
+        &self,
+        owner: &str,
+        page: &PageRequest,
+    ) -> Result<Listed<JobRecord>, StoreError> {
+        jobs::list_jobs(self, owner, page).await
+    }
+
+    async fn pending_jobs(&self) -> Result<usize, StoreError> {
+        jobs::pending_jobs(self).await
+    }
+
+    async fn claim_job(
+        &self,
+        worker: &str,
+        lease_until: Micros,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        jobs::claim_job(self, worker, lease_until).await
+    }
+
+    async fn take_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        lease_until: Micros,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        jobs::take_job(self, id, worker, lease_until).await
+    }
+
+    async fn set_job_execution(
+        &self,
+        id: Uuid,
+        worker: &str,
+        execution: Uuid,
+    ) -> Result<(), StoreError> {
+        jobs::set_job_execution(self, id, worker, execution).await
+    }
+
+    async fn heartbeat_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        lease_until: Micros,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        jobs::heartbeat_job(self, id, worker, lease_until).await
+    }
+
+    async fn finish_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        outcome: &JobOutcome,
+    ) -> Result<bool, StoreError> {
+        jobs::finish_job(self, id, worker, outcome).await
+    }
+
+    async fn request_cancel_job(&self, id: Uuid) -> Result<Option<CancelRequest>, StoreError> {
+        jobs::request_cancel_job(self, id).await
+    }
+
+    async fn interrupt_expired_jobs(
+        &self,
+        now: Micros,
+        message: &str,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        jobs::interrupt_expired_jobs(self, now, message).await
+    }
+
+    async fn save_checkpoint(
+        &self,
+        execution: Uuid,
+        checkpoint: &CheckpointRecord,
+    ) -> Result<bool, StoreError> {
+        checkpoints::save_checkpoint(self, execution, checkpoint).await
+    }
+
+    async fn load_checkpoint(
+        &self,
+        execution: Uuid,
+    ) -> Result<Option<CheckpointRecord>, StoreError> {
+        checkpoints::load_checkpoint(self, execution).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client.simple_query("SELECT 1").await.map_err(pg)?;
+        Ok(())
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        // Every acknowledged write has committed, and a commit is durable.
+        Ok(())
+    }
+
+    async fn size_on_disk(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::int8
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = $1 AND c.relkind = 'r'",
+                &[&self.schema],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_schema_names_are_spliced_into_sql() {
+        for ok in ["rlm", "rlm_test_0a1b", "_x"] {
+            assert!(valid_schema(ok), "{ok}");
+        }
+        for bad in ["", "Rlm", "1abc", "a;drop", "a b", "a\"b", &"x".repeat(64)] {
+            assert!(!valid_schema(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Sessions on PostgreSQL: create or update, read, list, delete, the
+//! history one row per turn, and `memory` edited one key at a time.
+
+use super::*;
+
+pub(super) async fn put_session(
+    store: &PgStore,
+    session: &SessionRecord,
+) -> Result<(), StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    match lock_session(&tx, session.id).await? {
+        None => {
+            let inserted = tx
+                .execute(
+                    "INSERT INTO sessions (id, owner, created_at, record) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (id) DO NOTHING",
+                    &[&session.id, &session.owner, &session.created_at, &encode(session)?],
+                )
+                .await
+                .map_err(pg)?;
+            if inserted == 1 {
+                add_count(&tx, &session.owner, "sessions", 1).await?;
+                add_count(&tx, &session.owner, "context_bytes", context_bytes(session)).await?;
+            }
+        }
+        Some(stored) => {
+            let delta = context_bytes(session) - context_bytes(&stored);
+            add_count(&tx, &stored.owner, "context_bytes", delta).await?;
+            // As on sled: state, history, owner and creation time stand.
+            let record = SessionRecord {
+                state: stored.state,
+                history_len: stored.history_len,
+                owner: stored.owner,
+                created_at: stored.created_at,
+                ..session.clone()
+            };
+            write_session(&tx, &record).await?;
+        }
+    }
+    tx.commit().await.map_err(pg)
+}
+
+pub(super) async fn get_session(
+    store: &PgStore,
+    id: Uuid,
+) -> Result<Option<SessionRecord>, StoreError> {
+    let client = store.client().await?;
+    let row =
+        client.query_opt("SELECT record FROM sessions WHERE id = $1", &[&id]).await.map_err(pg)?;
+    row.map(|r| decode("session", r.get(0))).transpose()
+}
+
+pub(super) async fn list_sessions(
+    store: &PgStore,
+    owner: &str,
+    page: &PageRequest,
+) -> Result<Listed<SessionRecord>, StoreError> {
+    let cursor = cursor_of(page)?;
+    let total = store.count(owner, "sessions").await? as usize;
+    let (before_at, before_id) = cursor.unwrap_or((i64::MAX, Uuid::max()));
+    let client = store.client().await?;
+    let rows = client
+        .query(
+            "SELECT created_at, id, record FROM sessions
+             WHERE owner = $1 AND (created_at, id) < ($2, $3)
+             ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
+            &[
+                &owner,
+                &before_at,
+                &before_id,
+                &big_usize(page.limit.saturating_add(1)),
+                &big_usize(page.offset),
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    let rows = rows
+        .iter()
+        .map(|r| Ok((r.get(0), r.get(1), decode("session", r.get(2))?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(paged(rows, page.limit, total))
+}
+
+pub(super) async fn owner_usage(store: &PgStore, owner: &str) -> Result<OwnerUsage, StoreError> {
+    Ok(OwnerUsage {
+        sessions: store.count(owner, "sessions").await?,
+        context_bytes: store.count(owner, "context_bytes").await?,
+    })
+}
+
+pub(super) async fn delete_session(store: &PgStore, id: Uuid) -> Result<bool, StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    let Some(stored) = lock_session(&tx, id).await? else { return Ok(false) };
+    tx.execute("DELETE FROM sessions WHERE id = $1", &[&id]).await.map_err(pg)?;
+    tx.execute("DELETE FROM session_history WHERE session_id = $1", &[&id]).await.map_err(pg)?;
+    add_count(&tx, &stored.owner, "sessions", -1).await?;
+    add_count(&tx, &stored.owner, "context_bytes", -context_bytes(&stored)).await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(true)
+}
+
+pub(super) async fn history(
+    store: &PgStore,
+    session: Uuid,
+    from: u64,
+    limit: usize,
+) -> Result<HistoryPage, StoreError> {
+    let Some(record) = store.get_session(session).await? else {
+        return Ok(HistoryPage { turns: Vec::new(), total: 0, next: None });
+    };
+    let client = store.client().await?;
+    let rows = client
+        .query(
+            "SELECT turn, body FROM session_history WHERE session_id = $1 AND turn >= $2
+             ORDER BY turn LIMIT $3",
+            &[&session, &big(from), &big_usize(limit)],
+        )
+        .await
+        .map_err(pg)?;
+    let turns = rows
+        .iter()
+        .map(|r| Ok((r.get::<_, i64>(0).max(0) as u64, decode("history turn", r.get(1))?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let next = turns.last().map(|(n, _)| n + 1).filter(|n| *n < record.history_len);
+    Ok(HistoryPage { turns, total: record.history_len, next })
+}
+
+pub(super) async fn get_memory(
+    store: &PgStore,
+    session: Uuid,
+) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+    Ok(store.get_session(session).await?.map(|s| s.state.memory).unwrap_or_default())
+}
+
+pub(super) async fn edit_memory(
+    store: &PgStore,
+    session: Uuid,
+    edit: &MemoryEdit,
+) -> Result<Option<bool>, StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    let Some(mut record) = lock_session(&tx, session).await? else { return Ok(None) };
+    if !edit.apply(&mut record.state.memory) {
+        return Ok(Some(false));
+    }
+    record.updated_at = now_micros();
+    write_session(&tx, &record).await?;
+    tx.commit().await.map_err(pg)?;
+    Ok(Some(true))
+}

@@ -1,0 +1,68 @@
+//! Trace events on PostgreSQL, one row per `(execution, position)`.
+
+use super::*;
+
+pub(super) async fn append_trace(
+    store: &PgStore,
+    execution: Uuid,
+    events: &[EncodedEvent<'_>],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    // One row per position, the last event given for it winning (as on sled).
+    let mut by_position: BTreeMap<i64, &str> = BTreeMap::new();
+    for e in events {
+        by_position.insert(big(e.position), e.json.as_ref());
+    }
+    let ids = vec![execution; by_position.len()];
+    let (positions, bodies): (Vec<i64>, Vec<&str>) = by_position.into_iter().unzip();
+    let client = store.client().await?;
+    client
+        .execute(
+            "INSERT INTO trace (execution_id, position, event)
+             SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[])
+             ON CONFLICT (execution_id, position) DO UPDATE SET event = excluded.event",
+            &[&ids, &positions, &bodies],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(())
+}
+
+pub(super) async fn trace(
+    store: &PgStore,
+    execution: Uuid,
+) -> Result<Vec<StreamedEvent>, StoreError> {
+    let client = store.client().await?;
+    let rows = client
+        .query(
+            "SELECT position, event FROM trace WHERE execution_id = $1 ORDER BY position",
+            &[&execution],
+        )
+        .await
+        .map_err(pg)?;
+    rows.iter()
+        .map(|r| {
+            Ok(StreamedEvent {
+                position: r.get::<_, i64>(0).max(0) as u64,
+                event: decode("trace event", r.get(1))?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn drop_trace_from(
+    store: &PgStore,
+    execution: Uuid,
+    position: u64,
+) -> Result<u64, StoreError> {
+    let client = store.client().await?;
+    client
+        .execute(
+            "DELETE FROM trace WHERE execution_id = $1 AND position >= $2",
+            &[&execution, &big(position)],
+        )
+        .await
+        .map_err(pg)
+}

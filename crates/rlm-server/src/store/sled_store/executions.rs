@@ -1,0 +1,197 @@
+//! Executions on sled: records and their indexes, settlement with the
+//! session's new state in one transaction, and marking running ones
+//! `interrupted` at start-up.
+
+use super::*;
+
+impl SledStore {
+    /// An execution's record and indexes, in one transaction, in sled's log
+    /// (durable at the next flush).
+    pub(super) fn put_execution_unflushed(
+        &self,
+        execution: &ExecutionRecord,
+    ) -> Result<(), StoreError> {
+        (&self.executions, &self.index)
+            .transaction(|(executions, index)| {
+                let old: Option<ExecutionRecord> =
+                    tx_get(executions, execution.id.as_bytes(), "execution")?;
+                tx_put(executions, execution.id.as_bytes(), execution)?;
+                tx_index_execution(index, old.as_ref(), Some(execution))
+            })
+            .map_err(tx_err)
+    }
+}
+
+pub(super) async fn put_execution(
+    store: &SledStore,
+    execution: &ExecutionRecord,
+) -> Result<(), StoreError> {
+    store.put_execution_unflushed(execution)?;
+    store.durable().await
+}
+
+pub(super) async fn mark_running(
+    store: &SledStore,
+    execution: &ExecutionRecord,
+) -> Result<(), StoreError> {
+    store.put_execution_unflushed(execution)
+}
+
+pub(super) async fn put_execution_unacknowledged(
+    store: &SledStore,
+    execution: &ExecutionRecord,
+) -> Result<(), StoreError> {
+    store.put_execution_unflushed(execution)
+}
+
+pub(super) async fn get_execution(
+    store: &SledStore,
+    id: Uuid,
+) -> Result<Option<ExecutionRecord>, StoreError> {
+    match store.executions.get(id.as_bytes()).map_err(backend)? {
+        Some(bytes) => Ok(Some(decode("execution", &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+pub(super) async fn list_executions(
+    store: &SledStore,
+    filter: &ExecutionFilter,
+    page: &PageRequest,
+) -> Result<Listed<ExecutionRecord>, StoreError> {
+    let (prefix, total) = match filter.session_id {
+        Some(s) => (
+            session_prefix(EXECUTIONS_BY_SESSION, s),
+            store.aggregate(&keys::session_aggregate(&filter.owner, s))?.executions,
+        ),
+        None => (
+            owner_prefix(EXECUTIONS_BY_OWNER, &filter.owner),
+            store.aggregate(&owner_prefix(OWNER_AGGREGATE, &filter.owner))?.executions,
+        ),
+    };
+    store.page(
+        prefix,
+        page,
+        total as usize,
+        |id| match store.executions.get(id.as_bytes()).map_err(backend)? {
+            Some(bytes) => Ok(Some(decode("execution", &bytes)?)),
+            None => Ok(None),
+        },
+        |e: &ExecutionRecord| e.owner == filter.owner,
+    )
+}
+
+pub(super) async fn delete_execution(store: &SledStore, id: Uuid) -> Result<bool, StoreError> {
+    let deleted = (&store.executions, &store.index)
+        .transaction(|(executions, index)| {
+            let Some(old) = tx_get::<ExecutionRecord>(executions, id.as_bytes(), "execution")?
+            else {
+                return Ok(false);
+            };
+            executions.remove(id.as_bytes())?;
+            tx_index_execution(index, Some(&old), None)?;
+            Ok(true)
+        })
+        .map_err(tx_err)?;
+    if deleted {
+        let mut batch = sled::Batch::default();
+        for item in store.trace.scan_prefix(id.as_bytes()) {
+            batch.remove(item.map_err(backend)?.0);
+        }
+        store.trace.apply_batch(batch).map_err(backend)?;
+        store.checkpoints.remove(id.as_bytes()).map_err(backend)?;
+    }
+    store.durable().await?;
+    Ok(deleted)
+}
+
+pub(super) async fn ended_executions_before(
+    store: &SledStore,
+    before: Micros,
+    limit: usize,
+) -> Result<Vec<Uuid>, StoreError> {
+    let end = keys::entry(vec![EXECUTIONS_BY_TIME], before, Uuid::nil());
+    let mut ids = Vec::new();
+    for item in store.index.range(vec![EXECUTIONS_BY_TIME]..end) {
+        if ids.len() == limit {
+            break;
+        }
+        let (key, _) = item.map_err(backend)?;
+        let Some((_, id)) = keys::position(&key) else { continue };
+        if store.get_execution(id).await?.is_some_and(|e| e.status.is_terminal()) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+pub(super) async fn finish_execution(
+    store: &SledStore,
+    settled: &SettledExecution,
+) -> Result<bool, StoreError> {
+    let record = &settled.record;
+    let finished = (&store.executions, &store.sessions, &store.index, &store.history)
+        .transaction(|(executions, sessions, index, history)| {
+            let old: Option<ExecutionRecord> =
+                tx_get(executions, record.id.as_bytes(), "execution")?;
+            if old.as_ref().is_some_and(|o| o.status.is_terminal()) {
+                return Ok(false);
+            }
+            tx_put(executions, record.id.as_bytes(), record)?;
+            tx_index_execution(index, old.as_ref(), Some(record))?;
+            let Some(session_id) = record.session_id else { return Ok(true) };
+            let Some(mut session) =
+                tx_get::<SessionRecord>(sessions, session_id.as_bytes(), "session")?
+            else {
+                return Ok(true);
+            };
+            let Some(state) = settled.merged_state(&session.state.memory) else {
+                return Ok(true);
+            };
+            tx_split_history(history, &mut session, state, record.id)?;
+            session.updated_at = record.completed_at.unwrap_or(session.updated_at);
+            tx_put(sessions, session_id.as_bytes(), &session)?;
+            Ok(true)
+        })
+        .map_err(tx_err)?;
+    // A repeated settlement changed nothing, but its caller still waits
+    // for the first one to be on disk.
+    store.durable().await?;
+    Ok(finished)
+}
+
+pub(super) async fn interrupt_running_executions(
+    store: &SledStore,
+    message: &str,
+) -> Result<u64, StoreError> {
+    // The index of running executions, not every execution: start-up
+    // reads what was running, whatever the store's size.
+    let mut count = 0;
+    for item in store.index.scan_prefix([RUNNING_EXECUTIONS]) {
+        let (key, _) = item.map_err(backend)?;
+        let Ok(id) = Uuid::from_slice(&key[1..]) else { continue };
+        let changed = (&store.executions, &store.index)
+            .transaction(|(executions, index)| {
+                let Some(old) = tx_get::<ExecutionRecord>(executions, id.as_bytes(), "execution")?
+                else {
+                    index.remove(&by_id(RUNNING_EXECUTIONS, id)[..])?;
+                    return Ok(false);
+                };
+                if old.status.is_terminal() {
+                    index.remove(&by_id(RUNNING_EXECUTIONS, id)[..])?;
+                    return Ok(false);
+                }
+                let mut e = old.clone();
+                e.status = ExecutionStatus::Interrupted;
+                e.error_message = Some(message.to_string());
+                e.completed_at = Some(now_micros());
+                tx_put(executions, id.as_bytes(), &e)?;
+                tx_index_execution(index, Some(&old), Some(&e))?;
+                Ok(true)
+            })
+            .map_err(tx_err)?;
+        count += u64::from(changed);
+    }
+    store.durable().await?;
+    Ok(count)
+}

@@ -1,0 +1,149 @@
+//! Sessions on sled: create or update, read, list, delete, the history
+//! beyond the window, and `memory` edited one key at a time.
+
+use super::*;
+
+pub(super) async fn put_session(
+    store: &SledStore,
+    session: &SessionRecord,
+) -> Result<(), StoreError> {
+    (&store.sessions, &store.index)
+        .transaction(|(sessions, index)| {
+            let Some(stored) = tx_get::<SessionRecord>(sessions, session.id.as_bytes(), "session")?
+            else {
+                tx_put(sessions, session.id.as_bytes(), session)?;
+                let by_owner = owner_prefix(SESSIONS_BY_OWNER, &session.owner);
+                index.insert(keys::entry(by_owner, session.created_at, session.id), &[][..])?;
+                tx_count(index, &keys::count(SESSIONS_BY_OWNER, &session.owner), true)?;
+                let bytes = context_bytes(session);
+                tx_add(index, &keys::count(CONTEXT_BYTES, &session.owner), bytes)?;
+                return Ok(());
+            };
+            let delta = context_bytes(session) - context_bytes(&stored);
+            tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), delta)?;
+            // The stored state and history stand: only settling and
+            // `edit_memory` change them. Owner and creation time are
+            // what the index is keyed by: they stay too.
+            let record = SessionRecord {
+                state: stored.state,
+                history_len: stored.history_len,
+                owner: stored.owner,
+                created_at: stored.created_at,
+                ..session.clone()
+            };
+            tx_put(sessions, session.id.as_bytes(), &record)
+        })
+        .map_err(tx_err)?;
+    store.durable().await
+}
+
+pub(super) async fn get_session(
+    store: &SledStore,
+    id: Uuid,
+) -> Result<Option<SessionRecord>, StoreError> {
+    match store.sessions.get(id.as_bytes()).map_err(backend)? {
+        Some(bytes) => Ok(Some(decode("session", &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+pub(super) async fn list_sessions(
+    store: &SledStore,
+    owner: &str,
+    page: &PageRequest,
+) -> Result<Listed<SessionRecord>, StoreError> {
+    let total = store.count(&keys::count(SESSIONS_BY_OWNER, owner))?;
+    store.page(
+        owner_prefix(SESSIONS_BY_OWNER, owner),
+        page,
+        total,
+        |id| match store.sessions.get(id.as_bytes()).map_err(backend)? {
+            Some(bytes) => Ok(Some(decode("session", &bytes)?)),
+            None => Ok(None),
+        },
+        |_| true,
+    )
+}
+
+pub(super) async fn owner_usage(store: &SledStore, owner: &str) -> Result<OwnerUsage, StoreError> {
+    Ok(OwnerUsage {
+        sessions: store.count(&keys::count(SESSIONS_BY_OWNER, owner))? as u64,
+        context_bytes: store.count(&keys::count(CONTEXT_BYTES, owner))? as u64,
+    })
+}
+
+pub(super) async fn delete_session(store: &SledStore, id: Uuid) -> Result<bool, StoreError> {
+    // The record, its index entries and its turns (numbered 0 to
+    // `history_len`, every one in the history tree) go in one
+    // transaction: a crash leaves all of them or none.
+    let deleted = (&store.sessions, &store.index, &store.history)
+        .transaction(|(sessions, index, history)| {
+            let Some(stored) = tx_get::<SessionRecord>(sessions, id.as_bytes(), "session")? else {
+                return Ok(false);
+            };
+            sessions.remove(id.as_bytes())?;
+            let by_owner = owner_prefix(SESSIONS_BY_OWNER, &stored.owner);
+            index.remove(keys::entry(by_owner, stored.created_at, id))?;
+            tx_count(index, &keys::count(SESSIONS_BY_OWNER, &stored.owner), false)?;
+            let bytes = context_bytes(&stored);
+            tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), -bytes)?;
+            for n in 0..stored.history_len {
+                history.remove(&keys::turn(id, n)[..])?;
+            }
+            Ok(true)
+        })
+        .map_err(tx_err)?;
+    store.durable().await?;
+    Ok(deleted)
+}
+
+pub(super) async fn history(
+    store: &SledStore,
+    session: Uuid,
+    from: u64,
+    limit: usize,
+) -> Result<HistoryPage, StoreError> {
+    let Some(record) = store.get_session(session).await? else {
+        return Ok(HistoryPage { turns: Vec::new(), total: 0, next: None });
+    };
+    let mut turns = Vec::new();
+    let range = keys::turn(session, from)..=keys::turn(session, u64::MAX);
+    for item in store.history.range(range).take(limit) {
+        let (key, bytes) = item.map_err(backend)?;
+        let number = u64::from_be_bytes(key[16..24].try_into().unwrap_or_default());
+        turns.push((number, decode("history turn", &bytes)?));
+    }
+    let next = turns.last().map(|(n, _)| n + 1).filter(|n| *n < record.history_len);
+    Ok(HistoryPage { turns, total: record.history_len, next })
+}
+
+pub(super) async fn get_memory(
+    store: &SledStore,
+    session: Uuid,
+) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+    Ok(store.get_session(session).await?.map(|s| s.state.memory).unwrap_or_default())
+}
+
+pub(super) async fn edit_memory(
+    store: &SledStore,
+    session: Uuid,
+    edit: &MemoryEdit,
+) -> Result<Option<bool>, StoreError> {
+    let edited = store
+        .sessions
+        .transaction(|sessions| {
+            let Some(bytes) = sessions.get(session.as_bytes())? else { return Ok(None) };
+            let mut record: SessionRecord = decode("session", &bytes).map_err(abort)?;
+            if !edit.apply(&mut record.state.memory) {
+                return Ok(Some(false));
+            }
+            record.updated_at = now_micros();
+            sessions.insert(session.as_bytes(), encode(&record).map_err(abort)?)?;
+            Ok(Some(true))
+        })
+        .map_err(tx_err)?;
+    if edited == Some(true) {
+        store.durable().await?;
+    }
+    Ok(edited)
+}

@@ -1,0 +1,209 @@
+//! The pieces of sled transactions the writes share: typed reads and
+//! writes of a tree, counts, and the index entries, aggregates, time
+//! buckets and history split that move with a record.
+
+use super::*;
+
+pub(super) type Tx = sled::transaction::TransactionalTree;
+pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+pub(super) fn tx_get<T: DeserializeOwned>(
+    tree: &Tx,
+    key: &[u8],
+    what: &str,
+) -> TxResult<Option<T>> {
+    match tree.get(key)? {
+        Some(bytes) => Ok(Some(decode(what, &bytes).map_err(abort)?)),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn tx_put<T: Serialize>(tree: &Tx, key: &[u8], value: &T) -> TxResult<()> {
+    tree.insert(key, encode(value).map_err(abort)?)?;
+    Ok(())
+}
+
+/// Adds one to (or takes one from) the count at `key`.
+pub(super) fn tx_count(index: &Tx, key: &[u8], add: bool) -> TxResult<()> {
+    tx_add(index, key, if add { 1 } else { -1 })
+}
+
+/// Adds `delta` to the count at `key` (never below zero).
+pub(super) fn tx_add(index: &Tx, key: &[u8], delta: i64) -> TxResult<()> {
+    let now = index.get(key)?.and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok());
+    let now = now.map_or(0, u64::from_be_bytes);
+    let next = now.saturating_add_signed(delta);
+    if next == 0 {
+        index.remove(key)?;
+    } else {
+        index.insert(key, &next.to_be_bytes()[..])?;
+    }
+    Ok(())
+}
+
+/// A session's context bytes, as a count's delta.
+pub(super) fn context_bytes(session: &SessionRecord) -> i64 {
+    session.context.as_ref().map_or(0, |c| i64::try_from(c.bytes).unwrap_or(i64::MAX))
+}
+
+/// The entries of the by-time indexes of `e`.
+pub(super) fn execution_entries(e: &ExecutionRecord) -> Vec<Vec<u8>> {
+    let mut entries = vec![
+        keys::entry(owner_prefix(EXECUTIONS_BY_OWNER, &e.owner), e.created_at, e.id),
+        keys::entry(vec![EXECUTIONS_BY_TIME], e.created_at, e.id),
+    ];
+    if let Some(s) = e.session_id {
+        entries.push(keys::entry(session_prefix(EXECUTIONS_BY_SESSION, s), e.created_at, e.id));
+    }
+    entries
+}
+
+/// The keys of `e`'s owner's and session's aggregates.
+pub(super) fn aggregate_keys(e: &ExecutionRecord) -> Vec<Vec<u8>> {
+    let mut found = vec![owner_prefix(OWNER_AGGREGATE, &e.owner)];
+    if let Some(s) = e.session_id {
+        found.push(keys::session_aggregate(&e.owner, s));
+    }
+    found
+}
+
+/// The keys of `e`'s time buckets, at every width, for its owner and session.
+pub(super) fn bucket_keys(e: &ExecutionRecord) -> Vec<Vec<u8>> {
+    let mut scopes = vec![owner_scope(&e.owner)];
+    if let Some(s) = e.session_id {
+        scopes.push(session_scope(s));
+    }
+    let mut found = Vec::with_capacity(scopes.len() * BUCKET_SECS.len());
+    for scope in scopes {
+        for width in 0..BUCKET_SECS.len() {
+            found.push(keys::bucket(scope.clone(), width, bucket_of(e.created_at, width)));
+        }
+    }
+    found
+}
+
+/// Reads the record at `key` (or its default), lets `change` update it, and
+/// stores it back (removed once `empty` says it holds nothing).
+pub(super) fn tx_update<T: Serialize + DeserializeOwned + Default>(
+    index: &Tx,
+    key: &[u8],
+    what: &str,
+    change: impl Fn(&mut T),
+    empty: impl Fn(&T) -> bool,
+) -> TxResult<()> {
+    let mut record: T = tx_get(index, key, what)?.unwrap_or_default();
+    change(&mut record);
+    if empty(&record) {
+        index.remove(key)?;
+    } else {
+        tx_put(index, key, &record)?;
+    }
+    Ok(())
+}
+
+/// Moves an execution's share in its owner's and session's aggregates and
+/// time buckets from `old` to `new` (`None`: absent). When both are under
+/// the same keys (an execution changing state: owner, session and creation
+/// time never change), each record is read and written once, and the time
+/// buckets are left alone when their share is the same.
+pub(super) fn tx_aggregates(
+    index: &Tx,
+    old: Option<&ExecutionRecord>,
+    new: Option<&ExecutionRecord>,
+) -> TxResult<()> {
+    let same_keys = match (old, new) {
+        (Some(o), Some(n)) => {
+            o.owner == n.owner && o.session_id == n.session_id && o.created_at == n.created_at
+        }
+        _ => false,
+    };
+    let parts: Vec<(Option<&ExecutionRecord>, Option<&ExecutionRecord>)> =
+        if same_keys { vec![(old, new)] } else { vec![(old, None), (None, new)] };
+    for (out, into) in parts {
+        let Some(e) = into.or(out) else { continue };
+        for key in aggregate_keys(e) {
+            tx_update(
+                index,
+                &key,
+                "aggregate",
+                |a: &mut Aggregate| {
+                    if let Some(o) = out {
+                        a.apply(o, false);
+                    }
+                    if let Some(n) = into {
+                        a.apply(n, true);
+                    }
+                },
+                |a| a.executions == 0,
+            )?;
+        }
+        if out.map(BucketTotals::share) == into.map(BucketTotals::share) {
+            continue;
+        }
+        for key in bucket_keys(e) {
+            tx_update(
+                index,
+                &key,
+                "time bucket",
+                |b: &mut BucketTotals| {
+                    if let Some(o) = out {
+                        b.apply(o, false);
+                    }
+                    if let Some(n) = into {
+                        b.apply(n, true);
+                    }
+                },
+                BucketTotals::is_empty,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the indexes and aggregates in step with an execution's change from
+/// `old` to `new` (`None`: absent), inside the write's transaction.
+pub(super) fn tx_index_execution(
+    index: &Tx,
+    old: Option<&ExecutionRecord>,
+    new: Option<&ExecutionRecord>,
+) -> TxResult<()> {
+    match (old, new) {
+        (None, Some(n)) => {
+            for key in execution_entries(n) {
+                index.insert(key, &[][..])?;
+            }
+        }
+        (Some(o), None) => {
+            for key in execution_entries(o) {
+                index.remove(key)?;
+            }
+        }
+        _ => {}
+    }
+    if let Some(e) = new.or(old) {
+        let running = by_id(RUNNING_EXECUTIONS, e.id);
+        match new {
+            Some(n) if !n.status.is_terminal() => index.insert(&running[..], &[][..])?,
+            _ => index.remove(&running[..])?,
+        };
+    }
+    if old.map(contribution) != new.map(contribution) {
+        tx_aggregates(index, old, new)?;
+    }
+    Ok(())
+}
+
+/// Moves the turns `state` added since the stored window into the history
+/// tree and trims the window to [`HISTORY_WINDOW`] turns.
+pub(super) fn tx_split_history(
+    history: &Tx,
+    session: &mut SessionRecord,
+    state: SessionState,
+    execution: Uuid,
+) -> TxResult<()> {
+    let first = session.history_len;
+    for (n, turn) in split_history(session, state, execution).iter().enumerate() {
+        tx_put(history, &keys::turn(session.id, first + n as u64), turn)?;
+    }
+    Ok(())
+}
