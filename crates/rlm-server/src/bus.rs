@@ -43,6 +43,21 @@ pub struct BusEvent {
     pub json: String,
     /// The trace event, for events that are one (to store).
     pub trace: Option<TraceEvent>,
+    /// Where `json`'s `data` starts when it is `trace`'s own serde_json
+    /// encoding (events [`ExecutionBus::push_trace`] framed): the store keeps
+    /// that slice instead of encoding the event a second time.
+    data_at: Option<usize>,
+}
+
+impl BusEvent {
+    /// The trace event's JSON (its serde_json encoding, the frame's `data`),
+    /// when this log encoded it; `None` for frames that are not trace events
+    /// or came encoded from another process.
+    pub fn trace_json(&self) -> Option<&str> {
+        self.trace.as_ref()?;
+        // The frame ends with the `}` closing it, after the data.
+        self.json.get(self.data_at?..self.json.len().checked_sub(1)?)
+    }
 }
 
 #[derive(Default)]
@@ -103,10 +118,25 @@ impl ExecutionBus {
     /// execution).
     pub fn push_trace(&self, event: &TraceEvent) {
         let name = sse_name(event);
-        self.push_json(name, frame_json(name, event), Some(event.clone()));
+        match trace_frame(name, event) {
+            Some((json, data_at)) => {
+                self.push_framed(name, json, Some(event.clone()), Some(data_at));
+            }
+            None => self.push_json(name, frame_json(name, event), Some(event.clone())),
+        }
     }
 
     fn push_json(&self, name: &str, json: String, trace: Option<TraceEvent>) {
+        self.push_framed(name, json, trace, None);
+    }
+
+    fn push_framed(
+        &self,
+        name: &str,
+        json: String,
+        trace: Option<TraceEvent>,
+        data_at: Option<usize>,
+    ) {
         {
             let mut log = self.lock();
             if log.closed {
@@ -114,7 +144,8 @@ impl ExecutionBus {
             }
             let id = log.next_id;
             log.next_id += 1;
-            log.events.push(Arc::new(BusEvent { id, name: name.to_string(), json, trace }));
+            let event = BusEvent { id, name: name.to_string(), json, trace, data_at };
+            log.events.push(Arc::new(event));
         }
         self.notify.notify_waiters();
     }
@@ -130,7 +161,9 @@ impl ExecutionBus {
                 return id;
             }
             log.next_id = id + 1;
-            log.events.push(Arc::new(BusEvent { id, name: name.to_string(), json, trace }));
+            // Encoded elsewhere: the store encodes its trace event itself.
+            let event = BusEvent { id, name: name.to_string(), json, trace, data_at: None };
+            log.events.push(Arc::new(event));
             id
         };
         self.notify.notify_waiters();
@@ -207,6 +240,22 @@ fn frame_json<T: Serialize + ?Sized>(name: &str, data: &T) -> String {
     // foreign `Serialize`); if one ever did, its listeners get a null.
     serde_json::to_string(&Frame { r#type: name, data })
         .unwrap_or_else(|_| frame_json(name, &serde_json::Value::Null))
+}
+
+/// `{"type": name, "data": event}` as [`frame_json`] writes it, built
+/// around the event's own encoding, and where that encoding starts in it
+/// (see [`BusEvent::trace_json`]). `None` if the event does not serialise.
+fn trace_frame(name: &str, event: &TraceEvent) -> Option<(String, usize)> {
+    let name = serde_json::to_string(name).ok()?;
+    let data = serde_json::to_string(event).ok()?;
+    let mut json = String::with_capacity(data.len() + name.len() + 19);
+    json.push_str("{\"type\":");
+    json.push_str(&name);
+    json.push_str(",\"data\":");
+    let data_at = json.len();
+    json.push_str(&data);
+    json.push('}');
+    Some((json, data_at))
 }
 
 /// Feeds one execution's bus from its trace: each trace event, and each
@@ -291,6 +340,31 @@ mod tests {
         assert_eq!(all, [0, 1, 2, 3, 1 << 32, (1 << 32) + 1]);
         let from: Vec<u64> = mirror.subscribe(4).map(|e| e.id).collect().await;
         assert_eq!(from, [1 << 32, (1 << 32) + 1], "resumed between the attempts");
+    }
+
+    #[test]
+    fn a_trace_event_is_encoded_once_for_its_frame_and_its_store() {
+        let rec = rlm_trace::TraceRecorder::new();
+        let run = rec.start_run(None, rlm_trace::RunStarted::default());
+        rec.error(run, rlm_trace::ErrorEvent { message: "a \"quoted\" }".into(), fatal: false });
+        let bus = ExecutionBus::new();
+        for e in rec.events() {
+            bus.push_trace(&e);
+        }
+        bus.push("token", serde_json::json!({"text": "t"}), None);
+        let first = rec.events()[0].clone();
+        bus.push_sent(9, "run_started", frame_json("run_started", &first), Some(first));
+        let log = bus.lock();
+        for (e, event) in log.events.iter().zip(rec.events()) {
+            // The frame is what `frame_json` writes; its data is the event's encoding.
+            assert_eq!(e.json, frame_json(sse_name(&event), &event));
+            let stored = e.trace_json().unwrap();
+            assert_eq!(stored, serde_json::to_string(&event).unwrap());
+            assert_eq!(serde_json::from_str::<TraceEvent>(stored).unwrap(), event);
+        }
+        assert_eq!(log.events[1].name, "trace_error");
+        assert_eq!(log.events[2].trace_json(), None, "not a trace event");
+        assert_eq!(log.events[3].trace_json(), None, "framed by another process");
     }
 
     #[test]

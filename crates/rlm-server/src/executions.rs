@@ -22,7 +22,7 @@ use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::bus::ExecutionBus;
+use crate::bus::{BusEvent, ExecutionBus};
 use crate::config::{ModelConfig, ServerLimits};
 use crate::contexts::ContextFiles;
 use crate::engine::durable::{StoreCheckpoints, resume_point};
@@ -31,8 +31,8 @@ use crate::error::ServerError;
 use crate::metrics::Metrics;
 use crate::shapes::ExecutionResponse;
 use crate::store::{
-    ExecutionRecord, ExecutionStatus, SessionOverrides, SessionRecord, SettledExecution, Spend,
-    Store, StreamedEvent, new_session_state, now_micros,
+    EncodedEvent, ExecutionRecord, ExecutionStatus, SessionOverrides, SessionRecord,
+    SettledExecution, Spend, Store, StoreError, StreamedEvent, new_session_state, now_micros,
 };
 
 /// What an execution runs over.
@@ -442,15 +442,19 @@ impl Executions {
             tokio::spawn(async move {
                 let mut batches = std::pin::pin!(events.ready_chunks(512));
                 while let Some(batch) = batches.next().await {
-                    let trace: Vec<StreamedEvent> = batch
-                        .iter()
-                        .filter_map(|e| {
-                            let event = e.trace.clone()?;
-                            Some(StreamedEvent { position: e.id, event })
-                        })
-                        .collect();
+                    // The JSON the log framed its listeners' events with:
+                    // each event is encoded once, not again for the store.
+                    let trace: Result<Vec<EncodedEvent<'_>>, _> =
+                        batch.iter().filter_map(|e| encoded(e).transpose()).collect();
+                    let trace = match trace {
+                        Ok(trace) => trace,
+                        Err(e) => {
+                            tracing::warn!(execution = %id, error = %e, "cannot encode trace events");
+                            Vec::new()
+                        }
+                    };
                     if !trace.is_empty() {
-                        if let Err(e) = store.append_trace(id, &trace).await {
+                        if let Err(e) = store.append_trace_encoded(id, &trace).await {
                             tracing::warn!(execution = %id, error = %e, "cannot store trace events");
                         }
                     }
@@ -705,6 +709,18 @@ struct RunningExecution {
     live: Arc<Live>,
     permit: Option<OwnedSemaphorePermit>,
     attempt: Option<u32>,
+}
+
+/// A log event to store: its trace event's JSON at its position (the log's
+/// own encoding when it has one); `None` for frames that are not trace events.
+fn encoded(e: &BusEvent) -> Result<Option<EncodedEvent<'_>>, StoreError> {
+    match (e.trace_json(), &e.trace) {
+        (Some(json), _) => Ok(Some(EncodedEvent { position: e.id, json: json.into() })),
+        (None, Some(event)) => {
+            EncodedEvent::encode(&StreamedEvent { position: e.id, event: event.clone() }).map(Some)
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// The session's budget across executions (Enzu's `Session(max_cost_usd,

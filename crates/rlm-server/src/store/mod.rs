@@ -331,6 +331,27 @@ pub struct StreamedEvent {
     pub event: TraceEvent,
 }
 
+/// A trace event to store, already encoded: its position and its JSON
+/// (serde_json's encoding of the [`TraceEvent`], the same bytes
+/// [`Store::append_trace`] would write), so an event the live log encoded
+/// for its listeners is not encoded again for the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedEvent<'a> {
+    pub position: u64,
+    pub json: std::borrow::Cow<'a, str>,
+}
+
+impl<'a> EncodedEvent<'a> {
+    /// Encodes `event` (for events no one encoded yet).
+    pub fn encode(event: &StreamedEvent) -> Result<EncodedEvent<'static>, StoreError> {
+        let json = serde_json::to_string(&event.event).map_err(|e| StoreError::Corrupt {
+            what: "trace event".into(),
+            message: e.to_string(),
+        })?;
+        Ok(EncodedEvent { position: event.position, json: json.into() })
+    }
+}
+
 /// The trace events alone, in order.
 pub fn events_of(streamed: Vec<StreamedEvent>) -> Vec<TraceEvent> {
     streamed.into_iter().map(|s| s.event).collect()
@@ -769,6 +790,17 @@ pub trait Store: Send + Sync + 'static {
         &self,
         execution: Uuid,
         events: &[StreamedEvent],
+    ) -> Result<(), StoreError> {
+        let encoded = events.iter().map(EncodedEvent::encode).collect::<Result<Vec<_>, _>>()?;
+        self.append_trace_encoded(execution, &encoded).await
+    }
+    /// [`Store::append_trace`] for events already encoded (each `json` is
+    /// the event's serde_json encoding, stored as it is: a caller that
+    /// passes anything else stores a trace [`Store::trace`] reports corrupt).
+    async fn append_trace_encoded(
+        &self,
+        execution: Uuid,
+        events: &[EncodedEvent<'_>],
     ) -> Result<(), StoreError>;
     /// The execution's trace events in stream order, with their positions.
     async fn trace(&self, execution: Uuid) -> Result<Vec<StreamedEvent>, StoreError>;

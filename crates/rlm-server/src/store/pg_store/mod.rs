@@ -280,10 +280,10 @@ impl Store for PgStore {
         executions::interrupt_expired_executions(self, now, unleased_before, message).await
     }
 
-    async fn append_trace(
+    async fn append_trace_encoded(
         &self,
         execution: Uuid,
-        events: &[StreamedEvent],
+        events: &[EncodedEvent<'_>],
     ) -> Result<(), StoreError> {
         traces::append_trace(self, execution, events).await
     }

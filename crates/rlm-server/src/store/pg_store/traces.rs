@@ -5,18 +5,18 @@ use super::*;
 pub(super) async fn append_trace(
     store: &PgStore,
     execution: Uuid,
-    events: &[StreamedEvent],
+    events: &[EncodedEvent<'_>],
 ) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
     // One row per position, the last event given for it winning (as on sled).
-    let mut by_position: BTreeMap<i64, String> = BTreeMap::new();
+    let mut by_position: BTreeMap<i64, &str> = BTreeMap::new();
     for e in events {
-        by_position.insert(big(e.position), encode(&e.event)?);
+        by_position.insert(big(e.position), e.json.as_ref());
     }
     let ids = vec![execution; by_position.len()];
-    let (positions, bodies): (Vec<i64>, Vec<String>) = by_position.into_iter().unzip();
+    let (positions, bodies): (Vec<i64>, Vec<&str>) = by_position.into_iter().unzip();
     let client = store.client().await?;
     client
         .execute(

@@ -290,10 +290,10 @@ impl Store for SledStore {
         executions::interrupt_running_executions(self, message).await
     }
 
-    async fn append_trace(
+    async fn append_trace_encoded(
         &self,
         execution: Uuid,
-        events: &[StreamedEvent],
+        events: &[EncodedEvent<'_>],
     ) -> Result<(), StoreError> {
         traces::append_trace(self, execution, events).await
     }

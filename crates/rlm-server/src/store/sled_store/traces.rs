@@ -5,11 +5,11 @@ use super::*;
 pub(super) async fn append_trace(
     store: &SledStore,
     execution: Uuid,
-    events: &[StreamedEvent],
+    events: &[EncodedEvent<'_>],
 ) -> Result<(), StoreError> {
     let mut batch = sled::Batch::default();
     for e in events {
-        batch.insert(&trace_key(execution, e.position)[..], encode(&e.event)?);
+        batch.insert(&trace_key(execution, e.position)[..], e.json.as_bytes());
     }
     store.trace.apply_batch(batch).map_err(backend)
 }
