@@ -14,7 +14,6 @@
 //! runs nothing itself.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[path = "support/cluster_env.rs"]

@@ -4,7 +4,7 @@
 //! chunk, usage and `[DONE]` when the request asks for `stream`), and
 //! `GET /stats` with how many calls it answered. The same server runs in a
 //! test's process ([`MockOpenAi::start`]) or as the `mock-openai` binary
-//! that `examples/bench/cluster_bench.sh` starts, so neither keeps its own.
+//! that `examples/bench/cluster_bench.py` starts, so neither keeps its own.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
