@@ -209,12 +209,16 @@ async fn uploads_stream_to_disk_and_a_second_concurrent_upload_gets_429() {
     );
     let end = format!(" more\r\n--{boundary}--\r\n");
     let addr = s.base.trim_start_matches("http://").to_string();
-    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = format!(
         "POST /api/sessions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{part}",
         part.len() + end.len()
     );
-    conn.write_all(head.as_bytes()).await.unwrap();
+    let start_slow_upload = || async {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        conn.write_all(head.as_bytes()).await.unwrap();
+        conn
+    };
+    let mut conn = start_slow_upload().await;
     // Waits on the server's state (the slot taken) with a generous deadline: a
     // loaded machine may take seconds to read the raw request's first bytes.
     let mut refused = None;
@@ -226,6 +230,12 @@ async fn uploads_stream_to_disk_and_a_second_concurrent_upload_gets_429() {
         if r.status() == 429 {
             refused = Some(r.json::<Value>().await.unwrap());
             break;
+        }
+        // This upload may have taken the slot first, and the slow one been
+        // refused (it got an answer, or was closed): start it again.
+        let mut peek = [0u8; 64];
+        if conn.try_read(&mut peek).is_ok() {
+            conn = start_slow_upload().await;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
