@@ -56,30 +56,7 @@ pub(super) async fn list_jobs(
     owner: &str,
     page: &PageRequest,
 ) -> Result<Listed<JobRecord>, StoreError> {
-    let cursor = cursor_of(page)?;
-    let total = store.count(owner, "jobs").await? as usize;
-    let (before_at, before_id) = cursor.unwrap_or((i64::MAX, Uuid::max()));
-    let client = store.client().await?;
-    let rows = client
-        .query(
-            "SELECT created_at, id, record FROM jobs
-             WHERE owner = $1 AND (created_at, id) < ($2, $3)
-             ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
-            &[
-                &owner,
-                &before_at,
-                &before_id,
-                &big_usize(page.limit.saturating_add(1)),
-                &big_usize(page.offset),
-            ],
-        )
-        .await
-        .map_err(pg)?;
-    let rows = rows
-        .iter()
-        .map(|r| Ok((r.get(0), r.get(1), decode("job", r.get(2))?)))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(paged(rows, page.limit, total))
+    list_owned(store, OwnedTable::Jobs, owner, page).await
 }
 
 pub(super) async fn pending_jobs(store: &PgStore) -> Result<usize, StoreError> {

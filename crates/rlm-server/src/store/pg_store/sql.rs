@@ -1,6 +1,6 @@
 //! Between the driver and the store: which driver errors mean the
 //! database is unavailable, records as JSON text, `bigint` conversions,
-//! stats scopes and page cursors.
+//! stats scopes, page cursors and the per-owner listing of sessions and jobs.
 
 use super::*;
 
@@ -90,4 +90,66 @@ pub(super) fn paged<T>(mut rows: Vec<(Micros, Uuid, T)>, limit: usize, total: us
     let next_cursor =
         rows.last().filter(|_| more).map(|(created, id, _)| encode_cursor(*created, *id));
     Listed { items: rows.into_iter().map(|(_, _, t)| t).collect(), total, next_cursor }
+}
+
+/// A table listed per owner, newest first, by cursor (`list_sessions`,
+/// `list_jobs`): its name in SQL and what a damaged record is called.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum OwnedTable {
+    Sessions,
+    Jobs,
+}
+
+impl OwnedTable {
+    fn name(self) -> &'static str {
+        match self {
+            OwnedTable::Sessions => "sessions",
+            OwnedTable::Jobs => "jobs",
+        }
+    }
+
+    fn record(self) -> &'static str {
+        match self {
+            OwnedTable::Sessions => "session",
+            OwnedTable::Jobs => "job",
+        }
+    }
+}
+
+/// One page of `owner`'s records in `table`, newest first, after the page's
+/// cursor; the total is the owner's incremental count, not a scan.
+pub(super) async fn list_owned<T: DeserializeOwned>(
+    store: &PgStore,
+    table: OwnedTable,
+    owner: &str,
+    page: &PageRequest,
+) -> Result<Listed<T>, StoreError> {
+    let cursor = cursor_of(page)?;
+    let total = store.count(owner, table.name()).await? as usize;
+    let (before_at, before_id) = cursor.unwrap_or((i64::MAX, Uuid::max()));
+    let client = store.client().await?;
+    let sql = format!(
+        "SELECT created_at, id, record FROM {} \
+         WHERE owner = $1 AND (created_at, id) < ($2, $3) \
+         ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
+        table.name()
+    );
+    let rows = client
+        .query(
+            &sql,
+            &[
+                &owner,
+                &before_at,
+                &before_id,
+                &big_usize(page.limit.saturating_add(1)),
+                &big_usize(page.offset),
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    let rows = rows
+        .iter()
+        .map(|r| Ok((r.get(0), r.get(1), decode(table.record(), r.get(2))?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(paged(rows, page.limit, total))
 }
