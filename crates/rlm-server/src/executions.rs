@@ -8,6 +8,7 @@
 //! here: the execution runs on its own task.
 
 mod remote;
+mod turns;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,10 +19,11 @@ use futures::StreamExt;
 use rlm_context::Context;
 use rlm_core::{DurableStart, SessionLimits};
 use rlm_trace::{TraceEvent, TraceSummary};
-use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use self::turns::{Turn, Turns};
 use crate::bus::{BusEvent, ExecutionBus};
 use crate::config::{ModelConfig, ServerLimits};
 use crate::contexts::ContextFiles;
@@ -86,7 +88,8 @@ pub struct Executions {
     limits: ServerLimits,
     live: DashMap<Uuid, Arc<Live>>,
     per_key: DashMap<String, Arc<Semaphore>>,
-    per_session: DashMap<Uuid, Arc<Mutex<()>>>,
+    /// Each session's turn: its executions run one at a time, in arrival order.
+    turns: Turns,
     shutting_down: AtomicBool,
     /// This process in the leases of the executions it runs.
     holder: String,
@@ -119,7 +122,7 @@ impl Executions {
             limits,
             live: DashMap::new(),
             per_key: DashMap::new(),
-            per_session: DashMap::new(),
+            turns: Turns::default(),
             shutting_down: AtomicBool::new(false),
             holder: format!("process-{}", Uuid::new_v4()),
             lease: Duration::from_secs(30),
@@ -249,6 +252,11 @@ impl Executions {
             return Err(ServerError::ShuttingDown);
         }
         check_query(&req.query, self.limits.max_query_chars)?;
+        // Read before the session: see [`Turns::take_if_idle`].
+        let settled_seen = match &req.target {
+            Target::Session(id) => self.turns.settled(*id),
+            Target::Inline(_) => 0,
+        };
         let (session, context) = match &req.target {
             Target::Session(id) => {
                 let s = self.owned_session(&req.owner, *id).await?;
@@ -308,7 +316,16 @@ impl Executions {
             error_message: None,
             context_breakdown: None,
         };
-        Ok(AdmittedExecution { record, context, sub_model, settings, permit, attempt: req.attempt })
+        Ok(AdmittedExecution {
+            record,
+            context,
+            sub_model,
+            settings,
+            permit,
+            attempt: req.attempt,
+            session,
+            settled_seen,
+        })
     }
 
     /// Stores an admitted execution's record and leases it (a store other
@@ -352,16 +369,32 @@ impl Executions {
         admitted: AdmittedExecution,
         start: Start,
     ) -> Result<Started, ServerError> {
-        let base = crate::bus::attempt_base(admitted.attempt.unwrap_or(1));
-        let (live, done_tx) = self.register(&admitted.record, base, start).await?;
-        let id = admitted.record.id;
+        let AdmittedExecution {
+            mut record,
+            context,
+            sub_model,
+            settings,
+            permit,
+            attempt,
+            session,
+            settled_seen,
+        } = admitted;
+        let ready = self.ready_at_once(&record, session, settled_seen);
+        if ready.is_some() {
+            // Created already running: one store write fewer.
+            record.status = ExecutionStatus::Running;
+            record.started_at = Some(now_micros());
+        }
+        let base = crate::bus::attempt_base(attempt.unwrap_or(1));
+        let (live, done_tx) = self.register(&record, base, start).await?;
+        let id = record.id;
         let bus = Arc::clone(&live.bus);
         let done = live.done.clone();
-        let in_flight = self.metrics.in_flight(&admitted.record.owner);
+        let in_flight = self.metrics.in_flight(&record.owner);
         in_flight.inc();
         let this = Arc::clone(self);
-        let AdmittedExecution { record, context, sub_model, settings, permit, attempt } = admitted;
-        let run = RunningExecution { record, context, sub_model, settings, live, permit, attempt };
+        let run =
+            RunningExecution { record, context, sub_model, settings, live, permit, attempt, ready };
         tokio::spawn(async move {
             let finished = this.run(run).await;
             let _ = done_tx.send(Some(finished));
@@ -371,38 +404,76 @@ impl Executions {
         Ok(Started { id, bus, done })
     }
 
-    async fn run(&self, spec: RunningExecution) -> ExecutionRecord {
-        let RunningExecution { mut record, context, sub_model, settings, live, permit, attempt } =
-            spec;
-        let _permit = permit;
-        // One execution of a session at a time, in arrival order.
-        let lock = record.session_id.map(|sid| {
-            self.per_session.entry(sid).or_insert_with(|| Arc::new(Mutex::new(()))).clone()
-        });
-        let _turn = match &lock {
-            Some(l) => Some(tokio::select! {
-                g = l.lock() => g,
-                _ = live.cancel.cancelled() => {
-                    return self.settle(record, &live, stopped_before_start(&live)).await;
-                }
-            }),
-            None => None,
-        };
-        record.status = ExecutionStatus::Running;
-        record.started_at = Some(now_micros());
-        if let Err(e) = self.store.mark_running(&record).await {
-            tracing::warn!(execution = %record.id, error = %e, "cannot store the running state");
+    /// Whether an admitted execution can start at once, from what its
+    /// admission read: one without a session always can; one of a session
+    /// when the session is idle and the record read at admission is still
+    /// the newest (a store other processes share is read again instead).
+    fn ready_at_once(
+        &self,
+        record: &ExecutionRecord,
+        session: Option<SessionRecord>,
+        settled_seen: u64,
+    ) -> Option<Ready> {
+        match (record.session_id, session) {
+            (None, _) => Some(Ready { turn: None, session: None }),
+            (Some(sid), Some(s)) if !self.store.shared() => self
+                .turns
+                .take_if_idle(sid, settled_seen)
+                .map(|turn| Ready { turn: Some(turn), session: Some(s) }),
+            _ => None,
         }
+    }
+
+    async fn run(&self, spec: RunningExecution) -> ExecutionRecord {
+        let RunningExecution {
+            mut record,
+            context,
+            sub_model,
+            settings,
+            live,
+            permit,
+            attempt,
+            ready,
+        } = spec;
+        let _permit = permit;
+        let (_turn, known) = match ready {
+            // Created running, with its session as admission read it.
+            Some(Ready { turn, session }) => (turn, Some(session)),
+            None => {
+                // One execution of a session at a time, in arrival order.
+                let turn = match record.session_id {
+                    Some(sid) => Some(tokio::select! {
+                        t = self.turns.wait(sid) => t,
+                        _ = live.cancel.cancelled() => {
+                            return self.settle(record, &live, stopped_before_start(&live)).await;
+                        }
+                    }),
+                    None => None,
+                };
+                record.status = ExecutionStatus::Running;
+                record.started_at = Some(now_micros());
+                if let Err(e) = self.store.mark_running(&record).await {
+                    tracing::warn!(execution = %record.id, error = %e, "cannot store the running state");
+                }
+                (turn, None)
+            }
+        };
         // The session as the previous execution left it.
         let (name, state) = match record.session_id {
-            Some(sid) => match self.store.get_session(sid).await {
-                Ok(Some(s)) => (s.name, s.state),
-                Ok(None) => {
-                    let outcome = failed("the session was deleted before the execution started");
-                    return self.settle(record, &live, outcome).await;
+            Some(sid) => {
+                let stored = match known {
+                    Some(session) => Ok(session),
+                    None => self.store.get_session(sid).await,
+                };
+                match stored {
+                    Ok(Some(s)) => (s.name, s.state),
+                    Ok(None) => {
+                        let why = "the session was deleted before the execution started";
+                        return self.settle(record, &live, failed(why)).await;
+                    }
+                    Err(e) => return self.settle(record, &live, failed(&e.to_string())).await,
                 }
-                Err(e) => return self.settle(record, &live, failed(&e.to_string())).await,
-            },
+            }
             None => (None, new_session_state(record.id)),
         };
         // What the execution changes in `memory` is merged per key at settlement.
@@ -589,6 +660,10 @@ impl Executions {
         if let Err(e) = self.store.finish_execution(settled).await {
             tracing::error!(execution = %settled.record.id, error = %e, "cannot settle the execution");
         }
+        // Before the execution's turn ends (its caller holds it).
+        if let Some(sid) = settled.record.session_id {
+            self.turns.count_settled(sid);
+        }
     }
 
     /// Tells the listeners how the execution ended and closes its log.
@@ -697,6 +772,17 @@ pub(crate) struct AdmittedExecution {
     pub(crate) permit: Option<OwnedSemaphorePermit>,
     /// See [`StartRequest::attempt`].
     attempt: Option<u32>,
+    /// The session as admission read it (`None` without a session).
+    session: Option<SessionRecord>,
+    /// The session's settled executions counted before that read.
+    settled_seen: u64,
+}
+
+/// An execution that starts at once (created running): its session's turn
+/// (none without a session) and the session's newest record.
+struct Ready {
+    turn: Option<Turn>,
+    session: Option<SessionRecord>,
 }
 
 /// An execution stored and registered: what the spawned task takes to run
@@ -709,6 +795,8 @@ struct RunningExecution {
     live: Arc<Live>,
     permit: Option<OwnedSemaphorePermit>,
     attempt: Option<u32>,
+    /// `Some`: it starts at once; `None`: it waits for its session's turn.
+    ready: Option<Ready>,
 }
 
 /// A log event to store: its trace event's JSON at its position (the log's
