@@ -396,7 +396,9 @@ impl Executions {
         let run =
             RunningExecution { record, context, sub_model, settings, live, permit, attempt, ready };
         tokio::spawn(async move {
-            let finished = this.run(run).await;
+            // Boxed: the task then moves a pointer, not the whole run's
+            // state machine, through each step of spawning it.
+            let finished = Box::pin(this.run(run)).await;
             let _ = done_tx.send(Some(finished));
             this.live.remove(&id);
             in_flight.dec();
