@@ -19,6 +19,14 @@ use crate::store::{Store, StoreError};
 /// Blobs one sweep looks at, at most (the next sweep goes on).
 pub const SWEEP_LIMIT: usize = 100_000;
 
+/// The temporary file of a write (an upload streaming in) is removed only
+/// once untouched this long, whatever the grace period: a shorter one
+/// would take uploads in flight.
+pub const LEFTOVER_AGE: Duration = Duration::from_secs(3600);
+
+/// The shortest time between two periodic sweeps.
+pub const MIN_SWEEP_EVERY: Duration = Duration::from_secs(60);
+
 /// Why a sweep or a release failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
@@ -64,16 +72,18 @@ pub async fn release(
 
 /// One sweep at `now`: every stored blob (at most [`SWEEP_LIMIT`]) no
 /// record references and stored before `now - grace` goes, with the
-/// leftovers of interrupted writes. Returns how many blobs went.
+/// leftovers of interrupted writes untouched for [`LEFTOVER_AGE`].
+/// Returns how many blobs went.
 pub async fn sweep(
     store: &dyn Store,
     blobs: &dyn BlobStore,
     grace: Duration,
     now: SystemTime,
 ) -> Result<u64, SweepError> {
+    let leftovers = cutoff(grace.max(LEFTOVER_AGE), now);
     let cutoff = cutoff(grace, now);
     let mut deleted = 0;
-    for name in blobs.list(SWEEP_LIMIT, cutoff)? {
+    for name in blobs.list(SWEEP_LIMIT, leftovers)? {
         if store.blob_references(&name).await? == 0 && blobs.delete_if_older(&name, cutoff)? {
             deleted += 1;
         }
@@ -92,8 +102,9 @@ impl BlobSweep {
         sweep(self.store.as_ref(), self.blobs.as_ref(), self.grace, now).await
     }
 
-    /// Sweeps now, then every `every`, until `stop`.
+    /// Sweeps now, then every `every` (at least [`MIN_SWEEP_EVERY`]), until `stop`.
     pub fn spawn(self, every: Duration, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+        let every = every.max(MIN_SWEEP_EVERY);
         tokio::spawn(async move {
             loop {
                 match self.sweep(SystemTime::now()).await {

@@ -342,3 +342,24 @@ mod cluster {
         }
     }
 }
+
+/// Issue #36 through the HTTP API: two sessions with the same context are
+/// one blob; deleting one keeps it (the other still runs), deleting both
+/// deletes it (grace period 0 here, so the release does not wait).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sessions_share_one_blob_until_both_are_deleted() {
+    let s = TestServer::start_with(final_at_once(), |c| c.blobs.grace = Duration::ZERO).await;
+    let folder = s.dir.path().join("data/blobs");
+    let blobs = || std::fs::read_dir(&folder).unwrap().count();
+    let first = s.create_session("one", "the same context").await;
+    let second = s.create_session("two", "the same context").await;
+    assert_eq!(blobs(), 1);
+    let r = s.client.delete(s.url(&format!("/api/sessions/{first}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(blobs(), 1, "the other session still references it");
+    assert_eq!(execute(&s, &second, "q").await["final_result"], "ok");
+    let r = s.client.delete(s.url(&format!("/api/sessions/{second}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(blobs(), 0);
+    s.stop().await;
+}
