@@ -258,7 +258,7 @@ impl Executions {
         // Read before the session: see [`Turns::take_if_idle`].
         let settled_seen = match &req.target {
             Target::Session(id) => self.turns.settled(*id),
-            Target::Inline(_) => 0,
+            Target::Inline(_) | Target::Blob(_) => 0,
         };
         let (session, context) = match &req.target {
             Target::Session(id) => {
