@@ -8,6 +8,7 @@
 //! here: the execution runs on its own task.
 
 mod remote;
+mod session_turn;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,6 +75,15 @@ pub(crate) struct Live {
     /// Set when the server (not a client) stopped it.
     interrupted: AtomicBool,
     done: watch::Receiver<Option<ExecutionRecord>>,
+    /// A queue's delivery (see [`StartRequest::attempt`]): it can be handed back.
+    durable: bool,
+    /// Set when a stopping worker hands it back: stopped, it is left
+    /// resumable (not settled, its checkpoints kept) for the queue's next
+    /// delivery, on another worker.
+    handed_back: AtomicBool,
+    /// Cancelled to stop it at its next step boundary (once that step's
+    /// checkpoint is stored), to be handed back.
+    boundary: CancellationToken,
 }
 
 /// See the module docs.
@@ -87,6 +97,9 @@ pub struct Executions {
     live: DashMap<Uuid, Arc<Live>>,
     per_key: DashMap<String, Arc<Semaphore>>,
     per_session: DashMap<Uuid, Arc<Mutex<()>>>,
+    /// The sessions whose lease this process holds (a store other
+    /// processes share): one of their executions runs here now.
+    leased_sessions: DashMap<Uuid, ()>,
     shutting_down: AtomicBool,
     /// This process in the leases of the executions it runs.
     holder: String,
@@ -120,6 +133,7 @@ impl Executions {
             live: DashMap::new(),
             per_key: DashMap::new(),
             per_session: DashMap::new(),
+            leased_sessions: DashMap::new(),
             shutting_down: AtomicBool::new(false),
             holder: format!("process-{}", Uuid::new_v4()),
             lease: Duration::from_secs(30),
@@ -319,6 +333,7 @@ impl Executions {
         record: &ExecutionRecord,
         base: u64,
         start: Start,
+        durable: bool,
     ) -> Result<(Arc<Live>, watch::Sender<Option<ExecutionRecord>>), ServerError> {
         match start {
             Start::Acknowledged => self.store.put_execution(record).await?,
@@ -341,6 +356,9 @@ impl Executions {
             cancel: CancellationToken::new(),
             interrupted: AtomicBool::new(false),
             done,
+            durable,
+            handed_back: AtomicBool::new(false),
+            boundary: CancellationToken::new(),
         });
         self.live.insert(record.id, Arc::clone(&live));
         Ok((live, done_tx))
@@ -353,7 +371,8 @@ impl Executions {
         start: Start,
     ) -> Result<Started, ServerError> {
         let base = crate::bus::attempt_base(admitted.attempt.unwrap_or(1));
-        let (live, done_tx) = self.register(&admitted.record, base, start).await?;
+        let durable = admitted.attempt.is_some();
+        let (live, done_tx) = self.register(&admitted.record, base, start, durable).await?;
         let id = admitted.record.id;
         let bus = Arc::clone(&live.bus);
         let done = live.done.clone();
@@ -371,23 +390,39 @@ impl Executions {
         Ok(Started { id, bus, done })
     }
 
+    /// Runs an execution in its session's turn: one execution of a session
+    /// at a time, in arrival order, in this process (a lock) and across the
+    /// processes sharing the store (the session's lease, waited for).
     async fn run(&self, spec: RunningExecution) -> ExecutionRecord {
-        let RunningExecution { mut record, context, sub_model, settings, live, permit, attempt } =
-            spec;
-        let _permit = permit;
-        // One execution of a session at a time, in arrival order.
-        let lock = record.session_id.map(|sid| {
+        let live = Arc::clone(&spec.live);
+        let lock = spec.record.session_id.map(|sid| {
             self.per_session.entry(sid).or_insert_with(|| Arc::new(Mutex::new(()))).clone()
         });
         let _turn = match &lock {
             Some(l) => Some(tokio::select! {
                 g = l.lock() => g,
-                _ = live.cancel.cancelled() => {
-                    return self.settle(record, &live, stopped_before_start(&live)).await;
-                }
+                _ = live.cancel.cancelled() => return self.not_started(spec.record, &live).await,
+                _ = live.boundary.cancelled() => return self.not_started(spec.record, &live).await,
             }),
             None => None,
         };
+        let leased = spec.record.session_id.filter(|_| self.store.shared());
+        if let Some(sid) = leased
+            && !self.wait_for_session(sid, &live).await
+        {
+            return self.not_started(spec.record, &live).await;
+        }
+        let finished = self.run_turn(spec).await;
+        if let Some(sid) = leased {
+            self.release_session(sid).await;
+        }
+        finished
+    }
+
+    async fn run_turn(&self, spec: RunningExecution) -> ExecutionRecord {
+        let RunningExecution { mut record, context, sub_model, settings, live, permit, attempt } =
+            spec;
+        let _permit = permit;
         record.status = ExecutionStatus::Running;
         record.started_at = Some(now_micros());
         if let Err(e) = self.store.mark_running(&record).await {
@@ -463,9 +498,11 @@ impl Executions {
                 }
             })
         };
+        let halt = Arc::new(std::sync::OnceLock::new());
         let durable = attempt.map(|_| {
             let sink = StoreCheckpoints::new(Arc::clone(&self.store), record.id)
-                .after_trace(Arc::clone(&live.bus), stored.clone());
+                .after_trace(Arc::clone(&live.bus), stored.clone())
+                .stop_at_boundary(live.boundary.clone(), Arc::clone(&halt));
             let (from, trace) = match resume {
                 Some(point) => (Some(point.checkpoint), point.trace),
                 None => (None, Vec::new()),
@@ -489,6 +526,7 @@ impl Executions {
         let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
             Err(e) => failed(&e.to_string()),
             Ok(running) => {
+                let _ = halt.set(running.cancel.clone());
                 let mut outcome = running.outcome;
                 tokio::select! {
                     o = &mut outcome => o,
@@ -556,9 +594,21 @@ impl Executions {
         mut persister: Persister,
         started_memory: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> ExecutionRecord {
-        let (record, trace) = self.fill_record(record, live, &outcome);
+        let handed_back = live.handed_back.load(Ordering::SeqCst)
+            && live.durable
+            && outcome.status == ExecutionStatus::Cancelled;
+        let (mut record, trace) = self.fill_record(record, live, &outcome);
         let pushed = live.bus.next_id();
         let _ = persister.stored.wait_for(|&n| n >= pushed).await;
+        if handed_back {
+            // Left as stored (running, its checkpoints kept): the queue's
+            // next delivery goes on with it from its last checkpoint.
+            live.bus.close();
+            let _ = persister.handle.await;
+            record.status = ExecutionStatus::Interrupted;
+            tracing::info!(execution = %record.id, steps = record.steps, "the execution is handed back");
+            return record;
+        }
         let state = outcome.state.filter(|_| record.session_id.is_some());
         let settled = SettledExecution { record, state, started_memory };
         self.store_settled(&settled).await;
@@ -656,13 +706,25 @@ impl Executions {
             }
             return;
         }
+        // A queue's delivery is handed back at its next step boundary: the
+        // queue gives it to another worker, which goes on from there.
+        for live in self.live.iter().filter(|l| l.durable) {
+            live.handed_back.store(true, Ordering::SeqCst);
+            live.boundary.cancel();
+        }
         let deadline = tokio::time::Instant::now() + grace;
         while !self.live.is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        // The rest: a step in flight is abandoned (a handed-back execution
+        // goes on from its last checkpoint), others end interrupted.
         let ids: Vec<Uuid> = self.live.iter().map(|e| *e.key()).collect();
         for id in &ids {
-            self.interrupt(*id);
+            match self.live.get(id).map(|l| l.durable) {
+                Some(true) => self.cancel_by_id(*id),
+                Some(false) => self.interrupt(*id),
+                None => {}
+            }
         }
         let settle_deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while !self.live.is_empty() && tokio::time::Instant::now() < settle_deadline {
