@@ -45,8 +45,8 @@ mod tree;
 mod web;
 
 pub use config::{
-    ApiKey, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig,
-    ServerIsolation, ServerLimits, ServerRole,
+    ApiKey, ClusterConfig, DEFAULT_REDIS_PREFIX, DatabaseConfig, JobsConfig, ModelConfig,
+    SCRIPTED_MODEL, ServerConfig, ServerIsolation, ServerLimits, ServerRole,
 };
 pub use engine::durable::{StoreCheckpoints, run_resuming};
 pub use error::ServerError;
