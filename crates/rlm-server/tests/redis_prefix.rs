@@ -37,6 +37,7 @@ fn completion(text: &str) -> Completion {
         finish_reason: None,
         model: "echo".into(),
         latency: Duration::from_millis(3),
+    }
 }
 
 /// The keys under `prefix` (deleted when `delete`).
