@@ -541,8 +541,20 @@ rlm_testenv::needs_postgres! {
         ];
         let api = cluster.spawn("api");
         let workers: Vec<Process> = (0..3).map(|_| cluster.spawn("worker")).collect();
-        let sid = session(&api).await;
-        let ids = submit(&api, &sid, 3).await;
+        // Three sessions: a session runs one execution at a time across the
+        // cluster, so three jobs of one would run one after the other.
+        let mut ids = Vec::new();
+        for k in 0..3 {
+            let sid = session(&api).await;
+            let (status, job) = post(
+                &api.base,
+                "/api/jobs",
+                json!({"session_id": sid, "user_query": format!("job {k}: what does it say?")}),
+            )
+            .await;
+            assert!((200..300).contains(&status), "{status} {job}");
+            ids.push(job["job_id"].as_str().unwrap().to_string());
+        }
         let jobs = ended(&api, &ids, Duration::from_secs(120)).await;
         for job in &jobs {
             assert_eq!(job["status"], "COMPLETE", "{job}");
