@@ -687,6 +687,24 @@ impl Executions {
         }
     }
 
+    /// Stops an execution whose job a later delivery has taken (this
+    /// process lost the job's lease): a queue's delivery ends here without
+    /// settling it, since the taker goes on with it from its last checkpoint;
+    /// any other ends `interrupted`.
+    pub fn abandon(&self, id: Uuid) {
+        let durable = self.live.get(&id).map(|l| l.durable);
+        match durable {
+            Some(true) => {
+                if let Some(live) = self.live.get(&id) {
+                    live.handed_back.store(true, Ordering::SeqCst);
+                    live.cancel.cancel();
+                }
+            }
+            Some(false) => self.interrupt(id),
+            None => {}
+        }
+    }
+
     /// Cancels by id without an owner check (jobs, whose owner was checked).
     pub fn cancel_by_id(&self, id: Uuid) {
         if let Some(live) = self.live.get(&id) {
