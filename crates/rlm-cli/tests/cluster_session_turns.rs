@@ -189,10 +189,10 @@ async fn wait_for_step_3(api: &Process, job: &str) -> String {
     let until = Instant::now() + Duration::from_secs(60);
     loop {
         let (_, record) = get(&api.base, &format!("/api/jobs/{job}")).await;
-        if let Some(e) = record["execution_id"].as_str() {
-            if count(&trace(api, e).await, "model_call_started") >= 3 {
-                return e.to_string();
-            }
+        if let Some(e) = record["execution_id"].as_str()
+            && count(&trace(api, e).await, "model_call_started") >= 3
+        {
+            return e.to_string();
         }
         assert!(Instant::now() < until, "step 3 did not start");
         tokio::time::sleep(Duration::from_millis(20)).await;
