@@ -129,6 +129,17 @@ pub struct Nats {
     pub url: Option<String>,
 }
 
+/// Where `rlm serve` keeps contexts (`[server]`): the content-addressed
+/// blob store, and how long an unreferenced blob is kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerKnobs {
+    /// The blob folder (`None`: `DATA/blobs`); a cluster's processes name
+    /// one shared folder.
+    pub blob_dir: Option<PathBuf>,
+    /// Seconds an unreferenced blob is kept (`None`: the server's default).
+    pub blob_grace_secs: Option<u64>,
+}
+
 /// How logs on stderr are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -170,6 +181,7 @@ pub struct RlmConfig {
     pub isolation: Isolation,
     pub redis: Redis,
     pub nats: Nats,
+    pub server: ServerKnobs,
 }
 
 impl RlmConfig {
@@ -325,6 +337,10 @@ impl Settings {
                 prefix: self.text("redis.prefix"),
             },
             nats: Nats { url: self.text("nats.url") },
+            server: ServerKnobs {
+                blob_dir: self.path("server.blob_dir"),
+                blob_grace_secs: self.count("server.blob_grace_secs"),
+            },
         })
     }
 

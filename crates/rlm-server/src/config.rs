@@ -227,6 +227,36 @@ pub struct ServerConfig {
     pub database: DatabaseConfig,
     /// This process's part in a cluster, and the job queue the parts share.
     pub cluster: ClusterConfig,
+    /// Where contexts' blobs live and how long an unreferenced one is kept.
+    pub blobs: BlobConfig,
+}
+
+/// The content-addressed blob store contexts go to (`server.blob_dir`,
+/// `server.blob_grace_secs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlobConfig {
+    /// The folder (`None`: `DATA/blobs`); a cluster's processes name one
+    /// shared folder.
+    pub dir: Option<PathBuf>,
+    /// An unreferenced blob younger than this is kept (an upload may be
+    /// about to reference it); the sweep runs this often too.
+    pub grace: Duration,
+}
+
+impl BlobConfig {
+    /// The default grace period.
+    pub const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
+
+    /// The folder, for a server whose data directory is `data_dir`.
+    pub fn dir_in(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| data_dir.join("blobs"))
+    }
+}
+
+impl Default for BlobConfig {
+    fn default() -> Self {
+        BlobConfig { dir: None, grace: Self::DEFAULT_GRACE }
+    }
 }
 
 /// Which part of a deployment a process is (`rlm serve --role`).
@@ -316,6 +346,7 @@ impl ServerConfig {
             retention: Default::default(),
             database: DatabaseConfig::Sled,
             cluster: ClusterConfig::default(),
+            blobs: BlobConfig::default(),
         }
     }
 

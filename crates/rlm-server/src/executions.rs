@@ -42,6 +42,9 @@ pub enum Target {
     Session(Uuid),
     /// A context sent with the request (no session: nothing persists but the execution).
     Inline(String),
+    /// An inline context a cluster's api stored in the blob store (too
+    /// large for the job message): the execution's record references it.
+    Blob(String),
 }
 
 /// A request to start an execution.
@@ -287,6 +290,21 @@ impl Executions {
                 }
                 (None, Context::from_text(text.clone()))
             }
+            Target::Blob(name) => {
+                let context = self.contexts.load_blob(name)?;
+                if context.len_bytes() as u64 > self.limits.max_context_bytes {
+                    return Err(ServerError::TooLarge {
+                        what: "the context",
+                        found: context.len_bytes() as u64,
+                        limit: self.limits.max_context_bytes,
+                    });
+                }
+                (None, context)
+            }
+        };
+        let context_blob = match &req.target {
+            Target::Blob(name) => Some(name.clone()),
+            _ => None,
         };
         let settings = session.as_ref().map(|s| s.settings.clone()).unwrap_or_default();
         let model = req
@@ -321,6 +339,7 @@ impl Executions {
             final_result: None,
             error_message: None,
             context_breakdown: None,
+            context_blob,
         };
         Ok(AdmittedExecution { record, context, sub_model, settings, permit, attempt: req.attempt })
     }

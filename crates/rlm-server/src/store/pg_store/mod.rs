@@ -50,7 +50,8 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../../migrations/0001_init.sql")),
     (2, include_str!("../../../migrations/0002_execution_leases.sql")),
     (3, include_str!("../../../migrations/0003_checkpoints.sql")),
-    (4, include_str!("../../../migrations/0004_session_leases.sql")),
+    (4, include_str!("../../../migrations/0004_blob_refs.sql")),
+    (5, include_str!("../../../migrations/0005_session_leases.sql")),
 ];
 
 /// How many connections one server keeps at most.
@@ -190,6 +191,10 @@ impl Store for PgStore {
 
     async fn owner_usage(&self, owner: &str) -> Result<OwnerUsage, StoreError> {
         sessions::owner_usage(self, owner).await
+    }
+
+    async fn blob_references(&self, name: &str) -> Result<u64, StoreError> {
+        sessions::blob_references(self, name).await
     }
 
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {

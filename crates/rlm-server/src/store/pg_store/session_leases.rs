@@ -1,4 +1,4 @@
-//! Leases on sessions (`session_leases`, migration 4): which process runs an
+//! Leases on sessions (`session_leases`, migration 5): which process runs an
 //! execution of a session now. Taking one is one statement: an insert that,
 //! on a conflict, takes the row over only if it is this holder's or has run
 //! out, so two processes racing for a session get one lease between them.

@@ -1,4 +1,4 @@
--- rlm-server's PostgreSQL store, version 4 (issue #36): one execution of a
+-- rlm-server's PostgreSQL store, version 5 (issue #36): one execution of a
 -- session at a time across every process sharing the schema. The process
 -- running an execution of a session holds the session's lease, renews it
 -- while the execution runs and deletes it once the execution is settled; a
