@@ -202,6 +202,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             cache_dir: resolved.cache.clone(),
             redis_cache: resolved.redis.cache.clone(),
             redis_rate_limits: resolved.redis.rate_limits.clone(),
+            redis_prefix: resolved.redis.prefix.clone(),
             concurrency: resolved.concurrency,
             rate_limits: resolved.rate_limits.clone(),
             loop_options,

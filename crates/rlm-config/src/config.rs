@@ -115,6 +115,10 @@ pub struct Redis {
     /// A Redis URL: `rate_limits` held across every worker (rlm-redis'
     /// `RedisLimiter`), the second gate after each process's own.
     pub rate_limits: Option<String>,
+    /// What every Redis key of the deployment starts with (`None`: `rlm`):
+    /// the cache's keys are `{prefix}:cache:…`, the rate limiter's
+    /// `{prefix}:rate:…`, so deployments sharing one Redis stay apart.
+    pub prefix: Option<String>,
 }
 
 /// How the processes of a cluster share jobs (`[nats]`, `rlm serve`).
@@ -330,6 +334,7 @@ impl Settings {
             redis: Redis {
                 cache: self.text("redis.cache"),
                 rate_limits: self.text("redis.rate_limits"),
+                prefix: self.text("redis.prefix"),
             },
             nats: Nats { url: self.text("nats.url") },
             server: ServerKnobs {

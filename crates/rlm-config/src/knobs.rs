@@ -387,6 +387,15 @@ pub const KNOBS: &[Knob] = &[
         front_ends: &[FrontEnd::Serve],
     },
     Knob {
+        key: "redis.prefix",
+        flag: "redis-prefix",
+        env: "RLM_REDIS_PREFIX",
+        kind: Kind::Text,
+        default: None,
+        help: "What every Redis key starts with (default rlm): the shared cache's are {prefix}:cache:…, the cluster rate limiter's {prefix}:rate:… (deployments sharing one Redis stay apart)",
+        front_ends: &[FrontEnd::Serve],
+    },
+    Knob {
         key: "nats.url",
         flag: "nats-url",
         env: "RLM_NATS_URL",

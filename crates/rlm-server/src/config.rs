@@ -10,6 +10,10 @@ use rlm_adapters::{EnvVars, FakeScript, Secret};
 
 use crate::error::ServerError;
 
+/// What Redis keys start with when `redis.prefix` is not set (the cache's
+/// `rlm:cache:…`, the limiter's `rlm:rate:…`).
+pub const DEFAULT_REDIS_PREFIX: &str = "rlm";
+
 /// The model name of the offline scripted model.
 pub use rlm_adapters::SCRIPTED_MODEL;
 
@@ -70,6 +74,8 @@ pub struct ModelConfig {
     pub redis_cache: Option<String>,
     /// A Redis URL holding `rate_limits` across every worker (`redis.rate_limits`).
     pub redis_rate_limits: Option<String>,
+    /// What every Redis key starts with (`redis.prefix`; `None`: `rlm`).
+    pub redis_prefix: Option<String>,
     /// Model calls in flight at once per execution (`None`: the scheduler's default).
     pub concurrency: Option<usize>,
     /// Per-model request and token rates of every execution (`rate_limits`).
@@ -81,6 +87,27 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
+    /// What every Redis key starts with: `redis.prefix`, or `rlm`.
+    pub fn redis_prefix(&self) -> &str {
+        self.redis_prefix.as_deref().unwrap_or(DEFAULT_REDIS_PREFIX)
+    }
+
+    /// The shared subcall cache on Redis at `url`: keys `{prefix}:cache:…`.
+    pub fn redis_cache_config(&self, url: &str) -> rlm_redis::RedisCacheConfig {
+        rlm_redis::RedisCacheConfig {
+            prefix: format!("{}:cache", self.redis_prefix()),
+            ..rlm_redis::RedisCacheConfig::new(url)
+        }
+    }
+
+    /// The cluster's rate limiter on Redis at `url`: keys `{prefix}:rate:…`.
+    pub fn redis_limiter_config(&self, url: &str) -> rlm_redis::RedisLimiterConfig {
+        rlm_redis::RedisLimiterConfig {
+            prefix: format!("{}:rate", self.redis_prefix()),
+            ..rlm_redis::RedisLimiterConfig::new(url)
+        }
+    }
+
     /// The offline default: every execution plays `script`.
     pub fn scripted(script: FakeScript) -> Self {
         ModelConfig {
@@ -93,6 +120,7 @@ impl ModelConfig {
             cache_dir: None,
             redis_cache: None,
             redis_rate_limits: None,
+            redis_prefix: None,
             concurrency: None,
             rate_limits: Vec::new(),
             loop_options: rlm_core::LoopOptions::default(),

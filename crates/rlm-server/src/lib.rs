@@ -46,8 +46,8 @@ mod tree;
 mod web;
 
 pub use config::{
-    ApiKey, BlobConfig, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL,
-    ServerConfig, ServerIsolation, ServerLimits, ServerRole,
+    ApiKey, BlobConfig, ClusterConfig, DEFAULT_REDIS_PREFIX, DatabaseConfig, JobsConfig,
+    ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation, ServerLimits, ServerRole,
 };
 pub use engine::durable::{StoreCheckpoints, run_resuming};
 pub use error::ServerError;

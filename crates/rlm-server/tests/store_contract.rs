@@ -601,6 +601,36 @@ mod postgres {
 
     rlm_testenv::needs_postgres! {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres_a_session_lease_has_one_holder_until_given_up_or_run_out() {
+            with_store(|store| async move {
+                let (sid, other) = (Uuid::new_v4(), Uuid::new_v4());
+                let until = T0 + 2_000_000;
+                assert!(store.take_session_lease(sid, "p1", T0, until).await.unwrap());
+                // Held: another process waits; the holder takes it again.
+                assert!(!store.take_session_lease(sid, "p2", T0 + 1, until).await.unwrap());
+                assert!(store.take_session_lease(sid, "p1", T0 + 1, until).await.unwrap());
+                // Another session is another lease.
+                assert!(store.take_session_lease(other, "p2", T0 + 1, until).await.unwrap());
+                // Renewed by its holder only: p2's renewal does not take it.
+                store.renew_session_leases("p2", &[sid], T0 + 9_000_000).await.unwrap();
+                assert!(store.take_session_lease(sid, "p2", until + 1, until + 9).await.unwrap());
+                // p2 holds it now (p1's ran out); p1 renewing or giving it up changes nothing.
+                store.renew_session_leases("p1", &[sid], T0 + 99_000_000).await.unwrap();
+                store.release_session_lease(sid, "p1").await.unwrap();
+                assert!(!store.take_session_lease(sid, "p1", until + 2, until + 9).await.unwrap());
+                // Given up by its holder, free at once.
+                store.release_session_lease(sid, "p2").await.unwrap();
+                assert!(store.take_session_lease(sid, "p1", until + 3, until + 9).await.unwrap());
+                // A renewed lease lasts past its first end.
+                store.renew_session_leases("p1", &[sid], until + 1_000).await.unwrap();
+                assert!(!store.take_session_lease(sid, "p2", until + 500, until + 9).await.unwrap());
+            })
+            .await;
+        }
+    }
+
+    rlm_testenv::needs_postgres! {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn postgres_aggregates_and_indexes_survive_a_reconnect() {
             with_store(|store| async move {
                 let s = session("frank", T0);

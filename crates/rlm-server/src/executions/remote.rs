@@ -97,7 +97,7 @@ impl Executions {
             .subscribe_live(&events_topic(id))
             .await
             .map_err(|e| ServerError::QueueUnavailable(e.to_string()))?;
-        let (live, done_tx) = self.register(&record, 0, super::Start::Acknowledged).await?;
+        let (live, done_tx) = self.register(&record, 0, super::Start::Acknowledged, false).await?;
         let job = Job {
             id: id.to_string(),
             payload: serde_json::json!({ "kind": "execution", "context": inline, "context_blob": blob }),
@@ -294,6 +294,10 @@ impl Executions {
         let _ = forward.await;
         if let Some(c) = canceller {
             c.abort();
+        }
+        if status == ExecutionStatus::Interrupted && self.shutting_down.load(Ordering::SeqCst) {
+            // Handed back (see `Executions::shutdown`): another worker goes on with it.
+            return Handled::GiveBack("the worker stopped while the execution ran".into());
         }
         Handled::Finished(QueuedJobEnd::Done { value: end_value(status) })
     }

@@ -817,6 +817,37 @@ pub trait Store: Send + Sync + 'static {
         Ok(0)
     }
 
+    // Leases on sessions: one execution of a session at a time across the
+    // processes sharing the store (one process holds that with its own gate).
+    /// Takes `holder`'s lease on `session` until `until`, or renews it,
+    /// unless another holder's lease on it lasts past `now`: whether
+    /// `holder` holds it now. A store no other process shares: `true`.
+    async fn take_session_lease(
+        &self,
+        session: Uuid,
+        holder: &str,
+        now: Micros,
+        until: Micros,
+    ) -> Result<bool, StoreError> {
+        let _ = (session, holder, now, until);
+        Ok(true)
+    }
+    /// Extends `holder`'s leases on `sessions` (those it still holds) until `until`.
+    async fn renew_session_leases(
+        &self,
+        holder: &str,
+        sessions: &[Uuid],
+        until: Micros,
+    ) -> Result<(), StoreError> {
+        let _ = (holder, sessions, until);
+        Ok(())
+    }
+    /// Gives `holder`'s lease on `session` up (another holder's stays).
+    async fn release_session_lease(&self, session: Uuid, holder: &str) -> Result<(), StoreError> {
+        let _ = (session, holder);
+        Ok(())
+    }
+
     // Trace events.
     /// Stores trace events, each at its position in the execution's stream.
     async fn append_trace(
