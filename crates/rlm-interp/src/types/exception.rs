@@ -325,7 +325,7 @@ mod tests {
 
     /// The measure `suggest` had before it skipped work: every candidate's
     /// full edit distance, the first at the smallest within the bound.
-    fn suggest_by_measuring_all<'a>(name: &str, candidates: &[&'a str]) -> Option<String> {
+    fn suggest_by_measuring_all(name: &str, candidates: &[&str]) -> Option<String> {
         fn dist(a: &str, b: &str) -> usize {
             let a: Vec<char> = a.chars().collect();
             let b: Vec<char> = b.chars().collect();
