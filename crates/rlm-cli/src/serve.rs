@@ -12,8 +12,8 @@ use std::time::Duration;
 use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
 use rlm_server::{
-    ApiKey, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, QueueConfig, RetentionConfig,
-    Server, ServerConfig, ServerIsolation, ServerLimits, ServerRole,
+    ApiKey, BlobConfig, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, QueueConfig,
+    RetentionConfig, Server, ServerConfig, ServerIsolation, ServerLimits, ServerRole,
 };
 
 use rlm_config::IsolateMode;
@@ -202,6 +202,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             cache_dir: resolved.cache.clone(),
             redis_cache: resolved.redis.cache.clone(),
             redis_rate_limits: resolved.redis.rate_limits.clone(),
+            redis_prefix: resolved.redis.prefix.clone(),
             concurrency: resolved.concurrency,
             rate_limits: resolved.rate_limits.clone(),
             loop_options,
@@ -237,6 +238,13 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             None => DatabaseConfig::Sled,
         },
         cluster,
+        blobs: BlobConfig {
+            dir: resolved.server.blob_dir.clone(),
+            grace: resolved
+                .server
+                .blob_grace_secs
+                .map_or(BlobConfig::DEFAULT_GRACE, Duration::from_secs),
+        },
     };
     config.validate().map_err(|e| CliError::Config(e.to_string()))?;
     Ok(config)

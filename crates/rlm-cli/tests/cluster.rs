@@ -427,8 +427,15 @@ rlm_testenv::needs_postgres! {
         let cluster = Cluster::with_script(&nats.url(), script(300));
         let api = cluster.spawn("api");
         let workers: Vec<Process> = (0..2).map(|_| cluster.spawn("worker")).collect();
-        let sid = session(&api).await;
-        let ids = submit(&api, &sid, 6).await;
+        // Six sessions of one job each, so that two jobs run at once (a
+        // session runs one execution at a time across the cluster).
+        let mut sids = Vec::new();
+        let mut ids = Vec::new();
+        for _ in 0..6 {
+            let sid = session(&api).await;
+            ids.extend(submit(&api, &sid, 1).await);
+            sids.push(sid);
+        }
         // Mid-run: some job is running.
         let until = Instant::now() + Duration::from_secs(60);
         while workers.iter().all(|w| w.logged("running a queued job").is_empty()) {
@@ -445,8 +452,11 @@ rlm_testenv::needs_postgres! {
             assert_eq!(job["status"], "COMPLETE", "{job}");
             assert_whole(&trace(&api, job["execution_id"].as_str().unwrap()).await);
         }
-        let completed =
-            executions(&api, &sid).await.iter().filter(|e| e["status"] == "completed").count();
+        let mut completed = 0;
+        for sid in &sids {
+            completed +=
+                executions(&api, sid).await.iter().filter(|e| e["status"] == "completed").count();
+        }
         assert_eq!(completed, ids.len(), "each job completed once");
         let until = Instant::now() + Duration::from_secs(30);
         while get(&workers[0].base, "/readyz").await.0 != 200 {
@@ -541,8 +551,20 @@ rlm_testenv::needs_postgres! {
         ];
         let api = cluster.spawn("api");
         let workers: Vec<Process> = (0..3).map(|_| cluster.spawn("worker")).collect();
-        let sid = session(&api).await;
-        let ids = submit(&api, &sid, 3).await;
+        // Three sessions: a session runs one execution at a time across the
+        // cluster, so three jobs of one would run one after the other.
+        let mut ids = Vec::new();
+        for k in 0..3 {
+            let sid = session(&api).await;
+            let (status, job) = post(
+                &api.base,
+                "/api/jobs",
+                json!({"session_id": sid, "user_query": format!("job {k}: what does it say?")}),
+            )
+            .await;
+            assert!((200..300).contains(&status), "{status} {job}");
+            ids.push(job["job_id"].as_str().unwrap().to_string());
+        }
         let jobs = ended(&api, &ids, Duration::from_secs(120)).await;
         for job in &jobs {
             assert_eq!(job["status"], "COMPLETE", "{job}");

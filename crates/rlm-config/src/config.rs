@@ -115,6 +115,10 @@ pub struct Redis {
     /// A Redis URL: `rate_limits` held across every worker (rlm-redis'
     /// `RedisLimiter`), the second gate after each process's own.
     pub rate_limits: Option<String>,
+    /// What every Redis key of the deployment starts with (`None`: `rlm`):
+    /// the cache's keys are `{prefix}:cache:…`, the rate limiter's
+    /// `{prefix}:rate:…`, so deployments sharing one Redis stay apart.
+    pub prefix: Option<String>,
 }
 
 /// How the processes of a cluster share jobs (`[nats]`, `rlm serve`).
@@ -123,6 +127,17 @@ pub struct Nats {
     /// A NATS URL (JetStream on): jobs go through its work queue (rlm-queue),
     /// to every `rlm serve --role worker|all` sharing it.
     pub url: Option<String>,
+}
+
+/// Where `rlm serve` keeps contexts (`[server]`): the content-addressed
+/// blob store, and how long an unreferenced blob is kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerKnobs {
+    /// The blob folder (`None`: `DATA/blobs`); a cluster's processes name
+    /// one shared folder.
+    pub blob_dir: Option<PathBuf>,
+    /// Seconds an unreferenced blob is kept (`None`: the server's default).
+    pub blob_grace_secs: Option<u64>,
 }
 
 /// How logs on stderr are written.
@@ -166,6 +181,7 @@ pub struct RlmConfig {
     pub isolation: Isolation,
     pub redis: Redis,
     pub nats: Nats,
+    pub server: ServerKnobs,
 }
 
 impl RlmConfig {
@@ -318,8 +334,13 @@ impl Settings {
             redis: Redis {
                 cache: self.text("redis.cache"),
                 rate_limits: self.text("redis.rate_limits"),
+                prefix: self.text("redis.prefix"),
             },
             nats: Nats { url: self.text("nats.url") },
+            server: ServerKnobs {
+                blob_dir: self.path("server.blob_dir"),
+                blob_grace_secs: self.count("server.blob_grace_secs"),
+            },
         })
     }
 

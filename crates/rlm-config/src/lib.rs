@@ -24,6 +24,7 @@ pub mod layers;
 
 pub use config::{
     Budgets, Guards, IsolateMode, Isolation, LogFormat, Nats, Redis, Retrieval, RlmConfig, Router,
+    ServerKnobs,
 };
 pub use error::ConfigError;
 pub use knobs::{FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, knob};

@@ -71,6 +71,7 @@ async fn populate(store: &Arc<dyn Store>, sessions: &[Uuid], count: usize, pad: 
                     final_result: None,
                     error_message: None,
                     context_breakdown: None,
+                    context_blob: None,
                 };
                 store.put_execution(&e).await.unwrap();
                 let done = ExecutionRecord {

@@ -10,6 +10,10 @@ use rlm_adapters::{EnvVars, FakeScript, Secret};
 
 use crate::error::ServerError;
 
+/// What Redis keys start with when `redis.prefix` is not set (the cache's
+/// `rlm:cache:…`, the limiter's `rlm:rate:…`).
+pub const DEFAULT_REDIS_PREFIX: &str = "rlm";
+
 /// The model name of the offline scripted model.
 pub use rlm_adapters::SCRIPTED_MODEL;
 
@@ -70,6 +74,8 @@ pub struct ModelConfig {
     pub redis_cache: Option<String>,
     /// A Redis URL holding `rate_limits` across every worker (`redis.rate_limits`).
     pub redis_rate_limits: Option<String>,
+    /// What every Redis key starts with (`redis.prefix`; `None`: `rlm`).
+    pub redis_prefix: Option<String>,
     /// Model calls in flight at once per execution (`None`: the scheduler's default).
     pub concurrency: Option<usize>,
     /// Per-model request and token rates of every execution (`rate_limits`).
@@ -81,6 +87,27 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
+    /// What every Redis key starts with: `redis.prefix`, or `rlm`.
+    pub fn redis_prefix(&self) -> &str {
+        self.redis_prefix.as_deref().unwrap_or(DEFAULT_REDIS_PREFIX)
+    }
+
+    /// The shared subcall cache on Redis at `url`: keys `{prefix}:cache:…`.
+    pub fn redis_cache_config(&self, url: &str) -> rlm_redis::RedisCacheConfig {
+        rlm_redis::RedisCacheConfig {
+            prefix: format!("{}:cache", self.redis_prefix()),
+            ..rlm_redis::RedisCacheConfig::new(url)
+        }
+    }
+
+    /// The cluster's rate limiter on Redis at `url`: keys `{prefix}:rate:…`.
+    pub fn redis_limiter_config(&self, url: &str) -> rlm_redis::RedisLimiterConfig {
+        rlm_redis::RedisLimiterConfig {
+            prefix: format!("{}:rate", self.redis_prefix()),
+            ..rlm_redis::RedisLimiterConfig::new(url)
+        }
+    }
+
     /// The offline default: every execution plays `script`.
     pub fn scripted(script: FakeScript) -> Self {
         ModelConfig {
@@ -93,6 +120,7 @@ impl ModelConfig {
             cache_dir: None,
             redis_cache: None,
             redis_rate_limits: None,
+            redis_prefix: None,
             concurrency: None,
             rate_limits: Vec::new(),
             loop_options: rlm_core::LoopOptions::default(),
@@ -199,6 +227,36 @@ pub struct ServerConfig {
     pub database: DatabaseConfig,
     /// This process's part in a cluster, and the job queue the parts share.
     pub cluster: ClusterConfig,
+    /// Where contexts' blobs live and how long an unreferenced one is kept.
+    pub blobs: BlobConfig,
+}
+
+/// The content-addressed blob store contexts go to (`server.blob_dir`,
+/// `server.blob_grace_secs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlobConfig {
+    /// The folder (`None`: `DATA/blobs`); a cluster's processes name one
+    /// shared folder.
+    pub dir: Option<PathBuf>,
+    /// An unreferenced blob younger than this is kept (an upload may be
+    /// about to reference it); the sweep runs this often too.
+    pub grace: Duration,
+}
+
+impl BlobConfig {
+    /// The default grace period.
+    pub const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
+
+    /// The folder, for a server whose data directory is `data_dir`.
+    pub fn dir_in(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| data_dir.join("blobs"))
+    }
+}
+
+impl Default for BlobConfig {
+    fn default() -> Self {
+        BlobConfig { dir: None, grace: Self::DEFAULT_GRACE }
+    }
 }
 
 /// Which part of a deployment a process is (`rlm serve --role`).
@@ -288,6 +346,7 @@ impl ServerConfig {
             retention: Default::default(),
             database: DatabaseConfig::Sled,
             cluster: ClusterConfig::default(),
+            blobs: BlobConfig::default(),
         }
     }
 

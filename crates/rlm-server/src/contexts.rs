@@ -1,16 +1,19 @@
-//! Contexts on disk: each session's context is written once, as one file of
-//! joined documents in `DATA/contexts/`, and every execution memory-maps that
-//! file (`rlm_context::Context::from_file_with_documents`); a loaded context is
-//! kept per file, so executions share one mapping and nothing is copied per
-//! execution.
+//! Contexts on disk: each session's context is written once, as one blob of
+//! joined documents in the content-addressed blob store ([`crate::blobs`],
+//! `server.blob_dir`, shared by a cluster's processes), and every execution
+//! memory-maps it (`rlm_context::Context::from_file_with_documents`); a
+//! loaded context is kept per layout, so executions share one mapping and
+//! nothing is copied per execution. Sessions stored before the blob store
+//! name a file of `DATA/contexts/`: those are read where they are, and
+//! deleted with their session.
 
-use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use dashmap::DashMap;
 use rlm_context::{Context, LoadOptions};
-use uuid::Uuid;
 
+use crate::blobs::{BlobError, BlobStore, BlobWrite};
 use crate::error::ServerError;
 use crate::store::{ContextRef, DocumentRef};
 
@@ -24,25 +27,34 @@ pub struct NewDocument {
     pub text: String,
 }
 
-/// The contexts folder and the contexts loaded from it.
+/// The blob store contexts go to, the legacy contexts folder, and the
+/// contexts loaded from them.
 #[derive(Debug)]
 pub struct ContextFiles {
-    dir: PathBuf,
-    loaded: DashMap<String, Context>,
+    /// `DATA/contexts/`: contexts stored before the blob store.
+    legacy_dir: PathBuf,
+    blobs: Arc<dyn BlobStore>,
+    loaded: DashMap<ContextRef, Context>,
+}
+
+fn blob_error(e: BlobError) -> ServerError {
+    match e {
+        BlobError::Io { what, source } => ServerError::Io { what, source },
+        other => ServerError::Internal(other.to_string()),
+    }
 }
 
 impl ContextFiles {
-    pub fn open(dir: PathBuf) -> Result<Self, ServerError> {
-        std::fs::create_dir_all(&dir).map_err(|source| ServerError::Io {
-            what: format!("cannot create {}", dir.display()),
-            source,
-        })?;
-        remove_leftovers(&dir);
-        Ok(ContextFiles { dir, loaded: DashMap::new() })
+    /// Contexts in `blobs`; those of older records in `legacy_dir` (whose
+    /// leftovers of interrupted writes go).
+    pub fn open(legacy_dir: PathBuf, blobs: Arc<dyn BlobStore>) -> Result<Self, ServerError> {
+        if legacy_dir.is_dir() {
+            remove_leftovers(&legacy_dir);
+        }
+        Ok(ContextFiles { legacy_dir, blobs, loaded: DashMap::new() })
     }
 
-    /// Writes the documents as one new file (through a temporary file and a
-    /// rename, so a crash never leaves a half-written context behind).
+    /// Writes the documents as one blob.
     pub fn store(&self, documents: &[NewDocument]) -> Result<ContextRef, ServerError> {
         let mut writer = self.writer()?;
         for doc in documents {
@@ -52,18 +64,11 @@ impl ContextFiles {
         writer.finish()
     }
 
-    /// A context written as it arrives (uploads are streamed to disk chunk
-    /// by chunk, never held whole in memory).
-    pub fn writer(&self) -> Result<ContextWriter<'_>, ServerError> {
-        let file = format!("{}.txt", Uuid::new_v4());
-        let tmp = self.dir.join(format!(".{file}.tmp"));
-        let out = std::fs::File::create(&tmp).map_err(|e| io("cannot create a context file", e))?;
+    /// A context written as it arrives (uploads are streamed to the blob
+    /// store chunk by chunk, never held whole in memory).
+    pub fn writer(&self) -> Result<ContextWriter, ServerError> {
         Ok(ContextWriter {
-            files: self,
-            file,
-            tmp,
-            out: Some(std::io::BufWriter::new(out)),
-            hasher: blake3::Hasher::new(),
+            out: Some(self.blobs.writer().map_err(blob_error)?),
             bytes: 0,
             chars: 0,
             documents: Vec::new(),
@@ -71,9 +76,26 @@ impl ContextFiles {
         })
     }
 
+    /// The text of an inline context stored as a blob (a cluster's api
+    /// stores one too large for a job message); its name.
+    pub fn put_text(&self, text: &str) -> Result<String, ServerError> {
+        self.blobs.put(text.as_bytes()).map_err(blob_error)
+    }
+
+    /// An inline context stored as a blob: read as the text it was sent
+    /// as (the same context the request would have made in one process).
+    pub fn load_blob(&self, name: &str) -> Result<Context, ServerError> {
+        let path = self.blobs.local_path(name).map_err(blob_error)?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ServerError::Io {
+            what: format!("cannot read the inline context {name}"),
+            source,
+        })?;
+        Ok(Context::from_text(text))
+    }
+
     /// The context a session stored, memory-mapped (shared by every execution).
     pub fn load(&self, context: &ContextRef) -> Result<Context, ServerError> {
-        if let Some(c) = self.loaded.get(&context.file) {
+        if let Some(c) = self.loaded.get(context) {
             return Ok(c.clone());
         }
         let path = self.path_of(context)?;
@@ -82,44 +104,48 @@ impl ContextFiles {
         let options = LoadOptions { mmap_min_bytes: 1, ..LoadOptions::default() };
         let loaded =
             Context::from_file_with_documents(&path, &layout, &context.separator, &options)?;
-        self.loaded.insert(context.file.clone(), loaded.clone());
+        self.loaded.insert(context.clone(), loaded.clone());
         Ok(loaded)
     }
 
-    /// Deletes a stored context (executions still holding its mapping keep
-    /// reading it until they end).
+    /// A session dropped this context: a legacy file is deleted (it was the
+    /// session's alone); a blob's mapping is forgotten, and the blob itself
+    /// is the blob sweep's to delete once nothing references it
+    /// ([`crate::blob_sweep`]). Executions still holding a mapping keep
+    /// reading it until they end.
     pub fn remove(&self, context: &ContextRef) {
-        self.loaded.remove(&context.file);
-        if let Ok(path) = self.path_of(context) {
+        self.loaded.remove(context);
+        if context.blob.is_none()
+            && let Ok(path) = self.path_of(context)
+        {
             let _ = std::fs::remove_file(path);
         }
     }
 
     fn path_of(&self, context: &ContextRef) -> Result<PathBuf, ServerError> {
+        if let Some(name) = &context.blob {
+            return self.blobs.local_path(name).map_err(blob_error);
+        }
         // Stored names are ours, but a damaged record must not point outside.
-        if context.file.contains(['/', '\\']) || context.file.starts_with('.') {
+        if context.file.is_empty()
+            || context.file.contains(['/', '\\'])
+            || context.file.starts_with('.')
+        {
             return Err(ServerError::Internal(format!(
                 "stored context name {:?} is not a plain file name",
                 context.file
             )));
         }
-        Ok(self.dir.join(&context.file))
+        Ok(self.legacy_dir.join(&context.file))
     }
 }
 
-fn io(what: &str, source: std::io::Error) -> ServerError {
-    ServerError::Io { what: what.to_string(), source }
-}
-
-/// A context file being written: documents appended in chunks, checked as
-/// UTF-8, hashed and counted on the way, renamed into place by
-/// [`ContextWriter::finish`]; dropped unfinished, its temporary file goes.
-pub struct ContextWriter<'a> {
-    files: &'a ContextFiles,
-    file: String,
-    tmp: PathBuf,
-    out: Option<std::io::BufWriter<std::fs::File>>,
-    hasher: blake3::Hasher,
+/// A context being written into the blob store: documents appended in
+/// chunks, checked as UTF-8 and counted on the way (the blob store hashes
+/// them: the blob's SHA-256 name is the context's hash), stored by
+/// [`ContextWriter::finish`]; dropped unfinished, nothing is stored.
+pub struct ContextWriter {
+    out: Option<Box<dyn BlobWrite>>,
     bytes: u64,
     chars: u64,
     documents: Vec<DocumentRef>,
@@ -127,7 +153,7 @@ pub struct ContextWriter<'a> {
     carry: Vec<u8>,
 }
 
-impl ContextWriter<'_> {
+impl ContextWriter {
     /// Bytes written so far, separators included.
     pub fn bytes(&self) -> u64 {
         self.bytes
@@ -137,12 +163,10 @@ impl ContextWriter<'_> {
         let out = self.out.as_mut().ok_or_else(|| {
             ServerError::Internal("a context writer was used after it finished".into())
         })?;
-        out.write_all(bytes).map_err(|e| io("cannot write a context", e))?;
-        self.hasher.update(bytes);
+        out.write(bytes).map_err(blob_error)?;
         self.bytes += bytes.len() as u64;
         Ok(())
     }
-
     fn end_document(&mut self) -> Result<(), ServerError> {
         if !self.carry.is_empty() {
             let name = self.documents.last().and_then(|d| d.name.clone());
@@ -198,44 +222,27 @@ impl ContextWriter<'_> {
         Ok(())
     }
 
-    /// Makes the file durable and renames it into place.
+    /// Stores the blob durably (before any record names it).
     pub fn finish(mut self) -> Result<ContextRef, ServerError> {
         self.end_document()?;
         let out = self
             .out
             .take()
             .ok_or_else(|| ServerError::Internal("a context writer finished twice".into()))?;
-        let written = out.into_inner().map_err(|e| io("cannot write a context", e.into_error()))?;
-        written.sync_all().map_err(|e| io("cannot write a context", e))?;
-        drop(written);
-        std::fs::rename(&self.tmp, self.files.dir.join(&self.file))
-            .map_err(|e| io("cannot store a context file", e))?;
-        // The rename is durable once the directory is: the session record
-        // that names the file is acknowledged only after this.
-        std::fs::File::open(&self.files.dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io("cannot store a context file", e))?;
+        let name = out.finish().map_err(blob_error)?;
         let mut documents = std::mem::take(&mut self.documents);
         if documents.is_empty() {
             documents.push(DocumentRef { name: None, bytes: 0, chars: 0 });
         }
         Ok(ContextRef {
-            file: self.file.clone(),
+            file: String::new(),
+            blob: Some(name.clone()),
             bytes: self.bytes,
             chars: self.chars,
-            hash: self.hasher.finalize().to_hex().to_string(),
+            hash: name,
             documents,
             separator: SEPARATOR.to_string(),
         })
-    }
-}
-
-impl Drop for ContextWriter<'_> {
-    fn drop(&mut self) {
-        // Unfinished (an error, a refused upload): the temporary file goes.
-        if self.out.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
     }
 }
 
@@ -346,21 +353,42 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ServerError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::blobs::FolderBlobs;
 
     #[test]
-    fn opening_removes_half_written_files_and_keeps_stored_ones() {
+    fn opening_removes_half_written_legacy_files_and_the_same_text_is_one_blob() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(".3f2a.txt.tmp"), "half a context").unwrap();
-        let files = ContextFiles::open(dir.path().to_path_buf()).unwrap();
-        let stored =
-            files.store(&[NewDocument { name: None, text: "a whole context".into() }]).unwrap();
-        drop(files);
-        ContextFiles::open(dir.path().to_path_buf()).unwrap();
-        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        let legacy = dir.path().join("contexts");
+        std::fs::create_dir_all(&legacy).unwrap();
+        std::fs::write(legacy.join(".3f2a.txt.tmp"), "half a context").unwrap();
+        std::fs::write(legacy.join("old.txt"), "an old context").unwrap();
+        let blobs = Arc::new(FolderBlobs::open(dir.path().join("blobs")).unwrap());
+        let files = ContextFiles::open(legacy.clone(), blobs.clone()).unwrap();
+        let doc = || vec![NewDocument { name: None, text: "a whole context".into() }];
+        let first = files.store(&doc()).unwrap();
+        let second = files.store(&doc()).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(first.blob.as_deref(), Some(first.hash.as_str()));
+        assert_eq!(files.load(&first).unwrap().text().as_str(), "a whole context");
+        let left: Vec<String> = std::fs::read_dir(&legacy)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        left.sort();
-        assert_eq!(left, vec![stored.file]);
+        assert_eq!(left, vec!["old.txt".to_string()]);
+        assert_eq!(blobs.list(10, std::time::SystemTime::UNIX_EPOCH).unwrap().len(), 1);
+        let old = ContextRef {
+            file: "old.txt".into(),
+            blob: None,
+            bytes: 14,
+            chars: 14,
+            hash: "legacy".into(),
+            documents: vec![DocumentRef { name: None, bytes: 14, chars: 14 }],
+            separator: SEPARATOR.into(),
+        };
+        assert_eq!(files.load(&old).unwrap().text().as_str(), "an old context");
+        files.remove(&old);
+        assert!(!legacy.join("old.txt").exists(), "a legacy file was its session's alone");
+        files.remove(&first);
+        assert!(blobs.contains(first.blob.as_deref().unwrap()).unwrap(), "the sweep's to delete");
     }
 }

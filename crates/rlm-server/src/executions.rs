@@ -7,7 +7,10 @@
 //! stored together) when it ends. A client that goes away changes nothing
 //! here: the execution runs on its own task.
 
+mod frames;
 mod remote;
+mod session_turn;
+mod turns;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,10 +21,12 @@ use futures::StreamExt;
 use rlm_context::Context;
 use rlm_core::{DurableStart, SessionLimits};
 use rlm_trace::{TraceEvent, TraceSummary};
-use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+pub use self::frames::{START_EVENT, start_data, terminal_frame};
+use self::turns::{Turn, Turns};
 use crate::bus::{BusEvent, ExecutionBus};
 use crate::config::{ModelConfig, ServerLimits};
 use crate::contexts::ContextFiles;
@@ -41,6 +46,9 @@ pub enum Target {
     Session(Uuid),
     /// A context sent with the request (no session: nothing persists but the execution).
     Inline(String),
+    /// An inline context a cluster's api stored in the blob store (too
+    /// large for the job message): the execution's record references it.
+    Blob(String),
 }
 
 /// A request to start an execution.
@@ -74,6 +82,15 @@ pub(crate) struct Live {
     /// Set when the server (not a client) stopped it.
     interrupted: AtomicBool,
     done: watch::Receiver<Option<ExecutionRecord>>,
+    /// A queue's delivery (see [`StartRequest::attempt`]): it can be handed back.
+    durable: bool,
+    /// Set when a stopping worker hands it back: stopped, it is left
+    /// resumable (not settled, its checkpoints kept) for the queue's next
+    /// delivery, on another worker.
+    handed_back: AtomicBool,
+    /// Cancelled to stop it at its next step boundary (once that step's
+    /// checkpoint is stored), to be handed back.
+    boundary: CancellationToken,
 }
 
 /// See the module docs.
@@ -86,7 +103,11 @@ pub struct Executions {
     limits: ServerLimits,
     live: DashMap<Uuid, Arc<Live>>,
     per_key: DashMap<String, Arc<Semaphore>>,
-    per_session: DashMap<Uuid, Arc<Mutex<()>>>,
+    /// Each session's turn: its executions run one at a time, in arrival order.
+    turns: Turns,
+    /// The sessions whose lease this process holds (a store other
+    /// processes share): one of their executions runs here now.
+    leased_sessions: DashMap<Uuid, ()>,
     shutting_down: AtomicBool,
     /// This process in the leases of the executions it runs.
     holder: String,
@@ -119,7 +140,8 @@ impl Executions {
             limits,
             live: DashMap::new(),
             per_key: DashMap::new(),
-            per_session: DashMap::new(),
+            turns: Turns::default(),
+            leased_sessions: DashMap::new(),
             shutting_down: AtomicBool::new(false),
             holder: format!("process-{}", Uuid::new_v4()),
             lease: Duration::from_secs(30),
@@ -249,6 +271,11 @@ impl Executions {
             return Err(ServerError::ShuttingDown);
         }
         check_query(&req.query, self.limits.max_query_chars)?;
+        // Read before the session: see [`Turns::take_if_idle`].
+        let settled_seen = match &req.target {
+            Target::Session(id) => self.turns.settled(*id),
+            Target::Inline(_) | Target::Blob(_) => 0,
+        };
         let (session, context) = match &req.target {
             Target::Session(id) => {
                 let s = self.owned_session(&req.owner, *id).await?;
@@ -273,6 +300,21 @@ impl Executions {
                 }
                 (None, Context::from_text(text.clone()))
             }
+            Target::Blob(name) => {
+                let context = self.contexts.load_blob(name)?;
+                if context.len_bytes() as u64 > self.limits.max_context_bytes {
+                    return Err(ServerError::TooLarge {
+                        what: "the context",
+                        found: context.len_bytes() as u64,
+                        limit: self.limits.max_context_bytes,
+                    });
+                }
+                (None, context)
+            }
+        };
+        let context_blob = match &req.target {
+            Target::Blob(name) => Some(name.clone()),
+            _ => None,
         };
         let settings = session.as_ref().map(|s| s.settings.clone()).unwrap_or_default();
         let model = req
@@ -307,8 +349,18 @@ impl Executions {
             final_result: None,
             error_message: None,
             context_breakdown: None,
+            context_blob,
         };
-        Ok(AdmittedExecution { record, context, sub_model, settings, permit, attempt: req.attempt })
+        Ok(AdmittedExecution {
+            record,
+            context,
+            sub_model,
+            settings,
+            permit,
+            attempt: req.attempt,
+            session,
+            settled_seen,
+        })
     }
 
     /// Stores an admitted execution's record and leases it (a store other
@@ -319,6 +371,7 @@ impl Executions {
         record: &ExecutionRecord,
         base: u64,
         start: Start,
+        durable: bool,
     ) -> Result<(Arc<Live>, watch::Sender<Option<ExecutionRecord>>), ServerError> {
         match start {
             Start::Acknowledged => self.store.put_execution(record).await?,
@@ -341,6 +394,9 @@ impl Executions {
             cancel: CancellationToken::new(),
             interrupted: AtomicBool::new(false),
             done,
+            durable,
+            handed_back: AtomicBool::new(false),
+            boundary: CancellationToken::new(),
         });
         self.live.insert(record.id, Arc::clone(&live));
         Ok((live, done_tx))
@@ -352,18 +408,37 @@ impl Executions {
         admitted: AdmittedExecution,
         start: Start,
     ) -> Result<Started, ServerError> {
-        let base = crate::bus::attempt_base(admitted.attempt.unwrap_or(1));
-        let (live, done_tx) = self.register(&admitted.record, base, start).await?;
-        let id = admitted.record.id;
+        let AdmittedExecution {
+            mut record,
+            context,
+            sub_model,
+            settings,
+            permit,
+            attempt,
+            session,
+            settled_seen,
+        } = admitted;
+        let ready = self.ready_at_once(&record, session, settled_seen);
+        if ready.is_some() {
+            // Created already running: one store write fewer.
+            record.status = ExecutionStatus::Running;
+            record.started_at = Some(now_micros());
+        }
+        let base = crate::bus::attempt_base(attempt.unwrap_or(1));
+        let durable = attempt.is_some();
+        let (live, done_tx) = self.register(&record, base, start, durable).await?;
+        let id = record.id;
         let bus = Arc::clone(&live.bus);
         let done = live.done.clone();
-        let in_flight = self.metrics.in_flight(&admitted.record.owner);
+        let in_flight = self.metrics.in_flight(&record.owner);
         in_flight.inc();
         let this = Arc::clone(self);
-        let AdmittedExecution { record, context, sub_model, settings, permit, attempt } = admitted;
-        let run = RunningExecution { record, context, sub_model, settings, live, permit, attempt };
+        let run =
+            RunningExecution { record, context, sub_model, settings, live, permit, attempt, ready };
         tokio::spawn(async move {
-            let finished = this.run(run).await;
+            // Boxed: the task then moves a pointer, not the whole run's
+            // state machine, through each step of spawning it.
+            let finished = Box::pin(this.run(run)).await;
             let _ = done_tx.send(Some(finished));
             this.live.remove(&id);
             in_flight.dec();
@@ -371,38 +446,104 @@ impl Executions {
         Ok(Started { id, bus, done })
     }
 
-    async fn run(&self, spec: RunningExecution) -> ExecutionRecord {
-        let RunningExecution { mut record, context, sub_model, settings, live, permit, attempt } =
-            spec;
-        let _permit = permit;
-        // One execution of a session at a time, in arrival order.
-        let lock = record.session_id.map(|sid| {
-            self.per_session.entry(sid).or_insert_with(|| Arc::new(Mutex::new(()))).clone()
-        });
-        let _turn = match &lock {
-            Some(l) => Some(tokio::select! {
-                g = l.lock() => g,
-                _ = live.cancel.cancelled() => {
-                    return self.settle(record, &live, stopped_before_start(&live)).await;
-                }
-            }),
-            None => None,
+    /// Whether an admitted execution can start at once, from what its
+    /// admission read: one without a session always can; one of a session
+    /// when the session is idle and the record read at admission is still
+    /// the newest (a store other processes share is read again instead, in
+    /// the session's lease).
+    fn ready_at_once(
+        &self,
+        record: &ExecutionRecord,
+        session: Option<SessionRecord>,
+        settled_seen: u64,
+    ) -> Option<Ready> {
+        match (record.session_id, session) {
+            (None, _) => Some(Ready { turn: None, session: None }),
+            (Some(sid), Some(s)) if !self.store.shared() => self
+                .turns
+                .take_if_idle(sid, settled_seen)
+                .map(|turn| Ready { turn: Some(turn), session: Some(s) }),
+            _ => None,
+        }
+    }
+
+    /// Runs an execution in its session's turn: one execution of a session
+    /// at a time, in arrival order, in this process (its turn) and across the
+    /// processes sharing the store (the session's lease, waited for).
+    async fn run(&self, mut spec: RunningExecution) -> ExecutionRecord {
+        let live = Arc::clone(&spec.live);
+        let ready = spec.ready.take();
+        let created_running = ready.is_some();
+        let (_turn, known) = match ready {
+            // Created running, with its session as admission read it.
+            Some(Ready { turn, session }) => (turn, session),
+            None => {
+                let turn = match spec.record.session_id {
+                    Some(sid) => Some(tokio::select! {
+                        t = self.turns.wait(sid) => t,
+                        _ = live.cancel.cancelled() => return self.not_started(spec.record, &live).await,
+                        _ = live.boundary.cancelled() => return self.not_started(spec.record, &live).await,
+                    }),
+                    None => None,
+                };
+                (turn, None)
+            }
         };
-        record.status = ExecutionStatus::Running;
-        record.started_at = Some(now_micros());
-        if let Err(e) = self.store.mark_running(&record).await {
-            tracing::warn!(execution = %record.id, error = %e, "cannot store the running state");
+        let leased = spec.record.session_id.filter(|_| self.store.shared());
+        if let Some(sid) = leased
+            && !self.wait_for_session(sid, &live).await
+        {
+            return self.not_started(spec.record, &live).await;
+        }
+        let finished = self.run_turn(spec, created_running, known).await;
+        if let Some(sid) = leased {
+            self.release_session(sid).await;
+        }
+        finished
+    }
+
+    /// Runs an execution whose turn has come; `known` is its session as
+    /// admission read it, when it was created running.
+    async fn run_turn(
+        &self,
+        spec: RunningExecution,
+        created_running: bool,
+        known: Option<SessionRecord>,
+    ) -> ExecutionRecord {
+        let RunningExecution {
+            mut record,
+            context,
+            sub_model,
+            settings,
+            live,
+            permit,
+            attempt,
+            ..
+        } = spec;
+        let _permit = permit;
+        if !created_running {
+            record.status = ExecutionStatus::Running;
+            record.started_at = Some(now_micros());
+            if let Err(e) = self.store.mark_running(&record).await {
+                tracing::warn!(execution = %record.id, error = %e, "cannot store the running state");
+            }
         }
         // The session as the previous execution left it.
         let (name, state) = match record.session_id {
-            Some(sid) => match self.store.get_session(sid).await {
-                Ok(Some(s)) => (s.name, s.state),
-                Ok(None) => {
-                    let outcome = failed("the session was deleted before the execution started");
-                    return self.settle(record, &live, outcome).await;
+            Some(sid) => {
+                let stored = match known {
+                    Some(session) => Ok(Some(session)),
+                    None => self.store.get_session(sid).await,
+                };
+                match stored {
+                    Ok(Some(s)) => (s.name, s.state),
+                    Ok(None) => {
+                        let why = "the session was deleted before the execution started";
+                        return self.settle(record, &live, failed(why)).await;
+                    }
+                    Err(e) => return self.settle(record, &live, failed(&e.to_string())).await,
                 }
-                Err(e) => return self.settle(record, &live, failed(&e.to_string())).await,
-            },
+            }
             None => (None, new_session_state(record.id)),
         };
         // What the execution changes in `memory` is merged per key at settlement.
@@ -463,9 +604,11 @@ impl Executions {
                 }
             })
         };
+        let halt = Arc::new(std::sync::OnceLock::new());
         let durable = attempt.map(|_| {
             let sink = StoreCheckpoints::new(Arc::clone(&self.store), record.id)
-                .after_trace(Arc::clone(&live.bus), stored.clone());
+                .after_trace(Arc::clone(&live.bus), stored.clone())
+                .stop_at_boundary(live.boundary.clone(), Arc::clone(&halt));
             let (from, trace) = match resume {
                 Some(point) => (Some(point.checkpoint), point.trace),
                 None => (None, Vec::new()),
@@ -489,6 +632,7 @@ impl Executions {
         let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
             Err(e) => failed(&e.to_string()),
             Ok(running) => {
+                let _ = halt.set(running.cancel.clone());
                 let mut outcome = running.outcome;
                 tokio::select! {
                     o = &mut outcome => o,
@@ -556,9 +700,21 @@ impl Executions {
         mut persister: Persister,
         started_memory: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> ExecutionRecord {
-        let (record, trace) = self.fill_record(record, live, &outcome);
+        let handed_back = live.handed_back.load(Ordering::SeqCst)
+            && live.durable
+            && outcome.status == ExecutionStatus::Cancelled;
+        let (mut record, trace) = self.fill_record(record, live, &outcome);
         let pushed = live.bus.next_id();
         let _ = persister.stored.wait_for(|&n| n >= pushed).await;
+        if handed_back {
+            // Left as stored (running, its checkpoints kept): the queue's
+            // next delivery goes on with it from its last checkpoint.
+            live.bus.close();
+            let _ = persister.handle.await;
+            record.status = ExecutionStatus::Interrupted;
+            tracing::info!(execution = %record.id, steps = record.steps, "the execution is handed back");
+            return record;
+        }
         let state = outcome.state.filter(|_| record.session_id.is_some());
         let settled = SettledExecution { record, state, started_memory };
         self.store_settled(&settled).await;
@@ -588,6 +744,10 @@ impl Executions {
     async fn store_settled(&self, settled: &SettledExecution) {
         if let Err(e) = self.store.finish_execution(settled).await {
             tracing::error!(execution = %settled.record.id, error = %e, "cannot settle the execution");
+        }
+        // Before the execution's turn ends (its caller holds it).
+        if let Some(sid) = settled.record.session_id {
+            self.turns.count_settled(sid);
         }
     }
 
@@ -637,6 +797,24 @@ impl Executions {
         }
     }
 
+    /// Stops an execution whose job a later delivery has taken (this
+    /// process lost the job's lease): a queue's delivery ends here without
+    /// settling it, since the taker goes on with it from its last checkpoint;
+    /// any other ends `interrupted`.
+    pub fn abandon(&self, id: Uuid) {
+        let durable = self.live.get(&id).map(|l| l.durable);
+        match durable {
+            Some(true) => {
+                if let Some(live) = self.live.get(&id) {
+                    live.handed_back.store(true, Ordering::SeqCst);
+                    live.cancel.cancel();
+                }
+            }
+            Some(false) => self.interrupt(id),
+            None => {}
+        }
+    }
+
     /// Cancels by id without an owner check (jobs, whose owner was checked).
     pub fn cancel_by_id(&self, id: Uuid) {
         if let Some(live) = self.live.get(&id) {
@@ -656,13 +834,25 @@ impl Executions {
             }
             return;
         }
+        // A queue's delivery is handed back at its next step boundary: the
+        // queue gives it to another worker, which goes on from there.
+        for live in self.live.iter().filter(|l| l.durable) {
+            live.handed_back.store(true, Ordering::SeqCst);
+            live.boundary.cancel();
+        }
         let deadline = tokio::time::Instant::now() + grace;
         while !self.live.is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        // The rest: a step in flight is abandoned (a handed-back execution
+        // goes on from its last checkpoint), others end interrupted.
         let ids: Vec<Uuid> = self.live.iter().map(|e| *e.key()).collect();
         for id in &ids {
-            self.interrupt(*id);
+            match self.live.get(id).map(|l| l.durable) {
+                Some(true) => self.cancel_by_id(*id),
+                Some(false) => self.interrupt(*id),
+                None => {}
+            }
         }
         let settle_deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while !self.live.is_empty() && tokio::time::Instant::now() < settle_deadline {
@@ -697,6 +887,17 @@ pub(crate) struct AdmittedExecution {
     pub(crate) permit: Option<OwnedSemaphorePermit>,
     /// See [`StartRequest::attempt`].
     attempt: Option<u32>,
+    /// The session as admission read it (`None` without a session).
+    session: Option<SessionRecord>,
+    /// The session's settled executions counted before that read.
+    settled_seen: u64,
+}
+
+/// An execution that starts at once (created running): its session's turn
+/// (none without a session) and the session's newest record.
+struct Ready {
+    turn: Option<Turn>,
+    session: Option<SessionRecord>,
 }
 
 /// An execution stored and registered: what the spawned task takes to run
@@ -709,6 +910,8 @@ struct RunningExecution {
     live: Arc<Live>,
     permit: Option<OwnedSemaphorePermit>,
     attempt: Option<u32>,
+    /// `Some`: it starts at once; `None`: it waits for its session's turn.
+    ready: Option<Ready>,
 }
 
 /// A log event to store: its trace event's JSON at its position (the log's
@@ -746,35 +949,6 @@ pub fn check_query(query: &str, max_chars: usize) -> Result<(), ServerError> {
         return Err(invalid(format!("has {chars} characters; the limit is {max_chars}")));
     }
     Ok(())
-}
-
-/// The SSE event name of an execution's first frame.
-pub const START_EVENT: &str = "execution_start";
-
-/// The data of an execution's first frame (`execution_start`).
-pub fn start_data(record: &ExecutionRecord) -> serde_json::Value {
-    serde_json::json!({
-        "execution_id": record.id,
-        "root_node_id": null,
-        "user_query": record.user_query,
-        "context_size": record.context_size,
-        "session_id": record.session_id,
-        "model": record.model,
-    })
-}
-
-/// The last frame of an execution's stream: `complete` with the execution,
-/// or `error` with `{error, execution}` (the RLM Engine's two ends).
-pub fn terminal_frame(
-    record: &ExecutionRecord,
-    execution: serde_json::Value,
-) -> (&'static str, serde_json::Value) {
-    if record.status == ExecutionStatus::Completed {
-        (crate::bus::COMPLETE_EVENT, execution)
-    } else {
-        let error = record.error_message.clone().unwrap_or_default();
-        (crate::bus::FAILED_EVENT, serde_json::json!({ "error": error, "execution": execution }))
-    }
 }
 
 fn failed(message: &str) -> EngineOutcome {

@@ -359,8 +359,9 @@ impl Jobs {
                             match self.store.heartbeat_job(job.id, holder, until).await {
                                 Ok(Some(j)) if j.cancel_requested => self.executions.cancel_by_id(started.id),
                                 Ok(Some(_)) => {}
-                                // The lease is gone (reported interrupted): stop working on it.
-                                Ok(None) => self.executions.interrupt(started.id),
+                                // The lease is gone (reported interrupted, or taken by
+                                // a later delivery, which owns the execution now): stop.
+                                Ok(None) => self.executions.abandon(started.id),
                                 Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot renew the job's lease"),
                             }
                         }

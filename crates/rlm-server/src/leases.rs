@@ -1,6 +1,7 @@
 //! Leases on running executions, for processes sharing one store: every
 //! third of the lease this process renews the lease of each execution it
-//! runs, and every lease it marks `interrupted` the executions whose lease
+//! runs (and of each session one of them runs in: see
+//! `executions/session_turn.rs`), and every lease it marks `interrupted` the executions whose lease
 //! ran out (their process died: a crash, kill -9, a lost machine). A store
 //! no other process shares keeps no leases (start-up interrupts what a
 //! previous process left running instead).
@@ -56,6 +57,11 @@ pub fn spawn(
             let until = now_micros() + micros(lease);
             if let Err(e) = store.renew_execution_leases(executions.holder(), &ids, until).await {
                 tracing::warn!(error = %e, "cannot renew the executions' leases");
+            }
+            let sessions = executions.leased_sessions();
+            if let Err(e) = store.renew_session_leases(executions.holder(), &sessions, until).await
+            {
+                tracing::warn!(error = %e, "cannot renew the sessions' leases");
             }
             if last_sweep.elapsed() >= lease {
                 last_sweep = tokio::time::Instant::now();

@@ -24,6 +24,7 @@
 
 mod api;
 mod auth;
+pub mod blob_sweep;
 pub mod blobs;
 mod bus;
 mod config;
@@ -45,8 +46,8 @@ mod tree;
 mod web;
 
 pub use config::{
-    ApiKey, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, SCRIPTED_MODEL, ServerConfig,
-    ServerIsolation, ServerLimits, ServerRole,
+    ApiKey, BlobConfig, ClusterConfig, DEFAULT_REDIS_PREFIX, DatabaseConfig, JobsConfig,
+    ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation, ServerLimits, ServerRole,
 };
 pub use engine::durable::{StoreCheckpoints, run_resuming};
 pub use error::ServerError;

@@ -12,8 +12,13 @@
 //! An execution an `api` process queued (payload `kind: execution`) is run
 //! by [`crate::executions::Executions::run_delivered`].
 //!
-//! A worker told to stop gives back the job it was running (the execution
-//! ends interrupted; NATS delivers the job again, to another worker).
+//! A worker told to stop hands back the job it was running: the execution
+//! stops at its next step boundary (once that step's checkpoint is stored;
+//! after the shutdown grace, the step in flight is abandoned), is left
+//! resumable (not settled, its checkpoints kept), its session's lease is
+//! given up, and the job is NAKed: another worker goes on with the same
+//! execution from its last checkpoint. A delivery whose job a later
+//! delivery took (its lease lost) abandons the execution the same way.
 
 use std::sync::Arc;
 

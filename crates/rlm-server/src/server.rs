@@ -60,7 +60,18 @@ impl Server {
             source,
         })?;
         let store = open_store(&config).await?;
-        let contexts = Arc::new(ContextFiles::open(config.data_dir.join("contexts"))?);
+        let blob_dir = config.blobs.dir_in(&config.data_dir);
+        let blobs: Arc<dyn crate::blobs::BlobStore> =
+            Arc::new(crate::blobs::FolderBlobs::open(blob_dir.clone()).map_err(|e| {
+                ServerError::Config(format!("server.blob_dir {}: {e}", blob_dir.display()))
+            })?);
+        let contexts =
+            Arc::new(ContextFiles::open(config.data_dir.join("contexts"), Arc::clone(&blobs))?);
+        let blob_sweep = crate::blob_sweep::BlobSweep {
+            store: Arc::clone(&store),
+            blobs,
+            grace: config.blobs.grace,
+        };
         let sandbox = match &config.isolation {
             ServerIsolation::None => SandboxHost::InProcess,
             ServerIsolation::Process(pool) => {
@@ -130,6 +141,7 @@ impl Server {
             executions: Arc::clone(&executions),
             jobs: Arc::clone(&jobs),
             contexts,
+            blob_sweep: blob_sweep.clone(),
             metrics,
             quotas: Arc::new(crate::quotas::Quotas::new(config.limits.clone())),
             auth: Arc::clone(&auth),
@@ -159,6 +171,8 @@ impl Server {
         let sweeper = (!config.retention.is_off()).then(|| {
             crate::retention::spawn(Arc::clone(&store), config.retention.clone(), stop.clone())
         });
+        // At start (what a crash left unreferenced), then every grace period.
+        let blob_sweeper = blob_sweep.clone().spawn(config.blobs.grace, stop.clone());
         let leases = store.shared().then(|| {
             crate::leases::spawn(
                 Arc::clone(&store),
@@ -185,7 +199,7 @@ impl Server {
                 ready.store(false, Ordering::SeqCst);
                 jobs.stop();
                 executions.shutdown(grace).await;
-                for w in workers.into_iter().chain(sweeper).chain(leases) {
+                for w in workers.into_iter().chain(sweeper).chain(leases).chain([blob_sweeper]) {
                     let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
                 }
                 http_stop.cancel();

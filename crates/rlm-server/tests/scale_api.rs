@@ -2,7 +2,8 @@
 //! session's state keeps a bounded window), cursor paging of the list
 //! endpoints (jobs included), `DELETE /api/executions/{id}` leaving lists and
 //! statistics, the retention sweeper, and the per-key quotas (sessions, context bytes, concurrent
-//! uploads) answered with JSON 429/413, with uploads streamed to disk.
+//! uploads) answered with JSON 429/413, with uploads streamed to disk; and
+//! (issue #36) a large inline context through a cluster's blob store.
 
 mod common;
 
@@ -195,10 +196,13 @@ async fn uploads_stream_to_disk_and_a_second_concurrent_upload_gets_429() {
     let session: Value = r.json().await.unwrap();
     assert_eq!(session["context_metadata"]["bytes"], text.len());
     assert_eq!(session["context_metadata"]["size"], text.chars().count());
-    assert_eq!(
-        session["context_metadata"]["hash"],
-        blake3::hash(text.as_bytes()).to_hex().as_str()
-    );
+    // The hash is the context's blob name: SHA-256 of the whole text.
+    let sha256: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    assert_eq!(session["context_metadata"]["hash"], sha256.as_str());
+    assert_eq!(session["context_metadata"]["hash_algorithm"], "sha256");
 
     // An upload that is slow to arrive holds the key's only slot: its
     // headers and first bytes are written by hand on a raw connection.
@@ -274,5 +278,88 @@ async fn the_retention_sweeper_deletes_ended_executions_past_their_age() {
     assert_eq!(stats["total_executions"], 0);
     // The session stays: retention deletes executions only.
     assert_eq!(s.get(&format!("/api/sessions/{sid}")).await.0, 200);
+    s.stop().await;
+}
+
+/// Issue #36: an inline context past a job message's size, POSTed to a
+/// cluster's `api`, goes through the blob store the processes share (the
+/// job carries its name); a `worker` runs it and answers from it. The
+/// blob is referenced by the execution until the execution is deleted;
+/// over the body cap the api answers a clear 413.
+#[cfg(feature = "postgres")]
+mod cluster {
+    use super::*;
+    use rlm_server::{ClusterConfig, DatabaseConfig, QueueConfig, ServerRole};
+
+    rlm_testenv::needs_postgres! {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_5_mb_inline_context_posted_to_the_api_runs_on_a_worker_through_the_blob_store() {
+            let schema = common::pg::fresh_schema();
+            let mut queue = QueueConfig::new("nats://127.0.0.1:4222");
+            queue.stream = format!("rlmtest_blobs_{}", uuid::Uuid::new_v4().simple());
+            let shared_blobs = tempfile::tempdir().unwrap();
+            let script = one_program_script("result = context[-25:]");
+            let node = |role: ServerRole| {
+                let dir = tempfile::tempdir().unwrap();
+                let mut c = config(&dir, script.clone());
+                c.database = DatabaseConfig::Postgres {
+                    url: common::pg::database_url(),
+                    schema: schema.clone(),
+                };
+                c.cluster = ClusterConfig { role, queue: Some(queue.clone()) };
+                c.blobs.dir = Some(shared_blobs.path().to_path_buf());
+                c.limits.max_body_bytes = 8 << 20;
+                c.limits.max_context_bytes = 6 << 20;
+                (dir, c)
+            };
+            let (dir, c) = node(ServerRole::Worker);
+            let worker = TestServer::start_config(dir, c).await;
+            let (dir, c) = node(ServerRole::Api);
+            let api = TestServer::start_config(dir, c).await;
+
+            let needle = "the passphrase is ORCHID-7";
+            let text = format!("{}{needle}", "filler line of the haystack\n".repeat(180_000));
+            assert!(text.len() > 5_000_000);
+            let (status, body) =
+                api.post("/api/execute", json!({"context": text, "user_query": "passphrase?"})).await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["status"], "completed", "{body}");
+            assert_eq!(body["final_result"], &needle[needle.len() - 25..], "{body}");
+            let blobs = std::fs::read_dir(shared_blobs.path()).unwrap().count();
+            assert_eq!(blobs, 1, "the inline context is one blob in the shared folder");
+
+            // Past the configured context cap: a clear 413, nothing stored.
+            let too_big = "y".repeat(7 << 20);
+            let (status, body) =
+                api.post("/api/execute", json!({"context": too_big, "user_query": "q"})).await;
+            assert_eq!((status, body["code"].as_str()), (413, Some("too_large")), "{body}");
+            assert_eq!(std::fs::read_dir(shared_blobs.path()).unwrap().count(), 1);
+
+            api.stop().await;
+            worker.stop().await;
+            common::pg::drop_schema(&schema).await;
+            rlm_queue::JobQueue::connect(queue).await.unwrap().destroy().await.unwrap();
+        }
+    }
+}
+
+/// Issue #36 through the HTTP API: two sessions with the same context are
+/// one blob; deleting one keeps it (the other still runs), deleting both
+/// deletes it (grace period 0 here, so the release does not wait).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sessions_share_one_blob_until_both_are_deleted() {
+    let s = TestServer::start_with(final_at_once(), |c| c.blobs.grace = Duration::ZERO).await;
+    let folder = s.dir.path().join("data/blobs");
+    let blobs = || std::fs::read_dir(&folder).unwrap().count();
+    let first = s.create_session("one", "the same context").await;
+    let second = s.create_session("two", "the same context").await;
+    assert_eq!(blobs(), 1);
+    let r = s.client.delete(s.url(&format!("/api/sessions/{first}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(blobs(), 1, "the other session still references it");
+    assert_eq!(execute(&s, &second, "q").await["final_result"], "ok");
+    let r = s.client.delete(s.url(&format!("/api/sessions/{second}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(blobs(), 0);
     s.stop().await;
 }

@@ -1,6 +1,7 @@
 //! The server on rlm-core's `Session`: the conversation history reaches the
-//! root model, and a restarted server restores each session's `memory`,
-//! history and cumulative budget from its stored state.
+//! root model, a restarted server restores each session's `memory`,
+//! history and cumulative budget from its stored state, and executions of
+//! one session sent at once each start from the state the one before left.
 
 mod common;
 
@@ -91,5 +92,37 @@ async fn a_restarted_server_restores_memory_history_and_the_cumulative_budget() 
     let (status, refused) =
         s.post("/api/execute", json!({"session_id": sid, "user_query": "And then?"})).await;
     assert_eq!((status, refused["code"].as_str()), (409, Some("budget_exhausted")), "{refused}");
+    s.stop().await;
+}
+
+/// An execution admitted while another of its session runs must not start
+/// from the session record it read at admission (the one before it settles
+/// a newer state): every turn and every call is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executions_of_one_session_sent_at_once_each_keep_their_turn() {
+    let s = TestServer::start(history_script()).await;
+    let sid = s.create_session("busy", "summit notes").await;
+    for round in 0..3 {
+        let asks = (0..6)
+            .map(|i| ask(&s, &sid, if i % 2 == 0 { "Where is it?" } else { "Who opens it?" }));
+        let answers = futures::future::join_all(asks).await;
+        assert!(answers.iter().all(|a| a["status"] == "completed"), "round {round}: {answers:?}");
+    }
+    let (_, session) = s.get(&format!("/api/sessions/{sid}")).await;
+    assert_eq!(
+        (&session["spend"]["root_calls"], &session["history_turns"]),
+        (&json!(18), &json!(18)),
+        "{session}"
+    );
+    let (_, history) = s.get(&format!("/api/sessions/{sid}/history?limit=100")).await;
+    let mut ids: Vec<&str> = history["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["execution_id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 18, "{history}");
     s.stop().await;
 }

@@ -8,14 +8,16 @@
 mod common;
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rlm_core::{ExecutionId, Turn};
 use rlm_server::RetentionConfig;
+use rlm_server::blob_sweep;
+use rlm_server::blobs::{BlobStore, FolderBlobs};
 use rlm_server::store::{
-    CheckpointRecord, ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW,
-    JobOutcome, JobRecord, JobStatus, PageRequest, SessionRecord, SettledExecution, SledStore,
-    Spend, Store, StoreError, StreamedEvent, new_session_state,
+    CheckpointRecord, ContextRef, DocumentRef, ExecutionFilter, ExecutionRecord, ExecutionStatus,
+    HISTORY_WINDOW, JobOutcome, JobRecord, JobStatus, PageRequest, SessionRecord, SettledExecution,
+    SledStore, Spend, Store, StoreError, StreamedEvent, new_session_state,
 };
 use uuid::Uuid;
 
@@ -58,6 +60,7 @@ fn execution(owner: &str, session: Option<Uuid>, created_at: i64) -> ExecutionRe
         final_result: None,
         error_message: None,
         context_breakdown: None,
+        context_blob: None,
     }
 }
 
@@ -374,6 +377,101 @@ async fn contract_trace_is_dropped_from_a_position(store: &dyn Store) {
     assert!(store.trace(e.id).await.unwrap().is_empty());
 }
 
+/// A session's context in the blob `name` (`bytes` long, one document).
+fn blob_context(name: &str, bytes: u64) -> ContextRef {
+    ContextRef {
+        file: String::new(),
+        blob: Some(name.into()),
+        bytes,
+        chars: bytes,
+        hash: name.into(),
+        documents: vec![DocumentRef { name: None, bytes, chars: bytes }],
+        separator: "\n\n".into(),
+    }
+}
+
+/// Blobs are counted by the records that reference them: two sessions with
+/// the same context are one blob with two references; deleting one leaves
+/// the blob (the other session still reads it), deleting both lets it go;
+/// an execution's blob (an inline context queued by a cluster's api) is
+/// held until retention deletes the execution; a fresh unreferenced blob
+/// is kept for the grace period; the owners' byte counts stay right.
+async fn contract_blobs_are_counted_by_their_references(store: &dyn Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = FolderBlobs::open(dir.path().join("blobs")).unwrap();
+    let text = "the same context, uploaded twice";
+    let shared = blobs.put(text.as_bytes()).unwrap();
+    assert_eq!(blobs.put(text.as_bytes()).unwrap(), shared);
+    let (mut first, mut second) = (session("hana", T0), session("hana", T0 + 1));
+    first.context = Some(blob_context(&shared, text.len() as u64));
+    second.context = Some(blob_context(&shared, text.len() as u64));
+    for s in [&first, &second] {
+        store.put_session(s).await.unwrap();
+    }
+    // Replacing a session with the same context moves nothing.
+    store.put_session(&first).await.unwrap();
+    assert_eq!(store.blob_references(&shared).await.unwrap(), 2);
+    assert_eq!(blobs.list(10, SystemTime::UNIX_EPOCH).unwrap(), vec![shared.clone()]);
+    assert_eq!(store.owner_usage("hana").await.unwrap().context_bytes, 2 * text.len() as u64);
+    let later = SystemTime::now() + Duration::from_secs(3600);
+    let none = Duration::ZERO;
+    assert_eq!(blob_sweep::sweep(store, &blobs, none, later).await.unwrap(), 0);
+
+    assert!(store.delete_session(first.id).await.unwrap());
+    assert_eq!(store.blob_references(&shared).await.unwrap(), 1);
+    assert!(!blob_sweep::release(store, &blobs, none, &shared, later).await.unwrap());
+    let kept = store.get_session(second.id).await.unwrap().unwrap().context.unwrap();
+    let path = blobs.local_path(kept.blob.as_deref().unwrap()).unwrap();
+    assert_eq!(std::fs::read_to_string(path).unwrap(), text);
+    assert_eq!(store.owner_usage("hana").await.unwrap().context_bytes, text.len() as u64);
+
+    assert!(store.delete_session(second.id).await.unwrap());
+    assert_eq!(store.blob_references(&shared).await.unwrap(), 0);
+    // Unreferenced but fresh: an upload may be about to name it.
+    let grace = Duration::from_secs(60);
+    let now = SystemTime::now();
+    assert!(!blob_sweep::release(store, &blobs, grace, &shared, now).await.unwrap());
+    assert!(blobs.contains(&shared).unwrap());
+    assert!(blob_sweep::release(store, &blobs, none, &shared, later).await.unwrap());
+    assert!(!blobs.contains(&shared).unwrap());
+    assert_eq!(store.owner_usage("hana").await.unwrap().context_bytes, 0);
+
+    // A session whose context is replaced drops the old blob's reference.
+    let (a, b) = (blobs.put(b"context a").unwrap(), blobs.put(b"context b").unwrap());
+    let mut replaced = session("hana", T0 + 2);
+    replaced.context = Some(blob_context(&a, 9));
+    store.put_session(&replaced).await.unwrap();
+    replaced.context = Some(blob_context(&b, 9));
+    store.put_session(&replaced).await.unwrap();
+    assert_eq!(store.blob_references(&a).await.unwrap(), 0);
+    assert_eq!(store.blob_references(&b).await.unwrap(), 1);
+    assert_eq!(blob_sweep::sweep(store, &blobs, none, later).await.unwrap(), 1);
+    assert!(!blobs.contains(&a).unwrap() && blobs.contains(&b).unwrap());
+
+    // An execution holds its inline context's blob through its settlement,
+    // until retention deletes it.
+    let inline = blobs.put(b"an inline context").unwrap();
+    let mut e = execution("hana", None, T0);
+    e.context_blob = Some(inline.clone());
+    store.put_execution(&e).await.unwrap();
+    store.put_execution(&e).await.unwrap();
+    let settled =
+        SettledExecution { record: completed(e.clone(), 1, 1), state: None, started_memory: None };
+    store.finish_execution(&settled).await.unwrap();
+    assert_eq!(store.blob_references(&inline).await.unwrap(), 1);
+    assert_eq!(blob_sweep::sweep(store, &blobs, none, later).await.unwrap(), 0);
+    let retain = RetentionConfig {
+        retain: Some(Duration::from_secs(86_400)),
+        max_store_bytes: None,
+        every: Duration::from_secs(60),
+    };
+    let now_micros = T0 + 2 * 86_400_000_000;
+    assert_eq!(rlm_server::retention_sweep(store, &retain, now_micros).await.unwrap(), 1);
+    assert_eq!(store.blob_references(&inline).await.unwrap(), 0);
+    assert_eq!(blob_sweep::sweep(store, &blobs, none, later).await.unwrap(), 1);
+    assert!(!blobs.contains(&inline).unwrap());
+}
+
 fn sled() -> (tempfile::TempDir, SledStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(&dir.path().join("db")).unwrap();
@@ -417,6 +515,12 @@ async fn sled_trace_is_dropped_from_a_position() {
 }
 
 #[tokio::test]
+async fn sled_blobs_are_counted_by_their_references() {
+    let (_dir, store) = sled();
+    contract_blobs_are_counted_by_their_references(&store).await;
+}
+
+#[tokio::test]
 async fn sled_retention_deletes_old_ended_executions() {
     let (_dir, store) = sled();
     contract_retention_deletes_old_ended_executions(&store).await;
@@ -447,6 +551,7 @@ mod postgres {
         contract_retention_deletes_old_ended_executions,
         contract_checkpoints_keep_the_newest_step,
         contract_trace_is_dropped_from_a_position,
+        contract_blobs_are_counted_by_their_references,
     );
 
     rlm_testenv::needs_postgres! {
@@ -489,6 +594,36 @@ mod postgres {
                 assert!(store.finish_job(j.id, "w1#1", &failed).await.unwrap());
                 assert_eq!(store.interrupt_expired_executions(now, now, "dead").await.unwrap(), 1);
                 assert_eq!(status(of_job.id).await, ExecutionStatus::Interrupted);
+            })
+            .await;
+        }
+    }
+
+    rlm_testenv::needs_postgres! {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres_a_session_lease_has_one_holder_until_given_up_or_run_out() {
+            with_store(|store| async move {
+                let (sid, other) = (Uuid::new_v4(), Uuid::new_v4());
+                let until = T0 + 2_000_000;
+                assert!(store.take_session_lease(sid, "p1", T0, until).await.unwrap());
+                // Held: another process waits; the holder takes it again.
+                assert!(!store.take_session_lease(sid, "p2", T0 + 1, until).await.unwrap());
+                assert!(store.take_session_lease(sid, "p1", T0 + 1, until).await.unwrap());
+                // Another session is another lease.
+                assert!(store.take_session_lease(other, "p2", T0 + 1, until).await.unwrap());
+                // Renewed by its holder only: p2's renewal does not take it.
+                store.renew_session_leases("p2", &[sid], T0 + 9_000_000).await.unwrap();
+                assert!(store.take_session_lease(sid, "p2", until + 1, until + 9).await.unwrap());
+                // p2 holds it now (p1's ran out); p1 renewing or giving it up changes nothing.
+                store.renew_session_leases("p1", &[sid], T0 + 99_000_000).await.unwrap();
+                store.release_session_lease(sid, "p1").await.unwrap();
+                assert!(!store.take_session_lease(sid, "p1", until + 2, until + 9).await.unwrap());
+                // Given up by its holder, free at once.
+                store.release_session_lease(sid, "p2").await.unwrap();
+                assert!(store.take_session_lease(sid, "p1", until + 3, until + 9).await.unwrap());
+                // A renewed lease lasts past its first end.
+                store.renew_session_leases("p1", &[sid], until + 1_000).await.unwrap();
+                assert!(!store.take_session_lease(sid, "p2", until + 500, until + 9).await.unwrap());
             })
             .await;
         }

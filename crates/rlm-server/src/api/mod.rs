@@ -40,6 +40,8 @@ pub struct AppState {
     pub executions: Arc<Executions>,
     pub jobs: Arc<Jobs>,
     pub contexts: Arc<ContextFiles>,
+    /// Deletes the blobs records stop referencing.
+    pub blob_sweep: crate::blob_sweep::BlobSweep,
     pub metrics: Arc<Metrics>,
     pub quotas: Arc<crate::quotas::Quotas>,
     pub auth: Arc<Auth>,

@@ -111,7 +111,7 @@ pub async fn create(
     let settings = body.settings.clone().unwrap_or_default();
     if let Err(e) = validate_settings(&state, &settings) {
         if let Some(c) = &context {
-            state.contexts.remove(c);
+            drop_context(&state, c).await;
         }
         return Err(e);
     }
@@ -123,7 +123,7 @@ pub async fn create(
         Ok(a) => a,
         Err(e) => {
             if let Some(c) = &context {
-                state.contexts.remove(c);
+                drop_context(&state, c).await;
             }
             return Err(e);
         }
@@ -144,7 +144,7 @@ pub async fn create(
     };
     if let Err(e) = state.store.put_session(&record).await {
         if let Some(c) = &record.context {
-            state.contexts.remove(c);
+            drop_context(&state, c).await;
         }
         return Err(e.into());
     }
@@ -333,7 +333,10 @@ fn metadata(
     if let Some(c) = context {
         m.insert("size".into(), c.chars.into());
         m.insert("hash".into(), c.hash.clone().into());
-        m.insert("hash_algorithm".into(), "blake3".into());
+        // One hash for a context: its blob's name (records from before the
+        // blob store keep the blake3 they were stored with).
+        let algorithm = if c.blob.is_some() { "sha256" } else { "blake3" };
+        m.insert("hash_algorithm".into(), algorithm.into());
         m.insert("bytes".into(), c.bytes.into());
         m.insert("documents".into(), c.documents.len().into());
     }
@@ -401,7 +404,7 @@ pub async fn update(
         match admitted {
             Ok(a) => _admitted = Some(a),
             Err(e) => {
-                state.contexts.remove(&stored);
+                drop_context(&state, &stored).await;
                 return Err(e);
             }
         }
@@ -421,9 +424,22 @@ pub async fn update(
     if let Some(old) = old_context
         && s.context.as_ref() != Some(&old)
     {
-        state.contexts.remove(&old);
+        drop_context(&state, &old).await;
     }
     Ok(Json(SessionResponse::from(&s)))
+}
+
+/// A context a session no longer names (or never came to): its mapping
+/// is forgotten, a legacy file deleted, and its blob deleted if no record
+/// references it any more (and it is older than the grace period; the
+/// blob sweep takes it later otherwise).
+async fn drop_context(state: &AppState, context: &ContextRef) {
+    state.contexts.remove(context);
+    if let Some(name) = &context.blob
+        && let Err(e) = state.blob_sweep.release(name, std::time::SystemTime::now()).await
+    {
+        tracing::warn!(blob = %name, error = %e, "cannot release a context's blob");
+    }
 }
 
 /// Delete a session (with its state: spend, memory, history) and its context file (its executions stay).
@@ -441,7 +457,7 @@ pub async fn delete(
         return Err(ServerError::not_found("session", id));
     }
     if let Some(c) = &s.context {
-        state.contexts.remove(c);
+        drop_context(&state, c).await;
     }
     Ok(Json(DeletedSession { status: "deleted".into(), session_id: id }))
 }

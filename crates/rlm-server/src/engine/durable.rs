@@ -15,13 +15,14 @@
 //!
 //! [`run_resuming`] is the same for an [`Rlm`] run outside a session.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use futures::future::BoxFuture;
 use rlm_context::Context;
-use rlm_core::{Checkpoint, CheckpointError, CheckpointSink, Rlm, RunResult};
+use rlm_core::{Canceller, Checkpoint, CheckpointError, CheckpointSink, Rlm, RunResult};
 use rlm_trace::TraceEvent;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::bus::ExecutionBus;
@@ -36,17 +37,33 @@ pub struct StoreCheckpoints {
     /// The execution's live log and how far its persister has stored it:
     /// a checkpoint waits until the log so far is stored.
     stored: Option<(Arc<ExecutionBus>, watch::Receiver<u64>)>,
+    /// A stop asked for at a step boundary, and the run's canceller (set
+    /// once the run has started): a checkpoint stored while the stop is
+    /// asked for ends the run there.
+    boundary: Option<(CancellationToken, Arc<OnceLock<Canceller>>)>,
 }
 
 impl StoreCheckpoints {
     pub fn new(store: Arc<dyn Store>, execution: Uuid) -> StoreCheckpoints {
-        StoreCheckpoints { store, execution, stored: None }
+        StoreCheckpoints { store, execution, stored: None, boundary: None }
     }
 
     /// Each checkpoint waits until `stored` (the persister's next id to
     /// store) has reached the end of `bus` as it was when it was taken.
     pub fn after_trace(mut self, bus: Arc<ExecutionBus>, stored: watch::Receiver<u64>) -> Self {
         self.stored = Some((bus, stored));
+        self
+    }
+
+    /// Once `requested` is cancelled, the next checkpoint stored cancels the
+    /// run through `halt` (a worker handing its job back stops where the
+    /// next delivery goes on, with no step in flight to ask again).
+    pub fn stop_at_boundary(
+        mut self,
+        requested: CancellationToken,
+        halt: Arc<OnceLock<Canceller>>,
+    ) -> Self {
+        self.boundary = Some((requested, halt));
         self
     }
 }
@@ -56,6 +73,7 @@ impl CheckpointSink for StoreCheckpoints {
         let store = Arc::clone(&self.store);
         let execution = self.execution;
         let gate = self.stored.as_ref().map(|(bus, stored)| (bus.next_id(), stored.clone()));
+        let boundary = self.boundary.clone();
         Box::pin(async move {
             if let Some((end, mut stored)) = gate {
                 // The persister ending early (its store failing) does not block the run.
@@ -69,8 +87,14 @@ impl CheckpointSink for StoreCheckpoints {
             store
                 .save_checkpoint(execution, &record)
                 .await
-                .map(|_| ())
-                .map_err(|e| CheckpointError::Sink(e.to_string()))
+                .map_err(|e| CheckpointError::Sink(e.to_string()))?;
+            if let Some((requested, halt)) = boundary
+                && requested.is_cancelled()
+                && let Some(canceller) = halt.get()
+            {
+                canceller.cancel();
+            }
+            Ok(())
         })
     }
 }

@@ -31,7 +31,7 @@ use rlm_core::{
     Canceller, DurableStart, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session,
     SessionError, SessionSettings, SessionState,
 };
-use rlm_redis::{RedisCache, RedisCacheConfig, RedisLimiter, RedisLimiterConfig};
+use rlm_redis::{RedisCache, RedisLimiter};
 use rlm_sched::SchedulerConfig;
 use rlm_types::CompletionCache;
 use uuid::Uuid;
@@ -129,7 +129,7 @@ impl ServerEngine {
     pub fn new(models: ModelConfig, sandbox: SandboxHost) -> Result<Self, ServerError> {
         let redis_cache = match models.redis_cache.as_deref() {
             Some(url) => Some(Arc::new(
-                RedisCache::new(RedisCacheConfig::new(url))
+                RedisCache::new(models.redis_cache_config(url))
                     .map_err(|e| ServerError::Config(format!("redis.cache: {e}")))?,
             )),
             None => None,
@@ -148,7 +148,7 @@ impl ServerEngine {
         };
         let limiter = match models.redis_rate_limits.as_deref() {
             Some(url) => Some(Arc::new(
-                RedisLimiter::new(RedisLimiterConfig::new(url))
+                RedisLimiter::new(models.redis_limiter_config(url))
                     .map_err(|e| ServerError::Config(format!("redis.rate_limits: {e}")))?,
             )),
             None => None,

@@ -31,8 +31,9 @@ use uuid::Uuid;
 use super::*;
 use crate::bus::{COMPLETE_EVENT, FAILED_EVENT, sse_name};
 
-/// The largest inline context an `api` process queues (NATS' default
-/// message limit is 1 MiB); a larger one goes in a session.
+/// The largest inline context an `api` process puts in a job message
+/// (NATS' default message limit is 1 MiB); a larger one goes to the blob
+/// store, and the message carries its name.
 pub const MAX_QUEUED_INLINE_BYTES: usize = 900 * 1024;
 
 /// How often the api reads the store for the end of an execution it mirrors.
@@ -67,16 +68,28 @@ impl Executions {
         queue: &JobQueue,
         req: StartRequest,
     ) -> Result<Started, ServerError> {
+        let mut req = req;
         let inline = match &req.target {
-            Target::Inline(text) if text.len() > MAX_QUEUED_INLINE_BYTES => {
+            Target::Inline(text) if text.len() as u64 > self.limits.max_context_bytes => {
                 return Err(ServerError::TooLarge {
-                    what: "an inline context sent to a cluster (create a session with it instead)",
+                    what: "the context",
                     found: text.len() as u64,
-                    limit: MAX_QUEUED_INLINE_BYTES as u64,
+                    limit: self.limits.max_context_bytes,
                 });
             }
+            // Too large for a job message: the worker reads it from the
+            // blob store the processes share; the record references it.
+            Target::Inline(text) if text.len() > MAX_QUEUED_INLINE_BYTES => {
+                let name = self.contexts.put_text(text)?;
+                req.target = Target::Blob(name);
+                None
+            }
             Target::Inline(text) => Some(text.clone()),
-            Target::Session(_) => None,
+            Target::Session(_) | Target::Blob(_) => None,
+        };
+        let blob = match &req.target {
+            Target::Blob(name) => Some(name.clone()),
+            _ => None,
         };
         let AdmittedExecution { record, permit, .. } = self.admit(&req, None).await?;
         let id = record.id;
@@ -84,10 +97,10 @@ impl Executions {
             .subscribe_live(&events_topic(id))
             .await
             .map_err(|e| ServerError::QueueUnavailable(e.to_string()))?;
-        let (live, done_tx) = self.register(&record, 0, super::Start::Acknowledged).await?;
+        let (live, done_tx) = self.register(&record, 0, super::Start::Acknowledged, false).await?;
         let job = Job {
             id: id.to_string(),
-            payload: serde_json::json!({ "kind": "execution", "context": inline }),
+            payload: serde_json::json!({ "kind": "execution", "context": inline, "context_blob": blob }),
         };
         if let Err(e) = queue.enqueue(&job).await {
             let why = format!("the job queue is unavailable: {e}");
@@ -206,10 +219,13 @@ impl Executions {
         if record.status.is_terminal() {
             return Handled::Finished(QueuedJobEnd::Done { value: end_value(record.status) });
         }
-        let target = match (record.session_id, job.payload["context"].as_str()) {
-            (Some(session), _) => Target::Session(session),
-            (None, Some(text)) => Target::Inline(text.to_string()),
-            (None, None) => {
+        let inline = job.payload["context"].as_str();
+        let blob = job.payload["context_blob"].as_str().or(record.context_blob.as_deref());
+        let target = match (record.session_id, inline, blob) {
+            (Some(session), _, _) => Target::Session(session),
+            (None, Some(text), _) => Target::Inline(text.to_string()),
+            (None, None, Some(name)) => Target::Blob(name.to_string()),
+            (None, None, None) => {
                 let why = "the queued execution has neither a session nor a context";
                 let status = self.end_stored(record, ExecutionStatus::Failed, why).await;
                 return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
@@ -278,6 +294,10 @@ impl Executions {
         let _ = forward.await;
         if let Some(c) = canceller {
             c.abort();
+        }
+        if status == ExecutionStatus::Interrupted && self.shutting_down.load(Ordering::SeqCst) {
+            // Handed back (see `Executions::shutdown`): another worker goes on with it.
+            return Handled::GiveBack("the worker stopped while the execution ran".into());
         }
         Handled::Finished(QueuedJobEnd::Done { value: end_value(status) })
     }

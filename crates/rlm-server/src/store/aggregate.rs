@@ -255,6 +255,7 @@ mod tests {
             final_result: None,
             error_message: None,
             context_breakdown: None,
+            context_blob: None,
         }
     }
 

@@ -22,10 +22,13 @@ pub const SESSIONS_BY_OWNER: u8 = b'N';
 pub const JOBS_BY_OWNER: u8 = b'J';
 /// Running (leased) jobs: `L id` → ().
 pub const RUNNING_JOBS: u8 = b'L';
-/// Counts: `C kind owner` → u64 (kind: `N` sessions, `J` jobs, `B` context bytes).
+/// Counts: `C kind owner` → u64 (kind: `N` sessions, `J` jobs, `B` context bytes, `b` a blob's references).
 pub const COUNT: u8 = b'C';
 /// The kind of count of an owner's sessions' context bytes.
 pub const CONTEXT_BYTES: u8 = b'B';
+/// The kind of count of a blob's references (`C b name`: the sessions and
+/// executions naming it).
+pub const BLOB_REFS: u8 = b'b';
 /// An owner's aggregate: `A owner` → `Aggregate`.
 pub const OWNER_AGGREGATE: u8 = b'A';
 /// A session's aggregate: `a owner session` → `Aggregate`.

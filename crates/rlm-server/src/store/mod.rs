@@ -33,6 +33,11 @@
 //!   them costs in proportion to the records stored. A session's state keeps
 //!   the newest [`HISTORY_WINDOW`] turns; the whole history is stored one
 //!   record per turn.
+//! * Blobs (contexts, in the content-addressed blob store) are counted by
+//!   the records naming them: a session's context and an execution's
+//!   `context_blob`; the count moves in the transaction of the record's
+//!   write or delete ([`Store::blob_references`]), and an execution's blob
+//!   is its from its first write to its deletion.
 //! * A write is acknowledged only once it is durable: every method that
 //!   changes a record returns after the change is on disk (group commit, one
 //!   flush for the writes that arrived meanwhile; PostgreSQL: the commit). Trace appends, job claims
@@ -92,15 +97,24 @@ pub enum StoreError {
     Unavailable(String),
 }
 
-/// Where a session's context lives: one file in the data directory, written
-/// once, memory-mapped by every execution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Where a session's context lives: a content-addressed blob (the joined
+/// documents, named by their SHA-256), written once and memory-mapped by
+/// every execution; the same content in two sessions is one blob. Records
+/// written before the blob store name a file of the data directory's
+/// `contexts/` folder instead (read as they are, deleted with the session).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ContextRef {
-    /// File name inside the data directory's `contexts/` folder.
+    /// A file name inside the data directory's `contexts/` folder (records
+    /// from before the blob store; empty for a blob).
+    #[serde(default)]
     pub file: String,
+    /// The blob holding the text (its name, SHA-256 hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
     pub bytes: u64,
     pub chars: u64,
-    /// blake3 of the text, hex.
+    /// The text's hash, hex: SHA-256 (the blob's name) for a blob; blake3
+    /// in records from before the blob store.
     pub hash: String,
     /// The documents, in order (one for a pasted text).
     pub documents: Vec<DocumentRef>,
@@ -108,7 +122,18 @@ pub struct ContextRef {
     pub separator: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The blob a session references, if any.
+pub fn session_blob(session: &SessionRecord) -> Option<&str> {
+    session.context.as_ref().and_then(|c| c.blob.as_deref())
+}
+
+/// The blob an execution references (an inline context a cluster's api
+/// stored for its worker), if any.
+pub fn execution_blob(execution: &ExecutionRecord) -> Option<&str> {
+    execution.context_blob.as_deref()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DocumentRef {
     pub name: Option<String>,
     pub bytes: u64,
@@ -412,6 +437,11 @@ pub struct ExecutionRecord {
     /// before it existed read as `None`).
     #[serde(default)]
     pub context_breakdown: Option<rlm_trace::ContextBreakdown>,
+    /// The blob holding the inline context of an execution a cluster's api
+    /// queued (too large for the job message); referenced until the
+    /// execution is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_blob: Option<String>,
 }
 
 impl ExecutionRecord {
@@ -672,6 +702,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Listed<SessionRecord>, StoreError>;
     /// How many sessions `owner` has and their contexts' bytes.
     async fn owner_usage(&self, owner: &str) -> Result<OwnerUsage, StoreError>;
+    /// Sessions and executions referencing the blob `name` (each reference
+    /// is counted in the write of the record that makes it or drops it).
+    async fn blob_references(&self, name: &str) -> Result<u64, StoreError>;
     /// Deletes the session with its history; `false` if there was none.
     /// Its executions stay (with their traces, in the statistics).
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError>;
@@ -782,6 +815,37 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64, StoreError> {
         let _ = (now, unleased_before, message);
         Ok(0)
+    }
+
+    // Leases on sessions: one execution of a session at a time across the
+    // processes sharing the store (one process holds that with its own gate).
+    /// Takes `holder`'s lease on `session` until `until`, or renews it,
+    /// unless another holder's lease on it lasts past `now`: whether
+    /// `holder` holds it now. A store no other process shares: `true`.
+    async fn take_session_lease(
+        &self,
+        session: Uuid,
+        holder: &str,
+        now: Micros,
+        until: Micros,
+    ) -> Result<bool, StoreError> {
+        let _ = (session, holder, now, until);
+        Ok(true)
+    }
+    /// Extends `holder`'s leases on `sessions` (those it still holds) until `until`.
+    async fn renew_session_leases(
+        &self,
+        holder: &str,
+        sessions: &[Uuid],
+        until: Micros,
+    ) -> Result<(), StoreError> {
+        let _ = (holder, sessions, until);
+        Ok(())
+    }
+    /// Gives `holder`'s lease on `session` up (another holder's stays).
+    async fn release_session_lease(&self, session: Uuid, holder: &str) -> Result<(), StoreError> {
+        let _ = (session, holder);
+        Ok(())
     }
 
     // Trace events.

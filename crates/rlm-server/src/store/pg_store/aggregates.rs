@@ -25,6 +25,39 @@ pub(super) async fn add_count(
 }
 
 /// A session's context bytes, as a count's delta.
+/// Moves the reference counts of the blobs a record named (`old`) and names
+/// (`new`), inside the record's write (a count that reaches 0 goes).
+pub(super) async fn move_blob_refs(
+    tx: &Tx<'_>,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<(), StoreError> {
+    if old == new {
+        return Ok(());
+    }
+    if let Some(name) = old {
+        let last = tx
+            .execute("DELETE FROM blob_refs WHERE name = $1 AND refs <= 1", &[&name])
+            .await
+            .map_err(pg)?;
+        if last == 0 {
+            tx.execute("UPDATE blob_refs SET refs = refs - 1 WHERE name = $1", &[&name])
+                .await
+                .map_err(pg)?;
+        }
+    }
+    if let Some(name) = new {
+        tx.execute(
+            "INSERT INTO blob_refs (name, refs) VALUES ($1, 1)
+             ON CONFLICT (name) DO UPDATE SET refs = blob_refs.refs + 1",
+            &[&name],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    Ok(())
+}
+
 pub(super) fn context_bytes(session: &SessionRecord) -> i64 {
     session.context.as_ref().map_or(0, |c| big(c.bytes))
 }

@@ -35,6 +35,7 @@ mod checkpoints;
 mod executions;
 mod jobs;
 mod rows;
+mod session_leases;
 mod sessions;
 mod sql;
 mod traces;
@@ -49,6 +50,8 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../../migrations/0001_init.sql")),
     (2, include_str!("../../../migrations/0002_execution_leases.sql")),
     (3, include_str!("../../../migrations/0003_checkpoints.sql")),
+    (4, include_str!("../../../migrations/0004_blob_refs.sql")),
+    (5, include_str!("../../../migrations/0005_session_leases.sql")),
 ];
 
 /// How many connections one server keeps at most.
@@ -190,6 +193,10 @@ impl Store for PgStore {
         sessions::owner_usage(self, owner).await
     }
 
+    async fn blob_references(&self, name: &str) -> Result<u64, StoreError> {
+        sessions::blob_references(self, name).await
+    }
+
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
         sessions::delete_session(self, id).await
     }
@@ -278,6 +285,29 @@ impl Store for PgStore {
         message: &str,
     ) -> Result<u64, StoreError> {
         executions::interrupt_expired_executions(self, now, unleased_before, message).await
+    }
+
+    async fn take_session_lease(
+        &self,
+        session: Uuid,
+        holder: &str,
+        now: Micros,
+        until: Micros,
+    ) -> Result<bool, StoreError> {
+        session_leases::take_session_lease(self, session, holder, now, until).await
+    }
+
+    async fn renew_session_leases(
+        &self,
+        holder: &str,
+        sessions: &[Uuid],
+        until: Micros,
+    ) -> Result<(), StoreError> {
+        session_leases::renew_session_leases(self, holder, sessions, until).await
+    }
+
+    async fn release_session_lease(&self, session: Uuid, holder: &str) -> Result<(), StoreError> {
+        session_leases::release_session_lease(self, session, holder).await
     }
 
     async fn append_trace_encoded(

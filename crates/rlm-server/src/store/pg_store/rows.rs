@@ -39,6 +39,13 @@ pub(super) async fn write_execution(
             }
         }
     }
+    match (old, new) {
+        // An execution's blob is its for its whole life: counted when the
+        // record is made, dropped when it is deleted.
+        (None, Some(n)) => move_blob_refs(tx, None, execution_blob(n)).await?,
+        (Some(o), None) => move_blob_refs(tx, execution_blob(o), None).await?,
+        _ => {}
+    }
     apply_aggregates(tx, old, new).await
 }
 

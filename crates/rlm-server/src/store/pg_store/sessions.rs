@@ -22,11 +22,13 @@ pub(super) async fn put_session(
             if inserted == 1 {
                 add_count(&tx, &session.owner, "sessions", 1).await?;
                 add_count(&tx, &session.owner, "context_bytes", context_bytes(session)).await?;
+                move_blob_refs(&tx, None, session_blob(session)).await?;
             }
         }
         Some(stored) => {
             let delta = context_bytes(session) - context_bytes(&stored);
             add_count(&tx, &stored.owner, "context_bytes", delta).await?;
+            move_blob_refs(&tx, session_blob(&stored), session_blob(session)).await?;
             // As on sled: state, history, owner and creation time stand.
             let record = SessionRecord {
                 state: stored.state,
@@ -66,6 +68,15 @@ pub(super) async fn owner_usage(store: &PgStore, owner: &str) -> Result<OwnerUsa
     })
 }
 
+pub(super) async fn blob_references(store: &PgStore, name: &str) -> Result<u64, StoreError> {
+    let client = store.client().await?;
+    let row = client
+        .query_opt("SELECT refs FROM blob_refs WHERE name = $1", &[&name])
+        .await
+        .map_err(pg)?;
+    Ok(row.map_or(0, |r| u64::try_from(r.get::<_, i64>(0)).unwrap_or(0)))
+}
+
 pub(super) async fn delete_session(store: &PgStore, id: Uuid) -> Result<bool, StoreError> {
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
@@ -74,6 +85,7 @@ pub(super) async fn delete_session(store: &PgStore, id: Uuid) -> Result<bool, St
     tx.execute("DELETE FROM session_history WHERE session_id = $1", &[&id]).await.map_err(pg)?;
     add_count(&tx, &stored.owner, "sessions", -1).await?;
     add_count(&tx, &stored.owner, "context_bytes", -context_bytes(&stored)).await?;
+    move_blob_refs(&tx, session_blob(&stored), None).await?;
     tx.commit().await.map_err(pg)?;
     Ok(true)
 }

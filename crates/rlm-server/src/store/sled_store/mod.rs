@@ -211,6 +211,10 @@ impl Store for SledStore {
         sessions::owner_usage(self, owner).await
     }
 
+    async fn blob_references(&self, name: &str) -> Result<u64, StoreError> {
+        sessions::blob_references(self, name).await
+    }
+
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
         sessions::delete_session(self, id).await
     }

@@ -17,10 +17,12 @@ pub(super) async fn put_session(
                 tx_count(index, &keys::count(SESSIONS_BY_OWNER, &session.owner), true)?;
                 let bytes = context_bytes(session);
                 tx_add(index, &keys::count(CONTEXT_BYTES, &session.owner), bytes)?;
+                tx_blob_refs(index, None, session_blob(session))?;
                 return Ok(());
             };
             let delta = context_bytes(session) - context_bytes(&stored);
             tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), delta)?;
+            tx_blob_refs(index, session_blob(&stored), session_blob(session))?;
             // The stored state and history stand: only settling and
             // `edit_memory` change them. Owner and creation time are
             // what the index is keyed by: they stay too.
@@ -72,6 +74,10 @@ pub(super) async fn owner_usage(store: &SledStore, owner: &str) -> Result<OwnerU
     })
 }
 
+pub(super) async fn blob_references(store: &SledStore, name: &str) -> Result<u64, StoreError> {
+    Ok(store.count(&keys::count(BLOB_REFS, name))? as u64)
+}
+
 pub(super) async fn delete_session(store: &SledStore, id: Uuid) -> Result<bool, StoreError> {
     // The record, its index entries and its turns (numbered 0 to
     // `history_len`, every one in the history tree) go in one
@@ -87,6 +93,7 @@ pub(super) async fn delete_session(store: &SledStore, id: Uuid) -> Result<bool, 
             tx_count(index, &keys::count(SESSIONS_BY_OWNER, &stored.owner), false)?;
             let bytes = context_bytes(&stored);
             tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), -bytes)?;
+            tx_blob_refs(index, session_blob(&stored), None)?;
             for n in 0..stored.history_len {
                 history.remove(&keys::turn(id, n)[..])?;
             }

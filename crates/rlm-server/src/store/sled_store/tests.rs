@@ -23,6 +23,7 @@ fn pending(owner: &str) -> ExecutionRecord {
         final_result: None,
         error_message: None,
         context_breakdown: None,
+        context_blob: None,
     }
 }
 

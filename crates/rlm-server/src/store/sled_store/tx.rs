@@ -41,6 +41,21 @@ pub(super) fn tx_add(index: &Tx, key: &[u8], delta: i64) -> TxResult<()> {
     Ok(())
 }
 
+/// Moves the reference counts of the blobs a record named (`old`) and names
+/// (`new`), inside the record's write.
+pub(super) fn tx_blob_refs(index: &Tx, old: Option<&str>, new: Option<&str>) -> TxResult<()> {
+    if old == new {
+        return Ok(());
+    }
+    if let Some(name) = old {
+        tx_add(index, &keys::count(BLOB_REFS, name), -1)?;
+    }
+    if let Some(name) = new {
+        tx_add(index, &keys::count(BLOB_REFS, name), 1)?;
+    }
+    Ok(())
+}
+
 /// A session's context bytes, as a count's delta.
 pub(super) fn context_bytes(session: &SessionRecord) -> i64 {
     session.context.as_ref().map_or(0, |c| i64::try_from(c.bytes).unwrap_or(i64::MAX))
@@ -172,11 +187,15 @@ pub(super) fn tx_index_execution(
             for key in execution_entries(n) {
                 index.insert(key, &[][..])?;
             }
+            // An execution's blob is its for its whole life: counted when
+            // the record is made, dropped when it is deleted.
+            tx_blob_refs(index, None, execution_blob(n))?;
         }
         (Some(o), None) => {
             for key in execution_entries(o) {
                 index.remove(key)?;
             }
+            tx_blob_refs(index, execution_blob(o), None)?;
         }
         _ => {}
     }

@@ -1,0 +1,88 @@
+//! A session's turn across processes (issue #36): on a store other
+//! processes share, an execution of a session runs only while this process
+//! holds the session's lease in the store, so two workers never run two
+//! executions of one session at once (each would restore the session as
+//! the previous one left it, and the one settling last would keep only its
+//! own spend and history). An execution whose session is busy elsewhere
+//! waits for the lease (the job's delivery keeps its heartbeats and does not
+//! count as another attempt); the lease is renewed with the executions'
+//! leases ([`crate::leases`]) and given up once the execution is settled.
+//! A process that dies (kill -9) stops renewing it: it runs out, and the
+//! session is free again.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use super::{Executions, Live, stopped_before_start};
+use crate::leases::micros;
+use crate::store::{ExecutionRecord, ExecutionStatus, now_micros};
+
+impl Executions {
+    /// The sessions whose lease this process holds now.
+    pub fn leased_sessions(&self) -> Vec<Uuid> {
+        self.leased_sessions.iter().map(|e| *e.key()).collect()
+    }
+
+    /// How often a waiting execution asks for its session's lease again: a
+    /// twentieth of a lease, from 50 ms to 1 s.
+    fn session_poll(&self) -> Duration {
+        (self.lease / 20).clamp(Duration::from_millis(50), Duration::from_secs(1))
+    }
+
+    /// Waits until this process holds `session`'s lease; `false` if the
+    /// execution was stopped (cancelled, interrupted, handed back) first.
+    pub(super) async fn wait_for_session(&self, session: Uuid, live: &Live) -> bool {
+        let mut waiting = false;
+        loop {
+            let now = now_micros();
+            let until = now + micros(self.lease);
+            match self.store.take_session_lease(session, &self.holder, now, until).await {
+                Ok(true) => {
+                    self.leased_sessions.insert(session, ());
+                    if waiting {
+                        tracing::info!(%session, "the session is free: its execution starts");
+                    }
+                    return true;
+                }
+                Ok(false) if !waiting => {
+                    waiting = true;
+                    tracing::info!(%session, "the session runs an execution elsewhere: waiting for it");
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(%session, error = %e, "cannot take the session's lease"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.session_poll()) => {}
+                _ = live.cancel.cancelled() => return false,
+                _ = live.boundary.cancelled() => return false,
+            }
+        }
+    }
+
+    /// Gives `session`'s lease up (its execution is settled).
+    pub(super) async fn release_session(&self, session: Uuid) {
+        self.leased_sessions.remove(&session);
+        if let Err(e) = self.store.release_session_lease(session, &self.holder).await {
+            // It runs out on its own.
+            tracing::warn!(%session, error = %e, "cannot give the session's lease up");
+        }
+    }
+
+    /// An execution stopped before it ran: settled `cancelled`, or, handed
+    /// back, left as stored for the queue's next delivery.
+    pub(super) async fn not_started(
+        &self,
+        mut record: ExecutionRecord,
+        live: &Live,
+    ) -> ExecutionRecord {
+        if live.durable && live.handed_back.load(Ordering::SeqCst) {
+            live.bus.close();
+            record.status = ExecutionStatus::Interrupted;
+            tracing::info!(execution = %record.id, "the execution is handed back before it started");
+            return record;
+        }
+        self.settle(record, live, stopped_before_start(live)).await
+    }
+}
