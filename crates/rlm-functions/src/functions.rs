@@ -180,26 +180,38 @@ impl FunctionSpec {
 
     /// `name(a, b=None)` as the prompt shows it: parameters with their defaults.
     pub fn call_form(&self) -> String {
-        let params: Vec<String> = self
-            .signature
-            .iter()
-            .flat_map(|s| &s.params)
-            .map(|p| match &p.default {
-                None => p.name.to_string(),
-                Some(d) => format!("{}={}", p.name, default_text(d)),
-            })
-            .collect();
-        format!("{}({})", self.name, params.join(", "))
+        let mut out = String::new();
+        self.write_call_form(&mut out);
+        out
     }
-}
 
-fn default_text(d: &DefaultValue) -> String {
-    match d {
-        DefaultValue::None => "None".into(),
-        DefaultValue::Bool(b) => if *b { "True" } else { "False" }.into(),
-        DefaultValue::Int(i) => i.to_string(),
-        DefaultValue::Float(f) => format!("{f:?}"),
-        DefaultValue::Str(s) => format!("{:?}", s.as_str()),
+    /// [`Self::call_form`], written at the end of `out` (the system prompt
+    /// lists every function: no string per parameter).
+    fn write_call_form(&self, out: &mut String) {
+        use std::fmt::Write;
+        out.push_str(&self.name);
+        out.push('(');
+        for (i, p) in self.signature.iter().flat_map(|s| &s.params).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&p.name);
+            match &p.default {
+                None => {}
+                Some(DefaultValue::None) => out.push_str("=None"),
+                Some(DefaultValue::Bool(b)) => out.push_str(if *b { "=True" } else { "=False" }),
+                Some(DefaultValue::Int(i)) => {
+                    let _ = write!(out, "={i}");
+                }
+                Some(DefaultValue::Float(f)) => {
+                    let _ = write!(out, "={f:?}");
+                }
+                Some(DefaultValue::Str(s)) => {
+                    let _ = write!(out, "={:?}", s.as_str());
+                }
+            }
+        }
+        out.push(')');
     }
 }
 
@@ -690,7 +702,10 @@ impl FunctionRegistry {
         let mut out = String::new();
         for s in self.specs.iter().filter(|s| s.compact || !compact_only) {
             if let Some(doc) = s.doc {
-                out.push_str(&format!("- `{}` -> {}: {}\n", s.call_form(), s.returns, doc));
+                use std::fmt::Write;
+                out.push_str("- `");
+                s.write_call_form(&mut out);
+                let _ = writeln!(out, "` -> {}: {}", s.returns, doc);
             }
         }
         out
@@ -811,6 +826,50 @@ mod tests {
         );
         assert!(lines.contains("- `extract_after(marker, max_len=200)` -> str or None"), "{lines}");
         assert!(!lines.contains("llm_query_async"));
+    }
+
+    #[test]
+    fn call_forms_write_each_default_as_python_does() {
+        // The form as it was built before it was written in place: one
+        // string per parameter, joined.
+        fn joined(spec: &FunctionSpec) -> String {
+            let params: Vec<String> = spec
+                .signature
+                .iter()
+                .flat_map(|s| &s.params)
+                .map(|p| match &p.default {
+                    None => p.name.to_string(),
+                    Some(DefaultValue::None) => format!("{}=None", p.name),
+                    Some(DefaultValue::Bool(b)) => {
+                        format!("{}={}", p.name, if *b { "True" } else { "False" })
+                    }
+                    Some(DefaultValue::Int(i)) => format!("{}={i}", p.name),
+                    Some(DefaultValue::Float(f)) => format!("{}={f:?}", p.name),
+                    Some(DefaultValue::Str(s)) => format!("{}={:?}", p.name, s.as_str()),
+                })
+                .collect();
+            format!("{}({})", spec.name, params.join(", "))
+        }
+        let mut defaults = 0;
+        for flavor in [Flavor::Rlm, Flavor::Pyrlm] {
+            for spec in &FunctionRegistry::standard_for(flavor).specs {
+                assert_eq!(spec.call_form(), joined(spec));
+                defaults += spec
+                    .signature
+                    .iter()
+                    .flat_map(|s| &s.params)
+                    .filter(|p| p.default.is_some())
+                    .count();
+            }
+        }
+        assert!(defaults > 10, "{defaults}");
+        let r = FunctionRegistry::standard();
+        let lines = r.prompt_lines();
+        assert_eq!(
+            lines.lines().count(),
+            r.specs.iter().filter(|s| s.doc.is_some()).count(),
+            "{lines}"
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! directory, next to the loop's own): the evidence and counting templates, the repeat escape's
 //! strategy programs, and the notes of `prompts/notes.toml`.
 
+use std::sync::LazyLock;
+
 use serde::Deserialize;
 
 use crate::error::HelpsError;
@@ -96,11 +98,16 @@ impl HelpNotes {
 }
 
 impl Default for HelpNotes {
+    /// The embedded notes, parsed once per process and cloned (see
+    /// `rlm_prompts::Notes::default`).
     fn default() -> Self {
-        // Checked by `every_default_text_is_embedded_and_the_notes_parse` below.
-        HelpNotes::with_overrides(&toml::Table::new()).unwrap_or_else(|e| {
-            unreachable!("the embedded rlm-helps prompts/notes.toml does not parse: {e}")
-        })
+        static EMBEDDED: LazyLock<HelpNotes> = LazyLock::new(|| {
+            // Checked by `every_default_text_is_embedded_and_the_notes_parse` below.
+            HelpNotes::with_overrides(&toml::Table::new()).unwrap_or_else(|e| {
+                unreachable!("the embedded rlm-helps prompts/notes.toml does not parse: {e}")
+            })
+        });
+        EMBEDDED.clone()
     }
 }
 

@@ -152,7 +152,8 @@ fn bare_code(reply: &str, ex: &mut Extraction) {
     if trimmed.is_empty() {
         return;
     }
-    if looks_like_code(trimmed) && !is_lone_final(trimmed) {
+    // The cheap test first: a lone FINAL is never taken here, parsed or not.
+    if !is_lone_final(trimmed) && looks_like_code(trimmed) {
         ex.code.push(format!("{trimmed}\n"));
         return;
     }
@@ -160,7 +161,7 @@ fn bare_code(reply: &str, ex: &mut Extraction) {
     let flush = |run: &mut Vec<&str>, ex: &mut Extraction| {
         if !run.is_empty() {
             let code = run.join("\n") + "\n";
-            if looks_like_code(&code) && !is_lone_final(&code) {
+            if !is_lone_final(&code) && looks_like_code(&code) {
                 ex.code.push(code);
             }
             run.clear();

@@ -9,6 +9,7 @@
 //! empty hole in a prompt a model will read.
 
 use std::path::Path;
+use std::sync::LazyLock;
 
 use rlm_helps::{HELP_PROMPT_FILES, HelpNotes, HelpPrompts};
 use serde::Deserialize;
@@ -199,15 +200,30 @@ impl Notes {
 }
 
 impl Default for Notes {
+    /// The embedded notes, parsed once per process (a TOML parse was most of
+    /// building an `Rlm`, which a server does per execution) and cloned.
     fn default() -> Self {
-        // Checked by `every_default_prompt_is_embedded_and_renders` below.
-        Notes::parse(DEFAULT_NOTES, None)
-            .unwrap_or_else(|e| unreachable!("the embedded prompts/notes.toml does not parse: {e}"))
+        static EMBEDDED: LazyLock<Notes> = LazyLock::new(|| {
+            // Checked by `every_default_prompt_is_embedded_and_renders` below.
+            Notes::parse(DEFAULT_NOTES, None).unwrap_or_else(|e| {
+                unreachable!("the embedded prompts/notes.toml does not parse: {e}")
+            })
+        });
+        EMBEDDED.clone()
     }
 }
 
 impl Default for Prompts {
+    /// The embedded prompts, built once per process and cloned.
     fn default() -> Self {
+        static EMBEDDED: LazyLock<Prompts> = LazyLock::new(Prompts::embedded);
+        EMBEDDED.clone()
+    }
+}
+
+impl Prompts {
+    /// The embedded prompts, built (see `Default`, which keeps one copy).
+    fn embedded() -> Prompts {
         Prompts {
             system: include_str!("../prompts/system.md").to_string(),
             first_user: include_str!("../prompts/first_user.md").to_string(),
@@ -226,9 +242,7 @@ impl Default for Prompts {
             profile: PromptProfile::Full,
         }
     }
-}
 
-impl Prompts {
     /// The embedded prompts of a profile: [`PromptProfile::Compact`] replaces
     /// the system prompt and the first user message with `prompts/compact/`.
     pub fn for_profile(profile: PromptProfile) -> Prompts {
@@ -312,6 +326,22 @@ pub fn render_or_explain(template: &str, values: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_default_is_its_own_copy_of_the_embedded_texts() {
+        let mut tuned = Prompts::default();
+        tuned.system.push_str("tuned");
+        tuned.notes.final_before_program = "changed".into();
+        tuned.helps.notes = HelpNotes::default();
+        let fresh = Prompts::default();
+        assert_eq!(fresh.system, include_str!("../prompts/system.md"));
+        assert_ne!(fresh.notes.final_before_program, "changed");
+        assert_eq!(
+            fresh.notes.final_before_program,
+            Notes::parse(DEFAULT_NOTES, None).map(|n| n.final_before_program).unwrap_or_default()
+        );
+        assert!(!fresh.notes.final_before_program.is_empty());
+    }
 
     #[test]
     fn renders_and_refuses_missing_values() {

@@ -156,29 +156,70 @@ pub struct Exception {
 }
 
 /// The closest candidate within a small edit distance (CPython's "Did you mean").
+///
+/// The first candidate at the smallest distance wins. A candidate whose length
+/// differs from `name`'s by more than the allowed distance cannot be within
+/// it, so it is skipped unmeasured; a measure stops as soon as every cell of
+/// a row exceeds the allowed distance. Both only skip work whose result the
+/// filter would drop: the answer is that of measuring every candidate.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    fn dist(a: &str, b: &str) -> usize {
-        let a: Vec<char> = a.chars().collect();
-        let b: Vec<char> = b.chars().collect();
-        let mut prev: Vec<usize> = (0..=b.len()).collect();
-        for i in 1..=a.len() {
-            let mut cur = vec![i; b.len() + 1];
-            for j in 1..=b.len() {
-                let cost = usize::from(a[i - 1] != b[j - 1]);
-                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            }
-            prev = cur;
+    let name_chars: Vec<char> = name.chars().collect();
+    let max = ((name_chars.len() + 3) / 3).max(1);
+    let mut rows = (Vec::new(), Vec::new(), Vec::new());
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        if c == name {
+            continue;
         }
-        prev[b.len()]
+        // Within the distance allowed, and closer than the best so far.
+        let bound = best.map_or(max, |(d, _)| d.saturating_sub(1));
+        if c.len() + bound < name_chars.len() {
+            // Fewer bytes than `name` has chars minus the bound: fewer chars too.
+            continue;
+        }
+        if let Some(d) = distance_within(&name_chars, c, bound, &mut rows) {
+            best = Some((d, c));
+            if d == 0 {
+                break;
+            }
+        }
     }
-    let max = (name.chars().count() + 3) / 3;
-    candidates
-        .into_iter()
-        .filter(|c| *c != name)
-        .map(|c| (dist(name, c), c))
-        .filter(|(d, _)| *d <= max.max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.to_string())
+    best.map(|(_, c)| c.to_string())
+}
+
+/// The edit distance between `a` and `b` when it is at most `bound`, else
+/// `None`. `rows` are reused buffers.
+fn distance_within(
+    a: &[char],
+    b: &str,
+    bound: usize,
+    rows: &mut (Vec<char>, Vec<usize>, Vec<usize>),
+) -> Option<usize> {
+    let (b_chars, prev, cur) = rows;
+    b_chars.clear();
+    b_chars.extend(b.chars());
+    if a.len().abs_diff(b_chars.len()) > bound {
+        return None;
+    }
+    prev.clear();
+    prev.extend(0..=b_chars.len());
+    for i in 1..=a.len() {
+        cur.clear();
+        cur.resize(b_chars.len() + 1, i);
+        let mut row_min = i;
+        for j in 1..=b_chars.len() {
+            let cost = usize::from(a[i - 1] != b_chars[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            row_min = row_min.min(cur[j]);
+        }
+        // Every path to the last cell passes through this row.
+        if row_min > bound {
+            return None;
+        }
+        std::mem::swap(prev, cur);
+    }
+    let d = prev[b_chars.len()];
+    (d <= bound).then_some(d)
 }
 
 impl Exception {
@@ -275,5 +316,96 @@ pub(crate) fn exc_matches(e: &Value, t: &Value) -> R<bool> {
             Ok(false)
         }
         _ => type_err("catching classes that do not inherit from BaseException is not allowed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggest;
+
+    /// The measure `suggest` had before it skipped work: every candidate's
+    /// full edit distance, the first at the smallest within the bound.
+    fn suggest_by_measuring_all(name: &str, candidates: &[&str]) -> Option<String> {
+        fn dist(a: &str, b: &str) -> usize {
+            let a: Vec<char> = a.chars().collect();
+            let b: Vec<char> = b.chars().collect();
+            let mut prev: Vec<usize> = (0..=b.len()).collect();
+            for i in 1..=a.len() {
+                let mut cur = vec![i; b.len() + 1];
+                for j in 1..=b.len() {
+                    let cost = usize::from(a[i - 1] != b[j - 1]);
+                    cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+                }
+                prev = cur;
+            }
+            prev[b.len()]
+        }
+        let max = (name.chars().count() + 3) / 3;
+        candidates
+            .iter()
+            .filter(|c| **c != name)
+            .map(|c| (dist(name, c), *c))
+            .filter(|(d, _)| *d <= max.max(1))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, c)| c.to_string())
+    }
+
+    #[test]
+    fn skipping_far_candidates_keeps_every_suggestion() {
+        let candidates = [
+            "len",
+            "print",
+            "sorted",
+            "startswith",
+            "endswith",
+            "lower",
+            "ok",
+            "oct",
+            "ord",
+            "éte",
+            "été",
+            "range",
+            "enumerate",
+            "isinstance",
+            "a",
+            "",
+            "ab",
+            "abc",
+            "lenn",
+            "zip",
+            "zips",
+            "format",
+            "from_keys",
+            "fromkeys",
+        ];
+        let names = [
+            "ok",
+            "lenn",
+            "pritn",
+            "startwith",
+            "",
+            "x",
+            "ab",
+            "été",
+            "ete",
+            "enumerat",
+            "isinstanc",
+            "range",
+            "rang",
+            "fromkey",
+            "zzzzzzzzzzzz",
+            "sortd",
+            "a",
+            "ba",
+        ];
+        let mut shown = 0;
+        for name in names {
+            let expected = suggest_by_measuring_all(name, &candidates);
+            shown += usize::from(expected.is_some());
+            assert_eq!(suggest(name, candidates), expected, "{name}");
+        }
+        assert!(shown > names.len() / 2, "most names have a suggestion: {shown}");
+        assert_eq!(suggest("lenn", ["print", "len", "lent"]).as_deref(), Some("len"));
+        assert_eq!(suggest("ok", ["print", "sorted"]), None);
     }
 }
