@@ -34,7 +34,7 @@ for _ in $(seq 64); do
 done
 # one warm-up execution per session is not made: the first execution of the process pays the
 # tokenizer's set-up, counted in the figures.
-SESSIONS="$WORK/sessions.txt" wrk -t2 -c32 -d30s --latency --timeout 30s -s examples/bench/serve_execute.lua "$B/api/execute"
+WRK_THREADS=2 SESSIONS="$WORK/sessions.txt" wrk -t2 -c32 -d30s --latency --timeout 30s -s examples/bench/serve_execute.lua "$B/api/execute"
 curl -s "$B/api/stats" | jq -c '{total_executions, executions_by_status, latency}'
 stop
 

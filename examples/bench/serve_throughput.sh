@@ -7,8 +7,8 @@
 # For each of two scripts (trivial: one root step, FINAL at once; demo: the README
 # demo, 3 root steps and 6 subcalls over the 214 KB corpus) it starts a server on
 # 127.0.0.1 with a fresh data directory, creates 32 sessions, warms up 3 s, then
-# runs in the same moment `wrk -t2 -c32` POSTing /api/execute round-robin over the
-# 32 sessions and `wrk -t1 -c4` on /healthz, and prints both wrk reports and the
+# runs in the same moment `wrk -t32 -c32` POSTing /api/execute, each connection on
+# a session of its own, and `wrk -t1 -c4` on /healthz, and prints both wrk reports and the
 # server's own latency (/api/stats). Needs `wrk` (Debian package) and `jq`.
 # The server may also be rlm-server's `serve_demo` example (see serve_callgrind.sh).
 set -euo pipefail
@@ -42,12 +42,12 @@ bench() { # bench LABEL CONTEXT_FILE [serve flags...]
       jq -r .id >>"$WORK/$label.sessions"
   done
   echo "== $label: warm-up (3 s, not counted)"
-  SESSIONS="$WORK/$label.sessions" wrk -t2 -c32 -d3s -s "$HERE/serve_execute.lua" "$B/api/execute" >/dev/null
-  echo "== $label: POST /api/execute, 32 connections over 32 sessions, ${SECS} s, beside GET /healthz (4 connections)"
+  WRK_THREADS=32 SESSIONS="$WORK/$label.sessions" wrk -t32 -c32 -d3s -s "$HERE/serve_execute.lua" "$B/api/execute" >/dev/null
+  echo "== $label: POST /api/execute, 32 connections each on its own session, ${SECS} s, beside GET /healthz (4 connections)"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   wrk -t1 -c4 -d"${SECS}s" --latency -s "$HERE/serve_healthz.lua" "$B/healthz" >"$WORK/$label.healthz" &
   local hz=$!
-  SESSIONS="$WORK/$label.sessions" wrk -t2 -c32 -d"${SECS}s" --latency --timeout 10s \
+  WRK_THREADS=32 SESSIONS="$WORK/$label.sessions" wrk -t32 -c32 -d"${SECS}s" --latency --timeout 10s \
     -s "$HERE/serve_execute.lua" "$B/api/execute"
   wait "$hz"
   echo "-- /healthz in the same run:"
