@@ -77,16 +77,23 @@ impl Executions {
                     limit: self.limits.max_context_bytes,
                 });
             }
-            // Too large for a job message: the worker reads it from the
-            // blob store the processes share; the record references it.
-            Target::Inline(text) if text.len() > MAX_QUEUED_INLINE_BYTES => {
-                let name = self.contexts.put_text(text)?;
-                req.target = Target::Blob(name);
-                None
-            }
+            // Too large for a job message: stored below.
+            Target::Inline(text) if text.len() > MAX_QUEUED_INLINE_BYTES => None,
             Target::Inline(text) => Some(text.clone()),
             Target::Session(_) | Target::Blob(_) => None,
         };
+        // An inline context too large for a job message goes to the blob
+        // store the processes share, and the record references it. It is
+        // written and fsynced on a blocking thread, not on the runtime's.
+        if let Target::Inline(text) = &mut req.target
+            && inline.is_none()
+        {
+            let (contexts, text) = (Arc::clone(&self.contexts), std::mem::take(text));
+            let name = tokio::task::spawn_blocking(move || contexts.put_text(&text))
+                .await
+                .map_err(|e| ServerError::Internal(format!("the blob write stopped: {e}")))??;
+            req.target = Target::Blob(name);
+        }
         let blob = match &req.target {
             Target::Blob(name) => Some(name.clone()),
             _ => None,
