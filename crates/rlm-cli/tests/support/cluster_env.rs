@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::serve_child;
 
@@ -192,4 +192,93 @@ pub fn start_redis(port: u16, dir: &Path) -> Child {
         .expect("redis-server is on PATH");
     wait_for_port(port, "redis-server");
     child
+}
+
+/// Three root steps, each reply `delay_ms` late: two programs, then FINAL.
+pub fn script(delay_ms: u64) -> Value {
+    let reply = |text: &str| json!({ "text": text, "delay_ms": delay_ms });
+    json!({
+        "model": "cluster",
+        "replies": [
+            reply("First step.\n```repl\nprint('step one')\n```"),
+            reply("Second step.\n```repl\nprint('step two')\n```"),
+            reply("FINAL('done')"),
+        ],
+        "when_exhausted": { "fixed": "FINAL('the script has no more replies')" }
+    })
+}
+
+/// Four root steps, each reply `delay_ms` late, chosen by what the
+/// conversation holds (not by how many replies this process served), so a
+/// run resumed in another process is answered at its step: three programs
+/// printing `step one`, `step two`, `step three` (their output is what the
+/// rules look for: the code spells them apart), then FINAL.
+pub fn resumable_script(delay_ms: u64) -> Value {
+    let reply = |text: &str| json!({ "text": text, "delay_ms": delay_ms });
+    let after = |output: &str, text: &str| json!({ "pattern": output, "target": "all", "reply": reply(text) });
+    json!({
+        "model": "cluster",
+        "rules": [
+            after("step three", "FINAL('done')"),
+            after("step two", "Third step.\n```repl\nprint('step ' + 'three')\n```"),
+            after("step one", "Second step.\n```repl\nprint('step ' + 'two')\n```"),
+        ],
+        "replies": [reply("First step.\n```repl\nprint('step ' + 'one')\n```")],
+        "when_exhausted": { "fixed": "FINAL('the script has no more replies')" }
+    })
+}
+
+pub async fn session(api: &Process) -> String {
+    let (status, s) =
+        post(&api.base, "/api/sessions", json!({"name": "cluster", "context": "a small context"}))
+            .await;
+    assert_eq!(status, 200, "{s}");
+    s["id"].as_str().unwrap().to_string()
+}
+
+pub async fn submit(api: &Process, session: &str, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let (status, job) = post(
+            &api.base,
+            "/api/jobs",
+            json!({"session_id": session, "user_query": format!("job {i}: what does it say?")}),
+        )
+        .await;
+        assert!((200..300).contains(&status), "{status} {job}");
+        ids.push(job["job_id"].as_str().unwrap().to_string());
+    }
+    ids
+}
+
+/// Waits until every job has ended; returns them.
+pub async fn ended(api: &Process, ids: &[String], within: Duration) -> Vec<Value> {
+    let until = Instant::now() + within;
+    loop {
+        let mut jobs = Vec::new();
+        for id in ids {
+            let (_, job) = get(&api.base, &format!("/api/jobs/{id}")).await;
+            jobs.push(job);
+        }
+        let open = jobs
+            .iter()
+            .filter(|j| matches!(j["status"].as_str(), Some("PENDING" | "RUNNING") | None))
+            .count();
+        if open == 0 {
+            return jobs;
+        }
+        assert!(Instant::now() < until, "{open} jobs still open: {jobs:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The execution's stored trace events.
+pub async fn trace(api: &Process, execution: &str) -> Vec<Value> {
+    let body = reqwest::get(format!("{}/api/executions/{execution}/trace", api.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    body.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
