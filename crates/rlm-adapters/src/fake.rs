@@ -18,7 +18,7 @@
 //! ```
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -191,7 +191,8 @@ struct FakeState {
 #[derive(Debug)]
 pub struct FakeAdapter {
     model: String,
-    mode: Mode,
+    /// The script, compiled once; shared by [`FakeAdapter::from_start`]'s copies.
+    mode: Arc<Mode>,
     context_window: Option<u64>,
     state: Mutex<FakeState>,
 }
@@ -201,7 +202,7 @@ impl FakeAdapter {
     pub fn echo() -> Self {
         FakeAdapter {
             model: "echo".into(),
-            mode: Mode::Echo,
+            mode: Arc::new(Mode::Echo),
             context_window: None,
             state: Mutex::default(),
         }
@@ -211,7 +212,7 @@ impl FakeAdapter {
     pub fn fixed(text: impl Into<String>) -> Self {
         FakeAdapter {
             model: "fixed".into(),
-            mode: Mode::Fixed(text.into()),
+            mode: Arc::new(Mode::Fixed(text.into())),
             context_window: None,
             state: Mutex::default(),
         }
@@ -225,11 +226,11 @@ impl FakeAdapter {
     {
         FakeAdapter {
             model: SCRIPTED_MODEL.into(),
-            mode: Mode::Script {
+            mode: Arc::new(Mode::Script {
                 replies: replies.into_iter().map(|s| FakeReply::Text(s.into())).collect(),
                 rules: Vec::new(),
                 when_exhausted: WhenExhausted::Error,
-            },
+            }),
             context_window: None,
             state: Mutex::default(),
         }
@@ -247,11 +248,11 @@ impl FakeAdapter {
         let n = rules.len();
         Ok(FakeAdapter {
             model: script.model.unwrap_or_else(|| SCRIPTED_MODEL.into()),
-            mode: Mode::Script {
+            mode: Arc::new(Mode::Script {
                 replies: script.replies,
                 rules,
                 when_exhausted: script.when_exhausted,
-            },
+            }),
             context_window: script.context_window,
             state: Mutex::new(FakeState { rule_uses: vec![0; n], ..FakeState::default() }),
         })
@@ -264,6 +265,22 @@ impl FakeAdapter {
             script.model = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         }
         Self::scripted(script)
+    }
+
+    /// The same model played from its start, as a new adapter: its own
+    /// position in the replies, rule uses and recorded requests, the script
+    /// (replies, compiled rules) shared with this one, not compiled again.
+    pub fn from_start(&self) -> Self {
+        let rules = match &*self.mode {
+            Mode::Script { rules, .. } => rules.len(),
+            Mode::Echo | Mode::Fixed(_) => 0,
+        };
+        FakeAdapter {
+            model: self.model.clone(),
+            mode: Arc::clone(&self.mode),
+            context_window: self.context_window,
+            state: Mutex::new(FakeState { rule_uses: vec![0; rules], ..FakeState::default() }),
+        }
     }
 
     pub fn with_model_name(mut self, name: impl Into<String>) -> Self {
@@ -288,7 +305,7 @@ impl FakeAdapter {
 
     /// Ordered replies not yet served.
     pub fn remaining_replies(&self) -> usize {
-        match &self.mode {
+        match &*self.mode {
             Mode::Script { replies, .. } => replies.len().saturating_sub(self.lock().next_reply),
             _ => 0,
         }
@@ -308,7 +325,7 @@ impl FakeAdapter {
         }
         st.requests.push_back(request.clone());
         let last_user = last_user(request);
-        match &self.mode {
+        match &*self.mode {
             Mode::Echo => Ok(FakeReplySpec { text: last_user, ..FakeReplySpec::default() }),
             Mode::Fixed(t) => Ok(FakeReplySpec { text: t.clone(), ..FakeReplySpec::default() }),
             Mode::Script { replies, rules, when_exhausted } => {

@@ -1,13 +1,16 @@
 //! [`Engine`]: everything a configured [`crate::Rlm`] holds and every run
 //! shares (models and their scheduler, budgets, sandbox limits, declared
 //! functions and tools, prompts, options, trace settings), built once by the
-//! builder and read-only afterwards.
+//! builder and read-only afterwards. What does not depend on the models is
+//! behind `Arc`s, so that [`crate::Rlm::with_models`] makes another engine
+//! for other adapters without building it again.
 
 use std::sync::Arc;
 
 use rlm_adapters::{ModelAdapter, PriceTable};
-use rlm_sched::Scheduler;
+use rlm_sched::{Scheduler, SchedulerConfig, SharedLimiter};
 use rlm_trace::{RecorderOptions, TraceListener, TraceRecorder};
+use rlm_types::CompletionCache;
 
 use crate::models::ModelSet;
 use crate::options::LoopOptions;
@@ -25,6 +28,11 @@ pub(crate) struct Engine {
     /// scheduler's executor.
     pub models: Arc<ModelSet>,
     pub scheduler: Scheduler<Arc<ModelSet>>,
+    /// What the scheduler was built from besides the models, to build one
+    /// for other models ([`crate::Rlm::with_models`]).
+    pub scheduling: Scheduling,
+    /// The models besides the root and sub-models (`RlmBuilder::model`).
+    pub extra_models: Vec<Arc<dyn ModelAdapter>>,
     /// Each run's tree budget.
     pub budget_limits: rlm_policy::BudgetLimits,
     /// Each program's sandbox limits.
@@ -32,12 +40,12 @@ pub(crate) struct Engine {
     pub functions: Arc<FunctionRegistry>,
     /// Where programs' interpreter sessions run.
     pub sandbox_host: rlm_sandbox_host::SandboxHost,
-    pub tools: Vec<Tool>,
+    pub tools: Arc<[Tool]>,
     /// `search`, `es_*` and the retrieval-aware first step.
     pub retrieval: RetrievalSettings,
     pub listeners: Vec<Arc<dyn TraceListener>>,
     pub recorder_options: RecorderOptions,
-    pub prompts: Prompts,
+    pub prompts: Arc<Prompts>,
     pub options: LoopOptions,
     /// Where `memory` persists between runs of [`crate::Rlm::run`].
     pub memory: Arc<dyn MemoryStore>,
@@ -45,9 +53,41 @@ pub(crate) struct Engine {
     pub criteria: Option<Arc<rlm_taskspec::SuccessCriteria>>,
     /// SmartRouter: contexts shorter than this get one direct call.
     pub router_threshold_chars: Option<u64>,
-    pub prices: PriceTable,
+    pub prices: Arc<PriceTable>,
     /// The root model's system prompt, rendered once (a sub-RLM's adds a note).
-    pub system_prompt: String,
+    pub system_prompt: Arc<str>,
+}
+
+/// A scheduler's settings besides its models.
+#[derive(Clone)]
+pub(crate) struct Scheduling {
+    pub config: SchedulerConfig,
+    pub cache: Option<Arc<dyn CompletionCache>>,
+    pub shared_limiter: Option<Arc<dyn SharedLimiter>>,
+}
+
+impl Scheduling {
+    /// A scheduler over `models` with these settings, pricing calls with `prices`.
+    pub fn build(
+        &self,
+        models: &Arc<ModelSet>,
+        prices: &Arc<PriceTable>,
+    ) -> Result<Scheduler<Arc<ModelSet>>, rlm_sched::SchedulerConfigError> {
+        let costing = crate::models::PriceCosting {
+            estimate: rlm_sched::HeuristicCosting::default(),
+            prices: Arc::clone(prices),
+        };
+        let mut sched = Scheduler::builder(Arc::clone(models))
+            .config(self.config.clone())
+            .costing(Arc::new(costing));
+        if let Some(c) = &self.cache {
+            sched = sched.cache(Arc::clone(c));
+        }
+        if let Some(limiter) = &self.shared_limiter {
+            sched = sched.shared_limiter(Arc::clone(limiter));
+        }
+        sched.build()
+    }
 }
 
 impl Engine {

@@ -108,7 +108,7 @@ impl SubcallExecutor for ModelSet {
 /// so that the budget and the trace charge a subcall the same cost.
 pub(crate) struct PriceCosting {
     pub estimate: HeuristicCosting,
-    pub prices: PriceTable,
+    pub prices: Arc<PriceTable>,
 }
 
 impl Costing for PriceCosting {

@@ -10,15 +10,15 @@ use rlm_adapters::{ModelAdapter, PriceTable};
 use rlm_context::Context;
 use rlm_interp::{HostCall, Interpreter};
 use rlm_policy::{Budget, UsageSnapshot};
-use rlm_sched::{HeuristicCosting, Scheduler, SchedulerConfig};
+use rlm_sched::SchedulerConfig;
 use rlm_trace::{RecorderOptions, RunStarted, TraceEvent, TraceListener, TraceRecorder};
 use rlm_types::CompletionCache;
 use tokio_util::sync::CancellationToken;
 
 use crate::checkpoint::{Checkpoint, CheckpointSink, Durable};
-use crate::engine::Engine;
+use crate::engine::{Engine, Scheduling};
 use crate::error::RlmError;
-use crate::models::{ModelSet, PriceCosting};
+use crate::models::ModelSet;
 use crate::options::LoopOptions;
 use crate::outcome::{Mode, RunResult};
 use crate::program::program_session;
@@ -403,6 +403,60 @@ impl Rlm {
     pub fn budget_limits(&self) -> rlm_policy::BudgetLimits {
         self.engine.budget_limits.clone()
     }
+
+    /// This runtime with other root and sub-models (new adapters of the same
+    /// models, say: a scripted model played from its start): everything else
+    /// (functions, tools, prompts, options, budgets, sandbox, listeners, the
+    /// `memory` store, the cache and the scheduler's settings) is this one's,
+    /// shared rather than built again, and the system prompt is rendered
+    /// again only if the sub-model's window differs. The scheduler is new
+    /// (its caps, rate limits and in-flight dedup are the new runtime's own,
+    /// as a built one's are); the other models ([`RlmBuilder::model`]) stay.
+    /// A front end that builds a runtime per run (`rlm serve`: one per
+    /// execution) builds one once and calls this per run.
+    pub fn with_models(
+        &self,
+        root: Arc<dyn ModelAdapter>,
+        sub: Arc<dyn ModelAdapter>,
+    ) -> Result<Rlm, RlmError> {
+        let e = &self.engine;
+        let mut models = Vec::with_capacity(2 + e.extra_models.len());
+        models.extend([Arc::clone(&root), Arc::clone(&sub)]);
+        models.extend(e.extra_models.iter().cloned());
+        let models = Arc::new(ModelSet::new(models, sub));
+        let scheduler = e.scheduling.build(&models, &e.prices)?;
+        let sub_window = models.default_model().context_window().or(e.options.sub_window_tokens);
+        let system_prompt = if sub_window == e.sub_window() {
+            Arc::clone(&e.system_prompt)
+        } else {
+            Engine::render_system_prompt(&e.prompts, &e.functions, &e.tools, &e.options, sub_window)
+                .into()
+        };
+        Ok(Rlm {
+            engine: Arc::new(Engine {
+                root,
+                models,
+                scheduler,
+                scheduling: e.scheduling.clone(),
+                extra_models: e.extra_models.clone(),
+                budget_limits: e.budget_limits.clone(),
+                sandbox_limits: e.sandbox_limits.clone(),
+                functions: Arc::clone(&e.functions),
+                sandbox_host: e.sandbox_host.clone(),
+                tools: Arc::clone(&e.tools),
+                retrieval: e.retrieval.clone(),
+                listeners: e.listeners.clone(),
+                recorder_options: e.recorder_options.clone(),
+                prompts: Arc::clone(&e.prompts),
+                options: e.options.clone(),
+                memory: Arc::clone(&e.memory),
+                router_threshold_chars: e.router_threshold_chars,
+                criteria: e.criteria.clone(),
+                prices: Arc::clone(&e.prices),
+                system_prompt,
+            }),
+        })
+    }
 }
 
 impl RlmBuilder {
@@ -566,20 +620,15 @@ impl RlmBuilder {
         // Validate the budget now, not at the first run.
         Budget::new(self.budget.clone())?;
         let mut models = vec![Arc::clone(&root), Arc::clone(&sub)];
-        models.extend(self.extra_models);
+        models.extend(self.extra_models.iter().cloned());
         let models = Arc::new(ModelSet::new(models, sub));
-        let costing =
-            PriceCosting { estimate: HeuristicCosting::default(), prices: self.prices.clone() };
-        let mut sched = Scheduler::builder(Arc::clone(&models))
-            .config(self.scheduler)
-            .costing(Arc::new(costing));
-        if let Some(c) = self.cache {
-            sched = sched.cache(c);
-        }
-        if let Some(limiter) = self.shared_limiter {
-            sched = sched.shared_limiter(limiter);
-        }
-        let scheduler = sched.build()?;
+        let scheduling = Scheduling {
+            config: self.scheduler,
+            cache: self.cache,
+            shared_limiter: self.shared_limiter,
+        };
+        let prices = Arc::new(self.prices);
+        let scheduler = scheduling.build(&models, &prices)?;
         let sub_window = models.default_model().context_window().or(self.options.sub_window_tokens);
         let system_prompt = Engine::render_system_prompt(
             &self.prompts,
@@ -593,21 +642,23 @@ impl RlmBuilder {
                 root,
                 models,
                 scheduler,
+                scheduling,
+                extra_models: self.extra_models,
                 budget_limits: self.budget,
                 sandbox_limits: self.sandbox,
                 functions: Arc::new(functions),
                 sandbox_host: self.sandbox_host,
-                tools: self.tools,
+                tools: self.tools.into(),
                 retrieval: self.retrieval,
                 listeners: self.listeners,
                 recorder_options: self.recorder_options,
-                prompts: self.prompts,
+                prompts: Arc::new(self.prompts),
                 options: self.options,
                 memory: self.memory,
                 router_threshold_chars: self.router_threshold_chars,
                 criteria: self.criteria,
-                prices: self.prices,
-                system_prompt,
+                prices,
+                system_prompt: system_prompt.into(),
             }),
         })
     }

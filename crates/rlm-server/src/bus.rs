@@ -126,6 +126,12 @@ impl ExecutionBus {
         }
     }
 
+    /// Appends a frame serialised already (`{"type": name, "data": ...}`,
+    /// as [`ExecutionBus::push`] writes it) that is not a trace event.
+    pub fn push_encoded(&self, name: &str, json: String) {
+        self.push_json(name, json, None);
+    }
+
     fn push_json(&self, name: &str, json: String, trace: Option<TraceEvent>) {
         self.push_framed(name, json, trace, None);
     }

@@ -34,7 +34,6 @@ use crate::engine::durable::{StoreCheckpoints, resume_point};
 use crate::engine::{EngineOutcome, ExecutionRequest, ServerEngine};
 use crate::error::ServerError;
 use crate::metrics::Metrics;
-use crate::shapes::ExecutionResponse;
 use crate::store::{
     EncodedEvent, ExecutionRecord, ExecutionStatus, SessionOverrides, SessionRecord,
     SettledExecution, Spend, Store, StoreError, StreamedEvent, new_session_state, now_micros,
@@ -753,9 +752,8 @@ impl Executions {
 
     /// Tells the listeners how the execution ended and closes its log.
     fn announce(&self, record: &ExecutionRecord, live: &Live) {
-        let data = serde_json::to_value(ExecutionResponse::from(record)).unwrap_or_default();
-        let (name, data) = terminal_frame(record, data);
-        live.bus.push(name, data, None);
+        let (name, json) = terminal_frame(record);
+        live.bus.push_encoded(name, json);
         live.bus.close();
     }
 

@@ -70,6 +70,28 @@ fn script() -> FakeScript {
 }
 
 #[tokio::test]
+async fn from_start_plays_the_script_again_with_its_own_state() {
+    let a = FakeAdapter::scripted(script()).unwrap();
+    assert_eq!(a.complete(&user("go")).await.unwrap().text, "```repl\nprint(len(P))\n```");
+    assert_eq!(a.complete(&user("once")).await.unwrap().text, "only once");
+    // A copy made midway starts from the first reply, its rule uses at zero.
+    let b = a.from_start();
+    assert_eq!(b.model_id(), a.model_id());
+    assert_eq!(b.context_window(), Some(32_000));
+    assert_eq!(b.complete(&user("once")).await.unwrap().text, "only once");
+    assert_eq!(b.complete(&user("go")).await.unwrap().text, "```repl\nprint(len(P))\n```");
+    assert_eq!(b.requests().len(), 2, "its own requests only");
+    // The original goes on where it was: the limited rule is spent, the next reply is the second.
+    assert_eq!(a.complete(&user("once")).await.unwrap().text, "FINAL(done)");
+    assert!(a.complete(&user("go")).await.is_err(), "exhausted");
+    assert_eq!(
+        b.complete(&user("the capital of Peru")).await.unwrap().text,
+        "capital of Peru: unknown"
+    );
+    assert_eq!(b.complete(&user("go")).await.unwrap().text, "FINAL(done)");
+}
+
+#[tokio::test]
 async fn rules_before_ordered_replies() {
     let a = FakeAdapter::scripted(script()).unwrap();
     assert_eq!(a.model_id().to_string(), "fake:root-and-subs");

@@ -916,7 +916,7 @@ fn initial_messages(
     count_shown: bool,
 ) -> Vec<ChatMessage> {
     let prompts = &engine.prompts;
-    let mut system = engine.system_prompt.clone();
+    let mut system = engine.system_prompt.to_string();
     if depth > 0 {
         let d = depth.to_string();
         let max = engine.options.max_depth.to_string();

@@ -59,8 +59,9 @@ struct Shared {
     context: Context,
     settings: SessionSettings,
     state: Mutex<Mutable>,
-    /// Held by the running execution: executions run one at a time, in order.
-    turn: tokio::sync::Mutex<()>,
+    /// Held by the running execution: executions run one at a time, in
+    /// order (the mutex is fair: a free turn is never taken past a waiter).
+    turn: Arc<tokio::sync::Mutex<()>>,
     listeners: Mutex<Vec<Arc<dyn TraceListener>>>,
     /// Cancels every execution started so far (each has a child token).
     all: CancellationToken,
@@ -129,7 +130,7 @@ impl Session {
                     history: state.history,
                     executions: state.executions,
                 }),
-                turn: tokio::sync::Mutex::new(()),
+                turn: Arc::new(tokio::sync::Mutex::new(())),
                 listeners: Mutex::new(Vec::new()),
                 all: CancellationToken::new(),
             }),
@@ -271,15 +272,30 @@ impl Session {
             recorder.add_listener(Arc::clone(l));
         }
         let cancel = self.shared.all.child_token();
-        let (tx, rx) = oneshot::channel();
-        let shared = Arc::clone(&self.shared);
-        let (task_id, task_recorder, task_cancel) = (id.clone(), recorder.clone(), cancel.clone());
-        runtime.spawn(async move {
-            let result = shared.run(task_id, query, task_recorder, task_cancel, durable).await;
-            // The handle may have been dropped: the record is in the session anyway.
-            let _ = tx.send(result);
-        });
-        Ok(ExecutionHandle { id, recorder, canceller: Canceller(cancel), result: rx })
+        let (tx, result) = oneshot::channel();
+        let run = Run {
+            shared: Arc::clone(&self.shared),
+            id: id.clone(),
+            query,
+            recorder: recorder.clone(),
+            cancel: cancel.clone(),
+            durable,
+            result: tx,
+        };
+        // The session idle (always, for a session restored per execution):
+        // the run's thread starts at once, with no task in between. Else a
+        // task waits for the turn and then starts it.
+        match Arc::clone(&self.shared.turn).try_lock_owned() {
+            Ok(turn) => run.start(&runtime, turn),
+            Err(_) => {
+                let handle = runtime.clone();
+                runtime.spawn(async move {
+                    let turn = Arc::clone(&run.shared.turn).lock_owned().await;
+                    run.start(&handle, turn);
+                });
+            }
+        }
+        Ok(ExecutionHandle { id, recorder, canceller: Canceller(cancel), result })
     }
 
     /// Starts an execution and waits for it.
@@ -314,16 +330,16 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs one execution when its turn comes, and folds it into the session.
+    /// Runs one execution in its turn (on the run's thread), and folds it
+    /// into the session.
     async fn run(
-        self: Arc<Self>,
+        &self,
         id: ExecutionId,
         query: String,
         recorder: TraceRecorder,
         cancel: CancellationToken,
         durable: Option<Durable>,
     ) -> Result<Execution, SessionError> {
-        let _turn = self.turn.lock().await;
         let (limits, memory, turns) = {
             let m = self.lock();
             if let Some(e) = m.usage.exhausted(&self.settings.limits) {
@@ -356,7 +372,7 @@ impl Shared {
             keep_events: true,
             durable,
         };
-        let (result, memory) = self.rlm.run_spec_send(spec).await?;
+        let (result, memory) = self.rlm.run_spec(spec).await;
         let execution = Execution {
             id: id.clone(),
             query: query.clone(),
@@ -379,5 +395,37 @@ impl Shared {
         let excess = m.executions.len().saturating_sub(self.settings.keep_executions);
         m.executions.drain(..excess);
         Ok(execution)
+    }
+}
+
+/// An execution whose turn has come or will come: everything its thread takes.
+struct Run {
+    shared: Arc<Shared>,
+    id: ExecutionId,
+    query: String,
+    recorder: TraceRecorder,
+    cancel: CancellationToken,
+    durable: Option<Durable>,
+    result: oneshot::Sender<Result<Execution, SessionError>>,
+}
+
+impl Run {
+    /// Runs the execution in `turn` on a thread of its own from the blocking
+    /// pool, driven with `runtime`'s handle (the loop's interpreter values
+    /// are single-threaded, and a program computing for seconds within its
+    /// fuel must hold up no other execution), and sends its record from
+    /// there. A thread that panics drops the sender: the handle's `wait`
+    /// then says the execution ended without a result.
+    fn start(self, runtime: &tokio::runtime::Handle, turn: tokio::sync::OwnedMutexGuard<()>) {
+        let handle = runtime.clone();
+        runtime.spawn_blocking(move || {
+            let Run { shared, id, query, recorder, cancel, durable, result } = self;
+            let ended = handle.block_on(shared.run(id, query, recorder, cancel, durable));
+            // The next execution's turn before its record: that one may
+            // start at once when this one's waiter sees the record.
+            drop(turn);
+            // The handle may have been dropped: the record is in the session anyway.
+            let _ = result.send(ended);
+        });
     }
 }

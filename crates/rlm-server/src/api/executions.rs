@@ -185,9 +185,8 @@ fn replay_frames(record: &ExecutionRecord, trace: &[StreamedEvent], from: u64) -
     }
     let end = trace.last().map_or(1, |s| s.position + 1);
     if end >= from {
-        let execution = serde_json::to_value(ExecutionResponse::from(record)).unwrap_or_default();
-        let (name, data) = terminal_frame(record, execution);
-        frames.push(frame(end, name, data));
+        let (name, json) = terminal_frame(record);
+        frames.push(Event::default().id(end.to_string()).event(name).data(json));
     }
     frames
 }

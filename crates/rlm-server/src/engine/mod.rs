@@ -19,7 +19,8 @@
 pub(crate) mod durable;
 mod paced;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -46,6 +47,11 @@ pub use paced::Paced;
 /// How long past its deadline an execution may take to finalize on its own
 /// (the budget's wall-time limit asks it to) before it is cancelled.
 const DEADLINE_GRACE: Duration = Duration::from_secs(2);
+
+/// At most this many runtimes built once and kept ([`ServerEngine`]'s
+/// `built`): one per sub-RLM depth executions ask for (a request's setting,
+/// so bounded); past it an execution builds its own.
+const MAX_BUILT: usize = 16;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -122,6 +128,14 @@ pub struct ServerEngine {
     scheduler: Option<SchedulerConfig>,
     /// Where executions' programs run.
     sandbox: SandboxHost,
+    /// The scripted model's script compiled once (its rules' regexes); each
+    /// execution plays a copy from its start. The error is each execution's.
+    scripted: Result<FakeAdapter, String>,
+    /// Runtimes built once, by sub-RLM depth, with the sandbox limits they
+    /// were built with: an execution takes one with its own models
+    /// ([`Rlm::with_models`]) instead of building the functions, the system
+    /// prompt and the prompts again.
+    built: Mutex<HashMap<u32, (rlm_interp::Limits, Rlm)>>,
 }
 
 impl ServerEngine {
@@ -167,7 +181,18 @@ impl ServerEngine {
         } else {
             None
         };
-        Ok(ServerEngine { models, cache, redis_cache, limiter, scheduler, sandbox })
+        let scripted = FakeAdapter::scripted(models.script.clone())
+            .map_err(|e| format!("the scripted model: {e}"));
+        Ok(ServerEngine {
+            models,
+            cache,
+            redis_cache,
+            limiter,
+            scheduler,
+            sandbox,
+            scripted,
+            built: Mutex::new(HashMap::new()),
+        })
     }
 
     /// Whether the Redis this engine uses answers (`Ok` when it uses none):
@@ -189,8 +214,11 @@ impl ServerEngine {
 
     fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, ServerError> {
         if model == SCRIPTED_MODEL {
-            let adapter = FakeAdapter::scripted(self.models.script.clone())
-                .map_err(|e| ServerError::Model(format!("the scripted model: {e}")))?;
+            // The offline script plays from its start in every execution.
+            let adapter = match &self.scripted {
+                Ok(script) => script.from_start(),
+                Err(e) => return Err(ServerError::Model(e.clone())),
+            };
             let delay = self.models.scripted_token_delay;
             if delay.is_zero() {
                 return Ok(Arc::new(adapter));
@@ -207,16 +235,44 @@ impl ServerEngine {
             Some(m) if *m != request.model => self.adapter(m)?,
             _ => Arc::clone(&root),
         };
+        let depth = request.max_depth.unwrap_or(self.models.loop_options.max_depth);
+        let cannot = |e: rlm_core::RlmError| {
+            ServerError::BadRequest(format!("cannot set the execution up: {e}"))
+        };
+        let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((limits, rlm)) = built.get(&depth)
+            && same_limits(limits, &request.sandbox)
+        {
+            let rlm = rlm.clone();
+            drop(built);
+            return rlm.with_models(root, sub).map_err(cannot);
+        }
+        drop(built);
+        let rlm = self.build(root, sub, depth, &request.sandbox).map_err(cannot)?;
+        let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        if built.len() < MAX_BUILT || built.contains_key(&depth) {
+            built.insert(depth, (request.sandbox.clone(), rlm.clone()));
+        }
+        Ok(rlm)
+    }
+
+    /// A runtime for `root` and `sub` with the operator's settings, sub-RLMs
+    /// `depth` deep and `sandbox`'s limits for each program.
+    fn build(
+        &self,
+        root: Arc<dyn ModelAdapter>,
+        sub: Arc<dyn ModelAdapter>,
+        depth: u32,
+        sandbox: &rlm_interp::Limits,
+    ) -> Result<Rlm, rlm_core::RlmError> {
         // The operator's guards and fallback program, for every execution.
         let mut options: LoopOptions = self.models.loop_options.clone();
-        if let Some(depth) = request.max_depth {
-            options.max_depth = depth;
-        }
+        options.max_depth = depth;
         let mut builder = Rlm::builder()
             .root(root)
             .sub_model(sub)
             .options(options)
-            .interpreter_limits(request.sandbox.clone())
+            .interpreter_limits(sandbox.clone())
             .sandbox_host(self.sandbox.clone());
         if let Some(cache) = &self.cache {
             builder = builder.cache(Arc::clone(cache));
@@ -228,9 +284,7 @@ impl ServerEngine {
             builder =
                 builder.shared_limiter(Arc::clone(limiter) as Arc<dyn rlm_sched::SharedLimiter>);
         }
-        builder
-            .build()
-            .map_err(|e| ServerError::BadRequest(format!("cannot set the execution up: {e}")))
+        builder.build()
     }
 
     /// Restores the session and starts the execution on it; its events go to
@@ -272,6 +326,29 @@ impl ServerEngine {
         });
         Ok(RunningExecution { outcome, cancel })
     }
+}
+
+/// Whether two sets of sandbox limits are the same (every field named: a
+/// new one does not compile until it is compared).
+fn same_limits(a: &rlm_interp::Limits, b: &rlm_interp::Limits) -> bool {
+    let rlm_interp::Limits {
+        fuel,
+        memory_bytes,
+        max_str_len,
+        max_collection_len,
+        max_call_depth,
+        max_nesting,
+        max_output_bytes,
+        regex_backtrack_limit,
+    } = a;
+    *fuel == b.fuel
+        && *memory_bytes == b.memory_bytes
+        && *max_str_len == b.max_str_len
+        && *max_collection_len == b.max_collection_len
+        && *max_call_depth == b.max_call_depth
+        && *max_nesting == b.max_nesting
+        && *max_output_bytes == b.max_output_bytes
+        && *regex_backtrack_limit == b.regex_backtrack_limit
 }
 
 /// The outcome of an execution that ran; `timed_out` names the deadline it
