@@ -81,7 +81,7 @@ pub fn now_micros() -> Micros {
 
 /// A storage failure. [`StoreError::Unavailable`] is the one a caller may
 /// retry (the API answers it 503); the others are 500s, a bad cursor 400.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("the database failed: {0}")]
     Backend(String),

@@ -32,8 +32,10 @@ mod reads;
 mod sessions;
 mod traces;
 mod tx;
+mod writer;
 
 use tx::*;
+use writer::{Durability, TreeSet, Trees, Writer};
 
 /// Format of the records below; a database written by another format is refused.
 /// (2: a session record holds rlm-core's `SessionState`; 3: indexes,
@@ -61,6 +63,8 @@ pub struct SledStore {
     /// `execution id` → its newest checkpoint (`CheckpointRecord::to_bytes`).
     checkpoints: sled::Tree,
     commit: Arc<GroupCommit>,
+    /// Applies the record writes in groups (`writer.rs`).
+    writer: Arc<Writer>,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -161,15 +165,23 @@ impl SledStore {
             }
         }
         let tree = |name: &str| db.open_tree(name).map_err(backend);
-        let store = SledStore {
+        let trees = TreeSet {
             sessions: tree("sessions")?,
             executions: tree("executions")?,
             trace: tree("trace")?,
-            jobs: tree("jobs")?,
-            pending: tree("jobs_pending")?,
             index: tree("index")?,
             history: tree("history")?,
+        };
+        let store = SledStore {
+            sessions: trees.sessions.clone(),
+            executions: trees.executions.clone(),
+            trace: trees.trace.clone(),
+            jobs: tree("jobs")?,
+            pending: tree("jobs_pending")?,
+            index: trees.index.clone(),
+            history: trees.history.clone(),
             checkpoints: tree("checkpoints")?,
+            writer: Arc::new(Writer::start(db.clone(), trees)?),
             db,
             commit: Arc::new(GroupCommit::default()),
         };

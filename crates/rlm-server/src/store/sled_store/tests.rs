@@ -33,20 +33,20 @@ fn pending(owner: &str) -> ExecutionRecord {
 async fn an_unannounced_execution_costs_one_flush_its_settlement() {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
-    let before = store.commit.flushes();
+    let before = store.writer.flushes();
     let mut record = pending("k");
     store.put_execution_unacknowledged(&record).await.unwrap();
-    assert_eq!(store.commit.flushes(), before, "the pending record flushed on its own");
+    assert_eq!(store.writer.flushes(), before, "the pending record flushed on its own");
     let stored = store.get_execution(record.id).await.unwrap().unwrap();
     assert_eq!(stored.status, ExecutionStatus::Pending);
     record.status = ExecutionStatus::Completed;
     record.completed_at = Some(now_micros());
     let settled = SettledExecution { record: record.clone(), state: None, started_memory: None };
     assert!(store.finish_execution(&settled).await.unwrap());
-    assert_eq!(store.commit.flushes(), before + 1);
+    assert_eq!(store.writer.flushes(), before + 1);
     // An acknowledged start flushes before it returns.
     store.put_execution(&pending("k")).await.unwrap();
-    assert_eq!(store.commit.flushes(), before + 2);
+    assert_eq!(store.writer.flushes(), before + 2);
     let stats = store.stats("k", None).await.unwrap();
     assert_eq!(stats.totals.executions, 2);
 }

@@ -7,11 +7,21 @@ pub(super) async fn append_trace(
     execution: Uuid,
     events: &[EncodedEvent<'_>],
 ) -> Result<(), StoreError> {
-    let mut batch = sled::Batch::default();
-    for e in events {
-        batch.insert(&trace_key(execution, e.position)[..], e.json.as_bytes());
-    }
-    store.trace.apply_batch(batch).map_err(backend)
+    let rows: Vec<([u8; 24], Vec<u8>)> = events
+        .iter()
+        .map(|e| (trace_key(execution, e.position), e.json.as_bytes().to_vec()))
+        .collect();
+    // Logged, not acknowledged: a trace rides on the next flush (the
+    // settlement's, at the latest, which waits for it).
+    store
+        .writer
+        .write(Durability::Logged, move |t: &Trees<'_>| {
+            for (key, json) in &rows {
+                t.trace.insert(&key[..], json.as_slice())?;
+            }
+            Ok(())
+        })
+        .await
 }
 
 pub(super) async fn trace(
@@ -35,14 +45,20 @@ pub(super) async fn drop_trace_from(
     execution: Uuid,
     position: u64,
 ) -> Result<u64, StoreError> {
-    let mut batch = sled::Batch::default();
-    let mut count = 0;
+    let mut keys = Vec::new();
     let range = trace_key(execution, position)..=trace_key(execution, u64::MAX);
     for item in store.trace.range(range) {
-        let (key, _) = item.map_err(backend)?;
-        batch.remove(key);
-        count += 1;
+        keys.push(item.map_err(backend)?.0);
     }
-    store.trace.apply_batch(batch).map_err(backend)?;
+    let count = keys.len() as u64;
+    store
+        .writer
+        .write(Durability::Logged, move |t: &Trees<'_>| {
+            for key in &keys {
+                t.trace.remove(key)?;
+            }
+            Ok(())
+        })
+        .await?;
     Ok(count)
 }
