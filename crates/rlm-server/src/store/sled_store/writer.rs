@@ -83,6 +83,7 @@ type Waiting = Vec<(oneshot::Sender<Answer>, Box<dyn Any + Send>)>;
 /// The handle writers send their writes through. Cheap to share.
 pub(super) struct Writer {
     writes: mpsc::Sender<Write>,
+    #[cfg(test)]
     flushes: Arc<AtomicU64>,
 }
 
@@ -112,7 +113,13 @@ impl Writer {
             .name("rlm-store-write".into())
             .spawn(move || writer(&trees, &incoming, &to_flush))
             .map_err(|e| StoreError::Backend(format!("cannot start the store's writer: {e}")))?;
-        Ok(Writer { writes, flushes })
+        #[cfg(not(test))]
+        drop(flushes);
+        Ok(Writer {
+            writes,
+            #[cfg(test)]
+            flushes,
+        })
     }
 
     /// Runs `op` in a transaction over the store's trees (grouped with the
