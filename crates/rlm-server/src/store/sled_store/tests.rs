@@ -1,4 +1,5 @@
-//! The sled store's own tests: what an unannounced execution costs in flushes.
+//! The sled store's own tests: what an unannounced execution costs in flushes, and
+//! traces stored one event per key (the format before chunks) read beside chunks.
 
 use super::*;
 
@@ -49,4 +50,41 @@ async fn an_unannounced_execution_costs_one_flush_its_settlement() {
     assert_eq!(store.writer.flushes(), before + 2);
     let stats = store.stats("k", None).await.unwrap();
     assert_eq!(stats.totals.executions, 2);
+}
+
+/// Traces written before chunks (one event object per key) are read as they
+/// are, beside the chunks written after them, and dropped from a position
+/// across both kinds; a chunk straddling the position keeps its earlier events.
+#[tokio::test]
+async fn one_event_keys_and_chunks_are_read_and_dropped_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let rec = rlm_trace::TraceRecorder::new();
+    let run = rec.start_run(None, rlm_trace::RunStarted::default());
+    for i in 0..5 {
+        rec.error(run, rlm_trace::ErrorEvent { message: format!("note {i}"), fatal: false });
+    }
+    let events = rec.events();
+    let id = Uuid::new_v4();
+    // As the previous format stored them: one event per key.
+    for (position, event) in [(1u64, &events[0]), (2, &events[1])] {
+        let json = serde_json::to_vec(event).unwrap();
+        store.trace.insert(trace_key(id, position), json).unwrap();
+    }
+    let chunk: Vec<EncodedEvent<'static>> = [(4u64, 2usize), (7, 3), (9, 4)]
+        .iter()
+        .map(|&(position, i)| {
+            EncodedEvent::encode(&StreamedEvent { position, event: events[i].clone() }).unwrap()
+        })
+        .collect();
+    store.append_trace_encoded(id, &chunk).await.unwrap();
+    let positions = |t: Vec<StreamedEvent>| t.iter().map(|s| s.position).collect::<Vec<_>>();
+    assert_eq!(positions(store.trace(id).await.unwrap()), [1, 2, 4, 7, 9]);
+    assert_eq!(store.trace(id).await.unwrap()[3].event, events[3]);
+    // 7 is inside the chunk keyed at 4: 7 and 9 go, 4 stays.
+    assert_eq!(store.drop_trace_from(id, 7).await.unwrap(), 2);
+    assert_eq!(positions(store.trace(id).await.unwrap()), [1, 2, 4]);
+    assert_eq!(store.drop_trace_from(id, 2).await.unwrap(), 2);
+    assert_eq!(positions(store.trace(id).await.unwrap()), [1]);
+    assert_eq!(store.trace.scan_prefix(id.as_bytes()).count(), 1, "an emptied chunk stays");
 }
