@@ -1,5 +1,6 @@
 //! The sled store's own tests: what an unannounced execution costs in flushes, and
-//! traces stored one event per key (the format before chunks) read beside chunks.
+//! traces stored one event per key (the format before chunks) read beside chunks,
+//! and aggregates stored as JSON read and rewritten compact.
 
 use super::*;
 
@@ -87,4 +88,21 @@ async fn one_event_keys_and_chunks_are_read_and_dropped_together() {
     assert_eq!(store.drop_trace_from(id, 2).await.unwrap(), 2);
     assert_eq!(positions(store.trace(id).await.unwrap()), [1]);
     assert_eq!(store.trace.scan_prefix(id.as_bytes()).count(), 1, "an emptied chunk stays");
+}
+
+/// Aggregates stored as JSON (before compact records) are read, and the
+/// next write stores them compact with the new execution counted in.
+#[tokio::test]
+async fn a_json_aggregate_is_read_and_rewritten_compact() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let key = owner_prefix(OWNER_AGGREGATE, "k");
+    let old = Aggregate { executions: 5, input_tokens: 70, ..Aggregate::default() };
+    store.index.insert(&key[..], serde_json::to_vec(&old).unwrap()).unwrap();
+    assert_eq!(store.stats("k", None).await.unwrap().totals.executions, 5);
+    store.put_execution(&pending("k")).await.unwrap();
+    let stored = store.index.get(&key[..]).unwrap().unwrap();
+    assert_eq!(stored.first(), Some(&COMPACT));
+    let totals = store.stats("k", None).await.unwrap().totals;
+    assert_eq!((totals.executions, totals.input_tokens), (6, 70));
 }
