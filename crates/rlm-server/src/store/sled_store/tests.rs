@@ -1,6 +1,6 @@
 //! The sled store's own tests: what an unannounced execution costs in flushes, and
 //! traces stored one event per key (the format before chunks) read beside chunks,
-//! and aggregates stored as JSON read and rewritten compact.
+//! and aggregates stored as JSON read and rewritten compact; the history window.
 
 use super::*;
 
@@ -105,4 +105,11 @@ async fn a_json_aggregate_is_read_and_rewritten_compact() {
     assert_eq!(stored.first(), Some(&COMPACT));
     let totals = store.stats("k", None).await.unwrap().totals;
     assert_eq!((totals.executions, totals.input_tokens), (6, 70));
+}
+
+/// The window a session's record keeps is what its next execution shows the
+/// root model: `rlm serve` runs rlm-core's default `history_turns`.
+#[test]
+fn the_history_window_is_what_an_execution_shows() {
+    assert_eq!(HISTORY_WINDOW, rlm_core::SessionSettings::default().history_turns);
 }
