@@ -440,6 +440,7 @@ impl Executions {
         in_flight.inc();
         let this = Arc::clone(self);
         let deferred = start == Start::Deferred;
+        let announced = start == Start::Acknowledged;
         let run = RunningExecution {
             record,
             context,
@@ -450,6 +451,7 @@ impl Executions {
             attempt,
             ready,
             deferred,
+            announced,
         };
         tokio::spawn(async move {
             // Boxed: the task then moves a pointer, not the whole run's
@@ -535,6 +537,7 @@ impl Executions {
             permit,
             attempt,
             deferred,
+            announced,
             ..
         } = spec;
         let _permit = permit;
@@ -613,7 +616,7 @@ impl Executions {
             model: record.model.clone(),
             sub_model,
             max_depth: settings.max_depth.or(self.limits.execution.max_depth),
-            settings: self.core_settings(&settings, name.as_deref(), deadline),
+            settings: self.core_settings(&settings, name.as_deref(), deadline, announced),
             state,
             deadline,
             sandbox: self.limits.sandbox.clone(),
@@ -639,12 +642,16 @@ impl Executions {
     /// The session's settings as rlm-core's: each execution's budget (the
     /// server's defaults where the session sets none; wall time at most
     /// `deadline`) and the cumulative one. rlm-core keeps no execution
-    /// records in the state: the store keeps them, with their traces.
+    /// records in the state: the store keeps them, with their traces. The
+    /// root model's reply is streamed (token frames) only for an execution
+    /// a stream may follow (`announced`): no one reads an unannounced one's
+    /// tokens, and streaming them was a twentieth of the README demo's time.
     fn core_settings(
         &self,
         settings: &SessionOverrides,
         name: Option<&str>,
         deadline: Duration,
+        announced: bool,
     ) -> rlm_core::SessionSettings {
         let defaults = &self.limits.execution;
         let execution = rlm_policy::BudgetLimits {
@@ -659,6 +666,7 @@ impl Executions {
             limits: cumulative_limits(settings),
             execution_limits: Some(execution),
             keep_executions: 0,
+            stream_root: announced,
             ..rlm_core::SessionSettings::default()
         }
     }
@@ -898,6 +906,9 @@ struct RunningExecution {
     ready: Option<Ready>,
     /// Its record is not stored yet (`Start::Deferred`).
     deferred: bool,
+    /// Its id was given out at its start (`Start::Acknowledged`): a stream
+    /// may follow it live.
+    announced: bool,
 }
 
 /// The session's budget across executions (Enzu's `Session(max_cost_usd,

@@ -1,11 +1,15 @@
 //! [`Store`] on sled: the embedded default, one directory, no other process.
-//! sled operations are short in-memory steps, so the async methods call them
-//! directly; a write is acknowledged only once sled's log is flushed past it
-//! (group commit, `group_commit.rs`). Trace appends, job claims and lease
+//! Reads are short in-memory steps, so the async methods make them directly.
+//! Record writes (sessions, executions, traces, `memory`) go through one
+//! writer thread that applies every write waiting in one transaction and
+//! answers an acknowledged one only after a flush that began after it
+//! (`writer.rs`); jobs, leases and checkpoints write directly and flush by
+//! group commit (`group_commit.rs`). Trace appends, job claims and lease
 //! heartbeats are not acknowledged to anyone and ride on the next flush (or
-//! sled's own timer). Indexes, counts and aggregates live in one `index`
-//! tree (layouts in `keys.rs`), written in the transaction of the record
-//! they describe; a session's history beyond its window in `history`.
+//! sled's own timer). Indexes, counts and aggregates (compact, postcard)
+//! live in one `index` tree (layouts in `keys.rs`), written in the
+//! transaction of the record they describe; a session's history beyond its
+//! window in `history`; a trace append is one key (a chunk of events).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

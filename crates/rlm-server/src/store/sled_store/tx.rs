@@ -202,12 +202,20 @@ pub(super) fn tx_index_execution(
         }
         _ => {}
     }
+    // The marker is there while the stored record is running: written or
+    // removed only when that changes (each sled write costs a node copy).
+    let running_in = |e: Option<&ExecutionRecord>| e.is_some_and(|e| !e.status.is_terminal());
     if let Some(e) = new.or(old) {
         let running = by_id(RUNNING_EXECUTIONS, e.id);
-        match new {
-            Some(n) if !n.status.is_terminal() => index.insert(&running[..], &[][..])?,
-            _ => index.remove(&running[..])?,
-        };
+        match (running_in(old), running_in(new)) {
+            (false, true) => {
+                index.insert(&running[..], &[][..])?;
+            }
+            (true, false) => {
+                index.remove(&running[..])?;
+            }
+            _ => {}
+        }
     }
     if old.map(contribution) != new.map(contribution) {
         tx_aggregates(index, old, new)?;
