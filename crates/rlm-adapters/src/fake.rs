@@ -343,10 +343,12 @@ impl FakeAdapter {
                     if rule.times.is_some_and(|t| st.rule_uses.get(i).is_some_and(|u| *u >= t)) {
                         continue;
                     }
-                    let haystack = match rule.target {
-                        MatchTarget::LastUser => last_user.clone(),
-                        MatchTarget::System => joined(request, Some(Role::System)),
-                        MatchTarget::All => joined(request, None),
+                    // The last user message is searched where it lies (each
+                    // rule copied a sub-call's whole prompt).
+                    let haystack: std::borrow::Cow<'_, str> = match rule.target {
+                        MatchTarget::LastUser => std::borrow::Cow::Borrowed(&last_user),
+                        MatchTarget::System => joined(request, Some(Role::System)).into(),
+                        MatchTarget::All => joined(request, None).into(),
                     };
                     if let Some(caps) = re.captures(&haystack) {
                         if let Some(u) = st.rule_uses.get_mut(i) {
