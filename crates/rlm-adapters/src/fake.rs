@@ -517,7 +517,9 @@ mod tests {
         assert_eq!(again, first);
         assert!(rule_regex("(unclosed").is_err());
         for i in 0..(RULE_CACHE * 3) {
-            assert!(rule_regex(&format!("rule {i}")).is_ok_and(|r| r.is_match(&format!("a rule {i}"))));
+            assert!(
+                rule_regex(&format!("rule {i}")).is_ok_and(|r| r.is_match(&format!("a rule {i}")))
+            );
         }
         let kept = KEPT_RULES.lock().map(|k| k.len()).unwrap_or(usize::MAX);
         assert!(kept <= RULE_CACHE, "{kept}");
