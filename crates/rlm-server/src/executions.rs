@@ -8,6 +8,7 @@
 //! here: the execution runs on its own task.
 
 mod frames;
+mod persister;
 mod remote;
 mod session_turn;
 mod turns;
@@ -17,7 +18,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use dashmap::DashMap;
-use futures::StreamExt;
 use rlm_context::Context;
 use rlm_core::{DurableStart, SessionLimits};
 use rlm_trace::{TraceEvent, TraceSummary};
@@ -26,8 +26,9 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub use self::frames::{START_EVENT, start_data, terminal_frame};
+use self::persister::Persister;
 use self::turns::{Turn, Turns};
-use crate::bus::{BusEvent, ExecutionBus};
+use crate::bus::ExecutionBus;
 use crate::config::{ModelConfig, ServerLimits};
 use crate::contexts::ContextFiles;
 use crate::engine::durable::{StoreCheckpoints, resume_point};
@@ -36,8 +37,8 @@ use crate::error::ServerError;
 use crate::metrics::Metrics;
 use crate::shapes::ExecutionResponse;
 use crate::store::{
-    EncodedEvent, ExecutionRecord, ExecutionStatus, SessionOverrides, SessionRecord,
-    SettledExecution, Spend, Store, StoreError, StreamedEvent, new_session_state, now_micros,
+    ExecutionRecord, ExecutionStatus, SessionOverrides, SessionRecord, SettledExecution, Spend,
+    Store, new_session_state, now_micros,
 };
 
 /// What an execution runs over.
@@ -376,6 +377,7 @@ impl Executions {
         match start {
             Start::Acknowledged => self.store.put_execution(record).await?,
             Start::Unannounced => self.store.put_execution_unacknowledged(record).await?,
+            Start::Deferred => {}
         }
         if self.store.shared() {
             let until = now_micros() + crate::leases::micros(self.lease);
@@ -426,6 +428,11 @@ impl Executions {
         }
         let base = crate::bus::attempt_base(attempt.unwrap_or(1));
         let durable = attempt.is_some();
+        // A store other processes share is told at once (they list it, lease it).
+        let start = match start {
+            Start::Unannounced if ready.is_some() && !self.store.shared() => Start::Deferred,
+            other => other,
+        };
         let (live, done_tx) = self.register(&record, base, start, durable).await?;
         let id = record.id;
         let bus = Arc::clone(&live.bus);
@@ -433,8 +440,20 @@ impl Executions {
         let in_flight = self.metrics.in_flight(&record.owner);
         in_flight.inc();
         let this = Arc::clone(self);
-        let run =
-            RunningExecution { record, context, sub_model, settings, live, permit, attempt, ready };
+        let deferred = start == Start::Deferred;
+        let announced = start == Start::Acknowledged;
+        let run = RunningExecution {
+            record,
+            context,
+            sub_model,
+            settings,
+            live,
+            permit,
+            attempt,
+            ready,
+            deferred,
+            announced,
+        };
         tokio::spawn(async move {
             // Boxed: the task then moves a pointer, not the whole run's
             // state machine, through each step of spawning it.
@@ -518,6 +537,8 @@ impl Executions {
             live,
             permit,
             attempt,
+            deferred,
+            announced,
             ..
         } = spec;
         let _permit = permit;
@@ -575,35 +596,9 @@ impl Executions {
             );
         }
         // The trace is stored as it is produced, so a crash keeps what happened.
-        let (stored_tx, stored) = watch::channel(0u64);
-        let handle = {
-            let store = Arc::clone(&self.store);
-            let events = live.bus.subscribe(0);
-            let id = record.id;
-            tokio::spawn(async move {
-                let mut batches = std::pin::pin!(events.ready_chunks(512));
-                while let Some(batch) = batches.next().await {
-                    // The JSON the log framed its listeners' events with:
-                    // each event is encoded once, not again for the store.
-                    let trace: Result<Vec<EncodedEvent<'_>>, _> =
-                        batch.iter().filter_map(|e| encoded(e).transpose()).collect();
-                    let trace = match trace {
-                        Ok(trace) => trace,
-                        Err(e) => {
-                            tracing::warn!(execution = %id, error = %e, "cannot encode trace events");
-                            Vec::new()
-                        }
-                    };
-                    if !trace.is_empty() {
-                        if let Err(e) = store.append_trace_encoded(id, &trace).await {
-                            tracing::warn!(execution = %id, error = %e, "cannot store trace events");
-                        }
-                    }
-                    let consumed = batch.last().map_or(0, |e| e.id + 1);
-                    stored_tx.send_replace(consumed);
-                }
-            })
-        };
+        let deferred = deferred.then(|| record.clone());
+        let persister = Persister::start(Arc::clone(&self.store), &live.bus, record.id, deferred);
+        let stored = persister.stored();
         let halt = Arc::new(std::sync::OnceLock::new());
         let durable = attempt.map(|_| {
             let sink = StoreCheckpoints::new(Arc::clone(&self.store), record.id)
@@ -622,13 +617,12 @@ impl Executions {
             model: record.model.clone(),
             sub_model,
             max_depth: settings.max_depth.or(self.limits.execution.max_depth),
-            settings: self.core_settings(&settings, name.as_deref(), deadline),
+            settings: self.core_settings(&settings, name.as_deref(), deadline, announced),
             state,
             deadline,
             sandbox: self.limits.sandbox.clone(),
             durable,
         };
-        let persister = Persister { handle, stored };
         let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
             Err(e) => failed(&e.to_string()),
             Ok(running) => {
@@ -649,12 +643,16 @@ impl Executions {
     /// The session's settings as rlm-core's: each execution's budget (the
     /// server's defaults where the session sets none; wall time at most
     /// `deadline`) and the cumulative one. rlm-core keeps no execution
-    /// records in the state: the store keeps them, with their traces.
+    /// records in the state: the store keeps them, with their traces. The
+    /// root model's reply is streamed (token frames) only for an execution
+    /// a stream may follow (`announced`): no one reads an unannounced one's
+    /// tokens, and streaming them was a twentieth of the README demo's time.
     fn core_settings(
         &self,
         settings: &SessionOverrides,
         name: Option<&str>,
         deadline: Duration,
+        announced: bool,
     ) -> rlm_core::SessionSettings {
         let defaults = &self.limits.execution;
         let execution = rlm_policy::BudgetLimits {
@@ -669,6 +667,7 @@ impl Executions {
             limits: cumulative_limits(settings),
             execution_limits: Some(execution),
             keep_executions: 0,
+            stream_root: announced,
             ..rlm_core::SessionSettings::default()
         }
     }
@@ -705,12 +704,12 @@ impl Executions {
             && outcome.status == ExecutionStatus::Cancelled;
         let (mut record, trace) = self.fill_record(record, live, &outcome);
         let pushed = live.bus.next_id();
-        let _ = persister.stored.wait_for(|&n| n >= pushed).await;
+        persister.stored_up_to(pushed).await;
         if handed_back {
             // Left as stored (running, its checkpoints kept): the queue's
             // next delivery goes on with it from its last checkpoint.
             live.bus.close();
-            let _ = persister.handle.await;
+            persister.join().await;
             record.status = ExecutionStatus::Interrupted;
             tracing::info!(execution = %record.id, steps = record.steps, "the execution is handed back");
             return record;
@@ -719,7 +718,7 @@ impl Executions {
         let settled = SettledExecution { record, state, started_memory };
         self.store_settled(&settled).await;
         self.announce(&settled.record, live);
-        let _ = persister.handle.await;
+        persister.join().await;
         self.finished(settled.record, &trace)
     }
 
@@ -868,14 +867,9 @@ pub(crate) enum Start {
     Acknowledged,
     /// Nothing is said before the end, which is durable with the record.
     Unannounced,
-}
-
-/// The task storing an execution's trace as it is produced, and how many of
-/// the bus's events it has handled.
-struct Persister {
-    handle: tokio::task::JoinHandle<()>,
-    /// The id after the last event handled.
-    stored: watch::Receiver<u64>,
+    /// Unannounced and starting at once: its record is stored only if it
+    /// runs long (`persister.rs`), else once, at its settlement.
+    Deferred,
 }
 
 /// An execution admitted to run (its record made, its permit held), not yet stored.
@@ -912,18 +906,11 @@ struct RunningExecution {
     attempt: Option<u32>,
     /// `Some`: it starts at once; `None`: it waits for its session's turn.
     ready: Option<Ready>,
-}
-
-/// A log event to store: its trace event's JSON at its position (the log's
-/// own encoding when it has one); `None` for frames that are not trace events.
-fn encoded(e: &BusEvent) -> Result<Option<EncodedEvent<'_>>, StoreError> {
-    match (e.trace_json(), &e.trace) {
-        (Some(json), _) => Ok(Some(EncodedEvent { position: e.id, json: json.into() })),
-        (None, Some(event)) => {
-            EncodedEvent::encode(&StreamedEvent { position: e.id, event: event.clone() }).map(Some)
-        }
-        (None, None) => Ok(None),
-    }
+    /// Its record is not stored yet (`Start::Deferred`).
+    deferred: bool,
+    /// Its id was given out at its start (`Start::Acknowledged`): a stream
+    /// may follow it live.
+    announced: bool,
 }
 
 /// The session's budget across executions (Enzu's `Session(max_cost_usd,

@@ -177,3 +177,47 @@ async fn a_context_file_from_before_the_blob_store_keeps_working() {
     assert!(!data.join("contexts").join(legacy).exists());
     s.stop().await;
 }
+
+/// `POST /api/execute` stores a short execution once, at its end, but one
+/// that runs on is stored while it runs: listed as running (so a restart
+/// after a crash marks it `interrupted`), then settled as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_unannounced_execution_is_stored_while_it_runs() {
+    use std::time::Duration;
+    let mock =
+        MockModel::start(|_, _| MockReply { delay: Duration::from_secs(3), ..MockReply::ok("x") })
+            .await;
+    let env = mock.env();
+    let script = one_program_script("result = llm_query('wait')");
+    let s = TestServer::start_with(script, |c| {
+        c.models.default_sub_model = Some("openai:mock-sub".into());
+        c.models.env = env.clone();
+    })
+    .await;
+    let sid = s.create_session("long", "ctx").await;
+    let client = reqwest::Client::new();
+    let ask = client
+        .post(s.url("/api/execute"))
+        .json(&json!({"session_id": sid, "user_query": "q"}))
+        .send();
+    let answer = tokio::spawn(ask);
+    // Wait (on state, with a deadline) until the store lists it running.
+    let mut running = None;
+    for _ in 0..250 {
+        let (_, listed) = s.get(&format!("/api/executions?session_id={sid}")).await;
+        if let Some(e) = listed["executions"].as_array().and_then(|a| a.first()) {
+            running = Some(e.clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let running = running.expect("the running execution was never listed");
+    assert_eq!(running["status"], "running", "{running}");
+    let eid = running["id"].as_str().unwrap().to_string();
+    let done: serde_json::Value = answer.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(done["id"].as_str(), Some(eid.as_str()));
+    let (_, ended) = s.get(&format!("/api/executions/{eid}")).await;
+    assert_eq!(ended["status"], done["status"]);
+    assert_ne!(ended["status"], "running");
+    s.stop().await;
+}

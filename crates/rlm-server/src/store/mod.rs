@@ -64,12 +64,14 @@ pub use aggregate::StatsSnapshot;
 pub use pg_store::PgStore;
 pub use sled_store::SledStore;
 
-/// How many of a session's most recent turns its state keeps (what the
-/// next execution shows the root model is at most this many; rlm-core's
-/// default shows 8). Older turns are stored apart, one record per turn,
-/// and read a page at a time, so settling an execution writes a bounded
-/// amount whatever the history's length.
-pub const HISTORY_WINDOW: usize = 32;
+/// How many of a session's most recent turns its state keeps: the turns the
+/// next execution shows the root model (rlm-core's default, which `rlm
+/// serve` uses; a test holds them equal). Older turns are stored apart, one
+/// record per turn, and read a page at a time, so settling an execution
+/// writes a bounded amount whatever the history's length. (It was 32: the
+/// session record, read at every admission and rewritten at every
+/// settlement, carried 24 turns no execution showed.)
+pub const HISTORY_WINDOW: usize = 8;
 
 /// Microseconds since the Unix epoch.
 pub type Micros = i64;
@@ -81,7 +83,7 @@ pub fn now_micros() -> Micros {
 
 /// A storage failure. [`StoreError::Unavailable`] is the one a caller may
 /// retry (the API answers it 503); the others are 500s, a bad cursor 400.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("the database failed: {0}")]
     Backend(String),

@@ -4,21 +4,13 @@
 
 use super::*;
 
-impl SledStore {
-    /// An execution's record and indexes, in one transaction, in sled's log
-    /// (durable at the next flush).
-    pub(super) fn put_execution_unflushed(
-        &self,
-        execution: &ExecutionRecord,
-    ) -> Result<(), StoreError> {
-        (&self.executions, &self.index)
-            .transaction(|(executions, index)| {
-                let old: Option<ExecutionRecord> =
-                    tx_get(executions, execution.id.as_bytes(), "execution")?;
-                tx_put(executions, execution.id.as_bytes(), execution)?;
-                tx_index_execution(index, old.as_ref(), Some(execution))
-            })
-            .map_err(tx_err)
+/// The write of an execution's record and its indexes.
+fn put_op(execution: ExecutionRecord) -> impl for<'a> Fn(&Trees<'a>) -> TxResult<()> {
+    move |t: &Trees<'_>| {
+        let old: Option<ExecutionRecord> =
+            tx_get(t.executions, execution.id.as_bytes(), "execution")?;
+        tx_put(t.executions, execution.id.as_bytes(), &execution)?;
+        tx_index_execution(t.index, old.as_ref(), Some(&execution))
     }
 }
 
@@ -26,22 +18,21 @@ pub(super) async fn put_execution(
     store: &SledStore,
     execution: &ExecutionRecord,
 ) -> Result<(), StoreError> {
-    store.put_execution_unflushed(execution)?;
-    store.durable().await
+    store.writer.write(Durability::Acknowledged, put_op(execution.clone())).await
 }
 
 pub(super) async fn mark_running(
     store: &SledStore,
     execution: &ExecutionRecord,
 ) -> Result<(), StoreError> {
-    store.put_execution_unflushed(execution)
+    store.writer.write(Durability::Logged, put_op(execution.clone())).await
 }
 
 pub(super) async fn put_execution_unacknowledged(
     store: &SledStore,
     execution: &ExecutionRecord,
 ) -> Result<(), StoreError> {
-    store.put_execution_unflushed(execution)
+    store.writer.write(Durability::Logged, put_op(execution.clone())).await
 }
 
 pub(super) async fn get_execution(
@@ -82,26 +73,31 @@ pub(super) async fn list_executions(
 }
 
 pub(super) async fn delete_execution(store: &SledStore, id: Uuid) -> Result<bool, StoreError> {
-    let deleted = (&store.executions, &store.index)
-        .transaction(|(executions, index)| {
-            let Some(old) = tx_get::<ExecutionRecord>(executions, id.as_bytes(), "execution")?
+    // The trace's keys are read first (a transaction cannot scan); a trace
+    // event stored after this read belongs to an execution still running,
+    // which retention never deletes.
+    let mut trace_keys = Vec::new();
+    for item in store.trace.scan_prefix(id.as_bytes()) {
+        trace_keys.push(item.map_err(backend)?.0);
+    }
+    let deleted = store
+        .writer
+        .write(Durability::Acknowledged, move |t: &Trees<'_>| {
+            let Some(old) = tx_get::<ExecutionRecord>(t.executions, id.as_bytes(), "execution")?
             else {
                 return Ok(false);
             };
-            executions.remove(id.as_bytes())?;
-            tx_index_execution(index, Some(&old), None)?;
+            t.executions.remove(id.as_bytes())?;
+            tx_index_execution(t.index, Some(&old), None)?;
+            for key in &trace_keys {
+                t.trace.remove(key)?;
+            }
             Ok(true)
         })
-        .map_err(tx_err)?;
+        .await?;
     if deleted {
-        let mut batch = sled::Batch::default();
-        for item in store.trace.scan_prefix(id.as_bytes()) {
-            batch.remove(item.map_err(backend)?.0);
-        }
-        store.trace.apply_batch(batch).map_err(backend)?;
         store.checkpoints.remove(id.as_bytes()).map_err(backend)?;
     }
-    store.durable().await?;
     Ok(deleted)
 }
 
@@ -129,35 +125,35 @@ pub(super) async fn finish_execution(
     store: &SledStore,
     settled: &SettledExecution,
 ) -> Result<bool, StoreError> {
-    let record = &settled.record;
-    let finished = (&store.executions, &store.sessions, &store.index, &store.history)
-        .transaction(|(executions, sessions, index, history)| {
+    let settled = settled.clone();
+    // A repeated settlement changes nothing, but its caller still waits for
+    // the first one to be on disk: every settlement is acknowledged.
+    store
+        .writer
+        .write(Durability::Acknowledged, move |t: &Trees<'_>| {
+            let record = &settled.record;
             let old: Option<ExecutionRecord> =
-                tx_get(executions, record.id.as_bytes(), "execution")?;
+                tx_get(t.executions, record.id.as_bytes(), "execution")?;
             if old.as_ref().is_some_and(|o| o.status.is_terminal()) {
                 return Ok(false);
             }
-            tx_put(executions, record.id.as_bytes(), record)?;
-            tx_index_execution(index, old.as_ref(), Some(record))?;
+            tx_put(t.executions, record.id.as_bytes(), record)?;
+            tx_index_execution(t.index, old.as_ref(), Some(record))?;
             let Some(session_id) = record.session_id else { return Ok(true) };
             let Some(mut session) =
-                tx_get::<SessionRecord>(sessions, session_id.as_bytes(), "session")?
+                tx_get::<SessionRecord>(t.sessions, session_id.as_bytes(), "session")?
             else {
                 return Ok(true);
             };
             let Some(state) = settled.merged_state(&session.state.memory) else {
                 return Ok(true);
             };
-            tx_split_history(history, &mut session, state, record.id)?;
+            tx_split_history(t.history, &mut session, state, record.id)?;
             session.updated_at = record.completed_at.unwrap_or(session.updated_at);
-            tx_put(sessions, session_id.as_bytes(), &session)?;
+            tx_put(t.sessions, session_id.as_bytes(), &session)?;
             Ok(true)
         })
-        .map_err(tx_err)?;
-    // A repeated settlement changed nothing, but its caller still waits
-    // for the first one to be on disk.
-    store.durable().await?;
-    Ok(finished)
+        .await
 }
 
 pub(super) async fn interrupt_running_executions(

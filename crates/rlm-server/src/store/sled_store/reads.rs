@@ -58,7 +58,7 @@ impl SledStore {
 
     pub(super) fn aggregate(&self, key: &[u8]) -> Result<Aggregate, StoreError> {
         match self.index.get(key).map_err(backend)? {
-            Some(bytes) => decode("aggregate", &bytes),
+            Some(bytes) => decode_compact("aggregate", &bytes),
             None => Ok(Aggregate::default()),
         }
     }
@@ -85,7 +85,7 @@ impl SledStore {
             let (key, bytes) = item.map_err(backend)?;
             let Some(n) = bucket_number(&key) else { continue };
             if let Some(b) = usize::try_from(n - first).ok().and_then(|i| buckets.get_mut(i)) {
-                b.totals = decode("time bucket", &bytes)?;
+                b.totals = decode_compact("time bucket", &bytes)?;
             }
         }
         Ok((secs as u64, buckets))
@@ -109,7 +109,7 @@ pub(super) async fn stats(
             for item in store.index.scan_prefix(&prefix) {
                 let (key, bytes) = item.map_err(backend)?;
                 let Ok(id) = Uuid::from_slice(&key[prefix.len()..]) else { continue };
-                per_session.push((id, decode("aggregate", &bytes)?));
+                per_session.push((id, decode_compact("aggregate", &bytes)?));
             }
             let totals = store.aggregate(&owner_prefix(OWNER_AGGREGATE, owner))?;
             (totals, per_session, owner_scope(owner))

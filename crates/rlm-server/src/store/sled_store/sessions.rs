@@ -7,22 +7,25 @@ pub(super) async fn put_session(
     store: &SledStore,
     session: &SessionRecord,
 ) -> Result<(), StoreError> {
-    (&store.sessions, &store.index)
-        .transaction(|(sessions, index)| {
+    let session = session.clone();
+    store
+        .writer
+        .write(Durability::Acknowledged, move |t: &Trees<'_>| {
+            let (sessions, index) = (t.sessions, t.index);
             let Some(stored) = tx_get::<SessionRecord>(sessions, session.id.as_bytes(), "session")?
             else {
-                tx_put(sessions, session.id.as_bytes(), session)?;
+                tx_put(sessions, session.id.as_bytes(), &session)?;
                 let by_owner = owner_prefix(SESSIONS_BY_OWNER, &session.owner);
                 index.insert(keys::entry(by_owner, session.created_at, session.id), &[][..])?;
                 tx_count(index, &keys::count(SESSIONS_BY_OWNER, &session.owner), true)?;
-                let bytes = context_bytes(session);
+                let bytes = context_bytes(&session);
                 tx_add(index, &keys::count(CONTEXT_BYTES, &session.owner), bytes)?;
-                tx_blob_refs(index, None, session_blob(session))?;
+                tx_blob_refs(index, None, session_blob(&session))?;
                 return Ok(());
             };
-            let delta = context_bytes(session) - context_bytes(&stored);
+            let delta = context_bytes(&session) - context_bytes(&stored);
             tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), delta)?;
-            tx_blob_refs(index, session_blob(&stored), session_blob(session))?;
+            tx_blob_refs(index, session_blob(&stored), session_blob(&session))?;
             // The stored state and history stand: only settling and
             // `edit_memory` change them. Owner and creation time are
             // what the index is keyed by: they stay too.
@@ -35,8 +38,7 @@ pub(super) async fn put_session(
             };
             tx_put(sessions, session.id.as_bytes(), &record)
         })
-        .map_err(tx_err)?;
-    store.durable().await
+        .await
 }
 
 pub(super) async fn get_session(
@@ -82,8 +84,10 @@ pub(super) async fn delete_session(store: &SledStore, id: Uuid) -> Result<bool, 
     // The record, its index entries and its turns (numbered 0 to
     // `history_len`, every one in the history tree) go in one
     // transaction: a crash leaves all of them or none.
-    let deleted = (&store.sessions, &store.index, &store.history)
-        .transaction(|(sessions, index, history)| {
+    store
+        .writer
+        .write(Durability::Acknowledged, move |t: &Trees<'_>| {
+            let (sessions, index, history) = (t.sessions, t.index, t.history);
             let Some(stored) = tx_get::<SessionRecord>(sessions, id.as_bytes(), "session")? else {
                 return Ok(false);
             };
@@ -99,9 +103,7 @@ pub(super) async fn delete_session(store: &SledStore, id: Uuid) -> Result<bool, 
             }
             Ok(true)
         })
-        .map_err(tx_err)?;
-    store.durable().await?;
-    Ok(deleted)
+        .await
 }
 
 pub(super) async fn history(
@@ -136,21 +138,18 @@ pub(super) async fn edit_memory(
     session: Uuid,
     edit: &MemoryEdit,
 ) -> Result<Option<bool>, StoreError> {
-    let edited = store
-        .sessions
-        .transaction(|sessions| {
-            let Some(bytes) = sessions.get(session.as_bytes())? else { return Ok(None) };
+    let edit = edit.clone();
+    store
+        .writer
+        .write(Durability::Acknowledged, move |t: &Trees<'_>| {
+            let Some(bytes) = t.sessions.get(session.as_bytes())? else { return Ok(None) };
             let mut record: SessionRecord = decode("session", &bytes).map_err(abort)?;
             if !edit.apply(&mut record.state.memory) {
                 return Ok(Some(false));
             }
             record.updated_at = now_micros();
-            sessions.insert(session.as_bytes(), encode(&record).map_err(abort)?)?;
+            t.sessions.insert(session.as_bytes(), encode(&record).map_err(abort)?)?;
             Ok(Some(true))
         })
-        .map_err(tx_err)?;
-    if edited == Some(true) {
-        store.durable().await?;
-    }
-    Ok(edited)
+        .await
 }

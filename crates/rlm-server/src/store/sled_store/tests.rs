@@ -1,4 +1,6 @@
-//! The sled store's own tests: what an unannounced execution costs in flushes.
+//! The sled store's own tests: what an unannounced execution costs in flushes, and
+//! traces stored one event per key (the format before chunks) read beside chunks,
+//! and aggregates stored as JSON read and rewritten compact; the history window.
 
 use super::*;
 
@@ -33,20 +35,81 @@ fn pending(owner: &str) -> ExecutionRecord {
 async fn an_unannounced_execution_costs_one_flush_its_settlement() {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
-    let before = store.commit.flushes();
+    let before = store.writer.flushes();
     let mut record = pending("k");
     store.put_execution_unacknowledged(&record).await.unwrap();
-    assert_eq!(store.commit.flushes(), before, "the pending record flushed on its own");
+    assert_eq!(store.writer.flushes(), before, "the pending record flushed on its own");
     let stored = store.get_execution(record.id).await.unwrap().unwrap();
     assert_eq!(stored.status, ExecutionStatus::Pending);
     record.status = ExecutionStatus::Completed;
     record.completed_at = Some(now_micros());
     let settled = SettledExecution { record: record.clone(), state: None, started_memory: None };
     assert!(store.finish_execution(&settled).await.unwrap());
-    assert_eq!(store.commit.flushes(), before + 1);
+    assert_eq!(store.writer.flushes(), before + 1);
     // An acknowledged start flushes before it returns.
     store.put_execution(&pending("k")).await.unwrap();
-    assert_eq!(store.commit.flushes(), before + 2);
+    assert_eq!(store.writer.flushes(), before + 2);
     let stats = store.stats("k", None).await.unwrap();
     assert_eq!(stats.totals.executions, 2);
+}
+
+/// Traces written before chunks (one event object per key) are read as they
+/// are, beside the chunks written after them, and dropped from a position
+/// across both kinds; a chunk straddling the position keeps its earlier events.
+#[tokio::test]
+async fn one_event_keys_and_chunks_are_read_and_dropped_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let rec = rlm_trace::TraceRecorder::new();
+    let run = rec.start_run(None, rlm_trace::RunStarted::default());
+    for i in 0..5 {
+        rec.error(run, rlm_trace::ErrorEvent { message: format!("note {i}"), fatal: false });
+    }
+    let events = rec.events();
+    let id = Uuid::new_v4();
+    // As the previous format stored them: one event per key.
+    for (position, event) in [(1u64, &events[0]), (2, &events[1])] {
+        let json = serde_json::to_vec(event).unwrap();
+        store.trace.insert(trace_key(id, position), json).unwrap();
+    }
+    let chunk: Vec<EncodedEvent<'static>> = [(4u64, 2usize), (7, 3), (9, 4)]
+        .iter()
+        .map(|&(position, i)| {
+            EncodedEvent::encode(&StreamedEvent { position, event: events[i].clone() }).unwrap()
+        })
+        .collect();
+    store.append_trace_encoded(id, &chunk).await.unwrap();
+    let positions = |t: Vec<StreamedEvent>| t.iter().map(|s| s.position).collect::<Vec<_>>();
+    assert_eq!(positions(store.trace(id).await.unwrap()), [1, 2, 4, 7, 9]);
+    assert_eq!(store.trace(id).await.unwrap()[3].event, events[3]);
+    // 7 is inside the chunk keyed at 4: 7 and 9 go, 4 stays.
+    assert_eq!(store.drop_trace_from(id, 7).await.unwrap(), 2);
+    assert_eq!(positions(store.trace(id).await.unwrap()), [1, 2, 4]);
+    assert_eq!(store.drop_trace_from(id, 2).await.unwrap(), 2);
+    assert_eq!(positions(store.trace(id).await.unwrap()), [1]);
+    assert_eq!(store.trace.scan_prefix(id.as_bytes()).count(), 1, "an emptied chunk stays");
+}
+
+/// Aggregates stored as JSON (before compact records) are read, and the
+/// next write stores them compact with the new execution counted in.
+#[tokio::test]
+async fn a_json_aggregate_is_read_and_rewritten_compact() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let key = owner_prefix(OWNER_AGGREGATE, "k");
+    let old = Aggregate { executions: 5, input_tokens: 70, ..Aggregate::default() };
+    store.index.insert(&key[..], serde_json::to_vec(&old).unwrap()).unwrap();
+    assert_eq!(store.stats("k", None).await.unwrap().totals.executions, 5);
+    store.put_execution(&pending("k")).await.unwrap();
+    let stored = store.index.get(&key[..]).unwrap().unwrap();
+    assert_eq!(stored.first(), Some(&COMPACT));
+    let totals = store.stats("k", None).await.unwrap().totals;
+    assert_eq!((totals.executions, totals.input_tokens), (6, 70));
+}
+
+/// The window a session's record keeps is what its next execution shows the
+/// root model: `rlm serve` runs rlm-core's default `history_turns`.
+#[test]
+fn the_history_window_is_what_an_execution_shows() {
+    assert_eq!(HISTORY_WINDOW, rlm_core::SessionSettings::default().history_turns);
 }

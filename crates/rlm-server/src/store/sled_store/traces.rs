@@ -1,17 +1,66 @@
-//! Trace events on sled, one key per `(execution, position)`.
+//! Trace events on sled: each append is one key, `(execution, position of
+//! its first event)`, holding the appended events as a JSON array of
+//! `[position, event]` pairs (a chunk). One key per append instead of one
+//! per event: every sled insert costs a node copy and a log record, and an
+//! execution's events arrive in a few batches. Keys written before chunks
+//! hold one event object each (told apart by the value's first byte) and
+//! are read as they are.
+
+use std::io::Write;
 
 use super::*;
+
+/// One stored key's events with their positions (`key`: where it sits).
+fn decode_chunk(key: &[u8], bytes: &[u8]) -> Result<Vec<StreamedEvent>, StoreError> {
+    if bytes.first() == Some(&b'[') {
+        let pairs: Vec<(u64, TraceEvent)> = decode("trace chunk", bytes)?;
+        return Ok(pairs
+            .into_iter()
+            .map(|(position, event)| StreamedEvent { position, event })
+            .collect());
+    }
+    let event: TraceEvent = decode("trace event", bytes)?;
+    // Traces stored before positions were kept are keyed by `seq`, which
+    // orders them the same way.
+    let position = trace_position(key).unwrap_or(event.seq);
+    Ok(vec![StreamedEvent { position, event }])
+}
+
+/// The chunk `events` are stored as (positions ascending, as the log sends them).
+fn encode_chunk(events: &[EncodedEvent<'_>]) -> Vec<u8> {
+    let size: usize = events.iter().map(|e| e.json.len() + 24).sum();
+    let mut value = Vec::with_capacity(size + 2);
+    value.push(b'[');
+    for (n, e) in events.iter().enumerate() {
+        if n > 0 {
+            value.push(b',');
+        }
+        // Writing into a Vec cannot fail.
+        let _ = write!(value, "[{},", e.position);
+        value.extend_from_slice(e.json.as_bytes());
+        value.push(b']');
+    }
+    value.push(b']');
+    value
+}
 
 pub(super) async fn append_trace(
     store: &SledStore,
     execution: Uuid,
     events: &[EncodedEvent<'_>],
 ) -> Result<(), StoreError> {
-    let mut batch = sled::Batch::default();
-    for e in events {
-        batch.insert(&trace_key(execution, e.position)[..], e.json.as_bytes());
-    }
-    store.trace.apply_batch(batch).map_err(backend)
+    let Some(first) = events.iter().map(|e| e.position).min() else { return Ok(()) };
+    let key = trace_key(execution, first);
+    let value = encode_chunk(events);
+    // Logged, not acknowledged: a trace rides on the next flush (the
+    // settlement's, at the latest, which waits for it).
+    store
+        .writer
+        .write(Durability::Logged, move |t: &Trees<'_>| {
+            t.trace.insert(&key[..], value.as_slice())?;
+            Ok(())
+        })
+        .await
 }
 
 pub(super) async fn trace(
@@ -21,12 +70,9 @@ pub(super) async fn trace(
     let mut events = Vec::new();
     for item in store.trace.scan_prefix(execution.as_bytes()) {
         let (key, bytes) = item.map_err(backend)?;
-        let event: TraceEvent = decode("trace event", &bytes)?;
-        // Traces stored before positions were kept are keyed by `seq`, which
-        // orders them the same way.
-        let position = trace_position(&key).unwrap_or(event.seq);
-        events.push(StreamedEvent { position, event });
+        events.extend(decode_chunk(&key, &bytes)?);
     }
+    events.sort_by_key(|e| e.position);
     Ok(events)
 }
 
@@ -35,14 +81,49 @@ pub(super) async fn drop_trace_from(
     execution: Uuid,
     position: u64,
 ) -> Result<u64, StoreError> {
-    let mut batch = sled::Batch::default();
-    let mut count = 0;
+    // Chunks from `position` on go whole; the one before may hold events
+    // at and after `position` too: it is written back without them.
+    let mut removed = Vec::new();
+    let mut count = 0u64;
     let range = trace_key(execution, position)..=trace_key(execution, u64::MAX);
     for item in store.trace.range(range) {
-        let (key, _) = item.map_err(backend)?;
-        batch.remove(key);
-        count += 1;
+        let (key, bytes) = item.map_err(backend)?;
+        count += decode_chunk(&key, &bytes)?.len() as u64;
+        removed.push(key);
     }
-    store.trace.apply_batch(batch).map_err(backend)?;
+    // The chunk before, without the dropped events (`None`: none left).
+    let mut kept: Option<(sled::IVec, Option<Vec<u8>>)> = None;
+    let before = trace_key(execution, 0)..trace_key(execution, position);
+    if let Some(item) = store.trace.range(before).next_back() {
+        let (key, bytes) = item.map_err(backend)?;
+        let events = decode_chunk(&key, &bytes)?;
+        let (keep, drop): (Vec<_>, Vec<_>) =
+            events.into_iter().partition(|e| e.position < position);
+        if !drop.is_empty() {
+            count += drop.len() as u64;
+            let keep: Result<Vec<EncodedEvent<'static>>, StoreError> =
+                keep.iter().map(EncodedEvent::encode).collect();
+            let keep = keep?;
+            kept = Some((key, (!keep.is_empty()).then(|| encode_chunk(&keep))));
+        }
+    }
+    store
+        .writer
+        .write(Durability::Logged, move |t: &Trees<'_>| {
+            for key in &removed {
+                t.trace.remove(key)?;
+            }
+            match &kept {
+                Some((key, Some(value))) => {
+                    t.trace.insert(key, value.as_slice())?;
+                }
+                Some((key, None)) => {
+                    t.trace.remove(key)?;
+                }
+                None => {}
+            }
+            Ok(())
+        })
+        .await?;
     Ok(count)
 }

@@ -97,8 +97,8 @@ pub(super) fn bucket_keys(e: &ExecutionRecord) -> Vec<Vec<u8>> {
     found
 }
 
-/// Reads the record at `key` (or its default), lets `change` update it, and
-/// stores it back (removed once `empty` says it holds nothing).
+/// Reads the compact record at `key` (or its default), lets `change` update
+/// it, and stores it back (removed once `empty` says it holds nothing).
 pub(super) fn tx_update<T: Serialize + DeserializeOwned + Default>(
     index: &Tx,
     key: &[u8],
@@ -106,12 +106,15 @@ pub(super) fn tx_update<T: Serialize + DeserializeOwned + Default>(
     change: impl Fn(&mut T),
     empty: impl Fn(&T) -> bool,
 ) -> TxResult<()> {
-    let mut record: T = tx_get(index, key, what)?.unwrap_or_default();
+    let mut record: T = match index.get(key)? {
+        Some(bytes) => decode_compact(what, &bytes).map_err(abort)?,
+        None => T::default(),
+    };
     change(&mut record);
     if empty(&record) {
         index.remove(key)?;
     } else {
-        tx_put(index, key, &record)?;
+        index.insert(key, encode_compact(&record).map_err(abort)?)?;
     }
     Ok(())
 }
