@@ -254,19 +254,20 @@ fn code_line(line: &str) -> bool {
 
 /// Parses as our DSL and has something a program does (a call, an assignment,
 /// a statement keyword): `Yes` or `42` alone is prose.
+///
+/// The cheap tests first: most prose fails them, and the parse is only
+/// asked whether it succeeds (`rlm_syntax::parses`: no diagnostics built).
 pub fn looks_like_code(text: &str) -> bool {
     let t = text.trim();
-    if t.is_empty() || rlm_syntax::parse(t).is_err() {
-        return false;
-    }
-    t.contains('(')
+    let acts = t.contains('(')
         || t.contains('=')
         || t.lines().any(|l| {
             let l = l.trim_start();
             ["for ", "if ", "while ", "import ", "from ", "def ", "try:"]
                 .iter()
                 .any(|k| l.starts_with(k))
-        })
+        });
+    acts && rlm_syntax::parses(t)
 }
 
 fn prose_claims_output(prose: &str) -> bool {

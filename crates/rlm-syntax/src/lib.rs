@@ -66,6 +66,30 @@ pub fn parse(source: &str) -> Result<ast::Module, ParseError> {
     parse_with(source, &ParseOptions::default())
 }
 
+/// Whether `source` is a valid program under the default limits: the same
+/// answer as `parse(source).is_ok()`, without what a failure costs there
+/// (re-lexing and the explaining pass that builds its diagnostics). For
+/// callers that only ask "is this code?" of text that is often prose.
+pub fn parses(source: &str) -> bool {
+    parses_with(source, &ParseOptions::default())
+}
+
+/// [`parses`] with explicit limits: `parse_with(source, options).is_ok()`.
+pub fn parses_with(source: &str, options: &ParseOptions) -> bool {
+    if check_size(source, options).is_err() {
+        return false;
+    }
+    let lexed = lexer::lex(source, options.max_nesting);
+    // Any lexer error is a diagnostic, so `parse_with` fails; otherwise it
+    // succeeds exactly when the fast pass does (the explaining pass is the
+    // same grammar, run only to word the errors).
+    if lexed.fatal || !lexed.errors.is_empty() {
+        return false;
+    }
+    let eoi = SimpleSpan::from(source.len()..source.len());
+    fast_parse(lexed.tokens, eoi).is_some()
+}
+
 /// Lex a program (exposed for tests, fuzzing and tools).
 pub fn tokenize(source: &str, options: &ParseOptions) -> Result<Vec<(Token, Span)>, ParseError> {
     check_size(source, options)?;
