@@ -40,10 +40,8 @@ async fn cancelling_a_job_mid_batch_stops_its_calls_and_settles_the_spend() {
     let script = one_program_script(
         "result = llm_batch([f\"fast {i}\" for i in range(10)] + [f\"slow {i}\" for i in range(190)])",
     );
-    let env = mock.env();
     let s = TestServer::start_with(script, |c| {
-        c.models.default_sub_model = Some("openai:mock-sub".into());
-        c.models.env = env;
+        mock.as_sub_model(c);
     })
     .await;
     let sid = s.create_session("cancel", "some context").await;
@@ -90,14 +88,10 @@ async fn cancelling_a_job_mid_batch_stops_its_calls_and_settles_the_spend() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_answers_429_with_retry_after() {
-    let mock =
-        MockModel::start(|_, _| MockReply { delay: Duration::from_secs(30), ..MockReply::ok("x") })
-            .await;
-    let env = mock.env();
+    let mock = MockModel::slow(Duration::from_secs(30)).await;
     let script = one_program_script("result = llm_query('wait')");
     let s = TestServer::start_with(script, |c| {
-        c.models.default_sub_model = Some("openai:mock-sub".into());
-        c.models.env = env;
+        mock.as_sub_model(c);
         c.jobs.workers = 1;
         c.jobs.queue_capacity = 1;
     })

@@ -44,10 +44,8 @@ async fn a_key_set_while_an_execution_runs_survives_its_settlement() {
     let script = one_program_script(
         "memory['from_program'] = 1\nmemory['both'] = 'program'\ndel memory['gone']\nresult = llm_query('wait')",
     );
-    let env = mock.env();
     let s = TestServer::start_with(script, |c| {
-        c.models.default_sub_model = Some("openai:mock-sub".into());
-        c.models.env = env;
+        mock.as_sub_model(c);
     })
     .await;
     let sid = s.create_session("merge", "some context").await;

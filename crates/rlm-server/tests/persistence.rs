@@ -50,14 +50,10 @@ async fn a_restarted_server_has_everything() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_graceful_shutdown_interrupts_running_jobs_cleanly() {
     use std::time::Duration;
-    let mock =
-        MockModel::start(|_, _| MockReply { delay: Duration::from_secs(30), ..MockReply::ok("x") })
-            .await;
-    let env = mock.env();
+    let mock = MockModel::slow(Duration::from_secs(30)).await;
     let script = one_program_script("result = llm_query('wait')");
     let s = TestServer::start_with(script.clone(), |c| {
-        c.models.default_sub_model = Some("openai:mock-sub".into());
-        c.models.env = env.clone();
+        mock.as_sub_model(c);
     })
     .await;
     let sid = s.create_session("drain", "ctx").await;
@@ -73,8 +69,7 @@ async fn a_graceful_shutdown_interrupts_running_jobs_cleanly() {
     // Shutdown waits its grace (300 ms here), then interrupts what still runs.
     let dir = s.stop().await;
     let mut c = config(&dir, script);
-    c.models.default_sub_model = Some("openai:mock-sub".into());
-    c.models.env = env;
+    mock.as_sub_model(&mut c);
     let s = TestServer::start_config(dir, c).await;
     let after = s.get(&format!("/api/jobs/{jid}")).await.1;
     assert_eq!(after["status"], "INTERRUPTED", "{after}");
@@ -184,14 +179,10 @@ async fn a_context_file_from_before_the_blob_store_keeps_working() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_unannounced_execution_is_stored_while_it_runs() {
     use std::time::Duration;
-    let mock =
-        MockModel::start(|_, _| MockReply { delay: Duration::from_secs(3), ..MockReply::ok("x") })
-            .await;
-    let env = mock.env();
+    let mock = MockModel::slow(Duration::from_secs(3)).await;
     let script = one_program_script("result = llm_query('wait')");
     let s = TestServer::start_with(script, |c| {
-        c.models.default_sub_model = Some("openai:mock-sub".into());
-        c.models.env = env.clone();
+        mock.as_sub_model(c);
     })
     .await;
     let sid = s.create_session("long", "ctx").await;

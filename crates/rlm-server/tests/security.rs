@@ -238,10 +238,8 @@ async fn per_key_concurrency_and_session_budgets_are_enforced() {
         ..MockReply::ok("x")
     })
     .await;
-    let env = mock.env();
     let s = TestServer::start_with(one_program_script("result = llm_query('slow')"), |c| {
-        c.models.default_sub_model = Some("openai:mock-sub".into());
-        c.models.env = env;
+        mock.as_sub_model(c);
         c.limits.max_concurrent_per_key = 1;
     })
     .await;
@@ -311,15 +309,11 @@ async fn per_key_concurrency_and_session_budgets_are_enforced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_execution_past_its_time_limit_is_stopped() {
-    let mock =
-        MockModel::start(|_, _| MockReply { delay: Duration::from_secs(30), ..MockReply::ok("x") })
-            .await;
-    let env = mock.env();
+    let mock = MockModel::slow(Duration::from_secs(30)).await;
     let s = TestServer::start_with(
         one_program_script("result = llm_query('never answers in time')"),
         |c| {
-            c.models.default_sub_model = Some("openai:mock-sub".into());
-            c.models.env = env;
+            mock.as_sub_model(c);
         },
     )
     .await;

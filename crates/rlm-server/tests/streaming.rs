@@ -23,10 +23,8 @@ async fn slow_subcalls(delay: Duration) -> (TestServer, MockModel) {
         MockReply { delay, ..MockReply::ok(text) }
     })
     .await;
-    let env = mock.env();
     let s = TestServer::start_with(demo_script(), |c| {
-        c.models.default_sub_model = Some("openai:mock-sub".into());
-        c.models.env = env;
+        mock.as_sub_model(c);
     })
     .await;
     (s, mock)
@@ -154,10 +152,8 @@ async fn a_repeated_question_streams_its_subcalls_as_cache_hits() {
         MockReply::ok(if found { "amber-falcon-42" } else { "NOT FOUND" })
     })
     .await;
-    let env = mock.env();
     let s = TestServer::start_with(demo_script(), |c| {
-        c.models.default_sub_model = Some("openai:mock-sub".into());
-        c.models.env = env;
+        mock.as_sub_model(c);
         c.models.cache_dir = Some(c.data_dir.join("cache"));
     })
     .await;

@@ -225,8 +225,20 @@ impl MockModel {
         MockModel { base_url: format!("http://{addr}/v1"), requests }
     }
 
+    /// A mock answering every call "x" after `delay`: a program calling it
+    /// keeps its execution running that long.
+    pub async fn slow(delay: Duration) -> Self {
+        Self::start(move |_, _| MockReply { delay, ..MockReply::ok("x") }).await
+    }
+
     pub fn count(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Makes this mock the server's sub-model (`openai:mock-sub`).
+    pub fn as_sub_model(&self, c: &mut ServerConfig) {
+        c.models.default_sub_model = Some("openai:mock-sub".into());
+        c.models.env = self.env();
     }
 
     /// Provider settings pointing `openai:*` models at this mock.
