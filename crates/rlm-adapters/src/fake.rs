@@ -197,33 +197,6 @@ pub struct FakeAdapter {
     state: Mutex<FakeState>,
 }
 
-/// How many compiled rule patterns [`rule_regex`] keeps (then it starts over).
-const RULE_CACHE: usize = 64;
-
-static KEPT_RULES: std::sync::LazyLock<Mutex<std::collections::HashMap<String, Regex>>> =
-    std::sync::LazyLock::new(Mutex::default);
-
-/// `Regex::new(pattern)`, compiled once per process: a server builds a fresh
-/// scripted adapter per execution (the script replays from its start), and
-/// compiling its rules was a tenth of a scripted execution's CPU. A `Regex`
-/// is immutable and shared (`Clone` is a reference count), so a kept one
-/// matches exactly as a new one would; its per-thread search caches grow
-/// with the text searched, as a new one's would.
-fn rule_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    // A panic elsewhere while holding the lock leaves a consistent map.
-    let lock = || KEPT_RULES.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(re) = lock().get(pattern) {
-        return Ok(re.clone());
-    }
-    let re = Regex::new(pattern)?;
-    let mut kept = lock();
-    if kept.len() >= RULE_CACHE {
-        kept.clear();
-    }
-    kept.insert(pattern.to_string(), re.clone());
-    Ok(re)
-}
-
 impl FakeAdapter {
     /// Replies with the last user message.
     pub fn echo() -> Self {
@@ -267,7 +240,7 @@ impl FakeAdapter {
     pub fn scripted(script: FakeScript) -> Result<Self, AdapterError> {
         let mut rules = Vec::with_capacity(script.rules.len());
         for rule in script.rules {
-            let re = rule_regex(&rule.pattern).map_err(|e| {
+            let re = Regex::new(&rule.pattern).map_err(|e| {
                 AdapterError::Config(format!("fake rule pattern {:?}: {e}", rule.pattern))
             })?;
             rules.push((re, rule));
@@ -522,23 +495,5 @@ mod tests {
             assert_eq!(word_chunks(t).concat(), t);
         }
         assert_eq!(word_chunks("a bc  d"), vec!["a ", "bc  ", "d"]);
-    }
-
-    #[test]
-    fn kept_rule_patterns_match_as_new_ones_and_stay_bounded() {
-        let pattern = "passphrase is ([a-z]+-[a-z]+-[0-9]+)";
-        let hay = "the passphrase is amber-falcon-42.";
-        let first = rule_regex(pattern).map(|r| r.replace(hay, "$1").into_owned()).ok();
-        let again = rule_regex(pattern).map(|r| r.replace(hay, "$1").into_owned()).ok();
-        assert_eq!(first.as_deref(), Some("the amber-falcon-42."));
-        assert_eq!(again, first);
-        assert!(rule_regex("(unclosed").is_err());
-        for i in 0..(RULE_CACHE * 3) {
-            assert!(
-                rule_regex(&format!("rule {i}")).is_ok_and(|r| r.is_match(&format!("a rule {i}")))
-            );
-        }
-        let kept = KEPT_RULES.lock().map(|k| k.len()).unwrap_or(usize::MAX);
-        assert!(kept <= RULE_CACHE, "{kept}");
     }
 }
