@@ -79,11 +79,13 @@ fn run_job(cells: &[String], context: String) -> Vec<u64> {
                     o = s.resume();
                 }
                 Outcome::Final(_) => break true,
-                Outcome::Done | Outcome::Error(_) => break false,
+                Outcome::Done => break false,
+                // A limit ends the trajectory (the next cells would see its rollback).
+                Outcome::Error(ref e) => break matches!(e.kind, rlm_interp::ErrorKind::Limit(_)),
             }
         };
         fuel.push(s.fuel_used());
-        if stop || s.dead().is_some() {
+        if stop {
             break;
         }
     }

@@ -34,6 +34,8 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// A limit as the hostile suite's `# expect:` headers name it
+/// (`tests/hostile/check.py`).
 fn limit_name(k: LimitKind) -> &'static str {
     match k {
         LimitKind::Fuel => "fuel",
@@ -44,6 +46,7 @@ fn limit_name(k: LimitKind) -> &'static str {
         LimitKind::Nesting => "nesting",
         LimitKind::Output => "output",
         LimitKind::Regex => "regex",
+        LimitKind::WallTime => "wall_time",
     }
 }
 

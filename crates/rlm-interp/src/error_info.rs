@@ -12,8 +12,20 @@ pub enum ErrorKind {
     Syntax,
     /// An uncaught Python exception (`ValueError`, ...).
     Exception,
-    /// A sandbox limit; the session is unusable afterwards.
+    /// A sandbox limit: the cell was rolled back (the session as before it).
     Limit(LimitKind),
+}
+
+/// How far a program had got when a limit stopped it: what it had used of
+/// its fuel and memory. The session was then rolled back to its state
+/// before the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LimitStop {
+    pub fuel_used: u64,
+    pub fuel_limit: u64,
+    /// Bytes live when it stopped (what the memory budget counts).
+    pub memory_bytes: u64,
+    pub memory_limit: u64,
 }
 
 /// An error that ended a cell, ready to show to the model.
@@ -29,7 +41,14 @@ pub struct RuntimeErrorInfo {
     pub rendered: Option<String>,
     /// A "Did you mean" suggestion (shown by `render`, as CPython 3.11 does).
     pub hint: Option<String>,
+    /// For a limit error: what the program had used when it stopped.
+    pub stop: Option<LimitStop>,
 }
+
+/// What a limit error's rendering says after its last line: the cell was
+/// rolled back (model-facing: the embedder may add how far it got).
+const ROLLED_BACK: &str =
+    "\n(limit errors cannot be caught; every variable is as it was before this program ran)\n";
 
 impl RuntimeErrorInfo {
     pub(crate) fn exception(e: &value::Exception) -> RuntimeErrorInfo {
@@ -45,6 +64,7 @@ impl RuntimeErrorInfo {
             traceback: tb,
             rendered: None,
             hint: e.hint.borrow().clone(),
+            stop: None,
         }
     }
 
@@ -56,7 +76,13 @@ impl RuntimeErrorInfo {
             traceback: Vec::new(),
             rendered: None,
             hint: None,
+            stop: None,
         }
+    }
+
+    /// The line the program was on when it stopped (its innermost frame), if known.
+    pub fn line(&self) -> Option<u32> {
+        self.traceback.last().map(|(_, l)| *l).filter(|l| *l > 0)
     }
 
     /// The last line, as CPython prints it: `ValueError: message`.
@@ -74,14 +100,28 @@ impl RuntimeErrorInfo {
             return r.clone();
         }
         let mut out = String::new();
-        if let ErrorKind::Limit(_) = self.kind {
+        if self.traceback.is_empty() && matches!(self.kind, ErrorKind::Limit(_)) {
             out.push_str(&self.last_line());
-            out.push_str("\n(limit errors cannot be caught; this session cannot run more code)\n");
+            out.push_str(ROLLED_BACK);
             return out;
         }
         out.push_str("Traceback (most recent call last):\n");
         let lines: Vec<&str> = source.lines().collect();
-        for (func, line) in &self.traceback {
+        // As CPython: a frame repeated more than three times in a row (a
+        // recursion) is shown three times, then counted.
+        let mut repeats = 0usize;
+        for (i, (func, line)) in self.traceback.iter().enumerate() {
+            let same = i > 0 && self.traceback[i - 1] == (func.clone(), *line);
+            repeats = if same { repeats + 1 } else { 0 };
+            let last_of_run = self.traceback.get(i + 1) != Some(&(func.clone(), *line));
+            if repeats >= 3 {
+                if last_of_run {
+                    let more = repeats - 2;
+                    let s = if more == 1 { "" } else { "s" };
+                    out.push_str(&format!("  [Previous line repeated {more} more time{s}]\n"));
+                }
+                continue;
+            }
             out.push_str(&format!("  File \"{name}\", line {line}, in {func}\n"));
             if let Some(text) = lines.get((*line as usize).wrapping_sub(1)) {
                 out.push_str(&format!("    {}\n", text.trim()));
@@ -91,7 +131,11 @@ impl RuntimeErrorInfo {
         if let Some(h) = &self.hint {
             out.push_str(&format!(". Did you mean: '{h}'?"));
         }
-        out.push('\n');
+        if matches!(self.kind, ErrorKind::Limit(_)) {
+            out.push_str(ROLLED_BACK);
+        } else {
+            out.push('\n');
+        }
         out
     }
 }

@@ -14,8 +14,10 @@
 //!   proportion to the bytes/elements they touch, before touching them;
 //!   memory is charged before allocation against a budget over live values;
 //!   string, collection, call-depth, value-nesting and output caps apply. A
-//!   limit error cannot be caught by `try/except`; it ends the run and the
-//!   session refuses to run further cells.
+//!   limit error cannot be caught by `try/except`; it ends the cell and rolls
+//!   the session back to its state before the cell (`undo`): the variables,
+//!   the containers the cell changed and the memory count are as they were,
+//!   and the next cell runs.
 //! * **Values.** `int` is i64 (overflow raises `OverflowError` with a clear
 //!   message instead of growing into a bigint). `str` indexes by code point,
 //!   with an ASCII fast path and a sampled index for large non-ASCII text;
@@ -45,6 +47,7 @@ mod signature;
 mod snapshot;
 mod stack_guard;
 mod types;
+mod undo;
 mod unicode;
 mod unicode_tables;
 mod value;
@@ -61,10 +64,10 @@ pub mod cost_table {
         Cost, HOST_CALL_FUEL, HOST_TEXT, Over, Rate, entries, host_call_fuel,
     };
 }
-pub use error_info::{ErrorKind, RuntimeErrorInfo};
+pub use error_info::{ErrorKind, LimitStop, RuntimeErrorInfo};
 pub use host::{FuelMeter, HostCall, HostError, HostFunc, HostReturn, InlineFn, MeteredFn};
 pub use json_value::{MAX_JSON_DEPTH, NotJson, from_json, to_json};
-pub use limits::{InterruptCheck, LimitError, LimitKind, Limits};
+pub use limits::{HostStop, InterruptCheck, LimitError, LimitKind, Limits};
 pub use mem::HostBytes;
 pub use signature::{DefaultValue, ParamType, Signature, SignatureParam};
 pub use smol_str::SmolStr;
@@ -101,8 +104,6 @@ pub enum Outcome {
 /// Errors of the embedding API itself (not of the program).
 #[derive(Debug, thiserror::Error)]
 pub enum InterpreterError {
-    #[error("the session hit a limit earlier and cannot run more code: {0}")]
-    Dead(LimitError),
     #[error("no host call with id {0} is pending")]
     UnknownCall(u64),
 }
@@ -114,6 +115,9 @@ pub struct Interpreter {
     /// trace records), charged to its budget for as long as it lives
     /// ([`Interpreter::keep_host_bytes`]).
     kept_host: Option<mem::HostBytes>,
+    /// What `kept_host` held when the running cell started: a rollback
+    /// puts it back.
+    kept_at_start: usize,
 }
 
 impl Default for Interpreter {
@@ -126,8 +130,11 @@ impl Interpreter {
     /// A session with the standard host functions (`llm_query`, `llm_batch`,
     /// their async forms) registered as suspending host calls.
     pub fn new(limits: Limits) -> Interpreter {
-        let mut s =
-            Interpreter { vm: vm::Vm::with_account(limits, mem::Account::new()), kept_host: None };
+        let mut s = Interpreter {
+            vm: vm::Vm::with_account(limits, mem::Account::new()),
+            kept_host: None,
+            kept_at_start: 0,
+        };
         let call = SmolStr::new_static("llm_query");
         s.register("llm_query", HostFunc::Suspend { call: call.clone() });
         s.register("llm_query_async", HostFunc::Async { call: call.clone() });
@@ -230,9 +237,11 @@ impl Interpreter {
     }
 
     /// Every `every_fuel` fuel units (at least 1) a running program calls
-    /// `check`; when it returns `true` the program gets a `KeyboardInterrupt`
-    /// (as CPython's Ctrl-C: `except BaseException` can catch it). `None`
-    /// removes the check. Costs nothing between checks.
+    /// `check`; when it returns [`HostStop::Cancel`] the program gets a
+    /// `KeyboardInterrupt` (as CPython's Ctrl-C: `except BaseException` can
+    /// catch it), and [`HostStop::Deadline`] ends it with the wall-time limit
+    /// error (the cell rolled back). `None` removes the check. Costs nothing
+    /// between checks.
     pub fn set_interrupt_check(&mut self, check: Option<(u64, InterruptCheck)>) {
         self.vm.interrupt_check = check.map(|(every, f)| (every.max(1), f));
     }
@@ -247,8 +256,10 @@ impl Interpreter {
 
     fn run_cell_inner(&mut self, source: &str, result_global: Option<&str>) -> Outcome {
         let _in = mem::enter(&self.vm.account);
-        if let Some(d) = &self.vm.dead {
-            return Outcome::Error(RuntimeErrorInfo::limit(d.clone()));
+        // A cell left waiting with a limit to report (the host stopped
+        // serving it): it is rolled back before the next one starts.
+        if self.vm.pending_limit.is_some() {
+            self.roll_back();
         }
         // Parsing, compiling and dropping the tree recurse over the source's
         // nesting (bounded by the parser's budgets): on a thread with a small
@@ -264,7 +275,44 @@ impl Interpreter {
             Err(e) => return Outcome::Error(*e),
         };
         self.vm.fuel_used = 0;
-        convert(self.vm.start(code))
+        self.kept_at_start = self.kept_host_bytes();
+        let state = self.vm.start(code);
+        self.finish(state)
+    }
+
+    /// How a run or resume ended, as the embedder sees it: a cell that ended
+    /// closes its journal; one a limit stopped is rolled back, its error
+    /// telling where it stopped and what it had used.
+    fn finish(&mut self, state: vm::RunState) -> Outcome {
+        match state {
+            vm::RunState::Suspended(c) => Outcome::Suspended(c),
+            vm::RunState::Error(mut e) if matches!(e.kind, ErrorKind::Limit(_)) => {
+                e.stop = Some(LimitStop {
+                    fuel_used: self.vm.fuel_used,
+                    fuel_limit: self.vm.limits.fuel,
+                    memory_bytes: self.vm.stop_memory.max(self.vm.live_bytes()) as u64,
+                    memory_limit: self.vm.limits.memory_bytes as u64,
+                });
+                e.traceback = std::mem::take(&mut self.vm.stop_traceback);
+                self.roll_back();
+                Outcome::Error(e)
+            }
+            other => {
+                self.vm.end_cell();
+                convert(other)
+            }
+        }
+    }
+
+    /// Puts the session back as it was before the running cell (see `undo`),
+    /// the host's kept bytes included.
+    fn roll_back(&mut self) {
+        self.vm.roll_back();
+        if self.kept_host_bytes() != self.kept_at_start {
+            let old = self.kept_host.take();
+            self.kept_host = Some(mem::HostBytes::charge(&self.vm.account, self.kept_at_start));
+            drop(old);
+        }
     }
 
     /// Deliver the result of a pending host call. A reply made outside any
@@ -288,7 +336,8 @@ impl Interpreter {
     /// Continue after answering host calls (at least one).
     pub fn resume(&mut self) -> Outcome {
         let _in = mem::enter(&self.vm.account);
-        convert(self.vm.resume())
+        let state = self.vm.resume();
+        self.finish(state)
     }
 
     /// Ids of host calls still waiting for an answer.
@@ -323,22 +372,24 @@ impl Interpreter {
         self.vm.synced_live_bytes() as u64
     }
 
-    /// `Some` once a limit error has made the session unusable.
-    pub fn dead(&self) -> Option<&LimitError> {
-        self.vm.dead.as_ref()
+    /// A limit reached while the cell waited for the host (its answers or
+    /// the host's bytes past the memory budget), not yet reported: the next
+    /// `resume` reports it and rolls the cell back.
+    pub fn pending_limit(&self) -> Option<&LimitError> {
+        self.vm.pending_limit.as_ref()
     }
 
     /// Charges `bytes` the host holds for this session (its copies of the
     /// prompts and the records of the session's pending host calls) to the
     /// session's memory count until the returned guard is dropped. If they
-    /// do not fit in the budget, nothing stays charged, the session is dead
-    /// with the memory limit error (resuming reports it) and that error is
-    /// returned: the host should not perform the calls.
+    /// do not fit in the budget, nothing stays charged, the memory limit
+    /// error is pending (resuming reports it and rolls the cell back) and
+    /// is returned: the host should not perform the calls.
     pub fn hold_host_bytes(&mut self, bytes: usize) -> Result<mem::HostBytes, LimitError> {
         let held = mem::HostBytes::charge(&self.vm.account, bytes);
         self.vm.check_answer_memory();
-        match &self.vm.dead {
-            Some(dead) => Err(dead.clone()),
+        match &self.vm.pending_limit {
+            Some(limit) => Err(limit.clone()),
             None => Ok(held),
         }
     }
@@ -346,9 +397,9 @@ impl Interpreter {
     /// Charges `bytes` more that the host keeps for this session for as
     /// long as the session lives (the records of its finished host calls:
     /// trace spans, prompt and reply previews), on top of what earlier calls
-    /// kept. If the total no longer fits in the budget, the session is dead
-    /// with the memory limit error (resuming reports it) and that error is
-    /// returned.
+    /// kept. If the total no longer fits in the budget, the memory limit
+    /// error is pending (resuming reports it) and is returned. A cell rolled
+    /// back gives back what its calls added.
     pub fn keep_host_bytes(&mut self, bytes: usize) -> Result<(), LimitError> {
         let old = self.kept_host.take();
         let before = old.as_ref().map_or(0, |h| h.bytes());
@@ -357,8 +408,8 @@ impl Interpreter {
             Some(mem::HostBytes::charge(&self.vm.account, before.saturating_add(bytes)));
         drop(old);
         self.vm.check_answer_memory();
-        match &self.vm.dead {
-            Some(dead) => Err(dead.clone()),
+        match &self.vm.pending_limit {
+            Some(limit) => Err(limit.clone()),
             None => Ok(()),
         }
     }
@@ -400,6 +451,7 @@ fn front_end(
                 traceback: Vec::new(),
                 rendered: Some(e.render(source, &name)),
                 hint: None,
+                stop: None,
             }));
         }
     };
@@ -412,6 +464,7 @@ fn front_end(
                 message: e.message.clone(),
                 traceback: vec![("<module>".into(), e.line)],
                 hint: None,
+                stop: None,
                 rendered: Some(format!(
                     "  File \"{}\", line {}\n    {}\nSyntaxError: {}\n",
                     source_name,

@@ -55,6 +55,9 @@ pub enum LimitKind {
     Nesting,
     Output,
     Regex,
+    /// The host's deadline for the program (a run's time budget) passed
+    /// while it ran ([`HostStop::Deadline`]).
+    WallTime,
 }
 
 /// A sandbox limit was reached: uncatchable, ends the run.
@@ -65,12 +68,58 @@ pub struct LimitError {
     pub message: String,
 }
 
+impl LimitKind {
+    /// Its `snake_case` name, as APIs name it (`rlm_rs.errors.limit_class`,
+    /// JSON): `fuel`, `memory`, `str_len`, `collection_len`, `call_depth`,
+    /// `nesting`, `output`, `regex`, `wall_time`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LimitKind::Fuel => "fuel",
+            LimitKind::Memory => "memory",
+            LimitKind::StrLen => "str_len",
+            LimitKind::CollectionLen => "collection_len",
+            LimitKind::CallDepth => "call_depth",
+            LimitKind::Nesting => "nesting",
+            LimitKind::Output => "output",
+            LimitKind::Regex => "regex",
+            LimitKind::WallTime => "wall_time",
+        }
+    }
+
+    /// The limit in words, as a message to a model names it.
+    pub fn words(self) -> &'static str {
+        match self {
+            LimitKind::Fuel => "fuel",
+            LimitKind::Memory => "memory",
+            LimitKind::StrLen => "string length",
+            LimitKind::CollectionLen => "collection size",
+            LimitKind::CallDepth => "call depth",
+            LimitKind::Nesting => "nesting",
+            LimitKind::Output => "output",
+            LimitKind::Regex => "regex backtracking",
+            LimitKind::WallTime => "wall time",
+        }
+    }
+}
+
 impl LimitError {
     pub fn new(kind: LimitKind, message: impl Into<String>) -> LimitError {
         LimitError { kind, message: message.into() }
     }
 }
 
+/// Why the host stops a running program (see [`InterruptCheck`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostStop {
+    /// The host's Ctrl-C (a cancelled execution): `KeyboardInterrupt` in the
+    /// program, which `except BaseException` may catch; what the program
+    /// changed before it stands, as in CPython.
+    Cancel,
+    /// The host's deadline passed: the wall-time limit error, which cannot
+    /// be caught and rolls the cell back like every limit.
+    Deadline,
+}
+
 /// Asked by a running program every so many fuel units (see
-/// [`crate::Interpreter::set_interrupt_check`]); `true` stops it with `KeyboardInterrupt`.
-pub type InterruptCheck = Rc<dyn Fn() -> bool>;
+/// [`crate::Interpreter::set_interrupt_check`]); `Some` stops it.
+pub type InterruptCheck = Rc<dyn Fn() -> Option<HostStop>>;

@@ -70,6 +70,8 @@ pub(crate) const fn table_block(cap: usize, entry: usize) -> usize {
 pub(crate) struct Account {
     live: Cell<usize>,
     pub(crate) registry: RefCell<Registry>,
+    /// The running cell's journal (`undo`): what a limit error rolls back.
+    pub(crate) journal: RefCell<crate::undo::Journal>,
 }
 
 /// A shared handle on an account: values that charged it keep it alive
@@ -78,7 +80,11 @@ pub(crate) type AccountRef = Rc<Account>;
 
 impl Account {
     pub(crate) fn new() -> AccountRef {
-        Rc::new(Account { live: Cell::new(0), registry: RefCell::new(Registry::new()) })
+        Rc::new(Account {
+            live: Cell::new(0),
+            registry: RefCell::new(Registry::new()),
+            journal: RefCell::new(crate::undo::Journal::default()),
+        })
     }
 
     /// Count `n` bytes as allocated.
@@ -204,18 +210,24 @@ pub(crate) fn current() -> AccountRef {
 /// a session run from inside another's host function nests).
 pub(crate) struct Entered {
     prev: Option<AccountRef>,
+    prev_epoch: u32,
 }
 
-/// Make `account` current: values made until the guard drops are charged to it.
+/// Make `account` current: values made until the guard drops are charged to
+/// it, and changes to its containers are journaled in its running cell's
+/// epoch (`undo`), if a cell is running.
 pub(crate) fn enter(account: &AccountRef) -> Entered {
+    let epoch = account.journal.try_borrow().map_or(0, |j| j.epoch);
+    let prev_epoch = crate::undo::swap_epoch(epoch);
     let prev = CURRENT.try_with(|c| c.replace(Some(account.clone()))).ok().flatten();
-    Entered { prev }
+    Entered { prev, prev_epoch }
 }
 
 impl Drop for Entered {
     fn drop(&mut self) {
         let prev = self.prev.take();
         let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+        crate::undo::swap_epoch(self.prev_epoch);
     }
 }
 

@@ -272,7 +272,12 @@ fn limits_are_configurable_and_reported() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(s.dead().is_some());
+    // The cell was rolled back, and the session runs the next one.
+    assert!(s.pending_limit().is_none());
+    match s.run_cell("try:\n    print(i)\nexcept NameError:\n    print('rolled back')") {
+        Outcome::Done => assert_eq!(s.take_output(), "rolled back\n"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

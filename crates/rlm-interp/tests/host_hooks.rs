@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use rlm_interp::{ErrorKind, Interpreter, Limits, Outcome, Value};
+use rlm_interp::{ErrorKind, HostStop, Interpreter, Limits, Outcome, Value};
 
 #[test]
 fn the_last_expression_is_kept_and_other_endings_store_nothing() {
@@ -40,7 +40,7 @@ fn the_interrupt_check_runs_every_n_fuel_and_stops_a_pure_loop() {
         10_000,
         Rc::new(move || {
             seen.set(seen.get() + 1);
-            seen.get() >= 5
+            (seen.get() >= 5).then_some(HostStop::Cancel)
         }),
     )));
     match s.run_cell("i = 0\nwhile True:\n    i += 1") {
@@ -60,7 +60,7 @@ fn the_interrupt_check_runs_every_n_fuel_and_stops_a_pure_loop() {
     // `except KeyboardInterrupt` can catch it, as in CPython.
     let flag = Rc::new(Cell::new(true));
     let f = Rc::clone(&flag);
-    s.set_interrupt_check(Some((1_000, Rc::new(move || f.get()))));
+    s.set_interrupt_check(Some((1_000, Rc::new(move || f.get().then_some(HostStop::Cancel)))));
     let src = "try:\n    while True:\n        pass\nexcept KeyboardInterrupt:\n    caught = 'KeyboardInterrupt'";
     flag.set(true);
     let out = s.run_cell(src);
@@ -71,7 +71,7 @@ fn the_interrupt_check_runs_every_n_fuel_and_stops_a_pure_loop() {
 #[test]
 fn fuel_still_runs_out_with_an_interrupt_check_that_never_fires() {
     let mut s = Interpreter::new(Limits { fuel: 100_000, ..Limits::default() });
-    s.set_interrupt_check(Some((7_000, Rc::new(|| false))));
+    s.set_interrupt_check(Some((7_000, Rc::new(|| None))));
     match s.run_cell("while True:\n    pass") {
         Outcome::Error(e) => assert!(matches!(e.kind, ErrorKind::Limit(_)), "{e:?}"),
         other => panic!("expected the fuel limit, got {other:?}"),

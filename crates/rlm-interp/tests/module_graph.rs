@@ -33,6 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "signature",
             "json_value",
             "snapshot",
+            "undo",
         ],
     ),
     ("types", &["types", "format"]),

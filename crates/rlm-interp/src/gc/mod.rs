@@ -27,8 +27,8 @@ mod store_cell;
 
 use registry::Tracked;
 pub(crate) use registry::{
-    Registry, note_adopted, note_list_change, note_store, sync, track_cell, track_deque,
-    track_dict, track_frozenset, track_iter, track_list, track_new_list, track_set,
+    Registry, note_adopted, note_list_change, note_store, restore_journaled, sync, track_cell,
+    track_deque, track_dict, track_frozenset, track_iter, track_list, track_new_list, track_set,
 };
 pub use store_cell::StoreCell;
 

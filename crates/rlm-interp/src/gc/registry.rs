@@ -494,6 +494,87 @@ pub(crate) fn note_store() {
     let _ = STORES.try_with(|s| s.set(s.get().wrapping_add(1)));
 }
 
+/// A live container a rollback puts contents back into.
+enum Restored {
+    List(Rc<ListObj>),
+    Dict(Rc<StoreCell<Dict>>),
+    Set(Rc<StoreCell<KeySet>>),
+    Deque(Rc<DequeObj>),
+    Cell(Rc<StoreCell<Option<Value>>>),
+}
+
+/// Puts back, into each of `account`'s live containers the journal names
+/// (by the address of its cell), the contents it saved (`undo`); returns the
+/// values taken out, to drop without recursion. Containers the registry
+/// does not hold (another session's) are left as they are.
+pub(crate) fn restore_journaled(
+    account: &Account,
+    saved: &mut std::collections::HashMap<usize, crate::undo::Saved, HashState>,
+) -> Vec<Value> {
+    use crate::undo::Saved;
+    let mut found = Vec::new();
+    if let Ok(registry) = account.registry.try_borrow() {
+        for e in registry.entries() {
+            if saved.is_empty() {
+                break;
+            }
+            let (addr, live) = match &e.obj {
+                Tracked::List(w) => match w.upgrade() {
+                    Some(l) => (l.addr(), Restored::List(l)),
+                    None => continue,
+                },
+                Tracked::Dict(w) => match w.upgrade() {
+                    Some(d) => (d.addr(), Restored::Dict(d)),
+                    None => continue,
+                },
+                Tracked::Set(w) => match w.upgrade() {
+                    Some(s) => (s.addr(), Restored::Set(s)),
+                    None => continue,
+                },
+                Tracked::Deque(w) => match w.upgrade() {
+                    Some(d) => (d.items.addr(), Restored::Deque(d)),
+                    None => continue,
+                },
+                Tracked::Cell(w) => match w.upgrade() {
+                    Some(c) => (c.addr(), Restored::Cell(c)),
+                    None => continue,
+                },
+                Tracked::FrozenSet(_) | Tracked::Iter(_) => continue,
+            };
+            if let Some(s) = saved.remove(&addr) {
+                found.push((live, s));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (live, s) in found {
+        let old = match (live, s) {
+            (Restored::List(l), Saved::List(items)) => Saved::List(l.restore(Some(items), 0)),
+            (Restored::List(l), Saved::ListLen(n)) => Saved::List(l.restore(None, n)),
+            (Restored::Dict(d), Saved::Dict(x)) => match d.restore(x) {
+                Some(old) => Saved::Dict(old),
+                None => continue,
+            },
+            (Restored::Set(c), Saved::Set(x)) => match c.restore(x) {
+                Some(old) => Saved::Set(old),
+                None => continue,
+            },
+            (Restored::Deque(d), Saved::Deque(x)) => match d.items.restore(x) {
+                Some(old) => Saved::Deque(old),
+                None => continue,
+            },
+            (Restored::Cell(c), Saved::Cell(x)) => match c.restore(x) {
+                Some(old) => Saved::Cell(old),
+                None => continue,
+            },
+            // A journal entry of another kind than its container: never made.
+            (_, other) => other,
+        };
+        old.into_values(&mut out);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

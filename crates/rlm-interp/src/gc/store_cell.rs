@@ -2,55 +2,86 @@
 //! is made (dict, set, deque, closure cell). A `RefCell` whose every mutable
 //! borrow counts as a store on this thread (`registry::note_store`), so the
 //! cycle collector knows when no cycle can have formed (`Registry::cycles_possible`)
-//! and skips collections that would free nothing. Reads cost nothing more.
+//! and skips collections that would free nothing; and whose first mutable
+//! borrow in a cell journals its contents (`undo`), so that a limit error
+//! can put them back. Reads cost nothing more.
 
 use std::cell::{BorrowError, BorrowMutError, Ref, RefCell, RefMut};
 
+use crate::undo::{Journaled, Stamp};
+
 /// A `RefCell` that notes its mutable borrows (see the module docs).
 #[derive(Default)]
-pub struct StoreCell<T>(RefCell<T>);
+pub struct StoreCell<T> {
+    value: RefCell<T>,
+    stamp: Stamp,
+}
 
 impl<T> StoreCell<T> {
-    pub const fn new(value: T) -> StoreCell<T> {
-        StoreCell(RefCell::new(value))
+    pub fn new(value: T) -> StoreCell<T> {
+        StoreCell { value: RefCell::new(value), stamp: Stamp::new() }
     }
 
     #[inline]
     pub fn borrow(&self) -> Ref<'_, T> {
-        self.0.borrow()
+        self.value.borrow()
     }
 
     #[inline]
     pub fn try_borrow(&self) -> Result<Ref<'_, T>, BorrowError> {
-        self.0.try_borrow()
+        self.value.try_borrow()
+    }
+
+    /// The value, when nothing else can see it (no store to count).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.value.get_mut()
+    }
+
+    pub fn into_inner(self) -> T {
+        self.value.into_inner()
+    }
+
+    /// The address the journal knows this cell by.
+    pub(crate) fn addr(&self) -> usize {
+        self as *const StoreCell<T> as *const u8 as usize
+    }
+
+    /// Puts back contents the journal saved: no store is counted and nothing
+    /// journaled (a rollback runs outside any cell).
+    pub(crate) fn restore(&self, value: T) -> Option<T> {
+        self.value.try_borrow_mut().ok().map(|mut v| std::mem::replace(&mut *v, value))
+    }
+}
+
+impl<T: Journaled> StoreCell<T> {
+    /// Journals the contents if this is the running cell's first change.
+    #[inline]
+    fn before_change(&self) {
+        if let Ok(v) = self.value.try_borrow() {
+            crate::undo::before_change(&self.stamp, self.addr(), &*v);
+        }
     }
 
     /// The value, to change: counted as a store.
     #[inline]
     pub fn borrow_mut(&self) -> RefMut<'_, T> {
         super::registry::note_store();
-        self.0.borrow_mut()
+        self.before_change();
+        self.value.borrow_mut()
     }
 
     /// See [`StoreCell::borrow_mut`].
     #[inline]
     pub fn try_borrow_mut(&self) -> Result<RefMut<'_, T>, BorrowMutError> {
         super::registry::note_store();
-        self.0.try_borrow_mut()
+        self.before_change();
+        self.value.try_borrow_mut()
     }
 
     /// Replace the value (a store), returning the old one.
     pub fn replace(&self, value: T) -> T {
         super::registry::note_store();
-        self.0.replace(value)
-    }
-
-    /// The value, when nothing else can see it (no store to count).
-    pub fn get_mut(&mut self) -> &mut T {
-        self.0.get_mut()
-    }
-
-    pub fn into_inner(self) -> T {
-        self.0.into_inner()
+        self.before_change();
+        self.value.replace(value)
     }
 }

@@ -22,11 +22,17 @@ use crate::vm::Vm;
 pub struct ListObj {
     items: RefCell<Vec<Value>>,
     remeasure: Cell<bool>,
+    /// The cell it was made or last journaled in (`undo`).
+    stamp: crate::undo::Stamp,
 }
 
 impl ListObj {
     pub(crate) fn new(items: Vec<Value>) -> ListObj {
-        ListObj { items: RefCell::new(items), remeasure: Cell::new(false) }
+        ListObj {
+            items: RefCell::new(items),
+            remeasure: Cell::new(false),
+            stamp: crate::undo::Stamp::new(),
+        }
     }
 
     /// A list of `items` just made, and what it costs now (as
@@ -58,11 +64,13 @@ impl ListObj {
     }
 
     /// The items, to change: marks the list for measuring at the next sync,
-    /// and counts as a store (a cycle may form: `gc::cycles_possible`).
+    /// counts as a store (a cycle may form: `gc::cycles_possible`), and
+    /// journals them if this is the running cell's first change (`undo`).
     #[inline]
     pub fn borrow_mut(&self) -> RefMut<'_, Vec<Value>> {
         self.mark();
         crate::gc::note_store();
+        self.before_change();
         self.items.borrow_mut()
     }
 
@@ -71,7 +79,47 @@ impl ListObj {
     pub fn try_borrow_mut(&self) -> Result<RefMut<'_, Vec<Value>>, BorrowMutError> {
         self.mark();
         crate::gc::note_store();
+        self.before_change();
         self.items.try_borrow_mut()
+    }
+
+    /// The items, to append to (and nothing else): as [`ListObj::borrow_mut`],
+    /// but the journal keeps only the length of a list the cell did not
+    /// change before (a rollback truncates it), not a copy of its items.
+    #[inline]
+    pub fn borrow_mut_to_append(&self) -> RefMut<'_, Vec<Value>> {
+        self.mark();
+        crate::gc::note_store();
+        if let Ok(items) = self.items.try_borrow() {
+            crate::undo::before_list_append(&self.stamp, self.addr(), items.len());
+        }
+        self.items.borrow_mut()
+    }
+
+    #[inline]
+    fn before_change(&self) {
+        if let Ok(items) = self.items.try_borrow() {
+            crate::undo::before_list_change(&self.stamp, self.addr(), &items);
+        }
+    }
+
+    /// The address the journal knows this list by.
+    pub(crate) fn addr(&self) -> usize {
+        self as *const ListObj as *const u8 as usize
+    }
+
+    /// Puts back items the journal saved (`None`: keep the first `len`),
+    /// returning the ones taken out: no store counted, nothing journaled.
+    pub(crate) fn restore(&self, items: Option<Vec<Value>>, len: usize) -> Vec<Value> {
+        let Ok(mut now) = self.items.try_borrow_mut() else { return Vec::new() };
+        self.mark();
+        match items {
+            Some(items) => std::mem::replace(&mut *now, items),
+            None => {
+                let keep = len.min(now.len());
+                now.split_off(keep)
+            }
+        }
     }
 
     #[inline]
@@ -201,7 +249,7 @@ impl Vm {
             self.check_len(n + 1)?;
         }
         self.alloc(push_cost(&l.borrow()))?;
-        l.borrow_mut().push(x);
+        l.borrow_mut_to_append().push(x);
         Ok(())
     }
 
@@ -232,7 +280,7 @@ impl Vm {
                 let n = l.borrow().len() + items.len();
                 let cap = l.borrow().capacity();
                 self.check_growth(n, items.len(), cap)?;
-                l.borrow_mut().extend(items);
+                l.borrow_mut_to_append().extend(items);
                 Ok(Value::None)
             }
             "insert" => {
@@ -394,7 +442,7 @@ impl Vm {
         let items = self.iterate(b)?;
         let n = l.borrow().len() + items.len();
         self.check_len(n)?;
-        l.borrow_mut().extend(items);
+        l.borrow_mut_to_append().extend(items);
         Ok(a)
     }
 

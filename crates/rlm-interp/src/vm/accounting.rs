@@ -53,15 +53,19 @@ impl Vm {
             return Err(out_of_fuel(self.limits.fuel));
         }
         self.arm_checkpoint();
-        if let Some((_, check)) = &self.interrupt_check {
-            if check() {
-                return Err(Fault::Exc(crate::types::exception::Exception::new(
+        match self.interrupt_check.as_ref().and_then(|(_, check)| check()) {
+            None => Ok(()),
+            Some(crate::limits::HostStop::Cancel) => {
+                Err(Fault::Exc(crate::types::exception::Exception::new(
                     crate::value::ExcKind::KeyboardInterrupt,
                     "interrupted by the host",
-                )));
+                )))
             }
+            Some(crate::limits::HostStop::Deadline) => Err(Fault::Limit(LimitError::new(
+                LimitKind::WallTime,
+                "wall time limit: the run's time budget ran out while this program ran",
+            ))),
         }
-        Ok(())
     }
 
     /// Runs host code (an `InlineMetered` function, a host object's method)
@@ -165,18 +169,28 @@ impl Vm {
         Ok(())
     }
 
+    /// After a rollback: the count (just synced) is the base the next sync
+    /// is paced from, as after any sync.
+    pub(crate) fn reset_memory_pacing(&mut self) {
+        let live = self.account.live();
+        self.mem_synced = live;
+        self.mem_since = 0;
+        let headroom = self.limits.memory_bytes.saturating_sub(live).saturating_add(SYNC_GRACE);
+        self.mem_next = headroom.min((live / 2).max(SYNC_GRACE));
+    }
+
     /// A host call's answer was just charged to this VM's account (`adopt`):
     /// the budget is checked now, before the program holds the value, so an
     /// answer too large for it (a retrieval with a large `k`, a long reply)
     /// ends the program with the memory error instead of leaving the heap
-    /// over the budget until the next sync. A limit hit here makes the VM
-    /// dead: resuming reports it.
+    /// over the budget until the next sync. A limit hit here is reported
+    /// when the program resumes (and rolls the cell back).
     pub(crate) fn check_answer_memory(&mut self) {
         if self.account.live() <= self.limits.memory_bytes {
             return;
         }
         if let Err(Fault::Limit(l)) = self.sync_memory(0) {
-            self.dead = Some(l);
+            self.pending_limit = Some(l);
         }
     }
 

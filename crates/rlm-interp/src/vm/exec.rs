@@ -28,11 +28,26 @@ impl Vm {
         }
     }
 
+    /// The loop's checkpoint, before the instruction at `pc` runs: a stop
+    /// there (out of fuel, a deadline, an interrupt) is that instruction's,
+    /// so the frame moves past it, as after any instruction that fails
+    /// (tracebacks name the line of `pc - 1`).
+    #[cold]
+    fn checkpoint_before_instruction(&mut self) -> R<()> {
+        let r = self.checkpoint();
+        if r.is_err() {
+            if let Some(f) = self.frames.last_mut() {
+                f.pc += 1;
+            }
+        }
+        r
+    }
+
     fn exec_inner(&mut self, base: usize) -> R<ExecEnd> {
         loop {
             self.fuel_used += 1;
             if self.fuel_used > self.fuel_checkpoint {
-                self.checkpoint()?;
+                self.checkpoint_before_instruction()?;
             }
             let frame = top!(self);
             let Some(&op) = frame.code.ops.get(frame.pc) else {
@@ -234,7 +249,7 @@ impl Vm {
                             self.check_len(n + 1)?;
                         }
                         self.alloc(crate::types::list::push_cost(&l.borrow()))?;
-                        l.borrow_mut().push(v);
+                        l.borrow_mut_to_append().push(v);
                     }
                 }
                 Instr::SetAdd(depth) => self.op_set_add(depth)?,
@@ -388,7 +403,7 @@ impl Vm {
                             self.check_len(n + 1)?;
                         }
                         self.alloc(crate::types::list::push_cost(&l.borrow()))?;
-                        l.borrow_mut().push(v);
+                        l.borrow_mut_to_append().push(v);
                         continue;
                     }
                     // Only a generator's frame yields, run as its nested loop's base.
@@ -532,7 +547,7 @@ impl Vm {
             let n = l.borrow().len() + items.len();
             let cap = l.borrow().capacity();
             self.check_growth(n, items.len(), cap)?;
-            l.borrow_mut().extend(items);
+            l.borrow_mut_to_append().extend(items);
         }
         Ok(())
     }

@@ -31,6 +31,7 @@ mod generator;
 mod globals;
 mod iter;
 mod method_fast;
+mod rollback;
 mod stack;
 mod subscript;
 mod tasks;
@@ -190,7 +191,14 @@ pub struct Vm {
     host_calls_paid: u64,
     pub(crate) output: String,
     pub(crate) output_total: usize,
-    pub(crate) dead: Option<LimitError>,
+    /// A limit reached outside the program's own steps (a host call's
+    /// answer or the host's bytes past the memory budget): reported, and
+    /// the cell rolled back, when the program resumes.
+    pub(crate) pending_limit: Option<LimitError>,
+    /// Where the program was when the last limit stopped it (function,
+    /// line), outermost first, and the bytes live then.
+    pub(crate) stop_traceback: Vec<(String, u32)>,
+    pub(crate) stop_memory: usize,
     callback_depth: usize,
     pub(crate) modules: HashMap<&'static str, Value>,
     pub(crate) source_name: SmolStr,
@@ -239,7 +247,9 @@ impl Vm {
             host_calls_paid: 1,
             output: String::new(),
             output_total: 0,
-            dead: None,
+            pending_limit: None,
+            stop_traceback: Vec::new(),
+            stop_memory: 0,
             callback_depth: 0,
             modules: HashMap::new(),
             source_name: SmolStr::new("<cell>"),

@@ -20,6 +20,7 @@ impl Vm {
     /// Start running a compiled cell on a fresh main task.
     pub(crate) fn start(&mut self, code: Rc<Code>) -> RunState {
         self.ran_code = true;
+        self.begin_cell();
         self.arm_checkpoint();
         if self.globals.len() < self.gnames.names.len() {
             self.globals.resize(self.gnames.names.len(), None);
@@ -144,8 +145,9 @@ impl Vm {
 
     /// Run runnable tasks until all are blocked or the main task ends.
     fn schedule(&mut self) -> RunState {
-        if let Some(dead) = &self.dead {
-            return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(dead.clone()));
+        if let Some(limit) = self.pending_limit.take() {
+            self.note_stop(self.current_task);
+            return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(limit));
         }
         loop {
             let runnable = (0..self.tasks.len()).find(|&i| {
@@ -170,7 +172,7 @@ impl Vm {
                 }
                 // The calls leave the sandbox only once paid for.
                 if let Err(l) = self.charge_host_calls(&calls) {
-                    self.dead = Some(l.clone());
+                    self.note_stop(self.current_task);
                     return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
                 }
                 return RunState::Suspended(calls);
@@ -231,7 +233,7 @@ impl Vm {
                 }
                 Err(Fault::Final(v)) => return RunState::Final(v),
                 Err(Fault::Limit(l)) => {
-                    self.dead = Some(l.clone());
+                    self.note_stop(t);
                     return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
                 }
                 Err(Fault::Suspend(..)) => {

@@ -88,6 +88,7 @@ pub fn classify(outcome: &Outcome) -> (String, String) {
             LimitKind::Nesting => "nesting",
             LimitKind::Output => "output",
             LimitKind::Regex => "regex",
+            LimitKind::WallTime => "wall time",
         },
         // The parser's nesting cap is a syntax error that says so.
         ErrorKind::Syntax if e.message.contains("nests too deeply") => "nesting",

@@ -34,6 +34,7 @@ pub fn run_ours(job: &Job, limits: Limits) -> Vec<CellResult> {
         s.set_global("P", v);
     }
     let mut out = Vec::new();
+    let mut limited = false;
     for src in &job.cells {
         let mut res = CellResult { stdout: String::new(), error: None, final_answer: None };
         let mut o = s.run_cell(src);
@@ -52,6 +53,9 @@ pub fn run_ours(job: &Job, limits: Limits) -> Vec<CellResult> {
                     break;
                 }
                 Outcome::Error(e) => {
+                    // A limit ends the job: CPython would have gone on with
+                    // the cell's changes, which the limit rolled back.
+                    limited = matches!(e.kind, ErrorKind::Limit(_));
                     let ty = e.type_name.rsplit('.').next().unwrap_or("").to_string();
                     let msg = if matches!(e.kind, ErrorKind::Syntax) {
                         String::new()
@@ -65,7 +69,7 @@ pub fn run_ours(job: &Job, limits: Limits) -> Vec<CellResult> {
         }
         let stop = res.final_answer.is_some();
         out.push(res);
-        if stop || s.dead().is_some() {
+        if stop || limited {
             break;
         }
     }

@@ -1,0 +1,287 @@
+//! The journal of one cell's changes to what existed before it, so that a
+//! limit error can roll the session back to the state before the program
+//! (issue #53: a model that spent five steps building up its findings must
+//! not lose them because its sixth program looped too long).
+//!
+//! Copy-on-first-write: each cell runs in an *epoch* (a number fresh on
+//! the thread), and every mutable container carries a [`Stamp`], the epoch
+//! it was made or last journaled in. The first change a cell makes to a
+//! container of an earlier epoch first saves its contents (a shallow copy:
+//! the items are shared, so a value nested in it keeps its identity) in its
+//! session's journal, keyed by the container's address; a container made in
+//! the cell is never journaled. A list only appended to is journaled by its
+//! length alone (`results.append(x)` on a long list copies nothing); its
+//! first other change in the cell saves the items before that length.
+//! The cell's global bindings are saved at its start.
+//!
+//! While a journal holds a container's saved contents it holds its old
+//! items, so everything reachable at the cell's start stays alive until the
+//! cell ends, and the journal's own buffers are charged to the session.
+//! A rollback (`Vm::roll_back`) puts the globals back and each journaled
+//! container's contents back into the same object, found among its account's
+//! registered containers (`gc::restore_journaled`); a cell that ends any
+//! other way drops its journal: its changes stand.
+//!
+//! Not journaled, and so left as the failed cell left them: iterators and
+//! generators kept in variables (their position), `io.StringIO` buffers, and
+//! containers another session made (docs/divergences.md).
+
+use std::cell::Cell;
+use std::collections::{HashMap, VecDeque};
+
+use crate::value::{Dict, HashState, KeySet, Value};
+
+thread_local! {
+    /// The epoch of the cell running now on this thread (that of the
+    /// account entered: `mem::enter`), 0 when none is: then nothing is journaled.
+    static EPOCH: Cell<u32> = const { Cell::new(0) };
+    /// The last epoch handed out on this thread.
+    static LAST_EPOCH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A fresh epoch for a cell about to start: even, never 0 (a stamp one
+/// above an epoch marks a list journaled by its length only). Epochs are
+/// unique on the thread until 2^31 cells have run on it.
+pub(crate) fn fresh_epoch() -> u32 {
+    LAST_EPOCH
+        .try_with(|e| {
+            let next = match e.get().wrapping_add(2) {
+                0 => 2,
+                n => n,
+            };
+            e.set(next);
+            next
+        })
+        .unwrap_or(0)
+}
+
+/// The epoch of the cell running now (0: none).
+#[inline]
+pub(crate) fn current_epoch() -> u32 {
+    EPOCH.try_with(Cell::get).unwrap_or(0)
+}
+
+/// Makes `epoch` the current one, returning the previous (for `mem::enter`,
+/// whose guard puts it back).
+pub(crate) fn swap_epoch(epoch: u32) -> u32 {
+    EPOCH.try_with(|e| e.replace(epoch)).unwrap_or(0)
+}
+
+/// The epoch a mutable container was made or last journaled in.
+pub struct Stamp(Cell<u32>);
+
+impl Default for Stamp {
+    fn default() -> Stamp {
+        Stamp::new()
+    }
+}
+
+impl Stamp {
+    /// A container made now: a change in the current cell needs no journal.
+    #[inline]
+    pub(crate) fn new() -> Stamp {
+        Stamp(Cell::new(current_epoch()))
+    }
+
+    /// Before a change: `Some(epoch)` when the container was not yet
+    /// journaled in the running cell (and must be now), after which it is
+    /// stamped as journaled; `None` when no cell runs or it already was.
+    #[inline]
+    fn first_change(&self) -> Option<u32> {
+        let epoch = current_epoch();
+        let stamp = self.0.get();
+        if epoch == 0 || stamp == epoch {
+            return None;
+        }
+        self.0.set(epoch);
+        Some(epoch)
+    }
+
+    /// Before an append to a list: `Some(true)` when the list must be
+    /// journaled by its length (first change in the cell), `None` otherwise.
+    #[inline]
+    fn first_append(&self) -> Option<()> {
+        let epoch = current_epoch();
+        let stamp = self.0.get();
+        if epoch == 0 || stamp == epoch || stamp == epoch | 1 {
+            return None;
+        }
+        self.0.set(epoch | 1);
+        Some(())
+    }
+
+    /// Whether the container was journaled by its length only in the
+    /// running cell (then stamped as fully journaled).
+    #[inline]
+    fn upgrade_from_length(&self) -> bool {
+        let epoch = current_epoch();
+        if epoch != 0 && self.0.get() == epoch | 1 {
+            self.0.set(epoch);
+            return true;
+        }
+        false
+    }
+}
+
+/// What a container held before the running cell first changed it.
+pub enum Saved {
+    List(Vec<Value>),
+    /// A list only appended to so far: its length then.
+    ListLen(usize),
+    Dict(Dict),
+    Set(KeySet),
+    Deque(VecDeque<Value>),
+    Cell(Option<Value>),
+}
+
+impl Saved {
+    /// The bytes its copy holds (charged to the session while journaled):
+    /// its buffers, and the values in it that no one else charges.
+    fn mem_cost(&self) -> usize {
+        use crate::mem::{table_block, vec_block};
+        let unowned = |vs: &mut dyn Iterator<Item = &Value>| -> usize {
+            vs.map(Value::unowned_cost).sum::<usize>()
+        };
+        match self {
+            Saved::List(v) => vec_block::<Value>(v.capacity()) + unowned(&mut v.iter()),
+            Saved::ListLen(_) | Saved::Cell(None) => 0,
+            Saved::Cell(Some(v)) => v.unowned_cost(),
+            Saved::Dict(d) => {
+                table_block(d.map.capacity(), std::mem::size_of::<(u64, Value, Value)>())
+                    + unowned(&mut d.map.values())
+            }
+            Saved::Set(s) => table_block(s.capacity(), std::mem::size_of::<(u64, Value)>()),
+            Saved::Deque(d) => vec_block::<Value>(d.capacity()) + unowned(&mut d.iter()),
+        }
+    }
+}
+
+/// A container's contents as a journal saves them.
+pub trait Journaled {
+    fn save(&self) -> Saved;
+}
+
+impl Journaled for Dict {
+    fn save(&self) -> Saved {
+        Saved::Dict(Dict { map: self.map.clone(), kind: self.kind.clone() })
+    }
+}
+
+impl Journaled for KeySet {
+    fn save(&self) -> Saved {
+        Saved::Set(self.clone())
+    }
+}
+
+impl Journaled for VecDeque<Value> {
+    fn save(&self) -> Saved {
+        Saved::Deque(self.clone())
+    }
+}
+
+impl Journaled for Option<Value> {
+    fn save(&self) -> Saved {
+        Saved::Cell(self.clone())
+    }
+}
+
+/// One session's journal of the running cell (see the module docs).
+#[derive(Default)]
+pub(crate) struct Journal {
+    /// The epoch of the cell it journals (0: no cell).
+    pub(crate) epoch: u32,
+    /// The global bindings at the cell's start.
+    pub(crate) globals: Option<Vec<Option<Value>>>,
+    /// Saved contents by the address of the container's cell.
+    pub(crate) saved: HashMap<usize, Saved, HashState>,
+    /// What the saved contents cost, charged to the session.
+    pub(crate) bytes: usize,
+}
+
+impl Journal {
+    /// Empties it, returning the values it held (to drop without
+    /// recursion) and the bytes to credit.
+    pub(crate) fn take(&mut self) -> (Vec<Value>, usize) {
+        let mut values: Vec<Value> = self.globals.take().into_iter().flatten().flatten().collect();
+        for (_, s) in self.saved.drain() {
+            s.into_values(&mut values);
+        }
+        self.epoch = 0;
+        (values, std::mem::take(&mut self.bytes))
+    }
+}
+
+impl Saved {
+    /// Its values, moved into `out` (to drop without recursion).
+    pub(crate) fn into_values(self, out: &mut Vec<Value>) {
+        match self {
+            Saved::List(v) => out.extend(v),
+            // A dict's own drop lets its entries go without recursion.
+            Saved::Dict(d) => drop(d),
+            Saved::Set(s) => out.extend(s.into_iter().map(|k| k.0)),
+            Saved::Deque(d) => out.extend(d),
+            Saved::Cell(v) => out.extend(v),
+            Saved::ListLen(_) => {}
+        }
+    }
+}
+
+/// Saves `saved` for the container whose cell is at `addr` in the current
+/// session's journal, charging its copy to the session.
+#[cold]
+#[inline(never)]
+fn record(addr: usize, saved: Saved) {
+    let cost = saved.mem_cost();
+    crate::mem::with_session_account(|account| {
+        if let Ok(mut j) = account.journal.try_borrow_mut() {
+            j.bytes = j.bytes.saturating_add(cost);
+            j.saved.insert(addr, saved);
+            account.charge(cost);
+        }
+    });
+}
+
+/// Before a change to a container of type `T` at `addr` with stamp `stamp`:
+/// journals its contents if this is the cell's first change to it.
+#[inline]
+pub(crate) fn before_change<T: Journaled>(stamp: &Stamp, addr: usize, contents: &T) {
+    if stamp.first_change().is_some() {
+        record(addr, contents.save());
+    }
+}
+
+/// Before a change to a list other than an append: its items, or (journaled
+/// by its length so far) the items before that length.
+#[inline]
+pub(crate) fn before_list_change(stamp: &Stamp, addr: usize, items: &[Value]) {
+    if stamp.upgrade_from_length() {
+        upgrade_list(addr, items);
+    } else if stamp.first_change().is_some() {
+        record(addr, Saved::List(items.to_vec()));
+    }
+}
+
+/// A list journaled by its length is about to change otherwise: save the
+/// items before that length (appends left them as they were).
+#[cold]
+#[inline(never)]
+fn upgrade_list(addr: usize, items: &[Value]) {
+    let len = crate::mem::session_account().and_then(|a| {
+        a.journal.try_borrow().ok().and_then(|j| match j.saved.get(&addr) {
+            Some(Saved::ListLen(n)) => Some(*n),
+            _ => None,
+        })
+    });
+    if let Some(n) = len {
+        record(addr, Saved::List(items[..n.min(items.len())].to_vec()));
+    }
+}
+
+/// Before an append to a list: journals its length if this is the cell's
+/// first change to it.
+#[inline]
+pub(crate) fn before_list_append(stamp: &Stamp, addr: usize, len: usize) {
+    if stamp.first_append().is_some() {
+        record(addr, Saved::ListLen(len));
+    }
+}

@@ -1,0 +1,102 @@
+//! A cell as a unit that a limit error undoes (issue #53): the journal
+//! (`undo`) is opened when a cell starts, dropped when it ends any other
+//! way (its changes stand, as after a cell CPython finished or an
+//! exception ended), and played back when a limit stops it: the globals
+//! and every container the cell changed are as they were before it, and
+//! what the cell made and held is released.
+
+use crate::value::{Value, defer_drop};
+use crate::vm::Vm;
+
+impl Vm {
+    /// Opens the journal of a cell about to start: a fresh epoch, and the
+    /// global bindings as they are now.
+    pub(super) fn begin_cell(&mut self) {
+        self.end_cell();
+        let epoch = crate::undo::fresh_epoch();
+        if let Ok(mut j) = self.account.journal.try_borrow_mut() {
+            j.epoch = epoch;
+            j.globals = Some(self.globals.clone());
+        }
+        crate::undo::swap_epoch(epoch);
+        self.stop_traceback.clear();
+        self.stop_memory = 0;
+    }
+
+    /// Drops the journal of the cell that ended: its changes stand.
+    pub(crate) fn end_cell(&mut self) {
+        let taken = self.account.journal.try_borrow_mut().ok().map(|mut j| j.take());
+        crate::undo::swap_epoch(0);
+        if let Some((values, bytes)) = taken {
+            self.account.credit(bytes);
+            defer_drop(values);
+        }
+    }
+
+    /// A limit stopped task `t`: where it was, and the bytes live.
+    pub(super) fn note_stop(&mut self, t: usize) {
+        self.stop_traceback = self.traceback_of(t);
+        self.stop_memory = self.account.live();
+    }
+
+    /// Where the running program was, outermost frame first: the frames of
+    /// task `t` (the one a limit stopped), or of the main task.
+    fn traceback_of(&self, t: usize) -> Vec<(String, u32)> {
+        let frames = match self.tasks.get(t) {
+            Some(task) if !task.frames.is_empty() => &task.frames,
+            _ => match self.tasks.first() {
+                Some(task) if !task.frames.is_empty() => &task.frames,
+                _ => &self.frames,
+            },
+        };
+        frames
+            .iter()
+            .map(|f| {
+                let line = f.code.lines.get(f.pc.saturating_sub(1)).copied().unwrap_or(0);
+                (f.code.name.to_string(), line)
+            })
+            .collect()
+    }
+
+    /// A limit stopped the running cell: puts the session back as it was
+    /// before the cell (globals, the containers it changed, the memory
+    /// count) and drops everything the cell was running (frames, tasks,
+    /// pending host calls). The session can run the next cell.
+    pub(crate) fn roll_back(&mut self) {
+        let mut released: Vec<Value> = Vec::new();
+        let frames =
+            self.frames.drain(..).chain(self.tasks.drain(..).flat_map(|t| t.frames.into_iter()));
+        for f in frames {
+            released.extend(f.into_values());
+        }
+        self.pending.clear();
+        self.pending_calls_info.clear();
+        released.extend(self.answered.drain().filter_map(|(_, r)| r.ok()));
+        released.extend(self.sort_cmp.take());
+        self.callback_depth = 0;
+        self.pending_limit = None;
+        let journal = self.account.journal.try_borrow_mut().ok().map(|mut j| {
+            j.epoch = 0;
+            (j.globals.take(), std::mem::take(&mut j.saved), std::mem::take(&mut j.bytes))
+        });
+        // Nothing the playback does is journaled.
+        crate::undo::swap_epoch(0);
+        if let Some((globals, mut saved, bytes)) = journal {
+            if let Some(mut globals) = globals {
+                globals.resize(self.gnames.names.len().max(globals.len()), None);
+                let now = std::mem::replace(&mut self.globals, globals);
+                released.extend(now.into_iter().flatten());
+            }
+            released.extend(crate::gc::restore_journaled(&self.account, &mut saved));
+            for (_, s) in saved.drain() {
+                s.into_values(&mut released);
+            }
+            self.account.credit(bytes);
+        }
+        self.clear_builtin_cache();
+        defer_drop(released);
+        // Cycles the cell made are garbage now; the count is synced.
+        let _ = crate::gc::collect_garbage(&self.account);
+        self.reset_memory_pacing();
+    }
+}

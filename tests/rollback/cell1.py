@@ -1,0 +1,7 @@
+findings = []
+count = 0
+name = 'alpha'
+seen = set()
+import collections
+by_word = collections.defaultdict(list)
+tally = collections.Counter()

@@ -1,0 +1,3 @@
+hog = []
+while True:
+    hog.append('x' * 1000000)

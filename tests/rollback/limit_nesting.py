@@ -1,0 +1,4 @@
+x = []
+for i in range(200):
+    x = [x]
+print(repr(x)[:10])
