@@ -232,6 +232,9 @@ pub fn exec(args: ExecArgs) -> Result<Exit, CliError> {
     let stdout = std::io::stdout();
     for (name, src) in &sources {
         session.set_cell_name(name);
+        // The run's wall-time budget and the program's time limit stop the
+        // cell with the wall-time error (rolled back).
+        session.set_interrupt_check(Some(host.interrupt().check()));
         let mut captured = String::new();
         let end = {
             let mut out = |text: &str| -> Result<(), CliError> {
@@ -266,10 +269,8 @@ pub fn exec(args: ExecArgs) -> Result<Exit, CliError> {
                 if exit == Exit::Ok || cell_exit == Exit::BudgetExhausted {
                     exit = cell_exit;
                 }
-                // A limit makes the session unusable: later cells cannot run.
-                if matches!(e.kind, ErrorKind::Limit(_)) {
-                    break;
-                }
+                // A limit rolled the cell back: the later cells run on the
+                // session as it was before it.
             }
         }
     }

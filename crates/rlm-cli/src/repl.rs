@@ -22,11 +22,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use futures::future::LocalBoxFuture;
 use rlm_core::ProgramHost;
 use rlm_core::cell::{Answers, CallServer, CellEnd, run_cell};
-use rlm_interp::{ErrorKind, HostCall, HostFunc, Interpreter, SmolStr, Value};
+use rlm_interp::{HostCall, HostFunc, Interpreter, SmolStr, Value};
 use rlm_syntax::DiagnosticKind;
 use rlm_syntax::ast::StmtKind;
 
-use crate::exec::{OpenSession, SessionArgs, exit_for_error, kept_until_exit};
+use crate::exec::{OpenSession, SessionArgs, kept_until_exit};
 use crate::exit::{CliError, Exit};
 
 /// The host function bare expressions are wrapped in.
@@ -222,6 +222,9 @@ fn run_one(
     source: &str,
 ) -> Result<After, CliError> {
     let wrapped = wrap_expressions(source);
+    // The run's wall-time budget and the program's time limit stop the cell
+    // with the wall-time error (rolled back).
+    session.set_interrupt_check(Some(server.host.interrupt().check()));
     let end = runtime.block_on(run_cell(session, &wrapped, server, &mut |t| write_out(t)))?;
     if let Some(e) = server.write_error.take() {
         return Err(e);
@@ -233,12 +236,10 @@ fn run_one(
             After::Stop(Exit::Ok)
         }
         CellEnd::Error(e) => {
+            // A limit rolled the cell back (its rendering says so): the
+            // session goes on as it was before the cell.
             eprint!("{}", e.render(source, "<stdin>"));
-            if matches!(e.kind, ErrorKind::Limit(_)) {
-                After::Stop(exit_for_error(&e.kind))
-            } else {
-                After::Continue
-            }
+            After::Continue
         }
     })
 }

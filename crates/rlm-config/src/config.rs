@@ -30,6 +30,8 @@ pub struct Budgets {
     pub max_cost_usd: Option<f64>,
     /// Wall time of the whole run.
     pub timeout_secs: Option<f64>,
+    /// Wall time of one program (its host calls included).
+    pub program_timeout_secs: Option<f64>,
 }
 
 impl Budgets {
@@ -42,6 +44,7 @@ impl Budgets {
             max_total_tokens: self.max_tokens,
             max_cost_usd: self.max_cost_usd,
             max_wall_time: self.timeout_secs.map(Duration::from_secs_f64),
+            max_program_time: self.program_timeout_secs.map(Duration::from_secs_f64),
             ..rlm_policy::BudgetLimits::default()
         }
     }
@@ -288,6 +291,7 @@ impl Settings {
                 max_tokens: self.count("budgets.max_tokens"),
                 max_cost_usd: self.number("budgets.max_cost_usd"),
                 timeout_secs: self.number("budgets.timeout_secs"),
+                program_timeout_secs: self.number("budgets.program_timeout_secs"),
             },
             limits,
             cache: self.path("cache"),

@@ -270,6 +270,15 @@ pub const KNOBS: &[Knob] = &[
         front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
+        key: "budgets.program_timeout_secs",
+        flag: "program-timeout-secs",
+        env: "RLM_PROGRAM_TIMEOUT_SECS",
+        kind: Kind::Seconds,
+        default: None,
+        help: "Wall time of one program, host calls included, in seconds: past it the program stops with the wall-time limit error, its changes are rolled back and the run goes on",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
+    },
+    Knob {
         key: "limits.fuel",
         flag: "fuel",
         env: "RLM_FUEL",

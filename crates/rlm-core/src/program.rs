@@ -2,8 +2,8 @@
 //! session (in this process or a worker's: `crate::sandbox`) with the
 //! context, the declared functions, `query`, `answer` and `memory` bound;
 //! running one program inside its trace span, with the notes the model reads
-//! (a restored `context`, a restart after a limit error); reading what a
-//! program put aside as its answer.
+//! (a restored `context`, how far a program a limit stopped got: its session
+//! was rolled back); reading what a program put aside as its answer.
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use crate::scope::RunScope;
 use crate::serving::RunServer;
 use rlm_functions::MemoryMap;
 use rlm_prompts::render_or_explain;
-use rlm_sandbox_host::{ProgramSandbox, RunEnd, SessionRecipe};
+use rlm_sandbox_host::{Interrupt, ProgramSandbox, RolledBack, RunEnd, SessionRecipe};
 
 /// What a program's session is made of, under `engine`.
 fn recipe(engine: &Engine, context: &Context, query: &str) -> SessionRecipe {
@@ -42,18 +42,39 @@ pub(crate) fn program_session(engine: &Engine, context: &Context, query: &str) -
 /// so a long one asks before it runs.
 const INTERRUPT_CHECK_FUEL: u64 = 250_000;
 
-/// The program stops (with `KeyboardInterrupt`, which ends the cell) when
-/// the execution is cancelled or the run's wall-time budget has run out:
-/// cancellation and `max_wall_time` reach inside a program that makes no
-/// host call, and `rlm serve` shutting down is not held up by one.
-fn interrupt_check(scope: &RunScope) -> (u64, Rc<dyn Fn() -> bool>) {
+/// The program stops when the execution is cancelled (`KeyboardInterrupt`:
+/// what it changed stands) or when the run's wall-time budget or the
+/// program's own time limit (`max_program_time`) runs out (the wall-time
+/// limit error: the cell is rolled back like any limit's): cancellation and
+/// the deadlines reach inside a program that makes no host call, and
+/// `rlm serve` shutting down is not held up by one.
+pub(crate) fn interrupt_check(scope: &RunScope) -> Interrupt {
     let cancel = scope.cancel.clone();
-    let budget = scope.budget.clone();
-    let check = move || {
-        cancel.as_ref().is_some_and(|c| c.is_cancelled())
-            || budget.time_left().is_some_and(|left| left.is_zero())
-    };
-    (INTERRUPT_CHECK_FUEL, Rc::new(check))
+    let now = Instant::now();
+    let run_ends = scope.budget.time_left().map(|left| now + left);
+    let program_ends = scope.budget.max_program_time().map(|limit| now + limit);
+    Interrupt {
+        every_fuel: INTERRUPT_CHECK_FUEL,
+        cancelled: Rc::new(move || cancel.as_ref().is_some_and(|c| c.is_cancelled())),
+        deadline: run_ends.into_iter().chain(program_ends).min(),
+    }
+}
+
+/// The note after a limit error: which limit, the line, the fuel and memory
+/// the program had used (its session is as it was before it).
+fn rolled_back_note(template: &str, stop: &RolledBack) -> String {
+    let at = stop.line.map(|l| format!(" at line {l}")).unwrap_or_default();
+    render_or_explain(
+        template,
+        &[
+            ("limit", stop.kind.words()),
+            ("where", &at),
+            ("fuel_used", &stop.stop.fuel_used.min(stop.stop.fuel_limit).to_string()),
+            ("fuel_limit", &stop.stop.fuel_limit.to_string()),
+            ("memory", &rlm_trace::format_bytes(stop.stop.memory_bytes)),
+            ("memory_limit", &rlm_trace::format_bytes(stop.stop.memory_limit)),
+        ],
+    )
 }
 
 /// What running one program (a code block, or a FINAL check) produced.
@@ -140,12 +161,9 @@ impl Sandbox {
                 &[("name", name), ("chars", &self.context_chars.to_string())],
             ));
         }
-        if let (Some(limit), Some(e)) = (&run.restarted_after, &mut report.error) {
-            // The sandbox started a fresh session after the limit error; say so.
-            e.push_str(&render_or_explain(
-                &engine.prompts.notes.repl_restarted,
-                &[("limit", limit)],
-            ));
+        if let (Some(stop), Some(e)) = (&run.rolled_back, &mut report.error) {
+            // The session was rolled back: say how far the program got.
+            e.push_str(&rolled_back_note(&engine.prompts.notes.limit_rolled_back, stop));
         }
         // Stopped inside the program (`KeyboardInterrupt`, see `interrupt_check`).
         report.cancelled |= server.scope.cancelled();

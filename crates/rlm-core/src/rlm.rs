@@ -97,6 +97,13 @@ impl ProgramHost {
     pub fn usage(&self) -> UsageSnapshot {
         self.server.scope.budget.tree_snapshot()
     }
+
+    /// When a cell about to run must stop: the run's wall-time budget and
+    /// the program's own time limit (`rlm exec`, `rlm repl` set it on their
+    /// session before each cell).
+    pub fn interrupt(&self) -> rlm_sandbox_host::Interrupt {
+        crate::program::interrupt_check(&self.server.scope)
+    }
 }
 
 impl CallServer for ProgramHost {

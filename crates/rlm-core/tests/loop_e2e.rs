@@ -652,9 +652,13 @@ fn root_model_failure_ends_the_run_with_the_error() {
 }
 
 #[test]
-fn a_limit_error_restarts_the_repl_and_the_run_goes_on() {
-    let root =
-        root(&[&repl("x = 1\nwhile True:\n    pass"), &repl("print(len(context))"), "FINAL('ok')"]);
+fn a_limit_error_rolls_the_program_back_and_the_run_goes_on() {
+    let root = root(&[
+        &repl("kept = 'before'"),
+        &repl("kept = 'changed'\nx = 1\nwhile True:\n    pass"),
+        &repl("print(len(context), kept)"),
+        "FINAL('ok')",
+    ]);
     let rlm = Rlm::builder()
         .root(root.clone())
         .interpreter_limits(rlm_interp::Limits { fuel: 100_000, ..Default::default() })
@@ -663,8 +667,11 @@ fn a_limit_error_restarts_the_repl_and_the_run_goes_on() {
     let r = rlm.run_blocking("q", haystack()).unwrap();
     assert_eq!(r.answer.as_deref(), Some("ok"));
     let fed = last_user_messages(&root);
-    assert!(fed[1].contains("The REPL was restarted"), "{}", fed[1]);
-    assert!(fed[2].contains(&haystack().len_chars().to_string()), "{}", fed[2]);
+    assert!(fed[2].contains("The fuel limit stopped this program at line 3"), "{}", fed[2]);
+    assert!(fed[2].contains("every variable is as it was before this program ran"), "{}", fed[2]);
+    // The session is as it was before the program: `kept` as the first set it.
+    let len = haystack().len_chars().to_string();
+    assert!(fed[3].contains(&format!("{len} before")), "{}", fed[3]);
 }
 
 #[test]

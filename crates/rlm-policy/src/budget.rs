@@ -102,6 +102,7 @@ pub(crate) struct Tree {
 pub(crate) struct Shared {
     pub(crate) tree: Mutex<Tree>,
     pub(crate) max_depth: Option<u32>,
+    pub(crate) max_program_time: Option<Duration>,
     pub(crate) soft_ratio: f64,
 }
 
@@ -274,6 +275,7 @@ impl Budget {
             shared: Arc::new(Shared {
                 tree: Mutex::new(Tree { nodes: vec![root] }),
                 max_depth: limits.max_depth,
+                max_program_time: limits.max_program_time,
                 soft_ratio: limits.soft_limit_ratio,
             }),
             node: 0,
@@ -378,6 +380,11 @@ impl Budget {
                 node.caps.max_wall_time.map(|limit| limit.saturating_sub(node.started.elapsed()))
             })
             .min()
+    }
+
+    /// The wall time one program may take (the whole tree's setting).
+    pub fn max_program_time(&self) -> Option<Duration> {
+        self.shared.max_program_time
     }
 
     /// Checks every hard limit on the path to the root without changing

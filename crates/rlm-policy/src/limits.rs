@@ -30,6 +30,11 @@ pub struct BudgetLimits {
     /// Wall time since the tree started.
     #[serde(with = "opt_duration_ms")]
     pub max_wall_time: Option<Duration>,
+    /// Wall time of one program (a cell, its host calls included): past it
+    /// the program ends with the wall-time limit error and is rolled back,
+    /// and the run goes on.
+    #[serde(with = "opt_duration_ms")]
+    pub max_program_time: Option<Duration>,
     /// Consecutive failed steps of one RLM loop before it must stop.
     pub max_consecutive_errors: Option<u32>,
     /// Fraction (in `(0, 1]`) of any limit at which [`crate::Budget::soft_limit`]
@@ -47,6 +52,7 @@ impl Default for BudgetLimits {
             max_subcall_tokens: None,
             max_cost_usd: None,
             max_wall_time: None,
+            max_program_time: None,
             max_consecutive_errors: None,
             soft_limit_ratio: DEFAULT_SOFT_LIMIT_RATIO,
         }

@@ -144,7 +144,7 @@ pub struct Notes {
     pub claimed_output: String,
     pub rejected_languages: String,
     pub context_restored: String,
-    pub repl_restarted: String,
+    pub limit_rolled_back: String,
     pub fallback_ran: String,
     pub checkpoint_lost: String,
     pub final_before_program: String,

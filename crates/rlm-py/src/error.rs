@@ -3,7 +3,7 @@
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use rlm_interp::{ErrorKind, LimitKind, RuntimeErrorInfo};
+use rlm_interp::{ErrorKind, RuntimeErrorInfo};
 
 /// Everything that can go wrong in the bindings, typed end to end.
 #[derive(Debug, thiserror::Error)]
@@ -78,20 +78,6 @@ pub fn syntax_place(info: &RuntimeErrorInfo, source: &str) -> Option<SyntaxPlace
     Some(SyntaxPlace { line, column, text })
 }
 
-/// The `snake_case` name of a limit, as `rlm_rs.errors.limit_class` takes it.
-pub fn limit_name(kind: LimitKind) -> &'static str {
-    match kind {
-        LimitKind::Fuel => "fuel",
-        LimitKind::Memory => "memory",
-        LimitKind::StrLen => "str_len",
-        LimitKind::CollectionLen => "collection_len",
-        LimitKind::CallDepth => "call_depth",
-        LimitKind::Nesting => "nesting",
-        LimitKind::Output => "output",
-        LimitKind::Regex => "regex",
-    }
-}
-
 fn errors_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import("rlm_rs.errors")?.getattr(name)
 }
@@ -117,7 +103,7 @@ fn program_exception(
         ErrorKind::Exception => {
             errors_class(py, "program_class")?.call1((info.type_name.as_str(),))?
         }
-        ErrorKind::Limit(kind) => errors_class(py, "limit_class")?.call1((limit_name(*kind),))?,
+        ErrorKind::Limit(kind) => errors_class(py, "limit_class")?.call1((kind.name(),))?,
     };
     let exc = class.call1((rendered, info.type_name.as_str(), info.message.as_str()))?;
     Ok(PyErr::from_value(exc))

@@ -129,7 +129,8 @@ impl PySandbox {
         let worker = SandboxThread::spawn("rlm-rs-sandbox", move |cancel| {
             let mut session = Interpreter::new(state_limits.clone());
             let check = cancel.clone();
-            let stop: rlm_interp::InterruptCheck = Rc::new(move || check.is_cancelled());
+            let stop: rlm_interp::InterruptCheck =
+                Rc::new(move || check.is_cancelled().then_some(rlm_interp::HostStop::Cancel));
             session.set_interrupt_check(Some((CANCEL_CHECK_FUEL, stop)));
             for name in external {
                 session.register(&name, HostFunc::Suspend { call: name.as_str().into() });

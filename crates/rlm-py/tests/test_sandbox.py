@@ -57,14 +57,17 @@ def test_program_exceptions_mirror_python_classes():
 )
 def test_limits_are_distinct_uncatchable_errors(limits, code, cls):
     sb = Sandbox(limits=limits)
+    sb.run("kept = [1, 2]\nd = {'a': 1}")
     guarded = "try:\n" + "\n".join("    " + line for line in code.splitlines()) + "\nexcept Exception:\n    print('caught')"
     with pytest.raises(cls) as e:
-        sb.run(guarded)
+        sb.run("kept.append(3)\nd['b'] = 2\nlost = 1\n" + guarded)
     assert isinstance(e.value, rlm_rs.LimitExceeded)
     assert not isinstance(e.value, rlm_rs.ProgramError)
-    # A limit error ends the sandbox for good.
-    with pytest.raises(rlm_rs.LimitExceeded):
-        sb.run("1")
+    # A limit error rolls the program back: the sandbox runs on, its
+    # variables as they were before the program.
+    assert sb.run("kept").result == [1, 2]
+    assert sb.run("d").result == {"a": 1}
+    assert "lost" not in sb.globals()
 
 
 def test_sync_and_async_host_functions():

@@ -21,10 +21,16 @@ mod remote;
 mod wire;
 mod worker;
 
+use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::future::LocalBoxFuture;
-use rlm_interp::{ErrorKind, GlobalsSnapshot, SnapshotError, SnapshotLimits, Value};
+use rlm_interp::{
+    ErrorKind, GlobalsSnapshot, HostStop, InterruptCheck, LimitKind, LimitStop, SnapshotError,
+    SnapshotLimits, Value,
+};
+use serde::{Deserialize, Serialize};
 
 use crate::cell::CallServer;
 use rlm_functions::MemoryMap;
@@ -75,8 +81,53 @@ impl std::fmt::Debug for SandboxHost {
     }
 }
 
-/// Every how much fuel, and whether, a running cell must stop.
-pub type Interrupt = (u64, std::rc::Rc<dyn Fn() -> bool>);
+/// When a running cell must stop.
+#[derive(Clone)]
+pub struct Interrupt {
+    /// Fuel between two checks of a cell running in process.
+    pub every_fuel: u64,
+    /// The execution was cancelled: `KeyboardInterrupt` in the program
+    /// (what it changed stands); a worker's cell ends with its worker.
+    pub cancelled: Rc<dyn Fn() -> bool>,
+    /// The run's time budget ends then: the wall-time limit error, the cell
+    /// rolled back like any limit's (in a worker too: it gets the time left).
+    pub deadline: Option<Instant>,
+}
+
+impl Interrupt {
+    /// No cancellation, no deadline.
+    pub fn never() -> Interrupt {
+        Interrupt { every_fuel: u64::MAX, cancelled: Rc::new(|| false), deadline: None }
+    }
+
+    /// The interpreter's interrupt check for it.
+    pub fn check(&self) -> (u64, InterruptCheck) {
+        let cancelled = Rc::clone(&self.cancelled);
+        let deadline = self.deadline;
+        let check = move || {
+            if cancelled() {
+                Some(HostStop::Cancel)
+            } else if deadline.is_some_and(|d| Instant::now() >= d) {
+                Some(HostStop::Deadline)
+            } else {
+                None
+            }
+        };
+        (self.every_fuel, Rc::new(check))
+    }
+}
+
+/// A limit stopped a cell, and the session was rolled back to its state
+/// before the cell: which limit, where, and what the program had used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolledBack {
+    pub kind: LimitKind,
+    /// The limit error's message.
+    pub message: String,
+    /// The line the program was on.
+    pub line: Option<u32>,
+    pub stop: LimitStop,
+}
 
 /// What running one cell produced, wherever it ran.
 #[derive(Debug)]
@@ -89,8 +140,8 @@ pub struct CellRun {
     pub memory_bytes: u64,
     /// `context`/`P` were assigned and put back.
     pub restored: Vec<String>,
-    /// A limit error ended the session (its message): a fresh one replaced it.
-    pub restarted_after: Option<String>,
+    /// A limit stopped the cell: the session is as it was before it.
+    pub rolled_back: Option<RolledBack>,
 }
 
 /// How a cell ended.

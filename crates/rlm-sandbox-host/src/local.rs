@@ -1,18 +1,21 @@
 //! The in-process sandbox: one interpreter session in this process, with the
 //! context bound, the declared functions installed, `query` and `answer`;
 //! runs a cell through the cell driver, echoes its last expression, puts
-//! `context`/`P` back, and starts a fresh session after a limit error. A
-//! sandbox worker process runs exactly this, behind its channel.
+//! `context`/`P` back, and reports a limit error's rollback (the interpreter
+//! puts the session back as it was before the cell). A sandbox worker
+//! process runs exactly this, behind its channel.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
 use rlm_context::Context;
-use rlm_interp::{Dict, GlobalsSnapshot, Interpreter, Key, SnapshotError, SnapshotLimits, Value};
+use rlm_interp::{
+    Dict, ErrorKind, GlobalsSnapshot, Interpreter, Key, SnapshotError, SnapshotLimits, Value,
+};
 
 use crate::cell::{CallServer, CellEnd, run_cell, run_cell_keeping_last};
-use crate::{CellRun, Interrupt, ProgramSandbox, RunEnd};
+use crate::{CellRun, Interrupt, ProgramSandbox, RolledBack, RunEnd};
 use rlm_functions::FunctionRegistry;
 use rlm_functions::MemoryMap;
 use rlm_functions::bind_context;
@@ -22,8 +25,7 @@ use rlm_functions::bind_context;
 /// the user's variables.
 const LAST_VALUE_VAR: &str = "_repl_last_value_";
 
-/// What a program's session is made of (kept to make it again after a
-/// limit error).
+/// What a program's session is made of.
 #[derive(Clone)]
 pub struct SessionRecipe {
     pub limits: rlm_interp::Limits,
@@ -64,7 +66,6 @@ fn is_answer_protocol(d: &Dict) -> bool {
 /// One run's interpreter session in this process.
 pub struct LocalSandbox {
     session: Interpreter,
-    recipe: SessionRecipe,
     /// `context` as bound: restored if a program assigns the name.
     context_value: Option<Value>,
 }
@@ -73,7 +74,7 @@ impl LocalSandbox {
     pub fn new(recipe: SessionRecipe) -> LocalSandbox {
         let session = recipe.session();
         let context_value = session.get_global("context");
-        LocalSandbox { session, recipe, context_value }
+        LocalSandbox { session, context_value }
     }
 
     /// Runs `code` as one cell, its host calls served by `server`. `echo`:
@@ -100,26 +101,33 @@ impl LocalSandbox {
         if echo && matches!(end, Ok(CellEnd::Done)) {
             self.echo_last_value(&mut stdout);
         }
-        // Read before a restart replaces a session a limit error ended.
         let fuel_used = self.session.fuel_used();
         let memory_bytes = self.session.live_memory_bytes();
+        let mut rolled_back = None;
         let end = match end {
             Ok(CellEnd::Done) => RunEnd::Done,
             Ok(CellEnd::Final(v)) => RunEnd::Final(self.session.display(&v)),
             Ok(CellEnd::Error(e)) => {
+                if let (ErrorKind::Limit(kind), Some(stop)) = (&e.kind, e.stop) {
+                    rolled_back = Some(RolledBack {
+                        kind: *kind,
+                        message: e.message.clone(),
+                        line: e.line(),
+                        stop,
+                    });
+                }
                 RunEnd::Error { rendered: e.render(code, "<repl>"), kind: e.kind }
             }
             Ok(CellEnd::Cancelled) => RunEnd::Cancelled,
             Err(never) => match never {},
         };
         let restored = if counted { self.restore_context() } else { Vec::new() };
-        let restarted_after = self.session.dead().map(|limit| limit.message.clone());
-        if restarted_after.is_some() {
-            // A limit error leaves the session unusable: start a fresh one so
-            // the run can go on (the caller says so).
-            self.session = self.recipe.session();
-        }
-        CellRun { stdout, end, fuel_used, memory_bytes, restored, restarted_after }
+        CellRun { stdout, end, fuel_used, memory_bytes, restored, rolled_back }
+    }
+
+    /// When the next cells must stop (see [`Interrupt`]).
+    pub fn set_interrupt(&mut self, stop: &Interrupt) {
+        self.session.set_interrupt_check(Some(stop.check()));
     }
 
     /// `Helps::echo_last_expression`: the value of the cell's last
@@ -250,7 +258,7 @@ impl ProgramSandbox for LocalSandbox {
         server: &'a mut dyn CallServer,
         stop: Interrupt,
     ) -> LocalBoxFuture<'a, CellRun> {
-        self.session.set_interrupt_check(Some(stop));
+        self.set_interrupt(&stop);
         Box::pin(self.run_with(code, echo, counted, server))
     }
 

@@ -16,7 +16,7 @@ use std::io::Write as _;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::future::LocalBoxFuture;
 use rlm_context::Context;
@@ -45,6 +45,11 @@ const PROCESS_SLACK_BYTES: u64 = 1 << 30;
 
 /// How often a waiting run checks whether it was cancelled.
 const CANCEL_POLL: Duration = Duration::from_millis(20);
+
+/// How long past the deadline it was given a worker may take to end its
+/// cell with the wall-time error before it is ended (a builtin that charges
+/// its fuel ahead of its work answers its interrupt check within ~1 ms).
+const DEADLINE_GRACE: Duration = Duration::from_secs(2);
 
 /// How long a worker may take to answer a query (not a cell) or to close.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -282,15 +287,16 @@ impl RemoteSandbox {
         echo: bool,
         counted: bool,
         server: &mut dyn CallServer,
-        cancelled: &dyn Fn() -> bool,
+        stop: &Interrupt,
     ) -> CellRun {
+        let cancelled = &*stop.cancelled;
         let failed = |reason: String| CellRun {
             stdout: String::new(),
             end: RunEnd::SandboxFailed(reason),
             fuel_used: 0,
             memory_bytes: 0,
             restored: Vec::new(),
-            restarted_after: None,
+            rolled_back: None,
         };
         if let Some(reason) = &self.failed {
             return failed(reason.clone());
@@ -298,7 +304,11 @@ impl RemoteSandbox {
         let Some(worker) = self.worker.as_mut() else {
             return failed("no sandbox worker".into());
         };
-        let run = Request::Run { code: code.to_string(), echo, counted };
+        let deadline_ms = stop.deadline.map(|d| {
+            u64::try_from(d.saturating_duration_since(Instant::now()).as_millis())
+                .unwrap_or(u64::MAX)
+        });
+        let run = Request::Run { code: code.to_string(), echo, counted, deadline_ms };
         if let Err(e) = worker.channel().send(&run, None) {
             let e = lost(worker, e);
             return failed(self.fail(e));
@@ -310,11 +320,19 @@ impl RemoteSandbox {
             match worker.channel().readable(CANCEL_POLL) {
                 Ok(true) => {}
                 Ok(false) => {
-                    if cancelled() {
+                    // Cancelled, or the worker went on past the deadline it
+                    // was given (it ends its cell itself at the deadline).
+                    let overdue =
+                        stop.deadline.is_some_and(|d| Instant::now() >= d + DEADLINE_GRACE);
+                    if cancelled() || overdue {
                         // The cell may be deep in a builtin: end the process.
                         worker.kill();
                         if let Some(w) = self.worker.take() {
                             self.pool.release(w);
+                        }
+                        if overdue && !cancelled() {
+                            let reason = "the sandbox worker did not stop at the run's time limit";
+                            return failed(self.fail(SandboxHostError::Protocol(reason.into())));
                         }
                         self.failed = Some("the execution was cancelled".into());
                         return CellRun { end: RunEnd::Cancelled, ..failed(String::new()) };
@@ -392,7 +410,7 @@ impl ProgramSandbox for RemoteSandbox {
         server: &'a mut dyn CallServer,
         stop: Interrupt,
     ) -> LocalBoxFuture<'a, CellRun> {
-        Box::pin(async move { self.run_remote(code, echo, counted, server, &*stop.1).await })
+        Box::pin(async move { self.run_remote(code, echo, counted, server, &stop).await })
     }
 
     fn set_global(&mut self, name: &str, v: Value) {

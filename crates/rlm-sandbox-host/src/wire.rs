@@ -27,6 +27,9 @@ pub(crate) enum Request {
         code: String,
         echo: bool,
         counted: bool,
+        /// Milliseconds left of the run's time budget: past them the cell
+        /// ends with the wall-time limit error (and is rolled back).
+        deadline_ms: Option<u64>,
     },
     /// The answers to the last `Suspended`.
     Answers(Vec<(u64, Result<Wire, WireHostError>)>),
@@ -125,7 +128,7 @@ pub(crate) struct WireRun {
     pub fuel_used: u64,
     pub memory_bytes: u64,
     pub restored: Vec<String>,
-    pub restarted_after: Option<String>,
+    pub rolled_back: Option<crate::RolledBack>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -254,7 +257,7 @@ impl From<CellRun> for WireRun {
             fuel_used: run.fuel_used,
             memory_bytes: run.memory_bytes,
             restored: run.restored,
-            restarted_after: run.restarted_after,
+            rolled_back: run.rolled_back,
         }
     }
 }
@@ -274,7 +277,7 @@ impl From<WireRun> for CellRun {
             memory_bytes: run.memory_bytes,
             // Only the two names exist; anything else a worker says is dropped.
             restored: run.restored.into_iter().filter(|n| n == "context" || n == "P").collect(),
-            restarted_after: run.restarted_after,
+            rolled_back: run.rolled_back,
         }
     }
 }

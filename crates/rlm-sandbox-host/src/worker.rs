@@ -10,6 +10,7 @@ use std::fs::File;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures::future::LocalBoxFuture;
 use rlm_context::{Context, LoadOptions};
@@ -18,11 +19,15 @@ use rlm_sandbox::{Channel, ChannelError};
 
 use crate::cell::{Answers, CallServer};
 use crate::wire::{OpenSession, ProbeReport, Reply, Request, WireCall, from_wire, to_wire};
-use crate::{LocalSandbox, SessionRecipe};
+use crate::{Interrupt, LocalSandbox, SessionRecipe};
 use rlm_functions::FunctionRegistry;
 
 /// Exit status of a worker that could not start or lost its parent's protocol.
 const EXIT_BROKEN: i32 = 3;
+
+/// How often (in fuel) a worker's cell looks at the clock for its deadline:
+/// as rlm-core's in-process check, about a millisecond of work.
+const WORKER_CHECK_FUEL: u64 = 250_000;
 
 /// Runs the worker until its parent closes the socket; returns the exit
 /// status (0: closed by the parent).
@@ -82,7 +87,13 @@ pub fn serve_worker() -> i32 {
 /// A request to the open session; `None` when the parent broke the protocol.
 fn serve_request(s: &mut LocalSandbox, request: Request, channel: &mut Channel) -> Option<Reply> {
     Some(match request {
-        Request::Run { code, echo, counted } => {
+        Request::Run { code, echo, counted, deadline_ms } => {
+            // The parent's cancellation ends this process; its deadline is
+            // kept here, so that the cell ends with the wall-time error and
+            // is rolled back, as in process.
+            let deadline = deadline_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
+            let cancelled = std::rc::Rc::new(|| false);
+            s.set_interrupt(&Interrupt { every_fuel: WORKER_CHECK_FUEL, cancelled, deadline });
             let mut server = ParentServer { channel, abandoned: false, lost: false };
             let run = futures::executor::block_on(s.run_with(&code, echo, counted, &mut server));
             if server.lost {

@@ -70,7 +70,7 @@ pub use jsonl::{
 };
 pub use recorder::{RecorderOptions, TraceListener, TraceRecorder};
 pub use redact::{REDACTED, RedactHook, Redactor};
-pub use render::{TextRenderOptions, escape_html};
+pub use render::{TextRenderOptions, escape_html, format_bytes};
 pub use stats::{DEFAULT_STORM_RETRIES, RetryStorms, RunStats};
 pub use summary::{CacheSummary, LatencySummary, ModelSummary, TraceSummary, escape_label_value};
 pub use tree::{MAX_SPAN_DEPTH, SpanNode, Trace};

@@ -117,7 +117,8 @@ fn format_tokens(prompt: u64, completion: u64) -> String {
     format!("{prompt}+{completion} tok")
 }
 
-fn format_bytes(bytes: u64) -> String {
+/// A byte count as people read it: `512 B`, `31.4 KiB`, `47.9 MiB`.
+pub fn format_bytes(bytes: u64) -> String {
     const KIB: u64 = 1024;
     if bytes < KIB {
         format!("{bytes} B")

@@ -80,9 +80,8 @@ class PythonREPL:
         except SandboxSyntaxError as exc:
             error = f"SyntaxError: {exc.msg} (line {exc.lineno})"
         except LimitExceeded as exc:
-            # A limit ends the sandbox: start a fresh one (globals are lost, as after a crash).
-            error = f"{type(exc).__name__}: {exc}"
-            self._sandbox = self._new_sandbox()
+            # The sandbox rolled the program back: its globals are as they were before it.
+            error = f"{type(exc).__name__}: {exc} (variables are as they were before this program)"
         except ProgramError as exc:
             error = f"{_builtin_name(exc)}: {exc}"
         if len(stdout) > self._stdout_limit:

@@ -9,8 +9,9 @@ program are ``SandboxError``s and mirror the DSL's errors:
   ``ValueError`` raised by the program can be caught as ``ValueError``
   (``ProgramValueError``) and ``type_name`` holds the DSL's class name.
 * ``LimitExceeded``: a sandbox limit (fuel, memory, string length, collection
-  size, call depth, nesting, output, regex backtracking). Limit errors cannot
-  be caught by the program and make the sandbox refuse further code.
+  size, call depth, nesting, output, regex backtracking, wall time). Limit
+  errors cannot be caught by the program; the sandbox is rolled back to its
+  state before the program (its globals as they were) and runs the next one.
 """
 
 from __future__ import annotations
@@ -123,6 +124,10 @@ class RegexLimitExceeded(LimitExceeded):
     """A regex needed more backtracking steps than allowed."""
 
 
+class WallTimeExceeded(LimitExceeded, TimeoutError):
+    """The run's time budget ran out while the program ran."""
+
+
 _LIMITS: Dict[str, Type[LimitExceeded]] = {
     "fuel": FuelExhausted,
     "memory": MemoryLimitExceeded,
@@ -132,6 +137,7 @@ _LIMITS: Dict[str, Type[LimitExceeded]] = {
     "nesting": NestingTooDeep,
     "output": OutputLimitExceeded,
     "regex": RegexLimitExceeded,
+    "wall_time": WallTimeExceeded,
 }
 
 # Program exceptions that are also the matching built-in exception (written
