@@ -26,7 +26,7 @@ use rlm_interp::{HostCall, HostFunc, Interpreter, SmolStr, Value};
 use rlm_syntax::DiagnosticKind;
 use rlm_syntax::ast::StmtKind;
 
-use crate::exec::{OpenSession, SessionArgs, kept_until_exit};
+use crate::exec::{OpenSession, SessionArgs, exit_for_error, kept_until_exit};
 use crate::exit::{CliError, Exit};
 
 /// The host function bare expressions are wrapped in.
@@ -212,6 +212,9 @@ fn write_out(text: &str) -> Result<(), CliError> {
 /// What the session loop decided after a cell.
 enum After {
     Continue,
+    /// A limit stopped the cell (rolled back): the session goes on, and
+    /// ends with the budget's exit code.
+    Limited,
     Stop(Exit),
 }
 
@@ -239,7 +242,10 @@ fn run_one(
             // A limit rolled the cell back (its rendering says so): the
             // session goes on as it was before the cell.
             eprint!("{}", e.render(source, "<stdin>"));
-            After::Continue
+            match exit_for_error(&e.kind) {
+                Exit::BudgetExhausted => After::Limited,
+                _ => After::Continue,
+            }
         }
     })
 }
@@ -270,6 +276,8 @@ pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
     let mut lines = stdin.lock().lines();
     let mut buffer = String::new();
     let mut block = false;
+    // The exit code: a limit (rolled back) ends the session with 3 at the end.
+    let mut exit = Exit::Ok;
     loop {
         if interactive {
             eprint!("{}", if buffer.is_empty() { ">>> " } else { "... " });
@@ -318,20 +326,24 @@ pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
         }
         let source = std::mem::take(&mut buffer);
         block = false;
-        if let After::Stop(exit) = run_one(&mut session, &mut server, &runtime, &source)? {
-            return Ok(exit);
+        match run_one(&mut session, &mut server, &runtime, &source)? {
+            After::Stop(exit) => return Ok(exit),
+            After::Limited => exit = Exit::BudgetExhausted,
+            After::Continue => {}
         }
     }
     // End of input with a statement still open: run what was typed.
-    if !buffer.trim().is_empty()
-        && let After::Stop(exit) = run_one(&mut session, &mut server, &runtime, &buffer)?
-    {
-        return Ok(exit);
+    if !buffer.trim().is_empty() {
+        match run_one(&mut session, &mut server, &runtime, &buffer)? {
+            After::Stop(exit) => return Ok(exit),
+            After::Limited => exit = Exit::BudgetExhausted,
+            After::Continue => {}
+        }
     }
     if interactive {
         eprintln!();
     }
-    Ok(Exit::Ok)
+    Ok(exit)
 }
 
 #[cfg(test)]

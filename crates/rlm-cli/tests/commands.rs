@@ -133,23 +133,33 @@ fn exit_2_for_usage_and_missing_files() {
 #[test]
 fn exit_3_when_the_fuel_budget_runs_out() {
     let dir = tempfile::tempdir().unwrap();
-    let spin = write(&dir, "spin.py", "print('start')\nwhile True:\n    pass\n");
-    let after = write(&dir, "after.py", "print('never')\n");
+    let before = write(&dir, "before.py", "x = ['kept']\n");
+    let spin =
+        write(&dir, "spin.py", "print('start')\nx.append('lost')\ny = 1\nwhile True:\n    pass\n");
+    let after =
+        write(&dir, "after.py", "try:\n    print(y)\nexcept NameError:\n    print(x, 'no y')\n");
+    // The limit rolls the cell back: the next cell runs on the session as it
+    // was before it; the command ends with 3.
     rlm()
         .args(["exec", "--fuel", "10000"])
+        .arg(&before)
         .arg(&spin)
         .arg(&after)
         .assert()
         .code(3)
-        .stdout("start\n")
-        .stderr(predicate::str::contains("LimitError"));
-    // The same in a REPL session: the session ends with 3.
+        .stdout("start\n['kept'] no y\n")
+        .stderr(
+            predicate::str::contains("LimitError").and(predicate::str::contains(
+                "every variable is as it was before this program ran",
+            )),
+        );
+    // The same in a REPL session: it goes on, and ends with 3.
     rlm()
         .args(["repl", "--fuel", "10000"])
-        .write_stdin("print('a')\nwhile True:\n    pass\n\nprint('b')\n")
+        .write_stdin("x = 1\nprint('a')\nwhile True:\n    x = 2\n\nprint('b', x)\n")
         .assert()
         .code(3)
-        .stdout("a\n");
+        .stdout("a\nb 1\n");
 }
 
 #[test]
@@ -170,7 +180,7 @@ fn exit_3_when_any_sandbox_limit_is_reached() {
         .write_stdin("print('a')\nx = []\nwhile True:\n    x.append('y' * 1000)\n\nprint('b')\n")
         .assert()
         .code(3)
-        .stdout("a\n");
+        .stdout("a\nb\n");
     // Other limits (here the string length cap) end with 3 as well.
     let long = write(&dir, "long.py", "s = 'x' * (10 ** 12)\n");
     rlm().arg("exec").arg(&long).assert().code(3).stderr(predicate::str::contains("LimitError"));

@@ -119,8 +119,9 @@ fn run(programs: &[String], flags: &[&str]) -> Vec<(String, Option<String>)> {
     programs_run(&trace)
 }
 
-#[test]
-fn a_limit_in_the_fifth_program_leaves_the_first_four_programs_state() {
+/// Runs the six programs for each of `kinds` (with `extra` flags), and checks
+/// the sixth reads what it reads without the fifth.
+fn six_programs(kinds: &[(&str, &str, &[&str])], extra: &[&str]) {
     let build: Vec<String> = (1..=4).map(|i| fixture(&format!("cell{i}.py"))).collect();
     let read = fixture("read.py");
     let control = {
@@ -130,10 +131,11 @@ fn a_limit_in_the_fifth_program_leaves_the_first_four_programs_state() {
     assert_eq!(control.len(), 6, "{control:?}");
     let expected = &control[4].0;
     assert!(expected.contains("made_in_cell_5 is not defined"), "{expected}");
-    for (limit, trigger, flags) in KINDS {
+    for (limit, trigger, flags) in kinds {
         let fifth = format!("{}{}", fixture("change.py"), fixture(trigger));
         let programs: Vec<String> = build.iter().cloned().chain([fifth, read.clone()]).collect();
-        let ran = run(&programs, flags);
+        let flags: Vec<&str> = flags.iter().chain(extra).copied().collect();
+        let ran = run(&programs, &flags);
         assert_eq!(ran.len(), 7, "{limit}: {ran:?}");
         let error = ran[4].1.clone().unwrap_or_else(|| panic!("{limit}: the fifth did not fail"));
         assert!(error.contains("LimitError"), "{limit}: {error}");
@@ -150,4 +152,18 @@ fn a_limit_in_the_fifth_program_leaves_the_first_four_programs_state() {
         }
         assert!(ran[5].1.is_none(), "{limit}: {:?}", ran[5].1);
     }
+}
+
+#[test]
+fn a_limit_in_the_fifth_program_leaves_the_first_four_programs_state() {
+    six_programs(KINDS, &[]);
+}
+
+/// In a sandbox worker process too: the worker rolls its session back (the
+/// wall-time limit: the worker ends its own cell at the deadline it was given).
+#[test]
+fn a_worker_process_rolls_back_as_the_process_does() {
+    let kinds: Vec<_> =
+        KINDS.iter().copied().filter(|(l, ..)| ["memory", "wall time"].contains(l)).collect();
+    six_programs(&kinds, &["--isolate", "process"]);
 }

@@ -69,10 +69,15 @@ pub async fn exec(
             Some(Ok(CellEnd::Done)) => {}
             Some(Ok(CellEnd::Final(value))) => outcome.final_answer = Some(session.display(&value)),
             Some(Ok(CellEnd::Error(e))) => {
+                // A limit's stop: the line, and the fuel and memory used.
+                let stop = e.stop.map(|s| {
+                    json!({"line": e.line(), "fuel_used": s.fuel_used, "memory_bytes": s.memory_bytes})
+                });
                 outcome.error = Some(json!({
                     "type": e.type_name,
                     "message": e.message,
                     "limit": matches!(e.kind, ErrorKind::Limit(_)),
+                    "stop": stop,
                     "traceback": e.render(&program, "program.py"),
                 }));
             }
