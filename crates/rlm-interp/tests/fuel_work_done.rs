@@ -107,17 +107,26 @@ fn the_find_loop_over_a_1_mb_context_runs_in_proportion_to_the_bytes_read() {
 /// `code` makes the call, and its fuel must be at most `most`.
 struct Row {
     name: &'static str,
-    setup: &'static str,
+    setup: &'static [&'static str],
     code: &'static str,
     most: u64,
 }
 
 /// A 4 MB text whose first `needle` is at byte ~1,000, ends in `'9' * 10`.
 const TEXT: &str = "X = 'ab cd ' * 166 + 'needle' + ' ef gh' * 699050 + '9' * 10";
+/// The patterns of the regex rows, compiled and searched once.
+const RE: &str = "import re\n\
+    for p in ['needle', r'ne+dle \\w{2}', r'n\\w+', r'(ab )+']:\n    re.search(p, 'needle ab')\n    re.match(p, 'ab ')\n\
+    P = re.compile(r'9+')\nP.search('9')\nQ = re.compile(r'e\\w+')\nQ.search('ex')";
 /// A list and a tuple of 10^6 ints.
 const INTS: &str = "L = list(range(10**6))\nT = tuple(L)";
 
-const fn row(name: &'static str, setup: &'static str, code: &'static str, most: u64) -> Row {
+const fn row(
+    name: &'static str,
+    setup: &'static [&'static str],
+    code: &'static str,
+    most: u64,
+) -> Row {
     Row { name, setup, code, most }
 }
 
@@ -127,27 +136,36 @@ const fn row(name: &'static str, setup: &'static str, code: &'static str, most: 
 /// item compared); the same call over the whole 4 MB or 10^6 items cost
 /// 250 K fuel or more.
 const ROWS: &[Row] = &[
-    row("str.find", TEXT, "r = X.find('needle')", 200),
-    row("str.index", TEXT, "r = X.index('needle')", 200),
-    row("str.find start", TEXT, "r = X.find('9', len(X) - 1000)", 200),
-    row("str.rfind", TEXT, "r = X.rfind('gh')", 200),
-    row("str.rindex end", TEXT, "r = X.rindex('ab', 0, 1000)", 200),
-    row("str.count range", TEXT, "r = X.count('ab', 0, 1000)", 200),
-    row("str.startswith start", TEXT, "r = X.startswith('ab cd', 996)", 64),
-    row("str.endswith tuple", TEXT, "r = X.endswith(('zz', '99'))", 64),
-    row("str in", TEXT, "r = 'needle' in X", 200),
-    row("list.index", INTS, "r = L.index(1000)", 2_600),
-    row("list.index start", INTS, "r = L.index(10**6 - 1, 10**6 - 1000)", 2_600),
-    row("tuple.index", INTS, "r = T.index(1000)", 2_600),
-    row("list in", INTS, "r = 1000 in L", 2_600),
-    row("tuple in", INTS, "r = 1000 in T", 2_600),
+    row("str.find", &[TEXT], "r = X.find('needle')", 200),
+    row("str.index", &[TEXT], "r = X.index('needle')", 200),
+    row("str.find start", &[TEXT], "r = X.find('9', len(X) - 1000)", 200),
+    row("str.rfind", &[TEXT], "r = X.rfind('gh')", 200),
+    row("str.rindex end", &[TEXT], "r = X.rindex('ab', 0, 1000)", 200),
+    row("str.count range", &[TEXT], "r = X.count('ab', 0, 1000)", 200),
+    row("str.startswith start", &[TEXT], "r = X.startswith('ab cd', 996)", 64),
+    row("str.endswith tuple", &[TEXT], "r = X.endswith(('zz', '99'))", 64),
+    row("str in", &[TEXT], "r = 'needle' in X", 200),
+    row("list.index", &[INTS], "r = L.index(1000)", 2_600),
+    row("list.index start", &[INTS], "r = L.index(10**6 - 1, 10**6 - 1000)", 2_600),
+    row("tuple.index", &[INTS], "r = T.index(1000)", 2_600),
+    row("list in", &[INTS], "r = 1000 in L", 2_600),
+    row("tuple in", &[INTS], "r = 1000 in T", 2_600),
     row(
         "deque in",
-        "import collections\nD = collections.deque(range(10**6))",
+        &["import collections\nD = collections.deque(range(10**6))"],
         "r = 1000 in D",
         2_600,
     ),
-    row("iterator in", INTS, "it = iter(L)\nr = 1000 in it", 1_500),
+    row("iterator in", &[INTS], "it = iter(L)\nr = 1000 in it", 1_500),
+    // The pattern compiled and searched once before (its compile and first
+    // search are paid once per session). An unbounded pattern's automaton
+    // steps each byte it reads past its prefilter at a unit or two a byte.
+    row("re.search literal", &[TEXT, RE], "r = re.search('needle', X)", 400),
+    row("re.search bounded", &[TEXT, RE], "r = re.search(r'ne+dle \\w{2}', X)", 400),
+    row("re.search unbounded", &[TEXT, RE], "r = re.search(r'n\\w+', X)", 400),
+    row("re.match", &[TEXT, RE], "r = re.match(r'(ab )+', X)", 400),
+    row("Pattern.search pos", &[TEXT, RE], "r = P.search(X, len(X) - 1000)", 400),
+    row("Pattern.search endpos", &[TEXT, RE], "r = Q.search(X, 0, 1000)", 2_600),
 ];
 
 #[test]
@@ -155,11 +173,53 @@ fn early_stopping_calls_pay_for_the_work_they_do() {
     let mut failures = Vec::new();
     for r in ROWS {
         let mut s = Interpreter::new(Limits::default());
-        run(&mut s, r.setup);
+        for cell in r.setup {
+            run(&mut s, cell);
+        }
         let fuel = run(&mut s, r.code);
         if fuel > r.most {
             failures.push(format!("{}: {fuel} fuel (at most {})", r.name, r.most));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Issue #53, item 5: the per-thread cache of compiled patterns is shared by
+/// the sessions a thread runs, but each session pays a pattern's compile,
+/// its variants' and its first search as if it had built them: the same
+/// program uses the same fuel in a fresh session whatever ran before it on
+/// the thread (the cache's hit charged nothing and the first search was
+/// paid once per thread).
+#[test]
+fn a_programs_fuel_does_not_depend_on_what_ran_before_it_on_the_thread() {
+    let program = "import re\n\
+        t = 'ab ' * 500 + 'needle 12 abc'\n\
+        p = re.compile(r'(\\w+) (\\d+)')\n\
+        a = re.search(r'needle (\\d+)', t)\n\
+        b = re.match(r'ab', t)\n\
+        c = re.fullmatch(r'[ab ]+', t)\n\
+        d = p.match(t, 1500)\n\
+        e = re.findall(r'\\d+', t)\n";
+    let fuel_in_a_fresh_session = || {
+        let mut s = Interpreter::new(Limits::default());
+        run(&mut s, program)
+    };
+    // Each on a new thread: an empty cache first, then one the same program
+    // and others filled.
+    let first = std::thread::spawn(fuel_in_a_fresh_session).join().unwrap_or(0);
+    let again = std::thread::spawn(move || {
+        let once = fuel_in_a_fresh_session();
+        let mut other = Interpreter::new(Limits::default());
+        run(&mut other, "import re\nx = re.search(r'\\d+', 'a 1')\ny = re.match(r'ab', 'abc')");
+        (once, fuel_in_a_fresh_session(), fuel_in_a_fresh_session())
+    })
+    .join()
+    .unwrap_or((0, 0, 0));
+    assert!(first > 0);
+    assert_eq!((first, first, first), again);
+    // Within one session a pattern is paid for once.
+    let mut s = Interpreter::new(Limits::default());
+    let once = run(&mut s, "import re\nx = re.search(r'(\\w+) (\\d+)', 'ab 12')");
+    let twice = run(&mut s, "x = re.search(r'(\\w+) (\\d+)', 'ab 12')");
+    assert!(twice < once, "second cell {twice}, first {once}");
 }

@@ -80,6 +80,7 @@ pub fn setup_source(input: Input, n: usize) -> String {
     format!(
         "import collections, csv, datetime, functools, io, itertools, json, math, re, string, textwrap\n\
          P = re.compile('zz+')\n\
+         Q = re.compile('[^z]*z')\n\
          M = re.match('a', 'ab')\n\
          D0 = datetime.datetime(2020, 1, 2)\n\
          F = io.StringIO()\n\
@@ -211,8 +212,8 @@ pub const PROBES: &[Probe] = &[
     // Native objects' methods.
     p("re.Pattern.findall", Text, "r = P.findall(X)"),
     p("re.Pattern.finditer", Text, "r = P.finditer(X)"),
-    p("re.Pattern.fullmatch", Text, "r = P.fullmatch(X)"),
-    p("re.Pattern.match", Text, "r = P.match(X)"),
+    p("re.Pattern.fullmatch", Text, "r = Q.fullmatch(X)"),
+    p("re.Pattern.match", Text, "r = Q.match(X)"),
     p("re.Pattern.search", Text, "r = P.search(X)"),
     p("re.Pattern.split", Text, "r = P.split(X)"),
     p("re.Pattern.sub", Text, "r = P.sub('y', X)"),
@@ -254,8 +255,8 @@ pub const PROBES: &[Probe] = &[
     p("re.escape", Text, "r = re.escape(X)"),
     p("re.findall", Text, "r = re.findall('zz', X)"),
     p("re.finditer", Text, "r = re.finditer('zz', X)"),
-    p("re.fullmatch", Text, "r = re.fullmatch('zz', X)"),
-    p("re.match", Text, "r = re.match('zz', X)"),
+    p("re.fullmatch", Text, "r = re.fullmatch('[^z]*z', X)"),
+    p("re.match", Text, "r = re.match('[^z]*z', X)"),
     p("re.search", Text, "r = re.search('zz', X)"),
     p("re.split", Text, "r = re.split('zz', X)"),
     p("re.sub", Text, "r = re.sub('zz', 'y', X)"),

@@ -18,6 +18,10 @@ pub(crate) struct PatternSize {
     /// Byte-range pieces of its large character classes (compile work only:
     /// a compiled automaton scans them at the same speed).
     pub class_pieces: u64,
+    /// The longest match it can make, in bytes, when that is bounded
+    /// (`needle`, `\d{1,4}`; not `\w+`): a search can then read its text
+    /// in windows (`engine.rs`).
+    pub max_len: Option<usize>,
 }
 
 /// The size of `pattern`; its length in states when it does not parse here
@@ -25,8 +29,8 @@ pub(crate) struct PatternSize {
 pub(crate) fn expanded_size(pattern: &str) -> PatternSize {
     let parsed = regex_syntax::ParserBuilder::new().nest_limit(200).build().parse(pattern);
     match parsed {
-        Ok(hir) => hir_size(&hir),
-        Err(_) => PatternSize { states: pattern.len() as u64, class_pieces: 0 },
+        Ok(hir) => PatternSize { max_len: hir.properties().maximum_len(), ..hir_size(&hir) },
+        Err(_) => PatternSize { states: pattern.len() as u64, class_pieces: 0, max_len: None },
     }
 }
 
@@ -39,7 +43,7 @@ fn hir_size(root: &Hir) -> PatternSize {
     while let Some((hir, times)) = stack.pop() {
         total = total.saturating_add(times);
         if total >= CAP {
-            return PatternSize { states: CAP, class_pieces: pieces.min(CAP) };
+            return PatternSize { states: CAP, class_pieces: pieces.min(CAP), max_len: None };
         }
         match hir.kind() {
             HirKind::Repetition(r) => {
@@ -61,7 +65,7 @@ fn hir_size(root: &Hir) -> PatternSize {
             _ => {}
         }
     }
-    PatternSize { states: total.min(CAP), class_pieces: pieces.min(CAP) }
+    PatternSize { states: total.min(CAP), class_pieces: pieces.min(CAP), max_len: None }
 }
 
 #[cfg(test)]
@@ -80,5 +84,11 @@ mod tests {
         assert!(word.states < 10 && word.class_pieces > 50, "{word:?}");
         // Unparseable here: its length.
         assert_eq!(expanded_size("(?<=a)b(").states, 8);
+        // The longest match, when bounded.
+        assert_eq!(expanded_size("needle").max_len, Some(6));
+        // Unicode `\d` takes up to 4 bytes a digit.
+        assert_eq!(expanded_size(r"a\d{1,4}é").max_len, Some(1 + 4 * 4 + 2));
+        assert_eq!(expanded_size(r"needle (\d+)").max_len, None);
+        assert_eq!(expanded_size("(?<=a)b").max_len, None);
     }
 }
