@@ -123,6 +123,14 @@ impl Blocks {
         Blocks(FIRST_BLOCK)
     }
 
+    /// Blocks from `first` (at least 1), doubling to [`MAX_BLOCK`]: for work
+    /// that most often stops within a few bytes (a regex search among dense
+    /// matches), where a first block of [`FIRST_BLOCK`] would charge each
+    /// call for bytes it never reads.
+    pub const fn starting_at(first: usize) -> Blocks {
+        Blocks(if first == 0 { 1 } else { first })
+    }
+
     /// The size of the next block (and the one after it doubles).
     #[inline]
     pub fn next_len(&mut self) -> usize {

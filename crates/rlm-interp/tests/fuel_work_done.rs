@@ -166,6 +166,9 @@ const ROWS: &[Row] = &[
     row("re.match", &[TEXT, RE], "r = re.match(r'(ab )+', X)", 400),
     row("Pattern.search pos", &[TEXT, RE], "r = P.search(X, len(X) - 1000)", 400),
     row("Pattern.search endpos", &[TEXT, RE], "r = Q.search(X, 0, 1000)", 2_600),
+    // Lazy: the loop that breaks after the first match pays for one search.
+    row("re.finditer break", &[TEXT, RE], "for m in re.finditer('needle', X):\n    break", 400),
+    row("Pattern.finditer next", &[TEXT, RE], "r = next(Q.finditer(X))", 2_600),
 ];
 
 #[test]

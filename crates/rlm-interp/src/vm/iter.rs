@@ -127,8 +127,13 @@ impl Vm {
                     )));
                 }
                 // Charged as it grows: the items (a zip's tuples, a
-                // generator's strings) charge themselves as they are made.
-                let mut out = crate::charged::ChargedVec::new();
+                // generator's strings) charge themselves as they are made;
+                // a finditer's match objects do not, and are charged a slot.
+                let slot_extra = match &*it.borrow() {
+                    IterState::Matches(p, ..) => Vm::finditer_match_bytes(p),
+                    _ => 0,
+                };
+                let mut out = crate::charged::ChargedVec::with_slot_extra(slot_extra);
                 while let Some(x) = self.iter_next(it)? {
                     out.push(self, x)?;
                     self.fuel(1)?;

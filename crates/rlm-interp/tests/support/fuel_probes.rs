@@ -211,7 +211,7 @@ pub const PROBES: &[Probe] = &[
     p("deque.rotate", Deque, "X.rotate(1)"),
     // Native objects' methods.
     p("re.Pattern.findall", Text, "r = P.findall(X)"),
-    p("re.Pattern.finditer", Text, "r = P.finditer(X)"),
+    p("re.Pattern.finditer", Text, "r = next(P.finditer(X), None)"),
     p("re.Pattern.fullmatch", Text, "r = Q.fullmatch(X)"),
     p("re.Pattern.match", Text, "r = Q.match(X)"),
     p("re.Pattern.search", Text, "r = P.search(X)"),
@@ -254,7 +254,7 @@ pub const PROBES: &[Probe] = &[
     p("re.compile", Text, "r = re.compile(X)"),
     p("re.escape", Text, "r = re.escape(X)"),
     p("re.findall", Text, "r = re.findall('zz', X)"),
-    p("re.finditer", Text, "r = re.finditer('zz', X)"),
+    p("re.finditer", Text, "r = next(re.finditer('zz', X), None)"),
     p("re.fullmatch", Text, "r = re.fullmatch('[^z]*z', X)"),
     p("re.match", Text, "r = re.match('[^z]*z', X)"),
     p("re.search", Text, "r = re.search('zz', X)"),

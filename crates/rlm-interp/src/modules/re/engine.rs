@@ -364,6 +364,10 @@ const FUEL_PER_BACKTRACK_STEP: u64 = 5;
 /// a byte, against ~3 ns a unit for the reference loop.
 const NFA_FUEL_PER_BYTE: u64 = 16;
 
+/// The first block a search reads (doubling after): small, since a search
+/// among dense matches (`findall`) most often stops within a few bytes.
+pub(super) const FIRST_READ: usize = 32;
+
 /// Fuel for each window after a search's first (`Vm::window_search`): the
 /// engine's call on it.
 const FUEL_PER_WINDOW: u64 = 4;
@@ -540,7 +544,7 @@ impl Vm {
         max_len: usize,
     ) -> R<Option<Spans>> {
         let len = hay.len();
-        let mut blocks = crate::cost::Blocks::new();
+        let mut blocks = crate::cost::Blocks::starting_at(FIRST_READ);
         let (mut from, mut paid) = (start, start);
         loop {
             // Candidates start in `from..=end - max_len`; the text is cut a

@@ -85,7 +85,7 @@ impl Vm {
                 &mut fresh
             }
         };
-        let mut blocks = Blocks::new();
+        let mut blocks = Blocks::starting_at(super::engine::FIRST_READ);
         // `hay[..paid]` is paid for at the read rate, `hay[..stepped]` at the
         // step rate; the automaton is at `at` in state `sid`.
         let (mut at, mut paid, mut stepped) = (start, start, start);
