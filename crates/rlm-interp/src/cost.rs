@@ -108,7 +108,7 @@ pub const HOST_TEXT: Rate = Rate { per_item: 16, per_64_bytes: 128 };
 /// search that stops in its third block read more than the first two, and
 /// paid for three (at most 2x plus the first), and past `MAX_BLOCK` a block
 /// costs at most `MAX_BLOCK` more than the work.
-pub const FIRST_BLOCK: usize = 256;
+pub const FIRST_BLOCK: usize = 64;
 
 /// The largest block of work charged at once (see [`FIRST_BLOCK`]).
 pub const MAX_BLOCK: usize = 64 << 10;

@@ -45,3 +45,9 @@ print(dq.index(599), 599 in dq, -1 in dq)
 for kv in d.items():
     break
 print(kv)
+big = "  \t" * 200 + "core text é 漢 needle, more" * 50 + " \n" * 300
+print(len(big.strip()), big.lstrip()[:9], big.rstrip()[-9:], big.strip(" \t\nc")[:5], len(big.rstrip("\n ")))
+print(big.partition("needle")[0][-8:], len(big.rpartition("needle")[2]), big.partition("zz")[1:], big.rpartition("zz")[:2])
+print([len(p) for p in big.split("needle", 2)], [len(p) for p in big.rsplit("needle", 3)], big.split("é", 0) == [big])
+print(len(big.replace("needle", "N", 3)), big.replace("needle", "N", 0) == big, big.replace("zz", "y") == big, big.replace("", "-", 3)[:8])
+print(big.removeprefix("  \t").startswith("  \t"), len(big.removesuffix(" \n")), big.removeprefix("zz") == big)

@@ -10,6 +10,7 @@ use crate::cost::Over::{self, All, Args, Recv, WorkDone};
 use crate::cost::{CHARWISE, COPY, CostTable, FREE, HASH, JOIN, PIECES, SCAN, TEXT, cost, lookup};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::str::py_isspace;
+use crate::types::str::search::Reader;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -98,22 +99,22 @@ pub(crate) const STR_COSTS: CostTable = &[
     ("join", cost(All, JOIN)),
     ("ljust", cost(All, COPY)),
     ("lower", cost(Recv, TEXT)),
-    ("lstrip", cost(All, SCAN)),
+    ("lstrip", cost(WorkDone, TEXT)),
     ("maketrans", cost(Args, HASH)),
-    ("partition", cost(All, SCAN)),
-    ("removeprefix", cost(All, SCAN)),
-    ("removesuffix", cost(All, SCAN)),
-    ("replace", cost(All, SCAN)),
+    ("partition", cost(WorkDone, SCAN)),
+    ("removeprefix", cost(WorkDone, SCAN)),
+    ("removesuffix", cost(WorkDone, SCAN)),
+    ("replace", cost(WorkDone, SCAN)),
     ("rfind", cost(WorkDone, SCAN)),
     ("rindex", cost(WorkDone, SCAN)),
     ("rjust", cost(All, COPY)),
-    ("rpartition", cost(All, SCAN)),
-    ("rsplit", cost(All, PIECES)),
-    ("rstrip", cost(All, SCAN)),
-    ("split", cost(All, PIECES)),
+    ("rpartition", cost(WorkDone, SCAN)),
+    ("rsplit", cost(WorkDone, PIECES)),
+    ("rstrip", cost(WorkDone, TEXT)),
+    ("split", cost(WorkDone, PIECES)),
     ("splitlines", cost(Recv, PIECES)),
     ("startswith", cost(WorkDone, SCAN)),
-    ("strip", cost(All, SCAN)),
+    ("strip", cost(WorkDone, TEXT)),
     ("swapcase", cost(Recv, CHARWISE)),
     ("title", cost(Recv, CHARWISE)),
     ("translate", cost(All, CHARWISE)),
@@ -219,18 +220,18 @@ impl Vm {
                     Some(cs) => cs.contains(&c),
                     None => py_isspace(c),
                 };
-                let (a, b) = match name {
-                    "strip" => {
-                        let t = text.trim_start_matches(f);
-                        let a = text.len() - t.len();
-                        (a, a + t.trim_end_matches(f).len())
-                    }
-                    "lstrip" => (text.len() - text.trim_start_matches(f).len(), text.len()),
-                    _ => (0, text.trim_end_matches(f).len()),
+                // Charged as it reads, from each end to the first character
+                // it keeps, and for the part it copies.
+                let a = if name == "rstrip" { 0 } else { self.scan_while(text, TEXT, f)? };
+                let b = if name == "lstrip" {
+                    text.len()
+                } else {
+                    a + self.scan_back_while(&text[a..], TEXT, f)?
                 };
                 if a == 0 && b == text.len() {
                     return Ok(Value::Str(s.clone()));
                 }
+                self.charge_part(s, b - a)?;
                 Ok(Value::Str(s.byte_substr(a, b, None)))
             }
             _ => self.no_attr(&Value::Str(s.clone()), name),
@@ -287,9 +288,25 @@ impl Vm {
                 let count =
                     args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(-1);
                 let (old, new) = (old.as_str(), new.as_str());
-                let occurrences =
-                    if old.is_empty() { s.char_len() + 1 } else { text.matches(old).count() };
-                let n = if count < 0 { occurrences } else { occurrences.min(count as usize) };
+                // The occurrences counted as the search reads (a `count`
+                // stops it), then the result charged as it is made.
+                let n = if old.is_empty() {
+                    let all = s.char_len() + 1;
+                    if count < 0 { all } else { all.min(count as usize) }
+                } else {
+                    let (bytes, mut n, mut at) = (text.as_bytes(), 0usize, 0usize);
+                    let mut reader = Reader::new(old.as_bytes(), SCAN);
+                    while count < 0 || n < count as usize {
+                        let Some(p) = self.find_read(&mut reader, bytes, at)? else { break };
+                        n += 1;
+                        at = p + old.len();
+                    }
+                    n
+                };
+                if n == 0 {
+                    return Ok(Value::Str(s.clone()));
+                }
+                self.charge_work(COPY, 0, text.len())?;
                 let total = text.len() + n * new.len();
                 self.check_str_len(total)?;
                 if old.is_empty() {
@@ -559,12 +576,15 @@ impl Vm {
                     .collect();
                 Ok(Value::str(self.str_format(text, &[], &kws)?))
             }
+            // Charged for the bytes compared and the part copied.
             "removeprefix" => {
                 let Some(Value::Str(p)) = args.first() else {
                     return type_err("removeprefix() argument must be str");
                 };
+                self.charge_work(SCAN, 0, p.byte_len().min(text.len()))?;
                 Ok(match text.strip_prefix(p.as_str()) {
-                    Some(_) if !p.as_str().is_empty() => {
+                    Some(r) if !p.as_str().is_empty() => {
+                        self.charge_part(s, r.len())?;
                         Value::Str(s.byte_substr(p.byte_len(), text.len(), None))
                     }
                     _ => Value::Str(s.clone()),
@@ -574,8 +594,10 @@ impl Vm {
                 let Some(Value::Str(p)) = args.first() else {
                     return type_err("removesuffix() argument must be str");
                 };
+                self.charge_work(SCAN, 0, p.byte_len().min(text.len()))?;
                 Ok(match text.strip_suffix(p.as_str()) {
                     Some(r) if !p.as_str().is_empty() => {
+                        self.charge_part(s, r.len())?;
                         Value::Str(s.byte_substr(0, r.len(), None))
                     }
                     _ => Value::Str(s.clone()),

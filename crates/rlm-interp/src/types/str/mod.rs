@@ -6,7 +6,7 @@
 
 pub(crate) mod methods;
 pub(crate) mod repr;
-mod search;
+pub(crate) mod search;
 pub(crate) mod split;
 
 use std::cell::{Cell, OnceCell};

@@ -9,6 +9,39 @@ use crate::cost::{Blocks, Rate};
 use crate::fault::R;
 use crate::vm::Vm;
 
+/// A text read forward by successive searches for one needle (`split`,
+/// `replace`): the bytes paid for and the blocks' sizes carry over from one
+/// search to the next, so a dense needle (`"a,b,c".split(",")`) pays each
+/// byte once, not a first block a search.
+pub(crate) struct Reader<'n> {
+    finder: memmem::Finder<'n>,
+    rate: Rate,
+    blocks: Blocks,
+    /// `hay[..paid]` is paid for.
+    paid: usize,
+}
+
+impl<'n> Reader<'n> {
+    pub(crate) fn new(needle: &'n [u8], rate: Rate) -> Reader<'n> {
+        Reader { finder: memmem::Finder::new(needle), rate, blocks: Blocks::new(), paid: 0 }
+    }
+}
+
+/// The same, backwards (`rsplit`, `rfind`): `hay[hay.len() - paid..]` is
+/// paid for.
+pub(crate) struct ReaderRev<'n> {
+    finder: memmem::FinderRev<'n>,
+    rate: Rate,
+    blocks: Blocks,
+    paid: usize,
+}
+
+impl<'n> ReaderRev<'n> {
+    pub(crate) fn new(needle: &'n [u8], rate: Rate) -> ReaderRev<'n> {
+        ReaderRev { finder: memmem::FinderRev::new(needle), rate, blocks: Blocks::new(), paid: 0 }
+    }
+}
+
 impl Vm {
     /// The offset of the first `needle` in `hay`, read in growing blocks,
     /// each charged at `rate` before it is searched (and the needle, which
@@ -23,25 +56,37 @@ impl Vm {
             return Ok(None);
         }
         self.charge_work(rate, 0, needle.len())?;
-        if needle.is_empty() {
-            return Ok(Some(0));
+        self.find_read(&mut Reader::new(needle, rate), hay, 0)
+    }
+
+    /// The first occurrence of the reader's needle in `hay` at or after
+    /// `from` (at most the bytes paid for), reading (and paying for) new
+    /// blocks as the search needs them.
+    pub(crate) fn find_read(
+        &mut self,
+        r: &mut Reader<'_>,
+        hay: &[u8],
+        mut from: usize,
+    ) -> R<Option<usize>> {
+        let m = r.finder.needle().len();
+        if m == 0 {
+            return Ok((from <= hay.len()).then_some(from));
         }
-        let finder = memmem::Finder::new(needle);
-        let overlap = needle.len() - 1;
-        let mut blocks = Blocks::new();
-        // Candidates start at `from`; `hay[..read]` is paid for.
-        let (mut from, mut read) = (0usize, 0usize);
         loop {
-            let end = from.saturating_add(blocks.next_len() + overlap).min(hay.len());
-            self.charge_span(rate, read, end)?;
-            read = end;
-            if let Some(p) = finder.find(&hay[from..end]) {
-                return Ok(Some(from + p));
+            let end = r.paid.min(hay.len());
+            if end >= from.saturating_add(m) {
+                if let Some(p) = r.finder.find(&hay[from..end]) {
+                    return Ok(Some(from + p));
+                }
+                // No match starts before `end - m + 1`.
+                from = end + 1 - m;
             }
-            if end == hay.len() {
+            if end >= hay.len() {
                 return Ok(None);
             }
-            from = end - overlap;
+            let next = end.max(from).saturating_add(r.blocks.next_len() + m - 1).min(hay.len());
+            self.charge_span(r.rate, r.paid, next)?;
+            r.paid = next;
         }
     }
 
@@ -57,25 +102,39 @@ impl Vm {
             return Ok(None);
         }
         self.charge_work(rate, 0, needle.len())?;
-        if needle.is_empty() {
-            return Ok(Some(hay.len()));
+        self.rfind_read(&mut ReaderRev::new(needle, rate), hay, hay.len())
+    }
+
+    /// The last occurrence of the reader's needle in `hay` ending at or
+    /// before `to`, reading backwards as [`Vm::find_read`] reads forwards
+    /// (the reader's `hay` is the same each call).
+    pub(crate) fn rfind_read(
+        &mut self,
+        r: &mut ReaderRev<'_>,
+        hay: &[u8],
+        mut to: usize,
+    ) -> R<Option<usize>> {
+        let m = r.finder.needle().len();
+        if m == 0 {
+            return Ok(Some(to.min(hay.len())));
         }
-        let finder = memmem::FinderRev::new(needle);
-        let overlap = needle.len() - 1;
-        let mut blocks = Blocks::new();
-        // Candidates end at or before `to`; `hay[unread..]` is paid for.
-        let (mut to, mut unread) = (hay.len(), hay.len());
+        let len = hay.len();
+        to = to.min(len);
         loop {
-            let start = to.saturating_sub(blocks.next_len() + overlap);
-            self.charge_span(rate, hay.len() - unread, hay.len() - start)?;
-            unread = start;
-            if let Some(p) = finder.rfind(&hay[start..to]) {
-                return Ok(Some(start + p));
+            let start = len - r.paid.min(len);
+            if to >= start.saturating_add(m) {
+                if let Some(p) = r.finder.rfind(&hay[start..to]) {
+                    return Ok(Some(start + p));
+                }
+                // No match ends after `start + m - 1`.
+                to = start + m - 1;
             }
             if start == 0 {
                 return Ok(None);
             }
-            to = start + overlap;
+            let next = (len - start.min(to)).saturating_add(r.blocks.next_len() + m - 1).min(len);
+            self.charge_span(r.rate, r.paid, next)?;
+            r.paid = next;
         }
     }
 
@@ -89,6 +148,55 @@ impl Vm {
             return Ok(());
         }
         self.fuel(n)
+    }
+
+    /// The byte offset of the first character of `text` for which `more`
+    /// is false (`text.len()` if none), read in growing blocks, each charged
+    /// at `rate` before it is read (`strip` stops at the first character it
+    /// keeps).
+    pub(crate) fn scan_while(
+        &mut self,
+        text: &str,
+        rate: Rate,
+        mut more: impl FnMut(char) -> bool,
+    ) -> R<usize> {
+        let mut blocks = Blocks::new();
+        let mut paid = 0;
+        for (i, c) in text.char_indices() {
+            if i >= paid {
+                let end = paid.saturating_add(blocks.next_len()).min(text.len());
+                self.charge_span(rate, paid, end)?;
+                paid = end;
+            }
+            if !more(c) {
+                return Ok(i);
+            }
+        }
+        Ok(text.len())
+    }
+
+    /// The byte offset just past the last character of `text` for which
+    /// `more` is false (0 if none), read backwards as [`Vm::scan_while`].
+    pub(crate) fn scan_back_while(
+        &mut self,
+        text: &str,
+        rate: Rate,
+        mut more: impl FnMut(char) -> bool,
+    ) -> R<usize> {
+        let mut blocks = Blocks::new();
+        let mut paid = 0;
+        for (i, c) in text.char_indices().rev() {
+            let from_end = text.len() - i;
+            if from_end > paid {
+                let end = paid.saturating_add(blocks.next_len()).max(from_end).min(text.len());
+                self.charge_span(rate, paid, end)?;
+                paid = end;
+            }
+            if !more(c) {
+                return Ok(i + c.len_utf8());
+            }
+        }
+        Ok(0)
     }
 
     /// Whether `needle` occurs in `hay` (`needle in hay`), charged as
