@@ -61,14 +61,15 @@ fn context_len(path: &std::path::Path) -> usize {
     best.unwrap_or(DEFAULT_CONTEXT)
 }
 
-/// Runs `cells` in one session; the fuel of each cell.
-fn run_job(cells: &[String], context: String) -> Vec<u64> {
+/// Runs `cells` in one session; the fuel of each cell and its seconds.
+fn run_job(cells: &[String], context: String) -> Vec<(u64, f64)> {
     let mut s = Interpreter::new(Limits { fuel: u64::MAX / 4, ..Limits::default() });
     let v = Value::Str(rlm_interp::Str::from_buffer(std::sync::Arc::new(context)));
     s.set_global("context", v.clone());
     s.set_global("P", v);
     let mut fuel = Vec::new();
     for src in cells {
+        let t = std::time::Instant::now();
         let mut o = s.run_cell(src);
         // A cell's fuel counts across its suspensions (reset per cell only).
         let stop = loop {
@@ -84,7 +85,7 @@ fn run_job(cells: &[String], context: String) -> Vec<u64> {
                 Outcome::Done | Outcome::Error(_) => break false,
             }
         };
-        fuel.push(s.fuel_used());
+        fuel.push((s.fuel_used(), t.elapsed().as_secs_f64()));
         if stop || s.dead().is_some() {
             break;
         }
@@ -132,19 +133,27 @@ fn main() {
         }
         jobs.entry(file).or_default().push(e["code"].as_str().unwrap_or("").to_string());
     }
+    let loop_ns = reference_ns_per_unit();
+    println!("reference loop (`x = x + 1`): {loop_ns:.2} ns a unit of fuel\n");
     let mut rows: Vec<(u64, String)> = Vec::new();
+    let mut times: Vec<f64> = Vec::new();
     for file in &order {
         let len = context_len(&std::path::Path::new(&dir).join(file));
         let fuel = run_job(&jobs[file], synthetic_context(len));
-        for (i, f) in fuel.iter().enumerate() {
+        for (i, (f, secs)) in fuel.iter().enumerate() {
             rows.push((*f, format!("{file} cell {i} (context {len})")));
+            times.push(*secs);
         }
     }
-    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
-    println!("| fuel | cell |\n|---:|---|");
-    for (f, name) in rows.iter().take(10) {
-        println!("| {f} | {name} |");
+    let mut order_by_fuel: Vec<usize> = (0..rows.len()).collect();
+    order_by_fuel.sort_by_key(|&i| std::cmp::Reverse(rows[i].0));
+    println!("| fuel | ms | ns a unit | cell |\n|---:|---:|---:|---|");
+    for &i in order_by_fuel.iter().take(10) {
+        let (f, name) = &rows[i];
+        let ns = times[i] * 1e9 / (*f).max(1) as f64;
+        println!("| {f} | {:.1} | {ns:.2} | {name} |", times[i] * 1e3);
     }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     let n = rows.len();
     if n == 0 {
         println!("no programs");
@@ -172,7 +181,7 @@ fn fixtures(root: &str) {
         let ctx = std::fs::read_to_string(f.with_extension("context.txt")).unwrap_or_default();
         let fuel = run_job(&[src], ctx);
         let name = f.strip_prefix(root).unwrap_or(f).display().to_string();
-        rows.push((fuel.last().copied().unwrap_or(0), name));
+        rows.push((fuel.last().map_or(0, |r| r.0), name));
     }
     rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     println!("\n| fuel | fixture |\n|---:|---|");
@@ -208,13 +217,26 @@ fn heavy(root: &str) {
         .replace("report", "répört")
         .replace("growth", "成長")
         .replace("alpha", "アルファ");
-    println!("\n| fuel, ASCII | fuel, non-ASCII | heavy program (1 MB context) |\n|---:|---:|---|");
+    println!(
+        "\n| fuel, ASCII | ms | fuel, non-ASCII | ms | heavy program (1 MB context) |\n|---:|---:|---:|---:|---|"
+    );
     for f in &files {
         let src = std::fs::read_to_string(f).unwrap_or_default();
         let a = run_job(std::slice::from_ref(&src), ascii.clone());
         let b = run_job(std::slice::from_ref(&src), accented.clone());
         let name = f.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
-        let last = |v: &[u64]| v.last().copied().unwrap_or(0);
-        println!("| {} | {} | {name} |", last(&a), last(&b));
+        let last = |v: &[(u64, f64)]| v.last().copied().unwrap_or((0, 0.0));
+        let ((fa, ta), (fb, tb)) = (last(&a), last(&b));
+        println!("| {fa} | {:.1} | {fb} | {:.1} | {name} |", ta * 1e3, tb * 1e3);
     }
+}
+
+/// Nanoseconds a unit of fuel of the plain loop (`x = x + 1`) takes here,
+/// now: the reference the per-cell figures compare with.
+fn reference_ns_per_unit() -> f64 {
+    let fuel = 20_000_000;
+    let mut s = Interpreter::new(Limits { fuel, ..Limits::default() });
+    let t = std::time::Instant::now();
+    let _ = s.run_cell("x = 0\nwhile True:\n    x = x + 1\n");
+    t.elapsed().as_secs_f64() * 1e9 / fuel as f64
 }

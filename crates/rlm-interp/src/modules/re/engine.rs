@@ -492,7 +492,11 @@ impl Vm {
             return self.window_search(p, hay, start, max_len);
         }
         if let Some(reach) = p.reach.get_or_init(|| super::reach::Reach::build(&p.full)) {
-            let step = p.fuel_per_64_bytes;
+            // A unit a byte the automaton steps, a unit more per 64 states
+            // (its states miss the cache more): a corpus program's
+            // `.{200}rolled a \d+.{200}` (400 states) ran ~7 units' time a
+            // byte, `a[^z]*z|a` ~1.3 (BENCHMARKS.md, issue #53).
+            let step = 1 + p.states / 64;
             if self.search_reach(reach, hay.as_bytes(), start, p.read_rate(), step)?.is_some() {
                 return Ok(p.fast_captures(hay, start).flatten());
             }
