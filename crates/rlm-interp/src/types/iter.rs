@@ -45,10 +45,11 @@ pub enum IterState {
     /// source in turn.
     Zip(Vec<Rc<RefCell<IterState>>>, bool),
     /// `re.finditer`: the compiled pattern (a `re.Pattern` value), the text
-    /// searched and the byte where the next search starts; each step runs
-    /// one search (`modules/re/functions.rs`), so a loop that breaks after
-    /// the first match pays for that search only (issue #53).
-    Matches(Value, Str, usize),
+    /// searched, the byte where the next search starts and whether a search
+    /// ran (the first pays for the automaton's states); each step runs one
+    /// search (`modules/re/functions.rs`), so a loop that breaks after the
+    /// first match pays for that search only (issue #53).
+    Matches(Value, Str, usize, bool),
 }
 
 /// Fuel for each step of a lazy `map`, `filter`, `enumerate` or `zip` and
@@ -214,7 +215,7 @@ impl IterState {
             }
             IterState::Zip(srcs, _) => crate::mem::vec_block::<Value>(srcs.capacity()),
             IterState::Filter(f, _) => f.unowned_cost(),
-            IterState::Matches(p, h, _) => p.unowned_cost() + Value::Str(h.clone()).unowned_cost(),
+            IterState::Matches(p, h, ..) => p.unowned_cost() + Value::Str(h.clone()).unowned_cost(),
             IterState::Str(..)
             | IterState::Range(..)
             | IterState::Count(..)
@@ -314,16 +315,18 @@ impl Vm {
             }
             IterState::Range(cur, stop, step) => range_step(cur, *stop, *step).map(Value::Int),
             IterState::Items(q) => q.pop_front(),
-            IterState::Matches(p, hay, pos) => match self.finditer_step(p, hay, *pos)? {
-                Some((m, next)) => {
-                    *pos = next;
-                    Some(m)
+            IterState::Matches(p, hay, pos, searched) => {
+                match self.finditer_step(p, hay, *pos, std::mem::replace(searched, true))? {
+                    Some((m, next)) => {
+                        *pos = next;
+                        Some(m)
+                    }
+                    None => {
+                        *pos = usize::MAX;
+                        None
+                    }
                 }
-                None => {
-                    *pos = usize::MAX;
-                    None
-                }
-            },
+            }
             IterState::Watched(q, watch) => {
                 if let Some((c, stamp)) = watch {
                     if watched_stamp(c) != *stamp {

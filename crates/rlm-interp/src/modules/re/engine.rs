@@ -483,7 +483,12 @@ impl Vm {
     }
 
     /// [`Vm::search_at`] once the first search is paid for.
-    fn search_paid(&mut self, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
+    pub(super) fn search_paid(
+        &mut self,
+        p: &CompiledRegex,
+        hay: &str,
+        start: usize,
+    ) -> R<Option<Spans>> {
         self.fuel(FUEL_PER_SEARCH)?;
         if !matches!(p.engine, Engine::Fast(..)) {
             return self.fancy_search(p, hay, start);

@@ -147,7 +147,7 @@ impl Vm {
                 let (hay, start) =
                     window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
                 let p = Value::Native(Rc::new(Native::Pattern(pattern)));
-                Ok(Value::iter(IterState::Matches(p, hay, start)))
+                Ok(Value::iter(IterState::Matches(p, hay, start, false)))
             }
             "sub" | "subn" => self.re_sub(name, &pattern, &args, kwargs),
             "split" => {
@@ -196,19 +196,26 @@ impl Vm {
     }
 
     /// The next match of a `re.finditer` (`IterState::Matches`) searched
-    /// from byte `pos` of `hay`, and where the search after it starts.
+    /// from byte `pos` of `hay` (`searched`: not its first search, whose
+    /// charge is paid), and where the search after it starts.
     pub(crate) fn finditer_step(
         &mut self,
         pattern: &Value,
         hay: &Str,
         pos: usize,
+        searched: bool,
     ) -> R<Option<(Value, usize)>> {
         let Value::Native(n) = pattern else { return Ok(None) };
         let Native::Pattern(p) = &**n else { return Ok(None) };
         if pos > hay.byte_len() {
             return Ok(None);
         }
-        let Some(sp) = self.search_at(p, hay.as_str(), pos)? else { return Ok(None) };
+        let found = if searched {
+            self.search_paid(p, hay.as_str(), pos)?
+        } else {
+            self.search_at(p, hay.as_str(), pos)?
+        };
+        let Some(sp) = found else { return Ok(None) };
         let next = super::engine::next_search_start(hay.as_str(), pos, &sp);
         // The match object: charged before it is made.
         self.alloc(match_bytes(p.groups()))?;
