@@ -51,6 +51,9 @@ pub struct CompiledRegex {
     full: String,
     /// The longest match in bytes, when bounded: searched in windows.
     max_len: Option<usize>,
+    /// Whether a search stops reading a character past its match
+    /// (`size::PatternSize::settles`).
+    settles: bool,
     /// The automaton that measures what an unbounded search reads (built
     /// at its first search; `None` inside when it cannot be built here).
     reach: std::cell::OnceCell<Option<super::reach::Reach>>,
@@ -271,6 +274,7 @@ fn build_pattern(
         searched: std::cell::Cell::new(false),
         full,
         max_len: size.max_len,
+        settles: size.settles,
         reach: std::cell::OnceCell::new(),
     })
 }
@@ -496,14 +500,23 @@ impl Vm {
         if let Some(max_len) = p.max_len {
             return self.window_search(p, hay, start, max_len);
         }
+        if p.settles {
+            // It reads a character past its match: the rest reserved, what
+            // lies past that given back.
+            return self.reserved_search(hay, start, p.read_rate(), |_, hay, start| {
+                Ok(p.fast_captures(hay, start).flatten())
+            });
+        }
         if let Some(reach) = p.reach.get_or_init(|| super::reach::Reach::build(&p.full)) {
             // A unit a byte the automaton steps, a unit more per 64 states
             // (its states miss the cache more): a corpus program's
             // `.{200}rolled a \d+.{200}` (400 states) ran ~7 units' time a
             // byte, `a[^z]*z|a` ~1.3 (BENCHMARKS.md, issue #53).
             let step = 1 + p.states / 64;
-            if self.search_reach(reach, hay.as_bytes(), start, p.read_rate(), step)?.is_some() {
-                return Ok(p.fast_captures(hay, start).flatten());
+            let read = self.search_reach(reach, hay.as_bytes(), start, p.read_rate(), step)?;
+            if let Some((_, from)) = read {
+                // No match starts before the last candidate it skipped to.
+                return Ok(p.fast_captures(hay, from).flatten());
             }
         }
         // Not measurable here (the automaton gave up on a Unicode `\b` over
@@ -530,7 +543,8 @@ impl Vm {
         self.charge_read(rate, 0, rest)?;
         let found = search(self, hay, start)?;
         if let Some(Some((_, e))) = found.as_ref().and_then(|sp| sp.first()) {
-            let read = e.saturating_sub(start).min(rest);
+            // The match and a character past it.
+            let read = e.saturating_add(4).saturating_sub(start).min(rest);
             let fuel = |n: usize| (n as u64).saturating_mul(rate) / 64;
             self.refund(fuel(rest).saturating_sub(fuel(read)));
         }

@@ -67,9 +67,11 @@ impl Vm {
     /// prefilter skips through (memchr's speed), and `step_per_byte` for
     /// each byte the automaton steps (a table lookup and a branch a byte,
     /// about a unit's time), in runs from [`FIRST_STEPS`] doubling. The
-    /// offset where the search stops reading (the automaton can extend no
-    /// match, or the text ends); `None` when the automaton gave up (a
-    /// non-ASCII byte under a Unicode `\b`), having charged what it read.
+    /// offsets where the search stops reading (the automaton can extend no
+    /// match, or the text ends) and of the last candidate the prefilter
+    /// skipped to (no match starts before it: the engine's search may start
+    /// there); `None` when the automaton gave up (a non-ASCII byte under a
+    /// Unicode `\b`), having charged what it read.
     pub(crate) fn search_reach(
         &mut self,
         reach: &Reach,
@@ -77,7 +79,7 @@ impl Vm {
         start: usize,
         read_per_64_bytes: u64,
         step_per_byte: u64,
-    ) -> R<Option<usize>> {
+    ) -> R<Option<(usize, usize)>> {
         let mut fresh;
         let mut held = reach.cache.try_borrow_mut();
         let cache = match held.as_deref_mut() {
@@ -87,10 +89,20 @@ impl Vm {
                 &mut fresh
             }
         };
-        let mut blocks = Blocks::starting_at(super::engine::FIRST_READ);
+        // With a prefilter the blocks start at `FIRST_BLOCK`: its skips are
+        // cheap to pay for (`read_per_64_bytes`) and each call of it has a
+        // fixed cost (a search among matches ~65 bytes apart called it three
+        // times from 32 bytes); without one, a search among dense matches
+        // most often stops within a few bytes.
+        let mut blocks = if reach.prefilter.is_some() {
+            Blocks::new()
+        } else {
+            Blocks::starting_at(super::engine::FIRST_READ)
+        };
         // `hay[..paid]` is paid for at the read rate, `hay[..stepped]` at the
         // step rate; the automaton is at `at` in state `sid`.
         let (mut at, mut paid, mut stepped) = (start, start, start);
+        let mut candidate = start;
         let mut steps = FIRST_STEPS;
         let start_state = |cache: &mut Cache, at: usize| {
             reach.dfa.start_state_forward(cache, &Input::new(hay).span(at..hay.len())).ok()
@@ -99,7 +111,7 @@ impl Vm {
         loop {
             if at == paid {
                 if paid == hay.len() {
-                    return Ok(Some(hay.len()));
+                    return Ok(Some((hay.len(), candidate)));
                 }
                 let end = paid.saturating_add(blocks.next_len()).min(hay.len());
                 self.charge_read(read_per_64_bytes, paid, end)?;
@@ -115,6 +127,7 @@ impl Vm {
                 };
                 if next > at {
                     at = next;
+                    candidate = next;
                     steps = FIRST_STEPS;
                     let Some(s) = start_state(cache, at) else { return Ok(None) };
                     sid = s;
@@ -136,7 +149,7 @@ impl Vm {
                 at += 1;
                 if sid.is_tagged() {
                     if sid.is_dead() {
-                        return Ok(Some(at));
+                        return Ok(Some((at, candidate)));
                     }
                     if sid.is_quit() {
                         return Ok(None);

@@ -6,8 +6,8 @@ use smol_str::SmolStr;
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::charged::ChargedString;
-use crate::cost::Over::{self, All, Args, Recv, WorkDone};
-use crate::cost::{CHARWISE, COPY, CostTable, FREE, HASH, JOIN, PIECES, SCAN, TEXT, cost, lookup};
+use crate::cost::Over::{All, Args, Recv, WorkDone};
+use crate::cost::{CHARWISE, COPY, CostTable, FREE, HASH, JOIN, PIECES, SCAN, TEXT, cost};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::str::py_isspace;
 use crate::types::str::search::Reader;
@@ -154,28 +154,42 @@ impl Vm {
         if !args.is_empty() && NO_ARGS.contains(&name) {
             return type_err(format!("str.{name}() takes no arguments ({} given)", args.len()));
         }
-        // Work over the whole string is charged up front; a method charged
-        // as it proceeds pays only for what it does.
+        // A unit a call; the methods over the whole string pay for it up
+        // front too (`whole`), those charged as they proceed only for what
+        // they do.
         self.fuel(1)?;
-        if text.len() >= 32 && lookup(STR_COSTS, name).over != Over::WorkDone {
-            self.fuel(text.len() as u64 / 32)?;
-        }
+        let whole = |vm: &mut Vm| vm.fuel(text.len() as u64 / 32);
         match name {
-            "lower" | "upper" | "casefold" | "strip" | "lstrip" | "rstrip" => {
+            "lower" | "upper" | "casefold" => {
+                whole(self)?;
                 self.str_case_strip(s, name, &args)
             }
-            "split" | "rsplit" | "splitlines" | "partition" | "rpartition" => {
+            "strip" | "lstrip" | "rstrip" => self.str_case_strip(s, name, &args),
+            "splitlines" => {
+                whole(self)?;
                 self.str_split_family(s, name, &args, &kwargs)
             }
-            "join" | "replace" => self.str_join_replace(s, name, &args, &kwargs),
+            "split" | "rsplit" | "partition" | "rpartition" => {
+                self.str_split_family(s, name, &args, &kwargs)
+            }
+            "join" => {
+                whole(self)?;
+                self.str_join_replace(s, name, &args, &kwargs)
+            }
+            "replace" => self.str_join_replace(s, name, &args, &kwargs),
             "find" | "rfind" | "index" | "rindex" | "count" | "startswith" | "endswith" => {
                 self.str_search(s, name, &args)
             }
             "isdigit" | "isnumeric" | "isdecimal" | "isalpha" | "isalnum" | "isspace"
             | "isascii" | "isprintable" | "isupper" | "islower" | "istitle" | "isidentifier"
-            | "title" | "capitalize" | "swapcase" => self.str_predicate_case(s, name),
-            "center" | "ljust" | "rjust" | "zfill" | "format" | "format_map" | "removeprefix"
-            | "removesuffix" | "expandtabs" | "translate" => {
+            | "title" | "capitalize" | "swapcase" => {
+                whole(self)?;
+                self.str_predicate_case(s, name)
+            }
+            "removeprefix" | "removesuffix" => self.str_layout(s, name, &args, &kwargs),
+            "center" | "ljust" | "rjust" | "zfill" | "format" | "format_map" | "expandtabs"
+            | "translate" => {
+                whole(self)?;
                 self.str_layout(s, name, &args, &kwargs)
             }
             "maketrans" => self.call_method(&Value::Type(Ty::Str), "maketrans", args, kwargs),

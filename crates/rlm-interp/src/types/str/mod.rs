@@ -201,31 +201,68 @@ fn char_index(s: &str, char_len: usize) -> Vec<usize> {
 }
 
 /// The byte offset `n` code points after byte `b` (a char boundary) of
-/// `bytes` (UTF-8), or `bytes.len()` if the text ends first. Read a word
-/// at a time whatever the text (a word's code points are its bytes that are
-/// not continuation bytes), so a step over CJK text costs what a step over
-/// ASCII does.
+/// `bytes` (UTF-8), or `bytes.len()` if the text ends first. ASCII runs,
+/// the common case of a model's context, are skipped a word at a time
+/// ([`ascii_prefix_len`]); a stretch of other text is read a word at a time
+/// too, a word's code points being its bytes that are not continuation
+/// bytes, so a step over CJK text costs about what a step over ASCII does.
 fn advance_chars(bytes: &[u8], mut b: usize, mut n: usize) -> usize {
-    // Looking for the `n`th lead byte (0-based) at or after `b`: a word
-    // holding `k <= n` of them is passed whole, wherever its last character ends.
-    while let Some(word) = bytes.get(b..).and_then(|t| t.first_chunk::<8>()) {
-        let k = char_starts_in_word(u64::from_le_bytes(*word));
-        if k > n {
-            break;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // The answer is the `n`th (0-based) code point start at or after `b`.
+    loop {
+        if n == 0 && bytes.get(b).is_none_or(|&c| is_char_start(c)) {
+            return b.min(bytes.len());
         }
-        n -= k;
-        b += 8;
-    }
-    while b < bytes.len() {
-        if is_char_start(bytes[b]) {
-            if n == 0 {
-                return b;
+        // ASCII bytes are code points of their own: at most `n` of them.
+        let window = &bytes[b..bytes.len().min(b.saturating_add(n))];
+        let run = ascii_prefix_len(window);
+        b += run;
+        n -= run;
+        // Words with other bytes, passed whole while they hold at most `n`
+        // starts (wherever their last code point ends).
+        let before = b;
+        while let Some(word) = bytes.get(b..).and_then(|t| t.first_chunk::<8>()) {
+            let w = u64::from_le_bytes(*word);
+            if w & HIGH_BITS == 0 {
+                break;
             }
-            n -= 1;
+            let k = char_starts_in_word(w);
+            if k > n {
+                break;
+            }
+            n -= k;
+            b += 8;
         }
-        b += 1;
+        if b == before {
+            // Neither applies: one byte.
+            let Some(&c) = bytes.get(b) else { return bytes.len() };
+            if is_char_start(c) {
+                if n == 0 {
+                    return b;
+                }
+                n -= 1;
+            }
+            b += 1;
+        }
     }
-    bytes.len()
+}
+
+/// How many bytes at the start of `bytes` are ASCII, read 8 at a time.
+fn ascii_prefix_len(bytes: &[u8]) -> usize {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut done = 0;
+    for word in &mut words {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        let high = u64::from_le_bytes(eight) & HIGH_BITS;
+        if high != 0 {
+            // Little-endian: the lowest set bit is the first such byte's.
+            return done + high.trailing_zeros() as usize / 8;
+        }
+        done += 8;
+    }
+    done + words.remainder().iter().take_while(|c| c.is_ascii()).count()
 }
 
 /// Whether a UTF-8 byte starts a code point (is not `0b10xx_xxxx`).
