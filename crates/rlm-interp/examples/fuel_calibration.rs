@@ -67,6 +67,7 @@ fn over(o: Over) -> String {
         Over::Arg(i) => format!("arg {i}"),
         Over::Args => "args".into(),
         Over::All => "receiver+args".into(),
+        Over::WorkDone => "work done".into(),
     }
 }
 

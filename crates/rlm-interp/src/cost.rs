@@ -21,6 +21,14 @@ pub enum Over {
     Args,
     /// The receiver and every positional argument.
     All,
+    /// The work the call actually does (what it scanned, compared, copied
+    /// or built), charged inside the implementation at the cost's rate as
+    /// the work proceeds, in [`blocks`] each charged before it is done:
+    /// calls that stop early (`find`, `index`, `in`, `startswith`,
+    /// `re.search`) or take a sub-range (`find(sub, start)`) pay for what
+    /// they did, not for the whole input. Nothing is charged before the
+    /// call dispatches.
+    WorkDone,
 }
 
 /// Fuel per unit of size, for the sized values a cost is over.
@@ -92,6 +100,51 @@ pub const HOST_CALL_FUEL: u64 = 10_000;
 /// 7 ns a byte as measured (BENCHMARKS.md, "Hostile programs under the
 /// default limits"), 2 units a byte, plus a unit per item of a list argument.
 pub const HOST_TEXT: Rate = Rate { per_item: 16, per_64_bytes: 128 };
+
+/// The first block of work a call charged as it proceeds ([`Over::WorkDone`])
+/// takes (bytes of text, or items): each next block is twice the last, up to
+/// [`MAX_BLOCK`]. The charge always comes before its block is done, so what
+/// a call pays is within 2x of the work it did, plus one first block: a
+/// search that stops in its third block read more than the first two, and
+/// paid for three (at most 2x plus the first), and past `MAX_BLOCK` a block
+/// costs at most `MAX_BLOCK` more than the work.
+pub const FIRST_BLOCK: usize = 64;
+
+/// The largest block of work charged at once (see [`FIRST_BLOCK`]).
+pub const MAX_BLOCK: usize = 64 << 10;
+
+/// The sizes of a call's successive blocks of work: [`FIRST_BLOCK`],
+/// doubling, capped at [`MAX_BLOCK`].
+#[derive(Clone, Copy, Debug)]
+pub struct Blocks(usize);
+
+impl Blocks {
+    pub const fn new() -> Blocks {
+        Blocks(FIRST_BLOCK)
+    }
+
+    /// Blocks from `first` (at least 1), doubling to [`MAX_BLOCK`]: for work
+    /// that most often stops within a few bytes (a regex search among dense
+    /// matches), where a first block of [`FIRST_BLOCK`] would charge each
+    /// call for bytes it never reads.
+    pub const fn starting_at(first: usize) -> Blocks {
+        Blocks(if first == 0 { 1 } else { first })
+    }
+
+    /// The size of the next block (and the one after it doubles).
+    #[inline]
+    pub fn next_len(&mut self) -> usize {
+        let n = self.0;
+        self.0 = (n * 2).min(MAX_BLOCK);
+        n
+    }
+}
+
+impl Default for Blocks {
+    fn default() -> Blocks {
+        Blocks::new()
+    }
+}
 
 /// A callable's cost: `rate` per unit of size of the values `over` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

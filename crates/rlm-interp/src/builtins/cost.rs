@@ -79,7 +79,8 @@ pub fn call_fuel(cost: Cost, recv: Option<&Value>, args: &[Value], max_items: u6
         bytes = bytes.saturating_add(b);
     };
     match cost.over {
-        Over::Nothing => return 0,
+        // Charged inside the implementation as it proceeds.
+        Over::Nothing | Over::WorkDone => return 0,
         Over::Recv => recv.into_iter().for_each(&mut add),
         Over::Arg(i) => args.get(i as usize).into_iter().for_each(&mut add),
         Over::Args => args.iter().for_each(&mut add),
@@ -143,6 +144,18 @@ impl Vm {
             return Ok(());
         }
         let n = call_fuel(cost(), recv, args, self.limits.max_collection_len as u64);
+        self.fuel(n)
+    }
+
+    /// Charges a block of work of a call charged as it proceeds
+    /// ([`Over::WorkDone`]): `items` and `bytes` at `rate`, before the block
+    /// is done.
+    #[inline]
+    pub(crate) fn charge_work(&mut self, rate: Rate, items: usize, bytes: usize) -> R<()> {
+        let n = fuel_for(rate, items as u64, bytes as u64);
+        if n == 0 {
+            return Ok(());
+        }
         self.fuel(n)
     }
 

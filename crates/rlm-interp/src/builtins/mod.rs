@@ -17,7 +17,7 @@ use std::rc::Rc;
 use smol_str::SmolStr;
 
 use crate::args::{Kwargs, kw};
-use crate::builtins::cost::Over::{Arg, Args};
+use crate::builtins::cost::Over::{Arg, Args, WorkDone};
 use crate::builtins::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
 use crate::host::{HostFunc, HostReturn};
@@ -58,7 +58,9 @@ pub(crate) const FUNCTIONS: CostTable = &[
     ("hex", FREE),
     ("bin", FREE),
     ("oct", FREE),
-    ("iter", cost(Arg(0), SCAN)),
+    // Lazy over a sequence or a string; the copy a set, deque or dict
+    // iterator takes at its start is charged by `Vm::get_iter`.
+    ("iter", cost(WorkDone, SCAN)),
     ("next", FREE),
     ("callable", FREE),
     ("hash", cost(Arg(0), SCAN)),

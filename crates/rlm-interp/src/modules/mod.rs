@@ -22,7 +22,7 @@ use indexmap::IndexMap;
 use smol_str::SmolStr;
 
 use crate::args::Kwargs;
-use crate::cost::Over::{Arg, Args};
+use crate::cost::Over::{Arg, Args, WorkDone};
 use crate::cost::{
     CALLBACK, CHARWISE, COMPILE, COPY, CostTable, FREE, HASH, PIECES, ROWS, SCAN, TEXT, cost,
 };
@@ -115,14 +115,14 @@ const ASYNCIO_COSTS: CostTable = &[
 const RE_COSTS: CostTable = &[
     ("compile", cost(Arg(0), COMPILE)),
     ("escape", cost(Arg(0), CHARWISE)),
-    ("findall", cost(Args, TEXT)),
-    ("finditer", cost(Args, TEXT)),
-    ("fullmatch", cost(Args, TEXT)),
-    ("match", cost(Args, TEXT)),
-    ("search", cost(Args, TEXT)),
-    ("split", cost(Args, TEXT)),
-    ("sub", cost(Args, TEXT)),
-    ("subn", cost(Args, TEXT)),
+    ("findall", cost(WorkDone, TEXT)),
+    ("finditer", cost(WorkDone, TEXT)),
+    ("fullmatch", cost(WorkDone, TEXT)),
+    ("match", cost(WorkDone, TEXT)),
+    ("search", cost(WorkDone, TEXT)),
+    ("split", cost(WorkDone, TEXT)),
+    ("sub", cost(WorkDone, TEXT)),
+    ("subn", cost(WorkDone, TEXT)),
 ];
 /// `dumps` charges each value it writes (`FUEL_PER_VALUE_WRITTEN`).
 const JSON_COSTS: CostTable = &[("dumps", FREE), ("loads", cost(Arg(0), CHARWISE))];

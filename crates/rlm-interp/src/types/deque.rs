@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
-use crate::cost::Over::{Arg, Recv};
+use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{R, exc, value_err};
 use crate::types::slice::norm_index;
@@ -88,7 +88,7 @@ pub(crate) const DEQUE_COSTS: CostTable = &[
     ("count", cost(Recv, SCAN)),
     ("extend", cost(Arg(0), COPY)),
     ("extendleft", cost(Arg(0), COPY)),
-    ("index", cost(Recv, SCAN)),
+    ("index", cost(WorkDone, SCAN)),
     ("pop", FREE),
     ("popleft", FREE),
     ("remove", cost(Recv, SCAN)),
@@ -191,7 +191,19 @@ impl Vm {
                 crate::gc::track_deque(&d);
                 Ok(Value::Deque(d))
             }
-            "count" | "index" | "remove" => {
+            "index" => {
+                let x = arg0.unwrap_or(Value::None);
+                let len = d.borrow().len();
+                // Charged as it compares, up to the item found.
+                let found = self
+                    .position_in_blocks(&x, 0..len, |r| d.borrow().range(r).cloned().collect())?;
+                if let Some(i) = found {
+                    return Ok(Value::Int(i as i64));
+                }
+                let r = self.repr(&x)?;
+                value_err(format!("{r} is not in deque"))
+            }
+            "count" | "remove" => {
                 let x = arg0.unwrap_or(Value::None);
                 let items: Vec<Value> = d.borrow().iter().cloned().collect();
                 let mut n = 0;

@@ -44,6 +44,12 @@ pub enum IterState {
     /// `zip(*iterables, strict=...)`: each step pulls one item from every
     /// source in turn.
     Zip(Vec<Rc<RefCell<IterState>>>, bool),
+    /// `re.finditer`: the compiled pattern (a `re.Pattern` value), the text
+    /// searched, the byte where the next search starts and whether a search
+    /// ran (the first pays for the automaton's states); each step runs one
+    /// search (`modules/re/functions.rs`), so a loop that breaks after the
+    /// first match pays for that search only (issue #53).
+    Matches(Value, Str, usize, bool),
 }
 
 /// Fuel for each step of a lazy `map`, `filter`, `enumerate` or `zip` and
@@ -209,6 +215,7 @@ impl IterState {
             }
             IterState::Zip(srcs, _) => crate::mem::vec_block::<Value>(srcs.capacity()),
             IterState::Filter(f, _) => f.unowned_cost(),
+            IterState::Matches(p, h, ..) => p.unowned_cost() + Value::Str(h.clone()).unowned_cost(),
             IterState::Str(..)
             | IterState::Range(..)
             | IterState::Count(..)
@@ -308,6 +315,18 @@ impl Vm {
             }
             IterState::Range(cur, stop, step) => range_step(cur, *stop, *step).map(Value::Int),
             IterState::Items(q) => q.pop_front(),
+            IterState::Matches(p, hay, pos, searched) => {
+                match self.finditer_step(p, hay, *pos, std::mem::replace(searched, true))? {
+                    Some((m, next)) => {
+                        *pos = next;
+                        Some(m)
+                    }
+                    None => {
+                        *pos = usize::MAX;
+                        None
+                    }
+                }
+            }
             IterState::Watched(q, watch) => {
                 if let Some((c, stamp)) = watch {
                     if watched_stamp(c) != *stamp {

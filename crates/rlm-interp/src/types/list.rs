@@ -5,7 +5,7 @@ use std::cell::{BorrowError, BorrowMutError, Cell, Ref, RefCell, RefMut};
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
-use crate::cost::Over::{Arg, Recv};
+use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
@@ -225,7 +225,7 @@ pub(crate) const LIST_COSTS: CostTable = &[
     ("copy", cost(Recv, COPY)),
     ("count", cost(Recv, SCAN)),
     ("extend", cost(Arg(0), COPY)),
-    ("index", cost(Recv, SCAN)),
+    ("index", cost(WorkDone, SCAN)),
     ("insert", FREE),
     ("pop", FREE),
     ("remove", cost(Recv, SCAN)),
@@ -333,24 +333,19 @@ impl Vm {
             }
             "index" => {
                 let x = args.first().cloned().unwrap_or(Value::None);
-                let items = l.borrow().clone();
-                let len = items.len() as i64;
-                let start = args
-                    .get(1)
-                    .and_then(as_int)
-                    .map(|i| if i < 0 { (i + len).max(0) } else { i })
-                    .unwrap_or(0) as usize;
-                let end = args
-                    .get(2)
-                    .and_then(as_int)
-                    .map(|i| if i < 0 { (i + len).max(0) } else { i.min(len) })
-                    .unwrap_or(len) as usize;
-                // Each comparison is work even when it is one step.
-                self.fuel(items.len() as u64 / 4)?;
-                for (i, it) in items.iter().enumerate().take(end).skip(start) {
-                    if self.eq(it, &x)? {
-                        return Ok(Value::Int(i as i64));
-                    }
+                let len = l.borrow().len() as i64;
+                let norm = |v: Option<&Value>, d: i64| match v.and_then(as_int) {
+                    Some(i) if i < 0 => (i + len).max(0),
+                    Some(i) => i.min(len),
+                    None => d,
+                };
+                let (start, end) = (norm(args.get(1), 0) as usize, norm(args.get(2), len) as usize);
+                // Charged as it compares, up to the item found.
+                let found = self.position_in_blocks(&x, start..end.max(start), |r| {
+                    l.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec)
+                })?;
+                if let Some(i) = found {
+                    return Ok(Value::Int(i as i64));
                 }
                 let r = self.repr(&x)?;
                 value_err(format!("{r} is not in list"))

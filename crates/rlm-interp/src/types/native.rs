@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use crate::args::Kwargs;
-use crate::cost::Over::{All, Arg, Args};
+use crate::cost::Over::{All, Arg, Args, WorkDone};
 use crate::cost::{CHARWISE, COPY, CostTable, FORMAT_REGEX, FREE, HASH, HASH_BYTES, TEXT, cost};
 use crate::fault::{R, exc};
 use crate::modules::datetime::{date_time, timedelta};
@@ -110,14 +110,14 @@ pub(crate) fn native_method_costs(n: &Native) -> CostTable {
 
 pub(crate) const DICT_VIEW_COSTS: CostTable = &[("isdisjoint", cost(All, HASH))];
 pub(crate) const PATTERN_COSTS: CostTable = &[
-    ("findall", cost(Arg(0), TEXT)),
-    ("finditer", cost(Arg(0), TEXT)),
-    ("fullmatch", cost(Arg(0), TEXT)),
-    ("match", cost(Arg(0), TEXT)),
-    ("search", cost(Arg(0), TEXT)),
-    ("split", cost(Arg(0), TEXT)),
-    ("sub", cost(Args, TEXT)),
-    ("subn", cost(Args, TEXT)),
+    ("findall", cost(WorkDone, TEXT)),
+    ("finditer", cost(WorkDone, TEXT)),
+    ("fullmatch", cost(WorkDone, TEXT)),
+    ("match", cost(WorkDone, TEXT)),
+    ("search", cost(WorkDone, TEXT)),
+    ("split", cost(WorkDone, TEXT)),
+    ("sub", cost(WorkDone, TEXT)),
+    ("subn", cost(WorkDone, TEXT)),
 ];
 pub(crate) const MATCH_COSTS: CostTable = &[
     ("end", FREE),

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use crate::args::as_int;
-use crate::cost::Over::Recv;
+use crate::cost::Over::{Recv, WorkDone};
 use crate::cost::{CostTable, SCAN, cost};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{AccountRef, Owner};
@@ -59,7 +59,7 @@ pub(crate) const TUPLE_METHODS: &[&str] = &["count", "index"];
 
 /// What each `tuple` method costs (`builtins/cost.rs`), sorted.
 pub(crate) const TUPLE_COSTS: CostTable =
-    &[("count", cost(Recv, SCAN)), ("index", cost(Recv, SCAN))];
+    &[("count", cost(Recv, SCAN)), ("index", cost(WorkDone, SCAN))];
 
 impl Vm {
     pub(crate) fn tuple_method(
@@ -91,14 +91,14 @@ impl Vm {
                     None => d,
                 };
                 let (start, end) = (norm(args.get(1), 0) as usize, norm(args.get(2), len) as usize);
-                // Each comparison is work even when it is one step.
-                self.fuel(t.len() as u64 / 4)?;
-                for (i, it) in t.iter().enumerate().take(end).skip(start) {
-                    if self.eq(it, &x)? {
-                        return Ok(Value::Int(i as i64));
-                    }
+                // Charged as it compares, up to the item found.
+                let found = self.position_in_blocks(&x, start..end.max(start), |r| {
+                    t.get(r).map_or_else(Vec::new, <[Value]>::to_vec)
+                })?;
+                match found {
+                    Some(i) => Ok(Value::Int(i as i64)),
+                    None => value_err("tuple.index(x): x not in tuple"),
                 }
-                value_err("tuple.index(x): x not in tuple")
             }
             _ => self.no_attr(recv, name),
         }

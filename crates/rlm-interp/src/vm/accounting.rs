@@ -33,6 +33,14 @@ impl Vm {
         Ok(())
     }
 
+    /// Gives back `n` units charged for work a builtin reserved and did not
+    /// do (a search charged for the rest of its text, which stopped at its
+    /// match). Never below zero; the checkpoint stays where it is, so the
+    /// next one comes no sooner than it would have.
+    pub(crate) fn refund(&mut self, n: u64) {
+        self.fuel_used = self.fuel_used.saturating_sub(n);
+    }
+
     /// Sets the next checkpoint of the dispatch loop (at a start or resume).
     pub(crate) fn arm_checkpoint(&mut self) {
         self.fuel_checkpoint = match &self.interrupt_check {

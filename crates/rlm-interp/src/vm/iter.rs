@@ -7,11 +7,22 @@ use std::collections::VecDeque;
 
 use crate::fault::{Fault, R, type_err, value_err};
 use crate::types::dict::view::view_items;
+use crate::types::iter::FUEL_PER_ADAPTER_TUPLE;
 use crate::types::range::range_len;
 use crate::types::set::set_order;
 use crate::types::str::ascii_char;
 use crate::value::*;
 use crate::vm::Vm;
+
+/// Fuel for an iterator's copy of `n` items taken at its start (a dict's
+/// keys, a set's or a deque's items): a unit and a quarter an item (a loop
+/// that iterates a dict growing by two keys a round copied its keys at a
+/// unit per 8 for 14 s; at a unit each it ran 1.44x the reference loop's time
+/// for its fuel, at 1.5 0.65-0.73x).
+fn snapshot_fuel(n: usize) -> u64 {
+    let n = n as u64;
+    n + n / 4
+}
 
 impl Vm {
     pub(crate) fn get_iter(&mut self, v: Value) -> R<Value> {
@@ -22,26 +33,33 @@ impl Vm {
             Value::Range(r) => IterState::Range(r.0, r.1, r.2),
             // Watched: a change of size under the iterator raises.
             Value::Dict(ref d) => {
-                // A unit and a quarter a key copied (a loop that iterates a
-                // dict growing by two keys a round copied its keys at a unit
-                // per 8 for 14 s; at a unit each it ran 1.44x the reference
-                // loop's time for its fuel, at 1.5 0.65-0.73x).
-                let n = d.borrow().map.len() as u64;
-                self.fuel(n + n / 4)?;
+                self.fuel(snapshot_fuel(d.borrow().map.len()))?;
                 let keys: VecDeque<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
                 IterState::watched(keys, v)
             }
+            // Sets, deques and dict views are copied whole at the start, as
+            // a dict's keys are, and charged the same before the copy (a
+            // loop breaking out of `for kv in d.items()` over 10^5 keys
+            // made 10^5 tuples a round, uncharged: 2.7 s for 8 M fuel).
             Value::Set(ref s) => {
+                self.fuel(snapshot_fuel(s.borrow().len()))?;
                 let items = set_order(&s.borrow()).into();
                 IterState::watched(items, v)
             }
-            Value::FrozenSet(s) => IterState::Items(set_order(&s).into()),
+            Value::FrozenSet(s) => {
+                self.fuel(snapshot_fuel(s.len()))?;
+                IterState::Items(set_order(&s).into())
+            }
             Value::Deque(ref d) => {
+                self.fuel(snapshot_fuel(d.borrow().len()))?;
                 let items = d.borrow().iter().cloned().collect();
                 IterState::watched(items, v)
             }
             Value::Native(ref n) => match &**n {
                 Native::DictView(kind, d) => {
+                    let len = d.borrow().map.len();
+                    let tuples = if *kind == 2 { len as u64 * FUEL_PER_ADAPTER_TUPLE } else { 0 };
+                    self.fuel(snapshot_fuel(len).saturating_add(tuples))?;
                     IterState::watched(view_items(*kind, d).into(), Value::Dict(d.clone()))
                 }
                 Native::StringIO(f) => IterState::Items(f.remaining_lines(self)?.into()),
@@ -109,8 +127,13 @@ impl Vm {
                     )));
                 }
                 // Charged as it grows: the items (a zip's tuples, a
-                // generator's strings) charge themselves as they are made.
-                let mut out = crate::charged::ChargedVec::new();
+                // generator's strings) charge themselves as they are made;
+                // a finditer's match objects do not, and are charged a slot.
+                let slot_extra = match &*it.borrow() {
+                    IterState::Matches(p, ..) => Vm::finditer_match_bytes(p),
+                    _ => 0,
+                };
+                let mut out = crate::charged::ChargedVec::with_slot_extra(slot_extra);
                 while let Some(x) = self.iter_next(it)? {
                     out.push(self, x)?;
                     self.fuel(1)?;

@@ -207,6 +207,9 @@ pub struct Vm {
     /// Emptied operand stacks and locals of returned frames, reused by the
     /// next calls (a call then allocates nothing for them).
     spare_frames: Vec<(OperandStack, Vec<Option<Value>>)>,
+    /// The shared compiled patterns this session paid for (issue #53: its
+    /// fuel does not depend on what ran before it on the thread).
+    pub(crate) regexes_paid: crate::modules::re::engine::PaidPatterns,
 }
 
 pub(crate) fn internal(what: &str) -> Fault {
@@ -256,6 +259,7 @@ impl Vm {
             sort_cmp: None,
             spare_frames: Vec::new(),
             ran_code: false,
+            regexes_paid: Default::default(),
         }
     }
 }

@@ -30,17 +30,33 @@ pub struct CompiledRegex {
     pub flags: i64,
     engine: Engine,
     anchored: RefCell<Option<Rc<CompiledRegex>>>,
-    full: RefCell<Option<Rc<CompiledRegex>>>,
+    full_variant: RefCell<Option<Rc<CompiledRegex>>>,
     /// Group names by index (index 0 is the whole match).
     pub names: Vec<Option<String>>,
     /// Fuel to compile it (and each anchored/full variant): its expanded size.
     compile_fuel: u64,
     /// Fuel per 64 bytes a search scans: grows with the program's size.
     fuel_per_64_bytes: u64,
-    /// The expanded states the first search pays for (0 once it paid): the
-    /// linear engine's lazy automaton starts empty and the first search
-    /// builds its states, each at a cost that grows with the pattern's.
-    first_search_states: std::cell::Cell<u64>,
+    /// Its expanded states: the linear engine's lazy automaton starts empty
+    /// and the first search builds its states, each at a cost that grows
+    /// with the pattern's (paid once per session: `PaidPatterns`).
+    states: u64,
+    /// Whether it is kept in the per-thread cache, shared by the sessions
+    /// the thread runs: then each session pays its compile and first search
+    /// once (`PaidPatterns`), else the object itself records its first search.
+    shared: bool,
+    /// Whether its first search was paid for (an unshared pattern's own record).
+    searched: std::cell::Cell<bool>,
+    /// The pattern as the engines see it (translated, flags inline).
+    full: String,
+    /// The longest match in bytes, when bounded: searched in windows.
+    max_len: Option<usize>,
+    /// Whether a search stops reading a character past its match
+    /// (`size::PatternSize::settles`).
+    settles: bool,
+    /// The automaton that measures what an unbounded search reads (built
+    /// at its first search; `None` inside when it cannot be built here).
+    reach: std::cell::OnceCell<Option<super::reach::Reach>>,
 }
 
 /// Fuel for the first search of a compiled pattern, per expanded state
@@ -143,7 +159,7 @@ const CACHED_MAX_STATES: u64 = 64;
 const CACHED_PATTERNS: usize = 64;
 
 /// The compiled-size limit of the linear engine, in bytes.
-const COMPILED_SIZE_LIMIT: usize = 1 << 23;
+pub(crate) const COMPILED_SIZE_LIMIT: usize = 1 << 23;
 
 /// Patterns whose expanded size passes this many states are refused before
 /// compiling (each state takes more than 16 bytes of the engine's limit).
@@ -249,11 +265,17 @@ fn build_pattern(
         flags,
         engine,
         anchored: RefCell::new(None),
-        full: RefCell::new(None),
+        full_variant: RefCell::new(None),
         names,
         compile_fuel: compile_fuel(source, size),
         fuel_per_64_bytes: 1 + size.states / 16,
-        first_search_states: std::cell::Cell::new(size.states),
+        states: size.states,
+        shared: false,
+        searched: std::cell::Cell::new(false),
+        full,
+        max_len: size.max_len,
+        settles: size.settles,
+        reach: std::cell::OnceCell::new(),
     })
 }
 
@@ -262,43 +284,64 @@ impl CompiledRegex {
         self.names.len().saturating_sub(1)
     }
 
-    /// The match at or after `start`, and the backtracking steps to charge:
-    /// the limits of the tiers tried (each bounds that attempt's work).
-    fn captures_at(&self, hay: &str, start: usize) -> (Result<Option<Spans>, String>, u64) {
-        match &self.engine {
-            Engine::Fast(r, locations) => {
-                let mut fresh;
-                let mut held = locations.try_borrow_mut();
-                let locs = match held.as_deref_mut() {
-                    Ok(l) => l,
-                    Err(_) => {
-                        fresh = r.capture_locations();
-                        &mut fresh
-                    }
-                };
-                let found = r.captures_read_at(locs, hay, start).is_some();
-                (Ok(found.then(|| (0..locs.len()).map(|i| locs.get(i)).collect())), 0)
+    /// Fuel per 64 bytes a search reads through (a window, a prefilter's
+    /// skip): what `TEXT` charged for the whole text before each call, and
+    /// the pattern's own rate (issue #53: now only over what is read).
+    fn read_rate(&self) -> u64 {
+        u64::from(crate::cost::TEXT.per_64_bytes).saturating_add(self.fuel_per_64_bytes)
+    }
+
+    /// The linear engine's leftmost-first match at or after `start` in `hay`
+    /// (`None` for the backtracking engine).
+    fn fast_captures(&self, hay: &str, start: usize) -> Option<Option<Spans>> {
+        let Engine::Fast(r, locations) = &self.engine else { return None };
+        let mut fresh;
+        let mut held = locations.try_borrow_mut();
+        let locs = match held.as_deref_mut() {
+            Ok(l) => l,
+            Err(_) => {
+                fresh = r.capture_locations();
+                &mut fresh
             }
-            Engine::Fancy(tiers) => {
-                let mut spent = 0u64;
-                for (i, (limit, r)) in tiers.iter().enumerate() {
-                    match r.captures_from_pos(hay, start) {
-                        Ok(c) => {
-                            let spans = c.map(|c| {
-                                c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
-                            });
-                            // The successful attempt's steps are unknown: charge
-                            // their bound, its limit.
-                            return (Ok(spans), spent + *limit as u64);
-                        }
-                        Err(fancy_regex::Error::RuntimeError(
-                            fancy_regex::RuntimeError::BacktrackLimitExceeded,
-                        )) if i + 1 < tiers.len() => spent += *limit as u64,
-                        Err(e) => return (Err(e.to_string()), spent + *limit as u64),
-                    }
-                }
-                (Ok(None), spent)
-            }
+        };
+        let found = r.captures_read_at(locs, hay, start).is_some();
+        Some(found.then(|| (0..locs.len()).map(|i| locs.get(i)).collect()))
+    }
+}
+
+/// The patterns of the per-thread cache a session has paid for: it pays a
+/// shared pattern's compile (and each anchored/full variant's) and its
+/// first search once, whatever ran before it on the thread, so that its
+/// fuel is a function of the program and the host's replies only. The
+/// patterns are held (so an address is never another pattern's) and
+/// forgotten all at once past `2 * CACHED_PATTERNS`: they are paid again.
+#[derive(Default)]
+pub(crate) struct PaidPatterns {
+    /// By address: whether its first search was paid too.
+    paid: HashMap<usize, (Rc<CompiledRegex>, bool)>,
+}
+
+impl PaidPatterns {
+    /// Records `p` as compiled by this session; whether it was already.
+    fn compiled(&mut self, p: &Rc<CompiledRegex>) -> bool {
+        let key = Rc::as_ptr(p) as usize;
+        if self.paid.contains_key(&key) {
+            return true;
+        }
+        if self.paid.len() >= 2 * CACHED_PATTERNS {
+            self.paid.clear();
+        }
+        self.paid.insert(key, (p.clone(), false));
+        false
+    }
+
+    /// Records `p`'s first search in this session; whether it was already.
+    fn searched(&mut self, p: &CompiledRegex) -> bool {
+        match self.paid.get_mut(&(p as *const CompiledRegex as usize)) {
+            Some((_, searched)) => std::mem::replace(searched, true),
+            // Not compiled by this session (a pattern another session
+            // handed it cannot reach it): paid as unshared.
+            None => p.searched.replace(true),
         }
     }
 }
@@ -319,6 +362,20 @@ const FUEL_PER_SEARCH: u64 = 16;
 /// for their fuel (BENCHMARKS.md, "Fuel calibration of the slow fuel rows").
 const FUEL_PER_BACKTRACK_STEP: u64 = 5;
 
+/// Fuel per byte (times the pattern's own factor) a search pays where the
+/// linear engine falls back to its NFA (a Unicode `\b` over non-ASCII text):
+/// 20 `findall(r"\b\w+é\b")` over 1 MB of accented text ran 1.49 s, ~75 ns
+/// a byte, against ~3 ns a unit for the reference loop.
+const NFA_FUEL_PER_BYTE: u64 = 16;
+
+/// The first block a search reads (doubling after): small, since a search
+/// among dense matches (`findall`) most often stops within a few bytes.
+pub(super) const FIRST_READ: usize = 32;
+
+/// Fuel for each window after a search's first (`Vm::window_search`): the
+/// engine's call on it.
+const FUEL_PER_WINDOW: u64 = 4;
+
 /// Backtracking limits tried before the session's own (see `Engine::Fancy`).
 const FANCY_TIERS: &[usize] = &[256, 8192, 262_144];
 
@@ -333,8 +390,14 @@ impl Vm {
                 // The backtracking limit is part of the compiled pattern, and
                 // sessions with different limits share this thread's cache.
                 let limit = self.limits.regex_backtrack_limit;
+                // The cache's key is a copy of the pattern, hashed.
+                self.charge_work(crate::cost::HASH_BYTES, 0, s.byte_len())?;
                 let key = (s.as_str().to_string(), flags, limit);
                 if let Some(p) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+                    // Paid once per session, as if this session had built it.
+                    if !self.regexes_paid.compiled(&p) {
+                        self.fuel(p.compile_fuel)?;
+                    }
                     return Ok(p);
                 }
                 let size = super::size::expanded_size(s.as_str());
@@ -343,14 +406,16 @@ impl Vm {
                 }
                 self.fuel(compile_fuel(s.as_str(), size))?;
                 match build(s.as_str(), flags, "", limit) {
-                    Ok(p) => {
-                        let p = Rc::new(p);
+                    Ok(mut p) => {
                         // The cache is host memory outside the budget: a
                         // large program (and its lazy automaton) is rebuilt,
                         // and paid for, each time instead of kept.
                         if size.states > CACHED_MAX_STATES {
-                            return Ok(p);
+                            return Ok(Rc::new(p));
                         }
+                        p.shared = true;
+                        let p = Rc::new(p);
+                        self.regexes_paid.compiled(&p);
                         CACHE.with(|c| {
                             let mut c = c.borrow_mut();
                             if c.len() > CACHED_PATTERNS {
@@ -371,55 +436,190 @@ impl Vm {
     }
 
     pub(super) fn variant(&mut self, p: &Rc<CompiledRegex>, which: &str) -> R<Rc<CompiledRegex>> {
-        let cell = if which == "match" { &p.anchored } else { &p.full };
-        if let Some(v) = cell.borrow().as_ref() {
-            return Ok(v.clone());
+        let cell = if which == "match" { &p.anchored } else { &p.full_variant };
+        let built = cell.borrow().as_ref().cloned();
+        if let Some(v) = built {
+            if v.shared && !self.regexes_paid.compiled(&v) {
+                self.fuel(p.compile_fuel)?;
+            }
+            return Ok(v);
         }
         self.fuel(p.compile_fuel)?;
-        let v = match build(&p.source, p.flags, which, self.limits.regex_backtrack_limit) {
-            Ok(v) => Rc::new(v),
+        let mut v = match build(&p.source, p.flags, which, self.limits.regex_backtrack_limit) {
+            Ok(v) => v,
             Err(e) => return exc(ExcKind::ReError, e),
         };
+        // Shared as the pattern it hangs on is.
+        v.shared = p.shared;
+        let v = Rc::new(v);
+        if v.shared {
+            self.regexes_paid.compiled(&v);
+        }
         *cell.borrow_mut() = Some(v.clone());
         Ok(v)
     }
 
+    /// The first search of `p` in this session pays for the automaton
+    /// states it builds (over `bytes` of text at most).
+    fn charge_first_search(&mut self, p: &CompiledRegex, bytes: usize) -> R<()> {
+        let paid = if p.shared { self.regexes_paid.searched(p) } else { p.searched.replace(true) };
+        if !paid {
+            self.fuel(first_search_fuel(p.states, bytes))?;
+        }
+        Ok(())
+    }
+
+    /// The leftmost match of `p` in `hay` at or after `start` (a char
+    /// boundary). Charged as it reads, before it reads (issue #53): a
+    /// pattern whose matches are at most `L` bytes long reads its text in
+    /// growing windows; another, the blocks its automaton reads
+    /// (`reach.rs`); a backtracking pattern, the rest of the text reserved
+    /// before and what lies past its match given back, and each tier's
+    /// steps before it is tried.
     pub(super) fn search_at(
         &mut self,
         p: &CompiledRegex,
         hay: &str,
         start: usize,
     ) -> R<Option<Spans>> {
-        // Charged before the scan: a linear engine touches each byte a bounded number of times.
-        let first = p.first_search_states.replace(0);
-        if first > 0 {
-            self.fuel(first_search_fuel(first, hay.len().saturating_sub(start)))?;
+        self.charge_first_search(p, hay.len().saturating_sub(start))?;
+        self.search_paid(p, hay, start)
+    }
+
+    /// [`Vm::search_at`] once the first search is paid for.
+    pub(super) fn search_paid(
+        &mut self,
+        p: &CompiledRegex,
+        hay: &str,
+        start: usize,
+    ) -> R<Option<Spans>> {
+        self.fuel(FUEL_PER_SEARCH)?;
+        if !matches!(p.engine, Engine::Fast(..)) {
+            return self.fancy_search(p, hay, start);
         }
-        let (result, backtracked) = p.captures_at(hay, start);
-        // Charged after the scan, for the bytes it covered (to the end of the
-        // match, or of the text when there is none): a linear engine touches
-        // each a bounded number of times, and charging the whole rest of the
-        // text per match made `findall` quadratic in fuel. A backtracking
-        // engine's steps are work too (each attempt is bounded by its tier).
-        let scanned = match &result {
-            Ok(Some(sp)) => {
-                sp.first().copied().flatten().map_or(0, |(_, e)| e.saturating_sub(start))
+        if let Some(max_len) = p.max_len {
+            return self.window_search(p, hay, start, max_len);
+        }
+        if p.settles {
+            // It reads a character past its match: the rest reserved, what
+            // lies past that given back.
+            return self.reserved_search(hay, start, p.read_rate(), |_, hay, start| {
+                Ok(p.fast_captures(hay, start).flatten())
+            });
+        }
+        if let Some(reach) = p.reach.get_or_init(|| super::reach::Reach::build(&p.full)) {
+            // A unit a byte the automaton steps, a unit more per 64 states
+            // (its states miss the cache more): a corpus program's
+            // `.{200}rolled a \d+.{200}` (400 states) ran ~7 units' time a
+            // byte, `a[^z]*z|a` ~1.3 (BENCHMARKS.md, issue #53).
+            let step = 1 + p.states / 64;
+            let read = self.search_reach(reach, hay.as_bytes(), start, p.read_rate(), step)?;
+            if let Some((_, from)) = read {
+                // No match starts before the last candidate it skipped to.
+                return Ok(p.fast_captures(hay, from).flatten());
             }
-            _ => hay.len().saturating_sub(start),
-        };
-        let scan_fuel = (scanned as u64).saturating_mul(p.fuel_per_64_bytes) / 64;
-        self.fuel(
-            FUEL_PER_SEARCH
-                .saturating_add(scan_fuel)
-                .saturating_add(backtracked.saturating_mul(FUEL_PER_BACKTRACK_STEP)),
-        )?;
-        match result {
-            Ok(r) => Ok(r),
-            Err(e) => Err(Fault::Limit(LimitError::new(
-                LimitKind::Regex,
-                format!("regular expression too expensive (backtracking limit reached): {e}"),
-            ))),
         }
+        // Not measurable here (the automaton gave up on a Unicode `\b` over
+        // non-ASCII text, and so does the engine's: it runs its NFA, ~75 ns
+        // a byte): the rest reserved, what lies past the match given back.
+        let rate = p.fuel_per_64_bytes.saturating_mul(64 * NFA_FUEL_PER_BYTE);
+        self.reserved_search(hay, start, rate, |_, hay, start| {
+            Ok(p.fast_captures(hay, start).flatten())
+        })
+    }
+
+    /// A search whose reading cannot be measured as it goes: the rest of the
+    /// text is charged before at `rate` per 64 bytes (the engine may read all
+    /// of it) and what lies past the match given back (the known gap: an engine that reads far
+    /// past a short match, `a[^z]*z|a`, pays for the match only).
+    fn reserved_search(
+        &mut self,
+        hay: &str,
+        start: usize,
+        rate: u64,
+        search: impl FnOnce(&mut Vm, &str, usize) -> R<Option<Spans>>,
+    ) -> R<Option<Spans>> {
+        let rest = hay.len().saturating_sub(start);
+        self.charge_read(rate, 0, rest)?;
+        let found = search(self, hay, start)?;
+        if let Some(Some((_, e))) = found.as_ref().and_then(|sp| sp.first()) {
+            // The match and a character past it.
+            let read = e.saturating_add(4).saturating_sub(start).min(rest);
+            let fuel = |n: usize| (n as u64).saturating_mul(rate) / 64;
+            self.refund(fuel(rest).saturating_sub(fuel(read)));
+        }
+        Ok(found)
+    }
+
+    /// A search of a pattern whose matches are at most `max_len` bytes
+    /// long, through growing windows of the text, each charged before it is
+    /// searched: a match found in a window that starts at most `max_len`
+    /// before the window's end is the one the whole text gives (any earlier
+    /// or preferred one would end inside the window, where the engine sees
+    /// the same text, a character past the window's end included, for `\b`
+    /// and `$`); else no match starts there, and the next window overlaps
+    /// the last by `max_len`.
+    fn window_search(
+        &mut self,
+        p: &CompiledRegex,
+        hay: &str,
+        start: usize,
+        max_len: usize,
+    ) -> R<Option<Spans>> {
+        let len = hay.len();
+        let mut blocks = crate::cost::Blocks::starting_at(FIRST_READ);
+        let (mut from, mut paid) = (start, start);
+        loop {
+            // Candidates start in `from..=end - max_len`; the text is cut a
+            // character after `end`.
+            let end = ceil_char(hay, from.saturating_add(blocks.next_len().max(max_len + 8)));
+            let cut = if end >= len { len } else { ceil_char(hay, end + 1) };
+            self.charge_read(p.read_rate(), paid, cut)?;
+            paid = cut;
+            let found = p.fast_captures(&hay[..cut], from).flatten();
+            match found {
+                Some(sp) if cut == len || sp[0].is_some_and(|(s, _)| s + max_len <= end) => {
+                    return Ok(Some(sp));
+                }
+                None if cut == len => return Ok(None),
+                _ => {}
+            }
+            from = floor_char(hay, (end + 1).saturating_sub(max_len)).max(from + 1);
+            from = ceil_char(hay, from);
+            // A window costs an engine call besides its bytes.
+            self.fuel(FUEL_PER_WINDOW)?;
+        }
+    }
+
+    /// A search by the backtracking engine (lookaround, backreferences):
+    /// reserved as [`Vm::reserved_search`]; each tier's steps are charged
+    /// before the tier is tried (its limit bounds them).
+    fn fancy_search(&mut self, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
+        let Engine::Fancy(tiers) = &p.engine else { return Ok(None) };
+        self.reserved_search(hay, start, p.read_rate(), |vm, hay, start| {
+            for (i, (limit, r)) in tiers.iter().enumerate() {
+                vm.fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP))?;
+                match r.captures_from_pos(hay, start) {
+                    Ok(c) => {
+                        return Ok(
+                            c.map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+                        );
+                    }
+                    Err(fancy_regex::Error::RuntimeError(
+                        fancy_regex::RuntimeError::BacktrackLimitExceeded,
+                    )) if i + 1 < tiers.len() => {}
+                    Err(e) => {
+                        return Err(Fault::Limit(LimitError::new(
+                            LimitKind::Regex,
+                            format!(
+                                "regular expression too expensive (backtracking limit reached): {e}"
+                            ),
+                        )));
+                    }
+                }
+            }
+            Ok(None)
+        })
     }
 
     /// All matches from `pos` (Python's non-overlapping semantics).
@@ -444,17 +644,10 @@ impl Vm {
         let spans_bytes = crate::mem::vec_block::<Option<(usize, usize)>>(p.groups() + 1);
         let mut out = ChargedVec::with_slot_extra(spans_bytes);
         let mut pos = start;
+        self.charge_first_search(p, hay.len().saturating_sub(start))?;
         while pos <= hay.len() && out.len() < limit {
-            let Some(sp) = self.search_at(p, hay, pos)? else { break };
-            let (s, e) = sp[0].unwrap_or((pos, pos));
-            pos = if e == s {
-                match hay[e..].chars().next() {
-                    Some(c) => e + c.len_utf8(),
-                    None => hay.len() + 1,
-                }
-            } else {
-                e
-            };
+            let Some(sp) = self.search_paid(p, hay, pos)? else { break };
+            pos = next_search_start(hay, pos, &sp);
             out.push(self, sp)?;
         }
         Ok(out)
@@ -469,4 +662,35 @@ impl Vm {
             endpos: hay.char_len(),
         }))))
     }
+}
+
+/// Where the search after match `sp` (found from `pos`) starts: its end, or
+/// a character further after an empty match.
+pub(super) fn next_search_start(hay: &str, pos: usize, sp: &Spans) -> usize {
+    let (s, e) = sp.first().copied().flatten().unwrap_or((pos, pos));
+    if e == s {
+        match hay.get(e..).and_then(|t| t.chars().next()) {
+            Some(c) => e + c.len_utf8(),
+            None => hay.len() + 1,
+        }
+    } else {
+        e
+    }
+}
+
+/// The first char boundary of `s` at or after `i` (`s.len()` past it).
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
+}
+
+/// The last char boundary of `s` at or before `i`.
+fn floor_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }

@@ -143,18 +143,11 @@ impl Vm {
                 Ok(Value::list(out.into_vec()))
             }
             "finditer" => {
+                // Lazy, as CPython's: each step is one search.
                 let (hay, start) =
                     window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
-                let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
-                self.check_len(ms.len())?;
-                // A match object per match: charged before they are made.
-                self.alloc(ms.len().saturating_mul(match_bytes(pattern.groups())))?;
-                let out: std::collections::VecDeque<Value> = ms
-                    .as_slice()
-                    .iter()
-                    .map(|sp| self.make_match(&hay, sp.clone(), &pattern))
-                    .collect();
-                Ok(Value::iter(IterState::Items(out)))
+                let p = Value::Native(Rc::new(Native::Pattern(pattern)));
+                Ok(Value::iter(IterState::Matches(p, hay, start, false)))
             }
             "sub" | "subn" => self.re_sub(name, &pattern, &args, kwargs),
             "split" => {
@@ -187,6 +180,46 @@ impl Vm {
                 format!("'re.Pattern' object has no attribute '{name}'"),
             ),
         }
+    }
+
+    /// What each match a `re.finditer` over `pattern` yields holds (a
+    /// match object charges nothing itself: a list of them is charged so
+    /// much a slot while it is built).
+    pub(crate) fn finditer_match_bytes(pattern: &Value) -> usize {
+        match pattern {
+            Value::Native(n) => match &**n {
+                Native::Pattern(p) => match_bytes(p.groups()),
+                _ => 0,
+            },
+            _ => 0,
+        }
+    }
+
+    /// The next match of a `re.finditer` (`IterState::Matches`) searched
+    /// from byte `pos` of `hay` (`searched`: not its first search, whose
+    /// charge is paid), and where the search after it starts.
+    pub(crate) fn finditer_step(
+        &mut self,
+        pattern: &Value,
+        hay: &Str,
+        pos: usize,
+        searched: bool,
+    ) -> R<Option<(Value, usize)>> {
+        let Value::Native(n) = pattern else { return Ok(None) };
+        let Native::Pattern(p) = &**n else { return Ok(None) };
+        if pos > hay.byte_len() {
+            return Ok(None);
+        }
+        let found = if searched {
+            self.search_paid(p, hay.as_str(), pos)?
+        } else {
+            self.search_at(p, hay.as_str(), pos)?
+        };
+        let Some(sp) = found else { return Ok(None) };
+        let next = super::engine::next_search_start(hay.as_str(), pos, &sp);
+        // The match object: charged before it is made.
+        self.alloc(match_bytes(p.groups()))?;
+        Ok(Some((self.make_match(hay, sp, p), next)))
     }
 
     /// `sub`/`subn`: a template string (groups, escapes) or a function of the match.

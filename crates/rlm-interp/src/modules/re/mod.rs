@@ -9,6 +9,7 @@ pub(crate) mod engine;
 mod functions;
 pub(crate) mod match_obj;
 pub(crate) mod pattern;
+mod reach;
 mod size;
 pub(crate) mod sre_check;
 

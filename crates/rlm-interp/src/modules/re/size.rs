@@ -18,6 +18,17 @@ pub(crate) struct PatternSize {
     /// Byte-range pieces of its large character classes (compile work only:
     /// a compiled automaton scans them at the same speed).
     pub class_pieces: u64,
+    /// The longest match it can make, in bytes, when that is bounded
+    /// (`needle`, `\d{1,4}`; not `\w+`): a search can then read its text
+    /// in windows (`engine.rs`).
+    pub max_len: Option<usize>,
+    /// Whether a search stops reading a character past the match it
+    /// reports: fixed items (no repetition, no alternation) then one final
+    /// repetition of a single character class (`needle (\d+)`, `\w+`,
+    /// `Answer: (.*)`). Once the match passed its fixed part no earlier
+    /// start is alive (it would have matched first), and the repetition's
+    /// run is the match: the engine reads one character past its end.
+    pub settles: bool,
 }
 
 /// The size of `pattern`; its length in states when it does not parse here
@@ -25,8 +36,17 @@ pub(crate) struct PatternSize {
 pub(crate) fn expanded_size(pattern: &str) -> PatternSize {
     let parsed = regex_syntax::ParserBuilder::new().nest_limit(200).build().parse(pattern);
     match parsed {
-        Ok(hir) => hir_size(&hir),
-        Err(_) => PatternSize { states: pattern.len() as u64, class_pieces: 0 },
+        Ok(hir) => PatternSize {
+            max_len: hir.properties().maximum_len(),
+            settles: settles_at_match_end(&hir),
+            ..hir_size(&hir)
+        },
+        Err(_) => PatternSize {
+            states: pattern.len() as u64,
+            class_pieces: 0,
+            max_len: None,
+            settles: false,
+        },
     }
 }
 
@@ -39,7 +59,12 @@ fn hir_size(root: &Hir) -> PatternSize {
     while let Some((hir, times)) = stack.pop() {
         total = total.saturating_add(times);
         if total >= CAP {
-            return PatternSize { states: CAP, class_pieces: pieces.min(CAP) };
+            return PatternSize {
+                states: CAP,
+                class_pieces: pieces.min(CAP),
+                max_len: None,
+                settles: false,
+            };
         }
         match hir.kind() {
             HirKind::Repetition(r) => {
@@ -61,7 +86,58 @@ fn hir_size(root: &Hir) -> PatternSize {
             _ => {}
         }
     }
-    PatternSize { states: total.min(CAP), class_pieces: pieces.min(CAP) }
+    PatternSize {
+        states: total.min(CAP),
+        class_pieces: pieces.min(CAP),
+        max_len: None,
+        settles: false,
+    }
+}
+
+/// See [`PatternSize::settles`]. Not with a Unicode `\b`: over non-ASCII
+/// text the engine's automaton gives up for its NFA, tens of nanoseconds a
+/// byte, which `reach.rs` prices.
+fn settles_at_match_end(hir: &Hir) -> bool {
+    let looks = hir.properties().look_set();
+    if looks.contains_word_unicode() {
+        return false;
+    }
+    let items: Vec<&Hir> = match hir.kind() {
+        HirKind::Concat(subs) => subs.iter().collect(),
+        _ => vec![hir],
+    };
+    match items.split_last() {
+        Some((last, fixed)) => fixed.iter().all(|h| is_fixed(h, 0)) && is_class_run(last),
+        None => false,
+    }
+}
+
+/// No repetition and no alternation inside (depth-capped: the parser's
+/// nest limit is 200).
+fn is_fixed(h: &Hir, depth: usize) -> bool {
+    if depth > 256 {
+        return false;
+    }
+    match h.kind() {
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => true,
+        HirKind::Capture(c) => is_fixed(&c.sub, depth + 1),
+        HirKind::Concat(subs) => subs.iter().all(|s| is_fixed(s, depth + 1)),
+        HirKind::Repetition(_) | HirKind::Alternation(_) => false,
+    }
+}
+
+/// An unbounded repetition of one character class (or one character),
+/// inside captures at most.
+fn is_class_run(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Capture(c) => is_class_run(&c.sub),
+        HirKind::Repetition(r) if r.max.is_none() => match r.sub.kind() {
+            HirKind::Class(_) => true,
+            HirKind::Literal(l) => std::str::from_utf8(&l.0).is_ok_and(|t| t.chars().count() == 1),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -80,5 +156,20 @@ mod tests {
         assert!(word.states < 10 && word.class_pieces > 50, "{word:?}");
         // Unparseable here: its length.
         assert_eq!(expanded_size("(?<=a)b(").states, 8);
+        // The longest match, when bounded.
+        assert_eq!(expanded_size("needle").max_len, Some(6));
+        // Unicode `\d` takes up to 4 bytes a digit.
+        assert_eq!(expanded_size(r"a\d{1,4}é").max_len, Some(1 + 4 * 4 + 2));
+        assert_eq!(expanded_size(r"needle (\d+)").max_len, None);
+        assert_eq!(expanded_size("(?<=a)b").max_len, None);
+        // Settling patterns: fixed items, then one run of a class.
+        for p in
+            [r"needle (\d+)", r"\w+", r"(?i)label: (\w+)", "Answer: (.*)", "ab+", r"(?-u:\b)\d+?"]
+        {
+            assert!(expanded_size(p).settles, "{p}");
+        }
+        for p in [r"a[^z]*z|a", r"a[^z]*z", r"(ab)+", r"\d+5", r"a(a[^z]*z)?", "needle", r"\b\w+"] {
+            assert!(!expanded_size(p).settles, "{p}");
+        }
     }
 }

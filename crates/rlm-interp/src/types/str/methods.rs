@@ -6,10 +6,11 @@ use smol_str::SmolStr;
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::charged::ChargedString;
-use crate::cost::Over::{All, Args, Recv};
+use crate::cost::Over::{All, Args, Recv, WorkDone};
 use crate::cost::{CHARWISE, COPY, CostTable, FREE, HASH, JOIN, PIECES, SCAN, TEXT, cost};
 use crate::fault::{R, exc, type_err, value_err};
-use crate::types::str::{py_isspace, str_find};
+use crate::types::str::py_isspace;
+use crate::types::str::search::Reader;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -63,20 +64,26 @@ pub(crate) const STR_METHODS: &[&str] = &[
     "maketrans",
 ];
 
+/// A range of a string's code points and the bytes they take.
+struct StrRange {
+    chars: std::ops::Range<usize>,
+    bytes: std::ops::Range<usize>,
+}
+
 /// What each `str` method costs (`builtins/cost.rs`), sorted: the bytes it reads; what it writes is charged when made (`Vm::check_str_len`).
 pub(crate) const STR_COSTS: CostTable = &[
     ("capitalize", cost(Recv, TEXT)),
     ("casefold", cost(Recv, TEXT)),
     ("center", cost(All, COPY)),
-    ("count", cost(All, SCAN)),
+    ("count", cost(WorkDone, SCAN)),
     // Refused: bytes are not available.
     ("encode", FREE),
-    ("endswith", cost(Args, SCAN)),
+    ("endswith", cost(WorkDone, SCAN)),
     ("expandtabs", cost(Recv, CHARWISE)),
-    ("find", cost(All, SCAN)),
+    ("find", cost(WorkDone, SCAN)),
     ("format", cost(All, CHARWISE)),
     ("format_map", cost(All, CHARWISE)),
-    ("index", cost(All, SCAN)),
+    ("index", cost(WorkDone, SCAN)),
     ("isalnum", cost(Recv, TEXT)),
     ("isalpha", cost(Recv, TEXT)),
     ("isascii", cost(Recv, SCAN)),
@@ -92,22 +99,22 @@ pub(crate) const STR_COSTS: CostTable = &[
     ("join", cost(All, JOIN)),
     ("ljust", cost(All, COPY)),
     ("lower", cost(Recv, TEXT)),
-    ("lstrip", cost(All, SCAN)),
+    ("lstrip", cost(WorkDone, TEXT)),
     ("maketrans", cost(Args, HASH)),
-    ("partition", cost(All, SCAN)),
-    ("removeprefix", cost(All, SCAN)),
-    ("removesuffix", cost(All, SCAN)),
-    ("replace", cost(All, SCAN)),
-    ("rfind", cost(All, SCAN)),
-    ("rindex", cost(All, SCAN)),
+    ("partition", cost(WorkDone, SCAN)),
+    ("removeprefix", cost(WorkDone, SCAN)),
+    ("removesuffix", cost(WorkDone, SCAN)),
+    ("replace", cost(WorkDone, SCAN)),
+    ("rfind", cost(WorkDone, SCAN)),
+    ("rindex", cost(WorkDone, SCAN)),
     ("rjust", cost(All, COPY)),
-    ("rpartition", cost(All, SCAN)),
-    ("rsplit", cost(All, PIECES)),
-    ("rstrip", cost(All, SCAN)),
-    ("split", cost(All, PIECES)),
+    ("rpartition", cost(WorkDone, SCAN)),
+    ("rsplit", cost(WorkDone, PIECES)),
+    ("rstrip", cost(WorkDone, TEXT)),
+    ("split", cost(WorkDone, PIECES)),
     ("splitlines", cost(Recv, PIECES)),
-    ("startswith", cost(Args, SCAN)),
-    ("strip", cost(All, SCAN)),
+    ("startswith", cost(WorkDone, SCAN)),
+    ("strip", cost(WorkDone, TEXT)),
     ("swapcase", cost(Recv, CHARWISE)),
     ("title", cost(Recv, CHARWISE)),
     ("translate", cost(All, CHARWISE)),
@@ -147,24 +154,42 @@ impl Vm {
         if !args.is_empty() && NO_ARGS.contains(&name) {
             return type_err(format!("str.{name}() takes no arguments ({} given)", args.len()));
         }
-        // Work over the whole string is charged up front.
-        self.fuel(1 + text.len() as u64 / 32)?;
+        // A unit a call; the methods over the whole string pay for it up
+        // front too (`whole`), those charged as they proceed only for what
+        // they do.
+        self.fuel(1)?;
+        let whole = |vm: &mut Vm| vm.fuel(text.len() as u64 / 32);
         match name {
-            "lower" | "upper" | "casefold" | "strip" | "lstrip" | "rstrip" => {
+            "lower" | "upper" | "casefold" => {
+                whole(self)?;
                 self.str_case_strip(s, name, &args)
             }
-            "split" | "rsplit" | "splitlines" | "partition" | "rpartition" => {
+            "strip" | "lstrip" | "rstrip" => self.str_case_strip(s, name, &args),
+            "splitlines" => {
+                whole(self)?;
                 self.str_split_family(s, name, &args, &kwargs)
             }
-            "join" | "replace" => self.str_join_replace(s, name, &args, &kwargs),
+            "split" | "rsplit" | "partition" | "rpartition" => {
+                self.str_split_family(s, name, &args, &kwargs)
+            }
+            "join" => {
+                whole(self)?;
+                self.str_join_replace(s, name, &args, &kwargs)
+            }
+            "replace" => self.str_join_replace(s, name, &args, &kwargs),
             "find" | "rfind" | "index" | "rindex" | "count" | "startswith" | "endswith" => {
                 self.str_search(s, name, &args)
             }
             "isdigit" | "isnumeric" | "isdecimal" | "isalpha" | "isalnum" | "isspace"
             | "isascii" | "isprintable" | "isupper" | "islower" | "istitle" | "isidentifier"
-            | "title" | "capitalize" | "swapcase" => self.str_predicate_case(s, name),
-            "center" | "ljust" | "rjust" | "zfill" | "format" | "format_map" | "removeprefix"
-            | "removesuffix" | "expandtabs" | "translate" => {
+            | "title" | "capitalize" | "swapcase" => {
+                whole(self)?;
+                self.str_predicate_case(s, name)
+            }
+            "removeprefix" | "removesuffix" => self.str_layout(s, name, &args, &kwargs),
+            "center" | "ljust" | "rjust" | "zfill" | "format" | "format_map" | "expandtabs"
+            | "translate" => {
+                whole(self)?;
                 self.str_layout(s, name, &args, &kwargs)
             }
             "maketrans" => self.call_method(&Value::Type(Ty::Str), "maketrans", args, kwargs),
@@ -209,18 +234,18 @@ impl Vm {
                     Some(cs) => cs.contains(&c),
                     None => py_isspace(c),
                 };
-                let (a, b) = match name {
-                    "strip" => {
-                        let t = text.trim_start_matches(f);
-                        let a = text.len() - t.len();
-                        (a, a + t.trim_end_matches(f).len())
-                    }
-                    "lstrip" => (text.len() - text.trim_start_matches(f).len(), text.len()),
-                    _ => (0, text.trim_end_matches(f).len()),
+                // Charged as it reads, from each end to the first character
+                // it keeps, and for the part it copies.
+                let a = if name == "rstrip" { 0 } else { self.scan_while(text, TEXT, f)? };
+                let b = if name == "lstrip" {
+                    text.len()
+                } else {
+                    a + self.scan_back_while(&text[a..], TEXT, f)?
                 };
                 if a == 0 && b == text.len() {
                     return Ok(Value::Str(s.clone()));
                 }
+                self.charge_part(s, b - a)?;
                 Ok(Value::Str(s.byte_substr(a, b, None)))
             }
             _ => self.no_attr(&Value::Str(s.clone()), name),
@@ -277,9 +302,25 @@ impl Vm {
                 let count =
                     args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(-1);
                 let (old, new) = (old.as_str(), new.as_str());
-                let occurrences =
-                    if old.is_empty() { s.char_len() + 1 } else { text.matches(old).count() };
-                let n = if count < 0 { occurrences } else { occurrences.min(count as usize) };
+                // The occurrences counted as the search reads (a `count`
+                // stops it), then the result charged as it is made.
+                let n = if old.is_empty() {
+                    let all = s.char_len() + 1;
+                    if count < 0 { all } else { all.min(count as usize) }
+                } else {
+                    let (bytes, mut n, mut at) = (text.as_bytes(), 0usize, 0usize);
+                    let mut reader = Reader::new(old.as_bytes(), SCAN);
+                    while count < 0 || n < count as usize {
+                        let Some(p) = self.find_read(&mut reader, bytes, at)? else { break };
+                        n += 1;
+                        at = p + old.len();
+                    }
+                    n
+                };
+                if n == 0 {
+                    return Ok(Value::Str(s.clone()));
+                }
+                self.charge_work(COPY, 0, text.len())?;
                 let total = text.len() + n * new.len();
                 self.check_str_len(total)?;
                 if old.is_empty() {
@@ -307,7 +348,9 @@ impl Vm {
         }
     }
 
-    /// `find`, `index`, `count` and their right-hand forms, `startswith`, `endswith`.
+    /// `find`, `index`, `count` and their right-hand forms, `startswith`,
+    /// `endswith`: charged as they proceed, for the part of the string their
+    /// range covers and, for a search, the blocks read before the match.
     fn str_search(&mut self, s: &Str, name: &str, args: &[Value]) -> R<Value> {
         let text = s.as_str();
         match name {
@@ -318,66 +361,67 @@ impl Vm {
                         args.first().map(|v| v.type_name()).unwrap_or("nothing")
                     ));
                 };
+                let not_found = || {
+                    if name.ends_with("index") {
+                        value_err("substring not found")
+                    } else {
+                        Ok(Value::Int(if name == "count" { 0 } else { -1 }))
+                    }
+                };
                 if let Some(st) = args.get(1).and_then(as_int) {
                     if st > s.char_len() as i64 {
-                        return if name.ends_with("index") {
-                            value_err("substring not found")
-                        } else {
-                            Ok(Value::Int(if name == "count" { 0 } else { -1 }))
-                        };
+                        return not_found();
                     }
                 }
-                let (a, b) = self.str_range(s, args.get(1), args.get(2))?;
-                let sub = sub.as_str();
-                if a == usize::MAX || a > b {
-                    return Ok(Value::Int(if name == "count" { 0 } else { -1 })).and_then(|v| {
-                        if name.ends_with("index") {
-                            value_err("substring not found")
-                        } else {
-                            Ok(v)
-                        }
-                    });
-                }
-                let hay = &text[a..b];
-                if name == "count" {
-                    let n = if sub.is_empty() {
-                        hay.chars().count() + 1
-                    } else {
-                        // Non-overlapping, as str.count.
-                        memchr::memmem::find_iter(hay.as_bytes(), sub.as_bytes()).count()
-                    };
-                    return Ok(Value::Int(n as i64));
-                }
-                let pos = if name.starts_with('r') {
-                    memchr::memmem::rfind(hay.as_bytes(), sub.as_bytes())
-                } else {
-                    str_find(hay, sub)
+                let Some(r) = self.str_range(s, args.get(1), args.get(2))? else {
+                    return not_found();
                 };
-                match pos {
-                    Some(p) => Ok(Value::Int(s.char_of_byte(a + p) as i64)),
-                    None if name.ends_with("index") => value_err("substring not found"),
-                    None => Ok(Value::Int(-1)),
+                let (hay, sub) = (&text.as_bytes()[r.bytes.clone()], sub.as_str().as_bytes());
+                if name == "count" {
+                    if sub.is_empty() {
+                        return Ok(Value::Int((r.chars.len() + 1) as i64));
+                    }
+                    // Non-overlapping, as str.count; it reads the whole range.
+                    self.charge_work(SCAN, 0, hay.len())?;
+                    return Ok(Value::Int(memchr::memmem::find_iter(hay, sub).count() as i64));
                 }
+                let at = if name.starts_with('r') {
+                    self.rfind_in_blocks(hay, sub, SCAN)?
+                } else {
+                    self.find_in_blocks(hay, sub, SCAN)?
+                };
+                let Some(p) = at else { return not_found() };
+                // The match's code point, counted over the bytes the search read.
+                let ci = if s.is_ascii() {
+                    r.chars.start + p
+                } else if name.starts_with('r') {
+                    r.chars.end - crate::types::str::count_chars(&hay[p..])
+                } else {
+                    r.chars.start + crate::types::str::count_chars(&hay[..p])
+                };
+                s.remember_position(ci, r.bytes.start + p);
+                Ok(Value::Int(ci as i64))
             }
             "startswith" | "endswith" => {
                 let Some(p) = args.first() else {
                     return type_err(format!("{name}() takes at least 1 argument (0 given)"));
                 };
-                let (a, b) = self.str_range(s, args.get(1), args.get(2))?;
-                if a == usize::MAX {
+                let Some(r) = self.str_range(s, args.get(1), args.get(2))? else {
                     return Ok(Value::Bool(false));
-                }
-                let hay = &text[a..b];
-                let check = |p: &str| {
-                    if name == "startswith" { hay.starts_with(p) } else { hay.ends_with(p) }
+                };
+                let hay = &text[r.bytes];
+                // Each prefix tried reads at most its length (or the range's).
+                let check = |vm: &mut Vm, p: &str| -> R<bool> {
+                    vm.charge_work(SCAN, 1, p.len().min(hay.len()))?;
+                    Ok(if name == "startswith" { hay.starts_with(p) } else { hay.ends_with(p) })
                 };
                 match p {
-                    Value::Str(p) => Ok(Value::Bool(check(p.as_str()))),
+                    Value::Str(p) => Ok(Value::Bool(check(self, p.as_str())?)),
                     Value::Tuple(ps) => {
                         for p in ps.iter() {
                             match p {
                                 Value::Str(p) => {
-                                    if check(p.as_str()) {
+                                    if check(self, p.as_str())? {
                                         return Ok(Value::Bool(true));
                                     }
                                 }
@@ -546,12 +590,15 @@ impl Vm {
                     .collect();
                 Ok(Value::str(self.str_format(text, &[], &kws)?))
             }
+            // Charged for the bytes compared and the part copied.
             "removeprefix" => {
                 let Some(Value::Str(p)) = args.first() else {
                     return type_err("removeprefix() argument must be str");
                 };
+                self.charge_work(SCAN, 0, p.byte_len().min(text.len()))?;
                 Ok(match text.strip_prefix(p.as_str()) {
-                    Some(_) if !p.as_str().is_empty() => {
+                    Some(r) if !p.as_str().is_empty() => {
+                        self.charge_part(s, r.len())?;
                         Value::Str(s.byte_substr(p.byte_len(), text.len(), None))
                     }
                     _ => Value::Str(s.clone()),
@@ -561,8 +608,10 @@ impl Vm {
                 let Some(Value::Str(p)) = args.first() else {
                     return type_err("removesuffix() argument must be str");
                 };
+                self.charge_work(SCAN, 0, p.byte_len().min(text.len()))?;
                 Ok(match text.strip_suffix(p.as_str()) {
                     Some(r) if !p.as_str().is_empty() => {
+                        self.charge_part(s, r.len())?;
                         Value::Str(s.byte_substr(0, r.len(), None))
                     }
                     _ => Value::Str(s.clone()),
@@ -657,13 +706,15 @@ impl Vm {
         }
     }
 
-    /// Resolve optional start/end char indices (Python slice semantics) to byte offsets.
+    /// Optional start/end code-point indices (Python's slice rules) as a
+    /// range of code points and the bytes it covers (`None` when the start
+    /// is past the end): O(1) amortised, also on non-ASCII text.
     fn str_range(
         &mut self,
         s: &Str,
         start: Option<&Value>,
         end: Option<&Value>,
-    ) -> R<(usize, usize)> {
+    ) -> R<Option<StrRange>> {
         let len = s.char_len() as i64;
         let conv = |v: Option<&Value>, default: i64| -> R<i64> {
             match v {
@@ -676,12 +727,12 @@ impl Vm {
                 },
             }
         };
-        let a = conv(start, 0)?;
-        let b = conv(end, len)?;
+        let a = conv(start, 0)? as usize;
+        let b = conv(end, len)? as usize;
         if a > b {
-            return Ok((usize::MAX, 0));
+            return Ok(None);
         }
-        Ok((s.byte_of_char(a as usize), s.byte_of_char(b as usize)))
+        Ok(Some(StrRange { chars: a..b, bytes: s.byte_of_char(a)..s.byte_of_char(b) }))
     }
 
     /// `str.maketrans(dict)` or `str.maketrans(from, to[, delete])`.

@@ -6,6 +6,7 @@
 
 pub(crate) mod methods;
 pub(crate) mod repr;
+pub(crate) mod search;
 pub(crate) mod split;
 
 use std::cell::{Cell, OnceCell};
@@ -17,6 +18,7 @@ use std::sync::LazyLock;
 use compact_str::CompactString;
 
 use crate::args::as_int;
+use crate::cost::SCAN;
 use crate::fault::{R, exc, type_err};
 use crate::mem::{AccountRef, Owner};
 use crate::types::slice::{norm_index, slice_indices};
@@ -64,6 +66,11 @@ enum StrData {
 struct LargeText {
     source: LargeSource,
     index: OnceCell<Vec<usize>>,
+    /// The last code point whose byte offset was asked or learnt, and that
+    /// offset: a program walking forward (`s[i]` in a loop, `find(w, i + 1)`
+    /// after a match) converts from there, a few characters, instead of from
+    /// the index's entry.
+    last: Cell<(usize, usize)>,
 }
 
 enum LargeSource {
@@ -105,7 +112,11 @@ impl StrData {
     }
 
     fn large(source: LargeSource) -> StrData {
-        StrData::Large(Box::new(LargeText { source, index: OnceCell::new() }))
+        StrData::Large(Box::new(LargeText {
+            source,
+            index: OnceCell::new(),
+            last: Cell::new((0, 0)),
+        }))
     }
 }
 
@@ -190,26 +201,50 @@ fn char_index(s: &str, char_len: usize) -> Vec<usize> {
 }
 
 /// The byte offset `n` code points after byte `b` (a char boundary) of
-/// `bytes` (UTF-8), or `bytes.len()` if the text ends first. ASCII runs are
-/// skipped a word at a time ([`ascii_prefix_len`]), so a window with a few
-/// accented letters costs about what an all-ASCII one does.
+/// `bytes` (UTF-8), or `bytes.len()` if the text ends first. ASCII runs,
+/// the common case of a model's context, are skipped a word at a time
+/// ([`ascii_prefix_len`]); a stretch of other text is read a word at a time
+/// too, a word's code points being its bytes that are not continuation
+/// bytes, so a step over CJK text costs about what a step over ASCII does.
 fn advance_chars(bytes: &[u8], mut b: usize, mut n: usize) -> usize {
-    while n > 0 && b < bytes.len() {
-        let window = &bytes[b..bytes.len().min(b + n)];
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // The answer is the `n`th (0-based) code point start at or after `b`.
+    loop {
+        if n == 0 && bytes.get(b).is_none_or(|&c| is_char_start(c)) {
+            return b.min(bytes.len());
+        }
+        // ASCII bytes are code points of their own: at most `n` of them.
+        let window = &bytes[b..bytes.len().min(b.saturating_add(n))];
         let run = ascii_prefix_len(window);
         b += run;
         n -= run;
-        if run < window.len() {
-            // A non-ASCII lead byte: one code point of 2 to 4 bytes.
-            b += match bytes[b] {
-                0xC0..=0xDF => 2,
-                0xE0..=0xEF => 3,
-                _ => 4,
-            };
-            n -= 1;
+        // Words with other bytes, passed whole while they hold at most `n`
+        // starts (wherever their last code point ends).
+        let before = b;
+        while let Some(word) = bytes.get(b..).and_then(|t| t.first_chunk::<8>()) {
+            let w = u64::from_le_bytes(*word);
+            if w & HIGH_BITS == 0 {
+                break;
+            }
+            let k = char_starts_in_word(w);
+            if k > n {
+                break;
+            }
+            n -= k;
+            b += 8;
+        }
+        if b == before {
+            // Neither applies: one byte.
+            let Some(&c) = bytes.get(b) else { return bytes.len() };
+            if is_char_start(c) {
+                if n == 0 {
+                    return b;
+                }
+                n -= 1;
+            }
+            b += 1;
         }
     }
-    b.min(bytes.len())
 }
 
 /// How many bytes at the start of `bytes` are ASCII, read 8 at a time.
@@ -228,6 +263,27 @@ fn ascii_prefix_len(bytes: &[u8]) -> usize {
         done += 8;
     }
     done + words.remainder().iter().take_while(|c| c.is_ascii()).count()
+}
+
+/// Whether a UTF-8 byte starts a code point (is not `0b10xx_xxxx`).
+#[inline]
+fn is_char_start(b: u8) -> bool {
+    (b as i8) >= -0x40
+}
+
+/// How many of a word's 8 bytes start a code point.
+#[inline]
+fn char_starts_in_word(w: u64) -> usize {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // A continuation byte has its top bit set and the next one clear.
+    let continuation = w & !(w << 1) & HIGH_BITS;
+    8 - continuation.count_ones() as usize
+}
+
+/// The code points in `bytes` (whole UTF-8 text).
+#[inline]
+pub(crate) fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&c| is_char_start(c)).count()
 }
 
 /// An immutable string with Python's code-point semantics. Cheap to clone.
@@ -379,7 +435,11 @@ impl Str {
         Rc::ptr_eq(&a.0, &b.0)
     }
 
-    /// Byte offset of code point `ci` (`ci <= char_len`).
+    /// Byte offset of code point `ci` (`ci <= char_len`): O(1) amortised.
+    /// A long non-ASCII text converts from the last position it converted
+    /// when `ci` is at most [`INDEX_STEP`] after it (a forward walk), else
+    /// from its index's entry: at most `INDEX_STEP` code points either
+    /// way, read a word at a time.
     pub fn byte_of_char(&self, ci: usize) -> usize {
         let s = self.as_str();
         if self.0.ascii {
@@ -399,13 +459,37 @@ impl Str {
             // Not reached: a long non-ASCII text is always large (`StrData::owned`).
             return advance_chars(s.as_bytes(), 0, ci);
         };
-        let index = large.index.get_or_init(|| {
+        let (c0, b0) = large.last.get();
+        let b = if ci >= c0 && ci - c0 <= INDEX_STEP {
+            advance_chars(s.as_bytes(), b0, ci - c0)
+        } else {
+            let index = self.char_index(large, s);
+            let base = index.get(ci / INDEX_STEP).copied().unwrap_or(0);
+            advance_chars(s.as_bytes(), base, ci % INDEX_STEP)
+        };
+        large.last.set((ci, b));
+        b
+    }
+
+    /// The index of a long non-ASCII text, built (and charged to the
+    /// string's account) the first time it is needed.
+    fn char_index<'a>(&self, large: &'a LargeText, s: &str) -> &'a [usize] {
+        large.index.get_or_init(|| {
             let idx = char_index(s, self.0.char_len);
             self.0.account.charge(crate::mem::vec_block::<usize>(idx.capacity()));
             idx
-        });
-        let base = index.get(ci / INDEX_STEP).copied().unwrap_or(0);
-        advance_chars(s.as_bytes(), base, ci % INDEX_STEP)
+        })
+    }
+
+    /// Records that code point `ci` starts at byte `b` (a search that
+    /// counted its way there), so that converting a position just after it
+    /// (the next search's start) costs a few characters.
+    pub(crate) fn remember_position(&self, ci: usize, b: usize) {
+        if let StrData::Large(large) = &self.0.data {
+            if !self.0.ascii && ci <= self.0.char_len && b <= large.byte_len() {
+                large.last.set((ci, b));
+            }
+        }
     }
 
     /// Code point at index `ci`.
@@ -474,14 +558,35 @@ impl Str {
         PendingStr { data, char_len, ascii }
     }
 
-    /// Char index of a byte offset.
+    /// Char index of a byte offset (a char boundary): O(1) amortised, as
+    /// [`Str::byte_of_char`] (from the last position converted when `b` is
+    /// at most a few steps after it, else from the index's entry found by
+    /// a binary search).
     pub fn char_of_byte(&self, b: usize) -> usize {
         if self.0.ascii {
             return b;
         }
         let s = self.as_str();
-        let b = b.min(s.len());
-        s.as_bytes()[..b].iter().filter(|&&c| (c as i8) >= -0x40).count()
+        let bytes = s.as_bytes();
+        let b = b.min(bytes.len());
+        let StrData::Large(large) = &self.0.data else {
+            // A short text: at most 2 * INDEX_STEP code points.
+            return count_chars(&bytes[..b]);
+        };
+        if self.0.char_len <= INDEX_STEP * 2 {
+            return count_chars(&bytes[..b]);
+        }
+        let (c0, b0) = large.last.get();
+        let ci = if b >= b0 && b - b0 <= INDEX_STEP * 4 {
+            c0 + count_chars(&bytes[b0..b])
+        } else {
+            let index = self.char_index(large, s);
+            let k = index.partition_point(|&x| x <= b).saturating_sub(1);
+            let base = index.get(k).copied().unwrap_or(0);
+            k * INDEX_STEP + count_chars(&bytes[base.min(b)..b])
+        };
+        large.last.set((ci, b));
+        ci
     }
 }
 
@@ -567,13 +672,6 @@ impl From<String> for Str {
     }
 }
 
-/// Byte offset of the first `needle` in `hay` (memchr's SIMD search: the
-/// standard library's builds a two-way searcher per call, which dominates
-/// on the short lines programs test with `in`).
-pub fn str_find(hay: &str, needle: &str) -> Option<usize> {
-    memchr::memmem::find(hay.as_bytes(), needle.as_bytes())
-}
-
 thread_local! {
     static ASCII: Vec<Str> = (0u8..128).map(|b| Str::new((b as char).to_string())).collect();
 }
@@ -637,9 +735,9 @@ impl Vm {
     /// `item in s`.
     pub(crate) fn str_contains(&mut self, s: &Str, item: &Value) -> R<bool> {
         match item {
+            // Charged as it reads, up to the first occurrence.
             Value::Str(t) => {
-                self.fuel((s.byte_len() / 256) as u64)?;
-                Ok(str_find(s.as_str(), t.as_str()).is_some())
+                self.contains_in_blocks(s.as_str().as_bytes(), t.as_str().as_bytes(), SCAN)
             }
             _ => type_err(format!(
                 "'in <string>' requires string as left operand, not {}",
@@ -831,11 +929,12 @@ mod storage_tests {
 
 #[cfg(test)]
 mod tests {
-    use super::{Str, advance_chars, ascii_prefix_len};
+    use super::{Str, advance_chars, count_chars};
 
     /// `advance_chars` lands where `char_indices` says for every start and
     /// a range of counts (across word and step boundaries, past the end);
-    /// `ascii_prefix_len` counts what `take_while(is_ascii)` counts.
+    /// `count_chars` counts what `chars().count()` counts from every byte
+    /// boundary.
     #[test]
     fn advance_chars_matches_char_indices() {
         let pieces = ["a", "é", "—", "𝄞", "plain ascii words ", "x", "ü"];
@@ -856,9 +955,12 @@ mod tests {
                     assert_eq!(advance_chars(bytes, b0, n), want, "{n} after {ci} of {len}");
                 }
             }
-            for i in 0..bytes.len() {
-                let want = bytes[i..].iter().take_while(|c| c.is_ascii()).count();
-                assert_eq!(ascii_prefix_len(&bytes[i..]), want, "at byte {i} of {len}");
+            for &b in &starts {
+                assert_eq!(
+                    count_chars(&bytes[b..]),
+                    text[b..].chars().count(),
+                    "from {b} of {len}"
+                );
             }
         }
     }
@@ -883,6 +985,20 @@ mod tests {
             expected.push(text.len());
             for (ci, &b) in expected.iter().enumerate() {
                 assert_eq!(s.byte_of_char(ci), b, "code point {ci} of {len}");
+                assert_eq!(s.char_of_byte(b), ci, "byte {b} of {len}");
+            }
+            // In a scrambled order too: backwards, far jumps and short steps
+            // from the last position converted, each way.
+            let n = expected.len();
+            let mut k = 1usize;
+            for _ in 0..2 * n {
+                k = (k * 7919 + 13) % n;
+                assert_eq!(s.byte_of_char(k), expected[k], "code point {k} of {len}");
+                let j = (k + k % 300).min(n - 1);
+                assert_eq!(s.char_of_byte(expected[j]), j, "byte {} of {len}", expected[j]);
+                s.remember_position(k, expected[k]);
+                let j = (k + 3).min(n - 1);
+                assert_eq!(s.byte_of_char(j), expected[j], "code point {j} of {len}");
             }
         }
     }

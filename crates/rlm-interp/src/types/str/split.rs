@@ -4,8 +4,10 @@
 
 use crate::args::{Kwargs, as_int, get_str_kw};
 use crate::charged::ChargedVec;
+use crate::cost::{COPY, PIECES, SCAN};
 use crate::fault::{R, type_err, value_err};
 use crate::types::str::py_isspace;
+use crate::types::str::search::{Reader, ReaderRev};
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -230,7 +232,10 @@ impl Vm {
                 // stops at the budget, not after 10^8 parts.
                 let mut out = ChargedVec::new();
                 match sep {
+                    // Whitespace splits read the text up front (a `maxsplit`
+                    // still copies or views the rest).
                     None | Some(Value::None) if name == "split" => {
+                        self.charge_work(PIECES, 0, text.len())?;
                         // Views into the receiver (no copy of shared context
                         // text) when longer than a string's inline bytes.
                         let parts = s.parts();
@@ -239,6 +244,7 @@ impl Vm {
                         })?;
                     }
                     None | Some(Value::None) => {
+                        self.charge_work(PIECES, 0, text.len())?;
                         let parts = s.parts();
                         for_each_whitespace_word_rev(text, maxsplit, |a, b| {
                             out.push(self, parts.part(a, b))
@@ -250,34 +256,39 @@ impl Vm {
                         if sep.is_empty() {
                             return value_err("empty separator");
                         }
+                        // Each separator found as the search reads (charged
+                        // in blocks at the rate of cutting pieces, once a
+                        // byte across the searches); a `maxsplit` stops the
+                        // reading, and the rest is one part, copied (or a view).
                         let parts = s.parts();
+                        let bytes = text.as_bytes();
                         if name == "split" {
+                            let mut reader = Reader::new(sep.as_bytes(), PIECES);
                             let mut start = 0;
                             let mut n = 0;
                             while maxsplit < 0 || n < maxsplit {
-                                match text[start..].find(sep) {
-                                    Some(p) => {
-                                        out.push(self, parts.part(start, start + p))?;
-                                        start += p + sep.len();
-                                        n += 1;
-                                    }
-                                    None => break,
-                                }
+                                let Some(p) = self.find_read(&mut reader, bytes, start)? else {
+                                    break;
+                                };
+                                out.push(self, parts.part(start, p))?;
+                                start = p + sep.len();
+                                n += 1;
                             }
+                            self.charge_part(s, text.len() - start)?;
                             out.push(self, parts.part(start, text.len()))?;
                         } else {
+                            let mut reader = ReaderRev::new(sep.as_bytes(), PIECES);
                             let mut end = text.len();
                             let mut n = 0;
                             while maxsplit < 0 || n < maxsplit {
-                                match text[..end].rfind(sep) {
-                                    Some(p) => {
-                                        out.push(self, parts.part(p + sep.len(), end))?;
-                                        end = p;
-                                        n += 1;
-                                    }
-                                    None => break,
-                                }
+                                let Some(p) = self.rfind_read(&mut reader, bytes, end)? else {
+                                    break;
+                                };
+                                out.push(self, parts.part(p + sep.len(), end))?;
+                                end = p;
+                                n += 1;
                             }
+                            self.charge_part(s, end)?;
                             out.push(self, parts.part(0, end))?;
                             out.reverse();
                         }
@@ -304,7 +315,17 @@ impl Vm {
                 if sep.is_empty() {
                     return value_err("empty separator");
                 }
-                let pos = if name == "partition" { text.find(sep) } else { text.rfind(sep) };
+                // The search charged as it reads, the two parts as they
+                // are copied (a view of the context copies nothing).
+                let pos = if name == "partition" {
+                    self.find_in_blocks(text.as_bytes(), sep.as_bytes(), SCAN)?
+                } else {
+                    self.rfind_in_blocks(text.as_bytes(), sep.as_bytes(), SCAN)?
+                };
+                if let Some(p) = pos {
+                    self.charge_part(s, p)?;
+                    self.charge_part(s, text.len() - p - sep.len())?;
+                }
                 Ok(Value::tuple(match pos {
                     Some(p) => vec![
                         Value::Str(s.byte_substr(0, p, None)),
@@ -319,5 +340,16 @@ impl Vm {
             }
             _ => self.no_attr(&Value::Str(s.clone()), name),
         }
+    }
+}
+
+impl Vm {
+    /// Charges a part of `bytes` bytes of `s` about to be made that no
+    /// search read (the rest after a `maxsplit`, a `partition`'s sides, a
+    /// `strip`'s middle): its bytes copied ([`COPY`]), unless it will be a
+    /// view of a shared buffer (the context), which copies nothing.
+    pub(crate) fn charge_part(&mut self, s: &Str, bytes: usize) -> R<()> {
+        let copied = if s.is_shared() && bytes > super::INLINE { 0 } else { bytes };
+        self.charge_work(COPY, 0, copied)
     }
 }
