@@ -7,7 +7,7 @@
 #   RLM_BENCH_BIN=/tmp/bench_before bash crates/rlm-interp/benches/callgrind.sh
 #                                      # a bench binary kept aside (no build)
 #
-# Builds the bench example (release), then runs `bench --once NAME REPS` under
+# Builds the bench example (`--profile profiling`: symbols), then runs `bench --once NAME REPS` under
 # `valgrind --tool=callgrind`, collecting only inside `run_ours` (Session::new,
 # parse, compile, run, drop; the 5 MB context is generated outside it).
 # Start-up (`print(1)`) runs 1000 times and is reported per run; every other

@@ -10,14 +10,16 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 # The bench binary: $RLM_BENCH_BIN if set (a binary kept aside, e.g. built
-# at another commit), else the example built in release here.
+# at another commit with `--profile profiling`), else the example built here.
 bench_bin() {
     if [ -n "${RLM_BENCH_BIN:-}" ]; then
         echo "$RLM_BENCH_BIN"
         return
     fi
-    cargo build --release -p rlm-interp --example bench >&2
-    echo "${CARGO_TARGET_DIR:-$root/target}/release/examples/bench"
+    # The profiling profile: release optimisation with symbols (a release
+    # build is stripped, and callgrind could not find `run_ours` in it).
+    cargo build --profile profiling -p rlm-interp --example bench >&2
+    echo "${CARGO_TARGET_DIR:-$root/target}/profiling/examples/bench"
 }
 
 # The workloads named on the command line, else all of them (start-up first).

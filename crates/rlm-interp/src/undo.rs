@@ -83,6 +83,22 @@ impl Stamp {
         Stamp(Cell::new(current_epoch()))
     }
 
+    /// Whether a change now may need a journal entry (a cell runs and the
+    /// container was not fully journaled in it): the fast path's one test.
+    #[inline]
+    pub(crate) fn change_pending(&self) -> bool {
+        let epoch = current_epoch();
+        epoch != 0 && self.0.get() != epoch
+    }
+
+    /// Whether an append now may need a journal entry (not journaled in
+    /// the running cell at all).
+    #[inline]
+    pub(crate) fn append_pending(&self) -> bool {
+        let epoch = current_epoch();
+        epoch != 0 && self.0.get() | 1 != epoch | 1
+    }
+
     /// Before a change: `Some(epoch)` when the container was not yet
     /// journaled in the running cell (and must be now), after which it is
     /// stamped as journaled; `None` when no cell runs or it already was.
@@ -199,15 +215,13 @@ pub(crate) struct Journal {
 }
 
 impl Journal {
-    /// Empties it, returning the values it held (to drop without
-    /// recursion) and the bytes to credit.
-    pub(crate) fn take(&mut self) -> (Vec<Value>, usize) {
-        let mut values: Vec<Value> = self.globals.take().into_iter().flatten().flatten().collect();
-        for (_, s) in self.saved.drain() {
-            s.into_values(&mut values);
-        }
+    /// Empties it (a value's drop never recurses: containers defer their
+    /// items), returning the bytes its copies were charged.
+    pub(crate) fn clear(&mut self) -> usize {
+        self.globals = None;
+        self.saved.clear();
         self.epoch = 0;
-        (values, std::mem::take(&mut self.bytes))
+        std::mem::take(&mut self.bytes)
     }
 }
 

@@ -57,6 +57,14 @@ impl<T: Journaled> StoreCell<T> {
     /// Journals the contents if this is the running cell's first change.
     #[inline]
     fn before_change(&self) {
+        if self.stamp.change_pending() {
+            self.journal_contents();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn journal_contents(&self) {
         if let Ok(v) = self.value.try_borrow() {
             crate::undo::before_change(&self.stamp, self.addr(), &*v);
         }

@@ -90,16 +90,32 @@ impl ListObj {
     pub fn borrow_mut_to_append(&self) -> RefMut<'_, Vec<Value>> {
         self.mark();
         crate::gc::note_store();
-        if let Ok(items) = self.items.try_borrow() {
-            crate::undo::before_list_append(&self.stamp, self.addr(), items.len());
+        if self.stamp.append_pending() {
+            self.journal_length();
         }
         self.items.borrow_mut()
     }
 
     #[inline]
     fn before_change(&self) {
+        if self.stamp.change_pending() {
+            self.journal_items();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn journal_items(&self) {
         if let Ok(items) = self.items.try_borrow() {
             crate::undo::before_list_change(&self.stamp, self.addr(), &items);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn journal_length(&self) {
+        if let Ok(items) = self.items.try_borrow() {
+            crate::undo::before_list_append(&self.stamp, self.addr(), items.len());
         }
     }
 

@@ -25,12 +25,9 @@ impl Vm {
 
     /// Drops the journal of the cell that ended: its changes stand.
     pub(crate) fn end_cell(&mut self) {
-        let taken = self.account.journal.try_borrow_mut().ok().map(|mut j| j.take());
+        let bytes = self.account.journal.try_borrow_mut().map_or(0, |mut j| j.clear());
         crate::undo::swap_epoch(0);
-        if let Some((values, bytes)) = taken {
-            self.account.credit(bytes);
-            defer_drop(values);
-        }
+        self.account.credit(bytes);
     }
 
     /// A limit stopped task `t`: where it was, and the bytes live.
