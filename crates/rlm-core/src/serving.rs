@@ -382,11 +382,12 @@ impl RunServer {
             SubcallError::Executor(a) if a.is_context_length_exceeded() => {
                 &notes.subcall_refused_too_long
             }
-            SubcallError::Executor(_) => &notes.subcall_failed,
+            SubcallError::Executor(_) | SubcallError::Deadline { .. } => &notes.subcall_failed,
         };
         let inner = match e {
             SubcallError::Budget(b) => b.to_string(),
             SubcallError::Executor(a) => a.to_string(),
+            SubcallError::Deadline { .. } => e.to_string(),
         };
         render_or_explain(template, &[("error", &inner)])
     }
