@@ -111,7 +111,7 @@ mod tests {
         let mut s = Interpreter::new(Limits::default());
         s.set_global("rs", Value::list(vec![Value::str("yes"), failed().into_value()]));
         let src = "r = rs[1]\nprint(bool(r), [x for x in rs if x])\nprint(r)\n\
-                   print(r.kind, r.attempts, r.seconds, isinstance(r, str))\nprint(rs)\n\
+                   print(r.kind, r.attempts, r.seconds, isinstance(r, str), type(r))\nprint(rs)\n\
                    try:\n    r.lower()\nexcept AttributeError as e:\n    print(e)\n\
                    import json\ntry:\n    json.dumps(rs)\nexcept TypeError as e:\n    print(e)";
         let out = s.run_cell(src);
@@ -119,7 +119,7 @@ mod tests {
         assert_eq!(
             s.take_output(),
             "False ['yes']\nLLMError: rate limited after 12 attempt(s): slow down (61 s)\n\
-             rate_limited 12 61.2 False\n\
+             rate_limited 12 61.2 False <class 'host object'>\n\
              ['yes', <LLMError: rate limited after 12 attempt(s): slow down (61 s)>]\n\
              'LLMError' object has no attribute 'lower'\n\
              Object of type host object is not JSON serializable\n"
