@@ -11,7 +11,7 @@ use rlm_types::{Completion, CompletionRequest, ModelId};
 use serde::Serialize;
 
 use crate::error::AdapterError;
-use crate::retry::RetryRecord;
+use crate::retry::{RetryGate, RetryRecord};
 
 /// The outcome of one logical model call, retries included.
 #[derive(Debug, Clone)]
@@ -79,6 +79,19 @@ pub trait ModelAdapter: Send + Sync {
     /// One completion, with its retries.
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport>;
 
+    /// [`ModelAdapter::call`] with `gate` between its attempts: a scheduler's
+    /// [`RetryGate`] (it frees the call's concurrency slot while a retry
+    /// waits, and its deadline ends the retries). The default ignores the
+    /// gate: an adapter that does not retry has no attempts to put it between.
+    fn call_gated<'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        gate: Option<&'a dyn RetryGate>,
+    ) -> BoxFuture<'a, CallReport> {
+        let _ = gate;
+        self.call(request)
+    }
+
     /// One completion (retries folded away; use [`ModelAdapter::call`] to see them).
     fn complete<'a>(
         &'a self,
@@ -116,6 +129,13 @@ impl<T: ModelAdapter + ?Sized> ModelAdapter for Arc<T> {
     }
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
         (**self).call(request)
+    }
+    fn call_gated<'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        gate: Option<&'a dyn RetryGate>,
+    ) -> BoxFuture<'a, CallReport> {
+        (**self).call_gated(request, gate)
     }
     fn complete<'a>(
         &'a self,

@@ -14,6 +14,7 @@ use crate::http::{
     HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header, parse_json,
 };
 use crate::openai::check_url;
+use crate::retry::RetryGate;
 use crate::secret::Secret;
 use crate::stream_util::{StreamState, fold_sse, single_shot};
 
@@ -226,6 +227,14 @@ impl ModelAdapter for AnthropicAdapter {
     }
 
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
+        self.call_gated(request, None)
+    }
+
+    fn call_gated<'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        gate: Option<&'a dyn RetryGate>,
+    ) -> BoxFuture<'a, CallReport> {
         Box::pin(async move {
             let started = Instant::now();
             let req = HttpRequest {
@@ -233,7 +242,7 @@ impl ModelAdapter for AnthropicAdapter {
                 headers: self.headers.clone(),
                 body: self.request_body(request, false),
             };
-            let r = self.transport.post_json(&req).await;
+            let r = self.transport.post_json(&req, gate).await;
             let result = r.result.and_then(|body| self.parse_body(&body, started));
             CallReport { result, retries: r.retries, attempts: r.attempts }
         })
@@ -247,7 +256,7 @@ impl ModelAdapter for AnthropicAdapter {
                 headers: self.headers.clone(),
                 body: self.request_body(request, true),
             };
-            let r = self.transport.post_sse(&req).await;
+            let r = self.transport.post_sse(&req, None).await;
             let transport = self.transport.clone();
             let state = AnthropicStream { model: self.model.clone(), ..AnthropicStream::default() };
             let result = r.result.map(|body| match body {

@@ -171,6 +171,20 @@ impl AdapterError {
         }
     }
 
+    /// Requests the call sent before it failed: the count the retried kinds
+    /// carry, 1 for the kinds never retried (0 for a configuration error,
+    /// which sends nothing).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            AdapterError::RateLimited { attempts, .. }
+            | AdapterError::Timeout { attempts, .. }
+            | AdapterError::Connection { attempts, .. }
+            | AdapterError::Server { attempts, .. } => *attempts,
+            AdapterError::Config(_) => 0,
+            _ => 1,
+        }
+    }
+
     /// Sets the attempt count on the kinds that carry one (after a retry loop).
     pub(crate) fn with_attempts(mut self, n: u32) -> Self {
         match &mut self {

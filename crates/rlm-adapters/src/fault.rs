@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::adapter::{CallReport, CompletionEvents, ModelAdapter, StreamEvent, StreamReport};
 use crate::error::{AdapterError, AdapterErrorKind};
-use crate::retry::{AttemptFailure, DelaySource, RetryPolicy, RetryReason, run_with_retries};
+use crate::retry::{
+    AttemptFailure, DelaySource, RetryGate, RetryPolicy, RetryReason, run_with_retries,
+};
 
 /// One kind of fault.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -266,10 +268,18 @@ impl ModelAdapter for FaultInjector {
     }
 
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
+        self.call_gated(request, None)
+    }
+
+    fn call_gated<'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        gate: Option<&'a dyn RetryGate>,
+    ) -> BoxFuture<'a, CallReport> {
         Box::pin(async move {
             let inner_retries = Mutex::new(Vec::new());
             let inner_extra_attempts = Mutex::new(0u32);
-            let r = run_with_retries(&self.retry, |_| async {
+            let r = run_with_retries(&self.retry, gate, |_| async {
                 let plan = self.plan();
                 if !plan.latency.is_zero() {
                     tokio::time::sleep(plan.latency).await;
@@ -277,7 +287,7 @@ impl ModelAdapter for FaultInjector {
                 if let Some(f) = &plan.failure {
                     return Err(injected_failure(f));
                 }
-                let report = self.inner.call(request).await;
+                let report = self.inner.call_gated(request, gate).await;
                 if let Ok(mut v) = inner_retries.lock() {
                     v.extend(report.retries);
                 }
@@ -301,7 +311,7 @@ impl ModelAdapter for FaultInjector {
 
     fn stream<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, StreamReport> {
         Box::pin(async move {
-            let r = run_with_retries(&self.retry, |_| async {
+            let r = run_with_retries(&self.retry, None, |_| async {
                 let plan = self.plan();
                 if !plan.latency.is_zero() {
                     tokio::time::sleep(plan.latency).await;

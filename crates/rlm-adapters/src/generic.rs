@@ -22,6 +22,7 @@ use crate::adapter::{CallReport, ModelAdapter};
 use crate::error::AdapterError;
 use crate::http::{HttpOptions, HttpRequest, HttpTransport, header, parse_json};
 use crate::openai::{check_url, openai_finish};
+use crate::retry::RetryGate;
 use crate::secret::Secret;
 
 /// JSON pointers into the response body.
@@ -238,6 +239,14 @@ impl ModelAdapter for GenericAdapter {
     }
 
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
+        self.call_gated(request, None)
+    }
+
+    fn call_gated<'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        gate: Option<&'a dyn RetryGate>,
+    ) -> BoxFuture<'a, CallReport> {
         Box::pin(async move {
             let started = Instant::now();
             let req = HttpRequest {
@@ -245,7 +254,7 @@ impl ModelAdapter for GenericAdapter {
                 headers: self.headers.clone(),
                 body: self.request_body(request),
             };
-            let r = self.transport.post_json(&req).await;
+            let r = self.transport.post_json(&req, gate).await;
             let ptr = &self.config.response;
             let result = r.result.and_then(|body| {
                 let v = parse_json(&body, |s| self.transport.scrub(s))?;

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::AdapterError;
 use crate::retry::{
-    AttemptFailure, Retried, RetryPolicy, RetryReason, run_with_retries, server_delay,
+    AttemptFailure, Retried, RetryGate, RetryPolicy, RetryReason, run_with_retries, server_delay,
 };
 use crate::secret::{Secret, scrub};
 use crate::sse::{SseEvent, SseParser};
@@ -106,13 +106,13 @@ impl HttpTransport {
         b
     }
 
+    /// A failure of the transport. Failures of the connection (refused,
+    /// reset, a connect timeout, a body broken off) are retried; a response
+    /// that did not come within the attempt's `timeout` is not
+    /// ([`HttpTransport::timeout_failure`]).
     fn transport_failure(&self, e: &reqwest::Error, what: &str) -> AttemptFailure {
-        if e.is_timeout() {
-            return AttemptFailure::transient(
-                AdapterError::Timeout { timeout: self.options.timeout, attempts: 1 },
-                RetryReason::Timeout,
-                None,
-            );
+        if e.is_timeout() && !e.is_connect() {
+            return self.timeout_failure();
         }
         let mut msg = format!("{what}: {}", error_chain(e));
         msg = self.scrub(&msg);
@@ -123,17 +123,23 @@ impl HttpTransport {
         )
     }
 
+    /// No response within the attempt's `timeout` (default 600 s, also the
+    /// default deadline of a call): not retried. The connection was up, so
+    /// the model was most likely still generating; a new attempt would start
+    /// (and may bill) the same long generation again, and could not finish
+    /// within the deadline anyway.
     fn timeout_failure(&self) -> AttemptFailure {
-        AttemptFailure::transient(
-            AdapterError::Timeout { timeout: self.options.timeout, attempts: 1 },
-            RetryReason::Timeout,
-            None,
-        )
+        AttemptFailure::fatal(AdapterError::Timeout { timeout: self.options.timeout, attempts: 1 })
     }
 
-    /// POSTs `req` and reads the whole 2xx body, retrying as the policy says.
-    pub async fn post_json(&self, req: &HttpRequest) -> Retried<Vec<u8>> {
-        run_with_retries(&self.options.retry, |_| async move {
+    /// POSTs `req` and reads the whole 2xx body, retrying as the policy says
+    /// (through `gate`, when the caller schedules its calls).
+    pub async fn post_json(
+        &self,
+        req: &HttpRequest,
+        gate: Option<&dyn RetryGate>,
+    ) -> Retried<Vec<u8>> {
+        run_with_retries(&self.options.retry, gate, |_| async move {
             let send = self.builder(req).timeout(self.options.timeout).send();
             let resp = send.await.map_err(|e| self.transport_failure(&e, "request failed"))?;
             let status = resp.status().as_u16();
@@ -155,9 +161,13 @@ impl HttpTransport {
     /// when a server ignores the streaming request and answers with plain
     /// JSON, that whole body). Failures before the first byte of a 2xx body
     /// are retried; failures after it are error events.
-    pub async fn post_sse(&self, req: &HttpRequest) -> Retried<StreamBody> {
+    pub async fn post_sse(
+        &self,
+        req: &HttpRequest,
+        gate: Option<&dyn RetryGate>,
+    ) -> Retried<StreamBody> {
         let timeout = self.options.timeout;
-        let retried = run_with_retries(&self.options.retry, |_| async move {
+        let retried = run_with_retries(&self.options.retry, gate, |_| async move {
             let send = self.builder(req).header("accept", "text/event-stream").send();
             let resp = match tokio::time::timeout(timeout, send).await {
                 Err(_) => return Err(self.timeout_failure()),

@@ -61,7 +61,8 @@ pub use http::HttpOptions;
 pub use openai::{OpenAiAdapter, OpenAiConfig, TokenLimitField};
 pub use pricing::{PriceTable, known_context_window};
 pub use retry::{
-    DelaySource, RetryBudget, RetryListener, RetryPolicy, RetryReason, RetryRecord, Sleeper,
+    DEFAULT_CALL_DEADLINE, DelaySource, RetryBudget, RetryGate, RetryListener, RetryPolicy,
+    RetryReason, RetryRecord, Sleeper,
 };
 pub use secret::Secret;
 pub use sse::SseParser;

@@ -15,6 +15,7 @@ use crate::error::AdapterError;
 use crate::http::{
     HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header, parse_json,
 };
+use crate::retry::RetryGate;
 use crate::secret::Secret;
 use crate::stream_util::single_shot;
 
@@ -351,10 +352,18 @@ impl ModelAdapter for OpenAiAdapter {
     }
 
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
+        self.call_gated(request, None)
+    }
+
+    fn call_gated<'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        gate: Option<&'a dyn RetryGate>,
+    ) -> BoxFuture<'a, CallReport> {
         Box::pin(async move {
             let started = Instant::now();
             let req = self.http_request(request, false);
-            let r = self.transport.post_json(&req).await;
+            let r = self.transport.post_json(&req, gate).await;
             let scrub = |s: &str| self.transport.scrub(s);
             let result = r
                 .result
@@ -367,7 +376,7 @@ impl ModelAdapter for OpenAiAdapter {
         Box::pin(async move {
             let started = Instant::now();
             let req = self.http_request(request, true);
-            let r = self.transport.post_sse(&req).await;
+            let r = self.transport.post_sse(&req, None).await;
             let transport = self.transport.clone();
             let model = self.model.clone();
             let result = r.result.map(|body| match body {

@@ -1,8 +1,16 @@
-//! Retries: the policy (exponential backoff with jitter, caps, a shared retry
-//! budget), the server's own wait hints (`Retry-After` in seconds or as an
-//! HTTP-date, `retry-after-ms`, OpenAI's `x-ratelimit-reset-*`, Anthropic's
-//! `anthropic-ratelimit-*-reset`), and the loop that applies them while
-//! recording every retry for the trace.
+//! Retries: the policy (full-jitter exponential backoff, a deadline, a shared
+//! retry budget), the server's own wait hints (`Retry-After` in seconds or as
+//! an HTTP-date, `retry-after-ms`, OpenAI's `x-ratelimit-reset-*`, Anthropic's
+//! `anthropic-ratelimit-*-reset`), the [`RetryGate`] a scheduler puts between
+//! attempts, and the loop that applies them while recording every retry for
+//! the trace.
+//!
+//! The stopping rule is time, not a count: a transient failure is retried
+//! until the next wait would end past the call's deadline (the policy's
+//! `max_elapsed`, or the gate's, whichever is sooner). A rate limit (429)
+//! is the provider pacing us, so its retries never draw on the shared
+//! [`RetryBudget`]; every other transient failure does, so that an outage
+//! does not multiply traffic.
 
 use std::fmt;
 use std::future::Future;
@@ -100,12 +108,34 @@ impl fmt::Debug for RetryListener {
     }
 }
 
+/// What a caller scheduling many calls puts between the attempts of one
+/// (rlm-sched, through rlm-core's executor): while a retry waits, the call
+/// may give back what it holds (a concurrency slot, a place in its batch's
+/// window), the caller may slow its other calls to the same provider, and
+/// the retries end at the caller's deadline (the run's time left, the
+/// subcall's own deadline).
+pub trait RetryGate: Send + Sync {
+    /// No retry whose wait would end after this instant is started.
+    fn deadline(&self) -> Option<Instant>;
+
+    /// Waits out the retry `record` describes: `wait` is its delay (the
+    /// policy's sleeper, not yet started). Returns when the next attempt may
+    /// be sent.
+    fn between_attempts<'a>(
+        &'a self,
+        record: &'a RetryRecord,
+        wait: BoxFuture<'static, ()>,
+    ) -> BoxFuture<'a, ()>;
+}
+
 /// A retry budget shared by many calls (e.g. all subcalls of one run), so that
 /// a provider outage does not multiply traffic by `max_retries`.
 ///
 /// It starts with `reserve` retries; every successful call deposits `ratio` of
-/// a retry (up to the reserve); every retry withdraws one. When empty, failures
-/// are returned at once.
+/// a retry (up to the reserve); every retry withdraws one, except the retries
+/// of rate limits (429s), which are the provider pacing us: they wait as long
+/// as it asks and must not use up the room honest retries need. When empty,
+/// failures are returned at once.
 #[derive(Debug)]
 pub struct RetryBudget {
     milli: AtomicI64,
@@ -143,21 +173,26 @@ impl RetryBudget {
 /// How failed attempts are retried.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt (so at most `max_retries + 1` requests).
+    /// A cap on the retries after the first attempt, for callers that want
+    /// one (default: none, [`u32::MAX`]: the deadline decides).
     pub max_retries: u32,
     /// Delay before the first retry, doubled (times `multiplier`) each time.
     pub base_delay: Duration,
     pub multiplier: f64,
     /// Cap on a backoff delay.
     pub max_delay: Duration,
-    /// Fraction of each backoff delay that is randomised (0 = none, 1 = full jitter).
+    /// Fraction of each backoff delay that is randomised (0 = none, 1 = full
+    /// jitter, the default: uniform in `(0, backoff]`, so that calls failing
+    /// together do not retry together).
     pub jitter: f64,
     /// Honour `Retry-After` and provider reset headers.
     pub respect_server_delay: bool,
     /// A server asking to wait longer than this ends the retries at once
     /// (waiting an hour for a daily quota helps no one).
     pub max_server_delay: Duration,
-    /// Give up when the next wait would take the call past this much total time.
+    /// The call's deadline, from its first attempt: no wait is started that
+    /// would end past it (default 600 s; a [`RetryGate`]'s deadline, when
+    /// sooner, wins).
     pub max_elapsed: Option<Duration>,
     /// Shared budget, if any.
     pub budget: Option<Arc<RetryBudget>>,
@@ -166,17 +201,22 @@ pub struct RetryPolicy {
     pub on_retry: Option<RetryListener>,
 }
 
+/// How long a call may go on retrying by default (from its first attempt):
+/// ten minutes, what a user waiting on a rate-limited provider would expect,
+/// and the HTTP adapters' per-attempt timeout.
+pub const DEFAULT_CALL_DEADLINE: Duration = Duration::from_secs(600);
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_retries: 4,
+            max_retries: u32::MAX,
             base_delay: Duration::from_millis(500),
             multiplier: 2.0,
             max_delay: Duration::from_secs(30),
-            jitter: 0.5,
+            jitter: 1.0,
             respect_server_delay: true,
             max_server_delay: Duration::from_secs(120),
-            max_elapsed: Some(Duration::from_secs(300)),
+            max_elapsed: Some(DEFAULT_CALL_DEADLINE),
             budget: None,
             sleeper: Sleeper::tokio(),
             on_retry: None,
@@ -244,13 +284,26 @@ pub(crate) struct Retried<T> {
     pub attempts: u32,
 }
 
-/// Runs `op(attempt)` until it succeeds, fails for good, or the policy says stop.
-pub(crate) async fn run_with_retries<T, F, Fut>(policy: &RetryPolicy, mut op: F) -> Retried<T>
+/// Runs `op(attempt)` until it succeeds, fails for good, or time is up:
+/// the next wait would end past the deadline (the policy's `max_elapsed`
+/// from now, or `gate`'s, whichever is sooner), the server asks for more
+/// than `max_server_delay`, the shared budget is empty (not for rate
+/// limits), or the optional count cap is reached. Between attempts it waits
+/// through `gate` when there is one.
+pub(crate) async fn run_with_retries<T, F, Fut>(
+    policy: &RetryPolicy,
+    gate: Option<&dyn RetryGate>,
+    mut op: F,
+) -> Retried<T>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, AttemptFailure>>,
 {
     let start = Instant::now();
+    let deadline = earliest(
+        policy.max_elapsed.and_then(|d| start.checked_add(d)),
+        gate.and_then(|g| g.deadline()),
+    );
     let mut retries = Vec::new();
     let mut attempt: u32 = 0;
     loop {
@@ -284,22 +337,37 @@ where
             }
             _ => (policy.jittered(policy.backoff(attempt)), DelaySource::Backoff),
         };
-        if let Some(max) = policy.max_elapsed {
-            if start.elapsed().checked_add(delay).is_none_or(|t| t > max) {
-                return give_up(failure.error, retries);
-            }
+        if let Some(deadline) = deadline
+            && Instant::now().checked_add(delay).is_none_or(|t| t > deadline)
+        {
+            return give_up(failure.error, retries);
         }
-        if let Some(b) = &policy.budget {
-            if !b.try_withdraw() {
-                return give_up(failure.error, retries);
-            }
+        // A rate limit is the provider pacing us, not an outage: its retries
+        // wait as asked and leave the budget to the other failures.
+        if hint.reason != RetryReason::RateLimited
+            && let Some(b) = &policy.budget
+            && !b.try_withdraw()
+        {
+            return give_up(failure.error, retries);
         }
         let record = RetryRecord { attempt, reason: hint.reason, delay, delay_source: source };
         if let Some(l) = &policy.on_retry {
             (l.0)(&record);
         }
+        let wait = policy.sleeper.sleep(delay);
+        match gate {
+            Some(gate) => gate.between_attempts(&record, wait).await,
+            None => wait.await,
+        }
         retries.push(record);
-        policy.sleeper.sleep(delay).await;
+    }
+}
+
+/// The sooner of two optional instants.
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -205,6 +205,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             redis_prefix: resolved.redis.prefix.clone(),
             concurrency: resolved.concurrency,
             rate_limits: resolved.rate_limits.clone(),
+            subcall_deadline_secs: resolved.subcall_deadline_secs,
             loop_options,
         },
         limits: ServerLimits {

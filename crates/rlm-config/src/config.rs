@@ -171,6 +171,9 @@ pub struct RlmConfig {
     pub concurrency: Option<usize>,
     /// Per-model rates (`*`: every model without its own entry).
     pub rate_limits: Vec<RateLimit>,
+    /// How long one subcall may take, retries and their waits included, in
+    /// seconds (`rlm_sched::SchedulerConfig::subcall_deadline`).
+    pub subcall_deadline_secs: Option<f64>,
     /// Where `rlm run` writes its trace.
     pub trace: Option<PathBuf>,
     pub guards: Guards,
@@ -201,11 +204,18 @@ impl RlmConfig {
         }
     }
 
-    /// The scheduler: the concurrency cap and the per-model rates.
+    /// The scheduler: the concurrency cap, the per-model rates and the
+    /// subcall deadline.
     pub fn scheduler_config(&self) -> Result<rlm_sched::SchedulerConfig, ConfigError> {
         let mut config = rlm_sched::SchedulerConfig::default();
         if let Some(c) = self.concurrency {
             config.max_concurrency = c;
+        }
+        if let Some(secs) = self.subcall_deadline_secs {
+            let deadline = Duration::try_from_secs_f64(secs).map_err(|_| {
+                ConfigError::Config(format!("subcall_deadline_secs: {secs} is not a duration"))
+            })?;
+            config.subcall_deadline = Some(deadline);
         }
         for limit in &self.rate_limits {
             let limits = rlm_sched::ModelLimits {
@@ -297,6 +307,7 @@ impl Settings {
             cache: self.path("cache"),
             concurrency: self.narrow("concurrency")?,
             rate_limits,
+            subcall_deadline_secs: self.number("subcall_deadline_secs"),
             trace: self.path("trace"),
             guards: Guards {
                 require_program: self.flag("guards.require_program"),

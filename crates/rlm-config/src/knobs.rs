@@ -123,6 +123,9 @@ fn default_depth() -> String {
 fn default_concurrency() -> String {
     rlm_sched::SchedulerConfig::default().max_concurrency.to_string()
 }
+fn default_subcall_deadline() -> String {
+    rlm_sched::DEFAULT_SUBCALL_DEADLINE.as_secs().to_string()
+}
 fn default_require_program() -> String {
     crate::DEFAULT_REQUIRE_PROGRAM.to_string()
 }
@@ -447,6 +450,15 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::RateLimits,
         default: None,
         help: "Per-model rates, `MODEL=rpm:N,tpm:N;...` (`*=...`: every other model)",
+        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
+    },
+    Knob {
+        key: "subcall_deadline_secs",
+        flag: "subcall-deadline-secs",
+        env: "RLM_SUBCALL_DEADLINE_SECS",
+        kind: Kind::Seconds,
+        default: Some(default_subcall_deadline),
+        help: "How long one subcall may take, retries and their waits included (the run's time left, when sooner, ends it first)",
         front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {

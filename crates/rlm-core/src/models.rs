@@ -1,15 +1,17 @@
 //! The models a run can call besides its root model: [`ModelSet`] resolves a
 //! program's `model=` argument and is the scheduler's executor (one adapter
-//! call per subcall, its retries reported), [`PriceCosting`] prices calls with
+//! call per subcall, its retries waited through the scheduler's [`CallGate`]
+//! and reported), [`PriceCosting`] prices calls with
 //! the adapters' price table for both the budget and the trace, and
 //! [`subcall_request`] builds a subcall's request.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::future::BoxFuture;
-use rlm_adapters::{AdapterError, ModelAdapter, PriceTable, RetryReason};
-use rlm_sched::{Costing, Executed, HeuristicCosting, RetryNote, SubcallExecutor};
+use rlm_adapters::{AdapterError, ModelAdapter, PriceTable, RetryGate, RetryReason, RetryRecord};
+use rlm_sched::{CallGate, Costing, Executed, HeuristicCosting, RetryNote, SubcallExecutor};
 use rlm_types::{ChatMessage, Completion, CompletionRequest, GenerationParams, ModelId, Usage};
 
 /// The adapters subcalls may use, by model id; the default one is the sub-model.
@@ -77,6 +79,15 @@ impl SubcallExecutor for ModelSet {
         model: &ModelId,
         request: CompletionRequest,
     ) -> BoxFuture<'static, Executed<AdapterError>> {
+        self.execute_gated(model, request, CallGate::detached(model.clone()))
+    }
+
+    fn execute_gated(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+        gate: CallGate,
+    ) -> BoxFuture<'static, Executed<AdapterError>> {
         let adapter = self.models.get(model).cloned();
         let model = model.clone();
         Box::pin(async move {
@@ -89,18 +100,38 @@ impl SubcallExecutor for ModelSet {
                     retries: Vec::new(),
                 };
             };
-            let report = adapter.call(&request).await;
-            let retries = report
-                .retries
-                .iter()
-                .map(|r| RetryNote {
-                    attempt: r.attempt,
-                    reason: retry_reason(&r.reason),
-                    delay_ms: u64::try_from(r.delay.as_millis()).unwrap_or(u64::MAX),
-                })
-                .collect();
+            let gate = SchedulerGate(gate);
+            let report = adapter.call_gated(&request, Some(&gate)).await;
+            let retries = report.retries.iter().map(retry_note).collect();
             Executed { result: report.result, retries }
         })
+    }
+}
+
+/// The scheduler's [`CallGate`] as an adapter's retry loop calls it.
+struct SchedulerGate(CallGate);
+
+impl RetryGate for SchedulerGate {
+    fn deadline(&self) -> Option<Instant> {
+        self.0.deadline()
+    }
+
+    fn between_attempts<'a>(
+        &'a self,
+        record: &'a RetryRecord,
+        wait: BoxFuture<'static, ()>,
+    ) -> BoxFuture<'a, ()> {
+        let rate_limited = record.reason == RetryReason::RateLimited;
+        Box::pin(self.0.between_attempts(retry_note(record), rate_limited, wait))
+    }
+}
+
+/// An adapter's retry as the scheduler reports it.
+fn retry_note(r: &RetryRecord) -> RetryNote {
+    RetryNote {
+        attempt: r.attempt,
+        reason: retry_reason(&r.reason),
+        delay_ms: u64::try_from(r.delay.as_millis()).unwrap_or(u64::MAX),
     }
 }
 
@@ -133,10 +164,13 @@ pub(crate) fn subcall_request(
     }
 }
 
-/// A short machine-friendly name for a retry reason (for trace events).
+/// A short machine-friendly name for a retry reason (for trace events):
+/// `rate_limited`, `http_503`, `timeout`, `connection`.
 pub(crate) fn retry_reason(r: &RetryReason) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
-        .unwrap_or_else(|| "retry".to_string())
+    match r {
+        RetryReason::RateLimited => "rate_limited".to_string(),
+        RetryReason::Status { status } => format!("http_{status}"),
+        RetryReason::Timeout => "timeout".to_string(),
+        RetryReason::Connection => "connection".to_string(),
+    }
 }

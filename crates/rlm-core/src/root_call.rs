@@ -182,13 +182,17 @@ async fn send(
             );
         }
     };
+    // Every request sent counts in the run's usage, retries included.
+    let count = |attempts: u32| scope.budget.count_requests(u64::from(attempts));
     if !scope.stream_root {
         let report = root.call(request).await;
         record_retries(&report.retries);
+        count(report.attempts);
         return report.result;
     }
     let report = root.stream(request).await;
     record_retries(&report.retries);
+    count(report.attempts);
     let mut events = report.result?;
     while let Some(event) = events.next().await {
         match event? {

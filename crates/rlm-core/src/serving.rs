@@ -25,7 +25,7 @@ use crate::scope::RunScope;
 use crate::subcall_spans::SubcallSpans;
 use rlm_functions::RetrievalOp;
 use rlm_functions::pyrlm::{json_records, parse_jsonish};
-use rlm_functions::{BoundCall, Service, pick_first};
+use rlm_functions::{BoundCall, LlmError, ON_ERROR_VALUE, Service, pick_first};
 use rlm_prompts::render_or_explain;
 use rlm_sandbox_host::cell::{Answers, CallServer};
 
@@ -44,8 +44,16 @@ pub(crate) trait SubRunner {
 
 /// A host call turned into work for the async side.
 enum Job {
-    /// Sub-model prompts (one per part of a prompt, or per item), combined by `shape`.
-    Llm { parts: Vec<String>, model: ModelId, max_tokens: Option<u32>, shape: Shape },
+    /// Sub-model prompts (one per part of a prompt, or per item), combined by
+    /// `shape`; `keep_failure`: a failure is the call's `LLMError` value, not
+    /// its exception (an `llm_batch` prompt's).
+    Llm {
+        parts: Vec<String>,
+        model: ModelId,
+        max_tokens: Option<u32>,
+        shape: Shape,
+        keep_failure: bool,
+    },
     /// `answer_from_chunks`: one prompt per passage; the first answer found
     /// in its own passage.
     Verified { parts: Vec<String>, passages: Vec<String>, model: ModelId, max_tokens: Option<u32> },
@@ -146,6 +154,16 @@ impl RunServer {
         };
         match call.service {
             Service::Subcall => self.subcall_job(text(0).unwrap_or_default(), text(1), args.get(2)),
+            Service::BatchSubcall => {
+                // The registry checked `on_error`: "value" keeps a failure in the slot.
+                let keep = text(3).is_some_and(|w| w == ON_ERROR_VALUE);
+                match self.subcall_job(text(0).unwrap_or_default(), text(1), args.get(2)) {
+                    Job::Llm { parts, model, max_tokens, shape, .. } => {
+                        Job::Llm { parts, model, max_tokens, shape, keep_failure: keep }
+                    }
+                    other => other,
+                }
+            }
             Service::SubcallJson { records } => {
                 // llm_query_json(prompt, text, model, max_tokens); records: (prompt, model, max_tokens).
                 let (body, at) = if records { (None, 1) } else { (text(1), 2) };
@@ -154,9 +172,13 @@ impl RunServer {
                     _ => text(0).unwrap_or_default(),
                 };
                 match self.subcall_job(prompt, text(at), args.get(at + 1)) {
-                    Job::Llm { parts, model, max_tokens, .. } => {
-                        Job::Llm { parts, model, max_tokens, shape: Shape::Json { records } }
-                    }
+                    Job::Llm { parts, model, max_tokens, keep_failure, .. } => Job::Llm {
+                        parts,
+                        model,
+                        max_tokens,
+                        shape: Shape::Json { records },
+                        keep_failure,
+                    },
                     other => other,
                 }
             }
@@ -270,7 +292,7 @@ impl RunServer {
                 _ => Value::None,
             }));
         }
-        Job::Llm { parts, model: engine.sub().model_id(), max_tokens, shape }
+        Job::Llm { parts, model: engine.sub().model_id(), max_tokens, shape, keep_failure: false }
     }
 
     /// `answer_from_chunks(question)`: `ask` about the passages holding the
@@ -364,10 +386,16 @@ impl RunServer {
         policy: OverflowPolicy,
     ) -> Job {
         match self.window_fit(window, room, policy).fit(prompt) {
-            PromptFit::Fits(p) => {
-                Job::Llm { parts: vec![p], model, max_tokens, shape: Shape::Joined }
+            PromptFit::Fits(p) => Job::Llm {
+                parts: vec![p],
+                model,
+                max_tokens,
+                shape: Shape::Joined,
+                keep_failure: false,
+            },
+            PromptFit::Parts(parts) => {
+                Job::Llm { parts, model, max_tokens, shape: Shape::Joined, keep_failure: false }
             }
-            PromptFit::Parts(parts) => Job::Llm { parts, model, max_tokens, shape: Shape::Joined },
             PromptFit::TooLarge(t) => {
                 Job::Ready(Err(HostError::typed(ExcKind::ValueError, self.too_large_message(&t))))
             }
@@ -382,13 +410,47 @@ impl RunServer {
             SubcallError::Executor(a) if a.is_context_length_exceeded() => {
                 &notes.subcall_refused_too_long
             }
-            SubcallError::Executor(_) => &notes.subcall_failed,
+            SubcallError::Executor(_) | SubcallError::Deadline { .. } => &notes.subcall_failed,
         };
         let inner = match e {
             SubcallError::Budget(b) => b.to_string(),
             SubcallError::Executor(a) => a.to_string(),
+            SubcallError::Deadline { .. } => e.to_string(),
         };
         render_or_explain(template, &[("error", &inner)])
+    }
+
+    /// A prompt's failure, raised or kept: the `LLMError` gives the kind, the
+    /// requests sent and the time from the first attempt (`latency_ms`).
+    fn failed(&self, e: &SubcallError<rlm_adapters::AdapterError>, latency_ms: u64) -> Failed {
+        let notes = &self.scope.engine.prompts.notes;
+        let (kind, attempts, reason) = match e {
+            SubcallError::Executor(a) => (a.kind().as_str(), a.attempts(), a.to_string()),
+            SubcallError::Deadline { attempts, .. } => ("deadline", *attempts, e.to_string()),
+            SubcallError::Budget(b) => (
+                "budget",
+                0,
+                render_or_explain(&notes.subcall_budget_refused, &[("error", &b.to_string())]),
+            ),
+        };
+        let seconds = latency_ms as f64 / 1000.0;
+        let message = render_or_explain(
+            &notes.llm_error,
+            &[("error", &reason), ("seconds", &format!("{seconds:.1}"))],
+        );
+        Failed {
+            raised: HostError::new(self.subcall_error(e)),
+            kept: LlmError { kind: kind.to_string(), message, attempts, seconds },
+        }
+    }
+
+    /// A prompt the cancelled execution never answered.
+    fn cancelled_failure(&self) -> Failed {
+        let message = self.scope.engine.prompts.notes.subcall_cancelled.clone();
+        Failed {
+            raised: HostError::new(message.clone()),
+            kept: LlmError { kind: "cancelled".into(), message, attempts: 0, seconds: 0.0 },
+        }
     }
 
     /// `rlm_query(prompt, text)`: a sub-RLM with a child budget; at the depth
@@ -469,6 +531,7 @@ impl RunServer {
         self.place_answers(&mut slots, batch_results, placed);
         let notes = &scope.engine.prompts.notes;
         let cancelled_error = || HostError::new(notes.subcall_cancelled.clone());
+        let cancelled = self.cancelled_failure();
         for (j, r) in tool_results {
             slots[j] = Slot::Done(match r {
                 Some(Ok(json)) => Ok(rlm_interp::from_json(&json)),
@@ -488,7 +551,7 @@ impl RunServer {
                 ))),
             });
         }
-        slots.into_iter().map(|slot| slot.result(&cancelled_error)).collect()
+        slots.into_iter().map(|slot| slot.result(&cancelled)).collect()
     }
 
     /// One slot per job, and the work the slots wait on: every sub-model
@@ -506,13 +569,13 @@ impl RunServer {
         };
         for (j, job) in jobs.into_iter().enumerate() {
             let slot = match job {
-                Job::Llm { parts, model, max_tokens, shape } => {
+                Job::Llm { parts, model, max_tokens, shape, keep_failure } => {
                     let count = plan.add_prompts(j, parts, &model, max_tokens, system);
-                    Slot::prompts(shape, Vec::new(), count)
+                    Slot::prompts(shape, Vec::new(), count, keep_failure)
                 }
                 Job::Verified { parts, passages, model, max_tokens } => {
                     let count = plan.add_prompts(j, parts, &model, max_tokens, system);
-                    Slot::prompts(Shape::Verified, passages, count)
+                    Slot::prompts(Shape::Verified, passages, count, false)
                 }
                 Job::SubRlm { prompt, context, budget } => {
                     let run = self.sub_runs.sub_run(&self.scope, budget, prompt, context, span);
@@ -581,19 +644,20 @@ impl RunServer {
             .zip(per_model)
             .map(|(model, (requests, spans))| {
                 let observer =
-                    Arc::new(SubcallSpans { recorder: scope.recorder.clone(), spans, submitted });
+                    Arc::new(SubcallSpans::new(scope.recorder.clone(), spans, submitted));
                 let engine = Arc::clone(&scope.engine);
                 let budget = scope.budget.clone();
                 let scope = Rc::clone(scope);
                 let batch: BatchFuture = Box::pin(async move {
-                    scope
+                    let results = scope
                         .unless_cancelled(engine.scheduler.run_batch_observed(
                             &model,
                             requests,
                             Some(&budget),
-                            Some(observer),
+                            Some(Arc::clone(&observer) as _),
                         ))
-                        .await
+                        .await?;
+                    Some(results.into_iter().zip(observer.latencies_ms()).collect())
                 });
                 batch
             })
@@ -606,17 +670,16 @@ impl RunServer {
     fn place_answers(
         &self,
         slots: &mut [Slot],
-        batch_results: Vec<Option<Vec<BatchResult>>>,
+        batch_results: Vec<Option<Vec<(BatchResult, u64)>>>,
         placed: Vec<Placed>,
     ) {
-        let notes = &self.scope.engine.prompts.notes;
-        let mut per_batch: Vec<std::vec::IntoIter<BatchResult>> =
+        let mut per_batch: Vec<std::vec::IntoIter<(BatchResult, u64)>> =
             batch_results.into_iter().map(|b| b.unwrap_or_default().into_iter()).collect();
         for Placed { slot, part, batch } in placed {
             let text = match per_batch.get_mut(batch).and_then(Iterator::next) {
-                Some(Ok(c)) => Ok(c.text),
-                Some(Err(e)) => Err(HostError::new(self.subcall_error(&e))),
-                None => Err(HostError::new(notes.subcall_cancelled.clone())),
+                Some((Ok(c), _)) => Ok(c.text),
+                Some((Err(e), latency_ms)) => Err(self.failed(&e, latency_ms)),
+                None => Err(self.cancelled_failure()),
             };
             if let Some(Slot::Prompts { answers, .. }) = slots.get_mut(slot) {
                 answers[part] = Some(text);
@@ -625,9 +688,18 @@ impl RunServer {
     }
 }
 
-/// A scheduler batch's answers (`None`: abandoned by cancellation).
+/// A scheduler batch's answers, each with its call's latency in milliseconds
+/// (`None`: abandoned by cancellation).
 type BatchResult = rlm_sched::CallResult<rlm_adapters::AdapterError>;
-type BatchFuture = LocalBoxFuture<'static, Option<Vec<BatchResult>>>;
+type BatchFuture = LocalBoxFuture<'static, Option<Vec<(BatchResult, u64)>>>;
+
+/// A sub-model prompt that failed for good: the exception its call raises,
+/// and the `LLMError` value an `llm_batch` slot keeps instead.
+#[derive(Clone)]
+struct Failed {
+    raised: HostError,
+    kept: LlmError,
+}
 /// A sub-RLM's answer and how it ended.
 type SubRunFuture = LocalBoxFuture<'static, (Option<String>, Finish)>;
 
@@ -651,25 +723,37 @@ enum Slot {
     /// Known already (bad arguments, a prompt too large, or served).
     Done(Result<Value, HostError>),
     /// The answers of its prompts, one per part, combined by `shape`
-    /// (`passages`: what `Shape::Verified` checks each answer against).
-    Prompts { shape: Shape, passages: Vec<String>, answers: Vec<Option<Result<String, HostError>>> },
+    /// (`passages`: what `Shape::Verified` checks each answer against;
+    /// `keep_failure`: a failed part makes the result an `LLMError` value).
+    Prompts {
+        shape: Shape,
+        passages: Vec<String>,
+        answers: Vec<Option<Result<String, Failed>>>,
+        keep_failure: bool,
+    },
     /// A sub-RLM, tool or retrieval call, done when its future ends.
     Pending,
 }
 
 impl Slot {
-    fn prompts(shape: Shape, passages: Vec<String>, parts: usize) -> Slot {
-        Slot::Prompts { shape, passages, answers: vec![None; parts] }
+    fn prompts(shape: Shape, passages: Vec<String>, parts: usize, keep_failure: bool) -> Slot {
+        Slot::Prompts { shape, passages, answers: vec![None; parts], keep_failure }
     }
 
     /// The call's result; a part never answered counts as cancelled.
-    fn result(self, cancelled: &dyn Fn() -> HostError) -> Result<Value, HostError> {
+    fn result(self, cancelled: &Failed) -> Result<Value, HostError> {
         match self {
             Slot::Done(r) => r,
-            Slot::Prompts { shape, passages, answers } if !answers.is_empty() => {
-                let answers: Result<Vec<String>, HostError> =
-                    answers.into_iter().map(|a| a.unwrap_or_else(|| Err(cancelled()))).collect();
-                answers.map(|answers| shaped(answers, shape, &passages))
+            Slot::Prompts { shape, passages, answers, keep_failure } if !answers.is_empty() => {
+                let answers: Result<Vec<String>, Failed> = answers
+                    .into_iter()
+                    .map(|a| a.unwrap_or_else(|| Err(cancelled.clone())))
+                    .collect();
+                match answers {
+                    Ok(answers) => Ok(shaped(answers, shape, &passages)),
+                    Err(failed) if keep_failure => Ok(failed.kept.into_value()),
+                    Err(failed) => Err(failed.raised),
+                }
             }
             Slot::Prompts { .. } | Slot::Pending => {
                 Err(HostError::new("host call was not performed"))

@@ -1,8 +1,10 @@
 //! The scheduler's events mapped onto the trace's subcall spans, live: one
 //! observer per batch closes each request's span when its call ends, with its
 //! own latency, its retries as `retry` events, and cache or dedup hits marked
-//! and priced at $0 (nothing was spent).
+//! and priced at $0 (nothing was spent). It keeps each request's latency for
+//! the `LLMError` of a prompt that failed.
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use rlm_adapters::AdapterError;
@@ -15,6 +17,20 @@ pub(crate) struct SubcallSpans {
     pub spans: Vec<SpanId>,
     /// When the batch was submitted (the latency of cache and dedup hits).
     pub submitted: Instant,
+    /// Each request's latency in milliseconds, once its call ended.
+    pub latencies_ms: Mutex<Vec<u64>>,
+}
+
+impl SubcallSpans {
+    pub(crate) fn new(recorder: TraceRecorder, spans: Vec<SpanId>, submitted: Instant) -> Self {
+        let latencies_ms = Mutex::new(vec![0; spans.len()]);
+        SubcallSpans { recorder, spans, submitted, latencies_ms }
+    }
+
+    /// Each request's latency in milliseconds (0 for a call that has not ended).
+    pub(crate) fn latencies_ms(&self) -> Vec<u64> {
+        self.latencies_ms.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
 }
 
 impl CallObserver<AdapterError> for SubcallSpans {
@@ -69,6 +85,11 @@ impl CallObserver<AdapterError> for SubcallSpans {
                 CallFinished { latency_ms: *latency_ms, ..free(SpanOutcome::Error, false, false) }
             }
         };
+        if let Some(ms) =
+            self.latencies_ms.lock().unwrap_or_else(PoisonError::into_inner).get_mut(event.index)
+        {
+            *ms = finished.latency_ms;
+        }
         self.recorder.finish_subcall(span, finished);
     }
 }

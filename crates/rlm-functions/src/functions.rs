@@ -61,6 +61,11 @@ pub enum Service {
     Inline(InlineFn),
     /// `llm_query(prompt, model, max_tokens)`: one sub-model call.
     Subcall,
+    /// One prompt of `llm_batch(prompts, model, max_tokens, on_error)`: a
+    /// sub-model call whose failure leaves an [`crate::LlmError`] in its
+    /// slot (its bound arguments: prompt, model, max_tokens, on_error), or
+    /// raises with `on_error="raise"`.
+    BatchSubcall,
     /// `ask(question, text)`: one sub-model call with the `ask` template.
     Ask,
     /// `ask_chunks(question, chunks)`: one `ask` per chunk, in one batch;
@@ -98,6 +103,10 @@ enum Form {
     AsyncOf(&'static str),
     /// One call of the named function per item of the first argument.
     BatchOf { call: &'static str, awaitable: bool },
+    /// One call of this function per item of the first argument, each bound
+    /// to the item's signature (the first parameter one item) and served as
+    /// `item`.
+    Batch { item: Service, awaitable: bool },
     /// Bound and normalized in the interpreter, then served by the host.
     Normalized { pre: NormalizeFn, service: Service },
     /// pyrlm's `ctx` (installed over rlm's; its presence in a worker's
@@ -118,6 +127,8 @@ pub struct FunctionSpec {
     pub doc: Option<&'static str>,
     /// Listed by the compact prompt too (the few functions a small model needs).
     pub compact: bool,
+    /// A batch's item signature (its first parameter one item), for [`Form::Batch`].
+    item_signature: Option<Signature>,
     form: Form,
 }
 
@@ -142,8 +153,25 @@ impl FunctionSpec {
             returns,
             doc,
             compact: false,
+            item_signature: None,
             form,
         }
+    }
+
+    /// A batch served item by item: `params` are the batch's (the first one
+    /// the list), `item_params` one item's, each served as `item`.
+    fn batch(
+        name: &str,
+        params: Vec<SignatureParam>,
+        item_params: Vec<SignatureParam>,
+        returns: &'static str,
+        doc: Option<&'static str>,
+        item: Service,
+    ) -> FunctionSpec {
+        let mut spec =
+            FunctionSpec::new(name, params, returns, doc, Form::Batch { item, awaitable: false });
+        spec.item_signature = Some(Signature::new(item_params));
+        spec
     }
 
     /// Listed by the compact prompt as well.
@@ -164,12 +192,14 @@ impl FunctionSpec {
             Form::Call(Service::Inline(_)) => Some(FunctionKind::Inline),
             Form::Call(
                 Service::Subcall
+                | Service::BatchSubcall
                 | Service::Ask
                 | Service::AskChunks { .. }
                 | Service::SubcallJson { .. }
                 | Service::AnswerFromChunks,
             )
-            | Form::Normalized { .. } => Some(FunctionKind::Subcall),
+            | Form::Normalized { .. }
+            | Form::Batch { .. } => Some(FunctionKind::Subcall),
             Form::PyrlmCtx => Some(FunctionKind::Inline),
             Form::Call(Service::SubRlm) => Some(FunctionKind::SubRlm),
             Form::Call(Service::Tool(_)) => Some(FunctionKind::Tool),
@@ -241,6 +271,22 @@ fn p(name: &str, ty: ParamType) -> SignatureParam {
 fn opt(name: &str, ty: ParamType) -> SignatureParam {
     SignatureParam::optional(name, ParamType::optional(ty), DefaultValue::None)
 }
+
+/// `on_error="value"`: what a batch does with a prompt that fails for good
+/// ([`ON_ERROR_VALUE`] or [`ON_ERROR_RAISE`]).
+fn on_error() -> SignatureParam {
+    SignatureParam::optional(
+        "on_error",
+        ParamType::Str,
+        DefaultValue::Str(SmolStr::new_static(ON_ERROR_VALUE)),
+    )
+}
+
+/// `llm_batch(..., on_error="value")`: a prompt that fails for good leaves
+/// an `LLMError` in its slot.
+pub const ON_ERROR_VALUE: &str = "value";
+/// `llm_batch(..., on_error="raise")`: it raises, and the batch with it.
+pub const ON_ERROR_RAISE: &str = "raise";
 
 /// `(pattern, since=None, until=None)`: `count_lines` and `find_lines`.
 fn lines_params() -> Vec<SignatureParam> {
@@ -439,7 +485,13 @@ impl FunctionRegistry {
                 p("prompts", ParamType::StrList),
                 opt("model", ParamType::Str),
                 opt("max_tokens", ParamType::Int),
+                on_error(),
             ]
+        };
+        let batch_item = || {
+            let mut params = llm();
+            params.push(on_error());
+            params
         };
         let ask_chunks = || vec![p("question", ParamType::Str), p("chunks", ParamType::StrList)];
         let rlm = || vec![p("prompt", ParamType::Str), opt("context", ParamType::Str)];
@@ -453,12 +505,15 @@ impl FunctionRegistry {
                 ),
                 Form::Call(Service::Subcall),
             ),
-            FunctionSpec::new(
+            FunctionSpec::batch(
                 "llm_batch",
                 batch(),
+                batch_item(),
                 "list of str",
-                Some("many llm_query calls run in parallel. Prefer it to a loop of llm_query."),
-                Form::BatchOf { call: "llm_query", awaitable: false },
+                Some(
+                    "many llm_query calls run in parallel. Prefer it to a loop of llm_query. A prompt that still fails after its retries gets an LLMError in its place, not a str: falsy, `print(r)` shows why (`r.kind`: \"rate_limited\", \"timeout\", ...); the other answers are kept. `on_error=\"raise\"` raises instead.",
+                ),
+                Service::BatchSubcall,
             )
             .compact()
             .aliases(&["llm_query_batched", "llm_query_batch"]),
@@ -474,7 +529,7 @@ impl FunctionRegistry {
                 batch(),
                 "awaitable list of str",
                 None,
-                Form::BatchOf { call: "llm_query", awaitable: true },
+                Form::BatchOf { call: "llm_batch", awaitable: true },
             )
             .aliases(&["llm_query_batch_async", "llm_query_batched_async"]),
             FunctionSpec::new(
@@ -629,6 +684,7 @@ impl FunctionRegistry {
                 returns: "object",
                 doc: None,
                 compact: false,
+                item_signature: None,
                 form: Form::Call(Service::Tool(i)),
             });
         }
@@ -661,6 +717,7 @@ impl FunctionRegistry {
                 returns: "object",
                 doc: None,
                 compact: false,
+                item_signature: None,
                 form: Form::Call(Service::Tool(i)),
             });
         }
@@ -735,6 +792,9 @@ impl FunctionRegistry {
                 Form::BatchOf { call, awaitable } => {
                     HostFunc::Batch { call: SmolStr::new_static(call), awaitable }
                 }
+                Form::Batch { awaitable, .. } => {
+                    HostFunc::Batch { call: spec.name.clone(), awaitable }
+                }
             };
             for name in std::iter::once(&spec.name).chain(&spec.aliases) {
                 session.register(name, f.clone());
@@ -747,11 +807,12 @@ impl FunctionRegistry {
         let Some(spec) = self.get(&call.name) else {
             return Err(HostError::new(format!("no host function '{}' here", call.name)));
         };
-        let service = match spec.form {
-            Form::Call(service) | Form::Normalized { service, .. } => service,
+        let (service, signature) = match spec.form {
+            Form::Call(service) | Form::Normalized { service, .. } => (service, &spec.signature),
+            Form::Batch { item, .. } => (item, &spec.item_signature),
             _ => return Err(HostError::new(format!("'{}' is not served by itself", call.name))),
         };
-        let args = match &spec.signature {
+        let args = match signature {
             Some(signature) => signature.bind(&spec.name, &call.args, &call.kwargs)?,
             None if !call.kwargs.is_empty() => {
                 return Err(HostError::typed(
@@ -761,7 +822,25 @@ impl FunctionRegistry {
             }
             None => call.args.clone(),
         };
+        if matches!(service, Service::BatchSubcall) {
+            check_on_error(&spec.name, args.get(3))?;
+        }
         Ok(BoundCall { service, args })
+    }
+}
+
+/// `on_error` must be one of the two words (a bad one fails the whole batch
+/// before anything is sent, as a bad argument does).
+fn check_on_error(name: &str, value: Option<&Value>) -> Result<(), HostError> {
+    match value {
+        Some(Value::Str(s)) if [ON_ERROR_VALUE, ON_ERROR_RAISE].contains(&s.as_str()) => Ok(()),
+        other => Err(HostError::typed(
+            ExcKind::ValueError,
+            format!(
+                "{name}() argument 'on_error' must be {ON_ERROR_VALUE:?} or {ON_ERROR_RAISE:?}, not {}",
+                other.map_or_else(|| "None".to_string(), |v| format!("{v:?}"))
+            ),
+        )),
     }
 }
 
@@ -816,7 +895,9 @@ mod tests {
             assert!(r.get(name).is_some(), "{name}");
         }
         assert_eq!(r.get("llm_query").unwrap().kind(), Some(FunctionKind::Subcall));
-        assert_eq!(r.get("llm_batch").unwrap().kind(), None);
+        // llm_batch serves its own prompts (issue #53); its awaitable form's are its.
+        assert_eq!(r.get("llm_batch").unwrap().kind(), Some(FunctionKind::Subcall));
+        assert_eq!(r.get("llm_batch_async").unwrap().kind(), None);
         let lines = r.prompt_lines();
         assert!(
             lines.contains(
@@ -907,5 +988,49 @@ mod tests {
         let e = r.bind(&call("ask", vec![Value::str("q"), Value::Int(5)])).err().unwrap();
         assert_eq!(e.message, "ask() argument 'text' must be str, not int");
         assert!(r.bind(&call("nope", vec![])).is_err());
+    }
+
+    #[test]
+    fn a_batch_prompt_binds_to_the_item_signature_with_on_error() {
+        let r = FunctionRegistry::standard();
+        let call = |kwargs: Vec<(SmolStr, Value)>| HostCall {
+            id: 1,
+            name: SmolStr::new("llm_batch"),
+            args: vec![Value::str("one prompt")],
+            kwargs,
+        };
+        let bound = r.bind(&call(Vec::new())).unwrap();
+        assert!(matches!(bound.service, Service::BatchSubcall));
+        assert_eq!(format!("{:?}", bound.args), "['one prompt', None, None, 'value']");
+        let raise = r.bind(&call(vec![("on_error".into(), Value::str("raise"))])).unwrap();
+        assert_eq!(format!("{:?}", raise.args[3]), "'raise'");
+        let e = r.bind(&call(vec![("on_error".into(), Value::str("ignore"))])).err().unwrap();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (
+                ExcKind::ValueError,
+                "llm_batch() argument 'on_error' must be \"value\" or \"raise\", not 'ignore'"
+            )
+        );
+        let lines = r.prompt_lines();
+        assert!(
+            lines.contains(
+                "- `llm_batch(prompts, model=None, max_tokens=None, on_error=\"value\")` -> list of str: "
+            ),
+            "{lines}"
+        );
+        // The awaitable form's prompts are llm_batch's.
+        let mut session = rlm_interp::Interpreter::new(rlm_interp::Limits::default());
+        r.install(&mut session, &rlm_context::Context::from_text("c"));
+        match session
+            .run_cell("import asyncio\nx = await llm_batch_async(['a', 'b'], on_error='raise')")
+        {
+            rlm_interp::Outcome::Suspended(calls) => {
+                assert_eq!(calls.len(), 2);
+                assert!(calls.iter().all(|c| c.name == "llm_batch"), "{calls:?}");
+                assert!(r.bind(&calls[0]).is_ok());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

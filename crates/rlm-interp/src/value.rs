@@ -289,6 +289,7 @@ impl Value {
                 Native::DictView(_, d) => !d.borrow().map.is_empty(),
                 _ => true,
             },
+            Value::Host(h) => h.truthy(),
             _ => true,
         }
     }

@@ -1,11 +1,15 @@
 //! The embedding hooks a host such as the Python bindings uses: keeping the
-//! value of a cell's last expression (one parse), and the interrupt check a
-//! long-running program calls every so many fuel units.
+//! value of a cell's last expression (one parse), the interrupt check a
+//! long-running program calls every so many fuel units, and a host object's
+//! own truth value and text.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use rlm_interp::{ErrorKind, HostStop, Interpreter, Limits, Outcome, Value};
+use rlm_interp::{
+    ErrorKind, HostError, HostObject, HostReturn, HostStop, Interpreter, Limits, Outcome, SmolStr,
+    Value,
+};
 
 #[test]
 fn the_last_expression_is_kept_and_other_endings_store_nothing() {
@@ -75,5 +79,62 @@ fn fuel_still_runs_out_with_an_interrupt_check_that_never_fires() {
     match s.run_cell("while True:\n    pass") {
         Outcome::Error(e) => assert!(matches!(e.kind, ErrorKind::Limit(_)), "{e:?}"),
         other => panic!("expected the fuel limit, got {other:?}"),
+    }
+}
+
+/// A host value that is falsy and has its own text (as rlm's `LLMError`).
+struct Failure;
+
+impl HostObject for Failure {
+    fn type_name(&self) -> &str {
+        "Failure"
+    }
+    fn call_method(
+        &self,
+        _: &str,
+        _: &[Value],
+        _: &[(SmolStr, Value)],
+        _: &mut dyn FnMut(u64) -> Result<(), rlm_interp::LimitError>,
+    ) -> Option<Result<HostReturn, HostError>> {
+        None
+    }
+    fn get_attr(&self, name: &str) -> Option<Value> {
+        (name == "kind").then(|| Value::str("rate_limited"))
+    }
+    fn truthy(&self) -> bool {
+        false
+    }
+    fn repr(&self) -> Option<String> {
+        Some("<Failure: rate limited>".into())
+    }
+    fn str(&self) -> Option<String> {
+        Some("Failure: rate limited".into())
+    }
+}
+
+#[test]
+fn a_host_object_gives_its_own_truth_and_text() {
+    let mut s = Interpreter::new(Limits::default());
+    s.set_global("r", Value::Host(Rc::new(Rc::new(Failure))));
+    let src = "print(bool(r), not r, 'yes' if r else 'no')\n\
+               print(r)\nprint(str(r), repr(r))\nprint(f'{r} {r!r} [{r:}]')\n\
+               print([r], r.kind, isinstance(r, str))\n\
+               print([x for x in [r, 'ok'] if x])\n\
+               try:\n    print(f'{r:>30}')\nexcept TypeError as e:\n    print('TypeError', e)";
+    let out = s.run_cell(src);
+    assert!(matches!(out, Outcome::Done), "{out:?}");
+    assert_eq!(
+        s.take_output(),
+        "False True no\nFailure: rate limited\nFailure: rate limited <Failure: rate limited>\n\
+         Failure: rate limited <Failure: rate limited> [Failure: rate limited]\n\
+         [<Failure: rate limited>] rate_limited False\n['ok']\n\
+         TypeError unsupported format string passed to host object.__format__\n"
+    );
+    // Its text is held to the string cap like any other.
+    let mut small = Interpreter::new(Limits { max_str_len: 10, ..Limits::default() });
+    small.set_global("r", Value::Host(Rc::new(Rc::new(Failure))));
+    match small.run_cell("x = str(r)") {
+        Outcome::Error(e) => assert!(matches!(e.kind, ErrorKind::Limit(_)), "{e:?}"),
+        other => panic!("expected the string limit, got {other:?}"),
     }
 }

@@ -54,6 +54,8 @@ pub struct Settlement {
 pub(crate) struct Spent {
     pub(crate) subcalls: u64,
     pub(crate) root_calls: u64,
+    /// Requests sent, every attempt counted (see [`Budget::count_requests`]).
+    pub(crate) requests: u64,
     pub(crate) usage: Usage,
     pub(crate) subcall_tokens: u64,
     pub(crate) cost_nanos: u64,
@@ -480,6 +482,18 @@ impl Budget {
         }
     }
 
+    /// Counts `n` requests sent to a provider (attempts: a call retried
+    /// twice sent three), tree-wide. Reported in [`UsageSnapshot::requests`];
+    /// no limit applies to them (the tokens and cost of the ones that
+    /// returned are settled with their call).
+    pub fn count_requests(&self, n: u64) {
+        let mut tree = self.shared.lock();
+        for i in tree.path(self.node) {
+            let spent = &mut tree.nodes[i].spent;
+            spent.requests = spent.requests.saturating_add(n);
+        }
+    }
+
     /// The limit closest to being reached, once it passes the soft-limit ratio:
     /// the signal for the loop to stop exploring and produce its final answer
     /// while there is still room to do so.
@@ -538,6 +552,7 @@ impl Budget {
             consecutive_errors: node.consecutive_errors,
             subcalls: node.spent.subcalls,
             root_calls: node.spent.root_calls,
+            requests: node.spent.requests,
             usage: node.spent.usage,
             subcall_tokens: node.spent.subcall_tokens,
             cost_usd: nanos_to_usd(node.spent.cost_nanos),

@@ -40,6 +40,11 @@ pub struct UsageSnapshot {
     pub subcalls: u64,
     /// Settled root-model calls.
     pub root_calls: u64,
+    /// Requests sent to model providers, every attempt of every call counted
+    /// (retries included, and the attempts of calls that failed in the end;
+    /// cache and dedup hits send none).
+    #[serde(default)]
+    pub requests: u64,
     /// Settled token usage of every call.
     pub usage: Usage,
     /// Settled tokens of subcalls only.

@@ -368,3 +368,22 @@ fn errors_and_snapshots_serialize() {
         serde_json::from_str(&serde_json::to_string(&snap).unwrap()).unwrap();
     assert_eq!(back, snap);
 }
+
+#[test]
+fn requests_count_every_attempt_tree_wide_and_limit_nothing() {
+    let root = budget(BudgetLimits { max_subcalls: Some(1), ..BudgetLimits::default() });
+    let child = root.child(SubtreeLimits::default()).unwrap();
+    // A subcall that took three attempts (two retries), then one that failed
+    // after two: five requests, one settled subcall.
+    let r = child.reserve(CallKind::Subcall, Estimate::new(10, 0.0)).unwrap();
+    child.count_requests(3);
+    r.settle(&usage(5, 5), 0.0);
+    root.count_requests(2);
+    assert_eq!((child.snapshot().requests, child.snapshot().subcalls), (3, 1));
+    assert_eq!((root.snapshot().requests, root.snapshot().subcalls), (5, 1));
+    // Snapshots stored before the count existed still read.
+    let mut old = serde_json::to_value(root.snapshot()).unwrap();
+    old.as_object_mut().unwrap().remove("requests");
+    let back: rlm_policy::UsageSnapshot = serde_json::from_value(old).unwrap();
+    assert_eq!(back.requests, 0);
+}

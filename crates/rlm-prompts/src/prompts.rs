@@ -172,6 +172,8 @@ pub struct Notes {
     pub subcall_failed: String,
     pub subcall_budget_refused: String,
     pub subcall_cancelled: String,
+    /// The reason an `LLMError` gives (a batch prompt that failed for good).
+    pub llm_error: String,
     pub unknown_model: String,
     pub sub_rlm_no_answer: String,
     pub sub_rlm_as_subcall: String,

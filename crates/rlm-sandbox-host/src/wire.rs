@@ -1,7 +1,8 @@
 //! The messages between the loop's process and a sandbox worker, and values
 //! as they cross: `None`, bools, ints, floats (as bits: NaN and infinities
 //! survive), strings, lists, tuples and dicts, nested at most
-//! [`MAX_WIRE_DEPTH`] deep. Anything else (a function, a set...) has no wire
+//! [`MAX_WIRE_DEPTH`] deep, and an `llm_batch` prompt's `LLMError`
+//! ([`LlmError`]). Anything else (a function, a set...) has no wire
 //! form: a host call with such an argument fails in the worker with a
 //! `TypeError`, as a call with a bad argument fails.
 //!
@@ -13,7 +14,7 @@ use rlm_interp::{Dict, ErrorKind, ExcKind, HostCall, HostError, Key, SmolStr, Va
 use serde::{Deserialize, Serialize};
 
 use crate::{CellRun, RunEnd};
-use rlm_functions::MemoryMap;
+use rlm_functions::{LlmError, MemoryMap};
 
 /// Deepest value that crosses (deeper is an error, never a deep recursion).
 pub(crate) const MAX_WIRE_DEPTH: usize = 64;
@@ -104,6 +105,8 @@ pub(crate) enum Wire {
     List(Vec<Wire>),
     Tuple(Vec<Wire>),
     Dict(Vec<(Wire, Wire)>),
+    /// A failed `llm_batch` prompt's value.
+    LlmError(LlmError),
 }
 
 /// A host error on the wire: its exception class by name.
@@ -167,7 +170,10 @@ fn to_wire_at(v: &Value, depth: usize) -> Result<Wire, String> {
             }
             Wire::Dict(pairs)
         }
-        other => return Err(format!("a {} value", type_name(other))),
+        other => match LlmError::of(other) {
+            Some(e) => Wire::LlmError(e.clone()),
+            None => return Err(format!("a {} value", type_name(other))),
+        },
     })
 }
 
@@ -202,12 +208,13 @@ pub(crate) fn from_wire(w: &Wire) -> Result<Value, String> {
             }
             Value::dict(d)
         }
+        Wire::LlmError(e) => e.clone().into_value(),
     })
 }
 
 fn hashable(w: &Wire) -> bool {
     match w {
-        Wire::List(_) | Wire::Dict(_) => false,
+        Wire::List(_) | Wire::Dict(_) | Wire::LlmError(_) => false,
         Wire::Tuple(xs) => xs.iter().all(hashable),
         _ => true,
     }
@@ -304,6 +311,22 @@ mod tests {
         }
         assert!(to_wire(&deep).is_err());
         assert!(from_wire(&Wire::Dict(vec![(Wire::List(vec![]), Wire::None)])).is_err());
+    }
+
+    #[test]
+    fn a_failed_batch_prompt_crosses_as_its_llm_error() {
+        let failed = LlmError {
+            kind: "rate_limited".into(),
+            message: "rate limited after 9 attempt(s)".into(),
+            attempts: 9,
+            seconds: 8.5,
+        };
+        let v = Value::list(vec![Value::str("yes"), failed.clone().into_value()]);
+        let text = serde_json::to_string(&to_wire(&v).unwrap()).unwrap();
+        let back = from_wire(&serde_json::from_str(&text).unwrap()).unwrap();
+        let Value::List(items) = &back else { panic!("{back:?}") };
+        assert_eq!(LlmError::of(&items.borrow()[1]), Some(&failed));
+        assert_eq!(format!("{back:?}"), "['yes', <LLMError: rate limited after 9 attempt(s)>]");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::num::{NonZeroU32, NonZeroUsize};
+use std::time::Duration;
 
 use rlm_types::ModelId;
 
@@ -43,6 +44,11 @@ impl ModelLimits {
     }
 }
 
+/// The default [`SchedulerConfig::subcall_deadline`]: ten minutes, what a
+/// user waiting on a rate-limited provider would expect (and the HTTP
+/// adapters' per-attempt timeout).
+pub const DEFAULT_SUBCALL_DEADLINE: Duration = Duration::from_secs(600);
+
 /// How the scheduler runs calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchedulerConfig {
@@ -51,10 +57,17 @@ pub struct SchedulerConfig {
     /// Calls of one batch admitted at once (waiting for a slot, a rate limit or
     /// an identical call, or running); the rest wait unstarted in the caller's
     /// request list. 0 means twice `max_concurrency`. This is the backpressure:
-    /// no queue grows with the batch size.
+    /// no queue grows with the batch size. A call waiting to retry gives its
+    /// place back (it would otherwise keep a fresh call out for its whole wait).
     pub batch_window: usize,
     /// Share one call between identical concurrent requests.
     pub dedup: bool,
+    /// How long one subcall may take from its first attempt, retries and
+    /// their waits included (`None`: no limit but the run's). The run's
+    /// time left, when sooner, is the deadline; a call still going at it is
+    /// abandoned ([`crate::SubcallError::Deadline`]), and no retry wait that
+    /// would end past it is started.
+    pub subcall_deadline: Option<Duration>,
     /// Limits for models not listed in `model_limits`.
     pub default_limits: ModelLimits,
     pub model_limits: HashMap<ModelId, ModelLimits>,
@@ -66,6 +79,7 @@ impl Default for SchedulerConfig {
             max_concurrency: 16,
             batch_window: 0,
             dedup: true,
+            subcall_deadline: Some(DEFAULT_SUBCALL_DEADLINE),
             default_limits: ModelLimits::default(),
             model_limits: HashMap::new(),
         }
@@ -76,6 +90,9 @@ impl SchedulerConfig {
     pub(crate) fn validate(&self) -> Result<(), SchedulerConfigError> {
         if self.max_concurrency == 0 {
             return Err(SchedulerConfigError::Zero("max_concurrency"));
+        }
+        if self.subcall_deadline == Some(Duration::ZERO) {
+            return Err(SchedulerConfigError::Zero("subcall_deadline"));
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The scheduler's errors: per-call failures and configuration mistakes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use rlm_policy::BudgetError;
 
@@ -12,6 +13,19 @@ pub enum SubcallError<E: std::error::Error + 'static> {
     /// The executor's own error, shared (deduplicated callers receive the same one).
     #[error("subcall failed: {0}")]
     Executor(Arc<E>),
+    /// The call was still going at its deadline and was abandoned.
+    #[error(
+        "no answer within the {} ({} s): abandoned after {attempts} attempt(s)",
+        if *.run_budget { "run's time budget" } else { "subcall deadline" },
+        .after.as_secs()
+    )]
+    Deadline {
+        /// Time from its first attempt.
+        after: Duration,
+        attempts: u32,
+        /// The run's time budget was the sooner limit (else the subcall deadline).
+        run_budget: bool,
+    },
 }
 
 impl<E: std::error::Error + 'static> Clone for SubcallError<E> {
@@ -19,6 +33,11 @@ impl<E: std::error::Error + 'static> Clone for SubcallError<E> {
         match self {
             SubcallError::Budget(e) => SubcallError::Budget(e.clone()),
             SubcallError::Executor(e) => SubcallError::Executor(Arc::clone(e)),
+            SubcallError::Deadline { after, attempts, run_budget } => SubcallError::Deadline {
+                after: *after,
+                attempts: *attempts,
+                run_budget: *run_budget,
+            },
         }
     }
 }

@@ -8,6 +8,8 @@ use std::future::Future;
 use futures::future::BoxFuture;
 use rlm_types::{Completion, CompletionRequest, ModelId};
 
+use crate::gate::CallGate;
+
 /// Performs one model call. The scheduler knows nothing of HTTP or providers:
 /// retries, timeouts and provider errors live behind this trait.
 ///
@@ -33,6 +35,22 @@ pub trait SubcallExecutor: Send + Sync + 'static {
     ) -> BoxFuture<'static, Executed<Self::Error>> {
         let call = self.execute(model, request);
         Box::pin(async move { Executed { result: call.await, retries: Vec::new() } })
+    }
+
+    /// The call with the scheduler's [`CallGate`] between its attempts: an
+    /// executor that retries waits each retry through
+    /// [`CallGate::between_attempts`] (the call's permits go back meanwhile)
+    /// and starts none past [`CallGate::deadline`]. The default runs
+    /// [`SubcallExecutor::execute_reporting`] (its retries, if any, hold the
+    /// call's permits and are reported when it ends).
+    fn execute_gated(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+        gate: CallGate,
+    ) -> BoxFuture<'static, Executed<Self::Error>> {
+        let _ = gate;
+        self.execute_reporting(model, request)
     }
 }
 
@@ -93,5 +111,14 @@ impl<X: SubcallExecutor> SubcallExecutor for std::sync::Arc<X> {
         request: CompletionRequest,
     ) -> BoxFuture<'static, Executed<Self::Error>> {
         (**self).execute_reporting(model, request)
+    }
+
+    fn execute_gated(
+        &self,
+        model: &ModelId,
+        request: CompletionRequest,
+        gate: CallGate,
+    ) -> BoxFuture<'static, Executed<Self::Error>> {
+        (**self).execute_gated(model, request, gate)
     }
 }

@@ -14,7 +14,11 @@
 //! 5. per-model governor rate limits in requests and estimated tokens per minute,
 //!    then, when one is set, the cluster-wide [`SharedLimiter`] (the same limits
 //!    held across every worker, e.g. rlm-redis' GCRA in Redis);
-//! 6. the call, then settlement, cache store and an outcome event.
+//! 6. the call, then settlement, cache store and an outcome event. Between its
+//!    attempts the executor waits through the call's [`CallGate`]: the call's
+//!    permits go back while a retry waits, a provider refusing most calls
+//!    pauses them all ([`ProviderPacing`]), and the call's deadline (the
+//!    subcall deadline or the run's time left) ends its retries.
 //!
 //! Backpressure: a batch admits at most a window of calls at a time; the rest
 //! stay unstarted in the caller's list. Cancellation: dropping a batch future
@@ -65,14 +69,18 @@ mod costing;
 mod error;
 mod events;
 mod executor;
+mod gate;
 mod limiter;
+mod pacing;
 mod scheduler;
 mod shared;
 
-pub use config::{ModelLimits, SchedulerConfig};
+pub use config::{DEFAULT_SUBCALL_DEADLINE, ModelLimits, SchedulerConfig};
 pub use costing::{Costing, EstimateMode, HeuristicCosting};
 pub use error::{SchedulerConfigError, SubcallError};
 pub use events::{CallObserver, SchedListener, SubcallEvent, SubcallEventKind};
 pub use executor::{Executed, FnExecutor, RetryNote, SubcallExecutor};
+pub use gate::CallGate;
+pub use pacing::ProviderPacing;
 pub use scheduler::{CallResult, SchedStats, Scheduler, SchedulerBuilder};
 pub use shared::SharedLimiter;

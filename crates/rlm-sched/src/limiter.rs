@@ -2,6 +2,7 @@
 //! tokens per minute, and an optional per-model concurrency semaphore.
 
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ const MINUTE_NANOS: u64 = 60_000_000_000;
 pub(crate) struct ModelThrottle {
     requests: Option<DefaultDirectRateLimiter>,
     tokens: Option<TokenLimiter>,
-    pub(crate) concurrency: Option<Semaphore>,
+    pub(crate) concurrency: Option<Arc<Semaphore>>,
 }
 
 struct TokenLimiter {
@@ -67,7 +68,7 @@ impl ModelThrottle {
             }
             None => None,
         };
-        let concurrency = limits.max_concurrency.map(|n| Semaphore::new(n.get()));
+        let concurrency = limits.max_concurrency.map(|n| Arc::new(Semaphore::new(n.get())));
         Ok(Self { requests, tokens, concurrency })
     }
 

@@ -4,7 +4,10 @@
 //! A batch first folds identical requests into one. A call's path: cache
 //! lookup → join an identical call in flight, or lead one → per-model (then
 //! global) concurrency permit → budget reservation → request and token rate
-//! limits → the executor → settle the budget, store in the cache.
+//! limits → the executor → settle the budget, store in the cache. Between a
+//! call's attempts its [`CallGate`] gives its permits (and its place in the
+//! batch's window) back while the retry waits, and bounds the retries by the
+//! call's deadline.
 //! The permits are taken before the rate limit so that calls leave the rate
 //! limiter no faster than it allows (waiting for a permit after passing the
 //! limiter would let calls bunch up); the reservation is taken after them so
@@ -16,8 +19,9 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as HashEntry;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
@@ -26,14 +30,16 @@ use futures::stream::StreamExt;
 use rlm_policy::{Budget, CallKind, Estimate};
 use rlm_types::{Completion, CompletionCache, CompletionRequest, ModelId};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::SchedulerConfig;
 use crate::costing::{Costing, HeuristicCosting};
 use crate::error::{SchedulerConfigError, SubcallError};
 use crate::events::{CallObserver, SchedListener, SubcallEvent, SubcallEventKind};
 use crate::executor::SubcallExecutor;
+use crate::gate::{CallGate, GateState, take_permits};
 use crate::limiter::ModelThrottle;
+use crate::pacing::ProviderPacing;
 use crate::shared::SharedLimiter;
 
 /// The result of one subcall.
@@ -76,13 +82,14 @@ struct Counters {
 struct Inner<X: SubcallExecutor> {
     executor: X,
     config: SchedulerConfig,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     throttles: DashMap<ModelId, Arc<ModelThrottle>>,
     inflight: DashMap<DedupKey, InflightCall<X::Error>>,
     cache: Option<Arc<dyn CompletionCache>>,
     shared_limiter: Option<Arc<dyn SharedLimiter>>,
     listener: Option<Arc<dyn SchedListener>>,
     costing: Arc<dyn Costing>,
+    pacing: Arc<ProviderPacing>,
     next_call_id: AtomicU64,
     counters: Counters,
 }
@@ -107,9 +114,16 @@ pub struct SchedulerBuilder<X: SubcallExecutor> {
     shared_limiter: Option<Arc<dyn SharedLimiter>>,
     listener: Option<Arc<dyn SchedListener>>,
     costing: Arc<dyn Costing>,
+    pacing: Option<Arc<ProviderPacing>>,
 }
 
 impl<X: SubcallExecutor> SchedulerBuilder<X> {
+    /// The providers' pushback this scheduler shares (default: the
+    /// process's, [`ProviderPacing::process`]).
+    pub fn pacing(mut self, pacing: Arc<ProviderPacing>) -> Self {
+        self.pacing = Some(pacing);
+        self
+    }
     pub fn config(mut self, config: SchedulerConfig) -> Self {
         self.config = config;
         self
@@ -145,7 +159,7 @@ impl<X: SubcallExecutor> SchedulerBuilder<X> {
         ModelThrottle::new(&ModelId::new("default", "default"), &self.config.default_limits)?;
         Ok(Scheduler {
             inner: Arc::new(Inner {
-                permits: Semaphore::new(self.config.max_concurrency),
+                permits: Arc::new(Semaphore::new(self.config.max_concurrency)),
                 executor: self.executor,
                 config: self.config,
                 throttles,
@@ -154,6 +168,7 @@ impl<X: SubcallExecutor> SchedulerBuilder<X> {
                 shared_limiter: self.shared_limiter,
                 listener: self.listener,
                 costing: self.costing,
+                pacing: self.pacing.unwrap_or_else(ProviderPacing::process),
                 next_call_id: AtomicU64::new(0),
                 counters: Counters::default(),
             }),
@@ -170,6 +185,7 @@ impl<X: SubcallExecutor> Scheduler<X> {
             shared_limiter: None,
             listener: None,
             costing: Arc::new(HeuristicCosting::default()),
+            pacing: None,
         }
     }
 
@@ -233,17 +249,23 @@ impl<X: SubcallExecutor> Scheduler<X> {
             reported: false,
         };
         let admitted = &unfinished.admitted;
-        let window = self.inner.config.window();
+        // The window: a call is admitted with a permit of it, and gives the
+        // permit back when it ends or first waits to retry.
+        let window = Arc::new(Semaphore::new(self.inner.config.window()));
         let observer_ref = &observer;
         let mut done: Vec<(usize, u64, CallResult<X::Error>)> = futures::stream::iter(unique)
-            .map(|(index, request, key)| async move {
+            .then(|call| {
+                let window = Arc::clone(&window);
+                async move { (call, window.acquire_owned().await.ok()) }
+            })
+            .map(|((index, request, key), place)| async move {
                 admitted[index].store(true, Ordering::Relaxed);
                 let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
-                let result =
-                    self.run_call(call_id, index, model, request, budget, key, observer_ref).await;
+                let call = Call { call_id, index, key, place };
+                let result = self.run_call(call, model, request, budget, observer_ref).await;
                 (index, call_id, result)
             })
-            .buffer_unordered(window)
+            .buffer_unordered(usize::MAX)
             .collect()
             .await;
         done.sort_unstable_by_key(|(index, _, _)| *index);
@@ -291,7 +313,8 @@ impl<X: SubcallExecutor> Scheduler<X> {
     ) -> CallResult<X::Error> {
         let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
         let key = if self.inner.config.dedup { dedup_key(model, &request) } else { None };
-        self.run_call(call_id, 0, model, request, budget, key, &None).await
+        let call = Call { call_id, index: 0, key, place: None };
+        self.run_call(call, model, request, budget, &None).await
     }
 
     /// Outcome counts so far.
@@ -319,17 +342,15 @@ impl<X: SubcallExecutor> Scheduler<X> {
         self.inner.inflight.len()
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn run_call(
         &self,
-        call_id: u64,
-        index: usize,
+        call: Call,
         model: &ModelId,
         mut request: CompletionRequest,
         budget: Option<&Budget>,
-        key: Option<DedupKey>,
         observer: &Observer<X::Error>,
     ) -> CallResult<X::Error> {
+        let Call { call_id, index, key, place } = call;
         let inner = &self.inner;
         if let Some(cache) = &inner.cache
             && let Some(hit) = cache.get(model, &request)
@@ -347,14 +368,13 @@ impl<X: SubcallExecutor> Scheduler<X> {
             return result;
         }
         let Some(key) = key else {
+            let call = Call { call_id, index, key: None, place };
             return execute(
                 Arc::clone(inner),
-                call_id,
-                index,
+                call,
                 model.clone(),
                 request,
                 budget.cloned(),
-                None,
                 observer.clone(),
             )
             .await;
@@ -372,23 +392,21 @@ impl<X: SubcallExecutor> Scheduler<X> {
                 Entry::Vacant(_) => None,
             };
             match in_flight {
-                Some((leader_call_id, call)) => (leader_call_id, call, false),
                 // Nothing in flight for this key, or its leader was cancelled by
                 // all its callers: lead anew.
                 None => {
-                    let call = self.lead(
-                        call_id,
-                        index,
-                        model,
-                        std::mem::take(&mut request),
-                        budget,
-                        key,
-                        observer,
-                    );
+                    let call = Call { call_id, index, key: Some(key), place };
+                    let call =
+                        self.lead(call, model, std::mem::take(&mut request), budget, observer);
                     if let Some(weak) = call.downgrade() {
                         entry.insert(InflightCall { leader_call_id: call_id, call: weak });
                     }
                     (call_id, call, true)
+                }
+                // Following: it holds no place in the window while it waits.
+                Some((leader_call_id, call)) => {
+                    drop(place);
+                    (leader_call_id, call, false)
                 }
             }
         };
@@ -404,14 +422,13 @@ impl<X: SubcallExecutor> Scheduler<X> {
             // The leader's budget refused it; this caller's budget may differ,
             // so it runs the call itself (and reports that call's own events).
             Err(SubcallError::Budget(_)) => {
+                let call = Call { call_id, index, key: None, place: None };
                 execute(
                     Arc::clone(inner),
-                    call_id,
-                    index,
+                    call,
                     model.clone(),
                     request,
                     budget.cloned(),
-                    None,
                     observer.clone(),
                 )
                 .await
@@ -430,25 +447,20 @@ impl<X: SubcallExecutor> Scheduler<X> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn lead(
         &self,
-        call_id: u64,
-        index: usize,
+        call: Call,
         model: &ModelId,
         request: CompletionRequest,
         budget: Option<&Budget>,
-        key: DedupKey,
         observer: &Observer<X::Error>,
     ) -> SharedCall<X::Error> {
         execute(
             Arc::clone(&self.inner),
-            call_id,
-            index,
+            call,
             model.clone(),
             request,
             budget.cloned(),
-            Some(key),
             observer.clone(),
         )
         .boxed()
@@ -491,6 +503,17 @@ impl<X: SubcallExecutor> Inner<X> {
         if let Some(observer) = observer {
             observer.on_event(&event, result);
         }
+    }
+
+    /// The cluster's limiter and `model`'s limits, when it has any to hold.
+    fn shared_gate(
+        &self,
+        model: &ModelId,
+    ) -> Option<(Arc<dyn SharedLimiter>, crate::config::ModelLimits)> {
+        let shared = self.shared_limiter.as_ref()?;
+        let limits = self.config.limits_for(model);
+        let limited = limits.requests_per_minute.is_some() || limits.tokens_per_minute.is_some();
+        limited.then(|| (Arc::clone(shared), limits.clone()))
     }
 
     fn throttle(&self, model: &ModelId) -> Option<Arc<ModelThrottle>> {
@@ -582,6 +605,14 @@ impl<X: SubcallExecutor> ExecutionGuard<X> {
         self.inner.emit(&self.observer, self.call_id, self.index, &self.model, kind, None);
     }
 
+    /// Reports the call's events on the way (for its [`CallGate`]).
+    fn notifier(&self) -> crate::gate::Notify {
+        let inner = Arc::clone(&self.inner);
+        let observer = self.observer.clone();
+        let (call_id, index, model) = (self.call_id, self.index, self.model.clone());
+        Box::new(move |kind| inner.emit(&observer, call_id, index, &model, kind, None))
+    }
+
     /// The call's final event, with its result.
     fn finish(&mut self, kind: SubcallEventKind, result: &CallResult<X::Error>) {
         self.finished = true;
@@ -612,19 +643,25 @@ fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// One real call, from permit to settlement.
-#[allow(clippy::too_many_arguments)]
-async fn execute<X: SubcallExecutor>(
-    inner: Arc<Inner<X>>,
+/// One call of a batch: its ids, its dedup key, its place in its batch's window.
+struct Call {
     call_id: u64,
     index: usize,
+    key: Option<DedupKey>,
+    place: Option<OwnedSemaphorePermit>,
+}
+
+/// One real call, from permit to settlement.
+async fn execute<X: SubcallExecutor>(
+    inner: Arc<Inner<X>>,
+    call: Call,
     model: ModelId,
     request: CompletionRequest,
     budget: Option<Budget>,
-    key: Option<DedupKey>,
     observer: Observer<X::Error>,
 ) -> CallResult<X::Error> {
     let queued_at = Instant::now();
+    let Call { call_id, index, key, place } = call;
     let mut guard = ExecutionGuard {
         inner: Arc::clone(&inner),
         observer,
@@ -635,14 +672,9 @@ async fn execute<X: SubcallExecutor>(
         finished: false,
     };
     let throttle = inner.throttle(&model);
-    // The model's own permit first, so that calls queued behind a busy model
-    // do not sit on global permits other models could use. The semaphores are
-    // never closed, so `acquire` cannot fail.
-    let _model_permit = match throttle.as_ref().and_then(|t| t.concurrency.as_ref()) {
-        Some(semaphore) => semaphore.acquire().await.ok(),
-        None => None,
-    };
-    let _permit = inner.permits.acquire().await.ok();
+    let slots = throttle.as_ref().and_then(|t| t.concurrency.clone());
+    let permits = take_permits(&inner.pacing, &model, slots, &inner.permits).await;
+    let held: Vec<OwnedSemaphorePermit> = place.into_iter().chain(permits).collect();
 
     let estimated = inner.costing.estimate_usage(&model, &request);
     let estimated_tokens = estimated.total();
@@ -663,22 +695,49 @@ async fn execute<X: SubcallExecutor>(
     if let Some(throttle) = &throttle {
         throttle.admit(estimated_tokens).await;
     }
-    if let Some(shared) = &inner.shared_limiter {
-        let limits = inner.config.limits_for(&model);
-        if limits.requests_per_minute.is_some() || limits.tokens_per_minute.is_some() {
-            shared.admit(&model, limits, estimated_tokens).await;
-        }
+    let shared = inner.shared_gate(&model);
+    if let Some((limiter, limits)) = &shared {
+        limiter.admit(&model, limits, estimated_tokens).await;
     }
 
     guard.note(SubcallEventKind::Started {
         queued_ms: millis(queued_at.elapsed()),
         estimated_tokens,
     });
-    let for_cache = inner.cache.as_ref().map(|_| request.clone());
+    if let Some(budget) = &budget {
+        budget.count_requests(1);
+    }
     let sent_at = Instant::now();
-    let executed = inner.executor.execute_reporting(&model, request).await;
+    let (deadline, run_budget) = deadline_of(&inner.config, budget.as_ref(), sent_at);
+    let gate = CallGate::new(GateState {
+        model: model.clone(),
+        deadline,
+        held: Mutex::new(held),
+        global: Arc::clone(&inner.permits),
+        throttle: throttle.clone(),
+        shared,
+        pacing: Arc::clone(&inner.pacing),
+        budget: budget.clone(),
+        notify: guard.notifier(),
+        retries: AtomicU32::new(0),
+    });
+    let for_cache = inner.cache.as_ref().map(|_| request.clone());
+    let call = inner.executor.execute_gated(&model, request, gate.clone());
+    let executed = before(deadline, call).await;
     let latency_ms = millis(sent_at.elapsed());
-    for retry in executed.retries {
+    let seen = gate.retries();
+    // The call's permits go back now, with its gate.
+    drop(gate);
+    let Some(executed) = executed else {
+        drop(reservation);
+        let attempts = seen.saturating_add(1);
+        let result = Err(SubcallError::Deadline { after: sent_at.elapsed(), attempts, run_budget });
+        let error = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
+        guard.finish(SubcallEventKind::Failed { latency_ms, error }, &result);
+        return result;
+    };
+    // Retries the executor waited without the gate are reported now.
+    for retry in executed.retries.into_iter().skip(seen as usize) {
         guard.note(SubcallEventKind::Retried {
             attempt: retry.attempt,
             reason: retry.reason,
@@ -687,6 +746,7 @@ async fn execute<X: SubcallExecutor>(
     }
     match executed.result {
         Ok(completion) => {
+            inner.pacing.record(&model, None);
             let cost_usd = inner.costing.cost_usd(&model, &completion.usage);
             if let Some(reservation) = reservation {
                 let _ = reservation.settle(&completion.usage, cost_usd);
@@ -711,6 +771,33 @@ async fn execute<X: SubcallExecutor>(
             result
         }
     }
+}
+
+/// `fut`'s output, or `None` once `deadline` passes (a timer that needs no
+/// runtime: the scheduler runs on any executor).
+async fn before<F: std::future::Future>(deadline: Option<Instant>, fut: F) -> Option<F::Output> {
+    let Some(at) = deadline else { return Some(fut.await) };
+    let timer = futures_timer::Delay::new(at.saturating_duration_since(Instant::now()));
+    match futures::future::select(std::pin::pin!(fut), timer).await {
+        futures::future::Either::Left((output, _)) => Some(output),
+        futures::future::Either::Right(_) => None,
+    }
+}
+
+/// A call's deadline from `sent_at`: the sooner of the subcall deadline and
+/// the run's time left, and whether the run's was the sooner.
+fn deadline_of(
+    config: &SchedulerConfig,
+    budget: Option<&Budget>,
+    sent_at: Instant,
+) -> (Option<Instant>, bool) {
+    let run_left = budget.and_then(Budget::time_left);
+    let (limit, run_budget): (Option<Duration>, bool) = match (config.subcall_deadline, run_left) {
+        (Some(own), Some(run)) if run < own => (Some(run), true),
+        (Some(own), _) => (Some(own), false),
+        (None, run) => (run, run.is_some()),
+    };
+    (limit.and_then(|d| sent_at.checked_add(d)), run_budget)
 }
 
 /// Identity of a call for deduplication: the model, the parameters'

@@ -80,6 +80,9 @@ pub struct ModelConfig {
     pub concurrency: Option<usize>,
     /// Per-model request and token rates of every execution (`rate_limits`).
     pub rate_limits: Vec<rlm_config::RateLimit>,
+    /// How long one subcall may take, retries included, in seconds
+    /// (`subcall_deadline_secs`; `None`: the scheduler's default).
+    pub subcall_deadline_secs: Option<f64>,
     /// The loop options every execution starts from: the guards and the
     /// fallback program of `[guards]`, the default depth (a session may
     /// lower the depth).
@@ -123,6 +126,7 @@ impl ModelConfig {
             redis_prefix: None,
             concurrency: None,
             rate_limits: Vec::new(),
+            subcall_deadline_secs: None,
             loop_options: rlm_core::LoopOptions::default(),
         }
     }

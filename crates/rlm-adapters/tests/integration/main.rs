@@ -12,5 +12,6 @@ mod fault;
 mod gemini;
 mod generic;
 mod openai;
+mod retry_time;
 mod secrets;
 mod transport_faults;

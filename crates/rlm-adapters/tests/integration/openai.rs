@@ -587,18 +587,17 @@ async fn slow_server_times_out() {
     let (mut http, _) = fast_http(1);
     http.timeout = Duration::from_millis(200);
     let report = adapter(&server.uri(), "m", http).call(&CompletionRequest::user("q")).await;
+    // Not retried (issue #53): the connection was up, the model may still be
+    // generating, and a second attempt would start the same generation again.
     match report.result.err().unwrap() {
         AdapterError::Timeout { timeout, attempts } => {
             assert_eq!(timeout, Duration::from_millis(200));
-            assert_eq!(attempts, 2);
+            assert_eq!(attempts, 1);
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(
-        report.retries.iter().map(|r| r.reason.clone()).collect::<Vec<_>>(),
-        vec![RetryReason::Timeout]
-    );
-    assert_eq!(request_count(&server).await, 2);
+    assert!(report.retries.is_empty());
+    assert_eq!(request_count(&server).await, 1);
 }
 
 #[tokio::test]

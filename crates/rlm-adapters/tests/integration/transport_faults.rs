@@ -84,7 +84,9 @@ async fn slow_server_everywhere() {
         .await;
     let (mut http, _) = fast_http(1);
     http.timeout = Duration::from_millis(100);
-    expect(all_adapters(&server.uri(), http), AdapterErrorKind::Timeout, 2).await;
+    // A response that does not come within the timeout is not retried
+    // (issue #53): the model may still be generating.
+    expect(all_adapters(&server.uri(), http), AdapterErrorKind::Timeout, 1).await;
 }
 
 #[tokio::test]

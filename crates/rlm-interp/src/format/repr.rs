@@ -45,6 +45,13 @@ impl Vm {
                 Some(s) => Ok(s),
                 None => self.repr(v),
             },
+            Value::Host(h) => match h.str() {
+                Some(s) => {
+                    self.host_text_fits(0, &s)?;
+                    Ok(s)
+                }
+                None => self.repr(v),
+            },
             _ => self.repr(v),
         }
     }
@@ -143,7 +150,13 @@ impl Vm {
             }
             Value::HostFuture(h) => out.push_str(&format!("<coroutine object {}>", h.name)),
             Value::Gather(_) => out.push_str("<_GatheringFuture pending>"),
-            Value::Host(h) => out.push_str(&format!("<{} object>", h.type_name())),
+            Value::Host(h) => match h.repr() {
+                Some(text) => {
+                    self.host_text_fits(out.len(), &text)?;
+                    out.push_str(&text)
+                }
+                None => out.push_str(&format!("<{} object>", h.type_name())),
+            },
             // The natives that hold values continue this walk's depth.
             Value::Native(n) => match &**n {
                 Native::Partial(p) => self.partial_repr_into(p, out, depth, seen)?,
@@ -155,6 +168,17 @@ impl Vm {
             Value::Ellipsis => out.push_str("Ellipsis"),
         }
         Ok(())
+    }
+
+    /// A host object's own text, appended to `len` bytes already written,
+    /// is held to the string cap and the memory budget, and pays its scan.
+    fn host_text_fits(&mut self, len: usize, text: &str) -> R<()> {
+        self.fuel(text.len() as u64 / 64)?;
+        let needed = len.saturating_add(text.len());
+        if needed > self.limits.max_str_len {
+            self.check_str_len(needed)?;
+        }
+        self.check_text_growth(needed)
     }
 
     pub(crate) fn repr_seq(

@@ -29,6 +29,24 @@ pub trait HostObject {
     fn method_names(&self) -> Vec<String> {
         Vec::new()
     }
+    /// `bool(obj)`, `if obj:` (default: true, as for any object).
+    fn truthy(&self) -> bool {
+        true
+    }
+    /// `repr(obj)`, and `str(obj)` unless [`HostObject::str`] says otherwise
+    /// (`None`: `<type_name object>`).
+    fn repr(&self) -> Option<String> {
+        None
+    }
+    /// `str(obj)`, `print(obj)`, f-strings (`None`: its repr).
+    fn str(&self) -> Option<String> {
+        None
+    }
+    /// The object itself, for an embedder that must recognise its own
+    /// objects among a program's values (to send one to another process).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 impl Vm {

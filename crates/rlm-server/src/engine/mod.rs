@@ -170,11 +170,15 @@ impl ServerEngine {
         if models.concurrency == Some(0) {
             return Err(ServerError::Config("concurrency must be at least 1".into()));
         }
-        let scheduler = if models.concurrency.is_some() || !models.rate_limits.is_empty() {
+        let scheduler = if models.concurrency.is_some()
+            || !models.rate_limits.is_empty()
+            || models.subcall_deadline_secs.is_some()
+        {
             // The one conversion every front end uses (rlm-config).
             let config = rlm_config::RlmConfig {
                 concurrency: models.concurrency,
                 rate_limits: models.rate_limits.clone(),
+                subcall_deadline_secs: models.subcall_deadline_secs,
                 ..rlm_config::RlmConfig::default()
             };
             Some(config.scheduler_config().map_err(|e| ServerError::Config(e.to_string()))?)
