@@ -221,7 +221,10 @@ pub(crate) const FUEL_PER_VALUE_WRITTEN: u64 = 11;
 /// frame pushed, a nested dispatch loop started and left) costs tens of
 /// nanoseconds where an instruction costs about two (BENCHMARKS.md, "Fuel
 /// cost table and calibration", the callback rows of 2026-11-24).
-pub(crate) const FUEL_PER_CALLBACK: u64 = 24;
+///
+/// At 24, `xs.sort(key=...)` and `min(xs, key=lambda ...)` loops ran 2-2.4x
+/// the dispatch loop's time a unit (issue #53, the default fuel of 200 M).
+pub(crate) const FUEL_PER_CALLBACK: u64 = 40;
 
 /// Fuel for a sequence repeated (`[] * n`, `() * n`, `"" * n`), besides its
 /// items and bytes (`OPERATOR_COSTS`' `*`): the operator's generic path, the
@@ -313,7 +316,9 @@ pub(crate) const FUEL_PER_ENTRY_SYNCED_BIG: u64 = 8;
 /// loop ran ~1.25 us a level outside the syncs for ~22 units charged, several
 /// times the dispatch loop's time per unit (issue #33, `atk_frozenset_nesting`);
 /// the price of a repeat's new object ([`FUEL_PER_SEQUENCE_REPEAT`]).
-pub(crate) const FUEL_PER_SET_MADE: u64 = 32;
+/// At 32, the nest still ran 2.2-2.8x the dispatch loop's time a unit
+/// (issue #53, the default fuel of 200 M).
+pub(crate) const FUEL_PER_SET_MADE: u64 = 72;
 
 /// Items of a changed list a sync measures (each item's uncounted cost
 /// read) per unit of fuel: a list appended to is measured whole at every
@@ -331,8 +336,9 @@ pub(crate) const FUEL_PER_ITEM_COLLECTED: u64 = 4;
 
 /// The same for a builtin function or a type passed as the callable (no
 /// frame, no nested loop): `sorted(xs, key=str)`. At 8, a `max(xs, key=len)`
-/// loop still took 1.06 s on a quiet machine.
-pub(crate) const FUEL_PER_BUILTIN_CALLBACK: u64 = 11;
+/// loop still took 1.06 s on a quiet machine; at 11, 1.7x the dispatch
+/// loop's time a unit under the default fuel of 200 M (issue #53).
+pub(crate) const FUEL_PER_BUILTIN_CALLBACK: u64 = 16;
 
 /// Fuel for each exception raised into the program (charged as its
 /// handler is looked for): the exception object, its message and its

@@ -266,8 +266,10 @@ impl Drop for IterState {
 /// `for` loop over `count()` ran its fuel in 2.1 s, `all(repeat(True))`
 /// in 3.3 s (BENCHMARKS.md, "Fuel cost table and calibration", 2026-11-24);
 /// at 2 units, measure.sh's quiet-machine run of 2026-11-24 17:53 UTC (release `rlm exec`, everything else paused) still took
-/// 1.06 s and 1.12 s (the reference loop: 0.6 s).
-const FUEL_PER_ENDLESS_STEP: u64 = 3;
+/// 1.06 s and 1.12 s (the reference loop: 0.6 s); at 3, `"a" in
+/// repeat("b")` and `for i in count()` ran ~2x the loop's time a unit
+/// (issue #53, the default fuel of 200 M).
+const FUEL_PER_ENDLESS_STEP: u64 = 6;
 
 impl Vm {
     pub(crate) fn iter_next(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {

@@ -210,6 +210,12 @@ impl ListObj {
 /// of exceptions (`tests/real_heap.rs`) passed the budget by its slack.
 pub(crate) const LIST_SLOT_COST: usize = 48;
 
+/// Fuel for each `append`, besides the instructions that make the call: the
+/// memory charged, the journal's check and the push ran a `for x in xs:
+/// ys.append(x)` loop at ~2.6x the dispatch loop's time a unit without it
+/// (BENCHMARKS.md, "The default fuel of 200 M", issue #53).
+const FUEL_PER_LIST_APPEND: u64 = 6;
+
 /// What pushing onto `items` is about to allocate: when it is full, the
 /// buffer doubles at once (charged before, so a 400 MB list cannot double
 /// past the budget between two syncs); else the amortised slot.
@@ -260,6 +266,7 @@ fn shift_fuel(n: usize) -> u64 {
 impl Vm {
     /// `l.append(x)`: the length cap and the memory charged before the push.
     pub(crate) fn list_append(&mut self, l: &Rc<ListObj>, x: Value) -> R<()> {
+        self.fuel(FUEL_PER_LIST_APPEND)?;
         let n = l.borrow().len();
         if n >= self.limits.max_collection_len {
             self.check_len(n + 1)?;
@@ -320,8 +327,11 @@ impl Vm {
             "remove" => {
                 let x = args.first().cloned().unwrap_or(Value::None);
                 let items = l.borrow().clone();
-                // Each comparison is work even when it is one step.
-                self.fuel(items.len() as u64 / 4)?;
+                // Each comparison is work even when it is one step, and so
+                // is the copy compared (a refcount each, then a drop): at a
+                // quarter unit more a `lst.count(-1)` loop ran 1.8x the
+                // dispatch loop's time a unit (issue #53).
+                self.fuel(items.len() as u64)?;
                 for (i, it) in items.iter().enumerate() {
                     if self.eq(it, &x)? {
                         l.borrow_mut().remove(i);
@@ -370,8 +380,11 @@ impl Vm {
                 let x = args.first().cloned().unwrap_or(Value::None);
                 let items = l.borrow().clone();
                 let mut n = 0;
-                // Each comparison is work even when it is one step.
-                self.fuel(items.len() as u64 / 4)?;
+                // Each comparison is work even when it is one step, and so
+                // is the copy compared (a refcount each, then a drop): at a
+                // quarter unit more a `lst.count(-1)` loop ran 1.8x the
+                // dispatch loop's time a unit (issue #53).
+                self.fuel(items.len() as u64)?;
                 for it in items.iter() {
                     if self.eq(it, &x)? {
                         n += 1;

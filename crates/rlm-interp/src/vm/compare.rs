@@ -26,6 +26,12 @@ thread_local! {
 /// "not equal".
 const MAX_KEY_EQ_DEPTH: usize = 64;
 
+/// Fuel for each item `x in iterator` draws and compares: the draw, the
+/// item's clone and drop and a generic `==` ran ~2x the dispatch loop's time
+/// a unit at 1 (`"a" in itertools.repeat("b")`, BENCHMARKS.md, "The default
+/// fuel of 200 M", issue #53).
+const FUEL_PER_ITEM_DRAWN: u64 = 2;
+
 /// Equality without limits (used by hash keys, which are validated to be
 /// shallow enough beforehand; frozensets, whose items are compared by
 /// lookup, are held to [`MAX_KEY_EQ_DEPTH`] levels).
@@ -483,12 +489,12 @@ impl Vm {
     }
 
     /// `item in it` for an iterator (or a dict's values or items): drawn
-    /// one at a time up to the first equal item, a unit each, as CPython
+    /// one at a time up to the first equal item, [`FUEL_PER_ITEM_DRAWN`] each, as CPython
     /// consumes it (the rest is left in the iterator).
     fn contains_drawn(&mut self, container: &Value, item: &Value) -> R<bool> {
         let Value::Iter(it) = self.get_iter(container.clone())? else { return Ok(false) };
         while let Some(x) = self.iter_next(&it)? {
-            self.fuel(1)?;
+            self.fuel(FUEL_PER_ITEM_DRAWN)?;
             if self.eq(&x, item)? {
                 return Ok(true);
             }
