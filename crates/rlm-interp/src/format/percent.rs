@@ -120,6 +120,15 @@ impl Vm {
                 self.check_str_copies(text.byte_len(), 1, 2)?;
                 self.check_text_growth(total)?;
             }
+            // A plain `%s` of a string goes straight into `out`: no piece is
+            // copied first (it held a third copy of a 100 MB argument at the
+            // peak of `'%s%s' % (s, s)`, past the budget's RSS bound).
+            if let (Value::Str(text), 's', true, true, None) =
+                (&arg, conv, flags.is_empty(), width.is_empty(), &prec)
+            {
+                out.push_str(text.as_str());
+                continue;
+            }
             let piece = self.percent_piece(conv, &arg, &flags, &width, &prec, i)?;
             self.check_text_growth(out.len().saturating_add(piece.len()))?;
             out.push_str(&piece);
