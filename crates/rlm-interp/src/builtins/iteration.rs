@@ -175,6 +175,7 @@ impl Vm {
             Value::Range(r) => range_py_len(r)?,
             Value::Native(n) => match &**n {
                 Native::DictView(_, d) => d.borrow().map.len(),
+                Native::VersionInfo(t) => return self.len_of(&t.clone()),
                 _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
             },
             _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),

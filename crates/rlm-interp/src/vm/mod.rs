@@ -210,6 +210,11 @@ pub struct Vm {
     /// The shared compiled patterns this session paid for (issue #53: its
     /// fuel does not depend on what ran before it on the thread).
     pub(crate) regexes_paid: crate::modules::re::engine::PaidPatterns,
+    /// The embedder's call-depth limit: `sys.setrecursionlimit` lowers
+    /// `limits.max_call_depth` to at most this.
+    call_depth_cap: usize,
+    /// `csv.field_size_limit()`: the longest field a csv reader accepts.
+    pub(crate) csv_field_limit: i64,
 }
 
 pub(crate) fn internal(what: &str) -> Fault {
@@ -226,6 +231,7 @@ impl Vm {
     /// A VM charging `account` (a session's own, see `Interpreter::new`).
     pub(crate) fn with_account(limits: Limits, account: crate::mem::AccountRef) -> Vm {
         let mem_next = limits_next(&limits);
+        let call_depth_cap = limits.max_call_depth;
         Vm {
             limits,
             fuel_used: 0,
@@ -260,6 +266,8 @@ impl Vm {
             spare_frames: Vec::new(),
             ran_code: false,
             regexes_paid: Default::default(),
+            call_depth_cap,
+            csv_field_limit: crate::modules::csv::FIELD_LIMIT,
         }
     }
 }
