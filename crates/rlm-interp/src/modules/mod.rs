@@ -62,9 +62,12 @@ const SYS_COSTS: CostTable =
 /// Numbers in, a number out; the three that read a sequence over it.
 const MATH_COSTS: CostTable = &[
     ("acos", FREE),
+    ("acosh", FREE),
     ("asin", FREE),
+    ("asinh", FREE),
     ("atan", FREE),
     ("atan2", FREE),
+    ("atanh", FREE),
     ("ceil", FREE),
     ("comb", FREE),
     ("copysign", FREE),
