@@ -35,6 +35,9 @@ pub enum Native {
     SysStream(bool),
     /// `sys.version_info`: its tuple, with named fields.
     VersionInfo(Value),
+    /// `asyncio.sleep(...)`, `asyncio.wait_for(...)`: coroutines of the
+    /// virtual clock.
+    Timed(crate::modules::asyncio::Timed),
 }
 
 impl Native {
@@ -56,7 +59,11 @@ impl Native {
     pub(crate) fn holds_values(&self) -> bool {
         matches!(
             self,
-            Native::DictView(..) | Native::Partial(_) | Native::CsvReader(_) | Native::CsvWriter(_)
+            Native::DictView(..)
+                | Native::Partial(_)
+                | Native::CsvReader(_)
+                | Native::CsvWriter(_)
+                | Native::Timed(_)
         )
     }
 
@@ -74,6 +81,7 @@ impl Native {
                 each(&r.fieldnames);
             }
             Native::CsvWriter(w) => w.held(each),
+            Native::Timed(t) => t.held(each),
             _ => {}
         }
     }
@@ -93,6 +101,7 @@ impl Native {
             Native::CsvWriter(_) => Ty::Other(&"_csv.writer"),
             Native::SysStream(_) => Ty::Other(&"TextIOWrapper"),
             Native::VersionInfo(_) => Ty::Other(&"version_info"),
+            Native::Timed(_) => Ty::Other(&"coroutine"),
         }
     }
 }
@@ -104,7 +113,7 @@ pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
         Native::DateTime(d) => d.method_names(),
         Native::TimeDelta(..) => timedelta::METHODS,
         Native::DictView(..) => view::METHODS,
-        Native::Partial(_) => &[],
+        Native::Partial(_) | Native::Timed(_) => &[],
         Native::StringIO(_) => crate::types::stringio::METHODS,
         Native::CsvReader(_) => crate::modules::csv::READER_METHODS,
         Native::CsvWriter(_) => crate::modules::csv::WRITER_METHODS,
@@ -123,7 +132,7 @@ pub(crate) fn native_method_costs(n: &Native) -> CostTable {
         Native::Pattern(_) => PATTERN_COSTS,
         Native::Match(_) => MATCH_COSTS,
         Native::DateTime(_) => DATETIME_COSTS,
-        Native::TimeDelta(..) | Native::Partial(_) | Native::CsvReader(_) => &[],
+        Native::TimeDelta(..) | Native::Partial(_) | Native::CsvReader(_) | Native::Timed(_) => &[],
         Native::DictView(..) => DICT_VIEW_COSTS,
         Native::StringIO(_) => STRINGIO_COSTS,
         Native::CsvWriter(_) => CSV_WRITER_COSTS,
@@ -201,7 +210,7 @@ pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<V
         Native::TimeDelta(days, secs, us) => timedelta::attr(*days, *secs, *us, name),
         Native::Partial(p) => functools::partial_attr(p, name),
         Native::DictView(..) | Native::StringIO(_) | Native::CsvWriter(_) => None,
-        Native::SysStream(_) => None,
+        Native::SysStream(_) | Native::Timed(_) => None,
         Native::VersionInfo(t) => crate::modules::sys::version_attr(t, name),
         Native::CsvReader(r) => crate::modules::csv::reader_attr(r, name),
     })
@@ -231,7 +240,7 @@ pub(crate) fn native_method(
             crate::modules::sys::stream_method(vm, name, args)
         }
         Native::VersionInfo(t) => vm.call_method(t, name, args, kwargs),
-        Native::Partial(_) | Native::CsvReader(_) => exc(
+        Native::Partial(_) | Native::CsvReader(_) | Native::Timed(_) => exc(
             ExcKind::AttributeError,
             format!("'{}' object has no attribute '{name}'", n.ty().name()),
         ),
@@ -256,6 +265,7 @@ pub(crate) fn native_repr(vm: &mut Vm, n: &Rc<Native>) -> R<String> {
             "<_io.TextIOWrapper name='<stderr>' mode='w' encoding='utf-8'>".to_string()
         }
         Native::VersionInfo(t) => crate::modules::sys::version_repr(vm, t)?,
+        Native::Timed(t) => format!("<coroutine object {}>", t.name()),
     })
 }
 
