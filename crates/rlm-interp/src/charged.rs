@@ -75,11 +75,6 @@ impl<T> ChargedVec<T> {
         &self.items
     }
 
-    /// The last item, to change in place (its size is the caller's to charge).
-    pub(crate) fn last_mut(&mut self) -> Option<&mut T> {
-        self.items.last_mut()
-    }
-
     /// Reverses the items in place (`rsplit` finds its parts from the end).
     pub(crate) fn reverse(&mut self) {
         self.items.reverse();

@@ -70,8 +70,9 @@ pub(super) fn zip_longest(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Va
     }
     let mut live = srcs.len();
     let mut out = ChargedVec::new();
+    // A row pays its draws (a unit an item, as the eager version paid);
+    // its tuple charges its own memory.
     while live > 0 {
-        vm.fuel(crate::types::iter::FUEL_PER_ADAPTER_TUPLE)?;
         let mut row = ChargedVec::new();
         for slot in srcs.iter_mut() {
             let item = match slot {
@@ -146,7 +147,6 @@ pub(super) fn pairwise(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
     let mut out = ChargedVec::new();
     let Some(mut prev) = draw(vm, &src)? else { return Ok(items_iter(Vec::new())) };
     while let Some(x) = draw(vm, &src)? {
-        vm.fuel(crate::types::iter::FUEL_PER_ADAPTER_TUPLE)?;
         out.push(vm, Value::tuple(vec![prev, x.clone()]))?;
         prev = x;
     }

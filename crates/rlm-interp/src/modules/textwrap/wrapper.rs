@@ -9,7 +9,6 @@
 //! Chunks are ranges of the munged text's characters (no string a chunk);
 //! lines are charged as they are made, fuel a block of lines at a time.
 
-use crate::charged::ChargedVec;
 use crate::fault::{R, value_err};
 use crate::unicode::{is_alnum, is_decimal};
 use crate::vm::Vm;
@@ -130,13 +129,16 @@ fn chunk_end(t: &[char], i: usize) -> usize {
     }
 }
 
-/// The text's chunks, as ranges of `t`; the vm pays a unit per 16 chunks.
-pub(super) fn chunks(vm: &mut Vm, t: &[char]) -> R<ChargedVec<(usize, usize)>> {
-    let mut out = ChargedVec::new();
+/// The text's chunks, as ranges of `t`: at most one a character, charged
+/// at that bound first (they are the wrapper's own, not a collection of the
+/// program's, so the collection cap is not theirs); a unit per 16 chunks.
+pub(super) fn chunks(vm: &mut Vm, t: &[char]) -> R<Vec<(usize, usize)>> {
+    vm.alloc(t.len().saturating_mul(std::mem::size_of::<(usize, usize)>()))?;
+    let mut out = Vec::new();
     let mut i = 0;
     while i < t.len() {
         let j = chunk_end(t, i);
-        out.push(vm, (i, j))?;
+        out.push((i, j));
         i = j;
     }
     vm.fuel(out.len() as u64 / 16)?;
@@ -147,9 +149,11 @@ fn blank(t: &[char], (a, b): (usize, usize)) -> bool {
     t[a..b].iter().all(|c| crate::types::str::py_isspace(*c))
 }
 
-/// The lines being made, held to the budget and paid a block at a time.
+/// The lines being made, each charged to the budget (its text and slot)
+/// and paid a block at a time. Not held to the collection cap: `fill`'s
+/// result is one string (`wrap`'s list is held to it when made).
 struct Lines {
-    out: ChargedVec<String>,
+    out: Vec<String>,
 }
 
 impl Lines {
@@ -157,8 +161,9 @@ impl Lines {
         if self.out.len() % LINE_BLOCK == 0 {
             vm.fuel(FUEL_PER_LINE * LINE_BLOCK as u64)?;
         }
-        vm.alloc(line.capacity())?;
-        self.out.push(vm, line)
+        vm.alloc(line.capacity() + std::mem::size_of::<String>() * 2)?;
+        self.out.push(line);
+        Ok(())
     }
 }
 
@@ -178,11 +183,11 @@ impl Wrapper<'_> {
                 return value_err("placeholder too large for max width");
             }
         }
-        let mut chunks = chunks(vm, t)?.into_vec();
+        let mut chunks = chunks(vm, t)?;
         chunks.reverse();
-        let mut lines = Lines { out: ChargedVec::new() };
+        let mut lines = Lines { out: Vec::new() };
         while !chunks.is_empty() {
-            let first = lines.out.len() == 0;
+            let first = lines.out.is_empty();
             let indent = if first { self.initial_indent } else { self.subsequent_indent };
             let width = self.width - char_len(indent);
             if !first && chunks.last().is_some_and(|&c| blank(t, c)) {
@@ -225,7 +230,7 @@ impl Wrapper<'_> {
             self.close_with_placeholder(vm, t, &mut lines, cur, cur_len, indent, width)?;
             break;
         }
-        Ok(lines.out.into_vec())
+        Ok(lines.out)
     }
 
     /// The last line allowed: its chunks dropped from the end until the
