@@ -152,6 +152,7 @@ impl Vm {
             return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(limit));
         }
         loop {
+            self.drop_finished_tail();
             let runnable = (0..self.tasks.len()).find(|&i| {
                 let t = &self.tasks[i];
                 !t.finished && !t.cancelled && (t.wait.is_none() || t.deliver.is_some())
@@ -271,6 +272,25 @@ impl Vm {
                     ));
                 }
             }
+        }
+    }
+
+    /// Drops the finished or cancelled tasks at the end of the list (never
+    /// the main task, nor one a host call still answers into): a gather's
+    /// or `wait_for`'s children are pushed last and finish first, so a loop
+    /// of awaited gathers keeps the list, and each scan of it for a runnable
+    /// task, as long as what still runs. Kept, they made the loop quadratic
+    /// and held a `Task` per child outside the memory count (issue #53).
+    /// A stale timer for a dropped index never fires for a task pushed there
+    /// later: it names its own sequence number (`clock.rs`).
+    fn drop_finished_tail(&mut self) {
+        while self.tasks.len() > 1 {
+            let last = self.tasks.len() - 1;
+            let done = self.tasks[last].finished || self.tasks[last].cancelled;
+            if !done || self.pending.values().any(|(t, _)| *t == last) {
+                return;
+            }
+            self.tasks.pop();
         }
     }
 
@@ -434,7 +454,16 @@ impl Vm {
                         true,
                     )))
                 }
-                Value::Gather(g) => Ok(Some(ExecEnd::Gather(g))),
+                Value::Gather(g) => {
+                    // Each coroutine or nested awaitable runs as a task of its own.
+                    let tasks = g
+                        .items
+                        .iter()
+                        .filter(|i| !matches!(i, Value::HostFuture(_) | Value::Str(_)))
+                        .count();
+                    self.fuel((tasks as u64).saturating_mul(crate::cost::FUEL_PER_TASK))?;
+                    Ok(Some(ExecEnd::Gather(g)))
+                }
                 // `r = llm_query(p)` then `await r`: the reply is a str, awaited
                 // as itself (the rule in grammar/reference.md).
                 Value::Str(s) => {
