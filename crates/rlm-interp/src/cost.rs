@@ -353,3 +353,11 @@ pub(crate) const FUEL_PER_RAISE: u64 = 96;
 /// at 24 (37 units a round with the loop's instructions) it still ran 1.34x
 /// the reference loop's time for its fuel on the AMD machine.
 pub(crate) const FUEL_PER_AWAIT: u64 = 36;
+
+/// Fuel for each task the scheduler runs beside the awaiting one (a
+/// gather's coroutine or nested gather, a `wait_for`'s work, a sleep's
+/// timer), besides [`FUEL_PER_AWAIT`]: the task made, scheduled, finished
+/// and its result delivered into the waiting slot. A loop of awaited
+/// `gather(one(), one())` and `wait_for(one(), 1)` cost ~2.1 us a round,
+/// ~840 units of the dispatch loop's time, for ~65 units charged (issue #53).
+pub(crate) const FUEL_PER_TASK: u64 = 128;

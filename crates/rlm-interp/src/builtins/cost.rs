@@ -222,6 +222,7 @@ pub fn entries() -> Vec<(String, Cost)> {
         ("datetime.datetime", native::DATETIME_COSTS),
         ("io.StringIO", native::STRINGIO_COSTS),
         ("csv.writer", native::CSV_WRITER_COSTS),
+        ("sys.stdout", native::SYS_STREAM_COSTS),
         ("dict_keys", native::DICT_VIEW_COSTS),
         ("type", native::TYPE_METHOD_COSTS),
         ("operator", OPERATOR_COSTS),
@@ -270,6 +271,7 @@ mod tests {
             native::DATETIME_COSTS,
             native::STRINGIO_COSTS,
             native::CSV_WRITER_COSTS,
+            native::SYS_STREAM_COSTS,
             native::TYPE_METHOD_COSTS,
             OPERATOR_COSTS,
         ];
@@ -300,6 +302,7 @@ mod tests {
             ("dict_keys", crate::types::dict::view::METHODS, native::DICT_VIEW_COSTS),
             ("StringIO", crate::types::stringio::METHODS, native::STRINGIO_COSTS),
             ("csv.writer", crate::modules::csv::WRITER_METHODS, native::CSV_WRITER_COSTS),
+            ("sys.stdout", crate::modules::sys::STREAM_METHODS, native::SYS_STREAM_COSTS),
         ];
         for (ty, methods, costs) in pairs {
             assert_eq!(set_of(methods), names(costs), "{ty}: methods and costs differ");

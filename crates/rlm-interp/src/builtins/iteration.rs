@@ -1,7 +1,8 @@
 //! Builtins over iterables: `len`, `range`, `enumerate`, `zip`, `sorted`
 //! (the sort itself is `sort.rs`), `reversed`, `min`/`max`, `any`/`all`,
 //! `map`, `filter`, `iter`, `next`. `enumerate`, `zip`, `map` and `filter`
-//! are lazy (`types/iter.rs` steps them); the others' results are
+//! are lazy (`types/iter.rs` steps them); `min`/`max` draw one item at a
+//! time (a key may consume the same iterator); the others' results are
 //! materialised and charged as they are built.
 
 use crate::args::{Kwargs, as_int, check_kwargs, kw, nargs};
@@ -175,6 +176,7 @@ impl Vm {
             Value::Range(r) => range_py_len(r)?,
             Value::Native(n) => match &**n {
                 Native::DictView(_, d) => d.borrow().map.len(),
+                Native::VersionInfo(t) => return self.len_of(&t.clone()),
                 _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
             },
             _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
@@ -195,40 +197,52 @@ impl Vm {
                 "Cannot specify a default for {name}() with multiple positional arguments"
             ));
         }
-        let items = if args.len() == 1 {
-            self.iterate(&args[0])?
-        } else if args.is_empty() {
-            return type_err(format!("{name} expected at least 1 argument, got 0"));
-        } else {
-            args
-        };
-        if items.is_empty() {
-            if let Some(d) = kw(&kwargs, "default") {
-                return Ok(d.clone());
+        // Items are drawn one at a time, each key called before the next is
+        // drawn (CPython's order: a key may consume the same iterator).
+        let mut best = None;
+        match args.len() {
+            0 => return type_err(format!("{name} expected at least 1 argument, got 0")),
+            1 => {
+                let src = self.get_iter(args[0].clone())?;
+                let Value::Iter(src) = src else {
+                    return type_err(format!("'{}' object is not iterable", src.type_name()));
+                };
+                while let Some(x) = self.iter_next(&src)? {
+                    self.fuel(1)?;
+                    best = Some(self.min_max_step(best, x, key.as_ref(), want_max)?);
+                }
             }
-            return value_err(format!("{name}() arg is an empty sequence"));
-        }
-        let mut best = items[0].clone();
-        let mut best_key = match &key {
-            Some(k) => self.call_value(k, vec![best.clone()], Vec::new())?,
-            None => best.clone(),
-        };
-        for it in items.into_iter().skip(1) {
-            self.fuel(1)?;
-            let k = match &key {
-                Some(kf) => self.call_value(kf, vec![it.clone()], Vec::new())?,
-                None => it.clone(),
-            };
-            let better = if want_max {
-                self.compare(rlm_syntax::ast::CmpOp::Gt, &k, &best_key)?
-            } else {
-                self.compare(rlm_syntax::ast::CmpOp::Lt, &k, &best_key)?
-            };
-            if better {
-                best = it;
-                best_key = k;
+            _ => {
+                for x in args {
+                    self.fuel(1)?;
+                    best = Some(self.min_max_step(best, x, key.as_ref(), want_max)?);
+                }
             }
         }
-        Ok(best)
+        match best {
+            Some((item, _)) => Ok(item),
+            None => match kw(&kwargs, "default") {
+                Some(d) => Ok(d.clone()),
+                None => value_err(format!("{name}() arg is an empty sequence")),
+            },
+        }
+    }
+
+    /// One item against the best so far (item, key): the better of the two;
+    /// a tie keeps the earlier item, as CPython.
+    fn min_max_step(
+        &mut self,
+        best: Option<(Value, Value)>,
+        item: Value,
+        key: Option<&Value>,
+        want_max: bool,
+    ) -> R<(Value, Value)> {
+        let k = match key {
+            Some(kf) => self.call_value(kf, vec![item.clone()], Vec::new())?,
+            None => item.clone(),
+        };
+        let Some((best_item, best_key)) = best else { return Ok((item, k)) };
+        let op = if want_max { rlm_syntax::ast::CmpOp::Gt } else { rlm_syntax::ast::CmpOp::Lt };
+        Ok(if self.compare(op, &k, &best_key)? { (item, k) } else { (best_item, best_key) })
     }
 }

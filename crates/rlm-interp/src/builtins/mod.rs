@@ -10,6 +10,7 @@ mod introspection;
 mod io;
 mod iteration;
 mod numeric;
+mod round;
 mod sort;
 
 use std::rc::Rc;

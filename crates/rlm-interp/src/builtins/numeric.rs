@@ -77,76 +77,7 @@ impl Vm {
                     v => type_err(format!("bad operand type for abs(): '{}'", v.type_name())),
                 }
             }
-            "round" => {
-                check_kwargs("round", &kwargs, &["ndigits"])?;
-                let Some(x) = args.first() else {
-                    return type_err("round() missing required argument 'number' (pos 1)");
-                };
-                let nd = args
-                    .get(1)
-                    .or_else(|| kw(&kwargs, "ndigits"))
-                    .filter(|v| !matches!(v, Value::None));
-                if let Some(n) = nd {
-                    if as_int(n).is_none() {
-                        return type_err(format!(
-                            "'{}' object cannot be interpreted as an integer",
-                            n.type_name()
-                        ));
-                    }
-                }
-                match (x, nd) {
-                    (Value::Float(f), None) => {
-                        if !f.is_finite() {
-                            return exc(
-                                if f.is_nan() {
-                                    ExcKind::ValueError
-                                } else {
-                                    ExcKind::OverflowError
-                                },
-                                if f.is_nan() {
-                                    "cannot convert float NaN to integer"
-                                } else {
-                                    "cannot convert float infinity to integer"
-                                },
-                            );
-                        }
-                        Ok(Value::Int(f.round_ties_even() as i64))
-                    }
-                    (Value::Float(f), Some(n)) => {
-                        let n = as_int(n).unwrap_or(0);
-                        if !f.is_finite() {
-                            return Ok(Value::Float(*f));
-                        }
-                        if n >= 0 {
-                            let n = n.min(300) as usize;
-                            let s = format!("{:.*}", n, f);
-                            Ok(Value::Float(s.parse().unwrap_or(*f)))
-                        } else {
-                            let p = 10f64.powi((-n).min(300) as i32);
-                            Ok(Value::Float((f / p).round_ties_even() * p))
-                        }
-                    }
-                    (v, None) if as_int(v).is_some() => Ok(Value::Int(as_int(v).unwrap_or(0))),
-                    (v, Some(n)) if as_int(v).is_some() => {
-                        let i = as_int(v).unwrap_or(0);
-                        let n = as_int(n).unwrap_or(0);
-                        if n >= 0 {
-                            return Ok(Value::Int(i));
-                        }
-                        if n < -18 {
-                            return Ok(Value::Int(0));
-                        }
-                        let p = 10i64.pow((-n) as u32);
-                        let q = crate::types::int::floordiv_i(i, p)?;
-                        let r = i - q * p;
-                        let q = if r * 2 > p || (r * 2 == p && q % 2 != 0) { q + 1 } else { q };
-                        Ok(Value::Int(q * p))
-                    }
-                    (v, _) => {
-                        type_err(format!("type {} doesn't define __round__ method", v.type_name()))
-                    }
-                }
-            }
+            "round" => self.round_builtin(args, kwargs),
             "divmod" => {
                 nargs("divmod", &args, 2, 2)?;
                 if as_float(&args[0]).is_none() || as_float(&args[1]).is_none() {

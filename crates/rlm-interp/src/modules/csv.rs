@@ -31,7 +31,8 @@ const QUOTE_MINIMAL: i64 = 0;
 const QUOTE_ALL: i64 = 1;
 const QUOTE_NONNUMERIC: i64 = 2;
 const QUOTE_NONE: i64 = 3;
-const FIELD_LIMIT: usize = 131_072;
+/// CPython's default `field_size_limit`.
+pub(crate) const FIELD_LIMIT: i64 = 131_072;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     let mut v = functions("csv", &["reader", "writer", "field_size_limit"]);
@@ -92,9 +93,36 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 extras_raise,
             }))))
         }
-        "field_size_limit" => Ok(Value::Int(FIELD_LIMIT as i64)),
+        "field_size_limit" => field_size_limit(vm, &args, &kwargs),
         _ => exc(ExcKind::AttributeError, format!("module 'csv' has no attribute '{name}'")),
     }
+}
+
+/// `csv.field_size_limit([new_limit])`: the limit before the call (a new
+/// one is kept for the session's readers), as CPython's.
+fn field_size_limit(vm: &mut Vm, args: &[Value], kwargs: &Kwargs) -> R<Value> {
+    let new = match (args, kwargs.as_slice()) {
+        ([], []) => None,
+        ([v], []) | ([], [(_, v)]) if kwargs.iter().all(|(k, _)| k == "new_limit") => Some(v),
+        ([], [(k, _)]) => {
+            return type_err(format!(
+                "field_size_limit() got an unexpected keyword argument '{k}'"
+            ));
+        }
+        _ => {
+            let n = args.len() + kwargs.len();
+            return type_err(format!("field_size_limit() takes at most 1 argument ({n} given)"));
+        }
+    };
+    let old = vm.csv_field_limit;
+    if let Some(v) = new {
+        match v {
+            Value::Int(n) => vm.csv_field_limit = *n,
+            Value::Bool(b) => vm.csv_field_limit = *b as i64,
+            _ => return type_err("limit must be an integer"),
+        }
+    }
+    Ok(Value::Int(old))
 }
 
 fn first_arg(f: &str, args: &[Value], kwargs: &Kwargs, name: &str) -> R<Value> {
@@ -241,14 +269,16 @@ struct Parser<'d> {
     state: State,
     field: String,
     field_chars: usize,
+    /// `csv.field_size_limit()` when the reader was made.
+    limit: i64,
     numeric: bool,
     fields: Vec<Value>,
 }
 
 impl Parser<'_> {
     fn add(&mut self, c: char) -> R<()> {
-        if self.field_chars >= FIELD_LIMIT {
-            return Err(csv_err(format!("field larger than field limit ({FIELD_LIMIT})")));
+        if self.field_chars as i64 >= self.limit {
+            return Err(csv_err(format!("field larger than field limit ({})", self.limit)));
         }
         self.field.push(c);
         self.field_chars += 1;
@@ -422,6 +452,7 @@ fn read_rows(vm: &mut Vm, src: &Value, d: &Dialect) -> R<Vec<Value>> {
         state: State::StartRecord,
         field: String::new(),
         field_chars: 0,
+        limit: vm.csv_field_limit,
         numeric: false,
         fields: Vec::new(),
     };

@@ -119,24 +119,38 @@ impl Vm {
     }
 }
 
+/// `reduce(function, iterable[, initial])`: each item is drawn after the
+/// previous call returned (CPython's order: the function may consume the
+/// same iterator).
+fn reduce(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
+    if !(2..=3).contains(&args.len()) {
+        let what = if args.len() < 2 { "at least 2" } else { "at most 3" };
+        return type_err(format!("reduce expected {what} arguments, got {}", args.len()));
+    }
+    let src = match vm.get_iter(args[1].clone()) {
+        Ok(Value::Iter(src)) => src,
+        Ok(_) | Err(crate::fault::Fault::Exc(_)) => {
+            return type_err("reduce() arg 2 must support iteration");
+        }
+        Err(e) => return Err(e),
+    };
+    let mut acc = match args.get(2) {
+        Some(v) => v.clone(),
+        None => match vm.iter_next(&src)? {
+            Some(v) => v,
+            None => return type_err("reduce() of empty iterable with no initial value"),
+        },
+    };
+    while let Some(x) = vm.iter_next(&src)? {
+        vm.fuel(1)?;
+        acc = vm.call_value(&args[0], vec![acc, x], Vec::new())?;
+    }
+    Ok(acc)
+}
+
 pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     match name {
-        "reduce" => {
-            let func = args.first().cloned().unwrap_or(Value::None);
-            let items = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
-            let mut it = items.into_iter();
-            let mut acc = match args.get(2).cloned() {
-                Some(v) => v,
-                None => match it.next() {
-                    Some(v) => v,
-                    None => return type_err("reduce() of empty iterable with no initial value"),
-                },
-            };
-            for x in it {
-                acc = vm.call_value(&func, vec![acc, x], Vec::new())?;
-            }
-            Ok(acc)
-        }
+        "reduce" => reduce(vm, args),
         "partial" => {
             let mut a = args.into_iter();
             let Some(func) = a.next() else {

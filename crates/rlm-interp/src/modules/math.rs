@@ -51,6 +51,9 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
             "dist",
             "isqrt",
             "expm1",
+            "asinh",
+            "acosh",
+            "atanh",
             "sinh",
             "cosh",
             "tanh",
@@ -85,127 +88,227 @@ fn domain<T>() -> R<T> {
 }
 
 pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    let a0 = args.first();
-    let x = || num(a0);
-    let fl = |v: f64| Ok(Value::Float(v));
     match name {
         "gcd" | "lcm" | "factorial" | "comb" | "perm" | "isqrt" => integer_fn(name, &args),
         "hypot" | "dist" | "prod" | "fsum" | "isclose" => aggregate_fn(vm, name, &args, &kwargs),
-        "sqrt" => {
-            let x = x()?;
-            if x < 0.0 { domain() } else { fl(x.sqrt()) }
-        }
-        "floor" | "ceil" | "trunc" => {
-            if let Some(i) = a0.and_then(as_int) {
-                return Ok(Value::Int(i));
-            }
-            let x = x()?;
-            if !x.is_finite() {
-                return exc(
-                    if x.is_nan() { ExcKind::ValueError } else { ExcKind::OverflowError },
-                    if x.is_nan() {
-                        "cannot convert float NaN to integer"
-                    } else {
-                        "cannot convert float infinity to integer"
-                    },
-                );
-            }
-            let r = match name {
-                "floor" => x.floor(),
-                "ceil" => x.ceil(),
-                _ => x.trunc(),
-            };
-            Ok(Value::Int(r as i64))
-        }
-        "log" => {
-            let x = x()?;
-            if x <= 0.0 {
-                return domain();
-            }
-            match args.get(1) {
-                Some(b) => {
-                    let b = num(Some(b))?;
-                    if b <= 0.0 || b == 1.0 {
-                        return if b == 1.0 {
-                            exc(ExcKind::ZeroDivisionError, "float division by zero")
-                        } else {
-                            domain()
-                        };
-                    }
-                    fl(x.ln() / b.ln())
-                }
-                None => fl(x.ln()),
-            }
-        }
-        "log2" | "log10" | "log1p" => {
-            let x = x()?;
-            if (name != "log1p" && x <= 0.0) || (name == "log1p" && x <= -1.0) {
-                return domain();
-            }
-            fl(match name {
-                "log2" => x.log2(),
-                "log10" => x.log10(),
-                _ => x.ln_1p(),
-            })
-        }
-        "exp" => {
-            let r = x()?.exp();
-            if r.is_infinite() { exc(ExcKind::OverflowError, "math range error") } else { fl(r) }
-        }
-        "expm1" => fl(x()?.exp_m1()),
-        "pow" => fl(x()?.powf(num(args.get(1))?)),
-        "fabs" => fl(x()?.abs()),
-        "isnan" => Ok(Value::Bool(x()?.is_nan())),
-        "isinf" => Ok(Value::Bool(x()?.is_infinite())),
-        "isfinite" => Ok(Value::Bool(x()?.is_finite())),
-        "sin" => fl(x()?.sin()),
-        "cos" => fl(x()?.cos()),
-        "tan" => fl(x()?.tan()),
-        "asin" => fl(x()?.asin()),
-        "acos" => fl(x()?.acos()),
-        "atan" => fl(x()?.atan()),
-        "sinh" => fl(x()?.sinh()),
-        "cosh" => fl(x()?.cosh()),
-        "tanh" => fl(x()?.tanh()),
-        "atan2" => fl(x()?.atan2(num(args.get(1))?)),
-        "copysign" => fl(x()?.copysign(num(args.get(1))?)),
-        "degrees" => fl(x()?.to_degrees()),
-        "radians" => fl(x()?.to_radians()),
+        "floor" | "ceil" | "trunc" => rounding_fn(name, args.first()),
+        "log" => log(&args),
+        "isnan" => Ok(Value::Bool(num(args.first())?.is_nan())),
+        "isinf" => Ok(Value::Bool(num(args.first())?.is_infinite())),
+        "isfinite" => Ok(Value::Bool(num(args.first())?.is_finite())),
         "modf" => {
-            let v = x()?;
-            Ok(Value::tuple(vec![Value::Float(v.fract()), Value::Float(v.trunc())]))
+            let v = num(args.first())?;
+            let frac = if v.is_infinite() { 0.0f64.copysign(v) } else { v.fract() };
+            Ok(Value::tuple(vec![Value::Float(frac), Value::Float(v.trunc())]))
         }
-        "frexp" => {
-            let v = x()?;
-            if v == 0.0 || !v.is_finite() {
-                return Ok(Value::tuple(vec![Value::Float(v), Value::Int(0)]));
+        "frexp" => frexp(num(args.first())?),
+        "ldexp" => ldexp(&args),
+        "pow" | "atan2" | "copysign" | "fmod" | "remainder" => {
+            real2(name, num(args.first())?, num(args.get(1))?).map(Value::Float)
+        }
+        _ => match real1(name) {
+            Some((f, can_overflow)) => {
+                let x = num(args.first())?;
+                checked(x, f(x), can_overflow).map(Value::Float)
             }
-            let mut e = v.abs().log2().floor() as i64 + 1;
-            let mut m = v / 2f64.powi(e as i32);
-            if m.abs() >= 1.0 {
-                m /= 2.0;
-                e += 1;
+            None => {
+                exc(ExcKind::AttributeError, format!("module 'math' has no attribute '{name}'"))
             }
-            if m.abs() < 0.5 {
-                m *= 2.0;
-                e -= 1;
-            }
-            Ok(Value::tuple(vec![Value::Float(m), Value::Int(e)]))
-        }
-        "ldexp" => {
-            let e = args.get(1).and_then(as_int).unwrap_or(0);
-            fl(x()? * 2f64.powi(e.clamp(-2000, 2000) as i32))
-        }
-        "fmod" => {
-            let (a, b) = (x()?, num(args.get(1))?);
-            if b == 0.0 { domain() } else { fl(a % b) }
-        }
-        "remainder" => {
-            let (a, b) = (x()?, num(args.get(1))?);
-            fl(a - (a / b).round_ties_even() * b)
-        }
-        _ => exc(ExcKind::AttributeError, format!("module 'math' has no attribute '{name}'")),
+        },
     }
+}
+
+/// A function of one real.
+type Real1 = fn(f64) -> f64;
+
+/// The functions of one real, and whether a finite argument may give an
+/// infinite result that is a range error (CPython's `math_1`).
+fn real1(name: &str) -> Option<(Real1, bool)> {
+    Some(match name {
+        "sqrt" => (f64::sqrt, false),
+        "exp" => (f64::exp, true),
+        "expm1" => (f64::exp_m1, true),
+        "log2" => (f64::log2, false),
+        "log10" => (f64::log10, false),
+        "log1p" => (f64::ln_1p, false),
+        "fabs" => (f64::abs, false),
+        "sin" => (f64::sin, false),
+        "cos" => (f64::cos, false),
+        "tan" => (f64::tan, false),
+        "asin" => (f64::asin, false),
+        "acos" => (f64::acos, false),
+        "atan" => (f64::atan, false),
+        "sinh" => (f64::sinh, true),
+        "cosh" => (f64::cosh, true),
+        "tanh" => (f64::tanh, false),
+        "asinh" => (asinh, false),
+        "acosh" => (acosh, false),
+        "atanh" => (f64::atanh, false),
+        "degrees" => (f64::to_degrees, true),
+        "radians" => (f64::to_radians, false),
+        _ => return None,
+    })
+}
+
+/// Past 2**28, `ln(2x)` is exact to the last bit and `x*x` would overflow.
+const BIG: f64 = 268_435_456.0;
+
+fn asinh(x: f64) -> f64 {
+    if x.abs() > BIG { (x.abs().ln() + std::f64::consts::LN_2).copysign(x) } else { x.asinh() }
+}
+
+fn acosh(x: f64) -> f64 {
+    if x > BIG { x.ln() + std::f64::consts::LN_2 } else { x.acosh() }
+}
+
+/// CPython's errors for a real function's result `r` of `x`: NaN from a
+/// number is a domain error; an infinity from a finite number is a range
+/// error where the function can overflow, else a domain error (`log(0)`).
+fn checked(x: f64, r: f64, can_overflow: bool) -> R<f64> {
+    if r.is_nan() && !x.is_nan() {
+        return domain();
+    }
+    if r.is_infinite() && x.is_finite() {
+        return if can_overflow { range() } else { domain() };
+    }
+    Ok(r)
+}
+
+fn range<T>() -> R<T> {
+    exc(ExcKind::OverflowError, "math range error")
+}
+
+/// `floor`, `ceil`, `trunc`: an int (64-bit here).
+fn rounding_fn(name: &str, a0: Option<&Value>) -> R<Value> {
+    if let Some(i) = a0.and_then(as_int) {
+        return Ok(Value::Int(i));
+    }
+    let x = num(a0)?;
+    if x.is_nan() {
+        return value_err("cannot convert float NaN to integer");
+    }
+    if x.is_infinite() {
+        return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
+    }
+    let r = match name {
+        "floor" => x.floor(),
+        "ceil" => x.ceil(),
+        _ => x.trunc(),
+    };
+    if r.abs() >= 2f64.powi(63) {
+        return exc(ExcKind::OverflowError, "integer overflow: integers here are 64-bit");
+    }
+    Ok(Value::Int(r as i64))
+}
+
+/// `log(x[, base])`: `ln(x) / ln(base)`, each checked as CPython does.
+fn log(args: &[Value]) -> R<Value> {
+    let ln = |v: &Value| -> R<f64> {
+        let x = num(Some(v))?;
+        if x.is_nan() {
+            Ok(x)
+        } else if x <= 0.0 {
+            domain()
+        } else {
+            Ok(x.ln())
+        }
+    };
+    let x = ln(args.first().unwrap_or(&Value::None))?;
+    match args.get(1) {
+        None => Ok(Value::Float(x)),
+        Some(b) => {
+            let b = ln(b)?;
+            if b == 0.0 {
+                return exc(ExcKind::ZeroDivisionError, "float division by zero");
+            }
+            Ok(Value::Float(x / b))
+        }
+    }
+}
+
+/// The functions of two reals, with CPython's errors.
+fn real2(name: &str, x: f64, y: f64) -> R<f64> {
+    match name {
+        "pow" => {
+            let r = x.powf(y);
+            if x.is_finite() && y.is_finite() && !r.is_finite() {
+                return if r.is_nan() || x == 0.0 { domain() } else { range() };
+            }
+            Ok(r)
+        }
+        "atan2" => Ok(x.atan2(y)),
+        "copysign" => Ok(x.copysign(y)),
+        "fmod" => {
+            if y.is_infinite() && x.is_finite() {
+                return Ok(x);
+            }
+            let r = x % y;
+            if r.is_nan() && !x.is_nan() && !y.is_nan() { domain() } else { Ok(r) }
+        }
+        _ => remainder(x, y),
+    }
+}
+
+/// IEEE 754 remainder (CPython's `m_remainder`): `x - n*y`, `n` the
+/// nearest integer to `x/y`, ties to even.
+fn remainder(x: f64, y: f64) -> R<f64> {
+    if x.is_nan() || y.is_nan() {
+        return Ok(f64::NAN);
+    }
+    if x.is_infinite() || y == 0.0 {
+        return domain();
+    }
+    if y.is_infinite() {
+        return Ok(x);
+    }
+    let (ax, ay) = (x.abs(), y.abs());
+    let m = ax % ay;
+    let c = ay - m;
+    let r = if m < c {
+        m
+    } else if m > c {
+        -c
+    } else {
+        m - 2.0 * ((0.5 * (ax - m)) % ay)
+    };
+    Ok(1f64.copysign(x) * r)
+}
+
+fn frexp(v: f64) -> R<Value> {
+    if v == 0.0 || !v.is_finite() {
+        return Ok(Value::tuple(vec![Value::Float(v), Value::Int(0)]));
+    }
+    let mut e = v.abs().log2().floor() as i64 + 1;
+    let mut m = v / 2f64.powi(e as i32);
+    if m.abs() >= 1.0 {
+        m /= 2.0;
+        e += 1;
+    }
+    if m.abs() < 0.5 {
+        m *= 2.0;
+        e -= 1;
+    }
+    Ok(Value::tuple(vec![Value::Float(m), Value::Int(e)]))
+}
+
+/// `ldexp(x, i)`: `x * 2**i`, scaled in steps that stay in range (one
+/// power of two past ±1023 is 0 or inf), a range error past the floats.
+fn ldexp(args: &[Value]) -> R<Value> {
+    let x = num(args.first())?;
+    let Some(mut e) = args.get(1).and_then(as_int) else {
+        return type_err("Expected an int as second argument to ldexp.");
+    };
+    let mut r = x;
+    e = e.clamp(-4000, 4000);
+    while e != 0 && r != 0.0 && r.is_finite() {
+        let step = e.clamp(-1000, 1000);
+        r *= 2f64.powi(step as i32);
+        e -= step;
+    }
+    if r.is_infinite() && x.is_finite() {
+        return range();
+    }
+    Ok(Value::Float(r))
 }
 
 /// The integer functions (64-bit; overflow is an `OverflowError`).
@@ -242,9 +345,7 @@ fn integer_fn(name: &str, args: &[Value]) -> R<Value> {
             i64::try_from(acc).map(Value::Int).map_err(|_| overflow())
         }
         "factorial" => {
-            let Some(n) = a0.and_then(as_int) else {
-                return type_err("factorial() only accepts integral values");
-            };
+            let n = int_arg(a0)?;
             if n < 0 {
                 return value_err("factorial() not defined for negative values");
             }
@@ -260,12 +361,19 @@ fn integer_fn(name: &str, args: &[Value]) -> R<Value> {
             Ok(Value::Int(acc))
         }
         "comb" | "perm" => {
-            let (Some(n), k) = (a0.and_then(as_int), args.get(1).and_then(as_int)) else {
-                return type_err("comb() arguments must be integers");
+            if args.len() != 2 && !(name == "perm" && args.len() == 1) {
+                return type_err(format!("{name} expected 2 arguments, got {}", args.len()));
+            }
+            let n = int_arg(a0)?;
+            let k = match args.get(1) {
+                Some(Value::None) | None => n,
+                Some(k) => int_arg(Some(k))?,
             };
-            let k = k.unwrap_or(n);
-            if n < 0 || k < 0 {
+            if n < 0 {
                 return value_err("n must be a non-negative integer");
+            }
+            if k < 0 {
+                return value_err("k must be a non-negative integer");
             }
             if k > n {
                 return Ok(Value::Int(0));
@@ -287,9 +395,7 @@ fn integer_fn(name: &str, args: &[Value]) -> R<Value> {
             Ok(Value::Int(acc as i64))
         }
         "isqrt" => {
-            let Some(n) = a0.and_then(as_int) else {
-                return type_err("isqrt() argument must be an integer");
-            };
+            let n = int_arg(a0)?;
             if n < 0 {
                 return value_err("isqrt() argument must be nonnegative");
             }
@@ -330,6 +436,9 @@ fn aggregate_fn(vm: &mut Vm, name: &str, args: &[Value], kwargs: &Kwargs) -> R<V
         "dist" => {
             let p = vm.iterate(a0.unwrap_or(&Value::None))?;
             let q = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
+            if p.len() != q.len() {
+                return value_err("both points must have the same number of dimensions");
+            }
             let mut acc = 0.0f64;
             for (a, b) in p.iter().zip(q.iter()) {
                 acc = acc.hypot(num(Some(a))? - num(Some(b))?);
@@ -349,8 +458,17 @@ fn aggregate_fn(vm: &mut Vm, name: &str, args: &[Value], kwargs: &Kwargs) -> R<V
             // Neumaier summation (exactly rounded for typical inputs).
             let mut sum = 0.0f64;
             let mut c = 0.0f64;
+            // CPython's rules: infinities and NaNs are summed apart.
+            let (mut special, mut infs) = (0.0f64, 0.0f64);
             for it in items {
                 let v = num(Some(&it))?;
+                if !v.is_finite() {
+                    special += v;
+                    if v.is_infinite() {
+                        infs += v;
+                    }
+                    continue;
+                }
                 let t = sum + v;
                 if sum.abs() >= v.abs() {
                     c += (sum - t) + v;
@@ -358,6 +476,15 @@ fn aggregate_fn(vm: &mut Vm, name: &str, args: &[Value], kwargs: &Kwargs) -> R<V
                     c += (v - t) + sum;
                 }
                 sum = t;
+                if sum.is_infinite() {
+                    return exc(ExcKind::OverflowError, "intermediate overflow in fsum");
+                }
+            }
+            if special != 0.0 || special.is_nan() {
+                if infs.is_nan() {
+                    return value_err("-inf + inf in fsum");
+                }
+                return fl(special);
             }
             fl(sum + c)
         }
@@ -365,9 +492,23 @@ fn aggregate_fn(vm: &mut Vm, name: &str, args: &[Value], kwargs: &Kwargs) -> R<V
             let (a, b) = (x()?, num(args.get(1))?);
             let rel = kw(kwargs, "rel_tol").and_then(as_float).unwrap_or(1e-9);
             let abs_tol = kw(kwargs, "abs_tol").and_then(as_float).unwrap_or(0.0);
+            if rel < 0.0 || abs_tol < 0.0 {
+                return value_err("tolerances must be non-negative");
+            }
             Ok(Value::Bool(a == b || (a - b).abs() <= (rel * a.abs().max(b.abs())).max(abs_tol)))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'math' has no attribute '{name}'")),
+    }
+}
+
+/// An int argument, or CPython's TypeError for another value.
+fn int_arg(v: Option<&Value>) -> R<i64> {
+    match v.and_then(as_int) {
+        Some(i) => Ok(i),
+        None => type_err(format!(
+            "'{}' object cannot be interpreted as an integer",
+            v.map_or("NoneType", |v| v.type_name())
+        )),
     }
 }
 

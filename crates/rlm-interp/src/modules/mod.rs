@@ -14,6 +14,7 @@ pub(crate) mod json;
 pub(crate) mod math;
 pub(crate) mod re;
 pub(crate) mod string;
+pub(crate) mod sys;
 pub(crate) mod textwrap;
 
 use std::rc::Rc;
@@ -51,14 +52,22 @@ const REGISTRY: &[(&str, Attrs, Call, CostTable)] = &[
     ("datetime", datetime::attrs, datetime::call, &[]),
     ("csv", csv::attrs, csv::call, CSV_COSTS),
     ("io", io::attrs, io::call, &[("StringIO", cost(Arg(0), COPY))]),
+    ("sys", sys::attrs, sys::call, SYS_COSTS),
 ];
+
+/// `getsizeof` reads capacities, not items; the recursion limit is a field.
+const SYS_COSTS: CostTable =
+    &[("getrecursionlimit", FREE), ("getsizeof", FREE), ("setrecursionlimit", FREE)];
 
 /// Numbers in, a number out; the three that read a sequence over it.
 const MATH_COSTS: CostTable = &[
     ("acos", FREE),
+    ("acosh", FREE),
     ("asin", FREE),
+    ("asinh", FREE),
     ("atan", FREE),
     ("atan2", FREE),
+    ("atanh", FREE),
     ("ceil", FREE),
     ("comb", FREE),
     ("copysign", FREE),

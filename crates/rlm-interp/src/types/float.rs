@@ -160,7 +160,15 @@ pub fn parse_float(s: &str) -> Option<f64> {
         "nan" => return Some(f64::NAN),
         _ => {}
     }
-    if body.is_empty() || body.contains("__") || body.starts_with('_') || body.ends_with('_') {
+    // An underscore only between two digits (`1_0.5`, not `1_e5`).
+    let bytes = body.as_bytes();
+    let lone = |i: usize| {
+        i == 0
+            || i + 1 == bytes.len()
+            || !bytes[i - 1].is_ascii_digit()
+            || !bytes[i + 1].is_ascii_digit()
+    };
+    if body.is_empty() || (0..bytes.len()).any(|i| bytes[i] == b'_' && lone(i)) {
         return None;
     }
     if !body.chars().all(|c| c.is_ascii_digit() || "._e+-".contains(c)) {

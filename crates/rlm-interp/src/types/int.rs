@@ -143,6 +143,11 @@ pub fn parse_int(s: &str, base: u32) -> Option<i64> {
         }
     }
     if base == 0 {
+        // Base 0 reads a literal: a decimal with a leading 0 must be all
+        // zeros (`010` is an error, `0_0` is 0).
+        if body.starts_with('0') && body.chars().any(|c| c != '0' && c != '_') {
+            return None;
+        }
         base = 10;
     }
     if body.is_empty()
@@ -164,14 +169,26 @@ pub fn parse_int(s: &str, base: u32) -> Option<i64> {
             }
         })
         .collect();
-    let v = i64::from_str_radix(&digits, base).ok()?;
-    Some(if neg { -v } else { v })
+    // Read as a magnitude wider than i64, so that -2**63 fits.
+    let v = i128::from_str_radix(&digits, base).ok()?;
+    i64::try_from(if neg { -v } else { v }).ok()
 }
 
 /// `int(x)`, `int(s, base)`.
 pub(crate) fn int_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
     check_kwargs("int", kwargs, &["base"])?;
-    let base = args.get(1).or_else(|| kw(kwargs, "base")).map(|b| as_int(b).unwrap_or(10));
+    let base = match args.get(1).or_else(|| kw(kwargs, "base")) {
+        Some(b) => match as_int(b) {
+            Some(b) => Some(b),
+            None => {
+                return type_err(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    b.type_name()
+                ));
+            }
+        },
+        None => None,
+    };
     match args.first() {
         None => Ok(Value::Int(0)),
         Some(Value::Str(s)) => {

@@ -31,6 +31,27 @@ pub enum Native {
     CsvReader(crate::modules::csv::DictReader),
     /// `csv.writer(...)` / `csv.DictWriter(...)`.
     CsvWriter(crate::modules::csv::Writer),
+    /// `sys.stdout` (false) or `sys.stderr` (true).
+    SysStream(bool),
+    /// `sys.version_info`: its tuple, with named fields.
+    VersionInfo(Value),
+    /// `asyncio.sleep(...)`, `asyncio.wait_for(...)`: coroutines of the
+    /// virtual clock.
+    Timed(crate::modules::asyncio::Timed),
+}
+
+impl Native {
+    /// The tuple a tuple-like native stands for (`sys.version_info`), which
+    /// compares, indexes, iterates and hashes as that tuple.
+    pub(crate) fn as_tuple(v: &Value) -> Option<&Value> {
+        match v {
+            Value::Native(n) => match &**n {
+                Native::VersionInfo(t) => Some(t),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 impl Native {
@@ -38,7 +59,11 @@ impl Native {
     pub(crate) fn holds_values(&self) -> bool {
         matches!(
             self,
-            Native::DictView(..) | Native::Partial(_) | Native::CsvReader(_) | Native::CsvWriter(_)
+            Native::DictView(..)
+                | Native::Partial(_)
+                | Native::CsvReader(_)
+                | Native::CsvWriter(_)
+                | Native::Timed(_)
         )
     }
 
@@ -56,6 +81,7 @@ impl Native {
                 each(&r.fieldnames);
             }
             Native::CsvWriter(w) => w.held(each),
+            Native::Timed(t) => t.held(each),
             _ => {}
         }
     }
@@ -73,6 +99,9 @@ impl Native {
             Native::StringIO(_) => Ty::Other(&"StringIO"),
             Native::CsvReader(_) => Ty::Other(&"DictReader"),
             Native::CsvWriter(_) => Ty::Other(&"_csv.writer"),
+            Native::SysStream(_) => Ty::Other(&"TextIOWrapper"),
+            Native::VersionInfo(_) => Ty::Other(&"version_info"),
+            Native::Timed(_) => Ty::Other(&"coroutine"),
         }
     }
 }
@@ -84,10 +113,12 @@ pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
         Native::DateTime(d) => d.method_names(),
         Native::TimeDelta(..) => timedelta::METHODS,
         Native::DictView(..) => view::METHODS,
-        Native::Partial(_) => &[],
+        Native::Partial(_) | Native::Timed(_) => &[],
         Native::StringIO(_) => crate::types::stringio::METHODS,
         Native::CsvReader(_) => crate::modules::csv::READER_METHODS,
         Native::CsvWriter(_) => crate::modules::csv::WRITER_METHODS,
+        Native::SysStream(_) => crate::modules::sys::STREAM_METHODS,
+        Native::VersionInfo(_) => crate::types::tuple::TUPLE_METHODS,
     }
 }
 
@@ -101,12 +132,17 @@ pub(crate) fn native_method_costs(n: &Native) -> CostTable {
         Native::Pattern(_) => PATTERN_COSTS,
         Native::Match(_) => MATCH_COSTS,
         Native::DateTime(_) => DATETIME_COSTS,
-        Native::TimeDelta(..) | Native::Partial(_) | Native::CsvReader(_) => &[],
+        Native::TimeDelta(..) | Native::Partial(_) | Native::CsvReader(_) | Native::Timed(_) => &[],
         Native::DictView(..) => DICT_VIEW_COSTS,
         Native::StringIO(_) => STRINGIO_COSTS,
         Native::CsvWriter(_) => CSV_WRITER_COSTS,
+        Native::SysStream(_) => SYS_STREAM_COSTS,
+        Native::VersionInfo(_) => crate::types::tuple::TUPLE_COSTS,
     }
 }
+
+/// `write` charges its text as the output does (`Vm::write_output`).
+pub(crate) const SYS_STREAM_COSTS: CostTable = &[("flush", FREE), ("write", FREE)];
 
 pub(crate) const DICT_VIEW_COSTS: CostTable = &[("isdisjoint", cost(All, HASH))];
 pub(crate) const PATTERN_COSTS: CostTable = &[
@@ -174,6 +210,8 @@ pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<V
         Native::TimeDelta(days, secs, us) => timedelta::attr(*days, *secs, *us, name),
         Native::Partial(p) => functools::partial_attr(p, name),
         Native::DictView(..) | Native::StringIO(_) | Native::CsvWriter(_) => None,
+        Native::SysStream(_) | Native::Timed(_) => None,
+        Native::VersionInfo(t) => crate::modules::sys::version_attr(t, name),
         Native::CsvReader(r) => crate::modules::csv::reader_attr(r, name),
     })
 }
@@ -197,7 +235,12 @@ pub(crate) fn native_method(
             crate::types::stringio::method(vm, f, name, args)
         }
         Native::CsvWriter(w) => crate::modules::csv::writer_method(vm, w, name, args),
-        Native::Partial(_) | Native::CsvReader(_) => exc(
+        Native::SysStream(_) => {
+            let _ = kwargs;
+            crate::modules::sys::stream_method(vm, name, args)
+        }
+        Native::VersionInfo(t) => vm.call_method(t, name, args, kwargs),
+        Native::Partial(_) | Native::CsvReader(_) | Native::Timed(_) => exc(
             ExcKind::AttributeError,
             format!("'{}' object has no attribute '{name}'", n.ty().name()),
         ),
@@ -215,6 +258,14 @@ pub(crate) fn native_repr(vm: &mut Vm, n: &Rc<Native>) -> R<String> {
         Native::StringIO(_) => "<_io.StringIO object>".to_string(),
         Native::CsvReader(_) => "<csv.DictReader object>".to_string(),
         Native::CsvWriter(_) => "<_csv.writer object>".to_string(),
+        Native::SysStream(false) => {
+            "<_io.TextIOWrapper name='<stdout>' mode='w' encoding='utf-8'>".to_string()
+        }
+        Native::SysStream(true) => {
+            "<_io.TextIOWrapper name='<stderr>' mode='w' encoding='utf-8'>".to_string()
+        }
+        Native::VersionInfo(t) => crate::modules::sys::version_repr(vm, t)?,
+        Native::Timed(t) => format!("<coroutine object {}>", t.name()),
     })
 }
 

@@ -81,6 +81,8 @@ impl Ty {
             Ty::Other(&"date") => "datetime.date",
             Ty::Other(&"time") => "datetime.time",
             Ty::Other(&"timedelta") => "datetime.timedelta",
+            Ty::Other(&"version_info") => "sys.version_info",
+            Ty::Other(&"TextIOWrapper") => "_io.TextIOWrapper",
             t => t.name(),
         };
         format!("<class '{qual}'>")

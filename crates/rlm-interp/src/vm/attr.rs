@@ -37,6 +37,9 @@ impl Vm {
         match obj {
             Value::Module(m) => match m.attrs.get(name) {
                 Some(v) => Ok(v.clone()),
+                None if m.name == "sys" => {
+                    exc(ExcKind::AttributeError, crate::modules::sys::missing_attr(name))
+                }
                 None => exc(
                     ExcKind::AttributeError,
                     format!("module '{}' has no attribute '{name}'", m.name),

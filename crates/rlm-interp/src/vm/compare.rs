@@ -320,6 +320,12 @@ impl Vm {
     }
 
     pub(crate) fn eq(&mut self, a: &Value, b: &Value) -> R<bool> {
+        if let Some(t) = Native::as_tuple(a) {
+            return self.eq(&t.clone(), b);
+        }
+        if let Some(t) = Native::as_tuple(b) {
+            return self.eq(a, &t.clone());
+        }
         let mut work = Work { used: 0, max: self.limits.fuel.saturating_sub(self.fuel_used) };
         // Small levels: the guard alone (`stack_left`), no segment.
         let r = eq_depth(a, b, 0, self.limits.max_nesting, &mut work);
@@ -334,6 +340,7 @@ impl Vm {
     }
 
     pub(crate) fn cmp(&mut self, a: &Value, b: &Value, op: CmpOp) -> R<Ordering> {
+        let (a, b) = (Native::as_tuple(a).unwrap_or(a), Native::as_tuple(b).unwrap_or(b));
         crate::stack_guard::walk_over(a, || self.cmp_depth(a, b, op, 0))
     }
 
@@ -503,6 +510,9 @@ impl Vm {
     }
 
     pub(crate) fn contains(&mut self, container: &Value, item: &Value) -> R<bool> {
+        if let Some(t) = Native::as_tuple(container) {
+            return self.contains(&t.clone(), item);
+        }
         match container {
             Value::Str(s) => self.str_contains(s, item),
             // Charged as they are compared, up to the first equal item.

@@ -172,7 +172,13 @@ impl Vm {
                 self.frames.truncate(base);
                 (None, Ok(None))
             }
-            Ok(ExecEnd::Suspend(..) | ExecEnd::Gather(_)) | Err(Fault::Suspend(..)) => {
+            Ok(
+                ExecEnd::Suspend(..)
+                | ExecEnd::Gather(_)
+                | ExecEnd::Sleep(..)
+                | ExecEnd::WaitFor(..),
+            )
+            | Err(Fault::Suspend(..)) => {
                 self.frames.truncate(base);
                 (None, exc(ExcKind::RuntimeError, GENERATOR_HOST_MSG))
             }

@@ -64,6 +64,7 @@ impl Vm {
                 }
                 Native::StringIO(f) => IterState::Items(f.remaining_lines(self)?.into()),
                 Native::CsvReader(r) => return Ok(r.rows.clone()),
+                Native::VersionInfo(t) => IterState::Seq(t.clone(), 0),
                 _ => return type_err(format!("'{}' object is not iterable", v.type_name())),
             },
             other => return type_err(format!("'{}' object is not iterable", other.type_name())),
@@ -157,6 +158,7 @@ impl Vm {
             | Value::Dict(_)
             | Value::Set(_) => self.iterate(v)?,
             Value::Range(_) | Value::FrozenSet(_) | Value::Deque(_) => self.iterate(v)?,
+            Value::Native(_) if Native::as_tuple(v).is_some() => self.iterate(v)?,
             other => {
                 return type_err(format!(
                     "cannot unpack non-iterable {} object",

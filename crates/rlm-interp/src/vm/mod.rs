@@ -24,6 +24,7 @@ mod attr;
 mod binary;
 mod builtin_fast;
 mod call;
+mod clock;
 mod compare;
 mod exec;
 mod fused;
@@ -128,6 +129,8 @@ struct Task {
     deliver: Option<Result<Value, Rc<Exception>>>,
     finished: bool,
     cancelled: bool,
+    /// The sequence number of its armed timer (`clock.rs`), if any.
+    timer: Option<u64>,
 }
 
 enum ExecEnd {
@@ -136,6 +139,12 @@ enum ExecEnd {
     Yielded(Value),
     Suspend(Vec<PendingCall>, bool),
     Gather(Rc<Gather>),
+    /// `await asyncio.sleep(...)`: park until the virtual clock reaches
+    /// this time, then resume with this result.
+    Sleep(f64, Value),
+    /// `await asyncio.wait_for(aw, t)`: await `aw` as a child, with a
+    /// deadline at this virtual time.
+    WaitFor(Value, f64),
 }
 
 /// What a run (or resume) ended with.
@@ -181,6 +190,12 @@ pub struct Vm {
     pub(crate) host_values: HashMap<SmolStr, Value, HashState>,
     frames: Vec<Frame>,
     tasks: Vec<Task>,
+    /// The event loop's virtual time in seconds and its timers (`clock.rs`).
+    clock: f64,
+    timers: std::collections::BinaryHeap<std::cmp::Reverse<clock::Timer>>,
+    next_timer: u64,
+    /// The timers' count after their last sweep of stale ones.
+    timers_swept: usize,
     current_task: usize,
     pending: HashMap<u64, (usize, usize)>,
     pending_calls_info: HashMap<u64, HostCall>,
@@ -210,6 +225,11 @@ pub struct Vm {
     /// The shared compiled patterns this session paid for (issue #53: its
     /// fuel does not depend on what ran before it on the thread).
     pub(crate) regexes_paid: crate::modules::re::engine::PaidPatterns,
+    /// The embedder's call-depth limit: `sys.setrecursionlimit` lowers
+    /// `limits.max_call_depth` to at most this.
+    call_depth_cap: usize,
+    /// `csv.field_size_limit()`: the longest field a csv reader accepts.
+    pub(crate) csv_field_limit: i64,
 }
 
 pub(crate) fn internal(what: &str) -> Fault {
@@ -226,6 +246,7 @@ impl Vm {
     /// A VM charging `account` (a session's own, see `Interpreter::new`).
     pub(crate) fn with_account(limits: Limits, account: crate::mem::AccountRef) -> Vm {
         let mem_next = limits_next(&limits);
+        let call_depth_cap = limits.max_call_depth;
         Vm {
             limits,
             fuel_used: 0,
@@ -242,6 +263,10 @@ impl Vm {
             host_values: HashMap::default(),
             frames: Vec::new(),
             tasks: Vec::new(),
+            clock: 0.0,
+            timers: std::collections::BinaryHeap::new(),
+            next_timer: 0,
+            timers_swept: 0,
             current_task: 0,
             pending: HashMap::new(),
             pending_calls_info: HashMap::new(),
@@ -260,6 +285,8 @@ impl Vm {
             spare_frames: Vec::new(),
             ran_code: false,
             regexes_paid: Default::default(),
+            call_depth_cap,
+            csv_field_limit: crate::modules::csv::FIELD_LIMIT,
         }
     }
 }

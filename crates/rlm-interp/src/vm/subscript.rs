@@ -21,6 +21,7 @@ impl Vm {
             Value::Deque(d) => self.deque_getitem(d, idx),
             Value::Native(n) => match &**n {
                 Native::Match(m) => match_group(self, m, idx),
+                Native::VersionInfo(t) => self.getitem(&t.clone(), idx),
                 _ => type_err(format!("'{}' object is not subscriptable", obj.type_name())),
             },
             Value::Type(t) => Ok(Value::Type(*t)),

@@ -11,6 +11,7 @@ use crate::compile::{Code, Instr};
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
 use crate::host::HostCall;
 use crate::value::*;
+use crate::vm::clock::TimedStep;
 use crate::vm::stack::OperandStack;
 use crate::vm::{ExecEnd, Frame, RunState, Task, Vm, Wait, pop};
 
@@ -27,6 +28,7 @@ impl Vm {
         }
         self.output_total = 0;
         self.tasks.clear();
+        self.reset_clock();
         self.pending.clear();
         self.pending_calls_info.clear();
         self.answered.clear();
@@ -127,7 +129,7 @@ impl Vm {
         }
     }
 
-    fn cancel_children(&mut self, parent: usize) {
+    pub(super) fn cancel_children(&mut self, parent: usize) {
         let mut stack = vec![parent];
         while let Some(p) = stack.pop() {
             for i in 0..self.tasks.len() {
@@ -150,6 +152,7 @@ impl Vm {
             return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(limit));
         }
         loop {
+            self.drop_finished_tail();
             let runnable = (0..self.tasks.len()).find(|&i| {
                 let t = &self.tasks[i];
                 !t.finished && !t.cancelled && (t.wait.is_none() || t.deliver.is_some())
@@ -163,6 +166,9 @@ impl Vm {
                     }
                 }
                 if calls.is_empty() {
+                    if self.fire_next_timer() {
+                        continue;
+                    }
                     return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
                         &Exception::new(
                             ExcKind::RuntimeError,
@@ -180,6 +186,8 @@ impl Vm {
             self.current_task = t;
             std::mem::swap(&mut self.frames, &mut self.tasks[t].frames);
             let deliver = self.tasks[t].deliver.take();
+            // Its wait is over: a deadline still armed for it is stale.
+            self.tasks[t].timer = None;
             let result = match deliver {
                 Some(Ok(v)) => {
                     if let Some(f) = self.frames.last_mut() {
@@ -219,7 +227,23 @@ impl Vm {
                         self.register_call(t, slot, c);
                     }
                 }
-                Ok(ExecEnd::Gather(g)) => self.start_gather(t, &g),
+                Ok(ExecEnd::Gather(g)) => self.start_gather(t, &g, false),
+                Ok(ExecEnd::Sleep(when, result)) => {
+                    self.tasks[t].wait = Some(Wait {
+                        slots: vec![None],
+                        remaining: 1,
+                        single: true,
+                        return_exceptions: false,
+                    });
+                    self.set_timer(t, when, Some(result));
+                }
+                Ok(ExecEnd::WaitFor(awaitable, when)) => {
+                    let g = Gather { items: vec![awaitable], return_exceptions: false };
+                    self.start_gather(t, &g, true);
+                    if self.tasks[t].wait.is_some() {
+                        self.set_timer(t, when, None);
+                    }
+                }
                 Err(Fault::Exc(e)) => {
                     self.tasks[t].finished = true;
                     match self.tasks[t].parent {
@@ -248,6 +272,25 @@ impl Vm {
                     ));
                 }
             }
+        }
+    }
+
+    /// Drops the finished or cancelled tasks at the end of the list (never
+    /// the main task, nor one a host call still answers into): a gather's
+    /// or `wait_for`'s children are pushed last and finish first, so a loop
+    /// of awaited gathers keeps the list, and each scan of it for a runnable
+    /// task, as long as what still runs. Kept, they made the loop quadratic
+    /// and held a `Task` per child outside the memory count (issue #53).
+    /// A stale timer for a dropped index never fires for a task pushed there
+    /// later: it names its own sequence number (`clock.rs`).
+    fn drop_finished_tail(&mut self) {
+        while self.tasks.len() > 1 {
+            let last = self.tasks.len() - 1;
+            let done = self.tasks[last].finished || self.tasks[last].cancelled;
+            if !done || self.pending.values().any(|(t, _)| *t == last) {
+                return;
+            }
+            self.tasks.pop();
         }
     }
 
@@ -284,12 +327,14 @@ impl Vm {
             .insert(id, HostCall { id, name: c.name, args: c.args, kwargs: c.kwargs });
     }
 
-    fn start_gather(&mut self, t: usize, g: &Gather) {
+    /// Runs `g`'s parts as children of task `t`; `single`: `t` gets the one
+    /// part's result itself (`wait_for`), not a list.
+    fn start_gather(&mut self, t: usize, g: &Gather, single: bool) {
         let n = g.items.len();
         self.tasks[t].wait = Some(Wait {
             slots: vec![None; n],
             remaining: n,
-            single: false,
+            single,
             return_exceptions: g.return_exceptions,
         });
         if n == 0 {
@@ -328,13 +373,13 @@ impl Vm {
                         Err(Exception::new(ExcKind::RuntimeError, "bad coroutine")),
                     ),
                 },
-                Value::Gather(inner) => {
-                    // A nested gather runs as a child task awaiting it.
+                Value::Gather(_) | Value::Native(_) if is_shimmed(item) => {
+                    // A nested gather or a sleep runs as a child task awaiting it.
                     let code = gather_shim_code();
                     let frame = Frame {
                         code,
                         pc: 0,
-                        stack: OperandStack::from_values(vec![Value::Gather(inner.clone())]),
+                        stack: OperandStack::from_values(vec![item.clone()]),
                         locals: Vec::new(),
                         cells: Vec::new(),
                         blocks: Vec::new(),
@@ -379,42 +424,67 @@ impl Vm {
     }
 
     /// Await the value on top of the stack: push a coroutine's frame, or
-    /// end the step with a suspension/gather.
+    /// end the step with a suspension/gather/timer. `wait_for(aw, None)` is
+    /// `await aw`: a chain of them is unwound by this loop, not recursion.
     pub(super) fn await_value(&mut self) -> R<Option<ExecEnd>> {
-        let v = pop(top!(self))?;
-        match v {
-            Value::Coroutine(c) => {
-                // The coroutine object made by the call, then its frame
-                // bound here: a call's work twice over.
-                self.fuel(crate::cost::FUEL_PER_AWAIT)?;
-                let frame = self.coroutine_frame(&c)?;
-                self.push_frame(frame)?;
-                Ok(None)
-            }
-            Value::HostFuture(h) => {
-                if h.awaited.replace(true) {
-                    return exc(ExcKind::RuntimeError, "cannot reuse already awaited coroutine");
+        let mut v = pop(top!(self))?;
+        loop {
+            return match v {
+                Value::Coroutine(c) => {
+                    // The coroutine object made by the call, then its frame
+                    // bound here: a call's work twice over.
+                    self.fuel(crate::cost::FUEL_PER_AWAIT)?;
+                    let frame = self.coroutine_frame(&c)?;
+                    self.push_frame(frame)?;
+                    Ok(None)
                 }
-                Ok(Some(ExecEnd::Suspend(
-                    vec![PendingCall {
-                        name: h.name.clone(),
-                        args: h.args.clone(),
-                        kwargs: h.kwargs.clone(),
-                    }],
-                    true,
-                )))
-            }
-            Value::Gather(g) => Ok(Some(ExecEnd::Gather(g))),
-            // `r = llm_query(p)` then `await r`: the reply is a str, awaited
-            // as itself (the rule in grammar/reference.md).
-            Value::Str(s) => {
-                top!(self).stack.push(Value::Str(s));
-                Ok(None)
-            }
-            other => type_err(format!(
-                "object {} can't be used in 'await' expression",
-                other.type_name()
-            )),
+                Value::HostFuture(h) => {
+                    if h.awaited.replace(true) {
+                        return exc(
+                            ExcKind::RuntimeError,
+                            "cannot reuse already awaited coroutine",
+                        );
+                    }
+                    Ok(Some(ExecEnd::Suspend(
+                        vec![PendingCall {
+                            name: h.name.clone(),
+                            args: h.args.clone(),
+                            kwargs: h.kwargs.clone(),
+                        }],
+                        true,
+                    )))
+                }
+                Value::Gather(g) => {
+                    // Each coroutine or nested awaitable runs as a task of its own.
+                    let tasks = g
+                        .items
+                        .iter()
+                        .filter(|i| !matches!(i, Value::HostFuture(_) | Value::Str(_)))
+                        .count();
+                    self.fuel((tasks as u64).saturating_mul(crate::cost::FUEL_PER_TASK))?;
+                    Ok(Some(ExecEnd::Gather(g)))
+                }
+                // `r = llm_query(p)` then `await r`: the reply is a str, awaited
+                // as itself (the rule in grammar/reference.md).
+                Value::Str(s) => {
+                    top!(self).stack.push(Value::Str(s));
+                    Ok(None)
+                }
+                Value::Native(n) if matches!(&*n, Native::Timed(_)) => {
+                    let Native::Timed(t) = &*n else { return Ok(None) };
+                    match self.await_timed(t)? {
+                        TimedStep::End(end) => Ok(Some(end)),
+                        TimedStep::Await(inner) => {
+                            v = inner;
+                            continue;
+                        }
+                    }
+                }
+                other => type_err(format!(
+                    "object {} can't be used in 'await' expression",
+                    other.type_name()
+                )),
+            };
         }
     }
 }
@@ -443,6 +513,16 @@ thread_local! {
         c.is_async = true;
         Rc::new(c)
     };
+}
+
+/// What a gather runs as a child task awaiting it: a nested gather, a sleep
+/// or a `wait_for`.
+fn is_shimmed(v: &Value) -> bool {
+    match v {
+        Value::Gather(_) => true,
+        Value::Native(n) => matches!(&**n, Native::Timed(_)),
+        _ => false,
+    }
 }
 
 fn gather_shim_code() -> Rc<Code> {

@@ -1,11 +1,16 @@
 //! The `itertools` module. Results are materialised eagerly, charged
 //! before they are built, except the infinite iterators (`count`, `cycle`,
-//! `repeat`), which step lazily. The combinatoric functions are in
-//! `combinatorics.rs`.
+//! `repeat`), which step lazily. Sources are drawn one item at a time,
+//! each callback called before the next item is drawn, as CPython does
+//! (a callback may consume the same iterator); `drawn.rs` holds those.
+//! The combinatoric functions are in `combinatorics.rs`.
 
 mod combinatorics;
+mod drawn;
 
-use rlm_syntax::ast::BinOp;
+use drawn::{
+    accumulate, compress, dropwhile, filterfalse, groupby, pairwise, starmap, zip_longest,
+};
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::charged::ChargedVec;
@@ -155,38 +160,7 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             let n = args.get(1).or_else(|| kw(&kwargs, "times")).and_then(as_int);
             Ok(Value::iter(IterState::Repeat(v, n.map(|n| n.max(0)))))
         }
-        "groupby" => {
-            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
-            let key = args
-                .get(1)
-                .or_else(|| kw(&kwargs, "key"))
-                .cloned()
-                .filter(|k| !matches!(k, Value::None));
-            let mut out: Vec<Value> = Vec::new();
-            let mut cur_key: Option<Value> = None;
-            let mut group: Vec<Value> = Vec::new();
-            for it in items {
-                let k = match &key {
-                    Some(kf) => vm.call_value(kf, vec![it.clone()], Vec::new())?,
-                    None => it.clone(),
-                };
-                let same = match &cur_key {
-                    Some(ck) => vm.eq(ck, &k)?,
-                    None => false,
-                };
-                if !same {
-                    if let Some(ck) = cur_key.take() {
-                        out.push(Value::tuple(vec![ck, items_iter(std::mem::take(&mut group))]));
-                    }
-                    cur_key = Some(k);
-                }
-                group.push(it);
-            }
-            if let Some(ck) = cur_key {
-                out.push(Value::tuple(vec![ck, items_iter(group)]));
-            }
-            Ok(items_iter(out))
-        }
+        "groupby" => groupby(vm, args, kwargs),
         _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),
     }
 }
@@ -194,71 +168,8 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
 /// Functions that map, filter or regroup one or more iterables.
 fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     match name {
-        "accumulate" => {
-            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
-            let func = args
-                .get(1)
-                .or_else(|| kw(&kwargs, "func"))
-                .cloned()
-                .filter(|f| !matches!(f, Value::None));
-            let mut acc = kw(&kwargs, "initial").cloned().filter(|v| !matches!(v, Value::None));
-            let mut out = Vec::new();
-            if let Some(a) = &acc {
-                out.push(a.clone());
-            }
-            for it in items {
-                let next = match &acc {
-                    None => it,
-                    Some(a) => match &func {
-                        Some(f) => vm.call_value(f, vec![a.clone(), it], Vec::new())?,
-                        None => vm.binary(BinOp::Add, a, &it)?,
-                    },
-                };
-                out.push(next.clone());
-                acc = Some(next);
-            }
-            Ok(items_iter(out))
-        }
-        "zip_longest" => {
-            let fill = kw(&kwargs, "fillvalue").cloned().unwrap_or(Value::None);
-            let mut cols = Vec::new();
-            // The columns are held while the rows are made: each is charged
-            // to the session until then (4,000 columns of 4,000 items are
-            // 256 MB before the first row).
-            let account = crate::mem::current();
-            let mut held = Vec::with_capacity(args.len());
-            for a in &args {
-                let col = vm.iterate(a)?;
-                held.push(crate::mem::HostBytes::charge(
-                    &account,
-                    crate::mem::vec_block::<Value>(col.len()),
-                ));
-                vm.check_memory()?;
-                cols.push(col);
-            }
-            let n = cols.iter().map(|c| c.len()).max().unwrap_or(0);
-            vm.check_len(n)?;
-            // Every row is a tuple as wide as the arguments are many:
-            // charged whole before any is built (a transpose of 10^4
-            // sources of 10^4 items is 1.6 GB of rows).
-            let items = n.saturating_mul(cols.len());
-            vm.fuel(items as u64)?;
-            vm.alloc(
-                n.saturating_mul(crate::mem::rc_block::<crate::types::tuple::TupleObj>())
-                    .saturating_add(crate::mem::vec_block::<Value>(items)),
-            )?;
-            Ok(items_iter(
-                (0..n)
-                    .map(|i| {
-                        Value::tuple(
-                            cols.iter()
-                                .map(|c| c.get(i).cloned().unwrap_or(fill.clone()))
-                                .collect(),
-                        )
-                    })
-                    .collect(),
-            ))
-        }
+        "accumulate" => accumulate(vm, args, kwargs),
+        "zip_longest" => zip_longest(vm, args, kwargs),
         "takewhile" => {
             let pred = args.first().cloned().unwrap_or(Value::None);
             let it = vm.get_iter(args.get(1).cloned().unwrap_or(Value::None))?;
@@ -273,61 +184,11 @@ fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Va
             }
             Ok(items_iter(out.into_vec()))
         }
-        "dropwhile" | "filterfalse" => {
-            let pred = args.first().cloned().unwrap_or(Value::None);
-            let items = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
-            let mut out = Vec::new();
-            let mut dropping = true;
-            for it in items {
-                let t = if matches!(pred, Value::None) {
-                    it.truthy()
-                } else {
-                    vm.call_value(&pred, vec![it.clone()], Vec::new())?.truthy()
-                };
-                match name {
-                    "takewhile" => {
-                        if !t {
-                            break;
-                        }
-                        out.push(it);
-                    }
-                    "dropwhile" => {
-                        if dropping && t {
-                            continue;
-                        }
-                        dropping = false;
-                        out.push(it);
-                    }
-                    _ => {
-                        if !t {
-                            out.push(it);
-                        }
-                    }
-                }
-            }
-            Ok(items_iter(out))
-        }
-        "starmap" => {
-            let func = args.first().cloned().unwrap_or(Value::None);
-            let items = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
-            let mut out = Vec::new();
-            for it in items {
-                let a = vm.iterate(&it)?;
-                out.push(vm.call_value(&func, a, Vec::new())?);
-            }
-            Ok(items_iter(out))
-        }
-        "pairwise" => {
-            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
-            Ok(items_iter(items.windows(2).map(|w| Value::tuple(w.to_vec())).collect()))
-        }
-        "compress" => {
-            let data = vm.iterate(args.first().unwrap_or(&Value::None))?;
-            let sel = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
-            Ok(items_iter(
-                data.into_iter().zip(sel).filter(|(_, s)| s.truthy()).map(|(d, _)| d).collect(),
-            ))
-        }
+        "dropwhile" => dropwhile(vm, args),
+        "filterfalse" => filterfalse(vm, args),
+        "starmap" => starmap(vm, args),
+        "pairwise" => pairwise(vm, args),
+        "compress" => compress(vm, args),
         "tee" => {
             let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
             let n = args.get(1).and_then(as_int).unwrap_or(2);

@@ -137,8 +137,14 @@ impl JsonParser<'_> {
                     self.i = start;
                     return self.err("Expecting value");
                 }
-                while self.i < b.len() && b[self.i].is_ascii_digit() {
+                // JSON's grammar: a leading 0 stands alone (`01` is a 0
+                // followed by extra data, as CPython reports it).
+                if b[self.i] == b'0' {
                     self.i += 1;
+                } else {
+                    while self.i < b.len() && b[self.i].is_ascii_digit() {
+                        self.i += 1;
+                    }
                 }
                 let mut is_float = false;
                 if self.i < b.len()
@@ -172,7 +178,15 @@ impl JsonParser<'_> {
                 } else {
                     match t.parse::<i64>() {
                         Ok(i) => Ok(Value::Int(i)),
-                        Err(_) => Ok(Value::Float(t.parse().unwrap_or(0.0))),
+                        // CPython gives the exact int; a float would lose
+                        // digits silently, so the 64-bit bound is said.
+                        Err(_) => exc(
+                            ExcKind::OverflowError,
+                            format!(
+                                "json.loads of a {}-digit integer: ints are 64-bit in this sandbox",
+                                t.trim_start_matches('-').len()
+                            ),
+                        ),
                     }
                 }
             }

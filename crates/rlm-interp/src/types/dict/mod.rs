@@ -40,7 +40,7 @@ impl Dict {
 }
 
 /// One entry of a dict's table: its hash, key and value.
-type DictEntry = (u64, Key, Value);
+pub(crate) type DictEntry = (u64, Key, Value);
 
 /// What one new key may cost: an entry and its index, doubled by growth.
 pub(crate) const DICT_ENTRY_COST: usize =

@@ -291,6 +291,12 @@ pub(crate) fn count_chars(bytes: &[u8]) -> usize {
 pub struct Str(Rc<StrInner>);
 
 impl Str {
+    /// The bytes the memory count charges for this string (its box and
+    /// heap text; `sys.getsizeof`).
+    pub(crate) fn charged_bytes(&self) -> usize {
+        self.0.mem_cost()
+    }
+
     pub fn new(s: impl Into<CompactString>) -> Str {
         let mut s: CompactString = s.into();
         // A heap buffer with room to spare (a `String` built by pushing)

@@ -1,0 +1,201 @@
+//! The `itertools` functions that call back into the program or draw from
+//! several sources: each draws one item at a time and calls its callback
+//! before the next draw, in CPython's order, so a callback that consumes
+//! the same iterator (`accumulate(it, lambda a, b: a + next(it))`) sees
+//! what CPython's would. Each item drawn pays a unit of fuel before its
+//! work; results grow in a `ChargedVec` (budget and collection cap).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rlm_syntax::ast::BinOp;
+
+use super::items_iter;
+use crate::args::{Kwargs, kw};
+use crate::charged::ChargedVec;
+use crate::fault::{R, type_err};
+use crate::value::*;
+use crate::vm::Vm;
+
+type Source = Rc<RefCell<IterState>>;
+
+/// The iterator over argument `i` (a missing one is `None`'s error).
+fn source(vm: &mut Vm, args: &[Value], i: usize) -> R<Source> {
+    match vm.get_iter(args.get(i).cloned().unwrap_or(Value::None))? {
+        Value::Iter(it) => Ok(it),
+        other => type_err(format!("'{}' object is not iterable", other.type_name())),
+    }
+}
+
+/// The next item of `src`, its unit of fuel paid first.
+fn draw(vm: &mut Vm, src: &Source) -> R<Option<Value>> {
+    vm.fuel(1)?;
+    vm.iter_next(src)
+}
+
+fn call1(vm: &mut Vm, f: &Value, x: &Value) -> R<Value> {
+    vm.call_value(f, vec![x.clone()], Vec::new())
+}
+
+pub(super) fn accumulate(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    let src = source(vm, &args, 0)?;
+    let func =
+        args.get(1).or_else(|| kw(&kwargs, "func")).cloned().filter(|f| !matches!(f, Value::None));
+    let mut acc = kw(&kwargs, "initial").cloned().filter(|v| !matches!(v, Value::None));
+    let mut out = ChargedVec::new();
+    if let Some(a) = &acc {
+        out.push(vm, a.clone())?;
+    }
+    while let Some(x) = draw(vm, &src)? {
+        let next = match acc.take() {
+            None => x,
+            Some(a) => match &func {
+                Some(f) => vm.call_value(f, vec![a, x], Vec::new())?,
+                None => vm.binary(BinOp::Add, &a, &x)?,
+            },
+        };
+        out.push(vm, next.clone())?;
+        acc = Some(next);
+    }
+    Ok(items_iter(out.into_vec()))
+}
+
+/// Rows until every source is spent: a row draws from each live source in
+/// turn; the row in which the last one ends is not made.
+pub(super) fn zip_longest(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    let fill = kw(&kwargs, "fillvalue").cloned().unwrap_or(Value::None);
+    let mut srcs: Vec<Option<Source>> = Vec::with_capacity(args.len());
+    for i in 0..args.len() {
+        srcs.push(Some(source(vm, &args, i)?));
+    }
+    let mut live = srcs.len();
+    let mut out = ChargedVec::new();
+    // A row pays its draws (a unit an item, as the eager version paid);
+    // its tuple charges its own memory.
+    while live > 0 {
+        let mut row = ChargedVec::new();
+        for slot in srcs.iter_mut() {
+            let item = match slot {
+                Some(src) => draw(vm, &src.clone())?,
+                None => None,
+            };
+            let item = match item {
+                Some(v) => v,
+                None => {
+                    if slot.take().is_some() {
+                        live -= 1;
+                    }
+                    fill.clone()
+                }
+            };
+            row.push(vm, item)?;
+        }
+        if live > 0 {
+            out.push(vm, Value::tuple(row.into_vec()))?;
+        }
+    }
+    Ok(items_iter(out.into_vec()))
+}
+
+pub(super) fn dropwhile(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
+    let pred = args.first().cloned().unwrap_or(Value::None);
+    let src = source(vm, &args, 1)?;
+    let mut out = ChargedVec::new();
+    while let Some(x) = draw(vm, &src)? {
+        if !call1(vm, &pred, &x)?.truthy() {
+            out.push(vm, x)?;
+            break;
+        }
+    }
+    while let Some(x) = draw(vm, &src)? {
+        out.push(vm, x)?;
+    }
+    Ok(items_iter(out.into_vec()))
+}
+
+/// A `None` predicate keeps the falsy items, as CPython.
+pub(super) fn filterfalse(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
+    let pred = args.first().cloned().unwrap_or(Value::None);
+    let src = source(vm, &args, 1)?;
+    let mut out = ChargedVec::new();
+    while let Some(x) = draw(vm, &src)? {
+        let t = match &pred {
+            Value::None => x.truthy(),
+            f => call1(vm, f, &x)?.truthy(),
+        };
+        if !t {
+            out.push(vm, x)?;
+        }
+    }
+    Ok(items_iter(out.into_vec()))
+}
+
+pub(super) fn starmap(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
+    let func = args.first().cloned().unwrap_or(Value::None);
+    let src = source(vm, &args, 1)?;
+    let mut out = ChargedVec::new();
+    while let Some(x) = draw(vm, &src)? {
+        let call_args = vm.iterate(&x)?;
+        let r = vm.call_value(&func, call_args, Vec::new())?;
+        out.push(vm, r)?;
+    }
+    Ok(items_iter(out.into_vec()))
+}
+
+pub(super) fn pairwise(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
+    let src = source(vm, &args, 0)?;
+    let mut out = ChargedVec::new();
+    let Some(mut prev) = draw(vm, &src)? else { return Ok(items_iter(Vec::new())) };
+    while let Some(x) = draw(vm, &src)? {
+        out.push(vm, Value::tuple(vec![prev, x.clone()]))?;
+        prev = x;
+    }
+    Ok(items_iter(out.into_vec()))
+}
+
+/// A datum is drawn, then its selector; either ending stops.
+pub(super) fn compress(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
+    let data = source(vm, &args, 0)?;
+    let sel = source(vm, &args, 1)?;
+    let mut out = ChargedVec::new();
+    while let Some(d) = draw(vm, &data)? {
+        let Some(s) = draw(vm, &sel)? else { break };
+        if s.truthy() {
+            out.push(vm, d)?;
+        }
+    }
+    Ok(items_iter(out.into_vec()))
+}
+
+/// Groups of consecutive items with equal keys; each item's key is taken
+/// before the next item is drawn.
+pub(super) fn groupby(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    let src = source(vm, &args, 0)?;
+    let key =
+        args.get(1).or_else(|| kw(&kwargs, "key")).cloned().filter(|k| !matches!(k, Value::None));
+    let mut out = ChargedVec::new();
+    let mut cur_key: Option<Value> = None;
+    let mut group = ChargedVec::new();
+    while let Some(x) = draw(vm, &src)? {
+        let k = match &key {
+            Some(kf) => call1(vm, kf, &x)?,
+            None => x.clone(),
+        };
+        let same = match &cur_key {
+            Some(ck) => vm.eq(ck, &k)?,
+            None => false,
+        };
+        if !same {
+            if let Some(ck) = cur_key.take() {
+                let g = std::mem::replace(&mut group, ChargedVec::new()).into_vec();
+                out.push(vm, Value::tuple(vec![ck, items_iter(g)]))?;
+            }
+            cur_key = Some(k);
+        }
+        group.push(vm, x)?;
+    }
+    if let Some(ck) = cur_key {
+        out.push(vm, Value::tuple(vec![ck, items_iter(group.into_vec())]))?;
+    }
+    Ok(items_iter(out.into_vec()))
+}

@@ -1,0 +1,304 @@
+//! CPython's `TextWrapper` with its defaults (`expand_tabs`,
+//! `replace_whitespace`, `break_long_words`, `drop_whitespace`,
+//! `break_on_hyphens`): the text cut into chunks as its `wordsep_re`
+//! splits it (runs of whitespace, words, hyphenated parts, em-dashes), then
+//! the chunks laid into lines greedily, a long word broken at a hyphen or
+//! at the line's end, whitespace dropped at line ends but kept on the
+//! first line's start, `max_lines` closed by the placeholder.
+//!
+//! Chunks are ranges of the munged text's characters (no string a chunk);
+//! lines are charged as they are made, fuel a block of lines at a time.
+
+use crate::fault::{R, value_err};
+use crate::unicode::{is_alnum, is_decimal};
+use crate::vm::Vm;
+
+/// The settings of one wrap.
+pub(super) struct Wrapper<'a> {
+    pub width: i64,
+    pub initial_indent: &'a str,
+    pub subsequent_indent: &'a str,
+    pub max_lines: Option<i64>,
+    pub placeholder: &'a str,
+}
+
+/// Fuel per line made (its string, its value, its slot), charged before a
+/// block of `LINE_BLOCK` lines is made.
+const FUEL_PER_LINE: u64 = 4;
+const LINE_BLOCK: usize = 1024;
+
+const WS: [char; 6] = ['\t', '\n', '\x0b', '\x0c', '\r', ' '];
+
+fn is_ws(c: char) -> bool {
+    WS.contains(&c)
+}
+fn is_word(c: char) -> bool {
+    c == '_' || is_alnum(c)
+}
+fn is_letter(c: char) -> bool {
+    is_word(c) && !is_decimal(c)
+}
+fn is_word_punct(c: char) -> bool {
+    is_word(c) || matches!(c, '!' | '"' | '\'' | '&' | '.' | ',' | '?')
+}
+
+/// Tabs expanded to columns of 8, then each whitespace character a space
+/// (`_munge_whitespace`).
+pub(super) fn munge(text: &str) -> Vec<char> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut col = 0usize;
+    for c in text.chars() {
+        match c {
+            '\t' => {
+                let n = 8 - col % 8;
+                out.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            }
+            '\n' | '\r' => {
+                out.push(' ');
+                col = 0;
+            }
+            c if is_ws(c) => {
+                out.push(' ');
+                col += 1;
+            }
+            c => {
+                out.push(c);
+                col += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Whether `t[at..]` is two or more '-' then a word character (`-{2,}(?=\w)`);
+/// the end of the dashes if so.
+fn em_dash_at(t: &[char], at: usize) -> Option<usize> {
+    let mut j = at;
+    while t.get(j) == Some(&'-') {
+        j += 1;
+    }
+    (j - at >= 2 && t.get(j).is_some_and(|&c| is_word(c))).then_some(j)
+}
+
+fn letter_at(t: &[char], i: usize) -> bool {
+    t.get(i).is_some_and(|&c| is_letter(c))
+}
+
+/// The hyphen at `j` ends a word part: `-(?:(?<=lt{2}-)|(?<=lt-lt-))(?=lt-?lt)`.
+fn hyphen_breaks(t: &[char], j: usize) -> bool {
+    if t.get(j) != Some(&'-') || j < 2 {
+        return false;
+    }
+    let behind = (letter_at(t, j - 2) && letter_at(t, j - 1))
+        || (j >= 3 && letter_at(t, j - 3) && t[j - 2] == '-' && letter_at(t, j - 1));
+    let ahead = letter_at(t, j + 1)
+        && (letter_at(t, j + 2) || (t.get(j + 2) == Some(&'-') && letter_at(t, j + 3)));
+    behind && ahead
+}
+
+/// The end of the chunk starting at `i` (`wordsep_re`'s alternatives in
+/// their order: whitespace, an em-dash after a word, a word part).
+fn chunk_end(t: &[char], i: usize) -> usize {
+    if is_ws(t[i]) {
+        let mut j = i + 1;
+        while j < t.len() && is_ws(t[j]) {
+            j += 1;
+        }
+        return j;
+    }
+    if i > 0 && is_word_punct(t[i - 1]) {
+        if let Some(j) = em_dash_at(t, i) {
+            return j;
+        }
+    }
+    // The shortest run of non-space characters that one of the word's
+    // endings follows.
+    let mut j = i + 1;
+    loop {
+        if hyphen_breaks(t, j) {
+            return j + 1;
+        }
+        if j >= t.len() || is_ws(t[j]) {
+            return j;
+        }
+        if is_word_punct(t[j - 1]) && em_dash_at(t, j).is_some() {
+            return j;
+        }
+        j += 1;
+    }
+}
+
+/// The text's chunks, as ranges of `t`: at most one a character, charged
+/// at that bound first (they are the wrapper's own, not a collection of the
+/// program's, so the collection cap is not theirs); a unit per 16 chunks.
+pub(super) fn chunks(vm: &mut Vm, t: &[char]) -> R<Vec<(usize, usize)>> {
+    vm.alloc(t.len().saturating_mul(std::mem::size_of::<(usize, usize)>()))?;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < t.len() {
+        let j = chunk_end(t, i);
+        out.push((i, j));
+        i = j;
+    }
+    vm.fuel(out.len() as u64 / 16)?;
+    Ok(out)
+}
+
+fn blank(t: &[char], (a, b): (usize, usize)) -> bool {
+    t[a..b].iter().all(|c| crate::types::str::py_isspace(*c))
+}
+
+/// The lines being made, each charged to the budget (its text and slot)
+/// and paid a block at a time. Not held to the collection cap: `fill`'s
+/// result is one string (`wrap`'s list is held to it when made).
+struct Lines {
+    out: Vec<String>,
+}
+
+impl Lines {
+    fn push(&mut self, vm: &mut Vm, line: String) -> R<()> {
+        if self.out.len() % LINE_BLOCK == 0 {
+            vm.fuel(FUEL_PER_LINE * LINE_BLOCK as u64)?;
+        }
+        vm.alloc(line.capacity() + std::mem::size_of::<String>() * 2)?;
+        self.out.push(line);
+        Ok(())
+    }
+}
+
+fn char_len(s: &str) -> i64 {
+    s.chars().count() as i64
+}
+
+impl Wrapper<'_> {
+    /// `TextWrapper._wrap_chunks` over the chunks of `t`.
+    pub(super) fn wrap(&self, vm: &mut Vm, t: &[char]) -> R<Vec<String>> {
+        if self.width <= 0 {
+            return value_err(format!("invalid width {} (must be > 0)", self.width));
+        }
+        if let Some(m) = self.max_lines {
+            let indent = if m > 1 { self.subsequent_indent } else { self.initial_indent };
+            if char_len(indent) + char_len(self.placeholder.trim_start()) > self.width {
+                return value_err("placeholder too large for max width");
+            }
+        }
+        let mut chunks = chunks(vm, t)?;
+        chunks.reverse();
+        let mut lines = Lines { out: Vec::new() };
+        while !chunks.is_empty() {
+            let first = lines.out.is_empty();
+            let indent = if first { self.initial_indent } else { self.subsequent_indent };
+            let width = self.width - char_len(indent);
+            if !first && chunks.last().is_some_and(|&c| blank(t, c)) {
+                chunks.pop();
+            }
+            let mut cur: Vec<(usize, usize)> = Vec::new();
+            let mut cur_len = 0i64;
+            while let Some(&(a, b)) = chunks.last() {
+                let l = (b - a) as i64;
+                if cur_len + l > width {
+                    break;
+                }
+                cur.push((a, b));
+                chunks.pop();
+                cur_len += l;
+            }
+            if let Some(&(a, b)) = chunks.last() {
+                if (b - a) as i64 > width {
+                    self.break_long_word(t, &mut chunks, &mut cur, cur_len, width);
+                    cur_len = cur.iter().map(|(a, b)| (b - a) as i64).sum();
+                }
+            }
+            if cur.last().is_some_and(|&c| blank(t, c)) {
+                if let Some((a, b)) = cur.pop() {
+                    cur_len -= (b - a) as i64;
+                }
+            }
+            if cur.is_empty() {
+                continue;
+            }
+            let rest_blank = chunks.is_empty() || (chunks.len() == 1 && blank(t, chunks[0]));
+            let fits = match self.max_lines {
+                None => true,
+                Some(m) => (lines.out.len() as i64 + 1) < m || (rest_blank && cur_len <= width),
+            };
+            if fits {
+                lines.push(vm, join(indent, t, &cur, ""))?;
+                continue;
+            }
+            self.close_with_placeholder(vm, t, &mut lines, cur, cur_len, indent, width)?;
+            break;
+        }
+        Ok(lines.out)
+    }
+
+    /// The last line allowed: its chunks dropped from the end until the
+    /// placeholder fits after a non-blank one; else the placeholder goes on
+    /// the previous line, or on a line of its own.
+    #[allow(clippy::too_many_arguments)]
+    fn close_with_placeholder(
+        &self,
+        vm: &mut Vm,
+        t: &[char],
+        lines: &mut Lines,
+        mut cur: Vec<(usize, usize)>,
+        mut cur_len: i64,
+        indent: &str,
+        width: i64,
+    ) -> R<()> {
+        let ph_len = char_len(self.placeholder);
+        while let Some(&(a, b)) = cur.last() {
+            if !blank(t, (a, b)) && cur_len + ph_len <= width {
+                return lines.push(vm, join(indent, t, &cur, self.placeholder));
+            }
+            cur_len -= (b - a) as i64;
+            cur.pop();
+        }
+        if let Some(prev) = lines.out.last_mut() {
+            let kept = prev.trim_end().len();
+            if char_len(&prev[..kept]) + ph_len <= self.width {
+                prev.truncate(kept);
+                prev.push_str(self.placeholder);
+                return Ok(());
+            }
+        }
+        lines.push(vm, format!("{indent}{}", self.placeholder.trim_start()))
+    }
+
+    /// `_handle_long_word`: as much of the next chunk as fits (at least one
+    /// character), cut after its last hyphen in that space if one follows
+    /// a non-hyphen.
+    fn break_long_word(
+        &self,
+        t: &[char],
+        chunks: &mut [(usize, usize)],
+        cur: &mut Vec<(usize, usize)>,
+        cur_len: i64,
+        width: i64,
+    ) {
+        let space = if width < 1 { 1 } else { (width - cur_len) as usize };
+        let Some(last) = chunks.last_mut() else { return };
+        let (a, b) = *last;
+        let mut end = space.min(b - a);
+        if b - a > space {
+            let hyphen = t[a..a + space].iter().rposition(|&c| c == '-');
+            if let Some(h) = hyphen.filter(|&h| h > 0) {
+                if t[a..a + h].iter().any(|&c| c != '-') {
+                    end = h + 1;
+                }
+            }
+        }
+        cur.push((a, a + end));
+        *last = (a + end, b);
+    }
+}
+
+fn join(indent: &str, t: &[char], parts: &[(usize, usize)], tail: &str) -> String {
+    let mut s = String::from(indent);
+    for &(a, b) in parts {
+        s.extend(&t[a..b]);
+    }
+    s.push_str(tail);
+    s
+}
