@@ -4,7 +4,7 @@
 //! not lose them because its sixth program looped too long).
 //!
 //! Copy-on-first-write: each cell runs in an *epoch* (a number fresh on
-//! the thread), and every mutable container carries a [`Stamp`], the epoch
+//! the thread), and every mutable container carries a [`JournalStamp`], the epoch
 //! it was made or last journaled in. The first change a cell makes to a
 //! container of an earlier epoch first saves its contents (a shallow copy:
 //! the items are shared, so a value nested in it keeps its identity) in its
@@ -68,19 +68,19 @@ pub(crate) fn swap_epoch(epoch: u32) -> u32 {
 }
 
 /// The epoch a mutable container was made or last journaled in.
-pub struct Stamp(Cell<u32>);
+pub struct JournalStamp(Cell<u32>);
 
-impl Default for Stamp {
-    fn default() -> Stamp {
-        Stamp::new()
+impl Default for JournalStamp {
+    fn default() -> JournalStamp {
+        JournalStamp::new()
     }
 }
 
-impl Stamp {
+impl JournalStamp {
     /// A container made now: a change in the current cell needs no journal.
     #[inline]
-    pub(crate) fn new() -> Stamp {
-        Stamp(Cell::new(current_epoch()))
+    pub(crate) fn new() -> JournalStamp {
+        JournalStamp(Cell::new(current_epoch()))
     }
 
     /// Whether a change now may need a journal entry (a cell runs and the
@@ -258,7 +258,7 @@ fn record(addr: usize, saved: Saved) {
 /// Before a change to a container of type `T` at `addr` with stamp `stamp`:
 /// journals its contents if this is the cell's first change to it.
 #[inline]
-pub(crate) fn before_change<T: Journaled>(stamp: &Stamp, addr: usize, contents: &T) {
+pub(crate) fn before_change<T: Journaled>(stamp: &JournalStamp, addr: usize, contents: &T) {
     if stamp.first_change().is_some() {
         record(addr, contents.save());
     }
@@ -267,7 +267,7 @@ pub(crate) fn before_change<T: Journaled>(stamp: &Stamp, addr: usize, contents: 
 /// Before a change to a list other than an append: its items, or (journaled
 /// by its length so far) the items before that length.
 #[inline]
-pub(crate) fn before_list_change(stamp: &Stamp, addr: usize, items: &[Value]) {
+pub(crate) fn before_list_change(stamp: &JournalStamp, addr: usize, items: &[Value]) {
     if stamp.upgrade_from_length() {
         upgrade_list(addr, items);
     } else if stamp.first_change().is_some() {
@@ -294,7 +294,7 @@ fn upgrade_list(addr: usize, items: &[Value]) {
 /// Before an append to a list: journals its length if this is the cell's
 /// first change to it.
 #[inline]
-pub(crate) fn before_list_append(stamp: &Stamp, addr: usize, len: usize) {
+pub(crate) fn before_list_append(stamp: &JournalStamp, addr: usize, len: usize) {
     if stamp.first_append().is_some() {
         record(addr, Saved::ListLen(len));
     }

@@ -8,18 +8,18 @@
 
 use std::cell::{BorrowError, BorrowMutError, Ref, RefCell, RefMut};
 
-use crate::undo::{Journaled, Stamp};
+use crate::undo::{Journaled, JournalStamp};
 
 /// A `RefCell` that notes its mutable borrows (see the module docs).
 #[derive(Default)]
 pub struct StoreCell<T> {
     value: RefCell<T>,
-    stamp: Stamp,
+    stamp: JournalStamp,
 }
 
 impl<T> StoreCell<T> {
     pub fn new(value: T) -> StoreCell<T> {
-        StoreCell { value: RefCell::new(value), stamp: Stamp::new() }
+        StoreCell { value: RefCell::new(value), stamp: JournalStamp::new() }
     }
 
     #[inline]

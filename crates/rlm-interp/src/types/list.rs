@@ -23,7 +23,7 @@ pub struct ListObj {
     items: RefCell<Vec<Value>>,
     remeasure: Cell<bool>,
     /// The cell it was made or last journaled in (`undo`).
-    stamp: crate::undo::Stamp,
+    stamp: crate::undo::JournalStamp,
 }
 
 impl ListObj {
@@ -31,7 +31,7 @@ impl ListObj {
         ListObj {
             items: RefCell::new(items),
             remeasure: Cell::new(false),
-            stamp: crate::undo::Stamp::new(),
+            stamp: crate::undo::JournalStamp::new(),
         }
     }
 
