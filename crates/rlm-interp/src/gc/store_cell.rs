@@ -8,7 +8,7 @@
 
 use std::cell::{BorrowError, BorrowMutError, Ref, RefCell, RefMut};
 
-use crate::undo::{Journaled, JournalStamp};
+use crate::undo::{JournalStamp, Journaled};
 
 /// A `RefCell` that notes its mutable borrows (see the module docs).
 #[derive(Default)]

@@ -271,6 +271,17 @@ impl Vm {
         Ok(())
     }
 
+    /// A text about to be made at its exact size of `bytes` (no doubling):
+    /// held to the budget before it is allocated.
+    pub(crate) fn check_text_exact(&mut self, bytes: usize) -> R<()> {
+        if bytes < TEXT_CHECKED_FROM
+            || self.account.live().saturating_add(bytes) <= self.limits.memory_bytes
+        {
+            return Ok(());
+        }
+        self.sync_memory(bytes)
+    }
+
     /// A text being written into a plain `String` (`repr`, `str()` of a
     /// container, `json.dumps`) whose buffer has `capacity` bytes: its next
     /// growth must fit in the budget, i.e. what is live plus a buffer twice
