@@ -37,12 +37,18 @@ rlm_testenv::needs_python3! {
     fn generated_programs_match_cpython() {
         let compared = std::cell::Cell::new(0usize);
         let known = std::cell::Cell::new(0usize);
+        // Programs our run ended on a limit (compared up to it), and those
+        // CPython ran out of time on (not compared).
+        let limited = std::cell::Cell::new(0usize);
+        let timeouts = std::cell::Cell::new(0usize);
         let cases = env_or("RLM_DIFF_CASES", 128) as u32;
         let result = runner(cases).run(&vec(any::<u8>(), 0..400), |data| {
             let p = diff_gen::program(&data);
             let r = diff_check::check(&p).expect("python3 runs the worker");
             compared.set(compared.get() + r.compared);
             known.set(known.get() + r.known.len());
+            limited.set(limited.get() + r.limited as usize);
+            timeouts.set(timeouts.get() + r.timeout as usize);
             if !r.divergences.is_empty() {
                 let d = r.divergences.join("\n");
                 return Err(TestCaseError::fail(format!("{d}\n--- program ---\n{}", p.src)));
@@ -50,9 +56,12 @@ rlm_testenv::needs_python3! {
             Ok(())
         });
         eprintln!(
-            "differential_fuzz: {} statements compared, {} known divergences met",
+            "differential_fuzz: {} statements compared, {} known divergences met, \
+             {} programs ended on a limit, {} timed out in CPython",
             compared.get(),
-            known.get()
+            known.get(),
+            limited.get(),
+            timeouts.get()
         );
         if let Err(e) = result {
             panic!("{e}");
@@ -96,5 +105,26 @@ rlm_testenv::needs_python3! {
             eprintln!("DIVERGENCE {d}");
         }
         eprintln!("survey: {cases} programs, {compared} statements, {limited} limited, {timeouts} timeouts, {} divergent", found.len());
+    }
+}
+
+rlm_testenv::needs_python3! {
+    /// Replays a fuzzer input: `RLM_DIFF_REPLAY=fuzz/artifacts/... cargo test
+    /// -p rlm-interp --test differential_fuzz replay -- --ignored --nocapture`
+    /// prints the program, each side's time and the divergences.
+    #[test]
+    #[ignore = "replays the input named by RLM_DIFF_REPLAY"]
+    fn replay() {
+        let path = std::env::var("RLM_DIFF_REPLAY").expect("RLM_DIFF_REPLAY names an input file");
+        let data = std::fs::read(&path).expect("read the input");
+        let p = diff_gen::program(&data);
+        eprintln!("{}", p.src);
+        let started = std::time::Instant::now();
+        let theirs = diff_check::run_python(&p.src).expect("python3 runs the worker");
+        let python = started.elapsed();
+        let ours = diff_check::run_ours(&p.src);
+        eprintln!("cpython {python:?}, ours {:?} (limit {:?})", started.elapsed() - python, ours.limit);
+        let r = diff_check::compare(&p, &ours, &theirs);
+        eprintln!("{r:#?}");
     }
 }

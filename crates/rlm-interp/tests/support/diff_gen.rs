@@ -894,7 +894,7 @@ fn format_statement(b: &mut Bytes) -> String {
         3 => format!("v = format(t, '{spec}')"),
         4 => format!("v = '{}' % t", b.one(percents)),
         5 => format!("v = '%*s|%-*d' % ({}, t, {}, len(str(t)))", b.one(SMALL), b.one(SMALL)),
-        6 => format!("v = '%(k)s:%(k)r' % {{'k': t}}"),
+        6 => "v = '%(k)s:%(k)r' % {'k': t}".to_string(),
         _ => format!("v = '{{0:{spec}}}|{{0!a}}'.format(t)"),
     };
     bound + &line
