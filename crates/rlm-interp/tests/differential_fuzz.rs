@@ -109,7 +109,7 @@ rlm_testenv::needs_python3! {
 }
 
 rlm_testenv::needs_python3! {
-    /// Replays a fuzzer input: `RLM_DIFF_REPLAY=fuzz/artifacts/... cargo test
+    /// Replays a fuzzer input: `RLM_DIFF_REPLAY=$PWD/fuzz/artifacts/... cargo test
     /// -p rlm-interp --test differential_fuzz replay -- --ignored --nocapture`
     /// prints the program, each side's time and the divergences.
     #[test]

@@ -492,7 +492,7 @@ const INT_LIST_T: &[&str] = &[
     "list(itertools.chain($L, $L))",
     "list($d.values())",
     "[x // $n for x in $L]",
-    "list(range($i, $i, $z)[:$n])",
+    "list(range($i, $i, $z)[:8])",
     "[x for x in range($n) for y in range(x)]",
     "sorted($L, key=lambda v: (v % 3, -v))",
     "list(itertools.compress($L, $L))",
