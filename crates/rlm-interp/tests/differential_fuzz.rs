@@ -6,7 +6,7 @@
 //! in docs/divergences.md). A fixed seed keeps the suite deterministic;
 //! `RLM_DIFF_SEED=N` and `RLM_DIFF_CASES=N` explore further, and the ignored
 //! `survey` test lists every divergence of many programs instead of stopping
-//! at the first. The long runs are the cargo-fuzz target
+//! at the first (`RLM_DIFF_CORPUS=DIR`: a fuzzer corpus's inputs instead). The long runs are the cargo-fuzz target
 //! `interp_differential` (fuzz/README.md).
 
 #[path = "support/diff_check.rs"]
@@ -30,6 +30,33 @@ fn runner(cases: u32) -> TestRunner {
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let config = Config { cases, failure_persistence: None, ..Config::default() };
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
+
+/// The survey's inputs: every file of `RLM_DIFF_CORPUS` (a fuzzer's
+/// corpus, absolute path) if set, else `RLM_DIFF_CASES` random ones.
+fn survey_inputs() -> Vec<Vec<u8>> {
+    if let Ok(dir) = std::env::var("RLM_DIFF_CORPUS") {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("RLM_DIFF_CORPUS is a directory")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        return files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
+    }
+    let mut state = env_or("RLM_DIFF_SEED", 53) | 1;
+    // xorshift64: the survey needs no shrinking, only many inputs.
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..env_or("RLM_DIFF_CASES", 2000))
+        .map(|_| {
+            let len = (next() % 400) as usize;
+            (0..len).map(|_| next() as u8).collect()
+        })
+        .collect()
 }
 
 rlm_testenv::needs_python3! {
@@ -69,22 +96,12 @@ rlm_testenv::needs_python3! {
     }
 
     #[test]
-    #[ignore = "a survey: RLM_DIFF_CASES programs, every divergence listed"]
+    #[ignore = "a survey: RLM_DIFF_CASES programs (or RLM_DIFF_CORPUS's files), every divergence listed"]
     fn survey() {
-        let cases = env_or("RLM_DIFF_CASES", 2000) as u32;
-        let mut state = env_or("RLM_DIFF_SEED", 53) | 1;
+        let inputs = survey_inputs();
         let (mut compared, mut limited, mut timeouts, mut found) = (0, 0, 0, Vec::new());
-        for _ in 0..cases {
-            // xorshift64: the survey needs no shrinking, only many inputs.
-            let mut next = || {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state
-            };
-            let len = (next() % 400) as usize;
-            let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-            let p = diff_gen::program(&data);
+        for data in &inputs {
+            let p = diff_gen::program(data);
             if let Ok(path) = std::env::var("RLM_DIFF_TRACE") {
                 let _ = std::fs::write(path, &p.src);
             }
@@ -104,7 +121,11 @@ rlm_testenv::needs_python3! {
         for d in &found {
             eprintln!("DIVERGENCE {d}");
         }
-        eprintln!("survey: {cases} programs, {compared} statements, {limited} limited, {timeouts} timeouts, {} divergent", found.len());
+        eprintln!(
+            "survey: {} programs, {compared} statements, {limited} limited, {timeouts} timeouts, {} divergent",
+            inputs.len(),
+            found.len()
+        );
     }
 }
 
