@@ -17,6 +17,15 @@ impl Vm {
                 return Ok(crate::modules::datetime::strftime::strftime(d, spec));
             }
         }
+        // Other types take only the empty spec, refused before it is read.
+        let formats_itself =
+            matches!(v, Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Float(_));
+        if !formats_itself && !spec.is_empty() {
+            return type_err(format!(
+                "unsupported format string passed to {}.__format__",
+                v.type_name()
+            ));
+        }
         let sp = parse_spec(spec)?;
         if let Some(w) = sp.width {
             // The padded field, and the f-string or `format` result that

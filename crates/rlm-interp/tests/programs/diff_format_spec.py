@@ -106,3 +106,31 @@ try:
     print("format('a', 'z')", repr(format('a', 'z')))
 except Exception as e:
     print("format('a', 'z')", type(e).__name__)
+try:
+    print("format([1], 'x>4')", repr(format([1], 'x>4')))
+except Exception as e:
+    print("format([1], 'x>4')", type(e).__name__)
+try:
+    print("format({'a': 1}, 'ΣΑΣ')", repr(format({'a': 1}, 'ΣΑΣ')))
+except Exception as e:
+    print("format({'a': 1}, 'ΣΑΣ')", type(e).__name__)
+try:
+    print("format(None, '>5')", repr(format(None, '>5')))
+except Exception as e:
+    print("format(None, '>5')", type(e).__name__)
+try:
+    print("format((1,), '')", repr(format((1,), '')))
+except Exception as e:
+    print("format((1,), '')", type(e).__name__)
+try:
+    print("format([1, 2], '')", repr(format([1, 2], '')))
+except Exception as e:
+    print("format([1, 2], '')", type(e).__name__)
+try:
+    print("f'{[1]!s:>6}'", repr(f'{[1]!s:>6}'))
+except Exception as e:
+    print("f'{[1]!s:>6}'", type(e).__name__)
+try:
+    print("format(None, '')", repr(format(None, '')))
+except Exception as e:
+    print("format(None, '')", type(e).__name__)

@@ -112,12 +112,6 @@ pub const KNOWN: &[Known] = &[
         ours: "ValueError",
         cpython: "TypeError",
     },
-    Known {
-        id: "format-of-containers",
-        statement: "format(",
-        ours: "ValueError",
-        cpython: "TypeError",
-    },
     Known { id: "method-lookup-order", statement: "", ours: "Error", cpython: "AttributeError" },
     Known { id: "set-keeps-which-equal-element", statement: "True", ours: "set[", cpython: "set[" },
     Known {
