@@ -102,3 +102,31 @@ try:
     print("'Ⅷ'.isupper()", repr('Ⅷ'.isupper()))
 except Exception as e:
     print("'Ⅷ'.isupper()", type(e).__name__)
+try:
+    print("'ﬁne'.casefold()", repr('ﬁne'.casefold()))
+except Exception as e:
+    print("'ﬁne'.casefold()", type(e).__name__)
+try:
+    print("'ŉ'.casefold()", repr('ŉ'.casefold()))
+except Exception as e:
+    print("'ŉ'.casefold()", type(e).__name__)
+try:
+    print("'ΣΑΣ ΟΔΟΣ'.casefold()", repr('ΣΑΣ ΟΔΟΣ'.casefold()))
+except Exception as e:
+    print("'ΣΑΣ ΟΔΟΣ'.casefold()", type(e).__name__)
+try:
+    print("'Straße µ ſ'.casefold()", repr('Straße µ ſ'.casefold()))
+except Exception as e:
+    print("'Straße µ ſ'.casefold()", type(e).__name__)
+try:
+    print("'İ'.casefold()", repr('İ'.casefold()))
+except Exception as e:
+    print("'İ'.casefold()", type(e).__name__)
+try:
+    print("'ﬀ ǰ ΐ'.casefold()", repr('ﬀ ǰ ΐ'.casefold()))
+except Exception as e:
+    print("'ﬀ ǰ ΐ'.casefold()", type(e).__name__)
+try:
+    print("'ABC'.casefold()", repr('ABC'.casefold()))
+except Exception as e:
+    print("'ABC'.casefold()", type(e).__name__)

@@ -73,7 +73,6 @@ pub const KNOWN: &[Known] = &[
     Known { id: "fidelity-round", statement: "round(", ours: "", cpython: "" },
     // Found by this fuzzer, not fixed yet: docs/divergences.md says why.
     Known { id: "iterator-type-names", statement: "", ours: "<iterator object>", cpython: "" },
-    Known { id: "casefold-special", statement: ".casefold()", ours: "", cpython: "" },
     Known { id: "re-unicode-classes", statement: "\\W", ours: "", cpython: "" },
     Known { id: "re-unicode-classes", statement: "\\w", ours: "", cpython: "" },
     Known { id: "re-unicode-classes", statement: "\\s", ours: "", cpython: "" },

@@ -227,7 +227,13 @@ impl Vm {
                     Value::str(text.to_uppercase())
                 })
             }
-            "casefold" => Ok(Value::str(text.to_lowercase().replace('ß', "ss"))),
+            "casefold" => {
+                let mut out = String::with_capacity(text.len());
+                for c in text.chars() {
+                    crate::unicode::push_casefold(c, &mut out);
+                }
+                Ok(Value::str(out))
+            }
             "strip" | "lstrip" | "rstrip" => {
                 let chars: Option<Vec<char>> = arg_str(0)?.map(|c| c.as_str().chars().collect());
                 let f = |c: char| match &chars {
