@@ -75,9 +75,7 @@ pub const KNOWN: &[Known] = &[
     Known { id: "iterator-type-names", statement: "", ours: "<iterator object>", cpython: "" },
     Known { id: "re-unicode-classes", statement: "\\W", ours: "", cpython: "" },
     Known { id: "re-unicode-classes", statement: "\\w", ours: "", cpython: "" },
-    Known { id: "re-unicode-classes", statement: "\\s", ours: "", cpython: "" },
     Known { id: "re-unicode-classes", statement: "\\b", ours: "", cpython: "" },
-    Known { id: "re-unicode-classes", statement: "\\u00e0", ours: "", cpython: "" },
     Known { id: "counter-mixed-operators", statement: "Counter(", ours: "TypeError", cpython: "" },
     Known { id: "counter-mixed-operators", statement: "Counter(", ours: "", cpython: "TypeError" },
     Known {
