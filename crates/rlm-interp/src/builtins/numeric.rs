@@ -174,7 +174,8 @@ impl Vm {
             }
             "pow" => {
                 nargs("pow", &args, 2, 3)?;
-                if args.len() == 3 {
+                // `pow(b, e, None)` is `pow(b, e)`.
+                if args.len() == 3 && !matches!(args[2], Value::None) {
                     let (Some(b), Some(e), Some(m)) =
                         (as_int(&args[0]), as_int(&args[1]), as_int(&args[2]))
                     else {

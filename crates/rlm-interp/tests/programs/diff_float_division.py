@@ -162,3 +162,31 @@ try:
     print("0.0 ** float('inf')", repr(0.0 ** float('inf')))
 except Exception as e:
     print("0.0 ** float('inf')", type(e).__name__)
+try:
+    print("pow(float('inf'), True, None)", repr(pow(float('inf'), True, None)))
+except Exception as e:
+    print("pow(float('inf'), True, None)", type(e).__name__)
+try:
+    print('pow(2, 10, None)', repr(pow(2, 10, None)))
+except Exception as e:
+    print('pow(2, 10, None)', type(e).__name__)
+try:
+    print('pow(2.5, 2, None)', repr(pow(2.5, 2, None)))
+except Exception as e:
+    print('pow(2.5, 2, None)', type(e).__name__)
+try:
+    print('pow(2, -1, None)', repr(pow(2, -1, None)))
+except Exception as e:
+    print('pow(2, -1, None)', type(e).__name__)
+try:
+    print('pow(3, 4, 5)', repr(pow(3, 4, 5)))
+except Exception as e:
+    print('pow(3, 4, 5)', type(e).__name__)
+try:
+    print('pow(2, 3, 0)', repr(pow(2, 3, 0)))
+except Exception as e:
+    print('pow(2, 3, 0)', type(e).__name__)
+try:
+    print('pow(2.0, 3, 5)', repr(pow(2.0, 3, 5)))
+except Exception as e:
+    print('pow(2.0, 3, 5)', type(e).__name__)
