@@ -22,6 +22,7 @@ case "$target" in
     syntax_bytes | interp_programs) opts=(-rss_limit_mb=2048) ;;
     syntax_structured) opts=(-max_len=4096) ;;
     interp_hostile) opts=(-rss_limit_mb=1024 -timeout=30 -max_len=2048) ;;
+    interp_differential) opts=(-rss_limit_mb=2048 -timeout=60 -max_len=512) ;;
     *) opts=() ;;
 esac
 

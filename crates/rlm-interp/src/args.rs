@@ -68,6 +68,14 @@ pub fn as_int(v: &Value) -> Option<i64> {
     }
 }
 
+/// An int where CPython wants an index (`__index__`): a TypeError otherwise.
+pub fn index_int(v: &Value) -> R<i64> {
+    match as_int(v) {
+        Some(i) => Ok(i),
+        None => type_err(format!("'{}' object cannot be interpreted as an integer", v.type_name())),
+    }
+}
+
 pub fn as_float(v: &Value) -> Option<f64> {
     match v {
         Value::Int(i) => Some(*i as f64),

@@ -2,7 +2,7 @@
 //! its definitions of decimal/digit/numeric and of titlecase), over the
 //! generated tables in `unicode_tables.rs`.
 
-use crate::unicode_tables::{ALPHA, DECIMAL, DIGIT, NUMERIC, PRINTABLE, TITLECASE};
+use crate::unicode_tables::{ALPHA, CASEFOLD, DECIMAL, DIGIT, NUMERIC, PRINTABLE, TITLECASE};
 
 fn in_ranges(table: &[(u32, u32)], c: char) -> bool {
     let c = c as u32;
@@ -117,6 +117,16 @@ pub(crate) fn push_title(c: char, out: &mut String) {
     }
 }
 
+/// `c` case-folded into `out`, as `str.casefold` folds it: the full folding
+/// where it differs from the lowercase (`ß` to `ss`, `ﬁ` to `fi`, `ς` to
+/// `σ`), the lowercase elsewhere.
+pub(crate) fn push_casefold(c: char, out: &mut String) {
+    match CASEFOLD.binary_search_by_key(&c, |&(k, _)| k) {
+        Ok(i) => out.push_str(CASEFOLD[i].1),
+        Err(_) => out.extend(c.to_lowercase()),
+    }
+}
+
 /// Python's `str.isspace` for one character.
 pub(crate) fn py_isspace(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
@@ -127,6 +137,30 @@ mod tests {
     use super::*;
 
     rlm_testenv::needs_python3! {
+        /// The case foldings that differ from the lowercase, against CPython's.
+        #[test]
+        fn casefold_specials_match_cpython() {
+            let script = "import sys\nfor cp in range(sys.maxunicode + 1):\n    c = chr(cp)\n    if 0xD800 <= cp <= 0xDFFF or c.casefold() == c.lower():\n        continue\n    print(f'{cp:x} {c.casefold().encode().hex()}')\n";
+            let Ok(o) = std::process::Command::new("python3").arg("-c").arg(script).output() else {
+                panic!("python3 did not start (needed: the test environment probed it)");
+            };
+            let text = String::from_utf8(o.stdout).expect("utf-8");
+            let mut n = 0;
+            for line in text.lines() {
+                let (cp, hex) = line.split_once(' ').expect("two fields");
+                let c = char::from_u32(u32::from_str_radix(cp, 16).expect("hex")).expect("char");
+                let bytes: Vec<u8> = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+                    .collect();
+                let mut ours = String::new();
+                push_casefold(c, &mut ours);
+                assert_eq!(ours.as_bytes(), &bytes[..], "U+{cp}");
+                n += 1;
+            }
+            assert_eq!(n, CASEFOLD.len(), "the table holds exactly CPython's specials");
+        }
+
         /// Every code point against the python3 on this machine (skipped without
         /// one): the generated tables must be CPython's, not an approximation.
         /// CPython sends each predicate as ranges of code points, and the

@@ -41,13 +41,15 @@ def esc(s):
 
 
 def main():
-    title = []
+    title, fold = [], []
     for cp in range(sys.maxunicode + 1):
         c = chr(cp)
         if 0xD800 <= cp <= 0xDFFF:
             continue
         if c.title() != c.upper():
             title.append((cp, c.title()))
+        if c.casefold() != c.lower():
+            fold.append((cp, c.casefold()))
     parts = [
         "//! Unicode tables generated from CPython "
         f"{sys.version_info.major}.{sys.version_info.minor} (Unicode {unicodedata.unidata_version})",
@@ -71,6 +73,16 @@ def main():
         "pub(crate) static TITLECASE: &[(char, &str)] = &[",
     ]
     for cp, t in title:
+        parts.append(f"    ('\\u{{{cp:X}}}', \"{esc(t)}\"),")
+    parts.append("];")
+    parts += [
+        "",
+        "/// Characters whose case folding (`str.casefold`) differs from their",
+        "/// lowercase, with the folded string (sorted by code point).",
+        "#[rustfmt::skip]",
+        "pub(crate) static CASEFOLD: &[(char, &str)] = &[",
+    ]
+    for cp, t in fold:
         parts.append(f"    ('\\u{{{cp:X}}}', \"{esc(t)}\"),")
     parts.append("];")
     parts.append("")

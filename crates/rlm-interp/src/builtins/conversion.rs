@@ -3,7 +3,7 @@
 
 use crate::args::{as_int, nargs};
 use crate::builtins::name_error;
-use crate::fault::{Fault, R, type_err, value_err};
+use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -29,6 +29,10 @@ impl Vm {
                 };
                 match u32::try_from(i).ok().and_then(char::from_u32) {
                     Some(c) => Ok(Value::str(c.to_string())),
+                    // Past a C int, CPython fails converting, before the range check.
+                    None if i32::try_from(i).is_err() => {
+                        exc(ExcKind::OverflowError, "Python int too large to convert to C int")
+                    }
                     None => value_err("chr() arg not in range(0x110000)"),
                 }
             }

@@ -105,7 +105,15 @@ impl Vm {
                 use std::hash::{Hash, Hasher};
                 let k = self.key(args[0].clone())?;
                 if let Some(i) = as_int(&args[0]) {
-                    return Ok(Value::Int(if i == -1 { -2 } else { i }));
+                    // CPython's int hash: the value modulo 2**61 - 1, signed.
+                    let m = (i.unsigned_abs() % HASH_MODULUS) as i64;
+                    let h = if i < 0 { -m } else { m };
+                    return Ok(Value::Int(if h == -1 { -2 } else { h }));
+                }
+                if let Value::Float(f) = &args[0] {
+                    if !f.is_nan() {
+                        return Ok(Value::Int(float_hash(*f)));
+                    }
                 }
                 let mut h = std::collections::hash_map::DefaultHasher::new();
                 k.hash(&mut h);
@@ -164,4 +172,48 @@ impl Vm {
             _ => type_err("isinstance() arg 2 must be a type, a tuple of types, or a union"),
         }
     }
+}
+
+/// The modulus of CPython's numeric hashes, 2**61 - 1.
+const HASH_MODULUS: u64 = (1 << 61) - 1;
+
+/// CPython's hash of a float (`_Py_HashDouble`): the value as a fraction
+/// reduced modulo 2**61 - 1, so an integral float hashes as its int.
+fn float_hash(v: f64) -> i64 {
+    if v.is_infinite() {
+        return if v > 0.0 { 314_159 } else { -314_159 };
+    }
+    let (mut m, mut e) = frexp(v.abs());
+    let mut x: u64 = 0;
+    while m != 0.0 {
+        x = ((x << 28) & HASH_MODULUS) | x >> (61 - 28);
+        m *= 268_435_456.0; // 2**28
+        e -= 28;
+        let y = m as u64;
+        m -= y as f64;
+        x += y;
+        if x >= HASH_MODULUS {
+            x -= HASH_MODULUS;
+        }
+    }
+    let e = if e >= 0 { e % 61 } else { 61 - 1 - ((-1 - e) % 61) };
+    x = ((x << e) & HASH_MODULUS) | x >> (61 - e);
+    let h = if v < 0.0 { -(x as i64) } else { x as i64 };
+    if h == -1 { -2 } else { h }
+}
+
+/// `v` as `m * 2**e` with `0.5 <= m < 1` (0 for 0), as C's `frexp`.
+fn frexp(v: f64) -> (f64, i32) {
+    if v == 0.0 {
+        return (0.0, 0);
+    }
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    if biased == 0 {
+        // Subnormal: scale into the normal range first.
+        let (m, e) = frexp(v * 18_014_398_509_481_984.0); // 2**54
+        return (m, e - 54);
+    }
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, biased - 1022)
 }

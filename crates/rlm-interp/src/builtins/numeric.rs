@@ -22,6 +22,12 @@ impl Vm {
                 let Some(src) = args.first() else {
                     return type_err("sum() takes at least 1 positional argument (0 given)");
                 };
+                if args.len() > 2 {
+                    return type_err(format!(
+                        "sum() takes at most 2 arguments ({} given)",
+                        args.len()
+                    ));
+                }
                 let mut acc =
                     args.get(1).or_else(|| kw(&kwargs, "start")).cloned().unwrap_or(Value::Int(0));
                 if let Value::Str(_) = acc {
@@ -99,7 +105,8 @@ impl Vm {
             }
             "pow" => {
                 nargs("pow", &args, 2, 3)?;
-                if args.len() == 3 {
+                // `pow(b, e, None)` is `pow(b, e)`.
+                if args.len() == 3 && !matches!(args[2], Value::None) {
                     let (Some(b), Some(e), Some(m)) =
                         (as_int(&args[0]), as_int(&args[1]), as_int(&args[2]))
                     else {

@@ -3,7 +3,7 @@
 //! before padding allocates.
 
 use crate::args::{as_float, as_int};
-use crate::fault::{R, type_err, value_err};
+use crate::fault::{R, exc, type_err, value_err};
 use crate::types::str::repr::ascii_escape;
 use crate::value::*;
 use crate::vm::Vm;
@@ -49,7 +49,12 @@ impl Vm {
             if i < chars.len() && chars[i] == '*' {
                 let w = items.get(ai).cloned().unwrap_or(Value::Int(0));
                 ai += 1;
-                width = as_int(&w).unwrap_or(0).to_string();
+                let Some(w) = as_int(&w) else { return type_err("* wants int") };
+                // A negative `*` width left-justifies, as the `-` flag does.
+                if w < 0 && !flags.contains('-') {
+                    flags.push('-');
+                }
+                width = w.unsigned_abs().to_string();
                 i += 1;
             }
             while i < chars.len() && chars[i].is_ascii_digit() {
@@ -192,7 +197,7 @@ impl Vm {
             }
             'd' | 'i' | 'u' => {
                 let n = match &arg {
-                    Value::Float(f) => Value::Int(f.trunc() as i64),
+                    Value::Float(f) => Value::Int(float_to_i64(*f)?),
                     Value::Int(_) | Value::Bool(_) => Value::Int(as_int(arg).unwrap_or(0)),
                     other => {
                         return type_err(format!(
@@ -251,13 +256,7 @@ impl Vm {
                 let s = self.format_spec(&Value::Int(n), &sp)?;
                 left_pad_fix(s, left, width)
             }
-            'c' => match &arg {
-                Value::Str(s) => s.as_str().to_string(),
-                v => match as_int(v).and_then(|i| char::from_u32(i as u32)) {
-                    Some(c) => c.to_string(),
-                    None => return type_err("%c requires int or char"),
-                },
-            },
+            'c' => pad_plain(percent_char(arg)?, left, width),
             other => {
                 return value_err(format!(
                     "unsupported format character '{other}' (0x{:x}) at index {}",
@@ -268,6 +267,38 @@ impl Vm {
         };
         Ok(piece)
     }
+}
+
+/// `%c`'s character: a one-character str, or a code point.
+fn percent_char(arg: &Value) -> R<String> {
+    match arg {
+        Value::Str(s) if s.as_str().chars().count() == 1 => Ok(s.as_str().to_string()),
+        Value::Int(_) | Value::Bool(_) => {
+            let i = as_int(arg).unwrap_or(-1);
+            match u32::try_from(i).ok().and_then(char::from_u32) {
+                Some(c) => Ok(c.to_string()),
+                // A lone surrogate, which a Rust string cannot hold (as chr()).
+                None if (0..0x110000).contains(&i) => value_err("chr() arg not in range(0x110000)"),
+                None => exc(ExcKind::OverflowError, "%c arg not in range(0x110000)"),
+            }
+        }
+        _ => type_err("%c requires int or char"),
+    }
+}
+
+/// `%d` of a float: truncated, within the DSL's 64-bit ints.
+fn float_to_i64(f: f64) -> R<i64> {
+    if f.is_nan() {
+        return value_err("cannot convert float NaN to integer");
+    }
+    if f.is_infinite() {
+        return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
+    }
+    let t = f.trunc();
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
+        return crate::types::int::overflow();
+    }
+    Ok(t as i64)
 }
 
 fn pad_plain(s: String, left: bool, width: &str) -> String {

@@ -17,6 +17,15 @@ impl Vm {
                 return Ok(crate::modules::datetime::strftime::strftime(d, spec));
             }
         }
+        // Other types take only the empty spec, refused before it is read.
+        let formats_itself =
+            matches!(v, Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Float(_));
+        if !formats_itself && !spec.is_empty() {
+            return type_err(format!(
+                "unsupported format string passed to {}.__format__",
+                v.type_name()
+            ));
+        }
         let sp = parse_spec(spec)?;
         if let Some(w) = sp.width {
             // The padded field, and the f-string or `format` result that
@@ -57,6 +66,11 @@ impl Vm {
                 if sp.alt {
                     return value_err("Alternate form (#) not allowed in string format specifier");
                 }
+                if sp.no_neg_zero {
+                    return value_err(
+                        "Negative zero coercion (z) not allowed in string format specifier",
+                    );
+                }
                 if let Some(g) = sp.grouping {
                     return value_err(format!("Cannot specify '{g}' with 's'."));
                 }
@@ -67,6 +81,11 @@ impl Vm {
                 return Ok(pad(&t, &sp, '<'));
             }
             Value::Int(_) | Value::Bool(_) => {
+                if sp.no_neg_zero {
+                    return value_err(
+                        "Negative zero coercion (z) not allowed in integer format specifier",
+                    );
+                }
                 let i = as_int(v).unwrap_or(0);
                 if matches!(v, Value::Bool(_)) && sp.ty.is_none() && spec.is_empty() {
                     return Ok(if i != 0 { "True".into() } else { "False".into() });
@@ -85,7 +104,7 @@ impl Vm {
                     Some('o') => fmt_int(i, 8, false, &sp),
                     Some('x') => fmt_int(i, 16, false, &sp),
                     Some('X') => fmt_int(i, 16, true, &sp),
-                    Some('c') => match char::from_u32(i as u32) {
+                    Some('c') => match u32::try_from(i).ok().and_then(char::from_u32) {
                         Some(c) => return Ok(pad(&c.to_string(), &sp, '<')),
                         None => {
                             return exc(ExcKind::OverflowError, "%c arg not in range(0x110000)");
@@ -100,13 +119,12 @@ impl Vm {
                 }
             }
             Value::Float(f) => match sp.ty {
-                Some('d' | 'b' | 'o' | 'x' | 'X' | 'c') => {
+                None | Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'n' | '%') => fmt_float(*f, &sp),
+                Some(t) => {
                     return value_err(format!(
-                        "Unknown format code '{}' for object of type 'float'",
-                        sp.ty.unwrap_or('d')
+                        "Unknown format code '{t}' for object of type 'float'"
                     ));
                 }
-                _ => fmt_float(*f, &sp),
             },
             other => {
                 if spec.is_empty() {
@@ -127,6 +145,8 @@ pub(crate) struct Spec {
     fill: Option<char>,
     align: Option<char>,
     sign: Option<char>,
+    /// `z` (3.11): a negative zero after rounding prints without its sign.
+    no_neg_zero: bool,
     alt: bool,
     zero: bool,
     width: Option<usize>,
@@ -165,6 +185,10 @@ fn parse_spec(spec: &str) -> R<Spec> {
     }
     if i < c.len() && matches!(c[i], '+' | '-' | ' ') {
         sp.sign = Some(c[i]);
+        i += 1;
+    }
+    if i < c.len() && c[i] == 'z' {
+        sp.no_neg_zero = true;
         i += 1;
     }
     if i < c.len() && c[i] == '#' {
@@ -281,7 +305,7 @@ fn fmt_int(i: i64, base: u32, upper: bool, sp: &Spec) -> Number {
 }
 
 fn fmt_float(f: f64, sp: &Spec) -> Number {
-    let neg = f.is_sign_negative() && !f.is_nan();
+    let mut neg = f.is_sign_negative() && !f.is_nan();
     let a = f.abs();
     let upper = matches!(sp.ty, Some('E' | 'F' | 'G'));
     let mut body = if !a.is_finite() {
@@ -290,21 +314,20 @@ fn fmt_float(f: f64, sp: &Spec) -> Number {
         if sp.ty == Some('%') { format!("{word}%") } else { word.to_string() }
     } else {
         match sp.ty {
-            Some('f' | 'F') => fixed(a, sp.precision.unwrap_or(6)),
-            Some('%') => fixed(a * 100.0, sp.precision.unwrap_or(6)) + "%",
+            Some('f' | 'F') => alt_point(fixed(a, sp.precision.unwrap_or(6)), sp.alt),
+            Some('%') => alt_point(fixed(a * 100.0, sp.precision.unwrap_or(6)), sp.alt) + "%",
             Some('e' | 'E') => fmt_exp(a, sp.precision.unwrap_or(6), sp.alt),
             Some('g' | 'G') => fmt_general(a, sp.precision.unwrap_or(6), sp.alt),
             Some('n') => fmt_general(a, sp.precision.unwrap_or(6), sp.alt),
             _ => match sp.precision {
-                // No type: like 'g' but always with a decimal point or exponent.
-                Some(p) => {
-                    let g = fmt_general(a, p.max(1), sp.alt);
-                    if g.contains(['.', 'e', 'n', 'i']) { g } else { format!("{g}.0") }
-                }
+                Some(p) => fmt_no_type(a, p.max(1), sp.alt),
                 None => float_repr(a),
             },
         }
     };
+    if neg && sp.no_neg_zero && !body.bytes().any(|b| matches!(b, b'1'..=b'9' | b'n' | b'i')) {
+        neg = false;
+    }
     if upper {
         body = body.to_uppercase();
     }
@@ -318,6 +341,30 @@ fn fmt_float(f: f64, sp: &Spec) -> Number {
         }
     }
     Number { sign: sign_str(neg, sp), prefix: "", digits: body }
+}
+
+/// `#` keeps the decimal point of a fixed-point number without decimals.
+fn alt_point(t: String, alt: bool) -> String {
+    if alt && !t.contains('.') { t + "." } else { t }
+}
+
+/// A precision and no type: like 'g', but fixed-point only while the
+/// exponent is below precision - 1, and then with at least one decimal.
+fn fmt_no_type(a: f64, p: usize, alt: bool) -> String {
+    let s = format!("{:.*e}", p - 1, a);
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if exp >= -4 && exp < p as i32 - 1 {
+        let t = fixed(a, (p as i32 - 1 - exp).max(0) as usize);
+        let t = if alt { t } else { t.trim_end_matches('0').to_string() };
+        return if t.ends_with('.') { t + "0" } else { t };
+    }
+    let m = if alt || !mant.contains('.') {
+        mant.to_string()
+    } else {
+        mant.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
 }
 
 fn fmt_exp(a: f64, prec: usize, alt: bool) -> String {

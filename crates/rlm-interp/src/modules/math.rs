@@ -278,16 +278,12 @@ fn frexp(v: f64) -> R<Value> {
     if v == 0.0 || !v.is_finite() {
         return Ok(Value::tuple(vec![Value::Float(v), Value::Int(0)]));
     }
-    let mut e = v.abs().log2().floor() as i64 + 1;
-    let mut m = v / 2f64.powi(e as i32);
-    if m.abs() >= 1.0 {
-        m /= 2.0;
-        e += 1;
-    }
-    if m.abs() < 0.5 {
-        m *= 2.0;
-        e -= 1;
-    }
+    // Read off the bits (a subnormal first scaled into the normal range):
+    // dividing by 2**e overflowed to 0.0 for the largest floats.
+    let (v, scaled) = if v.abs() < f64::MIN_POSITIVE { (v * 2f64.powi(54), -54) } else { (v, 0) };
+    let bits = v.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i64 - 1022 + scaled;
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
     Ok(Value::tuple(vec![Value::Float(m), Value::Int(e)]))
 }
 

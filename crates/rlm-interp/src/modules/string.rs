@@ -3,6 +3,7 @@
 use crate::args::{Kwargs, kw};
 use crate::fault::{R, type_err};
 use crate::modules::functions;
+use crate::types::str::methods::py_capitalize;
 use crate::types::str::split::split_whitespace;
 use crate::value::*;
 use crate::vm::Vm;
@@ -35,28 +36,10 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
         return type_err("capwords() argument must be str");
     };
     if let Some(Value::Str(sep)) = args.get(1).or_else(|| kw(&kwargs, "sep")) {
-        let parts: Vec<String> = s
-            .as_str()
-            .split(sep.as_str())
-            .map(|w| {
-                let mut c = w.chars();
-                match c.next() {
-                    Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
-                    None => String::new(),
-                }
-            })
-            .collect();
+        let parts: Vec<String> = s.as_str().split(sep.as_str()).map(py_capitalize).collect();
         return Ok(Value::str(parts.join(sep.as_str())));
     }
-    let words: Vec<String> = split_whitespace(s.as_str(), -1)
-        .into_iter()
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
-                None => String::new(),
-            }
-        })
-        .collect();
+    let words: Vec<String> =
+        split_whitespace(s.as_str(), -1).into_iter().map(|w| py_capitalize(&w)).collect();
     Ok(Value::str(words.join(" ")))
 }

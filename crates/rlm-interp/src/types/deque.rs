@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use crate::args::{Kwargs, as_int, kw};
+use crate::args::{Kwargs, kw};
 use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{R, exc, value_err};
@@ -171,7 +171,7 @@ impl Vm {
                 Ok(Value::None)
             }
             "rotate" => {
-                let n = arg0.as_ref().and_then(as_int).unwrap_or(1);
+                let n = arg0.as_ref().map_or(Ok(1), crate::args::index_int)?;
                 d.mutated();
                 let mut dm = d.borrow_mut();
                 let len = dm.len() as i64;
@@ -194,9 +194,12 @@ impl Vm {
             "index" => {
                 let x = arg0.unwrap_or(Value::None);
                 let len = d.borrow().len();
+                let bound = crate::types::slice::index_bound;
+                let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
                 // Charged as it compares, up to the item found.
-                let found = self
-                    .position_in_blocks(&x, 0..len, |r| d.borrow().range(r).cloned().collect())?;
+                let found = self.position_in_blocks(&x, start..end.max(start), |r| {
+                    d.borrow().range(r).cloned().collect()
+                })?;
                 if let Some(i) = found {
                     return Ok(Value::Int(i as i64));
                 }
@@ -282,7 +285,13 @@ impl Vm {
             Some(v) => self.iterate(v)?,
             None => Vec::new(),
         };
-        let maxlen = args.get(1).or_else(|| kw(kwargs, "maxlen")).and_then(as_int);
+        let maxlen = match args.get(1).or_else(|| kw(kwargs, "maxlen")) {
+            None | Some(Value::None) => None,
+            Some(v) => match crate::args::index_int(v)? {
+                m if m < 0 => return value_err("maxlen must be non-negative"),
+                m => Some(m),
+            },
+        };
         let mut d: VecDeque<Value> = items.into();
         if let Some(m) = maxlen {
             while d.len() > m.max(0) as usize {

@@ -18,9 +18,79 @@ impl Vm {
         match name {
             "is_integer" => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
             "conjugate" => Ok(Value::Float(*f)),
+            "hex" => Ok(Value::str(float_hex(*f))),
+            "as_integer_ratio" => {
+                let (n, d) = integer_ratio(*f)?;
+                Ok(Value::tuple(vec![Value::Int(n), Value::Int(d)]))
+            }
             _ => self.no_attr(recv, name),
         }
     }
+}
+
+/// `float.hex()`: `[-]0x1.<13 hex digits>p<exp>`, `0x0.` for subnormals.
+fn float_hex(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    if f.is_infinite() {
+        return format!("{sign}inf");
+    }
+    if f == 0.0 {
+        return format!("{sign}0x0.0p+0");
+    }
+    let bits = f.to_bits();
+    let (biased, mantissa) = ((bits >> 52) & 0x7ff, bits & ((1 << 52) - 1));
+    let (lead, exp) = if biased == 0 { (0, -1022) } else { (1, biased as i64 - 1023) };
+    format!("{sign}0x{lead}.{mantissa:013x}p{exp:+}")
+}
+
+/// `float.as_integer_ratio()`, in lowest terms, within the DSL's 64-bit ints.
+fn integer_ratio(f: f64) -> R<(i64, i64)> {
+    if f.is_nan() {
+        return value_err("cannot convert NaN to integer ratio");
+    }
+    if f.is_infinite() {
+        return exc(ExcKind::OverflowError, "cannot convert Infinity to integer ratio");
+    }
+    if f == 0.0 {
+        return Ok((0, 1));
+    }
+    let bits = f.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let fraction = bits & ((1 << 52) - 1);
+    let (mut m, mut e) =
+        if biased == 0 { (fraction, -1074) } else { (fraction | 1 << 52, biased - 1075) };
+    let shift = (m.trailing_zeros() as i64).min((-e).max(0));
+    m >>= shift;
+    e += shift;
+    let sign = if f < 0.0 { -1 } else { 1 };
+    let (n, d) = if e >= 0 {
+        (i64::try_from(m).ok().and_then(|m| m.checked_mul(1i64.checked_shl(e as u32)?)), Some(1))
+    } else {
+        (i64::try_from(m).ok(), (e > -63).then(|| 1i64 << -e))
+    };
+    match (n.and_then(|n| n.checked_mul(sign)), d) {
+        (Some(n), Some(d)) if e < 63 => Ok((n, d)),
+        _ => crate::types::int::overflow(),
+    }
+}
+
+/// CPython's float floor division (`float_floor_div`): from `fmod`, so
+/// `1.5 // 0.1` is 14.0 (the true quotient is just below 15) and
+/// `1.5 // -inf` is -1.0.
+fn floordiv_f(a: f64, b: f64) -> f64 {
+    let m = a % b;
+    let mut div = (a - m) / b;
+    if m != 0.0 && (b < 0.0) != (m < 0.0) {
+        div -= 1.0;
+    }
+    if div == 0.0 {
+        return 0.0f64.copysign(a / b);
+    }
+    let floor = div.floor();
+    if div - floor > 0.5 { floor + 1.0 } else { floor }
 }
 
 pub fn mod_f(a: f64, b: f64) -> R<f64> {
@@ -56,14 +126,14 @@ pub(crate) fn float_binary(op: BinOp, a: &Value, b: &Value, x: f64, y: f64) -> R
             if y == 0.0 {
                 return exc(ExcKind::ZeroDivisionError, "float floor division by zero");
             }
-            (x / y).floor()
+            floordiv_f(x, y)
         }
         BinOp::Mod => mod_f(x, y)?,
         BinOp::Pow => {
-            if x == 0.0 && y < 0.0 {
+            if x == 0.0 && y < 0.0 && y.is_finite() {
                 return exc(ExcKind::ZeroDivisionError, "0.0 cannot be raised to a negative power");
             }
-            if x < 0.0 && y.fract() != 0.0 {
+            if x < 0.0 && x.is_finite() && y.is_finite() && y.fract() != 0.0 {
                 return value_err("complex numbers are not supported");
             }
             let r = x.powf(y);

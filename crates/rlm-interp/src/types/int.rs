@@ -11,13 +11,16 @@ use crate::types::str::py_isspace;
 use crate::value::*;
 use crate::vm::Vm;
 
-pub(crate) const INT_METHODS: &[&str] = &["bit_length", "to_bytes", "conjugate"];
+pub(crate) const INT_METHODS: &[&str] =
+    &["bit_length", "bit_count", "as_integer_ratio", "to_bytes", "conjugate"];
 
 impl Vm {
     pub(crate) fn int_method(&mut self, recv: &Value, i: &i64, name: &str) -> R<Value> {
         match name {
             "bit_length" => Ok(Value::Int(64 - i.unsigned_abs().leading_zeros() as i64)),
+            "bit_count" => Ok(Value::Int(i.unsigned_abs().count_ones() as i64)),
             "conjugate" => Ok(Value::Int(*i)),
+            "as_integer_ratio" => Ok(Value::tuple(vec![Value::Int(*i), Value::Int(1)])),
             _ => self.no_attr(recv, name),
         }
     }
@@ -28,6 +31,24 @@ pub(crate) fn overflow<T>() -> R<T> {
         ExcKind::OverflowError,
         "integer overflow: integers here are 64-bit (range -9223372036854775808..9223372036854775807)",
     )
+}
+
+/// `a / b` correctly rounded, as CPython divides ints: converting first
+/// rounds twice once either is past 2**53 (`66666666666666666 / 3`).
+fn true_div_i(a: i64, b: i64) -> f64 {
+    const EXACT: u64 = 1 << 53;
+    let (n, d) = (a.unsigned_abs() as u128, b.unsigned_abs() as u128);
+    if n <= EXACT as u128 && d <= EXACT as u128 || n == 0 {
+        return a as f64 / b as f64;
+    }
+    // Scale so the quotient has 55-56 bits; a remainder sets the lowest
+    // (sticky) bit, so the one rounding to 53 bits is the right one.
+    let bits = |v: u128| 128 - v.leading_zeros() as i32;
+    let shift = 55 + bits(d) - bits(n);
+    let (n, d) = if shift >= 0 { (n << shift, d) } else { (n, d << -shift) };
+    let q = (n / d) | u128::from(n % d != 0);
+    let magnitude = q as f64 * 2f64.powi(-shift);
+    if (a < 0) != (b < 0) { -magnitude } else { magnitude }
 }
 
 pub fn floordiv_i(a: i64, b: i64) -> R<i64> {
@@ -81,7 +102,7 @@ pub(crate) fn int_binary(op: BinOp, a: &Value, b: &Value, x: i64, y: i64) -> R<V
                 if y == 0 {
                     return exc(ExcKind::ZeroDivisionError, "division by zero");
                 }
-                Float(x as f64 / y as f64)
+                Float(true_div_i(x, y))
             }
             BinOp::FloorDiv => Int(floordiv_i(x, y)?),
             BinOp::Mod => Int(mod_i(x, y)?),
@@ -90,12 +111,13 @@ pub(crate) fn int_binary(op: BinOp, a: &Value, b: &Value, x: i64, y: i64) -> R<V
                 if y < 0 {
                     return value_err("negative shift count");
                 }
+                // Fits when shifting back gives `x` (`-2**63 << 0` does).
                 if x == 0 {
                     Int(0)
-                } else if y >= 63 || (x.unsigned_abs().leading_zeros() as i64) <= y {
-                    return overflow();
-                } else {
+                } else if y < 64 && (x << y) >> y == x {
                     Int(x << y)
+                } else {
+                    return overflow();
                 }
             }
             BinOp::RShift => {

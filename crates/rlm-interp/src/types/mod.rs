@@ -51,7 +51,9 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
             m
         }
         Value::Set(_) => set::SET_METHODS.to_vec(),
-        Value::FrozenSet(_) => set::SET_METHODS[5..].to_vec(),
+        Value::FrozenSet(_) => {
+            set::SET_METHODS.iter().copied().filter(|m| !set::SET_MUTATORS.contains(m)).collect()
+        }
         Value::Tuple(_) => tuple::TUPLE_METHODS.to_vec(),
         Value::Deque(_) => deque::DEQUE_METHODS.to_vec(),
         Value::Int(_) | Value::Bool(_) => int::INT_METHODS.to_vec(),
@@ -229,6 +231,7 @@ impl Vm {
             Value::Deque(d) => self.deque_method(recv, d, name, args),
             Value::Range(r) => self.range_method(recv, r, name, args),
             Value::Int(i) => self.int_method(recv, i, name),
+            Value::Bool(b) => self.int_method(recv, &(*b as i64), name),
             Value::Float(f) => self.float_method(recv, f, name),
             Value::Native(n) => native_method(self, recv, n, name, args, kwargs),
             Value::Host(h) => self.host_object_method(h, name, args, kwargs),

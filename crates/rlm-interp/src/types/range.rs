@@ -102,8 +102,13 @@ impl Vm {
     ) -> R<Value> {
         let (start, _stop, step) = **r;
         let x = args.first().cloned().unwrap_or(Value::None);
-        let found = match as_int(&x) {
-            Some(i) if self.contains(recv, &x)? => Some((i - start) / step),
+        // A float equal to a member counts as it (CPython compares with ==).
+        let as_member = match &x {
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i64),
+            v => as_int(v),
+        };
+        let found = match as_member {
+            Some(i) if self.contains(recv, &Value::Int(i))? => Some((i - start) / step),
             _ => None,
         };
         match (name, found) {

@@ -53,6 +53,19 @@ pub(crate) const SET_METHODS: &[&str] = &[
     "isdisjoint",
 ];
 
+/// The methods that change a set in place: a frozenset has none of them.
+pub(crate) const SET_MUTATORS: &[&str] = &[
+    "add",
+    "remove",
+    "discard",
+    "pop",
+    "clear",
+    "update",
+    "intersection_update",
+    "difference_update",
+    "symmetric_difference_update",
+];
+
 /// What each `set`/`frozenset` method costs (`builtins/cost.rs`), sorted.
 pub(crate) const SET_COSTS: CostTable = &[
     ("add", FREE),
@@ -102,6 +115,9 @@ impl Vm {
     }
 
     pub(crate) fn set_method(&mut self, recv: &Value, name: &str, args: Vec<Value>) -> R<Value> {
+        if matches!(recv, Value::FrozenSet(_)) && SET_MUTATORS.contains(&name) {
+            return self.no_attr(recv, name);
+        }
         let as_set = |vm: &mut Vm, v: &Value| -> R<KeySet> {
             match crate::types::set::set_items(v) {
                 Some(s) => Ok(s),
@@ -353,10 +369,19 @@ impl Vm {
                 }
                 self.insert_missing(&mut r, o)?;
             }
-            SetOp::Intersection | SetOp::Difference => {
-                let keep = op == SetOp::Intersection;
+            // CPython walks the smaller set (`o` on a tie) and keeps its
+            // elements: `{True} & {1}` is `{1}`.
+            SetOp::Intersection => {
+                let (walk, probe) = if o.len() <= x.len() { (o, x) } else { (x, o) };
+                for k in walk {
+                    if probe.contains(k) {
+                        self.bulk_insert(&mut r, k.clone())?;
+                    }
+                }
+            }
+            SetOp::Difference => {
                 for k in x {
-                    if o.contains(k) == keep {
+                    if !o.contains(k) {
                         self.bulk_insert(&mut r, k.clone())?;
                     }
                 }

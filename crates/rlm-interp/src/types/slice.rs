@@ -8,6 +8,17 @@ use crate::fault::{R, type_err, value_err};
 use crate::value::*;
 use crate::vm::Vm;
 
+/// An `index(x, start, stop)` bound, clamped to `0..=len` (`default` when
+/// absent); not an int is CPython's TypeError.
+pub(crate) fn index_bound(v: Option<&Value>, len: usize, default: usize) -> R<usize> {
+    let Some(v) = v else { return Ok(default) };
+    let Some(i) = as_int(v) else {
+        return type_err("slice indices must be integers or have an __index__ method");
+    };
+    let len = len as i64;
+    Ok(if i < 0 { (i + len).max(0) } else { i.min(len) } as usize)
+}
+
 pub fn norm_index(i: i64, len: usize) -> Option<usize> {
     let len = len as i64;
     let j = if i < 0 { i + len } else { i };

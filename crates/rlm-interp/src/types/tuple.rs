@@ -85,12 +85,9 @@ impl Vm {
             "index" => {
                 let x = args.first().cloned().unwrap_or(Value::None);
                 let len = t.len() as i64;
-                let norm = |v: Option<&Value>, d: i64| match v.and_then(as_int) {
-                    Some(i) if i < 0 => (i + len).max(0),
-                    Some(i) => i.min(len),
-                    None => d,
-                };
-                let (start, end) = (norm(args.get(1), 0) as usize, norm(args.get(2), len) as usize);
+                let len = len as usize;
+                let bound = crate::types::slice::index_bound;
+                let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
                 // Charged as it compares, up to the item found.
                 let found = self.position_in_blocks(&x, start..end.max(start), |r| {
                     t.get(r).map_or_else(Vec::new, <[Value]>::to_vec)

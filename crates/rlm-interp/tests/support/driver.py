@@ -3,6 +3,13 @@
 Reads {"reply": str, "jobs": [{"id": str, "cells": [src, ...], "context": str|null}]}
 on stdin; prints {id: [{"stdout", "error": [type, message]|null, "final"}...]}.
 Cells of one job share globals (notebook semantics); FINAL ends the job.
+
+`--serve` (the differential fuzzer's persistent worker): one request per
+line, one reply per line, until stdin closes. A request's `"i64": true`
+makes every int a BinOp, UnaryOp or call yields (and the ints directly in a
+list, tuple or dict it yields) raise OverflowError beyond 64 bits, as the
+DSL's ints do (grammar/reference.md), so that deliberate deviation does not
+hide real ones.
 """
 import ast
 import asyncio
@@ -68,6 +75,32 @@ class _Defer(ast.NodeTransformer):
         return node
 
 
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _wide(v):
+    return type(v) is int and not _I64_MIN <= v <= _I64_MAX
+
+
+def _i64(v):
+    """The DSL's 64-bit ints: a wider result is an OverflowError."""
+    items = v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple)) else (v,)
+    for x in items:
+        if _wide(x):
+            raise OverflowError("Python int too large to convert to C int")
+    return v
+
+
+class _I64(ast.NodeTransformer):
+    """Wraps each int-producing node in `_i64(...)` (see the module doc)."""
+
+    def _wrap(self, node):
+        self.generic_visit(node)
+        return ast.Call(ast.Name("_i64", ast.Load()), [node], [])
+
+    visit_BinOp = visit_UnaryOp = visit_Call = _wrap
+
+
 def _deferred(f):
     if getattr(f, "__name__", None) in _HOST:
         async def call(*a, **k):
@@ -111,26 +144,27 @@ def make_globals(reply, context):
     g.update(llm_query=llm_query, llm_query_async=llm_query_async, llm_batch=llm_batch,
              llm_query_batched=llm_batch, llm_query_batch=llm_batch, llm_batch_async=llm_batch_async,
              llm_query_batch_async=llm_batch_async, llm_query_batched_async=llm_batch_async,
-             FINAL=FINAL, FINAL_VAR=FINAL_VAR, SHOW_VARS=SHOW_VARS, _deferred=_deferred)
+             FINAL=FINAL, FINAL_VAR=FINAL_VAR, SHOW_VARS=SHOW_VARS, _deferred=_deferred, _i64=_i64)
     if context is not None:
         g["context"] = context
         g["P"] = context
     return g
 
 
-def run_job(job, reply):
+def run_job(job, reply, i64=False, seconds=10):
     g = make_globals(reply, job.get("context"))
     results = []
     for src in job["cells"]:
         buf = io.StringIO()
         res = {"stdout": "", "error": None, "final": None}
         signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(10)
+        signal.alarm(seconds)
         try:
             with contextlib.redirect_stdout(buf):
                 try:
-                    tree = ast.fix_missing_locations(_Defer().visit(
-                        compile(src, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)))
+                    tree = _Defer().visit(
+                        compile(src, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT))
+                    tree = ast.fix_missing_locations(_I64().visit(tree) if i64 else tree)
                     code = compile(tree, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
                     r = eval(code, g)
                     if asyncio.iscoroutine(r):
@@ -138,7 +172,7 @@ def run_job(job, reply):
                 except _Final as f:
                     res["final"] = str(f.value)
                 except _Timeout:
-                    res["error"] = ["Timeout", "python took more than 10 s"]
+                    res["error"] = ["Timeout", f"python took more than {seconds} s"]
                 except BaseException as e:  # noqa: BLE001 - we report every error
                     res["error"] = [type(e).__name__, str(e) if not isinstance(e, KeyError) else (repr(e.args[0]) if len(e.args) == 1 else str(e))]
         finally:
@@ -150,9 +184,24 @@ def run_job(job, reply):
     return results
 
 
+def serve():
+    import warnings
+    warnings.simplefilter("ignore")  # `x is 1` and the like: noise on stderr
+    for line in sys.stdin:
+        req = json.loads(line)
+        out = {}
+        for job in req["jobs"]:
+            out[job["id"]] = run_job(job, req["reply"], req.get("i64", False), req.get("seconds", 10))
+        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
+
+
 def main():
-    req = json.load(sys.stdin)
     sys.setrecursionlimit(10000)
+    if "--serve" in sys.argv[1:]:
+        serve()
+        return
+    req = json.load(sys.stdin)
     out = {}
     for job in req["jobs"]:
         out[job["id"]] = run_job(job, req["reply"])

@@ -12,6 +12,8 @@ pub(super) struct JsonOpts {
     pub(super) indent: Option<String>,
     pub(super) ensure_ascii: bool,
     pub(super) sort_keys: bool,
+    /// `allow_nan=False` refuses nan and the infinities (values and keys).
+    pub(super) allow_nan: bool,
     pub(super) item_sep: String,
     pub(super) key_sep: String,
     pub(super) default: Option<Value>,
@@ -144,15 +146,7 @@ pub(super) fn json_dump(
         Value::None => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Float(f) => {
-            if f.is_nan() {
-                out.push_str("NaN")
-            } else if f.is_infinite() {
-                out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
-            } else {
-                out.push_str(&crate::types::float::float_repr(*f))
-            }
-        }
+        Value::Float(f) => out.push_str(&json_float(*f, o.allow_nan)?),
         Value::Str(s) => json_str(vm, s.as_str(), o.ensure_ascii, out)?,
         Value::List(l) if o.seen.borrow().contains(&(Rc::as_ptr(l) as *const u8 as usize)) => {
             return value_err("Circular reference detected");
@@ -165,12 +159,14 @@ pub(super) fn json_dump(
                 Value::List(l) => Rc::as_ptr(l) as *const u8 as usize,
                 _ => 0,
             };
-            o.seen.borrow_mut().push(ptr);
             let items = vm.iterate(v)?;
             if items.is_empty() {
                 out.push_str("[]");
                 return Ok(());
             }
+            // Pushed once it will be popped: an empty list left behind made
+            // the next reference to it (`[[]] * 2`) a "circular" one.
+            o.seen.borrow_mut().push(ptr);
             out.push('[');
             for (i, x) in items.iter().enumerate() {
                 if i > 0 {
@@ -212,7 +208,7 @@ pub(super) fn json_dump(
                 let ks: std::borrow::Cow<'_, str> = match k {
                     Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
                     Value::Int(i) => i.to_string().into(),
-                    Value::Float(f) => crate::types::float::float_repr(*f).into(),
+                    Value::Float(f) => json_float(*f, o.allow_nan)?.into(),
                     Value::Bool(b) => (if *b { "true" } else { "false" }).into(),
                     Value::None => "null".into(),
                     other => {
@@ -244,4 +240,19 @@ pub(super) fn json_dump(
         },
     }
     Ok(())
+}
+
+/// A float as JSON writes it, as a value or a key: `NaN`, `Infinity`,
+/// `-Infinity`, else its repr.
+fn json_float(f: f64, allow_nan: bool) -> R<String> {
+    if !f.is_finite() && !allow_nan {
+        return value_err("Out of range float values are not JSON compliant");
+    }
+    Ok(if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        (if f > 0.0 { "Infinity" } else { "-Infinity" }).into()
+    } else {
+        crate::types::float::float_repr(f)
+    })
 }

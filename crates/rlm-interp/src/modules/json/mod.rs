@@ -1,5 +1,5 @@
 //! The `json` module: `dumps` (indent, separators, sort_keys, ensure_ascii,
-//! default) and `loads`, with CPython's output and error messages
+//! allow_nan, default) and `loads`, with CPython's output and error messages
 //! (`JSONDecodeError` with line, column and char position).
 
 mod dump;
@@ -44,6 +44,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             };
             let ensure_ascii = kw(&kwargs, "ensure_ascii").is_none_or(|v| v.truthy());
             let sort_keys = kw(&kwargs, "sort_keys").is_some_and(|v| v.truthy());
+            let allow_nan = kw(&kwargs, "allow_nan").is_none_or(|v| v.truthy());
             let (item_sep, key_sep) = match kw(&kwargs, "separators") {
                 Some(Value::Tuple(t)) if t.len() == 2 => (
                     t[0].as_str().map(|s| s.as_str().to_string()).unwrap_or_default(),
@@ -59,6 +60,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 indent,
                 ensure_ascii,
                 sort_keys,
+                allow_nan,
                 item_sep,
                 key_sep,
                 default,

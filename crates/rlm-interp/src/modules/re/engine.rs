@@ -83,6 +83,15 @@ fn translate(p: &str) -> String {
             let n = chars[i + 1];
             if !in_class && n == 'Z' {
                 out.push_str("\\z");
+            } else if n == 's' || n == 'S' {
+                // Python's \s is str.isspace, which also holds \x1c-\x1f
+                // (the regex crate's is Unicode White_Space, without them).
+                let class = if n == 's' { "[\\s\\x1c-\\x1f]" } else { "[^\\s\\x1c-\\x1f]" };
+                if in_class && n == 's' {
+                    out.push_str("\\s\\x1c-\\x1f");
+                } else {
+                    out.push_str(class);
+                }
             } else {
                 out.push('\\');
                 out.push(n);

@@ -154,7 +154,7 @@ impl Vm {
                 let hay = hay_arg(&args, kwargs, 0, "string")?;
                 let maxsplit =
                     args.get(1).or_else(|| kw(kwargs, "maxsplit")).and_then(as_int).unwrap_or(0);
-                let limit = if maxsplit <= 0 { usize::MAX } else { maxsplit as usize };
+                let limit = match_limit(maxsplit);
                 let ms = self.all_matches(&pattern, hay.as_str(), limit)?;
                 let parts = hay.parts();
                 let mut out = ChargedVec::new();
@@ -233,7 +233,7 @@ impl Vm {
         let repl = args.first().or_else(|| kw(kwargs, "repl")).cloned().unwrap_or(Value::None);
         let hay = hay_arg(args, kwargs, 1, "string")?;
         let count = args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(0);
-        let limit = if count <= 0 { usize::MAX } else { count as usize };
+        let limit = match_limit(count);
         let ms = self.all_matches(pattern, hay.as_str(), limit)?;
         let text = hay.as_str();
         let template = match &repl {
@@ -412,4 +412,14 @@ pub fn escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The matches a `count` or `maxsplit` allows: 0 is all of them, a negative
+/// one none (CPython 3.11 substitutes and splits nothing then).
+fn match_limit(n: i64) -> usize {
+    match n {
+        0 => usize::MAX,
+        n if n < 0 => 0,
+        n => n as usize,
+    }
 }

@@ -35,7 +35,7 @@ impl Vm {
     ) -> R<Value> {
         match name {
             "subtract" => {
-                if let Some(src) = args.first() {
+                if let Some(src) = args.first().filter(|v| !matches!(v, Value::None)) {
                     self.counter_update(recv, src, -1)?;
                 }
                 Ok(Value::None)

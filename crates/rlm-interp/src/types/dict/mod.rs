@@ -235,7 +235,9 @@ impl Vm {
             }
             "update" => {
                 let is_counter = matches!(d.borrow().kind, DictKind::Counter);
-                if let Some(src) = args.first() {
+                // `Counter.update(None)` is an update with nothing.
+                let src = args.first().filter(|v| !(is_counter && matches!(v, Value::None)));
+                if let Some(src) = src {
                     if is_counter {
                         self.counter_update(recv, src, 1)?;
                     } else {
@@ -260,7 +262,7 @@ impl Vm {
                 Ok(Value::dict(c))
             }
             "move_to_end" => self.ordered_move_to_end(d, args, kwargs),
-            "fromkeys" => self.call_method(&Value::Type(Ty::Dict), name, args, kwargs),
+            "fromkeys" => self.flavoured_fromkeys(d, args, kwargs),
             _ => self.no_attr(recv, name),
         }
     }
@@ -323,8 +325,11 @@ impl Vm {
     pub(crate) fn dict_delitem(&mut self, d: &Rc<StoreCell<Dict>>, idx: &Value) -> R<()> {
         let k = self.key(idx.clone())?;
         self.fuel(shift_fuel(&d.borrow().map, &k))?;
+        let counter = matches!(d.borrow().kind, DictKind::Counter);
         match d.borrow_mut().map.shift_remove(&k) {
+            // A Counter ignores deleting a key it does not have.
             Some(_) => Ok(()),
+            None if counter => Ok(()),
             None => Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![idx.clone()]))),
         }
     }
@@ -336,7 +341,13 @@ impl Vm {
             // The copy's table, charged before it is made.
             self.check_len(x.map.len())?;
             self.alloc(crate::mem::table_block(x.map.len(), std::mem::size_of::<DictEntry>()))?;
-            crate::value::Dict { map: x.map.clone(), kind: x.kind.clone() }
+            // A plain dict | a subclass is the subclass's `__ror__`: its kind.
+            let kind = match (&x.kind, &y.borrow().kind) {
+                (DictKind::Plain, DictKind::Default(f)) => DictKind::Default(f.clone()),
+                (DictKind::Plain, DictKind::Ordered) => DictKind::Ordered,
+                (k, _) => k.clone(),
+            };
+            crate::value::Dict { map: x.map.clone(), kind }
         };
         {
             let y = y.borrow();
@@ -488,21 +499,7 @@ impl Vm {
                 "})"
             }
         };
-        let items = if let DictKind::Counter = kind {
-            let mut items = items;
-            // Counter prints most common first (stable for ties).
-            let mut keyed: Vec<(f64, usize, (Value, Value))> = items
-                .drain(..)
-                .enumerate()
-                .map(|(i, kv)| (crate::args::as_float(&kv.1).unwrap_or(0.0), i, kv))
-                .collect();
-            keyed.sort_by(|a, b| {
-                b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then(a.1.cmp(&b.1))
-            });
-            keyed.into_iter().map(|x| x.2).collect()
-        } else {
-            items
-        };
+        let items = if matches!(kind, DictKind::Counter) { counter_order(items) } else { items };
         out.push('{');
         for (i, (k, v)) in items.iter().enumerate() {
             if i > 0 {
@@ -515,6 +512,33 @@ impl Vm {
         out.push_str(close);
         seen.pop();
         Ok(())
+    }
+
+    /// `x.fromkeys(...)` of a dict value: a dict of `x`'s flavour (a
+    /// defaultdict without a factory); a Counter refuses, as CPython's does.
+    fn flavoured_fromkeys(
+        &mut self,
+        d: &Rc<StoreCell<Dict>>,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let kind = match &d.borrow().kind {
+            DictKind::Counter => None,
+            DictKind::Ordered => Some(DictKind::Ordered),
+            DictKind::Default(_) => Some(DictKind::Default(Value::None)),
+            DictKind::Plain => Some(DictKind::Plain),
+        };
+        let Some(kind) = kind else {
+            return exc(
+                ExcKind::NotImplementedError,
+                "Counter.fromkeys() is undefined.  Use Counter(iterable) instead.",
+            );
+        };
+        let v = self.call_method(&Value::Type(Ty::Dict), "fromkeys", args, kwargs)?;
+        if let Value::Dict(new) = &v {
+            new.borrow_mut().kind = kind;
+        }
+        Ok(v)
     }
 
     /// `dict.fromkeys(keys, value)`.
@@ -571,4 +595,28 @@ impl Vm {
         }
         Ok(dv)
     }
+}
+
+/// The order a Counter prints its items in, as CPython's `most_common()`:
+/// numbers or texts largest first (stable for ties); counts that do not
+/// compare (`c['k'] = None`) make CPython's sort fail and its repr keep
+/// insertion order.
+fn counter_order(items: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
+    let numeric = items.iter().all(|(_, v)| crate::args::as_float(v).is_some());
+    let texts = items.iter().all(|(_, v)| matches!(v, Value::Str(_)));
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    if numeric {
+        let count = |i: usize| crate::args::as_float(&items[i].1).unwrap_or(0.0);
+        order.sort_by(|&a, &b| {
+            count(b).partial_cmp(&count(a)).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+        });
+    } else if texts {
+        let text = |i: usize| match &items[i].1 {
+            Value::Str(s) => s.as_str(),
+            _ => "",
+        };
+        order.sort_by(|&a, &b| text(b).cmp(text(a)).then(a.cmp(&b)));
+    }
+    let mut slots: Vec<Option<(Value, Value)>> = items.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }

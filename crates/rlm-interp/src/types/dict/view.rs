@@ -66,6 +66,10 @@ impl Vm {
         seen: &mut Vec<usize>,
     ) -> R<()> {
         let items = view_items(kind, d);
+        // An OrderedDict's views are `odict_keys(...)` and so on.
+        if matches!(d.borrow().kind, DictKind::Ordered) {
+            out.push('o');
+        }
         out.push_str(match kind {
             0 => "dict_keys(",
             1 => "dict_values(",

@@ -227,7 +227,13 @@ impl Vm {
                     Value::str(text.to_uppercase())
                 })
             }
-            "casefold" => Ok(Value::str(text.to_lowercase().replace('ß', "ss"))),
+            "casefold" => {
+                let mut out = String::with_capacity(text.len());
+                for c in text.chars() {
+                    crate::unicode::push_casefold(c, &mut out);
+                }
+                Ok(Value::str(out))
+            }
             "strip" | "lstrip" | "rstrip" => {
                 let chars: Option<Vec<char>> = arg_str(0)?.map(|c| c.as_str().chars().collect());
                 let f = |c: char| match &chars {
@@ -299,8 +305,10 @@ impl Vm {
                 else {
                     return type_err("replace() argument must be str");
                 };
-                let count =
-                    args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(-1);
+                let count = match args.get(2).or_else(|| kw(kwargs, "count")) {
+                    Some(v) => crate::args::index_int(v)?,
+                    None => -1,
+                };
                 let (old, new) = (old.as_str(), new.as_str());
                 // The occurrences counted as the search reads (a `count`
                 // stops it), then the result charged as it is made.
@@ -377,12 +385,11 @@ impl Vm {
                         Ok(Value::Int(if name == "count" { 0 } else { -1 }))
                     }
                 };
-                if let Some(st) = args.get(1).and_then(as_int) {
-                    if st > s.char_len() as i64 {
-                        return not_found();
-                    }
+                let range = self.str_range(s, args.get(1), args.get(2))?;
+                if args.get(1).and_then(as_int).is_some_and(|st| st > s.char_len() as i64) {
+                    return not_found();
                 }
-                let Some(r) = self.str_range(s, args.get(1), args.get(2))? else {
+                let Some(r) = range else {
                     return not_found();
                 };
                 let (hay, sub) = (&text.as_bytes()[r.bytes.clone()], sub.as_str().as_bytes());
@@ -415,40 +422,39 @@ impl Vm {
                 let Some(p) = args.first() else {
                     return type_err(format!("{name}() takes at least 1 argument (0 given)"));
                 };
-                let Some(r) = self.str_range(s, args.get(1), args.get(2))? else {
-                    return Ok(Value::Bool(false));
-                };
-                let hay = &text[r.bytes];
-                // Each prefix tried reads at most its length (or the range's).
-                let check = |vm: &mut Vm, p: &str| -> R<bool> {
-                    vm.charge_work(SCAN, 1, p.len().min(hay.len()))?;
-                    Ok(if name == "startswith" { hay.starts_with(p) } else { hay.ends_with(p) })
-                };
-                match p {
-                    Value::Str(p) => Ok(Value::Bool(check(self, p.as_str())?)),
-                    Value::Tuple(ps) => {
-                        for p in ps.iter() {
-                            match p {
-                                Value::Str(p) => {
-                                    if check(self, p.as_str())? {
-                                        return Ok(Value::Bool(true));
-                                    }
-                                }
-                                o => {
-                                    return type_err(format!(
-                                        "tuple for {name} must only contain str, not {}",
-                                        o.type_name()
-                                    ));
-                                }
-                            }
-                        }
-                        Ok(Value::Bool(false))
+                let range = self.str_range(s, args.get(1), args.get(2))?;
+                // A start past the end matches nothing, not even "".
+                let past_end =
+                    args.get(1).and_then(as_int).is_some_and(|st| st > s.char_len() as i64);
+                let hay = range.filter(|_| !past_end).map(|r| &text[r.bytes]);
+                let one = std::slice::from_ref(p);
+                let candidates = match p {
+                    Value::Tuple(ps) => &ps[..],
+                    Value::Str(_) => one,
+                    o => {
+                        return type_err(format!(
+                            "{name} first arg must be str or a tuple of str, not {}",
+                            o.type_name()
+                        ));
                     }
-                    o => type_err(format!(
-                        "{name} first arg must be str or a tuple of str, not {}",
-                        o.type_name()
-                    )),
+                };
+                // Tried in order, each checked as it comes (CPython's order).
+                for p in candidates {
+                    let Value::Str(p) = p else {
+                        return type_err(format!(
+                            "tuple for {name} must only contain str, not {}",
+                            p.type_name()
+                        ));
+                    };
+                    let Some(hay) = hay else { continue };
+                    // Each prefix tried reads at most its length (or the range's).
+                    let p = p.as_str();
+                    self.charge_work(SCAN, 1, p.len().min(hay.len()))?;
+                    if if name == "startswith" { hay.starts_with(p) } else { hay.ends_with(p) } {
+                        return Ok(Value::Bool(true));
+                    }
                 }
+                Ok(Value::Bool(false))
             }
             _ => self.no_attr(&Value::Str(s.clone()), name),
         }
@@ -475,11 +481,14 @@ impl Vm {
             "isspace" => Ok(Value::Bool(!text.is_empty() && text.chars().all(py_isspace))),
             "isascii" => Ok(Value::Bool(s.is_ascii())),
             "isprintable" => Ok(Value::Bool(text.chars().all(crate::unicode::is_printable))),
+            // A titlecase letter (`ǅ`) is neither, and makes both false.
             "isupper" => Ok(Value::Bool(
-                text.chars().any(|c| c.is_uppercase()) && !text.chars().any(|c| c.is_lowercase()),
+                text.chars().any(|c| c.is_uppercase())
+                    && !text.chars().any(|c| c.is_lowercase() || crate::unicode::is_titlecase(c)),
             )),
             "islower" => Ok(Value::Bool(
-                text.chars().any(|c| c.is_lowercase()) && !text.chars().any(|c| c.is_uppercase()),
+                text.chars().any(|c| c.is_lowercase())
+                    && !text.chars().any(|c| c.is_uppercase() || crate::unicode::is_titlecase(c)),
             )),
             "istitle" => {
                 // CPython's rule: upper/titlecase only after an uncased
@@ -504,20 +513,10 @@ impl Vm {
             }
             "isidentifier" => Ok(Value::Bool(
                 text.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
-                    && text.chars().all(|c| c == '_' || c.is_alphanumeric()),
+                    && text.chars().all(|c| c == '_' || c.is_alphanumeric() || combining(c)),
             )),
             "title" => Ok(Value::str(py_title(text))),
-            "capitalize" => {
-                let mut cs = text.chars();
-                Ok(Value::str(match cs.next() {
-                    Some(c) => {
-                        let mut out = String::new();
-                        crate::unicode::push_title(c, &mut out);
-                        out + &cs.as_str().to_lowercase()
-                    }
-                    None => String::new(),
-                }))
-            }
+            "capitalize" => Ok(Value::str(py_capitalize(text))),
             "swapcase" => Ok(Value::str(swapcase(text))),
             _ => self.no_attr(&Value::Str(s.clone()), name),
         }
@@ -528,9 +527,10 @@ impl Vm {
         let text = s.as_str();
         match name {
             "center" | "ljust" | "rjust" => {
-                let Some(w) = args.first().and_then(as_int) else {
+                let Some(w) = args.first() else {
                     return type_err(format!("{name}() takes at least 1 argument"));
                 };
+                let w = crate::args::index_int(w)?;
                 let fill = match args.get(1) {
                     Some(Value::Str(f)) if f.char_len() == 1 => {
                         f.as_str().chars().next().unwrap_or(' ')
@@ -568,7 +568,7 @@ impl Vm {
                 Ok(Value::str(out))
             }
             "zfill" => {
-                let w = args.first().and_then(as_int).unwrap_or(0).max(0) as usize;
+                let w = args.first().map_or(Ok(0), crate::args::index_int)?.max(0) as usize;
                 let n = s.char_len();
                 if w <= n {
                     return Ok(Value::Str(s.clone()));
@@ -627,7 +627,10 @@ impl Vm {
                 })
             }
             "expandtabs" => {
-                let ts = args.first().and_then(as_int).unwrap_or(8).max(0) as usize;
+                let ts = match args.first().or_else(|| kw(kwargs, "tabsize")) {
+                    Some(v) => crate::args::index_int(v)?.max(0) as usize,
+                    None => 8,
+                };
                 // Charged as it grows, and held to the string cap.
                 let mut out = ChargedString::new();
                 let mut col = 0;
@@ -785,12 +788,53 @@ impl Vm {
     }
 }
 
+/// `str.capitalize`: the first character titlecased (`ß` gives `Ss`,
+/// `ﬁ` gives `Fi`), the rest lowercased (a final sigma as `ς`).
+pub(crate) fn py_capitalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        if at == 0 {
+            crate::unicode::push_title(c, &mut out);
+        } else {
+            push_lower(text, at, c, &mut out);
+        }
+    }
+    out
+}
+
+/// Combining marks, which may continue an identifier (XID_Continue holds
+/// the marks; these blocks are the common ones).
+fn combining(c: char) -> bool {
+    matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}'
+        | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
+}
+
+/// Characters the final-sigma rule looks through (Unicode's Case_Ignorable,
+/// approximated by the common ones: apostrophes, dots, colons and the
+/// combining diacritics).
+fn case_ignorable(c: char) -> bool {
+    matches!(c, '\'' | '.' | ':' | '^' | '`' | '\u{b7}' | '\u{2019}' | '\u{300}'..='\u{36f}')
+}
+
+/// Lowercase `c` (at byte `at` of `text`) into `out`: a capital sigma after a
+/// cased letter and not before one is the final `ς`, as CPython lowers it.
+fn push_lower(text: &str, at: usize, c: char, out: &mut String) {
+    if c != 'Σ' {
+        out.extend(c.to_lowercase());
+        return;
+    }
+    let cased = |c: &char| !case_ignorable(*c);
+    let before = text[..at].chars().rev().find(cased).is_some_and(crate::unicode::is_cased);
+    let after = text[at + c.len_utf8()..].chars().find(cased).is_some_and(crate::unicode::is_cased);
+    out.push(if before && !after { 'ς' } else { 'σ' });
+}
+
 fn py_title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev_cased = false;
-    for c in s.chars() {
+    for (at, c) in s.char_indices() {
         if prev_cased {
-            out.extend(c.to_lowercase());
+            push_lower(s, at, c, &mut out);
         } else {
             crate::unicode::push_title(c, &mut out);
         }
@@ -812,9 +856,9 @@ fn swapcase(text: &str) -> String {
         return String::from_utf8(bytes).unwrap_or_default();
     }
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for (at, c) in text.char_indices() {
         if c.is_uppercase() {
-            out.extend(c.to_lowercase());
+            push_lower(text, at, c, &mut out);
         } else if c.is_lowercase() {
             out.extend(c.to_uppercase());
         } else {

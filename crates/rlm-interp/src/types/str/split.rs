@@ -2,7 +2,7 @@
 //! `partition`, `rpartition`) and the whitespace/line splitting other code
 //! shares (`textwrap`, `string.capwords`). Parts of a shared buffer are views.
 
-use crate::args::{Kwargs, as_int, get_str_kw};
+use crate::args::{Kwargs, get_str_kw};
 use crate::charged::ChargedVec;
 use crate::cost::{COPY, PIECES, SCAN};
 use crate::fault::{R, type_err, value_err};
@@ -225,8 +225,10 @@ impl Vm {
         match name {
             "split" | "rsplit" => {
                 let sep = get_str_kw(args, 0, kwargs, "sep").cloned();
-                let maxsplit =
-                    get_str_kw(args, 1, kwargs, "maxsplit").and_then(as_int).unwrap_or(-1);
+                let maxsplit = match get_str_kw(args, 1, kwargs, "maxsplit") {
+                    Some(v) => crate::args::index_int(v)?,
+                    None => -1,
+                };
                 // Each part is made (and charges itself) as it is found,
                 // into a list charged as it grows: `("x" * 10**8).split("x")`
                 // stops at the budget, not after 10^8 parts.
@@ -301,7 +303,10 @@ impl Vm {
                 Ok(Value::list(out.into_vec()))
             }
             "splitlines" => {
-                let keep = get_str_kw(args, 0, kwargs, "keepends").is_some_and(|v| v.truthy());
+                let keep = match get_str_kw(args, 0, kwargs, "keepends") {
+                    Some(v) => crate::args::index_int(v)? != 0,
+                    None => false,
+                };
                 // Views into the receiver, as `split` gives.
                 let parts = s.parts();
                 let mut out = ChargedVec::new();
