@@ -3,27 +3,10 @@
 //! wanted, a suspending host function gives one; a gather reaches the host
 //! as one batch of calls; a plain call still returns the reply.
 
-use rlm_interp::{Interpreter, Limits, Outcome, Value};
+#[path = "support/replies.rs"]
+mod replies;
 
-/// Runs `src`, answering every call with `reply:<first argument>`; returns
-/// the sizes of the batches the host saw and what the program printed.
-fn run(src: &str) -> (Vec<usize>, String) {
-    let mut s = Interpreter::new(Limits::default());
-    let mut o = s.run_cell(src);
-    let mut batches = Vec::new();
-    while let Outcome::Suspended(calls) = &o {
-        batches.push(calls.len());
-        for c in calls {
-            assert_eq!(c.name, "llm_query");
-            let prompt = c.args.first().and_then(|v| v.as_str().map(|s| s.as_str().to_string()));
-            s.answer(c.id, Ok(Value::str(format!("reply:{}", prompt.unwrap_or_default()))))
-                .expect("a pending call");
-        }
-        o = s.resume();
-    }
-    assert!(matches!(o, Outcome::Done), "ended with {o:?}");
-    (batches, s.take_output())
-}
+use replies::run;
 
 #[test]
 fn await_llm_query_returns_the_reply() {

@@ -4,6 +4,7 @@
 //! `%`, `in`, indexing and slicing. Methods are in `methods.rs` and
 //! `split.rs`, `repr` in `repr.rs`.
 
+mod chars;
 pub(crate) mod methods;
 pub(crate) mod repr;
 pub(crate) mod search;
@@ -21,10 +22,13 @@ use crate::args::as_int;
 use crate::cost::SCAN;
 use crate::fault::{R, exc, type_err};
 use crate::mem::{AccountRef, Owner};
+
 use crate::types::slice::{norm_index, slice_indices};
 pub(crate) use crate::unicode::py_isspace;
 use crate::value::*;
 use crate::vm::Vm;
+pub(crate) use chars::count_chars;
+use chars::{advance_chars, char_index};
 
 /// A text buffer owned outside the interpreter (the RLM context, possibly
 /// memory-mapped). Wrapped zero-copy by [`Str::from_buffer`]; slices of it are
@@ -183,107 +187,6 @@ struct PendingStr {
     data: StrData,
     char_len: usize,
     ascii: bool,
-}
-
-/// The byte offset of every `INDEX_STEP`th code point of `s` (which has
-/// `char_len` of them), found by [`advance_chars`]: a step of ASCII, the
-/// common case in a model's context, is checked a word at a time and
-/// skipped whole.
-fn char_index(s: &str, char_len: usize) -> Vec<usize> {
-    let bytes = s.as_bytes();
-    let mut idx = Vec::with_capacity(char_len / INDEX_STEP + 1);
-    let mut b = 0;
-    while b < bytes.len() {
-        idx.push(b);
-        b = advance_chars(bytes, b, INDEX_STEP);
-    }
-    idx
-}
-
-/// The byte offset `n` code points after byte `b` (a char boundary) of
-/// `bytes` (UTF-8), or `bytes.len()` if the text ends first. ASCII runs,
-/// the common case of a model's context, are skipped a word at a time
-/// ([`ascii_prefix_len`]); a stretch of other text is read a word at a time
-/// too, a word's code points being its bytes that are not continuation
-/// bytes, so a step over CJK text costs about what a step over ASCII does.
-fn advance_chars(bytes: &[u8], mut b: usize, mut n: usize) -> usize {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // The answer is the `n`th (0-based) code point start at or after `b`.
-    loop {
-        if n == 0 && bytes.get(b).is_none_or(|&c| is_char_start(c)) {
-            return b.min(bytes.len());
-        }
-        // ASCII bytes are code points of their own: at most `n` of them.
-        let window = &bytes[b..bytes.len().min(b.saturating_add(n))];
-        let run = ascii_prefix_len(window);
-        b += run;
-        n -= run;
-        // Words with other bytes, passed whole while they hold at most `n`
-        // starts (wherever their last code point ends).
-        let before = b;
-        while let Some(word) = bytes.get(b..).and_then(|t| t.first_chunk::<8>()) {
-            let w = u64::from_le_bytes(*word);
-            if w & HIGH_BITS == 0 {
-                break;
-            }
-            let k = char_starts_in_word(w);
-            if k > n {
-                break;
-            }
-            n -= k;
-            b += 8;
-        }
-        if b == before {
-            // Neither applies: one byte.
-            let Some(&c) = bytes.get(b) else { return bytes.len() };
-            if is_char_start(c) {
-                if n == 0 {
-                    return b;
-                }
-                n -= 1;
-            }
-            b += 1;
-        }
-    }
-}
-
-/// How many bytes at the start of `bytes` are ASCII, read 8 at a time.
-fn ascii_prefix_len(bytes: &[u8]) -> usize {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    let mut words = bytes.chunks_exact(8);
-    let mut done = 0;
-    for word in &mut words {
-        let mut eight = [0u8; 8];
-        eight.copy_from_slice(word);
-        let high = u64::from_le_bytes(eight) & HIGH_BITS;
-        if high != 0 {
-            // Little-endian: the lowest set bit is the first such byte's.
-            return done + high.trailing_zeros() as usize / 8;
-        }
-        done += 8;
-    }
-    done + words.remainder().iter().take_while(|c| c.is_ascii()).count()
-}
-
-/// Whether a UTF-8 byte starts a code point (is not `0b10xx_xxxx`).
-#[inline]
-fn is_char_start(b: u8) -> bool {
-    (b as i8) >= -0x40
-}
-
-/// How many of a word's 8 bytes start a code point.
-#[inline]
-fn char_starts_in_word(w: u64) -> usize {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // A continuation byte has its top bit set and the next one clear.
-    let continuation = w & !(w << 1) & HIGH_BITS;
-    8 - continuation.count_ones() as usize
-}
-
-/// The code points in `bytes` (whole UTF-8 text).
-#[inline]
-pub(crate) fn count_chars(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&c| is_char_start(c)).count()
 }
 
 /// An immutable string with Python's code-point semantics. Cheap to clone.
@@ -784,28 +687,6 @@ impl Vm {
         match norm_index(i, s.char_len()) {
             Some(i) => Ok(Value::Str(s.substr(i, i + 1))),
             None => exc(ExcKind::IndexError, "string index out of range"),
-        }
-    }
-}
-
-#[cfg(test)]
-mod char_index_tests {
-    use super::{INDEX_STEP, char_index};
-
-    /// The index holds the byte offset of every `INDEX_STEP`th code point,
-    /// as `char_indices` counts them, for ASCII runs longer and shorter than
-    /// a step, multi-byte characters at and across step boundaries, and a
-    /// partial last step.
-    #[test]
-    fn char_index_matches_char_indices() {
-        let mut text = String::new();
-        for k in 0..40 {
-            text.push_str(&"a".repeat(INDEX_STEP * (k % 3) + k));
-            text.push_str(["é", "—", "😀", "ü"][k % 4]);
-        }
-        for s in [text.as_str(), "", "é", &"x".repeat(INDEX_STEP * 3)] {
-            let want: Vec<usize> = s.char_indices().step_by(INDEX_STEP).map(|(b, _)| b).collect();
-            assert_eq!(char_index(s, s.chars().count()), want, "over {} bytes", s.len());
         }
     }
 }
