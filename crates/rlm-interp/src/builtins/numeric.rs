@@ -119,7 +119,6 @@ impl Vm {
                     }
                     let m128 = m as i128;
                     let mut b = b as i128;
-                    let mut e = e;
                     if e < 0 {
                         // Modular inverse by the extended Euclidean algorithm.
                         let (mut r0, mut r1, mut s0, mut s1) =
@@ -133,9 +132,9 @@ impl Vm {
                             return value_err("base is not invertible for the given modulus");
                         }
                         b = s0;
-                        e = -e;
                     }
-                    let (mut base, mut exp) = (b.rem_euclid(m128), e);
+                    // `unsigned_abs`: `-e` overflows at i64::MIN.
+                    let (mut base, mut exp) = (b.rem_euclid(m128), e.unsigned_abs());
                     let mut acc: i128 = 1 % m128.abs();
                     while exp > 0 {
                         if exp & 1 == 1 {

@@ -98,7 +98,7 @@ fn round_int(i: i64, n: i64) -> R<Value> {
     }
     // 10**19 is past i64: work in i128. From 10**20 on, every i64 is
     // under half the unit and rounds to 0, as at 10**20.
-    let p = 10i128.pow((-n).min(20) as u32);
+    let p = 10i128.pow(n.unsigned_abs().min(20) as u32);
     let x = i128::from(i);
     let (q, r) = (x.div_euclid(p), x.rem_euclid(p));
     let q = if r * 2 > p || (r * 2 == p && q % 2 != 0) { q + 1 } else { q };

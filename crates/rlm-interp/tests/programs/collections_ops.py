@@ -31,3 +31,5 @@ print(isinstance(True, int), isinstance(1, (str, float)), isinstance([], list), 
 nested = {"k": [1, {"x": (2, 3)}]}
 print(nested["k"][1]["x"][0], str(nested))
 print(sorted({"b": 1, "a": 2}.items(), key=lambda kv: kv[1]), sorted(["bb", "a", "ccc"], key=len, reverse=True))
+# An exponent of -2**63 is negated in the three-argument pow: it must not overflow.
+print(pow(3, -9223372036854775808, 7), pow(3, -9223372036854775807, -7), pow(2, -9223372036854775808, 9223372036854775807))
