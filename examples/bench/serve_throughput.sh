@@ -11,6 +11,8 @@
 # a session of its own, and `wrk -t1 -c4` on /healthz, and prints both wrk reports and the
 # server's own latency (/api/stats). Needs `wrk` (Debian package) and `jq`.
 # The server may also be rlm-server's `serve_demo` example (see serve_callgrind.sh).
+# SERVE_FLAGS adds flags to `rlm serve`, e.g. SERVE_FLAGS="--max-sandbox-memory-mb 100000000"
+# to measure without the sandbox memory governor's waits (issue #54).
 set -euo pipefail
 RLM=${1:-${CARGO_TARGET_DIR:-target}/release/rlm}
 SECS=${2:-20}
@@ -30,7 +32,8 @@ bench() { # bench LABEL CONTEXT_FILE [serve flags...]
     # rlm-server's example (see serve_callgrind.sh): `--script FILE` as RLM_SCRIPT.
     RLM_SCRIPT=${2:-} RLM_MAX_CONCURRENT=64 "$RLM" "127.0.0.1:$PORT" 2>"$WORK/$label.log" &
   else
-    "$RLM" serve --data "$WORK/$label" --bind "127.0.0.1:$PORT" --max-concurrent 64 "$@" \
+    # shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
+    "$RLM" serve --data "$WORK/$label" --bind "127.0.0.1:$PORT" --max-concurrent 64 ${SERVE_FLAGS:-} "$@" \
       2>"$WORK/$label.log" &
   fi
   SERVER=$!

@@ -21,6 +21,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(feature = "mimalloc")]
 mod allocator_options;
 
+/// What `rlm serve` runs after executions end to give their freed memory
+/// back to the OS.
+#[cfg(feature = "mimalloc")]
+const PURGE_ALLOCATOR: Option<fn()> = Some(allocator_options::collect);
+#[cfg(not(feature = "mimalloc"))]
+const PURGE_ALLOCATOR: Option<fn()> = None;
+
 #[derive(Parser)]
 #[command(
     name = "rlm",
@@ -93,7 +100,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Repl(args) => repl::repl(args),
         Command::Index(args) => index::index(args),
-        Command::Serve(args) => serve::serve(*args),
+        Command::Serve(args) => serve::serve(*args, PURGE_ALLOCATOR),
         Command::Mcp(args) => mcp::mcp(*args),
         Command::Trace(command) => trace_cmd::trace(command),
         Command::Stats(args) => stats_cmd::stats(args),

@@ -67,6 +67,25 @@ pub struct ServeArgs {
     /// Pending jobs accepted before 429.
     #[arg(long, default_value_t = 256)]
     pub queue: usize,
+    /// Pending jobs one API key may hold (default: a fair share, the
+    /// queue's capacity over the keys holding pending jobs plus one).
+    #[arg(long, value_name = "N")]
+    pub max_queued_jobs_per_key: Option<usize>,
+    /// The MiB the memory budgets (--memory-bytes) of all running
+    /// executions may add up to; one that does not fit waits (default:
+    /// half the memory of the cgroup, else of the machine).
+    #[arg(long, env = "RLM_MAX_SANDBOX_MEMORY_MB", value_name = "MIB")]
+    pub max_sandbox_memory_mb: Option<u64>,
+    /// Seconds an execution waits for its memory budget before 429 (jobs
+    /// wait as long as it takes).
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub sandbox_memory_wait_secs: u64,
+    /// KiB one value of a session's `memory` may take, as JSON.
+    #[arg(long, default_value_t = 1024, value_name = "KIB")]
+    pub max_memory_value_kb: u64,
+    /// MiB a session's whole `memory` may take, as JSON.
+    #[arg(long, default_value_t = 16, value_name = "MIB")]
+    pub max_session_memory_mb: u64,
     /// Largest request body, in MiB.
     #[arg(long, default_value_t = 64)]
     pub max_body_mb: u64,
@@ -132,8 +151,11 @@ pub struct ServeArgs {
     pub nats_max_attempts: u32,
 }
 
-pub fn serve(args: ServeArgs) -> Result<Exit, CliError> {
-    let config = server_config(args)?;
+/// Serves until a signal; `purge_allocator` is the binary's allocator's
+/// purge (see [`ServerLimits::purge_allocator`]).
+pub fn serve(args: ServeArgs, purge_allocator: Option<fn()>) -> Result<Exit, CliError> {
+    let mut config = server_config(args)?;
+    config.limits.purge_allocator = purge_allocator;
     rlm_server::init_json_logs();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -221,10 +243,16 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_uploads_per_key: args.max_uploads_per_key,
             execution: execution_budget(resolved.budgets.to_limits()),
             sandbox: resolved.limits.clone(),
+            max_sandbox_memory: args.max_sandbox_memory_mb.map(|m| m.saturating_mul(1 << 20)),
+            sandbox_memory_wait: Duration::from_secs(args.sandbox_memory_wait_secs),
+            max_memory_value_bytes: args.max_memory_value_kb.saturating_mul(1 << 10),
+            max_session_memory_bytes: args.max_session_memory_mb.saturating_mul(1 << 20),
+            purge_allocator: None,
         },
         jobs: JobsConfig {
             workers: args.workers,
             queue_capacity: args.queue,
+            max_queued_per_key: args.max_queued_jobs_per_key,
             // A job's and an execution's lease last as long as a delivery
             // without a heartbeat: a dead worker's work is taken over then.
             lease,

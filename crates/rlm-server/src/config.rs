@@ -167,6 +167,31 @@ pub struct ServerLimits {
     /// The sandbox's limits for every program an execution runs (fuel,
     /// memory, lengths, depth, output): `--fuel`, `--memory-bytes`, `[limits]`.
     pub sandbox: rlm_interp::Limits,
+    /// The bytes the memory budgets (`sandbox.memory_bytes`) of all running
+    /// executions may add up to (`--max-sandbox-memory-mb`; `None`: half the
+    /// memory this process may use, its cgroup's limit or the machine's).
+    pub max_sandbox_memory: Option<u64>,
+    /// How long an interactive execution waits for its memory budget before
+    /// it is refused with 429 (`--sandbox-memory-wait-secs`); jobs wait as
+    /// long as it takes.
+    pub sandbox_memory_wait: Duration,
+    /// Bytes one value of a session's `memory` may take, as JSON
+    /// (`--max-memory-value-kb`).
+    pub max_memory_value_bytes: u64,
+    /// Bytes a session's whole `memory` may take, as JSON
+    /// (`--max-session-memory-mb`).
+    pub max_session_memory_bytes: u64,
+    /// The binary's allocator's purge (mimalloc's `mi_collect(true)`), run
+    /// after executions end so their freed memory goes back to the OS
+    /// (`None`: none; see `allocator_purge.rs`).
+    pub purge_allocator: Option<fn()>,
+}
+
+impl ServerLimits {
+    /// The bound of the sandboxes' memory budgets together, in bytes.
+    pub fn sandbox_memory_bound(&self) -> u64 {
+        self.max_sandbox_memory.unwrap_or_else(crate::machine_memory::default_sandbox_bound)
+    }
 }
 
 impl Default for ServerLimits {
@@ -185,6 +210,11 @@ impl Default for ServerLimits {
                 ..rlm_policy::BudgetLimits::default()
             },
             sandbox: rlm_interp::Limits::default(),
+            max_sandbox_memory: None,
+            sandbox_memory_wait: Duration::from_secs(30),
+            max_memory_value_bytes: 1 << 20,
+            max_session_memory_bytes: 16 << 20,
+            purge_allocator: None,
         }
     }
 }
@@ -196,13 +226,22 @@ pub struct JobsConfig {
     pub workers: usize,
     /// Pending jobs accepted; past this `POST /api/jobs` answers 429.
     pub queue_capacity: usize,
+    /// Pending jobs one key may hold (`--max-queued-jobs-per-key`; `None`:
+    /// a fair share: the capacity over the keys holding pending jobs plus
+    /// one, at least one).
+    pub max_queued_per_key: Option<usize>,
     /// A running job's lease; the worker renews it every third of this.
     pub lease: Duration,
 }
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        JobsConfig { workers: 4, queue_capacity: 256, lease: Duration::from_secs(30) }
+        JobsConfig {
+            workers: 4,
+            queue_capacity: 256,
+            max_queued_per_key: None,
+            lease: Duration::from_secs(30),
+        }
     }
 }
 
@@ -373,6 +412,11 @@ impl ServerConfig {
         {
             return Err(ServerError::Config(
                 "job workers, executions per key and uploads per key must be at least 1".into(),
+            ));
+        }
+        if self.limits.max_sandbox_memory == Some(0) || self.jobs.max_queued_per_key == Some(0) {
+            return Err(ServerError::Config(
+                "--max-sandbox-memory-mb and --max-queued-jobs-per-key must be at least 1".into(),
             ));
         }
         if self.cluster.role != ServerRole::All {

@@ -28,12 +28,15 @@ use uuid::Uuid;
 pub use self::frames::{START_EVENT, start_data, terminal_frame};
 use self::persister::Persister;
 use self::turns::{Turn, Turns};
+use crate::allocator_purge::AllocatorPurge;
 use crate::bus::ExecutionBus;
 use crate::config::{ModelConfig, ServerLimits};
 use crate::contexts::ContextFiles;
 use crate::engine::durable::{StoreCheckpoints, resume_point};
 use crate::engine::{EngineOutcome, ExecutionRequest, ServerEngine};
 use crate::error::ServerError;
+use crate::governor::{MemoryGovernor, MemoryPermit};
+use crate::memory_quota::MemoryQuota;
 use crate::metrics::Metrics;
 use crate::store::{
     ExecutionRecord, ExecutionStatus, SessionOverrides, SessionRecord, SettledExecution, Spend,
@@ -103,6 +106,10 @@ pub struct Executions {
     limits: ServerLimits,
     live: DashMap<Uuid, Arc<Live>>,
     per_key: DashMap<String, Arc<Semaphore>>,
+    /// The server-wide bound of the running executions' memory budgets.
+    governor: Arc<MemoryGovernor>,
+    /// Gives the memory of ended executions back to the OS.
+    purge: Arc<AllocatorPurge>,
     /// Each session's turn: its executions run one at a time, in arrival order.
     turns: Turns,
     /// The sessions whose lease this process holds (a store other
@@ -131,7 +138,10 @@ impl Executions {
         models: ModelConfig,
         limits: ServerLimits,
     ) -> Self {
+        let governor = MemoryGovernor::new(limits.sandbox_memory_bound());
         Executions {
+            governor,
+            purge: AllocatorPurge::new(limits.purge_allocator),
             store,
             engine,
             contexts,
@@ -328,6 +338,7 @@ impl Executions {
             self.check_model(s)?;
         }
         let permit = if req.interactive { Some(self.slot(&req.owner)?) } else { None };
+        let memory = self.memory_budget(req).await?;
         let (id, now) = existing.unwrap_or_else(|| (Uuid::new_v4(), now_micros()));
         let record = ExecutionRecord {
             id,
@@ -357,10 +368,35 @@ impl Executions {
             sub_model,
             settings,
             permit,
+            memory,
             attempt: req.attempt,
             session,
             settled_seen,
         })
+    }
+
+    /// The execution's memory budget, reserved under the server-wide bound
+    /// in its key's turn: an interactive execution waits at most
+    /// `sandbox_memory_wait` (then 429), a job as long as it takes. A
+    /// cluster's `api` process runs no program: it reserves nothing.
+    async fn memory_budget(&self, req: &StartRequest) -> Result<Option<MemoryPermit>, ServerError> {
+        if self.remote.is_some() {
+            return Ok(None);
+        }
+        let bound = req.interactive.then_some(self.limits.sandbox_memory_wait);
+        let bytes = u64::try_from(self.limits.sandbox.memory_bytes).unwrap_or(u64::MAX);
+        match self.governor.acquire(&req.owner, bytes, bound).await {
+            Ok(permit) => Ok(Some(permit)),
+            Err(waited) => {
+                tracing::warn!(owner = %req.owner, %waited, "execution refused: sandbox memory");
+                Err(ServerError::TooManyRequests {
+                    message: format!(
+                        "the server's sandbox memory is in use: {waited}; retry later"
+                    ),
+                    retry_after_secs: waited.waited.as_secs().clamp(1, 60),
+                })
+            }
+        }
     }
 
     /// Stores an admitted execution's record and leases it (a store other
@@ -415,6 +451,7 @@ impl Executions {
             sub_model,
             settings,
             permit,
+            memory,
             attempt,
             session,
             settled_seen,
@@ -448,6 +485,7 @@ impl Executions {
             settings,
             live,
             permit,
+            memory,
             attempt,
             ready,
             deferred,
@@ -460,6 +498,7 @@ impl Executions {
             let _ = done_tx.send(Some(finished));
             this.live.remove(&id);
             in_flight.dec();
+            this.purge.after_execution();
         });
         Ok(Started { id, bus, done })
     }
@@ -535,12 +574,14 @@ impl Executions {
             settings,
             live,
             permit,
+            memory,
             attempt,
             deferred,
             announced,
             ..
         } = spec;
         let _permit = permit;
+        let _memory = memory;
         if !created_running {
             record.status = ExecutionStatus::Running;
             record.started_at = Some(now_micros());
@@ -713,7 +754,18 @@ impl Executions {
             tracing::info!(execution = %record.id, steps = record.steps, "the execution is handed back");
             return record;
         }
-        let state = outcome.state.filter(|_| record.session_id.is_some());
+        let mut state = outcome.state.filter(|_| record.session_id.is_some());
+        if let (Some(state), Some(started)) = (&mut state, &started_memory)
+            && let Err(over) = MemoryQuota::of(&self.limits).check(&state.memory)
+        {
+            // The program's changes to `memory` are not kept; the rest is.
+            state.memory = started.clone();
+            let note = format!("memory was not saved: {over}");
+            record.error_message = Some(match record.error_message.take() {
+                Some(e) => format!("{e}; {note}"),
+                None => note,
+            });
+        }
         let settled = SettledExecution { record, state, started_memory };
         self.store_settled(&settled).await;
         self.announce(&settled.record, live);
@@ -877,6 +929,8 @@ pub(crate) struct AdmittedExecution {
     sub_model: Option<String>,
     settings: SessionOverrides,
     pub(crate) permit: Option<OwnedSemaphorePermit>,
+    /// Its memory budget under the server-wide bound, held until it ends.
+    memory: Option<MemoryPermit>,
     /// See [`StartRequest::attempt`].
     attempt: Option<u32>,
     /// The session as admission read it (`None` without a session).
@@ -901,6 +955,7 @@ struct RunningExecution {
     settings: SessionOverrides,
     live: Arc<Live>,
     permit: Option<OwnedSemaphorePermit>,
+    memory: Option<MemoryPermit>,
     attempt: Option<u32>,
     /// `Some`: it starts at once; `None`: it waits for its session's turn.
     ready: Option<Ready>,

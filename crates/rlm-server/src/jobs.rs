@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use crate::config::{JobsConfig, ServerRole};
 use crate::error::ServerError;
-use crate::executions::{Executions, StartRequest, Target};
+use crate::executions::{Executions, StartRequest, Started, Target};
 use crate::metrics::Metrics;
 use crate::store::{
     CancelRequest, ExecutionRecord, ExecutionStatus, JobOutcome, JobRecord, JobStatus, Listed,
@@ -49,6 +49,9 @@ pub struct Jobs {
     /// The cluster's queue (`None`: jobs are claimed from the store).
     queue: Option<rlm_queue::JobQueue>,
     role: ServerRole,
+    /// Pending jobs one key may hold (`None`: a fair share; see
+    /// [`Jobs::check_queue_place`]).
+    per_key_share: Option<usize>,
 }
 
 impl Jobs {
@@ -61,6 +64,7 @@ impl Jobs {
         role: ServerRole,
     ) -> Self {
         Jobs {
+            per_key_share: config.max_queued_per_key,
             queue,
             role,
             store,
@@ -138,17 +142,7 @@ impl Jobs {
         if query.trim().is_empty() {
             return Err(ServerError::Unprocessable("user_query is empty".into()));
         }
-        let pending = self.store.pending_jobs().await?;
-        if pending >= self.config.queue_capacity {
-            let wait = (pending / self.config.workers.max(1)).clamp(1, 60) as u64;
-            return Err(ServerError::TooManyRequests {
-                message: format!(
-                    "the job queue is full ({pending} waiting, capacity {}); retry later",
-                    self.config.queue_capacity
-                ),
-                retry_after_secs: wait,
-            });
-        }
+        self.check_queue_place(owner).await?;
         let job = JobRecord {
             id: Uuid::new_v4(),
             owner: owner.to_string(),
@@ -176,6 +170,39 @@ impl Jobs {
         self.metrics.jobs_queued.inc();
         self.wake.notify_one();
         Ok(job)
+    }
+
+    /// Refuses (429) a job past the queue's capacity, or past `owner`'s
+    /// share of it: `max_queued_jobs_per_key` when set, else the capacity
+    /// over the keys holding pending jobs (this one counted) plus one, at
+    /// least one. A key alone thus holds at most half the queue, so one key
+    /// never refuses another's first job; many keys together may still
+    /// fill it.
+    async fn check_queue_place(&self, owner: &str) -> Result<(), ServerError> {
+        let capacity = self.config.queue_capacity;
+        let pending = self.store.pending_job_shares(owner).await?;
+        let wait = (pending.total / self.config.workers.max(1)).clamp(1, 60) as u64;
+        let keys = pending.owners + usize::from(pending.mine == 0);
+        let share = self.per_key_share.unwrap_or((capacity / (keys + 1)).max(1));
+        if pending.total >= capacity {
+            return Err(ServerError::TooManyRequests {
+                message: format!(
+                    "the job queue is full ({} waiting, capacity {capacity}); retry later",
+                    pending.total
+                ),
+                retry_after_secs: wait,
+            });
+        }
+        if pending.mine >= share {
+            return Err(ServerError::TooManyRequests {
+                message: format!(
+                    "this API key holds {} pending jobs, its share of the queue ({share} of {capacity}); retry when one has started",
+                    pending.mine
+                ),
+                retry_after_secs: wait,
+            });
+        }
+        Ok(())
     }
 
     /// A job of `owner`'s.
@@ -325,16 +352,20 @@ impl Jobs {
             }
             _ => None,
         };
+        // Its start may wait for its memory budget: the lease is renewed meanwhile.
         let started = match unfinished {
             Some(existing) => {
                 start.attempt = attempt;
-                self.executions.start_existing(start, existing).await
+                self.renewing(job, holder, self.executions.start_existing(start, existing)).await
             }
-            None => self.executions.start(start).await,
+            None => self.renewing(job, holder, self.executions.start(start)).await,
         };
         match started {
             Err(e) => {
-                JobOutcome { status: JobStatus::Failed, answer: None, error: Some(e.to_string()) }
+                // `renewing`'s: cancelled before it started.
+                let cancelled = matches!(e, ServerError::Conflict(_));
+                let status = if cancelled { JobStatus::Cancelled } else { JobStatus::Failed };
+                JobOutcome { status, answer: None, error: Some(e.to_string()) }
             }
             Ok(started) => {
                 self.running.insert(job.id, started.id);
@@ -375,6 +406,34 @@ impl Jobs {
                         error: Some("the execution ended without a record".into()),
                     },
                     Some(r) => outcome_of(&r),
+                }
+            }
+        }
+    }
+
+    /// Waits for a job's execution to start, renewing the job's lease
+    /// meanwhile; a cancel request, or the lease lost, stops the wait.
+    async fn renewing(
+        &self,
+        job: &JobRecord,
+        holder: &str,
+        start: impl std::future::Future<Output = Result<Started, ServerError>>,
+    ) -> Result<Started, ServerError> {
+        let mut start = std::pin::pin!(start);
+        loop {
+            tokio::select! {
+                started = &mut start => return started,
+                _ = tokio::time::sleep(self.config.lease / 3) => {
+                    let until = now_micros() + self.config.lease.as_micros() as i64;
+                    match self.store.heartbeat_job(job.id, holder, until).await {
+                        Ok(Some(j)) if !j.cancel_requested => {}
+                        Ok(_) => {
+                            return Err(ServerError::Conflict(
+                                "cancelled, or taken by another delivery, before it started".into(),
+                            ));
+                        }
+                        Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot renew the job's lease"),
+                    }
                 }
             }
         }

@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+mod allocator_purge;
 mod api;
 mod auth;
 pub mod blob_sweep;
@@ -32,8 +33,11 @@ mod contexts;
 mod engine;
 mod error;
 mod executions;
+pub mod governor;
 mod jobs;
 mod leases;
+pub mod machine_memory;
+mod memory_quota;
 mod metrics;
 mod queued;
 mod quotas;

@@ -81,8 +81,7 @@ impl Quotas {
         bytes: u64,
         replacing: u64,
     ) -> Result<Admitted, ServerError> {
-        let lock = self.writes.entry(owner.to_string()).or_default().clone();
-        let held = Admitted(lock.lock_owned().await);
+        let held = self.hold_writes(owner).await;
         if new_session {
             self.check_new_session(store, owner).await?;
         }
@@ -90,6 +89,13 @@ impl Quotas {
             self.context_allowance(store, owner, replacing).await?.check(bytes)?;
         }
         Ok(held)
+    }
+
+    /// The key's write lock: no other session or `memory` write of the key
+    /// is checked or stored by this process while it is held.
+    pub async fn hold_writes(&self, owner: &str) -> Admitted {
+        let lock = self.writes.entry(owner.to_string()).or_default().clone();
+        Admitted(lock.lock_owned().await)
     }
 
     /// One of the key's upload slots, held while the body streams to disk.

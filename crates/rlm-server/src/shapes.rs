@@ -124,7 +124,12 @@ pub struct DeletedSession {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MemoryDictResponse {
+    /// One page of the dict, in key order: at most `limit` keys and 4 MiB
+    /// of values (at least one key).
     pub memory: serde_json::Map<String, serde_json::Value>,
+    /// Pass as `?cursor=` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

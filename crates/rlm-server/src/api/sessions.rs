@@ -53,6 +53,18 @@ impl Page {
     }
 }
 
+/// `?cursor=&limit=` of a session's `memory` (in key order).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryQuery {
+    /// The key the page starts after: the `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// At most this many keys (default 1000, at most 1000).
+    #[param(maximum = 1000000)]
+    pub limit: Option<usize>,
+}
+
 /// `?cursor=&limit=` of a session's history (oldest first).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -462,18 +474,25 @@ pub async fn delete(
     Ok(Json(DeletedSession { status: "deleted".into(), session_id: id }))
 }
 
-/// The session's `memory` dict.
+/// The session's `memory` dict, a page at a time: keys in order, at most
+/// `limit` (default and at most 1000) and 4 MiB of values a page; pass
+/// `next_cursor` as `?cursor=` for the next page.
 #[utoipa::path(get, path = "/api/sessions/{id}/memory", tag = "sessions",
-    params(("id" = Uuid, Path, description = "session id")),
+    params(("id" = Uuid, Path, description = "session id"), MemoryQuery),
     responses((status = 200, body = MemoryDictResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_memory(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<MemoryQuery>,
 ) -> Result<Json<MemoryDictResponse>, ServerError> {
     state.executions.owned_session(&caller.owner, id).await?;
-    Ok(Json(MemoryDictResponse { memory: state.store.get_memory(id).await? }))
+    let (_, limit) = Page { cursor: None, limit: q.limit, offset: None }.bounds()?;
+    let limit = if q.limit.is_none() { 1000 } else { limit.max(1) };
+    let memory = state.store.get_memory(id).await?;
+    let (memory, next_cursor) = crate::memory_quota::page(memory, q.cursor.as_deref(), limit);
+    Ok(Json(MemoryDictResponse { memory, next_cursor }))
 }
 
 /// Set one `memory` key.
@@ -493,6 +512,12 @@ pub async fn set_memory(
     if body.key.is_empty() {
         return Err(ServerError::Invalid { field: Some("key".into()), message: "is empty".into() });
     }
+    // Checked against the dict as stored now, under the key's write lock
+    // (two writes of one key's sessions cannot both take the last bytes).
+    let quota = crate::memory_quota::MemoryQuota::of(&state.limits);
+    quota.check_value(&body.value)?;
+    let _held = state.quotas.hold_writes(&caller.owner).await;
+    quota.check_set(&state.store.get_memory(id).await?, &body.key, &body.value)?;
     let edit = MemoryEdit::Set { key: body.key.clone(), value: body.value.clone() };
     if state.store.edit_memory(id, &edit).await?.is_none() {
         return Err(ServerError::not_found("session", id));

@@ -551,6 +551,16 @@ pub struct OwnerUsage {
     pub context_bytes: u64,
 }
 
+/// The pending jobs, counted for one owner's share of the queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PendingJobs {
+    pub total: usize,
+    /// The owner's.
+    pub mine: usize,
+    /// Owners holding at least one.
+    pub owners: usize,
+}
+
 /// One page of a session's history, oldest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryPage {
@@ -885,6 +895,10 @@ pub trait Store: Send + Sync + 'static {
         page: &PageRequest,
     ) -> Result<Listed<JobRecord>, StoreError>;
     async fn pending_jobs(&self) -> Result<usize, StoreError>;
+    /// The pending jobs: in all, `owner`'s, and how many owners hold some
+    /// (a job queue's fair shares). Costs the number pending, which the
+    /// queue's capacity bounds.
+    async fn pending_job_shares(&self, owner: &str) -> Result<PendingJobs, StoreError>;
     /// The oldest pending job, now RUNNING under `worker`'s lease.
     async fn claim_job(
         &self,

@@ -68,6 +68,23 @@ pub(super) async fn pending_jobs(store: &PgStore) -> Result<usize, StoreError> {
     Ok(row.get::<_, i64>(0).max(0) as usize)
 }
 
+pub(super) async fn pending_job_shares(
+    store: &PgStore,
+    owner: &str,
+) -> Result<PendingJobs, StoreError> {
+    let client = store.client().await?;
+    let row = client
+        .query_one(
+            "SELECT count(*), count(*) FILTER (WHERE owner = $1), count(DISTINCT owner)
+             FROM jobs WHERE status = 'PENDING'",
+            &[&owner],
+        )
+        .await
+        .map_err(pg)?;
+    let count = |i: usize| row.get::<_, i64>(i).max(0) as usize;
+    Ok(PendingJobs { total: count(0), mine: count(1), owners: count(2) })
+}
+
 pub(super) async fn claim_job(
     store: &PgStore,
     worker: &str,

@@ -346,6 +346,10 @@ impl Store for PgStore {
         jobs::pending_jobs(self).await
     }
 
+    async fn pending_job_shares(&self, owner: &str) -> Result<PendingJobs, StoreError> {
+        jobs::pending_job_shares(self, owner).await
+    }
+
     async fn claim_job(
         &self,
         worker: &str,

@@ -155,6 +155,24 @@ pub(super) async fn pending_jobs(store: &SledStore) -> Result<usize, StoreError>
     Ok(store.pending.len())
 }
 
+pub(super) fn pending_job_shares(
+    store: &SledStore,
+    owner: &str,
+) -> Result<PendingJobs, StoreError> {
+    let mut owners = std::collections::HashSet::new();
+    let mut counts = PendingJobs::default();
+    for item in store.pending.iter() {
+        let (_, id) = item.map_err(backend)?;
+        let Ok(id) = Uuid::from_slice(&id) else { continue };
+        let Some(job) = store.job(id)? else { continue };
+        counts.total += 1;
+        counts.mine += usize::from(job.owner == owner);
+        owners.insert(job.owner);
+    }
+    counts.owners = owners.len();
+    Ok(counts)
+}
+
 pub(super) async fn claim_job(
     store: &SledStore,
     worker: &str,

@@ -367,6 +367,10 @@ impl Store for SledStore {
         jobs::pending_jobs(self).await
     }
 
+    async fn pending_job_shares(&self, owner: &str) -> Result<PendingJobs, StoreError> {
+        jobs::pending_job_shares(self, owner)
+    }
+
     async fn claim_job(
         &self,
         worker: &str,
