@@ -211,6 +211,21 @@ fn job(owner: &str, session: Uuid, created_at: i64) -> JobRecord {
     }
 }
 
+/// A job queue's shares: the pending jobs in all, one owner's, and how
+/// many owners hold some; a claimed job is no longer counted.
+pub async fn contract_pending_jobs_are_counted_per_owner(store: &dyn Store) {
+    let sid = Uuid::new_v4();
+    for (n, owner) in ["ann", "ann", "ann", "ben"].into_iter().enumerate() {
+        store.enqueue_job(&job(owner, sid, T0 + n as i64)).await.unwrap();
+    }
+    let counts = store.pending_job_shares("ann").await.unwrap();
+    assert_eq!((counts.total, counts.mine, counts.owners), (4, 3, 2));
+    let claimed = store.claim_job("w", T0 + 60_000_000).await.unwrap().unwrap();
+    assert_eq!(claimed.owner, "ann", "the oldest");
+    let counts = store.pending_job_shares("cid").await.unwrap();
+    assert_eq!((counts.total, counts.mine, counts.owners), (3, 0, 2));
+}
+
 pub async fn contract_aggregates_follow_every_write_and_delete(store: &dyn Store) {
     let s = session("carol", T0);
     store.put_session(&s).await.unwrap();
@@ -521,6 +536,12 @@ async fn sled_blobs_are_counted_by_their_references() {
 }
 
 #[tokio::test]
+async fn sled_pending_jobs_are_counted_per_owner() {
+    let (_dir, store) = sled();
+    contract_pending_jobs_are_counted_per_owner(&store).await;
+}
+
+#[tokio::test]
 async fn sled_retention_deletes_old_ended_executions() {
     let (_dir, store) = sled();
     contract_retention_deletes_old_ended_executions(&store).await;
@@ -552,6 +573,7 @@ mod postgres {
         contract_checkpoints_keep_the_newest_step,
         contract_trace_is_dropped_from_a_position,
         contract_blobs_are_counted_by_their_references,
+        contract_pending_jobs_are_counted_per_owner,
     );
 
     rlm_testenv::needs_postgres! {
