@@ -221,6 +221,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_uploads_per_key: args.max_uploads_per_key,
             execution: execution_budget(resolved.budgets.to_limits()),
             sandbox: resolved.limits.clone(),
+            on_disconnect: resolved.server.on_disconnect,
         },
         jobs: JobsConfig {
             workers: args.workers,

@@ -167,6 +167,9 @@ pub struct ServerLimits {
     /// The sandbox's limits for every program an execution runs (fuel,
     /// memory, lengths, depth, output): `--fuel`, `--memory-bytes`, `[limits]`.
     pub sandbox: rlm_interp::Limits,
+    /// What happens to an execution whose client goes away (a `/v1`
+    /// request, `POST /api/execute`): `server.on_disconnect`.
+    pub on_disconnect: rlm_config::OnDisconnect,
 }
 
 impl Default for ServerLimits {
@@ -185,6 +188,7 @@ impl Default for ServerLimits {
                 ..rlm_policy::BudgetLimits::default()
             },
             sandbox: rlm_interp::Limits::default(),
+            on_disconnect: rlm_config::OnDisconnect::Cancel,
         }
     }
 }
