@@ -195,9 +195,16 @@ pub fn io_reason(error: &std::io::Error) -> String {
 }
 
 /// Make any panic print one paragraph and exit with [`Exit::Internal`]: no
-/// backtrace reaches the user, whatever `RUST_BACKTRACE` says.
+/// backtrace reaches the user, whatever `RUST_BACKTRACE` says. The one
+/// exception is the thread the server's store is opened on, whose panic is
+/// caught and reported as a damaged store.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // sled panics on some damaged files: `rlm serve` opens its store on
+        // this thread, catches the panic and reports the damage (exit 2).
+        if std::thread::current().name() == Some(rlm_server::STORE_OPEN_THREAD) {
+            return;
+        }
         let what = if let Some(s) = info.payload().downcast_ref::<&str>() {
             (*s).to_string()
         } else if let Some(s) = info.payload().downcast_ref::<String>() {

@@ -248,6 +248,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_memory_value_bytes: args.max_memory_value_kb.saturating_mul(1 << 10),
             max_session_memory_bytes: args.max_session_memory_mb.saturating_mul(1 << 20),
             purge_allocator: None,
+            on_disconnect: resolved.server.on_disconnect,
         },
         jobs: JobsConfig {
             workers: args.workers,

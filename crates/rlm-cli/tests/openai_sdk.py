@@ -1,5 +1,5 @@
 """Drives `rlm serve`'s OpenAI-compatible endpoint with the official `openai`
-SDK (sync, async, streaming, an error) and LangChain's `ChatOpenAI`, asking
+SDK (sync, async, streaming, errors of every kind) and LangChain's `ChatOpenAI`, asking
 the README's demo question over the demo corpus sent as a long message.
 Run by crates/rlm-cli/tests/openai_endpoint.rs:
     python openai_sdk.py BASE_URL API_KEY CORPUS_FILE EXPECTED_ANSWER
@@ -8,6 +8,7 @@ Prints one line per check; exits non-zero on the first failure."""
 import asyncio
 import sys
 
+import httpx
 import openai
 from langchain_openai import ChatOpenAI
 
@@ -83,6 +84,31 @@ try:
     check(False, "a wrong key raises")
 except openai.AuthenticationError as e:
     check(e.code == "invalid_api_key", "wrong key: AuthenticationError")
+
+# Every /v1 status is an error object the SDK parses into its classes, also
+# where no handler ran (an unknown route, a wrong method, a body's shape).
+def status_error(call):
+    try:
+        call()
+    except openai.APIStatusError as e:
+        return e
+    raise SystemExit("FAILED: the call did not raise")
+
+
+e = status_error(lambda: client.get("/nope", cast_to=httpx.Response))
+check(isinstance(e, openai.NotFoundError) and e.code == "unknown_url", f"unknown route: {e.code}")
+e = status_error(lambda: client.get("/chat/completions", cast_to=httpx.Response))
+check(e.status_code == 405 and e.code == "method_not_allowed", f"wrong method: {e.status_code} {e.code}")
+e = status_error(lambda: client.chat.completions.create(model="rlm", messages="not a list"))
+check(isinstance(e, openai.UnprocessableEntityError) and e.code == "invalid_json", f"bad shape: {e.code}")
+e = status_error(lambda: client.chat.completions.create(model="rlm", messages=messages, n=2))
+check(isinstance(e, openai.BadRequestError) and e.param == "n", f"n=2: {e.param}")
+huge = "rlm:" + "m" * 1_000_000
+e = status_error(lambda: client.chat.completions.create(model=huge, messages=messages))
+check(
+    isinstance(e, openai.NotFoundError) and len(e.message) < 1_000 and f"({len(huge)} characters)" in e.message,
+    f"a 1 MB model name comes back cut ({len(e.message)} characters)",
+)
 
 # LangChain's OpenAI chat model.
 llm = ChatOpenAI(base_url=base_url, api_key=key, model="rlm", max_retries=0)

@@ -3,7 +3,8 @@
 //! as in-process runs do; a worker killed mid-execution fails only that
 //! execution, naming the signal, and the next one works; the OS address
 //! space limit stops what a (test-raised) interpreter budget would allow;
-//! a worker can neither open a file nor make a socket.
+//! a worker can neither open a file nor make a socket, and starts with no
+//! descriptor but its socket and its standard ones.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -143,4 +144,51 @@ fn a_worker_can_open_no_file_and_make_no_socket() {
     assert_eq!(field("NoNewPrivs:"), "1", "{status}");
     eprintln!("worker confinement: {:?}", worker.confinement());
     assert!(worker.confinement().seccomp && worker.confinement().no_new_privs);
+}
+
+/// What each open descriptor of process `pid` is (`socket:[N]`, `pipe:[N]`, a path).
+fn descriptors(pid: &str) -> std::collections::BTreeMap<i32, String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let fd = e.file_name().to_str()?.parse().ok()?;
+            Some((fd, std::fs::read_link(e.path()).ok()?.display().to_string()))
+        })
+        .collect()
+}
+
+/// A pipe without close-on-exec, as one a server's own parent left open (or
+/// a jobserver's) would be: its two descriptors.
+#[allow(unsafe_code)] // pipe(2) into a local array; the descriptors are closed by the caller
+fn inheritable_pipe() -> [libc::c_int; 2] {
+    let mut fds = [-1; 2];
+    // SAFETY: `fds` is a valid array of two ints for pipe(2) to fill.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    fds
+}
+
+#[test]
+#[allow(unsafe_code)] // closing the two descriptors `inheritable_pipe` opened
+fn a_worker_holds_its_socket_and_standard_descriptors_only() {
+    let stray_fds = inheritable_pipe();
+    let ours = descriptors("self");
+    let stray = [&ours[&stray_fds[0]], &ours[&stray_fds[1]]];
+    let pool = WorkerPool::start(pool_config(&rlm_interp::Limits::default())).unwrap();
+    let worker = pool.acquire().unwrap();
+    let theirs = descriptors(&worker.pid().to_string());
+    eprintln!("worker descriptors: {theirs:?}");
+    assert!(theirs[&0].starts_with("socket:"), "stdin is its socket: {theirs:?}");
+    assert_eq!(theirs[&1], "/dev/null", "{theirs:?}");
+    assert!(theirs[&2].starts_with("pipe:"), "stderr is a pipe of its own: {theirs:?}");
+    assert_ne!(theirs[&2], ours[&2], "not the server's stderr");
+    for (fd, target) in theirs.range(3..) {
+        assert_eq!(target, &theirs[&0], "fd {fd} is not its socket: {theirs:?}");
+    }
+    assert!(!theirs.values().any(|t| stray.contains(&t)), "a stray pipe: {theirs:?}");
+    drop(worker);
+    for fd in stray_fds {
+        // SAFETY: both are this test's own descriptors, closed once.
+        unsafe { libc::close(fd) };
+    }
 }

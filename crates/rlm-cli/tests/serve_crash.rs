@@ -165,3 +165,28 @@ async fn every_acknowledged_write_survives_kill_9() {
     assert!(total.sessions.len() >= ROUNDS as usize, "{} sessions", total.sessions.len());
     assert!(!total.memory.is_empty() && !total.executions.is_empty());
 }
+
+/// A store whose files were cut short stops `rlm serve` at start with one
+/// paragraph naming the folder and what to do, exit 2: never a panic.
+#[test]
+fn a_damaged_store_stops_rlm_serve_naming_the_folder() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, _) = start(data.path());
+    let _ = child.kill();
+    let _ = child.wait();
+    let conf = data.path().join("db/conf");
+    let len = std::fs::metadata(&conf).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&conf).unwrap().set_len(len / 2).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rlm"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .env("RLM_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let folder = data.path().join("db").display().to_string();
+    assert!(stderr.contains("is damaged") && stderr.contains(&folder), "{stderr}");
+    assert!(stderr.contains("restore it from a backup"), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("bug in rlm"), "{stderr}");
+}

@@ -101,6 +101,19 @@ pub enum IsolateMode {
     Process,
 }
 
+/// What `rlm serve` does with an execution whose client goes away
+/// (`server.on_disconnect`): a blocking request's connection closed, a
+/// stream's reader gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDisconnect {
+    /// Cancel it: it ends `cancelled`, its slot is freed, its subcalls stop.
+    #[default]
+    Cancel,
+    /// Let it run to its end (its record and trace are stored as always).
+    Continue,
+}
+
 /// Process isolation (`[isolation]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Isolation {
@@ -141,6 +154,8 @@ pub struct ServerKnobs {
     pub blob_dir: Option<PathBuf>,
     /// Seconds an unreferenced blob is kept (`None`: the server's default).
     pub blob_grace_secs: Option<u64>,
+    /// What happens to an execution whose client goes away.
+    pub on_disconnect: OnDisconnect,
 }
 
 /// How logs on stderr are written.
@@ -355,6 +370,10 @@ impl Settings {
             server: ServerKnobs {
                 blob_dir: self.path("server.blob_dir"),
                 blob_grace_secs: self.count("server.blob_grace_secs"),
+                on_disconnect: match self.text("server.on_disconnect").as_deref() {
+                    Some("continue") => OnDisconnect::Continue,
+                    _ => OnDisconnect::Cancel,
+                },
             },
         })
     }

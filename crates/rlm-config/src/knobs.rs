@@ -162,6 +162,9 @@ fn default_regex_backtrack_limit() -> String {
 fn isolate_none() -> String {
     "none".to_string()
 }
+fn cancel() -> String {
+    "cancel".to_string()
+}
 fn auto() -> String {
     "auto".to_string()
 }
@@ -184,6 +187,9 @@ pub const LOG_FORMATS: &[&str] = &["text", "json"];
 /// Where programs run (`isolation.isolate`): in the process, or in sandbox
 /// worker processes.
 pub const ISOLATE_MODES: &[&str] = &["none", "process"];
+/// What `rlm serve` does with an execution whose client goes away
+/// (`server.on_disconnect`).
+pub const ON_DISCONNECT: &[&str] = &["cancel", "continue"];
 
 /// The names `helps` takes in a list, one per help of the loop.
 pub const HELP_NAMES: [&str; 9] = [
@@ -432,6 +438,15 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "Seconds an unreferenced blob is kept before the sweep deletes it (default: 3600), so an upload in flight never loses its blob",
+        front_ends: &[FrontEnd::Serve],
+    },
+    Knob {
+        key: "server.on_disconnect",
+        flag: "on-disconnect",
+        env: "RLM_ON_DISCONNECT",
+        kind: Kind::Choice(ON_DISCONNECT),
+        default: Some(cancel),
+        help: "What `rlm serve` does with an execution whose client goes away (/v1 requests, POST /api/execute): cancel (it ends cancelled and frees its slot) or continue (it runs to its end)",
         front_ends: &[FrontEnd::Serve],
     },
     Knob {

@@ -5,10 +5,11 @@
 //! when dropped: nothing outlives its owner.
 
 use std::ffi::OsString;
+use std::io::Read as _;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -158,6 +159,9 @@ impl WorkerPool {
 #[derive(Debug)]
 pub struct Worker {
     child: Child,
+    /// The worker's standard error (a pipe of its own): read once it has
+    /// died, for what it said.
+    stderr: Option<ChildStderr>,
     channel: Channel,
     confinement: Confinement,
     /// The protocol broke or the process died: never reused.
@@ -171,16 +175,20 @@ impl Worker {
         let spawn_error =
             |source| SandboxError::Spawn { program: config.program.display().to_string(), source };
         let (ours, theirs) = UnixStream::pair().map_err(spawn_error)?;
-        let child = Command::new(&config.program)
+        let mut command = Command::new(&config.program);
+        command
             .args(&config.args)
             .env_clear()
             .stdin(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(spawn_error)?;
+            // Read back when it dies (`died`): what it said goes into the reason.
+            .stderr(Stdio::piped());
+        only_standard_fds(&mut command);
+        let mut child = command.spawn().map_err(spawn_error)?;
+        let stderr = child.stderr.take();
         let mut worker = Worker {
             child,
+            stderr,
             channel: Channel::new(ours.into()),
             confinement: Confinement {
                 address_space_bytes: None,
@@ -244,7 +252,22 @@ impl Worker {
                 }
             }
         };
-        SandboxError::Died { reason: status.map(describe_exit).unwrap_or_else(|| "unknown".into()) }
+        let mut reason = status.map(describe_exit).unwrap_or_else(|| "unknown".into());
+        let said = self.last_words();
+        if !said.is_empty() {
+            reason.push_str(&format!(" (it said: {said})"));
+        }
+        SandboxError::Died { reason }
+    }
+
+    /// What the dead worker wrote on its standard error (its last
+    /// [`LAST_WORDS_BYTES`] at most: a panic message, a refused setup).
+    fn last_words(&mut self) -> String {
+        let Some(stderr) = self.stderr.take() else { return String::new() };
+        let mut said = Vec::new();
+        // The process is reaped: the pipe ends at what it wrote.
+        let _ = stderr.take(LAST_WORDS_BYTES).read_to_end(&mut said);
+        String::from_utf8_lossy(&said).trim().to_string()
     }
 
     /// Ends the process now (a cancelled execution), and reaps it.
@@ -271,6 +294,33 @@ impl Drop for Worker {
             let _ = self.child.kill();
         }
         let _ = self.child.wait();
+    }
+}
+
+/// The most of a dead worker's standard error its failure repeats.
+const LAST_WORDS_BYTES: u64 = 2048;
+
+/// A worker starts with its three standard descriptors only: every other
+/// descriptor the server holds without close-on-exec (a pipe its own parent
+/// left open, a jobserver's) is marked close-on-exec in the child before it
+/// executes the worker. Best effort: a kernel without `close_range`'s
+/// `CLOSE_RANGE_CLOEXEC` (before 5.11) starts the worker as before.
+#[allow(unsafe_code)] // `pre_exec` is unsafe: one system call in the forked child
+fn only_standard_fds(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec and makes one
+    // async-signal-safe system call (close_range), touching no memory.
+    unsafe {
+        command.pre_exec(|| {
+            // The system call itself: glibc names it only from 2.34.
+            let _ = libc::syscall(
+                libc::SYS_close_range,
+                3 as libc::c_uint,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
+            Ok(())
+        });
     }
 }
 

@@ -29,6 +29,10 @@ pub enum BlobError {
     BadName(String),
     #[error("blob {0} is not stored")]
     Missing(String),
+    /// The blob's bytes are not the ones its name was made from (changed
+    /// on disk, cut short, grown): it is not used.
+    #[error("blob {name} is damaged: {why}")]
+    Damaged { name: String, why: String },
 }
 
 fn io(what: impl Into<String>, source: std::io::Error) -> BlobError {
@@ -183,6 +187,47 @@ fn sync_dir(dir: &Path) -> Result<(), BlobError> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a blob file is on disk now: its length and modification time (a
+/// blob verified with the same two need not be hashed again).
+pub type FileStamp = (u64, SystemTime);
+
+/// Checks the blob `name` at `path` against its name: `bytes` long when
+/// given (the length its record says), and the SHA-256 of its content, read
+/// a block at a time, equal to the name. Returns the stamp it was verified at.
+pub fn verify(path: &Path, name: &str, bytes: Option<u64>) -> Result<FileStamp, BlobError> {
+    let missing = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => BlobError::Missing(name.to_string()),
+        _ => io(format!("cannot read blob {name}"), e),
+    };
+    let mut file = std::fs::File::open(path).map_err(missing)?;
+    let stamp = stamp_of(&file).map_err(missing)?;
+    let damaged = |why: String| BlobError::Damaged { name: name.to_string(), why };
+    if let Some(expected) = bytes
+        && stamp.0 != expected
+    {
+        return Err(damaged(format!("it has {} bytes, its record {expected}", stamp.0)));
+    }
+    let mut hasher = Sha256::new();
+    let mut block = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut block).map_err(missing)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&block[..n]);
+    }
+    if hex(&hasher.finalize()) != name {
+        return Err(damaged("its content does not match its SHA-256 name".into()));
+    }
+    Ok(stamp)
+}
+
+/// The length and modification time of an open file.
+pub fn stamp_of(file: &std::fs::File) -> std::io::Result<FileStamp> {
+    let meta = file.metadata()?;
+    Ok((meta.len(), meta.modified()?))
 }
 
 fn modified(path: &Path) -> std::io::Result<SystemTime> {

@@ -185,6 +185,9 @@ pub struct ServerLimits {
     /// after executions end so their freed memory goes back to the OS
     /// (`None`: none; see `allocator_purge.rs`).
     pub purge_allocator: Option<fn()>,
+    /// What happens to an execution whose client goes away (a `/v1`
+    /// request, `POST /api/execute`): `server.on_disconnect`.
+    pub on_disconnect: rlm_config::OnDisconnect,
 }
 
 impl ServerLimits {
@@ -215,6 +218,7 @@ impl Default for ServerLimits {
             max_memory_value_bytes: 1 << 20,
             max_session_memory_bytes: 16 << 20,
             purge_allocator: None,
+            on_disconnect: rlm_config::OnDisconnect::Cancel,
         }
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use dashmap::DashMap;
 use rlm_context::{Context, LoadOptions};
 
-use crate::blobs::{BlobError, BlobStore, BlobWrite};
+use crate::blobs::{self, BlobError, BlobStore, BlobWrite, FileStamp, stamp_of};
 use crate::error::ServerError;
 use crate::store::{ContextRef, DocumentRef};
 
@@ -35,11 +35,24 @@ pub struct ContextFiles {
     legacy_dir: PathBuf,
     blobs: Arc<dyn BlobStore>,
     loaded: DashMap<ContextRef, Context>,
+    /// Each blob verified against its name, with the stamp (length,
+    /// modification time) it had then: it is hashed again once it changes.
+    verified: DashMap<String, FileStamp>,
 }
 
+/// A blob store's failure as the server's. A missing or damaged blob is a
+/// 409 naming the blob, never a server path (the log has the path).
 fn blob_error(e: BlobError) -> ServerError {
     match e {
         BlobError::Io { what, source } => ServerError::Io { what, source },
+        BlobError::Missing(name) => ServerError::ContextMissing(format!(
+            "the stored context (blob {name}) is missing from the server's blob store: store \
+             the context again (PUT /api/sessions/{{id}}) or restore the blob"
+        )),
+        BlobError::Damaged { name, why } => ServerError::ContextDamaged(format!(
+            "the stored context (blob {name}) is damaged ({why}) and is not used: store the \
+             context again (PUT /api/sessions/{{id}}) or restore the blob"
+        )),
         other => ServerError::Internal(other.to_string()),
     }
 }
@@ -51,7 +64,7 @@ impl ContextFiles {
         if legacy_dir.is_dir() {
             remove_leftovers(&legacy_dir);
         }
-        Ok(ContextFiles { legacy_dir, blobs, loaded: DashMap::new() })
+        Ok(ContextFiles { legacy_dir, blobs, loaded: DashMap::new(), verified: DashMap::new() })
     }
 
     /// Writes the documents as one blob.
@@ -85,7 +98,7 @@ impl ContextFiles {
     /// An inline context stored as a blob: read as the text it was sent
     /// as (the same context the request would have made in one process).
     pub fn load_blob(&self, name: &str) -> Result<Context, ServerError> {
-        let path = self.blobs.local_path(name).map_err(blob_error)?;
+        let path = self.verified_blob(name, None)?;
         let text = std::fs::read_to_string(&path).map_err(|source| ServerError::Io {
             what: format!("cannot read the inline context {name}"),
             source,
@@ -94,16 +107,34 @@ impl ContextFiles {
     }
 
     /// The context a session stored, memory-mapped (shared by every execution).
+    /// A blob is checked against its SHA-256 name and its record's length
+    /// first (hashed once per change of the file, see `verified`).
     pub fn load(&self, context: &ContextRef) -> Result<Context, ServerError> {
+        let blob_path = match &context.blob {
+            Some(name) => Some(self.verified_blob(name, Some(context.bytes))?),
+            None => None,
+        };
         if let Some(c) = self.loaded.get(context) {
             return Ok(c.clone());
         }
-        let path = self.path_of(context)?;
+        let path = match blob_path {
+            Some(p) => p,
+            None => self.path_of(context)?,
+        };
         let layout: Vec<(Option<String>, usize)> =
             context.documents.iter().map(|d| (d.name.clone(), d.bytes as usize)).collect();
         let options = LoadOptions { mmap_min_bytes: 1, ..LoadOptions::default() };
         let loaded =
-            Context::from_file_with_documents(&path, &layout, &context.separator, &options)?;
+            Context::from_file_with_documents(&path, &layout, &context.separator, &options)
+                .map_err(|e| {
+                    // The error names the file: logged, not sent.
+                    tracing::error!(error = %e, "a stored context does not load");
+                    ServerError::ContextDamaged(format!(
+                        "the stored context ({} bytes, hash {}) does not load as its record \
+                         describes it: store the context again (PUT /api/sessions/{{id}})",
+                        context.bytes, context.hash
+                    ))
+                })?;
         self.loaded.insert(context.clone(), loaded.clone());
         Ok(loaded)
     }
@@ -119,6 +150,30 @@ impl ContextFiles {
             && let Ok(path) = self.path_of(context)
         {
             let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// The path of blob `name` once its content matches its name (and
+    /// `bytes`, its record's length, when given); a mismatch is logged with
+    /// the path and answered without it.
+    fn verified_blob(&self, name: &str, bytes: Option<u64>) -> Result<PathBuf, ServerError> {
+        let path = self.blobs.local_path(name).map_err(blob_error)?;
+        let unchanged = std::fs::File::open(&path)
+            .and_then(|f| stamp_of(&f))
+            .is_ok_and(|now| self.verified.get(name).is_some_and(|seen| *seen == now));
+        if unchanged {
+            return Ok(path);
+        }
+        match blobs::verify(&path, name, bytes) {
+            Ok(stamp) => {
+                self.verified.insert(name.to_string(), stamp);
+                Ok(path)
+            }
+            Err(e) => {
+                self.verified.remove(name);
+                tracing::error!(blob = %name, path = %path.display(), error = %e, "a stored context is not usable");
+                Err(blob_error(e))
+            }
         }
     }
 

@@ -40,6 +40,14 @@ pub enum ServerError {
     QueueUnavailable(String),
     #[error("context: {0}")]
     Context(#[from] rlm_context::ContextError),
+    /// A stored context's blob is not in the blob store (409: the record
+    /// names a context the server no longer has).
+    #[error("{0}")]
+    ContextMissing(String),
+    /// A stored context's blob does not match its SHA-256 name or its
+    /// record's length (409: it is not used).
+    #[error("{0}")]
+    ContextDamaged(String),
     #[error("model setup: {0}")]
     Model(String),
     /// rlm-core's session refused or failed (its cumulative budget is spent...).
@@ -74,7 +82,9 @@ impl ServerError {
             }
             ServerError::MissingKey | ServerError::WrongKey => StatusCode::UNAUTHORIZED,
             ServerError::NotFound { .. } => StatusCode::NOT_FOUND,
-            ServerError::Conflict(_) => StatusCode::CONFLICT,
+            ServerError::Conflict(_)
+            | ServerError::ContextMissing(_)
+            | ServerError::ContextDamaged(_) => StatusCode::CONFLICT,
             ServerError::Session(e) => match e {
                 rlm_core::SessionError::BudgetExhausted { .. } => StatusCode::CONFLICT,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -103,6 +113,8 @@ impl ServerError {
             ServerError::WrongKey => "wrong_key",
             ServerError::NotFound { .. } => "not_found",
             ServerError::Conflict(_) => "conflict",
+            ServerError::ContextMissing(_) => "context_missing",
+            ServerError::ContextDamaged(_) => "context_damaged",
             ServerError::TooManyRequests { .. } => "too_many_requests",
             ServerError::ShuttingDown => "shutting_down",
             ServerError::QueueUnavailable(_) => "queue_unavailable",
@@ -124,6 +136,22 @@ impl ServerError {
                 422 => "unprocessable",
                 _ => "bad_request",
             },
+        }
+    }
+}
+
+/// The most characters of a client's own input (a model name, an id) an
+/// error message repeats.
+pub const ECHO_CHARS: usize = 200;
+
+/// A client's input as an error message repeats it: quoted, and cut after
+/// [`ECHO_CHARS`] characters with its whole length said, so a 1 MB model
+/// name is not sent back.
+pub fn echo(input: &str) -> String {
+    match input.char_indices().nth(ECHO_CHARS) {
+        None => format!("{input:?}"),
+        Some((cut, _)) => {
+            format!("{:?}… ({} characters)", &input[..cut], input.chars().count())
         }
     }
 }

@@ -4,9 +4,11 @@
 //! the cumulative budget, `memory` and history see them in order), the live
 //! event log that SSE listeners read, the trace persisted as it is produced,
 //! and the settlement (the execution's record and the session's new state,
-//! stored together) when it ends. A client that goes away changes nothing
-//! here: the execution runs on its own task.
+//! stored together) when it ends. The execution runs on its own task: a
+//! client that goes away cancels it only through a [`DisconnectGuard`] its
+//! handler holds (`server.on_disconnect`).
 
+mod disconnect;
 mod frames;
 mod persister;
 mod remote;
@@ -25,6 +27,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+pub use self::disconnect::DisconnectGuard;
 pub use self::frames::{START_EVENT, start_data, terminal_frame};
 use self::persister::Persister;
 use self::turns::{Turn, Turns};
@@ -84,6 +87,8 @@ pub(crate) struct Live {
     pub(crate) cancel: CancellationToken,
     /// Set when the server (not a client) stopped it.
     interrupted: AtomicBool,
+    /// Set when it was cancelled because its client went away.
+    client_left: AtomicBool,
     done: watch::Receiver<Option<ExecutionRecord>>,
     /// A queue's delivery (see [`StartRequest::attempt`]): it can be handed back.
     durable: bool,
@@ -185,7 +190,8 @@ impl Executions {
     pub fn check_model(&self, model: &str) -> Result<(), ServerError> {
         if !self.models.is_allowed(model) {
             return Err(ServerError::BadRequest(format!(
-                "model {model:?} is not offered by this server (offered: {})",
+                "model {} is not offered by this server (offered: {})",
+                crate::error::echo(model),
                 self.offered_models().join(", ")
             )));
         }
@@ -430,6 +436,7 @@ impl Executions {
             bus,
             cancel: CancellationToken::new(),
             interrupted: AtomicBool::new(false),
+            client_left: AtomicBool::new(false),
             done,
             durable,
             handed_back: AtomicBool::new(false),
@@ -864,6 +871,23 @@ impl Executions {
         }
     }
 
+    /// Cancels a running execution whose client went away (its handler's
+    /// [`DisconnectGuard`] was dropped before the end), unless the server
+    /// lets such executions run on (`server.on_disconnect = continue`) or
+    /// it has already been settled.
+    pub(crate) fn client_left(&self, id: Uuid) {
+        if self.limits.on_disconnect == rlm_config::OnDisconnect::Continue {
+            return;
+        }
+        let Some(live) = self.live.get(&id).map(|l| Arc::clone(&*l)) else { return };
+        if live.done.borrow().is_some() || live.cancel.is_cancelled() {
+            return;
+        }
+        tracing::info!(execution = %id, "the client went away: cancelling the execution");
+        live.client_left.store(true, Ordering::SeqCst);
+        live.cancel.cancel();
+    }
+
     /// Cancels by id without an owner check (jobs, whose owner was checked).
     pub fn cancel_by_id(&self, id: Uuid) {
         if let Some(live) = self.live.get(&id) {
@@ -1015,6 +1039,9 @@ fn apply_outcome(record: &mut ExecutionRecord, live: &Live, outcome: &EngineOutc
         ExecutionStatus::Interrupted => {
             Some("interrupted: the server stopped while the execution ran".into())
         }
+        ExecutionStatus::Cancelled if live.client_left.load(Ordering::SeqCst) => Some(
+            "cancelled: its client went away before the end (server.on_disconnect = cancel)".into(),
+        ),
         _ => outcome.error.clone(),
     };
     record.completed_at = Some(now_micros());

@@ -58,3 +58,4 @@ pub use error::ServerError;
 pub use retention::{RetentionConfig, sweep as retention_sweep};
 pub use rlm_queue::QueueConfig;
 pub use server::{Server, init_json_logs};
+pub use store::STORE_OPEN_THREAD;

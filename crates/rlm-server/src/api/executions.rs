@@ -20,7 +20,9 @@ use super::sessions::Page;
 use crate::auth::Caller;
 use crate::bus::{BusEvent, sse_name};
 use crate::error::ServerError;
-use crate::executions::{START_EVENT, StartRequest, Started, Target, start_data, terminal_frame};
+use crate::executions::{
+    DisconnectGuard, START_EVENT, StartRequest, Started, Target, start_data, terminal_frame,
+};
 use crate::shapes::*;
 use crate::store::{ExecutionFilter, ExecutionRecord, StreamedEvent, events_of};
 use crate::tree::execution_tree;
@@ -49,7 +51,9 @@ fn start_request(caller: Caller, body: ExecutionCreate) -> Result<StartRequest, 
     })
 }
 
-/// Run an execution and wait for its answer (the RLM Engine's call).
+/// Run an execution and wait for its answer (the RLM Engine's call). A
+/// client that disconnects before the answer cancels the execution (it
+/// ends `cancelled`; `rlm serve --on-disconnect continue` lets it run on).
 #[utoipa::path(post, path = "/api/execute", tag = "executions",
     request_body = ExecutionCreate,
     responses((status = 200, body = ExecutionResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -62,14 +66,17 @@ pub async fn execute(
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Json<ExecutionResponse>, ServerError> {
     // Nothing is said before the end: the pending record needs no flush of its own.
-    let Started { mut done, .. } =
+    let Started { id, mut done, .. } =
         state.executions.start_unannounced(start_request(caller, body)?).await?;
+    // Dropped with this future when the client goes away: the execution is cancelled.
+    let mut client = DisconnectGuard::new(&state.executions, id);
     let record = done
         .wait_for(Option::is_some)
         .await
         .map_err(|_| ServerError::Internal("the execution task ended without a record".into()))?
         .clone()
         .ok_or_else(|| ServerError::Internal("no execution record".into()))?;
+    client.disarm();
     Ok(Json(ExecutionResponse::from(&record)))
 }
 

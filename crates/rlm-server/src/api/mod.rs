@@ -228,17 +228,29 @@ fn set_bound(doc: &mut serde_json::Value, pointer: &str, bound: &str, value: u64
     }
 }
 
-async fn not_found() -> ServerError {
-    ServerError::NotFound { what: "route", id: "(see /api/openapi.json)".into() }
+/// No such route: the API's JSON error, OpenAI's under `/v1`.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if openai::owns(uri.path()) {
+        return openai::no_route().into_response();
+    }
+    ServerError::NotFound { what: "route", id: "(see /api/openapi.json)".into() }.into_response()
 }
 
 /// A route that exists, asked with a method it does not take: a JSON error
-/// body like every other error (axum adds the `Allow` header).
-async fn method_not_allowed(method: axum::http::Method) -> ServerError {
-    ServerError::Rejected {
-        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        message: format!("this route does not take {method} (see /api/openapi.json)"),
+/// body like every other error, OpenAI's under `/v1` (axum adds the `Allow`
+/// header).
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let message = format!("this route does not take {method} (see /api/openapi.json)");
+    let status = axum::http::StatusCode::METHOD_NOT_ALLOWED;
+    if openai::owns(uri.path()) {
+        return openai::refused(status, message).into_response();
     }
+    ServerError::Rejected { status, message }.into_response()
 }
 
 /// The whole application: the API, the open operational routes, and `web`

@@ -62,7 +62,7 @@ use uuid::Uuid;
 pub use aggregate::StatsSnapshot;
 #[cfg(feature = "postgres")]
 pub use pg_store::PgStore;
-pub use sled_store::SledStore;
+pub use sled_store::{STORE_OPEN_THREAD, SledStore};
 
 /// How many of a session's most recent turns its state keeps: the turns the
 /// next execution shows the root model (rlm-core's default, which `rlm
@@ -89,6 +89,13 @@ pub enum StoreError {
     Backend(String),
     #[error("a stored record is unreadable ({what}): {message}")]
     Corrupt { what: String, message: String },
+    /// The store's files are damaged (cut short, overwritten): nothing of
+    /// it is served until an operator restores or moves it.
+    #[error(
+        "the store at {path} is damaged ({reason}): restore it from a backup, or move the \
+         folder aside to start with an empty store"
+    )]
+    Damaged { path: String, reason: String },
     #[error("the data directory {path} is used by another process (or unreadable): {message}")]
     Locked { path: String, message: String },
     #[error("the cursor {0:?} is not one a list answered with")]

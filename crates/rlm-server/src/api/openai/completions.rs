@@ -39,7 +39,7 @@ use super::{OpenAiJson, TRACE_ID_HEADER};
 use crate::api::AppState;
 use crate::auth::Caller;
 use crate::bus::{BusEvent, COMPLETE_EVENT, FAILED_EVENT};
-use crate::executions::{StartRequest, Started, Target};
+use crate::executions::{DisconnectGuard, StartRequest, Started, Target};
 use crate::store::{ExecutionRecord, ExecutionStatus};
 
 /// What every chunk and completion of one request repeats.
@@ -162,7 +162,9 @@ async fn settled(
 /// `stream: true`, `chat.completion.chunk` frames then `data: [DONE]`. An
 /// execution that ends without an answer is an error: 502 (the model
 /// failed), 504 (its time limit), 503 (cancelled or the server stopped),
-/// 422 (no answer within the budget).
+/// 422 (no answer within the budget). A client that disconnects before the
+/// end (a closed connection, a stream no longer read) cancels the execution
+/// (`rlm serve --on-disconnect continue` lets it run on).
 #[utoipa::path(post, path = "/v1/chat/completions", tag = "openai",
     request_body = ChatRequest,
     responses(
@@ -204,6 +206,9 @@ pub async fn chat_completions(
     } else {
         state.executions.start_unannounced(request).await?
     };
+    // Dropped with this future, or with the stream, when the client goes
+    // away before the end: the execution is cancelled.
+    let mut client = DisconnectGuard::new(&state.executions, id);
     let reply = Reply {
         execution_id: id,
         model: body.model.clone(),
@@ -212,11 +217,16 @@ pub async fn chat_completions(
     if body.streams() {
         let include_usage = body.include_usage();
         let frames = stream_frames(reply, bus.subscribe(0), done, include_usage);
-        let sse = Sse::new(frames.map(Ok::<_, Infallible>))
-            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+        let sse = Sse::new(frames.map(move |frame| {
+            // Held by the stream: dropped with it when the reader leaves.
+            let _client = &client;
+            Ok::<_, Infallible>(frame)
+        }))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
         return Ok(with_trace_header(sse.into_response(), id));
     }
     let record = settled(done).await?;
+    client.disarm();
     if record.status != ExecutionStatus::Completed {
         return Ok(with_trace_header(failure(&record).into_response(), id));
     }

@@ -17,7 +17,7 @@ pub(crate) mod shapes;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -38,6 +38,33 @@ pub fn routes(auth: Arc<Auth>) -> Router<AppState> {
         .route("/v1/models", get(models::list))
         .route("/v1/models/{*model}", get(models::retrieve))
         .route_layer(axum::middleware::from_fn_with_state(auth, require_key))
+}
+
+/// Whether a request path is the OpenAI-compatible endpoint's (its errors
+/// are OpenAI's error objects, also for routes that do not exist).
+pub fn owns(path: &str) -> bool {
+    path == "/v1" || path.starts_with("/v1/")
+}
+
+/// OpenAI's 404 for a route under `/v1` that does not exist.
+pub fn no_route() -> OpenAiError {
+    refused(
+        axum::http::StatusCode::NOT_FOUND,
+        "no such route: /v1 serves POST /v1/chat/completions, GET /v1/models and GET /v1/models/{model}".into(),
+    )
+}
+
+/// A request refused before any handler ran (no route, a wrong method, an
+/// extractor's rejection), as OpenAI's error object.
+pub fn refused(status: axum::http::StatusCode, message: String) -> OpenAiError {
+    let code = match status.as_u16() {
+        404 => "unknown_url",
+        405 => "method_not_allowed",
+        413 => "too_large",
+        415 => "unsupported_media_type",
+        _ => "invalid_json",
+    };
+    OpenAiError { status, message, param: None, code: code.into(), retry_after_secs: None }
 }
 
 /// Middleware: the caller's API key, or OpenAI's 401.
@@ -61,18 +88,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OpenAiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(OpenAiJson(v)),
-            Err(r) => Err(OpenAiError {
-                status: r.status(),
-                message: r.body_text(),
-                param: None,
-                code: match r.status().as_u16() {
-                    413 => "too_large",
-                    415 => "unsupported_media_type",
-                    _ => "invalid_json",
-                }
-                .into(),
-                retry_after_secs: None,
-            }),
+            Err(r) => Err(refused(r.status(), r.body_text())),
+        }
+    }
+}
+
+/// A path parameter whose refusals (bad percent-encoding, not UTF-8) are
+/// OpenAI's error objects.
+pub struct OpenAiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for OpenAiPath<T> {
+    type Rejection = OpenAiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(OpenAiPath(v)),
+            Err(r) => {
+                let status = r.status();
+                // A path that did not parse is the client's (axum says 500
+                // only for a route declared wrongly, which is ours).
+                let status = if status.is_server_error() {
+                    axum::http::StatusCode::BAD_REQUEST
+                } else {
+                    status
+                };
+                Err(refused(status, r.body_text()))
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::error::OpenAiError;
 use crate::api::AppState;
 use crate::auth::Caller;
-use crate::error::ServerError;
+use crate::error::{ServerError, echo};
 
 /// The prefix of every model name this endpoint answers to.
 pub const PREFIX: &str = "rlm";
@@ -32,8 +32,9 @@ impl RlmModel {
         }
         let unknown = || {
             OpenAiError::model_not_found(format!(
-                "the model {name:?} does not exist: use `rlm`, `rlm:<provider>:<model>` or \
-                 `rlm:session/<id>` (GET /v1/models lists them)"
+                "the model {} does not exist: use `rlm`, `rlm:<provider>:<model>` or \
+                 `rlm:session/<id>` (GET /v1/models lists them)",
+                echo(name)
             ))
         };
         let rest = name.strip_prefix("rlm:").ok_or_else(unknown)?;
@@ -55,7 +56,8 @@ impl RlmModel {
             RlmModel::Root(m) => {
                 if state.executions.check_model(m).is_err() {
                     return Err(OpenAiError::model_not_found(format!(
-                        "the model {name:?} does not exist here: this server offers {}",
+                        "the model {} does not exist here: this server offers {}",
+                        echo(name),
                         offered_names(state).join(", ")
                     )));
                 }
@@ -65,7 +67,8 @@ impl RlmModel {
                 Ok(_) => {}
                 Err(ServerError::NotFound { .. }) => {
                     return Err(OpenAiError::model_not_found(format!(
-                        "the model {name:?} does not exist: no session {id}"
+                        "the model {} does not exist: no session {id}",
+                        echo(name)
                     )));
                 }
                 Err(e) => return Err(e.into()),

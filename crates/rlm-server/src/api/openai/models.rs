@@ -4,9 +4,10 @@
 //! [`LISTED_SESSIONS`]: a list page, never every session stored).
 //! `GET /v1/models/{model}` answers one of them, or OpenAI's 404.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::{Extension, Json};
 
+use super::OpenAiPath;
 use super::error::OpenAiError;
 use super::model::{PREFIX, RlmModel, offered_names};
 use super::shapes::{ModelList, ModelObject, OpenAiErrorBody};
@@ -64,7 +65,7 @@ pub async fn list(
 pub async fn retrieve(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(name): Path<String>,
+    OpenAiPath(name): OpenAiPath<String>,
 ) -> Result<Json<ModelObject>, OpenAiError> {
     let created = match RlmModel::resolve(&state, &caller, &name).await? {
         RlmModel::Session(id) => {

@@ -143,10 +143,67 @@ fn trace_position(key: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(tail))
 }
 
+/// The thread a sled store is opened on. sled panics on some damaged files
+/// (a truncated segment: an index out of bounds) instead of returning an
+/// error; the open runs on a thread of its own whose panic is caught and
+/// reported as [`StoreError::Damaged`]. A process-wide panic hook that ends
+/// the process (rlm-cli's) must let a panic on this thread unwind.
+pub const STORE_OPEN_THREAD: &str = "rlm-store-open";
+
+/// A sled error met while opening: damage (a corrupt or cut file) is
+/// [`StoreError::Damaged`], naming the folder; anything else the backend's.
+fn opening(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
+    move |e| match &e {
+        sled::Error::Corruption { .. } => damaged(dir, e.to_string()),
+        sled::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData
+            ) =>
+        {
+            damaged(dir, e.to_string())
+        }
+        _ => backend(e),
+    }
+}
+
+fn damaged(dir: &Path, reason: String) -> StoreError {
+    StoreError::Damaged { path: dir.display().to_string(), reason }
+}
+
+/// What a caught panic said.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the database library failed while reading it".into())
+}
+
 impl SledStore {
     /// Opens (creating) the store in `dir`. Fails with [`StoreError::Locked`]
-    /// if another process has it open.
+    /// if another process has it open, and with [`StoreError::Damaged`] if
+    /// its files are (sled's panics on them included: see
+    /// [`STORE_OPEN_THREAD`]).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let owned = dir.to_path_buf();
+        let opened = std::thread::Builder::new()
+            .name(STORE_OPEN_THREAD.into())
+            .spawn(move || Self::open_here(&owned))
+            .map_err(|e| StoreError::Backend(format!("cannot start the store's thread: {e}")))?
+            .join();
+        match opened {
+            Ok(store) => store,
+            Err(panic) => {
+                let reason = panic_text(panic.as_ref());
+                tracing::error!(store = %dir.display(), %reason, "the store is damaged");
+                Err(damaged(dir, reason))
+            }
+        }
+    }
+
+    /// [`SledStore::open`] on the calling thread.
+    fn open_here(dir: &Path) -> Result<Self, StoreError> {
         let path: PathBuf = dir.to_path_buf();
         let locked = |e: &sled::Error| {
             matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock)
@@ -168,13 +225,13 @@ impl SledStore {
                         message: e.to_string(),
                     });
                 }
-                Err(e) => return Err(backend(e)),
+                Err(e) => return Err(opening(dir)(e)),
             }
         };
         let mut migrate = false;
-        match db.get("format").map_err(backend)? {
+        match db.get("format").map_err(opening(dir))? {
             None => {
-                db.insert("format", FORMAT).map_err(backend)?;
+                db.insert("format", FORMAT).map_err(opening(dir))?;
             }
             Some(found) if found.as_ref() == FORMAT => {}
             Some(found) if found.as_ref() == FORMAT_2 => migrate = true,
@@ -189,7 +246,7 @@ impl SledStore {
                 });
             }
         }
-        let tree = |name: &str| db.open_tree(name).map_err(backend);
+        let tree = |name: &str| db.open_tree(name).map_err(opening(dir));
         let trees = TreeSet {
             sessions: tree("sessions")?,
             executions: tree("executions")?,
