@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use rlm_context::{AllowedRoots, Context};
 use rlm_core::Rlm;
-use rlm_mcp::{EngineError, Engines, FileAccess, HttpOptions, HttpServer, McpError, RlmServer};
+use rlm_mcp::{EngineError, Engines, FileAccess, HttpServer, McpError, McpHttpOptions, RlmServer};
 
 use crate::config::{ConfigFlags, Settings};
 use crate::engine::EngineConfig;
@@ -166,7 +166,7 @@ pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
         match args.transport {
             Transport::Stdio => rlm_mcp::serve_stdio(server).await,
             Transport::Http => {
-                let options = HttpOptions { keys, limits };
+                let options = McpHttpOptions { keys, limits };
                 let http = HttpServer::start(server, args.listen, options).await?;
                 eprintln!("rlm mcp: listening on http://{}/mcp", http.addr());
                 crate::serve::shutdown_signal().await;

@@ -139,8 +139,7 @@ async fn mcp_post(
     let status = r.status().as_u16();
     let id = r.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string());
     let text = r.text().await.unwrap();
-    let data =
-        text.lines().filter_map(|l| l.strip_prefix("data:")).find(|d| !d.trim().is_empty());
+    let data = text.lines().filter_map(|l| l.strip_prefix("data:")).find(|d| !d.trim().is_empty());
     let body = serde_json::from_str(data.unwrap_or(&text)).unwrap_or(Value::String(text.clone()));
     (status, id, body)
 }

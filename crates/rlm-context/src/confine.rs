@@ -99,7 +99,10 @@ impl AllowedRoots {
         if !root.is_dir() {
             return Err(refused(spec, "a glob's folder must be a folder"));
         }
-        let pattern = globset::Glob::new(&spec[base.len()..])
+        // `*` stays within one folder, as a shell's does; `**` crosses them.
+        let pattern = globset::GlobBuilder::new(&spec[base.len()..])
+            .literal_separator(true)
+            .build()
             .map_err(|e| ContextError::InvalidGlob { glob: spec.into(), message: e.to_string() })?
             .compile_matcher();
         self.walk(spec, &root, Some(&pattern))

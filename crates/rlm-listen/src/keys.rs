@@ -13,11 +13,11 @@ pub const MIN_TOKEN_CHARS: usize = 16;
 
 /// A token: printed as `***`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
+pub struct KeyToken(String);
 
-impl Token {
-    pub fn new(token: impl Into<String>) -> Token {
-        Token(token.into())
+impl KeyToken {
+    pub fn new(token: impl Into<String>) -> KeyToken {
+        KeyToken(token.into())
     }
 
     /// The token itself (to hash it, or to send it as a client).
@@ -26,7 +26,7 @@ impl Token {
     }
 }
 
-impl std::fmt::Debug for Token {
+impl std::fmt::Debug for KeyToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("***")
     }
@@ -36,7 +36,7 @@ impl std::fmt::Debug for Token {
 #[derive(Debug, Clone)]
 pub struct ApiKey {
     pub id: String,
-    pub token: Token,
+    pub token: KeyToken,
 }
 
 impl ApiKey {
@@ -55,7 +55,7 @@ impl ApiKey {
             if id.is_empty() || token.len() < MIN_TOKEN_CHARS {
                 return Err(ListenError::UnusableKey { position: i + 1 });
             }
-            keys.push(ApiKey { id, token: Token::new(token) });
+            keys.push(ApiKey { id, token: KeyToken::new(token) });
         }
         Ok(keys)
     }

@@ -20,6 +20,6 @@ mod serve;
 
 pub use door::{Door, KeyId, check_bind};
 pub use error::{ListenError, Refusal};
-pub use keys::{ApiKey, KeyRing, Token};
+pub use keys::{ApiKey, KeyRing, KeyToken};
 pub use limits::ListenLimits;
 pub use serve::{Listening, bind, serve};

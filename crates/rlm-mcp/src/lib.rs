@@ -36,4 +36,4 @@ pub use engines::Engines;
 pub use error::{EngineError, McpError};
 pub use registry::{MAX_SESSIONS, MAX_TRACES};
 pub use server::RlmServer;
-pub use transport::{HttpOptions, HttpServer, serve_stdio};
+pub use transport::{HttpServer, McpHttpOptions, serve_stdio};

@@ -33,7 +33,7 @@ pub async fn serve_stdio(server: RlmServer) -> Result<(), McpError> {
 
 /// How the HTTP transport listens: the keys and the listener's limits.
 #[derive(Debug, Clone, Default)]
-pub struct HttpOptions {
+pub struct McpHttpOptions {
     pub keys: Vec<ApiKey>,
     pub limits: ListenLimits,
 }
@@ -62,7 +62,7 @@ impl HttpServer {
     pub async fn start(
         server: RlmServer,
         addr: SocketAddr,
-        options: HttpOptions,
+        options: McpHttpOptions,
     ) -> Result<HttpServer, McpError> {
         let keys = KeyRing::new(&options.keys);
         rlm_listen::check_bind(addr, &keys)?;
