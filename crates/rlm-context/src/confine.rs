@@ -155,7 +155,7 @@ mod tests {
             std::os::unix::fs::symlink(dir.path(), root.join("out")).unwrap();
             std::os::unix::fs::symlink(dir.path().join("secret"), root.join("sub/leak")).unwrap();
         }
-        let roots = AllowedRoots::new(&[root.clone()]).unwrap();
+        let roots = AllowedRoots::new(std::slice::from_ref(&root)).unwrap();
         let canonical = root.canonicalize().unwrap();
         assert_eq!(roots.files("a.txt").unwrap(), vec![canonical.join("a.txt")]);
         assert_eq!(roots.files("sub").unwrap(), vec![canonical.join("sub/b.txt")], "links skipped");
