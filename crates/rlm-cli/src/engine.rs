@@ -26,6 +26,10 @@ pub struct EngineConfig {
     pub env: EnvVars,
     /// `--script`: the script the `scripted` model plays (default: the demo).
     pub script: Option<PathBuf>,
+    /// Where a single source's retrieval index goes when `retrieval.index_dir`
+    /// is not set (`None`: beside the source, as `rlm index` keeps it;
+    /// `rlm mcp`: its cache folder, never the user's folders).
+    pub index_home: Option<PathBuf>,
     cache: Option<Arc<rlm_cache::SledCache>>,
 }
 
@@ -42,7 +46,7 @@ impl EngineConfig {
             })?)),
             None => None,
         };
-        Ok(EngineConfig { config, env, script, cache })
+        Ok(EngineConfig { config, env, script, index_home: None, cache })
     }
 
     /// The root model is the offline script.
@@ -82,9 +86,16 @@ impl EngineConfig {
             .options(crate::config::loop_options(cfg, helps)?)
             .interpreter_limits(cfg.limits.clone())
             .scheduler(cfg.scheduler_config()?);
-        if let Some(r) =
-            retrieval_settings(&cfg.retrieval, contexts, &self.env, default_first_step)?
-        {
+        let keyed;
+        let retrieval = match (&self.index_home, &cfg.retrieval.index_dir, contexts) {
+            (Some(home), None, [one]) if Path::new(one).exists() => {
+                let dir = rlm_retrieval::index_dir_keyed(home, Path::new(one));
+                keyed = rlm_config::Retrieval { index_dir: Some(dir), ..cfg.retrieval.clone() };
+                &keyed
+            }
+            _ => &cfg.retrieval,
+        };
+        if let Some(r) = retrieval_settings(retrieval, contexts, &self.env, default_first_step)? {
             builder = builder.retrieval(r);
         }
         if let Some(chars) = cfg.router.smart_threshold_chars {

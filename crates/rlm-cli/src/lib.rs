@@ -30,6 +30,7 @@ pub mod exit;
 pub mod helps_args;
 pub mod index;
 pub mod json_log;
+pub mod listen_args;
 pub mod mcp;
 /// The knob table lives in rlm-config (one `RlmConfig` for every front end).
 pub use rlm_config::knobs;

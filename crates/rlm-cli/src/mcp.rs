@@ -3,15 +3,20 @@
 //! streamable HTTP (`--transport http --listen 127.0.0.1:PORT`, at `/mcp`).
 //! Every tool call's engine is built by [`crate::engine::EngineConfig`], as
 //! `rlm run`'s is, from the same flags, `RLM_*` variables, profile and
-//! `rlm.toml`; contexts load as `--context` loads them.
+//! `rlm.toml`; contexts load as `--context` loads them. Over HTTP it has
+//! `rlm serve`'s security model (rlm-listen: keys, loopback without them,
+//! timeouts, the connection cap) and reads files only under `--allow-path`;
+//! over stdio the client is the user, who may name any of their files
+//! unless `--allow-path` is given. With no model configured it still
+//! starts, and each tool call answers what to set.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rlm_context::Context;
+use rlm_context::{AllowedRoots, Context};
 use rlm_core::Rlm;
-use rlm_mcp::{EngineError, Engines, HttpServer, McpError, RlmServer};
+use rlm_mcp::{EngineError, Engines, FileAccess, HttpServer, McpError, McpHttpOptions, RlmServer};
 
 use crate::config::{ConfigFlags, Settings};
 use crate::engine::EngineConfig;
@@ -31,10 +36,18 @@ pub struct McpArgs {
     /// How clients connect.
     #[arg(long, value_enum, default_value = "stdio")]
     pub transport: Transport,
-    /// The address `--transport http` listens on (loopback; port 0: any free
-    /// port, printed on stderr).
+    /// The address `--transport http` listens on (port 0: any free port,
+    /// printed on stderr). Beyond loopback it needs API keys.
     #[arg(long, default_value = "127.0.0.1:8765")]
     pub listen: SocketAddr,
+    /// API keys `--transport http` requires (without any: loopback only).
+    #[command(flatten)]
+    pub keys: crate::listen_args::KeyArgs,
+    /// The tools may read files under this folder only (repeatable). Over
+    /// HTTP without it the tools read no file at all; over stdio without it
+    /// they read any file you can.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_paths: Vec<PathBuf>,
     /// A scripted model file (.toml/.json) for `--model scripted` (default: the bundled demo).
     #[arg(long, value_name = "PATH")]
     pub script: Option<PathBuf>,
@@ -64,22 +77,87 @@ impl Engines for CliEngines {
     }
 }
 
+/// Engines that cannot be built (no model configured, a provider that
+/// cannot be set up): every tool call answers why, so an MCP client shows
+/// what to set instead of a closed connection.
+struct Unconfigured {
+    reason: String,
+}
+
+impl Engines for Unconfigured {
+    fn engine(&self, _: &[String]) -> Result<Rlm, EngineError> {
+        Err(EngineError::new(self.reason.clone()))
+    }
+
+    fn context(&self, _: &[String]) -> Result<Context, EngineError> {
+        Err(EngineError::new(self.reason.clone()))
+    }
+}
+
+/// The listener's knobs `rlm mcp --transport http` honours besides `rlm run`'s.
+const LISTEN_KNOBS: [&str; 3] =
+    ["server.header_timeout_secs", "server.idle_timeout_secs", "server.max_connections"];
+
 /// The knobs `rlm mcp` honours: `rlm run`'s (its engines are built the same
 /// way) but the trace file and the log format, which belong to one run on a
-/// terminal (the server keeps every run's trace as a resource instead).
+/// terminal (the server keeps every run's trace as a resource instead), and
+/// the HTTP listener's.
 fn supported_knobs() -> Vec<&'static str> {
     let own_to_run = ["trace", "log_format"];
-    rlm_config::FrontEnd::Run.keys().into_iter().filter(|k| !own_to_run.contains(k)).collect()
+    let run = rlm_config::FrontEnd::Run.keys().into_iter().filter(|k| !own_to_run.contains(k));
+    run.chain(LISTEN_KNOBS).collect()
+}
+
+/// The engines the configuration builds, or [`Unconfigured`] with the reason
+/// when no model is configured or its provider cannot be set up.
+fn engines(settings: &Settings, args: &McpArgs) -> Result<Arc<dyn Engines>, CliError> {
+    let built = settings.resolve().map_err(CliError::from).and_then(|config| {
+        let mut engine = EngineConfig::new(config, settings.env.clone(), args.script.clone())?;
+        engine.index_home = Some(index_home(&settings.env));
+        engine.builder(&[])?.build()?;
+        Ok(engine)
+    });
+    match built {
+        Ok(engine) => Ok(Arc::new(CliEngines { engine, lossy: args.lossy })),
+        Err(e @ (CliError::NoModel(_) | CliError::Provider(_))) => {
+            let reason = e.paragraph();
+            eprintln!("rlm mcp: {reason}\nrlm mcp: serving anyway; every tool call answers this.");
+            Ok(Arc::new(Unconfigured { reason }))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Where `rlm_search` keeps its indexes: the user's cache folder
+/// (`$XDG_CACHE_HOME/rlm/indexes`, `~/.cache/rlm/indexes`), never the
+/// searched folders.
+fn index_home(env: &rlm_adapters::EnvVars) -> PathBuf {
+    let cache = env
+        .first(&["XDG_CACHE_HOME"])
+        .map(PathBuf::from)
+        .or_else(|| env.first(&["HOME"]).map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("rlm").join("indexes")
+}
+
+/// Which files the tools may read (see [`McpArgs::allow_paths`]).
+fn file_access(args: &McpArgs) -> Result<FileAccess, CliError> {
+    if args.transport == Transport::Stdio && args.allow_paths.is_empty() {
+        return Ok(FileAccess::Any);
+    }
+    let roots = AllowedRoots::new(&args.allow_paths)
+        .map_err(|e| CliError::Config(format!("--allow-path: {e}")))?;
+    Ok(FileAccess::Under(roots))
 }
 
 pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
     let settings = Settings::from_process(&args.config)?;
     crate::config::warn_unsupported(&settings, "rlm mcp", &supported_knobs());
-    let config = settings.resolve()?;
-    let engine = EngineConfig::new(config, settings.env.clone(), args.script.clone())?;
-    // Fail at start, not at the first tool call, when the models cannot be set up.
-    engine.builder(&[])?.build()?;
-    let server = RlmServer::new(Arc::new(CliEngines { engine, lossy: args.lossy }));
+    let keys = args.keys.keys(&settings.env)?;
+    let limits = crate::listen_args::listen_limits(&settings.server_knobs()?)?;
+    let server = RlmServer::new(engines(&settings, &args)?)
+        .with_file_access(file_access(&args)?)
+        .with_index_home(index_home(&settings.env));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -88,7 +166,8 @@ pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
         match args.transport {
             Transport::Stdio => rlm_mcp::serve_stdio(server).await,
             Transport::Http => {
-                let http = HttpServer::start(server, args.listen).await?;
+                let options = McpHttpOptions { keys, limits };
+                let http = HttpServer::start(server, args.listen, options).await?;
                 eprintln!("rlm mcp: listening on http://{}/mcp", http.addr());
                 crate::serve::shutdown_signal().await;
                 http.stop().await
@@ -96,7 +175,7 @@ pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
         }
     });
     served.map_err(|e| match e {
-        McpError::Listen { .. } | McpError::Engine(_) => CliError::Config(e.to_string()),
+        McpError::Listen(_) | McpError::Engine(_) => CliError::Config(e.to_string()),
         McpError::Transport(_) => CliError::Internal(e.to_string()),
     })?;
     Ok(Exit::Ok)
@@ -134,6 +213,6 @@ mod tests {
         assert!(knobs.contains(&"model") && knobs.contains(&"limits.fuel"), "{knobs:?}");
         assert!(!knobs.contains(&"trace") && !knobs.contains(&"log_format"), "{knobs:?}");
         let run = rlm_config::FrontEnd::Run.keys();
-        assert_eq!(knobs.len() + 2, run.len());
+        assert_eq!(knobs.len() + 2, run.len() + LISTEN_KNOBS.len());
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
 use rlm_server::{
-    ApiKey, BlobConfig, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, QueueConfig,
+    BlobConfig, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, QueueConfig,
     RetentionConfig, Server, ServerConfig, ServerIsolation, ServerLimits, ServerRole,
 };
 
@@ -45,16 +45,9 @@ pub struct ServeArgs {
     /// streamed replies, so a reply can be watched as it arrives.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub scripted_token_delay_ms: u64,
-    /// An API key `id:token` (repeatable). A key on the command line is
-    /// visible to every local user in `ps` and kept in shell history: prefer
-    /// --api-key-file, or the environment (RLM_API_KEY: one key;
-    /// RLM_API_KEYS: several, comma-separated). All of them add up.
-    #[arg(long = "api-key", value_name = "ID:TOKEN")]
-    pub api_keys: Vec<String>,
-    /// A file of API keys, one `id:token` per line (`#` comments); keep it
-    /// readable by the server's user only.
-    #[arg(long, value_name = "PATH")]
-    pub api_key_file: Option<PathBuf>,
+    /// API keys (without any: loopback only).
+    #[command(flatten)]
+    pub keys: crate::listen_args::KeyArgs,
     /// Sessions may load server-side files under this directory.
     #[arg(long, value_name = "DIR")]
     pub allow_path: Option<PathBuf>,
@@ -192,22 +185,8 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             CliError::Internal(format!("the bundled demo script does not parse: {e}"))
         })?,
     };
-    let mut key_text = args.api_keys.join(",");
-    for var in ["RLM_API_KEY", "RLM_API_KEYS"] {
-        if let Some(v) = env.first(&[var]) {
-            key_text.push(',');
-            key_text.push_str(v);
-        }
-    }
-    if let Some(path) = &args.api_key_file {
-        let text = std::fs::read_to_string(path).map_err(|e| CliError::Read {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        key_text.push('\n');
-        key_text.push_str(&text);
-    }
-    let api_keys = ApiKey::parse_list(&key_text).map_err(|e| CliError::Config(e.to_string()))?;
+    let api_keys = args.keys.keys(&env)?;
+    let listen = crate::listen_args::listen_limits(&resolved.server)?;
     let cluster = cluster(&args, resolved.nats.url.clone())?;
     let lease = Duration::from_secs(args.nats_ack_wait_secs.max(1));
     let config = ServerConfig {
@@ -259,6 +238,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             lease,
         },
         allowed_path_root: args.allow_path,
+        listen,
         cors_origins: args.cors_origins,
         shutdown_grace: Duration::from_secs(10),
         isolation: isolation(&resolved)?,

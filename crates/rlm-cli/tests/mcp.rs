@@ -17,8 +17,8 @@ fn slow_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/slow.toml")
 }
 
-/// A copy of the README's corpus in a temporary folder (`rlm_search` keeps
-/// its index beside the folder it searches).
+/// A copy of the README's corpus in a temporary folder (the HTTP server is
+/// allowed to read that folder only).
 fn corpus_copy(dir: &Path) -> PathBuf {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/corpus");
     let target = dir.join("corpus");
@@ -86,6 +86,9 @@ impl HttpChild {
         let mut command = isolated(Command::new(env!("CARGO_BIN_EXE_rlm")), dir);
         command
             .args(["mcp", "--model", "scripted", "--transport", "http", "--listen", "127.0.0.1:0"])
+            .arg("--allow-path")
+            .arg(dir)
+            .env("XDG_CACHE_HOME", dir.join("cache"))
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -93,7 +96,14 @@ impl HttpChild {
         let mut child = command.spawn().unwrap();
         let mut line = String::new();
         let stderr = child.stderr.take().unwrap();
-        BufReader::new(stderr).read_line(&mut line).unwrap();
+        let mut reader = BufReader::new(stderr);
+        // Warnings may come first; the address line is the one that matters.
+        while !line.starts_with("rlm mcp: listening on ") {
+            line.clear();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                panic!("rlm mcp exited before listening");
+            }
+        }
         let url = line
             .trim()
             .strip_prefix("rlm mcp: listening on ")

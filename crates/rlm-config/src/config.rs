@@ -145,8 +145,9 @@ pub struct Nats {
     pub url: Option<String>,
 }
 
-/// Where `rlm serve` keeps contexts (`[server]`): the content-addressed
-/// blob store, and how long an unreferenced blob is kept.
+/// `rlm serve`'s own settings (`[server]`): the content-addressed blob store,
+/// how long an unreferenced blob is kept, and the HTTP listener's limits
+/// (which `rlm mcp --transport http` honours too).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerKnobs {
     /// The blob folder (`None`: `DATA/blobs`); a cluster's processes name
@@ -156,6 +157,12 @@ pub struct ServerKnobs {
     pub blob_grace_secs: Option<u64>,
     /// What happens to an execution whose client goes away.
     pub on_disconnect: OnDisconnect,
+    /// The HTTP listener's limits (`rlm serve`, `rlm mcp --transport http`;
+    /// `None`: rlm-listen's defaults): the request-head timeout, the idle
+    /// timeout and the connection cap.
+    pub header_timeout_secs: Option<f64>,
+    pub idle_timeout_secs: Option<f64>,
+    pub max_connections: Option<usize>,
 }
 
 /// How logs on stderr are written.
@@ -277,6 +284,22 @@ fn flatten_keys(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) 
 }
 
 impl Settings {
+    /// The `[server]` knobs alone (they need no model: `rlm mcp` listens
+    /// before it knows whether one is configured).
+    pub fn server_knobs(&self) -> Result<ServerKnobs, ConfigError> {
+        Ok(ServerKnobs {
+            blob_dir: self.path("server.blob_dir"),
+            blob_grace_secs: self.count("server.blob_grace_secs"),
+            header_timeout_secs: self.number("server.header_timeout_secs"),
+            idle_timeout_secs: self.number("server.idle_timeout_secs"),
+            max_connections: self.narrow("server.max_connections")?,
+            on_disconnect: match self.text("server.on_disconnect").as_deref() {
+                Some("continue") => OnDisconnect::Continue,
+                _ => OnDisconnect::Cancel,
+            },
+        })
+    }
+
     /// The configuration a run uses; fails with exactly what to set when no
     /// model is configured.
     pub fn resolve(&self) -> Result<RlmConfig, ConfigError> {
@@ -367,14 +390,7 @@ impl Settings {
                 prefix: self.text("redis.prefix"),
             },
             nats: Nats { url: self.text("nats.url") },
-            server: ServerKnobs {
-                blob_dir: self.path("server.blob_dir"),
-                blob_grace_secs: self.count("server.blob_grace_secs"),
-                on_disconnect: match self.text("server.on_disconnect").as_deref() {
-                    Some("continue") => OnDisconnect::Continue,
-                    _ => OnDisconnect::Cancel,
-                },
-            },
+            server: self.server_knobs()?,
         })
     }
 

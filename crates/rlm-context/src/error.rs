@@ -52,6 +52,15 @@ pub enum ContextError {
     /// The path given is neither a regular file nor a directory.
     #[error("{0} is not a regular file or a directory")]
     NotAFileOrDirectory(PathBuf),
+    /// A path outside the allowed roots, or one no server should read
+    /// (`..`, `/proc`, `/sys`, a device); see [`crate::AllowedRoots`].
+    #[error("path {path:?} is refused: {reason}")]
+    PathRefused {
+        /// The path as given.
+        path: String,
+        /// Why, in words a client can act on.
+        reason: String,
+    },
     /// A directory walk matched no files.
     #[error("no files under {root} matched (include: {include:?}, exclude: {exclude:?})")]
     NoFilesMatched {

@@ -47,6 +47,7 @@
 mod boundary;
 mod buffer;
 mod chunk;
+mod confine;
 mod context;
 mod counting;
 mod dates;
@@ -62,6 +63,7 @@ mod view;
 mod window;
 
 pub use chunk::{Boundary, Chunk, DocumentChunk};
+pub use confine::AllowedRoots;
 pub use context::{Context, ContextKind, ContextLimits, DEFAULT_SEPARATOR, Document, DocumentInfo};
 pub use counting::{CountPlan, case_insensitive, select_lines};
 pub use dates::{DateWindow, Stamp, first_stamp, parse_stamp, stamps_in};

@@ -22,6 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Its options, from the one file that sets them for `rlm`.
 #[path = "../../rlm-cli/src/allocator_options.rs"]
+#[allow(dead_code)] // `collect` is `rlm serve`'s purge; an example only sets the options
 mod allocator_options;
 
 /// The peak resident set of this process, in KiB (0 where unknown).

@@ -14,9 +14,10 @@ pub enum McpError {
     /// The stdio or HTTP transport failed.
     #[error("the MCP transport failed: {0}")]
     Transport(String),
-    /// The HTTP address could not be bound or served.
-    #[error("cannot serve MCP over HTTP on {addr}: {source}")]
-    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    /// The HTTP listener refused to start (an address beyond loopback
+    /// without keys, an address that cannot be bound, a bad limit).
+    #[error("cannot serve MCP over HTTP: {0}")]
+    Listen(#[from] rlm_listen::ListenError),
 }
 
 /// A failure of the [`crate::Engines`] the front end supplies: settings that do

@@ -2,7 +2,27 @@
 //! to clients by the JSON schema schemars derives from the doc comments.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+
+/// A count given as a number or as a string of digits; any other string is
+/// a clear error.
+fn count_or_numeric_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Number(usize),
+        Text(String),
+    }
+    match Option::<Given>::deserialize(d)? {
+        None => Ok(None),
+        Some(Given::Number(n)) => Ok(Some(n)),
+        Some(Given::Text(t)) => {
+            t.trim().parse().map(Some).map_err(|_| {
+                serde::de::Error::custom(format!("expected a whole number, not {t:?}"))
+            })
+        }
+    }
+}
 
 /// `rlm_ask`: a question over files, folders or text.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -40,8 +60,10 @@ pub struct SearchInput {
     pub path: String,
     /// What to look for (BM25 over the folder's chunks).
     pub query: String,
-    /// How many hits (1 to 50; default 5).
-    #[serde(default)]
+    /// How many hits (1 to 50; default 5). A numeric string (`"2"`, as the
+    /// MCP Inspector sends) is read as its number.
+    #[serde(default, deserialize_with = "count_or_numeric_string")]
+    #[schemars(with = "Option<usize>")]
     pub k: Option<usize>,
 }
 

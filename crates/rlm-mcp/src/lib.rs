@@ -14,10 +14,11 @@
 //!   with `rlm run`'s own functions from the one `RlmConfig`, so the tools
 //!   run under the same models, budgets and limits as every other front end.
 //!
-//! Files: `engines.rs` (the seam), `server.rs` (the handler), `runs.rs`,
+//! Files: `engines.rs` (the seam), `access.rs` (which files the tools read), `server.rs` (the handler), `runs.rs`,
 //! `exec.rs`, `search.rs` (what the tools do), `progress.rs`, `registry.rs`
 //! (sessions and traces kept), `resources.rs`, `transport.rs`, `error.rs`.
 
+mod access;
 mod engines;
 mod error;
 pub mod exec;
@@ -30,8 +31,9 @@ pub mod search;
 mod server;
 mod transport;
 
+pub use access::FileAccess;
 pub use engines::Engines;
 pub use error::{EngineError, McpError};
 pub use registry::{MAX_SESSIONS, MAX_TRACES};
 pub use server::RlmServer;
-pub use transport::{HttpServer, serve_stdio};
+pub use transport::{HttpServer, McpHttpOptions, serve_stdio};

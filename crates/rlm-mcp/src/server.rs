@@ -6,6 +6,7 @@
 //! answer) returns its result marked `isError` with the reason: the request
 //! itself succeeded.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rlm_context::{Context, Document};
@@ -19,6 +20,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use serde_json::{Value, json};
 
+use crate::access::FileAccess;
 use crate::engines::Engines;
 use crate::error::EngineError;
 use crate::inputs::{
@@ -31,15 +33,48 @@ use crate::registry::{Registry, SessionEntry};
 pub struct RlmServer {
     engines: Arc<dyn Engines>,
     registry: Arc<Registry>,
+    access: Arc<FileAccess>,
+    /// Where `rlm_search` keeps its indexes.
+    index_home: Arc<PathBuf>,
 }
 
 impl RlmServer {
+    /// A server reading any file the user can (stdio's default), its
+    /// indexes in the system's temporary folder until [`Self::with_index_home`].
     pub fn new(engines: Arc<dyn Engines>) -> RlmServer {
-        RlmServer { engines, registry: Arc::new(Registry::default()) }
+        RlmServer {
+            engines,
+            registry: Arc::new(Registry::default()),
+            access: Arc::new(FileAccess::Any),
+            index_home: Arc::new(std::env::temp_dir().join("rlm-indexes")),
+        }
     }
 
-    /// The context of `paths` plus `text` (one more document).
-    fn context(&self, paths: &[String], text: Option<String>) -> Result<Context, EngineError> {
+    /// Which files the tools may read.
+    pub fn with_file_access(mut self, access: FileAccess) -> RlmServer {
+        self.access = Arc::new(access);
+        self
+    }
+
+    /// Where `rlm_search`'s indexes go (one folder per searched folder).
+    pub fn with_index_home(mut self, home: PathBuf) -> RlmServer {
+        self.index_home = Arc::new(home);
+        self
+    }
+
+    /// The context of `paths` (checked against the file access) plus `text`
+    /// (one more document), and the sources it was loaded from.
+    fn context(
+        &self,
+        paths: &[String],
+        text: Option<String>,
+    ) -> Result<(Context, Vec<String>), EngineError> {
+        let sources = self.access.sources(paths)?;
+        let context = self.context_of(&sources, text)?;
+        Ok((context, sources))
+    }
+
+    fn context_of(&self, paths: &[String], text: Option<String>) -> Result<Context, EngineError> {
         let Some(text) = text else {
             return self.engines.context(paths);
         };
@@ -65,8 +100,8 @@ impl RlmServer {
         paths: Vec<String>,
         text: Option<String>,
     ) -> Result<SessionEntry, EngineError> {
-        let context = self.context(&paths, text)?;
-        let rlm = self.engines.engine(&paths)?;
+        let (context, sources) = self.context(&paths, text)?;
+        let rlm = self.engines.engine(&sources)?;
         let settings = rlm_core::SessionSettings { name: name.clone(), ..Default::default() };
         let session = rlm_core::Session::new(&rlm, context, settings);
         Ok(SessionEntry { session, name, sources: paths })
@@ -146,7 +181,7 @@ impl RlmServer {
     ) -> Result<CallToolResult, ErrorData> {
         let prepared = self
             .context(&input.paths, input.text)
-            .and_then(|c| self.engines.engine(&input.paths).map(|rlm| (rlm, c)));
+            .and_then(|(c, sources)| self.engines.engine(&sources).map(|rlm| (rlm, c)));
         let (rlm, context) = match prepared {
             Ok(p) => p,
             Err(e) => return Ok(failure(e.message)),
@@ -174,8 +209,8 @@ impl RlmServer {
     }
 
     #[tool(
-        description = "Search a file or folder (BM25 over its chunks) with the index `rlm index` keeps beside \
-                       it, built on first use. Returns the best hits: id, score, preview."
+        description = "Search a file or folder (BM25 over its chunks) with an index the server keeps, \
+                       built on first use. Returns the best hits: id, score, preview."
     )]
     async fn rlm_search(
         &self,
@@ -186,11 +221,17 @@ impl RlmServer {
             let reason = format!("k must be between 1 and {}", crate::search::MAX_K);
             return Err(ErrorData::invalid_params(reason, None));
         }
-        let context = match self.engines.context(std::slice::from_ref(&input.path)) {
+        let loaded = self.access.folder(&input.path).and_then(|folder| {
+            let (context, _) = self.context(std::slice::from_ref(&input.path), None)?;
+            Ok((context, folder))
+        });
+        let (context, folder) = match loaded {
             Ok(c) => c,
             Err(e) => return Ok(failure(e.message)),
         };
-        Ok(match crate::search::search(context, input.path, input.query, k).await {
+        let found =
+            crate::search::search(context, (input.path, folder), &self.index_home, input.query, k);
+        Ok(match found.await {
             Ok(doc) => {
                 let mut text = String::new();
                 for hit in doc["hits"].as_array().into_iter().flatten() {

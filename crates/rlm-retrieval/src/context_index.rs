@@ -28,6 +28,16 @@ pub fn index_dir_beside(source: &Path) -> PathBuf {
     }
 }
 
+/// Where the index of a context loaded from `source` lives when indexes are
+/// kept apart from the user's folders (`rlm mcp`): a folder under `home`
+/// named by the blake3 hash of `source`'s canonical path (the path as given
+/// when it cannot be resolved), so the same folder always finds its index.
+pub fn index_dir_keyed(home: &Path, source: &Path) -> PathBuf {
+    let canonical = source.canonicalize().unwrap_or_else(|_| source.to_path_buf());
+    let hash = blake3::hash(canonical.as_os_str().as_encoded_bytes());
+    home.join(&hash.to_hex()[..32])
+}
+
 /// How to build or open an embedded index.
 #[derive(Debug, Clone, Default)]
 pub struct IndexOptions {

@@ -49,7 +49,7 @@ mod vectors;
 #[cfg(feature = "embedded")]
 pub use bm25::{Bm25Builder, Bm25Index};
 pub use context_index::{
-    ContextIndex, IndexOptions, index_dir_beside, open_context_index,
+    ContextIndex, IndexOptions, index_dir_beside, index_dir_keyed, open_context_index,
     open_context_index_with_vectors,
 };
 pub use corpus::{Chunking, Corpus, Entry, Granularity};

@@ -1,14 +1,16 @@
-//! Bearer-token authentication: which API key (if any) a request carries.
-//! Keys are compared by their blake3 hashes (constant-time equality); the
-//! token itself is never stored in records, logged or echoed: callers are
-//! known by the key's id. Without keys (loopback only) every caller is `local`.
+//! Bearer-token authentication: which API key (if any) a request carries,
+//! by `rlm-listen`'s [`KeyRing`] (blake3 hashes, constant-time, the scheme's
+//! name case-insensitive), the same code `rlm mcp` uses. The token itself is
+//! never stored in records, logged or echoed: callers are known by the key's
+//! id. Without keys (loopback only) every caller is `local`.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use rlm_listen::{KeyRing, Refusal};
 
 use crate::config::ApiKey;
 use crate::error::ServerError;
@@ -24,47 +26,30 @@ pub const LOCAL_OWNER: &str = "local";
 
 /// The configured keys.
 pub struct Auth {
-    keys: Vec<(String, blake3::Hash)>,
+    keys: KeyRing,
 }
 
 impl Auth {
     pub fn new(keys: &[ApiKey]) -> Self {
-        Auth {
-            keys: keys
-                .iter()
-                .map(|k| (k.id.clone(), blake3::hash(k.token.expose().as_bytes())))
-                .collect(),
-        }
+        Auth { keys: KeyRing::new(keys) }
     }
 
     pub fn enabled(&self) -> bool {
-        !self.keys.is_empty()
+        self.keys.enabled()
+    }
+
+    /// The ring itself (the listener's Host/Origin rules depend on it).
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
     }
 
     pub fn identify(&self, headers: &HeaderMap) -> Result<Caller, ServerError> {
-        if self.keys.is_empty() {
-            return Ok(Caller { owner: LOCAL_OWNER.into() });
+        match self.keys.identify(headers) {
+            Ok(Some(owner)) => Ok(Caller { owner }),
+            Ok(None) => Ok(Caller { owner: LOCAL_OWNER.into() }),
+            Err(Refusal::WrongKey) => Err(ServerError::WrongKey),
+            Err(_) => Err(ServerError::MissingKey),
         }
-        let Some(value) = headers.get(header::AUTHORIZATION) else {
-            return Err(ServerError::MissingKey);
-        };
-        // The scheme's name is case-insensitive (RFC 9110, 11.1).
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.trim_start().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or(ServerError::MissingKey)?;
-        let hash = blake3::hash(token.as_bytes());
-        // Check every key (no early exit), so timing does not depend on which matched.
-        let mut found = None;
-        for (id, key) in &self.keys {
-            if *key == hash {
-                found = Some(id.clone());
-            }
-        }
-        found.map(|owner| Caller { owner }).ok_or(ServerError::WrongKey)
     }
 }
 

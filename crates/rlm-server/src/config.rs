@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rlm_adapters::{EnvVars, FakeScript, Secret};
+use rlm_adapters::{EnvVars, FakeScript};
 
 use crate::error::ServerError;
 
@@ -17,39 +17,8 @@ pub const DEFAULT_REDIS_PREFIX: &str = "rlm";
 /// The model name of the offline scripted model.
 pub use rlm_adapters::SCRIPTED_MODEL;
 
-/// One API key: `id` names its owner in records and logs; `token` is the
-/// secret a client sends as `Authorization: Bearer <token>`.
-#[derive(Debug, Clone)]
-pub struct ApiKey {
-    pub id: String,
-    pub token: Secret,
-}
-
-impl ApiKey {
-    /// Parses `id:token` or a bare `token` (whose id is then `key-N`, N its
-    /// position). Keys come from `--api-key` flags, `RLM_API_KEYS`
-    /// (comma-separated) or a file (one per line).
-    pub fn parse_list(text: &str) -> Result<Vec<ApiKey>, ServerError> {
-        let mut keys = Vec::new();
-        for (i, item) in text.split([',', '\n']).map(str::trim).enumerate() {
-            if item.is_empty() || item.starts_with('#') {
-                continue;
-            }
-            let (id, token) = match item.split_once(':') {
-                Some((id, token)) => (id.trim().to_string(), token.trim()),
-                None => (format!("key-{}", i + 1), item),
-            };
-            if id.is_empty() || token.len() < 16 {
-                return Err(ServerError::Config(format!(
-                    "API key #{} is unusable: give `id:token` with a token of at least 16 characters",
-                    i + 1
-                )));
-            }
-            keys.push(ApiKey { id, token: Secret::new(token) });
-        }
-        Ok(keys)
-    }
-}
+/// API keys: `rlm-listen`'s, shared with `rlm mcp`.
+pub use rlm_listen::ApiKey;
 
 /// Which models executions may use.
 #[derive(Debug, Clone)]
@@ -262,6 +231,9 @@ pub struct ServerConfig {
     pub jobs: JobsConfig,
     /// Sessions may load server-side files under this directory (none: not at all).
     pub allowed_path_root: Option<PathBuf>,
+    /// The HTTP listener's timeouts and connection cap (`--header-timeout`,
+    /// `--idle-timeout`, `--max-connections`); its shutdown grace is `shutdown_grace`.
+    pub listen: rlm_listen::ListenLimits,
     /// Origins allowed by CORS (empty: CORS off).
     pub cors_origins: Vec<String>,
     /// How long shutdown waits for running executions before interrupting them.
@@ -387,6 +359,7 @@ impl ServerConfig {
             limits: ServerLimits::default(),
             jobs: JobsConfig::default(),
             allowed_path_root: None,
+            listen: rlm_listen::ListenLimits::default(),
             cors_origins: Vec::new(),
             shutdown_grace: Duration::from_secs(10),
             isolation: ServerIsolation::None,
@@ -399,12 +372,9 @@ impl ServerConfig {
 
     /// Refuses settings that would be unsafe or cannot work.
     pub fn validate(&self) -> Result<(), ServerError> {
-        if self.api_keys.is_empty() && !self.bind.ip().is_loopback() {
-            return Err(ServerError::Config(format!(
-                "refusing to listen on {} without API keys: set RLM_API_KEYS or --api-key, or bind to 127.0.0.1",
-                self.bind
-            )));
-        }
+        rlm_listen::check_bind(self.bind, &rlm_listen::KeyRing::new(&self.api_keys))
+            .map_err(|e| ServerError::Config(e.to_string()))?;
+        self.listen.validate().map_err(|e| ServerError::Config(e.to_string()))?;
         let mut ids: Vec<&str> = self.api_keys.iter().map(|k| k.id.as_str()).collect();
         ids.sort_unstable();
         if ids.windows(2).any(|w| w[0] == w[1]) {

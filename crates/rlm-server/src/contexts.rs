@@ -7,7 +7,7 @@
 //! name a file of `DATA/contexts/`: those are read where they are, and
 //! deleted with their session.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use dashmap::DashMap;
@@ -319,26 +319,17 @@ fn remove_leftovers(dir: &Path) {
 /// Resolves a client-given relative path under `root`, refusing absolute
 /// paths, `..`, and anything (symlinks included) that lands outside `root`.
 pub fn resolve_under(root: &Path, relative: &str) -> Result<PathBuf, ServerError> {
-    let bad = |why: &str| ServerError::BadRequest(format!("path {relative:?} is refused: {why}"));
-    let rel = Path::new(relative);
-    if relative.is_empty() || rel.is_absolute() {
-        return Err(bad("give a path relative to the server's allowed directory"));
+    if Path::new(relative).is_absolute() {
+        return Err(ServerError::BadRequest(format!(
+            "path {relative:?} is refused: give a path relative to the server's allowed directory"
+        )));
     }
-    if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
-        return Err(bad("`..` and prefixes are not allowed"));
-    }
-    let root = root.canonicalize().map_err(|source| ServerError::Io {
-        what: format!("the allowed directory {} is unusable", root.display()),
-        source,
+    // rlm-context's guard, the one `rlm mcp` uses: no `..`, no link out of
+    // the root, no /proc, /sys or device.
+    let roots = rlm_context::AllowedRoots::new(&[root.to_path_buf()]).map_err(|e| {
+        ServerError::Config(format!("the allowed directory {} is unusable: {e}", root.display()))
     })?;
-    let full = root
-        .join(rel)
-        .canonicalize()
-        .map_err(|_| ServerError::BadRequest(format!("path {relative:?} does not exist")))?;
-    if !full.starts_with(&root) {
-        return Err(bad("it leads outside the allowed directory"));
-    }
-    Ok(full)
+    roots.resolve(relative).map_err(|e| ServerError::BadRequest(e.to_string()))
 }
 
 /// Reads the files at `path` (a file, or every file under a folder, in name

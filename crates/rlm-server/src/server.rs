@@ -2,7 +2,8 @@
 //! reports what a previous process left running as interrupted (on a store
 //! other processes share: only what a dead process left, by its expired
 //! leases), connects the cluster's job queue, starts the job workers, binds
-//! the listener (a `worker` serves `/healthz` and `/readyz` only), and shuts
+//! the listener (`rlm-listen`'s serve loop: timeouts, the connection cap,
+//! the Host/Origin rules; a `worker` serves `/healthz` and `/readyz` only), and shuts
 //! down in order (refuse new work, drain or interrupt executions and jobs,
 //! close connections, flush the store).
 
@@ -154,13 +155,18 @@ impl Server {
         } else {
             crate::api::probes_router(state)
         };
-        let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(|source| {
-            ServerError::Io { what: format!("cannot listen on {}", config.bind), source }
-        })?;
-        let addr = listener.local_addr().map_err(|source| ServerError::Io {
-            what: "cannot read the listening address".into(),
-            source,
-        })?;
+        // Host and Origin rules for every route, probes included (a keyless
+        // server answers loopback names only).
+        let door = rlm_listen::Door::new(auth.keys().clone(), config.cors_origins.clone());
+        let app =
+            app.layer(axum::middleware::from_fn_with_state(door, rlm_listen::door::check_names));
+        let listener =
+            rlm_listen::bind(config.bind).await.map_err(|e| ServerError::Config(e.to_string()))?;
+        let limits =
+            rlm_listen::ListenLimits { shutdown_grace: Duration::from_secs(10), ..config.listen };
+        let http = rlm_listen::serve(listener, app, limits)
+            .map_err(|e| ServerError::Config(e.to_string()))?;
+        let addr = http.addr();
         if auth.enabled() {
             tracing::info!(%addr, keys = config.api_keys.len(), role = ?role, "rlm serve listening (bearer-token auth on)");
         } else {
@@ -181,16 +187,7 @@ impl Server {
                 stop.clone(),
             )
         });
-        let http_stop = CancellationToken::new();
         let grace = config.shutdown_grace;
-        let serve = {
-            let http_stop = http_stop.clone();
-            tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async move { http_stop.cancelled().await })
-                    .await
-            })
-        };
         let task = {
             let stop = stop.clone();
             tokio::spawn(async move {
@@ -202,17 +199,11 @@ impl Server {
                 for w in workers.into_iter().chain(sweeper).chain(leases).chain([blob_sweeper]) {
                     let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
                 }
-                http_stop.cancel();
-                let served = tokio::time::timeout(Duration::from_secs(10), serve).await;
+                // Requests under way get the listener's grace (10 s), then close.
+                http.stop().await;
                 store.flush().await?;
                 tracing::info!("stopped");
-                match served {
-                    Ok(Ok(Ok(()))) | Err(_) => Ok(()),
-                    Ok(Ok(Err(e))) => {
-                        Err(ServerError::Io { what: "the HTTP server".into(), source: e })
-                    }
-                    Ok(Err(e)) => Err(ServerError::Internal(format!("the HTTP task: {e}"))),
-                }
+                Ok(())
             })
         };
         Ok(Server { addr, stop, task })

@@ -1,0 +1,174 @@
+//! Bearer-key authentication, shared by `rlm serve` and `rlm mcp`: the keys
+//! (`id:token`, from flags, `RLM_API_KEY`/`RLM_API_KEYS` and a key file), and
+//! which key a request carries. Keys are compared by their blake3 hashes,
+//! every key each time (constant time whichever matched); the token itself is
+//! never stored in records, logged or echoed: callers are known by the id.
+
+use axum::http::{HeaderMap, header};
+
+use crate::error::{ListenError, Refusal};
+
+/// Tokens shorter than this are refused (they could be guessed).
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// A token: printed as `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyToken(String);
+
+impl KeyToken {
+    pub fn new(token: impl Into<String>) -> KeyToken {
+        KeyToken(token.into())
+    }
+
+    /// The token itself (to hash it, or to send it as a client).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for KeyToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// One API key: the id callers are known by, and its token.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: String,
+    pub token: KeyToken,
+}
+
+impl ApiKey {
+    /// Parses `id:token` or a bare `token` (whose id is then `key-N`, N its
+    /// position), separated by commas or lines; `#` starts a comment line.
+    pub fn parse_list(text: &str) -> Result<Vec<ApiKey>, ListenError> {
+        let mut keys = Vec::new();
+        for (i, item) in text.split([',', '\n']).map(str::trim).enumerate() {
+            if item.is_empty() || item.starts_with('#') {
+                continue;
+            }
+            let (id, token) = match item.split_once(':') {
+                Some((id, token)) => (id.trim().to_string(), token.trim()),
+                None => (format!("key-{}", i + 1), item),
+            };
+            if id.is_empty() || token.len() < MIN_TOKEN_CHARS {
+                return Err(ListenError::UnusableKey { position: i + 1 });
+            }
+            keys.push(ApiKey { id, token: KeyToken::new(token) });
+        }
+        Ok(keys)
+    }
+
+    /// Every key a front end is given: `--api-key` flags, the environment's
+    /// `RLM_API_KEY` and `RLM_API_KEYS` values, and a key file (one a line).
+    pub fn gather(
+        flags: &[String],
+        env: &[Option<&str>],
+        file: Option<&std::path::Path>,
+    ) -> Result<Vec<ApiKey>, ListenError> {
+        let mut text = flags.join(",");
+        for value in env.iter().flatten() {
+            text.push(',');
+            text.push_str(value);
+        }
+        if let Some(path) = file {
+            let read = std::fs::read_to_string(path).map_err(|source| ListenError::KeyFile {
+                path: path.display().to_string(),
+                source,
+            })?;
+            text.push('\n');
+            text.push_str(&read);
+        }
+        let keys = ApiKey::parse_list(&text)?;
+        let mut ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(ListenError::DuplicateKeyId(w[0].to_string()));
+        }
+        Ok(keys)
+    }
+}
+
+/// The configured keys, by hash.
+#[derive(Clone, Default)]
+pub struct KeyRing {
+    keys: Vec<(String, blake3::Hash)>,
+}
+
+impl KeyRing {
+    pub fn new(keys: &[ApiKey]) -> KeyRing {
+        KeyRing {
+            keys: keys
+                .iter()
+                .map(|k| (k.id.clone(), blake3::hash(k.token.expose().as_bytes())))
+                .collect(),
+        }
+    }
+
+    /// Whether any key is configured (no key: loopback only, every caller local).
+    pub fn enabled(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The id of the key `headers` carry (`None` when no key is configured).
+    pub fn identify(&self, headers: &HeaderMap) -> Result<Option<String>, Refusal> {
+        if self.keys.is_empty() {
+            return Ok(None);
+        }
+        let value = headers.get(header::AUTHORIZATION).ok_or(Refusal::MissingKey)?;
+        // The scheme's name is case-insensitive (RFC 9110, 11.1).
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim_start().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .ok_or(Refusal::MissingKey)?;
+        let hash = blake3::hash(token.as_bytes());
+        // Check every key (no early exit), so timing does not depend on which matched.
+        let mut found = None;
+        for (id, key) in &self.keys {
+            if *key == hash {
+                found = Some(id.clone());
+            }
+        }
+        found.map(Some).ok_or(Refusal::WrongKey)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(auth: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, auth.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn keys_parse_and_identify_case_insensitively() {
+        let keys = ApiKey::parse_list("alice:aaaaaaaaaaaaaaaa\n# c\nbbbbbbbbbbbbbbbb").unwrap();
+        assert_eq!(keys[1].id, "key-3");
+        assert_eq!(format!("{:?}", keys[0].token), "***");
+        let ring = KeyRing::new(&keys);
+        assert_eq!(ring.identify(&headers("bEaReR aaaaaaaaaaaaaaaa")), Ok(Some("alice".into())));
+        assert_eq!(ring.identify(&headers("Bearer nope")), Err(Refusal::WrongKey));
+        assert_eq!(ring.identify(&headers("Basic aaaaaaaaaaaaaaaa")), Err(Refusal::MissingKey));
+        assert_eq!(ring.identify(&HeaderMap::new()), Err(Refusal::MissingKey));
+        assert_eq!(KeyRing::default().identify(&HeaderMap::new()), Ok(None));
+        assert!(ApiKey::parse_list("a:short").is_err());
+        let dup =
+            ApiKey::gather(&["a:aaaaaaaaaaaaaaaa".into()], &[Some("a:bbbbbbbbbbbbbbbb")], None);
+        assert!(matches!(dup, Err(ListenError::DuplicateKeyId(id)) if id == "a"));
+    }
+}
