@@ -173,8 +173,11 @@ async fn the_deadline_ends_waits_and_abandons_a_call_still_going() {
     let result = s.run_one(model(), CompletionRequest::user("q"), None).await;
     assert!(matches!(result, Err(SubcallError::Executor(_))), "{result:?}");
     let sent = executor.sent.lock().unwrap().len();
-    assert!((4..=6).contains(&sent), "{sent} attempts in 300 ms of 55 ms each");
-    assert!(started.elapsed() < Duration::from_millis(300));
+    // 5 on a quiet machine; fewer when a loaded one stretches each attempt.
+    assert!((2..=6).contains(&sent), "{sent} attempts in 300 ms of 55 ms each");
+    // The deadline stops the retries: not a speed bound, so a loaded machine's
+    // scheduling delay is allowed on top of the 300 ms.
+    assert!(started.elapsed() < Duration::from_secs(3));
 
     // A call whose attempt outlasts the deadline is abandoned at it.
     let stuck = GatedExecutor::new(Duration::from_secs(30), |_, _| Outcome::Answer);

@@ -40,7 +40,7 @@ async fn post_raw(s: &TestServer, path: &str, body: &Value) -> TcpStream {
     let body = body.to_string();
     let mut socket = TcpStream::connect(addr(s)).await.unwrap();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     socket.write_all(head.as_bytes()).await.unwrap();
