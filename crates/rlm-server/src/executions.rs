@@ -10,9 +10,11 @@
 
 mod disconnect;
 mod frames;
+mod memory_budget;
 mod persister;
 mod remote;
 mod session_turn;
+mod settings;
 mod turns;
 
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use std::time::Duration;
 
 use dashmap::DashMap;
 use rlm_context::Context;
-use rlm_core::{DurableStart, SessionLimits};
+use rlm_core::DurableStart;
 use rlm_trace::{TraceEvent, TraceSummary};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
@@ -30,6 +32,7 @@ use uuid::Uuid;
 pub use self::disconnect::DisconnectGuard;
 pub use self::frames::{START_EVENT, start_data, terminal_frame};
 use self::persister::Persister;
+use self::settings::cumulative_limits;
 use self::turns::{Turn, Turns};
 use crate::allocator_purge::AllocatorPurge;
 use crate::bus::ExecutionBus;
@@ -381,30 +384,6 @@ impl Executions {
         })
     }
 
-    /// The execution's memory budget, reserved under the server-wide bound
-    /// in its key's turn: an interactive execution waits at most
-    /// `sandbox_memory_wait` (then 429), a job as long as it takes. A
-    /// cluster's `api` process runs no program: it reserves nothing.
-    async fn memory_budget(&self, req: &StartRequest) -> Result<Option<MemoryPermit>, ServerError> {
-        if self.remote.is_some() {
-            return Ok(None);
-        }
-        let bound = req.interactive.then_some(self.limits.sandbox_memory_wait);
-        let bytes = u64::try_from(self.limits.sandbox.memory_bytes).unwrap_or(u64::MAX);
-        match self.governor.acquire(&req.owner, bytes, bound).await {
-            Ok(permit) => Ok(Some(permit)),
-            Err(waited) => {
-                tracing::warn!(owner = %req.owner, %waited, "execution refused: sandbox memory");
-                Err(ServerError::TooManyRequests {
-                    message: format!(
-                        "the server's sandbox memory is in use: {waited}; retry later"
-                    ),
-                    retry_after_secs: waited.waited.as_secs().clamp(1, 60),
-                })
-            }
-        }
-    }
-
     /// Stores an admitted execution's record and leases it (a store other
     /// processes share); its live log with the first frame (id `base`: see
     /// [`crate::bus::attempt_base`]), registered.
@@ -687,38 +666,6 @@ impl Executions {
         self.settle_started(record, &live, outcome, persister, started_memory).await
     }
 
-    /// The session's settings as rlm-core's: each execution's budget (the
-    /// server's defaults where the session sets none; wall time at most
-    /// `deadline`) and the cumulative one. rlm-core keeps no execution
-    /// records in the state: the store keeps them, with their traces. The
-    /// root model's reply is streamed (token frames) only for an execution
-    /// a stream may follow (`announced`): no one reads an unannounced one's
-    /// tokens, and streaming them was a twentieth of the README demo's time.
-    fn core_settings(
-        &self,
-        settings: &SessionOverrides,
-        name: Option<&str>,
-        deadline: Duration,
-        announced: bool,
-    ) -> rlm_core::SessionSettings {
-        let defaults = &self.limits.execution;
-        let execution = rlm_policy::BudgetLimits {
-            max_steps: settings.max_steps.or(defaults.max_steps),
-            max_subcalls: settings.max_subcalls.or(defaults.max_subcalls),
-            max_depth: settings.max_depth.or(defaults.max_depth),
-            max_wall_time: Some(defaults.max_wall_time.map_or(deadline, |t| t.min(deadline))),
-            ..defaults.clone()
-        };
-        rlm_core::SessionSettings {
-            name: name.unwrap_or_default().to_string(),
-            limits: cumulative_limits(settings),
-            execution_limits: Some(execution),
-            keep_executions: 0,
-            stream_root: announced,
-            ..rlm_core::SessionSettings::default()
-        }
-    }
-
     /// Settles an execution that ended before it ran (nothing to merge, no
     /// trace being stored).
     async fn settle(
@@ -763,15 +710,11 @@ impl Executions {
         }
         let mut state = outcome.state.filter(|_| record.session_id.is_some());
         if let (Some(state), Some(started)) = (&mut state, &started_memory)
-            && let Err(over) = MemoryQuota::of(&self.limits).check(&state.memory)
+            && let Some(note) =
+                MemoryQuota::of(&self.limits).keep_within(&mut state.memory, started)
         {
-            // The program's changes to `memory` are not kept; the rest is.
-            state.memory = started.clone();
-            let note = format!("memory was not saved: {over}");
-            record.error_message = Some(match record.error_message.take() {
-                Some(e) => format!("{e}; {note}"),
-                None => note,
-            });
+            let error = record.error_message.take();
+            record.error_message = Some(error.map_or(note.clone(), |e| format!("{e}; {note}")));
         }
         let settled = SettledExecution { record, state, started_memory };
         self.store_settled(&settled).await;
@@ -869,23 +812,6 @@ impl Executions {
             Some(false) => self.interrupt(id),
             None => {}
         }
-    }
-
-    /// Cancels a running execution whose client went away (its handler's
-    /// [`DisconnectGuard`] was dropped before the end), unless the server
-    /// lets such executions run on (`server.on_disconnect = continue`) or
-    /// it has already been settled.
-    pub(crate) fn client_left(&self, id: Uuid) {
-        if self.limits.on_disconnect == rlm_config::OnDisconnect::Continue {
-            return;
-        }
-        let Some(live) = self.live.get(&id).map(|l| Arc::clone(&*l)) else { return };
-        if live.done.borrow().is_some() || live.cancel.is_cancelled() {
-            return;
-        }
-        tracing::info!(execution = %id, "the client went away: cancelling the execution");
-        live.client_left.store(true, Ordering::SeqCst);
-        live.cancel.cancel();
     }
 
     /// Cancels by id without an owner check (jobs, whose owner was checked).
@@ -988,17 +914,6 @@ struct RunningExecution {
     /// Its id was given out at its start (`Start::Acknowledged`): a stream
     /// may follow it live.
     announced: bool,
-}
-
-/// The session's budget across executions (Enzu's `Session(max_cost_usd,
-/// max_tokens)`), as rlm-core enforces it.
-fn cumulative_limits(settings: &SessionOverrides) -> SessionLimits {
-    SessionLimits {
-        max_tokens: settings.max_total_tokens,
-        max_cost_usd: settings.max_total_cost_usd,
-        max_calls: settings.max_total_calls,
-        max_executions: None,
-    }
 }
 
 /// A question must hold a non-blank character and fit the server's limit.

@@ -47,6 +47,18 @@ impl MemoryQuota {
         Ok(())
     }
 
+    /// A program's `memory` past the quota is put back as it `started`
+    /// (the rest of its state is kept); returns the note saying so.
+    pub fn keep_within(
+        &self,
+        memory: &mut Map<String, Value>,
+        started: &Map<String, Value>,
+    ) -> Option<String> {
+        let over = self.check(memory).err()?;
+        *memory = started.clone();
+        Some(format!("memory was not saved: {over}"))
+    }
+
     /// Refuses (413) a dict past either quota.
     pub fn check(&self, memory: &Map<String, Value>) -> Result<(), ServerError> {
         let mut total = 0u64;

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use std::sync::atomic::Ordering;
+
 use super::Executions;
 
 /// Cancels its execution when dropped, unless [`DisconnectGuard::disarm`]ed
@@ -36,5 +38,24 @@ impl Drop for DisconnectGuard {
         if self.armed {
             self.executions.client_left(self.id);
         }
+    }
+}
+
+impl Executions {
+    /// Cancels a running execution whose client went away (its handler's
+    /// [`DisconnectGuard`] was dropped before the end), unless the server
+    /// lets such executions run on (`server.on_disconnect = continue`) or
+    /// it has already been settled.
+    pub(crate) fn client_left(&self, id: Uuid) {
+        if self.limits.on_disconnect == rlm_config::OnDisconnect::Continue {
+            return;
+        }
+        let Some(live) = self.live.get(&id).map(|l| Arc::clone(&*l)) else { return };
+        if live.done.borrow().is_some() || live.cancel.is_cancelled() {
+            return;
+        }
+        tracing::info!(execution = %id, "the client went away: cancelling the execution");
+        live.client_left.store(true, Ordering::SeqCst);
+        live.cancel.cancel();
     }
 }

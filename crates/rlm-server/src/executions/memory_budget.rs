@@ -1,0 +1,35 @@
+//! An execution's memory budget, reserved under the server-wide bound
+//! ([`MemoryGovernor`](crate::governor::MemoryGovernor)) before it starts.
+
+use super::{Executions, StartRequest};
+use crate::error::ServerError;
+use crate::governor::MemoryPermit;
+
+impl Executions {
+    /// The execution's memory budget, reserved under the server-wide bound
+    /// in its key's turn: an interactive execution waits at most
+    /// `sandbox_memory_wait` (then 429), a job as long as it takes. A
+    /// cluster's `api` process runs no program: it reserves nothing.
+    pub(super) async fn memory_budget(
+        &self,
+        req: &StartRequest,
+    ) -> Result<Option<MemoryPermit>, ServerError> {
+        if self.remote.is_some() {
+            return Ok(None);
+        }
+        let bound = req.interactive.then_some(self.limits.sandbox_memory_wait);
+        let bytes = u64::try_from(self.limits.sandbox.memory_bytes).unwrap_or(u64::MAX);
+        match self.governor.acquire(&req.owner, bytes, bound).await {
+            Ok(permit) => Ok(Some(permit)),
+            Err(waited) => {
+                tracing::warn!(owner = %req.owner, %waited, "execution refused: sandbox memory");
+                Err(ServerError::TooManyRequests {
+                    message: format!(
+                        "the server's sandbox memory is in use: {waited}; retry later"
+                    ),
+                    retry_after_secs: waited.waited.as_secs().clamp(1, 60),
+                })
+            }
+        }
+    }
+}
