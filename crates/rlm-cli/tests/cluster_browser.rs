@@ -6,6 +6,12 @@
 //! URL (a second `api` with a key for its key prompt), then
 //! `examples/bench/engine_frontend_check.mjs` against the same api.
 //!
+//! The same two checks run again against a deployment on private services
+//! while faults run (`support/fault_deployment.rs`): workers killed -9,
+//! the database's connections terminated, NATS restarted and Redis
+//! stopped, one every few seconds. The api itself is not killed there: the
+//! page's own test counts a refused request as a failure.
+//!
 //! Needs what `web_browser.rs` needs (Node.js >= 20.19, Debian's chromium,
 //! `npm ci` in `crates/rlm-server/web`) and PostgreSQL; without them it is
 //! ignored with a `SKIPPED` reason (`rlm-testenv`).
@@ -17,6 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 #[path = "support/cluster_env.rs"]
 mod cluster_env;
+#[path = "support/fault_deployment.rs"]
+mod fault_deployment;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
@@ -183,22 +191,22 @@ async fn node(dir: PathBuf, script: PathBuf, envs: Vec<(&'static str, String)>) 
 
 /// The RLM Engine check's session: the demo corpus, one `memory` key, one
 /// execution (what its pages are checked to show).
-async fn engine_session(api: &Process) -> String {
+async fn engine_session(api: &str) -> String {
     let log =
         std::fs::read_to_string(workspace().join("examples/corpus/service_logs.txt")).unwrap();
     let (status, s) =
-        post(&api.base, "/api/sessions", json!({"name": "engine-check", "context": log})).await;
+        post(api, "/api/sessions", json!({"name": "engine-check", "context": log})).await;
     assert_eq!(status, 200, "{s}");
     let sid = s["id"].as_str().unwrap().to_string();
     let (status, m) = post(
-        &api.base,
+        api,
         &format!("/api/sessions/{sid}/memory"),
         json!({"key": "favourite", "value": "billing"}),
     )
     .await;
     assert!((200..300).contains(&status), "{status} {m}");
     let (status, done) = post(
-        &api.base,
+        api,
         "/api/execute",
         json!({"session_id": sid, "user_query": "Which service logged the most errors?"}),
     )
@@ -234,36 +242,10 @@ rlm_testenv::needs_browser_and_postgres! {
         }
         // The RLM Engine's API through the api (its frontend's pages when
         // RLM_ENGINE_UI names where the built frontend is served, or
-        // RLM_ENGINE_UI_DIST its `vite build` output), first:
-        // its dashboard check wants every execution of the key completed.
-        let sid = engine_session(&api).await;
-        let mut envs = vec![("API", api.base.clone()), ("SID", sid)];
-        if let Ok(ui) = std::env::var("RLM_ENGINE_UI") {
-            envs.push(("UI", ui));
-        }
-        if let Ok(dist) = std::env::var("RLM_ENGINE_UI_DIST") {
-            envs.push(("UI_DIST", dist));
-        }
-        let check = workspace().join("examples/bench/engine_frontend_check.mjs");
-        let stdout = node(web.clone(), check, envs).await;
-        assert!(stdout.contains("no console errors, no failed API request"), "{stdout}");
-
-        // The page's own browser test, unchanged.
-        let profile = tempfile::tempdir().unwrap();
-        let mut envs = vec![
-            ("RLM_BASE", api.base.clone()),
-            ("RLM_CHROMIUM", "/usr/bin/chromium".to_string()),
-            ("RLM_PROFILE_DIR", profile.path().join("chromium-profile").display().to_string()),
-            ("RLM_KEYED_BASE", keyed.base.clone()),
-            ("RLM_KEYED_TOKEN", KEYED_TOKEN.to_string()),
-        ];
-        for var in ["RLM_WEB_SCREENSHOTS", "RLM_WEB_TIMINGS"] {
-            if let Ok(v) = std::env::var(var) {
-                envs.push((var, v));
-            }
-        }
-        let stdout = node(web.clone(), web.join("tests/browser.mjs"), envs).await;
-        assert!(stdout.contains("ALL BROWSER CHECKS PASSED"), "{stdout}");
+        // RLM_ENGINE_UI_DIST its `vite build` output), then the page's own
+        // browser test, unchanged (the Engine's dashboard check, first,
+        // wants every execution of the key completed).
+        page_checks(web.clone(), &api.base, &keyed.base).await;
         assert!(api.logged("execution finished").is_empty(), "the api ran an execution");
         let ran: Vec<usize> = workers.iter().map(|w| w.logged("execution finished").len()).collect();
         assert!(ran.iter().filter(|&&n| n > 0).count() >= 2, "the workers shared the runs: {ran:?}");
@@ -273,4 +255,91 @@ rlm_testenv::needs_browser_and_postgres! {
         drop((api, keyed, workers, model));
         cluster.clean_up().await;
     }
+}
+
+/// Runs the Engine's frontend check and the page's browser test against
+/// `api` (`keyed`: the api with a key).
+async fn page_checks(web: PathBuf, api: &str, keyed: &str) {
+    let sid = engine_session(api).await;
+    let mut envs = vec![("API", api.to_string()), ("SID", sid)];
+    if let Ok(ui) = std::env::var("RLM_ENGINE_UI") {
+        envs.push(("UI", ui));
+    }
+    if let Ok(dist) = std::env::var("RLM_ENGINE_UI_DIST") {
+        envs.push(("UI_DIST", dist));
+    }
+    let check = workspace().join("examples/bench/engine_frontend_check.mjs");
+    let stdout = node(web.clone(), check, envs).await;
+    assert!(stdout.contains("no console errors, no failed API request"), "{stdout}");
+    let profile = tempfile::tempdir().unwrap();
+    let mut envs = vec![
+        ("RLM_BASE", api.to_string()),
+        ("RLM_CHROMIUM", "/usr/bin/chromium".to_string()),
+        ("RLM_PROFILE_DIR", profile.path().join("chromium-profile").display().to_string()),
+        ("RLM_KEYED_BASE", keyed.to_string()),
+        ("RLM_KEYED_TOKEN", KEYED_TOKEN.to_string()),
+    ];
+    for var in ["RLM_WEB_SCREENSHOTS", "RLM_WEB_TIMINGS"] {
+        if let Ok(v) = std::env::var(var) {
+            envs.push((var, v));
+        }
+    }
+    let stdout = node(web.clone(), web.join("tests/browser.mjs"), envs).await;
+    assert!(stdout.contains("ALL BROWSER CHECKS PASSED"), "{stdout}");
+}
+
+rlm_testenv::needs_browser_and_postgres! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_page_and_the_engine_api_work_while_workers_database_nats_and_redis_fail() {
+        use fault_deployment::{Deployment, Fault, spawn_faults};
+        use std::sync::atomic::AtomicBool;
+        let web = workspace().join("crates/rlm-server/web");
+        let model = retrying_model().await;
+        let envs = [
+            ("OPENAI_BASE_URL", format!("{}/v1", model.uri())),
+            ("OPENAI_API_KEY", "sk-test-SECRET-0123456789abcdef".to_string()),
+        ];
+        let args = [
+            "--scripted-token-delay-ms", "30", "--allow-model", "openai:mock-root",
+            "--nats-ack-wait-secs", "3", "--nats-max-attempts", "10",
+        ];
+        let deployment = tokio::task::spawn_blocking(move || {
+            Deployment::start_with(&browser_script(), 3, &args, &envs)
+        })
+        .await
+        .unwrap();
+        let api = deployment.api();
+        let keyed = deployment.spawn_api_with(&["--api-key", &format!("web:{KEYED_TOKEN}")]);
+        let deployment = Arc::new(std::sync::Mutex::new(deployment));
+        let stop = Arc::new(AtomicBool::new(false));
+        let kinds = vec![
+            Fault::KillWorker,
+            Fault::TerminateDatabaseConnections,
+            Fault::RestartNats,
+            Fault::StopRedis,
+        ];
+        let seed = now_nanos();
+        println!("fault seed: {seed}");
+        let faults = spawn_faults(
+            Arc::clone(&deployment),
+            kinds,
+            std::time::Duration::from_secs(4),
+            seed,
+            Arc::clone(&stop),
+        );
+        page_checks(web, &api, &keyed.base).await;
+        stop.store(true, Ordering::Relaxed);
+        let injected = tokio::task::spawn_blocking(move || faults.join().unwrap()).await.unwrap();
+        println!("faults during the checks: {}", Value::from(injected.clone()));
+        assert!(injected.len() >= 4, "too few faults ran during the checks: {injected:?}");
+        drop(keyed);
+        tokio::task::spawn_blocking(move || drop(deployment)).await.unwrap();
+        drop(model);
+    }
+}
+
+fn now_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(7, |d| d.as_nanos() as u64)
 }

@@ -17,6 +17,8 @@ use std::path::PathBuf;
 
 #[cfg(feature = "mock-openai")]
 pub mod mock_openai;
+/// Private PostgreSQL, NATS and Redis instances that fault tests kill.
+pub mod services;
 
 /// The workspace root (this crate sits at `crates/rlm-testenv`).
 pub fn workspace_dir() -> PathBuf {

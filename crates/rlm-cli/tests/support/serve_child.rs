@@ -11,10 +11,20 @@ use std::time::Duration;
 /// `Err` with the child (killed) when it did not start within a minute.
 pub fn spawn_serve(
     configure: impl FnOnce(&mut Command),
+    on_line: impl FnMut(&str) + Send + 'static,
+) -> Result<(Child, String), Child> {
+    spawn_serve_on("127.0.0.1:0", configure, on_line)
+}
+
+/// [`spawn_serve`] listening on `bind` (a process restarted where its
+/// clients know it).
+pub fn spawn_serve_on(
+    bind: &str,
+    configure: impl FnOnce(&mut Command),
     mut on_line: impl FnMut(&str) + Send + 'static,
 ) -> Result<(Child, String), Child> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rlm"));
-    command.args(["serve", "--bind", "127.0.0.1:0"]).env_remove("RLM_API_KEYS");
+    command.args(["serve", "--bind", bind]).env_remove("RLM_API_KEYS");
     configure(&mut command);
     let mut child =
         command.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().expect("spawn rlm serve");
