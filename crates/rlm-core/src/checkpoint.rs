@@ -40,6 +40,7 @@ pub struct ReplayProgram {
 /// The loop's own counters and memories, as they were after the step.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoopCounters {
+    /// The programs that were evidence for a FINAL (`run_loop/evidence.rs`).
     pub programs_run: u32,
     pub invalid_streak: u32,
     pub fallback_used: bool,

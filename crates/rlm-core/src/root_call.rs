@@ -37,6 +37,10 @@ pub(crate) struct Sampling {
     pub temperature: Option<f32>,
     /// Hold the reply to [`ROOT_REPLY_GRAMMAR`](rlm_prompts::ROOT_REPLY_GRAMMAR).
     pub constrained: bool,
+    /// The closing call: hold the reply to the answer call alone
+    /// ([`ROOT_ANSWER_GRAMMAR`](rlm_prompts::ROOT_ANSWER_GRAMMAR)), where the
+    /// provider decodes under a grammar (others ignore it).
+    pub answer_only: bool,
 }
 
 /// Calls the root model with `messages` (handed back, not copied, for the
@@ -84,9 +88,13 @@ pub(crate) async fn call_root_with(
         params: GenerationParams {
             max_tokens: engine.options.root_max_tokens,
             temperature: sampling.temperature,
-            constraint: sampling
-                .constrained
-                .then(|| OutputConstraint::Grammar(rlm_prompts::ROOT_REPLY_GRAMMAR.to_string())),
+            constraint: if sampling.answer_only {
+                Some(OutputConstraint::Grammar(rlm_prompts::ROOT_ANSWER_GRAMMAR.to_string()))
+            } else {
+                sampling
+                    .constrained
+                    .then(|| OutputConstraint::Grammar(rlm_prompts::ROOT_REPLY_GRAMMAR.to_string()))
+            },
             ..Default::default()
         },
     };

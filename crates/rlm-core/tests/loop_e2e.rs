@@ -234,7 +234,10 @@ fn empty_replies_and_prose_only_replies_are_nudged() {
 
 #[test]
 fn an_unfenced_program_that_does_not_parse_is_answered_with_its_syntax_error() {
-    let root = root(&["i = 0\nwhile True\n    i += 1", &repl("FINAL('ok')")]);
+    let root = root(&[
+        "i = 0\nwhile True\n    i += 1",
+        &repl("n = len(context)\nFINAL('ok' if n else 'empty')"),
+    ]);
     let rlm = Rlm::builder().root(root.clone()).build().unwrap();
     let r = rlm.run_blocking("q", haystack()).unwrap();
     assert_eq!(r.answer.as_deref(), Some("ok"));
@@ -365,13 +368,15 @@ fn final_before_any_program_is_refused() {
     let rlm = Rlm::builder().root(root.clone()).build().unwrap();
     let r = rlm.run_blocking("q", haystack()).unwrap();
     assert_eq!(r.steps, 3);
-    assert!(last_user_messages(&root)[1].contains("no program has run yet"));
+    assert!(last_user_messages(&root)[1].contains("no program has computed or printed anything"));
 }
 
 #[test]
 fn require_a_subcall_before_final() {
-    let root =
-        root(&[&repl("FINAL('guess')"), &repl("a = llm_query('secret code is x-1')\nFINAL(a)")]);
+    let root = root(&[
+        &repl("g = context[:5]\nFINAL(g)"),
+        &repl("a = llm_query('secret code is x-1')\nFINAL(a)"),
+    ]);
     let options = LoopOptions { require_subcall_before_final: true, ..LoopOptions::default() };
     let rlm =
         Rlm::builder().root(root.clone()).sub_model(sub_model()).options(options).build().unwrap();
@@ -385,7 +390,8 @@ fn answer_dict_protocol_and_auto_final_variable() {
     let root1 = root(&[&repl("answer['content'] = 'via dict'\nanswer['ready'] = True")]);
     let r = Rlm::builder().root(root1).build().unwrap().run_blocking("q", haystack()).unwrap();
     assert_eq!((r.answer.as_deref(), &r.finish), (Some("via dict"), &Finish::AnswerReady));
-    let root2 = root(&[&repl("final_answer = 7 * 6")]);
+    // Computed (a literal alone would be no evidence: evidence_and_closing.rs).
+    let root2 = root(&[&repl("final_answer = 6 * len('abcdefg')")]);
     let r = Rlm::builder().root(root2).build().unwrap().run_blocking("q", haystack()).unwrap();
     assert_eq!((r.answer.as_deref(), &r.finish), (Some("42"), &Finish::AutoVariable));
 }

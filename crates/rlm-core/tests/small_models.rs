@@ -97,13 +97,13 @@ fn a_final_resting_on_the_teaching_notes_passages_is_taken() {
     assert_eq!(r.answer.as_deref(), Some("cobalt-harbor-71"));
     assert_eq!(r.steps, 2);
     let feedback = last_user(&root, 1);
-    assert!(feedback.contains("no program has run yet"), "{feedback}");
+    assert!(feedback.contains("no program has computed or printed anything"), "{feedback}");
     assert!(feedback.contains("cobalt-harbor-71"), "{feedback}");
 
     // Without the help nothing of the context was shown: still refused.
     let root = support::root(&[answer, answer, &repl("print(1)"), "FINAL('x')"]);
     let r = rlm_with(root.clone(), None, Helps::none()).run_blocking(QUESTION, haystack()).unwrap();
-    assert!(last_user(&root, 2).contains("no program has run yet"));
+    assert!(last_user(&root, 2).contains("no program has computed or printed anything"));
     assert_eq!(r.answer.as_deref(), Some("x"));
     assert_eq!(r.steps, 4);
 }

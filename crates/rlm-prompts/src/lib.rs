@@ -18,3 +18,6 @@ pub use prompts::{Notes, PROMPT_FILES, PromptProfile, Prompts, render, render_or
 /// The grammar a constrained root reply follows: one ```repl block or one
 /// FINAL(...) line (llama.cpp GBNF; `Helps::constrain_root`).
 pub const ROOT_REPLY_GRAMMAR: &str = include_str!("../prompts/root_reply.gbnf");
+/// The closing call's grammar (llama.cpp GBNF): the answer call alone, no
+/// program (issue #60: a small model answered the closing call with code).
+pub const ROOT_ANSWER_GRAMMAR: &str = include_str!("../prompts/root_answer.gbnf");

@@ -165,6 +165,8 @@ pub struct Notes {
     pub finalize_invalid_replies: String,
     pub finalize_failing_steps: String,
     pub finalize_partial: String,
+    pub finalize_time_short: String,
+    pub finalize_answer_only: String,
     pub subcall_too_large: String,
     pub subcall_part_label: String,
     pub chunk_too_large: String,

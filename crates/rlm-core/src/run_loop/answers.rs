@@ -64,7 +64,7 @@ impl Runner {
         let opts = &self.engine().options;
         let notes = &self.engine().prompts.notes;
         if opts.require_program_before_final
-            && self.programs_run == 0
+            && self.evidence_programs == 0
             && !self.helps.evidence_shown()
         {
             return Some(notes.final_before_program.clone());

@@ -81,7 +81,7 @@ impl Runner {
         self.full_history = cp.full_history;
         self.compacted = cp.compacted;
         let c = cp.counters;
-        self.programs_run = c.programs_run;
+        self.evidence_programs = c.programs_run;
         self.invalid_streak = c.invalid_streak;
         self.fallback_used = c.fallback_used;
         self.soft_limit_seen = c.soft_limit_seen;
@@ -147,7 +147,8 @@ impl Runner {
             self.note_error(n.clone());
         }
         let counters = LoopCounters {
-            programs_run: self.programs_run,
+            // The step's output is seen by the next call: a resumed run is past it.
+            programs_run: self.evidence_programs + u32::from(self.printed_unseen),
             invalid_streak: self.invalid_streak,
             fallback_used: self.fallback_used,
             soft_limit_seen: self.soft_limit_seen,

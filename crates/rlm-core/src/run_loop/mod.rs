@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::future::LocalBoxFuture;
@@ -24,7 +24,9 @@ use rlm_types::{ChatMessage, Role};
 use tokio_util::sync::CancellationToken;
 
 mod answers;
+mod closing;
 mod durable;
+mod evidence;
 mod guards;
 
 use answers::ProseRefusal;
@@ -35,14 +37,14 @@ use crate::engine::Engine;
 use crate::options::RepeatEscape;
 use crate::outcome::Finish;
 use crate::program::{ProgramReport, Sandbox};
-use crate::root_call::{RootError, Sampling, call_root, call_root_with};
+use crate::root_call::{RootError, Sampling, call_root_with};
 use crate::scope::RunScope;
 use crate::serving::{RunServer, SubRunner};
 use crate::turn::Turn;
 use rlm_functions::MemoryMap;
 use rlm_functions::RunRetrieval;
-use rlm_prompts::extract::{Extraction, ProseFinal, extract, find_final, lone_final};
-use rlm_prompts::text::{plain_text, strip_quotes, truncate_middle};
+use rlm_prompts::extract::{Extraction, ProseFinal, extract, find_final};
+use rlm_prompts::text::{strip_quotes, truncate_middle};
 use rlm_prompts::{render, render_or_explain};
 
 /// What a (sub-)run produced.
@@ -158,7 +160,13 @@ struct Runner {
     full_history: Vec<ChatMessage>,
     compacted: bool,
     steps: u32,
-    programs_run: u32,
+    /// Programs that are evidence for a FINAL (`evidence.rs`).
+    evidence_programs: u32,
+    /// A literal-only program printed this step: evidence once the model
+    /// has seen its output, at the next step.
+    printed_unseen: bool,
+    /// The longest root call so far: the closing call must fit in the time left.
+    slowest_root_call: Duration,
     invalid_streak: u32,
     fallback_used: bool,
     started: Instant,
@@ -256,7 +264,9 @@ impl Runner {
             messages,
             compacted: false,
             steps: 0,
-            programs_run: 0,
+            evidence_programs: 0,
+            printed_unseen: false,
+            slowest_root_call: Duration::ZERO,
             invalid_streak: 0,
             fallback_used: false,
             started: Instant::now(),
@@ -279,6 +289,12 @@ impl Runner {
         loop {
             if self.scope.cancelled() {
                 return self.cancelled();
+            }
+            if std::mem::take(&mut self.printed_unseen) {
+                self.evidence_programs += 1;
+            }
+            if let Some(reason) = self.time_short() {
+                return self.finalize(reason).await;
             }
             if !self.soft_limit_seen
                 && let Some(hit) = self.scope.budget.soft_limit()
@@ -637,7 +653,11 @@ impl Runner {
     /// Runs `code` in the sandbox; a step's program (`counted`) counts for the guards.
     async fn run_program(&mut self, code: &str, counted: bool) -> ProgramReport {
         if counted {
-            self.programs_run += 1;
+            match evidence::of_program(code) {
+                evidence::Evidence::Computed => self.evidence_programs += 1,
+                evidence::Evidence::Printed => self.printed_unseen = true,
+                evidence::Evidence::None => {}
+            }
         }
         self.remember_program(code, counted);
         if self.compacted {
@@ -699,8 +719,11 @@ impl Runner {
         let sampling = Sampling {
             temperature: self.next_temperature.take(),
             constrained: self.engine().options.helps.constrain_root,
+            answer_only: false,
         };
+        let called = Instant::now();
         let (messages, result) = call_root_with(&self.scope, messages, self.steps, sampling).await;
+        self.slowest_root_call = self.slowest_root_call.max(called.elapsed());
         self.messages = messages;
         if let Err(RootError::Model(e)) = &result
             && e.is_context_length_exceeded()
@@ -739,83 +762,6 @@ impl Runner {
         self.messages = done.messages;
         self.sandbox.set_global("history", history_value(&self.full_history));
         true
-    }
-
-    /// Asks the model for an answer now (no code), or ends with what the
-    /// program has put aside.
-    async fn finalize(&mut self, reason: String) -> RunOut {
-        if self.scope.cancelled() {
-            return self.cancelled();
-        }
-        let partial = self.partial();
-        let engine = Arc::clone(&self.scope.engine);
-        let notes = &engine.prompts.notes;
-        let partial_note = match &partial {
-            Some(p) => self.note(&notes.finalize_partial, &[("answer", &truncate_middle(p, 500))]),
-            None => String::new(),
-        };
-        let prompt = render_or_explain(
-            &self.engine().prompts.finalize_now,
-            &[("reason", &reason), ("partial", &partial_note)],
-        );
-        let mut messages = self.messages.clone();
-        messages.push(ChatMessage::user(prompt));
-        match call_root(&self.scope, messages, self.steps + 1).await.1 {
-            Ok(reply) => {
-                let ex = extract(&reply);
-                // Code is not run here: a block that is only the answer call counts.
-                let prose_final = ex
-                    .prose_final
-                    .clone()
-                    .or_else(|| ex.code.iter().rev().find_map(|c| lone_final(c)));
-                // `literal`: the answer is text the reply wrote, not a value a program made.
-                let (answer, literal) = match prose_final {
-                    Some(ProseFinal::Var(name)) => (self.sandbox.auto_final(&name), false),
-                    Some(ProseFinal::Final(inner)) => {
-                        // A variable name or an expression over the REPL's state, else the text.
-                        let name = inner.trim();
-                        let shown = rlm_syntax::is_identifier(name)
-                            .then(|| self.sandbox.display_global(name))
-                            .flatten();
-                        match shown {
-                            Some(shown) => (Some(shown), false),
-                            None => (Some(strip_quotes(&inner)), true),
-                        }
-                    }
-                    None if ex.code.is_empty() && !reply.trim().is_empty() => {
-                        (Some(plain_text(&reply)).filter(|a| !a.is_empty()), true)
-                    }
-                    None => (None, false),
-                };
-                // No re-ask here (the run must end): template text is no answer, and
-                // neither is a count no program printed (issue #39: the runtime's own
-                // count grounds nothing, on the last call as on every other).
-                let answer = answer
-                    .filter(|a| {
-                        !(self.engine().options.refuse_placeholder_final && is_placeholder(a))
-                    })
-                    .filter(|a| {
-                        let ungrounded =
-                            literal && self.helps.forced_final_ungrounded(&self.query, a);
-                        if ungrounded {
-                            self.scope.recorder.error(
-                                self.scope.run_span,
-                                ErrorEvent {
-                                    message: format!(
-                                        "FINAL refused at the last call: {a} is no count a program printed"
-                                    ),
-                                    fatal: false,
-                                },
-                            );
-                        }
-                        !ungrounded
-                    })
-                    .or(partial);
-                self.end(answer, Finish::Finalized { reason })
-            }
-            Err(RootError::Cancelled) => self.cancelled(),
-            Err(_) => self.end(partial, Finish::BestEffort { reason }),
-        }
     }
 
     fn best_effort(&mut self, reason: String) -> RunOut {

@@ -1,0 +1,157 @@
+//! The closing call: the run must end (a budget, too many invalid replies,
+//! failing steps, the time left), and the model is asked for its answer
+//! with no code. It gets an answer, not another program (issue #60):
+//! - where the provider decodes under a grammar, the reply is held to the
+//!   answer call alone (`ROOT_ANSWER_GRAMMAR`);
+//! - elsewhere a reply that is a program is refused, and the model is
+//!   asked once more, briefly, for the answer alone (if a call still fits
+//!   in the time left);
+//! - the closing call is made while it still fits: once the time left is
+//!   under three times the slowest root call so far (one more step would
+//!   leave no room for the closing call and its one re-ask), the run
+//!   closes rather than take another step.
+
+use std::time::Duration;
+
+use rlm_helps::is_placeholder;
+use rlm_prompts::extract::{ProseFinal, extract, lone_final};
+use rlm_prompts::render_or_explain;
+use rlm_prompts::text::{plain_text, strip_quotes, truncate_middle};
+use rlm_trace::ErrorEvent;
+use rlm_types::ChatMessage;
+
+use super::{RunOut, Runner};
+use crate::outcome::Finish;
+use crate::root_call::{RootError, Sampling, call_root_with};
+
+/// The closing call's sampling: held to the answer call where the provider can.
+const CLOSING: Sampling = Sampling { temperature: None, constrained: false, answer_only: true };
+
+impl Runner {
+    /// `Some(reason)` when the time left no longer fits another step, the
+    /// closing call and its re-ask: under three times the slowest root call.
+    pub(super) fn time_short(&self) -> Option<String> {
+        let left = self.scope.budget.time_left()?;
+        let slowest = self.slowest_root_call;
+        if slowest.is_zero() || left >= slowest * 3 {
+            return None;
+        }
+        let seconds = |d: Duration| format!("{:.1} s", d.as_secs_f64());
+        Some(self.note(
+            &self.engine().prompts.notes.finalize_time_short,
+            &[("left", &seconds(left)), ("latency", &seconds(slowest))],
+        ))
+    }
+
+    /// Asks the model for an answer now (no code), or ends with what the
+    /// program has put aside.
+    pub(super) async fn finalize(&mut self, reason: String) -> RunOut {
+        if self.scope.cancelled() {
+            return self.cancelled();
+        }
+        let partial = self.partial();
+        let notes = &self.engine().prompts.notes;
+        let partial_note = match &partial {
+            Some(p) => self.note(&notes.finalize_partial, &[("answer", &truncate_middle(p, 500))]),
+            None => String::new(),
+        };
+        let prompt = render_or_explain(
+            &self.engine().prompts.finalize_now,
+            &[("reason", &reason), ("partial", &partial_note)],
+        );
+        let mut messages = self.messages.clone();
+        messages.push(ChatMessage::user(prompt));
+        let (mut messages, first) =
+            call_root_with(&self.scope, messages, self.steps + 1, CLOSING).await;
+        let mut reply = match first {
+            Ok(reply) => reply,
+            Err(RootError::Cancelled) => return self.cancelled(),
+            Err(_) => return self.end(partial, Finish::BestEffort { reason }),
+        };
+        if is_program(&reply) && self.one_more_call_fits() {
+            self.scope.recorder.error(
+                self.scope.run_span,
+                ErrorEvent {
+                    message: "the closing reply was a program: asked once more for the answer"
+                        .into(),
+                    fatal: false,
+                },
+            );
+            messages.push(ChatMessage::assistant(reply.clone()));
+            messages
+                .push(ChatMessage::user(self.engine().prompts.notes.finalize_answer_only.clone()));
+            match call_root_with(&self.scope, messages, self.steps + 1, CLOSING).await.1 {
+                Ok(again) => reply = again,
+                Err(RootError::Cancelled) => return self.cancelled(),
+                // The first reply stands (it holds no answer: the partial one is taken).
+                Err(_) => {}
+            }
+        }
+        let answer = self.closing_answer(&reply).or(partial);
+        self.end(answer, Finish::Finalized { reason })
+    }
+
+    /// Whether a root call as slow as the slowest so far fits in the time left.
+    fn one_more_call_fits(&self) -> bool {
+        match self.scope.budget.time_left() {
+            Some(left) => left > self.slowest_root_call,
+            None => true,
+        }
+    }
+
+    /// The answer a closing reply gives, if any. Code is not run here: a
+    /// block that is only the answer call counts. Template text is no
+    /// answer, and neither is a count no program printed (issue #39: the
+    /// runtime's own count grounds nothing, on the last call as on every
+    /// other).
+    fn closing_answer(&mut self, reply: &str) -> Option<String> {
+        let ex = extract(reply);
+        let prose_final =
+            ex.prose_final.clone().or_else(|| ex.code.iter().rev().find_map(|c| lone_final(c)));
+        // `literal`: the answer is text the reply wrote, not a value a program made.
+        let (answer, literal) = match prose_final {
+            Some(ProseFinal::Var(name)) => (self.sandbox.auto_final(&name), false),
+            Some(ProseFinal::Final(inner)) => {
+                // A variable name or an expression over the REPL's state, else the text.
+                let name = inner.trim();
+                let shown = rlm_syntax::is_identifier(name)
+                    .then(|| self.sandbox.display_global(name))
+                    .flatten();
+                match shown {
+                    Some(shown) => (Some(shown), false),
+                    None => (Some(strip_quotes(&inner)), true),
+                }
+            }
+            None if ex.code.is_empty() && !reply.trim().is_empty() => {
+                (Some(plain_text(reply)).filter(|a| !a.is_empty()), true)
+            }
+            None => (None, false),
+        };
+        let answer = answer?;
+        if self.engine().options.refuse_placeholder_final && is_placeholder(&answer) {
+            return None;
+        }
+        if literal && self.helps.forced_final_ungrounded(&self.query, &answer) {
+            self.scope.recorder.error(
+                self.scope.run_span,
+                ErrorEvent {
+                    message: format!(
+                        "FINAL refused at the last call: {answer} is no count a program printed"
+                    ),
+                    fatal: false,
+                },
+            );
+            return None;
+        }
+        Some(answer)
+    }
+}
+
+/// Whether a closing reply is a program and no answer: code, with neither
+/// a FINAL in prose nor a block that is only the answer call.
+fn is_program(reply: &str) -> bool {
+    let ex = extract(reply);
+    !ex.code.is_empty()
+        && ex.prose_final.is_none()
+        && ex.code.iter().all(|c| lone_final(c).is_none())
+}

@@ -1,0 +1,171 @@
+//! Small models (issue #60), each driven by a scripted model: a FINAL of a
+//! literal is no evidence (`guards.require_program` refuses it until a
+//! program has computed or printed something: `run_loop/evidence.rs`), and
+//! the closing call gets an answer, not another program, in time
+//! (`run_loop/closing.rs`).
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rlm_adapters::{
+    FakeAdapter, FakeReply, FakeReplySpec, FakeRule, FakeScript, MatchTarget, WhenExhausted,
+};
+use rlm_context::Context;
+use rlm_core::{Finish, Helps, LoopOptions, Rlm};
+use rlm_policy::BudgetLimits;
+use rlm_types::OutputConstraint;
+use support::{repl, root};
+
+const REFUSED: &str = "no program has computed or printed anything";
+
+fn context() -> Context {
+    Context::from_text("region,total\nnorth,40000\nsouth,52865\n".repeat(20))
+}
+
+fn rlm(root: Arc<FakeAdapter>) -> Rlm {
+    Rlm::builder()
+        .root(root)
+        .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
+        .build()
+        .unwrap()
+}
+
+fn last_user(adapter: &FakeAdapter, i: usize) -> String {
+    adapter.requests()[i].messages.last().unwrap().content.clone()
+}
+
+#[test]
+fn a_first_final_of_a_literal_is_refused_in_every_shape() {
+    for shape in [
+        "FINAL(\"10,000\")".to_string(),
+        "Final(\"10,000\")".to_string(),
+        repl("Final(\"10,000\")"),
+        repl("answer = '10,000'\nFINAL_VAR('answer')"),
+        repl("x = 5\nFINAL(x)"),
+        repl("total = 10000\nFinal(f'{total:,}')"),
+    ] {
+        let root = root(&[&shape, &repl("print(context.count('north'))"), "FINAL('92,865')"]);
+        let r = rlm(root.clone()).run_blocking("What is the total?", context()).unwrap();
+        assert_eq!(r.answer.as_deref(), Some("92,865"), "{shape}");
+        assert_eq!(r.steps, 3, "{shape}: refused, then a program, then the answer");
+        let note = last_user(&root, 1);
+        assert!(note.contains(REFUSED), "{shape}: {note}");
+        assert!(
+            !note.contains("10,000") || note.contains("```"),
+            "the note suggests no value: {note}"
+        );
+    }
+}
+
+#[test]
+fn a_literal_the_model_has_seen_printed_is_evidence_from_the_next_step() {
+    let same_program = repl("print('10,000')\nFINAL('10,000')");
+    let root = root(&[&same_program, "FINAL('10,000')"]);
+    let r = rlm(root.clone()).run_blocking("What is the total?", context()).unwrap();
+    assert!(last_user(&root, 1).contains(REFUSED), "printed in the same program: not yet seen");
+    assert_eq!(r.steps, 2);
+    assert_eq!(r.answer.as_deref(), Some("10,000"));
+}
+
+#[test]
+fn a_final_of_a_computed_value_is_taken_at_once() {
+    let root = root(&[&repl("n = context.count('north')\nFINAL(n)")]);
+    let r = rlm(root).run_blocking("How many north rows?", context()).unwrap();
+    assert_eq!(r.steps, 1);
+    assert_eq!(r.answer.as_deref(), Some("20"));
+}
+
+#[test]
+fn the_guard_off_takes_a_literal_final() {
+    let root = root(&["FINAL(\"10,000\")"]);
+    let options = LoopOptions {
+        helps: Helps::none(),
+        require_program_before_final: false,
+        ..LoopOptions::default()
+    };
+    let rlm = Rlm::builder().root(root).options(options).build().unwrap();
+    let r = rlm.run_blocking("What is the total?", context()).unwrap();
+    assert_eq!((r.steps, r.answer.as_deref()), (1, Some("10,000")));
+}
+
+/// A root model whose every reply takes `delay_ms`: programs while it
+/// explores, a program again at the closing call, and the answer when
+/// asked once more for the answer alone.
+fn slow_explorer(delay_ms: u64) -> Arc<FakeAdapter> {
+    let reply = |text: &str| {
+        FakeReply::Full(FakeReplySpec {
+            text: text.to_string(),
+            delay_ms: Some(delay_ms),
+            ..Default::default()
+        })
+    };
+    let rule = |pattern: &str, text: &str| FakeRule {
+        pattern: pattern.to_string(),
+        target: MatchTarget::LastUser,
+        reply: reply(text),
+        times: None,
+    };
+    let script = FakeScript {
+        model: Some("slow".into()),
+        replies: Vec::new(),
+        rules: vec![
+            rule("nothing more runs now", "FINAL('south had 52,865')"),
+            rule("The run must end now", &repl("print(context.find('south'))")),
+            rule(".", &repl("print(context[:30])")),
+        ],
+        when_exhausted: WhenExhausted::Error,
+        context_window: None,
+    };
+    Arc::new(FakeAdapter::scripted(script).unwrap())
+}
+
+fn closing_requests(adapter: &FakeAdapter) -> Vec<rlm_types::CompletionRequest> {
+    adapter
+        .requests()
+        .into_iter()
+        .filter(|r| matches!(&r.params.constraint, Some(OutputConstraint::Grammar(g)) if !g.contains("repl")))
+        .collect()
+}
+
+#[test]
+fn a_program_in_reply_to_the_closing_call_is_refused_and_the_answer_asked_for() {
+    let root = slow_explorer(0);
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
+        .budget(BudgetLimits { max_steps: Some(3), ..BudgetLimits::default() })
+        .build()
+        .unwrap();
+    let r = rlm.run_blocking("Which region had the larger total?", context()).unwrap();
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer.as_deref(), Some("south had 52,865"));
+    let closing = closing_requests(&root);
+    assert_eq!(closing.len(), 2, "the closing call and its one re-ask, held to the answer call");
+    let reask = closing[1].messages.last().unwrap().content.clone();
+    assert!(reask.contains("nothing more runs now"), "{reask}");
+    insta::assert_snapshot!("closing_reask", reask);
+}
+
+#[test]
+fn the_closing_call_is_made_while_it_still_fits_in_the_time_budget() {
+    // Each reply takes 300 ms; the run has 2.4 s. The run closes once the
+    // time left is under three replies (one more step would leave no room
+    // for the closing call and its re-ask), so both are answered in time.
+    let root = slow_explorer(300);
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
+        .budget(BudgetLimits {
+            max_wall_time: Some(Duration::from_millis(2400)),
+            ..BudgetLimits::default()
+        })
+        .build()
+        .unwrap();
+    let r = rlm.run_blocking("Which region had the larger total?", context()).unwrap();
+    let Finish::Finalized { reason } = &r.finish else { panic!("{:?}", r.finish) };
+    assert!(reason.contains("a reply takes about"), "closed for the time left: {reason}");
+    assert_eq!(r.answer.as_deref(), Some("south had 52,865"));
+    assert_eq!(closing_requests(&root).len(), 2);
+}
