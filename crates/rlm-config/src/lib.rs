@@ -23,7 +23,7 @@ pub mod knobs;
 pub mod layers;
 
 pub use config::{
-    Budgets, Guards, IsolateMode, Isolation, LogFormat, Nats, OnDisconnect, Redis, Retrieval,
+    Budgets, Guards, IsolateMode, Isolation, JobsKnobs, LogFormat, Nats, OnDisconnect, Redis, Retrieval,
     RlmConfig, Router, ServerKnobs,
 };
 pub use error::ConfigError;

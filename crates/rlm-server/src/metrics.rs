@@ -23,6 +23,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use rlm_trace::{CallFinished, EventKind, SpanId, SpanOutcome, TraceEvent};
 
+use crate::cluster_metrics::ClusterSeries;
 use crate::store::ExecutionRecord;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -59,8 +60,14 @@ struct Reason {
 /// Every tenant's metrics.
 pub struct Metrics {
     tenants: DashMap<String, Arc<TenantMetrics>>,
-    /// Jobs waiting for a worker (server-wide: the shared queue's depth).
+    /// Jobs waiting for a worker (server-wide: the shared queue's depth;
+    /// `cluster.jobs_queued`, refreshed from the store at each scrape).
     pub jobs_queued: Gauge,
+    /// The deployment-wide series every registry shows.
+    pub cluster: ClusterSeries,
+    /// Every tenant's executions together: a worker's `/metrics` (its probe
+    /// port, which no client reaches).
+    process: Arc<TenantMetrics>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -77,7 +84,9 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        Metrics { tenants: DashMap::new(), jobs_queued: Gauge::default() }
+        let cluster = ClusterSeries::default();
+        let process = Arc::new(TenantMetrics::new(&cluster));
+        Metrics { tenants: DashMap::new(), jobs_queued: cluster.jobs_queued.clone(), cluster, process }
     }
 
     /// The metrics of `owner`'s executions (made on first use; owners are the
@@ -86,7 +95,7 @@ impl Metrics {
         if let Some(t) = self.tenants.get(owner) {
             return Arc::clone(&t);
         }
-        let made = Arc::new(TenantMetrics::new(&self.jobs_queued));
+        let made = Arc::new(TenantMetrics::new(&self.cluster));
         Arc::clone(self.tenants.entry(owner.to_string()).or_insert(made).value())
     }
 
@@ -98,6 +107,13 @@ impl Metrics {
     /// Counts a finished execution, for its owner.
     pub fn record_execution(&self, record: &ExecutionRecord, trace: &[TraceEvent]) {
         self.tenant(&record.owner).record_execution(record, trace);
+        self.process.record_execution(record, trace);
+    }
+
+    /// The exposition of every tenant's executions together, with the
+    /// deployment's series (a worker's `/metrics`).
+    pub fn render_process(&self) -> String {
+        self.process.render()
     }
 
     /// The Prometheus text exposition of `owner`'s metrics (and the queue's depth).
@@ -125,8 +141,8 @@ struct TenantMetrics {
 }
 
 impl TenantMetrics {
-    /// A registry holding the server's `jobs_queued` gauge beside the tenant's own.
-    fn new(jobs_queued: &Gauge) -> Self {
+    /// A registry holding the deployment's series beside the tenant's own.
+    fn new(cluster: &ClusterSeries) -> Self {
         let mut registry = Registry::with_prefix("rlm");
         let executions = Family::<Status, Counter>::default();
         registry.register("executions", "Finished executions by status", executions.clone());
@@ -170,11 +186,7 @@ impl TenantMetrics {
         registry.register("retries", "Model call retries by reason", retries.clone());
         let cache_hits = Counter::default();
         registry.register("cache_hits", "Subcalls served from the cache", cache_hits.clone());
-        registry.register(
-            "jobs_queued",
-            "Jobs waiting for a worker (the server's shared queue)",
-            jobs_queued.clone(),
-        );
+        cluster.register(&mut registry);
         let in_flight = Gauge::default();
         registry.register("executions_in_flight", "Executions running now", in_flight.clone());
         TenantMetrics {

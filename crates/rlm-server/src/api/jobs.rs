@@ -7,10 +7,13 @@ use axum::{Extension, Json};
 use uuid::Uuid;
 
 use super::AppState;
+use super::idempotency::RequestKey;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::sessions::Page;
 use crate::auth::Caller;
 use crate::error::ServerError;
+use crate::jobs::KeyedSubmission;
+use crate::store::{JobRecord, StoredResponse};
 use crate::shapes::*;
 
 /// Submit an execution as a job; answers at once with the PENDING job, or
@@ -23,10 +26,18 @@ use crate::shapes::*;
 pub async fn submit(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    key: Option<Extension<RequestKey>>,
     ApiJson(body): ApiJson<JobCreate>,
 ) -> Result<Json<JobResponse>, ServerError> {
     crate::executions::check_query(&body.user_query, state.limits.max_query_chars)?;
-    let job = state.jobs.submit(&caller.owner, body.session_id, body.user_query).await?;
+    // The key's response is this handler's, committed with the job.
+    let render = |job: &JobRecord| StoredResponse {
+        status: 200,
+        body: serde_json::to_string(&JobResponse::from(job)).unwrap_or_default(),
+    };
+    let keyed = key.as_ref().map(|k| KeyedSubmission { key: &k.0.0, render: &render });
+    let job =
+        state.jobs.submit_keyed(&caller.owner, body.session_id, body.user_query, keyed).await?;
     Ok(Json(JobResponse::from(&job)))
 }
 
