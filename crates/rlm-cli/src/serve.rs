@@ -254,9 +254,14 @@ fn cluster(args: &ServeArgs, nats: &rlm_config::Nats) -> Result<ClusterConfig, C
 }
 
 /// The jobs' settings from the `[jobs]` knobs (unset: the server's defaults).
-fn jobs_config(workers: usize, knobs: &rlm_config::JobsKnobs, nats: &rlm_config::Nats) -> JobsConfig {
+fn jobs_config(
+    workers: usize,
+    knobs: &rlm_config::JobsKnobs,
+    nats: &rlm_config::Nats,
+) -> JobsConfig {
     let defaults = JobsConfig::default();
-    let secs = |v: Option<u64>, default: Duration| v.map_or(default, |s| Duration::from_secs(s.max(1)));
+    let secs =
+        |v: Option<u64>, default: Duration| v.map_or(default, |s| Duration::from_secs(s.max(1)));
     // A job's and an execution's lease last as long as a delivery without
     // a heartbeat (the ack wait) unless set: a dead worker's work is taken over then.
     let ack_wait = Duration::from_secs(nats.ack_wait_secs.unwrap_or(30).max(1));
@@ -265,7 +270,9 @@ fn jobs_config(workers: usize, knobs: &rlm_config::JobsKnobs, nats: &rlm_config:
         queue_capacity: knobs.queue.unwrap_or(defaults.queue_capacity),
         max_queued_per_key: knobs.max_queued_per_key,
         lease: secs(knobs.lease_secs, ack_wait),
-        outbox_poll: knobs.outbox_poll_ms.map_or(defaults.outbox_poll, |ms| Duration::from_millis(ms.max(1))),
+        outbox_poll: knobs
+            .outbox_poll_ms
+            .map_or(defaults.outbox_poll, |ms| Duration::from_millis(ms.max(1))),
         sweep_every: secs(knobs.sweep_secs, defaults.sweep_every),
         pending_republish: secs(knobs.pending_republish_secs, defaults.pending_republish),
         idempotency_retention: knobs

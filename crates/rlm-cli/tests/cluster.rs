@@ -289,7 +289,6 @@ rlm_testenv::needs_postgres! {
     }
 }
 
-
 rlm_testenv::needs_postgres! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_nats_restart_mid_run_loses_no_job_and_runs_none_twice() {

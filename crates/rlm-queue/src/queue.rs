@@ -209,7 +209,10 @@ impl JobQueue {
     pub async fn consumer_settings(&self) -> Result<ConsumerSettings, QueueError> {
         let mut consumer = self.consumer.clone();
         let info = consumer.info().await.map_err(|e| QueueError::js("consumer info", e))?;
-        Ok(ConsumerSettings { ack_wait: info.config.ack_wait, max_deliver: info.config.max_deliver })
+        Ok(ConsumerSettings {
+            ack_wait: info.config.ack_wait,
+            max_deliver: info.config.max_deliver,
+        })
     }
 
     /// What this queue's settings want the consumer to hold.
@@ -230,8 +233,11 @@ impl JobQueue {
         if found == wanted {
             return Ok(None);
         }
-        let stream =
-            self.js.get_stream(&self.config.stream).await.map_err(|e| QueueError::js("stream", e))?;
+        let stream = self
+            .js
+            .get_stream(&self.config.stream)
+            .await
+            .map_err(|e| QueueError::js("stream", e))?;
         // create-or-update: NATS 2.9 takes it as an edit of the durable's
         // editable fields (ack wait, max deliver), as 2.10 does.
         let _: consumer::PullConsumer = stream

@@ -35,10 +35,22 @@ impl ClusterSeries {
     /// Registers every series in `registry` (each tenant's, and the process's).
     pub fn register(&self, registry: &mut Registry) {
         let gauges = [
-            ("jobs_queued", "Jobs waiting for a worker, deployment-wide (from the store)", &self.jobs_queued),
+            (
+                "jobs_queued",
+                "Jobs waiting for a worker, deployment-wide (from the store)",
+                &self.jobs_queued,
+            ),
             ("jobs_running", "Jobs running, deployment-wide (from the store)", &self.jobs_running),
-            ("outbox_backlog", "Messages committed and not yet published to the job queue", &self.outbox_backlog),
-            ("queue_connected", "1 while this process's NATS connection is up", &self.queue_connected),
+            (
+                "outbox_backlog",
+                "Messages committed and not yet published to the job queue",
+                &self.outbox_backlog,
+            ),
+            (
+                "queue_connected",
+                "1 while this process's NATS connection is up",
+                &self.queue_connected,
+            ),
         ];
         for (name, help, gauge) in gauges {
             registry.register(name, help, gauge.clone());
@@ -49,11 +61,31 @@ impl ClusterSeries {
             self.outbox_oldest_age_seconds.clone(),
         );
         let counters = [
-            ("relay_published", "Outbox messages published to the job queue by this process", &self.relay_published),
-            ("relay_failures", "Outbox publications that failed (NATS down or slow)", &self.relay_failures),
-            ("sweep_republished", "Copies of jobs whose message was lost, queued by the sweeps", &self.sweep_republished),
-            ("submissions_refused", "Submissions refused with 503 (queue unreachable or outbox full)", &self.submissions_refused),
-            ("idempotent_replays", "Requests answered from an idempotency key's stored response", &self.idempotent_replays),
+            (
+                "relay_published",
+                "Outbox messages published to the job queue by this process",
+                &self.relay_published,
+            ),
+            (
+                "relay_failures",
+                "Outbox publications that failed (NATS down or slow)",
+                &self.relay_failures,
+            ),
+            (
+                "sweep_republished",
+                "Copies of jobs whose message was lost, queued by the sweeps",
+                &self.sweep_republished,
+            ),
+            (
+                "submissions_refused",
+                "Submissions refused with 503 (queue unreachable or outbox full)",
+                &self.submissions_refused,
+            ),
+            (
+                "idempotent_replays",
+                "Requests answered from an idempotency key's stored response",
+                &self.idempotent_replays,
+            ),
         ];
         for (name, help, counter) in counters {
             registry.register(name, help, counter.clone());
@@ -82,16 +114,21 @@ impl ClusterSeries {
 pub fn with_stored_totals(rendered: String, stats: &StatsSnapshot) -> String {
     let totals = &stats.totals;
     let mut lines = String::new();
-    let _ = writeln!(lines, "# HELP rlm_stored_executions Executions in the store by status (every process's)");
+    let _ = writeln!(
+        lines,
+        "# HELP rlm_stored_executions Executions in the store by status (every process's)"
+    );
     let _ = writeln!(lines, "# TYPE rlm_stored_executions gauge");
     for (status, n) in &totals.by_status {
         let _ = writeln!(lines, "rlm_stored_executions{{status=\"{status}\"}} {n}");
     }
-    let _ = writeln!(lines, "# HELP rlm_stored_tokens Tokens of the stored executions (input, output)");
+    let _ =
+        writeln!(lines, "# HELP rlm_stored_tokens Tokens of the stored executions (input, output)");
     let _ = writeln!(lines, "# TYPE rlm_stored_tokens gauge");
     let _ = writeln!(lines, "rlm_stored_tokens{{kind=\"input\"}} {}", totals.input_tokens);
     let _ = writeln!(lines, "rlm_stored_tokens{{kind=\"output\"}} {}", totals.output_tokens);
-    let _ = writeln!(lines, "# HELP rlm_stored_cost_usd Spend of the stored executions in US dollars");
+    let _ =
+        writeln!(lines, "# HELP rlm_stored_cost_usd Spend of the stored executions in US dollars");
     let _ = writeln!(lines, "# TYPE rlm_stored_cost_usd gauge");
     let _ = writeln!(lines, "rlm_stored_cost_usd {}", totals.cost_nano as f64 / 1e9);
     match rendered.rfind("# EOF") {

@@ -147,21 +147,11 @@ impl Jobs {
         handles
     }
 
-    /// Queues a job.
-    pub async fn submit(
-        &self,
-        owner: &str,
-        session_id: Uuid,
-        query: String,
-    ) -> Result<JobRecord, ServerError> {
-        self.submit_keyed(owner, session_id, query, None).await
-    }
-
     /// Queues a job, with the idempotency key of its request: the job, its
     /// outbox entry and the key's response commit in one transaction. With
     /// a queue it answers once that commits (the relay publishes), or 503
     /// when the queue cannot take more (see [`QueueGate::admit`]).
-    pub async fn submit_keyed(
+    pub async fn submit(
         &self,
         owner: &str,
         session_id: Uuid,

@@ -86,7 +86,12 @@ impl Metrics {
     pub fn new() -> Self {
         let cluster = ClusterSeries::default();
         let process = Arc::new(TenantMetrics::new(&cluster));
-        Metrics { tenants: DashMap::new(), jobs_queued: cluster.jobs_queued.clone(), cluster, process }
+        Metrics {
+            tenants: DashMap::new(),
+            jobs_queued: cluster.jobs_queued.clone(),
+            cluster,
+            process,
+        }
     }
 
     /// The metrics of `owner`'s executions (made on first use; owners are the

@@ -99,11 +99,8 @@ impl QueueGate {
     /// NATS unreachable for longer than the bound, or the outbox over its bound.
     pub fn admit(&self, connected: bool) -> Result<(), ServerError> {
         self.observe(connected);
-        let down_for = self
-            .down_since
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .map(|since| since.elapsed());
+        let down_for =
+            self.down_since.lock().unwrap_or_else(|e| e.into_inner()).map(|since| since.elapsed());
         if let Some(down) = down_for.filter(|d| *d > self.down_limit) {
             return Err(ServerError::QueueBacklogged {
                 message: format!(
@@ -200,7 +197,7 @@ impl Relay {
         let queue = self.queue.clone();
         let publish: Box<Publish> = Box::new(move |entry: OutboxEntry| {
             let queue = queue.clone();
-            Box::pin(async move {
+            futures::FutureExt::boxed(async move {
                 let job = Job { id: entry.id.to_string(), payload: entry.payload };
                 let sent = tokio::time::timeout(
                     PUBLISH_TIMEOUT,
@@ -218,14 +215,14 @@ impl Relay {
             })
         });
         let round = self.store.relay_outbox(BATCH, &*publish).await?;
-        self.metrics.relay.published.inc_by(round.published);
-        self.metrics.relay.failures.inc_by(round.failed);
+        self.metrics.cluster.relay_published.inc_by(round.published);
+        self.metrics.cluster.relay_failures.inc_by(round.failed);
         if round.failed > 0 {
             self.gate.observe(false);
         }
         let depth = self.store.outbox_depth().await?;
         self.gate.set_backlog(depth.entries);
-        self.metrics.relay.set_depth(&depth, now_micros());
+        self.metrics.cluster.set_depth(&depth, now_micros());
         Ok((round.leader, round.leader && round.published as usize >= BATCH))
     }
 
@@ -263,7 +260,9 @@ impl Relay {
                 // Its delivery ended and recorded so; the store missed it.
                 Ok(Some(_)) => self.jobs.settle_orphan(&job).await,
                 Ok(None) => self.copy(&job, "running", self.ack_wait).await?,
-                Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot read the job's queue result"),
+                Err(e) => {
+                    tracing::warn!(job = %job.id, error = %e, "cannot read the job's queue result")
+                }
             }
         }
         Ok(())
@@ -282,7 +281,7 @@ impl Relay {
         let entry = OutboxEntry::copy(job.id, serde_json::json!({}), now_micros());
         if self.store.add_outbox(&entry).await? {
             tracing::warn!(job = %job.id, status = why, "the job's message seems lost: a copy is queued");
-            self.metrics.relay.republished.inc();
+            self.metrics.cluster.sweep_republished.inc();
             self.gate.wake();
         }
         Ok(())

@@ -47,7 +47,7 @@ fn recorder(fail_from: usize) -> (Arc<Mutex<Vec<String>>>, Box<Publish>) {
     let log = Arc::clone(&seen);
     let publish: Box<Publish> = Box::new(move |entry: OutboxEntry| {
         let log = Arc::clone(&log);
-        Box::pin(async move {
+        futures::FutureExt::boxed(async move {
             let mut log = log.lock().unwrap();
             if log.len() >= fail_from {
                 return false;
@@ -173,9 +173,10 @@ async fn contract_idempotency_keys_are_claimed_once(store: &dyn Store) {
         KeyClaim::Replay(_)
     ));
     assert_eq!(store.sweep_idempotency_keys(T0 + 5 * SECOND).await.unwrap(), 1);
-    assert_eq!(store.claim_idempotency_key(&k, T0, T0).await.unwrap(), KeyClaim::Replay(
-        StoredResponse { status: 201, body: "{\"id\":1}".into() }
-    ));
+    assert_eq!(
+        store.claim_idempotency_key(&k, T0, T0).await.unwrap(),
+        KeyClaim::Replay(StoredResponse { status: 201, body: "{\"id\":1}".into() })
+    );
 }
 
 /// A job's key commits with the job: its retry replays the job's response.
@@ -185,20 +186,27 @@ async fn contract_a_job_commits_with_its_key(store: &dyn Store) {
     let j = job("fay", T0);
     submit(store, &j, Some((&k, "{\"job\":1}"))).await;
     let replay = store.claim_idempotency_key(&k, T0 + SECOND, T0).await.unwrap();
-    assert_eq!(replay, KeyClaim::Replay(StoredResponse { status: 200, body: "{\"job\":1}".into() }));
+    assert_eq!(
+        replay,
+        KeyClaim::Replay(StoredResponse { status: 200, body: "{\"job\":1}".into() })
+    );
     assert!(store.get_job(j.id).await.unwrap().is_some());
 }
 
 /// An api's settings are the deployment's; a worker's only when none are.
 async fn contract_the_deployment_s_settings_are_the_api_s(store: &dyn Store) {
-    let api = ProtocolSettings { stream: "S".into(), ack_wait_ms: 6000, lease_ms: 6000, max_attempts: 3 };
+    let api =
+        ProtocolSettings { stream: "S".into(), ack_wait_ms: 6000, lease_ms: 6000, max_attempts: 3 };
     let worker = ProtocolSettings { ack_wait_ms: 30_000, ..api.clone() };
     // A worker first: its settings stand until an api records its own.
     assert_eq!(store.record_protocol("w1", "worker", &worker, false).await.unwrap(), worker);
     assert_eq!(store.record_protocol("a1", "api", &api, true).await.unwrap(), api);
     let found = store.record_protocol("w1", "worker", &worker, false).await.unwrap();
     assert_eq!(found, api);
-    assert_eq!(worker.differences(&found), vec!["the ack wait (ms) is 30000 here, 6000 in the deployment"]);
+    assert_eq!(
+        worker.differences(&found),
+        vec!["the ack wait (ms) is 30000 here, 6000 in the deployment"]
+    );
 }
 
 fn sled() -> (tempfile::TempDir, SledStore) {

@@ -126,8 +126,12 @@ async fn fingerprinted(request: Request, limit: u64) -> Result<(Request, String)
     let (parts, body) = request.into_parts();
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ServerError::TooLarge { what: "the request body", found: limit as u64 + 1, limit: limit as u64 }
-            .into_response()
+        ServerError::TooLarge {
+            what: "the request body",
+            found: limit as u64 + 1,
+            limit: limit as u64,
+        }
+        .into_response()
     })?;
     digest.update(&bytes);
     Ok((Request::from_parts(parts, Body::from(bytes)), hex(&digest.finalize())))

@@ -7,14 +7,14 @@ use axum::{Extension, Json};
 use uuid::Uuid;
 
 use super::AppState;
-use super::idempotency::RequestKey;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::idempotency::RequestKey;
 use super::sessions::Page;
 use crate::auth::Caller;
 use crate::error::ServerError;
 use crate::jobs::KeyedSubmission;
-use crate::store::{JobRecord, StoredResponse};
 use crate::shapes::*;
+use crate::store::{JobRecord, StoredResponse};
 
 /// Submit an execution as a job; answers at once with the PENDING job, or
 /// 429 with `Retry-After` when the queue is full.
@@ -36,8 +36,7 @@ pub async fn submit(
         body: serde_json::to_string(&JobResponse::from(job)).unwrap_or_default(),
     };
     let keyed = key.as_ref().map(|k| KeyedSubmission { key: &k.0.0, render: &render });
-    let job =
-        state.jobs.submit_keyed(&caller.owner, body.session_id, body.user_query, keyed).await?;
+    let job = state.jobs.submit(&caller.owner, body.session_id, body.user_query, keyed).await?;
     Ok(Json(JobResponse::from(&job)))
 }
 

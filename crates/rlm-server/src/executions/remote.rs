@@ -117,7 +117,8 @@ impl Executions {
         // Through the outbox: this answers whatever NATS does, and the relay
         // publishes it (an api dying before this write leaves an execution
         // without a lease, which the lease sweep reports interrupted).
-        if let Err(e) = self.store.add_outbox(&OutboxEntry::first(id, payload, now_micros())).await {
+        if let Err(e) = self.store.add_outbox(&OutboxEntry::first(id, payload, now_micros())).await
+        {
             let why = format!("cannot queue the execution: {e}");
             let finished = self.settle(record, &live, failed(&why)).await;
             let _ = done_tx.send(Some(finished));
@@ -147,7 +148,11 @@ impl Executions {
     /// The worker's live frames of execution `id`, subscribed before it is
     /// queued; with NATS unreachable (the subscription would wait for it),
     /// none after `LIVE_SUBSCRIBE`: the mirror then follows the store alone.
-    async fn subscribe_frames(&self, queue: &JobQueue, id: Uuid) -> BoxStream<'static, bytes::Bytes> {
+    async fn subscribe_frames(
+        &self,
+        queue: &JobQueue,
+        id: Uuid,
+    ) -> BoxStream<'static, bytes::Bytes> {
         match tokio::time::timeout(LIVE_SUBSCRIBE, queue.subscribe_live(&events_topic(id))).await {
             Ok(Ok(frames)) => frames,
             Ok(Err(e)) => {

@@ -49,8 +49,8 @@
 
 pub mod aggregate;
 mod group_commit;
-mod outbox;
 pub mod keys;
+mod outbox;
 #[cfg(feature = "postgres")]
 mod pg_store;
 mod sled_store;
@@ -61,11 +61,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use aggregate::StatsSnapshot;
+pub(crate) use outbox::StoredKey;
 pub use outbox::{
     IdempotencyKey, JobCounts, JobSubmission, KeyClaim, OutboxDepth, OutboxEntry, ProtocolSettings,
     Publish, RelayRound, StoredResponse,
 };
-pub(crate) use outbox::StoredKey;
 #[cfg(feature = "postgres")]
 pub use pg_store::PgStore;
 pub use sled_store::{STORE_OPEN_THREAD, SledStore};

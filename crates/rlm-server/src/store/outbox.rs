@@ -138,7 +138,11 @@ impl ProtocolSettings {
             }
         };
         check("the stream", self.stream.clone(), deployment.stream.clone());
-        check("the ack wait (ms)", self.ack_wait_ms.to_string(), deployment.ack_wait_ms.to_string());
+        check(
+            "the ack wait (ms)",
+            self.ack_wait_ms.to_string(),
+            deployment.ack_wait_ms.to_string(),
+        );
         check("the lease (ms)", self.lease_ms.to_string(), deployment.lease_ms.to_string());
         check(
             "the max attempts",
@@ -150,8 +154,7 @@ impl ProtocolSettings {
 }
 
 /// The relay's publication of one entry, as the store's relay round calls it.
-pub type Publish =
-    dyn Fn(OutboxEntry) -> futures::future::BoxFuture<'static, bool> + Send + Sync;
+pub type Publish = dyn Fn(OutboxEntry) -> futures::future::BoxFuture<'static, bool> + Send + Sync;
 
 /// What one relay round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -108,10 +108,8 @@ pub(super) async fn relay_outbox(
 
 pub(super) async fn outbox_depth(store: &PgStore) -> Result<OutboxDepth, StoreError> {
     let client = store.client().await?;
-    let row = client
-        .query_one("SELECT count(*), min(created_at) FROM outbox", &[])
-        .await
-        .map_err(pg)?;
+    let row =
+        client.query_one("SELECT count(*), min(created_at) FROM outbox", &[]).await.map_err(pg)?;
     Ok(OutboxDepth { entries: row.get::<_, i64>(0).max(0) as u64, oldest: row.get(1) })
 }
 

@@ -24,7 +24,7 @@ pub(super) async fn submit_job(
     let key = pending_key(job);
     let trees = (&store.jobs, &store.pending, &store.index, &store.outbox, &store.idempotency);
     trees
-        .transaction(|(jobs, pending, index, outbox, keys)| {
+        .transaction(|(jobs, pending, index, outbox, idempotency)| {
             let fresh = jobs.get(job.id.as_bytes())?.is_none();
             tx_put(jobs, job.id.as_bytes(), job)?;
             if job.status == JobStatus::Pending {
@@ -42,13 +42,13 @@ pub(super) async fn submit_job(
             }
             if let Some((key, response)) = &submission.key {
                 let id = idempotency_key(key);
-                let claimed: Option<StoredKey> = tx_get(keys, &id, "idempotency key")?;
+                let claimed: Option<StoredKey> = tx_get(idempotency, &id, "idempotency key")?;
                 let stored = StoredKey {
                     fingerprint: key.fingerprint.clone(),
                     created_at: claimed.map_or_else(now_micros, |c| c.created_at),
                     response: Some(response.clone()),
                 };
-                tx_put(keys, &id, &stored)?;
+                tx_put(idempotency, &id, &stored)?;
             }
             Ok(())
         })
@@ -93,10 +93,7 @@ pub(super) async fn relay_outbox(
 
 pub(super) fn outbox_depth(store: &SledStore) -> Result<OutboxDepth, StoreError> {
     let entries = store.outbox_entries()?;
-    Ok(OutboxDepth {
-        entries: entries.len() as u64,
-        oldest: entries.first().map(|e| e.created_at),
-    })
+    Ok(OutboxDepth { entries: entries.len() as u64, oldest: entries.first().map(|e| e.created_at) })
 }
 
 pub(super) fn job_counts(store: &SledStore) -> Result<JobCounts, StoreError> {
