@@ -13,7 +13,6 @@
 //! executions API (blocking and SSE) works through the `api` process, which
 //! runs nothing itself.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[path = "support/cluster_env.rs"]
@@ -25,7 +24,7 @@ mod serve_child;
 
 use cluster_env::{
     Cluster, Process, SHARED_NATS, ended, free_port, get, post, resumable_script, script, session,
-    start_redis, submit, trace, unique, wait_for_port,
+    start_redis, submit, trace, unique,
 };
 use private_nats::PrivateNats;
 use rlm_testenv::mock_openai::{MockConfig, MockOpenAi};

@@ -20,7 +20,7 @@ mod private_nats;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
-use cluster_env::{Cluster, Process, SHARED_NATS, ended, get, post, script, session};
+use cluster_env::{Cluster, Process, SHARED_NATS, ended, get, script, session};
 use private_nats::PrivateNats;
 use serde_json::{Value, json};
 
