@@ -291,3 +291,42 @@ impl Relay {
 fn micros_of(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate(down_limit: Duration, max_backlog: u64) -> QueueGate {
+        let config = JobsConfig {
+            queue_down_limit: down_limit,
+            max_outbox_backlog: max_backlog,
+            ..JobsConfig::default()
+        };
+        QueueGate::new(&config)
+    }
+
+    fn refused(result: Result<(), ServerError>) -> Option<u64> {
+        match result {
+            Err(ServerError::QueueBacklogged { retry_after_secs, .. }) => Some(retry_after_secs),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn submissions_wait_in_the_outbox_until_nats_has_been_down_too_long() {
+        let gate = gate(Duration::from_millis(50), 10);
+        assert!(gate.admit(false).is_ok(), "just went down: accepted into the outbox");
+        std::thread::sleep(Duration::from_millis(80));
+        assert_eq!(refused(gate.admit(false)), Some(RETRY_AFTER_SECS));
+        assert!(gate.admit(true).is_ok(), "back: accepted again");
+    }
+
+    #[test]
+    fn submissions_are_refused_past_the_outbox_bound() {
+        let gate = gate(Duration::from_secs(60), 10);
+        gate.set_backlog(10);
+        assert!(gate.admit(true).is_ok());
+        gate.set_backlog(11);
+        assert_eq!(refused(gate.admit(true)), Some(RETRY_AFTER_SECS));
+    }
+}
