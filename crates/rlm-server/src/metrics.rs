@@ -5,9 +5,12 @@
 //!
 //! Per tenant: each API key (its id, the records' `owner`) has its own
 //! registry, and `/metrics` shows the caller's only, so no key sees another
-//! tenant's executions, tokens or spend. The one server-wide series is
-//! `rlm_jobs_queued`, the depth of the shared job queue (a load figure, no
-//! tenant's totals). Without keys there is one tenant, `local`.
+//! tenant's executions, tokens or spend. The deployment-wide series (job
+//! counts and the outbox, read from the store at each scrape; the relay's
+//! and the sweeps' counters: see [`crate::cluster_metrics`]) are load
+//! figures, no tenant's totals. Without keys there is one tenant, `local`.
+//! A worker's `/metrics` (its probe port) shows every execution it ran,
+//! whoever's, in one registry.
 
 use std::collections::HashMap;
 use std::sync::Arc;
