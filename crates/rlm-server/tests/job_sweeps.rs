@@ -2,7 +2,9 @@
 //! (role `all`: it relays and runs) finds, by its sweeps, a job left
 //! RUNNING under a dead worker's expired lease with its queue message gone,
 //! and a PENDING job whose message was lost, queues a copy of each, and
-//! runs each once to COMPLETE.
+//! runs each once to COMPLETE; a RUNNING job whose delivery recorded its
+//! result in the queue but died before settling it is settled by the sweep
+//! (FAILED with the reason: it has no execution), without a copy.
 
 mod common;
 
@@ -62,6 +64,24 @@ mod sweeps {
             store.take_job(running.id, "dead-worker#1", now - 10_000_000).await.unwrap();
             let lost = job("local", sid, now - 120_000_000);
             store.enqueue_job(&lost).await.unwrap();
+            // Its delivery recorded a result in the queue, and its worker died
+            // before settling it in the store: settled by the sweep, no copy.
+            // (The result first: a sweep in between would queue a copy.)
+            let recorded = job("local", sid, now);
+            let queue_handle = rlm_queue::JobQueue::connect(queue.clone()).await.unwrap();
+            let result = rlm_queue::JobResult {
+                job_id: recorded.id.to_string(),
+                attempt: 1,
+                worker: "dead-worker".into(),
+                outcome: rlm_queue::QueuedJobEnd::Done { value: serde_json::json!("COMPLETE") },
+            };
+            queue_handle.record(&result).await.unwrap();
+            store.enqueue_job(&recorded).await.unwrap();
+            store.take_job(recorded.id, "dead-worker#1", now - 10_000_000).await.unwrap();
+            let orphan = server.wait_job(&recorded.id.to_string(), |s| s != "RUNNING").await;
+            assert_eq!(orphan["status"], "FAILED", "{orphan}");
+            let why = orphan["error"].as_str().unwrap_or_default();
+            assert!(why.contains("ended without settling the job"), "{orphan}");
             for id in [running.id, lost.id] {
                 let done = server.wait_job(&id.to_string(), |s| s == "COMPLETE" || s == "FAILED").await;
                 assert_eq!(done["status"], "COMPLETE", "{done}");
