@@ -57,13 +57,6 @@ pub struct ServeArgs {
     /// Jobs run at once.
     #[arg(long, default_value_t = 4)]
     pub workers: usize,
-    /// Pending jobs accepted before 429.
-    #[arg(long, default_value_t = 256)]
-    pub queue: usize,
-    /// Pending jobs one API key may hold (default: a fair share, the
-    /// queue's capacity over the keys holding pending jobs plus one).
-    #[arg(long, value_name = "N")]
-    pub max_queued_jobs_per_key: Option<usize>,
     /// The MiB the memory budgets (--memory-bytes) of all running
     /// executions may add up to; one that does not fit waits (default:
     /// half the memory of the cgroup, else of the machine).
@@ -131,17 +124,6 @@ pub struct ServeArgs {
     /// `api` and `worker` need --nats-url and --database-url.
     #[arg(long, env = "RLM_ROLE", default_value = "all", value_parser = ["all", "api", "worker"])]
     pub role: String,
-    /// The JetStream stream jobs go through (one per deployment; every
-    /// process of a deployment names the same).
-    #[arg(long, env = "RLM_NATS_STREAM", default_value = "RLM_JOBS", value_name = "NAME")]
-    pub nats_stream: String,
-    /// Seconds a queued job's delivery may go without a heartbeat before
-    /// NATS gives it to another worker (its worker sends one every third).
-    #[arg(long, env = "RLM_NATS_ACK_WAIT", default_value_t = 30, value_name = "SECS")]
-    pub nats_ack_wait_secs: u64,
-    /// Deliveries a queued job may have; after them it is FAILED with the reason.
-    #[arg(long, env = "RLM_NATS_MAX_ATTEMPTS", default_value_t = 3, value_name = "N")]
-    pub nats_max_attempts: u32,
 }
 
 /// Serves until a signal; `purge_allocator` is the binary's allocator's
@@ -187,8 +169,8 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
     };
     let api_keys = args.keys.keys(&env)?;
     let listen = crate::listen_args::listen_limits(&resolved.server)?;
-    let cluster = cluster(&args, resolved.nats.url.clone())?;
-    let lease = Duration::from_secs(args.nats_ack_wait_secs.max(1));
+    let cluster = cluster(&args, &resolved.nats)?;
+    let jobs = jobs_config(args.workers, &resolved.jobs, &resolved.nats);
     let config = ServerConfig {
         bind: args.bind,
         data_dir: args.data,
@@ -229,14 +211,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             purge_allocator: None,
             on_disconnect: resolved.server.on_disconnect,
         },
-        jobs: JobsConfig {
-            workers: args.workers,
-            queue_capacity: args.queue,
-            max_queued_per_key: args.max_queued_jobs_per_key,
-            // A job's and an execution's lease last as long as a delivery
-            // without a heartbeat: a dead worker's work is taken over then.
-            lease,
-        },
+        jobs,
         allowed_path_root: args.allow_path,
         listen,
         cors_origins: args.cors_origins,
@@ -260,24 +235,52 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
     Ok(config)
 }
 
-/// `--role` and the NATS queue (`nats.url`, `--nats-stream`, `--nats-ack-wait-secs`).
-fn cluster(args: &ServeArgs, nats_url: Option<String>) -> Result<ClusterConfig, CliError> {
+/// `--role` and the NATS queue (`nats.url`, `nats.stream`, `nats.ack_wait_secs`,
+/// `nats.max_attempts`: knobs every role reads from one configuration).
+fn cluster(args: &ServeArgs, nats: &rlm_config::Nats) -> Result<ClusterConfig, CliError> {
     let role = ServerRole::parse(&args.role)
         .ok_or_else(|| CliError::Config(format!("--role {}: use all, api or worker", args.role)))?;
-    if args.nats_max_attempts == 0 {
-        return Err(CliError::Config("--nats-max-attempts must be at least 1".into()));
-    }
-    let queue = nats_url.map(|url| {
-        let ack_wait = Duration::from_secs(args.nats_ack_wait_secs.max(1));
+    let queue = nats.url.clone().map(|url| {
+        let ack_wait = Duration::from_secs(nats.ack_wait_secs.unwrap_or(30).max(1));
         QueueConfig {
-            stream: args.nats_stream.clone(),
+            stream: nats.stream.clone().unwrap_or_else(|| "RLM_JOBS".into()),
             ack_wait,
             heartbeat: ack_wait / 3,
-            max_attempts: args.nats_max_attempts,
+            max_attempts: nats.max_attempts.unwrap_or(3).max(1),
             ..QueueConfig::new(url)
         }
     });
     Ok(ClusterConfig { role, queue })
+}
+
+/// The jobs' settings from the `[jobs]` knobs (unset: the server's defaults).
+fn jobs_config(
+    workers: usize,
+    knobs: &rlm_config::JobsKnobs,
+    nats: &rlm_config::Nats,
+) -> JobsConfig {
+    let defaults = JobsConfig::default();
+    let secs =
+        |v: Option<u64>, default: Duration| v.map_or(default, |s| Duration::from_secs(s.max(1)));
+    // A job's and an execution's lease last as long as a delivery without
+    // a heartbeat (the ack wait) unless set: a dead worker's work is taken over then.
+    let ack_wait = Duration::from_secs(nats.ack_wait_secs.unwrap_or(30).max(1));
+    JobsConfig {
+        workers,
+        queue_capacity: knobs.queue.unwrap_or(defaults.queue_capacity),
+        max_queued_per_key: knobs.max_queued_per_key,
+        lease: secs(knobs.lease_secs, ack_wait),
+        outbox_poll: knobs
+            .outbox_poll_ms
+            .map_or(defaults.outbox_poll, |ms| Duration::from_millis(ms.max(1))),
+        sweep_every: secs(knobs.sweep_secs, defaults.sweep_every),
+        pending_republish: secs(knobs.pending_republish_secs, defaults.pending_republish),
+        idempotency_retention: knobs
+            .idempotency_hours
+            .map_or(defaults.idempotency_retention, |h| Duration::from_secs(h.max(1) * 3600)),
+        queue_down_limit: secs(knobs.queue_down_secs, defaults.queue_down_limit),
+        max_outbox_backlog: knobs.max_outbox_backlog.unwrap_or(defaults.max_outbox_backlog),
+    }
 }
 
 /// `--retain-days` and `--max-store-gb` as the sweeper's settings.

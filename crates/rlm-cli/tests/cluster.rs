@@ -13,18 +13,20 @@
 //! executions API (blocking and SSE) works through the `api` process, which
 //! runs nothing itself.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[path = "support/cluster_env.rs"]
 mod cluster_env;
+#[path = "support/private_nats.rs"]
+mod private_nats;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
 use cluster_env::{
     Cluster, Process, SHARED_NATS, ended, free_port, get, post, resumable_script, script, session,
-    start_redis, submit, trace, unique, wait_for_port,
+    start_redis, submit, trace, unique,
 };
+use private_nats::PrivateNats;
 use rlm_testenv::mock_openai::{MockConfig, MockOpenAi};
 use serde_json::{Value, json};
 
@@ -283,52 +285,6 @@ rlm_testenv::needs_postgres! {
         assert!(ids_seen.last().unwrap() > &(1u64 << 32), "the second worker's ids: {stream}");
         drop((api, workers));
         cluster.clean_up().await;
-    }
-}
-
-/// A private nats-server with JetStream on a free port and its own store, killed on drop.
-struct PrivateNats {
-    port: u16,
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-impl PrivateNats {
-    fn start() -> PrivateNats {
-        let port = free_port();
-        let mut nats = PrivateNats { port, dir: tempfile::tempdir().unwrap(), child: None };
-        nats.restart();
-        nats
-    }
-
-    fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
-    }
-
-    fn restart(&mut self) {
-        let child = Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string()])
-            .arg("-sd")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server is on PATH");
-        self.child = Some(child);
-        wait_for_port(self.port, "nats-server");
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateNats {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 

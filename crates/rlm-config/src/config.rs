@@ -143,6 +143,28 @@ pub struct Nats {
     /// A NATS URL (JetStream on): jobs go through its work queue (rlm-queue),
     /// to every `rlm serve --role worker|all` sharing it.
     pub url: Option<String>,
+    /// The JetStream stream (`None`: `RLM_JOBS`).
+    pub stream: Option<String>,
+    /// Seconds a delivery may go without a heartbeat (`None`: 30).
+    pub ack_wait_secs: Option<u64>,
+    /// Deliveries a job may have (`None`: 3).
+    pub max_attempts: Option<u32>,
+}
+
+/// The job queue's bounds and the outbox's timings (`[jobs]`, `rlm
+/// serve`): one configuration every role of a cluster reads. `None`: the
+/// server's default (each knob's help names it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobsKnobs {
+    pub queue: Option<usize>,
+    pub max_queued_per_key: Option<usize>,
+    pub lease_secs: Option<u64>,
+    pub outbox_poll_ms: Option<u64>,
+    pub sweep_secs: Option<u64>,
+    pub pending_republish_secs: Option<u64>,
+    pub queue_down_secs: Option<u64>,
+    pub max_outbox_backlog: Option<u64>,
+    pub idempotency_hours: Option<u64>,
 }
 
 /// `rlm serve`'s own settings (`[server]`): the content-addressed blob store,
@@ -209,6 +231,7 @@ pub struct RlmConfig {
     pub isolation: Isolation,
     pub redis: Redis,
     pub nats: Nats,
+    pub jobs: JobsKnobs,
     pub server: ServerKnobs,
 }
 
@@ -284,6 +307,21 @@ fn flatten_keys(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) 
 }
 
 impl Settings {
+    /// The `[jobs]` knobs.
+    pub fn jobs_knobs(&self) -> Result<JobsKnobs, ConfigError> {
+        Ok(JobsKnobs {
+            queue: self.narrow("jobs.queue")?,
+            max_queued_per_key: self.narrow("jobs.max_queued_per_key")?,
+            lease_secs: self.count("jobs.lease_secs"),
+            outbox_poll_ms: self.count("jobs.outbox_poll_ms"),
+            sweep_secs: self.count("jobs.sweep_secs"),
+            pending_republish_secs: self.count("jobs.pending_republish_secs"),
+            queue_down_secs: self.count("jobs.queue_down_secs"),
+            max_outbox_backlog: self.count("jobs.max_outbox_backlog"),
+            idempotency_hours: self.count("jobs.idempotency_hours"),
+        })
+    }
+
     /// The `[server]` knobs alone (they need no model: `rlm mcp` listens
     /// before it knows whether one is configured).
     pub fn server_knobs(&self) -> Result<ServerKnobs, ConfigError> {
@@ -389,7 +427,13 @@ impl Settings {
                 rate_limits: self.text("redis.rate_limits"),
                 prefix: self.text("redis.prefix"),
             },
-            nats: Nats { url: self.text("nats.url") },
+            nats: Nats {
+                url: self.text("nats.url"),
+                stream: self.text("nats.stream"),
+                ack_wait_secs: self.count("nats.ack_wait_secs"),
+                max_attempts: self.narrow("nats.max_attempts")?,
+            },
+            jobs: self.jobs_knobs()?,
             server: self.server_knobs()?,
         })
     }

@@ -23,8 +23,8 @@ pub mod knobs;
 pub mod layers;
 
 pub use config::{
-    Budgets, Guards, IsolateMode, Isolation, LogFormat, Nats, OnDisconnect, Redis, Retrieval,
-    RlmConfig, Router, ServerKnobs,
+    Budgets, Guards, IsolateMode, Isolation, JobsKnobs, LogFormat, Nats, OnDisconnect, Redis,
+    Retrieval, RlmConfig, Router, ServerKnobs,
 };
 pub use error::ConfigError;
 pub use knobs::{FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, knob};

@@ -15,5 +15,5 @@ mod worker;
 
 pub use error::QueueError;
 pub use job::{Handled, Job, JobResult, QueuedJobEnd, Recorded};
-pub use queue::{CONSUMER, JobQueue, QueueConfig};
+pub use queue::{CONSUMER, ConsumerSettings, JobQueue, QueueConfig};
 pub use worker::{JobHandler, JobWorker};

@@ -38,6 +38,26 @@ pub(crate) fn nats_max_deliver(max_attempts: u32) -> i64 {
     i64::from(max_attempts) * 2 + 3
 }
 
+/// The consumer's settings that the protocol depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsumerSettings {
+    /// How long a delivery may go without an ack or a heartbeat.
+    pub ack_wait: Duration,
+    /// NATS's own bound on deliveries ([`nats_max_deliver`] of the attempts).
+    pub max_deliver: i64,
+}
+
+/// The durable pull consumer `config` wants.
+fn consumer_config(config: &QueueConfig) -> consumer::pull::Config {
+    consumer::pull::Config {
+        durable_name: Some(CONSUMER.into()),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: config.ack_wait,
+        max_deliver: nats_max_deliver(config.max_attempts),
+        ..Default::default()
+    }
+}
+
 /// The durable consumer every worker pulls from.
 pub const CONSUMER: &str = "workers";
 
@@ -133,18 +153,8 @@ impl JobQueue {
             })
             .await
             .map_err(|e| QueueError::js("stream", e))?;
-        let max_deliver = nats_max_deliver(config.max_attempts);
         let consumer: consumer::PullConsumer = stream
-            .get_or_create_consumer(
-                CONSUMER,
-                consumer::pull::Config {
-                    durable_name: Some(CONSUMER.into()),
-                    ack_policy: consumer::AckPolicy::Explicit,
-                    ack_wait: config.ack_wait,
-                    max_deliver,
-                    ..Default::default()
-                },
-            )
+            .get_or_create_consumer(CONSUMER, consumer_config(&config))
             .await
             .map_err(|e| QueueError::js("consumer", e))?;
         let bucket = config.results_bucket();
@@ -170,6 +180,14 @@ impl JobQueue {
 
     /// Queues a job (at most once per id within the stream's duplicate window).
     pub async fn enqueue(&self, job: &Job) -> Result<(), QueueError> {
+        self.enqueue_as(job, &job.id).await
+    }
+
+    /// Queues a job under the message id `message_id` (JetStream drops a
+    /// second message with one id inside its duplicate window): the job id
+    /// for its first publication, another id for a deliberate copy (a
+    /// sweep's republication of a job whose message was lost).
+    pub async fn enqueue_as(&self, job: &Job, message_id: &str) -> Result<(), QueueError> {
         if !valid_job_id(&job.id) {
             return Err(QueueError::JobId(job.id.clone()));
         }
@@ -178,12 +196,55 @@ impl JobQueue {
             .js
             .send_publish(
                 self.config.subject(),
-                jetstream::context::Publish::build().payload(payload.into()).message_id(&job.id),
+                jetstream::context::Publish::build().payload(payload.into()).message_id(message_id),
             )
             .await
             .map_err(|e| QueueError::js("publish", e))?;
         ack.await.map_err(|e| QueueError::js("publish ack", e))?;
         Ok(())
+    }
+
+    /// The consumer's ack wait and delivery bound as NATS holds them (the
+    /// first process to create the consumer set them).
+    pub async fn consumer_settings(&self) -> Result<ConsumerSettings, QueueError> {
+        let mut consumer = self.consumer.clone();
+        let info = consumer.info().await.map_err(|e| QueueError::js("consumer info", e))?;
+        Ok(ConsumerSettings {
+            ack_wait: info.config.ack_wait,
+            max_deliver: info.config.max_deliver,
+        })
+    }
+
+    /// What this queue's settings want the consumer to hold.
+    pub fn wanted_consumer_settings(&self) -> ConsumerSettings {
+        ConsumerSettings {
+            ack_wait: self.config.ack_wait,
+            max_deliver: nats_max_deliver(self.config.max_attempts),
+        }
+    }
+
+    /// Makes the consumer follow this queue's settings (ack wait, delivery
+    /// bound) when it differs: the settings NATS held before, or `None` if
+    /// they were right. An `api` process calls it at start: the consumer
+    /// follows the deployment's one configuration, not whoever came first.
+    pub async fn align_consumer(&self) -> Result<Option<ConsumerSettings>, QueueError> {
+        let found = self.consumer_settings().await?;
+        let wanted = self.wanted_consumer_settings();
+        if found == wanted {
+            return Ok(None);
+        }
+        let stream = self
+            .js
+            .get_stream(&self.config.stream)
+            .await
+            .map_err(|e| QueueError::js("stream", e))?;
+        // create-or-update: NATS 2.9 takes it as an edit of the durable's
+        // editable fields (ack wait, max deliver), as 2.10 does.
+        let _: consumer::PullConsumer = stream
+            .create_consumer(consumer_config(&self.config))
+            .await
+            .map_err(|e| QueueError::js("consumer update", e))?;
+        Ok(Some(found))
     }
 
     /// Jobs not yet finished: queued and not delivered, or delivered and not acked

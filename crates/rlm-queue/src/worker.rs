@@ -35,6 +35,14 @@ pub trait JobHandler: Send + Sync {
     /// Runs `job`; `attempt` is its delivery number, from 1.
     fn handle(&self, job: Job, attempt: u32) -> BoxFuture<'_, Handled>;
 
+    /// Whether this delivery is a copy nobody needs (a sweep republished a
+    /// job that a live delivery holds meanwhile): it is acked and dropped
+    /// before it counts as an attempt. By default, never.
+    fn superfluous<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, bool> {
+        let _ = job;
+        Box::pin(async { false })
+    }
+
     /// Told when the worker records `job` FAILED without the handler having
     /// finished it (every delivery died or gave it back), before the result
     /// is recorded, so the embedder's own record of the job can say so too.
@@ -127,7 +135,7 @@ impl JobWorker {
                 return message.ack_with(AckKind::Term).await.map_err(|e| QueueError::js("ack", e));
             }
         };
-        if self.queue.result(&job.id).await?.is_some() {
+        if self.queue.result(&job.id).await?.is_some() || self.handler.superfluous(&job).await {
             return message.ack().await.map_err(|e| QueueError::js("ack", e));
         }
         let attempt = self.queue.count_delivery(&job.id).await?;

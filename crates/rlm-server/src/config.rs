@@ -205,6 +205,21 @@ pub struct JobsConfig {
     pub max_queued_per_key: Option<usize>,
     /// A running job's lease; the worker renews it every third of this.
     pub lease: Duration,
+    /// How often the outbox relay looks for entries when no submission woke
+    /// it (`jobs.outbox_poll_ms`).
+    pub outbox_poll: Duration,
+    /// How often the relay's sweeps run (`jobs.sweep_secs`).
+    pub sweep_every: Duration,
+    /// A PENDING job older than this, published and not started, gets a
+    /// copy queued (`jobs.pending_republish_secs`).
+    pub pending_republish: Duration,
+    /// How long an idempotency key is kept (`jobs.idempotency_hours`).
+    pub idempotency_retention: Duration,
+    /// NATS unreachable for longer than this: submissions answer 503
+    /// (`jobs.queue_down_secs`); until then they wait in the outbox.
+    pub queue_down_limit: Duration,
+    /// Outbox entries past which submissions answer 503 (`jobs.max_outbox_backlog`).
+    pub max_outbox_backlog: u64,
 }
 
 impl Default for JobsConfig {
@@ -214,6 +229,12 @@ impl Default for JobsConfig {
             queue_capacity: 256,
             max_queued_per_key: None,
             lease: Duration::from_secs(30),
+            outbox_poll: Duration::from_secs(1),
+            sweep_every: Duration::from_secs(15),
+            pending_republish: Duration::from_secs(300),
+            idempotency_retention: Duration::from_secs(24 * 3600),
+            queue_down_limit: Duration::from_secs(60),
+            max_outbox_backlog: 10_000,
         }
     }
 }

@@ -38,6 +38,10 @@ pub enum ServerError {
     /// The job queue (NATS JetStream) cannot take the job now; nothing was queued.
     #[error("the job queue is unavailable: {0}")]
     QueueUnavailable(String),
+    /// The job queue has been unreachable too long, or too much waits to
+    /// be published to it: 503 with `Retry-After` (nothing was stored).
+    #[error("{message}")]
+    QueueBacklogged { message: String, retry_after_secs: u64 },
     #[error("context: {0}")]
     Context(#[from] rlm_context::ContextError),
     /// A stored context's blob is not in the blob store (409: the record
@@ -90,9 +94,9 @@ impl ServerError {
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ServerError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ServerError::ShuttingDown | ServerError::QueueUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ServerError::ShuttingDown
+            | ServerError::QueueUnavailable(_)
+            | ServerError::QueueBacklogged { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Rejected { status, .. } => *status,
             ServerError::Store(StoreError::BadCursor(_)) => StatusCode::BAD_REQUEST,
             ServerError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
@@ -117,7 +121,9 @@ impl ServerError {
             ServerError::ContextDamaged(_) => "context_damaged",
             ServerError::TooManyRequests { .. } => "too_many_requests",
             ServerError::ShuttingDown => "shutting_down",
-            ServerError::QueueUnavailable(_) => "queue_unavailable",
+            ServerError::QueueUnavailable(_) | ServerError::QueueBacklogged { .. } => {
+                "queue_unavailable"
+            }
             ServerError::Store(StoreError::BadCursor(_)) => "bad_request",
             ServerError::Store(StoreError::Unavailable(_)) => "storage_unavailable",
             ServerError::Store(_) => "storage",
@@ -186,7 +192,8 @@ impl IntoResponse for ServerError {
         }
         let mut response = (status, axum::Json(body)).into_response();
         match &self {
-            ServerError::TooManyRequests { retry_after_secs, .. } => {
+            ServerError::TooManyRequests { retry_after_secs, .. }
+            | ServerError::QueueBacklogged { retry_after_secs, .. } => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));

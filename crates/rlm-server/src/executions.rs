@@ -130,6 +130,8 @@ pub struct Executions {
     lease: Duration,
     /// A cluster's `api` process: executions run on workers, through this queue.
     remote: Option<rlm_queue::JobQueue>,
+    /// With `remote`: the outbox relay's gate (queued executions go through the outbox).
+    gate: Option<Arc<crate::relay::QueueGate>>,
 }
 
 impl Executions {
@@ -164,12 +166,19 @@ impl Executions {
             holder: format!("process-{}", Uuid::new_v4()),
             lease: Duration::from_secs(30),
             remote: None,
+            gate: None,
         }
     }
 
     /// Runs executions on the cluster's workers, through `queue` (the `api` role).
     pub fn with_remote(mut self, queue: rlm_queue::JobQueue) -> Self {
         self.remote = Some(queue);
+        self
+    }
+
+    /// Queued executions go through the outbox `gate` wakes the relay of.
+    pub fn with_gate(mut self, gate: Arc<crate::relay::QueueGate>) -> Self {
+        self.gate = Some(gate);
         self
     }
 

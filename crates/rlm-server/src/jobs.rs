@@ -26,9 +26,10 @@ use crate::config::{JobsConfig, ServerRole};
 use crate::error::ServerError;
 use crate::executions::{Executions, StartRequest, Started, Target};
 use crate::metrics::Metrics;
+use crate::relay::QueueGate;
 use crate::store::{
-    CancelRequest, ExecutionRecord, ExecutionStatus, JobOutcome, JobRecord, JobStatus, Listed,
-    PageRequest, Store, now_micros,
+    CancelRequest, ExecutionRecord, ExecutionStatus, IdempotencyKey, JobOutcome, JobRecord,
+    JobStatus, JobSubmission, Listed, OutboxEntry, PageRequest, Store, StoredResponse, now_micros,
 };
 
 /// What an interrupted job says.
@@ -52,6 +53,15 @@ pub struct Jobs {
     /// Pending jobs one key may hold (`None`: a fair share; see
     /// [`Jobs::check_queue_place`]).
     per_key_share: Option<usize>,
+    /// With a queue: whether it can take more, and the outbox relay's wake-up.
+    gate: Option<Arc<QueueGate>>,
+}
+
+/// A job submission's idempotency key, with how the request's response
+/// renders the stored job (committed with it, replayed to its retries).
+pub struct KeyedSubmission<'a> {
+    pub key: &'a IdempotencyKey,
+    pub render: &'a (dyn Fn(&JobRecord) -> StoredResponse + Send + Sync),
 }
 
 impl Jobs {
@@ -75,7 +85,19 @@ impl Jobs {
             wake: tokio::sync::Notify::new(),
             stop: CancellationToken::new(),
             running: DashMap::new(),
+            gate: None,
         }
+    }
+
+    /// Submissions go through the outbox `gate` wakes the relay of.
+    pub fn with_gate(mut self, gate: Arc<QueueGate>) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+
+    /// The jobs' settings.
+    pub fn config(&self) -> &JobsConfig {
+        &self.config
     }
 
     /// Reports the jobs a dead process left RUNNING as INTERRUPTED (call
@@ -125,12 +147,16 @@ impl Jobs {
         handles
     }
 
-    /// Queues a job.
+    /// Queues a job, with the idempotency key of its request: the job, its
+    /// outbox entry and the key's response commit in one transaction. With
+    /// a queue it answers once that commits (the relay publishes), or 503
+    /// when the queue cannot take more (see [`QueueGate::admit`]).
     pub async fn submit(
         &self,
         owner: &str,
         session_id: Uuid,
         query: String,
+        keyed: Option<KeyedSubmission<'_>>,
     ) -> Result<JobRecord, ServerError> {
         if self.stop.is_cancelled() {
             return Err(ServerError::ShuttingDown);
@@ -143,6 +169,12 @@ impl Jobs {
             return Err(ServerError::Unprocessable("user_query is empty".into()));
         }
         self.check_queue_place(owner).await?;
+        if let (Some(queue), Some(gate)) = (&self.queue, &self.gate)
+            && let Err(refused) = gate.admit(queue.is_connected())
+        {
+            self.metrics.cluster.submissions_refused.inc();
+            return Err(refused);
+        }
         let job = JobRecord {
             id: Uuid::new_v4(),
             owner: owner.to_string(),
@@ -158,14 +190,14 @@ impl Jobs {
             lease: None,
             cancel_requested: false,
         };
-        self.store.enqueue_job(&job).await?;
-        if let Some(queue) = &self.queue {
-            let queued = rlm_queue::Job { id: job.id.to_string(), payload: serde_json::json!({}) };
-            if let Err(e) = queue.enqueue(&queued).await {
-                // Nobody would ever run it: it ends here, and the client is told.
-                let _ = self.store.request_cancel_job(job.id).await;
-                return Err(ServerError::QueueUnavailable(e.to_string()));
-            }
+        let outbox = self
+            .queue
+            .as_ref()
+            .map(|_| OutboxEntry::first(job.id, serde_json::json!({}), job.created_at));
+        let key = keyed.map(|k| (k.key, (k.render)(&job)));
+        self.store.submit_job(&JobSubmission { job: &job, outbox, key }).await?;
+        if let Some(gate) = &self.gate {
+            gate.wake();
         }
         self.metrics.jobs_queued.inc();
         self.wake.notify_one();
@@ -455,6 +487,35 @@ impl Jobs {
         }
     }
 
+    /// Settles a RUNNING job whose lease lapsed while the queue holds its
+    /// result (its delivery ended, its settlement was lost): from its
+    /// execution when that ended, else FAILED with the reason.
+    pub async fn settle_orphan(&self, job: &JobRecord) {
+        let holder = format!("{}#sweep", self.worker_id);
+        let until = now_micros() + self.config.lease.as_micros() as i64;
+        let Ok(Some(taken)) = self.store.take_job(job.id, &holder, until).await else { return };
+        if taken.status.is_terminal() {
+            return;
+        }
+        let reason = "its last delivery ended without settling the job (the worker died)";
+        let execution = match taken.execution_id {
+            Some(id) => self.store.get_execution(id).await.ok().flatten(),
+            None => None,
+        };
+        let outcome = match execution {
+            Some(e) if ended_for_good(e.status) => outcome_of(&e),
+            Some(e) => {
+                if !e.status.is_terminal() {
+                    self.executions.end_stored(e, ExecutionStatus::Failed, reason).await;
+                }
+                failed_outcome(reason)
+            }
+            None => failed_outcome(reason),
+        };
+        tracing::warn!(job = %job.id, status = ?outcome.status, "a job left RUNNING by a dead delivery is settled");
+        self.settle(job.id, &holder, &outcome).await;
+    }
+
     /// Stops claiming jobs (running ones are interrupted by the executions' shutdown).
     pub fn stop(&self) {
         self.stop.cancel();
@@ -469,6 +530,11 @@ fn ended_for_good(status: ExecutionStatus) -> bool {
         status,
         ExecutionStatus::Completed | ExecutionStatus::Failed | ExecutionStatus::Cancelled
     )
+}
+
+/// A FAILED outcome with `reason`.
+fn failed_outcome(reason: &str) -> JobOutcome {
+    JobOutcome { status: JobStatus::Failed, answer: None, error: Some(reason.to_string()) }
 }
 
 /// A job's outcome from its execution's record.

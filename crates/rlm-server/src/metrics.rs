@@ -5,9 +5,12 @@
 //!
 //! Per tenant: each API key (its id, the records' `owner`) has its own
 //! registry, and `/metrics` shows the caller's only, so no key sees another
-//! tenant's executions, tokens or spend. The one server-wide series is
-//! `rlm_jobs_queued`, the depth of the shared job queue (a load figure, no
-//! tenant's totals). Without keys there is one tenant, `local`.
+//! tenant's executions, tokens or spend. The deployment-wide series (job
+//! counts and the outbox, read from the store at each scrape; the relay's
+//! and the sweeps' counters: see [`crate::cluster_metrics`]) are load
+//! figures, no tenant's totals. Without keys there is one tenant, `local`.
+//! A worker's `/metrics` (its probe port) shows every execution it ran,
+//! whoever's, in one registry.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use rlm_trace::{CallFinished, EventKind, SpanId, SpanOutcome, TraceEvent};
 
+use crate::cluster_metrics::ClusterSeries;
 use crate::store::ExecutionRecord;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -59,8 +63,14 @@ struct Reason {
 /// Every tenant's metrics.
 pub struct Metrics {
     tenants: DashMap<String, Arc<TenantMetrics>>,
-    /// Jobs waiting for a worker (server-wide: the shared queue's depth).
+    /// Jobs waiting for a worker (server-wide: the shared queue's depth;
+    /// `cluster.jobs_queued`, refreshed from the store at each scrape).
     pub jobs_queued: Gauge,
+    /// The deployment-wide series every registry shows.
+    pub cluster: ClusterSeries,
+    /// Every tenant's executions together: a worker's `/metrics` (its probe
+    /// port, which no client reaches).
+    process: Arc<TenantMetrics>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -77,7 +87,14 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        Metrics { tenants: DashMap::new(), jobs_queued: Gauge::default() }
+        let cluster = ClusterSeries::default();
+        let process = Arc::new(TenantMetrics::new(&cluster));
+        Metrics {
+            tenants: DashMap::new(),
+            jobs_queued: cluster.jobs_queued.clone(),
+            cluster,
+            process,
+        }
     }
 
     /// The metrics of `owner`'s executions (made on first use; owners are the
@@ -86,7 +103,7 @@ impl Metrics {
         if let Some(t) = self.tenants.get(owner) {
             return Arc::clone(&t);
         }
-        let made = Arc::new(TenantMetrics::new(&self.jobs_queued));
+        let made = Arc::new(TenantMetrics::new(&self.cluster));
         Arc::clone(self.tenants.entry(owner.to_string()).or_insert(made).value())
     }
 
@@ -98,6 +115,13 @@ impl Metrics {
     /// Counts a finished execution, for its owner.
     pub fn record_execution(&self, record: &ExecutionRecord, trace: &[TraceEvent]) {
         self.tenant(&record.owner).record_execution(record, trace);
+        self.process.record_execution(record, trace);
+    }
+
+    /// The exposition of every tenant's executions together, with the
+    /// deployment's series (a worker's `/metrics`).
+    pub fn render_process(&self) -> String {
+        self.process.render()
     }
 
     /// The Prometheus text exposition of `owner`'s metrics (and the queue's depth).
@@ -125,8 +149,8 @@ struct TenantMetrics {
 }
 
 impl TenantMetrics {
-    /// A registry holding the server's `jobs_queued` gauge beside the tenant's own.
-    fn new(jobs_queued: &Gauge) -> Self {
+    /// A registry holding the deployment's series beside the tenant's own.
+    fn new(cluster: &ClusterSeries) -> Self {
         let mut registry = Registry::with_prefix("rlm");
         let executions = Family::<Status, Counter>::default();
         registry.register("executions", "Finished executions by status", executions.clone());
@@ -170,11 +194,7 @@ impl TenantMetrics {
         registry.register("retries", "Model call retries by reason", retries.clone());
         let cache_hits = Counter::default();
         registry.register("cache_hits", "Subcalls served from the cache", cache_hits.clone());
-        registry.register(
-            "jobs_queued",
-            "Jobs waiting for a worker (the server's shared queue)",
-            jobs_queued.clone(),
-        );
+        cluster.register(&mut registry);
         let in_flight = Gauge::default();
         registry.register("executions_in_flight", "Executions running now", in_flight.clone());
         TenantMetrics {

@@ -109,6 +109,26 @@ impl JobHandler for QueuedJobs {
         })
     }
 
+    /// A sweep's copy (`copy` in its payload) of a job that a live
+    /// delivery holds (RUNNING under a lease not yet ended): dropped before
+    /// it counts as an attempt, so the copy neither steals the job nor
+    /// spends its attempts. A copy of a job nobody holds runs it.
+    fn superfluous<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            if job.payload.get("copy").is_none() {
+                return false;
+            }
+            let Ok(id) = Uuid::parse_str(&job.id) else { return false };
+            match self.jobs.store().get_job(id).await {
+                Ok(Some(record)) => {
+                    record.status == JobStatus::Running
+                        && record.lease.as_ref().is_some_and(|l| l.expires_at > now_micros())
+                }
+                _ => false,
+            }
+        })
+    }
+
     fn failed<'a>(&'a self, job: &'a Job, attempt: u32, reason: &'a str) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let Ok(id) = Uuid::parse_str(&job.id) else { return };

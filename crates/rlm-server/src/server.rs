@@ -105,6 +105,8 @@ impl Server {
             None => None,
         };
         let metrics = Arc::new(Metrics::new());
+        // With a queue, work for it goes through the outbox (see `relay`).
+        let gate = queue.as_ref().map(|_| Arc::new(crate::relay::QueueGate::new(&config.jobs)));
         let executions = Executions::new(
             Arc::clone(&store),
             engine,
@@ -116,17 +118,29 @@ impl Server {
         .with_lease(config.jobs.lease);
         // An `api` process runs no execution: the cluster's workers do.
         let executions = Arc::new(match (&queue, role) {
-            (Some(q), crate::config::ServerRole::Api) => executions.with_remote(q.clone()),
+            (Some(q), crate::config::ServerRole::Api) => match &gate {
+                Some(gate) => executions.with_remote(q.clone()).with_gate(Arc::clone(gate)),
+                None => executions.with_remote(q.clone()),
+            },
             _ => executions,
         });
-        let jobs = Arc::new(Jobs::new(
+        let relay_queue = queue.clone();
+        let jobs = Jobs::new(
             Arc::clone(&store),
             Arc::clone(&executions),
             Arc::clone(&metrics),
             config.jobs.clone(),
             queue,
             role,
-        ));
+        );
+        let jobs = Arc::new(match &gate {
+            Some(gate) => jobs.with_gate(Arc::clone(gate)),
+            None => jobs,
+        });
+        if let Some(queue) = &relay_queue {
+            crate::protocol_check::check(&*store, queue, &config.jobs, role, jobs.worker_id())
+                .await?;
+        }
         let interrupted_jobs = jobs.recover().await?;
         if interrupted > 0 || !interrupted_jobs.is_empty() {
             tracing::warn!(
@@ -143,7 +157,7 @@ impl Server {
             jobs: Arc::clone(&jobs),
             contexts,
             blob_sweep: blob_sweep.clone(),
-            metrics,
+            metrics: Arc::clone(&metrics),
             quotas: Arc::new(crate::quotas::Quotas::new(config.limits.clone())),
             auth: Arc::clone(&auth),
             limits: config.limits.clone(),
@@ -187,6 +201,13 @@ impl Server {
                 stop.clone(),
             )
         });
+        let relay = match (relay_queue, gate) {
+            (Some(queue), Some(gate)) if role.serves_api() => Some(
+                crate::relay::Relay::new(Arc::clone(&jobs), queue, gate, Arc::clone(&metrics))
+                    .spawn(stop.clone()),
+            ),
+            _ => None,
+        };
         let grace = config.shutdown_grace;
         let task = {
             let stop = stop.clone();
@@ -196,7 +217,8 @@ impl Server {
                 ready.store(false, Ordering::SeqCst);
                 jobs.stop();
                 executions.shutdown(grace).await;
-                for w in workers.into_iter().chain(sweeper).chain(leases).chain([blob_sweeper]) {
+                let tasks = workers.into_iter().chain(sweeper).chain(leases).chain(relay);
+                for w in tasks.chain([blob_sweeper]) {
                     let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
                 }
                 // Requests under way get the listener's grace (10 s), then close.

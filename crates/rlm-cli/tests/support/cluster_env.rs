@@ -100,11 +100,24 @@ impl Cluster {
 
     /// [`Cluster::spawn`] with more arguments for this process only.
     pub fn spawn_with(&self, role: &str, extra: &[&str]) -> Process {
+        self.try_spawn_with(role, extra)
+            .unwrap_or_else(|_| panic!("rlm serve --role {role} did not start"))
+    }
+
+    /// [`Cluster::spawn_with`], or the lines a process that did not start wrote.
+    pub fn try_spawn_with(&self, role: &str, extra: &[&str]) -> Result<Process, Vec<String>> {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&lines);
-        let (child, base) = serve_child::spawn_serve(
+        // The deployment's ack wait, unless this process is given its own.
+        let ack_wait: &[&str] = if extra.contains(&"--nats-ack-wait-secs") {
+            &[]
+        } else {
+            &["--nats-ack-wait-secs", "2"]
+        };
+        let started = serve_child::spawn_serve(
             |c| {
-                c.args(["--role", role, "--workers", "1", "--nats-ack-wait-secs", "2"])
+                c.args(["--role", role, "--workers", "1"])
+                    .args(ack_wait)
                     .arg("--data")
                     .arg(self.data.path().join("data"))
                     .arg("--script")
@@ -118,9 +131,16 @@ impl Cluster {
                 c.args(&self.args).args(extra).envs(self.envs.iter().cloned());
             },
             move |line| seen.lock().unwrap().push(line.to_string()),
-        )
-        .unwrap_or_else(|_| panic!("rlm serve --role {role} did not start"));
-        Process { child, base, lines }
+        );
+        match started {
+            Ok((child, base)) => Ok(Process { child, base, lines }),
+            Err(mut child) => {
+                let _ = child.wait();
+                // The reader thread has the last lines once the pipe closed.
+                std::thread::sleep(Duration::from_millis(200));
+                Err(lines.lock().unwrap().clone())
+            }
+        }
     }
 
     /// When the execution's lease ends (microseconds since the epoch), read

@@ -118,7 +118,12 @@ pub async fn execute_stream(
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
     let started = state.executions.start(start_request(caller, body)?).await?;
-    Ok(sse_response(started.bus.subscribe(0).map(|e| sse_event(&e))))
+    let mut response = sse_response(started.bus.subscribe(0).map(|e| sse_event(&e)));
+    // Names the execution for an Idempotency-Key's replay (and any client).
+    if let Ok(id) = axum::http::HeaderValue::from_str(&started.id.to_string()) {
+        response.headers_mut().insert(super::idempotency::EXECUTION_HEADER, id);
+    }
+    Ok(response)
 }
 
 async fn owned_execution(

@@ -8,10 +8,13 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::idempotency::RequestKey;
 use super::sessions::Page;
 use crate::auth::Caller;
 use crate::error::ServerError;
+use crate::jobs::KeyedSubmission;
 use crate::shapes::*;
+use crate::store::{JobRecord, StoredResponse};
 
 /// Submit an execution as a job; answers at once with the PENDING job, or
 /// 429 with `Retry-After` when the queue is full.
@@ -23,10 +26,17 @@ use crate::shapes::*;
 pub async fn submit(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    key: Option<Extension<RequestKey>>,
     ApiJson(body): ApiJson<JobCreate>,
 ) -> Result<Json<JobResponse>, ServerError> {
     crate::executions::check_query(&body.user_query, state.limits.max_query_chars)?;
-    let job = state.jobs.submit(&caller.owner, body.session_id, body.user_query).await?;
+    // The key's response is this handler's, committed with the job.
+    let render = |job: &JobRecord| StoredResponse {
+        status: 200,
+        body: serde_json::to_string(&JobResponse::from(job)).unwrap_or_default(),
+    };
+    let keyed = key.as_ref().map(|k| KeyedSubmission { key: &k.0.0, render: &render });
+    let job = state.jobs.submit(&caller.owner, body.session_id, body.user_query, keyed).await?;
     Ok(Json(JobResponse::from(&job)))
 }
 

@@ -5,6 +5,7 @@
 
 mod executions;
 mod extract;
+mod idempotency;
 mod jobs;
 mod openai;
 mod ops;
@@ -56,6 +57,7 @@ pub fn probes_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::process_metrics))
         .with_state(state)
 }
 
@@ -277,6 +279,8 @@ pub fn router(state: AppState, web: Router<AppState>, cors_origins: &[String]) -
         .route("/api/jobs", get(jobs::list).post(jobs::submit))
         .route("/api/jobs/{id}", get(jobs::get).delete(jobs::cancel))
         .route("/metrics", get(ops::metrics))
+        // Inside the caller check: a key is scoped by the caller's API key.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::guard))
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state.auth), require_caller));
     let open = Router::new()
         .route("/healthz", get(ops::healthz))

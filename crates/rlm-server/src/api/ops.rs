@@ -63,10 +63,35 @@ pub async fn metrics(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        state.metrics.render(&caller.owner),
-    )
+    refresh_cluster(&state).await;
+    let mut text = state.metrics.render(&caller.owner);
+    match state.store.stats(&caller.owner, None).await {
+        Ok(stats) => text = crate::cluster_metrics::with_stored_totals(text, &stats),
+        Err(e) => tracing::warn!(error = %e, "/metrics: cannot read the stored totals"),
+    }
+    exposition(text)
+}
+
+/// A worker's `/metrics` (on its probe port): every execution this
+/// process ran, whoever's, and the deployment's series.
+pub async fn process_metrics(State(state): State<AppState>) -> Response {
+    refresh_cluster(&state).await;
+    exposition(state.metrics.render_process())
+}
+
+/// The deployment's series from the store (every process shows the same).
+async fn refresh_cluster(state: &AppState) {
+    let cluster = &state.metrics.cluster;
+    if let Err(e) = cluster.refresh(&*state.store, crate::store::now_micros()).await {
+        tracing::warn!(error = %e, "/metrics: cannot read the job counts");
+    }
+    if let Some(connected) = state.jobs.queue_connected() {
+        cluster.queue_connected.set(i64::from(connected));
+    }
+}
+
+fn exposition(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
         .into_response()
 }
 

@@ -30,11 +30,15 @@ use uuid::Uuid;
 
 use super::*;
 use crate::bus::{COMPLETE_EVENT, FAILED_EVENT, sse_name};
+use crate::store::OutboxEntry;
 
 /// The largest inline context an `api` process puts in a job message
 /// (NATS' default message limit is 1 MiB); a larger one goes to the blob
 /// store, and the message carries its name.
 pub const MAX_QUEUED_INLINE_BYTES: usize = 900 * 1024;
+
+/// How long the api waits to subscribe to a queued execution's live frames.
+const LIVE_SUBSCRIBE: Duration = Duration::from_secs(2);
 
 /// How often the api reads the store for the end of an execution it mirrors.
 const STORE_CHECK: Duration = Duration::from_millis(500);
@@ -98,23 +102,31 @@ impl Executions {
             Target::Blob(name) => Some(name.clone()),
             _ => None,
         };
+        if let Some(gate) = &self.gate
+            && let Err(refused) = gate.admit(queue.is_connected())
+        {
+            self.metrics.cluster.submissions_refused.inc();
+            return Err(refused);
+        }
         let AdmittedExecution { record, permit, .. } = self.admit(&req, None).await?;
         let id = record.id;
-        let frames = queue
-            .subscribe_live(&events_topic(id))
-            .await
-            .map_err(|e| ServerError::QueueUnavailable(e.to_string()))?;
+        let frames = self.subscribe_frames(queue, id).await;
         let (live, done_tx) = self.register(&record, 0, super::Start::Acknowledged, false).await?;
-        let job = Job {
-            id: id.to_string(),
-            payload: serde_json::json!({ "kind": "execution", "context": inline, "context_blob": blob }),
-        };
-        if let Err(e) = queue.enqueue(&job).await {
-            let why = format!("the job queue is unavailable: {e}");
+        let payload =
+            serde_json::json!({ "kind": "execution", "context": inline, "context_blob": blob });
+        // Through the outbox: this answers whatever NATS does, and the relay
+        // publishes it (an api dying before this write leaves an execution
+        // without a lease, which the lease sweep reports interrupted).
+        if let Err(e) = self.store.add_outbox(&OutboxEntry::first(id, payload, now_micros())).await
+        {
+            let why = format!("cannot queue the execution: {e}");
             let finished = self.settle(record, &live, failed(&why)).await;
             let _ = done_tx.send(Some(finished));
             self.live.remove(&id);
-            return Err(ServerError::QueueUnavailable(e.to_string()));
+            return Err(e.into());
+        }
+        if let Some(gate) = &self.gate {
+            gate.wake();
         }
         let started = Started { id, bus: Arc::clone(&live.bus), done: live.done.clone() };
         let in_flight = self.metrics.in_flight(&record.owner);
@@ -131,6 +143,27 @@ impl Executions {
             in_flight.dec();
         });
         Ok(started)
+    }
+
+    /// The worker's live frames of execution `id`, subscribed before it is
+    /// queued; with NATS unreachable (the subscription would wait for it),
+    /// none after `LIVE_SUBSCRIBE`: the mirror then follows the store alone.
+    async fn subscribe_frames(
+        &self,
+        queue: &JobQueue,
+        id: Uuid,
+    ) -> BoxStream<'static, bytes::Bytes> {
+        match tokio::time::timeout(LIVE_SUBSCRIBE, queue.subscribe_live(&events_topic(id))).await {
+            Ok(Ok(frames)) => frames,
+            Ok(Err(e)) => {
+                tracing::warn!(execution = %id, error = %e, "no live frames: the store has the result");
+                futures::stream::pending().boxed()
+            }
+            Err(_) => {
+                tracing::warn!(execution = %id, "NATS is unreachable: the store has the result");
+                futures::stream::pending().boxed()
+            }
+        }
     }
 
     /// Mirrors a queued execution's log until it ends; its settled record.

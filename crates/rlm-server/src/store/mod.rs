@@ -50,6 +50,7 @@
 pub mod aggregate;
 mod group_commit;
 pub mod keys;
+mod outbox;
 #[cfg(feature = "postgres")]
 mod pg_store;
 mod sled_store;
@@ -60,6 +61,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use aggregate::StatsSnapshot;
+pub(crate) use outbox::StoredKey;
+pub use outbox::{
+    IdempotencyKey, JobCounts, JobSubmission, KeyClaim, OutboxDepth, OutboxEntry, ProtocolSettings,
+    Publish, RelayRound, StoredResponse,
+};
 #[cfg(feature = "postgres")]
 pub use pg_store::PgStore;
 pub use sled_store::{STORE_OPEN_THREAD, SledStore};
@@ -953,6 +959,65 @@ pub trait Store: Send + Sync + 'static {
         now: Micros,
         message: &str,
     ) -> Result<Vec<Uuid>, StoreError>;
+
+    // The job queue's protocol (issue #55): the outbox, idempotency keys,
+    // the deployment's settings. See `outbox.rs`.
+    /// Stores a new job with its outbox entry and its idempotency key's
+    /// response, in one transaction: a crash leaves all or none.
+    async fn submit_job(&self, submission: &JobSubmission<'_>) -> Result<(), StoreError>;
+    /// Adds an outbox entry unless one for its id waits already (`false` then).
+    async fn add_outbox(&self, entry: &OutboxEntry) -> Result<bool, StoreError>;
+    /// One relay round: up to `limit` entries, oldest first, each handed to
+    /// `publish` and deleted once it says published; the first failure ends
+    /// the round. Processes sharing the store relay one at a time: a round
+    /// that finds another relaying does nothing (`leader: false`).
+    async fn relay_outbox(&self, limit: usize, publish: &Publish)
+    -> Result<RelayRound, StoreError>;
+    /// The outbox's depth and the age of its oldest entry.
+    async fn outbox_depth(&self) -> Result<OutboxDepth, StoreError>;
+    /// Pending and running jobs, deployment-wide.
+    async fn job_counts(&self) -> Result<JobCounts, StoreError>;
+    /// Up to `limit` PENDING jobs created before `before` with no outbox
+    /// entry (published long ago and not started: their message may be lost).
+    async fn unannounced_pending_jobs(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, StoreError>;
+    /// Up to `limit` RUNNING jobs with no outbox entry whose lease ended before `before`.
+    async fn lapsed_running_jobs(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, StoreError>;
+    /// Claims an idempotency key for a request (see [`KeyClaim`]); a claim
+    /// whose request never answered and began before `stale_before` is taken over.
+    async fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        now: Micros,
+        stale_before: Micros,
+    ) -> Result<KeyClaim, StoreError>;
+    /// Stores the response a claimed key's retries replay.
+    async fn complete_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError>;
+    /// Gives a claimed key up, unanswered (its request failed in a way a retry may redo).
+    async fn release_idempotency_key(&self, key: &IdempotencyKey) -> Result<(), StoreError>;
+    /// Deletes the keys created before `before`; returns how many.
+    async fn sweep_idempotency_keys(&self, before: Micros) -> Result<u64, StoreError>;
+    /// Records this process's protocol settings and returns the
+    /// deployment's: an `authoritative` process (an api) sets them, any
+    /// other only when none are recorded.
+    async fn record_protocol(
+        &self,
+        process: &str,
+        role: &str,
+        settings: &ProtocolSettings,
+        authoritative: bool,
+    ) -> Result<ProtocolSettings, StoreError>;
 
     // Checkpoints (durable executions).
     /// Stores `checkpoint` as the execution's newest, durably; `false` (and

@@ -33,7 +33,9 @@ use super::*;
 mod aggregates;
 mod checkpoints;
 mod executions;
+mod idempotency;
 mod jobs;
+mod outbox;
 mod rows;
 mod session_leases;
 mod sessions;
@@ -52,6 +54,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("../../../migrations/0003_checkpoints.sql")),
     (4, include_str!("../../../migrations/0004_blob_refs.sql")),
     (5, include_str!("../../../migrations/0005_session_leases.sql")),
+    (6, include_str!("../../../migrations/0006_outbox_idempotency.sql")),
 ];
 
 /// How many connections one server keeps at most.
@@ -324,6 +327,81 @@ impl Store for PgStore {
 
     async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError> {
         traces::drop_trace_from(self, execution, position).await
+    }
+
+    async fn submit_job(&self, submission: &JobSubmission<'_>) -> Result<(), StoreError> {
+        outbox::submit_job(self, submission).await
+    }
+
+    async fn add_outbox(&self, entry: &OutboxEntry) -> Result<bool, StoreError> {
+        outbox::add_outbox(self, entry).await
+    }
+
+    async fn relay_outbox(
+        &self,
+        limit: usize,
+        publish: &Publish,
+    ) -> Result<RelayRound, StoreError> {
+        outbox::relay_outbox(self, limit, publish).await
+    }
+
+    async fn outbox_depth(&self) -> Result<OutboxDepth, StoreError> {
+        outbox::outbox_depth(self).await
+    }
+
+    async fn job_counts(&self) -> Result<JobCounts, StoreError> {
+        outbox::job_counts(self).await
+    }
+
+    async fn unannounced_pending_jobs(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        outbox::unannounced_pending_jobs(self, before, limit).await
+    }
+
+    async fn lapsed_running_jobs(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        outbox::lapsed_running_jobs(self, before, limit).await
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        now: Micros,
+        stale_before: Micros,
+    ) -> Result<KeyClaim, StoreError> {
+        idempotency::claim_key(self, key, now, stale_before).await
+    }
+
+    async fn complete_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        idempotency::complete_key(self, key, response).await
+    }
+
+    async fn release_idempotency_key(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
+        idempotency::release_key(self, key).await
+    }
+
+    async fn sweep_idempotency_keys(&self, before: Micros) -> Result<u64, StoreError> {
+        idempotency::sweep_keys(self, before).await
+    }
+
+    async fn record_protocol(
+        &self,
+        process: &str,
+        role: &str,
+        settings: &ProtocolSettings,
+        authoritative: bool,
+    ) -> Result<ProtocolSettings, StoreError> {
+        idempotency::record_protocol(self, process, role, settings, authoritative).await
     }
 
     async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {

@@ -30,8 +30,10 @@ use super::keys::{self, *};
 use super::*;
 
 mod executions;
+mod idempotency;
 mod jobs;
 mod migrate;
+mod outbox;
 mod reads;
 mod sessions;
 mod traces;
@@ -66,6 +68,12 @@ pub struct SledStore {
     history: sled::Tree,
     /// `execution id` → its newest checkpoint (`CheckpointRecord::to_bytes`).
     checkpoints: sled::Tree,
+    /// `job id` → its [`OutboxEntry`], until the relay published it.
+    outbox: sled::Tree,
+    /// `owner ++ 0 ++ key` → a [`StoredKey`] (idempotency keys).
+    idempotency: sled::Tree,
+    /// `process` (and `deployment`) → its [`ProtocolSettings`].
+    protocol: sled::Tree,
     commit: Arc<GroupCommit>,
     /// Applies the record writes in groups (`writer.rs`).
     writer: Arc<Writer>,
@@ -263,6 +271,9 @@ impl SledStore {
             index: trees.index.clone(),
             history: trees.history.clone(),
             checkpoints: tree("checkpoints")?,
+            outbox: tree("outbox")?,
+            idempotency: tree("idempotency_keys")?,
+            protocol: tree("protocol_settings")?,
             writer: Arc::new(Writer::start(db.clone(), trees)?),
             db,
             commit: Arc::new(GroupCommit::default()),
@@ -402,6 +413,81 @@ impl Store for SledStore {
 
     async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError> {
         traces::drop_trace_from(self, execution, position).await
+    }
+
+    async fn submit_job(&self, submission: &JobSubmission<'_>) -> Result<(), StoreError> {
+        outbox::submit_job(self, submission).await
+    }
+
+    async fn add_outbox(&self, entry: &OutboxEntry) -> Result<bool, StoreError> {
+        outbox::add_outbox(self, entry).await
+    }
+
+    async fn relay_outbox(
+        &self,
+        limit: usize,
+        publish: &Publish,
+    ) -> Result<RelayRound, StoreError> {
+        outbox::relay_outbox(self, limit, publish).await
+    }
+
+    async fn outbox_depth(&self) -> Result<OutboxDepth, StoreError> {
+        outbox::outbox_depth(self)
+    }
+
+    async fn job_counts(&self) -> Result<JobCounts, StoreError> {
+        outbox::job_counts(self)
+    }
+
+    async fn unannounced_pending_jobs(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        outbox::unannounced_pending_jobs(self, before, limit)
+    }
+
+    async fn lapsed_running_jobs(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        outbox::lapsed_running_jobs(self, before, limit)
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        now: Micros,
+        stale_before: Micros,
+    ) -> Result<KeyClaim, StoreError> {
+        idempotency::claim_key(self, key, now, stale_before).await
+    }
+
+    async fn complete_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        idempotency::complete_key(self, key, response).await
+    }
+
+    async fn release_idempotency_key(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
+        idempotency::release_key(self, key).await
+    }
+
+    async fn sweep_idempotency_keys(&self, before: Micros) -> Result<u64, StoreError> {
+        idempotency::sweep_keys(self, before).await
+    }
+
+    async fn record_protocol(
+        &self,
+        process: &str,
+        _role: &str,
+        settings: &ProtocolSettings,
+        authoritative: bool,
+    ) -> Result<ProtocolSettings, StoreError> {
+        idempotency::record_protocol(self, process, settings, authoritative).await
     }
 
     async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {

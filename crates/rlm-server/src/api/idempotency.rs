@@ -1,0 +1,217 @@
+//! `Idempotency-Key` on the creating POSTs of `/api` (sessions, executions,
+//! jobs), as Stripe has it: a retry with the same key (scoped by the
+//! caller's API key) and the same request gets the first response again,
+//! status and JSON body as they were (`Idempotent-Replayed: true`); the
+//! same key with another request answers 422; while the first request
+//! runs, 409. A response worth retrying (5xx, 409, 429) gives the key up,
+//! so a retry runs the request again. A streamed execution's key replays a
+//! `303 See Other` to the execution's event stream (a stream cannot be
+//! replayed byte for byte). A job's key is committed with the job (one
+//! transaction: a crash never leaves a job without its key). Keys are kept
+//! for `jobs.idempotency_hours` (default 24), then swept.
+//!
+//! A request's fingerprint is its path and body (SHA-256); a multipart
+//! session upload, streamed to disk rather than held, is fingerprinted by
+//! its path, content type and length.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use crate::auth::Caller;
+use crate::error::ServerError;
+use crate::store::{IdempotencyKey, KeyClaim, StoredResponse, now_micros};
+
+/// The request header.
+pub const HEADER: &str = "idempotency-key";
+/// The replay's marker header.
+pub const REPLAYED: &str = "idempotent-replayed";
+/// The response header naming a streamed execution (its key's replay).
+pub const EXECUTION_HEADER: &str = "x-execution-id";
+/// The routes whose POST creates something.
+const CREATING: [&str; 4] = ["/api/sessions", "/api/execute", "/api/execute/stream", "/api/jobs"];
+/// The longest key.
+const MAX_KEY: usize = 255;
+/// A claim whose request never answered is taken over after this (a
+/// creating request answers within it; an execution's within its limit).
+const STALE_CLAIM: Duration = Duration::from_secs(60);
+/// The largest response body kept for a replay.
+const MAX_STORED_BODY: usize = 4 * 1024 * 1024;
+
+/// The key of the request being served, for a handler that commits it
+/// with what it creates (a job).
+#[derive(Debug, Clone)]
+pub struct RequestKey(pub IdempotencyKey);
+
+/// The middleware: see the module docs.
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let creating = request.method() == Method::POST && CREATING.contains(&request.uri().path());
+    let raw = request.headers().get(HEADER).cloned();
+    let caller = request.extensions().get::<Caller>().cloned();
+    let (Some(raw), Some(caller), true) = (raw, caller, creating) else {
+        return next.run(request).await;
+    };
+    let key = match raw.to_str() {
+        Ok(k) if (1..=MAX_KEY).contains(&k.len()) => k.to_string(),
+        _ => {
+            return ServerError::BadRequest(format!(
+                "the Idempotency-Key header must be 1 to {MAX_KEY} visible ASCII characters"
+            ))
+            .into_response();
+        }
+    };
+    let (request, fingerprint) = match fingerprinted(request, state.limits.max_body_bytes).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let key = IdempotencyKey { owner: caller.owner, key, fingerprint };
+    let now = now_micros();
+    let stale = stale_after(request.uri().path(), state.limits.max_execution);
+    let stale_before = now - i64::try_from(stale.as_micros()).unwrap_or(i64::MAX);
+    match state.store.claim_idempotency_key(&key, now, stale_before).await {
+        Err(e) => return ServerError::from(e).into_response(),
+        Ok(KeyClaim::InFlight) => {
+            return ServerError::Conflict(
+                "a request with this Idempotency-Key is still running; retry once it has answered"
+                    .into(),
+            )
+            .into_response();
+        }
+        Ok(KeyClaim::Mismatch) => {
+            return ServerError::Unprocessable(
+                "this Idempotency-Key was used with another request (path or body)".into(),
+            )
+            .into_response();
+        }
+        Ok(KeyClaim::Replay(stored)) => {
+            state.metrics.cluster.idempotent_replays.inc();
+            return replay(stored);
+        }
+        Ok(KeyClaim::Fresh) => {}
+    }
+    let mut request = request;
+    request.extensions_mut().insert(RequestKey(key.clone()));
+    let response = next.run(request).await;
+    remember(&state, &key, response).await
+}
+
+fn stale_after(path: &str, max_execution: Duration) -> Duration {
+    if path.starts_with("/api/execute") { max_execution + STALE_CLAIM } else { STALE_CLAIM }
+}
+
+/// The request (its body read when it is held anyway) and its fingerprint.
+async fn fingerprinted(request: Request, limit: u64) -> Result<(Request, String), Response> {
+    let path = request.uri().path().to_string();
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let mut digest = Sha256::new();
+    digest.update(path.as_bytes());
+    digest.update([0]);
+    if content_type.starts_with("multipart/") {
+        let length = request.headers().get(header::CONTENT_LENGTH).cloned();
+        digest.update(content_type.as_bytes());
+        digest.update(length.as_ref().map_or(&b""[..], |l| l.as_bytes()));
+        return Ok((request, hex(&digest.finalize())));
+    }
+    let (parts, body) = request.into_parts();
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ServerError::TooLarge {
+            what: "the request body",
+            found: limit as u64 + 1,
+            limit: limit as u64,
+        }
+        .into_response()
+    })?;
+    digest.update(&bytes);
+    Ok((Request::from_parts(parts, Body::from(bytes)), hex(&digest.finalize())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stores the response for the key's retries (or gives the key up), and
+/// answers it.
+async fn remember(state: &AppState, key: &IdempotencyKey, response: Response) -> Response {
+    let status = response.status();
+    let retry_worthy = status.is_server_error()
+        || status == StatusCode::CONFLICT
+        || status == StatusCode::TOO_MANY_REQUESTS;
+    if retry_worthy {
+        release(state, key).await;
+        return response;
+    }
+    let streamed = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if streamed {
+        let execution = response.headers().get(EXECUTION_HEADER).and_then(|v| v.to_str().ok());
+        if let Some(id) = execution {
+            let body = serde_json::json!({
+                "detail": "this Idempotency-Key started an execution: its events are at `location`",
+                "execution_id": id,
+                "location": format!("/api/executions/{id}/events"),
+            });
+            store(state, key, StatusCode::SEE_OTHER, body.to_string()).await;
+        } else {
+            release(state, key).await;
+        }
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, MAX_STORED_BODY).await {
+        Ok(bytes) => {
+            store(state, key, status, String::from_utf8_lossy(&bytes).into_owned()).await;
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(_) => {
+            release(state, key).await;
+            ServerError::Internal("the response could not be kept for its idempotency key".into())
+                .into_response()
+        }
+    }
+}
+
+async fn store(state: &AppState, key: &IdempotencyKey, status: StatusCode, body: String) {
+    let response = StoredResponse { status: status.as_u16(), body };
+    if let Err(e) = state.store.complete_idempotency_key(key, &response).await {
+        tracing::warn!(error = %e, "cannot store an idempotency key's response; a retry runs again");
+        release(state, key).await;
+    }
+}
+
+async fn release(state: &AppState, key: &IdempotencyKey) {
+    if let Err(e) = state.store.release_idempotency_key(key).await {
+        tracing::warn!(error = %e, "cannot give an idempotency key up; it is taken over once stale");
+    }
+}
+
+/// The stored response, as it was (a streamed execution's: 303 to its events).
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let location = (status == StatusCode::SEE_OTHER)
+        .then(|| serde_json::from_str::<serde_json::Value>(&stored.body).ok())
+        .flatten()
+        .and_then(|v| v["location"].as_str().map(str::to_string));
+    let mut response = (status, stored.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(REPLAYED, HeaderValue::from_static("true"));
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    response
+}

@@ -1,0 +1,150 @@
+//! Idempotency keys and the deployment's protocol settings on PostgreSQL.
+//! A claim locks the key's row (`INSERT … ON CONFLICT DO NOTHING`, then
+//! `SELECT … FOR UPDATE`), so two requests with one key never both run.
+
+use super::*;
+
+/// The row of the settings every process must agree on.
+const DEPLOYMENT: &str = "deployment";
+
+pub(super) async fn claim_key(
+    store: &PgStore,
+    key: &IdempotencyKey,
+    now: Micros,
+    stale_before: Micros,
+) -> Result<KeyClaim, StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    let inserted = tx
+        .execute(
+            "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (owner, key) DO NOTHING",
+            &[&key.owner, &key.key, &key.fingerprint, &now],
+        )
+        .await
+        .map_err(pg)?;
+    if inserted == 1 {
+        tx.commit().await.map_err(pg)?;
+        return Ok(KeyClaim::Fresh);
+    }
+    let row = tx
+        .query_one(
+            "SELECT fingerprint, created_at, response_status, response_body
+             FROM idempotency_keys WHERE owner = $1 AND key = $2 FOR UPDATE",
+            &[&key.owner, &key.key],
+        )
+        .await
+        .map_err(pg)?;
+    let status: Option<i32> = row.get(2);
+    let stored = StoredKey {
+        fingerprint: row.get(0),
+        created_at: row.get(1),
+        response: status.map(|s| StoredResponse {
+            status: u16::try_from(s).unwrap_or(500),
+            body: row.get::<_, Option<String>>(3).unwrap_or_default(),
+        }),
+    };
+    let claim = match stored.claim(key, stale_before) {
+        Some(found) => found,
+        None => {
+            tx.execute(
+                "UPDATE idempotency_keys SET created_at = $3 WHERE owner = $1 AND key = $2",
+                &[&key.owner, &key.key, &now],
+            )
+            .await
+            .map_err(pg)?;
+            KeyClaim::Fresh
+        }
+    };
+    tx.commit().await.map_err(pg)?;
+    Ok(claim)
+}
+
+/// Stores the key's response in the caller's transaction (a job's submission).
+pub(super) async fn answer_key(
+    tx: &Tx<'_>,
+    key: &IdempotencyKey,
+    response: &StoredResponse,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at, response_status, response_body)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (owner, key) DO UPDATE
+         SET response_status = excluded.response_status, response_body = excluded.response_body",
+        &[
+            &key.owner,
+            &key.key,
+            &key.fingerprint,
+            &now_micros(),
+            &i32::from(response.status),
+            &response.body,
+        ],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
+}
+
+pub(super) async fn complete_key(
+    store: &PgStore,
+    key: &IdempotencyKey,
+    response: &StoredResponse,
+) -> Result<(), StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    answer_key(&tx, key, response).await?;
+    tx.commit().await.map_err(pg)
+}
+
+pub(super) async fn release_key(store: &PgStore, key: &IdempotencyKey) -> Result<(), StoreError> {
+    let client = store.client().await?;
+    client
+        .execute(
+            "DELETE FROM idempotency_keys
+             WHERE owner = $1 AND key = $2 AND response_status IS NULL",
+            &[&key.owner, &key.key],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(())
+}
+
+pub(super) async fn sweep_keys(store: &PgStore, before: Micros) -> Result<u64, StoreError> {
+    let client = store.client().await?;
+    client
+        .execute("DELETE FROM idempotency_keys WHERE created_at < $1", &[&before])
+        .await
+        .map_err(pg)
+}
+
+pub(super) async fn record_protocol(
+    store: &PgStore,
+    process: &str,
+    role: &str,
+    settings: &ProtocolSettings,
+    authoritative: bool,
+) -> Result<ProtocolSettings, StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    let text = encode(settings)?;
+    let upsert = "INSERT INTO protocol_settings (process, role, settings, updated_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (process) DO UPDATE
+         SET role = excluded.role, settings = excluded.settings, updated_at = excluded.updated_at";
+    tx.execute(upsert, &[&process, &role, &text, &now_micros()]).await.map_err(pg)?;
+    // An api's settings are the deployment's; a worker's only when none are recorded.
+    let deployment = if authoritative {
+        upsert.to_string()
+    } else {
+        "INSERT INTO protocol_settings (process, role, settings, updated_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (process) DO NOTHING"
+            .to_string()
+    };
+    tx.execute(&deployment, &[&DEPLOYMENT, &role, &text, &now_micros()]).await.map_err(pg)?;
+    let row = tx
+        .query_one("SELECT settings FROM protocol_settings WHERE process = $1", &[&DEPLOYMENT])
+        .await
+        .map_err(pg)?;
+    let found = decode("protocol settings", row.get(0))?;
+    tx.commit().await.map_err(pg)?;
+    Ok(found)
+}

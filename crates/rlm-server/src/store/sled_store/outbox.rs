@@ -1,0 +1,153 @@
+//! The outbox on sled: a job, its outbox entry and its idempotency key's
+//! response in one sled transaction; relay rounds (one process: no lock);
+//! the sweeps' reads of jobs whose message may be lost.
+
+use super::*;
+
+impl SledStore {
+    fn outbox_entries(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut entries = Vec::new();
+        for item in self.outbox.iter() {
+            let (_, bytes) = item.map_err(backend)?;
+            entries.push(decode::<OutboxEntry>("outbox entry", &bytes)?);
+        }
+        entries.sort_by_key(|e| (e.created_at, e.id));
+        Ok(entries)
+    }
+}
+
+pub(super) async fn submit_job(
+    store: &SledStore,
+    submission: &JobSubmission<'_>,
+) -> Result<(), StoreError> {
+    let job = submission.job;
+    let key = pending_key(job);
+    let trees = (&store.jobs, &store.pending, &store.index, &store.outbox, &store.idempotency);
+    trees
+        .transaction(|(jobs, pending, index, outbox, idempotency)| {
+            let fresh = jobs.get(job.id.as_bytes())?.is_none();
+            tx_put(jobs, job.id.as_bytes(), job)?;
+            if job.status == JobStatus::Pending {
+                pending.insert(key.clone(), job.id.as_bytes())?;
+            }
+            if fresh {
+                let by_owner = owner_prefix(JOBS_BY_OWNER, &job.owner);
+                index.insert(keys::entry(by_owner, job.created_at, job.id), &[][..])?;
+                tx_count(index, &keys::count(JOBS_BY_OWNER, &job.owner), true)?;
+            }
+            if let Some(entry) = &submission.outbox
+                && outbox.get(entry.id.as_bytes())?.is_none()
+            {
+                tx_put(outbox, entry.id.as_bytes(), entry)?;
+            }
+            if let Some((key, response)) = &submission.key {
+                let id = idempotency_key(key);
+                let claimed: Option<StoredKey> = tx_get(idempotency, &id, "idempotency key")?;
+                let stored = StoredKey {
+                    fingerprint: key.fingerprint.clone(),
+                    created_at: claimed.map_or_else(now_micros, |c| c.created_at),
+                    response: Some(response.clone()),
+                };
+                tx_put(idempotency, &id, &stored)?;
+            }
+            Ok(())
+        })
+        .map_err(tx_err)?;
+    store.durable().await
+}
+
+pub(super) async fn add_outbox(store: &SledStore, entry: &OutboxEntry) -> Result<bool, StoreError> {
+    let added = store
+        .outbox
+        .compare_and_swap(entry.id.as_bytes(), None::<&[u8]>, Some(encode(entry)?))
+        .map_err(backend)?
+        .is_ok();
+    store.durable().await?;
+    Ok(added)
+}
+
+pub(super) async fn relay_outbox(
+    store: &SledStore,
+    limit: usize,
+    publish: &Publish,
+) -> Result<RelayRound, StoreError> {
+    let mut round = RelayRound { leader: true, ..RelayRound::default() };
+    for entry in store.outbox_entries()?.into_iter().take(limit) {
+        let (id, published) = (entry.id, encode(&entry)?);
+        if !publish(entry).await {
+            round.failed += 1;
+            break;
+        }
+        // Deleted only if it is still the entry published (not a newer copy).
+        let _ = store
+            .outbox
+            .compare_and_swap(id.as_bytes(), Some(published), None::<Vec<u8>>)
+            .map_err(backend)?;
+        round.published += 1;
+    }
+    if round.published > 0 {
+        store.durable().await?;
+    }
+    Ok(round)
+}
+
+pub(super) fn outbox_depth(store: &SledStore) -> Result<OutboxDepth, StoreError> {
+    let entries = store.outbox_entries()?;
+    Ok(OutboxDepth { entries: entries.len() as u64, oldest: entries.first().map(|e| e.created_at) })
+}
+
+pub(super) fn job_counts(store: &SledStore) -> Result<JobCounts, StoreError> {
+    let running = store.index.scan_prefix([RUNNING_JOBS]).count() as u64;
+    Ok(JobCounts { pending: store.pending.len() as u64, running })
+}
+
+pub(super) fn unannounced_pending_jobs(
+    store: &SledStore,
+    before: Micros,
+    limit: usize,
+) -> Result<Vec<JobRecord>, StoreError> {
+    let mut jobs = Vec::new();
+    for item in store.pending.iter() {
+        let (_, id) = item.map_err(backend)?;
+        let Ok(id) = Uuid::from_slice(&id) else { continue };
+        let Some(job) = store.job(id)? else { continue };
+        if job.created_at >= before || jobs.len() >= limit {
+            break;
+        }
+        if !store.outbox.contains_key(id.as_bytes()).map_err(backend)? {
+            jobs.push(job);
+        }
+    }
+    Ok(jobs)
+}
+
+pub(super) fn lapsed_running_jobs(
+    store: &SledStore,
+    before: Micros,
+    limit: usize,
+) -> Result<Vec<JobRecord>, StoreError> {
+    let mut jobs = Vec::new();
+    for item in store.index.scan_prefix([RUNNING_JOBS]) {
+        let (key, _) = item.map_err(backend)?;
+        let Ok(id) = Uuid::from_slice(&key[1..]) else { continue };
+        let Some(job) = store.job(id)? else { continue };
+        let lapsed = job.status == JobStatus::Running
+            && job.lease.as_ref().is_none_or(|l| l.expires_at < before);
+        if lapsed && !store.outbox.contains_key(id.as_bytes()).map_err(backend)? {
+            jobs.push(job);
+        }
+        if jobs.len() >= limit {
+            break;
+        }
+    }
+    Ok(jobs)
+}
+
+/// An idempotency key's key in its tree: owner, a zero byte, the key.
+pub(super) fn idempotency_key(key: &IdempotencyKey) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.owner.len() + key.key.len() + 1);
+    out.extend_from_slice(key.owner.as_bytes());
+    out.push(0);
+    out.extend_from_slice(key.key.as_bytes());
+    out
+}

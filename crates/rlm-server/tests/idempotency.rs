@@ -1,0 +1,119 @@
+//! `Idempotency-Key` on every creating POST (issue #55), on the single
+//! process (sled): a retry with the same key and body gets the first
+//! response again and creates nothing; the same key with another body
+//! answers 422; while the first request runs, 409; a streamed execution's
+//! retry is sent to its events (303).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestServer, config};
+use rlm_adapters::FakeScript;
+use serde_json::{Value, json};
+
+/// One root step, its reply `delay_ms` late.
+fn slow_script(delay_ms: u64) -> FakeScript {
+    serde_json::from_value(json!({
+        "model": "slow",
+        "replies": [{ "text": "FINAL('done')", "delay_ms": delay_ms }],
+        "when_exhausted": { "fixed": "FINAL('done')" }
+    }))
+    .unwrap()
+}
+
+async fn start(delay_ms: u64) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(&dir, slow_script(delay_ms));
+    TestServer::start_config(dir, c).await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// POSTs `body` with the key; status, replayed?, body.
+async fn keyed(server: &TestServer, path: &str, key: &str, body: &Value) -> (u16, bool, Value) {
+    let response = client()
+        .post(server.url(path))
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let replayed = response.headers().get("idempotent-replayed").is_some();
+    (status, replayed, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn total(server: &TestServer, path: &str) -> Value {
+    let (status, listed) = server.get(path).await;
+    assert_eq!(status, 200, "{listed}");
+    listed["total"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_creation_creates_once() {
+    let server = start(0).await;
+    let body = json!({"name": "s", "context": "a small context"});
+    let (status, replayed, first) = keyed(&server, "/api/sessions", "s-1", &body).await;
+    assert_eq!((status, replayed), (200, false), "{first}");
+    let (status, replayed, again) = keyed(&server, "/api/sessions", "s-1", &body).await;
+    assert_eq!((status, replayed), (200, true));
+    assert_eq!(again, first);
+    assert_eq!(total(&server, "/api/sessions").await, 1);
+    let other = json!({"name": "t", "context": "another context"});
+    let (status, _, refused) = keyed(&server, "/api/sessions", "s-1", &other).await;
+    assert_eq!((status, refused["code"].as_str()), (422, Some("unprocessable")), "{refused}");
+
+    let sid = first["id"].as_str().unwrap();
+    let job = json!({"session_id": sid, "user_query": "what does it say?"});
+    let (_, _, submitted) = keyed(&server, "/api/jobs", "j-1", &job).await;
+    let (status, replayed, resubmitted) = keyed(&server, "/api/jobs", "j-1", &job).await;
+    assert_eq!((status, replayed), (200, true));
+    assert_eq!(resubmitted["job_id"], submitted["job_id"]);
+    assert_eq!(total(&server, "/api/jobs").await, 1);
+
+    let execute = json!({"session_id": sid, "user_query": "and now?"});
+    let (status, _, ran) = keyed(&server, "/api/execute", "e-1", &execute).await;
+    assert_eq!(status, 200, "{ran}");
+    let (_, replayed, rerun) = keyed(&server, "/api/execute", "e-1", &execute).await;
+    assert!(replayed);
+    assert_eq!(rerun["id"], ran["id"]);
+    server.wait_job(submitted["job_id"].as_str().unwrap(), |s| s == "COMPLETE").await;
+    assert_eq!(total(&server, &format!("/api/executions?session_id={sid}")).await, 2);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_while_the_first_runs_is_refused_and_a_stream_s_is_sent_to_its_events() {
+    let server = start(1500).await;
+    let execute = json!({"context": "ctx", "user_query": "slow?"});
+    let first = {
+        let url = server.url("/api/execute");
+        let body = execute.clone();
+        tokio::spawn(async move {
+            client().post(url).header("Idempotency-Key", "slow").json(&body).send().await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, _, busy) = keyed(&server, "/api/execute", "slow", &execute).await;
+    assert_eq!((status, busy["code"].as_str()), (409, Some("conflict")), "{busy}");
+    assert_eq!(first.await.unwrap().unwrap().status().as_u16(), 200);
+
+    let stream = json!({"context": "ctx", "user_query": "streamed?"});
+    let response = client()
+        .post(server.url("/api/execute/stream"))
+        .header("Idempotency-Key", "stream-1")
+        .json(&stream)
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-execution-id"].to_str().unwrap().to_string();
+    let _ = response.text().await.unwrap();
+    let (status, replayed, moved) =
+        keyed(&server, "/api/execute/stream", "stream-1", &stream).await;
+    assert_eq!((status, replayed), (303, true), "{moved}");
+    assert_eq!(moved["location"], format!("/api/executions/{id}/events"));
+    server.stop().await;
+}
