@@ -17,8 +17,6 @@ use std::time::{Duration, Instant};
 
 #[path = "support/cluster_env.rs"]
 mod cluster_env;
-#[path = "support/private_nats.rs"]
-mod private_nats;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
@@ -26,8 +24,8 @@ use cluster_env::{
     Cluster, Process, SHARED_NATS, ended, free_port, get, post, resumable_script, script, session,
     start_redis, submit, trace, unique,
 };
-use private_nats::PrivateNats;
 use rlm_testenv::mock_openai::{MockConfig, MockOpenAi};
+use rlm_testenv::services::PrivateNats;
 use serde_json::{Value, json};
 
 /// The executions of the session, from the api.

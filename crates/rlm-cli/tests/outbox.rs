@@ -15,13 +15,11 @@ use std::time::{Duration, Instant};
 
 #[path = "support/cluster_env.rs"]
 mod cluster_env;
-#[path = "support/private_nats.rs"]
-mod private_nats;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
 use cluster_env::{Cluster, Process, SHARED_NATS, ended, get, script, session};
-use private_nats::PrivateNats;
+use rlm_testenv::services::PrivateNats;
 use serde_json::{Value, json};
 
 /// A protocol bound (the request commits to PostgreSQL and answers), not a

@@ -6,7 +6,6 @@
 // Each test crate that includes this file uses a part of it.
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -188,16 +187,11 @@ pub async fn get(base: &str, path: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+#[allow(unused_imports)] // not every test binary that includes this file uses it
+pub use rlm_testenv::services::free_port;
 
 pub fn wait_for_port(port: u16, what: &str) {
-    let until = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "private {what} did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    rlm_testenv::services::wait_for_port(port, what, Duration::from_secs(10));
 }
 
 /// A private `redis-server` on `port` (no persistence), once it listens.
