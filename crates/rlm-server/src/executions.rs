@@ -274,24 +274,25 @@ impl Executions {
         self.launch(admitted, start).await
     }
 
-    /// Starts an execution another process stored (`existing`: its id and
-    /// creation time), in this process: a queue's later delivery of it.
+    /// Starts an execution another process stored (`existing`: its stored
+    /// record, whose id, creation time and attempt marks it keeps), in this
+    /// process: a queue's later delivery of it.
     pub(crate) async fn start_existing(
         self: &Arc<Self>,
         req: StartRequest,
-        existing: (Uuid, crate::store::Micros),
+        existing: &ExecutionRecord,
     ) -> Result<Started, ServerError> {
         let admitted = self.admit(&req, Some(existing)).await?;
         self.launch(admitted, Start::Acknowledged).await
     }
 
-    /// Checks a request and makes its record (id and creation time from
-    /// `existing`, an execution another process stored, or new); nothing
-    /// is stored yet.
+    /// Checks a request and makes its record (id, creation time and attempt
+    /// marks from `existing`, an execution another process stored, or new);
+    /// nothing is stored yet.
     pub(crate) async fn admit(
         &self,
         req: &StartRequest,
-        existing: Option<(Uuid, crate::store::Micros)>,
+        existing: Option<&ExecutionRecord>,
     ) -> Result<AdmittedExecution, ServerError> {
         if self.shutting_down.load(Ordering::SeqCst) {
             return Err(ServerError::ShuttingDown);
@@ -355,7 +356,10 @@ impl Executions {
         }
         let permit = if req.interactive { Some(self.slot(&req.owner)?) } else { None };
         let memory = self.memory_budget(req).await?;
-        let (id, now) = existing.unwrap_or_else(|| (Uuid::new_v4(), now_micros()));
+        let (id, now, attempts) = match existing {
+            Some(e) => (e.id, e.created_at, e.attempts.clone()),
+            None => (Uuid::new_v4(), now_micros(), Vec::new()),
+        };
         let record = ExecutionRecord {
             id,
             session_id: session.as_ref().map(|s| s.id),
@@ -377,7 +381,7 @@ impl Executions {
             error_message: None,
             context_breakdown: None,
             context_blob,
-            attempts: Vec::new(),
+            attempts,
         };
         Ok(AdmittedExecution {
             record,

@@ -341,9 +341,7 @@ impl Jobs {
         let unfinished = match (attempt, job.execution_id) {
             (Some(n), Some(execution)) if n > 1 => {
                 match self.store.get_execution(execution).await {
-                    Ok(Some(e)) if !e.status.is_terminal() && e.job_id == Some(job.id) => {
-                        Some((e.id, e.created_at))
-                    }
+                    Ok(Some(e)) if !e.status.is_terminal() && e.job_id == Some(job.id) => Some(e),
                     // An earlier delivery ran the job to its end but its
                     // settlement or ack was lost (a NATS restart): the job's
                     // one execution answers it, nothing runs again.
@@ -370,7 +368,7 @@ impl Jobs {
         let started = match unfinished {
             Some(existing) => {
                 start.attempt = attempt;
-                self.renewing(job, holder, self.executions.start_existing(start, existing)).await
+                self.renewing(job, holder, self.executions.start_existing(start, &existing)).await
             }
             None => self.renewing(job, holder, self.executions.start(start)).await,
         };

@@ -33,7 +33,8 @@ fn server_unavailable(e: &ServerError) -> bool {
 
 impl Executions {
     /// Marks attempt `attempt` (a queue's delivery; `None`: not queued) in
-    /// `record`, after the marks the earlier attempts stored, and reads
+    /// `record`, after the marks the earlier attempts stored (which the
+    /// record holds), and reads
     /// where it goes on from (attempts after the first); `Err`: why it
     /// cannot go on.
     pub(super) async fn prepare_attempt(
@@ -42,24 +43,13 @@ impl Executions {
         attempt: Option<u32>,
     ) -> Result<Option<ResumePoint>, AttemptRefused> {
         let Some(n) = attempt else { return Ok(None) };
-        let (resume, earlier) = if n > 1 {
-            let resume = resume_point(self.store.as_ref(), record.id, &record.user_query)
-                .await
-                .map_err(|e| {
-                    let unavailable = server_unavailable(&e);
-                    AttemptRefused::new("cannot read where the execution stopped", e, unavailable)
-                })?;
-            let earlier = match self.store.get_execution(record.id).await {
-                Ok(Some(stored)) => stored.attempts,
-                Ok(None) => Vec::new(),
-                Err(e) => {
-                    let unavailable = e.is_unavailable();
-                    return Err(AttemptRefused::new("cannot read its attempts", e, unavailable));
-                }
-            };
-            (resume, earlier)
+        let resume = if n > 1 {
+            resume_point(self.store.as_ref(), record.id, &record.user_query).await.map_err(|e| {
+                let unavailable = server_unavailable(&e);
+                AttemptRefused::new("cannot read where the execution stopped", e, unavailable)
+            })?
         } else {
-            (None, Vec::new())
+            None
         };
         let from_step = resume.as_ref().map_or(0, |p| p.checkpoint.step);
         let carried = resume.as_ref().map_or_else(Spend::default, |p| Spend::of_trace(&p.trace));
@@ -72,7 +62,8 @@ impl Executions {
                 "resuming the execution from its checkpoint"
             );
         }
-        record.attempts = earlier.into_iter().filter(|m| m.attempt < n).collect();
+        // The earlier attempts' marks came with the stored record.
+        record.attempts.retain(|m| m.attempt < n);
         record.attempts.push(AttemptMark {
             attempt: n,
             started_at: now_micros(),

@@ -250,7 +250,7 @@ impl Executions {
             job_holder: None,
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
-        let started = self.start_existing(req, (id, record.created_at)).await;
+        let started = self.start_existing(req, &record).await;
         let started = match started {
             Ok(started) => started,
             Err(ServerError::ShuttingDown) => {
