@@ -17,7 +17,9 @@ mod cluster_env;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
-use cluster_env::{Cluster, Process, SHARED_NATS, database_url, ended, get, script, session, submit};
+use cluster_env::{
+    Cluster, Process, SHARED_NATS, database_url, ended, get, script, session, submit,
+};
 
 /// Cuts every connection of `application` every `every`, until `stop`; the
 /// count of connections cut.
