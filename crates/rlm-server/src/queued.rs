@@ -9,6 +9,14 @@
 //! and attempt), heartbeats while it runs, and after the last delivery
 //! records FAILED, which [`QueuedJobs::failed`] writes to the store too.
 //!
+//! The execution's settlement ends the job in the same transaction (see
+//! [`crate::store::SettledExecution::job`]); a delivery acks only once that
+//! is stored. When the database stays away past the store's retries, the
+//! delivery is given back instead (NAK), the job left RUNNING and its
+//! execution unsettled: a later delivery goes on from the execution's last
+//! checkpoint and settles both, so a job never ends COMPLETE with its
+//! execution unsettled, nor FAILED for a fault the retries outlived.
+//!
 //! An execution an `api` process queued (payload `kind: execution`) is run
 //! by [`crate::executions::Executions::run_delivered`].
 //!
