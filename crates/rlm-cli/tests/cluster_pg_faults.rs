@@ -6,7 +6,8 @@
 //! execution's settlement writes its record, its job, its history turn and
 //! its session in one transaction, so no work is left half-written: every
 //! job COMPLETE with its answer, its execution completed, one history turn
-//! per job, none FAILED.
+//! per job, none FAILED. A database stopped for 35 s in the middle of a job
+//! (a private PostgreSQL server): the job waits it out and completes once.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,7 +19,8 @@ mod cluster_env;
 mod serve_child;
 
 use cluster_env::{
-    Cluster, Process, SHARED_NATS, database_url, ended, get, script, session, submit,
+    Cluster, Process, SHARED_NATS, database_url, ended, get, resumable_script, script, session,
+    submit,
 };
 
 /// Cuts every connection of `application` every `every`, until `stop`; the
@@ -93,6 +95,101 @@ rlm_testenv::needs_postgres! {
         let ran: usize = workers.iter().map(|w| w.logged("execution finished").len()).sum();
         assert!(ran >= ids.len(), "{ran} executions finished for {} jobs", ids.len());
         drop((api, workers));
+        cluster.clean_up().await;
+    }
+}
+
+/// A PostgreSQL server of the test's own, as the `postgres` user when this
+/// is root (PostgreSQL refuses root), stopped with the test.
+struct PrivatePg {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl PrivatePg {
+    fn pg(name: &str) -> std::process::Command {
+        let bin = std::path::Path::new("/usr/lib/postgresql/15/bin").join(name);
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+        if !root {
+            return std::process::Command::new(bin);
+        }
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin);
+        c
+    }
+
+    fn run(name: &str, args: &[&str]) {
+        let out = Self::pg(name).args(args).output().unwrap();
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn start() -> PrivatePg {
+        let dir = tempfile::tempdir().unwrap();
+        let _ =
+            std::process::Command::new("chown").args(["-R", "postgres"]).arg(dir.path()).status();
+        let pg = PrivatePg { dir, port: cluster_env::free_port() };
+        Self::run("initdb", &["-D", &pg.data(), "-U", "postgres", "-A", "trust", "--no-sync"]);
+        pg.up();
+        pg
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn up(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("log").display().to_string();
+        Self::run("pg_ctl", &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "start"]);
+    }
+
+    fn down(&self) {
+        Self::run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+
+    fn url(&self) -> String {
+        format!("postgresql://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for PrivatePg {
+    fn drop(&mut self) {
+        let _ = Self::pg("pg_ctl").args(["-D", &self.data(), "-m", "immediate", "stop"]).output();
+    }
+}
+
+rlm_testenv::needs_postgres! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_outlives_its_database_stopped_for_35_s_and_completes_once() {
+        let pg = PrivatePg::start();
+        let mut cluster = Cluster::with_script(SHARED_NATS, resumable_script(1200));
+        cluster.database = pg.url();
+        let api = cluster.spawn("api");
+        let worker = cluster.spawn("worker");
+        let sid = session(&api).await;
+        let ids = submit(&api, &sid, 1).await;
+        // Into its second step, the database goes away for 35 s.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        pg.down();
+        tokio::time::sleep(Duration::from_secs(35)).await;
+        pg.up();
+        let jobs = ended(&api, &ids, Duration::from_secs(120)).await;
+        assert_eq!(jobs[0]["status"], "COMPLETE", "{}", jobs[0]);
+        assert_eq!(jobs[0]["answer"], "done", "{}", jobs[0]);
+        let execution = jobs[0]["execution_id"].as_str().unwrap();
+        let (_, record) = get(&api.base, &format!("/api/executions/{execution}")).await;
+        assert_eq!(record["status"], "completed", "{record}");
+        assert_eq!(history_total(&api, &sid).await, 1, "one turn");
+        let attempts = worker.logged("running a queued job").len();
+        eprintln!("the job took {attempts} deliveries; {record}");
+        drop((api, worker));
         cluster.clean_up().await;
     }
 }
