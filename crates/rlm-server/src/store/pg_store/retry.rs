@@ -12,7 +12,13 @@
 //! A write whose commit's answer was lost may have applied, so every write
 //! is one that may run twice: settlements are idempotent by execution and
 //! attempt, records are upserted by id, counts move by the difference
-//! between the row read under lock and the one written.
+//! between the row read under lock and the one written, trace events are
+//! stored once per position, a checkpoint only replaces an older step. Run
+//! twice, a few answer differently without changing more: a delete (or a
+//! memory key's delete) reports nothing to delete, a cancel finds the job
+//! already cancelled, a job claim (`claim_job`, a store-claimed queue, not
+//! JetStream) may leave the first claimed job RUNNING under this worker
+//! until its lease runs out and the sweep reports it interrupted.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
