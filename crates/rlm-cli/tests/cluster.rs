@@ -164,6 +164,45 @@ fn assert_resumed(trace: &[Value], killed_at_us: u64) {
     assert_eq!(asked_after, 2, "the next worker asked for steps 3 and 4 only: {trace:?}");
 }
 
+/// A resumed execution's spend is the sum over its attempts: what the model
+/// was paid for, each call once, as the run from scratch spends it (its
+/// stored trace holds each step's calls once: steps 1-2 from the killed
+/// attempt, 3-4 from the next), charged to its session once; its record
+/// marks both attempts, the second going on from step 2.
+async fn assert_spend_summed_over_attempts(
+    api: &Process,
+    sid: &str,
+    record: &Value,
+    trace: &[Value],
+) {
+    let paid = |kind: &str| -> (u64, u64, u64) {
+        let calls: Vec<&Value> = trace
+            .iter()
+            .filter(|e| e["kind"]["type"] == kind)
+            .filter(|e| e["kind"]["cached"] != true && e["kind"]["deduped"] != true)
+            .collect();
+        let tokens = |k: &str| calls.iter().map(|e| e["kind"]["usage"][k].as_u64().unwrap()).sum();
+        (calls.len() as u64, tokens("prompt_tokens"), tokens("completion_tokens"))
+    };
+    let (root_calls, root_in, root_out) = paid("model_call_finished");
+    let (subcalls, sub_in, sub_out) = paid("subcall_finished");
+    assert_eq!(root_calls, 4, "one call per step, each once: {trace:?}");
+    assert!(root_in > 0, "the scripted model reports its tokens: {trace:?}");
+    assert_eq!(record["total_input_tokens"].as_u64(), Some(root_in + sub_in), "{record}");
+    assert_eq!(record["total_output_tokens"].as_u64(), Some(root_out + sub_out), "{record}");
+    assert_eq!(record["subcalls"].as_u64(), Some(subcalls), "{record}");
+    let attempts = record["attempts"].as_array().expect("the attempts are marked");
+    let marks: Vec<(u64, u64)> = attempts
+        .iter()
+        .map(|a| (a["attempt"].as_u64().unwrap(), a["from_step"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(marks, [(1, 0), (2, 2)], "{record}");
+    assert_eq!(attempts[1]["carried"]["root_calls"], 2, "{record}");
+    let (_, session) = get(&api.base, &format!("/api/sessions/{sid}")).await;
+    assert_eq!(session["spend"]["root_calls"], 4, "charged once per step: {session}");
+    assert_eq!(session["spend"]["input_tokens"], record["total_input_tokens"], "{session}");
+}
+
 rlm_testenv::needs_postgres! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_worker_killed_during_step_3_has_its_job_resumed_elsewhere_from_step_2() {
@@ -214,6 +253,7 @@ rlm_testenv::needs_postgres! {
         assert_eq!(stored.len(), 1, "one execution, one result: {stored:?}");
         assert_eq!(stored[0]["status"], "completed", "{stored:?}");
         assert_eq!(stored[0]["steps"].as_u64(), Some(4), "{stored:?}");
+        assert_spend_summed_over_attempts(&api, &sid, &stored[0], &trace(&api, &execution).await).await;
 
         // A process starting on the schema takes no live process's run for dead.
         let ids = submit(&api, &sid, 1).await;

@@ -72,6 +72,7 @@ async fn populate(store: &Arc<dyn Store>, sessions: &[Uuid], count: usize, pad: 
                     error_message: None,
                     context_breakdown: None,
                     context_blob: None,
+                    attempts: Vec::new(),
                 };
                 store.put_execution(&e).await.unwrap();
                 let done = ExecutionRecord {
@@ -84,7 +85,8 @@ async fn populate(store: &Arc<dyn Store>, sessions: &[Uuid], count: usize, pad: 
                     final_result: Some("x".repeat(pad)),
                     ..e
                 };
-                let settled = SettledExecution { record: done, state: None, started_memory: None };
+                let settled =
+                    SettledExecution { record: done, state: None, started_memory: None, job: None };
                 store.finish_execution(&settled).await.unwrap();
             }
         }));

@@ -99,11 +99,22 @@ impl ServerError {
             | ServerError::QueueBacklogged { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Rejected { status, .. } => *status,
             ServerError::Store(StoreError::BadCursor(_)) => StatusCode::BAD_REQUEST,
-            ServerError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ServerError::Store(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Store(_)
             | ServerError::Config(_)
             | ServerError::Internal(_)
             | ServerError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// When a client may try again (`Retry-After`): a full queue's wait, or
+    /// [`STORAGE_RETRY_AFTER_SECS`] while the database is away.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ServerError::TooManyRequests { retry_after_secs, .. }
+            | ServerError::QueueBacklogged { retry_after_secs, .. } => Some(*retry_after_secs),
+            ServerError::Store(e) if e.is_unavailable() => Some(STORAGE_RETRY_AFTER_SECS),
+            _ => None,
         }
     }
 
@@ -125,7 +136,7 @@ impl ServerError {
                 "queue_unavailable"
             }
             ServerError::Store(StoreError::BadCursor(_)) => "bad_request",
-            ServerError::Store(StoreError::Unavailable(_)) => "storage_unavailable",
+            ServerError::Store(e) if e.is_unavailable() => "storage_unavailable",
             ServerError::Store(_) => "storage",
             ServerError::Context(_) => "context",
             ServerError::Model(_) => "model",
@@ -145,6 +156,10 @@ impl ServerError {
         }
     }
 }
+
+/// The `Retry-After` of a 503 while the database is away: a restarted or
+/// failed-over database is usually back within seconds.
+pub const STORAGE_RETRY_AFTER_SECS: u64 = 5;
 
 /// The most characters of a client's own input (a model name, an id) an
 /// error message repeats.
@@ -191,19 +206,13 @@ impl IntoResponse for ServerError {
             body["field"] = serde_json::Value::String(bounded(field.clone()));
         }
         let mut response = (status, axum::Json(body)).into_response();
-        match &self {
-            ServerError::TooManyRequests { retry_after_secs, .. }
-            | ServerError::QueueBacklogged { retry_after_secs, .. } => {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-            }
-            ServerError::MissingKey | ServerError::WrongKey => {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            _ => {}
+        if let Some(secs) = self.retry_after_secs() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let ServerError::MissingKey | ServerError::WrongKey = &self {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -8,6 +8,7 @@
 //! client that goes away cancels it only through a [`DisconnectGuard`] its
 //! handler holds (`server.on_disconnect`).
 
+mod attempts;
 mod disconnect;
 mod frames;
 mod memory_budget;
@@ -38,15 +39,15 @@ use crate::allocator_purge::AllocatorPurge;
 use crate::bus::ExecutionBus;
 use crate::config::{ModelConfig, ServerLimits};
 use crate::contexts::ContextFiles;
-use crate::engine::durable::{StoreCheckpoints, resume_point};
+use crate::engine::durable::StoreCheckpoints;
 use crate::engine::{EngineOutcome, ExecutionRequest, ServerEngine};
 use crate::error::ServerError;
 use crate::governor::{MemoryGovernor, MemoryPermit};
 use crate::memory_quota::MemoryQuota;
 use crate::metrics::Metrics;
 use crate::store::{
-    ExecutionRecord, ExecutionStatus, SessionOverrides, SessionRecord, SettledExecution, Spend,
-    Store, new_session_state, now_micros,
+    ExecutionRecord, ExecutionStatus, JobSettlement, SessionOverrides, SessionRecord,
+    SettledExecution, Spend, Store, new_session_state, now_micros,
 };
 
 /// What an execution runs over.
@@ -74,6 +75,10 @@ pub struct StartRequest {
     /// durably (a checkpoint after each root step), and a later delivery
     /// goes on from the checkpoint an earlier one stored. `None`: not durable.
     pub attempt: Option<u32>,
+    /// The lease holder of the job it answers (`job_id`): its settlement
+    /// ends the job in the same transaction. `None`: the job, if any, is
+    /// settled by its caller.
+    pub job_holder: Option<String>,
 }
 
 /// A started execution.
@@ -102,6 +107,8 @@ pub(crate) struct Live {
     /// Cancelled to stop it at its next step boundary (once that step's
     /// checkpoint is stored), to be handed back.
     boundary: CancellationToken,
+    /// The job its settlement ends too, and the job's lease holder.
+    job: Option<(Uuid, String)>,
 }
 
 /// See the module docs.
@@ -276,24 +283,25 @@ impl Executions {
         self.launch(admitted, start).await
     }
 
-    /// Starts an execution another process stored (`existing`: its id and
-    /// creation time), in this process: a queue's later delivery of it.
+    /// Starts an execution another process stored (`existing`: its stored
+    /// record, whose id, creation time and attempt marks it keeps), in this
+    /// process: a queue's later delivery of it.
     pub(crate) async fn start_existing(
         self: &Arc<Self>,
         req: StartRequest,
-        existing: (Uuid, crate::store::Micros),
+        existing: &ExecutionRecord,
     ) -> Result<Started, ServerError> {
         let admitted = self.admit(&req, Some(existing)).await?;
         self.launch(admitted, Start::Acknowledged).await
     }
 
-    /// Checks a request and makes its record (id and creation time from
-    /// `existing`, an execution another process stored, or new); nothing
-    /// is stored yet.
+    /// Checks a request and makes its record (id, creation time and attempt
+    /// marks from `existing`, an execution another process stored, or new);
+    /// nothing is stored yet.
     pub(crate) async fn admit(
         &self,
         req: &StartRequest,
-        existing: Option<(Uuid, crate::store::Micros)>,
+        existing: Option<&ExecutionRecord>,
     ) -> Result<AdmittedExecution, ServerError> {
         if self.shutting_down.load(Ordering::SeqCst) {
             return Err(ServerError::ShuttingDown);
@@ -357,7 +365,10 @@ impl Executions {
         }
         let permit = if req.interactive { Some(self.slot(&req.owner)?) } else { None };
         let memory = self.memory_budget(req).await?;
-        let (id, now) = existing.unwrap_or_else(|| (Uuid::new_v4(), now_micros()));
+        let (id, now, attempts) = match existing {
+            Some(e) => (e.id, e.created_at, e.attempts.clone()),
+            None => (Uuid::new_v4(), now_micros(), Vec::new()),
+        };
         let record = ExecutionRecord {
             id,
             session_id: session.as_ref().map(|s| s.id),
@@ -379,6 +390,7 @@ impl Executions {
             error_message: None,
             context_breakdown: None,
             context_blob,
+            attempts,
         };
         Ok(AdmittedExecution {
             record,
@@ -388,6 +400,7 @@ impl Executions {
             permit,
             memory,
             attempt: req.attempt,
+            job_holder: req.job_holder.clone(),
             session,
             settled_seen,
         })
@@ -402,6 +415,7 @@ impl Executions {
         base: u64,
         start: Start,
         durable: bool,
+        job_holder: Option<String>,
     ) -> Result<(Arc<Live>, watch::Sender<Option<ExecutionRecord>>), ServerError> {
         match start {
             Start::Acknowledged => self.store.put_execution(record).await?,
@@ -429,6 +443,7 @@ impl Executions {
             durable,
             handed_back: AtomicBool::new(false),
             boundary: CancellationToken::new(),
+            job: record.job_id.zip(job_holder),
         });
         self.live.insert(record.id, Arc::clone(&live));
         Ok((live, done_tx))
@@ -448,6 +463,7 @@ impl Executions {
             permit,
             memory,
             attempt,
+            job_holder,
             session,
             settled_seen,
         } = admitted;
@@ -464,7 +480,7 @@ impl Executions {
             Start::Unannounced if ready.is_some() && !self.store.shared() => Start::Deferred,
             other => other,
         };
-        let (live, done_tx) = self.register(&record, base, start, durable).await?;
+        let (live, done_tx) = self.register(&record, base, start, durable, job_holder).await?;
         let id = record.id;
         let bus = Arc::clone(&live.bus);
         let done = live.done.clone();
@@ -577,9 +593,15 @@ impl Executions {
         } = spec;
         let _permit = permit;
         let _memory = memory;
-        if !created_running {
+        // A later delivery goes on from the checkpoint an earlier one stored.
+        let resume = match self.prepare_attempt(&mut record, attempt).await {
+            Ok(resume) => resume,
+            Err(e) if e.unavailable => return self.left_for_later(record, &live, &e.why),
+            Err(e) => return self.settle(record, &live, failed(&e.why)).await,
+        };
+        if !created_running || attempt.is_some() {
             record.status = ExecutionStatus::Running;
-            record.started_at = Some(now_micros());
+            record.started_at.get_or_insert_with(now_micros);
             if let Err(e) = self.store.mark_running(&record).await {
                 tracing::warn!(execution = %record.id, error = %e, "cannot store the running state");
             }
@@ -597,6 +619,9 @@ impl Executions {
                         let why = "the session was deleted before the execution started";
                         return self.settle(record, &live, failed(why)).await;
                     }
+                    Err(e) if e.is_unavailable() && live.durable => {
+                        return self.left_for_later(record, &live, &e.to_string());
+                    }
                     Err(e) => return self.settle(record, &live, failed(&e.to_string())).await,
                 }
             }
@@ -609,27 +634,6 @@ impl Executions {
             .map(Duration::from_secs)
             .unwrap_or(self.limits.max_execution)
             .min(self.limits.max_execution);
-        // A later delivery goes on from the checkpoint an earlier one stored.
-        let resume = match attempt {
-            Some(n) if n > 1 => {
-                match resume_point(self.store.as_ref(), record.id, &record.user_query).await {
-                    Ok(point) => point,
-                    Err(e) => {
-                        let why = format!("cannot read where the execution stopped: {e}");
-                        return self.settle(record, &live, failed(&why)).await;
-                    }
-                }
-            }
-            _ => None,
-        };
-        if let Some(point) = &resume {
-            tracing::info!(
-                execution = %record.id,
-                attempt = attempt.unwrap_or(1),
-                step = point.checkpoint.step,
-                "resuming the execution from its checkpoint"
-            );
-        }
         // The trace is stored as it is produced, so a crash keeps what happened.
         let deferred = deferred.then(|| record.clone());
         let persister = Persister::start(Arc::clone(&self.store), &live.bus, record.id, deferred);
@@ -683,8 +687,10 @@ impl Executions {
         live: &Live,
         outcome: EngineOutcome,
     ) -> ExecutionRecord {
-        let (record, trace) = self.fill_record(record, live, &outcome);
-        let settled = SettledExecution { record, state: None, started_memory: None };
+        let (mut record, trace) = self.fill_record(record, live, &outcome);
+        self::attempts::add_carried(&mut record, None);
+        let job = job_part(&record, live);
+        let settled = SettledExecution { record, state: None, started_memory: None, job };
         self.store_settled(&settled).await;
         self.announce(&settled.record, live);
         self.finished(settled.record, &trace)
@@ -725,7 +731,9 @@ impl Executions {
             let error = record.error_message.take();
             record.error_message = Some(error.map_or(note.clone(), |e| format!("{e}; {note}")));
         }
-        let settled = SettledExecution { record, state, started_memory };
+        self::attempts::add_carried(&mut record, state.as_mut());
+        let job = job_part(&record, live);
+        let settled = SettledExecution { record, state, started_memory, job };
         self.store_settled(&settled).await;
         self.announce(&settled.record, live);
         persister.join().await;
@@ -892,6 +900,8 @@ pub(crate) struct AdmittedExecution {
     memory: Option<MemoryPermit>,
     /// See [`StartRequest::attempt`].
     attempt: Option<u32>,
+    /// See [`StartRequest::job_holder`].
+    job_holder: Option<String>,
     /// The session as admission read it (`None` without a session).
     session: Option<SessionRecord>,
     /// The session's settled executions counted before that read.
@@ -937,6 +947,13 @@ pub fn check_query(query: &str, max_chars: usize) -> Result<(), ServerError> {
         return Err(invalid(format!("has {chars} characters; the limit is {max_chars}")));
     }
     Ok(())
+}
+
+/// The job part of a settlement: the job the execution answers, ended with
+/// the execution's outcome, if a job's lease holder runs it.
+fn job_part(record: &ExecutionRecord, live: &Live) -> Option<JobSettlement> {
+    let (id, holder) = live.job.clone()?;
+    Some(JobSettlement { id, holder, outcome: crate::jobs::outcome_of(record) })
 }
 
 fn failed(message: &str) -> EngineOutcome {

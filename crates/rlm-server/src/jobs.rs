@@ -29,7 +29,8 @@ use crate::metrics::Metrics;
 use crate::relay::QueueGate;
 use crate::store::{
     CancelRequest, ExecutionRecord, ExecutionStatus, IdempotencyKey, JobOutcome, JobRecord,
-    JobStatus, JobSubmission, Listed, OutboxEntry, PageRequest, Store, StoredResponse, now_micros,
+    JobSettlement, JobStatus, JobSubmission, Listed, OutboxEntry, PageRequest, Store,
+    StoredResponse, now_micros,
 };
 
 /// What an interrupted job says.
@@ -296,8 +297,17 @@ impl Jobs {
                 Ok(Some(job)) => {
                     self.metrics.jobs_queued.dec();
                     let holder = self.worker_id.clone();
-                    let outcome = self.execute(&job, &holder, None).await;
-                    self.settle(job.id, &holder, &outcome).await;
+                    match self.execute(&job, &holder, None).await {
+                        JobEnd::Settled(_) => {}
+                        JobEnd::Open(outcome) => {
+                            self.settle(job.id, &holder, &outcome).await;
+                        }
+                        // Left RUNNING: its lease runs out, and the sweep
+                        // reports it (and then its execution) interrupted.
+                        JobEnd::Unwritten(why) => {
+                            tracing::error!(job = %job.id, why, "cannot settle the job");
+                        }
+                    }
                 }
                 Ok(None) => {
                     tokio::select! {
@@ -350,7 +360,7 @@ impl Jobs {
     /// execution an earlier one left unfinished, from its last checkpoint
     /// (the same execution: its trace continues), or starts a new one when
     /// that execution has ended meanwhile (reported interrupted).
-    pub async fn execute(&self, job: &JobRecord, holder: &str, attempt: Option<u32>) -> JobOutcome {
+    pub async fn execute(&self, job: &JobRecord, holder: &str, attempt: Option<u32>) -> JobEnd {
         let mut start = StartRequest {
             owner: job.owner.clone(),
             target: Target::Session(job.session_id),
@@ -359,26 +369,29 @@ impl Jobs {
             job_id: Some(job.id),
             interactive: false,
             attempt: attempt.map(|_| 1),
+            job_holder: Some(holder.to_string()),
         };
         let unfinished = match (attempt, job.execution_id) {
             (Some(n), Some(execution)) if n > 1 => {
                 match self.store.get_execution(execution).await {
-                    Ok(Some(e)) if !e.status.is_terminal() && e.job_id == Some(job.id) => {
-                        Some((e.id, e.created_at))
-                    }
+                    Ok(Some(e)) if !e.status.is_terminal() && e.job_id == Some(job.id) => Some(e),
                     // An earlier delivery ran the job to its end but its
                     // settlement or ack was lost (a NATS restart): the job's
                     // one execution answers it, nothing runs again.
                     Ok(Some(e)) if e.job_id == Some(job.id) && ended_for_good(e.status) => {
-                        return outcome_of(&e);
+                        return JobEnd::Open(outcome_of(&e));
                     }
                     Ok(_) => None,
+                    // The database is away: a later delivery reads it again.
+                    Err(e) if e.is_unavailable() => {
+                        return JobEnd::Unwritten(format!("cannot read the job's execution: {e}"));
+                    }
                     Err(e) => {
-                        return JobOutcome {
+                        return JobEnd::Open(JobOutcome {
                             status: JobStatus::Failed,
                             answer: None,
                             error: Some(format!("cannot read the job's execution: {e}")),
-                        };
+                        });
                     }
                 }
             }
@@ -388,16 +401,19 @@ impl Jobs {
         let started = match unfinished {
             Some(existing) => {
                 start.attempt = attempt;
-                self.renewing(job, holder, self.executions.start_existing(start, existing)).await
+                self.renewing(job, holder, self.executions.start_existing(start, &existing)).await
             }
             None => self.renewing(job, holder, self.executions.start(start)).await,
         };
         match started {
             Err(e) => {
                 // `renewing`'s: cancelled before it started.
+                if matches!(&e, ServerError::Store(s) if s.is_unavailable()) {
+                    return JobEnd::Unwritten(format!("cannot start its execution: {e}"));
+                }
                 let cancelled = matches!(e, ServerError::Conflict(_));
                 let status = if cancelled { JobStatus::Cancelled } else { JobStatus::Failed };
-                JobOutcome { status, answer: None, error: Some(e.to_string()) }
+                JobEnd::Open(JobOutcome { status, answer: None, error: Some(e.to_string()) })
             }
             Ok(started) => {
                 self.running.insert(job.id, started.id);
@@ -432,12 +448,12 @@ impl Jobs {
                 };
                 self.running.remove(&job.id);
                 match record {
-                    None => JobOutcome {
+                    None => JobEnd::Open(JobOutcome {
                         status: JobStatus::Failed,
                         answer: None,
                         error: Some("the execution ended without a record".into()),
-                    },
-                    Some(r) => outcome_of(&r),
+                    }),
+                    Some(r) => self.ended(job.id, holder, &r).await,
                 }
             }
         }
@@ -468,6 +484,29 @@ impl Jobs {
                     }
                 }
             }
+        }
+    }
+
+    /// How a job whose execution ended stands: settled with it (the
+    /// settlement's transaction wrote the job too), left to its caller
+    /// (another delivery took it, or the execution was handed back), or
+    /// still RUNNING under `holder` because the settlement could not be
+    /// stored.
+    async fn ended(&self, id: Uuid, holder: &str, record: &ExecutionRecord) -> JobEnd {
+        let outcome = outcome_of(record);
+        match self.store.get_job(id).await {
+            Ok(Some(job)) if job.status.is_terminal() => JobEnd::Settled(outcome_of_job(&job)),
+            Ok(Some(job))
+                if job.lease.as_ref().is_some_and(|l| l.worker == holder)
+                    && !(record.status == ExecutionStatus::Interrupted && self.stopping()) =>
+            {
+                JobEnd::Unwritten(match &record.error_message {
+                    Some(why) if record.status == ExecutionStatus::Interrupted => why.clone(),
+                    _ => "the settlement of its execution could not be stored".into(),
+                })
+            }
+            Ok(_) => JobEnd::Open(outcome),
+            Err(e) => JobEnd::Unwritten(format!("cannot read the job back: {e}")),
         }
     }
 
@@ -502,17 +541,17 @@ impl Jobs {
             Some(id) => self.store.get_execution(id).await.ok().flatten(),
             None => None,
         };
+        tracing::warn!(job = %job.id, "a job left RUNNING by a dead delivery is settled");
         let outcome = match execution {
             Some(e) if ended_for_good(e.status) => outcome_of(&e),
-            Some(e) => {
-                if !e.status.is_terminal() {
-                    self.executions.end_stored(e, ExecutionStatus::Failed, reason).await;
-                }
-                failed_outcome(reason)
+            Some(e) if !e.status.is_terminal() => {
+                // The execution and its job end together (one transaction).
+                let job = JobSettlement { id: job.id, holder, outcome: failed_outcome(reason) };
+                self.executions.end_stored(e, ExecutionStatus::Failed, reason, Some(job)).await;
+                return;
             }
-            None => failed_outcome(reason),
+            _ => failed_outcome(reason),
         };
-        tracing::warn!(job = %job.id, status = ?outcome.status, "a job left RUNNING by a dead delivery is settled");
         self.settle(job.id, &holder, &outcome).await;
     }
 
@@ -537,8 +576,27 @@ fn failed_outcome(reason: &str) -> JobOutcome {
     JobOutcome { status: JobStatus::Failed, answer: None, error: Some(reason.to_string()) }
 }
 
+/// How a job's run ended, for its caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEnd {
+    /// Its execution's settlement ended the job too (one transaction).
+    Settled(JobOutcome),
+    /// Nothing settled it (no execution ran, or one that ended earlier
+    /// answers it): the caller settles it with [`Jobs::settle`].
+    Open(JobOutcome),
+    /// The database was away past the store's retries: the job is still
+    /// RUNNING, its execution unsettled, and a later delivery (from the
+    /// execution's checkpoint) settles it. Why.
+    Unwritten(String),
+}
+
+/// A stored ended job's outcome.
+fn outcome_of_job(job: &JobRecord) -> JobOutcome {
+    JobOutcome { status: job.status, answer: job.answer.clone(), error: job.error.clone() }
+}
+
 /// A job's outcome from its execution's record.
-fn outcome_of(r: &ExecutionRecord) -> JobOutcome {
+pub(crate) fn outcome_of(r: &ExecutionRecord) -> JobOutcome {
     JobOutcome {
         status: match r.status {
             ExecutionStatus::Completed => JobStatus::Complete,

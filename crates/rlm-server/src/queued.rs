@@ -9,6 +9,14 @@
 //! and attempt), heartbeats while it runs, and after the last delivery
 //! records FAILED, which [`QueuedJobs::failed`] writes to the store too.
 //!
+//! The execution's settlement ends the job in the same transaction (see
+//! [`crate::store::SettledExecution::job`]); a delivery acks only once that
+//! is stored. When the database stays away past the store's retries, the
+//! delivery is given back instead (NAK), the job left RUNNING and its
+//! execution unsettled: a later delivery goes on from the execution's last
+//! checkpoint and settles both, so a job never ends COMPLETE with its
+//! execution unsettled, nor FAILED for a fault the retries outlived.
+//!
 //! An execution an `api` process queued (payload `kind: execution`) is run
 //! by [`crate::executions::Executions::run_delivered`].
 //!
@@ -28,9 +36,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::jobs::Jobs;
+use crate::jobs::{JobEnd, Jobs};
 use crate::leases::micros;
-use crate::store::{ExecutionStatus, JobOutcome, JobStatus, now_micros};
+use crate::store::{ExecutionStatus, JobOutcome, JobSettlement, JobStatus, now_micros};
 
 /// See the module docs.
 pub struct QueuedJobs {
@@ -84,11 +92,20 @@ impl QueuedJobs {
             return Handled::Finished(QueuedJobEnd::Done { value: end_value(record.status) });
         }
         tracing::info!(job = %id, attempt, worker = %holder, "running a queued job");
-        let outcome = self.jobs.execute(&record, &holder, Some(attempt)).await;
-        if outcome.status == JobStatus::Interrupted && self.jobs.stopping() {
-            return Handled::GiveBack("the worker stopped while the job ran".into());
-        }
-        self.jobs.settle(id, &holder, &outcome).await;
+        let outcome = match self.jobs.execute(&record, &holder, Some(attempt)).await {
+            JobEnd::Settled(outcome) => outcome,
+            // Not acked: a later delivery settles it from the execution's checkpoint.
+            JobEnd::Unwritten(why) => return Handled::GiveBack(why),
+            JobEnd::Open(outcome) => {
+                if outcome.status == JobStatus::Interrupted && self.jobs.stopping() {
+                    return Handled::GiveBack("the worker stopped while the job ran".into());
+                }
+                if let Err(e) = self.jobs.store().finish_job(id, &holder, &outcome).await {
+                    return Handled::GiveBack(format!("cannot settle the job: {e}"));
+                }
+                outcome
+            }
+        };
         Handled::Finished(QueuedJobEnd::Done { value: end_value(outcome.status) })
     }
 }
@@ -137,7 +154,7 @@ impl JobHandler for QueuedJobs {
                     && !record.status.is_terminal()
                 {
                     let executions = self.jobs.executions();
-                    executions.end_stored(record, ExecutionStatus::Failed, reason).await;
+                    executions.end_stored(record, ExecutionStatus::Failed, reason, None).await;
                 }
                 return;
             }
@@ -150,15 +167,24 @@ impl JobHandler for QueuedJobs {
                         answer: None,
                         error: Some(reason.to_string()),
                     };
-                    self.jobs.settle(id, &holder, &outcome).await;
                     // The lease sweep leaves an open job's execution to its
-                    // next delivery; there is none now, so it ends here.
-                    if let Some(execution) = record.execution_id
-                        && let Ok(Some(e)) = self.jobs.store().get_execution(execution).await
-                        && !e.status.is_terminal()
-                    {
-                        let executions = self.jobs.executions();
-                        executions.end_stored(e, ExecutionStatus::Failed, reason).await;
+                    // next delivery; there is none now, so it ends here,
+                    // with its job, in one transaction.
+                    let open_execution = match record.execution_id {
+                        Some(execution) => self.jobs.store().get_execution(execution).await,
+                        None => Ok(None),
+                    };
+                    match open_execution {
+                        Ok(Some(e)) if !e.status.is_terminal() => {
+                            let job = JobSettlement { id, holder: holder.clone(), outcome };
+                            let executions = self.jobs.executions();
+                            executions
+                                .end_stored(e, ExecutionStatus::Failed, reason, Some(job))
+                                .await;
+                        }
+                        _ => {
+                            self.jobs.settle(id, &holder, &outcome).await;
+                        }
                     }
                 }
                 Ok(_) => {}

@@ -241,6 +241,13 @@ pub struct ExecutionResponse {
     /// the same question asked directly (rlm-trace's `ContextBreakdown`).
     #[schema(value_type = Option<Object>)]
     pub context_breakdown: Option<rlm_trace::ContextBreakdown>,
+    /// A queued execution's deliveries that ran it, each marked when it
+    /// started: its number, the checkpoint's step it went on from, and the
+    /// spend it carried from the earlier attempts (the totals above are
+    /// the sum over the attempts' checkpointed work). Absent when no queue
+    /// ran it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<crate::store::AttemptMark>,
 }
 
 impl From<&ExecutionRecord> for ExecutionResponse {
@@ -269,6 +276,7 @@ impl From<&ExecutionRecord> for ExecutionResponse {
             latency_ms: e.latency_ms(),
             job_id: e.job_id,
             context_breakdown: e.context_breakdown.clone(),
+            attempts: e.attempts.clone(),
         }
     }
 }

@@ -16,8 +16,8 @@ use rlm_server::blob_sweep;
 use rlm_server::blobs::{BlobStore, FolderBlobs};
 use rlm_server::store::{
     CheckpointRecord, ContextRef, DocumentRef, ExecutionFilter, ExecutionRecord, ExecutionStatus,
-    HISTORY_WINDOW, JobOutcome, JobRecord, JobStatus, PageRequest, SessionRecord, SettledExecution,
-    SledStore, Spend, Store, StoreError, StreamedEvent, new_session_state,
+    HISTORY_WINDOW, JobOutcome, JobRecord, JobSettlement, JobStatus, PageRequest, SessionRecord,
+    SettledExecution, SledStore, Spend, Store, StoreError, StreamedEvent, new_session_state,
 };
 use uuid::Uuid;
 
@@ -61,6 +61,7 @@ fn execution(owner: &str, session: Option<Uuid>, created_at: i64) -> ExecutionRe
         error_message: None,
         context_breakdown: None,
         context_blob: None,
+        attempts: Vec::new(),
     }
 }
 
@@ -90,8 +91,8 @@ async fn run_in_session(store: &dyn Store, sid: Uuid, created_at: i64, n: usize)
         answer: Some(format!("answer {n}")),
     });
     let record = completed(e, 5, 3);
-    let settled = SettledExecution { record, state: Some(state), started_memory: None };
-    assert!(store.finish_execution(&settled).await.unwrap());
+    let settled = SettledExecution { record, state: Some(state), started_memory: None, job: None };
+    assert!(store.finish_execution(&settled).await.unwrap().execution);
     settled.record.id
 }
 
@@ -226,6 +227,64 @@ pub async fn contract_pending_jobs_are_counted_per_owner(store: &dyn Store) {
     assert_eq!((counts.total, counts.mine, counts.owners), (3, 0, 2));
 }
 
+/// A settlement for `job` held by `holder`: the execution completed with
+/// one history turn and 7 tokens charged to the session.
+async fn job_settlement(store: &dyn Store, sid: Uuid, job: Uuid, holder: &str) -> SettledExecution {
+    let mut e = execution("hal", Some(sid), T0);
+    e.job_id = Some(job);
+    e.status = ExecutionStatus::Running;
+    store.put_execution(&e).await.unwrap();
+    let mut state = store.get_session(sid).await.unwrap().unwrap().state;
+    state.history.push(Turn {
+        execution_id: ExecutionId(e.id.to_string()),
+        query: "q".into(),
+        answer: Some("the answer".into()),
+    });
+    state.usage.usage.prompt_tokens += 7;
+    let mut record = completed(e, 5, 7);
+    record.final_result = Some("the answer".into());
+    let outcome =
+        JobOutcome { status: JobStatus::Complete, answer: Some("the answer".into()), error: None };
+    let job = Some(JobSettlement { id: job, holder: holder.into(), outcome });
+    SettledExecution { record, state: Some(state), started_memory: None, job }
+}
+
+/// An execution's settlement ends its job, its session's history and spend
+/// in one write; the same settlement again (a retry whose first answer was
+/// lost) is found written and counts nothing twice; a job another holder
+/// took is left to it.
+pub async fn contract_settlement_ends_the_job_with_the_execution_once(store: &dyn Store) {
+    let s = session("hal", T0);
+    store.put_session(&s).await.unwrap();
+    let j = job("hal", s.id, T0);
+    store.enqueue_job(&j).await.unwrap();
+    store.take_job(j.id, "w1#1", i64::MAX).await.unwrap().unwrap();
+    let settled = job_settlement(store, s.id, j.id, "w1#1").await;
+    for _ in 0..3 {
+        let written = store.finish_execution(&settled).await.unwrap();
+        assert_eq!((written.execution, written.job), (true, true));
+        let stored = store.get_job(j.id).await.unwrap().unwrap();
+        assert_eq!(stored.status, JobStatus::Complete);
+        assert_eq!((stored.answer.as_deref(), stored.lease.as_ref()), (Some("the answer"), None));
+        let session = store.get_session(s.id).await.unwrap().unwrap();
+        assert_eq!(session.history_len, 1, "one turn, however often it is settled");
+        assert_eq!(store.history(s.id, 0, 10).await.unwrap().turns.len(), 1);
+        assert_eq!(session.state.usage.usage.prompt_tokens, 7, "spent once");
+        assert_eq!(store.stats("hal", None).await.unwrap().totals.executions, 1);
+    }
+    // A job a later delivery took: the execution settles, the job is its taker's.
+    let k = job("hal", s.id, T0 + 1);
+    store.enqueue_job(&k).await.unwrap();
+    store.take_job(k.id, "w1#1", i64::MAX).await.unwrap().unwrap();
+    store.take_job(k.id, "w2#2", i64::MAX).await.unwrap().unwrap();
+    let late = job_settlement(store, s.id, k.id, "w1#1").await;
+    let written = store.finish_execution(&late).await.unwrap();
+    assert_eq!((written.execution, written.job), (true, false));
+    let stored = store.get_job(k.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, JobStatus::Running);
+    assert_eq!(stored.lease.map(|l| l.worker).as_deref(), Some("w2#2"));
+}
+
 pub async fn contract_aggregates_follow_every_write_and_delete(store: &dyn Store) {
     let s = session("carol", T0);
     store.put_session(&s).await.unwrap();
@@ -237,10 +296,15 @@ pub async fn contract_aggregates_follow_every_write_and_delete(store: &dyn Store
         running.status = ExecutionStatus::Running;
         store.put_execution(&running).await.unwrap();
         let done = completed(running, 10 * (n + 1), 100);
-        let settled = SettledExecution { record: done.clone(), state: None, started_memory: None };
+        let settled =
+            SettledExecution { record: done.clone(), state: None, started_memory: None, job: None };
         store.finish_execution(&settled).await.unwrap();
-        // A second settlement changes nothing.
-        assert!(!store.finish_execution(&settled).await.unwrap());
+        // The same settlement again (a retry) is found written and changes
+        // nothing; another one for the ended execution is refused.
+        assert!(store.finish_execution(&settled).await.unwrap().execution);
+        let mut other = settled.clone();
+        other.record.status = ExecutionStatus::Failed;
+        assert!(!store.finish_execution(&other).await.unwrap().execution);
         ended.push(done);
     }
     let still_running = execution("carol", None, T0 + 20_000_000);
@@ -286,8 +350,12 @@ pub async fn contract_interrupt_reads_only_what_runs(store: &dyn Store) {
         if n % 10 == 0 {
             running.insert(e.id);
         } else {
-            let settled =
-                SettledExecution { record: completed(e, 1, 1), state: None, started_memory: None };
+            let settled = SettledExecution {
+                record: completed(e, 1, 1),
+                state: None,
+                started_memory: None,
+                job: None,
+            };
             store.finish_execution(&settled).await.unwrap();
         }
     }
@@ -316,6 +384,7 @@ pub async fn contract_retention_deletes_old_ended_executions(store: &dyn Store) 
             record: completed(e.clone(), 1, 1),
             state: None,
             started_memory: None,
+            job: None,
         };
         store.finish_execution(&settled).await.unwrap();
     }
@@ -470,8 +539,12 @@ async fn contract_blobs_are_counted_by_their_references(store: &dyn Store) {
     e.context_blob = Some(inline.clone());
     store.put_execution(&e).await.unwrap();
     store.put_execution(&e).await.unwrap();
-    let settled =
-        SettledExecution { record: completed(e.clone(), 1, 1), state: None, started_memory: None };
+    let settled = SettledExecution {
+        record: completed(e.clone(), 1, 1),
+        state: None,
+        started_memory: None,
+        job: None,
+    };
     store.finish_execution(&settled).await.unwrap();
     assert_eq!(store.blob_references(&inline).await.unwrap(), 1);
     assert_eq!(blob_sweep::sweep(store, &blobs, none, later).await.unwrap(), 0);
@@ -542,6 +615,12 @@ async fn sled_pending_jobs_are_counted_per_owner() {
 }
 
 #[tokio::test]
+async fn sled_settlement_ends_the_job_with_the_execution_once() {
+    let (_dir, store) = sled();
+    contract_settlement_ends_the_job_with_the_execution_once(&store).await;
+}
+
+#[tokio::test]
 async fn sled_retention_deletes_old_ended_executions() {
     let (_dir, store) = sled();
     contract_retention_deletes_old_ended_executions(&store).await;
@@ -574,6 +653,7 @@ mod postgres {
         contract_trace_is_dropped_from_a_position,
         contract_blobs_are_counted_by_their_references,
         contract_pending_jobs_are_counted_per_owner,
+        contract_settlement_ends_the_job_with_the_execution_once,
     );
 
     rlm_testenv::needs_postgres! {

@@ -6,6 +6,12 @@
 //! PostgreSQL refuses to run as root, so under root `initdb` and `postgres`
 //! run as the `postgres` user through `setpriv`, which execs: the child is
 //! the server itself, so killing it kills the server.
+//!
+//! A test process that dies before its drops run (a panic on another
+//! thread, a timeout's kill) would leave its servers running: each server's
+//! pid is noted in a folder of the machine's temporary directory with its
+//! test process's, and starting any private server first kills those whose
+//! test process is gone.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -33,7 +39,54 @@ fn kill(child: &mut Option<Child>) {
     if let Some(mut c) = child.take() {
         let _ = c.kill();
         let _ = c.wait();
+        untrack(c.id());
     }
+}
+
+/// Where the servers of running tests are noted (`<server pid>` holding
+/// `<test pid>`).
+fn registry() -> std::path::PathBuf {
+    std::env::temp_dir().join("rlm-private-services")
+}
+
+fn track(child: &Child) {
+    let dir = registry();
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join(child.id().to_string()), std::process::id().to_string());
+}
+
+fn untrack(pid: u32) {
+    let _ = std::fs::remove_file(registry().join(pid.to_string()));
+}
+
+/// Kills the private servers of test processes that are gone.
+fn reap_orphans() {
+    let Ok(entries) = std::fs::read_dir(registry()) else { return };
+    for entry in entries.flatten() {
+        let server = entry.file_name().to_string_lossy().to_string();
+        let owner = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if Path::new(&format!("/proc/{}", owner.trim())).exists() {
+            continue;
+        }
+        let cmdline = std::fs::read(format!("/proc/{server}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        if ["postgres", "nats-server", "redis-server"].iter().any(|n| cmdline.contains(n)) {
+            let _ = Command::new("kill").args(["-9", &server]).status();
+        }
+        let _ = std::fs::remove_file(entry.path());
+    }
+}
+
+/// Spawns a server, noted in the registry.
+fn spawn_tracked(command: &mut Command, what: &str) -> Child {
+    reap_orphans();
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} is installed: {e}"));
+    track(&child);
+    child
 }
 
 fn running_as_root() -> bool {
@@ -109,19 +162,17 @@ impl PrivatePostgres {
         self.port
     }
 
-    /// Starts the server again on the same port and data (after [`Self::kill`]).
+    /// Starts the server again on the same port and data (after [`Self::stop`]).
     pub fn restart(&mut self) {
-        let child = pg_command(&pg_bin("postgres"))
+        let mut command = pg_command(&pg_bin("postgres"));
+        command
             .arg("-D")
             .arg(self.dir.path().join("data"))
             .args(["-p", &self.port.to_string(), "-c", "listen_addresses=127.0.0.1"])
             .arg("-c")
             .arg(format!("unix_socket_directories={}", self.dir.path().display()))
-            .args(["-c", "fsync=off", "-c", "max_connections=200"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("postgres is installed");
+            .args(["-c", "fsync=off", "-c", "max_connections=200"]);
+        let child = spawn_tracked(&mut command, "postgres");
         self.child = Some(child);
         wait_for_port(self.port, "postgres", Duration::from_secs(30));
         // Accepting TCP comes a moment before accepting logins.
@@ -132,9 +183,19 @@ impl PrivatePostgres {
         }
     }
 
-    /// Kills the server (SIGKILL): connections drop, nothing is flushed.
-    pub fn kill(&mut self) {
-        kill(&mut self.child);
+    /// Stops the server as `pg_ctl stop -m fast` does (SIGINT): every
+    /// connection is cut and the server shuts down cleanly, so it can be
+    /// started again ([`Self::restart`]).
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let until = Instant::now() + Duration::from_secs(30);
+        while matches!(child.try_wait(), Ok(None)) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        untrack(child.id());
     }
 
     /// Runs one SQL statement with `psql`; its output (unaligned, tuples only).
@@ -166,7 +227,7 @@ impl PrivatePostgres {
 
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
-        self.kill();
+        self.stop();
     }
 }
 
@@ -191,14 +252,12 @@ impl PrivateNats {
 
     /// Starts the server on the same port and store (its streams survive).
     pub fn restart(&mut self) {
-        let child = Command::new("nats-server")
+        let mut command = Command::new("nats-server");
+        command
             .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string()])
             .arg("-sd")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server is installed");
+            .arg(self.dir.path());
+        let child = spawn_tracked(&mut command, "nats-server");
         self.child = Some(child);
         wait_for_port(self.port, "nats-server", Duration::from_secs(10));
     }
@@ -236,14 +295,12 @@ impl PrivateRedis {
 
     /// Starts the server on the same port (empty: nothing is persisted).
     pub fn restart(&mut self) {
-        let child = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        command
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", ""])
             .args(["--appendonly", "no"])
-            .current_dir(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed");
+            .current_dir(self.dir.path());
+        let child = spawn_tracked(&mut command, "redis-server");
         self.child = Some(child);
         wait_for_port(self.port, "redis-server", Duration::from_secs(10));
     }

@@ -65,6 +65,8 @@ impl Drop for Process {
 
 /// The deployment's settings every process shares, and its clean-up.
 pub struct Cluster {
+    /// The PostgreSQL server's URL (the shared one unless a test sets its own).
+    pub database: String,
     pub schema: String,
     pub stream: String,
     pub nats: String,
@@ -82,6 +84,7 @@ impl Cluster {
         let script_path = data.path().join("script.json");
         std::fs::write(&script_path, script.to_string()).unwrap();
         Cluster {
+            database: database_url(),
             schema: unique("rlm_cluster"),
             stream: unique("rlmtest_cluster"),
             nats: nats.to_string(),
@@ -121,7 +124,7 @@ impl Cluster {
                     .arg(self.data.path().join("data"))
                     .arg("--script")
                     .arg(&self.script)
-                    .args(["--database-url", &database_url(), "--database-schema", &self.schema])
+                    .args(["--database-url", &self.database, "--database-schema", &self.schema])
                     .args(["--nats-url", &self.nats, "--nats-stream", &self.stream])
                     .current_dir(self.data.path());
                 if let Some(redis) = &self.redis {
@@ -146,7 +149,7 @@ impl Cluster {
     /// from the schema's `execution_leases`; `None` if it has none.
     pub async fn lease_expiry(&self, execution: &str) -> Option<u64> {
         let (client, connection) =
-            tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
+            tokio_postgres::connect(&self.database, tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(connection);
         let sql = format!(
             "SELECT expires_at FROM {}.execution_leases WHERE execution_id::text = $1",
@@ -159,7 +162,7 @@ impl Cluster {
     /// Drops the schema and the stream (the processes are killed first by their drops).
     pub async fn clean_up(self) {
         let (client, connection) =
-            tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
+            tokio_postgres::connect(&self.database, tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(connection);
         client
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))

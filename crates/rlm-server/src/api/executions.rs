@@ -48,6 +48,7 @@ fn start_request(caller: Caller, body: ExecutionCreate) -> Result<StartRequest, 
         job_id: None,
         interactive: true,
         attempt: None,
+        job_holder: None,
     })
 }
 

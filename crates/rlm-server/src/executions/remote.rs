@@ -111,7 +111,8 @@ impl Executions {
         let AdmittedExecution { record, permit, .. } = self.admit(&req, None).await?;
         let id = record.id;
         let frames = self.subscribe_frames(queue, id).await;
-        let (live, done_tx) = self.register(&record, 0, super::Start::Acknowledged, false).await?;
+        let (live, done_tx) =
+            self.register(&record, 0, super::Start::Acknowledged, false, None).await?;
         let payload =
             serde_json::json!({ "kind": "execution", "context": inline, "context_blob": blob });
         // Through the outbox: this answers whatever NATS does, and the relay
@@ -267,7 +268,7 @@ impl Executions {
             (None, None, Some(name)) => Target::Blob(name.to_string()),
             (None, None, None) => {
                 let why = "the queued execution has neither a session nor a context";
-                let status = self.end_stored(record, ExecutionStatus::Failed, why).await;
+                let status = self.end_stored(record, ExecutionStatus::Failed, why, None).await;
                 return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
             }
         };
@@ -279,16 +280,18 @@ impl Executions {
             job_id: record.job_id,
             interactive: false,
             attempt: Some(attempt),
+            job_holder: None,
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
-        let started = self.start_existing(req, (id, record.created_at)).await;
+        let started = self.start_existing(req, &record).await;
         let started = match started {
             Ok(started) => started,
             Err(ServerError::ShuttingDown) => {
                 return Handled::GiveBack("the worker is stopping".into());
             }
             Err(e) => {
-                let status = self.end_stored(record, ExecutionStatus::Failed, &e.to_string()).await;
+                let status =
+                    self.end_stored(record, ExecutionStatus::Failed, &e.to_string(), None).await;
                 return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
             }
         };
@@ -339,22 +342,33 @@ impl Executions {
             // Handed back (see `Executions::shutdown`): another worker goes on with it.
             return Handled::GiveBack("the worker stopped while the execution ran".into());
         }
-        Handled::Finished(QueuedJobEnd::Done { value: end_value(status) })
+        // Acked only once its settlement is stored: a database away past
+        // the store's retries leaves it to a later delivery.
+        match self.store.get_execution(id).await {
+            Ok(Some(stored)) if stored.status.is_terminal() => {
+                Handled::Finished(QueuedJobEnd::Done { value: end_value(stored.status) })
+            }
+            Ok(Some(_)) => Handled::GiveBack("its settlement could not be stored".into()),
+            Ok(None) => Handled::Finished(QueuedJobEnd::Done { value: end_value(status) }),
+            Err(e) => Handled::GiveBack(format!("the store: {e}")),
+        }
     }
 
     /// Settles a stored execution that does not run here with `status`
-    /// (nothing merged into its session); the status it has now.
+    /// (nothing merged into its session), with its job when `job` is given
+    /// (one transaction); the status it has now.
     pub async fn end_stored(
         &self,
         mut record: ExecutionRecord,
         status: ExecutionStatus,
         why: &str,
+        job: Option<JobSettlement>,
     ) -> ExecutionStatus {
         record.status = status;
         record.error_message = Some(why.to_string());
         record.completed_at = Some(now_micros());
         record.started_at.get_or_insert(record.created_at);
-        let settled = SettledExecution { record, state: None, started_memory: None };
+        let settled = SettledExecution { record, state: None, started_memory: None, job };
         match self.store.finish_execution(&settled).await {
             Ok(_) => {}
             Err(e) => {

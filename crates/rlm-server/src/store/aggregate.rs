@@ -256,6 +256,7 @@ mod tests {
             error_message: None,
             context_breakdown: None,
             context_blob: None,
+            attempts: Vec::new(),
         }
     }
 

@@ -9,6 +9,10 @@
 //! * Terminal states are final: [`Store::finish_execution`] and
 //!   [`Store::finish_job`] are idempotent (a second call, or a call after
 //!   another terminal transition, changes nothing and returns `false`).
+//!   An execution's settlement writes its record, its session's state and
+//!   history turns and its job's outcome in one transaction; a retry of the
+//!   same settlement (execution and attempt) finds it written and reports
+//!   it so, without counting anything twice.
 //! * A job is claimed by one worker at a time ([`Store::claim_job`]: oldest
 //!   pending first, atomically PENDING→RUNNING with a lease; SQL: `SELECT …
 //!   FOR UPDATE SKIP LOCKED`, JetStream: a pull consumer's delivery). The worker
@@ -110,6 +114,18 @@ pub enum StoreError {
     /// nothing was acknowledged, and a later request may succeed.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database stayed unreachable through every retry of the
+    /// operation (for `secs` seconds); nothing was acknowledged.
+    #[error("the database was unavailable for {secs} s: {message}")]
+    UnavailableFor { secs: u64, message: String },
+}
+
+impl StoreError {
+    /// Whether the database could not be reached (the API answers 503
+    /// with `Retry-After`; a queued job is given back, not failed).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::UnavailableFor { .. })
+    }
 }
 
 /// Where a session's context lives: a content-addressed blob (the joined
@@ -314,6 +330,53 @@ impl Spend {
     }
 }
 
+impl Spend {
+    /// The spend a trace records: the model calls and subcalls that
+    /// reached the provider (cache and dedup hits cost nothing and are not
+    /// calls). A resumed execution counts its earlier attempts' work this
+    /// way, from the stored trace up to the checkpoint it goes on from.
+    pub fn of_trace(events: &[TraceEvent]) -> Spend {
+        let mut spend = Spend::default();
+        for event in events {
+            let (call, root) = match &event.kind {
+                rlm_trace::EventKind::ModelCallFinished(c) => (c, true),
+                rlm_trace::EventKind::SubcallFinished(c) => (c, false),
+                _ => continue,
+            };
+            if call.cached || call.deduped {
+                continue;
+            }
+            spend.input_tokens += call.usage.prompt_tokens;
+            spend.output_tokens += call.usage.completion_tokens;
+            spend.cost_usd += call.cost_usd;
+            if root {
+                spend.root_calls += 1;
+            } else {
+                spend.calls += 1;
+            }
+        }
+        spend
+    }
+
+    /// Adds `other`'s tokens, cost and calls (not its executions).
+    pub fn add_work(&mut self, other: &Spend) {
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.cost_usd += other.cost_usd;
+        self.calls += other.calls;
+        self.root_calls += other.root_calls;
+    }
+
+    /// Charges `self`'s tokens, cost and calls to a session's usage.
+    pub fn charge(&self, usage: &mut SessionUsage) {
+        usage.usage.prompt_tokens += self.input_tokens;
+        usage.usage.completion_tokens += self.output_tokens;
+        usage.cost_usd += self.cost_usd;
+        usage.subcalls += self.calls;
+        usage.root_calls += self.root_calls;
+    }
+}
+
 impl From<&SessionUsage> for Spend {
     fn from(u: &SessionUsage) -> Spend {
         Spend {
@@ -452,6 +515,11 @@ pub struct ExecutionRecord {
     /// before it existed read as `None`).
     #[serde(default)]
     pub context_breakdown: Option<rlm_trace::ContextBreakdown>,
+    /// The queue's deliveries that ran it, in order, each marked when it
+    /// started (empty for an execution no queue delivered): the last one
+    /// is the attempt a settlement comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<AttemptMark>,
     /// The blob holding the inline context of an execution a cluster's api
     /// queued (too large for the job message); referenced until the
     /// execution is deleted.
@@ -459,7 +527,35 @@ pub struct ExecutionRecord {
     pub context_blob: Option<String>,
 }
 
+/// One delivery of a queued execution: its number (1: the first), when it
+/// started, the checkpoint's step it went on from (0: from the start), and
+/// the spend of the earlier attempts up to that checkpoint, which the
+/// execution's `spend` includes (work a killed attempt did after its last
+/// checkpoint is not known to the store, so it is not counted).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AttemptMark {
+    pub attempt: u32,
+    pub started_at: Micros,
+    pub from_step: u32,
+    pub carried: Spend,
+}
+
 impl ExecutionRecord {
+    /// The attempt the record comes from (1 when no queue delivered it).
+    pub fn attempt(&self) -> u32 {
+        self.attempts.last().map_or(1, |m| m.attempt)
+    }
+
+    /// Whether `stored` is this settlement already written (a retried
+    /// settlement whose first commit was acknowledged to nobody): the same
+    /// execution, attempt, end and status.
+    pub fn is_same_settlement(&self, stored: &ExecutionRecord) -> bool {
+        stored.id == self.id
+            && stored.attempt() == self.attempt()
+            && stored.status == self.status
+            && stored.completed_at == self.completed_at
+    }
+
     pub fn latency_ms(&self) -> Option<u64> {
         match (self.started_at, self.completed_at) {
             (Some(s), Some(c)) if c >= s => Some(((c - s) / 1000) as u64),
@@ -584,6 +680,53 @@ pub struct HistoryPage {
     pub next: Option<u64>,
 }
 
+/// The job an execution's settlement ends with it: written only while
+/// `holder` holds the job (RUNNING under its lease). A job another delivery
+/// took is left to that delivery (it finds the execution ended and answers
+/// the job from it), and an ended job is final.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSettlement {
+    pub id: Uuid,
+    pub holder: String,
+    pub outcome: JobOutcome,
+}
+
+impl JobSettlement {
+    /// Whether the settlement may write `job`: RUNNING under `holder`'s lease.
+    pub fn may_write(&self, job: &JobRecord) -> bool {
+        job.status == JobStatus::Running
+            && job.lease.as_ref().is_some_and(|l| l.worker == self.holder)
+    }
+
+    /// Whether `job` already holds this outcome (an earlier try's).
+    pub fn is_written(&self, job: &JobRecord) -> bool {
+        job.status == self.outcome.status
+            && job.answer == self.outcome.answer
+            && job.error == self.outcome.error
+    }
+
+    /// Ends `job` with the outcome, its lease given up.
+    pub fn apply(&self, job: &mut JobRecord, now: Micros) {
+        job.status = self.outcome.status;
+        job.answer = self.outcome.answer.clone();
+        job.error = self.outcome.error.clone();
+        job.finished_at = Some(now);
+        job.lease = None;
+    }
+}
+
+/// What a settlement wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// The execution's record is this settlement's: written now, or by an
+    /// earlier try of the same settlement (same execution and attempt).
+    /// `false`: it had ended otherwise, and nothing was written.
+    pub execution: bool,
+    /// The job's outcome is this settlement's (written now or by an
+    /// earlier try); `false` with no job or one not held by the holder.
+    pub job: bool,
+}
+
 /// The settled end of an execution.
 #[derive(Debug, Clone)]
 pub struct SettledExecution {
@@ -594,6 +737,8 @@ pub struct SettledExecution {
     /// The `memory` the execution started from: what it changed is the
     /// difference to `state`'s. `None` replaces the stored memory whole.
     pub started_memory: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The job the execution answers, settled in the same transaction.
+    pub job: Option<JobSettlement>,
 }
 
 impl SettledExecution {
@@ -798,9 +943,13 @@ pub trait Store: Send + Sync + 'static {
     /// aggregates kept up to date by every write: its cost does not grow
     /// with the number of executions.
     async fn stats(&self, owner: &str, session: Option<Uuid>) -> Result<StatsSnapshot, StoreError>;
-    /// Stores the terminal record and its session's new state, atomically. `false` (and no change)
-    /// if the stored execution had already ended.
-    async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError>;
+    /// Stores the terminal record, its session's new state and history
+    /// turns, and its job's outcome ([`SettledExecution::job`]) in one
+    /// transaction. Idempotent by execution and attempt: a settlement found
+    /// already written (a retry whose first commit's answer was lost) is
+    /// reported written and changes nothing; an execution that had ended
+    /// otherwise is left as it is (`Settled::execution` false).
+    async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError>;
     /// Marks every pending or running execution `interrupted` (at start-up,
     /// when no other process shares the store). Returns how many.
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError>;

@@ -5,6 +5,8 @@
 
 #[cfg(feature = "postgres")]
 pub mod pg;
+#[cfg(feature = "postgres")]
+pub mod private_pg;
 
 use std::path::PathBuf;
 use std::sync::Arc;

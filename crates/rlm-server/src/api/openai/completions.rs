@@ -198,6 +198,7 @@ pub async fn chat_completions(
         job_id: None,
         interactive: true,
         attempt: None,
+        job_holder: None,
     };
     // A completion not streamed says nothing before the end: its pending
     // record needs no flush of its own (`Executions::start_unannounced`).

@@ -92,10 +92,7 @@ impl From<ServerError> for OpenAiError {
             ServerError::TooManyRequests { .. } => "rate_limit_exceeded",
             other => other.code(),
         };
-        let retry_after_secs = match &e {
-            ServerError::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
-            _ => None,
-        };
+        let retry_after_secs = e.retry_after_secs();
         if status.is_server_error() {
             tracing::error!(error = %e, "openai endpoint: request failed");
         }

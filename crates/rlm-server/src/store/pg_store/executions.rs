@@ -167,38 +167,62 @@ pub(super) async fn ended_executions_before(
 pub(super) async fn finish_execution(
     store: &PgStore,
     settled: &SettledExecution,
-) -> Result<bool, StoreError> {
+) -> Result<Settled, StoreError> {
     let record = &settled.record;
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
     let old = lock_execution(&tx, record.id).await?;
-    if old.as_ref().is_some_and(|o| o.status.is_terminal()) {
-        return Ok(false);
+    if let Some(old) = old.as_ref().filter(|o| o.status.is_terminal()) {
+        // Ended already: by an earlier try of this settlement (its commit's
+        // answer lost), or otherwise. Nothing is written either way.
+        let execution = record.is_same_settlement(old);
+        let job = match (&settled.job, execution) {
+            (Some(j), true) => lock_job(&tx, j.id).await?.is_some_and(|job| j.is_written(&job)),
+            _ => false,
+        };
+        return Ok(Settled { execution, job });
     }
     write_execution(&tx, old.as_ref(), Some(record)).await?;
     tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&record.id])
         .await
         .map_err(pg)?;
-    if let Some(session_id) = record.session_id
-        && let Some(mut session) = lock_session(&tx, session_id).await?
-        && let Some(state) = settled.merged_state(&session.state.memory)
-    {
-        let first = session.history_len;
-        let turns = split_history(&mut session, state, record.id);
-        for (n, turn) in turns.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO session_history (session_id, turn, body) VALUES ($1, $2, $3)
-                 ON CONFLICT (session_id, turn) DO UPDATE SET body = excluded.body",
-                &[&session_id, &big(first + n as u64), &encode(turn)?],
-            )
-            .await
-            .map_err(pg)?;
-        }
-        session.updated_at = record.completed_at.unwrap_or(session.updated_at);
-        write_session(&tx, &session).await?;
-    }
+    let job = settle_job(&tx, settled.job.as_ref()).await?;
+    settle_session(&tx, settled).await?;
     tx.commit().await.map_err(pg)?;
+    Ok(Settled { execution: true, job })
+}
+
+/// The job's part of a settlement: its outcome, if `holder` still holds it.
+async fn settle_job(tx: &Tx<'_>, job: Option<&JobSettlement>) -> Result<bool, StoreError> {
+    let Some(settlement) = job else { return Ok(false) };
+    let Some(mut job) = lock_job(tx, settlement.id).await? else { return Ok(false) };
+    if !settlement.may_write(&job) {
+        return Ok(false);
+    }
+    settlement.apply(&mut job, now_micros());
+    write_job(tx, &job).await?;
     Ok(true)
+}
+
+/// The session's part of a settlement: its new state and history turns.
+async fn settle_session(tx: &Tx<'_>, settled: &SettledExecution) -> Result<(), StoreError> {
+    let record = &settled.record;
+    let Some(session_id) = record.session_id else { return Ok(()) };
+    let Some(mut session) = lock_session(tx, session_id).await? else { return Ok(()) };
+    let Some(state) = settled.merged_state(&session.state.memory) else { return Ok(()) };
+    let first = session.history_len;
+    let turns = split_history(&mut session, state, record.id);
+    for (n, turn) in turns.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO session_history (session_id, turn, body) VALUES ($1, $2, $3)
+             ON CONFLICT (session_id, turn) DO UPDATE SET body = excluded.body",
+            &[&session_id, &big(first + n as u64), &encode(turn)?],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    session.updated_at = record.completed_at.unwrap_or(session.updated_at);
+    write_session(tx, &session).await
 }
 
 pub(super) async fn interrupt_running_executions(

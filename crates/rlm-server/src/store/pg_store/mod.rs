@@ -11,9 +11,12 @@
 //!
 //! The store lives in one schema (its `search_path`), so tests make their
 //! own and drop it. Losing the connection (a restarted database,
-//! `pg_terminate_backend`) is [`StoreError::Unavailable`] for the requests
-//! it cut (the API answers 503); the pool drops the closed connection and
-//! the next request opens a new one.
+//! `pg_terminate_backend`) and the other transient faults are retried, the
+//! whole operation on a fresh connection, with backoff (`retry.rs`): a
+//! write for [`retry::WRITE_RETRY_BOUND`], a read for
+//! [`retry::READ_RETRY_BOUND`]; past that the operation fails with
+//! [`StoreError::UnavailableFor`] (the API answers 503 with `Retry-After`).
+//! The pool drops a closed connection.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +24,6 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_postgres::NoTls;
-use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use super::aggregate::{
@@ -36,6 +38,7 @@ mod executions;
 mod idempotency;
 mod jobs;
 mod outbox;
+mod retry;
 mod rows;
 mod session_leases;
 mod sessions;
@@ -43,6 +46,7 @@ mod sql;
 mod traces;
 
 use aggregates::*;
+use retry::{READ_RETRY_BOUND, WRITE_RETRY_BOUND, retrying};
 use rows::*;
 use sql::*;
 
@@ -68,6 +72,8 @@ const OWNER_ROW: Uuid = Uuid::nil();
 pub struct PgStore {
     pool: Pool,
     schema: String,
+    /// Retries after transient faults (shared by the store's clones).
+    retries: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -108,9 +114,15 @@ impl PgStore {
             .create_timeout(Some(std::time::Duration::from_secs(5)))
             .build()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let store = PgStore { pool, schema: schema.to_string() };
+        let store = PgStore { pool, schema: schema.to_string(), retries: Default::default() };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// How many of this store's tries were retries after a transient
+    /// fault (see `retry.rs`), since it was opened.
+    pub fn transient_retries(&self) -> u64 {
+        self.retries.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The schema the store lives in.
@@ -177,11 +189,12 @@ impl PgStore {
 #[async_trait::async_trait]
 impl Store for PgStore {
     async fn put_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        sessions::put_session(self, session).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || sessions::put_session(self, session))
+            .await
     }
 
     async fn get_session(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError> {
-        sessions::get_session(self, id).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || sessions::get_session(self, id)).await
     }
 
     async fn list_sessions(
@@ -189,19 +202,23 @@ impl Store for PgStore {
         owner: &str,
         page: &PageRequest,
     ) -> Result<Listed<SessionRecord>, StoreError> {
-        sessions::list_sessions(self, owner, page).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            sessions::list_sessions(self, owner, page)
+        })
+        .await
     }
 
     async fn owner_usage(&self, owner: &str) -> Result<OwnerUsage, StoreError> {
-        sessions::owner_usage(self, owner).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || sessions::owner_usage(self, owner)).await
     }
 
     async fn blob_references(&self, name: &str) -> Result<u64, StoreError> {
-        sessions::blob_references(self, name).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || sessions::blob_references(self, name))
+            .await
     }
 
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
-        sessions::delete_session(self, id).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || sessions::delete_session(self, id)).await
     }
 
     async fn history(
@@ -210,14 +227,17 @@ impl Store for PgStore {
         from: u64,
         limit: usize,
     ) -> Result<HistoryPage, StoreError> {
-        sessions::history(self, session, from, limit).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            sessions::history(self, session, from, limit)
+        })
+        .await
     }
 
     async fn get_memory(
         &self,
         session: Uuid,
     ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
-        sessions::get_memory(self, session).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || sessions::get_memory(self, session)).await
     }
 
     async fn edit_memory(
@@ -225,15 +245,21 @@ impl Store for PgStore {
         session: Uuid,
         edit: &MemoryEdit,
     ) -> Result<Option<bool>, StoreError> {
-        sessions::edit_memory(self, session, edit).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            sessions::edit_memory(self, session, edit)
+        })
+        .await
     }
 
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
-        executions::put_execution(self, execution).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            executions::put_execution(self, execution)
+        })
+        .await
     }
 
     async fn get_execution(&self, id: Uuid) -> Result<Option<ExecutionRecord>, StoreError> {
-        executions::get_execution(self, id).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || executions::get_execution(self, id)).await
     }
 
     async fn list_executions(
@@ -241,11 +267,15 @@ impl Store for PgStore {
         filter: &ExecutionFilter,
         page: &PageRequest,
     ) -> Result<Listed<ExecutionRecord>, StoreError> {
-        executions::list_executions(self, filter, page).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            executions::list_executions(self, filter, page)
+        })
+        .await
     }
 
     async fn delete_execution(&self, id: Uuid) -> Result<bool, StoreError> {
-        executions::delete_execution(self, id).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || executions::delete_execution(self, id))
+            .await
     }
 
     async fn ended_executions_before(
@@ -253,19 +283,29 @@ impl Store for PgStore {
         before: Micros,
         limit: usize,
     ) -> Result<Vec<Uuid>, StoreError> {
-        executions::ended_executions_before(self, before, limit).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            executions::ended_executions_before(self, before, limit)
+        })
+        .await
     }
 
     async fn stats(&self, owner: &str, session: Option<Uuid>) -> Result<StatsSnapshot, StoreError> {
-        aggregates::stats(self, owner, session).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || aggregates::stats(self, owner, session))
+            .await
     }
 
-    async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError> {
-        executions::finish_execution(self, settled).await
+    async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError> {
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            executions::finish_execution(self, settled)
+        })
+        .await
     }
 
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError> {
-        executions::interrupt_running_executions(self, message).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            executions::interrupt_running_executions(self, message)
+        })
+        .await
     }
 
     fn shared(&self) -> bool {
@@ -278,7 +318,10 @@ impl Store for PgStore {
         executions: &[Uuid],
         until: Micros,
     ) -> Result<(), StoreError> {
-        executions::renew_execution_leases(self, holder, executions, until).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            executions::renew_execution_leases(self, holder, executions, until)
+        })
+        .await
     }
 
     async fn interrupt_expired_executions(
@@ -287,7 +330,10 @@ impl Store for PgStore {
         unleased_before: Micros,
         message: &str,
     ) -> Result<u64, StoreError> {
-        executions::interrupt_expired_executions(self, now, unleased_before, message).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            executions::interrupt_expired_executions(self, now, unleased_before, message)
+        })
+        .await
     }
 
     async fn take_session_lease(
@@ -297,7 +343,10 @@ impl Store for PgStore {
         now: Micros,
         until: Micros,
     ) -> Result<bool, StoreError> {
-        session_leases::take_session_lease(self, session, holder, now, until).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            session_leases::take_session_lease(self, session, holder, now, until)
+        })
+        .await
     }
 
     async fn renew_session_leases(
@@ -306,11 +355,17 @@ impl Store for PgStore {
         sessions: &[Uuid],
         until: Micros,
     ) -> Result<(), StoreError> {
-        session_leases::renew_session_leases(self, holder, sessions, until).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            session_leases::renew_session_leases(self, holder, sessions, until)
+        })
+        .await
     }
 
     async fn release_session_lease(&self, session: Uuid, holder: &str) -> Result<(), StoreError> {
-        session_leases::release_session_lease(self, session, holder).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            session_leases::release_session_lease(self, session, holder)
+        })
+        .await
     }
 
     async fn append_trace_encoded(
@@ -318,23 +373,30 @@ impl Store for PgStore {
         execution: Uuid,
         events: &[EncodedEvent<'_>],
     ) -> Result<(), StoreError> {
-        traces::append_trace(self, execution, events).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            traces::append_trace(self, execution, events)
+        })
+        .await
     }
 
     async fn trace(&self, execution: Uuid) -> Result<Vec<StreamedEvent>, StoreError> {
-        traces::trace(self, execution).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || traces::trace(self, execution)).await
     }
 
     async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError> {
-        traces::drop_trace_from(self, execution, position).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            traces::drop_trace_from(self, execution, position)
+        })
+        .await
     }
 
     async fn submit_job(&self, submission: &JobSubmission<'_>) -> Result<(), StoreError> {
-        outbox::submit_job(self, submission).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || outbox::submit_job(self, submission))
+            .await
     }
 
     async fn add_outbox(&self, entry: &OutboxEntry) -> Result<bool, StoreError> {
-        outbox::add_outbox(self, entry).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || outbox::add_outbox(self, entry)).await
     }
 
     async fn relay_outbox(
@@ -342,15 +404,18 @@ impl Store for PgStore {
         limit: usize,
         publish: &Publish,
     ) -> Result<RelayRound, StoreError> {
-        outbox::relay_outbox(self, limit, publish).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            outbox::relay_outbox(self, limit, publish)
+        })
+        .await
     }
 
     async fn outbox_depth(&self) -> Result<OutboxDepth, StoreError> {
-        outbox::outbox_depth(self).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || outbox::outbox_depth(self)).await
     }
 
     async fn job_counts(&self) -> Result<JobCounts, StoreError> {
-        outbox::job_counts(self).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || outbox::job_counts(self)).await
     }
 
     async fn unannounced_pending_jobs(
@@ -358,7 +423,10 @@ impl Store for PgStore {
         before: Micros,
         limit: usize,
     ) -> Result<Vec<JobRecord>, StoreError> {
-        outbox::unannounced_pending_jobs(self, before, limit).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            outbox::unannounced_pending_jobs(self, before, limit)
+        })
+        .await
     }
 
     async fn lapsed_running_jobs(
@@ -366,7 +434,10 @@ impl Store for PgStore {
         before: Micros,
         limit: usize,
     ) -> Result<Vec<JobRecord>, StoreError> {
-        outbox::lapsed_running_jobs(self, before, limit).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            outbox::lapsed_running_jobs(self, before, limit)
+        })
+        .await
     }
 
     async fn claim_idempotency_key(
@@ -375,7 +446,10 @@ impl Store for PgStore {
         now: Micros,
         stale_before: Micros,
     ) -> Result<KeyClaim, StoreError> {
-        idempotency::claim_key(self, key, now, stale_before).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            idempotency::claim_key(self, key, now, stale_before)
+        })
+        .await
     }
 
     async fn complete_idempotency_key(
@@ -383,15 +457,20 @@ impl Store for PgStore {
         key: &IdempotencyKey,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
-        idempotency::complete_key(self, key, response).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            idempotency::complete_key(self, key, response)
+        })
+        .await
     }
 
     async fn release_idempotency_key(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
-        idempotency::release_key(self, key).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || idempotency::release_key(self, key))
+            .await
     }
 
     async fn sweep_idempotency_keys(&self, before: Micros) -> Result<u64, StoreError> {
-        idempotency::sweep_keys(self, before).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || idempotency::sweep_keys(self, before))
+            .await
     }
 
     async fn record_protocol(
@@ -401,15 +480,18 @@ impl Store for PgStore {
         settings: &ProtocolSettings,
         authoritative: bool,
     ) -> Result<ProtocolSettings, StoreError> {
-        idempotency::record_protocol(self, process, role, settings, authoritative).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            idempotency::record_protocol(self, process, role, settings, authoritative)
+        })
+        .await
     }
 
     async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {
-        jobs::enqueue_job(self, job).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || jobs::enqueue_job(self, job)).await
     }
 
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
-        jobs::get_job(self, id).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || jobs::get_job(self, id)).await
     }
 
     async fn list_jobs(
@@ -417,15 +499,16 @@ impl Store for PgStore {
         owner: &str,
         page: &PageRequest,
     ) -> Result<Listed<JobRecord>, StoreError> {
-        jobs::list_jobs(self, owner, page).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || jobs::list_jobs(self, owner, page)).await
     }
 
     async fn pending_jobs(&self) -> Result<usize, StoreError> {
-        jobs::pending_jobs(self).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || jobs::pending_jobs(self)).await
     }
 
     async fn pending_job_shares(&self, owner: &str) -> Result<PendingJobs, StoreError> {
-        jobs::pending_job_shares(self, owner).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || jobs::pending_job_shares(self, owner))
+            .await
     }
 
     async fn claim_job(
@@ -433,7 +516,10 @@ impl Store for PgStore {
         worker: &str,
         lease_until: Micros,
     ) -> Result<Option<JobRecord>, StoreError> {
-        jobs::claim_job(self, worker, lease_until).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            jobs::claim_job(self, worker, lease_until)
+        })
+        .await
     }
 
     async fn take_job(
@@ -442,7 +528,10 @@ impl Store for PgStore {
         worker: &str,
         lease_until: Micros,
     ) -> Result<Option<JobRecord>, StoreError> {
-        jobs::take_job(self, id, worker, lease_until).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            jobs::take_job(self, id, worker, lease_until)
+        })
+        .await
     }
 
     async fn set_job_execution(
@@ -451,7 +540,10 @@ impl Store for PgStore {
         worker: &str,
         execution: Uuid,
     ) -> Result<(), StoreError> {
-        jobs::set_job_execution(self, id, worker, execution).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            jobs::set_job_execution(self, id, worker, execution)
+        })
+        .await
     }
 
     async fn heartbeat_job(
@@ -460,7 +552,10 @@ impl Store for PgStore {
         worker: &str,
         lease_until: Micros,
     ) -> Result<Option<JobRecord>, StoreError> {
-        jobs::heartbeat_job(self, id, worker, lease_until).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            jobs::heartbeat_job(self, id, worker, lease_until)
+        })
+        .await
     }
 
     async fn finish_job(
@@ -469,11 +564,14 @@ impl Store for PgStore {
         worker: &str,
         outcome: &JobOutcome,
     ) -> Result<bool, StoreError> {
-        jobs::finish_job(self, id, worker, outcome).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            jobs::finish_job(self, id, worker, outcome)
+        })
+        .await
     }
 
     async fn request_cancel_job(&self, id: Uuid) -> Result<Option<CancelRequest>, StoreError> {
-        jobs::request_cancel_job(self, id).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || jobs::request_cancel_job(self, id)).await
     }
 
     async fn interrupt_expired_jobs(
@@ -481,7 +579,10 @@ impl Store for PgStore {
         now: Micros,
         message: &str,
     ) -> Result<Vec<Uuid>, StoreError> {
-        jobs::interrupt_expired_jobs(self, now, message).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            jobs::interrupt_expired_jobs(self, now, message)
+        })
+        .await
     }
 
     async fn save_checkpoint(
@@ -489,14 +590,20 @@ impl Store for PgStore {
         execution: Uuid,
         checkpoint: &CheckpointRecord,
     ) -> Result<bool, StoreError> {
-        checkpoints::save_checkpoint(self, execution, checkpoint).await
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            checkpoints::save_checkpoint(self, execution, checkpoint)
+        })
+        .await
     }
 
     async fn load_checkpoint(
         &self,
         execution: Uuid,
     ) -> Result<Option<CheckpointRecord>, StoreError> {
-        checkpoints::load_checkpoint(self, execution).await
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            checkpoints::load_checkpoint(self, execution)
+        })
+        .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

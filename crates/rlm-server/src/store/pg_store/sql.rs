@@ -12,18 +12,11 @@ pub(super) fn valid_schema(schema: &str) -> bool {
         && schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// A driver error: a lost or refused connection is [`StoreError::Unavailable`]
-/// (the request may be retried), anything else [`StoreError::Backend`].
+/// A driver error: a transient one (see [`transient`]) is
+/// [`StoreError::Unavailable`], which `retry.rs` retries; anything else
+/// [`StoreError::Backend`].
 pub(super) fn pg(e: tokio_postgres::Error) -> StoreError {
-    let lost = e.is_closed()
-        || e.code().is_some_and(|c| {
-            let class = &c.code()[..2.min(c.code().len())];
-            // 08: connection exception; 57: operator intervention
-            // (admin shutdown, `pg_terminate_backend`, crash shutdown).
-            class == "08" || class == "57" || *c == SqlState::TOO_MANY_CONNECTIONS
-        })
-        || (e.code().is_none()
-            && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()));
+    let lost = transient(&e);
     // The driver's message, with the database's own (or the cause) after it.
     let mut message = e.to_string();
     if let Some(db) = e.as_db_error() {
@@ -32,6 +25,23 @@ pub(super) fn pg(e: tokio_postgres::Error) -> StoreError {
         message = format!("{message}: {source}");
     }
     if lost { StoreError::Unavailable(message) } else { StoreError::Backend(message) }
+}
+
+/// Whether a driver error is a fault that running the operation again on
+/// a fresh connection may not meet: the connection closed, refused or
+/// reset (an I/O error), a connection exception (class `08`), the server
+/// shutting down, crashed or starting (`57P01`, `57P02`, `57P03`), an idle
+/// session cut (`57P05`), too many connections, a serialisation failure or
+/// a deadlock (`40001`, `40P01`: the transaction lost to a concurrent one).
+fn transient(e: &tokio_postgres::Error) -> bool {
+    const RETRIED: [&str; 7] = ["57P01", "57P02", "57P03", "57P05", "53300", "40001", "40P01"];
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        Some(code) => code.code().starts_with("08") || RETRIED.contains(&code.code()),
+        None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+    }
 }
 
 pub(super) fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {

@@ -124,7 +124,7 @@ pub(super) async fn ended_executions_before(
 pub(super) async fn finish_execution(
     store: &SledStore,
     settled: &SettledExecution,
-) -> Result<bool, StoreError> {
+) -> Result<Settled, StoreError> {
     let settled = settled.clone();
     // A repeated settlement changes nothing, but its caller still waits for
     // the first one to be on disk: every settlement is acknowledged.
@@ -134,26 +134,51 @@ pub(super) async fn finish_execution(
             let record = &settled.record;
             let old: Option<ExecutionRecord> =
                 tx_get(t.executions, record.id.as_bytes(), "execution")?;
-            if old.as_ref().is_some_and(|o| o.status.is_terminal()) {
-                return Ok(false);
+            if let Some(old) = old.as_ref().filter(|o| o.status.is_terminal()) {
+                let execution = record.is_same_settlement(old);
+                let job = match (&settled.job, execution) {
+                    (Some(j), true) => tx_get::<JobRecord>(t.jobs, j.id.as_bytes(), "job")?
+                        .is_some_and(|job| j.is_written(&job)),
+                    _ => false,
+                };
+                return Ok(Settled { execution, job });
             }
             tx_put(t.executions, record.id.as_bytes(), record)?;
             tx_index_execution(t.index, old.as_ref(), Some(record))?;
-            let Some(session_id) = record.session_id else { return Ok(true) };
-            let Some(mut session) =
-                tx_get::<SessionRecord>(t.sessions, session_id.as_bytes(), "session")?
-            else {
-                return Ok(true);
-            };
-            let Some(state) = settled.merged_state(&session.state.memory) else {
-                return Ok(true);
-            };
-            tx_split_history(t.history, &mut session, state, record.id)?;
-            session.updated_at = record.completed_at.unwrap_or(session.updated_at);
-            tx_put(t.sessions, session_id.as_bytes(), &session)?;
-            Ok(true)
+            let job = tx_settle_job(t, settled.job.as_ref())?;
+            tx_settle_session(t, &settled)?;
+            Ok(Settled { execution: true, job })
         })
         .await
+}
+
+/// The job's part of a settlement: its outcome, if `holder` still holds it.
+fn tx_settle_job(t: &Trees<'_>, settlement: Option<&JobSettlement>) -> TxResult<bool> {
+    let Some(settlement) = settlement else { return Ok(false) };
+    let Some(mut job) = tx_get::<JobRecord>(t.jobs, settlement.id.as_bytes(), "job")? else {
+        return Ok(false);
+    };
+    if !settlement.may_write(&job) {
+        return Ok(false);
+    }
+    settlement.apply(&mut job, now_micros());
+    t.index.remove(&by_id(RUNNING_JOBS, job.id)[..])?;
+    tx_put(t.jobs, job.id.as_bytes(), &job)?;
+    Ok(true)
+}
+
+/// The session's part of a settlement: its new state and history turns.
+fn tx_settle_session(t: &Trees<'_>, settled: &SettledExecution) -> TxResult<()> {
+    let record = &settled.record;
+    let Some(session_id) = record.session_id else { return Ok(()) };
+    let Some(mut session) = tx_get::<SessionRecord>(t.sessions, session_id.as_bytes(), "session")?
+    else {
+        return Ok(());
+    };
+    let Some(state) = settled.merged_state(&session.state.memory) else { return Ok(()) };
+    tx_split_history(t.history, &mut session, state, record.id)?;
+    session.updated_at = record.completed_at.unwrap_or(session.updated_at);
+    tx_put(t.sessions, session_id.as_bytes(), &session)
 }
 
 pub(super) async fn interrupt_running_executions(

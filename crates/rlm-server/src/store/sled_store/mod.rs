@@ -261,12 +261,13 @@ impl SledStore {
             trace: tree("trace")?,
             index: tree("index")?,
             history: tree("history")?,
+            jobs: tree("jobs")?,
         };
         let store = SledStore {
             sessions: trees.sessions.clone(),
             executions: trees.executions.clone(),
             trace: trees.trace.clone(),
-            jobs: tree("jobs")?,
+            jobs: trees.jobs.clone(),
             pending: tree("jobs_pending")?,
             index: trees.index.clone(),
             history: trees.history.clone(),
@@ -391,7 +392,7 @@ impl Store for SledStore {
         reads::stats(self, owner, session).await
     }
 
-    async fn finish_execution(&self, settled: &SettledExecution) -> Result<bool, StoreError> {
+    async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError> {
         executions::finish_execution(self, settled).await
     }
 

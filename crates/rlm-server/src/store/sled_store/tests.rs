@@ -26,6 +26,7 @@ fn pending(owner: &str) -> ExecutionRecord {
         error_message: None,
         context_breakdown: None,
         context_blob: None,
+        attempts: Vec::new(),
     }
 }
 
@@ -43,8 +44,9 @@ async fn an_unannounced_execution_costs_one_flush_its_settlement() {
     assert_eq!(stored.status, ExecutionStatus::Pending);
     record.status = ExecutionStatus::Completed;
     record.completed_at = Some(now_micros());
-    let settled = SettledExecution { record: record.clone(), state: None, started_memory: None };
-    assert!(store.finish_execution(&settled).await.unwrap());
+    let settled =
+        SettledExecution { record: record.clone(), state: None, started_memory: None, job: None };
+    assert!(store.finish_execution(&settled).await.unwrap().execution);
     assert_eq!(store.writer.flushes(), before + 1);
     // An acknowledged start flushes before it returns.
     store.put_execution(&pending("k")).await.unwrap();

@@ -42,6 +42,8 @@ pub(super) struct Trees<'a> {
     pub trace: &'a TransactionalTree,
     pub index: &'a TransactionalTree,
     pub history: &'a TransactionalTree,
+    /// Jobs: a settlement ends its (running, so not pending) job too.
+    pub jobs: &'a TransactionalTree,
 }
 
 /// The trees a write may change, in [`Trees`]' order.
@@ -52,6 +54,7 @@ pub(super) struct TreeSet {
     pub trace: sled::Tree,
     pub index: sled::Tree,
     pub history: sled::Tree,
+    pub jobs: sled::Tree,
 }
 
 /// When a write's caller may go on.
@@ -188,20 +191,27 @@ fn writer(trees: &TreeSet, incoming: &mpsc::Receiver<Write>, to_flush: &mpsc::Se
 /// its error and the rest applied again without it.
 fn apply(trees: &TreeSet, group: &[Write]) -> Vec<Answer> {
     let mut answers: Vec<Option<Answer>> = group.iter().map(|_| None).collect();
-    let all = [&trees.sessions, &trees.executions, &trees.trace, &trees.index, &trees.history];
+    let all = [
+        &trees.sessions,
+        &trees.executions,
+        &trees.trace,
+        &trees.index,
+        &trees.history,
+        &trees.jobs,
+    ];
     loop {
         let live: Vec<usize> = (0..group.len()).filter(|&i| answers[i].is_none()).collect();
         if live.is_empty() {
             break;
         }
         let outcome = all[..].transaction(|view: &Vec<TransactionalTree>| {
-            let [sessions, executions, trace, index, history] = view.as_slice() else {
+            let [sessions, executions, trace, index, history, jobs] = view.as_slice() else {
                 return Err(ConflictableTransactionError::Abort((
                     usize::MAX,
                     StoreError::Backend("the transaction has another set of trees".into()),
                 )));
             };
-            let t = Trees { sessions, executions, trace, index, history };
+            let t = Trees { sessions, executions, trace, index, history, jobs };
             let mut results = Vec::with_capacity(live.len());
             for &i in &live {
                 match (group[i].op)(&t) {
