@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn run_results_map_to_exit_codes() {
-        let answered = run(&["```repl\nFINAL('yes')\n```"], None);
+        let answered = run(&["```repl\nFINAL(len(context))\n```"], None);
         assert_eq!(exit_for_run(&answered), Exit::Ok);
         assert!(run_failure(&answered).is_none());
         let failed = run(&[], None);

@@ -17,8 +17,10 @@
 //! job.
 //!
 //! CI runs one round. The long run of BENCHMARKS.md:
-//! `RLM_FAULT_ROUNDS=20 RLM_FAULT_REPEATS=1 cargo test --release -p rlm-cli
-//! --test cluster_faults -- --nocapture` (the seed is printed;
+//! `RLM_FAULT_QUIET_ROUNDS=3 RLM_FAULT_ROUNDS=20 RLM_FAULT_REPEATS=1 cargo
+//! test --release -p rlm-cli --test cluster_faults -- --nocapture` (the
+//! quiet rounds, without faults, measure the same workload's latency; the
+//! seed is printed;
 //! `RLM_FAULT_SEED` replays an order). Each round prints one `fault-round:`
 //! JSON line with its counts.
 
@@ -133,7 +135,7 @@ async fn round(
         std::thread::spawn(move || {
             let mut order = Order(seed | 1);
             let planned = order.faults(repeats);
-            let gap = Duration::from_secs(30) / planned.len() as u32;
+            let gap = Duration::from_secs(30) / planned.len().max(1) as u32;
             let mut done = Vec::new();
             for fault in planned {
                 std::thread::sleep(gap);
@@ -250,8 +252,11 @@ rlm_testenv::needs_postgres! {
         let api = deployment.api();
         let deployment = Arc::new(std::sync::Mutex::new(deployment));
         let reference = reference_spend(&api).await;
-        for r in 0..rounds {
-            round(Arc::clone(&deployment), r, seed.wrapping_add(r as u64), repeats, reference).await;
+        // Rounds without faults first (the same workload's latency on a quiet deployment).
+        let quiet = env_number("RLM_FAULT_QUIET_ROUNDS", 0) as usize;
+        for r in 0..quiet + rounds {
+            let faults = if r < quiet { 0 } else { repeats };
+            round(Arc::clone(&deployment), r, seed.wrapping_add(r as u64), faults, reference).await;
         }
         tokio::task::spawn_blocking(move || drop(deployment)).await.unwrap();
     }

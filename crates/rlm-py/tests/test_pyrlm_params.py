@@ -32,8 +32,9 @@ def test_require_repl_before_final_defaults_to_false_as_in_pyrlm():
     answer, trace = RLM(FakeAdapter(script=["FINAL: 42"])).run("q", "ctx")
     assert answer == "42"
     assert [s.kind for s in trace.steps].count("root_call") == 1  # accepted at once
-    # Asked for, a FINAL before any program is refused and the model asked again.
-    answer, trace = RLM(FakeAdapter(script=["FINAL: 1", "x = 2", "FINAL: 2"]), require_repl_before_final=True).run("q", "ctx")
+    # Asked for, a FINAL before any program is refused and the model asked again
+    # (a program of literals alone, such as `x = 2`, would not do: issue #60).
+    answer, trace = RLM(FakeAdapter(script=["FINAL: 1", "x = len(context)", "FINAL: 2"]), require_repl_before_final=True).run("q", "ctx")
     assert answer == "2"
     assert [s.kind for s in trace.steps].count("root_call") == 3
 

@@ -15,11 +15,13 @@ fn history_script() -> FakeScript {
     toml::from_str(
         r#"
 model = "history"
-when_exhausted = { fixed = "```repl\nFINAL('no history was shown')\n```" }
+# Each answer reads the context first: a FINAL of a literal alone is no
+# evidence (guards.require_program, issue #60).
+when_exhausted = { fixed = "```repl\nn = len(context)\nFINAL('no history was shown')\n```" }
 
 [[rules]]
 pattern = '(?s)Earlier questions in this session.*Which city hosts the summit\?.*Lisbon.*Who opens it\?'
-reply = "```repl\nFINAL('the mayor of Lisbon, as the summit city was Lisbon')\n```"
+reply = "```repl\nn = len(context)\nFINAL('the mayor of Lisbon, as the summit city was Lisbon')\n```"
 
 [[rules]]
 pattern = '(?s)Earlier questions in this session.*Which city hosts the summit\?.*Where is it\?'
