@@ -133,7 +133,7 @@ async fn round(
     let faults = {
         let deployment = Arc::clone(&deployment);
         std::thread::spawn(move || {
-            let mut order = Order(seed | 1);
+            let mut order = Order::new(seed);
             let planned = order.faults(repeats);
             let gap = Duration::from_secs(30) / planned.len().max(1) as u32;
             let mut done = Vec::new();

@@ -198,9 +198,18 @@ pub const FAULTS: [Fault; 5] = [
 ];
 
 /// A small xorshift: the order of faults, reproducible from its seed.
-pub struct Order(pub u64);
+pub struct Order(u64);
 
 impl Order {
+    /// An order from `seed`, mixed (splitmix64) so that neighbouring seeds,
+    /// such as one round's and the next's, give unrelated orders.
+    pub fn new(seed: u64) -> Order {
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Order((z ^ (z >> 31)) | 1)
+    }
+
     pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
@@ -262,7 +271,7 @@ pub fn spawn_faults(
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> std::thread::JoinHandle<Vec<Value>> {
     std::thread::spawn(move || {
-        let mut order = Order(seed | 1);
+        let mut order = Order::new(seed);
         let started = std::time::Instant::now();
         let mut done = Vec::new();
         while !stop.load(std::sync::atomic::Ordering::Relaxed) {
