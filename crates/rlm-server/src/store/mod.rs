@@ -1048,7 +1048,11 @@ pub trait Store: Send + Sync + 'static {
     async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError>;
 
     // Jobs.
-    async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError>;
+    /// Stores a job alone (no outbox row, no idempotency key): a
+    /// [`Store::submit_job`] of nothing more.
+    async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {
+        self.submit_job(&JobSubmission { job, outbox: None, key: None }).await
+    }
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError>;
     /// Jobs of `owner`, newest first.
     async fn list_jobs(

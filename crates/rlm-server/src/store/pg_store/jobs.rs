@@ -26,24 +26,6 @@ impl PgStore {
     }
 }
 
-pub(super) async fn enqueue_job(store: &PgStore, job: &JobRecord) -> Result<(), StoreError> {
-    let mut client = store.client().await?;
-    let tx = client.transaction().await.map_err(pg)?;
-    let row = tx
-        .query_one(
-            "INSERT INTO jobs (id, owner, created_at, status, record) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (id) DO UPDATE SET status = excluded.status, record = excluded.record
-             RETURNING (xmax = 0)",
-            &[&job.id, &job.owner, &job.created_at, &job_status(job.status), &encode(job)?],
-        )
-        .await
-        .map_err(pg)?;
-    if row.get::<_, bool>(0) {
-        add_count(&tx, &job.owner, "jobs", 1).await?;
-    }
-    tx.commit().await.map_err(pg)
-}
-
 pub(super) async fn get_job(store: &PgStore, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
     let client = store.client().await?;
     let row =

@@ -486,10 +486,6 @@ impl Store for PgStore {
         .await
     }
 
-    async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || jobs::enqueue_job(self, job)).await
-    }
-
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
         retrying(READ_RETRY_BOUND, &self.retries, move || jobs::get_job(self, id)).await
     }

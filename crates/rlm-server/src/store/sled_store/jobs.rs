@@ -118,26 +118,6 @@ impl SledStore {
     }
 }
 
-pub(super) async fn enqueue_job(store: &SledStore, job: &JobRecord) -> Result<(), StoreError> {
-    let key = pending_key(job);
-    (&store.jobs, &store.pending, &store.index)
-        .transaction(|(jobs, pending, index)| {
-            let fresh = jobs.get(job.id.as_bytes())?.is_none();
-            tx_put(jobs, job.id.as_bytes(), job)?;
-            if job.status == JobStatus::Pending {
-                pending.insert(key.clone(), job.id.as_bytes())?;
-            }
-            if fresh {
-                let by_owner = owner_prefix(JOBS_BY_OWNER, &job.owner);
-                index.insert(keys::entry(by_owner, job.created_at, job.id), &[][..])?;
-                tx_count(index, &keys::count(JOBS_BY_OWNER, &job.owner), true)?;
-            }
-            Ok(())
-        })
-        .map_err(tx_err)?;
-    store.durable().await
-}
-
 pub(super) async fn get_job(store: &SledStore, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
     store.job(id)
 }

@@ -491,10 +491,6 @@ impl Store for SledStore {
         idempotency::record_protocol(self, process, settings, authoritative).await
     }
 
-    async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {
-        jobs::enqueue_job(self, job).await
-    }
-
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
         jobs::get_job(self, id).await
     }
