@@ -1,0 +1,79 @@
+//! A job's records: its lifecycle, its lease, how it ended, and the
+//! pending counts its owner's share of the queue is judged by.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Micros;
+
+/// A job's lifecycle (Enzu's names, plus INTERRUPTED).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Complete,
+    Failed,
+    Cancelled,
+    /// The server stopped while the job ran; it was not resumed.
+    Interrupted,
+}
+
+impl JobStatus {
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, JobStatus::Pending | JobStatus::Running)
+    }
+}
+
+/// Who holds a running job, until when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lease {
+    pub worker: String,
+    pub expires_at: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub owner: String,
+    pub session_id: Uuid,
+    pub user_query: String,
+    pub status: JobStatus,
+    pub execution_id: Option<Uuid>,
+    pub answer: Option<String>,
+    pub error: Option<String>,
+    pub created_at: Micros,
+    pub started_at: Option<Micros>,
+    pub finished_at: Option<Micros>,
+    pub lease: Option<Lease>,
+    pub cancel_requested: bool,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobOutcome {
+    pub status: JobStatus,
+    pub answer: Option<String>,
+    pub error: Option<String>,
+}
+
+/// What `request_cancel_job` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelRequest {
+    /// It was pending: now CANCELLED without running.
+    CancelledPending(JobRecord),
+    /// It is running: the flag is set; the leaseholder stops it.
+    Flagged(JobRecord),
+    /// It had already ended.
+    AlreadyFinished(JobRecord),
+}
+
+/// The pending jobs, counted for one owner's share of the queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PendingJobs {
+    pub total: usize,
+    /// The owner's.
+    pub mine: usize,
+    /// Owners holding at least one.
+    pub owners: usize,
+}
