@@ -145,3 +145,21 @@ rlm_testenv::needs_postgres! {
         cluster.clean_up().await;
     }
 }
+
+rlm_testenv::needs_postgres! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_worker_with_keys_serves_its_metrics_to_its_keys_only() {
+        let cluster = Cluster::with_script(SHARED_NATS, script(0));
+        let api = cluster.spawn("api");
+        let token = "metrics-key-0123456789abcdef";
+        let worker = cluster.spawn_with("worker", &["--api-key", &format!("ops:{token}")]);
+        let url = format!("{}/metrics", worker.base);
+        let bare = reqwest::get(&url).await.unwrap().status().as_u16();
+        let keyed = reqwest::Client::new().get(&url).bearer_auth(token).send().await.unwrap();
+        assert_eq!((bare, keyed.status().as_u16()), (401, 200), "as an api's /metrics");
+        assert!(keyed.text().await.unwrap().contains("rlm_"), "the worker's metrics");
+        assert_eq!(get(&worker.base, "/healthz").await.0, 200, "the probes stay open");
+        drop((api, worker));
+        cluster.clean_up().await;
+    }
+}

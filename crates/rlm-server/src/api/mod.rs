@@ -52,12 +52,16 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
 }
 
-/// What a `worker` process serves: liveness and readiness only.
+/// What a `worker` process serves: liveness and readiness, open, and its
+/// metrics behind the same keys as an api's `/metrics`.
 pub fn probes_router(state: AppState) -> Router {
+    let metrics = Router::new()
+        .route("/metrics", get(ops::process_metrics))
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state.auth), require_caller));
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::process_metrics))
+        .merge(metrics)
         .with_state(state)
 }
 
