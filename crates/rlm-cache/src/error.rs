@@ -11,13 +11,13 @@ pub enum CacheError {
     CreateDir { path: PathBuf, source: std::io::Error },
 
     #[error(
-        "the cache database at {path} is locked by another process, or is already open \
-         elsewhere in this one ({detail}). \
-         sled lets only one process open a database at a time. Stop the other \
-         process, or give this one its own cache directory; see the rlm-cache \
-         docs on sharing a cache between processes"
+        "the cache database at {path} is open in another process ({holder}); \
+         sled lets only one process open a database at a time ({detail}). Stop \
+         that process, or give this one its own cache directory (handles in one \
+         process share one open database); see the rlm-cache docs on sharing a \
+         cache between processes"
     )]
-    Locked { path: PathBuf, detail: String },
+    Locked { path: PathBuf, holder: String, detail: String },
 
     #[error("cannot open the cache database at {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
@@ -47,7 +47,10 @@ impl CacheError {
                 let text = source.to_string();
                 // sled 0.34 reports a failed `flock` as ErrorKind::Other with this text.
                 if text.contains("could not acquire lock") {
-                    CacheError::Locked { path, detail: text }
+                    let holder = crate::owner::holder(&path).unwrap_or_else(|| {
+                        format!("it has not named itself in {}", crate::owner::OWNER_FILE)
+                    });
+                    CacheError::Locked { path, holder, detail: text }
                 } else {
                     CacheError::Io { path, source }
                 }

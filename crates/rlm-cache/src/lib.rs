@@ -23,19 +23,26 @@
 //! * **Size cap** ([`CacheConfig::max_bytes`]) with oldest-first eviction, and an
 //!   optional **TTL** ([`CacheConfig::ttl`]).
 //!
-//! # One process per database
+//! # One open database per folder, one process per database
+//!
+//! A folder is opened once per process: opening it again (any `open*`) while
+//! a handle to it is alive returns a handle to the same open database, so two
+//! parts of a program (two Python `FileCache` objects, say) share its entries.
+//! The first open's [`CacheConfig`] holds until its last handle is dropped.
 //!
 //! sled takes an exclusive file lock (`flock`) on its database for as long as
-//! the process has it open; a second process (or a second `open` of the same
-//! directory in the same process) fails with [`CacheError::Locked`], naming the
-//! directory, after waiting up to 1.5 s for the lock (a handle dropped a moment
-//! ago releases it only when sled's flusher thread stops). The kernel releases
-//! the lock when the process exits, however it exits, so a stale lock never
-//! survives a crash.
+//! the process has it open; a second *process* fails with
+//! [`CacheError::Locked`], naming the directory and the process that holds it
+//! (each process that opens a database writes `pid <id>: <command line>` into
+//! the folder's `rlm-cache.owner`), after waiting up to 1.5 s for the lock (a
+//! handle dropped a moment ago releases it only when sled's flusher thread
+//! stops). The kernel releases the lock when the process exits, however it
+//! exits, so a stale lock never survives a crash.
 //!
 //! To share a cache:
-//! * **Threads and tasks of one process**: share one [`SledCache`] (it is
-//!   `Clone`, `Send` and `Sync`; clones are handles to the same database).
+//! * **Threads, tasks and objects of one process**: open the folder as often
+//!   as you like, or share one [`SledCache`] (it is `Clone`, `Send` and
+//!   `Sync`); every handle reaches the same database.
 //! * **Several processes at once**: give each its own cache directory (they
 //!   then do not share hits), or send all their subcalls through one process
 //!   that owns the cache (for example one `rlm` server that the others call).
@@ -69,6 +76,7 @@
 mod entry;
 mod error;
 mod key;
+mod owner;
 mod store;
 
 pub use entry::{DecodeError, EntryHeader, VALUE_FORMAT_VERSION};

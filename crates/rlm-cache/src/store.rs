@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, TryLockError};
+use std::sync::{Arc, Mutex, OnceLock, TryLockError, Weak};
 use std::time::Duration;
 
 use rlm_types::{Clock, Completion, CompletionCache, CompletionRequest, ModelId, SystemClock};
@@ -24,6 +24,7 @@ use sled::transaction::{TransactionError, Transactional};
 use crate::entry;
 use crate::error::CacheError;
 use crate::key::CacheKey;
+use crate::owner;
 
 /// How long `open` waits for a lock that a just-closed handle still holds.
 const LOCK_RETRY_FOR: std::time::Duration = std::time::Duration::from_millis(1500);
@@ -160,6 +161,13 @@ impl std::fmt::Debug for SledCache {
     }
 }
 
+/// The stores open in this process, by canonical folder. Weak: the last
+/// handle dropped closes the store (and releases sled's lock).
+fn open_stores() -> &'static Mutex<HashMap<PathBuf, Weak<Inner>>> {
+    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Weak<Inner>>>> = OnceLock::new();
+    OPEN.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
 /// Run a sled operation, turning a panic inside sled into an error string: a
 /// cache must never take the run down with it.
 fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
@@ -183,6 +191,11 @@ impl SledCache {
     }
 
     /// Open with an explicit clock (for TTL tests and simulations).
+    ///
+    /// A folder already open in this process is not opened again: the
+    /// handle shares the open store (and keeps the settings and clock it
+    /// was opened with). sled's lock admits one process per folder; a
+    /// second process gets [`CacheError::Locked`] naming the first.
     pub fn open_with_clock(
         path: impl AsRef<Path>,
         config: CacheConfig,
@@ -191,6 +204,25 @@ impl SledCache {
         let path = path.as_ref().to_path_buf();
         std::fs::create_dir_all(&path)
             .map_err(|source| CacheError::CreateDir { path: path.clone(), source })?;
+        let canonical = std::fs::canonicalize(&path)
+            .map_err(|source| CacheError::Io { path: path.clone(), source })?;
+        // Held while opening, so two threads opening one folder open it once.
+        let mut open = open_stores().lock().unwrap_or_else(|p| p.into_inner());
+        open.retain(|_, store| store.strong_count() > 0);
+        if let Some(inner) = open.get(&canonical).and_then(Weak::upgrade) {
+            return Ok(SledCache { inner });
+        }
+        let cache = Self::open_exclusive(path, config, clock)?;
+        open.insert(canonical, Arc::downgrade(&cache.inner));
+        Ok(cache)
+    }
+
+    /// Opens the sled database in `path` (which exists), taking its lock.
+    fn open_exclusive(
+        path: PathBuf,
+        config: CacheConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, CacheError> {
         let sled_config = sled::Config::new()
             .path(&path)
             .cache_capacity(config.sled_cache_capacity)
@@ -214,6 +246,7 @@ impl SledCache {
             }
         };
 
+        owner::record(&path);
         let meta = db.open_tree(META_TREE).map_err(db_err)?;
         match meta.get(META_FORMAT_KEY).map_err(db_err)? {
             None => {

@@ -88,9 +88,12 @@ fn run_child_and_kill(dir: &std::path::Path, start: u64, cap: u64, writes_before
         };
         if line == "opened" && !opened {
             opened = true;
-            // While the child holds the database, opening it here must fail cleanly.
+            // While the child holds the database, opening it here must fail
+            // cleanly, naming the child (issue #56).
             let err = SledCache::open(dir).unwrap_err();
             assert!(matches!(err, CacheError::Locked { .. }), "{err:?}");
+            let named = format!("another process (pid {}: ", child.id());
+            assert!(err.to_string().contains(&named), "{err}");
         }
         if let Some(g) = line.strip_prefix("flushed ") {
             let g: u64 = g.parse().unwrap();

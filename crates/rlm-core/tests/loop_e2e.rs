@@ -201,6 +201,44 @@ fn final_var_naming_a_missing_variable_is_fed_back() {
     assert!(last_user_messages(&root2)[2].contains("'nothing' is not defined"));
 }
 
+/// pyrlm-runtime's `examples/minimal.py` flow with its program failing
+/// before it assigns `answer`: the prose `FINAL_VAR: answer` that follows
+/// must not return the runtime's own `answer` protocol dict
+/// (`{'content': '', 'ready': False}`); as pyrlm, the model is told the
+/// variable is missing and the next FINAL gives the answer (issue #56).
+#[test]
+fn final_var_of_the_untouched_answer_protocol_is_fed_back() {
+    let root = root(&[
+        &repl(
+            "snippet = peek(80)\nsummary = llm_query(f'Summarize: {snippet}')\nanswer = f'Summary -> {sumary}'",
+        ),
+        "FINAL_VAR: answer",
+        &repl("answer = f'Summary -> {summary}'"),
+        "FINAL_VAR: answer",
+    ]);
+    let sub = scripted("sub", &[("Summarize", "[fake] short summary")], &[], None);
+    let rlm = Rlm::builder().root(root.clone()).sub_model(sub).build().unwrap();
+    let context = Context::from_text(
+        "RLMs treat long prompts as environment state and inspect them via code.",
+    );
+    let r = rlm.run_blocking("Give a short summary.", context).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("Summary -> [fake] short summary"));
+    assert_eq!(r.finish, Finish::ProseFinal);
+    let fed = last_user_messages(&root);
+    assert!(fed[2].contains("FINAL_VAR missing in REPL"), "{}", fed[2]);
+    assert!(!fed[2].contains("'ready'"), "{}", fed[2]);
+    // A FINAL of the protocol dict inside a program is refused the same way;
+    // text put in its `content` is the answer.
+    let root2 = support::root(&[
+        &repl("FINAL(answer)"),
+        &repl("answer['content'] = 'from the protocol'\nFINAL_VAR('answer')"),
+    ]);
+    let r2 =
+        Rlm::builder().root(root2.clone()).build().unwrap().run_blocking("q", haystack()).unwrap();
+    assert_eq!(r2.answer.as_deref(), Some("from the protocol"));
+    assert!(last_user_messages(&root2)[1].contains("FINAL_VAR missing in REPL"));
+}
+
 #[test]
 fn invented_output_is_ignored_and_the_real_one_fed_back() {
     let root = root(&[

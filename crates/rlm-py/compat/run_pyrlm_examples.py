@@ -5,12 +5,16 @@ reason (the last line of its error output).
 
     python crates/rlm-py/compat/run_pyrlm_examples.py --examples DIR [--timeout S]
 
-DIR holds the example files (pyrlm-runtime's ``examples/*.py``; PyPI ships
-none and they are not committed here). Each file is copied into a scratch
-folder with ``pyrlm_runtime`` rewritten to ``rlm_rs`` in its ``import`` and
-``from`` lines (and nothing else), then run with the Python running this
-script (which must have ``rlm_rs`` installed), its working folder the scratch
-folder (the examples import each other). Network models are pointed at a mock
+run with a Python that has the ``rlm_rs`` wheel installed (``pip install
+rlm_rs-*.whl``; the script says so and stops when it cannot import it). DIR
+holds the example files, pyrlm-runtime's ``examples/*.py``: its 1.0.3 sdist on
+PyPI ships 22 of them (``pip download --no-deps --no-binary :all:
+--ignore-requires-python pyrlm-runtime==1.0.3``, unpack, and pass
+``pyrlm_runtime-1.0.3/examples``); they are not committed here. Each file is
+copied into a scratch folder with ``pyrlm_runtime`` rewritten to ``rlm_rs`` in
+its ``import`` and ``from`` lines (and nothing else), then run with the Python
+running this script, its working folder the scratch folder (the examples
+import each other). Network models are pointed at a mock
 OpenAI-compatible server this script starts on 127.0.0.1: the environment
 variables the examples read (``LLM_BASE_URL``, ``OPENAI_ENDPOINT``,
 ``AZURE_OPENAI_API_KEY``...) name it. The mock answers a root model's first
@@ -262,6 +266,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.examples.is_dir():
         print(f"run_pyrlm_examples: {args.examples} is absent: skipped (fetch pyrlm-runtime's examples/ there)")
         return 0
+    try:
+        import rlm_rs  # noqa: F401  (the examples import it; say so here, once)
+    except ImportError as e:
+        print(
+            f"run_pyrlm_examples: {sys.executable} cannot import rlm_rs ({e}): install the wheel into it "
+            "(pip install rlm_rs-*.whl), or run this script with the Python that has it",
+            file=sys.stderr,
+        )
+        return 2
     files = sorted(p for p in args.examples.glob("*.py") if p.stat().st_size > 0)
     if args.only:
         files = [p for p in files if p.name in set(args.only)]

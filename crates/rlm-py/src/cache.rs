@@ -11,7 +11,9 @@ use rlm_types::{Completion, Usage};
 use crate::error::BindResult;
 
 /// Subcall results kept on disk: an identical subcall (same model, same
-/// request) is not paid twice. One process per folder at a time.
+/// request) is not paid twice. Every `FileCache` on one folder in a process
+/// shares one open database (`SledCache::open`); another process holding
+/// the folder is a `ConfigError` naming it.
 #[pyclass(module = "rlm_rs", frozen)]
 pub struct FileCache {
     pub inner: Arc<SledCache>,

@@ -14,6 +14,7 @@ import tomllib
 import pytest
 
 from rlm_rs import RLM, Context
+from rlm_rs.rlm import NO_ANSWER
 from rlm_rs.adapters import FakeAdapter
 
 TABLE = pathlib.Path(__file__).resolve().parents[2] / "rlm-config" / "knob_table.toml"
@@ -60,7 +61,7 @@ def run(row, tmp_path, with_knob):
 
 
 def matches(answer, expect):
-    return expect == "" if answer is None else (expect != "" and expect in answer)
+    return expect == "" if answer == NO_ANSWER else (expect != "" and expect in answer)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["key"] for r in ROWS])

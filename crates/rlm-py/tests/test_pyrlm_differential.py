@@ -86,3 +86,34 @@ def test_same_answer_as_pyrlm_runtime(path: Path) -> None:
     # A program that failed in pyrlm would compare error texts: every fixture must run there.
     assert expected.startswith("["), f"pyrlm-runtime did not run {path.name}: {expected!r}"
     assert run_rlm_rs(program) == expected
+
+
+#: pyrlm's ``examples/minimal.py`` script, its program first failing before it
+#: assigns ``answer`` (a misspelt name), then fixed.
+MINIMAL_AFTER_AN_ERROR = [
+    "snippet = peek(80)\nsummary = llm_query(f'Summarize: {snippet}')\nanswer = f'Summary -> {sumary}'",
+    "FINAL_VAR: answer",
+    "answer = f'Summary -> {summary}'",
+    "FINAL_VAR: answer",
+]
+MINIMAL_CONTEXT = "RLMs treat long prompts as environment state and inspect them via code."
+
+
+def test_minimal_flow_with_final_var_after_an_error_gives_pyrlms_answer() -> None:
+    # issue #56: rlm_rs returned its own answer protocol dict,
+    # "{'content': '', 'ready': False}", for `FINAL_VAR: answer` of a name the
+    # program never assigned; pyrlm tells the model and takes the next FINAL.
+    theirs_sub = PyrlmFake()
+    theirs_sub.add_rule("Summarize", "[fake] short summary")
+    theirs = pyrlm_runtime.RLM(adapter=PyrlmFake(script=list(MINIMAL_AFTER_AN_ERROR)), subcall_adapter=theirs_sub)
+    expected, _ = theirs.run("Give a short summary.", pyrlm_runtime.Context.from_text(MINIMAL_CONTEXT))
+    assert expected == "Summary -> [fake] short summary"
+    ours_sub = FakeAdapter()
+    ours_sub.add_rule("Summarize", "[fake] short summary")
+    root = FakeAdapter(script=list(MINIMAL_AFTER_AN_ERROR))
+    answer, trace = rlm_rs.RLM(root, subcall_adapter=ours_sub).run("Give a short summary.", MINIMAL_CONTEXT)
+    assert answer == expected
+    # The model was told, in pyrlm's words, and no more turns were taken than pyrlm's script holds.
+    told = root.call_log[2][-1]["content"]
+    assert "FINAL_VAR missing in REPL" in told and "'ready'" not in told, told
+    assert len(root.call_log) == len(MINIMAL_AFTER_AN_ERROR)

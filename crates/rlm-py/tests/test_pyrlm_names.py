@@ -306,6 +306,48 @@ def test_cache_records_get_and_set_as_pyrlms(tmp_path: Any) -> None:
     assert FileCache(root).get("model|prompt") == CacheRecord(text="é ✓", usage=Usage(10, 5, 15))
 
 
+def test_two_file_caches_on_one_folder_share_entries(tmp_path: Any) -> None:
+    # pyrlm allows several FileCache objects on one folder; here they share
+    # the one open store of the process (issue #56: the second raised ConfigError).
+    root = str(tmp_path / "shared")
+    first, second = FileCache(root), FileCache(root)
+    first.set("k", CacheRecord(text="from the first", usage=Usage(1, 2, 3)))
+    assert second.get("k") == CacheRecord(text="from the first", usage=Usage(1, 2, 3))
+    second.set("k2", CacheRecord(text="from the second", usage=Usage(0, 1, 1)))
+    got = first.get("k2")
+    assert got is not None and got.text == "from the second"
+    # As an RLM's cache (cache_dir=) while a FileCache holds the folder.
+    answer, _ = RLM(FakeAdapter(script=["FINAL: ok"]), cache_dir=root).run("q", "c")
+    assert answer == "ok"
+
+
+def test_a_file_cache_held_by_another_process_names_it(tmp_path: Any) -> None:
+    # sled's lock admits one process per folder: the second process gets a
+    # ConfigError naming the process that holds it (our choice; documented in
+    # rlm_rs.cache).
+    import subprocess
+    import sys
+
+    root = str(tmp_path / "held")
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; from rlm_rs import FileCache; c = FileCache(sys.argv[1]); print('open', flush=True); sys.stdin.read()",
+         root],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(ConfigError) as raised:
+            FileCache(root)
+        message = str(raised.value)
+        assert f"another process (pid {holder.pid}: " in message, message
+        assert root in message and "own cache directory" in message, message
+    finally:
+        holder.communicate("", timeout=60)
+    # Once it exited, the folder opens here, with what it left.
+    assert FileCache(root).get("absent") is None
+
+
 # --- router, metrics, rewriting ----------------------------------------------
 
 

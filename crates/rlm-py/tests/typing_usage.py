@@ -102,3 +102,40 @@ score: float = ndcg_at_k(["a"], {"a": 1}, 1)
 executed: ExecResult = PythonREPL().exec("print(1)")
 printer = RichTraceListener(max_output_length=100)
 sub_prompt: str = SUBCALL_SYSTEM_PROMPT
+
+
+# Every keyword of RLM(...) is typed (issue #56): pyrlm's whole call type-checks
+# (mypy rejects a misspelt one: tests/test_typing.py), run() returns a str.
+typed = RLM(
+    fake,
+    subcall_adapter=fake,
+    cache=None,
+    policy=Policy(max_steps=2),
+    max_output_tokens=512,
+    system_prompt=None,
+    repl_backend="python",
+    recursive_subcalls=True,
+    max_recursion_depth=2,
+    compaction=True,
+    compaction_threshold_pct=0.8,
+    require_repl_before_final=True,
+    auto_finalize_var="answer",
+    max_tokens=None,
+    cache_dir=None,
+    max_concurrent_subcalls=4,
+    repl_error_limit=3,
+    fallback_guard_steps=None,
+    subcall_max_output_tokens=256,
+    config={"limits.fuel": 100_000},
+    depth=0,
+    recursion_impl="child",
+    logger=None,
+    auto_finalize_reject_patterns=None,
+    repl_exec_timeout=60.0,
+    log_truncate_code=2000,
+)
+answer_text: str = typed.run("q", "c")[0]
+# A program's value has a precise type: narrowed before use.
+value = sb.run("[1, 2]").result
+if isinstance(value, list):
+    doubled = [2 * v for v in value if isinstance(v, int)]

@@ -55,6 +55,13 @@ fn answer_dict() -> Value {
     Value::dict(d)
 }
 
+/// What the model reads when it finalizes the `answer` protocol dict while
+/// its `content` is still empty (pyrlm-runtime's wording for a `FINAL_VAR`
+/// of an unset variable, with what to do here).
+const UNSET_ANSWER_ERROR: &str = "NameError: FINAL_VAR missing in REPL; set the variable before \
+finalizing. `answer` has not been assigned by your program: assign it first (answer = ...), \
+or call FINAL(value)";
+
 /// Whether `d` still has the shape of [`answer_dict`]: exactly the keys
 /// `content` and `ready`.
 fn is_answer_protocol(d: &Dict) -> bool {
@@ -106,7 +113,7 @@ impl LocalSandbox {
         let mut rolled_back = None;
         let end = match end {
             Ok(CellEnd::Done) => RunEnd::Done,
-            Ok(CellEnd::Final(v)) => RunEnd::Final(self.session.display(&v)),
+            Ok(CellEnd::Final(v)) => self.final_end(&v),
             Ok(CellEnd::Error(e)) => {
                 if let (ErrorKind::Limit(kind), Some(stop)) = (&e.kind, e.stop) {
                     rolled_back = Some(RolledBack {
@@ -123,6 +130,26 @@ impl LocalSandbox {
         };
         let restored = if counted { self.restore_context() } else { Vec::new() };
         CellRun { stdout, end, fuel_used, memory_bytes, restored, rolled_back }
+    }
+
+    /// How a `FINAL(v)` / `FINAL_VAR(name)` ends the cell. The `answer`
+    /// protocol dict every session starts with is no answer while its
+    /// `content` is empty: a FINAL of it is an error the model sees, and the
+    /// run goes on, as pyrlm-runtime's does for a `FINAL_VAR` of a name the
+    /// program never assigned (issue #56: `FINAL_VAR: answer` after a failed
+    /// program returned `{'content': '', 'ready': False}`). With text in
+    /// `content`, that text is the answer (as [`Self::auto_final`] reads it).
+    fn final_end(&mut self, v: &Value) -> RunEnd {
+        let Value::Dict(d) = v else { return RunEnd::Final(self.session.display(v)) };
+        if !is_answer_protocol(&d.borrow()) {
+            return RunEnd::Final(self.session.display(v));
+        }
+        let content = d.borrow().map.get(&Key(Value::str("content"))).cloned();
+        let text = content.map(|c| self.session.display(&c)).unwrap_or_default();
+        if !text.is_empty() {
+            return RunEnd::Final(text);
+        }
+        RunEnd::Error { rendered: UNSET_ANSWER_ERROR.to_string(), kind: ErrorKind::Exception }
     }
 
     /// When the next cells must stop (see [`Interrupt`]).

@@ -1,7 +1,9 @@
 """Type stubs of the native module (the Rust side of rlm_rs)."""
 
 import os
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    Any, Awaitable, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple, Union,
+)
 
 __version__: str
 
@@ -31,10 +33,22 @@ class Limits:
         regex_backtrack_limit: Optional[int] = None,
     ) -> None: ...
 
+#: A value that can be a dict key or a set member in a program.
+SandboxKey = Union[None, bool, int, float, str, Tuple["SandboxKey", ...]]
+#: A program's value as Python gets it (``SandboxResult.result``): the
+#: interpreter's None, bool, int, float, str, list, tuple, dict, set and
+#: frozenset; a value with no Python form (a function, a module, an
+#: iterator) comes out as its ``repr`` text.
+SandboxValue = Union[
+    None, bool, int, float, str,
+    List["SandboxValue"], Tuple["SandboxValue", ...], Dict[SandboxKey, "SandboxValue"],
+    Set[SandboxKey], FrozenSet[SandboxKey],
+]
+
 class SandboxResult:
     """A finished program: its last expression's value (or FINAL's), and its output."""
 
-    result: Any
+    result: SandboxValue
     output: str
     is_final: bool
     fuel_used: int

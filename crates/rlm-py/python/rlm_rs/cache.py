@@ -1,9 +1,17 @@
 """``FileCache`` (pyrlm's ``pyrlm_runtime.cache``): the persistent subcall cache.
 
 ``FileCache(root)`` opens (creates) the runtime's cache in the folder ``root``
-(a sled database, one process at a time); ``RLM(cache=...)`` serves identical
-sub-model calls (same model, same request) from it, and the trace marks those
-steps ``cache_hit``. ``CacheRecord(text, usage)`` is pyrlm's record type.
+(a sled database); ``RLM(cache=...)`` serves identical sub-model calls (same
+model, same request) from it, and the trace marks those steps ``cache_hit``.
+``CacheRecord(text, usage)`` is pyrlm's record type.
+
+Several ``FileCache`` objects on one folder in a process (and
+``RLM(cache_dir=)`` on it) share one open database: what one stores, the
+others read. The folder closes when the last of them is gone. Another
+*process* cannot open a folder while this one holds it (sled's lock): its
+``FileCache(root)`` raises ``ConfigError`` naming the process that holds it
+(``pid 4242: python3 app.py``). pyrlm's JSON files allow that; give each
+process its own folder, or let one process serve the others.
 
 ``get(key)`` / ``set(key, record)``: pyrlm's records under a string key of
 the caller's, kept in the same database (under a hash of the key in a domain

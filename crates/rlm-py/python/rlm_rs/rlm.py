@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, TypedDict, Union
+
+if TYPE_CHECKING:
+    # For mypy only (PEP 692): ``**options: Unpack[...]`` types each keyword.
+    from typing_extensions import Unpack
 
 from ._native import Context, Engine, Limits
 from .cache import FileCache
@@ -44,6 +48,42 @@ REFUSED_OPTIONS: Dict[str, Tuple[Any, str]] = {
     "log_truncate_output": (1000, "the trace keeps whole texts; there is no log to truncate"),
     "log_truncate_prompt_summary": (2000, "the trace keeps whole texts; there is no log to truncate"),
 }
+
+
+class PyrlmOnlyOptions(TypedDict, total=False):
+    """The keywords of pyrlm's ``RLM`` that only take pyrlm's default here
+    (``REFUSED_OPTIONS`` says why), with pyrlm's types: ``RLM(...)`` is typed
+    keyword by keyword, so mypy reports a misspelt one."""
+
+    recursive_subcall_system_prompt: Optional[str]
+    auto_finalize_min_length: int
+    auto_finalize_reject_patterns: Optional[List[str]]
+    auto_finalize_reject_limit: int
+    auto_finalize_reject_feedback: Optional[str]
+    logger: Any
+    loop_collapse_limit: Optional[int]
+    depth: int
+    recursion_impl: str
+    recursive_subcall_max_steps: int
+    repl_exec_timeout: Optional[float]
+    max_history_tokens: int
+    compaction_threshold_tokens: int
+    compaction_model_context_limit: int
+    compaction_model_name: str
+    compaction_summary_max_tokens: int
+    min_steps: int
+    rlm_diagnostics: bool
+    repl_extensions: Any
+    system_prompt_supplement: str
+    doc_tools: Optional[Dict[str, Any]]
+    log_truncate_code: int
+    log_truncate_output: int
+    log_truncate_prompt_summary: int
+
+
+#: What ``run`` returns when the run ended without an answer (cancelled, or
+#: nothing to salvage), as pyrlm's ``NO_ANSWER``; ``trace.finish`` says why.
+NO_ANSWER = "NO_ANSWER"
 
 
 def _check_refused(options: Dict[str, Any]) -> None:
@@ -161,12 +201,12 @@ class RLM:
         subcall_guard_steps: Optional[int] = None,
         subcall_max_output_tokens: Optional[int] = None,
         subcall_max_tokens: Optional[int] = None,
-        **pyrlm_options: Any,
+        **pyrlm_options: Unpack[PyrlmOnlyOptions],
     ) -> None:
         unknown = sorted(set(pyrlm_options) - set(REFUSED_OPTIONS))
         if unknown:
             raise TypeError(f"RLM() got an unexpected keyword argument {unknown[0]!r}")
-        _check_refused(pyrlm_options)
+        _check_refused(dict(pyrlm_options))
         # pyrlm's deprecated aliases of max_output_tokens and subcall_max_output_tokens.
         if max_tokens is not None:
             max_output_tokens = max_tokens
@@ -250,8 +290,10 @@ class RLM:
             sub_max_tokens=subcall_max_output_tokens,
         )
 
-    def run(self, query: str, context: Union[Context, str]) -> Tuple[Optional[str], Trace]:
+    def run(self, query: str, context: Union[Context, str]) -> Tuple[str, Trace]:
         """Answers ``query`` over ``context``; returns ``(answer, trace)``.
+        ``answer`` is always a str: ``NO_ANSWER`` (``"NO_ANSWER"``, as
+        pyrlm's) when the run ended without one (``trace.finish`` says why).
 
         Blocks without holding the GIL. Ctrl-C cancels the run (and its
         subcalls in flight) and raises ``KeyboardInterrupt``. A failing root
@@ -260,14 +302,14 @@ class RLM:
         query = _str(query)
         return self._finished(query, _result(self._engine.run(query, _context(context))))
 
-    async def arun(self, query: str, context: Union[Context, str]) -> Tuple[Optional[str], Trace]:
+    async def arun(self, query: str, context: Union[Context, str]) -> Tuple[str, Trace]:
         """``run`` for asyncio. Cancelling the task cancels the run and its
         subcalls in flight. ``async def complete`` adapters run on this loop."""
         query = _str(query)
         out = await self._engine.arun(query, _context(context))
         return self._finished(query, _result(out))
 
-    def _finished(self, query: str, result: Tuple[Optional[str], Trace]) -> Tuple[Optional[str], Trace]:
+    def _finished(self, query: str, result: Tuple[str, Trace]) -> Tuple[str, Trace]:
         """Counts the run in the policy and tells a ``handle`` listener it finished."""
         answer, trace = result
         steps = trace.steps
@@ -308,8 +350,9 @@ def _context(context: Any) -> Context:
     raise TypeError(f"context must be a Context or a str, not {type(context).__name__}")
 
 
-def _result(out: Tuple[Optional[str], str, str, int, str]) -> Tuple[Optional[str], Trace]:
-    answer, finish, events, steps, usage = out
+def _result(out: Tuple[Optional[str], str, str, int, str]) -> Tuple[str, Trace]:
+    found, finish, events, steps, usage = out
+    answer = NO_ANSWER if found is None else found
     trace = Trace(
         events=json.loads(events),
         answer=answer,
