@@ -24,13 +24,19 @@ pip_install --ignore-requires-python "pyrlm-runtime==1.0.3"
 wheel="${RLM_PY_WHEEL:-}"
 if [ -z "$wheel" ]; then
   pip_install "maturin>=1.9,<2"
-  # Dev profile, stripped ([tool.maturin] strip): the .so is small and the
-  # build reuses the suite's compiled dependencies (only pyo3 and rlm-py
-  # are built again, for the extension module's settings).
+  # Dev profile, stripped ([tool.maturin] strip): the .so is small. With
+  # the workspace's features (suite-features, see Cargo.toml) the build
+  # reuses what `cargo test --workspace` compiled: only pyo3's crates and
+  # rlm-py are compiled again, for the extension module's settings.
   started=$(date +%s)
-  "$work/test/bin/maturin" build --quiet --locked -m crates/rlm-py/Cargo.toml -o "$work/wheels"
+  if ! "$work/test/bin/maturin" build --locked --features suite-features -m crates/rlm-py/Cargo.toml \
+    -o "$work/wheels" >"$work/maturin.log" 2>&1; then
+    cat "$work/maturin.log" >&2
+    exit 1
+  fi
   wheel=$(ls "$work"/wheels/rlm_rs-*.whl)
-  echo "crates/rlm-py/ci.sh: built $(basename "$wheel") (dev profile) in $(($(date +%s) - started)) s: $(du -k "$wheel" | cut -f1) KiB"
+  echo "crates/rlm-py/ci.sh: built $(basename "$wheel") (dev profile) in $(($(date +%s) - started)) s," \
+    "compiling $(grep -c '^ *Compiling ' "$work/maturin.log") crates: $(du -k "$wheel" | cut -f1) KiB"
 fi
 pip_install "$wheel"
 # Run from outside the source tree so the installed wheel (not python/) is imported.
