@@ -69,8 +69,8 @@ for pkg in sorted(needed | {start}, key=lambda i: packages[i]["name"]):
     manifest = os.path.relpath(packages[pkg]["manifest_path"], root)
     if manifest not in names:
         failures.append(f"the sdist lacks {manifest} ({packages[pkg]['name']})")
-print(f"release-check: wheel {size_mib:.1f} MiB (limit {max_mib:g}), stripped module; sdist holds "
-      f"the {len(needed) + 1} workspace crates rlm-py builds from")
+print(f"release-check: wheel {size_mib:.1f} MiB (limit {max_mib:g}); sdist checked for the "
+      f"{len(needed) + 1} workspace crates rlm-py builds from; {len(failures)} problem(s)")
 for f in failures:
     print(f"release-check: FAILED: {f}", file=sys.stderr)
 sys.exit(1 if failures else 0)
