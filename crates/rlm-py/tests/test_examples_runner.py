@@ -74,3 +74,14 @@ def test_runs_examples_against_the_mock_server(tmp_path: Path) -> None:
     assert row["fails.py"][0] == "failed" and "RLM(logger=" in row["fails.py"][1]
     assert "empty.py" not in row
     assert "1 of 2 example files ran" in proc.stdout
+
+
+def test_a_python_without_rlm_rs_is_told_to_install_the_wheel(tmp_path: Path) -> None:
+    # `-S`: no site-packages, so this Python cannot import the installed wheel.
+    (tmp_path / "minimal.py").write_text("from pyrlm_runtime import RLM\n")
+    proc = subprocess.run(
+        [sys.executable, "-S", str(RUNNER), "--examples", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "cannot import rlm_rs" in proc.stderr and "pip install rlm_rs-" in proc.stderr, proc.stderr
