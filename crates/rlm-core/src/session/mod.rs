@@ -424,6 +424,14 @@ impl Run {
             // The next execution's turn before its record: that one may
             // start at once when this one's waiter sees the record.
             drop(turn);
+            // This thread's share of the session (and so of the engine and
+            // its adapters) before the record: a waiter that drops the
+            // session on seeing the record then drops the last share itself.
+            // Dropped here after the record, a Python adapter's last
+            // reference went from a thread without the GIL into pyo3's
+            // deferred pool, and stayed alive until the next call into the
+            // bindings (issue #56: test_leaks failed one run in three).
+            drop(shared);
             // The handle may have been dropped: the record is in the session anyway.
             let _ = result.send(ended);
         });
