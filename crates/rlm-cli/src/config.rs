@@ -6,15 +6,12 @@
 //! implements `rlm config` ([`show`]), which prints every knob with its value
 //! and source, as text or `--json`.
 
-use std::sync::Arc;
-
-use rlm_adapters::ModelAdapter;
-use rlm_adapters::{EnvVars, adapter_from_model_string};
 pub use rlm_config::DEFAULT_MAX_STEPS;
 pub use rlm_config::{
     Budgets, ConfigFlags, Guards, LogFormat, RlmConfig, SCRIPTED_MODEL, Settings, Source, Sourced,
     config_search_path, no_model_message,
 };
+use rlm_core::{EngineModels, EngineParts};
 
 use crate::exit::{CliError, Exit};
 use crate::knobs::{KNOBS, KnobValue};
@@ -25,33 +22,6 @@ pub fn warn_unsupported(settings: &Settings, front_end: &str, supported: &[&str]
     for warning in settings.unsupported_warnings(front_end, supported) {
         eprintln!("{warning}");
     }
-}
-
-/// The adapter for the root model of `config`.
-pub fn root_adapter(config: &RlmConfig, env: &EnvVars) -> Result<Arc<dyn ModelAdapter>, CliError> {
-    build_adapter(&config.model, env)
-}
-
-/// The adapter for subcalls of `config`.
-pub fn sub_adapter(config: &RlmConfig, env: &EnvVars) -> Result<Arc<dyn ModelAdapter>, CliError> {
-    build_adapter(config.sub_model(), env)
-}
-
-/// The loop's options of `config` (guards, depth, the fallback program read
-/// from its file) with `helps`.
-pub fn loop_options(
-    config: &RlmConfig,
-    helps: rlm_core::Helps,
-) -> Result<rlm_core::LoopOptions, CliError> {
-    Ok(rlm_core::LoopOptions::from_config(config, config.fallback_program_source()?, helps))
-}
-
-/// Build the adapter a model string names (no network access). Failures are
-/// provider errors (exit 4): the model is configured but cannot be used.
-pub fn build_adapter(model: &str, env: &EnvVars) -> Result<Arc<dyn ModelAdapter>, CliError> {
-    let spec = if model == SCRIPTED_MODEL { "fake:scripted" } else { model };
-    adapter_from_model_string(spec, env)
-        .map_err(|e| CliError::Provider(format!("model {model:?} cannot be used: {e}")))
 }
 
 /// `rlm config`'s arguments.
@@ -113,8 +83,10 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
     };
     print_stdout(&text)?;
     let resolved = settings.resolve()?;
-    root_adapter(&resolved, &settings.env)?;
-    sub_adapter(&resolved, &settings.env)?;
+    // The model check builds the engine's models, not its cache (another
+    // process may hold the cache folder open).
+    let check = RlmConfig { cache: None, ..resolved.clone() };
+    EngineParts::new(check, settings.env.clone())?.models(EngineModels::Configured)?;
     resolved.scheduler_config()?;
     if !args.json {
         print_stdout(&format!(

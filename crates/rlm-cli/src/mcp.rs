@@ -1,7 +1,7 @@
 //! `rlm mcp`: the RLM as an MCP server (`rlm-mcp`), over stdio (the default:
 //! an MCP client starts `rlm mcp` and talks over its standard streams) or
 //! streamable HTTP (`--transport http --listen 127.0.0.1:PORT`, at `/mcp`).
-//! Every tool call's engine is built by [`crate::engine::EngineConfig`], as
+//! Every tool call's engine is built by [`rlm_core::Rlm::from_config`], as
 //! `rlm run`'s is, from the same flags, `RLM_*` variables, profile and
 //! `rlm.toml`; contexts load as `--context` loads them. Over HTTP it has
 //! `rlm serve`'s security model (rlm-listen: keys, loopback without them,
@@ -15,11 +15,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rlm_context::{AllowedRoots, Context};
-use rlm_core::Rlm;
+use rlm_core::{EngineModels, EngineParts, Rlm};
 use rlm_mcp::{EngineError, Engines, FileAccess, HttpServer, McpError, McpHttpOptions, RlmServer};
 
 use crate::config::{ConfigFlags, Settings};
-use crate::engine::EngineConfig;
+use crate::engine::engine_parts;
 use crate::exit::{CliError, Exit};
 
 /// The transports `rlm mcp` speaks.
@@ -61,14 +61,15 @@ pub struct McpArgs {
 
 /// The engines of `rlm run`, behind rlm-mcp's seam.
 struct CliEngines {
-    engine: EngineConfig,
+    parts: EngineParts,
     lossy: bool,
 }
 
 impl Engines for CliEngines {
     fn engine(&self, sources: &[String]) -> Result<Rlm, EngineError> {
-        let built = self.engine.builder(sources).and_then(|b| b.build().map_err(CliError::from));
-        built.map_err(|e| EngineError::new(e.paragraph()))
+        let built = Rlm::from_config(&self.parts, EngineModels::Configured, sources)
+            .and_then(|b| b.build());
+        built.map_err(|e| EngineError::new(CliError::from(e).paragraph()))
     }
 
     fn context(&self, sources: &[String]) -> Result<Context, EngineError> {
@@ -112,13 +113,13 @@ fn supported_knobs() -> Vec<&'static str> {
 /// when no model is configured or its provider cannot be set up.
 fn engines(settings: &Settings, args: &McpArgs) -> Result<Arc<dyn Engines>, CliError> {
     let built = settings.resolve().map_err(CliError::from).and_then(|config| {
-        let mut engine = EngineConfig::new(config, settings.env.clone(), args.script.clone())?;
-        engine.index_home = Some(index_home(&settings.env));
-        engine.builder(&[])?.build()?;
-        Ok(engine)
+        let parts = engine_parts(config, settings.env.clone(), args.script.as_deref())?
+            .with_index_home(index_home(&settings.env));
+        Rlm::from_config(&parts, EngineModels::Configured, &[])?.build()?;
+        Ok(parts)
     });
     match built {
-        Ok(engine) => Ok(Arc::new(CliEngines { engine, lossy: args.lossy })),
+        Ok(parts) => Ok(Arc::new(CliEngines { parts, lossy: args.lossy })),
         Err(e @ (CliError::NoModel(_) | CliError::Provider(_))) => {
             let reason = e.paragraph();
             eprintln!("rlm mcp: {reason}\nrlm mcp: serving anyway; every tool call answers this.");
@@ -131,7 +132,7 @@ fn engines(settings: &Settings, args: &McpArgs) -> Result<Arc<dyn Engines>, CliE
 /// Where `rlm_search` keeps its indexes: the user's cache folder
 /// (`$XDG_CACHE_HOME/rlm/indexes`, `~/.cache/rlm/indexes`), never the
 /// searched folders.
-fn index_home(env: &rlm_adapters::EnvVars) -> PathBuf {
+fn index_home(env: &rlm_core::adapters::EnvVars) -> PathBuf {
     let cache = env
         .first(&["XDG_CACHE_HOME"])
         .map(PathBuf::from)

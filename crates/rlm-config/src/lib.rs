@@ -31,6 +31,10 @@ pub use knobs::{FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, k
 pub use layers::Settings;
 pub use layers::{ConfigFlags, Source, Sourced, config_search_path, no_model_message};
 
+/// The sandbox limits of `[limits]`: the interpreter's own struct (one name
+/// per limit from the flag down).
+pub use rlm_interp::Limits;
+
 /// The model name meaning "offline, scripted" (the adapters' `fake:scripted`).
 pub use rlm_adapters::SCRIPTED_MODEL;
 

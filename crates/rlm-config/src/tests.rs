@@ -307,3 +307,12 @@ fn keywords_are_knob_keys_with_defaults_for_the_rest() {
     let err = Settings::from_keywords([("limits.fuel", "lots".to_string())]).unwrap_err();
     assert!(err.to_string().contains("keyword argument \"limits.fuel\""), "{err}");
 }
+
+#[test]
+fn the_defaults_with_the_scripted_model_resolve() {
+    let config = RlmConfig::defaults(crate::SCRIPTED_MODEL).unwrap();
+    assert_eq!(config.model, crate::SCRIPTED_MODEL);
+    assert_eq!(config.budgets.max_steps, Some(crate::DEFAULT_MAX_STEPS));
+    assert_eq!(config.guards.max_invalid_replies, crate::DEFAULT_MAX_INVALID_REPLIES);
+    assert!(RlmConfig::defaults("nonsense").is_err());
+}
