@@ -15,6 +15,7 @@ use rlm_core::{EngineModels, EngineParts};
 
 use crate::exit::{CliError, Exit};
 use crate::knobs::{KNOBS, KnobValue};
+use rlm_config::{Cell, FrontEnd};
 
 /// Prints each warning [`Settings::unsupported_warnings`] gives for
 /// `front_end` on stderr (start-up, before any work).
@@ -30,6 +31,11 @@ pub struct ConfigArgs {
     /// Print one JSON document: every setting with its value and source.
     #[arg(long)]
     pub json: bool,
+    /// Print one front end's column of the knob table instead: each knob,
+    /// honoured or not applicable and why (run, exec, repl, serve,
+    /// serve-api, serve-worker, mcp, python, stress).
+    #[arg(long = "front-end", value_name = "NAME")]
+    pub front_end: Option<String>,
     #[command(flatten)]
     pub flags: ConfigFlags,
 }
@@ -38,6 +44,10 @@ pub struct ConfigArgs {
 /// check (which fails, after the listing, when no model is configured or it
 /// cannot be set up).
 pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
+    if let Some(name) = &args.front_end {
+        print_stdout(&front_end_column(name, args.json)?)?;
+        return Ok(Exit::Ok);
+    }
     let settings = Settings::from_process(&args.flags)?;
     let text = if args.json {
         let settings_json: Vec<serde_json::Value> = settings
@@ -96,6 +106,43 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
         ))?;
     }
     Ok(Exit::Ok)
+}
+
+/// `rlm config --front-end NAME`: the knob table's column of one front
+/// end, as text (`key  honoured` / `key  not applicable: why`) or JSON.
+pub fn front_end_column(name: &str, json: bool) -> Result<String, CliError> {
+    let front_end = FrontEnd::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = FrontEnd::ALL.iter().map(|f| f.as_str()).collect();
+        CliError::Config(format!(
+            "--front-end {name}: use one of {} (or repl, serve)",
+            names.join(", ")
+        ))
+    })?;
+    let cells = KNOBS.iter().map(|k| (k.key, front_end.cell(k.key)));
+    if json {
+        let rows: Vec<serde_json::Value> = cells
+            .map(|(key, cell)| match cell {
+                Some(Cell::Honoured) => serde_json::json!({"key": key, "honoured": true}),
+                Some(Cell::NotApplicable(why)) => {
+                    serde_json::json!({"key": key, "honoured": false, "why": why})
+                }
+                None => serde_json::json!({"key": key, "honoured": false, "why": null}),
+            })
+            .collect();
+        let doc = serde_json::json!({"front_end": front_end.as_str(), "knobs": rows});
+        return Ok(format!("{doc:#}\n"));
+    }
+    let width = KNOBS.iter().map(|k| k.key.len()).max().unwrap_or(0);
+    let mut text = format!("front end: {}\n", front_end.as_str());
+    for (key, cell) in cells {
+        let what = match cell {
+            Some(Cell::Honoured) => "honoured".to_string(),
+            Some(Cell::NotApplicable(why)) => format!("not applicable: {why}"),
+            None => "(the knob table has no cell)".to_string(),
+        };
+        text.push_str(&format!("{key:width$}  {what}\n"));
+    }
+    Ok(text)
 }
 
 fn print_stdout(text: &str) -> Result<(), CliError> {

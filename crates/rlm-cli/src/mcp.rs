@@ -95,20 +95,6 @@ impl Engines for Unconfigured {
     }
 }
 
-/// The listener's knobs `rlm mcp --transport http` honours besides `rlm run`'s.
-const LISTEN_KNOBS: [&str; 3] =
-    ["server.header_timeout_secs", "server.idle_timeout_secs", "server.max_connections"];
-
-/// The knobs `rlm mcp` honours: `rlm run`'s (its engines are built the same
-/// way) but the trace file and the log format, which belong to one run on a
-/// terminal (the server keeps every run's trace as a resource instead), and
-/// the HTTP listener's.
-fn supported_knobs() -> Vec<&'static str> {
-    let own_to_run = ["trace", "log_format"];
-    let run = rlm_config::FrontEnd::Run.keys().into_iter().filter(|k| !own_to_run.contains(k));
-    run.chain(LISTEN_KNOBS).collect()
-}
-
 /// The engines the configuration builds, or [`Unconfigured`] with the reason
 /// when no model is configured or its provider cannot be set up.
 fn engines(settings: &Settings, args: &McpArgs) -> Result<Arc<dyn Engines>, CliError> {
@@ -153,7 +139,7 @@ fn file_access(args: &McpArgs) -> Result<FileAccess, CliError> {
 
 pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
     let settings = Settings::from_process(&args.config)?;
-    crate::config::warn_unsupported(&settings, "rlm mcp", &supported_knobs());
+    crate::config::warn_unsupported(&settings, "rlm mcp", &rlm_config::FrontEnd::Mcp.keys());
     let keys = args.keys.keys(&settings.env)?;
     let limits = crate::listen_args::listen_limits(&settings.server_knobs()?)?;
     let server = RlmServer::new(engines(&settings, &args)?)
@@ -210,10 +196,12 @@ mod tests {
 
     #[test]
     fn the_knobs_are_run_s_but_the_trace_file_and_log_format() {
-        let knobs = supported_knobs();
+        let knobs = rlm_config::FrontEnd::Mcp.keys();
         assert!(knobs.contains(&"model") && knobs.contains(&"limits.fuel"), "{knobs:?}");
         assert!(!knobs.contains(&"trace") && !knobs.contains(&"log_format"), "{knobs:?}");
+        let listener = ["server.header_timeout_secs", "server.idle_timeout_secs"];
+        assert!(listener.iter().all(|k| knobs.contains(k)), "{knobs:?}");
         let run = rlm_config::FrontEnd::Run.keys();
-        assert_eq!(knobs.len() + 2, run.len() + LISTEN_KNOBS.len());
+        assert_eq!(knobs.len() + 2, run.len() + 3, "run's, less two, and the listener's three");
     }
 }

@@ -153,8 +153,12 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
     let mut settings = Settings::from_process(&args.config)?;
     // The server's values are each execution's defaults and the ceilings a
     // session may lower; the knobs it does not honour (the table's
-    // `FrontEnd::Serve` column) are named in a start-up warning.
-    crate::config::warn_unsupported(&settings, "rlm serve", &rlm_config::FrontEnd::Serve.keys());
+    // role's column of the knob table) are named in a start-up warning.
+    let column = match args.role.as_str() {
+        "worker" => rlm_config::FrontEnd::ServeWorker,
+        _ => rlm_config::FrontEnd::ServeApi,
+    };
+    crate::config::warn_unsupported(&settings, "rlm serve", &column.keys());
     // Serving needs no model to start: the offline script stands in.
     settings.default_model(SCRIPTED_MODEL);
     let resolved = settings.resolve()?;

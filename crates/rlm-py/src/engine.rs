@@ -40,7 +40,7 @@ fn rlm_config_of(
         // The adapters, the cache, the event listener and the retriever are
         // Python objects, given as their own arguments; the knob table's
         // `FrontEnd::Python` column says which knobs `config=` takes.
-        if rlm_config::knob(&key).is_some_and(|k| !k.front_ends.contains(&FrontEnd::Python)) {
+        if rlm_config::knob(&key).is_some() && !FrontEnd::Python.honours(&key) {
             return Err(BindError::Config(format!(
                 "rlm_rs does not support the setting {key:?} in config= (it takes: {})",
                 FrontEnd::Python.keys().join(", ")

@@ -62,3 +62,21 @@ fn adapters_come_from_the_model_string_and_missing_keys_are_provider_errors() {
     let with_key = EnvVars::from_pairs([("OPENAI_API_KEY", "sk-test")]);
     assert!(parts(&with_key).models(EngineModels::Configured).is_ok());
 }
+
+#[test]
+fn front_end_prints_one_column_of_the_knob_table() {
+    let text = front_end_column("serve", false).unwrap();
+    assert!(text.starts_with("front end: serve-api\n"), "{text}");
+    let line = |key: &str| text.lines().find(|l| l.starts_with(&format!("{key} "))).unwrap();
+    assert!(line("limits.fuel").ends_with("  honoured"), "{text}");
+    assert!(line("trace").contains("not applicable: rlm serve stores every execution's trace"));
+    assert_eq!(text.lines().count(), KNOBS.len() + 1);
+    let json: serde_json::Value =
+        serde_json::from_str(&front_end_column("repl", true).unwrap()).unwrap();
+    assert_eq!(json["front_end"], "exec");
+    let rows = json["knobs"].as_array().unwrap();
+    assert_eq!(rows.len(), KNOBS.len());
+    assert!(rows.iter().all(|r| r["honoured"] == true || r["why"].is_string()));
+    let e = front_end_column("gui", false).unwrap_err();
+    assert!(e.paragraph().contains("serve-worker"), "{}", e.paragraph());
+}

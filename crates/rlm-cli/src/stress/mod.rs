@@ -143,6 +143,8 @@ pub fn stress(mut args: StressArgs) -> Result<Exit, CliError> {
     // environment or rlm.toml alone.
     args.config.set_if_unset("model", Some(SCRIPTED_MODEL));
     let settings = Settings::from_process(&args.config)?;
+    let stress = rlm_config::FrontEnd::Stress;
+    crate::config::warn_unsupported(&settings, "rlm stress", &stress.keys());
     let mut cfg = settings.resolve()?;
     // The harness's budgets where none is set (by a flag, the environment,
     // a profile or rlm.toml): enough for the scripted program, a bound on a
