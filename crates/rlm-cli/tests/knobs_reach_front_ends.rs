@@ -6,8 +6,10 @@
 //! end: a front end that honours the knob shows its effect in a probe run
 //! (and the same run without it does not), or for mcp and stress starts and
 //! runs without naming it; any other front end names the knob in a start-up
-//! warning. `serve-worker` cells are not probed here (a worker needs NATS
-//! and PostgreSQL; it reads the same column as the API with `--role worker`).
+//! warning. A `serve-worker` cell is probed by starting `rlm serve --role
+//! worker` on the machine's PostgreSQL and NATS (its own schema and stream,
+//! removed at the end): it starts without naming an honoured knob, and
+//! names any other.
 //! Each knob is set as a flag, an `RLM_*` variable and an `rlm.toml` key (the
 //! names come from the knob table of rlm-config). A knob of `RlmConfig`
 //! without a row, or a row without a knob, fails the first test.
@@ -22,6 +24,11 @@ use std::time::Duration;
 use rlm_config::{KNOBS, Knob, RlmConfig};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+#[path = "support/cluster_env.rs"]
+mod cluster_env;
+#[path = "support/serve_child.rs"]
+mod serve_child;
 
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
 /// The front ends a row names (`python`: probed by rlm-py's pytest).
@@ -385,17 +392,15 @@ fn exited_zero(output: &Output) -> bool {
     output.status.code() == Some(0)
 }
 
-/// For each row, `probe` run with the knob set one way (rotated): a front
-/// end honouring it runs to the end (`ended_well`) without naming it; any
-/// other warns.
+/// For each row, `probe` run with the knob set each way: a front end
+/// honouring it runs to the end (`ended_well`) without naming it; any other
+/// warns.
 fn honoured_or_named(
     front_end: &str,
     probe: fn(&Row, Way) -> Output,
     ended_well: fn(&Output) -> bool,
-    offset: usize,
 ) {
-    for (i, row) in table().iter().enumerate() {
-        let way = WAYS[(i + offset) % 3];
+    for (row, way) in table().iter().flat_map(|r| WAYS.map(|w| (r, w))) {
         let output = probe(row, way);
         let stderr = text(&output.stderr);
         let what = format!("rlm {front_end}, {} = {:?} as {way:?}", row.key, row.value);
@@ -410,12 +415,53 @@ fn honoured_or_named(
 
 #[test]
 fn every_knob_reaches_rlm_mcp_or_is_named_at_start_up() {
-    honoured_or_named("mcp", mcp_probe, mcp_ended_with_its_input, 2);
+    honoured_or_named("mcp", mcp_probe, mcp_ended_with_its_input);
 }
 
 #[test]
 fn every_knob_reaches_rlm_stress_or_is_named_at_start_up() {
-    honoured_or_named("stress", stress_probe, exited_zero, 0);
+    honoured_or_named("stress", stress_probe, exited_zero);
+}
+
+/// Each knob set on a `rlm serve --role worker` process, one way per knob
+/// (rotated), each in a deployment of its own (a schema and a stream,
+/// removed after it: a worker refuses queue settings its deployment's
+/// first process did not have): a knob the worker honours starts it
+/// without a warning; any other is named (or refused, naming it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
+    for (i, row) in table().iter().enumerate() {
+        let way = WAYS[(i + 1) % 3];
+        let dir = probe_dir(row);
+        let d = dir.path();
+        let setting = setting(row, d, way, true);
+        let file = d.join("rlm.toml");
+        std::fs::write(&file, &setting.toml).expect("write rlm.toml");
+        let script = json!({"model": "knobs", "replies": ["FINAL('done')"]});
+        let mut cluster = cluster_env::Cluster::with_script(cluster_env::SHARED_NATS, script);
+        cluster.envs = setting.env.clone();
+        cluster.envs.push(("RLM_CONFIG".into(), file.display().to_string()));
+        let flags: Vec<&str> = setting.flags.iter().map(String::as_str).collect();
+        let started = cluster.try_spawn_with("worker", &flags);
+        let (stderr, ran) = match started {
+            Ok(mut worker) => {
+                worker.kill();
+                let lines = worker.lines.lock().expect("its lines").join("\n");
+                (lines, true)
+            }
+            Err(lines) => (lines.join("\n"), false),
+        };
+        cluster.clean_up().await;
+        let what = format!("rlm serve --role worker, {} = {:?} as {way:?}", row.key, row.value);
+        match (row.honoured_by("serve-worker"), ran) {
+            (true, true) => {
+                assert!(!warning_names(&stderr, row), "{what}: warned although honoured")
+            }
+            (true, false) => panic!("{what}: did not start: {stderr}"),
+            // Not applicable: named at start-up, whether it starts or refuses to.
+            (false, _) => assert!(warning_names(&stderr, row), "{what}: not named: {stderr}"),
+        }
+    }
 }
 
 // ---------------------------------------------------------------- checks
@@ -474,8 +520,7 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
 
 #[test]
 fn every_knob_reaches_rlm_run_or_is_named_at_start_up() {
-    for (i, row) in table().iter().enumerate() {
-        let way = WAYS[i % 3];
+    for (row, way) in table().iter().flat_map(|r| WAYS.map(|w| (r, w))) {
         let with = run_probe(row, way, true);
         let stderr = text(&with.output.stderr);
         let what = format!("rlm run, {} = {:?} as {way:?}", row.key, row.value);
@@ -575,12 +620,10 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_named_at_start_up() {
-    for (i, row) in table().iter().enumerate() {
+    for row in table().iter() {
         let serves = row.honoured_by("serve-api");
-        let probed = serves && matches!(row.probe.as_str(), "program_error" | "answer");
-        // A probed knob is set all three ways (a flag, RLM_*, rlm.toml); the
-        // others one way, rotated from `rlm run`'s.
-        let ways = if probed { WAYS.to_vec() } else { vec![WAYS[(i + 1) % 3]] };
+        // Every knob is set all three ways (a flag, RLM_*, rlm.toml).
+        let ways = WAYS.to_vec();
         let mut control: Option<(Option<String>, Vec<String>)> = None;
         for way in ways {
             let what = format!("rlm serve, {} = {:?} as {way:?}", row.key, row.value);
