@@ -4,6 +4,9 @@
 //!   difference it prints the block to paste:
 //!   `cargo test -p rlm-core --test architecture -- --nocapture`), with no
 //!   cycle, and the interpreter's crates name no LLM, HTTP or async crate;
+//! - each front end depends on exactly the crates its bullet of "The front
+//!   ends' dependencies" names (each with why), and no crate below the front
+//!   ends depends on one of them;
 //! - every invariant names at least one test, and every test it names exists;
 //! - every file the data path names exists, and each `file::name` is defined
 //!   in that file;
@@ -139,6 +142,54 @@ fn the_crate_graph_is_the_one_drawn_and_has_no_cycle() {
         "ARCHITECTURE.md's crate graph is out of date (--nocapture prints it)"
     );
     assert_eq!(find_cycle(&graph), None, "the crate graph has a cycle");
+    // The search finds a cycle when there is one.
+    let mut cyclic = graph.clone();
+    cyclic.get_mut("rlm-types").expect("rlm-types").0.insert("rlm-core".to_string());
+    assert!(find_cycle(&cyclic).is_some(), "the cycle search missed rlm-types -> rlm-core");
+}
+
+/// Front end → the workspace crates its bullet of "The front ends'
+/// dependencies" allows (the bullet's first backticked crate is the front end).
+fn front_end_lists(members: &BTreeSet<String>) -> BTreeMap<String, BTreeSet<String>> {
+    let text = section(&architecture_md(), "The front ends' dependencies");
+    let mut lists = BTreeMap::new();
+    for bullet in bullets(&text) {
+        let mut named = bullet.split('`').skip(1).step_by(2).filter(|s| members.contains(*s));
+        let front_end = named.next().expect("a bullet names its front end first").to_string();
+        lists.insert(front_end, named.map(str::to_string).collect());
+    }
+    lists
+}
+
+#[test]
+fn each_front_end_depends_on_exactly_its_list() {
+    let graph = crates();
+    let members: BTreeSet<String> = graph.keys().cloned().collect();
+    let lists = front_end_lists(&members);
+    let expected: BTreeSet<&str> = ["rlm-cli", "rlm-mcp", "rlm-py", "rlm-server"].into();
+    assert_eq!(lists.keys().map(String::as_str).collect::<BTreeSet<_>>(), expected);
+    for (front_end, allowed) in &lists {
+        let actual = &graph[front_end].0;
+        let extra: Vec<_> = actual.difference(allowed).collect();
+        let unused: Vec<_> = allowed.difference(actual).collect();
+        assert!(
+            extra.is_empty(),
+            "{front_end} depends on {extra:?} beyond its list: reach it through rlm-core, or add it \
+             to ARCHITECTURE.md's \"The front ends' dependencies\" with why"
+        );
+        assert!(
+            unused.is_empty(),
+            "{front_end}'s list names {unused:?}, which it does not depend on"
+        );
+        assert!(allowed.contains("rlm-core"), "{front_end} builds its engine through rlm-core");
+    }
+    for (name, (deps, _)) in &graph {
+        if lists.contains_key(name) || name == "rlm-examples" {
+            continue;
+        }
+        let up: Vec<_> = deps.iter().filter(|d| lists.contains_key(*d)).collect();
+        assert!(up.is_empty(), "{name}, below the front ends, depends on the front end {up:?}");
+    }
 }
 
 #[test]
