@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Load benchmark of `rlm serve` (the figures in BENCHMARKS.md, section rlm-server).
-# From the workspace root, after `cargo build --release -p rlm-cli -p rlm-examples`.
-# Needs `wrk` (Debian package) and `jq`. Every server is started here on loopback
-# and stopped (by its pid) at the end of its part.
+# Load benchmark of `rlm serve` (the figures in docs/benchmarks/2026-11-22-rlm-server-under-load.md,
+# section rlm-server). From the workspace root, after `cargo build --release -p rlm-cli -p
+# rlm-examples`. Needs `wrk` (Debian package) and `jq`. Every server is started here on loopback and
+# stopped (by its pid) at the end of its part.
 set -euo pipefail
 RLM=target/release/rlm
 LOAD=target/release/serve_load

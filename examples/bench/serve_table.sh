@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The one-run table of issue #35 (BENCHMARKS.md, "rlm serve: the one-run table"):
-# executions/s (trivial and the README demo), /api/stats and the list endpoints
-# at 20 and at 25,000 stored executions, start-up at a ~2 GB store, and the
-# server's peak RSS under 8 parallel 60 MiB uploads. Every figure is the
-# release `rlm serve`; the stores are written beforehand by rlm-server's
+# The one-run table of issue #35
+# (docs/benchmarks/2026-11-24-issue-35-serve-throughput-one-run-table.md): executions/s (trivial and
+# the README demo), /api/stats and the list endpoints at 20 and at 25,000 stored executions,
+# start-up at a ~2 GB store, and the server's peak RSS under 8 parallel 60 MiB uploads. Every figure
+# is the release `rlm serve`; the stores are written beforehand by rlm-server's
 # `store_scale populate` (its own speed is not measured). From the workspace root:
 #
 #   cargo build --release -p rlm-cli && cargo build -p rlm-server --example store_scale

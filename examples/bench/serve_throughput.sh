@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Execution throughput of `rlm serve` (issue #35 item 5; BENCHMARKS.md, "rlm serve
-# throughput"). From the workspace root, after `cargo build --release -p rlm-cli`:
+# Execution throughput of `rlm serve` (issue #35 item 5; BENCHMARKS.md, "Server and cluster:
+# throughput and latency"). From the workspace root, after `cargo build --release -p rlm-cli`:
 #
 #   bash examples/bench/serve_throughput.sh [path/to/rlm] [seconds]
 #

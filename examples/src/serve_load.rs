@@ -1,8 +1,8 @@
 //! Load client for `rlm serve` (a second process on loopback), for
-//! BENCHMARKS.md: `serve_load sse BASE EXECUTIONS LISTENERS` starts
-//! EXECUTIONS streamed executions on one session, then attaches LISTENERS
-//! late listeners (spread over them) while they run, and checks that every
-//! listener received every event of its execution, in order, with no gap.
+//! docs/benchmarks/2026-11-22-rlm-server-under-load.md: `serve_load sse BASE EXECUTIONS LISTENERS`
+//! starts EXECUTIONS streamed executions on one session, then attaches LISTENERS late listeners
+//! (spread over them) while they run, and checks that every listener received every event of its
+//! execution, in order, with no gap.
 //! `serve_load sessions BASE N FILE` creates N sessions whose context is
 //! FILE and runs one execution on each (so each context is mapped).
 

@@ -32,6 +32,7 @@ mod gemini;
 mod generic;
 mod http;
 mod openai;
+mod paced;
 mod pricing;
 mod retry;
 mod secret;
@@ -59,6 +60,7 @@ pub use gemini::{GeminiAdapter, GeminiConfig, GeminiEndpoint};
 pub use generic::{GenericAdapter, GenericConfig, ResponsePointers};
 pub use http::HttpOptions;
 pub use openai::{OpenAiAdapter, OpenAiConfig, TokenLimitField};
+pub use paced::Paced;
 pub use pricing::{PriceTable, known_context_window};
 pub use retry::{
     DEFAULT_CALL_DEADLINE, DelaySource, RetryBudget, RetryGate, RetryListener, RetryPolicy,

@@ -9,9 +9,10 @@
 //! (N defaults to 10, CORPUS to `examples/corpus`). Exits non-zero when an
 //! answer differs from the README's.
 
-use rlm_adapters::EnvVars;
 use rlm_cli::config::{RlmConfig, SCRIPTED_MODEL};
-use rlm_cli::engine::EngineConfig;
+use rlm_cli::engine::engine_parts;
+use rlm_core::adapters::EnvVars;
+use rlm_core::{EngineModels, Rlm};
 
 const QUESTION: &str = "Which service logged the most errors, and what is the vault passphrase?";
 const ANSWER: &str = "billing logged the most errors (50); the vault passphrase is amber-falcon-42";
@@ -23,10 +24,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let specs = vec![corpus];
     let context = rlm_cli::context_args::load_contexts(&specs, false)?;
     let config = RlmConfig { model: SCRIPTED_MODEL.to_string(), ..RlmConfig::default() };
-    let engine = EngineConfig::new(config, EnvVars::default(), None)?;
+    let parts = engine_parts(config, EnvVars::default(), None)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     for i in 0..n {
-        let rlm = engine.builder(&specs)?.build()?;
+        let rlm = Rlm::from_config(&parts, EngineModels::Configured, &specs)?.build()?;
         let result = runtime.block_on(rlm.run(QUESTION, context.clone()))?;
         let answer = result.answer.unwrap_or_default();
         if answer != ANSWER {

@@ -9,8 +9,8 @@
 //! growing list's old buffer) is still given back after the default 100 ms
 //! (`arena_purge_mult` 4 instead of 10: 25 x 4), which keeps the peak memory
 //! of `rlm exec` programs where it was (a longer segment delay, or pages kept
-//! 50 ms and more, let a growing list peak higher). Measured in BENCHMARKS.md
-//! (issue #16, ninth round, B).
+//! 50 ms and more, let a growing list peak higher). Measured in
+//! docs/benchmarks/2026-11-21-rlm-interp.md (issue #16, ninth round, B).
 
 /// Gives the pages mimalloc holds free back to the OS (`mi_collect(true)`:
 /// this thread's heap, the abandoned segments and the arenas); `rlm serve`

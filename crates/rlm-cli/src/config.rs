@@ -6,18 +6,16 @@
 //! implements `rlm config` ([`show`]), which prints every knob with its value
 //! and source, as text or `--json`.
 
-use std::sync::Arc;
-
-use rlm_adapters::ModelAdapter;
-use rlm_adapters::{EnvVars, adapter_from_model_string};
 pub use rlm_config::DEFAULT_MAX_STEPS;
 pub use rlm_config::{
     Budgets, ConfigFlags, Guards, LogFormat, RlmConfig, SCRIPTED_MODEL, Settings, Source, Sourced,
     config_search_path, no_model_message,
 };
+use rlm_core::{EngineModels, EngineParts};
 
 use crate::exit::{CliError, Exit};
 use crate::knobs::{KNOBS, KnobValue};
+use rlm_config::{Cell, FrontEnd};
 
 /// Prints each warning [`Settings::unsupported_warnings`] gives for
 /// `front_end` on stderr (start-up, before any work).
@@ -27,39 +25,17 @@ pub fn warn_unsupported(settings: &Settings, front_end: &str, supported: &[&str]
     }
 }
 
-/// The adapter for the root model of `config`.
-pub fn root_adapter(config: &RlmConfig, env: &EnvVars) -> Result<Arc<dyn ModelAdapter>, CliError> {
-    build_adapter(&config.model, env)
-}
-
-/// The adapter for subcalls of `config`.
-pub fn sub_adapter(config: &RlmConfig, env: &EnvVars) -> Result<Arc<dyn ModelAdapter>, CliError> {
-    build_adapter(config.sub_model(), env)
-}
-
-/// The loop's options of `config` (guards, depth, the fallback program read
-/// from its file) with `helps`.
-pub fn loop_options(
-    config: &RlmConfig,
-    helps: rlm_core::Helps,
-) -> Result<rlm_core::LoopOptions, CliError> {
-    Ok(rlm_core::LoopOptions::from_config(config, config.fallback_program_source()?, helps))
-}
-
-/// Build the adapter a model string names (no network access). Failures are
-/// provider errors (exit 4): the model is configured but cannot be used.
-pub fn build_adapter(model: &str, env: &EnvVars) -> Result<Arc<dyn ModelAdapter>, CliError> {
-    let spec = if model == SCRIPTED_MODEL { "fake:scripted" } else { model };
-    adapter_from_model_string(spec, env)
-        .map_err(|e| CliError::Provider(format!("model {model:?} cannot be used: {e}")))
-}
-
 /// `rlm config`'s arguments.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConfigArgs {
     /// Print one JSON document: every setting with its value and source.
     #[arg(long)]
     pub json: bool,
+    /// Print one front end's column of the knob table instead: each knob,
+    /// honoured or not applicable and why (run, exec, repl, serve,
+    /// serve-api, serve-worker, mcp, python, stress).
+    #[arg(long = "front-end", value_name = "NAME")]
+    pub front_end: Option<String>,
     #[command(flatten)]
     pub flags: ConfigFlags,
 }
@@ -68,6 +44,10 @@ pub struct ConfigArgs {
 /// check (which fails, after the listing, when no model is configured or it
 /// cannot be set up).
 pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
+    if let Some(name) = &args.front_end {
+        print_stdout(&front_end_column(name, args.json)?)?;
+        return Ok(Exit::Ok);
+    }
     let settings = Settings::from_process(&args.flags)?;
     let text = if args.json {
         let settings_json: Vec<serde_json::Value> = settings
@@ -113,8 +93,10 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
     };
     print_stdout(&text)?;
     let resolved = settings.resolve()?;
-    root_adapter(&resolved, &settings.env)?;
-    sub_adapter(&resolved, &settings.env)?;
+    // The model check builds the engine's models, not its cache (another
+    // process may hold the cache folder open).
+    let check = RlmConfig { cache: None, ..resolved.clone() };
+    EngineParts::new(check, settings.env.clone())?.models(EngineModels::Configured)?;
     resolved.scheduler_config()?;
     if !args.json {
         print_stdout(&format!(
@@ -124,6 +106,43 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
         ))?;
     }
     Ok(Exit::Ok)
+}
+
+/// `rlm config --front-end NAME`: the knob table's column of one front
+/// end, as text (`key  honoured` / `key  not applicable: why`) or JSON.
+pub fn front_end_column(name: &str, json: bool) -> Result<String, CliError> {
+    let front_end = FrontEnd::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = FrontEnd::ALL.iter().map(|f| f.as_str()).collect();
+        CliError::Config(format!(
+            "--front-end {name}: use one of {} (or repl, serve)",
+            names.join(", ")
+        ))
+    })?;
+    let cells = KNOBS.iter().map(|k| (k.key, front_end.cell(k.key)));
+    if json {
+        let rows: Vec<serde_json::Value> = cells
+            .map(|(key, cell)| match cell {
+                Some(Cell::Honoured) => serde_json::json!({"key": key, "honoured": true}),
+                Some(Cell::NotApplicable(why)) => {
+                    serde_json::json!({"key": key, "honoured": false, "why": why})
+                }
+                None => serde_json::json!({"key": key, "honoured": false, "why": null}),
+            })
+            .collect();
+        let doc = serde_json::json!({"front_end": front_end.as_str(), "knobs": rows});
+        return Ok(format!("{doc:#}\n"));
+    }
+    let width = KNOBS.iter().map(|k| k.key.len()).max().unwrap_or(0);
+    let mut text = format!("front end: {}\n", front_end.as_str());
+    for (key, cell) in cells {
+        let what = match cell {
+            Some(Cell::Honoured) => "honoured".to_string(),
+            Some(Cell::NotApplicable(why)) => format!("not applicable: {why}"),
+            None => "(the knob table has no cell)".to_string(),
+        };
+        text.push_str(&format!("{key:width$}  {what}\n"));
+    }
+    Ok(text)
 }
 
 fn print_stdout(text: &str) -> Result<(), CliError> {

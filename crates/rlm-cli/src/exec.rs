@@ -14,9 +14,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rlm_adapters::{FakeAdapter, FakeReply, FakeScript, ModelAdapter, WhenExhausted};
-use rlm_core::ProgramHost;
+use rlm_core::adapters::{FakeAdapter, FakeReply, FakeScript, ModelAdapter, WhenExhausted};
 use rlm_core::cell::{CellEnd, run_cell};
+use rlm_core::{EngineModels, EngineParts, ProgramHost, Rlm};
 use rlm_interp::{ErrorKind, Interpreter};
 
 use crate::config::{ConfigFlags, RlmConfig, SCRIPTED_MODEL, Settings, warn_unsupported};
@@ -60,9 +60,6 @@ pub struct SessionArgs {
     #[command(flatten)]
     pub config: ConfigFlags,
 }
-
-/// The root model and the sub-model.
-pub type Models = (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>);
 
 /// An interpreter session with every function a model's program has, the
 /// host that serves its calls, and the runtime that drives its cells.
@@ -108,17 +105,12 @@ impl SessionArgs {
     /// The models sub-model calls go to: the configured ones, or the
     /// scripted replies when none is configured (or `scripted`), or when
     /// `--reply`/`--replies` is given.
-    fn models(&self, settings: &Settings, config: &RlmConfig) -> Result<Models, CliError> {
+    fn models(&self, config: &RlmConfig) -> Result<EngineModels, CliError> {
         if self.scripted(config) {
             let replies = self.scripted_model()?;
-            return Ok((Arc::clone(&replies), replies));
+            return Ok(EngineModels::Given { root: Arc::clone(&replies), sub: replies });
         }
-        let root = crate::config::build_adapter(&config.model, &settings.env)?;
-        let sub = match &config.sub_model {
-            Some(m) => crate::config::build_adapter(m, &settings.env)?,
-            None => Arc::clone(&root),
-        };
-        Ok((root, sub))
+        Ok(EngineModels::Configured)
     }
 
     fn scripted(&self, config: &RlmConfig) -> bool {
@@ -132,14 +124,11 @@ impl SessionArgs {
     /// the command in warnings.
     pub fn open(&self, front_end: &str) -> Result<OpenSession, CliError> {
         let (settings, config) = self.config(front_end)?;
-        let (root, sub) = self.models(&settings, &config)?;
-        let rlm = rlm_core::Rlm::builder()
-            .root(root)
-            .sub_model(sub)
-            .budget(config.budgets.to_limits())
-            .interpreter_limits(config.limits.clone())
-            .scheduler(config.scheduler_config()?)
-            .build()?;
+        let models = self.models(&config)?;
+        let scripted = self.scripted(&config);
+        let model = config.model.clone();
+        let parts = EngineParts::new(config, settings.env.clone())?;
+        let rlm = Rlm::from_config(&parts, models, &self.context)?.build()?;
         let context = crate::context_args::load_sources(&self.context, self.lossy)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -150,7 +139,7 @@ impl SessionArgs {
             host: rlm.program_host(&context)?,
             runtime,
             context,
-            model: (!self.scripted(&config)).then(|| config.model.clone()),
+            model: (!scripted).then_some(model),
         })
     }
 }

@@ -177,6 +177,7 @@ impl From<rlm_core::RlmError> for CliError {
     fn from(e: rlm_core::RlmError) -> Self {
         match e {
             rlm_core::RlmError::Internal(m) => CliError::Internal(m),
+            rlm_core::RlmError::Model(m) => CliError::Provider(m),
             other => CliError::Config(other.to_string()),
         }
     }
@@ -255,10 +256,10 @@ mod tests {
     }
 
     fn run(replies: &[&str], max_steps: Option<u64>) -> rlm_core::RunResult {
-        let root = rlm_adapters::FakeAdapter::replies(replies.iter().copied());
+        let root = rlm_core::adapters::FakeAdapter::replies(replies.iter().copied());
         let rlm = rlm_core::Rlm::builder()
             .root(std::sync::Arc::new(root))
-            .budget(rlm_policy::BudgetLimits { max_steps, ..Default::default() })
+            .budget(rlm_core::BudgetLimits { max_steps, ..Default::default() })
             .build()
             .unwrap();
         rlm.run_blocking("q", rlm_context::Context::from_text("hello")).unwrap()

@@ -5,13 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use rlm_adapters::EnvVars;
+use rlm_core::adapters::EnvVars;
+use rlm_core::embedder;
 use rlm_retrieval::{
-    Chunking, EmbeddedRetriever, Filters, Granularity, IndexOptions, index_dir_beside,
+    Chunking, EmbeddedRetriever, Filters, Granularity, IndexOptions, RetrievalError,
+    index_dir_beside,
 };
 
 use crate::exit::{CliError, Exit};
-use crate::retrieval_args::{embedder, retrieval_error};
 
 /// The flags of `rlm index`.
 #[derive(Debug, clap::Args)]
@@ -75,7 +76,7 @@ pub fn index(args: IndexArgs) -> Result<Exit, CliError> {
     let mut retriever = EmbeddedRetriever::open_or_build(&context, &options)
         .map_err(|e| retrieval_error(&path, e))?;
     if let Some(spec) = &args.vectors {
-        let embedder = embedder(spec, &EnvVars::from_process())?;
+        let embedder = embedder(spec, &EnvVars::from_process()).map_err(CliError::from)?;
         runtime
             .block_on(retriever.attach_embedder(embedder, 32))
             .map_err(|e| retrieval_error(&path, e))?;
@@ -134,4 +135,22 @@ pub fn index(args: IndexArgs) -> Result<Exit, CliError> {
         );
     }
     Ok(Exit::Ok)
+}
+
+/// Maps a retrieval failure to the CLI's error kinds (and so its exit code).
+fn retrieval_error(path: &str, error: RetrievalError) -> CliError {
+    match error {
+        RetrievalError::InvalidArgument(m) => CliError::Config(m),
+        RetrievalError::Backend { .. } | RetrievalError::ModelCall(_) => {
+            CliError::Provider(error.to_string())
+        }
+        RetrievalError::Model(m) => CliError::Config(m),
+        RetrievalError::Io { .. }
+        | RetrievalError::CorruptIndex { .. }
+        | RetrievalError::Tantivy(_) => CliError::Write {
+            what: format!("the index of {path}"),
+            source: std::io::Error::other(error.to_string()),
+        },
+        other => CliError::Context { path: path.to_string(), reason: other.to_string() },
+    }
 }

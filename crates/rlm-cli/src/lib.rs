@@ -9,11 +9,10 @@
 //! * [`run`]: `rlm run "question" --context PATH...`, an RLM run.
 //! * [`serve`]: `rlm serve`, the HTTP API (`rlm-server`).
 //! * [`mcp`]: `rlm mcp`, an MCP server (`rlm-mcp`) over stdio or streamable HTTP.
-//! * [`engine`]: the engine of a run built from the configuration (`rlm run`, `rlm mcp`).
+//! * [`engine`]: what the CLI brings to rlm-core's one engine constructor
+//!   (`rlm_core::Rlm::from_config`): the script the `scripted` model plays.
 //! * [`context_args`]: loading `--context` sources (files, folders, globs, stdin).
 //! * [`index`]: `rlm index PATH`, the retrieval index of a context (rlm-retrieval).
-//! * [`retrieval_args`]: `rlm run`'s retrieval (`--retriever`, `--first-step`,
-//!   `[retrieval]` in rlm.toml) and the embedding models `--vectors` names.
 //! * [`task_args`]: `rlm run --task FILE` (a task spec with success criteria).
 //! * [`stress`]: `rlm stress`, scenarios with injected faults and an HTML report.
 //! * [`stats_cmd`]: `rlm stats TRACE...`, analytics across runs' traces.
@@ -27,7 +26,6 @@ pub mod context_args;
 pub mod engine;
 pub mod exec;
 pub mod exit;
-pub mod helps_args;
 pub mod index;
 pub mod json_log;
 pub mod listen_args;
@@ -35,7 +33,6 @@ pub mod mcp;
 /// The knob table lives in rlm-config (one `RlmConfig` for every front end).
 pub use rlm_config::knobs;
 pub mod repl;
-pub mod retrieval_args;
 pub mod run;
 pub mod serve;
 pub mod stats_cmd;

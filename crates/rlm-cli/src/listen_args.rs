@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rlm_adapters::EnvVars;
 use rlm_config::ServerKnobs;
+use rlm_core::adapters::EnvVars;
 use rlm_listen::{ApiKey, ListenLimits};
 
 use crate::exit::CliError;

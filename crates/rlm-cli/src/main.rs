@@ -13,7 +13,7 @@ use rlm_cli::{check, config, exec, index, mcp, repl, run, serve, stats_cmd, stre
 /// small block per string, list and frame, and malloc/free were 12-29% of the
 /// instructions of its string-heavy workloads. Built without transparent huge
 /// pages (the `no_thp` feature); its time and peak memory at the memory limit
-/// are measured in BENCHMARKS.md (issue #16, seventh round).
+/// are measured in docs/benchmarks/2026-11-21-rlm-interp.md (issue #16, seventh round).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

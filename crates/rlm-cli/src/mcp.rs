@@ -1,7 +1,7 @@
 //! `rlm mcp`: the RLM as an MCP server (`rlm-mcp`), over stdio (the default:
 //! an MCP client starts `rlm mcp` and talks over its standard streams) or
 //! streamable HTTP (`--transport http --listen 127.0.0.1:PORT`, at `/mcp`).
-//! Every tool call's engine is built by [`crate::engine::EngineConfig`], as
+//! Every tool call's engine is built by [`rlm_core::Rlm::from_config`], as
 //! `rlm run`'s is, from the same flags, `RLM_*` variables, profile and
 //! `rlm.toml`; contexts load as `--context` loads them. Over HTTP it has
 //! `rlm serve`'s security model (rlm-listen: keys, loopback without them,
@@ -15,11 +15,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rlm_context::{AllowedRoots, Context};
-use rlm_core::Rlm;
+use rlm_core::{EngineModels, EngineParts, Rlm};
 use rlm_mcp::{EngineError, Engines, FileAccess, HttpServer, McpError, McpHttpOptions, RlmServer};
 
 use crate::config::{ConfigFlags, Settings};
-use crate::engine::EngineConfig;
+use crate::engine::engine_parts;
 use crate::exit::{CliError, Exit};
 
 /// The transports `rlm mcp` speaks.
@@ -61,14 +61,15 @@ pub struct McpArgs {
 
 /// The engines of `rlm run`, behind rlm-mcp's seam.
 struct CliEngines {
-    engine: EngineConfig,
+    parts: EngineParts,
     lossy: bool,
 }
 
 impl Engines for CliEngines {
     fn engine(&self, sources: &[String]) -> Result<Rlm, EngineError> {
-        let built = self.engine.builder(sources).and_then(|b| b.build().map_err(CliError::from));
-        built.map_err(|e| EngineError::new(e.paragraph()))
+        let built = Rlm::from_config(&self.parts, EngineModels::Configured, sources)
+            .and_then(|b| b.build());
+        built.map_err(|e| EngineError::new(CliError::from(e).paragraph()))
     }
 
     fn context(&self, sources: &[String]) -> Result<Context, EngineError> {
@@ -94,31 +95,17 @@ impl Engines for Unconfigured {
     }
 }
 
-/// The listener's knobs `rlm mcp --transport http` honours besides `rlm run`'s.
-const LISTEN_KNOBS: [&str; 3] =
-    ["server.header_timeout_secs", "server.idle_timeout_secs", "server.max_connections"];
-
-/// The knobs `rlm mcp` honours: `rlm run`'s (its engines are built the same
-/// way) but the trace file and the log format, which belong to one run on a
-/// terminal (the server keeps every run's trace as a resource instead), and
-/// the HTTP listener's.
-fn supported_knobs() -> Vec<&'static str> {
-    let own_to_run = ["trace", "log_format"];
-    let run = rlm_config::FrontEnd::Run.keys().into_iter().filter(|k| !own_to_run.contains(k));
-    run.chain(LISTEN_KNOBS).collect()
-}
-
 /// The engines the configuration builds, or [`Unconfigured`] with the reason
 /// when no model is configured or its provider cannot be set up.
 fn engines(settings: &Settings, args: &McpArgs) -> Result<Arc<dyn Engines>, CliError> {
     let built = settings.resolve().map_err(CliError::from).and_then(|config| {
-        let mut engine = EngineConfig::new(config, settings.env.clone(), args.script.clone())?;
-        engine.index_home = Some(index_home(&settings.env));
-        engine.builder(&[])?.build()?;
-        Ok(engine)
+        let parts = engine_parts(config, settings.env.clone(), args.script.as_deref())?
+            .with_index_home(index_home(&settings.env));
+        Rlm::from_config(&parts, EngineModels::Configured, &[])?.build()?;
+        Ok(parts)
     });
     match built {
-        Ok(engine) => Ok(Arc::new(CliEngines { engine, lossy: args.lossy })),
+        Ok(parts) => Ok(Arc::new(CliEngines { parts, lossy: args.lossy })),
         Err(e @ (CliError::NoModel(_) | CliError::Provider(_))) => {
             let reason = e.paragraph();
             eprintln!("rlm mcp: {reason}\nrlm mcp: serving anyway; every tool call answers this.");
@@ -131,7 +118,7 @@ fn engines(settings: &Settings, args: &McpArgs) -> Result<Arc<dyn Engines>, CliE
 /// Where `rlm_search` keeps its indexes: the user's cache folder
 /// (`$XDG_CACHE_HOME/rlm/indexes`, `~/.cache/rlm/indexes`), never the
 /// searched folders.
-fn index_home(env: &rlm_adapters::EnvVars) -> PathBuf {
+fn index_home(env: &rlm_core::adapters::EnvVars) -> PathBuf {
     let cache = env
         .first(&["XDG_CACHE_HOME"])
         .map(PathBuf::from)
@@ -152,7 +139,7 @@ fn file_access(args: &McpArgs) -> Result<FileAccess, CliError> {
 
 pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
     let settings = Settings::from_process(&args.config)?;
-    crate::config::warn_unsupported(&settings, "rlm mcp", &supported_knobs());
+    crate::config::warn_unsupported(&settings, "rlm mcp", &rlm_config::FrontEnd::Mcp.keys());
     let keys = args.keys.keys(&settings.env)?;
     let limits = crate::listen_args::listen_limits(&settings.server_knobs()?)?;
     let server = RlmServer::new(engines(&settings, &args)?)
@@ -209,10 +196,12 @@ mod tests {
 
     #[test]
     fn the_knobs_are_run_s_but_the_trace_file_and_log_format() {
-        let knobs = supported_knobs();
+        let knobs = rlm_config::FrontEnd::Mcp.keys();
         assert!(knobs.contains(&"model") && knobs.contains(&"limits.fuel"), "{knobs:?}");
         assert!(!knobs.contains(&"trace") && !knobs.contains(&"log_format"), "{knobs:?}");
+        let listener = ["server.header_timeout_secs", "server.idle_timeout_secs"];
+        assert!(listener.iter().all(|k| knobs.contains(k)), "{knobs:?}");
         let run = rlm_config::FrontEnd::Run.keys();
-        assert_eq!(knobs.len() + 2, run.len() + LISTEN_KNOBS.len());
+        assert_eq!(knobs.len() + 2, run.len() + 3, "run's, less two, and the listener's three");
     }
 }

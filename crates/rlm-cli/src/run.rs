@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rlm_core::{Rlm, RunResult};
+use rlm_core::{EngineModels, Rlm, RunResult};
 use rlm_trace::{EventKind, TraceEvent, TraceListener};
 
-use crate::config::{ConfigFlags, LogFormat, Settings};
-use crate::engine::EngineConfig;
+use crate::config::{ConfigFlags, LogFormat, SCRIPTED_MODEL, Settings};
+use crate::engine::engine_parts;
 use crate::exit::{CliError, Exit, exit_for_run, run_failure};
 
 #[derive(Debug, clap::Args)]
@@ -68,8 +68,8 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
     let context = crate::context_args::load_contexts(&args.context, args.lossy)?;
     let json_logs = cfg.log_format == LogFormat::Json;
     let trace_path = cfg.trace.clone();
-    let engine = EngineConfig::new(cfg, settings.env.clone(), args.script.clone())?;
-    let scripted = engine.scripted();
+    let scripted = cfg.model == SCRIPTED_MODEL;
+    let parts = engine_parts(cfg, settings.env.clone(), args.script.as_deref())?;
     // JSON logs own stderr: no human progress lines mixed into them.
     let show_progress = match args.progress.as_str() {
         _ if json_logs => false,
@@ -78,7 +78,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         _ => std::io::stderr().is_terminal(),
     };
     let progress = show_progress.then(|| Arc::new(Progress::new(scripted)));
-    let mut builder = engine.builder(&args.context)?;
+    let mut builder = Rlm::from_config(&parts, EngineModels::Configured, &args.context)?;
     if let Some(c) = criteria {
         builder = builder.criteria(c);
     }
@@ -162,9 +162,9 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
 /// at the root model's price when it is known.
 fn context_breakdown(result: &RunResult) -> Option<rlm_trace::ContextBreakdown> {
     let mut breakdown = rlm_trace::ContextBreakdown::from_events(&result.events)?;
-    let prices = rlm_adapters::PriceTable::default();
+    let prices = rlm_core::adapters::PriceTable::default();
     breakdown.price_direct(|model, usage| {
-        let id: rlm_types::ModelId = model.parse().ok()?;
+        let id: rlm_core::ModelId = model.parse().ok()?;
         prices.cost(&id, usage)
     });
     Some(breakdown)

@@ -9,17 +9,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rlm_adapters::FakeScript;
 use rlm_core::ProcessHost;
+use rlm_core::adapters::FakeScript;
 use rlm_server::{
-    BlobConfig, ClusterConfig, DatabaseConfig, JobsConfig, ModelConfig, QueueConfig,
-    RetentionConfig, Server, ServerConfig, ServerIsolation, ServerLimits, ServerRole,
+    BlobConfig, ClusterConfig, DatabaseConfig, JobsConfig, QueueConfig, RetentionConfig, Server,
+    ServerConfig, ServerIsolation, ServerLimits, ServerRole,
 };
 
 use rlm_config::IsolateMode;
 
 use crate::config::{ConfigFlags, RlmConfig, SCRIPTED_MODEL, Settings};
-use crate::engine::DEMO_SCRIPT;
 use crate::exit::{CliError, Exit};
 
 #[derive(Debug, clap::Args)]
@@ -154,18 +153,19 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
     let mut settings = Settings::from_process(&args.config)?;
     // The server's values are each execution's defaults and the ceilings a
     // session may lower; the knobs it does not honour (the table's
-    // `FrontEnd::Serve` column) are named in a start-up warning.
-    crate::config::warn_unsupported(&settings, "rlm serve", &rlm_config::FrontEnd::Serve.keys());
+    // role's column of the knob table) are named in a start-up warning.
+    let column = match args.role.as_str() {
+        "worker" => rlm_config::FrontEnd::ServeWorker,
+        _ => rlm_config::FrontEnd::ServeApi,
+    };
+    crate::config::warn_unsupported(&settings, "rlm serve", &column.keys());
     // Serving needs no model to start: the offline script stands in.
     settings.default_model(SCRIPTED_MODEL);
     let resolved = settings.resolve()?;
     let env = settings.env.clone();
-    let loop_options = crate::config::loop_options(&resolved, rlm_core::Helps::none())?;
     let script = match &args.script {
         Some(p) => FakeScript::from_file(p).map_err(|e| CliError::Config(e.to_string()))?,
-        None => toml::from_str(DEMO_SCRIPT).map_err(|e| {
-            CliError::Internal(format!("the bundled demo script does not parse: {e}"))
-        })?,
+        None => crate::engine::demo_script()?,
     };
     let api_keys = args.keys.keys(&env)?;
     let listen = crate::listen_args::listen_limits(&resolved.server)?;
@@ -175,22 +175,11 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         bind: args.bind,
         data_dir: args.data,
         api_keys,
-        models: ModelConfig {
-            default_sub_model: resolved.sub_model.clone(),
-            default_model: resolved.model.clone(),
-            allowed_models: args.allow_models,
-            script,
-            scripted_token_delay: Duration::from_millis(args.scripted_token_delay_ms),
-            env,
-            cache_dir: resolved.cache.clone(),
-            redis_cache: resolved.redis.cache.clone(),
-            redis_rate_limits: resolved.redis.rate_limits.clone(),
-            redis_prefix: resolved.redis.prefix.clone(),
-            concurrency: resolved.concurrency,
-            rate_limits: resolved.rate_limits.clone(),
-            subcall_deadline_secs: resolved.subcall_deadline_secs,
-            loop_options,
-        },
+        engine: resolved.clone(),
+        env,
+        allowed_models: args.allow_models,
+        script,
+        scripted_token_delay: Duration::from_millis(args.scripted_token_delay_ms),
         limits: ServerLimits {
             max_body_bytes: args.max_body_mb << 20,
             max_context_bytes: args.max_context_mb << 20,
@@ -322,7 +311,7 @@ fn isolation(config: &RlmConfig) -> Result<ServerIsolation, CliError> {
 
 /// Each execution's budget where its session sets none: the configured
 /// budgets, with the server's default step limit when none is configured.
-fn execution_budget(mut configured: rlm_policy::BudgetLimits) -> rlm_policy::BudgetLimits {
+fn execution_budget(mut configured: rlm_core::BudgetLimits) -> rlm_core::BudgetLimits {
     if configured.max_steps.is_none() {
         configured.max_steps = ServerLimits::default().execution.max_steps;
     }
@@ -378,17 +367,17 @@ mod tests {
         .unwrap();
         let path = file.to_str().unwrap();
         let c = config_of(&["--config", path]).unwrap();
-        assert_eq!(c.models.default_model, "scripted");
-        assert_eq!(c.models.default_sub_model.as_deref(), Some("openai:gpt-5-nano"));
-        assert_eq!(c.models.cache_dir.as_deref(), Some(std::path::Path::new("c")));
-        assert_eq!(c.models.concurrency, Some(3));
+        assert_eq!(c.engine.model, "scripted");
+        assert_eq!(c.engine.sub_model.as_deref(), Some("openai:gpt-5-nano"));
+        assert_eq!(c.engine.cache.as_deref(), Some(std::path::Path::new("c")));
+        assert_eq!(c.engine.concurrency, Some(3));
         let e = &c.limits.execution;
         assert_eq!((e.max_steps, e.max_subcalls, e.max_cost_usd), (Some(7), Some(40), Some(0.5)));
         // A flag wins over the file.
         let c =
             config_of(&["--config", path, "--max-steps", "3", "--sub-model", "scripted"]).unwrap();
         assert_eq!(c.limits.execution.max_steps, Some(3));
-        assert_eq!(c.models.default_sub_model, None, "the same model as the root");
+        assert_eq!(c.engine.sub_model, None, "the same model as the root");
     }
 
     #[test]
@@ -419,7 +408,7 @@ mod tests {
         let empty = dir.path().join("rlm.toml");
         std::fs::write(&empty, "").unwrap();
         let c = config_of(&["--config", empty.to_str().unwrap()]).unwrap();
-        assert_eq!(c.models.default_model, SCRIPTED_MODEL);
+        assert_eq!(c.engine.model, SCRIPTED_MODEL);
         assert_eq!(c.limits.execution.max_steps, ServerLimits::default().execution.max_steps);
         let refused = config_of(&["--config", empty.to_str().unwrap(), "--trace", "t.jsonl"]);
         assert!(

@@ -1,9 +1,15 @@
-//! Every knob reaches every front end (issue #34): the knob table as data
-//! (`crates/rlm-config/knob_table.toml`, one row per knob of `RlmConfig`)
-//! run against `rlm run`, `rlm exec` and `rlm serve` (a scripted execution
-//! through the HTTP API). For each row and front end: a front end that
-//! honours the knob shows its effect in a probe run (and the same run without
-//! it does not); any other front end names the knob in a start-up warning.
+//! Every knob reaches every front end (issues #34, #56): the knob table as
+//! data (`crates/rlm-config/knob_table.toml`, one row per knob of
+//! `RlmConfig`, one cell per front end: honoured, or not applicable and why)
+//! run against `rlm run`, `rlm exec`, `rlm serve` (a scripted execution
+//! through the HTTP API), `rlm mcp` and `rlm stress`. For each row and front
+//! end: a front end that honours the knob shows its effect in a probe run
+//! (and the same run without it does not), or for mcp and stress starts and
+//! runs without naming it; any other front end names the knob in a start-up
+//! warning. A `serve-worker` cell is probed by starting `rlm serve --role
+//! worker` on the machine's PostgreSQL and NATS (its own schema and stream,
+//! removed at the end): it starts without naming an honoured knob, and
+//! names any other.
 //! Each knob is set as a flag, an `RLM_*` variable and an `rlm.toml` key (the
 //! names come from the knob table of rlm-config). A knob of `RlmConfig`
 //! without a row, or a row without a knob, fails the first test.
@@ -19,9 +25,15 @@ use rlm_config::{KNOBS, Knob, RlmConfig};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+#[path = "support/cluster_env.rs"]
+mod cluster_env;
+#[path = "support/serve_child.rs"]
+mod serve_child;
+
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
-/// The front ends a row may name (`python`: probed by rlm-py's pytest).
-const FRONT_ENDS: [&str; 4] = ["run", "exec", "serve", "python"];
+/// The front ends a row names (`python`: probed by rlm-py's pytest).
+const FRONT_ENDS: [&str; 7] =
+    ["run", "exec", "serve-api", "serve-worker", "mcp", "python", "stress"];
 const FALLBACK: &str = "FINAL('from the fallback')\n";
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +60,15 @@ struct Row {
     why: Option<String>,
     #[serde(default)]
     also: BTreeMap<String, String>,
-    front_ends: Vec<String>,
+    honoured: Vec<String>,
+    #[serde(default)]
+    not_applicable: BTreeMap<String, String>,
+}
+
+impl Row {
+    fn honoured_by(&self, front_end: &str) -> bool {
+        self.honoured.iter().any(|f| f == front_end)
+    }
 }
 
 fn table() -> Vec<Row> {
@@ -313,6 +333,137 @@ async fn serve_execute(serve: &Serve) -> (Option<String>, Vec<String>) {
     (body["final_result"].as_str().map(str::to_string), program_errors(&trace))
 }
 
+// ---------------------------------------------------------------- rlm mcp, rlm stress
+
+/// The output of `command`, killed (and the test failed) if it has not
+/// exited after a generous while: a front end that hangs must not hang the suite.
+fn output_of(mut command: Command, what: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: spawn: {e}"));
+    for _ in 0..1200 {
+        if child.try_wait().expect("try_wait").is_some() {
+            return child.wait_with_output().expect("its output");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("{what}: still running after two minutes");
+}
+
+/// `rlm mcp` over stdio with the row's knob, its input closed at once: it
+/// builds its engine from the configuration, warns, and ends with its input.
+fn mcp_probe(row: &Row, way: Way) -> Output {
+    let dir = probe_dir(row);
+    let d = dir.path();
+    let mut c = rlm(d);
+    c.args(["mcp", "--script", "script.json"]).env("RLM_MODEL", "scripted");
+    setting(row, d, way, true).apply(&mut c, d);
+    output_of(c, &format!("rlm mcp, {}", row.key))
+}
+
+/// One offline `rlm stress` run with the row's knob.
+fn stress_probe(row: &Row, way: Way) -> Output {
+    let dir = probe_dir(row);
+    let d = dir.path();
+    let mut c = rlm(d);
+    c.args(["stress", "--scenario", "baseline", "--runs", "1", "--latency-scale", "0"]).args([
+        "--context-bytes",
+        "2000",
+        "--json",
+        "--report",
+        "report.html",
+    ]);
+    setting(row, d, way, true).apply(&mut c, d);
+    output_of(c, &format!("rlm stress, {}", row.key))
+}
+
+/// How `rlm mcp` ends when its input closes before a client's first
+/// request: after its configuration was read and its engine built.
+fn mcp_ended_with_its_input(output: &Output) -> bool {
+    output.status.code() == Some(0)
+        || text(&output.stderr).contains("connection closed: initialize request")
+}
+
+fn exited_zero(output: &Output) -> bool {
+    output.status.code() == Some(0)
+}
+
+/// For each row, `probe` run with the knob set each way: a front end
+/// honouring it runs to the end (`ended_well`) without naming it; any other
+/// warns.
+fn honoured_or_named(
+    front_end: &str,
+    probe: fn(&Row, Way) -> Output,
+    ended_well: fn(&Output) -> bool,
+) {
+    for (row, way) in table().iter().flat_map(|r| WAYS.map(|w| (r, w))) {
+        let output = probe(row, way);
+        let stderr = text(&output.stderr);
+        let what = format!("rlm {front_end}, {} = {:?} as {way:?}", row.key, row.value);
+        if row.honoured_by(front_end) {
+            assert!(!warning_names(&stderr, row), "{what}: warned although honoured: {stderr}");
+            assert!(ended_well(&output), "{what}: {:?} {stderr}", output.status);
+        } else {
+            assert!(warning_names(&stderr, row), "{what}: no start-up warning names it: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn every_knob_reaches_rlm_mcp_or_is_named_at_start_up() {
+    honoured_or_named("mcp", mcp_probe, mcp_ended_with_its_input);
+}
+
+#[test]
+fn every_knob_reaches_rlm_stress_or_is_named_at_start_up() {
+    honoured_or_named("stress", stress_probe, exited_zero);
+}
+
+/// Each knob set on a `rlm serve --role worker` process, one way per knob
+/// (rotated), each in a deployment of its own (a schema and a stream,
+/// removed after it: a worker refuses queue settings its deployment's
+/// first process did not have): a knob the worker honours starts it
+/// without a warning; any other is named (or refused, naming it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
+    for (i, row) in table().iter().enumerate() {
+        let way = WAYS[(i + 1) % 3];
+        let dir = probe_dir(row);
+        let d = dir.path();
+        let setting = setting(row, d, way, true);
+        let file = d.join("rlm.toml");
+        std::fs::write(&file, &setting.toml).expect("write rlm.toml");
+        let script = json!({"model": "knobs", "replies": ["FINAL('done')"]});
+        let mut cluster = cluster_env::Cluster::with_script(cluster_env::SHARED_NATS, script);
+        cluster.envs = setting.env.clone();
+        cluster.envs.push(("RLM_CONFIG".into(), file.display().to_string()));
+        let flags: Vec<&str> = setting.flags.iter().map(String::as_str).collect();
+        let started = cluster.try_spawn_with("worker", &flags);
+        let (stderr, ran) = match started {
+            Ok(mut worker) => {
+                worker.kill();
+                let lines = worker.lines.lock().expect("its lines").join("\n");
+                (lines, true)
+            }
+            Err(lines) => (lines.join("\n"), false),
+        };
+        cluster.clean_up().await;
+        let what = format!("rlm serve --role worker, {} = {:?} as {way:?}", row.key, row.value);
+        match (row.honoured_by("serve-worker"), ran) {
+            (true, true) => {
+                assert!(!warning_names(&stderr, row), "{what}: warned although honoured")
+            }
+            (true, false) => panic!("{what}: did not start: {stderr}"),
+            // Not applicable: named at start-up, whether it starts or refuses to.
+            (false, _) => assert!(warning_names(&stderr, row), "{what}: not named: {stderr}"),
+        }
+    }
+}
+
 // ---------------------------------------------------------------- checks
 
 fn has_error(errors: &[String], expect: &str) -> bool {
@@ -341,17 +492,21 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
     knobs.sort();
     assert_eq!(sorted_rows, knobs, "the table's rows against the knob table");
     for row in table() {
-        for f in &row.front_ends {
+        // Every cell holds one thing: honoured, or not applicable and why;
+        // and it is what rlm-config reads at run time.
+        for f in FRONT_ENDS {
+            let na = row.not_applicable.get(f);
+            assert!(
+                row.honoured_by(f) != na.is_some(),
+                "{} × {f}: the cell must be honoured or not applicable, once",
+                row.key
+            );
+            let front_end = rlm_config::FrontEnd::parse(f).expect("a front end's name");
+            assert_eq!(front_end.honours(&row.key), row.honoured_by(f), "{} × {f}", row.key);
+        }
+        for f in row.honoured.iter().chain(row.not_applicable.keys()) {
             assert!(FRONT_ENDS.contains(&f.as_str()), "{}: unknown front end {f}", row.key);
         }
-        // The front ends the code honours are the knob's column of the table
-        // (`Knob::front_ends`): the probes below check exactly those.
-        let mut declared: Vec<&str> =
-            knob_of(&row.key).front_ends.iter().map(|f| f.as_str()).collect();
-        let mut probed: Vec<&str> = row.front_ends.iter().map(String::as_str).collect();
-        declared.sort_unstable();
-        probed.sort_unstable();
-        assert_eq!(probed, declared, "{}: the probed front ends against Knob::front_ends", row.key);
         let complete = match row.probe.as_str() {
             "program_error" => row.program.is_some() && row.expect.is_some(),
             "answer" => !row.replies.is_empty() && row.expect.is_some(),
@@ -365,12 +520,11 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
 
 #[test]
 fn every_knob_reaches_rlm_run_or_is_named_at_start_up() {
-    for (i, row) in table().iter().enumerate() {
-        let way = WAYS[i % 3];
+    for (row, way) in table().iter().flat_map(|r| WAYS.map(|w| (r, w))) {
         let with = run_probe(row, way, true);
         let stderr = text(&with.output.stderr);
         let what = format!("rlm run, {} = {:?} as {way:?}", row.key, row.value);
-        if !row.front_ends.iter().any(|f| f == "run") {
+        if !row.honoured_by("run") {
             assert!(warning_names(&stderr, row), "{what}: no start-up warning names it: {stderr}");
             continue;
         }
@@ -434,7 +588,7 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
             let with = exec_probe(&row, way, true);
             let stderr = text(&with.stderr);
             let what = format!("rlm exec, {} = {:?} as {way:?}", row.key, row.value);
-            if !row.front_ends.iter().any(|f| f == "exec") {
+            if !row.honoured_by("exec") {
                 assert!(
                     warning_names(&stderr, &row),
                     "{what}: no start-up warning names it: {stderr}"
@@ -466,12 +620,10 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_named_at_start_up() {
-    for (i, row) in table().iter().enumerate() {
-        let serves = row.front_ends.iter().any(|f| f == "serve");
-        let probed = serves && matches!(row.probe.as_str(), "program_error" | "answer");
-        // A probed knob is set all three ways (a flag, RLM_*, rlm.toml); the
-        // others one way, rotated from `rlm run`'s.
-        let ways = if probed { WAYS.to_vec() } else { vec![WAYS[(i + 1) % 3]] };
+    for row in table().iter() {
+        let serves = row.honoured_by("serve-api");
+        // Every knob is set all three ways (a flag, RLM_*, rlm.toml).
+        let ways = WAYS.to_vec();
         let mut control: Option<(Option<String>, Vec<String>)> = None;
         for way in ways {
             let what = format!("rlm serve, {} = {:?} as {way:?}", row.key, row.value);

@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rlm_adapters::FakeAdapter;
 use rlm_context::Context;
+use rlm_core::adapters::FakeAdapter;
 use rlm_core::sandbox::{OsLimits, PoolConfig, ProcessHost, SandboxHost, WorkerPool};
 use rlm_core::{Finish, Rlm, RunResult};
 

@@ -236,6 +236,12 @@ pub struct RlmConfig {
 }
 
 impl RlmConfig {
+    /// Every knob at its default (the knob table's), with `model`: what a
+    /// front end runs when nothing is configured.
+    pub fn defaults(model: &str) -> Result<RlmConfig, ConfigError> {
+        Settings::from_keywords([("model", model.to_string())])?.resolve()
+    }
+
     /// The subcall model (the root model unless set).
     pub fn sub_model(&self) -> &str {
         self.sub_model.as_deref().unwrap_or(&self.model)

@@ -27,41 +27,86 @@ pub struct Knob {
     pub default: Option<fn() -> String>,
     /// One line for `--help`.
     pub help: &'static str,
-    /// The front ends that honour it; any other names it in a start-up
-    /// warning (or, from Python, refuses it).
-    pub front_ends: &'static [FrontEnd],
 }
 
 /// A way to run the engine, each building its settings from this table.
+/// Which knobs each honours, and why the others do not apply to it, is the
+/// knob table's (`knob_table.toml`, [`FrontEnd::cell`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FrontEnd {
     /// `rlm run`.
     Run,
     /// `rlm exec` and `rlm repl` (the same knobs).
     Exec,
-    /// `rlm serve`.
-    Serve,
+    /// `rlm serve` serving the HTTP API (`--role all`, the default, or `api`).
+    ServeApi,
+    /// `rlm serve --role worker`: runs a cluster's queued jobs.
+    ServeWorker,
+    /// `rlm mcp`.
+    Mcp,
     /// The Python bindings' `config=`.
     Python,
+    /// `rlm stress`.
+    Stress,
+}
+
+/// Whether a front end honours a knob: one cell of the knob table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    Honoured,
+    /// The front end has no use for it, and why.
+    NotApplicable(&'static str),
 }
 
 impl FrontEnd {
-    pub const ALL: [FrontEnd; 4] =
-        [FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python];
+    pub const ALL: [FrontEnd; 7] = [
+        FrontEnd::Run,
+        FrontEnd::Exec,
+        FrontEnd::ServeApi,
+        FrontEnd::ServeWorker,
+        FrontEnd::Mcp,
+        FrontEnd::Python,
+        FrontEnd::Stress,
+    ];
 
-    /// Its name in the knob table (`run`, `exec`, `serve`, `python`).
+    /// Its name in the knob table (`run`, `exec`, `serve-api`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             FrontEnd::Run => "run",
             FrontEnd::Exec => "exec",
-            FrontEnd::Serve => "serve",
+            FrontEnd::ServeApi => "serve-api",
+            FrontEnd::ServeWorker => "serve-worker",
+            FrontEnd::Mcp => "mcp",
             FrontEnd::Python => "python",
+            FrontEnd::Stress => "stress",
         }
+    }
+
+    /// The front end a name names: a table name, or a command (`repl` is
+    /// exec's column, `serve` the API's).
+    pub fn parse(name: &str) -> Option<FrontEnd> {
+        match name {
+            "repl" => Some(FrontEnd::Exec),
+            "serve" => Some(FrontEnd::ServeApi),
+            "worker" => Some(FrontEnd::ServeWorker),
+            _ => FrontEnd::ALL.into_iter().find(|f| f.as_str() == name),
+        }
+    }
+
+    /// Its cell of `key`'s row (`None`: no such knob, or a cell the table
+    /// leaves empty, which rlm-config's tests refuse).
+    pub fn cell(self, key: &str) -> Option<Cell> {
+        crate::knob_table::cell(key, self)
+    }
+
+    /// Whether it honours the knob `key`.
+    pub fn honours(self, key: &str) -> bool {
+        self.cell(key) == Some(Cell::Honoured)
     }
 
     /// The keys of the knobs it honours, in table order.
     pub fn keys(self) -> Vec<&'static str> {
-        KNOBS.iter().filter(|k| k.front_ends.contains(&self)).map(|k| k.key).collect()
+        KNOBS.iter().filter(|k| self.honours(k.key)).map(|k| k.key).collect()
     }
 }
 
@@ -213,7 +258,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Model,
         default: None,
         help: "Root model, `provider:model` (e.g. openai:gpt-5-mini), or `scripted` for the offline one",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve],
     },
     Knob {
         key: "sub_model",
@@ -222,7 +266,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Model,
         default: None,
         help: "Model for subcalls (llm_query, ...); default: the root model",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve],
     },
     Knob {
         key: "budgets.max_steps",
@@ -231,7 +274,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(policy_default_steps),
         help: "Iterations of one RLM loop",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.max_subcalls",
@@ -240,7 +282,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "Sub-model calls in the whole run",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.max_depth",
@@ -249,7 +290,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: Some(default_depth),
         help: "Deepest recursion (the root run is depth 0)",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.max_tokens",
@@ -258,7 +298,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "Prompt + completion tokens of every model call",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.max_cost_usd",
@@ -267,7 +306,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Dollars,
         default: None,
         help: "Spend in US dollars",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.timeout_secs",
@@ -276,7 +314,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Seconds,
         default: None,
         help: "Wall time of the whole run, in seconds (cancels a model call in flight)",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "budgets.program_timeout_secs",
@@ -285,7 +322,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Seconds,
         default: None,
         help: "Wall time of one program, host calls included, in seconds: past it the program stops with the wall-time limit error, its changes are rolled back and the run goes on",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.fuel",
@@ -294,7 +330,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_fuel),
         help: "Interpreter fuel per program (instructions plus builtin work)",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.memory_bytes",
@@ -303,7 +338,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_memory),
         help: "Memory a program's live values may hold, in bytes",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_str_len",
@@ -312,7 +346,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_str_len),
         help: "Longest string a program may build, in characters",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_collection_len",
@@ -321,7 +354,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_collection_len),
         help: "Largest list, dict or set a program may build",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_call_depth",
@@ -330,7 +362,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_call_depth),
         help: "Deepest call stack of a program",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_nesting",
@@ -339,7 +370,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_nesting),
         help: "Deepest value nesting repr, ==, hash and json walk",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.max_output_bytes",
@@ -348,7 +378,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_max_output_bytes),
         help: "Bytes one program may print",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "limits.regex_backtrack_limit",
@@ -357,7 +386,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_regex_backtrack_limit),
         help: "Backtracking steps of a regex with lookaround or backreferences",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "isolation.isolate",
@@ -366,7 +394,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(ISOLATE_MODES),
         default: Some(isolate_none),
         help: "Where programs run: none (in this process, under the interpreter's limits) or process (also in sandbox worker processes with OS limits)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "isolation.sandbox_workers",
@@ -375,7 +402,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "With isolation process: sandbox worker processes kept started (default: one per core)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "cache",
@@ -384,7 +410,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Path,
         default: None,
         help: "Completion cache folder",
-        front_ends: &[FrontEnd::Run, FrontEnd::Serve],
     },
     Knob {
         key: "redis.cache",
@@ -393,7 +418,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "A Redis URL: the subcall cache shared by every worker (instead of the cache folder; Redis down means misses, never failed runs)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "redis.rate_limits",
@@ -402,7 +426,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "A Redis URL: rate_limits held across every worker (a GCRA in Redis, after each process's own limiter)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "redis.prefix",
@@ -411,7 +434,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "What every Redis key starts with (default rlm): the shared cache's are {prefix}:cache:…, the cluster rate limiter's {prefix}:rate:… (deployments sharing one Redis stay apart)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "nats.url",
@@ -420,7 +442,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "A NATS URL (JetStream on): jobs go through its work queue to every `rlm serve --role worker|all` sharing it",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "nats.stream",
@@ -429,7 +450,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "The JetStream stream jobs go through (default: RLM_JOBS); every process of a deployment names the same",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "nats.ack_wait_secs",
@@ -438,7 +458,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Seconds a queued job's delivery may go without a heartbeat before NATS gives it to another worker (default: 30); an api makes the consumer follow it, a worker that differs from its api refuses to start",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "nats.max_attempts",
@@ -447,7 +466,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Deliveries a queued job may have; after them it is FAILED with the reason (default: 3)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "jobs.queue",
@@ -456,7 +474,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Pending jobs accepted before 429 (default: 256)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "jobs.max_queued_per_key",
@@ -465,7 +482,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Pending jobs one API key may hold (default: a fair share, the queue over the keys holding pending jobs plus one)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "jobs.lease_secs",
@@ -474,7 +490,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Seconds a running job's (and a cluster execution's) lease lasts unless renewed (default: the ack wait)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "jobs.outbox_poll_ms",
@@ -483,7 +498,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Milliseconds between the outbox relay's looks for unpublished jobs when no submission woke it (default: 1000)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "jobs.sweep_secs",
@@ -492,7 +506,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Seconds between the sweeps for jobs whose queue message was lost, and of expired idempotency keys (default: 15)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "jobs.pending_republish_secs",
@@ -501,7 +514,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "A PENDING job published this many seconds ago and not started gets a copy queued (default: 300)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "jobs.queue_down_secs",
@@ -510,7 +522,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Seconds NATS may be unreachable while submissions still wait in the outbox; past it they answer 503 with Retry-After (default: 60)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "jobs.max_outbox_backlog",
@@ -519,7 +530,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Unpublished jobs in the outbox past which submissions answer 503 with Retry-After (default: 10000)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "jobs.idempotency_hours",
@@ -528,7 +538,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Hours an Idempotency-Key's response is kept for its retries (default: 24)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "server.blob_dir",
@@ -537,7 +546,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Path,
         default: None,
         help: "Where `rlm serve` keeps contexts, as content-addressed blobs (default: DATA/blobs); a cluster's processes name one shared folder",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "server.blob_grace_secs",
@@ -546,7 +554,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "Seconds an unreferenced blob is kept before the sweep deletes it (default: 3600), so an upload in flight never loses its blob",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "server.on_disconnect",
@@ -555,7 +562,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(ON_DISCONNECT),
         default: Some(cancel),
         help: "What `rlm serve` does with an execution whose client goes away (/v1 requests, POST /api/execute): cancel (it ends cancelled and frees its slot) or continue (it runs to its end)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "server.header_timeout_secs",
@@ -564,7 +570,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Seconds,
         default: None,
         help: "`rlm serve` and `rlm mcp` over HTTP: a connection that has not sent a whole request head this long after it opened or after its last response is closed (default: 10)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "server.idle_timeout_secs",
@@ -573,7 +578,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Seconds,
         default: None,
         help: "`rlm serve` and `rlm mcp` over HTTP: a request body that sends nothing this long fails; an HTTP/2 client is pinged this often (default: 60)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "server.max_connections",
@@ -582,7 +586,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "`rlm serve` and `rlm mcp` over HTTP: connections open at once; past it the oldest connection with no request under way is closed (default: 512)",
-        front_ends: &[FrontEnd::Serve],
     },
     Knob {
         key: "concurrency",
@@ -591,7 +594,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_concurrency),
         help: "Model calls in flight at once",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "rate_limits",
@@ -600,7 +602,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::RateLimits,
         default: None,
         help: "Per-model rates, `MODEL=rpm:N,tpm:N;...` (`*=...`: every other model)",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "subcall_deadline_secs",
@@ -609,7 +610,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Seconds,
         default: Some(default_subcall_deadline),
         help: "How long one subcall may take, retries and their waits included (the run's time left, when sooner, ends it first)",
-        front_ends: &[FrontEnd::Run, FrontEnd::Exec, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "trace",
@@ -618,7 +618,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Path,
         default: None,
         help: "Write the run's trace here (.jsonl: events; else the JSON tree)",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "guards.require_program",
@@ -627,7 +626,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Bool,
         default: Some(default_require_program),
         help: "Refuse a FINAL before any program has run",
-        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "guards.require_subcall",
@@ -636,7 +634,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Bool,
         default: Some(default_require_subcall),
         help: "Refuse a FINAL before any sub-model call",
-        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "guards.max_invalid_replies",
@@ -645,7 +642,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: Some(default_invalid_replies),
         help: "Replies in a row with no program before the fallback program runs",
-        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "guards.fallback_program",
@@ -654,7 +650,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Path,
         default: None,
         help: "A DSL file run when the model keeps failing to write a program",
-        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "guards.fallback_steps",
@@ -663,7 +658,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "From this root step on, a run with no answer in `final_answer` yet runs the fallback program (once; pyrlm's fallback_guard_steps)",
-        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "guards.subcall_steps",
@@ -672,7 +666,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "With require_subcall: from this root step on, a run with no sub-model call yet runs the fallback program (once; pyrlm's subcall_guard_steps)",
-        front_ends: &[FrontEnd::Run, FrontEnd::Serve, FrontEnd::Python],
     },
     Knob {
         key: "router.smart_threshold_chars",
@@ -681,7 +674,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "SmartRouter: contexts up to this many characters are asked directly, not by an RLM",
-        front_ends: &[FrontEnd::Run, FrontEnd::Python],
     },
     Knob {
         key: "prompt_profile",
@@ -690,7 +682,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(PROMPT_PROFILES),
         default: Some(auto),
         help: "Root prompt wording: full, compact (small models), or auto (by model name)",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "helps",
@@ -699,7 +690,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Helps,
         default: Some(auto),
         help: "Helps for small models: auto, all, none, or a list of evidence,teaching,escape,grammar,counting,answer",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.mode",
@@ -708,7 +698,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(RETRIEVAL_MODES),
         default: Some(off),
         help: "Offer search(query, k=10, mode=...) over the context: bm25, vector, hybrid (or off)",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.first_step",
@@ -717,7 +706,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: Some(zero),
         help: "Retrieval-aware first step: search hits shown before the first program (bare flag: 5; unset: the helps' default, 5 for the compact profile)",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.vectors",
@@ -726,7 +714,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "Embedding model: local (all-MiniLM-L6-v2), openai:MODEL or ollama:MODEL",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.index_dir",
@@ -735,7 +722,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Path,
         default: None,
         help: "Where the context's index is kept (default: beside a single context path)",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.chunk_chars",
@@ -744,7 +730,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::AtLeastOne,
         default: None,
         help: "Characters per indexed chunk of a large document",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.es_url",
@@ -753,7 +738,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "An Elasticsearch 8 cluster for es_search & co. (with es_index; key: ES_API_KEY)",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "retrieval.es_index",
@@ -762,7 +746,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Text,
         default: None,
         help: "The Elasticsearch index of es_url",
-        front_ends: &[FrontEnd::Run],
     },
     Knob {
         key: "log_format",
@@ -771,7 +754,6 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(LOG_FORMATS),
         default: Some(text_format),
         help: "Logs on stderr: text, or json (one object per line, with run and step ids)",
-        front_ends: &[FrontEnd::Run],
     },
 ];
 

@@ -2,7 +2,8 @@
 //! `rlm exec`/`repl`, `rlm serve`, the Python bindings): [`RlmConfig`].
 //!
 //! * [`knobs`]: the knob table, as data (key, flag, `RLM_*` variable, kind,
-//!   default). One name per knob from the flag down to the interpreter:
+//!   default); which front ends honour each knob, and why it does not apply
+//!   to the others, is `knob_table.toml`'s (read by `knob_table`). One name per knob from the flag down to the interpreter:
 //!   `--fuel` / `RLM_FUEL` / `limits.fuel` / `rlm_interp::Limits::fuel`.
 //! * [`layers`]: the sources, flag > environment > profile > `rlm.toml` >
 //!   default ([`Settings::gather`]).
@@ -19,6 +20,7 @@
 
 pub mod config;
 pub mod error;
+mod knob_table;
 pub mod knobs;
 pub mod layers;
 
@@ -27,9 +29,13 @@ pub use config::{
     Retrieval, RlmConfig, Router, ServerKnobs,
 };
 pub use error::ConfigError;
-pub use knobs::{FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, knob};
+pub use knobs::{Cell, FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, knob};
 pub use layers::Settings;
 pub use layers::{ConfigFlags, Source, Sourced, config_search_path, no_model_message};
+
+/// The sandbox limits of `[limits]`: the interpreter's own struct (one name
+/// per limit from the flag down).
+pub use rlm_interp::Limits;
 
 /// The model name meaning "offline, scripted" (the adapters' `fake:scripted`).
 pub use rlm_adapters::SCRIPTED_MODEL;

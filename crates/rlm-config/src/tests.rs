@@ -307,3 +307,40 @@ fn keywords_are_knob_keys_with_defaults_for_the_rest() {
     let err = Settings::from_keywords([("limits.fuel", "lots".to_string())]).unwrap_err();
     assert!(err.to_string().contains("keyword argument \"limits.fuel\""), "{err}");
 }
+
+#[test]
+fn the_defaults_with_the_scripted_model_resolve() {
+    let config = RlmConfig::defaults(crate::SCRIPTED_MODEL).unwrap();
+    assert_eq!(config.model, crate::SCRIPTED_MODEL);
+    assert_eq!(config.budgets.max_steps, Some(crate::DEFAULT_MAX_STEPS));
+    assert_eq!(config.guards.max_invalid_replies, crate::DEFAULT_MAX_INVALID_REPLIES);
+    assert!(RlmConfig::defaults("nonsense").is_err());
+}
+
+#[test]
+fn the_knob_table_has_one_row_per_knob_and_no_empty_cell() {
+    assert_eq!(crate::knob_table::parse_error(), None, "knob_table.toml parses");
+    let rows = crate::knob_table::rows();
+    let keys: Vec<&str> = rows.keys().map(String::as_str).collect();
+    let mut knobs: Vec<&str> = KNOBS.iter().map(|k| k.key).collect();
+    knobs.sort_unstable();
+    assert_eq!(keys, knobs, "the table's rows against the knobs");
+    let names: Vec<&str> = FrontEnd::ALL.iter().map(|f| f.as_str()).collect();
+    for (key, row) in rows {
+        for f in row.honoured.iter().chain(row.not_applicable.keys()) {
+            assert!(names.contains(&f.as_str()), "{key}: unknown front end {f}");
+        }
+        for f in FrontEnd::ALL {
+            // Neither honoured nor not applicable, or both: an empty cell.
+            assert!(f.cell(key).is_some(), "{key} × {}: the cell is empty or doubled", f.as_str());
+            if let Some(Cell::NotApplicable(why)) = f.cell(key) {
+                assert!(!why.trim().is_empty(), "{key} × {}: no reason", f.as_str());
+            }
+        }
+    }
+    assert_eq!(FrontEnd::parse("repl"), Some(FrontEnd::Exec));
+    assert_eq!(FrontEnd::parse("serve"), Some(FrontEnd::ServeApi));
+    assert_eq!(FrontEnd::parse("serve-worker"), Some(FrontEnd::ServeWorker));
+    assert_eq!(FrontEnd::parse("nonsense"), None);
+    assert!(FrontEnd::Run.honours("trace") && !FrontEnd::Mcp.honours("trace"));
+}

@@ -80,6 +80,13 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// Whether its saved variables can be bound again (what a resume does
+    /// first), under the interpreter's default snapshot limits.
+    pub fn check_variables(&self) -> Result<(), CheckpointError> {
+        rlm_interp::restore_snapshot(&self.globals, &rlm_interp::SnapshotLimits::default())?;
+        Ok(())
+    }
+
     /// The checkpoint's bytes (JSON).
     pub fn to_bytes(&self) -> Result<Vec<u8>, CheckpointError> {
         serde_json::to_vec(self).map_err(|e| CheckpointError::Encode(e.to_string()))

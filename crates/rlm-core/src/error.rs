@@ -11,6 +11,9 @@ pub enum RlmError {
     /// The builder or a prompt is unusable (missing root model, bad template...).
     #[error("configuration error: {0}")]
     Config(String),
+    /// A configured model cannot be set up (an unknown provider, a missing key).
+    #[error("{0}")]
+    Model(String),
     /// A prompt is unusable (an unknown profile, a bad file or template).
     #[error(transparent)]
     Prompt(#[from] rlm_prompts::PromptError),

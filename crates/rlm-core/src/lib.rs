@@ -46,6 +46,7 @@
 //! `turn.rs`, `options.rs`, `outcome.rs`, `error.rs`, `checkpoint.rs`
 //! (durable runs: a checkpoint after each root step, resume from one).
 
+mod assembly;
 mod checkpoint;
 mod compaction;
 mod direct;
@@ -64,6 +65,9 @@ mod session;
 mod subcall_spans;
 mod turn;
 
+pub use assembly::{
+    EngineModels, EngineParts, embedder, parse_helps, profile_and_helps, retrieval_settings,
+};
 pub use checkpoint::{
     CHECKPOINT_VERSION, Checkpoint, CheckpointSink, DurableStart, LoopCounters, MemoryCheckpoints,
     ReplayProgram,
@@ -78,6 +82,21 @@ pub use rlm_functions::{
     context_binding, memory, tools,
 };
 pub use rlm_helps::{HelpNotes, HelpPrompts};
+pub use rlm_policy::{BudgetLimits, UsageSnapshot};
+pub use rlm_sched::{SchedulerConfig, SharedLimiter};
+pub use rlm_types::{CompletionCache, ModelId};
+
+/// What a front end names of the model adapters (rlm-adapters): the provider
+/// environment, the scripted model, the fault injector `rlm stress` puts in
+/// front of a model, prices. Adapters themselves are built by
+/// [`EngineParts`].
+pub mod adapters {
+    pub use rlm_adapters::{
+        AdapterErrorKind, EnvVars, FakeAdapter, FakeReply, FakeScript, Fault, FaultInjector,
+        FaultRule, FaultStats, ModelAdapter, Paced, PriceTable, RetryPolicy, SCRIPTED_MODEL,
+        Secret, Sleeper, WhenExhausted,
+    };
+}
 pub use rlm_prompts::{PromptError, PromptProfile, Prompts, extract, prompts};
 /// Where programs' interpreter sessions run (rlm-sandbox-host).
 pub use rlm_sandbox_host as sandbox;

@@ -121,7 +121,8 @@ impl Helps {
     }
 
     /// The defaults of a prompt profile: only what measurement showed to
-    /// help (BENCHMARKS.md, issue #19, Qwen2.5-Coder-1.5B root and sub-model).
+    /// help (docs/benchmarks/2026-11-22-issue-19-small-models-1.5b.md, issue #19,
+    /// Qwen2.5-Coder-1.5B root and sub-model).
     ///
     /// * Full (frontier models): nothing; no measurement asks for a help.
     /// * Compact (small models):

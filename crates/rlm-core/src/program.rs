@@ -37,9 +37,9 @@ pub(crate) fn program_session(engine: &Engine, context: &Context, query: &str) -
 }
 
 /// How often (in fuel) a running program asks whether to stop: about a
-/// millisecond of work at the interpreter's speed (BENCHMARKS.md, "Fuel cost
-/// table and calibration"); every builtin charges its work before it starts,
-/// so a long one asks before it runs.
+/// millisecond of work at the interpreter's speed
+/// (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and calibration");
+/// every builtin charges its work before it starts, so a long one asks before it runs.
 const INTERRUPT_CHECK_FUEL: u64 = 250_000;
 
 /// The program stops when the execution is cancelled (`KeyboardInterrupt`:

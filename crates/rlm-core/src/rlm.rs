@@ -551,6 +551,31 @@ impl RlmBuilder {
         self
     }
 
+    /// Changes the loop's options set so far (a front end's own settings
+    /// over those [`Rlm::from_config`] applied).
+    pub fn map_options(mut self, change: impl FnOnce(&mut LoopOptions)) -> Self {
+        change(&mut self.options);
+        self
+    }
+
+    /// Changes the prompts set so far (see [`RlmBuilder::map_options`]).
+    pub fn map_prompts(mut self, change: impl FnOnce(&mut Prompts)) -> Self {
+        change(&mut self.prompts);
+        self
+    }
+
+    /// Changes the budgets set so far (see [`RlmBuilder::map_options`]).
+    pub fn map_budget(mut self, change: impl FnOnce(&mut rlm_policy::BudgetLimits)) -> Self {
+        change(&mut self.budget);
+        self
+    }
+
+    /// Changes the scheduler's settings set so far.
+    pub fn map_scheduler(mut self, change: impl FnOnce(&mut SchedulerConfig)) -> Self {
+        change(&mut self.scheduler);
+        self
+    }
+
     /// Where `memory` persists between runs (default: in this process).
     pub fn memory(mut self, store: Arc<dyn MemoryStore>) -> Self {
         self.memory = store;

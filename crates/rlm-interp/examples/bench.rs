@@ -106,7 +106,7 @@ fn main() {
         return;
     }
     if args.get(1).map(String::as_str) == Some("--file") {
-        // Peak-memory checks (BENCHMARKS.md, issue #16 fifth round): one
+        // Peak-memory checks (docs/benchmarks/2026-11-21-rlm-interp.md, issue #16 fifth round): one
         // program at the default limits, as `rlm exec` runs it.
         let path = args.get(2).expect("usage: bench --file PATH");
         let src = std::fs::read_to_string(path).expect("read program");

@@ -6,7 +6,8 @@
 //! `cargo run --release -p rlm-interp --example cell_journal`
 //!
 //! Built from a checkout before the journal too (the program uses only the
-//! public `Interpreter` API), it gives the side-by-side in BENCHMARKS.md.
+//! public `Interpreter` API), it gives the side-by-side in
+//! docs/benchmarks/2026-11-25-issue-53-rollback-journal-cost.md.
 
 use std::time::Instant;
 

@@ -5,8 +5,8 @@
 //! values, the fuel taken before a call dispatches) is `builtins/cost.rs`.
 //!
 //! Rates are set so that a unit of fuel buys a few nanoseconds of work at
-//! most, about what the dispatch loop spends on one instruction (BENCHMARKS.md,
-//! "Fuel cost table and calibration").
+//! most, about what the dispatch loop spends on one instruction
+//! (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and calibration").
 
 /// Which of a call's values its work is proportional to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,8 +97,9 @@ pub const COMPILE: Rate = Rate { per_item: 4, per_64_bytes: 256 };
 pub const HOST_CALL_FUEL: u64 = 10_000;
 /// The host's work per byte of a call's text (its prompt copied into the
 /// request, the cache key, the trace's preview, the token estimate): about
-/// 7 ns a byte as measured (BENCHMARKS.md, "Hostile programs under the
-/// default limits"), 2 units a byte, plus a unit per item of a list argument.
+/// 7 ns a byte as measured (docs/benchmarks/2026-11-24-issue-33-hostile-default-limits-release.md,
+/// "Hostile programs under the default limits"), 2 units a byte, plus a unit per item of a list
+/// argument.
 pub const HOST_TEXT: Rate = Rate { per_item: 16, per_64_bytes: 128 };
 
 /// The first block of work a call charged as it proceeds ([`Over::WorkDone`])
@@ -219,8 +220,9 @@ pub(crate) const FUEL_PER_VALUE_WRITTEN: u64 = 11;
 /// `re.sub` replacement), charged before the call, besides what the call
 /// itself runs: the call through `Vm::call_value` (an argument vector, a
 /// frame pushed, a nested dispatch loop started and left) costs tens of
-/// nanoseconds where an instruction costs about two (BENCHMARKS.md, "Fuel
-/// cost table and calibration", the callback rows of 2026-11-24).
+/// nanoseconds where an instruction costs about two
+/// (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and calibration", the
+/// callback rows of 2026-11-24).
 ///
 /// At 24, `xs.sort(key=...)` and `min(xs, key=lambda ...)` loops ran 2-2.4x
 /// the dispatch loop's time a unit (issue #53, the default fuel of 200 M).
@@ -231,16 +233,18 @@ pub(crate) const FUEL_PER_CALLBACK: u64 = 40;
 /// new object made, charged and registered, and the one it replaces dropped
 /// cost ~1,500 instructions more than `n * 1` under callgrind (~28 units at
 /// the reference loop's ~52 instructions a unit), and a loop of three empty
-/// repeats ran its fuel 9x slower than the reference loop (BENCHMARKS.md,
-/// "Hostile programs after lazy generator expressions").
+/// repeats ran its fuel 9x slower than the reference loop
+/// (docs/benchmarks/2026-11-24-issue-33-hostile-after-lazy-genexps.md, "Hostile programs after lazy
+/// generator expressions").
 pub(crate) const FUEL_PER_SEQUENCE_REPEAT: u64 = 32;
 
 /// Fuel for each step of a lazy generator expression (its frame moved onto
 /// the frame stack, a nested dispatch loop entered and left, the frame boxed
 /// back), besides the instructions its body runs: `any(x < 0 for x in
 /// range(n))` ran ~1,150 instructions an item under callgrind for 9 units
-/// (the reference loop runs ~52 a unit). BENCHMARKS.md, "Hostile programs
-/// after lazy generator expressions".
+/// (the reference loop runs ~52 a unit).
+/// docs/benchmarks/2026-11-24-issue-33-hostile-after-lazy-genexps.md, "Hostile programs after lazy
+/// generator expressions".
 pub(crate) const FUEL_PER_GENERATOR_STEP: u64 = 13;
 
 /// Fuel for each new key inserted into a dict one at a time (`d[k] = v`, a
@@ -250,15 +254,15 @@ pub(crate) const FUEL_PER_GENERATOR_STEP: u64 = 13;
 /// table and charging its memory ran ~875 instructions a key under callgrind
 /// for `{i: i for i in range(n)}` against 6 units charged (the reference loop
 /// runs ~52 a unit). Bulk inserts (`dict(x)`, `fromkeys`, `Counter(x)`) pay
-/// `HASH` per item instead. BENCHMARKS.md, "Hostile programs after lazy
-/// generator expressions", "New dict keys".
+/// `HASH` per item instead. docs/benchmarks/2026-11-24-issue-33-hostile-after-lazy-genexps.md,
+/// "Hostile programs after lazy generator expressions", "New dict keys".
 pub(crate) const FUEL_PER_NEW_DICT_KEY: u64 = 12;
 
 /// Fuel for each element added to a set one at a time (`s.add(x)`, a set
 /// comprehension, `set(iterable)` and `frozenset(iterable)` per element,
 /// `{*xs}`), besides the instructions that compute it: the same hashing,
 /// probing and growing of an `IndexSet` as a dict's new key without the
-/// value (BENCHMARKS.md, "New set elements").
+/// value (docs/benchmarks/2026-11-24-issue-33-fuel-per-new-set-element.md, "New set elements").
 pub(crate) const FUEL_PER_NEW_SET_ELEMENT: u64 = 12;
 
 /// Entries below which a hash table's inserts cost what [`FUEL_PER_NEW_DICT_KEY`]
@@ -270,11 +274,10 @@ pub(crate) const BIG_TABLE_FROM: usize = 1 << 15;
 /// element) per doubling of the table past [`BIG_TABLE_FROM`] entries: the
 /// probe, the entry's write and the rehashes at growth miss the caches more
 /// the bigger the table. Calibrated against the reference loop in the same
-/// run (BENCHMARKS.md, "Big hash tables pay for their cache misses"):
-/// building a 3 M-key dict took ~160 units' worth of the loop's time a key
-/// and a 1 M-key one ~140, against ~15 charged (the loop's steps and
-/// [`FUEL_PER_NEW_DICT_KEY`]); at 24 a doubling a key costs 15 + 120 at 1 M
-/// keys and 15 + 168 at 3 M.
+/// run (docs/benchmarks/2026-11-24-issue-33-big-hash-tables.md, "Big hash tables pay for their
+/// cache misses"): building a 3 M-key dict took ~160 units' worth of the loop's time a key and a
+/// 1 M-key one ~140, against ~15 charged (the loop's steps and [`FUEL_PER_NEW_DICT_KEY`]); at 24 a
+/// doubling a key costs 15 + 120 at 1 M keys and 15 + 168 at 3 M.
 pub(crate) const FUEL_PER_BIG_TABLE_DOUBLING: u64 = 24;
 
 /// What one new entry of a hash table (dict or set) that already holds
@@ -330,8 +333,8 @@ pub(crate) const ITEMS_MEASURED_PER_UNIT: u64 = 1;
 /// container its sync visited and an eighth of a unit per node it visited: `a = ["y"] * 1000;
 /// a.append(a)` in a loop is one container of 1,000 items per iteration, and
 /// charged per container only it ran its fuel 3x slower than the reference
-/// loop (BENCHMARKS.md, "Hostile programs after lazy generator expressions",
-/// "New dict keys and collected items").
+/// loop (docs/benchmarks/2026-11-24-issue-33-hostile-after-lazy-genexps.md, "Hostile programs after
+/// lazy generator expressions", "New dict keys and collected items").
 pub(crate) const FUEL_PER_ITEM_COLLECTED: u64 = 4;
 
 /// The same for a builtin function or a type passed as the callable (no
@@ -344,14 +347,15 @@ pub(crate) const FUEL_PER_BUILTIN_CALLBACK: u64 = 16;
 /// handler is looked for): the exception object, its message and its
 /// traceback are made, and the frames unwound, hundreds of nanoseconds
 /// where an instruction costs about two (a loop of `raise`/`except` ran its
-/// fuel in 2.5 s: BENCHMARKS.md, "Fuel cost table and calibration", 2026-11-24).
+/// fuel in 2.5 s: docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and
+/// calibration", 2026-11-24).
 pub(crate) const FUEL_PER_RAISE: u64 = 96;
 
 /// Fuel for each coroutine awaited (the coroutine object made at the call,
 /// its frame bound at the `await`): a loop of `await f(n)` ran its fuel in
-/// 3.1 s (BENCHMARKS.md, "Fuel cost table and calibration", 2026-11-24);
-/// at 24 (37 units a round with the loop's instructions) it still ran 1.34x
-/// the reference loop's time for its fuel on the AMD machine.
+/// 3.1 s (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and
+/// calibration", 2026-11-24); at 24 (37 units a round with the loop's instructions) it still ran
+/// 1.34x the reference loop's time for its fuel on the AMD machine.
 pub(crate) const FUEL_PER_AWAIT: u64 = 36;
 
 /// Fuel for each task the scheduler runs beside the awaiting one (a

@@ -31,7 +31,8 @@ impl Default for Limits {
             // 10x the heaviest real program (corpus cell 26, 18.6 M) rounded up;
             // the plain dispatch loop runs it in ~0.57 s on the quiet Intel VM,
             // and the slow per-unit paths are charged so that a fuel-bound
-            // hostile row ends within the suite's 1 s (BENCHMARKS.md, issue #53).
+            // hostile row ends within the suite's 1 s
+            // (docs/benchmarks/2026-11-25-issue-53-default-fuel-200m.md, issue #53).
             fuel: 200_000_000,
             memory_bytes: 512 << 20,
             max_str_len: 256 << 20,

@@ -8,9 +8,8 @@
 //!
 //! The property holds for any budget, so the budgets here are small enough
 //! to keep the debug build fast; the 512 MiB default is shown by
-//! `/usr/bin/time` on the release binary (BENCHMARKS.md, rlm-interp memory).
-//! Programs run one at a time (the tests take turns): the peak is
-//! process-wide.
+//! `/usr/bin/time` on the release binary (docs/benchmarks/2026-11-21-rlm-interp.md, rlm-interp
+//! memory). Programs run one at a time (the tests take turns): the peak is process-wide.
 
 #[path = "support/hostile.rs"]
 mod hostile;

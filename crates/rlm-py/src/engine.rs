@@ -12,12 +12,11 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use rlm_config::FrontEnd;
+use rlm_core::adapters::EnvVars;
 use rlm_core::{
-    Canceller, CompactionOptions, Execution, Finish, LoopOptions, Prompts, RetrievalSettings, Rlm,
-    Session, SessionSettings,
+    Canceller, CompactionOptions, EngineModels, EngineParts, Execution, Finish, LoopOptions,
+    RetrievalSettings, Rlm, Session, SessionSettings,
 };
-use rlm_policy::BudgetLimits;
-use rlm_sched::SchedulerConfig;
 use rlm_trace::TraceListener;
 
 use crate::adapters::resolve;
@@ -41,7 +40,7 @@ fn rlm_config_of(
         // The adapters, the cache, the event listener and the retriever are
         // Python objects, given as their own arguments; the knob table's
         // `FrontEnd::Python` column says which knobs `config=` takes.
-        if rlm_config::knob(&key).is_some_and(|k| !k.front_ends.contains(&FrontEnd::Python)) {
+        if rlm_config::knob(&key).is_some() && !FrontEnd::Python.honours(&key) {
             return Err(BindError::Config(format!(
                 "rlm_rs does not support the setting {key:?} in config= (it takes: {})",
                 FrontEnd::Python.keys().join(", ")
@@ -59,6 +58,63 @@ fn rlm_config_of(
         rlm_config::Settings::from_keywords(pairs.iter().map(|(k, v)| (k.as_str(), v.clone())))
             .map_err(|e| BindError::Config(e.to_string()))?;
     settings.resolve().map_err(|e| BindError::Config(e.to_string()))
+}
+
+/// pyrlm's keyword arguments over the loop's options (`None`: the
+/// configuration's value stands; `compaction` is pyrlm's on/off).
+struct LoopKeywords {
+    max_output_tokens: Option<u32>,
+    sub_max_tokens: Option<u32>,
+    recursion_depth: Option<u32>,
+    compaction: Option<f64>,
+    require_program_before_final: Option<bool>,
+    require_subcall_before_final: Option<bool>,
+    invalid_response_limit: Option<u32>,
+    fallback_code: Option<String>,
+    auto_finalize_var: Option<String>,
+    fallback_guard_steps: Option<u32>,
+    subcall_guard_steps: Option<u32>,
+}
+
+impl LoopKeywords {
+    fn apply(self, options: &mut LoopOptions) {
+        if let Some(n) = self.max_output_tokens {
+            options.root_max_tokens = Some(n);
+        }
+        if let Some(n) = self.sub_max_tokens {
+            options.sub_max_tokens = Some(n);
+        }
+        if let Some(d) = self.recursion_depth {
+            options.max_depth = d;
+        }
+        options.compaction = self.compaction.map(|ratio| CompactionOptions {
+            threshold_ratio: ratio,
+            ..CompactionOptions::default()
+        });
+        if let Some(b) = self.require_program_before_final {
+            options.require_program_before_final = b;
+        }
+        if let Some(b) = self.require_subcall_before_final {
+            options.require_subcall_before_final = b;
+        }
+        if let Some(n) = self.invalid_response_limit {
+            options.max_invalid_replies = n;
+        }
+        if self.fallback_code.is_some() {
+            options.fallback_program = self.fallback_code;
+        }
+        if self.auto_finalize_var.is_some() {
+            options.auto_final_var = self.auto_finalize_var;
+        }
+        // pyrlm's step guards (`guards.fallback_steps`, `guards.subcall_steps`
+        // in `config=`): its keyword arguments override the configuration's.
+        if self.fallback_guard_steps.is_some() {
+            options.fallback_guard_steps = self.fallback_guard_steps;
+        }
+        if self.subcall_guard_steps.is_some() {
+            options.subcall_guard_steps = self.subcall_guard_steps;
+        }
+    }
 }
 
 /// A configured runtime (see the Python class `rlm_rs.RLM`).
@@ -164,23 +220,22 @@ impl PyEngine {
         subcall_guard_steps: Option<u32>,
         sub_max_tokens: Option<u32>,
     ) -> PyResult<PyEngine> {
-        // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`);
-        // pyrlm's keyword arguments below override them.
+        // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`),
+        // built by rlm-core's one constructor; pyrlm's keyword arguments
+        // below override them, and the Python objects (adapters, cache,
+        // listener, retriever) are this front end's own.
         let cfg = rlm_config_of(config)?;
         let root = resolve(py, adapter)?;
         let root_raised = root.raised;
         let mut loops: Vec<LoopSlot> = root.event_loop.into_iter().collect();
-        let mut builder =
-            Rlm::builder().root(root.adapter).functions_flavor(rlm_core::Flavor::Pyrlm);
-        if let Some(sub) = subcall_adapter.filter(|s| !s.is_none()) {
-            let sub = resolve(py, sub)?;
-            loops.extend(sub.event_loop);
-            builder = builder.sub_model(sub.adapter);
-        }
-        if let Some(c) = cache {
-            builder =
-                builder.cache(Arc::clone(&c.get().inner) as Arc<dyn rlm_types::CompletionCache>);
-        }
+        let sub = match subcall_adapter.filter(|s| !s.is_none()) {
+            Some(sub) => {
+                let sub = resolve(py, sub)?;
+                loops.extend(sub.event_loop);
+                sub.adapter
+            }
+            None => Arc::clone(&root.adapter),
+        };
         let wall = match max_wall_time_s {
             Some(s) if !(s.is_finite() && s > 0.0) => {
                 return Err(BindError::Config(format!(
@@ -191,69 +246,56 @@ impl PyEngine {
             Some(s) => Some(Duration::from_secs_f64(s)),
             None => None,
         };
-        let budget = cfg.budgets.to_limits();
-        builder = builder.budget(BudgetLimits {
-            max_steps: max_steps.or(budget.max_steps),
-            max_subcalls: max_subcalls.or(budget.max_subcalls),
-            max_depth: max_depth.or(budget.max_depth),
-            max_total_tokens: max_total_tokens.or(budget.max_total_tokens),
-            max_subcall_tokens,
-            max_cost_usd: max_cost_usd.or(budget.max_cost_usd),
-            max_wall_time: wall.or(budget.max_wall_time),
-            max_consecutive_errors: max_consecutive_errors.or(budget.max_consecutive_errors),
-            ..budget
-        });
-        let fallback =
-            cfg.fallback_program_source().map_err(|e| BindError::Config(e.to_string()))?;
-        let mut options = LoopOptions::from_config(&cfg, fallback, rlm_core::Helps::none());
-        if let Some(n) = max_output_tokens {
-            options.root_max_tokens = Some(n);
-        }
-        if let Some(n) = sub_max_tokens {
-            options.sub_max_tokens = Some(n);
-        }
-        if let Some(d) = recursion_depth {
-            options.max_depth = d;
-        }
-        options.compaction = compaction.map(|ratio| CompactionOptions {
-            threshold_ratio: ratio,
-            ..CompactionOptions::default()
-        });
-        if let Some(b) = require_program_before_final {
-            options.require_program_before_final = b;
-        }
-        if let Some(b) = require_subcall_before_final {
-            options.require_subcall_before_final = b;
-        }
-        if let Some(n) = invalid_response_limit {
-            options.max_invalid_replies = n;
-        }
-        if fallback_code.is_some() {
-            options.fallback_program = fallback_code;
-        }
-        if auto_finalize_var.is_some() {
-            options.auto_final_var = auto_finalize_var;
-        }
-        // pyrlm's step guards (`guards.fallback_steps`, `guards.subcall_steps`
-        // in `config=`): its keyword arguments override the configuration's.
-        if fallback_guard_steps.is_some() {
-            options.fallback_guard_steps = fallback_guard_steps;
-        }
-        if subcall_guard_steps.is_some() {
-            options.subcall_guard_steps = subcall_guard_steps;
-        }
-        builder = builder.options(options);
-        builder = builder.interpreter_limits(match &limits {
-            Some(l) => l.into(),
-            None => cfg.limits.clone(),
-        });
-        if system_prompt.is_some() || subcall_system_prompt.is_some() {
-            let defaults = Prompts::default();
-            builder = builder.prompts(Prompts {
-                system: system_prompt.unwrap_or(defaults.system.clone()),
-                subcall_system: subcall_system_prompt.unwrap_or(defaults.subcall_system.clone()),
-                ..defaults
+        let parts = EngineParts::new(cfg, EnvVars::default()).map_err(BindError::from)?;
+        let models = EngineModels::Given { root: root.adapter, sub };
+        let mut builder = Rlm::from_config(&parts, models, &[])
+            .map_err(BindError::from)?
+            .functions_flavor(rlm_core::Flavor::Pyrlm)
+            .map_budget(|b| {
+                b.max_steps = max_steps.or(b.max_steps);
+                b.max_subcalls = max_subcalls.or(b.max_subcalls);
+                b.max_depth = max_depth.or(b.max_depth);
+                b.max_total_tokens = max_total_tokens.or(b.max_total_tokens);
+                b.max_subcall_tokens = max_subcall_tokens;
+                b.max_cost_usd = max_cost_usd.or(b.max_cost_usd);
+                b.max_wall_time = wall.or(b.max_wall_time);
+                b.max_consecutive_errors = max_consecutive_errors.or(b.max_consecutive_errors);
+            })
+            .map_options(|o| {
+                LoopKeywords {
+                    max_output_tokens,
+                    sub_max_tokens,
+                    recursion_depth,
+                    compaction,
+                    require_program_before_final,
+                    require_subcall_before_final,
+                    invalid_response_limit,
+                    fallback_code,
+                    auto_finalize_var,
+                    fallback_guard_steps,
+                    subcall_guard_steps,
+                }
+                .apply(o)
+            })
+            .map_scheduler(|s| {
+                if let Some(n) = max_concurrency {
+                    s.max_concurrency = n;
+                }
+            })
+            .map_prompts(|p| {
+                if let Some(system) = system_prompt {
+                    p.system = system;
+                }
+                if let Some(system) = subcall_system_prompt {
+                    p.subcall_system = system;
+                }
             });
+        if let Some(c) = cache {
+            builder =
+                builder.cache(Arc::clone(&c.get().inner) as Arc<dyn rlm_types::CompletionCache>);
+        }
+        if let Some(l) = &limits {
+            builder = builder.interpreter_limits(l.into());
         }
         let listener = match event_listener.filter(|l| !l.is_none()) {
             Some(l) => Some(Arc::new(PyEventListener::new(l)?) as Arc<dyn TraceListener>),
@@ -270,17 +312,6 @@ impl PyEngine {
                 };
             builder = builder
                 .retrieval(RetrievalSettings { backend: Some(backend), ..Default::default() });
-        }
-        let mut scheduler: SchedulerConfig =
-            cfg.scheduler_config().map_err(|e| BindError::Config(e.to_string()))?;
-        if let Some(n) = max_concurrency {
-            scheduler.max_concurrency = n;
-        }
-        builder = builder.scheduler(scheduler);
-        // The knob `router.smart_threshold_chars` (pyrlm's SmartRouter sets
-        // it): contexts up to this many characters get one direct call.
-        if let Some(chars) = cfg.router.smart_threshold_chars {
-            builder = builder.smart_router(chars);
         }
         let rlm = builder.build().map_err(BindError::from)?;
         Ok(PyEngine { rlm, loops, listener, root_raised, running: Running::default() })

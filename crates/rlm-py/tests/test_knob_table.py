@@ -3,8 +3,9 @@
 Reads the same table as rlm-cli's tests/knobs_reach_front_ends.rs
 (crates/rlm-config/knob_table.toml, one row per knob of RlmConfig) and sets
 each knob through ``RLM(config={key: value})``, the names every front end
-uses. A row whose ``front_ends`` has "python" is probed (its effect with the
-knob, none without it); any other knob must raise ``ValueError`` naming it.
+uses. A row whose ``honoured`` has "python" is probed (its effect with the
+knob, none without it); any other knob (its ``not_applicable`` says why)
+must raise ``ValueError`` naming it.
 """
 
 import json
@@ -66,7 +67,7 @@ def matches(answer, expect):
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["key"] for r in ROWS])
 def test_every_knob_reaches_python_or_is_refused_naming_it(row, tmp_path):
-    if "python" not in row["front_ends"]:
+    if "python" not in row["honoured"]:
         # The knob alone: a knob it needs (`also`) may be refused first.
         alone = {k: v for k, v in row.items() if k != "also"}
         with pytest.raises(ValueError, match=row["key"].replace(".", r"\.")):
@@ -88,7 +89,13 @@ def test_every_knob_reaches_python_or_is_refused_naming_it(row, tmp_path):
         run(row, tmp_path, True)
 
 
-def test_the_table_names_every_front_end_it_probes():
+FRONT_ENDS = {"run", "exec", "serve-api", "serve-worker", "mcp", "python", "stress"}
+
+
+def test_every_cell_of_the_table_is_honoured_or_not_applicable_once():
     for row in ROWS:
-        assert set(row["front_ends"]) <= {"run", "exec", "serve", "python"}, row["key"]
+        honoured = set(row["honoured"])
+        not_applicable = set(row.get("not_applicable", {}))
+        assert honoured | not_applicable == FRONT_ENDS, row["key"]
+        assert not honoured & not_applicable, row["key"]
     assert json.dumps([r["key"] for r in ROWS])

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rlm_adapters::{EnvVars, FakeScript};
+use rlm_core::adapters::{EnvVars, FakeScript};
 
 use crate::error::ServerError;
 
@@ -15,96 +15,29 @@ use crate::error::ServerError;
 pub const DEFAULT_REDIS_PREFIX: &str = "rlm";
 
 /// The model name of the offline scripted model.
-pub use rlm_adapters::SCRIPTED_MODEL;
+pub use rlm_core::adapters::SCRIPTED_MODEL;
 
 /// API keys: `rlm-listen`'s, shared with `rlm mcp`.
 pub use rlm_listen::ApiKey;
 
-/// Which models executions may use.
-#[derive(Debug, Clone)]
-pub struct ModelConfig {
-    /// The root model when a session names none (`scripted` offline).
-    pub default_model: String,
-    /// The sub-model when a session names none (`None`: the root model).
-    pub default_sub_model: Option<String>,
-    /// Other model strings a session may pick (the defaults and `scripted` always may).
-    pub allowed_models: Vec<String>,
-    /// The script the `scripted` model plays.
-    pub script: FakeScript,
-    /// A pause before each token of the scripted model's streamed replies
-    /// (zero: none), so a reply can be watched as it arrives.
-    pub scripted_token_delay: Duration,
-    /// Provider settings and keys (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, ...).
-    pub env: EnvVars,
-    /// A subcall cache (a sled folder) shared by every execution (`None`: no cache).
-    pub cache_dir: Option<PathBuf>,
-    /// A Redis URL: the subcall cache every worker shares (`redis.cache`;
-    /// instead of `cache_dir`).
-    pub redis_cache: Option<String>,
-    /// A Redis URL holding `rate_limits` across every worker (`redis.rate_limits`).
-    pub redis_rate_limits: Option<String>,
-    /// What every Redis key starts with (`redis.prefix`; `None`: `rlm`).
-    pub redis_prefix: Option<String>,
-    /// Model calls in flight at once per execution (`None`: the scheduler's default).
-    pub concurrency: Option<usize>,
-    /// Per-model request and token rates of every execution (`rate_limits`).
-    pub rate_limits: Vec<rlm_config::RateLimit>,
-    /// How long one subcall may take, retries included, in seconds
-    /// (`subcall_deadline_secs`; `None`: the scheduler's default).
-    pub subcall_deadline_secs: Option<f64>,
-    /// The loop options every execution starts from: the guards and the
-    /// fallback program of `[guards]`, the default depth (a session may
-    /// lower the depth).
-    pub loop_options: rlm_core::LoopOptions,
+/// What every Redis key starts with: `redis.prefix`, or `rlm`.
+pub fn redis_prefix(redis: &rlm_config::Redis) -> &str {
+    redis.prefix.as_deref().unwrap_or(DEFAULT_REDIS_PREFIX)
 }
 
-impl ModelConfig {
-    /// What every Redis key starts with: `redis.prefix`, or `rlm`.
-    pub fn redis_prefix(&self) -> &str {
-        self.redis_prefix.as_deref().unwrap_or(DEFAULT_REDIS_PREFIX)
+/// The shared subcall cache on Redis at `url`: keys `{prefix}:cache:…`.
+pub fn redis_cache_config(redis: &rlm_config::Redis, url: &str) -> rlm_redis::RedisCacheConfig {
+    rlm_redis::RedisCacheConfig {
+        prefix: format!("{}:cache", redis_prefix(redis)),
+        ..rlm_redis::RedisCacheConfig::new(url)
     }
+}
 
-    /// The shared subcall cache on Redis at `url`: keys `{prefix}:cache:…`.
-    pub fn redis_cache_config(&self, url: &str) -> rlm_redis::RedisCacheConfig {
-        rlm_redis::RedisCacheConfig {
-            prefix: format!("{}:cache", self.redis_prefix()),
-            ..rlm_redis::RedisCacheConfig::new(url)
-        }
-    }
-
-    /// The cluster's rate limiter on Redis at `url`: keys `{prefix}:rate:…`.
-    pub fn redis_limiter_config(&self, url: &str) -> rlm_redis::RedisLimiterConfig {
-        rlm_redis::RedisLimiterConfig {
-            prefix: format!("{}:rate", self.redis_prefix()),
-            ..rlm_redis::RedisLimiterConfig::new(url)
-        }
-    }
-
-    /// The offline default: every execution plays `script`.
-    pub fn scripted(script: FakeScript) -> Self {
-        ModelConfig {
-            default_model: SCRIPTED_MODEL.into(),
-            default_sub_model: None,
-            allowed_models: Vec::new(),
-            script,
-            scripted_token_delay: Duration::ZERO,
-            env: EnvVars::default(),
-            cache_dir: None,
-            redis_cache: None,
-            redis_rate_limits: None,
-            redis_prefix: None,
-            concurrency: None,
-            rate_limits: Vec::new(),
-            subcall_deadline_secs: None,
-            loop_options: rlm_core::LoopOptions::default(),
-        }
-    }
-
-    pub fn is_allowed(&self, model: &str) -> bool {
-        model == SCRIPTED_MODEL
-            || model == self.default_model
-            || self.default_sub_model.as_deref() == Some(model)
-            || self.allowed_models.iter().any(|m| m == model)
+/// The cluster's rate limiter on Redis at `url`: keys `{prefix}:rate:…`.
+pub fn redis_limiter_config(redis: &rlm_config::Redis, url: &str) -> rlm_redis::RedisLimiterConfig {
+    rlm_redis::RedisLimiterConfig {
+        prefix: format!("{}:rate", redis_prefix(redis)),
+        ..rlm_redis::RedisLimiterConfig::new(url)
     }
 }
 
@@ -132,10 +65,10 @@ pub struct ServerLimits {
     /// by `max_execution`. These are also the operator's ceilings: a session
     /// may lower `max_steps`, `max_subcalls` and `max_depth`, never raise
     /// them (a higher value is refused with 422).
-    pub execution: rlm_policy::BudgetLimits,
+    pub execution: rlm_core::BudgetLimits,
     /// The sandbox's limits for every program an execution runs (fuel,
     /// memory, lengths, depth, output): `--fuel`, `--memory-bytes`, `[limits]`.
-    pub sandbox: rlm_interp::Limits,
+    pub sandbox: rlm_config::Limits,
     /// The bytes the memory budgets (`sandbox.memory_bytes`) of all running
     /// executions may add up to (`--max-sandbox-memory-mb`; `None`: half the
     /// memory this process may use, its cgroup's limit or the machine's).
@@ -177,11 +110,11 @@ impl Default for ServerLimits {
             max_sessions_per_key: None,
             max_context_bytes_per_key: None,
             max_uploads_per_key: 2,
-            execution: rlm_policy::BudgetLimits {
+            execution: rlm_core::BudgetLimits {
                 max_steps: Some(20),
-                ..rlm_policy::BudgetLimits::default()
+                ..rlm_core::BudgetLimits::default()
             },
-            sandbox: rlm_interp::Limits::default(),
+            sandbox: rlm_config::Limits::default(),
             max_sandbox_memory: None,
             sandbox_memory_wait: Duration::from_secs(30),
             max_memory_value_bytes: 1 << 20,
@@ -247,7 +180,21 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Empty: no authentication (allowed on loopback only).
     pub api_keys: Vec<ApiKey>,
-    pub models: ModelConfig,
+    /// The one configuration (rlm-config) every execution's engine is built
+    /// from by rlm-core's constructor: the default models, the subcall
+    /// cache (a folder, or `redis.cache`), the scheduler, guards, prompts,
+    /// helps, retrieval, the smart router. Its budgets and sandbox limits
+    /// are each execution's defaults as `limits` says.
+    pub engine: rlm_config::RlmConfig,
+    /// Provider settings and keys (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, ...).
+    pub env: EnvVars,
+    /// Other model strings a session may pick (the defaults and `scripted` always may).
+    pub allowed_models: Vec<String>,
+    /// The script the `scripted` model plays.
+    pub script: FakeScript,
+    /// A pause before each token of the scripted model's streamed replies
+    /// (zero: none), so a reply can be watched as it arrives.
+    pub scripted_token_delay: Duration,
     pub limits: ServerLimits,
     pub jobs: JobsConfig,
     /// Sessions may load server-side files under this directory (none: not at all).
@@ -376,7 +323,15 @@ impl ServerConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
             data_dir,
             api_keys: Vec::new(),
-            models: ModelConfig::scripted(script),
+            // The knob table's defaults resolve with the scripted model
+            // (rlm-config's tests hold it); the fallback is never taken.
+            engine: rlm_config::RlmConfig::defaults(SCRIPTED_MODEL).unwrap_or_else(|_| {
+                rlm_config::RlmConfig { model: SCRIPTED_MODEL.into(), ..Default::default() }
+            }),
+            env: EnvVars::default(),
+            allowed_models: Vec::new(),
+            script,
+            scripted_token_delay: Duration::ZERO,
             limits: ServerLimits::default(),
             jobs: JobsConfig::default(),
             allowed_path_root: None,

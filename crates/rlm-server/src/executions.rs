@@ -37,7 +37,7 @@ use self::settings::cumulative_limits;
 use self::turns::{Turn, Turns};
 use crate::allocator_purge::AllocatorPurge;
 use crate::bus::ExecutionBus;
-use crate::config::{ModelConfig, ServerLimits};
+use crate::config::ServerLimits;
 use crate::contexts::ContextFiles;
 use crate::engine::durable::StoreCheckpoints;
 use crate::engine::{EngineOutcome, ExecutionRequest, ServerEngine};
@@ -117,7 +117,6 @@ pub struct Executions {
     engine: Arc<ServerEngine>,
     contexts: Arc<ContextFiles>,
     metrics: Arc<Metrics>,
-    models: ModelConfig,
     limits: ServerLimits,
     live: DashMap<Uuid, Arc<Live>>,
     per_key: DashMap<String, Arc<Semaphore>>,
@@ -152,7 +151,6 @@ impl Executions {
         engine: Arc<ServerEngine>,
         contexts: Arc<ContextFiles>,
         metrics: Arc<Metrics>,
-        models: ModelConfig,
         limits: ServerLimits,
     ) -> Self {
         let governor = MemoryGovernor::new(limits.sandbox_memory_bound());
@@ -163,7 +161,6 @@ impl Executions {
             engine,
             contexts,
             metrics,
-            models,
             limits,
             live: DashMap::new(),
             per_key: DashMap::new(),
@@ -207,7 +204,7 @@ impl Executions {
 
     /// Checks a model name a client gave.
     pub fn check_model(&self, model: &str) -> Result<(), ServerError> {
-        if !self.models.is_allowed(model) {
+        if !self.engine.is_allowed(model) {
             return Err(ServerError::BadRequest(format!(
                 "model {} is not offered by this server (offered: {})",
                 crate::error::echo(model),
@@ -219,13 +216,7 @@ impl Executions {
 
     /// The models a client may name (sorted).
     pub fn offered_models(&self) -> Vec<String> {
-        let mut m =
-            vec![crate::config::SCRIPTED_MODEL.to_string(), self.models.default_model.clone()];
-        m.extend(self.models.default_sub_model.clone());
-        m.extend(self.models.allowed_models.iter().cloned());
-        m.sort();
-        m.dedup();
-        m
+        self.engine.offered_models()
     }
 
     fn slot(&self, owner: &str) -> Result<OwnedSemaphorePermit, ServerError> {
@@ -357,9 +348,10 @@ impl Executions {
             .model
             .clone()
             .or(settings.model.clone())
-            .unwrap_or_else(|| self.models.default_model.clone());
+            .unwrap_or_else(|| self.engine.default_model().to_string());
         self.check_model(&model)?;
-        let sub_model = settings.sub_model.clone().or(self.models.default_sub_model.clone());
+        let sub_model =
+            settings.sub_model.clone().or(self.engine.default_sub_model().map(str::to_string));
         if let Some(s) = &sub_model {
             self.check_model(s)?;
         }

@@ -14,7 +14,7 @@
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), rlm_server::ServerError> {
-//! let script = rlm_adapters::FakeScript::default();
+//! let script = rlm_core::adapters::FakeScript::default();
 //! let config = rlm_server::ServerConfig::local("./data".into(), script);
 //! let server = rlm_server::Server::start(config).await?;
 //! println!("listening on {}", server.addr());
@@ -54,7 +54,8 @@ mod web;
 
 pub use config::{
     ApiKey, BlobConfig, ClusterConfig, DEFAULT_REDIS_PREFIX, DatabaseConfig, JobsConfig,
-    ModelConfig, SCRIPTED_MODEL, ServerConfig, ServerIsolation, ServerLimits, ServerRole,
+    SCRIPTED_MODEL, ServerConfig, ServerIsolation, ServerLimits, ServerRole, redis_cache_config,
+    redis_limiter_config,
 };
 pub use engine::durable::{StoreCheckpoints, run_resuming};
 pub use error::ServerError;

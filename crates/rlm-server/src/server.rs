@@ -81,9 +81,7 @@ impl Server {
                 SandboxHost::process(pool)
             }
         };
-        let engine = Arc::new(tokio::task::block_in_place(|| {
-            ServerEngine::new(config.models.clone(), sandbox)
-        })?);
+        let engine = Arc::new(tokio::task::block_in_place(|| ServerEngine::new(&config, sandbox))?);
         let role = config.cluster.role;
         // Other processes may share this store: only the executions of dead
         // ones (their leases ran out) are interrupted, here and every lease.
@@ -112,7 +110,6 @@ impl Server {
             engine,
             Arc::clone(&contexts),
             Arc::clone(&metrics),
-            config.models.clone(),
             config.limits.clone(),
         )
         .with_lease(config.jobs.lease);

@@ -228,7 +228,7 @@ async fn the_keys_concurrency_limit_holds_on_the_endpoint() {
     let s = TestServer::start_with(demo_script(), |c| {
         c.limits.max_concurrent_per_key = 1;
         // Slow replies keep the first execution running while the second is asked.
-        c.models.scripted_token_delay = std::time::Duration::from_millis(20);
+        c.scripted_token_delay = std::time::Duration::from_millis(20);
     })
     .await;
     let ask = |stream: bool| {
@@ -257,8 +257,8 @@ async fn an_execution_without_an_answer_is_an_error_object_blocking_and_streamed
     let mock = MockModel::start(|_, _| MockReply { status: 401, ..MockReply::ok("bad key") }).await;
     let env = mock.env();
     let s = TestServer::start_with(demo_script(), |c| {
-        c.models.default_model = "openai:mock-root".into();
-        c.models.env = env;
+        c.engine.model = "openai:mock-root".into();
+        c.env = env;
     })
     .await;
     let ask = |stream: bool| json!({"model": "rlm", "stream": stream, "messages": [{"role": "user", "content": "q"}]});

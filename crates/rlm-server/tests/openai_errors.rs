@@ -40,7 +40,7 @@ async fn every_v1_status_is_an_openai_error_object() {
         c.api_keys = ApiKey::parse_list(&format!("alice:{KEY}")).unwrap();
         c.limits.max_body_bytes = 64 << 10;
         c.limits.max_concurrent_per_key = 1;
-        c.models.scripted_token_delay = Duration::from_millis(20);
+        c.scripted_token_delay = Duration::from_millis(20);
     })
     .await;
     let answer = |r: reqwest::Response| async move {

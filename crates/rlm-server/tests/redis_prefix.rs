@@ -8,9 +8,8 @@
 use std::time::Duration;
 
 use redis::Commands;
-use rlm_adapters::FakeScript;
 use rlm_redis::{RedisCache, RedisLimiter};
-use rlm_server::{DEFAULT_REDIS_PREFIX, ModelConfig};
+use rlm_server::{DEFAULT_REDIS_PREFIX, redis_cache_config, redis_limiter_config};
 use rlm_types::{Completion, CompletionCache, CompletionRequest, ModelId, Usage};
 
 const SHARED_URL: &str = "redis://127.0.0.1:6379/";
@@ -23,11 +22,9 @@ fn unique(name: &str) -> String {
     format!("rlm-test-prefix:{name}:{}:{nanos}", std::process::id())
 }
 
-/// A server's model settings with `redis.prefix` set to `prefix`.
-fn models(prefix: Option<&str>) -> ModelConfig {
-    let mut m = ModelConfig::scripted(FakeScript::default());
-    m.redis_prefix = prefix.map(str::to_string);
-    m
+/// The `[redis]` settings with `redis.prefix` set to `prefix`.
+fn models(prefix: Option<&str>) -> rlm_config::Redis {
+    rlm_config::Redis { prefix: prefix.map(str::to_string), ..Default::default() }
 }
 
 fn completion(text: &str) -> Completion {
@@ -56,11 +53,11 @@ fn keys_under(prefix: &str, delete: bool) -> Vec<String> {
 #[test]
 fn two_prefixes_on_one_redis_do_not_see_each_others_cache_entries() {
     let (pa, pb) = (unique("a"), unique("b"));
-    let a_config = models(Some(&pa)).redis_cache_config(SHARED_URL);
+    let a_config = redis_cache_config(&models(Some(&pa)), SHARED_URL);
     assert_eq!(a_config.prefix, format!("{pa}:cache"));
     let a = RedisCache::new(a_config).unwrap();
-    let a_again = RedisCache::new(models(Some(&pa)).redis_cache_config(SHARED_URL)).unwrap();
-    let b = RedisCache::new(models(Some(&pb)).redis_cache_config(SHARED_URL)).unwrap();
+    let a_again = RedisCache::new(redis_cache_config(&models(Some(&pa)), SHARED_URL)).unwrap();
+    let b = RedisCache::new(redis_cache_config(&models(Some(&pb)), SHARED_URL)).unwrap();
     let model: ModelId = "fake:echo".parse().unwrap();
     let request = CompletionRequest::user("What is 6 x 7?");
     a.put(&model, &request, &completion("42 for a"));
@@ -79,13 +76,13 @@ fn two_prefixes_on_one_redis_do_not_see_each_others_cache_entries() {
 fn the_rate_limiter_keys_follow_the_prefix_and_unset_it_is_rlm() {
     let model: ModelId = "fake:echo".parse().unwrap();
     let pa = unique("rate");
-    let a = RedisLimiter::new(models(Some(&pa)).redis_limiter_config(SHARED_URL)).unwrap();
+    let a = RedisLimiter::new(redis_limiter_config(&models(Some(&pa)), SHARED_URL)).unwrap();
     assert_eq!(a.limit_key(&model, "rpm"), format!("{pa}:rate:fake:echo:rpm"));
     // Unset: the keys every deployment had before the knob.
     assert_eq!(DEFAULT_REDIS_PREFIX, "rlm");
     let unset = models(None);
-    assert_eq!(unset.redis_cache_config(SHARED_URL).prefix, "rlm:cache");
-    let default = RedisLimiter::new(unset.redis_limiter_config(SHARED_URL)).unwrap();
+    assert_eq!(redis_cache_config(&unset, SHARED_URL).prefix, "rlm:cache");
+    let default = RedisLimiter::new(redis_limiter_config(&unset, SHARED_URL)).unwrap();
     assert_eq!(default.limit_key(&model, "rpm"), "rlm:rate:fake:echo:rpm");
     let _ = keys_under(&pa, true);
 }

@@ -34,9 +34,9 @@ async fn executions_answer_with_redis_stopped_and_readiness_says_so() {
     let mut redis = start_redis(port);
     let url = format!("redis://127.0.0.1:{port}/");
     let s = TestServer::start_with(demo_script(), |c| {
-        c.models.redis_cache = Some(url.clone());
-        c.models.redis_rate_limits = Some(url.clone());
-        c.models.rate_limits = vec![rlm_config::RateLimit {
+        c.engine.redis.cache = Some(url.clone());
+        c.engine.redis.rate_limits = Some(url.clone());
+        c.engine.rate_limits = vec![rlm_config::RateLimit {
             model: "*".into(),
             requests_per_minute: NonZeroU32::new(60_000),
             tokens_per_minute: None,

@@ -366,8 +366,8 @@ async fn model_failures_fail_the_execution_without_leaking_the_key() {
     .await;
     let env = mock.env();
     let s = TestServer::start_with(demo_script(), |c| {
-        c.models.default_model = "openai:mock-root".into();
-        c.models.env = env;
+        c.engine.model = "openai:mock-root".into();
+        c.env = env;
     })
     .await;
     let sid = s.create_session("fail", "some text").await;

@@ -154,7 +154,7 @@ async fn a_repeated_question_streams_its_subcalls_as_cache_hits() {
     .await;
     let s = TestServer::start_with(demo_script(), |c| {
         mock.as_sub_model(c);
-        c.models.cache_dir = Some(c.data_dir.join("cache"));
+        c.engine.cache = Some(c.data_dir.join("cache"));
     })
     .await;
     let sid = s.create_session("cached", &corpus_text()).await;

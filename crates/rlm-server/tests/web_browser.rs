@@ -149,10 +149,10 @@ rlm_testenv::needs_browser! {
         .await;
         let env = mock.env();
         let s = TestServer::start_with(browser_script(), |c| {
-            c.models.scripted_token_delay = Duration::from_millis(30);
-            c.models.allowed_models.push("openai:mock-root".into());
-            c.models.env = env;
-            c.models.cache_dir = Some(c.data_dir.join("cache"));
+            c.scripted_token_delay = Duration::from_millis(30);
+            c.allowed_models.push("openai:mock-root".into());
+            c.env = env;
+            c.engine.cache = Some(c.data_dir.join("cache"));
         })
         .await;
         // A second server that wants an API key, for the page's key prompt.

@@ -29,7 +29,8 @@ fn a_starred_slice_bound_is_an_error() {
 /// `syntax_structured`'s slow units: nested `[` left open, each holding an
 /// f-string, sent the explaining pass into backtracking exponential in the
 /// depth (a minute for 1.3 KB). It now reads only what precedes the second
-/// unclosed bracket (BENCHMARKS.md has the times; none is asserted here).
+/// unclosed bracket (docs/benchmarks/2026-11-24-issue-33-fuzzing-cpu-hour.md has the times; none is
+/// asserted here).
 #[test]
 fn nested_unclosed_brackets_end_with_the_unclosed_error() {
     let src = format!("len f\n{}\n", "[ f\"{x!r:>{w}}\" \"b\" // ".repeat(40));

@@ -3,6 +3,7 @@
 //! matching the knob table's.
 
 use super::*;
+use rlm_core::adapters::EnvVars;
 
 fn gather(flags: &ConfigFlags, pairs: &[(&str, &str)]) -> Result<Settings, CliError> {
     let empty = tempfile::tempdir().unwrap();
@@ -18,17 +19,17 @@ fn the_knob_defaults_are_the_libraries() {
     flags.set("model", "scripted");
     let r = gather(&flags, &[]).unwrap().resolve().unwrap();
     let defaults = rlm_core::LoopOptions::default();
-    let opts = loop_options(&r, rlm_core::Helps::none()).unwrap();
+    let opts = rlm_core::LoopOptions::from_config(&r, None, rlm_core::Helps::none());
     assert_eq!(opts.max_depth, defaults.max_depth);
     assert_eq!(opts.max_invalid_replies, defaults.max_invalid_replies);
     assert_eq!(opts.require_program_before_final, defaults.require_program_before_final);
     assert_eq!(opts.require_subcall_before_final, defaults.require_subcall_before_final);
-    assert_eq!(r.scheduler_config().unwrap(), rlm_sched::SchedulerConfig::default());
+    assert_eq!(r.scheduler_config().unwrap(), rlm_core::SchedulerConfig::default());
     let json = |l: &rlm_interp::Limits| serde_json::to_value(l).unwrap();
     assert_eq!(json(&r.limits), json(&rlm_interp::Limits::default()));
     // Every help name the knob accepts is one the loop knows.
     for name in rlm_config::HELP_NAMES {
-        assert!(crate::helps_args::parse_helps(name).is_ok(), "{name}");
+        assert!(rlm_core::parse_helps(name).is_ok(), "{name}");
     }
 }
 
@@ -53,10 +54,29 @@ fn adapters_come_from_the_model_string_and_missing_keys_are_provider_errors() {
     flags.set("sub_model", "fake:echo");
     let s = gather(&flags, &[]).unwrap();
     let r = s.resolve().unwrap();
-    let err = root_adapter(&r, &s.env).err().unwrap();
+    let parts = |env: &EnvVars| EngineParts::new(r.clone(), env.clone()).unwrap();
+    let err: CliError = parts(&s.env).adapter(&r.model).err().unwrap().into();
     assert_eq!(err.exit(), crate::exit::Exit::Provider);
     assert!(err.paragraph().contains("OPENAI_API_KEY"), "{}", err.paragraph());
-    assert!(sub_adapter(&r, &s.env).is_ok());
+    assert!(parts(&s.env).adapter(r.sub_model()).is_ok());
     let with_key = EnvVars::from_pairs([("OPENAI_API_KEY", "sk-test")]);
-    assert!(root_adapter(&r, &with_key).is_ok());
+    assert!(parts(&with_key).models(EngineModels::Configured).is_ok());
+}
+
+#[test]
+fn front_end_prints_one_column_of_the_knob_table() {
+    let text = front_end_column("serve", false).unwrap();
+    assert!(text.starts_with("front end: serve-api\n"), "{text}");
+    let line = |key: &str| text.lines().find(|l| l.starts_with(&format!("{key} "))).unwrap();
+    assert!(line("limits.fuel").ends_with("  honoured"), "{text}");
+    assert!(line("trace").contains("not applicable: rlm serve stores every execution's trace"));
+    assert_eq!(text.lines().count(), KNOBS.len() + 1);
+    let json: serde_json::Value =
+        serde_json::from_str(&front_end_column("repl", true).unwrap()).unwrap();
+    assert_eq!(json["front_end"], "exec");
+    let rows = json["knobs"].as_array().unwrap();
+    assert_eq!(rows.len(), KNOBS.len());
+    assert!(rows.iter().all(|r| r["honoured"] == true || r["why"].is_string()));
+    let e = front_end_column("gui", false).unwrap_err();
+    assert!(e.paragraph().contains("serve-worker"), "{}", e.paragraph());
 }

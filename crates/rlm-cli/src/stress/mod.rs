@@ -14,14 +14,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
-use rlm_adapters::{FakeAdapter, FaultInjector, FaultStats, ModelAdapter, RetryPolicy, Sleeper};
-use rlm_core::{Finish, Rlm, RunResult};
+use rlm_core::adapters::{
+    FakeAdapter, FaultInjector, FaultRule, FaultStats, ModelAdapter, RetryPolicy, Sleeper,
+};
+use rlm_core::{EngineModels, EngineParts, Finish, Rlm, RunResult};
 use rlm_trace::{LatencySummary, RunStats};
 use serde::Serialize;
 
 pub use scenario::{DEFAULT_SCENARIOS, Scenario, default_scenario, parse_mix};
 
 use crate::config::{ConfigFlags, SCRIPTED_MODEL, Settings};
+
+/// Steps of one run when `budgets.max_steps` is not set.
+const STRESS_MAX_STEPS: u64 = 8;
+/// Sub-model calls of one run when `budgets.max_subcalls` is not set.
+const STRESS_MAX_SUBCALLS: u64 = 200;
 use crate::exit::{CliError, Exit};
 
 /// The flags of `rlm stress`.
@@ -136,15 +143,27 @@ pub fn stress(mut args: StressArgs) -> Result<Exit, CliError> {
     // environment or rlm.toml alone.
     args.config.set_if_unset("model", Some(SCRIPTED_MODEL));
     let settings = Settings::from_process(&args.config)?;
-    let cfg = settings.resolve()?;
+    let stress = rlm_config::FrontEnd::Stress;
+    crate::config::warn_unsupported(&settings, "rlm stress", &stress.keys());
+    let mut cfg = settings.resolve()?;
+    // The harness's budgets where none is set (by a flag, the environment,
+    // a profile or rlm.toml): enough for the scripted program, a bound on a
+    // real model's spend.
+    let set = settings.explicitly_set();
+    if !set.contains(&"budgets.max_steps") {
+        cfg.budgets.max_steps = Some(STRESS_MAX_STEPS);
+    }
+    if !set.contains(&"budgets.max_subcalls") {
+        cfg.budgets.max_subcalls = Some(STRESS_MAX_SUBCALLS);
+    }
     let scripted = cfg.model == SCRIPTED_MODEL;
+    let model = cfg.model.clone();
+    let parts = EngineParts::new(cfg, settings.env.clone())?;
     let models = if scripted {
         Models::Scripted
     } else {
-        Models::Real {
-            root: crate::config::root_adapter(&cfg, &settings.env)?,
-            sub: crate::config::sub_adapter(&cfg, &settings.env)?,
-        }
+        let (root, sub) = parts.models(EngineModels::Configured)?;
+        Models::Real { root, sub }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -159,10 +178,10 @@ pub fn stress(mut args: StressArgs) -> Result<Exit, CliError> {
             );
         }
         let seed = args.seed.wrapping_add(1000 * i as u64);
-        reports.push(runtime.block_on(run_scenario(scenario, &models, &args, seed))?);
+        reports.push(runtime.block_on(run_scenario(scenario, &parts, &models, &args, seed))?);
     }
     let report = StressReport {
-        model: cfg.model.clone(),
+        model,
         scripted,
         latency_scale: args.latency_scale,
         context_bytes: args.context_bytes,
@@ -213,6 +232,7 @@ fn scenarios(args: &StressArgs) -> Result<Vec<Scenario>, CliError> {
 /// Runs one scenario's runs, `concurrency` at a time.
 async fn run_scenario(
     scenario: &Scenario,
+    parts: &EngineParts,
     models: &Models,
     args: &StressArgs,
     seed: u64,
@@ -227,7 +247,7 @@ async fn run_scenario(
         let rules = scenario.rules.clone();
         let scale = args.latency_scale;
         let run_seed = seed.wrapping_mul(31).wrapping_add(i as u64);
-        async move { one_run(&task, context, &models, rules, scale, run_seed).await }
+        async move { one_run(&task, context, parts, &models, rules, scale, run_seed).await }
     }))
     .buffer_unordered(scenario.concurrency.max(1));
     let mut latencies = Vec::new();
@@ -266,8 +286,9 @@ async fn run_scenario(
 async fn one_run(
     task: &rlm_tasks::Task,
     context: rlm_context::Context,
+    parts: &EngineParts,
     models: &Models,
-    rules: Vec<rlm_adapters::FaultRule>,
+    rules: Vec<FaultRule>,
     latency_scale: f64,
     seed: u64,
 ) -> Result<(RunResult, Duration, Vec<FaultStats>), CliError> {
@@ -286,15 +307,11 @@ async fn one_run(
     };
     let root = Arc::new(FaultInjector::new(root, rules.clone(), seed, retry()));
     let sub = Arc::new(FaultInjector::new(sub, rules, seed ^ 0x5eed, retry()));
-    let rlm = Rlm::builder()
-        .root(Arc::clone(&root) as Arc<dyn ModelAdapter>)
-        .sub_model(Arc::clone(&sub) as Arc<dyn ModelAdapter>)
-        .budget(rlm_policy::BudgetLimits {
-            max_steps: Some(8),
-            max_subcalls: Some(200),
-            ..Default::default()
-        })
-        .build()?;
+    let faulty = EngineModels::Given {
+        root: Arc::clone(&root) as Arc<dyn ModelAdapter>,
+        sub: Arc::clone(&sub) as Arc<dyn ModelAdapter>,
+    };
+    let rlm = Rlm::from_config(parts, faulty, &[])?.build()?;
     let started = Instant::now();
     let result = rlm.run(&task.question, context).await?;
     Ok((result, started.elapsed(), vec![root.stats(), sub.stats()]))

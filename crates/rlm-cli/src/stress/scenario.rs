@@ -3,7 +3,7 @@
 //! 2–5 s latency, a burst of 10 concurrent runs, mixed chaos); `--mix` adds
 //! any other from the command line.
 
-use rlm_adapters::{AdapterErrorKind, Fault, FaultRule};
+use rlm_core::adapters::{AdapterErrorKind, Fault, FaultRule};
 
 use crate::exit::CliError;
 

@@ -1,3 +1,4 @@
+//! The function registry's unit tests: binding, signatures and the functions a program calls.
 use super::*;
 
 #[test]

@@ -12,11 +12,11 @@
 //! Rates are set so that a unit of fuel buys a few nanoseconds of work at
 //! most, about what the dispatch loop spends on one instruction: the default
 //! fuel then ends any loop of builtins in about as long as a loop of
-//! instructions (`examples/fuel_calibration.rs` measures them; BENCHMARKS.md,
-//! "Fuel cost table and calibration"). And low enough that what makes memory
-//! (a copy, a repeat) spends the memory budget before the fuel, at the ratio
-//! of the limits (`tests/hostile/README.md`: 50 M fuel to 256 MiB, 0.19 units
-//! a byte; a kept copy costs 1/16 unit a byte, 1 an item of 16 bytes).
+//! instructions (`examples/fuel_calibration.rs` measures them;
+//! docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and calibration"). And
+//! low enough that what makes memory (a copy, a repeat) spends the memory budget before the fuel,
+//! at the ratio of the limits (`tests/hostile/README.md`: 50 M fuel to 256 MiB, 0.19 units a byte;
+//! a kept copy costs 1/16 unit a byte, 1 an item of 16 bytes).
 
 use crate::fault::R;
 use crate::value::*;

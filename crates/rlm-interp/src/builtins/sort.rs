@@ -241,8 +241,8 @@ impl Vm {
 
 /// Fuel for each comparison of the merge sort (besides what `compare`
 /// charges for the values it walks): a comparison there dispatches on both
-/// values' types, tens of nanoseconds (BENCHMARKS.md, "Fuel cost table and
-/// calibration", 2026-11-24); at 4, a `sorted(d.items())` loop still took
+/// values' types, tens of nanoseconds (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md,
+/// "Fuel cost table and calibration", 2026-11-24); at 4, a `sorted(d.items())` loop still took
 /// 1.09 s on a quiet machine.
 const MERGE_COMPARE_FUEL: u64 = 6;
 

@@ -10,10 +10,10 @@
 /// Fuel for each line a reader parses (besides a unit per 8 bytes, each a
 /// step of the state machine): a row's list and its fields' strings made.
 /// A round trip of 2 000 rows through a StringIO, repeated, ran its fuel in
-/// 11 s at one unit a line and a field (BENCHMARKS.md, "Fuel cost table and
-/// calibration", 2026-11-24); at 48 and 16 the round trip still took 1.13 s
-/// on a quiet machine (BENCHMARKS.md, "Hostile programs under the default
-/// limits, after the lazy generators").
+/// 11 s at one unit a line and a field (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md,
+/// "Fuel cost table and calibration", 2026-11-24); at 48 and 16 the round trip still took 1.13 s on
+/// a quiet machine (docs/benchmarks/2026-11-24-issue-33-hostile-quiet-machine.md, "Hostile programs
+/// under the default limits, after the lazy generators").
 const FUEL_PER_LINE_READ: u64 = 64;
 /// Fuel for each field a writer writes (besides a unit per 8 bytes): its
 /// text made (`str()` of a number), quoted or not, joined.

@@ -58,7 +58,8 @@ pub enum IterState {
 /// check, the sources' `RefCell`s, the argument vector). Under callgrind
 /// `filter(None, zeros)` ran ~230 instructions an item pulled, `map(abs,
 /// xs)` ~1,090 a step with its callback, against the reference loop's ~55
-/// a unit (BENCHMARKS.md, "Lazy map, filter, enumerate, zip").
+/// a unit (docs/benchmarks/2026-11-24-issue-33-fuel-per-new-set-element.md, "Lazy map, filter,
+/// enumerate, zip").
 pub(crate) const FUEL_PER_ADAPTER_STEP: u64 = 4;
 
 /// Fuel for the tuple each step of `zip` or `enumerate` makes, on top of
@@ -67,7 +68,8 @@ pub(crate) const FUEL_PER_ADAPTER_STEP: u64 = 4;
 /// At 8, `for i, x in enumerate(range(10**18))` (21 units a step with its
 /// loop) ran 1.75x the reference loop's time for its fuel on the AMD
 /// machine: the tuple's two allocations, its charge and its drop are most
-/// of a step (BENCHMARKS.md, "Fuel calibration of the slow fuel rows").
+/// of a step (docs/benchmarks/2026-11-25-issue-33-fuel-calibration-slow-rows.md, "Fuel calibration
+/// of the slow fuel rows").
 pub(crate) const FUEL_PER_ADAPTER_TUPLE: u64 = 24;
 
 /// From how many sources a step of `zip` charges its row (and `map` its
@@ -264,10 +266,10 @@ impl Drop for IterState {
 /// Fuel for each item an endless iterator (`itertools.count`, `cycle`,
 /// `repeat` without a count) yields, besides what its consumer pays: a
 /// `for` loop over `count()` ran its fuel in 2.1 s, `all(repeat(True))`
-/// in 3.3 s (BENCHMARKS.md, "Fuel cost table and calibration", 2026-11-24);
-/// at 2 units, measure.sh's quiet-machine run of 2026-11-24 17:53 UTC (release `rlm exec`, everything else paused) still took
-/// 1.06 s and 1.12 s (the reference loop: 0.6 s); at 3, `"a" in
-/// repeat("b")` and `for i in count()` ran ~2x the loop's time a unit
+/// in 3.3 s (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and
+/// calibration", 2026-11-24); at 2 units, measure.sh's quiet-machine run of 2026-11-24 17:53 UTC
+/// (release `rlm exec`, everything else paused) still took 1.06 s and 1.12 s (the reference loop:
+/// 0.6 s); at 3, `"a" in repeat("b")` and `for i in count()` ran ~2x the loop's time a unit
 /// (issue #53, the default fuel of 200 M).
 const FUEL_PER_ENDLESS_STEP: u64 = 6;
 

@@ -213,7 +213,8 @@ pub(crate) const LIST_SLOT_COST: usize = 48;
 /// Fuel for each `append`, besides the instructions that make the call: the
 /// memory charged, the journal's check and the push ran a `for x in xs:
 /// ys.append(x)` loop at ~2.6x the dispatch loop's time a unit without it
-/// (BENCHMARKS.md, "The default fuel of 200 M", issue #53).
+/// (docs/benchmarks/2026-11-25-issue-53-default-fuel-200m.md, "The default fuel of 200 M",
+/// issue #53).
 const FUEL_PER_LIST_APPEND: u64 = 6;
 
 /// What pushing onto `items` is about to allocate: when it is full, the

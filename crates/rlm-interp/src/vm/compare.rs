@@ -28,8 +28,9 @@ const MAX_KEY_EQ_DEPTH: usize = 64;
 
 /// Fuel for each item `x in iterator` draws and compares: the draw, the
 /// item's clone and drop and a generic `==` ran ~2x the dispatch loop's time
-/// a unit at 1 (`"a" in itertools.repeat("b")`, BENCHMARKS.md, "The default
-/// fuel of 200 M", issue #53).
+/// a unit at 1 (`"a" in itertools.repeat("b")`,
+/// docs/benchmarks/2026-11-25-issue-53-default-fuel-200m.md, "The default fuel of 200 M",
+/// issue #53).
 const FUEL_PER_ITEM_DRAWN: u64 = 2;
 
 /// Equality without limits (used by hash keys, which are validated to be
@@ -50,7 +51,8 @@ pub fn eq_shallow(a: &Value, b: &Value) -> bool {
 /// the stack check, the borrows and the recursion into it. A walk down a
 /// shared-child DAG (`a = [a, a]` sixty times, `fuel_shared_dag_eq`) enters
 /// a container for every element or two and ran 1.98x the dispatch loop's
-/// time per unit at an element a unit (BENCHMARKS.md, issue #33).
+/// time per unit at an element a unit
+/// (docs/benchmarks/2026-11-25-issue-33-seven-slow-rows-default-fuel.md, issue #33).
 const CONTAINER_VISIT: u64 = 1;
 
 /// Work done by a comparison walk, in fuel units: one per element visited

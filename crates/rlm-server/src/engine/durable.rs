@@ -148,10 +148,8 @@ async fn usable_checkpoint(
         Ok(_) => return Ok(Err("the stored checkpoint is another question's".into())),
         Err(e) => return Ok(Err(format!("the stored checkpoint cannot be read: {e}"))),
     };
-    if let Err(e) =
-        rlm_interp::restore_snapshot(&checkpoint.globals, &rlm_interp::SnapshotLimits::default())
-    {
-        return Ok(Err(format!("the checkpoint's variables cannot be restored: {e}")));
+    if let Err(e) = checkpoint.check_variables() {
+        return Ok(Err(e.to_string()));
     }
     let Some(last) = checkpoint.trace.last().map(|e| e.seq) else {
         return Ok(Err("the checkpoint holds no trace".into()));

@@ -17,32 +17,26 @@
 //! plays its script from the start in every execution.
 
 pub(crate) mod durable;
-mod paced;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use rlm_adapters::{FakeAdapter, ModelAdapter, adapter_from_model_string};
-use rlm_cache::SledCache;
 use rlm_context::Context;
+use rlm_core::adapters::{FakeAdapter, ModelAdapter, Paced};
 use rlm_core::sandbox::SandboxHost;
 use rlm_core::{
-    Canceller, DurableStart, Execution, ExecutionId, Finish, LoopOptions, Rlm, Session,
-    SessionError, SessionSettings, SessionState,
+    Canceller, DurableStart, EngineModels, EngineParts, Execution, ExecutionId, Finish, Rlm,
+    Session, SessionError, SessionSettings, SessionState,
 };
 use rlm_redis::{RedisCache, RedisLimiter};
-use rlm_sched::SchedulerConfig;
-use rlm_types::CompletionCache;
 use uuid::Uuid;
 
 use crate::bus::ExecutionBus;
-use crate::config::{ModelConfig, SCRIPTED_MODEL};
+use crate::config::{SCRIPTED_MODEL, ServerConfig, redis_cache_config, redis_limiter_config};
 use crate::error::ServerError;
 use crate::store::{ExecutionStatus, Spend};
-
-pub use paced::Paced;
 
 /// How long past its deadline an execution may take to finalize on its own
 /// (the budget's wall-time limit asks it to) before it is cancelled.
@@ -71,7 +65,7 @@ pub struct ExecutionRequest {
     /// Hard limit on the execution's wall time.
     pub deadline: Duration,
     /// The sandbox's limits for each of its programs.
-    pub sandbox: rlm_interp::Limits,
+    pub sandbox: rlm_config::Limits,
     /// Run durably (checkpoints after each root step), going on from a
     /// checkpoint when it holds one (see [`durable`]).
     pub durable: Option<DurableStart>,
@@ -117,86 +111,101 @@ pub struct RunningExecution {
 
 /// Starts executions on rlm-core sessions. See the module docs.
 pub struct ServerEngine {
-    models: ModelConfig,
-    /// The subcall cache every execution shares (sled allows one opener; on
-    /// Redis, every worker of a cluster).
-    cache: Option<Arc<dyn CompletionCache>>,
+    /// The configuration every execution's engine is built from (rlm-core's
+    /// one constructor), with the subcall cache every execution shares
+    /// (sled allows one opener; on Redis, every worker of a cluster).
+    parts: EngineParts,
+    /// Other model strings a session may pick.
+    allowed_models: Vec<String>,
     /// The cache when it is on Redis (for readiness).
     redis_cache: Option<Arc<RedisCache>>,
-    /// The rate limits held across the cluster, when `redis_rate_limits` is set.
+    /// The rate limits held across the cluster, when `redis.rate_limits` is set.
     limiter: Option<Arc<RedisLimiter>>,
-    scheduler: Option<SchedulerConfig>,
     /// Where executions' programs run.
     sandbox: SandboxHost,
-    /// The scripted model's script compiled once (its rules' regexes); each
-    /// execution plays a copy from its start. The error is each execution's.
-    scripted: Result<FakeAdapter, String>,
+    /// A pause before each token of the scripted model's replies.
+    scripted_token_delay: Duration,
     /// Runtimes built once, by sub-RLM depth, with the sandbox limits they
     /// were built with: an execution takes one with its own models
     /// ([`Rlm::with_models`]) instead of building the functions, the system
     /// prompt and the prompts again.
-    built: Mutex<HashMap<u32, (rlm_interp::Limits, Rlm)>>,
+    built: Mutex<HashMap<u32, (rlm_config::Limits, Rlm)>>,
 }
 
 impl ServerEngine {
-    /// Opens the subcall cache `models` names, if any.
-    pub fn new(models: ModelConfig, sandbox: SandboxHost) -> Result<Self, ServerError> {
-        let redis_cache = match models.redis_cache.as_deref() {
+    /// The engine of `config`: opens its subcall cache (the folder or
+    /// `redis.cache`) and its cluster rate limiter, if any.
+    pub fn new(config: &ServerConfig, sandbox: SandboxHost) -> Result<Self, ServerError> {
+        let engine = &config.engine;
+        let redis_cache = match engine.redis.cache.as_deref() {
             Some(url) => Some(Arc::new(
-                RedisCache::new(models.redis_cache_config(url))
+                RedisCache::new(redis_cache_config(&engine.redis, url))
                     .map_err(|e| ServerError::Config(format!("redis.cache: {e}")))?,
             )),
             None => None,
         };
-        let cache = match (models.cache_dir.as_deref(), &redis_cache) {
-            (Some(_), Some(_)) => {
-                return Err(ServerError::Config(
-                    "set one subcall cache: the cache folder or redis.cache, not both".into(),
-                ));
-            }
-            (Some(dir), None) => Some(Arc::new(SledCache::open(dir).map_err(|e| {
-                ServerError::Config(format!("cannot open the subcall cache {}: {e}", dir.display()))
-            })?) as Arc<dyn CompletionCache>),
-            (None, Some(redis)) => Some(Arc::clone(redis) as Arc<dyn CompletionCache>),
-            (None, None) => None,
-        };
-        let limiter = match models.redis_rate_limits.as_deref() {
+        if engine.cache.is_some() && redis_cache.is_some() {
+            return Err(ServerError::Config(
+                "set one subcall cache: the cache folder or redis.cache, not both".into(),
+            ));
+        }
+        let limiter = match engine.redis.rate_limits.as_deref() {
             Some(url) => Some(Arc::new(
-                RedisLimiter::new(models.redis_limiter_config(url))
+                RedisLimiter::new(redis_limiter_config(&engine.redis, url))
                     .map_err(|e| ServerError::Config(format!("redis.rate_limits: {e}")))?,
             )),
             None => None,
         };
-        if models.concurrency == Some(0) {
+        if engine.concurrency == Some(0) {
             return Err(ServerError::Config("concurrency must be at least 1".into()));
         }
-        let scheduler = if models.concurrency.is_some()
-            || !models.rate_limits.is_empty()
-            || models.subcall_deadline_secs.is_some()
-        {
-            // The one conversion every front end uses (rlm-config).
-            let config = rlm_config::RlmConfig {
-                concurrency: models.concurrency,
-                rate_limits: models.rate_limits.clone(),
-                subcall_deadline_secs: models.subcall_deadline_secs,
-                ..rlm_config::RlmConfig::default()
-            };
-            Some(config.scheduler_config().map_err(|e| ServerError::Config(e.to_string()))?)
-        } else {
-            None
-        };
-        let scripted = FakeAdapter::scripted(models.script.clone())
-            .map_err(|e| format!("the scripted model: {e}"));
+        // The scripted model's script is compiled once (its rules' regexes);
+        // each execution plays a copy from its start.
+        let script = FakeAdapter::scripted(config.script.clone())
+            .map_err(|e| ServerError::Config(format!("the scripted model: {e}")))?;
+        let mut parts = EngineParts::new(engine.clone(), config.env.clone())
+            .map_err(|e| ServerError::Config(e.to_string()))?
+            .with_script(script);
+        if let Some(redis) = &redis_cache {
+            parts = parts.with_cache(Arc::clone(redis) as Arc<dyn rlm_core::CompletionCache>);
+        }
         Ok(ServerEngine {
-            models,
-            cache,
+            parts,
+            allowed_models: config.allowed_models.clone(),
             redis_cache,
             limiter,
-            scheduler,
             sandbox,
-            scripted,
+            scripted_token_delay: config.scripted_token_delay,
             built: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The root model when a session names none.
+    pub fn default_model(&self) -> &str {
+        &self.parts.config().model
+    }
+
+    /// The sub-model when a session names none (`None`: the root model).
+    pub fn default_sub_model(&self) -> Option<&str> {
+        self.parts.config().sub_model.as_deref()
+    }
+
+    /// Whether a session may run `model`.
+    pub fn is_allowed(&self, model: &str) -> bool {
+        model == SCRIPTED_MODEL
+            || model == self.default_model()
+            || self.default_sub_model() == Some(model)
+            || self.allowed_models.iter().any(|m| m == model)
+    }
+
+    /// The models a client may name (sorted).
+    pub fn offered_models(&self) -> Vec<String> {
+        let mut m = vec![SCRIPTED_MODEL.to_string(), self.default_model().to_string()];
+        m.extend(self.default_sub_model().map(str::to_string));
+        m.extend(self.allowed_models.iter().cloned());
+        m.sort();
+        m.dedup();
+        m
     }
 
     /// Whether the Redis this engine uses answers (`Ok` when it uses none):
@@ -216,21 +225,13 @@ impl ServerEngine {
         Ok(())
     }
 
+    /// The adapter `model` names; the scripted model paced when asked.
     fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, ServerError> {
-        if model == SCRIPTED_MODEL {
-            // The offline script plays from its start in every execution.
-            let adapter = match &self.scripted {
-                Ok(script) => script.from_start(),
-                Err(e) => return Err(ServerError::Model(e.clone())),
-            };
-            let delay = self.models.scripted_token_delay;
-            if delay.is_zero() {
-                return Ok(Arc::new(adapter));
-            }
-            return Ok(Arc::new(Paced::new(Arc::new(adapter), delay)));
+        let adapter = self.parts.adapter(model).map_err(|e| ServerError::Model(e.to_string()))?;
+        if model == SCRIPTED_MODEL && !self.scripted_token_delay.is_zero() {
+            return Ok(Arc::new(Paced::new(adapter, self.scripted_token_delay)));
         }
-        adapter_from_model_string(model, &self.models.env)
-            .map_err(|e| ServerError::Model(format!("model {model:?}: {e}")))
+        Ok(adapter)
     }
 
     fn rlm(&self, request: &ExecutionRequest) -> Result<Rlm, ServerError> {
@@ -239,7 +240,11 @@ impl ServerEngine {
             Some(m) if *m != request.model => self.adapter(m)?,
             _ => Arc::clone(&root),
         };
-        let depth = request.max_depth.unwrap_or(self.models.loop_options.max_depth);
+        let configured_depth = self.parts.config().budgets.max_depth;
+        let depth = request
+            .max_depth
+            .or(configured_depth)
+            .unwrap_or(rlm_core::LoopOptions::default().max_depth);
         let cannot = |e: rlm_core::RlmError| {
             ServerError::BadRequest(format!("cannot set the execution up: {e}"))
         };
@@ -260,33 +265,25 @@ impl ServerEngine {
         Ok(rlm)
     }
 
-    /// A runtime for `root` and `sub` with the operator's settings, sub-RLMs
-    /// `depth` deep and `sandbox`'s limits for each program.
+    /// A runtime for `root` and `sub` with the operator's configuration
+    /// (rlm-core's constructor), sub-RLMs `depth` deep, `sandbox`'s limits
+    /// for each program, and what the server alone owns: where programs run
+    /// and the cluster-wide rate limiter.
     fn build(
         &self,
         root: Arc<dyn ModelAdapter>,
         sub: Arc<dyn ModelAdapter>,
         depth: u32,
-        sandbox: &rlm_interp::Limits,
+        sandbox: &rlm_config::Limits,
     ) -> Result<Rlm, rlm_core::RlmError> {
-        // The operator's guards and fallback program, for every execution.
-        let mut options: LoopOptions = self.models.loop_options.clone();
-        options.max_depth = depth;
-        let mut builder = Rlm::builder()
-            .root(root)
-            .sub_model(sub)
-            .options(options)
+        let models = EngineModels::Given { root, sub };
+        let mut builder = Rlm::from_config(&self.parts, models, &[])?
+            .map_options(|o| o.max_depth = depth)
             .interpreter_limits(sandbox.clone())
             .sandbox_host(self.sandbox.clone());
-        if let Some(cache) = &self.cache {
-            builder = builder.cache(Arc::clone(cache));
-        }
-        if let Some(scheduler) = &self.scheduler {
-            builder = builder.scheduler(scheduler.clone());
-        }
         if let Some(limiter) = &self.limiter {
             builder =
-                builder.shared_limiter(Arc::clone(limiter) as Arc<dyn rlm_sched::SharedLimiter>);
+                builder.shared_limiter(Arc::clone(limiter) as Arc<dyn rlm_core::SharedLimiter>);
         }
         builder.build()
     }
@@ -334,8 +331,8 @@ impl ServerEngine {
 
 /// Whether two sets of sandbox limits are the same (every field named: a
 /// new one does not compile until it is compared).
-fn same_limits(a: &rlm_interp::Limits, b: &rlm_interp::Limits) -> bool {
-    let rlm_interp::Limits {
+fn same_limits(a: &rlm_config::Limits, b: &rlm_config::Limits) -> bool {
+    let rlm_config::Limits {
         fuel,
         memory_bytes,
         max_str_len,

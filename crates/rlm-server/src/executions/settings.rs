@@ -24,7 +24,7 @@ impl Executions {
         announced: bool,
     ) -> rlm_core::SessionSettings {
         let defaults = &self.limits.execution;
-        let execution = rlm_policy::BudgetLimits {
+        let execution = rlm_core::BudgetLimits {
             max_steps: settings.max_steps.or(defaults.max_steps),
             max_subcalls: settings.max_subcalls.or(defaults.max_subcalls),
             max_depth: settings.max_depth.or(defaults.max_depth),

@@ -325,7 +325,7 @@ impl Spend {
     }
 
     /// One execution's settled spend (rlm-policy's snapshot of its tree).
-    pub fn of_execution(usage: &rlm_policy::UsageSnapshot) -> Spend {
+    pub fn of_execution(usage: &rlm_core::UsageSnapshot) -> Spend {
         Spend {
             input_tokens: usage.usage.prompt_tokens,
             output_tokens: usage.usage.completion_tokens,

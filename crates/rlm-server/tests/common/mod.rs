@@ -239,8 +239,8 @@ impl MockModel {
 
     /// Makes this mock the server's sub-model (`openai:mock-sub`).
     pub fn as_sub_model(&self, c: &mut ServerConfig) {
-        c.models.default_sub_model = Some("openai:mock-sub".into());
-        c.models.env = self.env();
+        c.engine.sub_model = Some("openai:mock-sub".into());
+        c.env = self.env();
     }
 
     /// Provider settings pointing `openai:*` models at this mock.

@@ -63,8 +63,8 @@ pub struct CompiledRegex {
 /// times the automaton states it may build (one a byte at most, as many as
 /// the pattern has at most): a flood of distinct 300-state patterns, each
 /// searched once over 2 000 bytes, spent about 1 ms a pattern, four fifths
-/// of it in that first search (BENCHMARKS.md, "Fuel cost table and
-/// calibration", 2026-11-24).
+/// of it in that first search (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost
+/// table and calibration", 2026-11-24).
 fn first_search_fuel(states: u64, bytes: usize) -> u64 {
     const PER_STATE_PAIR: u64 = 2;
     states.saturating_mul(states.min(bytes as u64)).saturating_mul(PER_STATE_PAIR)
@@ -182,8 +182,8 @@ fn too_large(limit: usize) -> String {
 /// before the engines see it; `(?:a|b){100000}` is not one small pattern).
 /// A compile builds the engine's automata (and the first search fills its
 /// lazy one): a few hundred nanoseconds per state, measured on a flood of
-/// distinct 600-state patterns (BENCHMARKS.md, "Fuel cost table and
-/// calibration", 2026-11-24: at 4 units a state it ran its fuel in 19 s).
+/// distinct 600-state patterns (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost
+/// table and calibration", 2026-11-24: at 4 units a state it ran its fuel in 19 s).
 fn compile_fuel(source: &str, size: super::size::PatternSize) -> u64 {
     const PER_STATE: u64 = 32;
     (source.len() as u64 * 4)
@@ -359,8 +359,8 @@ impl PaidPatterns {
 /// each match of `findall`/`split`/`sub`), besides the bytes it scans: the
 /// engine's call, its capture slots and the spans made from them cost tens
 /// of nanoseconds (a `re.sub` matching at each of 200 000 positions ran its
-/// fuel in 9 s at one unit a search: BENCHMARKS.md, "Fuel cost table and
-/// calibration", 2026-11-24).
+/// fuel in 9 s at one unit a search: docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel
+/// cost table and calibration", 2026-11-24).
 const FUEL_PER_SEARCH: u64 = 16;
 
 /// Fuel for each step of the backtracking engine (bounded by its tier's
@@ -368,7 +368,8 @@ const FUEL_PER_SEARCH: u64 = 16;
 /// nanoseconds. At 3, loops of backtracking matches
 /// (`tests/hostile/regex_lookahead_backref_loop.py`,
 /// `regex_backtrack_many_searches.py`) ran ~1.45x the reference loop's time
-/// for their fuel (BENCHMARKS.md, "Fuel calibration of the slow fuel rows").
+/// for their fuel (docs/benchmarks/2026-11-25-issue-33-fuel-calibration-slow-rows.md, "Fuel
+/// calibration of the slow fuel rows").
 const FUEL_PER_BACKTRACK_STEP: u64 = 5;
 
 /// Fuel per byte (times the pattern's own factor) a search pays where the
@@ -520,7 +521,8 @@ impl Vm {
             // A unit a byte the automaton steps, a unit more per 64 states
             // (its states miss the cache more): a corpus program's
             // `.{200}rolled a \d+.{200}` (400 states) ran ~7 units' time a
-            // byte, `a[^z]*z|a` ~1.3 (BENCHMARKS.md, issue #53).
+            // byte, `a[^z]*z|a` ~1.3 (docs/benchmarks/2026-11-25-issue-53-fuel-in-proportion.md,
+            // issue #53).
             let step = 1 + p.states / 64;
             let read = self.search_reach(reach, hay.as_bytes(), start, p.read_rate(), step)?;
             if let Some((_, from)) = read {

@@ -42,8 +42,8 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
     // A unit a byte besides the table's rate: every byte is scanned for
     // words, copied into a word and again into a line (`fill` of 100 000
     // characters in a loop ran its fuel in 3.3 s at a unit per 16 bytes:
-    // BENCHMARKS.md, "Fuel cost table and calibration", 2026-11-24); at a
-    // unit a byte the loop still took 1.09 s on a quiet machine: 4 units per
+    // docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and calibration",
+    // 2026-11-24); at a unit a byte the loop still took 1.09 s on a quiet machine: 4 units per
     // 3 bytes.
     vm.fuel((text.byte_len() as u64).saturating_mul(4) / 3)?;
     let text = text.as_str();

@@ -1,14 +1,15 @@
-//! Pacing for the offline scripted model: its streamed replies arrive all at
-//! once, so a person (or a browser test) could never watch a reply grow.
+//! Pacing for the offline scripted model (`rlm serve --scripted-token-delay-ms`):
+//! its streamed replies arrive all at once, so a person (or a browser test)
+//! could never watch a reply grow.
 //! [`Paced`] waits a fixed time before each text delta; the completion, its
 //! usage and its retries are the inner adapter's, unchanged.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::{CallReport, ModelAdapter, StreamEvent, StreamReport};
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use rlm_adapters::{CallReport, ModelAdapter, StreamEvent, StreamReport};
 use rlm_types::{CompletionRequest, ModelId};
 
 /// An adapter whose stream waits `token_delay` before every text delta.
@@ -62,7 +63,7 @@ impl ModelAdapter for Paced {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rlm_adapters::FakeAdapter;
+    use crate::FakeAdapter;
 
     #[tokio::test(start_paused = true)]
     async fn deltas_are_spaced_and_the_text_is_unchanged() {

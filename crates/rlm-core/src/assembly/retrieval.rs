@@ -1,7 +1,8 @@
-//! Retrieval settings of `rlm run` (the `retrieval.*` knobs of
-//! [`crate::knobs`]: flags, `RLM_*` variables, the `[retrieval]` table of
-//! `rlm.toml`) turned into rlm-core's [`RetrievalSettings`]; and the embedding
-//! model a `--vectors` spec names, shared with `rlm index`.
+//! The `retrieval.*` knobs (`--retriever`, `--first-step`, `--vectors`,
+//! `--index-dir`, `--chunk-chars`, `--es-url`, `--es-index`, their `RLM_*`
+//! variables, the `[retrieval]` table of `rlm.toml`) turned into
+//! [`RetrievalSettings`]; and the embedding model a `vectors` spec names
+//! (`rlm index` builds its index with it too).
 //!
 //! ```toml
 //! [retrieval]
@@ -18,19 +19,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rlm_adapters::{EnvVars, Secret};
-use rlm_core::{ContextIndexSettings, RetrievalSettings};
+use rlm_config::Retrieval;
+use rlm_functions::{ContextIndexSettings, RetrievalSettings};
 use rlm_retrieval::{
     Chunking, ElasticConfig, ElasticRetriever, Embedder, EmbeddingApi, HttpEmbedder, IndexOptions,
-    MiniLmEmbedder, RetrievalError, Retriever, SearchMode, default_model_dir, index_dir_beside,
+    Retriever, SearchMode, index_dir_beside,
 };
 
-use crate::exit::CliError;
-
-/// The `retrieval.*` settings (knobs: `--retriever`, `--first-step`,
-/// `--vectors`, `--index-dir`, `--chunk-chars`, `--es-url`, `--es-index`, their
-/// `RLM_*` variables and the `[retrieval]` table of `rlm.toml`): the
-/// `retrieval` section of `RlmConfig`.
-pub use rlm_config::Retrieval as RetrievalFile;
+use crate::error::RlmError;
 
 /// The run's retrieval from its resolved settings; `None` when they enable
 /// nothing. `contexts` are the `--context` arguments (an index persists beside
@@ -38,16 +34,16 @@ pub use rlm_config::Retrieval as RetrievalFile;
 /// a retriever is configured and `first_step` is unset (the profile's
 /// `Helps::retrieval_first_step`).
 pub fn retrieval_settings(
-    file: &RetrievalFile,
+    file: &Retrieval,
     contexts: &[String],
     env: &EnvVars,
     default_first_step: usize,
-) -> Result<Option<RetrievalSettings>, CliError> {
+) -> Result<Option<RetrievalSettings>, RlmError> {
     let mode = match file.mode.as_deref() {
         None | Some("off") => None,
         Some(m) => Some(
             m.parse::<SearchMode>()
-                .map_err(|e| CliError::Config(format!("retrieval mode: {e}")))?,
+                .map_err(|e| RlmError::Config(format!("retrieval mode: {e}")))?,
         ),
     };
     let first_step = file.first_step.unwrap_or(default_first_step);
@@ -73,7 +69,7 @@ pub fn retrieval_settings(
             })
         }
         None if file.first_step.is_some_and(|k| k > 0) => {
-            return Err(CliError::Config(
+            return Err(RlmError::Config(
                 "--first-step needs a retriever: add --retriever bm25 (or [retrieval] mode)".into(),
             ));
         }
@@ -83,7 +79,7 @@ pub fn retrieval_settings(
         (Some(url), Some(index)) => Some((url.to_string(), index.to_string())),
         (None, None) => None,
         _ => {
-            return Err(CliError::Config("Elasticsearch needs both es_url and es_index".into()));
+            return Err(RlmError::Config("Elasticsearch needs both es_url and es_index".into()));
         }
     };
     let backend = match es {
@@ -92,7 +88,7 @@ pub fn retrieval_settings(
             config.api_key = env.first(&["ES_API_KEY"]).map(Secret::new);
             let embedder = context_index.as_ref().and_then(|c| c.embedder.clone());
             let es = ElasticRetriever::new(config, embedder)
-                .map_err(|e| CliError::Config(e.to_string()))?;
+                .map_err(|e| RlmError::Config(e.to_string()))?;
             Some(Arc::new(es) as Arc<dyn Retriever>)
         }
         None => None,
@@ -115,14 +111,10 @@ fn beside_single_source(contexts: &[String]) -> Option<PathBuf> {
 /// The embedding model `spec` names: `local` (all-MiniLM-L6-v2 from the
 /// fetched files), `openai:MODEL` (OPENAI_BASE_URL, OPENAI_API_KEY) or
 /// `ollama:MODEL` (OLLAMA_HOST).
-pub fn embedder(spec: &str, env: &EnvVars) -> Result<Arc<dyn Embedder>, CliError> {
+pub fn embedder(spec: &str, env: &EnvVars) -> Result<Arc<dyn Embedder>, RlmError> {
     let var = |name: &str| env.first(&[name]).map(str::to_string);
     if spec == "local" {
-        let dir = default_model_dir().ok_or_else(|| {
-            CliError::Config("no HOME or RLM_MODEL_CACHE to find the embedding model".into())
-        })?;
-        let model = MiniLmEmbedder::load(&dir).map_err(|e| CliError::Config(e.to_string()))?;
-        return Ok(Arc::new(model));
+        return local_embedder();
     }
     let (api, model, base, key) = match spec.split_once(':') {
         Some(("openai", model)) => (
@@ -138,32 +130,33 @@ pub fn embedder(spec: &str, env: &EnvVars) -> Result<Arc<dyn Embedder>, CliError
             None,
         ),
         _ => {
-            return Err(CliError::Config(format!(
+            return Err(RlmError::Config(format!(
                 "vectors {spec:?}: use `local`, `openai:MODEL` or `ollama:MODEL`"
             )));
         }
     };
     let embedder =
-        HttpEmbedder::new(api, &base, model, key).map_err(|e| CliError::Config(e.to_string()))?;
+        HttpEmbedder::new(api, &base, model, key).map_err(|e| RlmError::Config(e.to_string()))?;
     Ok(Arc::new(embedder))
 }
 
-/// Maps a retrieval failure to the CLI's error kinds (and so its exit code).
-pub fn retrieval_error(path: &str, error: RetrievalError) -> CliError {
-    match error {
-        RetrievalError::InvalidArgument(m) => CliError::Config(m),
-        RetrievalError::Backend { .. } | RetrievalError::ModelCall(_) => {
-            CliError::Provider(error.to_string())
-        }
-        RetrievalError::Model(m) => CliError::Config(m),
-        RetrievalError::Io { .. }
-        | RetrievalError::CorruptIndex { .. }
-        | RetrievalError::Tantivy(_) => CliError::Write {
-            what: format!("the index of {path}"),
-            source: std::io::Error::other(error.to_string()),
-        },
-        other => CliError::Context { path: path.to_string(), reason: other.to_string() },
-    }
+/// all-MiniLM-L6-v2 from the files in rlm-retrieval's model folder.
+#[cfg(feature = "embedded-index")]
+fn local_embedder() -> Result<Arc<dyn Embedder>, RlmError> {
+    let dir = rlm_retrieval::default_model_dir().ok_or_else(|| {
+        RlmError::Config("no HOME or RLM_MODEL_CACHE to find the embedding model".into())
+    })?;
+    let model =
+        rlm_retrieval::MiniLmEmbedder::load(&dir).map_err(|e| RlmError::Config(e.to_string()))?;
+    Ok(Arc::new(model))
+}
+
+/// This build has no embedded model (rlm-core without `embedded-index`).
+#[cfg(not(feature = "embedded-index"))]
+fn local_embedder() -> Result<Arc<dyn Embedder>, RlmError> {
+    Err(RlmError::Config(
+        "vectors \"local\" needs rlm-core's embedded-index feature (the CLI, the server and the Python bindings have it)".into(),
+    ))
 }
 
 #[cfg(test)]
@@ -173,32 +166,32 @@ mod tests {
     #[test]
     fn nothing_configured_is_no_retrieval_and_a_first_step_needs_a_retriever() {
         let env = EnvVars::default();
-        let none = retrieval_settings(&RetrievalFile::default(), &[], &env, 0).unwrap();
+        let none = retrieval_settings(&Retrieval::default(), &[], &env, 0).unwrap();
         assert!(none.is_none());
-        let first = RetrievalFile { first_step: Some(3), ..Default::default() };
+        let first = Retrieval { first_step: Some(3), ..Default::default() };
         assert!(matches!(
             retrieval_settings(&first, &[], &env, 0),
-            Err(CliError::Config(m)) if m.contains("--retriever")
+            Err(RlmError::Config(m)) if m.contains("--retriever")
         ));
     }
 
     #[test]
     fn the_profile_default_first_step_applies_only_when_unset_and_a_retriever_is_configured() {
         let env = EnvVars::default();
-        let bm25 = RetrievalFile { mode: Some("bm25".into()), ..Default::default() };
+        let bm25 = Retrieval { mode: Some("bm25".into()), ..Default::default() };
         let s = retrieval_settings(&bm25, &[], &env, 5).unwrap().unwrap();
         assert_eq!(s.first_step_hits, 5);
         // `--first-step 0` stays off (the harness's bm25-off arm).
-        let off = RetrievalFile { first_step: Some(0), ..bm25 };
+        let off = Retrieval { first_step: Some(0), ..bm25 };
         assert_eq!(retrieval_settings(&off, &[], &env, 5).unwrap().unwrap().first_step_hits, 0);
         // No retriever: no retrieval, and no error for the default.
-        assert!(retrieval_settings(&RetrievalFile::default(), &[], &env, 5).unwrap().is_none());
+        assert!(retrieval_settings(&Retrieval::default(), &[], &env, 5).unwrap().is_none());
     }
 
     #[test]
     fn the_settings_become_the_context_index() {
         let env = EnvVars::default();
-        let file = RetrievalFile {
+        let file = Retrieval {
             mode: Some("bm25".into()),
             first_step: Some(2),
             index_dir: Some("/tmp/from-file".into()),
@@ -213,16 +206,16 @@ mod tests {
         );
         assert_eq!(index.index.dir.as_deref(), Some(Path::new("/tmp/from-file")));
         assert!(index.embedder.is_none() && s.backend.is_none());
-        let off = RetrievalFile { mode: Some("off".into()), first_step: Some(0), ..file };
+        let off = Retrieval { mode: Some("off".into()), first_step: Some(0), ..file };
         assert!(retrieval_settings(&off, &[], &env, 0).unwrap().is_none());
-        let bad = RetrievalFile { mode: Some("fuzzy".into()), ..Default::default() };
+        let bad = Retrieval { mode: Some("fuzzy".into()), ..Default::default() };
         assert!(retrieval_settings(&bad, &[], &env, 0).is_err());
     }
 
     #[test]
     fn elasticsearch_alone_offers_the_backend_functions_without_an_index() {
         let env = EnvVars::default();
-        let file = RetrievalFile {
+        let file = Retrieval {
             es_url: Some("http://127.0.0.1:9".into()),
             es_index: Some("docs".into()),
             ..Default::default()
@@ -233,7 +226,7 @@ mod tests {
             s.backend.as_ref().map(|b| b.name().to_string()).as_deref(),
             Some("elasticsearch")
         );
-        let half = RetrievalFile { es_url: Some("http://x".into()), ..Default::default() };
+        let half = Retrieval { es_url: Some("http://x".into()), ..Default::default() };
         assert!(retrieval_settings(&half, &[], &env, 0).is_err());
     }
 }

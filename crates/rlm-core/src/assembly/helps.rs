@@ -1,17 +1,16 @@
-//! The small-model switches of `rlm run` (issue #19): which prompt profile
-//! the root model gets and which of the loop's helps are on. The values come
-//! from the `prompt_profile` and `helps` knobs (`--prompt-profile`,
+//! The small-model switches (issue #19): which prompt profile the root
+//! model gets and which of the loop's helps are on. The values come from the
+//! `prompt_profile` and `helps` knobs (`--prompt-profile`,
 //! `RLM_PROMPT_PROFILE`, `prompt_profile = ...` in rlm.toml; likewise helps);
 //! by default the profile follows the model's name
-//! (`rlm_core::PromptProfile::for_model`) and the helps follow the profile
-//! (`rlm_core::Helps::for_profile`: the measured defaults).
+//! ([`PromptProfile::for_model`]) and the helps follow the profile
+//! ([`Helps::for_profile`]: the measured defaults).
 
-use rlm_core::{Helps, PromptProfile, RepeatEscape};
+use rlm_config::HELP_NAMES;
+use rlm_prompts::PromptProfile;
 
-use crate::exit::CliError;
-
-/// The names `--helps` takes, one per help (the knob table's list).
-pub use rlm_config::HELP_NAMES;
+use crate::error::RlmError;
+use crate::options::{Helps, RepeatEscape};
 
 /// The helps a `--helps` value names; `None` for `auto` (the profile's).
 pub fn parse_helps(text: &str) -> Result<Option<Helps>, String> {
@@ -55,14 +54,14 @@ pub fn profile_and_helps(
     prompt_profile: Option<&str>,
     helps: Option<&str>,
     model: &str,
-) -> Result<(PromptProfile, Helps), CliError> {
+) -> Result<(PromptProfile, Helps), RlmError> {
     let profile = match prompt_profile {
-        Some(p) => PromptProfile::parse(p).map_err(|e| CliError::Config(e.to_string()))?,
+        Some(p) => PromptProfile::parse(p)?,
         None => None,
     }
     .unwrap_or_else(|| PromptProfile::for_model(model));
     let helps = parse_helps(helps.unwrap_or("auto"))
-        .map_err(CliError::Config)?
+        .map_err(RlmError::Config)?
         .unwrap_or_else(|| Helps::for_profile(profile));
     Ok((profile, helps))
 }

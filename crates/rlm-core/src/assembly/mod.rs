@@ -1,0 +1,241 @@
+//! The one place settings become an engine: [`EngineParts`] holds a resolved
+//! [`RlmConfig`] with what every engine built from it shares (the provider
+//! environment, the subcall cache opened once, the script the `scripted`
+//! model plays), and [`Rlm::from_config`] turns it into an [`RlmBuilder`]
+//! with every setting applied: the models (the adapter factory, or the
+//! scripted model), budgets, interpreter limits, scheduler, cache, prompt
+//! profile and helps, guards and fallback program, retrieval and the smart
+//! router. `rlm run`, `rlm mcp`, `rlm exec`/`repl`, `rlm serve`, `rlm
+//! stress` and the Python bindings all build their engines here; each adds
+//! only what it alone owns on the returned builder (the server its sandbox
+//! host and cluster-wide rate limiter, Python its flavour and listeners).
+
+mod helps;
+mod retrieval;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rlm_adapters::{EnvVars, FakeAdapter, ModelAdapter, adapter_from_model_string};
+use rlm_config::{RlmConfig, SCRIPTED_MODEL};
+use rlm_prompts::Prompts;
+use rlm_types::CompletionCache;
+
+use crate::error::RlmError;
+use crate::options::LoopOptions;
+use crate::rlm::{Rlm, RlmBuilder};
+
+pub use helps::{parse_helps, profile_and_helps};
+pub use retrieval::{embedder, retrieval_settings};
+
+/// A root model and a sub-model.
+pub type ModelPair = (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>);
+
+/// Which models an engine runs.
+pub enum EngineModels {
+    /// The configuration's `model` and `sub_model`.
+    Configured,
+    /// Models named per run (a server session picks among the allowed
+    /// ones); `sub: None` is the root model.
+    Named { root: String, sub: Option<String> },
+    /// Adapters the front end made itself (Python's adapter objects,
+    /// `rlm exec`'s stub replies, `rlm stress`'s fault injectors).
+    Given { root: Arc<dyn ModelAdapter>, sub: Arc<dyn ModelAdapter> },
+}
+
+/// A resolved configuration and what every engine built from it shares.
+pub struct EngineParts {
+    config: RlmConfig,
+    env: EnvVars,
+    /// The subcall cache, opened once (sled allows one opener per process).
+    cache: Option<Arc<dyn CompletionCache>>,
+    /// What the `scripted` model plays, compiled once; each engine plays a
+    /// copy from its start. `None`: the adapters' own `fake:scripted`.
+    script: Option<FakeAdapter>,
+    /// Where a single source's retrieval index goes when
+    /// `retrieval.index_dir` is not set (`None`: beside the source).
+    index_home: Option<PathBuf>,
+}
+
+impl EngineParts {
+    /// The parts of `config`; opens its subcall cache folder, if any.
+    pub fn new(config: RlmConfig, env: EnvVars) -> Result<EngineParts, RlmError> {
+        let cache = match &config.cache {
+            Some(path) => Some(Arc::new(rlm_cache::SledCache::open(path).map_err(|e| {
+                RlmError::Config(format!("cannot open the subcall cache {}: {e}", path.display()))
+            })?) as Arc<dyn CompletionCache>),
+            None => None,
+        };
+        Ok(EngineParts { config, env, cache, script: None, index_home: None })
+    }
+
+    /// The script the `scripted` model plays.
+    pub fn with_script(mut self, script: FakeAdapter) -> EngineParts {
+        self.script = Some(script);
+        self
+    }
+
+    /// A subcall cache the front end opened itself (the server's Redis
+    /// cache, shared by a cluster), instead of the `cache` folder.
+    pub fn with_cache(mut self, cache: Arc<dyn CompletionCache>) -> EngineParts {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Keep a single source's retrieval index under `home` (keyed by the
+    /// source's path) instead of beside it: `rlm mcp` never writes into the
+    /// user's folders.
+    pub fn with_index_home(mut self, home: PathBuf) -> EngineParts {
+        self.index_home = Some(home);
+        self
+    }
+
+    pub fn config(&self) -> &RlmConfig {
+        &self.config
+    }
+
+    /// The provider environment (`OPENAI_API_KEY`, ...).
+    pub fn env(&self) -> &EnvVars {
+        &self.env
+    }
+
+    /// The adapter `model` names (no network access): the scripted model
+    /// played from its start, or the adapter factory's.
+    pub fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, RlmError> {
+        if model == SCRIPTED_MODEL
+            && let Some(script) = &self.script
+        {
+            return Ok(Arc::new(script.from_start()));
+        }
+        let spec = if model == SCRIPTED_MODEL { "fake:scripted" } else { model };
+        adapter_from_model_string(spec, &self.env)
+            .map_err(|e| RlmError::Model(format!("model {model:?} cannot be used: {e}")))
+    }
+
+    /// The root model and the sub-model `models` name; the sub-model is the
+    /// very root adapter when it names none (a script is played once).
+    pub fn models(&self, models: EngineModels) -> Result<ModelPair, RlmError> {
+        let (root, sub) = match models {
+            EngineModels::Given { root, sub } => return Ok((root, sub)),
+            EngineModels::Configured => (self.config.model.clone(), self.config.sub_model.clone()),
+            EngineModels::Named { root, sub } => (root, sub),
+        };
+        let root_adapter = self.adapter(&root)?;
+        let sub_adapter = match sub {
+            Some(s) if s != root => self.adapter(&s)?,
+            _ => Arc::clone(&root_adapter),
+        };
+        Ok((root_adapter, sub_adapter))
+    }
+
+    /// The retrieval section for a run over `contexts`: with an index home,
+    /// a single existing source's index is kept there.
+    fn retrieval_for(&self, contexts: &[String]) -> rlm_config::Retrieval {
+        let configured = &self.config.retrieval;
+        match (&self.index_home, &configured.index_dir, contexts) {
+            (Some(home), None, [one]) if Path::new(one).exists() => rlm_config::Retrieval {
+                index_dir: Some(rlm_retrieval::index_dir_keyed(home, Path::new(one))),
+                ..configured.clone()
+            },
+            _ => configured.clone(),
+        }
+    }
+}
+
+impl Rlm {
+    /// A builder with every setting of `parts`' configuration applied, for
+    /// runs over the context `contexts` name (the paths it was loaded from:
+    /// retrieval keeps a single source's index beside it, or under the
+    /// index home). Fresh models each call: a script replays from its start.
+    pub fn from_config(
+        parts: &EngineParts,
+        models: EngineModels,
+        contexts: &[String],
+    ) -> Result<RlmBuilder, RlmError> {
+        let config = &parts.config;
+        let (root, sub) = parts.models(models)?;
+        let (profile, helps) = profile_and_helps(
+            config.prompt_profile.as_deref(),
+            config.helps.as_deref(),
+            &root.model_id().to_string(),
+        )?;
+        let first_step = helps.retrieval_first_step;
+        let fallback =
+            config.fallback_program_source().map_err(|e| RlmError::Config(e.to_string()))?;
+        let scheduler = config.scheduler_config().map_err(|e| RlmError::Config(e.to_string()))?;
+        let mut builder = Rlm::builder()
+            .root(root)
+            .sub_model(sub)
+            .budget(config.budgets.to_limits())
+            .prompts(Prompts::for_profile(profile))
+            .options(LoopOptions::from_config(config, fallback, helps))
+            .interpreter_limits(config.limits.clone())
+            .scheduler(scheduler);
+        let retrieval = parts.retrieval_for(contexts);
+        if let Some(r) = retrieval_settings(&retrieval, contexts, &parts.env, first_step)? {
+            builder = builder.retrieval(r);
+        }
+        if let Some(chars) = config.router.smart_threshold_chars {
+            builder = builder.smart_router(chars);
+        }
+        if let Some(cache) = &parts.cache {
+            builder = builder.cache(Arc::clone(cache));
+        }
+        Ok(builder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parts of `config`, the scripted model playing one FINAL.
+    fn parts(config: RlmConfig) -> EngineParts {
+        let script = FakeAdapter::replies(["FINAL(done)"]);
+        EngineParts::new(config, EnvVars::default()).unwrap().with_script(script)
+    }
+
+    fn scripted() -> RlmConfig {
+        RlmConfig { model: SCRIPTED_MODEL.into(), ..RlmConfig::default() }
+    }
+
+    #[test]
+    fn the_configuration_reaches_the_engine() {
+        let mut config = scripted();
+        config.budgets.max_subcalls = Some(7);
+        config.budgets.max_depth = Some(3);
+        config.limits.fuel = 12_345;
+        config.guards.require_subcall = true;
+        let rlm = Rlm::from_config(&parts(config), EngineModels::Configured, &[])
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(rlm.budget_limits().max_subcalls, Some(7));
+        assert_eq!(rlm.budget_limits().max_depth, Some(3));
+        assert_eq!(rlm.root_model(), rlm.sub_model(), "no sub_model: the root's");
+    }
+
+    #[test]
+    fn a_given_script_plays_from_its_start_and_models_are_named_per_run() {
+        let script = FakeAdapter::replies(["FINAL(one)"]).with_model_name("demo");
+        let parts = EngineParts::new(scripted(), EnvVars::default()).unwrap().with_script(script);
+        let (root, sub) = parts.models(EngineModels::Configured).unwrap();
+        assert_eq!(root.model_id().to_string(), "fake:demo");
+        assert!(Arc::ptr_eq(&root, &sub));
+        let named = EngineModels::Named { root: SCRIPTED_MODEL.into(), sub: Some("echo".into()) };
+        assert!(matches!(parts.models(named), Err(RlmError::Model(m)) if m.contains("echo")));
+    }
+
+    #[test]
+    fn a_bad_setting_is_a_configuration_error() {
+        let mut config = scripted();
+        config.prompt_profile = Some("tiny".into());
+        assert!(Rlm::from_config(&parts(config), EngineModels::Configured, &[]).is_err());
+        let mut config = scripted();
+        config.retrieval.first_step = Some(2);
+        assert!(matches!(
+            Rlm::from_config(&parts(config), EngineModels::Configured, &[]),
+            Err(RlmError::Config(m)) if m.contains("--retriever")
+        ));
+    }
+}
