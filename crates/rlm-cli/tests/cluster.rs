@@ -421,12 +421,14 @@ async fn counting_provider() -> MockOpenAi {
 rlm_testenv::needs_postgres! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn three_worker_processes_hold_the_cluster_rpm_within_one_percent() {
-        // 12,000 RPM is 200 calls a second, counted over 10 whole seconds from
-        // the first call (2,000; the GCRA's burst of 11 fits in the 1%). Each
-        // worker's own limiter (the same limit, per process) would let 200 a
-        // second through alone: three would send 600 without Redis.
+        // 12,000 RPM is 200 calls a second, counted over 12 whole seconds from
+        // the first call (2,400), within 1% plus the GCRA's burst of 11: the
+        // arrival times carry the machine's scheduling delays, and on a loaded
+        // 2-core machine the window's two edges moved 2,022 calls into 10 s
+        // once. Each worker's own limiter (the same limit, per process) would
+        // let 200 a second through alone: three would send 600 without Redis.
         let rpm: usize = 12_000;
-        let (per_second, seconds) = (rpm / 60, 10);
+        let (per_second, seconds, burst) = (rpm / 60, 12, 11);
         let provider = counting_provider().await;
         let model = format!("openai:{}", unique("rpm").replace('_', "-"));
         // Each job: one program asking 1,000 distinct questions (the query names the job).
@@ -475,8 +477,11 @@ rlm_testenv::needs_postgres! {
         for job in &jobs {
             assert_eq!(job["status"], "COMPLETE", "{job}");
         }
+        // NATS hands the jobs to whichever worker pulls first, so a worker may
+        // take two; what the limit needs is calls from more than one process.
         let ran: Vec<usize> = workers.iter().map(|w| w.logged("execution finished").len()).collect();
-        assert_eq!(ran, [1, 1, 1], "each worker process ran one job");
+        assert_eq!(ran.iter().sum::<usize>(), 3, "three jobs ran: {ran:?}");
+        assert!(ran.iter().filter(|n| **n > 0).count() >= 2, "jobs in one process only: {ran:?}");
         let arrivals = provider.arrivals();
         assert_eq!(arrivals.len(), 3_000, "every question was asked once");
         let first = *arrivals.iter().min().unwrap();
@@ -490,8 +495,8 @@ rlm_testenv::needs_postgres! {
         eprintln!("calls per second from the first call: {counts:?} (limit {per_second})");
         let expected = per_second * seconds as usize;
         assert!(
-            (expected * 99 / 100..=expected * 101 / 100).contains(&total),
-            "{total} calls in {seconds} s, limit {expected}: {counts:?}"
+            (expected * 99 / 100..=expected * 101 / 100 + burst).contains(&total),
+            "{total} calls in {seconds} s, limit {expected} (burst {burst}): {counts:?}"
         );
         drop((api, workers, provider));
         cluster.clean_up().await;
