@@ -266,7 +266,7 @@ rlm_testenv::needs_browser_and_postgres! {
         // RLM_ENGINE_UI_DIST its `vite build` output), then the page's own
         // browser test, unchanged (the Engine's dashboard check, first,
         // wants every execution of the key completed).
-        page_checks(web.clone(), &api.base, &keyed.base).await;
+        page_checks(web.clone(), &api.base, &keyed.base, false).await;
         assert!(api.logged("execution finished").is_empty(), "the api ran an execution");
         let ran: Vec<usize> = workers.iter().map(|w| w.logged("execution finished").len()).collect();
         assert!(ran.iter().filter(|&&n| n > 0).count() >= 2, "the workers shared the runs: {ran:?}");
@@ -279,8 +279,9 @@ rlm_testenv::needs_browser_and_postgres! {
 }
 
 /// Runs the Engine's frontend check and the page's browser test against
-/// `api` (`keyed`: the api with a key).
-async fn page_checks(web: PathBuf, api: &str, keyed: &str) {
+/// `api` (`keyed`: the api with a key; `under_faults`: the fault test's
+/// deployment, where the page may miss live rows a fault fell on).
+async fn page_checks(web: PathBuf, api: &str, keyed: &str, under_faults: bool) {
     let sid = engine_session(api).await;
     let mut envs = vec![("API", api.to_string()), ("SID", sid)];
     if let Ok(ui) = std::env::var("RLM_ENGINE_UI") {
@@ -300,6 +301,9 @@ async fn page_checks(web: PathBuf, api: &str, keyed: &str) {
         ("RLM_KEYED_BASE", keyed.to_string()),
         ("RLM_KEYED_TOKEN", KEYED_TOKEN.to_string()),
     ];
+    if under_faults {
+        envs.push(("RLM_WEB_UNDER_FAULTS", "1".to_string()));
+    }
     for var in ["RLM_WEB_SCREENSHOTS", "RLM_WEB_TIMINGS"] {
         if let Ok(v) = std::env::var(var) {
             envs.push((var, v));
@@ -343,7 +347,7 @@ rlm_testenv::needs_browser_and_postgres! {
             seed,
             Arc::clone(&stop),
         );
-        page_checks(web, &api, &keyed.base).await;
+        page_checks(web, &api, &keyed.base, true).await;
         stop.store(true, Ordering::Relaxed);
         let injected = tokio::task::spawn_blocking(move || faults.join().unwrap()).await.unwrap();
         println!("faults during the checks: {}", Value::from(injected.clone()));

@@ -14,6 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const base = process.env.RLM_BASE;
 const shots = process.env.RLM_WEB_SCREENSHOTS;
 const timingsFile = process.env.RLM_WEB_TIMINGS;
+const underFaults = process.env.RLM_WEB_UNDER_FAULTS === '1';
 if (!base) throw new Error('RLM_BASE is not set');
 const DEMO = 'Which service logged the most errors, and what is the vault passphrase?';
 
@@ -131,8 +132,20 @@ try {
   await page.getByRole('button', { name: 'Ask', exact: true }).click();
   await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
   const eid = page.url().split('/').pop();
-  // The batch's six subcalls are in flight for 0.8 s (scripted delay).
-  await page.locator('[data-kind=subcall][data-status=running]').first().waitFor({ timeout: 60_000 });
+  // The batch's six subcalls are in flight for 0.8 s (scripted delay). Under the
+  // cluster's fault test (RLM_WEB_UNDER_FAULTS) a NATS restart or a database burst
+  // may fall in those 0.8 s: the job then goes on from its checkpoint past them, or
+  // the live relay misses them and the page shows them finished from the store.
+  // There the page must still reach the answer; the live rows are checked when seen.
+  const running = page.locator('[data-kind=subcall][data-status=running]').first();
+  if (underFaults) {
+    await Promise.race([
+      running.waitFor({ timeout: 60_000 }),
+      page.getByTestId('final-answer').waitFor({ timeout: 60_000 }),
+    ]);
+  } else {
+    await running.waitFor({ timeout: 60_000 });
+  }
   await shot(page, 'tree-mid-run');
   await page.getByTestId('final-answer').waitFor({ timeout: 60_000 });
   const snaps = await page.evaluate(() => {
@@ -143,7 +156,12 @@ try {
   const lens = new Set(before.filter((s) => s.streamingLen > 0).map((s) => s.streamingLen));
   check(lens.size >= 3, `the root reply arrived token by token (${lens.size} partial lengths seen)`, JSON.stringify([...lens]));
   check(before.some((s) => s.status === 'running' && s.rows >= 2), 'the tree showed rows while the execution ran');
-  check(before.some((s) => s.runningSubcalls === 6), 'the six subcalls showed as running before they answered');
+  const sawRunning = before.some((s) => s.runningSubcalls === 6);
+  if (underFaults && !sawRunning) {
+    console.log('noted: the six running subcalls were not seen live (a fault fell in their 0.8 s)');
+  } else {
+    check(sawRunning, 'the six subcalls showed as running before they answered');
+  }
   check(before.some((s) => s.steps === 2 && s.programs >= 1), 'a program appeared before the last step');
   check(snaps[0].rows < snaps[snaps.length - 1].rows, `the tree grew (${snaps[0].rows} → ${snaps[snaps.length - 1].rows} rows)`);
   const answer = await page.getByTestId('final-answer').textContent();
