@@ -140,16 +140,25 @@ impl LocalSandbox {
     /// program returned `{'content': '', 'ready': False}`). With text in
     /// `content`, that text is the answer (as [`Self::auto_final`] reads it).
     fn final_end(&mut self, v: &Value) -> RunEnd {
-        let Value::Dict(d) = v else { return RunEnd::Final(self.session.display(v)) };
+        match self.protocol_content(v) {
+            None => RunEnd::Final(self.session.display(v)),
+            Some(text) if !text.is_empty() => RunEnd::Final(text),
+            Some(_) => RunEnd::Error {
+                rendered: UNSET_ANSWER_ERROR.to_string(),
+                kind: ErrorKind::Exception,
+            },
+        }
+    }
+
+    /// The text of `v`'s `content` ("" while empty) when `v` is the `answer`
+    /// protocol dict; `None` for any other value.
+    fn protocol_content(&mut self, v: &Value) -> Option<String> {
+        let Value::Dict(d) = v else { return None };
         if !is_answer_protocol(&d.borrow()) {
-            return RunEnd::Final(self.session.display(v));
+            return None;
         }
         let content = d.borrow().map.get(&Key(Value::str("content"))).cloned();
-        let text = content.map(|c| self.session.display(&c)).unwrap_or_default();
-        if !text.is_empty() {
-            return RunEnd::Final(text);
-        }
-        RunEnd::Error { rendered: UNSET_ANSWER_ERROR.to_string(), kind: ErrorKind::Exception }
+        Some(content.map(|c| self.session.display(&c)).unwrap_or_default())
     }
 
     /// When the next cells must stop (see [`Interrupt`]).
@@ -239,15 +248,13 @@ impl LocalSandbox {
     /// `auto_finalize_var="answer"` must not end a run on the untouched
     /// `{"content": "", "ready": False}` (issue #38, `hybrid_audit.py`).
     pub fn auto_final(&mut self, name: &str) -> Option<String> {
-        match self.session.get_global(name) {
-            None | Some(Value::None) => None,
-            Some(Value::Dict(d)) if name == "answer" && is_answer_protocol(&d.borrow()) => {
-                let content = d.borrow().map.get(&Key(Value::str("content"))).cloned();
-                let text = content.map(|c| self.session.display(&c)).unwrap_or_default();
-                (!text.is_empty()).then_some(text)
-            }
-            Some(v) => Some(self.session.display(&v)),
+        let v = self.session.get_global(name).filter(|v| !matches!(v, Value::None))?;
+        if name == "answer"
+            && let Some(text) = self.protocol_content(&v)
+        {
+            return (!text.is_empty()).then_some(text);
         }
+        Some(self.session.display(&v))
     }
 
     /// `memory` back as JSON; entries without a JSON form are dropped and named.

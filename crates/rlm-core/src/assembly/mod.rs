@@ -199,13 +199,13 @@ mod tests {
         RlmConfig { model: SCRIPTED_MODEL.into(), ..RlmConfig::default() }
     }
 
+    /// Each knob's effect through every front end is observed by rlm-cli's
+    /// tests/knobs_reach_front_ends.rs; here, what the engine exposes.
     #[test]
     fn the_configuration_reaches_the_engine() {
         let mut config = scripted();
         config.budgets.max_subcalls = Some(7);
         config.budgets.max_depth = Some(3);
-        config.limits.fuel = 12_345;
-        config.guards.require_subcall = true;
         let rlm = Rlm::from_config(&parts(config), EngineModels::Configured, &[])
             .unwrap()
             .build()
