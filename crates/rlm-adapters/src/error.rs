@@ -62,6 +62,12 @@ pub enum AdapterError {
         "fake script exhausted: {served} scripted repl(ies) already served and no rule matched"
     )]
     ScriptExhausted { served: usize },
+
+    /// A replayed run asked for a request its recording does not hold
+    /// (`--replay`): the message names the recording and shows a diff
+    /// against the nearest recorded request. Never retried.
+    #[error("{message}")]
+    ReplayMissing { message: String },
 }
 
 fn fmt_retry_after(d: &Option<Duration>) -> String {
@@ -87,6 +93,7 @@ pub enum AdapterErrorKind {
     MalformedResponse,
     Config,
     ScriptExhausted,
+    ReplayMissing,
 }
 
 impl AdapterErrorKind {
@@ -104,6 +111,7 @@ impl AdapterErrorKind {
             AdapterErrorKind::MalformedResponse => "malformed_response",
             AdapterErrorKind::Config => "config",
             AdapterErrorKind::ScriptExhausted => "script_exhausted",
+            AdapterErrorKind::ReplayMissing => "replay_missing",
         }
     }
 }
@@ -123,6 +131,7 @@ impl AdapterError {
             AdapterError::MalformedResponse { .. } => AdapterErrorKind::MalformedResponse,
             AdapterError::Config(_) => AdapterErrorKind::Config,
             AdapterError::ScriptExhausted { .. } => AdapterErrorKind::ScriptExhausted,
+            AdapterError::ReplayMissing { .. } => AdapterErrorKind::ReplayMissing,
         }
     }
 
@@ -232,6 +241,9 @@ impl AdapterError {
             }
             AdapterErrorKind::Config => AdapterError::Config(provider_message),
             AdapterErrorKind::ScriptExhausted => AdapterError::ScriptExhausted { served: 0 },
+            AdapterErrorKind::ReplayMissing => {
+                AdapterError::ReplayMissing { message: provider_message }
+            }
         }
     }
 

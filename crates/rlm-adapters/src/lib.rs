@@ -3,7 +3,8 @@
 //! llama.cpp, OpenRouter), Anthropic Messages, Azure OpenAI, Gemini/Vertex, a
 //! generic JSON-template adapter and a scripted fake — with retries that
 //! honour the providers' wait hints, typed errors with secrets scrubbed, usage
-//! and cost, and a fault-injection wrapper for stress tests.
+//! and cost, a fault-injection wrapper for stress tests, and recording and
+//! replaying a run's exchanges (`Recorder`, `Replayer`).
 //!
 //! Start from [`adapter_from_model_string`] (`"openai:gpt-5-mini"`,
 //! `"anthropic:claude-sonnet-4-5"`, `"ollama:llama3"`, `"fake:echo"`) or build an
@@ -34,6 +35,7 @@ mod http;
 mod openai;
 mod paced;
 mod pricing;
+mod recording;
 mod retry;
 mod secret;
 mod sse;
@@ -62,6 +64,10 @@ pub use http::HttpOptions;
 pub use openai::{OpenAiAdapter, OpenAiConfig, TokenLimitField};
 pub use paced::Paced;
 pub use pricing::{PriceTable, known_context_window};
+pub use recording::{
+    RecordedError, RecordedExchange, Recorder, RecordingWriter, ReplayBook, ReplaySession,
+    Replayer, fingerprint,
+};
 pub use retry::{
     DEFAULT_CALL_DEADLINE, DelaySource, RetryBudget, RetryGate, RetryListener, RetryPolicy,
     RetryReason, RetryRecord, Sleeper,

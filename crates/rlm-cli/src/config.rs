@@ -94,8 +94,9 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
     print_stdout(&text)?;
     let resolved = settings.resolve()?;
     // The model check builds the engine's models, not its cache (another
-    // process may hold the cache folder open).
-    let check = RlmConfig { cache: None, ..resolved.clone() };
+    // process may hold the cache folder open) nor a recording (it would
+    // empty the file).
+    let check = RlmConfig { cache: None, record: None, ..resolved.clone() };
     EngineParts::new(check, settings.env.clone())?.models(EngineModels::Configured)?;
     resolved.scheduler_config()?;
     if !args.json {

@@ -13,7 +13,7 @@ use std::io::IsTerminal as _;
 /// | code | meaning |
 /// |---|---|
 /// | 0 | success: the command did its job (for `run`: an answer was produced) |
-/// | 1 | the program failed (`exec`/`repl`: an uncaught error; `check`: diagnostics) |
+/// | 1 | the program failed (`exec`/`repl`: an uncaught error; `check`: diagnostics; `test`: a case differs from its snapshot or its recording) |
 /// | 2 | usage: bad flags, missing or unreadable input files, unwritable output, bad configuration, no model configured |
 /// | 3 | a budget ran out before an answer (`run`: steps, subcalls, tokens, cost, time; `exec`/`repl`: any sandbox limit: `--fuel`, `--memory-bytes`, sizes, depth, output) |
 /// | 4 | the model or provider failed (cannot be set up, e.g. no API key; or requests failed after retries) |

@@ -17,13 +17,20 @@
 //! * [`stress`]: `rlm stress`, scenarios with injected faults and an HTML report.
 //! * [`stats_cmd`]: `rlm stats TRACE...`, analytics across runs' traces.
 //! * [`json_log`]: `--log-format json`, the run's events as JSON lines on stderr.
+//! * [`test_cmd`]: `rlm test DIR`, cases replayed from their recordings and
+//!   compared with their snapshots ([`snapshot`]; the cases: [`cases`]).
+//! * [`eval_cmd`]: `rlm eval DIR`, cases run live under several configurations,
+//!   scored, with a table, JSONL and an HTML report ([`eval_report`]).
 //! * [`exit`]: the exit codes and the error type; every command returns
 //!   `Result<Exit, CliError>`.
 
+pub mod cases;
 pub mod check;
 pub mod config;
 pub mod context_args;
 pub mod engine;
+pub mod eval_cmd;
+pub mod eval_report;
 pub mod exec;
 pub mod exit;
 pub mod index;
@@ -35,7 +42,9 @@ pub use rlm_config::knobs;
 pub mod repl;
 pub mod run;
 pub mod serve;
+pub mod snapshot;
 pub mod stats_cmd;
 pub mod stress;
 pub mod task_args;
+pub mod test_cmd;
 pub mod trace_cmd;

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
-use rlm_cli::{check, config, exec, index, mcp, repl, run, serve, stats_cmd, stress, trace_cmd};
+use rlm_cli::{
+    check, config, eval_cmd, exec, index, mcp, repl, run, serve, stats_cmd, stress, test_cmd,
+    trace_cmd,
+};
 
 /// mimalloc rather than glibc's malloc: the interpreter allocates and frees a
 /// small block per string, list and frame, and malloc/free were 12-29% of the
@@ -33,7 +36,7 @@ const PURGE_ALLOCATOR: Option<fn()> = None;
     name = "rlm",
     version,
     about = "Recursive Language Model runtime",
-    after_help = "Exit codes: 0 ok, 1 program error, 2 usage or input file error, \
+    after_help = "Exit codes: 0 ok, 1 program error (test: a case failed), 2 usage or input file error, \
                   3 budget exhausted without answer, 4 model/provider error, 5 internal error, \
                   6 answer fails the task's success criteria (run --task)."
 )]
@@ -65,6 +68,12 @@ enum Command {
     /// Analytics across runs' traces: latency percentiles, outcomes, tokens
     /// and cost per model, retries, cache hit rate, retry storms.
     Stats(stats_cmd::StatsArgs),
+    /// Run a folder of cases offline from their recordings and compare each
+    /// run with its snapshot (prompt development as a test suite).
+    Test(Box<test_cmd::TestArgs>),
+    /// Run a folder of cases live under several prompt profiles or models,
+    /// scored by their criteria: a table, results.jsonl and an HTML report.
+    Eval(Box<eval_cmd::EvalArgs>),
     /// Stress scenarios with injected faults (429s, latency, bursts, chaos)
     /// against the scripted model or a provider; writes an HTML report.
     Stress(Box<stress::StressArgs>),
@@ -105,6 +114,8 @@ fn main() -> ExitCode {
         Command::Trace(command) => trace_cmd::trace(command),
         Command::Stats(args) => stats_cmd::stats(args),
         Command::Stress(args) => stress::stress(*args),
+        Command::Test(args) => test_cmd::test(*args),
+        Command::Eval(args) => eval_cmd::eval(*args),
         Command::Config(args) => config::show(args),
         Command::SandboxWorker => {
             // Before anything else starts a thread: the worker confines itself.

@@ -152,6 +152,10 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
             eprintln!("  failed: {}: {}", r.criterion, r.detail);
         }
     }
+    // A replay miss's diff reads as lines, not folded into the error's paragraph.
+    if let Some(miss) = crate::cases::replay_miss(&result) {
+        eprintln!("{miss}");
+    }
     match run_failure(&result) {
         Some(e) if !args.json => Err(e),
         _ => Ok(exit_for_run(&result)),

@@ -167,6 +167,8 @@ fn probe_dir(row: &Row) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("script.json"), script(row).to_string()).unwrap();
     std::fs::write(dir.path().join("fallback.py"), FALLBACK).unwrap();
+    // The `replay` row's recording: it holds no exchange.
+    std::fs::write(dir.path().join("empty.jsonl"), "").unwrap();
     std::fs::write(dir.path().join("context.txt"), "a small context for the probes\n").unwrap();
     dir
 }

@@ -220,6 +220,12 @@ pub struct RlmConfig {
     pub subcall_deadline_secs: Option<f64>,
     /// Where `rlm run` writes its trace.
     pub trace: Option<PathBuf>,
+    /// Record every model exchange to this JSONL file (rlm-adapters' `Recorder`).
+    pub record: Option<PathBuf>,
+    /// Answer every model call from this recording (rlm-adapters' `Replayer`).
+    pub replay: Option<PathBuf>,
+    /// Prompt files replacing the embedded ones (`Prompts::from_dir`).
+    pub prompts_dir: Option<PathBuf>,
     pub guards: Guards,
     pub router: Router,
     /// `auto`, `full` or `compact`.
@@ -391,6 +397,9 @@ impl Settings {
             rate_limits,
             subcall_deadline_secs: self.number("subcall_deadline_secs"),
             trace: self.path("trace"),
+            record: self.path("record"),
+            replay: self.path("replay"),
+            prompts_dir: self.path("prompts_dir"),
             guards: Guards {
                 require_program: self.flag("guards.require_program"),
                 require_subcall: self.flag("guards.require_subcall"),

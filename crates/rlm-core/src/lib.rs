@@ -88,20 +88,22 @@ pub use rlm_types::{CompletionCache, ModelId};
 
 /// What a front end names of the model adapters (rlm-adapters): the provider
 /// environment, the scripted model, the fault injector `rlm stress` puts in
-/// front of a model, prices. Adapters themselves are built by
+/// front of a model, prices, recordings (`rlm test`), a request (`rlm eval`'s
+/// judge). Adapters themselves are built by
 /// [`EngineParts`].
 pub mod adapters {
     pub use rlm_adapters::{
         AdapterErrorKind, EnvVars, FakeAdapter, FakeReply, FakeScript, Fault, FaultInjector,
-        FaultRule, FaultStats, ModelAdapter, Paced, PriceTable, RetryPolicy, SCRIPTED_MODEL,
-        Secret, Sleeper, WhenExhausted,
+        FaultRule, FaultStats, ModelAdapter, Paced, PriceTable, RecordedExchange, ReplayBook,
+        RetryPolicy, SCRIPTED_MODEL, Secret, Sleeper, WhenExhausted,
     };
+    pub use rlm_types::CompletionRequest;
 }
 pub use rlm_prompts::{PromptError, PromptProfile, Prompts, extract, prompts};
 /// Where programs' interpreter sessions run (rlm-sandbox-host).
 pub use rlm_sandbox_host as sandbox;
 pub use rlm_sandbox_host::{ProbeReport, ProcessHost, SandboxHost, cell, serve_worker};
-pub use rlm_taskspec::{CriteriaReport, CriterionResult, SuccessCriteria, TaskSpec};
+pub use rlm_taskspec::{CriteriaReport, CriterionResult, SuccessCriteria, TaskSpec, judge};
 pub use session::{
     Canceller, Execution, ExecutionHandle, SESSION_STATE_VERSION, Session, SessionId,
     SessionLimits, SessionSettings, SessionState, SessionUsage,

@@ -263,7 +263,14 @@ impl Prompts {
     /// replacing its default, and any key of a `notes.toml` there replacing
     /// that note (so a user can tune one prompt only).
     pub fn from_dir(dir: &Path) -> Result<Prompts, PromptError> {
-        let mut prompts = Prompts::default();
+        Prompts::default().overlay_dir(dir)
+    }
+
+    /// These prompts with the files found in `dir` replacing theirs, as
+    /// [`Prompts::from_dir`] does over the defaults (the `prompts_dir` knob,
+    /// over a profile's prompts).
+    pub fn overlay_dir(self, dir: &Path) -> Result<Prompts, PromptError> {
+        let mut prompts = self;
         for (i, name) in PROMPT_FILES.iter().enumerate() {
             if let Some(text) = read_optional(&dir.join(name))? {
                 *prompts.field_mut(i) = text;

@@ -12,6 +12,7 @@ mod fault;
 mod gemini;
 mod generic;
 mod openai;
+mod recording;
 mod retry_time;
 mod secrets;
 mod transport_faults;

@@ -5,7 +5,9 @@
 //! with every setting applied: the models (the adapter factory, or the
 //! scripted model), budgets, interpreter limits, scheduler, cache, prompt
 //! profile and helps, guards and fallback program, retrieval and the smart
-//! router. `rlm run`, `rlm mcp`, `rlm exec`/`repl`, `rlm serve`, `rlm
+//! router; every model wrapped in a [`Recorder`] (`record`) or answered by a
+//! [`Replayer`] (`replay`), so every front end records and replays alike.
+//! `rlm run`, `rlm mcp`, `rlm exec`/`repl`, `rlm serve`, `rlm
 //! stress` and the Python bindings all build their engines here; each adds
 //! only what it alone owns on the returned builder (the server its sandbox
 //! host and cluster-wide rate limiter, Python its flavour and listeners).
@@ -16,7 +18,10 @@ mod retrieval;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rlm_adapters::{EnvVars, FakeAdapter, ModelAdapter, adapter_from_model_string};
+use rlm_adapters::{
+    EnvVars, FakeAdapter, ModelAdapter, Recorder, RecordingWriter, ReplayBook, Replayer,
+    adapter_from_model_string,
+};
 use rlm_config::{RlmConfig, SCRIPTED_MODEL};
 use rlm_prompts::Prompts;
 use rlm_types::CompletionCache;
@@ -55,6 +60,11 @@ pub struct EngineParts {
     /// Where a single source's retrieval index goes when
     /// `retrieval.index_dir` is not set (`None`: beside the source).
     index_home: Option<PathBuf>,
+    /// `record`: the one writer every model of every engine writes to.
+    record: Option<RecordingWriter>,
+    /// `replay`: the recording every engine's models answer from (each
+    /// engine from its start).
+    replay: Option<Arc<ReplayBook>>,
 }
 
 impl EngineParts {
@@ -66,7 +76,22 @@ impl EngineParts {
             })?) as Arc<dyn CompletionCache>),
             None => None,
         };
-        Ok(EngineParts { config, env, cache, script: None, index_home: None })
+        let (record, replay) = recording_of(&config)?;
+        Ok(EngineParts { config, env, cache, script: None, index_home: None, record, replay })
+    }
+
+    /// A recording the front end read itself (a replay given inline, not as
+    /// a path): every engine's models answer from it.
+    pub fn with_replay(mut self, book: Arc<ReplayBook>) -> EngineParts {
+        self.replay = Some(book);
+        self
+    }
+
+    /// A recording the front end opened itself: every engine's models
+    /// write their exchanges to it.
+    pub fn with_recording(mut self, writer: RecordingWriter) -> EngineParts {
+        self.record = Some(writer);
+        self
     }
 
     /// The script the `scripted` model plays.
@@ -113,19 +138,69 @@ impl EngineParts {
     }
 
     /// The root model and the sub-model `models` name; the sub-model is the
-    /// very root adapter when it names none (a script is played once).
+    /// very root adapter when it names none (a script is played once). With
+    /// `record` both write their exchanges; with `replay` both answer from
+    /// the recording (a fresh replay of it per call).
     pub fn models(&self, models: EngineModels) -> Result<ModelPair, RlmError> {
         let (root, sub) = match models {
-            EngineModels::Given { root, sub } => return Ok((root, sub)),
-            EngineModels::Configured => (self.config.model.clone(), self.config.sub_model.clone()),
-            EngineModels::Named { root, sub } => (root, sub),
+            EngineModels::Given { root, sub } => (root, sub),
+            EngineModels::Configured => {
+                self.named(&self.config.model, self.config.sub_model.as_deref())?
+            }
+            EngineModels::Named { root, sub } => self.named(&root, sub.as_deref())?,
         };
-        let root_adapter = self.adapter(&root)?;
+        Ok(self.recorded_or_replayed(root, sub))
+    }
+
+    fn named(&self, root: &str, sub: Option<&str>) -> Result<ModelPair, RlmError> {
+        let root_adapter = self.adapter_or_stand_in(root)?;
         let sub_adapter = match sub {
-            Some(s) if s != root => self.adapter(&s)?,
+            Some(s) if s != root => self.adapter_or_stand_in(s)?,
             _ => Arc::clone(&root_adapter),
         };
         Ok((root_adapter, sub_adapter))
+    }
+
+    /// [`EngineParts::adapter`]; when replaying, a model that cannot be set
+    /// up here (no key: the replay needs none) stands in by its name.
+    fn adapter_or_stand_in(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, RlmError> {
+        match (self.adapter(model), &self.replay) {
+            (Err(_), Some(book)) => {
+                let id = model.parse().map_err(|e| {
+                    RlmError::Model(format!("model {model:?} cannot be replayed: {e}"))
+                })?;
+                Ok(Arc::new(Replayer::new(book.session(), id, None, false)))
+            }
+            (built, _) => built,
+        }
+    }
+
+    /// `root` and `sub` recording their exchanges, or answered from the
+    /// recording (one replay shared by both), or as they are.
+    fn recorded_or_replayed(
+        &self,
+        root: Arc<dyn ModelAdapter>,
+        sub: Arc<dyn ModelAdapter>,
+    ) -> ModelPair {
+        let same = Arc::ptr_eq(&root, &sub);
+        let wrap: Box<dyn Fn(&Arc<dyn ModelAdapter>) -> Arc<dyn ModelAdapter>> =
+            match (&self.replay, &self.record) {
+                (Some(book), _) => {
+                    let session = book.session();
+                    Box::new(move |a| {
+                        let (id, window) = (a.model_id(), a.context_window());
+                        let streams = a.supports_streaming();
+                        Arc::new(Replayer::new(Arc::clone(&session), id, window, streams))
+                    })
+                }
+                (None, Some(writer)) => {
+                    Box::new(|a| Arc::new(Recorder::new(Arc::clone(a), writer.clone())))
+                }
+                (None, None) => return (root, sub),
+            };
+        let root = wrap(&root);
+        let sub = if same { Arc::clone(&root) } else { wrap(&sub) };
+        (root, sub)
     }
 
     /// The retrieval section for a run over `contexts`: with an index home,
@@ -139,6 +214,26 @@ impl EngineParts {
             },
             _ => configured.clone(),
         }
+    }
+}
+
+/// The configuration's `record` writer (the file created empty) and
+/// `replay` recording (read whole); both at once is an error.
+fn recording_of(
+    config: &RlmConfig,
+) -> Result<(Option<RecordingWriter>, Option<Arc<ReplayBook>>), RlmError> {
+    let config_error = |e: rlm_adapters::AdapterError| RlmError::Config(e.to_string());
+    match (&config.record, &config.replay) {
+        (Some(_), Some(_)) => Err(RlmError::Config(
+            "record and replay cannot both be set: a replay makes no model call to record".into(),
+        )),
+        (Some(path), None) => {
+            Ok((Some(RecordingWriter::create(path).map_err(config_error)?), None))
+        }
+        (None, Some(path)) => {
+            Ok((None, Some(Arc::new(ReplayBook::load(path).map_err(config_error)?))))
+        }
+        (None, None) => Ok((None, None)),
     }
 }
 
@@ -167,7 +262,7 @@ impl Rlm {
             .root(root)
             .sub_model(sub)
             .budget(config.budgets.to_limits())
-            .prompts(Prompts::for_profile(profile))
+            .prompts(prompts_of(config, profile)?)
             .options(LoopOptions::from_config(config, fallback, helps))
             .interpreter_limits(config.limits.clone())
             .scheduler(scheduler);
@@ -182,6 +277,23 @@ impl Rlm {
             builder = builder.cache(Arc::clone(cache));
         }
         Ok(builder)
+    }
+}
+
+/// The prompts of `profile`, with `prompts_dir`'s files replacing theirs.
+fn prompts_of(
+    config: &RlmConfig,
+    profile: rlm_prompts::PromptProfile,
+) -> Result<Prompts, RlmError> {
+    let prompts = Prompts::for_profile(profile);
+    match &config.prompts_dir {
+        None => Ok(prompts),
+        Some(dir) if !dir.is_dir() => {
+            Err(RlmError::Config(format!("prompts_dir {}: not a folder", dir.display())))
+        }
+        Some(dir) => prompts
+            .overlay_dir(dir)
+            .map_err(|e| RlmError::Config(format!("prompts_dir {}: {e}", dir.display()))),
     }
 }
 

@@ -163,7 +163,10 @@ impl ServerEngine {
         // each execution plays a copy from its start.
         let script = FakeAdapter::scripted(config.script.clone())
             .map_err(|e| ServerError::Config(format!("the scripted model: {e}")))?;
-        let mut parts = EngineParts::new(engine.clone(), config.env.clone())
+        // `record` and `replay` name server files: a server records and
+        // replays per execution instead (the knob table's serve cells).
+        let served = rlm_config::RlmConfig { record: None, replay: None, ..engine.clone() };
+        let mut parts = EngineParts::new(served, config.env.clone())
             .map_err(|e| ServerError::Config(e.to_string()))?
             .with_script(script);
         if let Some(redis) = &redis_cache {

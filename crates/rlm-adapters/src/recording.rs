@@ -1,0 +1,560 @@
+//! Record and replay model exchanges (issue #57): [`Recorder`] wraps any
+//! adapter and writes each exchange it makes (the normalised request, its
+//! fingerprint, the response or the error) as one JSON line of a recording;
+//! [`Replayer`] answers from a recording ([`ReplayBook`]) without any
+//! network, and a request the recording does not hold is a
+//! [`AdapterError::ReplayMissing`] whose message is a diff against the
+//! nearest recorded request, naming the changed message.
+//!
+//! Matching: a request matches a recorded exchange when its fingerprint (a
+//! BLAKE3 hash of the model id and the whole request: every message, role
+//! and content, and every generation parameter, the constraint included)
+//! is equal; nothing is ignored. Whether the call streamed is not part of
+//! it. Identical requests are answered in the order they were recorded;
+//! once that order is used up the last one repeats (a replay of the same
+//! run asks in the same order; an extra identical call, which the subcall
+//! cache would have answered anyway, gets the same answer). Each engine
+//! replays from the recording's start ([`ReplayBook::session`]).
+//!
+//! Nothing secret is written: requests and responses are the runtime's own
+//! types (no HTTP headers, no URLs, no keys), and error messages were
+//! scrubbed by the adapters before they reach the recorder.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use rlm_types::{ChatMessage, Completion, CompletionRequest, ModelId};
+use serde::{Deserialize, Serialize};
+
+use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
+use crate::error::{AdapterError, AdapterErrorKind};
+use crate::retry::RetryGate;
+
+/// Lines of diff a missing-recording error shows at most.
+const MAX_DIFF_LINES: usize = 80;
+
+/// One model exchange of a recording: one line of its JSONL file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedExchange {
+    /// [`fingerprint`] of `model` and `request`.
+    pub fingerprint: String,
+    /// The model id the request went to (`provider:model`).
+    pub model: String,
+    /// The request as the runtime sent it to the adapter.
+    pub request: CompletionRequest,
+    /// Whether it was streamed (not part of the match).
+    #[serde(default)]
+    pub stream: bool,
+    /// The completion (for a stream: the assembled text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<Completion>,
+    /// A stream's deltas, in order (their concatenation is the text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<Vec<String>>,
+    /// The error the call ended with, instead of a response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<RecordedError>,
+}
+
+/// A failed call as recorded: its kind and its (already scrubbed) message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedError {
+    pub kind: AdapterErrorKind,
+    pub message: String,
+}
+
+/// The stable fingerprint of a request sent to `model`: 32 hex digits of
+/// the BLAKE3 hash of their JSON (field order is the types' own).
+pub fn fingerprint(model: &str, request: &CompletionRequest) -> String {
+    #[derive(Serialize)]
+    struct Keyed<'a> {
+        model: &'a str,
+        request: &'a CompletionRequest,
+    }
+    let json = serde_json::to_vec(&Keyed { model, request }).unwrap_or_default();
+    let hash = blake3::hash(&json);
+    hash.to_hex()[..32].to_string()
+}
+
+impl RecordedExchange {
+    fn new(model: &str, request: &CompletionRequest, stream: bool) -> RecordedExchange {
+        RecordedExchange {
+            fingerprint: fingerprint(model, request),
+            model: model.to_string(),
+            request: request.clone(),
+            stream,
+            response: None,
+            chunks: None,
+            error: None,
+        }
+    }
+
+    fn with_result(mut self, result: &Result<Completion, AdapterError>) -> RecordedExchange {
+        match result {
+            Ok(c) => self.response = Some(c.clone()),
+            Err(e) => self.error = Some(RecordedError { kind: e.kind(), message: e.to_string() }),
+        }
+        self
+    }
+
+    /// What the exchange answers: its completion, or its error again.
+    fn answer(&self) -> Result<Completion, AdapterError> {
+        match (&self.response, &self.error) {
+            (Some(c), _) => Ok(c.clone()),
+            (None, Some(e)) => Err(AdapterError::synthetic(e.kind, e.message.clone())),
+            (None, None) => Err(AdapterError::ReplayMissing {
+                message: format!("recorded exchange {} has no response", self.fingerprint),
+            }),
+        }
+    }
+}
+
+/// Where a recording is written: one writer shared by every adapter of a
+/// run (root and subcalls), each exchange one whole line written under a
+/// lock, so concurrent calls never interleave.
+#[derive(Clone)]
+pub struct RecordingWriter {
+    path: PathBuf,
+    file: Arc<Mutex<std::fs::File>>,
+}
+
+impl std::fmt::Debug for RecordingWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordingWriter").field("path", &self.path).finish()
+    }
+}
+
+impl RecordingWriter {
+    /// Creates (or empties) the recording at `path`.
+    pub fn create(path: &Path) -> Result<RecordingWriter, AdapterError> {
+        let file = std::fs::File::create(path).map_err(|e| {
+            AdapterError::Config(format!("cannot write the recording {}: {e}", path.display()))
+        })?;
+        Ok(RecordingWriter { path: path.to_path_buf(), file: Arc::new(Mutex::new(file)) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one exchange as one line.
+    pub fn write(&self, exchange: &RecordedExchange) -> Result<(), AdapterError> {
+        let mut line = serde_json::to_string(exchange)
+            .map_err(|e| AdapterError::Config(format!("cannot encode an exchange: {e}")))?;
+        line.push('\n');
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        file.write_all(line.as_bytes()).and_then(|()| file.flush()).map_err(|e| {
+            AdapterError::Config(format!("cannot write the recording {}: {e}", self.path.display()))
+        })
+    }
+}
+
+/// An adapter that records every exchange of the adapter it wraps.
+pub struct Recorder {
+    inner: Arc<dyn ModelAdapter>,
+    writer: RecordingWriter,
+}
+
+impl Recorder {
+    pub fn new(inner: Arc<dyn ModelAdapter>, writer: RecordingWriter) -> Recorder {
+        Recorder { inner, writer }
+    }
+
+    /// Writes the exchange of a finished call; a write failure fails the call
+    /// (a recording silently missing exchanges would replay wrong).
+    fn settle(&self, request: &CompletionRequest, mut report: CallReport) -> CallReport {
+        let model = self.inner.model_id().to_string();
+        let exchange = RecordedExchange::new(&model, request, false).with_result(&report.result);
+        if let Err(e) = self.writer.write(&exchange) {
+            report.result = Err(e);
+        }
+        report
+    }
+}
+
+impl ModelAdapter for Recorder {
+    fn model_id(&self) -> ModelId {
+        self.inner.model_id()
+    }
+    fn context_window(&self) -> Option<u64> {
+        self.inner.context_window()
+    }
+    fn supports_streaming(&self) -> bool {
+        self.inner.supports_streaming()
+    }
+    fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
+        Box::pin(async move { self.settle(request, self.inner.call(request).await) })
+    }
+    fn call_gated<'a>(
+        &'a self,
+        request: &'a CompletionRequest,
+        gate: Option<&'a dyn RetryGate>,
+    ) -> BoxFuture<'a, CallReport> {
+        Box::pin(async move { self.settle(request, self.inner.call_gated(request, gate).await) })
+    }
+    fn stream<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, StreamReport> {
+        Box::pin(async move {
+            let mut report = self.inner.stream(request).await;
+            let model = self.inner.model_id().to_string();
+            let base = RecordedExchange::new(&model, request, true);
+            let writer = self.writer.clone();
+            report.result = match report.result {
+                Err(e) => {
+                    let exchange = base.with_result(&Err(e.clone()));
+                    Err(writer.write(&exchange).err().unwrap_or(e))
+                }
+                Ok(events) => Ok(recorded_stream(events, base, writer)),
+            };
+            report
+        })
+    }
+}
+
+/// The events of `events`, the exchange written when the stream ends
+/// (with its deltas as chunks) or fails.
+fn recorded_stream(
+    events: crate::adapter::CompletionEvents,
+    base: RecordedExchange,
+    writer: RecordingWriter,
+) -> crate::adapter::CompletionEvents {
+    let mut chunks: Vec<String> = Vec::new();
+    let mut pending = Some(base);
+    events
+        .map(move |event| {
+            match &event {
+                Ok(StreamEvent::Delta { text }) => chunks.push(text.clone()),
+                Ok(StreamEvent::Done { completion }) => {
+                    if let Some(mut exchange) = pending.take() {
+                        exchange.response = Some(completion.clone());
+                        exchange.chunks = Some(std::mem::take(&mut chunks));
+                        writer.write(&exchange)?;
+                    }
+                }
+                Err(e) => {
+                    if let Some(exchange) = pending.take() {
+                        writer.write(&exchange.with_result(&Err(e.clone())))?;
+                    }
+                }
+            }
+            event
+        })
+        .boxed()
+}
+
+/// A recording read back: its exchanges, found by fingerprint.
+#[derive(Debug)]
+pub struct ReplayBook {
+    path: PathBuf,
+    exchanges: Vec<RecordedExchange>,
+    by_fingerprint: HashMap<String, Vec<usize>>,
+}
+
+impl ReplayBook {
+    /// Reads the recording at `path`.
+    pub fn load(path: &Path) -> Result<ReplayBook, AdapterError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            AdapterError::Config(format!("cannot read the recording {}: {e}", path.display()))
+        })?;
+        ReplayBook::parse(&text, path)
+    }
+
+    /// Parses a recording's text (`origin` names it in errors).
+    pub fn parse(text: &str, origin: &Path) -> Result<ReplayBook, AdapterError> {
+        let mut exchanges = Vec::new();
+        let mut by_fingerprint: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let exchange: RecordedExchange = serde_json::from_str(line).map_err(|e| {
+                AdapterError::Config(format!(
+                    "recording {} line {}: not an exchange: {e}",
+                    origin.display(),
+                    i + 1
+                ))
+            })?;
+            // The fingerprint is recomputed: a hand-edited request still matches.
+            let key = fingerprint(&exchange.model, &exchange.request);
+            by_fingerprint.entry(key).or_default().push(exchanges.len());
+            exchanges.push(exchange);
+        }
+        Ok(ReplayBook { path: origin.to_path_buf(), exchanges, by_fingerprint })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn exchanges(&self) -> &[RecordedExchange] {
+        &self.exchanges
+    }
+
+    /// A fresh replay of the book: identical requests are answered from the
+    /// first recorded one on.
+    pub fn session(self: &Arc<Self>) -> Arc<ReplaySession> {
+        Arc::new(ReplaySession { book: Arc::clone(self), used: Mutex::new(HashMap::new()) })
+    }
+}
+
+/// One replay of a [`ReplayBook`] (one engine's): how many times each
+/// fingerprint was answered, and the requests it could not answer.
+#[derive(Debug)]
+pub struct ReplaySession {
+    book: Arc<ReplayBook>,
+    used: Mutex<HashMap<String, usize>>,
+}
+
+impl ReplaySession {
+    /// The recorded answer to `request` sent to `model`.
+    pub fn answer(
+        &self,
+        model: &str,
+        request: &CompletionRequest,
+    ) -> Result<&RecordedExchange, AdapterError> {
+        let key = fingerprint(model, request);
+        let Some(indices) = self.book.by_fingerprint.get(&key) else {
+            return Err(AdapterError::ReplayMissing { message: self.explain_miss(model, request) });
+        };
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        let n = used.entry(key).or_insert(0);
+        let index = indices[(*n).min(indices.len() - 1)];
+        *n += 1;
+        Ok(&self.book.exchanges[index])
+    }
+
+    /// The message of a miss: the nearest recorded request and a diff.
+    fn explain_miss(&self, model: &str, request: &CompletionRequest) -> String {
+        let path = self.book.path.display();
+        let asked = render_request(model, request);
+        let nearest = self
+            .book
+            .exchanges
+            .iter()
+            .map(|x| {
+                let text = render_request(&x.model, &x.request);
+                let ratio = similar::TextDiff::configure()
+                    .timeout(Duration::from_millis(200))
+                    .diff_lines(&text, &asked)
+                    .ratio();
+                (ratio, x, text)
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let Some((_, near, near_text)) = nearest else {
+            return format!("no recording in {path} for this request (the recording is empty)");
+        };
+        let what = changed_part(&near.model, &near.request, model, request);
+        let diff = similar::TextDiff::from_lines(&near_text, &asked);
+        let mut unified =
+            diff.unified_diff().context_radius(2).header("recorded", "requested").to_string();
+        let lines: Vec<&str> = unified.lines().collect();
+        if lines.len() > MAX_DIFF_LINES {
+            let more = lines.len() - MAX_DIFF_LINES;
+            unified = format!("{}\n... {more} more line(s)\n", lines[..MAX_DIFF_LINES].join("\n"));
+        }
+        format!(
+            "no recording in {path} for this request: {what} (nearest recorded request: \
+             exchange {}, fingerprint {}).\n{unified}",
+            near_index(&self.book, near),
+            near.fingerprint,
+        )
+    }
+}
+
+fn near_index(book: &ReplayBook, near: &RecordedExchange) -> usize {
+    book.exchanges.iter().position(|x| std::ptr::eq(x, near)).unwrap_or(0) + 1
+}
+
+/// What differs first between a recorded request and an asked one, in words
+/// (the model, a message by index and role, the count, or the parameters).
+fn changed_part(
+    rec_model: &str,
+    rec: &CompletionRequest,
+    model: &str,
+    asked: &CompletionRequest,
+) -> String {
+    if rec_model != model {
+        return format!("the model changed ({rec_model} → {model})");
+    }
+    let role = |m: &ChatMessage| format!("{:?}", m.role).to_lowercase();
+    for (i, (a, b)) in rec.messages.iter().zip(&asked.messages).enumerate() {
+        if a.role != b.role {
+            return format!("message {i} changed role ({} → {})", role(a), role(b));
+        }
+        if a.content != b.content {
+            return format!("message {i} ({}) changed", role(b));
+        }
+    }
+    if rec.messages.len() != asked.messages.len() {
+        return format!(
+            "the request has {} message(s), the recording {}",
+            asked.messages.len(),
+            rec.messages.len()
+        );
+    }
+    "the generation parameters changed".to_string()
+}
+
+/// A request as readable text, for diffs: the model, each message under a
+/// header naming its index and role, then the parameters.
+fn render_request(model: &str, request: &CompletionRequest) -> String {
+    let mut text = format!("model: {model}\n");
+    for (i, m) in request.messages.iter().enumerate() {
+        let role = format!("{:?}", m.role).to_lowercase();
+        text.push_str(&format!("--- message {i} ({role}) ---\n{}\n", m.content));
+    }
+    let params = serde_json::to_string(&request.params).unwrap_or_default();
+    text.push_str(&format!("--- params ---\n{params}\n"));
+    text
+}
+
+/// An adapter that answers from a recording, never from the network.
+pub struct Replayer {
+    session: Arc<ReplaySession>,
+    model: ModelId,
+    context_window: Option<u64>,
+    streaming: bool,
+}
+
+impl Replayer {
+    /// Answers as `model` (the id recorded requests were sent to), with the
+    /// window and streaming of the adapter it stands for.
+    pub fn new(
+        session: Arc<ReplaySession>,
+        model: ModelId,
+        context_window: Option<u64>,
+        streaming: bool,
+    ) -> Replayer {
+        Replayer { session, model, context_window, streaming }
+    }
+
+    fn replay(&self, request: &CompletionRequest) -> Result<RecordedExchange, AdapterError> {
+        self.session.answer(&self.model.to_string(), request).cloned()
+    }
+}
+
+impl ModelAdapter for Replayer {
+    fn model_id(&self) -> ModelId {
+        self.model.clone()
+    }
+    fn context_window(&self) -> Option<u64> {
+        self.context_window
+    }
+    fn supports_streaming(&self) -> bool {
+        self.streaming
+    }
+    fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
+        Box::pin(async move { CallReport::single(self.replay(request).and_then(|x| x.answer())) })
+    }
+    fn stream<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, StreamReport> {
+        Box::pin(async move {
+            let result = self.replay(request).and_then(|x| {
+                let completion = x.answer()?;
+                let chunks = x.chunks.clone().unwrap_or_else(|| vec![completion.text.clone()]);
+                let mut events: Vec<Result<StreamEvent, AdapterError>> =
+                    chunks.into_iter().map(|text| Ok(StreamEvent::Delta { text })).collect();
+                events.push(Ok(StreamEvent::Done { completion }));
+                Ok(futures::stream::iter(events).boxed())
+            });
+            StreamReport { result, retries: Vec::new(), attempts: 1 }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::FakeAdapter;
+    use rlm_types::GenerationParams;
+
+    fn request(system: &str, user: &str) -> CompletionRequest {
+        CompletionRequest {
+            messages: vec![ChatMessage::system(system), ChatMessage::user(user)],
+            params: GenerationParams::default(),
+        }
+    }
+
+    fn record(dir: &Path, replies: &[&str], asks: &[CompletionRequest]) -> PathBuf {
+        let path = dir.join("rec.jsonl");
+        let writer = RecordingWriter::create(&path).unwrap();
+        let fake: Arc<dyn ModelAdapter> = Arc::new(FakeAdapter::replies(replies.iter().copied()));
+        let recorder = Recorder::new(fake, writer);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        for r in asks {
+            rt.block_on(recorder.call(r)).result.unwrap();
+        }
+        path
+    }
+
+    fn replayer(path: &Path) -> Replayer {
+        let book = Arc::new(ReplayBook::load(path).unwrap());
+        Replayer::new(book.session(), "fake:scripted".parse().unwrap(), None, false)
+    }
+
+    #[test]
+    fn a_replay_answers_identical_requests_in_recorded_order_then_repeats_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let same = request("sys", "q");
+        let path = record(dir.path(), &["one", "two"], &[same.clone(), same.clone()]);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let r = replayer(&path);
+        let texts: Vec<String> =
+            (0..3).map(|_| rt.block_on(r.call(&same)).result.unwrap().text).collect();
+        assert_eq!(texts, ["one", "two", "two"]);
+        // A new session starts over.
+        assert_eq!(rt.block_on(replayer(&path).call(&same)).result.unwrap().text, "one");
+    }
+
+    #[test]
+    fn a_missing_request_is_a_typed_error_with_a_diff_naming_the_changed_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = record(dir.path(), &["ok"], &[request("You answer briefly.", "q")]);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let err = rt
+            .block_on(replayer(&path).call(&request("You answer tersely.", "q")))
+            .result
+            .unwrap_err();
+        assert_eq!(err.kind(), AdapterErrorKind::ReplayMissing);
+        assert!(!err.is_transient());
+        let text = err.to_string();
+        assert!(text.contains("message 0 (system) changed"), "{text}");
+        assert!(text.contains("-You answer briefly."), "{text}");
+        assert!(text.contains("+You answer tersely."), "{text}");
+    }
+
+    #[test]
+    fn a_stream_is_recorded_with_its_chunks_and_replayed_chunk_by_chunk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.jsonl");
+        let writer = RecordingWriter::create(&path).unwrap();
+        let fake: Arc<dyn ModelAdapter> = Arc::new(FakeAdapter::replies(["streamed text"]));
+        let recorder = Recorder::new(fake, writer);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let r = request("s", "u");
+        let events = rt.block_on(recorder.stream(&r)).result.unwrap();
+        let (deltas, done) = rt.block_on(crate::adapter::collect_stream(events)).unwrap();
+        assert_eq!(deltas.concat(), done.text);
+        let line = std::fs::read_to_string(&path).unwrap();
+        let x: RecordedExchange = serde_json::from_str(line.trim()).unwrap();
+        assert!(x.stream);
+        assert_eq!(x.chunks.as_deref(), Some(&deltas[..]));
+        let events = rt.block_on(replayer(&path).stream(&r)).result.unwrap();
+        let (again, done2) = rt.block_on(crate::adapter::collect_stream(events)).unwrap();
+        assert_eq!((again, done2.text), (deltas, done.text));
+    }
+
+    #[test]
+    fn an_error_is_recorded_and_replayed_as_the_same_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.jsonl");
+        let writer = RecordingWriter::create(&path).unwrap();
+        let fake: Arc<dyn ModelAdapter> = Arc::new(FakeAdapter::replies(Vec::<String>::new()));
+        let recorder = Recorder::new(fake, writer);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let r = request("s", "u");
+        let first = rt.block_on(recorder.call(&r)).result.unwrap_err();
+        let again = rt.block_on(replayer(&path).call(&r)).result.unwrap_err();
+        assert_eq!(first.kind(), again.kind());
+    }
+}

@@ -1,0 +1,219 @@
+//! Prompt development as a test suite (issue #57), through the `rlm` binary:
+//! `rlm run --record` then `--replay` gives the same answer offline, and a
+//! changed prompt makes the replay fail with a diff naming the changed
+//! message; `rlm test examples/prompt-dev` passes as committed, fails (exit
+//! 1, the diff shown) after a one-word change to a prompt (`--prompts-dir`),
+//! and passes again after `--accept`; `rlm eval` over the same cases with two
+//! prompt profiles writes results.jsonl and report.html holding the figures.
+//! Every run is offline: the cases play the bundled scripted demo.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_path_buf()
+}
+
+/// The `rlm` binary in `dir`, nothing of the machine's configuration leaking in.
+fn rlm(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rlm"));
+    c.current_dir(dir).env("HOME", dir).env_remove("XDG_CONFIG_HOME");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("RLM_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// A copy of examples/prompt-dev and the corpus its cases read, in a fresh
+/// folder (the tests write snapshots and recordings).
+fn example_copy() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let examples = workspace().join("examples");
+    copy_dir(&examples.join("prompt-dev"), &tmp.path().join("prompt-dev"));
+    copy_dir(&examples.join("corpus"), &tmp.path().join("corpus"));
+    let dir = tmp.path().join("prompt-dev");
+    (tmp, dir)
+}
+
+/// A prompts folder whose system prompt is the embedded one with one word changed.
+fn changed_prompts(root: &Path) -> PathBuf {
+    let system = std::fs::read_to_string(workspace().join("prompts/loop/system.md")).unwrap();
+    let (before, after) = ("context", "corpus");
+    assert!(system.contains(before), "the system prompt no longer says {before:?}");
+    let dir = root.join("prompts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("system.md"), system.replacen(before, after, 1)).unwrap();
+    dir
+}
+
+fn test_cmd(dir: &Path, extra: &[&str]) -> Output {
+    let mut c = rlm(dir.parent().unwrap());
+    c.arg("test").arg(dir).args(extra);
+    c.output().unwrap()
+}
+
+#[test]
+fn rlm_test_passes_as_committed_fails_on_a_prompt_change_and_passes_after_accept() {
+    let (tmp, dir) = example_copy();
+    let junit = tmp.path().join("junit.xml");
+    let out = test_cmd(&dir, &["--junit", junit.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("5 case(s): 5 passed, 0 failed"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"5\" failures=\"0\""), "{xml}");
+
+    let prompts = changed_prompts(tmp.path());
+    let changed = ["--prompts-dir", prompts.to_str().unwrap()];
+    let out = test_cmd(&dir, &[&changed[..], &["--junit", junit.to_str().unwrap()]].concat());
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("FAILED: replay miss"), "{stdout}");
+    assert!(stdout.contains("message 0 (system) changed"), "{stdout}");
+    assert!(stdout.contains("+") && stdout.contains("corpus"), "{stdout}");
+    assert!(stdout.contains("5 case(s): 0 passed, 5 failed"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"5\"") && xml.contains("<failure"), "{xml}");
+
+    let out = test_cmd(&dir, &[&changed[..], &["--accept"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let out = test_cmd(&dir, &changed);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("5 case(s): 5 passed, 0 failed"), "{stdout}");
+    // The recordings now hold the changed prompt: the committed one misses.
+    let out = test_cmd(&dir, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_changed_snapshot_fails_with_its_diff_and_writes_a_pending_snapshot() {
+    let (_tmp, dir) = example_copy();
+    let snap = dir.join("snapshots/most_errors.snap");
+    let stored = std::fs::read_to_string(&snap).unwrap();
+    std::fs::write(&snap, stored.replace("billing", "payments")).unwrap();
+    let out = test_cmd(&dir, &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("case most_errors: FAILED: the run differs"), "{stdout}");
+    assert!(stdout.contains("-answer: payments") || stdout.contains("payments"), "{stdout}");
+    assert!(dir.join("snapshots/most_errors.snap.new").exists());
+    let out = test_cmd(&dir, &["--accept"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(std::fs::read_to_string(&snap).unwrap(), stored);
+    assert!(!dir.join("snapshots/most_errors.snap.new").exists());
+}
+
+#[test]
+fn a_case_without_recording_fails_unless_recorded_and_a_new_one_needs_accepting() {
+    let (_tmp, dir) = example_copy();
+    std::fs::copy(dir.join("most_errors.toml"), dir.join("again.toml")).unwrap();
+    let out = test_cmd(&dir, &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("case again: FAILED: no recording"), "{stdout}");
+    let out = test_cmd(&dir, &["--record-missing"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("case again: FAILED: new snapshot"), "{stdout}");
+    assert!(dir.join("again.recording.jsonl").exists());
+    assert!(dir.join("snapshots/again.snap.new").exists());
+    let out = test_cmd(&dir, &["--accept"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = test_cmd(&dir, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn rlm_run_records_then_replays_offline_and_a_prompt_change_shows_the_diff() {
+    let (tmp, dir) = example_copy();
+    let rec = tmp.path().join("run.recording.jsonl");
+    let question = "Which service logged the most errors, and what is the vault passphrase?";
+    let run = |extra: &[&str]| {
+        let mut c = rlm(tmp.path());
+        c.args(["run", question, "--context"]).arg(tmp.path().join("corpus"));
+        c.args(["--model", "scripted", "--json", "--progress", "never"]).args(extra);
+        c.output().unwrap()
+    };
+    let recorded = run(&["--record", rec.to_str().unwrap()]);
+    assert_eq!(recorded.status.code(), Some(0), "{}", text(&recorded.stderr));
+    let lines = std::fs::read_to_string(&rec).unwrap();
+    assert!(lines.lines().count() >= 3, "root calls and subcalls: {lines}");
+    for line in lines.lines() {
+        let x: Value = serde_json::from_str(line).unwrap();
+        assert!(x["fingerprint"].as_str().is_some_and(|f| f.len() == 32), "{line}");
+        assert!(x["request"]["messages"].is_array() && x["response"]["text"].is_string());
+    }
+    let replayed = run(&["--replay", rec.to_str().unwrap()]);
+    assert_eq!(replayed.status.code(), Some(0), "{}", text(&replayed.stderr));
+    let answer = |o: &Output| serde_json::from_slice::<Value>(&o.stdout).unwrap()["answer"].clone();
+    assert_eq!(answer(&replayed), answer(&recorded));
+    assert!(answer(&replayed).as_str().is_some_and(|a| a.contains("amber-falcon-42")));
+
+    let prompts = changed_prompts(tmp.path());
+    let mut c = rlm(tmp.path());
+    c.args(["run", question, "--context"]).arg(tmp.path().join("corpus"));
+    c.args(["--model", "scripted", "--progress", "never", "--replay"]).arg(&rec);
+    let out = c.arg("--prompts-dir").arg(&prompts).output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("message 0 (system) changed"), "{stderr}");
+    assert!(stderr.lines().any(|l| l.starts_with('+') && l.contains("corpus")), "{stderr}");
+    let _ = dir;
+}
+
+#[test]
+fn rlm_eval_compares_two_profiles_in_a_table_jsonl_and_html() {
+    let (tmp, dir) = example_copy();
+    let out_dir = tmp.path().join("report");
+    let mut c = rlm(tmp.path());
+    c.arg("eval").arg(&dir).args(["--profile", "full", "--profile", "compact", "--runs", "2"]);
+    let out = c.arg("--out").arg(&out_dir).args(["--judge", "fake:fixed:PASS"]).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("profile full") && stdout.contains("profile compact"), "{stdout}");
+    let rows: Vec<Value> = std::fs::read_to_string(out_dir.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 5 * 2 * 2);
+    for row in &rows {
+        assert_eq!(row["passed"], true, "{row}");
+        assert_eq!(row["score"], 1.0, "{row}");
+        assert_eq!(row["judge"], "PASS", "{row}");
+        assert!(
+            row["latency_ms"].is_u64() && row["cost_usd"].is_number() && row["tokens"].is_u64()
+        );
+        let trace = out_dir.join(row["trace"].as_str().unwrap());
+        assert!(std::fs::read_to_string(&trace).unwrap().contains("<html"), "{row}");
+        assert!(out_dir.join(row["trace_events"].as_str().unwrap()).exists());
+    }
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    for needle in ["profile full", "profile compact", "most_errors", "two_steps", "passed 2/2"] {
+        assert!(html.contains(needle), "the report lacks {needle:?}");
+    }
+    assert!(html.contains(&format!("href=\"{}\"", rows[0]["trace"].as_str().unwrap())));
+    assert!(!html.contains("<script"), "the report is static");
+}
