@@ -80,7 +80,7 @@ pub fn run_case(
     let task = crate::task_args::apply_task(&case.task, &mut context, &mut flags)?;
     let settings = Settings::from_process(&flags)?;
     let cfg = settings.resolve()?;
-    let loaded = crate::context_args::load_contexts(&context, false)?;
+    let loaded = load_from_the_task_folder(&case.task, &context)?;
     let parts = engine_parts(cfg, settings.env.clone(), script)?;
     let mut builder = Rlm::from_config(&parts, EngineModels::Configured, &context)?;
     let judge_requirement = task.criteria.as_ref().and_then(|c| c.judge()).map(str::to_string);
@@ -102,6 +102,31 @@ pub fn run_case(
         model: rlm.root_model(),
         sub_model: rlm.sub_model(),
     })
+}
+
+/// The task's context, loaded with its relative sources as the task file
+/// writes them, from the task's folder: the model is told the sources as
+/// written (`../corpus`), wherever the folder of cases is and however it
+/// was named, so a recording replays from any checkout.
+fn load_from_the_task_folder(
+    task: &Path,
+    sources: &[String],
+) -> Result<rlm_context::Context, CliError> {
+    let folder = task.parent().filter(|f| !f.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let as_written: Vec<String> = sources
+        .iter()
+        .map(|s| match Path::new(s).strip_prefix(folder) {
+            Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+            _ => s.clone(),
+        })
+        .collect();
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError::Config(format!("cannot read the working directory: {e}")))?;
+    std::env::set_current_dir(folder).map_err(|e| CliError::read(folder, &e))?;
+    // No source: an empty context (never stdin: cases run unattended).
+    let loaded = crate::context_args::load_sources(&as_written, false);
+    std::env::set_current_dir(&cwd).map_err(|e| CliError::read(&cwd, &e))?;
+    loaded
 }
 
 /// The replay miss a run ended with, if it did: the error's message (the

@@ -96,7 +96,11 @@ pub fn test(args: TestArgs) -> Result<Exit, CliError> {
         let verdict = check_case(case, &args)?;
         let mut accepted = false;
         if let Some(why) = verdict.failure() {
-            writeln!(out, "case {}: FAILED: {}", case.name, first_line(&why)).map_err(stdout)?;
+            let headline = match &verdict {
+                Verdict::ReplayMiss(_) => "replay miss: a request is not in the recording",
+                _ => first_line(&why),
+            };
+            writeln!(out, "case {}: FAILED: {headline}", case.name).map_err(stdout)?;
             show(&mut out, case, &verdict, color)?;
             if !matches!(verdict, Verdict::Error(_)) && wants_accept(&args, &case.name)? {
                 accept(case, &verdict, &args)?;

@@ -211,7 +211,8 @@ fn rlm_eval_compares_two_profiles_in_a_table_jsonl_and_html() {
         assert!(out_dir.join(row["trace_events"].as_str().unwrap()).exists());
     }
     let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
-    for needle in ["profile full", "profile compact", "most_errors", "two_steps", "passed 2/2"] {
+    for needle in ["profile full", "profile compact", "most_errors", "latency_spike", "passed 2/2"]
+    {
         assert!(html.contains(needle), "the report lacks {needle:?}");
     }
     assert!(html.contains(&format!("href=\"{}\"", rows[0]["trace"].as_str().unwrap())));

@@ -12,6 +12,8 @@ use crate::spec::{CriteriaSpec, ExpectedOutput, OutputFormat, TaskSpec};
 /// The criteria of one task, ready to check answers.
 #[derive(Debug)]
 pub struct SuccessCriteria {
+    exact: Option<String>,
+    number: Option<(f64, f64)>,
     contains: Vec<String>,
     regexes: Vec<regex::Regex>,
     min_chars: Option<usize>,
@@ -38,7 +40,7 @@ pub struct CriterionResult {
 }
 
 /// Every criterion's result for one answer, in the order they are declared
-/// (contains, regex, length, JSON, judge).
+/// (exact, number, contains, regex, length, JSON, judge).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CriteriaReport {
     pub results: Vec<CriterionResult>,
@@ -73,6 +75,19 @@ impl SuccessCriteria {
                 "min_chars {min} is above max_chars {max}"
             )));
         }
+        let number = match (criteria.number, criteria.tolerance) {
+            (None, Some(_)) => {
+                return Err(TaskSpecError::Contradiction(
+                    "a tolerance is given without a number".into(),
+                ));
+            }
+            (Some(n), t) if !n.is_finite() || t.is_some_and(|t| !t.is_finite() || t < 0.0) => {
+                return Err(TaskSpecError::Contradiction(
+                    "number and tolerance must be finite, the tolerance not negative".into(),
+                ));
+            }
+            (n, t) => n.map(|n| (n, t.unwrap_or(0.0))),
+        };
         let json = match (expected.format, &expected.schema) {
             (OutputFormat::Json, schema) => Some(JsonCheck {
                 validator: schema
@@ -92,6 +107,8 @@ impl SuccessCriteria {
             (OutputFormat::Text, None) => None,
         };
         Ok(SuccessCriteria {
+            exact: criteria.exact.clone(),
+            number,
             contains: criteria.contains.clone(),
             regexes,
             min_chars: criteria.min_chars,
@@ -103,7 +120,9 @@ impl SuccessCriteria {
 
     /// Whether there is nothing to check.
     pub fn is_empty(&self) -> bool {
-        self.contains.is_empty()
+        self.exact.is_none()
+            && self.number.is_none()
+            && self.contains.is_empty()
             && self.regexes.is_empty()
             && self.min_chars.is_none()
             && self.max_chars.is_none()
@@ -120,6 +139,27 @@ impl SuccessCriteria {
     /// Checks every criterion but the judge against `answer`.
     pub fn check(&self, answer: &str) -> CriteriaReport {
         let mut results = Vec::new();
+        if let Some(exact) = &self.exact {
+            let passed = answer.trim() == exact.trim();
+            results.push(CriterionResult {
+                criterion: format!("exactly {exact:?}"),
+                passed,
+                detail: if passed { String::new() } else { "the answer differs".into() },
+            });
+        }
+        if let Some((number, tolerance)) = self.number {
+            let stated = numbers_in(answer);
+            let passed = stated.iter().any(|n| (n - number).abs() <= tolerance);
+            results.push(CriterionResult {
+                criterion: format!("number {number} ± {tolerance}"),
+                passed,
+                detail: match (passed, stated.is_empty()) {
+                    (true, _) => String::new(),
+                    (false, true) => "the answer states no number".into(),
+                    (false, false) => format!("the answer states {stated:?}"),
+                },
+            });
+        }
         for needle in &self.contains {
             let passed = answer.contains(needle.as_str());
             results.push(CriterionResult {
@@ -192,6 +232,17 @@ impl JsonCheck {
         }
         out
     }
+}
+
+/// The numbers `answer` states (`1,234` is 1234; at most 64 of them).
+fn numbers_in(answer: &str) -> Vec<f64> {
+    static NUMBER: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"-?\d[\d,]*(?:\.\d+)?").ok());
+    let Some(re) = NUMBER.as_ref() else { return Vec::new() };
+    re.find_iter(answer)
+        .filter_map(|m| m.as_str().replace(',', "").parse::<f64>().ok())
+        .take(64)
+        .collect()
 }
 
 /// The JSON inside a ```json fence, or the text itself.
@@ -273,6 +324,22 @@ mod tests {
         assert!(feedback.contains("fails 3 of the task's 4"), "{feedback}");
         assert!(feedback.contains("- min_chars 10: 8 characters"), "{feedback}");
         assert_eq!(good.feedback(), None);
+    }
+
+    #[test]
+    fn exact_and_numeric_criteria() {
+        let c = criteria("question = \"q\"\n[criteria]\nexact = \"Paris\"\n");
+        assert!(c.check("  Paris\n").passed());
+        assert!(!c.check("Paris, France").passed());
+        let c = criteria("question = \"q\"\n[criteria]\nnumber = 1234\ntolerance = 5\n");
+        assert!(c.check("about 1,230 requests").passed());
+        assert!(!c.check("about 1,200 requests").passed());
+        let report = c.check("none");
+        assert_eq!(report.results[0].detail, "the answer states no number");
+        let c = criteria("question = \"q\"\n[criteria]\nnumber = -2.5\n");
+        assert!(c.check("it fell by -2.5 points").passed());
+        let spec = TaskSpec::from_toml("question = \"q\"\n[criteria]\ntolerance = 1\n").unwrap();
+        assert!(SuccessCriteria::from_spec(&spec).is_err());
     }
 
     #[test]

@@ -74,6 +74,16 @@ pub struct CriteriaSpec {
     /// Regexes (Rust `regex` syntax) the answer must match somewhere.
     #[serde(default)]
     pub regex: Vec<String>,
+    /// The whole answer (trimmed) must be exactly this.
+    #[serde(default)]
+    pub exact: Option<String>,
+    /// A number the answer must state: one number in it (`1,234`, `-3.5`)
+    /// within `tolerance` of this (issue #57).
+    #[serde(default)]
+    pub number: Option<f64>,
+    /// How far the stated number may be from `number` (default 0).
+    #[serde(default)]
+    pub tolerance: Option<f64>,
     /// Fewest characters (code points) the answer may have.
     #[serde(default)]
     pub min_chars: Option<usize>,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, TypedDict, Union
 
 if TYPE_CHECKING:
@@ -160,6 +161,11 @@ class RLM:
       concurrency and rates are taken; any other knob raises ``ValueError``
       naming it. A knob it names wins over the argument above that sets the
       same thing.
+    * ``record=PATH`` writes every model exchange of each run (root calls and
+      subcalls) to a JSONL recording; ``replay=PATH`` answers every call from
+      one instead of the adapters (offline; a request it does not hold raises
+      ``ModelError`` with a diff against the nearest recorded request). The
+      ``record`` and ``replay`` knobs of ``config=``.
     * A budget reached never raises: the run ends with a graceful answer.
     * ``async def complete`` adapters run on the event loop of the latest
       ``arun`` (on a background loop for ``run``): do not share one ``RLM``
@@ -201,6 +207,8 @@ class RLM:
         subcall_guard_steps: Optional[int] = None,
         subcall_max_output_tokens: Optional[int] = None,
         subcall_max_tokens: Optional[int] = None,
+        record: Optional[Union[str, os.PathLike[str]]] = None,
+        replay: Optional[Union[str, os.PathLike[str]]] = None,
         **pyrlm_options: Unpack[PyrlmOnlyOptions],
     ) -> None:
         unknown = sorted(set(pyrlm_options) - set(REFUSED_OPTIONS))
@@ -255,6 +263,11 @@ class RLM:
         # "guards.require_subcall": True}``), the names of every front end. A
         # knob it names wins over the pyrlm argument for the same setting.
         config = dict(config or {})
+        # Record and replay (issue #57): the `record` and `replay` knobs.
+        if record is not None:
+            config.setdefault("record", os.fspath(record))
+        if replay is not None:
+            config.setdefault("replay", os.fspath(replay))
 
         def unless(knob: str, value: Any) -> Any:
             return None if knob in config else value
