@@ -429,8 +429,13 @@ impl Replayer {
         Replayer { session, model, context_window, streaming }
     }
 
-    fn replay(&self, request: &CompletionRequest) -> Result<RecordedExchange, AdapterError> {
-        self.session.answer(&self.model.to_string(), request).cloned()
+    /// The recorded completion (or error) and a stream's chunks.
+    fn replay(
+        &self,
+        request: &CompletionRequest,
+    ) -> Result<(Completion, Option<Vec<String>>), AdapterError> {
+        let exchange = self.session.answer(&self.model.to_string(), request)?;
+        Ok((exchange.answer()?, exchange.chunks.clone()))
     }
 }
 
@@ -445,17 +450,16 @@ impl ModelAdapter for Replayer {
         self.streaming
     }
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
-        Box::pin(async move { CallReport::single(self.replay(request).and_then(|x| x.answer())) })
+        Box::pin(async move { CallReport::single(self.replay(request).map(|(c, _)| c)) })
     }
     fn stream<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, StreamReport> {
         Box::pin(async move {
-            let result = self.replay(request).and_then(|x| {
-                let completion = x.answer()?;
-                let chunks = x.chunks.clone().unwrap_or_else(|| vec![completion.text.clone()]);
+            let result = self.replay(request).map(|(completion, chunks)| {
+                let chunks = chunks.unwrap_or_else(|| vec![completion.text.clone()]);
                 let mut events: Vec<Result<StreamEvent, AdapterError>> =
                     chunks.into_iter().map(|text| Ok(StreamEvent::Delta { text })).collect();
                 events.push(Ok(StreamEvent::Done { completion }));
-                Ok(futures::stream::iter(events).boxed())
+                futures::stream::iter(events).boxed()
             });
             StreamReport { result, retries: Vec::new(), attempts: 1 }
         })

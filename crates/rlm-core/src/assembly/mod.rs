@@ -36,6 +36,9 @@ pub use retrieval::{embedder, retrieval_settings};
 /// A root model and a sub-model.
 pub type ModelPair = (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>);
 
+/// What wraps an engine's model (a recorder or a replayer).
+type AdapterWrap<'a> = dyn Fn(&Arc<dyn ModelAdapter>) -> Arc<dyn ModelAdapter> + 'a;
+
 /// Which models an engine runs.
 pub enum EngineModels {
     /// The configuration's `model` and `sub_model`.
@@ -183,21 +186,20 @@ impl EngineParts {
         sub: Arc<dyn ModelAdapter>,
     ) -> ModelPair {
         let same = Arc::ptr_eq(&root, &sub);
-        let wrap: Box<dyn Fn(&Arc<dyn ModelAdapter>) -> Arc<dyn ModelAdapter>> =
-            match (&self.replay, &self.record) {
-                (Some(book), _) => {
-                    let session = book.session();
-                    Box::new(move |a| {
-                        let (id, window) = (a.model_id(), a.context_window());
-                        let streams = a.supports_streaming();
-                        Arc::new(Replayer::new(Arc::clone(&session), id, window, streams))
-                    })
-                }
-                (None, Some(writer)) => {
-                    Box::new(|a| Arc::new(Recorder::new(Arc::clone(a), writer.clone())))
-                }
-                (None, None) => return (root, sub),
-            };
+        let wrap: Box<AdapterWrap<'_>> = match (&self.replay, &self.record) {
+            (Some(book), _) => {
+                let session = book.session();
+                Box::new(move |a| {
+                    let (id, window) = (a.model_id(), a.context_window());
+                    let streams = a.supports_streaming();
+                    Arc::new(Replayer::new(Arc::clone(&session), id, window, streams))
+                })
+            }
+            (None, Some(writer)) => {
+                Box::new(|a| Arc::new(Recorder::new(Arc::clone(a), writer.clone())))
+            }
+            (None, None) => return (root, sub),
+        };
         let root = wrap(&root);
         let sub = if same { Arc::clone(&root) } else { wrap(&sub) };
         (root, sub)
@@ -336,6 +338,34 @@ mod tests {
         assert!(Arc::ptr_eq(&root, &sub));
         let named = EngineModels::Named { root: SCRIPTED_MODEL.into(), sub: Some("echo".into()) };
         assert!(matches!(parts.models(named), Err(RlmError::Model(m)) if m.contains("echo")));
+    }
+
+    #[test]
+    fn record_and_replay_wrap_the_models_of_every_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = dir.path().join("rec.jsonl");
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let ask = rlm_types::CompletionRequest::user("q");
+        let mut config = scripted();
+        config.record = Some(rec.clone());
+        let (root, sub) = parts(config).models(EngineModels::Configured).unwrap();
+        assert!(Arc::ptr_eq(&root, &sub), "one recorder for both");
+        assert_eq!(rt.block_on(root.complete(&ask)).unwrap().text, "FINAL(done)");
+        assert_eq!(std::fs::read_to_string(&rec).unwrap().lines().count(), 1);
+        // Replayed: the recording answers, not the (different) script.
+        let mut config = scripted();
+        config.replay = Some(rec.clone());
+        let script = FakeAdapter::replies(["FINAL(other)"]);
+        let replaying = EngineParts::new(config, EnvVars::default()).unwrap().with_script(script);
+        let (root, _) = replaying.models(EngineModels::Configured).unwrap();
+        assert_eq!(rt.block_on(root.complete(&ask)).unwrap().text, "FINAL(done)");
+        let miss = rt.block_on(root.complete(&rlm_types::CompletionRequest::user("p")));
+        assert!(miss.unwrap_err().to_string().contains("message 0 (user) changed"));
+        // Both at once is refused.
+        let mut config = scripted();
+        config.record = Some(dir.path().join("other.jsonl"));
+        config.replay = Some(rec);
+        assert!(matches!(EngineParts::new(config, EnvVars::default()), Err(RlmError::Config(_))));
     }
 
     #[test]
