@@ -218,3 +218,52 @@ fn rlm_eval_compares_two_profiles_in_a_table_jsonl_and_html() {
     assert!(html.contains(&format!("href=\"{}\"", rows[0]["trace"].as_str().unwrap())));
     assert!(!html.contains("<script"), "the report is static");
 }
+
+/// One `rlm_ask` over MCP's stdio transport (JSON-RPC lines), with `knob`
+/// set at the start of `rlm mcp`; the tool result's text.
+fn mcp_ask(dir: &Path, corpus: &Path, knob: &[&str]) -> String {
+    use std::io::{BufRead as _, Write as _};
+    let mut c = rlm(dir);
+    c.args(["mcp", "--model", "scripted", "--allow-path"]).arg(dir).args(knob);
+    c.env("XDG_CACHE_HOME", dir.join("cache"));
+    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    let mut child = c.stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let messages = [
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "prompt-dev-test", "version": "1"}}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "rlm_ask", "arguments": {
+                "question": "Which service logged the most errors, and what is the vault passphrase?",
+                "paths": [corpus.display().to_string()]}}}),
+    ];
+    for m in &messages {
+        writeln!(stdin, "{m}").unwrap();
+    }
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let result = loop {
+        let line = lines.next().expect("rlm mcp ended before answering").unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+        if v["id"] == 2 {
+            break v;
+        }
+    };
+    drop(stdin);
+    let _ = child.wait();
+    assert_ne!(result["result"]["isError"], true, "{result}");
+    result["result"]["content"][0]["text"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn rlm_mcp_records_at_start_and_replays_the_same_answer() {
+    let (tmp, _dir) = example_copy();
+    let corpus = tmp.path().join("corpus");
+    let rec = tmp.path().join("mcp.recording.jsonl");
+    let recorded = mcp_ask(tmp.path(), &corpus, &["--record", rec.to_str().unwrap()]);
+    assert!(recorded.contains("amber-falcon-42"), "{recorded}");
+    assert!(std::fs::read_to_string(&rec).unwrap().lines().count() >= 3);
+    let replayed = mcp_ask(tmp.path(), &corpus, &["--replay", rec.to_str().unwrap()]);
+    assert_eq!(replayed, recorded);
+}
