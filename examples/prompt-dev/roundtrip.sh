@@ -29,8 +29,9 @@ if [ -z "${RLM:-}" ]; then
 fi
 export LLAMACPP_BASE_URL="$base"
 say() { printf '\n== %s\n' "$*"; }
-up() { curl -sf -m 5 "$base/models" >/dev/null 2>&1; }
-up || { echo "no server answers at $base/models" >&2; exit 2; }
+# Up: anything answers HTTP at the base URL (a refused connection is down).
+up() { curl -s -o /dev/null -m 5 "$base/models"; }
+up || { echo "no server answers at $base" >&2; exit 2; }
 
 # Three small cases (a few hundred characters of context each: a 1.5B model
 # reads ~100 tokens/s on 2 cores).
@@ -64,8 +65,10 @@ RLM_MAX_STEPS=4 RLM_MAX_SUBCALLS=4 "$RLM" eval "$cases" --model "$model" \
 say "2. recording the cases and one run"
 "$RLM" test "$cases" --model "$model" "${budget[@]}" --record-missing --accept
 question="Which service had a latency spike during the batch window?"
+# A run without an answer exits non-zero (3: budget); the replay must do the same.
+recorded_rc=0
 "$RLM" run "$question" --context "$cases/data/incident_notes.md" --model "$model" "${budget[@]}" \
-  --record "$out/run.jsonl" --json --progress never > "$out/recorded.json"
+  --record "$out/run.jsonl" --json --progress never > "$out/recorded.json" || recorded_rc=$?
 
 say "3. stop the model server now (waiting up to ${wait_secs}s for $base to go away)"
 waited=0
@@ -76,8 +79,10 @@ while up; do
 done
 echo "the server is down: replaying offline"
 "$RLM" test "$cases" --model "$model" "${budget[@]}" --junit "$out/junit.xml"
+replayed_rc=0
 "$RLM" run "$question" --context "$cases/data/incident_notes.md" --model "$model" "${budget[@]}" \
-  --replay "$out/run.jsonl" --json --progress never > "$out/replayed.json"
+  --replay "$out/run.jsonl" --json --progress never > "$out/replayed.json" || replayed_rc=$?
+[ "$recorded_rc" = "$replayed_rc" ] || { echo "exit $replayed_rc replayed, $recorded_rc recorded" >&2; exit 1; }
 python3 - "$out/recorded.json" "$out/replayed.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
