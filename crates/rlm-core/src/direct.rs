@@ -57,6 +57,16 @@ pub(crate) async fn answer_directly(scope: &RunScope, query: &str) -> RunResult 
         Err(RootError::Model(e)) => (None, Finish::ModelError { message: e.to_string() }),
         Err(RootError::Cancelled) => (None, Finish::Cancelled),
     };
+    let (answer, finish) = match (&scope.engine.output_schema, answer) {
+        (Some(schema), Some(a)) => match crate::answer_schema::check(schema, &a) {
+            crate::answer_schema::SchemaCheck::Valid(json) => (Some(json), finish),
+            crate::answer_schema::SchemaCheck::Invalid(violations) => {
+                let reason = format!("the direct answer fails the output schema:\n{violations}");
+                (Some(a), Finish::SchemaFailed { reason })
+            }
+        },
+        (_, answer) => (answer, finish),
+    };
     if let Some(a) = &answer {
         scope.recorder.final_answer(scope.run_span, FinalAnswer { answer: a.clone() });
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::error::TaskSpecError;
 use crate::judge::Verdict;
+use crate::output_schema::strip_fence;
 use crate::prompts::{CRITERIA_FEEDBACK, render};
 use crate::spec::{CriteriaSpec, ExpectedOutput, OutputFormat, TaskSpec};
 
@@ -192,14 +193,6 @@ impl JsonCheck {
         }
         out
     }
-}
-
-/// The JSON inside a ```json fence, or the text itself.
-fn strip_fence(answer: &str) -> &str {
-    let t = answer.trim();
-    let Some(body) = t.strip_prefix("```") else { return t };
-    let body = body.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
-    body.strip_suffix("```").unwrap_or(body).trim()
 }
 
 impl CriteriaReport {
