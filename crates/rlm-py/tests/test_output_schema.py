@@ -38,7 +38,7 @@ def test_a_dict_schema_returns_the_parsed_json_after_a_repair():
     )
     answer, trace = RLM(adapter=adapter, output_schema=SCHEMA).run("The capital?", ctx())
     assert answer == {"city": "Paris", "population": 2102650}
-    assert trace.finish["kind"] == "final"
+    assert trace.finish["kind"] == "prose_final"
     refused = [e for e in trace.events if "FINAL refused by the output schema" in json.dumps(e)]
     assert len(refused) == 1
 
