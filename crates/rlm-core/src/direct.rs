@@ -46,10 +46,16 @@ pub(crate) fn start(
 /// One direct call with the whole context (events left in the recorder).
 pub(crate) async fn answer_directly(scope: &RunScope, query: &str) -> RunResult {
     let started = Instant::now();
-    let prompt = render_or_explain(
+    let mut prompt = render_or_explain(
         &scope.engine.prompts.direct,
         &[("query", query), ("context", scope.context.as_str())],
     );
+    if let Some(schema) = &scope.engine.output_schema {
+        let shown = serde_json::to_string_pretty(schema.schema()).unwrap_or_default();
+        let note = &scope.engine.prompts.notes.direct_answer_schema;
+        prompt =
+            format!("{}\n\n{}", prompt.trim_end(), render_or_explain(note, &[("schema", &shown)]));
+    }
     let (_, result) = call_root(scope, vec![ChatMessage::user(prompt)], 1).await;
     let (answer, finish) = match result {
         Ok(text) => (Some(text.trim().to_string()), Finish::Direct),

@@ -163,4 +163,18 @@ fn output_schema_prompts_as_sent() {
     assert_eq!(r.answer.as_deref(), Some(r#"{"day":"Tuesday"}"#));
     insta::assert_snapshot!("first_user_with_output_schema", system_and_user(&root, 0).1);
     insta::assert_snapshot!("final_schema_invalid", system_and_user(&root, 2).1);
+
+    // A direct (SmartRouter) answer: the schema after the context, the reply read as JSON.
+    let root = support::root(&["```json\n{\"day\": \"Tuesday\"}\n```"]);
+    let schema = serde_json::json!({"type": "object", "required": ["day"]});
+    let r = Rlm::builder()
+        .root(root.clone())
+        .smart_router(10_000)
+        .output_schema(Some(rlm_core::OutputSchema::new(schema, "of the test").unwrap()))
+        .build()
+        .unwrap()
+        .run_blocking("When is the launch?", corpus())
+        .unwrap();
+    assert_eq!(r.answer.as_deref(), Some(r#"{"day":"Tuesday"}"#));
+    insta::assert_snapshot!("direct_with_output_schema", system_and_user(&root, 0).1);
 }

@@ -190,6 +190,8 @@ pub struct Notes {
     pub strategy_ran: String,
     /// The run's output schema, after the question: `schema`.
     pub answer_schema: String,
+    /// The output schema of a direct (SmartRouter) answer: `schema`.
+    pub direct_answer_schema: String,
 }
 
 impl Notes {
