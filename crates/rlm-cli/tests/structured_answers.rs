@@ -7,6 +7,7 @@
 //! `rlm serve`'s /v1 `response_format` driven by the official clients: the
 //! `openai` Python SDK's `parse()` with a pydantic model, `json_object`,
 //! `schema_failed` as a 422 and `tools` refused (`structured/python_clients.py`);
+//! `/api/execute` reporting `schema_failed` as a failed execution;
 //! LiteLLM; and Node's `openai` `parse()` with `zodResponseFormat` and the
 //! Vercel AI SDK's `generateObject` (`node-clients/`).
 
@@ -162,6 +163,37 @@ fn serve() -> (std::process::Child, String, tempfile::TempDir) {
         c.env("RLM_API_KEYS", format!("structured:{KEY}"));
     });
     (child, base, data)
+}
+
+/// `/api/execute` under a configured schema no answer meets: the execution
+/// is `failed` with the finish `schema_failed`, the reason as its error, and
+/// the candidate as its result (never `completed`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_http_api_reports_schema_failed_as_a_failed_execution() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, base) = start_serve(|c| {
+        c.arg("--data").arg(data.path().join("store"));
+        c.arg("--script").arg(script());
+        c.env("RLM_OUTPUT_SCHEMA", r#"{"type": "array"}"#).env("RLM_MAX_STEPS", "3");
+        c.env("RLM_API_KEYS", format!("structured:{KEY}"));
+    });
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/execute"))
+        .bearer_auth(KEY)
+        .json(&serde_json::json!({"user_query": QUESTION, "context": "Paris, France"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(body["status"], "failed", "{body}");
+    assert_eq!(body["finish"], "schema_failed", "{body}");
+    let error = body["error_message"].as_str().unwrap_or_default();
+    assert!(error.contains("is not of type \"array\""), "{body}");
+    assert!(body["final_result"].is_string(), "the candidate: {body}");
 }
 
 fn client_output(mut command: StdCommand) -> String {
