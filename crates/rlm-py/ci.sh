@@ -16,7 +16,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 pip_install() { "$work/test/bin/pip" install --quiet --disable-pip-version-check "$@"; }
 python3 -m venv "$work/test"
-pip_install pytest mypy
+# pydantic: RLM(output_schema=Model) is tested with a real model class (rlm_rs never imports it).
+pip_install pytest mypy pydantic
 # pyrlm-runtime itself, for the differential tests (test_pyrlm_differential.py
 # and others). Its metadata asks for Python >= 3.12; it runs on 3.11 for what
 # the tests use, hence --ignore-requires-python.

@@ -14,6 +14,8 @@ const NEEDS: &[&str] = &[
     "pytrec_eval",
     "mcp_client",
     "openai_client",
+    "litellm_client",
+    "node_clients",
     "browser",
     "postgres",
 ];
@@ -42,6 +44,8 @@ fn main() {
         ("pytrec_eval", pytrec_eval(&workspace)),
         ("mcp_client", mcp_client(&workspace)),
         ("openai_client", openai_client(&workspace)),
+        ("litellm_client", litellm_client(&workspace)),
+        ("node_clients", node_clients(&workspace)),
         ("browser", browser(&workspace)),
         ("postgres", postgres()),
     ];
@@ -137,9 +141,24 @@ fn openai_client(workspace: &Path) -> bool {
             .is_ok_and(|s| s.success())
 }
 
-/// Node.js 20.19 or later, Debian's Chromium and the page's npm packages.
-fn browser(workspace: &Path) -> bool {
-    let node_ok = on_path("node").is_some_and(|node| {
+/// The test environment's Python can import LiteLLM (installed by
+/// `.ci/test` with a pinned version), a client of `rlm serve`'s `/v1`.
+fn litellm_client(workspace: &Path) -> bool {
+    let venv = match std::env::var_os("RLM_TEST_VENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace.join(".venv"),
+    };
+    exists(&venv.join("rlm-test-ready"))
+        && Command::new(venv.join("bin/python"))
+            .args(["-c", "import litellm"])
+            .env("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// Node.js 20.19 or later.
+fn node_ok() -> bool {
+    on_path("node").is_some_and(|node| {
         Command::new(node)
             .args([
                 "-e",
@@ -147,7 +166,23 @@ fn browser(workspace: &Path) -> bool {
             ])
             .status()
             .is_ok_and(|s| s.success())
-    });
+    })
+}
+
+/// Node.js and the structured-answer clients' npm packages (`openai`, `zod`,
+/// `ai`, `@ai-sdk/openai` in crates/rlm-cli/tests/node-clients, installed by
+/// `.ci/test`).
+fn node_clients(workspace: &Path) -> bool {
+    let modules = workspace.join("crates/rlm-cli/tests/node-clients/node_modules");
+    let packages = ["openai", "zod", "ai", "@ai-sdk/openai"]
+        .iter()
+        .all(|p| exists(&modules.join(p).join("package.json")));
+    packages && node_ok()
+}
+
+/// Node.js 20.19 or later, Debian's Chromium and the page's npm packages.
+fn browser(workspace: &Path) -> bool {
+    let node_ok = node_ok();
     let chromium = exists(Path::new("/usr/bin/chromium"));
     let packages =
         exists(&workspace.join("crates/rlm-server/web/node_modules/playwright-core/package.json"));

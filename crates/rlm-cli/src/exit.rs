@@ -19,6 +19,7 @@ use std::io::IsTerminal as _;
 /// | 4 | the model or provider failed (cannot be set up, e.g. no API key; or requests failed after retries) |
 /// | 5 | internal error (a bug in rlm) |
 /// | 6 | `run --task`: an answer was produced but it fails the task's success criteria |
+/// | 7 | `run` with an output schema: no answer matched it (`schema_failed`; stderr names the violations, stdout stays empty, `--json` carries the candidate) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,
@@ -30,6 +31,9 @@ pub enum Exit {
     /// An answer that fails the task's success criteria: a script must not
     /// take it for a success, yet it is not a budget or provider failure.
     CriteriaFailed = 6,
+    /// The run has an output schema and no answer matched it
+    /// (`schema_failed`): the last candidate is no answer to take.
+    SchemaFailed = 7,
 }
 
 impl Exit {
@@ -75,6 +79,9 @@ pub enum CliError {
     /// A budget ran out before an answer.
     #[error("{0}")]
     BudgetExhausted(String),
+    /// The run ended with no answer matching its output schema.
+    #[error("{0}")]
+    SchemaFailed(String),
     #[error(
         "internal error: {0}. This is a bug in rlm; please report it with the command you ran."
     )]
@@ -97,6 +104,7 @@ impl CliError {
             | CliError::Write { .. } => Exit::Usage,
             CliError::Provider(_) => Exit::Provider,
             CliError::BudgetExhausted(_) => Exit::BudgetExhausted,
+            CliError::SchemaFailed(_) => Exit::SchemaFailed,
             CliError::Internal(_) => Exit::Internal,
         }
     }
@@ -136,11 +144,13 @@ impl From<rlm_config::ConfigError> for CliError {
 }
 
 /// The exit code of a finished `rlm run`: 0 with an answer; 6 when that
-/// answer fails the task's success criteria; 4 when the root model failed; 3
-/// when a budget (or the loop's own stop) ended it without one.
+/// answer fails the task's success criteria; 7 when no answer matched the
+/// output schema; 4 when the root model failed; 3 when a budget (or the
+/// loop's own stop) ended it without one.
 pub fn exit_for_run(result: &rlm_core::RunResult) -> Exit {
     match (&result.answer, &result.finish) {
         (_, rlm_core::Finish::ModelError { .. }) => Exit::Provider,
+        (_, rlm_core::Finish::SchemaFailed { .. }) => Exit::SchemaFailed,
         (Some(_), _) if result.criteria.as_ref().is_some_and(|c| !c.passed()) => {
             Exit::CriteriaFailed
         }
@@ -156,6 +166,16 @@ pub fn run_failure(result: &rlm_core::RunResult) -> Option<CliError> {
             "the model failed after {} step(s): {message}",
             result.steps
         ))),
+        (_, rlm_core::Finish::SchemaFailed { reason }) => {
+            let candidate = match &result.answer {
+                Some(a) => format!(" The last candidate was: {}", truncate_for_error(a)),
+                None => String::new(),
+            };
+            Some(CliError::SchemaFailed(format!(
+                "schema_failed: after {} step(s), {reason}.{candidate}",
+                result.steps
+            )))
+        }
         (Some(_), _) => None,
         (None, finish) => {
             let why = match finish {
@@ -171,6 +191,15 @@ pub fn run_failure(result: &rlm_core::RunResult) -> Option<CliError> {
             )))
         }
     }
+}
+
+/// An answer shown inside an error message: at most 300 characters.
+fn truncate_for_error(text: &str) -> String {
+    let mut shown: String = text.chars().take(300).collect();
+    if shown.len() < text.len() {
+        shown.push_str("...");
+    }
+    shown
 }
 
 impl From<rlm_core::RlmError> for CliError {

@@ -135,7 +135,10 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
             })),
         });
         writeln!(out, "{doc}")
-    } else if let Some(a) = &result.answer {
+    } else if let Some(a) = &result.answer
+        && !matches!(result.finish, rlm_core::Finish::SchemaFailed { .. })
+    {
+        // A candidate that fails the output schema is no answer: stderr names it.
         writeln!(out, "{a}")
     } else {
         Ok(())

@@ -1,6 +1,7 @@
 //! `rlm run --task FILE`: a task spec (rlm-taskspec) supplies the question,
 //! the context sources, the models and budgets (each unless given as a flag:
-//! flags win), and the success criteria the run checks its answer against.
+//! flags win), the output schema (`output_schema`, as `--output-schema`) and
+//! the success criteria the run checks its answer against.
 
 use std::path::Path;
 
@@ -31,6 +32,16 @@ pub fn apply_task(
     if context.is_empty() {
         context.clone_from(&spec.context);
     }
+    // The task's output schema (a path resolved beside the task file, or
+    // inline), unless --output-schema is given: checked here so that a bad
+    // one names the task file.
+    spec.output_schema().map_err(|e| CliError::Config(format!("{}: {e}", path.display())))?;
+    let schema = match &spec.output_schema {
+        Some(serde_json::Value::String(file)) => Some(file.clone()),
+        Some(inline) => Some(inline.to_string()),
+        None => None,
+    };
+    flags.set_if_unset("output.schema", schema);
     let b = &spec.budget;
     let text = |n: Option<u64>| n.map(|n| n.to_string());
     flags.set_if_unset("model", spec.model);

@@ -187,6 +187,26 @@ pub struct ServerKnobs {
     pub max_connections: Option<usize>,
 }
 
+/// What a run's answer must be (`[output]`, issue #57).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Output {
+    /// The JSON Schema every answer must match, read and checked when the
+    /// configuration is resolved (`output.schema` names a JSON file, or is
+    /// the schema inline when its text starts with `{`); `None`: free text.
+    pub schema: Option<serde_json::Value>,
+}
+
+impl Output {
+    /// The schema compiled (`None`: no schema).
+    pub fn compiled(&self) -> Result<Option<rlm_taskspec::OutputSchema>, ConfigError> {
+        self.schema
+            .clone()
+            .map(|s| rlm_taskspec::OutputSchema::new(s, "of output.schema"))
+            .transpose()
+            .map_err(|e| ConfigError::Config(e.to_string()))
+    }
+}
+
 /// How logs on stderr are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -233,6 +253,7 @@ pub struct RlmConfig {
     /// `auto`, `all`, `none` or a list of helps.
     pub helps: Option<String>,
     pub retrieval: Retrieval,
+    pub output: Output,
     pub log_format: LogFormat,
     pub isolation: Isolation,
     pub redis: Redis,
@@ -350,6 +371,18 @@ impl Settings {
         })
     }
 
+    /// `[output]`: the schema read (a file, or inline JSON) and compiled
+    /// once, so a bad file or schema fails at start-up, naming the path and
+    /// where the setting came from.
+    pub fn output(&self) -> Result<Output, ConfigError> {
+        let Some(setting) = self.get("output.schema") else { return Ok(Output::default()) };
+        let KnobValue::Text(text) = &setting.value else { return Ok(Output::default()) };
+        let schema = rlm_taskspec::OutputSchema::from_setting(text, None).map_err(|e| {
+            ConfigError::Config(format!("output.schema (from {}): {e}", setting.source))
+        })?;
+        Ok(Output { schema: Some(schema.schema().clone()) })
+    }
+
     /// The configuration a run uses; fails with exactly what to set when no
     /// model is configured.
     pub fn resolve(&self) -> Result<RlmConfig, ConfigError> {
@@ -426,6 +459,7 @@ impl Settings {
                 es_url: self.text("retrieval.es_url"),
                 es_index: self.text("retrieval.es_index"),
             },
+            output: self.output()?,
             log_format: match self.text("log_format").as_deref() {
                 Some("json") => LogFormat::Json,
                 _ => LogFormat::Text,

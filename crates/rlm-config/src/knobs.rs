@@ -772,6 +772,14 @@ pub const KNOBS: &[Knob] = &[
         help: "The Elasticsearch index of es_url",
     },
     Knob {
+        key: "output.schema",
+        flag: "output-schema",
+        env: "RLM_OUTPUT_SCHEMA",
+        kind: Kind::Text,
+        default: None,
+        help: "A JSON Schema the answer must match: a JSON file's path, or the schema inline (text starting with `{`); a FINAL that fails it is sent back to the model",
+    },
+    Knob {
         key: "log_format",
         flag: "log-format",
         env: "RLM_LOG_FORMAT",

@@ -46,16 +46,32 @@ pub(crate) fn start(
 /// One direct call with the whole context (events left in the recorder).
 pub(crate) async fn answer_directly(scope: &RunScope, query: &str) -> RunResult {
     let started = Instant::now();
-    let prompt = render_or_explain(
+    let mut prompt = render_or_explain(
         &scope.engine.prompts.direct,
         &[("query", query), ("context", scope.context.as_str())],
     );
+    if let Some(schema) = &scope.engine.output_schema {
+        let shown = serde_json::to_string_pretty(schema.schema()).unwrap_or_default();
+        let note = &scope.engine.prompts.notes.direct_answer_schema;
+        prompt =
+            format!("{}\n\n{}", prompt.trim_end(), render_or_explain(note, &[("schema", &shown)]));
+    }
     let (_, result) = call_root(scope, vec![ChatMessage::user(prompt)], 1).await;
     let (answer, finish) = match result {
         Ok(text) => (Some(text.trim().to_string()), Finish::Direct),
         Err(RootError::Budget(e)) => (None, Finish::BestEffort { reason: e.to_string() }),
         Err(RootError::Model(e)) => (None, Finish::ModelError { message: e.to_string() }),
         Err(RootError::Cancelled) => (None, Finish::Cancelled),
+    };
+    let (answer, finish) = match (&scope.engine.output_schema, answer) {
+        (Some(schema), Some(a)) => match crate::answer_schema::check(schema, &a) {
+            crate::answer_schema::SchemaCheck::Valid(json) => (Some(json), finish),
+            crate::answer_schema::SchemaCheck::Invalid(violations) => {
+                let reason = format!("the direct answer fails the output schema:\n{violations}");
+                (Some(a), Finish::SchemaFailed { reason })
+            }
+        },
+        (_, answer) => (answer, finish),
     };
     if let Some(a) = &answer {
         scope.recorder.final_answer(scope.run_span, FinalAnswer { answer: a.clone() });

@@ -21,6 +21,7 @@ use rlm_functions::tools::{Tool, render_tool_list};
 use rlm_prompts::text::group_digits;
 use rlm_prompts::{Prompts, render_or_explain};
 
+#[derive(Clone)]
 pub(crate) struct Engine {
     /// The model that writes the programs.
     pub root: Arc<dyn ModelAdapter>,
@@ -51,6 +52,8 @@ pub(crate) struct Engine {
     pub memory: Arc<dyn MemoryStore>,
     /// A task's success criteria, checked before the root run accepts a FINAL.
     pub criteria: Option<Arc<rlm_taskspec::SuccessCriteria>>,
+    /// The JSON Schema the root run's answer must match (issue #57).
+    pub output_schema: Option<rlm_taskspec::OutputSchema>,
     /// SmartRouter: contexts shorter than this get one direct call.
     pub router_threshold_chars: Option<u64>,
     pub prices: Arc<PriceTable>,

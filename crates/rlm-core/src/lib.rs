@@ -44,8 +44,11 @@
 //! `serving.rs` (host calls → batches, sub-RLMs, tools), `subcall_spans.rs`
 //! (scheduler events → trace spans), `models.rs`, `scope.rs`, `session/`,
 //! `turn.rs`, `options.rs`, `outcome.rs`, `error.rs`, `checkpoint.rs`
-//! (durable runs: a checkpoint after each root step, resume from one).
+//! (durable runs: a checkpoint after each root step, resume from one),
+//! `answer_schema.rs` (a candidate answer read as JSON and checked against
+//! the run's output schema).
 
+mod answer_schema;
 mod assembly;
 mod checkpoint;
 mod compaction;
@@ -103,7 +106,10 @@ pub use rlm_prompts::{PromptError, PromptProfile, Prompts, extract, prompts};
 /// Where programs' interpreter sessions run (rlm-sandbox-host).
 pub use rlm_sandbox_host as sandbox;
 pub use rlm_sandbox_host::{ProbeReport, ProcessHost, SandboxHost, cell, serve_worker};
-pub use rlm_taskspec::{CriteriaReport, CriterionResult, SuccessCriteria, TaskSpec, judge};
+pub use rlm_taskspec::{
+    CriteriaReport, CriterionResult, OutputSchema, SchemaViolation, SuccessCriteria, TaskSpec,
+    judge,
+};
 pub use session::{
     Canceller, Execution, ExecutionHandle, SESSION_STATE_VERSION, Session, SessionId,
     SessionLimits, SessionSettings, SessionState, SessionUsage,

@@ -39,6 +39,10 @@ pub enum Finish {
     /// The sandbox worker process running the program died (or broke its
     /// protocol): `reason` says how, naming the signal. Only this run fails.
     SandboxFailed { reason: String },
+    /// The run has an output schema and ended with no answer matching it:
+    /// the answer, if any, is the last candidate, which fails the schema
+    /// (`reason` says how). Never an answer to take as valid.
+    SchemaFailed { reason: String },
 }
 
 impl Finish {
@@ -57,6 +61,7 @@ impl Finish {
             Finish::Direct => "direct",
             Finish::Cancelled => "cancelled",
             Finish::SandboxFailed { .. } => "sandbox_failed",
+            Finish::SchemaFailed { .. } => "schema_failed",
         }
     }
 
@@ -65,7 +70,7 @@ impl Finish {
         match self {
             Finish::Finalized { reason } | Finish::BestEffort { reason } => Some(reason),
             Finish::ModelError { message } => Some(message),
-            Finish::SandboxFailed { reason } => Some(reason),
+            Finish::SandboxFailed { reason } | Finish::SchemaFailed { reason } => Some(reason),
             _ => None,
         }
     }

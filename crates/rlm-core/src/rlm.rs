@@ -138,6 +138,7 @@ pub struct RlmBuilder {
     router_threshold_chars: Option<u64>,
     prices: PriceTable,
     criteria: Option<Arc<rlm_taskspec::SuccessCriteria>>,
+    output_schema: Option<rlm_taskspec::OutputSchema>,
 }
 
 impl Rlm {
@@ -163,6 +164,7 @@ impl Rlm {
             router_threshold_chars: None,
             prices: PriceTable::default(),
             criteria: None,
+            output_schema: None,
         }
     }
 
@@ -411,6 +413,20 @@ impl Rlm {
         self.engine.budget_limits.clone()
     }
 
+    /// This runtime with another output schema (`None`: free text): one
+    /// request's `response_format`, an MCP call's or a Python call's
+    /// `output_schema`. Everything else is this one's, shared.
+    pub fn with_output_schema(&self, schema: Option<rlm_taskspec::OutputSchema>) -> Rlm {
+        let mut engine = (*self.engine).clone();
+        engine.output_schema = schema;
+        Rlm { engine: Arc::new(engine) }
+    }
+
+    /// The output schema runs are held to, if any.
+    pub fn output_schema(&self) -> Option<&rlm_taskspec::OutputSchema> {
+        self.engine.output_schema.as_ref()
+    }
+
     /// This runtime with other root and sub-models (new adapters of the same
     /// models, say: a scripted model played from its start): everything else
     /// (functions, tools, prompts, options, budgets, sandbox, listeners, the
@@ -459,6 +475,7 @@ impl Rlm {
                 memory: Arc::clone(&e.memory),
                 router_threshold_chars: e.router_threshold_chars,
                 criteria: e.criteria.clone(),
+                output_schema: e.output_schema.clone(),
                 prices: Arc::clone(&e.prices),
                 system_prompt,
             }),
@@ -593,6 +610,16 @@ impl RlmBuilder {
         self
     }
 
+    /// The JSON Schema the answer must match (issue #57): the root model
+    /// sees it after the question, every FINAL is checked against it before
+    /// it is accepted (a failure goes back to the model with the failing
+    /// paths), an accepted answer is compact JSON text, and a run that ends
+    /// with no matching answer finishes [`crate::Finish::SchemaFailed`].
+    pub fn output_schema(mut self, schema: Option<rlm_taskspec::OutputSchema>) -> Self {
+        self.output_schema = schema;
+        self
+    }
+
     pub fn smart_router(mut self, threshold_chars: u64) -> Self {
         self.router_threshold_chars = Some(threshold_chars);
         self
@@ -689,6 +716,7 @@ impl RlmBuilder {
                 memory: self.memory,
                 router_threshold_chars: self.router_threshold_chars,
                 criteria: self.criteria,
+                output_schema: self.output_schema,
                 prices,
                 system_prompt: system_prompt.into(),
             }),

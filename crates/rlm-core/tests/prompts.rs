@@ -142,3 +142,39 @@ fn finalize_compaction_direct_and_sub_rlm_prompts() {
     let note = sys.split("\n\n").last().unwrap().to_string();
     insta::assert_snapshot!("sub_rlm_note", note);
 }
+
+/// The output schema's two notes as sent (issue #57): after the question in
+/// the first user message, and in the feedback to a FINAL that fails it.
+#[test]
+fn output_schema_prompts_as_sent() {
+    let root = support::root(&[
+        &repl("print(peek(30))"),
+        &repl("FINAL({'day': 2})"),
+        &repl("FINAL({'day': 'Tuesday'})"),
+    ]);
+    let schema = serde_json::json!({"type": "object", "required": ["day"],
+        "properties": {"day": {"type": "string"}}});
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .output_schema(Some(rlm_core::OutputSchema::new(schema, "of the test").unwrap()))
+        .build()
+        .unwrap();
+    let r = rlm.run_blocking("When is the launch?", corpus()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some(r#"{"day":"Tuesday"}"#));
+    insta::assert_snapshot!("first_user_with_output_schema", system_and_user(&root, 0).1);
+    insta::assert_snapshot!("final_schema_invalid", system_and_user(&root, 2).1);
+
+    // A direct (SmartRouter) answer: the schema after the context, the reply read as JSON.
+    let root = support::root(&["```json\n{\"day\": \"Tuesday\"}\n```"]);
+    let schema = serde_json::json!({"type": "object", "required": ["day"]});
+    let r = Rlm::builder()
+        .root(root.clone())
+        .smart_router(10_000)
+        .output_schema(Some(rlm_core::OutputSchema::new(schema, "of the test").unwrap()))
+        .build()
+        .unwrap()
+        .run_blocking("When is the launch?", corpus())
+        .unwrap();
+    assert_eq!(r.answer.as_deref(), Some(r#"{"day":"Tuesday"}"#));
+    insta::assert_snapshot!("direct_with_output_schema", system_and_user(&root, 0).1);
+}

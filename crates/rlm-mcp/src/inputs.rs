@@ -36,6 +36,11 @@ pub struct AskInput {
     /// Text to use as (part of) the context, one more document.
     #[serde(default)]
     pub text: Option<String>,
+    /// A JSON Schema the answer must match (an object): the model sees it,
+    /// every FINAL is checked against it, and the answer is JSON text. No
+    /// matching answer within the budget ends `schema_failed` (an error result).
+    #[serde(default)]
+    pub output_schema: Option<serde_json::Value>,
 }
 
 /// `rlm_exec`: a DSL program (the safe Python subset) over a context.
@@ -80,6 +85,11 @@ pub struct SessionCreateInput {
     /// Text to use as (part of) the context, one more document.
     #[serde(default)]
     pub text: Option<String>,
+    /// A JSON Schema every answer of the session must match (an object): the model sees it,
+    /// every FINAL is checked against it, and the answer is JSON text. No
+    /// matching answer within the budget ends `schema_failed` (an error result).
+    #[serde(default)]
+    pub output_schema: Option<serde_json::Value>,
 }
 
 /// `rlm_session_ask`: a question in a session made by `rlm_session_create`.

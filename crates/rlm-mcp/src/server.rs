@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rlm_context::{Context, Document};
+use rlm_core::Finish;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
     CallToolResult, ContentBlock, Implementation, ListResourceTemplatesResult, ListResourcesResult,
@@ -93,15 +94,24 @@ impl RlmServer {
         Ok(Context::from_documents(docs))
     }
 
-    /// A session over `paths` and `text` with a fresh engine.
+    /// A session over `paths` and `text` with a fresh engine; its answers
+    /// must match `schema` when one is given (else the configuration's).
     fn open_session(
         &self,
         name: String,
         paths: Vec<String>,
         text: Option<String>,
+        schema: Option<Value>,
     ) -> Result<SessionEntry, EngineError> {
+        let schema = schema
+            .map(|s| rlm_core::OutputSchema::new(s, "of output_schema"))
+            .transpose()
+            .map_err(|e| EngineError::new(e.to_string()))?;
         let (context, sources) = self.context(&paths, text)?;
-        let rlm = self.engines.engine(&sources)?;
+        let mut rlm = self.engines.engine(&sources)?;
+        if schema.is_some() {
+            rlm = rlm.with_output_schema(schema);
+        }
         let settings = rlm_core::SessionSettings { name: name.clone(), ..Default::default() };
         let session = rlm_core::Session::new(&rlm, context, settings);
         Ok(SessionEntry { session, name, sources: paths })
@@ -120,6 +130,12 @@ impl RlmServer {
                 self.registry.add_trace(tool, &execution);
                 let doc = crate::runs::execution_json(&execution, session_id);
                 match &execution.answer {
+                    // A candidate that fails the output schema is no answer.
+                    Some(answer) if matches!(execution.finish, Finish::SchemaFailed { .. }) => {
+                        let why = execution.finish.reason().unwrap_or_default();
+                        let text = format!("schema_failed: {why}\nthe last candidate: {answer}");
+                        with_structure(CallToolResult::error, text, doc)
+                    }
                     Some(answer) => with_structure(CallToolResult::success, answer.clone(), doc),
                     None => {
                         let why = execution.finish.reason().unwrap_or(execution.finish.as_str());
@@ -162,7 +178,8 @@ impl RlmServer {
         Parameters(input): Parameters<AskInput>,
         request: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let entry = match self.open_session(String::new(), input.paths, input.text) {
+        let opened = self.open_session(String::new(), input.paths, input.text, input.output_schema);
+        let entry = match opened {
             Ok(entry) => entry,
             Err(e) => return Ok(failure(e.message)),
         };
@@ -257,7 +274,7 @@ impl RlmServer {
         Parameters(input): Parameters<SessionCreateInput>,
     ) -> Result<CallToolResult, ErrorData> {
         let name = input.name.unwrap_or_default();
-        let entry = match self.open_session(name, input.paths, input.text) {
+        let entry = match self.open_session(name, input.paths, input.text, input.output_schema) {
             Ok(entry) => entry,
             Err(e) => return Ok(failure(e.message)),
         };

@@ -208,3 +208,32 @@ async fn a_cancelled_request_cancels_the_run() {
     assert_eq!(finish, "cancelled");
     client.cancel().await.unwrap();
 }
+
+/// `rlm_ask`'s `output_schema` (issue #57): the answer is JSON matching it; a
+/// schema that does not compile is the tool's error; an answer that cannot
+/// match never comes back as a success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rlm_ask_holds_the_answer_to_its_output_schema() {
+    let (client, _) = connect(false).await;
+    let ask = |schema: Value| {
+        call(
+            "rlm_ask",
+            json!({"question": "how long?", "text": "hello world", "output_schema": schema}),
+        )
+    };
+    let result = client.call_tool(ask(json!({"type": "string"}))).await.unwrap();
+    assert_eq!(result.is_error, Some(false), "{}", text(&result));
+    assert_eq!(text(&result), "\"11 chars\"");
+    let bad = client.call_tool(ask(json!({"type": 12}))).await.unwrap();
+    assert_eq!(bad.is_error, Some(true));
+    assert!(
+        text(&bad).contains("the output schema of output_schema is not valid"),
+        "{}",
+        text(&bad)
+    );
+    let unmet = client.call_tool(ask(json!({"type": "integer"}))).await.unwrap();
+    assert_eq!(unmet.is_error, Some(true), "{}", text(&unmet));
+    let tools = client.list_all_tools().await.unwrap();
+    let schema = &tools.iter().find(|t| t.name == "rlm_ask").unwrap().input_schema;
+    assert!(schema["properties"]["output_schema"].is_object(), "{schema:?}");
+}

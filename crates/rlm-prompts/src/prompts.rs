@@ -155,6 +155,8 @@ pub struct Notes {
     pub final_not_a_variable: String,
     pub final_placeholder: String,
     pub final_placeholder_seen: String,
+    /// A FINAL that fails the run's output schema: `answer`, `violations`.
+    pub final_schema_invalid: String,
     pub invalid_empty: String,
     pub invalid_language: String,
     pub invalid_claimed_output: String,
@@ -186,6 +188,10 @@ pub struct Notes {
     pub first_step_after_count: String,
     pub repeat_reask: String,
     pub strategy_ran: String,
+    /// The run's output schema, after the question: `schema`.
+    pub answer_schema: String,
+    /// The output schema of a direct (SmartRouter) answer: `schema`.
+    pub direct_answer_schema: String,
 }
 
 impl Notes {

@@ -79,6 +79,9 @@ pub struct StartRequest {
     /// ends the job in the same transaction. `None`: the job, if any, is
     /// settled by its caller.
     pub job_holder: Option<String>,
+    /// The JSON Schema the answer must match, for this execution alone
+    /// (`/v1`'s `response_format`); `None`: the configuration's, if any.
+    pub output_schema: Option<serde_json::Value>,
 }
 
 /// A started execution.
@@ -395,6 +398,7 @@ impl Executions {
             job_holder: req.job_holder.clone(),
             session,
             settled_seen,
+            output_schema: req.output_schema.clone(),
         })
     }
 
@@ -458,6 +462,7 @@ impl Executions {
             job_holder,
             session,
             settled_seen,
+            output_schema,
         } = admitted;
         let ready = self.ready_at_once(&record, session, settled_seen);
         if ready.is_some() {
@@ -493,6 +498,7 @@ impl Executions {
             ready,
             deferred,
             announced,
+            output_schema,
         };
         tokio::spawn(async move {
             // Boxed: the task then moves a pointer, not the whole run's
@@ -581,6 +587,7 @@ impl Executions {
             attempt,
             deferred,
             announced,
+            output_schema,
             ..
         } = spec;
         let _permit = permit;
@@ -653,6 +660,7 @@ impl Executions {
             deadline,
             sandbox: self.limits.sandbox.clone(),
             durable,
+            output_schema,
         };
         let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
             Err(e) => failed(&e.to_string()),
@@ -898,6 +906,8 @@ pub(crate) struct AdmittedExecution {
     session: Option<SessionRecord>,
     /// The session's settled executions counted before that read.
     settled_seen: u64,
+    /// See [`StartRequest::output_schema`].
+    output_schema: Option<serde_json::Value>,
 }
 
 /// An execution that starts at once (created running): its session's turn
@@ -925,6 +935,8 @@ struct RunningExecution {
     /// Its id was given out at its start (`Start::Acknowledged`): a stream
     /// may follow it live.
     announced: bool,
+    /// See [`StartRequest::output_schema`].
+    output_schema: Option<serde_json::Value>,
 }
 
 /// A question must hold a non-blank character and fit the server's limit.

@@ -370,6 +370,7 @@ impl Jobs {
             interactive: false,
             attempt: attempt.map(|_| 1),
             job_holder: Some(holder.to_string()),
+            output_schema: None,
         };
         let unfinished = match (attempt, job.execution_id) {
             (Some(n), Some(execution)) if n > 1 => {

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::error::TaskSpecError;
 use crate::judge::Verdict;
+use crate::output_schema::strip_fence;
 use crate::prompts::{CRITERIA_FEEDBACK, render};
 use crate::spec::{CriteriaSpec, ExpectedOutput, OutputFormat, TaskSpec};
 
@@ -243,14 +244,6 @@ fn numbers_in(answer: &str) -> Vec<f64> {
         .filter_map(|m| m.as_str().replace(',', "").parse::<f64>().ok())
         .take(64)
         .collect()
-}
-
-/// The JSON inside a ```json fence, or the text itself.
-fn strip_fence(answer: &str) -> &str {
-    let t = answer.trim();
-    let Some(body) = t.strip_prefix("```") else { return t };
-    let body = body.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
-    body.strip_suffix("```").unwrap_or(body).trim()
 }
 
 impl CriteriaReport {

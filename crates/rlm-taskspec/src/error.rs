@@ -18,6 +18,10 @@ pub enum TaskSpecError {
     Regex { pattern: String, message: String },
     #[error("the JSON Schema of the task is not a valid schema: {message}")]
     Schema { message: String },
+    /// An output schema that is not JSON or not a valid JSON Schema;
+    /// `origin` names where it came from (`in PATH`, `given inline`).
+    #[error("the output schema {origin} is not valid: {message}")]
+    OutputSchema { origin: String, message: String },
     #[error("the task's criteria contradict each other: {0}")]
     Contradiction(String),
 }

@@ -11,14 +11,20 @@
 //! and verdict parsing live in [`judge`]; the model call itself is the
 //! loop's (rlm-core), which owns models and budgets.
 //!
+//! [`OutputSchema`] is the JSON Schema a run's answer must match (the
+//! `output.schema` setting, a task file's `output_schema`), checked by the
+//! loop before a FINAL is accepted.
+//!
 //! Not to be confused with `rlm-tasks`, the generators of benchmark tasks.
 
 mod criteria;
 mod error;
 pub mod judge;
+mod output_schema;
 mod prompts;
 mod spec;
 
 pub use criteria::{CriteriaReport, CriterionResult, SuccessCriteria};
 pub use error::TaskSpecError;
+pub use output_schema::{MAX_VIOLATIONS, OutputSchema, SchemaViolation, parse_json_answer};
 pub use spec::{CriteriaSpec, ExpectedOutput, OutputFormat, TaskBudget, TaskSpec};

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::TaskSpecError;
+use crate::output_schema::OutputSchema;
 
 /// One task: the question, where its context comes from, the models and
 /// budgets to run it with, what the answer should look like, and how to tell
@@ -31,6 +32,13 @@ pub struct TaskSpec {
     pub expected: ExpectedOutput,
     #[serde(default)]
     pub criteria: CriteriaSpec,
+    /// The JSON Schema the answer must match (issue #57): a path to a JSON
+    /// file (relative to the task file's folder, resolved by
+    /// [`TaskSpec::load`]) or the schema inline (a TOML table / JSON
+    /// object). The loop validates every FINAL against it
+    /// ([`TaskSpec::output_schema`] compiles it).
+    #[serde(default)]
+    pub output_schema: Option<serde_json::Value>,
 }
 
 /// The budgets of one run (unset: the configuration's).
@@ -113,7 +121,23 @@ impl TaskSpec {
             )?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         spec.context = spec.context.iter().map(|c| resolve(&base, c)).collect();
+        if let Some(serde_json::Value::String(file)) = &spec.output_schema {
+            spec.output_schema = Some(serde_json::Value::String(resolve(&base, file)));
+        }
         Ok(spec)
+    }
+
+    /// The task's output schema compiled (`None`: the task has none). A
+    /// string is a file path (resolved against the task file's folder by
+    /// [`TaskSpec::load`]), an object the schema itself.
+    pub fn output_schema(&self) -> Result<Option<OutputSchema>, TaskSpecError> {
+        match &self.output_schema {
+            None => Ok(None),
+            Some(serde_json::Value::String(path)) => {
+                OutputSchema::from_file(Path::new(path)).map(Some)
+            }
+            Some(schema) => OutputSchema::new(schema.clone(), "of the task").map(Some),
+        }
     }
 
     /// A task from TOML text; the error is the format's name and its message.
@@ -179,5 +203,30 @@ max_chars = 200
         );
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(matches!(TaskSpec::load(&file), Err(TaskSpecError::Read { .. })));
+    }
+
+    #[test]
+    fn output_schema_is_a_file_beside_the_task_or_inline() {
+        let dir = std::env::temp_dir().join(format!("rlm-taskspec-schema-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("answer.json"), r#"{"type": "object", "required": ["n"]}"#)
+            .unwrap();
+        let file = dir.join("task.toml");
+        std::fs::write(&file, "question = \"q\"\noutput_schema = \"answer.json\"\n").unwrap();
+        let schema = TaskSpec::load(&file).unwrap().output_schema().unwrap().unwrap();
+        assert!(schema.is_valid(&serde_json::json!({"n": 1})));
+        assert!(!schema.is_valid(&serde_json::json!({})));
+        std::fs::write(&file, "question = \"q\"\noutput_schema = { type = \"integer\" }\n")
+            .unwrap();
+        let inline = TaskSpec::load(&file).unwrap().output_schema().unwrap().unwrap();
+        assert!(inline.is_valid(&serde_json::json!(3)));
+        std::fs::write(&file, "question = \"q\"\noutput_schema = \"missing.json\"\n").unwrap();
+        let err = TaskSpec::load(&file).unwrap().output_schema().unwrap_err().to_string();
+        assert!(err.contains("missing.json"), "{err}");
+        assert_eq!(
+            TaskSpec::from_toml("question = \"q\"\n").unwrap().output_schema().unwrap(),
+            None
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

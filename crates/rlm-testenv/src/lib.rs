@@ -98,6 +98,16 @@ need_macro!(
     "SKIPPED: the OpenAI Python SDK and langchain-openai are not in the test environment (.venv); run `bash .ci/test`"
 );
 need_macro!(
+    $ needs_litellm_client,
+    rlm_has_litellm_client,
+    "SKIPPED: LiteLLM is not in the test environment (.venv); run `bash .ci/test`"
+);
+need_macro!(
+    $ needs_node_clients,
+    rlm_has_node_clients,
+    "SKIPPED: Node.js >= 20.19 and the npm packages of crates/rlm-cli/tests/node-clients are needed; run `bash .ci/test`"
+);
+need_macro!(
     $ needs_browser,
     rlm_has_browser,
     "SKIPPED: the browser test needs Node.js >= 20.19, Debian's chromium and the page's npm packages; run `bash .ci/test`"

@@ -260,6 +260,8 @@ impl Rlm {
         let fallback =
             config.fallback_program_source().map_err(|e| RlmError::Config(e.to_string()))?;
         let scheduler = config.scheduler_config().map_err(|e| RlmError::Config(e.to_string()))?;
+        let output_schema =
+            config.output.compiled().map_err(|e| RlmError::Config(e.to_string()))?;
         let mut builder = Rlm::builder()
             .root(root)
             .sub_model(sub)
@@ -267,7 +269,8 @@ impl Rlm {
             .prompts(prompts_of(config, profile)?)
             .options(LoopOptions::from_config(config, fallback, helps))
             .interpreter_limits(config.limits.clone())
-            .scheduler(scheduler);
+            .scheduler(scheduler)
+            .output_schema(output_schema);
         let retrieval = parts.retrieval_for(contexts);
         if let Some(r) = retrieval_settings(&retrieval, contexts, &parts.env, first_step)? {
             builder = builder.retrieval(r);

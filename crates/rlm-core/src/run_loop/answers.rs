@@ -53,7 +53,11 @@ impl Runner {
     /// confirmed count), unless the guards or the task's criteria refuse it:
     /// then the step goes on as if it had not been given.
     pub(super) async fn accept_grounded(&mut self, answer: String, how: Finish) -> Option<RunOut> {
-        if self.final_guard(&how).is_some() || self.unmet_criteria(&answer).await.is_some() {
+        if self.final_guard(&how).is_some() {
+            return None;
+        }
+        let answer = self.schema_answer(&answer).ok()?;
+        if self.unmet_criteria(&answer).await.is_some() {
             return None;
         }
         Some(self.end(Some(answer), how))

@@ -28,6 +28,7 @@ mod closing;
 mod durable;
 mod evidence;
 mod guards;
+mod schema;
 
 use answers::ProseRefusal;
 
@@ -178,6 +179,8 @@ struct Runner {
     checked: Option<(String, rlm_taskspec::CriteriaReport)>,
     /// Checkpoints after each step (`durable.rs`).
     durable: Option<durable::DurableRun>,
+    /// The last answer the output schema refused, and why (`schema.rs`).
+    schema_candidate: Option<(String, String)>,
 }
 
 impl Runner {
@@ -275,6 +278,7 @@ impl Runner {
             soft_limit_seen: false,
             checked: None,
             durable,
+            schema_candidate: None,
         }
     }
 
@@ -463,12 +467,12 @@ impl Runner {
             final_answer = None;
         }
         if let Some((answer, how)) = final_answer {
-            match self.final_guard(&how) {
-                None => match self.unmet_criteria(&answer).await {
+            match self.final_guard(&how).map_or_else(|| self.schema_answer(&answer), Err) {
+                Ok(answer) => match self.unmet_criteria(&answer).await {
                     None => return Some(self.end(Some(answer), how)),
                     Some(feedback) => notes.push(feedback),
                 },
-                Some(note) => notes.push(note),
+                Err(note) => notes.push(note),
             }
         }
         if ex.claimed_output {
@@ -541,17 +545,18 @@ impl Runner {
                 if report.cancelled {
                     return Some(self.cancelled());
                 }
-                if let Some(answer) = report.final_answer {
-                    return Some(self.end(Some(answer), Finish::Final));
+                let mut notes = vec![notes_t.fallback_ran.clone()];
+                let answered = match report.final_answer {
+                    Some(answer) => Some((answer, Finish::Final)),
+                    None => self.sandbox.answer_ready().map(|a| (a, Finish::AnswerReady)),
+                };
+                if let Some((answer, how)) = answered {
+                    match self.schema_answer(&answer) {
+                        Ok(answer) => return Some(self.end(Some(answer), how)),
+                        Err(note) => notes.push(note),
+                    }
                 }
-                if let Some(a) = self.sandbox.answer_ready() {
-                    return Some(self.end(Some(a), Finish::AnswerReady));
-                }
-                let feedback = self.feedback(
-                    &report.stdout,
-                    report.error.as_deref(),
-                    std::slice::from_ref(&notes_t.fallback_ran),
-                );
+                let feedback = self.feedback(&report.stdout, report.error.as_deref(), &notes);
                 self.push(ChatMessage::user(feedback));
                 return None;
             }
@@ -633,14 +638,14 @@ impl Runner {
             if report.cancelled {
                 return Some(self.cancelled());
             }
+            let mut shown = vec![notes.strategy_ran.clone()];
             if let Some(answer) = report.final_answer {
-                return Some(self.end(Some(answer), Finish::Final));
+                match self.schema_answer(&answer) {
+                    Ok(answer) => return Some(self.end(Some(answer), Finish::Final)),
+                    Err(note) => shown.push(note),
+                }
             }
-            let feedback = self.feedback(
-                &report.stdout,
-                report.error.as_deref(),
-                std::slice::from_ref(&notes.strategy_ran),
-            );
+            let feedback = self.feedback(&report.stdout, report.error.as_deref(), &shown);
             self.push(ChatMessage::user(feedback));
             return None;
         }
@@ -782,6 +787,7 @@ impl Runner {
     }
 
     fn end(&mut self, answer: Option<String>, finish: Finish) -> RunOut {
+        let (answer, finish) = self.schema_end(answer, finish);
         let memory = if self.memory_in {
             let (m, dropped) = self.sandbox.memory();
             if !dropped.is_empty() {
@@ -812,7 +818,9 @@ impl Runner {
             recorder.final_answer(run_span, FinalAnswer { answer: a.clone() });
         }
         let outcome = match &out.finish {
-            Finish::ModelError { .. } | Finish::SandboxFailed { .. } => SpanOutcome::Error,
+            Finish::ModelError { .. }
+            | Finish::SandboxFailed { .. }
+            | Finish::SchemaFailed { .. } => SpanOutcome::Error,
             Finish::BestEffort { .. } | Finish::Finalized { .. } => SpanOutcome::BudgetExceeded,
             Finish::Cancelled => SpanOutcome::Cancelled,
             _ => SpanOutcome::Ok,
@@ -891,6 +899,13 @@ fn initial_messages(
         }
         let history = render_or_explain(&prompts.session_history, &[("turns", &listed)]);
         first = format!("{}\n\n{first}", history.trim_end());
+    }
+    if depth == 0
+        && let Some(schema) = &engine.output_schema
+    {
+        let shown = serde_json::to_string_pretty(schema.schema()).unwrap_or_default();
+        let note = render_or_explain(&prompts.notes.answer_schema, &[("schema", &shown)]);
+        first = format!("{}\n\n{note}", first.trim_end());
     }
     vec![ChatMessage::system(system), ChatMessage::user(first)]
 }

@@ -55,6 +55,7 @@ from .errors import (
     RlmError,
     SandboxError,
     SandboxSyntaxError,
+    SchemaError,
 )
 
 __all__ = [
@@ -106,6 +107,7 @@ __all__ = [
     "SandboxError",
     "SandboxResult",
     "SandboxSyntaxError",
+    "SchemaError",
     "Suspension",
     "__version__",
     "errors",

@@ -16,7 +16,7 @@ program are ``SandboxError``s and mirror the DSL's errors:
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
+from typing import Any, Dict, Optional, Type
 
 
 class RlmError(Exception):
@@ -30,6 +30,24 @@ class ConfigError(RlmError, ValueError):
 class ModelError(RlmError):
     """The root model failed (after its retries), e.g. a Python adapter raised
     (that exception is the ``ModelError``'s ``__cause__``)."""
+
+
+class SchemaError(RlmError):
+    """The run has an output schema (``RLM(output_schema=...)`` or
+    ``config={"output.schema": ...}``) and ended with no answer matching it
+    (its finish is ``schema_failed``), or the answer failed the pydantic
+    model's own validation.
+
+    Attributes: ``candidate`` (the last answer, a str that fails the schema;
+    ``None`` if there was none), ``reason`` (the failing paths and what was
+    expected there), ``trace`` (the run's ``Trace``).
+    """
+
+    def __init__(self, reason: str, candidate: Optional[str] = None, trace: Any = None) -> None:
+        super().__init__(f"schema_failed: {reason}")
+        self.reason = reason
+        self.candidate = candidate
+        self.trace = trace
 
 
 class Cancelled(RlmError):

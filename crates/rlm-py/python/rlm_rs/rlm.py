@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, TypedDict, Union
 
 if TYPE_CHECKING:
     # For mypy only (PEP 692): ``**options: Unpack[...]`` types each keyword.
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 from ._native import Context, Engine, Limits
 from .cache import FileCache
-from .errors import ConfigError
+from .errors import ConfigError, SchemaError
 from .events import ListenerBridge, wants_bridge
 from .policy import Policy
 from .trace import Trace
@@ -166,6 +166,16 @@ class RLM:
       one instead of the adapters (offline; a request it does not hold raises
       ``ModelError`` with a diff against the nearest recorded request). The
       ``record`` and ``replay`` knobs of ``config=``.
+    * ``output_schema`` (issue #57): a JSON Schema the answer must match, as a
+      dict or a pydantic model class (anything with ``model_json_schema`` and
+      ``model_validate_json``; pydantic itself is never imported here). The
+      root model sees it and every FINAL is checked against it (a failure is
+      sent back with the failing paths). ``run`` then returns the parsed JSON
+      (a dict, list...) for a dict schema, a validated instance for a model
+      class; a run with no matching answer raises ``SchemaError`` carrying
+      the last candidate. Without it the answer stays a str. The same as
+      ``config={"output.schema": ...}`` (a JSON file's path, or the schema as
+      JSON text), which keeps the str answer and raises ``SchemaError`` too.
     * A budget reached never raises: the run ends with a graceful answer.
     * ``async def complete`` adapters run on the event loop of the latest
       ``arun`` (on a background loop for ``run``): do not share one ``RLM``
@@ -209,6 +219,7 @@ class RLM:
         subcall_max_tokens: Optional[int] = None,
         record: Optional[Union[str, os.PathLike[str]]] = None,
         replay: Optional[Union[str, os.PathLike[str]]] = None,
+        output_schema: Any = None,
         **pyrlm_options: Unpack[PyrlmOnlyOptions],
     ) -> None:
         unknown = sorted(set(pyrlm_options) - set(REFUSED_OPTIONS))
@@ -268,6 +279,14 @@ class RLM:
             config.setdefault("record", os.fspath(record))
         if replay is not None:
             config.setdefault("replay", os.fspath(replay))
+        #: With ``output_schema``: how an answer's JSON text becomes the value ``run`` returns.
+        self._parse_answer: Optional[Callable[[str], Any]] = None
+        if output_schema is not None:
+            schema, self._parse_answer = _output_schema(output_schema)
+            config.setdefault("output.schema", json.dumps(schema))
+        if isinstance(config.get("output.schema"), dict):
+            # The schema itself (rlm.toml's value is a path or JSON text).
+            config["output.schema"] = json.dumps(config["output.schema"])
 
         def unless(knob: str, value: Any) -> Any:
             return None if knob in config else value
@@ -306,7 +325,9 @@ class RLM:
     def run(self, query: str, context: Union[Context, str]) -> Tuple[str, Trace]:
         """Answers ``query`` over ``context``; returns ``(answer, trace)``.
         ``answer`` is always a str: ``NO_ANSWER`` (``"NO_ANSWER"``, as
-        pyrlm's) when the run ended without one (``trace.finish`` says why).
+        pyrlm's) when the run ended without one (``trace.finish`` says why);
+        with ``output_schema``, the parsed answer (see the class docs) or
+        ``SchemaError`` when no answer matched.
 
         Blocks without holding the GIL. Ctrl-C cancels the run (and its
         subcalls in flight) and raises ``KeyboardInterrupt``. A failing root
@@ -322,7 +343,21 @@ class RLM:
         out = await self._engine.arun(query, _context(context))
         return self._finished(query, _result(out))
 
-    def _finished(self, query: str, result: Tuple[str, Trace]) -> Tuple[str, Trace]:
+    def _finished(self, query: str, result: Tuple[str, Trace]) -> Tuple[Any, Trace]:
+        """Counts the run in the policy and tells a ``handle`` listener it
+        finished; under an output schema, the answer parsed (or ``SchemaError``)."""
+        answer, trace = self._counted(query, result)
+        if (trace.finish or {}).get("kind") == "schema_failed":
+            candidate = None if answer == NO_ANSWER else answer
+            raise SchemaError(str(trace.finish.get("reason", "")), candidate, trace)
+        if self._parse_answer is None or answer == NO_ANSWER:
+            return answer, trace
+        try:
+            return self._parse_answer(answer), trace
+        except Exception as e:  # the model class's own validation
+            raise SchemaError(f"the answer does not validate: {e}", answer, trace) from e
+
+    def _counted(self, query: str, result: Tuple[str, Trace]) -> Tuple[str, Trace]:
         """Counts the run in the policy and tells a ``handle`` listener it finished."""
         answer, trace = result
         steps = trace.steps
@@ -347,6 +382,22 @@ class RLM:
         about a millisecond of work), subcalls in flight are dropped, and each
         run returns with ``trace.finish["kind"] == "cancelled"``."""
         self._engine.cancel()
+
+
+def _output_schema(given: Any) -> Tuple[Dict[str, Any], Callable[[str], Any]]:
+    """``output_schema=``'s JSON Schema, and how an answer's JSON text becomes
+    the value returned: ``json.loads`` for a dict, the class's
+    ``model_validate_json`` for a pydantic model class."""
+    if isinstance(given, dict):
+        return given, json.loads
+    schema_of = getattr(given, "model_json_schema", None)
+    validate = getattr(given, "model_validate_json", None)
+    if isinstance(given, type) and callable(schema_of) and callable(validate):
+        return schema_of(), validate
+    raise TypeError(
+        "output_schema must be a JSON Schema dict or a pydantic model class, "
+        f"not {type(given).__name__}"
+    )
 
 
 def _str(query: Any) -> str:

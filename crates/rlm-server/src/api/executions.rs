@@ -49,6 +49,7 @@ fn start_request(caller: Caller, body: ExecutionCreate) -> Result<StartRequest, 
         interactive: true,
         attempt: None,
         job_holder: None,
+        output_schema: None,
     })
 }
 

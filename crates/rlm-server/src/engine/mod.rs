@@ -69,6 +69,9 @@ pub struct ExecutionRequest {
     /// Run durably (checkpoints after each root step), going on from a
     /// checkpoint when it holds one (see [`durable`]).
     pub durable: Option<DurableStart>,
+    /// The JSON Schema this execution's answer must match (`/v1`'s
+    /// `response_format`), in place of the configuration's.
+    pub output_schema: Option<serde_json::Value>,
 }
 
 /// How an execution ended.
@@ -300,6 +303,13 @@ impl ServerEngine {
         bus: Arc<ExecutionBus>,
     ) -> Result<RunningExecution, ServerError> {
         let rlm = self.rlm(&request)?;
+        let rlm = match &request.output_schema {
+            Some(schema) => rlm.with_output_schema(Some(
+                rlm_core::OutputSchema::new(schema.clone(), "of the request")
+                    .map_err(|e| ServerError::BadRequest(e.to_string()))?,
+            )),
+            None => rlm,
+        };
         let mut state = request.state;
         state.settings = request.settings;
         let session = Session::restore(&rlm, request.context, state)?;
@@ -381,6 +391,8 @@ fn outcome_of(
             let error = match finish {
                 Finish::ModelError { message } => Some(message.clone()),
                 Finish::SandboxFailed { reason } => Some(reason.clone()),
+                // The candidate stays the answer, never marked valid: the status is failed.
+                Finish::SchemaFailed { reason } => Some(reason.clone()),
                 Finish::BestEffort { reason } | Finish::Finalized { reason }
                     if execution.answer.is_none() =>
                 {

@@ -113,8 +113,8 @@ impl Executions {
         let frames = self.subscribe_frames(queue, id).await;
         let (live, done_tx) =
             self.register(&record, 0, super::Start::Acknowledged, false, None).await?;
-        let payload =
-            serde_json::json!({ "kind": "execution", "context": inline, "context_blob": blob });
+        let payload = serde_json::json!({ "kind": "execution", "context": inline,
+            "context_blob": blob, "output_schema": req.output_schema });
         // Through the outbox: this answers whatever NATS does, and the relay
         // publishes it (an api dying before this write leaves an execution
         // without a lease, which the lease sweep reports interrupted).
@@ -281,6 +281,7 @@ impl Executions {
             interactive: false,
             attempt: Some(attempt),
             job_holder: None,
+            output_schema: job.payload.get("output_schema").filter(|s| !s.is_null()).cloned(),
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
         let started = self.start_existing(req, &record).await;

@@ -116,7 +116,10 @@ fn finish_reason(record: &ExecutionRecord) -> &'static str {
 
 /// An execution that ended without an answer, as an error: the model
 /// failing is 502, its time limit 504, a cancel or a server stop 503, no
-/// answer within the budget (or a sandbox failure) 422.
+/// answer within the budget (or a sandbox failure) 422. With
+/// `response_format`, no answer matching the schema is 422 with the code
+/// `schema_failed`: the message names the failing paths and the last
+/// candidate (never sent as the content, so a client never parses it as valid).
 fn failure(record: &ExecutionRecord) -> OpenAiError {
     let finish = record.finish.clone().unwrap_or_else(|| record.status.as_str().to_string());
     let status = match (record.status, finish.as_str()) {
@@ -127,7 +130,14 @@ fn failure(record: &ExecutionRecord) -> OpenAiError {
         }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let why = record.error_message.as_deref().unwrap_or("the execution ended without an answer");
+    let mut why =
+        record.error_message.clone().unwrap_or("the execution ended without an answer".into());
+    if finish == "schema_failed"
+        && let Some(candidate) = &record.final_result
+    {
+        let shown: String = candidate.chars().take(500).collect();
+        why = format!("{why}\nthe last candidate: {shown}");
+    }
     OpenAiError {
         status,
         message: format!("{why} (rlm trace {})", record.id),
@@ -183,6 +193,7 @@ pub async fn chat_completions(
     OpenAiJson(body): OpenAiJson<ChatRequest>,
 ) -> Result<Response, OpenAiError> {
     body.check_supported()?;
+    let output_schema = body.output_schema()?;
     let model = RlmModel::resolve(&state, &caller, &body.model).await?;
     let asked = split_messages(&body.messages, matches!(model, RlmModel::Session(_)))?;
     let (target, root) = match model {
@@ -199,6 +210,7 @@ pub async fn chat_completions(
         interactive: true,
         attempt: None,
         job_holder: None,
+        output_schema,
     };
     // A completion not streamed says nothing before the end: its pending
     // record needs no flush of its own (`Executions::start_unannounced`).

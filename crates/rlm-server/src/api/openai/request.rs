@@ -16,6 +16,12 @@
 //!
 //! Unsupported requests are refused, not ignored: `n` other than 1, `tools`,
 //! `functions`, and content parts other than text (images, audio, files).
+//!
+//! `response_format` (issue #57) is honoured: `json_schema` makes its
+//! `schema` the execution's output schema (every FINAL is checked against
+//! it, `strict` or not), `json_object` the schema `{"type": "object"}`, and
+//! `text` none; the answer's content is then the JSON text. Another type is
+//! refused.
 //! Sampling settings (`temperature`, `max_tokens`...) are accepted and not
 //! used: the RLM's budgets bound a run.
 
@@ -54,6 +60,37 @@ pub struct ChatRequest {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub functions: Option<serde_json::Value>,
+    /// `{"type": "json_schema", "json_schema": {"name", "schema", "strict"}}`,
+    /// `{"type": "json_object"}` or `{"type": "text"}`.
+    #[serde(default)]
+    pub response_format: Option<ResponseFormat>,
+}
+
+/// What the answer must be (OpenAI's `response_format`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResponseFormat {
+    /// `json_schema`, `json_object` or `text`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// With `json_schema`: the schema and its name.
+    #[serde(default)]
+    pub json_schema: Option<JsonSchemaFormat>,
+}
+
+/// `response_format.json_schema`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)] // `name`, `description`, `strict`: read for the OpenAPI document, not used
+pub struct JsonSchemaFormat {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The JSON Schema the answer must match (absent: any JSON).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub schema: Option<serde_json::Value>,
+    /// Accepted: every answer is checked against the schema either way.
+    #[serde(default)]
+    pub strict: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -140,6 +177,37 @@ impl ChatRequest {
             ));
         }
         Ok(())
+    }
+
+    /// The output schema `response_format` asks for (`None`: free text);
+    /// a schema that does not compile, or an unknown type, is refused.
+    pub fn output_schema(&self) -> Result<Option<serde_json::Value>, OpenAiError> {
+        let Some(format) = &self.response_format else { return Ok(None) };
+        let schema = match format.kind.as_str() {
+            "text" => return Ok(None),
+            "json_object" => serde_json::json!({"type": "object"}),
+            "json_schema" => match &format.json_schema {
+                Some(JsonSchemaFormat { schema: Some(s), .. }) => s.clone(),
+                Some(_) => serde_json::Value::Bool(true),
+                None => {
+                    return Err(OpenAiError::invalid(
+                        "response_format",
+                        "response_format of type json_schema needs `json_schema`",
+                    ));
+                }
+            },
+            other => {
+                return Err(OpenAiError::invalid(
+                    "response_format",
+                    format!(
+                        "response_format type {other:?} is not supported (json_schema, json_object or text)"
+                    ),
+                ));
+            }
+        };
+        rlm_core::OutputSchema::new(schema.clone(), "of response_format")
+            .map_err(|e| OpenAiError::invalid("response_format", e.to_string()))?;
+        Ok(Some(schema))
     }
 
     pub fn streams(&self) -> bool {
@@ -325,6 +393,32 @@ mod tests {
         let n2 = request(serde_json::json!({"model": "rlm", "n": 2, "messages": []}));
         assert_eq!(n2.check_supported().unwrap_err().param, Some("n"));
         let tools = request(serde_json::json!({"model": "rlm", "tools": [{}], "messages": []}));
-        assert_eq!(tools.check_supported().unwrap_err().param, Some("tools"));
+        let refused = tools.check_supported().unwrap_err();
+        assert_eq!(refused.param, Some("tools"));
+        assert!(refused.message.contains("tools are not supported"), "{}", refused.message);
+    }
+
+    #[test]
+    fn response_format_becomes_the_output_schema() {
+        let with = |format: serde_json::Value| {
+            request(serde_json::json!({"model": "rlm", "messages": [], "response_format": format}))
+                .output_schema()
+        };
+        let schema =
+            serde_json::json!({"type": "object", "properties": {"a": {"type": "integer"}}});
+        let named = with(serde_json::json!({"type": "json_schema",
+            "json_schema": {"name": "A", "schema": schema, "strict": true}}));
+        assert_eq!(named.unwrap(), Some(schema));
+        assert_eq!(
+            with(serde_json::json!({"type": "json_object"})).unwrap(),
+            Some(serde_json::json!({"type": "object"}))
+        );
+        assert_eq!(with(serde_json::json!({"type": "text"})).unwrap(), None);
+        let bad_type = with(serde_json::json!({"type": "xml"})).unwrap_err();
+        assert_eq!(bad_type.param, Some("response_format"));
+        let bad_schema = with(serde_json::json!({"type": "json_schema",
+            "json_schema": {"name": "A", "schema": {"type": 3}}}))
+        .unwrap_err();
+        assert_eq!(bad_schema.param, Some("response_format"));
     }
 }
