@@ -101,11 +101,14 @@ impl AnthropicAdapter {
             .get("content")
             .and_then(Value::as_array)
             .ok_or_else(|| AdapterError::malformed("response has no content array"))?;
-        let text: String = blocks
-            .iter()
-            .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
-            .filter_map(|b| b.get("text").and_then(Value::as_str))
-            .collect();
+        // A structured request's answer is its forced tool's input.
+        let text: String = crate::structured::anthropic_answer(blocks).unwrap_or_else(|| {
+            blocks
+                .iter()
+                .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+                .filter_map(|b| b.get("text").and_then(Value::as_str))
+                .collect()
+        });
         let (prompt, cached, completion) = v.get("usage").map(usage_parts).unwrap_or_default();
         Ok(Completion {
             text,
@@ -166,6 +169,11 @@ impl AnthropicAdapter {
         }
         if !p.stop.is_empty() {
             body.insert("stop_sequences".into(), json!(p.stop));
+        }
+        if let Some(schema) = crate::structured::json_schema(request) {
+            let (tools, choice) = crate::structured::anthropic_tool(schema);
+            body.insert("tools".into(), tools);
+            body.insert("tool_choice".into(), choice);
         }
         if stream {
             body.insert("stream".into(), json!(true));
@@ -250,6 +258,16 @@ impl ModelAdapter for AnthropicAdapter {
 
     fn stream<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, StreamReport> {
         Box::pin(async move {
+            if crate::structured::json_schema(request).is_some() {
+                // The forced tool's input streams as partial JSON: a
+                // structured request is asked whole and given as one chunk.
+                let r = self.call(request).await;
+                return StreamReport {
+                    result: r.result.map(|c| single_shot(Ok(c))),
+                    retries: r.retries,
+                    attempts: r.attempts,
+                };
+            }
             let started = Instant::now();
             let req = HttpRequest {
                 url: self.url.clone(),

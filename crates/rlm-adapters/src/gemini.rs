@@ -159,6 +159,9 @@ impl GeminiAdapter {
         if let Some(s) = p.seed {
             gen_config.insert("seed".into(), json!(s));
         }
+        if let Some(schema) = crate::structured::json_schema(request) {
+            crate::structured::gemini_generation(schema, &mut gen_config);
+        }
         if !gen_config.is_empty() {
             body.insert("generationConfig".into(), Value::Object(gen_config));
         }

@@ -40,6 +40,7 @@ mod retry;
 mod secret;
 mod sse;
 mod stream_util;
+mod structured;
 
 #[cfg(test)]
 mod hostile_tests;

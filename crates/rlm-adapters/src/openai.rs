@@ -50,10 +50,14 @@ pub struct OpenAiConfig {
     /// Ask for usage in streams (`stream_options.include_usage`).
     pub stream_usage: bool,
     pub context_window: Option<u64>,
-    /// Whether the server takes llama.cpp's constrained-decoding fields
-    /// (`grammar`, `response_format` with a JSON schema). `None`: yes for
-    /// `llamacpp`, no otherwise; without them a request's constraint is ignored.
+    /// Whether the server takes llama.cpp's `grammar` field. `None`: yes
+    /// for `llamacpp`, no otherwise; without it a grammar constraint is ignored.
     pub constrained_decoding: Option<bool>,
+    /// Whether the server takes `response_format` with a JSON schema
+    /// (structured outputs: OpenAI, Azure, OpenRouter, vLLM, Ollama, LM
+    /// Studio, llama.cpp all do). `None`: yes; `false` for a server that
+    /// refuses the field, whose schema'd requests then go without it.
+    pub structured_outputs: Option<bool>,
     pub http: HttpOptions,
 }
 
@@ -77,6 +81,7 @@ impl OpenAiConfig {
             stream_usage: true,
             context_window: None,
             constrained_decoding: None,
+            structured_outputs: None,
             http: HttpOptions::default(),
         }
     }
@@ -102,6 +107,9 @@ pub struct OpenAiAdapter {
     stream_usage: bool,
     context_window: Option<u64>,
     constrained_decoding: bool,
+    structured_outputs: bool,
+    /// OpenAI's strict mode for schemas that meet its rules (official API only).
+    strict_schemas: bool,
     headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
     transport: HttpTransport,
 }
@@ -152,6 +160,8 @@ impl OpenAiAdapter {
         let transport = HttpTransport::new(config.http, config.api_key.into_iter().collect())?;
         Ok(OpenAiAdapter {
             constrained_decoding,
+            structured_outputs: config.structured_outputs.unwrap_or(true),
+            strict_schemas: official,
             id: ModelId::new(config.provider.as_str(), config.model.as_str()),
             model: config.model,
             chat_url,
@@ -208,11 +218,13 @@ impl OpenAiAdapter {
             Some(OutputConstraint::Grammar(g)) if self.constrained_decoding => {
                 body.insert("grammar".into(), json!(g));
             }
-            Some(OutputConstraint::JsonSchema(text)) if self.constrained_decoding => {
+            Some(OutputConstraint::JsonSchema(_)) if self.structured_outputs => {
                 // Schema text that is not JSON is sent as a bare JSON object request.
-                let format = match serde_json::from_str::<Value>(text) {
-                    Ok(schema) => json!({"type": "json_schema", "json_schema": {"schema": schema}}),
-                    Err(_) => json!({"type": "json_object"}),
+                let format = match crate::structured::json_schema(request) {
+                    Some(schema) => {
+                        crate::structured::openai_response_format(schema, self.strict_schemas)
+                    }
+                    None => json!({"type": "json_object"}),
                 };
                 body.insert("response_format".into(), format);
             }

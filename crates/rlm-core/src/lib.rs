@@ -65,6 +65,7 @@ mod run_loop;
 mod scope;
 mod serving;
 mod session;
+mod subcall_schema;
 mod subcall_spans;
 mod turn;
 

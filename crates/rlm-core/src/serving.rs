@@ -15,13 +15,14 @@ use rlm_context::{Context, PromptFit, WindowFit};
 use rlm_interp::{ExcKind, HostCall, HostError, Interpreter, SmolStr, Value};
 use rlm_policy::{Budget, SubtreeLimits};
 use rlm_sched::SubcallError;
-use rlm_trace::{SpanId, SubcallStarted};
-use rlm_types::{CompletionRequest, ModelId};
+use rlm_trace::{SCHEMA_PREVIEW_CHARS, SpanId, SubcallStarted};
+use rlm_types::{ChatMessage, CompletionRequest, ModelId, OutputConstraint};
 
 use crate::models::subcall_request;
 use crate::options::OverflowPolicy;
 use crate::outcome::Finish;
 use crate::scope::RunScope;
+use crate::subcall_schema::{SchemaCache, SubcallSchema};
 use crate::subcall_spans::SubcallSpans;
 use rlm_functions::RetrievalOp;
 use rlm_functions::pyrlm::{json_records, parse_jsonish};
@@ -53,6 +54,8 @@ enum Job {
         max_tokens: Option<u32>,
         shape: Shape,
         keep_failure: bool,
+        /// `schema=`: the one reply is checked and parsed (one part only).
+        schema: Option<Arc<SubcallSchema>>,
     },
     /// `answer_from_chunks`: one prompt per passage; the first answer found
     /// in its own passage.
@@ -124,8 +127,18 @@ impl RunServer {
     async fn serve_calls(&mut self, calls: Vec<HostCall>) -> Answers {
         let ids: Vec<u64> = calls.iter().map(|c| c.id).collect();
         let engine = Arc::clone(&self.scope.engine);
-        let bound: Vec<Result<BoundCall, HostError>> =
-            calls.iter().map(|c| engine.functions.bind(c)).collect();
+        let mut schemas = SchemaCache::default();
+        let bound: Vec<Result<(BoundCall, Option<Arc<SubcallSchema>>), HostError>> = calls
+            .iter()
+            .map(|c| {
+                let call = engine.functions.bind(c)?;
+                let schema = match schema_arg(&call) {
+                    Some(v) => Some(schemas.compile(&c.name, v)?),
+                    None => None,
+                };
+                Ok((call, schema))
+            })
+            .collect();
         if let Some(Err(first)) = bound.iter().find(|b| b.is_err()) {
             let first = first.clone();
             return ids
@@ -137,14 +150,14 @@ impl RunServer {
         let jobs: Vec<Job> = bound
             .into_iter()
             .zip(&calls)
-            .filter_map(|(b, c)| b.ok().map(|b| self.job(b, &c.name)))
+            .filter_map(|(b, c)| b.ok().map(|(b, schema)| self.job(b, &c.name, schema)))
             .collect();
         let results = self.perform(jobs).await;
         ids.into_iter().zip(results).collect()
     }
 
     /// The work a bound call asks for (or its answer, when known already).
-    fn job(&self, call: BoundCall, name: &SmolStr) -> Job {
+    fn job(&self, call: BoundCall, name: &SmolStr, schema: Option<Arc<SubcallSchema>>) -> Job {
         let engine = &self.scope.engine;
         let opts = &engine.options;
         let args = call.args;
@@ -153,16 +166,15 @@ impl RunServer {
             _ => None,
         };
         match call.service {
-            Service::Subcall => self.subcall_job(text(0).unwrap_or_default(), text(1), args.get(2)),
+            Service::Subcall => {
+                let job = self.subcall_job(text(0).unwrap_or_default(), text(1), args.get(2));
+                self.structured(job, schema, false)
+            }
             Service::BatchSubcall => {
                 // The registry checked `on_error`: "value" keeps a failure in the slot.
                 let keep = text(3).is_some_and(|w| w == ON_ERROR_VALUE);
-                match self.subcall_job(text(0).unwrap_or_default(), text(1), args.get(2)) {
-                    Job::Llm { parts, model, max_tokens, shape, .. } => {
-                        Job::Llm { parts, model, max_tokens, shape, keep_failure: keep }
-                    }
-                    other => other,
-                }
+                let job = self.subcall_job(text(0).unwrap_or_default(), text(1), args.get(2));
+                self.structured(job, schema, keep)
             }
             Service::SubcallJson { records } => {
                 // llm_query_json(prompt, text, model, max_tokens); records: (prompt, model, max_tokens).
@@ -178,6 +190,7 @@ impl RunServer {
                         max_tokens,
                         shape: Shape::Json { records },
                         keep_failure,
+                        schema: None,
                     },
                     other => other,
                 }
@@ -210,6 +223,28 @@ impl RunServer {
             Service::Inline(_) => Job::Ready(Err(HostError::new(
                 "an inline function reached the host (a bug in rlm)",
             ))),
+        }
+    }
+
+    /// A subcall `job` with its `schema` (if any) and `keep_failure`. A
+    /// structured reply is one JSON value: a prompt that would be split to
+    /// fit the window is the call's error instead.
+    fn structured(&self, job: Job, schema: Option<Arc<SubcallSchema>>, keep_failure: bool) -> Job {
+        match job {
+            Job::Llm { parts, .. } if schema.is_some() && parts.len() > 1 => {
+                let notes = &self.scope.engine.prompts.notes;
+                Job::Ready(Err(HostError::typed(
+                    ExcKind::ValueError,
+                    render_or_explain(
+                        &notes.subcall_schema_too_large,
+                        &[("parts", &parts.len().to_string())],
+                    ),
+                )))
+            }
+            Job::Llm { parts, model, max_tokens, shape, .. } => {
+                Job::Llm { parts, model, max_tokens, shape, keep_failure, schema }
+            }
+            other => other,
         }
     }
 
@@ -292,7 +327,8 @@ impl RunServer {
                 _ => Value::None,
             }));
         }
-        Job::Llm { parts, model: engine.sub().model_id(), max_tokens, shape, keep_failure: false }
+        let model = engine.sub().model_id();
+        Job::Llm { parts, model, max_tokens, shape, keep_failure: false, schema: None }
     }
 
     /// `answer_from_chunks(question)`: `ask` about the passages holding the
@@ -392,10 +428,16 @@ impl RunServer {
                 max_tokens,
                 shape: Shape::Joined,
                 keep_failure: false,
+                schema: None,
             },
-            PromptFit::Parts(parts) => {
-                Job::Llm { parts, model, max_tokens, shape: Shape::Joined, keep_failure: false }
-            }
+            PromptFit::Parts(parts) => Job::Llm {
+                parts,
+                model,
+                max_tokens,
+                shape: Shape::Joined,
+                keep_failure: false,
+                schema: None,
+            },
             PromptFit::TooLarge(t) => {
                 Job::Ready(Err(HostError::typed(ExcKind::ValueError, self.too_large_message(&t))))
             }
@@ -529,6 +571,7 @@ impl RunServer {
         }
 
         self.place_answers(&mut slots, batch_results, placed);
+        self.settle_schemas(&mut slots, span).await;
         let notes = &scope.engine.prompts.notes;
         let cancelled_error = || HostError::new(notes.subcall_cancelled.clone());
         let cancelled = self.cancelled_failure();
@@ -569,9 +612,29 @@ impl RunServer {
         };
         for (j, job) in jobs.into_iter().enumerate() {
             let slot = match job {
-                Job::Llm { parts, model, max_tokens, shape, keep_failure } => {
+                Job::Llm { parts, model, max_tokens, shape, keep_failure, schema } => {
+                    let note = schema.as_ref().map(|s| {
+                        render_or_explain(
+                            &engine.prompts.notes.subcall_schema,
+                            &[("schema", s.text())],
+                        )
+                    });
                     let count = plan.add_prompts(j, parts, &model, max_tokens, system);
-                    Slot::prompts(shape, Vec::new(), count, keep_failure)
+                    let mut slot = Slot::prompts(shape, Vec::new(), count, keep_failure);
+                    if let (Some(schema), Some(note), Some(last)) =
+                        (schema, note, plan.prompts.last_mut())
+                    {
+                        // One part (`structured`): its request asks for the schema twice.
+                        if let Some(m) = last.request.messages.last_mut() {
+                            m.content.push_str("\n\n");
+                            m.content.push_str(&note);
+                        }
+                        last.request.params.constraint =
+                            Some(OutputConstraint::JsonSchema(schema.text().to_string()));
+                        let request = last.request.clone();
+                        slot.set_schema(SchemaCall { schema, model, request });
+                    }
+                    slot
                 }
                 Job::Verified { parts, passages, model, max_tokens } => {
                     let count = plan.add_prompts(j, parts, &model, max_tokens, system);
@@ -632,6 +695,12 @@ impl RunServer {
                     model: prompt.model.to_string(),
                     prompt_preview: preview,
                     batch_index: (batch_size > 1).then_some(i as u32),
+                    schema: match &prompt.request.params.constraint {
+                        Some(OutputConstraint::JsonSchema(s)) => {
+                            Some(s.chars().take(SCHEMA_PREVIEW_CHARS).collect())
+                        }
+                        _ => None,
+                    },
                 },
             );
             per_model[batch].0.push(prompt.request);
@@ -663,6 +732,78 @@ impl RunServer {
             })
             .collect();
         (batches, placed)
+    }
+
+    /// Checks the structured subcalls' replies: a matching reply becomes
+    /// its call's parsed value; one that does not is re-asked once (all
+    /// re-asks in one round of batches, each a subcall of its own in the
+    /// trace), and fails if the new reply does not match either.
+    async fn settle_schemas(&mut self, slots: &mut [Slot], span: SpanId) {
+        let repairs = self.check_schema_replies(slots, true);
+        if repairs.is_empty() {
+            return;
+        }
+        self.subcalls += repairs.len() as u64;
+        let (batches, placed) = self.batches(repairs, span);
+        let results = join_all(batches).await;
+        if self.scope.cancelled() {
+            self.cancelled = true;
+        }
+        self.place_answers(slots, results, placed);
+        self.check_schema_replies(slots, false);
+    }
+
+    /// Settles each structured slot holding a reply (see
+    /// [`Self::settle_schemas`]); on the `first` check, the re-asks of the
+    /// replies that do not match.
+    fn check_schema_replies(&self, slots: &mut [Slot], first: bool) -> Vec<PlannedPrompt> {
+        let notes = &self.scope.engine.prompts.notes;
+        let mut repairs = Vec::new();
+        for (j, slot) in slots.iter_mut().enumerate() {
+            let Slot::Prompts { schema: Some(call), answers, keep_failure, .. } = slot else {
+                continue;
+            };
+            let Some(Some(Ok(reply))) = answers.first() else { continue };
+            let settled = match call.schema.check(reply) {
+                Ok(value) => Ok(rlm_interp::from_json(&value)),
+                Err(violations) if first => {
+                    let mut request = call.request.clone();
+                    request.messages.push(ChatMessage::assistant(reply.clone()));
+                    request.messages.push(ChatMessage::user(render_or_explain(
+                        &notes.subcall_schema_invalid,
+                        &[("violations", &violations)],
+                    )));
+                    repairs.push(PlannedPrompt {
+                        slot: j,
+                        part: 0,
+                        model: call.model.clone(),
+                        request,
+                    });
+                    continue;
+                }
+                Err(violations) => {
+                    let failed = self.schema_failure(reply, &violations);
+                    if *keep_failure { Ok(failed.kept.into_value()) } else { Err(failed.raised) }
+                }
+            };
+            *slot = Slot::Done(settled);
+        }
+        repairs
+    }
+
+    /// A structured subcall whose re-asked reply did not match: a
+    /// `ValueError`, or the `LLMError` (kind `schema`) a batch keeps.
+    fn schema_failure(&self, reply: &str, violations: &str) -> Failed {
+        let notes = &self.scope.engine.prompts.notes;
+        let shown: String = reply.chars().take(REPLY_SHOWN_CHARS).collect();
+        let message = render_or_explain(
+            &notes.subcall_schema_failed,
+            &[("violations", violations), ("reply", &shown)],
+        );
+        Failed {
+            raised: HostError::typed(ExcKind::ValueError, message.clone()),
+            kept: LlmError { kind: "schema".into(), message, attempts: 2, seconds: 0.0 },
+        }
     }
 
     /// Puts each batch's answers (in its requests' order) into their slots'
@@ -730,6 +871,8 @@ enum Slot {
         passages: Vec<String>,
         answers: Vec<Option<Result<String, Failed>>>,
         keep_failure: bool,
+        /// A structured subcall's schema, and what its re-ask needs.
+        schema: Option<Box<SchemaCall>>,
     },
     /// A sub-RLM, tool or retrieval call, done when its future ends.
     Pending,
@@ -737,14 +880,20 @@ enum Slot {
 
 impl Slot {
     fn prompts(shape: Shape, passages: Vec<String>, parts: usize, keep_failure: bool) -> Slot {
-        Slot::Prompts { shape, passages, answers: vec![None; parts], keep_failure }
+        Slot::Prompts { shape, passages, answers: vec![None; parts], keep_failure, schema: None }
+    }
+
+    fn set_schema(&mut self, call: SchemaCall) {
+        if let Slot::Prompts { schema, .. } = self {
+            *schema = Some(Box::new(call));
+        }
     }
 
     /// The call's result; a part never answered counts as cancelled.
     fn result(self, cancelled: &Failed) -> Result<Value, HostError> {
         match self {
             Slot::Done(r) => r,
-            Slot::Prompts { shape, passages, answers, keep_failure } if !answers.is_empty() => {
+            Slot::Prompts { shape, passages, answers, keep_failure, .. } if !answers.is_empty() => {
                 let answers: Result<Vec<String>, Failed> = answers
                     .into_iter()
                     .map(|a| a.unwrap_or_else(|| Err(cancelled.clone())))
@@ -787,6 +936,27 @@ impl Plan {
         }
         count
     }
+}
+
+/// Most characters of a reply a schema failure shows.
+const REPLY_SHOWN_CHARS: usize = 500;
+
+/// What a structured subcall's re-ask needs: its schema, model and request.
+struct SchemaCall {
+    schema: Arc<SubcallSchema>,
+    model: ModelId,
+    request: CompletionRequest,
+}
+
+/// The `schema` argument of a subcall, when one is given (`llm_query`'s
+/// fourth parameter, an `llm_batch` prompt's fifth).
+fn schema_arg(call: &BoundCall) -> Option<&Value> {
+    let at = match call.service {
+        Service::Subcall => 3,
+        Service::BatchSubcall => 4,
+        _ => return None,
+    };
+    call.args.get(at).filter(|v| !matches!(v, Value::None))
 }
 
 /// A positive `max_tokens` argument (anything else: the run's setting).

@@ -473,11 +473,14 @@ impl FunctionRegistry {
     /// Sub-model calls and their batch and awaitable forms, the `ask`
     /// helpers, `pick_first_answer`, `extract_after`, and `rlm_query`.
     fn model_calls() -> Vec<FunctionSpec> {
+        // `schema`: a JSON Schema (a dict, or its JSON text) the reply must
+        // match; the call then returns the parsed value (issue #57).
         let llm = || {
             vec![
                 p("prompt", ParamType::Str),
                 opt("model", ParamType::Str),
                 opt("max_tokens", ParamType::Int),
+                opt("schema", ParamType::Any),
             ]
         };
         let batch = || {
@@ -486,11 +489,12 @@ impl FunctionRegistry {
                 opt("model", ParamType::Str),
                 opt("max_tokens", ParamType::Int),
                 on_error(),
+                opt("schema", ParamType::Any),
             ]
         };
         let batch_item = || {
             let mut params = llm();
-            params.push(on_error());
+            params.insert(3, on_error());
             params
         };
         let ask_chunks = || vec![p("question", ParamType::Str), p("chunks", ParamType::StrList)];
@@ -501,7 +505,7 @@ impl FunctionRegistry {
                 llm(),
                 "str",
                 Some(
-                    "ask a sub-model about a piece of text you put in the prompt (it sees nothing else; it reads up to {{sub_window_chars}} characters).",
+                    "ask a sub-model about a piece of text you put in the prompt (it sees nothing else; it reads up to {{sub_window_chars}} characters). With `schema=` (a JSON Schema dict) the reply is JSON checked against it, and you get the parsed value (a dict, a list...).",
                 ),
                 Form::Call(Service::Subcall),
             ),

@@ -27,7 +27,7 @@ fn each_call_pays_the_fixed_charge_and_its_text_once() {
     );
     let Outcome::Suspended(calls) = &o else { panic!("expected a suspension, got {o:?}") };
     assert_eq!(calls.len(), 10);
-    let one = host_call_fuel(&calls[0].args, &calls[0].kwargs);
+    let one = host_call_fuel(&calls[0].args, &calls[0].kwargs, u64::MAX);
     assert_eq!(one, HOST_CALL_FUEL + 6400 / 64 * u64::from(HOST_TEXT.per_64_bytes));
     // Paid before the calls were handed out.
     let before = s.fuel_used();
@@ -78,7 +78,40 @@ fn a_batch_pays_per_prompt() {
     let o = s.run_cell("rs = llm_batch(['a' * 640, 'b' * 640, 'c'])\n");
     let Outcome::Suspended(calls) = &o else { panic!("expected a suspension, got {o:?}") };
     assert_eq!(calls.len(), 3);
-    let due: u64 = calls.iter().map(|c| host_call_fuel(&c.args, &c.kwargs)).sum();
+    let due: u64 = calls.iter().map(|c| host_call_fuel(&c.args, &c.kwargs, u64::MAX)).sum();
     assert!(due >= 3 * HOST_CALL_FUEL + 2 * 640 / 64 * u64::from(HOST_TEXT.per_64_bytes));
     assert!(s.fuel_used() >= due);
+}
+
+#[test]
+fn nested_arguments_pay_for_every_string_and_item_they_hold() {
+    // A subcall's `schema` dict (issue #57): its strings and items, at any
+    // depth, are converted and sent by the host, so they are charged.
+    let mut s = Interpreter::new(Limits::default());
+    let o = s.run_cell(
+        "schema = {'type': 'object', 'properties': {'name': {'type': 'string', 'description': 'x' * 6400}}}\nr = llm_query('q', schema=schema)\n",
+    );
+    let Outcome::Suspended(calls) = &o else { panic!("expected a suspension, got {o:?}") };
+    let nested = host_call_fuel(&calls[0].args, &calls[0].kwargs, u64::MAX);
+    assert!(
+        nested >= HOST_CALL_FUEL + 6400 / 64 * u64::from(HOST_TEXT.per_64_bytes),
+        "the description three levels down was not charged: {nested}"
+    );
+}
+
+#[test]
+fn a_dag_of_shared_dicts_ends_with_the_fuel_error_without_walking_its_paths() {
+    // 60 levels of a dict holding the one below twice: 2^60 paths, built
+    // with a few hundred steps. The charge walks only what fuel could pay.
+    let mut s = Interpreter::new(Limits { fuel: 5_000_000, ..Limits::default() });
+    let started = std::time::Instant::now();
+    let o = s.run_cell(
+        "d = {'leaf': 'x'}\nfor _ in range(60):\n    d = {'a': d, 'b': d}\nr = llm_query('q', schema=d)\n",
+    );
+    match &o {
+        Outcome::Error(e) => assert_eq!(e.kind, ErrorKind::Limit(LimitKind::Fuel), "{e:?}"),
+        other => panic!("expected the fuel error before the call left, got {other:?}"),
+    }
+    // Not a timing assertion on speed: 2^60 visits would never end at all.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }

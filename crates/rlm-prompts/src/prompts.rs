@@ -192,6 +192,14 @@ pub struct Notes {
     pub answer_schema: String,
     /// The output schema of a direct (SmartRouter) answer: `schema`.
     pub direct_answer_schema: String,
+    /// After a structured subcall's prompt: `schema`.
+    pub subcall_schema: String,
+    /// A structured subcall whose prompt would be split: `parts`.
+    pub subcall_schema_too_large: String,
+    /// The re-ask of a subcall reply that fails its schema: `violations`.
+    pub subcall_schema_invalid: String,
+    /// A structured subcall that failed its schema twice: `violations`, `reply`.
+    pub subcall_schema_failed: String,
 }
 
 impl Notes {

@@ -27,6 +27,7 @@ fn started() -> SubcallStarted {
         model: "openai:gpt-5-mini".into(),
         prompt_preview: "Which city hosted the games? Context: ".repeat(10),
         batch_index: Some(3),
+        schema: None,
     }
 }
 

@@ -209,9 +209,17 @@ impl EventKind {
                     f(e);
                 }
             }
-            EventKind::SubcallStarted(SubcallStarted { model, prompt_preview, batch_index: _ }) => {
+            EventKind::SubcallStarted(SubcallStarted {
+                model,
+                prompt_preview,
+                batch_index: _,
+                schema,
+            }) => {
                 f(model);
                 f(prompt_preview);
+                if let Some(s) = schema {
+                    f(s);
+                }
             }
             EventKind::Retry(Retry { attempt: _, reason, delay_ms: _ }) => f(reason),
             EventKind::Budget(BudgetEvent { level: _, budget, used: _, limit: _, message }) => {
@@ -338,7 +346,14 @@ pub struct SubcallStarted {
     /// Position in an `llm_batch`, if the call is part of one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_index: Option<u32>,
+    /// The JSON Schema the reply must match (`llm_query(..., schema=...)`),
+    /// as compact JSON, at most [`SCHEMA_PREVIEW_CHARS`] characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
 }
+
+/// Most characters of a subcall's schema a trace keeps.
+pub const SCHEMA_PREVIEW_CHARS: usize = 2_000;
 
 /// A call is retried.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

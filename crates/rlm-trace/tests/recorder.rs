@@ -78,7 +78,12 @@ fn every_kind(rec: &TraceRecorder, s: &str) {
     let prog = rec.start_program(run, ProgramStarted { iteration: 1, code: s.into() });
     let sub = rec.start_subcall(
         prog,
-        SubcallStarted { model: s.into(), prompt_preview: s.into(), batch_index: None },
+        SubcallStarted {
+            model: s.into(),
+            prompt_preview: s.into(),
+            batch_index: None,
+            schema: None,
+        },
     );
     rec.retry(sub, Retry { attempt: 1, reason: s.into(), delay_ms: 0 });
     rec.finish_subcall(sub, failed);

@@ -115,7 +115,12 @@ fn hostile_text_is_escaped_in_html_and_neutralised_in_the_terminal() {
     let prog = rec.start_program(run, ProgramStarted { iteration: 1, code: hostile.into() });
     let sub = rec.start_subcall(
         prog,
-        SubcallStarted { model: hostile.into(), prompt_preview: hostile.into(), batch_index: None },
+        SubcallStarted {
+            model: hostile.into(),
+            prompt_preview: hostile.into(),
+            batch_index: None,
+            schema: None,
+        },
     );
     rec.retry(sub, Retry { attempt: 1, reason: hostile.into(), delay_ms: 1 });
     rec.finish_program(

@@ -236,3 +236,50 @@ fn missing_key_is_a_config_error() {
 fn httpdate_rfc3339(t: std::time::SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
+
+/// A request whose reply must match a JSON schema (a structured subcall).
+fn structured_request() -> CompletionRequest {
+    let mut r = CompletionRequest::user("Which years?");
+    r.params.constraint = Some(rlm_types::OutputConstraint::JsonSchema(
+        r#"{"type":"array","items":{"type":"integer"}}"#.into(),
+    ));
+    r
+}
+
+#[tokio::test]
+async fn a_json_schema_forces_the_answer_tool_and_its_input_is_the_reply() {
+    // Anthropic has no response format: its structured output is one tool,
+    // forced, whose input is the answer (issue #57). Asked whole when streamed.
+    let server = MockServer::start().await;
+    let reply = json!({
+        "id": "msg_2", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+        "content": [{"type": "tool_use", "id": "toolu_1", "name": "answer", "input": {"answer": [1969, 1972]}}],
+        "stop_reason": "tool_use",
+        "usage": {"input_tokens": 30, "output_tokens": 12}
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (http, _) = fast_http(0);
+    let a = adapter(&server.uri(), http);
+    let c = a.complete(&structured_request()).await.unwrap();
+    assert_eq!(c.text, "[1969,1972]");
+    assert_eq!(c.finish_reason, Some(FinishReason::ToolCalls));
+    let body = body_of(&server, 0).await;
+    assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "answer"}));
+    assert_eq!(
+        body["tools"][0]["input_schema"]["properties"]["answer"],
+        json!({"type": "array", "items": {"type": "integer"}})
+    );
+    assert_eq!(body["tools"][0]["input_schema"]["required"], json!(["answer"]));
+
+    let report = a.stream(&structured_request()).await;
+    let (deltas, c) = collect_stream(report.result.unwrap()).await.unwrap();
+    assert_eq!(deltas.concat(), "[1969,1972]");
+    assert_eq!(c.text, "[1969,1972]");
+    let streamed = body_of(&server, 1).await;
+    assert!(streamed.get("stream").is_none(), "asked whole: {streamed}");
+}

@@ -216,3 +216,33 @@ async fn stream_answered_as_a_json_array() {
     assert_eq!(c.text, "ab");
     assert_eq!(c.usage.completion_tokens, 2);
 }
+
+#[tokio::test]
+async fn a_json_schema_becomes_the_response_json_schema() {
+    // Gemini's structured output (issue #57): JSON, constrained by the schema.
+    let server = MockServer::start().await;
+    let reply = json!({
+        "candidates": [{"content": {"role": "model", "parts": [{"text": "{\"city\": \"Paris\"}"}]}, "finishReason": "STOP"}],
+        "usageMetadata": {"promptTokenCount": 20, "candidatesTokenCount": 6}
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1beta/models/gemini-2.5-flash:generateContent"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (http, _) = fast_http(0);
+    let a = api_key_adapter(&server.uri(), http);
+    let mut r = rlm_types::CompletionRequest::user("Which city?");
+    r.params.constraint = Some(rlm_types::OutputConstraint::JsonSchema(
+        r#"{"type":"object","properties":{"city":{"type":"string"}}}"#.into(),
+    ));
+    let c = a.complete(&r).await.unwrap();
+    assert_eq!(c.text, "{\"city\": \"Paris\"}");
+    let body = body_of(&server, 0).await;
+    assert_eq!(body["generationConfig"]["responseMimeType"], "application/json");
+    assert_eq!(
+        body["generationConfig"]["responseJsonSchema"],
+        json!({"type": "object", "properties": {"city": {"type": "string"}}})
+    );
+}

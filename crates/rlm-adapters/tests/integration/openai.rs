@@ -661,7 +661,7 @@ async fn a_server_that_ignores_stream_true_still_works() {
 }
 
 #[test]
-fn constrained_decoding_reaches_llamacpp_servers_only() {
+fn grammars_reach_llamacpp_servers_only_and_json_schemas_every_server() {
     let constrained = |provider: &str, constraint: OutputConstraint| {
         let a =
             OpenAiAdapter::new(OpenAiConfig::new(provider, "m", "http://127.0.0.1:1/v1")).unwrap();
@@ -672,16 +672,39 @@ fn constrained_decoding_reaches_llamacpp_servers_only() {
     let grammar = OutputConstraint::Grammar("root ::= \"a\"".into());
     let body = constrained("llamacpp", grammar.clone());
     assert_eq!(body["grammar"], json!("root ::= \"a\""));
-    let body =
-        constrained("llamacpp", OutputConstraint::JsonSchema("{\"type\": \"object\"}".into()));
+    let object = OutputConstraint::JsonSchema("{\"type\": \"object\"}".into());
+    let body = constrained("llamacpp", object.clone());
     assert_eq!(
         body["response_format"],
-        json!({"type": "json_schema", "json_schema": {"schema": {"type": "object"}}})
+        json!({"type": "json_schema",
+            "json_schema": {"name": "answer", "schema": {"type": "object"}, "strict": false}})
     );
+    // Structured outputs reach every OpenAI-compatible server (issue #57);
+    // strict mode only OpenAI's own, for schemas that meet its rules.
+    for provider in ["openai", "openrouter", "vllm", "ollama", "lmstudio"] {
+        let body = constrained(provider, object.clone());
+        assert_eq!(body["response_format"]["type"], "json_schema", "{provider}: {body}");
+    }
+    let closed = OutputConstraint::JsonSchema(
+        r#"{"type":"object","additionalProperties":false,"required":["a"],"properties":{"a":{"type":"string"}}}"#.into(),
+    );
+    assert_eq!(
+        constrained("openai", closed.clone())["response_format"]["json_schema"]["strict"],
+        true
+    );
+    assert_eq!(constrained("vllm", closed)["response_format"]["json_schema"]["strict"], false);
     // Schema text that is not JSON: a plain JSON-object request, never a panic.
     let body = constrained("llamacpp", OutputConstraint::JsonSchema("{oops".into()));
     assert_eq!(body["response_format"], json!({"type": "json_object"}));
-    // Other providers ignore it.
+    // A server that refuses the field is configured out of it.
+    let mut c = OpenAiConfig::new("lmstudio", "m", "http://127.0.0.1:1/v1");
+    c.structured_outputs = Some(false);
+    let mut r = CompletionRequest::user("hi");
+    r.params.constraint = Some(object);
+    assert!(
+        OpenAiAdapter::new(c).unwrap().request_body(&r, false).get("response_format").is_none()
+    );
+    // Grammars: llama.cpp's field, ignored by other providers unless configured.
     let body = constrained("openai", grammar.clone());
     assert!(body.get("grammar").is_none() && body.get("response_format").is_none(), "{body}");
     let mut c = OpenAiConfig::new("vllm", "m", "http://127.0.0.1:1/v1");

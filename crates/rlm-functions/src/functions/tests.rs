@@ -16,7 +16,7 @@ fn every_name_and_alias_resolves_and_the_prompt_lists_documented_ones() {
     let lines = r.prompt_lines();
     assert!(
         lines
-            .contains("- `llm_query(prompt, model=None, max_tokens=None)` -> str: ask a sub-model"),
+            .contains("- `llm_query(prompt, model=None, max_tokens=None, schema=None)` -> str: ask a sub-model"),
         "{lines}"
     );
     assert!(lines.contains("- `extract_after(marker, max_len=200)` -> str or None"), "{lines}");
@@ -93,7 +93,8 @@ fn calls_bind_to_the_declared_signature() {
     };
     let bound = r.bind(&call("llm_query", vec![Value::str("hi")])).unwrap();
     assert!(matches!(bound.service, Service::Subcall));
-    assert_eq!(bound.args.len(), 3);
+    // prompt, model, max_tokens, schema (issue #57).
+    assert_eq!(bound.args.len(), 4);
     let e = r.bind(&call("llm_query", vec![Value::Int(5)])).err().unwrap();
     assert_eq!(
         (e.kind, e.message.as_str()),
@@ -115,7 +116,7 @@ fn a_batch_prompt_binds_to_the_item_signature_with_on_error() {
     };
     let bound = r.bind(&call(Vec::new())).unwrap();
     assert!(matches!(bound.service, Service::BatchSubcall));
-    assert_eq!(format!("{:?}", bound.args), "['one prompt', None, None, 'value']");
+    assert_eq!(format!("{:?}", bound.args), "['one prompt', None, None, 'value', None]");
     let raise = r.bind(&call(vec![("on_error".into(), Value::str("raise"))])).unwrap();
     assert_eq!(format!("{:?}", raise.args[3]), "'raise'");
     let e = r.bind(&call(vec![("on_error".into(), Value::str("ignore"))])).err().unwrap();
@@ -129,7 +130,7 @@ fn a_batch_prompt_binds_to_the_item_signature_with_on_error() {
     let lines = r.prompt_lines();
     assert!(
         lines.contains(
-            "- `llm_batch(prompts, model=None, max_tokens=None, on_error=\"value\")` -> list of str: "
+            "- `llm_batch(prompts, model=None, max_tokens=None, on_error=\"value\", schema=None)` -> list of str: "
         ),
         "{lines}"
     );

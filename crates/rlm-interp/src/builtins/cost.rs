@@ -90,31 +90,56 @@ pub fn call_fuel(cost: Cost, recv: Option<&Value>, args: &[Value], max_items: u6
 }
 
 /// The fuel of handing one call with `args` and `kwargs` to the host:
-/// [`HOST_CALL_FUEL`] and [`HOST_TEXT`] over the call's strings, found at
-/// the top level or one level down (a list of chunks, `llm_batch`'s
-/// prompts): a walk bounded by the arguments' own lengths.
-pub fn host_call_fuel(args: &[Value], kwargs: &[(smol_str::SmolStr, Value)]) -> u64 {
+/// [`HOST_CALL_FUEL`] and [`HOST_TEXT`] over every item and string the
+/// arguments hold, at any depth (a list of chunks, `llm_batch`'s prompts, a
+/// subcall's `schema` dict): the host copies, converts or sends all of it.
+/// The walk stops as soon as the fuel passes `remaining` (what the program
+/// has left), so a value that shares one child many times over (a DAG of
+/// dicts, linear to build and exponential to walk) costs the walk no more
+/// than the program could pay.
+pub fn host_call_fuel(
+    args: &[Value],
+    kwargs: &[(smol_str::SmolStr, Value)],
+    remaining: u64,
+) -> u64 {
     let (mut items, mut bytes) = (0u64, 0u64);
-    let mut text = |v: &Value| {
-        if let Value::Str(s) = v {
-            bytes = bytes.saturating_add(s.byte_len() as u64);
-        }
-    };
-    for v in args.iter().chain(kwargs.iter().map(|(_, v)| v)) {
-        match v {
+    let mut pending: Vec<Value> =
+        args.iter().chain(kwargs.iter().map(|(_, v)| v)).cloned().collect();
+    let due =
+        |items: u64, bytes: u64| HOST_CALL_FUEL.saturating_add(fuel_for(HOST_TEXT, items, bytes));
+    while let Some(v) = pending.pop() {
+        match &v {
+            Value::Str(s) => bytes = bytes.saturating_add(s.byte_len() as u64),
             Value::List(l) => {
                 let l = l.borrow();
                 items = items.saturating_add(l.len() as u64);
-                l.iter().for_each(&mut text);
+                pending.extend(l.iter().filter(|x| !is_scalar(x)).cloned());
             }
             Value::Tuple(t) => {
                 items = items.saturating_add(t.len() as u64);
-                t.iter().for_each(&mut text);
+                pending.extend(t.iter().filter(|x| !is_scalar(x)).cloned());
             }
-            v => text(v),
+            Value::Dict(d) => {
+                let d = d.borrow();
+                items = items.saturating_add(d.map.len() as u64);
+                for (k, x) in d.map.iter() {
+                    pending.extend([&k.0, x].into_iter().filter(|x| !is_scalar(x)).cloned());
+                }
+            }
+            other => items = items.saturating_add(size_of(other).0),
+        }
+        let fuel = due(items, bytes);
+        if fuel > remaining {
+            return fuel;
         }
     }
-    HOST_CALL_FUEL.saturating_add(fuel_for(HOST_TEXT, items, bytes))
+    due(items, bytes)
+}
+
+/// A value with nothing inside to walk.
+#[inline]
+fn is_scalar(v: &Value) -> bool {
+    matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))
 }
 
 impl Vm {

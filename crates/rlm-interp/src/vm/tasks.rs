@@ -297,15 +297,21 @@ impl Vm {
     /// Charges the fuel of the host calls in `calls` not paid for yet (each
     /// call pays once, the first time it is handed to the host): the host's
     /// fixed work per call and its work per byte of the call's text
-    /// ([`crate::builtins::cost::host_call_fuel`]). A fan-out of calls, or calls on
+    /// ([`crate::builtins::cost::host_call_fuel`]: every string and item, at
+    /// any depth). A fan-out of calls, or calls on
     /// big prompts, thus cost the program what they cost the host.
     fn charge_host_calls(&mut self, calls: &[HostCall]) -> Result<(), crate::limits::LimitError> {
         let paid = self.host_calls_paid;
-        let due = calls
-            .iter()
-            .filter(|c| c.id >= paid)
-            .map(|c| crate::builtins::cost::host_call_fuel(&c.args, &c.kwargs))
-            .fold(0u64, u64::saturating_add);
+        let mut due = 0u64;
+        for c in calls.iter().filter(|c| c.id >= paid) {
+            // Each walk stops once the program could not pay for it.
+            let left = self.limits.fuel.saturating_sub(self.fuel_used.saturating_add(due));
+            let this = crate::builtins::cost::host_call_fuel(&c.args, &c.kwargs, left);
+            due = due.saturating_add(this);
+            if this > left {
+                break;
+            }
+        }
         self.host_calls_paid = self.next_call_id;
         // Charged as the dispatch loop charges (the checkpoint is re-armed
         // when the calls' answers resume the run).

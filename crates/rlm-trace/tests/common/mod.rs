@@ -66,6 +66,7 @@ pub fn record_representative(rec: &TraceRecorder) {
                 model: mini.into(),
                 prompt_preview: format!("Host city? <chunk {i}>"),
                 batch_index: Some(i),
+                schema: None,
             },
         )
     };
