@@ -209,6 +209,8 @@ fn job(owner: &str, session: Uuid, created_at: i64) -> JobRecord {
         finished_at: None,
         lease: None,
         cancel_requested: false,
+        record: false,
+        replay: None,
     }
 }
 

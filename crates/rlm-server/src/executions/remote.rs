@@ -113,8 +113,11 @@ impl Executions {
         let frames = self.subscribe_frames(queue, id).await;
         let (live, done_tx) =
             self.register(&record, 0, super::Start::Acknowledged, false, None).await?;
-        let payload = serde_json::json!({ "kind": "execution", "context": inline,
+        let mut payload = serde_json::json!({ "kind": "execution", "context": inline,
             "context_blob": blob, "output_schema": req.output_schema });
+        if let Some(fields) = payload.as_object_mut() {
+            fields.extend(req.exchanges.payload_fields());
+        }
         // Through the outbox: this answers whatever NATS does, and the relay
         // publishes it (an api dying before this write leaves an execution
         // without a lease, which the lease sweep reports interrupted).
@@ -272,6 +275,14 @@ impl Executions {
                 return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
             }
         };
+        let exchanges = match ExchangeMode::of_payload(&job.payload) {
+            Ok(mode) => mode,
+            Err(e) => {
+                let why = e.to_string();
+                let status = self.end_stored(record, ExecutionStatus::Failed, &why, None).await;
+                return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
+            }
+        };
         let req = StartRequest {
             owner: record.owner.clone(),
             target,
@@ -282,6 +293,7 @@ impl Executions {
             attempt: Some(attempt),
             job_holder: None,
             output_schema: job.payload.get("output_schema").filter(|s| !s.is_null()).cloned(),
+            exchanges,
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
         let started = self.start_existing(req, &record).await;
