@@ -14,20 +14,25 @@
 //! - all of it on sled and on PostgreSQL (each test its own schema), and
 //!   through a cluster (an `api` and a `worker` on PostgreSQL and NATS:
 //!   `record` and `replay` travel in the queued execution and in a job);
+//! - a job a stopping worker hands back at a step boundary keeps one
+//!   recording: the next delivery, going on from the checkpoint, appends
+//!   to what the first stored, and a fresh replay of it runs to the end;
 //! - hostile input: `record` with `replay`, a replay that does not parse
 //!   (the line named), one past the context limit, someone else's
 //!   execution's recording (404 as its trace), a deleted execution's.
 
 use std::path::Path;
 use std::process::{Child, Command};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[path = "support/cluster_env.rs"]
 mod cluster_env;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
-use cluster_env::{Cluster, Process, SHARED_NATS, database_url, ended, unique};
+use cluster_env::{
+    Cluster, Process, SHARED_NATS, database_url, ended, get, resumable_script, trace, unique,
+};
 use serde_json::{Value, json};
 
 const QUESTION: &str = "Which colour does the helper name?";
@@ -220,6 +225,26 @@ async fn round_trip(store_a: &[&str], store_b: &[&str]) {
     let (_, _, trace) =
         get_text(None, &beta.base, &format!("/api/executions/{missed_id}/trace")).await;
     assert!(trace.contains("no recording in the request's replay"), "{trace}");
+
+    // `/v1/chat/completions` takes both as extension fields (`extra_body`).
+    let chat = |extra: Value| {
+        let mut body = json!({ "model": "rlm", "messages": [
+            { "role": "system", "content": CONTEXT }, { "role": "user", "content": QUESTION }] });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let (status, done) =
+        post(&alpha.base, "/v1/chat/completions", &chat(json!({"record": true}))).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["choices"][0]["message"]["content"], "alpha answer", "{done}");
+    let chat_recording = recording(None, &alpha.base, done["rlm_trace_id"].as_str().unwrap()).await;
+    let (status, done) =
+        post(&beta.base, "/v1/chat/completions", &chat(json!({"replay": chat_recording}))).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["choices"][0]["message"]["content"], "alpha answer", "{done}");
+    let both = chat(json!({"record": true, "replay": ""}));
+    let (status, refused) = post(&beta.base, "/v1/chat/completions", &both).await;
+    assert_eq!(status, 400, "{refused}");
 }
 
 /// An execution over a server-side file (`--allow-path`) recorded, its
@@ -279,25 +304,28 @@ async fn a_recorded_execution_replays_on_another_server_and_offline_on_sled() {
     replay_offline(&[]).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_recorded_execution_replays_on_another_server_and_offline_on_postgres() {
-    let (a, b) = (unique("rlm_recording_a"), unique("rlm_recording_b"));
-    let url = database_url();
-    let store_a = ["--database-url", &url, "--database-schema", &a];
-    let store_b = ["--database-url", &url, "--database-schema", &b];
-    round_trip(&store_a, &store_b).await;
-    replay_offline(&store_b).await;
-    // The recording is a row of the execution's schema.
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    let rows: i64 = client
-        .query_one(&format!("SELECT count(*) FROM {a}.recordings"), &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(rows, 1);
-    drop_schema(&a).await;
-    drop_schema(&b).await;
+rlm_testenv::needs_postgres! {
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_recorded_execution_replays_on_another_server_and_offline_on_postgres() {
+        let (a, b) = (unique("rlm_recording_a"), unique("rlm_recording_b"));
+        let url = database_url();
+        let store_a = ["--database-url", &url, "--database-schema", &a];
+        let store_b = ["--database-url", &url, "--database-schema", &b];
+        round_trip(&store_a, &store_b).await;
+        replay_offline(&store_b).await;
+        // The recordings (`/api/execute/stream`'s and `/v1`'s) are rows of
+        // the recording server's schema.
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        let rows: i64 = client
+            .query_one(&format!("SELECT count(*) FROM {a}.recordings"), &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(rows, 2);
+        drop_schema(&a).await;
+        drop_schema(&b).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -371,60 +399,138 @@ fn uuid_nil() -> String {
     "00000000-0000-0000-0000-000000000000".into()
 }
 
+/// Waits until the job's execution has asked the root model `n` times (so
+/// step `n - 1`'s checkpoint is stored); returns the execution's id.
+async fn wait_for_root_calls(api: &Process, job: &str, n: usize) -> String {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, record) = get(&api.base, &format!("/api/jobs/{job}")).await;
+        if let Some(e) = record["execution_id"].as_str() {
+            let asked = trace(api, e)
+                .await
+                .iter()
+                .filter(|event| event["kind"]["type"] == "model_call_started")
+                .count();
+            if asked >= n {
+                return e.to_string();
+            }
+        }
+        assert!(Instant::now() < until, "the root model was not asked {n} times");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Sends SIGTERM to the process and waits until it has exited.
+fn terminate(process: &mut Process) {
+    let pid = process.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success(), "kill -TERM {pid}");
+    let until = Instant::now() + Duration::from_secs(30);
+    while process.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < until, "the worker did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Waits until the job has ended; returns it.
 async fn job_ended(api: &Process, id: &str) -> Value {
     ended(api, &[id.to_string()], Duration::from_secs(120)).await.remove(0)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_cluster_records_on_its_worker_and_replays_from_the_queued_payload() {
-    let cluster = Cluster::with_script(SHARED_NATS, script("alpha"));
-    let api = cluster.spawn("api");
-    let _worker = cluster.spawn("worker");
-    let base = api.base.clone();
+rlm_testenv::needs_postgres! {
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_cluster_records_on_its_worker_and_replays_from_the_queued_payload() {
+        let cluster = Cluster::with_script(SHARED_NATS, script("alpha"));
+        let api = cluster.spawn("api");
+        let _worker = cluster.spawn("worker");
+        let base = api.base.clone();
 
-    // Queued by the api (the execution's payload), run by the worker.
-    let recorded = execute(&base, json!({ "record": true })).await;
-    assert_eq!(recorded["final_result"], "alpha answer", "{recorded}");
-    let text = recording(None, &base, recorded["id"].as_str().unwrap()).await;
-    assert_eq!(text.lines().count(), 3, "{text}");
+        // Queued by the api (the execution's payload), run by the worker.
+        let recorded = execute(&base, json!({ "record": true })).await;
+        assert_eq!(recorded["final_result"], "alpha answer", "{recorded}");
+        let text = recording(None, &base, recorded["id"].as_str().unwrap()).await;
+        assert_eq!(text.lines().count(), 3, "{text}");
 
-    // A job of a session records too.
-    let new_session = || async {
+        // A job of a session records too.
+        let new_session = || async {
+            let (status, session) =
+                post(&base, "/api/sessions", &json!({ "name": "rec", "context": CONTEXT })).await;
+            assert_eq!(status, 200, "{session}");
+            session["id"].as_str().unwrap().to_string()
+        };
+        let job_body = |sid: &str, extra: Value| {
+            let mut body = json!({ "session_id": sid, "user_query": QUESTION });
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            body
+        };
+        let sid = new_session().await;
+        let (status, job) = post(&base, "/api/jobs", &job_body(&sid, json!({ "record": true }))).await;
+        assert_eq!(status, 200, "{job}");
+        let job = job_ended(&api, job["job_id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "COMPLETE", "{job}");
+        let job_execution = job["execution_id"].as_str().unwrap();
+        let job_text = recording(None, &base, job_execution).await;
+        assert_eq!(job_text.lines().count(), 3, "{job_text}");
+
+        // A hand-edited answer: only a worker answering from the replay gives it.
+        let edited = text.replace("alpha answer", "gamma answer");
+        assert_ne!(edited, text);
+        let replayed = execute(&base, json!({ "replay": edited })).await;
+        assert_eq!(replayed["final_result"], "gamma answer", "{replayed}");
+        // A session's first job, as the recorded one was (a later one's prompt
+        // holds the session's history: it would miss).
+        let edited = job_text.replace("alpha answer", "gamma answer");
+        let sid = new_session().await;
+        let (status, job) =
+            post(&base, "/api/jobs", &job_body(&sid, json!({ "replay": edited }))).await;
+        assert_eq!(status, 200, "{job}");
+        let job = job_ended(&api, job["job_id"].as_str().unwrap()).await;
+        assert_eq!(job["answer"], "gamma answer", "{job}");
+
+        drop(api);
+        cluster.clean_up().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_job_handed_back_by_a_stopping_worker_records_on_from_its_checkpoint() {
+        // Each root step takes 1.2 s: SIGTERM comes while step 3 is asked.
+        let cluster = Cluster::with_script(SHARED_NATS, resumable_script(1200));
+        let api = cluster.spawn("api");
+        let mut first = cluster.spawn("worker");
         let (status, session) =
-            post(&base, "/api/sessions", &json!({ "name": "rec", "context": CONTEXT })).await;
+            post(&api.base, "/api/sessions", &json!({ "name": "rec", "context": CONTEXT })).await;
         assert_eq!(status, 200, "{session}");
-        session["id"].as_str().unwrap().to_string()
-    };
-    let job_body = |sid: &str, extra: Value| {
-        let mut body = json!({ "session_id": sid, "user_query": QUESTION });
-        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-        body
-    };
-    let sid = new_session().await;
-    let (status, job) = post(&base, "/api/jobs", &job_body(&sid, json!({ "record": true }))).await;
-    assert_eq!(status, 200, "{job}");
-    let job = job_ended(&api, job["job_id"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "COMPLETE", "{job}");
-    let job_execution = job["execution_id"].as_str().unwrap();
-    let job_text = recording(None, &base, job_execution).await;
-    assert_eq!(job_text.lines().count(), 3, "{job_text}");
+        let body = json!({ "session_id": session["id"], "user_query": QUESTION, "record": true });
+        let (status, job) = post(&api.base, "/api/jobs", &body).await;
+        assert_eq!(status, 200, "{job}");
+        let job_id = job["job_id"].as_str().unwrap().to_string();
+        let execution = wait_for_root_calls(&api, &job_id, 3).await;
+        terminate(&mut first);
+        assert_eq!(first.logged("the execution is handed back").len(), 1);
+        let _other = cluster.spawn("worker");
+        let job = job_ended(&api, &job_id).await;
+        assert_eq!(job["answer"], "done", "{job}");
+        assert_eq!(job["execution_id"], execution.as_str(), "the same execution");
 
-    // A hand-edited answer: only a worker answering from the replay gives it.
-    let edited = text.replace("alpha answer", "gamma answer");
-    assert_ne!(edited, text);
-    let replayed = execute(&base, json!({ "replay": edited })).await;
-    assert_eq!(replayed["final_result"], "gamma answer", "{replayed}");
-    // A session's first job, as the recorded one was (a later one's prompt
-    // holds the session's history: it would miss).
-    let edited = job_text.replace("alpha answer", "gamma answer");
-    let sid = new_session().await;
-    let (status, job) =
-        post(&base, "/api/jobs", &job_body(&sid, json!({ "replay": edited }))).await;
-    assert_eq!(status, 200, "{job}");
-    let job = job_ended(&api, job["job_id"].as_str().unwrap()).await;
-    assert_eq!(job["answer"], "gamma answer", "{job}");
-
-    drop(api);
-    cluster.clean_up().await;
+        // Steps 1-3 from the first attempt, step 4 from the second: each root
+        // request once, in order, and a fresh replay of it runs to the end.
+        let text = recording(None, &api.base, &execution).await;
+        let replies: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["response"]["text"].to_string())
+            .collect();
+        assert_eq!(replies.len(), 4, "{text}");
+        assert!(replies[0].contains("First step") && replies[3].contains("FINAL"), "{replies:?}");
+        let edited = text.replace("FINAL('done')", "FINAL('replayed in full')");
+        let (status, fresh) =
+            post(&api.base, "/api/sessions", &json!({ "name": "again", "context": CONTEXT })).await;
+        assert_eq!(status, 200, "{fresh}");
+        let body = json!({ "session_id": fresh["id"], "user_query": QUESTION, "replay": edited });
+        let (status, job) = post(&api.base, "/api/jobs", &body).await;
+        assert_eq!(status, 200, "{job}");
+        let job = job_ended(&api, job["job_id"].as_str().unwrap()).await;
+        assert_eq!(job["answer"], "replayed in full", "{job}");
+        drop((api, first));
+        cluster.clean_up().await;
+    }
 }
