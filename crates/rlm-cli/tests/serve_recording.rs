@@ -133,7 +133,7 @@ async fn record_streamed(base: &str) -> (String, String) {
     let r = client().post(format!("{base}/api/execute/stream")).json(&body).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let text = r.text().await.unwrap();
-    let last = text.lines().filter_map(|l| l.strip_prefix("data: ")).last().unwrap();
+    let last = text.lines().filter_map(|l| l.strip_prefix("data: ")).next_back().unwrap();
     let frame: Value = serde_json::from_str(last).unwrap();
     assert_eq!(frame["type"], "complete", "{text}");
     let execution = &frame["data"];
