@@ -487,6 +487,20 @@ rlm_testenv::needs_postgres! {
         let job = job_ended(&api, job["job_id"].as_str().unwrap()).await;
         assert_eq!(job["answer"], "gamma answer", "{job}");
 
+        // A replay too large for a job message (each exchange repeated: the
+        // first copy answers) is refused by the queued execution, not by a
+        // job, whose record keeps it.
+        let big = edited.repeat(600 * 1024 / edited.len() + 1);
+        let inline = json!({ "user_query": QUESTION, "context": CONTEXT, "replay": big.clone() });
+        let (status, refused) = post(&base, "/api/execute", &inline).await;
+        assert_eq!(status, 413, "{refused}");
+        assert!(refused.to_string().contains("POST /api/jobs"), "{refused}");
+        let sid = new_session().await;
+        let (status, job) = post(&base, "/api/jobs", &job_body(&sid, json!({ "replay": big }))).await;
+        assert_eq!(status, 200, "{job}");
+        let job = job_ended(&api, job["job_id"].as_str().unwrap()).await;
+        assert_eq!(job["answer"], "gamma answer", "{job}");
+
         drop(api);
         cluster.clean_up().await;
     }

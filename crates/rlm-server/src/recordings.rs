@@ -124,6 +124,14 @@ impl ExchangeMode {
         }
     }
 
+    /// The replay's size in bytes (0: it does not replay).
+    pub fn replay_bytes(&self) -> usize {
+        match self {
+            ExchangeMode::Replay(text) => text.len(),
+            ExchangeMode::Live | ExchangeMode::Record => 0,
+        }
+    }
+
     /// What the execution's models go through: a recording in memory
     /// going on from `earlier` (what an earlier attempt of the same
     /// execution recorded), or the replay read.

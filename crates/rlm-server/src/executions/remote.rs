@@ -37,6 +37,11 @@ use crate::store::OutboxEntry;
 /// store, and the message carries its name.
 pub const MAX_QUEUED_INLINE_BYTES: usize = 900 * 1024;
 
+/// The largest replay an `api` process puts in a job message (it has no
+/// blob of its own: a job, `POST /api/jobs`, keeps a larger one in its
+/// record); an inline context goes to the blob store when both do not fit.
+pub const MAX_QUEUED_REPLAY_BYTES: usize = 512 * 1024;
+
 /// How long the api waits to subscribe to a queued execution's live frames.
 const LIVE_SUBSCRIBE: Duration = Duration::from_secs(2);
 
@@ -73,6 +78,14 @@ impl Executions {
         req: StartRequest,
     ) -> Result<Started, ServerError> {
         let mut req = req;
+        let replay = req.exchanges.replay_bytes();
+        if replay > MAX_QUEUED_REPLAY_BYTES {
+            return Err(ServerError::TooLarge {
+                what: "the replay (a queued execution's job message carries it; POST /api/jobs takes a larger one)",
+                found: replay as u64,
+                limit: MAX_QUEUED_REPLAY_BYTES as u64,
+            });
+        }
         let inline = match &req.target {
             Target::Inline(text) if text.len() as u64 > self.limits.max_context_bytes => {
                 return Err(ServerError::TooLarge {
@@ -82,7 +95,7 @@ impl Executions {
                 });
             }
             // Too large for a job message: stored below.
-            Target::Inline(text) if text.len() > MAX_QUEUED_INLINE_BYTES => None,
+            Target::Inline(text) if text.len() + replay > MAX_QUEUED_INLINE_BYTES => None,
             Target::Inline(text) => Some(text.clone()),
             Target::Session(_) | Target::Blob(_) => None,
         };
