@@ -521,6 +521,20 @@ rlm_testenv::needs_postgres! {
         let execution = wait_for_root_calls(&api, &job_id, 3).await;
         terminate(&mut first);
         assert_eq!(first.logged("the execution is handed back").len(), 1);
+        // What the first attempt recorded (steps 1-3) is stored; the
+        // execution runs on, so its recording is not served yet.
+        let (client, connection) =
+            tokio_postgres::connect(&cluster.database, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        let sql = format!(
+            "SELECT body FROM {}.recordings WHERE execution_id::text = $1",
+            cluster.schema
+        );
+        let part: String = client.query_one(&sql, &[&execution]).await.unwrap().get(0);
+        assert_eq!(part.lines().count(), 3, "{part}");
+        let path = format!("/api/executions/{execution}/recording");
+        let (status, _, body) = get_text(None, &api.base, &path).await;
+        assert_eq!(status, 409, "{body}");
         let _other = cluster.spawn("worker");
         let job = job_ended(&api, &job_id).await;
         assert_eq!(job["answer"], "done", "{job}");

@@ -337,14 +337,17 @@ pub async fn recording(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ServerError> {
     let record = owned_execution(&state, &caller, id).await?;
+    // A handed-back execution's part is stored, but it is not the recording yet.
+    if !record.status.is_terminal() {
+        return Err(ServerError::Conflict(format!(
+            "execution {id} is {}: its recording is stored when it ends",
+            record.status.as_str()
+        )));
+    }
     match state.store.load_recording(id).await? {
         Some(jsonl) => {
             Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], jsonl).into_response())
         }
-        None if !record.status.is_terminal() => Err(ServerError::Conflict(format!(
-            "execution {id} is {}: its recording is stored when it ends",
-            record.status.as_str()
-        ))),
         None => Err(ServerError::not_found("recording of execution", id)),
     }
 }
