@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -116,16 +116,24 @@ impl RecordedExchange {
 
 /// Where a recording is written: one writer shared by every adapter of a
 /// run (root and subcalls), each exchange one whole line written under a
-/// lock, so concurrent calls never interleave.
+/// lock, so concurrent calls never interleave. Its lines go to a file
+/// (`rlm run --record`) or stay in memory (a server's execution, whose
+/// recording is stored with it: a server never writes a path).
 #[derive(Clone)]
 pub struct RecordingWriter {
-    path: PathBuf,
-    file: Arc<Mutex<std::fs::File>>,
+    origin: String,
+    sink: Arc<Mutex<RecordingSink>>,
+}
+
+/// What a [`RecordingWriter`] writes to.
+enum RecordingSink {
+    File(std::fs::File),
+    Memory(String),
 }
 
 impl std::fmt::Debug for RecordingWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordingWriter").field("path", &self.path).finish()
+        f.debug_struct("RecordingWriter").field("origin", &self.origin).finish()
     }
 }
 
@@ -135,11 +143,37 @@ impl RecordingWriter {
         let file = std::fs::File::create(path).map_err(|e| {
             AdapterError::Config(format!("cannot write the recording {}: {e}", path.display()))
         })?;
-        Ok(RecordingWriter { path: path.to_path_buf(), file: Arc::new(Mutex::new(file)) })
+        Ok(RecordingWriter {
+            origin: path.display().to_string(),
+            sink: Arc::new(Mutex::new(RecordingSink::File(file))),
+        })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// A recording kept in memory ([`RecordingWriter::text`]), starting
+    /// with the lines of `earlier` (an earlier part of the same run's
+    /// recording, or nothing); `origin` names it in errors.
+    pub fn in_memory(origin: &str, earlier: &str) -> RecordingWriter {
+        let mut text = earlier.to_string();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        RecordingWriter {
+            origin: origin.to_string(),
+            sink: Arc::new(Mutex::new(RecordingSink::Memory(text))),
+        }
+    }
+
+    /// Where the recording goes (a path, or what names an in-memory one).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The JSONL text of an in-memory recording so far (`None`: a file's).
+    pub fn text(&self) -> Option<String> {
+        match &*self.sink.lock().unwrap_or_else(|p| p.into_inner()) {
+            RecordingSink::Memory(text) => Some(text.clone()),
+            RecordingSink::File(_) => None,
+        }
     }
 
     /// Appends one exchange as one line.
@@ -147,10 +181,18 @@ impl RecordingWriter {
         let mut line = serde_json::to_string(exchange)
             .map_err(|e| AdapterError::Config(format!("cannot encode an exchange: {e}")))?;
         line.push('\n');
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        file.write_all(line.as_bytes()).and_then(|()| file.flush()).map_err(|e| {
-            AdapterError::Config(format!("cannot write the recording {}: {e}", self.path.display()))
-        })
+        let mut sink = self.sink.lock().unwrap_or_else(|p| p.into_inner());
+        match &mut *sink {
+            RecordingSink::Memory(text) => {
+                text.push_str(&line);
+                Ok(())
+            }
+            RecordingSink::File(file) => {
+                file.write_all(line.as_bytes()).and_then(|()| file.flush()).map_err(|e| {
+                    AdapterError::Config(format!("cannot write the recording {}: {e}", self.origin))
+                })
+            }
+        }
     }
 }
 
@@ -249,7 +291,8 @@ fn recorded_stream(
 /// A recording read back: its exchanges, found by fingerprint.
 #[derive(Debug)]
 pub struct ReplayBook {
-    path: PathBuf,
+    /// What the recording is (its path, or what names an inline one).
+    origin: String,
     exchanges: Vec<RecordedExchange>,
     by_fingerprint: HashMap<String, Vec<usize>>,
 }
@@ -260,18 +303,18 @@ impl ReplayBook {
         let text = std::fs::read_to_string(path).map_err(|e| {
             AdapterError::Config(format!("cannot read the recording {}: {e}", path.display()))
         })?;
-        ReplayBook::parse(&text, path)
+        ReplayBook::parse(&text, &path.display().to_string())
     }
 
-    /// Parses a recording's text (`origin` names it in errors).
-    pub fn parse(text: &str, origin: &Path) -> Result<ReplayBook, AdapterError> {
+    /// Parses a recording's text (`origin` names it in errors: its path,
+    /// or what an inline one is).
+    pub fn parse(text: &str, origin: &str) -> Result<ReplayBook, AdapterError> {
         let mut exchanges = Vec::new();
         let mut by_fingerprint: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
             let exchange: RecordedExchange = serde_json::from_str(line).map_err(|e| {
                 AdapterError::Config(format!(
-                    "recording {} line {}: not an exchange: {e}",
-                    origin.display(),
+                    "recording {origin} line {}: not an exchange: {e}",
                     i + 1
                 ))
             })?;
@@ -280,11 +323,12 @@ impl ReplayBook {
             by_fingerprint.entry(key).or_default().push(exchanges.len());
             exchanges.push(exchange);
         }
-        Ok(ReplayBook { path: origin.to_path_buf(), exchanges, by_fingerprint })
+        Ok(ReplayBook { origin: origin.to_string(), exchanges, by_fingerprint })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// What the recording is (its path, or what names an inline one).
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     pub fn exchanges(&self) -> &[RecordedExchange] {
@@ -326,7 +370,7 @@ impl ReplaySession {
 
     /// The message of a miss: the nearest recorded request and a diff.
     fn explain_miss(&self, model: &str, request: &CompletionRequest) -> String {
-        let path = self.book.path.display();
+        let path = &self.book.origin;
         let asked = render_request(model, request);
         let nearest = self
             .book
@@ -471,6 +515,7 @@ mod tests {
     use super::*;
     use crate::fake::FakeAdapter;
     use rlm_types::GenerationParams;
+    use std::path::PathBuf;
 
     fn request(system: &str, user: &str) -> CompletionRequest {
         CompletionRequest {
@@ -560,5 +605,32 @@ mod tests {
         let first = rt.block_on(recorder.call(&r)).result.unwrap_err();
         let again = rt.block_on(replayer(&path).call(&r)).result.unwrap_err();
         assert_eq!(first.kind(), again.kind());
+    }
+
+    #[test]
+    fn an_in_memory_recording_goes_on_from_its_earlier_part_and_replays_like_a_file() {
+        let earlier = RecordingWriter::in_memory("execution", "");
+        let fake: Arc<dyn ModelAdapter> = Arc::new(FakeAdapter::replies(["one", "two"]));
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let first = request("s", "first");
+        rt.block_on(Recorder::new(Arc::clone(&fake), earlier.clone()).call(&first)).result.unwrap();
+        let so_far = earlier.text().unwrap();
+        assert_eq!(so_far.lines().count(), 1);
+        // A later attempt appends to what the earlier one left.
+        let later = RecordingWriter::in_memory("execution", so_far.trim_end());
+        let second = request("s", "second");
+        rt.block_on(Recorder::new(fake, later.clone()).call(&second)).result.unwrap();
+        let text = later.text().unwrap();
+        assert_eq!(text.lines().count(), 2);
+        let book = Arc::new(ReplayBook::parse(&text, "the request's replay").unwrap());
+        let r = Replayer::new(book.session(), "fake:scripted".parse().unwrap(), None, false);
+        assert_eq!(rt.block_on(r.call(&second)).result.unwrap().text, "two");
+        let miss = rt.block_on(r.call(&request("s", "third"))).result.unwrap_err().to_string();
+        assert!(
+            miss.starts_with("no recording in the request's replay for this request"),
+            "{miss}"
+        );
+        let bad = ReplayBook::parse("{\"x\": 1}\n", "the request's replay").unwrap_err();
+        assert!(bad.to_string().contains("recording the request's replay line 1"), "{bad}");
     }
 }

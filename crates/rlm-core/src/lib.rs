@@ -70,7 +70,8 @@ mod subcall_spans;
 mod turn;
 
 pub use assembly::{
-    EngineModels, EngineParts, embedder, parse_helps, profile_and_helps, retrieval_settings,
+    EngineModels, EngineParts, ModelPair, embedder, parse_helps, profile_and_helps,
+    record_or_replay, retrieval_settings,
 };
 pub use checkpoint::{
     CHECKPOINT_VERSION, Checkpoint, CheckpointSink, DurableStart, LoopCounters, MemoryCheckpoints,
@@ -98,8 +99,8 @@ pub use rlm_types::{CompletionCache, ModelId};
 pub mod adapters {
     pub use rlm_adapters::{
         AdapterErrorKind, EnvVars, FakeAdapter, FakeReply, FakeScript, Fault, FaultInjector,
-        FaultRule, FaultStats, ModelAdapter, Paced, PriceTable, RecordedExchange, ReplayBook,
-        RetryPolicy, SCRIPTED_MODEL, Secret, Sleeper, WhenExhausted,
+        FaultRule, FaultStats, ModelAdapter, Paced, PriceTable, RecordedExchange, RecordingWriter,
+        ReplayBook, RetryPolicy, SCRIPTED_MODEL, Secret, Sleeper, WhenExhausted,
     };
     pub use rlm_types::CompletionRequest;
 }

@@ -13,6 +13,7 @@ mod disconnect;
 mod frames;
 mod memory_budget;
 mod persister;
+mod recording;
 mod remote;
 mod session_turn;
 mod settings;
@@ -45,6 +46,7 @@ use crate::error::ServerError;
 use crate::governor::{MemoryGovernor, MemoryPermit};
 use crate::memory_quota::MemoryQuota;
 use crate::metrics::Metrics;
+use crate::recordings::{ExchangeMode, ExchangeTape};
 use crate::store::{
     ExecutionRecord, ExecutionStatus, JobSettlement, SessionOverrides, SessionRecord,
     SettledExecution, Spend, Store, new_session_state, now_micros,
@@ -82,6 +84,8 @@ pub struct StartRequest {
     /// The JSON Schema the answer must match, for this execution alone
     /// (`/v1`'s `response_format`); `None`: the configuration's, if any.
     pub output_schema: Option<serde_json::Value>,
+    /// Whether its model exchanges are recorded, or answered from a replay.
+    pub exchanges: ExchangeMode,
 }
 
 /// A started execution.
@@ -399,6 +403,7 @@ impl Executions {
             session,
             settled_seen,
             output_schema: req.output_schema.clone(),
+            exchanges: req.exchanges.clone(),
         })
     }
 
@@ -463,6 +468,7 @@ impl Executions {
             session,
             settled_seen,
             output_schema,
+            exchanges,
         } = admitted;
         let ready = self.ready_at_once(&record, session, settled_seen);
         if ready.is_some() {
@@ -499,6 +505,7 @@ impl Executions {
             deferred,
             announced,
             output_schema,
+            exchanges,
         };
         tokio::spawn(async move {
             // Boxed: the task then moves a pointer, not the whole run's
@@ -588,6 +595,7 @@ impl Executions {
             deferred,
             announced,
             output_schema,
+            exchanges,
             ..
         } = spec;
         let _permit = permit;
@@ -628,6 +636,11 @@ impl Executions {
         };
         // What the execution changes in `memory` is merged per key at settlement.
         let started_memory = record.session_id.map(|_| state.memory.clone());
+        let resumed = resume.is_some();
+        let tape = match self.exchange_tape(record.id, &exchanges, resumed).await {
+            Ok(tape) => tape,
+            Err(e) => return self.settle(record, &live, failed(&e.to_string())).await,
+        };
         let deadline = settings
             .timeout_secs
             .map(Duration::from_secs)
@@ -661,6 +674,7 @@ impl Executions {
             sandbox: self.limits.sandbox.clone(),
             durable,
             output_schema,
+            tape: tape.clone(),
         };
         let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
             Err(e) => failed(&e.to_string()),
@@ -676,7 +690,8 @@ impl Executions {
                 }
             }
         };
-        self.settle_started(record, &live, outcome, persister, started_memory).await
+        let ended = Ended { outcome, persister, started_memory, tape };
+        self.settle_started(record, &live, ended).await
     }
 
     /// Settles an execution that ended before it ran (nothing to merge, no
@@ -704,10 +719,9 @@ impl Executions {
         &self,
         record: ExecutionRecord,
         live: &Live,
-        outcome: EngineOutcome,
-        mut persister: Persister,
-        started_memory: Option<serde_json::Map<String, serde_json::Value>>,
+        ended: Ended,
     ) -> ExecutionRecord {
+        let Ended { outcome, mut persister, started_memory, tape } = ended;
         let handed_back = live.handed_back.load(Ordering::SeqCst)
             && live.durable
             && outcome.status == ExecutionStatus::Cancelled;
@@ -719,6 +733,8 @@ impl Executions {
             // next delivery goes on with it from its last checkpoint.
             live.bus.close();
             persister.join().await;
+            // The next delivery's recording goes on from this one's.
+            self.keep_recording(&mut record, &tape).await;
             record.status = ExecutionStatus::Interrupted;
             tracing::info!(execution = %record.id, steps = record.steps, "the execution is handed back");
             return record;
@@ -732,6 +748,8 @@ impl Executions {
             record.error_message = Some(error.map_or(note.clone(), |e| format!("{e}; {note}")));
         }
         self::attempts::add_carried(&mut record, state.as_mut());
+        // Durable before the end is told: a client that sees it may fetch it.
+        self.keep_recording(&mut record, &tape).await;
         let job = job_part(&record, live);
         let settled = SettledExecution { record, state, started_memory, job };
         self.store_settled(&settled).await;
@@ -908,6 +926,19 @@ pub(crate) struct AdmittedExecution {
     settled_seen: u64,
     /// See [`StartRequest::output_schema`].
     output_schema: Option<serde_json::Value>,
+    /// See [`StartRequest::exchanges`].
+    exchanges: ExchangeMode,
+}
+
+/// How an execution that ran ended, with what its settlement stores.
+struct Ended {
+    outcome: EngineOutcome,
+    /// Stores its trace as it is produced.
+    persister: Persister,
+    /// Its session's `memory` when it started (`None` without a session).
+    started_memory: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Its recording, if it records.
+    tape: ExchangeTape,
 }
 
 /// An execution that starts at once (created running): its session's turn
@@ -937,6 +968,8 @@ struct RunningExecution {
     announced: bool,
     /// See [`StartRequest::output_schema`].
     output_schema: Option<serde_json::Value>,
+    /// See [`StartRequest::exchanges`].
+    exchanges: ExchangeMode,
 }
 
 /// A question must hold a non-blank character and fit the server's limit.

@@ -26,6 +26,7 @@ use crate::config::{JobsConfig, ServerRole};
 use crate::error::ServerError;
 use crate::executions::{Executions, StartRequest, Started, Target};
 use crate::metrics::Metrics;
+use crate::recordings::ExchangeMode;
 use crate::relay::QueueGate;
 use crate::store::{
     CancelRequest, ExecutionRecord, ExecutionStatus, IdempotencyKey, JobOutcome, JobRecord,
@@ -157,6 +158,7 @@ impl Jobs {
         owner: &str,
         session_id: Uuid,
         query: String,
+        exchanges: &ExchangeMode,
         keyed: Option<KeyedSubmission<'_>>,
     ) -> Result<JobRecord, ServerError> {
         if self.stop.is_cancelled() {
@@ -190,6 +192,8 @@ impl Jobs {
             finished_at: None,
             lease: None,
             cancel_requested: false,
+            record: *exchanges == ExchangeMode::Record,
+            replay: exchanges.replay_text(),
         };
         let outbox = self
             .queue
@@ -361,6 +365,13 @@ impl Jobs {
     /// (the same execution: its trace continues), or starts a new one when
     /// that execution has ended meanwhile (reported interrupted).
     pub async fn execute(&self, job: &JobRecord, holder: &str, attempt: Option<u32>) -> JobEnd {
+        let exchanges = match ExchangeMode::of_stored(job.record, job.replay.as_deref()) {
+            Ok(mode) => mode,
+            Err(e) => {
+                let error = Some(format!("the job's replay: {e}"));
+                return JobEnd::Open(JobOutcome { status: JobStatus::Failed, answer: None, error });
+            }
+        };
         let mut start = StartRequest {
             owner: job.owner.clone(),
             target: Target::Session(job.session_id),
@@ -371,6 +382,7 @@ impl Jobs {
             attempt: attempt.map(|_| 1),
             job_holder: Some(holder.to_string()),
             output_schema: None,
+            exchanges,
         };
         let unfinished = match (attempt, job.execution_id) {
             (Some(n), Some(execution)) if n > 1 => {

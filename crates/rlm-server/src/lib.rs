@@ -43,6 +43,7 @@ mod metrics;
 mod protocol_check;
 mod queued;
 mod quotas;
+mod recordings;
 mod relay;
 mod retention;
 mod server;

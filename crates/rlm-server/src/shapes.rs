@@ -205,6 +205,17 @@ pub struct ExecutionCreate {
     pub session_id: Option<Uuid>,
     /// Root model for this execution (one the server allows).
     pub model: Option<String>,
+    /// `true`: record this execution's model exchanges (root and subcalls)
+    /// into a recording of its own, served at `GET
+    /// /api/executions/{id}/recording` once it ends. Not with `replay`.
+    pub record: Option<bool>,
+    /// Answer this execution's model calls from this recording only (no
+    /// model is called): the JSON lines `GET /api/executions/{id}/recording`
+    /// serves (or `rlm run --record` wrote), as one string, or the same
+    /// exchanges as an array of objects. A call it does not hold fails the
+    /// execution, its error a diff naming the changed message. Not with
+    /// `record`.
+    pub replay: Option<crate::recordings::InlineReplay>,
 }
 
 /// An execution (the RLM Engine's `Execution`, plus how it ended).
@@ -417,6 +428,12 @@ pub struct JobCreate {
     pub session_id: Uuid,
     #[schema(min_length = 1)]
     pub user_query: String,
+    /// As `POST /api/execute`'s `record`: the job's execution records its
+    /// model exchanges (`GET /api/executions/{execution_id}/recording`).
+    pub record: Option<bool>,
+    /// As `POST /api/execute`'s `replay`: the job's execution answers its
+    /// model calls from this recording only.
+    pub replay: Option<crate::recordings::InlineReplay>,
 }
 
 /// A job (Enzu's `job_id`, `status`, `answer`, plus timings and the execution).

@@ -33,6 +33,8 @@ mod sweeps {
             finished_at: None,
             lease: None,
             cancel_requested: false,
+            record: false,
+            replay: None,
         }
     }
 

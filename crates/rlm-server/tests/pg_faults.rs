@@ -56,6 +56,8 @@ mod faults {
             finished_at: None,
             lease: None,
             cancel_requested: false,
+            record: false,
+            replay: None,
         }
     }
 

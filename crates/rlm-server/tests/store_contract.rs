@@ -209,6 +209,8 @@ fn job(owner: &str, session: Uuid, created_at: i64) -> JobRecord {
         finished_at: None,
         lease: None,
         cancel_requested: false,
+        record: false,
+        replay: None,
     }
 }
 
@@ -434,6 +436,27 @@ async fn contract_checkpoints_keep_the_newest_step(store: &dyn Store) {
     assert_eq!(store.load_checkpoint(other.id).await.unwrap().map(|c| c.step), Some(1));
 }
 
+/// Recordings (`"record": true`): one per execution, replaced whole (a
+/// resumed attempt stores the whole recording again), read back as stored,
+/// another execution's its own, and deleting the execution deletes it.
+async fn contract_recordings_are_one_per_execution(store: &dyn Store) {
+    let e = execution("gina", None, T0);
+    let other = execution("gina", None, T0 + 1);
+    store.put_execution(&e).await.unwrap();
+    store.put_execution(&other).await.unwrap();
+    assert_eq!(store.load_recording(e.id).await.unwrap(), None);
+    let first = "{\"fingerprint\":\"a\"}\n";
+    let both = format!("{first}{{\"fingerprint\":\"b\",\"text\":\"é \\u0000\"}}\n");
+    store.save_recording(e.id, first).await.unwrap();
+    store.save_recording(e.id, &both).await.unwrap();
+    store.save_recording(other.id, "").await.unwrap();
+    assert_eq!(store.load_recording(e.id).await.unwrap().as_deref(), Some(both.as_str()));
+    assert_eq!(store.load_recording(other.id).await.unwrap().as_deref(), Some(""));
+    assert!(store.delete_execution(e.id).await.unwrap());
+    assert_eq!(store.load_recording(e.id).await.unwrap(), None);
+    assert_eq!(store.load_recording(other.id).await.unwrap().as_deref(), Some(""));
+}
+
 /// A dead worker's trace past its checkpoint is dropped from a position on;
 /// the rest, and other executions' traces, stay as they were.
 async fn contract_trace_is_dropped_from_a_position(store: &dyn Store) {
@@ -597,6 +620,12 @@ async fn sled_checkpoints_keep_the_newest_step() {
 }
 
 #[tokio::test]
+async fn sled_recordings_are_one_per_execution() {
+    let (_dir, store) = sled();
+    contract_recordings_are_one_per_execution(&store).await;
+}
+
+#[tokio::test]
 async fn sled_trace_is_dropped_from_a_position() {
     let (_dir, store) = sled();
     contract_trace_is_dropped_from_a_position(&store).await;
@@ -650,6 +679,7 @@ mod postgres {
         contract_interrupt_reads_only_what_runs,
         contract_retention_deletes_old_ended_executions,
         contract_checkpoints_keep_the_newest_step,
+        contract_recordings_are_one_per_execution,
         contract_trace_is_dropped_from_a_position,
         contract_blobs_are_counted_by_their_references,
         contract_pending_jobs_are_counted_per_owner,

@@ -34,6 +34,8 @@ fn job(owner: &str, created_at: i64) -> JobRecord {
         finished_at: None,
         lease: None,
         cancel_requested: false,
+        record: false,
+        replay: None,
     }
 }
 

@@ -185,24 +185,7 @@ impl EngineParts {
         root: Arc<dyn ModelAdapter>,
         sub: Arc<dyn ModelAdapter>,
     ) -> ModelPair {
-        let same = Arc::ptr_eq(&root, &sub);
-        let wrap: Box<AdapterWrap<'_>> = match (&self.replay, &self.record) {
-            (Some(book), _) => {
-                let session = book.session();
-                Box::new(move |a| {
-                    let (id, window) = (a.model_id(), a.context_window());
-                    let streams = a.supports_streaming();
-                    Arc::new(Replayer::new(Arc::clone(&session), id, window, streams))
-                })
-            }
-            (None, Some(writer)) => {
-                Box::new(|a| Arc::new(Recorder::new(Arc::clone(a), writer.clone())))
-            }
-            (None, None) => return (root, sub),
-        };
-        let root = wrap(&root);
-        let sub = if same { Arc::clone(&root) } else { wrap(&sub) };
-        (root, sub)
+        record_or_replay((root, sub), self.record.as_ref(), self.replay.as_ref())
     }
 
     /// The retrieval section for a run over `contexts`: with an index home,
@@ -217,6 +200,35 @@ impl EngineParts {
             _ => configured.clone(),
         }
     }
+}
+
+/// A model pair recording its exchanges to `record`, or answered from
+/// `replay` (one fresh replay shared by both; it wins over `record`), or as
+/// it is: what every front end's engine models go through, the server's
+/// per-execution recordings included.
+pub fn record_or_replay(
+    (root, sub): ModelPair,
+    record: Option<&RecordingWriter>,
+    replay: Option<&Arc<ReplayBook>>,
+) -> ModelPair {
+    let same = Arc::ptr_eq(&root, &sub);
+    let wrap: Box<AdapterWrap<'_>> = match (replay, record) {
+        (Some(book), _) => {
+            let session = book.session();
+            Box::new(move |a| {
+                let (id, window) = (a.model_id(), a.context_window());
+                let streams = a.supports_streaming();
+                Arc::new(Replayer::new(Arc::clone(&session), id, window, streams))
+            })
+        }
+        (None, Some(writer)) => {
+            Box::new(|a| Arc::new(Recorder::new(Arc::clone(a), writer.clone())))
+        }
+        (None, None) => return (root, sub),
+    };
+    let root = wrap(&root);
+    let sub = if same { Arc::clone(&root) } else { wrap(&sub) };
+    (root, sub)
 }
 
 /// The configuration's `record` writer (the file created empty) and

@@ -23,11 +23,18 @@ use crate::error::ServerError;
 use crate::executions::{
     DisconnectGuard, START_EVENT, StartRequest, Started, Target, start_data, terminal_frame,
 };
+use crate::recordings::ExchangeMode;
 use crate::shapes::*;
 use crate::store::{ExecutionFilter, ExecutionRecord, StreamedEvent, events_of};
 use crate::tree::execution_tree;
 
-fn start_request(caller: Caller, body: ExecutionCreate) -> Result<StartRequest, ServerError> {
+fn start_request(
+    state: &AppState,
+    caller: Caller,
+    body: ExecutionCreate,
+) -> Result<StartRequest, ServerError> {
+    let exchanges =
+        ExchangeMode::of_request(body.record, body.replay, state.limits.max_context_bytes)?;
     let target = match (body.session_id, body.context) {
         (Some(id), None) => Target::Session(id),
         (None, Some(text)) => Target::Inline(text),
@@ -50,6 +57,7 @@ fn start_request(caller: Caller, body: ExecutionCreate) -> Result<StartRequest, 
         attempt: None,
         job_holder: None,
         output_schema: None,
+        exchanges,
     })
 }
 
@@ -69,7 +77,7 @@ pub async fn execute(
 ) -> Result<Json<ExecutionResponse>, ServerError> {
     // Nothing is said before the end: the pending record needs no flush of its own.
     let Started { id, mut done, .. } =
-        state.executions.start_unannounced(start_request(caller, body)?).await?;
+        state.executions.start_unannounced(start_request(&state, caller, body)?).await?;
     // Dropped with this future when the client goes away: the execution is cancelled.
     let mut client = DisconnectGuard::new(&state.executions, id);
     let record = done
@@ -119,7 +127,7 @@ pub async fn execute_stream(
     Extension(caller): Extension<Caller>,
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
-    let started = state.executions.start(start_request(caller, body)?).await?;
+    let started = state.executions.start(start_request(&state, caller, body)?).await?;
     let mut response = sse_response(started.bus.subscribe(0).map(|e| sse_event(&e)));
     // Names the execution for an Idempotency-Key's replay (and any client).
     if let Ok(id) = axum::http::HeaderValue::from_str(&started.id.to_string()) {
@@ -311,6 +319,37 @@ pub async fn trace(
         body.push('\n');
     }
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
+/// The execution's recording of its model exchanges (root and subcalls),
+/// as JSON lines: what `rlm run --replay` reads, and what another
+/// execution's `replay` takes. Stored when the execution ends; 404 when it
+/// did not record (`"record": true`), 409 while it runs.
+#[utoipa::path(get, path = "/api/executions/{id}/recording", tag = "executions",
+    params(("id" = Uuid, Path, description = "execution id")),
+    responses((status = 200, content_type = "application/x-ndjson", body = String, description = "JSON lines, one exchange each"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn recording(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ServerError> {
+    let record = owned_execution(&state, &caller, id).await?;
+    // A handed-back execution's part is stored, but it is not the recording yet.
+    if !record.status.is_terminal() {
+        return Err(ServerError::Conflict(format!(
+            "execution {id} is {}: its recording is stored when it ends",
+            record.status.as_str()
+        )));
+    }
+    match state.store.load_recording(id).await? {
+        Some(jsonl) => {
+            Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], jsonl).into_response())
+        }
+        None => Err(ServerError::not_found("recording of execution", id)),
+    }
 }
 
 /// Cancel a running execution: in-flight model calls are dropped, the spend

@@ -13,6 +13,7 @@ use super::sessions::Page;
 use crate::auth::Caller;
 use crate::error::ServerError;
 use crate::jobs::KeyedSubmission;
+use crate::recordings::ExchangeMode;
 use crate::shapes::*;
 use crate::store::{JobRecord, StoredResponse};
 
@@ -30,13 +31,18 @@ pub async fn submit(
     ApiJson(body): ApiJson<JobCreate>,
 ) -> Result<Json<JobResponse>, ServerError> {
     crate::executions::check_query(&body.user_query, state.limits.max_query_chars)?;
+    let exchanges =
+        ExchangeMode::of_request(body.record, body.replay, state.limits.max_context_bytes)?;
     // The key's response is this handler's, committed with the job.
     let render = |job: &JobRecord| StoredResponse {
         status: 200,
         body: serde_json::to_string(&JobResponse::from(job)).unwrap_or_default(),
     };
     let keyed = key.as_ref().map(|k| KeyedSubmission { key: &k.0.0, render: &render });
-    let job = state.jobs.submit(&caller.owner, body.session_id, body.user_query, keyed).await?;
+    let job = state
+        .jobs
+        .submit(&caller.owner, body.session_id, body.user_query, &exchanges, keyed)
+        .await?;
     Ok(Json(JobResponse::from(&job)))
 }
 

@@ -72,7 +72,7 @@ pub fn probes_router(state: AppState) -> Router {
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::get_memory, sessions::set_memory, sessions::delete_memory, sessions::history,
         executions::execute, executions::execute_stream, executions::events, executions::list,
-        executions::get, executions::delete, executions::tree, executions::trace, executions::cancel, executions::stats,
+        executions::get, executions::delete, executions::tree, executions::trace, executions::recording, executions::cancel, executions::stats,
         jobs::submit, jobs::get, jobs::list, jobs::cancel,
         ops::healthz, ops::api_health, ops::readyz, ops::metrics, ops::openapi,
         openai::completions::chat_completions, openai::models::list, openai::models::retrieve,
@@ -277,6 +277,7 @@ pub fn router(state: AppState, web: Router<AppState>, cors_origins: &[String]) -
         .route("/api/executions/{id}", get(executions::get).delete(executions::delete))
         .route("/api/executions/{id}/tree", get(executions::tree))
         .route("/api/executions/{id}/trace", get(executions::trace))
+        .route("/api/executions/{id}/recording", get(executions::recording))
         .route("/api/executions/{id}/events", get(executions::events))
         .route("/api/executions/{id}/cancel", post(executions::cancel))
         .route("/api/stats", get(executions::stats))

@@ -36,6 +36,7 @@ use uuid::Uuid;
 use crate::bus::ExecutionBus;
 use crate::config::{SCRIPTED_MODEL, ServerConfig, redis_cache_config, redis_limiter_config};
 use crate::error::ServerError;
+use crate::recordings::ExchangeTape;
 use crate::store::{ExecutionStatus, Spend};
 
 /// How long past its deadline an execution may take to finalize on its own
@@ -72,6 +73,9 @@ pub struct ExecutionRequest {
     /// The JSON Schema this execution's answer must match (`/v1`'s
     /// `response_format`), in place of the configuration's.
     pub output_schema: Option<serde_json::Value>,
+    /// The execution's own recording its models write to, or the replay
+    /// they answer from (neither: they answer live).
+    pub tape: ExchangeTape,
 }
 
 /// How an execution ended.
@@ -246,6 +250,9 @@ impl ServerEngine {
             Some(m) if *m != request.model => self.adapter(m)?,
             _ => Arc::clone(&root),
         };
+        let tape = &request.tape;
+        let (root, sub) =
+            rlm_core::record_or_replay((root, sub), tape.record.as_ref(), tape.replay.as_ref());
         let configured_depth = self.parts.config().budgets.max_depth;
         let depth = request
             .max_depth

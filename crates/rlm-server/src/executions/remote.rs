@@ -37,6 +37,11 @@ use crate::store::OutboxEntry;
 /// store, and the message carries its name.
 pub const MAX_QUEUED_INLINE_BYTES: usize = 900 * 1024;
 
+/// The largest replay an `api` process puts in a job message (it has no
+/// blob of its own: a job, `POST /api/jobs`, keeps a larger one in its
+/// record); an inline context goes to the blob store when both do not fit.
+pub const MAX_QUEUED_REPLAY_BYTES: usize = 512 * 1024;
+
 /// How long the api waits to subscribe to a queued execution's live frames.
 const LIVE_SUBSCRIBE: Duration = Duration::from_secs(2);
 
@@ -73,6 +78,14 @@ impl Executions {
         req: StartRequest,
     ) -> Result<Started, ServerError> {
         let mut req = req;
+        let replay = req.exchanges.replay_bytes();
+        if replay > MAX_QUEUED_REPLAY_BYTES {
+            return Err(ServerError::TooLarge {
+                what: "the replay (a queued execution's job message carries it; POST /api/jobs takes a larger one)",
+                found: replay as u64,
+                limit: MAX_QUEUED_REPLAY_BYTES as u64,
+            });
+        }
         let inline = match &req.target {
             Target::Inline(text) if text.len() as u64 > self.limits.max_context_bytes => {
                 return Err(ServerError::TooLarge {
@@ -82,7 +95,7 @@ impl Executions {
                 });
             }
             // Too large for a job message: stored below.
-            Target::Inline(text) if text.len() > MAX_QUEUED_INLINE_BYTES => None,
+            Target::Inline(text) if text.len() + replay > MAX_QUEUED_INLINE_BYTES => None,
             Target::Inline(text) => Some(text.clone()),
             Target::Session(_) | Target::Blob(_) => None,
         };
@@ -113,8 +126,11 @@ impl Executions {
         let frames = self.subscribe_frames(queue, id).await;
         let (live, done_tx) =
             self.register(&record, 0, super::Start::Acknowledged, false, None).await?;
-        let payload = serde_json::json!({ "kind": "execution", "context": inline,
+        let mut payload = serde_json::json!({ "kind": "execution", "context": inline,
             "context_blob": blob, "output_schema": req.output_schema });
+        if let Some(fields) = payload.as_object_mut() {
+            fields.extend(req.exchanges.payload_fields());
+        }
         // Through the outbox: this answers whatever NATS does, and the relay
         // publishes it (an api dying before this write leaves an execution
         // without a lease, which the lease sweep reports interrupted).
@@ -272,6 +288,14 @@ impl Executions {
                 return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
             }
         };
+        let exchanges = match ExchangeMode::of_payload(&job.payload) {
+            Ok(mode) => mode,
+            Err(e) => {
+                let why = e.to_string();
+                let status = self.end_stored(record, ExecutionStatus::Failed, &why, None).await;
+                return Handled::Finished(QueuedJobEnd::Done { value: end_value(status) });
+            }
+        };
         let req = StartRequest {
             owner: record.owner.clone(),
             target,
@@ -282,6 +306,7 @@ impl Executions {
             attempt: Some(attempt),
             job_holder: None,
             output_schema: job.payload.get("output_schema").filter(|s| !s.is_null()).cloned(),
+            exchanges,
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
         let started = self.start_existing(req, &record).await;

@@ -47,6 +47,13 @@ pub struct JobRecord {
     pub finished_at: Option<Micros>,
     pub lease: Option<Lease>,
     pub cancel_requested: bool,
+    /// Its execution records its model exchanges (the submission's `record`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record: bool,
+    /// Its execution answers from this recording (JSON lines: the
+    /// submission's `replay`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<String>,
 }
 
 /// How a job ended.

@@ -983,6 +983,13 @@ pub trait Store: Send + Sync + 'static {
         execution: Uuid,
     ) -> Result<Option<CheckpointRecord>, StoreError>;
 
+    // Recordings (an execution's model exchanges, `"record": true`).
+    /// Stores the execution's recording (JSON lines), replacing the one it
+    /// had, durably. Deleting the execution deletes it.
+    async fn save_recording(&self, execution: Uuid, jsonl: &str) -> Result<(), StoreError>;
+    /// The execution's recording (`None`: it did not record).
+    async fn load_recording(&self, execution: Uuid) -> Result<Option<String>, StoreError>;
+
     /// Whether the backend answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
     /// Makes everything written so far durable.

@@ -40,6 +40,7 @@ use crate::api::AppState;
 use crate::auth::Caller;
 use crate::bus::{BusEvent, COMPLETE_EVENT, FAILED_EVENT};
 use crate::executions::{DisconnectGuard, StartRequest, Started, Target};
+use crate::recordings::ExchangeMode;
 use crate::store::{ExecutionRecord, ExecutionStatus};
 
 /// What every chunk and completion of one request repeats.
@@ -194,6 +195,8 @@ pub async fn chat_completions(
 ) -> Result<Response, OpenAiError> {
     body.check_supported()?;
     let output_schema = body.output_schema()?;
+    let exchanges =
+        ExchangeMode::of_request(body.record, body.replay.clone(), state.limits.max_context_bytes)?;
     let model = RlmModel::resolve(&state, &caller, &body.model).await?;
     let asked = split_messages(&body.messages, matches!(model, RlmModel::Session(_)))?;
     let (target, root) = match model {
@@ -211,6 +214,7 @@ pub async fn chat_completions(
         attempt: None,
         job_holder: None,
         output_schema,
+        exchanges,
     };
     // A completion not streamed says nothing before the end: its pending
     // record needs no flush of its own (`Executions::start_unannounced`).

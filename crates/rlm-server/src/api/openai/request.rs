@@ -64,6 +64,14 @@ pub struct ChatRequest {
     /// `{"type": "json_object"}` or `{"type": "text"}`.
     #[serde(default)]
     pub response_format: Option<ResponseFormat>,
+    /// An rlm extension (OpenAI clients send it in `extra_body`): record
+    /// the execution's model exchanges, as `/api/execute`'s `record`.
+    #[serde(default)]
+    pub record: Option<bool>,
+    /// An rlm extension (`extra_body`): answer the model calls from this
+    /// recording, as `/api/execute`'s `replay`.
+    #[serde(default)]
+    pub replay: Option<crate::recordings::InlineReplay>,
 }
 
 /// What the answer must be (OpenAI's `response_format`).

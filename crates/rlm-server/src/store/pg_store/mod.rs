@@ -38,6 +38,7 @@ mod executions;
 mod idempotency;
 mod jobs;
 mod outbox;
+mod recordings;
 mod retry;
 mod rows;
 mod session_leases;
@@ -59,6 +60,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (4, include_str!("../../../migrations/0004_blob_refs.sql")),
     (5, include_str!("../../../migrations/0005_session_leases.sql")),
     (6, include_str!("../../../migrations/0006_outbox_idempotency.sql")),
+    (7, include_str!("../../../migrations/0007_recordings.sql")),
 ];
 
 /// How many connections one server keeps at most.
@@ -598,6 +600,20 @@ impl Store for PgStore {
     ) -> Result<Option<CheckpointRecord>, StoreError> {
         retrying(READ_RETRY_BOUND, &self.retries, move || {
             checkpoints::load_checkpoint(self, execution)
+        })
+        .await
+    }
+
+    async fn save_recording(&self, execution: Uuid, jsonl: &str) -> Result<(), StoreError> {
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            recordings::save_recording(self, execution, jsonl)
+        })
+        .await
+    }
+
+    async fn load_recording(&self, execution: Uuid) -> Result<Option<String>, StoreError> {
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            recordings::load_recording(self, execution)
         })
         .await
     }

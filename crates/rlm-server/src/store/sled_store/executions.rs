@@ -97,6 +97,7 @@ pub(super) async fn delete_execution(store: &SledStore, id: Uuid) -> Result<bool
         .await?;
     if deleted {
         store.checkpoints.remove(id.as_bytes()).map_err(backend)?;
+        store.recordings.remove(id.as_bytes()).map_err(backend)?;
     }
     Ok(deleted)
 }

@@ -35,6 +35,7 @@ mod jobs;
 mod migrate;
 mod outbox;
 mod reads;
+mod recordings;
 mod sessions;
 mod traces;
 mod tx;
@@ -68,6 +69,8 @@ pub struct SledStore {
     history: sled::Tree,
     /// `execution id` → its newest checkpoint (`CheckpointRecord::to_bytes`).
     checkpoints: sled::Tree,
+    /// `execution id` → its recording's JSON lines (`"record": true`).
+    recordings: sled::Tree,
     /// `job id` → its [`OutboxEntry`], until the relay published it.
     outbox: sled::Tree,
     /// `owner ++ 0 ++ key` → a [`StoredKey`] (idempotency keys).
@@ -272,6 +275,7 @@ impl SledStore {
             index: trees.index.clone(),
             history: trees.history.clone(),
             checkpoints: tree("checkpoints")?,
+            recordings: tree("recordings")?,
             outbox: tree("outbox")?,
             idempotency: tree("idempotency_keys")?,
             protocol: tree("protocol_settings")?,
@@ -580,6 +584,14 @@ impl Store for SledStore {
         execution: Uuid,
     ) -> Result<Option<CheckpointRecord>, StoreError> {
         jobs::load_checkpoint(self, execution).await
+    }
+
+    async fn save_recording(&self, execution: Uuid, jsonl: &str) -> Result<(), StoreError> {
+        recordings::save_recording(self, execution, jsonl).await
+    }
+
+    async fn load_recording(&self, execution: Uuid) -> Result<Option<String>, StoreError> {
+        recordings::load_recording(self, execution).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

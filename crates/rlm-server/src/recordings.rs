@@ -1,0 +1,235 @@
+//! Per-execution record and replay (issue #57): a request's `"record":
+//! true` keeps the execution's model exchanges (root and subcalls,
+//! streaming included) in a recording of its own, stored with it and served
+//! at `GET /api/executions/{id}/recording`; a request's `"replay"` gives a
+//! recording inline (JSONL text, or an array of exchange objects), and the
+//! execution's models answer from it alone (a request it does not hold
+//! fails the execution with the diff naming the changed message).
+//!
+//! A server never reads or writes a path a client names (`record` and
+//! `replay` of the configuration are files: not applicable to a server),
+//! and one recording belongs to one execution: nothing is shared between
+//! executions. Both are bounded by `max_context_bytes` (an inline replay
+//! past it is refused with 413; a recording that grew past it is not kept,
+//! and the execution's record says so).
+
+use std::sync::Arc;
+
+use rlm_core::adapters::{RecordedExchange, RecordingWriter, ReplayBook};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ServerError;
+
+/// What names a request's replay in its errors (a miss's diff, a bad line).
+pub const REPLAY_ORIGIN: &str = "the request's replay";
+/// What names an execution's recording in its errors.
+const RECORDING_ORIGIN: &str = "the execution's recording";
+
+/// What an execution does with its model exchanges.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum ExchangeMode {
+    /// Its models answer (the default).
+    #[default]
+    Live,
+    /// Its exchanges are recorded into its own recording.
+    Record,
+    /// Its models answer from this recording (JSONL text, checked) only.
+    Replay(Arc<str>),
+}
+
+/// A request's `replay`: a recording as `GET /api/executions/{id}/recording`
+/// serves it (JSONL text: one exchange per line), or the same exchanges as
+/// an array of objects.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum InlineReplay {
+    /// JSON lines, one exchange each (what `rlm run --record` writes).
+    Jsonl(String),
+    /// The exchanges as objects (each one line of the JSONL form).
+    Exchanges(Vec<serde_json::Value>),
+}
+
+impl ExchangeMode {
+    /// The mode a request's `record` and `replay` ask for: both at once, a
+    /// replay that does not parse (the line named) or one past `max_bytes`
+    /// is refused.
+    pub fn of_request(
+        record: Option<bool>,
+        replay: Option<InlineReplay>,
+        max_bytes: u64,
+    ) -> Result<ExchangeMode, ServerError> {
+        let replay = match (record.unwrap_or(false), replay) {
+            (true, Some(_)) => {
+                return Err(ServerError::BadRequest(
+                    "give `record` or `replay`, not both: a replay makes no model call to record"
+                        .into(),
+                ));
+            }
+            (true, None) => return Ok(ExchangeMode::Record),
+            (false, None) => return Ok(ExchangeMode::Live),
+            (false, Some(replay)) => replay,
+        };
+        let text = match replay {
+            InlineReplay::Jsonl(text) => text,
+            InlineReplay::Exchanges(items) => jsonl_of(items)?,
+        };
+        if text.len() as u64 > max_bytes {
+            return Err(ServerError::TooLarge {
+                what: "the replay",
+                found: text.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        ReplayBook::parse(&text, REPLAY_ORIGIN)
+            .map_err(|e| ServerError::BadRequest(e.to_string()))?;
+        Ok(ExchangeMode::Replay(Arc::from(text)))
+    }
+
+    /// The mode as a queued execution's payload carries it to a worker:
+    /// `record: true`, or `replay` (the JSONL text); nothing when live.
+    pub fn payload_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut fields = serde_json::Map::new();
+        match self {
+            ExchangeMode::Live => {}
+            ExchangeMode::Record => {
+                fields.insert("record".into(), true.into());
+            }
+            ExchangeMode::Replay(text) => {
+                fields.insert("replay".into(), text.to_string().into());
+            }
+        }
+        fields
+    }
+
+    /// The mode a queued execution's payload carries.
+    pub fn of_payload(payload: &serde_json::Value) -> Result<ExchangeMode, ServerError> {
+        let record = payload.get("record").and_then(serde_json::Value::as_bool);
+        let replay = payload.get("replay").and_then(|r| r.as_str());
+        ExchangeMode::of_stored(record.unwrap_or(false), replay)
+    }
+
+    /// The mode a stored job (or a payload) holds, its replay checked again:
+    /// what was stored is not trusted more than a request.
+    pub fn of_stored(record: bool, replay: Option<&str>) -> Result<ExchangeMode, ServerError> {
+        let replay = replay.map(|text| InlineReplay::Jsonl(text.to_string()));
+        ExchangeMode::of_request(Some(record), replay, u64::MAX)
+    }
+
+    /// The replay's JSON lines (`None`: it does not replay).
+    pub fn replay_text(&self) -> Option<String> {
+        match self {
+            ExchangeMode::Replay(text) => Some(text.to_string()),
+            ExchangeMode::Live | ExchangeMode::Record => None,
+        }
+    }
+
+    /// The replay's size in bytes (0: it does not replay).
+    pub fn replay_bytes(&self) -> usize {
+        match self {
+            ExchangeMode::Replay(text) => text.len(),
+            ExchangeMode::Live | ExchangeMode::Record => 0,
+        }
+    }
+
+    /// What the execution's models go through: a recording in memory
+    /// going on from `earlier` (what an earlier attempt of the same
+    /// execution recorded), or the replay read.
+    pub(crate) fn tape(&self, earlier: Option<&str>) -> Result<ExchangeTape, ServerError> {
+        Ok(match self {
+            ExchangeMode::Live => ExchangeTape::default(),
+            ExchangeMode::Record => ExchangeTape {
+                record: Some(RecordingWriter::in_memory(RECORDING_ORIGIN, earlier.unwrap_or(""))),
+                replay: None,
+            },
+            ExchangeMode::Replay(text) => ExchangeTape {
+                record: None,
+                replay: Some(Arc::new(
+                    ReplayBook::parse(text, REPLAY_ORIGIN)
+                        .map_err(|e| ServerError::BadRequest(e.to_string()))?,
+                )),
+            },
+        })
+    }
+}
+
+/// One execution's recording writer or replay (or neither).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExchangeTape {
+    pub(crate) record: Option<RecordingWriter>,
+    pub(crate) replay: Option<Arc<ReplayBook>>,
+}
+
+impl ExchangeTape {
+    /// What the execution recorded so far (`None`: it does not record).
+    pub(crate) fn recorded(&self) -> Option<String> {
+        self.record.as_ref().and_then(RecordingWriter::text)
+    }
+}
+
+/// The JSONL text of exchanges given as objects; an item that is not an
+/// exchange is named by its index.
+fn jsonl_of(items: Vec<serde_json::Value>) -> Result<String, ServerError> {
+    let mut text = String::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let exchange: RecordedExchange = serde_json::from_value(item).map_err(|e| {
+            ServerError::BadRequest(format!("{REPLAY_ORIGIN} item {i}: not an exchange: {e}"))
+        })?;
+        let line = serde_json::to_string(&exchange)
+            .map_err(|e| ServerError::Internal(format!("cannot encode an exchange: {e}")))?;
+        text.push_str(&line);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// A recording as it is kept: refused (with the note the execution's record
+/// carries) when it grew past `max_bytes`.
+pub(crate) fn kept(recording: String, max_bytes: u64) -> Result<String, String> {
+    let found = recording.len() as u64;
+    if found > max_bytes {
+        return Err(format!(
+            "the recording was not kept: {found} bytes, past the limit of {max_bytes}"
+        ));
+    }
+    Ok(recording)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = r#"{"fingerprint":"x","model":"fake:scripted","request":{"messages":[{"role":"user","content":"q"}],"params":{}},"response":{"text":"a","usage":{"prompt_tokens":1,"completion_tokens":1},"model":"m"}}"#;
+
+    #[test]
+    fn both_at_once_a_bad_line_and_a_big_replay_are_refused() {
+        let both =
+            ExchangeMode::of_request(Some(true), Some(InlineReplay::Jsonl(String::new())), 9);
+        assert!(both.unwrap_err().to_string().contains("not both"));
+        let bad = format!("{LINE}\nnot json\n");
+        let err = ExchangeMode::of_request(None, Some(InlineReplay::Jsonl(bad)), 1 << 20);
+        assert!(err.unwrap_err().to_string().contains("line 2"));
+        let big = ExchangeMode::of_request(None, Some(InlineReplay::Jsonl(LINE.into())), 10);
+        assert!(matches!(big, Err(ServerError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn a_replay_as_objects_is_the_same_as_its_lines_and_travels_in_a_payload() {
+        let item: serde_json::Value = serde_json::from_str(LINE).unwrap();
+        let objects =
+            ExchangeMode::of_request(None, Some(InlineReplay::Exchanges(vec![item])), 1 << 20)
+                .unwrap();
+        let ExchangeMode::Replay(text) = &objects else { panic!("{objects:?}") };
+        assert_eq!(text.lines().count(), 1);
+        let payload = serde_json::Value::Object(objects.payload_fields());
+        assert_eq!(ExchangeMode::of_payload(&payload).unwrap(), objects);
+        let not_one = ExchangeMode::of_request(
+            None,
+            Some(InlineReplay::Exchanges(vec![serde_json::json!({"x": 1})])),
+            1 << 20,
+        );
+        assert!(not_one.unwrap_err().to_string().contains("item 0"));
+        let record = serde_json::Value::Object(ExchangeMode::Record.payload_fields());
+        assert_eq!(ExchangeMode::of_payload(&record).unwrap(), ExchangeMode::Record);
+    }
+}
