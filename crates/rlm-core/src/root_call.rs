@@ -39,7 +39,8 @@ pub(crate) struct Sampling {
     pub constrained: bool,
     /// The closing call: hold the reply to the answer call alone
     /// ([`ROOT_ANSWER_GRAMMAR`](rlm_prompts::ROOT_ANSWER_GRAMMAR)), where the
-    /// provider decodes under a grammar (others ignore it).
+    /// provider decodes under a grammar (others ignore it), or to the run's
+    /// output schema when it has one.
     pub answer_only: bool,
 }
 
@@ -51,6 +52,17 @@ pub(crate) async fn call_root(
     iteration: u32,
 ) -> (Vec<ChatMessage>, Result<String, RootError>) {
     call_root_with(scope, messages, iteration, Sampling::default()).await
+}
+
+/// What the closing call's reply is held to: the run's output schema when
+/// it has one (the reply is then the answer as JSON: every OpenAI-compatible
+/// server, Anthropic and Gemini take it), else the answer call alone
+/// (`ROOT_ANSWER_GRAMMAR`, for servers that decode under a grammar).
+fn answer_constraint(scope: &RunScope) -> OutputConstraint {
+    match &scope.engine.output_schema {
+        Some(schema) if scope.depth == 0 => OutputConstraint::JsonSchema(schema.schema_text()),
+        _ => OutputConstraint::Grammar(rlm_prompts::ROOT_ANSWER_GRAMMAR.to_string()),
+    }
 }
 
 /// [`call_root`] with this step's [`Sampling`].
@@ -89,7 +101,7 @@ pub(crate) async fn call_root_with(
             max_tokens: engine.options.root_max_tokens,
             temperature: sampling.temperature,
             constraint: if sampling.answer_only {
-                Some(OutputConstraint::Grammar(rlm_prompts::ROOT_ANSWER_GRAMMAR.to_string()))
+                Some(answer_constraint(scope))
             } else {
                 sampling
                     .constrained

@@ -149,3 +149,41 @@ fn without_a_schema_nothing_changes_and_a_string_schema_takes_text() {
     let r = swapped.run_blocking("q", rlm_context::Context::from_text("7")).unwrap();
     assert_eq!(r.answer.as_deref(), Some("7"));
 }
+
+#[test]
+fn the_closing_call_is_held_to_the_schema_and_a_failing_closing_answer_is_re_asked_once() {
+    // Issue #57 with #60: the closing call asks for the schema as its
+    // constraint (providers with structured outputs hold the reply to it);
+    // a closing answer that fails it gets the repair note once.
+    let (result, root) = run(
+        &[
+            "```repl\nprint(context[:40])\n```",
+            "```repl\nprint('more')\n```",
+            // The closing reply: prose that fails the schema...
+            "FINAL(\"Paris, about two million people\")",
+            // ...and, told what is wrong, the JSON itself.
+            "{\"city\": \"Paris\", \"population\": 2102650}",
+        ],
+        2,
+        city_schema(),
+    );
+    assert!(matches!(result.finish, Finish::Finalized { .. }), "{:?}", result.finish);
+    assert_eq!(result.answer.as_deref(), Some(r#"{"city":"Paris","population":2102650}"#));
+    let requests = root.requests();
+    assert_eq!(requests.len(), 4);
+    let schema_text = city_schema().schema_text();
+    for closing in &requests[2..] {
+        assert_eq!(
+            closing.params.constraint,
+            Some(rlm_types::OutputConstraint::JsonSchema(schema_text.clone()))
+        );
+    }
+    // The steps before were not held to it.
+    assert!(!matches!(
+        requests[0].params.constraint,
+        Some(rlm_types::OutputConstraint::JsonSchema(_))
+    ));
+    let note = &requests[3].messages.last().unwrap().content;
+    assert!(note.contains("FINAL was not accepted"), "{note}");
+    assert!(note.contains("is not of type \"object\""), "{note}");
+}

@@ -2,7 +2,9 @@
 //! failing steps, the time left), and the model is asked for its answer
 //! with no code. It gets an answer, not another program (issue #60):
 //! - where the provider decodes under a grammar, the reply is held to the
-//!   answer call alone (`ROOT_ANSWER_GRAMMAR`);
+//!   answer call alone (`ROOT_ANSWER_GRAMMAR`); under an output schema, to
+//!   the schema (the reply is then the JSON answer), and an answer that
+//!   fails the schema is sent back once with what is wrong (issue #57);
 //! - elsewhere a reply that is a program is refused, and the model is
 //!   asked once more, briefly, for the answer alone (if a call still fits
 //!   in the time left);
@@ -77,18 +79,48 @@ impl Runner {
                     fatal: false,
                 },
             );
-            messages.push(ChatMessage::assistant(reply.clone()));
-            messages
-                .push(ChatMessage::user(self.engine().prompts.notes.finalize_answer_only.clone()));
-            match call_root_with(&self.scope, messages, self.steps + 1, CLOSING).await.1 {
-                Ok(again) => reply = again,
-                Err(RootError::Cancelled) => return self.cancelled(),
+            let note = self.engine().prompts.notes.finalize_answer_only.clone();
+            match self.ask_again(&mut messages, &reply, note).await {
+                Ok(Some(again)) => reply = again,
+                Err(Cancelled) => return self.cancelled(),
                 // The first reply stands (it holds no answer: the partial one is taken).
-                Err(_) => {}
+                Ok(None) => {}
             }
         }
-        let answer = self.closing_answer(&reply).or(partial);
-        self.end(answer, Finish::Finalized { reason })
+        let mut answer = self.closing_answer(&reply);
+        // Under an output schema, an answer that fails it is sent back once
+        // with what is wrong, as a FINAL in a step would be (issue #57).
+        if let Some(candidate) = answer.clone()
+            && let Err(note) = self.schema_answer(&candidate)
+            && self.one_more_call_fits()
+        {
+            match self.ask_again(&mut messages, &reply, note).await {
+                Ok(Some(again)) => answer = self.closing_answer(&again).or(answer),
+                Err(Cancelled) => return self.cancelled(),
+                Ok(None) => {}
+            }
+        }
+        self.end(answer.or(partial), Finish::Finalized { reason })
+    }
+
+    /// One more closing call: `reply` and `note` added to `messages`, the
+    /// new reply (`None`: the call failed).
+    async fn ask_again(
+        &mut self,
+        messages: &mut Vec<ChatMessage>,
+        reply: &str,
+        note: String,
+    ) -> Result<Option<String>, Cancelled> {
+        messages.push(ChatMessage::assistant(reply.to_string()));
+        messages.push(ChatMessage::user(note));
+        let sent = std::mem::take(messages);
+        let (back, again) = call_root_with(&self.scope, sent, self.steps + 1, CLOSING).await;
+        *messages = back;
+        match again {
+            Ok(again) => Ok(Some(again)),
+            Err(RootError::Cancelled) => Err(Cancelled),
+            Err(_) => Ok(None),
+        }
     }
 
     /// Whether a root call as slow as the slowest so far fits in the time left.
@@ -105,6 +137,15 @@ impl Runner {
     /// runtime's own count grounds nothing, on the last call as on every
     /// other).
     fn closing_answer(&mut self, reply: &str) -> Option<String> {
+        // Under an output schema the closing reply may be the JSON itself
+        // (the call is held to the schema where the provider can).
+        if self.engine().output_schema.is_some()
+            && self.scope.depth == 0
+            && reply.trim_start().starts_with(['{', '['])
+            && serde_json::from_str::<serde_json::Value>(reply.trim()).is_ok()
+        {
+            return self.unless_ungrounded(reply.trim().to_string());
+        }
         let ex = extract(reply);
         let prose_final =
             ex.prose_final.clone().or_else(|| ex.code.iter().rev().find_map(|c| lone_final(c)));
@@ -131,7 +172,13 @@ impl Runner {
         if self.engine().options.refuse_placeholder_final && is_placeholder(&answer) {
             return None;
         }
-        if literal && self.helps.forced_final_ungrounded(&self.query, &answer) {
+        if literal { self.unless_ungrounded(answer) } else { Some(answer) }
+    }
+
+    /// A literal the closing reply wrote, unless it is a count no program
+    /// printed (issue #39).
+    fn unless_ungrounded(&mut self, answer: String) -> Option<String> {
+        if self.helps.forced_final_ungrounded(&self.query, &answer) {
             self.scope.recorder.error(
                 self.scope.run_span,
                 ErrorEvent {
@@ -146,6 +193,9 @@ impl Runner {
         Some(answer)
     }
 }
+
+/// The execution was cancelled during a closing call.
+struct Cancelled;
 
 /// Whether a closing reply is a program and no answer: code, with neither
 /// a FINAL in prose nor a block that is only the answer call.
