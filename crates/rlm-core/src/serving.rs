@@ -128,7 +128,7 @@ impl RunServer {
         let ids: Vec<u64> = calls.iter().map(|c| c.id).collect();
         let engine = Arc::clone(&self.scope.engine);
         let mut schemas = SchemaCache::default();
-        let bound: Vec<Result<(BoundCall, Option<Arc<SubcallSchema>>), HostError>> = calls
+        let bound: Vec<Result<StructuredCall, HostError>> = calls
             .iter()
             .map(|c| {
                 let call = engine.functions.bind(c)?;
@@ -937,6 +937,9 @@ impl Plan {
         count
     }
 }
+
+/// A bound call and its compiled `schema` argument, if it has one.
+type StructuredCall = (BoundCall, Option<Arc<SubcallSchema>>);
 
 /// Most characters of a reply a schema failure shows.
 const REPLY_SHOWN_CHARS: usize = 500;
