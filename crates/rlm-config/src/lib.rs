@@ -25,7 +25,7 @@ pub mod knobs;
 pub mod layers;
 
 pub use config::{
-    Budgets, Guards, IsolateMode, Isolation, JobsKnobs, LogFormat, Nats, OnDisconnect, Output,
+    Budgets, Guards, IsolateMode, Isolation, JobsKnobs, LogFormat, Nats, OnDisconnect, Output, TelemetryKnobs,
     Redis, Retrieval, RlmConfig, Router, ServerKnobs,
 };
 pub use error::ConfigError;

@@ -74,10 +74,17 @@ impl<E: SpanExporter> SpanExporter for CountingExporter<E> {
         if let Err(e) = &result {
             self.dropped.fetch_add(spans, Ordering::Relaxed);
             if !self.warned.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    endpoint = %self.endpoint,
-                    "OpenTelemetry export failed ({e}); spans are dropped and counted, runs go on"
+                let message = format!(
+                    "OpenTelemetry export to {} failed ({e}); its spans are dropped and counted, runs go on",
+                    self.endpoint
                 );
+                // A process without a log subscriber (`rlm run`'s text logs)
+                // still says it, once, on stderr.
+                if tracing::dispatcher::has_been_set() {
+                    tracing::warn!("{message}");
+                } else {
+                    eprintln!("warning: {message}");
+                }
             }
         }
         result
