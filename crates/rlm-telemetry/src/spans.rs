@@ -145,8 +145,24 @@ impl OtelListener {
         ts: u64,
         attributes: Vec<KeyValue>,
     ) -> (Span, SpanContext) {
-        let builder =
+        self.start_in(name, parent, None, ts, attributes)
+    }
+
+    /// Starts a span under `parent`, or a root span in trace `trace_id`
+    /// (`None`: a new trace).
+    fn start_in(
+        &self,
+        name: String,
+        parent: Option<SpanContext>,
+        trace_id: Option<opentelemetry::trace::TraceId>,
+        ts: u64,
+        attributes: Vec<KeyValue>,
+    ) -> (Span, SpanContext) {
+        let mut builder =
             self.tracer.span_builder(name).with_start_time(time(ts)).with_attributes(attributes);
+        if let Some(id) = trace_id {
+            builder = builder.with_trace_id(id);
+        }
         let cx = match parent {
             Some(p) => Context::new().with_remote_span_context(p),
             None => Context::new(),
@@ -159,7 +175,12 @@ impl OtelListener {
     fn run_started(&self, state: &mut State, event: &TraceEvent, run: &RunStarted) {
         let parent = match event.parent_span_id {
             Some(p) => state.open.get(&p).map(|o| o.context.clone()),
-            None => self.parent.map(|p| p.span_context()),
+            None => self.parent.and_then(|p| p.span_context()),
+        };
+        // A root run of a trace chosen ahead (no remote span): that trace id.
+        let trace_id = match (parent.is_none(), self.parent) {
+            (true, Some(p)) => Some(p.trace_id),
+            _ => None,
         };
         let mut attributes = vec![
             kv("openinference.span.kind", "CHAIN"),
@@ -177,7 +198,7 @@ impl OtelListener {
         } else {
             format!("rlm run (depth {})", run.depth)
         };
-        let (span, context) = self.start(name, parent, event.ts, attributes);
+        let (span, context) = self.start_in(name, parent, trace_id, event.ts, attributes);
         state.open.insert(event.span_id, Open { span, context, run: event.span_id });
     }
 

@@ -2,10 +2,14 @@
 //! (`00-<trace id>-<parent span id>-<flags>`), parsed and written.
 
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 
 use crate::error::TelemetryError;
 
-/// A remote parent: the span of another service a run's trace hangs under.
+/// The trace a run belongs to: a remote parent (the span of another
+/// service a run's trace hangs under), or only a trace id chosen ahead
+/// (`span_id` invalid: the run is the trace's root), so that a server can
+/// name the trace in its response before the run starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TraceParent {
     pub trace_id: TraceId,
@@ -14,6 +18,23 @@ pub struct TraceParent {
 }
 
 impl TraceParent {
+    /// A new trace (random id) whose root is the run.
+    pub fn fresh() -> TraceParent {
+        let trace_id = RandomIdGenerator::default().new_trace_id();
+        TraceParent { trace_id, span_id: SpanId::INVALID, sampled: true }
+    }
+
+    /// A request's `traceparent` header, or a fresh trace when it has none
+    /// or one that does not parse (W3C: an invalid header is ignored).
+    pub fn of_request(header: Option<&str>) -> TraceParent {
+        header.and_then(|h| TraceParent::parse(h).ok()).unwrap_or_else(TraceParent::fresh)
+    }
+
+    /// The trace id as 32 lower-case hex digits.
+    pub fn trace_id_hex(&self) -> String {
+        self.trace_id.to_string()
+    }
+
     /// Parses a `traceparent` header value (version 00; all-zero ids refused).
     pub fn parse(header: &str) -> Result<TraceParent, TelemetryError> {
         let bad = || TelemetryError::TraceParent(header.chars().take(80).collect());
@@ -41,9 +62,13 @@ impl TraceParent {
         format!("00-{}-{}-{:02x}", self.trace_id, self.span_id, u8::from(self.sampled))
     }
 
-    pub(crate) fn span_context(&self) -> SpanContext {
+    /// The remote parent span, if there is one (a fresh trace has none).
+    pub(crate) fn span_context(&self) -> Option<SpanContext> {
+        if self.span_id == SpanId::INVALID {
+            return None;
+        }
         let flags = if self.sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
-        SpanContext::new(self.trace_id, self.span_id, flags, true, TraceState::default())
+        Some(SpanContext::new(self.trace_id, self.span_id, flags, true, TraceState::default()))
     }
 }
 

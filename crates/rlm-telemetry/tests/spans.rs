@@ -283,3 +283,14 @@ fn a_receiver_that_is_down_costs_the_run_nothing_and_drops_are_counted() {
             || std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
     );
 }
+
+#[test]
+fn a_trace_chosen_ahead_has_the_run_as_its_root() {
+    let chosen = TraceParent::of_request(Some("not a traceparent"));
+    assert_eq!(chosen.span_id, SpanId::INVALID, "a bad header is ignored: a fresh trace");
+    let (spans, _) = exported(false, Some(chosen));
+    let root = spans.iter().find(|s| s.name == "rlm run").unwrap();
+    assert_eq!(root.span_context.trace_id(), chosen.trace_id);
+    assert_eq!(root.parent_span_id, SpanId::INVALID);
+    assert_eq!(chosen.trace_id_hex().len(), 32);
+}

@@ -76,6 +76,8 @@ pub struct ExecutionRequest {
     /// The execution's own recording its models write to, or the replay
     /// they answer from (neither: they answer live).
     pub tape: ExchangeTape,
+    /// The OpenTelemetry trace the run belongs to (`StartRequest::trace_parent`).
+    pub trace_parent: Option<rlm_core::TraceParent>,
 }
 
 /// How an execution ended.
@@ -315,6 +317,10 @@ impl ServerEngine {
                 rlm_core::OutputSchema::new(schema.clone(), "of the request")
                     .map_err(|e| ServerError::BadRequest(e.to_string()))?,
             )),
+            None => rlm,
+        };
+        let rlm = match request.trace_parent {
+            Some(parent) => rlm.with_trace_parent(Some(parent)),
             None => rlm,
         };
         let mut state = request.state;

@@ -307,6 +307,7 @@ impl Executions {
             job_holder: None,
             output_schema: job.payload.get("output_schema").filter(|s| !s.is_null()).cloned(),
             exchanges,
+            trace_parent: None,
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
         let started = self.start_existing(req, &record).await;
