@@ -1,17 +1,32 @@
 //! Our trace events become the OpenTelemetry tree the module docs of
 //! `rlm_telemetry::spans` describe, with GenAI/OpenInference attributes and
-//! our own timestamps, through the SDK's batch processor (its in-memory
-//! exporter stands in for the receiver; tests/phoenix.rs in rlm-cli sends to
-//! a real one).
+//! our own timestamps, through the SDK's batch processor (an exporter that
+//! keeps what it gets stands in for the receiver; tests/phoenix.rs in rlm-cli
+//! sends to a real one). The SDK's own in-memory exporter is behind its
+//! `testing` feature, which turns on features the rest of the workspace does
+//! not build (rlm-py's suite-features check).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use opentelemetry::trace::{SpanId, Status};
 use opentelemetry::{Array, Value};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SpanData};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use rlm_telemetry::{Telemetry, TraceParent};
 use rlm_trace::*;
 use rlm_types::Usage;
+
+/// Keeps every span it is given.
+#[derive(Debug, Clone, Default)]
+struct KeepingExporter(Arc<Mutex<Vec<SpanData>>>);
+
+impl SpanExporter for KeepingExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.0.lock().unwrap().extend(batch);
+        Ok(())
+    }
+}
 
 fn usage(prompt: u64, completion: u64) -> Usage {
     Usage { prompt_tokens: prompt, completion_tokens: completion, cached_tokens: 0 }
@@ -120,13 +135,14 @@ fn exported(
     capture_content: bool,
     parent: Option<TraceParent>,
 ) -> (Vec<SpanData>, Vec<TraceEvent>) {
-    let exporter = InMemorySpanExporter::default();
+    let exporter = KeepingExporter::default();
     let telemetry = Telemetry::with_exporter(exporter.clone(), "memory".into(), capture_content);
     let recorder = TraceRecorder::new();
     recorder.add_listener(telemetry.listener(parent));
     record(&recorder);
     telemetry.flush();
-    (exporter.get_finished_spans().unwrap(), recorder.events())
+    let spans = exporter.0.lock().unwrap().clone();
+    (spans, recorder.events())
 }
 
 fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
