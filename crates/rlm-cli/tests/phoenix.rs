@@ -101,7 +101,11 @@ fn get(url: &str) -> Option<Value> {
 }
 
 fn read_events(jsonl: &str) -> Vec<Value> {
-    jsonl.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+    jsonl
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn attr<'a>(span: &'a Value, key: &str) -> &'a Value {
@@ -121,7 +125,10 @@ fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
     let by_otel_id: HashMap<&str, &Value> =
         spans.iter().map(|s| (s["context"]["span_id"].as_str().unwrap(), s)).collect();
     let parent_of = |s: &Value| s["parent_id"].as_str().and_then(|p| by_otel_id.get(p).copied());
-    let opened: Vec<&Value> = events.iter().filter(|e| e["kind"]["type"].as_str().unwrap().ends_with("_started")).collect();
+    let opened: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"]["type"].as_str().unwrap().ends_with("_started"))
+        .collect();
     assert_eq!(opened.len(), ours.len(), "every span of ours is exported, and nothing else");
     let mut tokens_checked = 0;
     for event in events {
@@ -133,20 +140,29 @@ fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
                 assert_eq!(span["span_kind"], "CHAIN");
                 assert_eq!(attr(span, "gen_ai.operation.name"), "invoke_agent");
                 if let Some(p) = our_parent {
-                    assert_eq!(parent_of(span).unwrap()["context"]["span_id"], by_our_id[&p]["context"]["span_id"]);
+                    assert_eq!(
+                        parent_of(span).unwrap()["context"]["span_id"],
+                        by_our_id[&p]["context"]["span_id"]
+                    );
                 }
             }
             "model_call_started" | "program_started" => {
                 let step = parent_of(span).expect("under a step");
                 assert_eq!(step["name"], format!("step {}", event["kind"]["iteration"]));
                 let run = parent_of(step).expect("the step under its run");
-                assert_eq!(run["context"]["span_id"], by_our_id[&our_parent.unwrap()]["context"]["span_id"]);
+                assert_eq!(
+                    run["context"]["span_id"],
+                    by_our_id[&our_parent.unwrap()]["context"]["span_id"]
+                );
                 let expected_kind = if kind == "program_started" { "TOOL" } else { "LLM" };
                 assert_eq!(span["span_kind"], expected_kind);
             }
             "subcall_started" => {
                 assert_eq!(span["span_kind"], "LLM");
-                assert_eq!(parent_of(span).unwrap()["context"]["span_id"], by_our_id[&our_parent.unwrap()]["context"]["span_id"]);
+                assert_eq!(
+                    parent_of(span).unwrap()["context"]["span_id"],
+                    by_our_id[&our_parent.unwrap()]["context"]["span_id"]
+                );
             }
             "model_call_finished" | "subcall_finished" => {
                 let usage = &event["kind"]["usage"];
@@ -155,7 +171,10 @@ fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
                 assert_eq!(attr(span, "gen_ai.operation.name"), "chat");
                 assert_eq!(attr(span, "gen_ai.provider.name"), "fake");
                 assert_eq!(attr(span, "gen_ai.request.model"), "scripted-demo");
-                assert_eq!(attr(span, "gen_ai.response.finish_reasons"), &serde_json::json!(["stop"]));
+                assert_eq!(
+                    attr(span, "gen_ai.response.finish_reasons"),
+                    &serde_json::json!(["stop"])
+                );
                 tokens_checked += 1;
             }
             "program_finished" => {
@@ -163,7 +182,10 @@ fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
                 assert_eq!(attr(span, "rlm.outcome"), "ok");
             }
             "run_finished" => {
-                assert_eq!(attr(span, "rlm.usage.input_tokens"), &event["kind"]["usage"]["prompt_tokens"]);
+                assert_eq!(
+                    attr(span, "rlm.usage.input_tokens"),
+                    &event["kind"]["usage"]["prompt_tokens"]
+                );
                 assert_eq!(span["status_code"], "OK");
             }
             _ => {}
@@ -181,10 +203,13 @@ fn trace_spans<'a>(spans: &'a [Value], trace: &str) -> Vec<Value> {
 
 /// The number of spans a trace of `events` exports: ours and one per step.
 fn expected_spans(events: &[Value]) -> usize {
-    let opened = events.iter().filter(|e| e["kind"]["type"].as_str().unwrap().ends_with("_started")).count();
+    let opened =
+        events.iter().filter(|e| e["kind"]["type"].as_str().unwrap().ends_with("_started")).count();
     let mut steps: Vec<(u64, u64)> = events
         .iter()
-        .filter(|e| matches!(e["kind"]["type"].as_str(), Some("model_call_started" | "program_started")))
+        .filter(|e| {
+            matches!(e["kind"]["type"].as_str(), Some("model_call_started" | "program_started"))
+        })
         .map(|e| (e["parent_span_id"].as_u64().unwrap(), e["kind"]["iteration"].as_u64().unwrap()))
         .collect();
     steps.sort();
@@ -230,7 +255,12 @@ fn served_execution(phoenix: &Phoenix, data: &Path) -> (Vec<Value>, String) {
     });
     let id = execution["id"].as_str().unwrap();
     let trace = runtime().block_on(async {
-        reqwest::get(format!("{base}/api/executions/{id}/trace")).await.unwrap().text().await.unwrap()
+        reqwest::get(format!("{base}/api/executions/{id}/trace"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     });
     let events = read_events(&trace);
     // The spans leave within the batch delay; the server may then go.

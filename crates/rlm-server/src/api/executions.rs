@@ -40,7 +40,10 @@ pub(crate) fn trace_parent_of(headers: &HeaderMap) -> rlm_core::TraceParent {
 }
 
 /// `response` naming the OpenTelemetry trace `parent` is in.
-pub(crate) fn with_otel_trace_id(mut response: Response, parent: &rlm_core::TraceParent) -> Response {
+pub(crate) fn with_otel_trace_id(
+    mut response: Response,
+    parent: &rlm_core::TraceParent,
+) -> Response {
     if let Ok(v) = axum::http::HeaderValue::from_str(&parent.trace_id_hex()) {
         response.headers_mut().insert(OTEL_TRACE_ID_HEADER, v);
     }
