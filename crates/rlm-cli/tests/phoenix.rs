@@ -197,7 +197,7 @@ fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
     by_our_id[&1].clone()
 }
 
-fn trace_spans<'a>(spans: &'a [Value], trace: &str) -> Vec<Value> {
+fn trace_spans(spans: &[Value], trace: &str) -> Vec<Value> {
     spans.iter().filter(|s| s["context"]["trace_id"] == trace).cloned().collect()
 }
 
