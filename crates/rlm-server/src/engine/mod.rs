@@ -319,9 +319,10 @@ impl ServerEngine {
             )),
             None => rlm,
         };
+        // Only an exporting engine is copied for its trace (export off: no cost).
         let rlm = match request.trace_parent {
-            Some(parent) => rlm.with_trace_parent(Some(parent)),
-            None => rlm,
+            Some(parent) if rlm.exports_telemetry() => rlm.with_trace_parent(Some(parent)),
+            _ => rlm,
         };
         let mut state = request.state;
         state.settings = request.settings;
