@@ -6,7 +6,8 @@
 //! spans must be our trace: run → step → model call / program → subcall,
 //! every span of ours once, under its parent, with the GenAI attributes
 //! and token counts of our own events; the served run under the
-//! `traceparent`'s span, in its trace.
+//! `traceparent`'s span, in its trace; our own trace names the trace
+//! (`run_started`'s `otel_trace_id`).
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -139,6 +140,11 @@ fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
             "run_started" => {
                 assert_eq!(span["span_kind"], "CHAIN");
                 assert_eq!(attr(span, "gen_ai.operation.name"), "invoke_agent");
+                // Our trace names the OpenTelemetry trace of its root run.
+                match our_parent {
+                    None => assert_eq!(event["kind"]["otel_trace_id"], span["context"]["trace_id"]),
+                    Some(_) => assert!(event["kind"]["otel_trace_id"].is_null()),
+                }
                 if let Some(p) = our_parent {
                     assert_eq!(
                         parent_of(span).unwrap()["context"]["span_id"],

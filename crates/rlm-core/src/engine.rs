@@ -153,7 +153,10 @@ impl Engine {
             recorder.add_listener(Arc::clone(l));
         }
         if let Some(telemetry) = &self.telemetry {
-            recorder.add_listener(telemetry.listener(self.trace_parent));
+            // The trace is chosen here, so that our own trace names it.
+            let trace = self.trace_parent.unwrap_or_else(rlm_telemetry::TraceParent::fresh);
+            recorder.set_otel_trace_id(trace.trace_id_hex());
+            recorder.add_listener(telemetry.listener(Some(trace)));
         }
         recorder
     }

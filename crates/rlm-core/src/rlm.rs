@@ -360,6 +360,7 @@ impl Rlm {
                 depth: 0,
                 context_chars: context.len_chars(),
                 context_documents: context.num_documents() as u64,
+                otel_trace_id: None,
             },
         );
         let scope = Rc::new(RunScope {
