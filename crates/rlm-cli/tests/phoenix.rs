@@ -7,7 +7,9 @@
 //! every span of ours once, under its parent, with the GenAI attributes
 //! and token counts of our own events; the served run under the
 //! `traceparent`'s span, in its trace; our own trace names the trace
-//! (`run_started`'s `otel_trace_id`).
+//! (`run_started`'s `otel_trace_id`). A cluster (`--role api` and one
+//! `--role worker` on PostgreSQL and NATS): the execution the api queues
+//! and the worker runs is one trace, under the api request's `traceparent`.
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -17,6 +19,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "support/cluster_env.rs"]
+#[allow(dead_code)] // this file uses a few of the cluster helpers
+mod cluster_env;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
@@ -126,6 +131,12 @@ fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
     let by_otel_id: HashMap<&str, &Value> =
         spans.iter().map(|s| (s["context"]["span_id"].as_str().unwrap(), s)).collect();
     let parent_of = |s: &Value| s["parent_id"].as_str().and_then(|p| by_otel_id.get(p).copied());
+    // The model each call asked for, by our span id.
+    let models: HashMap<u64, &str> = events
+        .iter()
+        .filter(|e| e["kind"]["model"].is_string())
+        .map(|e| (e["span_id"].as_u64().unwrap(), e["kind"]["model"].as_str().unwrap()))
+        .collect();
     let opened: Vec<&Value> = events
         .iter()
         .filter(|e| e["kind"]["type"].as_str().unwrap().ends_with("_started"))
@@ -175,8 +186,10 @@ fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
                 assert_eq!(attr(span, "gen_ai.usage.input_tokens"), &usage["prompt_tokens"]);
                 assert_eq!(attr(span, "gen_ai.usage.output_tokens"), &usage["completion_tokens"]);
                 assert_eq!(attr(span, "gen_ai.operation.name"), "chat");
-                assert_eq!(attr(span, "gen_ai.provider.name"), "fake");
-                assert_eq!(attr(span, "gen_ai.request.model"), "scripted-demo");
+                let (provider, model) =
+                    models[&event["span_id"].as_u64().unwrap()].split_once(':').unwrap();
+                assert_eq!(attr(span, "gen_ai.provider.name"), provider);
+                assert_eq!(attr(span, "gen_ai.request.model"), model);
                 assert_eq!(
                     attr(span, "gen_ai.response.finish_reasons"),
                     &serde_json::json!(["stop"])
@@ -197,7 +210,7 @@ fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
             _ => {}
         }
     }
-    assert!(tokens_checked >= 4, "the scripted demo makes root calls and subcalls");
+    assert!(tokens_checked >= 3, "the scripts make three root calls or more");
     let trace = spans[0]["context"]["trace_id"].clone();
     assert!(spans.iter().all(|s| s["context"]["trace_id"] == trace), "one trace per run");
     by_our_id[&1].clone()
@@ -303,5 +316,46 @@ rlm_testenv::needs_phoenix! {
         let root = check_run_against_trace(&spans, &events);
         assert_eq!(root["parent_id"], PARENT_SPAN);
         assert!(attr(&root, "input.value").is_null(), "no content unless asked");
+    }
+}
+
+const CLUSTER_PARENT_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+const CLUSTER_PARENT_SPAN: &str = "b7ad6b7169203331";
+
+rlm_testenv::needs_phoenix_and_postgres! {
+    #[test]
+    fn a_job_through_the_cluster_is_one_trace_under_the_api_request() {
+        let phoenix = Phoenix::start();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let mut cluster = cluster_env::Cluster::with_script(cluster_env::SHARED_NATS, cluster_env::script(50));
+        cluster.args.extend(["--otlp-endpoint".to_string(), phoenix.base.clone()]);
+        cluster.envs.push(("OTEL_BSP_SCHEDULE_DELAY".into(), "200".into()));
+        let api = cluster.spawn("api");
+        let worker = cluster.spawn("worker");
+        let (events, header) = rt.block_on(async {
+            let sid = cluster_env::session(&api).await;
+            let response = reqwest::Client::new()
+                .post(format!("{}/api/execute", api.base))
+                .header("traceparent", format!("00-{CLUSTER_PARENT_TRACE}-{CLUSTER_PARENT_SPAN}-01"))
+                .json(&serde_json::json!({"session_id": sid, "user_query": "what does it say?"}))
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success());
+            let header = response.headers()["x-rlm-otel-trace-id"].to_str().unwrap().to_string();
+            let done: Value = response.json().await.unwrap();
+            assert_eq!(done["final_result"], "done", "{done}");
+            (cluster_env::trace(&api, done["id"].as_str().unwrap()).await, header)
+        });
+        assert_eq!(header, CLUSTER_PARENT_TRACE);
+        assert!(!worker.logged("running a queued execution").is_empty(), "the worker ran it");
+        let expected = expected_spans(&events);
+        let spans = phoenix.spans_when(|s| trace_spans(s, CLUSTER_PARENT_TRACE).len() >= expected);
+        let spans = trace_spans(&spans, CLUSTER_PARENT_TRACE);
+        assert_eq!(spans.len(), expected);
+        let root = check_run_against_trace(&spans, &events);
+        assert_eq!(root["parent_id"], CLUSTER_PARENT_SPAN);
+        drop((api, worker));
+        rt.block_on(cluster.clean_up());
     }
 }

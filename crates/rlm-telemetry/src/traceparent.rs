@@ -37,6 +37,22 @@ impl TraceParent {
 
     /// Parses a `traceparent` header value (version 00; all-zero ids refused).
     pub fn parse(header: &str) -> Result<TraceParent, TelemetryError> {
+        Self::parse_allowing_root(header, false)
+    }
+
+    /// The form a trace travels in between our own processes (a cluster's
+    /// job message): [`TraceParent::header`], whose span id is all zeros for
+    /// a fresh trace (which a `traceparent` header may not be).
+    pub fn encode(&self) -> String {
+        self.header()
+    }
+
+    /// Reads [`TraceParent::encode`]'s form.
+    pub fn decode(text: &str) -> Result<TraceParent, TelemetryError> {
+        Self::parse_allowing_root(text, true)
+    }
+
+    fn parse_allowing_root(header: &str, allow_root: bool) -> Result<TraceParent, TelemetryError> {
         let bad = || TelemetryError::TraceParent(header.chars().take(80).collect());
         let parts: Vec<&str> = header.trim().split('-').collect();
         let [version, trace, span, flags] = parts.as_slice() else {
@@ -51,7 +67,7 @@ impl TraceParent {
         let trace_id = TraceId::from_hex(trace).map_err(|_| bad())?;
         let span_id = SpanId::from_hex(span).map_err(|_| bad())?;
         let flags = u8::from_str_radix(flags, 16).map_err(|_| bad())?;
-        if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
+        if trace_id == TraceId::INVALID || (span_id == SpanId::INVALID && !allow_root) {
             return Err(bad());
         }
         Ok(TraceParent { trace_id, span_id, sampled: flags & 1 == 1 })
@@ -92,5 +108,10 @@ mod tests {
         ] {
             assert!(TraceParent::parse(bad).is_err(), "{bad:?}");
         }
+        // Between our processes a fresh trace (no parent span) travels too.
+        let fresh = TraceParent::fresh();
+        assert!(TraceParent::parse(&fresh.encode()).is_err());
+        assert_eq!(TraceParent::decode(&fresh.encode()).unwrap(), fresh);
+        assert_eq!(TraceParent::decode(h).unwrap(), p);
     }
 }
