@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 #[path = "support/cluster_env.rs"]
-#[allow(dead_code)] // this file uses a few of the cluster helpers
 mod cluster_env;
 #[path = "support/serve_child.rs"]
 mod serve_child;
