@@ -18,6 +18,7 @@ const NEEDS: &[&str] = &[
     "node_clients",
     "browser",
     "postgres",
+    "phoenix",
 ];
 
 fn main() {
@@ -48,6 +49,7 @@ fn main() {
         ("node_clients", node_clients(&workspace)),
         ("browser", browser(&workspace)),
         ("postgres", postgres()),
+        ("phoenix", phoenix(&workspace)),
     ];
     for (need, ok) in present {
         if ok {
@@ -154,6 +156,17 @@ fn litellm_client(workspace: &Path) -> bool {
             .env("LITELLM_LOCAL_MODEL_COST_MAP", "True")
             .status()
             .is_ok_and(|s| s.success())
+}
+
+/// The test environment has Arize Phoenix's server (`arize-phoenix`,
+/// installed by `.ci/test` with a pinned version): its `phoenix` command.
+/// (Importing it takes seconds, so the probe looks for the command.)
+fn phoenix(workspace: &Path) -> bool {
+    let venv = match std::env::var_os("RLM_TEST_VENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace.join(".venv"),
+    };
+    exists(&venv.join("rlm-test-ready")) && exists(&venv.join("bin/phoenix"))
 }
 
 /// Node.js 20.19 or later.

@@ -101,6 +101,10 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         .build()
         .map_err(|e| CliError::Internal(format!("cannot start a tokio runtime: {e}")))?;
     let result = runtime.block_on(rlm.run(&question, context))?;
+    // A short-lived process: send the run's spans before it exits.
+    if let Some(telemetry) = parts.telemetry() {
+        telemetry.shutdown();
+    }
     if let Some(p) = &progress {
         p.finish(&result, started.elapsed());
     }

@@ -207,6 +207,16 @@ impl Output {
     }
 }
 
+/// Where runs are exported as OpenTelemetry traces (`[telemetry]`, rlm-telemetry).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TelemetryKnobs {
+    /// The OTLP/HTTP receiver (`None`: the `OTEL_EXPORTER_OTLP_ENDPOINT`
+    /// variable decides; neither: export off).
+    pub otlp_endpoint: Option<String>,
+    /// Send prompt and response text with the spans.
+    pub capture_content: bool,
+}
+
 /// How logs on stderr are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -260,6 +270,7 @@ pub struct RlmConfig {
     pub nats: Nats,
     pub jobs: JobsKnobs,
     pub server: ServerKnobs,
+    pub telemetry: TelemetryKnobs,
 }
 
 impl RlmConfig {
@@ -484,6 +495,10 @@ impl Settings {
             },
             jobs: self.jobs_knobs()?,
             server: self.server_knobs()?,
+            telemetry: TelemetryKnobs {
+                otlp_endpoint: self.text("telemetry.otlp_endpoint").filter(|e| !e.is_empty()),
+                capture_content: self.flag("telemetry.capture_content"),
+            },
         })
     }
 

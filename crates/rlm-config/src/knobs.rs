@@ -219,6 +219,9 @@ fn off() -> String {
 fn zero() -> String {
     "0".to_string()
 }
+fn no() -> String {
+    "false".to_string()
+}
 fn text_format() -> String {
     "text".to_string()
 }
@@ -786,6 +789,22 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Choice(LOG_FORMATS),
         default: Some(text_format),
         help: "Logs on stderr: text, or json (one object per line, with run and step ids)",
+    },
+    Knob {
+        key: "telemetry.otlp_endpoint",
+        flag: "otlp-endpoint",
+        env: "RLM_OTLP_ENDPOINT",
+        kind: Kind::Text,
+        default: None,
+        help: "Export each run as an OpenTelemetry trace over OTLP/HTTP to this URL (e.g. http://127.0.0.1:6006 for Arize Phoenix; `/v1/traces` is added); OTEL_EXPORTER_OTLP_ENDPOINT does the same; off when neither is set",
+    },
+    Knob {
+        key: "telemetry.capture_content",
+        flag: "telemetry-capture-content",
+        env: "RLM_TELEMETRY_CAPTURE_CONTENT",
+        kind: Kind::Bool,
+        default: Some(no),
+        help: "Send prompt, response and answer text (truncated) with the exported spans; off: only code, models, numbers and outcomes",
     },
 ];
 

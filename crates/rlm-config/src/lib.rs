@@ -26,7 +26,7 @@ pub mod layers;
 
 pub use config::{
     Budgets, Guards, IsolateMode, Isolation, JobsKnobs, LogFormat, Nats, OnDisconnect, Output,
-    Redis, Retrieval, RlmConfig, Router, ServerKnobs,
+    Redis, Retrieval, RlmConfig, Router, ServerKnobs, TelemetryKnobs,
 };
 pub use error::ConfigError;
 pub use knobs::{Cell, FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, knob};

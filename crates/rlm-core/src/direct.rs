@@ -27,6 +27,7 @@ pub(crate) fn start(
             depth: 0,
             context_chars: context.len_chars(),
             context_documents: context.num_documents() as u64,
+            otel_trace_id: None,
         },
     );
     RunScope {

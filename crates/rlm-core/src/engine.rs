@@ -45,6 +45,11 @@ pub(crate) struct Engine {
     /// `search`, `es_*` and the retrieval-aware first step.
     pub retrieval: RetrievalSettings,
     pub listeners: Vec<Arc<dyn TraceListener>>,
+    /// The OpenTelemetry export (rlm-telemetry): each recorder gets its own
+    /// listener, each run its own trace.
+    pub telemetry: Option<rlm_telemetry::Telemetry>,
+    /// The remote span (a request's W3C `traceparent`) runs' traces hang under.
+    pub trace_parent: Option<rlm_telemetry::TraceParent>,
     pub recorder_options: RecorderOptions,
     pub prompts: Arc<Prompts>,
     pub options: LoopOptions,
@@ -146,6 +151,12 @@ impl Engine {
         let recorder = TraceRecorder::with_options(self.recorder_options.clone());
         for l in &self.listeners {
             recorder.add_listener(Arc::clone(l));
+        }
+        if let Some(telemetry) = &self.telemetry {
+            // The trace is chosen here, so that our own trace names it.
+            let trace = self.trace_parent.unwrap_or_else(rlm_telemetry::TraceParent::fresh);
+            recorder.set_otel_trace_id(trace.trace_id_hex());
+            recorder.add_listener(telemetry.listener(Some(trace)));
         }
         recorder
     }

@@ -89,6 +89,7 @@ pub use rlm_functions::{
 pub use rlm_helps::{HelpNotes, HelpPrompts};
 pub use rlm_policy::{BudgetLimits, UsageSnapshot};
 pub use rlm_sched::{SchedulerConfig, SharedLimiter};
+pub use rlm_telemetry::{Telemetry, TraceParent};
 pub use rlm_types::{CompletionCache, ModelId};
 
 /// What a front end names of the model adapters (rlm-adapters): the provider

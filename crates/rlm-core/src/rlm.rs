@@ -131,6 +131,7 @@ pub struct RlmBuilder {
     retrieval: RetrievalSettings,
     flavor: rlm_functions::Flavor,
     listeners: Vec<Arc<dyn TraceListener>>,
+    telemetry: Option<rlm_telemetry::Telemetry>,
     recorder_options: RecorderOptions,
     prompts: Prompts,
     options: LoopOptions,
@@ -157,6 +158,7 @@ impl Rlm {
             retrieval: RetrievalSettings::default(),
             flavor: rlm_functions::Flavor::Rlm,
             listeners: Vec::new(),
+            telemetry: None,
             recorder_options: RecorderOptions::default(),
             prompts: Prompts::default(),
             options: LoopOptions::default(),
@@ -358,6 +360,7 @@ impl Rlm {
                 depth: 0,
                 context_chars: context.len_chars(),
                 context_documents: context.num_documents() as u64,
+                otel_trace_id: None,
             },
         );
         let scope = Rc::new(RunScope {
@@ -422,6 +425,20 @@ impl Rlm {
         Rlm { engine: Arc::new(engine) }
     }
 
+    /// This runtime with its runs' OpenTelemetry traces under `parent` (a
+    /// request's W3C `traceparent`; `None`: each run a trace of its own).
+    /// Everything else is this one's, shared.
+    pub fn with_trace_parent(&self, parent: Option<rlm_telemetry::TraceParent>) -> Rlm {
+        let mut engine = (*self.engine).clone();
+        engine.trace_parent = parent;
+        Rlm { engine: Arc::new(engine) }
+    }
+
+    /// Whether runs are exported as OpenTelemetry traces.
+    pub fn exports_telemetry(&self) -> bool {
+        self.engine.telemetry.is_some()
+    }
+
     /// The output schema runs are held to, if any.
     pub fn output_schema(&self) -> Option<&rlm_taskspec::OutputSchema> {
         self.engine.output_schema.as_ref()
@@ -469,6 +486,8 @@ impl Rlm {
                 tools: Arc::clone(&e.tools),
                 retrieval: e.retrieval.clone(),
                 listeners: e.listeners.clone(),
+                telemetry: e.telemetry.clone(),
+                trace_parent: e.trace_parent,
                 recorder_options: e.recorder_options.clone(),
                 prompts: Arc::clone(&e.prompts),
                 options: e.options.clone(),
@@ -549,6 +568,12 @@ impl RlmBuilder {
     /// Receives every trace event as it happens.
     pub fn listener(mut self, listener: Arc<dyn TraceListener>) -> Self {
         self.listeners.push(listener);
+        self
+    }
+
+    /// Export every run as an OpenTelemetry trace (rlm-telemetry).
+    pub fn telemetry(mut self, telemetry: Option<rlm_telemetry::Telemetry>) -> Self {
+        self.telemetry = telemetry;
         self
     }
 
@@ -710,6 +735,8 @@ impl RlmBuilder {
                 tools: self.tools.into(),
                 retrieval: self.retrieval,
                 listeners: self.listeners,
+                telemetry: self.telemetry,
+                trace_parent: None,
                 recorder_options: self.recorder_options,
                 prompts: Arc::new(self.prompts),
                 options: self.options,

@@ -86,6 +86,10 @@ pub struct StartRequest {
     pub output_schema: Option<serde_json::Value>,
     /// Whether its model exchanges are recorded, or answered from a replay.
     pub exchanges: ExchangeMode,
+    /// The OpenTelemetry trace its run belongs to (a request's W3C
+    /// `traceparent`, or a fresh trace id the response names); `None`: a
+    /// trace of its own.
+    pub trace_parent: Option<rlm_core::TraceParent>,
 }
 
 /// A started execution.
@@ -404,6 +408,7 @@ impl Executions {
             settled_seen,
             output_schema: req.output_schema.clone(),
             exchanges: req.exchanges.clone(),
+            trace_parent: req.trace_parent,
         })
     }
 
@@ -469,6 +474,7 @@ impl Executions {
             settled_seen,
             output_schema,
             exchanges,
+            trace_parent,
         } = admitted;
         let ready = self.ready_at_once(&record, session, settled_seen);
         if ready.is_some() {
@@ -506,6 +512,7 @@ impl Executions {
             announced,
             output_schema,
             exchanges,
+            trace_parent,
         };
         tokio::spawn(async move {
             // Boxed: the task then moves a pointer, not the whole run's
@@ -596,6 +603,7 @@ impl Executions {
             announced,
             output_schema,
             exchanges,
+            trace_parent,
             ..
         } = spec;
         let _permit = permit;
@@ -675,6 +683,7 @@ impl Executions {
             durable,
             output_schema,
             tape: tape.clone(),
+            trace_parent,
         };
         let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
             Err(e) => failed(&e.to_string()),
@@ -928,6 +937,8 @@ pub(crate) struct AdmittedExecution {
     output_schema: Option<serde_json::Value>,
     /// See [`StartRequest::exchanges`].
     exchanges: ExchangeMode,
+    /// See [`StartRequest::trace_parent`].
+    trace_parent: Option<rlm_core::TraceParent>,
 }
 
 /// How an execution that ran ended, with what its settlement stores.
@@ -970,6 +981,8 @@ struct RunningExecution {
     output_schema: Option<serde_json::Value>,
     /// See [`StartRequest::exchanges`].
     exchanges: ExchangeMode,
+    /// See [`StartRequest::trace_parent`].
+    trace_parent: Option<rlm_core::TraceParent>,
 }
 
 /// A question must hold a non-blank character and fit the server's limit.

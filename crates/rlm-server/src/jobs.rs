@@ -383,6 +383,7 @@ impl Jobs {
             job_holder: Some(holder.to_string()),
             output_schema: None,
             exchanges,
+            trace_parent: None,
         };
         let unfinished = match (attempt, job.execution_id) {
             (Some(n), Some(execution)) if n > 1 => {

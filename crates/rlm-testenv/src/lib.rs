@@ -123,6 +123,16 @@ need_macro!(
     "SKIPPED: the browser test needs Node.js >= 20.19, Debian's chromium and the page's npm packages (run `bash .ci/test`), and PostgreSQL at RLM_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test)"
 );
 need_macro!(
+    $ needs_phoenix,
+    rlm_has_phoenix,
+    "SKIPPED: Arize Phoenix (`arize-phoenix`) is not in the test environment (.venv); run `bash .ci/test`"
+);
+need_macro!(
+    $ needs_phoenix_and_postgres,
+    all(rlm_has_phoenix, rlm_has_postgres),
+    "SKIPPED: Arize Phoenix (`arize-phoenix`, run `bash .ci/test`) and PostgreSQL at RLM_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test) are both needed"
+);
+need_macro!(
     $ needs_python3_and_shared_corpus,
     all(rlm_has_python3, rlm_has_shared_corpus),
     "SKIPPED: the shared corpus (../shared/corpus/trajectories, or RLM_CORPUS_DIR) and python3 (CPython 3.11) are both needed; run `bash .ci/test`"

@@ -159,6 +159,8 @@ impl EventKind {
                 depth: _,
                 context_chars: _,
                 context_documents: _,
+                // An id this process made (hex digits), never text from outside.
+                otel_trace_id: _,
             }) => {
                 f(query);
                 f(model);
@@ -271,6 +273,10 @@ pub struct RunStarted {
     pub depth: u32,
     pub context_chars: u64,
     pub context_documents: u64,
+    /// The OpenTelemetry trace the run is exported in (32 hex digits; root
+    /// runs only, when export is on: rlm-telemetry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otel_trace_id: Option<String>,
 }
 
 /// An RLM run ends.

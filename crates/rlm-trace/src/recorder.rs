@@ -101,6 +101,8 @@ struct State {
     parents: std::collections::HashMap<SpanId, Option<SpanId>>,
     /// The text streamed so far by model calls still running.
     streaming: std::collections::BTreeMap<SpanId, String>,
+    /// Stamped on root runs' `run_started` (see [`TraceRecorder::set_otel_trace_id`]).
+    otel_trace_id: Option<String>,
 }
 
 struct Inner {
@@ -148,6 +150,7 @@ impl TraceRecorder {
                     listeners: Vec::new(),
                     parents: std::collections::HashMap::new(),
                     streaming: std::collections::BTreeMap::new(),
+                    otel_trace_id: None,
                 }),
             }),
         }
@@ -292,9 +295,18 @@ impl TraceRecorder {
         span
     }
 
+    /// The OpenTelemetry trace this recorder's root runs are exported in:
+    /// stamped on their `run_started` (`otel_trace_id`), so our trace names it.
+    pub fn set_otel_trace_id(&self, trace_id: String) {
+        self.lock().otel_trace_id = Some(trace_id);
+    }
+
     /// A run starts: the root run (`parent: None`) or a sub-RLM (parent: the
     /// program or subcall span that started it).
-    pub fn start_run(&self, parent: Option<SpanId>, run: RunStarted) -> SpanId {
+    pub fn start_run(&self, parent: Option<SpanId>, mut run: RunStarted) -> SpanId {
+        if parent.is_none() && run.otel_trace_id.is_none() {
+            run.otel_trace_id = self.lock().otel_trace_id.clone();
+        }
         self.open(parent, EventKind::RunStarted(run))
     }
     pub fn finish_run(&self, span: SpanId, run: RunFinished) {

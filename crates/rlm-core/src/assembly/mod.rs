@@ -68,6 +68,8 @@ pub struct EngineParts {
     /// `replay`: the recording every engine's models answer from (each
     /// engine from its start).
     replay: Option<Arc<ReplayBook>>,
+    /// `telemetry.*`: the OpenTelemetry export every engine's runs go to.
+    telemetry: Option<rlm_telemetry::Telemetry>,
 }
 
 impl EngineParts {
@@ -80,7 +82,17 @@ impl EngineParts {
             None => None,
         };
         let (record, replay) = recording_of(&config)?;
-        Ok(EngineParts { config, env, cache, script: None, index_home: None, record, replay })
+        let telemetry = telemetry_of(&config)?;
+        Ok(EngineParts {
+            config,
+            env,
+            cache,
+            script: None,
+            index_home: None,
+            record,
+            replay,
+            telemetry,
+        })
     }
 
     /// A recording the front end read itself (a replay given inline, not as
@@ -120,6 +132,13 @@ impl EngineParts {
 
     pub fn config(&self) -> &RlmConfig {
         &self.config
+    }
+
+    /// The OpenTelemetry export, when `telemetry.otlp_endpoint` (or
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`) turned it on: a short-lived front end
+    /// flushes it before it exits.
+    pub fn telemetry(&self) -> Option<&rlm_telemetry::Telemetry> {
+        self.telemetry.as_ref()
     }
 
     /// The provider environment (`OPENAI_API_KEY`, ...).
@@ -231,6 +250,16 @@ pub fn record_or_replay(
     (root, sub)
 }
 
+/// The export `telemetry.*` (and the OTEL_* variables) ask for, if any.
+fn telemetry_of(config: &RlmConfig) -> Result<Option<rlm_telemetry::Telemetry>, RlmError> {
+    let settings = rlm_telemetry::TelemetrySettings {
+        endpoint: config.telemetry.otlp_endpoint.clone(),
+        capture_content: config.telemetry.capture_content,
+    };
+    rlm_telemetry::Telemetry::from_settings(&settings)
+        .map_err(|e| RlmError::Config(format!("telemetry.otlp_endpoint: {e}")))
+}
+
 /// The configuration's `record` writer (the file created empty) and
 /// `replay` recording (read whole); both at once is an error.
 fn recording_of(
@@ -282,7 +311,8 @@ impl Rlm {
             .options(LoopOptions::from_config(config, fallback, helps))
             .interpreter_limits(config.limits.clone())
             .scheduler(scheduler)
-            .output_schema(output_schema);
+            .output_schema(output_schema)
+            .telemetry(parts.telemetry.clone());
         let retrieval = parts.retrieval_for(contexts);
         if let Some(r) = retrieval_settings(&retrieval, contexts, &parts.env, first_step)? {
             builder = builder.retrieval(r);

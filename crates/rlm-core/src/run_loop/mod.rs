@@ -209,6 +209,7 @@ impl Runner {
                     depth,
                     context_chars: context.len_chars(),
                     context_documents: context.num_documents() as u64,
+                    otel_trace_id: None,
                 },
             ),
         };

@@ -28,10 +28,33 @@ use crate::shapes::*;
 use crate::store::{ExecutionFilter, ExecutionRecord, StreamedEvent, events_of};
 use crate::tree::execution_tree;
 
+/// The response header naming the OpenTelemetry trace of the execution's
+/// run (32 hex digits): the incoming `traceparent`'s trace, or a fresh one.
+pub const OTEL_TRACE_ID_HEADER: &str = "x-rlm-otel-trace-id";
+
+/// The trace a request's run joins: its W3C `traceparent` header's, or a
+/// fresh one (see [`rlm_core::TraceParent::of_request`]).
+pub(crate) fn trace_parent_of(headers: &HeaderMap) -> rlm_core::TraceParent {
+    let header = headers.get("traceparent").and_then(|v| v.to_str().ok());
+    rlm_core::TraceParent::of_request(header)
+}
+
+/// `response` naming the OpenTelemetry trace `parent` is in.
+pub(crate) fn with_otel_trace_id(
+    mut response: Response,
+    parent: &rlm_core::TraceParent,
+) -> Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&parent.trace_id_hex()) {
+        response.headers_mut().insert(OTEL_TRACE_ID_HEADER, v);
+    }
+    response
+}
+
 fn start_request(
     state: &AppState,
     caller: Caller,
     body: ExecutionCreate,
+    trace_parent: rlm_core::TraceParent,
 ) -> Result<StartRequest, ServerError> {
     let exchanges =
         ExchangeMode::of_request(body.record, body.replay, state.limits.max_context_bytes)?;
@@ -58,6 +81,7 @@ fn start_request(
         job_holder: None,
         output_schema: None,
         exchanges,
+        trace_parent: Some(trace_parent),
     })
 }
 
@@ -73,11 +97,13 @@ fn start_request(
 pub async fn execute(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<ExecutionCreate>,
-) -> Result<Json<ExecutionResponse>, ServerError> {
+) -> Result<Response, ServerError> {
+    let trace = trace_parent_of(&headers);
     // Nothing is said before the end: the pending record needs no flush of its own.
     let Started { id, mut done, .. } =
-        state.executions.start_unannounced(start_request(&state, caller, body)?).await?;
+        state.executions.start_unannounced(start_request(&state, caller, body, trace)?).await?;
     // Dropped with this future when the client goes away: the execution is cancelled.
     let mut client = DisconnectGuard::new(&state.executions, id);
     let record = done
@@ -87,7 +113,7 @@ pub async fn execute(
         .clone()
         .ok_or_else(|| ServerError::Internal("no execution record".into()))?;
     client.disarm();
-    Ok(Json(ExecutionResponse::from(&record)))
+    Ok(with_otel_trace_id(Json(ExecutionResponse::from(&record)).into_response(), &trace))
 }
 
 fn sse_event(e: &BusEvent) -> Event {
@@ -125,15 +151,17 @@ where
 pub async fn execute_stream(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
-    let started = state.executions.start(start_request(&state, caller, body)?).await?;
+    let trace = trace_parent_of(&headers);
+    let started = state.executions.start(start_request(&state, caller, body, trace)?).await?;
     let mut response = sse_response(started.bus.subscribe(0).map(|e| sse_event(&e)));
     // Names the execution for an Idempotency-Key's replay (and any client).
     if let Ok(id) = axum::http::HeaderValue::from_str(&started.id.to_string()) {
         response.headers_mut().insert(super::idempotency::EXECUTION_HEADER, id);
     }
-    Ok(response)
+    Ok(with_otel_trace_id(response, &trace))
 }
 
 async fn owned_execution(

@@ -76,6 +76,8 @@ pub struct ExecutionRequest {
     /// The execution's own recording its models write to, or the replay
     /// they answer from (neither: they answer live).
     pub tape: ExchangeTape,
+    /// The OpenTelemetry trace the run belongs to (`StartRequest::trace_parent`).
+    pub trace_parent: Option<rlm_core::TraceParent>,
 }
 
 /// How an execution ended.
@@ -316,6 +318,11 @@ impl ServerEngine {
                     .map_err(|e| ServerError::BadRequest(e.to_string()))?,
             )),
             None => rlm,
+        };
+        // Only an exporting engine is copied for its trace (export off: no cost).
+        let rlm = match request.trace_parent {
+            Some(parent) if rlm.exports_telemetry() => rlm.with_trace_parent(Some(parent)),
+            _ => rlm,
         };
         let mut state = request.state;
         state.settings = request.settings;

@@ -127,7 +127,8 @@ impl Executions {
         let (live, done_tx) =
             self.register(&record, 0, super::Start::Acknowledged, false, None).await?;
         let mut payload = serde_json::json!({ "kind": "execution", "context": inline,
-            "context_blob": blob, "output_schema": req.output_schema });
+            "context_blob": blob, "output_schema": req.output_schema,
+            "otel_trace": req.trace_parent.map(|t| t.encode()) });
         if let Some(fields) = payload.as_object_mut() {
             fields.extend(req.exchanges.payload_fields());
         }
@@ -307,6 +308,12 @@ impl Executions {
             job_holder: None,
             output_schema: job.payload.get("output_schema").filter(|s| !s.is_null()).cloned(),
             exchanges,
+            // The api's trace (its request's `traceparent`): one trace across the cluster.
+            trace_parent: job
+                .payload
+                .get("otel_trace")
+                .and_then(|t| t.as_str())
+                .and_then(|t| rlm_core::TraceParent::decode(t).ok()),
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
         let started = self.start_existing(req, &record).await;

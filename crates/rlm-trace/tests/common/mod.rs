@@ -34,6 +34,7 @@ pub fn record_representative(rec: &TraceRecorder) {
             depth: 0,
             context_chars: 2_400_000,
             context_documents: 120,
+            otel_trace_id: None,
         },
     );
     // iteration 1: the model writes a fan-out program
@@ -126,6 +127,7 @@ pub fn record_representative(rec: &TraceRecorder) {
             depth: 1,
             context_chars: 800_000,
             context_documents: 40,
+            otel_trace_id: None,
         },
     );
     let cmc = rec.start_model_call(

@@ -148,11 +148,13 @@ fn failure(record: &ExecutionRecord) -> OpenAiError {
     }
 }
 
-fn with_trace_header(mut response: Response, id: Uuid) -> Response {
+/// `response` naming the execution (`x-rlm-trace-id`) and its OpenTelemetry
+/// trace (`x-rlm-otel-trace-id`).
+fn with_trace_header(mut response: Response, id: Uuid, trace: &rlm_core::TraceParent) -> Response {
     if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
         response.headers_mut().insert(TRACE_ID_HEADER, v);
     }
-    response
+    crate::api::executions::with_otel_trace_id(response, trace)
 }
 
 async fn settled(
@@ -191,9 +193,11 @@ async fn settled(
 pub async fn chat_completions(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    headers: axum::http::HeaderMap,
     OpenAiJson(body): OpenAiJson<ChatRequest>,
 ) -> Result<Response, OpenAiError> {
     body.check_supported()?;
+    let trace = crate::api::executions::trace_parent_of(&headers);
     let output_schema = body.output_schema()?;
     let exchanges =
         ExchangeMode::of_request(body.record, body.replay.clone(), state.limits.max_context_bytes)?;
@@ -215,6 +219,7 @@ pub async fn chat_completions(
         job_holder: None,
         output_schema,
         exchanges,
+        trace_parent: Some(trace),
     };
     // A completion not streamed says nothing before the end: its pending
     // record needs no flush of its own (`Executions::start_unannounced`).
@@ -240,12 +245,12 @@ pub async fn chat_completions(
             Ok::<_, Infallible>(frame)
         }))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
-        return Ok(with_trace_header(sse.into_response(), id));
+        return Ok(with_trace_header(sse.into_response(), id, &trace));
     }
     let record = settled(done).await?;
     client.disarm();
     if record.status != ExecutionStatus::Completed {
-        return Ok(with_trace_header(failure(&record).into_response(), id));
+        return Ok(with_trace_header(failure(&record).into_response(), id, &trace));
     }
     let completion = ChatCompletion {
         id: reply.id(),
@@ -267,7 +272,7 @@ pub async fn chat_completions(
         rlm_trace_id: record.id,
         rlm: rlm_details(&record),
     };
-    Ok(with_trace_header(Json(completion).into_response(), id))
+    Ok(with_trace_header(Json(completion).into_response(), id, &trace))
 }
 
 /// The chunks of one streamed completion (see the module docs).

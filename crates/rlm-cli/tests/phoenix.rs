@@ -1,0 +1,360 @@
+//! Runs exported as OpenTelemetry traces to a real receiver, Arize Phoenix
+//! (`phoenix serve` from the test environment, on loopback with private
+//! ports and folder), read back through Phoenix's own REST API
+//! (`/v1/projects/{project}/spans`): `rlm run` with the scripted model, and
+//! one `rlm serve` execution with an incoming W3C `traceparent`. Each run's
+//! spans must be our trace: run → step → model call / program → subcall,
+//! every span of ours once, under its parent, with the GenAI attributes
+//! and token counts of our own events; the served run under the
+//! `traceparent`'s span, in its trace; our own trace names the trace
+//! (`run_started`'s `otel_trace_id`). A cluster (`--role api` and one
+//! `--role worker` on PostgreSQL and NATS): the execution the api queues
+//! and the worker runs is one trace, under the api request's `traceparent`.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+#[path = "support/cluster_env.rs"]
+mod cluster_env;
+#[path = "support/serve_child.rs"]
+mod serve_child;
+
+const QUESTION: &str = "Which service logged the most errors, and what is the vault passphrase?";
+const PARENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const PARENT_SPAN: &str = "00f067aa0ba902b7";
+
+fn root() -> PathBuf {
+    rlm_testenv::workspace_dir()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `phoenix serve`, killed when dropped (never left running).
+struct Phoenix {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Phoenix {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Phoenix {
+    fn start() -> Phoenix {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let phoenix = rlm_testenv::venv_python().with_file_name("phoenix");
+        let child = Command::new(phoenix)
+            .arg("serve")
+            .env("PHOENIX_WORKING_DIR", dir.path())
+            .env("PHOENIX_PORT", port.to_string())
+            .env("PHOENIX_GRPC_PORT", free_port().to_string())
+            .env("PHOENIX_HOST", "127.0.0.1")
+            .env("PHOENIX_TELEMETRY_ENABLED", "false")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("phoenix.log")).unwrap())
+            .spawn()
+            .expect("start phoenix serve");
+        let phoenix = Phoenix { child, base: format!("http://127.0.0.1:{port}"), _dir: dir };
+        let started = Instant::now();
+        while get(&format!("{}/v1/projects", phoenix.base)).is_none() {
+            assert!(started.elapsed() < Duration::from_secs(240), "Phoenix did not start");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        phoenix
+    }
+
+    /// Every span Phoenix holds (the default project), once `ready` says
+    /// the ones a test waits for are in.
+    fn spans_when(&self, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let started = Instant::now();
+        loop {
+            let url = format!("{}/v1/projects/default/spans?limit=1000", self.base);
+            let spans = get(&url).and_then(|v| v["data"].as_array().cloned()).unwrap_or_default();
+            if ready(&spans) {
+                return spans;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "spans missing: {spans:#?}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn get(url: &str) -> Option<Value> {
+    runtime().block_on(async {
+        let response = reqwest::get(url).await.ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        response.json().await.ok()
+    })
+}
+
+fn read_events(jsonl: &str) -> Vec<Value> {
+    jsonl
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn attr<'a>(span: &'a Value, key: &str) -> &'a Value {
+    &span["attributes"][key]
+}
+
+/// Our trace's spans (the events that open one) are each exported once, in
+/// one trace, under the parent ours says (a run's model calls and programs
+/// under the step of their iteration, itself under the run), with the
+/// GenAI attributes and token counts of our events. Returns the root span.
+fn check_run_against_trace(spans: &[Value], events: &[Value]) -> Value {
+    let ours: Vec<&Value> =
+        spans.iter().filter(|s| !s["name"].as_str().unwrap().starts_with("step ")).collect();
+    let by_our_id: HashMap<u64, &Value> =
+        ours.iter().map(|s| (attr(s, "rlm.span_id").as_u64().unwrap(), *s)).collect();
+    assert_eq!(by_our_id.len(), ours.len(), "one span per span of ours");
+    let by_otel_id: HashMap<&str, &Value> =
+        spans.iter().map(|s| (s["context"]["span_id"].as_str().unwrap(), s)).collect();
+    let parent_of = |s: &Value| s["parent_id"].as_str().and_then(|p| by_otel_id.get(p).copied());
+    // The model each call asked for, by our span id.
+    let models: HashMap<u64, &str> = events
+        .iter()
+        .filter(|e| e["kind"]["model"].is_string())
+        .map(|e| (e["span_id"].as_u64().unwrap(), e["kind"]["model"].as_str().unwrap()))
+        .collect();
+    let opened: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"]["type"].as_str().unwrap().ends_with("_started"))
+        .collect();
+    assert_eq!(opened.len(), ours.len(), "every span of ours is exported, and nothing else");
+    let mut tokens_checked = 0;
+    for event in events {
+        let kind = event["kind"]["type"].as_str().unwrap();
+        let span = by_our_id[&event["span_id"].as_u64().unwrap()];
+        let our_parent = event["parent_span_id"].as_u64();
+        match kind {
+            "run_started" => {
+                assert_eq!(span["span_kind"], "CHAIN");
+                assert_eq!(attr(span, "gen_ai.operation.name"), "invoke_agent");
+                // Our trace names the OpenTelemetry trace of its root run.
+                match our_parent {
+                    None => assert_eq!(event["kind"]["otel_trace_id"], span["context"]["trace_id"]),
+                    Some(_) => assert!(event["kind"]["otel_trace_id"].is_null()),
+                }
+                if let Some(p) = our_parent {
+                    assert_eq!(
+                        parent_of(span).unwrap()["context"]["span_id"],
+                        by_our_id[&p]["context"]["span_id"]
+                    );
+                }
+            }
+            "model_call_started" | "program_started" => {
+                let step = parent_of(span).expect("under a step");
+                assert_eq!(step["name"], format!("step {}", event["kind"]["iteration"]));
+                let run = parent_of(step).expect("the step under its run");
+                assert_eq!(
+                    run["context"]["span_id"],
+                    by_our_id[&our_parent.unwrap()]["context"]["span_id"]
+                );
+                let expected_kind = if kind == "program_started" { "TOOL" } else { "LLM" };
+                assert_eq!(span["span_kind"], expected_kind);
+            }
+            "subcall_started" => {
+                assert_eq!(span["span_kind"], "LLM");
+                assert_eq!(
+                    parent_of(span).unwrap()["context"]["span_id"],
+                    by_our_id[&our_parent.unwrap()]["context"]["span_id"]
+                );
+            }
+            "model_call_finished" | "subcall_finished" => {
+                let usage = &event["kind"]["usage"];
+                assert_eq!(attr(span, "gen_ai.usage.input_tokens"), &usage["prompt_tokens"]);
+                assert_eq!(attr(span, "gen_ai.usage.output_tokens"), &usage["completion_tokens"]);
+                assert_eq!(attr(span, "gen_ai.operation.name"), "chat");
+                let (provider, model) =
+                    models[&event["span_id"].as_u64().unwrap()].split_once(':').unwrap();
+                assert_eq!(attr(span, "gen_ai.provider.name"), provider);
+                assert_eq!(attr(span, "gen_ai.request.model"), model);
+                assert_eq!(
+                    attr(span, "gen_ai.response.finish_reasons"),
+                    &serde_json::json!(["stop"])
+                );
+                tokens_checked += 1;
+            }
+            "program_finished" => {
+                assert_eq!(attr(span, "rlm.program.fuel_used"), &event["kind"]["fuel_used"]);
+                assert_eq!(attr(span, "rlm.outcome"), "ok");
+            }
+            "run_finished" => {
+                assert_eq!(
+                    attr(span, "rlm.usage.input_tokens"),
+                    &event["kind"]["usage"]["prompt_tokens"]
+                );
+                assert_eq!(span["status_code"], "OK");
+            }
+            _ => {}
+        }
+    }
+    assert!(tokens_checked >= 3, "the scripts make three root calls or more");
+    let trace = spans[0]["context"]["trace_id"].clone();
+    assert!(spans.iter().all(|s| s["context"]["trace_id"] == trace), "one trace per run");
+    by_our_id[&1].clone()
+}
+
+fn trace_spans(spans: &[Value], trace: &str) -> Vec<Value> {
+    spans.iter().filter(|s| s["context"]["trace_id"] == trace).cloned().collect()
+}
+
+/// The number of spans a trace of `events` exports: ours and one per step.
+fn expected_spans(events: &[Value]) -> usize {
+    let opened =
+        events.iter().filter(|e| e["kind"]["type"].as_str().unwrap().ends_with("_started")).count();
+    let mut steps: Vec<(u64, u64)> = events
+        .iter()
+        .filter(|e| {
+            matches!(e["kind"]["type"].as_str(), Some("model_call_started" | "program_started"))
+        })
+        .map(|e| (e["parent_span_id"].as_u64().unwrap(), e["kind"]["iteration"].as_u64().unwrap()))
+        .collect();
+    steps.sort();
+    steps.dedup();
+    opened + steps.len()
+}
+
+fn rlm_run(phoenix: &Phoenix, trace: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rlm"))
+        .current_dir(root())
+        .args(["run", QUESTION, "--context", "examples/corpus", "--model", "scripted"])
+        .args(["--otlp-endpoint", &phoenix.base, "--telemetry-capture-content", "--trace"])
+        .arg(trace)
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("amber-falcon-42"));
+}
+
+/// One `/api/execute` with a `traceparent`; its execution's trace (our
+/// JSON lines) and the response's trace-id header.
+fn served_execution(phoenix: &Phoenix, data: &Path) -> (Vec<Value>, String) {
+    let (mut child, base) = serve_child::start_serve(|c| {
+        c.arg("--data").arg(data).args(["--otlp-endpoint", &phoenix.base]);
+        c.env("OTEL_BSP_SCHEDULE_DELAY", "200");
+    });
+    let context = std::fs::read_to_string(root().join("examples/corpus/service_logs.txt")).unwrap();
+    let body = serde_json::json!({"context": context, "user_query": QUESTION});
+    let (header, execution) = runtime().block_on(async {
+        let client = reqwest::Client::new();
+        let response = client
+            .post(format!("{base}/api/execute"))
+            .header("traceparent", format!("00-{PARENT_TRACE}-{PARENT_SPAN}-01"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        let header = response.headers()["x-rlm-otel-trace-id"].to_str().unwrap().to_string();
+        let execution: Value = response.json().await.unwrap();
+        (header, execution)
+    });
+    let id = execution["id"].as_str().unwrap();
+    let trace = runtime().block_on(async {
+        reqwest::get(format!("{base}/api/executions/{id}/trace"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    let events = read_events(&trace);
+    // The spans leave within the batch delay; the server may then go.
+    let phoenix_has = |n: usize| phoenix.spans_when(|s| trace_spans(s, PARENT_TRACE).len() >= n);
+    phoenix_has(expected_spans(&events));
+    let _ = child.kill();
+    let _ = child.wait();
+    (events, header)
+}
+
+rlm_testenv::needs_phoenix! {
+    #[test]
+    fn runs_and_served_executions_are_traces_in_phoenix() {
+        let phoenix = Phoenix::start();
+        let dir = tempfile::tempdir().unwrap();
+
+        // `rlm run`: flushed before it exits; one trace, the run its root.
+        let trace_file = dir.path().join("run.jsonl");
+        rlm_run(&phoenix, &trace_file);
+        let events = read_events(&std::fs::read_to_string(&trace_file).unwrap());
+        let expected = expected_spans(&events);
+        let spans = phoenix.spans_when(|s| s.len() >= expected);
+        assert_eq!(spans.len(), expected, "one run: its spans only");
+        let root = check_run_against_trace(&spans, &events);
+        assert!(root["parent_id"].is_null(), "a run of its own is its trace's root");
+        assert_eq!(attr(&root, "input.value"), QUESTION, "content captured when asked");
+
+        // `rlm serve`: the run's trace is the traceparent's, under its span.
+        let (events, header) = served_execution(&phoenix, &dir.path().join("store"));
+        assert_eq!(header, PARENT_TRACE);
+        let spans = phoenix.spans_when(|s| trace_spans(s, PARENT_TRACE).len() >= expected_spans(&events));
+        let spans = trace_spans(&spans, PARENT_TRACE);
+        assert_eq!(spans.len(), expected_spans(&events));
+        let root = check_run_against_trace(&spans, &events);
+        assert_eq!(root["parent_id"], PARENT_SPAN);
+        assert!(attr(&root, "input.value").is_null(), "no content unless asked");
+    }
+}
+
+const CLUSTER_PARENT_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+const CLUSTER_PARENT_SPAN: &str = "b7ad6b7169203331";
+
+rlm_testenv::needs_phoenix_and_postgres! {
+    #[test]
+    fn a_job_through_the_cluster_is_one_trace_under_the_api_request() {
+        let phoenix = Phoenix::start();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let mut cluster = cluster_env::Cluster::with_script(cluster_env::SHARED_NATS, cluster_env::script(50));
+        cluster.args.extend(["--otlp-endpoint".to_string(), phoenix.base.clone()]);
+        cluster.envs.push(("OTEL_BSP_SCHEDULE_DELAY".into(), "200".into()));
+        let api = cluster.spawn("api");
+        let worker = cluster.spawn("worker");
+        let (events, header) = rt.block_on(async {
+            let sid = cluster_env::session(&api).await;
+            let response = reqwest::Client::new()
+                .post(format!("{}/api/execute", api.base))
+                .header("traceparent", format!("00-{CLUSTER_PARENT_TRACE}-{CLUSTER_PARENT_SPAN}-01"))
+                .json(&serde_json::json!({"session_id": sid, "user_query": "what does it say?"}))
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success());
+            let header = response.headers()["x-rlm-otel-trace-id"].to_str().unwrap().to_string();
+            let done: Value = response.json().await.unwrap();
+            assert_eq!(done["final_result"], "done", "{done}");
+            (cluster_env::trace(&api, done["id"].as_str().unwrap()).await, header)
+        });
+        assert_eq!(header, CLUSTER_PARENT_TRACE);
+        assert!(!worker.logged("running a queued execution").is_empty(), "the worker ran it");
+        let expected = expected_spans(&events);
+        let spans = phoenix.spans_when(|s| trace_spans(s, CLUSTER_PARENT_TRACE).len() >= expected);
+        let spans = trace_spans(&spans, CLUSTER_PARENT_TRACE);
+        assert_eq!(spans.len(), expected);
+        let root = check_run_against_trace(&spans, &events);
+        assert_eq!(root["parent_id"], CLUSTER_PARENT_SPAN);
+        drop((api, worker));
+        rt.block_on(cluster.clean_up());
+    }
+}
