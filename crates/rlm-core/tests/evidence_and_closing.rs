@@ -169,3 +169,25 @@ fn the_closing_call_is_made_while_it_still_fits_in_the_time_budget() {
     assert_eq!(r.answer.as_deref(), Some("south had 52,865"));
     assert_eq!(closing_requests(&root).len(), 2);
 }
+
+#[test]
+fn a_closing_reply_that_copies_the_closing_prompt_is_no_answer() {
+    // A 1.5B model's closing reply (issue #57's real-model round trip):
+    // FINAL of the runtime's own words. It is not taken; with no program
+    // answer to fall back on, the run ends without one.
+    let root = Arc::new(FakeAdapter::replies([
+        "```repl\nprint(context[:30])\n```",
+        "FINAL(\"The run must end now: 100% of the steps budget is used. Do not write code.\")",
+    ]));
+    let rlm = Rlm::builder()
+        .root(root)
+        .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
+        .budget(BudgetLimits { max_steps: Some(1), ..BudgetLimits::default() })
+        .build()
+        .unwrap();
+    let r = rlm.run_blocking("Who do pages go to first?", context()).unwrap();
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer, None);
+    assert!(r.events.iter().any(|e| matches!(&e.kind,
+        rlm_trace::EventKind::Error(err) if err.message.contains("copied the closing prompt"))));
+}

@@ -62,7 +62,7 @@ impl Runner {
             &[("reason", &reason), ("partial", &partial_note)],
         );
         let mut messages = self.messages.clone();
-        messages.push(ChatMessage::user(prompt));
+        messages.push(ChatMessage::user(prompt.clone()));
         let (mut messages, first) =
             call_root_with(&self.scope, messages, self.steps + 1, CLOSING).await;
         let mut reply = match first {
@@ -87,7 +87,7 @@ impl Runner {
                 Ok(None) => {}
             }
         }
-        let mut answer = self.closing_answer(&reply);
+        let mut answer = self.closing_answer(&reply).filter(|a| !self.echoes(&prompt, a));
         // Under an output schema, an answer that fails it is sent back once
         // with what is wrong, as a FINAL in a step would be (issue #57).
         if let Some(candidate) = answer.clone()
@@ -121,6 +121,26 @@ impl Runner {
             Err(RootError::Cancelled) => Err(Cancelled),
             Err(_) => Ok(None),
         }
+    }
+
+    /// Whether a closing answer only copies the closing prompt back (a 1.5B
+    /// model answered `The run must end now: 100% of the steps budget is
+    /// used...`): the runtime's own words are no answer. An answer the
+    /// prompt quotes as the program's (`finalize_partial`) is the partial
+    /// one, which the run falls back to anyway.
+    fn echoes(&mut self, prompt: &str, answer: &str) -> bool {
+        let head: String = answer.trim().chars().take(ECHO_CHARS).collect();
+        let echoed = head.chars().count() >= ECHO_CHARS && prompt.contains(&head);
+        if echoed {
+            self.scope.recorder.error(
+                self.scope.run_span,
+                ErrorEvent {
+                    message: "the closing reply copied the closing prompt: no answer".into(),
+                    fatal: false,
+                },
+            );
+        }
+        echoed
     }
 
     /// Whether a root call as slow as the slowest so far fits in the time left.
@@ -193,6 +213,11 @@ impl Runner {
         Some(answer)
     }
 }
+
+/// Characters of a closing answer that, found in the closing prompt, make
+/// it a copy of the prompt: longer than any answer the prompt itself quotes
+/// by chance, shorter than its first sentence.
+const ECHO_CHARS: usize = 40;
 
 /// The execution was cancelled during a closing call.
 struct Cancelled;
