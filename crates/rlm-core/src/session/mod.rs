@@ -214,7 +214,7 @@ impl Session {
         id: ExecutionId,
         query: impl Into<String>,
     ) -> Result<ExecutionHandle, SessionError> {
-        self.start_inner(id, query.into(), None)
+        self.start_inner(id, query.into(), None, None)
     }
 
     /// [`Session::start_with_id`] made durable (see [`crate::checkpoint`]):
@@ -232,17 +232,28 @@ impl Session {
         durable: DurableStart,
     ) -> Result<ExecutionHandle, SessionError> {
         let query = query.into();
-        if let Some(cp) = &durable.from {
-            if cp.query != query {
-                return Err(RlmError::Checkpoint(CheckpointError::Corrupt(
-                    "the checkpoint is another question's".into(),
-                ))
-                .into());
-            }
-            rlm_interp::restore_snapshot(&cp.globals, &rlm_interp::SnapshotLimits::default())
-                .map_err(|e| RlmError::Checkpoint(e.into()))?;
+        check_durable(&query, &durable)?;
+        self.start_inner(id, query, Some(durable), None)
+    }
+
+    /// [`Session::start_with_id`] (with `durable`: [`Session::start_durable`])
+    /// with `listener` subscribed before the run begins, replaying the
+    /// recorded events from `from_seq`. Subscribed after the start, a
+    /// listener could miss what is only sent live (the streamed tokens of
+    /// the first model call); this way it sees every event.
+    pub fn start_observed(
+        &self,
+        id: ExecutionId,
+        query: impl Into<String>,
+        durable: Option<DurableStart>,
+        listener: Arc<dyn TraceListener>,
+        from_seq: u64,
+    ) -> Result<ExecutionHandle, SessionError> {
+        let query = query.into();
+        if let Some(d) = &durable {
+            check_durable(&query, d)?;
         }
-        self.start_inner(id, query, Some(durable))
+        self.start_inner(id, query, durable, Some((listener, from_seq)))
     }
 
     fn start_inner(
@@ -250,6 +261,7 @@ impl Session {
         id: ExecutionId,
         query: String,
         durable: Option<DurableStart>,
+        observer: Option<(Arc<dyn TraceListener>, u64)>,
     ) -> Result<ExecutionHandle, SessionError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
         self.refuse_if_spent()?;
@@ -270,6 +282,9 @@ impl Session {
         };
         for l in self.shared.listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             recorder.add_listener(Arc::clone(l));
+        }
+        if let Some((listener, from_seq)) = observer {
+            recorder.add_listener_replaying(listener, from_seq);
         }
         let cancel = self.shared.all.child_token();
         let (tx, result) = oneshot::channel();
@@ -436,4 +451,20 @@ impl Run {
             let _ = result.send(ended);
         });
     }
+}
+
+/// A durable start's checkpoint, refused before anything runs when it is
+/// another question's or its variables cannot be read.
+fn check_durable(query: &str, durable: &DurableStart) -> Result<(), SessionError> {
+    if let Some(cp) = &durable.from {
+        if cp.query != query {
+            return Err(RlmError::Checkpoint(CheckpointError::Corrupt(
+                "the checkpoint is another question's".into(),
+            ))
+            .into());
+        }
+        rlm_interp::restore_snapshot(&cp.globals, &rlm_interp::SnapshotLimits::default())
+            .map_err(|e| RlmError::Checkpoint(e.into()))?;
+    }
+    Ok(())
 }

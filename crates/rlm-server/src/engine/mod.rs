@@ -329,15 +329,14 @@ impl ServerEngine {
         let session = Session::restore(&rlm, request.context, state)?;
         let id = ExecutionId(request.execution_id.to_string());
         // A resumed execution's log gets only the events after those it goes on from.
-        let (handle, from_seq) = match request.durable {
-            Some(durable) => {
-                let from_seq = if durable.from.is_some() { durable.trace.len() as u64 } else { 0 };
-                (session.start_durable(id, request.query, durable)?, from_seq)
-            }
-            None => (session.start_with_id(id, request.query)?, 0),
+        let from_seq = match &request.durable {
+            Some(durable) if durable.from.is_some() => durable.trace.len() as u64,
+            _ => 0,
         };
+        // Subscribed before the run starts: a reply streamed at once keeps its tokens.
         let listener = Arc::new(crate::bus::BusListener::new(bus, rlm.root_model()));
-        handle.subscribe_from(listener, from_seq);
+        let handle =
+            session.start_observed(id, request.query, request.durable, listener, from_seq)?;
         let cancel = handle.canceller();
         let stop = cancel.clone();
         let deadline = request.deadline;
