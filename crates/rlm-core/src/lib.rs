@@ -49,6 +49,7 @@
 //! the run's output schema).
 
 mod answer_schema;
+mod answer_shapes;
 mod assembly;
 mod checkpoint;
 mod compaction;
