@@ -7,7 +7,7 @@
 //! dead worker's lease run out, goes on with the same execution from its
 //! step-2 checkpoint (steps 1-2 not asked again, the trace one whole run),
 //! completed once; an execution queued by the api goes on the same way; a NATS restart
-//! mid-run loses no job; Redis stopped mid-run: runs still answer; three
+//! mid-run loses no job, and one mid-batch leaves no gap in the api's live stream; Redis stopped mid-run: runs still answer; three
 //! worker processes hold the cluster-wide RPM (Redis) within 1% against a
 //! mock provider counting per second. The
 //! executions API (blocking and SSE) works through the `api` process, which
@@ -370,6 +370,79 @@ rlm_testenv::needs_postgres! {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         drop((api, workers));
+        cluster.clean_up().await;
+    }
+}
+
+/// One root step with a batch of `items` subcalls, each sub-model reply
+/// `delay_ms` late, then FINAL with how many answered.
+fn batch_script(items: usize, delay_ms: u64) -> Value {
+    json!({
+        "model": "cluster",
+        "rules": [
+            { "pattern": r"^item (\d+): ", "target": "last_user",
+              "reply": { "text": "answer $1", "delay_ms": delay_ms } },
+            { "pattern": "answered", "target": "all", "reply": { "text": "FINAL(f'{len(answers)} answered')" } },
+        ],
+        "replies": [{ "text": format!(
+            "```repl\nanswers = llm_batch([f'item {{i}}: square it' for i in range({items})])\nprint(len(answers), 'answered')\n```"
+        ) }],
+        "when_exhausted": { "fixed": "FINAL('the script has no more replies')" }
+    })
+}
+
+rlm_testenv::needs_postgres! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_nats_restart_mid_batch_leaves_no_gap_in_the_api_live_stream() {
+        // The worker forwards its live frames on NATS without redelivery: a
+        // restart loses the frames of its second. The api's stream must still
+        // carry every subcall's end, in order (the stored trace fills the gap).
+        const ITEMS: usize = 300;
+        let mut nats = PrivateNats::start();
+        let cluster = Cluster::with_script(&nats.url(), batch_script(ITEMS, 100));
+        let api = cluster.spawn("api");
+        let worker = cluster.spawn("worker");
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/execute/stream", api.base))
+            .json(&json!({"context": "numbers", "user_query": "square them all"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let (seen_tx, mut seen) = tokio::sync::watch::channel(0usize);
+        let reader = tokio::spawn(async move {
+            use futures::StreamExt;
+            let mut body = String::new();
+            let mut chunks = response.bytes_stream();
+            while let Some(Ok(chunk)) = chunks.next().await {
+                body.push_str(&String::from_utf8_lossy(&chunk));
+                let _ = seen_tx.send(body.matches("event: subcall_finished").count());
+            }
+            body
+        });
+        // Mid-batch: some subcalls have answered, most have not.
+        tokio::time::timeout(Duration::from_secs(60), seen.wait_for(|n| *n >= 20))
+            .await
+            .expect("the batch started")
+            .unwrap();
+        nats.kill();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        nats.restart();
+        let stream = tokio::time::timeout(Duration::from_secs(120), reader)
+            .await
+            .expect("the stream ended")
+            .unwrap();
+        assert!(stream.contains("event: complete"), "{stream}");
+        assert!(stream.contains(&format!("{ITEMS} answered")), "{stream}");
+        let finished = stream.matches("event: subcall_finished").count();
+        assert_eq!(finished, ITEMS, "every subcall's end is in the api's stream");
+        let ids_seen: Vec<u64> = stream
+            .lines()
+            .filter_map(|l| l.strip_prefix("id:"))
+            .map(|n| n.trim().parse().unwrap())
+            .collect();
+        assert!(ids_seen.windows(2).all(|w| w[1] > w[0]), "ids only grow");
+        drop((api, worker));
         cluster.clean_up().await;
     }
 }

@@ -12,6 +12,7 @@ mod attempts;
 mod disconnect;
 mod frames;
 mod memory_budget;
+mod mirror_order;
 mod persister;
 mod recording;
 mod remote;

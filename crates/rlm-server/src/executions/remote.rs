@@ -25,11 +25,11 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use rlm_queue::{Handled, Job, JobQueue, QueuedJobEnd};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::mirror_order::{MirrorOrder, SentFrame};
 use super::*;
-use crate::bus::{COMPLETE_EVENT, FAILED_EVENT, sse_name};
+use crate::bus::{COMPLETE_EVENT, FAILED_EVENT};
 use crate::store::OutboxEntry;
 
 /// The largest inline context an `api` process puts in a job message
@@ -47,15 +47,6 @@ const LIVE_SUBSCRIBE: Duration = Duration::from_secs(2);
 
 /// How often the api reads the store for the end of an execution it mirrors.
 const STORE_CHECK: Duration = Duration::from_millis(500);
-
-/// One frame of a worker's live log, as forwarded.
-#[derive(Debug, Serialize, Deserialize)]
-struct SentFrame {
-    id: u64,
-    name: String,
-    json: String,
-    trace: Option<TraceEvent>,
-}
 
 fn events_topic(id: Uuid) -> String {
     format!("exec-{id}")
@@ -185,6 +176,8 @@ impl Executions {
     }
 
     /// Mirrors a queued execution's log until it ends; its settled record.
+    /// Frames go to the log in id order, a gap closed from the stored
+    /// trace ([`MirrorOrder`]).
     async fn mirror(
         &self,
         queue: &JobQueue,
@@ -192,6 +185,7 @@ impl Executions {
         live: &Live,
         mut frames: BoxStream<'static, bytes::Bytes>,
     ) -> ExecutionRecord {
+        let mut order = MirrorOrder::default();
         let mut open = true;
         let mut cancel_sent = false;
         let mut ended_in_store = false;
@@ -202,13 +196,13 @@ impl Executions {
                     None => open = false,
                     Some(bytes) => {
                         let Ok(frame) = serde_json::from_slice::<SentFrame>(&bytes) else { continue };
-                        if frame.id < live.bus.next_id() || frame.name == START_EVENT {
-                            continue; // a first frame (this log has its own), or one it has
+                        if frame.name == START_EVENT {
+                            continue; // this log has its own
                         }
-                        let end = frame.name == COMPLETE_EVENT || frame.name == FAILED_EVENT;
-                        if end {
+                        if frame.name == COMPLETE_EVENT || frame.name == FAILED_EVENT {
                             if let Ok(Some(record)) = self.store.get_execution(id).await
                                 && record.status.is_terminal()
+                                && self.fill_from_store(id, live, &mut order, true).await
                             {
                                 live.bus.push_sent(frame.id, &frame.name, frame.json, None);
                                 live.bus.close();
@@ -216,7 +210,9 @@ impl Executions {
                             }
                             continue; // the store check ends it
                         }
-                        live.bus.push_sent(frame.id, &frame.name, frame.json, frame.trace);
+                        for ready in order.offer(live.bus.next_id(), frame) {
+                            live.bus.push_sent(ready.id, &ready.name, ready.json, ready.trace);
+                        }
                     }
                 },
                 _ = live.cancel.cancelled(), if !cancel_sent => {
@@ -228,6 +224,10 @@ impl Executions {
                 _ = tick.tick() => {
                     let Ok(Some(record)) = self.store.get_execution(id).await else { continue };
                     if !record.status.is_terminal() {
+                        // A gap, or no live frames at all: the store fills in.
+                        if order.waiting() || !open {
+                            self.fill_from_store(id, live, &mut order, false).await;
+                        }
                         continue;
                     }
                     // Ended in the store: its last frames get one more check to arrive live.
@@ -235,19 +235,32 @@ impl Executions {
                         ended_in_store = true;
                         continue;
                     }
-                    if let Ok(trace) = self.store.trace(id).await {
-                        for s in trace.into_iter().filter(|s| s.position >= live.bus.next_id()) {
-                            let name = sse_name(&s.event);
-                            let data = serde_json::to_value(&s.event).unwrap_or_default();
-                            let json = serde_json::json!({ "type": name, "data": data }).to_string();
-                            live.bus.push_sent(s.position, name, json, Some(s.event));
-                        }
+                    if self.fill_from_store(id, live, &mut order, true).await {
+                        self.announce(&record, live);
+                        return record;
                     }
-                    self.announce(&record, live);
-                    return record;
                 }
             }
         }
+    }
+
+    /// Pushes what the stored trace closes to the mirror's log (`settled`:
+    /// the execution's record is terminal, its trace whole); false when the
+    /// store could not be read.
+    async fn fill_from_store(
+        &self,
+        id: Uuid,
+        live: &Live,
+        order: &mut MirrorOrder,
+        settled: bool,
+    ) -> bool {
+        let Ok(trace) = self.store.trace(id).await else { return false };
+        let next = live.bus.next_id();
+        let stored = trace.into_iter().filter(|s| s.position >= next).collect();
+        for ready in order.fill(next, stored, settled) {
+            live.bus.push_sent(ready.id, &ready.name, ready.json, ready.trace);
+        }
+        true
     }
 
     /// The `worker` role's run of an execution an `api` process queued.
