@@ -135,7 +135,7 @@ try {
   // The batch's six subcalls are in flight for 0.8 s (scripted delay). Under the
   // cluster's fault test (RLM_WEB_UNDER_FAULTS) a NATS restart or a database burst
   // may fall in those 0.8 s: the job then goes on from its checkpoint past them, or
-  // the live relay misses them and the page shows them finished from the store.
+  // their frames are lost on NATS and the api sends them late, from the stored trace.
   // There the page must still reach the answer; the live rows are checked when seen.
   const running = page.locator('[data-kind=subcall][data-status=running]').first();
   if (underFaults) {
