@@ -71,7 +71,19 @@ impl Protocol {
 #[derive(Debug)]
 pub(crate) struct OnRuntime<E> {
     inner: E,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped (see the `Drop` impl).
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// The exporter may be dropped anywhere (the metric reader shares it with
+/// its thread; the last one to let go drops it): a runtime dropped inside
+/// another's async context would panic, so it is let go in the background.
+impl<E> Drop for OnRuntime<E> {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl<E> OnRuntime<E> {
@@ -89,16 +101,17 @@ impl<E> OnRuntime<E> {
             let _entered = runtime.enter();
             build().map_err(|e| e.to_string())?
         };
-        Ok(OnRuntime { inner, runtime })
+        Ok(OnRuntime { inner, runtime: Some(runtime) })
     }
 
     /// Drives `work` to its end: on our runtime from a plain thread, or
     /// awaited where a runtime already runs.
     async fn drive<T>(&self, work: impl Future<Output = T>) -> T {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            work.await
-        } else {
-            self.runtime.block_on(work)
+        match &self.runtime {
+            Some(runtime) if tokio::runtime::Handle::try_current().is_err() => {
+                runtime.block_on(work)
+            }
+            _ => work.await,
         }
     }
 }
@@ -130,5 +143,19 @@ impl<E: PushMetricExporter> PushMetricExporter for OnRuntime<E> {
     }
     fn temporality(&self) -> Temporality {
         self.inner.temporality()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The metric reader's last reference may go inside `rlm serve`'s
+    /// runtime: dropping the exporter's own runtime there must not panic.
+    #[tokio::test]
+    async fn an_exporter_on_its_runtime_can_be_dropped_inside_another() {
+        let exporter = OnRuntime::build(|| Ok::<_, String>(())).expect("a runtime");
+        assert!(exporter.runtime.is_some());
+        drop(exporter);
     }
 }
