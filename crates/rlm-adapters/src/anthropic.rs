@@ -11,7 +11,8 @@ use serde_json::{Map, Value, json};
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
 use crate::error::AdapterError;
 use crate::http::{
-    HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header, parse_json,
+    HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header,
+    headers_with_trace, parse_json,
 };
 use crate::openai::check_url;
 use crate::retry::RetryGate;
@@ -247,7 +248,7 @@ impl ModelAdapter for AnthropicAdapter {
             let started = Instant::now();
             let req = HttpRequest {
                 url: self.url.clone(),
-                headers: self.headers.clone(),
+                headers: headers_with_trace(&self.headers, request),
                 body: self.request_body(request, false),
             };
             let r = self.transport.post_json(&req, gate).await;
@@ -271,7 +272,7 @@ impl ModelAdapter for AnthropicAdapter {
             let started = Instant::now();
             let req = HttpRequest {
                 url: self.url.clone(),
-                headers: self.headers.clone(),
+                headers: headers_with_trace(&self.headers, request),
                 body: self.request_body(request, true),
             };
             let r = self.transport.post_sse(&req, None).await;

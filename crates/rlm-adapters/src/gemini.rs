@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
 use crate::error::AdapterError;
 use crate::http::{
-    HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header, parse_json,
+    HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header,
+    headers_with_trace, parse_json,
 };
 use crate::openai::check_url;
 use crate::retry::RetryGate;
@@ -260,7 +261,7 @@ impl ModelAdapter for GeminiAdapter {
             let started = Instant::now();
             let req = HttpRequest {
                 url: format!("{}:generateContent", self.model_url),
-                headers: self.headers.clone(),
+                headers: headers_with_trace(&self.headers, request),
                 body: self.request_body(request),
             };
             let r = self.transport.post_json(&req, gate).await;
@@ -274,7 +275,7 @@ impl ModelAdapter for GeminiAdapter {
             let started = Instant::now();
             let req = HttpRequest {
                 url: format!("{}:streamGenerateContent?alt=sse", self.model_url),
-                headers: self.headers.clone(),
+                headers: headers_with_trace(&self.headers, request),
                 body: self.request_body(request),
             };
             let r = self.transport.post_sse(&req, None).await;

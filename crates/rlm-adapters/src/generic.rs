@@ -20,7 +20,9 @@ use serde_json::{Map, Value, json};
 
 use crate::adapter::{CallReport, ModelAdapter};
 use crate::error::AdapterError;
-use crate::http::{HttpOptions, HttpRequest, HttpTransport, header, parse_json};
+use crate::http::{
+    HttpOptions, HttpRequest, HttpTransport, header, headers_with_trace, parse_json,
+};
 use crate::openai::{check_url, openai_finish};
 use crate::retry::RetryGate;
 use crate::secret::Secret;
@@ -251,7 +253,7 @@ impl ModelAdapter for GenericAdapter {
             let started = Instant::now();
             let req = HttpRequest {
                 url: self.config.url.clone(),
-                headers: self.headers.clone(),
+                headers: headers_with_trace(&self.headers, request),
                 body: self.request_body(request),
             };
             let r = self.transport.post_json(&req, gate).await;

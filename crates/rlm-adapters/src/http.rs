@@ -9,6 +9,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use regex::Regex;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use rlm_types::CompletionRequest;
 use serde_json::Value;
 
 use crate::error::AdapterError;
@@ -50,6 +51,22 @@ pub(crate) struct HttpRequest {
     pub url: String,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Value,
+}
+
+/// An adapter's own headers, and the request's W3C `traceparent` when it
+/// has one (a value that is no valid header is left out: tracing never
+/// fails a call).
+pub(crate) fn headers_with_trace(
+    headers: &[(HeaderName, HeaderValue)],
+    request: &CompletionRequest,
+) -> Vec<(HeaderName, HeaderValue)> {
+    let mut all = headers.to_vec();
+    if let Some(value) = request.traceparent.as_deref() {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            all.push((HeaderName::from_static("traceparent"), value));
+        }
+    }
+    all
 }
 
 /// Builds a header; `sensitive` marks it so that reqwest/hyper never print it.

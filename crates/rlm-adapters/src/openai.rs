@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
 use crate::error::AdapterError;
 use crate::http::{
-    HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header, parse_json,
+    HttpOptions, HttpRequest, HttpTransport, StreamBody, classify_failure, header,
+    headers_with_trace, parse_json,
 };
 use crate::retry::RetryGate;
 use crate::secret::Secret;
@@ -242,7 +243,7 @@ impl OpenAiAdapter {
     fn http_request(&self, request: &CompletionRequest, stream: bool) -> HttpRequest {
         HttpRequest {
             url: self.chat_url.clone(),
-            headers: self.headers.clone(),
+            headers: headers_with_trace(&self.headers, request),
             body: self.request_body(request, stream),
         }
     }

@@ -521,6 +521,7 @@ mod tests {
         CompletionRequest {
             messages: vec![ChatMessage::system(system), ChatMessage::user(user)],
             params: GenerationParams::default(),
+            traceparent: None,
         }
     }
 

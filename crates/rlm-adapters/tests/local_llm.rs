@@ -61,6 +61,7 @@ fn req(system: Option<&str>, user: &str, max_tokens: u32) -> CompletionRequest {
             temperature: Some(0.0),
             ..Default::default()
         },
+        traceparent: None,
     }
 }
 
@@ -242,6 +243,7 @@ async fn wrong_path_is_a_typed_error() {
     let bad = CompletionRequest {
         messages: vec![ChatMessage::assistant("x")],
         params: Default::default(),
+        traceparent: None,
     };
     let report = adapter(&url).call(&bad).await;
     let err = report.result.unwrap_err();

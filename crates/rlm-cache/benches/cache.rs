@@ -19,6 +19,7 @@ fn request(i: u64) -> CompletionRequest {
             )),
         ],
         params: Default::default(),
+        traceparent: None,
     }
 }
 

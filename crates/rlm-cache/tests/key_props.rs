@@ -36,8 +36,9 @@ fn model() -> impl Strategy<Value = ModelId> {
 }
 
 fn input() -> impl Strategy<Value = (ModelId, CompletionRequest)> {
-    (model(), params(), proptest::collection::vec(message(), 0..5))
-        .prop_map(|(m, params, messages)| (m, CompletionRequest { messages, params }))
+    (model(), params(), proptest::collection::vec(message(), 0..5)).prop_map(
+        |(m, params, messages)| (m, CompletionRequest { messages, params, traceparent: None }),
+    )
 }
 
 proptest! {
@@ -82,7 +83,7 @@ proptest! {
         let m = ModelId::new("p", "m");
         let keys: Vec<CacheKey> = [ChatMessage::system(&content), ChatMessage::user(&content), ChatMessage::assistant(&content)]
             .into_iter()
-            .map(|msg| CacheKey::new(&m, &CompletionRequest { messages: vec![msg], params: GenerationParams::default() }))
+            .map(|msg| CacheKey::new(&m, &CompletionRequest { messages: vec![msg], params: GenerationParams::default(), traceparent: None }))
             .collect();
         prop_assert_ne!(keys[0], keys[1]);
         prop_assert_ne!(keys[1], keys[2]);

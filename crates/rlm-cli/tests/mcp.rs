@@ -3,7 +3,9 @@
 //! over streamable HTTP on 127.0.0.1: it lists the tools, calls each one
 //! (`rlm_ask` answers the README's demo question with the offline script),
 //! receives progress, reads the resources, and cancels a run under way (a
-//! server whose script waits before replying, `tests/mcp/slow.toml`).
+//! server whose script waits before replying, `tests/mcp/slow.toml`); over
+//! stdio, a tool call's `_meta.traceparent` parents its run's OpenTelemetry
+//! trace.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -54,6 +56,9 @@ fn run_client(dir: &Path, args: &[&str]) {
         assert!(stdout.contains(&format!("ok: {check}\n")), "{stdout}");
     }
     assert!(stdout.contains("ok: the cancel stopped the run\n"), "{stdout}");
+    if args[0] == "stdio" {
+        assert!(stdout.contains("ok: _meta's traceparent names the run's trace\n"), "{stdout}");
+    }
 }
 
 rlm_testenv::needs_mcp_client! {

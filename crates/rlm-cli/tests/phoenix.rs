@@ -7,7 +7,9 @@
 //! every span of ours once, under its parent, with the GenAI attributes
 //! and token counts of our own events; the served run under the
 //! `traceparent`'s span, in its trace; our own trace names the trace
-//! (`run_started`'s `otel_trace_id`). A cluster (`--role api` and one
+//! (`run_started`'s `otel_trace_id`). The same over OTLP/gRPC
+//! (`OTEL_EXPORTER_OTLP_PROTOCOL=grpc`), with `OTEL_TRACES_SAMPLER` obeyed.
+//! A cluster (`--role api` and one
 //! `--role worker` on PostgreSQL and NATS): the execution the api queues
 //! and the worker runs is one trace, under the api request's `traceparent`.
 
@@ -40,6 +42,8 @@ fn free_port() -> u16 {
 struct Phoenix {
     child: Child,
     base: String,
+    /// Its OTLP/gRPC receiver (`PHOENIX_GRPC_PORT`).
+    grpc: String,
     _dir: tempfile::TempDir,
 }
 
@@ -53,20 +57,22 @@ impl Drop for Phoenix {
 impl Phoenix {
     fn start() -> Phoenix {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let (port, grpc_port) = (free_port(), free_port());
         let phoenix = rlm_testenv::venv_python().with_file_name("phoenix");
         let child = Command::new(phoenix)
             .arg("serve")
             .env("PHOENIX_WORKING_DIR", dir.path())
             .env("PHOENIX_PORT", port.to_string())
-            .env("PHOENIX_GRPC_PORT", free_port().to_string())
+            .env("PHOENIX_GRPC_PORT", grpc_port.to_string())
             .env("PHOENIX_HOST", "127.0.0.1")
             .env("PHOENIX_TELEMETRY_ENABLED", "false")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.path().join("phoenix.log")).unwrap())
             .spawn()
             .expect("start phoenix serve");
-        let phoenix = Phoenix { child, base: format!("http://127.0.0.1:{port}"), _dir: dir };
+        let base = format!("http://127.0.0.1:{port}");
+        let grpc = format!("http://127.0.0.1:{grpc_port}");
+        let phoenix = Phoenix { child, base, grpc, _dir: dir };
         let started = Instant::now();
         while get(&format!("{}/v1/projects", phoenix.base)).is_none() {
             assert!(started.elapsed() < Duration::from_secs(240), "Phoenix did not start");
@@ -236,12 +242,20 @@ fn expected_spans(events: &[Value]) -> usize {
 }
 
 fn rlm_run(phoenix: &Phoenix, trace: &Path) {
+    rlm_run_to(&phoenix.base, trace, &[]);
+}
+
+/// `rlm run` exporting to `endpoint`, with `envs` (the OTEL_* variables).
+fn rlm_run_to(endpoint: &str, trace: &Path, envs: &[(&str, &str)]) {
     let out = Command::new(env!("CARGO_BIN_EXE_rlm"))
         .current_dir(root())
         .args(["run", QUESTION, "--context", "examples/corpus", "--model", "scripted"])
-        .args(["--otlp-endpoint", &phoenix.base, "--telemetry-capture-content", "--trace"])
+        .args(["--otlp-endpoint", endpoint, "--telemetry-capture-content", "--trace"])
         .arg(trace)
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_PROTOCOL")
+        .env_remove("OTEL_TRACES_SAMPLER")
+        .envs(envs.iter().copied())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -315,7 +329,32 @@ rlm_testenv::needs_phoenix! {
         let root = check_run_against_trace(&spans, &events);
         assert_eq!(root["parent_id"], PARENT_SPAN);
         assert!(attr(&root, "input.value").is_null(), "no content unless asked");
+
+        grpc_runs(&phoenix, dir.path());
     }
+}
+
+/// OTLP over gRPC (`OTEL_EXPORTER_OTLP_PROTOCOL=grpc`, Phoenix's gRPC
+/// port): a run sampled out by `OTEL_TRACES_SAMPLER=always_off` exports
+/// nothing, and the next run, sampled, is its whole trace.
+fn grpc_runs(phoenix: &Phoenix, dir: &Path) {
+    let before = phoenix.spans_when(|_| true).len();
+    let grpc = [("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")];
+    let off = dir.join("grpc-off.jsonl");
+    rlm_run_to(&phoenix.grpc, &off, &[grpc[0], ("OTEL_TRACES_SAMPLER", "always_off")]);
+    let on = dir.join("grpc-on.jsonl");
+    rlm_run_to(&phoenix.grpc, &on, &grpc);
+    let events = read_events(&std::fs::read_to_string(&on).unwrap());
+    let trace = events[0]["kind"]["otel_trace_id"].as_str().unwrap().to_string();
+    let expected = expected_spans(&events);
+    let spans = phoenix.spans_when(|s| trace_spans(s, &trace).len() >= expected);
+    // The sampled-out run exported first (its process flushed and ended
+    // before the next began): had it sent a span, it would be in.
+    assert_eq!(spans.len(), before + expected, "the always_off run exports nothing");
+    let spans = trace_spans(&spans, &trace);
+    let root = check_run_against_trace(&spans, &events);
+    assert!(root["parent_id"].is_null());
+    assert_eq!(attr(&root, "input.value"), QUESTION);
 }
 
 const CLUSTER_PARENT_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";

@@ -796,7 +796,7 @@ pub const KNOBS: &[Knob] = &[
         env: "RLM_OTLP_ENDPOINT",
         kind: Kind::Text,
         default: None,
-        help: "Export each run as an OpenTelemetry trace over OTLP/HTTP to this URL (e.g. http://127.0.0.1:6006 for Arize Phoenix; `/v1/traces` is added); OTEL_EXPORTER_OTLP_ENDPOINT does the same; off when neither is set",
+        help: "Export each run as an OpenTelemetry trace, and metrics, over OTLP to this URL (HTTP/protobuf: e.g. http://127.0.0.1:6006 for Arize Phoenix, `/v1/traces` is added; gRPC with OTEL_EXPORTER_OTLP_PROTOCOL=grpc); OTEL_EXPORTER_OTLP_ENDPOINT does the same; off when neither is set",
     },
     Knob {
         key: "telemetry.capture_content",

@@ -148,13 +148,20 @@ impl Engine {
 
     /// A recorder with the engine's options and listeners.
     pub fn new_recorder(&self) -> TraceRecorder {
+        self.new_recorder_under(None)
+    }
+
+    /// [`Engine::new_recorder`] whose root runs are exported under
+    /// `parent` (else under the engine's `trace_parent`, else a fresh trace).
+    pub fn new_recorder_under(&self, parent: Option<rlm_telemetry::TraceParent>) -> TraceRecorder {
         let recorder = TraceRecorder::with_options(self.recorder_options.clone());
         for l in &self.listeners {
             recorder.add_listener(Arc::clone(l));
         }
         if let Some(telemetry) = &self.telemetry {
             // The trace is chosen here, so that our own trace names it.
-            let trace = self.trace_parent.unwrap_or_else(rlm_telemetry::TraceParent::fresh);
+            let trace =
+                parent.or(self.trace_parent).unwrap_or_else(rlm_telemetry::TraceParent::fresh);
             recorder.set_otel_trace_id(trace.trace_id_hex());
             recorder.add_listener(telemetry.listener(Some(trace)));
         }

@@ -161,6 +161,7 @@ pub(crate) fn subcall_request(
     CompletionRequest {
         messages: vec![ChatMessage::system(system), ChatMessage::user(prompt)],
         params: GenerationParams { max_tokens, ..GenerationParams::default() },
+        traceparent: None,
     }
 }
 

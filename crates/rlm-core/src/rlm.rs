@@ -406,9 +406,14 @@ impl Rlm {
     }
 
     /// A recorder with the trace options and the builder's listeners, for a
-    /// run driven from outside `Rlm` (a [`crate::Session`] execution).
-    pub(crate) fn new_recorder(&self) -> TraceRecorder {
-        self.engine.new_recorder()
+    /// run driven from outside `Rlm` (a [`crate::Session`] execution); its
+    /// runs' OpenTelemetry trace is under `parent` when given (else the
+    /// engine's).
+    pub(crate) fn new_recorder_under(
+        &self,
+        parent: Option<rlm_telemetry::TraceParent>,
+    ) -> TraceRecorder {
+        self.engine.new_recorder_under(parent)
     }
 
     /// The budget of each run's tree.

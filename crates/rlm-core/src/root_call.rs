@@ -95,6 +95,7 @@ pub(crate) async fn call_root_with(
             prompt_messages: messages.len() as u32,
         },
     );
+    let traceparent = scope.recorder.traceparent(span);
     let request = CompletionRequest {
         messages,
         params: GenerationParams {
@@ -109,6 +110,7 @@ pub(crate) async fn call_root_with(
             },
             ..Default::default()
         },
+        traceparent,
     };
     let started = Instant::now();
     // The run's deadline bounds the wait: a call queued at a slow server must

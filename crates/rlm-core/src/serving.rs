@@ -686,7 +686,9 @@ impl RunServer {
                     },
                 },
             );
-            per_model[batch].0.push(prompt.request);
+            let mut request = prompt.request;
+            request.traceparent = scope.recorder.traceparent(request_span);
+            per_model[batch].0.push(request);
             per_model[batch].1.push(request_span);
             placed.push(Placed { slot: prompt.slot, part: prompt.part, batch });
         }

@@ -3,7 +3,8 @@
 //! `notifications/cancelled` cancels the request's token, which cancels the
 //! execution through rlm-core's `Canceller` (calls in flight abandoned,
 //! reservations released, spans closed, `Finish::Cancelled`); a request whose
-//! handler is dropped (the client went away) cancels it too.
+//! handler is dropped (the client went away) cancels it too. A
+//! `traceparent` in the call's `_meta` parents the run's OpenTelemetry trace.
 
 use std::sync::Arc;
 
@@ -34,7 +35,7 @@ pub async fn ask(
     question: String,
     request: &RequestContext<RoleServer>,
 ) -> Result<Execution, SessionError> {
-    let handle = session.start(question)?;
+    let handle = session.start_traced(question, trace_parent_of(request))?;
     let progress = request
         .meta
         .get_progress_token()
@@ -59,6 +60,13 @@ pub async fn ask(
         p.finish().await;
     }
     result
+}
+
+/// The W3C `traceparent` a tool call carries in `params._meta` (the MCP
+/// convention for trace context), if it is one; a malformed one is ignored,
+/// as W3C says of a bad header.
+fn trace_parent_of(request: &RequestContext<RoleServer>) -> Option<rlm_core::TraceParent> {
+    rlm_core::TraceParent::parse(request.meta.get_traceparent()?).ok()
 }
 
 /// What a tool returns about a finished execution (its structured content).

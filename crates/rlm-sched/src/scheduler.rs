@@ -813,7 +813,7 @@ fn dedup_key(model: &ModelId, request: &CompletionRequest) -> Option<DedupKey> {
         hasher.update(bytes);
     };
     // Destructured, so that a field added to either type fails to compile here.
-    let CompletionRequest { messages, params } = request;
+    let CompletionRequest { messages, params, .. } = request;
     field(model.to_string().as_bytes());
     field(&serde_json::to_vec(params).ok()?);
     field(&(messages.len() as u64).to_le_bytes());

@@ -30,6 +30,7 @@ use rlm_core::DurableStart;
 use rlm_trace::{TraceEvent, TraceSummary};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 pub use self::disconnect::DisconnectGuard;
@@ -499,6 +500,7 @@ impl Executions {
         let this = Arc::clone(self);
         let deferred = start == Start::Deferred;
         let announced = start == Start::Acknowledged;
+        let log_span = execution_log_span(id, trace_parent.as_ref());
         let run = RunningExecution {
             record,
             context,
@@ -515,15 +517,18 @@ impl Executions {
             exchanges,
             trace_parent,
         };
-        tokio::spawn(async move {
-            // Boxed: the task then moves a pointer, not the whole run's
-            // state machine, through each step of spawning it.
-            let finished = Box::pin(this.run(run)).await;
-            let _ = done_tx.send(Some(finished));
-            this.live.remove(&id);
-            in_flight.dec();
-            this.purge.after_execution();
-        });
+        tokio::spawn(
+            async move {
+                // Boxed: the task then moves a pointer, not the whole run's
+                // state machine, through each step of spawning it.
+                let finished = Box::pin(this.run(run)).await;
+                let _ = done_tx.send(Some(finished));
+                this.live.remove(&id);
+                in_flight.dec();
+                this.purge.after_execution();
+            }
+            .instrument(log_span),
+        );
         Ok(Started { id, bus, done })
     }
 
@@ -1040,4 +1045,12 @@ fn apply_outcome(record: &mut ExecutionRecord, live: &Live, outcome: &EngineOutc
     record.started_at.get_or_insert(record.created_at);
     record.steps = outcome.steps;
     record.spend = outcome.spend;
+}
+
+/// The log span of an execution's task: every JSON log line written while
+/// it runs carries the execution's id and its OpenTelemetry trace
+/// (`span.otel_trace_id`), so a team joins its logs to its traces.
+fn execution_log_span(id: Uuid, trace: Option<&rlm_core::TraceParent>) -> tracing::Span {
+    let trace_id = trace.map(rlm_core::TraceParent::trace_id_hex);
+    tracing::info_span!("execution", execution = %id, otel_trace_id = trace_id.as_deref())
 }

@@ -309,6 +309,7 @@ mod tests {
                 ChatMessage::user(format!("{NEEDLE_QUESTION_PREFIX}teal-yak?")),
             ],
             params: Default::default(),
+            traceparent: None,
         };
         assert_eq!(complete(&m, &req).unwrap().text, "5550001");
         req.params.max_tokens = Some(1);

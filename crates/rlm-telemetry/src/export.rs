@@ -6,17 +6,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_otlp::{Protocol, WithExportConfig};
+use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter,
 };
 
 use crate::error::TelemetryError;
+use crate::metrics::RunMetrics;
 use crate::spans::OtelListener;
 use crate::traceparent::TraceParent;
+use crate::transport::{OnRuntime, Protocol, Signal};
 
 /// Spans waiting for export at most; past it new spans are dropped (the
 /// batch processor's bounded queue), so a slow receiver costs no memory.
@@ -29,8 +34,10 @@ pub const MAX_CONTENT_CHARS: usize = 2000;
 /// Where and what to export.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TelemetrySettings {
-    /// The OTLP/HTTP base URL (`http://host:4318`; `/v1/traces` is added)
-    /// or the full traces URL. `None`: the OTEL_* variables decide.
+    /// The OTLP base URL (HTTP: `http://host:4318`, `/v1/traces` is added,
+    /// or the full traces URL; gRPC: `http://host:4317`). `None`: the
+    /// OTEL_* variables decide. The protocol is the standard variables'
+    /// (`OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` or `grpc`).
     pub endpoint: Option<String>,
     /// Send prompt and response text (truncated); off by default.
     pub capture_content: bool,
@@ -46,14 +53,21 @@ impl TelemetrySettings {
                 .any(|v| std::env::var(v).is_ok_and(|s| !s.is_empty()))
     }
 
-    /// The traces URL of a configured endpoint (`/v1/traces` added to a base URL).
-    fn traces_url(&self) -> Option<String> {
+    /// The URL of a configured endpoint for `signal`: over HTTP, the
+    /// signal's path (`/v1/traces`) added to a base URL; over gRPC, the
+    /// endpoint as given (gRPC has no per-signal path).
+    pub(crate) fn url(&self, protocol: Protocol, signal: Signal) -> Option<String> {
         let endpoint = self.endpoint.as_deref().filter(|e| !e.is_empty())?;
         let base = endpoint.trim_end_matches('/');
-        Some(if base.ends_with("/v1/traces") {
-            base.to_string()
-        } else {
-            format!("{base}/v1/traces")
+        let path = signal.http_path();
+        Some(match protocol {
+            Protocol::Grpc => base.to_string(),
+            Protocol::HttpProtobuf if base.ends_with(path) => base.to_string(),
+            Protocol::HttpProtobuf => {
+                // A traces URL given for the metrics too: same base.
+                let base = base.strip_suffix(Signal::Traces.http_path()).unwrap_or(base);
+                format!("{base}{path}")
+            }
         })
     }
 }
@@ -107,30 +121,65 @@ pub struct Telemetry {
     provider: SdkTracerProvider,
     capture_content: bool,
     dropped: Arc<AtomicU64>,
+    /// The metrics pipeline, when on ([`Telemetry::with_metrics`]).
+    meters: Option<SdkMeterProvider>,
+    metrics: Option<Arc<RunMetrics>>,
 }
 
 impl Telemetry {
     /// The pipeline `settings` ask for; `None` when export is off.
-    /// `OTEL_SERVICE_NAME` names the service (default `rlm`),
-    /// `OTEL_TRACES_SAMPLER` picks the sampler, `OTEL_EXPORTER_OTLP_HEADERS`
-    /// adds headers (an API key).
+    /// `OTEL_EXPORTER_OTLP_PROTOCOL` picks the transport (`http/protobuf`,
+    /// the default, or `grpc`), `OTEL_SERVICE_NAME` names the service
+    /// (default `rlm`), `OTEL_TRACES_SAMPLER` picks the sampler,
+    /// `OTEL_EXPORTER_OTLP_HEADERS` adds headers (an API key),
+    /// `OTEL_METRICS_EXPORTER=none` leaves the metrics out.
     pub fn from_settings(
         settings: &TelemetrySettings,
     ) -> Result<Option<Telemetry>, TelemetryError> {
         if !settings.enabled() {
             return Ok(None);
         }
-        let mut builder = opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .with_protocol(Protocol::HttpBinary)
-            .with_timeout(export_timeout());
-        let url = settings.traces_url();
-        if let Some(url) = &url {
-            builder = builder.with_endpoint(url.clone());
+        let protocol = Protocol::from_env(Signal::Traces)?;
+        let url = settings.url(protocol, Signal::Traces);
+        let endpoint = url.clone().unwrap_or_else(|| "(from OTEL_EXPORTER_OTLP_ENDPOINT)".into());
+        let capture = settings.capture_content;
+        let telemetry = match protocol {
+            Protocol::HttpProtobuf => {
+                let exporter = span_exporter_http(url).map_err(TelemetryError::Exporter)?;
+                Self::with_exporter(exporter, endpoint, capture)
+            }
+            Protocol::Grpc => {
+                let exporter = OnRuntime::build(|| span_exporter_grpc(url))
+                    .map_err(TelemetryError::Exporter)?;
+                Self::with_exporter(exporter, endpoint, capture)
+            }
+        };
+        let metrics_off = std::env::var("OTEL_METRICS_EXPORTER").is_ok_and(|v| v.trim() == "none");
+        if metrics_off {
+            return Ok(Some(telemetry));
         }
-        let exporter = builder.build().map_err(|e| TelemetryError::Exporter(e.to_string()))?;
-        let endpoint = url.unwrap_or_else(|| "(from OTEL_EXPORTER_OTLP_ENDPOINT)".into());
-        Ok(Some(Self::with_exporter(exporter, endpoint, settings.capture_content)))
+        let protocol = Protocol::from_env(Signal::Metrics)?;
+        let url = settings.url(protocol, Signal::Metrics);
+        Ok(Some(match protocol {
+            Protocol::HttpProtobuf => {
+                telemetry.with_metrics(metric_exporter_http(url).map_err(TelemetryError::Exporter)?)
+            }
+            Protocol::Grpc => telemetry.with_metrics(
+                OnRuntime::build(|| metric_exporter_grpc(url)).map_err(TelemetryError::Exporter)?,
+            ),
+        }))
+    }
+
+    /// This pipeline with metrics ([`crate::metrics`]) exported through
+    /// `exporter` by the SDK's periodic reader (`OTEL_METRIC_EXPORT_INTERVAL`,
+    /// default 60 s; and at [`Telemetry::flush`] and [`Telemetry::shutdown`]).
+    pub fn with_metrics<M: PushMetricExporter>(mut self, exporter: M) -> Telemetry {
+        let reader = PeriodicReader::builder(exporter).build();
+        let meters =
+            SdkMeterProvider::builder().with_reader(reader).with_resource(resource()).build();
+        self.metrics = Some(Arc::new(RunMetrics::new(&meters.meter("rlm"))));
+        self.meters = Some(meters);
+        self
     }
 
     /// A pipeline exporting through `exporter` (tests pass the SDK's
@@ -149,22 +198,19 @@ impl Telemetry {
         };
         let batch = BatchConfigBuilder::default().with_max_queue_size(MAX_QUEUED_SPANS).build();
         let processor = BatchSpanProcessor::builder(counting).with_batch_config(batch).build();
-        let service = std::env::var("OTEL_SERVICE_NAME")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "rlm".into());
         let provider = SdkTracerProvider::builder()
             .with_span_processor(processor)
-            .with_resource(Resource::builder().with_service_name(service).build())
+            .with_resource(resource())
             .build();
-        Telemetry { provider, capture_content, dropped }
+        Telemetry { provider, capture_content, dropped, meters: None, metrics: None }
     }
 
     /// A listener for one recorder: each root run it sees becomes a trace
     /// (under `parent`, a remote span, when given).
     pub fn listener(&self, parent: Option<TraceParent>) -> Arc<OtelListener> {
         let tracer = self.provider.tracer("rlm");
-        Arc::new(OtelListener::new(tracer, parent, self.capture_content))
+        let metrics = self.metrics.clone();
+        Arc::new(OtelListener::new(tracer, parent, self.capture_content, metrics))
     }
 
     /// Spans lost to failed exports so far.
@@ -175,11 +221,17 @@ impl Telemetry {
     /// Sends what is queued now (a short-lived process before it exits).
     pub fn flush(&self) {
         let _ = self.provider.force_flush();
+        if let Some(meters) = &self.meters {
+            let _ = meters.force_flush();
+        }
     }
 
     /// Flushes and stops the pipeline; later spans are dropped.
     pub fn shutdown(&self) {
         let _ = self.provider.shutdown();
+        if let Some(meters) = &self.meters {
+            let _ = meters.shutdown();
+        }
     }
 }
 
@@ -191,4 +243,59 @@ fn export_timeout() -> Duration {
         .and_then(|ms| ms.parse::<u64>().ok())
         .map(Duration::from_millis)
         .unwrap_or(EXPORT_TIMEOUT)
+}
+
+/// The service's resource: `OTEL_SERVICE_NAME`, else `rlm`.
+fn resource() -> Resource {
+    let service = std::env::var("OTEL_SERVICE_NAME")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "rlm".into());
+    Resource::builder().with_service_name(service).build()
+}
+
+fn span_exporter_http(url: Option<String>) -> Result<opentelemetry_otlp::SpanExporter, String> {
+    let mut builder = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+        .with_timeout(export_timeout());
+    if let Some(url) = url {
+        builder = builder.with_endpoint(url);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Built inside [`OnRuntime::build`] (tonic's channel needs a runtime).
+fn span_exporter_grpc(
+    url: Option<String>,
+) -> Result<opentelemetry_otlp::SpanExporter, opentelemetry_otlp::ExporterBuildError> {
+    let mut builder =
+        opentelemetry_otlp::SpanExporter::builder().with_tonic().with_timeout(export_timeout());
+    if let Some(url) = url {
+        builder = builder.with_endpoint(url);
+    }
+    builder.build()
+}
+
+fn metric_exporter_http(url: Option<String>) -> Result<opentelemetry_otlp::MetricExporter, String> {
+    let mut builder = opentelemetry_otlp::MetricExporter::builder()
+        .with_http()
+        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+        .with_timeout(export_timeout());
+    if let Some(url) = url {
+        builder = builder.with_endpoint(url);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Built inside [`OnRuntime::build`].
+fn metric_exporter_grpc(
+    url: Option<String>,
+) -> Result<opentelemetry_otlp::MetricExporter, opentelemetry_otlp::ExporterBuildError> {
+    let mut builder =
+        opentelemetry_otlp::MetricExporter::builder().with_tonic().with_timeout(export_timeout());
+    if let Some(url) = url {
+        builder = builder.with_endpoint(url);
+    }
+    builder.build()
 }

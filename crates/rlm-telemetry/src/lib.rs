@@ -1,6 +1,10 @@
 //! OpenTelemetry export of the execution trace: each RLM run becomes one
 //! OpenTelemetry trace, sent over OTLP (HTTP/protobuf) to a receiver such as
-//! Arize Phoenix, Jaeger or an OpenTelemetry Collector.
+//! Arize Phoenix, Jaeger or an OpenTelemetry Collector. The transport is
+//! HTTP/protobuf or gRPC, as `OTEL_EXPORTER_OTLP_PROTOCOL` says; the SDK
+//! itself reads `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER` and the
+//! timeouts, and we read `OTEL_SERVICE_NAME`. The same endpoint gets OTLP
+//! metrics mirroring `rlm serve`'s Prometheus series ([`metrics`]).
 //!
 //! The spans are made from our own trace events ([`rlm_trace::TraceListener`]),
 //! with the events' own timestamps, so the OpenTelemetry tree is our trace:
@@ -23,10 +27,13 @@
 
 mod error;
 mod export;
+pub mod metrics;
 pub mod spans;
 mod traceparent;
+mod transport;
 
 pub use error::TelemetryError;
 pub use export::{Telemetry, TelemetrySettings};
 pub use spans::OtelListener;
 pub use traceparent::TraceParent;
+pub use transport::Protocol;

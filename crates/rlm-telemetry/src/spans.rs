@@ -9,12 +9,20 @@
 //! our id of the span it mirrors (steps carry their run's and
 //! `rlm.iteration`). Retries, budget limits, errors, compactions and cache
 //! hits are span events.
+//!
+//! A durable run resumed by another process (a cluster's worker taking over
+//! a dead one's job) goes on in a new run span of the same trace, linked to
+//! the first attempt's run span, whose id is made from the trace id and our
+//! span id so that the later process can name it.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use opentelemetry::trace::{Span as _, SpanContext, Status, TraceContextExt, Tracer as _};
+use opentelemetry::trace::{
+    Link, Span as _, SpanBuilder, SpanContext, Status, TraceContextExt, TraceFlags, TraceState,
+    Tracer as _,
+};
 use opentelemetry::{Array, Context, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::{SdkTracer, Span};
 use rlm_trace::{
@@ -23,6 +31,7 @@ use rlm_trace::{
 };
 
 use crate::export::MAX_CONTENT_CHARS;
+use crate::metrics::RunMetrics;
 use crate::traceparent::TraceParent;
 
 /// Longest program source put on a program span.
@@ -34,6 +43,8 @@ struct Open {
     context: SpanContext,
     /// The run it belongs to (the run itself for a run).
     run: SpanId,
+    /// The model a call asked (`provider:model`; empty for other spans).
+    model: String,
 }
 
 /// The current step of a run.
@@ -58,6 +69,8 @@ pub struct OtelListener {
     tracer: SdkTracer,
     parent: Option<TraceParent>,
     capture_content: bool,
+    /// The pipeline's metrics, counted from the same events.
+    metrics: Option<Arc<RunMetrics>>,
     state: Mutex<State>,
 }
 
@@ -126,8 +139,10 @@ impl OtelListener {
         tracer: SdkTracer,
         parent: Option<TraceParent>,
         capture_content: bool,
+        metrics: Option<Arc<RunMetrics>>,
     ) -> Self {
-        OtelListener { tracer, parent, capture_content, state: Mutex::new(State::default()) }
+        let state = Mutex::new(State::default());
+        OtelListener { tracer, parent, capture_content, metrics, state }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -145,21 +160,20 @@ impl OtelListener {
         ts: u64,
         attributes: Vec<KeyValue>,
     ) -> (Span, SpanContext) {
-        self.start_in(name, parent, None, ts, attributes)
+        self.start_in(self.tracer.span_builder(name), parent, None, ts, attributes)
     }
 
-    /// Starts a span under `parent`, or a root span in trace `trace_id`
-    /// (`None`: a new trace).
+    /// Starts `builder`'s span under `parent`, or a root span in trace
+    /// `trace_id` (`None`: a new trace).
     fn start_in(
         &self,
-        name: String,
+        builder: SpanBuilder,
         parent: Option<SpanContext>,
         trace_id: Option<opentelemetry::trace::TraceId>,
         ts: u64,
         attributes: Vec<KeyValue>,
     ) -> (Span, SpanContext) {
-        let mut builder =
-            self.tracer.span_builder(name).with_start_time(time(ts)).with_attributes(attributes);
+        let mut builder = builder.with_start_time(time(ts)).with_attributes(attributes);
         if let Some(id) = trace_id {
             builder = builder.with_trace_id(id);
         }
@@ -172,16 +186,41 @@ impl OtelListener {
         (span, context)
     }
 
-    fn run_started(&self, state: &mut State, event: &TraceEvent, run: &RunStarted) {
+    /// Where a run's span goes: its parent span (a nested run's subcall or
+    /// program; a root run's remote parent), and the trace of a root run
+    /// whose trace was chosen ahead without a remote span.
+    fn run_place(
+        &self,
+        state: &State,
+        event: &TraceEvent,
+    ) -> (Option<SpanContext>, Option<opentelemetry::trace::TraceId>) {
         let parent = match event.parent_span_id {
             Some(p) => state.open.get(&p).map(|o| o.context.clone()),
             None => self.parent.and_then(|p| p.span_context()),
         };
-        // A root run of a trace chosen ahead (no remote span): that trace id.
         let trace_id = match (parent.is_none(), self.parent) {
             (true, Some(p)) => Some(p.trace_id),
             _ => None,
         };
+        (parent, trace_id)
+    }
+
+    /// The span id of a root run's first attempt, made from its trace, our
+    /// span id and its `run_started`'s time (two runs under one incoming
+    /// `traceparent` differ), so that a resumed attempt (another process,
+    /// the same events) can link to it. `None` without a trace chosen ahead.
+    fn first_attempt_span(&self, started: &TraceEvent) -> Option<opentelemetry::trace::SpanId> {
+        let trace = self.parent?.trace_id;
+        let ours = started.span_id.0.to_le_bytes().into_iter().chain(started.ts.to_le_bytes());
+        // FNV-1a: the same in every process.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in trace.to_bytes().into_iter().chain(ours) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Some(opentelemetry::trace::SpanId::from_bytes(hash.max(1).to_be_bytes()))
+    }
+
+    fn run_attributes(&self, event: &TraceEvent, run: &RunStarted) -> Vec<KeyValue> {
         let mut attributes = vec![
             kv("openinference.span.kind", "CHAIN"),
             kv("gen_ai.operation.name", "invoke_agent"),
@@ -193,13 +232,63 @@ impl OtelListener {
         ];
         attributes.extend(model_attributes(&run.model));
         attributes.extend(self.content("input.value", &run.query));
+        attributes
+    }
+
+    fn run_started(&self, state: &mut State, event: &TraceEvent, run: &RunStarted) {
+        let (parent, trace_id) = self.run_place(state, event);
         let name = if run.depth == 0 {
             "rlm run".to_string()
         } else {
             format!("rlm run (depth {})", run.depth)
         };
-        let (span, context) = self.start_in(name, parent, trace_id, event.ts, attributes);
-        state.open.insert(event.span_id, Open { span, context, run: event.span_id });
+        let mut builder = self.tracer.span_builder(name);
+        if event.parent_span_id.is_none() {
+            if let Some(id) = self.first_attempt_span(event) {
+                builder = builder.with_span_id(id);
+            }
+        }
+        let attributes = self.run_attributes(event, run);
+        let (span, context) = self.start_in(builder, parent, trace_id, event.ts, attributes);
+        state.open.insert(
+            event.span_id,
+            Open { span, context, run: event.span_id, model: String::new() },
+        );
+    }
+
+    /// A run resumed from `events` (its trace up to a checkpoint, recorded
+    /// by an earlier attempt in another process): its root run goes on in
+    /// a span of this attempt, in the same trace under the same parent,
+    /// from now, linked to the first attempt's run span
+    /// (`rlm.resumed_from_seq`: where this attempt took over).
+    fn continued(&self, state: &mut State, events: &[TraceEvent]) {
+        let Some((event, run)) = events.iter().find_map(|e| match &e.kind {
+            EventKind::RunStarted(run) if e.parent_span_id.is_none() => Some((e, run)),
+            _ => None,
+        }) else {
+            return;
+        };
+        let (parent, trace_id) = self.run_place(state, event);
+        let resumed_at = events.iter().map(|e| e.ts).max().unwrap_or(event.ts);
+        let mut builder = self.tracer.span_builder("rlm run");
+        if let (Some(first), Some(trace)) = (self.first_attempt_span(event), self.parent) {
+            let earlier = SpanContext::new(
+                trace.trace_id,
+                first,
+                TraceFlags::SAMPLED,
+                true,
+                TraceState::default(),
+            );
+            let link = Link::new(earlier, vec![kv("rlm.link", "earlier_attempt")], 0);
+            builder = builder.with_links(vec![link]);
+        }
+        let mut attributes = self.run_attributes(event, run);
+        attributes.push(kv("rlm.resumed_from_seq", int(events.len() as u64)));
+        let (span, context) = self.start_in(builder, parent, trace_id, resumed_at, attributes);
+        state.open.insert(
+            event.span_id,
+            Open { span, context, run: event.span_id, model: String::new() },
+        );
     }
 
     fn end_step(state: &mut State, run: SpanId) {
@@ -220,6 +309,9 @@ impl OtelListener {
         span.set_attribute(kv("rlm.duration_ms", int(run.duration_ms)));
         span.set_status(status_of(run.outcome, None));
         span.end_with_timestamp(time(event.ts));
+        if let (Some(metrics), None) = (&self.metrics, event.parent_span_id) {
+            metrics.run_finished(run);
+        }
     }
 
     /// The step of `run` at `iteration`, opened at `ts` (ending the previous one).
@@ -257,7 +349,8 @@ impl OtelListener {
         attributes.push(kv("rlm.prompt_messages", i64::from(call.prompt_messages)));
         let name = format!("chat {}", provider_and_model(&call.model).1);
         let (span, context) = self.start(name, Some(step), event.ts, attributes);
-        state.open.insert(event.span_id, Open { span, context, run });
+        let model = call.model.clone();
+        state.open.insert(event.span_id, Open { span, context, run, model });
     }
 
     fn subcall_started(&self, state: &mut State, event: &TraceEvent, call: &SubcallStarted) {
@@ -270,7 +363,8 @@ impl OtelListener {
         }
         let name = format!("chat {}", provider_and_model(&call.model).1);
         let (span, context) = self.start(name, Some(parent), event.ts, attributes);
-        state.open.insert(event.span_id, Open { span, context, run });
+        let model = call.model.clone();
+        state.open.insert(event.span_id, Open { span, context, run, model });
     }
 
     /// Ends `span_id`'s span at `ts`, and moves its step's end there.
@@ -284,6 +378,10 @@ impl OtelListener {
 
     fn call_finished(&self, state: &mut State, event: &TraceEvent, call: &CallFinished) {
         let Some(mut open) = Self::close(state, event.span_id, event.ts) else { return };
+        if let Some(metrics) = &self.metrics {
+            let subcall = matches!(event.kind, EventKind::SubcallFinished(_));
+            metrics.call_finished(&open.model, call, subcall);
+        }
         let span = &mut open.span;
         let usage = &call.usage;
         span.set_attribute(kv("gen_ai.usage.input_tokens", int(usage.prompt_tokens)));
@@ -321,7 +419,7 @@ impl OtelListener {
             kv("rlm.program.code", truncated(&program.code, MAX_CODE_CHARS)),
         ];
         let (span, context) = self.start("program".into(), Some(step), event.ts, attributes);
-        state.open.insert(event.span_id, Open { span, context, run });
+        state.open.insert(event.span_id, Open { span, context, run, model: String::new() });
     }
 
     fn program_finished(&self, state: &mut State, event: &TraceEvent, program: &ProgramFinished) {
@@ -344,15 +442,20 @@ impl OtelListener {
         let span = &mut open.span;
         let at = time(event.ts);
         match &event.kind {
-            EventKind::Retry(r) => span.add_event_with_timestamp(
-                "retry",
-                at,
-                vec![
-                    kv("rlm.retry.attempt", i64::from(r.attempt)),
-                    kv("rlm.retry.reason", r.reason.clone()),
-                    kv("rlm.retry.delay_ms", int(r.delay_ms)),
-                ],
-            ),
+            EventKind::Retry(r) => {
+                if let Some(metrics) = &self.metrics {
+                    metrics.retry(&r.reason);
+                }
+                span.add_event_with_timestamp(
+                    "retry",
+                    at,
+                    vec![
+                        kv("rlm.retry.attempt", i64::from(r.attempt)),
+                        kv("rlm.retry.reason", r.reason.clone()),
+                        kv("rlm.retry.delay_ms", int(r.delay_ms)),
+                    ],
+                )
+            }
             EventKind::Budget(b) => span.add_event_with_timestamp(
                 "budget_limit",
                 at,
@@ -390,6 +493,21 @@ impl OtelListener {
 }
 
 impl TraceListener for OtelListener {
+    fn on_continue(&self, events: &[TraceEvent]) {
+        self.continued(&mut self.lock(), events);
+    }
+
+    fn traceparent(&self, span: SpanId) -> Option<String> {
+        let state = self.lock();
+        let context = &state.open.get(&span)?.context;
+        let parent = TraceParent {
+            trace_id: context.trace_id(),
+            span_id: context.span_id(),
+            sampled: context.is_sampled(),
+        };
+        Some(parent.header())
+    }
+
     fn on_event(&self, event: &TraceEvent) {
         let mut state = self.lock();
         let state = &mut *state;

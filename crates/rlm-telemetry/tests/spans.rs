@@ -310,3 +310,73 @@ fn a_trace_chosen_ahead_has_the_run_as_its_root() {
     assert_eq!(root.parent_span_id, SpanId::INVALID);
     assert_eq!(chosen.trace_id_hex().len(), 32);
 }
+
+/// Attempt 1 of a durable run: steps 1 and 2 started, then its process
+/// dies (step 2 and the run never end). Returns its events.
+fn first_attempt(recorder: &TraceRecorder) -> Vec<TraceEvent> {
+    let run = recorder.start_run(
+        None,
+        RunStarted { query: "q".into(), model: "openai:gpt-5-mini".into(), ..Default::default() },
+    );
+    for iteration in 1..=2 {
+        let model = "openai:gpt-5-mini".into();
+        let m = recorder
+            .start_model_call(run, ModelCallStarted { model, iteration, ..Default::default() });
+        recorder.finish_model_call(m, call("```repl\nx = 1\n```", 10, 2));
+    }
+    recorder.events()
+}
+
+/// A durable run resumed by another process (a worker taking over a dead
+/// one's job): the new recorder continues the first attempt's events, and
+/// the run goes on in a new run span of the same trace, under the same
+/// parent, linked to the first attempt's run span (the parent of the
+/// first attempt's exported step 1).
+#[test]
+fn a_resumed_run_links_to_its_first_attempt() {
+    let parent =
+        TraceParent::parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").unwrap();
+    let exporter = KeepingExporter::default();
+    let telemetry = Telemetry::with_exporter(exporter.clone(), "memory".into(), false);
+    let first = TraceRecorder::new();
+    first.add_listener(telemetry.listener(Some(parent)));
+    let events = first_attempt(&first);
+    telemetry.flush();
+    let step_1 = exporter.0.lock().unwrap().iter().find(|s| s.name == "step 1").cloned();
+    let first_run_span = step_1.expect("step 1 ended when step 2 began").parent_span_id;
+
+    // Attempt 2, in "another process": a recorder and listener of its own.
+    let second = TraceRecorder::new();
+    second.add_listener(telemetry.listener(Some(parent)));
+    assert!(second.continue_from(events.clone()));
+    let run = second.root_run_span().unwrap();
+    let m = second.start_model_call(
+        run,
+        ModelCallStarted { model: "openai:gpt-5-mini".into(), iteration: 2, ..Default::default() },
+    );
+    second.finish_model_call(m, call("FINAL('done')", 12, 3));
+    second.finish_run(
+        run,
+        RunFinished {
+            outcome: SpanOutcome::Ok,
+            iterations: 2,
+            usage: usage(32, 7),
+            cost_usd: 0.0,
+            duration_ms: 5,
+        },
+    );
+    telemetry.flush();
+    let spans = exporter.0.lock().unwrap().clone();
+    let resumed = spans.iter().find(|s| s.name == "rlm run").expect("the resumed run's span");
+    assert_eq!(resumed.span_context.trace_id(), parent.trace_id, "the same trace");
+    assert_eq!(resumed.parent_span_id, parent.span_id, "under the same parent");
+    assert_ne!(resumed.span_context.span_id(), first_run_span);
+    let links = &resumed.links.links;
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!(links[0].span_context.span_id(), first_run_span, "linked to the first attempt");
+    assert_eq!(links[0].span_context.trace_id(), parent.trace_id);
+    assert_eq!(int(resumed, "rlm.resumed_from_seq"), events.len() as i64);
+    let step_2 = spans.iter().filter(|s| s.name == "step 2").collect::<Vec<_>>();
+    assert_eq!(step_2.len(), 1, "attempt 1's step 2 never ended; attempt 2's did");
+    assert_eq!(step_2[0].parent_span_id, resumed.span_context.span_id());
+}

@@ -2,7 +2,8 @@
 //! `mock-openai`): `POST /v1/chat/completions` (or `/chat/completions`)
 //! answered after a fixed latency with a fixed short reply, or the prompt
 //! echoed (as one SSE chunk, usage and `[DONE]` when the request asks for
-//! `stream`), and `GET /stats` with how many calls it answered. It can
+//! `stream`), and `GET /stats` with how many calls it answered; it keeps
+//! each call's `traceparent` header. It can
 //! refuse a share of requests as a provider under load does (a 429, 503 or
 //! 529 with `Retry-After` in seconds or as an HTTP-date, or `retry-after-ms`;
 //! drawn per request from a seeded generator: [`Refusals`]), and fail every
@@ -105,6 +106,9 @@ struct Shared {
     refused: AtomicU64,
     failed: AtomicU64,
     arrivals: Mutex<Vec<Instant>>,
+    /// Each call's `traceparent` header, in arrival order (the first
+    /// [`MAX_ARRIVALS`]).
+    traceparents: Mutex<Vec<Option<String>>>,
 }
 
 /// A running mock on 127.0.0.1; dropped, it stops.
@@ -131,6 +135,7 @@ impl MockOpenAi {
             refused: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             arrivals: Mutex::new(Vec::new()),
+            traceparents: Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .route("/v1/chat/completions", post(complete))
@@ -169,6 +174,12 @@ impl MockOpenAi {
     pub fn arrivals(&self) -> Vec<Instant> {
         self.shared.arrivals.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
+
+    /// Each call's W3C `traceparent` header (`None`: it had none), in
+    /// arrival order (the first [`MAX_ARRIVALS`]).
+    pub fn traceparents(&self) -> Vec<Option<String>> {
+        self.shared.traceparents.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
 }
 
 impl Drop for MockOpenAi {
@@ -189,12 +200,20 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// One chat completion, after the latency.
-async fn complete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn complete(
+    State(shared): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
     let arrival = shared.calls.fetch_add(1, Ordering::Relaxed);
     {
         let mut arrivals = shared.arrivals.lock().unwrap_or_else(PoisonError::into_inner);
         if arrivals.len() < MAX_ARRIVALS {
             arrivals.push(Instant::now());
+            let traceparent = headers.get("traceparent").and_then(|v| v.to_str().ok());
+            let mut traceparents =
+                shared.traceparents.lock().unwrap_or_else(PoisonError::into_inner);
+            traceparents.push(traceparent.map(str::to_string));
         }
     }
     let request: Value = match serde_json::from_slice(&body) {

@@ -31,6 +31,21 @@ pub trait TraceListener: Send + Sync {
     fn on_delta(&self, delta: &ModelDelta) {
         let _ = delta;
     }
+
+    /// The recorder took `events` as its own past ([`TraceRecorder::continue_from`]:
+    /// a run resumed from another process's checkpoint); they are not sent
+    /// as events. Ignored unless overridden.
+    fn on_continue(&self, events: &[TraceEvent]) {
+        let _ = events;
+    }
+
+    /// The W3C `traceparent` naming `span` in the trace this listener
+    /// exports it to (rlm-telemetry's listener does), for the request the
+    /// span's call sends. `None` unless overridden.
+    fn traceparent(&self, span: SpanId) -> Option<String> {
+        let _ = span;
+        None
+    }
 }
 
 /// A listener that ignores events before `from_seq`.
@@ -47,6 +62,12 @@ impl TraceListener for FromSeq {
     }
     fn on_delta(&self, delta: &ModelDelta) {
         self.inner.on_delta(delta);
+    }
+    fn on_continue(&self, events: &[TraceEvent]) {
+        self.inner.on_continue(events);
+    }
+    fn traceparent(&self, span: SpanId) -> Option<String> {
+        self.inner.traceparent(span)
     }
 }
 
@@ -199,8 +220,8 @@ impl TraceRecorder {
     /// Takes `events` (a run's trace so far, recorded elsewhere: a durable
     /// run resumed in another process) as this recorder's own: they are kept
     /// (listeners added later may replay them) but not sent to the listeners
-    /// it has, and the next event gets the next `seq`, the next span a new
-    /// id. Only an empty recorder takes them, and only a gap-free stream
+    /// it has (they are told, [`TraceListener::on_continue`]), and the next
+    /// event gets the next `seq`, the next span a new id. Only an empty recorder takes them, and only a gap-free stream
     /// from `seq` 0: `false` (and nothing changed) otherwise.
     pub fn continue_from(&self, events: Vec<TraceEvent>) -> bool {
         let mut state = self.lock();
@@ -217,6 +238,9 @@ impl TraceRecorder {
         }
         state.next_seq = events.len() as u64;
         self.inner.next_span.fetch_max(max_span + 1, Ordering::Relaxed);
+        for listener in &state.listeners {
+            listener.on_continue(&events);
+        }
         if self.inner.options.keep_events {
             state.events = events;
         }
@@ -299,6 +323,13 @@ impl TraceRecorder {
     /// stamped on their `run_started` (`otel_trace_id`), so our trace names it.
     pub fn set_otel_trace_id(&self, trace_id: String) {
         self.lock().otel_trace_id = Some(trace_id);
+    }
+
+    /// The W3C `traceparent` of `span` in the trace a listener exports it
+    /// to, if one does: the header an outgoing model request of that span
+    /// carries, so the provider's side joins the trace.
+    pub fn traceparent(&self, span: SpanId) -> Option<String> {
+        self.lock().listeners.iter().find_map(|l| l.traceparent(span))
     }
 
     /// A run starts: the root run (`parent: None`) or a sub-RLM (parent: the

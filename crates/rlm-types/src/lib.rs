@@ -79,17 +79,35 @@ pub enum OutputConstraint {
 
 /// A request for one chat completion. The model is chosen by the adapter the
 /// request is sent to, not by the request.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CompletionRequest {
     pub messages: Vec<ChatMessage>,
     #[serde(default)]
     pub params: GenerationParams,
+    /// The W3C `traceparent` HTTP adapters send with the request: the span
+    /// of the call that makes it, set by whoever opened that span (rlm-core,
+    /// when runs are exported as OpenTelemetry traces). Where a call sits in
+    /// a trace is not what it asks: it is not serialised (recordings, cache
+    /// keys) and two requests differing only in it are equal.
+    #[serde(skip)]
+    pub traceparent: Option<String>,
+}
+
+impl PartialEq for CompletionRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.messages == other.messages && self.params == other.params
+    }
 }
 
 impl CompletionRequest {
     /// A single user message with default parameters.
     pub fn user(prompt: impl Into<String>) -> Self {
-        Self { messages: vec![ChatMessage::user(prompt)], params: GenerationParams::default() }
+        Self::new(vec![ChatMessage::user(prompt)], GenerationParams::default())
+    }
+
+    /// `messages` with `params`, outside any trace.
+    pub fn new(messages: Vec<ChatMessage>, params: GenerationParams) -> Self {
+        Self { messages, params, traceparent: None }
     }
 }
 

@@ -69,6 +69,7 @@ async fn turns_are_merged_and_start_with_user() {
             ChatMessage::system("s2"),
         ],
         params: Default::default(),
+        traceparent: None,
     };
     insta::assert_json_snapshot!("anthropic_merged_turns_body", a.request_body(&req, false));
 }

@@ -26,6 +26,7 @@ async fn echo_and_fixed() {
             ChatMessage::user("last one"),
         ],
         params: Default::default(),
+        traceparent: None,
     };
     let c = e.complete(&req).await.unwrap();
     assert_eq!(c.text, "last one");
@@ -107,6 +108,7 @@ async fn rules_before_ordered_replies() {
     let judged = CompletionRequest {
         messages: vec![ChatMessage::system("you are a judge"), ChatMessage::user("x")],
         params: Default::default(),
+        traceparent: None,
     };
     assert_eq!(a.complete(&judged).await.unwrap().text, "verdict: yes");
     assert_eq!(a.remaining_replies(), 0);
@@ -167,6 +169,7 @@ replies = [
     let capped = CompletionRequest {
         messages: vec![ChatMessage::user("q")],
         params: GenerationParams { max_tokens: Some(2), ..Default::default() },
+        traceparent: None,
     };
     let c = a.complete(&capped).await.unwrap();
     assert_eq!(c.text, "01234567");

@@ -42,6 +42,7 @@ pub fn rich_request() -> CompletionRequest {
             seed: Some(7),
             constraint: None,
         },
+        traceparent: None,
     }
 }
 

@@ -7,7 +7,8 @@ Against a server on the offline demo script it lists the tools, calls each one
 (rlm_ask answers the README's demo question), receives progress and reads the
 resources; against a server whose script waits a minute before its first
 reply it cancels an rlm_ask once progress has arrived and checks that the run
-ended `cancelled`. Prints one `ok:` line per check; any failure raises
+ended `cancelled`; against a server exporting OpenTelemetry traces (stdio),
+a tool call's `_meta.traceparent` parents its run's trace. Prints one `ok:` line per check; any failure raises
 (exit status 1 with the traceback).
 """
 
@@ -164,6 +165,26 @@ async def cancel(session):
     check(finished[0]["finish"] == "cancelled", "the cancel stopped the run", finished)
 
 
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+TRACEPARENT = f"00-{TRACE_ID}-b7ad6b7169203331-01"
+
+
+async def traced(session, corpus):
+    """Against a server exporting OpenTelemetry traces: a tool call's
+    `_meta.traceparent` parents its run's trace (the trace our own trace names)."""
+    result = await session.call_tool(
+        "rlm_ask", {"question": QUESTION, "paths": [corpus]}, meta={"traceparent": TRACEPARENT}
+    )
+    check(not result.is_error, "rlm_ask with a traceparent succeeds", text_of(result))
+    trace = json.loads((await session.read_resource(structured(result)["trace_uri"])).contents[0].text)
+    text = json.dumps(trace)
+    check(f'"otel_trace_id": "{TRACE_ID}"' in text, "_meta's traceparent names the run's trace", text[:600])
+    result = await session.call_tool("rlm_ask", {"question": QUESTION, "paths": [corpus]})
+    trace = json.loads((await session.read_resource(structured(result)["trace_uri"])).contents[0].text)
+    text = json.dumps(trace)
+    check('"otel_trace_id": "' in text and TRACE_ID not in text, "without one, a trace of its own", text[:600])
+
+
 async def main(argv):
     mode = argv[1]
     if mode == "stdio":
@@ -172,6 +193,9 @@ async def main(argv):
             await every_tool(session, corpus)
         async with over_stdio(rlm, workdir, "--script", slow) as session:
             await cancel(session)
+        # Exported to a receiver that is not there (port 9): runs go on.
+        async with over_stdio(rlm, workdir, "--otlp-endpoint", "http://127.0.0.1:9") as session:
+            await traced(session, corpus)
     elif mode == "http":
         demo_url, slow_url, corpus = argv[2:5]
         async with over_http(demo_url) as session:

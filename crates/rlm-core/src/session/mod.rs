@@ -214,7 +214,7 @@ impl Session {
         id: ExecutionId,
         query: impl Into<String>,
     ) -> Result<ExecutionHandle, SessionError> {
-        self.start_inner(id, query.into(), None, None)
+        self.start_inner(id, query.into(), None, None, None)
     }
 
     /// [`Session::start_with_id`] made durable (see [`crate::checkpoint`]):
@@ -233,7 +233,7 @@ impl Session {
     ) -> Result<ExecutionHandle, SessionError> {
         let query = query.into();
         check_durable(&query, &durable)?;
-        self.start_inner(id, query, Some(durable), None)
+        self.start_inner(id, query, Some(durable), None, None)
     }
 
     /// [`Session::start_with_id`] (with `durable`: [`Session::start_durable`])
@@ -253,7 +253,18 @@ impl Session {
         if let Some(d) = &durable {
             check_durable(&query, d)?;
         }
-        self.start_inner(id, query, durable, Some((listener, from_seq)))
+        self.start_inner(id, query, durable, Some((listener, from_seq)), None)
+    }
+
+    /// [`Session::start`] with its OpenTelemetry trace under `parent` (a
+    /// caller's W3C `traceparent`: an MCP tool call's `_meta`), when runs
+    /// are exported; `None`, or export off: as [`Session::start`].
+    pub fn start_traced(
+        &self,
+        query: impl Into<String>,
+        parent: Option<rlm_telemetry::TraceParent>,
+    ) -> Result<ExecutionHandle, SessionError> {
+        self.start_inner(ExecutionId::random(), query.into(), None, None, parent)
     }
 
     fn start_inner(
@@ -262,12 +273,13 @@ impl Session {
         query: String,
         durable: Option<DurableStart>,
         observer: Option<(Arc<dyn TraceListener>, u64)>,
+        trace_parent: Option<rlm_telemetry::TraceParent>,
     ) -> Result<ExecutionHandle, SessionError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
         self.refuse_if_spent()?;
         // The builder's listeners first (they see every run of this `Rlm`),
         // then the session's own.
-        let recorder = self.shared.rlm.new_recorder();
+        let recorder = self.shared.rlm.new_recorder_under(trace_parent);
         let durable = match durable {
             Some(DurableStart { sink, from, trace }) => {
                 // A trace to continue only with the checkpoint it led to.

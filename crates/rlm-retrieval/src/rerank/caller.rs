@@ -61,6 +61,7 @@ impl<X: SubcallExecutor> ModelCaller<X> {
                 temperature: Some(0.0),
                 ..GenerationParams::default()
             },
+            traceparent: None,
         }
     }
 
