@@ -191,3 +191,51 @@ fn a_closing_reply_that_copies_the_closing_prompt_is_no_answer() {
     assert!(r.events.iter().any(|e| matches!(&e.kind,
         rlm_trace::EventKind::Error(err) if err.message.contains("copied the closing prompt"))));
 }
+
+#[test]
+fn a_closing_reply_of_the_templates_final_is_asked_again_for_the_answer() {
+    // Issue #60's grid, the 0.5B model: its program printed the count, and
+    // its closing reply was the closing prompt's own `FINAL("<the answer
+    // itself>")`. That is no answer: it is asked once more, without a value
+    // suggested, and the answer it then gives is taken.
+    let root = Arc::new(FakeAdapter::replies([
+        "```repl\nprint(context.count('south'))\n```",
+        "FINAL(\"<the answer itself>\")",
+        "FINAL(\"1\")",
+    ]));
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
+        .budget(BudgetLimits { max_steps: Some(1), ..BudgetLimits::default() })
+        .build()
+        .unwrap();
+    let r = rlm.run_blocking("How many times does south appear?", context()).unwrap();
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer.as_deref(), Some("1"));
+    let closing = closing_requests(&root);
+    assert_eq!(closing.len(), 2, "the closing call and its one re-ask");
+    let reask = closing[1].messages.last().unwrap().content.clone();
+    assert!(reask.contains("the template's words") && !reask.contains('1'), "{reask}");
+    insta::assert_snapshot!("closing_template_reask", reask);
+    assert!(r.events.iter().any(|e| matches!(&e.kind,
+        rlm_trace::EventKind::Error(err) if err.message.contains("the template's FINAL"))));
+}
+
+#[test]
+fn a_closing_reply_that_is_the_closing_reason_word_for_word_is_no_answer() {
+    // Issue #60's grid, the 0.5B model: its closing answer was the reason
+    // the closing prompt gave, shorter than a sentence but all of it copied.
+    let root = Arc::new(FakeAdapter::replies([
+        "```repl\nprint(context[:30])\n```",
+        "FINAL(\"100% of the steps budget is used.\")",
+    ]));
+    let rlm = Rlm::builder()
+        .root(root)
+        .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
+        .budget(BudgetLimits { max_steps: Some(1), ..BudgetLimits::default() })
+        .build()
+        .unwrap();
+    let r = rlm.run_blocking("Who do pages go to first?", context()).unwrap();
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer, None);
+}

@@ -3,7 +3,8 @@
 //! logs 100K the 1.5B printed the right count, then wrote
 //! `FINAL("the answer")`). [`is_placeholder`] recognises such a value (the
 //! prompts' own slot wording, "answer", "your answer", "<answer>", "...",
-//! an empty string, "None"); the loop refuses it and asks again.
+//! an empty string, "None", and any `<slot written in words>`); the loop
+//! refuses it and asks again.
 //!
 //! Only whole values are matched: "The answer is 42" is an answer.
 
@@ -41,7 +42,21 @@ const PLACEHOLDERS: &[&str] = &[
 
 /// Whether `value` (a FINAL's value, as text) is only a placeholder.
 pub fn is_placeholder(value: &str) -> bool {
-    PLACEHOLDERS.contains(&normalise(value).as_str())
+    PLACEHOLDERS.contains(&normalise(value).as_str()) || is_slot(value)
+}
+
+/// A slot written as the prompts write theirs, `<` words `>` with a space
+/// between them: a 0.5B model, shown the passage that held the code, wrote
+/// `FINAL("<launch code of the Orion project>")` (issue #60's grid). A tag
+/// or an address in brackets (`<div>`, `<ada@example.com>`) has no space,
+/// and one with attributes has `=` or quotes.
+fn is_slot(value: &str) -> bool {
+    let v = value.trim().trim_matches(['"', '\'', '`']).trim();
+    let Some(inner) = v.strip_prefix('<').and_then(|rest| rest.strip_suffix('>')) else {
+        return false;
+    };
+    inner.trim().contains(' ')
+        && inner.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '\''))
 }
 
 /// Lower-cased, whitespace collapsed, wrapping quotes and brackets
@@ -99,6 +114,8 @@ mod tests {
             "the answer.",
             "`answer`",
             "Your final answer",
+            "<launch code of the Orion project>",
+            "\"<the vault's passphrase>\"",
         ] {
             assert!(is_placeholder(p), "{p:?} should be a placeholder");
         }
@@ -118,6 +135,10 @@ mod tests {
             "The answer is 4817.",
             "answers",
             "a",
+            "<div>",
+            "<ada@example.com>",
+            "<a href=\"x\">link</a>",
+            "<3 and >2",
         ] {
             assert!(!is_placeholder(a), "{a:?} is an answer");
         }

@@ -169,6 +169,7 @@ pub struct Notes {
     pub finalize_partial: String,
     pub finalize_time_short: String,
     pub finalize_answer_only: String,
+    pub finalize_template_answer: String,
     pub subcall_too_large: String,
     pub subcall_part_label: String,
     pub chunk_too_large: String,

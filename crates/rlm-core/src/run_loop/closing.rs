@@ -7,7 +7,8 @@
 //!   fails the schema is sent back once with what is wrong (issue #57);
 //! - elsewhere a reply that is a program is refused, and the model is
 //!   asked once more, briefly, for the answer alone (if a call still fits
-//!   in the time left);
+//!   in the time left); so is a FINAL of the template's text (small models
+//!   copy the prompt's `FINAL("<the answer itself>")`);
 //! - the closing call is made while it still fits: once the time left is
 //!   under three times the slowest root call so far (one more step would
 //!   leave no room for the closing call and its one re-ask), the run
@@ -87,6 +88,22 @@ impl Runner {
                 Ok(None) => {}
             }
         }
+        if self.answers_with_template(&reply) && self.one_more_call_fits() {
+            self.scope.recorder.error(
+                self.scope.run_span,
+                ErrorEvent {
+                    message: "the closing reply was the template's FINAL: asked once more for the answer"
+                        .into(),
+                    fatal: false,
+                },
+            );
+            let note = self.engine().prompts.notes.finalize_template_answer.clone();
+            match self.ask_again(&mut messages, &reply, note).await {
+                Ok(Some(again)) => reply = again,
+                Err(Cancelled) => return self.cancelled(),
+                Ok(None) => {}
+            }
+        }
         let mut answer = self.closing_answer(&reply).filter(|a| !self.echoes(&prompt, a));
         // Under an output schema, an answer that fails it is sent back once
         // with what is wrong, as a FINAL in a step would be (issue #57).
@@ -129,8 +146,13 @@ impl Runner {
     /// prompt quotes as the program's (`finalize_partial`) is the partial
     /// one, which the run falls back to anyway.
     fn echoes(&mut self, prompt: &str, answer: &str) -> bool {
-        let head: String = answer.trim().chars().take(ECHO_CHARS).collect();
-        let echoed = head.chars().count() >= ECHO_CHARS && prompt.contains(&head);
+        let whole = answer.trim();
+        let head: String = whole.chars().take(ECHO_CHARS).collect();
+        // A whole answer the prompt holds counts from a shorter length: a
+        // 0.5B model answered `100% of the steps budget is used.`, the
+        // closing reason, word for word.
+        let echoed = (head.chars().count() >= ECHO_CHARS && prompt.contains(&head))
+            || (whole.chars().count() >= ECHO_WHOLE_CHARS && prompt.contains(whole));
         if echoed {
             self.scope.recorder.error(
                 self.scope.run_span,
@@ -141,6 +163,18 @@ impl Runner {
             );
         }
         echoed
+    }
+
+    /// Whether a closing reply's FINAL is template text: a 0.5B model answered
+    /// `FINAL("<the answer itself>")`, the closing prompt's own shape, after
+    /// its programs had printed the answer (issue #60's grid).
+    fn answers_with_template(&self, reply: &str) -> bool {
+        if !self.engine().options.refuse_placeholder_final {
+            return false;
+        }
+        let ex = extract(reply);
+        let call = ex.prose_final.or_else(|| ex.code.iter().rev().find_map(|c| lone_final(c)));
+        matches!(call, Some(ProseFinal::Final(inner)) if is_placeholder(&strip_quotes(&inner)))
     }
 
     /// Whether a root call as slow as the slowest so far fits in the time left.
@@ -218,6 +252,9 @@ impl Runner {
 /// it a copy of the prompt: longer than any answer the prompt itself quotes
 /// by chance, shorter than its first sentence.
 const ECHO_CHARS: usize = 40;
+/// The shortest whole answer that counts as copied when the closing prompt
+/// holds all of it (shorter ones, a number or a name, may well be there by chance).
+const ECHO_WHOLE_CHARS: usize = 24;
 
 /// The execution was cancelled during a closing call.
 struct Cancelled;
