@@ -92,8 +92,9 @@ impl Runner {
             self.scope.recorder.error(
                 self.scope.run_span,
                 ErrorEvent {
-                    message: "the closing reply was the template's FINAL: asked once more for the answer"
-                        .into(),
+                    message:
+                        "the closing reply was the template's FINAL: asked once more for the answer"
+                            .into(),
                     fatal: false,
                 },
             );
