@@ -458,8 +458,9 @@ fn a_model_that_only_writes_placeholders_ends_at_the_step_budget_without_one() {
     let r = rlm_steps(root.clone(), Helps::none(), 4).run_blocking(QUESTION, haystack()).unwrap();
     assert_eq!(r.answer, None, "template text is no answer, even at the end");
     assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
-    // Four steps and the final ask: the refusals did not loop past the budget.
-    assert_eq!(root.requests().len(), 5);
+    // Four steps, the closing call and its one re-ask (its reply was the
+    // template's FINAL): the refusals did not loop past the budget.
+    assert_eq!(root.requests().len(), 6);
 }
 
 #[test]
