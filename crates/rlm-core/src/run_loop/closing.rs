@@ -71,37 +71,22 @@ impl Runner {
             Err(RootError::Cancelled) => return self.cancelled(),
             Err(_) => return self.end(partial, Finish::BestEffort { reason }),
         };
-        if is_program(&reply) && self.one_more_call_fits() {
+        // One re-ask at most (the time check leaves room for one): a program,
+        // or the template's own FINAL, is no answer.
+        if let Some((why, note)) = self.no_answer_shape(&reply)
+            && self.one_more_call_fits()
+        {
             self.scope.recorder.error(
                 self.scope.run_span,
                 ErrorEvent {
-                    message: "the closing reply was a program: asked once more for the answer"
-                        .into(),
+                    message: format!("the closing reply was {why}: asked once more for the answer"),
                     fatal: false,
                 },
             );
-            let note = self.engine().prompts.notes.finalize_answer_only.clone();
             match self.ask_again(&mut messages, &reply, note).await {
                 Ok(Some(again)) => reply = again,
                 Err(Cancelled) => return self.cancelled(),
                 // The first reply stands (it holds no answer: the partial one is taken).
-                Ok(None) => {}
-            }
-        }
-        if self.answers_with_template(&reply) && self.one_more_call_fits() {
-            self.scope.recorder.error(
-                self.scope.run_span,
-                ErrorEvent {
-                    message:
-                        "the closing reply was the template's FINAL: asked once more for the answer"
-                            .into(),
-                    fatal: false,
-                },
-            );
-            let note = self.engine().prompts.notes.finalize_template_answer.clone();
-            match self.ask_again(&mut messages, &reply, note).await {
-                Ok(Some(again)) => reply = again,
-                Err(Cancelled) => return self.cancelled(),
                 Ok(None) => {}
             }
         }
@@ -164,6 +149,19 @@ impl Runner {
             );
         }
         echoed
+    }
+
+    /// What makes a closing reply no answer, and the note that asks again:
+    /// a program, or a FINAL of the template's text.
+    fn no_answer_shape(&self, reply: &str) -> Option<(&'static str, String)> {
+        let notes = &self.engine().prompts.notes;
+        if is_program(reply) {
+            Some(("a program", notes.finalize_answer_only.clone()))
+        } else if self.answers_with_template(reply) {
+            Some(("the template's FINAL", notes.finalize_template_answer.clone()))
+        } else {
+            None
+        }
     }
 
     /// Whether a closing reply's FINAL is template text: a 0.5B model answered
