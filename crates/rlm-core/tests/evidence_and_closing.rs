@@ -177,7 +177,7 @@ fn a_closing_reply_that_copies_the_closing_prompt_is_no_answer() {
     // answer to fall back on, the run ends without one.
     let root = Arc::new(FakeAdapter::replies([
         "```repl\nprint(context[:30])\n```",
-        "FINAL(\"The run must end now: 100% of the steps budget is used. Do not write code.\")",
+        "FINAL(\"The run must end now: the steps budget is spent. Do not write code.\")",
     ]));
     let rlm = Rlm::builder()
         .root(root)
@@ -225,12 +225,14 @@ fn a_closing_reply_of_the_templates_final_is_asked_again_for_the_answer() {
 fn a_closing_reply_that_is_the_closing_reason_word_for_word_is_no_answer() {
     // Issue #60's grid, the 0.5B model: its closing answer was the reason
     // the closing prompt gave, shorter than a sentence but all of it copied.
+    // Asked once more, it copied the re-ask's words: still no answer.
     let root = Arc::new(FakeAdapter::replies([
         "```repl\nprint(context[:30])\n```",
-        "FINAL(\"100% of the steps budget is used.\")",
+        "FINAL(\"the steps budget is spent\")",
+        "FINAL(\"Put the answer you found in the output\")",
     ]));
     let rlm = Rlm::builder()
-        .root(root)
+        .root(root.clone())
         .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
         .budget(BudgetLimits { max_steps: Some(1), ..BudgetLimits::default() })
         .build()
@@ -238,4 +240,34 @@ fn a_closing_reply_that_is_the_closing_reason_word_for_word_is_no_answer() {
     let r = rlm.run_blocking("Who do pages go to first?", context()).unwrap();
     assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
     assert_eq!(r.answer, None);
+    assert_eq!(closing_requests(&root).len(), 2, "the closing call and its one re-ask");
+}
+
+#[test]
+fn a_closing_reply_that_copies_the_closing_prompt_is_asked_again_for_the_answer() {
+    // Issue #60's grid again, the 0.5B model at HEAD: its program printed the
+    // count six times, and its closing reply copied the closing reason. A copy
+    // is no answer, as a program or the template's FINAL is: it gets the one
+    // re-ask, which names no value, and the answer it then gives is taken.
+    let root = Arc::new(FakeAdapter::replies([
+        "```repl\nprint(context.count('south'))\n```",
+        "FINAL(\"the steps budget is spent\")",
+        "FINAL(\"1\")",
+    ]));
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
+        .budget(BudgetLimits { max_steps: Some(1), ..BudgetLimits::default() })
+        .build()
+        .unwrap();
+    let r = rlm.run_blocking("How many times does south appear?", context()).unwrap();
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer.as_deref(), Some("1"));
+    let closing = closing_requests(&root);
+    assert_eq!(closing.len(), 2, "the closing call and its one re-ask");
+    let reask = closing[1].messages.last().unwrap().content.clone();
+    assert!(reask.contains("repeats this prompt's words") && !reask.contains('1'), "{reask}");
+    insta::assert_snapshot!("closing_copied_prompt_reask", reask);
+    assert!(r.events.iter().any(|e| matches!(&e.kind,
+        rlm_trace::EventKind::Error(err) if err.message.contains("the closing prompt copied"))));
 }

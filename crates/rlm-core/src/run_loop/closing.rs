@@ -8,7 +8,8 @@
 //! - elsewhere a reply that is a program is refused, and the model is
 //!   asked once more, briefly, for the answer alone (if a call still fits
 //!   in the time left); so is a FINAL of the template's text (small models
-//!   copy the prompt's `FINAL("<the answer itself>")`);
+//!   copy the prompt's `FINAL("<the answer itself>")`), and an answer that
+//!   copies the closing prompt's own words back;
 //! - the closing call is made while it still fits: once the time left is
 //!   under three times the slowest root call so far (one more step would
 //!   leave no room for the closing call and its one re-ask), the run
@@ -72,10 +73,12 @@ impl Runner {
             Err(_) => return self.end(partial, Finish::BestEffort { reason }),
         };
         // One re-ask at most (the time check leaves room for one): a program,
-        // or the template's own FINAL, is no answer.
-        if let Some((why, note)) = self.no_answer_shape(&reply)
+        // the template's own FINAL, or the prompt's words copied back, is no answer.
+        let mut said = prompt;
+        if let Some((why, note)) = self.no_answer_shape(&reply, &said)
             && self.one_more_call_fits()
         {
+            said.push_str(&note);
             self.scope.recorder.error(
                 self.scope.run_span,
                 ErrorEvent {
@@ -90,7 +93,7 @@ impl Runner {
                 Ok(None) => {}
             }
         }
-        let mut answer = self.closing_answer(&reply).filter(|a| !self.echoes(&prompt, a));
+        let mut answer = self.closing_answer(&reply).filter(|a| !self.echoes(&said, a));
         // Under an output schema, an answer that fails it is sent back once
         // with what is wrong, as a FINAL in a step would be (issue #57).
         if let Some(candidate) = answer.clone()
@@ -132,13 +135,7 @@ impl Runner {
     /// prompt quotes as the program's (`finalize_partial`) is the partial
     /// one, which the run falls back to anyway.
     fn echoes(&mut self, prompt: &str, answer: &str) -> bool {
-        let whole = answer.trim();
-        let head: String = whole.chars().take(ECHO_CHARS).collect();
-        // A whole answer the prompt holds counts from a shorter length: a
-        // 0.5B model answered `100% of the steps budget is used.`, the
-        // closing reason, word for word.
-        let echoed = (head.chars().count() >= ECHO_CHARS && prompt.contains(&head))
-            || (whole.chars().count() >= ECHO_WHOLE_CHARS && prompt.contains(whole));
+        let echoed = copies(prompt, answer);
         if echoed {
             self.scope.recorder.error(
                 self.scope.run_span,
@@ -152,13 +149,16 @@ impl Runner {
     }
 
     /// What makes a closing reply no answer, and the note that asks again:
-    /// a program, or a FINAL of the template's text.
-    fn no_answer_shape(&self, reply: &str) -> Option<(&'static str, String)> {
+    /// a program, a FINAL of the template's text, or an answer that is the
+    /// closing prompt's words copied back (`prompt`, what the runtime said).
+    fn no_answer_shape(&self, reply: &str, prompt: &str) -> Option<(&'static str, String)> {
         let notes = &self.engine().prompts.notes;
         if is_program(reply) {
             Some(("a program", notes.finalize_answer_only.clone()))
         } else if self.answers_with_template(reply) {
             Some(("the template's FINAL", notes.finalize_template_answer.clone()))
+        } else if written_answer(reply).is_some_and(|a| copies(prompt, &a)) {
+            Some(("the closing prompt copied", notes.finalize_copied_prompt.clone()))
         } else {
             None
         }
@@ -254,6 +254,32 @@ const ECHO_CHARS: usize = 40;
 /// The shortest whole answer that counts as copied when the closing prompt
 /// holds all of it (shorter ones, a number or a name, may well be there by chance).
 const ECHO_WHOLE_CHARS: usize = 24;
+
+/// Whether `answer` only copies `prompt` back: its first `ECHO_CHARS`
+/// characters are in it, or all of it from `ECHO_WHOLE_CHARS` (a 0.5B model
+/// answered `100% of the steps budget is used.`, the closing reason, word
+/// for word).
+fn copies(prompt: &str, answer: &str) -> bool {
+    let whole = answer.trim();
+    let head: String = whole.chars().take(ECHO_CHARS).collect();
+    (head.chars().count() >= ECHO_CHARS && prompt.contains(&head))
+        || (whole.chars().count() >= ECHO_WHOLE_CHARS && prompt.contains(whole))
+}
+
+/// The text a closing reply gives as its answer, as written: a FINAL's
+/// literal, or prose with no code. `None` for a FINAL of a name or of an
+/// expression (a value the program made, which copies nothing).
+fn written_answer(reply: &str) -> Option<String> {
+    let ex = extract(reply);
+    match ex.prose_final.or_else(|| ex.code.iter().rev().find_map(|c| lone_final(c))) {
+        Some(ProseFinal::Final(inner)) if !rlm_syntax::is_identifier(inner.trim()) => {
+            Some(strip_quotes(&inner))
+        }
+        Some(_) => None,
+        None if ex.code.is_empty() => Some(plain_text(reply)),
+        None => None,
+    }
+}
 
 /// The execution was cancelled during a closing call.
 struct Cancelled;

@@ -317,10 +317,13 @@ impl Runner {
                         message: format!("{percent}% of the {resource} budget used"),
                     },
                 );
-                let reason = render_or_explain(
-                    &self.engine().prompts.notes.finalize_soft_limit,
-                    &[("percent", &percent), ("resource", &resource)],
-                );
+                let notes = &self.engine().prompts.notes;
+                let note = if hit.fraction >= 1.0 {
+                    &notes.finalize_spent
+                } else {
+                    &notes.finalize_soft_limit
+                };
+                let reason = render_or_explain(note, &[("resource", &resource)]);
                 return self.finalize(reason).await;
             }
             if let Err(e) = self.scope.budget.begin_step() {
