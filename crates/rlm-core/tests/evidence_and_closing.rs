@@ -198,24 +198,8 @@ fn a_closing_reply_of_the_templates_final_is_asked_again_for_the_answer() {
     // its closing reply was the closing prompt's own `FINAL("<the answer
     // itself>")`. That is no answer: it is asked once more, without a value
     // suggested, and the answer it then gives is taken.
-    let root = Arc::new(FakeAdapter::replies([
-        "```repl\nprint(context.count('south'))\n```",
-        "FINAL(\"<the answer itself>\")",
-        "FINAL(\"1\")",
-    ]));
-    let rlm = Rlm::builder()
-        .root(root.clone())
-        .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
-        .budget(BudgetLimits { max_steps: Some(1), ..BudgetLimits::default() })
-        .build()
-        .unwrap();
-    let r = rlm.run_blocking("How many times does south appear?", context()).unwrap();
-    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
-    assert_eq!(r.answer.as_deref(), Some("1"));
-    let closing = closing_requests(&root);
-    assert_eq!(closing.len(), 2, "the closing call and its one re-ask");
-    let reask = closing[1].messages.last().unwrap().content.clone();
-    assert!(reask.contains("the template's words") && !reask.contains('1'), "{reask}");
+    let (r, reask) = answer_after_one_reask("FINAL(\"<the answer itself>\")");
+    assert!(reask.contains("the template's words"), "{reask}");
     insta::assert_snapshot!("closing_template_reask", reask);
     assert!(r.events.iter().any(|e| matches!(&e.kind,
         rlm_trace::EventKind::Error(err) if err.message.contains("the template's FINAL"))));
@@ -249,9 +233,21 @@ fn a_closing_reply_that_copies_the_closing_prompt_is_asked_again_for_the_answer(
     // count six times, and its closing reply copied the closing reason. A copy
     // is no answer, as a program or the template's FINAL is: it gets the one
     // re-ask, which names no value, and the answer it then gives is taken.
+    let (r, reask) = answer_after_one_reask("FINAL(\"the steps budget is spent\")");
+    assert!(reask.contains("repeats this prompt's words"), "{reask}");
+    insta::assert_snapshot!("closing_copied_prompt_reask", reask);
+    assert!(r.events.iter().any(|e| matches!(&e.kind,
+        rlm_trace::EventKind::Error(err) if err.message.contains("the closing prompt copied"))));
+}
+
+/// A one-step run whose program counts, whose closing reply is `closing`
+/// (no answer) and whose reply to the one re-ask is `FINAL("1")`: the run
+/// and the re-ask as sent, checked to be finalized with `1` after exactly
+/// one re-ask that suggests no value.
+fn answer_after_one_reask(closing: &str) -> (rlm_core::RunResult, String) {
     let root = Arc::new(FakeAdapter::replies([
         "```repl\nprint(context.count('south'))\n```",
-        "FINAL(\"the steps budget is spent\")",
+        closing,
         "FINAL(\"1\")",
     ]));
     let rlm = Rlm::builder()
@@ -266,8 +262,6 @@ fn a_closing_reply_that_copies_the_closing_prompt_is_asked_again_for_the_answer(
     let closing = closing_requests(&root);
     assert_eq!(closing.len(), 2, "the closing call and its one re-ask");
     let reask = closing[1].messages.last().unwrap().content.clone();
-    assert!(reask.contains("repeats this prompt's words") && !reask.contains('1'), "{reask}");
-    insta::assert_snapshot!("closing_copied_prompt_reask", reask);
-    assert!(r.events.iter().any(|e| matches!(&e.kind,
-        rlm_trace::EventKind::Error(err) if err.message.contains("the closing prompt copied"))));
+    assert!(!reask.contains('1'), "the re-ask suggests no value: {reask}");
+    (r, reask)
 }
