@@ -12,6 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+mod circles;
+
 /// The layers, lowest first, and the modules (files or folders under `src/`)
 /// in each. A new module must be placed here.
 const LAYERS: &[(&str, &[&str])] = &[
@@ -109,8 +111,15 @@ fn code_of(text: &str) -> String {
 /// The paths a piece of code names after `crate::`, groups expanded
 /// (`crate::{a, b::{c, d}}` → `a`, `b::c`, `b::d`).
 fn crate_paths(code: &str) -> Vec<String> {
+    paths_after(code, "crate")
+}
+
+/// The paths named after `KEYWORD::` (`crate`, `super` or `self`) where the
+/// keyword starts a path (`super::super::x` is one path, `super::x`), groups
+/// expanded.
+fn paths_after(code: &str, keyword: &str) -> Vec<String> {
     fn expand(prefix: &str, rest: &str, out: &mut Vec<String>) {
-        // `rest` starts just after `crate::` or after a group's `{`.
+        // `rest` starts just after `KEYWORD::` or after a group's `{`.
         let path: String =
             rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
         let after = &rest[path.len()..];
@@ -123,10 +132,17 @@ fn crate_paths(code: &str) -> Vec<String> {
             out.push(format!("{prefix}{}", path.trim_end_matches(':')));
         }
     }
+    let needle = format!("{keyword}::");
     let mut out = Vec::new();
     let mut at = 0;
-    while let Some(found) = code[at..].find("crate::") {
-        let start = at + found + "crate::".len();
+    while let Some(found) = code[at..].find(&needle) {
+        let begin = at + found;
+        let start = begin + needle.len();
+        at = start;
+        let before = code[..begin].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
         let rest = &code[start..];
         if let Some(body) = rest.strip_prefix('{') {
             for item in split_top_level(group_body(body)) {
@@ -135,7 +151,6 @@ fn crate_paths(code: &str) -> Vec<String> {
         } else {
             expand("", rest, &mut out);
         }
-        at = start;
     }
     out
 }

@@ -1,0 +1,230 @@
+//! The files of rlm-interp and the circles they form (issue #59): file A
+//! imports file B when A's code proper names an item of B, by `crate::`,
+//! `super::` or `self::` path, by a `use` of one of A's own child modules
+//! (`use compare::eq_shallow;`), or by `use super::*`. A circle is a set of
+//! files that import each other in a loop (a strongly connected component).
+//! The largest circle may not grow, and the ceiling is lowered as it shrinks;
+//! so is the number of files outside `vm/` that extend the `Vm`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{code_of, files, paths_after, sources};
+
+/// The most files one circle may hold. Issue #59's goal is 5; lower this
+/// whenever the largest circle shrinks (the test says when it did).
+const LARGEST_CIRCLE_CEILING: usize = 65;
+
+/// The most files outside `vm/` with an `impl Vm` block. Issue #59's goal is 0.
+const IMPL_VM_OUTSIDE_CEILING: usize = 39;
+
+/// File → the files it imports, with the names it takes from each.
+pub(crate) type FileGraph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
+/// The module path of a file (`types/str/mod.rs` → `types::str`).
+fn module_path(rel: &str) -> Vec<String> {
+    let mut segs: Vec<String> =
+        rel.trim_end_matches(".rs").split('/').map(str::to_string).collect();
+    if segs.last().is_some_and(|s| s == "mod" || s == "lib") {
+        segs.pop();
+    }
+    segs
+}
+
+/// The file that defines a module path: the longest prefix of it that is a
+/// file (an item's path ends in the item, not a file); `lib.rs` for the root.
+fn file_of(segs: &[String], known: &BTreeSet<&str>) -> String {
+    for n in (1..=segs.len()).rev() {
+        let base = segs[..n].join("/");
+        for candidate in [format!("{base}.rs"), format!("{base}/mod.rs")] {
+            if known.contains(candidate.as_str()) {
+                return candidate;
+            }
+        }
+    }
+    "lib.rs".to_string()
+}
+
+/// A path relative to a module, with its `super` steps taken.
+fn absolute(base: &[String], path: &str) -> Vec<String> {
+    let mut out: Vec<String> = base.to_vec();
+    for seg in path.split("::").filter(|s| !s.is_empty()) {
+        if seg == "super" {
+            out.pop();
+        } else {
+            out.push(seg.to_string());
+        }
+    }
+    out
+}
+
+/// The child modules a file declares (`mod exec;`, `pub(crate) mod re;`).
+fn child_modules(code: &str) -> BTreeSet<String> {
+    code.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let rest = line.strip_prefix("pub(crate) ").or(line.strip_prefix("pub ")).unwrap_or(line);
+            let name = rest.strip_prefix("mod ")?.strip_suffix(';')?.trim();
+            name.chars().all(|c| c.is_alphanumeric() || c == '_').then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// The paths a file names, each relative to the crate root.
+fn named_paths(rel: &str, code: &str) -> Vec<Vec<String>> {
+    let me = module_path(rel);
+    let parent = &me[..me.len().saturating_sub(1)];
+    let mut out: Vec<Vec<String>> = Vec::new();
+    out.extend(paths_after(code, "crate").iter().map(|p| absolute(&[], p)));
+    out.extend(paths_after(code, "super").iter().map(|p| absolute(parent, p)));
+    out.extend(paths_after(code, "self").iter().map(|p| absolute(&me, p)));
+    if code.contains("super::*") {
+        out.push(parent.to_vec());
+    }
+    for child in child_modules(code) {
+        let used = format!("use {child}::");
+        for (at, _) in code.match_indices(&used) {
+            let rest = &code[at + "use ".len()..];
+            let path: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            out.push(absolute(&me, &path));
+        }
+    }
+    out
+}
+
+/// The file graph of sources given as (path under `src/`, code proper).
+pub(crate) fn file_graph(sources: &[(String, String)]) -> FileGraph {
+    let known: BTreeSet<&str> = sources.iter().map(|(r, _)| r.as_str()).collect();
+    let mut graph = FileGraph::new();
+    for (rel, code) in sources {
+        let edges = graph.entry(rel.clone()).or_default();
+        for path in named_paths(rel, code) {
+            let target = file_of(&path, &known);
+            if target != *rel {
+                let name = path.last().cloned().unwrap_or_default();
+                edges.entry(target).or_default().insert(name);
+            }
+        }
+    }
+    graph
+}
+
+/// The files reachable from `start` along the graph's arrows (or against
+/// them, `backwards`), `start` included.
+fn reach(graph: &FileGraph, start: &str, backwards: bool) -> BTreeSet<String> {
+    let mut seen = BTreeSet::from([start.to_string()]);
+    let mut todo = vec![start.to_string()];
+    while let Some(file) = todo.pop() {
+        let next: Vec<&String> = if backwards {
+            graph.iter().filter(|(_, to)| to.contains_key(&file)).map(|(from, _)| from).collect()
+        } else {
+            graph.get(&file).map(|to| to.keys().collect()).unwrap_or_default()
+        };
+        for n in next {
+            if seen.insert(n.clone()) {
+                todo.push(n.clone());
+            }
+        }
+    }
+    seen
+}
+
+/// The circles of a graph (each a set of two or more files), largest first.
+pub(crate) fn circles(graph: &FileGraph) -> Vec<BTreeSet<String>> {
+    let mut placed = BTreeSet::new();
+    let mut out = Vec::new();
+    for file in graph.keys() {
+        if placed.contains(file) {
+            continue;
+        }
+        let forward = reach(graph, file, false);
+        let circle: BTreeSet<String> =
+            reach(graph, file, true).intersection(&forward).cloned().collect();
+        placed.extend(circle.iter().cloned());
+        if circle.len() > 1 {
+            out.push(circle);
+        }
+    }
+    out.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    out
+}
+
+/// Files outside `vm/` whose code proper has an `impl Vm` block.
+fn impl_vm_outside_vm() -> Vec<String> {
+    files()
+        .into_iter()
+        .filter(|(rel, _)| !rel.starts_with("vm/"))
+        .filter(|(_, path)| {
+            let text = std::fs::read_to_string(path).expect("a readable source file");
+            code_of(&text).contains("impl Vm")
+        })
+        .map(|(rel, _)| rel)
+        .collect()
+}
+
+#[test]
+fn no_circle_grows_and_the_ceilings_follow_the_shrinking() {
+    let graph = file_graph(&sources());
+    let found = circles(&graph);
+    let arrows: usize = graph.values().map(BTreeMap::len).sum();
+    println!("rlm-interp: {} files, {arrows} arrows, {} circles", graph.len(), found.len());
+    for circle in &found {
+        let files: Vec<&str> = circle.iter().map(String::as_str).collect();
+        println!("circle of {} files: {}", circle.len(), files.join(", "));
+    }
+    let largest = found.first().map_or(0, BTreeSet::len);
+    let impl_vm = impl_vm_outside_vm();
+    println!("largest circle: {largest} files (ceiling {LARGEST_CIRCLE_CEILING}, goal 5)");
+    println!(
+        "files outside vm/ with `impl Vm`: {} (ceiling {IMPL_VM_OUTSIDE_CEILING}, goal 0): {}",
+        impl_vm.len(),
+        impl_vm.join(", ")
+    );
+    assert!(
+        largest <= LARGEST_CIRCLE_CEILING,
+        "the largest circle grew to {largest} files (ceiling {LARGEST_CIRCLE_CEILING})"
+    );
+    assert!(
+        largest == LARGEST_CIRCLE_CEILING,
+        "the largest circle shrank to {largest} files: lower LARGEST_CIRCLE_CEILING to it"
+    );
+    assert!(impl_vm.len() <= IMPL_VM_OUTSIDE_CEILING, "more files extend the Vm: {impl_vm:?}");
+    assert!(
+        impl_vm.len() == IMPL_VM_OUTSIDE_CEILING,
+        "{} files outside vm/ extend the Vm now: lower IMPL_VM_OUTSIDE_CEILING to it",
+        impl_vm.len()
+    );
+}
+
+#[test]
+fn the_file_graph_sees_every_kind_of_import() {
+    let sources: Vec<(String, String)> = [
+        ("lib.rs", "mod vm; mod value; pub use crate::vm::Vm;"),
+        ("vm/mod.rs", "mod compare;\npub(crate) use compare::eq_shallow;\nuse crate::value::Value;"),
+        ("vm/compare.rs", "use super::*;"),
+        ("value.rs", "use crate::{types::{list::List, str::Str}};"),
+        ("types/list.rs", "use super::super::vm::Vm;"),
+        ("types/str.rs", "use self::inner::X; mod inner;"),
+        ("types/str/inner.rs", "struct X;"),
+        ("types/mod.rs", "mod list; mod str;"),
+    ]
+    .iter()
+    .map(|(r, c)| (r.to_string(), c.to_string()))
+    .collect();
+    let graph = file_graph(&sources);
+    let arrows = |from: &str| -> Vec<&str> {
+        graph[from].keys().map(String::as_str).collect::<Vec<_>>()
+    };
+    assert_eq!(arrows("vm/mod.rs"), vec!["value.rs", "vm/compare.rs"]);
+    assert_eq!(arrows("vm/compare.rs"), vec!["vm/mod.rs"]);
+    assert_eq!(arrows("value.rs"), vec!["types/list.rs", "types/str.rs"]);
+    assert_eq!(arrows("types/list.rs"), vec!["vm/mod.rs"]);
+    assert_eq!(arrows("types/str.rs"), vec!["types/str/inner.rs"]);
+    let found = circles(&graph);
+    let sizes: Vec<usize> = found.iter().map(BTreeSet::len).collect();
+    assert_eq!(sizes, vec![4]);
+    let expected = ["types/list.rs", "value.rs", "vm/compare.rs", "vm/mod.rs"];
+    assert!(found[0].iter().map(String::as_str).eq(expected));
+}
