@@ -17,9 +17,13 @@ use rlm_cli::{
 /// instructions of its string-heavy workloads. Built without transparent huge
 /// pages (the `no_thp` feature); its time and peak memory at the memory limit
 /// are measured in docs/benchmarks/2026-11-21-rlm-interp.md (issue #16, seventh round).
+/// Reached through its plain entry points where the layout allows (`allocator.rs`).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
+
+#[cfg(feature = "mimalloc")]
+mod allocator;
 
 #[cfg(feature = "mimalloc")]
 mod allocator_options;

@@ -29,7 +29,11 @@ use rlm_interp::{Interpreter, Limits, Outcome, Str, Value};
 /// huge pages, with its options: see `crates/rlm-cli/src/main.rs`), so that
 /// the bench measures what runs.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
+
+/// The allocator itself, from the one file that defines it for `rlm`.
+#[path = "../../rlm-cli/src/allocator.rs"]
+mod allocator;
 
 /// Its options, from the one file that sets them for `rlm`.
 #[path = "../../rlm-cli/src/allocator_options.rs"]

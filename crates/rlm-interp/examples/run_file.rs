@@ -18,7 +18,11 @@ use rlm_interp::{ErrorKind, Interpreter, LimitKind, Limits, Outcome};
 /// The allocator the `rlm` binary ships with, so that RSS and speed are
 /// what `rlm exec` would show.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
+
+/// The allocator itself, from the one file that defines it for `rlm`.
+#[path = "../../rlm-cli/src/allocator.rs"]
+mod allocator;
 
 /// Its options, from the one file that sets them for `rlm`.
 #[path = "../../rlm-cli/src/allocator_options.rs"]

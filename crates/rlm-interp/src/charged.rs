@@ -8,14 +8,14 @@
 //! while it lives and credits it when dropped or handed over (the list or
 //! string made from it then charges itself), so the budget check sees it
 //! like any other live value. Before each growth the new capacity is passed
-//! to `Vm::alloc` (which syncs and refuses when it would pass the budget),
+//! to `Meter::alloc` (which syncs and refuses when it would pass the budget),
 //! and every [`CHECK_EVERY`] items the memory is checked again, because the
 //! items themselves (strings, tuples, match objects) charge the account as
 //! they are made and would otherwise pile up between two growths.
 
 use crate::fault::R;
 use crate::mem::{AccountRef, block, vec_block};
-use crate::vm::Vm;
+use crate::meter::Meter;
 
 /// How many items may be added between two memory checks (each check is a
 /// compare unless a sync is due).
@@ -58,15 +58,15 @@ impl<T> ChargedVec<T> {
 
     /// Adds `x`, growing (charged first) when full.
     #[inline]
-    pub(crate) fn push(&mut self, vm: &mut Vm, x: T) -> R<()> {
+    pub(crate) fn push(&mut self, meter: &mut Meter, x: T) -> R<()> {
         if self.items.len() == self.items.capacity() {
-            self.grow(vm, 1)?;
+            self.grow(meter, 1)?;
         }
         self.items.push(x);
         self.unchecked += 1;
         if self.unchecked >= CHECK_EVERY {
             self.unchecked = 0;
-            vm.check_memory()?;
+            meter.check_memory()?;
         }
         Ok(())
     }
@@ -81,25 +81,25 @@ impl<T> ChargedVec<T> {
     }
 
     /// Room for `more` items at least, charged before it is reserved.
-    pub(crate) fn reserve(&mut self, vm: &mut Vm, more: usize) -> R<()> {
+    pub(crate) fn reserve(&mut self, meter: &mut Meter, more: usize) -> R<()> {
         if self.items.capacity() - self.items.len() < more {
-            self.grow(vm, more)?;
+            self.grow(meter, more)?;
         }
         Ok(())
     }
 
     #[cold]
-    fn grow(&mut self, vm: &mut Vm, more: usize) -> R<()> {
+    fn grow(&mut self, meter: &mut Meter, more: usize) -> R<()> {
         let len = self.items.len();
-        let cap_limit = vm.limits.max_collection_len;
+        let cap_limit = meter.limits.max_collection_len;
         let want = len.saturating_add(more);
         if want > cap_limit {
-            return vm.check_len(want);
+            return meter.check_len(want);
         }
         let new_cap = self.items.capacity().saturating_mul(2).max(want).max(MIN_CAP).min(cap_limit);
         let bytes = self.cost_of(new_cap);
-        vm.fuel(((new_cap - self.items.capacity()) / 16) as u64)?;
-        vm.alloc(bytes)?;
+        meter.fuel(((new_cap - self.items.capacity()) / 16) as u64)?;
+        meter.alloc(bytes)?;
         self.items.reserve_exact(new_cap - len);
         self.recharge();
         Ok(())
@@ -150,46 +150,46 @@ impl ChargedString {
     /// Appends `s`, growing (charged first, and held to the string cap)
     /// when it does not fit.
     #[inline]
-    pub(crate) fn push_str(&mut self, vm: &mut Vm, s: &str) -> R<()> {
+    pub(crate) fn push_str(&mut self, meter: &mut Meter, s: &str) -> R<()> {
         if self.text.capacity() - self.text.len() < s.len() {
-            self.grow(vm, s.len())?;
+            self.grow(meter, s.len())?;
         }
         self.text.push_str(s);
         Ok(())
     }
 
     #[inline]
-    pub(crate) fn push(&mut self, vm: &mut Vm, c: char) -> R<()> {
+    pub(crate) fn push(&mut self, meter: &mut Meter, c: char) -> R<()> {
         let mut b = [0u8; 4];
-        self.push_str(vm, c.encode_utf8(&mut b))
+        self.push_str(meter, c.encode_utf8(&mut b))
     }
 
     /// Room for `more` bytes at least, charged before it is reserved.
-    pub(crate) fn reserve(&mut self, vm: &mut Vm, more: usize) -> R<()> {
+    pub(crate) fn reserve(&mut self, meter: &mut Meter, more: usize) -> R<()> {
         if self.text.capacity() - self.text.len() < more {
-            self.grow(vm, more)?;
+            self.grow(meter, more)?;
         }
         Ok(())
     }
 
     #[cold]
-    fn grow(&mut self, vm: &mut Vm, more: usize) -> R<()> {
+    fn grow(&mut self, meter: &mut Meter, more: usize) -> R<()> {
         let len = self.text.len();
         let want = len.saturating_add(more);
-        let cap_limit = vm.limits.max_str_len;
+        let cap_limit = meter.limits.max_str_len;
         if want > cap_limit {
             // The cap counts code points: only a text that long in bytes
             // can pass it (the bytes to add count as a code point each at
             // most), and counting is paid once per growth, which doubles.
             let chars = self.text.chars().count().saturating_add(more);
             if chars > cap_limit {
-                vm.check_str_len(chars)?;
+                meter.check_str_len(chars)?;
             }
         }
         let new_cap = self.text.capacity().saturating_mul(2).max(want).max(MIN_CAP);
         // No more than the cap can hold in UTF-8 (4 bytes a code point).
         let new_cap = new_cap.min(cap_limit.saturating_mul(4)).max(want);
-        vm.alloc(block(new_cap))?;
+        meter.alloc(block(new_cap))?;
         self.text.reserve_exact(new_cap - len);
         let now = block(self.text.capacity());
         self.account.charge(now);

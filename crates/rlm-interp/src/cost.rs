@@ -2,7 +2,7 @@
 //! declares next to its registration: which of a call's values its work is
 //! proportional to ([`Over`]) and at what [`Rate`]. A declaration only: the
 //! types' method tables name it, so it sits below them; the charging (sizes of
-//! values, the fuel taken before a call dispatches) is `builtins/cost.rs`.
+//! values, the fuel taken before a call dispatches) is `call_cost.rs`.
 //!
 //! Rates are set so that a unit of fuel buys a few nanoseconds of work at
 //! most, about what the dispatch loop spends on one instruction

@@ -30,6 +30,7 @@
 mod adopt;
 mod args;
 mod builtins;
+mod call_cost;
 mod charged;
 mod compile;
 mod cost;
@@ -41,6 +42,7 @@ mod host;
 mod json_value;
 mod limits;
 mod mem;
+mod meter;
 mod modules;
 mod parse_cache;
 mod signature;
@@ -162,8 +164,8 @@ impl Interpreter {
     /// Bind a global. A value made outside any session is charged to this
     /// one from now on (see `adopt`).
     pub fn set_global(&mut self, name: &str, v: Value) {
-        let _in = mem::enter(&self.vm.account);
-        adopt::adopt(&v, &self.vm.account);
+        let _in = mem::enter(&self.vm.meter.account);
+        adopt::adopt(&v, &self.vm.meter.account);
         self.vm.set_global(name, v);
     }
 
@@ -200,7 +202,7 @@ impl Interpreter {
     ) -> Result<usize, SnapshotError> {
         let modules = self.import_all(snapshot::module_names(snap));
         let values = {
-            let _in = mem::enter(&self.vm.account);
+            let _in = mem::enter(&self.vm.meter.account);
             snapshot::restore(snap, limits, &modules)?
         };
         let n = values.len();
@@ -212,7 +214,7 @@ impl Interpreter {
 
     /// The modules named that exist, imported.
     fn import_all(&mut self, names: Vec<&str>) -> std::collections::HashMap<String, Value> {
-        let _in = mem::enter(&self.vm.account);
+        let _in = mem::enter(&self.vm.meter.account);
         names
             .into_iter()
             .filter_map(|n| self.vm.import(n).ok().map(|m| (n.to_string(), m)))
@@ -243,7 +245,7 @@ impl Interpreter {
     /// error (the cell rolled back). `None` removes the check. Costs nothing
     /// between checks.
     pub fn set_interrupt_check(&mut self, check: Option<(u64, InterruptCheck)>) {
-        self.vm.interrupt_check = check.map(|(every, f)| (every.max(1), f));
+        self.vm.meter.interrupt_check = check.map(|(every, f)| (every.max(1), f));
     }
 
     /// Changes the fuel limit of the cells that follow (the tests generated
@@ -251,11 +253,11 @@ impl Interpreter {
     /// call under a small one).
     #[doc(hidden)]
     pub fn set_fuel_limit(&mut self, fuel: u64) {
-        self.vm.limits.fuel = fuel;
+        self.vm.meter.limits.fuel = fuel;
     }
 
     fn run_cell_inner(&mut self, source: &str, result_global: Option<&str>) -> Outcome {
-        let _in = mem::enter(&self.vm.account);
+        let _in = mem::enter(&self.vm.meter.account);
         // A cell left waiting with a limit to report (the host stopped
         // serving it): it is rolled back before the next one starts.
         if self.vm.pending_limit.is_some() {
@@ -274,7 +276,7 @@ impl Interpreter {
             Ok(code) => code,
             Err(e) => return Outcome::Error(*e),
         };
-        self.vm.fuel_used = 0;
+        self.vm.meter.fuel_used = 0;
         self.kept_at_start = self.kept_host_bytes();
         let state = self.vm.start(code);
         self.finish(state)
@@ -288,10 +290,10 @@ impl Interpreter {
             vm::RunState::Suspended(c) => Outcome::Suspended(c),
             vm::RunState::Error(mut e) if matches!(e.kind, ErrorKind::Limit(_)) => {
                 e.stop = Some(LimitStop {
-                    fuel_used: self.vm.fuel_used,
-                    fuel_limit: self.vm.limits.fuel,
-                    memory_bytes: self.vm.stop_memory.max(self.vm.live_bytes()) as u64,
-                    memory_limit: self.vm.limits.memory_bytes as u64,
+                    fuel_used: self.vm.meter.fuel_used,
+                    fuel_limit: self.vm.meter.limits.fuel,
+                    memory_bytes: self.vm.stop_memory.max(self.vm.meter.live_bytes()) as u64,
+                    memory_limit: self.vm.meter.limits.memory_bytes as u64,
                 });
                 e.traceback = std::mem::take(&mut self.vm.stop_traceback);
                 self.roll_back();
@@ -310,7 +312,8 @@ impl Interpreter {
         self.vm.roll_back();
         if self.kept_host_bytes() != self.kept_at_start {
             let old = self.kept_host.take();
-            self.kept_host = Some(mem::HostBytes::charge(&self.vm.account, self.kept_at_start));
+            self.kept_host =
+                Some(mem::HostBytes::charge(&self.vm.meter.account, self.kept_at_start));
             drop(old);
         }
     }
@@ -325,9 +328,9 @@ impl Interpreter {
         id: u64,
         result: Result<Value, HostError>,
     ) -> Result<(), InterpreterError> {
-        let _in = mem::enter(&self.vm.account);
+        let _in = mem::enter(&self.vm.meter.account);
         if let Ok(v) = &result {
-            adopt::adopt(v, &self.vm.account);
+            adopt::adopt(v, &self.vm.meter.account);
             self.vm.check_answer_memory();
         }
         if self.vm.answer(id, result) { Ok(()) } else { Err(InterpreterError::UnknownCall(id)) }
@@ -335,7 +338,7 @@ impl Interpreter {
 
     /// Continue after answering host calls (at least one).
     pub fn resume(&mut self) -> Outcome {
-        let _in = mem::enter(&self.vm.account);
+        let _in = mem::enter(&self.vm.meter.account);
         let state = self.vm.resume();
         self.finish(state)
     }
@@ -351,7 +354,7 @@ impl Interpreter {
     }
 
     pub fn fuel_used(&self) -> u64 {
-        self.vm.fuel_used
+        self.vm.meter.fuel_used
     }
 
     /// Bytes held by this session's values, as the memory budget counts
@@ -363,13 +366,13 @@ impl Interpreter {
     /// until the next sync forgets it. Values of other sessions on the same
     /// thread are never counted here. Charges no fuel.
     pub fn live_memory_bytes(&self) -> u64 {
-        self.vm.live_bytes() as u64
+        self.vm.meter.live_bytes() as u64
     }
 
     /// [`Interpreter::live_memory_bytes`] after bringing every container's
     /// figure up to date: a walk over the session's registered containers.
     pub fn synced_memory_bytes(&mut self) -> u64 {
-        self.vm.synced_live_bytes() as u64
+        self.vm.meter.synced_live_bytes() as u64
     }
 
     /// A limit reached while the cell waited for the host (its answers or
@@ -386,7 +389,7 @@ impl Interpreter {
     /// error is pending (resuming reports it and rolls the cell back) and
     /// is returned: the host should not perform the calls.
     pub fn hold_host_bytes(&mut self, bytes: usize) -> Result<mem::HostBytes, LimitError> {
-        let held = mem::HostBytes::charge(&self.vm.account, bytes);
+        let held = mem::HostBytes::charge(&self.vm.meter.account, bytes);
         self.vm.check_answer_memory();
         match &self.vm.pending_limit {
             Some(limit) => Err(limit.clone()),
@@ -405,7 +408,7 @@ impl Interpreter {
         let before = old.as_ref().map_or(0, |h| h.bytes());
         // The new guard is charged before the old one credits (dropped).
         self.kept_host =
-            Some(mem::HostBytes::charge(&self.vm.account, before.saturating_add(bytes)));
+            Some(mem::HostBytes::charge(&self.vm.meter.account, before.saturating_add(bytes)));
         drop(old);
         self.vm.check_answer_memory();
         match &self.vm.pending_limit {
@@ -421,13 +424,13 @@ impl Interpreter {
 
     /// `str(v)` as Python prints it.
     pub fn display(&mut self, v: &Value) -> String {
-        let _in = mem::enter(&self.vm.account);
+        let _in = mem::enter(&self.vm.meter.account);
         self.vm.py_str(v).unwrap_or_else(|_| "<unprintable>".into())
     }
 
     /// `repr(v)` as Python prints it.
     pub fn repr(&mut self, v: &Value) -> String {
-        let _in = mem::enter(&self.vm.account);
+        let _in = mem::enter(&self.vm.meter.account);
         self.vm.repr(v).unwrap_or_else(|_| "<unprintable>".into())
     }
 }

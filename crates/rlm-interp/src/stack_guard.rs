@@ -12,8 +12,8 @@
 use std::cell::Cell;
 
 use crate::fault::{Fault, R};
+use crate::meter::Meter;
 use crate::value::Value;
-use crate::vm::Vm;
 
 /// Stack a walk's outermost entry is given: a level of repr with its
 /// `format!` buffers is about 1 KiB in a release build, so a walk at the
@@ -89,15 +89,13 @@ pub(crate) fn walk_over<T>(v: &Value, f: impl FnOnce() -> T) -> T {
     }
 }
 
-impl Vm {
-    /// The nesting limit error when the stack left is below [`RED_ZONE`].
-    #[inline]
-    pub(crate) fn guard_stack(&self) -> R<()> {
-        if stack_low() { Err(self.stack_err()) } else { Ok(()) }
-    }
+/// The nesting limit error when the stack left is below [`RED_ZONE`].
+#[inline]
+pub(crate) fn guard_stack(meter: &Meter) -> R<()> {
+    if stack_low() { Err(stack_err(meter)) } else { Ok(()) }
+}
 
-    #[cold]
-    fn stack_err(&self) -> Fault {
-        self.nesting_err()
-    }
+#[cold]
+fn stack_err(meter: &Meter) -> Fault {
+    meter.nesting_err()
 }

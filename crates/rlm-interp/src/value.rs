@@ -22,6 +22,7 @@ pub use crate::types::iter::IterState;
 pub use crate::types::list::ListObj;
 pub use crate::types::module_obj::ModuleObject;
 pub use crate::types::native::Native;
+pub use crate::types::range::range_len;
 pub use crate::types::str::{Str, TextBuffer};
 pub use crate::types::tuple::TupleObj;
 pub use crate::types::type_obj::Ty;

@@ -57,7 +57,7 @@ impl Vm {
                 None => Ok(Value::list(Vec::new())),
                 Some(v) => {
                     let items = self.iterate(v)?;
-                    self.check_len(items.len())?;
+                    self.meter.check_len(items.len())?;
                     Ok(Value::list(items))
                 }
             },

@@ -106,7 +106,7 @@ impl Vm {
                 let it = self.get_iter(args[0].clone())?;
                 let Value::Iter(it) = it else { return Ok(Value::Bool(name == "all")) };
                 while let Some(v) = self.iter_next(&it)? {
-                    self.fuel(1)?;
+                    self.meter.fuel(1)?;
                     let t = v.truthy();
                     if name == "any" && t {
                         return Ok(Value::Bool(true));
@@ -216,13 +216,13 @@ impl Vm {
                     return type_err(format!("'{}' object is not iterable", src.type_name()));
                 };
                 while let Some(x) = self.iter_next(&src)? {
-                    self.fuel(FUEL_PER_MIN_MAX_ITEM)?;
+                    self.meter.fuel(FUEL_PER_MIN_MAX_ITEM)?;
                     best = Some(self.min_max_step(best, x, key.as_ref(), want_max)?);
                 }
             }
             _ => {
                 for x in args {
-                    self.fuel(FUEL_PER_MIN_MAX_ITEM)?;
+                    self.meter.fuel(FUEL_PER_MIN_MAX_ITEM)?;
                     best = Some(self.min_max_step(best, x, key.as_ref(), want_max)?);
                 }
             }

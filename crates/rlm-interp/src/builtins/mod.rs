@@ -192,16 +192,28 @@ impl Vm {
             Value::Builtin(b) => {
                 let v = match b.module {
                     "" => {
-                        self.charge_call(FUNCTIONS, &b.name, None, &args)?;
+                        crate::call_cost::charge_call(
+                            &mut self.meter,
+                            FUNCTIONS,
+                            &b.name,
+                            None,
+                            &args,
+                        )?;
                         self.call_builtin(&b.name, args, kwargs)
                     }
                     "host" => return self.call_host(&b.name, args, kwargs),
                     m => {
-                        self.charge_call(crate::modules::costs(m), &b.name, None, &args)?;
+                        crate::call_cost::charge_call(
+                            &mut self.meter,
+                            crate::modules::costs(m),
+                            &b.name,
+                            None,
+                            &args,
+                        )?;
                         crate::modules::call_module_fn(self, m, &b.name, args, kwargs)
                     }
                 }?;
-                self.guard_result(&v)?;
+                self.meter.guard_result(&v)?;
                 Ok(v)
             }
             Value::Method(m) => {
@@ -210,7 +222,13 @@ impl Vm {
             }
             Value::Type(t) => {
                 if !matches!(t, Ty::Exc(_)) {
-                    self.charge_call(constructors::CONSTRUCTORS, t.name(), None, &args)?;
+                    crate::call_cost::charge_call(
+                        &mut self.meter,
+                        constructors::CONSTRUCTORS,
+                        t.name(),
+                        None,
+                        &args,
+                    )?;
                 }
                 self.construct(*t, args, kwargs)
             }
@@ -280,7 +298,7 @@ impl Vm {
                 Err(e) => exc(e.kind, e.message),
             },
             HostFunc::InlineMetered(f) => {
-                let r = self.metered_call(|meter| f(&args, &kwargs, meter))?;
+                let r = self.meter.metered_call(|meter| f(&args, &kwargs, meter))?;
                 match r {
                     Ok(HostReturn::Value(v)) => Ok(v),
                     Ok(HostReturn::Suspend { name, args, kwargs }) if deferred => {

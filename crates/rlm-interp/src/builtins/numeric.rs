@@ -47,7 +47,7 @@ impl Vm {
                 if let Value::Iter(it) = src {
                     if it.borrow().is_lazy() {
                         while let Some(item) = self.iter_next(it)? {
-                            self.fuel(1)?;
+                            self.meter.fuel(1)?;
                             acc = self.sum_step(acc, &item)?;
                         }
                         return Ok(acc);
@@ -83,7 +83,7 @@ impl Vm {
                     v => type_err(format!("bad operand type for abs(): '{}'", v.type_name())),
                 }
             }
-            "round" => self.round_builtin(args, kwargs),
+            "round" => super::round::round_builtin(&mut self.meter, args, kwargs),
             "divmod" => {
                 nargs("divmod", &args, 2, 2)?;
                 if as_float(&args[0]).is_none() || as_float(&args[1]).is_none() {

@@ -5,8 +5,8 @@
 
 use crate::args::{Kwargs, as_int, check_kwargs, kw};
 use crate::fault::{R, exc, type_err};
+use crate::meter::Meter;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// CPython's bounds on `ndigits` for a float (`floatobject.c`): past the
 /// upper one every float is already exact, below the lower one every float
@@ -21,59 +21,56 @@ const EXACT_DIGITS: usize = 768;
 /// Fuel for the exact expansion (a bignum conversion of up to 768 digits).
 const FUEL_EXACT_EXPANSION: u64 = 64;
 
-impl Vm {
-    /// `round(number, ndigits=None)`.
-    pub(super) fn round_builtin(&mut self, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-        check_kwargs("round", &kwargs, &["ndigits"])?;
-        if args.len() > 2 {
-            return type_err(format!("round() takes at most 2 arguments ({} given)", args.len()));
-        }
-        let Some(x) = args.first() else {
-            return type_err("round() missing required argument 'number' (pos 1)");
-        };
-        let nd =
-            args.get(1).or_else(|| kw(&kwargs, "ndigits")).filter(|v| !matches!(v, Value::None));
-        let nd = match nd {
-            None => None,
-            Some(n) => match as_int(n) {
-                Some(n) => Some(n),
-                None => {
-                    return type_err(format!(
-                        "'{}' object cannot be interpreted as an integer",
-                        n.type_name()
-                    ));
-                }
-            },
-        };
-        match (x, nd) {
-            (Value::Float(f), None) => round_float_to_int(*f),
-            (Value::Float(f), Some(n)) => self.round_float(*f, n).map(Value::Float),
-            (v, None) if as_int(v).is_some() => Ok(Value::Int(as_int(v).unwrap_or(0))),
-            (v, Some(n)) if as_int(v).is_some() => round_int(as_int(v).unwrap_or(0), n),
-            (v, _) => type_err(format!("type {} doesn't define __round__ method", v.type_name())),
-        }
+/// `round(number, ndigits=None)`.
+pub(super) fn round_builtin(meter: &mut Meter, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    check_kwargs("round", &kwargs, &["ndigits"])?;
+    if args.len() > 2 {
+        return type_err(format!("round() takes at most 2 arguments ({} given)", args.len()));
     }
-
-    /// `round(f, n)`: CPython's `double_round`.
-    fn round_float(&mut self, f: f64, n: i64) -> R<f64> {
-        if !f.is_finite() || f == 0.0 || n > NDIGITS_MAX {
-            return Ok(f);
-        }
-        if n < NDIGITS_MIN {
-            return Ok(0.0 * f);
-        }
-        let r = match round_decimal(f, n, FAST_DIGITS) {
-            Some(r) => r,
+    let Some(x) = args.first() else {
+        return type_err("round() missing required argument 'number' (pos 1)");
+    };
+    let nd = args.get(1).or_else(|| kw(&kwargs, "ndigits")).filter(|v| !matches!(v, Value::None));
+    let nd = match nd {
+        None => None,
+        Some(n) => match as_int(n) {
+            Some(n) => Some(n),
             None => {
-                self.fuel(FUEL_EXACT_EXPANSION)?;
-                round_decimal(f, n, EXACT_DIGITS).unwrap_or(f)
+                return type_err(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    n.type_name()
+                ));
             }
-        };
-        if r.is_infinite() {
-            return exc(ExcKind::OverflowError, "rounded value too large to represent");
-        }
-        Ok(r)
+        },
+    };
+    match (x, nd) {
+        (Value::Float(f), None) => round_float_to_int(*f),
+        (Value::Float(f), Some(n)) => round_float(meter, *f, n).map(Value::Float),
+        (v, None) if as_int(v).is_some() => Ok(Value::Int(as_int(v).unwrap_or(0))),
+        (v, Some(n)) if as_int(v).is_some() => round_int(as_int(v).unwrap_or(0), n),
+        (v, _) => type_err(format!("type {} doesn't define __round__ method", v.type_name())),
     }
+}
+
+/// `round(f, n)`: CPython's `double_round`.
+fn round_float(meter: &mut Meter, f: f64, n: i64) -> R<f64> {
+    if !f.is_finite() || f == 0.0 || n > NDIGITS_MAX {
+        return Ok(f);
+    }
+    if n < NDIGITS_MIN {
+        return Ok(0.0 * f);
+    }
+    let r = match round_decimal(f, n, FAST_DIGITS) {
+        Some(r) => r,
+        None => {
+            meter.fuel(FUEL_EXACT_EXPANSION)?;
+            round_decimal(f, n, EXACT_DIGITS).unwrap_or(f)
+        }
+    };
+    if r.is_infinite() {
+        return exc(ExcKind::OverflowError, "rounded value too large to represent");
+    }
+    Ok(r)
 }
 
 /// `round(f)`: half to even, to an int (64-bit here).

@@ -34,9 +34,9 @@ impl Vm {
     /// Checks `bytes` of scratch against the memory budget before they are
     /// allocated, and counts them as live until the guard is dropped.
     pub(crate) fn charge_scratch(&mut self, bytes: usize) -> R<ScratchCharge> {
-        self.alloc(bytes)?;
-        self.account.charge(bytes);
-        Ok(ScratchCharge { account: self.account.clone(), bytes })
+        self.meter.alloc(bytes)?;
+        self.meter.account.charge(bytes);
+        Ok(ScratchCharge { account: self.meter.account.clone(), bytes })
     }
 
     /// `list.sort()`, as CPython does it: the list is empty while it is
@@ -73,7 +73,7 @@ impl Vm {
         // pay again as they run (`MERGE_COMPARE_FUEL`).
         let n = items.len() as u64;
         let rounds = u64::from(u64::BITS - n.leading_zeros());
-        self.fuel(n.saturating_mul(2 + rounds))?;
+        self.meter.fuel(n.saturating_mul(2 + rounds))?;
         // The index, the merge sort's buffer, the native sort's records and
         // the standard sort's buffer of them, the reordering vector, and the
         // computed keys if any.
@@ -169,7 +169,7 @@ impl Vm {
             // single comparison charges).
             let bytes: usize = keys.iter().map(|k| k.as_str().map_or(0, Str::byte_len)).sum();
             let rounds = u64::from(usize::BITS - idx.len().leading_zeros());
-            self.fuel((bytes / 64) as u64 * rounds)?;
+            self.meter.fuel((bytes / 64) as u64 * rounds)?;
             let mut recs: Vec<StrSortKey> =
                 idx.iter().map(|&i| StrSortKey::new(text(i as u32), i as u32)).collect();
             // Byte order of UTF-8 is code-point order, Python's string order.
@@ -228,7 +228,7 @@ impl Vm {
 
     /// `a < b` for the sort: through the `cmp_to_key` function if there is one.
     fn sort_lt(&mut self, a: &Value, b: &Value, cmp: Option<&Value>) -> R<bool> {
-        self.fuel(MERGE_COMPARE_FUEL)?;
+        self.meter.fuel(MERGE_COMPARE_FUEL)?;
         match cmp {
             Some(f) => {
                 let r = self.call_value(f, vec![a.clone(), b.clone()], Vec::new())?;

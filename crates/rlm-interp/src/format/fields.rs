@@ -202,7 +202,7 @@ impl Vm {
                 i += 1;
             }
         }
-        self.check_str_len(out.len())?;
+        self.meter.check_str_len(out.len())?;
         Ok(out)
     }
 }

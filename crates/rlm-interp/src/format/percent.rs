@@ -66,7 +66,7 @@ impl Vm {
             // The padding, the padded field and the result that copies it
             // are held at once: charged for all three.
             if !width.is_empty() {
-                self.check_str_copies(
+                self.meter.check_str_copies(
                     width.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
                     1,
                     3,
@@ -89,7 +89,7 @@ impl Vm {
                 prec = Some(p);
             }
             if let Some(p) = prec.as_deref().filter(|p| !p.is_empty()) {
-                self.check_str_len(
+                self.meter.check_str_len(
                     p.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
                 )?;
             }
@@ -119,11 +119,11 @@ impl Vm {
             // a 51 MB string past the budget before the result was charged).
             if let Value::Str(text) = &arg {
                 let total = out.len().saturating_add(text.byte_len());
-                if total > self.limits.max_str_len {
-                    self.check_str_len(total)?;
+                if total > self.meter.limits.max_str_len {
+                    self.meter.check_str_len(total)?;
                 }
-                self.check_str_copies(text.byte_len(), 1, 2)?;
-                self.check_text_growth(total)?;
+                self.meter.check_str_copies(text.byte_len(), 1, 2)?;
+                self.meter.check_text_growth(total)?;
             }
             // A plain `%s` of a string goes straight into `out`: no piece is
             // copied first (it held a third copy of a 100 MB argument at the
@@ -135,7 +135,7 @@ impl Vm {
                 continue;
             }
             let piece = self.percent_piece(conv, &arg, &flags, &width, &prec, i)?;
-            self.check_text_growth(out.len().saturating_add(piece.len()))?;
+            self.meter.check_text_growth(out.len().saturating_add(piece.len()))?;
             out.push_str(&piece);
         }
         if mapping.is_none() && ai < items.len() {

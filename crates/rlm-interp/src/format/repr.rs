@@ -37,7 +37,7 @@ impl Vm {
 
     fn py_str_walk(&mut self, v: &Value) -> R<String> {
         // `str(ValueError(ValueError(...)))` re-enters here once per level.
-        self.guard_stack()?;
+        crate::stack_guard::guard_stack(&self.meter)?;
         match v {
             Value::Str(s) => Ok(s.as_str().to_string()),
             Value::Exc(e) => self.exc_str(e),
@@ -59,7 +59,7 @@ impl Vm {
     pub(crate) fn repr(&mut self, v: &Value) -> R<String> {
         let mut out = String::new();
         if let Some(bound) = text_lower_bound(v, 2) {
-            self.check_text_lower_bound(bound)?;
+            self.meter.check_text_lower_bound(bound)?;
             out.reserve(bound);
         }
         let mut seen: Vec<usize> = Vec::new();
@@ -74,18 +74,18 @@ impl Vm {
         depth: usize,
         seen: &mut Vec<usize>,
     ) -> R<()> {
-        if depth > self.limits.max_nesting {
-            return Err(self.nesting_err());
+        if depth > self.meter.limits.max_nesting {
+            return Err(self.meter.nesting_err());
         }
-        self.guard_stack()?;
-        if out.len() > self.limits.max_str_len {
-            self.check_str_len(out.len())?;
+        crate::stack_guard::guard_stack(&self.meter)?;
+        if out.len() > self.meter.limits.max_str_len {
+            self.meter.check_str_len(out.len())?;
         }
-        self.check_text_growth(out.capacity())?;
+        self.meter.check_text_growth(out.capacity())?;
         // Each item of a container is charged as it is written (a value
         // alone, `print(n)`, costs its instruction).
         if depth > 0 {
-            self.fuel(crate::cost::FUEL_PER_VALUE_WRITTEN)?;
+            self.meter.fuel(crate::cost::FUEL_PER_VALUE_WRITTEN)?;
         }
         match v {
             Value::None => out.push_str("None"),
@@ -93,7 +93,7 @@ impl Vm {
             Value::Int(i) => out.push_str(&i.to_string()),
             Value::Float(f) => out.push_str(&float_repr(*f)),
             Value::Str(s) => {
-                self.fuel(s.byte_len() as u64 / 64)?;
+                self.meter.fuel(s.byte_len() as u64 / 64)?;
                 // The text is held to the cap and the budget before it grows
                 // by the escaped form, at most `REPR_ESCAPE_MAX` bytes a byte
                 // and the quotes: measured exactly only when that bound could
@@ -103,12 +103,12 @@ impl Vm {
                     .len()
                     .saturating_add(text.len().saturating_mul(REPR_ESCAPE_MAX))
                     .saturating_add(2);
-                if !self.text_within_unchecked(bound, out.capacity()) {
+                if !self.meter.text_within_unchecked(bound, out.capacity()) {
                     let needed = out.len().saturating_add(repr_len(text));
-                    if needed > self.limits.max_str_len {
-                        self.check_str_len(needed)?;
+                    if needed > self.meter.limits.max_str_len {
+                        self.meter.check_str_len(needed)?;
                     }
-                    self.check_text_growth(needed)?;
+                    self.meter.check_text_growth(needed)?;
                 }
                 repr_str_into(text, out)
             }
@@ -173,12 +173,12 @@ impl Vm {
     /// A host object's own text, appended to `len` bytes already written,
     /// is held to the string cap and the memory budget, and pays its scan.
     fn host_text_fits(&mut self, len: usize, text: &str) -> R<()> {
-        self.fuel(text.len() as u64 / 64)?;
+        self.meter.fuel(text.len() as u64 / 64)?;
         let needed = len.saturating_add(text.len());
-        if needed > self.limits.max_str_len {
-            self.check_str_len(needed)?;
+        if needed > self.meter.limits.max_str_len {
+            self.meter.check_str_len(needed)?;
         }
-        self.check_text_growth(needed)
+        self.meter.check_text_growth(needed)
     }
 
     pub(crate) fn repr_seq(

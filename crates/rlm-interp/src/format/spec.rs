@@ -30,17 +30,17 @@ impl Vm {
         if let Some(w) = sp.width {
             // The padded field, and the f-string or `format` result that
             // copies it, are held at once.
-            self.check_str_copies(w, sp.fill.map_or(1, char::len_utf8), 2)?;
+            self.meter.check_str_copies(w, sp.fill.map_or(1, char::len_utf8), 2)?;
             if sp.grouping.is_some() {
                 // Grouping a zero-padded field walks its digits a few times
                 // (filtered, grouped, joined): a few nanoseconds a character.
-                self.fuel(w as u64 / 2)?;
+                self.meter.fuel(w as u64 / 2)?;
             }
         }
         if let Some(p) = sp.precision {
             // Past the string cap it is the cap's error (a limit), as for width.
-            if p > self.limits.max_str_len {
-                self.check_str_len(p)?;
+            if p > self.meter.limits.max_str_len {
+                self.meter.check_str_len(p)?;
             }
             if p > 10_000 {
                 return value_err("precision too big");

@@ -297,10 +297,10 @@ impl Parser<'_> {
         } else {
             Value::str(text)
         };
-        if self.fields.len() >= vm.limits.max_collection_len {
-            vm.check_len(self.fields.len() + 1)?;
+        if self.fields.len() >= vm.meter.limits.max_collection_len {
+            vm.meter.check_len(self.fields.len() + 1)?;
         }
-        vm.alloc(crate::types::list::LIST_SLOT_COST)?;
+        vm.meter.alloc(crate::meter::LIST_SLOT_COST)?;
         self.fields.push(v);
         Ok(())
     }
@@ -464,16 +464,16 @@ fn read_rows(vm: &mut Vm, src: &Value, d: &Dialect) -> R<Vec<Value>> {
                 line.type_name()
             )));
         };
-        vm.fuel((s.byte_len() / 8) as u64 + FUEL_PER_LINE_READ)?;
+        vm.meter.fuel((s.byte_len() / 8) as u64 + FUEL_PER_LINE_READ)?;
         for c in s.as_str().chars() {
             p.step(vm, Some(c))?;
         }
         p.step(vm, None)?;
         if p.state == State::StartRecord {
-            if rows.len() >= vm.limits.max_collection_len {
-                vm.check_len(rows.len() + 1)?;
+            if rows.len() >= vm.meter.limits.max_collection_len {
+                vm.meter.check_len(rows.len() + 1)?;
             }
-            vm.alloc(crate::types::list::LIST_SLOT_COST)?;
+            vm.meter.alloc(crate::meter::LIST_SLOT_COST)?;
             rows.push(Value::list(std::mem::take(&mut p.fields)));
         }
     }
@@ -513,7 +513,7 @@ fn dict_reader(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
         if items.is_empty() {
             continue;
         }
-        vm.alloc(crate::types::dict::DICT_ENTRY_COST * names.len().max(1))?;
+        vm.meter.alloc(crate::types::dict::DICT_ENTRY_COST * names.len().max(1))?;
         let mut dict = Dict::new();
         for (k, v) in names.iter().zip(items.iter()) {
             let k = vm.key(k.clone())?;
@@ -629,7 +629,7 @@ impl Writer {
             || cells.len() == 1 && matches!(&cells[0], Value::None);
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
-                out.push(vm, d.delimiter)?;
+                out.push(&mut vm.meter, d.delimiter)?;
             }
             let numeric = matches!(cell, Value::Int(_) | Value::Float(_) | Value::Bool(_));
             let text: std::borrow::Cow<'_, str> = match cell {
@@ -637,9 +637,9 @@ impl Writer {
                 Value::Str(s) => s.as_str().into(),
                 v => vm.py_str(v)?.into(),
             };
-            vm.fuel((text.len() / 8) as u64 + FUEL_PER_FIELD_WRITTEN)?;
+            vm.meter.fuel((text.len() / 8) as u64 + FUEL_PER_FIELD_WRITTEN)?;
             // The quoted copy of the field, charged before it is made.
-            vm.alloc(text.len())?;
+            vm.meter.alloc(text.len())?;
             let mut quoted = match d.quoting {
                 QUOTE_ALL => true,
                 QUOTE_NONNUMERIC => !numeric,
@@ -656,11 +656,11 @@ impl Writer {
                 // whole, not a character at a time into a copy.
                 if quoted {
                     let q = d.quotechar.unwrap_or('"');
-                    out.push(vm, q)?;
-                    out.push_str(vm, &text)?;
-                    out.push(vm, q)?;
+                    out.push(&mut vm.meter, q)?;
+                    out.push_str(&mut vm.meter, &text)?;
+                    out.push(&mut vm.meter, q)?;
                 } else {
-                    out.push_str(vm, &text)?;
+                    out.push_str(&mut vm.meter, &text)?;
                 }
                 continue;
             }
@@ -699,14 +699,14 @@ impl Writer {
             }
             if quoted {
                 let q = d.quotechar.unwrap_or('"');
-                out.push(vm, q)?;
-                out.push_str(vm, &field)?;
-                out.push(vm, q)?;
+                out.push(&mut vm.meter, q)?;
+                out.push_str(&mut vm.meter, &field)?;
+                out.push(&mut vm.meter, q)?;
             } else {
-                out.push_str(vm, &field)?;
+                out.push_str(&mut vm.meter, &field)?;
             }
         }
-        out.push_str(vm, &d.lineterminator)?;
+        out.push_str(&mut vm.meter, &d.lineterminator)?;
         Ok(out.into_string())
     }
 

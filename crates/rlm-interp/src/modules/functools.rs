@@ -56,8 +56,8 @@ fn new_partial(
     };
     // The inner arguments are copied: work and memory in proportion.
     let n = inner.args.len() + args.len();
-    vm.fuel(n as u64 / 8 + inner.kwargs.len() as u64)?;
-    vm.alloc(crate::mem::vec_block::<Value>(n))?;
+    vm.meter.fuel(n as u64 / 8 + inner.kwargs.len() as u64)?;
+    vm.meter.alloc(crate::mem::vec_block::<Value>(n))?;
     let mut all = Vec::with_capacity(n);
     all.extend(inner.args.iter().cloned());
     all.extend(args);
@@ -142,7 +142,7 @@ fn reduce(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
         },
     };
     while let Some(x) = vm.iter_next(&src)? {
-        vm.fuel(1)?;
+        vm.meter.fuel(1)?;
         acc = vm.call_value(&args[0], vec![acc, x], Vec::new())?;
     }
     Ok(acc)

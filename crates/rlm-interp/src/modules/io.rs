@@ -26,7 +26,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                     ));
                 }
             };
-            vm.alloc(initial.len())?;
+            vm.meter.alloc(initial.len())?;
             Ok(Value::Native(Rc::new(Native::StringIO(StringIo::new(initial)))))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'io' has no attribute '{name}'")),

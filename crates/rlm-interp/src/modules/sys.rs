@@ -50,7 +50,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                     args.len()
                 ));
             }
-            Ok(Value::Int(vm.limits.max_call_depth as i64))
+            Ok(Value::Int(vm.meter.limits.max_call_depth as i64))
         }
         "setrecursionlimit" => {
             no_kwargs(name, &kwargs)?;
@@ -117,7 +117,7 @@ fn set_recursion_limit(vm: &mut Vm, n: &Value) -> R<Value> {
             ),
         );
     }
-    vm.limits.max_call_depth = (n as u64).min(vm.call_depth_cap() as u64) as usize;
+    vm.meter.limits.max_call_depth = (n as u64).min(vm.call_depth_cap() as u64) as usize;
     Ok(Value::None)
 }
 

@@ -8,6 +8,7 @@ use crate::args::{Kwargs, kw};
 use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{R, exc, value_err};
+use crate::types::no_attr;
 use crate::types::slice::norm_index;
 use crate::value::*;
 use crate::vm::Vm;
@@ -132,7 +133,7 @@ impl Vm {
             "append" | "appendleft" => {
                 let x = arg0.unwrap_or(Value::None);
                 let (n, cap) = (d.borrow().len(), d.borrow().capacity());
-                self.check_growth(n + 1, 1, cap)?;
+                self.meter.check_growth(n + 1, 1, cap)?;
                 push_bounded(d, x, name == "append");
                 Ok(Value::None)
             }
@@ -152,7 +153,7 @@ impl Vm {
                 let items = self.iterate(&arg0.unwrap_or(Value::None))?;
                 let n = d.borrow().len() + items.len();
                 let cap = d.borrow().capacity();
-                self.check_growth(n, items.len(), cap)?;
+                self.meter.check_growth(n, items.len(), cap)?;
                 if d.maxlen.is_none() && name == "extend" {
                     // Unbounded: one move of them all (a mutation counted
                     // per item, as pushing them one by one would).
@@ -211,7 +212,7 @@ impl Vm {
                 let items: Vec<Value> = d.borrow().iter().cloned().collect();
                 let mut n = 0;
                 // Each comparison is work even when it is one step.
-                self.fuel(items.len() as u64 / 4)?;
+                self.meter.fuel(items.len() as u64 / 4)?;
                 for (i, it) in items.iter().enumerate() {
                     if self.eq(it, &x)? {
                         if name == "index" {
@@ -234,7 +235,7 @@ impl Vm {
                     _ => value_err("deque.remove(x): x not in deque"),
                 }
             }
-            _ => self.no_attr(recv, name),
+            _ => no_attr(recv, name),
         }
     }
 

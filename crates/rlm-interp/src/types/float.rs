@@ -7,24 +7,22 @@ use rlm_syntax::ast::BinOp;
 use crate::args::as_float;
 use crate::fault::binop_err;
 use crate::fault::{R, exc, type_err, value_err};
+use crate::types::no_attr;
 use crate::types::str::py_isspace;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) const FLOAT_METHODS: &[&str] = &["is_integer", "as_integer_ratio", "conjugate", "hex"];
 
-impl Vm {
-    pub(crate) fn float_method(&mut self, recv: &Value, f: &f64, name: &str) -> R<Value> {
-        match name {
-            "is_integer" => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
-            "conjugate" => Ok(Value::Float(*f)),
-            "hex" => Ok(Value::str(float_hex(*f))),
-            "as_integer_ratio" => {
-                let (n, d) = integer_ratio(*f)?;
-                Ok(Value::tuple(vec![Value::Int(n), Value::Int(d)]))
-            }
-            _ => self.no_attr(recv, name),
+pub(crate) fn float_method(recv: &Value, f: &f64, name: &str) -> R<Value> {
+    match name {
+        "is_integer" => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
+        "conjugate" => Ok(Value::Float(*f)),
+        "hex" => Ok(Value::str(float_hex(*f))),
+        "as_integer_ratio" => {
+            let (n, d) = integer_ratio(*f)?;
+            Ok(Value::tuple(vec![Value::Int(n), Value::Int(d)]))
         }
+        _ => no_attr(recv, name),
     }
 }
 

@@ -59,7 +59,7 @@ impl Vm {
         kwargs: Kwargs,
     ) -> R<Value> {
         let h = h.clone();
-        let r = self.metered_call(|meter| h.call_method(name, &args, &kwargs, meter))?;
+        let r = self.meter.metered_call(|meter| h.call_method(name, &args, &kwargs, meter))?;
         match r {
             None => exc(
                 ExcKind::AttributeError,

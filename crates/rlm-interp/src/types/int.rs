@@ -7,22 +7,20 @@ use rlm_syntax::ast::BinOp;
 use crate::args::{Kwargs, as_int, check_kwargs, kw};
 use crate::fault::binop_err;
 use crate::fault::{R, exc, type_err, value_err};
+use crate::types::no_attr;
 use crate::types::str::py_isspace;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) const INT_METHODS: &[&str] =
     &["bit_length", "bit_count", "as_integer_ratio", "to_bytes", "conjugate"];
 
-impl Vm {
-    pub(crate) fn int_method(&mut self, recv: &Value, i: &i64, name: &str) -> R<Value> {
-        match name {
-            "bit_length" => Ok(Value::Int(64 - i.unsigned_abs().leading_zeros() as i64)),
-            "bit_count" => Ok(Value::Int(i.unsigned_abs().count_ones() as i64)),
-            "conjugate" => Ok(Value::Int(*i)),
-            "as_integer_ratio" => Ok(Value::tuple(vec![Value::Int(*i), Value::Int(1)])),
-            _ => self.no_attr(recv, name),
-        }
+pub(crate) fn int_method(recv: &Value, i: &i64, name: &str) -> R<Value> {
+    match name {
+        "bit_length" => Ok(Value::Int(64 - i.unsigned_abs().leading_zeros() as i64)),
+        "bit_count" => Ok(Value::Int(i.unsigned_abs().count_ones() as i64)),
+        "conjugate" => Ok(Value::Int(*i)),
+        "as_integer_ratio" => Ok(Value::tuple(vec![Value::Int(*i), Value::Int(1)])),
+        _ => no_attr(recv, name),
     }
 }
 

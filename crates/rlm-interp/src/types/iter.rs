@@ -347,7 +347,7 @@ impl Vm {
                 next
             }
             IterState::Count(cur, step) => {
-                self.fuel(FUEL_PER_ENDLESS_STEP)?;
+                self.meter.fuel(FUEL_PER_ENDLESS_STEP)?;
                 let v = *cur;
                 *cur = cur.saturating_add(*step);
                 Some(Value::Int(v))
@@ -361,7 +361,7 @@ impl Vm {
                 Some(std::mem::replace(cur, Value::Float(next)))
             }
             IterState::Cycle(items, i) => {
-                self.fuel(FUEL_PER_ENDLESS_STEP)?;
+                self.meter.fuel(FUEL_PER_ENDLESS_STEP)?;
                 if items.is_empty() {
                     None
                 } else {
@@ -372,7 +372,7 @@ impl Vm {
             }
             IterState::Repeat(v, n) => match n {
                 None => {
-                    self.fuel(FUEL_PER_ENDLESS_STEP)?;
+                    self.meter.fuel(FUEL_PER_ENDLESS_STEP)?;
                     Some(v.clone())
                 }
                 Some(0) => None,
@@ -402,7 +402,7 @@ impl Vm {
                 FUEL_PER_ADAPTER_STEP * (1 + srcs.len() as u64) + FUEL_PER_ADAPTER_TUPLE
             }
         };
-        self.fuel(fuel)?;
+        self.meter.fuel(fuel)?;
         self.nested_level(|vm| vm.adapter_pull(it, pull))
     }
 
@@ -410,7 +410,7 @@ impl Vm {
         match pull {
             Pull::Map(f, srcs) => {
                 if srcs.len() >= WIDE_ROW {
-                    self.alloc(crate::mem::vec_block::<Value>(srcs.len()))?;
+                    self.meter.alloc(crate::mem::vec_block::<Value>(srcs.len()))?;
                 }
                 let mut args = Vec::with_capacity(srcs.len());
                 for src in &srcs {
@@ -431,7 +431,7 @@ impl Vm {
                     return Ok(Some(v));
                 }
                 // Each item dropped is a step of its own.
-                self.fuel(FUEL_PER_ADAPTER_STEP)?;
+                self.meter.fuel(FUEL_PER_ADAPTER_STEP)?;
             },
             Pull::Enumerate(i, src) => {
                 let Some(v) = self.iter_next(&src)? else { return Ok(None) };
@@ -445,8 +445,8 @@ impl Vm {
                     return Ok(None);
                 }
                 if srcs.len() >= WIDE_ROW {
-                    self.fuel(srcs.len() as u64 * FUEL_PER_WIDE_ROW_ITEM)?;
-                    self.alloc(row_bytes(srcs.len()))?;
+                    self.meter.fuel(srcs.len() as u64 * FUEL_PER_WIDE_ROW_ITEM)?;
+                    self.meter.alloc(row_bytes(srcs.len()))?;
                 }
                 let mut row = Vec::with_capacity(srcs.len());
                 for (i, src) in srcs.iter().enumerate() {

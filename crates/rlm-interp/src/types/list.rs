@@ -8,6 +8,8 @@ use crate::args::{Kwargs, as_int, kw};
 use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::meter::LIST_SLOT_COST;
+use crate::types::no_attr;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
 use crate::vm::Vm;
@@ -204,12 +206,6 @@ impl ListObj {
     }
 }
 
-/// What one `append` may cost: a slot, doubled by the buffer's growth, at
-/// the 24 bytes a `Value` took when this weight was set against the real
-/// heap: at 16 the syncs it paces came half as far apart again, and a list
-/// of exceptions (`tests/real_heap.rs`) passed the budget by its slack.
-pub(crate) const LIST_SLOT_COST: usize = 48;
-
 /// Fuel for each `append`, besides the instructions that make the call: the
 /// memory charged, the journal's check and the push ran a `for x in xs:
 /// ys.append(x)` loop at ~2.6x the dispatch loop's time a unit without it
@@ -267,12 +263,12 @@ fn shift_fuel(n: usize) -> u64 {
 impl Vm {
     /// `l.append(x)`: the length cap and the memory charged before the push.
     pub(crate) fn list_append(&mut self, l: &Rc<ListObj>, x: Value) -> R<()> {
-        self.fuel(FUEL_PER_LIST_APPEND)?;
+        self.meter.fuel(FUEL_PER_LIST_APPEND)?;
         let n = l.borrow().len();
-        if n >= self.limits.max_collection_len {
-            self.check_len(n + 1)?;
+        if n >= self.meter.limits.max_collection_len {
+            self.meter.check_len(n + 1)?;
         }
-        self.alloc(push_cost(&l.borrow()))?;
+        self.meter.alloc(push_cost(&l.borrow()))?;
         l.borrow_mut_to_append().push(x);
         Ok(())
     }
@@ -303,7 +299,7 @@ impl Vm {
                 let items = self.iterate(it)?;
                 let n = l.borrow().len() + items.len();
                 let cap = l.borrow().capacity();
-                self.check_growth(n, items.len(), cap)?;
+                self.meter.check_growth(n, items.len(), cap)?;
                 l.borrow_mut_to_append().extend(items);
                 Ok(Value::None)
             }
@@ -319,9 +315,9 @@ impl Vm {
                 })?;
                 let n = l.borrow().len() as i64;
                 let cap = l.borrow().capacity();
-                self.check_growth(n as usize + 1, 1, cap)?;
+                self.meter.check_growth(n as usize + 1, 1, cap)?;
                 let pos = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
-                self.fuel(shift_fuel(n as usize - pos))?;
+                self.meter.fuel(shift_fuel(n as usize - pos))?;
                 l.borrow_mut().insert(pos, args[1].clone());
                 Ok(Value::None)
             }
@@ -332,7 +328,7 @@ impl Vm {
                 // is the copy compared (a refcount each, then a drop): at a
                 // quarter unit more a `lst.count(-1)` loop ran 1.8x the
                 // dispatch loop's time a unit (issue #53).
-                self.fuel(items.len() as u64)?;
+                self.meter.fuel(items.len() as u64)?;
                 for (i, it) in items.iter().enumerate() {
                     if self.eq(it, &x)? {
                         l.borrow_mut().remove(i);
@@ -352,7 +348,7 @@ impl Vm {
                 }
                 match norm_index(i, n) {
                     Some(i) => {
-                        self.fuel(shift_fuel(n - i))?;
+                        self.meter.fuel(shift_fuel(n - i))?;
                         Ok(l.borrow_mut().remove(i))
                     }
                     None => exc(ExcKind::IndexError, "pop index out of range"),
@@ -382,7 +378,7 @@ impl Vm {
                 // is the copy compared (a refcount each, then a drop): at a
                 // quarter unit more a `lst.count(-1)` loop ran 1.8x the
                 // dispatch loop's time a unit (issue #53).
-                self.fuel(items.len() as u64)?;
+                self.meter.fuel(items.len() as u64)?;
                 for it in items.iter() {
                     if self.eq(it, &x)? {
                         n += 1;
@@ -409,10 +405,10 @@ impl Vm {
             }
             "copy" => {
                 let v = l.borrow().clone();
-                self.check_len(v.len())?;
+                self.meter.check_len(v.len())?;
                 Ok(Value::list(v))
             }
-            _ => self.no_attr(recv, name),
+            _ => no_attr(recv, name),
         }
     }
 
@@ -427,7 +423,7 @@ impl Vm {
         // Checked (and charged) before the one exact allocation: a copy of
         // `x` grown to fit `y` held both buffers for a moment, uncounted.
         let n = x.borrow().len().saturating_add(y.borrow().len());
-        self.check_len(n)?;
+        self.meter.check_len(n)?;
         let mut v = Vec::with_capacity(n);
         v.extend(x.borrow().iter().cloned());
         v.extend(y.borrow().iter().cloned());
@@ -440,7 +436,7 @@ impl Vm {
         // Read in place (no uncounted copy of the items), checked and
         // charged before the one exact allocation.
         let total = l.borrow().len().saturating_mul(n);
-        self.check_len(total)?;
+        self.meter.check_len(total)?;
         let mut v = Vec::with_capacity(total);
         let items = l.borrow();
         // Work in proportion to the result: `[] * 10**8` is no loop at all.
@@ -463,7 +459,7 @@ impl Vm {
     pub(crate) fn list_iadd(&mut self, l: &Rc<ListObj>, a: Value, b: &Value) -> R<Value> {
         let items = self.iterate(b)?;
         let n = l.borrow().len() + items.len();
-        self.check_len(n)?;
+        self.meter.check_len(n)?;
         l.borrow_mut_to_append().extend(items);
         Ok(a)
     }
@@ -475,7 +471,7 @@ impl Vm {
             let (start, _stop, step, n) = slice_indices(items.len(), s)?;
             let v = slice_collect(&items, start, step, n);
             drop(items);
-            self.check_len(v.len())?;
+            self.meter.check_len(v.len())?;
             return Ok(Value::list(v));
         }
         let i = self.index_of(idx, "list")?;
@@ -495,7 +491,7 @@ impl Vm {
             if step == 1 {
                 let a = start as usize;
                 let b = (stop.max(start)) as usize;
-                self.check_len(len - (b - a) + items.len())?;
+                self.meter.check_len(len - (b - a) + items.len())?;
                 l.borrow_mut().splice(a..b, items);
                 return Ok(());
             }

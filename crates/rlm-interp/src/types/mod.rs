@@ -202,7 +202,7 @@ impl Vm {
         kwargs: Kwargs,
     ) -> R<Value> {
         let v = self.call_method_unguarded(recv, name, args, kwargs)?;
-        self.guard_result(&v)?;
+        self.meter.guard_result(&v)?;
         Ok(v)
     }
 
@@ -221,7 +221,9 @@ impl Vm {
         if let Some(msg) = msg {
             return type_err(msg);
         }
-        self.charge_with(Some(recv), &args, || method_cost(recv, name))?;
+        crate::call_cost::charge_with(&mut self.meter, Some(recv), &args, || {
+            method_cost(recv, name)
+        })?;
         match recv {
             Value::Str(s) => self.str_method(s, name, args, kwargs),
             Value::List(l) => self.list_method(recv, l, name, args, kwargs),
@@ -230,9 +232,9 @@ impl Vm {
             Value::Tuple(t) => self.tuple_method(recv, t, name, args),
             Value::Deque(d) => self.deque_method(recv, d, name, args),
             Value::Range(r) => self.range_method(recv, r, name, args),
-            Value::Int(i) => self.int_method(recv, i, name),
-            Value::Bool(b) => self.int_method(recv, &(*b as i64), name),
-            Value::Float(f) => self.float_method(recv, f, name),
+            Value::Int(i) => int::int_method(recv, i, name),
+            Value::Bool(b) => int::int_method(recv, &(*b as i64), name),
+            Value::Float(f) => float::float_method(recv, f, name),
             Value::Native(n) => native_method(self, recv, n, name, args, kwargs),
             Value::Host(h) => self.host_object_method(h, name, args, kwargs),
             Value::Type(Ty::Dict) if name == "fromkeys" => self.dict_fromkeys(&args),
@@ -246,17 +248,19 @@ impl Vm {
                     _ => type_err(format!("descriptor '{name}' requires a 'str' object")),
                 }
             }
-            _ => self.no_attr(recv, name),
+            _ => no_attr(recv, name),
         }
     }
+}
 
-    pub(crate) fn no_attr<T>(&mut self, recv: &Value, name: &str) -> R<T> {
-        let e = Exception::new(
-            ExcKind::AttributeError,
-            format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
-        );
-        Err(Fault::Exc(e.with_hint(suggest(name, method_names(recv)))))
-    }
+/// The `AttributeError` for a name `recv` has no attribute or method by,
+/// with a hint naming the closest method it has.
+pub(crate) fn no_attr<T>(recv: &Value, name: &str) -> R<T> {
+    let e = Exception::new(
+        ExcKind::AttributeError,
+        format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
+    );
+    Err(Fault::Exc(e.with_hint(suggest(name, method_names(recv)))))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use crate::args::as_int;
 use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::types::no_attr;
 use crate::types::slice::slice_part;
 use crate::value::*;
 use crate::vm::Vm;
@@ -118,7 +119,7 @@ impl Vm {
                 let r = self.repr(&x)?;
                 value_err(format!("{r} is not in range"))
             }
-            _ => self.no_attr(recv, name),
+            _ => no_attr(recv, name),
         }
     }
 

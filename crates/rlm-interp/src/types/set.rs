@@ -12,6 +12,7 @@ use crate::cost::{
     CostTable, FREE, FUEL_PER_NEW_SET_ELEMENT, HASH, SCAN, big_table_insert_fuel, cost,
 };
 use crate::fault::{Fault, R, exc, type_err};
+use crate::types::no_attr;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -107,16 +108,16 @@ impl Vm {
     }
 
     fn charge_set_insert(&mut self, n: usize, cost: usize) -> R<()> {
-        if n >= self.limits.max_collection_len {
-            self.check_len(n + 1)?;
+        if n >= self.meter.limits.max_collection_len {
+            self.meter.check_len(n + 1)?;
         }
-        self.fuel(FUEL_PER_NEW_SET_ELEMENT + big_table_insert_fuel(n))?;
-        self.alloc(cost)
+        self.meter.fuel(FUEL_PER_NEW_SET_ELEMENT + big_table_insert_fuel(n))?;
+        self.meter.alloc(cost)
     }
 
     pub(crate) fn set_method(&mut self, recv: &Value, name: &str, args: Vec<Value>) -> R<Value> {
         if matches!(recv, Value::FrozenSet(_)) && SET_MUTATORS.contains(&name) {
-            return self.no_attr(recv, name);
+            return no_attr(recv, name);
         }
         let as_set = |vm: &mut Vm, v: &Value| -> R<KeySet> {
             match crate::types::set::set_items(v) {
@@ -156,7 +157,7 @@ impl Vm {
                     // Removed in order: what follows it moves down (`dict::shift_fuel`).
                     let shift =
                         { s.borrow().get_index_of(&k).map_or(0, |i| s.borrow().len() - i - 1) };
-                    self.fuel(shift as u64 / 4)?;
+                    self.meter.fuel(shift as u64 / 4)?;
                 }
                 let removed = mutable.map(|s| s.borrow_mut().shift_remove(&k)).unwrap_or(false);
                 if !removed && name == "remove" {
@@ -166,7 +167,7 @@ impl Vm {
             }
             "pop" => {
                 if let Some(s) = &mutable {
-                    self.fuel(s.borrow().len() as u64 / 4)?;
+                    self.meter.fuel(s.borrow().len() as u64 / 4)?;
                 }
                 let r = mutable.and_then(|s| s.borrow_mut().shift_remove_index(0));
                 match r {
@@ -196,7 +197,7 @@ impl Vm {
                         None => Elems::Owned(as_set(self, a)?),
                     };
                     // Every element of both sides is copied or hashed.
-                    self.fuel((acc.len() + o.len()) as u64)?;
+                    self.meter.fuel((acc.len() + o.len()) as u64)?;
                     acc = self.set_combine(op, acc, &o)?;
                 }
                 Ok(match recv {
@@ -208,7 +209,7 @@ impl Vm {
                 // In place, as CPython: a small update of a big set costs
                 // the small one (a copy of the receiver per call made
                 // `s.update({x})` in a loop quadratic).
-                let Some(s) = mutable else { return self.no_attr(recv, name) };
+                let Some(s) = mutable else { return no_attr(recv, name) };
                 for a in &args {
                     let o = match elems(a) {
                         Some(o) => o,
@@ -217,7 +218,7 @@ impl Vm {
                     if o.is_same(&s) {
                         continue;
                     }
-                    self.fuel(o.len() as u64)?;
+                    self.meter.fuel(o.len() as u64)?;
                     self.insert_missing(&mut s.borrow_mut(), &o)?;
                 }
                 Ok(Value::None)
@@ -238,14 +239,14 @@ impl Vm {
                 };
                 let o = as_set(self, a)?;
                 let mine = mine();
-                self.fuel((mine.len() + o.len()) as u64)?;
+                self.meter.fuel((mine.len() + o.len()) as u64)?;
                 Ok(Value::Bool(match name {
                     "issubset" => mine.iter().all(|k| o.contains(k)),
                     "issuperset" => o.iter().all(|k| mine.contains(k)),
                     _ => !mine.iter().any(|k| o.contains(k)),
                 }))
             }
-            _ => self.no_attr(recv, name),
+            _ => no_attr(recv, name),
         }
     }
 
@@ -258,7 +259,7 @@ impl Vm {
         let x = elems(a).unwrap_or_else(empty);
         let y = elems(b).unwrap_or_else(empty);
         // Every element of both sides is copied and hashed.
-        self.fuel((x.len() + y.len()) as u64)?;
+        self.meter.fuel((x.len() + y.len()) as u64)?;
         let op = SetOp::of_operator(op);
         let r = match op {
             SetOp::Union => {
@@ -285,7 +286,13 @@ impl Vm {
         b: &Value,
     ) -> R<Value> {
         if op == BinOp::BitOr {
-            self.charge_call(crate::cost::OPERATOR_COSTS, "|=", None, std::slice::from_ref(b))?;
+            crate::call_cost::charge_call(
+                &mut self.meter,
+                crate::cost::OPERATOR_COSTS,
+                "|=",
+                None,
+                std::slice::from_ref(b),
+            )?;
             if let Some(o) = elems(b) {
                 if !o.is_same(s) {
                     self.insert_missing(&mut s.borrow_mut(), &o)?;
@@ -305,10 +312,10 @@ impl Vm {
     /// A copy of `x` to build a result in, its table charged before it is
     /// made.
     fn charged_copy(&mut self, x: &KeySet) -> R<KeySet> {
-        if x.len() >= self.limits.max_collection_len {
-            self.check_len(x.len())?;
+        if x.len() >= self.meter.limits.max_collection_len {
+            self.meter.check_len(x.len())?;
         }
-        self.alloc(crate::mem::table_block(x.len(), std::mem::size_of::<SetEntry>()))?;
+        self.meter.alloc(crate::mem::table_block(x.len(), std::mem::size_of::<SetEntry>()))?;
         Ok(x.clone())
     }
 
@@ -319,12 +326,12 @@ impl Vm {
     /// (`big_table_insert_fuel`).
     fn bulk_insert(&mut self, r: &mut KeySet, k: Key) -> R<()> {
         let n = r.len();
-        if n >= self.limits.max_collection_len {
-            self.check_len(n + 1)?;
+        if n >= self.meter.limits.max_collection_len {
+            self.meter.check_len(n + 1)?;
         }
-        self.fuel(big_table_insert_fuel(n))?;
+        self.meter.fuel(big_table_insert_fuel(n))?;
         if n >= r.capacity() {
-            self.alloc(insert_cost(r))?;
+            self.meter.alloc(insert_cost(r))?;
         }
         r.insert(k);
         Ok(())
@@ -335,10 +342,10 @@ impl Vm {
         if r.is_empty() && r.capacity() < o.len() {
             // Into an empty set (`s |= t` on a new set): one table of the
             // right size, charged before it is reserved.
-            if o.len() > self.limits.max_collection_len {
-                self.check_len(o.len())?;
+            if o.len() > self.meter.limits.max_collection_len {
+                self.meter.check_len(o.len())?;
             }
-            self.alloc(crate::mem::table_block(o.len(), std::mem::size_of::<SetEntry>()))?;
+            self.meter.alloc(crate::mem::table_block(o.len(), std::mem::size_of::<SetEntry>()))?;
             r.reserve(o.len());
         }
         for k in o {
@@ -430,7 +437,7 @@ impl Vm {
 
     /// `set(iterable)`, `frozenset(iterable)`.
     pub(crate) fn set_new(&mut self, t: Ty, args: &[Value]) -> R<Value> {
-        self.fuel(crate::cost::FUEL_PER_SET_MADE)?;
+        self.meter.fuel(crate::cost::FUEL_PER_SET_MADE)?;
         let mut set = KeySet::default();
         if let Some(v) = args.first() {
             for x in self.iterate(v)? {

@@ -80,11 +80,11 @@ impl StringIo {
             return value_err("I/O operation on closed file");
         }
         let rest = &st.buf[st.pos..];
-        vm.fuel((rest.len() / 64) as u64)?;
+        vm.meter.fuel((rest.len() / 64) as u64)?;
         // Each line charges itself as it is made, the list as it grows.
         let mut lines = ChargedVec::new();
         for line in rest.split_inclusive('\n') {
-            lines.push(vm, Value::str(line))?;
+            lines.push(&mut vm.meter, Value::str(line))?;
         }
         let end = st.buf.len();
         drop(st);
@@ -123,7 +123,7 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
                 Some(n) => advance(&st.buf, st.pos, n),
                 None => st.buf.len(),
             };
-            vm.fuel(((end - st.pos) / 64) as u64)?;
+            vm.meter.fuel(((end - st.pos) / 64) as u64)?;
             let out = Value::str(&st.buf[st.pos..end]);
             st.pos = end;
             Ok(out)
@@ -136,7 +136,7 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
             if let Some(n) = size {
                 end = end.min(advance(&st.buf, st.pos, n));
             }
-            vm.fuel(((end - st.pos) / 64) as u64)?;
+            vm.meter.fuel(((end - st.pos) / 64) as u64)?;
             let out = Value::str(&st.buf[st.pos..end]);
             st.pos = end;
             Ok(out)
@@ -162,8 +162,8 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
         }
         "getvalue" => {
             let st = f.0.borrow();
-            vm.fuel((st.buf.len() / 64) as u64)?;
-            vm.alloc(st.buf.len())?;
+            vm.meter.fuel((st.buf.len() / 64) as u64)?;
+            vm.meter.alloc(st.buf.len())?;
             Ok(Value::str(st.buf.as_str()))
         }
         "seek" => {
@@ -173,7 +173,7 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
             match whence {
                 0 if pos < 0 => value_err(format!("Negative seek position {pos}")),
                 0 => {
-                    vm.fuel(pos as u64 / 64)?;
+                    vm.meter.fuel(pos as u64 / 64)?;
                     st.pos = advance(&st.buf, 0, pos as usize);
                     Ok(Value::Int(pos))
                 }
@@ -188,7 +188,7 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
         }
         "tell" => {
             let st = f.0.borrow();
-            vm.fuel((st.pos / 64) as u64)?;
+            vm.meter.fuel((st.pos / 64) as u64)?;
             Ok(Value::Int(st.buf[..st.pos].chars().count() as i64))
         }
         "truncate" => {
@@ -218,19 +218,19 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
 /// first (charging only `s` let a 256 MiB buffer double uncounted: a
 /// `csv.writer` flood peaked at 3x the budget).
 pub(crate) fn write(vm: &mut Vm, f: &StringIo, s: &str) -> R<()> {
-    vm.fuel((s.len() / 64) as u64 + 1)?;
+    vm.meter.fuel((s.len() / 64) as u64 + 1)?;
     let (len, cap) = {
         let st = f.0.borrow();
         (st.buf.len(), st.buf.capacity())
     };
     let new_len = len + s.len();
-    vm.check_str_len(s.len())?;
-    if new_len > vm.limits.max_str_len {
-        vm.check_str_len(new_len)?;
+    vm.meter.check_str_len(s.len())?;
+    if new_len > vm.meter.limits.max_str_len {
+        vm.meter.check_str_len(new_len)?;
     }
     if new_len > cap {
         let new_cap = cap.saturating_mul(2).max(new_len).max(64);
-        vm.alloc(crate::mem::block(new_cap))?;
+        vm.meter.alloc(crate::mem::block(new_cap))?;
         let mut st = f.0.borrow_mut();
         st.buf.reserve_exact(new_cap - len);
         st.recharge();

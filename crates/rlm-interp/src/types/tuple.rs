@@ -8,6 +8,7 @@ use crate::cost::Over::{Recv, WorkDone};
 use crate::cost::{CostTable, SCAN, cost};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{AccountRef, Owner};
+use crate::types::no_attr;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
 use crate::vm::Vm;
@@ -74,7 +75,7 @@ impl Vm {
                 let x = args.first().cloned().unwrap_or(Value::None);
                 let mut n = 0;
                 // Each comparison is work even when it is one step.
-                self.fuel(t.len() as u64 / 4)?;
+                self.meter.fuel(t.len() as u64 / 4)?;
                 for it in t.iter() {
                     if self.eq(it, &x)? {
                         n += 1;
@@ -97,7 +98,7 @@ impl Vm {
                     None => value_err("tuple.index(x): x not in tuple"),
                 }
             }
-            _ => self.no_attr(recv, name),
+            _ => no_attr(recv, name),
         }
     }
 
@@ -109,7 +110,7 @@ impl Vm {
                 b.type_name()
             ));
         };
-        self.check_len(x.len() + y.len())?;
+        self.meter.check_len(x.len() + y.len())?;
         let mut v = Vec::with_capacity(x.len() + y.len());
         v.extend(x.iter().cloned());
         v.extend(y.iter().cloned());
@@ -120,7 +121,7 @@ impl Vm {
     pub(crate) fn tuple_repeat(&mut self, t: &Rc<TupleObj>, n: &Value) -> R<Value> {
         let n = as_int(n).unwrap_or(0).max(0) as usize;
         let total = t.len().saturating_mul(n);
-        self.check_len(total)?;
+        self.meter.check_len(total)?;
         // Work in proportion to the result: `() * 10**8` is no loop at all.
         let v: Vec<Value> = t.iter().cloned().cycle().take(total).collect();
         Ok(Value::tuple(v))
@@ -131,7 +132,7 @@ impl Vm {
         if let Value::Slice(s) = idx {
             let (start, _stop, step, n) = slice_indices(t.len(), s)?;
             let v = slice_collect(t, start, step, n);
-            self.check_len(v.len())?;
+            self.meter.check_len(v.len())?;
             return Ok(Value::tuple(v));
         }
         let i = self.index_of(idx, "tuple")?;

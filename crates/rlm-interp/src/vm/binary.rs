@@ -39,7 +39,7 @@ impl Vm {
             return float_binary(op, a, b, x, y);
         }
         if let Some(sym) = sized_operator(op) {
-            self.charge_operator(sym, a, b)?;
+            crate::call_cost::charge_operator(&mut self.meter, sym, a, b)?;
         }
         match (op, a, b) {
             (BinOp::Add, Str(x), _) => self.str_add(x, a, b),
@@ -89,7 +89,13 @@ impl Vm {
         match (&op, &a) {
             (BinOp::Add, Value::List(l)) => {
                 // Extended in place: the items added are the work.
-                self.charge_call(OPERATOR_COSTS, "+=", None, std::slice::from_ref(b))?;
+                crate::call_cost::charge_call(
+                    &mut self.meter,
+                    OPERATOR_COSTS,
+                    "+=",
+                    None,
+                    std::slice::from_ref(b),
+                )?;
                 let l = l.clone();
                 self.list_iadd(&l, a, b)
             }

@@ -118,7 +118,7 @@ impl Vm {
         }
         if code.ncells > 0 {
             // Cells are registered containers: charged there, pre-charged here.
-            self.alloc(code.ncells * crate::mem::rc_block::<StoreCell<Option<Value>>>())?;
+            self.meter.alloc(code.ncells * crate::mem::rc_block::<StoreCell<Option<Value>>>())?;
         }
         let mut cells: Vec<Rc<StoreCell<Option<Value>>>> = (0..code.ncells)
             .map(|_| {
@@ -135,9 +135,9 @@ impl Vm {
         cells.extend(func.closure.iter().cloned());
         let bytes = code.frame_bytes(cells.len());
         let charge = if bytes > FRAME_FREE {
-            self.alloc(bytes)?;
-            self.account.charge(bytes);
-            Some(FrameCharge { account: self.account.clone(), bytes })
+            self.meter.alloc(bytes)?;
+            self.meter.account.charge(bytes);
+            Some(FrameCharge { account: self.meter.account.clone(), bytes })
         } else {
             None
         };
@@ -180,7 +180,7 @@ impl Vm {
         }
         let nlocals = code.local_names.len();
         // Charged as `call_dispatch` charges a call, before any work.
-        self.fuel(2)?;
+        self.meter.fuel(2)?;
         self.check_call_depth()?;
         let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
         let caller = top!(self);
@@ -247,8 +247,8 @@ impl Vm {
     /// The call-depth limit, checked before a frame is pushed.
     #[inline]
     pub(super) fn check_call_depth(&self) -> R<()> {
-        if self.frames.len() + self.callback_depth * 4 >= self.limits.max_call_depth {
-            return Err(call_depth_exceeded(self.limits.max_call_depth));
+        if self.frames.len() + self.callback_depth * 4 >= self.meter.limits.max_call_depth {
+            return Err(call_depth_exceeded(self.meter.limits.max_call_depth));
         }
         Ok(())
     }
@@ -276,7 +276,7 @@ impl Vm {
         // A program's function pays for its frame and nested loop; a
         // builtin or a type (`defaultdict(list)`'s factory, `key=str`) for
         // the argument vector and the dispatch.
-        self.fuel(if matches!(f, Value::Func(_)) {
+        self.meter.fuel(if matches!(f, Value::Func(_)) {
             crate::cost::FUEL_PER_CALLBACK
         } else {
             crate::cost::FUEL_PER_BUILTIN_CALLBACK
@@ -332,7 +332,7 @@ impl Vm {
                         started: false,
                     })))));
                 }
-                self.fuel(2)?;
+                self.meter.fuel(2)?;
                 Ok(Called::Frame(self.make_frame(func, args, kwargs)?))
             }
             Value::Native(n) => {
@@ -360,7 +360,7 @@ impl Vm {
     pub(super) fn unwind(&mut self, e: Rc<Exception>, base: usize) -> R<()> {
         // Raising (the exception made, its traceback grown) and finding the
         // handler cost far more than an instruction each.
-        self.fuel(crate::cost::FUEL_PER_RAISE)?;
+        self.meter.fuel(crate::cost::FUEL_PER_RAISE)?;
         loop {
             let Some(frame) = self.frames.last_mut() else { return Err(Fault::Exc(e)) };
             let line = frame.code.lines.get(frame.pc.saturating_sub(1)).copied().unwrap_or(0);

@@ -94,7 +94,7 @@ impl Vm {
         if t.awaited.replace(true) {
             return exc(ExcKind::RuntimeError, "cannot reuse already awaited coroutine");
         }
-        self.fuel(crate::cost::FUEL_PER_AWAIT + crate::cost::FUEL_PER_TASK)?;
+        self.meter.fuel(crate::cost::FUEL_PER_AWAIT + crate::cost::FUEL_PER_TASK)?;
         match &t.what {
             TimedKind::Sleep { delay, result } => {
                 let now = self.compare(CmpOp::LtE, delay, &Value::Int(0))?;

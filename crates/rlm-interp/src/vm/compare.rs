@@ -295,10 +295,10 @@ impl Vm {
     }
 
     fn check_hashable(&mut self, v: &Value, depth: usize) -> R<()> {
-        if depth > self.limits.max_nesting {
-            return Err(self.nesting_err());
+        if depth > self.meter.limits.max_nesting {
+            return Err(self.meter.nesting_err());
         }
-        self.guard_stack()?;
+        crate::stack_guard::guard_stack(&self.meter)?;
         match v {
             Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Deque(_) | Value::Slice(_) => {
                 type_err(format!("unhashable type: '{}'", v.type_name()))
@@ -309,14 +309,14 @@ impl Vm {
                 // and a unit per item, each checked, hashed and compared
                 // on a hit (a dict lookup by a 19 000-item tuple ran its
                 // fuel in 3.9 s at a unit per 4 items).
-                self.fuel(1 + t.len() as u64)?;
+                self.meter.fuel(1 + t.len() as u64)?;
                 for x in t.iter() {
                     self.check_hashable(x, depth + 1)?;
                 }
                 Ok(())
             }
             // Hashing (and comparing on a hit) reads every byte of the key.
-            Value::Str(s) if s.byte_len() >= 64 => self.fuel((s.byte_len() / 64) as u64),
+            Value::Str(s) if s.byte_len() >= 64 => self.meter.fuel((s.byte_len() / 64) as u64),
             _ => Ok(()),
         }
     }
@@ -328,16 +328,17 @@ impl Vm {
         if let Some(t) = Native::as_tuple(b) {
             return self.eq(a, &t.clone());
         }
-        let mut work = Work { used: 0, max: self.limits.fuel.saturating_sub(self.fuel_used) };
+        let mut work =
+            Work { used: 0, max: self.meter.limits.fuel.saturating_sub(self.meter.fuel_used) };
         // Small levels: the guard alone (`stack_left`), no segment.
-        let r = eq_depth(a, b, 0, self.limits.max_nesting, &mut work);
+        let r = eq_depth(a, b, 0, self.meter.limits.max_nesting, &mut work);
         if work.used > 0 {
             // Charges at least max + 1 when the walk stopped: a fuel error.
-            self.fuel(work.used)?;
+            self.meter.fuel(work.used)?;
         }
         match r {
             Some(r) => Ok(r),
-            None => Err(self.nesting_err()),
+            None => Err(self.meter.nesting_err()),
         }
     }
 
@@ -347,14 +348,14 @@ impl Vm {
     }
 
     fn cmp_depth(&mut self, a: &Value, b: &Value, op: CmpOp, depth: usize) -> R<Ordering> {
-        if depth > self.limits.max_nesting {
-            return Err(self.nesting_err());
+        if depth > self.meter.limits.max_nesting {
+            return Err(self.meter.nesting_err());
         }
-        self.guard_stack()?;
+        crate::stack_guard::guard_stack(&self.meter)?;
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
             (Value::Str(x), Value::Str(y)) => {
-                self.fuel((x.byte_len().min(y.byte_len()) / 64) as u64)?;
+                self.meter.fuel((x.byte_len().min(y.byte_len()) / 64) as u64)?;
                 Ok(x.as_str().cmp(y.as_str()))
             }
             (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
@@ -375,7 +376,7 @@ impl Vm {
                 // The copies guard against the lists changing under a
                 // comparison; they cost work and memory like any copy.
                 let n = x.borrow().len().min(y.borrow().len());
-                self.fuel(n as u64)?;
+                self.meter.fuel(n as u64)?;
                 let (x, y) = (x.borrow().clone(), y.borrow().clone());
                 self.cmp_seq(&x, &y, op, depth)
             }
@@ -427,7 +428,7 @@ impl Vm {
             return self.order_by_cmp(op, a, b);
         }
         if let (Some(x), Some(y)) = (set_items(a), set_items(b)) {
-            self.fuel((x.len() + y.len()) as u64)?;
+            self.meter.fuel((x.len() + y.len()) as u64)?;
             let sub = x.iter().all(|k| y.contains(k));
             let sup = y.iter().all(|k| x.contains(k));
             return Ok(match op {
@@ -479,7 +480,7 @@ impl Vm {
         let mut i = range.start;
         while i < range.end {
             let j = i.saturating_add(blocks.next_len()).min(range.end);
-            self.charge_work(crate::cost::SCAN, (j - i) + (j - i) / 4, 0)?;
+            self.meter.charge_work(crate::cost::SCAN, (j - i) + (j - i) / 4, 0)?;
             let items = block(i..j);
             match scan_plain(items.iter(), x) {
                 Some(Some(k)) => return Ok(Some(i + k)),
@@ -503,7 +504,7 @@ impl Vm {
     fn contains_drawn(&mut self, container: &Value, item: &Value) -> R<bool> {
         let Value::Iter(it) = self.get_iter(container.clone())? else { return Ok(false) };
         while let Some(x) = self.iter_next(&it)? {
-            self.fuel(FUEL_PER_ITEM_DRAWN)?;
+            self.meter.fuel(FUEL_PER_ITEM_DRAWN)?;
             if self.eq(&x, item)? {
                 return Ok(true);
             }

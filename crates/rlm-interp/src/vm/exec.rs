@@ -34,7 +34,7 @@ impl Vm {
     /// (tracebacks name the line of `pc - 1`).
     #[cold]
     fn checkpoint_before_instruction(&mut self) -> R<()> {
-        let r = self.checkpoint();
+        let r = self.meter.checkpoint();
         if r.is_err() {
             if let Some(f) = self.frames.last_mut() {
                 f.pc += 1;
@@ -45,8 +45,8 @@ impl Vm {
 
     fn exec_inner(&mut self, base: usize) -> R<ExecEnd> {
         loop {
-            self.fuel_used += 1;
-            if self.fuel_used > self.fuel_checkpoint {
+            self.meter.fuel_used += 1;
+            if self.meter.fuel_used > self.meter.fuel_checkpoint {
                 self.checkpoint_before_instruction()?;
             }
             let frame = top!(self);
@@ -220,7 +220,7 @@ impl Vm {
                 }
                 Instr::BuildList(n) => {
                     let items = popn(frame, n as usize)?;
-                    self.check_memory()?;
+                    self.meter.check_memory()?;
                     // `Value::list`, made where it is pushed (see `LoadGlobal`)
                     // and registered at the cost measured as it is made.
                     let (l, cost) = ListObj::new_measured(items);
@@ -230,7 +230,7 @@ impl Vm {
                 }
                 Instr::BuildTuple(n) => {
                     let items = popn(frame, n as usize)?;
-                    self.check_memory()?;
+                    self.meter.check_memory()?;
                     top!(self).stack.push(Value::tuple(items));
                 }
                 Instr::BuildSet(n) => self.op_build_set(n)?,
@@ -245,10 +245,10 @@ impl Vm {
                     if let Value::List(l) = &frame.stack[idx] {
                         let l = l.clone();
                         let n = l.borrow().len();
-                        if n >= self.limits.max_collection_len {
-                            self.check_len(n + 1)?;
+                        if n >= self.meter.limits.max_collection_len {
+                            self.meter.check_len(n + 1)?;
                         }
-                        self.alloc(crate::types::list::push_cost(&l.borrow()))?;
+                        self.meter.alloc(crate::types::list::push_cost(&l.borrow()))?;
                         l.borrow_mut_to_append().push(v);
                     }
                 }
@@ -399,10 +399,10 @@ impl Vm {
                         };
                         let l = l.clone();
                         let n = l.borrow().len();
-                        if n >= self.limits.max_collection_len {
-                            self.check_len(n + 1)?;
+                        if n >= self.meter.limits.max_collection_len {
+                            self.meter.check_len(n + 1)?;
                         }
-                        self.alloc(crate::types::list::push_cost(&l.borrow()))?;
+                        self.meter.alloc(crate::types::list::push_cost(&l.borrow()))?;
                         l.borrow_mut_to_append().push(v);
                         continue;
                     }
@@ -485,7 +485,7 @@ impl Vm {
         for it in items {
             set.insert(self.key(it)?);
         }
-        self.alloc(32 * n as usize + 32)?;
+        self.meter.alloc(32 * n as usize + 32)?;
         top!(self).stack.push(Value::new_set(set));
         Ok(())
     }
@@ -499,7 +499,7 @@ impl Vm {
             let k = self.key(k)?;
             d.map.insert(k, v);
         }
-        self.alloc(48 * n as usize + 64)?;
+        self.meter.alloc(48 * n as usize + 64)?;
         top!(self).stack.push(Value::dict(d));
         Ok(())
     }
@@ -529,8 +529,8 @@ impl Vm {
         if let Value::Dict(d) = &target {
             // Comprehensions are held to the collection cap like `d[k] = v`.
             let n = d.borrow().map.len();
-            if n >= self.limits.max_collection_len {
-                self.check_len(n + 1)?;
+            if n >= self.meter.limits.max_collection_len {
+                self.meter.check_len(n + 1)?;
             }
             self.charge_new_dict_key(d)?;
             d.borrow_mut().map.insert(k, v);
@@ -546,7 +546,7 @@ impl Vm {
         if let Value::List(l) = &target {
             let n = l.borrow().len() + items.len();
             let cap = l.borrow().capacity();
-            self.check_growth(n, items.len(), cap)?;
+            self.meter.check_growth(n, items.len(), cap)?;
             l.borrow_mut_to_append().extend(items);
         }
         Ok(())
@@ -576,7 +576,7 @@ impl Vm {
         };
         let items: Vec<(Key, Value)> =
             src.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        self.alloc(48 * items.len())?;
+        self.meter.alloc(48 * items.len())?;
         if let Value::Dict(d) = &target {
             d.borrow_mut().map.extend(items);
         }
@@ -641,7 +641,7 @@ impl Vm {
     fn op_make_function(&mut self, ci: u32, nd: u32, nkw: u32) -> R<()> {
         // A function value is charged by what holds it (`Value::unowned_cost`);
         // pre-charging it here makes a chain of closures reach a sync.
-        self.alloc(crate::mem::rc_block::<Function>() + 64)?;
+        self.meter.alloc(crate::mem::rc_block::<Function>() + 64)?;
         let frame = top!(self);
         let Value::Func(proto) = frame.code.consts[ci as usize].clone() else {
             return Err(internal("code const"));
@@ -682,7 +682,7 @@ impl Vm {
         let e = self.make_exception(v)?;
         // Pre-charged, as a new container is: the list a handler keeps it in
         // counts it only at the next sync, which these charges bring due.
-        self.alloc(e.mem_cost())?;
+        self.meter.alloc(e.mem_cost())?;
         Err(Fault::Exc(e))
     }
 
@@ -723,7 +723,7 @@ impl Vm {
                 ascii &= s.is_ascii();
             }
         }
-        self.check_str_len(total)?;
+        self.meter.check_str_len(total)?;
         let frame = top!(self);
         let parts = frame.stack[start..].iter().filter_map(|p| p.as_str().map(Str::as_str));
         let out = Str::concat_text(parts, total);

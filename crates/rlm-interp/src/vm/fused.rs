@@ -26,9 +26,9 @@ impl Vm {
     /// of `Fault` costs its copies on every instruction.)
     #[inline(always)]
     pub(super) fn second_half(&mut self) -> R<()> {
-        self.fuel_used += 1;
-        if self.fuel_used > self.limits.fuel {
-            self.fuel(0)?;
+        self.meter.fuel_used += 1;
+        if self.meter.fuel_used > self.meter.limits.fuel {
+            self.meter.fuel(0)?;
         }
         top!(self).pc += 1;
         Ok(())

@@ -36,7 +36,7 @@ impl Vm {
     /// list it fills and, once the frame returns, its `None`.
     pub(super) fn make_generator(&mut self, func: &Rc<Function>, iterator: Value) -> R<()> {
         // Charged as a call is (`call_dispatch`): the frame is made now.
-        self.fuel(2)?;
+        self.meter.fuel(2)?;
         let mut frame = self.make_frame(func, vec![iterator], Vec::new())?;
         if self.callback_depth == 0 && self.generator_might_suspend(func)? {
             let list = Value::list(Vec::new());
@@ -73,7 +73,7 @@ impl Vm {
                 return Ok(true);
             }
             // A unit per 16 instructions read (a few nanoseconds each).
-            self.fuel(1 + code.ops.len() as u64 / 16)?;
+            self.meter.fuel(1 + code.ops.len() as u64 / 16)?;
             for op in &code.ops {
                 let global = match *op {
                     Instr::LoadGlobal(g)
@@ -145,7 +145,7 @@ impl Vm {
     fn run_generator_frame(&mut self, frame: Frame) -> (Option<Box<Frame>>, R<Option<Value>>) {
         // The resumption itself (the nested loop's entry, the frame moved
         // twice), besides the instructions the frame runs.
-        if let Err(e) = self.fuel(crate::cost::FUEL_PER_GENERATOR_STEP) {
+        if let Err(e) = self.meter.fuel(crate::cost::FUEL_PER_GENERATOR_STEP) {
             return (Some(Box::new(frame)), Err(e));
         }
         // Each nested level counts as callbacks do, so that a chain of

@@ -33,7 +33,7 @@ impl Vm {
             Value::Range(r) => IterState::Range(r.0, r.1, r.2),
             // Watched: a change of size under the iterator raises.
             Value::Dict(ref d) => {
-                self.fuel(snapshot_fuel(d.borrow().map.len()))?;
+                self.meter.fuel(snapshot_fuel(d.borrow().map.len()))?;
                 let keys: VecDeque<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
                 IterState::watched(keys, v)
             }
@@ -42,16 +42,16 @@ impl Vm {
             // loop breaking out of `for kv in d.items()` over 10^5 keys
             // made 10^5 tuples a round, uncharged: 2.7 s for 8 M fuel).
             Value::Set(ref s) => {
-                self.fuel(snapshot_fuel(s.borrow().len()))?;
+                self.meter.fuel(snapshot_fuel(s.borrow().len()))?;
                 let items = set_order(&s.borrow()).into();
                 IterState::watched(items, v)
             }
             Value::FrozenSet(s) => {
-                self.fuel(snapshot_fuel(s.len()))?;
+                self.meter.fuel(snapshot_fuel(s.len()))?;
                 IterState::Items(set_order(&s).into())
             }
             Value::Deque(ref d) => {
-                self.fuel(snapshot_fuel(d.borrow().len()))?;
+                self.meter.fuel(snapshot_fuel(d.borrow().len()))?;
                 let items = d.borrow().iter().cloned().collect();
                 IterState::watched(items, v)
             }
@@ -59,7 +59,7 @@ impl Vm {
                 Native::DictView(kind, d) => {
                     let len = d.borrow().map.len();
                     let tuples = if *kind == 2 { len as u64 * FUEL_PER_ADAPTER_TUPLE } else { 0 };
-                    self.fuel(snapshot_fuel(len).saturating_add(tuples))?;
+                    self.meter.fuel(snapshot_fuel(len).saturating_add(tuples))?;
                     IterState::watched(view_items(*kind, d).into(), Value::Dict(d.clone()))
                 }
                 Native::StringIO(f) => IterState::Items(f.remaining_lines(self)?.into()),
@@ -77,11 +77,11 @@ impl Vm {
         match v {
             Value::List(l) => {
                 let items = l.borrow().clone();
-                self.fuel(items.len() as u64 / 8)?;
+                self.meter.fuel(items.len() as u64 / 8)?;
                 Ok(items)
             }
             Value::Tuple(t) => {
-                self.fuel(t.len() as u64 / 8)?;
+                self.meter.fuel(t.len() as u64 / 8)?;
                 Ok(t.to_vec())
             }
             Value::Deque(d) => {
@@ -89,21 +89,21 @@ impl Vm {
                 // and a charged push each, `d.extend(list(d))` spent 40% of
                 // its time there); the copy charged before it is made.
                 let n = d.borrow().len();
-                self.fuel(n as u64 / 8)?;
-                self.alloc(n.saturating_mul(std::mem::size_of::<Value>()))?;
+                self.meter.fuel(n as u64 / 8)?;
+                self.meter.alloc(n.saturating_mul(std::mem::size_of::<Value>()))?;
                 Ok(d.borrow().iter().cloned().collect())
             }
             Value::Range(r) => {
                 let n = range_len(r.0, r.1, r.2);
-                self.check_len(n as usize)?;
+                self.meter.check_len(n as usize)?;
                 Ok((0..n).map(|i| Value::Int(r.0 + i * r.2)).collect())
             }
             Value::Str(s) => {
-                self.check_len(s.char_len())?;
+                self.meter.check_len(s.char_len())?;
                 if !s.is_ascii() {
                     // Each non-ASCII character is a string of its own.
                     let each = crate::mem::rc_block::<crate::types::str::StrInner>();
-                    self.alloc(s.char_len().saturating_mul(each))?;
+                    self.meter.alloc(s.char_len().saturating_mul(each))?;
                 }
                 Ok(s.as_str()
                     .char_indices()
@@ -136,8 +136,8 @@ impl Vm {
                 };
                 let mut out = crate::charged::ChargedVec::with_slot_extra(slot_extra);
                 while let Some(x) = self.iter_next(it)? {
-                    out.push(self, x)?;
-                    self.fuel(1)?;
+                    out.push(&mut self.meter, x)?;
+                    self.meter.fuel(1)?;
                 }
                 Ok(out.into_vec())
             }

@@ -3,7 +3,8 @@
 //! suspension at host calls, fuel and memory accounting.
 //!
 //! `exec.rs` is the dispatch loop, `call.rs` calls and frames, `tasks.rs`
-//! scheduling and host-call suspension, `accounting.rs` fuel and memory,
+//! scheduling and host-call suspension, `accounting.rs` the output cap and host answers' memory (the meter,
+//! `crate::meter`, charges fuel and memory),
 //! `globals.rs` global slots, `stack.rs` the operand stack, `method_fast.rs` and `builtin_fast.rs` the
 //! hottest built-in method and function calls; the generic operations every instruction
 //! reaches are `compare.rs`, `binary.rs`, `subscript.rs`, `iter.rs` and
@@ -45,6 +46,7 @@ use smol_str::SmolStr;
 use crate::compile::{Code, GlobalNames};
 use crate::host::{HostCall, HostFunc};
 use crate::limits::{LimitError, Limits};
+use crate::meter::Meter;
 use crate::value::*;
 
 use crate::fault::{Fault, PendingCall, R};
@@ -165,22 +167,8 @@ pub struct Vm {
     /// cycles among the registered containers (temporary VMs that render an
     /// error message do not).
     ran_code: bool,
-    pub(crate) limits: Limits,
-    /// What this VM's values are charged to (`mem`).
-    pub(crate) account: crate::mem::AccountRef,
-    pub(crate) fuel_used: u64,
-    /// The dispatch loop leaves its fast path once `fuel_used` passes this:
-    /// the fuel limit, or earlier when an interrupt check is due.
-    pub(crate) fuel_checkpoint: u64,
-    /// Asked every `.0` fuel units whether to stop the program (a host's
-    /// Ctrl-C); `true` raises `KeyboardInterrupt` inside it.
-    pub(crate) interrupt_check: Option<(u64, crate::limits::InterruptCheck)>,
-    /// Bytes pre-charged (`alloc`) since the memory count was last synced.
-    mem_since: usize,
-    /// The memory count at the last sync.
-    mem_synced: usize,
-    /// Sync again once this many more bytes were charged or counted.
-    mem_next: usize,
+    /// Its limits and what the program spent of them: fuel, memory, caps.
+    pub(crate) meter: Meter,
     pub(crate) gnames: GlobalNames,
     pub(crate) globals: Vec<Option<Value>>,
     builtin_cache: Vec<Option<Value>>,
@@ -245,17 +233,9 @@ impl Vm {
 
     /// A VM charging `account` (a session's own, see `Interpreter::new`).
     pub(crate) fn with_account(limits: Limits, account: crate::mem::AccountRef) -> Vm {
-        let mem_next = limits_next(&limits);
         let call_depth_cap = limits.max_call_depth;
         Vm {
-            limits,
-            fuel_used: 0,
-            fuel_checkpoint: 0,
-            interrupt_check: None,
-            mem_since: 0,
-            mem_synced: account.live(),
-            account,
-            mem_next,
+            meter: Meter::new(limits, account),
             gnames: GlobalNames::default(),
             globals: Vec::new(),
             builtin_cache: Vec::new(),
@@ -291,11 +271,6 @@ impl Vm {
     }
 }
 
-/// The first sync is due after the smaller of the budget and the grace.
-fn limits_next(limits: &Limits) -> usize {
-    limits.memory_bytes.min(accounting::SYNC_GRACE)
-}
-
 impl Drop for Vm {
     fn drop(&mut self) {
         // Release everything the session holds first (without recursion), so
@@ -321,7 +296,7 @@ impl Drop for Vm {
         }
         defer_drop(roots);
         drop(cells);
-        let _ = crate::gc::collect_garbage(&self.account);
+        let _ = crate::gc::collect_garbage(&self.meter.account);
     }
 }
 

@@ -40,7 +40,7 @@ impl Vm {
             _ => return Ok(()),
         };
         match crate::types::slice::slice_indices(len, sl) {
-            Ok((.., n)) => self.charge_slice(of_str, n),
+            Ok((.., n)) => crate::call_cost::charge_slice(&mut self.meter, of_str, n),
             Err(_) => Ok(()),
         }
     }
@@ -59,7 +59,7 @@ impl Vm {
         if let (Value::List(l), Value::Slice(_)) = (obj, &idx) {
             // The list's tail moves and the new items are copied in.
             let n = l.borrow().len().saturating_add(crate::builtins::cost::size_of(&v).0 as usize);
-            self.charge_slice(false, n)?;
+            crate::call_cost::charge_slice(&mut self.meter, false, n)?;
         }
         match obj {
             Value::List(l) => self.list_setitem(l, idx, v),
@@ -72,7 +72,7 @@ impl Vm {
     pub(crate) fn delitem(&mut self, obj: &Value, idx: &Value) -> R<()> {
         if let (Value::List(l), Value::Slice(_)) = (obj, idx) {
             let n = l.borrow().len();
-            self.charge_slice(false, n)?;
+            crate::call_cost::charge_slice(&mut self.meter, false, n)?;
         }
         match obj {
             Value::List(l) => self.list_delitem(l, idx),

@@ -22,7 +22,7 @@ impl Vm {
     pub(crate) fn start(&mut self, code: Rc<Code>) -> RunState {
         self.ran_code = true;
         self.begin_cell();
-        self.arm_checkpoint();
+        self.meter.arm_checkpoint();
         if self.globals.len() < self.gnames.names.len() {
             self.globals.resize(self.gnames.names.len(), None);
         }
@@ -64,7 +64,7 @@ impl Vm {
     }
 
     pub(crate) fn resume(&mut self) -> RunState {
-        self.arm_checkpoint();
+        self.meter.arm_checkpoint();
         let ids: Vec<u64> = self.answered.keys().copied().collect();
         for id in ids {
             let Some(result) = self.answered.remove(&id) else { continue };
@@ -305,7 +305,8 @@ impl Vm {
         let mut due = 0u64;
         for c in calls.iter().filter(|c| c.id >= paid) {
             // Each walk stops once the program could not pay for it.
-            let left = self.limits.fuel.saturating_sub(self.fuel_used.saturating_add(due));
+            let left =
+                self.meter.limits.fuel.saturating_sub(self.meter.fuel_used.saturating_add(due));
             let this = crate::builtins::cost::host_call_fuel(&c.args, &c.kwargs, left);
             due = due.saturating_add(this);
             if this > left {
@@ -315,11 +316,11 @@ impl Vm {
         self.host_calls_paid = self.next_call_id;
         // Charged as the dispatch loop charges (the checkpoint is re-armed
         // when the calls' answers resume the run).
-        self.fuel_used = self.fuel_used.saturating_add(due);
-        if self.fuel_used > self.limits.fuel {
+        self.meter.fuel_used = self.meter.fuel_used.saturating_add(due);
+        if self.meter.fuel_used > self.meter.limits.fuel {
             return Err(crate::limits::LimitError::new(
                 crate::limits::LimitKind::Fuel,
-                format!("the program ran out of fuel ({} steps)", self.limits.fuel),
+                format!("the program ran out of fuel ({} steps)", self.meter.limits.fuel),
             ));
         }
         Ok(())
@@ -439,7 +440,7 @@ impl Vm {
                 Value::Coroutine(c) => {
                     // The coroutine object made by the call, then its frame
                     // bound here: a call's work twice over.
-                    self.fuel(crate::cost::FUEL_PER_AWAIT)?;
+                    self.meter.fuel(crate::cost::FUEL_PER_AWAIT)?;
                     let frame = self.coroutine_frame(&c)?;
                     self.push_frame(frame)?;
                     Ok(None)
@@ -467,7 +468,7 @@ impl Vm {
                         .iter()
                         .filter(|i| !matches!(i, Value::HostFuture(_) | Value::Str(_)))
                         .count();
-                    self.fuel((tasks as u64).saturating_mul(crate::cost::FUEL_PER_TASK))?;
+                    self.meter.fuel((tasks as u64).saturating_mul(crate::cost::FUEL_PER_TASK))?;
                     Ok(Some(ExecEnd::Gather(g)))
                 }
                 // `r = llm_query(p)` then `await r`: the reply is a str, awaited

@@ -27,6 +27,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "fault",
             "args",
             "mem",
+            "meter",
+            "call_cost",
             "gc",
             "adopt",
             "charged",
@@ -49,8 +51,9 @@ const ALLOWED_UP: &[(&str, &str, &str)] = &[
     (
         "*",
         "vm::Vm",
-        "behaviour is written as `impl Vm` blocks in the type's own file, and the Vm's accounting \
-         (fuel, alloc, check_len) is what every value pays with: a call, not a trait",
+        "behaviour that calls back into the program (iterating, comparing, `repr`, calling a \
+         function) is still written as `impl Vm` blocks in the type's own file; what only charges \
+         takes the meter (`crate::meter`), and issue #59 narrows the rest",
     ),
     ("value.rs", "types::", "the `Value` enum holds each type's object (and re-exports them)"),
     ("value.rs", "modules::functools::Partial", "`functools.partial` objects are a `Value`"),

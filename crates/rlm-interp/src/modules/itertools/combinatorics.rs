@@ -35,15 +35,15 @@ fn falling_factorial(n: usize, r: usize) -> Option<u128> {
 /// items before building them (`None`: too many to count).
 fn charge_tuples(vm: &mut Vm, count: Option<u128>, width: usize) -> R<()> {
     let n = count.and_then(|c| usize::try_from(c).ok()).unwrap_or(usize::MAX);
-    vm.check_len(n)?;
+    vm.meter.check_len(n)?;
     let items = n.saturating_mul(width.max(1));
-    vm.fuel(items as u64)?;
+    vm.meter.fuel(items as u64)?;
     // A tuple: its header plus 16 bytes per item (as `measure_live` counts).
-    vm.alloc(n.saturating_mul(40).saturating_add(items.saturating_mul(16)))
+    vm.meter.alloc(n.saturating_mul(40).saturating_add(items.saturating_mul(16)))
 }
 
 pub(super) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    let cap = vm.limits.max_collection_len;
+    let cap = vm.meter.limits.max_collection_len;
     match name {
         "combinations" | "combinations_with_replacement" | "permutations" => {
             let pool = vm.iterate(args.first().unwrap_or(&Value::None))?;
@@ -75,9 +75,9 @@ pub(super) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             while let Some(top) = stack.last_mut() {
                 if idx.len() == r {
                     push(&mut out, &pool, &idx);
-                    vm.fuel(1)?;
+                    vm.meter.fuel(1)?;
                     if out.len() > cap {
-                        vm.check_len(out.len())?;
+                        vm.meter.check_len(out.len())?;
                     }
                     stack.pop();
                     idx.pop();
@@ -148,7 +148,7 @@ pub(super) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                         next.push(t);
                     }
                 }
-                vm.check_len(next.len())?;
+                vm.meter.check_len(next.len())?;
                 result = next;
             }
             Ok(items_iter(result.into_iter().map(Value::tuple).collect()))

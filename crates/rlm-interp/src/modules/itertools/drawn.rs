@@ -29,7 +29,7 @@ fn source(vm: &mut Vm, args: &[Value], i: usize) -> R<Source> {
 
 /// The next item of `src`, its unit of fuel paid first.
 fn draw(vm: &mut Vm, src: &Source) -> R<Option<Value>> {
-    vm.fuel(1)?;
+    vm.meter.fuel(1)?;
     vm.iter_next(src)
 }
 
@@ -44,7 +44,7 @@ pub(super) fn accumulate(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Val
     let mut acc = kw(&kwargs, "initial").cloned().filter(|v| !matches!(v, Value::None));
     let mut out = ChargedVec::new();
     if let Some(a) = &acc {
-        out.push(vm, a.clone())?;
+        out.push(&mut vm.meter, a.clone())?;
     }
     while let Some(x) = draw(vm, &src)? {
         let next = match acc.take() {
@@ -54,7 +54,7 @@ pub(super) fn accumulate(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Val
                 None => vm.binary(BinOp::Add, &a, &x)?,
             },
         };
-        out.push(vm, next.clone())?;
+        out.push(&mut vm.meter, next.clone())?;
         acc = Some(next);
     }
     Ok(items_iter(out.into_vec()))
@@ -88,10 +88,10 @@ pub(super) fn zip_longest(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Va
                     fill.clone()
                 }
             };
-            row.push(vm, item)?;
+            row.push(&mut vm.meter, item)?;
         }
         if live > 0 {
-            out.push(vm, Value::tuple(row.into_vec()))?;
+            out.push(&mut vm.meter, Value::tuple(row.into_vec()))?;
         }
     }
     Ok(items_iter(out.into_vec()))
@@ -103,12 +103,12 @@ pub(super) fn dropwhile(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
     let mut out = ChargedVec::new();
     while let Some(x) = draw(vm, &src)? {
         if !call1(vm, &pred, &x)?.truthy() {
-            out.push(vm, x)?;
+            out.push(&mut vm.meter, x)?;
             break;
         }
     }
     while let Some(x) = draw(vm, &src)? {
-        out.push(vm, x)?;
+        out.push(&mut vm.meter, x)?;
     }
     Ok(items_iter(out.into_vec()))
 }
@@ -124,7 +124,7 @@ pub(super) fn filterfalse(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
             f => call1(vm, f, &x)?.truthy(),
         };
         if !t {
-            out.push(vm, x)?;
+            out.push(&mut vm.meter, x)?;
         }
     }
     Ok(items_iter(out.into_vec()))
@@ -137,7 +137,7 @@ pub(super) fn starmap(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
     while let Some(x) = draw(vm, &src)? {
         let call_args = vm.iterate(&x)?;
         let r = vm.call_value(&func, call_args, Vec::new())?;
-        out.push(vm, r)?;
+        out.push(&mut vm.meter, r)?;
     }
     Ok(items_iter(out.into_vec()))
 }
@@ -147,7 +147,7 @@ pub(super) fn pairwise(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
     let mut out = ChargedVec::new();
     let Some(mut prev) = draw(vm, &src)? else { return Ok(items_iter(Vec::new())) };
     while let Some(x) = draw(vm, &src)? {
-        out.push(vm, Value::tuple(vec![prev, x.clone()]))?;
+        out.push(&mut vm.meter, Value::tuple(vec![prev, x.clone()]))?;
         prev = x;
     }
     Ok(items_iter(out.into_vec()))
@@ -161,7 +161,7 @@ pub(super) fn compress(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
     while let Some(d) = draw(vm, &data)? {
         let Some(s) = draw(vm, &sel)? else { break };
         if s.truthy() {
-            out.push(vm, d)?;
+            out.push(&mut vm.meter, d)?;
         }
     }
     Ok(items_iter(out.into_vec()))
@@ -188,14 +188,14 @@ pub(super) fn groupby(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Value>
         if !same {
             if let Some(ck) = cur_key.take() {
                 let g = std::mem::replace(&mut group, ChargedVec::new()).into_vec();
-                out.push(vm, Value::tuple(vec![ck, items_iter(g)]))?;
+                out.push(&mut vm.meter, Value::tuple(vec![ck, items_iter(g)]))?;
             }
             cur_key = Some(k);
         }
-        group.push(vm, x)?;
+        group.push(&mut vm.meter, x)?;
     }
     if let Some(ck) = cur_key {
-        out.push(vm, Value::tuple(vec![ck, items_iter(group.into_vec())]))?;
+        out.push(&mut vm.meter, Value::tuple(vec![ck, items_iter(group.into_vec())]))?;
     }
     Ok(items_iter(out.into_vec()))
 }

@@ -72,9 +72,9 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             let mut out = ChargedVec::new();
             for a in &args {
                 let part = vm.iterate(a)?;
-                out.reserve(vm, part.len())?;
+                out.reserve(&mut vm.meter, part.len())?;
                 for x in part {
-                    out.push(vm, x)?;
+                    out.push(&mut vm.meter, x)?;
                 }
             }
             Ok(items_iter(out.into_vec()))
@@ -84,9 +84,9 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             let mut out = ChargedVec::new();
             for a in &outer {
                 let part = vm.iterate(a)?;
-                out.reserve(vm, part.len())?;
+                out.reserve(&mut vm.meter, part.len())?;
                 for x in part {
-                    out.push(vm, x)?;
+                    out.push(&mut vm.meter, x)?;
                 }
             }
             Ok(items_iter(out.into_vec()))
@@ -116,9 +116,9 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
                     break;
                 }
                 let Some(v) = vm.iter_next(&it)? else { break };
-                vm.fuel(1)?;
+                vm.meter.fuel(1)?;
                 if i >= start && (i - start) % step == 0 {
-                    out.push(vm, v)?;
+                    out.push(&mut vm.meter, v)?;
                 }
                 i += 1;
             }
@@ -176,11 +176,11 @@ fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Va
             let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
             let mut out = ChargedVec::new();
             while let Some(x) = vm.iter_next(&it)? {
-                vm.fuel(1)?;
+                vm.meter.fuel(1)?;
                 if !vm.call_value(&pred, vec![x.clone()], Vec::new())?.truthy() {
                     break;
                 }
-                out.push(vm, x)?;
+                out.push(&mut vm.meter, x)?;
             }
             Ok(items_iter(out.into_vec()))
         }
@@ -203,13 +203,17 @@ fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Va
             // its box, its buffer and what its items hold inline (`tee('',
             // 10**6)` made a million empty iterators, 136 MiB, uncharged).
             let n = n as usize;
-            vm.check_len(n)?;
+            vm.meter.check_len(n)?;
             let copied = n.saturating_mul(items.len());
-            vm.fuel(crate::cost::fuel_for(crate::cost::COPY, copied.saturating_add(n) as u64, 0))?;
+            vm.meter.fuel(crate::cost::fuel_for(
+                crate::cost::COPY,
+                copied.saturating_add(n) as u64,
+                0,
+            ))?;
             let per_copy = crate::mem::rc_block::<std::cell::RefCell<IterState>>()
                 + crate::mem::vec_block::<Value>(items.len())
                 + items.iter().map(Value::unowned_cost).sum::<usize>();
-            vm.alloc(n.saturating_mul(per_copy))?;
+            vm.meter.alloc(n.saturating_mul(per_copy))?;
             Ok(Value::tuple((0..n).map(|_| items_iter(items.clone())).collect()))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),

@@ -46,11 +46,11 @@ fn escaped_len(s: &str, ensure_ascii: bool) -> usize {
 /// doubled a string to 128 MiB in a 32 MiB session before any check).
 fn reserve(vm: &mut Vm, out: &mut String, extra: usize) -> R<()> {
     let needed = out.len().saturating_add(extra);
-    if needed > vm.limits.max_str_len {
-        vm.check_str_len(needed)?;
+    if needed > vm.meter.limits.max_str_len {
+        vm.meter.check_str_len(needed)?;
     }
     if needed > out.capacity() {
-        vm.check_text_growth(needed)?;
+        vm.meter.check_text_growth(needed)?;
         out.reserve(extra);
     }
     Ok(())
@@ -58,7 +58,7 @@ fn reserve(vm: &mut Vm, out: &mut String, extra: usize) -> R<()> {
 
 /// Writes a separator or an indent that the program chose (any length).
 fn push_checked(vm: &mut Vm, out: &mut String, piece: &str) -> R<()> {
-    vm.fuel(crate::cost::fuel_for(crate::cost::TEXT, 0, piece.len() as u64))?;
+    vm.meter.fuel(crate::cost::fuel_for(crate::cost::TEXT, 0, piece.len() as u64))?;
     reserve(vm, out, piece.len())?;
     out.push_str(piece);
     Ok(())
@@ -67,12 +67,12 @@ fn push_checked(vm: &mut Vm, out: &mut String, piece: &str) -> R<()> {
 /// Writes `s` as a JSON string, paying fuel per byte and making room for
 /// it before a byte is written.
 fn json_str(vm: &mut Vm, s: &str, ensure_ascii: bool, out: &mut String) -> R<()> {
-    vm.fuel(crate::cost::fuel_for(crate::cost::TEXT, 1, s.len() as u64))?;
+    vm.meter.fuel(crate::cost::fuel_for(crate::cost::TEXT, 1, s.len() as u64))?;
     // Measured exactly only when the bound (`JSON_ESCAPE_MAX` bytes a byte
     // and the quotes) could fail the cap or the budget: else a second scan
     // for nothing.
     let bound = out.len().saturating_add(s.len().saturating_mul(JSON_ESCAPE_MAX)).saturating_add(2);
-    if !vm.text_within_unchecked(bound, out.capacity()) {
+    if !vm.meter.text_within_unchecked(bound, out.capacity()) {
         reserve(vm, out, escaped_len(s, ensure_ascii))?;
     }
     out.push('"');
@@ -119,21 +119,21 @@ pub(super) fn json_dump(
     depth: usize,
     out: &mut String,
 ) -> R<()> {
-    if depth > vm.limits.max_nesting {
-        return Err(vm.nesting_err());
+    if depth > vm.meter.limits.max_nesting {
+        return Err(vm.meter.nesting_err());
     }
-    vm.guard_stack()?;
-    if out.len() > vm.limits.max_str_len {
-        vm.check_str_len(out.len())?;
+    crate::stack_guard::guard_stack(&vm.meter)?;
+    if out.len() > vm.meter.limits.max_str_len {
+        vm.meter.check_str_len(out.len())?;
     }
-    vm.check_text_growth(out.capacity())?;
-    vm.fuel(if depth > 0 { crate::cost::FUEL_PER_VALUE_WRITTEN } else { 1 })?;
+    vm.meter.check_text_growth(out.capacity())?;
+    vm.meter.fuel(if depth > 0 { crate::cost::FUEL_PER_VALUE_WRITTEN } else { 1 })?;
     // A newline plus `d` indents, held to the string cap before it is
     // written (an indent near the cap times the depth would overshoot it).
     let nl = |vm: &mut Vm, out: &mut String, d: usize| -> R<()> {
         if let Some(ind) = &o.indent {
             let extra = ind.len().saturating_mul(d).saturating_add(1);
-            vm.fuel(crate::cost::fuel_for(crate::cost::FILL, 0, extra as u64))?;
+            vm.meter.fuel(crate::cost::fuel_for(crate::cost::FILL, 0, extra as u64))?;
             reserve(vm, out, extra)?;
             out.push('\n');
             for _ in 0..d {

@@ -32,13 +32,13 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 Some(Value::Str(s)) => Some(s.as_str().to_string()),
                 Some(v) => {
                     let n = as_int(v).unwrap_or(0).max(0) as usize;
-                    if n > vm.limits.max_str_len {
-                        vm.check_str_len(n)?;
+                    if n > vm.meter.limits.max_str_len {
+                        vm.meter.check_str_len(n)?;
                     }
                     // Held to the budget before it is made (it is not a
                     // value of the program's, so it is checked, not charged).
-                    vm.fuel(crate::cost::fuel_for(crate::cost::FILL, 0, n as u64))?;
-                    vm.check_text_growth(n)?;
+                    vm.meter.fuel(crate::cost::fuel_for(crate::cost::FILL, 0, n as u64))?;
+                    vm.meter.check_text_growth(n)?;
                     Some(" ".repeat(n))
                 }
             };
@@ -68,7 +68,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             };
             let mut out = String::new();
             if let Some(bound) = crate::format::text_lower_bound(v, opts.item_sep.chars().count()) {
-                vm.check_text_lower_bound(bound)?;
+                vm.meter.check_text_lower_bound(bound)?;
                 out.reserve(bound);
             }
             crate::stack_guard::walk_over(v, || json_dump(vm, v, &opts, 0, &mut out))?;
@@ -81,7 +81,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                     args.first().map(|v| v.type_name()).unwrap_or("NoneType")
                 ));
             };
-            vm.fuel(s.byte_len() as u64 / 16)?;
+            vm.meter.fuel(s.byte_len() as u64 / 16)?;
             let mut p = JsonParser { s: s.as_str(), i: 0, depth: 0 };
             let v = crate::stack_guard::walk(|| p.value(vm))?;
             p.ws();

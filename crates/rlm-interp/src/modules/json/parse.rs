@@ -35,14 +35,14 @@ impl JsonParser<'_> {
     pub(super) fn value(&mut self, vm: &mut Vm) -> R<Value> {
         self.ws();
         self.depth += 1;
-        if self.depth > vm.limits.max_nesting {
-            return Err(vm.nesting_err());
+        if self.depth > vm.meter.limits.max_nesting {
+            return Err(vm.meter.nesting_err());
         }
-        vm.guard_stack()?;
+        crate::stack_guard::guard_stack(&vm.meter)?;
         // Each value made (a dict, list, string or number, with its key if
         // any) costs twice what writing one costs (`FUEL_PER_VALUE_WRITTEN`):
         // a `json.loads(json.dumps(x))` loop ran its fuel in 3.2 s at none.
-        vm.fuel(2 * crate::cost::FUEL_PER_VALUE_WRITTEN)?;
+        vm.meter.fuel(2 * crate::cost::FUEL_PER_VALUE_WRITTEN)?;
         let b = self.s.as_bytes();
         let r = match b.get(self.i) {
             None => self.err("Expecting value"),
@@ -65,7 +65,7 @@ impl JsonParser<'_> {
                         }
                         self.i += 1;
                         let v = self.value(vm)?;
-                        vm.alloc(crate::types::dict::DICT_ENTRY_COST)?;
+                        vm.meter.alloc(crate::types::dict::DICT_ENTRY_COST)?;
                         d.map.insert(Key(Value::str(k)), v);
                         self.ws();
                         match b.get(self.i) {
@@ -89,7 +89,7 @@ impl JsonParser<'_> {
                 } else {
                     loop {
                         items.push(self.value(vm)?);
-                        vm.alloc(crate::types::list::LIST_SLOT_COST)?;
+                        vm.meter.alloc(crate::meter::LIST_SLOT_COST)?;
                         self.ws();
                         match b.get(self.i) {
                             Some(b',') => self.i += 1,

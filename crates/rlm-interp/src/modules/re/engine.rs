@@ -399,14 +399,14 @@ impl Vm {
             Value::Str(s) => {
                 // The backtracking limit is part of the compiled pattern, and
                 // sessions with different limits share this thread's cache.
-                let limit = self.limits.regex_backtrack_limit;
+                let limit = self.meter.limits.regex_backtrack_limit;
                 // The cache's key is a copy of the pattern, hashed.
-                self.charge_work(crate::cost::HASH_BYTES, 0, s.byte_len())?;
+                self.meter.charge_work(crate::cost::HASH_BYTES, 0, s.byte_len())?;
                 let key = (s.as_str().to_string(), flags, limit);
                 if let Some(p) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
                     // Paid once per session, as if this session had built it.
                     if !self.regexes_paid.compiled(&p) {
-                        self.fuel(p.compile_fuel)?;
+                        self.meter.fuel(p.compile_fuel)?;
                     }
                     return Ok(p);
                 }
@@ -414,7 +414,7 @@ impl Vm {
                 if size.states > MAX_EXPANDED_STATES {
                     return exc(ExcKind::ReError, too_large(COMPILED_SIZE_LIMIT));
                 }
-                self.fuel(compile_fuel(s.as_str(), size))?;
+                self.meter.fuel(compile_fuel(s.as_str(), size))?;
                 match build(s.as_str(), flags, "", limit) {
                     Ok(mut p) => {
                         // The cache is host memory outside the budget: a
@@ -450,12 +450,13 @@ impl Vm {
         let built = cell.borrow().as_ref().cloned();
         if let Some(v) = built {
             if v.shared && !self.regexes_paid.compiled(&v) {
-                self.fuel(p.compile_fuel)?;
+                self.meter.fuel(p.compile_fuel)?;
             }
             return Ok(v);
         }
-        self.fuel(p.compile_fuel)?;
-        let mut v = match build(&p.source, p.flags, which, self.limits.regex_backtrack_limit) {
+        self.meter.fuel(p.compile_fuel)?;
+        let mut v = match build(&p.source, p.flags, which, self.meter.limits.regex_backtrack_limit)
+        {
             Ok(v) => v,
             Err(e) => return exc(ExcKind::ReError, e),
         };
@@ -474,7 +475,7 @@ impl Vm {
     fn charge_first_search(&mut self, p: &CompiledRegex, bytes: usize) -> R<()> {
         let paid = if p.shared { self.regexes_paid.searched(p) } else { p.searched.replace(true) };
         if !paid {
-            self.fuel(first_search_fuel(p.states, bytes))?;
+            self.meter.fuel(first_search_fuel(p.states, bytes))?;
         }
         Ok(())
     }
@@ -503,7 +504,7 @@ impl Vm {
         hay: &str,
         start: usize,
     ) -> R<Option<Spans>> {
-        self.fuel(FUEL_PER_SEARCH)?;
+        self.meter.fuel(FUEL_PER_SEARCH)?;
         if !matches!(p.engine, Engine::Fast(..)) {
             return self.fancy_search(p, hay, start);
         }
@@ -557,7 +558,7 @@ impl Vm {
             // The match and a character past it.
             let read = e.saturating_add(4).saturating_sub(start).min(rest);
             let fuel = |n: usize| (n as u64).saturating_mul(rate) / 64;
-            self.refund(fuel(rest).saturating_sub(fuel(read)));
+            self.meter.refund(fuel(rest).saturating_sub(fuel(read)));
         }
         Ok(found)
     }
@@ -598,7 +599,7 @@ impl Vm {
             from = floor_char(hay, (end + 1).saturating_sub(max_len)).max(from + 1);
             from = ceil_char(hay, from);
             // A window costs an engine call besides its bytes.
-            self.fuel(FUEL_PER_WINDOW)?;
+            self.meter.fuel(FUEL_PER_WINDOW)?;
         }
     }
 
@@ -609,7 +610,7 @@ impl Vm {
         let Engine::Fancy(tiers) = &p.engine else { return Ok(None) };
         self.reserved_search(hay, start, p.read_rate(), |vm, hay, start| {
             for (i, (limit, r)) in tiers.iter().enumerate() {
-                vm.fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP))?;
+                vm.meter.fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP))?;
                 match r.captures_from_pos(hay, start) {
                     Ok(c) => {
                         return Ok(
@@ -659,7 +660,7 @@ impl Vm {
         while pos <= hay.len() && out.len() < limit {
             let Some(sp) = self.search_paid(p, hay, pos)? else { break };
             pos = next_search_start(hay, pos, &sp);
-            out.push(self, sp)?;
+            out.push(&mut self.meter, sp)?;
         }
         Ok(out)
     }

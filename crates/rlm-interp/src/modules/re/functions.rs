@@ -130,14 +130,14 @@ impl Vm {
                 // Each item charges itself as it is made; the list is
                 // charged as it grows (`re.findall("", "a" * 10**7)`).
                 let mut out = ChargedVec::new();
-                out.reserve(self, ms.len())?;
+                out.reserve(&mut self.meter, ms.len())?;
                 for sp in ms.as_slice() {
                     let item = match g {
                         0 => sub(&sp[0]),
                         1 => sub(&sp[1]),
                         _ => Value::tuple(sp[1..].iter().map(sub).collect()),
                     };
-                    out.push(self, item)?;
+                    out.push(&mut self.meter, item)?;
                 }
                 drop(ms);
                 Ok(Value::list(out.into_vec()))
@@ -161,17 +161,17 @@ impl Vm {
                 let mut last = 0;
                 for sp in ms.as_slice() {
                     let (s, e) = sp[0].unwrap_or((last, last));
-                    out.push(self, parts.part(last, s))?;
+                    out.push(&mut self.meter, parts.part(last, s))?;
                     for g in &sp[1..] {
                         let item = match g {
                             Some((a, b)) => parts.part(*a, *b),
                             None => Value::None,
                         };
-                        out.push(self, item)?;
+                        out.push(&mut self.meter, item)?;
                     }
                     last = e;
                 }
-                out.push(self, parts.part(last, hay.byte_len()))?;
+                out.push(&mut self.meter, parts.part(last, hay.byte_len()))?;
                 drop(ms);
                 Ok(Value::list(out.into_vec()))
             }
@@ -218,7 +218,7 @@ impl Vm {
         let Some(sp) = found else { return Ok(None) };
         let next = super::engine::next_search_start(hay.as_str(), pos, &sp);
         // The match object: charged before it is made.
-        self.alloc(match_bytes(p.groups()))?;
+        self.meter.alloc(match_bytes(p.groups()))?;
         Ok(Some((self.make_match(hay, sp, p), next)))
     }
 
@@ -247,15 +247,15 @@ impl Vm {
         let n = ms.len();
         for sp in ms.as_slice() {
             let (s, e) = sp[0].unwrap_or((last, last));
-            out.push_str(self, &text[last..s])?;
+            out.push_str(&mut self.meter, &text[last..s])?;
             match &template {
                 Some(t) => {
                     for piece in t {
                         match piece {
-                            TPiece::Lit(l) => out.push_str(self, l)?,
+                            TPiece::Lit(l) => out.push_str(&mut self.meter, l)?,
                             TPiece::Group(g) => {
                                 if let Some(Some((a, b))) = sp.get(*g) {
-                                    out.push_str(self, &text[*a..*b])?;
+                                    out.push_str(&mut self.meter, &text[*a..*b])?;
                                 }
                             }
                         }
@@ -265,7 +265,7 @@ impl Vm {
                     let m = self.make_match(&hay, sp.clone(), pattern);
                     let r = self.call_value(&repl, vec![m], Vec::new())?;
                     match r {
-                        Value::Str(r) => out.push_str(self, r.as_str())?,
+                        Value::Str(r) => out.push_str(&mut self.meter, r.as_str())?,
                         o => {
                             return type_err(format!(
                                 "expected str instance, {} found",
@@ -278,8 +278,8 @@ impl Vm {
             last = e;
         }
         drop(ms);
-        out.push_str(self, &text[last.min(text.len())..])?;
-        self.check_str_len(out.len())?;
+        out.push_str(&mut self.meter, &text[last.min(text.len())..])?;
+        self.meter.check_str_len(out.len())?;
         let s = Value::str(out.into_string());
         Ok(if name == "subn" { Value::tuple(vec![s, Value::Int(n as i64)]) } else { s })
     }

@@ -138,7 +138,7 @@ impl Vm {
             if run_end > stepped {
                 let from = stepped.max(at);
                 let n = (run_end - from) as u64;
-                self.fuel(n.saturating_mul(step_per_byte))?;
+                self.meter.fuel(n.saturating_mul(step_per_byte))?;
                 stepped = run_end;
             }
             while at < run_end {
@@ -170,6 +170,6 @@ impl Vm {
         if n == 0 {
             return Ok(());
         }
-        self.fuel(n)
+        self.meter.fuel(n)
     }
 }

@@ -22,8 +22,8 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
 fn wrap_lines(vm: &mut Vm, text: &str, w: &wrapper::Wrapper) -> R<Vec<String>> {
     let tabs = text.bytes().filter(|&b| b == b'\t').count();
     let chars = text.len().saturating_add(tabs.saturating_mul(7));
-    vm.check_str_len(chars)?;
-    vm.alloc(chars.saturating_mul(std::mem::size_of::<char>()))?;
+    vm.meter.check_str_len(chars)?;
+    vm.meter.alloc(chars.saturating_mul(std::mem::size_of::<char>()))?;
     let chars = wrapper::munge(text);
     w.wrap(vm, &chars)
 }
@@ -45,7 +45,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
     // docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and calibration",
     // 2026-11-24); at a unit a byte the loop still took 1.09 s on a quiet machine: 4 units per
     // 3 bytes.
-    vm.fuel((text.byte_len() as u64).saturating_mul(4) / 3)?;
+    vm.meter.fuel((text.byte_len() as u64).saturating_mul(4) / 3)?;
     let text = text.as_str();
     let width = args.get(1).or_else(|| kw(&kwargs, "width")).and_then(as_int).unwrap_or(70);
     match name {
@@ -70,13 +70,13 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             if name == "wrap" {
                 let mut out = ChargedVec::new();
                 for l in lines {
-                    out.push(vm, Value::str(l))?;
+                    out.push(&mut vm.meter, Value::str(l))?;
                 }
                 Ok(Value::list(out.into_vec()))
             } else {
                 let total = lines.iter().map(|l| l.len() + 1).sum::<usize>();
-                vm.check_str_len(total)?;
-                vm.alloc(total)?;
+                vm.meter.check_str_len(total)?;
+                vm.meter.alloc(total)?;
                 Ok(Value::str(lines.join("\n")))
             }
         }
@@ -135,9 +135,9 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 // 134 MB before a check at the end).
                 let need = out.len() + if add { prefix.byte_len() } else { 0 } + l.len();
                 if need > out.capacity() {
-                    vm.check_str_len(need)?;
-                    let target = (2 * out.capacity()).min(vm.limits.max_str_len).max(need);
-                    vm.alloc(target - need)?;
+                    vm.meter.check_str_len(need)?;
+                    let target = (2 * out.capacity()).min(vm.meter.limits.max_str_len).max(need);
+                    vm.meter.alloc(target - need)?;
                     out.reserve_exact(target - out.len());
                 }
                 if add {
@@ -145,7 +145,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 }
                 out.push_str(&l);
             }
-            vm.check_str_len(out.len())?;
+            vm.meter.check_str_len(out.len())?;
             Ok(Value::str(out))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'textwrap' has no attribute '{name}'")),

@@ -133,7 +133,7 @@ fn chunk_end(t: &[char], i: usize) -> usize {
 /// at that bound first (they are the wrapper's own, not a collection of the
 /// program's, so the collection cap is not theirs); a unit per 16 chunks.
 pub(super) fn chunks(vm: &mut Vm, t: &[char]) -> R<Vec<(usize, usize)>> {
-    vm.alloc(t.len().saturating_mul(std::mem::size_of::<(usize, usize)>()))?;
+    vm.meter.alloc(t.len().saturating_mul(std::mem::size_of::<(usize, usize)>()))?;
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.len() {
@@ -141,7 +141,7 @@ pub(super) fn chunks(vm: &mut Vm, t: &[char]) -> R<Vec<(usize, usize)>> {
         out.push((i, j));
         i = j;
     }
-    vm.fuel(out.len() as u64 / 16)?;
+    vm.meter.fuel(out.len() as u64 / 16)?;
     Ok(out)
 }
 
@@ -159,9 +159,9 @@ struct Lines {
 impl Lines {
     fn push(&mut self, vm: &mut Vm, line: String) -> R<()> {
         if self.out.len() % LINE_BLOCK == 0 {
-            vm.fuel(FUEL_PER_LINE * LINE_BLOCK as u64)?;
+            vm.meter.fuel(FUEL_PER_LINE * LINE_BLOCK as u64)?;
         }
-        vm.alloc(line.capacity() + std::mem::size_of::<String>() * 2)?;
+        vm.meter.alloc(line.capacity() + std::mem::size_of::<String>() * 2)?;
         self.out.push(line);
         Ok(())
     }

@@ -10,6 +10,7 @@ use crate::args::{as_float, as_int};
 use crate::cost::Over::{All, Recv};
 use crate::cost::{COPY, CostTable, HASH, SCAN, cost};
 use crate::fault::{R, type_err};
+use crate::types::no_attr;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -47,7 +48,7 @@ impl Vm {
                 let total = d.borrow().map.values().try_fold(0usize, |acc, v| {
                     acc.checked_add(as_int(v).unwrap_or(0).max(0) as usize)
                 });
-                self.check_len(total.unwrap_or(usize::MAX))?;
+                self.meter.check_len(total.unwrap_or(usize::MAX))?;
                 let mut out = Vec::with_capacity(total.unwrap_or(0));
                 for (k, v) in d.borrow().map.iter() {
                     let n = as_int(v).unwrap_or(0).max(0) as usize;
@@ -63,7 +64,7 @@ impl Vm {
                 }
                 Ok(acc)
             }
-            _ => self.no_attr(recv, name),
+            _ => no_attr(recv, name),
         }
     }
 
@@ -80,7 +81,7 @@ impl Vm {
         }
         .min(len);
         let rounds = u64::from(usize::BITS - n.leading_zeros());
-        self.fuel((len as u64).saturating_add((n as u64).saturating_mul(rounds)))?;
+        self.meter.fuel((len as u64).saturating_add((n as u64).saturating_mul(rounds)))?;
         let _scratch = self.charge_scratch(crate::mem::vec_block::<(Count, usize)>(len))?;
         let mut ranked: Vec<(Count, usize)> = Vec::with_capacity(len);
         for (i, v) in d.borrow().map.values().enumerate() {
@@ -127,9 +128,9 @@ impl Vm {
             // and `-0.0` stay themselves); otherwise it adds each count to 0.
             let copy = sign > 0 && d.borrow().map.is_empty();
             // The pairs are a copy of the source: charged like one (two values each).
-            self.check_len(pairs.len().saturating_mul(2))?;
+            self.meter.check_len(pairs.len().saturating_mul(2))?;
             for (k, n) in pairs {
-                self.fuel(1)?;
+                self.meter.fuel(1)?;
                 self.counter_add(d, k, n, sign, copy)?;
             }
             return Ok(());
@@ -137,7 +138,7 @@ impl Vm {
         // An iterable counts each item once: no pairs vector, no count value
         // per item (the items themselves are `iterate`'s copy).
         for item in self.iterate(src)? {
-            self.fuel(1)?;
+            self.meter.fuel(1)?;
             self.counter_add(d, item, Value::Int(1), sign, false)?;
         }
         Ok(())
@@ -170,8 +171,8 @@ impl Vm {
         if cur.is_none() {
             // A new key: the same cap and charge as `c[k] = n`.
             let len = d.borrow().map.len();
-            if len >= self.limits.max_collection_len {
-                self.check_len(len + 1)?;
+            if len >= self.meter.limits.max_collection_len {
+                self.meter.check_len(len + 1)?;
             }
             self.charge_new_dict_key(d)?;
         }
@@ -221,7 +222,7 @@ pub(crate) fn counter_arith(
         y.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     // One unit per entry walked; each of x's keys is looked up in y's table
     // (a scan of y per key made `c + d` quadratic, and unmetered).
-    vm.fuel((xs.len() + ys.len()) as u64)?;
+    vm.meter.fuel((xs.len() + ys.len()) as u64)?;
     for (k, v) in &xs {
         let other = y.borrow().map.get(k).cloned().unwrap_or(Value::Int(0));
         let r = match op {

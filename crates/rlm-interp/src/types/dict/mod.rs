@@ -16,6 +16,7 @@ use crate::cost::{
     CostTable, FREE, FUEL_PER_NEW_DICT_KEY, HASH, HASH_BYTES, SCAN, big_table_insert_fuel, cost,
 };
 use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::types::no_attr;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -163,8 +164,8 @@ impl Vm {
     /// dict of `len` keys (`cost` from [`insert_cost`]; `fromkeys` builds
     /// its dict first).
     fn charge_dict_insert(&mut self, len: usize, cost: usize) -> R<()> {
-        self.fuel(FUEL_PER_NEW_DICT_KEY + big_table_insert_fuel(len))?;
-        self.alloc(cost)
+        self.meter.fuel(FUEL_PER_NEW_DICT_KEY + big_table_insert_fuel(len))?;
+        self.meter.alloc(cost)
     }
 
     pub(crate) fn dict_method(
@@ -194,7 +195,7 @@ impl Vm {
                     return type_err("pop expected at least 1 argument, got 0");
                 };
                 let k = self.key(k0.clone())?;
-                self.fuel(shift_fuel(&d.borrow().map, &k))?;
+                self.meter.fuel(shift_fuel(&d.borrow().map, &k))?;
                 let r = d.borrow_mut().map.shift_remove(&k);
                 match r {
                     Some(v) => Ok(v),
@@ -212,7 +213,7 @@ impl Vm {
                 let r = if last {
                     d.borrow_mut().map.pop()
                 } else {
-                    self.fuel(d.borrow().map.len() as u64 / 4)?;
+                    self.meter.fuel(d.borrow().map.len() as u64 / 4)?;
                     d.borrow_mut().map.shift_remove_index(0)
                 };
                 match r {
@@ -258,12 +259,12 @@ impl Vm {
             }
             "copy" => {
                 let c = Dict { map: d.borrow().map.clone(), kind: d.borrow().kind.clone() };
-                self.check_len(c.map.len())?;
+                self.meter.check_len(c.map.len())?;
                 Ok(Value::dict(c))
             }
             "move_to_end" => self.ordered_move_to_end(d, args, kwargs),
             "fromkeys" => self.flavoured_fromkeys(d, args, kwargs),
-            _ => self.no_attr(recv, name),
+            _ => no_attr(recv, name),
         }
     }
 
@@ -287,8 +288,8 @@ impl Vm {
                 let v = self.call_value(&factory, Vec::new(), Vec::new())?;
                 // A missing key inserts: the same cap as `d[k] = v`.
                 let n = d.borrow().map.len();
-                if n >= self.limits.max_collection_len {
-                    self.check_len(n + 1)?;
+                if n >= self.meter.limits.max_collection_len {
+                    self.meter.check_len(n + 1)?;
                 }
                 self.charge_new_dict_key(d)?;
                 d.borrow_mut().map.insert(k, v.clone());
@@ -311,8 +312,8 @@ impl Vm {
             }
             None => {
                 let n = d.borrow().map.len();
-                if n >= self.limits.max_collection_len {
-                    self.check_len(n + 1)?;
+                if n >= self.meter.limits.max_collection_len {
+                    self.meter.check_len(n + 1)?;
                 }
                 self.charge_new_dict_key(d)?;
                 d.borrow_mut().map.insert(k, v);
@@ -324,7 +325,7 @@ impl Vm {
     /// `del d[k]`.
     pub(crate) fn dict_delitem(&mut self, d: &Rc<StoreCell<Dict>>, idx: &Value) -> R<()> {
         let k = self.key(idx.clone())?;
-        self.fuel(shift_fuel(&d.borrow().map, &k))?;
+        self.meter.fuel(shift_fuel(&d.borrow().map, &k))?;
         let counter = matches!(d.borrow().kind, DictKind::Counter);
         match d.borrow_mut().map.shift_remove(&k) {
             // A Counter ignores deleting a key it does not have.
@@ -339,8 +340,9 @@ impl Vm {
         let mut d = {
             let x = x.borrow();
             // The copy's table, charged before it is made.
-            self.check_len(x.map.len())?;
-            self.alloc(crate::mem::table_block(x.map.len(), std::mem::size_of::<DictEntry>()))?;
+            self.meter.check_len(x.map.len())?;
+            self.meter
+                .alloc(crate::mem::table_block(x.map.len(), std::mem::size_of::<DictEntry>()))?;
             // A plain dict | a subclass is the subclass's `__ror__`: its kind.
             let kind = match (&x.kind, &y.borrow().kind) {
                 (DictKind::Plain, DictKind::Default(f)) => DictKind::Default(f.clone()),
@@ -351,7 +353,7 @@ impl Vm {
         };
         {
             let y = y.borrow();
-            self.fuel((y.map.len() as u64).saturating_mul(FUEL_PER_NEW_DICT_KEY))?;
+            self.meter.fuel((y.map.len() as u64).saturating_mul(FUEL_PER_NEW_DICT_KEY))?;
             self.dict_insert_all(&mut d, &y)?;
         }
         Ok(Value::dict(d))
@@ -375,7 +377,8 @@ impl Vm {
     fn dict_insert_all(&mut self, dst: &mut Dict, src: &Dict) -> R<()> {
         if dst.map.is_empty() && dst.map.capacity() < src.map.len() {
             // Into an empty dict (`dict(d)`): one table of the right size.
-            self.alloc(crate::mem::table_block(src.map.len(), std::mem::size_of::<DictEntry>()))?;
+            self.meter
+                .alloc(crate::mem::table_block(src.map.len(), std::mem::size_of::<DictEntry>()))?;
             dst.map.reserve(src.map.len());
         }
         for (k, v) in src.map.iter() {
@@ -384,12 +387,12 @@ impl Vm {
                 continue;
             }
             let len = dst.map.len();
-            if len >= self.limits.max_collection_len {
-                self.check_len(len + 1)?;
+            if len >= self.meter.limits.max_collection_len {
+                self.meter.check_len(len + 1)?;
             }
-            self.fuel(big_table_insert_fuel(len))?;
+            self.meter.fuel(big_table_insert_fuel(len))?;
             if len >= dst.map.capacity() {
-                self.alloc(insert_cost(dst))?;
+                self.meter.alloc(insert_cost(dst))?;
             }
             dst.map.insert(k.clone(), v.clone());
         }
@@ -405,8 +408,8 @@ impl Vm {
                     return Ok(());
                 }
                 let s = s.borrow();
-                self.check_len(s.map.len())?;
-                self.fuel((s.map.len() as u64).saturating_mul(FUEL_PER_NEW_DICT_KEY))?;
+                self.meter.check_len(s.map.len())?;
+                self.meter.fuel((s.map.len() as u64).saturating_mul(FUEL_PER_NEW_DICT_KEY))?;
                 // Read and written where they are: no copy of the items
                 // first, and every growth charged before it happens (an
                 // `update` or `|=` from a big dict inserted it unpaid).
@@ -552,8 +555,8 @@ impl Vm {
         for k in keys {
             let k = self.key(k)?;
             let n = d.map.len();
-            if n >= self.limits.max_collection_len {
-                self.check_len(n + 1)?;
+            if n >= self.meter.limits.max_collection_len {
+                self.meter.check_len(n + 1)?;
             }
             self.charge_dict_insert(n, insert_cost(&d))?;
             d.map.insert(k, val.clone());

@@ -9,8 +9,10 @@ use crate::charged::ChargedString;
 use crate::cost::Over::{All, Args, Recv, WorkDone};
 use crate::cost::{CHARWISE, COPY, CostTable, FREE, HASH, JOIN, PIECES, SCAN, TEXT, cost};
 use crate::fault::{R, exc, type_err, value_err};
+use crate::types::no_attr;
 use crate::types::str::py_isspace;
-use crate::types::str::search::Reader;
+use crate::types::str::search::{self, Reader};
+use crate::types::str::split;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -157,8 +159,8 @@ impl Vm {
         // A unit a call; the methods over the whole string pay for it up
         // front too (`whole`), those charged as they proceed only for what
         // they do.
-        self.fuel(1)?;
-        let whole = |vm: &mut Vm| vm.fuel(text.len() as u64 / 32);
+        self.meter.fuel(1)?;
+        let whole = |vm: &mut Vm| vm.meter.fuel(text.len() as u64 / 32);
         match name {
             "lower" | "upper" | "casefold" => {
                 whole(self)?;
@@ -167,10 +169,10 @@ impl Vm {
             "strip" | "lstrip" | "rstrip" => self.str_case_strip(s, name, &args),
             "splitlines" => {
                 whole(self)?;
-                self.str_split_family(s, name, &args, &kwargs)
+                split::split_family(&mut self.meter, s, name, &args, &kwargs)
             }
             "split" | "rsplit" | "partition" | "rpartition" => {
-                self.str_split_family(s, name, &args, &kwargs)
+                split::split_family(&mut self.meter, s, name, &args, &kwargs)
             }
             "join" => {
                 whole(self)?;
@@ -197,7 +199,7 @@ impl Vm {
                 ExcKind::NotImplementedError,
                 "bytes are not available in this sandbox; work with str",
             ),
-            _ => self.no_attr(&Value::Str(s.clone()), name),
+            _ => no_attr(&Value::Str(s.clone()), name),
         }
     }
 
@@ -212,7 +214,7 @@ impl Vm {
         };
         match name {
             "lower" => {
-                self.check_str_len(text.len())?;
+                self.meter.check_str_len(text.len())?;
                 Ok(if s.is_ascii() {
                     Value::str(text.to_ascii_lowercase())
                 } else {
@@ -220,7 +222,7 @@ impl Vm {
                 })
             }
             "upper" => {
-                self.check_str_len(text.len())?;
+                self.meter.check_str_len(text.len())?;
                 Ok(if s.is_ascii() {
                     Value::str(text.to_ascii_uppercase())
                 } else {
@@ -242,19 +244,23 @@ impl Vm {
                 };
                 // Charged as it reads, from each end to the first character
                 // it keeps, and for the part it copies.
-                let a = if name == "rstrip" { 0 } else { self.scan_while(text, TEXT, f)? };
+                let a = if name == "rstrip" {
+                    0
+                } else {
+                    search::scan_while(&mut self.meter, text, TEXT, f)?
+                };
                 let b = if name == "lstrip" {
                     text.len()
                 } else {
-                    a + self.scan_back_while(&text[a..], TEXT, f)?
+                    a + search::scan_back_while(&mut self.meter, &text[a..], TEXT, f)?
                 };
                 if a == 0 && b == text.len() {
                     return Ok(Value::Str(s.clone()));
                 }
-                self.charge_part(s, b - a)?;
+                split::charge_part(&mut self.meter, s, b - a)?;
                 Ok(Value::Str(s.byte_substr(a, b, None)))
             }
-            _ => self.no_attr(&Value::Str(s.clone()), name),
+            _ => no_attr(&Value::Str(s.clone()), name),
         }
     }
 
@@ -288,7 +294,7 @@ impl Vm {
                         }
                     }
                 }
-                self.check_str_len(total)?;
+                self.meter.check_str_len(total)?;
                 let mut out = String::with_capacity(total);
                 for (i, x) in items.iter().enumerate() {
                     if i > 0 {
@@ -319,7 +325,10 @@ impl Vm {
                     let (bytes, mut n, mut at) = (text.as_bytes(), 0usize, 0usize);
                     let mut reader = Reader::new(old.as_bytes(), SCAN);
                     while count < 0 || n < count as usize {
-                        let Some(p) = self.find_read(&mut reader, bytes, at)? else { break };
+                        let Some(p) = search::find_read(&mut self.meter, &mut reader, bytes, at)?
+                        else {
+                            break;
+                        };
                         n += 1;
                         at = p + old.len();
                     }
@@ -328,9 +337,9 @@ impl Vm {
                 if n == 0 {
                     return Ok(Value::Str(s.clone()));
                 }
-                self.charge_work(COPY, 0, text.len())?;
+                self.meter.charge_work(COPY, 0, text.len())?;
                 let total = text.len() + n * new.len();
-                self.check_str_len(total)?;
+                self.meter.check_str_len(total)?;
                 if old.is_empty() {
                     let mut out = String::with_capacity(total);
                     let mut done = 0;
@@ -350,7 +359,7 @@ impl Vm {
                 // `str::replace` grew its buffer by doubling, two buffers
                 // held at once at each step (a 262 MB result peaked at 631
                 // MiB RSS under the 512 MiB budget).
-                self.check_text_exact(total)?;
+                self.meter.check_text_exact(total)?;
                 let mut out = String::with_capacity(total);
                 let mut last = 0;
                 for (p, _) in text.match_indices(old).take(n) {
@@ -361,7 +370,7 @@ impl Vm {
                 out.push_str(&text[last..]);
                 Ok(Value::str(out))
             }
-            _ => self.no_attr(&Value::Str(s.clone()), name),
+            _ => no_attr(&Value::Str(s.clone()), name),
         }
     }
 
@@ -398,13 +407,13 @@ impl Vm {
                         return Ok(Value::Int((r.chars.len() + 1) as i64));
                     }
                     // Non-overlapping, as str.count; it reads the whole range.
-                    self.charge_work(SCAN, 0, hay.len())?;
+                    self.meter.charge_work(SCAN, 0, hay.len())?;
                     return Ok(Value::Int(memchr::memmem::find_iter(hay, sub).count() as i64));
                 }
                 let at = if name.starts_with('r') {
-                    self.rfind_in_blocks(hay, sub, SCAN)?
+                    search::rfind_in_blocks(&mut self.meter, hay, sub, SCAN)?
                 } else {
-                    self.find_in_blocks(hay, sub, SCAN)?
+                    search::find_in_blocks(&mut self.meter, hay, sub, SCAN)?
                 };
                 let Some(p) = at else { return not_found() };
                 // The match's code point, counted over the bytes the search read.
@@ -449,14 +458,14 @@ impl Vm {
                     let Some(hay) = hay else { continue };
                     // Each prefix tried reads at most its length (or the range's).
                     let p = p.as_str();
-                    self.charge_work(SCAN, 1, p.len().min(hay.len()))?;
+                    self.meter.charge_work(SCAN, 1, p.len().min(hay.len()))?;
                     if if name == "startswith" { hay.starts_with(p) } else { hay.ends_with(p) } {
                         return Ok(Value::Bool(true));
                     }
                 }
                 Ok(Value::Bool(false))
             }
-            _ => self.no_attr(&Value::Str(s.clone()), name),
+            _ => no_attr(&Value::Str(s.clone()), name),
         }
     }
 
@@ -518,7 +527,7 @@ impl Vm {
             "title" => Ok(Value::str(py_title(text))),
             "capitalize" => Ok(Value::str(py_capitalize(text))),
             "swapcase" => Ok(Value::str(swapcase(text))),
-            _ => self.no_attr(&Value::Str(s.clone()), name),
+            _ => no_attr(&Value::Str(s.clone()), name),
         }
     }
 
@@ -545,12 +554,12 @@ impl Vm {
                 if w <= n {
                     return Ok(Value::Str(s.clone()));
                 }
-                self.check_str_len(w)?;
+                self.meter.check_str_len(w)?;
                 let pad = w - n;
                 // `check_str_len` charged a byte per character; a wider
                 // fill (up to 4 bytes) is charged the rest before it is made.
                 let bytes = text.len().saturating_add(pad.saturating_mul(fill.len_utf8()));
-                self.alloc(bytes.saturating_sub(w))?;
+                self.meter.alloc(bytes.saturating_sub(w))?;
                 let (left, right) = match name {
                     "ljust" => (0, pad),
                     "rjust" => (pad, 0),
@@ -573,7 +582,7 @@ impl Vm {
                 if w <= n {
                     return Ok(Value::Str(s.clone()));
                 }
-                self.check_str_len(w)?;
+                self.meter.check_str_len(w)?;
                 let (sign, rest) = match text.chars().next() {
                     Some(c @ ('+' | '-')) => (c.to_string(), &text[1..]),
                     _ => (String::new(), text),
@@ -604,10 +613,10 @@ impl Vm {
                 let Some(Value::Str(p)) = args.first() else {
                     return type_err("removeprefix() argument must be str");
                 };
-                self.charge_work(SCAN, 0, p.byte_len().min(text.len()))?;
+                self.meter.charge_work(SCAN, 0, p.byte_len().min(text.len()))?;
                 Ok(match text.strip_prefix(p.as_str()) {
                     Some(r) if !p.as_str().is_empty() => {
-                        self.charge_part(s, r.len())?;
+                        split::charge_part(&mut self.meter, s, r.len())?;
                         Value::Str(s.byte_substr(p.byte_len(), text.len(), None))
                     }
                     _ => Value::Str(s.clone()),
@@ -617,10 +626,10 @@ impl Vm {
                 let Some(Value::Str(p)) = args.first() else {
                     return type_err("removesuffix() argument must be str");
                 };
-                self.charge_work(SCAN, 0, p.byte_len().min(text.len()))?;
+                self.meter.charge_work(SCAN, 0, p.byte_len().min(text.len()))?;
                 Ok(match text.strip_suffix(p.as_str()) {
                     Some(r) if !p.as_str().is_empty() => {
-                        self.charge_part(s, r.len())?;
+                        split::charge_part(&mut self.meter, s, r.len())?;
                         Value::Str(s.byte_substr(0, r.len(), None))
                     }
                     _ => Value::Str(s.clone()),
@@ -639,24 +648,24 @@ impl Vm {
                         '\t' => {
                             if ts > 0 {
                                 let n = ts - col % ts;
-                                out.reserve(self, n)?;
+                                out.reserve(&mut self.meter, n)?;
                                 for _ in 0..n {
-                                    out.push(self, ' ')?;
+                                    out.push(&mut self.meter, ' ')?;
                                 }
                                 col += n;
                             }
                         }
                         '\n' | '\r' => {
-                            out.push(self, c)?;
+                            out.push(&mut self.meter, c)?;
                             col = 0;
                         }
                         c => {
-                            out.push(self, c)?;
+                            out.push(&mut self.meter, c)?;
                             col += 1;
                         }
                     }
                 }
-                self.check_str_len(out.len())?;
+                self.meter.check_str_len(out.len())?;
                 Ok(Value::str(out.into_string()))
             }
             "translate" => {
@@ -666,7 +675,7 @@ impl Vm {
                 let table = table.clone();
                 // Charged as it grows, and held to the string cap.
                 let mut out = ChargedString::new();
-                out.reserve(self, text.len())?;
+                out.reserve(&mut self.meter, text.len())?;
                 // Each ASCII character's mapping is looked up once (a dict
                 // lookup per character ran 15 ns each), and runs of
                 // characters the table keeps are copied whole.
@@ -702,19 +711,19 @@ impl Vm {
                     if matches!(mapped, Mapped::Keep) {
                         continue;
                     }
-                    out.push_str(self, &text[kept_from..at])?;
+                    out.push_str(&mut self.meter, &text[kept_from..at])?;
                     kept_from = at + c.len_utf8();
                     match mapped {
                         Mapped::Keep | Mapped::Drop => {}
-                        Mapped::Text(r) => out.push_str(self, r.as_str())?,
-                        Mapped::Char(r) => out.push(self, r)?,
+                        Mapped::Text(r) => out.push_str(&mut self.meter, r.as_str())?,
+                        Mapped::Char(r) => out.push(&mut self.meter, r)?,
                     }
                 }
-                out.push_str(self, &text[kept_from..])?;
-                self.check_str_len(out.len())?;
+                out.push_str(&mut self.meter, &text[kept_from..])?;
+                self.meter.check_str_len(out.len())?;
                 Ok(Value::str(out.into_string()))
             }
-            _ => self.no_attr(&Value::Str(s.clone()), name),
+            _ => no_attr(&Value::Str(s.clone()), name),
         }
     }
 

@@ -612,7 +612,7 @@ impl Vm {
     /// (Python does the same).
     pub(crate) fn str_iadd(&mut self, x: &Str, y: &Str) -> R<Value> {
         let n = x.byte_len() + y.byte_len();
-        self.check_str_len(n)?;
+        self.meter.check_str_len(n)?;
         // Built where it will stay: inline when short (no heap buffer to
         // allocate, copy and free), else one exact allocation.
         let mut s = CompactString::with_capacity(n);
@@ -626,7 +626,7 @@ impl Vm {
     pub(crate) fn str_repeat(&mut self, s: &Str, n: &Value) -> R<Value> {
         let n = as_int(n).unwrap_or(0).max(0) as usize;
         let total = s.byte_len().saturating_mul(n);
-        self.check_str_len(total)?;
+        self.meter.check_str_len(total)?;
         // `str::repeat` doubles its buffer log2(n) times even when empty.
         if total == 0 {
             return Ok(Value::str(String::new()));
@@ -637,7 +637,7 @@ impl Vm {
     /// `s % args`.
     pub(crate) fn str_percent(&mut self, s: &Str, args: &Value) -> R<Value> {
         let v = Value::str(self.percent_format(s.as_str(), args)?);
-        self.guard_result(&v)?;
+        self.meter.guard_result(&v)?;
         Ok(v)
     }
 
@@ -645,9 +645,12 @@ impl Vm {
     pub(crate) fn str_contains(&mut self, s: &Str, item: &Value) -> R<bool> {
         match item {
             // Charged as it reads, up to the first occurrence.
-            Value::Str(t) => {
-                self.contains_in_blocks(s.as_str().as_bytes(), t.as_str().as_bytes(), SCAN)
-            }
+            Value::Str(t) => search::contains_in_blocks(
+                &mut self.meter,
+                s.as_str().as_bytes(),
+                t.as_str().as_bytes(),
+                SCAN,
+            ),
             _ => type_err(format!(
                 "'in <string>' requires string as left operand, not {}",
                 item.type_name()
@@ -663,7 +666,7 @@ impl Vm {
                 let a = start as usize;
                 return Ok(Value::Str(s.substr(a, a + n)));
             }
-            self.check_str_len(n)?;
+            self.meter.check_str_len(n)?;
             let mut out = String::with_capacity(n);
             let mut i = start;
             if s.is_ascii() {

@@ -6,13 +6,13 @@
 use memchr::memmem;
 
 use crate::cost::{Blocks, FIRST_BLOCK, Rate};
+use crate::fault::R;
+use crate::meter::Meter;
 
 /// A text this short is searched in one go, charged whole before: its
 /// charge is at most a few units more than the search's, and a reader's
 /// bookkeeping cost 5% of a loop of `w in line` over 80-byte lines.
 const SHORT: usize = 4 * FIRST_BLOCK;
-use crate::fault::R;
-use crate::vm::Vm;
 
 /// A text read forward by successive searches for one needle (`split`,
 /// `replace`): the bytes paid for and the blocks' sizes carry over from one
@@ -47,184 +47,186 @@ impl<'n> ReaderRev<'n> {
     }
 }
 
-impl Vm {
-    /// The offset of the first `needle` in `hay`, read in growing blocks,
-    /// each charged at `rate` before it is searched (and the needle, which
-    /// the searcher reads once).
-    pub(crate) fn find_in_blocks(
-        &mut self,
-        hay: &[u8],
-        needle: &[u8],
-        rate: Rate,
-    ) -> R<Option<usize>> {
-        if needle.len() > hay.len() {
+/// The offset of the first `needle` in `hay`, read in growing blocks,
+/// each charged at `rate` before it is searched (and the needle, which
+/// the searcher reads once).
+pub(crate) fn find_in_blocks(
+    meter: &mut Meter,
+    hay: &[u8],
+    needle: &[u8],
+    rate: Rate,
+) -> R<Option<usize>> {
+    if needle.len() > hay.len() {
+        return Ok(None);
+    }
+    if hay.len() <= SHORT {
+        // A short text (most `w in line`): charged whole, searched at once.
+        meter.charge_work(rate, 0, hay.len() + needle.len())?;
+        return Ok(memmem::find(hay, needle));
+    }
+    meter.charge_work(rate, 0, needle.len())?;
+    find_read(meter, &mut Reader::new(needle, rate), hay, 0)
+}
+
+/// The first occurrence of the reader's needle in `hay` at or after
+/// `from` (at most the bytes paid for), reading (and paying for) new
+/// blocks as the search needs them.
+pub(crate) fn find_read(
+    meter: &mut Meter,
+    r: &mut Reader<'_>,
+    hay: &[u8],
+    mut from: usize,
+) -> R<Option<usize>> {
+    let m = r.finder.needle().len();
+    if m == 0 {
+        return Ok((from <= hay.len()).then_some(from));
+    }
+    loop {
+        let end = r.paid.min(hay.len());
+        if end >= from.saturating_add(m) {
+            if let Some(p) = r.finder.find(&hay[from..end]) {
+                return Ok(Some(from + p));
+            }
+            // No match starts before `end - m + 1`.
+            from = end + 1 - m;
+        }
+        if end >= hay.len() {
             return Ok(None);
         }
-        if hay.len() <= SHORT {
-            // A short text (most `w in line`): charged whole, searched at once.
-            self.charge_work(rate, 0, hay.len() + needle.len())?;
-            return Ok(memmem::find(hay, needle));
-        }
-        self.charge_work(rate, 0, needle.len())?;
-        self.find_read(&mut Reader::new(needle, rate), hay, 0)
-    }
-
-    /// The first occurrence of the reader's needle in `hay` at or after
-    /// `from` (at most the bytes paid for), reading (and paying for) new
-    /// blocks as the search needs them.
-    pub(crate) fn find_read(
-        &mut self,
-        r: &mut Reader<'_>,
-        hay: &[u8],
-        mut from: usize,
-    ) -> R<Option<usize>> {
-        let m = r.finder.needle().len();
-        if m == 0 {
-            return Ok((from <= hay.len()).then_some(from));
-        }
-        loop {
-            let end = r.paid.min(hay.len());
-            if end >= from.saturating_add(m) {
-                if let Some(p) = r.finder.find(&hay[from..end]) {
-                    return Ok(Some(from + p));
-                }
-                // No match starts before `end - m + 1`.
-                from = end + 1 - m;
-            }
-            if end >= hay.len() {
-                return Ok(None);
-            }
-            let next = end.max(from).saturating_add(r.blocks.next_len() + m - 1).min(hay.len());
-            self.charge_span(r.rate, r.paid, next)?;
-            r.paid = next;
-        }
-    }
-
-    /// The offset of the last `needle` in `hay`, read backwards in growing
-    /// blocks, each charged at `rate` before it is searched.
-    pub(crate) fn rfind_in_blocks(
-        &mut self,
-        hay: &[u8],
-        needle: &[u8],
-        rate: Rate,
-    ) -> R<Option<usize>> {
-        if needle.len() > hay.len() {
-            return Ok(None);
-        }
-        if hay.len() <= SHORT {
-            self.charge_work(rate, 0, hay.len() + needle.len())?;
-            return Ok(memmem::rfind(hay, needle));
-        }
-        self.charge_work(rate, 0, needle.len())?;
-        self.rfind_read(&mut ReaderRev::new(needle, rate), hay, hay.len())
-    }
-
-    /// The last occurrence of the reader's needle in `hay` ending at or
-    /// before `to`, reading backwards as [`Vm::find_read`] reads forwards
-    /// (the reader's `hay` is the same each call).
-    pub(crate) fn rfind_read(
-        &mut self,
-        r: &mut ReaderRev<'_>,
-        hay: &[u8],
-        mut to: usize,
-    ) -> R<Option<usize>> {
-        let m = r.finder.needle().len();
-        if m == 0 {
-            return Ok(Some(to.min(hay.len())));
-        }
-        let len = hay.len();
-        to = to.min(len);
-        loop {
-            let start = len - r.paid.min(len);
-            if to >= start.saturating_add(m) {
-                if let Some(p) = r.finder.rfind(&hay[start..to]) {
-                    return Ok(Some(start + p));
-                }
-                // No match ends after `start + m - 1`.
-                to = start + m - 1;
-            }
-            if start == 0 {
-                return Ok(None);
-            }
-            let next = (len - start.min(to)).saturating_add(r.blocks.next_len() + m - 1).min(len);
-            self.charge_span(r.rate, r.paid, next)?;
-            r.paid = next;
-        }
-    }
-
-    /// Charges bytes `from..to` of a text read in blocks: the fuel of the
-    /// first `to` bytes less that of the first `from`, so that the blocks'
-    /// charges add up to the whole read's, unrounded.
-    fn charge_span(&mut self, rate: Rate, from: usize, to: usize) -> R<()> {
-        let n =
-            crate::cost::fuel_for(rate, 0, to as u64) - crate::cost::fuel_for(rate, 0, from as u64);
-        if n == 0 {
-            return Ok(());
-        }
-        self.fuel(n)
-    }
-
-    /// The byte offset of the first character of `text` for which `more`
-    /// is false (`text.len()` if none), read in growing blocks, each charged
-    /// at `rate` before it is read (`strip` stops at the first character it
-    /// keeps).
-    pub(crate) fn scan_while(
-        &mut self,
-        text: &str,
-        rate: Rate,
-        mut more: impl FnMut(char) -> bool,
-    ) -> R<usize> {
-        let mut blocks = Blocks::new();
-        let mut paid = 0;
-        for (i, c) in text.char_indices() {
-            if i >= paid {
-                let end = paid.saturating_add(blocks.next_len()).min(text.len());
-                self.charge_span(rate, paid, end)?;
-                paid = end;
-            }
-            if !more(c) {
-                return Ok(i);
-            }
-        }
-        Ok(text.len())
-    }
-
-    /// The byte offset just past the last character of `text` for which
-    /// `more` is false (0 if none), read backwards as [`Vm::scan_while`].
-    pub(crate) fn scan_back_while(
-        &mut self,
-        text: &str,
-        rate: Rate,
-        mut more: impl FnMut(char) -> bool,
-    ) -> R<usize> {
-        let mut blocks = Blocks::new();
-        let mut paid = 0;
-        for (i, c) in text.char_indices().rev() {
-            let from_end = text.len() - i;
-            if from_end > paid {
-                let end = paid.saturating_add(blocks.next_len()).max(from_end).min(text.len());
-                self.charge_span(rate, paid, end)?;
-                paid = end;
-            }
-            if !more(c) {
-                return Ok(i + c.len_utf8());
-            }
-        }
-        Ok(0)
-    }
-
-    /// Whether `needle` occurs in `hay` (`needle in hay`), charged as
-    /// [`Vm::find_in_blocks`].
-    pub(crate) fn contains_in_blocks(&mut self, hay: &[u8], needle: &[u8], rate: Rate) -> R<bool> {
-        Ok(self.find_in_blocks(hay, needle, rate)?.is_some())
+        let next = end.max(from).saturating_add(r.blocks.next_len() + m - 1).min(hay.len());
+        charge_span(meter, r.rate, r.paid, next)?;
+        r.paid = next;
     }
 }
 
+/// The offset of the last `needle` in `hay`, read backwards in growing
+/// blocks, each charged at `rate` before it is searched.
+pub(crate) fn rfind_in_blocks(
+    meter: &mut Meter,
+    hay: &[u8],
+    needle: &[u8],
+    rate: Rate,
+) -> R<Option<usize>> {
+    if needle.len() > hay.len() {
+        return Ok(None);
+    }
+    if hay.len() <= SHORT {
+        meter.charge_work(rate, 0, hay.len() + needle.len())?;
+        return Ok(memmem::rfind(hay, needle));
+    }
+    meter.charge_work(rate, 0, needle.len())?;
+    rfind_read(meter, &mut ReaderRev::new(needle, rate), hay, hay.len())
+}
+
+/// The last occurrence of the reader's needle in `hay` ending at or
+/// before `to`, reading backwards as [`find_read`] reads forwards
+/// (the reader's `hay` is the same each call).
+pub(crate) fn rfind_read(
+    meter: &mut Meter,
+    r: &mut ReaderRev<'_>,
+    hay: &[u8],
+    mut to: usize,
+) -> R<Option<usize>> {
+    let m = r.finder.needle().len();
+    if m == 0 {
+        return Ok(Some(to.min(hay.len())));
+    }
+    let len = hay.len();
+    to = to.min(len);
+    loop {
+        let start = len - r.paid.min(len);
+        if to >= start.saturating_add(m) {
+            if let Some(p) = r.finder.rfind(&hay[start..to]) {
+                return Ok(Some(start + p));
+            }
+            // No match ends after `start + m - 1`.
+            to = start + m - 1;
+        }
+        if start == 0 {
+            return Ok(None);
+        }
+        let next = (len - start.min(to)).saturating_add(r.blocks.next_len() + m - 1).min(len);
+        charge_span(meter, r.rate, r.paid, next)?;
+        r.paid = next;
+    }
+}
+
+/// Charges bytes `from..to` of a text read in blocks: the fuel of the
+/// first `to` bytes less that of the first `from`, so that the blocks'
+/// charges add up to the whole read's, unrounded.
+fn charge_span(meter: &mut Meter, rate: Rate, from: usize, to: usize) -> R<()> {
+    let n = crate::cost::fuel_for(rate, 0, to as u64) - crate::cost::fuel_for(rate, 0, from as u64);
+    if n == 0 {
+        return Ok(());
+    }
+    meter.fuel(n)
+}
+
+/// The byte offset of the first character of `text` for which `more`
+/// is false (`text.len()` if none), read in growing blocks, each charged
+/// at `rate` before it is read (`strip` stops at the first character it
+/// keeps).
+pub(crate) fn scan_while(
+    meter: &mut Meter,
+    text: &str,
+    rate: Rate,
+    mut more: impl FnMut(char) -> bool,
+) -> R<usize> {
+    let mut blocks = Blocks::new();
+    let mut paid = 0;
+    for (i, c) in text.char_indices() {
+        if i >= paid {
+            let end = paid.saturating_add(blocks.next_len()).min(text.len());
+            charge_span(meter, rate, paid, end)?;
+            paid = end;
+        }
+        if !more(c) {
+            return Ok(i);
+        }
+    }
+    Ok(text.len())
+}
+
+/// The byte offset just past the last character of `text` for which
+/// `more` is false (0 if none), read backwards as [`scan_while`].
+pub(crate) fn scan_back_while(
+    meter: &mut Meter,
+    text: &str,
+    rate: Rate,
+    mut more: impl FnMut(char) -> bool,
+) -> R<usize> {
+    let mut blocks = Blocks::new();
+    let mut paid = 0;
+    for (i, c) in text.char_indices().rev() {
+        let from_end = text.len() - i;
+        if from_end > paid {
+            let end = paid.saturating_add(blocks.next_len()).max(from_end).min(text.len());
+            charge_span(meter, rate, paid, end)?;
+            paid = end;
+        }
+        if !more(c) {
+            return Ok(i + c.len_utf8());
+        }
+    }
+    Ok(0)
+}
+
+/// Whether `needle` occurs in `hay` (`needle in hay`), charged as
+/// [`find_in_blocks`].
+pub(crate) fn contains_in_blocks(
+    meter: &mut Meter,
+    hay: &[u8],
+    needle: &[u8],
+    rate: Rate,
+) -> R<bool> {
+    Ok(find_in_blocks(meter, hay, needle, rate)?.is_some())
+}
 #[cfg(test)]
 mod tests {
+    use super::{find_in_blocks, rfind_in_blocks};
     use crate::cost::{FIRST_BLOCK, SCAN, fuel_for};
     use crate::limits::Limits;
-    use crate::vm::Vm;
+    use crate::meter::Meter;
 
     /// A text of `len` bytes with `needle` at `at` (and nowhere else).
     fn text_with(len: usize, needle: &[u8], at: usize) -> Vec<u8> {
@@ -243,8 +245,8 @@ mod tests {
         for needle in [&b"Z"[..], b"ZQ", b"needle in here"] {
             for at in [0usize, 1, 200, 300, 5_000, 70_000, 1 << 20, len - needle.len()] {
                 let t = text_with(len, needle, at);
-                let mut vm = Vm::new(Limits::default());
-                let found = vm.find_in_blocks(&t, needle, SCAN).ok().flatten();
+                let mut meter = Meter::new(Limits::default(), crate::mem::current());
+                let found = find_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten();
                 assert_eq!(found, Some(at), "{needle:?} at {at}");
                 let read = (at + needle.len()) as u64;
                 let (least, most) = (
@@ -253,13 +255,13 @@ mod tests {
                         + fuel_for(SCAN, 0, (FIRST_BLOCK + needle.len()) as u64),
                 );
                 assert!(
-                    (least..=most).contains(&vm.fuel_used),
+                    (least..=most).contains(&meter.fuel_used),
                     "find {needle:?} at {at}: {} not in {least}..={most}",
-                    vm.fuel_used
+                    meter.fuel_used
                 );
                 // Backwards: the bytes from the match to the end.
-                let mut vm = Vm::new(Limits::default());
-                let found = vm.rfind_in_blocks(&t, needle, SCAN).ok().flatten();
+                let mut meter = Meter::new(Limits::default(), crate::mem::current());
+                let found = rfind_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten();
                 assert_eq!(found, Some(at), "rfind {needle:?} at {at}");
                 let read = (len - at) as u64;
                 let (least, most) = (
@@ -268,9 +270,9 @@ mod tests {
                         + fuel_for(SCAN, 0, (FIRST_BLOCK + needle.len()) as u64),
                 );
                 assert!(
-                    (least..=most).contains(&vm.fuel_used),
+                    (least..=most).contains(&meter.fuel_used),
                     "rfind {needle:?} at {at}: {} not in {least}..={most}",
-                    vm.fuel_used
+                    meter.fuel_used
                 );
             }
         }
@@ -292,24 +294,30 @@ mod tests {
         for &e in &edges {
             for back in 1..needle.len() {
                 let t = text_with(edge + 100, needle, e - back);
-                let mut vm = Vm::new(Limits::default());
-                assert_eq!(vm.find_in_blocks(&t, needle, SCAN).ok().flatten(), Some(e - back));
-                let mut vm = Vm::new(Limits::default());
-                assert_eq!(vm.rfind_in_blocks(&t, needle, SCAN).ok().flatten(), Some(e - back));
+                let mut meter = Meter::new(Limits::default(), crate::mem::current());
+                assert_eq!(
+                    find_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten(),
+                    Some(e - back)
+                );
+                let mut meter = Meter::new(Limits::default(), crate::mem::current());
+                assert_eq!(
+                    rfind_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten(),
+                    Some(e - back)
+                );
                 let from_end = t.len() - e + back;
                 let t = text_with(from_end + edge, needle, from_end - back);
-                let mut vm = Vm::new(Limits::default());
+                let mut meter = Meter::new(Limits::default(), crate::mem::current());
                 assert_eq!(
-                    vm.rfind_in_blocks(&t, needle, SCAN).ok().flatten(),
+                    rfind_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten(),
                     Some(from_end - back)
                 );
             }
         }
         let t = text_with(1 << 20, b"x", 0);
-        let mut vm = Vm::new(Limits::default());
-        assert_eq!(vm.find_in_blocks(&t, b"needle", SCAN).ok().flatten(), None);
-        assert!(vm.fuel_used >= fuel_for(SCAN, 0, 1 << 20));
-        assert!(vm.fuel_used <= fuel_for(SCAN, 0, (1 << 20) + 64));
+        let mut meter = Meter::new(Limits::default(), crate::mem::current());
+        assert_eq!(find_in_blocks(&mut meter, &t, b"needle", SCAN).ok().flatten(), None);
+        assert!(meter.fuel_used >= fuel_for(SCAN, 0, 1 << 20));
+        assert!(meter.fuel_used <= fuel_for(SCAN, 0, (1 << 20) + 64));
     }
 
     /// Under a small fuel limit, a search over a large text ends with the
@@ -317,8 +325,9 @@ mod tests {
     #[test]
     fn the_charge_comes_before_the_block() {
         let t = text_with(8 << 20, b"Z", (8 << 20) - 1);
-        let mut vm = Vm::new(Limits { fuel: 1_000, ..Limits::default() });
-        assert!(vm.find_in_blocks(&t, b"Z", SCAN).is_err());
-        assert!(vm.fuel_used <= 1_001, "{}", vm.fuel_used);
+        let mut meter =
+            Meter::new(Limits { fuel: 1_000, ..Limits::default() }, crate::mem::current());
+        assert!(find_in_blocks(&mut meter, &t, b"Z", SCAN).is_err());
+        assert!(meter.fuel_used <= 1_001, "{}", meter.fuel_used);
     }
 }

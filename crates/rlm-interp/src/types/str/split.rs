@@ -6,10 +6,11 @@ use crate::args::{Kwargs, get_str_kw};
 use crate::charged::ChargedVec;
 use crate::cost::{COPY, PIECES, SCAN};
 use crate::fault::{R, type_err, value_err};
+use crate::meter::Meter;
+use crate::types::no_attr;
 use crate::types::str::py_isspace;
-use crate::types::str::search::{Reader, ReaderRev};
+use crate::types::str::search::{self, Reader, ReaderRev};
 use crate::value::*;
-use crate::vm::Vm;
 
 /// Python whitespace split.
 pub fn split_whitespace(s: &str, maxsplit: i64) -> Vec<String> {
@@ -213,148 +214,148 @@ fn may_hold_line_break(word: u64) -> bool {
     (word | word.wrapping_sub(0x20 * ONES)) & TOPS != 0
 }
 
-impl Vm {
-    pub(super) fn str_split_family(
-        &mut self,
-        s: &Str,
-        name: &str,
-        args: &[Value],
-        kwargs: &Kwargs,
-    ) -> R<Value> {
-        let text = s.as_str();
-        match name {
-            "split" | "rsplit" => {
-                let sep = get_str_kw(args, 0, kwargs, "sep").cloned();
-                let maxsplit = match get_str_kw(args, 1, kwargs, "maxsplit") {
-                    Some(v) => crate::args::index_int(v)?,
-                    None => -1,
-                };
-                // Each part is made (and charges itself) as it is found,
-                // into a list charged as it grows: `("x" * 10**8).split("x")`
-                // stops at the budget, not after 10^8 parts.
-                let mut out = ChargedVec::new();
-                match sep {
-                    // Whitespace splits read the text up front (a `maxsplit`
-                    // still copies or views the rest).
-                    None | Some(Value::None) if name == "split" => {
-                        self.charge_work(PIECES, 0, text.len())?;
-                        // Views into the receiver (no copy of shared context
-                        // text) when longer than a string's inline bytes.
-                        let parts = s.parts();
-                        for_each_whitespace_word(text, maxsplit, |a, b| {
-                            out.push(self, parts.part(a, b))
-                        })?;
+/// `split`, `rsplit`, `splitlines`, `partition` and `rpartition`: charged as
+/// they read and as their parts are made.
+pub(super) fn split_family(
+    meter: &mut Meter,
+    s: &Str,
+    name: &str,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> R<Value> {
+    let text = s.as_str();
+    match name {
+        "split" | "rsplit" => {
+            let sep = get_str_kw(args, 0, kwargs, "sep").cloned();
+            let maxsplit = match get_str_kw(args, 1, kwargs, "maxsplit") {
+                Some(v) => crate::args::index_int(v)?,
+                None => -1,
+            };
+            // Each part is made (and charges itself) as it is found,
+            // into a list charged as it grows: `("x" * 10**8).split("x")`
+            // stops at the budget, not after 10^8 parts.
+            let mut out = ChargedVec::new();
+            match sep {
+                // Whitespace splits read the text up front (a `maxsplit`
+                // still copies or views the rest).
+                None | Some(Value::None) if name == "split" => {
+                    meter.charge_work(PIECES, 0, text.len())?;
+                    // Views into the receiver (no copy of shared context
+                    // text) when longer than a string's inline bytes.
+                    let parts = s.parts();
+                    for_each_whitespace_word(text, maxsplit, |a, b| {
+                        out.push(meter, parts.part(a, b))
+                    })?;
+                }
+                None | Some(Value::None) => {
+                    meter.charge_work(PIECES, 0, text.len())?;
+                    let parts = s.parts();
+                    for_each_whitespace_word_rev(text, maxsplit, |a, b| {
+                        out.push(meter, parts.part(a, b))
+                    })?;
+                    out.reverse();
+                }
+                Some(Value::Str(sep)) => {
+                    let sep = sep.as_str();
+                    if sep.is_empty() {
+                        return value_err("empty separator");
                     }
-                    None | Some(Value::None) => {
-                        self.charge_work(PIECES, 0, text.len())?;
-                        let parts = s.parts();
-                        for_each_whitespace_word_rev(text, maxsplit, |a, b| {
-                            out.push(self, parts.part(a, b))
-                        })?;
+                    // Each separator found as the search reads (charged
+                    // in blocks at the rate of cutting pieces, once a
+                    // byte across the searches); a `maxsplit` stops the
+                    // reading, and the rest is one part, copied (or a view).
+                    let parts = s.parts();
+                    let bytes = text.as_bytes();
+                    if name == "split" {
+                        let mut reader = Reader::new(sep.as_bytes(), PIECES);
+                        let mut start = 0;
+                        let mut n = 0;
+                        while maxsplit < 0 || n < maxsplit {
+                            let Some(p) = search::find_read(meter, &mut reader, bytes, start)?
+                            else {
+                                break;
+                            };
+                            out.push(meter, parts.part(start, p))?;
+                            start = p + sep.len();
+                            n += 1;
+                        }
+                        charge_part(meter, s, text.len() - start)?;
+                        out.push(meter, parts.part(start, text.len()))?;
+                    } else {
+                        let mut reader = ReaderRev::new(sep.as_bytes(), PIECES);
+                        let mut end = text.len();
+                        let mut n = 0;
+                        while maxsplit < 0 || n < maxsplit {
+                            let Some(p) = search::rfind_read(meter, &mut reader, bytes, end)?
+                            else {
+                                break;
+                            };
+                            out.push(meter, parts.part(p + sep.len(), end))?;
+                            end = p;
+                            n += 1;
+                        }
+                        charge_part(meter, s, end)?;
+                        out.push(meter, parts.part(0, end))?;
                         out.reverse();
                     }
-                    Some(Value::Str(sep)) => {
-                        let sep = sep.as_str();
-                        if sep.is_empty() {
-                            return value_err("empty separator");
-                        }
-                        // Each separator found as the search reads (charged
-                        // in blocks at the rate of cutting pieces, once a
-                        // byte across the searches); a `maxsplit` stops the
-                        // reading, and the rest is one part, copied (or a view).
-                        let parts = s.parts();
-                        let bytes = text.as_bytes();
-                        if name == "split" {
-                            let mut reader = Reader::new(sep.as_bytes(), PIECES);
-                            let mut start = 0;
-                            let mut n = 0;
-                            while maxsplit < 0 || n < maxsplit {
-                                let Some(p) = self.find_read(&mut reader, bytes, start)? else {
-                                    break;
-                                };
-                                out.push(self, parts.part(start, p))?;
-                                start = p + sep.len();
-                                n += 1;
-                            }
-                            self.charge_part(s, text.len() - start)?;
-                            out.push(self, parts.part(start, text.len()))?;
-                        } else {
-                            let mut reader = ReaderRev::new(sep.as_bytes(), PIECES);
-                            let mut end = text.len();
-                            let mut n = 0;
-                            while maxsplit < 0 || n < maxsplit {
-                                let Some(p) = self.rfind_read(&mut reader, bytes, end)? else {
-                                    break;
-                                };
-                                out.push(self, parts.part(p + sep.len(), end))?;
-                                end = p;
-                                n += 1;
-                            }
-                            self.charge_part(s, end)?;
-                            out.push(self, parts.part(0, end))?;
-                            out.reverse();
-                        }
-                    }
-                    Some(o) => {
-                        return type_err(format!("must be str or None, not {}", o.type_name()));
-                    }
                 }
-                self.check_len(out.len())?;
-                Ok(Value::list(out.into_vec()))
-            }
-            "splitlines" => {
-                let keep = match get_str_kw(args, 0, kwargs, "keepends") {
-                    Some(v) => crate::args::index_int(v)? != 0,
-                    None => false,
-                };
-                // Views into the receiver, as `split` gives.
-                let parts = s.parts();
-                let mut out = ChargedVec::new();
-                for_each_line(text, keep, |a, b| out.push(self, parts.part(a, b)))?;
-                self.check_len(out.len())?;
-                Ok(Value::list(out.into_vec()))
-            }
-            "partition" | "rpartition" => {
-                let Some(Value::Str(sep)) = args.first() else { return type_err("must be str") };
-                let sep = sep.as_str();
-                if sep.is_empty() {
-                    return value_err("empty separator");
+                Some(o) => {
+                    return type_err(format!("must be str or None, not {}", o.type_name()));
                 }
-                // The search charged as it reads, the two parts as they
-                // are copied (a view of the context copies nothing).
-                let pos = if name == "partition" {
-                    self.find_in_blocks(text.as_bytes(), sep.as_bytes(), SCAN)?
-                } else {
-                    self.rfind_in_blocks(text.as_bytes(), sep.as_bytes(), SCAN)?
-                };
-                if let Some(p) = pos {
-                    self.charge_part(s, p)?;
-                    self.charge_part(s, text.len() - p - sep.len())?;
-                }
-                Ok(Value::tuple(match pos {
-                    Some(p) => vec![
-                        Value::Str(s.byte_substr(0, p, None)),
-                        Value::str(sep),
-                        Value::Str(s.byte_substr(p + sep.len(), text.len(), None)),
-                    ],
-                    None if name == "partition" => {
-                        vec![Value::Str(s.clone()), Value::str(""), Value::str("")]
-                    }
-                    None => vec![Value::str(""), Value::str(""), Value::Str(s.clone())],
-                }))
             }
-            _ => self.no_attr(&Value::Str(s.clone()), name),
+            meter.check_len(out.len())?;
+            Ok(Value::list(out.into_vec()))
         }
+        "splitlines" => {
+            let keep = match get_str_kw(args, 0, kwargs, "keepends") {
+                Some(v) => crate::args::index_int(v)? != 0,
+                None => false,
+            };
+            // Views into the receiver, as `split` gives.
+            let parts = s.parts();
+            let mut out = ChargedVec::new();
+            for_each_line(text, keep, |a, b| out.push(meter, parts.part(a, b)))?;
+            meter.check_len(out.len())?;
+            Ok(Value::list(out.into_vec()))
+        }
+        "partition" | "rpartition" => {
+            let Some(Value::Str(sep)) = args.first() else { return type_err("must be str") };
+            let sep = sep.as_str();
+            if sep.is_empty() {
+                return value_err("empty separator");
+            }
+            // The search charged as it reads, the two parts as they
+            // are copied (a view of the context copies nothing).
+            let pos = if name == "partition" {
+                search::find_in_blocks(meter, text.as_bytes(), sep.as_bytes(), SCAN)?
+            } else {
+                search::rfind_in_blocks(meter, text.as_bytes(), sep.as_bytes(), SCAN)?
+            };
+            if let Some(p) = pos {
+                charge_part(meter, s, p)?;
+                charge_part(meter, s, text.len() - p - sep.len())?;
+            }
+            Ok(Value::tuple(match pos {
+                Some(p) => vec![
+                    Value::Str(s.byte_substr(0, p, None)),
+                    Value::str(sep),
+                    Value::Str(s.byte_substr(p + sep.len(), text.len(), None)),
+                ],
+                None if name == "partition" => {
+                    vec![Value::Str(s.clone()), Value::str(""), Value::str("")]
+                }
+                None => vec![Value::str(""), Value::str(""), Value::Str(s.clone())],
+            }))
+        }
+        _ => no_attr(&Value::Str(s.clone()), name),
     }
 }
 
-impl Vm {
-    /// Charges a part of `bytes` bytes of `s` about to be made that no
-    /// search read (the rest after a `maxsplit`, a `partition`'s sides, a
-    /// `strip`'s middle): its bytes copied ([`COPY`]), unless it will be a
-    /// view of a shared buffer (the context), which copies nothing.
-    pub(crate) fn charge_part(&mut self, s: &Str, bytes: usize) -> R<()> {
-        let copied = if s.is_shared() && bytes > super::INLINE { 0 } else { bytes };
-        self.charge_work(COPY, 0, copied)
-    }
+/// Charges a part of `bytes` bytes of `s` about to be made that no
+/// search read (the rest after a `maxsplit`, a `partition`'s sides, a
+/// `strip`'s middle): its bytes copied ([`COPY`]), unless it will be a
+/// view of a shared buffer (the context), which copies nothing.
+pub(crate) fn charge_part(meter: &mut Meter, s: &Str, bytes: usize) -> R<()> {
+    let copied = if s.is_shared() && bytes > super::INLINE { 0 } else { bytes };
+    meter.charge_work(COPY, 0, copied)
 }

@@ -1,0 +1,201 @@
+//! What a call costs: the sizes of its values as the cost model counts
+//! them, the fuel its declared `Cost` (`crate::cost`) takes for them, and the
+//! charge on the meter before the call dispatches (builtins, methods, module
+//! functions, operators, slices, host calls). The tables that declare each
+//! call's cost are the callers' own (`builtins/cost.rs`, each type's
+//! `*_COSTS`, `modules/mod.rs`).
+
+use crate::cost::{
+    Cost, CostTable, FUEL_PER_SEQUENCE_REPEAT, HOST_CALL_FUEL, HOST_TEXT, OPERATOR_COSTS, Over,
+    fuel_for, lookup,
+};
+use crate::fault::R;
+use crate::meter::Meter;
+use crate::value::*;
+
+/// The items and bytes of one value, as costs count them (0 for unsized
+/// values). A range is as long as it says, though nothing holds its items:
+/// one past the collection cap is refused by whatever would materialise it,
+/// and counted 0 here (`charged_size`).
+#[inline]
+pub fn size_of(v: &Value) -> (u64, u64) {
+    let items = match v {
+        Value::Str(s) => return (0, s.byte_len() as u64),
+        Value::List(l) => l.borrow().len(),
+        Value::Tuple(t) => t.len(),
+        Value::Dict(d) => d.borrow().map.len(),
+        Value::Set(s) => s.borrow().len(),
+        Value::FrozenSet(s) => s.len(),
+        Value::Deque(d) => d.borrow().len(),
+        Value::Range(r) => {
+            return (range_len(r.0, r.1, r.2).max(0) as u64, 0);
+        }
+        Value::Native(n) => match &**n {
+            Native::DictView(_, d) => d.borrow().map.len(),
+            _ => 0,
+        },
+        _ => 0,
+    };
+    (items as u64, 0)
+}
+
+/// Values below this many items and bytes cost less than a few
+/// instructions under any rate: their calls skip the table.
+#[inline]
+fn small(v: &Value) -> bool {
+    let (items, bytes) = size_of(v);
+    items < 8 && bytes < 256
+}
+
+/// The size of `v` a charge counts: a range past `max_items` (the
+/// collection cap) counts nothing, since materialising it is refused at the
+/// cap before any work, and walking it lazily is paid per item.
+#[inline]
+fn charged_size(v: &Value, max_items: u64) -> (u64, u64) {
+    match size_of(v) {
+        (items, _) if items > max_items && matches!(v, Value::Range(_)) => (0, 0),
+        size => size,
+    }
+}
+
+/// The fuel `cost` charges for a call on `recv` with `args` (ranges longer
+/// than `max_items` counted 0).
+pub fn call_fuel(cost: Cost, recv: Option<&Value>, args: &[Value], max_items: u64) -> u64 {
+    let (mut items, mut bytes) = (0u64, 0u64);
+    let mut add = |v: &Value| {
+        let (i, b) = charged_size(v, max_items);
+        items = items.saturating_add(i);
+        bytes = bytes.saturating_add(b);
+    };
+    match cost.over {
+        // Charged inside the implementation as it proceeds.
+        Over::Nothing | Over::WorkDone => return 0,
+        Over::Recv => recv.into_iter().for_each(&mut add),
+        Over::Arg(i) => args.get(i as usize).into_iter().for_each(&mut add),
+        Over::Args => args.iter().for_each(&mut add),
+        Over::All => recv.into_iter().chain(args).for_each(&mut add),
+    }
+    fuel_for(cost.rate, items, bytes)
+}
+
+/// The fuel of handing one call with `args` and `kwargs` to the host:
+/// [`HOST_CALL_FUEL`] and [`HOST_TEXT`] over every item and string the
+/// arguments hold, at any depth (a list of chunks, `llm_batch`'s prompts, a
+/// subcall's `schema` dict): the host copies, converts or sends all of it.
+/// The walk stops as soon as the fuel passes `remaining` (what the program
+/// has left), so a value that shares one child many times over (a DAG of
+/// dicts, linear to build and exponential to walk) costs the walk no more
+/// than the program could pay.
+pub fn host_call_fuel(
+    args: &[Value],
+    kwargs: &[(smol_str::SmolStr, Value)],
+    remaining: u64,
+) -> u64 {
+    let (mut items, mut bytes) = (0u64, 0u64);
+    let mut pending: Vec<Value> =
+        args.iter().chain(kwargs.iter().map(|(_, v)| v)).cloned().collect();
+    let due =
+        |items: u64, bytes: u64| HOST_CALL_FUEL.saturating_add(fuel_for(HOST_TEXT, items, bytes));
+    while let Some(v) = pending.pop() {
+        match &v {
+            Value::Str(s) => bytes = bytes.saturating_add(s.byte_len() as u64),
+            Value::List(l) => {
+                let l = l.borrow();
+                items = items.saturating_add(l.len() as u64);
+                pending.extend(l.iter().filter(|x| !is_scalar(x)).cloned());
+            }
+            Value::Tuple(t) => {
+                items = items.saturating_add(t.len() as u64);
+                pending.extend(t.iter().filter(|x| !is_scalar(x)).cloned());
+            }
+            Value::Dict(d) => {
+                let d = d.borrow();
+                items = items.saturating_add(d.map.len() as u64);
+                for (k, x) in d.map.iter() {
+                    pending.extend([&k.0, x].into_iter().filter(|x| !is_scalar(x)).cloned());
+                }
+            }
+            other => items = items.saturating_add(size_of(other).0),
+        }
+        let fuel = due(items, bytes);
+        if fuel > remaining {
+            return fuel;
+        }
+    }
+    due(items, bytes)
+}
+
+/// A value with nothing inside to walk.
+#[inline]
+fn is_scalar(v: &Value) -> bool {
+    matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))
+}
+
+/// Charges a call of `name` (from `table`) on `recv` with `args` before
+/// it runs. Calls on small values skip the table (one size test per value).
+#[inline]
+pub(crate) fn charge_call(
+    meter: &mut Meter,
+    table: CostTable,
+    name: &str,
+    recv: Option<&Value>,
+    args: &[Value],
+) -> R<()> {
+    charge_with(meter, recv, args, || lookup(table, name))
+}
+
+/// The same, with the cost found by `cost` (asked only for a call on a
+/// value that is not small).
+#[inline]
+pub(crate) fn charge_with(
+    meter: &mut Meter,
+    recv: Option<&Value>,
+    args: &[Value],
+    cost: impl FnOnce() -> Cost,
+) -> R<()> {
+    if recv.is_none_or(small) && args.iter().all(small) {
+        return Ok(());
+    }
+    let n = call_fuel(cost(), recv, args, meter.limits.max_collection_len as u64);
+    meter.fuel(n)
+}
+
+/// Charges a binary operator on sized values: `a op b`. A sequence
+/// repeated (`s * n`) is charged on the result's length.
+pub(crate) fn charge_operator(meter: &mut Meter, sym: &str, a: &Value, b: &Value) -> R<()> {
+    if small(a) && small(b) && sym != "*" {
+        return Ok(());
+    }
+    let c = lookup(OPERATOR_COSTS, sym);
+    let n = if sym == "*" {
+        let (seq, times) = match (a, b) {
+            (Value::Int(n), s) | (s, Value::Int(n)) => (s, (*n).max(0) as u64),
+            (Value::Bool(n), s) | (s, Value::Bool(n)) => (s, *n as u64),
+            _ => return Ok(()),
+        };
+        let (items, bytes) = size_of(seq);
+        let (items, bytes) = (items.saturating_mul(times), bytes.saturating_mul(times));
+        // A result past its cap is refused by the type, unmade: that
+        // error, not the fuel, is the one to report.
+        if items > meter.limits.max_collection_len as u64 || bytes > meter.limits.max_str_len as u64
+        {
+            return Ok(());
+        }
+        fuel_for(c.rate, items, bytes).saturating_add(FUEL_PER_SEQUENCE_REPEAT)
+    } else {
+        call_fuel(c, Some(a), std::slice::from_ref(b), meter.limits.max_collection_len as u64)
+    };
+    meter.fuel(n)
+}
+
+/// Charges a slice of `len` items (or characters, of a string) before
+/// it is copied.
+#[inline]
+pub(crate) fn charge_slice(meter: &mut Meter, of_str: bool, len: usize) -> R<()> {
+    if len < 8 || (of_str && len < 256) {
+        return Ok(());
+    }
+    let rate = lookup(OPERATOR_COSTS, "[:]").rate;
+    let n = if of_str { fuel_for(rate, 0, len as u64) } else { fuel_for(rate, len as u64, 0) };
+    meter.fuel(n)
+}
