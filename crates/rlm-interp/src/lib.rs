@@ -217,7 +217,7 @@ impl Interpreter {
         let _in = mem::enter(&self.vm.meter.account);
         names
             .into_iter()
-            .filter_map(|n| self.vm.import(n).ok().map(|m| (n.to_string(), m)))
+            .filter_map(|n| self.vm.modules.import(n).ok().map(|m| (n.to_string(), m)))
             .collect()
     }
 

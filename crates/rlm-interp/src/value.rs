@@ -478,7 +478,7 @@ fn key_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(a), Value::Str(b)) => a == b,
         (Value::Int(a), Value::Int(b)) => a == b,
-        (a, b) => crate::vm::eq_shallow(a, b),
+        (a, b) => crate::types::equality::eq_shallow(a, b),
     }
 }
 

@@ -103,7 +103,7 @@ impl Vm {
             "hash" => {
                 nargs("hash", &args, 1, 1)?;
                 use std::hash::{Hash, Hasher};
-                let k = self.key(args[0].clone())?;
+                let k = crate::types::equality::key(&mut self.meter, args[0].clone())?;
                 if let Some(i) = as_int(&args[0]) {
                     // CPython's int hash: the value modulo 2**61 - 1, signed.
                     let m = (i.unsigned_abs() % HASH_MODULUS) as i64;

@@ -516,15 +516,15 @@ fn dict_reader(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
         vm.meter.alloc(crate::types::dict::DICT_ENTRY_COST * names.len().max(1))?;
         let mut dict = Dict::new();
         for (k, v) in names.iter().zip(items.iter()) {
-            let k = vm.key(k.clone())?;
+            let k = crate::types::equality::key(&mut vm.meter, k.clone())?;
             dict.map.insert(k, v.clone());
         }
         if items.len() > names.len() {
-            let k = vm.key(restkey.clone())?;
+            let k = crate::types::equality::key(&mut vm.meter, restkey.clone())?;
             dict.map.insert(k, Value::list(items[names.len()..].to_vec()));
         } else {
             for k in &names[items.len()..] {
-                let k = vm.key(k.clone())?;
+                let k = crate::types::equality::key(&mut vm.meter, k.clone())?;
                 dict.map.insert(k, restval.clone());
             }
         }
@@ -595,7 +595,7 @@ impl Writer {
             for k in keys {
                 let mut found = false;
                 for n in names {
-                    if vm.eq(&k, n)? {
+                    if crate::types::equality::eq(&mut vm.meter, &k, n)? {
                         found = true;
                         break;
                     }
@@ -613,7 +613,7 @@ impl Writer {
         }
         let mut out = Vec::with_capacity(names.len());
         for n in names {
-            let k = vm.key(n.clone())?;
+            let k = crate::types::equality::key(&mut vm.meter, n.clone())?;
             out.push(d.borrow().map.get(&k).cloned().unwrap_or_else(|| self.restval.clone()));
         }
         Ok(out)

@@ -17,6 +17,7 @@ pub(crate) mod string;
 pub(crate) mod sys;
 pub(crate) mod textwrap;
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
@@ -203,9 +204,15 @@ pub(crate) fn functions(m: &'static str, names: &[&'static str]) -> Vec<(&'stati
     names.iter().map(|n| (*n, function(m, n))).collect()
 }
 
-impl Vm {
+/// The modules a session imported, each made once from the registry and
+/// the same object at every later `import`.
+#[derive(Default)]
+pub(crate) struct ModuleRegistry(HashMap<&'static str, Value>);
+
+impl ModuleRegistry {
+    /// `import name`: the session's module object, made on first use.
     pub(crate) fn import(&mut self, name: &str) -> R<Value> {
-        if let Some(m) = self.modules.get(name) {
+        if let Some(m) = self.0.get(name) {
             return Ok(m.clone());
         }
         match REGISTRY.iter().find(|(n, ..)| *n == name) {
@@ -214,7 +221,7 @@ impl Vm {
                     name: n,
                     attrs: attrs().into_iter().collect::<IndexMap<_, _>>(),
                 }));
-                self.modules.insert(n, m.clone());
+                self.0.insert(n, m.clone());
                 Ok(m)
             }
             None => {

@@ -214,7 +214,7 @@ impl Vm {
                 // Each comparison is work even when it is one step.
                 self.meter.fuel(items.len() as u64 / 4)?;
                 for (i, it) in items.iter().enumerate() {
-                    if self.eq(it, &x)? {
+                    if crate::types::equality::eq(&mut self.meter, it, &x)? {
                         if name == "index" {
                             return Ok(Value::Int(i as i64));
                         }

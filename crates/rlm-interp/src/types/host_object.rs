@@ -8,8 +8,8 @@ use smol_str::SmolStr;
 
 use crate::args::Kwargs;
 use crate::fault::{Fault, PendingCall, R, exc};
+use crate::meter::Meter;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// An opaque object owned by the embedder (e.g. `ctx`), with methods.
 pub trait HostObject {
@@ -49,27 +49,25 @@ pub trait HostObject {
     }
 }
 
-impl Vm {
-    /// `obj.name(*args, **kwargs)` on a host object.
-    pub(crate) fn host_object_method(
-        &mut self,
-        h: &Rc<dyn HostObject>,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        let h = h.clone();
-        let r = self.meter.metered_call(|meter| h.call_method(name, &args, &kwargs, meter))?;
-        match r {
-            None => exc(
-                ExcKind::AttributeError,
-                format!("'{}' object has no attribute '{name}'", h.type_name()),
-            ),
-            Some(Ok(crate::host::HostReturn::Value(v))) => Ok(v),
-            Some(Ok(crate::host::HostReturn::Suspend { name, args, kwargs })) => {
-                Err(Fault::Suspend(vec![PendingCall { name, args, kwargs }], true))
-            }
-            Some(Err(e)) => exc(e.kind, e.message),
+/// `obj.name(*args, **kwargs)` on a host object.
+pub(crate) fn host_object_method(
+    meter: &mut Meter,
+    h: &Rc<dyn HostObject>,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let h = h.clone();
+    let r = meter.metered_call(|meter| h.call_method(name, &args, &kwargs, meter))?;
+    match r {
+        None => exc(
+            ExcKind::AttributeError,
+            format!("'{}' object has no attribute '{name}'", h.type_name()),
+        ),
+        Some(Ok(crate::host::HostReturn::Value(v))) => Ok(v),
+        Some(Ok(crate::host::HostReturn::Suspend { name, args, kwargs })) => {
+            Err(Fault::Suspend(vec![PendingCall { name, args, kwargs }], true))
         }
+        Some(Err(e)) => exc(e.kind, e.message),
     }
 }

@@ -330,7 +330,7 @@ impl Vm {
                 // dispatch loop's time a unit (issue #53).
                 self.meter.fuel(items.len() as u64)?;
                 for (i, it) in items.iter().enumerate() {
-                    if self.eq(it, &x)? {
+                    if crate::types::equality::eq(&mut self.meter, it, &x)? {
                         l.borrow_mut().remove(i);
                         return Ok(Value::None);
                     }
@@ -380,7 +380,7 @@ impl Vm {
                 // dispatch loop's time a unit (issue #53).
                 self.meter.fuel(items.len() as u64)?;
                 for it in items.iter() {
-                    if self.eq(it, &x)? {
+                    if crate::types::equality::eq(&mut self.meter, it, &x)? {
                         n += 1;
                     }
                 }

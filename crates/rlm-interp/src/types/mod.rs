@@ -12,6 +12,7 @@
 pub(crate) mod coroutine;
 pub(crate) mod deque;
 pub(crate) mod dict;
+pub(crate) mod equality;
 pub(crate) mod exception;
 pub(crate) mod float;
 pub(crate) mod function;
@@ -236,7 +237,9 @@ impl Vm {
             Value::Bool(b) => int::int_method(recv, &(*b as i64), name),
             Value::Float(f) => float::float_method(recv, f, name),
             Value::Native(n) => native_method(self, recv, n, name, args, kwargs),
-            Value::Host(h) => self.host_object_method(h, name, args, kwargs),
+            Value::Host(h) => {
+                host_object::host_object_method(&mut self.meter, h, name, args, kwargs)
+            }
             Value::Type(Ty::Dict) if name == "fromkeys" => self.dict_fromkeys(&args),
             Value::Type(Ty::Other(t)) => crate::modules::datetime::type_method(self, t, name, args),
             Value::Type(Ty::Str) if name == "maketrans" => self.str_maketrans(&args),

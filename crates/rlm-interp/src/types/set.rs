@@ -125,7 +125,7 @@ impl Vm {
                 None => {
                     let mut s = KeySet::default();
                     for x in vm.iterate(v)? {
-                        let k = vm.key(x)?;
+                        let k = crate::types::equality::key(&mut vm.meter, x)?;
                         vm.charge_new_set_element_local(&s)?;
                         s.insert(k);
                     }
@@ -143,7 +143,7 @@ impl Vm {
         match name {
             "add" => {
                 let x = args.into_iter().next().unwrap_or(Value::None);
-                let k = self.key(x)?;
+                let k = crate::types::equality::key(&mut self.meter, x)?;
                 if let Some(s) = mutable {
                     self.charge_new_set_element(&s)?;
                     s.borrow_mut().insert(k);
@@ -152,7 +152,7 @@ impl Vm {
             }
             "remove" | "discard" => {
                 let x = args.into_iter().next().unwrap_or(Value::None);
-                let k = self.key(x.clone())?;
+                let k = crate::types::equality::key(&mut self.meter, x.clone())?;
                 if let Some(s) = &mutable {
                     // Removed in order: what follows it moves down (`dict::shift_fuel`).
                     let shift =
@@ -441,7 +441,7 @@ impl Vm {
         let mut set = KeySet::default();
         if let Some(v) = args.first() {
             for x in self.iterate(v)? {
-                let k = self.key(x)?;
+                let k = crate::types::equality::key(&mut self.meter, x)?;
                 self.charge_new_set_element_local(&set)?;
                 set.insert(k);
             }

@@ -77,7 +77,7 @@ impl Vm {
                 // Each comparison is work even when it is one step.
                 self.meter.fuel(t.len() as u64 / 4)?;
                 for it in t.iter() {
-                    if self.eq(it, &x)? {
+                    if crate::types::equality::eq(&mut self.meter, it, &x)? {
                         n += 1;
                     }
                 }

@@ -483,7 +483,7 @@ impl Vm {
         let items = popn(frame, n as usize)?;
         let mut set = KeySet::default();
         for it in items {
-            set.insert(self.key(it)?);
+            set.insert(crate::types::equality::key(&mut self.meter, it)?);
         }
         self.meter.alloc(32 * n as usize + 32)?;
         top!(self).stack.push(Value::new_set(set));
@@ -496,7 +496,7 @@ impl Vm {
         let mut d = Dict::new();
         let mut it = items.into_iter();
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
-            let k = self.key(k)?;
+            let k = crate::types::equality::key(&mut self.meter, k)?;
             d.map.insert(k, v);
         }
         self.meter.alloc(48 * n as usize + 64)?;
@@ -510,7 +510,7 @@ impl Vm {
         let idx =
             frame.stack.len().checked_sub(depth as usize + 1).ok_or_else(|| internal("stack"))?;
         let target = frame.stack[idx].clone();
-        let k = self.key(v)?;
+        let k = crate::types::equality::key(&mut self.meter, v)?;
         if let Value::Set(s) = &target {
             self.charge_new_set_element(s)?;
             s.borrow_mut().insert(k);
@@ -525,7 +525,7 @@ impl Vm {
         let idx =
             frame.stack.len().checked_sub(depth as usize + 1).ok_or_else(|| internal("stack"))?;
         let target = frame.stack[idx].clone();
-        let k = self.key(k)?;
+        let k = crate::types::equality::key(&mut self.meter, k)?;
         if let Value::Dict(d) = &target {
             // Comprehensions are held to the collection cap like `d[k] = v`.
             let n = d.borrow().map.len();
@@ -559,7 +559,7 @@ impl Vm {
         let items = self.iterate(&it)?;
         if let Value::Set(s) = &target {
             for x in items {
-                let k = self.key(x)?;
+                let k = crate::types::equality::key(&mut self.meter, x)?;
                 self.charge_new_set_element(s)?;
                 s.borrow_mut().insert(k);
             }
@@ -738,7 +738,7 @@ impl Vm {
             Value::Str(s) => s.as_str().to_string(),
             _ => return Err(internal("import name")),
         };
-        let m = self.import(&name)?;
+        let m = self.modules.import(&name)?;
         top!(self).stack.push(m);
         Ok(())
     }

@@ -30,7 +30,7 @@ impl Vm {
         };
         let (recv, args) = frame.stack[recv_at..].split_at(1);
         let result = match (&recv[0], name.as_str(), args) {
-            (Value::Dict(d), "get", [k] | [k, _]) if Vm::key_is_free(k) => {
+            (Value::Dict(d), "get", [k] | [k, _]) if crate::types::equality::key_is_free(k) => {
                 dict_get(d, k, args.get(1))
             }
             // A long prefix is work: the general path charges it.

@@ -51,7 +51,6 @@ use crate::value::*;
 
 use crate::fault::{Fault, PendingCall, R};
 pub(crate) use builtin_fast::{is_builtin_len, len_fast};
-pub(crate) use compare::eq_shallow;
 use stack::OperandStack;
 
 struct Block {
@@ -203,7 +202,8 @@ pub struct Vm {
     pub(crate) stop_traceback: Vec<(String, u32)>,
     pub(crate) stop_memory: usize,
     callback_depth: usize,
-    pub(crate) modules: HashMap<&'static str, Value>,
+    /// The modules this session imported.
+    pub(crate) modules: crate::modules::ModuleRegistry,
     pub(crate) source_name: SmolStr,
     /// The comparison function of a `functools.cmp_to_key` sort in progress.
     pub(crate) sort_cmp: Option<Value>,
@@ -259,7 +259,7 @@ impl Vm {
             stop_traceback: Vec::new(),
             stop_memory: 0,
             callback_depth: 0,
-            modules: HashMap::new(),
+            modules: Default::default(),
             source_name: SmolStr::new("<cell>"),
             sort_cmp: None,
             spare_frames: Vec::new(),

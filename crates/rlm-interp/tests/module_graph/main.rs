@@ -58,7 +58,6 @@ const ALLOWED_UP: &[(&str, &str, &str)] = &[
     ("value.rs", "types::", "the `Value` enum holds each type's object (and re-exports them)"),
     ("value.rs", "modules::functools::Partial", "`functools.partial` objects are a `Value`"),
     ("value.rs", "format::repr_simple", "`Value`'s `Debug` is its repr"),
-    ("value.rs", "vm::eq_shallow", "key equality is the comparison of values"),
     ("types/function.rs", "compile::Code", "a function value holds its compiled code"),
     (
         "types/iter.rs",
@@ -105,10 +104,22 @@ fn module_of(rel: &str) -> &str {
     first.strip_suffix(".rs").unwrap_or(first)
 }
 
-/// The code proper: before the unit tests, without comments.
+/// The code proper: before the unit-test module (`#[cfg(test)] mod ...`),
+/// without comments. A test-only item elsewhere (`#[cfg(test)] fn`) counts
+/// with the code: cutting at it hid the rest of the file.
 fn code_of(text: &str) -> String {
-    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-    code.lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
+    let mut end = text.len();
+    for (at, _) in text.match_indices("#[cfg(test)]") {
+        if text[at + "#[cfg(test)]".len()..].trim_start().starts_with("mod ") {
+            end = at;
+            break;
+        }
+    }
+    text[..end]
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The paths a piece of code names after `crate::`, groups expanded

@@ -182,7 +182,7 @@ pub(super) fn groupby(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Value>
             None => x.clone(),
         };
         let same = match &cur_key {
-            Some(ck) => vm.eq(ck, &k)?,
+            Some(ck) => crate::types::equality::eq(&mut vm.meter, ck, &k)?,
             None => false,
         };
         if !same {

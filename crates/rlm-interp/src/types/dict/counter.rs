@@ -154,7 +154,7 @@ impl Vm {
         sign: i64,
         copy: bool,
     ) -> R<()> {
-        let key = self.key(k)?;
+        let key = crate::types::equality::key(&mut self.meter, k)?;
         let found = d.borrow().map.get_index_of(&key);
         // The common case, an int added to a present int count: in place,
         // with the one lookup.

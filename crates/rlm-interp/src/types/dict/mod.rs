@@ -184,7 +184,7 @@ impl Vm {
                         args.len()
                     ));
                 }
-                let k = self.key(args[0].clone())?;
+                let k = crate::types::equality::key(&mut self.meter, args[0].clone())?;
                 Ok(dict_get(d, &k.0, args.get(1)))
             }
             "keys" => Ok(Value::Native(Rc::new(Native::DictView(0, d.clone())))),
@@ -194,7 +194,7 @@ impl Vm {
                 let Some(k0) = args.first() else {
                     return type_err("pop expected at least 1 argument, got 0");
                 };
-                let k = self.key(k0.clone())?;
+                let k = crate::types::equality::key(&mut self.meter, k0.clone())?;
                 self.meter.fuel(shift_fuel(&d.borrow().map, &k))?;
                 let r = d.borrow_mut().map.shift_remove(&k);
                 match r {
@@ -225,7 +225,7 @@ impl Vm {
                 let Some(k0) = args.first() else {
                     return type_err("setdefault expected at least 1 argument, got 0");
                 };
-                let k = self.key(k0.clone())?;
+                let k = crate::types::equality::key(&mut self.meter, k0.clone())?;
                 if let Some(v) = d.borrow().map.get(&k) {
                     return Ok(v.clone());
                 }
@@ -262,7 +262,7 @@ impl Vm {
                 self.meter.check_len(c.map.len())?;
                 Ok(Value::dict(c))
             }
-            "move_to_end" => self.ordered_move_to_end(d, args, kwargs),
+            "move_to_end" => ordered::ordered_move_to_end(&mut self.meter, d, args, kwargs),
             "fromkeys" => self.flavoured_fromkeys(d, args, kwargs),
             _ => no_attr(recv, name),
         }
@@ -271,7 +271,7 @@ impl Vm {
     /// `d[k]`: a missing key asks the flavour (`Counter` answers 0,
     /// `defaultdict` calls its factory and stores the result).
     pub(crate) fn dict_getitem(&mut self, d: &Rc<StoreCell<Dict>>, idx: &Value) -> R<Value> {
-        let k = self.key(idx.clone())?;
+        let k = crate::types::equality::key(&mut self.meter, idx.clone())?;
         if let Some(v) = d.borrow().map.get(&k) {
             return Ok(v.clone());
         }
@@ -301,7 +301,7 @@ impl Vm {
 
     /// `d[k] = v`.
     pub(crate) fn dict_setitem(&mut self, d: &Rc<StoreCell<Dict>>, idx: Value, v: Value) -> R<()> {
-        let k = self.key(idx)?;
+        let k = crate::types::equality::key(&mut self.meter, idx)?;
         // One hash lookup: overwrite in place when the key exists.
         let hash_index = d.borrow().map.get_index_of(&k);
         match hash_index {
@@ -324,7 +324,7 @@ impl Vm {
 
     /// `del d[k]`.
     pub(crate) fn dict_delitem(&mut self, d: &Rc<StoreCell<Dict>>, idx: &Value) -> R<()> {
-        let k = self.key(idx.clone())?;
+        let k = crate::types::equality::key(&mut self.meter, idx.clone())?;
         self.meter.fuel(shift_fuel(&d.borrow().map, &k))?;
         let counter = matches!(d.borrow().kind, DictKind::Counter);
         match d.borrow_mut().map.shift_remove(&k) {
@@ -434,7 +434,7 @@ impl Vm {
                     }
                     let mut p = pair.into_iter();
                     let (Some(k), Some(v)) = (p.next(), p.next()) else { continue };
-                    let k = self.key(k)?;
+                    let k = crate::types::equality::key(&mut self.meter, k)?;
                     self.charge_new_dict_key(d)?;
                     d.borrow_mut().map.insert(k, v);
                 }
@@ -553,7 +553,7 @@ impl Vm {
         let val = args.get(1).cloned().unwrap_or(Value::None);
         let mut d = Dict::new();
         for k in keys {
-            let k = self.key(k)?;
+            let k = crate::types::equality::key(&mut self.meter, k)?;
             let n = d.map.len();
             if n >= self.meter.limits.max_collection_len {
                 self.meter.check_len(n + 1)?;

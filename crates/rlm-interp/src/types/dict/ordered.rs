@@ -7,37 +7,35 @@ use crate::args::{Kwargs, kw};
 use crate::cost::Over::Recv;
 use crate::cost::{CostTable, SCAN, cost};
 use crate::fault::{Fault, R, type_err};
+use crate::meter::Meter;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) const ORDERED_METHODS: &[&str] = &["move_to_end"];
 
 /// What each `OrderedDict` method beyond `dict`'s costs (`builtins/cost.rs`).
 pub(crate) const ORDERED_COSTS: CostTable = &[("move_to_end", cost(Recv, SCAN))];
 
-impl Vm {
-    /// `od.move_to_end(key, last=True)`.
-    pub(crate) fn ordered_move_to_end(
-        &mut self,
-        d: &Rc<StoreCell<Dict>>,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        let Some(k0) = args.first() else {
-            return type_err("move_to_end expected 1 argument");
-        };
-        let last = args.get(1).or_else(|| kw(&kwargs, "last")).is_none_or(|v| v.truthy());
-        let k = self.key(k0.clone())?;
-        let mut dm = d.borrow_mut();
-        let Some(idx) = dm.map.get_index_of(&k) else {
-            return Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![k0.clone()])));
-        };
-        let n = dm.map.len();
-        if last {
-            dm.map.move_index(idx, n - 1)
-        } else {
-            dm.map.move_index(idx, 0)
-        }
-        Ok(Value::None)
+/// `od.move_to_end(key, last=True)`.
+pub(crate) fn ordered_move_to_end(
+    meter: &mut Meter,
+    d: &Rc<StoreCell<Dict>>,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let Some(k0) = args.first() else {
+        return type_err("move_to_end expected 1 argument");
+    };
+    let last = args.get(1).or_else(|| kw(&kwargs, "last")).is_none_or(|v| v.truthy());
+    let k = crate::types::equality::key(meter, k0.clone())?;
+    let mut dm = d.borrow_mut();
+    let Some(idx) = dm.map.get_index_of(&k) else {
+        return Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![k0.clone()])));
+    };
+    let n = dm.map.len();
+    if last {
+        dm.map.move_index(idx, n - 1)
+    } else {
+        dm.map.move_index(idx, 0)
     }
+    Ok(Value::None)
 }

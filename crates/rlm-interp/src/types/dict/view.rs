@@ -34,7 +34,7 @@ impl Vm {
                 let other = self.iterate(args.first().unwrap_or(&Value::None))?;
                 for o in &other {
                     for m in &mine {
-                        if self.eq(m, o)? {
+                        if crate::types::equality::eq(&mut self.meter, m, o)? {
                             return Ok(Value::Bool(false));
                         }
                     }

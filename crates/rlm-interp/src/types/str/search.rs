@@ -14,6 +14,49 @@ use crate::meter::Meter;
 /// bookkeeping cost 5% of a loop of `w in line` over 80-byte lines.
 const SHORT: usize = 4 * FIRST_BLOCK;
 
+/// The longest needle [`find_short`] looks for without a searcher: every
+/// position it compares reads at most this many bytes, so its work stays
+/// within this many times the text it is charged for.
+const SHORT_NEEDLE: usize = 16;
+
+/// The first `needle` in a short `hay`: its first byte found by `memchr`,
+/// the rest compared there. Building a `memmem` searcher costs more than
+/// searching an 80-byte line (11% of the `chunk_lines` bench, issue #59);
+/// a longer needle still gets one.
+fn find_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&first, rest)) = needle.split_first() else { return Some(0) };
+    if needle.len() > SHORT_NEEDLE {
+        return memmem::find(hay, needle);
+    }
+    let last_start = hay.len().checked_sub(needle.len())?;
+    let mut from = 0;
+    while from <= last_start {
+        let at = from + memchr::memchr(first, &hay[from..=last_start])?;
+        if hay[at + 1..at + needle.len()] == *rest {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The last `needle` in a short `hay`, as [`find_short`] finds the first.
+fn rfind_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&first, rest)) = needle.split_first() else { return Some(hay.len()) };
+    if needle.len() > SHORT_NEEDLE {
+        return memmem::rfind(hay, needle);
+    }
+    let mut end = hay.len().checked_sub(needle.len())? + 1;
+    while end > 0 {
+        let at = memchr::memrchr(first, &hay[..end])?;
+        if hay[at + 1..at + needle.len()] == *rest {
+            return Some(at);
+        }
+        end = at;
+    }
+    None
+}
+
 /// A text read forward by successive searches for one needle (`split`,
 /// `replace`): the bytes paid for and the blocks' sizes carry over from one
 /// search to the next, so a dense needle (`"a,b,c".split(",")`) pays each
@@ -62,7 +105,7 @@ pub(crate) fn find_in_blocks(
     if hay.len() <= SHORT {
         // A short text (most `w in line`): charged whole, searched at once.
         meter.charge_work(rate, 0, hay.len() + needle.len())?;
-        return Ok(memmem::find(hay, needle));
+        return Ok(find_short(hay, needle));
     }
     meter.charge_work(rate, 0, needle.len())?;
     find_read(meter, &mut Reader::new(needle, rate), hay, 0)
@@ -112,7 +155,7 @@ pub(crate) fn rfind_in_blocks(
     }
     if hay.len() <= SHORT {
         meter.charge_work(rate, 0, hay.len() + needle.len())?;
-        return Ok(memmem::rfind(hay, needle));
+        return Ok(rfind_short(hay, needle));
     }
     meter.charge_work(rate, 0, needle.len())?;
     rfind_read(meter, &mut ReaderRev::new(needle, rate), hay, hay.len())
@@ -223,10 +266,37 @@ pub(crate) fn contains_in_blocks(
 }
 #[cfg(test)]
 mod tests {
-    use super::{find_in_blocks, rfind_in_blocks};
+    use super::{find_in_blocks, find_short, rfind_in_blocks, rfind_short};
     use crate::cost::{FIRST_BLOCK, SCAN, fuel_for};
     use crate::limits::Limits;
     use crate::meter::Meter;
+
+    /// The short-text searches find what `memmem` finds, first and last,
+    /// for every needle up to past the searcherless length, present or not,
+    /// overlapping itself or not, at the text's edges.
+    #[test]
+    fn short_searches_agree_with_memmem() {
+        let texts: [&[u8]; 5] = [
+            b"",
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+            b"the river report river needle 42 riverrive",
+            "R\u{e9}sum\u{e9} caf\u{e9} na\u{ef}ve \u{2014} r\u{e9}sum\u{e9}".as_bytes(),
+            b"abababababababababababababababababababab",
+        ];
+        for hay in texts {
+            for start in 0..hay.len().min(12) {
+                for len in 0..=(hay.len() - start).min(super::SHORT_NEEDLE + 3) {
+                    let needle = &hay[start..start + len];
+                    assert_eq!(find_short(hay, needle), memchr::memmem::find(hay, needle));
+                    assert_eq!(rfind_short(hay, needle), memchr::memmem::rfind(hay, needle));
+                }
+            }
+            for needle in [&b"zz"[..], b"b", b"ab", b"aab", b"river r", b"\xc3\xa9"] {
+                assert_eq!(find_short(hay, needle), memchr::memmem::find(hay, needle));
+                assert_eq!(rfind_short(hay, needle), memchr::memmem::rfind(hay, needle));
+            }
+        }
+    }
 
     /// A text of `len` bytes with `needle` at `at` (and nowhere else).
     fn text_with(len: usize, needle: &[u8], at: usize) -> Vec<u8> {
