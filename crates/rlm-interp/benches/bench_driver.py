@@ -4,7 +4,9 @@ and, for each round of each workload, times its own run and then asks for the
 same workload here, so the three runs of a round share the machine's load.
 
 Protocol: one JSON request per line on stdin, `{"name": ..., "src": ...,
-"runs": n}`; one JSON answer per line on stdout, `{"cpython": [seconds x n],
+"runs": n, "context": path}` (`context` optional: the file holding the
+workload's context, read once and kept; without it, the one named on the
+command line); one JSON answer per line on stdout, `{"cpython": [seconds x n],
 "cpython_output": text, "monty": [seconds x n] | null, "monty_error": text |
 null}`. The first request for a workload also runs it once untimed on each
 side (a warm-up, like ours).
@@ -22,7 +24,17 @@ import json
 import sys
 import time
 
-ctx = open(sys.argv[1], encoding="utf-8").read()
+DEFAULT_CONTEXT = sys.argv[1]
+contexts = {}  # path -> text: each context file is read once
+
+
+def context_of(path):
+    if path not in contexts:
+        with open(path, encoding="utf-8") as f:
+            contexts[path] = f.read()
+    return contexts[path]
+
+
 try:
     import pydantic_monty
 except ImportError:
@@ -36,7 +48,7 @@ def ignore_output(_stream, _text):
     pass
 
 
-def run_cpython(name, src, code):
+def run_cpython(name, src, code, ctx):
     """One timed run: (seconds, printed text). Start-up compiles each time."""
     g = {"context": ctx}
     buf = io.StringIO()
@@ -61,11 +73,12 @@ def serve(pool, answer):
     for line in sys.stdin:
         req = json.loads(line)
         name, src, runs = req["name"], req["src"], req["runs"]
+        ctx = context_of(req.get("context", DEFAULT_CONTEXT))
         if current is None or current[0] != name:
             if current is not None and current[2] is not None:
                 current[2].__exit__(None, None, None)
             code = compile(src, name, "exec")
-            run_cpython(name, src, code)  # warm-up
+            run_cpython(name, src, code, ctx)  # warm-up
             manager, session, error = None, None, None
             if pool is not None:
                 try:
@@ -80,7 +93,7 @@ def serve(pool, answer):
         _, code, _, session, error = current
         cp_times, printed = [], None
         for _ in range(runs):
-            t, printed = run_cpython(name, src, code)
+            t, printed = run_cpython(name, src, code, ctx)
             cp_times.append(t)
         monty_times = None
         if session is not None and error is None:

@@ -13,12 +13,20 @@
 //! parse comes from the per-thread parse cache (as a resent program's does);
 //! the last line also gives start-up with the cache missed.
 //!
+//! The `corpus_*` workloads are programs real models wrote (from the shared
+//! corpus of RLM runs); each runs over a generated context of the shape it
+//! was written for (`bench_support/corpus_contexts.rs`), the others over the
+//! shared one. Our output must equal CPython's: a workload that differs is
+//! named on stderr and the bench exits with status 1 after the table.
+//!
 //! `bench --once NAME REPS` runs only our side of one workload REPS times,
 //! with no warm-up and no Python: `benches/callgrind.sh` runs it under
 //! callgrind, collecting inside `run_ours` only (context generation excluded).
 //! `bench --file PATH` runs one program at the default limits (peak-memory
-//! checks with this binary's allocator; host calls answered "ok" at once). `bench --write-context PATH` writes the context the workloads run over
-//! (`benches/callgrind_cpython.sh` hands it to CPython).
+//! checks with this binary's allocator; host calls answered "ok" at once).
+//! `bench --write-context PATH [NAME]` writes the context workload NAME runs
+//! over, the shared one without NAME (`benches/callgrind_cpython.sh` hands it
+//! to CPython).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -40,6 +48,11 @@ mod allocator;
 #[allow(dead_code)] // `collect` is `rlm serve`'s purge; an example only sets the options
 mod allocator_options;
 
+#[path = "bench_support/corpus_contexts.rs"]
+mod corpus_contexts;
+
+/// The shared context of the hand-written workloads: words, a few needles
+/// with numbers, a non-ASCII line every 50.
 fn context() -> String {
     let words =
         ["the", "river", "report", "alpha", "growth", "needle", "city", "forest", "Paris", "data"];
@@ -62,6 +75,78 @@ fn context() -> String {
         }
     }
     out
+}
+
+/// The context a workload runs over: the shared one, or the shape its corpus
+/// program was written for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ContextShape {
+    Words,
+    OolongMessages,
+    TrecQuestions,
+    Transcript,
+}
+
+impl ContextShape {
+    fn of(workload: &str) -> ContextShape {
+        match workload {
+            "corpus_oolong_count" => ContextShape::OolongMessages,
+            "corpus_trec_regex" => ContextShape::TrecQuestions,
+            "corpus_transcript_scan" => ContextShape::Transcript,
+            _ => ContextShape::Words,
+        }
+    }
+
+    /// The text. Sizes make a CPython run take 35-65 ms (per line, the
+    /// oolong program's `strptime` costs far more than the others' work).
+    fn generate(self) -> String {
+        match self {
+            ContextShape::Words => context(),
+            ContextShape::OolongMessages => corpus_contexts::oolong_messages(2 << 20),
+            ContextShape::TrecQuestions => corpus_contexts::trec_questions(4 << 20),
+            ContextShape::Transcript => corpus_contexts::transcript(4 << 20),
+        }
+    }
+
+    /// Where the CPython driver reads it from, in the temp dir.
+    fn file_name(self) -> &'static str {
+        match self {
+            ContextShape::Words => "rlm_bench_context.txt",
+            ContextShape::OolongMessages => "rlm_bench_context_oolong.txt",
+            ContextShape::TrecQuestions => "rlm_bench_context_trec.txt",
+            ContextShape::Transcript => "rlm_bench_context_transcript.txt",
+        }
+    }
+}
+
+/// A generated context as our side binds it and where CPython's side reads it.
+struct BenchContext {
+    shape: ContextShape,
+    value: Value,
+    path: PathBuf,
+}
+
+impl BenchContext {
+    /// Generates the context of `shape` and writes it for the driver.
+    fn write(shape: ContextShape) -> BenchContext {
+        let text = shape.generate();
+        let path = std::env::temp_dir().join(shape.file_name());
+        std::fs::write(&path, &text).expect("write context");
+        BenchContext { shape, value: Value::Str(Str::from_buffer(std::sync::Arc::new(text))), path }
+    }
+}
+
+/// Where two outputs first differ: the line number and both lines.
+fn first_difference(ours: &str, theirs: &str) -> String {
+    let (mut a, mut b) = (ours.split('\n'), theirs.split('\n'));
+    for line in 1.. {
+        match (a.next(), b.next()) {
+            (None, None) => break,
+            (x, y) if x == y => {}
+            (x, y) => return format!("line {line}: ours {x:?}, CPython's {y:?}"),
+        }
+    }
+    "none".to_string()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -102,11 +187,15 @@ fn main() {
         ("func_calls", 7, 1),
         ("json_answers", 7, 1),
         ("sort_counter", 7, 1),
+        ("corpus_oolong_count", 7, 1),
+        ("corpus_trec_regex", 7, 1),
+        ("corpus_transcript_scan", 7, 1),
     ];
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--write-context") {
-        let path = args.get(2).expect("usage: bench --write-context PATH");
-        std::fs::write(path, context()).expect("write context");
+        let path = args.get(2).expect("usage: bench --write-context PATH [NAME]");
+        let shape = args.get(3).map_or(ContextShape::Words, |name| ContextShape::of(name));
+        std::fs::write(path, shape.generate()).expect("write context");
         return;
     }
     if args.get(1).map(String::as_str) == Some("--file") {
@@ -136,7 +225,8 @@ fn main() {
         let name = args.get(2).expect("usage: bench --once NAME REPS");
         let reps: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(1);
         let src = std::fs::read_to_string(dir.join(format!("{name}.py"))).expect("read workload");
-        let ctx = Value::Str(Str::from_buffer(std::sync::Arc::new(context())));
+        let ctx =
+            Value::Str(Str::from_buffer(std::sync::Arc::new(ContextShape::of(name).generate())));
         let mut output = String::new();
         for _ in 0..reps {
             output = run_ours(&src, &ctx).1;
@@ -144,23 +234,28 @@ fn main() {
         print!("{output}");
         return;
     }
-    let ctx_text = context();
-    let ctx_path = std::env::temp_dir().join("rlm_bench_context.txt");
-    std::fs::write(&ctx_path, &ctx_text).expect("write context");
-    let ctx = Value::Str(Str::from_buffer(std::sync::Arc::new(ctx_text)));
+    // Each context is generated and written once, before the first workload
+    // that runs over it.
+    let mut contexts = vec![BenchContext::write(ContextShape::Words)];
     let load_before = load_average();
     let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/bench_driver.py");
-    let mut python = Other::start(driver, &ctx_path);
+    let mut python = Other::start(driver, &contexts[0].path);
     let mut rows = Vec::new();
     for (name, rounds, batch) in names {
         let src = std::fs::read_to_string(dir.join(format!("{name}.py"))).expect("read workload");
-        let (_, output) = run_ours(&src, &ctx); // warm-up
+        let shape = ContextShape::of(name);
+        if !contexts.iter().any(|c| c.shape == shape) {
+            contexts.push(BenchContext::write(shape));
+        }
+        let bench_ctx = contexts.iter().find(|c| c.shape == shape).expect("written above");
+        let ctx = &bench_ctx.value;
+        let (_, output) = run_ours(&src, ctx); // warm-up
         let mut row = Row { output, ..Row::default() };
         // One round: our batch, then CPython's and monty's of the same
         // workload back to back, so that the three share the machine's load.
         for _ in 0..rounds {
-            let ours: Vec<f64> = (0..batch).map(|_| run_ours(&src, &ctx).0).collect();
-            let other = python.run(name, &src, batch);
+            let ours: Vec<f64> = (0..batch).map(|_| run_ours(&src, ctx).0).collect();
+            let other = python.run(name, &src, batch, &bench_ctx.path);
             row.round_ratios.push(median(other.cpython.clone()) / median(ours.clone()));
             row.ours.extend(ours);
             row.cpython.extend(other.cpython);
@@ -174,6 +269,7 @@ fn main() {
     }
     drop(python);
     let load_after = load_average();
+    let ctx = &contexts[0].value;
     // Where start-up time goes: parsing alone (rlm-syntax) vs a whole run.
     let parse_only = median(
         (0..3000)
@@ -200,7 +296,7 @@ fn main() {
         (0..3000)
             .map(|i| {
                 let src = format!("print(1)  # {i}");
-                run_ours(&src, &ctx).0
+                run_ours(&src, ctx).0
             })
             .collect(),
     );
@@ -209,13 +305,15 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|");
     let mut ratios = Vec::new();
+    let mut differing = Vec::new();
     for (name, row) in rows {
         // A workload is only comparable if both printed the same thing.
         if row.cpython_output != row.output {
             eprintln!(
-                "warning: {name}: our output differs from CPython's:\n ours: {:?}\n cpython: {:?}",
-                row.output, row.cpython_output
+                "error: {name}: our output differs from CPython's at {}",
+                first_difference(&row.output, &row.cpython_output)
             );
+            differing.push(name);
         }
         let monty = if row.monty.is_empty() {
             format!("n/a ({})", row.monty_error.as_deref().unwrap_or("not installed"))
@@ -239,6 +337,10 @@ fn main() {
         fmt(startup_uncached)
     );
     println!("load average (1, 5, 15 min) before: {load_before}; after: {load_after}");
+    if !differing.is_empty() {
+        eprintln!("error: output differs from CPython's in {}", differing.join(", "));
+        std::process::exit(1);
+    }
 }
 
 /// One workload's timings: ours, CPython's and monty's over all rounds.
@@ -282,9 +384,20 @@ impl Other {
         Other { child, answers }
     }
 
-    fn run(&mut self, name: &str, src: &str, runs: usize) -> OtherRound {
+    fn run(
+        &mut self,
+        name: &str,
+        src: &str,
+        runs: usize,
+        ctx_path: &std::path::Path,
+    ) -> OtherRound {
         use std::io::{BufRead, Write};
-        let req = serde_json::json!({"name": name, "src": src, "runs": runs});
+        let req = serde_json::json!({
+            "name": name,
+            "src": src,
+            "runs": runs,
+            "context": ctx_path.to_string_lossy(),
+        });
         let stdin = self.child.stdin.as_mut().expect("driver stdin");
         writeln!(stdin, "{req}").and_then(|()| stdin.flush()).expect("write to the driver");
         let mut line = String::new();
