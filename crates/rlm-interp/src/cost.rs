@@ -80,7 +80,8 @@ pub const ROWS: Rate = Rate { per_item: 64, per_64_bytes: 64 };
 /// Calling a function (or making a tuple) per item (`map`, `enumerate`,
 /// `itertools.starmap`, `functools.reduce`).
 pub const CALLBACK: Rate = Rate { per_item: 8, per_64_bytes: 32 };
-/// A format turned into a regex and compiled per call (`strptime`).
+/// A `strptime` format's regex compiled, on the pattern's length (once per
+/// session and format the thread keeps; see [`FUEL_PER_FORMAT_COMPILE`]).
 pub const FORMAT_REGEX: Rate = Rate { per_item: 4, per_64_bytes: 4096 };
 
 /// Compiling a program from text (a regex: parsing, then building its
@@ -365,3 +366,18 @@ pub(crate) const FUEL_PER_AWAIT: u64 = 36;
 /// `gather(one(), one())` and `wait_for(one(), 1)` cost ~2.1 us a round,
 /// ~840 units of the dispatch loop's time, for ~65 units charged (issue #53).
 pub(crate) const FUEL_PER_TASK: u64 = 128;
+
+/// Fuel for each `datetime.strptime` whose format is compiled already (the
+/// thread keeps its formats compiled, as CPython does): the date matched by
+/// the format's regex, its fields read and the datetime made, about 0.7 µs
+/// where an instruction costs 3.3 ns (a loop of 10^5 `strptime("Mar 14,
+/// 2023", "%b %d, %Y")` ran in 72 ms on a 2-vCPU AMD EPYC, 2026-11-26;
+/// issue #59).
+pub(crate) const FUEL_PER_STRPTIME: u64 = 200;
+
+/// Fuel for compiling a `strptime` format's regex, besides its length at
+/// [`FORMAT_REGEX`]: the regex crate's fixed work for a case-insensitive
+/// pattern. 2 000 distinct `"%b %d, %Y x<i>"` formats took 109 µs each, and
+/// the rate alone charged 8 300 units for it, 13 ns a unit (2-vCPU AMD EPYC,
+/// 2026-11-26; issue #59).
+pub(crate) const FUEL_PER_FORMAT_COMPILE: u64 = 24_000;

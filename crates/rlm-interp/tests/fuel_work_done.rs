@@ -241,3 +241,43 @@ fn a_programs_fuel_does_not_depend_on_what_ran_before_it_on_the_thread() {
     let twice = run(&mut s, "x = re.search(r'(\\w+) (\\d+)', 'ab 12')");
     assert!(twice < once, "second cell {twice}, first {once}");
 }
+
+/// Issue #59: `datetime.strptime` keeps its formats compiled per thread, as
+/// CPython does (compiling one at every call made a real model's date loop
+/// 28x slower than CPython), and pays as the patterns do: each session pays
+/// a format's compile once, whatever the thread compiled before, and every
+/// call pays its match.
+#[test]
+fn strptime_pays_its_format_once_per_session_and_its_match_every_call() {
+    let program = "import datetime\n\
+        a = datetime.datetime.strptime('Mar 14, 2023', '%b %d, %Y')\n\
+        b = datetime.datetime.strptime('2023-03-14 10:11', '%Y-%m-%d %H:%M')\n";
+    let fuel_in_a_fresh_session = || {
+        let mut s = Interpreter::new(Limits::default());
+        run(&mut s, program)
+    };
+    let first = std::thread::spawn(fuel_in_a_fresh_session).join().unwrap_or(0);
+    let again = std::thread::spawn(move || {
+        (fuel_in_a_fresh_session(), fuel_in_a_fresh_session(), fuel_in_a_fresh_session())
+    })
+    .join()
+    .unwrap_or((0, 0, 0));
+    assert!(first > 24_000, "two compiles charged: {first}");
+    assert_eq!((first, first, first), again);
+    // Within a session the compile is paid once; each later call its match.
+    let mut s = Interpreter::new(Limits::default());
+    let call = "d = datetime.datetime.strptime('Mar 14, 2023', '%b %d, %Y')";
+    let first_call = run(&mut s, &format!("import datetime\n{call}"));
+    // (`fuel_used` is the last cell's.)
+    let second_call = run(&mut s, call);
+    let third_call = run(&mut s, call);
+    assert!(first_call > 24_000 && second_call < 1_000, "{first_call}, then {second_call}");
+    assert!(second_call >= 200, "the match is paid: {second_call}");
+    assert_eq!(second_call, third_call);
+    // The cache answers as a compile does: a date the format does not match.
+    let r = s.run_cell("datetime.datetime.strptime('March 14', '%b %d, %Y')");
+    assert!(
+        matches!(r, Outcome::Error(ref e) if e.message.contains("does not match format")),
+        "{r:?}"
+    );
+}

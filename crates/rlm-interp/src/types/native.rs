@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::args::Kwargs;
 use crate::cost::Over::{All, Arg, Args, WorkDone};
-use crate::cost::{CHARWISE, COPY, CostTable, FORMAT_REGEX, FREE, HASH, HASH_BYTES, TEXT, cost};
+use crate::cost::{CHARWISE, COMPILE, COPY, CostTable, FREE, HASH, HASH_BYTES, TEXT, cost};
 use crate::fault::{R, exc};
 use crate::modules::datetime::{date_time, timedelta};
 use crate::modules::functools;
@@ -198,7 +198,7 @@ pub(crate) const TYPE_METHOD_COSTS: CostTable = &[
     ("fromkeys", cost(Arg(0), HASH_BYTES)),
     ("fromordinal", FREE),
     ("maketrans", cost(Args, HASH)),
-    ("strptime", cost(Args, FORMAT_REGEX)),
+    ("strptime", cost(Args, COMPILE)),
 ];
 
 pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<Value>> {

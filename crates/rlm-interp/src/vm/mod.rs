@@ -213,6 +213,8 @@ pub struct Vm {
     /// The shared compiled patterns this session paid for (issue #53: its
     /// fuel does not depend on what ran before it on the thread).
     pub(crate) regexes_paid: crate::modules::re::engine::PaidPatterns,
+    /// The `strptime` formats this session paid the compile of (the same rule).
+    pub(crate) formats_paid: crate::modules::datetime::strptime::PaidFormats,
     /// The embedder's call-depth limit: `sys.setrecursionlimit` lowers
     /// `limits.max_call_depth` to at most this.
     call_depth_cap: usize,
@@ -265,6 +267,7 @@ impl Vm {
             spare_frames: Vec::new(),
             ran_code: false,
             regexes_paid: Default::default(),
+            formats_paid: Default::default(),
             call_depth_cap,
             csv_field_limit: crate::modules::csv::FIELD_LIMIT,
         }

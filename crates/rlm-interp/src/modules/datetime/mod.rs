@@ -127,13 +127,12 @@ pub(crate) fn type_attr(t: &'static &'static str, name: &str) -> Option<Value> {
 }
 
 pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Value>) -> R<Value> {
-    let _ = vm;
     match name {
         "strptime" => {
             let (Some(Value::Str(s)), Some(Value::Str(f))) = (args.first(), args.get(1)) else {
                 return type_err("strptime() argument must be str");
             };
-            strptime(s.as_str(), f.as_str()).map(dt_value)
+            strptime(&mut vm.meter, &mut vm.formats_paid, s.as_str(), f.as_str()).map(dt_value)
         }
         "fromordinal" => {
             let n = match args.first() {

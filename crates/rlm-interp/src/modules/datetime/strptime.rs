@@ -1,7 +1,13 @@
 //! `datetime.strptime` as CPython's `_strptime`: the format becomes a regex
 //! (leftmost-first alternation, case-insensitive).
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::cost::{FORMAT_REGEX, FUEL_PER_FORMAT_COMPILE, FUEL_PER_STRPTIME};
 use crate::fault::{R, exc, value_err};
+use crate::meter::Meter;
 use crate::modules::datetime::date_time::{
     DAYS, DateTime, MONTHS, civil_from_days, days_from_civil, iso_week1_monday,
 };
@@ -45,11 +51,91 @@ fn strptime_directive_re(c: char) -> Option<String> {
     Some(format!("(?P<{c}>{body})"))
 }
 
-/// `datetime.strptime` as CPython's `_strptime`: the format becomes a regex
-/// (leftmost-first alternation, case-insensitive), so out-of-range fields
-/// "do not match format" exactly when they do in CPython.
-pub(crate) fn strptime(s: &str, fmt: &str) -> R<DateTime> {
-    let fmt_repr = crate::types::str::repr::repr_str(fmt);
+/// Formats at most this long are kept compiled for the thread; a longer one
+/// is compiled (and paid) at every call.
+const CACHED_FORMAT_BYTES: usize = 256;
+
+/// How many compiled formats the thread keeps; past it they are all dropped.
+const CACHED_FORMATS: usize = 64;
+
+/// A kept format: its compiled regex and its pattern's length (what its
+/// compile is charged on).
+type CompiledFormat = (Rc<regex::Regex>, usize);
+
+thread_local! {
+    /// The thread's compiled formats, by format, as CPython keeps them
+    /// (`_strptime._regex_cache`), with their patterns' lengths: compiling the format's regex at every call
+    /// was 86% of the instructions of a real model's program parsing dates in
+    /// a loop (the `corpus_oolong_count` bench, issue #59).
+    static FORMATS: RefCell<HashMap<Box<str>, CompiledFormat>> =
+        RefCell::new(HashMap::new());
+}
+
+/// The formats a session paid the compile of: it pays each once, whatever
+/// the thread compiled before (issue #53: a session's fuel does not depend on
+/// what ran before it on the thread). Forgotten all at once past
+/// `2 * CACHED_FORMATS`: they are paid again.
+#[derive(Default)]
+pub(crate) struct PaidFormats(HashSet<Box<str>>);
+
+impl PaidFormats {
+    /// Records `fmt` as paid by this session; whether it was already.
+    fn paid(&mut self, fmt: &str) -> bool {
+        if self.0.contains(fmt) {
+            return true;
+        }
+        if self.0.len() >= 2 * CACHED_FORMATS {
+            self.0.clear();
+        }
+        self.0.insert(fmt.into());
+        false
+    }
+}
+
+/// The compiled regex of a format: the thread's, or made and compiled now
+/// (`None`: it does not compile). The compile is charged before it is done,
+/// at its pattern's length, once per session and kept format; a format too
+/// long to keep, at every call. A kept format was valid, so a hit skips
+/// building its pattern (a tenth of a call's time).
+fn compiled(
+    meter: &mut Meter,
+    paid: &mut PaidFormats,
+    fmt: &str,
+    fmt_repr: &str,
+) -> R<Option<Rc<regex::Regex>>> {
+    let compile_fuel = |meter: &mut Meter, pattern_len: usize| {
+        meter.fuel(FUEL_PER_FORMAT_COMPILE)?;
+        meter.charge_work(FORMAT_REGEX, 1, pattern_len)
+    };
+    if fmt.len() <= CACHED_FORMAT_BYTES {
+        if let Some((re, pattern_len)) = FORMATS.with(|f| f.borrow().get(fmt).cloned()) {
+            if !paid.paid(fmt) {
+                compile_fuel(meter, pattern_len)?;
+            }
+            return Ok(Some(re));
+        }
+    }
+    let pattern = pattern_of(fmt, fmt_repr)?;
+    compile_fuel(meter, pattern.len())?;
+    let Ok(re) = regex::Regex::new(&pattern) else { return Ok(None) };
+    let re = Rc::new(re);
+    if fmt.len() <= CACHED_FORMAT_BYTES {
+        paid.paid(fmt);
+        FORMATS.with(|f| {
+            let mut f = f.borrow_mut();
+            if f.len() >= CACHED_FORMATS {
+                f.clear();
+            }
+            f.insert(fmt.into(), (re.clone(), pattern.len()));
+        });
+    }
+    Ok(Some(re))
+}
+
+/// The regex CPython's `_strptime` makes of a format: its directives'
+/// patterns, its spaces as `\s+`, the rest literal; the format's errors
+/// (`ValueError`, `re.error`) as CPython raises them.
+fn pattern_of(fmt: &str, fmt_repr: &str) -> R<String> {
     let mut pattern = String::from("(?i)^");
     let mut seen = Vec::new();
     let mut fc = fmt.chars().peekable();
@@ -79,13 +165,27 @@ pub(crate) fn strptime(s: &str, fmt: &str) -> R<DateTime> {
             pattern.push_str(&regex::escape(&c.to_string()));
         }
     }
+    Ok(pattern)
+}
+
+/// `datetime.strptime` as CPython's `_strptime`: the format becomes a regex
+/// (leftmost-first alternation, case-insensitive), so out-of-range fields
+/// "do not match format" exactly when they do in CPython.
+pub(crate) fn strptime(
+    meter: &mut Meter,
+    paid: &mut PaidFormats,
+    s: &str,
+    fmt: &str,
+) -> R<DateTime> {
+    let fmt_repr = crate::types::str::repr::repr_str(fmt);
     let bad = || {
         value_err(format!(
             "time data {} does not match format {fmt_repr}",
             crate::types::str::repr::repr_str(s)
         ))
     };
-    let Ok(re) = regex::Regex::new(&pattern) else { return bad() };
+    let Some(re) = compiled(meter, paid, fmt, &fmt_repr)? else { return bad() };
+    meter.fuel(FUEL_PER_STRPTIME)?;
     let Some(caps) = re.captures(s) else { return bad() };
     let end = caps.get(0).map_or(0, |m| m.end());
     if end != s.len() {
