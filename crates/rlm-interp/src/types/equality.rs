@@ -312,6 +312,19 @@ fn check_hashable(meter: &mut Meter, v: &Value, depth: usize) -> R<()> {
 }
 
 pub(crate) fn eq(meter: &mut Meter, a: &Value, b: &Value) -> R<bool> {
+    // Two strings or two ints (`xs.count(w)`, `w in words`): the walk's
+    // charge and answer without its set-up, a fifth of `list.count` over
+    // strings (the `corpus_trec_regex` bench, issue #59).
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => {
+            if x.byte_len() == y.byte_len() && x.byte_len() >= 64 {
+                meter.fuel((x.byte_len() / 64) as u64)?;
+            }
+            return Ok(x == y);
+        }
+        (Value::Int(x), Value::Int(y)) => return Ok(x == y),
+        _ => {}
+    }
     if let Some(t) = Native::as_tuple(a) {
         return eq(meter, &t.clone(), b);
     }
