@@ -19,21 +19,46 @@ const SHORT: usize = 4 * FIRST_BLOCK;
 /// within this many times the text it is charged for.
 const SHORT_NEEDLE: usize = 16;
 
-/// The first `needle` in a short `hay`: its first byte found by `memchr`,
-/// the rest compared there. Building a `memmem` searcher costs more than
-/// searching an 80-byte line (11% of the `chunk_lines` bench, issue #59);
-/// a longer needle still gets one.
+/// How common a byte is in the texts programs search (English prose, logs,
+/// code): 0 for the rarest. Spaces and lower-case letters by their English
+/// frequency, then upper-case letters, digits and punctuation.
+fn commonness(b: u8) -> u8 {
+    const BY_FREQUENCY: &[u8] = b" etaoinsrhldcumfpgwybvkxjqz";
+    match BY_FREQUENCY.iter().position(|&c| c == b) {
+        Some(i) => 64 - i as u8,
+        None if b.is_ascii_uppercase() => 8,
+        None if b.is_ascii_digit() || b == b'\n' || b == b',' || b == b'.' => 6,
+        None => 0,
+    }
+}
+
+/// The offset in `needle` of its rarest byte ([`commonness`]), the one a
+/// short search looks for.
+fn rarest(needle: &[u8]) -> usize {
+    (0..needle.len()).min_by_key(|&i| commonness(needle[i])).unwrap_or(0)
+}
+
+/// The first `needle` in a short `hay`: its rarest byte found by `memchr`,
+/// the whole needle compared there. Building a `memmem` searcher costs more
+/// than searching an 80-byte line (11% of the `chunk_lines` bench, issue
+/// #59), and looking for a needle's first byte stopped at every `r` of a
+/// line for `"roll"`; a longer needle still gets a searcher.
 fn find_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let Some((&first, rest)) = needle.split_first() else { return Some(0) };
+    if needle.is_empty() {
+        return Some(0);
+    }
     if needle.len() > SHORT_NEEDLE {
         return memmem::find(hay, needle);
     }
     let last_start = hay.len().checked_sub(needle.len())?;
-    let mut from = 0;
-    while from <= last_start {
-        let at = from + memchr::memchr(first, &hay[from..=last_start])?;
-        if hay[at + 1..at + needle.len()] == *rest {
-            return Some(at);
+    let k = rarest(needle);
+    // Positions of the rare byte that can start a match are `k..=last_start + k`.
+    let mut from = k;
+    while from <= last_start + k {
+        let at = from + memchr::memchr(needle[k], &hay[from..=last_start + k])?;
+        let start = at - k;
+        if hay[start..start + needle.len()] == *needle {
+            return Some(start);
         }
         from = at + 1;
     }
@@ -42,15 +67,20 @@ fn find_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// The last `needle` in a short `hay`, as [`find_short`] finds the first.
 fn rfind_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let Some((&first, rest)) = needle.split_first() else { return Some(hay.len()) };
+    if needle.is_empty() {
+        return Some(hay.len());
+    }
     if needle.len() > SHORT_NEEDLE {
         return memmem::rfind(hay, needle);
     }
-    let mut end = hay.len().checked_sub(needle.len())? + 1;
-    while end > 0 {
-        let at = memchr::memrchr(first, &hay[..end])?;
-        if hay[at + 1..at + needle.len()] == *rest {
-            return Some(at);
+    let last_start = hay.len().checked_sub(needle.len())?;
+    let k = rarest(needle);
+    let mut end = last_start + k + 1;
+    while end > k {
+        let at = k + memchr::memrchr(needle[k], &hay[k..end])?;
+        let start = at - k;
+        if hay[start..start + needle.len()] == *needle {
+            return Some(start);
         }
         end = at;
     }
@@ -276,22 +306,25 @@ mod tests {
     /// overlapping itself or not, at the text's edges.
     #[test]
     fn short_searches_agree_with_memmem() {
-        let texts: [&[u8]; 5] = [
+        let texts: [&[u8]; 6] = [
             b"",
+            b"Date: Mar 14, 2023 || User: 12345\nType: ABBR, Matt: roll d20. nat 1. d20",
             b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
             b"the river report river needle 42 riverrive",
             "R\u{e9}sum\u{e9} caf\u{e9} na\u{ef}ve \u{2014} r\u{e9}sum\u{e9}".as_bytes(),
             b"abababababababababababababababababababab",
         ];
         for hay in texts {
-            for start in 0..hay.len().min(12) {
+            for start in 0..hay.len().min(40) {
                 for len in 0..=(hay.len() - start).min(super::SHORT_NEEDLE + 3) {
                     let needle = &hay[start..start + len];
                     assert_eq!(find_short(hay, needle), memchr::memmem::find(hay, needle));
                     assert_eq!(rfind_short(hay, needle), memchr::memmem::rfind(hay, needle));
                 }
             }
-            for needle in [&b"zz"[..], b"b", b"ab", b"aab", b"river r", b"\xc3\xa9"] {
+            for needle in
+                [&b"zz"[..], b"b", b"ab", b"aab", b"river r", b"\xc3\xa9", b"d20", b"nat "]
+            {
                 assert_eq!(find_short(hay, needle), memchr::memmem::find(hay, needle));
                 assert_eq!(rfind_short(hay, needle), memchr::memmem::rfind(hay, needle));
             }
