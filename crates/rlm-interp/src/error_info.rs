@@ -53,7 +53,7 @@ const ROLLED_BACK: &str =
 impl RuntimeErrorInfo {
     pub(crate) fn exception(e: &value::Exception) -> RuntimeErrorInfo {
         let mut vm = vm::Vm::new(Limits::default());
-        let message = vm.exc_str(e).unwrap_or_default();
+        let message = crate::types::exception::exc_str(&mut vm.meter, e).unwrap_or_default();
         let mut tb: Vec<(String, u32)> =
             e.traceback.borrow().iter().map(|(n, l)| (n.to_string(), *l)).collect();
         tb.reverse();

@@ -425,13 +425,14 @@ impl Interpreter {
     /// `str(v)` as Python prints it.
     pub fn display(&mut self, v: &Value) -> String {
         let _in = mem::enter(&self.vm.meter.account);
-        self.vm.py_str(v).unwrap_or_else(|_| "<unprintable>".into())
+        crate::format::repr::py_str(&mut self.vm.meter, v)
+            .unwrap_or_else(|_| "<unprintable>".into())
     }
 
     /// `repr(v)` as Python prints it.
     pub fn repr(&mut self, v: &Value) -> String {
         let _in = mem::enter(&self.vm.meter.account);
-        self.vm.repr(v).unwrap_or_else(|_| "<unprintable>".into())
+        crate::format::repr::repr(&mut self.vm.meter, v).unwrap_or_else(|_| "<unprintable>".into())
     }
 }
 

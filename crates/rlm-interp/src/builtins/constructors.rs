@@ -50,7 +50,7 @@ impl Vm {
             Ty::Float => float_new(&args),
             Ty::Str => match args.into_iter().next() {
                 None => Ok(Value::str("")),
-                Some(v) => self.str_value(v),
+                Some(v) => crate::format::repr::str_value(&mut self.meter, v),
             },
             Ty::Bool => Ok(Value::Bool(args.first().is_some_and(|v| v.truthy()))),
             Ty::List => match args.first() {

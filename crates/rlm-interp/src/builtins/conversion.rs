@@ -13,11 +13,14 @@ impl Vm {
         match name {
             "repr" => {
                 nargs("repr", &args, 1, 1)?;
-                Ok(Value::str(self.repr(&args[0])?))
+                Ok(Value::str(crate::format::repr::repr(&mut self.meter, &args[0])?))
             }
             "ascii" => {
                 nargs("ascii", &args, 1, 1)?;
-                Ok(Value::str(crate::types::str::repr::ascii_escape(&self.repr(&args[0])?)))
+                Ok(Value::str(crate::types::str::repr::ascii_escape(&crate::format::repr::repr(
+                    &mut self.meter,
+                    &args[0],
+                )?)))
             }
             "chr" => {
                 nargs("chr", &args, 1, 1)?;
@@ -81,7 +84,7 @@ impl Vm {
                     None => String::new(),
                 };
                 if spec.is_empty() {
-                    return self.str_value(args[0].clone());
+                    return crate::format::repr::str_value(&mut self.meter, args[0].clone());
                 }
                 Ok(Value::str(self.format_spec(&args[0], &spec)?))
             }

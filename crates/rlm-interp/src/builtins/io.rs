@@ -42,7 +42,7 @@ impl Vm {
                     match a {
                         Value::Str(s) => line.push_str(s.as_str()),
                         other => {
-                            let s = self.py_str(other)?;
+                            let s = crate::format::repr::py_str(&mut self.meter, other)?;
                             line.push_str(&s);
                         }
                     }

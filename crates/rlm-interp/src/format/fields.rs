@@ -132,9 +132,11 @@ impl Vm {
                     }
                 }
                 let v = match conv {
-                    Some('r') => Value::str(self.repr(&v)?),
-                    Some('s') => self.str_value(v)?,
-                    Some('a') => Value::str(ascii_escape(&self.repr(&v)?)),
+                    Some('r') => Value::str(crate::format::repr::repr(&mut self.meter, &v)?),
+                    Some('s') => crate::format::repr::str_value(&mut self.meter, v)?,
+                    Some('a') => {
+                        Value::str(ascii_escape(&crate::format::repr::repr(&mut self.meter, &v)?))
+                    }
                     _ => v,
                 };
                 // Nested fields in the spec (`{:{}}`) continue the automatic numbering.
@@ -170,7 +172,8 @@ impl Vm {
                             }
                         };
                         match arg {
-                            Ok(a) => resolved.push_str(&self.py_str(&a)?),
+                            Ok(a) => resolved
+                                .push_str(&crate::format::repr::py_str(&mut self.meter, &a)?),
                             Err(n) => {
                                 return exc(
                                     ExcKind::IndexError,
@@ -187,8 +190,11 @@ impl Vm {
                 } else {
                     spec
                 };
-                let s =
-                    if spec.is_empty() { self.py_str(&v)? } else { self.format_spec(&v, &spec)? };
+                let s = if spec.is_empty() {
+                    crate::format::repr::py_str(&mut self.meter, &v)?
+                } else {
+                    self.format_spec(&v, &spec)?
+                };
                 out.push_str(&s);
             } else if c == '}' {
                 if chars.get(i + 1) == Some(&'}') {

@@ -7,7 +7,7 @@
 mod fields;
 mod fixed;
 mod percent;
-mod repr;
+pub(crate) mod repr;
 mod spec;
 pub(crate) use spec::push_fill;
 

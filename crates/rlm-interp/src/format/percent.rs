@@ -175,9 +175,9 @@ impl Vm {
         let piece = match conv {
             's' | 'r' | 'a' => {
                 let s = match conv {
-                    's' => self.py_str(arg)?,
-                    'r' => self.repr(arg)?,
-                    _ => ascii_escape(&self.repr(arg)?),
+                    's' => crate::format::repr::py_str(&mut self.meter, arg)?,
+                    'r' => crate::format::repr::repr(&mut self.meter, arg)?,
+                    _ => ascii_escape(&crate::format::repr::repr(&mut self.meter, arg)?),
                 };
                 let s: String = match &prec {
                     Some(p) => s.chars().take(p.parse().unwrap_or(0)).collect(),

@@ -5,197 +5,19 @@
 use std::rc::Rc;
 
 use crate::fault::R;
+use crate::meter::Meter;
 use crate::types::float::float_repr;
 use crate::types::native::{native_repr, native_str};
 use crate::types::range::range_repr;
 use crate::types::set::set_order;
 use crate::types::str::repr::{REPR_ESCAPE_MAX, repr_len, repr_str_into};
 use crate::value::*;
-use crate::vm::Vm;
 
-/// Used for `Debug` of values (no VM at hand).
+/// Used for `Debug` of values (no session at hand: a meter of the default
+/// limits, charging the current account).
 pub fn repr_simple(v: &Value) -> String {
-    let mut vm = Vm::new(crate::limits::Limits::default());
-    vm.repr(v).unwrap_or_else(|_| "<value>".into())
-}
-
-impl Vm {
-    /// `str(v)` as a value: a string is itself, an int is written straight
-    /// into the new string's own (inline) buffer, the rest go through
-    /// [`Vm::py_str`].
-    pub(crate) fn str_value(&mut self, v: Value) -> R<Value> {
-        match v {
-            Value::Str(_) => Ok(v),
-            Value::Int(n) => Ok(Value::str(compact_str::ToCompactString::to_compact_string(&n))),
-            _ => Ok(Value::str(self.py_str(&v)?)),
-        }
-    }
-
-    pub(crate) fn py_str(&mut self, v: &Value) -> R<String> {
-        crate::stack_guard::walk_over(v, || self.py_str_walk(v))
-    }
-
-    fn py_str_walk(&mut self, v: &Value) -> R<String> {
-        // `str(ValueError(ValueError(...)))` re-enters here once per level.
-        crate::stack_guard::guard_stack(&self.meter)?;
-        match v {
-            Value::Str(s) => Ok(s.as_str().to_string()),
-            Value::Exc(e) => self.exc_str(e),
-            Value::Native(n) => match native_str(n) {
-                Some(s) => Ok(s),
-                None => self.repr(v),
-            },
-            Value::Host(h) => match h.str() {
-                Some(s) => {
-                    self.host_text_fits(0, &s)?;
-                    Ok(s)
-                }
-                None => self.repr(v),
-            },
-            _ => self.repr(v),
-        }
-    }
-
-    pub(crate) fn repr(&mut self, v: &Value) -> R<String> {
-        let mut out = String::new();
-        if let Some(bound) = text_lower_bound(v, 2) {
-            self.meter.check_text_lower_bound(bound)?;
-            out.reserve(bound);
-        }
-        let mut seen: Vec<usize> = Vec::new();
-        crate::stack_guard::walk_over(v, || self.repr_into(v, &mut out, 0, &mut seen))?;
-        Ok(out)
-    }
-
-    pub(crate) fn repr_into(
-        &mut self,
-        v: &Value,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        if depth > self.meter.limits.max_nesting {
-            return Err(self.meter.nesting_err());
-        }
-        crate::stack_guard::guard_stack(&self.meter)?;
-        if out.len() > self.meter.limits.max_str_len {
-            self.meter.check_str_len(out.len())?;
-        }
-        self.meter.check_text_growth(out.capacity())?;
-        // Each item of a container is charged as it is written (a value
-        // alone, `print(n)`, costs its instruction).
-        if depth > 0 {
-            self.meter.fuel(crate::cost::FUEL_PER_VALUE_WRITTEN)?;
-        }
-        match v {
-            Value::None => out.push_str("None"),
-            Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
-            Value::Float(f) => out.push_str(&float_repr(*f)),
-            Value::Str(s) => {
-                self.meter.fuel(s.byte_len() as u64 / 64)?;
-                // The text is held to the cap and the budget before it grows
-                // by the escaped form, at most `REPR_ESCAPE_MAX` bytes a byte
-                // and the quotes: measured exactly only when that bound could
-                // fail a check (else the measure is a second scan for nothing).
-                let text = s.as_str();
-                let bound = out
-                    .len()
-                    .saturating_add(text.len().saturating_mul(REPR_ESCAPE_MAX))
-                    .saturating_add(2);
-                if !self.meter.text_within_unchecked(bound, out.capacity()) {
-                    let needed = out.len().saturating_add(repr_len(text));
-                    if needed > self.meter.limits.max_str_len {
-                        self.meter.check_str_len(needed)?;
-                    }
-                    self.meter.check_text_growth(needed)?;
-                }
-                repr_str_into(text, out)
-            }
-            Value::List(l) => self.list_repr(l, out, depth, seen)?,
-            Value::Tuple(t) => self.tuple_repr(t, out, depth, seen)?,
-            Value::Dict(d) => self.dict_repr(d, out, depth, seen)?,
-            Value::Set(s) => {
-                let items: Vec<Value> = set_order(&s.borrow());
-                self.set_repr(items, false, out, depth, seen)?
-            }
-            Value::FrozenSet(s) => {
-                let items: Vec<Value> = set_order(s);
-                self.set_repr(items, true, out, depth, seen)?
-            }
-            Value::Deque(d) => self.deque_repr(d, out, depth, seen)?,
-            Value::Range(r) => range_repr(r, out),
-            Value::Slice(s) => self.slice_repr(s, out, depth, seen)?,
-            Value::Func(f) => out.push_str(&format!(
-                "<function {} at 0x{:x}>",
-                f.code.name,
-                Rc::as_ptr(f) as usize
-            )),
-            Value::Builtin(b) => {
-                if b.module == "host" {
-                    out.push_str(&format!("<host function {}>", b.name))
-                } else {
-                    out.push_str(&format!("<built-in function {}>", b.name))
-                }
-            }
-            Value::Method(m) => {
-                out.push_str(&format!("<built-in method {} of {} object>", m.1, m.0.type_name()))
-            }
-            Value::Type(t) => out.push_str(&t.class_repr()),
-            Value::Exc(e) => self.exc_repr(e, out, depth, seen)?,
-            Value::Module(m) => out.push_str(&format!("<module '{}' (built-in)>", m.name)),
-            Value::Iter(_) => out.push_str("<iterator object>"),
-            Value::Coroutine(c) => {
-                out.push_str(&format!("<coroutine object {}>", c.borrow().func.code.name))
-            }
-            Value::HostFuture(h) => out.push_str(&format!("<coroutine object {}>", h.name)),
-            Value::Gather(_) => out.push_str("<_GatheringFuture pending>"),
-            Value::Host(h) => match h.repr() {
-                Some(text) => {
-                    self.host_text_fits(out.len(), &text)?;
-                    out.push_str(&text)
-                }
-                None => out.push_str(&format!("<{} object>", h.type_name())),
-            },
-            // The natives that hold values continue this walk's depth.
-            Value::Native(n) => match &**n {
-                Native::Partial(p) => self.partial_repr_into(p, out, depth, seen)?,
-                Native::DictView(kind, d) => {
-                    self.dict_view_repr_into(*kind, d, out, depth, seen)?
-                }
-                _ => out.push_str(&native_repr(self, n)?),
-            },
-            Value::Ellipsis => out.push_str("Ellipsis"),
-        }
-        Ok(())
-    }
-
-    /// A host object's own text, appended to `len` bytes already written,
-    /// is held to the string cap and the memory budget, and pays its scan.
-    fn host_text_fits(&mut self, len: usize, text: &str) -> R<()> {
-        self.meter.fuel(text.len() as u64 / 64)?;
-        let needed = len.saturating_add(text.len());
-        if needed > self.meter.limits.max_str_len {
-            self.meter.check_str_len(needed)?;
-        }
-        self.meter.check_text_growth(needed)
-    }
-
-    pub(crate) fn repr_seq(
-        &mut self,
-        items: &[Value],
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        for (i, x) in items.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            self.repr_into(x, out, depth + 1, seen)?;
-        }
-        Ok(())
-    }
+    let mut meter = Meter::new(crate::limits::Limits::default(), crate::mem::current());
+    repr(&mut meter, v).unwrap_or_else(|_| "<value>".into())
 }
 
 /// The least text `repr` or `json.dumps` writes for `v` when it is a list
@@ -219,4 +41,183 @@ pub(crate) fn text_lower_bound(v: &Value, sep: usize) -> Option<usize> {
         Value::Tuple(t) => Some(least(t)),
         _ => None,
     }
+}
+
+/// `str(v)` as a value: a string is itself, an int is written straight
+/// into the new string's own (inline) buffer, the rest go through
+/// [`py_str`].
+pub(crate) fn str_value(meter: &mut Meter, v: Value) -> R<Value> {
+    match v {
+        Value::Str(_) => Ok(v),
+        Value::Int(n) => Ok(Value::str(compact_str::ToCompactString::to_compact_string(&n))),
+        _ => Ok(Value::str(crate::format::repr::py_str(meter, &v)?)),
+    }
+}
+
+pub(crate) fn py_str(meter: &mut Meter, v: &Value) -> R<String> {
+    crate::stack_guard::walk_over(v, || crate::format::repr::py_str_walk(meter, v))
+}
+
+fn py_str_walk(meter: &mut Meter, v: &Value) -> R<String> {
+    // `str(ValueError(ValueError(...)))` re-enters here once per level.
+    crate::stack_guard::guard_stack(meter)?;
+    match v {
+        Value::Str(s) => Ok(s.as_str().to_string()),
+        Value::Exc(e) => crate::types::exception::exc_str(meter, e),
+        Value::Native(n) => match native_str(n) {
+            Some(s) => Ok(s),
+            None => crate::format::repr::repr(meter, v),
+        },
+        Value::Host(h) => match h.str() {
+            Some(s) => {
+                crate::format::repr::host_text_fits(meter, 0, &s)?;
+                Ok(s)
+            }
+            None => crate::format::repr::repr(meter, v),
+        },
+        _ => crate::format::repr::repr(meter, v),
+    }
+}
+
+pub(crate) fn repr(meter: &mut Meter, v: &Value) -> R<String> {
+    let mut out = String::new();
+    if let Some(bound) = text_lower_bound(v, 2) {
+        meter.check_text_lower_bound(bound)?;
+        out.reserve(bound);
+    }
+    let mut seen: Vec<usize> = Vec::new();
+    crate::stack_guard::walk_over(v, || {
+        crate::format::repr::repr_into(meter, v, &mut out, 0, &mut seen)
+    })?;
+    Ok(out)
+}
+
+pub(crate) fn repr_into(
+    meter: &mut Meter,
+    v: &Value,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    if depth > meter.limits.max_nesting {
+        return Err(meter.nesting_err());
+    }
+    crate::stack_guard::guard_stack(meter)?;
+    if out.len() > meter.limits.max_str_len {
+        meter.check_str_len(out.len())?;
+    }
+    meter.check_text_growth(out.capacity())?;
+    // Each item of a container is charged as it is written (a value
+    // alone, `print(n)`, costs its instruction).
+    if depth > 0 {
+        meter.fuel(crate::cost::FUEL_PER_VALUE_WRITTEN)?;
+    }
+    match v {
+        Value::None => out.push_str("None"),
+        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&float_repr(*f)),
+        Value::Str(s) => {
+            meter.fuel(s.byte_len() as u64 / 64)?;
+            // The text is held to the cap and the budget before it grows
+            // by the escaped form, at most `REPR_ESCAPE_MAX` bytes a byte
+            // and the quotes: measured exactly only when that bound could
+            // fail a check (else the measure is a second scan for nothing).
+            let text = s.as_str();
+            let bound = out
+                .len()
+                .saturating_add(text.len().saturating_mul(REPR_ESCAPE_MAX))
+                .saturating_add(2);
+            if !meter.text_within_unchecked(bound, out.capacity()) {
+                let needed = out.len().saturating_add(repr_len(text));
+                if needed > meter.limits.max_str_len {
+                    meter.check_str_len(needed)?;
+                }
+                meter.check_text_growth(needed)?;
+            }
+            repr_str_into(text, out)
+        }
+        Value::List(l) => crate::types::list::list_repr(meter, l, out, depth, seen)?,
+        Value::Tuple(t) => crate::types::tuple::tuple_repr(meter, t, out, depth, seen)?,
+        Value::Dict(d) => crate::types::dict::dict_repr(meter, d, out, depth, seen)?,
+        Value::Set(s) => {
+            let items: Vec<Value> = set_order(&s.borrow());
+            crate::types::set::set_repr(meter, items, false, out, depth, seen)?
+        }
+        Value::FrozenSet(s) => {
+            let items: Vec<Value> = set_order(s);
+            crate::types::set::set_repr(meter, items, true, out, depth, seen)?
+        }
+        Value::Deque(d) => crate::types::deque::deque_repr(meter, d, out, depth, seen)?,
+        Value::Range(r) => range_repr(r, out),
+        Value::Slice(s) => crate::types::slice::slice_repr(meter, s, out, depth, seen)?,
+        Value::Func(f) => {
+            out.push_str(&format!("<function {} at 0x{:x}>", f.code.name, Rc::as_ptr(f) as usize))
+        }
+        Value::Builtin(b) => {
+            if b.module == "host" {
+                out.push_str(&format!("<host function {}>", b.name))
+            } else {
+                out.push_str(&format!("<built-in function {}>", b.name))
+            }
+        }
+        Value::Method(m) => {
+            out.push_str(&format!("<built-in method {} of {} object>", m.1, m.0.type_name()))
+        }
+        Value::Type(t) => out.push_str(&t.class_repr()),
+        Value::Exc(e) => crate::types::exception::exc_repr(meter, e, out, depth, seen)?,
+        Value::Module(m) => out.push_str(&format!("<module '{}' (built-in)>", m.name)),
+        Value::Iter(_) => out.push_str("<iterator object>"),
+        Value::Coroutine(c) => {
+            out.push_str(&format!("<coroutine object {}>", c.borrow().func.code.name))
+        }
+        Value::HostFuture(h) => out.push_str(&format!("<coroutine object {}>", h.name)),
+        Value::Gather(_) => out.push_str("<_GatheringFuture pending>"),
+        Value::Host(h) => match h.repr() {
+            Some(text) => {
+                crate::format::repr::host_text_fits(meter, out.len(), &text)?;
+                out.push_str(&text)
+            }
+            None => out.push_str(&format!("<{} object>", h.type_name())),
+        },
+        // The natives that hold values continue this walk's depth.
+        Value::Native(n) => match &**n {
+            Native::Partial(p) => {
+                crate::types::native::partial_repr_into(meter, p, out, depth, seen)?
+            }
+            Native::DictView(kind, d) => {
+                crate::types::dict::view::dict_view_repr_into(meter, *kind, d, out, depth, seen)?
+            }
+            _ => out.push_str(&native_repr(meter, n)?),
+        },
+        Value::Ellipsis => out.push_str("Ellipsis"),
+    }
+    Ok(())
+}
+
+/// A host object's own text, appended to `len` bytes already written,
+/// is held to the string cap and the memory budget, and pays its scan.
+fn host_text_fits(meter: &mut Meter, len: usize, text: &str) -> R<()> {
+    meter.fuel(text.len() as u64 / 64)?;
+    let needed = len.saturating_add(text.len());
+    if needed > meter.limits.max_str_len {
+        meter.check_str_len(needed)?;
+    }
+    meter.check_text_growth(needed)
+}
+
+pub(crate) fn repr_seq(
+    meter: &mut Meter,
+    items: &[Value],
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        crate::format::repr::repr_into(meter, x, out, depth + 1, seen)?;
+    }
+    Ok(())
 }

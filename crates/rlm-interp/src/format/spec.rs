@@ -128,7 +128,7 @@ impl Vm {
             },
             other => {
                 if spec.is_empty() {
-                    return self.py_str(other);
+                    return crate::format::repr::py_str(&mut self.meter, other);
                 }
                 return type_err(format!(
                     "unsupported format string passed to {}.__format__",

@@ -80,7 +80,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 Some(Value::Str(s)) if s.as_str().eq_ignore_ascii_case("raise") => true,
                 Some(Value::Str(s)) if s.as_str().eq_ignore_ascii_case("ignore") => false,
                 Some(v) => {
-                    let r = vm.repr(v)?;
+                    let r = crate::format::repr::repr(&mut vm.meter, v)?;
                     let r = r.trim_matches('\'');
                     return value_err(format!("extrasaction ({r}) must be 'raise' or 'ignore'"));
                 }
@@ -601,7 +601,7 @@ impl Writer {
                     }
                 }
                 if !found {
-                    wrong.push(vm.repr(&k)?);
+                    wrong.push(crate::format::repr::repr(&mut vm.meter, &k)?);
                 }
             }
             if !wrong.is_empty() {
@@ -635,7 +635,7 @@ impl Writer {
             let text: std::borrow::Cow<'_, str> = match cell {
                 Value::None => "".into(),
                 Value::Str(s) => s.as_str().into(),
-                v => vm.py_str(v)?.into(),
+                v => crate::format::repr::py_str(&mut vm.meter, v)?.into(),
             };
             vm.meter.fuel((text.len() / 8) as u64 + FUEL_PER_FIELD_WRITTEN)?;
             // The quoted copy of the field, charged before it is made.

@@ -8,6 +8,7 @@ use smol_str::SmolStr;
 
 use crate::args::Kwargs;
 use crate::fault::{R, exc, type_err};
+use crate::meter::Meter;
 use crate::modules::functions;
 use crate::value::*;
 use crate::vm::Vm;
@@ -85,38 +86,13 @@ pub(crate) fn partial_attr(p: &Partial, name: &str) -> Option<Value> {
     }
 }
 
-pub(crate) fn partial_repr(vm: &mut Vm, p: &Partial) -> R<String> {
+pub(crate) fn partial_repr(meter: &mut Meter, p: &Partial) -> R<String> {
     let mut out = String::new();
     let mut seen = Vec::new();
-    crate::stack_guard::walk(|| vm.partial_repr_into(p, &mut out, 0, &mut seen))?;
+    crate::stack_guard::walk(|| {
+        crate::modules::functools::partial_repr_into(meter, p, &mut out, 0, &mut seen)
+    })?;
     Ok(out)
-}
-
-impl Vm {
-    /// `functools.partial(f, 1, k=2)`, its parts one level deeper in the
-    /// repr walk that reached it.
-    pub(crate) fn partial_repr_into(
-        &mut self,
-        p: &Partial,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        out.push_str("functools.partial(");
-        self.repr_into(&p.func, out, depth + 1, seen)?;
-        for a in &p.args {
-            out.push_str(", ");
-            self.repr_into(a, out, depth + 1, seen)?;
-        }
-        for (k, v) in &p.kwargs {
-            out.push_str(", ");
-            out.push_str(k);
-            out.push('=');
-            self.repr_into(v, out, depth + 1, seen)?;
-        }
-        out.push(')');
-        Ok(())
-    }
 }
 
 /// `reduce(function, iterable[, initial])`: each item is drawn after the
@@ -178,4 +154,29 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
         ),
         _ => exc(ExcKind::AttributeError, format!("module 'functools' has no attribute '{name}'")),
     }
+}
+
+/// `functools.partial(f, 1, k=2)`, its parts one level deeper in the
+/// repr walk that reached it.
+pub(crate) fn partial_repr_into(
+    meter: &mut Meter,
+    p: &Partial,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    out.push_str("functools.partial(");
+    crate::format::repr::repr_into(meter, &p.func, out, depth + 1, seen)?;
+    for a in &p.args {
+        out.push_str(", ");
+        crate::format::repr::repr_into(meter, a, out, depth + 1, seen)?;
+    }
+    for (k, v) in &p.kwargs {
+        out.push_str(", ");
+        out.push_str(k);
+        out.push('=');
+        crate::format::repr::repr_into(meter, v, out, depth + 1, seen)?;
+    }
+    out.push(')');
+    Ok(())
 }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use crate::args::{Kwargs, as_int, check_kwargs};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{rc_block, table_block, vec_block};
+use crate::meter::Meter;
 use crate::modules::function;
 use crate::value::*;
 use crate::vm::Vm;
@@ -195,11 +196,11 @@ pub(crate) fn version_attr(info: &Value, name: &str) -> Option<Value> {
 }
 
 /// `repr(sys.version_info)`, CPython's.
-pub(crate) fn version_repr(vm: &mut Vm, info: &Value) -> R<String> {
+pub(crate) fn version_repr(meter: &mut Meter, info: &Value) -> R<String> {
     let Value::Tuple(t) = info else { return Ok(String::new()) };
     let mut parts = Vec::with_capacity(t.len());
     for (f, v) in VERSION_FIELDS.iter().zip(t.iter()) {
-        parts.push(format!("{f}={}", vm.repr(v)?));
+        parts.push(format!("{f}={}", crate::format::repr::repr(meter, v)?));
     }
     Ok(format!("sys.version_info({})", parts.join(", ")))
 }

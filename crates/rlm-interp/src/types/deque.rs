@@ -8,6 +8,7 @@ use crate::args::{Kwargs, kw};
 use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{R, exc, value_err};
+use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::norm_index;
 use crate::value::*;
@@ -204,7 +205,7 @@ impl Vm {
                 if let Some(i) = found {
                     return Ok(Value::Int(i as i64));
                 }
-                let r = self.repr(&x)?;
+                let r = crate::format::repr::repr(&mut self.meter, &x)?;
                 value_err(format!("{r} is not in deque"))
             }
             "count" | "remove" => {
@@ -229,7 +230,7 @@ impl Vm {
                 match name {
                     "count" => Ok(Value::Int(n)),
                     "index" => {
-                        let r = self.repr(&x)?;
+                        let r = crate::format::repr::repr(&mut self.meter, &x)?;
                         value_err(format!("{r} is not in deque"))
                     }
                     _ => value_err("deque.remove(x): x not in deque"),
@@ -263,23 +264,6 @@ impl Vm {
         }
     }
 
-    pub(crate) fn deque_repr(
-        &mut self,
-        d: &Rc<DequeObj>,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        let items: Vec<Value> = d.borrow().iter().cloned().collect();
-        out.push_str("deque([");
-        self.repr_seq(&items, out, depth, seen)?;
-        match d.maxlen {
-            Some(m) => out.push_str(&format!("], maxlen={m})")),
-            None => out.push_str("])"),
-        }
-        Ok(())
-    }
-
     /// `deque(iterable, maxlen)`.
     pub(crate) fn deque_new(&mut self, args: &[Value], kwargs: &Kwargs) -> R<Value> {
         let items = match args.first() {
@@ -303,4 +287,21 @@ impl Vm {
         crate::gc::track_deque(&d);
         Ok(Value::Deque(d))
     }
+}
+
+pub(crate) fn deque_repr(
+    meter: &mut Meter,
+    d: &Rc<DequeObj>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let items: Vec<Value> = d.borrow().iter().cloned().collect();
+    out.push_str("deque([");
+    crate::format::repr::repr_seq(meter, &items, out, depth, seen)?;
+    match d.maxlen {
+        Some(m) => out.push_str(&format!("], maxlen={m})")),
+        None => out.push_str("])"),
+    }
+    Ok(())
 }

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use smol_str::SmolStr;
 
 use crate::fault::{R, type_err};
+use crate::meter::Meter;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// Built-in exception classes (user classes do not exist in the DSL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -297,41 +297,6 @@ impl Drop for Exception {
     }
 }
 
-impl Vm {
-    pub(crate) fn exc_str(&mut self, e: &Exception) -> R<String> {
-        match e.args.len() {
-            0 => Ok(String::new()),
-            1 => {
-                if e.kind == ExcKind::KeyError {
-                    self.repr(&e.args[0])
-                } else {
-                    self.py_str(&e.args[0])
-                }
-            }
-            _ => self.repr(&Value::tuple(e.args.clone())),
-        }
-    }
-
-    pub(crate) fn exc_repr(
-        &mut self,
-        e: &Rc<Exception>,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        out.push_str(e.kind.name());
-        let args = Value::tuple(e.args.clone());
-        if e.args.len() == 1 {
-            out.push('(');
-            self.repr_into(&e.args[0], out, depth + 1, seen)?;
-            out.push(')');
-        } else {
-            self.repr_into(&args, out, depth + 1, seen)?;
-        }
-        Ok(())
-    }
-}
-
 pub(crate) fn exc_matches(e: &Value, t: &Value) -> R<bool> {
     let Value::Exc(e) = e else { return Ok(false) };
     match t {
@@ -345,6 +310,39 @@ pub(crate) fn exc_matches(e: &Value, t: &Value) -> R<bool> {
             Ok(false)
         }
         _ => type_err("catching classes that do not inherit from BaseException is not allowed"),
+    }
+}
+
+pub(crate) fn exc_repr(
+    meter: &mut Meter,
+    e: &Rc<Exception>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    out.push_str(e.kind.name());
+    let args = Value::tuple(e.args.clone());
+    if e.args.len() == 1 {
+        out.push('(');
+        crate::format::repr::repr_into(meter, &e.args[0], out, depth + 1, seen)?;
+        out.push(')');
+    } else {
+        crate::format::repr::repr_into(meter, &args, out, depth + 1, seen)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn exc_str(meter: &mut Meter, e: &Exception) -> R<String> {
+    match e.args.len() {
+        0 => Ok(String::new()),
+        1 => {
+            if e.kind == ExcKind::KeyError {
+                crate::format::repr::repr(meter, &e.args[0])
+            } else {
+                crate::format::repr::py_str(meter, &e.args[0])
+            }
+        }
+        _ => crate::format::repr::repr(meter, &Value::tuple(e.args.clone())),
     }
 }
 

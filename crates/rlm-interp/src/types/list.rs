@@ -9,6 +9,7 @@ use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::meter::LIST_SLOT_COST;
+use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
@@ -367,7 +368,7 @@ impl Vm {
                 if let Some(i) = found {
                     return Ok(Value::Int(i as i64));
                 }
-                let r = self.repr(&x)?;
+                let r = crate::format::repr::repr(&mut self.meter, &x)?;
                 value_err(format!("{r} is not in list"))
             }
             "count" => {
@@ -556,27 +557,27 @@ impl Vm {
             None => exc(ExcKind::IndexError, "list assignment index out of range"),
         }
     }
+}
 
-    pub(crate) fn list_repr(
-        &mut self,
-        l: &Rc<ListObj>,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        let p = Rc::as_ptr(l) as *const u8 as usize;
-        if seen.contains(&p) {
-            out.push_str("[...]");
-            return Ok(());
-        }
-        seen.push(p);
-        let items = l.borrow().clone();
-        out.push('[');
-        self.repr_seq(&items, out, depth, seen)?;
-        out.push(']');
-        seen.pop();
-        Ok(())
+pub(crate) fn list_repr(
+    meter: &mut Meter,
+    l: &Rc<ListObj>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let p = Rc::as_ptr(l) as *const u8 as usize;
+    if seen.contains(&p) {
+        out.push_str("[...]");
+        return Ok(());
     }
+    seen.push(p);
+    let items = l.borrow().clone();
+    out.push('[');
+    crate::format::repr::repr_seq(meter, &items, out, depth, seen)?;
+    out.push(']');
+    seen.pop();
+    Ok(())
 }
 
 #[cfg(test)]

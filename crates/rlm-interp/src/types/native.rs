@@ -9,6 +9,7 @@ use crate::args::Kwargs;
 use crate::cost::Over::{All, Arg, Args, WorkDone};
 use crate::cost::{CHARWISE, COMPILE, COPY, CostTable, FREE, HASH, HASH_BYTES, TEXT, cost};
 use crate::fault::{R, exc};
+use crate::meter::Meter;
 use crate::modules::datetime::{date_time, timedelta};
 use crate::modules::functools;
 use crate::modules::re::{match_obj, pattern};
@@ -247,14 +248,14 @@ pub(crate) fn native_method(
     }
 }
 
-pub(crate) fn native_repr(vm: &mut Vm, n: &Rc<Native>) -> R<String> {
+pub(crate) fn native_repr(meter: &mut Meter, n: &Rc<Native>) -> R<String> {
     Ok(match &**n {
-        Native::Pattern(p) => pattern::pattern_repr(vm, p)?,
-        Native::Match(m) => match_obj::match_repr(vm, m)?,
-        Native::Partial(p) => functools::partial_repr(vm, p)?,
+        Native::Pattern(p) => pattern::pattern_repr(meter, p)?,
+        Native::Match(m) => match_obj::match_repr(meter, m)?,
+        Native::Partial(p) => functools::partial_repr(meter, p)?,
         Native::DateTime(d) => d.repr(),
         Native::TimeDelta(days, secs, us) => timedelta::repr(*days, *secs, *us),
-        Native::DictView(kind, d) => vm.dict_view_repr(*kind, d)?,
+        Native::DictView(kind, d) => crate::types::dict::view::dict_view_repr(meter, *kind, d)?,
         Native::StringIO(_) => "<_io.StringIO object>".to_string(),
         Native::CsvReader(_) => "<csv.DictReader object>".to_string(),
         Native::CsvWriter(_) => "<_csv.writer object>".to_string(),
@@ -264,9 +265,21 @@ pub(crate) fn native_repr(vm: &mut Vm, n: &Rc<Native>) -> R<String> {
         Native::SysStream(true) => {
             "<_io.TextIOWrapper name='<stderr>' mode='w' encoding='utf-8'>".to_string()
         }
-        Native::VersionInfo(t) => crate::modules::sys::version_repr(vm, t)?,
+        Native::VersionInfo(t) => crate::modules::sys::version_repr(meter, t)?,
         Native::Timed(t) => format!("<coroutine object {}>", t.name()),
     })
+}
+
+/// A `functools.partial`'s repr inside a repr walk (its depth, its cycle
+/// marks): the natives' one way into their modules, for `format/repr.rs`.
+pub(crate) fn partial_repr_into(
+    meter: &mut Meter,
+    p: &crate::modules::functools::Partial,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    functools::partial_repr_into(meter, p, out, depth, seen)
 }
 
 /// `str()` of a datetime/timedelta differs from its repr.

@@ -116,7 +116,7 @@ impl Vm {
             ("count", f) => Ok(Value::Int(f.is_some() as i64)),
             ("index", Some(k)) => Ok(Value::Int(k)),
             ("index", None) => {
-                let r = self.repr(&x)?;
+                let r = crate::format::repr::repr(&mut self.meter, &x)?;
                 value_err(format!("{r} is not in range"))
             }
             _ => no_attr(recv, name),

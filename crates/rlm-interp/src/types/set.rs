@@ -12,6 +12,7 @@ use crate::cost::{
     CostTable, FREE, FUEL_PER_NEW_SET_ELEMENT, HASH, SCAN, big_table_insert_fuel, cost,
 };
 use crate::fault::{Fault, R, exc, type_err};
+use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::value::*;
 use crate::vm::Vm;
@@ -409,32 +410,6 @@ impl Vm {
         Ok(r)
     }
 
-    pub(crate) fn set_repr(
-        &mut self,
-        items: Vec<Value>,
-        frozen: bool,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        if frozen {
-            if items.is_empty() {
-                out.push_str("frozenset()");
-            } else {
-                out.push_str("frozenset({");
-                self.repr_seq(&items, out, depth, seen)?;
-                out.push_str("})");
-            }
-        } else if items.is_empty() {
-            out.push_str("set()");
-        } else {
-            out.push('{');
-            self.repr_seq(&items, out, depth, seen)?;
-            out.push('}');
-        }
-        Ok(())
-    }
-
     /// `set(iterable)`, `frozenset(iterable)`.
     pub(crate) fn set_new(&mut self, t: Ty, args: &[Value]) -> R<Value> {
         self.meter.fuel(crate::cost::FUEL_PER_SET_MADE)?;
@@ -602,4 +577,30 @@ pub fn set_order(s: &KeySet) -> Vec<Value> {
         }
     }
     table.into_iter().flatten().map(|i| items[i].clone()).collect()
+}
+
+pub(crate) fn set_repr(
+    meter: &mut Meter,
+    items: Vec<Value>,
+    frozen: bool,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    if frozen {
+        if items.is_empty() {
+            out.push_str("frozenset()");
+        } else {
+            out.push_str("frozenset({");
+            crate::format::repr::repr_seq(meter, &items, out, depth, seen)?;
+            out.push_str("})");
+        }
+    } else if items.is_empty() {
+        out.push_str("set()");
+    } else {
+        out.push('{');
+        crate::format::repr::repr_seq(meter, &items, out, depth, seen)?;
+        out.push('}');
+    }
+    Ok(())
 }

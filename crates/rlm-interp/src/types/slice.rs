@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use crate::args::as_int;
 use crate::fault::{R, type_err, value_err};
+use crate::meter::Meter;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// An `index(x, start, stop)` bound, clamped to `0..=len` (`default` when
 /// absent); not an int is CPython's TypeError.
@@ -99,22 +99,20 @@ pub(crate) fn slice_new(args: Vec<Value>) -> R<Value> {
     })
 }
 
-impl Vm {
-    pub(crate) fn slice_repr(
-        &mut self,
-        s: &Rc<(Value, Value, Value)>,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        out.push_str("slice(");
-        let s = s.clone();
-        self.repr_into(&s.0, out, depth + 1, seen)?;
-        out.push_str(", ");
-        self.repr_into(&s.1, out, depth + 1, seen)?;
-        out.push_str(", ");
-        self.repr_into(&s.2, out, depth + 1, seen)?;
-        out.push(')');
-        Ok(())
-    }
+pub(crate) fn slice_repr(
+    meter: &mut Meter,
+    s: &Rc<(Value, Value, Value)>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    out.push_str("slice(");
+    let s = s.clone();
+    crate::format::repr::repr_into(meter, &s.0, out, depth + 1, seen)?;
+    out.push_str(", ");
+    crate::format::repr::repr_into(meter, &s.1, out, depth + 1, seen)?;
+    out.push_str(", ");
+    crate::format::repr::repr_into(meter, &s.2, out, depth + 1, seen)?;
+    out.push(')');
+    Ok(())
 }

@@ -8,6 +8,7 @@ use crate::cost::Over::{Recv, WorkDone};
 use crate::cost::{CostTable, SCAN, cost};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{AccountRef, Owner};
+use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
@@ -141,27 +142,27 @@ impl Vm {
             None => exc(ExcKind::IndexError, "tuple index out of range"),
         }
     }
+}
 
-    pub(crate) fn tuple_repr(
-        &mut self,
-        t: &Rc<TupleObj>,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        let p = Rc::as_ptr(t) as *const u8 as usize;
-        if seen.contains(&p) {
-            out.push_str("(...)");
-            return Ok(());
-        }
-        seen.push(p);
-        out.push('(');
-        self.repr_seq(t, out, depth, seen)?;
-        if t.len() == 1 {
-            out.push(',');
-        }
-        out.push(')');
-        seen.pop();
-        Ok(())
+pub(crate) fn tuple_repr(
+    meter: &mut Meter,
+    t: &Rc<TupleObj>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let p = Rc::as_ptr(t) as *const u8 as usize;
+    if seen.contains(&p) {
+        out.push_str("(...)");
+        return Ok(());
     }
+    seen.push(p);
+    out.push('(');
+    crate::format::repr::repr_seq(meter, t, out, depth, seen)?;
+    if t.len() == 1 {
+        out.push(',');
+    }
+    out.push(')');
+    seen.pop();
+    Ok(())
 }

@@ -691,9 +691,12 @@ impl Vm {
         let spec = if has_spec { Some(pop(frame)?) } else { None };
         let v = pop(frame)?;
         let v = match conv {
-            1 => Value::str(self.repr(&v)?),
-            2 => self.str_value(v)?,
-            3 => Value::str(crate::types::str::repr::ascii_escape(&self.repr(&v)?)),
+            1 => Value::str(crate::format::repr::repr(&mut self.meter, &v)?),
+            2 => crate::format::repr::str_value(&mut self.meter, v)?,
+            3 => Value::str(crate::types::str::repr::ascii_escape(&crate::format::repr::repr(
+                &mut self.meter,
+                &v,
+            )?)),
             _ => v,
         };
         let spec_s = match &spec {
@@ -701,7 +704,7 @@ impl Vm {
             _ => "",
         };
         let s = if spec_s.is_empty() {
-            self.str_value(v)?
+            crate::format::repr::str_value(&mut self.meter, v)?
         } else {
             Value::str(self.format_spec(&v, spec_s)?)
         };

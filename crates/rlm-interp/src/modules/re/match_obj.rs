@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::fault::{R, exc, type_err};
+use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::functions::{TPiece, parse_template};
 use crate::value::*;
@@ -142,9 +143,9 @@ pub(crate) fn match_attr(m: &MatchObj, name: &str) -> Option<Value> {
     })
 }
 
-pub(crate) fn match_repr(vm: &mut Vm, m: &MatchObj) -> R<String> {
+pub(crate) fn match_repr(meter: &mut Meter, m: &MatchObj) -> R<String> {
     let (a, b) = m.spans[0].unwrap_or((0, 0));
-    let text = vm.repr(&Value::str(&m.hay.as_str()[a..b]))?;
+    let text = crate::format::repr::repr(meter, &Value::str(&m.hay.as_str()[a..b]))?;
     Ok(format!(
         "<re.Match object; span=({}, {}), match={}>",
         m.hay.char_of_byte(a),

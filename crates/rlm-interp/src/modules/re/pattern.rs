@@ -2,10 +2,10 @@
 //! `functions.rs`), attributes and `repr`.
 
 use crate::fault::R;
+use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, UNICODE, VERBOSE};
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) const METHODS: &[&str] =
     &["search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"];
@@ -28,8 +28,8 @@ pub(crate) fn pattern_attr(p: &CompiledRegex, name: &str) -> Option<Value> {
     })
 }
 
-pub(crate) fn pattern_repr(vm: &mut Vm, p: &CompiledRegex) -> R<String> {
-    let src = vm.repr(&Value::str(p.source.as_str()))?;
+pub(crate) fn pattern_repr(meter: &mut Meter, p: &CompiledRegex) -> R<String> {
+    let src = crate::format::repr::repr(meter, &Value::str(p.source.as_str()))?;
     let mut flags = Vec::new();
     for (bit, name) in [
         (IGNORECASE, "re.IGNORECASE"),

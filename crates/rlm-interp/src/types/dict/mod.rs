@@ -16,6 +16,7 @@ use crate::cost::{
     CostTable, FREE, FUEL_PER_NEW_DICT_KEY, HASH, HASH_BYTES, SCAN, big_table_insert_fuel, cost,
 };
 use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::value::*;
 use crate::vm::Vm;
@@ -443,80 +444,6 @@ impl Vm {
         Ok(())
     }
 
-    /// `{k: v}` and the flavours' forms (`Counter({...})`, `OrderedDict([...])`,
-    /// `defaultdict(list, {...})`).
-    pub(crate) fn dict_repr(
-        &mut self,
-        d: &Rc<StoreCell<Dict>>,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        let p = Rc::as_ptr(d) as *const u8 as usize;
-        if seen.contains(&p) {
-            out.push_str("{...}");
-            return Ok(());
-        }
-        seen.push(p);
-        let (items, kind): (Vec<(Value, Value)>, DictKind) = {
-            let d = d.borrow();
-            (d.map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect(), d.kind.clone())
-        };
-        let close = match &kind {
-            DictKind::Plain => "}",
-            DictKind::Counter => {
-                if items.is_empty() {
-                    out.push_str("Counter()");
-                    seen.pop();
-                    return Ok(());
-                }
-                out.push_str("Counter(");
-                "})"
-            }
-            DictKind::Ordered => {
-                if items.is_empty() {
-                    out.push_str("OrderedDict()");
-                    seen.pop();
-                    return Ok(());
-                }
-                out.push_str("OrderedDict([");
-                for (i, (k, v)) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push('(');
-                    self.repr_into(k, out, depth + 1, seen)?;
-                    out.push_str(", ");
-                    self.repr_into(v, out, depth + 1, seen)?;
-                    out.push(')');
-                }
-                out.push_str("])");
-                seen.pop();
-                return Ok(());
-            }
-            DictKind::Default(f) => {
-                out.push_str("defaultdict(");
-                let f = f.clone();
-                self.repr_into(&f, out, depth + 1, seen)?;
-                out.push_str(", ");
-                "})"
-            }
-        };
-        let items = if matches!(kind, DictKind::Counter) { counter_order(items) } else { items };
-        out.push('{');
-        for (i, (k, v)) in items.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            self.repr_into(k, out, depth + 1, seen)?;
-            out.push_str(": ");
-            self.repr_into(v, out, depth + 1, seen)?;
-        }
-        out.push_str(close);
-        seen.pop();
-        Ok(())
-    }
-
     /// `x.fromkeys(...)` of a dict value: a dict of `x`'s flavour (a
     /// defaultdict without a factory); a Counter refuses, as CPython's does.
     fn flavoured_fromkeys(
@@ -622,4 +549,78 @@ fn counter_order(items: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
     }
     let mut slots: Vec<Option<(Value, Value)>> = items.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// `{k: v}` and the flavours' forms (`Counter({...})`, `OrderedDict([...])`,
+/// `defaultdict(list, {...})`).
+pub(crate) fn dict_repr(
+    meter: &mut Meter,
+    d: &Rc<StoreCell<Dict>>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let p = Rc::as_ptr(d) as *const u8 as usize;
+    if seen.contains(&p) {
+        out.push_str("{...}");
+        return Ok(());
+    }
+    seen.push(p);
+    let (items, kind): (Vec<(Value, Value)>, DictKind) = {
+        let d = d.borrow();
+        (d.map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect(), d.kind.clone())
+    };
+    let close = match &kind {
+        DictKind::Plain => "}",
+        DictKind::Counter => {
+            if items.is_empty() {
+                out.push_str("Counter()");
+                seen.pop();
+                return Ok(());
+            }
+            out.push_str("Counter(");
+            "})"
+        }
+        DictKind::Ordered => {
+            if items.is_empty() {
+                out.push_str("OrderedDict()");
+                seen.pop();
+                return Ok(());
+            }
+            out.push_str("OrderedDict([");
+            for (i, (k, v)) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push('(');
+                crate::format::repr::repr_into(meter, k, out, depth + 1, seen)?;
+                out.push_str(", ");
+                crate::format::repr::repr_into(meter, v, out, depth + 1, seen)?;
+                out.push(')');
+            }
+            out.push_str("])");
+            seen.pop();
+            return Ok(());
+        }
+        DictKind::Default(f) => {
+            out.push_str("defaultdict(");
+            let f = f.clone();
+            crate::format::repr::repr_into(meter, &f, out, depth + 1, seen)?;
+            out.push_str(", ");
+            "})"
+        }
+    };
+    let items = if matches!(kind, DictKind::Counter) { counter_order(items) } else { items };
+    out.push('{');
+    for (i, (k, v)) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        crate::format::repr::repr_into(meter, k, out, depth + 1, seen)?;
+        out.push_str(": ");
+        crate::format::repr::repr_into(meter, v, out, depth + 1, seen)?;
+    }
+    out.push_str(close);
+    seen.pop();
+    Ok(())
 }

@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use crate::fault::{R, exc};
+use crate::meter::Meter;
 use crate::types::qualified_type_name;
 use crate::value::*;
 use crate::vm::Vm;
@@ -47,36 +48,38 @@ impl Vm {
             ),
         }
     }
+}
 
-    pub(crate) fn dict_view_repr(&mut self, kind: u8, d: &Rc<StoreCell<Dict>>) -> R<String> {
-        let mut out = String::new();
-        let mut seen = Vec::new();
-        crate::stack_guard::walk(|| self.dict_view_repr_into(kind, d, &mut out, 0, &mut seen))?;
-        Ok(out)
+/// `dict_keys([...])` etc., its items one level deeper in the repr walk
+/// that reached it (a view in a dict whose view is in a dict...).
+pub(crate) fn dict_view_repr_into(
+    meter: &mut Meter,
+    kind: u8,
+    d: &Rc<StoreCell<Dict>>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let items = view_items(kind, d);
+    // An OrderedDict's views are `odict_keys(...)` and so on.
+    if matches!(d.borrow().kind, DictKind::Ordered) {
+        out.push('o');
     }
+    out.push_str(match kind {
+        0 => "dict_keys(",
+        1 => "dict_values(",
+        _ => "dict_items(",
+    });
+    crate::format::repr::repr_into(meter, &Value::list(items), out, depth, seen)?;
+    out.push(')');
+    Ok(())
+}
 
-    /// `dict_keys([...])` etc., its items one level deeper in the repr walk
-    /// that reached it (a view in a dict whose view is in a dict...).
-    pub(crate) fn dict_view_repr_into(
-        &mut self,
-        kind: u8,
-        d: &Rc<StoreCell<Dict>>,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        let items = view_items(kind, d);
-        // An OrderedDict's views are `odict_keys(...)` and so on.
-        if matches!(d.borrow().kind, DictKind::Ordered) {
-            out.push('o');
-        }
-        out.push_str(match kind {
-            0 => "dict_keys(",
-            1 => "dict_values(",
-            _ => "dict_items(",
-        });
-        self.repr_into(&Value::list(items), out, depth, seen)?;
-        out.push(')');
-        Ok(())
-    }
+pub(crate) fn dict_view_repr(meter: &mut Meter, kind: u8, d: &Rc<StoreCell<Dict>>) -> R<String> {
+    let mut out = String::new();
+    let mut seen = Vec::new();
+    crate::stack_guard::walk(|| {
+        crate::types::dict::view::dict_view_repr_into(meter, kind, d, &mut out, 0, &mut seen)
+    })?;
+    Ok(out)
 }

@@ -444,7 +444,7 @@ impl Str {
     /// The fields of bytes `ba..bb` of this string, whose text is `text`: a
     /// view when this is a view and the part is longer than [`INLINE`], else
     /// a copy (inline when short).
-    #[inline]
+    #[inline(always)]
     fn part_fields(&self, text: &str, ba: usize, bb: usize, char_len: Option<usize>) -> PendingStr {
         let part = &text[ba..bb];
         // A known code-point count equal to the byte length means ASCII
