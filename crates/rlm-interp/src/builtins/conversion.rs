@@ -86,7 +86,7 @@ impl Vm {
                 if spec.is_empty() {
                     return crate::format::repr::str_value(&mut self.meter, args[0].clone());
                 }
-                Ok(Value::str(self.format_spec(&args[0], &spec)?))
+                Ok(Value::str(crate::format::spec::format_spec(&mut self.meter, &args[0], &spec)?))
             }
             other => Err(Fault::Exc(name_error(other))),
         }

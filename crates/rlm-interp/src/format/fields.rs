@@ -193,7 +193,7 @@ impl Vm {
                 let s = if spec.is_empty() {
                     crate::format::repr::py_str(&mut self.meter, &v)?
                 } else {
-                    self.format_spec(&v, &spec)?
+                    crate::format::spec::format_spec(&mut self.meter, &v, &spec)?
                 };
                 out.push_str(&s);
             } else if c == '}' {

@@ -8,7 +8,7 @@ mod fields;
 mod fixed;
 mod percent;
 pub(crate) mod repr;
-mod spec;
+pub(crate) mod spec;
 pub(crate) use spec::push_fill;
 
 pub use repr::repr_simple;

@@ -224,7 +224,7 @@ impl Vm {
                         pad_plain(format!("{sign}{zeros}{digits}"), left, width)
                     }
                     None => {
-                        let s = self.format_spec(&n, &spec)?;
+                        let s = crate::format::spec::format_spec(&mut self.meter, &n, &spec)?;
                         left_pad_fix(s, left, width)
                     }
                 }
@@ -241,7 +241,7 @@ impl Vm {
                     sp.push_str(".6");
                 }
                 sp.push(conv);
-                let s = self.format_spec(&Value::Float(f), &sp)?;
+                let s = crate::format::spec::format_spec(&mut self.meter, &Value::Float(f), &sp)?;
                 left_pad_fix(s, left, width)
             }
             'x' | 'X' | 'o' => {
@@ -253,7 +253,7 @@ impl Vm {
                 };
                 let mut sp = spec.clone();
                 sp.push(conv);
-                let s = self.format_spec(&Value::Int(n), &sp)?;
+                let s = crate::format::spec::format_spec(&mut self.meter, &Value::Int(n), &sp)?;
                 left_pad_fix(s, left, width)
             }
             'c' => pad_plain(percent_char(arg)?, left, width),

@@ -6,139 +6,9 @@
 use super::fixed::fixed;
 use crate::args::as_int;
 use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::meter::Meter;
 use crate::types::float::float_repr;
 use crate::value::*;
-use crate::vm::Vm;
-
-impl Vm {
-    pub(crate) fn format_spec(&mut self, v: &Value, spec: &str) -> R<String> {
-        if let Value::Native(n) = v {
-            if let Native::DateTime(d) = &**n {
-                return Ok(crate::modules::datetime::strftime::strftime(d, spec));
-            }
-        }
-        // Other types take only the empty spec, refused before it is read.
-        let formats_itself =
-            matches!(v, Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Float(_));
-        if !formats_itself && !spec.is_empty() {
-            return type_err(format!(
-                "unsupported format string passed to {}.__format__",
-                v.type_name()
-            ));
-        }
-        let sp = parse_spec(spec)?;
-        if let Some(w) = sp.width {
-            // The padded field, and the f-string or `format` result that
-            // copies it, are held at once.
-            self.meter.check_str_copies(w, sp.fill.map_or(1, char::len_utf8), 2)?;
-            if sp.grouping.is_some() {
-                // Grouping a zero-padded field walks its digits a few times
-                // (filtered, grouped, joined): a few nanoseconds a character.
-                self.meter.fuel(w as u64 / 2)?;
-            }
-        }
-        if let Some(p) = sp.precision {
-            // Past the string cap it is the cap's error (a limit), as for width.
-            if p > self.meter.limits.max_str_len {
-                self.meter.check_str_len(p)?;
-            }
-            if p > 10_000 {
-                return value_err("precision too big");
-            }
-        }
-        let body = match v {
-            Value::Str(s) => {
-                if let Some(t) = sp.ty {
-                    if t != 's' {
-                        return value_err(format!(
-                            "Unknown format code '{t}' for object of type 'str'"
-                        ));
-                    }
-                }
-                match sp.sign {
-                    Some(' ') => return value_err("Space not allowed in string format specifier"),
-                    Some(_) => return value_err("Sign not allowed in string format specifier"),
-                    None => {}
-                }
-                if sp.align == Some('=') {
-                    return value_err("'=' alignment not allowed in string format specifier");
-                }
-                if sp.alt {
-                    return value_err("Alternate form (#) not allowed in string format specifier");
-                }
-                if sp.no_neg_zero {
-                    return value_err(
-                        "Negative zero coercion (z) not allowed in string format specifier",
-                    );
-                }
-                if let Some(g) = sp.grouping {
-                    return value_err(format!("Cannot specify '{g}' with 's'."));
-                }
-                let mut t = s.as_str().to_string();
-                if let Some(p) = sp.precision {
-                    t = t.chars().take(p).collect();
-                }
-                return Ok(pad(&t, &sp, '<'));
-            }
-            Value::Int(_) | Value::Bool(_) => {
-                if sp.no_neg_zero {
-                    return value_err(
-                        "Negative zero coercion (z) not allowed in integer format specifier",
-                    );
-                }
-                let i = as_int(v).unwrap_or(0);
-                if matches!(v, Value::Bool(_)) && sp.ty.is_none() && spec.is_empty() {
-                    return Ok(if i != 0 { "True".into() } else { "False".into() });
-                }
-                if let (Some('s'), Some(g)) = (sp.ty, sp.grouping) {
-                    return value_err(format!("Cannot specify '{g}' with 's'."));
-                }
-                match sp.ty {
-                    None | Some('d') | Some('n') => {
-                        if sp.precision.is_some() {
-                            return value_err("Precision not allowed in integer format specifier");
-                        }
-                        fmt_int(i, 10, false, &sp)
-                    }
-                    Some('b') => fmt_int(i, 2, false, &sp),
-                    Some('o') => fmt_int(i, 8, false, &sp),
-                    Some('x') => fmt_int(i, 16, false, &sp),
-                    Some('X') => fmt_int(i, 16, true, &sp),
-                    Some('c') => match u32::try_from(i).ok().and_then(char::from_u32) {
-                        Some(c) => return Ok(pad(&c.to_string(), &sp, '<')),
-                        None => {
-                            return exc(ExcKind::OverflowError, "%c arg not in range(0x110000)");
-                        }
-                    },
-                    Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => fmt_float(i as f64, &sp),
-                    Some(t) => {
-                        return value_err(format!(
-                            "Unknown format code '{t}' for object of type 'int'"
-                        ));
-                    }
-                }
-            }
-            Value::Float(f) => match sp.ty {
-                None | Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'n' | '%') => fmt_float(*f, &sp),
-                Some(t) => {
-                    return value_err(format!(
-                        "Unknown format code '{t}' for object of type 'float'"
-                    ));
-                }
-            },
-            other => {
-                if spec.is_empty() {
-                    return crate::format::repr::py_str(&mut self.meter, other);
-                }
-                return type_err(format!(
-                    "unsupported format string passed to {}.__format__",
-                    other.type_name()
-                ));
-            }
-        };
-        Ok(pad_number(body, &sp))
-    }
-}
 
 #[derive(Debug, Default)]
 pub(crate) struct Spec {
@@ -495,4 +365,130 @@ pub(crate) fn push_fill(out: &mut String, fill: char, n: usize) {
         left -= 1024;
     }
     out.push_str(&block[..left * unit.len()]);
+}
+
+pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String> {
+    if let Value::Native(n) = v {
+        if let Native::DateTime(d) = &**n {
+            return Ok(crate::modules::datetime::strftime::strftime(d, spec));
+        }
+    }
+    // Other types take only the empty spec, refused before it is read.
+    let formats_itself =
+        matches!(v, Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Float(_));
+    if !formats_itself && !spec.is_empty() {
+        return type_err(format!(
+            "unsupported format string passed to {}.__format__",
+            v.type_name()
+        ));
+    }
+    let sp = parse_spec(spec)?;
+    if let Some(w) = sp.width {
+        // The padded field, and the f-string or `format` result that
+        // copies it, are held at once.
+        meter.check_str_copies(w, sp.fill.map_or(1, char::len_utf8), 2)?;
+        if sp.grouping.is_some() {
+            // Grouping a zero-padded field walks its digits a few times
+            // (filtered, grouped, joined): a few nanoseconds a character.
+            meter.fuel(w as u64 / 2)?;
+        }
+    }
+    if let Some(p) = sp.precision {
+        // Past the string cap it is the cap's error (a limit), as for width.
+        if p > meter.limits.max_str_len {
+            meter.check_str_len(p)?;
+        }
+        if p > 10_000 {
+            return value_err("precision too big");
+        }
+    }
+    let body = match v {
+        Value::Str(s) => {
+            if let Some(t) = sp.ty {
+                if t != 's' {
+                    return value_err(format!(
+                        "Unknown format code '{t}' for object of type 'str'"
+                    ));
+                }
+            }
+            match sp.sign {
+                Some(' ') => return value_err("Space not allowed in string format specifier"),
+                Some(_) => return value_err("Sign not allowed in string format specifier"),
+                None => {}
+            }
+            if sp.align == Some('=') {
+                return value_err("'=' alignment not allowed in string format specifier");
+            }
+            if sp.alt {
+                return value_err("Alternate form (#) not allowed in string format specifier");
+            }
+            if sp.no_neg_zero {
+                return value_err(
+                    "Negative zero coercion (z) not allowed in string format specifier",
+                );
+            }
+            if let Some(g) = sp.grouping {
+                return value_err(format!("Cannot specify '{g}' with 's'."));
+            }
+            let mut t = s.as_str().to_string();
+            if let Some(p) = sp.precision {
+                t = t.chars().take(p).collect();
+            }
+            return Ok(pad(&t, &sp, '<'));
+        }
+        Value::Int(_) | Value::Bool(_) => {
+            if sp.no_neg_zero {
+                return value_err(
+                    "Negative zero coercion (z) not allowed in integer format specifier",
+                );
+            }
+            let i = as_int(v).unwrap_or(0);
+            if matches!(v, Value::Bool(_)) && sp.ty.is_none() && spec.is_empty() {
+                return Ok(if i != 0 { "True".into() } else { "False".into() });
+            }
+            if let (Some('s'), Some(g)) = (sp.ty, sp.grouping) {
+                return value_err(format!("Cannot specify '{g}' with 's'."));
+            }
+            match sp.ty {
+                None | Some('d') | Some('n') => {
+                    if sp.precision.is_some() {
+                        return value_err("Precision not allowed in integer format specifier");
+                    }
+                    fmt_int(i, 10, false, &sp)
+                }
+                Some('b') => fmt_int(i, 2, false, &sp),
+                Some('o') => fmt_int(i, 8, false, &sp),
+                Some('x') => fmt_int(i, 16, false, &sp),
+                Some('X') => fmt_int(i, 16, true, &sp),
+                Some('c') => match u32::try_from(i).ok().and_then(char::from_u32) {
+                    Some(c) => return Ok(pad(&c.to_string(), &sp, '<')),
+                    None => {
+                        return exc(ExcKind::OverflowError, "%c arg not in range(0x110000)");
+                    }
+                },
+                Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => fmt_float(i as f64, &sp),
+                Some(t) => {
+                    return value_err(format!(
+                        "Unknown format code '{t}' for object of type 'int'"
+                    ));
+                }
+            }
+        }
+        Value::Float(f) => match sp.ty {
+            None | Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'n' | '%') => fmt_float(*f, &sp),
+            Some(t) => {
+                return value_err(format!("Unknown format code '{t}' for object of type 'float'"));
+            }
+        },
+        other => {
+            if spec.is_empty() {
+                return crate::format::repr::py_str(meter, other);
+            }
+            return type_err(format!(
+                "unsupported format string passed to {}.__format__",
+                other.type_name()
+            ));
+        }
+    };
+    Ok(pad_number(body, &sp))
 }

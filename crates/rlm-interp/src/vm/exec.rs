@@ -706,7 +706,7 @@ impl Vm {
         let s = if spec_s.is_empty() {
             crate::format::repr::str_value(&mut self.meter, v)?
         } else {
-            Value::str(self.format_spec(&v, spec_s)?)
+            Value::str(crate::format::spec::format_spec(&mut self.meter, &v, spec_s)?)
         };
         top!(self).stack.push(s);
         Ok(())

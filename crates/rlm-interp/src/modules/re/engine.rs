@@ -525,7 +525,14 @@ impl Vm {
             // byte, `a[^z]*z|a` ~1.3 (docs/benchmarks/2026-11-25-issue-53-fuel-in-proportion.md,
             // issue #53).
             let step = 1 + p.states / 64;
-            let read = self.search_reach(reach, hay.as_bytes(), start, p.read_rate(), step)?;
+            let read = crate::modules::re::reach::search_reach(
+                &mut self.meter,
+                reach,
+                hay.as_bytes(),
+                start,
+                p.read_rate(),
+                step,
+            )?;
             if let Some((_, from)) = read {
                 // No match starts before the last candidate it skipped to.
                 return Ok(p.fast_captures(hay, from).flatten());
@@ -552,7 +559,7 @@ impl Vm {
         search: impl FnOnce(&mut Vm, &str, usize) -> R<Option<Spans>>,
     ) -> R<Option<Spans>> {
         let rest = hay.len().saturating_sub(start);
-        self.charge_read(rate, 0, rest)?;
+        crate::modules::re::reach::charge_read(&mut self.meter, rate, 0, rest)?;
         let found = search(self, hay, start)?;
         if let Some(Some((_, e))) = found.as_ref().and_then(|sp| sp.first()) {
             // The match and a character past it.
@@ -586,7 +593,7 @@ impl Vm {
             // character after `end`.
             let end = ceil_char(hay, from.saturating_add(blocks.next_len().max(max_len + 8)));
             let cut = if end >= len { len } else { ceil_char(hay, end + 1) };
-            self.charge_read(p.read_rate(), paid, cut)?;
+            crate::modules::re::reach::charge_read(&mut self.meter, p.read_rate(), paid, cut)?;
             paid = cut;
             let found = p.fast_captures(&hay[..cut], from).flatten();
             match found {

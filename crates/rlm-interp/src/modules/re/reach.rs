@@ -16,7 +16,7 @@ use regex_automata::{Input, MatchKind, Span};
 
 use crate::cost::Blocks;
 use crate::fault::R;
-use crate::vm::Vm;
+use crate::meter::Meter;
 
 /// The lazy DFA's cache, per compiled pattern, cleared and rebuilt when
 /// full: the engine's own default. At 256 KiB a model's
@@ -61,115 +61,118 @@ impl Reach {
 /// start) is charged for: each next run doubles (see `Blocks`).
 const FIRST_STEPS: usize = 16;
 
-impl Vm {
-    /// Reads `hay` from `start` as the forward search does, each block
-    /// charged before it is read: `read_per_64_bytes` for a block the
-    /// prefilter skips through (memchr's speed), and `step_per_byte` for
-    /// each byte the automaton steps (a table lookup and a branch a byte,
-    /// about a unit's time), in runs from [`FIRST_STEPS`] doubling. The
-    /// offsets where the search stops reading (the automaton can extend no
-    /// match, or the text ends) and of the last candidate the prefilter
-    /// skipped to (no match starts before it: the engine's search may start
-    /// there); `None` when the automaton gave up (a non-ASCII byte under a
-    /// Unicode `\b`), having charged what it read.
-    pub(crate) fn search_reach(
-        &mut self,
-        reach: &Reach,
-        hay: &[u8],
-        start: usize,
-        read_per_64_bytes: u64,
-        step_per_byte: u64,
-    ) -> R<Option<(usize, usize)>> {
-        let mut fresh;
-        let mut held = reach.cache.try_borrow_mut();
-        let cache = match held.as_deref_mut() {
-            Ok(c) => c,
-            Err(_) => {
-                fresh = reach.dfa.create_cache();
-                &mut fresh
+/// Reads `hay` from `start` as the forward search does, each block
+/// charged before it is read: `read_per_64_bytes` for a block the
+/// prefilter skips through (memchr's speed), and `step_per_byte` for
+/// each byte the automaton steps (a table lookup and a branch a byte,
+/// about a unit's time), in runs from [`FIRST_STEPS`] doubling. The
+/// offsets where the search stops reading (the automaton can extend no
+/// match, or the text ends) and of the last candidate the prefilter
+/// skipped to (no match starts before it: the engine's search may start
+/// there); `None` when the automaton gave up (a non-ASCII byte under a
+/// Unicode `\b`), having charged what it read.
+pub(crate) fn search_reach(
+    meter: &mut Meter,
+    reach: &Reach,
+    hay: &[u8],
+    start: usize,
+    read_per_64_bytes: u64,
+    step_per_byte: u64,
+) -> R<Option<(usize, usize)>> {
+    let mut fresh;
+    let mut held = reach.cache.try_borrow_mut();
+    let cache = match held.as_deref_mut() {
+        Ok(c) => c,
+        Err(_) => {
+            fresh = reach.dfa.create_cache();
+            &mut fresh
+        }
+    };
+    // With a prefilter the blocks start at `FIRST_BLOCK`: its skips are
+    // cheap to pay for (`read_per_64_bytes`) and each call of it has a
+    // fixed cost (a search among matches ~65 bytes apart called it three
+    // times from 32 bytes); without one, a search among dense matches
+    // most often stops within a few bytes.
+    let mut blocks = if reach.prefilter.is_some() {
+        Blocks::new()
+    } else {
+        Blocks::starting_at(super::engine::FIRST_READ)
+    };
+    // `hay[..paid]` is paid for at the read rate, `hay[..stepped]` at the
+    // step rate; the automaton is at `at` in state `sid`.
+    let (mut at, mut paid, mut stepped) = (start, start, start);
+    let mut candidate = start;
+    let mut steps = FIRST_STEPS;
+    let start_state = |cache: &mut Cache, at: usize| {
+        reach.dfa.start_state_forward(cache, &Input::new(hay).span(at..hay.len())).ok()
+    };
+    let Some(mut sid) = start_state(cache, at) else { return Ok(None) };
+    loop {
+        if at == paid {
+            if paid == hay.len() {
+                return Ok(Some((hay.len(), candidate)));
             }
-        };
-        // With a prefilter the blocks start at `FIRST_BLOCK`: its skips are
-        // cheap to pay for (`read_per_64_bytes`) and each call of it has a
-        // fixed cost (a search among matches ~65 bytes apart called it three
-        // times from 32 bytes); without one, a search among dense matches
-        // most often stops within a few bytes.
-        let mut blocks = if reach.prefilter.is_some() {
-            Blocks::new()
-        } else {
-            Blocks::starting_at(super::engine::FIRST_READ)
-        };
-        // `hay[..paid]` is paid for at the read rate, `hay[..stepped]` at the
-        // step rate; the automaton is at `at` in state `sid`.
-        let (mut at, mut paid, mut stepped) = (start, start, start);
-        let mut candidate = start;
-        let mut steps = FIRST_STEPS;
-        let start_state = |cache: &mut Cache, at: usize| {
-            reach.dfa.start_state_forward(cache, &Input::new(hay).span(at..hay.len())).ok()
-        };
-        let Some(mut sid) = start_state(cache, at) else { return Ok(None) };
-        loop {
-            if at == paid {
-                if paid == hay.len() {
-                    return Ok(Some((hay.len(), candidate)));
+            let end = paid.saturating_add(blocks.next_len()).min(hay.len());
+            charge_read(meter, read_per_64_bytes, paid, end)?;
+            paid = end;
+        }
+        if let (true, Some(pre)) = (sid.is_start(), &reach.prefilter) {
+            // No thread in progress: skip to the next candidate in what
+            // is paid for; with none, past every place one could start
+            // and still end inside it (the last few may straddle its end).
+            let next = match pre.find(hay, Span::from(at..paid)) {
+                Some(sp) => sp.start,
+                None => (paid + 1).saturating_sub(pre.max_needle_len()),
+            };
+            if next > at {
+                at = next;
+                candidate = next;
+                steps = FIRST_STEPS;
+                let Some(s) = start_state(cache, at) else { return Ok(None) };
+                sid = s;
+            }
+        }
+        let run_end = paid.min(at.saturating_add(steps));
+        steps = steps.saturating_mul(2);
+        if run_end > stepped {
+            let from = stepped.max(at);
+            let n = (run_end - from) as u64;
+            meter.fuel(n.saturating_mul(step_per_byte))?;
+            stepped = run_end;
+        }
+        while at < run_end {
+            sid = match reach.dfa.next_state(cache, sid, hay[at]) {
+                Ok(s) => s,
+                Err(_) => return Ok(None),
+            };
+            at += 1;
+            if sid.is_tagged() {
+                if sid.is_dead() {
+                    return Ok(Some((at, candidate)));
                 }
-                let end = paid.saturating_add(blocks.next_len()).min(hay.len());
-                self.charge_read(read_per_64_bytes, paid, end)?;
-                paid = end;
-            }
-            if let (true, Some(pre)) = (sid.is_start(), &reach.prefilter) {
-                // No thread in progress: skip to the next candidate in what
-                // is paid for; with none, past every place one could start
-                // and still end inside it (the last few may straddle its end).
-                let next = match pre.find(hay, Span::from(at..paid)) {
-                    Some(sp) => sp.start,
-                    None => (paid + 1).saturating_sub(pre.max_needle_len()),
-                };
-                if next > at {
-                    at = next;
-                    candidate = next;
-                    steps = FIRST_STEPS;
-                    let Some(s) = start_state(cache, at) else { return Ok(None) };
-                    sid = s;
+                if sid.is_quit() {
+                    return Ok(None);
                 }
-            }
-            let run_end = paid.min(at.saturating_add(steps));
-            steps = steps.saturating_mul(2);
-            if run_end > stepped {
-                let from = stepped.max(at);
-                let n = (run_end - from) as u64;
-                self.meter.fuel(n.saturating_mul(step_per_byte))?;
-                stepped = run_end;
-            }
-            while at < run_end {
-                sid = match reach.dfa.next_state(cache, sid, hay[at]) {
-                    Ok(s) => s,
-                    Err(_) => return Ok(None),
-                };
-                at += 1;
-                if sid.is_tagged() {
-                    if sid.is_dead() {
-                        return Ok(Some((at, candidate)));
-                    }
-                    if sid.is_quit() {
-                        return Ok(None);
-                    }
-                    if sid.is_start() && reach.prefilter.is_some() {
-                        break;
-                    }
+                if sid.is_start() && reach.prefilter.is_some() {
+                    break;
                 }
             }
         }
     }
+}
 
-    /// Charges bytes `from..to` of a text read in blocks at
-    /// `fuel_per_64_bytes` (cumulative, so the blocks add up unrounded).
-    pub(crate) fn charge_read(&mut self, fuel_per_64_bytes: u64, from: usize, to: usize) -> R<()> {
-        let fuel = |n: usize| (n as u64).saturating_mul(fuel_per_64_bytes) / 64;
-        let n = fuel(to).saturating_sub(fuel(from));
-        if n == 0 {
-            return Ok(());
-        }
-        self.meter.fuel(n)
+/// Charges bytes `from..to` of a text read in blocks at
+/// `fuel_per_64_bytes` (cumulative, so the blocks add up unrounded).
+pub(crate) fn charge_read(
+    meter: &mut Meter,
+    fuel_per_64_bytes: u64,
+    from: usize,
+    to: usize,
+) -> R<()> {
+    let fuel = |n: usize| (n as u64).saturating_mul(fuel_per_64_bytes) / 64;
+    let n = fuel(to).saturating_sub(fuel(from));
+    if n == 0 {
+        return Ok(());
     }
+    meter.fuel(n)
 }
