@@ -97,12 +97,7 @@ impl PaidFormats {
 /// at its pattern's length, once per session and kept format; a format too
 /// long to keep, at every call. A kept format was valid, so a hit skips
 /// building its pattern (a tenth of a call's time).
-fn compiled(
-    meter: &mut Meter,
-    paid: &mut PaidFormats,
-    fmt: &str,
-    fmt_repr: &str,
-) -> R<Option<Rc<regex::Regex>>> {
+fn compiled(meter: &mut Meter, paid: &mut PaidFormats, fmt: &str) -> R<Option<Rc<regex::Regex>>> {
     let compile_fuel = |meter: &mut Meter, pattern_len: usize| {
         meter.fuel(FUEL_PER_FORMAT_COMPILE)?;
         meter.charge_work(FORMAT_REGEX, 1, pattern_len)
@@ -115,7 +110,7 @@ fn compiled(
             return Ok(Some(re));
         }
     }
-    let pattern = pattern_of(fmt, fmt_repr)?;
+    let pattern = pattern_of(fmt)?;
     compile_fuel(meter, pattern.len())?;
     let Ok(re) = regex::Regex::new(&pattern) else { return Ok(None) };
     let re = Rc::new(re);
@@ -135,21 +130,22 @@ fn compiled(
 /// The regex CPython's `_strptime` makes of a format: its directives'
 /// patterns, its spaces as `\s+`, the rest literal; the format's errors
 /// (`ValueError`, `re.error`) as CPython raises them.
-fn pattern_of(fmt: &str, fmt_repr: &str) -> R<String> {
+fn pattern_of(fmt: &str) -> R<String> {
+    let fmt_repr = || crate::types::str::repr::repr_str(fmt);
     let mut pattern = String::from("(?i)^");
     let mut seen = Vec::new();
     let mut fc = fmt.chars().peekable();
     while let Some(c) = fc.next() {
         if c == '%' {
             let Some(dc) = fc.next() else {
-                return value_err(format!("stray % in format {fmt_repr}"));
+                return value_err(format!("stray % in format {}", fmt_repr()));
             };
             if dc == '%' {
                 pattern.push('%');
                 continue;
             }
             let Some(re) = strptime_directive_re(dc) else {
-                return value_err(format!("'{dc}' is a bad directive in format {fmt_repr}"));
+                return value_err(format!("'{dc}' is a bad directive in format {}", fmt_repr()));
             };
             if seen.contains(&dc) {
                 return exc(ExcKind::ReError, format!("redefinition of group name '{dc}'"));
@@ -177,14 +173,14 @@ pub(crate) fn strptime(
     s: &str,
     fmt: &str,
 ) -> R<DateTime> {
-    let fmt_repr = crate::types::str::repr::repr_str(fmt);
     let bad = || {
         value_err(format!(
-            "time data {} does not match format {fmt_repr}",
-            crate::types::str::repr::repr_str(s)
+            "time data {} does not match format {}",
+            crate::types::str::repr::repr_str(s),
+            crate::types::str::repr::repr_str(fmt)
         ))
     };
-    let Some(re) = compiled(meter, paid, fmt, &fmt_repr)? else { return bad() };
+    let Some(re) = compiled(meter, paid, fmt)? else { return bad() };
     meter.fuel(FUEL_PER_STRPTIME)?;
     let Some(caps) = re.captures(s) else { return bad() };
     let end = caps.get(0).map_or(0, |m| m.end());

@@ -19,23 +19,35 @@ const SHORT: usize = 4 * FIRST_BLOCK;
 /// within this many times the text it is charged for.
 const SHORT_NEEDLE: usize = 16;
 
-/// How common a byte is in the texts programs search (English prose, logs,
-/// code): 0 for the rarest. Spaces and lower-case letters by their English
-/// frequency, then upper-case letters, digits and punctuation.
-fn commonness(b: u8) -> u8 {
+/// How common each byte is in the texts programs search (English prose,
+/// logs, code), 0 for the rarest: spaces and lower-case letters by their
+/// English frequency, then upper-case letters, digits and punctuation. A
+/// table, read once per byte of a needle on every short search.
+const COMMONNESS: [u8; 256] = {
     const BY_FREQUENCY: &[u8] = b" etaoinsrhldcumfpgwybvkxjqz";
-    match BY_FREQUENCY.iter().position(|&c| c == b) {
-        Some(i) => 64 - i as u8,
-        None if b.is_ascii_uppercase() => 8,
-        None if b.is_ascii_digit() || b == b'\n' || b == b',' || b == b'.' => 6,
-        None => 0,
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_uppercase() {
+            table[b] = 8;
+        } else if c.is_ascii_digit() || c == b'\n' || c == b',' || c == b'.' {
+            table[b] = 6;
+        }
+        b += 1;
     }
-}
+    let mut i = 0;
+    while i < BY_FREQUENCY.len() {
+        table[BY_FREQUENCY[i] as usize] = 64 - i as u8;
+        i += 1;
+    }
+    table
+};
 
-/// The offset in `needle` of its rarest byte ([`commonness`]), the one a
+/// The offset in `needle` of its rarest byte ([`COMMONNESS`]), the one a
 /// short search looks for.
 fn rarest(needle: &[u8]) -> usize {
-    (0..needle.len()).min_by_key(|&i| commonness(needle[i])).unwrap_or(0)
+    (0..needle.len()).min_by_key(|&i| COMMONNESS[needle[i] as usize]).unwrap_or(0)
 }
 
 /// The first `needle` in a short `hay`: its rarest byte found by `memchr`,
