@@ -11,6 +11,7 @@ use crate::charged::ChargedVec;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
 use crate::modules::re::match_obj::MatchObj;
+use crate::modules::re::rewrite::{self, Dollar};
 use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, VERBOSE};
 use crate::value::*;
 use crate::vm::Vm;
@@ -31,6 +32,18 @@ pub struct CompiledRegex {
     engine: Engine,
     anchored: RefCell<Option<Rc<CompiledRegex>>>,
     full_variant: RefCell<Option<Rc<CompiledRegex>>>,
+    /// How it is wrapped (its variants are built from its source).
+    wrap: Wrap,
+    /// The same pattern with sre's `$` as written, on the backtracking
+    /// engine: searched instead of this one in a text that ends in a newline,
+    /// where the linear engine's `$` misses the position before it.
+    newline_variant: RefCell<Option<Rc<CompiledRegex>>>,
+    /// Whether it holds a bare `$` read as the end of the text (exact only
+    /// in a text that does not end in a newline).
+    bare_dollar: bool,
+    /// The group its trailing lookahead runs as: the match ends where the
+    /// group starts, and the group is not reported.
+    tail_group: Option<usize>,
     /// Group names by index (index 0 is the whole match).
     pub names: Vec<Option<String>>,
     /// Fuel to compile it (and each anchored/full variant): its expanded size.
@@ -72,7 +85,7 @@ fn first_search_fuel(states: u64, bytes: usize) -> u64 {
 
 pub(crate) type Spans = Vec<Option<(usize, usize)>>;
 
-fn translate(p: &str) -> String {
+fn translate(p: &str, dollar: Dollar) -> String {
     let mut out = String::with_capacity(p.len() + 8);
     let chars: Vec<char> = p.chars().collect();
     let mut i = 0;
@@ -140,6 +153,9 @@ fn translate(p: &str) -> String {
                 i = j + 1;
                 continue;
             }
+            // Called with `Lookahead` only when every `$` is sre's bare one
+            // (`rewrite::has_bare_dollar`).
+            '$' if dollar == Dollar::Lookahead => out.push_str("(?=\\n?\\z)"),
             '{' if chars.get(i + 1) == Some(&',') => {
                 out.push_str("{0,");
                 i += 2;
@@ -191,90 +207,152 @@ fn compile_fuel(source: &str, size: super::size::PatternSize) -> u64 {
         .saturating_add(size.class_pieces.saturating_mul(PER_STATE))
 }
 
+/// How a pattern is wrapped for its engine: as written (`search`), anchored
+/// at the start (`match`), or at both ends (`fullmatch`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Wrap {
+    Search,
+    Match,
+    Full,
+}
+
 fn build(
     source: &str,
     flags: i64,
-    wrap: &str,
+    wrap: Wrap,
+    dollar: Dollar,
     backtrack_limit: usize,
 ) -> Result<CompiledRegex, String> {
-    crate::stack_guard::walk(|| build_pattern(source, flags, wrap, backtrack_limit))
+    crate::stack_guard::walk(|| build_pattern(source, flags, wrap, dollar, backtrack_limit))
+}
+
+/// The pattern as the engines read it: translated, wrapped, flags inline.
+fn engine_pattern(source: &str, flags: i64, wrap: Wrap, dollar: Dollar) -> String {
+    let mut prefix = String::new();
+    for (flag, letter) in [(IGNORECASE, 'i'), (MULTILINE, 'm'), (DOTALL, 's'), (VERBOSE, 'x')] {
+        if flags & flag != 0 {
+            prefix.push(letter);
+        }
+    }
+    let body = translate(source, dollar);
+    let body = match wrap {
+        Wrap::Match => format!("\\A(?:{body})"),
+        Wrap::Full => format!("\\A(?:{body})\\z"),
+        Wrap::Search => body,
+    };
+    if prefix.is_empty() { body } else { format!("(?{prefix}){body}") }
+}
+
+fn rewrite_flags(flags: i64) -> rewrite::Flags {
+    rewrite::Flags { multiline: flags & MULTILINE != 0, verbose: flags & VERBOSE != 0 }
+}
+
+fn fast_engine(full: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(full).size_limit(COMPILED_SIZE_LIMIT).nest_limit(200).build()
+}
+
+/// The engine for a pattern, its translation, whether a bare `$` is left in
+/// it (`CompiledRegex::bare_dollar`) and the group of its trailing lookahead
+/// run as a group (`rewrite::tail_as_group`).
+struct Built {
+    engine: Engine,
+    full: String,
+    bare_dollar: bool,
+    tail_group: Option<usize>,
+}
+
+fn build_engine(
+    source: &str,
+    flags: i64,
+    wrap: Wrap,
+    dollar: Dollar,
+    backtrack_limit: usize,
+) -> Result<Built, String> {
+    let bare = dollar == Dollar::AsIs && rewrite::has_bare_dollar(source, rewrite_flags(flags));
+    let as_group = match (dollar, wrap) {
+        (Dollar::AsIs, Wrap::Search | Wrap::Match) => {
+            rewrite::tail_as_group(source, rewrite_flags(flags))
+        }
+        _ => None,
+    };
+    if let Some(rewritten) = as_group {
+        let full = engine_pattern(&rewritten, flags, wrap, Dollar::AsIs);
+        if let Ok(r) = fast_engine(&full) {
+            let tail_group = Some(r.captures_len() - 1);
+            let locations = RefCell::new(r.capture_locations());
+            let bare_dollar = rewrite::has_bare_dollar(&rewritten, rewrite_flags(flags));
+            return Ok(Built { engine: Engine::Fast(r, locations), full, bare_dollar, tail_group });
+        }
+    }
+    let fast_err = if dollar == Dollar::AsIs {
+        let full = engine_pattern(source, flags, wrap, Dollar::AsIs);
+        match fast_engine(&full) {
+            Ok(r) => {
+                let locations = RefCell::new(r.capture_locations());
+                let engine = Engine::Fast(r, locations);
+                return Ok(Built { engine, full, bare_dollar: bare, tail_group: None });
+            }
+            Err(e) => Some(e),
+        }
+    } else {
+        None
+    };
+    // The backtracking engine reads sre's `$` as written.
+    let dollar = if bare { Dollar::Lookahead } else { dollar };
+    let full = engine_pattern(source, flags, wrap, dollar);
+    let mut limits: Vec<usize> =
+        FANCY_TIERS.iter().copied().filter(|&t| t < backtrack_limit).collect();
+    limits.push(backtrack_limit);
+    let built: Result<Vec<(usize, fancy_regex::Regex)>, fancy_regex::Error> = limits
+        .iter()
+        .map(|&l| fancy_regex::RegexBuilder::new(&full).backtrack_limit(l).build().map(|r| (l, r)))
+        .collect();
+    match built {
+        Ok(tiers) => {
+            Ok(Built { engine: Engine::Fancy(tiers), full, bare_dollar: false, tail_group: None })
+        }
+        // A pattern the linear engine refused for its size is too large
+        // for the backtracking one too: say so plainly.
+        Err(e) => match fast_err {
+            Some(regex::Error::CompiledTooBig(limit)) => Err(too_large(limit)),
+            _ => Err(e.to_string()),
+        },
+    }
 }
 
 fn build_pattern(
     source: &str,
     flags: i64,
-    wrap: &str,
+    wrap: Wrap,
+    dollar: Dollar,
     backtrack_limit: usize,
 ) -> Result<CompiledRegex, String> {
     // CPython's syntax errors and wording first (the engines accept some
     // patterns sre rejects, and word their errors differently).
     crate::modules::re::sre_check::check(source, flags & VERBOSE != 0)?;
-    let mut prefix = String::new();
-    if flags & IGNORECASE != 0 {
-        prefix.push('i');
-    }
-    if flags & MULTILINE != 0 {
-        prefix.push('m');
-    }
-    if flags & DOTALL != 0 {
-        prefix.push('s');
-    }
-    if flags & VERBOSE != 0 {
-        prefix.push('x');
-    }
-    let body = translate(source);
-    let body = match wrap {
-        "match" => format!("\\A(?:{body})"),
-        "full" => format!("\\A(?:{body})\\z"),
-        _ => body,
-    };
-    let full = if prefix.is_empty() { body } else { format!("(?{prefix}){body}") };
-    let engine = match regex::RegexBuilder::new(&full)
-        .size_limit(COMPILED_SIZE_LIMIT)
-        .nest_limit(200)
-        .build()
-    {
-        Ok(r) => {
-            let locations = RefCell::new(r.capture_locations());
-            Engine::Fast(r, locations)
-        }
-        Err(fast_err) => {
-            let mut limits: Vec<usize> =
-                FANCY_TIERS.iter().copied().filter(|&t| t < backtrack_limit).collect();
-            limits.push(backtrack_limit);
-            let built: Result<Vec<(usize, fancy_regex::Regex)>, fancy_regex::Error> = limits
-                .iter()
-                .map(|&l| {
-                    fancy_regex::RegexBuilder::new(&full).backtrack_limit(l).build().map(|r| (l, r))
-                })
-                .collect();
-            match built {
-                Ok(tiers) => Engine::Fancy(tiers),
-                Err(e) => {
-                    // A pattern the linear engine refused for its size is too
-                    // large for the backtracking one too: say so plainly.
-                    if let regex::Error::CompiledTooBig(limit) = fast_err {
-                        return Err(too_large(limit));
-                    }
-                    return Err(e.to_string());
-                }
-            }
-        }
-    };
-    let names: Vec<Option<String>> = match &engine {
+    let Built { engine, full, bare_dollar, tail_group } =
+        build_engine(source, flags, wrap, dollar, backtrack_limit)?;
+    let mut names: Vec<Option<String>> = match &engine {
         Engine::Fast(r, _) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
         Engine::Fancy(tiers) => match tiers.first() {
             Some((_, r)) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
             None => Vec::new(),
         },
     };
+    if let Some(g) = tail_group {
+        names.truncate(g);
+    }
     let size = super::size::expanded_size(&full);
     Ok(CompiledRegex {
         source: source.to_string(),
         flags,
+        wrap,
         engine,
         anchored: RefCell::new(None),
         full_variant: RefCell::new(None),
+        newline_variant: RefCell::new(None),
+        bare_dollar,
+        tail_group,
         names,
         compile_fuel: compile_fuel(source, size),
         fuel_per_64_bytes: 1 + size.states / 16,
@@ -415,7 +493,7 @@ impl Vm {
                     return exc(ExcKind::ReError, too_large(COMPILED_SIZE_LIMIT));
                 }
                 self.meter.fuel(compile_fuel(s.as_str(), size))?;
-                match build(s.as_str(), flags, "", limit) {
+                match build(s.as_str(), flags, Wrap::Search, Dollar::AsIs, limit) {
                     Ok(mut p) => {
                         // The cache is host memory outside the budget: a
                         // large program (and its lazy automaton) is rebuilt,
@@ -445,8 +523,26 @@ impl Vm {
         }
     }
 
-    pub(super) fn variant(&mut self, p: &Rc<CompiledRegex>, which: &str) -> R<Rc<CompiledRegex>> {
-        let cell = if which == "match" { &p.anchored } else { &p.full_variant };
+    /// `p` anchored at the start (`Wrap::Match`) or at both ends (`Wrap::Full`).
+    pub(super) fn variant(&mut self, p: &Rc<CompiledRegex>, wrap: Wrap) -> R<Rc<CompiledRegex>> {
+        let cell = if wrap == Wrap::Match { &p.anchored } else { &p.full_variant };
+        self.variant_in(p, cell, wrap, Dollar::AsIs)
+    }
+
+    /// `p` with sre's `$` as written (`CompiledRegex::newline_variant`).
+    fn newline_variant(&mut self, p: &CompiledRegex) -> R<Rc<CompiledRegex>> {
+        self.variant_in(p, &p.newline_variant, p.wrap, Dollar::Lookahead)
+    }
+
+    /// The variant of `p` kept in `cell`, built the first time; each session
+    /// pays its compile once, as it does `p`'s.
+    fn variant_in(
+        &mut self,
+        p: &CompiledRegex,
+        cell: &RefCell<Option<Rc<CompiledRegex>>>,
+        wrap: Wrap,
+        dollar: Dollar,
+    ) -> R<Rc<CompiledRegex>> {
         let built = cell.borrow().as_ref().cloned();
         if let Some(v) = built {
             if v.shared && !self.regexes_paid.compiled(&v) {
@@ -455,8 +551,8 @@ impl Vm {
             return Ok(v);
         }
         self.meter.fuel(p.compile_fuel)?;
-        let mut v = match build(&p.source, p.flags, which, self.meter.limits.regex_backtrack_limit)
-        {
+        let limit = self.meter.limits.regex_backtrack_limit;
+        let mut v = match build(&p.source, p.flags, wrap, dollar, limit) {
             Ok(v) => v,
             Err(e) => return exc(ExcKind::ReError, e),
         };
@@ -504,6 +600,20 @@ impl Vm {
         hay: &str,
         start: usize,
     ) -> R<Option<Spans>> {
+        if p.bare_dollar && hay.ends_with('\n') {
+            let v = self.newline_variant(p)?;
+            self.charge_first_search(&v, hay.len().saturating_sub(start))?;
+            return self.search_paid(&v, hay, start);
+        }
+        let found = self.search_engine(p, hay, start)?;
+        Ok(match (found, p.tail_group) {
+            (Some(spans), Some(group)) => Some(cut_tail(spans, group)),
+            (found, _) => found,
+        })
+    }
+
+    /// [`Vm::search_paid`] by `p`'s own engine.
+    fn search_engine(&mut self, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
         self.meter.fuel(FUEL_PER_SEARCH)?;
         if !matches!(p.engine, Engine::Fast(..)) {
             return self.fancy_search(p, hay, start);
@@ -681,6 +791,16 @@ impl Vm {
             endpos: hay.char_len(),
         }))))
     }
+}
+
+/// A match of a pattern whose trailing lookahead ran as group `group`: it
+/// ends where that group starts, and the group is not one of its own.
+fn cut_tail(mut spans: Spans, group: usize) -> Spans {
+    if let (Some(Some((start, _))), Some(Some((tail, _)))) = (spans.first(), spans.get(group)) {
+        spans[0] = Some((*start, *tail));
+    }
+    spans.truncate(group);
+    spans
 }
 
 /// Where the search after match `sp` (found from `pos`) starts: its end, or

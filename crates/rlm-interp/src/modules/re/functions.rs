@@ -7,7 +7,7 @@ use std::rc::Rc;
 use crate::args::{Kwargs, as_int, kw};
 use crate::charged::{ChargedString, ChargedVec};
 use crate::fault::{Fault, R, exc, type_err};
-use crate::modules::re::engine::CompiledRegex;
+use crate::modules::re::engine::{CompiledRegex, Wrap};
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -106,8 +106,8 @@ impl Vm {
                 }
                 let p = match name {
                     "search" => pattern.clone(),
-                    "match" => self.variant(&pattern, "match")?,
-                    _ => self.variant(&pattern, "full")?,
+                    "match" => self.variant(&pattern, Wrap::Match)?,
+                    _ => self.variant(&pattern, Wrap::Full)?,
                 };
                 match self.search_at(&p, hay.as_str(), start)? {
                     Some(sp) => Ok(self.make_match(&hay, sp, &pattern)),

@@ -10,6 +10,7 @@ mod functions;
 pub(crate) mod match_obj;
 pub(crate) mod pattern;
 mod reach;
+mod rewrite;
 mod size;
 pub(crate) mod sre_check;
 

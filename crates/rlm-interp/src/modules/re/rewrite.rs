@@ -1,0 +1,223 @@
+//! What a CPython pattern's source means where the engines read it
+//! differently, found before translation: a bare `$` (sre's end of text *or*
+//! before a final newline, where the engines' `$` is the end only), and a
+//! trailing lookahead, which the linear engine runs as a group cut off its
+//! match (issue #59: a real model's `Type:\s*(.+?)(?=\nQuestion:|$)` ran on
+//! the backtracking engine at 0.7x CPython's time).
+
+/// The flags these rewrites depend on (`re.M`, `re.X`), as given to
+/// `re.compile` (inline flags are read from the source).
+#[derive(Clone, Copy)]
+pub(super) struct Flags {
+    pub(super) multiline: bool,
+    pub(super) verbose: bool,
+}
+
+/// How the translation writes a bare `$`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Dollar {
+    /// As the engines' `$` (the end of the text): exact on a text that does
+    /// not end in a newline.
+    AsIs,
+    /// As sre's `$`, a lookahead (`(?=\n?\z)`): the backtracking engine only.
+    Lookahead,
+}
+
+/// A character of a pattern's source that is syntax: outside a class and not
+/// escaped. Escapes and classes are read past whole, so a `$` or a
+/// parenthesis found here is an anchor or a group.
+struct Syntax {
+    at: usize,
+    c: char,
+}
+
+fn syntax_chars(source: &str) -> Vec<Syntax> {
+    let mut out = Vec::new();
+    let mut chars = source.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' => skip_class(&mut chars),
+            _ => out.push(Syntax { at, c }),
+        }
+    }
+    out
+}
+
+/// Reads past a class whose `[` was just read: a `]` first (after an
+/// optional `^`) is a literal, and escapes are read whole.
+fn skip_class(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
+    if chars.peek().is_some_and(|&(_, c)| c == '^') {
+        chars.next();
+    }
+    if chars.peek().is_some_and(|&(_, c)| c == ']') {
+        chars.next();
+    }
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            ']' => return,
+            _ => {}
+        }
+    }
+}
+
+/// Whether the pattern's `$` anchors are sre's non-MULTILINE ones: none under
+/// `re.M` (the engines' multi-line `$` is sre's), and none decided when a
+/// scoped flag group turns MULTILINE on or off (`(?m:...)`: those patterns
+/// keep the engines' reading).
+pub(super) fn has_bare_dollar(source: &str, flags: Flags) -> bool {
+    if flags.multiline || inline_flag(source, 'm') {
+        return false;
+    }
+    syntax_chars(source).iter().any(|s| s.c == '$')
+}
+
+/// A `(?flags)` or `(?flags:` group whose letters name `letter`.
+fn inline_flag(source: &str, letter: char) -> bool {
+    source.match_indices("(?").any(|(at, _)| {
+        let letters: String =
+            source[at + 2..].chars().take_while(|c| c.is_ascii_alphabetic() || *c == '-').collect();
+        letters.contains(letter) && !letters.starts_with('P')
+    })
+}
+
+/// The pattern with its trailing lookahead `A(?=B)` (or `$`) written as a group,
+/// `A(B)`, when that is exact: the match then ends where the group starts
+/// (`Compiled::cut_tail`). A backtracking search takes the first way of
+/// matching `A`, in preference order, after which `B` matches; the
+/// leftmost-first engine's first way of matching `A` then `B` is the same
+/// one. Only for a lookahead that closes the pattern at its top level,
+/// holds no group that captures or looks around, and whose bare `$`s each end
+/// one of its alternatives (written `\n?\Z`, which consumes what sre's `$`
+/// only looks at). Not under VERBOSE (comments may hold parentheses).
+pub(super) fn tail_as_group(source: &str, flags: Flags) -> Option<String> {
+    if flags.verbose || inline_flag(source, 'x') || source.contains("(?#") {
+        return None;
+    }
+    let syntax = syntax_chars(source);
+    if let Some(rewritten) = trailing_dollar_as_group(source, flags, &syntax) {
+        return Some(rewritten);
+    }
+    if !source.ends_with(')') {
+        return None;
+    }
+    let start = trailing_lookahead_start(source, &syntax)?;
+    let body_start = start + "(?=".len();
+    let body_end = source.len() - 1;
+    let inner = syntax.iter().filter(|s| s.at >= body_start && s.at < body_end);
+    let bare = has_bare_dollar(source, flags);
+    let mut depth = 0usize;
+    let mut out = format!("{}(", &source[..start]);
+    let mut copied = body_start;
+    let mut inner = inner.peekable();
+    while let Some(s) = inner.next() {
+        match s.c {
+            '(' if !source[s.at..].starts_with("(?:") => return None,
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            '$' if bare => {
+                let ends_alternative = match inner.peek() {
+                    Some(next) => next.c == '|' && next.at == s.at + 1,
+                    None => s.at + 1 == body_end,
+                };
+                if depth != 0 || !ends_alternative {
+                    return None;
+                }
+                out.push_str(&source[copied..s.at]);
+                out.push_str("\\n?\\Z");
+                copied = s.at + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&source[copied..body_end]);
+    out.push(')');
+    Some(out)
+}
+
+/// A pattern that ends in a bare `$` at its top level, `A$`, is `A(?=$)`:
+/// written `A(\n?\Z)` (`\d+$` then runs on the linear engine in a text that
+/// ends in a newline too).
+fn trailing_dollar_as_group(source: &str, flags: Flags, syntax: &[Syntax]) -> Option<String> {
+    let last = syntax.last()?;
+    if last.c != '$' || last.at + 1 != source.len() || !has_bare_dollar(source, flags) {
+        return None;
+    }
+    let depth = syntax.iter().fold(0i64, |d, s| match s.c {
+        '(' => d + 1,
+        ')' => d - 1,
+        _ => d,
+    });
+    (depth == 0).then(|| format!("{}(\\n?\\Z)", &source[..last.at]))
+}
+
+/// Where the lookahead group that closes the pattern starts, when it is at
+/// the pattern's top level.
+fn trailing_lookahead_start(source: &str, syntax: &[Syntax]) -> Option<usize> {
+    let mut open: Vec<usize> = Vec::new();
+    let mut last_closed = None;
+    for s in syntax {
+        match s.c {
+            '(' => open.push(s.at),
+            ')' => {
+                let start = open.pop()?;
+                last_closed = open.is_empty().then_some((start, s.at));
+            }
+            _ => {}
+        }
+    }
+    let (start, end) = last_closed?;
+    (open.is_empty() && end == source.len() - 1 && source[start..].starts_with("(?="))
+        .then_some(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NONE: Flags = Flags { multiline: false, verbose: false };
+    const MULTILINE: Flags = Flags { multiline: true, verbose: false };
+    const VERBOSE: Flags = Flags { multiline: false, verbose: true };
+
+    #[test]
+    fn bare_dollars_are_anchors_outside_classes_and_escapes() {
+        assert!(has_bare_dollar(r"a$", NONE));
+        assert!(!has_bare_dollar(r"a\$", NONE));
+        assert!(!has_bare_dollar(r"a[$]", NONE));
+        assert!(!has_bare_dollar(r"a[]$]", NONE));
+        assert!(has_bare_dollar(r"a[\]]$", NONE));
+        assert!(!has_bare_dollar(r"a$", MULTILINE));
+        assert!(!has_bare_dollar(r"(?m)a$", NONE));
+        assert!(!has_bare_dollar(r"(?m:a$)b$", NONE));
+        assert!(has_bare_dollar(r"(?P<m>a)$", NONE));
+    }
+
+    #[test]
+    fn a_trailing_lookahead_becomes_a_group_only_when_exact() {
+        let r = |p: &str| tail_as_group(p, NONE);
+        assert_eq!(
+            r(r"Type:\s*(.+?)(?=\nQuestion:|$)").as_deref(),
+            Some(r"Type:\s*(.+?)(\nQuestion:|\n?\Z)")
+        );
+        assert_eq!(r(r"\w+(?=,)").as_deref(), Some(r"\w+(,)"));
+        assert_eq!(r(r"a(?=(?:b|c)d)").as_deref(), Some(r"a((?:b|c)d)"));
+        assert_eq!(r(r"a(?=b)c"), None);
+        assert_eq!(r(r"(a(?=b))"), None);
+        assert_eq!(r(r"a(?=(b))"), None);
+        assert_eq!(r(r"a(?=b(?!c))"), None);
+        assert_eq!(r(r"a(?=b$c)"), None);
+        assert_eq!(r(r"a(?=(?:b$))"), None);
+        assert_eq!(r(r"a\(?=b\)"), None);
+        assert_eq!(r(r"\d+$").as_deref(), Some(r"\d+(\n?\Z)"));
+        assert_eq!(r(r"x|(?:a|b)$").as_deref(), Some(r"x|(?:a|b)(\n?\Z)"));
+        assert_eq!(r(r"a\$"), None);
+        assert_eq!(r(r"(a$)"), None);
+        assert_eq!(tail_as_group(r"a(?=b$)", MULTILINE).as_deref(), Some(r"a(b$)"));
+        assert_eq!(tail_as_group(r"a(?=b)", VERBOSE), None);
+    }
+}
