@@ -12,7 +12,8 @@ use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
 use crate::modules::re::match_obj::MatchObj;
 use crate::modules::re::rewrite::{self, Dollar};
-use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, VERBOSE};
+use crate::modules::re::translate::{Translation, translate};
+use crate::modules::re::{ASCII, DOTALL, IGNORECASE, MULTILINE, VERBOSE};
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -85,89 +86,6 @@ fn first_search_fuel(states: u64, bytes: usize) -> u64 {
 
 pub(crate) type Spans = Vec<Option<(usize, usize)>>;
 
-fn translate(p: &str, dollar: Dollar) -> String {
-    let mut out = String::with_capacity(p.len() + 8);
-    let chars: Vec<char> = p.chars().collect();
-    let mut i = 0;
-    let mut in_class = false;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\\' && i + 1 < chars.len() {
-            let n = chars[i + 1];
-            if !in_class && n == 'Z' {
-                out.push_str("\\z");
-            } else if n == 's' || n == 'S' {
-                // Python's \s is str.isspace, which also holds \x1c-\x1f
-                // (the regex crate's is Unicode White_Space, without them).
-                let class = if n == 's' { "[\\s\\x1c-\\x1f]" } else { "[^\\s\\x1c-\\x1f]" };
-                if in_class && n == 's' {
-                    out.push_str("\\s\\x1c-\\x1f");
-                } else {
-                    out.push_str(class);
-                }
-            } else {
-                out.push('\\');
-                out.push(n);
-            }
-            i += 2;
-            continue;
-        }
-        if in_class {
-            if c == ']' {
-                in_class = false;
-            } else if c == '[' {
-                // A literal '[' inside a class must be escaped for the regex crate.
-                out.push('\\');
-            }
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        match c {
-            '[' => {
-                in_class = true;
-                out.push('[');
-                i += 1;
-                if i < chars.len() && chars[i] == '^' {
-                    out.push('^');
-                    i += 1;
-                }
-                if i < chars.len() && chars[i] == ']' {
-                    out.push_str("\\]");
-                    i += 1;
-                }
-                continue;
-            }
-            '(' if chars.get(i + 1) == Some(&'?')
-                && chars.get(i + 2) == Some(&'P')
-                && chars.get(i + 3) == Some(&'=') =>
-            {
-                // (?P=name) -> \k<name>
-                let mut j = i + 4;
-                let mut name = String::new();
-                while j < chars.len() && chars[j] != ')' {
-                    name.push(chars[j]);
-                    j += 1;
-                }
-                out.push_str(&format!("\\k<{name}>"));
-                i = j + 1;
-                continue;
-            }
-            // Called with `Lookahead` only when every `$` is sre's bare one
-            // (`rewrite::has_bare_dollar`).
-            '$' if dollar == Dollar::Lookahead => out.push_str("(?=\\n?\\z)"),
-            '{' if chars.get(i + 1) == Some(&',') => {
-                out.push_str("{0,");
-                i += 2;
-                continue;
-            }
-            _ => out.push(c),
-        }
-        i += 1;
-    }
-    out
-}
-
 thread_local! {
     static CACHE: RefCell<HashMap<(String, i64, usize), Rc<CompiledRegex>>> = RefCell::new(HashMap::new());
 }
@@ -227,14 +145,15 @@ fn build(
 }
 
 /// The pattern as the engines read it: translated, wrapped, flags inline.
-fn engine_pattern(source: &str, flags: i64, wrap: Wrap, dollar: Dollar) -> String {
+fn engine_pattern(source: &str, flags: i64, wrap: Wrap, dollar: Dollar, fancy: bool) -> String {
     let mut prefix = String::new();
     for (flag, letter) in [(IGNORECASE, 'i'), (MULTILINE, 'm'), (DOTALL, 's'), (VERBOSE, 'x')] {
         if flags & flag != 0 {
             prefix.push(letter);
         }
     }
-    let body = translate(source, dollar);
+    let how = Translation { dollar, ascii: flags & ASCII != 0, fancy };
+    let body = translate(source, how);
     let body = match wrap {
         Wrap::Match => format!("\\A(?:{body})"),
         Wrap::Full => format!("\\A(?:{body})\\z"),
@@ -276,7 +195,7 @@ fn build_engine(
         _ => None,
     };
     if let Some(rewritten) = as_group {
-        let full = engine_pattern(&rewritten, flags, wrap, Dollar::AsIs);
+        let full = engine_pattern(&rewritten, flags, wrap, Dollar::AsIs, false);
         if let Ok(r) = fast_engine(&full) {
             let tail_group = Some(r.captures_len() - 1);
             let locations = RefCell::new(r.capture_locations());
@@ -285,7 +204,7 @@ fn build_engine(
         }
     }
     let fast_err = if dollar == Dollar::AsIs {
-        let full = engine_pattern(source, flags, wrap, Dollar::AsIs);
+        let full = engine_pattern(source, flags, wrap, Dollar::AsIs, false);
         match fast_engine(&full) {
             Ok(r) => {
                 let locations = RefCell::new(r.capture_locations());
@@ -299,7 +218,7 @@ fn build_engine(
     };
     // The backtracking engine reads sre's `$` as written.
     let dollar = if bare { Dollar::Lookahead } else { dollar };
-    let full = engine_pattern(source, flags, wrap, dollar);
+    let full = engine_pattern(source, flags, wrap, dollar, true);
     let mut limits: Vec<usize> =
         FANCY_TIERS.iter().copied().filter(|&t| t < backtrack_limit).collect();
     limits.push(backtrack_limit);
@@ -330,8 +249,13 @@ fn build_pattern(
     // CPython's syntax errors and wording first (the engines accept some
     // patterns sre rejects, and word their errors differently).
     crate::modules::re::sre_check::check(source, flags & VERBOSE != 0)?;
+    let ascii_source = rewrite::without_inline_ascii(source);
+    let (engine_source, engine_flags) = match &ascii_source {
+        Some(s) => (s.as_str(), flags | ASCII),
+        None => (source, flags),
+    };
     let Built { engine, full, bare_dollar, tail_group } =
-        build_engine(source, flags, wrap, dollar, backtrack_limit)?;
+        build_engine(engine_source, engine_flags, wrap, dollar, backtrack_limit)?;
     let mut names: Vec<Option<String>> = match &engine {
         Engine::Fast(r, _) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
         Engine::Fancy(tiers) => match tiers.first() {

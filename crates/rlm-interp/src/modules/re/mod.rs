@@ -13,6 +13,7 @@ mod reach;
 mod rewrite;
 mod size;
 pub(crate) mod sre_check;
+mod translate;
 
 use std::rc::Rc;
 

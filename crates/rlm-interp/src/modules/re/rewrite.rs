@@ -77,6 +77,19 @@ pub(super) fn has_bare_dollar(source: &str, flags: Flags) -> bool {
     syntax_chars(source).iter().any(|s| s.c == '$')
 }
 
+/// The pattern without the `a` of its leading global flags (`(?a)`,
+/// `(?ai)`), which the engines do not know: the caller sets `re.ASCII`.
+pub(super) fn without_inline_ascii(source: &str) -> Option<String> {
+    let letters: String =
+        source.strip_prefix("(?")?.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let rest = source.get(2 + letters.len()..)?.strip_prefix(')')?;
+    if !letters.contains('a') {
+        return None;
+    }
+    let kept: String = letters.chars().filter(|&c| c != 'a').collect();
+    Some(if kept.is_empty() { rest.to_string() } else { format!("(?{kept}){rest}") })
+}
+
 /// A `(?flags)` or `(?flags:` group whose letters name `letter`.
 fn inline_flag(source: &str, letter: char) -> bool {
     source.match_indices("(?").any(|(at, _)| {
@@ -195,6 +208,15 @@ mod tests {
         assert!(!has_bare_dollar(r"(?m)a$", NONE));
         assert!(!has_bare_dollar(r"(?m:a$)b$", NONE));
         assert!(has_bare_dollar(r"(?P<m>a)$", NONE));
+    }
+
+    #[test]
+    fn a_leading_ascii_flag_is_taken_out() {
+        assert_eq!(without_inline_ascii(r"(?a)\w+").as_deref(), Some(r"\w+"));
+        assert_eq!(without_inline_ascii(r"(?ia)\w+").as_deref(), Some(r"(?i)\w+"));
+        assert_eq!(without_inline_ascii(r"(?i)\w+"), None);
+        assert_eq!(without_inline_ascii(r"(?a:x)"), None);
+        assert_eq!(without_inline_ascii(r"a(?a)"), None);
     }
 
     #[test]
