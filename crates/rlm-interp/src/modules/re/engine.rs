@@ -278,7 +278,9 @@ fn build_pattern(
         bare_dollar,
         tail_group,
         names,
-        compile_fuel: compile_fuel(source, size),
+        // What a miss of the cache charged (`Vm::compile_pattern`): a hit pays
+        // the same, so a program's fuel does not depend on the thread's past.
+        compile_fuel: compile_fuel(source, super::size::expanded_size(source)),
         fuel_per_64_bytes: 1 + size.states / 16,
         states: size.states,
         shared: false,

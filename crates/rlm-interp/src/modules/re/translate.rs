@@ -21,14 +21,69 @@ const ASCII_WORD: &str = "0-9A-Za-z_";
 const ASCII_DIGIT: &str = "0-9";
 const ASCII_SPACE: &str = "\\x20\\t\\n\\r\\x0c\\x0b";
 
-/// `\w`, `\W`, `\d`, `\D`, `\s`, `\S`, `\b` or `\B` under `re.ASCII`.
-fn push_ascii_escape(out: &mut String, n: char, in_class: bool, fancy: bool) {
-    let (set, negated) = match n {
-        'w' | 'W' => (ASCII_WORD, n == 'W'),
-        'd' | 'D' => (ASCII_DIGIT, n == 'D'),
-        's' | 'S' => (ASCII_SPACE, n == 'S'),
-        _ => return push_ascii_boundary(out, n == 'B', fancy),
+/// Python's Unicode `\w`: `str.isalnum()` or `_` (letters and every
+/// numeric, `²` and `Ⅷ` too). The engines' own adds the combining marks and
+/// connector punctuation (`\w+` read `e\u0301t` as one word where sre reads two).
+const UNICODE_WORD: &str = "\\p{L}\\p{N}_";
+
+/// Python's `\s`: `str.isspace()`, which also holds `\x1c-\x1f` (the
+/// engines' is Unicode's White_Space, without them).
+const UNICODE_SPACE: &str = "\\s\\x1c-\\x1f";
+
+/// Writes the escape at `chars[i]` (a backslash followed by a character)
+/// for the engines; returns how many characters it took.
+fn push_escape(
+    out: &mut String,
+    chars: &[char],
+    i: usize,
+    in_class: bool,
+    how: Translation,
+) -> usize {
+    let n = chars[i + 1];
+    match n {
+        'Z' if !in_class => out.push_str("\\z"),
+        'w' | 'W' | 'd' | 'D' | 's' | 'S' if how.ascii => {
+            push_ascii_escape(out, n, in_class, how.fancy)
+        }
+        'b' | 'B' if how.ascii && !in_class => push_ascii_escape(out, n, in_class, how.fancy),
+        's' | 'S' => push_class(out, UNICODE_SPACE, n == 'S', in_class),
+        'w' | 'W' => push_class(out, UNICODE_WORD, n == 'W', in_class),
+        '0'..='7' => {
+            if let Some(taken) = push_octal(out, chars, i, in_class) {
+                return taken;
+            }
+            out.push('\\');
+            out.push(n);
+        }
+        _ => {
+            out.push('\\');
+            out.push(n);
+        }
+    }
+    2
+}
+
+/// sre's octal escapes, written as `\x{..}`: `\0` and up to two more octal
+/// digits, or three octal digits (`\101`); in a class, one to three. Else
+/// (`\1`, `\12` outside a class) a group reference: `None`.
+fn push_octal(out: &mut String, chars: &[char], i: usize, in_class: bool) -> Option<usize> {
+    let is_octal = |k: usize| chars.get(k).is_some_and(|c| ('0'..='7').contains(c));
+    let digits = if in_class || chars[i + 1] == '0' {
+        1 + (1..3).take_while(|&d| is_octal(i + 1 + d)).count()
+    } else if is_octal(i + 2) && is_octal(i + 3) {
+        3
+    } else {
+        return None;
     };
+    let text: String = chars[i + 1..i + 1 + digits].iter().collect();
+    let value = u32::from_str_radix(&text, 8).ok()?;
+    out.push_str(&format!("\\x{{{value:X}}}"));
+    Some(1 + digits)
+}
+
+/// A class `set` (the inside of `[...]`), or its complement, where a class
+/// escape stood.
+fn push_class(out: &mut String, set: &str, negated: bool, in_class: bool) {
     match (in_class, negated) {
         (true, false) => out.push_str(set),
         (_, true) => {
@@ -42,6 +97,17 @@ fn push_ascii_escape(out: &mut String, n: char, in_class: bool, fancy: bool) {
             out.push(']');
         }
     }
+}
+
+/// `\w`, `\W`, `\d`, `\D`, `\s`, `\S`, `\b` or `\B` under `re.ASCII`.
+fn push_ascii_escape(out: &mut String, n: char, in_class: bool, fancy: bool) {
+    let (set, negated) = match n {
+        'w' | 'W' => (ASCII_WORD, n == 'W'),
+        'd' | 'D' => (ASCII_DIGIT, n == 'D'),
+        's' | 'S' => (ASCII_SPACE, n == 'S'),
+        _ => return push_ascii_boundary(out, n == 'B', fancy),
+    };
+    push_class(out, set, negated, in_class)
 }
 
 /// An ASCII word boundary (or its negation): the linear engine's own with
@@ -72,25 +138,7 @@ pub(super) fn translate(p: &str, how: Translation) -> String {
     while i < chars.len() {
         let c = chars[i];
         if c == '\\' && i + 1 < chars.len() {
-            let n = chars[i + 1];
-            if !in_class && n == 'Z' {
-                out.push_str("\\z");
-            } else if how.ascii && ("wWdDsS".contains(n) || (!in_class && "bB".contains(n))) {
-                push_ascii_escape(&mut out, n, in_class, how.fancy);
-            } else if n == 's' || n == 'S' {
-                // Python's \s is str.isspace, which also holds \x1c-\x1f
-                // (the regex crate's is Unicode White_Space, without them).
-                let class = if n == 's' { "[\\s\\x1c-\\x1f]" } else { "[^\\s\\x1c-\\x1f]" };
-                if in_class && n == 's' {
-                    out.push_str("\\s\\x1c-\\x1f");
-                } else {
-                    out.push_str(class);
-                }
-            } else {
-                out.push('\\');
-                out.push(n);
-            }
-            i += 2;
+            i += push_escape(&mut out, &chars, i, in_class, how);
             continue;
         }
         if in_class {
