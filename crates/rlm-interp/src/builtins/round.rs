@@ -82,7 +82,8 @@ fn round_float_to_int(f: f64) -> R<Value> {
         return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
     }
     let r = f.round_ties_even();
-    if r.abs() >= 2f64.powi(63) {
+    // -2**63 fits; 2**63 does not.
+    if !(-(2f64.powi(63))..2f64.powi(63)).contains(&r) {
         return exc(ExcKind::OverflowError, "integer overflow: integers here are 64-bit");
     }
     Ok(Value::Int(r as i64))

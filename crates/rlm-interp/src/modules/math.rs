@@ -93,12 +93,16 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
         "hypot" | "dist" | "prod" | "fsum" | "isclose" => aggregate_fn(vm, name, &args, &kwargs),
         "floor" | "ceil" | "trunc" => rounding_fn(name, args.first()),
         "log" => log(&args),
+        // Unchecked in CPython: `degrees(1e308)` is inf.
+        "degrees" => Ok(Value::Float(num(args.first())?.to_degrees())),
         "isnan" => Ok(Value::Bool(num(args.first())?.is_nan())),
         "isinf" => Ok(Value::Bool(num(args.first())?.is_infinite())),
         "isfinite" => Ok(Value::Bool(num(args.first())?.is_finite())),
         "modf" => {
             let v = num(args.first())?;
-            let frac = if v.is_infinite() { 0.0f64.copysign(v) } else { v.fract() };
+            // C's modf: the fraction keeps the sign (`modf(-3.0)` is `(-0.0, -3.0)`;
+            // `fract` gives +0.0 there).
+            let frac = if v.is_infinite() { 0.0f64.copysign(v) } else { v.fract().copysign(v) };
             Ok(Value::tuple(vec![Value::Float(frac), Value::Float(v.trunc())]))
         }
         "frexp" => frexp(num(args.first())?),
@@ -144,7 +148,6 @@ fn real1(name: &str) -> Option<(Real1, bool)> {
         "asinh" => (asinh, false),
         "acosh" => (acosh, false),
         "atanh" => (f64::atanh, false),
-        "degrees" => (f64::to_degrees, true),
         "radians" => (f64::to_radians, false),
         _ => return None,
     })
@@ -195,7 +198,8 @@ fn rounding_fn(name: &str, a0: Option<&Value>) -> R<Value> {
         "ceil" => x.ceil(),
         _ => x.trunc(),
     };
-    if r.abs() >= 2f64.powi(63) {
+    // -2**63 fits; 2**63 does not.
+    if !(-(2f64.powi(63))..2f64.powi(63)).contains(&r) {
         return exc(ExcKind::OverflowError, "integer overflow: integers here are 64-bit");
     }
     Ok(Value::Int(r as i64))
@@ -491,7 +495,13 @@ fn aggregate_fn(vm: &mut Vm, name: &str, args: &[Value], kwargs: &Kwargs) -> R<V
             if rel < 0.0 || abs_tol < 0.0 {
                 return value_err("tolerances must be non-negative");
             }
-            Ok(Value::Bool(a == b || (a - b).abs() <= (rel * a.abs().max(b.abs())).max(abs_tol)))
+            // As CPython: an infinity is close only to itself (`inf - 0.0`
+            // is within `rel * inf`).
+            let close = a == b
+                || (a.is_finite()
+                    && b.is_finite()
+                    && (a - b).abs() <= (rel * a.abs().max(b.abs())).max(abs_tol));
+            Ok(Value::Bool(close))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'math' has no attribute '{name}'")),
     }

@@ -250,10 +250,12 @@ pub(crate) fn int_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
             if f.is_infinite() {
                 return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
             }
-            if f.abs() >= 9.223372036854776e18 {
+            // -2**63 fits; 2**63 does not.
+            let t = f.trunc();
+            if !(-(2f64.powi(63))..2f64.powi(63)).contains(&t) {
                 return exc(ExcKind::OverflowError, "integer overflow: integers here are 64-bit");
             }
-            Ok(Value::Int(f.trunc() as i64))
+            Ok(Value::Int(t as i64))
         }
         Some(v) if as_int(v).is_some() => Ok(Value::Int(as_int(v).unwrap_or(0))),
         Some(v) => type_err(format!(

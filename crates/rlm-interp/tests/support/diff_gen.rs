@@ -142,6 +142,8 @@ const STRS: &[&str] = &[
     "  ",
     "Ⅷ",
     "ŉ",
+    "end of line\n",
+    "e\u{301}t\u{e9} x\u{b2}\u{203f}y\n\n",
 ];
 
 /// Regular expressions without groups (`findall` gives strs).
@@ -166,11 +168,25 @@ const PATTERNS: &[&str] = &[
     r"i(?=s)",
     r"s{2}",
     r"[\u00e0-\uffff]",
+    r"\w$",
+    r"\w+(?=\s|$)",
+    r"(?a)\w+",
+    r"(?m)\w$",
+    r"\S+(?=\n)",
+    r"[\w.]+",
+    r"\101|\0",
 ];
 
 /// Regular expressions with groups.
-const GROUP_PATTERNS: &[&str] =
-    &[r"(\w)(\d)?", r"(a)|(b)", r"(\w+)\s(\w+)", r"(?P<w>[a-z]+)", r"(s)(s)?"];
+const GROUP_PATTERNS: &[&str] = &[
+    r"(\w)(\d)?",
+    r"(a)|(b)",
+    r"(\w+)\s(\w+)",
+    r"(?P<w>[a-z]+)",
+    r"(s)(s)?",
+    r"(\w)(\w)$",
+    r"(\w+)(?=\W)",
+];
 
 const INT_SPECS: &[&str] = &[
     "", "d", "5d", "<5", ">8", "^7", "+d", " d", "08d", ",", "_", "x", "#x", "X", "#o", "b",
