@@ -3,15 +3,15 @@
 //! host-function entry points (`llm_query` and what the embedder registers).
 //! Calling a type (`int(...)`, `dict(...)`) is `constructors.rs`.
 
-mod constructors;
-mod conversion;
+pub(crate) mod constructors;
+pub(crate) mod conversion;
 pub(crate) mod cost;
-mod introspection;
-mod io;
-mod iteration;
-mod numeric;
+pub(crate) mod introspection;
+pub(crate) mod io;
+pub(crate) mod iteration;
+pub(crate) mod numeric;
 mod round;
-mod sort;
+pub(crate) mod sort;
 
 use std::rc::Rc;
 
@@ -319,16 +319,18 @@ impl Vm {
                 self.io_builtin(name, args, kwargs)
             }
             "len" | "range" | "enumerate" | "zip" | "sorted" | "reversed" | "min" | "max" => {
-                self.iteration_builtin(name, args, kwargs)
+                crate::builtins::iteration::iteration_builtin(self, name, args, kwargs)
             }
             "any" | "all" | "map" | "filter" | "iter" | "next" => {
-                self.functional_builtin(name, args)
+                crate::builtins::iteration::functional_builtin(self, name, args)
             }
-            "sum" | "abs" | "round" | "divmod" | "pow" => self.numeric_builtin(name, args, kwargs),
+            "sum" | "abs" | "round" | "divmod" | "pow" => {
+                crate::builtins::numeric::numeric_builtin(self, name, args, kwargs)
+            }
             "isinstance" | "issubclass" | "hasattr" | "getattr" | "callable" | "hash" | "id"
-            | "dir" => self.introspection_builtin(name, args),
+            | "dir" => crate::builtins::introspection::introspection_builtin(self, name, args),
             "repr" | "ascii" | "chr" | "ord" | "hex" | "bin" | "oct" | "format" => {
-                self.conversion_builtin(name, args)
+                crate::builtins::conversion::conversion_builtin(&mut self.meter, name, args)
             }
             other => Err(Fault::Exc(name_error(other))),
         }

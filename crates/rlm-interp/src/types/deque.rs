@@ -199,9 +199,12 @@ impl Vm {
                 let bound = crate::types::slice::index_bound;
                 let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
                 // Charged as it compares, up to the item found.
-                let found = self.position_in_blocks(&x, start..end.max(start), |r| {
-                    d.borrow().range(r).cloned().collect()
-                })?;
+                let found = crate::types::equality::position_in_blocks(
+                    &mut self.meter,
+                    &x,
+                    start..end.max(start),
+                    |r| d.borrow().range(r).cloned().collect(),
+                )?;
                 if let Some(i) = found {
                     return Ok(Value::Int(i as i64));
                 }
@@ -242,7 +245,7 @@ impl Vm {
 
     /// `d[i]`.
     pub(crate) fn deque_getitem(&mut self, d: &Rc<DequeObj>, idx: &Value) -> R<Value> {
-        let i = self.index_of(idx, "deque")?;
+        let i = crate::args::index_of(idx, "deque")?;
         let d = d.borrow();
         match norm_index(i, d.len()) {
             Some(i) => Ok(d[i].clone()),
@@ -252,7 +255,7 @@ impl Vm {
 
     /// `d[i] = v`.
     pub(crate) fn deque_setitem(&mut self, d: &Rc<DequeObj>, idx: Value, v: Value) -> R<()> {
-        let i = self.index_of(&idx, "deque")?;
+        let i = crate::args::index_of(&idx, "deque")?;
         let mut dm = d.borrow_mut();
         let len = dm.len();
         match norm_index(i, len) {

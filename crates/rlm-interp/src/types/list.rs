@@ -5,6 +5,7 @@ use std::cell::{BorrowError, BorrowMutError, Cell, Ref, RefCell, RefMut};
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
@@ -362,9 +363,12 @@ impl Vm {
                 let bound = crate::types::slice::index_bound;
                 let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
                 // Charged as it compares, up to the item found.
-                let found = self.position_in_blocks(&x, start..end.max(start), |r| {
-                    l.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec)
-                })?;
+                let found = crate::types::equality::position_in_blocks(
+                    &mut self.meter,
+                    &x,
+                    start..end.max(start),
+                    |r| l.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec),
+                )?;
                 if let Some(i) = found {
                     return Ok(Value::Int(i as i64));
                 }
@@ -477,7 +481,7 @@ impl Vm {
             self.meter.check_len(v.len())?;
             return Ok(Value::list(v));
         }
-        let i = self.index_of(idx, "list")?;
+        let i = crate::args::index_of(idx, "list")?;
         let items = l.borrow();
         match norm_index(i, items.len()) {
             Some(i) => Ok(items[i].clone()),
@@ -513,7 +517,7 @@ impl Vm {
             }
             return Ok(());
         }
-        let i = self.index_of(&idx, "list")?;
+        let i = crate::args::index_of(&idx, "list")?;
         let mut lm = l.borrow_mut();
         let len = lm.len();
         match norm_index(i, len) {
@@ -546,7 +550,7 @@ impl Vm {
             *lm = keep;
             return Ok(());
         }
-        let i = self.index_of(idx, "list")?;
+        let i = crate::args::index_of(idx, "list")?;
         let mut lm = l.borrow_mut();
         let len = lm.len();
         match norm_index(i, len) {

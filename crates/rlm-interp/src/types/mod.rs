@@ -230,9 +230,11 @@ impl Vm {
             Value::List(l) => self.list_method(recv, l, name, args, kwargs),
             Value::Dict(d) => self.dict_method(recv, d, name, args, kwargs),
             Value::Set(_) | Value::FrozenSet(_) => self.set_method(recv, name, args),
-            Value::Tuple(t) => self.tuple_method(recv, t, name, args),
+            Value::Tuple(t) => {
+                crate::types::tuple::tuple_method(&mut self.meter, recv, t, name, args)
+            }
             Value::Deque(d) => self.deque_method(recv, d, name, args),
-            Value::Range(r) => self.range_method(recv, r, name, args),
+            Value::Range(r) => crate::types::range::range_method(self, recv, r, name, args),
             Value::Int(i) => int::int_method(recv, i, name),
             Value::Bool(b) => int::int_method(recv, &(*b as i64), name),
             Value::Float(f) => float::float_method(recv, f, name),

@@ -44,7 +44,7 @@ impl Vm {
         match (op, a, b) {
             (BinOp::Add, Str(x), _) => self.str_add(x, a, b),
             (BinOp::Add, List(x), _) => self.list_add(x, b),
-            (BinOp::Add, Tuple(x), _) => self.tuple_add(x, b),
+            (BinOp::Add, Tuple(x), _) => crate::types::tuple::tuple_add(&mut self.meter, x, b),
             (BinOp::Mult, Str(s), n) | (BinOp::Mult, n, Str(s)) if as_int(n).is_some() => {
                 self.str_repeat(s, n)
             }
@@ -52,9 +52,9 @@ impl Vm {
                 self.list_repeat(l, n)
             }
             (BinOp::Mult, Tuple(t), n) | (BinOp::Mult, n, Tuple(t)) if as_int(n).is_some() => {
-                self.tuple_repeat(t, n)
+                crate::types::tuple::tuple_repeat(&mut self.meter, t, n)
             }
-            (BinOp::Mod, Str(s), args) => self.str_percent(s, args),
+            (BinOp::Mod, Str(s), args) => crate::format::percent::str_percent(self, s, args),
             (BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor | BinOp::Sub, _, _)
                 if is_set_like(a) && is_set_like(b) =>
             {

@@ -25,6 +25,7 @@ mod attr;
 mod binary;
 mod builtin_fast;
 mod call;
+mod callbacks;
 mod clock;
 mod compare;
 mod exec;

@@ -1,7 +1,6 @@
 //! Subscripts: `obj[idx]`, `obj[idx] = v`, `del obj[idx]`, dispatched to
 //! each type's file under `types/` (indexing, slicing, missing dict keys).
 
-use crate::args::as_int;
 use crate::fault::{R, type_err};
 use crate::modules::re::match_obj::match_group;
 use crate::value::*;
@@ -14,9 +13,9 @@ impl Vm {
         }
         match obj {
             Value::List(l) => self.list_getitem(l, idx),
-            Value::Tuple(t) => self.tuple_getitem(t, idx),
+            Value::Tuple(t) => crate::types::tuple::tuple_getitem(&mut self.meter, t, idx),
             Value::Str(s) => self.str_getitem(s, idx),
-            Value::Range(r) => self.range_getitem(r, idx),
+            Value::Range(r) => crate::types::range::range_getitem(r, idx),
             Value::Dict(d) => self.dict_getitem(d, idx),
             Value::Deque(d) => self.deque_getitem(d, idx),
             Value::Native(n) => match &**n {
@@ -42,16 +41,6 @@ impl Vm {
         match crate::types::slice::slice_indices(len, sl) {
             Ok((.., n)) => crate::call_cost::charge_slice(&mut self.meter, of_str, n),
             Err(_) => Ok(()),
-        }
-    }
-
-    pub(crate) fn index_of(&mut self, idx: &Value, what: &str) -> R<i64> {
-        match as_int(idx) {
-            Some(i) => Ok(i),
-            None => type_err(format!(
-                "{what} indices must be integers or slices, not {}",
-                idx.type_name()
-            )),
         }
     }
 

@@ -16,11 +16,13 @@ use super::{code_of, files, paths_after, sources};
 /// once `value.rs`'s inner `deferred_drop` module named `Value` by
 /// `crate::value::` instead of `super::`, which this graph (it reads a file's
 /// `super::` as its parent's) took for an arrow from `value.rs` to `lib.rs`,
-/// and through it to every file only the crate root names.
-const LARGEST_CIRCLE_CEILING: usize = 60;
+/// and through it to every file only the crate root names; 61 with
+/// `callbacks.rs` (the trait the types call the program through names the
+/// values, and the types name it).
+const LARGEST_CIRCLE_CEILING: usize = 61;
 
 /// The most files outside `vm/` with an `impl Vm` block. Issue #59's goal is 0.
-const IMPL_VM_OUTSIDE_CEILING: usize = 24;
+const IMPL_VM_OUTSIDE_CEILING: usize = 14;
 
 /// File → the files it imports, with the names it takes from each.
 pub(crate) type FileGraph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;

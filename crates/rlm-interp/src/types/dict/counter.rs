@@ -82,7 +82,10 @@ impl Vm {
         .min(len);
         let rounds = u64::from(usize::BITS - n.leading_zeros());
         self.meter.fuel((len as u64).saturating_add((n as u64).saturating_mul(rounds)))?;
-        let _scratch = self.charge_scratch(crate::mem::vec_block::<(Count, usize)>(len))?;
+        let _scratch = crate::charged::charge_scratch(
+            &mut self.meter,
+            crate::mem::vec_block::<(Count, usize)>(len),
+        )?;
         let mut ranked: Vec<(Count, usize)> = Vec::with_capacity(len);
         for (i, v) in d.borrow().map.values().enumerate() {
             let Some(count) = Count::of(v) else {

@@ -613,7 +613,9 @@ impl Vm {
                 out.push_str(rest);
                 Ok(Value::str(out))
             }
-            "format" => Ok(Value::str(self.str_format(text, args, kwargs)?)),
+            "format" => {
+                Ok(Value::str(crate::format::fields::str_format(self, text, args, kwargs)?))
+            }
             "format_map" => {
                 let Some(Value::Dict(d)) = args.first() else {
                     return type_err("format_map() argument must be a mapping");
@@ -626,7 +628,7 @@ impl Vm {
                         k.0.as_str().map(|s| (SmolStr::new(s.as_str()), v.clone()))
                     })
                     .collect();
-                Ok(Value::str(self.str_format(text, &[], &kws)?))
+                Ok(Value::str(crate::format::fields::str_format(self, text, &[], &kws)?))
             }
             // Charged for the bytes compared and the part copied.
             "removeprefix" => {

@@ -634,13 +634,6 @@ impl Vm {
         Ok(Value::str(s.as_str().repeat(n)))
     }
 
-    /// `s % args`.
-    pub(crate) fn str_percent(&mut self, s: &Str, args: &Value) -> R<Value> {
-        let v = Value::str(self.percent_format(s.as_str(), args)?);
-        self.meter.guard_result(&v)?;
-        Ok(v)
-    }
-
     /// `item in s`.
     pub(crate) fn str_contains(&mut self, s: &Str, item: &Value) -> R<bool> {
         match item {
