@@ -19,6 +19,7 @@ use std::rc::Rc;
 use rlm_syntax::ast::{BinOp, CmpOp, UnaryOp};
 use smol_str::SmolStr;
 
+use crate::args::Kwargs;
 use crate::fault::R;
 use crate::meter::Meter;
 use crate::value::{IterState, ListObj, Value};
@@ -65,6 +66,18 @@ pub(crate) trait Callbacks {
 
     /// `obj[idx]` (`str.format`'s `{0[key]}`, `%(key)s`).
     fn getitem(&mut self, obj: &Value, idx: &Value) -> R<Value>;
+
+    /// `recv.name(*args, **kwargs)` of a built-in value, with its arity
+    /// check, declared cost and result guard (`vm/methods.rs`): a type's
+    /// method that is a class's (`s.maketrans` is `str.maketrans`,
+    /// `OrderedDict.fromkeys` is `dict.fromkeys`).
+    fn call_method(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value>;
 
     /// `list.sort(key=..., reverse=...)`: the one sort (`builtins/sort.rs`),
     /// which calls the key function and the items' comparisons. Through the

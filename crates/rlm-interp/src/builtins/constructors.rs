@@ -69,11 +69,11 @@ impl Vm {
                     Ok(Value::tuple(items))
                 }
             },
-            Ty::Set | Ty::FrozenSet => self.set_new(t, &args),
+            Ty::Set | Ty::FrozenSet => crate::types::set::set_new(self, t, &args),
             Ty::Dict | Ty::OrderedDict | Ty::Counter | Ty::DefaultDict => {
-                self.dict_new(t, args, kwargs)
+                crate::types::dict::dict_new(self, t, args, kwargs)
             }
-            Ty::Deque => self.deque_new(&args, &kwargs),
+            Ty::Deque => crate::types::deque::deque_new(self, &args, &kwargs),
             Ty::Range => range_new(&args),
             Ty::Type => {
                 nargs("type", &args, 1, 1)?;

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use rlm_syntax::ast::{BinOp, CmpOp, UnaryOp};
 use smol_str::SmolStr;
 
+use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::fault::R;
 use crate::meter::Meter;
@@ -73,6 +74,17 @@ impl Callbacks for Vm {
     #[inline]
     fn getitem(&mut self, obj: &Value, idx: &Value) -> R<Value> {
         Vm::getitem(self, obj, idx)
+    }
+
+    #[inline]
+    fn call_method(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        Vm::call_method(self, recv, name, args, kwargs)
     }
 
     #[inline]

@@ -162,7 +162,7 @@ impl Vm {
             return self.contains(&t.clone(), item);
         }
         match container {
-            Value::Str(s) => self.str_contains(s, item),
+            Value::Str(s) => crate::types::str::str_contains(&mut self.meter, s, item),
             // Charged as they are compared, up to the first equal item.
             Value::List(l) => {
                 let len = l.borrow().len();

@@ -71,7 +71,6 @@ const ALLOWED_UP: &[(&str, &str, &str)] = &[
         "modules::",
         "a module's native objects (re.Pattern, csv.writer, datetime, partial) dispatch to the module",
     ),
-    ("types/mod.rs", "modules::datetime::type_method", "class methods of the datetime types"),
     (
         "format/spec.rs",
         "modules::datetime::strftime::strftime",
