@@ -79,6 +79,18 @@ pub(crate) trait Callbacks {
         kwargs: Kwargs,
     ) -> R<Value>;
 
+    /// `print`'s text, held to the output limit: the program's output is
+    /// the machine's (the session takes it).
+    fn write_output(&mut self, s: &str) -> R<()>;
+
+    /// The global variable `name` (`FINAL_VAR(name)`): globals live in the
+    /// machine's slots, and this is the one read a builtin needs of them.
+    fn global(&self, name: &str) -> Option<Value>;
+
+    /// The program's own globals, by name (`SHOW_VARS()`), for the same
+    /// reason.
+    fn user_globals(&self) -> Vec<(SmolStr, Value)>;
+
     /// `list.sort(key=..., reverse=...)`: the one sort (`builtins/sort.rs`),
     /// which calls the key function and the items' comparisons. Through the
     /// program, not named by the list's file, so that the sort's file stays

@@ -8,7 +8,7 @@ use crate::meter::Meter;
 use crate::value::*;
 
 /// `repr`, `ascii`, `chr`, `ord`, `hex`, `bin`, `oct`, `format`.
-pub(super) fn conversion_builtin(meter: &mut Meter, name: &str, args: Vec<Value>) -> R<Value> {
+pub(crate) fn conversion_builtin(meter: &mut Meter, name: &str, args: Vec<Value>) -> R<Value> {
     match name {
         "repr" => {
             nargs("repr", &args, 1, 1)?;

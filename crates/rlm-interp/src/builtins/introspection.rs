@@ -11,7 +11,7 @@ use crate::fault::{Fault, R, type_err};
 use crate::value::*;
 
 /// `isinstance`, `issubclass`, `hasattr`, `getattr`, `callable`, `hash`, `id`, `dir`.
-pub(super) fn introspection_builtin<C: Callbacks + ?Sized>(
+pub(crate) fn introspection_builtin<C: Callbacks + ?Sized>(
     cx: &mut C,
     name: &str,
     args: Vec<Value>,

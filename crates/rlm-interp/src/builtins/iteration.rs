@@ -19,7 +19,7 @@ use crate::value::*;
 const FUEL_PER_MIN_MAX_ITEM: u64 = 12;
 
 /// `len`, `range`, `enumerate`, `zip`, `sorted`, `reversed`, `min`, `max`.
-pub(super) fn iteration_builtin<C: Callbacks + ?Sized>(
+pub(crate) fn iteration_builtin<C: Callbacks + ?Sized>(
     cx: &mut C,
     name: &str,
     args: Vec<Value>,
@@ -90,7 +90,7 @@ pub(super) fn iteration_builtin<C: Callbacks + ?Sized>(
 }
 
 /// `any`, `all`, `map`, `filter`, `iter`, `next`.
-pub(super) fn functional_builtin<C: Callbacks + ?Sized>(
+pub(crate) fn functional_builtin<C: Callbacks + ?Sized>(
     cx: &mut C,
     name: &str,
     args: Vec<Value>,

@@ -9,7 +9,7 @@ use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::value::*;
 
 /// `sum`, `abs`, `round`, `divmod`, `pow`.
-pub(super) fn numeric_builtin<C: Callbacks + ?Sized>(
+pub(crate) fn numeric_builtin<C: Callbacks + ?Sized>(
     cx: &mut C,
     name: &str,
     args: Vec<Value>,

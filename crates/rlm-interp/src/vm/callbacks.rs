@@ -88,6 +88,19 @@ impl Callbacks for Vm {
     }
 
     #[inline]
+    fn write_output(&mut self, s: &str) -> R<()> {
+        Vm::write_output(self, s)
+    }
+
+    fn global(&self, name: &str) -> Option<Value> {
+        Vm::get_global(self, name)
+    }
+
+    fn user_globals(&self) -> Vec<(SmolStr, Value)> {
+        Vm::user_globals(self)
+    }
+
+    #[inline]
     fn sort_list(&mut self, l: &Rc<ListObj>, key: Option<&Value>, reverse: bool) -> R<()> {
         crate::builtins::sort::sort_list(self, l, key, reverse)
     }

@@ -23,6 +23,7 @@ macro_rules! top {
 mod accounting;
 mod attr;
 mod binary;
+mod builtin_call;
 mod builtin_fast;
 mod call;
 mod callbacks;

@@ -22,7 +22,7 @@ use super::{code_of, files, paths_after, sources};
 const LARGEST_CIRCLE_CEILING: usize = 61;
 
 /// The most files outside `vm/` with an `impl Vm` block. Issue #59's goal is 0.
-const IMPL_VM_OUTSIDE_CEILING: usize = 5;
+const IMPL_VM_OUTSIDE_CEILING: usize = 2;
 
 /// File → the files it imports, with the names it takes from each.
 pub(crate) type FileGraph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
