@@ -296,7 +296,9 @@ pub(crate) fn dict_getitem<C: Callbacks + ?Sized>(
     }
 }
 
-/// `d[k] = v`.
+/// `d[k] = v` (inlined into `Vm::setitem`, as it was when a `Vm` method:
+/// without the hint `word_count` ran 0.7% more instructions).
+#[inline]
 pub(crate) fn dict_setitem(
     meter: &mut Meter,
     d: &Rc<StoreCell<Dict>>,
