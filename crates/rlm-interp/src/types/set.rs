@@ -93,7 +93,7 @@ pub(crate) const SET_COSTS: CostTable = &[
 /// [`insert_cost`] names and [`FUEL_PER_NEW_SET_ELEMENT`] for hashing,
 /// probing and growing the table, held to the collection cap. Every path
 /// that adds elements one at a time calls this (or
-/// [`Vm::charge_new_set_element_local`] for a set not yet a value).
+/// [`charge_new_set_element_local`] for a set not yet a value).
 pub(crate) fn charge_new_set_element(meter: &mut Meter, s: &StoreCell<KeySet>) -> R<()> {
     let (n, cost) = {
         let s = s.borrow();
