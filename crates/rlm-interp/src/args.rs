@@ -84,3 +84,13 @@ pub fn as_float(v: &Value) -> Option<f64> {
         _ => None,
     }
 }
+
+/// An index argument as an integer (`TypeError` naming `what` else).
+pub(crate) fn index_of(idx: &Value, what: &str) -> R<i64> {
+    match as_int(idx) {
+        Some(i) => Ok(i),
+        None => {
+            type_err(format!("{what} indices must be integers or slices, not {}", idx.type_name()))
+        }
+    }
+}

@@ -211,3 +211,24 @@ impl Drop for ChargedString {
         self.account.credit(self.charged);
     }
 }
+
+/// Bytes scratch vectors hold (a sort's, `Counter.most_common`'s), charged to the account while they
+/// live (after the budget check) and credited when this is dropped.
+pub(crate) struct ScratchCharge {
+    account: AccountRef,
+    bytes: usize,
+}
+
+impl Drop for ScratchCharge {
+    fn drop(&mut self) {
+        self.account.credit(self.bytes);
+    }
+}
+
+/// Checks `bytes` of scratch against the memory budget before they are
+/// allocated, and counts them as live until the guard is dropped.
+pub(crate) fn charge_scratch(meter: &mut Meter, bytes: usize) -> R<ScratchCharge> {
+    meter.alloc(bytes)?;
+    meter.account.charge(bytes);
+    Ok(ScratchCharge { account: meter.account.clone(), bytes })
+}

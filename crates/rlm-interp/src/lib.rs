@@ -31,6 +31,7 @@ mod adopt;
 mod args;
 mod builtins;
 mod call_cost;
+mod callbacks;
 mod charged;
 mod compile;
 mod cost;

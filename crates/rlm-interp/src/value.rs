@@ -47,7 +47,7 @@ pub(crate) fn set_table_mem_cost(s: &KeySet) -> usize {
 /// containers' `Drop` hands their children to this queue, which the
 /// outermost drop empties in a loop.
 mod deferred_drop {
-    use super::Value;
+    use crate::value::Value;
     use std::cell::{Cell, RefCell};
 
     thread_local! {

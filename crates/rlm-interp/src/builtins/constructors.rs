@@ -5,13 +5,13 @@
 use crate::args::{Kwargs, nargs};
 use crate::builtins::cost::Over::{Arg, Args};
 use crate::builtins::cost::{COPY, CostTable, FREE, HASH, HASH_BYTES, SCAN, cost};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, type_err};
 use crate::types::float::float_new;
 use crate::types::int::int_new;
 use crate::types::range::range_new;
 use crate::types::slice::slice_new;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// What calling each type costs beyond its instruction (`cost.rs`), by the
 /// type's name, sorted. Exception types are free (not listed); `bool(x)`
@@ -40,51 +40,54 @@ pub(crate) const CONSTRUCTORS: CostTable = &[
     ("type", FREE),
 ];
 
-impl Vm {
-    /// Call a type object: `int("3")`, `list(x)`, `ValueError("m")`...
-    pub(crate) fn construct(&mut self, t: Ty, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-        let tn = t.name();
-        match t {
-            Ty::Exc(k) => Ok(Value::Exc(Exception::with_args(k, args))),
-            Ty::Int => int_new(&args, &kwargs),
-            Ty::Float => float_new(&args),
-            Ty::Str => match args.into_iter().next() {
-                None => Ok(Value::str("")),
-                Some(v) => crate::format::repr::str_value(&mut self.meter, v),
-            },
-            Ty::Bool => Ok(Value::Bool(args.first().is_some_and(|v| v.truthy()))),
-            Ty::List => match args.first() {
-                None => Ok(Value::list(Vec::new())),
-                Some(v) => {
-                    let items = self.iterate(v)?;
-                    self.meter.check_len(items.len())?;
-                    Ok(Value::list(items))
-                }
-            },
-            Ty::Tuple => match args.first() {
-                None => Ok(Value::tuple(Vec::new())),
-                Some(v @ Value::Tuple(_)) => Ok(v.clone()),
-                Some(v) => {
-                    let items = self.iterate(v)?;
-                    Ok(Value::tuple(items))
-                }
-            },
-            Ty::Set | Ty::FrozenSet => self.set_new(t, &args),
-            Ty::Dict | Ty::OrderedDict | Ty::Counter | Ty::DefaultDict => {
-                self.dict_new(t, args, kwargs)
+/// Call a type object: `int("3")`, `list(x)`, `ValueError("m")`...
+pub(crate) fn construct<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    t: Ty,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let tn = t.name();
+    match t {
+        Ty::Exc(k) => Ok(Value::Exc(Exception::with_args(k, args))),
+        Ty::Int => int_new(&args, &kwargs),
+        Ty::Float => float_new(&args),
+        Ty::Str => match args.into_iter().next() {
+            None => Ok(Value::str("")),
+            Some(v) => crate::format::repr::str_value(cx.meter(), v),
+        },
+        Ty::Bool => Ok(Value::Bool(args.first().is_some_and(|v| v.truthy()))),
+        Ty::List => match args.first() {
+            None => Ok(Value::list(Vec::new())),
+            Some(v) => {
+                let items = cx.iterate(v)?;
+                cx.meter().check_len(items.len())?;
+                Ok(Value::list(items))
             }
-            Ty::Deque => self.deque_new(&args, &kwargs),
-            Ty::Range => range_new(&args),
-            Ty::Type => {
-                nargs("type", &args, 1, 1)?;
-                Ok(Value::Type(args[0].ty()))
+        },
+        Ty::Tuple => match args.first() {
+            None => Ok(Value::tuple(Vec::new())),
+            Some(v @ Value::Tuple(_)) => Ok(v.clone()),
+            Some(v) => {
+                let items = cx.iterate(v)?;
+                Ok(Value::tuple(items))
             }
-            Ty::Slice => slice_new(args),
-            Ty::NoneType => Ok(Value::None),
-            Ty::Other(n @ &("datetime" | "date" | "time" | "timedelta")) => {
-                crate::modules::datetime::construct_other(self, n, args, kwargs)
-            }
-            _ => type_err(format!("cannot create '{tn}' instances")),
+        },
+        Ty::Set | Ty::FrozenSet => crate::types::set::set_new(cx, t, &args),
+        Ty::Dict | Ty::OrderedDict | Ty::Counter | Ty::DefaultDict => {
+            crate::types::dict::dict_new(cx, t, args, kwargs)
         }
+        Ty::Deque => crate::types::deque::deque_new(cx, &args, &kwargs),
+        Ty::Range => range_new(&args),
+        Ty::Type => {
+            nargs("type", &args, 1, 1)?;
+            Ok(Value::Type(args[0].ty()))
+        }
+        Ty::Slice => slice_new(args),
+        Ty::NoneType => Ok(Value::None),
+        Ty::Other(n @ &("datetime" | "date" | "time" | "timedelta")) => {
+            crate::modules::datetime::construct_other(n, args, kwargs)
+        }
+        _ => type_err(format!("cannot create '{tn}' instances")),
     }
 }

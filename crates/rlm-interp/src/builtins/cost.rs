@@ -166,7 +166,7 @@ mod tests {
         let mut types_called = BTreeSet::new();
         let check_type = |t: Ty, types_called: &mut BTreeSet<&'static str>| {
             // Exceptions are free; of the other named types only the ones
-            // `Vm::construct` makes can be called (`re.Pattern` cannot).
+            // `constructors::construct` makes can be called (`re.Pattern` cannot).
             let callable = match t {
                 Ty::Exc(_) => false,
                 Ty::Other(n) => matches!(*n, "datetime" | "date" | "time" | "timedelta"),

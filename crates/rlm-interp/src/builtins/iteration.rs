@@ -7,10 +7,10 @@
 
 use crate::args::{Kwargs, as_int, check_kwargs, kw, nargs};
 use crate::builtins::name_error;
+use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, type_err, value_err};
 use crate::types::range::range_py_len;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// Fuel for each item `min`/`max` draws and compares, besides a key's call:
 /// the draw, the key (the item itself) kept and the generic comparison ran
@@ -18,239 +18,236 @@ use crate::vm::Vm;
 /// `max(range(10**18))` ran 200 M fuel in 6.4 s (issue #53).
 const FUEL_PER_MIN_MAX_ITEM: u64 = 12;
 
-impl Vm {
-    /// `len`, `range`, `enumerate`, `zip`, `sorted`, `reversed`, `min`, `max`.
-    pub(super) fn iteration_builtin(
-        &mut self,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        match name {
-            "len" => {
-                nargs("len", &args, 1, 1)?;
-                Ok(Value::Int(self.len_of(&args[0])? as i64))
-            }
-            "range" => self.construct(Ty::Range, args, kwargs),
-            "enumerate" => {
-                check_kwargs("enumerate", &kwargs, &["start"])?;
-                let start = match args.get(1).or_else(|| kw(&kwargs, "start")) {
-                    Some(v) => as_int(v).ok_or_else(|| {
-                        Fault::Exc(Exception::new(
-                            ExcKind::TypeError,
-                            format!(
-                                "'{}' object cannot be interpreted as an integer",
-                                v.type_name()
-                            ),
-                        ))
-                    })?,
-                    None => 0,
-                };
-                let Some(src) = args.first() else {
-                    return type_err("enumerate() missing required argument 'iterable' (pos 1)");
-                };
-                match self.get_iter(src.clone())? {
-                    Value::Iter(src) => Ok(Value::iter(IterState::Enumerate(start, src))),
-                    other => type_err(format!("'{}' object is not iterable", other.type_name())),
-                }
-            }
-            "zip" => {
-                check_kwargs("zip", &kwargs, &["strict"])?;
-                let strict = kw(&kwargs, "strict").is_some_and(|v| v.truthy());
-                let srcs = self.sources(&args)?;
-                Ok(Value::iter(IterState::Zip(srcs, strict)))
-            }
-            "sorted" => {
-                check_kwargs("sorted", &kwargs, &["key", "reverse"])?;
-                if args.len() != 1 {
-                    return type_err(format!("sorted expected 1 argument, got {}", args.len()));
-                }
-                let mut items = self.iterate(&args[0])?;
-                let key = kw(&kwargs, "key").cloned();
-                let reverse = kw(&kwargs, "reverse").is_some_and(|v| v.truthy());
-                self.sort_values(&mut items, key.as_ref(), reverse)?;
-                Ok(Value::list(items))
-            }
-            "reversed" => {
-                nargs("reversed", &args, 1, 1)?;
-                let items = match &args[0] {
-                    Value::Dict(_)
-                    | Value::List(_)
-                    | Value::Tuple(_)
-                    | Value::Str(_)
-                    | Value::Range(_)
-                    | Value::Deque(_) => self.iterate(&args[0])?,
-                    Value::Native(n) if matches!(**n, Native::DictView(..)) => {
-                        self.iterate(&args[0])?
-                    }
-                    other => {
-                        return type_err(format!(
-                            "'{}' object is not reversible",
-                            other.type_name()
-                        ));
-                    }
-                };
-                Ok(Value::iter(IterState::Items(items.into_iter().rev().collect())))
-            }
-            "min" => self.min_max("min", args, kwargs, false),
-            "max" => self.min_max("max", args, kwargs, true),
-            other => Err(Fault::Exc(name_error(other))),
+/// `len`, `range`, `enumerate`, `zip`, `sorted`, `reversed`, `min`, `max`.
+pub(crate) fn iteration_builtin<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    match name {
+        "len" => {
+            nargs("len", &args, 1, 1)?;
+            Ok(Value::Int(len_of(&args[0])? as i64))
         }
-    }
-
-    /// `any`, `all`, `map`, `filter`, `iter`, `next`.
-    pub(super) fn functional_builtin(&mut self, name: &str, args: Vec<Value>) -> R<Value> {
-        match name {
-            "any" | "all" => {
-                nargs(name, &args, 1, 1)?;
-                let it = self.get_iter(args[0].clone())?;
-                let Value::Iter(it) = it else { return Ok(Value::Bool(name == "all")) };
-                while let Some(v) = self.iter_next(&it)? {
-                    self.meter.fuel(1)?;
-                    let t = v.truthy();
-                    if name == "any" && t {
-                        return Ok(Value::Bool(true));
-                    }
-                    if name == "all" && !t {
-                        return Ok(Value::Bool(false));
-                    }
-                }
-                Ok(Value::Bool(name == "all"))
+        "range" => crate::types::range::range_new(&args),
+        "enumerate" => {
+            check_kwargs("enumerate", &kwargs, &["start"])?;
+            let start = match args.get(1).or_else(|| kw(&kwargs, "start")) {
+                Some(v) => as_int(v).ok_or_else(|| {
+                    Fault::Exc(Exception::new(
+                        ExcKind::TypeError,
+                        format!("'{}' object cannot be interpreted as an integer", v.type_name()),
+                    ))
+                })?,
+                None => 0,
+            };
+            let Some(src) = args.first() else {
+                return type_err("enumerate() missing required argument 'iterable' (pos 1)");
+            };
+            match cx.get_iter(src.clone())? {
+                Value::Iter(src) => Ok(Value::iter(IterState::Enumerate(start, src))),
+                other => type_err(format!("'{}' object is not iterable", other.type_name())),
             }
-            "map" => {
-                if args.len() < 2 {
-                    return type_err("map() must have at least two arguments.");
-                }
-                let srcs = self.sources(&args[1..])?;
-                Ok(Value::iter(IterState::Map(args[0].clone(), srcs)))
-            }
-            "filter" => {
-                nargs("filter", &args, 2, 2)?;
-                let mut srcs = self.sources(&args[1..])?;
-                match srcs.pop() {
-                    Some(src) => Ok(Value::iter(IterState::Filter(args[0].clone(), src))),
-                    None => type_err("filter expected 2 arguments"),
-                }
-            }
-            "iter" => {
-                nargs("iter", &args, 1, 1)?;
-                self.get_iter(args[0].clone())
-            }
-            "next" => {
-                nargs("next", &args, 1, 2)?;
-                match &args[0] {
-                    Value::Iter(it) => match self.iter_next(it)? {
-                        Some(v) => Ok(v),
-                        None => match args.get(1) {
-                            Some(d) => Ok(d.clone()),
-                            None => Err(Fault::Exc(Exception::with_args(
-                                ExcKind::StopIteration,
-                                Vec::new(),
-                            ))),
-                        },
-                    },
-                    other => type_err(format!("'{}' object is not an iterator", other.type_name())),
-                }
-            }
-            other => Err(Fault::Exc(name_error(other))),
         }
-    }
-
-    /// The iterators of a lazy adapter's sources (`map`, `filter`, `zip`).
-    fn sources(&mut self, args: &[Value]) -> R<Vec<std::rc::Rc<std::cell::RefCell<IterState>>>> {
-        let mut srcs = Vec::with_capacity(args.len());
-        for a in args {
-            match self.get_iter(a.clone())? {
-                Value::Iter(it) => srcs.push(it),
+        "zip" => {
+            check_kwargs("zip", &kwargs, &["strict"])?;
+            let strict = kw(&kwargs, "strict").is_some_and(|v| v.truthy());
+            let srcs = sources(cx, &args)?;
+            Ok(Value::iter(IterState::Zip(srcs, strict)))
+        }
+        "sorted" => {
+            check_kwargs("sorted", &kwargs, &["key", "reverse"])?;
+            if args.len() != 1 {
+                return type_err(format!("sorted expected 1 argument, got {}", args.len()));
+            }
+            let mut items = cx.iterate(&args[0])?;
+            let key = kw(&kwargs, "key").cloned();
+            let reverse = kw(&kwargs, "reverse").is_some_and(|v| v.truthy());
+            crate::builtins::sort::sort_values(cx, &mut items, key.as_ref(), reverse)?;
+            Ok(Value::list(items))
+        }
+        "reversed" => {
+            nargs("reversed", &args, 1, 1)?;
+            let items = match &args[0] {
+                Value::Dict(_)
+                | Value::List(_)
+                | Value::Tuple(_)
+                | Value::Str(_)
+                | Value::Range(_)
+                | Value::Deque(_) => cx.iterate(&args[0])?,
+                Value::Native(n) if matches!(**n, Native::DictView(..)) => cx.iterate(&args[0])?,
                 other => {
-                    return type_err(format!("'{}' object is not iterable", other.type_name()));
+                    return type_err(format!("'{}' object is not reversible", other.type_name()));
+                }
+            };
+            Ok(Value::iter(IterState::Items(items.into_iter().rev().collect())))
+        }
+        "min" => min_max(cx, "min", args, kwargs, false),
+        "max" => min_max(cx, "max", args, kwargs, true),
+        other => Err(Fault::Exc(name_error(other))),
+    }
+}
+
+/// `any`, `all`, `map`, `filter`, `iter`, `next`.
+pub(crate) fn functional_builtin<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
+    match name {
+        "any" | "all" => {
+            nargs(name, &args, 1, 1)?;
+            let it = cx.get_iter(args[0].clone())?;
+            let Value::Iter(it) = it else { return Ok(Value::Bool(name == "all")) };
+            while let Some(v) = cx.iter_next(&it)? {
+                cx.meter().fuel(1)?;
+                let t = v.truthy();
+                if name == "any" && t {
+                    return Ok(Value::Bool(true));
+                }
+                if name == "all" && !t {
+                    return Ok(Value::Bool(false));
                 }
             }
+            Ok(Value::Bool(name == "all"))
         }
-        Ok(srcs)
+        "map" => {
+            if args.len() < 2 {
+                return type_err("map() must have at least two arguments.");
+            }
+            let srcs = sources(cx, &args[1..])?;
+            Ok(Value::iter(IterState::Map(args[0].clone(), srcs)))
+        }
+        "filter" => {
+            nargs("filter", &args, 2, 2)?;
+            let mut srcs = sources(cx, &args[1..])?;
+            match srcs.pop() {
+                Some(src) => Ok(Value::iter(IterState::Filter(args[0].clone(), src))),
+                None => type_err("filter expected 2 arguments"),
+            }
+        }
+        "iter" => {
+            nargs("iter", &args, 1, 1)?;
+            cx.get_iter(args[0].clone())
+        }
+        "next" => {
+            nargs("next", &args, 1, 2)?;
+            match &args[0] {
+                Value::Iter(it) => match cx.iter_next(it)? {
+                    Some(v) => Ok(v),
+                    None => match args.get(1) {
+                        Some(d) => Ok(d.clone()),
+                        None => Err(Fault::Exc(Exception::with_args(
+                            ExcKind::StopIteration,
+                            Vec::new(),
+                        ))),
+                    },
+                },
+                other => type_err(format!("'{}' object is not an iterator", other.type_name())),
+            }
+        }
+        other => Err(Fault::Exc(name_error(other))),
     }
+}
 
-    pub(crate) fn len_of(&mut self, v: &Value) -> R<usize> {
-        Ok(match v {
-            Value::Str(s) => s.char_len(),
-            Value::List(l) => l.borrow().len(),
-            Value::Tuple(t) => t.len(),
-            Value::Dict(d) => d.borrow().map.len(),
-            Value::Set(s) => s.borrow().len(),
-            Value::FrozenSet(s) => s.len(),
-            Value::Deque(d) => d.borrow().len(),
-            Value::Range(r) => range_py_len(r)?,
-            Value::Native(n) => match &**n {
-                Native::DictView(_, d) => d.borrow().map.len(),
-                Native::VersionInfo(t) => return self.len_of(&t.clone()),
-                _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
-            },
+/// The iterators of a lazy adapter's sources (`map`, `filter`, `zip`).
+fn sources<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    args: &[Value],
+) -> R<Vec<std::rc::Rc<std::cell::RefCell<IterState>>>> {
+    let mut srcs = Vec::with_capacity(args.len());
+    for a in args {
+        match cx.get_iter(a.clone())? {
+            Value::Iter(it) => srcs.push(it),
+            other => {
+                return type_err(format!("'{}' object is not iterable", other.type_name()));
+            }
+        }
+    }
+    Ok(srcs)
+}
+
+pub(crate) fn len_of(v: &Value) -> R<usize> {
+    Ok(match v {
+        Value::Str(s) => s.char_len(),
+        Value::List(l) => l.borrow().len(),
+        Value::Tuple(t) => t.len(),
+        Value::Dict(d) => d.borrow().map.len(),
+        Value::Set(s) => s.borrow().len(),
+        Value::FrozenSet(s) => s.len(),
+        Value::Deque(d) => d.borrow().len(),
+        Value::Range(r) => range_py_len(r)?,
+        Value::Native(n) => match &**n {
+            Native::DictView(_, d) => d.borrow().map.len(),
+            Native::VersionInfo(t) => return len_of(&t.clone()),
             _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
-        })
-    }
+        },
+        _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
+    })
+}
 
-    /// `min`/`max`: items drawn one at a time, each paying
-    /// [`FUEL_PER_MIN_MAX_ITEM`] before it is compared.
-    fn min_max(
-        &mut self,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-        want_max: bool,
-    ) -> R<Value> {
-        check_kwargs(name, &kwargs, &["key", "default"])?;
-        let key = kw(&kwargs, "key").cloned().filter(|k| !matches!(k, Value::None));
-        if args.len() > 1 && kw(&kwargs, "default").is_some() {
-            return type_err(format!(
-                "Cannot specify a default for {name}() with multiple positional arguments"
-            ));
-        }
-        // Items are drawn one at a time, each key called before the next is
-        // drawn (CPython's order: a key may consume the same iterator).
-        let mut best = None;
-        match args.len() {
-            0 => return type_err(format!("{name} expected at least 1 argument, got 0")),
-            1 => {
-                let src = self.get_iter(args[0].clone())?;
-                let Value::Iter(src) = src else {
-                    return type_err(format!("'{}' object is not iterable", src.type_name()));
-                };
-                while let Some(x) = self.iter_next(&src)? {
-                    self.meter.fuel(FUEL_PER_MIN_MAX_ITEM)?;
-                    best = Some(self.min_max_step(best, x, key.as_ref(), want_max)?);
-                }
-            }
-            _ => {
-                for x in args {
-                    self.meter.fuel(FUEL_PER_MIN_MAX_ITEM)?;
-                    best = Some(self.min_max_step(best, x, key.as_ref(), want_max)?);
-                }
+/// `min`/`max`: items drawn one at a time, each paying
+/// [`FUEL_PER_MIN_MAX_ITEM`] before it is compared.
+fn min_max<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+    want_max: bool,
+) -> R<Value> {
+    check_kwargs(name, &kwargs, &["key", "default"])?;
+    let key = kw(&kwargs, "key").cloned().filter(|k| !matches!(k, Value::None));
+    if args.len() > 1 && kw(&kwargs, "default").is_some() {
+        return type_err(format!(
+            "Cannot specify a default for {name}() with multiple positional arguments"
+        ));
+    }
+    // Items are drawn one at a time, each key called before the next is
+    // drawn (CPython's order: a key may consume the same iterator).
+    let mut best = None;
+    match args.len() {
+        0 => return type_err(format!("{name} expected at least 1 argument, got 0")),
+        1 => {
+            let src = cx.get_iter(args[0].clone())?;
+            let Value::Iter(src) = src else {
+                return type_err(format!("'{}' object is not iterable", src.type_name()));
+            };
+            while let Some(x) = cx.iter_next(&src)? {
+                cx.meter().fuel(FUEL_PER_MIN_MAX_ITEM)?;
+                best = Some(min_max_step(cx, best, x, key.as_ref(), want_max)?);
             }
         }
-        match best {
-            Some((item, _)) => Ok(item),
-            None => match kw(&kwargs, "default") {
-                Some(d) => Ok(d.clone()),
-                None => value_err(format!("{name}() arg is an empty sequence")),
-            },
+        _ => {
+            for x in args {
+                cx.meter().fuel(FUEL_PER_MIN_MAX_ITEM)?;
+                best = Some(min_max_step(cx, best, x, key.as_ref(), want_max)?);
+            }
         }
     }
-
-    /// One item against the best so far (item, key): the better of the two;
-    /// a tie keeps the earlier item, as CPython.
-    fn min_max_step(
-        &mut self,
-        best: Option<(Value, Value)>,
-        item: Value,
-        key: Option<&Value>,
-        want_max: bool,
-    ) -> R<(Value, Value)> {
-        let k = match key {
-            Some(kf) => self.call_value(kf, vec![item.clone()], Vec::new())?,
-            None => item.clone(),
-        };
-        let Some((best_item, best_key)) = best else { return Ok((item, k)) };
-        let op = if want_max { rlm_syntax::ast::CmpOp::Gt } else { rlm_syntax::ast::CmpOp::Lt };
-        Ok(if self.compare(op, &k, &best_key)? { (item, k) } else { (best_item, best_key) })
+    match best {
+        Some((item, _)) => Ok(item),
+        None => match kw(&kwargs, "default") {
+            Some(d) => Ok(d.clone()),
+            None => value_err(format!("{name}() arg is an empty sequence")),
+        },
     }
+}
+
+/// One item against the best so far (item, key): the better of the two;
+/// a tie keeps the earlier item, as CPython.
+fn min_max_step<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    best: Option<(Value, Value)>,
+    item: Value,
+    key: Option<&Value>,
+    want_max: bool,
+) -> R<(Value, Value)> {
+    let k = match key {
+        Some(kf) => cx.call_value(kf, vec![item.clone()], Vec::new())?,
+        None => item.clone(),
+    };
+    let Some((best_item, best_key)) = best else { return Ok((item, k)) };
+    let op = if want_max { rlm_syntax::ast::CmpOp::Gt } else { rlm_syntax::ast::CmpOp::Lt };
+    Ok(if cx.compare(op, &k, &best_key)? { (item, k) } else { (best_item, best_key) })
 }

@@ -4,163 +4,158 @@
 
 use crate::args::{Kwargs, as_float, as_int, check_kwargs, kw, nargs};
 use crate::builtins::name_error;
+use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::value::*;
-use crate::vm::Vm;
 
-impl Vm {
-    /// `sum`, `abs`, `round`, `divmod`, `pow`.
-    pub(super) fn numeric_builtin(
-        &mut self,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        match name {
-            "sum" => {
-                check_kwargs("sum", &kwargs, &["start"])?;
-                let Some(src) = args.first() else {
-                    return type_err("sum() takes at least 1 positional argument (0 given)");
+/// `sum`, `abs`, `round`, `divmod`, `pow`.
+pub(crate) fn numeric_builtin<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    match name {
+        "sum" => {
+            check_kwargs("sum", &kwargs, &["start"])?;
+            let Some(src) = args.first() else {
+                return type_err("sum() takes at least 1 positional argument (0 given)");
+            };
+            if args.len() > 2 {
+                return type_err(format!("sum() takes at most 2 arguments ({} given)", args.len()));
+            }
+            let mut acc =
+                args.get(1).or_else(|| kw(&kwargs, "start")).cloned().unwrap_or(Value::Int(0));
+            if let Value::Str(_) = acc {
+                return type_err("sum() can't sum strings [use ''.join(seq) instead]");
+            }
+            // Ints and floats summed in place over a list or tuple (the
+            // copy of 19 000 items per call cost more than the adds);
+            // from the first other item on, the general path.
+            let done = match src {
+                Value::List(l) => sum_plain(&mut acc, &l.borrow()),
+                Value::Tuple(t) => sum_plain(&mut acc, t),
+                _ => 0,
+            };
+            // A generator is summed as it yields: no list of its items
+            // (`sum(x * x for x in range(10**12))` held them all), the
+            // unit an item `iterate` charges paid here instead.
+            if let Value::Iter(it) = src {
+                if it.borrow().is_lazy() {
+                    while let Some(item) = cx.iter_next(it)? {
+                        cx.meter().fuel(1)?;
+                        acc = sum_step(cx, acc, &item)?;
+                    }
+                    return Ok(acc);
+                }
+            }
+            let items = if done == 0 {
+                cx.iterate(src)?
+            } else {
+                let rest = match src {
+                    Value::List(l) => l.borrow().get(done..).map(<[Value]>::to_vec),
+                    Value::Tuple(t) => t.get(done..).map(<[Value]>::to_vec),
+                    _ => None,
                 };
-                if args.len() > 2 {
-                    return type_err(format!(
-                        "sum() takes at most 2 arguments ({} given)",
-                        args.len()
-                    ));
-                }
-                let mut acc =
-                    args.get(1).or_else(|| kw(&kwargs, "start")).cloned().unwrap_or(Value::Int(0));
-                if let Value::Str(_) = acc {
-                    return type_err("sum() can't sum strings [use ''.join(seq) instead]");
-                }
-                // Ints and floats summed in place over a list or tuple (the
-                // copy of 19 000 items per call cost more than the adds);
-                // from the first other item on, the general path.
-                let done = match src {
-                    Value::List(l) => sum_plain(&mut acc, &l.borrow()),
-                    Value::Tuple(t) => sum_plain(&mut acc, t),
-                    _ => 0,
-                };
-                // A generator is summed as it yields: no list of its items
-                // (`sum(x * x for x in range(10**12))` held them all), the
-                // unit an item `iterate` charges paid here instead.
-                if let Value::Iter(it) = src {
-                    if it.borrow().is_lazy() {
-                        while let Some(item) = self.iter_next(it)? {
-                            self.meter.fuel(1)?;
-                            acc = self.sum_step(acc, &item)?;
-                        }
-                        return Ok(acc);
-                    }
-                }
-                let items = if done == 0 {
-                    self.iterate(src)?
-                } else {
-                    let rest = match src {
-                        Value::List(l) => l.borrow().get(done..).map(<[Value]>::to_vec),
-                        Value::Tuple(t) => t.get(done..).map(<[Value]>::to_vec),
-                        _ => None,
-                    };
-                    rest.unwrap_or_default()
-                };
-                for it in items {
-                    acc = self.sum_step(acc, &it)?;
-                }
-                Ok(acc)
+                rest.unwrap_or_default()
+            };
+            for it in items {
+                acc = sum_step(cx, acc, &it)?;
             }
-            "abs" => {
-                nargs("abs", &args, 1, 1)?;
-                match &args[0] {
-                    Value::Float(f) => Ok(Value::Float(f.abs())),
-                    v if as_int(v).is_some() => match as_int(v).unwrap_or(0).checked_abs() {
-                        Some(x) => Ok(Value::Int(x)),
-                        None => exc(ExcKind::OverflowError, "integer overflow"),
-                    },
-                    Value::Native(n) if matches!(**n, Native::TimeDelta(d, ..) if d < 0) => {
-                        self.unary(rlm_syntax::ast::UnaryOp::Neg, &args[0])
-                    }
-                    v @ Value::Native(n) if matches!(**n, Native::TimeDelta(..)) => Ok(v.clone()),
-                    v => type_err(format!("bad operand type for abs(): '{}'", v.type_name())),
-                }
-            }
-            "round" => super::round::round_builtin(&mut self.meter, args, kwargs),
-            "divmod" => {
-                nargs("divmod", &args, 2, 2)?;
-                if as_float(&args[0]).is_none() || as_float(&args[1]).is_none() {
-                    return type_err(format!(
-                        "unsupported operand type(s) for divmod(): '{}' and '{}'",
-                        args[0].type_name(),
-                        args[1].type_name()
-                    ));
-                }
-                if let (Some(_), Some(0)) = (as_int(&args[0]), as_int(&args[1])) {
-                    return exc(ExcKind::ZeroDivisionError, "integer division or modulo by zero");
-                }
-                if as_float(&args[1]) == Some(0.0) {
-                    return exc(ExcKind::ZeroDivisionError, "float divmod()");
-                }
-                let q = self.binary(rlm_syntax::ast::BinOp::FloorDiv, &args[0], &args[1])?;
-                let r = self.binary(rlm_syntax::ast::BinOp::Mod, &args[0], &args[1])?;
-                Ok(Value::tuple(vec![q, r]))
-            }
-            "pow" => {
-                nargs("pow", &args, 2, 3)?;
-                // `pow(b, e, None)` is `pow(b, e)`.
-                if args.len() == 3 && !matches!(args[2], Value::None) {
-                    let (Some(b), Some(e), Some(m)) =
-                        (as_int(&args[0]), as_int(&args[1]), as_int(&args[2]))
-                    else {
-                        return type_err(
-                            "pow() 3rd argument not allowed unless all arguments are integers",
-                        );
-                    };
-                    if m == 0 {
-                        return value_err("pow() 3rd argument cannot be 0");
-                    }
-                    let m128 = m as i128;
-                    let mut b = b as i128;
-                    if e < 0 {
-                        // Modular inverse by the extended Euclidean algorithm.
-                        let (mut r0, mut r1, mut s0, mut s1) =
-                            (b.rem_euclid(m128.abs()), m128.abs(), 1i128, 0i128);
-                        while r1 != 0 {
-                            let q = r0 / r1;
-                            (r0, r1) = (r1, r0 - q * r1);
-                            (s0, s1) = (s1, s0 - q * s1);
-                        }
-                        if r0 != 1 {
-                            return value_err("base is not invertible for the given modulus");
-                        }
-                        b = s0;
-                    }
-                    // `unsigned_abs`: `-e` overflows at i64::MIN.
-                    let (mut base, mut exp) = (b.rem_euclid(m128), e.unsigned_abs());
-                    let mut acc: i128 = 1 % m128.abs();
-                    while exp > 0 {
-                        if exp & 1 == 1 {
-                            acc = (acc * base).rem_euclid(m128);
-                        }
-                        base = (base * base).rem_euclid(m128);
-                        exp >>= 1;
-                    }
-                    let r = if m < 0 && acc > 0 { acc + m128 } else { acc };
-                    return Ok(Value::Int(r as i64));
-                }
-                self.binary(rlm_syntax::ast::BinOp::Pow, &args[0], &args[1])
-            }
-            other => Err(Fault::Exc(name_error(other))),
+            Ok(acc)
         }
+        "abs" => {
+            nargs("abs", &args, 1, 1)?;
+            match &args[0] {
+                Value::Float(f) => Ok(Value::Float(f.abs())),
+                v if as_int(v).is_some() => match as_int(v).unwrap_or(0).checked_abs() {
+                    Some(x) => Ok(Value::Int(x)),
+                    None => exc(ExcKind::OverflowError, "integer overflow"),
+                },
+                Value::Native(n) if matches!(**n, Native::TimeDelta(d, ..) if d < 0) => {
+                    cx.unary(rlm_syntax::ast::UnaryOp::Neg, &args[0])
+                }
+                v @ Value::Native(n) if matches!(**n, Native::TimeDelta(..)) => Ok(v.clone()),
+                v => type_err(format!("bad operand type for abs(): '{}'", v.type_name())),
+            }
+        }
+        "round" => super::round::round_builtin(cx.meter(), args, kwargs),
+        "divmod" => {
+            nargs("divmod", &args, 2, 2)?;
+            if as_float(&args[0]).is_none() || as_float(&args[1]).is_none() {
+                return type_err(format!(
+                    "unsupported operand type(s) for divmod(): '{}' and '{}'",
+                    args[0].type_name(),
+                    args[1].type_name()
+                ));
+            }
+            if let (Some(_), Some(0)) = (as_int(&args[0]), as_int(&args[1])) {
+                return exc(ExcKind::ZeroDivisionError, "integer division or modulo by zero");
+            }
+            if as_float(&args[1]) == Some(0.0) {
+                return exc(ExcKind::ZeroDivisionError, "float divmod()");
+            }
+            let q = cx.binary(rlm_syntax::ast::BinOp::FloorDiv, &args[0], &args[1])?;
+            let r = cx.binary(rlm_syntax::ast::BinOp::Mod, &args[0], &args[1])?;
+            Ok(Value::tuple(vec![q, r]))
+        }
+        "pow" => {
+            nargs("pow", &args, 2, 3)?;
+            // `pow(b, e, None)` is `pow(b, e)`.
+            if args.len() == 3 && !matches!(args[2], Value::None) {
+                let (Some(b), Some(e), Some(m)) =
+                    (as_int(&args[0]), as_int(&args[1]), as_int(&args[2]))
+                else {
+                    return type_err(
+                        "pow() 3rd argument not allowed unless all arguments are integers",
+                    );
+                };
+                if m == 0 {
+                    return value_err("pow() 3rd argument cannot be 0");
+                }
+                let m128 = m as i128;
+                let mut b = b as i128;
+                if e < 0 {
+                    // Modular inverse by the extended Euclidean algorithm.
+                    let (mut r0, mut r1, mut s0, mut s1) =
+                        (b.rem_euclid(m128.abs()), m128.abs(), 1i128, 0i128);
+                    while r1 != 0 {
+                        let q = r0 / r1;
+                        (r0, r1) = (r1, r0 - q * r1);
+                        (s0, s1) = (s1, s0 - q * s1);
+                    }
+                    if r0 != 1 {
+                        return value_err("base is not invertible for the given modulus");
+                    }
+                    b = s0;
+                }
+                // `unsigned_abs`: `-e` overflows at i64::MIN.
+                let (mut base, mut exp) = (b.rem_euclid(m128), e.unsigned_abs());
+                let mut acc: i128 = 1 % m128.abs();
+                while exp > 0 {
+                    if exp & 1 == 1 {
+                        acc = (acc * base).rem_euclid(m128);
+                    }
+                    base = (base * base).rem_euclid(m128);
+                    exp >>= 1;
+                }
+                let r = if m < 0 && acc > 0 { acc + m128 } else { acc };
+                return Ok(Value::Int(r as i64));
+            }
+            cx.binary(rlm_syntax::ast::BinOp::Pow, &args[0], &args[1])
+        }
+        other => Err(Fault::Exc(name_error(other))),
     }
+}
 
-    /// `sum`'s running total plus one item: ints and floats inline, any
-    /// other pair by `+`.
-    fn sum_step(&mut self, acc: Value, item: &Value) -> R<Value> {
-        Ok(match (&acc, item) {
-            (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => Value::Int(a + b),
-            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
-            _ => self.binary(rlm_syntax::ast::BinOp::Add, &acc, item)?,
-        })
-    }
+/// `sum`'s running total plus one item: ints and floats inline, any
+/// other pair by `+`.
+fn sum_step<C: Callbacks + ?Sized>(cx: &mut C, acc: Value, item: &Value) -> R<Value> {
+    Ok(match (&acc, item) {
+        (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => Value::Int(a + b),
+        (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+        _ => cx.binary(rlm_syntax::ast::BinOp::Add, &acc, item)?,
+    })
 }
 
 /// Adds the leading ints (or floats) of `items` to `acc` while both stay

@@ -12,230 +12,216 @@
 
 use rlm_syntax::ast::CmpOp;
 
+use crate::callbacks::Callbacks;
+use crate::charged::charge_scratch;
 use crate::fault::R;
-use crate::mem::AccountRef;
 use crate::value::*;
-use crate::vm::Vm;
 
-/// Bytes a sort's scratch vectors hold, charged to the account while they
-/// live (after the budget check) and credited when this is dropped.
-pub(crate) struct ScratchCharge {
-    account: AccountRef,
-    bytes: usize,
+/// `list.sort()`, as CPython does it: the list is empty while it is
+/// sorted (a key function sees it empty), gets its sorted items back
+/// (its items unchanged if the sort failed), and a change made meanwhile
+/// is discarded with `ValueError: list modified during sort`.
+pub(crate) fn sort_list<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    l: &std::rc::Rc<ListObj>,
+    key: Option<&Value>,
+    reverse: bool,
+) -> R<()> {
+    let mut items = std::mem::take(&mut *l.borrow_mut());
+    let sorted = sort_values(cx, &mut items, key, reverse);
+    let meanwhile = std::mem::replace(&mut *l.borrow_mut(), items);
+    let modified = !meanwhile.is_empty();
+    drop(meanwhile);
+    sorted?;
+    if modified {
+        return crate::fault::value_err("list modified during sort");
+    }
+    Ok(())
 }
 
-impl Drop for ScratchCharge {
-    fn drop(&mut self) {
-        self.account.credit(self.bytes);
-    }
-}
-
-impl Vm {
-    /// Checks `bytes` of scratch against the memory budget before they are
-    /// allocated, and counts them as live until the guard is dropped.
-    pub(crate) fn charge_scratch(&mut self, bytes: usize) -> R<ScratchCharge> {
-        self.meter.alloc(bytes)?;
-        self.meter.account.charge(bytes);
-        Ok(ScratchCharge { account: self.meter.account.clone(), bytes })
-    }
-
-    /// `list.sort()`, as CPython does it: the list is empty while it is
-    /// sorted (a key function sees it empty), gets its sorted items back
-    /// (its items unchanged if the sort failed), and a change made meanwhile
-    /// is discarded with `ValueError: list modified during sort`.
-    pub(crate) fn sort_list(
-        &mut self,
-        l: &std::rc::Rc<ListObj>,
-        key: Option<&Value>,
-        reverse: bool,
-    ) -> R<()> {
-        let mut items = std::mem::take(&mut *l.borrow_mut());
-        let sorted = self.sort_values(&mut items, key, reverse);
-        let meanwhile = std::mem::replace(&mut *l.borrow_mut(), items);
-        let modified = !meanwhile.is_empty();
-        drop(meanwhile);
-        sorted?;
-        if modified {
-            return crate::fault::value_err("list modified during sort");
-        }
-        Ok(())
-    }
-
-    pub(crate) fn sort_values(
-        &mut self,
-        items: &mut [Value],
-        key: Option<&Value>,
-        reverse: bool,
-    ) -> R<()> {
-        // About n log2 n comparisons whichever sort runs (a native sort of
-        // ints or strings costs a few nanoseconds each), charged first; the
-        // merge sort's comparisons, which dispatch on the values' types,
-        // pay again as they run (`MERGE_COMPARE_FUEL`).
-        let n = items.len() as u64;
-        let rounds = u64::from(u64::BITS - n.leading_zeros());
-        self.meter.fuel(n.saturating_mul(2 + rounds))?;
-        // The index, the merge sort's buffer, the native sort's records and
-        // the standard sort's buffer of them, the reordering vector, and the
-        // computed keys if any.
-        let per_item = 2 * size_of::<usize>()
-            + 2 * size_of::<StrSortKey>().max(size_of::<(i64, u32)>())
-            + size_of::<Option<Value>>()
-            + if key.is_some() { size_of::<Value>() } else { 0 };
-        let _scratch =
-            self.charge_scratch(crate::mem::block(items.len().saturating_mul(per_item)))?;
-        // functools.cmp_to_key(f): compare with f(a, b) < 0.
-        let cmp_fn = match key {
-            Some(Value::Native(n)) => match &**n {
-                Native::Partial(p) if matches!(&p.func, Value::Builtin(b) if b.name == "_cmp_key") => {
-                    p.args.first().cloned()
-                }
-                _ => None,
-            },
+pub(crate) fn sort_values<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    items: &mut [Value],
+    key: Option<&Value>,
+    reverse: bool,
+) -> R<()> {
+    // About n log2 n comparisons whichever sort runs (a native sort of
+    // ints or strings costs a few nanoseconds each), charged first; the
+    // merge sort's comparisons, which dispatch on the values' types,
+    // pay again as they run (`MERGE_COMPARE_FUEL`).
+    let n = items.len() as u64;
+    let rounds = u64::from(u64::BITS - n.leading_zeros());
+    cx.meter().fuel(n.saturating_mul(2 + rounds))?;
+    // The index, the merge sort's buffer, the native sort's records and
+    // the standard sort's buffer of them, the reordering vector, and the
+    // computed keys if any.
+    let per_item = 2 * size_of::<usize>()
+        + 2 * size_of::<StrSortKey>().max(size_of::<(i64, u32)>())
+        + size_of::<Option<Value>>()
+        + if key.is_some() { size_of::<Value>() } else { 0 };
+    let _scratch =
+        charge_scratch(cx.meter(), crate::mem::block(items.len().saturating_mul(per_item)))?;
+    // functools.cmp_to_key(f): compare with f(a, b) < 0.
+    let cmp_fn = match key {
+        Some(Value::Native(n)) => match &**n {
+            Native::Partial(p) if matches!(&p.func, Value::Builtin(b) if b.name == "_cmp_key") => {
+                p.args.first().cloned()
+            }
             _ => None,
-        };
-        let key = if cmp_fn.is_some() { None } else { key };
-        let computed: Vec<Value>;
-        let keys: &[Value] = match key {
-            Some(k) if !matches!(k, Value::None) => {
-                let mut ks = Vec::with_capacity(items.len());
-                // `key=len` (common: longest first) reads each length where
-                // `len` would, without an argument vector and a call per item.
-                let by_len = crate::vm::is_builtin_len(k);
-                for it in items.iter() {
-                    let fast = if by_len { crate::vm::len_fast(it) } else { None };
-                    ks.push(match fast {
-                        Some(n) => Value::Int(n),
-                        None => self.call_value(k, vec![it.clone()], Vec::new())?,
-                    });
+        },
+        _ => None,
+    };
+    let key = if cmp_fn.is_some() { None } else { key };
+    let computed: Vec<Value>;
+    let keys: &[Value] = match key {
+        Some(k) if !matches!(k, Value::None) => {
+            let mut ks = Vec::with_capacity(items.len());
+            // `key=len` (common: longest first) reads each length where
+            // `len` would, without an argument vector and a call per item.
+            let by_len = crate::vm::is_builtin_len(k);
+            for it in items.iter() {
+                let fast = if by_len { crate::vm::len_fast(it) } else { None };
+                ks.push(match fast {
+                    Some(n) => Value::Int(n),
+                    None => cx.call_value(k, vec![it.clone()], Vec::new())?,
+                });
+            }
+            computed = ks;
+            &computed
+        }
+        _ => items,
+    };
+    // A reverse sort reverses before and after, as CPython does, so that
+    // equal keys keep their order.
+    let mut idx: Vec<usize> = (0..keys.len()).collect();
+    if reverse {
+        idx.reverse();
+    }
+    let sorted = match cmp_fn {
+        None if sort_native(cx, &mut idx, keys)? => Ok(()),
+        cmp_fn => {
+            // Held where the collector sees it while program code runs.
+            cx.hold_sort_cmp(cmp_fn.clone());
+            let r = merge_sort(cx, &mut idx, keys, cmp_fn.as_ref());
+            cx.hold_sort_cmp(None);
+            r
+        }
+    };
+    sorted?;
+    if reverse {
+        idx.reverse();
+    }
+    let mut old: Vec<Option<Value>> =
+        items.iter_mut().map(|v| Some(std::mem::replace(v, Value::None))).collect();
+    for (slot, &i) in items.iter_mut().zip(&idx) {
+        *slot = old.get_mut(i).and_then(Option::take).unwrap_or(Value::None);
+    }
+    Ok(())
+}
+
+/// Sorts `idx` by `keys` when every key is an int or every key is a
+/// string (then no comparison can fail); false when they are not.
+///
+/// The standard library's stable sort runs over small records, one per
+/// key in `idx`'s order, each holding the key's item index and the key
+/// itself (an int), or a string's first 8 bytes as a big-endian number:
+/// most comparisons then read no string and follow no index.
+fn sort_native<C: Callbacks + ?Sized>(cx: &mut C, idx: &mut [usize], keys: &[Value]) -> R<bool> {
+    if u32::try_from(idx.len()).is_err() {
+        return Ok(false);
+    }
+    if keys.iter().all(|k| matches!(k, Value::Int(_))) {
+        let int = |i: usize| if let Some(Value::Int(x)) = keys.get(i) { *x } else { 0 };
+        let mut recs: Vec<(i64, u32)> = idx.iter().map(|&i| (int(i), i as u32)).collect();
+        recs.sort_by_key(|r| r.0);
+        for (slot, r) in idx.iter_mut().zip(&recs) {
+            *slot = r.1 as usize;
+        }
+        return Ok(true);
+    }
+    if keys.iter().all(|k| matches!(k, Value::Str(_))) {
+        let text = |i: u32| keys.get(i as usize).and_then(Value::as_str).map_or("", Str::as_str);
+        // What the comparisons walk, charged first: each key takes part
+        // in about log2(n) comparisons, one fuel unit per 64 bytes (as a
+        // single comparison charges).
+        let bytes: usize = keys.iter().map(|k| k.as_str().map_or(0, Str::byte_len)).sum();
+        let rounds = u64::from(usize::BITS - idx.len().leading_zeros());
+        cx.meter().fuel((bytes / 64) as u64 * rounds)?;
+        let mut recs: Vec<StrSortKey> =
+            idx.iter().map(|&i| StrSortKey::new(text(i as u32), i as u32)).collect();
+        // Byte order of UTF-8 is code-point order, Python's string order.
+        recs.sort_by(|a, b| {
+            a.prefix.cmp(&b.prefix).then_with(|| {
+                if a.len <= 8 && b.len <= 8 {
+                    // Equal padded prefixes of two strings of at most 8
+                    // bytes: the shorter is a prefix of the other.
+                    a.len.cmp(&b.len)
+                } else {
+                    let (x, y) = (text(a.item).as_bytes(), text(b.item).as_bytes());
+                    x[8.min(x.len())..].cmp(&y[8.min(y.len())..])
                 }
-                computed = ks;
-                &computed
-            }
-            _ => items,
-        };
-        // A reverse sort reverses before and after, as CPython does, so that
-        // equal keys keep their order.
-        let mut idx: Vec<usize> = (0..keys.len()).collect();
-        if reverse {
-            idx.reverse();
+            })
+        });
+        for (slot, r) in idx.iter_mut().zip(&recs) {
+            *slot = r.item as usize;
         }
-        let sorted = match cmp_fn {
-            None if self.sort_native(&mut idx, keys)? => Ok(()),
-            cmp_fn => {
-                // Held where the collector sees it while program code runs.
-                self.sort_cmp = cmp_fn.clone();
-                let r = self.merge_sort(&mut idx, keys, cmp_fn.as_ref());
-                self.sort_cmp = None;
-                r
-            }
-        };
-        sorted?;
-        if reverse {
-            idx.reverse();
-        }
-        let mut old: Vec<Option<Value>> =
-            items.iter_mut().map(|v| Some(std::mem::replace(v, Value::None))).collect();
-        for (slot, &i) in items.iter_mut().zip(&idx) {
-            *slot = old.get_mut(i).and_then(Option::take).unwrap_or(Value::None);
-        }
-        Ok(())
+        return Ok(true);
     }
+    Ok(false)
+}
 
-    /// Sorts `idx` by `keys` when every key is an int or every key is a
-    /// string (then no comparison can fail); false when they are not.
-    ///
-    /// The standard library's stable sort runs over small records, one per
-    /// key in `idx`'s order, each holding the key's item index and the key
-    /// itself (an int), or a string's first 8 bytes as a big-endian number:
-    /// most comparisons then read no string and follow no index.
-    fn sort_native(&mut self, idx: &mut [usize], keys: &[Value]) -> R<bool> {
-        if u32::try_from(idx.len()).is_err() {
-            return Ok(false);
-        }
-        if keys.iter().all(|k| matches!(k, Value::Int(_))) {
-            let int = |i: usize| if let Some(Value::Int(x)) = keys.get(i) { *x } else { 0 };
-            let mut recs: Vec<(i64, u32)> = idx.iter().map(|&i| (int(i), i as u32)).collect();
-            recs.sort_by_key(|r| r.0);
-            for (slot, r) in idx.iter_mut().zip(&recs) {
-                *slot = r.1 as usize;
-            }
-            return Ok(true);
-        }
-        if keys.iter().all(|k| matches!(k, Value::Str(_))) {
-            let text =
-                |i: u32| keys.get(i as usize).and_then(Value::as_str).map_or("", Str::as_str);
-            // What the comparisons walk, charged first: each key takes part
-            // in about log2(n) comparisons, one fuel unit per 64 bytes (as a
-            // single comparison charges).
-            let bytes: usize = keys.iter().map(|k| k.as_str().map_or(0, Str::byte_len)).sum();
-            let rounds = u64::from(usize::BITS - idx.len().leading_zeros());
-            self.meter.fuel((bytes / 64) as u64 * rounds)?;
-            let mut recs: Vec<StrSortKey> =
-                idx.iter().map(|&i| StrSortKey::new(text(i as u32), i as u32)).collect();
-            // Byte order of UTF-8 is code-point order, Python's string order.
-            recs.sort_by(|a, b| {
-                a.prefix.cmp(&b.prefix).then_with(|| {
-                    if a.len <= 8 && b.len <= 8 {
-                        // Equal padded prefixes of two strings of at most 8
-                        // bytes: the shorter is a prefix of the other.
-                        a.len.cmp(&b.len)
-                    } else {
-                        let (x, y) = (text(a.item).as_bytes(), text(b.item).as_bytes());
-                        x[8.min(x.len())..].cmp(&y[8.min(y.len())..])
-                    }
-                })
-            });
-            for (slot, r) in idx.iter_mut().zip(&recs) {
-                *slot = r.item as usize;
-            }
-            return Ok(true);
-        }
-        Ok(false)
-    }
-
-    /// A stable bottom-up merge sort of `idx` by `keys`, comparing with
-    /// `later < earlier` (or `cmp(later, earlier) < 0`).
-    fn merge_sort(&mut self, idx: &mut Vec<usize>, keys: &[Value], cmp: Option<&Value>) -> R<()> {
-        let n = idx.len();
-        let mut buf = vec![0usize; n];
-        let mut width = 1;
-        while width < n {
-            let mut lo = 0;
-            while lo < n {
-                let mid = (lo + width).min(n);
-                let hi = (lo + 2 * width).min(n);
-                let (mut i, mut j, mut k) = (lo, mid, lo);
-                while i < mid && j < hi {
-                    if self.sort_lt(&keys[idx[j]], &keys[idx[i]], cmp)? {
-                        buf[k] = idx[j];
-                        j += 1;
-                    } else {
-                        buf[k] = idx[i];
-                        i += 1;
-                    }
-                    k += 1;
+/// A stable bottom-up merge sort of `idx` by `keys`, comparing with
+/// `later < earlier` (or `cmp(later, earlier) < 0`).
+fn merge_sort<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    idx: &mut Vec<usize>,
+    keys: &[Value],
+    cmp: Option<&Value>,
+) -> R<()> {
+    let n = idx.len();
+    let mut buf = vec![0usize; n];
+    let mut width = 1;
+    while width < n {
+        let mut lo = 0;
+        while lo < n {
+            let mid = (lo + width).min(n);
+            let hi = (lo + 2 * width).min(n);
+            let (mut i, mut j, mut k) = (lo, mid, lo);
+            while i < mid && j < hi {
+                if sort_lt(cx, &keys[idx[j]], &keys[idx[i]], cmp)? {
+                    buf[k] = idx[j];
+                    j += 1;
+                } else {
+                    buf[k] = idx[i];
+                    i += 1;
                 }
-                buf[k..k + (mid - i)].copy_from_slice(&idx[i..mid]);
-                k += mid - i;
-                buf[k..k + (hi - j)].copy_from_slice(&idx[j..hi]);
-                lo = hi;
+                k += 1;
             }
-            std::mem::swap(idx, &mut buf);
-            width *= 2;
+            buf[k..k + (mid - i)].copy_from_slice(&idx[i..mid]);
+            k += mid - i;
+            buf[k..k + (hi - j)].copy_from_slice(&idx[j..hi]);
+            lo = hi;
         }
-        Ok(())
+        std::mem::swap(idx, &mut buf);
+        width *= 2;
     }
+    Ok(())
+}
 
-    /// `a < b` for the sort: through the `cmp_to_key` function if there is one.
-    fn sort_lt(&mut self, a: &Value, b: &Value, cmp: Option<&Value>) -> R<bool> {
-        self.meter.fuel(MERGE_COMPARE_FUEL)?;
-        match cmp {
-            Some(f) => {
-                let r = self.call_value(f, vec![a.clone(), b.clone()], Vec::new())?;
-                self.compare(CmpOp::Lt, &r, &Value::Int(0))
-            }
-            None => self.compare(CmpOp::Lt, a, b),
+/// `a < b` for the sort: through the `cmp_to_key` function if there is one.
+fn sort_lt<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    a: &Value,
+    b: &Value,
+    cmp: Option<&Value>,
+) -> R<bool> {
+    cx.meter().fuel(MERGE_COMPARE_FUEL)?;
+    match cmp {
+        Some(f) => {
+            let r = cx.call_value(f, vec![a.clone(), b.clone()], Vec::new())?;
+            cx.compare(CmpOp::Lt, &r, &Value::Int(0))
         }
+        None => cx.compare(CmpOp::Lt, a, b),
     }
 }
 

@@ -4,9 +4,9 @@
 //! `fixed.rs`), `%`-formatting (`percent.rs`) and
 //! `str.format` (`fields.rs`).
 
-mod fields;
+pub(crate) mod fields;
 mod fixed;
-mod percent;
+pub(crate) mod percent;
 pub(crate) mod repr;
 pub(crate) mod spec;
 pub(crate) use spec::push_fill;

@@ -3,270 +3,279 @@
 //! before padding allocates.
 
 use crate::args::{as_float, as_int};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err, value_err};
+use crate::meter::Meter;
 use crate::types::str::repr::ascii_escape;
 use crate::value::*;
-use crate::vm::Vm;
 
-impl Vm {
-    pub(crate) fn percent_format(&mut self, fmt: &str, args: &Value) -> R<String> {
-        let (items, mapping): (Vec<Value>, Option<Value>) = match args {
-            Value::Tuple(t) => (t.to_vec(), None),
-            Value::Dict(_) => (vec![args.clone()], Some(args.clone())),
-            other => (vec![other.clone()], None),
-        };
-        let mut out = String::new();
-        let mut ai = 0;
-        let chars: Vec<char> = fmt.chars().collect();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            if c != '%' {
-                out.push(c);
-                i += 1;
-                continue;
-            }
+/// `s % args`, its result held to the limits.
+pub(crate) fn str_percent<C: Callbacks + ?Sized>(cx: &mut C, s: &Str, args: &Value) -> R<Value> {
+    let v = Value::str(percent_format(cx, s.as_str(), args)?);
+    cx.meter().guard_result(&v)?;
+    Ok(v)
+}
+
+pub(crate) fn percent_format<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    fmt: &str,
+    args: &Value,
+) -> R<String> {
+    let (items, mapping): (Vec<Value>, Option<Value>) = match args {
+        Value::Tuple(t) => (t.to_vec(), None),
+        Value::Dict(_) => (vec![args.clone()], Some(args.clone())),
+        other => (vec![other.clone()], None),
+    };
+    let mut out = String::new();
+    let mut ai = 0;
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '%' {
+            out.push(c);
             i += 1;
-            if i >= chars.len() {
-                return value_err("incomplete format");
+            continue;
+        }
+        i += 1;
+        if i >= chars.len() {
+            return value_err("incomplete format");
+        }
+        let mut key = None;
+        if chars[i] == '(' {
+            let start = i + 1;
+            let mut j = start;
+            while j < chars.len() && chars[j] != ')' {
+                j += 1;
             }
-            let mut key = None;
-            if chars[i] == '(' {
-                let start = i + 1;
-                let mut j = start;
-                while j < chars.len() && chars[j] != ')' {
-                    j += 1;
-                }
-                key = Some(chars[start..j].iter().collect::<String>());
-                i = j + 1;
+            key = Some(chars[start..j].iter().collect::<String>());
+            i = j + 1;
+        }
+        let mut flags = String::new();
+        while i < chars.len() && "-+ #0".contains(chars[i]) {
+            flags.push(chars[i]);
+            i += 1;
+        }
+        let mut width = String::new();
+        if i < chars.len() && chars[i] == '*' {
+            let w = items.get(ai).cloned().unwrap_or(Value::Int(0));
+            ai += 1;
+            let Some(w) = as_int(&w) else { return type_err("* wants int") };
+            // A negative `*` width left-justifies, as the `-` flag does.
+            if w < 0 && !flags.contains('-') {
+                flags.push('-');
             }
-            let mut flags = String::new();
-            while i < chars.len() && "-+ #0".contains(chars[i]) {
-                flags.push(chars[i]);
-                i += 1;
-            }
-            let mut width = String::new();
-            if i < chars.len() && chars[i] == '*' {
-                let w = items.get(ai).cloned().unwrap_or(Value::Int(0));
-                ai += 1;
-                let Some(w) = as_int(&w) else { return type_err("* wants int") };
-                // A negative `*` width left-justifies, as the `-` flag does.
-                if w < 0 && !flags.contains('-') {
-                    flags.push('-');
-                }
-                width = w.unsigned_abs().to_string();
-                i += 1;
-            }
+            width = w.unsigned_abs().to_string();
+            i += 1;
+        }
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            width.push(chars[i]);
+            i += 1;
+        }
+        // Checked before padding allocates (`'%1000000000s' % x`); an
+        // unparsable (overlong) width is over any cap too.
+        // The padding, the padded field and the result that copies it
+        // are held at once: charged for all three.
+        if !width.is_empty() {
+            cx.meter().check_str_copies(
+                width.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
+                1,
+                3,
+            )?;
+        }
+        let mut prec = None;
+        if i < chars.len() && chars[i] == '.' && chars.get(i + 1) == Some(&'*') {
+            let pv = items.get(ai).cloned().unwrap_or(Value::Int(0));
+            ai += 1;
+            i += 2;
+            prec = Some(as_int(&pv).unwrap_or(0).to_string());
+        }
+        if i < chars.len() && chars[i] == '.' {
+            i += 1;
+            let mut p = String::new();
             while i < chars.len() && chars[i].is_ascii_digit() {
-                width.push(chars[i]);
+                p.push(chars[i]);
                 i += 1;
             }
-            // Checked before padding allocates (`'%1000000000s' % x`); an
-            // unparsable (overlong) width is over any cap too.
-            // The padding, the padded field and the result that copies it
-            // are held at once: charged for all three.
-            if !width.is_empty() {
-                self.meter.check_str_copies(
-                    width.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
-                    1,
-                    3,
-                )?;
-            }
-            let mut prec = None;
-            if i < chars.len() && chars[i] == '.' && chars.get(i + 1) == Some(&'*') {
-                let pv = items.get(ai).cloned().unwrap_or(Value::Int(0));
+            prec = Some(p);
+        }
+        if let Some(p) = prec.as_deref().filter(|p| !p.is_empty()) {
+            cx.meter()
+                .check_str_len(p.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX))?;
+        }
+        if i >= chars.len() {
+            return value_err("incomplete format");
+        }
+        let conv = chars[i];
+        i += 1;
+        if conv == '%' {
+            out.push('%');
+            continue;
+        }
+        let arg = match (&key, &mapping) {
+            (Some(k), Some(m)) => cx.getitem(m, &Value::str(k.as_str()))?,
+            (Some(_), None) => return type_err("format requires a mapping"),
+            (None, _) => {
+                let a = items.get(ai).cloned();
                 ai += 1;
-                i += 2;
-                prec = Some(as_int(&pv).unwrap_or(0).to_string());
-            }
-            if i < chars.len() && chars[i] == '.' {
-                i += 1;
-                let mut p = String::new();
-                while i < chars.len() && chars[i].is_ascii_digit() {
-                    p.push(chars[i]);
-                    i += 1;
+                match a {
+                    Some(a) => a,
+                    None => return type_err("not enough arguments for format string"),
                 }
-                prec = Some(p);
             }
-            if let Some(p) = prec.as_deref().filter(|p| !p.is_empty()) {
-                self.meter.check_str_len(
-                    p.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX),
-                )?;
+        };
+        // A string argument is copied into its piece, then into `out`:
+        // both must fit before either is made (`'%s%s' % (s, s)` doubled
+        // a 51 MB string past the budget before the result was charged).
+        if let Value::Str(text) = &arg {
+            let total = out.len().saturating_add(text.byte_len());
+            if total > cx.meter().limits.max_str_len {
+                cx.meter().check_str_len(total)?;
             }
-            if i >= chars.len() {
-                return value_err("incomplete format");
+            cx.meter().check_str_copies(text.byte_len(), 1, 2)?;
+            cx.meter().check_text_growth(total)?;
+        }
+        // A plain `%s` of a string goes straight into `out`: no piece is
+        // copied first (it held a third copy of a 100 MB argument at the
+        // peak of `'%s%s' % (s, s)`, past the budget's RSS bound).
+        if let (Value::Str(text), 's', true, true, None) =
+            (&arg, conv, flags.is_empty(), width.is_empty(), &prec)
+        {
+            out.push_str(text.as_str());
+            continue;
+        }
+        let piece = percent_piece(cx.meter(), conv, &arg, &flags, &width, &prec, i)?;
+        cx.meter().check_text_growth(out.len().saturating_add(piece.len()))?;
+        out.push_str(&piece);
+    }
+    if mapping.is_none() && ai < items.len() {
+        return type_err("not all arguments converted during string formatting");
+    }
+    Ok(out)
+}
+
+/// One `%` directive's text: flags, width and precision applied to `arg`.
+fn percent_piece(
+    meter: &mut Meter,
+    conv: char,
+    arg: &Value,
+    flags: &str,
+    width: &str,
+    prec: &Option<String>,
+    i: usize,
+) -> R<String> {
+    let mut spec = String::new();
+    let left = flags.contains('-');
+    if flags.contains('+') {
+        spec.push('+');
+    } else if flags.contains(' ') {
+        spec.push(' ');
+    }
+    if flags.contains('#') {
+        spec.push('#');
+    }
+    if flags.contains('0') && !left {
+        spec.push('0');
+    }
+    spec.push_str(width);
+    if let Some(p) = &prec {
+        spec.push('.');
+        spec.push_str(if p.is_empty() { "0" } else { p });
+    }
+    let piece = match conv {
+        's' | 'r' | 'a' => {
+            let s = match conv {
+                's' => crate::format::repr::py_str(meter, arg)?,
+                'r' => crate::format::repr::repr(meter, arg)?,
+                _ => ascii_escape(&crate::format::repr::repr(meter, arg)?),
+            };
+            let s: String = match &prec {
+                Some(p) => s.chars().take(p.parse().unwrap_or(0)).collect(),
+                None => s,
+            };
+            let w: usize = width.parse().unwrap_or(0);
+            let n = s.chars().count();
+            if n < w {
+                if left {
+                    format!("{s}{}", " ".repeat(w - n))
+                } else {
+                    format!("{}{s}", " ".repeat(w - n))
+                }
+            } else {
+                s
             }
-            let conv = chars[i];
-            i += 1;
-            if conv == '%' {
-                out.push('%');
-                continue;
-            }
-            let arg = match (&key, &mapping) {
-                (Some(k), Some(m)) => self.getitem(m, &Value::str(k.as_str()))?,
-                (Some(_), None) => return type_err("format requires a mapping"),
-                (None, _) => {
-                    let a = items.get(ai).cloned();
-                    ai += 1;
-                    match a {
-                        Some(a) => a,
-                        None => return type_err("not enough arguments for format string"),
-                    }
+        }
+        'd' | 'i' | 'u' => {
+            let n = match &arg {
+                Value::Float(f) => Value::Int(float_to_i64(*f)?),
+                Value::Int(_) | Value::Bool(_) => Value::Int(as_int(arg).unwrap_or(0)),
+                other => {
+                    return type_err(format!(
+                        "%{conv} format: a real number is required, not {}",
+                        other.type_name()
+                    ));
                 }
             };
-            // A string argument is copied into its piece, then into `out`:
-            // both must fit before either is made (`'%s%s' % (s, s)` doubled
-            // a 51 MB string past the budget before the result was charged).
-            if let Value::Str(text) = &arg {
-                let total = out.len().saturating_add(text.byte_len());
-                if total > self.meter.limits.max_str_len {
-                    self.meter.check_str_len(total)?;
-                }
-                self.meter.check_str_copies(text.byte_len(), 1, 2)?;
-                self.meter.check_text_growth(total)?;
-            }
-            // A plain `%s` of a string goes straight into `out`: no piece is
-            // copied first (it held a third copy of a 100 MB argument at the
-            // peak of `'%s%s' % (s, s)`, past the budget's RSS bound).
-            if let (Value::Str(text), 's', true, true, None) =
-                (&arg, conv, flags.is_empty(), width.is_empty(), &prec)
-            {
-                out.push_str(text.as_str());
-                continue;
-            }
-            let piece = self.percent_piece(conv, &arg, &flags, &width, &prec, i)?;
-            self.meter.check_text_growth(out.len().saturating_add(piece.len()))?;
-            out.push_str(&piece);
-        }
-        if mapping.is_none() && ai < items.len() {
-            return type_err("not all arguments converted during string formatting");
-        }
-        Ok(out)
-    }
-
-    /// One `%` directive's text: flags, width and precision applied to `arg`.
-    fn percent_piece(
-        &mut self,
-        conv: char,
-        arg: &Value,
-        flags: &str,
-        width: &str,
-        prec: &Option<String>,
-        i: usize,
-    ) -> R<String> {
-        let mut spec = String::new();
-        let left = flags.contains('-');
-        if flags.contains('+') {
-            spec.push('+');
-        } else if flags.contains(' ') {
-            spec.push(' ');
-        }
-        if flags.contains('#') {
-            spec.push('#');
-        }
-        if flags.contains('0') && !left {
-            spec.push('0');
-        }
-        spec.push_str(width);
-        if let Some(p) = &prec {
-            spec.push('.');
-            spec.push_str(if p.is_empty() { "0" } else { p });
-        }
-        let piece = match conv {
-            's' | 'r' | 'a' => {
-                let s = match conv {
-                    's' => crate::format::repr::py_str(&mut self.meter, arg)?,
-                    'r' => crate::format::repr::repr(&mut self.meter, arg)?,
-                    _ => ascii_escape(&crate::format::repr::repr(&mut self.meter, arg)?),
-                };
-                let s: String = match &prec {
-                    Some(p) => s.chars().take(p.parse().unwrap_or(0)).collect(),
-                    None => s,
-                };
-                let w: usize = width.parse().unwrap_or(0);
-                let n = s.chars().count();
-                if n < w {
-                    if left {
-                        format!("{s}{}", " ".repeat(w - n))
+            let iv = as_int(&n).unwrap_or(0);
+            match &prec {
+                Some(p) => {
+                    let pn: usize = p.parse().unwrap_or(0);
+                    let digits = iv.unsigned_abs().to_string();
+                    let zeros = "0".repeat(pn.saturating_sub(digits.len()));
+                    let sign = if iv < 0 {
+                        "-"
+                    } else if flags.contains('+') {
+                        "+"
+                    } else if flags.contains(' ') {
+                        " "
                     } else {
-                        format!("{}{s}", " ".repeat(w - n))
-                    }
-                } else {
-                    s
+                        ""
+                    };
+                    pad_plain(format!("{sign}{zeros}{digits}"), left, width)
+                }
+                None => {
+                    let s = crate::format::spec::format_spec(meter, &n, &spec)?;
+                    left_pad_fix(s, left, width)
                 }
             }
-            'd' | 'i' | 'u' => {
-                let n = match &arg {
-                    Value::Float(f) => Value::Int(float_to_i64(*f)?),
-                    Value::Int(_) | Value::Bool(_) => Value::Int(as_int(arg).unwrap_or(0)),
-                    other => {
-                        return type_err(format!(
-                            "%{conv} format: a real number is required, not {}",
-                            other.type_name()
-                        ));
-                    }
-                };
-                let iv = as_int(&n).unwrap_or(0);
-                match &prec {
-                    Some(p) => {
-                        let pn: usize = p.parse().unwrap_or(0);
-                        let digits = iv.unsigned_abs().to_string();
-                        let zeros = "0".repeat(pn.saturating_sub(digits.len()));
-                        let sign = if iv < 0 {
-                            "-"
-                        } else if flags.contains('+') {
-                            "+"
-                        } else if flags.contains(' ') {
-                            " "
-                        } else {
-                            ""
-                        };
-                        pad_plain(format!("{sign}{zeros}{digits}"), left, width)
-                    }
-                    None => {
-                        let s = crate::format::spec::format_spec(&mut self.meter, &n, &spec)?;
-                        left_pad_fix(s, left, width)
-                    }
+        }
+        'f' | 'F' | 'e' | 'E' | 'g' | 'G' => {
+            let f = match as_float(arg) {
+                Some(f) => f,
+                None => {
+                    return type_err(format!("must be real number, not {}", arg.type_name()));
                 }
+            };
+            let mut sp = spec.clone();
+            if prec.is_none() {
+                sp.push_str(".6");
             }
-            'f' | 'F' | 'e' | 'E' | 'g' | 'G' => {
-                let f = match as_float(arg) {
-                    Some(f) => f,
-                    None => {
-                        return type_err(format!("must be real number, not {}", arg.type_name()));
-                    }
-                };
-                let mut sp = spec.clone();
-                if prec.is_none() {
-                    sp.push_str(".6");
-                }
-                sp.push(conv);
-                let s = crate::format::spec::format_spec(&mut self.meter, &Value::Float(f), &sp)?;
-                left_pad_fix(s, left, width)
-            }
-            'x' | 'X' | 'o' => {
-                let Some(n) = as_int(arg) else {
-                    return type_err(format!(
-                        "%{conv} format: an integer is required, not {}",
-                        arg.type_name()
-                    ));
-                };
-                let mut sp = spec.clone();
-                sp.push(conv);
-                let s = crate::format::spec::format_spec(&mut self.meter, &Value::Int(n), &sp)?;
-                left_pad_fix(s, left, width)
-            }
-            'c' => pad_plain(percent_char(arg)?, left, width),
-            other => {
-                return value_err(format!(
-                    "unsupported format character '{other}' (0x{:x}) at index {}",
-                    other as u32,
-                    i - 1
+            sp.push(conv);
+            let s = crate::format::spec::format_spec(meter, &Value::Float(f), &sp)?;
+            left_pad_fix(s, left, width)
+        }
+        'x' | 'X' | 'o' => {
+            let Some(n) = as_int(arg) else {
+                return type_err(format!(
+                    "%{conv} format: an integer is required, not {}",
+                    arg.type_name()
                 ));
-            }
-        };
-        Ok(piece)
-    }
+            };
+            let mut sp = spec.clone();
+            sp.push(conv);
+            let s = crate::format::spec::format_spec(meter, &Value::Int(n), &sp)?;
+            left_pad_fix(s, left, width)
+        }
+        'c' => pad_plain(percent_char(arg)?, left, width),
+        other => {
+            return value_err(format!(
+                "unsupported format character '{other}' (0x{:x}) at index {}",
+                other as u32,
+                i - 1
+            ));
+        }
+    };
+    Ok(piece)
 }
 
 /// `%c`'s character: a one-character str, or a code point.

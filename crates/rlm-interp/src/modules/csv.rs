@@ -430,7 +430,7 @@ impl Parser<'_> {
 fn lines_of(vm: &mut Vm, src: &Value) -> R<Vec<Value>> {
     match src {
         Value::Native(n) => match &**n {
-            Native::StringIO(f) => f.remaining_lines(vm),
+            Native::StringIO(f) => f.remaining_lines(&mut vm.meter),
             _ => vm.iterate(src),
         },
         _ => match vm.iterate(src) {
@@ -718,7 +718,7 @@ impl Writer {
         if f.is_closed() {
             return value_err("I/O operation on closed file");
         }
-        crate::types::stringio::write(vm, f, &text)?;
+        crate::types::stringio::write(&mut vm.meter, f, &text)?;
         Ok(Value::Int(char_count(&text) as i64))
     }
 }
@@ -748,7 +748,7 @@ pub(crate) fn writer_method(vm: &mut Vm, w: &Writer, name: &str, args: Vec<Value
             let text = w.join(vm, &names)?;
             let Value::Native(n) = &w.target else { return type_err("no file") };
             let Native::StringIO(f) = &**n else { return type_err("no file") };
-            crate::types::stringio::write(vm, f, &text)?;
+            crate::types::stringio::write(&mut vm.meter, f, &text)?;
             Ok(Value::Int(char_count(&text) as i64))
         }
         _ => {

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
+use crate::callbacks::Callbacks;
 use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{R, exc, value_err};
@@ -12,7 +13,6 @@ use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::norm_index;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// A deque's storage, its optional `maxlen`, and how many times it was
 /// mutated: its iterators compare that count, as CPython's do, so that a
@@ -121,172 +121,174 @@ fn push_bounded(d: &DequeObj, x: Value, back: bool) {
     }
 }
 
-impl Vm {
-    pub(crate) fn deque_method(
-        &mut self,
-        recv: &Value,
-        d: &Rc<DequeObj>,
-        name: &str,
-        args: Vec<Value>,
-    ) -> R<Value> {
-        let arg0 = args.first().cloned();
-        match name {
-            "append" | "appendleft" => {
-                let x = arg0.unwrap_or(Value::None);
-                let (n, cap) = (d.borrow().len(), d.borrow().capacity());
-                self.meter.check_growth(n + 1, 1, cap)?;
-                push_bounded(d, x, name == "append");
-                Ok(Value::None)
+pub(crate) fn deque_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    d: &Rc<DequeObj>,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
+    let arg0 = args.first().cloned();
+    match name {
+        "append" | "appendleft" => {
+            let x = arg0.unwrap_or(Value::None);
+            let (n, cap) = (d.borrow().len(), d.borrow().capacity());
+            cx.meter().check_growth(n + 1, 1, cap)?;
+            push_bounded(d, x, name == "append");
+            Ok(Value::None)
+        }
+        "pop" | "popleft" => {
+            d.mutated();
+            let r =
+                if name == "pop" { d.borrow_mut().pop_back() } else { d.borrow_mut().pop_front() };
+            match r {
+                Some(v) => Ok(v),
+                None => exc(ExcKind::IndexError, "pop from an empty deque"),
             }
-            "pop" | "popleft" => {
-                d.mutated();
-                let r = if name == "pop" {
-                    d.borrow_mut().pop_back()
-                } else {
-                    d.borrow_mut().pop_front()
-                };
-                match r {
-                    Some(v) => Ok(v),
-                    None => exc(ExcKind::IndexError, "pop from an empty deque"),
+        }
+        "extend" | "extendleft" => {
+            let items = cx.iterate(&arg0.unwrap_or(Value::None))?;
+            let n = d.borrow().len() + items.len();
+            let cap = d.borrow().capacity();
+            cx.meter().check_growth(n, items.len(), cap)?;
+            if d.maxlen.is_none() && name == "extend" {
+                // Unbounded: one move of them all (a mutation counted
+                // per item, as pushing them one by one would).
+                d.mutations.set(d.mutations.get().wrapping_add(items.len() as u64));
+                d.borrow_mut().extend(items);
+            } else {
+                for x in items {
+                    push_bounded(d, x, name == "extend");
                 }
             }
-            "extend" | "extendleft" => {
-                let items = self.iterate(&arg0.unwrap_or(Value::None))?;
-                let n = d.borrow().len() + items.len();
-                let cap = d.borrow().capacity();
-                self.meter.check_growth(n, items.len(), cap)?;
-                if d.maxlen.is_none() && name == "extend" {
-                    // Unbounded: one move of them all (a mutation counted
-                    // per item, as pushing them one by one would).
-                    d.mutations.set(d.mutations.get().wrapping_add(items.len() as u64));
-                    d.borrow_mut().extend(items);
-                } else {
-                    for x in items {
-                        push_bounded(d, x, name == "extend");
+            Ok(Value::None)
+        }
+        "clear" => {
+            d.mutated();
+            d.borrow_mut().clear();
+            Ok(Value::None)
+        }
+        "rotate" => {
+            let n = arg0.as_ref().map_or(Ok(1), crate::args::index_int)?;
+            d.mutated();
+            let mut dm = d.borrow_mut();
+            let len = dm.len() as i64;
+            if len > 0 {
+                let k = n.rem_euclid(len) as usize;
+                dm.rotate_right(k);
+            }
+            Ok(Value::None)
+        }
+        "reverse" => {
+            let v: Vec<Value> = d.borrow().iter().rev().cloned().collect();
+            *d.borrow_mut() = v.into();
+            Ok(Value::None)
+        }
+        "copy" => {
+            let d = Rc::new(DequeObj::new(d.borrow().clone(), d.maxlen));
+            crate::gc::track_deque(&d);
+            Ok(Value::Deque(d))
+        }
+        "index" => {
+            let x = arg0.unwrap_or(Value::None);
+            let len = d.borrow().len();
+            let bound = crate::types::slice::index_bound;
+            let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
+            // Charged as it compares, up to the item found.
+            let found = crate::types::equality::position_in_blocks(
+                cx.meter(),
+                &x,
+                start..end.max(start),
+                |r| d.borrow().range(r).cloned().collect(),
+            )?;
+            if let Some(i) = found {
+                return Ok(Value::Int(i as i64));
+            }
+            let r = crate::format::repr::repr(cx.meter(), &x)?;
+            value_err(format!("{r} is not in deque"))
+        }
+        "count" | "remove" => {
+            let x = arg0.unwrap_or(Value::None);
+            let items: Vec<Value> = d.borrow().iter().cloned().collect();
+            let mut n = 0;
+            // Each comparison is work even when it is one step.
+            cx.meter().fuel(items.len() as u64 / 4)?;
+            for (i, it) in items.iter().enumerate() {
+                if crate::types::equality::eq(cx.meter(), it, &x)? {
+                    if name == "index" {
+                        return Ok(Value::Int(i as i64));
                     }
-                }
-                Ok(Value::None)
-            }
-            "clear" => {
-                d.mutated();
-                d.borrow_mut().clear();
-                Ok(Value::None)
-            }
-            "rotate" => {
-                let n = arg0.as_ref().map_or(Ok(1), crate::args::index_int)?;
-                d.mutated();
-                let mut dm = d.borrow_mut();
-                let len = dm.len() as i64;
-                if len > 0 {
-                    let k = n.rem_euclid(len) as usize;
-                    dm.rotate_right(k);
-                }
-                Ok(Value::None)
-            }
-            "reverse" => {
-                let v: Vec<Value> = d.borrow().iter().rev().cloned().collect();
-                *d.borrow_mut() = v.into();
-                Ok(Value::None)
-            }
-            "copy" => {
-                let d = Rc::new(DequeObj::new(d.borrow().clone(), d.maxlen));
-                crate::gc::track_deque(&d);
-                Ok(Value::Deque(d))
-            }
-            "index" => {
-                let x = arg0.unwrap_or(Value::None);
-                let len = d.borrow().len();
-                let bound = crate::types::slice::index_bound;
-                let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
-                // Charged as it compares, up to the item found.
-                let found = self.position_in_blocks(&x, start..end.max(start), |r| {
-                    d.borrow().range(r).cloned().collect()
-                })?;
-                if let Some(i) = found {
-                    return Ok(Value::Int(i as i64));
-                }
-                let r = crate::format::repr::repr(&mut self.meter, &x)?;
-                value_err(format!("{r} is not in deque"))
-            }
-            "count" | "remove" => {
-                let x = arg0.unwrap_or(Value::None);
-                let items: Vec<Value> = d.borrow().iter().cloned().collect();
-                let mut n = 0;
-                // Each comparison is work even when it is one step.
-                self.meter.fuel(items.len() as u64 / 4)?;
-                for (i, it) in items.iter().enumerate() {
-                    if crate::types::equality::eq(&mut self.meter, it, &x)? {
-                        if name == "index" {
-                            return Ok(Value::Int(i as i64));
-                        }
-                        if name == "remove" {
-                            d.mutated();
-                            d.borrow_mut().remove(i);
-                            return Ok(Value::None);
-                        }
-                        n += 1;
+                    if name == "remove" {
+                        d.mutated();
+                        d.borrow_mut().remove(i);
+                        return Ok(Value::None);
                     }
-                }
-                match name {
-                    "count" => Ok(Value::Int(n)),
-                    "index" => {
-                        let r = crate::format::repr::repr(&mut self.meter, &x)?;
-                        value_err(format!("{r} is not in deque"))
-                    }
-                    _ => value_err("deque.remove(x): x not in deque"),
+                    n += 1;
                 }
             }
-            _ => no_attr(recv, name),
-        }
-    }
-
-    /// `d[i]`.
-    pub(crate) fn deque_getitem(&mut self, d: &Rc<DequeObj>, idx: &Value) -> R<Value> {
-        let i = self.index_of(idx, "deque")?;
-        let d = d.borrow();
-        match norm_index(i, d.len()) {
-            Some(i) => Ok(d[i].clone()),
-            None => exc(ExcKind::IndexError, "deque index out of range"),
-        }
-    }
-
-    /// `d[i] = v`.
-    pub(crate) fn deque_setitem(&mut self, d: &Rc<DequeObj>, idx: Value, v: Value) -> R<()> {
-        let i = self.index_of(&idx, "deque")?;
-        let mut dm = d.borrow_mut();
-        let len = dm.len();
-        match norm_index(i, len) {
-            Some(i) => {
-                dm[i] = v;
-                Ok(())
-            }
-            None => exc(ExcKind::IndexError, "deque index out of range"),
-        }
-    }
-
-    /// `deque(iterable, maxlen)`.
-    pub(crate) fn deque_new(&mut self, args: &[Value], kwargs: &Kwargs) -> R<Value> {
-        let items = match args.first() {
-            Some(v) => self.iterate(v)?,
-            None => Vec::new(),
-        };
-        let maxlen = match args.get(1).or_else(|| kw(kwargs, "maxlen")) {
-            None | Some(Value::None) => None,
-            Some(v) => match crate::args::index_int(v)? {
-                m if m < 0 => return value_err("maxlen must be non-negative"),
-                m => Some(m),
-            },
-        };
-        let mut d: VecDeque<Value> = items.into();
-        if let Some(m) = maxlen {
-            while d.len() > m.max(0) as usize {
-                d.pop_front();
+            match name {
+                "count" => Ok(Value::Int(n)),
+                "index" => {
+                    let r = crate::format::repr::repr(cx.meter(), &x)?;
+                    value_err(format!("{r} is not in deque"))
+                }
+                _ => value_err("deque.remove(x): x not in deque"),
             }
         }
-        let d = Rc::new(DequeObj::new(d, maxlen.map(|m| m.max(0) as usize)));
-        crate::gc::track_deque(&d);
-        Ok(Value::Deque(d))
+        _ => no_attr(recv, name),
     }
+}
+
+/// `d[i]`.
+pub(crate) fn deque_getitem(d: &Rc<DequeObj>, idx: &Value) -> R<Value> {
+    let i = crate::args::index_of(idx, "deque")?;
+    let d = d.borrow();
+    match norm_index(i, d.len()) {
+        Some(i) => Ok(d[i].clone()),
+        None => exc(ExcKind::IndexError, "deque index out of range"),
+    }
+}
+
+/// `d[i] = v`.
+pub(crate) fn deque_setitem(d: &Rc<DequeObj>, idx: Value, v: Value) -> R<()> {
+    let i = crate::args::index_of(&idx, "deque")?;
+    let mut dm = d.borrow_mut();
+    let len = dm.len();
+    match norm_index(i, len) {
+        Some(i) => {
+            dm[i] = v;
+            Ok(())
+        }
+        None => exc(ExcKind::IndexError, "deque index out of range"),
+    }
+}
+
+/// `deque(iterable, maxlen)`.
+pub(crate) fn deque_new<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> R<Value> {
+    let items = match args.first() {
+        Some(v) => cx.iterate(v)?,
+        None => Vec::new(),
+    };
+    let maxlen = match args.get(1).or_else(|| kw(kwargs, "maxlen")) {
+        None | Some(Value::None) => None,
+        Some(v) => match crate::args::index_int(v)? {
+            m if m < 0 => return value_err("maxlen must be non-negative"),
+            m => Some(m),
+        },
+    };
+    let mut d: VecDeque<Value> = items.into();
+    if let Some(m) = maxlen {
+        while d.len() > m.max(0) as usize {
+            d.pop_front();
+        }
+    }
+    let d = Rc::new(DequeObj::new(d, maxlen.map(|m| m.max(0) as usize)));
+    crate::gc::track_deque(&d);
+    Ok(Value::Deque(d))
 }
 
 pub(crate) fn deque_repr(

@@ -343,3 +343,71 @@ pub(crate) fn eq(meter: &mut Meter, a: &Value, b: &Value) -> R<bool> {
         None => Err(meter.nesting_err()),
     }
 }
+
+/// The first position in `range` of an item equal to `x`, the items
+/// read a block at a time by `block` (a copy of the block: equality
+/// needs the meter while the container is not borrowed) and charged before
+/// they are compared: `SCAN` and a quarter unit an item (each
+/// comparison is work even when it is one step), besides what the
+/// equality of deep items charges. `x in xs`, `xs.index(x)` and their
+/// ranges pay up to the item found.
+pub(crate) fn position_in_blocks(
+    meter: &mut Meter,
+    x: &Value,
+    range: std::ops::Range<usize>,
+    mut block: impl FnMut(std::ops::Range<usize>) -> Vec<Value>,
+) -> R<Option<usize>> {
+    let mut blocks = crate::cost::Blocks::new();
+    let mut i = range.start;
+    while i < range.end {
+        let j = i.saturating_add(blocks.next_len()).min(range.end);
+        meter.charge_work(crate::cost::SCAN, (j - i) + (j - i) / 4, 0)?;
+        let items = block(i..j);
+        match scan_plain(items.iter(), x) {
+            Some(Some(k)) => return Ok(Some(i + k)),
+            Some(None) => {}
+            None => {
+                for (k, it) in items.iter().enumerate() {
+                    if crate::types::equality::eq(meter, it, x)? {
+                        return Ok(Some(i + k));
+                    }
+                }
+            }
+        }
+        i = j;
+    }
+    Ok(None)
+}
+
+/// The position of the first item equal to `item` among `items` without
+/// copying them or the general equality, when `item` is an int or a string
+/// and every item met is an int, a string or `None` (their equality is
+/// plain: an int never equals a string): `Some(None)` when there is none,
+/// and `None` (nothing decided) as soon as another kind is met (`1 == 1.0`,
+/// `1 == True`). A membership test in a 10 000-item deque, in a loop, ran its
+/// fuel in 5.8 s through copies and the general equality.
+fn scan_plain<'a>(items: impl Iterator<Item = &'a Value>, item: &Value) -> Option<Option<usize>> {
+    match item {
+        Value::Int(i) => {
+            for (k, x) in items.enumerate() {
+                match x {
+                    Value::Int(j) if i == j => return Some(Some(k)),
+                    Value::Int(_) | Value::Str(_) | Value::None => {}
+                    _ => return None,
+                }
+            }
+            Some(None)
+        }
+        Value::Str(s) => {
+            for (k, x) in items.enumerate() {
+                match x {
+                    Value::Str(t) if s.as_str() == t.as_str() => return Some(Some(k)),
+                    Value::Int(_) | Value::Str(_) | Value::None => {}
+                    _ => return None,
+                }
+            }
+            Some(None)
+        }
+        _ => None,
+    }
+}

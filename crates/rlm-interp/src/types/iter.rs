@@ -1,16 +1,13 @@
 //! Iterators: the state behind `iter()`, `map`, `zip`, `enumerate`,
 //! `itertools`... (eager lists of items, index-based cursors, or lazy
-//! adapters over other iterators; dropped without recursion), and the step
-//! that yields the next item.
+//! adapters over other iterators; dropped without recursion), the step that
+//! yields the next item is the machine's (`vm/iter_next.rs`).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use crate::fault::{R, exc};
-use crate::types::str::ascii_char;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// Iterator state for `iter()`, `map`, `zip`, ... (eager, index-based, or
 /// a lazy adapter pulling from its sources one item a step).
@@ -90,14 +87,14 @@ pub(crate) const FUEL_PER_WIDE_ROW_ITEM: u64 = 8;
 
 /// The bytes a row of `width` items takes once it is a tuple (its `Rc`
 /// box and its items' buffer), charged before it is built.
-fn row_bytes(width: usize) -> usize {
+pub(crate) fn row_bytes(width: usize) -> usize {
     crate::mem::rc_block::<crate::types::tuple::TupleObj>()
         .saturating_add(crate::mem::vec_block::<Value>(width))
 }
 
 /// One step of a lazy adapter, taken out of its state so that no borrow of
 /// it is held while its sources and callbacks run (they may ask it again).
-enum Pull {
+pub(crate) enum Pull {
     Map(Value, Vec<Rc<RefCell<IterState>>>),
     Filter(Value, Rc<RefCell<IterState>>),
     Enumerate(i64, Rc<RefCell<IterState>>),
@@ -118,7 +115,7 @@ impl IterState {
         )
     }
 
-    fn pull(&self) -> Option<Pull> {
+    pub(crate) fn pull(&self) -> Option<Pull> {
         Some(match self {
             IterState::Map(f, srcs) => Pull::Map(f.clone(), srcs.clone()),
             IterState::Filter(f, src) => Pull::Filter(f.clone(), src.clone()),
@@ -132,8 +129,8 @@ impl IterState {
 /// A generator expression's state: its frame while suspended between
 /// items; none while the frame runs or once it ended.
 pub struct Generator {
-    frame: Option<Box<crate::vm::Frame>>,
-    running: bool,
+    pub(crate) frame: Option<Box<crate::vm::Frame>>,
+    pub(crate) running: bool,
 }
 
 impl Generator {
@@ -154,7 +151,7 @@ impl Generator {
 type Stamp = (usize, u64);
 
 /// A watched container's stamp now.
-fn watched_stamp(c: &Value) -> Stamp {
+pub(crate) fn watched_stamp(c: &Value) -> Stamp {
     match c {
         Value::Dict(d) => (d.borrow().map.len(), 0),
         Value::Set(s) => (s.borrow().len(), 0),
@@ -164,7 +161,7 @@ fn watched_stamp(c: &Value) -> Stamp {
 }
 
 /// CPython's error for a container whose length changed under its iterator.
-fn changed_error(c: &Value) -> &'static str {
+pub(crate) fn changed_error(c: &Value) -> &'static str {
     match c {
         Value::Set(_) => "Set changed size during iteration",
         Value::Deque(_) => "deque mutated during iteration",
@@ -261,232 +258,4 @@ impl Drop for IterState {
         };
         defer_drop(items);
     }
-}
-
-/// Fuel for each item an endless iterator (`itertools.count`, `cycle`,
-/// `repeat` without a count) yields, besides what its consumer pays: a
-/// `for` loop over `count()` ran its fuel in 2.1 s, `all(repeat(True))`
-/// in 3.3 s (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and
-/// calibration", 2026-11-24); at 2 units, measure.sh's quiet-machine run of 2026-11-24 17:53 UTC
-/// (release `rlm exec`, everything else paused) still took 1.06 s and 1.12 s (the reference loop:
-/// 0.6 s); at 3, `"a" in repeat("b")` and `for i in count()` ran ~2x the loop's time a unit
-/// (issue #53, the default fuel of 200 M).
-const FUEL_PER_ENDLESS_STEP: u64 = 6;
-
-impl Vm {
-    pub(crate) fn iter_next(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
-        let mut st = it.borrow_mut();
-        if let IterState::Gen(g) = &mut *st {
-            let Some(frame) = g.frame.take() else {
-                if g.running {
-                    return crate::fault::value_err("generator already executing");
-                }
-                return Ok(None);
-            };
-            g.running = true;
-            // Released while the frame runs: it may ask this generator again.
-            drop(st);
-            return self.resume_generator(it, *frame);
-        }
-        if let Some(pull) = st.pull() {
-            drop(st);
-            return self.adapter_step(it, pull);
-        }
-        Ok(match &mut *st {
-            IterState::Seq(v, i) => {
-                let r = match v {
-                    Value::List(l) => l.borrow().get(*i).cloned(),
-                    Value::Tuple(t) => t.get(*i).cloned(),
-                    _ => None,
-                };
-                *i += 1;
-                r
-            }
-            IterState::Str(s, b) => {
-                let text = s.as_str();
-                match text[*b..].chars().next() {
-                    Some(c) => {
-                        let start = *b;
-                        *b += c.len_utf8();
-                        Some(Value::Str(if c.is_ascii() {
-                            ascii_char(c as u8)
-                        } else {
-                            s.byte_substr(start, *b, Some(1))
-                        }))
-                    }
-                    None => None,
-                }
-            }
-            IterState::Range(cur, stop, step) => range_step(cur, *stop, *step).map(Value::Int),
-            IterState::Items(q) => q.pop_front(),
-            IterState::Matches(p, hay, pos, searched) => {
-                match self.finditer_step(p, hay, *pos, std::mem::replace(searched, true))? {
-                    Some((m, next)) => {
-                        *pos = next;
-                        Some(m)
-                    }
-                    None => {
-                        *pos = usize::MAX;
-                        None
-                    }
-                }
-            }
-            IterState::Watched(q, watch) => {
-                if let Some((c, stamp)) = watch {
-                    if watched_stamp(c) != *stamp {
-                        // CPython's iterator keeps raising after this.
-                        let msg = changed_error(c);
-                        *stamp = (usize::MAX, u64::MAX);
-                        return exc(ExcKind::RuntimeError, msg);
-                    }
-                }
-                let next = q.pop_front();
-                if next.is_none() {
-                    *watch = None;
-                }
-                next
-            }
-            IterState::Count(cur, step) => {
-                self.meter.fuel(FUEL_PER_ENDLESS_STEP)?;
-                let v = *cur;
-                *cur = cur.saturating_add(*step);
-                Some(Value::Int(v))
-            }
-            IterState::CountFloat(cur, step) => {
-                let next = match cur {
-                    Value::Int(i) => *i as f64 + *step,
-                    Value::Float(f) => *f + *step,
-                    _ => f64::NAN,
-                };
-                Some(std::mem::replace(cur, Value::Float(next)))
-            }
-            IterState::Cycle(items, i) => {
-                self.meter.fuel(FUEL_PER_ENDLESS_STEP)?;
-                if items.is_empty() {
-                    None
-                } else {
-                    let v = items[*i % items.len()].clone();
-                    *i += 1;
-                    Some(v)
-                }
-            }
-            IterState::Repeat(v, n) => match n {
-                None => {
-                    self.meter.fuel(FUEL_PER_ENDLESS_STEP)?;
-                    Some(v.clone())
-                }
-                Some(0) => None,
-                Some(k) => {
-                    *k -= 1;
-                    Some(v.clone())
-                }
-            },
-            IterState::Gen(_)
-            | IterState::Map(..)
-            | IterState::Filter(..)
-            | IterState::Enumerate(..)
-            | IterState::Zip(..) => None,
-        })
-    }
-
-    /// One step of a lazy adapter: its fuel, and a nested level that counts
-    /// as a callback does, so that a chain of adapters over adapters meets
-    /// the call-depth limit instead of the native stack's end.
-    fn adapter_step(&mut self, it: &Rc<RefCell<IterState>>, pull: Pull) -> R<Option<Value>> {
-        let fuel = match &pull {
-            Pull::Map(_, srcs) => FUEL_PER_ADAPTER_STEP * (1 + srcs.len() as u64),
-            // Each item pulled pays a step (`adapter_pull`).
-            Pull::Filter(..) => FUEL_PER_ADAPTER_STEP,
-            Pull::Enumerate(..) => 2 * FUEL_PER_ADAPTER_STEP + FUEL_PER_ADAPTER_TUPLE,
-            Pull::Zip(srcs, _) => {
-                FUEL_PER_ADAPTER_STEP * (1 + srcs.len() as u64) + FUEL_PER_ADAPTER_TUPLE
-            }
-        };
-        self.meter.fuel(fuel)?;
-        self.nested_level(|vm| vm.adapter_pull(it, pull))
-    }
-
-    fn adapter_pull(&mut self, it: &Rc<RefCell<IterState>>, pull: Pull) -> R<Option<Value>> {
-        match pull {
-            Pull::Map(f, srcs) => {
-                if srcs.len() >= WIDE_ROW {
-                    self.meter.alloc(crate::mem::vec_block::<Value>(srcs.len()))?;
-                }
-                let mut args = Vec::with_capacity(srcs.len());
-                for src in &srcs {
-                    match self.iter_next(src)? {
-                        Some(v) => args.push(v),
-                        None => return Ok(None),
-                    }
-                }
-                self.call_value(&f, args, Vec::new()).map(Some)
-            }
-            Pull::Filter(f, src) => loop {
-                let Some(v) = self.iter_next(&src)? else { return Ok(None) };
-                let keep = match f {
-                    Value::None => v.truthy(),
-                    _ => self.call_value(&f, vec![v.clone()], Vec::new())?.truthy(),
-                };
-                if keep {
-                    return Ok(Some(v));
-                }
-                // Each item dropped is a step of its own.
-                self.meter.fuel(FUEL_PER_ADAPTER_STEP)?;
-            },
-            Pull::Enumerate(i, src) => {
-                let Some(v) = self.iter_next(&src)? else { return Ok(None) };
-                if let IterState::Enumerate(n, _) = &mut *it.borrow_mut() {
-                    *n = i.saturating_add(1);
-                }
-                Ok(Some(Value::tuple(vec![Value::Int(i), v])))
-            }
-            Pull::Zip(srcs, strict) => {
-                if srcs.is_empty() {
-                    return Ok(None);
-                }
-                if srcs.len() >= WIDE_ROW {
-                    self.meter.fuel(srcs.len() as u64 * FUEL_PER_WIDE_ROW_ITEM)?;
-                    self.meter.alloc(row_bytes(srcs.len()))?;
-                }
-                let mut row = Vec::with_capacity(srcs.len());
-                for (i, src) in srcs.iter().enumerate() {
-                    if let Some(v) = self.iter_next(src)? {
-                        row.push(v);
-                        continue;
-                    }
-                    if strict {
-                        zip_strict_check(self, &srcs, i)?;
-                    }
-                    return Ok(None);
-                }
-                Ok(Some(Value::tuple(row)))
-            }
-        }
-    }
-}
-
-/// `zip(..., strict=True)`: source `i` ended; CPython's error when the
-/// others did not end with it.
-fn zip_strict_check(vm: &mut Vm, srcs: &[Rc<RefCell<IterState>>], i: usize) -> R<()> {
-    let plural = |n: usize| if n > 1 { "s" } else { "" };
-    let upto = |n: usize| if n > 1 { format!("-{n}") } else { String::new() };
-    if i > 0 {
-        return crate::fault::value_err(format!(
-            "zip() argument {} is shorter than argument{} 1{}",
-            i + 1,
-            plural(i),
-            upto(i)
-        ));
-    }
-    for (j, other) in srcs.iter().enumerate().skip(1) {
-        if vm.iter_next(other)?.is_some() {
-            return crate::fault::value_err(format!(
-                "zip() argument {} is longer than argument{} 1{}",
-                j + 1,
-                plural(j),
-                upto(j)
-            ));
-        }
-    }
-    Ok(())
 }

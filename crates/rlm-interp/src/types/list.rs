@@ -5,6 +5,7 @@ use std::cell::{BorrowError, BorrowMutError, Cell, Ref, RefCell, RefMut};
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
@@ -13,7 +14,6 @@ use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
-use crate::vm::Vm;
 
 /// A list's storage (drops its items without recursion) and whether the
 /// registry must measure it again at its next sync (`gc`): the items are
@@ -261,301 +261,308 @@ fn shift_fuel(n: usize) -> u64 {
     n as u64 / 16
 }
 
-impl Vm {
-    /// `l.append(x)`: the length cap and the memory charged before the push.
-    pub(crate) fn list_append(&mut self, l: &Rc<ListObj>, x: Value) -> R<()> {
-        self.meter.fuel(FUEL_PER_LIST_APPEND)?;
-        let n = l.borrow().len();
-        if n >= self.meter.limits.max_collection_len {
-            self.meter.check_len(n + 1)?;
+/// `l.append(x)`: the length cap and the memory charged before the push.
+pub(crate) fn list_append(meter: &mut Meter, l: &Rc<ListObj>, x: Value) -> R<()> {
+    meter.fuel(FUEL_PER_LIST_APPEND)?;
+    let n = l.borrow().len();
+    if n >= meter.limits.max_collection_len {
+        meter.check_len(n + 1)?;
+    }
+    meter.alloc(push_cost(&l.borrow()))?;
+    l.borrow_mut_to_append().push(x);
+    Ok(())
+}
+
+pub(crate) fn list_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    l: &Rc<ListObj>,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    match name {
+        "append" => {
+            let [x] = <[Value; 1]>::try_from(args).map_err(|a| {
+                Fault::Exc(Exception::new(
+                    ExcKind::TypeError,
+                    format!("list.append() takes exactly one argument ({} given)", a.len()),
+                ))
+            })?;
+            list_append(cx.meter(), l, x)?;
+            Ok(Value::None)
         }
-        self.meter.alloc(push_cost(&l.borrow()))?;
-        l.borrow_mut_to_append().push(x);
-        Ok(())
-    }
-
-    pub(crate) fn list_method(
-        &mut self,
-        recv: &Value,
-        l: &Rc<ListObj>,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        match name {
-            "append" => {
-                let [x] = <[Value; 1]>::try_from(args).map_err(|a| {
-                    Fault::Exc(Exception::new(
-                        ExcKind::TypeError,
-                        format!("list.append() takes exactly one argument ({} given)", a.len()),
-                    ))
-                })?;
-                self.list_append(l, x)?;
-                Ok(Value::None)
-            }
-            "extend" => {
-                let Some(it) = args.first() else {
-                    return type_err("list.extend() takes exactly one argument (0 given)");
-                };
-                let items = self.iterate(it)?;
-                let n = l.borrow().len() + items.len();
-                let cap = l.borrow().capacity();
-                self.meter.check_growth(n, items.len(), cap)?;
-                l.borrow_mut_to_append().extend(items);
-                Ok(Value::None)
-            }
-            "insert" => {
-                if args.len() != 2 {
-                    return type_err(format!("insert expected 2 arguments, got {}", args.len()));
-                }
-                let i = as_int(&args[0]).ok_or_else(|| {
-                    Fault::Exc(Exception::new(
-                        ExcKind::TypeError,
-                        "'str' object cannot be interpreted as an integer",
-                    ))
-                })?;
-                let n = l.borrow().len() as i64;
-                let cap = l.borrow().capacity();
-                self.meter.check_growth(n as usize + 1, 1, cap)?;
-                let pos = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
-                self.meter.fuel(shift_fuel(n as usize - pos))?;
-                l.borrow_mut().insert(pos, args[1].clone());
-                Ok(Value::None)
-            }
-            "remove" => {
-                let x = args.first().cloned().unwrap_or(Value::None);
-                let items = l.borrow().clone();
-                // Each comparison is work even when it is one step, and so
-                // is the copy compared (a refcount each, then a drop): at a
-                // quarter unit more a `lst.count(-1)` loop ran 1.8x the
-                // dispatch loop's time a unit (issue #53).
-                self.meter.fuel(items.len() as u64)?;
-                for (i, it) in items.iter().enumerate() {
-                    if crate::types::equality::eq(&mut self.meter, it, &x)? {
-                        l.borrow_mut().remove(i);
-                        return Ok(Value::None);
-                    }
-                }
-                value_err("list.remove(x): x not in list")
-            }
-            "pop" => {
-                let i = match args.first() {
-                    Some(v) => crate::args::index_int(v)?,
-                    None => -1,
-                };
-                let n = l.borrow().len();
-                if n == 0 {
-                    return exc(ExcKind::IndexError, "pop from empty list");
-                }
-                match norm_index(i, n) {
-                    Some(i) => {
-                        self.meter.fuel(shift_fuel(n - i))?;
-                        Ok(l.borrow_mut().remove(i))
-                    }
-                    None => exc(ExcKind::IndexError, "pop index out of range"),
-                }
-            }
-            "index" => {
-                let x = args.first().cloned().unwrap_or(Value::None);
-                let len = l.borrow().len() as i64;
-                let len = len as usize;
-                let bound = crate::types::slice::index_bound;
-                let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
-                // Charged as it compares, up to the item found.
-                let found = self.position_in_blocks(&x, start..end.max(start), |r| {
-                    l.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec)
-                })?;
-                if let Some(i) = found {
-                    return Ok(Value::Int(i as i64));
-                }
-                let r = crate::format::repr::repr(&mut self.meter, &x)?;
-                value_err(format!("{r} is not in list"))
-            }
-            "count" => {
-                let x = args.first().cloned().unwrap_or(Value::None);
-                // Compared where they lie: equality runs no program code, so
-                // the list cannot change under the walk (a copy of it cost
-                // a refcount and a drop an item).
-                let items = l.borrow();
-                let mut n = 0;
-                // Each comparison is work even when it is one step: at a
-                // quarter unit more a `lst.count(-1)` loop ran 1.8x the
-                // dispatch loop's time a unit (issue #53).
-                self.meter.fuel(items.len() as u64)?;
-                for it in items.iter() {
-                    if crate::types::equality::eq(&mut self.meter, it, &x)? {
-                        n += 1;
-                    }
-                }
-                Ok(Value::Int(n))
-            }
-            "sort" => {
-                if !args.is_empty() {
-                    return type_err("sort() takes no positional arguments");
-                }
-                let key = kw(&kwargs, "key").cloned();
-                let reverse = kw(&kwargs, "reverse").is_some_and(|v| v.truthy());
-                self.sort_list(l, key.as_ref(), reverse)?;
-                Ok(Value::None)
-            }
-            "reverse" => {
-                l.borrow_mut().reverse();
-                Ok(Value::None)
-            }
-            "clear" => {
-                l.borrow_mut().clear();
-                Ok(Value::None)
-            }
-            "copy" => {
-                let v = l.borrow().clone();
-                self.meter.check_len(v.len())?;
-                Ok(Value::list(v))
-            }
-            _ => no_attr(recv, name),
+        "extend" => {
+            let Some(it) = args.first() else {
+                return type_err("list.extend() takes exactly one argument (0 given)");
+            };
+            let items = cx.iterate(it)?;
+            let n = l.borrow().len() + items.len();
+            let cap = l.borrow().capacity();
+            cx.meter().check_growth(n, items.len(), cap)?;
+            l.borrow_mut_to_append().extend(items);
+            Ok(Value::None)
         }
-    }
-
-    /// `l + b` (and the error for a non-list `b`).
-    pub(crate) fn list_add(&mut self, x: &Rc<ListObj>, b: &Value) -> R<Value> {
-        let Value::List(y) = b else {
-            return type_err(format!(
-                "can only concatenate list (not \"{}\") to list",
-                b.type_name()
-            ));
-        };
-        // Checked (and charged) before the one exact allocation: a copy of
-        // `x` grown to fit `y` held both buffers for a moment, uncounted.
-        let n = x.borrow().len().saturating_add(y.borrow().len());
-        self.meter.check_len(n)?;
-        let mut v = Vec::with_capacity(n);
-        v.extend(x.borrow().iter().cloned());
-        v.extend(y.borrow().iter().cloned());
-        Ok(Value::list(v))
-    }
-
-    /// `l * n` (`n` is an int or bool).
-    pub(crate) fn list_repeat(&mut self, l: &Rc<ListObj>, n: &Value) -> R<Value> {
-        let n = as_int(n).unwrap_or(0).max(0) as usize;
-        // Read in place (no uncounted copy of the items), checked and
-        // charged before the one exact allocation.
-        let total = l.borrow().len().saturating_mul(n);
-        self.meter.check_len(total)?;
-        let mut v = Vec::with_capacity(total);
-        let items = l.borrow();
-        // Work in proportion to the result: `[] * 10**8` is no loop at all.
-        // Whole copies of the items (a cycled iterator took a branch per
-        // item), one item by `resize`.
-        match &items[..] {
-            [] => {}
-            [one] => v.resize(total, one.clone()),
-            all => {
-                for _ in 0..n {
-                    v.extend_from_slice(all);
+        "insert" => {
+            if args.len() != 2 {
+                return type_err(format!("insert expected 2 arguments, got {}", args.len()));
+            }
+            let i = as_int(&args[0]).ok_or_else(|| {
+                Fault::Exc(Exception::new(
+                    ExcKind::TypeError,
+                    "'str' object cannot be interpreted as an integer",
+                ))
+            })?;
+            let n = l.borrow().len() as i64;
+            let cap = l.borrow().capacity();
+            cx.meter().check_growth(n as usize + 1, 1, cap)?;
+            let pos = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
+            cx.meter().fuel(shift_fuel(n as usize - pos))?;
+            l.borrow_mut().insert(pos, args[1].clone());
+            Ok(Value::None)
+        }
+        "remove" => {
+            let x = args.first().cloned().unwrap_or(Value::None);
+            let items = l.borrow().clone();
+            // Each comparison is work even when it is one step, and so
+            // is the copy compared (a refcount each, then a drop): at a
+            // quarter unit more a `lst.count(-1)` loop ran 1.8x the
+            // dispatch loop's time a unit (issue #53).
+            cx.meter().fuel(items.len() as u64)?;
+            for (i, it) in items.iter().enumerate() {
+                if crate::types::equality::eq(cx.meter(), it, &x)? {
+                    l.borrow_mut().remove(i);
+                    return Ok(Value::None);
                 }
+            }
+            value_err("list.remove(x): x not in list")
+        }
+        "pop" => {
+            let i = match args.first() {
+                Some(v) => crate::args::index_int(v)?,
+                None => -1,
+            };
+            let n = l.borrow().len();
+            if n == 0 {
+                return exc(ExcKind::IndexError, "pop from empty list");
+            }
+            match norm_index(i, n) {
+                Some(i) => {
+                    cx.meter().fuel(shift_fuel(n - i))?;
+                    Ok(l.borrow_mut().remove(i))
+                }
+                None => exc(ExcKind::IndexError, "pop index out of range"),
             }
         }
-        drop(items);
-        Ok(Value::list(v))
-    }
-
-    /// `l += b`: extends in place.
-    pub(crate) fn list_iadd(&mut self, l: &Rc<ListObj>, a: Value, b: &Value) -> R<Value> {
-        let items = self.iterate(b)?;
-        let n = l.borrow().len() + items.len();
-        self.meter.check_len(n)?;
-        l.borrow_mut_to_append().extend(items);
-        Ok(a)
-    }
-
-    /// `l[i]`, `l[a:b:c]`.
-    pub(crate) fn list_getitem(&mut self, l: &Rc<ListObj>, idx: &Value) -> R<Value> {
-        if let Value::Slice(s) = idx {
+        "index" => {
+            let x = args.first().cloned().unwrap_or(Value::None);
+            let len = l.borrow().len() as i64;
+            let len = len as usize;
+            let bound = crate::types::slice::index_bound;
+            let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
+            // Charged as it compares, up to the item found.
+            let found = crate::types::equality::position_in_blocks(
+                cx.meter(),
+                &x,
+                start..end.max(start),
+                |r| l.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec),
+            )?;
+            if let Some(i) = found {
+                return Ok(Value::Int(i as i64));
+            }
+            let r = crate::format::repr::repr(cx.meter(), &x)?;
+            value_err(format!("{r} is not in list"))
+        }
+        "count" => {
+            let x = args.first().cloned().unwrap_or(Value::None);
+            // Compared where they lie: equality runs no program code, so
+            // the list cannot change under the walk (a copy of it cost
+            // a refcount and a drop an item).
             let items = l.borrow();
-            let (start, _stop, step, n) = slice_indices(items.len(), s)?;
-            let v = slice_collect(&items, start, step, n);
-            drop(items);
-            self.meter.check_len(v.len())?;
-            return Ok(Value::list(v));
-        }
-        let i = self.index_of(idx, "list")?;
-        let items = l.borrow();
-        match norm_index(i, items.len()) {
-            Some(i) => Ok(items[i].clone()),
-            None => exc(ExcKind::IndexError, "list index out of range"),
-        }
-    }
-
-    /// `l[i] = v`, `l[a:b:c] = items`.
-    pub(crate) fn list_setitem(&mut self, l: &Rc<ListObj>, idx: Value, v: Value) -> R<()> {
-        if let Value::Slice(s) = &idx {
-            let items = self.iterate(&v)?;
-            let len = l.borrow().len();
-            let (start, stop, step, n) = slice_indices(len, s)?;
-            if step == 1 {
-                let a = start as usize;
-                let b = (stop.max(start)) as usize;
-                self.meter.check_len(len - (b - a) + items.len())?;
-                l.borrow_mut().splice(a..b, items);
-                return Ok(());
-            }
-            if items.len() != n {
-                return value_err(format!(
-                    "attempt to assign sequence of size {} to extended slice of size {}",
-                    items.len(),
-                    n
-                ));
-            }
-            let mut lm = l.borrow_mut();
-            let mut i = start;
-            for it in items {
-                lm[i as usize] = it;
-                i += step;
-            }
-            return Ok(());
-        }
-        let i = self.index_of(&idx, "list")?;
-        let mut lm = l.borrow_mut();
-        let len = lm.len();
-        match norm_index(i, len) {
-            Some(i) => {
-                lm[i] = v;
-                Ok(())
-            }
-            None => exc(ExcKind::IndexError, "list assignment index out of range"),
-        }
-    }
-
-    /// `del l[i]`, `del l[a:b:c]`.
-    pub(crate) fn list_delitem(&mut self, l: &Rc<ListObj>, idx: &Value) -> R<()> {
-        if let Value::Slice(s) = idx {
-            let len = l.borrow().len();
-            let (start, _stop, step, n) = slice_indices(len, s)?;
-            let mut drop_idx: Vec<usize> =
-                (0..n).map(|k| (start + k as i64 * step) as usize).collect();
-            drop_idx.sort_unstable();
-            let mut lm = l.borrow_mut();
-            let mut keep = Vec::with_capacity(len - n);
-            let mut di = 0;
-            for (i, x) in lm.drain(..).enumerate() {
-                if di < drop_idx.len() && drop_idx[di] == i {
-                    di += 1;
-                } else {
-                    keep.push(x);
+            let mut n = 0;
+            // Each comparison is work even when it is one step: at a
+            // quarter unit more a `lst.count(-1)` loop ran 1.8x the
+            // dispatch loop's time a unit (issue #53).
+            cx.meter().fuel(items.len() as u64)?;
+            for it in items.iter() {
+                if crate::types::equality::eq(cx.meter(), it, &x)? {
+                    n += 1;
                 }
             }
-            *lm = keep;
+            Ok(Value::Int(n))
+        }
+        "sort" => {
+            if !args.is_empty() {
+                return type_err("sort() takes no positional arguments");
+            }
+            let key = kw(&kwargs, "key").cloned();
+            let reverse = kw(&kwargs, "reverse").is_some_and(|v| v.truthy());
+            cx.sort_list(l, key.as_ref(), reverse)?;
+            Ok(Value::None)
+        }
+        "reverse" => {
+            l.borrow_mut().reverse();
+            Ok(Value::None)
+        }
+        "clear" => {
+            l.borrow_mut().clear();
+            Ok(Value::None)
+        }
+        "copy" => {
+            let v = l.borrow().clone();
+            cx.meter().check_len(v.len())?;
+            Ok(Value::list(v))
+        }
+        _ => no_attr(recv, name),
+    }
+}
+
+/// `l + b` (and the error for a non-list `b`).
+pub(crate) fn list_add(meter: &mut Meter, x: &Rc<ListObj>, b: &Value) -> R<Value> {
+    let Value::List(y) = b else {
+        return type_err(format!("can only concatenate list (not \"{}\") to list", b.type_name()));
+    };
+    // Checked (and charged) before the one exact allocation: a copy of
+    // `x` grown to fit `y` held both buffers for a moment, uncounted.
+    let n = x.borrow().len().saturating_add(y.borrow().len());
+    meter.check_len(n)?;
+    let mut v = Vec::with_capacity(n);
+    v.extend(x.borrow().iter().cloned());
+    v.extend(y.borrow().iter().cloned());
+    Ok(Value::list(v))
+}
+
+/// `l * n` (`n` is an int or bool).
+pub(crate) fn list_repeat(meter: &mut Meter, l: &Rc<ListObj>, n: &Value) -> R<Value> {
+    let n = as_int(n).unwrap_or(0).max(0) as usize;
+    // Read in place (no uncounted copy of the items), checked and
+    // charged before the one exact allocation.
+    let total = l.borrow().len().saturating_mul(n);
+    meter.check_len(total)?;
+    let mut v = Vec::with_capacity(total);
+    let items = l.borrow();
+    // Work in proportion to the result: `[] * 10**8` is no loop at all.
+    // Whole copies of the items (a cycled iterator took a branch per
+    // item), one item by `resize`.
+    match &items[..] {
+        [] => {}
+        [one] => v.resize(total, one.clone()),
+        all => {
+            for _ in 0..n {
+                v.extend_from_slice(all);
+            }
+        }
+    }
+    drop(items);
+    Ok(Value::list(v))
+}
+
+/// `l += b`: extends in place.
+pub(crate) fn list_iadd<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    l: &Rc<ListObj>,
+    a: Value,
+    b: &Value,
+) -> R<Value> {
+    let items = cx.iterate(b)?;
+    let n = l.borrow().len() + items.len();
+    cx.meter().check_len(n)?;
+    l.borrow_mut_to_append().extend(items);
+    Ok(a)
+}
+
+/// `l[i]`, `l[a:b:c]`.
+pub(crate) fn list_getitem(meter: &mut Meter, l: &Rc<ListObj>, idx: &Value) -> R<Value> {
+    if let Value::Slice(s) = idx {
+        let items = l.borrow();
+        let (start, _stop, step, n) = slice_indices(items.len(), s)?;
+        let v = slice_collect(&items, start, step, n);
+        drop(items);
+        meter.check_len(v.len())?;
+        return Ok(Value::list(v));
+    }
+    let i = crate::args::index_of(idx, "list")?;
+    let items = l.borrow();
+    match norm_index(i, items.len()) {
+        Some(i) => Ok(items[i].clone()),
+        None => exc(ExcKind::IndexError, "list index out of range"),
+    }
+}
+
+/// `l[i] = v`, `l[a:b:c] = items`.
+pub(crate) fn list_setitem<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    l: &Rc<ListObj>,
+    idx: Value,
+    v: Value,
+) -> R<()> {
+    if let Value::Slice(s) = &idx {
+        let items = cx.iterate(&v)?;
+        let len = l.borrow().len();
+        let (start, stop, step, n) = slice_indices(len, s)?;
+        if step == 1 {
+            let a = start as usize;
+            let b = (stop.max(start)) as usize;
+            cx.meter().check_len(len - (b - a) + items.len())?;
+            l.borrow_mut().splice(a..b, items);
             return Ok(());
         }
-        let i = self.index_of(idx, "list")?;
-        let mut lm = l.borrow_mut();
-        let len = lm.len();
-        match norm_index(i, len) {
-            Some(i) => {
-                lm.remove(i);
-                Ok(())
-            }
-            None => exc(ExcKind::IndexError, "list assignment index out of range"),
+        if items.len() != n {
+            return value_err(format!(
+                "attempt to assign sequence of size {} to extended slice of size {}",
+                items.len(),
+                n
+            ));
         }
+        let mut lm = l.borrow_mut();
+        let mut i = start;
+        for it in items {
+            lm[i as usize] = it;
+            i += step;
+        }
+        return Ok(());
+    }
+    let i = crate::args::index_of(&idx, "list")?;
+    let mut lm = l.borrow_mut();
+    let len = lm.len();
+    match norm_index(i, len) {
+        Some(i) => {
+            lm[i] = v;
+            Ok(())
+        }
+        None => exc(ExcKind::IndexError, "list assignment index out of range"),
+    }
+}
+
+/// `del l[i]`, `del l[a:b:c]`.
+pub(crate) fn list_delitem(l: &Rc<ListObj>, idx: &Value) -> R<()> {
+    if let Value::Slice(s) = idx {
+        let len = l.borrow().len();
+        let (start, _stop, step, n) = slice_indices(len, s)?;
+        let mut drop_idx: Vec<usize> = (0..n).map(|k| (start + k as i64 * step) as usize).collect();
+        drop_idx.sort_unstable();
+        let mut lm = l.borrow_mut();
+        let mut keep = Vec::with_capacity(len - n);
+        let mut di = 0;
+        for (i, x) in lm.drain(..).enumerate() {
+            if di < drop_idx.len() && drop_idx[di] == i {
+                di += 1;
+            } else {
+                keep.push(x);
+            }
+        }
+        *lm = keep;
+        return Ok(());
+    }
+    let i = crate::args::index_of(idx, "list")?;
+    let mut lm = l.borrow_mut();
+    let len = lm.len();
+    match norm_index(i, len) {
+        Some(i) => {
+            lm.remove(i);
+            Ok(())
+        }
+        None => exc(ExcKind::IndexError, "list assignment index out of range"),
     }
 }
 

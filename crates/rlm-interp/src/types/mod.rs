@@ -33,10 +33,9 @@ pub(crate) mod type_obj;
 
 use crate::args::Kwargs;
 use crate::cost::{Cost, CostTable, FREE, find, lookup};
-use crate::fault::{Fault, R, type_err};
-use crate::types::native::{native_method, native_method_costs, native_method_names};
+use crate::fault::{Fault, R};
+use crate::types::native::{native_method_costs, native_method_names};
 use crate::value::*;
-use crate::vm::Vm;
 
 pub fn method_names(v: &Value) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = match v {
@@ -72,7 +71,7 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
 /// CPython's TypeError for calling a built-in method with `n` positional
 /// arguments (and no keywords), when that count is wrong; from the table
 /// generated off CPython (`tools/gen_method_arity.py`).
-fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
+pub(crate) fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
     use crate::types::method_arity::{MAX_LISTED, METHOD_ARITY};
     let ty = arity_type_key(recv)?;
     let i = crate::types::method_arity::arity_row(ty, name)?;
@@ -86,7 +85,12 @@ fn arity_error(recv: &Value, name: &str, n: usize) -> Option<String> {
 
 /// CPython's TypeError for a keyword argument a built-in method does not
 /// take (or for any keyword, when it takes none).
-fn keyword_error(recv: &Value, name: &str, nargs: usize, kwargs: &Kwargs) -> Option<String> {
+pub(crate) fn keyword_error(
+    recv: &Value,
+    name: &str,
+    nargs: usize,
+    kwargs: &Kwargs,
+) -> Option<String> {
     use crate::types::method_arity::METHOD_KEYWORDS;
     let ty = arity_type_key(recv)?;
     let i = crate::types::method_arity::keyword_row(ty, name)?;
@@ -189,70 +193,6 @@ pub(crate) fn qualified_type_name(v: &Value) -> String {
             format!("datetime.{}", v.type_name())
         }
         _ => v.type_name().to_string(),
-    }
-}
-
-impl Vm {
-    /// Call a method of a built-in or host value; the result is held to the
-    /// limits by [`Vm::guard_result`].
-    pub(crate) fn call_method(
-        &mut self,
-        recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        let v = self.call_method_unguarded(recv, name, args, kwargs)?;
-        self.meter.guard_result(&v)?;
-        Ok(v)
-    }
-
-    fn call_method_unguarded(
-        &mut self,
-        recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        let msg = if kwargs.is_empty() {
-            arity_error(recv, name, args.len())
-        } else {
-            keyword_error(recv, name, args.len(), &kwargs)
-        };
-        if let Some(msg) = msg {
-            return type_err(msg);
-        }
-        crate::call_cost::charge_with(&mut self.meter, Some(recv), &args, || {
-            method_cost(recv, name)
-        })?;
-        match recv {
-            Value::Str(s) => self.str_method(s, name, args, kwargs),
-            Value::List(l) => self.list_method(recv, l, name, args, kwargs),
-            Value::Dict(d) => self.dict_method(recv, d, name, args, kwargs),
-            Value::Set(_) | Value::FrozenSet(_) => self.set_method(recv, name, args),
-            Value::Tuple(t) => self.tuple_method(recv, t, name, args),
-            Value::Deque(d) => self.deque_method(recv, d, name, args),
-            Value::Range(r) => self.range_method(recv, r, name, args),
-            Value::Int(i) => int::int_method(recv, i, name),
-            Value::Bool(b) => int::int_method(recv, &(*b as i64), name),
-            Value::Float(f) => float::float_method(recv, f, name),
-            Value::Native(n) => native_method(self, recv, n, name, args, kwargs),
-            Value::Host(h) => {
-                host_object::host_object_method(&mut self.meter, h, name, args, kwargs)
-            }
-            Value::Type(Ty::Dict) if name == "fromkeys" => self.dict_fromkeys(&args),
-            Value::Type(Ty::Other(t)) => crate::modules::datetime::type_method(self, t, name, args),
-            Value::Type(Ty::Str) if name == "maketrans" => self.str_maketrans(&args),
-            Value::Type(Ty::Str) => {
-                // `str.lower(x)` style: unbound method call.
-                let mut it = args.into_iter();
-                match it.next() {
-                    Some(Value::Str(s)) => self.str_method(&s, name, it.collect(), kwargs),
-                    _ => type_err(format!("descriptor '{name}' requires a 'str' object")),
-                }
-            }
-            _ => no_attr(recv, name),
-        }
     }
 }
 

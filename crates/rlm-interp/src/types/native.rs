@@ -230,7 +230,9 @@ pub(crate) fn native_method(
         Native::Match(m) => match_obj::match_method(vm, m, name, args, kwargs),
         Native::DateTime(d) => date_time::method(recv, d, name, args, kwargs),
         Native::TimeDelta(days, secs, us) => timedelta::method(*days, *secs, *us, name),
-        Native::DictView(kind, d) => vm.dict_view_method(recv, *kind, d, name, args),
+        Native::DictView(kind, d) => {
+            crate::types::dict::view::dict_view_method(vm, recv, *kind, d, name, args)
+        }
         Native::StringIO(f) => {
             let _ = kwargs;
             crate::types::stringio::method(vm, f, name, args)

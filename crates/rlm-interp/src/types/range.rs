@@ -4,11 +4,11 @@
 use std::rc::Rc;
 
 use crate::args::as_int;
+use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::no_attr;
 use crate::types::slice::slice_part;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// The number of items, exact: a range of i64 bounds holds up to 2^64 - 1.
 pub fn range_len_exact(start: i64, stop: i64, step: i64) -> u64 {
@@ -93,63 +93,57 @@ pub(crate) fn range_new(args: &[Value]) -> R<Value> {
     Ok(Value::Range(Rc::new((start, stop, step))))
 }
 
-impl Vm {
-    pub(crate) fn range_method(
-        &mut self,
-        recv: &Value,
-        r: &Rc<(i64, i64, i64)>,
-        name: &str,
-        args: Vec<Value>,
-    ) -> R<Value> {
-        let (start, _stop, step) = **r;
-        let x = args.first().cloned().unwrap_or(Value::None);
-        // A float equal to a member counts as it (CPython compares with ==).
-        let as_member = match &x {
-            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i64),
-            v => as_int(v),
-        };
-        let found = match as_member {
-            Some(i) if self.contains(recv, &Value::Int(i))? => Some((i - start) / step),
-            _ => None,
-        };
-        match (name, found) {
-            ("count", f) => Ok(Value::Int(f.is_some() as i64)),
-            ("index", Some(k)) => Ok(Value::Int(k)),
-            ("index", None) => {
-                let r = crate::format::repr::repr(&mut self.meter, &x)?;
-                value_err(format!("{r} is not in range"))
-            }
-            _ => no_attr(recv, name),
+pub(crate) fn range_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    r: &Rc<(i64, i64, i64)>,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
+    let (start, _stop, step) = **r;
+    let x = args.first().cloned().unwrap_or(Value::None);
+    // A float equal to a member counts as it (CPython compares with ==).
+    let as_member = match &x {
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i64),
+        v => as_int(v),
+    };
+    let found = match as_member {
+        Some(i) if cx.contains(recv, &Value::Int(i))? => Some((i - start) / step),
+        _ => None,
+    };
+    match (name, found) {
+        ("count", f) => Ok(Value::Int(f.is_some() as i64)),
+        ("index", Some(k)) => Ok(Value::Int(k)),
+        ("index", None) => {
+            let r = crate::format::repr::repr(cx.meter(), &x)?;
+            value_err(format!("{r} is not in range"))
         }
+        _ => no_attr(recv, name),
     }
+}
 
-    /// `r[i]`, `r[a:b:c]` (in i128: a range may hold 2^64 - 1 items).
-    pub(crate) fn range_getitem(&mut self, r: &Rc<(i64, i64, i64)>, idx: &Value) -> R<Value> {
-        let (start, _, step) = **r;
-        let len = range_len_exact(r.0, r.1, r.2);
-        if let Value::Slice(sl) = idx {
-            // CPython's: the slice's own start and stop indices, mapped.
-            let (a, b, st) = slice_indices_wide(len as i128, sl)?;
-            let new_start = start as i128 + a * step as i128;
-            let new_step = step as i128 * st;
-            let new_stop = start as i128 + b * step as i128;
-            return match (
-                i64::try_from(new_start),
-                i64::try_from(new_stop),
-                i64::try_from(new_step),
-            ) {
-                (Ok(a), Ok(b), Ok(c)) => Ok(Value::Range(Rc::new((a, b, c)))),
-                _ => exc(ExcKind::OverflowError, "Python int too large to convert to C ssize_t"),
-            };
-        }
-        let i = self.index_of(idx, "range")? as i128;
-        let j = if i < 0 { i + len as i128 } else { i };
-        if j < 0 || j >= len as i128 {
-            return exc(ExcKind::IndexError, "range object index out of range");
-        }
-        // Inside [start, stop): fits in an i64.
-        Ok(Value::Int((start as i128 + j * step as i128) as i64))
+/// `r[i]`, `r[a:b:c]` (in i128: a range may hold 2^64 - 1 items).
+pub(crate) fn range_getitem(r: &Rc<(i64, i64, i64)>, idx: &Value) -> R<Value> {
+    let (start, _, step) = **r;
+    let len = range_len_exact(r.0, r.1, r.2);
+    if let Value::Slice(sl) = idx {
+        // CPython's: the slice's own start and stop indices, mapped.
+        let (a, b, st) = slice_indices_wide(len as i128, sl)?;
+        let new_start = start as i128 + a * step as i128;
+        let new_step = step as i128 * st;
+        let new_stop = start as i128 + b * step as i128;
+        return match (i64::try_from(new_start), i64::try_from(new_stop), i64::try_from(new_step)) {
+            (Ok(a), Ok(b), Ok(c)) => Ok(Value::Range(Rc::new((a, b, c)))),
+            _ => exc(ExcKind::OverflowError, "Python int too large to convert to C ssize_t"),
+        };
     }
+    let i = crate::args::index_of(idx, "range")? as i128;
+    let j = if i < 0 { i + len as i128 } else { i };
+    if j < 0 || j >= len as i128 {
+        return exc(ExcKind::IndexError, "range object index out of range");
+    }
+    // Inside [start, stop): fits in an i64.
+    Ok(Value::Int((start as i128 + j * step as i128) as i64))
 }
 
 /// CPython's `PySlice_AdjustIndices` over a length that may pass i64 (a

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use rlm_syntax::ast::BinOp;
 
 use crate::args::as_int;
+use crate::callbacks::Callbacks;
 use crate::cost::Over::{All, Args, Recv};
 use crate::cost::{
     CostTable, FREE, FUEL_PER_NEW_SET_ELEMENT, HASH, SCAN, big_table_insert_fuel, cost,
@@ -15,7 +16,6 @@ use crate::fault::{Fault, R, exc, type_err};
 use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// What one new element may cost: an entry and its index, doubled by growth.
 pub(crate) const SET_ENTRY_COST: usize =
@@ -89,340 +89,338 @@ pub(crate) const SET_COSTS: CostTable = &[
     ("update", cost(Args, HASH)),
 ];
 
-impl Vm {
-    /// Charges one element about to be added to the set `s`: the memory
-    /// [`insert_cost`] names and [`FUEL_PER_NEW_SET_ELEMENT`] for hashing,
-    /// probing and growing the table, held to the collection cap. Every path
-    /// that adds elements one at a time calls this (or
-    /// [`Vm::charge_new_set_element_local`] for a set not yet a value).
-    pub(crate) fn charge_new_set_element(&mut self, s: &StoreCell<KeySet>) -> R<()> {
-        let (n, cost) = {
-            let s = s.borrow();
-            (s.len(), insert_cost(&s))
-        };
-        self.charge_set_insert(n, cost)
-    }
+/// Charges one element about to be added to the set `s`: the memory
+/// [`insert_cost`] names and [`FUEL_PER_NEW_SET_ELEMENT`] for hashing,
+/// probing and growing the table, held to the collection cap. Every path
+/// that adds elements one at a time calls this (or
+/// [`charge_new_set_element_local`] for a set not yet a value).
+pub(crate) fn charge_new_set_element(meter: &mut Meter, s: &StoreCell<KeySet>) -> R<()> {
+    let (n, cost) = {
+        let s = s.borrow();
+        (s.len(), insert_cost(&s))
+    };
+    charge_set_insert(meter, n, cost)
+}
 
-    /// The same for a set being built before it is a value (`set(xs)`).
-    pub(crate) fn charge_new_set_element_local(&mut self, s: &KeySet) -> R<()> {
-        self.charge_set_insert(s.len(), insert_cost(s))
-    }
+/// The same for a set being built before it is a value (`set(xs)`).
+pub(crate) fn charge_new_set_element_local(meter: &mut Meter, s: &KeySet) -> R<()> {
+    charge_set_insert(meter, s.len(), insert_cost(s))
+}
 
-    fn charge_set_insert(&mut self, n: usize, cost: usize) -> R<()> {
-        if n >= self.meter.limits.max_collection_len {
-            self.meter.check_len(n + 1)?;
+fn charge_set_insert(meter: &mut Meter, n: usize, cost: usize) -> R<()> {
+    if n >= meter.limits.max_collection_len {
+        meter.check_len(n + 1)?;
+    }
+    meter.fuel(FUEL_PER_NEW_SET_ELEMENT + big_table_insert_fuel(n))?;
+    meter.alloc(cost)
+}
+
+pub(crate) fn set_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
+    if matches!(recv, Value::FrozenSet(_)) && SET_MUTATORS.contains(&name) {
+        return no_attr(recv, name);
+    }
+    let as_set = |vm: &mut C, v: &Value| -> R<KeySet> {
+        match crate::types::set::set_items(v) {
+            Some(s) => Ok(s),
+            None => {
+                let mut s = KeySet::default();
+                for x in vm.iterate(v)? {
+                    let k = crate::types::equality::key(vm.meter(), x)?;
+                    charge_new_set_element_local(vm.meter(), &s)?;
+                    s.insert(k);
+                }
+                Ok(s)
+            }
         }
-        self.meter.fuel(FUEL_PER_NEW_SET_ELEMENT + big_table_insert_fuel(n))?;
-        self.meter.alloc(cost)
-    }
-
-    pub(crate) fn set_method(&mut self, recv: &Value, name: &str, args: Vec<Value>) -> R<Value> {
-        if matches!(recv, Value::FrozenSet(_)) && SET_MUTATORS.contains(&name) {
-            return no_attr(recv, name);
+    };
+    // A copy of the receiver's elements, made only by the methods that
+    // build from it (copying on every call made `add` O(n)).
+    let mine = || crate::types::set::set_items(recv).unwrap_or_default();
+    let mutable = match recv {
+        Value::Set(s) => Some(s.clone()),
+        _ => None,
+    };
+    match name {
+        "add" => {
+            let x = args.into_iter().next().unwrap_or(Value::None);
+            let k = crate::types::equality::key(cx.meter(), x)?;
+            if let Some(s) = mutable {
+                charge_new_set_element(cx.meter(), &s)?;
+                s.borrow_mut().insert(k);
+            }
+            Ok(Value::None)
         }
-        let as_set = |vm: &mut Vm, v: &Value| -> R<KeySet> {
-            match crate::types::set::set_items(v) {
-                Some(s) => Ok(s),
-                None => {
-                    let mut s = KeySet::default();
-                    for x in vm.iterate(v)? {
-                        let k = crate::types::equality::key(&mut vm.meter, x)?;
-                        vm.charge_new_set_element_local(&s)?;
-                        s.insert(k);
-                    }
-                    Ok(s)
-                }
+        "remove" | "discard" => {
+            let x = args.into_iter().next().unwrap_or(Value::None);
+            let k = crate::types::equality::key(cx.meter(), x.clone())?;
+            if let Some(s) = &mutable {
+                // Removed in order: what follows it moves down (`dict::shift_fuel`).
+                let shift = { s.borrow().get_index_of(&k).map_or(0, |i| s.borrow().len() - i - 1) };
+                cx.meter().fuel(shift as u64 / 4)?;
             }
-        };
-        // A copy of the receiver's elements, made only by the methods that
-        // build from it (copying on every call made `add` O(n)).
-        let mine = || crate::types::set::set_items(recv).unwrap_or_default();
-        let mutable = match recv {
-            Value::Set(s) => Some(s.clone()),
-            _ => None,
-        };
-        match name {
-            "add" => {
-                let x = args.into_iter().next().unwrap_or(Value::None);
-                let k = crate::types::equality::key(&mut self.meter, x)?;
-                if let Some(s) = mutable {
-                    self.charge_new_set_element(&s)?;
-                    s.borrow_mut().insert(k);
-                }
-                Ok(Value::None)
+            let removed = mutable.map(|s| s.borrow_mut().shift_remove(&k)).unwrap_or(false);
+            if !removed && name == "remove" {
+                return Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![x])));
             }
-            "remove" | "discard" => {
-                let x = args.into_iter().next().unwrap_or(Value::None);
-                let k = crate::types::equality::key(&mut self.meter, x.clone())?;
-                if let Some(s) = &mutable {
-                    // Removed in order: what follows it moves down (`dict::shift_fuel`).
-                    let shift =
-                        { s.borrow().get_index_of(&k).map_or(0, |i| s.borrow().len() - i - 1) };
-                    self.meter.fuel(shift as u64 / 4)?;
-                }
-                let removed = mutable.map(|s| s.borrow_mut().shift_remove(&k)).unwrap_or(false);
-                if !removed && name == "remove" {
-                    return Err(Fault::Exc(Exception::with_args(ExcKind::KeyError, vec![x])));
-                }
-                Ok(Value::None)
+            Ok(Value::None)
+        }
+        "pop" => {
+            if let Some(s) = &mutable {
+                cx.meter().fuel(s.borrow().len() as u64 / 4)?;
             }
-            "pop" => {
-                if let Some(s) = &mutable {
-                    self.meter.fuel(s.borrow().len() as u64 / 4)?;
-                }
-                let r = mutable.and_then(|s| s.borrow_mut().shift_remove_index(0));
-                match r {
-                    Some(k) => Ok(k.0),
-                    None => exc(ExcKind::KeyError, "pop from an empty set"),
-                }
+            let r = mutable.and_then(|s| s.borrow_mut().shift_remove_index(0));
+            match r {
+                Some(k) => Ok(k.0),
+                None => exc(ExcKind::KeyError, "pop from an empty set"),
             }
-            "clear" => {
-                if let Some(s) = mutable {
-                    s.borrow_mut().clear();
-                }
-                Ok(Value::None)
+        }
+        "clear" => {
+            if let Some(s) = mutable {
+                s.borrow_mut().clear();
             }
-            "copy" => Ok(match recv {
-                Value::Set(_) => Value::new_set(mine()),
-                other => other.clone(),
-            }),
-            "union" | "intersection" | "difference" | "symmetric_difference" => {
-                let op = SetOp::of_method(name);
-                let mut acc = {
-                    let mine = elems(recv).unwrap_or(Elems::Owned(KeySet::default()));
-                    self.charged_copy(&mine)?
+            Ok(Value::None)
+        }
+        "copy" => Ok(match recv {
+            Value::Set(_) => Value::new_set(mine()),
+            other => other.clone(),
+        }),
+        "union" | "intersection" | "difference" | "symmetric_difference" => {
+            let op = SetOp::of_method(name);
+            let mut acc = {
+                let mine = elems(recv).unwrap_or(Elems::Owned(KeySet::default()));
+                charged_copy(cx.meter(), &mine)?
+            };
+            for a in &args {
+                let o = match elems(a) {
+                    Some(o) => o,
+                    None => Elems::Owned(as_set(cx, a)?),
                 };
-                for a in &args {
-                    let o = match elems(a) {
-                        Some(o) => o,
-                        None => Elems::Owned(as_set(self, a)?),
-                    };
-                    // Every element of both sides is copied or hashed.
-                    self.meter.fuel((acc.len() + o.len()) as u64)?;
-                    acc = self.set_combine(op, acc, &o)?;
-                }
-                Ok(match recv {
-                    Value::FrozenSet(_) => Value::new_frozenset(acc),
-                    _ => Value::new_set(acc),
-                })
+                // Every element of both sides is copied or hashed.
+                cx.meter().fuel((acc.len() + o.len()) as u64)?;
+                acc = set_combine(cx.meter(), op, acc, &o)?;
             }
-            "update" => {
-                // In place, as CPython: a small update of a big set costs
-                // the small one (a copy of the receiver per call made
-                // `s.update({x})` in a loop quadratic).
-                let Some(s) = mutable else { return no_attr(recv, name) };
-                for a in &args {
-                    let o = match elems(a) {
-                        Some(o) => o,
-                        None => Elems::Owned(as_set(self, a)?),
-                    };
-                    if o.is_same(&s) {
-                        continue;
-                    }
-                    self.meter.fuel(o.len() as u64)?;
-                    self.insert_missing(&mut s.borrow_mut(), &o)?;
-                }
-                Ok(Value::None)
-            }
-            "intersection_update" | "difference_update" | "symmetric_difference_update" => {
-                let base = name.trim_end_matches("_update");
-                let r = self.set_method(recv, base, args)?;
-                if let (Some(s), Value::Set(r)) = (mutable, r) {
-                    // The new contents are moved in, not copied again.
-                    let new = std::mem::take(&mut *r.borrow_mut());
-                    *s.borrow_mut() = new;
-                }
-                Ok(Value::None)
-            }
-            "issubset" | "issuperset" | "isdisjoint" => {
-                let Some(a) = args.first() else {
-                    return type_err(format!("{name}() takes exactly one argument"));
+            Ok(match recv {
+                Value::FrozenSet(_) => Value::new_frozenset(acc),
+                _ => Value::new_set(acc),
+            })
+        }
+        "update" => {
+            // In place, as CPython: a small update of a big set costs
+            // the small one (a copy of the receiver per call made
+            // `s.update({x})` in a loop quadratic).
+            let Some(s) = mutable else { return no_attr(recv, name) };
+            for a in &args {
+                let o = match elems(a) {
+                    Some(o) => o,
+                    None => Elems::Owned(as_set(cx, a)?),
                 };
-                let o = as_set(self, a)?;
-                let mine = mine();
-                self.meter.fuel((mine.len() + o.len()) as u64)?;
-                Ok(Value::Bool(match name {
-                    "issubset" => mine.iter().all(|k| o.contains(k)),
-                    "issuperset" => o.iter().all(|k| mine.contains(k)),
-                    _ => !mine.iter().any(|k| o.contains(k)),
-                }))
-            }
-            _ => no_attr(recv, name),
-        }
-    }
-
-    /// `a | b`, `a & b`, `a - b`, `a ^ b` for two sets (or set-like views);
-    /// the result has `a`'s type. The operands are read where they are
-    /// (copying both first held three sets' worth of memory, uncharged),
-    /// and the result is charged as it grows (`set_combine`).
-    pub(crate) fn set_binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
-        let empty = || Elems::Owned(KeySet::default());
-        let x = elems(a).unwrap_or_else(empty);
-        let y = elems(b).unwrap_or_else(empty);
-        // Every element of both sides is copied and hashed.
-        self.meter.fuel((x.len() + y.len()) as u64)?;
-        let op = SetOp::of_operator(op);
-        let r = match op {
-            SetOp::Union => {
-                let acc = self.charged_copy(&x)?;
-                self.set_combine(op, acc, &y)?
-            }
-            _ => self.set_combine_from(op, &x, &y)?,
-        };
-        drop((x, y));
-        if let Value::FrozenSet(_) = a {
-            Ok(Value::new_frozenset(r))
-        } else {
-            Ok(Value::new_set(r))
-        }
-    }
-
-    /// `s |= b` etc. `|=` adds `b`'s missing elements in place (as
-    /// `update`); the others' result replaces the contents (moved in).
-    pub(crate) fn set_inplace(
-        &mut self,
-        op: BinOp,
-        s: &Rc<StoreCell<KeySet>>,
-        a: Value,
-        b: &Value,
-    ) -> R<Value> {
-        if op == BinOp::BitOr {
-            crate::call_cost::charge_call(
-                &mut self.meter,
-                crate::cost::OPERATOR_COSTS,
-                "|=",
-                None,
-                std::slice::from_ref(b),
-            )?;
-            if let Some(o) = elems(b) {
-                if !o.is_same(s) {
-                    self.insert_missing(&mut s.borrow_mut(), &o)?;
+                if o.is_same(&s) {
+                    continue;
                 }
-                drop(o);
-                return Ok(a);
+                cx.meter().fuel(o.len() as u64)?;
+                insert_missing(cx.meter(), &mut s.borrow_mut(), &o)?;
             }
+            Ok(Value::None)
         }
-        let r = self.binary(op, &a, b)?;
-        if let Value::Set(r) = r {
-            let new = std::mem::take(&mut *r.borrow_mut());
-            *s.borrow_mut() = new;
+        "intersection_update" | "difference_update" | "symmetric_difference_update" => {
+            let base = name.trim_end_matches("_update");
+            let r = set_method(cx, recv, base, args)?;
+            if let (Some(s), Value::Set(r)) = (mutable, r) {
+                // The new contents are moved in, not copied again.
+                let new = std::mem::take(&mut *r.borrow_mut());
+                *s.borrow_mut() = new;
+            }
+            Ok(Value::None)
         }
-        Ok(a)
+        "issubset" | "issuperset" | "isdisjoint" => {
+            let Some(a) = args.first() else {
+                return type_err(format!("{name}() takes exactly one argument"));
+            };
+            let o = as_set(cx, a)?;
+            let mine = mine();
+            cx.meter().fuel((mine.len() + o.len()) as u64)?;
+            Ok(Value::Bool(match name {
+                "issubset" => mine.iter().all(|k| o.contains(k)),
+                "issuperset" => o.iter().all(|k| mine.contains(k)),
+                _ => !mine.iter().any(|k| o.contains(k)),
+            }))
+        }
+        _ => no_attr(recv, name),
     }
+}
 
-    /// A copy of `x` to build a result in, its table charged before it is
-    /// made.
-    fn charged_copy(&mut self, x: &KeySet) -> R<KeySet> {
-        if x.len() >= self.meter.limits.max_collection_len {
-            self.meter.check_len(x.len())?;
+/// `a | b`, `a & b`, `a - b`, `a ^ b` for two sets (or set-like views);
+/// the result has `a`'s type. The operands are read where they are
+/// (copying both first held three sets' worth of memory, uncharged),
+/// and the result is charged as it grows (`set_combine`).
+pub(crate) fn set_binary(meter: &mut Meter, op: BinOp, a: &Value, b: &Value) -> R<Value> {
+    let empty = || Elems::Owned(KeySet::default());
+    let x = elems(a).unwrap_or_else(empty);
+    let y = elems(b).unwrap_or_else(empty);
+    // Every element of both sides is copied and hashed.
+    meter.fuel((x.len() + y.len()) as u64)?;
+    let op = SetOp::of_operator(op);
+    let r = match op {
+        SetOp::Union => {
+            let acc = charged_copy(meter, &x)?;
+            set_combine(meter, op, acc, &y)?
         }
-        self.meter.alloc(crate::mem::table_block(x.len(), std::mem::size_of::<SetEntry>()))?;
-        Ok(x.clone())
+        _ => set_combine_from(meter, op, &x, &y)?,
+    };
+    drop((x, y));
+    if let Value::FrozenSet(_) = a { Ok(Value::new_frozenset(r)) } else { Ok(Value::new_set(r)) }
+}
+
+/// `s |= b` etc. `|=` adds `b`'s missing elements in place (as
+/// `update`); the others' result replaces the contents (moved in).
+pub(crate) fn set_inplace<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    op: BinOp,
+    s: &Rc<StoreCell<KeySet>>,
+    a: Value,
+    b: &Value,
+) -> R<Value> {
+    if op == BinOp::BitOr {
+        crate::call_cost::charge_call(
+            cx.meter(),
+            crate::cost::OPERATOR_COSTS,
+            "|=",
+            None,
+            std::slice::from_ref(b),
+        )?;
+        if let Some(o) = elems(b) {
+            if !o.is_same(s) {
+                insert_missing(cx.meter(), &mut s.borrow_mut(), &o)?;
+            }
+            drop(o);
+            return Ok(a);
+        }
     }
-
-    /// Adds `k` to `r`, a set a bulk operation is building (its items were
-    /// paid for by the cost table): held to the collection cap, its table's
-    /// growth charged before it happens, and past [`crate::cost::BIG_TABLE_FROM`]
-    /// entries the cache misses one-at-a-time inserts pay
-    /// (`big_table_insert_fuel`).
-    fn bulk_insert(&mut self, r: &mut KeySet, k: Key) -> R<()> {
-        let n = r.len();
-        if n >= self.meter.limits.max_collection_len {
-            self.meter.check_len(n + 1)?;
-        }
-        self.meter.fuel(big_table_insert_fuel(n))?;
-        if n >= r.capacity() {
-            self.meter.alloc(insert_cost(r))?;
-        }
-        r.insert(k);
-        Ok(())
+    let r = cx.binary(op, &a, b)?;
+    if let Value::Set(r) = r {
+        let new = std::mem::take(&mut *r.borrow_mut());
+        *s.borrow_mut() = new;
     }
+    Ok(a)
+}
 
-    /// Adds to `r` each element of `o` it lacks (union, `update`, `|=`).
-    fn insert_missing(&mut self, r: &mut KeySet, o: &KeySet) -> R<()> {
-        if r.is_empty() && r.capacity() < o.len() {
-            // Into an empty set (`s |= t` on a new set): one table of the
-            // right size, charged before it is reserved.
-            if o.len() > self.meter.limits.max_collection_len {
-                self.meter.check_len(o.len())?;
-            }
-            self.meter.alloc(crate::mem::table_block(o.len(), std::mem::size_of::<SetEntry>()))?;
-            r.reserve(o.len());
-        }
-        for k in o {
-            if !r.contains(k) {
-                self.bulk_insert(r, k.clone())?;
-            }
-        }
-        Ok(())
+/// A copy of `x` to build a result in, its table charged before it is
+/// made.
+fn charged_copy(meter: &mut Meter, x: &KeySet) -> R<KeySet> {
+    if x.len() >= meter.limits.max_collection_len {
+        meter.check_len(x.len())?;
     }
+    meter.alloc(crate::mem::table_block(x.len(), std::mem::size_of::<SetEntry>()))?;
+    Ok(x.clone())
+}
 
-    /// `acc op o`, reusing `acc` where the operation keeps it (union).
-    fn set_combine(&mut self, op: SetOp, mut acc: KeySet, o: &KeySet) -> R<KeySet> {
-        if op == SetOp::Union {
-            self.insert_missing(&mut acc, o)?;
-            return Ok(acc);
-        }
-        self.set_combine_from(op, &acc, o)
+/// Adds `k` to `r`, a set a bulk operation is building (its items were
+/// paid for by the cost table): held to the collection cap, its table's
+/// growth charged before it happens, and past [`crate::cost::BIG_TABLE_FROM`]
+/// entries the cache misses one-at-a-time inserts pay
+/// (`big_table_insert_fuel`).
+fn bulk_insert(meter: &mut Meter, r: &mut KeySet, k: Key) -> R<()> {
+    let n = r.len();
+    if n >= meter.limits.max_collection_len {
+        meter.check_len(n + 1)?;
     }
+    meter.fuel(big_table_insert_fuel(n))?;
+    if n >= r.capacity() {
+        meter.alloc(insert_cost(r))?;
+    }
+    r.insert(k);
+    Ok(())
+}
 
-    /// `x op o` for the operations that build a new set (all but union),
-    /// in CPython's order: `x`'s elements first.
-    fn set_combine_from(&mut self, op: SetOp, x: &KeySet, o: &KeySet) -> R<KeySet> {
-        let mut r = KeySet::default();
-        match op {
-            SetOp::Union => {
-                for k in x {
-                    self.bulk_insert(&mut r, k.clone())?;
-                }
-                self.insert_missing(&mut r, o)?;
+/// Adds to `r` each element of `o` it lacks (union, `update`, `|=`).
+fn insert_missing(meter: &mut Meter, r: &mut KeySet, o: &KeySet) -> R<()> {
+    if r.is_empty() && r.capacity() < o.len() {
+        // Into an empty set (`s |= t` on a new set): one table of the
+        // right size, charged before it is reserved.
+        if o.len() > meter.limits.max_collection_len {
+            meter.check_len(o.len())?;
+        }
+        meter.alloc(crate::mem::table_block(o.len(), std::mem::size_of::<SetEntry>()))?;
+        r.reserve(o.len());
+    }
+    for k in o {
+        if !r.contains(k) {
+            bulk_insert(meter, r, k.clone())?;
+        }
+    }
+    Ok(())
+}
+
+/// `acc op o`, reusing `acc` where the operation keeps it (union).
+fn set_combine(meter: &mut Meter, op: SetOp, mut acc: KeySet, o: &KeySet) -> R<KeySet> {
+    if op == SetOp::Union {
+        insert_missing(meter, &mut acc, o)?;
+        return Ok(acc);
+    }
+    set_combine_from(meter, op, &acc, o)
+}
+
+/// `x op o` for the operations that build a new set (all but union),
+/// in CPython's order: `x`'s elements first.
+fn set_combine_from(meter: &mut Meter, op: SetOp, x: &KeySet, o: &KeySet) -> R<KeySet> {
+    let mut r = KeySet::default();
+    match op {
+        SetOp::Union => {
+            for k in x {
+                bulk_insert(meter, &mut r, k.clone())?;
             }
-            // CPython walks the smaller set (`o` on a tie) and keeps its
-            // elements: `{True} & {1}` is `{1}`.
-            SetOp::Intersection => {
-                let (walk, probe) = if o.len() <= x.len() { (o, x) } else { (x, o) };
-                for k in walk {
-                    if probe.contains(k) {
-                        self.bulk_insert(&mut r, k.clone())?;
-                    }
-                }
-            }
-            SetOp::Difference => {
-                for k in x {
-                    if !o.contains(k) {
-                        self.bulk_insert(&mut r, k.clone())?;
-                    }
-                }
-            }
-            SetOp::SymmetricDifference => {
-                for k in x {
-                    if !o.contains(k) {
-                        self.bulk_insert(&mut r, k.clone())?;
-                    }
-                }
-                for k in o {
-                    if !x.contains(k) {
-                        self.bulk_insert(&mut r, k.clone())?;
-                    }
+            insert_missing(meter, &mut r, o)?;
+        }
+        // CPython walks the smaller set (`o` on a tie) and keeps its
+        // elements: `{True} & {1}` is `{1}`.
+        SetOp::Intersection => {
+            let (walk, probe) = if o.len() <= x.len() { (o, x) } else { (x, o) };
+            for k in walk {
+                if probe.contains(k) {
+                    bulk_insert(meter, &mut r, k.clone())?;
                 }
             }
         }
-        Ok(r)
-    }
-
-    /// `set(iterable)`, `frozenset(iterable)`.
-    pub(crate) fn set_new(&mut self, t: Ty, args: &[Value]) -> R<Value> {
-        self.meter.fuel(crate::cost::FUEL_PER_SET_MADE)?;
-        let mut set = KeySet::default();
-        if let Some(v) = args.first() {
-            for x in self.iterate(v)? {
-                let k = crate::types::equality::key(&mut self.meter, x)?;
-                self.charge_new_set_element_local(&set)?;
-                set.insert(k);
+        SetOp::Difference => {
+            for k in x {
+                if !o.contains(k) {
+                    bulk_insert(meter, &mut r, k.clone())?;
+                }
             }
         }
-        Ok(if t == Ty::Set { Value::new_set(set) } else { Value::new_frozenset(set) })
+        SetOp::SymmetricDifference => {
+            for k in x {
+                if !o.contains(k) {
+                    bulk_insert(meter, &mut r, k.clone())?;
+                }
+            }
+            for k in o {
+                if !x.contains(k) {
+                    bulk_insert(meter, &mut r, k.clone())?;
+                }
+            }
+        }
     }
+    Ok(r)
+}
+
+/// `set(iterable)`, `frozenset(iterable)`.
+pub(crate) fn set_new<C: Callbacks + ?Sized>(cx: &mut C, t: Ty, args: &[Value]) -> R<Value> {
+    cx.meter().fuel(crate::cost::FUEL_PER_SET_MADE)?;
+    let mut set = KeySet::default();
+    if let Some(v) = args.first() {
+        for x in cx.iterate(v)? {
+            let k = crate::types::equality::key(cx.meter(), x)?;
+            charge_new_set_element_local(cx.meter(), &set)?;
+            set.insert(k);
+        }
+    }
+    Ok(if t == Ty::Set { Value::new_set(set) } else { Value::new_frozenset(set) })
 }
 
 /// The four set operations, named by method or by operator.

@@ -7,11 +7,12 @@
 use std::cell::RefCell;
 
 use crate::args::as_int;
+use crate::callbacks::Callbacks;
 use crate::charged::ChargedVec;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::AccountRef;
+use crate::meter::Meter;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// An in-memory text file.
 pub struct StringIo(RefCell<IoState>);
@@ -74,17 +75,17 @@ impl StringIo {
 
     /// The lines from the position to the end (the position moves there):
     /// iterating the file.
-    pub(crate) fn remaining_lines(&self, vm: &mut Vm) -> R<Vec<Value>> {
+    pub(crate) fn remaining_lines(&self, meter: &mut Meter) -> R<Vec<Value>> {
         let st = self.0.borrow();
         if st.closed {
             return value_err("I/O operation on closed file");
         }
         let rest = &st.buf[st.pos..];
-        vm.meter.fuel((rest.len() / 64) as u64)?;
+        meter.fuel((rest.len() / 64) as u64)?;
         // Each line charges itself as it is made, the list as it grows.
         let mut lines = ChargedVec::new();
         for line in rest.split_inclusive('\n') {
-            lines.push(&mut vm.meter, Value::str(line))?;
+            lines.push(meter, Value::str(line))?;
         }
         let end = st.buf.len();
         drop(st);
@@ -111,7 +112,12 @@ fn size_arg(args: &[Value]) -> R<Option<usize>> {
     }
 }
 
-pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) -> R<Value> {
+pub(crate) fn method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    f: &StringIo,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
     if f.0.borrow().closed && name != "close" {
         return value_err("I/O operation on closed file");
     }
@@ -123,7 +129,7 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
                 Some(n) => advance(&st.buf, st.pos, n),
                 None => st.buf.len(),
             };
-            vm.meter.fuel(((end - st.pos) / 64) as u64)?;
+            cx.meter().fuel(((end - st.pos) / 64) as u64)?;
             let out = Value::str(&st.buf[st.pos..end]);
             st.pos = end;
             Ok(out)
@@ -136,34 +142,34 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
             if let Some(n) = size {
                 end = end.min(advance(&st.buf, st.pos, n));
             }
-            vm.meter.fuel(((end - st.pos) / 64) as u64)?;
+            cx.meter().fuel(((end - st.pos) / 64) as u64)?;
             let out = Value::str(&st.buf[st.pos..end]);
             st.pos = end;
             Ok(out)
         }
-        "readlines" => Ok(Value::list(f.remaining_lines(vm)?)),
+        "readlines" => Ok(Value::list(f.remaining_lines(cx.meter())?)),
         "write" => {
             let Some(Value::Str(s)) = args.first() else {
                 let got = args.first().map_or("nothing", |v| v.type_name());
                 return type_err(format!("string argument expected, got '{got}'"));
             };
-            write(vm, f, s.as_str())?;
+            write(cx.meter(), f, s.as_str())?;
             Ok(Value::Int(s.char_len() as i64))
         }
         "writelines" => {
-            let lines = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let lines = cx.iterate(args.first().unwrap_or(&Value::None))?;
             for l in lines {
                 let Value::Str(s) = &l else {
                     return type_err(format!("string argument expected, got '{}'", l.type_name()));
                 };
-                write(vm, f, s.as_str())?;
+                write(cx.meter(), f, s.as_str())?;
             }
             Ok(Value::None)
         }
         "getvalue" => {
             let st = f.0.borrow();
-            vm.meter.fuel((st.buf.len() / 64) as u64)?;
-            vm.meter.alloc(st.buf.len())?;
+            cx.meter().fuel((st.buf.len() / 64) as u64)?;
+            cx.meter().alloc(st.buf.len())?;
             Ok(Value::str(st.buf.as_str()))
         }
         "seek" => {
@@ -173,7 +179,7 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
             match whence {
                 0 if pos < 0 => value_err(format!("Negative seek position {pos}")),
                 0 => {
-                    vm.meter.fuel(pos as u64 / 64)?;
+                    cx.meter().fuel(pos as u64 / 64)?;
                     st.pos = advance(&st.buf, 0, pos as usize);
                     Ok(Value::Int(pos))
                 }
@@ -188,7 +194,7 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
         }
         "tell" => {
             let st = f.0.borrow();
-            vm.meter.fuel((st.pos / 64) as u64)?;
+            cx.meter().fuel((st.pos / 64) as u64)?;
             Ok(Value::Int(st.buf[..st.pos].chars().count() as i64))
         }
         "truncate" => {
@@ -217,20 +223,20 @@ pub(crate) fn method(vm: &mut Vm, f: &StringIo, name: &str, args: Vec<Value>) ->
 /// capacity (double, as `String` would grow it) is charged and reserved
 /// first (charging only `s` let a 256 MiB buffer double uncounted: a
 /// `csv.writer` flood peaked at 3x the budget).
-pub(crate) fn write(vm: &mut Vm, f: &StringIo, s: &str) -> R<()> {
-    vm.meter.fuel((s.len() / 64) as u64 + 1)?;
+pub(crate) fn write(meter: &mut Meter, f: &StringIo, s: &str) -> R<()> {
+    meter.fuel((s.len() / 64) as u64 + 1)?;
     let (len, cap) = {
         let st = f.0.borrow();
         (st.buf.len(), st.buf.capacity())
     };
     let new_len = len + s.len();
-    vm.meter.check_str_len(s.len())?;
-    if new_len > vm.meter.limits.max_str_len {
-        vm.meter.check_str_len(new_len)?;
+    meter.check_str_len(s.len())?;
+    if new_len > meter.limits.max_str_len {
+        meter.check_str_len(new_len)?;
     }
     if new_len > cap {
         let new_cap = cap.saturating_mul(2).max(new_len).max(64);
-        vm.meter.alloc(crate::mem::block(new_cap))?;
+        meter.alloc(crate::mem::block(new_cap))?;
         let mut st = f.0.borrow_mut();
         st.buf.reserve_exact(new_cap - len);
         st.recharge();

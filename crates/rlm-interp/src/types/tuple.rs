@@ -12,7 +12,6 @@ use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
-use crate::vm::Vm;
 
 /// A tuple's storage (drops its items without recursion). Immutable, so it
 /// is charged to the current account once, when made (`Value::tuple`), and
@@ -63,84 +62,85 @@ pub(crate) const TUPLE_METHODS: &[&str] = &["count", "index"];
 pub(crate) const TUPLE_COSTS: CostTable =
     &[("count", cost(Recv, SCAN)), ("index", cost(WorkDone, SCAN))];
 
-impl Vm {
-    pub(crate) fn tuple_method(
-        &mut self,
-        recv: &Value,
-        t: &Rc<TupleObj>,
-        name: &str,
-        args: Vec<Value>,
-    ) -> R<Value> {
-        match name {
-            "count" => {
-                let x = args.first().cloned().unwrap_or(Value::None);
-                let mut n = 0;
-                // Each comparison is work even when it is one step.
-                self.meter.fuel(t.len() as u64 / 4)?;
-                for it in t.iter() {
-                    if crate::types::equality::eq(&mut self.meter, it, &x)? {
-                        n += 1;
-                    }
-                }
-                Ok(Value::Int(n))
-            }
-            "index" => {
-                let x = args.first().cloned().unwrap_or(Value::None);
-                let len = t.len() as i64;
-                let len = len as usize;
-                let bound = crate::types::slice::index_bound;
-                let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
-                // Charged as it compares, up to the item found.
-                let found = self.position_in_blocks(&x, start..end.max(start), |r| {
-                    t.get(r).map_or_else(Vec::new, <[Value]>::to_vec)
-                })?;
-                match found {
-                    Some(i) => Ok(Value::Int(i as i64)),
-                    None => value_err("tuple.index(x): x not in tuple"),
+pub(crate) fn tuple_method(
+    meter: &mut Meter,
+    recv: &Value,
+    t: &Rc<TupleObj>,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
+    match name {
+        "count" => {
+            let x = args.first().cloned().unwrap_or(Value::None);
+            let mut n = 0;
+            // Each comparison is work even when it is one step.
+            meter.fuel(t.len() as u64 / 4)?;
+            for it in t.iter() {
+                if crate::types::equality::eq(meter, it, &x)? {
+                    n += 1;
                 }
             }
-            _ => no_attr(recv, name),
+            Ok(Value::Int(n))
         }
-    }
-
-    /// `t + b` (and the error for a non-tuple `b`).
-    pub(crate) fn tuple_add(&mut self, x: &Rc<TupleObj>, b: &Value) -> R<Value> {
-        let Value::Tuple(y) = b else {
-            return type_err(format!(
-                "can only concatenate tuple (not \"{}\") to tuple",
-                b.type_name()
-            ));
-        };
-        self.meter.check_len(x.len() + y.len())?;
-        let mut v = Vec::with_capacity(x.len() + y.len());
-        v.extend(x.iter().cloned());
-        v.extend(y.iter().cloned());
-        Ok(Value::tuple(v))
-    }
-
-    /// `t * n` (`n` is an int or bool).
-    pub(crate) fn tuple_repeat(&mut self, t: &Rc<TupleObj>, n: &Value) -> R<Value> {
-        let n = as_int(n).unwrap_or(0).max(0) as usize;
-        let total = t.len().saturating_mul(n);
-        self.meter.check_len(total)?;
-        // Work in proportion to the result: `() * 10**8` is no loop at all.
-        let v: Vec<Value> = t.iter().cloned().cycle().take(total).collect();
-        Ok(Value::tuple(v))
-    }
-
-    /// `t[i]`, `t[a:b:c]`.
-    pub(crate) fn tuple_getitem(&mut self, t: &Rc<TupleObj>, idx: &Value) -> R<Value> {
-        if let Value::Slice(s) = idx {
-            let (start, _stop, step, n) = slice_indices(t.len(), s)?;
-            let v = slice_collect(t, start, step, n);
-            self.meter.check_len(v.len())?;
-            return Ok(Value::tuple(v));
+        "index" => {
+            let x = args.first().cloned().unwrap_or(Value::None);
+            let len = t.len() as i64;
+            let len = len as usize;
+            let bound = crate::types::slice::index_bound;
+            let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
+            // Charged as it compares, up to the item found.
+            let found = crate::types::equality::position_in_blocks(
+                meter,
+                &x,
+                start..end.max(start),
+                |r| t.get(r).map_or_else(Vec::new, <[Value]>::to_vec),
+            )?;
+            match found {
+                Some(i) => Ok(Value::Int(i as i64)),
+                None => value_err("tuple.index(x): x not in tuple"),
+            }
         }
-        let i = self.index_of(idx, "tuple")?;
-        match norm_index(i, t.len()) {
-            Some(i) => Ok(t[i].clone()),
-            None => exc(ExcKind::IndexError, "tuple index out of range"),
-        }
+        _ => no_attr(recv, name),
+    }
+}
+
+/// `t + b` (and the error for a non-tuple `b`).
+pub(crate) fn tuple_add(meter: &mut Meter, x: &Rc<TupleObj>, b: &Value) -> R<Value> {
+    let Value::Tuple(y) = b else {
+        return type_err(format!(
+            "can only concatenate tuple (not \"{}\") to tuple",
+            b.type_name()
+        ));
+    };
+    meter.check_len(x.len() + y.len())?;
+    let mut v = Vec::with_capacity(x.len() + y.len());
+    v.extend(x.iter().cloned());
+    v.extend(y.iter().cloned());
+    Ok(Value::tuple(v))
+}
+
+/// `t * n` (`n` is an int or bool).
+pub(crate) fn tuple_repeat(meter: &mut Meter, t: &Rc<TupleObj>, n: &Value) -> R<Value> {
+    let n = as_int(n).unwrap_or(0).max(0) as usize;
+    let total = t.len().saturating_mul(n);
+    meter.check_len(total)?;
+    // Work in proportion to the result: `() * 10**8` is no loop at all.
+    let v: Vec<Value> = t.iter().cloned().cycle().take(total).collect();
+    Ok(Value::tuple(v))
+}
+
+/// `t[i]`, `t[a:b:c]`.
+pub(crate) fn tuple_getitem(meter: &mut Meter, t: &Rc<TupleObj>, idx: &Value) -> R<Value> {
+    if let Value::Slice(s) = idx {
+        let (start, _stop, step, n) = slice_indices(t.len(), s)?;
+        let v = slice_collect(t, start, step, n);
+        meter.check_len(v.len())?;
+        return Ok(Value::tuple(v));
+    }
+    let i = crate::args::index_of(idx, "tuple")?;
+    match norm_index(i, t.len()) {
+        Some(i) => Ok(t[i].clone()),
+        None => exc(ExcKind::IndexError, "tuple index out of range"),
     }
 }
 

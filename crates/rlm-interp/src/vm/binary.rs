@@ -42,26 +42,26 @@ impl Vm {
             crate::call_cost::charge_operator(&mut self.meter, sym, a, b)?;
         }
         match (op, a, b) {
-            (BinOp::Add, Str(x), _) => self.str_add(x, a, b),
-            (BinOp::Add, List(x), _) => self.list_add(x, b),
-            (BinOp::Add, Tuple(x), _) => self.tuple_add(x, b),
+            (BinOp::Add, Str(x), _) => crate::types::str::str_add(&mut self.meter, x, a, b),
+            (BinOp::Add, List(x), _) => crate::types::list::list_add(&mut self.meter, x, b),
+            (BinOp::Add, Tuple(x), _) => crate::types::tuple::tuple_add(&mut self.meter, x, b),
             (BinOp::Mult, Str(s), n) | (BinOp::Mult, n, Str(s)) if as_int(n).is_some() => {
-                self.str_repeat(s, n)
+                crate::types::str::str_repeat(&mut self.meter, s, n)
             }
             (BinOp::Mult, List(l), n) | (BinOp::Mult, n, List(l)) if as_int(n).is_some() => {
-                self.list_repeat(l, n)
+                crate::types::list::list_repeat(&mut self.meter, l, n)
             }
             (BinOp::Mult, Tuple(t), n) | (BinOp::Mult, n, Tuple(t)) if as_int(n).is_some() => {
-                self.tuple_repeat(t, n)
+                crate::types::tuple::tuple_repeat(&mut self.meter, t, n)
             }
-            (BinOp::Mod, Str(s), args) => self.str_percent(s, args),
+            (BinOp::Mod, Str(s), args) => crate::format::percent::str_percent(self, s, args),
             (BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor | BinOp::Sub, _, _)
                 if is_set_like(a) && is_set_like(b) =>
             {
-                self.set_binary(op, a, b)
+                crate::types::set::set_binary(&mut self.meter, op, a, b)
             }
             (BinOp::BitOr, Dict(x), Dict(y)) if !matches!(x.borrow().kind, DictKind::Counter) => {
-                self.dict_or(x, y)
+                crate::types::dict::dict_or(&mut self.meter, x, y)
             }
             (BinOp::Add | BinOp::Sub | BinOp::BitAnd | BinOp::BitOr, Dict(x), Dict(y))
                 if matches!(x.borrow().kind, DictKind::Counter)
@@ -97,21 +97,21 @@ impl Vm {
                     std::slice::from_ref(b),
                 )?;
                 let l = l.clone();
-                self.list_iadd(&l, a, b)
+                crate::types::list::list_iadd(self, &l, a, b)
             }
             (BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor, Value::Set(s))
                 if is_set_like(b) =>
             {
                 let s = s.clone();
-                self.set_inplace(op, &s, a, b)
+                crate::types::set::set_inplace(self, op, &s, a, b)
             }
             (BinOp::BitOr, Value::Dict(d)) => {
                 let d = d.clone();
-                self.dict_ior(&d, a, b)
+                crate::types::dict::dict_ior(self, &d, a, b)
             }
             (BinOp::Add, Value::Str(x)) => match b {
                 // `s += t` in a loop: amortised by building a new string (Python does the same).
-                Value::Str(y) => self.str_iadd(x, y),
+                Value::Str(y) => crate::types::str::str_iadd(&mut self.meter, x, y),
                 _ => self.binary(op, &a, b),
             },
             _ => self.binary(op, &a, b),
@@ -124,7 +124,7 @@ impl Vm {
             (UnaryOp::Neg | UnaryOp::Pos, Value::Dict(d))
                 if matches!(d.borrow().kind, DictKind::Counter) =>
             {
-                self.counter_unary(op, d)
+                crate::types::dict::counter::counter_unary(self, op, d)
             }
             (UnaryOp::Neg | UnaryOp::Pos, Value::Native(n))
                 if matches!(**n, Native::TimeDelta(..)) =>

@@ -512,7 +512,7 @@ impl Vm {
         let target = frame.stack[idx].clone();
         let k = crate::types::equality::key(&mut self.meter, v)?;
         if let Value::Set(s) = &target {
-            self.charge_new_set_element(s)?;
+            crate::types::set::charge_new_set_element(&mut self.meter, s)?;
             s.borrow_mut().insert(k);
         }
         Ok(())
@@ -532,7 +532,7 @@ impl Vm {
             if n >= self.meter.limits.max_collection_len {
                 self.meter.check_len(n + 1)?;
             }
-            self.charge_new_dict_key(d)?;
+            crate::types::dict::charge_new_dict_key(&mut self.meter, d)?;
             d.borrow_mut().map.insert(k, v);
         }
         Ok(())
@@ -560,7 +560,7 @@ impl Vm {
         if let Value::Set(s) = &target {
             for x in items {
                 let k = crate::types::equality::key(&mut self.meter, x)?;
-                self.charge_new_set_element(s)?;
+                crate::types::set::charge_new_set_element(&mut self.meter, s)?;
                 s.borrow_mut().insert(k);
             }
         }

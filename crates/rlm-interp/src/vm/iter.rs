@@ -62,7 +62,7 @@ impl Vm {
                     self.meter.fuel(snapshot_fuel(len).saturating_add(tuples))?;
                     IterState::watched(view_items(*kind, d).into(), Value::Dict(d.clone()))
                 }
-                Native::StringIO(f) => IterState::Items(f.remaining_lines(self)?.into()),
+                Native::StringIO(f) => IterState::Items(f.remaining_lines(&mut self.meter)?.into()),
                 Native::CsvReader(r) => return Ok(r.rows.clone()),
                 Native::VersionInfo(t) => IterState::Seq(t.clone(), 0),
                 _ => return type_err(format!("'{}' object is not iterable", v.type_name())),

@@ -44,7 +44,7 @@ impl Vm {
                 let l = l.clone();
                 let x = frame.stack.pop().ok_or_else(|| internal("stack underflow"))?;
                 frame.stack.truncate(recv_at);
-                self.list_append(&l, x)?;
+                crate::types::list::list_append(&mut self.meter, &l, x)?;
                 top!(self).stack.push(Value::None);
                 return Ok(true);
             }

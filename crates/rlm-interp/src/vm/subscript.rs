@@ -1,7 +1,6 @@
 //! Subscripts: `obj[idx]`, `obj[idx] = v`, `del obj[idx]`, dispatched to
 //! each type's file under `types/` (indexing, slicing, missing dict keys).
 
-use crate::args::as_int;
 use crate::fault::{R, type_err};
 use crate::modules::re::match_obj::match_group;
 use crate::value::*;
@@ -13,12 +12,12 @@ impl Vm {
             self.charge_slice_of(obj, sl)?;
         }
         match obj {
-            Value::List(l) => self.list_getitem(l, idx),
-            Value::Tuple(t) => self.tuple_getitem(t, idx),
-            Value::Str(s) => self.str_getitem(s, idx),
-            Value::Range(r) => self.range_getitem(r, idx),
-            Value::Dict(d) => self.dict_getitem(d, idx),
-            Value::Deque(d) => self.deque_getitem(d, idx),
+            Value::List(l) => crate::types::list::list_getitem(&mut self.meter, l, idx),
+            Value::Tuple(t) => crate::types::tuple::tuple_getitem(&mut self.meter, t, idx),
+            Value::Str(s) => crate::types::str::str_getitem(&mut self.meter, s, idx),
+            Value::Range(r) => crate::types::range::range_getitem(r, idx),
+            Value::Dict(d) => crate::types::dict::dict_getitem(self, d, idx),
+            Value::Deque(d) => crate::types::deque::deque_getitem(d, idx),
             Value::Native(n) => match &**n {
                 Native::Match(m) => match_group(self, m, idx),
                 Native::VersionInfo(t) => self.getitem(&t.clone(), idx),
@@ -45,16 +44,6 @@ impl Vm {
         }
     }
 
-    pub(crate) fn index_of(&mut self, idx: &Value, what: &str) -> R<i64> {
-        match as_int(idx) {
-            Some(i) => Ok(i),
-            None => type_err(format!(
-                "{what} indices must be integers or slices, not {}",
-                idx.type_name()
-            )),
-        }
-    }
-
     pub(crate) fn setitem(&mut self, obj: &Value, idx: Value, v: Value) -> R<()> {
         if let (Value::List(l), Value::Slice(_)) = (obj, &idx) {
             // The list's tail moves and the new items are copied in.
@@ -62,9 +51,9 @@ impl Vm {
             crate::call_cost::charge_slice(&mut self.meter, false, n)?;
         }
         match obj {
-            Value::List(l) => self.list_setitem(l, idx, v),
-            Value::Dict(d) => self.dict_setitem(d, idx, v),
-            Value::Deque(d) => self.deque_setitem(d, idx, v),
+            Value::List(l) => crate::types::list::list_setitem(self, l, idx, v),
+            Value::Dict(d) => crate::types::dict::dict_setitem(&mut self.meter, d, idx, v),
+            Value::Deque(d) => crate::types::deque::deque_setitem(d, idx, v),
             _ => type_err(format!("'{}' object does not support item assignment", obj.type_name())),
         }
     }
@@ -75,8 +64,8 @@ impl Vm {
             crate::call_cost::charge_slice(&mut self.meter, false, n)?;
         }
         match obj {
-            Value::List(l) => self.list_delitem(l, idx),
-            Value::Dict(d) => self.dict_delitem(d, idx),
+            Value::List(l) => crate::types::list::list_delitem(l, idx),
+            Value::Dict(d) => crate::types::dict::dict_delitem(&mut self.meter, d, idx),
             _ => type_err(format!("'{}' object doesn't support item deletion", obj.type_name())),
         }
     }

@@ -11,15 +11,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{code_of, files, paths_after, sources};
 
 /// The most files one circle may hold. Issue #59's goal is 5; lower this
-/// whenever the largest circle shrinks (the test says when it did). 67, not
-/// the 65 first measured: the meter (`meter.rs`, split out of the VM) and
-/// the charging of calls on it (`call_cost.rs`, out of `builtins/cost.rs`)
-/// name the value layer, and every file of that layer sits in the circle
-/// until the values' data stops naming the types that name it back.
-const LARGEST_CIRCLE_CEILING: usize = 67;
+/// whenever the largest circle shrinks (the test says when it did). 67 when
+/// first ratcheted (the meter and `call_cost.rs` name the value layer); 60
+/// once `value.rs`'s inner `deferred_drop` module named `Value` by
+/// `crate::value::` instead of `super::`, which this graph (it reads a file's
+/// `super::` as its parent's) took for an arrow from `value.rs` to `lib.rs`,
+/// and through it to every file only the crate root names; 61 with
+/// `callbacks.rs` (the trait the types call the program through names the
+/// values, and the types name it).
+const LARGEST_CIRCLE_CEILING: usize = 61;
 
 /// The most files outside `vm/` with an `impl Vm` block. Issue #59's goal is 0.
-const IMPL_VM_OUTSIDE_CEILING: usize = 24;
+const IMPL_VM_OUTSIDE_CEILING: usize = 2;
 
 /// File → the files it imports, with the names it takes from each.
 pub(crate) type FileGraph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;

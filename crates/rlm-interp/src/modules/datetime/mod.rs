@@ -31,16 +31,11 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     ]
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    construct_other(vm, name, args, kwargs)
+pub(crate) fn call(_vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    construct_other(name, args, kwargs)
 }
 
-pub(crate) fn construct_other(
-    vm: &mut Vm,
-    name: &str,
-    args: Vec<Value>,
-    kwargs: Kwargs,
-) -> R<Value> {
+pub(crate) fn construct_other(name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     let get = |i: usize, k: &str, def: i64| -> R<i64> {
         match args.get(i).or_else(|| kw(&kwargs, k)) {
             Some(v) => match as_int(v) {
@@ -105,7 +100,6 @@ pub(crate) fn construct_other(
                     None => {}
                 }
             }
-            let _ = vm;
             td_value(exact + timedelta::micros_of_float(inexact)?)
         }
         _ => type_err(format!("cannot create '{name}' instances")),

@@ -189,7 +189,7 @@ pub(super) fn json_dump(
             o.seen.borrow_mut().push(Rc::as_ptr(d) as *const u8 as usize);
             if o.sort_keys {
                 let mut keys: Vec<Value> = items.iter().map(|(k, _)| k.clone()).collect();
-                vm.sort_values(&mut keys, None, false)?;
+                crate::builtins::sort::sort_values(vm, &mut keys, None, false)?;
                 // Each sorted key finds its value by hash (a search of the
                 // items for each key was quadratic, and unpaid).
                 let mut by_key: Map = items.drain(..).map(|(k, x)| (Key(k), x)).collect();

@@ -7,12 +7,13 @@ use std::rc::Rc;
 use rlm_syntax::ast::{BinOp, UnaryOp};
 
 use crate::args::{as_float, as_int};
+use crate::callbacks::Callbacks;
 use crate::cost::Over::{All, Recv};
 use crate::cost::{COPY, CostTable, HASH, SCAN, cost};
 use crate::fault::{R, type_err};
+use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) const COUNTER_METHODS: &[&str] = &["most_common", "elements", "subtract", "total"];
 
@@ -24,193 +25,200 @@ pub(crate) const COUNTER_COSTS: CostTable = &[
     ("total", cost(Recv, SCAN)),
 ];
 
-impl Vm {
-    /// Counter methods (a plain dict answers them too when called directly,
-    /// as it always has).
-    pub(crate) fn counter_method(
-        &mut self,
-        recv: &Value,
-        d: &Rc<StoreCell<Dict>>,
-        name: &str,
-        args: Vec<Value>,
-    ) -> R<Value> {
-        match name {
-            "subtract" => {
-                if let Some(src) = args.first().filter(|v| !matches!(v, Value::None)) {
-                    self.counter_update(recv, src, -1)?;
-                }
-                Ok(Value::None)
+/// Counter methods (a plain dict answers them too when called directly,
+/// as it always has).
+pub(crate) fn counter_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    d: &Rc<StoreCell<Dict>>,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
+    match name {
+        "subtract" => {
+            if let Some(src) = args.first().filter(|v| !matches!(v, Value::None)) {
+                counter_update(cx, recv, src, -1)?;
             }
-            "most_common" => self.counter_most_common(d, args.first()),
-            "elements" => {
-                // Sum the counts (checked) and charge the total before
-                // expanding: Counter({'a': 10**12}) is tiny.
-                let total = d.borrow().map.values().try_fold(0usize, |acc, v| {
+            Ok(Value::None)
+        }
+        "most_common" => counter_most_common(cx.meter(), d, args.first()),
+        "elements" => {
+            // Sum the counts (checked) and charge the total before
+            // expanding: Counter({'a': 10**12}) is tiny.
+            let total =
+                d.borrow().map.values().try_fold(0usize, |acc, v| {
                     acc.checked_add(as_int(v).unwrap_or(0).max(0) as usize)
                 });
-                self.meter.check_len(total.unwrap_or(usize::MAX))?;
-                let mut out = Vec::with_capacity(total.unwrap_or(0));
-                for (k, v) in d.borrow().map.iter() {
-                    let n = as_int(v).unwrap_or(0).max(0) as usize;
-                    out.extend(std::iter::repeat_n(k.0.clone(), n));
-                }
-                Ok(Value::iter(IterState::Items(out.into())))
+            cx.meter().check_len(total.unwrap_or(usize::MAX))?;
+            let mut out = Vec::with_capacity(total.unwrap_or(0));
+            for (k, v) in d.borrow().map.iter() {
+                let n = as_int(v).unwrap_or(0).max(0) as usize;
+                out.extend(std::iter::repeat_n(k.0.clone(), n));
             }
-            "total" => {
-                let vals: Vec<Value> = d.borrow().map.values().cloned().collect();
-                let mut acc = Value::Int(0);
-                for v in vals {
-                    acc = self.binary(rlm_syntax::ast::BinOp::Add, &acc, &v)?;
-                }
-                Ok(acc)
+            Ok(Value::iter(IterState::Items(out.into())))
+        }
+        "total" => {
+            let vals: Vec<Value> = d.borrow().map.values().cloned().collect();
+            let mut acc = Value::Int(0);
+            for v in vals {
+                acc = cx.binary(rlm_syntax::ast::BinOp::Add, &acc, &v)?;
             }
-            _ => no_attr(recv, name),
+            Ok(acc)
         }
-    }
-
-    /// `c.most_common(n)`: the `n` largest counts, ties in insertion order
-    /// (CPython's `heapq.nlargest`, or a stable sort when `n` is omitted).
-    /// Only the `n` kept are sorted, after a linear selection; the fuel for
-    /// the comparisons and the memory of the scratch vector are charged
-    /// before the work.
-    fn counter_most_common(&mut self, d: &Rc<StoreCell<Dict>>, n: Option<&Value>) -> R<Value> {
-        let len = d.borrow().map.len();
-        let n = match n {
-            Some(Value::None) | None => len,
-            Some(v) => as_int(v).unwrap_or(0).max(0) as usize,
-        }
-        .min(len);
-        let rounds = u64::from(usize::BITS - n.leading_zeros());
-        self.meter.fuel((len as u64).saturating_add((n as u64).saturating_mul(rounds)))?;
-        let _scratch = self.charge_scratch(crate::mem::vec_block::<(Count, usize)>(len))?;
-        let mut ranked: Vec<(Count, usize)> = Vec::with_capacity(len);
-        for (i, v) in d.borrow().map.values().enumerate() {
-            let Some(count) = Count::of(v) else {
-                return type_err("'<' not supported between counts");
-            };
-            ranked.push((count, i));
-        }
-        // One kind of count per sort, so that the order stays total (an int
-        // past 2**53 against a float would not be).
-        if ranked.iter().any(|(c, _)| matches!(c, Count::Float(_))) {
-            for (c, _) in &mut ranked {
-                *c = Count::Float(c.as_f64());
-            }
-        }
-        // Larger counts first, then earlier insertion: a total order, so an
-        // unstable selection and sort give the stable result.
-        let order = |a: &(Count, usize), b: &(Count, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-        if n == 0 {
-            ranked.clear();
-        } else if n < len {
-            ranked.select_nth_unstable_by(n - 1, order);
-            ranked.truncate(n);
-        }
-        ranked.sort_unstable_by(order);
-        let dm = d.borrow();
-        let out = ranked
-            .iter()
-            .filter_map(|&(_, i)| dm.map.get_index(i))
-            .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
-            .collect();
-        Ok(Value::list(out))
-    }
-
-    /// `Counter(src)`, `c.update(src)` (`sign` 1) and `c.subtract(src)`
-    /// (`sign` -1): a mapping adds its counts, any other iterable counts
-    /// its items.
-    pub(crate) fn counter_update(&mut self, d: &Value, src: &Value, sign: i64) -> R<()> {
-        let Value::Dict(d) = d else { return Ok(()) };
-        if let Value::Dict(s) = src {
-            let pairs: Vec<(Value, Value)> =
-                s.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
-            // CPython copies a mapping into an empty counter as it is (`True`
-            // and `-0.0` stay themselves); otherwise it adds each count to 0.
-            let copy = sign > 0 && d.borrow().map.is_empty();
-            // The pairs are a copy of the source: charged like one (two values each).
-            self.meter.check_len(pairs.len().saturating_mul(2))?;
-            for (k, n) in pairs {
-                self.meter.fuel(1)?;
-                self.counter_add(d, k, n, sign, copy)?;
-            }
-            return Ok(());
-        }
-        // An iterable counts each item once: no pairs vector, no count value
-        // per item (the items themselves are `iterate`'s copy).
-        for item in self.iterate(src)? {
-            self.meter.fuel(1)?;
-            self.counter_add(d, item, Value::Int(1), sign, false)?;
-        }
-        Ok(())
-    }
-
-    /// Adds `sign * n` to the count of `k` in `d` (or stores `n` as it is,
-    /// when `copy`), charging a new key before inserting it.
-    fn counter_add(
-        &mut self,
-        d: &Rc<StoreCell<Dict>>,
-        k: Value,
-        n: Value,
-        sign: i64,
-        copy: bool,
-    ) -> R<()> {
-        let key = crate::types::equality::key(&mut self.meter, k)?;
-        let found = d.borrow().map.get_index_of(&key);
-        // The common case, an int added to a present int count: in place,
-        // with the one lookup.
-        if let (Some(i), Value::Int(add), false) = (found, &n, copy) {
-            if let Some((_, Value::Int(cur))) = d.borrow_mut().map.get_index_mut(i) {
-                let sum = if sign < 0 { cur.checked_sub(*add) } else { cur.checked_add(*add) };
-                if let Some(sum) = sum {
-                    *cur = sum;
-                    return Ok(());
-                }
-            }
-        }
-        let cur = found.and_then(|i| d.borrow().map.get_index(i).map(|(_, v)| v.clone()));
-        if cur.is_none() {
-            // A new key: the same cap and charge as `c[k] = n`.
-            let len = d.borrow().map.len();
-            if len >= self.meter.limits.max_collection_len {
-                self.meter.check_len(len + 1)?;
-            }
-            self.charge_new_dict_key(d)?;
-        }
-        let new = match (cur, n) {
-            (_, n) if copy => n,
-            // A new key counted by an int: 0 + n (or 0 - n) without the
-            // generic operators, unless negating overflows.
-            (None, Value::Int(add)) if sign > 0 => Value::Int(add),
-            (None, Value::Int(add)) if add.checked_neg().is_some() => Value::Int(-add),
-            (cur, n) => {
-                let cur = cur.unwrap_or(Value::Int(0));
-                let delta =
-                    if sign < 0 { self.unary(rlm_syntax::ast::UnaryOp::Neg, &n)? } else { n };
-                self.binary(rlm_syntax::ast::BinOp::Add, &cur, &delta)?
-            }
-        };
-        d.borrow_mut().map.insert(key, new);
-        Ok(())
-    }
-
-    /// `+c`, `-c`: the positive (or negated negative) counts.
-    pub(crate) fn counter_unary(&mut self, op: UnaryOp, d: &Rc<StoreCell<Dict>>) -> R<Value> {
-        let mut out =
-            crate::value::Dict { map: crate::value::Map::default(), kind: DictKind::Counter };
-        for (k, v) in d.borrow().map.iter() {
-            let n = as_float(v).unwrap_or(0.0);
-            if op == UnaryOp::Pos && n > 0.0 {
-                out.map.insert(k.clone(), v.clone());
-            } else if op == UnaryOp::Neg && n < 0.0 {
-                out.map.insert(k.clone(), self.unary(UnaryOp::Neg, v)?);
-            }
-        }
-        Ok(Value::dict(out))
+        _ => no_attr(recv, name),
     }
 }
 
-pub(crate) fn counter_arith(
-    vm: &mut Vm,
+/// `c.most_common(n)`: the `n` largest counts, ties in insertion order
+/// (CPython's `heapq.nlargest`, or a stable sort when `n` is omitted).
+/// Only the `n` kept are sorted, after a linear selection; the fuel for
+/// the comparisons and the memory of the scratch vector are charged
+/// before the work.
+fn counter_most_common(meter: &mut Meter, d: &Rc<StoreCell<Dict>>, n: Option<&Value>) -> R<Value> {
+    let len = d.borrow().map.len();
+    let n = match n {
+        Some(Value::None) | None => len,
+        Some(v) => as_int(v).unwrap_or(0).max(0) as usize,
+    }
+    .min(len);
+    let rounds = u64::from(usize::BITS - n.leading_zeros());
+    meter.fuel((len as u64).saturating_add((n as u64).saturating_mul(rounds)))?;
+    let _scratch =
+        crate::charged::charge_scratch(meter, crate::mem::vec_block::<(Count, usize)>(len))?;
+    let mut ranked: Vec<(Count, usize)> = Vec::with_capacity(len);
+    for (i, v) in d.borrow().map.values().enumerate() {
+        let Some(count) = Count::of(v) else {
+            return type_err("'<' not supported between counts");
+        };
+        ranked.push((count, i));
+    }
+    // One kind of count per sort, so that the order stays total (an int
+    // past 2**53 against a float would not be).
+    if ranked.iter().any(|(c, _)| matches!(c, Count::Float(_))) {
+        for (c, _) in &mut ranked {
+            *c = Count::Float(c.as_f64());
+        }
+    }
+    // Larger counts first, then earlier insertion: a total order, so an
+    // unstable selection and sort give the stable result.
+    let order = |a: &(Count, usize), b: &(Count, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    if n == 0 {
+        ranked.clear();
+    } else if n < len {
+        ranked.select_nth_unstable_by(n - 1, order);
+        ranked.truncate(n);
+    }
+    ranked.sort_unstable_by(order);
+    let dm = d.borrow();
+    let out = ranked
+        .iter()
+        .filter_map(|&(_, i)| dm.map.get_index(i))
+        .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
+        .collect();
+    Ok(Value::list(out))
+}
+
+/// `Counter(src)`, `c.update(src)` (`sign` 1) and `c.subtract(src)`
+/// (`sign` -1): a mapping adds its counts, any other iterable counts
+/// its items.
+pub(crate) fn counter_update<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    d: &Value,
+    src: &Value,
+    sign: i64,
+) -> R<()> {
+    let Value::Dict(d) = d else { return Ok(()) };
+    if let Value::Dict(s) = src {
+        let pairs: Vec<(Value, Value)> =
+            s.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
+        // CPython copies a mapping into an empty counter as it is (`True`
+        // and `-0.0` stay themselves); otherwise it adds each count to 0.
+        let copy = sign > 0 && d.borrow().map.is_empty();
+        // The pairs are a copy of the source: charged like one (two values each).
+        cx.meter().check_len(pairs.len().saturating_mul(2))?;
+        for (k, n) in pairs {
+            cx.meter().fuel(1)?;
+            counter_add(cx, d, k, n, sign, copy)?;
+        }
+        return Ok(());
+    }
+    // An iterable counts each item once: no pairs vector, no count value
+    // per item (the items themselves are `iterate`'s copy).
+    for item in cx.iterate(src)? {
+        cx.meter().fuel(1)?;
+        counter_add(cx, d, item, Value::Int(1), sign, false)?;
+    }
+    Ok(())
+}
+
+/// Adds `sign * n` to the count of `k` in `d` (or stores `n` as it is,
+/// when `copy`), charging a new key before inserting it.
+fn counter_add<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    d: &Rc<StoreCell<Dict>>,
+    k: Value,
+    n: Value,
+    sign: i64,
+    copy: bool,
+) -> R<()> {
+    let key = crate::types::equality::key(cx.meter(), k)?;
+    let found = d.borrow().map.get_index_of(&key);
+    // The common case, an int added to a present int count: in place,
+    // with the one lookup.
+    if let (Some(i), Value::Int(add), false) = (found, &n, copy) {
+        if let Some((_, Value::Int(cur))) = d.borrow_mut().map.get_index_mut(i) {
+            let sum = if sign < 0 { cur.checked_sub(*add) } else { cur.checked_add(*add) };
+            if let Some(sum) = sum {
+                *cur = sum;
+                return Ok(());
+            }
+        }
+    }
+    let cur = found.and_then(|i| d.borrow().map.get_index(i).map(|(_, v)| v.clone()));
+    if cur.is_none() {
+        // A new key: the same cap and charge as `c[k] = n`.
+        let len = d.borrow().map.len();
+        if len >= cx.meter().limits.max_collection_len {
+            cx.meter().check_len(len + 1)?;
+        }
+        crate::types::dict::charge_new_dict_key(cx.meter(), d)?;
+    }
+    let new = match (cur, n) {
+        (_, n) if copy => n,
+        // A new key counted by an int: 0 + n (or 0 - n) without the
+        // generic operators, unless negating overflows.
+        (None, Value::Int(add)) if sign > 0 => Value::Int(add),
+        (None, Value::Int(add)) if add.checked_neg().is_some() => Value::Int(-add),
+        (cur, n) => {
+            let cur = cur.unwrap_or(Value::Int(0));
+            let delta = if sign < 0 { cx.unary(rlm_syntax::ast::UnaryOp::Neg, &n)? } else { n };
+            cx.binary(rlm_syntax::ast::BinOp::Add, &cur, &delta)?
+        }
+    };
+    d.borrow_mut().map.insert(key, new);
+    Ok(())
+}
+
+/// `+c`, `-c`: the positive (or negated negative) counts.
+pub(crate) fn counter_unary<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    op: UnaryOp,
+    d: &Rc<StoreCell<Dict>>,
+) -> R<Value> {
+    let mut out = crate::value::Dict { map: crate::value::Map::default(), kind: DictKind::Counter };
+    for (k, v) in d.borrow().map.iter() {
+        let n = as_float(v).unwrap_or(0.0);
+        if op == UnaryOp::Pos && n > 0.0 {
+            out.map.insert(k.clone(), v.clone());
+        } else if op == UnaryOp::Neg && n < 0.0 {
+            out.map.insert(k.clone(), cx.unary(UnaryOp::Neg, v)?);
+        }
+    }
+    Ok(Value::dict(out))
+}
+
+pub(crate) fn counter_arith<C: Callbacks + ?Sized>(
+    cx: &mut C,
     op: BinOp,
     x: &Rc<StoreCell<Dict>>,
     y: &Rc<StoreCell<Dict>>,
@@ -222,15 +230,15 @@ pub(crate) fn counter_arith(
         y.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     // One unit per entry walked; each of x's keys is looked up in y's table
     // (a scan of y per key made `c + d` quadratic, and unmetered).
-    vm.meter.fuel((xs.len() + ys.len()) as u64)?;
+    cx.meter().fuel((xs.len() + ys.len()) as u64)?;
     for (k, v) in &xs {
         let other = y.borrow().map.get(k).cloned().unwrap_or(Value::Int(0));
         let r = match op {
             BinOp::BitAnd | BinOp::BitOr => {
-                let lt = vm.compare(rlm_syntax::ast::CmpOp::Lt, v, &other)?;
+                let lt = cx.compare(rlm_syntax::ast::CmpOp::Lt, v, &other)?;
                 if (op == BinOp::BitAnd) == lt { v.clone() } else { other }
             }
-            _ => vm.binary(op, v, &other)?,
+            _ => cx.binary(op, v, &other)?,
         };
         out.map.insert(k.clone(), r);
     }
@@ -245,7 +253,7 @@ pub(crate) fn counter_arith(
         // CPython: a negative count only in the right operand becomes positive.
         for (k, v) in &ys {
             if !x.borrow().map.contains_key(k) && as_float(v).is_some_and(|f| f < 0.0) {
-                let n = vm.binary(BinOp::Sub, &Value::Int(0), v)?;
+                let n = cx.binary(BinOp::Sub, &Value::Int(0), v)?;
                 out.map.insert(k.clone(), n);
             }
         }

@@ -3,11 +3,11 @@
 
 use std::rc::Rc;
 
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
 use crate::meter::Meter;
 use crate::types::qualified_type_name;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) const METHODS: &[&str] = &["isdisjoint"];
 
@@ -20,33 +20,31 @@ pub(crate) fn view_items(kind: u8, d: &Rc<StoreCell<Dict>>) -> Vec<Value> {
     }
 }
 
-impl Vm {
-    pub(crate) fn dict_view_method(
-        &mut self,
-        recv: &Value,
-        kind: u8,
-        d: &Rc<StoreCell<Dict>>,
-        name: &str,
-        args: Vec<Value>,
-    ) -> R<Value> {
-        match name {
-            "isdisjoint" => {
-                let mine = view_items(kind, d);
-                let other = self.iterate(args.first().unwrap_or(&Value::None))?;
-                for o in &other {
-                    for m in &mine {
-                        if crate::types::equality::eq(&mut self.meter, m, o)? {
-                            return Ok(Value::Bool(false));
-                        }
+pub(crate) fn dict_view_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    kind: u8,
+    d: &Rc<StoreCell<Dict>>,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
+    match name {
+        "isdisjoint" => {
+            let mine = view_items(kind, d);
+            let other = cx.iterate(args.first().unwrap_or(&Value::None))?;
+            for o in &other {
+                for m in &mine {
+                    if crate::types::equality::eq(cx.meter(), m, o)? {
+                        return Ok(Value::Bool(false));
                     }
                 }
-                Ok(Value::Bool(true))
             }
-            _ => exc(
-                ExcKind::AttributeError,
-                format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
-            ),
+            Ok(Value::Bool(true))
         }
+        _ => exc(
+            ExcKind::AttributeError,
+            format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
+        ),
     }
 }
 

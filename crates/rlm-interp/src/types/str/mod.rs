@@ -22,11 +22,11 @@ use crate::args::as_int;
 use crate::cost::SCAN;
 use crate::fault::{R, exc, type_err};
 use crate::mem::{AccountRef, Owner};
+use crate::meter::Meter;
 
 use crate::types::slice::{norm_index, slice_indices};
 pub(crate) use crate::unicode::py_isspace;
 use crate::value::*;
-use crate::vm::Vm;
 pub(crate) use chars::count_chars;
 use chars::{advance_chars, char_index};
 
@@ -590,107 +590,92 @@ pub fn ascii_char(b: u8) -> Str {
     ASCII.with(|a| a[(b & 127) as usize].clone())
 }
 
-impl Vm {
-    /// `s + b` (and the error for a non-str `b`).
-    pub(crate) fn str_add(&mut self, x: &Str, a: &Value, b: &Value) -> R<Value> {
-        let Value::Str(y) = b else {
-            return type_err(format!(
-                "can only concatenate str (not \"{}\") to str",
-                b.type_name()
-            ));
-        };
-        if x.byte_len() == 0 {
-            return Ok(b.clone());
+/// `s + b` (and the error for a non-str `b`).
+pub(crate) fn str_add(meter: &mut Meter, x: &Str, a: &Value, b: &Value) -> R<Value> {
+    let Value::Str(y) = b else {
+        return type_err(format!("can only concatenate str (not \"{}\") to str", b.type_name()));
+    };
+    if x.byte_len() == 0 {
+        return Ok(b.clone());
+    }
+    if y.byte_len() == 0 {
+        return Ok(a.clone());
+    }
+    str_iadd(meter, x, y)
+}
+
+/// `s += b`, and `s + b` once neither is empty: always a new string
+/// (Python does the same).
+pub(crate) fn str_iadd(meter: &mut Meter, x: &Str, y: &Str) -> R<Value> {
+    let n = x.byte_len() + y.byte_len();
+    meter.check_str_len(n)?;
+    // Built where it will stay: inline when short (no heap buffer to
+    // allocate, copy and free), else one exact allocation.
+    let mut s = CompactString::with_capacity(n);
+    s.push_str(x.as_str());
+    s.push_str(y.as_str());
+    let (char_len, ascii) = (x.char_len() + y.char_len(), x.is_ascii() && y.is_ascii());
+    Ok(Value::Str(Str::joined(s, char_len, ascii)))
+}
+
+/// `s * n` (`n` is an int or bool).
+pub(crate) fn str_repeat(meter: &mut Meter, s: &Str, n: &Value) -> R<Value> {
+    let n = as_int(n).unwrap_or(0).max(0) as usize;
+    let total = s.byte_len().saturating_mul(n);
+    meter.check_str_len(total)?;
+    // `str::repeat` doubles its buffer log2(n) times even when empty.
+    if total == 0 {
+        return Ok(Value::str(String::new()));
+    }
+    Ok(Value::str(s.as_str().repeat(n)))
+}
+
+/// `item in s`.
+pub(crate) fn str_contains(meter: &mut Meter, s: &Str, item: &Value) -> R<bool> {
+    match item {
+        // Charged as it reads, up to the first occurrence.
+        Value::Str(t) => {
+            search::contains_in_blocks(meter, s.as_str().as_bytes(), t.as_str().as_bytes(), SCAN)
         }
-        if y.byte_len() == 0 {
-            return Ok(a.clone());
+        _ => type_err(format!(
+            "'in <string>' requires string as left operand, not {}",
+            item.type_name()
+        )),
+    }
+}
+
+/// `s[i]` and `s[a:b:c]` (a step of 1 is a view, not a copy).
+pub(crate) fn str_getitem(meter: &mut Meter, s: &Str, idx: &Value) -> R<Value> {
+    if let Value::Slice(sl) = idx {
+        let (start, _stop, step, n) = slice_indices(s.char_len(), sl)?;
+        if step == 1 {
+            let a = start as usize;
+            return Ok(Value::Str(s.substr(a, a + n)));
         }
-        self.str_iadd(x, y)
-    }
-
-    /// `s += b`, and `s + b` once neither is empty: always a new string
-    /// (Python does the same).
-    pub(crate) fn str_iadd(&mut self, x: &Str, y: &Str) -> R<Value> {
-        let n = x.byte_len() + y.byte_len();
-        self.meter.check_str_len(n)?;
-        // Built where it will stay: inline when short (no heap buffer to
-        // allocate, copy and free), else one exact allocation.
-        let mut s = CompactString::with_capacity(n);
-        s.push_str(x.as_str());
-        s.push_str(y.as_str());
-        let (char_len, ascii) = (x.char_len() + y.char_len(), x.is_ascii() && y.is_ascii());
-        Ok(Value::Str(Str::joined(s, char_len, ascii)))
-    }
-
-    /// `s * n` (`n` is an int or bool).
-    pub(crate) fn str_repeat(&mut self, s: &Str, n: &Value) -> R<Value> {
-        let n = as_int(n).unwrap_or(0).max(0) as usize;
-        let total = s.byte_len().saturating_mul(n);
-        self.meter.check_str_len(total)?;
-        // `str::repeat` doubles its buffer log2(n) times even when empty.
-        if total == 0 {
-            return Ok(Value::str(String::new()));
-        }
-        Ok(Value::str(s.as_str().repeat(n)))
-    }
-
-    /// `s % args`.
-    pub(crate) fn str_percent(&mut self, s: &Str, args: &Value) -> R<Value> {
-        let v = Value::str(self.percent_format(s.as_str(), args)?);
-        self.meter.guard_result(&v)?;
-        Ok(v)
-    }
-
-    /// `item in s`.
-    pub(crate) fn str_contains(&mut self, s: &Str, item: &Value) -> R<bool> {
-        match item {
-            // Charged as it reads, up to the first occurrence.
-            Value::Str(t) => search::contains_in_blocks(
-                &mut self.meter,
-                s.as_str().as_bytes(),
-                t.as_str().as_bytes(),
-                SCAN,
-            ),
-            _ => type_err(format!(
-                "'in <string>' requires string as left operand, not {}",
-                item.type_name()
-            )),
-        }
-    }
-
-    /// `s[i]` and `s[a:b:c]` (a step of 1 is a view, not a copy).
-    pub(crate) fn str_getitem(&mut self, s: &Str, idx: &Value) -> R<Value> {
-        if let Value::Slice(sl) = idx {
-            let (start, _stop, step, n) = slice_indices(s.char_len(), sl)?;
-            if step == 1 {
-                let a = start as usize;
-                return Ok(Value::Str(s.substr(a, a + n)));
+        meter.check_str_len(n)?;
+        let mut out = String::with_capacity(n);
+        let mut i = start;
+        if s.is_ascii() {
+            let b = s.as_str().as_bytes();
+            for _ in 0..n {
+                out.push(b[i as usize] as char);
+                i += step;
             }
-            self.meter.check_str_len(n)?;
-            let mut out = String::with_capacity(n);
-            let mut i = start;
-            if s.is_ascii() {
-                let b = s.as_str().as_bytes();
-                for _ in 0..n {
-                    out.push(b[i as usize] as char);
-                    i += step;
-                }
-            } else {
-                let chars: Vec<char> = s.as_str().chars().collect();
-                for _ in 0..n {
-                    out.push(chars[i as usize]);
-                    i += step;
-                }
+        } else {
+            let chars: Vec<char> = s.as_str().chars().collect();
+            for _ in 0..n {
+                out.push(chars[i as usize]);
+                i += step;
             }
-            return Ok(Value::str(out));
         }
-        let Some(i) = as_int(idx) else {
-            return type_err(format!("string indices must be integers, not '{}'", idx.type_name()));
-        };
-        match norm_index(i, s.char_len()) {
-            Some(i) => Ok(Value::Str(s.substr(i, i + 1))),
-            None => exc(ExcKind::IndexError, "string index out of range"),
-        }
+        return Ok(Value::str(out));
+    }
+    let Some(i) = as_int(idx) else {
+        return type_err(format!("string indices must be integers, not '{}'", idx.type_name()));
+    };
+    match norm_index(i, s.char_len()) {
+        Some(i) => Ok(Value::Str(s.substr(i, i + 1))),
+        None => exc(ExcKind::IndexError, "string index out of range"),
     }
 }
 

@@ -1,0 +1,91 @@
+//! Calling a method of a built-in or host value (`CallMethod`'s general
+//! path, and a type's method that is another's: `s.maketrans`): the arity
+//! check, the method's declared cost, the dispatch to the receiver type's
+//! file in `types/` (or a module's native object), the result held to the
+//! limits. Moved out of `types/mod.rs` (issue #59): the dispatch is the
+//! machine's, and from here each type's file is named downwards.
+
+use crate::args::Kwargs;
+use crate::fault::{R, type_err};
+use crate::value::*;
+use crate::vm::Vm;
+
+impl Vm {
+    /// Call a method of a built-in or host value; the result is held to the
+    /// limits by [`Vm::guard_result`].
+    pub(crate) fn call_method(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let v = self.call_method_unguarded(recv, name, args, kwargs)?;
+        self.meter.guard_result(&v)?;
+        Ok(v)
+    }
+
+    fn call_method_unguarded(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let msg = if kwargs.is_empty() {
+            crate::types::arity_error(recv, name, args.len())
+        } else {
+            crate::types::keyword_error(recv, name, args.len(), &kwargs)
+        };
+        if let Some(msg) = msg {
+            return type_err(msg);
+        }
+        crate::call_cost::charge_with(&mut self.meter, Some(recv), &args, || {
+            crate::types::method_cost(recv, name)
+        })?;
+        match recv {
+            Value::Str(s) => crate::types::str::methods::str_method(self, s, name, args, kwargs),
+            Value::List(l) => crate::types::list::list_method(self, recv, l, name, args, kwargs),
+            Value::Dict(d) => crate::types::dict::dict_method(self, recv, d, name, args, kwargs),
+            Value::Set(_) | Value::FrozenSet(_) => {
+                crate::types::set::set_method(self, recv, name, args)
+            }
+            Value::Tuple(t) => {
+                crate::types::tuple::tuple_method(&mut self.meter, recv, t, name, args)
+            }
+            Value::Deque(d) => crate::types::deque::deque_method(self, recv, d, name, args),
+            Value::Range(r) => crate::types::range::range_method(self, recv, r, name, args),
+            Value::Int(i) => crate::types::int::int_method(recv, i, name),
+            Value::Bool(b) => crate::types::int::int_method(recv, &(*b as i64), name),
+            Value::Float(f) => crate::types::float::float_method(recv, f, name),
+            Value::Native(n) => {
+                crate::types::native::native_method(self, recv, n, name, args, kwargs)
+            }
+            Value::Host(h) => crate::types::host_object::host_object_method(
+                &mut self.meter,
+                h,
+                name,
+                args,
+                kwargs,
+            ),
+            Value::Type(Ty::Dict) if name == "fromkeys" => {
+                crate::types::dict::dict_fromkeys(self, &args)
+            }
+            Value::Type(Ty::Other(t)) => crate::modules::datetime::type_method(self, t, name, args),
+            Value::Type(Ty::Str) if name == "maketrans" => {
+                crate::types::str::methods::str_maketrans(&args)
+            }
+            Value::Type(Ty::Str) => {
+                // `str.lower(x)` style: unbound method call.
+                let mut it = args.into_iter();
+                match it.next() {
+                    Some(Value::Str(s)) => {
+                        crate::types::str::methods::str_method(self, &s, name, it.collect(), kwargs)
+                    }
+                    _ => type_err(format!("descriptor '{name}' requires a 'str' object")),
+                }
+            }
+            _ => crate::types::no_attr(recv, name),
+        }
+    }
+}
