@@ -75,18 +75,7 @@ fn round_float(meter: &mut Meter, f: f64, n: i64) -> R<f64> {
 
 /// `round(f)`: half to even, to an int (64-bit here).
 fn round_float_to_int(f: f64) -> R<Value> {
-    if f.is_nan() {
-        return exc(ExcKind::ValueError, "cannot convert float NaN to integer");
-    }
-    if f.is_infinite() {
-        return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
-    }
-    let r = f.round_ties_even();
-    // -2**63 fits; 2**63 does not.
-    if !(-(2f64.powi(63))..2f64.powi(63)).contains(&r) {
-        return exc(ExcKind::OverflowError, "integer overflow: integers here are 64-bit");
-    }
-    Ok(Value::Int(r as i64))
+    crate::types::int::integral_float_to_int(f.round_ties_even())
 }
 
 /// `round(i, n)`: unchanged for `n >= 0`, else half to even at `10**-n`.

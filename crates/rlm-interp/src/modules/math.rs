@@ -187,22 +187,11 @@ fn rounding_fn(name: &str, a0: Option<&Value>) -> R<Value> {
         return Ok(Value::Int(i));
     }
     let x = num(a0)?;
-    if x.is_nan() {
-        return value_err("cannot convert float NaN to integer");
-    }
-    if x.is_infinite() {
-        return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
-    }
-    let r = match name {
+    crate::types::int::integral_float_to_int(match name {
         "floor" => x.floor(),
         "ceil" => x.ceil(),
         _ => x.trunc(),
-    };
-    // -2**63 fits; 2**63 does not.
-    if !(-(2f64.powi(63))..2f64.powi(63)).contains(&r) {
-        return exc(ExcKind::OverflowError, "integer overflow: integers here are 64-bit");
-    }
-    Ok(Value::Int(r as i64))
+    })
 }
 
 /// `log(x[, base])`: `ln(x) / ln(base)`, each checked as CPython does.

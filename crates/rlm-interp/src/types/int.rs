@@ -24,6 +24,22 @@ pub(crate) fn int_method(recv: &Value, i: &i64, name: &str) -> R<Value> {
     }
 }
 
+/// A float already rounded to an integral value (`floor`, `round`, `int`'s
+/// truncation) as an int: CPython's errors for NaN and infinity (which
+/// rounding keeps), and the DSL's 64-bit range (-2**63 fits, 2**63 does not).
+pub(crate) fn integral_float_to_int(f: f64) -> R<Value> {
+    if f.is_nan() {
+        return value_err("cannot convert float NaN to integer");
+    }
+    if f.is_infinite() {
+        return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
+    }
+    if !(-(2f64.powi(63))..2f64.powi(63)).contains(&f) {
+        return exc(ExcKind::OverflowError, "integer overflow: integers here are 64-bit");
+    }
+    Ok(Value::Int(f as i64))
+}
+
 pub(crate) fn overflow<T>() -> R<T> {
     exc(
         ExcKind::OverflowError,
@@ -243,20 +259,7 @@ pub(crate) fn int_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
             }
         }
         Some(_) if base.is_some() => type_err("int() can't convert non-string with explicit base"),
-        Some(Value::Float(f)) => {
-            if f.is_nan() {
-                return value_err("cannot convert float NaN to integer");
-            }
-            if f.is_infinite() {
-                return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
-            }
-            // -2**63 fits; 2**63 does not.
-            let t = f.trunc();
-            if !(-(2f64.powi(63))..2f64.powi(63)).contains(&t) {
-                return exc(ExcKind::OverflowError, "integer overflow: integers here are 64-bit");
-            }
-            Ok(Value::Int(t as i64))
-        }
+        Some(Value::Float(f)) => integral_float_to_int(f.trunc()),
         Some(v) if as_int(v).is_some() => Ok(Value::Int(as_int(v).unwrap_or(0))),
         Some(v) => type_err(format!(
             "int() argument must be a string, a bytes-like object or a real number, not '{}'",

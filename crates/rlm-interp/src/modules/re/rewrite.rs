@@ -71,10 +71,12 @@ fn skip_class(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
 /// scoped flag group turns MULTILINE on or off (`(?m:...)`: those patterns
 /// keep the engines' reading).
 pub(super) fn has_bare_dollar(source: &str, flags: Flags) -> bool {
-    if flags.multiline || inline_flag(source, 'm') {
-        return false;
-    }
-    syntax_chars(source).iter().any(|s| s.c == '$')
+    bare_dollar_in(source, flags, &syntax_chars(source))
+}
+
+/// [`has_bare_dollar`] over the pattern's syntax, already read.
+fn bare_dollar_in(source: &str, flags: Flags, syntax: &[Syntax]) -> bool {
+    !flags.multiline && !inline_flag(source, 'm') && syntax.iter().any(|s| s.c == '$')
 }
 
 /// The pattern without the `a` of its leading global flags (`(?a)`,
@@ -113,7 +115,8 @@ pub(super) fn tail_as_group(source: &str, flags: Flags) -> Option<String> {
         return None;
     }
     let syntax = syntax_chars(source);
-    if let Some(rewritten) = trailing_dollar_as_group(source, flags, &syntax) {
+    let bare = bare_dollar_in(source, flags, &syntax);
+    if let Some(rewritten) = trailing_dollar_as_group(source, bare, &syntax) {
         return Some(rewritten);
     }
     if !source.ends_with(')') {
@@ -123,7 +126,6 @@ pub(super) fn tail_as_group(source: &str, flags: Flags) -> Option<String> {
     let body_start = start + "(?=".len();
     let body_end = source.len() - 1;
     let inner = syntax.iter().filter(|s| s.at >= body_start && s.at < body_end);
-    let bare = has_bare_dollar(source, flags);
     let mut depth = 0usize;
     let mut out = format!("{}(", &source[..start]);
     let mut copied = body_start;
@@ -156,17 +158,12 @@ pub(super) fn tail_as_group(source: &str, flags: Flags) -> Option<String> {
 /// A pattern that ends in a bare `$` at its top level, `A$`, is `A(?=$)`:
 /// written `A(\n?\Z)` (`\d+$` then runs on the linear engine in a text that
 /// ends in a newline too).
-fn trailing_dollar_as_group(source: &str, flags: Flags, syntax: &[Syntax]) -> Option<String> {
+fn trailing_dollar_as_group(source: &str, bare: bool, syntax: &[Syntax]) -> Option<String> {
+    // The pattern is sre's syntax (checked before): a `$` that ends it is
+    // outside every group.
     let last = syntax.last()?;
-    if last.c != '$' || last.at + 1 != source.len() || !has_bare_dollar(source, flags) {
-        return None;
-    }
-    let depth = syntax.iter().fold(0i64, |d, s| match s.c {
-        '(' => d + 1,
-        ')' => d - 1,
-        _ => d,
-    });
-    (depth == 0).then(|| format!("{}(\\n?\\Z)", &source[..last.at]))
+    (bare && last.c == '$' && last.at + 1 == source.len())
+        .then(|| format!("{}(\\n?\\Z)", &source[..last.at]))
 }
 
 /// Where the lookahead group that closes the pattern starts, when it is at

@@ -113,21 +113,13 @@ fn push_ascii_escape(out: &mut String, n: char, in_class: bool, fancy: bool) {
 /// An ASCII word boundary (or its negation): the linear engine's own with
 /// Unicode off, or lookarounds for the backtracking engine.
 fn push_ascii_boundary(out: &mut String, negated: bool, fancy: bool) {
-    let w = "[0-9A-Za-z_]";
     out.push_str(match (fancy, negated) {
         (false, false) => "(?-u:\\b)",
         (false, true) => "(?-u:\\B)",
-        _ => "",
+        // A word character on one side only (`\b`), or on both or neither.
+        (true, false) => "(?:(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])|(?<![0-9A-Za-z_])(?=[0-9A-Za-z_]))",
+        (true, true) => "(?:(?<=[0-9A-Za-z_])(?=[0-9A-Za-z_])|(?<![0-9A-Za-z_])(?![0-9A-Za-z_]))",
     });
-    if fancy {
-        let (before, after) = (format!("(?<={w})"), format!("(?={w})"));
-        let (not_before, not_after) = (format!("(?<!{w})"), format!("(?!{w})"));
-        if negated {
-            out.push_str(&format!("(?:{before}{after}|{not_before}{not_after})"));
-        } else {
-            out.push_str(&format!("(?:{before}{not_after}|{not_before}{after})"));
-        }
-    }
 }
 
 pub(super) fn translate(p: &str, how: Translation) -> String {
