@@ -8,8 +8,7 @@
 //!
 //! Expressions are typed: each hole in a template (`diff_templates.rs`:
 //! `$i` an int, `$s` a str, ...) is filled with an expression of that type,
-//! down to literals
-//! at the edges (0, -1, 2**31, i64's ends, -0.0, 5e-324, inf, nan, empty,
+//! down to literals at the edges (0, -1, 2**31, i64's ends, -0.0, 5e-324, inf, nan, empty,
 //! CJK, combining, emoji, escapes). Sizes (repetition counts, widths,
 //! `range` bounds) are small ints, so no statement makes CPython allocate
 //! gigabytes or loop for long; big ints appear only in arithmetic.
