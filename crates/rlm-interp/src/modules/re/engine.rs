@@ -297,6 +297,13 @@ impl CompiledRegex {
         self.names.len().saturating_sub(1)
     }
 
+    /// The slots of a match's spans as the engine made them: the whole match,
+    /// the groups, and a trailing lookahead's group (cut off after, its slot
+    /// still allocated).
+    fn span_slots(&self) -> usize {
+        self.groups() + 1 + usize::from(self.tail_group.is_some())
+    }
+
     /// Fuel per 64 bytes a search reads through (a window, a prefilter's
     /// skip): what `TEXT` charged for the whole text before each call, and
     /// the pattern's own rate (issue #53: now only over what is read).
@@ -696,7 +703,7 @@ impl Vm {
     ) -> R<ChargedVec<Spans>> {
         // Kept charged while the caller makes its result from them. Each
         // match's spans are a vector of their own: charged with its slot.
-        let spans_bytes = crate::mem::vec_block::<Option<(usize, usize)>>(p.groups() + 1);
+        let spans_bytes = crate::mem::vec_block::<Option<(usize, usize)>>(p.span_slots());
         let mut out = ChargedVec::with_slot_extra(spans_bytes);
         let mut pos = start;
         self.charge_first_search(p, hay.len().saturating_sub(start))?;
