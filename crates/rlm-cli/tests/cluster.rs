@@ -21,8 +21,8 @@ mod cluster_env;
 mod serve_child;
 
 use cluster_env::{
-    Cluster, Process, SHARED_NATS, ended, free_port, get, post, resumable_script, script, session,
-    start_redis, submit, trace, unique,
+    Cluster, Process, SHARED_NATS, ended, free_port, get, logged_per_process, post,
+    resumable_script, script, session, start_redis, submit, trace, unique,
 };
 use rlm_testenv::mock_openai::{MockConfig, MockOpenAi};
 use rlm_testenv::services::PrivateNats;
@@ -80,7 +80,7 @@ rlm_testenv::needs_postgres! {
             assert_eq!(job["answer"], "done", "{job}");
         }
         // Every worker ran some; all of them together ran each job once.
-        let ran: Vec<usize> = workers.iter().map(|w| w.logged("execution finished").len()).collect();
+        let ran = logged_per_process(&workers, "execution finished", ids.len(), Duration::from_secs(10)).await;
         assert!(ran.iter().all(|&n| n >= 1), "a worker ran no job: {ran:?}");
         assert_eq!(ran.iter().sum::<usize>(), ids.len(), "{ran:?}");
         assert!(api.logged("execution finished").is_empty(), "the api ran an execution");
@@ -552,7 +552,7 @@ rlm_testenv::needs_postgres! {
         }
         // NATS hands the jobs to whichever worker pulls first, so a worker may
         // take two; what the limit needs is calls from more than one process.
-        let ran: Vec<usize> = workers.iter().map(|w| w.logged("execution finished").len()).collect();
+        let ran = logged_per_process(&workers, "execution finished", 3, Duration::from_secs(10)).await;
         assert_eq!(ran.iter().sum::<usize>(), 3, "three jobs ran: {ran:?}");
         assert!(ran.iter().filter(|n| **n > 0).count() >= 2, "jobs in one process only: {ran:?}");
         let arrivals = provider.arrivals();

@@ -19,8 +19,8 @@ mod cluster_env;
 mod serve_child;
 
 use cluster_env::{
-    Cluster, Process, SHARED_NATS, database_url, ended, get, resumable_script, script, session,
-    submit,
+    Cluster, Process, SHARED_NATS, database_url, ended, get, logged_per_process, resumable_script,
+    script, session, submit,
 };
 
 /// Cuts every connection of `application` every `every`, until `stop`; the
@@ -92,7 +92,8 @@ rlm_testenv::needs_postgres! {
         for sid in &sessions {
             assert_eq!(history_total(&api, sid).await, PER_SESSION as u64, "one turn per job");
         }
-        let ran: usize = workers.iter().map(|w| w.logged("execution finished").len()).sum();
+        let ran: usize =
+            logged_per_process(&workers, "execution finished", ids.len(), Duration::from_secs(10)).await.iter().sum();
         assert!(ran >= ids.len(), "{ran} executions finished for {} jobs", ids.len());
         drop((api, workers));
         cluster.clean_up().await;

@@ -57,6 +57,26 @@ impl Process {
     }
 }
 
+/// How many times each process logged `message`, once they logged it
+/// `total` times together or `within` passed. A job's stored end is visible
+/// to the api before its worker's log line reaches the test's reader, so
+/// counting at once can miss the last one.
+pub async fn logged_per_process(
+    processes: &[Process],
+    message: &str,
+    total: usize,
+    within: Duration,
+) -> Vec<usize> {
+    let deadline = Instant::now() + within;
+    loop {
+        let counts: Vec<usize> = processes.iter().map(|p| p.logged(message).len()).collect();
+        if counts.iter().sum::<usize>() >= total || Instant::now() >= deadline {
+            return counts;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         self.kill();
