@@ -26,38 +26,44 @@ pub(crate) fn percent_format<C: Callbacks + ?Sized>(
         Value::Dict(_) => (vec![args.clone()], Some(args.clone())),
         other => (vec![other.clone()], None),
     };
-    let mut out = String::new();
+    // The literal runs between directives are copied whole (found by
+    // `memchr`); only a directive is read byte by byte. Every byte a
+    // directive's grammar consumes is ASCII, so the cursor stays on a char
+    // boundary; the one non-ASCII character it can meet is the conversion.
+    let b = fmt.as_bytes();
+    let mut out = String::with_capacity(fmt.len());
     let mut ai = 0;
-    let chars: Vec<char> = fmt.chars().collect();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c != '%' {
-            out.push(c);
-            i += 1;
-            continue;
+    while i < b.len() {
+        let next = memchr::memchr(b'%', &b[i..]).map_or(b.len(), |p| i + p);
+        out.push_str(&fmt[i..next]);
+        if next == b.len() {
+            break;
         }
-        i += 1;
-        if i >= chars.len() {
+        i = next + 1;
+        if i >= b.len() {
             return value_err("incomplete format");
         }
         let mut key = None;
-        if chars[i] == '(' {
+        if b[i] == b'(' {
             let start = i + 1;
             let mut j = start;
-            while j < chars.len() && chars[j] != ')' {
+            while j < b.len() && b[j] != b')' {
                 j += 1;
             }
-            key = Some(chars[start..j].iter().collect::<String>());
+            if j == b.len() {
+                return value_err("incomplete format key");
+            }
+            key = Some(fmt[start..j].to_string());
             i = j + 1;
         }
         let mut flags = String::new();
-        while i < chars.len() && "-+ #0".contains(chars[i]) {
-            flags.push(chars[i]);
+        while i < b.len() && b"-+ #0".contains(&b[i]) {
+            flags.push(b[i] as char);
             i += 1;
         }
         let mut width = String::new();
-        if i < chars.len() && chars[i] == '*' {
+        if i < b.len() && b[i] == b'*' {
             let w = items.get(ai).cloned().unwrap_or(Value::Int(0));
             ai += 1;
             let Some(w) = as_int(&w) else { return type_err("* wants int") };
@@ -68,8 +74,8 @@ pub(crate) fn percent_format<C: Callbacks + ?Sized>(
             width = w.unsigned_abs().to_string();
             i += 1;
         }
-        while i < chars.len() && chars[i].is_ascii_digit() {
-            width.push(chars[i]);
+        while i < b.len() && b[i].is_ascii_digit() {
+            width.push(b[i] as char);
             i += 1;
         }
         // Checked before padding allocates (`'%1000000000s' % x`); an
@@ -84,17 +90,17 @@ pub(crate) fn percent_format<C: Callbacks + ?Sized>(
             )?;
         }
         let mut prec = None;
-        if i < chars.len() && chars[i] == '.' && chars.get(i + 1) == Some(&'*') {
+        if i < b.len() && b[i] == b'.' && b.get(i + 1) == Some(&b'*') {
             let pv = items.get(ai).cloned().unwrap_or(Value::Int(0));
             ai += 1;
             i += 2;
             prec = Some(as_int(&pv).unwrap_or(0).to_string());
         }
-        if i < chars.len() && chars[i] == '.' {
+        if i < b.len() && b[i] == b'.' {
             i += 1;
             let mut p = String::new();
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                p.push(chars[i]);
+            while i < b.len() && b[i].is_ascii_digit() {
+                p.push(b[i] as char);
                 i += 1;
             }
             prec = Some(p);
@@ -103,11 +109,11 @@ pub(crate) fn percent_format<C: Callbacks + ?Sized>(
             cx.meter()
                 .check_str_len(p.trim_start_matches('-').parse::<usize>().unwrap_or(usize::MAX))?;
         }
-        if i >= chars.len() {
+        let conv_at = i;
+        let Some(conv) = fmt.get(i..).and_then(|rest| rest.chars().next()) else {
             return value_err("incomplete format");
-        }
-        let conv = chars[i];
-        i += 1;
+        };
+        i += conv.len_utf8();
         if conv == '%' {
             out.push('%');
             continue;
@@ -144,7 +150,16 @@ pub(crate) fn percent_format<C: Callbacks + ?Sized>(
             out.push_str(text.as_str());
             continue;
         }
-        let piece = percent_piece(cx.meter(), conv, &arg, &flags, &width, &prec, i)?;
+        let Some(piece) = percent_piece(cx.meter(), conv, &arg, &flags, &width, &prec)? else {
+            // CPython counts the index in characters, and shows only a
+            // printable ASCII character.
+            let shown = if (' '..='~').contains(&conv) { conv } else { '?' };
+            return value_err(format!(
+                "unsupported format character '{shown}' (0x{:x}) at index {}",
+                conv as u32,
+                fmt[..conv_at].chars().count()
+            ));
+        };
         cx.meter().check_text_growth(out.len().saturating_add(piece.len()))?;
         out.push_str(&piece);
     }
@@ -154,7 +169,8 @@ pub(crate) fn percent_format<C: Callbacks + ?Sized>(
     Ok(out)
 }
 
-/// One `%` directive's text: flags, width and precision applied to `arg`.
+/// One `%` directive's text: flags, width and precision applied to `arg`;
+/// `None` for a conversion character `%` does not know.
 fn percent_piece(
     meter: &mut Meter,
     conv: char,
@@ -162,8 +178,7 @@ fn percent_piece(
     flags: &str,
     width: &str,
     prec: &Option<String>,
-    i: usize,
-) -> R<String> {
+) -> R<Option<String>> {
     let mut spec = String::new();
     let left = flags.contains('-');
     if flags.contains('+') {
@@ -267,15 +282,9 @@ fn percent_piece(
             left_pad_fix(s, left, width)
         }
         'c' => pad_plain(percent_char(arg)?, left, width),
-        other => {
-            return value_err(format!(
-                "unsupported format character '{other}' (0x{:x}) at index {}",
-                other as u32,
-                i - 1
-            ));
-        }
+        _ => return Ok(None),
     };
-    Ok(piece)
+    Ok(Some(piece))
 }
 
 /// `%c`'s character: a one-character str, or a code point.
