@@ -29,7 +29,7 @@ pub enum IterState {
     Watched(VecDeque<Value>, Option<(Value, Stamp)>),
     /// A generator expression: its frame, run to its next `yield` on each
     /// step (`vm/generator.rs`).
-    Gen(Generator),
+    Gen(Box<Generator>),
     /// `map(f, *iterables)`: each step pulls one item from every source and
     /// calls `f` on them.
     Map(Value, Vec<Rc<RefCell<IterState>>>),
@@ -127,21 +127,29 @@ impl IterState {
 }
 
 /// A generator expression's state: its frame while suspended between
-/// items; none while the frame runs or once it ended.
+/// items; none while the frame runs or once it ended. Boxed once, with the
+/// frame inline: each step moves the frame out and back into the same box
+/// (a box per step cost an allocation and a free on every item).
 pub struct Generator {
-    pub(crate) frame: Option<Box<crate::vm::Frame>>,
+    pub(crate) frame: Option<crate::vm::Frame>,
     pub(crate) running: bool,
 }
 
 impl Generator {
-    pub(crate) fn new(frame: crate::vm::Frame) -> Generator {
-        Generator { frame: Some(Box::new(frame)), running: false }
+    pub(crate) fn new(frame: crate::vm::Frame) -> Box<Generator> {
+        Box::new(Generator { frame: Some(frame), running: false })
     }
 
     /// A step ended: the frame comes back if it yielded (`None`: it ended).
-    pub(crate) fn finish_step(&mut self, frame: Option<Box<crate::vm::Frame>>) {
+    pub(crate) fn finish_step(&mut self, frame: Option<crate::vm::Frame>) {
         self.frame = frame;
         self.running = false;
+    }
+
+    /// Its box (which holds the frame's own fields) and, while suspended,
+    /// the frame's buffers and values.
+    fn mem_cost(&self) -> usize {
+        std::mem::size_of::<Generator>() + self.frame.as_ref().map_or(0, |f| f.buffers_cost())
     }
 }
 
@@ -207,7 +215,7 @@ impl IterState {
             IterState::Seq(v, _) | IterState::Repeat(v, _) | IterState::CountFloat(v, _) => {
                 v.unowned_cost()
             }
-            IterState::Gen(g) => g.frame.as_ref().map_or(0, |f| f.mem_cost()),
+            IterState::Gen(g) => g.mem_cost(),
             // The sources are iterators of their own, charged by themselves.
             IterState::Map(f, srcs) => {
                 f.unowned_cost() + crate::mem::vec_block::<Value>(srcs.capacity())

@@ -15,7 +15,7 @@ use crate::compile::Instr;
 use crate::fault::{Fault, R, exc};
 use crate::types::iter::Generator;
 use crate::value::*;
-use crate::vm::{ExecEnd, Frame, Vm};
+use crate::vm::{ExecEnd, Vm};
 
 /// The most code objects `generator_might_suspend` reads for one generator.
 const MAX_CODES_SCANNED: usize = 64;
@@ -127,71 +127,62 @@ impl Vm {
         }
     }
 
-    /// Runs a generator's `frame` to its next item (`None`: it returned).
-    /// The generator `it` is marked running meanwhile; the frame goes back
-    /// into it when it yields, and never when it ends.
-    pub(crate) fn resume_generator(
-        &mut self,
-        it: &Rc<RefCell<IterState>>,
-        frame: Frame,
-    ) -> R<Option<Value>> {
-        let (back, out) = self.run_generator_frame(frame);
-        if let IterState::Gen(g) = &mut *it.borrow_mut() {
-            g.finish_step(back);
-        }
-        out
-    }
-
-    fn run_generator_frame(&mut self, frame: Frame) -> (Option<Box<Frame>>, R<Option<Value>>) {
+    /// Runs a suspended generator's frame to its next item (`None`: it
+    /// returned). The generator `it` is marked running meanwhile; the frame
+    /// moves from its box onto the frame stack and, when it yields, straight
+    /// back (a frame is ~170 bytes: each move through a local was a
+    /// `memcpy`), and never when it ends.
+    pub(crate) fn resume_generator(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
         // The resumption itself (the nested loop's entry, the frame moved
         // twice), besides the instructions the frame runs.
-        if let Err(e) = self.meter.fuel(crate::cost::FUEL_PER_GENERATOR_STEP) {
-            return (Some(Box::new(frame)), Err(e));
-        }
+        self.meter.fuel(crate::cost::FUEL_PER_GENERATOR_STEP)?;
         // Each nested level counts as callbacks do, so that a chain of
         // generators over generators meets the call-depth limit.
-        if let Err(e) = self.check_call_depth() {
-            return (Some(Box::new(frame)), Err(e));
-        }
+        self.check_call_depth()?;
         let base = self.frames.len();
-        self.frames.push(frame);
+        {
+            let mut st = it.borrow_mut();
+            let IterState::Gen(g) = &mut *st else {
+                return Err(crate::vm::internal("resuming a generator that is not one"));
+            };
+            let Some(frame) = g.frame.take() else {
+                return Err(crate::vm::internal("resuming a generator without its frame"));
+            };
+            g.running = true;
+            self.frames.push(frame);
+            // Released while the frame runs: it may ask this generator again.
+        }
         self.callback_depth += 1;
         // Nested loops use more Rust stack: grown on the heap (see `call_value`).
         let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec(base));
         self.callback_depth -= 1;
+        let yielded = matches!(r, Ok(ExecEnd::Yielded(_))) && self.frames.len() == base + 1;
+        if let IterState::Gen(g) = &mut *it.borrow_mut() {
+            g.finish_step(if yielded { self.frames.pop() } else { None });
+        }
+        self.frames.truncate(base);
+        self.generator_step_end(r, yielded)
+    }
+
+    /// What a generator's step gives its consumer, from how its frame's run ended.
+    fn generator_step_end(&self, r: R<ExecEnd>, yielded: bool) -> R<Option<Value>> {
         match r {
-            Ok(ExecEnd::Yielded(v)) => {
-                let back = if self.frames.len() == base + 1 { self.frames.pop() } else { None };
-                self.frames.truncate(base);
-                match back {
-                    Some(f) => (Some(Box::new(f)), Ok(Some(v))),
-                    None => (None, Err(crate::vm::internal("generator frame lost"))),
-                }
-            }
-            Ok(ExecEnd::Returned(_)) => {
-                self.frames.truncate(base);
-                (None, Ok(None))
-            }
+            Ok(ExecEnd::Yielded(v)) if yielded => Ok(Some(v)),
+            Ok(ExecEnd::Yielded(_)) => Err(crate::vm::internal("generator frame lost")),
+            Ok(ExecEnd::Returned(_)) => Ok(None),
             Ok(
                 ExecEnd::Suspend(..)
                 | ExecEnd::Gather(_)
                 | ExecEnd::Sleep(..)
                 | ExecEnd::WaitFor(..),
             )
-            | Err(Fault::Suspend(..)) => {
-                self.frames.truncate(base);
-                (None, exc(ExcKind::RuntimeError, GENERATOR_HOST_MSG))
-            }
+            | Err(Fault::Suspend(..)) => exc(ExcKind::RuntimeError, GENERATOR_HOST_MSG),
             // CPython turns a StopIteration escaping a generator's body into
             // this (PEP 479): it would otherwise end the consumer's loop.
             Err(Fault::Exc(e)) if matches!(e.kind, ExcKind::StopIteration) => {
-                self.frames.truncate(base);
-                (None, exc(ExcKind::RuntimeError, "generator raised StopIteration"))
+                exc(ExcKind::RuntimeError, "generator raised StopIteration")
             }
-            Err(e) => {
-                self.frames.truncate(base);
-                (None, Err(e))
-            }
+            Err(e) => Err(e),
         }
     }
 }

@@ -31,16 +31,14 @@ impl Vm {
     pub(crate) fn iter_next(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
         let mut st = it.borrow_mut();
         if let IterState::Gen(g) = &mut *st {
-            let Some(frame) = g.frame.take() else {
+            if g.frame.is_none() {
                 if g.running {
                     return crate::fault::value_err("generator already executing");
                 }
                 return Ok(None);
-            };
-            g.running = true;
-            // Released while the frame runs: it may ask this generator again.
+            }
             drop(st);
-            return self.resume_generator(it, *frame);
+            return self.resume_generator(it);
         }
         if let Some(pull) = st.pull() {
             drop(st);

@@ -91,14 +91,14 @@ impl Frame {
         values
     }
 
-    /// The buffers a suspended generator's frame holds (its box, operand
-    /// stack, locals and cells) and what its values cost besides themselves.
-    pub(crate) fn mem_cost(&self) -> usize {
+    /// The buffers a suspended generator's frame holds (its operand stack,
+    /// locals and cells; its own fields are in the generator's box) and
+    /// what its values cost besides themselves.
+    pub(crate) fn buffers_cost(&self) -> usize {
         use crate::mem::vec_block;
         // The cells are shared with the enclosing scope, which charges them.
         let values = self.stack.iter().chain(self.locals.iter().flatten());
-        std::mem::size_of::<Frame>()
-            + vec_block::<Value>(self.stack.capacity())
+        vec_block::<Value>(self.stack.capacity())
             + vec_block::<Option<Value>>(self.locals.capacity())
             + vec_block::<Rc<StoreCell<Option<Value>>>>(self.cells.capacity())
             + vec_block::<Block>(self.blocks.capacity())

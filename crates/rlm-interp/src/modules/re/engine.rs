@@ -10,6 +10,7 @@ use std::rc::Rc;
 use crate::charged::ChargedVec;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
+use crate::modules::re::ascii_twin::{self, AsciiTwin};
 use crate::modules::re::match_obj::MatchObj;
 use crate::modules::re::rewrite::{self, Dollar};
 use crate::modules::re::translate::{Translation, translate};
@@ -20,7 +21,7 @@ use crate::vm::Vm;
 enum Engine {
     /// The linear engine, with capture slots reused from one search to the
     /// next (a fresh `Captures` per search allocated twice per match).
-    Fast(regex::Regex, RefCell<regex::CaptureLocations>),
+    Fast(regex::Regex, RefCell<regex::CaptureLocations>, Option<Box<AsciiTwin>>),
     /// The same pattern built with growing backtracking limits (the last
     /// one is `regex_backtrack_limit`): a match is tried with the smallest
     /// first, so the fuel charged follows the work actually done.
@@ -118,11 +119,13 @@ fn too_large(limit: usize) -> String {
 /// lazy one): a few hundred nanoseconds per state, measured on a flood of
 /// distinct 600-state patterns (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost
 /// table and calibration", 2026-11-24: at 4 units a state it ran its fuel in 19 s).
-fn compile_fuel(source: &str, size: super::size::PatternSize) -> u64 {
+/// A twin for ASCII text (`ascii_twin.rs`) is a second compile, of the same
+/// states and small classes.
+fn compile_fuel(source: &str, size: super::size::PatternSize, twin: bool) -> u64 {
     const PER_STATE: u64 = 32;
-    (source.len() as u64 * 4)
-        .saturating_add(size.states.saturating_mul(PER_STATE))
-        .saturating_add(size.class_pieces.saturating_mul(PER_STATE))
+    let one = (source.len() as u64 * 4).saturating_add(size.states.saturating_mul(PER_STATE));
+    let twin = if twin { one } else { 0 };
+    one.saturating_add(size.class_pieces.saturating_mul(PER_STATE)).saturating_add(twin)
 }
 
 /// How a pattern is wrapped for its engine: as written (`search`), anchored
@@ -146,13 +149,18 @@ fn build(
 
 /// The pattern as the engines read it: translated, wrapped, flags inline.
 fn engine_pattern(source: &str, flags: i64, wrap: Wrap, dollar: Dollar, fancy: bool) -> String {
+    let how = Translation { dollar, ascii: flags & ASCII != 0, fancy, ascii_text: false };
+    wrapped(source, flags, wrap, how)
+}
+
+/// A pattern with its flags inline and its wrap, translated as `how` says.
+fn wrapped(source: &str, flags: i64, wrap: Wrap, how: Translation) -> String {
     let mut prefix = String::new();
     for (flag, letter) in [(IGNORECASE, 'i'), (MULTILINE, 'm'), (DOTALL, 's'), (VERBOSE, 'x')] {
         if flags & flag != 0 {
             prefix.push(letter);
         }
     }
-    let how = Translation { dollar, ascii: flags & ASCII != 0, fancy };
     let body = translate(source, how);
     let body = match wrap {
         Wrap::Match => format!("\\A(?:{body})"),
@@ -168,6 +176,26 @@ fn rewrite_flags(flags: i64) -> rewrite::Flags {
 
 fn fast_engine(full: &str) -> Result<regex::Regex, regex::Error> {
     regex::RegexBuilder::new(full).size_limit(COMPILED_SIZE_LIMIT).nest_limit(200).build()
+}
+
+/// Whether a pattern gets a twin for ASCII text ([`AsciiTwin`]): written in
+/// ASCII, without `re.ASCII` or `(?a)` (whose `\s` is not Unicode's over
+/// ASCII text), and with large classes. A function of the pattern and its
+/// flags, known before it compiles: its compile's fuel includes the twin.
+pub(super) fn wants_twin(source: &str, flags: i64) -> bool {
+    flags & ASCII == 0
+        && ascii_twin::eligible(source)
+        && rewrite::without_inline_ascii(source).is_none()
+        && super::size::expanded_size(source).class_pieces >= ascii_twin::MIN_CLASS_PIECES
+}
+
+/// The twin of a pattern (`source` as the engine runs it), if it gets one.
+fn twin_of(source: &str, flags: i64, wrap: Wrap, twin: bool) -> Option<Box<AsciiTwin>> {
+    if !twin {
+        return None;
+    }
+    let how = Translation { dollar: Dollar::AsIs, ascii: false, fancy: false, ascii_text: true };
+    AsciiTwin::build(&wrapped(source, flags, wrap, how), COMPILED_SIZE_LIMIT).map(Box::new)
 }
 
 /// The engine for a pattern, its translation, whether a bare `$` is left in
@@ -186,6 +214,7 @@ fn build_engine(
     wrap: Wrap,
     dollar: Dollar,
     backtrack_limit: usize,
+    twin: bool,
 ) -> Result<Built, String> {
     let bare = dollar == Dollar::AsIs && rewrite::has_bare_dollar(source, rewrite_flags(flags));
     let as_group = match (dollar, wrap) {
@@ -199,8 +228,10 @@ fn build_engine(
         if let Ok(r) = fast_engine(&full) {
             let tail_group = Some(r.captures_len() - 1);
             let locations = RefCell::new(r.capture_locations());
+            let twin = twin_of(&rewritten, flags, wrap, twin);
             let bare_dollar = rewrite::has_bare_dollar(&rewritten, rewrite_flags(flags));
-            return Ok(Built { engine: Engine::Fast(r, locations), full, bare_dollar, tail_group });
+            let engine = Engine::Fast(r, locations, twin);
+            return Ok(Built { engine, full, bare_dollar, tail_group });
         }
     }
     let fast_err = if dollar == Dollar::AsIs {
@@ -208,7 +239,8 @@ fn build_engine(
         match fast_engine(&full) {
             Ok(r) => {
                 let locations = RefCell::new(r.capture_locations());
-                let engine = Engine::Fast(r, locations);
+                let twin = twin_of(source, flags, wrap, twin);
+                let engine = Engine::Fast(r, locations, twin);
                 return Ok(Built { engine, full, bare_dollar: bare, tail_group: None });
             }
             Err(e) => Some(e),
@@ -254,10 +286,11 @@ fn build_pattern(
         Some(s) => (s.as_str(), flags | ASCII),
         None => (source, flags),
     };
+    let twin = wants_twin(source, flags);
     let Built { engine, full, bare_dollar, tail_group } =
-        build_engine(engine_source, engine_flags, wrap, dollar, backtrack_limit)?;
+        build_engine(engine_source, engine_flags, wrap, dollar, backtrack_limit, twin)?;
     let mut names: Vec<Option<String>> = match &engine {
-        Engine::Fast(r, _) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
+        Engine::Fast(r, ..) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
         Engine::Fancy(tiers) => match tiers.first() {
             Some((_, r)) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
             None => Vec::new(),
@@ -280,7 +313,7 @@ fn build_pattern(
         names,
         // What a miss of the cache charged (`Vm::compile_pattern`): a hit pays
         // the same, so a program's fuel does not depend on the thread's past.
-        compile_fuel: compile_fuel(source, super::size::expanded_size(source)),
+        compile_fuel: compile_fuel(source, super::size::expanded_size(source), twin),
         fuel_per_64_bytes: 1 + size.states / 16,
         states: size.states,
         shared: false,
@@ -314,7 +347,16 @@ impl CompiledRegex {
     /// The linear engine's leftmost-first match at or after `start` in `hay`
     /// (`None` for the backtracking engine).
     fn fast_captures(&self, hay: &str, start: usize) -> Option<Option<Spans>> {
-        let Engine::Fast(r, locations) = &self.engine else { return None };
+        let Engine::Fast(r, locations, twin) = &self.engine else { return None };
+        if let Some(twin) = twin {
+            // The bounds by the lazy DFA, the groups by the twin when the
+            // match is ASCII (the engine's own search does the same two
+            // steps, its second over the large NFA).
+            let Some(m) = r.find_at(hay, start) else { return Some(None) };
+            if let Some(spans) = twin.groups(hay.as_bytes(), m.start(), m.end()) {
+                return Some(Some(spans));
+            }
+        }
         let mut fresh;
         let mut held = locations.try_borrow_mut();
         let locs = match held.as_deref_mut() {
@@ -425,7 +467,7 @@ impl Vm {
                 if size.states > MAX_EXPANDED_STATES {
                     return exc(ExcKind::ReError, too_large(COMPILED_SIZE_LIMIT));
                 }
-                self.meter.fuel(compile_fuel(s.as_str(), size))?;
+                self.meter.fuel(compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags)))?;
                 match build(s.as_str(), flags, Wrap::Search, Dollar::AsIs, limit) {
                     Ok(mut p) => {
                         // The cache is host memory outside the budget: a

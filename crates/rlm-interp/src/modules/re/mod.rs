@@ -5,6 +5,7 @@
 //! the patterns' functions, `match_obj.rs`/`pattern.rs` the native objects,
 //! `sre_check.rs` CPython's syntax check.
 
+mod ascii_twin;
 pub(crate) mod engine;
 mod functions;
 pub(crate) mod match_obj;

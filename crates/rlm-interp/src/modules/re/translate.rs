@@ -13,6 +13,10 @@ pub(super) struct Translation {
     /// For the backtracking engine, which cannot switch Unicode off inline
     /// (its ASCII `\b` is written with lookarounds).
     pub(super) fancy: bool,
+    /// For the twin that runs over ASCII text only (`ascii_twin.rs`),
+    /// compiled with Unicode off: the classes as sre's Unicode ones match
+    /// there (`\s` still holds `\x1c-\x1f`), `\b` the engine's own.
+    pub(super) ascii_text: bool,
 }
 
 /// ASCII word characters, digits and whitespace as sre's `re.ASCII` has
@@ -30,6 +34,9 @@ const UNICODE_WORD: &str = "\\p{L}\\p{N}_";
 /// engines' is Unicode's White_Space, without them).
 const UNICODE_SPACE: &str = "\\s\\x1c-\\x1f";
 
+/// Python's `\s` over ASCII text: `str.isspace()`'s ASCII characters.
+const ASCII_TEXT_SPACE: &str = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x20";
+
 /// Writes the escape at `chars[i]` (a backslash followed by a character)
 /// for the engines; returns how many characters it took.
 fn push_escape(
@@ -42,6 +49,14 @@ fn push_escape(
     let n = chars[i + 1];
     match n {
         'Z' if !in_class => out.push_str("\\z"),
+        'w' | 'W' | 'd' | 'D' | 's' | 'S' if how.ascii_text => {
+            let set = match n.to_ascii_lowercase() {
+                'w' => ASCII_WORD,
+                'd' => ASCII_DIGIT,
+                _ => ASCII_TEXT_SPACE,
+            };
+            push_class(out, set, n.is_ascii_uppercase(), in_class)
+        }
         'w' | 'W' | 'd' | 'D' | 's' | 'S' if how.ascii => {
             push_ascii_escape(out, n, in_class, how.fancy)
         }
