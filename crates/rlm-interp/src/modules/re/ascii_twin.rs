@@ -20,7 +20,7 @@
 
 use std::cell::RefCell;
 
-use regex_automata::meta::{Cache, Regex};
+use regex_automata::nfa::thompson::{self, backtrack};
 use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
@@ -28,12 +28,15 @@ use regex_automata::{Anchored, Input};
 use crate::modules::re::engine::Spans;
 
 /// Patterns whose classes hold fewer byte-range pieces than this keep one
-/// engine: their NFA is small already (the size module counts `\w` at 50+).
+/// engine: their NFA is small already (`\w` has hundreds; `\d`'s twin cost
+/// more than it saved).
 pub(super) const MIN_CLASS_PIECES: u64 = 128;
 
+/// The twin: a bounded backtracker (what the engine resolves groups with),
+/// run directly on the bounds the engine found, with no search for them.
 pub(super) struct AsciiTwin {
-    regex: Regex,
-    cache: RefCell<Cache>,
+    backtracker: backtrack::BoundedBacktracker,
+    cache: RefCell<backtrack::Cache>,
     captures: RefCell<Captures>,
 }
 
@@ -51,19 +54,20 @@ impl AsciiTwin {
     /// The twin of `full` (a pattern translated for ASCII text); `None` when
     /// it does not compile (then the engine's own groups are used).
     pub(super) fn build(full: &str, size_limit: usize) -> Option<AsciiTwin> {
-        let regex = Regex::builder()
+        let backtracker = backtrack::Builder::new()
             .syntax(syntax::Config::new().unicode(false).utf8(false).nest_limit(200))
-            .configure(Regex::config().nfa_size_limit(Some(size_limit)))
+            .thompson(thompson::Config::new().utf8(false).nfa_size_limit(Some(size_limit)))
             .build(full)
             .ok()?;
-        let cache = RefCell::new(regex.create_cache());
-        let captures = RefCell::new(regex.create_captures());
-        Some(AsciiTwin { regex, cache, captures })
+        let cache = RefCell::new(backtracker.create_cache());
+        let captures = RefCell::new(backtracker.create_captures());
+        Some(AsciiTwin { backtracker, cache, captures })
     }
 
     /// The groups of the match at `start..end` of `hay` (found by the
     /// pattern itself); `None` when the match or a byte beside it is not
-    /// ASCII, or the twin is in use (a search inside a search).
+    /// ASCII, the match is longer than the backtracker takes, or the twin is
+    /// in use (a search inside a search).
     pub(super) fn groups(&self, hay: &[u8], start: usize, end: usize) -> Option<Spans> {
         let around = hay.get(start.saturating_sub(1)..end.saturating_add(1).min(hay.len()))?;
         if !around.is_ascii() {
@@ -72,7 +76,7 @@ impl AsciiTwin {
         let mut cache = self.cache.try_borrow_mut().ok()?;
         let mut captures = self.captures.try_borrow_mut().ok()?;
         let input = Input::new(hay).span(start..end).anchored(Anchored::Yes);
-        self.regex.search_captures_with(&mut cache, &input, &mut captures);
+        self.backtracker.try_search(&mut cache, &input, &mut captures).ok()?;
         // The same leftmost-first match, or (never expected) the engine's.
         if captures.get_match()?.range() != (start..end) {
             return None;
