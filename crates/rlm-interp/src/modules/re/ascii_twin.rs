@@ -25,8 +25,6 @@ use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 
-use crate::modules::re::engine::Spans;
-
 /// Patterns whose classes hold fewer byte-range pieces than this keep one
 /// engine: their NFA is small already (`\w` has hundreds; `\d`'s twin cost
 /// more than it saved).
@@ -68,7 +66,12 @@ impl AsciiTwin {
     /// pattern itself); `None` when the match or a byte beside it is not
     /// ASCII, the match is longer than the backtracker takes, or the twin is
     /// in use (a search inside a search).
-    pub(super) fn groups(&self, hay: &[u8], start: usize, end: usize) -> Option<Spans> {
+    pub(super) fn groups(
+        &self,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Option<Vec<Option<(usize, usize)>>> {
         let around = hay.get(start.saturating_sub(1)..end.saturating_add(1).min(hay.len()))?;
         if !around.is_ascii() {
             return None;
