@@ -32,7 +32,7 @@ pub(crate) mod rich {
     use chumsky::error::Rich;
     use chumsky::span::SimpleSpan;
 
-    pub(crate) type ErrT<'t> = Rich<'t, crate::token::Token, SimpleSpan>;
+    pub(crate) type ErrT<'t> = Rich<'t, crate::token::Tok, SimpleSpan>;
     fn custom<'t>(span: SimpleSpan, msg: impl Into<String>) -> ErrT<'t> {
         Rich::custom(span, msg.into())
     }

@@ -9,7 +9,7 @@ type Rec<'t, I, O> = chumsky::Boxed<'t, 't, I, O, Extra<'t>>;
 /// The expression grammar's recursive layers, shared by the rules below: the
 /// full expression (`lambda`, conditional), `or_test` (what comprehensions
 /// iterate over) and the arithmetic layer (assignment-like targets).
-pub(crate) struct Exprs<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>> {
+pub(crate) struct Exprs<'t, I: ValueInput<'t, Token = Tok, Span = SimpleSpan>> {
     pub expr: Rec<'t, I, Expr>,
     pub or_test: Rec<'t, I, Expr>,
     pub arith: Rec<'t, I, Expr>,
@@ -17,7 +17,7 @@ pub(crate) struct Exprs<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>>
 
 impl<'t, I> Exprs<'t, I>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     /// Built with nested `recursive` calls only. chumsky's `Recursive::declare`
     /// holds strong `Rc`s, so mutually recursive declared parsers form a cycle
@@ -50,7 +50,7 @@ where
 /// The arithmetic layer over a given full-expression parser.
 fn arith_layer<'t, I>(expr: Rec<'t, I, Expr>) -> Rec<'t, I, Expr>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     recursive(|arith| {
         let arith: Rec<'t, I, Expr> = arith.boxed();
@@ -63,7 +63,7 @@ where
 /// `lambda` or a conditional expression: the top of the expression grammar.
 fn expr_top<'t, I>(ex: &Exprs<'t, I>) -> Rec<'t, I, Expr>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let lambda = kw(Kw::Lambda)
         .ignore_then(params(ex, false))
@@ -89,7 +89,7 @@ where
 /// `or` / `and` / `not` / comparisons over the arithmetic layer.
 fn or_test_parser<'t, I>(arith: Rec<'t, I, Expr>) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone + use<'t, I>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let cmp_op = choice((
         op(Op::EqEq).to(CmpOp::Eq),
@@ -152,7 +152,7 @@ where
 /// Python's arithmetic and bitwise precedence table, as a Pratt parser.
 fn arith_parser<'t, I>(ex: &Exprs<'t, I>) -> chumsky::Boxed<'t, 't, I, Expr, Extra<'t>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let primary = primary_parser(ex);
     let bin = |l: Expr, o: BinOp, r: Expr, s: SimpleSpan| {
@@ -219,7 +219,7 @@ where
 /// Atoms followed by calls, subscripts and attribute accesses; `await`.
 fn primary_parser<'t, I>(ex: &Exprs<'t, I>) -> chumsky::Boxed<'t, 't, I, Expr, Extra<'t>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let expr = ex.expr.clone();
     let atom = atom_parser(ex);
@@ -357,7 +357,7 @@ where
 
 fn atom_parser<'t, I>(ex: &Exprs<'t, I>) -> chumsky::Boxed<'t, 't, I, Expr, Extra<'t>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let expr = ex.expr.clone();
     let named = named_expr(expr.clone());
@@ -365,14 +365,14 @@ where
     let comps = comp_for(ex);
 
     let constant = select! {
-        Token::Name(n) => ExprKind::Name(n),
-        Token::Int(i) => ExprKind::Constant(Constant::Int(i)),
-        Token::BigInt(i) => ExprKind::Constant(Constant::BigInt(i)),
-        Token::Float(f) => ExprKind::Constant(Constant::Float(f)),
-        Token::Kw(Kw::None) => ExprKind::Constant(Constant::None),
-        Token::Kw(Kw::True) => ExprKind::Constant(Constant::Bool(true)),
-        Token::Kw(Kw::False) => ExprKind::Constant(Constant::Bool(false)),
-        Token::Op(Op::Ellipsis) => ExprKind::Constant(Constant::Ellipsis),
+        Tok::Name(n) = e => ExprKind::Name(text(e).get(n)),
+        Tok::Int(i) => ExprKind::Constant(Constant::Int(i)),
+        Tok::BigInt(i) = e => ExprKind::Constant(Constant::BigInt(text(e).get(i))),
+        Tok::Float(f) => ExprKind::Constant(Constant::Float(f)),
+        Tok::Kw(Kw::None) => ExprKind::Constant(Constant::None),
+        Tok::Kw(Kw::True) => ExprKind::Constant(Constant::Bool(true)),
+        Tok::Kw(Kw::False) => ExprKind::Constant(Constant::Bool(false)),
+        Tok::Op(Op::Ellipsis) => ExprKind::Constant(Constant::Ellipsis),
     }
     .map_with(|k, e| Expr::new(k, sp(e.span())));
 
@@ -544,14 +544,14 @@ where
 /// One string literal token sequence: a plain string, or an f-string.
 fn string_parts<'t, I>(ex: &Exprs<'t, I>) -> chumsky::Boxed<'t, 't, I, Vec<FPart>, Extra<'t>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let expr = ex.expr.clone();
-    let plain = select! { Token::Str(s) => vec![FPart::Literal(s.to_string())] };
+    let plain = select! { Tok::Str(s) = e => vec![FPart::Literal(text(e).str(s).to_string())] };
     let field_expr = expr_list(expr.clone(), true);
     let fstring = recursive(|fstring_body: Recursive<dyn Parser<'t, I, Vec<FPart>, Extra<'t>>>| {
-        let middle = select! { Token::FMiddle(s) => FPart::Literal(s.to_string()) };
-        let conversion = op(Op::Bang).ignore_then(select! { Token::Name(n) => n }).try_map(
+        let middle = select! { Tok::FMiddle(s) = e => FPart::Literal(text(e).str(s).to_string()) };
+        let conversion = op(Op::Bang).ignore_then(select! { Tok::Name(n) = e => text(e).get(n) }).try_map(
             |n, s| match n.as_str() {
                 "r" => Ok('r'),
                 "s" => Ok('s'),
@@ -566,7 +566,7 @@ where
         );
         let field = field_expr
             .clone()
-            .then(select! { Token::FDebug(t) => t.to_string() }.or_not())
+            .then(select! { Tok::FDebug(t) = e => text(e).str(t).to_string() }.or_not())
             .then(conversion.or_not())
             .then(op(Op::Colon).ignore_then(fstring_body.clone()).or_not())
             .delimited_by(op(Op::LBrace), op(Op::RBrace).labelled("`}`"))
@@ -583,6 +583,6 @@ where
     });
     // A field's `debug_text` (from `f"{x=}"`) stays on the field: the
     // interpreter prints it before the value, and the printer re-emits `=`.
-    let f = just(Token::FStart).ignore_then(fstring).then_ignore(just(Token::FEnd));
+    let f = just(Tok::FStart).ignore_then(fstring).then_ignore(just(Tok::FEnd));
     plain.or(f).boxed()
 }
