@@ -105,7 +105,19 @@ where
     ));
     let comparison = arith
         .clone()
-        .then(cmp_op.then(arith).repeated().collect::<Vec<_>>())
+        .then(
+            guard(|t| {
+                matches!(
+                    t,
+                    Tok::Op(Op::EqEq | Op::NotEq | Op::LtE | Op::GtE | Op::Lt | Op::Gt)
+                        | Tok::Kw(Kw::In | Kw::Not | Kw::Is)
+                )
+            })
+            .ignore_then(cmp_op)
+            .then(arith)
+            .repeated()
+            .collect::<Vec<_>>(),
+        )
         .map_with(|(left, rest), e| {
             if rest.is_empty() {
                 left
@@ -161,49 +173,38 @@ where
     let un = |o: UnaryOp, x: Expr, s: SimpleSpan| {
         Expr::new(ExprKind::UnaryOp { op: o, operand: Box::new(x) }, sp(s))
     };
-    let b = move |tok: Op, o: BinOp, prec: u16| {
+    // One operator parser per precedence level: the fast pass reads the
+    // token once per level instead of once per operator.
+    let level = move |prec: u16, ops: &'static [(Op, BinOp)]| {
         infix(
             left(prec),
-            op(tok),
-            move |l, _, r, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
+            op_in(ops),
+            move |l, o, r, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
                 bin(l, o, r, e.span())
             },
         )
     };
     primary
         .pratt((
-            b(Op::Pipe, BinOp::BitOr, 1),
-            b(Op::Caret, BinOp::BitXor, 2),
-            b(Op::Amp, BinOp::BitAnd, 3),
-            b(Op::LShift, BinOp::LShift, 4),
-            b(Op::RShift, BinOp::RShift, 4),
-            b(Op::Plus, BinOp::Add, 5),
-            b(Op::Minus, BinOp::Sub, 5),
-            b(Op::Star, BinOp::Mult, 6),
-            b(Op::Slash, BinOp::Div, 6),
-            b(Op::DoubleSlash, BinOp::FloorDiv, 6),
-            b(Op::Percent, BinOp::Mod, 6),
-            b(Op::At, BinOp::MatMult, 6),
-            prefix(
-                7,
-                op(Op::Minus),
-                move |_, x, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                    un(UnaryOp::Neg, x, e.span())
-                },
+            level(1, &[(Op::Pipe, BinOp::BitOr)]),
+            level(2, &[(Op::Caret, BinOp::BitXor)]),
+            level(3, &[(Op::Amp, BinOp::BitAnd)]),
+            level(4, &[(Op::LShift, BinOp::LShift), (Op::RShift, BinOp::RShift)]),
+            level(5, &[(Op::Plus, BinOp::Add), (Op::Minus, BinOp::Sub)]),
+            level(
+                6,
+                &[
+                    (Op::Star, BinOp::Mult),
+                    (Op::Slash, BinOp::Div),
+                    (Op::DoubleSlash, BinOp::FloorDiv),
+                    (Op::Percent, BinOp::Mod),
+                    (Op::At, BinOp::MatMult),
+                ],
             ),
             prefix(
                 7,
-                op(Op::Plus),
-                move |_, x, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                    un(UnaryOp::Pos, x, e.span())
-                },
-            ),
-            prefix(
-                7,
-                op(Op::Tilde),
-                move |_, x, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                    un(UnaryOp::Invert, x, e.span())
-                },
+                op_in(&[(Op::Minus, UnaryOp::Neg), (Op::Plus, UnaryOp::Pos), (Op::Tilde, UnaryOp::Invert)]),
+                move |o, x, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| un(o, x, e.span()),
             ),
             infix(
                 right(8),
@@ -330,11 +331,11 @@ where
         Sub(Expr),
         Attr(Name),
     }
-    let postfix = choice((
+    let postfix = guard(|t| matches!(t, Tok::Op(Op::LParen | Op::LBracket | Op::Dot))).ignore_then(choice((
         call_args.map(|(a, k)| Post::Call(a, k)),
         subscript.map(Post::Sub),
         op(Op::Dot).ignore_then(name().labelled("an attribute name")).map(Post::Attr),
-    ))
+    )))
     .map_with(|p, e| (p, e.span()));
 
     let primary = atom.foldl(postfix.repeated(), |base: Expr, (p, s): (Post, SimpleSpan)| {

@@ -82,7 +82,9 @@ where
                 .ignore_then(stmts.clone())
                 .then_ignore(just(Tok::Dedent)))
             .recover_with(via_parser(skip_statement::<I>()));
-        stmt.repeated()
+        guard(|t| t != Tok::Dedent)
+            .ignore_then(stmt)
+            .repeated()
             .at_least(1)
             .collect::<Vec<Vec<Stmt>>>()
             .map(|v| v.into_iter().flatten().collect())
@@ -125,7 +127,11 @@ where
         .then(kw(Kw::For).or(kw(Kw::With)))
         .map_with(|_, e| (Some(Kw::Async), e.span())))
     .or(op(Op::At).map_with(|_, e| (None, e.span())));
-    head.validate(|(k, s): (Option<Kw>, SimpleSpan), _, emitter| {
+    let starts = |t| match t {
+        Tok::Kw(k) => k == Kw::Async || left_out_hint(k).is_some(),
+        t => t == Tok::Op(Op::At),
+    };
+    guard(starts).ignore_then(head).validate(|(k, s): (Option<Kw>, SimpleSpan), _, emitter| {
         let msg = match k {
             Some(Kw::Async) => "`async for` and `async with` are not available".to_string(),
             Some(k) => left_out_hint(k).map_or("not available", |h| h.0).to_string(),
@@ -250,7 +256,9 @@ where
             span: sp(e.span()),
         });
 
-    choice((if_stmt, while_stmt, for_stmt, try_stmt, def_stmt.boxed())).boxed()
+    guard(|t| matches!(t, Tok::Kw(Kw::If | Kw::While | Kw::For | Kw::Try | Kw::Def | Kw::Async)))
+        .ignore_then(choice((if_stmt, while_stmt, for_stmt, try_stmt, def_stmt.boxed())))
+        .boxed()
 }
 
 /// `small_stmt (';' small_stmt)* [';'] NEWLINE`
@@ -434,7 +442,26 @@ where
         Stmt { kind, span: sp(span) }
     });
 
-    choice((pass, brk, cont, ret, raise, assert, del, import, from, expr_or_assign)).boxed()
+    let keyword_led = |t| {
+        matches!(
+            t,
+            Tok::Kw(
+                Kw::Pass
+                    | Kw::Break
+                    | Kw::Continue
+                    | Kw::Return
+                    | Kw::Raise
+                    | Kw::Assert
+                    | Kw::Del
+                    | Kw::Import
+                    | Kw::From
+            )
+        )
+    };
+    guard(keyword_led)
+        .ignore_then(choice((pass, brk, cont, ret, raise, assert, del, import, from)))
+        .or(expr_or_assign)
+        .boxed()
 }
 
 fn check_target<'t>(
