@@ -1,7 +1,8 @@
 //! Parse time of a never-seen small cell (issue #59's start-up row without
 //! the interpreter): `print(1)  # {i}` and a 10-line cell, each run a new
 //! source. Usage: `cargo run --release -p rlm-syntax --example startup [RUNS]`
-//! (medians), `... startup RUNS print1` or `... RUNS ten` for one of the two;
+//! (medians), `... startup RUNS print1` or `... RUNS ten` for one of the two,
+//! `... startup RUNS print1 SOURCE` for SOURCE instead of `print(1)`;
 //! under callgrind (`--toggle-collect='*rlm_syntax::parse*'`), divide the
 //! total by RUNS.
 use std::time::Instant;
@@ -17,7 +18,8 @@ fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(20_000);
     let which = std::env::args().nth(2).unwrap_or_default();
     let n = |w: &str| if which.is_empty() || which == w { runs } else { 1 };
-    let print1: Vec<String> = (0..n("print1")).map(|i| format!("print(1)  # {i}")).collect();
+    let one = std::env::args().nth(3).unwrap_or_else(|| "print(1)".to_string());
+    let print1: Vec<String> = (0..n("print1")).map(|i| format!("{one}  # {i}")).collect();
     let ten: Vec<String> = (0..n("ten")).map(|i| format!("{TEN_LINES}# {i}\n")).collect();
     let mut t1 = Vec::with_capacity(runs);
     for src in &print1 {
