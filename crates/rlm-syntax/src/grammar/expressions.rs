@@ -140,18 +140,20 @@ where
             })
             .or(comparison)
     });
+    // The first operand, then `op operand` pairs: a lone operand (almost
+    // always) allocates no list (as `separated_by` would: a failed operand
+    // after `and` leaves the `and` unread either way).
     let bool_chain = |inner: chumsky::Boxed<'t, 't, I, Expr, Extra<'t>>, k: Kw, o: BoolOp| {
         inner
             .clone()
-            .separated_by(kw(k))
-            .at_least(1)
-            .collect::<Vec<_>>()
-            .map_with(move |mut values, e| {
-                if values.len() == 1 {
-                    values.pop().unwrap_or_else(|| {
-                        Expr::new(ExprKind::Constant(Constant::None), sp(e.span()))
-                    })
+            .then(kw(k).ignore_then(inner).repeated().collect::<Vec<_>>())
+            .map_with(move |(first, rest), e| {
+                if rest.is_empty() {
+                    first
                 } else {
+                    let mut values = Vec::with_capacity(rest.len() + 1);
+                    values.push(first);
+                    values.extend(rest);
                     Expr::new(ExprKind::BoolOp { op: o, values }, sp(e.span()))
                 }
             })
@@ -312,15 +314,14 @@ where
             (None, None) => Err(custom(span, "expected an index or a slice")),
         });
     let subscript = sub_item
-        .separated_by(op(Op::Comma))
-        .at_least(1)
-        .collect::<Vec<_>>()
+        .clone()
+        .then(op(Op::Comma).ignore_then(sub_item).repeated().collect::<Vec<_>>())
         .then(op(Op::Comma).or_not())
-        .map_with(|(mut items, trailing), e| {
-            if items.len() == 1 && trailing.is_none() {
-                items.pop().unwrap_or_else(|| Expr::new(ExprKind::Tuple(vec![]), sp(e.span())))
+        .map_with(|((first, rest), trailing), e| {
+            if rest.is_empty() && trailing.is_none() {
+                first
             } else {
-                Expr::new(ExprKind::Tuple(items), sp(e.span()))
+                Expr::new(ExprKind::Tuple(std::iter::once(first).chain(rest).collect()), sp(e.span()))
             }
         })
         .delimited_by(op(Op::LBracket), op(Op::RBracket).labelled("`]`"));

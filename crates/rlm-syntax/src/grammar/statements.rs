@@ -86,8 +86,15 @@ where
             .ignore_then(stmt)
             .repeated()
             .at_least(1)
-            .collect::<Vec<Vec<Stmt>>>()
-            .map(|v| v.into_iter().flatten().collect())
+            // Appended as they come: no list of lists (the first one is kept).
+            .fold(Vec::new(), |mut all: Vec<Stmt>, mut some| {
+                if all.is_empty() {
+                    some
+                } else {
+                    all.append(&mut some);
+                    all
+                }
+            })
     });
     just(Tok::Newline)
         .repeated()
@@ -514,18 +521,16 @@ where
     E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
 {
     let item = if allow_star { star_or(expr.clone()).boxed() } else { expr.boxed() };
-    item.separated_by(op(Op::Comma))
-        .at_least(1)
-        .collect::<Vec<_>>()
+    // The first item, then `, item` pairs: a lone item allocates no list (a
+    // failed item after a comma leaves the comma unread, as in `separated_by`).
+    item.clone()
+        .then(op(Op::Comma).ignore_then(item).repeated().collect::<Vec<_>>())
         .then(op(Op::Comma).or_not())
-        .map_with(|(mut items, trailing), e| {
-            if items.len() == 1
-                && trailing.is_none()
-                && !matches!(items[0].kind, ExprKind::Starred(_))
-            {
-                items.pop().unwrap_or_else(|| Expr::new(ExprKind::Tuple(vec![]), sp(e.span())))
+        .map_with(|((first, rest), trailing), e| {
+            if rest.is_empty() && trailing.is_none() && !matches!(first.kind, ExprKind::Starred(_)) {
+                first
             } else {
-                Expr::new(ExprKind::Tuple(items), sp(e.span()))
+                Expr::new(ExprKind::Tuple(std::iter::once(first).chain(rest).collect()), sp(e.span()))
             }
         })
         .boxed()

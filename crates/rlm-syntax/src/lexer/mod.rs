@@ -38,18 +38,22 @@ pub struct Lexed {
 
 /// Tokenise `src`. `max_nesting` is the nesting budget (see the module docs).
 pub fn lex(src: &str, max_nesting: usize) -> Lexed {
+    // Room for a small cell's tokens and a few levels of nesting up front:
+    // growing these vectors one reallocation at a time was a third of lexing
+    // `print(1)`. (A token per 2 bytes is generous for code; large sources
+    // grow past the cap as before.)
     let mut lx = Lexer {
         src,
         bytes: src.as_bytes(),
         pos: 0,
-        tokens: Vec::new(),
+        tokens: Vec::with_capacity((src.len() / 2 + 8).min(4096)),
         errors: Vec::new(),
-        indents: vec![0],
-        brackets: Vec::new(),
-        chains: vec![(0, 0)],
+        indents: stack(0),
+        brackets: Vec::with_capacity(8),
+        chains: stack((0, 0)),
         nesting: 0,
         max_nesting,
-        folds: vec![0],
+        folds: stack(0),
         depth: 0,
         max_depth: max_nesting.saturating_mul(5),
         unclosed_from: None,
@@ -57,6 +61,13 @@ pub fn lex(src: &str, max_nesting: usize) -> Lexed {
     };
     lx.run();
     Lexed { tokens: lx.tokens, errors: lx.errors, fatal: lx.fatal, unclosed_from: lx.unclosed_from }
+}
+
+/// A stack holding `first`, with room for a few more.
+fn stack<T>(first: T) -> Vec<T> {
+    let mut v = Vec::with_capacity(8);
+    v.push(first);
+    v
 }
 
 struct Lexer<'a> {
