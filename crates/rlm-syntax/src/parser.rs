@@ -47,6 +47,7 @@ pub(crate) mod fast {
     }
     include!("grammar/statements.rs");
     include!("grammar/expressions.rs");
+    include!("grammar/arith_climb.rs");
 }
 
 /// The explaining pass: the same grammar with `Rich` errors (expected sets,
@@ -78,6 +79,7 @@ pub(crate) mod rich {
     }
     include!("grammar/statements.rs");
     include!("grammar/expressions.rs");
+    include!("grammar/arith_pratt.rs");
 }
 
 /// What a keyword left out of the DSL is, and what to write instead.

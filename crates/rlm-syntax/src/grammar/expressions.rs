@@ -163,60 +163,14 @@ where
     bool_chain(and_test, Kw::Or, BoolOp::Or)
 }
 
-/// Python's arithmetic and bitwise precedence table, as a Pratt parser.
+/// Python's arithmetic and bitwise operators over the primaries: each pass's
+/// `binary_operators` (a Pratt table in `arith_pratt.rs`, precedence climbing
+/// over a flat list in `arith_climb.rs`; the same trees).
 fn arith_parser<'t, I>(ex: &Exprs<'t, I>) -> chumsky::Boxed<'t, 't, I, Expr, Extra<'t>>
 where
     I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
-    let primary = primary_parser(ex);
-    let bin = |l: Expr, o: BinOp, r: Expr, s: SimpleSpan| {
-        Expr::new(ExprKind::BinOp { left: Box::new(l), op: o, right: Box::new(r) }, sp(s))
-    };
-    let un = |o: UnaryOp, x: Expr, s: SimpleSpan| {
-        Expr::new(ExprKind::UnaryOp { op: o, operand: Box::new(x) }, sp(s))
-    };
-    // One operator parser per precedence level: the fast pass reads the
-    // token once per level instead of once per operator.
-    let level = move |prec: u16, ops: &'static [(Op, BinOp)]| {
-        infix(
-            left(prec),
-            op_in(ops),
-            move |l, o, r, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                bin(l, o, r, e.span())
-            },
-        )
-    };
-    primary
-        .pratt((
-            level(1, &[(Op::Pipe, BinOp::BitOr)]),
-            level(2, &[(Op::Caret, BinOp::BitXor)]),
-            level(3, &[(Op::Amp, BinOp::BitAnd)]),
-            level(4, &[(Op::LShift, BinOp::LShift), (Op::RShift, BinOp::RShift)]),
-            level(5, &[(Op::Plus, BinOp::Add), (Op::Minus, BinOp::Sub)]),
-            level(
-                6,
-                &[
-                    (Op::Star, BinOp::Mult),
-                    (Op::Slash, BinOp::Div),
-                    (Op::DoubleSlash, BinOp::FloorDiv),
-                    (Op::Percent, BinOp::Mod),
-                    (Op::At, BinOp::MatMult),
-                ],
-            ),
-            prefix(
-                7,
-                op_in(&[(Op::Minus, UnaryOp::Neg), (Op::Plus, UnaryOp::Pos), (Op::Tilde, UnaryOp::Invert)]),
-                move |o, x, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| un(o, x, e.span()),
-            ),
-            infix(
-                right(8),
-                op(Op::DoubleStar),
-                move |l, _, r, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                    bin(l, BinOp::Pow, r, e.span())
-                },
-            ),
-        ))
-        .boxed()
+    binary_operators(primary_parser(ex))
 }
 
 /// Atoms followed by calls, subscripts and attribute accesses; `await`.

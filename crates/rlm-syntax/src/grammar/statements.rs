@@ -10,7 +10,6 @@
 // shared imports and helpers live here, at the top of the first included file.
 
 use chumsky::input::ValueInput;
-use chumsky::pratt::{infix, left, prefix, right};
 use chumsky::prelude::*;
 
 use crate::Span;
