@@ -87,7 +87,7 @@ pub fn parses_with(source: &str, options: &ParseOptions) -> bool {
         return false;
     }
     let eoi = SimpleSpan::from(source.len()..source.len());
-    fast_parse(lexed.tokens, eoi).is_some()
+    fast_parse(lexed.tokens, lexed.strings, eoi).is_some()
 }
 
 /// Lex a program (exposed for tests, fuzzing and tools).
@@ -95,7 +95,8 @@ pub fn tokenize(source: &str, options: &ParseOptions) -> Result<Vec<(Token, Span
     check_size(source, options)?;
     let lexed = lexer::lex(source, options.max_nesting);
     if lexed.errors.is_empty() {
-        Ok(lexed.tokens)
+        let strings = lexed.strings;
+        Ok(lexed.tokens.into_iter().map(|(t, s)| (strings.token(t), Span::from(s))).collect())
     } else {
         Err(ParseError { diagnostics: lexed.errors })
     }
@@ -132,7 +133,7 @@ pub fn parse_with(source: &str, options: &ParseOptions) -> Result<ast::Module, P
     let eoi = SimpleSpan::from(source.len()..source.len());
     // Lexer errors need the explaining pass anyway; otherwise try the fast one.
     if diagnostics.is_empty() {
-        if let Some(body) = fast_parse(lexed.tokens, eoi) {
+        if let Some(body) = fast_parse(lexed.tokens, lexed.strings, eoi) {
             return Ok(ast::Module { body });
         }
         // Rare: re-lexing is cheaper than keeping a copy of every token.
@@ -151,13 +152,9 @@ pub fn parse_with(source: &str, options: &ParseOptions) -> Result<ast::Module, P
         .map(|d| d.span.start)
         .chain(lexed.unclosed_from.and_then(|at| u32::try_from(at).ok()))
         .min();
-    let mut strings = parser::rich::State::default();
-    let tokens: Vec<(Tok, SimpleSpan)> = lexed
-        .tokens
-        .into_iter()
-        .filter(|(_, s)| swallowed_from.is_none_or(|at| s.start < at))
-        .map(|(t, s)| (strings.intern(t), SimpleSpan::from(s.range())))
-        .collect();
+    let mut strings = parser::rich::State::from(lexed.strings);
+    let mut tokens = lexed.tokens;
+    tokens.retain(|(_, s)| swallowed_from.is_none_or(|at| s.start < at as usize));
     let (body, errors) = parser::rich::module_parser()
         .parse_with_state(tokens.as_slice().map(eoi, |(t, s)| (t, s)), &mut strings)
         .into_output_errors();
@@ -191,16 +188,19 @@ pub fn parse_with(source: &str, options: &ParseOptions) -> Result<ast::Module, P
 
 /// The fast pass: `Some` when the tokens form a valid program.
 ///
-/// Its parser is built once per thread: the tokens' text moves into a table
-/// (the parse's state) and the parser reads `Copy` tokens from an owned
-/// `Stream`, so it borrows nothing from one parse. Building and dropping the
-/// combinators per call, while the parser read a borrowed slice of tokens
-/// that carried their text, was about half of parsing `print(1)`; the owned
-/// inputs tried then cloned such a token on every failed alternative.
-fn fast_parse(tokens: Vec<(Token, Span)>, eoi: SimpleSpan) -> Option<Vec<ast::Stmt>> {
-    let mut strings = parser::fast::State::default();
-    let tokens: Vec<(Tok, SimpleSpan)> =
-        tokens.into_iter().map(|(t, s)| (strings.intern(t), SimpleSpan::from(s.range()))).collect();
+/// Its parser is built once per thread. The lexer moves the tokens' text
+/// into a table (the parse's chumsky state), and the parser reads `Copy`
+/// tokens from an owned `Stream`, so it borrows nothing from one parse.
+/// Building and dropping the combinators per call was about half of parsing
+/// `print(1)` (chumsky 0.13 ties a parser to its input's lifetime, and the
+/// tokens were a borrowed slice); owned inputs of the tokens that carried
+/// their text cloned one on every failed alternative, which cost more.
+fn fast_parse(
+    tokens: Vec<(Tok, SimpleSpan)>,
+    strings: token::Strings,
+    eoi: SimpleSpan,
+) -> Option<Vec<ast::Stmt>> {
+    let mut strings = parser::fast::State::from(strings);
     let mut tokens = Some(tokens);
     let mut run = |parse: &FastParse| parse(tokens.take().unwrap_or_default(), eoi, &mut strings);
     // The thread's parser is gone only while the thread is being torn down.
