@@ -6,9 +6,12 @@
 // precedence level after every operand; this reads it once. `include!`d by
 // `parser.rs`'s `fast` module.
 
+/// A binary operator with its left and right binding powers.
+type Binary = (BinOp, i32, i32);
+
 /// Binary operators with chumsky's binding powers for the Pratt table's
 /// `left(p)` (left 2p, right 2p + 1) and `right(p)` (2p + 1, 2p).
-const BINARY: &[(Op, (BinOp, i32, i32))] = &[
+const BINARY: &[(Op, Binary)] = &[
     (Op::Pipe, (BinOp::BitOr, 2, 3)),
     (Op::Caret, (BinOp::BitXor, 4, 5)),
     (Op::Amp, (BinOp::BitAnd, 6, 7)),
@@ -68,7 +71,7 @@ where
 struct Climb {
     prefixes: std::vec::IntoIter<(UnaryOp, usize)>,
     primary: Option<Expr>,
-    rest: std::iter::Peekable<std::vec::IntoIter<((BinOp, i32, i32), Operand)>>,
+    rest: std::iter::Peekable<std::vec::IntoIter<(Binary, Operand)>>,
 }
 
 impl Climb {
