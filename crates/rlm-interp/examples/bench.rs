@@ -22,6 +22,7 @@
 //! `bench --once NAME REPS` runs only our side of one workload REPS times,
 //! with no warm-up and no Python: `benches/callgrind.sh` runs it under
 //! callgrind, collecting inside `run_ours` only (context generation excluded).
+//! `bench --startup` runs only the start-up row and its breakdown.
 //! `bench --file PATH` runs one program at the default limits (peak-memory
 //! checks with this binary's allocator; host calls answered "ok" at once).
 //! `bench --write-context PATH [NAME]` writes the context workload NAME runs
@@ -241,7 +242,13 @@ fn main() {
     let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/bench_driver.py");
     let mut python = Other::start(driver, &contexts[0].path);
     let mut rows = Vec::new();
+    // `bench --startup`: the start-up row and breakdown only (the parser's
+    // and compiler's changes are measured without the 12 workloads' minutes).
+    let startup_only = args.get(1).map(String::as_str) == Some("--startup");
     for (name, rounds, batch) in names {
+        if startup_only && name != "startup" {
+            continue;
+        }
         let src = std::fs::read_to_string(dir.join(format!("{name}.py"))).expect("read workload");
         let shape = ContextShape::of(name);
         if !contexts.iter().any(|c| c.shape == shape) {
@@ -329,7 +336,9 @@ fn main() {
         let hi = row.round_ratios.iter().copied().fold(0.0, f64::max);
         println!("| {name} | {} | {} | {r:.2}x | {lo:.2}x-{hi:.2}x | {monty} |", fmt(t), fmt(cp));
     }
-    println!("\nmedian ratio over the workloads (excluding start-up): {:.2}x", median(ratios));
+    if !ratios.is_empty() {
+        println!("\nmedian ratio over the workloads (excluding start-up): {:.2}x", median(ratios));
+    }
     println!(
         "start-up breakdown: parse only {}, Interpreter::new + drop {}; start-up with the parse cache missed (a new source each run) {}",
         fmt(parse_only),

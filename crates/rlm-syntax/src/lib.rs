@@ -28,7 +28,7 @@ use chumsky::prelude::*;
 pub use diagnostic::{Diagnostic, DiagnosticKind, line_col, render};
 pub use lexer::is_identifier;
 pub use span::Span;
-use token::{Keyword, Op, Token};
+use token::{Keyword, Op, Tok, Token};
 
 /// Limits for one parse.
 #[derive(Debug, Clone, Copy)]
@@ -87,7 +87,7 @@ pub fn parses_with(source: &str, options: &ParseOptions) -> bool {
         return false;
     }
     let eoi = SimpleSpan::from(source.len()..source.len());
-    fast_parse(lexed.tokens, eoi).is_some()
+    fast_parse(lexed.tokens, lexed.strings, eoi).is_some()
 }
 
 /// Lex a program (exposed for tests, fuzzing and tools).
@@ -95,7 +95,8 @@ pub fn tokenize(source: &str, options: &ParseOptions) -> Result<Vec<(Token, Span
     check_size(source, options)?;
     let lexed = lexer::lex(source, options.max_nesting);
     if lexed.errors.is_empty() {
-        Ok(lexed.tokens)
+        let strings = lexed.strings;
+        Ok(lexed.tokens.into_iter().map(|(t, s)| (strings.token(t), Span::from(s))).collect())
     } else {
         Err(ParseError { diagnostics: lexed.errors })
     }
@@ -132,7 +133,7 @@ pub fn parse_with(source: &str, options: &ParseOptions) -> Result<ast::Module, P
     let eoi = SimpleSpan::from(source.len()..source.len());
     // Lexer errors need the explaining pass anyway; otherwise try the fast one.
     if diagnostics.is_empty() {
-        if let Some(body) = fast_parse(lexed.tokens, eoi) {
+        if let Some(body) = fast_parse(lexed.tokens, lexed.strings, eoi) {
             return Ok(ast::Module { body });
         }
         // Rare: re-lexing is cheaper than keeping a copy of every token.
@@ -151,14 +152,11 @@ pub fn parse_with(source: &str, options: &ParseOptions) -> Result<ast::Module, P
         .map(|d| d.span.start)
         .chain(lexed.unclosed_from.and_then(|at| u32::try_from(at).ok()))
         .min();
-    let tokens: Vec<(Token, SimpleSpan)> = lexed
-        .tokens
-        .into_iter()
-        .filter(|(_, s)| swallowed_from.is_none_or(|at| s.start < at))
-        .map(|(t, s)| (t, SimpleSpan::from(s.range())))
-        .collect();
+    let mut strings = parser::rich::State::from(lexed.strings);
+    let mut tokens = lexed.tokens;
+    tokens.retain(|(_, s)| swallowed_from.is_none_or(|at| s.start < at as usize));
     let (body, errors) = parser::rich::module_parser()
-        .parse(tokens.as_slice().map(eoi, |(t, s)| (t, s)))
+        .parse_with_state(tokens.as_slice().map(eoi, |(t, s)| (t, s)), &mut strings)
         .into_output_errors();
     // Lexer errors first: a parse error right after a bad token is usually its
     // echo, and everything after an unclosed bracket or string is one (the
@@ -167,7 +165,7 @@ pub fn parse_with(source: &str, options: &ParseOptions) -> Result<ast::Module, P
     let unclosed_at =
         diagnostics.iter().filter(|d| d.kind.swallows_rest()).map(|d| d.span.start).min();
     for e in errors {
-        let d = convert_error(source, &tokens, e);
+        let d = convert_error(source, &tokens, &strings, e);
         let line_of = |at: u32| line_col(source, at as usize).0;
         let echo = lexer_error_at.iter().any(|s| line_of(s.start) == line_of(d.span.start))
             || unclosed_at.is_some_and(|at| d.span.start >= at);
@@ -190,18 +188,57 @@ pub fn parse_with(source: &str, options: &ParseOptions) -> Result<ast::Module, P
 
 /// The fast pass: `Some` when the tokens form a valid program.
 ///
-/// The combinators are built per call (building and dropping them is about
-/// half of parsing `print(1)`): chumsky 0.13 ties a parser to its input's
-/// lifetime, and the owned inputs that would allow one parser per thread (a
-/// token `Stream`, an `IterInput` over `Rc`-shared tokens) clone a token on
-/// every failed alternative, which made parsing slower than building saves.
-fn fast_parse(tokens: Vec<(Token, Span)>, eoi: SimpleSpan) -> Option<Vec<ast::Stmt>> {
-    let tokens: Vec<(Token, SimpleSpan)> =
-        tokens.into_iter().map(|(t, s)| (t, SimpleSpan::from(s.range()))).collect();
-    let (body, errors) = parser::fast::module_parser()
-        .parse(tokens.as_slice().map(eoi, |(t, s)| (t, s)))
-        .into_output_errors();
-    if errors.is_empty() { body } else { None }
+/// Its parser is built once per thread. The lexer moves the tokens' text
+/// into a table (the parse's chumsky state), and the parser reads `Copy`
+/// tokens from an owned `Stream`, so it borrows nothing from one parse.
+/// Building and dropping the combinators per call was about half of parsing
+/// `print(1)` (chumsky 0.13 ties a parser to its input's lifetime, and the
+/// tokens were a borrowed slice); owned inputs of the tokens that carried
+/// their text cloned one on every failed alternative, which cost more. Built
+/// once, `print(1)` took 27K instructions instead of 50K; the grammar's
+/// fast-pass shortcuts (`guard`, `op_in`, `arith_climb.rs`) brought it to
+/// 13K (figures in docs/decisions/rlm-syntax.md).
+fn fast_parse(
+    tokens: Vec<(Tok, SimpleSpan)>,
+    strings: token::Strings,
+    eoi: SimpleSpan,
+) -> Option<Vec<ast::Stmt>> {
+    let mut strings = parser::fast::State::from(strings);
+    let mut tokens = Some(tokens);
+    let mut run = |parse: &FastParse| parse(tokens.take().unwrap_or_default(), eoi, &mut strings);
+    // The thread's parser is gone only while the thread is being torn down.
+    FAST.try_with(&mut run).unwrap_or_else(|_| run(&fast_parser(|(t, s)| (t, s))))
+}
+
+/// What the fast pass runs: its parser, built once per thread, over an input
+/// built per call. A closure, because the input's type names the token
+/// mapper's: a closure's type is unnameable, and a `fn` pointer there (a call
+/// per token read) made parsing a third slower.
+type FastParse = Box<
+    dyn Fn(Vec<(Tok, SimpleSpan)>, SimpleSpan, &mut parser::fast::State) -> Option<Vec<ast::Stmt>>,
+>;
+
+fn fast_parser<F>(mapper: F) -> FastParse
+where
+    F: Fn((Tok, SimpleSpan)) -> (Tok, SimpleSpan) + Copy + 'static,
+{
+    type Input<F> = chumsky::input::MappedInput<
+        'static,
+        Tok,
+        SimpleSpan,
+        chumsky::input::Stream<std::vec::IntoIter<(Tok, SimpleSpan)>>,
+        F,
+    >;
+    let parser = parser::fast::module_parser::<Input<F>>();
+    Box::new(move |tokens, eoi, strings| {
+        let input = chumsky::input::Stream::from_iter(tokens).map(eoi, mapper);
+        let (body, errors) = parser.parse_with_state(input, strings).into_output_errors();
+        if errors.is_empty() { body } else { None }
+    })
+}
+
+thread_local! {
+    static FAST: FastParse = fast_parser(|(t, s)| (t, s));
 }
 
 fn describe_found(t: Option<&Token>) -> String {
@@ -215,16 +252,17 @@ fn describe_found(t: Option<&Token>) -> String {
 /// recognise a common slip, a hint.
 fn convert_error(
     source: &str,
-    tokens: &[(Token, SimpleSpan)],
-    e: Rich<'_, Token, SimpleSpan>,
+    tokens: &[(Tok, SimpleSpan)],
+    strings: &token::Strings,
+    e: Rich<'_, Tok, SimpleSpan>,
 ) -> Diagnostic {
     let span = Span::new(e.span().start, e.span().end);
-    let found = e.found().cloned();
+    let found = e.found().map(|t| strings.token(*t));
     let prev = tokens
         .iter()
         .rev()
         .find(|(_, s)| s.end <= e.span().start && s.start < s.end)
-        .map(|(t, _)| t.clone());
+        .map(|(t, _)| strings.token(*t));
     match e.reason() {
         RichReason::Custom(msg) => {
             let mut d = Diagnostic::new(msg.clone(), span);
@@ -248,7 +286,7 @@ fn convert_error(
             let mut expected: Vec<String> = Vec::new();
             for p in e.expected() {
                 let s = match p {
-                    RichPattern::Token(t) => describe_expected(t),
+                    RichPattern::Token(t) => describe_expected(&strings.token(**t)),
                     RichPattern::Label(l) => l.to_string(),
                     RichPattern::EndOfInput => "end of input".to_string(),
                     _ => continue,

@@ -22,8 +22,32 @@ pub(crate) mod fast {
     fn custom<'t>(_span: SimpleSpan, _msg: impl Into<String>) -> ErrT<'t> {
         EmptyErr::default()
     }
+
+    /// Fails unless the next token passes `f`, consuming nothing: skips a
+    /// group of alternatives that could not match it. The explaining pass
+    /// tries them all, as what they expected is what its errors list.
+    fn guard<'t, I>(f: fn(Tok) -> bool) -> impl Parser<'t, I, (), Extra<'t>> + Clone
+    where
+        I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
+    {
+        any().filter(move |t: &Tok| f(*t)).ignored().rewind()
+    }
+
+    /// One of `table`'s operators, read once (the explaining pass tries
+    /// each in turn, for the expected set): its value.
+    fn op_in<'t, I, O>(table: &'static [(Op, O)]) -> impl Parser<'t, I, O, Extra<'t>> + Clone
+    where
+        I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
+        O: Copy + 't,
+    {
+        chumsky::primitive::select(move |t, _| match t {
+            Tok::Op(o) => table.iter().find(|(x, _)| *x == o).map(|(_, v)| *v),
+            _ => None,
+        })
+    }
     include!("grammar/statements.rs");
     include!("grammar/expressions.rs");
+    include!("grammar/arith_climb.rs");
 }
 
 /// The explaining pass: the same grammar with `Rich` errors (expected sets,
@@ -32,12 +56,30 @@ pub(crate) mod rich {
     use chumsky::error::Rich;
     use chumsky::span::SimpleSpan;
 
-    pub(crate) type ErrT<'t> = Rich<'t, crate::token::Token, SimpleSpan>;
+    pub(crate) type ErrT<'t> = Rich<'t, crate::token::Tok, SimpleSpan>;
     fn custom<'t>(span: SimpleSpan, msg: impl Into<String>) -> ErrT<'t> {
         Rich::custom(span, msg.into())
     }
+
+    /// Skips nothing here (see the fast pass's).
+    fn guard<'t, I>(_f: fn(Tok) -> bool) -> impl Parser<'t, I, (), Extra<'t>> + Clone
+    where
+        I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
+    {
+        empty()
+    }
+
+    /// One of `table`'s operators, each tried in turn: its value.
+    fn op_in<'t, I, O>(table: &'static [(Op, O)]) -> impl Parser<'t, I, O, Extra<'t>> + Clone
+    where
+        I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
+        O: Copy + 't,
+    {
+        choice(table.iter().map(|&(o, v)| op(o).to(v)).collect::<Vec<_>>())
+    }
     include!("grammar/statements.rs");
     include!("grammar/expressions.rs");
+    include!("grammar/arith_pratt.rs");
 }
 
 /// What a keyword left out of the DSL is, and what to write instead.

@@ -294,3 +294,86 @@ impl fmt::Display for Token {
         }
     }
 }
+
+/// The parser's token: a [`Token`] whose text (names, strings, f-string
+/// pieces, big integers) sits in a [`Strings`] table, the token keeping its
+/// index. Being `Copy`, it lets the fast pass read an owned token stream
+/// (chumsky's `Stream`) at no more cost than a borrowed slice, which is what
+/// allows its parser to be built once per thread (see `fast_parse`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Tok {
+    Name(usize),
+    Kw(Keyword),
+    Op(Op),
+    Int(i64),
+    BigInt(usize),
+    Float(f64),
+    Str(usize),
+    FStart,
+    FMiddle(usize),
+    FEnd,
+    FDebug(usize),
+    Newline,
+    Indent,
+    Dedent,
+}
+
+/// The text of one parse's tokens, indexed by [`Tok`]'s payloads.
+#[derive(Debug, Default)]
+pub(crate) struct Strings(Vec<SmolStr>);
+
+impl Strings {
+    /// The text at `i` (always present: the index came from [`intern`]).
+    pub(crate) fn get(&self, i: usize) -> SmolStr {
+        self.0.get(i).cloned().unwrap_or_default()
+    }
+
+    /// The text at `i`, borrowed.
+    pub(crate) fn str(&self, i: usize) -> &str {
+        self.0.get(i).map_or("", SmolStr::as_str)
+    }
+
+    /// The lexer's token for `t`, for error messages.
+    pub(crate) fn token(&self, t: Tok) -> Token {
+        match t {
+            Tok::Name(i) => Token::Name(self.get(i)),
+            Tok::Kw(k) => Token::Kw(k),
+            Tok::Op(o) => Token::Op(o),
+            Tok::Int(v) => Token::Int(v),
+            Tok::BigInt(i) => Token::BigInt(self.get(i)),
+            Tok::Float(x) => Token::Float(x),
+            Tok::Str(i) => Token::Str(self.get(i)),
+            Tok::FStart => Token::FStart,
+            Tok::FMiddle(i) => Token::FMiddle(self.get(i)),
+            Tok::FEnd => Token::FEnd,
+            Tok::FDebug(i) => Token::FDebug(self.get(i)),
+            Tok::Newline => Token::Newline,
+            Tok::Indent => Token::Indent,
+            Tok::Dedent => Token::Dedent,
+        }
+    }
+
+    /// Move `t`'s text (if any) into the table; its parser token.
+    pub(crate) fn intern(&mut self, t: Token) -> Tok {
+        let mut put = |s: SmolStr| {
+            self.0.push(s);
+            self.0.len() - 1
+        };
+        match t {
+            Token::Name(s) => Tok::Name(put(s)),
+            Token::Kw(k) => Tok::Kw(k),
+            Token::Op(o) => Tok::Op(o),
+            Token::Int(v) => Tok::Int(v),
+            Token::BigInt(s) => Tok::BigInt(put(s)),
+            Token::Float(x) => Tok::Float(x),
+            Token::Str(s) => Tok::Str(put(s)),
+            Token::FStart => Tok::FStart,
+            Token::FMiddle(s) => Tok::FMiddle(put(s)),
+            Token::FEnd => Tok::FEnd,
+            Token::FDebug(s) => Tok::FDebug(put(s)),
+            Token::Newline => Tok::Newline,
+            Token::Indent => Tok::Indent,
+            Token::Dedent => Tok::Dedent,
+        }
+    }
+}

@@ -9,7 +9,7 @@ type Rec<'t, I, O> = chumsky::Boxed<'t, 't, I, O, Extra<'t>>;
 /// The expression grammar's recursive layers, shared by the rules below: the
 /// full expression (`lambda`, conditional), `or_test` (what comprehensions
 /// iterate over) and the arithmetic layer (assignment-like targets).
-pub(crate) struct Exprs<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>> {
+pub(crate) struct Exprs<'t, I: ValueInput<'t, Token = Tok, Span = SimpleSpan>> {
     pub expr: Rec<'t, I, Expr>,
     pub or_test: Rec<'t, I, Expr>,
     pub arith: Rec<'t, I, Expr>,
@@ -17,7 +17,7 @@ pub(crate) struct Exprs<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>>
 
 impl<'t, I> Exprs<'t, I>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     /// Built with nested `recursive` calls only. chumsky's `Recursive::declare`
     /// holds strong `Rc`s, so mutually recursive declared parsers form a cycle
@@ -50,7 +50,7 @@ where
 /// The arithmetic layer over a given full-expression parser.
 fn arith_layer<'t, I>(expr: Rec<'t, I, Expr>) -> Rec<'t, I, Expr>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     recursive(|arith| {
         let arith: Rec<'t, I, Expr> = arith.boxed();
@@ -63,7 +63,7 @@ where
 /// `lambda` or a conditional expression: the top of the expression grammar.
 fn expr_top<'t, I>(ex: &Exprs<'t, I>) -> Rec<'t, I, Expr>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let lambda = kw(Kw::Lambda)
         .ignore_then(params(ex, false))
@@ -89,7 +89,7 @@ where
 /// `or` / `and` / `not` / comparisons over the arithmetic layer.
 fn or_test_parser<'t, I>(arith: Rec<'t, I, Expr>) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone + use<'t, I>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let cmp_op = choice((
         op(Op::EqEq).to(CmpOp::Eq),
@@ -105,7 +105,19 @@ where
     ));
     let comparison = arith
         .clone()
-        .then(cmp_op.then(arith).repeated().collect::<Vec<_>>())
+        .then(
+            guard(|t| {
+                matches!(
+                    t,
+                    Tok::Op(Op::EqEq | Op::NotEq | Op::LtE | Op::GtE | Op::Lt | Op::Gt)
+                        | Tok::Kw(Kw::In | Kw::Not | Kw::Is)
+                )
+            })
+            .ignore_then(cmp_op)
+            .then(arith)
+            .repeated()
+            .collect::<Vec<_>>(),
+        )
         .map_with(|(left, rest), e| {
             if rest.is_empty() {
                 left
@@ -128,18 +140,20 @@ where
             })
             .or(comparison)
     });
+    // The first operand, then `op operand` pairs: a lone operand (almost
+    // always) allocates no list (as `separated_by` would: a failed operand
+    // after `and` leaves the `and` unread either way).
     let bool_chain = |inner: chumsky::Boxed<'t, 't, I, Expr, Extra<'t>>, k: Kw, o: BoolOp| {
         inner
             .clone()
-            .separated_by(kw(k))
-            .at_least(1)
-            .collect::<Vec<_>>()
-            .map_with(move |mut values, e| {
-                if values.len() == 1 {
-                    values.pop().unwrap_or_else(|| {
-                        Expr::new(ExprKind::Constant(Constant::None), sp(e.span()))
-                    })
+            .then(kw(k).ignore_then(inner).repeated().collect::<Vec<_>>())
+            .map_with(move |(first, rest), e| {
+                if rest.is_empty() {
+                    first
                 } else {
+                    let mut values = Vec::with_capacity(rest.len() + 1);
+                    values.push(first);
+                    values.extend(rest);
                     Expr::new(ExprKind::BoolOp { op: o, values }, sp(e.span()))
                 }
             })
@@ -149,77 +163,20 @@ where
     bool_chain(and_test, Kw::Or, BoolOp::Or)
 }
 
-/// Python's arithmetic and bitwise precedence table, as a Pratt parser.
+/// Python's arithmetic and bitwise operators over the primaries: each pass's
+/// `binary_operators` (a Pratt table in `arith_pratt.rs`, precedence climbing
+/// over a flat list in `arith_climb.rs`; the same trees).
 fn arith_parser<'t, I>(ex: &Exprs<'t, I>) -> chumsky::Boxed<'t, 't, I, Expr, Extra<'t>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
-    let primary = primary_parser(ex);
-    let bin = |l: Expr, o: BinOp, r: Expr, s: SimpleSpan| {
-        Expr::new(ExprKind::BinOp { left: Box::new(l), op: o, right: Box::new(r) }, sp(s))
-    };
-    let un = |o: UnaryOp, x: Expr, s: SimpleSpan| {
-        Expr::new(ExprKind::UnaryOp { op: o, operand: Box::new(x) }, sp(s))
-    };
-    let b = move |tok: Op, o: BinOp, prec: u16| {
-        infix(
-            left(prec),
-            op(tok),
-            move |l, _, r, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                bin(l, o, r, e.span())
-            },
-        )
-    };
-    primary
-        .pratt((
-            b(Op::Pipe, BinOp::BitOr, 1),
-            b(Op::Caret, BinOp::BitXor, 2),
-            b(Op::Amp, BinOp::BitAnd, 3),
-            b(Op::LShift, BinOp::LShift, 4),
-            b(Op::RShift, BinOp::RShift, 4),
-            b(Op::Plus, BinOp::Add, 5),
-            b(Op::Minus, BinOp::Sub, 5),
-            b(Op::Star, BinOp::Mult, 6),
-            b(Op::Slash, BinOp::Div, 6),
-            b(Op::DoubleSlash, BinOp::FloorDiv, 6),
-            b(Op::Percent, BinOp::Mod, 6),
-            b(Op::At, BinOp::MatMult, 6),
-            prefix(
-                7,
-                op(Op::Minus),
-                move |_, x, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                    un(UnaryOp::Neg, x, e.span())
-                },
-            ),
-            prefix(
-                7,
-                op(Op::Plus),
-                move |_, x, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                    un(UnaryOp::Pos, x, e.span())
-                },
-            ),
-            prefix(
-                7,
-                op(Op::Tilde),
-                move |_, x, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                    un(UnaryOp::Invert, x, e.span())
-                },
-            ),
-            infix(
-                right(8),
-                op(Op::DoubleStar),
-                move |l, _, r, e: &mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>| {
-                    bin(l, BinOp::Pow, r, e.span())
-                },
-            ),
-        ))
-        .boxed()
+    binary_operators(primary_parser(ex))
 }
 
 /// Atoms followed by calls, subscripts and attribute accesses; `await`.
 fn primary_parser<'t, I>(ex: &Exprs<'t, I>) -> chumsky::Boxed<'t, 't, I, Expr, Extra<'t>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let expr = ex.expr.clone();
     let atom = atom_parser(ex);
@@ -311,15 +268,14 @@ where
             (None, None) => Err(custom(span, "expected an index or a slice")),
         });
     let subscript = sub_item
-        .separated_by(op(Op::Comma))
-        .at_least(1)
-        .collect::<Vec<_>>()
+        .clone()
+        .then(op(Op::Comma).ignore_then(sub_item).repeated().collect::<Vec<_>>())
         .then(op(Op::Comma).or_not())
-        .map_with(|(mut items, trailing), e| {
-            if items.len() == 1 && trailing.is_none() {
-                items.pop().unwrap_or_else(|| Expr::new(ExprKind::Tuple(vec![]), sp(e.span())))
+        .map_with(|((first, rest), trailing), e| {
+            if rest.is_empty() && trailing.is_none() {
+                first
             } else {
-                Expr::new(ExprKind::Tuple(items), sp(e.span()))
+                Expr::new(ExprKind::Tuple(std::iter::once(first).chain(rest).collect()), sp(e.span()))
             }
         })
         .delimited_by(op(Op::LBracket), op(Op::RBracket).labelled("`]`"));
@@ -330,11 +286,11 @@ where
         Sub(Expr),
         Attr(Name),
     }
-    let postfix = choice((
+    let postfix = guard(|t| matches!(t, Tok::Op(Op::LParen | Op::LBracket | Op::Dot))).ignore_then(choice((
         call_args.map(|(a, k)| Post::Call(a, k)),
         subscript.map(Post::Sub),
         op(Op::Dot).ignore_then(name().labelled("an attribute name")).map(Post::Attr),
-    ))
+    )))
     .map_with(|p, e| (p, e.span()));
 
     let primary = atom.foldl(postfix.repeated(), |base: Expr, (p, s): (Post, SimpleSpan)| {
@@ -357,7 +313,7 @@ where
 
 fn atom_parser<'t, I>(ex: &Exprs<'t, I>) -> chumsky::Boxed<'t, 't, I, Expr, Extra<'t>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let expr = ex.expr.clone();
     let named = named_expr(expr.clone());
@@ -365,14 +321,14 @@ where
     let comps = comp_for(ex);
 
     let constant = select! {
-        Token::Name(n) => ExprKind::Name(n),
-        Token::Int(i) => ExprKind::Constant(Constant::Int(i)),
-        Token::BigInt(i) => ExprKind::Constant(Constant::BigInt(i)),
-        Token::Float(f) => ExprKind::Constant(Constant::Float(f)),
-        Token::Kw(Kw::None) => ExprKind::Constant(Constant::None),
-        Token::Kw(Kw::True) => ExprKind::Constant(Constant::Bool(true)),
-        Token::Kw(Kw::False) => ExprKind::Constant(Constant::Bool(false)),
-        Token::Op(Op::Ellipsis) => ExprKind::Constant(Constant::Ellipsis),
+        Tok::Name(n) = e => ExprKind::Name(text(e).get(n)),
+        Tok::Int(i) => ExprKind::Constant(Constant::Int(i)),
+        Tok::BigInt(i) = e => ExprKind::Constant(Constant::BigInt(text(e).get(i))),
+        Tok::Float(f) => ExprKind::Constant(Constant::Float(f)),
+        Tok::Kw(Kw::None) => ExprKind::Constant(Constant::None),
+        Tok::Kw(Kw::True) => ExprKind::Constant(Constant::Bool(true)),
+        Tok::Kw(Kw::False) => ExprKind::Constant(Constant::Bool(false)),
+        Tok::Op(Op::Ellipsis) => ExprKind::Constant(Constant::Ellipsis),
     }
     .map_with(|k, e| Expr::new(k, sp(e.span())));
 
@@ -544,14 +500,14 @@ where
 /// One string literal token sequence: a plain string, or an f-string.
 fn string_parts<'t, I>(ex: &Exprs<'t, I>) -> chumsky::Boxed<'t, 't, I, Vec<FPart>, Extra<'t>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let expr = ex.expr.clone();
-    let plain = select! { Token::Str(s) => vec![FPart::Literal(s.to_string())] };
+    let plain = select! { Tok::Str(s) = e => vec![FPart::Literal(text(e).str(s).to_string())] };
     let field_expr = expr_list(expr.clone(), true);
     let fstring = recursive(|fstring_body: Recursive<dyn Parser<'t, I, Vec<FPart>, Extra<'t>>>| {
-        let middle = select! { Token::FMiddle(s) => FPart::Literal(s.to_string()) };
-        let conversion = op(Op::Bang).ignore_then(select! { Token::Name(n) => n }).try_map(
+        let middle = select! { Tok::FMiddle(s) = e => FPart::Literal(text(e).str(s).to_string()) };
+        let conversion = op(Op::Bang).ignore_then(select! { Tok::Name(n) = e => text(e).get(n) }).try_map(
             |n, s| match n.as_str() {
                 "r" => Ok('r'),
                 "s" => Ok('s'),
@@ -566,7 +522,7 @@ where
         );
         let field = field_expr
             .clone()
-            .then(select! { Token::FDebug(t) => t.to_string() }.or_not())
+            .then(select! { Tok::FDebug(t) = e => text(e).str(t).to_string() }.or_not())
             .then(conversion.or_not())
             .then(op(Op::Colon).ignore_then(fstring_body.clone()).or_not())
             .delimited_by(op(Op::LBrace), op(Op::RBrace).labelled("`}`"))
@@ -583,6 +539,6 @@ where
     });
     // A field's `debug_text` (from `f"{x=}"`) stays on the field: the
     // interpreter prints it before the value, and the printer re-emits `=`.
-    let f = just(Token::FStart).ignore_then(fstring).then_ignore(just(Token::FEnd));
+    let f = just(Tok::FStart).ignore_then(fstring).then_ignore(just(Tok::FEnd));
     plain.or(f).boxed()
 }

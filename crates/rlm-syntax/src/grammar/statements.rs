@@ -10,73 +10,92 @@
 // shared imports and helpers live here, at the top of the first included file.
 
 use chumsky::input::ValueInput;
-use chumsky::pratt::{infix, left, prefix, right};
 use chumsky::prelude::*;
 
 use crate::Span;
 use crate::ast::*;
-use crate::token::{Keyword as Kw, Op, Token};
+use crate::token::{Keyword as Kw, Op, Strings, Tok};
 
 use crate::parser::{describe, left_out_hint};
 
-pub(crate) type Extra<'t> = extra::Err<ErrT<'t>>;
+/// The state is the token text's table: tokens carry indices into it.
+pub(crate) type Extra<'t> = extra::Full<ErrT<'t>, State, ()>;
+pub(crate) type State = chumsky::extra::SimpleState<Strings>;
 
 fn sp(s: SimpleSpan) -> Span {
     Span::from(s)
 }
 
-fn op<'t, I>(o: Op) -> impl Parser<'t, I, Token, Extra<'t>> + Clone
+/// The token text's table, from inside a `select!` (which cannot name the
+/// type of its extra argument itself).
+fn text<'t, 'p, I>(e: &'p mut chumsky::input::MapExtra<'t, '_, I, Extra<'t>>) -> &'p Strings
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
 {
-    just(Token::Op(o))
+    e.state()
 }
 
-fn kw<'t, I>(k: Kw) -> impl Parser<'t, I, Token, Extra<'t>> + Clone
+fn op<'t, I>(o: Op) -> impl Parser<'t, I, Tok, Extra<'t>> + Clone
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
 {
-    just(Token::Kw(k))
+    just(Tok::Op(o))
+}
+
+fn kw<'t, I>(k: Kw) -> impl Parser<'t, I, Tok, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
+{
+    just(Tok::Kw(k))
 }
 
 fn name<'t, I>() -> impl Parser<'t, I, Name, Extra<'t>> + Clone
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
 {
-    select! { Token::Name(n) => n }.labelled("a name")
+    select! { Tok::Name(n) = e => text(e).get(n) }.labelled("a name")
 }
 
 /// The statement-list parser for a whole module.
 pub(crate) fn module_parser<'t, I>() -> impl Parser<'t, I, Vec<Stmt>, Extra<'t>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
 {
     let ex = Exprs::<I>::new();
     let stmts = recursive(|stmts: Recursive<dyn Parser<'t, I, Vec<Stmt>, Extra<'t>>>| {
-        let block = just(Token::Newline)
-            .ignore_then(just(Token::Indent))
+        let block = just(Tok::Newline)
+            .ignore_then(just(Tok::Indent))
             .ignore_then(stmts.clone())
-            .then_ignore(just(Token::Dedent));
+            .then_ignore(just(Tok::Dedent));
         let simple = simple_stmts(&ex);
         let suite = op(Op::Colon).labelled("`:`").ignore_then(block.or(simple.clone())).boxed();
         let stmt = compound_stmt(&ex, suite)
             .map(|s| vec![s])
             .or(left_out_stmt::<I>())
             .or(simple)
-            .or(just(Token::Indent)
+            .or(just(Tok::Indent)
                 .map_with(|_, e| e.span())
                 .validate(|s: SimpleSpan, _, emitter| {
                     emitter.emit(custom(s, "unexpected indent"));
                 })
                 .ignore_then(stmts.clone())
-                .then_ignore(just(Token::Dedent)))
+                .then_ignore(just(Tok::Dedent)))
             .recover_with(via_parser(skip_statement::<I>()));
-        stmt.repeated()
+        guard(|t| t != Tok::Dedent)
+            .ignore_then(stmt)
+            .repeated()
             .at_least(1)
-            .collect::<Vec<Vec<Stmt>>>()
-            .map(|v| v.into_iter().flatten().collect())
+            // Appended as they come: no list of lists (the first one is kept).
+            .fold(Vec::new(), |mut all: Vec<Stmt>, mut some| {
+                if all.is_empty() {
+                    some
+                } else {
+                    all.append(&mut some);
+                    all
+                }
+            })
     });
-    just(Token::Newline)
+    just(Tok::Newline)
         .repeated()
         .ignore_then(stmts.or_not().map(Option::unwrap_or_default))
         .then_ignore(end())
@@ -86,17 +105,17 @@ where
 /// that follows, yielding no statement. The error itself was already recorded.
 fn skip_statement<'t, I>() -> impl Parser<'t, I, Vec<Stmt>, Extra<'t>> + Clone
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
 {
     let block = recursive(|block| {
-        just(Token::Indent)
-            .ignore_then(block.or(none_of([Token::Indent, Token::Dedent]).ignored()).repeated())
-            .then_ignore(just(Token::Dedent))
+        just(Tok::Indent)
+            .ignore_then(block.or(none_of([Tok::Indent, Tok::Dedent]).ignored()).repeated())
+            .then_ignore(just(Tok::Dedent))
     });
-    none_of([Token::Newline, Token::Indent, Token::Dedent])
+    none_of([Tok::Newline, Tok::Indent, Tok::Dedent])
         .repeated()
         .at_least(1)
-        .then(just(Token::Newline))
+        .then(just(Tok::Newline))
         .then(block.or_not())
         .to(Vec::new())
 }
@@ -104,17 +123,21 @@ where
 /// `class`, `with`, `global`, ... : report with a hint, skip the line and its block.
 fn left_out_stmt<'t, I>() -> impl Parser<'t, I, Vec<Stmt>, Extra<'t>> + Clone
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
 {
     let head = select! {
-        Token::Kw(k) if left_out_hint(k).is_some() => k,
+        Tok::Kw(k) if left_out_hint(k).is_some() => k,
     }
     .map_with(|k, e| (Some(k), e.span()))
     .or(kw(Kw::Async)
         .then(kw(Kw::For).or(kw(Kw::With)))
         .map_with(|_, e| (Some(Kw::Async), e.span())))
     .or(op(Op::At).map_with(|_, e| (None, e.span())));
-    head.validate(|(k, s): (Option<Kw>, SimpleSpan), _, emitter| {
+    let starts = |t| match t {
+        Tok::Kw(k) => k == Kw::Async || left_out_hint(k).is_some(),
+        t => t == Tok::Op(Op::At),
+    };
+    guard(starts).ignore_then(head).validate(|(k, s): (Option<Kw>, SimpleSpan), _, emitter| {
         let msg = match k {
             Some(Kw::Async) => "`async for` and `async with` are not available".to_string(),
             Some(k) => left_out_hint(k).map_or("not available", |h| h.0).to_string(),
@@ -131,7 +154,7 @@ fn compound_stmt<'t, I, S>(
     suite: S,
 ) -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone + use<'t, I, S>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
     S: Parser<'t, I, Vec<Stmt>, Extra<'t>> + Clone + 't,
 {
     let expr = ex.expr.clone();
@@ -239,7 +262,9 @@ where
             span: sp(e.span()),
         });
 
-    choice((if_stmt, while_stmt, for_stmt, try_stmt, def_stmt.boxed())).boxed()
+    guard(|t| matches!(t, Tok::Kw(Kw::If | Kw::While | Kw::For | Kw::Try | Kw::Def | Kw::Async)))
+        .ignore_then(choice((if_stmt, while_stmt, for_stmt, try_stmt, def_stmt.boxed())))
+        .boxed()
 }
 
 /// `small_stmt (';' small_stmt)* [';'] NEWLINE`
@@ -247,20 +272,20 @@ fn simple_stmts<'t, I>(
     ex: &Exprs<'t, I>,
 ) -> impl Parser<'t, I, Vec<Stmt>, Extra<'t>> + Clone + use<'t, I>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     small_stmt(ex)
         .separated_by(op(Op::Semi))
         .at_least(1)
         .allow_trailing()
         .collect::<Vec<_>>()
-        .then_ignore(just(Token::Newline).labelled("end of line"))
+        .then_ignore(just(Tok::Newline).labelled("end of line"))
         .boxed()
 }
 
 fn dotted_name<'t, I>() -> impl Parser<'t, I, Name, Extra<'t>> + Clone
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
 {
     name()
         .separated_by(op(Op::Dot))
@@ -271,7 +296,7 @@ where
 
 fn small_stmt<'t, I>(ex: &Exprs<'t, I>) -> impl Parser<'t, I, Stmt, Extra<'t>> + Clone + use<'t, I>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let expr = ex.expr.clone();
     let exprs = expr_list(expr.clone(), true);
@@ -348,19 +373,19 @@ where
         });
 
     let aug_op = select! {
-        Token::Op(Op::PlusEq) => BinOp::Add,
-        Token::Op(Op::MinusEq) => BinOp::Sub,
-        Token::Op(Op::StarEq) => BinOp::Mult,
-        Token::Op(Op::SlashEq) => BinOp::Div,
-        Token::Op(Op::DoubleSlashEq) => BinOp::FloorDiv,
-        Token::Op(Op::PercentEq) => BinOp::Mod,
-        Token::Op(Op::DoubleStarEq) => BinOp::Pow,
-        Token::Op(Op::AmpEq) => BinOp::BitAnd,
-        Token::Op(Op::PipeEq) => BinOp::BitOr,
-        Token::Op(Op::CaretEq) => BinOp::BitXor,
-        Token::Op(Op::LShiftEq) => BinOp::LShift,
-        Token::Op(Op::RShiftEq) => BinOp::RShift,
-        Token::Op(Op::AtEq) => BinOp::MatMult,
+        Tok::Op(Op::PlusEq) => BinOp::Add,
+        Tok::Op(Op::MinusEq) => BinOp::Sub,
+        Tok::Op(Op::StarEq) => BinOp::Mult,
+        Tok::Op(Op::SlashEq) => BinOp::Div,
+        Tok::Op(Op::DoubleSlashEq) => BinOp::FloorDiv,
+        Tok::Op(Op::PercentEq) => BinOp::Mod,
+        Tok::Op(Op::DoubleStarEq) => BinOp::Pow,
+        Tok::Op(Op::AmpEq) => BinOp::BitAnd,
+        Tok::Op(Op::PipeEq) => BinOp::BitOr,
+        Tok::Op(Op::CaretEq) => BinOp::BitXor,
+        Tok::Op(Op::LShiftEq) => BinOp::LShift,
+        Tok::Op(Op::RShiftEq) => BinOp::RShift,
+        Tok::Op(Op::AtEq) => BinOp::MatMult,
     };
 
     #[derive(Clone)]
@@ -423,7 +448,26 @@ where
         Stmt { kind, span: sp(span) }
     });
 
-    choice((pass, brk, cont, ret, raise, assert, del, import, from, expr_or_assign)).boxed()
+    let keyword_led = |t| {
+        matches!(
+            t,
+            Tok::Kw(
+                Kw::Pass
+                    | Kw::Break
+                    | Kw::Continue
+                    | Kw::Return
+                    | Kw::Raise
+                    | Kw::Assert
+                    | Kw::Del
+                    | Kw::Import
+                    | Kw::From
+            )
+        )
+    };
+    guard(keyword_led)
+        .ignore_then(choice((pass, brk, cont, ret, raise, assert, del, import, from)))
+        .or(expr_or_assign)
+        .boxed()
 }
 
 fn check_target<'t>(
@@ -456,7 +500,7 @@ fn check_target<'t>(
 /// elements, and over `or_test` in comprehension conditions).
 fn named_expr<'t, I, E>(expr: E) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
     E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
 {
     name()
@@ -472,22 +516,20 @@ where
 /// `a, *b, c` as an expression: a tuple when there is a comma, else the item.
 fn expr_list<'t, I, E>(expr: E, allow_star: bool) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
     E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
 {
     let item = if allow_star { star_or(expr.clone()).boxed() } else { expr.boxed() };
-    item.separated_by(op(Op::Comma))
-        .at_least(1)
-        .collect::<Vec<_>>()
+    // The first item, then `, item` pairs: a lone item allocates no list (a
+    // failed item after a comma leaves the comma unread, as in `separated_by`).
+    item.clone()
+        .then(op(Op::Comma).ignore_then(item).repeated().collect::<Vec<_>>())
         .then(op(Op::Comma).or_not())
-        .map_with(|(mut items, trailing), e| {
-            if items.len() == 1
-                && trailing.is_none()
-                && !matches!(items[0].kind, ExprKind::Starred(_))
-            {
-                items.pop().unwrap_or_else(|| Expr::new(ExprKind::Tuple(vec![]), sp(e.span())))
+        .map_with(|((first, rest), trailing), e| {
+            if rest.is_empty() && trailing.is_none() && !matches!(first.kind, ExprKind::Starred(_)) {
+                first
             } else {
-                Expr::new(ExprKind::Tuple(items), sp(e.span()))
+                Expr::new(ExprKind::Tuple(std::iter::once(first).chain(rest).collect()), sp(e.span()))
             }
         })
         .boxed()
@@ -496,7 +538,7 @@ where
 /// `*x` or an expression.
 fn star_or<'t, I, E>(expr: E) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan>,
     E: Parser<'t, I, Expr, Extra<'t>> + Clone + 't,
 {
     op(Op::Star)
@@ -509,7 +551,7 @@ where
 /// `in` of `for x in y` is not read as a membership test).
 fn target_list<'t, I>(ex: &Exprs<'t, I>) -> impl Parser<'t, I, Expr, Extra<'t>> + Clone + use<'t, I>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     expr_list(ex.arith.clone(), true)
 }
@@ -520,7 +562,7 @@ fn params<'t, I>(
     annotations: bool,
 ) -> impl Parser<'t, I, Params, Extra<'t>> + Clone + use<'t, I>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let expr = ex.expr.clone();
     #[derive(Clone)]
@@ -610,7 +652,7 @@ fn comp_for<'t, I>(
     ex: &Exprs<'t, I>,
 ) -> impl Parser<'t, I, Vec<Comprehension>, Extra<'t>> + Clone + use<'t, I>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan> + 't,
+    I: ValueInput<'t, Token = Tok, Span = SimpleSpan> + 't,
 {
     let or_test = ex.or_test.clone();
     let cond = named_expr(or_test.clone());

@@ -11,9 +11,10 @@
 //! upper bound of the parser's depth, and stops with a clear error before the
 //! parser could ever recurse deeper than the budget.
 
+use chumsky::span::SimpleSpan;
 use smol_str::SmolStr;
 
-use crate::token::{Keyword, Op, Token};
+use crate::token::{Keyword, Op, Strings, Tok, Token};
 use crate::{Diagnostic, DiagnosticKind, Span};
 
 mod fstring;
@@ -26,7 +27,10 @@ use string::StrPrefix;
 
 /// The lexer's output: tokens with spans, and any errors found.
 pub struct Lexed {
-    pub tokens: Vec<(Token, Span)>,
+    /// The parser's tokens: their text is in `strings` (moved there as each
+    /// token is made, so that the parser reads them as they are).
+    pub tokens: Vec<(Tok, SimpleSpan)>,
+    pub strings: Strings,
     pub errors: Vec<Diagnostic>,
     /// A budget was exhausted: the tokens are incomplete and must not be parsed.
     pub fatal: bool,
@@ -38,32 +42,51 @@ pub struct Lexed {
 
 /// Tokenise `src`. `max_nesting` is the nesting budget (see the module docs).
 pub fn lex(src: &str, max_nesting: usize) -> Lexed {
+    // Room for a small cell's tokens and a few levels of nesting up front:
+    // growing these vectors one reallocation at a time was a third of lexing
+    // `print(1)`. (A token per 2 bytes is generous for code; large sources
+    // grow past the cap as before.)
     let mut lx = Lexer {
         src,
         bytes: src.as_bytes(),
         pos: 0,
-        tokens: Vec::new(),
+        tokens: Vec::with_capacity((src.len() / 2 + 8).min(4096)),
+        strings: Strings::default(),
         errors: Vec::new(),
-        indents: vec![0],
-        brackets: Vec::new(),
-        chains: vec![(0, 0)],
+        indents: stack(0),
+        brackets: Vec::with_capacity(8),
+        chains: stack((0, 0)),
         nesting: 0,
         max_nesting,
-        folds: vec![0],
+        folds: stack(0),
         depth: 0,
         max_depth: max_nesting.saturating_mul(5),
         unclosed_from: None,
         fatal: false,
     };
     lx.run();
-    Lexed { tokens: lx.tokens, errors: lx.errors, fatal: lx.fatal, unclosed_from: lx.unclosed_from }
+    Lexed {
+        tokens: lx.tokens,
+        strings: lx.strings,
+        errors: lx.errors,
+        fatal: lx.fatal,
+        unclosed_from: lx.unclosed_from,
+    }
+}
+
+/// A stack holding `first`, with room for a few more.
+fn stack<T>(first: T) -> Vec<T> {
+    let mut v = Vec::with_capacity(8);
+    v.push(first);
+    v
 }
 
 struct Lexer<'a> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    tokens: Vec<(Token, Span)>,
+    tokens: Vec<(Tok, SimpleSpan)>,
+    strings: Strings,
     errors: Vec<Diagnostic>,
     /// Column of each open block; `[0]` at top level.
     indents: Vec<usize>,
@@ -121,11 +144,12 @@ impl<'a> Lexer<'a> {
     }
 
     fn push(&mut self, tok: Token, start: usize, end: usize) {
-        self.tokens.push((tok, Span::new(start, end)));
+        let tok = self.strings.intern(tok);
+        self.tokens.push((tok, SimpleSpan::from(start..end)));
     }
 
-    fn last_token(&self) -> Option<&Token> {
-        self.tokens.last().map(|(t, _)| t)
+    fn last_token(&self) -> Option<Tok> {
+        self.tokens.last().map(|&(t, _)| t)
     }
 
     // ---- the nesting budget -------------------------------------------------
@@ -246,10 +270,10 @@ impl<'a> Lexer<'a> {
     fn in_operand_position(&self) -> bool {
         match self.last_token() {
             None => true,
-            Some(Token::Op(op)) => !matches!(op, Op::RParen | Op::RBracket | Op::RBrace),
-            Some(Token::Kw(k)) => !matches!(k, Keyword::True | Keyword::False | Keyword::None),
-            Some(Token::Newline | Token::Indent | Token::Dedent | Token::FStart) => true,
-            Some(Token::FMiddle(_) | Token::FDebug(_)) => true,
+            Some(Tok::Op(op)) => !matches!(op, Op::RParen | Op::RBracket | Op::RBrace),
+            Some(Tok::Kw(k)) => !matches!(k, Keyword::True | Keyword::False | Keyword::None),
+            Some(Tok::Newline | Tok::Indent | Tok::Dedent | Tok::FStart) => true,
+            Some(Tok::FMiddle(_) | Tok::FDebug(_)) => true,
             _ => false,
         }
     }
@@ -306,8 +330,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn end_logical_line(&mut self, at: usize) {
-        if !matches!(self.last_token(), None | Some(Token::Newline | Token::Indent | Token::Dedent))
-        {
+        if !matches!(self.last_token(), None | Some(Tok::Newline | Tok::Indent | Tok::Dedent)) {
             self.push(Token::Newline, at, at);
         }
         self.reset_line();

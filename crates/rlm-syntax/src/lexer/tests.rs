@@ -9,7 +9,7 @@ fn string_value(src: &str) -> Result<String, String> {
     }
     l.tokens
         .iter()
-        .find_map(|(t, _)| match t {
+        .find_map(|&(t, _)| match l.strings.token(t) {
             Token::Str(s) => Some(s.to_string()),
             _ => None,
         })
@@ -25,7 +25,9 @@ fn named_escapes() {
     assert_eq!(string_value(r#"x = r"\N{BULLET}""#).as_deref(), Ok(r"\N{BULLET}"));
     let f = lex(r#"x = f"{1}\N{BULLET}""#, 200);
     assert!(f.errors.is_empty());
-    assert!(f.tokens.iter().any(|(t, _)| matches!(t, Token::FMiddle(m) if m == "•")));
+    assert!(
+        f.tokens.iter().any(|&(t, _)| matches!(f.strings.token(t), Token::FMiddle(m) if m == "•"))
+    );
     assert!(
         string_value(r#"x = "\N{NO SUCH NAME}""#)
             .unwrap_err()
