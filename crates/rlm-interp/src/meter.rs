@@ -10,6 +10,7 @@ use crate::cost::FUEL_PER_ITEM_COLLECTED;
 use crate::fault::{Fault, R};
 use crate::limits::{InterruptCheck, LimitError, LimitKind, Limits};
 use crate::mem::AccountRef;
+use crate::paid::Paid;
 use crate::value::Value;
 
 /// How far past the budget the heap may get between two syncs of the
@@ -44,6 +45,9 @@ pub(crate) struct Meter {
     mem_synced: usize,
     /// Sync again once this many more bytes were charged or counted.
     mem_next: usize,
+    /// What this session paid once of what its thread shares (`re`'s
+    /// compiled patterns, `strptime`'s formats).
+    pub(crate) paid: Paid,
 }
 
 impl Meter {
@@ -60,6 +64,7 @@ impl Meter {
             mem_synced: account.live(),
             account,
             mem_next,
+            paid: Paid::default(),
         }
     }
 }

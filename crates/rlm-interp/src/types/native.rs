@@ -226,8 +226,8 @@ pub(crate) fn native_method(
     kwargs: Kwargs,
 ) -> R<Value> {
     match &**n {
-        Native::Pattern(p) => vm.re_call(name, Some(p.clone()), args, kwargs),
-        Native::Match(m) => match_obj::match_method(vm, m, name, args, kwargs),
+        Native::Pattern(p) => crate::modules::re::re_call(vm, name, Some(p.clone()), args, kwargs),
+        Native::Match(m) => match_obj::match_method(m, name, args, kwargs),
         Native::DateTime(d) => date_time::method(recv, d, name, args, kwargs),
         Native::TimeDelta(days, secs, us) => timedelta::method(*days, *secs, *us, name),
         Native::DictView(kind, d) => {

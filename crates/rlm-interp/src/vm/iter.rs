@@ -131,7 +131,7 @@ impl Vm {
                 // generator's strings) charge themselves as they are made;
                 // a finditer's match objects do not, and are charged a slot.
                 let slot_extra = match &*it.borrow() {
-                    IterState::Matches(p, ..) => Vm::finditer_match_bytes(p),
+                    IterState::Matches(p, ..) => crate::modules::re::finditer_match_bytes(p),
                     _ => 0,
                 };
                 let mut out = crate::charged::ChargedVec::with_slot_extra(slot_extra);

@@ -214,11 +214,6 @@ pub struct Vm {
     /// Emptied operand stacks and locals of returned frames, reused by the
     /// next calls (a call then allocates nothing for them).
     spare_frames: Vec<(OperandStack, Vec<Option<Value>>)>,
-    /// The shared compiled patterns this session paid for (issue #53: its
-    /// fuel does not depend on what ran before it on the thread).
-    pub(crate) regexes_paid: crate::modules::re::engine::PaidPatterns,
-    /// The `strptime` formats this session paid the compile of (the same rule).
-    pub(crate) formats_paid: crate::modules::datetime::strptime::PaidFormats,
     /// The embedder's call-depth limit: `sys.setrecursionlimit` lowers
     /// `limits.max_call_depth` to at most this.
     call_depth_cap: usize,
@@ -270,8 +265,6 @@ impl Vm {
             sort_cmp: None,
             spare_frames: Vec::new(),
             ran_code: false,
-            regexes_paid: Default::default(),
-            formats_paid: Default::default(),
             call_depth_cap,
             csv_field_limit: crate::modules::csv::FIELD_LIMIT,
         }

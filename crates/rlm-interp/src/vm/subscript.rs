@@ -19,7 +19,7 @@ impl Vm {
             Value::Dict(d) => crate::types::dict::dict_getitem(self, d, idx),
             Value::Deque(d) => crate::types::deque::deque_getitem(d, idx),
             Value::Native(n) => match &**n {
-                Native::Match(m) => match_group(self, m, idx),
+                Native::Match(m) => match_group(m, idx),
                 Native::VersionInfo(t) => self.getitem(&t.clone(), idx),
                 _ => type_err(format!("'{}' object is not subscriptable", obj.type_name())),
             },

@@ -28,6 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "args",
             "mem",
             "meter",
+            "paid",
             "call_cost",
             "callbacks",
             "gc",
@@ -53,9 +54,9 @@ const ALLOWED_UP: &[(&str, &str, &str)] = &[
         "*",
         "vm::Vm",
         "a module's functions and native objects take the `Vm` (`call(vm, name, args, kwargs)`: \
-         `types/native.rs` hands them over), and `modules/re/` still extends it; types, builtins \
-         and formatting reach the running program through `crate::callbacks::Callbacks` \
-         (issue #59), and what only charges takes the meter (`crate::meter`)",
+         `types/native.rs` hands them over); types, builtins and formatting reach the running \
+         program through `crate::callbacks::Callbacks` (issue #59), and what only charges takes \
+         the meter (`crate::meter`)",
     ),
     ("value.rs", "types::", "the `Value` enum holds each type's object (and re-exports them)"),
     ("value.rs", "modules::functools::Partial", "`functools.partial` objects are a `Value`"),

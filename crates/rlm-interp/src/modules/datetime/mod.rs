@@ -126,7 +126,7 @@ pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Va
             let (Some(Value::Str(s)), Some(Value::Str(f))) = (args.first(), args.get(1)) else {
                 return type_err("strptime() argument must be str");
             };
-            strptime(&mut vm.meter, &mut vm.formats_paid, s.as_str(), f.as_str()).map(dt_value)
+            strptime(&mut vm.meter, s.as_str(), f.as_str()).map(dt_value)
         }
         "fromordinal" => {
             let n = match args.first() {

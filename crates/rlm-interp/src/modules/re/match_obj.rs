@@ -9,7 +9,6 @@ use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::functions::{TPiece, parse_template};
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) const METHODS: &[&str] =
     &["group", "groups", "groupdict", "start", "end", "span", "expand"];
@@ -44,18 +43,12 @@ fn group_value(m: &MatchObj, i: usize, default: &Value) -> Value {
     }
 }
 
-pub(crate) fn match_group(_vm: &mut Vm, m: &MatchObj, idx: &Value) -> R<Value> {
+pub(crate) fn match_group(m: &MatchObj, idx: &Value) -> R<Value> {
     let i = group_index(m, idx)?;
     Ok(group_value(m, i, &Value::None))
 }
 
-pub(crate) fn match_method(
-    vm: &mut Vm,
-    m: &MatchObj,
-    name: &str,
-    args: Vec<Value>,
-    kwargs: Kwargs,
-) -> R<Value> {
+pub(crate) fn match_method(m: &MatchObj, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     let char_pos = |b: usize| m.hay.char_of_byte(b) as i64;
     match name {
         "group" => {
@@ -63,11 +56,11 @@ pub(crate) fn match_method(
                 return Ok(group_value(m, 0, &Value::None));
             }
             if args.len() == 1 {
-                return match_group(vm, m, &args[0]);
+                return match_group(m, &args[0]);
             }
             let mut out = Vec::new();
             for a in &args {
-                out.push(match_group(vm, m, a)?);
+                out.push(match_group(m, a)?);
             }
             Ok(Value::tuple(out))
         }
