@@ -30,6 +30,10 @@ const TEXT_CHECKED_FROM: usize = 1 << 20;
 /// A session's limits and what it has used of them.
 pub(crate) struct Meter {
     pub(crate) limits: Limits,
+    /// The embedder's call-depth limit: `sys.setrecursionlimit` lowers
+    /// `limits.max_call_depth` to at most this (a program may lower its
+    /// limit, never raise it).
+    pub(crate) call_depth_cap: usize,
     /// What this session's values are charged to (`mem`).
     pub(crate) account: AccountRef,
     pub(crate) fuel_used: u64,
@@ -56,6 +60,7 @@ impl Meter {
         // The first sync is due after the smaller of the budget and the grace.
         let mem_next = limits.memory_bytes.min(SYNC_GRACE);
         Meter {
+            call_depth_cap: limits.max_call_depth,
             limits,
             fuel_used: 0,
             fuel_checkpoint: 0,

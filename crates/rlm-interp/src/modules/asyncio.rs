@@ -10,10 +10,10 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, check_kwargs, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
 use crate::modules::functions;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     functions("asyncio", &["gather", "run", "sleep", "create_task", "wait_for", "ensure_future"])
@@ -112,8 +112,13 @@ fn timed(what: TimedKind) -> Value {
     Value::Native(Rc::new(Native::Timed(Timed { what, awaited: Cell::new(false) })))
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    let _ = vm;
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let _ = cx;
     match name {
         "gather" => {
             let re = kw(&kwargs, "return_exceptions").is_some_and(|v| v.truthy());

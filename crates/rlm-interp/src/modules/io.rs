@@ -3,17 +3,22 @@
 use std::rc::Rc;
 
 use crate::args::{Kwargs, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
 use crate::modules::functions;
 use crate::types::stringio::StringIo;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     functions("io", &["StringIO"])
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
         "StringIO" => {
             let initial = match args.first().or_else(|| kw(&kwargs, "initial_value")) {
@@ -26,7 +31,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                     ));
                 }
             };
-            vm.meter.alloc(initial.len())?;
+            cx.meter().alloc(initial.len())?;
             Ok(Value::Native(Rc::new(Native::StringIO(StringIo::new(initial)))))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'io' has no attribute '{name}'")),

@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
 use crate::cost::Over::{All, Arg, Args, WorkDone};
 use crate::cost::{CHARWISE, COMPILE, COPY, CostTable, FREE, HASH, HASH_BYTES, TEXT, cost};
 use crate::fault::{R, exc};
@@ -15,7 +16,6 @@ use crate::modules::functools;
 use crate::modules::re::{match_obj, pattern};
 use crate::types::dict::view;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// Native objects of built-in modules (compiled pattern, match, datetime...).
 pub enum Native {
@@ -202,9 +202,8 @@ pub(crate) const TYPE_METHOD_COSTS: CostTable = &[
     ("strptime", cost(Args, COMPILE)),
 ];
 
-pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<Value>> {
-    let _ = vm;
-    Ok(match &**n {
+pub(crate) fn native_attr(n: &Rc<Native>, name: &str) -> Option<Value> {
+    match &**n {
         Native::Match(m) => match_obj::match_attr(m, name),
         Native::Pattern(p) => pattern::pattern_attr(p, name),
         Native::DateTime(d) => d.attr(name),
@@ -214,11 +213,11 @@ pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<V
         Native::SysStream(_) | Native::Timed(_) => None,
         Native::VersionInfo(t) => crate::modules::sys::version_attr(t, name),
         Native::CsvReader(r) => crate::modules::csv::reader_attr(r, name),
-    })
+    }
 }
 
-pub(crate) fn native_method(
-    vm: &mut Vm,
+pub(crate) fn native_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
     recv: &Value,
     n: &Rc<Native>,
     name: &str,
@@ -226,23 +225,23 @@ pub(crate) fn native_method(
     kwargs: Kwargs,
 ) -> R<Value> {
     match &**n {
-        Native::Pattern(p) => crate::modules::re::re_call(vm, name, Some(p.clone()), args, kwargs),
+        Native::Pattern(p) => crate::modules::re::re_call(cx, name, Some(p.clone()), args, kwargs),
         Native::Match(m) => match_obj::match_method(m, name, args, kwargs),
         Native::DateTime(d) => date_time::method(recv, d, name, args, kwargs),
         Native::TimeDelta(days, secs, us) => timedelta::method(*days, *secs, *us, name),
         Native::DictView(kind, d) => {
-            crate::types::dict::view::dict_view_method(vm, recv, *kind, d, name, args)
+            crate::types::dict::view::dict_view_method(cx, recv, *kind, d, name, args)
         }
         Native::StringIO(f) => {
             let _ = kwargs;
-            crate::types::stringio::method(vm, f, name, args)
+            crate::types::stringio::method(cx, f, name, args)
         }
-        Native::CsvWriter(w) => crate::modules::csv::writer_method(vm, w, name, args),
+        Native::CsvWriter(w) => crate::modules::csv::writer_method(cx, w, name, args),
         Native::SysStream(_) => {
             let _ = kwargs;
-            crate::modules::sys::stream_method(vm, name, args)
+            crate::modules::sys::stream_method(cx, name, args)
         }
-        Native::VersionInfo(t) => vm.call_method(t, name, args, kwargs),
+        Native::VersionInfo(t) => cx.call_method(t, name, args, kwargs),
         Native::Partial(_) | Native::CsvReader(_) | Native::Timed(_) => exc(
             ExcKind::AttributeError,
             format!("'{}' object has no attribute '{name}'", n.ty().name()),

@@ -4,15 +4,20 @@
 use rlm_syntax::ast::BinOp;
 
 use crate::args::as_float;
+use crate::callbacks::Callbacks;
 use crate::fault::{R, type_err};
 use crate::modules::datetime::date_time::{DateTime, dt_value};
 use crate::modules::datetime::timedelta::{micros_of_float, td_micros, td_value};
 use crate::types::qualified_type_name;
 use crate::value::*;
-use crate::vm::Vm;
 
-pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<Value> {
-    let _ = vm;
+pub(crate) fn datetime_arith<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    op: BinOp,
+    a: &Value,
+    b: &Value,
+) -> R<Value> {
+    let _ = cx;
     let err = || {
         type_err(format!(
             "unsupported operand type(s) for {}: '{}' and '{}'",

@@ -14,10 +14,10 @@ use std::rc::Rc;
 use smol_str::SmolStr;
 
 use crate::args::{Kwargs, as_float, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::qualified_type_name;
 use crate::value::*;
-use crate::vm::Vm;
 use date_time::{DateTime, ORDINAL_OF_EPOCH, civil_from_days, dt_value};
 use strptime::strptime;
 use timedelta::td_value;
@@ -31,7 +31,12 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     ]
 }
 
-pub(crate) fn call(_vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    _cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     construct_other(name, args, kwargs)
 }
 
@@ -120,13 +125,18 @@ pub(crate) fn type_attr(t: &'static &'static str, name: &str) -> Option<Value> {
     }
 }
 
-pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Value>) -> R<Value> {
+pub(crate) fn type_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    t: &'static str,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
     match name {
         "strptime" => {
             let (Some(Value::Str(s)), Some(Value::Str(f))) = (args.first(), args.get(1)) else {
                 return type_err("strptime() argument must be str");
             };
-            strptime(&mut vm.meter, s.as_str(), f.as_str()).map(dt_value)
+            strptime(cx.meter(), s.as_str(), f.as_str()).map(dt_value)
         }
         "fromordinal" => {
             let n = match args.first() {
