@@ -53,7 +53,7 @@ const ROLLED_BACK: &str =
 impl RuntimeErrorInfo {
     pub(crate) fn exception(e: &value::Exception) -> RuntimeErrorInfo {
         // Rendered under default limits, charged to no program: a meter of
-        // its own, as `format::repr_simple`'s.
+        // its own, as a value's `Debug` (`format/repr.rs`).
         let mut meter = crate::meter::Meter::new(Limits::default(), crate::mem::current());
         let message = crate::types::exception::exc_str(&mut meter, e).unwrap_or_default();
         let mut tb: Vec<(String, u32)> =

@@ -177,12 +177,6 @@ pub enum Value {
     Ellipsis,
 }
 
-impl std::fmt::Debug for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::format::repr_simple(self))
-    }
-}
-
 impl Value {
     pub fn str(s: impl Into<compact_str::CompactString>) -> Value {
         Value::Str(Str::new(s))

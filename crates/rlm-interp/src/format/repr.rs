@@ -15,9 +15,17 @@ use crate::value::*;
 
 /// Used for `Debug` of values (no session at hand: a meter of the default
 /// limits, charging the current account).
-pub fn repr_simple(v: &Value) -> String {
+fn repr_simple(v: &Value) -> String {
     let mut meter = Meter::new(crate::limits::Limits::default(), crate::mem::current());
     repr(&mut meter, v).unwrap_or_else(|_| "<value>".into())
+}
+
+/// A value's `Debug` is its repr. Here, beside the repr walk, not in
+/// `value.rs`: the value layer then names no formatting (issue #59).
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr_simple(self))
+    }
 }
 
 /// The least text `repr` or `json.dumps` writes for `v` when it is a list

@@ -52,7 +52,6 @@ const LAYERS: &[(&str, &[&str])] = &[
 const ALLOWED_UP: &[(&str, &str, &str)] = &[
     ("value.rs", "types::", "the `Value` enum holds each type's object (and re-exports them)"),
     ("value.rs", "modules::functools::Partial", "`functools.partial` objects are a `Value`"),
-    ("value.rs", "format::repr_simple", "`Value`'s `Debug` is its repr"),
     ("types/function.rs", "compile::Code", "a function value holds its compiled code"),
     (
         "types/iter.rs",
