@@ -190,9 +190,7 @@ pub(crate) fn repr_into(
         },
         // The natives that hold values continue this walk's depth.
         Value::Native(n) => match &**n {
-            Native::Partial(p) => {
-                crate::types::native::partial_repr_into(meter, p, out, depth, seen)?
-            }
+            Native::Module(m) => m.repr_into(meter, out, depth, seen)?,
             Native::DictView(kind, d) => {
                 crate::types::dict::view::dict_view_repr_into(meter, *kind, d, out, depth, seen)?
             }

@@ -369,8 +369,10 @@ pub(crate) fn push_fill(out: &mut String, fill: char, n: usize) {
 
 pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String> {
     if let Value::Native(n) = v {
-        if let Native::DateTime(d) = &**n {
-            return Ok(crate::modules::datetime::strftime::strftime(d, spec));
+        if let Native::Module(m) = &**n {
+            if let Some(text) = m.format_spec(spec) {
+                return Ok(text);
+            }
         }
     }
     // Other types take only the empty spec, refused before it is read.

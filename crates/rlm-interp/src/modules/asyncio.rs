@@ -12,7 +12,9 @@ use std::rc::Rc;
 use crate::args::{Kwargs, check_kwargs, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
+use crate::meter::Meter;
 use crate::modules::functions;
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
@@ -54,6 +56,30 @@ impl Timed {
                 each(timeout);
             }
         }
+    }
+}
+
+/// A coroutine of the virtual clock as a value (awaiting it is in
+/// `vm/clock.rs`).
+impl NativeObject for Timed {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"coroutine")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        Ok(format!("<coroutine object {}>", self.name()))
+    }
+
+    fn holds_values(&self) -> bool {
+        true
+    }
+
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        Timed::held(self, each)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<Timed>()
     }
 }
 
@@ -109,7 +135,7 @@ fn bind(
 }
 
 fn timed(what: TimedKind) -> Value {
-    Value::Native(Rc::new(Native::Timed(Timed { what, awaited: Cell::new(false) })))
+    Native::value(Timed { what, awaited: Cell::new(false) })
 }
 
 pub(crate) fn call<C: Callbacks + ?Sized>(

@@ -19,12 +19,13 @@ const FUEL_PER_LINE_READ: u64 = 64;
 /// text made (`str()` of a number), quoted or not, joined.
 const FUEL_PER_FIELD_WRITTEN: u64 = 22;
 
-use std::rc::Rc;
-
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
+use crate::cost::CostTable;
 use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::meter::Meter;
 use crate::modules::{function, functions};
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
 
 const QUOTE_MINIMAL: i64 = 0;
@@ -90,13 +91,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                     return value_err(format!("extrasaction ({r}) must be 'raise' or 'ignore'"));
                 }
             };
-            Ok(Value::Native(Rc::new(Native::CsvWriter(Writer {
-                target,
-                dialect,
-                fieldnames,
-                restval,
-                extras_raise,
-            }))))
+            Ok(Native::value(Writer { target, dialect, fieldnames, restval, extras_raise }))
         }
         "field_size_limit" => field_size_limit(cx, &args, &kwargs),
         _ => exc(ExcKind::AttributeError, format!("module 'csv' has no attribute '{name}'")),
@@ -539,10 +534,10 @@ fn dict_reader<C: Callbacks + ?Sized>(cx: &mut C, args: Vec<Value>, kwargs: Kwar
         }
         out.push(Value::dict(dict));
     }
-    Ok(Value::Native(Rc::new(Native::CsvReader(DictReader {
+    Ok(Native::value(DictReader {
         rows: Value::iter(IterState::Items(out.into())),
         fieldnames: fieldnames.unwrap_or(Value::None),
-    }))))
+    }))
 }
 
 /// A `DictReader`: its rows (an iterator) and `fieldnames`.
@@ -555,6 +550,39 @@ pub(crate) fn reader_attr(r: &DictReader, name: &str) -> Option<Value> {
     match name {
         "fieldnames" => Some(r.fieldnames.clone()),
         _ => None,
+    }
+}
+
+/// A `DictReader` as a value (iterating it is its rows' iterator,
+/// `vm/iter.rs`).
+impl NativeObject for DictReader {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"DictReader")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        Ok("<csv.DictReader object>".to_string())
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        reader_attr(self, name)
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        READER_METHODS
+    }
+
+    fn holds_values(&self) -> bool {
+        true
+    }
+
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        each(&self.rows);
+        each(&self.fieldnames);
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<DictReader>()
     }
 }
 
@@ -768,5 +796,47 @@ pub(crate) fn writer_method<C: Callbacks + ?Sized>(
         _ => {
             exc(ExcKind::AttributeError, format!("'_csv.writer' object has no attribute '{name}'"))
         }
+    }
+}
+
+/// A csv writer as a value.
+impl NativeObject for Writer {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"_csv.writer")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        Ok("<_csv.writer object>".to_string())
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        WRITER_METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::native::CSV_WRITER_COSTS
+    }
+
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        _kwargs: Kwargs,
+    ) -> R<Value> {
+        writer_method(cx, self, name, args)
+    }
+
+    fn holds_values(&self) -> bool {
+        true
+    }
+
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        Writer::held(self, each)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<Writer>()
     }
 }

@@ -11,6 +11,7 @@ use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
 use crate::meter::Meter;
 use crate::modules::functions;
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
@@ -44,12 +45,9 @@ fn new_partial<C: Callbacks + ?Sized>(
     kwargs: Vec<(SmolStr, Value)>,
 ) -> R<Partial> {
     let inner = match &func {
-        Value::Native(n) => match &**n {
-            // `cmp_to_key`'s marker is a key wrapper in CPython, not a
-            // partial: it is never merged.
-            Native::Partial(p) if !is_cmp_key(p) => Some(p),
-            _ => None,
-        },
+        // `cmp_to_key`'s marker is a key wrapper in CPython, not a
+        // partial: it is never merged.
+        Value::Native(n) => n.module::<Partial>().filter(|p| !is_cmp_key(p)),
         _ => None,
     };
     let Some(inner) = inner else {
@@ -137,7 +135,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
             let Some(func) = a.next() else {
                 return type_err("partial() missing required argument 'func'");
             };
-            Ok(Value::Native(Rc::new(Native::Partial(new_partial(cx, func, a.collect(), kwargs)?))))
+            Ok(Native::value(new_partial(cx, func, a.collect(), kwargs)?))
         }
         "cmp_to_key" => {
             let Some(func) = args.into_iter().next() else {
@@ -147,11 +145,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 module: "functools",
                 name: SmolStr::new_static("_cmp_key"),
             }));
-            Ok(Value::Native(Rc::new(Native::Partial(Partial {
-                func: marker,
-                args: vec![func],
-                kwargs: Vec::new(),
-            }))))
+            Ok(Native::value(Partial { func: marker, args: vec![func], kwargs: Vec::new() }))
         }
         "_cmp_key" => exc(
             ExcKind::NotImplementedError,
@@ -184,4 +178,44 @@ pub(crate) fn partial_repr_into(
     }
     out.push(')');
     Ok(())
+}
+
+/// A `functools.partial` as a value (calling it is in `vm/call.rs`).
+impl NativeObject for Partial {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"functools.partial")
+    }
+
+    fn repr(&self, meter: &mut Meter) -> R<String> {
+        partial_repr(meter, self)
+    }
+
+    fn repr_into(
+        &self,
+        meter: &mut Meter,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        partial_repr_into(meter, self, out, depth, seen)
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        partial_attr(self, name)
+    }
+
+    fn holds_values(&self) -> bool {
+        true
+    }
+
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        each(&self.func);
+        self.args.iter().for_each(&mut *each);
+        self.kwargs.iter().for_each(|(_, x)| each(x));
+    }
+
+    /// Its box and its positional arguments' buffer.
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<Partial>() + crate::mem::vec_block::<Value>(self.args.capacity())
+    }
 }

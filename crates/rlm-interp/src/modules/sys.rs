@@ -4,14 +4,14 @@
 //! not CPython's) and `stdout`/`stderr` whose `write` prints without a
 //! newline. Nothing here reaches the host: no `exit`, `path`, `modules`.
 
-use std::rc::Rc;
-
 use crate::args::{Kwargs, as_int, check_kwargs};
 use crate::callbacks::Callbacks;
+use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{rc_block, table_block, vec_block};
 use crate::meter::Meter;
 use crate::modules::function;
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
 
 /// The Python language level the DSL follows (CPython 3.11, our oracle).
@@ -34,10 +34,10 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
         ("maxsize", Value::Int(i64::MAX)),
         ("platform", Value::str("linux")),
         ("setrecursionlimit", function("sys", "setrecursionlimit")),
-        ("stderr", Value::Native(Rc::new(Native::SysStream(true)))),
-        ("stdout", Value::Native(Rc::new(Native::SysStream(false)))),
+        ("stderr", Native::value(SysStream(true))),
+        ("stdout", Native::value(SysStream(false))),
         ("version", Value::str(VERSION)),
-        ("version_info", Value::Native(Rc::new(Native::VersionInfo(info)))),
+        ("version_info", Native::value(VersionInfo(info))),
     ]
 }
 
@@ -213,4 +213,86 @@ pub(crate) fn version_repr(meter: &mut Meter, info: &Value) -> R<String> {
         parts.push(format!("{f}={}", crate::format::repr::repr(meter, v)?));
     }
     Ok(format!("sys.version_info({})", parts.join(", ")))
+}
+
+/// `sys.stdout` (false) or `sys.stderr` (true).
+pub(crate) struct SysStream(pub bool);
+
+impl NativeObject for SysStream {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"TextIOWrapper")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        let name = if self.0 { "<stderr>" } else { "<stdout>" };
+        Ok(format!("<_io.TextIOWrapper name='{name}' mode='w' encoding='utf-8'>"))
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        STREAM_METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::native::SYS_STREAM_COSTS
+    }
+
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        _kwargs: Kwargs,
+    ) -> R<Value> {
+        stream_method(cx, name, args)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<SysStream>()
+    }
+}
+
+/// `sys.version_info`: its tuple, with named fields; it compares, indexes,
+/// iterates and hashes as that tuple.
+pub(crate) struct VersionInfo(pub Value);
+
+impl NativeObject for VersionInfo {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"version_info")
+    }
+
+    fn repr(&self, meter: &mut Meter) -> R<String> {
+        version_repr(meter, &self.0)
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        version_attr(&self.0, name)
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        crate::types::tuple::TUPLE_METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::tuple::TUPLE_COSTS
+    }
+
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        cx.call_method(&self.0, name, args, kwargs)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<VersionInfo>()
+    }
+
+    fn as_tuple(&self) -> Option<&Value> {
+        Some(&self.0)
+    }
 }

@@ -127,7 +127,7 @@ impl Vm {
                 crate::types::dict::counter::counter_unary(self, op, d)
             }
             (UnaryOp::Neg | UnaryOp::Pos, Value::Native(n))
-                if matches!(**n, Native::TimeDelta(..)) =>
+                if n.module::<crate::modules::datetime::timedelta::TimeDelta>().is_some() =>
             {
                 if op == UnaryOp::Pos {
                     return Ok(a.clone());

@@ -331,7 +331,7 @@ impl Vm {
                 Ok(Called::Frame(self.make_frame(func, args, kwargs)?))
             }
             Value::Native(n) => {
-                if let Native::Partial(p) = &**n {
+                if let Some(p) = n.module::<crate::modules::functools::Partial>() {
                     let mut a = p.args.clone();
                     a.extend(args);
                     let mut kw = p.kwargs.clone();

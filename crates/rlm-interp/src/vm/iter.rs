@@ -63,9 +63,17 @@ impl Vm {
                     IterState::watched(view_items(*kind, d).into(), Value::Dict(d.clone()))
                 }
                 Native::StringIO(f) => IterState::Items(f.remaining_lines(&mut self.meter)?.into()),
-                Native::CsvReader(r) => return Ok(r.rows.clone()),
-                Native::VersionInfo(t) => IterState::Seq(t.clone(), 0),
-                _ => return type_err(format!("'{}' object is not iterable", v.type_name())),
+                Native::Module(m) => {
+                    if let Some(r) = n.module::<crate::modules::csv::DictReader>() {
+                        return Ok(r.rows.clone());
+                    }
+                    match m.as_tuple() {
+                        Some(t) => IterState::Seq(t.clone(), 0),
+                        None => {
+                            return type_err(format!("'{}' object is not iterable", v.type_name()));
+                        }
+                    }
+                }
             },
             other => return type_err(format!("'{}' object is not iterable", other.type_name())),
         };

@@ -169,9 +169,9 @@ pub(crate) fn type_method<C: Callbacks + ?Sized>(
             d.validate().map(dt_value)
         }
         "combine" => match (args.first(), args.get(1)) {
-            (Some(Value::Native(a)), Some(Value::Native(b))) => match (&**a, &**b) {
-                (Native::DateTime(d), Native::DateTime(tm)) if tm.time_only => {
-                    Ok(dt_value(DateTime {
+            (Some(a @ Value::Native(_)), Some(b @ Value::Native(_))) => {
+                match (Native::of::<DateTime>(a), Native::of::<DateTime>(b)) {
+                    (Some(d), Some(tm)) if tm.time_only => Ok(dt_value(DateTime {
                         hour: tm.hour,
                         minute: tm.minute,
                         second: tm.second,
@@ -179,17 +179,17 @@ pub(crate) fn type_method<C: Callbacks + ?Sized>(
                         has_time: true,
                         time_only: false,
                         ..*d
-                    }))
+                    })),
+                    (Some(d), _) if !d.time_only => type_err(format!(
+                        "combine() argument 2 must be datetime.time, not {}",
+                        qualified_type_name(&args[1])
+                    )),
+                    _ => type_err(format!(
+                        "combine() argument 1 must be datetime.date, not {}",
+                        qualified_type_name(&args[0])
+                    )),
                 }
-                (Native::DateTime(d), _) if !d.time_only => type_err(format!(
-                    "combine() argument 2 must be datetime.time, not {}",
-                    qualified_type_name(&args[1])
-                )),
-                _ => type_err(format!(
-                    "combine() argument 1 must be datetime.date, not {}",
-                    qualified_type_name(&args[0])
-                )),
-            },
+            }
             (Some(a), Some(b)) => type_err(format!(
                 "combine() argument {} must be {}, not {}",
                 if matches!(a, Value::Native(_)) { 2 } else { 1 },

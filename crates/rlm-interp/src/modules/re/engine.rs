@@ -413,9 +413,9 @@ const FANCY_TIERS: &[usize] = &[256, 8192, 262_144];
 
 pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<CompiledRegex>> {
     match p {
-        Value::Native(n) => match &**n {
-            Native::Pattern(p) => Ok(p.clone()),
-            _ => type_err("first argument must be string or compiled pattern"),
+        Value::Native(n) => match n.module::<Rc<CompiledRegex>>() {
+            Some(p) => Ok(p.clone()),
+            None => type_err("first argument must be string or compiled pattern"),
         },
         Value::Str(s) => {
             // The backtracking limit is part of the compiled pattern, and
@@ -740,13 +740,13 @@ pub(super) fn all_matches_from(
 }
 
 pub(super) fn make_match(hay: &Str, spans: Spans, p: &Rc<CompiledRegex>) -> Value {
-    Value::Native(Rc::new(Native::Match(Rc::new(MatchObj {
+    Native::value(MatchObj {
         hay: hay.clone(),
         spans,
         pattern: p.clone(),
         pos: 0,
         endpos: hay.char_len(),
-    }))))
+    })
 }
 
 /// A match of a pattern whose trailing lookahead ran as group `group`: it

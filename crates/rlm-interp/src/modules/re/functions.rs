@@ -15,12 +15,12 @@ use crate::modules::re::engine::{
 };
 use crate::value::*;
 
-/// What one match object costs: its two `Rc` boxes and its copy of the
-/// spans of a pattern with `groups` groups.
+/// What one match object costs: its `Native`'s `Rc` box, its own box and
+/// its copy of the spans of a pattern with `groups` groups.
 fn match_bytes(groups: usize) -> usize {
     use crate::mem::{rc_block, vec_block};
     rc_block::<Native>()
-        + rc_block::<crate::modules::re::match_obj::MatchObj>()
+        + crate::types::native::boxed_cost::<crate::modules::re::match_obj::MatchObj>()
         + vec_block::<Option<(usize, usize)>>(groups + 1)
 }
 
@@ -78,7 +78,7 @@ fn re_module_call<C: Callbacks + ?Sized>(
     };
     let p = compile_pattern(cx.meter(), &pv, flags)?;
     if name == "compile" {
-        return Ok(Value::Native(Rc::new(Native::Pattern(p))));
+        return Ok(Native::value(p));
     }
     re_call(cx, name, Some(p), rest, kwargs)
 }
@@ -150,7 +150,7 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
             // Lazy, as CPython's: each step is one search.
             let (hay, start) =
                 window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
-            let p = Value::Native(Rc::new(Native::Pattern(pattern)));
+            let p = Native::value(pattern);
             Ok(Value::iter(IterState::Matches(p, hay, start, false)))
         }
         "sub" | "subn" => re_sub(cx, name, &pattern, &args, kwargs),
@@ -187,13 +187,7 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
 /// match object charges nothing itself: a list of them is charged so
 /// much a slot while it is built).
 pub(crate) fn finditer_match_bytes(pattern: &Value) -> usize {
-    match pattern {
-        Value::Native(n) => match &**n {
-            Native::Pattern(p) => match_bytes(p.groups()),
-            _ => 0,
-        },
-        _ => 0,
-    }
+    Native::of::<Rc<CompiledRegex>>(pattern).map_or(0, |p| match_bytes(p.groups()))
 }
 
 /// `sub`/`subn`: a template string (groups, escapes) or a function of the match.
@@ -264,8 +258,7 @@ pub(crate) fn finditer_step(
     pos: usize,
     searched: bool,
 ) -> R<Option<(Value, usize)>> {
-    let Value::Native(n) = pattern else { return Ok(None) };
-    let Native::Pattern(p) = &**n else { return Ok(None) };
+    let Some(p) = Native::of::<Rc<CompiledRegex>>(pattern) else { return Ok(None) };
     if pos > hay.byte_len() {
         return Ok(None);
     }

@@ -4,10 +4,13 @@
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
+use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err};
 use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::functions::{TPiece, parse_template};
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
 
 pub(crate) const METHODS: &[&str] =
@@ -121,7 +124,7 @@ pub(crate) fn match_method(m: &MatchObj, name: &str, args: Vec<Value>, kwargs: K
 pub(crate) fn match_attr(m: &MatchObj, name: &str) -> Option<Value> {
     Some(match name {
         "string" => Value::Str(m.hay.clone()),
-        "re" => Value::Native(Rc::new(Native::Pattern(m.pattern.clone()))),
+        "re" => Native::value(m.pattern.clone()),
         "pos" => Value::Int(m.pos as i64),
         "endpos" => Value::Int(m.endpos as i64),
         "lastindex" => match (1..m.spans.len()).rev().find(|&i| m.spans[i].is_some()) {
@@ -145,4 +148,42 @@ pub(crate) fn match_repr(meter: &mut Meter, m: &MatchObj) -> R<String> {
         m.hay.char_of_byte(b),
         text
     ))
+}
+
+/// A match (`re.Match`).
+impl NativeObject for MatchObj {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"re.Match")
+    }
+
+    fn repr(&self, meter: &mut Meter) -> R<String> {
+        match_repr(meter, self)
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        match_attr(self, name)
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::native::MATCH_COSTS
+    }
+
+    fn call_method(
+        &self,
+        _cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        match_method(self, name, args, kwargs)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<MatchObj>()
+    }
 }
