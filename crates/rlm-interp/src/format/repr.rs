@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::fault::R;
 use crate::meter::Meter;
-use crate::types::float::float_repr;
+use crate::types::float::repr::float_repr;
 use crate::types::native::{native_repr, native_str};
 use crate::types::range::range_repr;
 use crate::types::set::set_order;

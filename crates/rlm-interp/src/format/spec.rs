@@ -7,7 +7,7 @@ use super::fixed::fixed;
 use crate::args::as_int;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::meter::Meter;
-use crate::types::float::float_repr;
+use crate::types::float::repr::float_repr;
 use crate::value::*;
 
 #[derive(Debug, Default)]

@@ -258,6 +258,6 @@ fn json_float(f: f64, allow_nan: bool) -> R<String> {
     } else if f.is_infinite() {
         (if f > 0.0 { "Infinity" } else { "-Infinity" }).into()
     } else {
-        crate::types::float::float_repr(f)
+        crate::types::float::repr::float_repr(f)
     })
 }
