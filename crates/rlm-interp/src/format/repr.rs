@@ -7,7 +7,7 @@ use std::rc::Rc;
 use crate::fault::R;
 use crate::meter::Meter;
 use crate::types::float::repr::float_repr;
-use crate::types::native::{native_repr, native_str};
+use crate::types::native::native_str;
 use crate::types::range::range_repr;
 use crate::types::set::set_order;
 use crate::types::str::repr::{REPR_ESCAPE_MAX, repr_len, repr_str_into};
@@ -194,7 +194,6 @@ pub(crate) fn repr_into(
             Native::DictView(kind, d) => {
                 crate::types::dict::view::dict_view_repr_into(meter, *kind, d, out, depth, seen)?
             }
-            _ => out.push_str(&native_repr(meter, n)?),
         },
         Value::Ellipsis => out.push_str("Ellipsis"),
     }

@@ -26,6 +26,7 @@ use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::meter::Meter;
 use crate::modules::{function, functions};
 use crate::types::native::{NativeObject, boxed_cost};
+use crate::types::stringio::StringIo;
 use crate::value::*;
 
 const QUOTE_MINIMAL: i64 = 0;
@@ -63,7 +64,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
         "DictReader" => dict_reader(cx, args, kwargs),
         "writer" | "DictWriter" => {
             let target = first_arg(name, &args, &kwargs, "f")?;
-            if !matches!(&target, Value::Native(n) if matches!(**n, Native::StringIO(_))) {
+            if Native::of::<StringIo>(&target).is_none() {
                 return type_err("argument 1 must have a \"write\" method");
             }
             let dict = name == "DictWriter";
@@ -433,9 +434,9 @@ impl Parser<'_> {
 /// strings.
 fn lines_of<C: Callbacks + ?Sized>(cx: &mut C, src: &Value) -> R<Vec<Value>> {
     match src {
-        Value::Native(n) => match &**n {
-            Native::StringIO(f) => f.remaining_lines(cx.meter()),
-            _ => cx.iterate(src),
+        Value::Native(n) => match n.module::<StringIo>() {
+            Some(f) => f.remaining_lines(cx.meter()),
+            None => cx.iterate(src),
         },
         _ => match cx.iterate(src) {
             Ok(v) => Ok(v),
@@ -751,7 +752,7 @@ impl Writer {
         let cells = self.cells(cx, row)?;
         let text = self.join(cx, &cells)?;
         let Value::Native(n) = &self.target else { return type_err("no file") };
-        let Native::StringIO(f) = &**n else { return type_err("no file") };
+        let Some(f) = n.module::<StringIo>() else { return type_err("no file") };
         if f.is_closed() {
             return value_err("I/O operation on closed file");
         }
@@ -789,7 +790,7 @@ pub(crate) fn writer_method<C: Callbacks + ?Sized>(
             let names = w.fieldnames.clone().unwrap_or_default();
             let text = w.join(cx, &names)?;
             let Value::Native(n) = &w.target else { return type_err("no file") };
-            let Native::StringIO(f) = &**n else { return type_err("no file") };
+            let Some(f) = n.module::<StringIo>() else { return type_err("no file") };
             crate::types::stringio::write(cx.meter(), f, &text)?;
             Ok(Value::Int(char_count(&text) as i64))
         }

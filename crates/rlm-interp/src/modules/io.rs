@@ -1,7 +1,5 @@
 //! The `io` module: `io.StringIO` (the type is `types/stringio.rs`).
 
-use std::rc::Rc;
-
 use crate::args::{Kwargs, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
@@ -32,7 +30,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 }
             };
             cx.meter().alloc(initial.len())?;
-            Ok(Value::Native(Rc::new(Native::StringIO(StringIo::new(initial)))))
+            Ok(Native::value(StringIo::new(initial)))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'io' has no attribute '{name}'")),
     }

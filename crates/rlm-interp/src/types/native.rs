@@ -1,7 +1,7 @@
-//! Native objects: dict views and `StringIO`s (types of this layer), and the
-//! objects of built-in modules (a compiled pattern, a match, a date, a
-//! `functools.partial`, a csv reader...), which implement `NativeObject`
-//! in their module's folder (issue #59: the value layer names no module).
+//! Native objects: dict views, and the objects of built-in modules (a
+//! compiled pattern, a match, a date, a `functools.partial`, a csv reader,
+//! a `StringIO`...), which implement `NativeObject` in their own file
+//! (issue #59: the value layer names no module).
 //! One enum, and the dispatch of type, attributes, methods, `repr` and `str`.
 
 use std::any::Any;
@@ -16,15 +16,14 @@ use crate::meter::Meter;
 use crate::types::dict::view;
 use crate::value::*;
 
-/// Native objects: dict views, `StringIO`s, and the modules' objects.
+/// Native objects: dict views, and the modules' objects.
 pub enum Native {
     /// `d.keys()` (0), `d.values()` (1), `d.items()` (2): live views.
     DictView(u8, Rc<StoreCell<Dict>>),
-    /// `io.StringIO(...)`.
-    StringIO(crate::types::stringio::StringIo),
     /// A module's object (`re.Pattern`, `re.Match`, `datetime`,
     /// `timedelta`, `functools.partial`, csv readers and writers,
-    /// `sys.stdout`, `sys.version_info`, `asyncio`'s timed coroutines).
+    /// `io.StringIO`, `sys.stdout`, `sys.version_info`, `asyncio`'s timed
+    /// coroutines).
     /// The enum is public only as a `Value`'s payload, which no embedder
     /// can name; the trait stays the crate's.
     #[allow(private_interfaces)]
@@ -178,7 +177,6 @@ impl Native {
     pub(crate) fn holds_values(&self) -> bool {
         match self {
             Native::DictView(..) => true,
-            Native::StringIO(_) => false,
             Native::Module(m) => m.holds_values(),
         }
     }
@@ -187,7 +185,6 @@ impl Native {
     pub(crate) fn held(&self, mut each: impl FnMut(&Value)) {
         match self {
             Native::DictView(_, d) => each(&Value::Dict(d.clone())),
-            Native::StringIO(_) => {}
             Native::Module(m) => m.held(&mut each),
         }
     }
@@ -197,7 +194,7 @@ impl Native {
     pub(crate) fn own_cost(&self) -> usize {
         match self {
             Native::Module(m) => m.mem_cost(),
-            Native::DictView(..) | Native::StringIO(_) => 0,
+            Native::DictView(..) => 0,
         }
     }
 
@@ -206,7 +203,6 @@ impl Native {
             Native::DictView(0, _) => Ty::Other(&"dict_keys"),
             Native::DictView(1, _) => Ty::Other(&"dict_values"),
             Native::DictView(..) => Ty::Other(&"dict_items"),
-            Native::StringIO(_) => Ty::Other(&"StringIO"),
             Native::Module(m) => m.ty(),
         }
     }
@@ -215,7 +211,6 @@ impl Native {
 pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
     match n {
         Native::DictView(..) => view::METHODS,
-        Native::StringIO(_) => crate::types::stringio::METHODS,
         Native::Module(m) => m.method_names(),
     }
 }
@@ -228,7 +223,6 @@ pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
 pub(crate) fn native_method_costs(n: &Native) -> CostTable {
     match n {
         Native::DictView(..) => DICT_VIEW_COSTS,
-        Native::StringIO(_) => STRINGIO_COSTS,
         Native::Module(m) => m.method_costs(),
     }
 }
@@ -295,7 +289,7 @@ pub(crate) const TYPE_METHOD_COSTS: CostTable = &[
 
 pub(crate) fn native_attr(n: &Rc<Native>, name: &str) -> Option<Value> {
     match &**n {
-        Native::DictView(..) | Native::StringIO(_) => None,
+        Native::DictView(..) => None,
         Native::Module(m) => m.attr(name),
     }
 }
@@ -312,20 +306,8 @@ pub(crate) fn native_method<C: Callbacks>(
         Native::DictView(kind, d) => {
             crate::types::dict::view::dict_view_method(cx, recv, *kind, d, name, args)
         }
-        Native::StringIO(f) => {
-            let _ = kwargs;
-            crate::types::stringio::method(cx, f, name, args)
-        }
         Native::Module(m) => m.call_method(cx, recv, name, args, kwargs),
     }
-}
-
-pub(crate) fn native_repr(meter: &mut Meter, n: &Rc<Native>) -> R<String> {
-    Ok(match &**n {
-        Native::DictView(kind, d) => crate::types::dict::view::dict_view_repr(meter, *kind, d)?,
-        Native::StringIO(_) => "<_io.StringIO object>".to_string(),
-        Native::Module(m) => m.repr(meter)?,
-    })
 }
 
 /// `str()` of a datetime/timedelta differs from its repr.

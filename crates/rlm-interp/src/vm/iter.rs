@@ -62,10 +62,14 @@ impl Vm {
                     self.meter.fuel(snapshot_fuel(len).saturating_add(tuples))?;
                     IterState::watched(view_items(*kind, d).into(), Value::Dict(d.clone()))
                 }
-                Native::StringIO(f) => IterState::Items(f.remaining_lines(&mut self.meter)?.into()),
                 Native::Module(m) => {
                     if let Some(r) = n.module::<crate::modules::csv::DictReader>() {
                         return Ok(r.rows.clone());
+                    }
+                    if let Some(f) = n.module::<crate::types::stringio::StringIo>() {
+                        return Ok(Value::iter(IterState::Items(
+                            f.remaining_lines(&mut self.meter)?.into(),
+                        )));
                     }
                     match m.as_tuple() {
                         Some(t) => IterState::Seq(t.clone(), 0),
