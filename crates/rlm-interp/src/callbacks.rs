@@ -102,4 +102,13 @@ pub(crate) trait Callbacks {
     /// go (`None`) after. A field of the machine, and the one way to it: the
     /// collector's roots are the machine's.
     fn hold_sort_cmp(&mut self, cmp: Option<Value>);
+
+    /// How many frames run now (`sys.setrecursionlimit` refuses a limit at
+    /// or below it): the frames are the machine's.
+    fn call_depth(&self) -> usize;
+
+    /// `csv.field_size_limit()`: the longest field the session's csv readers
+    /// accept, which a program may set. State of the session's `csv` module,
+    /// kept on the machine with the modules it imported.
+    fn csv_field_limit(&mut self) -> &mut i64;
 }

@@ -3,7 +3,7 @@
 //! (`vm/tasks.rs`) from an exception or a limit error; re-exported by `lib.rs`.
 
 use crate::limits::{LimitError, LimitKind, Limits};
-use crate::{value, vm};
+use crate::value;
 
 /// What kind of error ended a cell.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -52,8 +52,10 @@ const ROLLED_BACK: &str =
 
 impl RuntimeErrorInfo {
     pub(crate) fn exception(e: &value::Exception) -> RuntimeErrorInfo {
-        let mut vm = vm::Vm::new(Limits::default());
-        let message = crate::types::exception::exc_str(&mut vm.meter, e).unwrap_or_default();
+        // Rendered under default limits, charged to no program: a meter of
+        // its own, as a value's `Debug` (`format/repr.rs`).
+        let mut meter = crate::meter::Meter::new(Limits::default(), crate::mem::current());
+        let message = crate::types::exception::exc_str(&mut meter, e).unwrap_or_default();
         let mut tb: Vec<(String, u32)> =
             e.traceback.borrow().iter().map(|(n, l)| (n.to_string(), *l)).collect();
         tb.reverse();

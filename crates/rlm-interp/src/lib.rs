@@ -45,6 +45,7 @@ mod limits;
 mod mem;
 mod meter;
 mod modules;
+mod paid;
 mod parse_cache;
 mod signature;
 mod snapshot;

@@ -10,6 +10,7 @@ use crate::cost::FUEL_PER_ITEM_COLLECTED;
 use crate::fault::{Fault, R};
 use crate::limits::{InterruptCheck, LimitError, LimitKind, Limits};
 use crate::mem::AccountRef;
+use crate::paid::Paid;
 use crate::value::Value;
 
 /// How far past the budget the heap may get between two syncs of the
@@ -29,6 +30,10 @@ const TEXT_CHECKED_FROM: usize = 1 << 20;
 /// A session's limits and what it has used of them.
 pub(crate) struct Meter {
     pub(crate) limits: Limits,
+    /// The embedder's call-depth limit: `sys.setrecursionlimit` lowers
+    /// `limits.max_call_depth` to at most this (a program may lower its
+    /// limit, never raise it).
+    pub(crate) call_depth_cap: usize,
     /// What this session's values are charged to (`mem`).
     pub(crate) account: AccountRef,
     pub(crate) fuel_used: u64,
@@ -44,6 +49,9 @@ pub(crate) struct Meter {
     mem_synced: usize,
     /// Sync again once this many more bytes were charged or counted.
     mem_next: usize,
+    /// What this session paid once of what its thread shares (`re`'s
+    /// compiled patterns, `strptime`'s formats).
+    pub(crate) paid: Paid,
 }
 
 impl Meter {
@@ -52,6 +60,7 @@ impl Meter {
         // The first sync is due after the smaller of the budget and the grace.
         let mem_next = limits.memory_bytes.min(SYNC_GRACE);
         Meter {
+            call_depth_cap: limits.max_call_depth,
             limits,
             fuel_used: 0,
             fuel_checkpoint: 0,
@@ -60,6 +69,7 @@ impl Meter {
             mem_synced: account.live(),
             account,
             mem_next,
+            paid: Paid::default(),
         }
     }
 }

@@ -11,7 +11,6 @@ use std::rc::Rc;
 use smol_str::SmolStr;
 
 pub use crate::gc::StoreCell;
-pub use crate::modules::functools::Partial;
 pub use crate::types::coroutine::{Coroutine, Gather, HostFuture};
 pub use crate::types::deque::DequeObj;
 pub use crate::types::dict::{Dict, DictKind};
@@ -175,12 +174,6 @@ pub enum Value {
     Host(Rc<Rc<dyn HostObject>>),
     Native(Rc<Native>),
     Ellipsis,
-}
-
-impl std::fmt::Debug for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::format::repr_simple(self))
-    }
 }
 
 impl Value {
@@ -373,13 +366,7 @@ impl Value {
                 h.kwargs.capacity(),
             ),
             Value::Gather(g) => rc_block::<Gather>() + vec_block::<Value>(g.items.capacity()),
-            Value::Native(n) => {
-                rc_block::<Native>()
-                    + match &**n {
-                        Native::Partial(p) => vec_block::<Value>(p.args.capacity()),
-                        _ => 0,
-                    }
-            }
+            Value::Native(n) => rc_block::<Native>() + n.own_cost(),
             _ => 0,
         }
     }

@@ -98,7 +98,7 @@ pub(crate) fn introspection_builtin<C: Callbacks + ?Sized>(
                 matches!(
                     args[0],
                     Value::Func(_) | Value::Builtin(_) | Value::Method(_) | Value::Type(_)
-                ) || matches!(&args[0], Value::Native(n) if matches!(**n, Native::Partial(_))),
+                ) || matches!(&args[0], Value::Native(n) if n.module::<crate::modules::functools::Partial>().is_some()),
             ))
         }
         "hash" => {

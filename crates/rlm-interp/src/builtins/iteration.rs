@@ -180,8 +180,12 @@ pub(crate) fn len_of(v: &Value) -> R<usize> {
         Value::Range(r) => range_py_len(r)?,
         Value::Native(n) => match &**n {
             Native::DictView(_, d) => d.borrow().map.len(),
-            Native::VersionInfo(t) => return len_of(&t.clone()),
-            _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
+            _ => match Native::as_tuple(v) {
+                Some(t) => return len_of(&t.clone()),
+                None => {
+                    return type_err(format!("object of type '{}' has no len()", v.type_name()));
+                }
+            },
         },
         _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
     })

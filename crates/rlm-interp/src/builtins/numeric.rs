@@ -6,6 +6,7 @@ use crate::args::{Kwargs, as_float, as_int, check_kwargs, kw, nargs};
 use crate::builtins::name_error;
 use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::modules::datetime::timedelta::TimeDelta;
 use crate::value::*;
 
 /// `sum`, `abs`, `round`, `divmod`, `pow`.
@@ -72,10 +73,14 @@ pub(crate) fn numeric_builtin<C: Callbacks + ?Sized>(
                     Some(x) => Ok(Value::Int(x)),
                     None => exc(ExcKind::OverflowError, "integer overflow"),
                 },
-                Value::Native(n) if matches!(**n, Native::TimeDelta(d, ..) if d < 0) => {
-                    cx.unary(rlm_syntax::ast::UnaryOp::Neg, &args[0])
+                v @ Value::Native(n) if n.module::<TimeDelta>().is_some() => {
+                    match n.module::<TimeDelta>() {
+                        Some(TimeDelta(d, ..)) if *d < 0 => {
+                            cx.unary(rlm_syntax::ast::UnaryOp::Neg, &args[0])
+                        }
+                        _ => Ok(v.clone()),
+                    }
                 }
-                v @ Value::Native(n) if matches!(**n, Native::TimeDelta(..)) => Ok(v.clone()),
                 v => type_err(format!("bad operand type for abs(): '{}'", v.type_name())),
             }
         }

@@ -63,8 +63,8 @@ pub(crate) fn sort_values<C: Callbacks + ?Sized>(
         charge_scratch(cx.meter(), crate::mem::block(items.len().saturating_mul(per_item)))?;
     // functools.cmp_to_key(f): compare with f(a, b) < 0.
     let cmp_fn = match key {
-        Some(Value::Native(n)) => match &**n {
-            Native::Partial(p) if matches!(&p.func, Value::Builtin(b) if b.name == "_cmp_key") => {
+        Some(Value::Native(n)) => match n.module::<crate::modules::functools::Partial>() {
+            Some(p) if matches!(&p.func, Value::Builtin(b) if b.name == "_cmp_key") => {
                 p.args.first().cloned()
             }
             _ => None,

@@ -11,5 +11,4 @@ pub(crate) mod repr;
 pub(crate) mod spec;
 pub(crate) use spec::push_fill;
 
-pub use repr::repr_simple;
 pub(crate) use repr::text_lower_bound;

@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use crate::fault::R;
 use crate::meter::Meter;
-use crate::types::float::float_repr;
-use crate::types::native::{native_repr, native_str};
+use crate::types::float::repr::float_repr;
+use crate::types::native::native_str;
 use crate::types::range::range_repr;
 use crate::types::set::set_order;
 use crate::types::str::repr::{REPR_ESCAPE_MAX, repr_len, repr_str_into};
@@ -15,9 +15,17 @@ use crate::value::*;
 
 /// Used for `Debug` of values (no session at hand: a meter of the default
 /// limits, charging the current account).
-pub fn repr_simple(v: &Value) -> String {
+fn repr_simple(v: &Value) -> String {
     let mut meter = Meter::new(crate::limits::Limits::default(), crate::mem::current());
     repr(&mut meter, v).unwrap_or_else(|_| "<value>".into())
+}
+
+/// A value's `Debug` is its repr. Here, beside the repr walk, not in
+/// `value.rs`: the value layer then names no formatting (issue #59).
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr_simple(self))
+    }
 }
 
 /// The least text `repr` or `json.dumps` writes for `v` when it is a list
@@ -182,13 +190,10 @@ pub(crate) fn repr_into(
         },
         // The natives that hold values continue this walk's depth.
         Value::Native(n) => match &**n {
-            Native::Partial(p) => {
-                crate::types::native::partial_repr_into(meter, p, out, depth, seen)?
-            }
+            Native::Module(m) => m.repr_into(meter, out, depth, seen)?,
             Native::DictView(kind, d) => {
                 crate::types::dict::view::dict_view_repr_into(meter, *kind, d, out, depth, seen)?
             }
-            _ => out.push_str(&native_repr(meter, n)?),
         },
         Value::Ellipsis => out.push_str("Ellipsis"),
     }

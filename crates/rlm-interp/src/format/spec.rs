@@ -7,7 +7,7 @@ use super::fixed::fixed;
 use crate::args::as_int;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::meter::Meter;
-use crate::types::float::float_repr;
+use crate::types::float::repr::float_repr;
 use crate::value::*;
 
 #[derive(Debug, Default)]
@@ -369,8 +369,10 @@ pub(crate) fn push_fill(out: &mut String, fill: char, n: usize) {
 
 pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String> {
     if let Value::Native(n) = v {
-        if let Native::DateTime(d) = &**n {
-            return Ok(crate::modules::datetime::strftime::strftime(d, spec));
+        if let Native::Module(m) = &**n {
+            if let Some(text) = m.format_spec(spec) {
+                return Ok(text);
+            }
         }
     }
     // Other types take only the empty spec, refused before it is read.

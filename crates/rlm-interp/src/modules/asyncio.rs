@@ -10,10 +10,12 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, check_kwargs, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
+use crate::meter::Meter;
 use crate::modules::functions;
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     functions("asyncio", &["gather", "run", "sleep", "create_task", "wait_for", "ensure_future"])
@@ -54,6 +56,30 @@ impl Timed {
                 each(timeout);
             }
         }
+    }
+}
+
+/// A coroutine of the virtual clock as a value (awaiting it is in
+/// `vm/clock.rs`).
+impl NativeObject for Timed {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"coroutine")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        Ok(format!("<coroutine object {}>", self.name()))
+    }
+
+    fn holds_values(&self) -> bool {
+        true
+    }
+
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        Timed::held(self, each)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<Timed>()
     }
 }
 
@@ -109,11 +135,16 @@ fn bind(
 }
 
 fn timed(what: TimedKind) -> Value {
-    Value::Native(Rc::new(Native::Timed(Timed { what, awaited: Cell::new(false) })))
+    Native::value(Timed { what, awaited: Cell::new(false) })
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    let _ = vm;
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let _ = cx;
     match name {
         "gather" => {
             let re = kw(&kwargs, "return_exceptions").is_some_and(|v| v.truthy());

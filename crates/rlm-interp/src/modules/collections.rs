@@ -3,10 +3,10 @@
 //! `types/deque.rs`); `namedtuple` is refused (it defines a class).
 
 use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
 use crate::modules::function;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     vec![
@@ -19,8 +19,13 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
 }
 
 /// `collections.namedtuple(...)`, the module's only function.
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    let _ = (vm, name, args, kwargs);
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let _ = (cx, name, args, kwargs);
     exc(
         ExcKind::NotImplementedError,
         "namedtuple defines a class, and classes are not available here; use a dict or a tuple",

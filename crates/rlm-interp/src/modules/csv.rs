@@ -19,13 +19,15 @@ const FUEL_PER_LINE_READ: u64 = 64;
 /// text made (`str()` of a number), quoted or not, joined.
 const FUEL_PER_FIELD_WRITTEN: u64 = 22;
 
-use std::rc::Rc;
-
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
+use crate::cost::CostTable;
 use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::meter::Meter;
 use crate::modules::{function, functions};
+use crate::types::native::{NativeObject, boxed_cost};
+use crate::types::stringio::StringIo;
 use crate::value::*;
-use crate::vm::Vm;
 
 const QUOTE_MINIMAL: i64 = 0;
 const QUOTE_ALL: i64 = 1;
@@ -46,18 +48,23 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     v
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
         "reader" => {
             let src = first_arg(name, &args, &kwargs, "csvfile")?;
             let d = Dialect::from_args(args.get(1), &kwargs)?;
-            let rows = read_rows(vm, &src, &d)?;
+            let rows = read_rows(cx, &src, &d)?;
             Ok(Value::iter(IterState::Items(rows.into())))
         }
-        "DictReader" => dict_reader(vm, args, kwargs),
+        "DictReader" => dict_reader(cx, args, kwargs),
         "writer" | "DictWriter" => {
             let target = first_arg(name, &args, &kwargs, "f")?;
-            if !matches!(&target, Value::Native(n) if matches!(**n, Native::StringIO(_))) {
+            if Native::of::<StringIo>(&target).is_none() {
                 return type_err("argument 1 must have a \"write\" method");
             }
             let dict = name == "DictWriter";
@@ -68,7 +75,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                         "DictWriter.__init__() missing 1 required positional argument: 'fieldnames'",
                     );
                 };
-                Some(vm.iterate(&f)?)
+                Some(cx.iterate(&f)?)
             } else {
                 None
             };
@@ -80,27 +87,25 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 Some(Value::Str(s)) if s.as_str().eq_ignore_ascii_case("raise") => true,
                 Some(Value::Str(s)) if s.as_str().eq_ignore_ascii_case("ignore") => false,
                 Some(v) => {
-                    let r = crate::format::repr::repr(&mut vm.meter, v)?;
+                    let r = crate::format::repr::repr(cx.meter(), v)?;
                     let r = r.trim_matches('\'');
                     return value_err(format!("extrasaction ({r}) must be 'raise' or 'ignore'"));
                 }
             };
-            Ok(Value::Native(Rc::new(Native::CsvWriter(Writer {
-                target,
-                dialect,
-                fieldnames,
-                restval,
-                extras_raise,
-            }))))
+            Ok(Native::value(Writer { target, dialect, fieldnames, restval, extras_raise }))
         }
-        "field_size_limit" => field_size_limit(vm, &args, &kwargs),
+        "field_size_limit" => field_size_limit(cx, &args, &kwargs),
         _ => exc(ExcKind::AttributeError, format!("module 'csv' has no attribute '{name}'")),
     }
 }
 
 /// `csv.field_size_limit([new_limit])`: the limit before the call (a new
 /// one is kept for the session's readers), as CPython's.
-fn field_size_limit(vm: &mut Vm, args: &[Value], kwargs: &Kwargs) -> R<Value> {
+fn field_size_limit<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> R<Value> {
     let new = match (args, kwargs.as_slice()) {
         ([], []) => None,
         ([v], []) | ([], [(_, v)]) if kwargs.iter().all(|(k, _)| k == "new_limit") => Some(v),
@@ -114,11 +119,11 @@ fn field_size_limit(vm: &mut Vm, args: &[Value], kwargs: &Kwargs) -> R<Value> {
             return type_err(format!("field_size_limit() takes at most 1 argument ({n} given)"));
         }
     };
-    let old = vm.csv_field_limit;
+    let old = *cx.csv_field_limit();
     if let Some(v) = new {
         match v {
-            Value::Int(n) => vm.csv_field_limit = *n,
-            Value::Bool(b) => vm.csv_field_limit = *b as i64,
+            Value::Int(n) => *cx.csv_field_limit() = *n,
+            Value::Bool(b) => *cx.csv_field_limit() = *b as i64,
             _ => return type_err("limit must be an integer"),
         }
     }
@@ -285,7 +290,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn save(&mut self, vm: &mut Vm) -> R<()> {
+    fn save<C: Callbacks + ?Sized>(&mut self, cx: &mut C) -> R<()> {
         let text = std::mem::take(&mut self.field);
         self.field_chars = 0;
         let v = if self.numeric {
@@ -297,16 +302,16 @@ impl Parser<'_> {
         } else {
             Value::str(text)
         };
-        if self.fields.len() >= vm.meter.limits.max_collection_len {
-            vm.meter.check_len(self.fields.len() + 1)?;
+        if self.fields.len() >= cx.meter().limits.max_collection_len {
+            cx.meter().check_len(self.fields.len() + 1)?;
         }
-        vm.meter.alloc(crate::meter::LIST_SLOT_COST)?;
+        cx.meter().alloc(crate::meter::LIST_SLOT_COST)?;
         self.fields.push(v);
         Ok(())
     }
 
     /// One character, or `None` for the end of a line.
-    fn step(&mut self, vm: &mut Vm, c: Option<char>) -> R<()> {
+    fn step<C: Callbacks + ?Sized>(&mut self, cx: &mut C, c: Option<char>) -> R<()> {
         let d = self.d;
         let is_nl = |c: Option<char>| matches!(c, Some('\n' | '\r'));
         let quoting_on = d.quoting != QUOTE_NONE;
@@ -320,9 +325,9 @@ impl Parser<'_> {
                     return Ok(());
                 }
                 self.state = State::StartField;
-                self.start_field(vm, c)
+                self.start_field(cx, c)
             }
-            State::StartField => self.start_field(vm, c),
+            State::StartField => self.start_field(cx, c),
             State::EscapedChar => {
                 if is_nl(c) {
                     self.add(c.unwrap_or('\n'))?;
@@ -336,12 +341,12 @@ impl Parser<'_> {
             State::AfterEscapedCrnl if c.is_none() => Ok(()),
             State::AfterEscapedCrnl | State::InField => {
                 if c.is_none() || is_nl(c) {
-                    self.save(vm)?;
+                    self.save(cx)?;
                     self.state = if c.is_none() { State::StartRecord } else { State::EatCrnl };
                 } else if c == d.escapechar {
                     self.state = State::EscapedChar;
                 } else if c == Some(d.delimiter) {
-                    self.save(vm)?;
+                    self.save(cx)?;
                     self.state = State::StartField;
                 } else if let Some(c) = c {
                     self.add(c)?;
@@ -371,10 +376,10 @@ impl Parser<'_> {
                     self.add(c.unwrap_or('"'))?;
                     self.state = State::InQuotedField;
                 } else if c == Some(d.delimiter) {
-                    self.save(vm)?;
+                    self.save(cx)?;
                     self.state = State::StartField;
                 } else if c.is_none() || is_nl(c) {
-                    self.save(vm)?;
+                    self.save(cx)?;
                     self.state = if c.is_none() { State::StartRecord } else { State::EatCrnl };
                 } else if !d.strict {
                     self.add(c.unwrap_or(' '))?;
@@ -402,10 +407,10 @@ impl Parser<'_> {
         }
     }
 
-    fn start_field(&mut self, vm: &mut Vm, c: Option<char>) -> R<()> {
+    fn start_field<C: Callbacks + ?Sized>(&mut self, cx: &mut C, c: Option<char>) -> R<()> {
         let d = self.d;
         if c.is_none() || matches!(c, Some('\n' | '\r')) {
-            self.save(vm)?;
+            self.save(cx)?;
             self.state = if c.is_none() { State::StartRecord } else { State::EatCrnl };
         } else if c == d.quotechar && d.quoting != QUOTE_NONE {
             self.state = State::InQuotedField;
@@ -413,7 +418,7 @@ impl Parser<'_> {
             self.state = State::EscapedChar;
         } else if c == Some(' ') && d.skipinitialspace {
         } else if c == Some(d.delimiter) {
-            self.save(vm)?;
+            self.save(cx)?;
         } else if let Some(ch) = c {
             if d.quoting == QUOTE_NONNUMERIC {
                 self.numeric = true;
@@ -427,13 +432,13 @@ impl Parser<'_> {
 
 /// The lines of `src`: a `StringIO` from its position, or any iterable of
 /// strings.
-fn lines_of(vm: &mut Vm, src: &Value) -> R<Vec<Value>> {
+fn lines_of<C: Callbacks + ?Sized>(cx: &mut C, src: &Value) -> R<Vec<Value>> {
     match src {
-        Value::Native(n) => match &**n {
-            Native::StringIO(f) => f.remaining_lines(&mut vm.meter),
-            _ => vm.iterate(src),
+        Value::Native(n) => match n.module::<StringIo>() {
+            Some(f) => f.remaining_lines(cx.meter()),
+            None => cx.iterate(src),
         },
-        _ => match vm.iterate(src) {
+        _ => match cx.iterate(src) {
             Ok(v) => Ok(v),
             Err(Fault::Exc(e)) if e.kind == ExcKind::TypeError => {
                 type_err("argument 1 must be an iterator")
@@ -445,14 +450,14 @@ fn lines_of(vm: &mut Vm, src: &Value) -> R<Vec<Value>> {
 
 /// Every record of `src`, each a list of strings (floats for unquoted
 /// fields under `QUOTE_NONNUMERIC`).
-fn read_rows(vm: &mut Vm, src: &Value, d: &Dialect) -> R<Vec<Value>> {
-    let lines = lines_of(vm, src)?;
+fn read_rows<C: Callbacks + ?Sized>(cx: &mut C, src: &Value, d: &Dialect) -> R<Vec<Value>> {
+    let lines = lines_of(cx, src)?;
     let mut p = Parser {
         d,
         state: State::StartRecord,
         field: String::new(),
         field_chars: 0,
-        limit: vm.csv_field_limit,
+        limit: *cx.csv_field_limit(),
         numeric: false,
         fields: Vec::new(),
     };
@@ -464,16 +469,16 @@ fn read_rows(vm: &mut Vm, src: &Value, d: &Dialect) -> R<Vec<Value>> {
                 line.type_name()
             )));
         };
-        vm.meter.fuel((s.byte_len() / 8) as u64 + FUEL_PER_LINE_READ)?;
+        cx.meter().fuel((s.byte_len() / 8) as u64 + FUEL_PER_LINE_READ)?;
         for c in s.as_str().chars() {
-            p.step(vm, Some(c))?;
+            p.step(cx, Some(c))?;
         }
-        p.step(vm, None)?;
+        p.step(cx, None)?;
         if p.state == State::StartRecord {
-            if rows.len() >= vm.meter.limits.max_collection_len {
-                vm.meter.check_len(rows.len() + 1)?;
+            if rows.len() >= cx.meter().limits.max_collection_len {
+                cx.meter().check_len(rows.len() + 1)?;
             }
-            vm.meter.alloc(crate::meter::LIST_SLOT_COST)?;
+            cx.meter().alloc(crate::meter::LIST_SLOT_COST)?;
             rows.push(Value::list(std::mem::take(&mut p.fields)));
         }
     }
@@ -482,7 +487,7 @@ fn read_rows(vm: &mut Vm, src: &Value, d: &Dialect) -> R<Vec<Value>> {
         if d.strict {
             return Err(csv_err("unexpected end of data"));
         }
-        p.save(vm)?;
+        p.save(cx)?;
     }
     if !p.fields.is_empty() {
         rows.push(Value::list(std::mem::take(&mut p.fields)));
@@ -493,47 +498,47 @@ fn read_rows(vm: &mut Vm, src: &Value, d: &Dialect) -> R<Vec<Value>> {
 /// `csv.DictReader(f, fieldnames=None, restkey=None, restval=None, ...)`:
 /// rows as dicts keyed by the first row (or `fieldnames`); blank rows are
 /// skipped; extra values go under `restkey`, missing ones are `restval`.
-fn dict_reader(vm: &mut Vm, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+fn dict_reader<C: Callbacks + ?Sized>(cx: &mut C, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     let src = first_arg("DictReader", &args, &kwargs, "f")?;
     let restkey = args.get(2).or_else(|| kw(&kwargs, "restkey")).cloned().unwrap_or(Value::None);
     let restval = args.get(3).or_else(|| kw(&kwargs, "restval")).cloned().unwrap_or(Value::None);
     let d = Dialect::from_args(args.get(4), &kwargs)?;
-    let mut rows = read_rows(vm, &src, &d)?.into_iter();
+    let mut rows = read_rows(cx, &src, &d)?.into_iter();
     let fieldnames = match args.get(1).or_else(|| kw(&kwargs, "fieldnames")) {
         Some(Value::None) | None => rows.next(),
-        Some(f) => Some(Value::list(vm.iterate(f)?)),
+        Some(f) => Some(Value::list(cx.iterate(f)?)),
     };
     let names = match &fieldnames {
-        Some(f) => vm.iterate(f)?,
+        Some(f) => cx.iterate(f)?,
         None => Vec::new(),
     };
     let mut out = Vec::new();
     for row in rows {
-        let items = vm.iterate(&row)?;
+        let items = cx.iterate(&row)?;
         if items.is_empty() {
             continue;
         }
-        vm.meter.alloc(crate::types::dict::DICT_ENTRY_COST * names.len().max(1))?;
+        cx.meter().alloc(crate::types::dict::DICT_ENTRY_COST * names.len().max(1))?;
         let mut dict = Dict::new();
         for (k, v) in names.iter().zip(items.iter()) {
-            let k = crate::types::equality::key(&mut vm.meter, k.clone())?;
+            let k = crate::types::equality::key(cx.meter(), k.clone())?;
             dict.map.insert(k, v.clone());
         }
         if items.len() > names.len() {
-            let k = crate::types::equality::key(&mut vm.meter, restkey.clone())?;
+            let k = crate::types::equality::key(cx.meter(), restkey.clone())?;
             dict.map.insert(k, Value::list(items[names.len()..].to_vec()));
         } else {
             for k in &names[items.len()..] {
-                let k = crate::types::equality::key(&mut vm.meter, k.clone())?;
+                let k = crate::types::equality::key(cx.meter(), k.clone())?;
                 dict.map.insert(k, restval.clone());
             }
         }
         out.push(Value::dict(dict));
     }
-    Ok(Value::Native(Rc::new(Native::CsvReader(DictReader {
+    Ok(Native::value(DictReader {
         rows: Value::iter(IterState::Items(out.into())),
         fieldnames: fieldnames.unwrap_or(Value::None),
-    }))))
+    }))
 }
 
 /// A `DictReader`: its rows (an iterator) and `fieldnames`.
@@ -546,6 +551,39 @@ pub(crate) fn reader_attr(r: &DictReader, name: &str) -> Option<Value> {
     match name {
         "fieldnames" => Some(r.fieldnames.clone()),
         _ => None,
+    }
+}
+
+/// A `DictReader` as a value (iterating it is its rows' iterator,
+/// `vm/iter.rs`).
+impl NativeObject for DictReader {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"DictReader")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        Ok("<csv.DictReader object>".to_string())
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        reader_attr(self, name)
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        READER_METHODS
+    }
+
+    fn holds_values(&self) -> bool {
+        true
+    }
+
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        each(&self.rows);
+        each(&self.fieldnames);
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<DictReader>()
     }
 }
 
@@ -574,9 +612,9 @@ pub(crate) const WRITER_METHODS: &[&str] = &["writerow", "writerows", "writehead
 
 impl Writer {
     /// The row's cells: the row itself, or a dict's values in field order.
-    fn cells(&self, vm: &mut Vm, row: &Value) -> R<Vec<Value>> {
+    fn cells<C: Callbacks + ?Sized>(&self, cx: &mut C, row: &Value) -> R<Vec<Value>> {
         let Some(names) = &self.fieldnames else {
-            return match vm.iterate(row) {
+            return match cx.iterate(row) {
                 Err(Fault::Exc(e)) if e.kind == ExcKind::TypeError => {
                     Err(csv_err(format!("iterable expected, not {}", row.type_name())))
                 }
@@ -595,13 +633,13 @@ impl Writer {
             for k in keys {
                 let mut found = false;
                 for n in names {
-                    if crate::types::equality::eq(&mut vm.meter, &k, n)? {
+                    if crate::types::equality::eq(cx.meter(), &k, n)? {
                         found = true;
                         break;
                     }
                 }
                 if !found {
-                    wrong.push(crate::format::repr::repr(&mut vm.meter, &k)?);
+                    wrong.push(crate::format::repr::repr(cx.meter(), &k)?);
                 }
             }
             if !wrong.is_empty() {
@@ -613,14 +651,14 @@ impl Writer {
         }
         let mut out = Vec::with_capacity(names.len());
         for n in names {
-            let k = crate::types::equality::key(&mut vm.meter, n.clone())?;
+            let k = crate::types::equality::key(cx.meter(), n.clone())?;
             out.push(d.borrow().map.get(&k).cloned().unwrap_or_else(|| self.restval.clone()));
         }
         Ok(out)
     }
 
     /// One record as text (CPython's `join_append`).
-    fn join(&self, vm: &mut Vm, cells: &[Value]) -> R<String> {
+    fn join<C: Callbacks + ?Sized>(&self, cx: &mut C, cells: &[Value]) -> R<String> {
         let d = &self.dialect;
         // Charged as it grows (a row of huge fields, written to a StringIO).
         let mut out = crate::charged::ChargedString::new();
@@ -629,17 +667,17 @@ impl Writer {
             || cells.len() == 1 && matches!(&cells[0], Value::None);
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
-                out.push(&mut vm.meter, d.delimiter)?;
+                out.push(cx.meter(), d.delimiter)?;
             }
             let numeric = matches!(cell, Value::Int(_) | Value::Float(_) | Value::Bool(_));
             let text: std::borrow::Cow<'_, str> = match cell {
                 Value::None => "".into(),
                 Value::Str(s) => s.as_str().into(),
-                v => crate::format::repr::py_str(&mut vm.meter, v)?.into(),
+                v => crate::format::repr::py_str(cx.meter(), v)?.into(),
             };
-            vm.meter.fuel((text.len() / 8) as u64 + FUEL_PER_FIELD_WRITTEN)?;
+            cx.meter().fuel((text.len() / 8) as u64 + FUEL_PER_FIELD_WRITTEN)?;
             // The quoted copy of the field, charged before it is made.
-            vm.meter.alloc(text.len())?;
+            cx.meter().alloc(text.len())?;
             let mut quoted = match d.quoting {
                 QUOTE_ALL => true,
                 QUOTE_NONNUMERIC => !numeric,
@@ -656,11 +694,11 @@ impl Writer {
                 // whole, not a character at a time into a copy.
                 if quoted {
                     let q = d.quotechar.unwrap_or('"');
-                    out.push(&mut vm.meter, q)?;
-                    out.push_str(&mut vm.meter, &text)?;
-                    out.push(&mut vm.meter, q)?;
+                    out.push(cx.meter(), q)?;
+                    out.push_str(cx.meter(), &text)?;
+                    out.push(cx.meter(), q)?;
                 } else {
-                    out.push_str(&mut vm.meter, &text)?;
+                    out.push_str(cx.meter(), &text)?;
                 }
                 continue;
             }
@@ -699,26 +737,26 @@ impl Writer {
             }
             if quoted {
                 let q = d.quotechar.unwrap_or('"');
-                out.push(&mut vm.meter, q)?;
-                out.push_str(&mut vm.meter, &field)?;
-                out.push(&mut vm.meter, q)?;
+                out.push(cx.meter(), q)?;
+                out.push_str(cx.meter(), &field)?;
+                out.push(cx.meter(), q)?;
             } else {
-                out.push_str(&mut vm.meter, &field)?;
+                out.push_str(cx.meter(), &field)?;
             }
         }
-        out.push_str(&mut vm.meter, &d.lineterminator)?;
+        out.push_str(cx.meter(), &d.lineterminator)?;
         Ok(out.into_string())
     }
 
-    fn write_row(&self, vm: &mut Vm, row: &Value) -> R<Value> {
-        let cells = self.cells(vm, row)?;
-        let text = self.join(vm, &cells)?;
+    fn write_row<C: Callbacks + ?Sized>(&self, cx: &mut C, row: &Value) -> R<Value> {
+        let cells = self.cells(cx, row)?;
+        let text = self.join(cx, &cells)?;
         let Value::Native(n) = &self.target else { return type_err("no file") };
-        let Native::StringIO(f) = &**n else { return type_err("no file") };
+        let Some(f) = n.module::<StringIo>() else { return type_err("no file") };
         if f.is_closed() {
             return value_err("I/O operation on closed file");
         }
-        crate::types::stringio::write(&mut vm.meter, f, &text)?;
+        crate::types::stringio::write(cx.meter(), f, &text)?;
         Ok(Value::Int(char_count(&text) as i64))
     }
 }
@@ -728,31 +766,78 @@ fn char_count(text: &str) -> usize {
     if text.is_ascii() { text.len() } else { text.chars().count() }
 }
 
-pub(crate) fn writer_method(vm: &mut Vm, w: &Writer, name: &str, args: Vec<Value>) -> R<Value> {
+pub(crate) fn writer_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    w: &Writer,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
     match name {
         "writerow" => {
             let Some(row) = args.first() else {
                 return type_err("writerow() takes exactly one argument (0 given)");
             };
-            w.write_row(vm, row)
+            w.write_row(cx, row)
         }
         "writerows" => {
-            let rows = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let rows = cx.iterate(args.first().unwrap_or(&Value::None))?;
             for r in &rows {
-                w.write_row(vm, r)?;
+                w.write_row(cx, r)?;
             }
             Ok(Value::None)
         }
         "writeheader" if w.fieldnames.is_some() => {
             let names = w.fieldnames.clone().unwrap_or_default();
-            let text = w.join(vm, &names)?;
+            let text = w.join(cx, &names)?;
             let Value::Native(n) = &w.target else { return type_err("no file") };
-            let Native::StringIO(f) = &**n else { return type_err("no file") };
-            crate::types::stringio::write(&mut vm.meter, f, &text)?;
+            let Some(f) = n.module::<StringIo>() else { return type_err("no file") };
+            crate::types::stringio::write(cx.meter(), f, &text)?;
             Ok(Value::Int(char_count(&text) as i64))
         }
         _ => {
             exc(ExcKind::AttributeError, format!("'_csv.writer' object has no attribute '{name}'"))
         }
+    }
+}
+
+/// A csv writer as a value.
+impl NativeObject for Writer {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"_csv.writer")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        Ok("<_csv.writer object>".to_string())
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        WRITER_METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::native::CSV_WRITER_COSTS
+    }
+
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        _kwargs: Kwargs,
+    ) -> R<Value> {
+        writer_method(cx, self, name, args)
+    }
+
+    fn holds_values(&self) -> bool {
+        true
+    }
+
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        Writer::held(self, each)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<Writer>()
     }
 }

@@ -7,11 +7,12 @@ use std::rc::Rc;
 use smol_str::SmolStr;
 
 use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
 use crate::meter::Meter;
 use crate::modules::functions;
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     functions("functools", &["reduce", "partial", "cmp_to_key"])
@@ -37,19 +38,16 @@ impl Drop for Partial {
 /// a partial is one partial of the inner function with both argument lists
 /// (`partial(partial(f, 1), 2)` is `partial(f, 1, 2)`), so a partial built
 /// 10^6 levels deep still calls `f` in one step and drops as one object.
-fn new_partial(
-    vm: &mut Vm,
+fn new_partial<C: Callbacks + ?Sized>(
+    cx: &mut C,
     func: Value,
     args: Vec<Value>,
     kwargs: Vec<(SmolStr, Value)>,
 ) -> R<Partial> {
     let inner = match &func {
-        Value::Native(n) => match &**n {
-            // `cmp_to_key`'s marker is a key wrapper in CPython, not a
-            // partial: it is never merged.
-            Native::Partial(p) if !is_cmp_key(p) => Some(p),
-            _ => None,
-        },
+        // `cmp_to_key`'s marker is a key wrapper in CPython, not a
+        // partial: it is never merged.
+        Value::Native(n) => n.module::<Partial>().filter(|p| !is_cmp_key(p)),
         _ => None,
     };
     let Some(inner) = inner else {
@@ -57,8 +55,8 @@ fn new_partial(
     };
     // The inner arguments are copied: work and memory in proportion.
     let n = inner.args.len() + args.len();
-    vm.meter.fuel(n as u64 / 8 + inner.kwargs.len() as u64)?;
-    vm.meter.alloc(crate::mem::vec_block::<Value>(n))?;
+    cx.meter().fuel(n as u64 / 8 + inner.kwargs.len() as u64)?;
+    cx.meter().alloc(crate::mem::vec_block::<Value>(n))?;
     let mut all = Vec::with_capacity(n);
     all.extend(inner.args.iter().cloned());
     all.extend(args);
@@ -98,12 +96,12 @@ pub(crate) fn partial_repr(meter: &mut Meter, p: &Partial) -> R<String> {
 /// `reduce(function, iterable[, initial])`: each item is drawn after the
 /// previous call returned (CPython's order: the function may consume the
 /// same iterator).
-fn reduce(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
+fn reduce<C: Callbacks + ?Sized>(cx: &mut C, args: Vec<Value>) -> R<Value> {
     if !(2..=3).contains(&args.len()) {
         let what = if args.len() < 2 { "at least 2" } else { "at most 3" };
         return type_err(format!("reduce expected {what} arguments, got {}", args.len()));
     }
-    let src = match vm.get_iter(args[1].clone()) {
+    let src = match cx.get_iter(args[1].clone()) {
         Ok(Value::Iter(src)) => src,
         Ok(_) | Err(crate::fault::Fault::Exc(_)) => {
             return type_err("reduce() arg 2 must support iteration");
@@ -112,27 +110,32 @@ fn reduce(vm: &mut Vm, args: Vec<Value>) -> R<Value> {
     };
     let mut acc = match args.get(2) {
         Some(v) => v.clone(),
-        None => match vm.iter_next(&src)? {
+        None => match cx.iter_next(&src)? {
             Some(v) => v,
             None => return type_err("reduce() of empty iterable with no initial value"),
         },
     };
-    while let Some(x) = vm.iter_next(&src)? {
-        vm.meter.fuel(1)?;
-        acc = vm.call_value(&args[0], vec![acc, x], Vec::new())?;
+    while let Some(x) = cx.iter_next(&src)? {
+        cx.meter().fuel(1)?;
+        acc = cx.call_value(&args[0], vec![acc, x], Vec::new())?;
     }
     Ok(acc)
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
-        "reduce" => reduce(vm, args),
+        "reduce" => reduce(cx, args),
         "partial" => {
             let mut a = args.into_iter();
             let Some(func) = a.next() else {
                 return type_err("partial() missing required argument 'func'");
             };
-            Ok(Value::Native(Rc::new(Native::Partial(new_partial(vm, func, a.collect(), kwargs)?))))
+            Ok(Native::value(new_partial(cx, func, a.collect(), kwargs)?))
         }
         "cmp_to_key" => {
             let Some(func) = args.into_iter().next() else {
@@ -142,11 +145,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 module: "functools",
                 name: SmolStr::new_static("_cmp_key"),
             }));
-            Ok(Value::Native(Rc::new(Native::Partial(Partial {
-                func: marker,
-                args: vec![func],
-                kwargs: Vec::new(),
-            }))))
+            Ok(Native::value(Partial { func: marker, args: vec![func], kwargs: Vec::new() }))
         }
         "_cmp_key" => exc(
             ExcKind::NotImplementedError,
@@ -179,4 +178,44 @@ pub(crate) fn partial_repr_into(
     }
     out.push(')');
     Ok(())
+}
+
+/// A `functools.partial` as a value (calling it is in `vm/call.rs`).
+impl NativeObject for Partial {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"functools.partial")
+    }
+
+    fn repr(&self, meter: &mut Meter) -> R<String> {
+        partial_repr(meter, self)
+    }
+
+    fn repr_into(
+        &self,
+        meter: &mut Meter,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        partial_repr_into(meter, self, out, depth, seen)
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        partial_attr(self, name)
+    }
+
+    fn holds_values(&self) -> bool {
+        true
+    }
+
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        each(&self.func);
+        self.args.iter().for_each(&mut *each);
+        self.kwargs.iter().for_each(|(_, x)| each(x));
+    }
+
+    /// Its box and its positional arguments' buffer.
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<Partial>() + crate::mem::vec_block::<Value>(self.args.capacity())
+    }
 }

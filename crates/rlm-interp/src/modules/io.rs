@@ -1,19 +1,22 @@
 //! The `io` module: `io.StringIO` (the type is `types/stringio.rs`).
 
-use std::rc::Rc;
-
 use crate::args::{Kwargs, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
 use crate::modules::functions;
 use crate::types::stringio::StringIo;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     functions("io", &["StringIO"])
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
         "StringIO" => {
             let initial = match args.first().or_else(|| kw(&kwargs, "initial_value")) {
@@ -26,8 +29,8 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                     ));
                 }
             };
-            vm.meter.alloc(initial.len())?;
-            Ok(Value::Native(Rc::new(Native::StringIO(StringIo::new(initial)))))
+            cx.meter().alloc(initial.len())?;
+            Ok(Native::value(StringIo::new(initial)))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'io' has no attribute '{name}'")),
     }

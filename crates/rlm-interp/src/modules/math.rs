@@ -5,10 +5,10 @@
 use rlm_syntax::ast::BinOp;
 
 use crate::args::{Kwargs, as_float, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::modules::functions;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     let mut a = functions(
@@ -87,10 +87,15 @@ fn domain<T>() -> R<T> {
     value_err("math domain error")
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
         "gcd" | "lcm" | "factorial" | "comb" | "perm" | "isqrt" => integer_fn(name, &args),
-        "hypot" | "dist" | "prod" | "fsum" | "isclose" => aggregate_fn(vm, name, &args, &kwargs),
+        "hypot" | "dist" | "prod" | "fsum" | "isclose" => aggregate_fn(cx, name, &args, &kwargs),
         "floor" | "ceil" | "trunc" => rounding_fn(name, args.first()),
         "log" => log(&args),
         // Unchecked in CPython: `degrees(1e308)` is inf.
@@ -402,7 +407,12 @@ fn integer_fn(name: &str, args: &[Value]) -> R<Value> {
 }
 
 /// Functions of several numbers or of an iterable.
-fn aggregate_fn(vm: &mut Vm, name: &str, args: &[Value], kwargs: &Kwargs) -> R<Value> {
+fn aggregate_fn<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> R<Value> {
     let a0 = args.first();
     let x = || num(a0);
     let fl = |v: f64| Ok(Value::Float(v));
@@ -423,8 +433,8 @@ fn aggregate_fn(vm: &mut Vm, name: &str, args: &[Value], kwargs: &Kwargs) -> R<V
             fl(sum.sqrt() * max)
         }
         "dist" => {
-            let p = vm.iterate(a0.unwrap_or(&Value::None))?;
-            let q = vm.iterate(args.get(1).unwrap_or(&Value::None))?;
+            let p = cx.iterate(a0.unwrap_or(&Value::None))?;
+            let q = cx.iterate(args.get(1).unwrap_or(&Value::None))?;
             if p.len() != q.len() {
                 return value_err("both points must have the same number of dimensions");
             }
@@ -435,15 +445,15 @@ fn aggregate_fn(vm: &mut Vm, name: &str, args: &[Value], kwargs: &Kwargs) -> R<V
             fl(acc)
         }
         "prod" => {
-            let items = vm.iterate(a0.unwrap_or(&Value::None))?;
+            let items = cx.iterate(a0.unwrap_or(&Value::None))?;
             let mut acc = kw(kwargs, "start").cloned().unwrap_or(Value::Int(1));
             for it in items {
-                acc = vm.binary(BinOp::Mult, &acc, &it)?;
+                acc = cx.binary(BinOp::Mult, &acc, &it)?;
             }
             Ok(acc)
         }
         "fsum" => {
-            let items = vm.iterate(a0.unwrap_or(&Value::None))?;
+            let items = cx.iterate(a0.unwrap_or(&Value::None))?;
             // Neumaier summation (exactly rounded for typical inputs).
             let mut sum = 0.0f64;
             let mut c = 0.0f64;

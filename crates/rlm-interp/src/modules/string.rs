@@ -1,12 +1,12 @@
 //! The `string` module: the character-class constants and `capwords`.
 
 use crate::args::{Kwargs, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, type_err};
 use crate::modules::functions;
 use crate::types::str::methods::py_capitalize;
 use crate::types::str::split::split_whitespace;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     let mut a: Vec<(&'static str, Value)> = vec![
@@ -30,8 +30,13 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
 }
 
 /// `string.capwords(s, sep=None)` (the module's only function).
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    let _ = (vm, name);
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let _ = (cx, name);
     let Some(Value::Str(s)) = args.first() else {
         return type_err("capwords() argument must be str");
     };

@@ -4,15 +4,15 @@
 //! not CPython's) and `stdout`/`stderr` whose `write` prints without a
 //! newline. Nothing here reaches the host: no `exit`, `path`, `modules`.
 
-use std::rc::Rc;
-
 use crate::args::{Kwargs, as_int, check_kwargs};
+use crate::callbacks::Callbacks;
+use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{rc_block, table_block, vec_block};
 use crate::meter::Meter;
 use crate::modules::function;
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
-use crate::vm::Vm;
 
 /// The Python language level the DSL follows (CPython 3.11, our oracle).
 const VERSION: &str = "3.11.7 (rlm DSL: a safe subset of Python 3.11)";
@@ -34,14 +34,19 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
         ("maxsize", Value::Int(i64::MAX)),
         ("platform", Value::str("linux")),
         ("setrecursionlimit", function("sys", "setrecursionlimit")),
-        ("stderr", Value::Native(Rc::new(Native::SysStream(true)))),
-        ("stdout", Value::Native(Rc::new(Native::SysStream(false)))),
+        ("stderr", Native::value(SysStream(true))),
+        ("stdout", Native::value(SysStream(false))),
         ("version", Value::str(VERSION)),
-        ("version_info", Value::Native(Rc::new(Native::VersionInfo(info)))),
+        ("version_info", Native::value(VersionInfo(info))),
     ]
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
         "getrecursionlimit" => {
             no_kwargs(name, &kwargs)?;
@@ -51,12 +56,12 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                     args.len()
                 ));
             }
-            Ok(Value::Int(vm.meter.limits.max_call_depth as i64))
+            Ok(Value::Int(cx.meter().limits.max_call_depth as i64))
         }
         "setrecursionlimit" => {
             no_kwargs(name, &kwargs)?;
             one_arg(name, &args)?;
-            set_recursion_limit(vm, &args[0])
+            set_recursion_limit(cx, &args[0])
         }
         "getsizeof" => {
             check_kwargs("getsizeof", &kwargs, &["default"])?;
@@ -96,7 +101,7 @@ fn one_arg(name: &str, args: &[Value]) -> R<()> {
 /// `sys.setrecursionlimit(n)`: CPython's checks, then the limit becomes
 /// `n` clamped to the embedder's call-depth limit (a program may lower it,
 /// never raise it).
-fn set_recursion_limit(vm: &mut Vm, n: &Value) -> R<Value> {
+fn set_recursion_limit<C: Callbacks + ?Sized>(cx: &mut C, n: &Value) -> R<Value> {
     let n = match (n, as_int(n)) {
         (Value::Int(_) | Value::Bool(_), Some(n)) => n,
         _ => {
@@ -109,7 +114,7 @@ fn set_recursion_limit(vm: &mut Vm, n: &Value) -> R<Value> {
     if n < 1 {
         return value_err("recursion limit must be greater or equal than 1");
     }
-    let depth = vm.call_depth() + 1;
+    let depth = cx.call_depth() + 1;
     if n as u64 <= depth as u64 {
         return exc(
             ExcKind::RecursionError,
@@ -118,7 +123,8 @@ fn set_recursion_limit(vm: &mut Vm, n: &Value) -> R<Value> {
             ),
         );
     }
-    vm.meter.limits.max_call_depth = (n as u64).min(vm.call_depth_cap() as u64) as usize;
+    let meter = cx.meter();
+    meter.limits.max_call_depth = (n as u64).min(meter.call_depth_cap as u64) as usize;
     Ok(Value::None)
 }
 
@@ -157,11 +163,15 @@ fn charged_size(v: &Value) -> usize {
 
 /// `sys.stdout.write(s)` / `sys.stderr.write(s)`: both print to the
 /// program's output (the one stream a model reads), as `print(..., end="")`.
-pub(crate) fn stream_method(vm: &mut Vm, name: &str, args: Vec<Value>) -> R<Value> {
+pub(crate) fn stream_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
     match name {
         "write" => match args.as_slice() {
             [Value::Str(s)] => {
-                vm.write_output(s.as_str())?;
+                cx.write_output(s.as_str())?;
                 Ok(Value::Int(s.char_len() as i64))
             }
             [Value::None] => type_err("write() argument must be str, not None"),
@@ -203,4 +213,86 @@ pub(crate) fn version_repr(meter: &mut Meter, info: &Value) -> R<String> {
         parts.push(format!("{f}={}", crate::format::repr::repr(meter, v)?));
     }
     Ok(format!("sys.version_info({})", parts.join(", ")))
+}
+
+/// `sys.stdout` (false) or `sys.stderr` (true).
+pub(crate) struct SysStream(pub bool);
+
+impl NativeObject for SysStream {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"TextIOWrapper")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        let name = if self.0 { "<stderr>" } else { "<stdout>" };
+        Ok(format!("<_io.TextIOWrapper name='{name}' mode='w' encoding='utf-8'>"))
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        STREAM_METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::native::SYS_STREAM_COSTS
+    }
+
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        _kwargs: Kwargs,
+    ) -> R<Value> {
+        stream_method(cx, name, args)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<SysStream>()
+    }
+}
+
+/// `sys.version_info`: its tuple, with named fields; it compares, indexes,
+/// iterates and hashes as that tuple.
+pub(crate) struct VersionInfo(pub Value);
+
+impl NativeObject for VersionInfo {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"version_info")
+    }
+
+    fn repr(&self, meter: &mut Meter) -> R<String> {
+        version_repr(meter, &self.0)
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        version_attr(&self.0, name)
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        crate::types::tuple::TUPLE_METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::tuple::TUPLE_COSTS
+    }
+
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        cx.call_method(&self.0, name, args, kwargs)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<VersionInfo>()
+    }
+
+    fn as_tuple(&self) -> Option<&Value> {
+        Some(&self.0)
+    }
 }

@@ -199,8 +199,9 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
         (Value::Builtin(x), Value::Builtin(y)) => x.name == y.name && x.module == y.module,
         (Value::Module(x), Value::Module(y)) => x.name == y.name,
         (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
-            (Native::DateTime(a), Native::DateTime(b)) => a == b,
-            (Native::TimeDelta(a, b, c), Native::TimeDelta(d, e, f)) => (a, b, c) == (d, e, f),
+            (Native::Module(a), Native::Module(b)) => {
+                a.eq_native(&**b).unwrap_or_else(|| Rc::ptr_eq(x, y))
+            }
             _ => Rc::ptr_eq(x, y),
         },
         (Value::Ellipsis, Value::Ellipsis) => true,

@@ -189,9 +189,13 @@ pub fn has_method(v: &Value, name: &str) -> bool {
 /// A type name as CPython's argument errors spell it (`datetime.time`).
 pub(crate) fn qualified_type_name(v: &Value) -> String {
     match v {
-        Value::Native(n) if matches!(**n, Native::DateTime(_) | Native::TimeDelta(..)) => {
-            format!("datetime.{}", v.type_name())
-        }
+        Value::Native(n) => match &**n {
+            Native::Module(m) => match m.qualified_module() {
+                Some(module) => format!("{module}.{}", v.type_name()),
+                None => v.type_name().to_string(),
+            },
+            _ => v.type_name().to_string(),
+        },
         _ => v.type_name().to_string(),
     }
 }

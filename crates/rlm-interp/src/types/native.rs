@@ -1,125 +1,217 @@
-//! Native objects of built-in modules (compiled pattern, match, datetime,
-//! timedelta, `functools.partial`) and dict views: one enum, and the
-//! dispatch of their type, attributes, methods, `repr` and `str` to the
-//! module (or type) that defines each.
+//! Native objects: dict views, and the objects of built-in modules (a
+//! compiled pattern, a match, a date, a `functools.partial`, a csv reader,
+//! a `StringIO`...), which implement `NativeObject` in their own file
+//! (issue #59: the value layer names no module).
+//! One enum, and the dispatch of type, attributes, methods, `repr` and `str`.
 
+use std::any::Any;
 use std::rc::Rc;
 
 use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
 use crate::cost::Over::{All, Arg, Args, WorkDone};
 use crate::cost::{CHARWISE, COMPILE, COPY, CostTable, FREE, HASH, HASH_BYTES, TEXT, cost};
 use crate::fault::{R, exc};
 use crate::meter::Meter;
-use crate::modules::datetime::{date_time, timedelta};
-use crate::modules::functools;
-use crate::modules::re::{match_obj, pattern};
 use crate::types::dict::view;
 use crate::value::*;
-use crate::vm::Vm;
 
-/// Native objects of built-in modules (compiled pattern, match, datetime...).
+/// Native objects: dict views, and the modules' objects.
 pub enum Native {
-    Pattern(Rc<crate::modules::re::engine::CompiledRegex>),
-    Match(Rc<match_obj::MatchObj>),
-    Partial(Partial),
-    DateTime(date_time::DateTime),
-    TimeDelta(i64, i64, i64),
     /// `d.keys()` (0), `d.values()` (1), `d.items()` (2): live views.
     DictView(u8, Rc<StoreCell<Dict>>),
-    /// `io.StringIO(...)`.
-    StringIO(crate::types::stringio::StringIo),
-    /// `csv.DictReader(...)`.
-    CsvReader(crate::modules::csv::DictReader),
-    /// `csv.writer(...)` / `csv.DictWriter(...)`.
-    CsvWriter(crate::modules::csv::Writer),
-    /// `sys.stdout` (false) or `sys.stderr` (true).
-    SysStream(bool),
-    /// `sys.version_info`: its tuple, with named fields.
-    VersionInfo(Value),
-    /// `asyncio.sleep(...)`, `asyncio.wait_for(...)`: coroutines of the
-    /// virtual clock.
-    Timed(crate::modules::asyncio::Timed),
+    /// A module's object (`re.Pattern`, `re.Match`, `datetime`,
+    /// `timedelta`, `functools.partial`, csv readers and writers,
+    /// `io.StringIO`, `sys.stdout`, `sys.version_info`, `asyncio`'s timed
+    /// coroutines).
+    /// The enum is public only as a `Value`'s payload, which no embedder
+    /// can name; the trait stays the crate's.
+    #[allow(private_interfaces)]
+    Module(Box<dyn NativeObject>),
+}
+
+/// What a module's object does, implemented in the module's folder: the
+/// value layer and the types reach it through this, the machine (`vm/`,
+/// `builtins/`) downcasts to the module's type where an operator or a call
+/// needs its data (`Native::module`). A method call gets the program as
+/// `&mut dyn Callbacks`: a trait object cannot take a generic, and the one
+/// indirect call per charge or callback is small beside a search or a row.
+pub(crate) trait NativeObject: Any {
+    /// Its type (`type(x)`).
+    fn ty(&self) -> Ty;
+
+    /// `repr(x)`, held to the meter's caps.
+    fn repr(&self, meter: &mut Meter) -> R<String>;
+
+    /// `repr(x)` inside a repr walk (its depth, its cycle marks): a native
+    /// that holds values continues the walk.
+    fn repr_into(
+        &self,
+        meter: &mut Meter,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        let _ = (depth, seen);
+        out.push_str(&self.repr(meter)?);
+        Ok(())
+    }
+
+    /// `str(x)` where it differs from the repr.
+    fn str(&self) -> Option<String> {
+        None
+    }
+
+    /// An attribute that is not a method (`m.string`, `d.year`).
+    fn attr(&self, name: &str) -> Option<Value> {
+        let _ = name;
+        None
+    }
+
+    /// Its methods' names (`dir()`, `hasattr`, the arity tables).
+    fn method_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What its methods cost (`builtins/cost.rs`), sorted.
+    fn method_costs(&self) -> CostTable {
+        &[]
+    }
+
+    /// `x.name(*args, **kwargs)`, `recv` being `x` as a value.
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let _ = (cx, recv, args, kwargs);
+        exc(
+            ExcKind::AttributeError,
+            format!("'{}' object has no attribute '{name}'", self.ty().name()),
+        )
+    }
+
+    /// Whether it holds values of the program (which can make cycles).
+    fn holds_values(&self) -> bool {
+        false
+    }
+
+    /// Each value it holds, for the cycle collector (`gc`).
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        let _ = each;
+    }
+
+    /// What it costs besides the `Rc` box of its `Native`: its own box and
+    /// buffers (the values it holds are charged by themselves).
+    fn mem_cost(&self) -> usize;
+
+    /// `x == other` when it compares by value (dates, durations); `None`
+    /// for identity.
+    fn eq_native(&self, other: &dyn NativeObject) -> Option<bool> {
+        let _ = other;
+        None
+    }
+
+    /// The tuple it stands for (`sys.version_info`), which compares,
+    /// indexes, iterates and hashes as that tuple.
+    fn as_tuple(&self) -> Option<&Value> {
+        None
+    }
+
+    /// `format(x, spec)` when it formats itself (a date's `strftime`).
+    fn format_spec(&self, spec: &str) -> Option<String> {
+        let _ = spec;
+        None
+    }
+
+    /// The module its type's name is qualified with in argument errors
+    /// (`datetime.time`).
+    fn qualified_module(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// What a module's object of type `T` costs in its box.
+pub(crate) fn boxed_cost<T>() -> usize {
+    crate::mem::block(std::mem::size_of::<T>())
 }
 
 impl Native {
+    /// A module's object as a value.
+    pub(crate) fn value(object: impl NativeObject) -> Value {
+        Value::Native(Rc::new(Native::Module(Box::new(object))))
+    }
+
+    /// The module's object of type `T` this is, if it is one.
+    pub(crate) fn module<T: NativeObject>(&self) -> Option<&T> {
+        match self {
+            Native::Module(m) => (&**m as &dyn Any).downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+
+    /// The module's object of type `T` that `v` is, if it is one.
+    pub(crate) fn of<T: NativeObject>(v: &Value) -> Option<&T> {
+        match v {
+            Value::Native(n) => n.module::<T>(),
+            _ => None,
+        }
+    }
+
     /// The tuple a tuple-like native stands for (`sys.version_info`), which
     /// compares, indexes, iterates and hashes as that tuple.
     pub(crate) fn as_tuple(v: &Value) -> Option<&Value> {
         match v {
             Value::Native(n) => match &**n {
-                Native::VersionInfo(t) => Some(t),
+                Native::Module(m) => m.as_tuple(),
                 _ => None,
             },
             _ => None,
         }
     }
-}
 
-impl Native {
     /// Whether it holds values of the program (which can make cycles).
     pub(crate) fn holds_values(&self) -> bool {
-        matches!(
-            self,
-            Native::DictView(..)
-                | Native::Partial(_)
-                | Native::CsvReader(_)
-                | Native::CsvWriter(_)
-                | Native::Timed(_)
-        )
+        match self {
+            Native::DictView(..) => true,
+            Native::Module(m) => m.holds_values(),
+        }
     }
 
     /// Each value it holds, for the cycle collector (`gc`).
     pub(crate) fn held(&self, mut each: impl FnMut(&Value)) {
         match self {
             Native::DictView(_, d) => each(&Value::Dict(d.clone())),
-            Native::Partial(p) => {
-                each(&p.func);
-                p.args.iter().for_each(&mut each);
-                p.kwargs.iter().for_each(|(_, x)| each(x));
-            }
-            Native::CsvReader(r) => {
-                each(&r.rows);
-                each(&r.fieldnames);
-            }
-            Native::CsvWriter(w) => w.held(each),
-            Native::Timed(t) => t.held(each),
-            _ => {}
+            Native::Module(m) => m.held(&mut each),
+        }
+    }
+
+    /// What it costs besides its `Rc` box (a module's object's own box and
+    /// buffers).
+    pub(crate) fn own_cost(&self) -> usize {
+        match self {
+            Native::Module(m) => m.mem_cost(),
+            Native::DictView(..) => 0,
         }
     }
 
     pub fn ty(&self) -> Ty {
         match self {
-            Native::Pattern(_) => Ty::Other(&"re.Pattern"),
-            Native::Match(_) => Ty::Other(&"re.Match"),
-            Native::Partial(_) => Ty::Other(&"functools.partial"),
-            Native::DateTime(d) => d.ty(),
-            Native::TimeDelta(..) => Ty::Other(&"timedelta"),
             Native::DictView(0, _) => Ty::Other(&"dict_keys"),
             Native::DictView(1, _) => Ty::Other(&"dict_values"),
             Native::DictView(..) => Ty::Other(&"dict_items"),
-            Native::StringIO(_) => Ty::Other(&"StringIO"),
-            Native::CsvReader(_) => Ty::Other(&"DictReader"),
-            Native::CsvWriter(_) => Ty::Other(&"_csv.writer"),
-            Native::SysStream(_) => Ty::Other(&"TextIOWrapper"),
-            Native::VersionInfo(_) => Ty::Other(&"version_info"),
-            Native::Timed(_) => Ty::Other(&"coroutine"),
+            Native::Module(m) => m.ty(),
         }
     }
 }
 
 pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
     match n {
-        Native::Pattern(_) => pattern::METHODS,
-        Native::Match(_) => match_obj::METHODS,
-        Native::DateTime(d) => d.method_names(),
-        Native::TimeDelta(..) => timedelta::METHODS,
         Native::DictView(..) => view::METHODS,
-        Native::Partial(_) | Native::Timed(_) => &[],
-        Native::StringIO(_) => crate::types::stringio::METHODS,
-        Native::CsvReader(_) => crate::modules::csv::READER_METHODS,
-        Native::CsvWriter(_) => crate::modules::csv::WRITER_METHODS,
-        Native::SysStream(_) => crate::modules::sys::STREAM_METHODS,
-        Native::VersionInfo(_) => crate::types::tuple::TUPLE_METHODS,
+        Native::Module(m) => m.method_names(),
     }
 }
 
@@ -130,15 +222,8 @@ pub(crate) fn native_method_names(n: &Native) -> &'static [&'static str] {
 /// read it; a csv writer charges each row's text as it writes it.
 pub(crate) fn native_method_costs(n: &Native) -> CostTable {
     match n {
-        Native::Pattern(_) => PATTERN_COSTS,
-        Native::Match(_) => MATCH_COSTS,
-        Native::DateTime(_) => DATETIME_COSTS,
-        Native::TimeDelta(..) | Native::Partial(_) | Native::CsvReader(_) | Native::Timed(_) => &[],
         Native::DictView(..) => DICT_VIEW_COSTS,
-        Native::StringIO(_) => STRINGIO_COSTS,
-        Native::CsvWriter(_) => CSV_WRITER_COSTS,
-        Native::SysStream(_) => SYS_STREAM_COSTS,
-        Native::VersionInfo(_) => crate::types::tuple::TUPLE_COSTS,
+        Native::Module(m) => m.method_costs(),
     }
 }
 
@@ -202,23 +287,15 @@ pub(crate) const TYPE_METHOD_COSTS: CostTable = &[
     ("strptime", cost(Args, COMPILE)),
 ];
 
-pub(crate) fn native_attr(vm: &mut Vm, n: &Rc<Native>, name: &str) -> R<Option<Value>> {
-    let _ = vm;
-    Ok(match &**n {
-        Native::Match(m) => match_obj::match_attr(m, name),
-        Native::Pattern(p) => pattern::pattern_attr(p, name),
-        Native::DateTime(d) => d.attr(name),
-        Native::TimeDelta(days, secs, us) => timedelta::attr(*days, *secs, *us, name),
-        Native::Partial(p) => functools::partial_attr(p, name),
-        Native::DictView(..) | Native::StringIO(_) | Native::CsvWriter(_) => None,
-        Native::SysStream(_) | Native::Timed(_) => None,
-        Native::VersionInfo(t) => crate::modules::sys::version_attr(t, name),
-        Native::CsvReader(r) => crate::modules::csv::reader_attr(r, name),
-    })
+pub(crate) fn native_attr(n: &Rc<Native>, name: &str) -> Option<Value> {
+    match &**n {
+        Native::DictView(..) => None,
+        Native::Module(m) => m.attr(name),
+    }
 }
 
-pub(crate) fn native_method(
-    vm: &mut Vm,
+pub(crate) fn native_method<C: Callbacks>(
+    cx: &mut C,
     recv: &Value,
     n: &Rc<Native>,
     name: &str,
@@ -226,69 +303,17 @@ pub(crate) fn native_method(
     kwargs: Kwargs,
 ) -> R<Value> {
     match &**n {
-        Native::Pattern(p) => vm.re_call(name, Some(p.clone()), args, kwargs),
-        Native::Match(m) => match_obj::match_method(vm, m, name, args, kwargs),
-        Native::DateTime(d) => date_time::method(recv, d, name, args, kwargs),
-        Native::TimeDelta(days, secs, us) => timedelta::method(*days, *secs, *us, name),
         Native::DictView(kind, d) => {
-            crate::types::dict::view::dict_view_method(vm, recv, *kind, d, name, args)
+            crate::types::dict::view::dict_view_method(cx, recv, *kind, d, name, args)
         }
-        Native::StringIO(f) => {
-            let _ = kwargs;
-            crate::types::stringio::method(vm, f, name, args)
-        }
-        Native::CsvWriter(w) => crate::modules::csv::writer_method(vm, w, name, args),
-        Native::SysStream(_) => {
-            let _ = kwargs;
-            crate::modules::sys::stream_method(vm, name, args)
-        }
-        Native::VersionInfo(t) => vm.call_method(t, name, args, kwargs),
-        Native::Partial(_) | Native::CsvReader(_) | Native::Timed(_) => exc(
-            ExcKind::AttributeError,
-            format!("'{}' object has no attribute '{name}'", n.ty().name()),
-        ),
+        Native::Module(m) => m.call_method(cx, recv, name, args, kwargs),
     }
-}
-
-pub(crate) fn native_repr(meter: &mut Meter, n: &Rc<Native>) -> R<String> {
-    Ok(match &**n {
-        Native::Pattern(p) => pattern::pattern_repr(meter, p)?,
-        Native::Match(m) => match_obj::match_repr(meter, m)?,
-        Native::Partial(p) => functools::partial_repr(meter, p)?,
-        Native::DateTime(d) => d.repr(),
-        Native::TimeDelta(days, secs, us) => timedelta::repr(*days, *secs, *us),
-        Native::DictView(kind, d) => crate::types::dict::view::dict_view_repr(meter, *kind, d)?,
-        Native::StringIO(_) => "<_io.StringIO object>".to_string(),
-        Native::CsvReader(_) => "<csv.DictReader object>".to_string(),
-        Native::CsvWriter(_) => "<_csv.writer object>".to_string(),
-        Native::SysStream(false) => {
-            "<_io.TextIOWrapper name='<stdout>' mode='w' encoding='utf-8'>".to_string()
-        }
-        Native::SysStream(true) => {
-            "<_io.TextIOWrapper name='<stderr>' mode='w' encoding='utf-8'>".to_string()
-        }
-        Native::VersionInfo(t) => crate::modules::sys::version_repr(meter, t)?,
-        Native::Timed(t) => format!("<coroutine object {}>", t.name()),
-    })
-}
-
-/// A `functools.partial`'s repr inside a repr walk (its depth, its cycle
-/// marks): the natives' one way into their modules, for `format/repr.rs`.
-pub(crate) fn partial_repr_into(
-    meter: &mut Meter,
-    p: &crate::modules::functools::Partial,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    functools::partial_repr_into(meter, p, out, depth, seen)
 }
 
 /// `str()` of a datetime/timedelta differs from its repr.
 pub(crate) fn native_str(n: &Native) -> Option<String> {
     match n {
-        Native::DateTime(d) => Some(d.isoformat(" ")),
-        Native::TimeDelta(days, secs, us) => Some(timedelta::str_of(*days, *secs, *us)),
+        Native::Module(m) => m.str(),
         _ => None,
     }
 }

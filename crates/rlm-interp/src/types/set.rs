@@ -286,13 +286,8 @@ pub(crate) fn set_inplace<C: Callbacks + ?Sized>(
     b: &Value,
 ) -> R<Value> {
     if op == BinOp::BitOr {
-        crate::call_cost::charge_call(
-            cx.meter(),
-            crate::cost::OPERATOR_COSTS,
-            "|=",
-            None,
-            std::slice::from_ref(b),
-        )?;
+        // `|=`'s declared cost was charged by the operator's dispatch
+        // (`vm/binary.rs`), as `+=`'s of a list is.
         if let Some(o) = elems(b) {
             if !o.is_same(s) {
                 insert_missing(cx.meter(), &mut s.borrow_mut(), &o)?;

@@ -6,12 +6,14 @@
 
 use std::cell::RefCell;
 
-use crate::args::as_int;
+use crate::args::{Kwargs, as_int};
 use crate::callbacks::Callbacks;
 use crate::charged::ChargedVec;
+use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::AccountRef;
 use crate::meter::Meter;
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
 
 /// An in-memory text file.
@@ -252,4 +254,40 @@ pub(crate) fn write(meter: &mut Meter, f: &StringIo, s: &str) -> R<()> {
     st.pos += s.len();
     st.recharge();
     Ok(())
+}
+
+/// An `io.StringIO` as a value (iterating it is its remaining lines,
+/// `vm/iter.rs`).
+impl NativeObject for StringIo {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"StringIO")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        Ok("<_io.StringIO object>".to_string())
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::native::STRINGIO_COSTS
+    }
+
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        _kwargs: Kwargs,
+    ) -> R<Value> {
+        method(cx, self, name, args)
+    }
+
+    /// Its box; its text charges itself (its account).
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<StringIo>()
+    }
 }

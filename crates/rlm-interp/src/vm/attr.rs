@@ -77,7 +77,7 @@ impl Vm {
                 ),
             },
             Value::Native(n) => {
-                if let Some(v) = native_attr(self, n, name)? {
+                if let Some(v) = native_attr(n, name) {
                     return Ok(v);
                 }
                 if has_method(obj, name) {

@@ -102,6 +102,16 @@ impl Vm {
             (BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor, Value::Set(s))
                 if is_set_like(b) =>
             {
+                if op == BinOp::BitOr {
+                    // Updated in place: the items added are the work.
+                    crate::call_cost::charge_call(
+                        &mut self.meter,
+                        OPERATOR_COSTS,
+                        "|=",
+                        None,
+                        std::slice::from_ref(b),
+                    )?;
+                }
                 let s = s.clone();
                 crate::types::set::set_inplace(self, op, &s, a, b)
             }
@@ -127,7 +137,7 @@ impl Vm {
                 crate::types::dict::counter::counter_unary(self, op, d)
             }
             (UnaryOp::Neg | UnaryOp::Pos, Value::Native(n))
-                if matches!(**n, Native::TimeDelta(..)) =>
+                if n.module::<crate::modules::datetime::timedelta::TimeDelta>().is_some() =>
             {
                 if op == UnaryOp::Pos {
                     return Ok(a.clone());

@@ -239,11 +239,6 @@ impl Vm {
         self.frames.len() + self.callback_depth * 4
     }
 
-    /// The embedder's call-depth limit, which a program cannot raise.
-    pub(crate) fn call_depth_cap(&self) -> usize {
-        self.call_depth_cap
-    }
-
     /// The call-depth limit, checked before a frame is pushed.
     #[inline]
     pub(super) fn check_call_depth(&self) -> R<()> {
@@ -336,7 +331,7 @@ impl Vm {
                 Ok(Called::Frame(self.make_frame(func, args, kwargs)?))
             }
             Value::Native(n) => {
-                if let Native::Partial(p) = &**n {
+                if let Some(p) = n.module::<crate::modules::functools::Partial>() {
                     let mut a = p.args.clone();
                     a.extend(args);
                     let mut kw = p.kwargs.clone();

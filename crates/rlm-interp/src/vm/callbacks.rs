@@ -109,4 +109,14 @@ impl Callbacks for Vm {
     fn hold_sort_cmp(&mut self, cmp: Option<Value>) {
         self.sort_cmp = cmp;
     }
+
+    #[inline]
+    fn call_depth(&self) -> usize {
+        Vm::call_depth(self)
+    }
+
+    #[inline]
+    fn csv_field_limit(&mut self) -> &mut i64 {
+        &mut self.csv_field_limit
+    }
 }

@@ -68,7 +68,7 @@ fn seconds(v: &Value) -> f64 {
 fn is_awaitable(v: &Value) -> bool {
     match v {
         Value::Coroutine(_) | Value::HostFuture(_) | Value::Gather(_) | Value::Str(_) => true,
-        Value::Native(n) => matches!(&**n, Native::Timed(_)),
+        Value::Native(n) => n.module::<Timed>().is_some(),
         _ => false,
     }
 }
@@ -80,7 +80,7 @@ fn close(v: &Value) {
         Value::Coroutine(c) => c.borrow_mut().started = true,
         Value::HostFuture(h) => h.awaited.set(true),
         Value::Native(n) => {
-            if let Native::Timed(t) = &**n {
+            if let Some(t) = n.module::<Timed>() {
                 t.awaited.set(true);
             }
         }

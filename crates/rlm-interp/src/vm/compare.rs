@@ -38,20 +38,23 @@ impl Vm {
                 self.meter.fuel((x.byte_len().min(y.byte_len()) / 64) as u64)?;
                 Ok(x.as_str().cmp(y.as_str()))
             }
-            (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
-                (Native::DateTime(p), Native::DateTime(q)) => {
-                    crate::modules::datetime::date_time::datetime_cmp(p, q, op.as_str())
+            (Value::Native(x), Value::Native(y)) => {
+                use crate::modules::datetime::{date_time::DateTime, timedelta::TimeDelta};
+                if let (Some(p), Some(q)) = (x.module::<DateTime>(), y.module::<DateTime>()) {
+                    return crate::modules::datetime::date_time::datetime_cmp(p, q, op.as_str());
                 }
-                (Native::TimeDelta(a, b, c), Native::TimeDelta(d, e, f)) => {
-                    Ok((a, b, c).cmp(&(d, e, f)))
+                if let (Some(TimeDelta(a, b, c)), Some(TimeDelta(d, e, f))) =
+                    (x.module::<TimeDelta>(), y.module::<TimeDelta>())
+                {
+                    return Ok((a, b, c).cmp(&(d, e, f)));
                 }
-                _ => type_err(format!(
+                type_err(format!(
                     "'{}' not supported between instances of '{}' and '{}'",
                     op.as_str(),
                     a.type_name(),
                     b.type_name()
-                )),
-            },
+                ))
+            }
             (Value::List(x), Value::List(y)) => {
                 // The copies guard against the lists changing under a
                 // comparison; they cost work and memory like any copy.

@@ -121,7 +121,7 @@ impl Vm {
                 false
             }
             Value::Host(_) | Value::Method(_) => true,
-            Value::Native(n) => matches!(**n, Native::Partial(_)),
+            Value::Native(n) => n.module::<crate::modules::functools::Partial>().is_some(),
             Value::Builtin(b) => b.module == "host",
             _ => false,
         }

@@ -62,10 +62,22 @@ impl Vm {
                     self.meter.fuel(snapshot_fuel(len).saturating_add(tuples))?;
                     IterState::watched(view_items(*kind, d).into(), Value::Dict(d.clone()))
                 }
-                Native::StringIO(f) => IterState::Items(f.remaining_lines(&mut self.meter)?.into()),
-                Native::CsvReader(r) => return Ok(r.rows.clone()),
-                Native::VersionInfo(t) => IterState::Seq(t.clone(), 0),
-                _ => return type_err(format!("'{}' object is not iterable", v.type_name())),
+                Native::Module(m) => {
+                    if let Some(r) = n.module::<crate::modules::csv::DictReader>() {
+                        return Ok(r.rows.clone());
+                    }
+                    if let Some(f) = n.module::<crate::types::stringio::StringIo>() {
+                        return Ok(Value::iter(IterState::Items(
+                            f.remaining_lines(&mut self.meter)?.into(),
+                        )));
+                    }
+                    match m.as_tuple() {
+                        Some(t) => IterState::Seq(t.clone(), 0),
+                        None => {
+                            return type_err(format!("'{}' object is not iterable", v.type_name()));
+                        }
+                    }
+                }
             },
             other => return type_err(format!("'{}' object is not iterable", other.type_name())),
         };
@@ -131,7 +143,7 @@ impl Vm {
                 // generator's strings) charge themselves as they are made;
                 // a finditer's match objects do not, and are charged a slot.
                 let slot_extra = match &*it.borrow() {
-                    IterState::Matches(p, ..) => Vm::finditer_match_bytes(p),
+                    IterState::Matches(p, ..) => crate::modules::re::finditer_match_bytes(p),
                     _ => 0,
                 };
                 let mut out = crate::charged::ChargedVec::with_slot_extra(slot_extra);

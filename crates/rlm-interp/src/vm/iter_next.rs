@@ -72,7 +72,8 @@ impl Vm {
             IterState::Range(cur, stop, step) => range_step(cur, *stop, *step).map(Value::Int),
             IterState::Items(q) => q.pop_front(),
             IterState::Matches(p, hay, pos, searched) => {
-                match self.finditer_step(p, hay, *pos, std::mem::replace(searched, true))? {
+                let searched = std::mem::replace(searched, true);
+                match crate::modules::re::finditer_step(&mut self.meter, p, hay, *pos, searched)? {
                     Some((m, next)) => {
                         *pos = next;
                         Some(m)

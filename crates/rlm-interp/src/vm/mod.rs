@@ -167,8 +167,7 @@ pub enum RunState {
 
 pub struct Vm {
     /// Whether this VM ever ran a cell: only then does dropping it look for
-    /// cycles among the registered containers (temporary VMs that render an
-    /// error message do not).
+    /// cycles among the registered containers.
     ran_code: bool,
     /// Its limits and what the program spent of them: fuel, memory, caps.
     pub(crate) meter: Meter,
@@ -214,14 +213,6 @@ pub struct Vm {
     /// Emptied operand stacks and locals of returned frames, reused by the
     /// next calls (a call then allocates nothing for them).
     spare_frames: Vec<(OperandStack, Vec<Option<Value>>)>,
-    /// The shared compiled patterns this session paid for (issue #53: its
-    /// fuel does not depend on what ran before it on the thread).
-    pub(crate) regexes_paid: crate::modules::re::engine::PaidPatterns,
-    /// The `strptime` formats this session paid the compile of (the same rule).
-    pub(crate) formats_paid: crate::modules::datetime::strptime::PaidFormats,
-    /// The embedder's call-depth limit: `sys.setrecursionlimit` lowers
-    /// `limits.max_call_depth` to at most this.
-    call_depth_cap: usize,
     /// `csv.field_size_limit()`: the longest field a csv reader accepts.
     pub(crate) csv_field_limit: i64,
 }
@@ -231,15 +222,8 @@ pub(crate) fn internal(what: &str) -> Fault {
 }
 
 impl Vm {
-    /// A VM charging the current account: for short-lived helpers (rendering
-    /// an error) inside or outside a session.
-    pub fn new(limits: Limits) -> Vm {
-        Vm::with_account(limits, crate::mem::current())
-    }
-
     /// A VM charging `account` (a session's own, see `Interpreter::new`).
     pub(crate) fn with_account(limits: Limits, account: crate::mem::AccountRef) -> Vm {
-        let call_depth_cap = limits.max_call_depth;
         Vm {
             meter: Meter::new(limits, account),
             gnames: GlobalNames::default(),
@@ -270,9 +254,6 @@ impl Vm {
             sort_cmp: None,
             spare_frames: Vec::new(),
             ran_code: false,
-            regexes_paid: Default::default(),
-            formats_paid: Default::default(),
-            call_depth_cap,
             csv_field_limit: crate::modules::csv::FIELD_LIMIT,
         }
     }

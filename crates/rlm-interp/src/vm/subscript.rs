@@ -2,7 +2,7 @@
 //! each type's file under `types/` (indexing, slicing, missing dict keys).
 
 use crate::fault::{R, type_err};
-use crate::modules::re::match_obj::match_group;
+use crate::modules::re::match_obj::{MatchObj, match_group};
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -18,11 +18,15 @@ impl Vm {
             Value::Range(r) => crate::types::range::range_getitem(r, idx),
             Value::Dict(d) => crate::types::dict::dict_getitem(self, d, idx),
             Value::Deque(d) => crate::types::deque::deque_getitem(d, idx),
-            Value::Native(n) => match &**n {
-                Native::Match(m) => match_group(self, m, idx),
-                Native::VersionInfo(t) => self.getitem(&t.clone(), idx),
-                _ => type_err(format!("'{}' object is not subscriptable", obj.type_name())),
-            },
+            Value::Native(n) => {
+                if let Some(m) = n.module::<MatchObj>() {
+                    return match_group(m, idx);
+                }
+                match Native::as_tuple(obj) {
+                    Some(t) => self.getitem(&t.clone(), idx),
+                    None => type_err(format!("'{}' object is not subscriptable", obj.type_name())),
+                }
+            }
             Value::Type(t) => Ok(Value::Type(*t)),
             _ => type_err(format!("'{}' object is not subscriptable", obj.type_name())),
         }

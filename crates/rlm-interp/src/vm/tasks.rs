@@ -477,8 +477,10 @@ impl Vm {
                     top!(self).stack.push(Value::Str(s));
                     Ok(None)
                 }
-                Value::Native(n) if matches!(&*n, Native::Timed(_)) => {
-                    let Native::Timed(t) = &*n else { return Ok(None) };
+                Value::Native(n) if n.module::<crate::modules::asyncio::Timed>().is_some() => {
+                    let Some(t) = n.module::<crate::modules::asyncio::Timed>() else {
+                        return Ok(None);
+                    };
                     match self.await_timed(t)? {
                         TimedStep::End(end) => Ok(Some(end)),
                         TimedStep::Await(inner) => {
@@ -527,7 +529,7 @@ thread_local! {
 fn is_shimmed(v: &Value) -> bool {
     match v {
         Value::Gather(_) => true,
-        Value::Native(n) => matches!(&**n, Native::Timed(_)),
+        Value::Native(n) => n.module::<crate::modules::asyncio::Timed>().is_some(),
         _ => false,
     }
 }

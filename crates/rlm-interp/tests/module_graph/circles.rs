@@ -4,7 +4,7 @@
 //! (`use compare::eq_shallow;`), or by `use super::*`. A circle is a set of
 //! files that import each other in a loop (a strongly connected component).
 //! The largest circle may not grow, and the ceiling is lowered as it shrinks;
-//! so is the number of files outside `vm/` that extend the `Vm`.
+//! no file outside `vm/` extends the `Vm`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,11 +18,15 @@ use super::{code_of, files, paths_after, sources};
 /// `super::` as its parent's) took for an arrow from `value.rs` to `lib.rs`,
 /// and through it to every file only the crate root names; 61 with
 /// `callbacks.rs` (the trait the types call the program through names the
-/// values, and the types name it).
-const LARGEST_CIRCLE_CEILING: usize = 61;
-
-/// The most files outside `vm/` with an `impl Vm` block. Issue #59's goal is 0.
-const IMPL_VM_OUTSIDE_CEILING: usize = 2;
+/// values, and the types name it); 60 once `modules/re/` charged through
+/// the meter instead of extending the `Vm` (what a session paid for moved to
+/// the meter, `paid.rs`); 58 once a value's `Debug` was written beside the
+/// repr walk instead of in `value.rs` (`format/mod.rs` and `format/spec.rs`
+/// step lived with the index's code (`types/float/mod.rs`, `types/int.rs`,
+/// `types/str/chars.rs` left); 42 once a `StringIO` was a `NativeObject` too
+/// and a set's `|=` was charged by the operator's dispatch, as a list's `+=`
+/// is (`call_cost.rs` left).
+const LARGEST_CIRCLE_CEILING: usize = 42;
 
 /// File → the files it imports, with the names it takes from each.
 pub(crate) type FileGraph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
@@ -186,7 +190,7 @@ fn no_circle_grows_and_the_ceilings_follow_the_shrinking() {
     let impl_vm = impl_vm_outside_vm();
     println!("largest circle: {largest} files (ceiling {LARGEST_CIRCLE_CEILING}, goal 5)");
     println!(
-        "files outside vm/ with `impl Vm`: {} (ceiling {IMPL_VM_OUTSIDE_CEILING}, goal 0): {}",
+        "files outside vm/ with `impl Vm`: {} (goal 0): {}",
         impl_vm.len(),
         impl_vm.join(", ")
     );
@@ -198,12 +202,20 @@ fn no_circle_grows_and_the_ceilings_follow_the_shrinking() {
         largest == LARGEST_CIRCLE_CEILING,
         "the largest circle shrank to {largest} files: lower LARGEST_CIRCLE_CEILING to it"
     );
-    assert!(impl_vm.len() <= IMPL_VM_OUTSIDE_CEILING, "more files extend the Vm: {impl_vm:?}");
-    assert!(
-        impl_vm.len() == IMPL_VM_OUTSIDE_CEILING,
-        "{} files outside vm/ extend the Vm now: lower IMPL_VM_OUTSIDE_CEILING to it",
-        impl_vm.len()
-    );
+    // Issue #59's goal, reached when `modules/re/` took the meter and the
+    // callbacks instead: what extends the `Vm` is in `vm/`.
+    assert!(impl_vm.is_empty(), "files outside vm/ extend the Vm: {impl_vm:?}");
+    // And only the crate root, which owns a session's machine, names it:
+    // types, builtins, formatting and modules reach the program through
+    // `Callbacks` and charge through the meter.
+    let naming_vm: Vec<&str> = graph
+        .iter()
+        .filter(|(from, _)| !from.starts_with("vm/") && from.as_str() != "lib.rs")
+        .filter(|(_, to)| to.get("vm/mod.rs").is_some_and(|names| names.contains("Vm")))
+        .map(|(from, _)| from.as_str())
+        .collect();
+    println!("files outside vm/ naming the `Vm` (lib.rs aside): {}", naming_vm.len());
+    assert!(naming_vm.is_empty(), "files outside vm/ name the Vm: {naming_vm:?}");
 }
 
 #[test]

@@ -4,15 +4,20 @@
 use rlm_syntax::ast::BinOp;
 
 use crate::args::as_float;
+use crate::callbacks::Callbacks;
 use crate::fault::{R, type_err};
 use crate::modules::datetime::date_time::{DateTime, dt_value};
-use crate::modules::datetime::timedelta::{micros_of_float, td_micros, td_value};
+use crate::modules::datetime::timedelta::{TimeDelta, micros_of_float, td_micros, td_value};
 use crate::types::qualified_type_name;
 use crate::value::*;
-use crate::vm::Vm;
 
-pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<Value> {
-    let _ = vm;
+pub(crate) fn datetime_arith<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    op: BinOp,
+    a: &Value,
+    b: &Value,
+) -> R<Value> {
+    let _ = cx;
     let err = || {
         type_err(format!(
             "unsupported operand type(s) for {}: '{}' and '{}'",
@@ -21,8 +26,8 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
             qualified_type_name(b)
         ))
     };
-    if let (Value::Native(x), Some(k)) = (a, as_float(b)) {
-        if let Native::TimeDelta(d, s, u) = &**x {
+    if let (Some(TimeDelta(d, s, u)), Some(k)) = (Native::of::<TimeDelta>(a), as_float(b)) {
+        {
             let us = td_micros(*d, *s, *u);
             // An int operand is exact, as CPython's (-timedelta.max overflows).
             if let Value::Int(k) = b {
@@ -45,8 +50,8 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
             };
         }
     }
-    if let (Some(k), Value::Native(x)) = (as_float(a), b) {
-        if let (Native::TimeDelta(d, s, u), BinOp::Mult) = (&**x, op) {
+    if let (Some(k), Some(TimeDelta(d, s, u))) = (as_float(a), Native::of::<TimeDelta>(b)) {
+        if op == BinOp::Mult {
             let us = td_micros(*d, *s, *u);
             if let Value::Int(k) = a {
                 return td_value(us * *k as i128);
@@ -54,36 +59,56 @@ pub(crate) fn datetime_arith(vm: &mut Vm, op: BinOp, a: &Value, b: &Value) -> R<
             return td_value(micros_of_float(us as f64 * ratio_checked(k)?)?);
         }
     }
-    let (Value::Native(x), Value::Native(y)) = (a, b) else { return err() };
-    let is_time = |n: &Native| matches!(n, Native::DateTime(d) if d.time_only);
-    if is_time(x) || is_time(y) {
+    let (Some(x), Some(y)) = (operand(a), operand(b)) else { return err() };
+    let is_time = |o: &Operand| matches!(o, Operand::Date(d) if d.time_only);
+    if is_time(&x) || is_time(&y) {
         return err();
     }
     // A date moves by whole days only (`timedelta.days`), as CPython's.
     let shift = |d: &DateTime, dd: i64, ss: i64, us: i64| {
         if d.has_time { td_micros(dd, ss, us) } else { td_micros(dd, 0, 0) }
     };
-    match (&**x, &**y, op) {
-        (Native::DateTime(d), Native::TimeDelta(dd, ss, us), BinOp::Add) => Ok(dt_value(
+    match (x, y, op) {
+        (Operand::Date(d), Operand::Delta(TimeDelta(dd, ss, us)), BinOp::Add) => Ok(dt_value(
             DateTime::from_micros(d.total_micros() as i128 + shift(d, *dd, *ss, *us), d.has_time)?,
         )),
-        (Native::DateTime(d), Native::TimeDelta(dd, ss, us), BinOp::Sub) => Ok(dt_value(
+        (Operand::Date(d), Operand::Delta(TimeDelta(dd, ss, us)), BinOp::Sub) => Ok(dt_value(
             DateTime::from_micros(d.total_micros() as i128 - shift(d, *dd, *ss, *us), d.has_time)?,
         )),
-        (Native::DateTime(d), Native::DateTime(e), BinOp::Sub) => {
+        (Operand::Date(d), Operand::Date(e), BinOp::Sub) => {
             td_value(d.total_micros() as i128 - e.total_micros() as i128)
         }
-        (Native::TimeDelta(a1, b1, c1), Native::TimeDelta(a2, b2, c2), BinOp::Div) => {
-            Ok(Value::Float(td_micros(*a1, *b1, *c1) as f64 / td_micros(*a2, *b2, *c2) as f64))
-        }
-        (Native::TimeDelta(a1, b1, c1), Native::TimeDelta(a2, b2, c2), BinOp::Add) => {
-            td_value(td_micros(*a1, *b1, *c1) + td_micros(*a2, *b2, *c2))
-        }
-        (Native::TimeDelta(a1, b1, c1), Native::TimeDelta(a2, b2, c2), BinOp::Sub) => {
-            td_value(td_micros(*a1, *b1, *c1) - td_micros(*a2, *b2, *c2))
-        }
+        (
+            Operand::Delta(TimeDelta(a1, b1, c1)),
+            Operand::Delta(TimeDelta(a2, b2, c2)),
+            BinOp::Div,
+        ) => Ok(Value::Float(td_micros(*a1, *b1, *c1) as f64 / td_micros(*a2, *b2, *c2) as f64)),
+        (
+            Operand::Delta(TimeDelta(a1, b1, c1)),
+            Operand::Delta(TimeDelta(a2, b2, c2)),
+            BinOp::Add,
+        ) => td_value(td_micros(*a1, *b1, *c1) + td_micros(*a2, *b2, *c2)),
+        (
+            Operand::Delta(TimeDelta(a1, b1, c1)),
+            Operand::Delta(TimeDelta(a2, b2, c2)),
+            BinOp::Sub,
+        ) => td_value(td_micros(*a1, *b1, *c1) - td_micros(*a2, *b2, *c2)),
         _ => err(),
     }
+}
+
+/// An operand of the arithmetic: a date (or datetime, or time) or a
+/// duration.
+enum Operand<'a> {
+    Date(&'a DateTime),
+    Delta(&'a TimeDelta),
+}
+
+fn operand(v: &Value) -> Option<Operand<'_>> {
+    if let Some(d) = Native::of::<DateTime>(v) {
+        return Some(Operand::Date(d));
+    }
+    Native::of::<TimeDelta>(v).map(Operand::Delta)
 }
 
 /// `a / b` rounded half to even, as CPython divides a timedelta by an int.

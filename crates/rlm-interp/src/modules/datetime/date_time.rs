@@ -2,11 +2,13 @@
 //! flagged): proleptic Gregorian calendar arithmetic, validation, ISO format,
 //! attributes, methods, `repr`, and ordering (mixing kinds is a TypeError).
 
-use std::rc::Rc;
-
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
+use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
+use crate::meter::Meter;
 use crate::modules::datetime::strftime::strftime;
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::types::qualified_type_name;
 use crate::value::*;
 
@@ -338,5 +340,59 @@ pub(crate) fn datetime_cmp(p: &DateTime, q: &DateTime, op: &str) -> R<std::cmp::
 }
 
 pub(crate) fn dt_value(d: DateTime) -> Value {
-    Value::Native(Rc::new(Native::DateTime(d)))
+    Native::value(d)
+}
+
+/// A date, datetime or time as a value.
+impl NativeObject for DateTime {
+    fn ty(&self) -> Ty {
+        DateTime::ty(self)
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        Ok(DateTime::repr(self))
+    }
+
+    fn str(&self) -> Option<String> {
+        Some(self.isoformat(" "))
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        DateTime::attr(self, name)
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        DateTime::method_names(self)
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::native::DATETIME_COSTS
+    }
+
+    fn call_method(
+        &self,
+        _cx: &mut dyn Callbacks,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        method(recv, self, name, args, kwargs)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<DateTime>()
+    }
+
+    fn eq_native(&self, other: &dyn NativeObject) -> Option<bool> {
+        (other as &dyn std::any::Any).downcast_ref::<DateTime>().map(|o| o == self).or(Some(false))
+    }
+
+    fn format_spec(&self, spec: &str) -> Option<String> {
+        Some(strftime(self, spec))
+    }
+
+    fn qualified_module(&self) -> Option<&'static str> {
+        Some("datetime")
+    }
 }

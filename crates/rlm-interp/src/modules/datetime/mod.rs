@@ -14,10 +14,10 @@ use std::rc::Rc;
 use smol_str::SmolStr;
 
 use crate::args::{Kwargs, as_float, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::qualified_type_name;
 use crate::value::*;
-use crate::vm::Vm;
 use date_time::{DateTime, ORDINAL_OF_EPOCH, civil_from_days, dt_value};
 use strptime::strptime;
 use timedelta::td_value;
@@ -31,7 +31,12 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     ]
 }
 
-pub(crate) fn call(_vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    _cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     construct_other(name, args, kwargs)
 }
 
@@ -120,13 +125,18 @@ pub(crate) fn type_attr(t: &'static &'static str, name: &str) -> Option<Value> {
     }
 }
 
-pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Value>) -> R<Value> {
+pub(crate) fn type_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    t: &'static str,
+    name: &str,
+    args: Vec<Value>,
+) -> R<Value> {
     match name {
         "strptime" => {
             let (Some(Value::Str(s)), Some(Value::Str(f))) = (args.first(), args.get(1)) else {
                 return type_err("strptime() argument must be str");
             };
-            strptime(&mut vm.meter, &mut vm.formats_paid, s.as_str(), f.as_str()).map(dt_value)
+            strptime(cx.meter(), s.as_str(), f.as_str()).map(dt_value)
         }
         "fromordinal" => {
             let n = match args.first() {
@@ -159,9 +169,9 @@ pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Va
             d.validate().map(dt_value)
         }
         "combine" => match (args.first(), args.get(1)) {
-            (Some(Value::Native(a)), Some(Value::Native(b))) => match (&**a, &**b) {
-                (Native::DateTime(d), Native::DateTime(tm)) if tm.time_only => {
-                    Ok(dt_value(DateTime {
+            (Some(a @ Value::Native(_)), Some(b @ Value::Native(_))) => {
+                match (Native::of::<DateTime>(a), Native::of::<DateTime>(b)) {
+                    (Some(d), Some(tm)) if tm.time_only => Ok(dt_value(DateTime {
                         hour: tm.hour,
                         minute: tm.minute,
                         second: tm.second,
@@ -169,17 +179,17 @@ pub(crate) fn type_method(vm: &mut Vm, t: &'static str, name: &str, args: Vec<Va
                         has_time: true,
                         time_only: false,
                         ..*d
-                    }))
+                    })),
+                    (Some(d), _) if !d.time_only => type_err(format!(
+                        "combine() argument 2 must be datetime.time, not {}",
+                        qualified_type_name(&args[1])
+                    )),
+                    _ => type_err(format!(
+                        "combine() argument 1 must be datetime.date, not {}",
+                        qualified_type_name(&args[0])
+                    )),
                 }
-                (Native::DateTime(d), _) if !d.time_only => type_err(format!(
-                    "combine() argument 2 must be datetime.time, not {}",
-                    qualified_type_name(&args[1])
-                )),
-                _ => type_err(format!(
-                    "combine() argument 1 must be datetime.date, not {}",
-                    qualified_type_name(&args[0])
-                )),
-            },
+            }
             (Some(a), Some(b)) => type_err(format!(
                 "combine() argument {} must be {}, not {}",
                 if matches!(a, Value::Native(_)) { 2 } else { 1 },

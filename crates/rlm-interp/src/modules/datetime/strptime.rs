@@ -2,7 +2,7 @@
 //! (leftmost-first alternation, case-insensitive).
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::cost::{FORMAT_REGEX, FUEL_PER_FORMAT_COMPILE, FUEL_PER_STRPTIME};
@@ -58,6 +58,11 @@ const CACHED_FORMAT_BYTES: usize = 256;
 /// How many compiled formats the thread keeps; past it they are all dropped.
 const CACHED_FORMATS: usize = 64;
 
+/// A session's record of the formats it paid the compile of (each once,
+/// whatever the thread compiled before: `crate::paid`) is forgotten past
+/// this many: they are paid again.
+const FORGET_FORMATS_PAST: usize = 2 * CACHED_FORMATS;
+
 /// A kept format: its compiled regex and its pattern's length (what its
 /// compile is charged on).
 type CompiledFormat = (Rc<regex::Regex>, usize);
@@ -71,40 +76,19 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
-/// The formats a session paid the compile of: it pays each once, whatever
-/// the thread compiled before (issue #53: a session's fuel does not depend on
-/// what ran before it on the thread). Forgotten all at once past
-/// `2 * CACHED_FORMATS`: they are paid again.
-#[derive(Default)]
-pub(crate) struct PaidFormats(HashSet<Box<str>>);
-
-impl PaidFormats {
-    /// Records `fmt` as paid by this session; whether it was already.
-    fn paid(&mut self, fmt: &str) -> bool {
-        if self.0.contains(fmt) {
-            return true;
-        }
-        if self.0.len() >= 2 * CACHED_FORMATS {
-            self.0.clear();
-        }
-        self.0.insert(fmt.into());
-        false
-    }
-}
-
 /// The compiled regex of a format: the thread's, or made and compiled now
 /// (`None`: it does not compile). The compile is charged before it is done,
 /// at its pattern's length, once per session and kept format; a format too
 /// long to keep, at every call. A kept format was valid, so a hit skips
 /// building its pattern (a tenth of a call's time).
-fn compiled(meter: &mut Meter, paid: &mut PaidFormats, fmt: &str) -> R<Option<Rc<regex::Regex>>> {
+fn compiled(meter: &mut Meter, fmt: &str) -> R<Option<Rc<regex::Regex>>> {
     let compile_fuel = |meter: &mut Meter, pattern_len: usize| {
         meter.fuel(FUEL_PER_FORMAT_COMPILE)?;
         meter.charge_work(FORMAT_REGEX, 1, pattern_len)
     };
     if fmt.len() <= CACHED_FORMAT_BYTES {
         if let Some((re, pattern_len)) = FORMATS.with(|f| f.borrow().get(fmt).cloned()) {
-            if !paid.paid(fmt) {
+            if !meter.paid.format_compiled(fmt, FORGET_FORMATS_PAST) {
                 compile_fuel(meter, pattern_len)?;
             }
             return Ok(Some(re));
@@ -115,7 +99,7 @@ fn compiled(meter: &mut Meter, paid: &mut PaidFormats, fmt: &str) -> R<Option<Rc
     let Ok(re) = regex::Regex::new(&pattern) else { return Ok(None) };
     let re = Rc::new(re);
     if fmt.len() <= CACHED_FORMAT_BYTES {
-        paid.paid(fmt);
+        meter.paid.format_compiled(fmt, FORGET_FORMATS_PAST);
         FORMATS.with(|f| {
             let mut f = f.borrow_mut();
             if f.len() >= CACHED_FORMATS {
@@ -167,12 +151,7 @@ fn pattern_of(fmt: &str) -> R<String> {
 /// `datetime.strptime` as CPython's `_strptime`: the format becomes a regex
 /// (leftmost-first alternation, case-insensitive), so out-of-range fields
 /// "do not match format" exactly when they do in CPython.
-pub(crate) fn strptime(
-    meter: &mut Meter,
-    paid: &mut PaidFormats,
-    s: &str,
-    fmt: &str,
-) -> R<DateTime> {
+pub(crate) fn strptime(meter: &mut Meter, s: &str, fmt: &str) -> R<DateTime> {
     let bad = || {
         value_err(format!(
             "time data {} does not match format {}",
@@ -180,7 +159,7 @@ pub(crate) fn strptime(
             crate::types::str::repr::repr_str(fmt)
         ))
     };
-    let Some(re) = compiled(meter, paid, fmt)? else { return bad() };
+    let Some(re) = compiled(meter, fmt)? else { return bad() };
     meter.fuel(FUEL_PER_STRPTIME)?;
     let Some(caps) = re.captures(s) else { return bad() };
     let end = caps.get(0).map_or(0, |m| m.end());

@@ -1,12 +1,65 @@
 //! `datetime.timedelta`: (days, seconds, microseconds) normalised as CPython
 //! does; attributes, `total_seconds`, `repr` and `str`.
 
-use std::rc::Rc;
-
+use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
+use crate::meter::Meter;
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
 
 pub(crate) const METHODS: &[&str] = &["total_seconds"];
+
+/// A `timedelta`: days, seconds and microseconds, normalised (seconds in
+/// `0..86400`, microseconds in `0..10^6`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TimeDelta(pub i64, pub i64, pub i64);
+
+/// A `timedelta` as a value.
+impl NativeObject for TimeDelta {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"timedelta")
+    }
+
+    fn repr(&self, _meter: &mut Meter) -> R<String> {
+        Ok(repr(self.0, self.1, self.2))
+    }
+
+    fn str(&self) -> Option<String> {
+        Some(str_of(self.0, self.1, self.2))
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        attr(self.0, self.1, self.2, name)
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        METHODS
+    }
+
+    fn call_method(
+        &self,
+        _cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        _args: Vec<Value>,
+        _kwargs: Kwargs,
+    ) -> R<Value> {
+        method(self.0, self.1, self.2, name)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<TimeDelta>()
+    }
+
+    fn eq_native(&self, other: &dyn NativeObject) -> Option<bool> {
+        (other as &dyn std::any::Any).downcast_ref::<TimeDelta>().map(|o| o == self).or(Some(false))
+    }
+
+    fn qualified_module(&self) -> Option<&'static str> {
+        Some("datetime")
+    }
+}
 
 /// The largest magnitude of a timedelta's days (CPython's `timedelta.max`).
 const MAX_DAYS: i128 = 999_999_999;
@@ -22,7 +75,7 @@ pub(crate) fn td_value(micros: i128) -> R<Value> {
             format!("days={days}; must have magnitude <= {MAX_DAYS}"),
         );
     }
-    Ok(Value::Native(Rc::new(Native::TimeDelta(days as i64, rem / 1_000_000, rem % 1_000_000))))
+    Ok(Native::value(TimeDelta(days as i64, rem / 1_000_000, rem % 1_000_000)))
 }
 
 /// Microseconds from a float (a constructor's sum, a product with a float):

@@ -3,10 +3,10 @@
 //! any tuple is built.
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
 use crate::modules::itertools::items_iter;
 use crate::value::*;
-use crate::vm::Vm;
 
 /// C(n, r), `None` when it does not fit in a u128.
 fn binomial(n: usize, r: usize) -> Option<u128> {
@@ -33,20 +33,25 @@ fn falling_factorial(n: usize, r: usize) -> Option<u128> {
 
 /// Charge the collection cap, fuel and memory for `count` tuples of `width`
 /// items before building them (`None`: too many to count).
-fn charge_tuples(vm: &mut Vm, count: Option<u128>, width: usize) -> R<()> {
+fn charge_tuples<C: Callbacks + ?Sized>(cx: &mut C, count: Option<u128>, width: usize) -> R<()> {
     let n = count.and_then(|c| usize::try_from(c).ok()).unwrap_or(usize::MAX);
-    vm.meter.check_len(n)?;
+    cx.meter().check_len(n)?;
     let items = n.saturating_mul(width.max(1));
-    vm.meter.fuel(items as u64)?;
+    cx.meter().fuel(items as u64)?;
     // A tuple: its header plus 16 bytes per item (as `measure_live` counts).
-    vm.meter.alloc(n.saturating_mul(40).saturating_add(items.saturating_mul(16)))
+    cx.meter().alloc(n.saturating_mul(40).saturating_add(items.saturating_mul(16)))
 }
 
-pub(super) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    let cap = vm.meter.limits.max_collection_len;
+pub(super) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let cap = cx.meter().limits.max_collection_len;
     match name {
         "combinations" | "combinations_with_replacement" | "permutations" => {
-            let pool = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let pool = cx.iterate(args.first().unwrap_or(&Value::None))?;
             let n = pool.len();
             let r = match args.get(1).or_else(|| kw(&kwargs, "r")) {
                 Some(v) => as_int(v).unwrap_or(0).max(0) as usize,
@@ -61,7 +66,7 @@ pub(super) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 "combinations_with_replacement" => binomial(n + r - 1, r),
                 _ => falling_factorial(n, r),
             };
-            charge_tuples(vm, count, r)?;
+            charge_tuples(cx, count, r)?;
             if count == Some(0) {
                 return Ok(items_iter(Vec::new()));
             }
@@ -75,9 +80,9 @@ pub(super) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             while let Some(top) = stack.last_mut() {
                 if idx.len() == r {
                     push(&mut out, &pool, &idx);
-                    vm.meter.fuel(1)?;
+                    cx.meter().fuel(1)?;
                     if out.len() > cap {
-                        vm.meter.check_len(out.len())?;
+                        cx.meter().check_len(out.len())?;
                     }
                     stack.pop();
                     idx.pop();
@@ -111,7 +116,7 @@ pub(super) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             let repeat = kw(&kwargs, "repeat").and_then(as_int).unwrap_or(1).max(0) as usize;
             let mut pools = Vec::new();
             for a in &args {
-                pools.push(vm.iterate(a)?);
+                pools.push(cx.iterate(a)?);
             }
             // Size the result before repeating the pools or building tuples.
             let width = pools.len().checked_mul(repeat);
@@ -130,9 +135,9 @@ pub(super) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 });
             }
             match width {
-                Some(w) if count == Some(0) => charge_tuples(vm, Some(0), w)?,
-                Some(w) => charge_tuples(vm, count, w)?,
-                None => charge_tuples(vm, None, usize::MAX)?,
+                Some(w) if count == Some(0) => charge_tuples(cx, Some(0), w)?,
+                Some(w) => charge_tuples(cx, count, w)?,
+                None => charge_tuples(cx, None, usize::MAX)?,
             }
             if count == Some(0) {
                 return Ok(items_iter(Vec::new()));
@@ -148,7 +153,7 @@ pub(super) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                         next.push(t);
                     }
                 }
-                vm.meter.check_len(next.len())?;
+                cx.meter().check_len(next.len())?;
                 result = next;
             }
             Ok(items_iter(result.into_iter().map(Value::tuple).collect()))

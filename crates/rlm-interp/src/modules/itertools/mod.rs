@@ -13,11 +13,11 @@ use drawn::{
 };
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::charged::ChargedVec;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::modules::functions;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     functions(
@@ -47,15 +47,20 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     )
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
         "chain" | "from_iterable" | "islice" | "count" | "cycle" | "repeat" | "groupby" => {
-            sources(vm, name, args, kwargs)
+            sources(cx, name, args, kwargs)
         }
         "combinations" | "combinations_with_replacement" | "permutations" | "product" => {
-            combinatorics::call(vm, name, args, kwargs)
+            combinatorics::call(cx, name, args, kwargs)
         }
-        _ => transforms(vm, name, args, kwargs),
+        _ => transforms(cx, name, args, kwargs),
     }
 }
 
@@ -64,29 +69,34 @@ pub(super) fn items_iter(v: Vec<Value>) -> Value {
 }
 
 /// Chaining, slicing, grouping and the infinite iterators.
-fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+fn sources<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
         "chain" => {
             // Charged as it grows: each part's items are moved into a
             // buffer held to the budget and the cap.
             let mut out = ChargedVec::new();
             for a in &args {
-                let part = vm.iterate(a)?;
-                out.reserve(&mut vm.meter, part.len())?;
+                let part = cx.iterate(a)?;
+                out.reserve(cx.meter(), part.len())?;
                 for x in part {
-                    out.push(&mut vm.meter, x)?;
+                    out.push(cx.meter(), x)?;
                 }
             }
             Ok(items_iter(out.into_vec()))
         }
         "from_iterable" => {
-            let outer = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let outer = cx.iterate(args.first().unwrap_or(&Value::None))?;
             let mut out = ChargedVec::new();
             for a in &outer {
-                let part = vm.iterate(a)?;
-                out.reserve(&mut vm.meter, part.len())?;
+                let part = cx.iterate(a)?;
+                out.reserve(cx.meter(), part.len())?;
                 for x in part {
-                    out.push(&mut vm.meter, x)?;
+                    out.push(cx.meter(), x)?;
                 }
             }
             Ok(items_iter(out.into_vec()))
@@ -105,7 +115,7 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
                     "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize.",
                 );
             }
-            let it = vm.get_iter(src)?;
+            let it = cx.get_iter(src)?;
             let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
             // Charged before each growth and held to the cap (a plain
             // `Vec` of 10^18 items from `count()` doubled to 512 MiB first).
@@ -115,10 +125,10 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
                 if stop.is_some_and(|s| i >= s) {
                     break;
                 }
-                let Some(v) = vm.iter_next(&it)? else { break };
-                vm.meter.fuel(1)?;
+                let Some(v) = cx.iter_next(&it)? else { break };
+                cx.meter().fuel(1)?;
                 if i >= start && (i - start) % step == 0 {
-                    out.push(&mut vm.meter, v)?;
+                    out.push(cx.meter(), v)?;
                 }
                 i += 1;
             }
@@ -152,7 +162,7 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             Ok(Value::iter(IterState::Count(start, step)))
         }
         "cycle" => {
-            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let items = cx.iterate(args.first().unwrap_or(&Value::None))?;
             Ok(Value::iter(IterState::Cycle(items, 0)))
         }
         "repeat" => {
@@ -160,37 +170,42 @@ fn sources(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value
             let n = args.get(1).or_else(|| kw(&kwargs, "times")).and_then(as_int);
             Ok(Value::iter(IterState::Repeat(v, n.map(|n| n.max(0)))))
         }
-        "groupby" => groupby(vm, args, kwargs),
+        "groupby" => groupby(cx, args, kwargs),
         _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),
     }
 }
 
 /// Functions that map, filter or regroup one or more iterables.
-fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+fn transforms<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
-        "accumulate" => accumulate(vm, args, kwargs),
-        "zip_longest" => zip_longest(vm, args, kwargs),
+        "accumulate" => accumulate(cx, args, kwargs),
+        "zip_longest" => zip_longest(cx, args, kwargs),
         "takewhile" => {
             let pred = args.first().cloned().unwrap_or(Value::None);
-            let it = vm.get_iter(args.get(1).cloned().unwrap_or(Value::None))?;
+            let it = cx.get_iter(args.get(1).cloned().unwrap_or(Value::None))?;
             let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
             let mut out = ChargedVec::new();
-            while let Some(x) = vm.iter_next(&it)? {
-                vm.meter.fuel(1)?;
-                if !vm.call_value(&pred, vec![x.clone()], Vec::new())?.truthy() {
+            while let Some(x) = cx.iter_next(&it)? {
+                cx.meter().fuel(1)?;
+                if !cx.call_value(&pred, vec![x.clone()], Vec::new())?.truthy() {
                     break;
                 }
-                out.push(&mut vm.meter, x)?;
+                out.push(cx.meter(), x)?;
             }
             Ok(items_iter(out.into_vec()))
         }
-        "dropwhile" => dropwhile(vm, args),
-        "filterfalse" => filterfalse(vm, args),
-        "starmap" => starmap(vm, args),
-        "pairwise" => pairwise(vm, args),
-        "compress" => compress(vm, args),
+        "dropwhile" => dropwhile(cx, args),
+        "filterfalse" => filterfalse(cx, args),
+        "starmap" => starmap(cx, args),
+        "pairwise" => pairwise(cx, args),
+        "compress" => compress(cx, args),
         "tee" => {
-            let items = vm.iterate(args.first().unwrap_or(&Value::None))?;
+            let items = cx.iterate(args.first().unwrap_or(&Value::None))?;
             let n = args.get(1).and_then(as_int).unwrap_or(2);
             if n < 0 {
                 return value_err("n must be >= 0");
@@ -203,9 +218,9 @@ fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Va
             // its box, its buffer and what its items hold inline (`tee('',
             // 10**6)` made a million empty iterators, 136 MiB, uncharged).
             let n = n as usize;
-            vm.meter.check_len(n)?;
+            cx.meter().check_len(n)?;
             let copied = n.saturating_mul(items.len());
-            vm.meter.fuel(crate::cost::fuel_for(
+            cx.meter().fuel(crate::cost::fuel_for(
                 crate::cost::COPY,
                 copied.saturating_add(n) as u64,
                 0,
@@ -213,7 +228,7 @@ fn transforms(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Va
             let per_copy = crate::mem::rc_block::<std::cell::RefCell<IterState>>()
                 + crate::mem::vec_block::<Value>(items.len())
                 + items.iter().map(Value::unowned_cost).sum::<usize>();
-            vm.meter.alloc(n.saturating_mul(per_copy))?;
+            cx.meter().alloc(n.saturating_mul(per_copy))?;
             Ok(Value::tuple((0..n).map(|_| items_iter(items.clone())).collect()))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),

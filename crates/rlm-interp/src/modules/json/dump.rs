@@ -4,9 +4,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::callbacks::Callbacks;
 use crate::fault::{R, type_err, value_err};
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(super) struct JsonOpts {
     pub(super) indent: Option<String>,
@@ -44,36 +44,41 @@ fn escaped_len(s: &str, ensure_ascii: bool) -> usize {
 /// budget are checked before the buffer grows (a single string or
 /// separator can be as long as the cap: `r = json.dumps(r)` in a loop
 /// doubled a string to 128 MiB in a 32 MiB session before any check).
-fn reserve(vm: &mut Vm, out: &mut String, extra: usize) -> R<()> {
+fn reserve<C: Callbacks + ?Sized>(cx: &mut C, out: &mut String, extra: usize) -> R<()> {
     let needed = out.len().saturating_add(extra);
-    if needed > vm.meter.limits.max_str_len {
-        vm.meter.check_str_len(needed)?;
+    if needed > cx.meter().limits.max_str_len {
+        cx.meter().check_str_len(needed)?;
     }
     if needed > out.capacity() {
-        vm.meter.check_text_growth(needed)?;
+        cx.meter().check_text_growth(needed)?;
         out.reserve(extra);
     }
     Ok(())
 }
 
 /// Writes a separator or an indent that the program chose (any length).
-fn push_checked(vm: &mut Vm, out: &mut String, piece: &str) -> R<()> {
-    vm.meter.fuel(crate::cost::fuel_for(crate::cost::TEXT, 0, piece.len() as u64))?;
-    reserve(vm, out, piece.len())?;
+fn push_checked<C: Callbacks + ?Sized>(cx: &mut C, out: &mut String, piece: &str) -> R<()> {
+    cx.meter().fuel(crate::cost::fuel_for(crate::cost::TEXT, 0, piece.len() as u64))?;
+    reserve(cx, out, piece.len())?;
     out.push_str(piece);
     Ok(())
 }
 
 /// Writes `s` as a JSON string, paying fuel per byte and making room for
 /// it before a byte is written.
-fn json_str(vm: &mut Vm, s: &str, ensure_ascii: bool, out: &mut String) -> R<()> {
-    vm.meter.fuel(crate::cost::fuel_for(crate::cost::TEXT, 1, s.len() as u64))?;
+fn json_str<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    s: &str,
+    ensure_ascii: bool,
+    out: &mut String,
+) -> R<()> {
+    cx.meter().fuel(crate::cost::fuel_for(crate::cost::TEXT, 1, s.len() as u64))?;
     // Measured exactly only when the bound (`JSON_ESCAPE_MAX` bytes a byte
     // and the quotes) could fail the cap or the budget: else a second scan
     // for nothing.
     let bound = out.len().saturating_add(s.len().saturating_mul(JSON_ESCAPE_MAX)).saturating_add(2);
-    if !vm.meter.text_within_unchecked(bound, out.capacity()) {
-        reserve(vm, out, escaped_len(s, ensure_ascii))?;
+    if !cx.meter().text_within_unchecked(bound, out.capacity()) {
+        reserve(cx, out, escaped_len(s, ensure_ascii))?;
     }
     out.push('"');
     // Runs of bytes written as they are (printable ASCII but `"` and `\`)
@@ -112,29 +117,29 @@ fn json_str(vm: &mut Vm, s: &str, ensure_ascii: bool, out: &mut String) -> R<()>
     Ok(())
 }
 
-pub(super) fn json_dump(
-    vm: &mut Vm,
+pub(super) fn json_dump<C: Callbacks + ?Sized>(
+    cx: &mut C,
     v: &Value,
     o: &JsonOpts,
     depth: usize,
     out: &mut String,
 ) -> R<()> {
-    if depth > vm.meter.limits.max_nesting {
-        return Err(vm.meter.nesting_err());
+    if depth > cx.meter().limits.max_nesting {
+        return Err(cx.meter().nesting_err());
     }
-    crate::stack_guard::guard_stack(&vm.meter)?;
-    if out.len() > vm.meter.limits.max_str_len {
-        vm.meter.check_str_len(out.len())?;
+    crate::stack_guard::guard_stack(cx.meter())?;
+    if out.len() > cx.meter().limits.max_str_len {
+        cx.meter().check_str_len(out.len())?;
     }
-    vm.meter.check_text_growth(out.capacity())?;
-    vm.meter.fuel(if depth > 0 { crate::cost::FUEL_PER_VALUE_WRITTEN } else { 1 })?;
+    cx.meter().check_text_growth(out.capacity())?;
+    cx.meter().fuel(if depth > 0 { crate::cost::FUEL_PER_VALUE_WRITTEN } else { 1 })?;
     // A newline plus `d` indents, held to the string cap before it is
     // written (an indent near the cap times the depth would overshoot it).
-    let nl = |vm: &mut Vm, out: &mut String, d: usize| -> R<()> {
+    let nl = |cx: &mut C, out: &mut String, d: usize| -> R<()> {
         if let Some(ind) = &o.indent {
             let extra = ind.len().saturating_mul(d).saturating_add(1);
-            vm.meter.fuel(crate::cost::fuel_for(crate::cost::FILL, 0, extra as u64))?;
-            reserve(vm, out, extra)?;
+            cx.meter().fuel(crate::cost::fuel_for(crate::cost::FILL, 0, extra as u64))?;
+            reserve(cx, out, extra)?;
             out.push('\n');
             for _ in 0..d {
                 out.push_str(ind);
@@ -147,7 +152,7 @@ pub(super) fn json_dump(
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&json_float(*f, o.allow_nan)?),
-        Value::Str(s) => json_str(vm, s.as_str(), o.ensure_ascii, out)?,
+        Value::Str(s) => json_str(cx, s.as_str(), o.ensure_ascii, out)?,
         Value::List(l) if o.seen.borrow().contains(&(Rc::as_ptr(l) as *const u8 as usize)) => {
             return value_err("Circular reference detected");
         }
@@ -159,7 +164,7 @@ pub(super) fn json_dump(
                 Value::List(l) => Rc::as_ptr(l) as *const u8 as usize,
                 _ => 0,
             };
-            let items = vm.iterate(v)?;
+            let items = cx.iterate(v)?;
             if items.is_empty() {
                 out.push_str("[]");
                 return Ok(());
@@ -170,12 +175,12 @@ pub(super) fn json_dump(
             out.push('[');
             for (i, x) in items.iter().enumerate() {
                 if i > 0 {
-                    push_checked(vm, out, &o.item_sep)?;
+                    push_checked(cx, out, &o.item_sep)?;
                 }
-                nl(vm, out, depth + 1)?;
-                json_dump(vm, x, o, depth + 1, out)?;
+                nl(cx, out, depth + 1)?;
+                json_dump(cx, x, o, depth + 1, out)?;
             }
-            nl(vm, out, depth)?;
+            nl(cx, out, depth)?;
             out.push(']');
             o.seen.borrow_mut().pop();
         }
@@ -189,7 +194,7 @@ pub(super) fn json_dump(
             o.seen.borrow_mut().push(Rc::as_ptr(d) as *const u8 as usize);
             if o.sort_keys {
                 let mut keys: Vec<Value> = items.iter().map(|(k, _)| k.clone()).collect();
-                crate::builtins::sort::sort_values(vm, &mut keys, None, false)?;
+                crate::builtins::sort::sort_values(cx, &mut keys, None, false)?;
                 // Each sorted key finds its value by hash (a search of the
                 // items for each key was quadratic, and unpaid).
                 let mut by_key: Map = items.drain(..).map(|(k, x)| (Key(k), x)).collect();
@@ -201,9 +206,9 @@ pub(super) fn json_dump(
             out.push('{');
             for (i, (k, x)) in items.iter().enumerate() {
                 if i > 0 {
-                    push_checked(vm, out, &o.item_sep)?;
+                    push_checked(cx, out, &o.item_sep)?;
                 }
-                nl(vm, out, depth + 1)?;
+                nl(cx, out, depth + 1)?;
                 // A string key is written from the program's own string, not a copy.
                 let ks: std::borrow::Cow<'_, str> = match k {
                     Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
@@ -218,18 +223,18 @@ pub(super) fn json_dump(
                         ));
                     }
                 };
-                json_str(vm, &ks, o.ensure_ascii, out)?;
-                push_checked(vm, out, &o.key_sep)?;
-                json_dump(vm, x, o, depth + 1, out)?;
+                json_str(cx, &ks, o.ensure_ascii, out)?;
+                push_checked(cx, out, &o.key_sep)?;
+                json_dump(cx, x, o, depth + 1, out)?;
             }
-            nl(vm, out, depth)?;
+            nl(cx, out, depth)?;
             out.push('}');
             o.seen.borrow_mut().pop();
         }
         other => match &o.default {
             Some(d) => {
-                let r = vm.call_value(d, vec![other.clone()], Vec::new())?;
-                json_dump(vm, &r, o, depth + 1, out)?;
+                let r = cx.call_value(d, vec![other.clone()], Vec::new())?;
+                json_dump(cx, &r, o, depth + 1, out)?;
             }
             None => {
                 return type_err(format!(
@@ -253,6 +258,6 @@ fn json_float(f: f64, allow_nan: bool) -> R<String> {
     } else if f.is_infinite() {
         (if f > 0.0 { "Infinity" } else { "-Infinity" }).into()
     } else {
-        crate::types::float::float_repr(f)
+        crate::types::float::repr::float_repr(f)
     })
 }

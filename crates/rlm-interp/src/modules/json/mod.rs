@@ -8,10 +8,10 @@ mod parse;
 use std::cell::RefCell;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
 use crate::modules::functions;
 use crate::value::*;
-use crate::vm::Vm;
 use dump::{JsonOpts, json_dump};
 use parse::JsonParser;
 
@@ -21,7 +21,12 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     a
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     match name {
         "dumps" => {
             let Some(v) = args.first() else {
@@ -32,13 +37,13 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 Some(Value::Str(s)) => Some(s.as_str().to_string()),
                 Some(v) => {
                     let n = as_int(v).unwrap_or(0).max(0) as usize;
-                    if n > vm.meter.limits.max_str_len {
-                        vm.meter.check_str_len(n)?;
+                    if n > cx.meter().limits.max_str_len {
+                        cx.meter().check_str_len(n)?;
                     }
                     // Held to the budget before it is made (it is not a
                     // value of the program's, so it is checked, not charged).
-                    vm.meter.fuel(crate::cost::fuel_for(crate::cost::FILL, 0, n as u64))?;
-                    vm.meter.check_text_growth(n)?;
+                    cx.meter().fuel(crate::cost::fuel_for(crate::cost::FILL, 0, n as u64))?;
+                    cx.meter().check_text_growth(n)?;
                     Some(" ".repeat(n))
                 }
             };
@@ -68,10 +73,10 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             };
             let mut out = String::new();
             if let Some(bound) = crate::format::text_lower_bound(v, opts.item_sep.chars().count()) {
-                vm.meter.check_text_lower_bound(bound)?;
+                cx.meter().check_text_lower_bound(bound)?;
                 out.reserve(bound);
             }
-            crate::stack_guard::walk_over(v, || json_dump(vm, v, &opts, 0, &mut out))?;
+            crate::stack_guard::walk_over(v, || json_dump(cx, v, &opts, 0, &mut out))?;
             Ok(Value::str(out))
         }
         "loads" => {
@@ -81,9 +86,9 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                     args.first().map(|v| v.type_name()).unwrap_or("NoneType")
                 ));
             };
-            vm.meter.fuel(s.byte_len() as u64 / 16)?;
+            cx.meter().fuel(s.byte_len() as u64 / 16)?;
             let mut p = JsonParser { s: s.as_str(), i: 0, depth: 0 };
-            let v = crate::stack_guard::walk(|| p.value(vm))?;
+            let v = crate::stack_guard::walk(|| p.value(cx))?;
             p.ws();
             if p.i < p.s.len() {
                 return p.err("Extra data");

@@ -1,9 +1,9 @@
 //! `json.loads`: a parser with CPython's error messages and positions,
 //! charging memory per value and bounded by the nesting limit.
 
+use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(super) struct JsonParser<'a> {
     pub(super) s: &'a str,
@@ -32,17 +32,17 @@ impl JsonParser<'_> {
         }
     }
 
-    pub(super) fn value(&mut self, vm: &mut Vm) -> R<Value> {
+    pub(super) fn value<C: Callbacks + ?Sized>(&mut self, cx: &mut C) -> R<Value> {
         self.ws();
         self.depth += 1;
-        if self.depth > vm.meter.limits.max_nesting {
-            return Err(vm.meter.nesting_err());
+        if self.depth > cx.meter().limits.max_nesting {
+            return Err(cx.meter().nesting_err());
         }
-        crate::stack_guard::guard_stack(&vm.meter)?;
+        crate::stack_guard::guard_stack(cx.meter())?;
         // Each value made (a dict, list, string or number, with its key if
         // any) costs twice what writing one costs (`FUEL_PER_VALUE_WRITTEN`):
         // a `json.loads(json.dumps(x))` loop ran its fuel in 3.2 s at none.
-        vm.meter.fuel(2 * crate::cost::FUEL_PER_VALUE_WRITTEN)?;
+        cx.meter().fuel(2 * crate::cost::FUEL_PER_VALUE_WRITTEN)?;
         let b = self.s.as_bytes();
         let r = match b.get(self.i) {
             None => self.err("Expecting value"),
@@ -64,8 +64,8 @@ impl JsonParser<'_> {
                             return self.err("Expecting ':' delimiter");
                         }
                         self.i += 1;
-                        let v = self.value(vm)?;
-                        vm.meter.alloc(crate::types::dict::DICT_ENTRY_COST)?;
+                        let v = self.value(cx)?;
+                        cx.meter().alloc(crate::types::dict::DICT_ENTRY_COST)?;
                         d.map.insert(Key(Value::str(k)), v);
                         self.ws();
                         match b.get(self.i) {
@@ -88,8 +88,8 @@ impl JsonParser<'_> {
                     self.i += 1;
                 } else {
                     loop {
-                        items.push(self.value(vm)?);
-                        vm.meter.alloc(crate::meter::LIST_SLOT_COST)?;
+                        items.push(self.value(cx)?);
+                        cx.meter().alloc(crate::meter::LIST_SLOT_COST)?;
                         self.ws();
                         match b.get(self.i) {
                             Some(b',') => self.i += 1,

@@ -10,13 +10,13 @@ use std::rc::Rc;
 use crate::charged::ChargedVec;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
+use crate::meter::Meter;
 use crate::modules::re::ascii_twin::{self, AsciiTwin};
 use crate::modules::re::match_obj::MatchObj;
 use crate::modules::re::rewrite::{self, Dollar};
 use crate::modules::re::translate::{Translation, translate};
 use crate::modules::re::{ASCII, DOTALL, IGNORECASE, MULTILINE, VERBOSE};
 use crate::value::*;
-use crate::vm::Vm;
 
 enum Engine {
     /// The linear engine, with capture slots reused from one search to the
@@ -54,11 +54,11 @@ pub struct CompiledRegex {
     fuel_per_64_bytes: u64,
     /// Its expanded states: the linear engine's lazy automaton starts empty
     /// and the first search builds its states, each at a cost that grows
-    /// with the pattern's (paid once per session: `PaidPatterns`).
+    /// with the pattern's (paid once per session: `crate::paid`).
     states: u64,
     /// Whether it is kept in the per-thread cache, shared by the sessions
     /// the thread runs: then each session pays its compile and first search
-    /// once (`PaidPatterns`), else the object itself records its first search.
+    /// once (`crate::paid`), else the object itself records its first search.
     shared: bool,
     /// Whether its first search was paid for (an unshared pattern's own record).
     searched: std::cell::Cell<bool>,
@@ -311,7 +311,7 @@ fn build_pattern(
         bare_dollar,
         tail_group,
         names,
-        // What a miss of the cache charged (`Vm::compile_pattern`): a hit pays
+        // What a miss of the cache charged (`compile_pattern`): a hit pays
         // the same, so a program's fuel does not depend on the thread's past.
         compile_fuel: compile_fuel(source, super::size::expanded_size(source), twin),
         fuel_per_64_bytes: 1 + size.states / 16,
@@ -371,42 +371,11 @@ impl CompiledRegex {
     }
 }
 
-/// The patterns of the per-thread cache a session has paid for: it pays a
-/// shared pattern's compile (and each anchored/full variant's) and its
-/// first search once, whatever ran before it on the thread, so that its
-/// fuel is a function of the program and the host's replies only. The
-/// patterns are held (so an address is never another pattern's) and
-/// forgotten all at once past `2 * CACHED_PATTERNS`: they are paid again.
-#[derive(Default)]
-pub(crate) struct PaidPatterns {
-    /// By address: whether its first search was paid too.
-    paid: HashMap<usize, (Rc<CompiledRegex>, bool)>,
-}
-
-impl PaidPatterns {
-    /// Records `p` as compiled by this session; whether it was already.
-    fn compiled(&mut self, p: &Rc<CompiledRegex>) -> bool {
-        let key = Rc::as_ptr(p) as usize;
-        if self.paid.contains_key(&key) {
-            return true;
-        }
-        if self.paid.len() >= 2 * CACHED_PATTERNS {
-            self.paid.clear();
-        }
-        self.paid.insert(key, (p.clone(), false));
-        false
-    }
-
-    /// Records `p`'s first search in this session; whether it was already.
-    fn searched(&mut self, p: &CompiledRegex) -> bool {
-        match self.paid.get_mut(&(p as *const CompiledRegex as usize)) {
-            Some((_, searched)) => std::mem::replace(searched, true),
-            // Not compiled by this session (a pattern another session
-            // handed it cannot reach it): paid as unshared.
-            None => p.searched.replace(true),
-        }
-    }
-}
+/// A session pays a shared pattern's compile (and each anchored/full
+/// variant's) and its first search once, whatever ran before it on the
+/// thread (`crate::paid`, on the meter); its record is forgotten past this
+/// many patterns, which are paid again.
+const FORGET_PATTERNS_PAST: usize = 2 * CACHED_PATTERNS;
 
 /// Fuel for each search (a match attempt from one position: `search`,
 /// each match of `findall`/`split`/`sub`), besides the bytes it scans: the
@@ -435,337 +404,349 @@ const NFA_FUEL_PER_BYTE: u64 = 16;
 /// among dense matches (`findall`) most often stops within a few bytes.
 pub(super) const FIRST_READ: usize = 32;
 
-/// Fuel for each window after a search's first (`Vm::window_search`): the
+/// Fuel for each window after a search's first (`window_search`): the
 /// engine's call on it.
 const FUEL_PER_WINDOW: u64 = 4;
 
 /// Backtracking limits tried before the session's own (see `Engine::Fancy`).
 const FANCY_TIERS: &[usize] = &[256, 8192, 262_144];
 
-impl Vm {
-    pub(crate) fn compile_pattern(&mut self, p: &Value, flags: i64) -> R<Rc<CompiledRegex>> {
-        match p {
-            Value::Native(n) => match &**n {
-                Native::Pattern(p) => Ok(p.clone()),
-                _ => type_err("first argument must be string or compiled pattern"),
-            },
-            Value::Str(s) => {
-                // The backtracking limit is part of the compiled pattern, and
-                // sessions with different limits share this thread's cache.
-                let limit = self.meter.limits.regex_backtrack_limit;
-                // The cache's key is a copy of the pattern, hashed.
-                self.meter.charge_work(crate::cost::HASH_BYTES, 0, s.byte_len())?;
-                let key = (s.as_str().to_string(), flags, limit);
-                if let Some(p) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
-                    // Paid once per session, as if this session had built it.
-                    if !self.regexes_paid.compiled(&p) {
-                        self.meter.fuel(p.compile_fuel)?;
+pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<CompiledRegex>> {
+    match p {
+        Value::Native(n) => match n.module::<Rc<CompiledRegex>>() {
+            Some(p) => Ok(p.clone()),
+            None => type_err("first argument must be string or compiled pattern"),
+        },
+        Value::Str(s) => {
+            // The backtracking limit is part of the compiled pattern, and
+            // sessions with different limits share this thread's cache.
+            let limit = meter.limits.regex_backtrack_limit;
+            // The cache's key is a copy of the pattern, hashed.
+            meter.charge_work(crate::cost::HASH_BYTES, 0, s.byte_len())?;
+            let key = (s.as_str().to_string(), flags, limit);
+            if let Some(p) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+                // Paid once per session, as if this session had built it.
+                if !meter.paid.pattern_compiled(&p, FORGET_PATTERNS_PAST) {
+                    meter.fuel(p.compile_fuel)?;
+                }
+                return Ok(p);
+            }
+            let size = super::size::expanded_size(s.as_str());
+            if size.states > MAX_EXPANDED_STATES {
+                return exc(ExcKind::ReError, too_large(COMPILED_SIZE_LIMIT));
+            }
+            meter.fuel(compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags)))?;
+            match build(s.as_str(), flags, Wrap::Search, Dollar::AsIs, limit) {
+                Ok(mut p) => {
+                    // The cache is host memory outside the budget: a
+                    // large program (and its lazy automaton) is rebuilt,
+                    // and paid for, each time instead of kept.
+                    if size.states > CACHED_MAX_STATES {
+                        return Ok(Rc::new(p));
                     }
-                    return Ok(p);
-                }
-                let size = super::size::expanded_size(s.as_str());
-                if size.states > MAX_EXPANDED_STATES {
-                    return exc(ExcKind::ReError, too_large(COMPILED_SIZE_LIMIT));
-                }
-                self.meter.fuel(compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags)))?;
-                match build(s.as_str(), flags, Wrap::Search, Dollar::AsIs, limit) {
-                    Ok(mut p) => {
-                        // The cache is host memory outside the budget: a
-                        // large program (and its lazy automaton) is rebuilt,
-                        // and paid for, each time instead of kept.
-                        if size.states > CACHED_MAX_STATES {
-                            return Ok(Rc::new(p));
+                    p.shared = true;
+                    let p = Rc::new(p);
+                    meter.paid.pattern_compiled(&p, FORGET_PATTERNS_PAST);
+                    CACHE.with(|c| {
+                        let mut c = c.borrow_mut();
+                        if c.len() > CACHED_PATTERNS {
+                            c.clear();
                         }
-                        p.shared = true;
-                        let p = Rc::new(p);
-                        self.regexes_paid.compiled(&p);
-                        CACHE.with(|c| {
-                            let mut c = c.borrow_mut();
-                            if c.len() > CACHED_PATTERNS {
-                                c.clear();
-                            }
-                            c.insert(key, p.clone());
-                        });
-                        Ok(p)
-                    }
-                    Err(e) => exc(ExcKind::ReError, e),
+                        c.insert(key, p.clone());
+                    });
+                    Ok(p)
                 }
-            }
-            other => type_err(format!(
-                "first argument must be string or compiled pattern, not {}",
-                other.type_name()
-            )),
-        }
-    }
-
-    /// `p` anchored at the start (`Wrap::Match`) or at both ends (`Wrap::Full`).
-    pub(super) fn variant(&mut self, p: &Rc<CompiledRegex>, wrap: Wrap) -> R<Rc<CompiledRegex>> {
-        let cell = if wrap == Wrap::Match { &p.anchored } else { &p.full_variant };
-        self.variant_in(p, cell, wrap, Dollar::AsIs)
-    }
-
-    /// `p` with sre's `$` as written (`CompiledRegex::newline_variant`).
-    fn newline_variant(&mut self, p: &CompiledRegex) -> R<Rc<CompiledRegex>> {
-        self.variant_in(p, &p.newline_variant, p.wrap, Dollar::Lookahead)
-    }
-
-    /// The variant of `p` kept in `cell`, built the first time; each session
-    /// pays its compile once, as it does `p`'s.
-    fn variant_in(
-        &mut self,
-        p: &CompiledRegex,
-        cell: &RefCell<Option<Rc<CompiledRegex>>>,
-        wrap: Wrap,
-        dollar: Dollar,
-    ) -> R<Rc<CompiledRegex>> {
-        let built = cell.borrow().as_ref().cloned();
-        if let Some(v) = built {
-            if v.shared && !self.regexes_paid.compiled(&v) {
-                self.meter.fuel(p.compile_fuel)?;
-            }
-            return Ok(v);
-        }
-        self.meter.fuel(p.compile_fuel)?;
-        let limit = self.meter.limits.regex_backtrack_limit;
-        let mut v = match build(&p.source, p.flags, wrap, dollar, limit) {
-            Ok(v) => v,
-            Err(e) => return exc(ExcKind::ReError, e),
-        };
-        // Shared as the pattern it hangs on is.
-        v.shared = p.shared;
-        let v = Rc::new(v);
-        if v.shared {
-            self.regexes_paid.compiled(&v);
-        }
-        *cell.borrow_mut() = Some(v.clone());
-        Ok(v)
-    }
-
-    /// The first search of `p` in this session pays for the automaton
-    /// states it builds (over `bytes` of text at most).
-    fn charge_first_search(&mut self, p: &CompiledRegex, bytes: usize) -> R<()> {
-        let paid = if p.shared { self.regexes_paid.searched(p) } else { p.searched.replace(true) };
-        if !paid {
-            self.meter.fuel(first_search_fuel(p.states, bytes))?;
-        }
-        Ok(())
-    }
-
-    /// The leftmost match of `p` in `hay` at or after `start` (a char
-    /// boundary). Charged as it reads, before it reads (issue #53): a
-    /// pattern whose matches are at most `L` bytes long reads its text in
-    /// growing windows; another, the blocks its automaton reads
-    /// (`reach.rs`); a backtracking pattern, the rest of the text reserved
-    /// before and what lies past its match given back, and each tier's
-    /// steps before it is tried.
-    pub(super) fn search_at(
-        &mut self,
-        p: &CompiledRegex,
-        hay: &str,
-        start: usize,
-    ) -> R<Option<Spans>> {
-        self.charge_first_search(p, hay.len().saturating_sub(start))?;
-        self.search_paid(p, hay, start)
-    }
-
-    /// [`Vm::search_at`] once the first search is paid for.
-    pub(super) fn search_paid(
-        &mut self,
-        p: &CompiledRegex,
-        hay: &str,
-        start: usize,
-    ) -> R<Option<Spans>> {
-        if p.bare_dollar && hay.ends_with('\n') {
-            let v = self.newline_variant(p)?;
-            self.charge_first_search(&v, hay.len().saturating_sub(start))?;
-            return self.search_paid(&v, hay, start);
-        }
-        let found = self.search_engine(p, hay, start)?;
-        Ok(match (found, p.tail_group) {
-            (Some(spans), Some(group)) => Some(cut_tail(spans, group)),
-            (found, _) => found,
-        })
-    }
-
-    /// [`Vm::search_paid`] by `p`'s own engine.
-    fn search_engine(&mut self, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
-        self.meter.fuel(FUEL_PER_SEARCH)?;
-        if !matches!(p.engine, Engine::Fast(..)) {
-            return self.fancy_search(p, hay, start);
-        }
-        if let Some(max_len) = p.max_len {
-            return self.window_search(p, hay, start, max_len);
-        }
-        if p.settles {
-            // It reads a character past its match: the rest reserved, what
-            // lies past that given back.
-            return self.reserved_search(hay, start, p.read_rate(), |_, hay, start| {
-                Ok(p.fast_captures(hay, start).flatten())
-            });
-        }
-        if let Some(reach) = p.reach.get_or_init(|| super::reach::Reach::build(&p.full)) {
-            // A unit a byte the automaton steps, a unit more per 64 states
-            // (its states miss the cache more): a corpus program's
-            // `.{200}rolled a \d+.{200}` (400 states) ran ~7 units' time a
-            // byte, `a[^z]*z|a` ~1.3 (docs/benchmarks/2026-11-25-issue-53-fuel-in-proportion.md,
-            // issue #53).
-            let step = 1 + p.states / 64;
-            let read = crate::modules::re::reach::search_reach(
-                &mut self.meter,
-                reach,
-                hay.as_bytes(),
-                start,
-                p.read_rate(),
-                step,
-            )?;
-            if let Some((_, from)) = read {
-                // No match starts before the last candidate it skipped to.
-                return Ok(p.fast_captures(hay, from).flatten());
+                Err(e) => exc(ExcKind::ReError, e),
             }
         }
-        // Not measurable here (the automaton gave up on a Unicode `\b` over
-        // non-ASCII text, and so does the engine's: it runs its NFA, ~75 ns
-        // a byte): the rest reserved, what lies past the match given back.
-        let rate = p.fuel_per_64_bytes.saturating_mul(64 * NFA_FUEL_PER_BYTE);
-        self.reserved_search(hay, start, rate, |_, hay, start| {
+        other => type_err(format!(
+            "first argument must be string or compiled pattern, not {}",
+            other.type_name()
+        )),
+    }
+}
+
+/// `p` anchored at the start (`Wrap::Match`) or at both ends (`Wrap::Full`).
+pub(super) fn variant(
+    meter: &mut Meter,
+    p: &Rc<CompiledRegex>,
+    wrap: Wrap,
+) -> R<Rc<CompiledRegex>> {
+    let cell = if wrap == Wrap::Match { &p.anchored } else { &p.full_variant };
+    variant_in(meter, p, cell, wrap, Dollar::AsIs)
+}
+
+/// `p` with sre's `$` as written (`CompiledRegex::newline_variant`).
+fn newline_variant(meter: &mut Meter, p: &CompiledRegex) -> R<Rc<CompiledRegex>> {
+    variant_in(meter, p, &p.newline_variant, p.wrap, Dollar::Lookahead)
+}
+
+/// The variant of `p` kept in `cell`, built the first time; each session
+/// pays its compile once, as it does `p`'s.
+fn variant_in(
+    meter: &mut Meter,
+    p: &CompiledRegex,
+    cell: &RefCell<Option<Rc<CompiledRegex>>>,
+    wrap: Wrap,
+    dollar: Dollar,
+) -> R<Rc<CompiledRegex>> {
+    let built = cell.borrow().as_ref().cloned();
+    if let Some(v) = built {
+        if v.shared && !meter.paid.pattern_compiled(&v, FORGET_PATTERNS_PAST) {
+            meter.fuel(p.compile_fuel)?;
+        }
+        return Ok(v);
+    }
+    meter.fuel(p.compile_fuel)?;
+    let limit = meter.limits.regex_backtrack_limit;
+    let mut v = match build(&p.source, p.flags, wrap, dollar, limit) {
+        Ok(v) => v,
+        Err(e) => return exc(ExcKind::ReError, e),
+    };
+    // Shared as the pattern it hangs on is.
+    v.shared = p.shared;
+    let v = Rc::new(v);
+    if v.shared {
+        meter.paid.pattern_compiled(&v, FORGET_PATTERNS_PAST);
+    }
+    *cell.borrow_mut() = Some(v.clone());
+    Ok(v)
+}
+
+/// The first search of `p` in this session pays for the automaton
+/// states it builds (over `bytes` of text at most).
+fn charge_first_search(meter: &mut Meter, p: &CompiledRegex, bytes: usize) -> R<()> {
+    // Not compiled by this session (a pattern another session handed it
+    // cannot reach it): paid as unshared, on the pattern's own record.
+    let paid = match p.shared.then(|| meter.paid.pattern_searched(p)).flatten() {
+        Some(paid) => paid,
+        None => p.searched.replace(true),
+    };
+    if !paid {
+        meter.fuel(first_search_fuel(p.states, bytes))?;
+    }
+    Ok(())
+}
+
+/// The leftmost match of `p` in `hay` at or after `start` (a char
+/// boundary). Charged as it reads, before it reads (issue #53): a
+/// pattern whose matches are at most `L` bytes long reads its text in
+/// growing windows; another, the blocks its automaton reads
+/// (`reach.rs`); a backtracking pattern, the rest of the text reserved
+/// before and what lies past its match given back, and each tier's
+/// steps before it is tried.
+pub(super) fn search_at(
+    meter: &mut Meter,
+    p: &CompiledRegex,
+    hay: &str,
+    start: usize,
+) -> R<Option<Spans>> {
+    charge_first_search(meter, p, hay.len().saturating_sub(start))?;
+    search_paid(meter, p, hay, start)
+}
+
+/// [`search_at`] once the first search is paid for.
+pub(super) fn search_paid(
+    meter: &mut Meter,
+    p: &CompiledRegex,
+    hay: &str,
+    start: usize,
+) -> R<Option<Spans>> {
+    if p.bare_dollar && hay.ends_with('\n') {
+        let v = newline_variant(meter, p)?;
+        charge_first_search(meter, &v, hay.len().saturating_sub(start))?;
+        return search_paid(meter, &v, hay, start);
+    }
+    let found = search_engine(meter, p, hay, start)?;
+    Ok(match (found, p.tail_group) {
+        (Some(spans), Some(group)) => Some(cut_tail(spans, group)),
+        (found, _) => found,
+    })
+}
+
+/// [`search_paid`] by `p`'s own engine.
+fn search_engine(
+    meter: &mut Meter,
+    p: &CompiledRegex,
+    hay: &str,
+    start: usize,
+) -> R<Option<Spans>> {
+    meter.fuel(FUEL_PER_SEARCH)?;
+    if !matches!(p.engine, Engine::Fast(..)) {
+        return fancy_search(meter, p, hay, start);
+    }
+    if let Some(max_len) = p.max_len {
+        return window_search(meter, p, hay, start, max_len);
+    }
+    if p.settles {
+        // It reads a character past its match: the rest reserved, what
+        // lies past that given back.
+        return reserved_search(meter, hay, start, p.read_rate(), |_, hay, start| {
             Ok(p.fast_captures(hay, start).flatten())
-        })
+        });
     }
-
-    /// A search whose reading cannot be measured as it goes: the rest of the
-    /// text is charged before at `rate` per 64 bytes (the engine may read all
-    /// of it) and what lies past the match given back (the known gap: an engine that reads far
-    /// past a short match, `a[^z]*z|a`, pays for the match only).
-    fn reserved_search(
-        &mut self,
-        hay: &str,
-        start: usize,
-        rate: u64,
-        search: impl FnOnce(&mut Vm, &str, usize) -> R<Option<Spans>>,
-    ) -> R<Option<Spans>> {
-        let rest = hay.len().saturating_sub(start);
-        crate::modules::re::reach::charge_read(&mut self.meter, rate, 0, rest)?;
-        let found = search(self, hay, start)?;
-        if let Some(Some((_, e))) = found.as_ref().and_then(|sp| sp.first()) {
-            // The match and a character past it.
-            let read = e.saturating_add(4).saturating_sub(start).min(rest);
-            let fuel = |n: usize| (n as u64).saturating_mul(rate) / 64;
-            self.meter.refund(fuel(rest).saturating_sub(fuel(read)));
+    if let Some(reach) = p.reach.get_or_init(|| super::reach::Reach::build(&p.full)) {
+        // A unit a byte the automaton steps, a unit more per 64 states
+        // (its states miss the cache more): a corpus program's
+        // `.{200}rolled a \d+.{200}` (400 states) ran ~7 units' time a
+        // byte, `a[^z]*z|a` ~1.3 (docs/benchmarks/2026-11-25-issue-53-fuel-in-proportion.md,
+        // issue #53).
+        let step = 1 + p.states / 64;
+        let read = crate::modules::re::reach::search_reach(
+            meter,
+            reach,
+            hay.as_bytes(),
+            start,
+            p.read_rate(),
+            step,
+        )?;
+        if let Some((_, from)) = read {
+            // No match starts before the last candidate it skipped to.
+            return Ok(p.fast_captures(hay, from).flatten());
         }
-        Ok(found)
     }
+    // Not measurable here (the automaton gave up on a Unicode `\b` over
+    // non-ASCII text, and so does the engine's: it runs its NFA, ~75 ns
+    // a byte): the rest reserved, what lies past the match given back.
+    let rate = p.fuel_per_64_bytes.saturating_mul(64 * NFA_FUEL_PER_BYTE);
+    reserved_search(meter, hay, start, rate, |_, hay, start| {
+        Ok(p.fast_captures(hay, start).flatten())
+    })
+}
 
-    /// A search of a pattern whose matches are at most `max_len` bytes
-    /// long, through growing windows of the text, each charged before it is
-    /// searched: a match found in a window that starts at most `max_len`
-    /// before the window's end is the one the whole text gives (any earlier
-    /// or preferred one would end inside the window, where the engine sees
-    /// the same text, a character past the window's end included, for `\b`
-    /// and `$`); else no match starts there, and the next window overlaps
-    /// the last by `max_len`.
-    fn window_search(
-        &mut self,
-        p: &CompiledRegex,
-        hay: &str,
-        start: usize,
-        max_len: usize,
-    ) -> R<Option<Spans>> {
-        let len = hay.len();
-        let mut blocks = crate::cost::Blocks::starting_at(FIRST_READ);
-        let (mut from, mut paid) = (start, start);
-        loop {
-            // Candidates start in `from..=end - max_len`; the text is cut a
-            // character after `end`.
-            let end = ceil_char(hay, from.saturating_add(blocks.next_len().max(max_len + 8)));
-            let cut = if end >= len { len } else { ceil_char(hay, end + 1) };
-            crate::modules::re::reach::charge_read(&mut self.meter, p.read_rate(), paid, cut)?;
-            paid = cut;
-            let found = p.fast_captures(&hay[..cut], from).flatten();
-            match found {
-                Some(sp) if cut == len || sp[0].is_some_and(|(s, _)| s + max_len <= end) => {
-                    return Ok(Some(sp));
-                }
-                None if cut == len => return Ok(None),
-                _ => {}
+/// A search whose reading cannot be measured as it goes: the rest of the
+/// text is charged before at `rate` per 64 bytes (the engine may read all
+/// of it) and what lies past the match given back (the known gap: an engine that reads far
+/// past a short match, `a[^z]*z|a`, pays for the match only).
+fn reserved_search(
+    meter: &mut Meter,
+    hay: &str,
+    start: usize,
+    rate: u64,
+    search: impl FnOnce(&mut Meter, &str, usize) -> R<Option<Spans>>,
+) -> R<Option<Spans>> {
+    let rest = hay.len().saturating_sub(start);
+    crate::modules::re::reach::charge_read(meter, rate, 0, rest)?;
+    let found = search(meter, hay, start)?;
+    if let Some(Some((_, e))) = found.as_ref().and_then(|sp| sp.first()) {
+        // The match and a character past it.
+        let read = e.saturating_add(4).saturating_sub(start).min(rest);
+        let fuel = |n: usize| (n as u64).saturating_mul(rate) / 64;
+        meter.refund(fuel(rest).saturating_sub(fuel(read)));
+    }
+    Ok(found)
+}
+
+/// A search of a pattern whose matches are at most `max_len` bytes
+/// long, through growing windows of the text, each charged before it is
+/// searched: a match found in a window that starts at most `max_len`
+/// before the window's end is the one the whole text gives (any earlier
+/// or preferred one would end inside the window, where the engine sees
+/// the same text, a character past the window's end included, for `\b`
+/// and `$`); else no match starts there, and the next window overlaps
+/// the last by `max_len`.
+fn window_search(
+    meter: &mut Meter,
+    p: &CompiledRegex,
+    hay: &str,
+    start: usize,
+    max_len: usize,
+) -> R<Option<Spans>> {
+    let len = hay.len();
+    let mut blocks = crate::cost::Blocks::starting_at(FIRST_READ);
+    let (mut from, mut paid) = (start, start);
+    loop {
+        // Candidates start in `from..=end - max_len`; the text is cut a
+        // character after `end`.
+        let end = ceil_char(hay, from.saturating_add(blocks.next_len().max(max_len + 8)));
+        let cut = if end >= len { len } else { ceil_char(hay, end + 1) };
+        crate::modules::re::reach::charge_read(meter, p.read_rate(), paid, cut)?;
+        paid = cut;
+        let found = p.fast_captures(&hay[..cut], from).flatten();
+        match found {
+            Some(sp) if cut == len || sp[0].is_some_and(|(s, _)| s + max_len <= end) => {
+                return Ok(Some(sp));
             }
-            from = floor_char(hay, (end + 1).saturating_sub(max_len)).max(from + 1);
-            from = ceil_char(hay, from);
-            // A window costs an engine call besides its bytes.
-            self.meter.fuel(FUEL_PER_WINDOW)?;
+            None if cut == len => return Ok(None),
+            _ => {}
         }
+        from = floor_char(hay, (end + 1).saturating_sub(max_len)).max(from + 1);
+        from = ceil_char(hay, from);
+        // A window costs an engine call besides its bytes.
+        meter.fuel(FUEL_PER_WINDOW)?;
     }
+}
 
-    /// A search by the backtracking engine (lookaround, backreferences):
-    /// reserved as [`Vm::reserved_search`]; each tier's steps are charged
-    /// before the tier is tried (its limit bounds them).
-    fn fancy_search(&mut self, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
-        let Engine::Fancy(tiers) = &p.engine else { return Ok(None) };
-        self.reserved_search(hay, start, p.read_rate(), |vm, hay, start| {
-            for (i, (limit, r)) in tiers.iter().enumerate() {
-                vm.meter.fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP))?;
-                match r.captures_from_pos(hay, start) {
-                    Ok(c) => {
-                        return Ok(
-                            c.map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
-                        );
-                    }
-                    Err(fancy_regex::Error::RuntimeError(
-                        fancy_regex::RuntimeError::BacktrackLimitExceeded,
-                    )) if i + 1 < tiers.len() => {}
-                    Err(e) => {
-                        return Err(Fault::Limit(LimitError::new(
-                            LimitKind::Regex,
-                            format!(
-                                "regular expression too expensive (backtracking limit reached): {e}"
-                            ),
-                        )));
-                    }
+/// A search by the backtracking engine (lookaround, backreferences):
+/// reserved as [`reserved_search`]; each tier's steps are charged
+/// before the tier is tried (its limit bounds them).
+fn fancy_search(meter: &mut Meter, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
+    let Engine::Fancy(tiers) = &p.engine else { return Ok(None) };
+    reserved_search(meter, hay, start, p.read_rate(), |meter, hay, start| {
+        for (i, (limit, r)) in tiers.iter().enumerate() {
+            meter.fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP))?;
+            match r.captures_from_pos(hay, start) {
+                Ok(c) => {
+                    return Ok(
+                        c.map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+                    );
+                }
+                Err(fancy_regex::Error::RuntimeError(
+                    fancy_regex::RuntimeError::BacktrackLimitExceeded,
+                )) if i + 1 < tiers.len() => {}
+                Err(e) => {
+                    return Err(Fault::Limit(LimitError::new(
+                        LimitKind::Regex,
+                        format!(
+                            "regular expression too expensive (backtracking limit reached): {e}"
+                        ),
+                    )));
                 }
             }
-            Ok(None)
-        })
-    }
-
-    /// All matches from `pos` (Python's non-overlapping semantics).
-    pub(super) fn all_matches(
-        &mut self,
-        p: &CompiledRegex,
-        hay: &str,
-        limit: usize,
-    ) -> R<ChargedVec<Spans>> {
-        self.all_matches_from(p, hay, 0, limit)
-    }
-
-    pub(super) fn all_matches_from(
-        &mut self,
-        p: &CompiledRegex,
-        hay: &str,
-        start: usize,
-        limit: usize,
-    ) -> R<ChargedVec<Spans>> {
-        // Kept charged while the caller makes its result from them. Each
-        // match's spans are a vector of their own: charged with its slot.
-        let spans_bytes = crate::mem::vec_block::<Option<(usize, usize)>>(p.span_slots());
-        let mut out = ChargedVec::with_slot_extra(spans_bytes);
-        let mut pos = start;
-        self.charge_first_search(p, hay.len().saturating_sub(start))?;
-        while pos <= hay.len() && out.len() < limit {
-            let Some(sp) = self.search_paid(p, hay, pos)? else { break };
-            pos = next_search_start(hay, pos, &sp);
-            out.push(&mut self.meter, sp)?;
         }
-        Ok(out)
-    }
+        Ok(None)
+    })
+}
 
-    pub(super) fn make_match(&self, hay: &Str, spans: Spans, p: &Rc<CompiledRegex>) -> Value {
-        Value::Native(Rc::new(Native::Match(Rc::new(MatchObj {
-            hay: hay.clone(),
-            spans,
-            pattern: p.clone(),
-            pos: 0,
-            endpos: hay.char_len(),
-        }))))
+/// All matches from `pos` (Python's non-overlapping semantics).
+pub(super) fn all_matches(
+    meter: &mut Meter,
+    p: &CompiledRegex,
+    hay: &str,
+    limit: usize,
+) -> R<ChargedVec<Spans>> {
+    all_matches_from(meter, p, hay, 0, limit)
+}
+
+pub(super) fn all_matches_from(
+    meter: &mut Meter,
+    p: &CompiledRegex,
+    hay: &str,
+    start: usize,
+    limit: usize,
+) -> R<ChargedVec<Spans>> {
+    // Kept charged while the caller makes its result from them. Each
+    // match's spans are a vector of their own: charged with its slot.
+    let spans_bytes = crate::mem::vec_block::<Option<(usize, usize)>>(p.span_slots());
+    let mut out = ChargedVec::with_slot_extra(spans_bytes);
+    let mut pos = start;
+    charge_first_search(meter, p, hay.len().saturating_sub(start))?;
+    while pos <= hay.len() && out.len() < limit {
+        let Some(sp) = search_paid(meter, p, hay, pos)? else { break };
+        pos = next_search_start(hay, pos, &sp);
+        out.push(meter, sp)?;
     }
+    Ok(out)
+}
+
+pub(super) fn make_match(hay: &Str, spans: Spans, p: &Rc<CompiledRegex>) -> Value {
+    Native::value(MatchObj {
+        hay: hay.clone(),
+        spans,
+        pattern: p.clone(),
+        pos: 0,
+        endpos: hay.char_len(),
+    })
 }
 
 /// A match of a pattern whose trailing lookahead ran as group `group`: it

@@ -5,284 +5,273 @@
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::charged::{ChargedString, ChargedVec};
 use crate::fault::{Fault, R, exc, type_err};
-use crate::modules::re::engine::{CompiledRegex, Wrap};
+use crate::meter::Meter;
+use crate::modules::re::engine::{
+    CompiledRegex, Wrap, all_matches, all_matches_from, compile_pattern, make_match, search_at,
+    search_paid, variant,
+};
 use crate::value::*;
-use crate::vm::Vm;
 
-/// What one match object costs: its two `Rc` boxes and its copy of the
-/// spans of a pattern with `groups` groups.
+/// What one match object costs: its `Native`'s `Rc` box, its own box and
+/// its copy of the spans of a pattern with `groups` groups.
 fn match_bytes(groups: usize) -> usize {
     use crate::mem::{rc_block, vec_block};
     rc_block::<Native>()
-        + rc_block::<crate::modules::re::match_obj::MatchObj>()
+        + crate::types::native::boxed_cost::<crate::modules::re::match_obj::MatchObj>()
         + vec_block::<Option<(usize, usize)>>(groups + 1)
 }
 
-impl Vm {
-    /// `re.name(pattern, ...)` when `pat` is `None`, else `pat.name(...)`.
-    pub(crate) fn re_call(
-        &mut self,
-        name: &str,
-        pat: Option<Rc<CompiledRegex>>,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        match pat {
-            Some(p) => self.re_pattern_call(name, p, args, &kwargs),
-            None => self.re_module_call(name, args, kwargs),
-        }
+/// `re.name(pattern, ...)` when `pat` is `None`, else `pat.name(...)`.
+pub(crate) fn re_call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    pat: Option<Rc<CompiledRegex>>,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    match pat {
+        Some(p) => re_pattern_call(cx, name, p, args, &kwargs),
+        None => re_module_call(cx, name, args, kwargs),
     }
+}
 
-    /// `re.escape`, or compile the pattern (flags by keyword or position)
-    /// and call the pattern's method.
-    fn re_module_call(&mut self, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-        let mut args = args.into_iter();
-        let pv = args.next().or_else(|| kw(&kwargs, "pattern").cloned()).unwrap_or(Value::None);
-        let flags_pos = match name {
-            "sub" | "subn" => 4,
-            "split" => 3,
-            "compile" | "escape" => 1,
-            _ => 2,
+/// `re.escape`, or compile the pattern (flags by keyword or position)
+/// and call the pattern's method.
+fn re_module_call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let mut args = args.into_iter();
+    let pv = args.next().or_else(|| kw(&kwargs, "pattern").cloned()).unwrap_or(Value::None);
+    let flags_pos = match name {
+        "sub" | "subn" => 4,
+        "split" => 3,
+        "compile" | "escape" => 1,
+        _ => 2,
+    };
+    let _ = flags_pos;
+    if name == "escape" {
+        let Value::Str(s) = pv else {
+            return type_err("escape() argument must be str");
         };
-        let _ = flags_pos;
-        if name == "escape" {
-            let Value::Str(s) = pv else {
-                return type_err("escape() argument must be str");
-            };
-            return Ok(Value::str(escape(s.as_str())));
-        }
-        let flags = kw(&kwargs, "flags").and_then(as_int);
-        let rest: Vec<Value> = args.collect();
-        let (flags, rest) = match (name, flags) {
-            (_, Some(f)) => (f, rest),
-            ("compile", None) => (rest.first().and_then(as_int).unwrap_or(0), Vec::new()),
-            ("sub" | "subn", None) if rest.len() >= 4 => {
-                let f = as_int(&rest[3]).unwrap_or(0);
-                (f, rest[..3].to_vec())
-            }
-            ("split", None) if rest.len() >= 3 => {
-                (as_int(&rest[2]).unwrap_or(0), rest[..2].to_vec())
-            }
-            ("search" | "match" | "fullmatch" | "findall" | "finditer", None)
-                if rest.len() >= 2 =>
-            {
-                (as_int(&rest[1]).unwrap_or(0), rest[..1].to_vec())
-            }
-            _ => (0, rest),
-        };
-        let p = self.compile_pattern(&pv, flags)?;
-        if name == "compile" {
-            return Ok(Value::Native(Rc::new(Native::Pattern(p))));
-        }
-        self.re_call(name, Some(p), rest, kwargs)
+        return Ok(Value::str(escape(s.as_str())));
     }
+    let flags = kw(&kwargs, "flags").and_then(as_int);
+    let rest: Vec<Value> = args.collect();
+    let (flags, rest) = match (name, flags) {
+        (_, Some(f)) => (f, rest),
+        ("compile", None) => (rest.first().and_then(as_int).unwrap_or(0), Vec::new()),
+        ("sub" | "subn", None) if rest.len() >= 4 => {
+            let f = as_int(&rest[3]).unwrap_or(0);
+            (f, rest[..3].to_vec())
+        }
+        ("split", None) if rest.len() >= 3 => (as_int(&rest[2]).unwrap_or(0), rest[..2].to_vec()),
+        ("search" | "match" | "fullmatch" | "findall" | "finditer", None) if rest.len() >= 2 => {
+            (as_int(&rest[1]).unwrap_or(0), rest[..1].to_vec())
+        }
+        _ => (0, rest),
+    };
+    let p = compile_pattern(cx.meter(), &pv, flags)?;
+    if name == "compile" {
+        return Ok(Native::value(p));
+    }
+    re_call(cx, name, Some(p), rest, kwargs)
+}
 
-    fn re_pattern_call(
-        &mut self,
-        name: &str,
-        pattern: Rc<CompiledRegex>,
-        args: Vec<Value>,
-        kwargs: &Kwargs,
-    ) -> R<Value> {
-        match name {
-            "search" | "match" | "fullmatch" => {
-                let (hay, start) =
-                    window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
-                if start > 0 && name != "search" {
-                    // Anchored at `pos`: search from there and keep a match that starts there.
-                    let sp = self.search_at(&pattern, hay.as_str(), start)?;
-                    return Ok(match sp {
-                        Some(sp)
-                            if sp[0].is_some_and(|(a, b)| {
-                                a == start && (name == "match" || b == hay.byte_len())
-                            }) =>
-                        {
-                            self.make_match(&hay, sp, &pattern)
-                        }
-                        _ => Value::None,
-                    });
-                }
-                let p = match name {
-                    "search" => pattern.clone(),
-                    "match" => self.variant(&pattern, Wrap::Match)?,
-                    _ => self.variant(&pattern, Wrap::Full)?,
-                };
-                match self.search_at(&p, hay.as_str(), start)? {
-                    Some(sp) => Ok(self.make_match(&hay, sp, &pattern)),
-                    None => Ok(Value::None),
-                }
-            }
-            "findall" => {
-                let (hay, start) =
-                    window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
-                let ms = self.all_matches_from(&pattern, hay.as_str(), start, usize::MAX)?;
-                let g = pattern.groups();
-                let sub = |sp: &Option<(usize, usize)>| match sp {
-                    Some((a, b)) => Value::Str(hay.byte_substr(
-                        *a,
-                        *b,
-                        if hay.is_ascii() { Some(b - a) } else { None },
-                    )),
-                    None => Value::str(""),
-                };
-                // Each item charges itself as it is made; the list is
-                // charged as it grows (`re.findall("", "a" * 10**7)`).
-                let mut out = ChargedVec::new();
-                out.reserve(&mut self.meter, ms.len())?;
-                for sp in ms.as_slice() {
-                    let item = match g {
-                        0 => sub(&sp[0]),
-                        1 => sub(&sp[1]),
-                        _ => Value::tuple(sp[1..].iter().map(sub).collect()),
-                    };
-                    out.push(&mut self.meter, item)?;
-                }
-                drop(ms);
-                Ok(Value::list(out.into_vec()))
-            }
-            "finditer" => {
-                // Lazy, as CPython's: each step is one search.
-                let (hay, start) =
-                    window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
-                let p = Value::Native(Rc::new(Native::Pattern(pattern)));
-                Ok(Value::iter(IterState::Matches(p, hay, start, false)))
-            }
-            "sub" | "subn" => self.re_sub(name, &pattern, &args, kwargs),
-            "split" => {
-                let hay = hay_arg(&args, kwargs, 0, "string")?;
-                let maxsplit =
-                    args.get(1).or_else(|| kw(kwargs, "maxsplit")).and_then(as_int).unwrap_or(0);
-                let limit = match_limit(maxsplit);
-                let ms = self.all_matches(&pattern, hay.as_str(), limit)?;
-                let parts = hay.parts();
-                let mut out = ChargedVec::new();
-                let mut last = 0;
-                for sp in ms.as_slice() {
-                    let (s, e) = sp[0].unwrap_or((last, last));
-                    out.push(&mut self.meter, parts.part(last, s))?;
-                    for g in &sp[1..] {
-                        let item = match g {
-                            Some((a, b)) => parts.part(*a, *b),
-                            None => Value::None,
-                        };
-                        out.push(&mut self.meter, item)?;
+fn re_pattern_call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    pattern: Rc<CompiledRegex>,
+    args: Vec<Value>,
+    kwargs: &Kwargs,
+) -> R<Value> {
+    match name {
+        "search" | "match" | "fullmatch" => {
+            let (hay, start) =
+                window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
+            if start > 0 && name != "search" {
+                // Anchored at `pos`: search from there and keep a match that starts there.
+                let sp = search_at(cx.meter(), &pattern, hay.as_str(), start)?;
+                return Ok(match sp {
+                    Some(sp)
+                        if sp[0].is_some_and(|(a, b)| {
+                            a == start && (name == "match" || b == hay.byte_len())
+                        }) =>
+                    {
+                        make_match(&hay, sp, &pattern)
                     }
-                    last = e;
-                }
-                out.push(&mut self.meter, parts.part(last, hay.byte_len()))?;
-                drop(ms);
-                Ok(Value::list(out.into_vec()))
+                    _ => Value::None,
+                });
             }
-            _ => exc(
-                ExcKind::AttributeError,
-                format!("'re.Pattern' object has no attribute '{name}'"),
-            ),
+            let p = match name {
+                "search" => pattern.clone(),
+                "match" => variant(cx.meter(), &pattern, Wrap::Match)?,
+                _ => variant(cx.meter(), &pattern, Wrap::Full)?,
+            };
+            match search_at(cx.meter(), &p, hay.as_str(), start)? {
+                Some(sp) => Ok(make_match(&hay, sp, &pattern)),
+                None => Ok(Value::None),
+            }
         }
-    }
-
-    /// What each match a `re.finditer` over `pattern` yields holds (a
-    /// match object charges nothing itself: a list of them is charged so
-    /// much a slot while it is built).
-    pub(crate) fn finditer_match_bytes(pattern: &Value) -> usize {
-        match pattern {
-            Value::Native(n) => match &**n {
-                Native::Pattern(p) => match_bytes(p.groups()),
-                _ => 0,
-            },
-            _ => 0,
+        "findall" => {
+            let (hay, start) =
+                window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
+            let ms = all_matches_from(cx.meter(), &pattern, hay.as_str(), start, usize::MAX)?;
+            let g = pattern.groups();
+            let sub = |sp: &Option<(usize, usize)>| match sp {
+                Some((a, b)) => Value::Str(hay.byte_substr(
+                    *a,
+                    *b,
+                    if hay.is_ascii() { Some(b - a) } else { None },
+                )),
+                None => Value::str(""),
+            };
+            // Each item charges itself as it is made; the list is
+            // charged as it grows (`re.findall("", "a" * 10**7)`).
+            let mut out = ChargedVec::new();
+            out.reserve(cx.meter(), ms.len())?;
+            for sp in ms.as_slice() {
+                let item = match g {
+                    0 => sub(&sp[0]),
+                    1 => sub(&sp[1]),
+                    _ => Value::tuple(sp[1..].iter().map(sub).collect()),
+                };
+                out.push(cx.meter(), item)?;
+            }
+            drop(ms);
+            Ok(Value::list(out.into_vec()))
         }
-    }
-
-    /// The next match of a `re.finditer` (`IterState::Matches`) searched
-    /// from byte `pos` of `hay` (`searched`: not its first search, whose
-    /// charge is paid), and where the search after it starts.
-    pub(crate) fn finditer_step(
-        &mut self,
-        pattern: &Value,
-        hay: &Str,
-        pos: usize,
-        searched: bool,
-    ) -> R<Option<(Value, usize)>> {
-        let Value::Native(n) = pattern else { return Ok(None) };
-        let Native::Pattern(p) = &**n else { return Ok(None) };
-        if pos > hay.byte_len() {
-            return Ok(None);
+        "finditer" => {
+            // Lazy, as CPython's: each step is one search.
+            let (hay, start) =
+                window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
+            let p = Native::value(pattern);
+            Ok(Value::iter(IterState::Matches(p, hay, start, false)))
         }
-        let found = if searched {
-            self.search_paid(p, hay.as_str(), pos)?
-        } else {
-            self.search_at(p, hay.as_str(), pos)?
-        };
-        let Some(sp) = found else { return Ok(None) };
-        let next = super::engine::next_search_start(hay.as_str(), pos, &sp);
-        // The match object: charged before it is made.
-        self.meter.alloc(match_bytes(p.groups()))?;
-        Ok(Some((self.make_match(hay, sp, p), next)))
+        "sub" | "subn" => re_sub(cx, name, &pattern, &args, kwargs),
+        "split" => {
+            let hay = hay_arg(&args, kwargs, 0, "string")?;
+            let maxsplit =
+                args.get(1).or_else(|| kw(kwargs, "maxsplit")).and_then(as_int).unwrap_or(0);
+            let limit = match_limit(maxsplit);
+            let ms = all_matches(cx.meter(), &pattern, hay.as_str(), limit)?;
+            let parts = hay.parts();
+            let mut out = ChargedVec::new();
+            let mut last = 0;
+            for sp in ms.as_slice() {
+                let (s, e) = sp[0].unwrap_or((last, last));
+                out.push(cx.meter(), parts.part(last, s))?;
+                for g in &sp[1..] {
+                    let item = match g {
+                        Some((a, b)) => parts.part(*a, *b),
+                        None => Value::None,
+                    };
+                    out.push(cx.meter(), item)?;
+                }
+                last = e;
+            }
+            out.push(cx.meter(), parts.part(last, hay.byte_len()))?;
+            drop(ms);
+            Ok(Value::list(out.into_vec()))
+        }
+        _ => exc(ExcKind::AttributeError, format!("'re.Pattern' object has no attribute '{name}'")),
     }
+}
 
-    /// `sub`/`subn`: a template string (groups, escapes) or a function of the match.
-    fn re_sub(
-        &mut self,
-        name: &str,
-        pattern: &Rc<CompiledRegex>,
-        args: &[Value],
-        kwargs: &Kwargs,
-    ) -> R<Value> {
-        let repl = args.first().or_else(|| kw(kwargs, "repl")).cloned().unwrap_or(Value::None);
-        let hay = hay_arg(args, kwargs, 1, "string")?;
-        let count = args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(0);
-        let limit = match_limit(count);
-        let ms = self.all_matches(pattern, hay.as_str(), limit)?;
-        let text = hay.as_str();
-        let template = match &repl {
-            Value::Str(r) => Some(parse_template(r.as_str(), pattern)?),
-            _ => None,
-        };
-        // Charged as it grows, and held to the string cap (empty matches
-        // insert the replacement between every two characters).
-        let mut out = ChargedString::new();
-        let mut last = 0;
-        let n = ms.len();
-        for sp in ms.as_slice() {
-            let (s, e) = sp[0].unwrap_or((last, last));
-            out.push_str(&mut self.meter, &text[last..s])?;
-            match &template {
-                Some(t) => {
-                    for piece in t {
-                        match piece {
-                            TPiece::Lit(l) => out.push_str(&mut self.meter, l)?,
-                            TPiece::Group(g) => {
-                                if let Some(Some((a, b))) = sp.get(*g) {
-                                    out.push_str(&mut self.meter, &text[*a..*b])?;
-                                }
+/// What each match a `re.finditer` over `pattern` yields holds (a
+/// match object charges nothing itself: a list of them is charged so
+/// much a slot while it is built).
+pub(crate) fn finditer_match_bytes(pattern: &Value) -> usize {
+    Native::of::<Rc<CompiledRegex>>(pattern).map_or(0, |p| match_bytes(p.groups()))
+}
+
+/// `sub`/`subn`: a template string (groups, escapes) or a function of the match.
+fn re_sub<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    pattern: &Rc<CompiledRegex>,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> R<Value> {
+    let repl = args.first().or_else(|| kw(kwargs, "repl")).cloned().unwrap_or(Value::None);
+    let hay = hay_arg(args, kwargs, 1, "string")?;
+    let count = args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(0);
+    let limit = match_limit(count);
+    let ms = all_matches(cx.meter(), pattern, hay.as_str(), limit)?;
+    let text = hay.as_str();
+    let template = match &repl {
+        Value::Str(r) => Some(parse_template(r.as_str(), pattern)?),
+        _ => None,
+    };
+    // Charged as it grows, and held to the string cap (empty matches
+    // insert the replacement between every two characters).
+    let mut out = ChargedString::new();
+    let mut last = 0;
+    let n = ms.len();
+    for sp in ms.as_slice() {
+        let (s, e) = sp[0].unwrap_or((last, last));
+        out.push_str(cx.meter(), &text[last..s])?;
+        match &template {
+            Some(t) => {
+                for piece in t {
+                    match piece {
+                        TPiece::Lit(l) => out.push_str(cx.meter(), l)?,
+                        TPiece::Group(g) => {
+                            if let Some(Some((a, b))) = sp.get(*g) {
+                                out.push_str(cx.meter(), &text[*a..*b])?;
                             }
                         }
                     }
                 }
-                None => {
-                    let m = self.make_match(&hay, sp.clone(), pattern);
-                    let r = self.call_value(&repl, vec![m], Vec::new())?;
-                    match r {
-                        Value::Str(r) => out.push_str(&mut self.meter, r.as_str())?,
-                        o => {
-                            return type_err(format!(
-                                "expected str instance, {} found",
-                                o.type_name()
-                            ));
-                        }
+            }
+            None => {
+                let m = make_match(&hay, sp.clone(), pattern);
+                let r = cx.call_value(&repl, vec![m], Vec::new())?;
+                match r {
+                    Value::Str(r) => out.push_str(cx.meter(), r.as_str())?,
+                    o => {
+                        return type_err(format!("expected str instance, {} found", o.type_name()));
                     }
                 }
             }
-            last = e;
         }
-        drop(ms);
-        out.push_str(&mut self.meter, &text[last.min(text.len())..])?;
-        self.meter.check_str_len(out.len())?;
-        let s = Value::str(out.into_string());
-        Ok(if name == "subn" { Value::tuple(vec![s, Value::Int(n as i64)]) } else { s })
+        last = e;
     }
+    drop(ms);
+    out.push_str(cx.meter(), &text[last.min(text.len())..])?;
+    cx.meter().check_str_len(out.len())?;
+    let s = Value::str(out.into_string());
+    Ok(if name == "subn" { Value::tuple(vec![s, Value::Int(n as i64)]) } else { s })
+}
+/// The next match of a `re.finditer` (`IterState::Matches`) searched
+/// from byte `pos` of `hay` (`searched`: not its first search, whose
+/// charge is paid), and where the search after it starts.
+pub(crate) fn finditer_step(
+    meter: &mut Meter,
+    pattern: &Value,
+    hay: &Str,
+    pos: usize,
+    searched: bool,
+) -> R<Option<(Value, usize)>> {
+    let Some(p) = Native::of::<Rc<CompiledRegex>>(pattern) else { return Ok(None) };
+    if pos > hay.byte_len() {
+        return Ok(None);
+    }
+    let found = if searched {
+        search_paid(meter, p, hay.as_str(), pos)?
+    } else {
+        search_at(meter, p, hay.as_str(), pos)?
+    };
+    let Some(sp) = found else { return Ok(None) };
+    let next = super::engine::next_search_start(hay.as_str(), pos, &sp);
+    // The match object: charged before it is made.
+    meter.alloc(match_bytes(p.groups()))?;
+    Ok(Some((make_match(hay, sp, p), next)))
 }
 
 /// The string argument at position `i` or keyword `kname`.

@@ -4,12 +4,14 @@
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
+use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err};
 use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::functions::{TPiece, parse_template};
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) const METHODS: &[&str] =
     &["group", "groups", "groupdict", "start", "end", "span", "expand"];
@@ -44,18 +46,12 @@ fn group_value(m: &MatchObj, i: usize, default: &Value) -> Value {
     }
 }
 
-pub(crate) fn match_group(_vm: &mut Vm, m: &MatchObj, idx: &Value) -> R<Value> {
+pub(crate) fn match_group(m: &MatchObj, idx: &Value) -> R<Value> {
     let i = group_index(m, idx)?;
     Ok(group_value(m, i, &Value::None))
 }
 
-pub(crate) fn match_method(
-    vm: &mut Vm,
-    m: &MatchObj,
-    name: &str,
-    args: Vec<Value>,
-    kwargs: Kwargs,
-) -> R<Value> {
+pub(crate) fn match_method(m: &MatchObj, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     let char_pos = |b: usize| m.hay.char_of_byte(b) as i64;
     match name {
         "group" => {
@@ -63,11 +59,11 @@ pub(crate) fn match_method(
                 return Ok(group_value(m, 0, &Value::None));
             }
             if args.len() == 1 {
-                return match_group(vm, m, &args[0]);
+                return match_group(m, &args[0]);
             }
             let mut out = Vec::new();
             for a in &args {
-                out.push(match_group(vm, m, a)?);
+                out.push(match_group(m, a)?);
             }
             Ok(Value::tuple(out))
         }
@@ -128,7 +124,7 @@ pub(crate) fn match_method(
 pub(crate) fn match_attr(m: &MatchObj, name: &str) -> Option<Value> {
     Some(match name {
         "string" => Value::Str(m.hay.clone()),
-        "re" => Value::Native(Rc::new(Native::Pattern(m.pattern.clone()))),
+        "re" => Native::value(m.pattern.clone()),
         "pos" => Value::Int(m.pos as i64),
         "endpos" => Value::Int(m.endpos as i64),
         "lastindex" => match (1..m.spans.len()).rev().find(|&i| m.spans[i].is_some()) {
@@ -152,4 +148,42 @@ pub(crate) fn match_repr(meter: &mut Meter, m: &MatchObj) -> R<String> {
         m.hay.char_of_byte(b),
         text
     ))
+}
+
+/// A match (`re.Match`).
+impl NativeObject for MatchObj {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"re.Match")
+    }
+
+    fn repr(&self, meter: &mut Meter) -> R<String> {
+        match_repr(meter, self)
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        match_attr(self, name)
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::native::MATCH_COSTS
+    }
+
+    fn call_method(
+        &self,
+        _cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        match_method(self, name, args, kwargs)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<MatchObj>()
+    }
 }

@@ -16,14 +16,16 @@ mod size;
 pub(crate) mod sre_check;
 mod translate;
 
+pub(crate) use functions::{finditer_match_bytes, finditer_step, re_call};
+
 use std::rc::Rc;
 
 use smol_str::SmolStr;
 
 use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
 use crate::fault::R;
 use crate::value::*;
-use crate::vm::Vm;
 
 pub const IGNORECASE: i64 = 2;
 pub const LOCALE: i64 = 4;
@@ -34,8 +36,13 @@ pub const VERBOSE: i64 = 64;
 pub const ASCII: i64 = 256;
 
 /// `re.name(...)`: module functions compile (or reuse) their pattern first.
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-    vm.re_call(name, None, args, kwargs)
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    re_call(cx, name, None, args, kwargs)
 }
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {

@@ -1,10 +1,16 @@
 //! Compiled patterns (`re.Pattern`) as programs see them: methods (run by
 //! `functions.rs`), attributes and `repr`.
 
+use std::rc::Rc;
+
+use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
+use crate::cost::CostTable;
 use crate::fault::R;
 use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, UNICODE, VERBOSE};
+use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
 
 pub(crate) const METHODS: &[&str] =
@@ -45,5 +51,44 @@ pub(crate) fn pattern_repr(meter: &mut Meter, p: &CompiledRegex) -> R<String> {
         Ok(format!("re.compile({src})"))
     } else {
         Ok(format!("re.compile({src}, {})", flags.join("|")))
+    }
+}
+
+/// A compiled pattern (`re.compile(...)`): its methods are `re`'s functions
+/// with the pattern compiled (`functions.rs`).
+impl NativeObject for Rc<CompiledRegex> {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"re.Pattern")
+    }
+
+    fn repr(&self, meter: &mut Meter) -> R<String> {
+        pattern_repr(meter, self)
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        pattern_attr(self, name)
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        crate::types::native::PATTERN_COSTS
+    }
+
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        _recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        super::re_call(cx, name, Some(self.clone()), args, kwargs)
+    }
+
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<Rc<CompiledRegex>>()
     }
 }

@@ -5,13 +5,13 @@
 mod wrapper;
 
 use crate::args::{Kwargs, as_int, kw};
+use crate::callbacks::Callbacks;
 use crate::charged::ChargedVec;
 use crate::fault::{R, exc, type_err};
 use crate::modules::functions;
 use crate::types::str::py_isspace;
 use crate::types::str::split::{split_whitespace, splitlines};
 use crate::value::*;
-use crate::vm::Vm;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     functions("textwrap", &["wrap", "fill", "dedent", "indent", "shorten"])
@@ -19,13 +19,17 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
 
 /// `wrap`'s lines of `text` (`shorten` passes its collapsed text): the
 /// munged characters (a tab up to 8) are charged before they are made.
-fn wrap_lines(vm: &mut Vm, text: &str, w: &wrapper::Wrapper) -> R<Vec<String>> {
+fn wrap_lines<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    text: &str,
+    w: &wrapper::Wrapper,
+) -> R<Vec<String>> {
     let tabs = text.bytes().filter(|&b| b == b'\t').count();
     let chars = text.len().saturating_add(tabs.saturating_mul(7));
-    vm.meter.check_str_len(chars)?;
-    vm.meter.alloc(chars.saturating_mul(std::mem::size_of::<char>()))?;
+    cx.meter().check_str_len(chars)?;
+    cx.meter().alloc(chars.saturating_mul(std::mem::size_of::<char>()))?;
     let chars = wrapper::munge(text);
-    w.wrap(vm, &chars)
+    w.wrap(cx, &chars)
 }
 
 fn str_kw<'a>(kwargs: &'a Kwargs, name: &str) -> Option<&'a str> {
@@ -35,7 +39,12 @@ fn str_kw<'a>(kwargs: &'a Kwargs, name: &str) -> Option<&'a str> {
     })
 }
 
-pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     let Some(Value::Str(text)) = args.first() else {
         return type_err(format!("{name}() argument must be str"));
     };
@@ -45,7 +54,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
     // docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel cost table and calibration",
     // 2026-11-24); at a unit a byte the loop still took 1.09 s on a quiet machine: 4 units per
     // 3 bytes.
-    vm.meter.fuel((text.byte_len() as u64).saturating_mul(4) / 3)?;
+    cx.meter().fuel((text.byte_len() as u64).saturating_mul(4) / 3)?;
     let text = text.as_str();
     let width = args.get(1).or_else(|| kw(&kwargs, "width")).and_then(as_int).unwrap_or(70);
     match name {
@@ -66,17 +75,17 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 max_lines,
                 placeholder: str_kw(&kwargs, "placeholder").unwrap_or(" [...]"),
             };
-            let lines = wrap_lines(vm, text, &w)?;
+            let lines = wrap_lines(cx, text, &w)?;
             if name == "wrap" {
                 let mut out = ChargedVec::new();
                 for l in lines {
-                    out.push(&mut vm.meter, Value::str(l))?;
+                    out.push(cx.meter(), Value::str(l))?;
                 }
                 Ok(Value::list(out.into_vec()))
             } else {
                 let total = lines.iter().map(|l| l.len() + 1).sum::<usize>();
-                vm.meter.check_str_len(total)?;
-                vm.meter.alloc(total)?;
+                cx.meter().check_str_len(total)?;
+                cx.meter().alloc(total)?;
                 Ok(Value::str(lines.join("\n")))
             }
         }
@@ -127,7 +136,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
             let mut out = String::new();
             for l in splitlines(text, true) {
                 let add = match &pred {
-                    Some(p) => vm.call_value(p, vec![Value::str(l.as_str())], Vec::new())?.truthy(),
+                    Some(p) => cx.call_value(p, vec![Value::str(l.as_str())], Vec::new())?.truthy(),
                     None => !l.trim().is_empty(),
                 };
                 // Held to the string cap and charged before each growth of
@@ -135,9 +144,9 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 // 134 MB before a check at the end).
                 let need = out.len() + if add { prefix.byte_len() } else { 0 } + l.len();
                 if need > out.capacity() {
-                    vm.meter.check_str_len(need)?;
-                    let target = (2 * out.capacity()).min(vm.meter.limits.max_str_len).max(need);
-                    vm.meter.alloc(target - need)?;
+                    cx.meter().check_str_len(need)?;
+                    let target = (2 * out.capacity()).min(cx.meter().limits.max_str_len).max(need);
+                    cx.meter().alloc(target - need)?;
                     out.reserve_exact(target - out.len());
                 }
                 if add {
@@ -145,7 +154,7 @@ pub(crate) fn call(vm: &mut Vm, name: &str, args: Vec<Value>, kwargs: Kwargs) ->
                 }
                 out.push_str(&l);
             }
-            vm.meter.check_str_len(out.len())?;
+            cx.meter().check_str_len(out.len())?;
             Ok(Value::str(out))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'textwrap' has no attribute '{name}'")),

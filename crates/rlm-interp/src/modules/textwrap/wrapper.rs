@@ -9,9 +9,9 @@
 //! Chunks are ranges of the munged text's characters (no string a chunk);
 //! lines are charged as they are made, fuel a block of lines at a time.
 
+use crate::callbacks::Callbacks;
 use crate::fault::{R, value_err};
 use crate::unicode::{is_alnum, is_decimal};
-use crate::vm::Vm;
 
 /// The settings of one wrap.
 pub(super) struct Wrapper<'a> {
@@ -132,8 +132,8 @@ fn chunk_end(t: &[char], i: usize) -> usize {
 /// The text's chunks, as ranges of `t`: at most one a character, charged
 /// at that bound first (they are the wrapper's own, not a collection of the
 /// program's, so the collection cap is not theirs); a unit per 16 chunks.
-pub(super) fn chunks(vm: &mut Vm, t: &[char]) -> R<Vec<(usize, usize)>> {
-    vm.meter.alloc(t.len().saturating_mul(std::mem::size_of::<(usize, usize)>()))?;
+pub(super) fn chunks<C: Callbacks + ?Sized>(cx: &mut C, t: &[char]) -> R<Vec<(usize, usize)>> {
+    cx.meter().alloc(t.len().saturating_mul(std::mem::size_of::<(usize, usize)>()))?;
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.len() {
@@ -141,7 +141,7 @@ pub(super) fn chunks(vm: &mut Vm, t: &[char]) -> R<Vec<(usize, usize)>> {
         out.push((i, j));
         i = j;
     }
-    vm.meter.fuel(out.len() as u64 / 16)?;
+    cx.meter().fuel(out.len() as u64 / 16)?;
     Ok(out)
 }
 
@@ -157,11 +157,11 @@ struct Lines {
 }
 
 impl Lines {
-    fn push(&mut self, vm: &mut Vm, line: String) -> R<()> {
+    fn push<C: Callbacks + ?Sized>(&mut self, cx: &mut C, line: String) -> R<()> {
         if self.out.len() % LINE_BLOCK == 0 {
-            vm.meter.fuel(FUEL_PER_LINE * LINE_BLOCK as u64)?;
+            cx.meter().fuel(FUEL_PER_LINE * LINE_BLOCK as u64)?;
         }
-        vm.meter.alloc(line.capacity() + std::mem::size_of::<String>() * 2)?;
+        cx.meter().alloc(line.capacity() + std::mem::size_of::<String>() * 2)?;
         self.out.push(line);
         Ok(())
     }
@@ -173,7 +173,7 @@ fn char_len(s: &str) -> i64 {
 
 impl Wrapper<'_> {
     /// `TextWrapper._wrap_chunks` over the chunks of `t`.
-    pub(super) fn wrap(&self, vm: &mut Vm, t: &[char]) -> R<Vec<String>> {
+    pub(super) fn wrap<C: Callbacks + ?Sized>(&self, cx: &mut C, t: &[char]) -> R<Vec<String>> {
         if self.width <= 0 {
             return value_err(format!("invalid width {} (must be > 0)", self.width));
         }
@@ -183,7 +183,7 @@ impl Wrapper<'_> {
                 return value_err("placeholder too large for max width");
             }
         }
-        let mut chunks = chunks(vm, t)?;
+        let mut chunks = chunks(cx, t)?;
         chunks.reverse();
         let mut lines = Lines { out: Vec::new() };
         while !chunks.is_empty() {
@@ -224,10 +224,10 @@ impl Wrapper<'_> {
                 Some(m) => (lines.out.len() as i64 + 1) < m || (rest_blank && cur_len <= width),
             };
             if fits {
-                lines.push(vm, join(indent, t, &cur, ""))?;
+                lines.push(cx, join(indent, t, &cur, ""))?;
                 continue;
             }
-            self.close_with_placeholder(vm, t, &mut lines, cur, cur_len, indent, width)?;
+            self.close_with_placeholder(cx, t, &mut lines, cur, cur_len, indent, width)?;
             break;
         }
         Ok(lines.out)
@@ -237,9 +237,9 @@ impl Wrapper<'_> {
     /// placeholder fits after a non-blank one; else the placeholder goes on
     /// the previous line, or on a line of its own.
     #[allow(clippy::too_many_arguments)]
-    fn close_with_placeholder(
+    fn close_with_placeholder<C: Callbacks + ?Sized>(
         &self,
-        vm: &mut Vm,
+        cx: &mut C,
         t: &[char],
         lines: &mut Lines,
         mut cur: Vec<(usize, usize)>,
@@ -250,7 +250,7 @@ impl Wrapper<'_> {
         let ph_len = char_len(self.placeholder);
         while let Some(&(a, b)) = cur.last() {
             if !blank(t, (a, b)) && cur_len + ph_len <= width {
-                return lines.push(vm, join(indent, t, &cur, self.placeholder));
+                return lines.push(cx, join(indent, t, &cur, self.placeholder));
             }
             cur_len -= (b - a) as i64;
             cur.pop();
@@ -263,7 +263,7 @@ impl Wrapper<'_> {
                 return Ok(());
             }
         }
-        lines.push(vm, format!("{indent}{}", self.placeholder.trim_start()))
+        lines.push(cx, format!("{indent}{}", self.placeholder.trim_start()))
     }
 
     /// `_handle_long_word`: as much of the next chunk as fits (at least one

@@ -72,12 +72,3 @@ pub(crate) fn dict_view_repr_into(
     out.push(')');
     Ok(())
 }
-
-pub(crate) fn dict_view_repr(meter: &mut Meter, kind: u8, d: &Rc<StoreCell<Dict>>) -> R<String> {
-    let mut out = String::new();
-    let mut seen = Vec::new();
-    crate::stack_guard::walk(|| {
-        crate::types::dict::view::dict_view_repr_into(meter, kind, d, &mut out, 0, &mut seen)
-    })?;
-    Ok(out)
-}

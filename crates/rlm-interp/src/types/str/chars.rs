@@ -1,7 +1,9 @@
 //! Counting and finding code points in UTF-8 text a word at a time: what
 //! `Str`'s char-to-byte index and its position conversions read with.
 
-use super::INDEX_STEP;
+/// Every `INDEX_STEP` code points the index stores a byte offset, so that
+/// indexing a large non-ASCII string costs at most `INDEX_STEP` steps.
+pub(super) const INDEX_STEP: usize = 256;
 
 /// The byte offset of every `INDEX_STEP`th code point of `s` (which has
 /// `char_len` of them), found by [`advance_chars`]: a step of ASCII, the

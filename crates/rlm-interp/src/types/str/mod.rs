@@ -28,7 +28,7 @@ use crate::types::slice::{norm_index, slice_indices};
 pub(crate) use crate::unicode::py_isspace;
 use crate::value::*;
 pub(crate) use chars::count_chars;
-use chars::{advance_chars, char_index};
+use chars::{INDEX_STEP, advance_chars, char_index};
 
 /// A text buffer owned outside the interpreter (the RLM context, possibly
 /// memory-mapped). Wrapped zero-copy by [`Str::from_buffer`]; slices of it are
@@ -126,10 +126,6 @@ impl StrData {
 
 /// The longest text kept inline (`CompactString`'s own size).
 const INLINE: usize = std::mem::size_of::<CompactString>();
-
-/// Every `INDEX_STEP` code points the index stores a byte offset, so that
-/// indexing a large non-ASCII string costs at most `INDEX_STEP` steps.
-const INDEX_STEP: usize = 256;
 
 pub struct StrInner {
     data: StrData,
