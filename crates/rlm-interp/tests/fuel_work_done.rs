@@ -11,6 +11,7 @@
 //!   lies near its start (or inside a small range), with the work it must
 //!   do and a bound on its fuel of twice that work at its rate plus a small
 //!   constant; the same call over the whole input charged ~4 MB's worth.
+//! - `OrderedDict.move_to_end`: charged by the entries it shifts.
 
 use rlm_interp::{Interpreter, Limits, Outcome, Str, Value};
 
@@ -280,4 +281,24 @@ fn strptime_pays_its_format_once_per_session_and_its_match_every_call() {
         matches!(r, Outcome::Error(ref e) if e.message.contains("does not match format")),
         "{r:?}"
     );
+}
+
+/// `OrderedDict.move_to_end` is charged by the entries it shifts (each
+/// re-indexed in the hash table), not by the dict's size: moving the last
+/// key (an LRU cache's access) costs little in a 100,000-entry dict, moving
+/// the first one is charged for every entry after it (issue #59: at one
+/// unit an entry of the whole dict it ran 10.9x the loop's time a unit).
+#[test]
+fn move_to_end_is_charged_by_the_entries_it_shifts() {
+    let mut s = Interpreter::new(Limits::default());
+    run(&mut s, "import collections\nod = collections.OrderedDict((i, i) for i in range(100_000))");
+    // A cell's fuel (each cell counts from zero).
+    let near_end = run(&mut s, "od.move_to_end(99_999)");
+    let from_front = run(&mut s, "od.move_to_end(0)");
+    run(&mut s, "first = next(iter(od))");
+    assert_eq!(int(&s, "first"), 1, "the first key went to the end");
+    assert!(near_end < 100, "moving the last key: {near_end} units");
+    // HASH's 12 units for each of the 99,999 entries after the key.
+    assert!(from_front >= 12 * 99_999, "moving the first key: {from_front} units");
+    assert!(from_front < 12 * 99_999 + 200, "moving the first key: {from_front} units");
 }
