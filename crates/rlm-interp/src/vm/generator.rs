@@ -161,28 +161,25 @@ impl Vm {
             g.finish_step(if yielded { self.frames.pop() } else { None });
         }
         self.frames.truncate(base);
-        self.generator_step_end(r, yielded)
+        generator_step_end(r, yielded)
     }
+}
 
-    /// What a generator's step gives its consumer, from how its frame's run ended.
-    fn generator_step_end(&self, r: R<ExecEnd>, yielded: bool) -> R<Option<Value>> {
-        match r {
-            Ok(ExecEnd::Yielded(v)) if yielded => Ok(Some(v)),
-            Ok(ExecEnd::Yielded(_)) => Err(crate::vm::internal("generator frame lost")),
-            Ok(ExecEnd::Returned(_)) => Ok(None),
-            Ok(
-                ExecEnd::Suspend(..)
-                | ExecEnd::Gather(_)
-                | ExecEnd::Sleep(..)
-                | ExecEnd::WaitFor(..),
-            )
-            | Err(Fault::Suspend(..)) => exc(ExcKind::RuntimeError, GENERATOR_HOST_MSG),
-            // CPython turns a StopIteration escaping a generator's body into
-            // this (PEP 479): it would otherwise end the consumer's loop.
-            Err(Fault::Exc(e)) if matches!(e.kind, ExcKind::StopIteration) => {
-                exc(ExcKind::RuntimeError, "generator raised StopIteration")
-            }
-            Err(e) => Err(e),
+/// What a generator's step gives its consumer, from how its frame's run ended.
+fn generator_step_end(r: R<ExecEnd>, yielded: bool) -> R<Option<Value>> {
+    match r {
+        Ok(ExecEnd::Yielded(v)) if yielded => Ok(Some(v)),
+        Ok(ExecEnd::Yielded(_)) => Err(crate::vm::internal("generator frame lost")),
+        Ok(ExecEnd::Returned(_)) => Ok(None),
+        Ok(
+            ExecEnd::Suspend(..) | ExecEnd::Gather(_) | ExecEnd::Sleep(..) | ExecEnd::WaitFor(..),
+        )
+        | Err(Fault::Suspend(..)) => exc(ExcKind::RuntimeError, GENERATOR_HOST_MSG),
+        // CPython turns a StopIteration escaping a generator's body into
+        // this (PEP 479): it would otherwise end the consumer's loop.
+        Err(Fault::Exc(e)) if matches!(e.kind, ExcKind::StopIteration) => {
+            exc(ExcKind::RuntimeError, "generator raised StopIteration")
         }
+        Err(e) => Err(e),
     }
 }

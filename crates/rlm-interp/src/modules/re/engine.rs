@@ -182,11 +182,13 @@ fn fast_engine(full: &str) -> Result<regex::Regex, regex::Error> {
 /// ASCII, without `re.ASCII` or `(?a)` (whose `\s` is not Unicode's over
 /// ASCII text), and with large classes. A function of the pattern and its
 /// flags, known before it compiles: its compile's fuel includes the twin.
-pub(super) fn wants_twin(source: &str, flags: i64) -> bool {
+/// `size` is the source's (`size::expanded_size`), which the compile's
+/// fuel reads too.
+pub(super) fn wants_twin(source: &str, flags: i64, size: super::size::PatternSize) -> bool {
     flags & ASCII == 0
+        && size.class_pieces >= ascii_twin::MIN_CLASS_PIECES
         && ascii_twin::eligible(source)
         && rewrite::without_inline_ascii(source).is_none()
-        && super::size::expanded_size(source).class_pieces >= ascii_twin::MIN_CLASS_PIECES
 }
 
 /// The twin of a pattern (`source` as the engine runs it), if it gets one.
@@ -286,7 +288,8 @@ fn build_pattern(
         Some(s) => (s.as_str(), flags | ASCII),
         None => (source, flags),
     };
-    let twin = wants_twin(source, flags);
+    let source_size = super::size::expanded_size(source);
+    let twin = wants_twin(source, flags, source_size);
     let Built { engine, full, bare_dollar, tail_group } =
         build_engine(engine_source, engine_flags, wrap, dollar, backtrack_limit, twin)?;
     let mut names: Vec<Option<String>> = match &engine {
@@ -313,7 +316,7 @@ fn build_pattern(
         names,
         // What a miss of the cache charged (`compile_pattern`): a hit pays
         // the same, so a program's fuel does not depend on the thread's past.
-        compile_fuel: compile_fuel(source, super::size::expanded_size(source), twin),
+        compile_fuel: compile_fuel(source, source_size, twin),
         fuel_per_64_bytes: 1 + size.states / 16,
         states: size.states,
         shared: false,
@@ -435,7 +438,7 @@ pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<
             if size.states > MAX_EXPANDED_STATES {
                 return exc(ExcKind::ReError, too_large(COMPILED_SIZE_LIMIT));
             }
-            meter.fuel(compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags)))?;
+            meter.fuel(compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags, size)))?;
             match build(s.as_str(), flags, Wrap::Search, Dollar::AsIs, limit) {
                 Ok(mut p) => {
                     // The cache is host memory outside the budget: a
