@@ -55,6 +55,8 @@ mod deferred_drop {
         /// first (depth first): never copied into one queue (that doubled a
         /// 16 M-item list at the memory limit), and as deep as the value.
         static PENDING: RefCell<Vec<Vec<Value>>> = const { RefCell::new(Vec::new()) };
+        /// Single values waiting ([`defer_one`]), dropped before `PENDING`'s.
+        static SINGLES: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
     }
 
     /// Values that may hold other values (and so may nest deeply).
@@ -76,6 +78,9 @@ mod deferred_drop {
     }
 
     fn next_item() -> Option<Value> {
+        if let Some(v) = SINGLES.try_with(|s| s.borrow_mut().pop()).ok().flatten() {
+            return Some(v);
+        }
         PENDING
             .try_with(|p| {
                 let mut p = p.borrow_mut();
@@ -111,15 +116,46 @@ mod deferred_drop {
         if DROPPING.with(|d| d.get()) {
             return;
         }
+        drain();
+    }
+
+    /// [`defer`] for one value, without a vector of its own (a generator's
+    /// frame or a list iterator, dropped per `any(...)` call, allocated one
+    /// for its values, issue #59): a flat value drops at once; inside a drop
+    /// already under way the value waits in `SINGLES`; else it drops now,
+    /// and what it held waits as `defer` leaves it.
+    pub fn defer_one(v: Value) {
+        if !holds_values(&v) {
+            return;
+        }
+        if DROPPING.with(|d| d.get()) {
+            let _ = SINGLES.try_with(|s| s.borrow_mut().push(v));
+            return;
+        }
+        DROPPING.with(|d| d.set(true));
+        drop(v);
+        drain();
+    }
+
+    /// Drops what waits, one item at a time, marked as dropping meanwhile;
+    /// a deep chain's waiting room is given back after it.
+    fn drain() {
         DROPPING.with(|d| d.set(true));
         while let Some(v) = next_item() {
             drop(v);
         }
+        let _ = SINGLES.try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.capacity() > 1024 {
+                *s = Vec::new();
+            }
+        });
         DROPPING.with(|d| d.set(false));
     }
 }
 
 pub(crate) use deferred_drop::defer as defer_drop;
+pub(crate) use deferred_drop::defer_one as defer_drop_one;
 
 /// A frozenset's items. Its own type for its `Drop`: a frozenset of a
 /// frozenset of ... (`x = frozenset([x])` 10^6 times) is dropped through

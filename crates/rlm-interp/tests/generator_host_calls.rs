@@ -54,6 +54,28 @@ fn a_generator_without_host_calls_stays_lazy() {
 }
 
 #[test]
+fn any_over_host_calls_stops_at_the_answer_that_decides() {
+    // Run at once on the program's frame stack, read up to the item that
+    // decides: the calls after it are never made (they cost money).
+    let (calls, o, out) = run("ps = ['a', 'b', 'c', 'd']\n\
+         print(any(llm_query(p) == 'reply:b' for p in ps))\n\
+         print(all(llm_query(p) != 'reply:a' for p in ps))\n");
+    assert!(matches!(o, Outcome::Done), "ended with {o:?}");
+    assert_eq!(calls, 3);
+    assert_eq!(out, "True\nFalse\n");
+}
+
+#[test]
+fn any_over_a_host_call_the_check_cannot_see_suspends_too() {
+    // `any`'s generator runs on the frame stack whatever its body names.
+    let (calls, o, out) =
+        run("fs = [llm_query]\nprint(any(f(p) == 'reply:a' for f in fs for p in 'ab'))\n");
+    assert!(matches!(o, Outcome::Done), "ended with {o:?}");
+    assert_eq!(calls, 1);
+    assert_eq!(out, "True\n");
+}
+
+#[test]
 fn a_host_call_the_check_cannot_see_raises_with_advice() {
     let (calls, o, _) = run("fs = [llm_query]\nprint(list(f(p) for f in fs for p in 'ab'))\n");
     assert_eq!(calls, 0);

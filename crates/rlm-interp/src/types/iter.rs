@@ -235,8 +235,17 @@ impl IterState {
 impl Drop for IterState {
     fn drop(&mut self) {
         let items: Vec<Value> = match self {
+            // One value, or a frame's few: no vector made to wait in.
             IterState::Seq(v, _) | IterState::Repeat(v, _) => {
-                vec![std::mem::replace(v, Value::None)]
+                return defer_drop_one(std::mem::replace(v, Value::None));
+            }
+            IterState::Gen(g) => {
+                return g
+                    .frame
+                    .take()
+                    .into_iter()
+                    .flat_map(|f| f.into_values())
+                    .for_each(defer_drop_one);
             }
             IterState::Items(q) => std::mem::take(q).into(),
             IterState::Watched(q, c) => {
@@ -245,7 +254,6 @@ impl Drop for IterState {
                 items
             }
             IterState::Cycle(v, _) => std::mem::take(v),
-            IterState::Gen(g) => g.frame.take().map(|f| f.into_values()).unwrap_or_default(),
             // A chain of adapters is dropped a level at a time, not by
             // recursion (`g = map(abs, g)` 100 000 times).
             IterState::Map(f, srcs) => {

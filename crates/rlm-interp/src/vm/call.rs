@@ -12,7 +12,7 @@ use crate::compile::Code;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
 use crate::value::*;
-use crate::vm::{Called, ExecEnd, Frame, FrameCharge, Vm};
+use crate::vm::{Called, Collect, ExecEnd, Frame, FrameCharge, Vm};
 
 impl Vm {
     // ------------------------------------------------------------ calls
@@ -150,7 +150,7 @@ impl Vm {
             blocks: Vec::new(),
             handled: Vec::new(),
             _charge: charge,
-            collect: false,
+            collect: Collect::No,
         })
     }
 
@@ -212,7 +212,7 @@ impl Vm {
             blocks: Vec::new(),
             handled: Vec::new(),
             _charge: None,
-            collect: false,
+            collect: Collect::No,
         });
         Ok(true)
     }
@@ -352,7 +352,7 @@ impl Vm {
 
     /// Find a handler for `e` in frames above `base`; on success the top
     /// frame is positioned at the handler with the exception pushed.
-    pub(super) fn unwind(&mut self, e: Rc<Exception>, base: usize) -> R<()> {
+    pub(super) fn unwind(&mut self, mut e: Rc<Exception>, base: usize) -> R<()> {
         // Raising (the exception made, its traceback grown) and finding the
         // handler cost far more than an instruction each.
         self.meter.fuel(crate::cost::FUEL_PER_RAISE)?;
@@ -372,6 +372,10 @@ impl Vm {
                 frame.stack.push(Value::Exc(e));
                 frame.pc = b.handler as usize;
                 return Ok(());
+            }
+            let ran_at_once = frame.collect != Collect::No;
+            if ran_at_once {
+                e = crate::vm::generator::stop_iteration_leaving(e);
             }
             if self.frames.len() <= base + 1 {
                 self.frames.pop();

@@ -15,7 +15,7 @@ use crate::value::*;
 use crate::vm::fused::{
     LoopTarget, RangeNext, int_binary_fast, push_local, store_fast, truthy_fast, unbound_local,
 };
-use crate::vm::{Block, ExecEnd, Frame, Vm, internal, pop, popn};
+use crate::vm::{Block, Collect, ExecEnd, Frame, Vm, internal, pop, popn};
 
 impl Vm {
     pub(super) fn exec(&mut self, base: usize) -> R<ExecEnd> {
@@ -392,7 +392,11 @@ impl Vm {
                 }
                 Instr::Yield => {
                     let v = pop(frame)?;
-                    if frame.collect {
+                    if let mode @ (Collect::UntilTrue | Collect::UntilFalse) = frame.collect {
+                        self.short_circuit_item(v, mode)?;
+                        continue;
+                    }
+                    if frame.collect == Collect::List {
                         // Run at once (`MakeGenerator`): the item joins the list.
                         let Some(Value::List(l)) = frame.stack.first() else {
                             return Err(internal("collecting generator without its list"));

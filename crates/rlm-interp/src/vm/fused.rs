@@ -4,8 +4,6 @@
 //! over it and runs it (the three-instruction forms, in `exec.rs`, do so
 //! twice). The single instructions' fast paths that both use live here too.
 
-use std::rc::Rc;
-
 use rlm_syntax::ast::{BinOp, CmpOp};
 
 use crate::compile::Code;
@@ -195,50 +193,54 @@ impl Vm {
     }
 
     /// `for_iter_store`'s step when its iterator walks a list or a tuple:
-    /// the item is copied straight into the loop's variable
-    /// (`store_clone`), not returned through `for_iter_next` (see
-    /// `range_next`). `None`: another iterator, nothing done. Out of the
-    /// dispatch loop: inlined, it made the loop's other paths slower.
+    /// the item is copied straight into the loop's variable, not returned
+    /// through `for_iter_next` (see `range_next`). `None`: another
+    /// iterator, nothing done. Out of the dispatch loop: inlined, it made
+    /// the loop's other paths slower.
     #[inline(never)]
     fn seq_next_store(&mut self, t: u32, target: LoopTarget) -> Option<R<()>> {
-        let frame = self.frames.last()?;
-        let Some(Value::Iter(state)) = frame.stack.last() else { return None };
-        let (seq, at) = {
+        // One look at the frame: the item is read under the iterator's and
+        // the list's borrows and copied out (no clone of the list's `Rc`,
+        // no second lookup of the frame for the store).
+        let frame = self.frames.last_mut()?;
+        let item = {
+            let Some(Value::Iter(state)) = frame.stack.last() else { return None };
             let mut st = state.try_borrow_mut().ok()?;
             let IterState::Seq(seq, i) = &mut *st else { return None };
-            let seq = match seq {
-                Value::List(list) => Value::List(Rc::clone(list)),
-                Value::Tuple(tuple) => Value::Tuple(Rc::clone(tuple)),
+            let at = *i;
+            let item = match seq {
+                Value::List(list) => list.try_borrow().ok()?.get(at).cloned(),
+                Value::Tuple(tuple) => tuple.get(at).cloned(),
                 _ => return None,
             };
-            let at = *i;
             *i += 1;
-            (seq, at)
+            item
         };
-        let len = match &seq {
-            Value::List(list) => list.borrow().len(),
-            Value::Tuple(tuple) => tuple.len(),
-            _ => 0,
-        };
-        if at >= len {
+        let Some(item) = item else {
             self.end_loop(t);
             return Some(Ok(()));
-        }
-        if let Err(e) = self.second_half() {
-            return Some(Err(e));
-        }
-        match &seq {
-            Value::List(list) => {
-                if let Some(v) = list.borrow().get(at) {
-                    self.store_clone(target, v);
-                }
+        };
+        // The store's half of the fused pair (`second_half`), on the frame
+        // in hand.
+        self.meter.fuel_used += 1;
+        if self.meter.fuel_used > self.meter.limits.fuel {
+            if let Err(e) = self.meter.fuel(0) {
+                item.discard();
+                return Some(Err(e));
             }
-            Value::Tuple(tuple) => {
-                if let Some(v) = tuple.get(at) {
-                    self.store_clone(target, v);
-                }
+        }
+        frame.pc += 1;
+        let slot = match target {
+            LoopTarget::Fast(l) => frame.locals.get_mut(l as usize),
+            LoopTarget::Global(_) => {
+                self.store_target(target, item);
+                return Some(Ok(()));
             }
-            _ => {}
+        };
+        if let Some(slot) = slot {
+            if let Some(old) = slot.replace(item) {
+                old.discard();
+            }
         }
         Some(Ok(()))
     }
@@ -266,36 +268,6 @@ impl Vm {
         if let Some(frame) = self.frames.last_mut() {
             frame.stack.pop();
             frame.pc = t as usize;
-        }
-    }
-
-    /// Stores a copy of `v` into the loop's variable, made where it is
-    /// stored (as `OperandStack::push_clone` pushes).
-    #[inline(always)]
-    fn store_clone(&mut self, target: LoopTarget, v: &Value) {
-        let slot = match target {
-            LoopTarget::Fast(l) => match self.frames.last_mut() {
-                Some(frame) => frame.locals.get_mut(l as usize),
-                None => None,
-            },
-            LoopTarget::Global(g) => {
-                let g = g as usize;
-                if self.globals.len() <= g {
-                    self.globals.resize(g + 1, None);
-                }
-                self.globals.get_mut(g)
-            }
-        };
-        let Some(slot) = slot else { return };
-        let old = match v {
-            Value::Str(s) => slot.replace(Value::Str(s.clone())),
-            Value::Int(i) => slot.replace(Value::Int(*i)),
-            Value::Tuple(t) => slot.replace(Value::Tuple(Rc::clone(t))),
-            Value::List(l) => slot.replace(Value::List(Rc::clone(l))),
-            other => slot.replace(other.clone()),
-        };
-        if let Some(old) = old {
-            old.discard();
         }
     }
 

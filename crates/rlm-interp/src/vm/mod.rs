@@ -74,21 +74,36 @@ pub(crate) struct Frame {
     /// What a large frame was charged (`call::frame_cost`), credited when it
     /// is dropped (held for that); `None` for the small frames the call-depth cap bounds.
     _charge: Option<FrameCharge>,
-    /// A generator expression's frame run to its end at once, as a list
-    /// comprehension (`Vm::generator_might_suspend`): each `Yield` appends
-    /// to the list at the bottom of its operand stack.
-    collect: bool,
+    /// How its `Yield`s hand items over when it is a generator expression's
+    /// frame run at once on its consumer's frame stack (`generator.rs`).
+    collect: Collect,
+}
+
+/// How a generator expression's frame run at once, on the frame stack of
+/// the code that consumes it, hands over its items (`Vm::make_generator`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Collect {
+    /// An ordinary frame, or a lazy generator's (its items go to whatever
+    /// resumes it).
+    No,
+    /// Each item joins the list at the bottom of its operand stack: a body
+    /// that may reach a host call runs as a list comprehension.
+    List,
+    /// `any(...)` (`all(...)`) reads it: the items are read up to the first
+    /// true (false) one, which alone joins the list, and the frame ends.
+    UntilTrue,
+    UntilFalse,
 }
 
 impl Frame {
     /// The values a suspended generator's frame holds, for dropping without
     /// recursion (its cells, shared with the enclosing scope, are let go).
-    pub(crate) fn into_values(self) -> Vec<Value> {
+    pub(crate) fn into_values(self) -> impl Iterator<Item = Value> {
         let Frame { stack, locals, handled, .. } = self;
-        let mut values: Vec<Value> = stack.into_values().collect();
-        values.extend(locals.into_iter().flatten());
-        values.extend(handled.into_iter().map(Value::Exc));
-        values
+        stack
+            .into_values()
+            .chain(locals.into_iter().flatten())
+            .chain(handled.into_iter().map(Value::Exc))
     }
 
     /// The buffers a suspended generator's frame holds (its operand stack,

@@ -13,7 +13,7 @@ use crate::host::HostCall;
 use crate::value::*;
 use crate::vm::clock::TimedStep;
 use crate::vm::stack::OperandStack;
-use crate::vm::{ExecEnd, Frame, RunState, Task, Vm, Wait, pop};
+use crate::vm::{Collect, ExecEnd, Frame, RunState, Task, Vm, Wait, pop};
 
 impl Vm {
     // ------------------------------------------------------------ running
@@ -43,7 +43,7 @@ impl Vm {
             handled: Vec::new(),
             // One per cell, bounded by the source-size cap.
             _charge: None,
-            collect: false,
+            collect: Collect::No,
         };
         self.tasks.push(Task { frames: vec![frame], ..Default::default() });
         self.schedule()
@@ -392,7 +392,7 @@ impl Vm {
                         blocks: Vec::new(),
                         handled: Vec::new(),
                         _charge: None,
-                        collect: false,
+                        collect: Collect::No,
                     };
                     self.tasks.push(Task {
                         frames: vec![frame],

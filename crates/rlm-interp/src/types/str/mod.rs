@@ -220,6 +220,20 @@ impl Str {
         Str::from_inner(PendingStr { data: StrData::owned(s, char_len, ascii), char_len, ascii })
     }
 
+    /// An ASCII string's lower (or upper) case, made where a string keeps
+    /// its text (inline when short) and with the length and code-point count
+    /// it already has: no `String` to convert, no scan of the result.
+    pub(crate) fn ascii_cased(&self, upper: bool) -> Str {
+        debug_assert!(self.is_ascii());
+        let mut text = CompactString::new(self.as_str());
+        if upper {
+            text.as_mut_str().make_ascii_uppercase();
+        } else {
+            text.as_mut_str().make_ascii_lowercase();
+        }
+        Str::joined(text, self.char_len(), true)
+    }
+
     /// The text of `parts` (of `total` bytes) one after another, built where
     /// a string keeps it: inline when it fits (no heap buffer to allocate,
     /// copy and free), else in one exact `String` whose buffer the string

@@ -64,7 +64,7 @@ fn find_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
     }
     let k = rarest(needle);
     if COMMONNESS[needle[k] as usize] >= COMMON {
-        if let Some(found) = find_by_pair(hay, needle) {
+        if let Some(found) = find_by_pair(hay, needle, k) {
             return found;
         }
     }
@@ -95,14 +95,34 @@ const COMMON: u8 = 64 - 16;
 /// at each (1.3 million calls in a 51 000-line scan, issue #59); this finder
 /// is built on the stack, without the searcher's tables.
 #[cfg(target_arch = "x86_64")]
-fn find_by_pair(hay: &[u8], needle: &[u8]) -> Option<Option<usize>> {
+fn find_by_pair(hay: &[u8], needle: &[u8], rare: usize) -> Option<Option<usize>> {
+    use memchr::arch::all::packedpair::Pair;
     use memchr::arch::x86_64::sse2::packedpair::Finder;
-    let finder = Finder::new(needle)?;
+    let other = second_rarest(needle, rare)?;
+    // Our own table picks the pair: `Finder::new` ranks the needle's bytes
+    // by an iterator, a third of a short search's instructions (issue #59).
+    let pair = Pair::with_indices(needle, u8::try_from(rare).ok()?, u8::try_from(other).ok()?)?;
+    let finder = Finder::with_pair(needle, pair)?;
     (hay.len() >= finder.min_haystack_len()).then(|| finder.find(hay, needle))
 }
 
+/// The offset of the rarest byte of `needle` ([`COMMONNESS`]) other than
+/// the one at `rare`, a byte of another value first.
+#[cfg(target_arch = "x86_64")]
+fn second_rarest(needle: &[u8], rare: usize) -> Option<usize> {
+    // Lowest (same value as the rare byte, commonness) wins.
+    let mut best: Option<((bool, u8), usize)> = None;
+    for (i, &b) in needle.iter().enumerate() {
+        let key = (b == needle[rare], COMMONNESS[b as usize]);
+        if i != rare && best.is_none_or(|(k, _)| key < k) {
+            best = Some((key, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
 #[cfg(not(target_arch = "x86_64"))]
-fn find_by_pair(_hay: &[u8], _needle: &[u8]) -> Option<Option<usize>> {
+fn find_by_pair(_hay: &[u8], _needle: &[u8], _rare: usize) -> Option<Option<usize>> {
     None
 }
 
