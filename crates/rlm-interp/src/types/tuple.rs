@@ -33,6 +33,16 @@ impl TupleObj {
         self.1.adopt(to, self.mem_cost())
     }
 
+    /// Its items, moved out of a tuple nothing else holds (an unpack): what
+    /// they and their buffer were charged is credited now, the rest when
+    /// the emptied tuple drops.
+    pub(crate) fn take_items(&mut self) -> Vec<Value> {
+        let before = self.mem_cost();
+        let items = std::mem::take(&mut self.0);
+        self.1.credit(before.saturating_sub(self.mem_cost()));
+        items
+    }
+
     /// Its allocations: the `Rc` box, the items' buffer, and the items that
     /// no one else charges (`Value::unowned_cost`).
     pub(crate) fn mem_cost(&self) -> usize {

@@ -25,6 +25,14 @@ impl Vm {
         kwargs: Vec<(SmolStr, Value)>,
     ) -> R<Frame> {
         let code = &func.code;
+        if kwargs.is_empty()
+            && code.plain
+            && args.len() <= code.argcount
+            && args.len() + func.defaults.len() >= code.argcount
+            && frame_cost(code, func.closure.len()) <= FRAME_FREE
+        {
+            return Ok(self.plain_frame(func, args));
+        }
         let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
         locals.resize(code.local_names.len(), None);
         let nargs = code.argcount;
@@ -152,6 +160,42 @@ impl Vm {
             _charge: charge,
             collect: Collect::No,
         })
+    }
+
+    /// A frame of a plain function (`Code::plain`) given between its
+    /// required and total number of positional arguments and no keywords,
+    /// small enough to be free (`FRAME_FREE`): bound as `call_plain` binds,
+    /// without the general binding's checks and vectors (a sort key, `map`'s
+    /// function, called from a builtin: ~540 instructions a call went to
+    /// binding, issue #59).
+    fn plain_frame(&mut self, func: &Rc<Function>, args: Vec<Value>) -> Frame {
+        let code = &func.code;
+        let (argc, nargs) = (args.len(), code.argcount);
+        let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
+        locals.resize(code.local_names.len(), None);
+        for (slot, arg) in locals.iter_mut().zip(args) {
+            *slot = Some(arg);
+        }
+        // Defaults for the trailing parameters not given (the caller checked: enough).
+        let first_default = nargs.saturating_sub(func.defaults.len());
+        let used_defaults =
+            func.defaults.get(argc.saturating_sub(first_default)..).unwrap_or_default();
+        if let Some(rest) = locals.get_mut(argc..nargs) {
+            for (slot, default) in rest.iter_mut().zip(used_defaults) {
+                *slot = Some(default.clone_fast());
+            }
+        }
+        Frame {
+            code: code.clone(),
+            pc: 0,
+            stack,
+            locals,
+            cells: if func.closure.is_empty() { Vec::new() } else { func.closure.clone() },
+            blocks: Vec::new(),
+            handled: Vec::new(),
+            _charge: None,
+            collect: Collect::No,
+        }
     }
 
     /// `f(a, b)` where `f` is a plain Python function (positional

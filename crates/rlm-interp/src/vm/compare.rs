@@ -23,8 +23,23 @@ const FUEL_PER_ITEM_DRAWN: u64 = 2;
 
 impl Vm {
     pub(crate) fn cmp(&mut self, a: &Value, b: &Value, op: CmpOp) -> R<Ordering> {
+        // Two ints or two strings (most comparisons, every sort of words):
+        // no walk over nested values to guard, as `cmp_depth` orders them.
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => return Ok(x.cmp(y)),
+            (Value::Str(x), Value::Str(y)) => return self.cmp_str(x, y),
+            _ => {}
+        }
         let (a, b) = (Native::as_tuple(a).unwrap_or(a), Native::as_tuple(b).unwrap_or(b));
         crate::stack_guard::walk_over(a, || self.cmp_depth(a, b, op, 0))
+    }
+
+    /// Strings in code-point order (UTF-8's byte order), charged for the
+    /// bytes the comparison may read.
+    #[inline]
+    fn cmp_str(&mut self, x: &Str, y: &Str) -> R<Ordering> {
+        self.meter.fuel((x.byte_len().min(y.byte_len()) / 64) as u64)?;
+        Ok(x.as_str().cmp(y.as_str()))
     }
 
     fn cmp_depth(&mut self, a: &Value, b: &Value, op: CmpOp, depth: usize) -> R<Ordering> {
@@ -34,10 +49,7 @@ impl Vm {
         crate::stack_guard::guard_stack(&self.meter)?;
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-            (Value::Str(x), Value::Str(y)) => {
-                self.meter.fuel((x.byte_len().min(y.byte_len()) / 64) as u64)?;
-                Ok(x.as_str().cmp(y.as_str()))
-            }
+            (Value::Str(x), Value::Str(y)) => self.cmp_str(x, y),
             (Value::Native(x), Value::Native(y)) => {
                 use crate::modules::datetime::{date_time::DateTime, timedelta::TimeDelta};
                 if let (Some(p), Some(q)) = (x.module::<DateTime>(), y.module::<DateTime>()) {

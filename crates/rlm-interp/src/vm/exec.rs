@@ -267,6 +267,21 @@ impl Vm {
                 }
                 Instr::Unpack(n) => {
                     let v = pop(frame)?;
+                    // A tuple of the right length (`for k, v in d.items()`):
+                    // its items go to the stack as they are, moved out when
+                    // nothing else holds it, with no vector between.
+                    let v = match v {
+                        Value::Tuple(mut t) if t.len() == n as usize => {
+                            match Rc::get_mut(&mut t) {
+                                Some(only) => {
+                                    frame.stack.extend(only.take_items().into_iter().rev())
+                                }
+                                None => t.iter().rev().for_each(|x| frame.stack.push_clone(x)),
+                            }
+                            continue;
+                        }
+                        v => v,
+                    };
                     let items = self.unpack(&v, n as usize)?;
                     let frame = top!(self);
                     frame.stack.extend(items.into_iter().rev());
@@ -280,10 +295,16 @@ impl Vm {
                 Instr::ForIter(t) => match self.range_next() {
                     RangeNext::Int(n) => top!(self).stack.push(Value::Int(n)),
                     RangeNext::Done => self.end_loop(t),
-                    RangeNext::NotARange => match self.for_iter_next()? {
-                        Some(v) => top!(self).stack.push(v),
-                        None => self.end_loop(t),
-                    },
+                    RangeNext::NotARange => {
+                        if let Some(done) = self.enumerate_unpack(t) {
+                            done?;
+                            continue;
+                        }
+                        match self.for_iter_next()? {
+                            Some(v) => top!(self).stack.push(v),
+                            None => self.end_loop(t),
+                        }
+                    }
                 },
                 Instr::Call(argc) => {
                     let at = frame.stack.len().checked_sub(argc as usize + 1);
