@@ -25,12 +25,7 @@ impl Vm {
         kwargs: Vec<(SmolStr, Value)>,
     ) -> R<Frame> {
         let code = &func.code;
-        if kwargs.is_empty()
-            && code.plain
-            && args.len() <= code.argcount
-            && args.len() + func.defaults.len() >= code.argcount
-            && frame_cost(code, func.closure.len()) <= FRAME_FREE
-        {
+        if kwargs.is_empty() && Vm::binds_plainly(func, args.len()) {
             return Ok(self.plain_frame(func, args));
         }
         let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
@@ -169,6 +164,37 @@ impl Vm {
     /// function, called from a builtin: ~540 instructions a call went to
     /// binding, issue #59).
     fn plain_frame(&mut self, func: &Rc<Function>, args: Vec<Value>) -> Frame {
+        let (stack, locals) = self.plain_bind(func, args);
+        Frame {
+            code: func.code.clone(),
+            pc: 0,
+            stack,
+            locals,
+            cells: if func.closure.is_empty() { Vec::new() } else { func.closure.clone() },
+            blocks: Vec::new(),
+            handled: Vec::new(),
+            _charge: None,
+            collect: Collect::No,
+        }
+    }
+
+    /// Whether a call of `func` with `argc` positional arguments and no
+    /// keywords may bind as [`Vm::plain_frame`] binds.
+    fn binds_plainly(func: &Function, argc: usize) -> bool {
+        let code = &func.code;
+        code.plain
+            && argc <= code.argcount
+            && argc + func.defaults.len() >= code.argcount
+            && frame_cost(code, func.closure.len()) <= FRAME_FREE
+    }
+
+    /// A recycled operand stack and locals with `args` and the defaults of
+    /// the parameters not given bound (see [`Vm::plain_frame`]).
+    fn plain_bind(
+        &mut self,
+        func: &Function,
+        args: Vec<Value>,
+    ) -> (crate::vm::stack::OperandStack, Vec<Option<Value>>) {
         let code = &func.code;
         let (argc, nargs) = (args.len(), code.argcount);
         let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
@@ -185,17 +211,7 @@ impl Vm {
                 *slot = Some(default.clone_fast());
             }
         }
-        Frame {
-            code: code.clone(),
-            pc: 0,
-            stack,
-            locals,
-            cells: if func.closure.is_empty() { Vec::new() } else { func.closure.clone() },
-            blocks: Vec::new(),
-            handled: Vec::new(),
-            _charge: None,
-            collect: Collect::No,
-        }
+        (stack, locals)
     }
 
     /// `f(a, b)` where `f` is a plain Python function (positional
@@ -261,15 +277,23 @@ impl Vm {
         Ok(true)
     }
 
-    /// Keeps a returned frame's operand stack and locals for the next call
-    /// (a few, and only small ones: what they hold is not charged).
-    pub(super) fn recycle_frame(&mut self, frame: Frame) {
-        let Frame { mut stack, mut locals, .. } = frame;
-        if self.spare_frames.len() < 16 && stack.capacity() <= 64 && locals.capacity() <= 64 {
+    /// Pops the top frame, which returned, keeping its operand stack and
+    /// locals for the next call (a few, and only small ones: what they hold
+    /// is not charged), taken from it where it lies; the rest is dropped in
+    /// place (a frame moved out of the stack is a ~170-byte copy).
+    pub(super) fn pop_returned_frame(&mut self) {
+        let Some(frame) = self.frames.last_mut() else { return };
+        if self.spare_frames.len() < 16
+            && frame.stack.capacity() <= 64
+            && frame.locals.capacity() <= 64
+        {
+            let mut stack = std::mem::take(&mut frame.stack);
+            let mut locals = std::mem::take(&mut frame.locals);
             stack.clear();
             locals.clear();
             self.spare_frames.push((stack, locals));
         }
+        self.frames.truncate(self.frames.len() - 1);
     }
 
     pub(super) fn push_frame(&mut self, frame: Frame) -> R<()> {
@@ -312,6 +336,30 @@ impl Vm {
         args: Vec<Value>,
         kwargs: Vec<(SmolStr, Value)>,
     ) -> R<Value> {
+        // A plain function (a sort key, `map`'s lambda): its frame is built
+        // where it runs, with `call_dispatch`'s charges and checks.
+        if let Value::Func(func) = f {
+            if kwargs.is_empty() && Vm::binds_plainly(func, args.len()) {
+                self.meter.fuel(crate::cost::FUEL_PER_CALLBACK)?;
+                self.meter.fuel(2)?;
+                self.check_callback_depth()?;
+                self.check_call_depth()?;
+                let base = self.frames.len();
+                let (stack, locals) = self.plain_bind(func, args);
+                self.frames.push(Frame {
+                    code: func.code.clone(),
+                    pc: 0,
+                    stack,
+                    locals,
+                    cells: if func.closure.is_empty() { Vec::new() } else { func.closure.clone() },
+                    blocks: Vec::new(),
+                    handled: Vec::new(),
+                    _charge: None,
+                    collect: Collect::No,
+                });
+                return self.run_callback(base);
+            }
+        }
         // A program's function pays for its frame and nested loop; a
         // builtin or a type (`defaultdict(list)`'s factory, `key=str`) for
         // the argument vector and the dispatch.
@@ -327,31 +375,44 @@ impl Vm {
         match called {
             Called::Value(v) => Ok(v),
             Called::Frame(frame) => {
-                if self.callback_depth >= 32 {
-                    return Err(Fault::Limit(LimitError::new(
-                        LimitKind::CallDepth,
-                        "callbacks nested too deeply (functions passed to builtins calling builtins...)",
-                    )));
-                }
+                self.check_callback_depth()?;
                 let base = self.frames.len();
                 self.push_frame(frame)?;
-                self.callback_depth += 1;
-                // Nested loops (a sort key calling sorted...) use more Rust
-                // stack; grow it on the heap instead of overflowing a small
-                // thread stack.
-                let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec(base));
-                self.callback_depth -= 1;
-                self.frames.truncate(base);
-                match r {
-                    Ok(ExecEnd::Returned(v)) => Ok(v),
-                    Ok(_) | Err(Fault::Suspend(..)) => exc(
-                        ExcKind::RuntimeError,
-                        "a host call (llm_query, await...) cannot run inside a function called by a builtin \
-                         (map, filter, sorted key, re.sub...); use a for loop or a list comprehension instead",
-                    ),
-                    Err(e) => Err(e),
-                }
+                self.run_callback(base)
             }
+        }
+    }
+
+    /// The limit on callbacks nested in callbacks (functions passed to
+    /// builtins calling builtins...).
+    fn check_callback_depth(&self) -> R<()> {
+        if self.callback_depth >= 32 {
+            return Err(Fault::Limit(LimitError::new(
+                LimitKind::CallDepth,
+                "callbacks nested too deeply (functions passed to builtins calling builtins...)",
+            )));
+        }
+        Ok(())
+    }
+
+    /// Runs the callback frame pushed at `base` in a nested loop, to its
+    /// return.
+    fn run_callback(&mut self, base: usize) -> R<Value> {
+        self.callback_depth += 1;
+        // Nested loops (a sort key calling sorted...) use more Rust
+        // stack; grow it on the heap instead of overflowing a small
+        // thread stack.
+        let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec(base));
+        self.callback_depth -= 1;
+        self.frames.truncate(base);
+        match r {
+            Ok(ExecEnd::Returned(v)) => Ok(v),
+            Ok(_) | Err(Fault::Suspend(..)) => exc(
+                ExcKind::RuntimeError,
+                "a host call (llm_query, await...) cannot run inside a function called by a builtin \
+                 (map, filter, sorted key, re.sub...); use a for loop or a list comprehension instead",
+            ),
+            Err(e) => Err(e),
         }
     }
 

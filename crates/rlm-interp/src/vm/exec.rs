@@ -355,16 +355,12 @@ impl Vm {
                     let frame = top!(self);
                     // An int goes back to the caller by parts (see `pop_int`).
                     if let Some(n) = if last { None } else { frame.stack.pop_int() } {
-                        if let Some(done) = self.frames.pop() {
-                            self.recycle_frame(done);
-                        }
+                        self.pop_returned_frame();
                         top!(self).stack.push(Value::Int(n));
                         continue;
                     }
                     let v = pop(frame)?;
-                    if let Some(done) = self.frames.pop() {
-                        self.recycle_frame(done);
-                    }
+                    self.pop_returned_frame();
                     if last {
                         return Ok(ExecEnd::Returned(v));
                     }

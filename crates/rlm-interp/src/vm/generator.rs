@@ -100,9 +100,7 @@ impl Vm {
         };
         self.meter.alloc(crate::types::list::push_cost(&l.borrow()))?;
         l.borrow_mut_to_append().push(v);
-        if let Some(done) = self.frames.pop() {
-            self.recycle_frame(done);
-        }
+        self.pop_returned_frame();
         top!(self).stack.push(Value::None);
         Ok(())
     }
