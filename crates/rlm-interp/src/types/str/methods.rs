@@ -280,6 +280,42 @@ fn str_case_strip<C: Callbacks + ?Sized>(
     }
 }
 
+/// `sep.join(items)`: every item a string (else CPython's error), the
+/// result's length held to the limit before it is made, and its code-point
+/// count and ASCII flag summed from the parts' (no scan of the result).
+fn join_items(meter: &mut Meter, sep: &Str, items: &[Value]) -> R<Value> {
+    let text = sep.as_str();
+    let gaps = items.len().saturating_sub(1);
+    let (mut total, mut chars, mut ascii) =
+        (text.len() * gaps, sep.char_len() * gaps, sep.is_ascii());
+    for (i, x) in items.iter().enumerate() {
+        match x {
+            Value::Str(t) => {
+                total += t.byte_len();
+                chars += t.char_len();
+                ascii &= t.is_ascii();
+            }
+            other => {
+                return type_err(format!(
+                    "sequence item {i}: expected str instance, {} found",
+                    other.type_name()
+                ));
+            }
+        }
+    }
+    meter.check_str_len(total)?;
+    let mut out = String::with_capacity(total);
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(text);
+        }
+        if let Value::Str(t) = x {
+            out.push_str(t.as_str());
+        }
+    }
+    Ok(Value::Str(Str::joined(out.into(), chars, ascii)))
+}
+
 fn str_join_replace<C: Callbacks + ?Sized>(
     cx: &mut C,
     s: &Str,
@@ -296,31 +332,22 @@ fn str_join_replace<C: Callbacks + ?Sized>(
                     args.len()
                 ));
             }
-            let it = &args[0];
-            let items = cx.iterate(it)?;
-            let mut total = text.len() * items.len().saturating_sub(1);
-            for (i, x) in items.iter().enumerate() {
-                match x {
-                    Value::Str(t) => total += t.byte_len(),
-                    other => {
-                        return type_err(format!(
-                            "sequence item {i}: expected str instance, {} found",
-                            other.type_name()
-                        ));
-                    }
+            // A list or tuple is read where it lies (charged as `iterate`
+            // charges its copy): no vector of clones made and dropped.
+            match &args[0] {
+                Value::List(l) => {
+                    cx.meter().fuel(l.borrow().len() as u64 / 8)?;
+                    join_items(cx.meter(), s, &l.borrow())
+                }
+                Value::Tuple(t) => {
+                    cx.meter().fuel(t.len() as u64 / 8)?;
+                    join_items(cx.meter(), s, t)
+                }
+                other => {
+                    let items = cx.iterate(other)?;
+                    join_items(cx.meter(), s, &items)
                 }
             }
-            cx.meter().check_str_len(total)?;
-            let mut out = String::with_capacity(total);
-            for (i, x) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(text);
-                }
-                if let Value::Str(t) = x {
-                    out.push_str(t.as_str());
-                }
-            }
-            Ok(Value::str(out))
         }
         "replace" => {
             let (Some(Value::Str(old)), Some(Value::Str(new))) = (args.first(), args.get(1)) else {
