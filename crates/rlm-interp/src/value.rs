@@ -1,8 +1,13 @@
 //! The runtime value: the `Value` enum (one variant per kind of object),
 //! hashable dict keys (`Key`), the hash tables' types, and the deferred drop
-//! that keeps dropping deeply nested values off the Rust stack. Each value
-//! type's storage and behaviour live in `types/` (re-exported here, so that
-//! `use crate::value::*` names every type).
+//! that keeps dropping deeply nested values off the Rust stack. The data a
+//! value holds is in the files beside this one (`value/`: the containers'
+//! storage, the other objects', a frame's, the native objects' enum and
+//! trait), and a few in `types/` that name no value (a `str`'s storage, the
+//! type objects) or hold an iterator's states; all are re-exported here, so
+//! that `use crate::value::*` names every type. Each type's behaviour is in
+//! `types/` and the machine, which name this layer, never the other way
+//! round (issue #59).
 
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
@@ -12,18 +17,20 @@ use smol_str::SmolStr;
 
 mod containers;
 mod frame;
+mod native;
 mod objects;
 pub(crate) mod stack;
 
 pub use crate::gc::StoreCell;
 pub use crate::host::HostObject;
 pub use crate::types::iter::IterState;
-pub use crate::types::native::Native;
 pub use crate::types::str::storage::{Str, TextBuffer};
 pub use crate::types::type_obj::{ExcKind, Ty};
 pub(crate) use containers::DictEntry;
 pub use containers::{DequeObj, Dict, DictKind, ListObj, TupleObj};
 pub(crate) use frame::{Block, Frame, FrameCharge};
+pub use native::Native;
+pub(crate) use native::{NativeObject, boxed_cost};
 pub(crate) use objects::awaitable_mem_cost;
 pub use objects::{BuiltinFn, Coroutine, Exception, Function, Gather, HostFuture, ModuleObject};
 
@@ -32,6 +39,9 @@ pub use objects::{BuiltinFn, Coroutine, Exception, Function, Gather, HostFuture,
 pub type HashState = foldhash::fast::RandomState;
 pub type Map = indexmap::IndexMap<Key, Value, HashState>;
 pub type KeySet = indexmap::IndexSet<Key, HashState>;
+
+/// A call's keyword arguments, in the order given.
+pub type Kwargs = Vec<(SmolStr, Value)>;
 
 /// One entry of a set's table: its hash and key.
 pub(crate) type SetEntry = (u64, Key);

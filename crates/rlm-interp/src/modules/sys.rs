@@ -11,8 +11,8 @@ use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{rc_block, table_block, vec_block};
 use crate::meter::Meter;
 use crate::modules::function;
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 /// The Python language level the DSL follows (CPython 3.11, our oracle).
 const VERSION: &str = "3.11.7 (rlm DSL: a safe subset of Python 3.11)";
