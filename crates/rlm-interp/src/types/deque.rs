@@ -1,5 +1,6 @@
-//! `collections.deque`: its storage and `maxlen` (dropped without recursion),
-//! methods, indexing, item assignment, `repr` and the constructor.
+//! `collections.deque`: methods, indexing, item assignment, `repr` and the
+//! constructor. Its storage and `maxlen` (`DequeObj`) are the value layer's
+//! (`value/containers.rs`).
 
 use std::collections::VecDeque;
 use std::rc::Rc;

@@ -1,6 +1,7 @@
-//! Exceptions: the built-in classes (`ExcKind`, with CPython's hierarchy),
-//! instances (arguments, traceback, "Did you mean" hint; dropped without
-//! recursion), `str(e)`, `repr(e)` and matching in `except` clauses.
+//! Exceptions' behaviour: `str(e)`, `repr(e)`, matching in `except` clauses
+//! and the "Did you mean" hint. The classes (`ExcKind`, with CPython's
+//! hierarchy) are type objects (`type_obj.rs`); an instance's data
+//! (`Exception`) is the value layer's (`value/objects.rs`).
 
 use std::rc::Rc;
 

@@ -1,6 +1,6 @@
-//! Host objects: opaque objects the embedder binds (e.g. `ctx`), with
-//! methods the program calls; a method charges fuel through a meter and may
-//! turn into a host call.
+//! Host objects' method calls: the embedder's object (its trait,
+//! `HostObject`, is `host.rs`'s) answers, charging fuel through a meter, or
+//! turns the call into a host call.
 
 use std::rc::Rc;
 

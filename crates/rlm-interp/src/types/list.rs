@@ -1,5 +1,6 @@
-//! `list`: its storage (dropped without recursion), methods, operators
-//! (`+`, `*`, `+=`), indexing, slicing, item assignment and deletion, and `repr`.
+//! `list`: methods, operators (`+`, `*`, `+=`), indexing, slicing, item
+//! assignment and deletion, and `repr`. Its storage (`ListObj`) is the value
+//! layer's (`value/containers.rs`).
 
 use std::rc::Rc;
 

@@ -1,5 +1,5 @@
-//! `tuple`: its storage (dropped without recursion), methods, operators
-//! (`+`, `*`), indexing, slicing and `repr`.
+//! `tuple`: methods, operators (`+`, `*`), indexing, slicing and `repr`. Its
+//! storage (`TupleObj`) is the value layer's (`value/containers.rs`).
 
 use std::rc::Rc;
 

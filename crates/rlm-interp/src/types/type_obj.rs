@@ -2,6 +2,9 @@
 //! `collections` and `datetime` classes): their names and `repr`. Calling
 //! one constructs (`builtins/constructors.rs`); `dict.fromkeys`,
 //! `str.maketrans` and unbound `str.method(s)` are dispatched in `types/mod.rs`.
+//! The built-in exception classes (`ExcKind`) are here too: type objects
+//! that name no value, so the value layer holds them without reaching the
+//! exceptions' behaviour (`exception.rs`).
 
 /// Type objects programs can name (`int`, `str`, `ValueError`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

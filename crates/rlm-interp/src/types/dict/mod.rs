@@ -2,7 +2,9 @@
 //! `defaultdict`, which share the storage and differ by `DictKind`): methods,
 //! lookup (a missing key asks the flavour), item assignment and deletion,
 //! `|`, `|=`, `update`, `repr` and the constructors. The flavours' own
-//! methods are in `counter.rs` and `ordered.rs`, the live views in `view.rs`.
+//! methods are in `counter.rs` and `ordered.rs`, the live views in `view.rs`;
+//! the storage (`Dict`, `DictKind`) is the value layer's
+//! (`value/containers.rs`).
 
 pub(crate) mod counter;
 pub(crate) mod ordered;
