@@ -7,7 +7,9 @@ use smol_str::SmolStr;
 use crate::fault::{R, type_err};
 use crate::value::*;
 
-pub type Kwargs = Vec<(SmolStr, Value)>;
+// The keyword arguments' type is the value layer's (a native object's method
+// takes them); named here too, beside the helpers that read them.
+pub use crate::value::Kwargs;
 
 pub(crate) fn kw<'a>(kwargs: &'a [(SmolStr, Value)], name: &str) -> Option<&'a Value> {
     kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v)

@@ -19,10 +19,9 @@ use std::rc::Rc;
 use rlm_syntax::ast::{BinOp, CmpOp, UnaryOp};
 use smol_str::SmolStr;
 
-use crate::args::Kwargs;
 use crate::fault::R;
 use crate::meter::Meter;
-use crate::value::{IterState, ListObj, Value};
+use crate::value::{IterState, Kwargs, ListObj, Value};
 
 /// The running program, as the types and builtins see it.
 pub(crate) trait Callbacks {

@@ -70,3 +70,41 @@ pub enum HostFunc {
     /// Runs inline and charges fuel for its work through the meter it is given.
     InlineMetered(MeteredFn),
 }
+
+/// An opaque object owned by the embedder (e.g. `ctx`), with methods.
+pub trait HostObject {
+    fn type_name(&self) -> &str;
+    /// Call a method. `None` means "no such method".
+    fn call_method(
+        &self,
+        name: &str,
+        args: &[Value],
+        kwargs: &[(SmolStr, Value)],
+        fuel: &mut dyn FnMut(u64) -> Result<(), crate::limits::LimitError>,
+    ) -> Option<Result<HostReturn, HostError>>;
+    /// Attribute read (non-method). `None` means "no such attribute".
+    fn get_attr(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn method_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// `bool(obj)`, `if obj:` (default: true, as for any object).
+    fn truthy(&self) -> bool {
+        true
+    }
+    /// `repr(obj)`, and `str(obj)` unless [`HostObject::str`] says otherwise
+    /// (`None`: `<type_name object>`).
+    fn repr(&self) -> Option<String> {
+        None
+    }
+    /// `str(obj)`, `print(obj)`, f-strings (`None`: its repr).
+    fn str(&self) -> Option<String> {
+        None
+    }
+    /// The object itself, for an embedder that must recognise its own
+    /// objects among a program's values (to send one to another process).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+}

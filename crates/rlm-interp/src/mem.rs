@@ -150,7 +150,10 @@ fn is_detached(account: &AccountRef) -> bool {
 pub(crate) struct Owner(Cell<Option<AccountRef>>);
 
 impl Owner {
-    /// Charged to the current account.
+    /// Charged to the current account. Inline: every new string takes one
+    /// (`Str::from_inner`), and left to the optimiser's choice it was called
+    /// out of line once `str`'s storage had a file of its own.
+    #[inline]
     pub(crate) fn current() -> Owner {
         Owner(Cell::new(Some(current())))
     }

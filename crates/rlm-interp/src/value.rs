@@ -1,8 +1,13 @@
 //! The runtime value: the `Value` enum (one variant per kind of object),
 //! hashable dict keys (`Key`), the hash tables' types, and the deferred drop
-//! that keeps dropping deeply nested values off the Rust stack. Each value
-//! type's storage and behaviour live in `types/` (re-exported here, so that
-//! `use crate::value::*` names every type).
+//! that keeps dropping deeply nested values off the Rust stack. The data a
+//! value holds is in the files beside this one (`value/`: the containers'
+//! storage, the other objects', a frame's, the native objects' enum and
+//! trait), and a few in `types/` that name no value (a `str`'s storage, the
+//! type objects) or hold an iterator's states; all are re-exported here, so
+//! that `use crate::value::*` names every type. Each type's behaviour is in
+//! `types/` and the machine, which name this layer, never the other way
+//! round (issue #59).
 
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
@@ -10,27 +15,33 @@ use std::rc::Rc;
 
 use smol_str::SmolStr;
 
+mod containers;
+mod frame;
+mod native;
+mod objects;
+pub(crate) mod stack;
+
 pub use crate::gc::StoreCell;
-pub use crate::types::coroutine::{Coroutine, Gather, HostFuture};
-pub use crate::types::deque::DequeObj;
-pub use crate::types::dict::{Dict, DictKind};
-pub use crate::types::exception::{ExcKind, Exception, suggest};
-pub use crate::types::function::{BuiltinFn, Function};
-pub use crate::types::host_object::HostObject;
+pub use crate::host::HostObject;
 pub use crate::types::iter::IterState;
-pub use crate::types::list::ListObj;
-pub use crate::types::module_obj::ModuleObject;
-pub use crate::types::native::Native;
-pub use crate::types::range::range_len;
-pub use crate::types::str::{Str, TextBuffer};
-pub use crate::types::tuple::TupleObj;
-pub use crate::types::type_obj::Ty;
+pub use crate::types::str::storage::{Str, TextBuffer};
+pub use crate::types::type_obj::{ExcKind, Ty};
+pub(crate) use containers::DictEntry;
+pub use containers::{DequeObj, Dict, DictKind, ListObj, TupleObj};
+pub(crate) use frame::{Block, Collect, Frame, FrameCharge};
+pub use native::Native;
+pub(crate) use native::{NativeObject, boxed_cost};
+pub(crate) use objects::awaitable_mem_cost;
+pub use objects::{BuiltinFn, Coroutine, Exception, Function, Gather, HostFuture, ModuleObject};
 
 /// Fast, randomly seeded hashing for dicts and sets (seeded per process so
 /// that colliding keys cannot be precomputed).
 pub type HashState = foldhash::fast::RandomState;
 pub type Map = indexmap::IndexMap<Key, Value, HashState>;
 pub type KeySet = indexmap::IndexSet<Key, HashState>;
+
+/// A call's keyword arguments, in the order given.
+pub type Kwargs = Vec<(SmolStr, Value)>;
 
 /// One entry of a set's table: its hash and key.
 pub(crate) type SetEntry = (u64, Key);
@@ -314,7 +325,7 @@ impl Value {
             Value::Set(s) => !s.borrow().is_empty(),
             Value::FrozenSet(s) => !s.is_empty(),
             Value::Deque(d) => !d.borrow().is_empty(),
-            Value::Range(r) => crate::types::range::range_len(r.0, r.1, r.2) > 0,
+            Value::Range(r) => range_len(r.0, r.1, r.2) > 0,
             Value::Native(n) => match &**n {
                 Native::DictView(_, d) => !d.borrow().map.is_empty(),
                 _ => true,
@@ -391,16 +402,14 @@ impl Value {
             Value::Method(_) => rc_block::<(Value, SmolStr)>(),
             Value::Exc(e) => e.mem_cost(),
             Value::Coroutine(c) => match c.try_borrow() {
-                Ok(c) => crate::types::coroutine::awaitable_mem_cost::<RefCell<Coroutine>>(
-                    c.args.capacity(),
-                    c.kwargs.capacity(),
-                ),
+                Ok(c) => {
+                    awaitable_mem_cost::<RefCell<Coroutine>>(c.args.capacity(), c.kwargs.capacity())
+                }
                 Err(_) => rc_block::<RefCell<Coroutine>>(),
             },
-            Value::HostFuture(h) => crate::types::coroutine::awaitable_mem_cost::<HostFuture>(
-                h.args.capacity(),
-                h.kwargs.capacity(),
-            ),
+            Value::HostFuture(h) => {
+                awaitable_mem_cost::<HostFuture>(h.args.capacity(), h.kwargs.capacity())
+            }
             Value::Gather(g) => rc_block::<Gather>() + vec_block::<Value>(g.items.capacity()),
             Value::Native(n) => rc_block::<Native>() + n.own_cost(),
             _ => 0,
@@ -413,6 +422,26 @@ impl Value {
             _ => None,
         }
     }
+}
+
+/// A range's number of items, exact: a range of i64 bounds holds up to
+/// 2^64 - 1. A function of the `Range` variant's data alone (its truth and
+/// hash read it), so it lives with the value.
+pub fn range_len_exact(start: i64, stop: i64, step: i64) -> u64 {
+    let n = if step > 0 && start < stop {
+        (stop as i128 - start as i128 - 1) / step as i128 + 1
+    } else if step < 0 && start > stop {
+        (start as i128 - stop as i128 - 1) / (-(step as i128)) + 1
+    } else {
+        0
+    };
+    n as u64
+}
+
+/// A range's number of items, held at `i64::MAX` (for callers that only
+/// bound or test it; never negative).
+pub fn range_len(start: i64, stop: i64, step: i64) -> i64 {
+    range_len_exact(start, stop, step).min(i64::MAX as u64) as i64
 }
 
 /// Python's equalities hold: `1 == 1.0 == True` hash and compare equal.
@@ -488,23 +517,6 @@ fn hash_key<H: Hasher>(v: &Value, state: &mut H) {
     }
 }
 
-impl PartialEq for Key {
-    fn eq(&self, other: &Key) -> bool {
-        key_eq(&self.0, &other.0)
-    }
-}
-
-/// Key equality: the keys programs use most compared without the general
-/// walk, inline (a dict lookup that finds its key makes one).
-#[inline(always)]
-fn key_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Str(a), Value::Str(b)) => a == b,
-        (Value::Int(a), Value::Int(b)) => a == b,
-        (a, b) => crate::types::equality::eq_shallow(a, b),
-    }
-}
-
 /// A value looked up as a [`Key`] without being cloned into one (it hashes
 /// and compares as `Key` does). Only for values already known hashable.
 pub(crate) struct KeyRef<'a>(pub &'a Value);
@@ -515,13 +527,9 @@ impl Hash for KeyRef<'_> {
     }
 }
 
-impl indexmap::Equivalent<Key> for KeyRef<'_> {
-    fn equivalent(&self, key: &Key) -> bool {
-        key_eq(self.0, &key.0)
-    }
-}
-
-impl Eq for Key {}
+// A key's equality (`PartialEq`, `Eq`, and `KeyRef`'s `Equivalent`) is
+// implemented beside the equality walk it uses, in `types/equality.rs`: the
+// value layer holds the data and its hash, not the comparison of values.
 
 // Every stack slot, local, list item and dict value is a `Value`, moved on
 // nearly every instruction: two words, the tag sharing its byte with `Ty`'s.

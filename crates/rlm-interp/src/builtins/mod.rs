@@ -118,7 +118,7 @@ pub fn name_error(name: &str) -> Rc<Exception> {
             Exception::new(ExcKind::NameError, format!("name '{name}' is not defined ({h})"))
         }
         None => Exception::new(ExcKind::NameError, format!("name '{name}' is not defined"))
-            .with_hint(crate::value::suggest(
+            .with_hint(crate::types::exception::suggest(
                 name,
                 FUNCTIONS.iter().map(|(n, _)| *n).chain(TYPE_NAMES.iter().copied()),
             )),

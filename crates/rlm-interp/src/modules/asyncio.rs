@@ -14,8 +14,8 @@ use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
 use crate::meter::Meter;
 use crate::modules::functions;
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     functions("asyncio", &["gather", "run", "sleep", "create_task", "wait_for", "ensure_future"])

@@ -25,9 +25,9 @@ use crate::cost::CostTable;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::meter::Meter;
 use crate::modules::{function, functions};
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::types::stringio::StringIo;
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 const QUOTE_MINIMAL: i64 = 0;
 const QUOTE_ALL: i64 = 1;

@@ -11,8 +11,8 @@ use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
 use crate::meter::Meter;
 use crate::modules::functions;
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
     functions("functools", &["reduce", "partial", "cmp_to_key"])

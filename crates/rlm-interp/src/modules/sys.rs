@@ -11,8 +11,8 @@ use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{rc_block, table_block, vec_block};
 use crate::meter::Meter;
 use crate::modules::function;
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 /// The Python language level the DSL follows (CPython 3.11, our oracle).
 const VERSION: &str = "3.11.7 (rlm DSL: a safe subset of Python 3.11)";
@@ -136,13 +136,13 @@ fn charged_size(v: &Value) -> usize {
     let own = match v {
         Value::Str(s) => s.charged_bytes(),
         Value::List(l) => {
-            rc_block::<crate::types::list::ListObj>() + vec_block::<Value>(l.borrow().capacity())
+            rc_block::<crate::value::ListObj>() + vec_block::<Value>(l.borrow().capacity())
         }
         Value::Tuple(t) => {
-            rc_block::<crate::types::tuple::TupleObj>() + vec_block::<Value>(t.0.capacity())
+            rc_block::<crate::value::TupleObj>() + vec_block::<Value>(t.0.capacity())
         }
         Value::Dict(d) => {
-            let entry = std::mem::size_of::<crate::types::dict::DictEntry>();
+            let entry = std::mem::size_of::<crate::value::DictEntry>();
             rc_block::<StoreCell<Dict>>() + table_block(d.borrow().map.capacity(), entry)
         }
         Value::Set(s) => {
@@ -153,8 +153,7 @@ fn charged_size(v: &Value) -> usize {
             rc_block::<FrozenSetObj>() + table_block(s.capacity(), std::mem::size_of::<SetEntry>())
         }
         Value::Deque(d) => {
-            rc_block::<crate::types::deque::DequeObj>()
-                + vec_block::<Value>(d.items.borrow().capacity())
+            rc_block::<crate::value::DequeObj>() + vec_block::<Value>(d.items.borrow().capacity())
         }
         other => other.unowned_cost(),
     };

@@ -1,5 +1,6 @@
-//! `collections.deque`: its storage and `maxlen` (dropped without recursion),
-//! methods, indexing, item assignment, `repr` and the constructor.
+//! `collections.deque`: methods, indexing, item assignment, `repr` and the
+//! constructor. Its storage and `maxlen` (`DequeObj`) are the value layer's
+//! (`value/containers.rs`).
 
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -13,57 +14,6 @@ use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::norm_index;
 use crate::value::*;
-
-/// A deque's storage, its optional `maxlen`, and how many times it was
-/// mutated: its iterators compare that count, as CPython's do, so that a
-/// mutation which keeps the length (`append` then `popleft`, `rotate`)
-/// still raises "deque mutated during iteration".
-pub struct DequeObj {
-    pub items: StoreCell<VecDeque<Value>>,
-    pub maxlen: Option<usize>,
-    mutations: std::cell::Cell<u64>,
-}
-
-impl std::ops::Deref for DequeObj {
-    type Target = StoreCell<VecDeque<Value>>;
-    fn deref(&self) -> &StoreCell<VecDeque<Value>> {
-        &self.items
-    }
-}
-
-impl DequeObj {
-    /// A deque of `items`, at most `maxlen` long.
-    pub fn new(items: VecDeque<Value>, maxlen: Option<usize>) -> DequeObj {
-        DequeObj { items: StoreCell::new(items), maxlen, mutations: std::cell::Cell::new(0) }
-    }
-
-    /// How many times it was mutated (its iterators' stamp).
-    pub(crate) fn mutations(&self) -> u64 {
-        self.mutations.get()
-    }
-
-    /// Records a mutation that CPython's deque counts (every one that adds,
-    /// removes or moves items; not item assignment).
-    fn mutated(&self) {
-        self.mutations.set(self.mutations.get().wrapping_add(1));
-    }
-
-    /// Its allocations now (see `ListObj::mem_cost`).
-    pub(crate) fn mem_cost(&self) -> Option<usize> {
-        let items = self.items.try_borrow().ok()?;
-        Some(
-            crate::mem::rc_block::<DequeObj>()
-                + crate::mem::vec_block::<Value>(items.capacity())
-                + items.iter().map(Value::unowned_cost).sum::<usize>(),
-        )
-    }
-}
-
-impl Drop for DequeObj {
-    fn drop(&mut self) {
-        defer_drop(std::mem::take(self.items.get_mut()).into());
-    }
-}
 
 pub(crate) const DEQUE_METHODS: &[&str] = &[
     "append",
@@ -154,7 +104,7 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
             if d.maxlen.is_none() && name == "extend" {
                 // Unbounded: one move of them all (a mutation counted
                 // per item, as pushing them one by one would).
-                d.mutations.set(d.mutations.get().wrapping_add(items.len() as u64));
+                d.mutated_by(items.len() as u64);
                 d.borrow_mut().extend(items);
             } else {
                 for x in items {

@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use crate::fault::{R, type_err};
 use crate::meter::Meter;
-use crate::types::range::range_len_exact;
 use crate::types::set::set_items;
 use crate::value::*;
 
@@ -36,6 +35,31 @@ pub fn eq_shallow(a: &Value, b: &Value) -> bool {
     let r = eq_depth(a, b, 0, 256, &mut Work::unbounded()).unwrap_or(false);
     KEY_EQ_DEPTH.with(|d| d.set(depth));
     r
+}
+
+/// Key equality: the keys programs use most compared without the general
+/// walk, inline (a dict lookup that finds its key makes one).
+#[inline(always)]
+fn key_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(a), Value::Str(b)) => a == b,
+        (Value::Int(a), Value::Int(b)) => a == b,
+        (a, b) => eq_shallow(a, b),
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        key_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Key {}
+
+impl indexmap::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        key_eq(self.0, &key.0)
+    }
 }
 
 /// Fuel for each container a comparison walk enters, besides its elements:

@@ -88,7 +88,7 @@ pub(crate) const FUEL_PER_WIDE_ROW_ITEM: u64 = 8;
 /// The bytes a row of `width` items takes once it is a tuple (its `Rc`
 /// box and its items' buffer), charged before it is built.
 pub(crate) fn row_bytes(width: usize) -> usize {
-    crate::mem::rc_block::<crate::types::tuple::TupleObj>()
+    crate::mem::rc_block::<crate::value::TupleObj>()
         .saturating_add(crate::mem::vec_block::<Value>(width))
 }
 
@@ -131,17 +131,17 @@ impl IterState {
 /// frame inline: each step moves the frame out and back into the same box
 /// (a box per step cost an allocation and a free on every item).
 pub struct Generator {
-    pub(crate) frame: Option<crate::vm::Frame>,
+    pub(crate) frame: Option<Frame>,
     pub(crate) running: bool,
 }
 
 impl Generator {
-    pub(crate) fn new(frame: crate::vm::Frame) -> Box<Generator> {
+    pub(crate) fn new(frame: Frame) -> Box<Generator> {
         Box::new(Generator { frame: Some(frame), running: false })
     }
 
     /// A step ended: the frame comes back if it yielded (`None`: it ended).
-    pub(crate) fn finish_step(&mut self, frame: Option<crate::vm::Frame>) {
+    pub(crate) fn finish_step(&mut self, frame: Option<Frame>) {
         self.frame = frame;
         self.running = false;
     }

@@ -1,7 +1,7 @@
-//! `list`: its storage (dropped without recursion), methods, operators
-//! (`+`, `*`, `+=`), indexing, slicing, item assignment and deletion, and `repr`.
+//! `list`: methods, operators (`+`, `*`, `+=`), indexing, slicing, item
+//! assignment and deletion, and `repr`. Its storage (`ListObj`) is the value
+//! layer's (`value/containers.rs`).
 
-use std::cell::{BorrowError, BorrowMutError, Cell, Ref, RefCell, RefMut};
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
@@ -14,198 +14,6 @@ use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
-
-/// A list's storage (drops its items without recursion) and whether the
-/// registry must measure it again at its next sync (`gc`): the items are
-/// reachable only through the methods below, and every mutable access sets
-/// the mark, so no change to its buffer escapes the memory count, while a
-/// sync skips the lists nothing changed (nested lists built once: most of a
-/// sync's visits).
-#[derive(Default)]
-pub struct ListObj {
-    items: RefCell<Vec<Value>>,
-    remeasure: Cell<bool>,
-    /// The cell it was made or last journaled in (`undo`).
-    stamp: crate::undo::JournalStamp,
-}
-
-impl ListObj {
-    pub(crate) fn new(items: Vec<Value>) -> ListObj {
-        ListObj {
-            items: RefCell::new(items),
-            remeasure: Cell::new(false),
-            stamp: crate::undo::JournalStamp::new(),
-        }
-    }
-
-    /// A list of `items` just made, and what it costs now (as
-    /// [`ListObj::mem_cost`] would measure it), for its registration by
-    /// the one who made it: the items are read once, the list is not
-    /// borrowed, and it is marked only if some of its items are charged
-    /// through it.
-    #[inline]
-    pub(crate) fn new_measured(items: Vec<Value>) -> (ListObj, usize) {
-        let unowned = items.iter().map(Value::unowned_cost).sum::<usize>();
-        let cost = crate::mem::rc_block::<ListObj>()
-            + crate::mem::vec_block::<Value>(items.capacity())
-            + unowned;
-        let l = ListObj::new(items);
-        if unowned > 0 {
-            l.mark();
-        }
-        (l, cost)
-    }
-
-    #[inline]
-    pub fn borrow(&self) -> Ref<'_, Vec<Value>> {
-        self.items.borrow()
-    }
-
-    #[inline]
-    pub fn try_borrow(&self) -> Result<Ref<'_, Vec<Value>>, BorrowError> {
-        self.items.try_borrow()
-    }
-
-    /// The items, to change: marks the list for measuring at the next sync,
-    /// counts as a store (a cycle may form: `gc::cycles_possible`), and
-    /// journals them if this is the running cell's first change (`undo`).
-    #[inline]
-    pub fn borrow_mut(&self) -> RefMut<'_, Vec<Value>> {
-        self.mark();
-        crate::gc::note_store();
-        self.before_change();
-        self.items.borrow_mut()
-    }
-
-    /// See [`ListObj::borrow_mut`].
-    #[inline]
-    pub fn try_borrow_mut(&self) -> Result<RefMut<'_, Vec<Value>>, BorrowMutError> {
-        self.mark();
-        crate::gc::note_store();
-        self.before_change();
-        self.items.try_borrow_mut()
-    }
-
-    /// The items, to append to (and nothing else): as [`ListObj::borrow_mut`],
-    /// but the journal keeps only the length of a list the cell did not
-    /// change before (a rollback truncates it), not a copy of its items.
-    #[inline]
-    pub fn borrow_mut_to_append(&self) -> RefMut<'_, Vec<Value>> {
-        self.mark();
-        crate::gc::note_store();
-        if self.stamp.append_pending() {
-            self.journal_length();
-        }
-        self.items.borrow_mut()
-    }
-
-    #[inline]
-    fn before_change(&self) {
-        if self.stamp.change_pending() {
-            self.journal_items();
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn journal_items(&self) {
-        if let Ok(items) = self.items.try_borrow() {
-            crate::undo::before_list_change(&self.stamp, self.addr(), &items);
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn journal_length(&self) {
-        if let Ok(items) = self.items.try_borrow() {
-            crate::undo::before_list_append(&self.stamp, self.addr(), items.len());
-        }
-    }
-
-    /// The address the journal knows this list by.
-    pub(crate) fn addr(&self) -> usize {
-        self as *const ListObj as *const u8 as usize
-    }
-
-    /// Puts back items the journal saved (`None`: keep the first `len`),
-    /// returning the ones taken out: no store counted, nothing journaled.
-    pub(crate) fn restore(&self, items: Option<Vec<Value>>, len: usize) -> Vec<Value> {
-        let Ok(mut now) = self.items.try_borrow_mut() else { return Vec::new() };
-        self.mark();
-        match items {
-            Some(items) => std::mem::replace(&mut *now, items),
-            None => {
-                let keep = len.min(now.len());
-                now.split_off(keep)
-            }
-        }
-    }
-
-    #[inline]
-    fn mark(&self) {
-        if !self.remeasure.get() {
-            self.remeasure.set(true);
-            crate::gc::note_list_change();
-        }
-    }
-
-    /// Its allocations now: the `Rc` box, the reserved buffer, and the items
-    /// no one else charges (`Value::unowned_cost`). `None` while it is being
-    /// changed (its previous charge then stands). For its registration,
-    /// which charges it at this cost: the mark is cleared, unless some of its
-    /// items are charged through it or it is being changed (then it is set
-    /// anew, so that the next sync of its registry visits it).
-    pub(crate) fn mem_cost(&self) -> Option<usize> {
-        self.remeasure.set(false);
-        match self.measure() {
-            Some((cost, holds_unowned)) => {
-                if holds_unowned {
-                    self.mark();
-                }
-                Some(cost)
-            }
-            None => {
-                self.mark();
-                None
-            }
-        }
-    }
-
-    /// For a sync: its cost now, if it is marked (else `None`), and whether
-    /// it stays marked: the mark is cleared unless the list holds values
-    /// charged through it (functions, exceptions, awaitables...), whose own
-    /// size may change without the list changing. A list being changed right
-    /// now keeps its mark (and its previous charge).
-    pub(crate) fn mem_cost_if_marked(&self) -> (Option<usize>, bool) {
-        if !self.remeasure.get() {
-            return (None, false);
-        }
-        match self.measure() {
-            Some((cost, holds_unowned)) => {
-                self.remeasure.set(holds_unowned);
-                (Some(cost), holds_unowned)
-            }
-            None => (None, true),
-        }
-    }
-
-    /// Its items, as many as a measure of it reads (0 while it is borrowed).
-    pub(crate) fn measured_len(&self) -> usize {
-        self.items.try_borrow().map_or(0, |items| items.len())
-    }
-
-    /// Its cost and whether part of it is its items' (`unowned_cost`).
-    fn measure(&self) -> Option<(usize, bool)> {
-        let items = self.items.try_borrow().ok()?;
-        let unowned = items.iter().map(Value::unowned_cost).sum::<usize>();
-        Some((
-            crate::mem::rc_block::<ListObj>()
-                + crate::mem::vec_block::<Value>(items.capacity())
-                + unowned,
-            unowned > 0,
-        ))
-    }
-}
 
 /// Fuel for each `append`, besides the instructions that make the call: the
 /// memory charged, the journal's check and the push ran a `for x in xs:
@@ -222,14 +30,6 @@ pub(crate) fn push_cost(items: &Vec<Value>) -> usize {
         items.capacity().max(4) * std::mem::size_of::<Value>() + LIST_SLOT_COST
     } else {
         LIST_SLOT_COST
-    }
-}
-
-impl Drop for ListObj {
-    fn drop(&mut self) {
-        // Its registry entry is dead now: the next sync must visit the lists.
-        crate::gc::note_list_change();
-        defer_drop(std::mem::take(self.items.get_mut()));
     }
 }
 
@@ -600,29 +400,4 @@ pub(crate) fn list_repr(
     out.push(']');
     seen.pop();
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The cost a list literal is registered at is what a sync would
-    /// measure of it, and it stays marked only if some item is charged
-    /// through it.
-    #[test]
-    fn a_new_list_costs_what_a_sync_measures() {
-        let with_unowned = vec![
-            Value::Int(1),
-            Value::str("abc"),
-            Value::Range(Rc::new((0, 10, 1))),
-            Value::list(Vec::new()),
-        ];
-        let plain = vec![Value::Int(1), Value::list(Vec::new())];
-        for (items, stays_marked) in [(with_unowned, true), (plain, false)] {
-            let (l, cost) = ListObj::new_measured(items);
-            assert_eq!(l.remeasure.get(), stays_marked);
-            assert_eq!(Some(cost), l.mem_cost());
-            assert_eq!(l.remeasure.get(), stays_marked);
-        }
-    }
 }

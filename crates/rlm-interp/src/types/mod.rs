@@ -9,19 +9,16 @@
 //! file: the name in its `*_METHODS` table (which `dir()`, `hasattr` and the
 //! generator read) and an arm in its dispatcher.
 
-pub(crate) mod coroutine;
 pub(crate) mod deque;
 pub(crate) mod dict;
 pub(crate) mod equality;
 pub(crate) mod exception;
 pub(crate) mod float;
-pub(crate) mod function;
 pub(crate) mod host_object;
 pub(crate) mod int;
 pub(crate) mod iter;
 pub(crate) mod list;
 pub(crate) mod method_arity;
-pub(crate) mod module_obj;
 pub(crate) mod native;
 pub(crate) mod range;
 pub(crate) mod set;
@@ -34,6 +31,7 @@ pub(crate) mod type_obj;
 use crate::args::Kwargs;
 use crate::cost::{Cost, CostTable, FREE, find, lookup};
 use crate::fault::{Fault, R};
+use crate::types::exception::suggest;
 use crate::types::native::{native_method_costs, native_method_names};
 use crate::value::*;
 

@@ -10,24 +10,6 @@ use crate::types::no_attr;
 use crate::types::slice::slice_part;
 use crate::value::*;
 
-/// The number of items, exact: a range of i64 bounds holds up to 2^64 - 1.
-pub fn range_len_exact(start: i64, stop: i64, step: i64) -> u64 {
-    let n = if step > 0 && start < stop {
-        (stop as i128 - start as i128 - 1) / step as i128 + 1
-    } else if step < 0 && start > stop {
-        (start as i128 - stop as i128 - 1) / (-(step as i128)) + 1
-    } else {
-        0
-    };
-    n as u64
-}
-
-/// The number of items, held at `i64::MAX` (for callers that only bound or
-/// test it; never negative).
-pub fn range_len(start: i64, stop: i64, step: i64) -> i64 {
-    range_len_exact(start, stop, step).min(i64::MAX as u64) as i64
-}
-
 /// `len(range(...))`: past `sys.maxsize` CPython raises `OverflowError`.
 pub(crate) fn range_py_len(r: &(i64, i64, i64)) -> R<usize> {
     let n = range_len_exact(r.0, r.1, r.2);

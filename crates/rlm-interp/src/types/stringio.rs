@@ -13,8 +13,8 @@ use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::AccountRef;
 use crate::meter::Meter;
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 /// An in-memory text file.
 pub struct StringIo(RefCell<IoState>);

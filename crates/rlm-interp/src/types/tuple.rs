@@ -1,5 +1,5 @@
-//! `tuple`: its storage (dropped without recursion), methods, operators
-//! (`+`, `*`), indexing, slicing and `repr`.
+//! `tuple`: methods, operators (`+`, `*`), indexing, slicing and `repr`. Its
+//! storage (`TupleObj`) is the value layer's (`value/containers.rs`).
 
 use std::rc::Rc;
 
@@ -7,64 +7,10 @@ use crate::args::as_int;
 use crate::cost::Over::{Recv, WorkDone};
 use crate::cost::{CostTable, SCAN, cost};
 use crate::fault::{R, exc, type_err, value_err};
-use crate::mem::{AccountRef, Owner};
 use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
-
-/// A tuple's storage (drops its items without recursion). Immutable, so it
-/// is charged to the current account once, when made (`Value::tuple`), and
-/// credits that account the same amount when dropped.
-pub struct TupleObj(pub Vec<Value>, Owner);
-
-impl TupleObj {
-    /// A tuple of `items`, charged to the current account.
-    pub(crate) fn new(items: Vec<Value>) -> TupleObj {
-        let t = TupleObj(items, Owner::current());
-        t.1.charge(t.mem_cost());
-        t
-    }
-
-    /// Charge it to `to` if it was made outside any session (see
-    /// `mem::Owner::adopt`); returns whether it was (its items are then the
-    /// caller's to adopt).
-    pub(crate) fn adopt(&self, to: &AccountRef) -> bool {
-        self.1.adopt(to, self.mem_cost())
-    }
-
-    /// Its items, moved out of a tuple nothing else holds (an unpack): what
-    /// they and their buffer were charged is credited now, the rest when
-    /// the emptied tuple drops.
-    pub(crate) fn take_items(&mut self) -> Vec<Value> {
-        let before = self.mem_cost();
-        let items = std::mem::take(&mut self.0);
-        self.1.credit(before.saturating_sub(self.mem_cost()));
-        items
-    }
-
-    /// Its allocations: the `Rc` box, the items' buffer, and the items that
-    /// no one else charges (`Value::unowned_cost`).
-    pub(crate) fn mem_cost(&self) -> usize {
-        crate::mem::rc_block::<TupleObj>()
-            + crate::mem::vec_block::<Value>(self.0.capacity())
-            + self.0.iter().map(Value::unowned_cost).sum::<usize>()
-    }
-}
-
-impl std::ops::Deref for TupleObj {
-    type Target = Vec<Value>;
-    fn deref(&self) -> &Vec<Value> {
-        &self.0
-    }
-}
-
-impl Drop for TupleObj {
-    fn drop(&mut self) {
-        self.1.credit(self.mem_cost());
-        defer_drop(std::mem::take(&mut self.0));
-    }
-}
 
 pub(crate) const TUPLE_METHODS: &[&str] = &["count", "index"];
 

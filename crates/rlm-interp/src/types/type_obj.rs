@@ -2,8 +2,9 @@
 //! `collections` and `datetime` classes): their names and `repr`. Calling
 //! one constructs (`builtins/constructors.rs`); `dict.fromkeys`,
 //! `str.maketrans` and unbound `str.method(s)` are dispatched in `types/mod.rs`.
-
-use crate::value::ExcKind;
+//! The built-in exception classes (`ExcKind`) are here too: type objects
+//! that name no value, so the value layer holds them without reaching the
+//! exceptions' behaviour (`exception.rs`).
 
 /// Type objects programs can name (`int`, `str`, `ValueError`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,5 +87,138 @@ impl Ty {
             t => t.name(),
         };
         format!("<class '{qual}'>")
+    }
+}
+
+/// Built-in exception classes (user classes do not exist in the DSL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExcKind {
+    BaseException,
+    Exception,
+    ArithmeticError,
+    ZeroDivisionError,
+    OverflowError,
+    LookupError,
+    IndexError,
+    KeyError,
+    ValueError,
+    UnicodeError,
+    TypeError,
+    NameError,
+    UnboundLocalError,
+    AttributeError,
+    RuntimeError,
+    RecursionError,
+    NotImplementedError,
+    AssertionError,
+    StopIteration,
+    ImportError,
+    ModuleNotFoundError,
+    JSONDecodeError,
+    ReError,
+    CsvError,
+    TimeoutError,
+    OSError,
+    KeyboardInterrupt,
+    SystemExit,
+}
+
+impl ExcKind {
+    pub const ALL: &'static [ExcKind] = &[
+        ExcKind::BaseException,
+        ExcKind::Exception,
+        ExcKind::ArithmeticError,
+        ExcKind::ZeroDivisionError,
+        ExcKind::OverflowError,
+        ExcKind::LookupError,
+        ExcKind::IndexError,
+        ExcKind::KeyError,
+        ExcKind::ValueError,
+        ExcKind::UnicodeError,
+        ExcKind::TypeError,
+        ExcKind::NameError,
+        ExcKind::UnboundLocalError,
+        ExcKind::AttributeError,
+        ExcKind::RuntimeError,
+        ExcKind::RecursionError,
+        ExcKind::NotImplementedError,
+        ExcKind::AssertionError,
+        ExcKind::StopIteration,
+        ExcKind::ImportError,
+        ExcKind::ModuleNotFoundError,
+        ExcKind::TimeoutError,
+        ExcKind::OSError,
+        ExcKind::KeyboardInterrupt,
+        ExcKind::SystemExit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExcKind::BaseException => "BaseException",
+            ExcKind::Exception => "Exception",
+            ExcKind::ArithmeticError => "ArithmeticError",
+            ExcKind::ZeroDivisionError => "ZeroDivisionError",
+            ExcKind::OverflowError => "OverflowError",
+            ExcKind::LookupError => "LookupError",
+            ExcKind::IndexError => "IndexError",
+            ExcKind::KeyError => "KeyError",
+            ExcKind::ValueError => "ValueError",
+            ExcKind::UnicodeError => "UnicodeError",
+            ExcKind::TypeError => "TypeError",
+            ExcKind::NameError => "NameError",
+            ExcKind::UnboundLocalError => "UnboundLocalError",
+            ExcKind::AttributeError => "AttributeError",
+            ExcKind::RuntimeError => "RuntimeError",
+            ExcKind::RecursionError => "RecursionError",
+            ExcKind::NotImplementedError => "NotImplementedError",
+            ExcKind::AssertionError => "AssertionError",
+            ExcKind::StopIteration => "StopIteration",
+            ExcKind::ImportError => "ImportError",
+            ExcKind::ModuleNotFoundError => "ModuleNotFoundError",
+            ExcKind::JSONDecodeError => "JSONDecodeError",
+            ExcKind::ReError => "error",
+            ExcKind::CsvError => "Error",
+            ExcKind::TimeoutError => "TimeoutError",
+            ExcKind::OSError => "OSError",
+            ExcKind::KeyboardInterrupt => "KeyboardInterrupt",
+            ExcKind::SystemExit => "SystemExit",
+        }
+    }
+
+    /// The name used in tracebacks (qualified for module exceptions).
+    pub fn qualified_name(self) -> &'static str {
+        match self {
+            ExcKind::JSONDecodeError => "json.decoder.JSONDecodeError",
+            ExcKind::ReError => "re.error",
+            ExcKind::CsvError => "_csv.Error",
+            k => k.name(),
+        }
+    }
+
+    pub fn parent(self) -> Option<ExcKind> {
+        use ExcKind::*;
+        Some(match self {
+            BaseException => return None,
+            Exception | KeyboardInterrupt | SystemExit => BaseException,
+            ZeroDivisionError | OverflowError => ArithmeticError,
+            IndexError | KeyError => LookupError,
+            UnicodeError | JSONDecodeError => ValueError,
+            UnboundLocalError => NameError,
+            RecursionError | NotImplementedError => RuntimeError,
+            ModuleNotFoundError => ImportError,
+            TimeoutError => OSError,
+            _ => Exception,
+        })
+    }
+
+    pub fn is_subclass_of(self, other: ExcKind) -> bool {
+        let mut k = Some(self);
+        while let Some(c) = k {
+            if c == other {
+                return true;
+            }
+            k = c.parent();
+        }
+        false
     }
 }

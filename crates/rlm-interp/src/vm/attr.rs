@@ -123,7 +123,7 @@ impl Vm {
                     ExcKind::AttributeError,
                     format!("'{tn}' object has no attribute '{name}'"),
                 );
-                let hint = crate::value::suggest(name, method_names(obj));
+                let hint = crate::types::exception::suggest(name, method_names(obj));
                 Err(Fault::Exc(e.with_hint(hint)))
             }
         }

@@ -12,7 +12,7 @@ use crate::compile::Code;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
 use crate::value::*;
-use crate::vm::{Called, Collect, ExecEnd, Frame, FrameCharge, Vm};
+use crate::vm::{Called, ExecEnd, Vm};
 
 impl Vm {
     // ------------------------------------------------------------ calls

@@ -15,7 +15,7 @@ use crate::value::*;
 use crate::vm::fused::{
     LoopTarget, RangeNext, int_binary_fast, push_local, store_fast, truthy_fast, unbound_local,
 };
-use crate::vm::{Block, Collect, ExecEnd, Frame, Vm, internal, pop, popn};
+use crate::vm::{ExecEnd, Vm, internal, pop, popn};
 
 impl Vm {
     pub(super) fn exec(&mut self, base: usize) -> R<ExecEnd> {

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use crate::compile::{Code, Instr};
 use crate::fault::{R, exc};
 use crate::value::*;
-use crate::vm::{Frame, Vm, internal, pop};
+use crate::vm::{Vm, internal, pop};
 
 /// What a for loop's fused store writes to.
 #[derive(Clone, Copy)]

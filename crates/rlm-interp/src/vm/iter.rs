@@ -8,7 +8,6 @@ use std::collections::VecDeque;
 use crate::fault::{Fault, R, type_err, value_err};
 use crate::types::dict::view::view_items;
 use crate::types::iter::FUEL_PER_ADAPTER_TUPLE;
-use crate::types::range::range_len;
 use crate::types::set::set_order;
 use crate::types::str::ascii_char;
 use crate::value::*;
@@ -114,7 +113,7 @@ impl Vm {
                 self.meter.check_len(s.char_len())?;
                 if !s.is_ascii() {
                     // Each non-ASCII character is a string of its own.
-                    let each = crate::mem::rc_block::<crate::types::str::StrInner>();
+                    let each = crate::mem::rc_block::<crate::types::str::storage::StrInner>();
                     self.meter.alloc(s.char_len().saturating_mul(each))?;
                 }
                 Ok(s.as_str()

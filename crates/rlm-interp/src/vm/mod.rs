@@ -38,7 +38,6 @@ mod iter_next;
 mod method_fast;
 mod methods;
 mod rollback;
-mod stack;
 mod subscript;
 mod tasks;
 
@@ -47,91 +46,15 @@ use std::rc::Rc;
 
 use smol_str::SmolStr;
 
-use crate::compile::{Code, GlobalNames};
+use crate::compile::GlobalNames;
 use crate::host::{HostCall, HostFunc};
 use crate::limits::{LimitError, Limits};
 use crate::meter::Meter;
+use crate::value::stack::OperandStack;
 use crate::value::*;
 
 use crate::fault::{Fault, PendingCall, R};
 pub(crate) use builtin_fast::{is_builtin_len, len_fast};
-use stack::OperandStack;
-
-struct Block {
-    handler: u32,
-    stack_len: usize,
-    handled_len: usize,
-}
-
-pub(crate) struct Frame {
-    code: Rc<Code>,
-    pc: usize,
-    stack: OperandStack,
-    locals: Vec<Option<Value>>,
-    cells: Vec<Rc<StoreCell<Option<Value>>>>,
-    blocks: Vec<Block>,
-    handled: Vec<Rc<Exception>>,
-    /// What a large frame was charged (`call::frame_cost`), credited when it
-    /// is dropped (held for that); `None` for the small frames the call-depth cap bounds.
-    _charge: Option<FrameCharge>,
-    /// How its `Yield`s hand items over when it is a generator expression's
-    /// frame run at once on its consumer's frame stack (`generator.rs`).
-    collect: Collect,
-}
-
-/// How a generator expression's frame run at once, on the frame stack of
-/// the code that consumes it, hands over its items (`Vm::make_generator`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Collect {
-    /// An ordinary frame, or a lazy generator's (its items go to whatever
-    /// resumes it).
-    No,
-    /// Each item joins the list at the bottom of its operand stack: a body
-    /// that may reach a host call runs as a list comprehension.
-    List,
-    /// `any(...)` (`all(...)`) reads it: the items are read up to the first
-    /// true (false) one, which alone joins the list, and the frame ends.
-    UntilTrue,
-    UntilFalse,
-}
-
-impl Frame {
-    /// The values a suspended generator's frame holds, for dropping without
-    /// recursion (its cells, shared with the enclosing scope, are let go).
-    pub(crate) fn into_values(self) -> impl Iterator<Item = Value> {
-        let Frame { stack, locals, handled, .. } = self;
-        stack
-            .into_values()
-            .chain(locals.into_iter().flatten())
-            .chain(handled.into_iter().map(Value::Exc))
-    }
-
-    /// The buffers a suspended generator's frame holds (its operand stack,
-    /// locals and cells; its own fields are in the generator's box) and
-    /// what its values cost besides themselves.
-    pub(crate) fn buffers_cost(&self) -> usize {
-        use crate::mem::vec_block;
-        // The cells are shared with the enclosing scope, which charges them.
-        let values = self.stack.iter().chain(self.locals.iter().flatten());
-        vec_block::<Value>(self.stack.capacity())
-            + vec_block::<Option<Value>>(self.locals.capacity())
-            + vec_block::<Rc<StoreCell<Option<Value>>>>(self.cells.capacity())
-            + vec_block::<Block>(self.blocks.capacity())
-            + values.map(Value::unowned_cost).sum::<usize>()
-    }
-}
-
-/// Bytes charged to an account for a frame's own buffers while it lives.
-pub(crate) struct FrameCharge {
-    account: crate::mem::AccountRef,
-    bytes: usize,
-}
-
-impl Drop for FrameCharge {
-    fn drop(&mut self) {
-        self.account.credit(self.bytes);
-    }
-}
 
 struct Wait {
     slots: Vec<Option<Value>>,

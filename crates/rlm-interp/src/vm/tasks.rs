@@ -10,10 +10,10 @@ use smol_str::SmolStr;
 use crate::compile::{Code, Instr};
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
 use crate::host::HostCall;
+use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::clock::TimedStep;
-use crate::vm::stack::OperandStack;
-use crate::vm::{Collect, ExecEnd, Frame, RunState, Task, Vm, Wait, pop};
+use crate::vm::{ExecEnd, RunState, Task, Vm, Wait, pop};
 
 impl Vm {
     // ------------------------------------------------------------ running

@@ -8,9 +8,9 @@ use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::meter::Meter;
 use crate::modules::datetime::strftime::strftime;
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::types::qualified_type_name;
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DateTime {

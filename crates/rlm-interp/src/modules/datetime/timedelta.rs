@@ -5,8 +5,8 @@ use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
 use crate::meter::Meter;
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 pub(crate) const METHODS: &[&str] = &["total_seconds"];
 

@@ -20,7 +20,7 @@ use crate::value::*;
 fn match_bytes(groups: usize) -> usize {
     use crate::mem::{rc_block, vec_block};
     rc_block::<Native>()
-        + crate::types::native::boxed_cost::<crate::modules::re::match_obj::MatchObj>()
+        + crate::value::boxed_cost::<crate::modules::re::match_obj::MatchObj>()
         + vec_block::<Option<(usize, usize)>>(groups + 1)
 }
 

@@ -10,8 +10,8 @@ use crate::fault::{R, exc, type_err};
 use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::functions::{TPiece, parse_template};
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 pub(crate) const METHODS: &[&str] =
     &["group", "groups", "groupdict", "start", "end", "span", "expand"];

@@ -10,8 +10,8 @@ use crate::fault::R;
 use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, UNICODE, VERBOSE};
-use crate::types::native::{NativeObject, boxed_cost};
 use crate::value::*;
+use crate::value::{NativeObject, boxed_cost};
 
 pub(crate) const METHODS: &[&str] =
     &["search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"];

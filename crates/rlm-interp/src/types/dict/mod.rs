@@ -2,7 +2,9 @@
 //! `defaultdict`, which share the storage and differ by `DictKind`): methods,
 //! lookup (a missing key asks the flavour), item assignment and deletion,
 //! `|`, `|=`, `update`, `repr` and the constructors. The flavours' own
-//! methods are in `counter.rs` and `ordered.rs`, the live views in `view.rs`.
+//! methods are in `counter.rs` and `ordered.rs`, the live views in `view.rs`;
+//! the storage (`Dict`, `DictKind`) is the value layer's
+//! (`value/containers.rs`).
 
 pub(crate) mod counter;
 pub(crate) mod ordered;
@@ -20,29 +22,6 @@ use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::value::*;
-
-/// Which flavour of dict (the `collections` subclasses share the storage).
-#[derive(Clone)]
-pub enum DictKind {
-    Plain,
-    Counter,
-    Ordered,
-    Default(Value),
-}
-
-pub struct Dict {
-    pub map: Map,
-    pub kind: DictKind,
-}
-
-impl Dict {
-    pub fn new() -> Dict {
-        Dict { map: Map::default(), kind: DictKind::Plain }
-    }
-}
-
-/// One entry of a dict's table: its hash, key and value.
-pub(crate) type DictEntry = (u64, Key, Value);
 
 /// What one new key may cost: an entry and its index, doubled by growth.
 pub(crate) const DICT_ENTRY_COST: usize =
@@ -68,46 +47,6 @@ pub(crate) fn insert_cost(d: &Dict) -> usize {
         ) + DICT_ENTRY_COST
     } else {
         DICT_ENTRY_COST
-    }
-}
-
-impl Dict {
-    /// Its allocations now: the `Rc<RefCell<_>>` box, the table at its
-    /// reserved capacity, and the keys and values no one else charges
-    /// (`Value::unowned_cost`). `None` while it is being changed.
-    pub(crate) fn mem_cost(d: &StoreCell<Dict>) -> Option<usize> {
-        let d = d.try_borrow().ok()?;
-        let mut items: usize =
-            d.map.iter().map(|(k, v)| k.0.unowned_cost() + v.unowned_cost()).sum();
-        if let DictKind::Default(f) = &d.kind {
-            items += f.unowned_cost();
-        }
-        Some(
-            crate::mem::rc_block::<StoreCell<Dict>>()
-                + crate::mem::table_block(d.map.capacity(), std::mem::size_of::<DictEntry>())
-                + items,
-        )
-    }
-}
-
-impl Default for Dict {
-    fn default() -> Self {
-        Dict::new()
-    }
-}
-
-impl Drop for Dict {
-    fn drop(&mut self) {
-        let map = std::mem::take(&mut self.map);
-        let mut items = Vec::with_capacity(map.len() * 2);
-        for (k, v) in map {
-            items.push(k.0);
-            items.push(v);
-        }
-        if let DictKind::Default(f) = std::mem::replace(&mut self.kind, DictKind::Plain) {
-            items.push(f);
-        }
-        defer_drop(items);
     }
 }
 

@@ -356,6 +356,6 @@ pub(super) fn split_family(
 /// `strip`'s middle): its bytes copied ([`COPY`]), unless it will be a
 /// view of a shared buffer (the context), which copies nothing.
 pub(crate) fn charge_part(meter: &mut Meter, s: &Str, bytes: usize) -> R<()> {
-    let copied = if s.is_shared() && bytes > super::INLINE { 0 } else { bytes };
+    let copied = if s.is_shared() && bytes > super::storage::INLINE { 0 } else { bytes };
     meter.charge_work(COPY, 0, copied)
 }

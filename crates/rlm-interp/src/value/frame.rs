@@ -1,0 +1,91 @@
+//! A frame's data: the code it runs, its position, operand stack, locals,
+//! cells, exception blocks and what it was charged. The machine (`vm/`)
+//! runs frames; a suspended generator's frame is held by its iterator
+//! (`IterState::Gen`), so the frame's data is the value layer's, beside
+//! the other data a value holds (issue #59: the iterator named `vm::Frame`,
+//! which put the machine in the values' circle).
+
+use std::rc::Rc;
+
+use super::stack::OperandStack;
+use super::*;
+use crate::compile::Code;
+
+/// A `try` block entered and not yet left: where its handler starts, and
+/// the operand stack's and handled exceptions' depths to unwind to.
+pub(crate) struct Block {
+    pub(crate) handler: u32,
+    pub(crate) stack_len: usize,
+    pub(crate) handled_len: usize,
+}
+
+/// A running (or suspended) call of a function's code.
+pub(crate) struct Frame {
+    pub(crate) code: Rc<Code>,
+    pub(crate) pc: usize,
+    pub(crate) stack: OperandStack,
+    pub(crate) locals: Vec<Option<Value>>,
+    pub(crate) cells: Vec<Rc<StoreCell<Option<Value>>>>,
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) handled: Vec<Rc<Exception>>,
+    /// What a large frame was charged (`call::frame_cost`), credited when it
+    /// is dropped (held for that); `None` for the small frames the call-depth cap bounds.
+    pub(crate) _charge: Option<FrameCharge>,
+    /// How its `Yield`s hand items over when it is a generator expression's
+    /// frame run at once on its consumer's frame stack (`vm/generator.rs`).
+    pub(crate) collect: Collect,
+}
+
+/// How a generator expression's frame run at once, on the frame stack of
+/// the code that consumes it, hands over its items (`Vm::make_generator`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Collect {
+    /// An ordinary frame, or a lazy generator's (its items go to whatever
+    /// resumes it).
+    No,
+    /// Each item joins the list at the bottom of its operand stack: a body
+    /// that may reach a host call runs as a list comprehension.
+    List,
+    /// `any(...)` (`all(...)`) reads it: the items are read up to the first
+    /// true (false) one, which alone joins the list, and the frame ends.
+    UntilTrue,
+    UntilFalse,
+}
+
+impl Frame {
+    /// The values a suspended generator's frame holds, for dropping without
+    /// recursion (its cells, shared with the enclosing scope, are let go).
+    pub(crate) fn into_values(self) -> impl Iterator<Item = Value> {
+        let Frame { stack, locals, handled, .. } = self;
+        stack
+            .into_values()
+            .chain(locals.into_iter().flatten())
+            .chain(handled.into_iter().map(Value::Exc))
+    }
+
+    /// The buffers a suspended generator's frame holds (its operand stack,
+    /// locals and cells; its own fields are in the generator's box) and
+    /// what its values cost besides themselves.
+    pub(crate) fn buffers_cost(&self) -> usize {
+        use crate::mem::vec_block;
+        // The cells are shared with the enclosing scope, which charges them.
+        let values = self.stack.iter().chain(self.locals.iter().flatten());
+        vec_block::<Value>(self.stack.capacity())
+            + vec_block::<Option<Value>>(self.locals.capacity())
+            + vec_block::<Rc<StoreCell<Option<Value>>>>(self.cells.capacity())
+            + vec_block::<Block>(self.blocks.capacity())
+            + values.map(Value::unowned_cost).sum::<usize>()
+    }
+}
+
+/// Bytes charged to an account for a frame's own buffers while it lives.
+pub(crate) struct FrameCharge {
+    pub(crate) account: crate::mem::AccountRef,
+    pub(crate) bytes: usize,
+}
+
+impl Drop for FrameCharge {
+    fn drop(&mut self) {
+        self.account.credit(self.bytes);
+    }
+}

@@ -1,0 +1,207 @@
+//! Native objects: dict views, and the objects of built-in modules (a
+//! compiled pattern, a match, a date, a `functools.partial`, a csv reader,
+//! a `StringIO`...), which implement `NativeObject` in their own file
+//! (issue #59: the value layer names no module). The enum, the trait, and
+//! what the value layer asks of them (type, held values, cost); the
+//! dispatch of methods and attributes is `types/native.rs`'s.
+
+use std::any::Any;
+use std::rc::Rc;
+
+use super::*;
+use crate::callbacks::Callbacks;
+use crate::cost::CostTable;
+use crate::fault::{R, exc};
+use crate::meter::Meter;
+
+/// Native objects: dict views, and the modules' objects.
+pub enum Native {
+    /// `d.keys()` (0), `d.values()` (1), `d.items()` (2): live views.
+    DictView(u8, Rc<StoreCell<Dict>>),
+    /// A module's object (`re.Pattern`, `re.Match`, `datetime`,
+    /// `timedelta`, `functools.partial`, csv readers and writers,
+    /// `io.StringIO`, `sys.stdout`, `sys.version_info`, `asyncio`'s timed
+    /// coroutines).
+    /// The enum is public only as a `Value`'s payload, which no embedder
+    /// can name; the trait stays the crate's.
+    #[allow(private_interfaces)]
+    Module(Box<dyn NativeObject>),
+}
+
+/// What a module's object does, implemented in the module's folder: the
+/// value layer and the types reach it through this, the machine (`vm/`,
+/// `builtins/`) downcasts to the module's type where an operator or a call
+/// needs its data (`Native::module`). A method call gets the program as
+/// `&mut dyn Callbacks`: a trait object cannot take a generic, and the one
+/// indirect call per charge or callback is small beside a search or a row.
+pub(crate) trait NativeObject: Any {
+    /// Its type (`type(x)`).
+    fn ty(&self) -> Ty;
+
+    /// `repr(x)`, held to the meter's caps.
+    fn repr(&self, meter: &mut Meter) -> R<String>;
+
+    /// `repr(x)` inside a repr walk (its depth, its cycle marks): a native
+    /// that holds values continues the walk.
+    fn repr_into(
+        &self,
+        meter: &mut Meter,
+        out: &mut String,
+        depth: usize,
+        seen: &mut Vec<usize>,
+    ) -> R<()> {
+        let _ = (depth, seen);
+        out.push_str(&self.repr(meter)?);
+        Ok(())
+    }
+
+    /// `str(x)` where it differs from the repr.
+    fn str(&self) -> Option<String> {
+        None
+    }
+
+    /// An attribute that is not a method (`m.string`, `d.year`).
+    fn attr(&self, name: &str) -> Option<Value> {
+        let _ = name;
+        None
+    }
+
+    /// Its methods' names (`dir()`, `hasattr`, the arity tables).
+    fn method_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What its methods cost (`builtins/cost.rs`), sorted.
+    fn method_costs(&self) -> CostTable {
+        &[]
+    }
+
+    /// `x.name(*args, **kwargs)`, `recv` being `x` as a value.
+    fn call_method(
+        &self,
+        cx: &mut dyn Callbacks,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        let _ = (cx, recv, args, kwargs);
+        exc(
+            ExcKind::AttributeError,
+            format!("'{}' object has no attribute '{name}'", self.ty().name()),
+        )
+    }
+
+    /// Whether it holds values of the program (which can make cycles).
+    fn holds_values(&self) -> bool {
+        false
+    }
+
+    /// Each value it holds, for the cycle collector (`gc`).
+    fn held(&self, each: &mut dyn FnMut(&Value)) {
+        let _ = each;
+    }
+
+    /// What it costs besides the `Rc` box of its `Native`: its own box and
+    /// buffers (the values it holds are charged by themselves).
+    fn mem_cost(&self) -> usize;
+
+    /// `x == other` when it compares by value (dates, durations); `None`
+    /// for identity.
+    fn eq_native(&self, other: &dyn NativeObject) -> Option<bool> {
+        let _ = other;
+        None
+    }
+
+    /// The tuple it stands for (`sys.version_info`), which compares,
+    /// indexes, iterates and hashes as that tuple.
+    fn as_tuple(&self) -> Option<&Value> {
+        None
+    }
+
+    /// `format(x, spec)` when it formats itself (a date's `strftime`).
+    fn format_spec(&self, spec: &str) -> Option<String> {
+        let _ = spec;
+        None
+    }
+
+    /// The module its type's name is qualified with in argument errors
+    /// (`datetime.time`).
+    fn qualified_module(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// What a module's object of type `T` costs in its box.
+pub(crate) fn boxed_cost<T>() -> usize {
+    crate::mem::block(std::mem::size_of::<T>())
+}
+
+impl Native {
+    /// A module's object as a value.
+    pub(crate) fn value(object: impl NativeObject) -> Value {
+        Value::Native(Rc::new(Native::Module(Box::new(object))))
+    }
+
+    /// The module's object of type `T` this is, if it is one.
+    pub(crate) fn module<T: NativeObject>(&self) -> Option<&T> {
+        match self {
+            Native::Module(m) => (&**m as &dyn Any).downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+
+    /// The module's object of type `T` that `v` is, if it is one.
+    pub(crate) fn of<T: NativeObject>(v: &Value) -> Option<&T> {
+        match v {
+            Value::Native(n) => n.module::<T>(),
+            _ => None,
+        }
+    }
+
+    /// The tuple a tuple-like native stands for (`sys.version_info`), which
+    /// compares, indexes, iterates and hashes as that tuple.
+    pub(crate) fn as_tuple(v: &Value) -> Option<&Value> {
+        match v {
+            Value::Native(n) => match &**n {
+                Native::Module(m) => m.as_tuple(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether it holds values of the program (which can make cycles).
+    pub(crate) fn holds_values(&self) -> bool {
+        match self {
+            Native::DictView(..) => true,
+            Native::Module(m) => m.holds_values(),
+        }
+    }
+
+    /// Each value it holds, for the cycle collector (`gc`).
+    pub(crate) fn held(&self, mut each: impl FnMut(&Value)) {
+        match self {
+            Native::DictView(_, d) => each(&Value::Dict(d.clone())),
+            Native::Module(m) => m.held(&mut each),
+        }
+    }
+
+    /// What it costs besides its `Rc` box (a module's object's own box and
+    /// buffers).
+    pub(crate) fn own_cost(&self) -> usize {
+        match self {
+            Native::Module(m) => m.mem_cost(),
+            Native::DictView(..) => 0,
+        }
+    }
+
+    pub fn ty(&self) -> Ty {
+        match self {
+            Native::DictView(0, _) => Ty::Other(&"dict_keys"),
+            Native::DictView(1, _) => Ty::Other(&"dict_values"),
+            Native::DictView(..) => Ty::Other(&"dict_items"),
+            Native::Module(m) => m.ty(),
+        }
+    }
+}
