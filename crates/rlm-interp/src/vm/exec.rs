@@ -360,6 +360,12 @@ impl Vm {
                         continue;
                     }
                     let v = pop(frame)?;
+                    if let mode @ (Collect::UntilTrue | Collect::UntilFalse) = frame.collect {
+                        // No item decided: `any` is false, `all` true.
+                        v.discard();
+                        self.end_short_circuit(mode == Collect::UntilFalse)?;
+                        continue;
+                    }
                     self.pop_returned_frame();
                     if last {
                         return Ok(ExecEnd::Returned(v));
