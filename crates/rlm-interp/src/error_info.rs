@@ -54,7 +54,8 @@ impl RuntimeErrorInfo {
     pub(crate) fn exception(e: &value::Exception) -> RuntimeErrorInfo {
         // Rendered under default limits, charged to no program: a meter of
         // its own, as a value's `Debug` (`format/repr.rs`).
-        let mut meter = crate::meter::Meter::new(Limits::default(), crate::mem::current());
+        let mut meter =
+            crate::meter::Meter::new(Limits::default(), crate::gc::current_or_detached());
         let message = crate::types::exception::exc_str(&mut meter, e).unwrap_or_default();
         let mut tb: Vec<(String, u32)> =
             e.traceback.borrow().iter().map(|(n, l)| (n.to_string(), *l)).collect();

@@ -135,7 +135,7 @@ impl Interpreter {
     /// their async forms) registered as suspending host calls.
     pub fn new(limits: Limits) -> Interpreter {
         let mut s = Interpreter {
-            vm: vm::Vm::with_account(limits, mem::Account::new()),
+            vm: vm::Vm::with_session(limits, gc::Session::new()),
             kept_host: None,
             kept_at_start: 0,
         };
@@ -166,7 +166,7 @@ impl Interpreter {
     /// Bind a global. A value made outside any session is charged to this
     /// one from now on (see `adopt`).
     pub fn set_global(&mut self, name: &str, v: Value) {
-        let _in = mem::enter(&self.vm.meter.account);
+        let _in = gc::enter(&self.vm.meter.session);
         adopt::adopt(&v, &self.vm.meter.account);
         self.vm.set_global(name, v);
     }
@@ -204,7 +204,7 @@ impl Interpreter {
     ) -> Result<usize, SnapshotError> {
         let modules = self.import_all(snapshot::module_names(snap));
         let values = {
-            let _in = mem::enter(&self.vm.meter.account);
+            let _in = gc::enter(&self.vm.meter.session);
             snapshot::restore(snap, limits, &modules)?
         };
         let n = values.len();
@@ -216,7 +216,7 @@ impl Interpreter {
 
     /// The modules named that exist, imported.
     fn import_all(&mut self, names: Vec<&str>) -> std::collections::HashMap<String, Value> {
-        let _in = mem::enter(&self.vm.meter.account);
+        let _in = gc::enter(&self.vm.meter.session);
         names
             .into_iter()
             .filter_map(|n| self.vm.modules.import(n).ok().map(|m| (n.to_string(), m)))
@@ -259,7 +259,7 @@ impl Interpreter {
     }
 
     fn run_cell_inner(&mut self, source: &str, result_global: Option<&str>) -> Outcome {
-        let _in = mem::enter(&self.vm.meter.account);
+        let _in = gc::enter(&self.vm.meter.session);
         // A cell left waiting with a limit to report (the host stopped
         // serving it): it is rolled back before the next one starts.
         if self.vm.pending_limit.is_some() {
@@ -330,7 +330,7 @@ impl Interpreter {
         id: u64,
         result: Result<Value, HostError>,
     ) -> Result<(), InterpreterError> {
-        let _in = mem::enter(&self.vm.meter.account);
+        let _in = gc::enter(&self.vm.meter.session);
         if let Ok(v) = &result {
             adopt::adopt(v, &self.vm.meter.account);
             self.vm.check_answer_memory();
@@ -340,7 +340,7 @@ impl Interpreter {
 
     /// Continue after answering host calls (at least one).
     pub fn resume(&mut self) -> Outcome {
-        let _in = mem::enter(&self.vm.meter.account);
+        let _in = gc::enter(&self.vm.meter.session);
         let state = self.vm.resume();
         self.finish(state)
     }
@@ -426,14 +426,14 @@ impl Interpreter {
 
     /// `str(v)` as Python prints it.
     pub fn display(&mut self, v: &Value) -> String {
-        let _in = mem::enter(&self.vm.meter.account);
+        let _in = gc::enter(&self.vm.meter.session);
         crate::format::repr::py_str(&mut self.vm.meter, v)
             .unwrap_or_else(|_| "<unprintable>".into())
     }
 
     /// `repr(v)` as Python prints it.
     pub fn repr(&mut self, v: &Value) -> String {
-        let _in = mem::enter(&self.vm.meter.account);
+        let _in = gc::enter(&self.vm.meter.session);
         crate::format::repr::repr(&mut self.vm.meter, v).unwrap_or_else(|_| "<unprintable>".into())
     }
 }

@@ -16,14 +16,17 @@
 //! running several sandboxes) never count each other's bytes. Immutable
 //! values (strings, tuples) keep their account and are charged when made and
 //! credited when dropped, exactly; mutable containers are charged through
-//! their account's registry when registered, re-charged when it is synced,
+//! their session's registry when registered, re-charged when it is synced,
 //! credited when pruned.
+//!
+//! An account is the count alone: the session's registry of containers and
+//! its journal are the session's (`gc::Session`, which holds its account),
+//! so this file, and the strings and tuples that hold an account, name no
+//! value type.
 
 use std::cell::{Cell, RefCell};
 use std::mem::size_of;
 use std::rc::Rc;
-
-use crate::gc::Registry;
 
 /// Bytes the allocator really takes for a request of `n` bytes.
 pub(crate) const fn block(n: usize) -> usize {
@@ -65,13 +68,11 @@ pub(crate) const fn table_block(cap: usize, entry: usize) -> usize {
     block(cap.saturating_mul(entry)) + block(buckets * (size_of::<usize>() + 1) + 16)
 }
 
-/// One session's memory count and the registry of the mutable containers
-/// made while it was current.
+/// One session's memory count (the thread's detached values have one too).
+/// The session's registry of mutable containers and its journal are beside
+/// it, in `gc::Session`.
 pub(crate) struct Account {
     live: Cell<usize>,
-    pub(crate) registry: RefCell<Registry>,
-    /// The running cell's journal (`undo`): what a limit error rolls back.
-    pub(crate) journal: RefCell<crate::undo::Journal>,
 }
 
 /// A shared handle on an account: values that charged it keep it alive
@@ -80,11 +81,7 @@ pub(crate) type AccountRef = Rc<Account>;
 
 impl Account {
     pub(crate) fn new() -> AccountRef {
-        Rc::new(Account {
-            live: Cell::new(0),
-            registry: RefCell::new(Registry::new()),
-            journal: RefCell::new(crate::undo::Journal::default()),
-        })
+        Rc::new(Account { live: Cell::new(0) })
     }
 
     /// Count `n` bytes as allocated.
@@ -112,30 +109,6 @@ thread_local! {
     static CURRENT: RefCell<Option<AccountRef>> = const { RefCell::new(None) };
     /// What values made outside any session are charged to.
     static DETACHED: AccountRef = Account::new();
-}
-
-/// The current session's account (`None` outside any session: new values
-/// are then detached, counted against no budget, and their containers are
-/// not registered, so nothing is held for them between sessions; see
-/// [`Owner::adopt`]). One look-up, for registering a new container.
-#[inline]
-pub(crate) fn session_account() -> Option<AccountRef> {
-    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
-}
-
-/// Runs `f` with the current session's account, if any (see
-/// [`session_account`]), without taking a reference to it: for registering
-/// each new list, the most frequent registration.
-#[inline]
-pub(crate) fn with_session_account(f: impl FnOnce(&Account)) {
-    let _ = CURRENT.try_with(|c| {
-        // Only `enter` and its guard change it, never while `f` runs.
-        if let Ok(c) = c.try_borrow() {
-            if let Some(account) = &*c {
-                f(account);
-            }
-        }
-    });
 }
 
 /// Whether `account` is the thread's detached one.
@@ -209,28 +182,30 @@ pub(crate) fn current() -> AccountRef {
         .unwrap_or_else(Account::new)
 }
 
+/// The thread's detached account (see [`current`]).
+pub(crate) fn detached() -> AccountRef {
+    // `Account::new` only while the thread is being torn down, as in `current`.
+    DETACHED.try_with(Rc::clone).unwrap_or_else(|_| Account::new())
+}
+
 /// Makes an account current until dropped (then the previous one again, so
-/// a session run from inside another's host function nests).
+/// a session run from inside another's host function nests). A session is
+/// entered by `gc::enter`, which enters its account with this.
 pub(crate) struct Entered {
     prev: Option<AccountRef>,
-    prev_epoch: u32,
 }
 
 /// Make `account` current: values made until the guard drops are charged to
-/// it, and changes to its containers are journaled in its running cell's
-/// epoch (`undo`), if a cell is running.
+/// it.
 pub(crate) fn enter(account: &AccountRef) -> Entered {
-    let epoch = account.journal.try_borrow().map_or(0, |j| j.epoch);
-    let prev_epoch = crate::undo::swap_epoch(epoch);
     let prev = CURRENT.try_with(|c| c.replace(Some(account.clone()))).ok().flatten();
-    Entered { prev, prev_epoch }
+    Entered { prev }
 }
 
 impl Drop for Entered {
     fn drop(&mut self) {
         let prev = self.prev.take();
         let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
-        crate::undo::swap_epoch(self.prev_epoch);
     }
 }
 

@@ -8,6 +8,7 @@
 
 use crate::cost::FUEL_PER_ITEM_COLLECTED;
 use crate::fault::{Fault, R};
+use crate::gc::SessionRef;
 use crate::limits::{InterruptCheck, LimitError, LimitKind, Limits};
 use crate::mem::AccountRef;
 use crate::paid::Paid;
@@ -34,8 +35,11 @@ pub(crate) struct Meter {
     /// `limits.max_call_depth` to at most this (a program may lower its
     /// limit, never raise it).
     pub(crate) call_depth_cap: usize,
-    /// What this session's values are charged to (`mem`).
+    /// What this session's values are charged to (`mem`): its session's.
     pub(crate) account: AccountRef,
+    /// The session: its account, the registry of its containers, its
+    /// journal (`gc::Session`).
+    pub(crate) session: SessionRef,
     pub(crate) fuel_used: u64,
     /// The dispatch loop leaves its fast path once `fuel_used` passes this:
     /// the fuel limit, or earlier when an interrupt check is due.
@@ -55,8 +59,10 @@ pub(crate) struct Meter {
 }
 
 impl Meter {
-    /// A meter holding `limits`, charging `account`, nothing spent yet.
-    pub(crate) fn new(limits: Limits, account: AccountRef) -> Meter {
+    /// A meter holding `limits`, charging `session`'s account, nothing spent
+    /// yet.
+    pub(crate) fn new(limits: Limits, session: SessionRef) -> Meter {
+        let account = session.account.clone();
         // The first sync is due after the smaller of the budget and the grace.
         let mem_next = limits.memory_bytes.min(SYNC_GRACE);
         Meter {
@@ -68,6 +74,7 @@ impl Meter {
             mem_since: 0,
             mem_synced: account.live(),
             account,
+            session,
             mem_next,
             paid: Paid::default(),
         }
@@ -214,7 +221,7 @@ impl Meter {
         let budget = self.limits.memory_bytes;
         // The work of this sync and of any since the last (a registration
         // that pruned the registry, a collection's), at its cost-table rates.
-        let owed = crate::gc::sync(&self.account);
+        let owed = crate::gc::sync(&self.session);
         self.fuel(owed)?;
         let mut live = self.account.live();
         // Unreachable cycles are not live, but they hold memory until
@@ -223,11 +230,11 @@ impl Meter {
         // fits (it is charged like the sync), and if a cycle can exist at all
         // (else it would free nothing: `x = [x]` 10^7 times collected twice).
         let room = budget.saturating_add(SYNC_GRACE).saturating_sub(live);
-        if (live.saturating_add(bytes) > budget || crate::gc::collect_due(&self.account, budget))
-            && crate::gc::cycles_possible(&self.account)
-            && crate::gc::collect_workspace(&self.account) <= room
+        if (live.saturating_add(bytes) > budget || crate::gc::collect_due(&self.session, budget))
+            && crate::gc::cycles_possible(&self.session)
+            && crate::gc::collect_workspace(&self.session) <= room
         {
-            let done = crate::gc::collect_garbage_within(&self.account, room);
+            let done = crate::gc::collect_garbage_within(&self.session, room);
             self.fuel(
                 ((done.visited / 8) as u64)
                     .saturating_add((done.items as u64).saturating_mul(FUEL_PER_ITEM_COLLECTED)),
@@ -434,7 +441,7 @@ impl Meter {
     /// The same count after a sync of the registered containers (a walk
     /// over them: for tests and explicit measurement, not every step).
     pub(crate) fn synced_live_bytes(&self) -> usize {
-        crate::gc::sync(&self.account);
+        crate::gc::sync(&self.session);
         self.account.live()
     }
 }

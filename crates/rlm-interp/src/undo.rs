@@ -33,7 +33,7 @@ use crate::value::{Dict, HashState, KeySet, Value};
 
 thread_local! {
     /// The epoch of the cell running now on this thread (that of the
-    /// account entered: `mem::enter`), 0 when none is: then nothing is journaled.
+    /// account entered: `gc::enter`), 0 when none is: then nothing is journaled.
     static EPOCH: Cell<u32> = const { Cell::new(0) };
     /// The last epoch handed out on this thread.
     static LAST_EPOCH: Cell<u32> = const { Cell::new(0) };
@@ -61,7 +61,7 @@ pub(crate) fn current_epoch() -> u32 {
     EPOCH.try_with(Cell::get).unwrap_or(0)
 }
 
-/// Makes `epoch` the current one, returning the previous (for `mem::enter`,
+/// Makes `epoch` the current one, returning the previous (for `gc::enter`,
 /// whose guard puts it back).
 pub(crate) fn swap_epoch(epoch: u32) -> u32 {
     EPOCH.try_with(|e| e.replace(epoch)).unwrap_or(0)
@@ -246,11 +246,11 @@ impl Saved {
 #[inline(never)]
 fn record(addr: usize, saved: Saved) {
     let cost = saved.mem_cost();
-    crate::mem::with_session_account(|account| {
-        if let Ok(mut j) = account.journal.try_borrow_mut() {
+    crate::gc::with_session(|session| {
+        if let Ok(mut j) = session.journal.try_borrow_mut() {
             j.bytes = j.bytes.saturating_add(cost);
             j.saved.insert(addr, saved);
-            account.charge(cost);
+            session.account.charge(cost);
         }
     });
 }
@@ -280,7 +280,7 @@ pub(crate) fn before_list_change(stamp: &JournalStamp, addr: usize, items: &[Val
 #[cold]
 #[inline(never)]
 fn upgrade_list(addr: usize, items: &[Value]) {
-    let len = crate::mem::session_account().and_then(|a| {
+    let len = crate::gc::current_session().and_then(|a| {
         a.journal.try_borrow().ok().and_then(|j| match j.saved.get(&addr) {
             Some(Saved::ListLen(n)) => Some(*n),
             _ => None,

@@ -14,9 +14,9 @@ use crate::types::str::repr::{REPR_ESCAPE_MAX, repr_len, repr_str_into};
 use crate::value::*;
 
 /// Used for `Debug` of values (no session at hand: a meter of the default
-/// limits, charging the current account).
+/// limits, charging the current account: `gc::current_or_detached`).
 fn repr_simple(v: &Value) -> String {
-    let mut meter = Meter::new(crate::limits::Limits::default(), crate::mem::current());
+    let mut meter = Meter::new(crate::limits::Limits::default(), crate::gc::current_or_detached());
     repr(&mut meter, v).unwrap_or_else(|_| "<value>".into())
 }
 

@@ -9,9 +9,9 @@
 //! A cycle that became unreachable during the run (`x = []; x.append(x);
 //! x = 1`) is not reachable from the session, so every mutable container
 //! (list, dict, set, deque, closure cell) is registered at creation, weakly,
-//! in the registry of the account it is charged to (`registry.rs`: its
-//! session's, see `mem`; one made outside any session is registered when a
-//! session adopts it, see `adopt`), and the collector starts from the live
+//! in the registry of the session it is charged to (`registry.rs`, held by
+//! [`Session`] beside the session's account, see `mem`; one made outside any
+//! session is registered when a session adopts it, see `adopt`), and the collector starts from the live
 //! ones (found by fuzzing: a 240-byte `ListObj` cycle leaked). Objects of
 //! other sessions reached from them are held from outside and stay intact.
 //! A collection runs during the run when due ([`collect_due`]) or over the
@@ -36,20 +36,123 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::mem::Account;
+use crate::mem::AccountRef;
 use crate::value::*;
+
+/// A session's state for its values: its memory count (`mem`: the account
+/// its strings and tuples hold), the registry of its mutable containers and
+/// the running cell's journal (`undo`: what a limit error rolls back). The
+/// count is apart, in an `Rc` of its own, so that what holds an account names
+/// neither the registry nor the journal, which hold values.
+pub(crate) struct Session {
+    /// What this session's values are charged to.
+    pub(crate) account: AccountRef,
+    pub(crate) registry: RefCell<Registry>,
+    /// The running cell's journal (`undo`): what a limit error rolls back.
+    pub(crate) journal: RefCell<crate::undo::Journal>,
+}
+
+/// A shared handle on a session (its meter's, and the current one's).
+pub(crate) type SessionRef = Rc<Session>;
+
+impl Session {
+    pub(crate) fn new() -> SessionRef {
+        Session::of(crate::mem::Account::new())
+    }
+}
+
+thread_local! {
+    /// The session whose code runs now (`None` outside any session).
+    static CURRENT: RefCell<Option<SessionRef>> = const { RefCell::new(None) };
+    /// What a meter of its own charges outside any session: the thread's
+    /// detached account; nothing is registered or journaled there.
+    static DETACHED: SessionRef = Session::of(crate::mem::detached());
+}
+
+impl Session {
+    fn of(account: AccountRef) -> SessionRef {
+        Rc::new(Session {
+            account,
+            registry: RefCell::new(Registry::new()),
+            journal: RefCell::new(crate::undo::Journal::default()),
+        })
+    }
+}
+
+/// The session a meter of its own charges (a value's `Debug`, an error's
+/// message): the current one, or outside any the thread's detached one, so
+/// it charges the account new values are charged to (`mem::current`).
+pub(crate) fn current_or_detached() -> SessionRef {
+    current_session()
+        .or_else(|| DETACHED.try_with(Rc::clone).ok())
+        // Only while the thread is being torn down: nothing is checked then.
+        .unwrap_or_else(|| Session::of(crate::mem::current()))
+}
+
+/// The current session (`None` outside any session: new values are then
+/// detached, counted against no budget, and their containers are not
+/// registered, so nothing is held for them between sessions; see
+/// `mem::Owner::adopt`). One look-up, for registering a new container.
+#[inline]
+pub(crate) fn current_session() -> Option<SessionRef> {
+    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
+/// Runs `f` with the current session, if any (see [`current_session`]),
+/// without taking a reference to it: for registering each new list, the
+/// most frequent registration.
+#[inline]
+pub(crate) fn with_session(f: impl FnOnce(&Session)) {
+    let _ = CURRENT.try_with(|c| {
+        // Only `enter` and its guard change it, never while `f` runs.
+        if let Ok(c) = c.try_borrow() {
+            if let Some(session) = &*c {
+                f(session);
+            }
+        }
+    });
+}
+
+/// Makes a session current until dropped (then the previous one again, so a
+/// session run from inside another's host function nests).
+pub(crate) struct Entered {
+    prev: Option<SessionRef>,
+    prev_epoch: u32,
+    /// Its account, made current with it (`mem::enter`).
+    _account: crate::mem::Entered,
+}
+
+/// Make `session` current: values made until the guard drops are charged to
+/// its account, its new containers are registered with it, and changes to
+/// its containers are journaled in its running cell's epoch (`undo`), if a
+/// cell is running.
+pub(crate) fn enter(session: &SessionRef) -> Entered {
+    let epoch = session.journal.try_borrow().map_or(0, |j| j.epoch);
+    let prev_epoch = crate::undo::swap_epoch(epoch);
+    let account = crate::mem::enter(&session.account);
+    let prev = CURRENT.try_with(|c| c.replace(Some(session.clone()))).ok().flatten();
+    Entered { prev, prev_epoch, _account: account }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+        crate::undo::swap_epoch(self.prev_epoch);
+    }
+}
 
 /// Bytes a collection would need for its own bookkeeping at the least:
 /// [`NODE_BYTES`] per registered container.
-pub(crate) fn collect_workspace(account: &Account) -> usize {
-    account.registry.try_borrow().map_or(0, |r| r.len()).saturating_mul(NODE_BYTES)
+pub(crate) fn collect_workspace(session: &Session) -> usize {
+    session.registry.try_borrow().map_or(0, |r| r.len()).saturating_mul(NODE_BYTES)
 }
 
 /// Whether `account`'s containers can hold a cycle at all
 /// (`Registry::cycles_possible`: no reference was stored into an existing
 /// object since the session began). If not, a collection would free nothing.
-pub(crate) fn cycles_possible(account: &Account) -> bool {
-    account.registry.try_borrow().map_or(true, |r| r.cycles_possible())
+pub(crate) fn cycles_possible(session: &Session) -> bool {
+    session.registry.try_borrow().map_or(true, |r| r.cycles_possible())
 }
 
 /// Whether a collection during the run is worth its cost: enough containers
@@ -74,10 +177,10 @@ pub(crate) fn cycles_possible(account: &Account) -> bool {
 /// whole budget with garbage between two collections, touching fresh pages
 /// each time (issue #33: 5x CPython's time). Collections stay amortised
 /// linear: each is paid by the fourfold growth before it.
-pub(crate) fn collect_due(account: &Account, budget: usize) -> bool {
+pub(crate) fn collect_due(session: &Session, budget: usize) -> bool {
     let floor = (256 * 1024).min(budget / (8 * NODE_BYTES)).max(1024);
-    let live = account.live();
-    account.registry.try_borrow().is_ok_and(|r| {
+    let live = session.account.live();
+    session.registry.try_borrow().is_ok_and(|r| {
         let by_count = live >= budget / 8 && r.len() >= (4 * r.after_collect).max(floor);
         let by_bytes = live >= r.live_after_collect.saturating_mul(4).max(budget / 32);
         by_count || by_bytes
@@ -86,13 +189,13 @@ pub(crate) fn collect_due(account: &Account, budget: usize) -> bool {
 
 /// After a collection: forget what it freed (a sync, only if it freed
 /// anything) and note the registry's size for [`collect_due`].
-fn note_collected(account: &Account, freed: bool) {
-    if let Ok(mut r) = account.registry.try_borrow_mut() {
+fn note_collected(session: &Session, freed: bool) {
+    if let Ok(mut r) = session.registry.try_borrow_mut() {
         if freed {
-            r.sync(account);
+            r.sync(&session.account);
         }
         r.after_collect = r.len();
-        r.live_after_collect = account.live();
+        r.live_after_collect = session.account.live();
     }
 }
 
@@ -304,22 +407,22 @@ impl Node {
 /// the session ends, after its roots were released), unless no cycle can
 /// exist. Every reference from outside the containers counts as a root by
 /// the reference counts alone. Returns the number of objects visited.
-pub(crate) fn collect_garbage(account: &Account) -> Collected {
-    if let Ok(mut r) = account.registry.try_borrow_mut() {
-        r.sync(account);
+pub(crate) fn collect_garbage(session: &Session) -> Collected {
+    if let Ok(mut r) = session.registry.try_borrow_mut() {
+        r.sync(&session.account);
     }
-    if !cycles_possible(account) {
+    if !cycles_possible(session) {
         return Collected::default();
     }
-    collect(Vec::new(), Vec::new(), Some(account), usize::MAX)
+    collect(Vec::new(), Vec::new(), Some(session), usize::MAX)
 }
 
 /// [`collect_garbage`] within `workspace` bytes of bookkeeping, right after a
 /// sync of the registry (the caller's): a collection that would need more (it follows every function, tuple and container its
 /// roots reach, not only the registered ones: a list of 300 k lambdas is one
 /// registered container and 300 k nodes) gives up and frees nothing.
-pub(crate) fn collect_garbage_within(account: &Account, workspace: usize) -> Collected {
-    collect(Vec::new(), Vec::new(), Some(account), workspace / NODE_BYTES)
+pub(crate) fn collect_garbage_within(session: &Session, workspace: usize) -> Collected {
+    collect(Vec::new(), Vec::new(), Some(session), workspace / NODE_BYTES)
 }
 
 /// Bytes of bookkeeping per object a collection visits, bounded from above:
@@ -341,11 +444,11 @@ pub(crate) struct Collected {
     pub(crate) items: usize,
 }
 
-/// With `tracked`, that account's registered containers are candidates too.
+/// With `tracked`, that session's registered containers are candidates too.
 pub(crate) fn collect(
     roots: Vec<Value>,
     cells: Vec<Rc<StoreCell<Option<Value>>>>,
-    tracked: Option<&Account>,
+    tracked: Option<&Session>,
     max_nodes: usize,
 ) -> Collected {
     // (The registry is borrowed only while a sync runs, which never collects.)

@@ -1,4 +1,4 @@
-//! The registry of one account's mutable containers: each container is
+//! The registry of one session's mutable containers: each container is
 //! registered (weakly) when made, charged then, re-charged at its current
 //! size when the registry is synced, and credited when a sync finds it dead.
 //! The cycle collector (`gc`) starts from the registered containers.
@@ -201,7 +201,7 @@ impl Chunks {
     }
 }
 
-/// One account's registered containers (see the module docs).
+/// One session's registered containers (see the module docs).
 pub(crate) struct Registry {
     lists: Chunks,
     /// Every other kind.
@@ -213,7 +213,7 @@ pub(crate) struct Registry {
     /// when their number has grown fourfold (so collecting stays linear
     /// overall, at a third of a visit per registration).
     pub(super) after_collect: usize,
-    /// The account's live bytes after the last collection (see
+    /// The session's live bytes after the last collection (see
     /// `gc::collect_due`).
     pub(super) live_after_collect: usize,
     /// `list_changes()` at the last sync (`None` before the first).
@@ -263,7 +263,7 @@ impl Registry {
         self.lists.iter().chain(self.others.iter())
     }
 
-    /// Whether this account's containers can hold a cycle. A cycle needs a
+    /// Whether this session's containers can hold a cycle. A cycle needs a
     /// reference stored into an object that existed before the object it
     /// refers to (its youngest member is referred to by an older one), and
     /// the only objects the collector follows that take references after
@@ -398,14 +398,14 @@ fn swap_entries(chunks: &mut [Vec<Entry>], a: usize, b: usize) {
 /// between sessions): such a value is registered when a session adopts it.
 #[inline]
 fn register(t: Tracked, cost: impl FnOnce() -> Option<usize>) {
-    if let Some(account) = crate::mem::session_account() {
-        let account = &*account;
+    if let Some(session) = super::current_session() {
+        let session = &*session;
         let charged = cost().unwrap_or(0);
-        account.charge(charged);
-        // A container is registered while its account's registry is being
+        session.account.charge(charged);
+        // A container is registered while its session's registry is being
         // synced only if a `mem_cost` made one, which none does; skip it then.
-        if let Ok(mut r) = account.registry.try_borrow_mut() {
-            r.push(Entry { obj: t, charged }, account);
+        if let Ok(mut r) = session.registry.try_borrow_mut() {
+            r.push(Entry { obj: t, charged }, &session.account);
         }
     }
 }
@@ -414,9 +414,9 @@ fn register(t: Tracked, cost: impl FnOnce() -> Option<usize>) {
 /// (their buffers grow and shrink in place) and forget the dead ones.
 /// Returns the fuel owed for the work of the syncs since the last call, for
 /// the caller to charge.
-pub(crate) fn sync(account: &Account) -> u64 {
-    let Ok(mut r) = account.registry.try_borrow_mut() else { return 0 };
-    r.sync(account);
+pub(crate) fn sync(session: &super::Session) -> u64 {
+    let Ok(mut r) = session.registry.try_borrow_mut() else { return 0 };
+    r.sync(&session.account);
     r.take_owed_fuel()
 }
 
@@ -429,11 +429,11 @@ pub(crate) fn track_list(l: &Rc<ListObj>) {
 /// registration, without looking the list up again.
 #[inline]
 pub(crate) fn track_new_list(l: &Rc<ListObj>, cost: usize) {
-    crate::mem::with_session_account(|account| {
-        account.charge(cost);
+    super::with_session(|session| {
+        session.account.charge(cost);
         // As in `register`: skipped while the registry is being synced.
-        if let Ok(mut r) = account.registry.try_borrow_mut() {
-            r.push(Entry { obj: Tracked::List(Rc::downgrade(l)), charged: cost }, account);
+        if let Ok(mut r) = session.registry.try_borrow_mut() {
+            r.push(Entry { obj: Tracked::List(Rc::downgrade(l)), charged: cost }, &session.account);
         }
     });
 }
@@ -467,9 +467,9 @@ pub(crate) fn track_iter(i: &Rc<RefCell<IterState>>) {
 /// before, it may hold a cycle that no store after the registry's start
 /// made, so the registry stops ruling cycles out.
 pub(crate) fn note_adopted() {
-    if let Some(account) = crate::mem::session_account() {
+    if let Some(session) = super::current_session() {
         if stores() != 0 {
-            if let Ok(mut r) = account.registry.try_borrow_mut() {
+            if let Ok(mut r) = session.registry.try_borrow_mut() {
                 r.adopted_after_stores = true;
             }
         }
@@ -508,12 +508,12 @@ enum Restored {
 /// values taken out, to drop without recursion. Containers the registry
 /// does not hold (another session's) are left as they are.
 pub(crate) fn restore_journaled(
-    account: &Account,
+    session: &super::Session,
     saved: &mut std::collections::HashMap<usize, crate::undo::Saved, HashState>,
 ) -> Vec<Value> {
     use crate::undo::Saved;
     let mut found = Vec::new();
-    if let Ok(registry) = account.registry.try_borrow() {
+    if let Ok(registry) = session.registry.try_borrow() {
         for e in registry.entries() {
             if saved.is_empty() {
                 break;
@@ -579,16 +579,16 @@ pub(crate) fn restore_journaled(
 mod tests {
     use super::*;
 
-    /// Whether the account's registry still rules cycles out.
-    fn possible(account: &crate::mem::AccountRef) -> bool {
-        account.registry.borrow().cycles_possible()
+    /// Whether the session's registry still rules cycles out.
+    fn possible(session: &crate::gc::SessionRef) -> bool {
+        session.registry.borrow().cycles_possible()
     }
 
     type Cell = Rc<StoreCell<Option<Value>>>;
 
     #[test]
     fn building_values_rules_cycles_out_and_any_store_rules_them_in() {
-        // One fresh account per kind of store.
+        // One fresh session per kind of store.
         let stores: [fn(&[Value], &Cell); 5] = [
             |v, _| {
                 let Value::List(l) = &v[0] else { unreachable!() };
@@ -609,8 +609,8 @@ mod tests {
             |_, c| *c.borrow_mut() = Some(Value::None),
         ];
         for store in stores {
-            let account = crate::mem::Account::new();
-            let _in = crate::mem::enter(&account);
+            let session = crate::gc::Session::new();
+            let _in = crate::gc::enter(&session);
             let cell: Cell = Rc::new(StoreCell::new(None));
             track_cell(&cell);
             let values = [
@@ -620,24 +620,24 @@ mod tests {
                 Value::Deque(Rc::new(DequeObj::new(std::collections::VecDeque::new(), None))),
                 Value::tuple(vec![Value::list(Vec::new())]),
             ];
-            assert!(!possible(&account), "made, not stored into");
+            assert!(!possible(&session), "made, not stored into");
             store(&values, &cell);
-            assert!(possible(&account), "stored into");
+            assert!(possible(&session), "stored into");
         }
     }
 
     #[test]
     fn adopting_a_container_after_a_store_rules_cycles_in() {
         // Made outside any session, after a store on this thread: it may
-        // hold a cycle that no store after the account's start made.
+        // hold a cycle that no store after the session's start made.
         let detached = Value::list(Vec::new());
         if let Value::List(l) = &detached {
             l.borrow_mut().push(Value::Int(1));
         }
-        let account = crate::mem::Account::new();
-        let _in = crate::mem::enter(&account);
-        assert!(!possible(&account));
-        crate::adopt::adopt(&detached, &account);
-        assert!(possible(&account));
+        let session = crate::gc::Session::new();
+        let _in = crate::gc::enter(&session);
+        assert!(!possible(&session));
+        crate::adopt::adopt(&detached, &session.account);
+        assert!(possible(&session));
     }
 }

@@ -160,10 +160,10 @@ pub(crate) fn internal(what: &str) -> Fault {
 }
 
 impl Vm {
-    /// A VM charging `account` (a session's own, see `Interpreter::new`).
-    pub(crate) fn with_account(limits: Limits, account: crate::mem::AccountRef) -> Vm {
+    /// A VM charging `session`'s account (a session's own, see `Interpreter::new`).
+    pub(crate) fn with_session(limits: Limits, session: crate::gc::SessionRef) -> Vm {
         Vm {
-            meter: Meter::new(limits, account),
+            meter: Meter::new(limits, session),
             gnames: GlobalNames::default(),
             globals: Vec::new(),
             builtin_cache: Vec::new(),
@@ -222,7 +222,7 @@ impl Drop for Vm {
         }
         defer_drop(roots);
         drop(cells);
-        let _ = crate::gc::collect_garbage(&self.meter.account);
+        let _ = crate::gc::collect_garbage(&self.meter.session);
     }
 }
 

@@ -14,7 +14,7 @@ impl Vm {
     pub(super) fn begin_cell(&mut self) {
         self.end_cell();
         let epoch = crate::undo::fresh_epoch();
-        if let Ok(mut j) = self.meter.account.journal.try_borrow_mut() {
+        if let Ok(mut j) = self.meter.session.journal.try_borrow_mut() {
             j.epoch = epoch;
             j.globals = Some(self.globals.clone());
         }
@@ -25,7 +25,7 @@ impl Vm {
 
     /// Drops the journal of the cell that ended: its changes stand.
     pub(crate) fn end_cell(&mut self) {
-        let bytes = self.meter.account.journal.try_borrow_mut().map_or(0, |mut j| j.clear());
+        let bytes = self.meter.session.journal.try_borrow_mut().map_or(0, |mut j| j.clear());
         crate::undo::swap_epoch(0);
         self.meter.account.credit(bytes);
     }
@@ -72,7 +72,7 @@ impl Vm {
         released.extend(self.sort_cmp.take());
         self.callback_depth = 0;
         self.pending_limit = None;
-        let journal = self.meter.account.journal.try_borrow_mut().ok().map(|mut j| {
+        let journal = self.meter.session.journal.try_borrow_mut().ok().map(|mut j| {
             j.epoch = 0;
             (j.globals.take(), std::mem::take(&mut j.saved), std::mem::take(&mut j.bytes))
         });
@@ -84,7 +84,7 @@ impl Vm {
                 let now = std::mem::replace(&mut self.globals, globals);
                 released.extend(now.into_iter().flatten());
             }
-            released.extend(crate::gc::restore_journaled(&self.meter.account, &mut saved));
+            released.extend(crate::gc::restore_journaled(&self.meter.session, &mut saved));
             for (_, s) in saved.drain() {
                 s.into_values(&mut released);
             }
@@ -93,7 +93,7 @@ impl Vm {
         self.clear_builtin_cache();
         defer_drop(released);
         // Cycles the cell made are garbage now; the count is synced.
-        let _ = crate::gc::collect_garbage(&self.meter.account);
+        let _ = crate::gc::collect_garbage(&self.meter.session);
         self.meter.reset_memory_pacing();
     }
 }

@@ -409,7 +409,7 @@ mod tests {
         for needle in [&b"Z"[..], b"ZQ", b"needle in here"] {
             for at in [0usize, 1, 200, 300, 5_000, 70_000, 1 << 20, len - needle.len()] {
                 let t = text_with(len, needle, at);
-                let mut meter = Meter::new(Limits::default(), crate::mem::current());
+                let mut meter = Meter::new(Limits::default(), crate::gc::current_or_detached());
                 let found = find_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten();
                 assert_eq!(found, Some(at), "{needle:?} at {at}");
                 let read = (at + needle.len()) as u64;
@@ -424,7 +424,7 @@ mod tests {
                     meter.fuel_used
                 );
                 // Backwards: the bytes from the match to the end.
-                let mut meter = Meter::new(Limits::default(), crate::mem::current());
+                let mut meter = Meter::new(Limits::default(), crate::gc::current_or_detached());
                 let found = rfind_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten();
                 assert_eq!(found, Some(at), "rfind {needle:?} at {at}");
                 let read = (len - at) as u64;
@@ -458,19 +458,19 @@ mod tests {
         for &e in &edges {
             for back in 1..needle.len() {
                 let t = text_with(edge + 100, needle, e - back);
-                let mut meter = Meter::new(Limits::default(), crate::mem::current());
+                let mut meter = Meter::new(Limits::default(), crate::gc::current_or_detached());
                 assert_eq!(
                     find_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten(),
                     Some(e - back)
                 );
-                let mut meter = Meter::new(Limits::default(), crate::mem::current());
+                let mut meter = Meter::new(Limits::default(), crate::gc::current_or_detached());
                 assert_eq!(
                     rfind_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten(),
                     Some(e - back)
                 );
                 let from_end = t.len() - e + back;
                 let t = text_with(from_end + edge, needle, from_end - back);
-                let mut meter = Meter::new(Limits::default(), crate::mem::current());
+                let mut meter = Meter::new(Limits::default(), crate::gc::current_or_detached());
                 assert_eq!(
                     rfind_in_blocks(&mut meter, &t, needle, SCAN).ok().flatten(),
                     Some(from_end - back)
@@ -478,7 +478,7 @@ mod tests {
             }
         }
         let t = text_with(1 << 20, b"x", 0);
-        let mut meter = Meter::new(Limits::default(), crate::mem::current());
+        let mut meter = Meter::new(Limits::default(), crate::gc::current_or_detached());
         assert_eq!(find_in_blocks(&mut meter, &t, b"needle", SCAN).ok().flatten(), None);
         assert!(meter.fuel_used >= fuel_for(SCAN, 0, 1 << 20));
         assert!(meter.fuel_used <= fuel_for(SCAN, 0, (1 << 20) + 64));
@@ -489,8 +489,10 @@ mod tests {
     #[test]
     fn the_charge_comes_before_the_block() {
         let t = text_with(8 << 20, b"Z", (8 << 20) - 1);
-        let mut meter =
-            Meter::new(Limits { fuel: 1_000, ..Limits::default() }, crate::mem::current());
+        let mut meter = Meter::new(
+            Limits { fuel: 1_000, ..Limits::default() },
+            crate::gc::current_or_detached(),
+        );
         assert!(find_in_blocks(&mut meter, &t, b"Z", SCAN).is_err());
         assert!(meter.fuel_used <= 1_001, "{}", meter.fuel_used);
     }
