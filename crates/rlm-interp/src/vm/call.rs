@@ -165,17 +165,7 @@ impl Vm {
     /// binding, issue #59).
     fn plain_frame(&mut self, func: &Rc<Function>, args: Vec<Value>) -> Frame {
         let (stack, locals) = self.plain_bind(func, args);
-        Frame {
-            code: func.code.clone(),
-            pc: 0,
-            stack,
-            locals,
-            cells: if func.closure.is_empty() { Vec::new() } else { func.closure.clone() },
-            blocks: Vec::new(),
-            handled: Vec::new(),
-            _charge: None,
-            collect: Collect::No,
-        }
+        plain_frame_of(func, stack, locals)
     }
 
     /// Whether a call of `func` with `argc` positional arguments and no
@@ -194,7 +184,7 @@ impl Vm {
         &mut self,
         func: &Function,
         args: Vec<Value>,
-    ) -> (crate::vm::stack::OperandStack, Vec<Option<Value>>) {
+    ) -> (crate::value::stack::OperandStack, Vec<Option<Value>>) {
         let code = &func.code;
         let (argc, nargs) = (args.len(), code.argcount);
         let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
@@ -263,17 +253,7 @@ impl Vm {
             *slot = Some(default.clone_fast());
         }
         // Built in place on the frame stack (the depth was checked above).
-        self.frames.push(Frame {
-            code: func.code.clone(),
-            pc: 0,
-            stack,
-            locals,
-            cells: if func.closure.is_empty() { Vec::new() } else { func.closure.clone() },
-            blocks: Vec::new(),
-            handled: Vec::new(),
-            _charge: None,
-            collect: Collect::No,
-        });
+        self.frames.push(plain_frame_of(&func, stack, locals));
         Ok(true)
     }
 
@@ -346,17 +326,7 @@ impl Vm {
                 self.check_call_depth()?;
                 let base = self.frames.len();
                 let (stack, locals) = self.plain_bind(func, args);
-                self.frames.push(Frame {
-                    code: func.code.clone(),
-                    pc: 0,
-                    stack,
-                    locals,
-                    cells: if func.closure.is_empty() { Vec::new() } else { func.closure.clone() },
-                    blocks: Vec::new(),
-                    handled: Vec::new(),
-                    _charge: None,
-                    collect: Collect::No,
-                });
+                self.frames.push(plain_frame_of(func, stack, locals));
                 return self.run_callback(base);
             }
         }
@@ -597,6 +567,27 @@ fn join_names(names: &[SmolStr]) -> String {
 /// A frame's own buffers (`Code::frame_bytes`), the common case of no
 /// cells read from the code rather than computed per call.
 #[inline]
+/// A plain function's frame over its bound operand stack and locals: free
+/// (no charge), sharing the function's closure cells.
+#[inline(always)]
+fn plain_frame_of(
+    func: &Function,
+    stack: crate::value::stack::OperandStack,
+    locals: Vec<Option<Value>>,
+) -> Frame {
+    Frame {
+        code: func.code.clone(),
+        pc: 0,
+        stack,
+        locals,
+        cells: if func.closure.is_empty() { Vec::new() } else { func.closure.clone() },
+        blocks: Vec::new(),
+        handled: Vec::new(),
+        _charge: None,
+        collect: Collect::No,
+    }
+}
+
 fn frame_cost(code: &Code, ncells: usize) -> usize {
     if ncells == 0 { code.frame_bytes_no_cells } else { code.frame_bytes(ncells) }
 }

@@ -93,8 +93,8 @@ impl Vm {
     /// below): the frame may run at once, read up to the item that decides,
     /// and its answer stands in for the builtin's call
     /// (`end_short_circuit`). Every item the builtin would have read is
-    /// made, in the same order,
-    /// and none after; an exception from the body reaches the same handlers.
+    /// made, in the same order, and none after; an exception from the body
+    /// reaches the same handlers.
     fn short_circuit_consumer(&self) -> Option<Collect> {
         let frame = self.frames.last()?;
         let next = frame.code.ops.get(frame.pc..frame.pc + 3)?;
