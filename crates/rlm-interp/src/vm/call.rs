@@ -564,9 +564,6 @@ fn join_names(names: &[SmolStr]) -> String {
     }
 }
 
-/// A frame's own buffers (`Code::frame_bytes`), the common case of no
-/// cells read from the code rather than computed per call.
-#[inline]
 /// A plain function's frame over its bound operand stack and locals: free
 /// (no charge), sharing the function's closure cells.
 #[inline(always)]
@@ -588,6 +585,9 @@ fn plain_frame_of(
     }
 }
 
+/// A frame's own buffers (`Code::frame_bytes`), the common case of no
+/// cells read from the code rather than computed per call.
+#[inline]
 fn frame_cost(code: &Code, ncells: usize) -> usize {
     if ncells == 0 { code.frame_bytes_no_cells } else { code.frame_bytes(ncells) }
 }
