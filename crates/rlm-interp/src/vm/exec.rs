@@ -45,15 +45,24 @@ impl Vm {
 
     fn exec_inner(&mut self, base: usize) -> R<ExecEnd> {
         loop {
-            self.meter.fuel_used += 1;
-            if self.meter.fuel_used > self.meter.fuel_checkpoint {
-                self.checkpoint_before_instruction()?;
-            }
-            let frame = top!(self);
-            let Some(&op) = frame.code.ops.get(frame.pc) else {
-                return Err(internal("pc out of range"));
+            // The plain instructions run in their own loop (`plain.rs`),
+            // which hands over the first other one, charged.
+            let op = match self.run_plain() {
+                Some(op) => op,
+                None => {
+                    self.meter.fuel_used += 1;
+                    if self.meter.fuel_used > self.meter.fuel_checkpoint {
+                        self.checkpoint_before_instruction()?;
+                    }
+                    let frame = top!(self);
+                    let Some(&op) = frame.code.ops.get(frame.pc) else {
+                        return Err(internal("pc out of range"));
+                    };
+                    frame.pc += 1;
+                    op
+                }
             };
-            frame.pc += 1;
+            let frame = top!(self);
             match op {
                 Instr::LoadConst(i) => frame.stack.push_clone(&frame.code.consts[i as usize]),
                 Instr::LoadNone => frame.stack.push(Value::None),

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use crate::compile::{Code, Instr};
 use crate::fault::{R, exc};
+use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::{Vm, internal, pop};
 
@@ -54,32 +55,19 @@ impl Vm {
         Ok(())
     }
 
-    /// Pops the top value into global `i`; an int read and, over an int,
-    /// written by parts (see `OperandStack::pop_int`).
+    /// Pops the top value into global `i` (`pop_into_global`).
     #[inline(always)]
     pub(super) fn pop_store_global(&mut self, i: u32) -> R<()> {
         let frame = top!(self);
-        if let Some(n) = frame.stack.pop_int() {
-            match self.globals.get_mut(i as usize) {
-                Some(Some(Value::Int(g))) => *g = n,
-                _ => self.store_global(i, Value::Int(n)),
-            }
+        if pop_into_global(&mut frame.stack, &mut self.globals, i) {
             return Ok(());
         }
-        let v = pop(frame)?;
-        self.store_global(i, v);
-        Ok(())
+        Err(internal("stack underflow"))
     }
 
     #[inline(always)]
     pub(super) fn store_global(&mut self, i: u32, v: Value) {
-        let i = i as usize;
-        if self.globals.len() <= i {
-            self.globals.resize(i + 1, None);
-        }
-        if let Some(old) = self.globals[i].replace(v) {
-            old.discard();
-        }
+        store_global_slot(&mut self.globals, i, v);
     }
 
     /// The next item of the iterator on top of the stack (`None` at its end).
@@ -358,30 +346,76 @@ pub(super) enum RangeNext {
     NotARange,
 }
 
-/// Pops the top value into local `i` (an int by parts, as `pop_store_global`).
+/// Pops the top value into local `i` (`pop_into_local`).
 #[inline(always)]
 pub(super) fn store_fast(frame: &mut Frame, i: u32) -> R<()> {
-    if let Some(n) = frame.stack.pop_int() {
-        match frame.locals.get_mut(i as usize) {
-            Some(Some(Value::Int(l))) => *l = n,
-            Some(slot) => {
-                if let Some(old) = slot.replace(Value::Int(n)) {
-                    old.discard();
-                }
-            }
-            None => return Err(internal("local out of range")),
-        }
+    let Some(slot) = frame.locals.get_mut(i as usize) else {
+        return Err(internal("local out of range"));
+    };
+    if pop_into_local(&mut frame.stack, slot) {
         return Ok(());
     }
-    let v = pop(frame)?;
-    match frame.locals.get_mut(i as usize) {
-        Some(slot) => {
-            if let Some(old) = slot.replace(v) {
-                old.discard();
+    Err(internal("stack underflow"))
+}
+
+/// Pops the top value into a local's slot, an int by parts (over an int,
+/// written in place; see `OperandStack::pop_int`). False, nothing done,
+/// when the stack is empty.
+#[inline(always)]
+pub(super) fn pop_into_local(stack: &mut OperandStack, slot: &mut Option<Value>) -> bool {
+    let v = match stack.pop_int() {
+        Some(n) => {
+            if let Some(Value::Int(l)) = slot {
+                *l = n;
+                return true;
             }
-            Ok(())
+            Value::Int(n)
         }
-        None => Err(internal("local out of range")),
+        None => match stack.pop() {
+            Some(v) => v,
+            None => return false,
+        },
+    };
+    if let Some(old) = slot.replace(v) {
+        old.discard();
+    }
+    true
+}
+
+/// Pops the top value into global `i`, an int by parts as
+/// `pop_into_local`. False, nothing done, when the stack is empty.
+#[inline(always)]
+pub(super) fn pop_into_global(
+    stack: &mut OperandStack,
+    globals: &mut Vec<Option<Value>>,
+    i: u32,
+) -> bool {
+    let v = match stack.pop_int() {
+        Some(n) => {
+            if let Some(Some(Value::Int(g))) = globals.get_mut(i as usize) {
+                *g = n;
+                return true;
+            }
+            Value::Int(n)
+        }
+        None => match stack.pop() {
+            Some(v) => v,
+            None => return false,
+        },
+    };
+    store_global_slot(globals, i, v);
+    true
+}
+
+/// Writes global `i`, growing the slots to hold it.
+#[inline(always)]
+pub(super) fn store_global_slot(globals: &mut Vec<Option<Value>>, i: u32, v: Value) {
+    let i = i as usize;
+    if globals.len() <= i {
+        globals.resize(i + 1, None);
+    }
+    if let Some(old) = globals[i].replace(v) {
+        old.discard();
     }
 }
 
@@ -425,7 +459,7 @@ pub(super) fn int_binary_fast(op: BinOp, x: i64, y: i64) -> Option<i64> {
 /// Comparisons of two ints the loop does inline; `None` for other
 /// operands, and for `in`, `is` and the rest.
 #[inline(always)]
-fn int_compare_fast(op: CmpOp, a: &Value, b: &Value) -> Option<bool> {
+pub(super) fn int_compare_fast(op: CmpOp, a: &Value, b: &Value) -> Option<bool> {
     let (Value::Int(x), Value::Int(y)) = (a, b) else { return None };
     Some(match op {
         CmpOp::Lt => x < y,

@@ -37,6 +37,7 @@ mod iter;
 mod iter_next;
 mod method_fast;
 mod methods;
+mod plain;
 mod rollback;
 mod subscript;
 mod tasks;

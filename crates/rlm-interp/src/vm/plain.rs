@@ -1,0 +1,364 @@
+//! The plain instructions' loop: the instructions that touch only the top
+//! frame, its code's constants and the globals (loads, stores, jumps, int
+//! arithmetic and comparisons, range and list loops) run here with the
+//! frame, its code and the pc held in registers. The full loop
+//! (`exec_inner`) looks each of them up through the `Vm` per instruction,
+//! about a third of a plain instruction's cost (issue #59).
+//!
+//! Exact by construction: an instruction outside the set, or a case its
+//! fast path here does not take (an unbound local, an operand that is not
+//! an int, an overflow, an iterator that is not a range or a list), goes to
+//! the full loop's match charged and with the pc past it, as the full loop
+//! would have reached it, and nothing of it done. The loop runs only while
+//! the fuel is at least [`PLAIN_MARGIN`] units from the next checkpoint, so
+//! no instruction here (a fused one charges up to three units) reaches a
+//! checkpoint or the fuel limit: those stay the full loop's.
+
+use crate::compile::Instr;
+use crate::value::stack::OperandStack;
+use crate::value::*;
+use crate::vm::Vm;
+use crate::vm::fused::{
+    int_binary_fast, int_compare_fast, pop_into_global, pop_into_local, store_global_slot,
+    truthy_fast,
+};
+
+/// The most units one instruction here charges (a three-instruction fusion).
+const PLAIN_MARGIN: u64 = 3;
+
+/// A loop's next item, read where the iterator lies.
+enum Step {
+    Item(Value),
+    Done,
+    /// Not a range, a list or a tuple: the full loop's step.
+    Other,
+}
+
+impl Vm {
+    /// Runs plain instructions from the top frame's pc. Returns the first
+    /// other one, charged, the frame's pc past it; `None` when the
+    /// checkpoint is near (or there is no frame or instruction), nothing
+    /// charged for the next instruction.
+    #[inline(always)]
+    pub(super) fn run_plain(&mut self) -> Option<Instr> {
+        let Vm { frames, meter, globals, builtin_cache, .. } = self;
+        let last = meter.fuel_checkpoint.checked_sub(PLAIN_MARGIN)?;
+        let Frame { code, pc: frame_pc, stack, locals, blocks, handled, .. } = frames.last_mut()?;
+        // Slices in registers: read through the frame, they are reloaded
+        // after every store to the stack (which may alias them, for all
+        // the compiler knows).
+        let (ops, consts): (&[Instr], &[Value]) = (&code.ops, &code.consts);
+        let locals: &mut [Option<Value>] = locals;
+        let mut pc = *frame_pc;
+        // The fuel used, in a register until the loop hands over; no
+        // instruction starts here past `last`.
+        let mut fuel = meter.fuel_used;
+        macro_rules! full_loop {
+            ($op:expr) => {{
+                *frame_pc = pc;
+                meter.fuel_used = fuel;
+                return Some($op);
+            }};
+        }
+        loop {
+            if fuel > last {
+                break;
+            }
+            // Matched in place: each arm reads only its own operands.
+            let Some(instr) = ops.get(pc) else { break };
+            fuel += 1;
+            pc += 1;
+            match *instr {
+                Instr::LoadConst(i) => match consts.get(i as usize) {
+                    Some(v) => stack.push_clone(v),
+                    None => full_loop!(*instr),
+                },
+                Instr::LoadNone => stack.push(Value::None),
+                Instr::LoadFast(i) => match locals.get(i as usize) {
+                    Some(Some(v)) => stack.push_clone(v),
+                    _ => full_loop!(*instr),
+                },
+                Instr::StoreFast(i) => {
+                    if !store_local(stack, locals, i) {
+                        full_loop!(*instr)
+                    }
+                }
+                Instr::LoadFastLoadFast(a, b) => {
+                    match (locals.get(a as usize), locals.get(b as usize)) {
+                        (Some(Some(x)), Some(Some(y))) => {
+                            stack.push_clone(x);
+                            stack.push_clone(y);
+                        }
+                        _ => full_loop!(*instr),
+                    }
+                    fuel += 1;
+                    pc += 1;
+                }
+                Instr::LoadGlobal(i) => match global_or_builtin(globals, builtin_cache, i) {
+                    Some(v) => stack.push_clone(v),
+                    None => full_loop!(*instr),
+                },
+                Instr::LoadGlobalLoadGlobal(a, b) => {
+                    match (
+                        global_or_builtin(globals, builtin_cache, a),
+                        global_or_builtin(globals, builtin_cache, b),
+                    ) {
+                        (Some(x), Some(y)) => {
+                            stack.push_clone(x);
+                            stack.push_clone(y);
+                        }
+                        _ => full_loop!(*instr),
+                    }
+                    fuel += 1;
+                    pc += 1;
+                }
+                Instr::StoreGlobal(i) => {
+                    if !pop_into_global(stack, globals, i) {
+                        full_loop!(*instr)
+                    }
+                }
+                Instr::Jump(t) => pc = t as usize,
+                Instr::JumpIfFalse(t) | Instr::JumpIfTrue(t) => {
+                    let Some(v) = stack.pop() else { full_loop!(*instr) };
+                    if truthy_fast(&v) == matches!(instr, Instr::JumpIfTrue(_)) {
+                        pc = t as usize;
+                    }
+                    v.discard();
+                }
+                Instr::Pop => {
+                    if let Some(v) = stack.pop() {
+                        v.discard();
+                    }
+                }
+                Instr::Binary(bop) | Instr::Inplace(bop) => {
+                    let [.., Value::Int(x), Value::Int(y)] = &mut **stack else {
+                        full_loop!(*instr)
+                    };
+                    let Some(r) = int_binary_fast(bop, *x, *y) else { full_loop!(*instr) };
+                    *x = r;
+                    stack.pop_int();
+                }
+                Instr::Compare(cop) => {
+                    let Some(v) = pop_int_compare(stack, cop) else { full_loop!(*instr) };
+                    stack.push(Value::Bool(v));
+                }
+                Instr::CompareJumpIfFalse(cop, t) => {
+                    let Some(v) = pop_int_compare(stack, cop) else { full_loop!(*instr) };
+                    fuel += 1;
+                    pc = if v { pc + 1 } else { t as usize };
+                }
+                Instr::LoadConstBinary(c, bop, _) => {
+                    let (Some(Value::Int(y)), Some(Value::Int(x))) =
+                        (consts.get(c as usize), stack.last_mut())
+                    else {
+                        full_loop!(*instr)
+                    };
+                    let Some(r) = int_binary_fast(bop, *x, *y) else { full_loop!(*instr) };
+                    *x = r;
+                    fuel += 1;
+                    pc += 1;
+                }
+                Instr::LoadFastConstBinary(l, c, bop, _) => {
+                    let (Some(Some(Value::Int(x))), Some(Value::Int(y))) =
+                        (locals.get(l as usize), consts.get(c as usize))
+                    else {
+                        full_loop!(*instr)
+                    };
+                    let Some(r) = int_binary_fast(bop, *x, *y) else { full_loop!(*instr) };
+                    stack.push(Value::Int(r));
+                    fuel += 2;
+                    pc += 2;
+                }
+                Instr::LoadGlobalConstBinary(g, c, bop, _) => {
+                    let (Some(Some(Value::Int(x))), Some(Value::Int(y))) =
+                        (globals.get(g as usize), consts.get(c as usize))
+                    else {
+                        full_loop!(*instr)
+                    };
+                    let Some(r) = int_binary_fast(bop, *x, *y) else { full_loop!(*instr) };
+                    stack.push(Value::Int(r));
+                    fuel += 2;
+                    pc += 2;
+                }
+                Instr::LoadConstCompareJumpIfFalse(c, cop, t) => {
+                    let (Some(b @ Value::Int(_)), Some(a @ Value::Int(_))) =
+                        (consts.get(c as usize), stack.last())
+                    else {
+                        full_loop!(*instr)
+                    };
+                    let Some(v) = int_compare_fast(cop, a, b) else { full_loop!(*instr) };
+                    stack.pop_int();
+                    fuel += 2;
+                    pc = if v { pc + 2 } else { t as usize };
+                }
+                Instr::StoreFastJump(l, t) => {
+                    if !store_local(stack, locals, l) {
+                        full_loop!(*instr)
+                    }
+                    fuel += 1;
+                    pc = t as usize;
+                }
+                Instr::StoreGlobalJump(g, t) => {
+                    if !pop_into_global(stack, globals, g) {
+                        full_loop!(*instr)
+                    }
+                    fuel += 1;
+                    pc = t as usize;
+                }
+                Instr::ForIter(t) => match range_or_seq_step(stack) {
+                    Step::Item(v) => stack.push(v),
+                    Step::Done => {
+                        stack.pop();
+                        pc = t as usize;
+                    }
+                    Step::Other => full_loop!(*instr),
+                },
+                Instr::ForIterStoreFast(t, l) => {
+                    if l as usize >= locals.len() {
+                        full_loop!(*instr)
+                    }
+                    match range_or_seq_step(stack) {
+                        Step::Item(v) => {
+                            fuel += 1;
+                            pc += 1;
+                            if let Some(old) = locals[l as usize].replace(v) {
+                                old.discard();
+                            }
+                        }
+                        Step::Done => {
+                            stack.pop();
+                            pc = t as usize;
+                        }
+                        Step::Other => full_loop!(*instr),
+                    }
+                }
+                Instr::ForIterStoreGlobal(t, g) => match range_or_seq_step(stack) {
+                    Step::Item(v) => {
+                        fuel += 1;
+                        pc += 1;
+                        store_global_slot(globals, g, v);
+                    }
+                    Step::Done => {
+                        stack.pop();
+                        pc = t as usize;
+                    }
+                    Step::Other => full_loop!(*instr),
+                },
+                Instr::Unpack(n) => {
+                    let Some(Value::Tuple(t)) = stack.last() else { full_loop!(*instr) };
+                    if t.len() != n as usize {
+                        full_loop!(*instr)
+                    }
+                    let Some(Value::Tuple(mut t)) = stack.pop() else { full_loop!(*instr) };
+                    match std::rc::Rc::get_mut(&mut t) {
+                        Some(only) => stack.extend(only.take_items().into_iter().rev()),
+                        None => t.iter().rev().for_each(|x| stack.push_clone(x)),
+                    }
+                }
+                Instr::Dup => {
+                    let Some(v) = stack.last() else { full_loop!(*instr) };
+                    let v = v.clone();
+                    stack.push(v);
+                }
+                Instr::Rot2 => {
+                    let n = stack.len();
+                    if n < 2 {
+                        full_loop!(*instr)
+                    }
+                    stack.swap(n - 1, n - 2);
+                }
+                Instr::SetupExcept(handler) => {
+                    let block =
+                        Block { handler, stack_len: stack.len(), handled_len: handled.len() };
+                    blocks.push(block);
+                }
+                Instr::PopBlock => {
+                    blocks.pop();
+                }
+                Instr::JumpIfFalseOrPop(t) | Instr::JumpIfTrueOrPop(t) => {
+                    let jump = match stack.last() {
+                        Some(Value::Bool(b)) => *b,
+                        Some(Value::Int(n)) => *n != 0,
+                        _ => full_loop!(*instr),
+                    } == matches!(instr, Instr::JumpIfTrueOrPop(_));
+                    if jump {
+                        pc = t as usize;
+                    } else {
+                        stack.pop();
+                    }
+                }
+                Instr::Defer => {}
+                _ => full_loop!(*instr),
+            }
+        }
+        *frame_pc = pc;
+        meter.fuel_used = fuel;
+        None
+    }
+}
+
+/// The next item of the loop whose iterator is on top of the stack, when
+/// it is a range (an int made in registers) or walks a list or a tuple (the
+/// item copied out under the borrows); the index moves on past the end too,
+/// as `iter_next` moves it.
+#[inline(always)]
+fn range_or_seq_step(stack: &OperandStack) -> Step {
+    let Some(Value::Iter(state)) = stack.last() else { return Step::Other };
+    let Ok(mut st) = state.try_borrow_mut() else { return Step::Other };
+    match &mut *st {
+        IterState::Range(cur, stop, step) => {
+            match crate::types::iter::range_step(cur, *stop, *step) {
+                Some(n) => Step::Item(Value::Int(n)),
+                None => Step::Done,
+            }
+        }
+        IterState::Seq(seq, at) => {
+            let item = match seq {
+                Value::List(list) => match list.try_borrow() {
+                    Ok(items) => items.get(*at).cloned(),
+                    Err(_) => return Step::Other,
+                },
+                Value::Tuple(tuple) => tuple.get(*at).cloned(),
+                _ => return Step::Other,
+            };
+            *at += 1;
+            match item {
+                Some(v) => Step::Item(v),
+                None => Step::Done,
+            }
+        }
+        _ => Step::Other,
+    }
+}
+
+/// A global's value, or the builtin already looked up for its slot.
+#[inline(always)]
+fn global_or_builtin<'a>(
+    globals: &'a [Option<Value>],
+    builtin_cache: &'a [Option<Value>],
+    i: u32,
+) -> Option<&'a Value> {
+    match globals.get(i as usize) {
+        Some(Some(v)) => Some(v),
+        _ => builtin_cache.get(i as usize)?.as_ref(),
+    }
+}
+
+/// Two ints on top of the stack compared and popped; `None`: other
+/// operands or operators, nothing popped.
+#[inline(always)]
+fn pop_int_compare(stack: &mut OperandStack, op: rlm_syntax::ast::CmpOp) -> Option<bool> {
+    let [.., a @ Value::Int(_), b @ Value::Int(_)] = &**stack else { return None };
+    let v = int_compare_fast(op, a, b)?;
+    stack.pop_int();
+    stack.pop_int();
+    Some(v)
+}
+
+/// `StoreFast(i)`'s work; false, nothing done, when the stack is empty or
+/// the slot out of range.
+#[inline(always)]
+fn store_local(stack: &mut OperandStack, locals: &mut [Option<Value>], i: u32) -> bool {
+    let Some(slot) = locals.get_mut(i as usize) else { return false };
+    pop_into_local(stack, slot)
+}
