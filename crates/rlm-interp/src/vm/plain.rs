@@ -44,11 +44,11 @@ impl Vm {
         let Vm { frames, meter, globals, builtin_cache, .. } = self;
         let last = meter.fuel_checkpoint.checked_sub(PLAIN_MARGIN)?;
         let Frame { code, pc: frame_pc, stack, locals, blocks, handled, .. } = frames.last_mut()?;
-        // Slices in registers: read through the frame, they are reloaded
-        // after every store to the stack (which may alias them, for all
-        // the compiler knows).
-        let (ops, consts): (&[Instr], &[Value]) = (&code.ops, &code.consts);
-        let locals: &mut [Option<Value>] = locals;
+        // The instructions as a slice, held across the loop: read through
+        // the frame, they were reloaded after every store to the stack
+        // (which may alias them, for all the compiler knows).
+        let ops: &[Instr] = &code.ops;
+        let consts = &code.consts;
         let mut pc = *frame_pc;
         // The fuel used, in a register until the loop hands over; no
         // instruction starts here past `last`.
