@@ -211,7 +211,30 @@ impl Vm {
                         stack.pop();
                         pc = t as usize;
                     }
-                    Step::Other => full_loop!(*instr),
+                    Step::Other => {
+                        // `for i, x in enumerate(<list or tuple>)`: the
+                        // pair's step (`fused::enumerate_unpack`), when its
+                        // charge and the unpack's stay short of the checkpoint.
+                        if !matches!(ops.get(pc), Some(Instr::Unpack(2)))
+                            || fuel + ENUMERATE_STEP_FUEL + 1 > last + PLAIN_MARGIN
+                        {
+                            full_loop!(*instr)
+                        }
+                        match enumerate_step(stack) {
+                            Some(Some((index, item))) => {
+                                fuel += ENUMERATE_STEP_FUEL + 1;
+                                pc += 1;
+                                stack.push(item);
+                                stack.push(Value::Int(index));
+                            }
+                            Some(None) => {
+                                fuel += ENUMERATE_STEP_FUEL;
+                                stack.pop();
+                                pc = t as usize;
+                            }
+                            None => full_loop!(*instr),
+                        }
+                    }
                 },
                 Instr::ForIterStoreFast(t, l) => {
                     if l as usize >= locals.len() {
@@ -329,6 +352,33 @@ fn range_or_seq_step(stack: &OperandStack) -> Step {
         }
         _ => Step::Other,
     }
+}
+
+/// `enumerate`'s step over a list or a tuple: the adapter's and its
+/// source's (`fused::enumerate_unpack`).
+const ENUMERATE_STEP_FUEL: u64 = 2 * crate::types::iter::FUEL_PER_ADAPTER_STEP;
+
+/// The next (index, item) of the `enumerate` over a list or a tuple on top
+/// of the stack, `Some(None)` at its end (the source's index moves on past
+/// it, as `iter_next` moves it); `None`: another iterator, nothing done.
+#[inline(always)]
+fn enumerate_step(stack: &OperandStack) -> Option<Option<(i64, Value)>> {
+    let Some(Value::Iter(state)) = stack.last() else { return None };
+    let mut st = state.try_borrow_mut().ok()?;
+    let IterState::Enumerate(n, src) = &mut *st else { return None };
+    let mut src = src.try_borrow_mut().ok()?;
+    let IterState::Seq(seq, at) = &mut *src else { return None };
+    let item = match seq {
+        Value::List(list) => list.try_borrow().ok()?.get(*at).cloned(),
+        Value::Tuple(tuple) => tuple.get(*at).cloned(),
+        _ => return None,
+    };
+    *at += 1;
+    let index = *n;
+    Some(item.map(|item| {
+        *n = index.saturating_add(1);
+        (index, item)
+    }))
 }
 
 /// A global's value, or the builtin already looked up for its slot.
