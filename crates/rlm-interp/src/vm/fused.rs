@@ -124,6 +124,19 @@ impl Vm {
     #[inline(always)]
     pub(super) fn pop_compare(&mut self, op: CmpOp) -> R<bool> {
         let frame = top!(self);
+        // `s in t` for two strings (a keyword in a line, most `in` of model
+        // code): searched where they lie, then dropped.
+        if let (CmpOp::In | CmpOp::NotIn, [.., Value::Str(needle), Value::Str(hay)]) =
+            (op, &*frame.stack)
+        {
+            let found = crate::types::str::str_in_str(&mut self.meter, needle, hay)?;
+            for _ in 0..2 {
+                if let Some(v) = frame.stack.pop() {
+                    v.discard();
+                }
+            }
+            return Ok(found == (op == CmpOp::In));
+        }
         // Two ints: compared where they lie, popped by parts.
         if let [.., a @ Value::Int(_), b @ Value::Int(_)] = &*frame.stack {
             if let Some(v) = int_compare_fast(op, a, b) {

@@ -76,15 +76,19 @@ pub(crate) fn str_repeat(meter: &mut Meter, s: &Str, n: &Value) -> R<Value> {
 /// `item in s`.
 pub(crate) fn str_contains(meter: &mut Meter, s: &Str, item: &Value) -> R<bool> {
     match item {
-        // Charged as it reads, up to the first occurrence.
-        Value::Str(t) => {
-            search::contains_in_blocks(meter, s.as_str().as_bytes(), t.as_str().as_bytes(), SCAN)
-        }
+        Value::Str(t) => str_in_str(meter, t, s),
         _ => type_err(format!(
             "'in <string>' requires string as left operand, not {}",
             item.type_name()
         )),
     }
+}
+
+/// `needle in hay` for two strings, charged as it reads, up to the first
+/// occurrence.
+#[inline]
+pub(crate) fn str_in_str(meter: &mut Meter, needle: &Str, hay: &Str) -> R<bool> {
+    search::contains_in_blocks(meter, hay.as_str().as_bytes(), needle.as_str().as_bytes(), SCAN)
 }
 
 /// `s[i]` and `s[a:b:c]` (a step of 1 is a view, not a copy).
