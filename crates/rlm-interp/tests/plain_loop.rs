@@ -19,6 +19,7 @@ const PROGRAMS: &[&str] = &[
     "def g(xs):\n    out = []\n    for i, w in enumerate(xs):\n        if len(w) > 1:\n            out.append(w.upper() + str(i))\n    return out\nprint(g(['ab', 'c', 'def', 'gh']))",
     "t = 0\nfor i in range(10):\n    try:\n        if i == 7:\n            raise ValueError(i)\n        t = t + i\n    except ValueError:\n        t = -t\nprint(t)",
     "def h():\n    y = 1\n    for k in (1, 2, 3):\n        y = y * k + 1\n    return z\nh()",
+    "ws = ['b', 'a', 'c', 'a', 'x' * 70, 'x' * 70]\nn = 0\nfor w in ws:\n    if w == 'a':\n        n += 1\n    elif w > 'b' or w != 'z':\n        n += 10\n    if w == ws[-1] and w <= 'y':\n        n -= 1\nprint(n)",
     "n = 0\nwhile True:\n    n = n + 1",
 ];
 
