@@ -188,9 +188,17 @@ pub(crate) fn repr_into(
             }
             None => out.push_str(&format!("<{} object>", h.type_name())),
         },
-        // The natives that hold values continue this walk's depth.
+        // A module's object names its parts; the values it holds continue
+        // this walk one level deeper.
         Value::Native(n) => match &**n {
-            Native::Module(m) => m.repr_into(meter, out, depth, seen)?,
+            Native::Module(m) => {
+                for part in m.repr() {
+                    match part {
+                        ReprPart::Text(text) => out.push_str(&text),
+                        ReprPart::Value(v) => repr_into(meter, &v, out, depth + 1, seen)?,
+                    }
+                }
+            }
             Native::DictView(kind, d) => {
                 crate::types::dict::view::dict_view_repr_into(meter, *kind, d, out, depth, seen)?
             }
