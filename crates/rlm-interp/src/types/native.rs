@@ -1,5 +1,5 @@
 //! Native objects' behaviour: the dispatch of attributes, method names,
-//! their costs and `str` between a dict view (`dict/view.rs`) and a
+//! and their costs between a dict view (`dict/view.rs`) and a
 //! module's object (its `NativeObject`). The enum and the trait are the
 //! value layer's (`value/native.rs`); calling a method is the machine's
 //! (`modules/native.rs`).
@@ -94,13 +94,5 @@ pub(crate) fn native_attr(n: &Rc<Native>, name: &str) -> Option<Value> {
     match &**n {
         Native::DictView(..) => None,
         Native::Module(m) => m.attr(name),
-    }
-}
-
-/// `str()` of a datetime/timedelta differs from its repr.
-pub(crate) fn native_str(n: &Native) -> Option<String> {
-    match n {
-        Native::Module(m) => m.str(),
-        _ => None,
     }
 }
