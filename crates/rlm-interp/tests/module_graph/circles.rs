@@ -56,8 +56,12 @@ use super::{code_of, files, paths_after, sources};
 /// repr form was written beside the repr walk (`format/repr.rs`), which
 /// named each type's file while those files named the walk back (what is
 /// left of the types' circle is 5 files: `types/mod.rs`, the natives'
-/// dispatch, dict views, equality and sets naming each other).
-const LARGEST_CIRCLE_CEILING: usize = 13;
+/// dispatch, dict views, equality and sets naming each other); 12 once a
+/// `StoreCell` named no journal: its contents journal themselves
+/// (`Journaled::journal`, implemented in `undo.rs`), its stamp and the
+/// cells' epochs are value-free (`epoch.rs`) and it counts its stores
+/// itself (`gc/store_cell.rs` left).
+const LARGEST_CIRCLE_CEILING: usize = 12;
 
 /// File → the files it imports, with the names it takes from each.
 pub(crate) type FileGraph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
