@@ -3,11 +3,11 @@
 //! `NativeObject` cannot carry the methods: they take the program
 //! (`Callbacks`) and return a fault, whose types name the values, and the
 //! value layer would name them back (issue #59). So the machine finds the
-//! object's type by a downcast (one type check for a compiled pattern, the
-//! first tried), as it does where an operator or a call needs a module
-//! object's data, and calls the module's method function for that type,
-//! compiled for the program as the module functions are (no `dyn` call per
-//! charge or callback inside).
+//! object's type by a downcast (a type check each, in the order below), as
+//! it does where an operator or a call needs a module object's data, and
+//! calls the module's method function for that type, compiled for the
+//! program as the module functions are (no `dyn` call per charge or
+//! callback inside).
 
 use std::any::Any;
 use std::rc::Rc;
@@ -25,8 +25,9 @@ use crate::types::stringio::StringIo;
 use crate::value::*;
 
 /// `x.name(*args, **kwargs)` on a native object `n`, `recv` being `x` as a
-/// value. The types most called first: a compiled pattern's search, a
-/// match's groups, a `StringIO`'s reads and writes.
+/// value. The types most called first: a match's groups (every match a
+/// loop finds, `re.finditer`'s or `re.search`'s, is asked for them), a
+/// compiled pattern's search, a `StringIO`'s reads and writes.
 pub(crate) fn native_method<C: Callbacks + ?Sized>(
     cx: &mut C,
     recv: &Value,
@@ -41,10 +42,10 @@ pub(crate) fn native_method<C: Callbacks + ?Sized>(
         }
         Native::Module(m) => &**m as &dyn Any,
     };
-    if let Some(p) = m.downcast_ref::<Rc<CompiledRegex>>() {
-        crate::modules::re::re_call(cx, name, Some(p.clone()), args, kwargs)
-    } else if let Some(found) = m.downcast_ref::<MatchObj>() {
+    if let Some(found) = m.downcast_ref::<MatchObj>() {
         crate::modules::re::match_obj::match_method(found, name, args, kwargs)
+    } else if let Some(p) = m.downcast_ref::<Rc<CompiledRegex>>() {
+        crate::modules::re::re_call(cx, name, Some(p.clone()), args, kwargs)
     } else if let Some(f) = m.downcast_ref::<StringIo>() {
         crate::types::stringio::method(cx, f, name, args)
     } else if let Some(w) = m.downcast_ref::<Writer>() {
