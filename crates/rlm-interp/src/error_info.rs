@@ -56,7 +56,7 @@ impl RuntimeErrorInfo {
         // its own, as a value's `Debug` (`format/repr.rs`).
         let mut meter =
             crate::meter::Meter::new(Limits::default(), crate::gc::current_or_detached());
-        let message = crate::types::exception::exc_str(&mut meter, e).unwrap_or_default();
+        let message = crate::format::repr::exc_str(&mut meter, e).unwrap_or_default();
         let mut tb: Vec<(String, u32)> =
             e.traceback.borrow().iter().map(|(n, l)| (n.to_string(), *l)).collect();
         tb.reverse();

@@ -35,6 +35,7 @@ mod callbacks;
 mod charged;
 mod compile;
 mod cost;
+mod epoch;
 mod error_info;
 mod fault;
 mod format;

@@ -30,7 +30,7 @@ pub(crate) use containers::DictEntry;
 pub use containers::{DequeObj, Dict, DictKind, ListObj, TupleObj};
 pub(crate) use frame::{Block, Collect, Frame, FrameCharge};
 pub use native::Native;
-pub(crate) use native::{NativeObject, boxed_cost};
+pub(crate) use native::{NativeObject, ReprPart, boxed_cost};
 pub(crate) use objects::awaitable_mem_cost;
 pub use objects::{BuiltinFn, Coroutine, Exception, Function, Gather, HostFuture, ModuleObject};
 

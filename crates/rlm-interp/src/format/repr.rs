@@ -1,14 +1,15 @@
 //! `repr()` and `str()` of any value: a walk with a depth cap, cycle
-//! markers (`[...]`) and the string cap checked as it writes; containers'
-//! forms are in their files under `types/`.
+//! markers (`[...]`) and the string cap checked as it writes, and each
+//! type's form, which continues the walk (issue #59: here, beside the walk
+//! they call, the types' files name the walk and the walk names no type's
+//! behaviour: a set's order and a dict view's items are read from theirs).
 
 use std::rc::Rc;
 
 use crate::fault::R;
 use crate::meter::Meter;
+use crate::types::dict::view::view_items;
 use crate::types::float::repr::float_repr;
-use crate::types::native::native_str;
-use crate::types::range::range_repr;
 use crate::types::set::set_order;
 use crate::types::str::repr::{REPR_ESCAPE_MAX, repr_len, repr_str_into};
 use crate::value::*;
@@ -71,10 +72,14 @@ fn py_str_walk(meter: &mut Meter, v: &Value) -> R<String> {
     crate::stack_guard::guard_stack(meter)?;
     match v {
         Value::Str(s) => Ok(s.as_str().to_string()),
-        Value::Exc(e) => crate::types::exception::exc_str(meter, e),
-        Value::Native(n) => match native_str(n) {
-            Some(s) => Ok(s),
-            None => crate::format::repr::repr(meter, v),
+        Value::Exc(e) => exc_str(meter, e),
+        // A date's or a duration's `str` differs from its repr.
+        Value::Native(n) => match &**n {
+            Native::Module(m) => match m.str() {
+                Some(s) => Ok(s),
+                None => crate::format::repr::repr(meter, v),
+            },
+            Native::DictView(..) => crate::format::repr::repr(meter, v),
         },
         Value::Host(h) => match h.str() {
             Some(s) => {
@@ -145,20 +150,20 @@ pub(crate) fn repr_into(
             }
             repr_str_into(text, out)
         }
-        Value::List(l) => crate::types::list::list_repr(meter, l, out, depth, seen)?,
-        Value::Tuple(t) => crate::types::tuple::tuple_repr(meter, t, out, depth, seen)?,
-        Value::Dict(d) => crate::types::dict::dict_repr(meter, d, out, depth, seen)?,
+        Value::List(l) => list_repr(meter, l, out, depth, seen)?,
+        Value::Tuple(t) => tuple_repr(meter, t, out, depth, seen)?,
+        Value::Dict(d) => dict_repr(meter, d, out, depth, seen)?,
         Value::Set(s) => {
             let items: Vec<Value> = set_order(&s.borrow());
-            crate::types::set::set_repr(meter, items, false, out, depth, seen)?
+            set_repr(meter, items, false, out, depth, seen)?
         }
         Value::FrozenSet(s) => {
             let items: Vec<Value> = set_order(s);
-            crate::types::set::set_repr(meter, items, true, out, depth, seen)?
+            set_repr(meter, items, true, out, depth, seen)?
         }
-        Value::Deque(d) => crate::types::deque::deque_repr(meter, d, out, depth, seen)?,
+        Value::Deque(d) => deque_repr(meter, d, out, depth, seen)?,
         Value::Range(r) => range_repr(r, out),
-        Value::Slice(s) => crate::types::slice::slice_repr(meter, s, out, depth, seen)?,
+        Value::Slice(s) => slice_repr(meter, s, out, depth, seen)?,
         Value::Func(f) => {
             out.push_str(&format!("<function {} at 0x{:x}>", f.code.name, Rc::as_ptr(f) as usize))
         }
@@ -173,7 +178,7 @@ pub(crate) fn repr_into(
             out.push_str(&format!("<built-in method {} of {} object>", m.1, m.0.type_name()))
         }
         Value::Type(t) => out.push_str(&t.class_repr()),
-        Value::Exc(e) => crate::types::exception::exc_repr(meter, e, out, depth, seen)?,
+        Value::Exc(e) => exc_repr(meter, e, out, depth, seen)?,
         Value::Module(m) => out.push_str(&format!("<module '{}' (built-in)>", m.name)),
         Value::Iter(_) => out.push_str("<iterator object>"),
         Value::Coroutine(c) => {
@@ -188,12 +193,18 @@ pub(crate) fn repr_into(
             }
             None => out.push_str(&format!("<{} object>", h.type_name())),
         },
-        // The natives that hold values continue this walk's depth.
+        // A module's object names its parts; the values it holds continue
+        // this walk one level deeper.
         Value::Native(n) => match &**n {
-            Native::Module(m) => m.repr_into(meter, out, depth, seen)?,
-            Native::DictView(kind, d) => {
-                crate::types::dict::view::dict_view_repr_into(meter, *kind, d, out, depth, seen)?
+            Native::Module(m) => {
+                for part in m.repr() {
+                    match part {
+                        ReprPart::Text(text) => out.push_str(&text),
+                        ReprPart::Value(v) => repr_into(meter, &v, out, depth + 1, seen)?,
+                    }
+                }
             }
+            Native::DictView(kind, d) => dict_view_repr_into(meter, *kind, d, out, depth, seen)?,
         },
         Value::Ellipsis => out.push_str("Ellipsis"),
     }
@@ -224,5 +235,279 @@ pub(crate) fn repr_seq(
         }
         crate::format::repr::repr_into(meter, x, out, depth + 1, seen)?;
     }
+    Ok(())
+}
+
+// Each type's form, continuing the walk: a container marks itself in
+// `seen` (a cycle writes `[...]`) and writes its items one level deeper.
+
+fn list_repr(
+    meter: &mut Meter,
+    l: &Rc<ListObj>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let p = Rc::as_ptr(l) as *const u8 as usize;
+    if seen.contains(&p) {
+        out.push_str("[...]");
+        return Ok(());
+    }
+    seen.push(p);
+    let items = l.borrow().clone();
+    out.push('[');
+    repr_seq(meter, &items, out, depth, seen)?;
+    out.push(']');
+    seen.pop();
+    Ok(())
+}
+
+fn tuple_repr(
+    meter: &mut Meter,
+    t: &Rc<TupleObj>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let p = Rc::as_ptr(t) as *const u8 as usize;
+    if seen.contains(&p) {
+        out.push_str("(...)");
+        return Ok(());
+    }
+    seen.push(p);
+    out.push('(');
+    repr_seq(meter, t, out, depth, seen)?;
+    if t.len() == 1 {
+        out.push(',');
+    }
+    out.push(')');
+    seen.pop();
+    Ok(())
+}
+
+fn deque_repr(
+    meter: &mut Meter,
+    d: &Rc<DequeObj>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let items: Vec<Value> = d.borrow().iter().cloned().collect();
+    out.push_str("deque([");
+    repr_seq(meter, &items, out, depth, seen)?;
+    match d.maxlen {
+        Some(m) => out.push_str(&format!("], maxlen={m})")),
+        None => out.push_str("])"),
+    }
+    Ok(())
+}
+
+/// `{k: v}` and the flavours' forms (`Counter({...})`, `OrderedDict([...])`,
+/// `defaultdict(list, {...})`).
+fn dict_repr(
+    meter: &mut Meter,
+    d: &Rc<StoreCell<Dict>>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let p = Rc::as_ptr(d) as *const u8 as usize;
+    if seen.contains(&p) {
+        out.push_str("{...}");
+        return Ok(());
+    }
+    seen.push(p);
+    let (items, kind): (Vec<(Value, Value)>, DictKind) = {
+        let d = d.borrow();
+        (d.map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect(), d.kind.clone())
+    };
+    let close = match &kind {
+        DictKind::Plain => "}",
+        DictKind::Counter => {
+            if items.is_empty() {
+                out.push_str("Counter()");
+                seen.pop();
+                return Ok(());
+            }
+            out.push_str("Counter(");
+            "})"
+        }
+        DictKind::Ordered => {
+            if items.is_empty() {
+                out.push_str("OrderedDict()");
+                seen.pop();
+                return Ok(());
+            }
+            out.push_str("OrderedDict([");
+            for (i, (k, v)) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push('(');
+                repr_into(meter, k, out, depth + 1, seen)?;
+                out.push_str(", ");
+                repr_into(meter, v, out, depth + 1, seen)?;
+                out.push(')');
+            }
+            out.push_str("])");
+            seen.pop();
+            return Ok(());
+        }
+        DictKind::Default(f) => {
+            out.push_str("defaultdict(");
+            let f = f.clone();
+            repr_into(meter, &f, out, depth + 1, seen)?;
+            out.push_str(", ");
+            "})"
+        }
+    };
+    let items = if matches!(kind, DictKind::Counter) { counter_order(items) } else { items };
+    out.push('{');
+    for (i, (k, v)) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        repr_into(meter, k, out, depth + 1, seen)?;
+        out.push_str(": ");
+        repr_into(meter, v, out, depth + 1, seen)?;
+    }
+    out.push_str(close);
+    seen.pop();
+    Ok(())
+}
+
+/// The order a Counter prints its items in, as CPython's `most_common()`:
+/// numbers or texts largest first (stable for ties); counts that do not
+/// compare (`c['k'] = None`) make CPython's sort fail and its repr keep
+/// insertion order.
+fn counter_order(items: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
+    let numeric = items.iter().all(|(_, v)| crate::args::as_float(v).is_some());
+    let texts = items.iter().all(|(_, v)| matches!(v, Value::Str(_)));
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    if numeric {
+        let count = |i: usize| crate::args::as_float(&items[i].1).unwrap_or(0.0);
+        order.sort_by(|&a, &b| {
+            count(b).partial_cmp(&count(a)).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+        });
+    } else if texts {
+        let text = |i: usize| match &items[i].1 {
+            Value::Str(s) => s.as_str(),
+            _ => "",
+        };
+        order.sort_by(|&a, &b| text(b).cmp(text(a)).then(a.cmp(&b)));
+    }
+    let mut slots: Vec<Option<(Value, Value)>> = items.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+fn set_repr(
+    meter: &mut Meter,
+    items: Vec<Value>,
+    frozen: bool,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    if frozen {
+        if items.is_empty() {
+            out.push_str("frozenset()");
+        } else {
+            out.push_str("frozenset({");
+            repr_seq(meter, &items, out, depth, seen)?;
+            out.push_str("})");
+        }
+    } else if items.is_empty() {
+        out.push_str("set()");
+    } else {
+        out.push('{');
+        repr_seq(meter, &items, out, depth, seen)?;
+        out.push('}');
+    }
+    Ok(())
+}
+
+fn slice_repr(
+    meter: &mut Meter,
+    s: &Rc<(Value, Value, Value)>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    out.push_str("slice(");
+    let s = s.clone();
+    repr_into(meter, &s.0, out, depth + 1, seen)?;
+    out.push_str(", ");
+    repr_into(meter, &s.1, out, depth + 1, seen)?;
+    out.push_str(", ");
+    repr_into(meter, &s.2, out, depth + 1, seen)?;
+    out.push(')');
+    Ok(())
+}
+
+fn range_repr(r: &(i64, i64, i64), out: &mut String) {
+    if r.2 == 1 {
+        out.push_str(&format!("range({}, {})", r.0, r.1));
+    } else {
+        out.push_str(&format!("range({}, {}, {})", r.0, r.1, r.2));
+    }
+}
+
+fn exc_repr(
+    meter: &mut Meter,
+    e: &Rc<Exception>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    out.push_str(e.kind.name());
+    let args = Value::tuple(e.args.clone());
+    if e.args.len() == 1 {
+        out.push('(');
+        repr_into(meter, &e.args[0], out, depth + 1, seen)?;
+        out.push(')');
+    } else {
+        repr_into(meter, &args, out, depth + 1, seen)?;
+    }
+    Ok(())
+}
+
+/// `str(e)` of an exception: its one argument's `str` (a `KeyError`'s
+/// repr), or its arguments' tuple.
+pub(crate) fn exc_str(meter: &mut Meter, e: &Exception) -> R<String> {
+    match e.args.len() {
+        0 => Ok(String::new()),
+        1 => {
+            if e.kind == ExcKind::KeyError {
+                repr(meter, &e.args[0])
+            } else {
+                py_str(meter, &e.args[0])
+            }
+        }
+        _ => repr(meter, &Value::tuple(e.args.clone())),
+    }
+}
+
+/// `dict_keys([...])` etc., its items one level deeper in the repr walk
+/// that reached it (a view in a dict whose view is in a dict...).
+fn dict_view_repr_into(
+    meter: &mut Meter,
+    kind: u8,
+    d: &Rc<StoreCell<Dict>>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let items = view_items(kind, d);
+    // An OrderedDict's views are `odict_keys(...)` and so on.
+    if matches!(d.borrow().kind, DictKind::Ordered) {
+        out.push('o');
+    }
+    out.push_str(match kind {
+        0 => "dict_keys(",
+        1 => "dict_values(",
+        _ => "dict_items(",
+    });
+    repr_into(meter, &Value::list(items), out, depth, seen)?;
+    out.push(')');
     Ok(())
 }

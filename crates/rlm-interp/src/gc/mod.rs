@@ -27,10 +27,11 @@ mod store_cell;
 
 use registry::Tracked;
 pub(crate) use registry::{
-    Registry, note_adopted, note_list_change, note_store, restore_journaled, sync, track_cell,
-    track_deque, track_dict, track_frozenset, track_iter, track_list, track_new_list, track_set,
+    Registry, note_adopted, note_list_change, restore_journaled, sync, track_cell, track_deque,
+    track_dict, track_frozenset, track_iter, track_list, track_new_list, track_set,
 };
-pub use store_cell::StoreCell;
+pub(crate) use store_cell::note_store;
+pub use store_cell::{Journaled, StoreCell};
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -128,7 +129,7 @@ pub(crate) struct Entered {
 /// cell is running.
 pub(crate) fn enter(session: &SessionRef) -> Entered {
     let epoch = session.journal.try_borrow().map_or(0, |j| j.epoch);
-    let prev_epoch = crate::undo::swap_epoch(epoch);
+    let prev_epoch = crate::epoch::swap_epoch(epoch);
     let account = crate::mem::enter(&session.account);
     let prev = CURRENT.try_with(|c| c.replace(Some(session.clone()))).ok().flatten();
     Entered { prev, prev_epoch, _account: account }
@@ -138,7 +139,7 @@ impl Drop for Entered {
     fn drop(&mut self) {
         let prev = self.prev.take();
         let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
-        crate::undo::swap_epoch(self.prev_epoch);
+        crate::epoch::swap_epoch(self.prev_epoch);
     }
 }
 

@@ -13,6 +13,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use super::store_cell::stores;
 use crate::cost::{
     BIG_REGISTRY_FROM, FUEL_PER_ENTRY_SYNCED, FUEL_PER_ENTRY_SYNCED_BIG, ITEMS_MEASURED_PER_UNIT,
 };
@@ -474,24 +475,6 @@ pub(crate) fn note_adopted() {
             }
         }
     }
-}
-
-thread_local! {
-    /// Stores into existing objects on this thread so far (see
-    /// [`Registry::cycles_possible`]).
-    static STORES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-/// See `STORES`.
-fn stores() -> u64 {
-    STORES.try_with(std::cell::Cell::get).unwrap_or(u64::MAX)
-}
-
-/// A reference may be stored into an existing object now: a `StoreCell` or
-/// a list is borrowed mutably.
-#[inline]
-pub(crate) fn note_store() {
-    let _ = STORES.try_with(|s| s.set(s.get().wrapping_add(1)));
 }
 
 /// A live container a rollback puts contents back into.

@@ -1,14 +1,41 @@
 //! `StoreCell`: the interior of a container that takes references after it
 //! is made (dict, set, deque, closure cell). A `RefCell` whose every mutable
-//! borrow counts as a store on this thread (`registry::note_store`), so the
-//! cycle collector knows when no cycle can have formed (`Registry::cycles_possible`)
+//! borrow counts as a store on this thread (`note_store`), so the cycle
+//! collector knows when no cycle can have formed (`Registry::cycles_possible`)
 //! and skips collections that would free nothing; and whose first mutable
-//! borrow in a cell journals its contents (`undo`), so that a limit error
-//! can put them back. Reads cost nothing more.
+//! borrow in a cell journals its contents (`Journaled`, implemented by
+//! `undo`), so that a limit error can put them back. Reads cost nothing
+//! more. Names no value and no journal (issue #59): the contents journal
+//! themselves, and the store count and the stamp are value-free.
 
 use std::cell::{BorrowError, BorrowMutError, Ref, RefCell, RefMut};
 
-use crate::undo::{JournalStamp, Journaled};
+use crate::epoch::JournalStamp;
+
+thread_local! {
+    /// Stores into existing objects on this thread so far (see
+    /// `Registry::cycles_possible`).
+    static STORES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// See `STORES`.
+pub(crate) fn stores() -> u64 {
+    STORES.try_with(std::cell::Cell::get).unwrap_or(u64::MAX)
+}
+
+/// A reference may be stored into an existing object now: a `StoreCell` or
+/// a list is borrowed mutably.
+#[inline]
+pub(crate) fn note_store() {
+    let _ = STORES.try_with(|s| s.set(s.get().wrapping_add(1)));
+}
+
+/// Contents a `StoreCell` saves in the running cell's journal before their
+/// first change in it (`undo` implements it for each kind of contents).
+pub trait Journaled {
+    /// Saves a copy of the contents under `addr`, the cell's address.
+    fn journal(&self, addr: usize);
+}
 
 /// A `RefCell` that notes its mutable borrows (see the module docs).
 #[derive(Default)]
@@ -66,14 +93,16 @@ impl<T: Journaled> StoreCell<T> {
     #[inline(never)]
     fn journal_contents(&self) {
         if let Ok(v) = self.value.try_borrow() {
-            crate::undo::before_change(&self.stamp, self.addr(), &*v);
+            if self.stamp.first_change().is_some() {
+                v.journal(self.addr());
+            }
         }
     }
 
     /// The value, to change: counted as a store.
     #[inline]
     pub fn borrow_mut(&self) -> RefMut<'_, T> {
-        super::registry::note_store();
+        note_store();
         self.before_change();
         self.value.borrow_mut()
     }
@@ -81,14 +110,14 @@ impl<T: Journaled> StoreCell<T> {
     /// See [`StoreCell::borrow_mut`].
     #[inline]
     pub fn try_borrow_mut(&self) -> Result<RefMut<'_, T>, BorrowMutError> {
-        super::registry::note_store();
+        note_store();
         self.before_change();
         self.value.try_borrow_mut()
     }
 
     /// Replace the value (a store), returning the old one.
     pub fn replace(&self, value: T) -> T {
-        super::registry::note_store();
+        note_store();
         self.before_change();
         self.value.replace(value)
     }

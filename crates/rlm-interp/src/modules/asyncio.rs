@@ -12,7 +12,6 @@ use std::rc::Rc;
 use crate::args::{Kwargs, check_kwargs, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
-use crate::meter::Meter;
 use crate::modules::functions;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
@@ -66,8 +65,8 @@ impl NativeObject for Timed {
         Ty::Other(&"coroutine")
     }
 
-    fn repr(&self, _meter: &mut Meter) -> R<String> {
-        Ok(format!("<coroutine object {}>", self.name()))
+    fn repr(&self) -> Vec<ReprPart> {
+        vec![ReprPart::Text(format!("<coroutine object {}>", self.name()))]
     }
 
     fn holds_values(&self) -> bool {

@@ -23,7 +23,6 @@ use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::cost::CostTable;
 use crate::fault::{Fault, R, exc, type_err, value_err};
-use crate::meter::Meter;
 use crate::modules::{function, functions};
 use crate::types::stringio::StringIo;
 use crate::value::*;
@@ -561,8 +560,8 @@ impl NativeObject for DictReader {
         Ty::Other(&"DictReader")
     }
 
-    fn repr(&self, _meter: &mut Meter) -> R<String> {
-        Ok("<csv.DictReader object>".to_string())
+    fn repr(&self) -> Vec<ReprPart> {
+        vec![ReprPart::Text("<csv.DictReader object>".to_string())]
     }
 
     fn attr(&self, name: &str) -> Option<Value> {
@@ -806,8 +805,8 @@ impl NativeObject for Writer {
         Ty::Other(&"_csv.writer")
     }
 
-    fn repr(&self, _meter: &mut Meter) -> R<String> {
-        Ok("<_csv.writer object>".to_string())
+    fn repr(&self) -> Vec<ReprPart> {
+        vec![ReprPart::Text("<_csv.writer object>".to_string())]
     }
 
     fn method_names(&self) -> &'static [&'static str] {
@@ -816,17 +815,6 @@ impl NativeObject for Writer {
 
     fn method_costs(&self) -> CostTable {
         crate::types::native::CSV_WRITER_COSTS
-    }
-
-    fn call_method(
-        &self,
-        cx: &mut dyn Callbacks,
-        _recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        _kwargs: Kwargs,
-    ) -> R<Value> {
-        writer_method(cx, self, name, args)
     }
 
     fn holds_values(&self) -> bool {

@@ -9,7 +9,6 @@ use smol_str::SmolStr;
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
-use crate::meter::Meter;
 use crate::modules::functions;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
@@ -84,15 +83,6 @@ pub(crate) fn partial_attr(p: &Partial, name: &str) -> Option<Value> {
     }
 }
 
-pub(crate) fn partial_repr(meter: &mut Meter, p: &Partial) -> R<String> {
-    let mut out = String::new();
-    let mut seen = Vec::new();
-    crate::stack_guard::walk(|| {
-        crate::modules::functools::partial_repr_into(meter, p, &mut out, 0, &mut seen)
-    })?;
-    Ok(out)
-}
-
 /// `reduce(function, iterable[, initial])`: each item is drawn after the
 /// previous call returned (CPython's order: the function may consume the
 /// same iterator).
@@ -155,29 +145,22 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
     }
 }
 
-/// `functools.partial(f, 1, k=2)`, its parts one level deeper in the
-/// repr walk that reached it.
-pub(crate) fn partial_repr_into(
-    meter: &mut Meter,
-    p: &Partial,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    out.push_str("functools.partial(");
-    crate::format::repr::repr_into(meter, &p.func, out, depth + 1, seen)?;
+/// `functools.partial(f, 1, k=2)`: the function and the arguments are
+/// written one level deeper in the repr walk that reached it.
+pub(crate) fn partial_repr(p: &Partial) -> Vec<ReprPart> {
+    let mut parts = Vec::with_capacity(2 * (p.args.len() + p.kwargs.len()) + 3);
+    parts.push(ReprPart::Text("functools.partial(".to_string()));
+    parts.push(ReprPart::Value(p.func.clone()));
     for a in &p.args {
-        out.push_str(", ");
-        crate::format::repr::repr_into(meter, a, out, depth + 1, seen)?;
+        parts.push(ReprPart::Text(", ".to_string()));
+        parts.push(ReprPart::Value(a.clone()));
     }
     for (k, v) in &p.kwargs {
-        out.push_str(", ");
-        out.push_str(k);
-        out.push('=');
-        crate::format::repr::repr_into(meter, v, out, depth + 1, seen)?;
+        parts.push(ReprPart::Text(format!(", {k}=")));
+        parts.push(ReprPart::Value(v.clone()));
     }
-    out.push(')');
-    Ok(())
+    parts.push(ReprPart::Text(")".to_string()));
+    parts
 }
 
 /// A `functools.partial` as a value (calling it is in `vm/call.rs`).
@@ -186,18 +169,8 @@ impl NativeObject for Partial {
         Ty::Other(&"functools.partial")
     }
 
-    fn repr(&self, meter: &mut Meter) -> R<String> {
-        partial_repr(meter, self)
-    }
-
-    fn repr_into(
-        &self,
-        meter: &mut Meter,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        partial_repr_into(meter, self, out, depth, seen)
+    fn repr(&self) -> Vec<ReprPart> {
+        partial_repr(self)
     }
 
     fn attr(&self, name: &str) -> Option<Value> {

@@ -1,7 +1,8 @@
 //! The importable modules, one file or folder each, and the registry below
 //! (one line per module) that `import` and calls of module functions read.
 //! A module's native objects (compiled patterns, dates...) live in its folder;
-//! `types/native.rs` dispatches to them.
+//! `types/native.rs` dispatches their attributes and method tables,
+//! `native.rs` their methods.
 
 pub(crate) mod asyncio;
 pub(crate) mod collections;
@@ -12,6 +13,7 @@ pub(crate) mod io;
 pub(crate) mod itertools;
 pub(crate) mod json;
 pub(crate) mod math;
+pub(crate) mod native;
 pub(crate) mod re;
 pub(crate) mod string;
 pub(crate) mod sys;

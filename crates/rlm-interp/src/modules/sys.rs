@@ -9,7 +9,6 @@ use crate::callbacks::Callbacks;
 use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{rc_block, table_block, vec_block};
-use crate::meter::Meter;
 use crate::modules::function;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
@@ -204,14 +203,18 @@ pub(crate) fn version_attr(info: &Value, name: &str) -> Option<Value> {
     }
 }
 
-/// `repr(sys.version_info)`, CPython's.
-pub(crate) fn version_repr(meter: &mut Meter, info: &Value) -> R<String> {
-    let Value::Tuple(t) = info else { return Ok(String::new()) };
-    let mut parts = Vec::with_capacity(t.len());
-    for (f, v) in VERSION_FIELDS.iter().zip(t.iter()) {
-        parts.push(format!("{f}={}", crate::format::repr::repr(meter, v)?));
+/// `repr(sys.version_info)`, CPython's: each field named, its value written
+/// by the repr walk.
+pub(crate) fn version_repr(info: &Value) -> Vec<ReprPart> {
+    let Value::Tuple(t) = info else { return Vec::new() };
+    let mut parts = vec![ReprPart::Text("sys.version_info(".to_string())];
+    for (i, (f, v)) in VERSION_FIELDS.iter().zip(t.iter()).enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        parts.push(ReprPart::Text(format!("{sep}{f}=")));
+        parts.push(ReprPart::Value(v.clone()));
     }
-    Ok(format!("sys.version_info({})", parts.join(", ")))
+    parts.push(ReprPart::Text(")".to_string()));
+    parts
 }
 
 /// `sys.stdout` (false) or `sys.stderr` (true).
@@ -222,9 +225,9 @@ impl NativeObject for SysStream {
         Ty::Other(&"TextIOWrapper")
     }
 
-    fn repr(&self, _meter: &mut Meter) -> R<String> {
+    fn repr(&self) -> Vec<ReprPart> {
         let name = if self.0 { "<stderr>" } else { "<stdout>" };
-        Ok(format!("<_io.TextIOWrapper name='{name}' mode='w' encoding='utf-8'>"))
+        vec![ReprPart::Text(format!("<_io.TextIOWrapper name='{name}' mode='w' encoding='utf-8'>"))]
     }
 
     fn method_names(&self) -> &'static [&'static str] {
@@ -233,17 +236,6 @@ impl NativeObject for SysStream {
 
     fn method_costs(&self) -> CostTable {
         crate::types::native::SYS_STREAM_COSTS
-    }
-
-    fn call_method(
-        &self,
-        cx: &mut dyn Callbacks,
-        _recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        _kwargs: Kwargs,
-    ) -> R<Value> {
-        stream_method(cx, name, args)
     }
 
     fn mem_cost(&self) -> usize {
@@ -260,8 +252,8 @@ impl NativeObject for VersionInfo {
         Ty::Other(&"version_info")
     }
 
-    fn repr(&self, meter: &mut Meter) -> R<String> {
-        version_repr(meter, &self.0)
+    fn repr(&self) -> Vec<ReprPart> {
+        version_repr(&self.0)
     }
 
     fn attr(&self, name: &str) -> Option<Value> {
@@ -274,17 +266,6 @@ impl NativeObject for VersionInfo {
 
     fn method_costs(&self) -> CostTable {
         crate::types::tuple::TUPLE_COSTS
-    }
-
-    fn call_method(
-        &self,
-        cx: &mut dyn Callbacks,
-        _recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        cx.call_method(&self.0, name, args, kwargs)
     }
 
     fn mem_cost(&self) -> usize {

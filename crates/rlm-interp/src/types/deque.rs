@@ -10,7 +10,6 @@ use crate::callbacks::Callbacks;
 use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{R, exc, value_err};
-use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::slice::norm_index;
 use crate::value::*;
@@ -239,21 +238,4 @@ pub(crate) fn deque_new<C: Callbacks + ?Sized>(
     let d = Rc::new(DequeObj::new(d, maxlen.map(|m| m.max(0) as usize)));
     crate::gc::track_deque(&d);
     Ok(Value::Deque(d))
-}
-
-pub(crate) fn deque_repr(
-    meter: &mut Meter,
-    d: &Rc<DequeObj>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    let items: Vec<Value> = d.borrow().iter().cloned().collect();
-    out.push_str("deque([");
-    crate::format::repr::repr_seq(meter, &items, out, depth, seen)?;
-    match d.maxlen {
-        Some(m) => out.push_str(&format!("], maxlen={m})")),
-        None => out.push_str("])"),
-    }
-    Ok(())
 }

@@ -3,10 +3,7 @@
 //! hierarchy) are type objects (`type_obj.rs`); an instance's data
 //! (`Exception`) is the value layer's (`value/objects.rs`).
 
-use std::rc::Rc;
-
 use crate::fault::{R, type_err};
-use crate::meter::Meter;
 use crate::value::*;
 
 /// The most UTF-8 bytes by which a name and a candidate may differ, once
@@ -118,39 +115,6 @@ pub(crate) fn exc_matches(e: &Value, t: &Value) -> R<bool> {
             Ok(false)
         }
         _ => type_err("catching classes that do not inherit from BaseException is not allowed"),
-    }
-}
-
-pub(crate) fn exc_repr(
-    meter: &mut Meter,
-    e: &Rc<Exception>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    out.push_str(e.kind.name());
-    let args = Value::tuple(e.args.clone());
-    if e.args.len() == 1 {
-        out.push('(');
-        crate::format::repr::repr_into(meter, &e.args[0], out, depth + 1, seen)?;
-        out.push(')');
-    } else {
-        crate::format::repr::repr_into(meter, &args, out, depth + 1, seen)?;
-    }
-    Ok(())
-}
-
-pub(crate) fn exc_str(meter: &mut Meter, e: &Exception) -> R<String> {
-    match e.args.len() {
-        0 => Ok(String::new()),
-        1 => {
-            if e.kind == ExcKind::KeyError {
-                crate::format::repr::repr(meter, &e.args[0])
-            } else {
-                crate::format::repr::py_str(meter, &e.args[0])
-            }
-        }
-        _ => crate::format::repr::repr(meter, &Value::tuple(e.args.clone())),
     }
 }
 

@@ -380,24 +380,3 @@ pub(crate) fn list_delitem(l: &Rc<ListObj>, idx: &Value) -> R<()> {
         None => exc(ExcKind::IndexError, "list assignment index out of range"),
     }
 }
-
-pub(crate) fn list_repr(
-    meter: &mut Meter,
-    l: &Rc<ListObj>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    let p = Rc::as_ptr(l) as *const u8 as usize;
-    if seen.contains(&p) {
-        out.push_str("[...]");
-        return Ok(());
-    }
-    seen.push(p);
-    let items = l.borrow().clone();
-    out.push('[');
-    crate::format::repr::repr_seq(meter, &items, out, depth, seen)?;
-    out.push(']');
-    seen.pop();
-    Ok(())
-}

@@ -1,15 +1,13 @@
-//! Native objects' behaviour: the dispatch of attributes, methods, their
-//! costs and `str` between a dict view (`dict/view.rs`) and a module's
-//! object (its `NativeObject`). The enum and the trait are the value
-//! layer's (`value/native.rs`).
+//! Native objects' behaviour: the dispatch of attributes, method names,
+//! and their costs between a dict view (`dict/view.rs`) and a
+//! module's object (its `NativeObject`). The enum and the trait are the
+//! value layer's (`value/native.rs`); calling a method is the machine's
+//! (`modules/native.rs`).
 
 use std::rc::Rc;
 
-use crate::args::Kwargs;
-use crate::callbacks::Callbacks;
 use crate::cost::Over::{All, Arg, Args, WorkDone};
 use crate::cost::{CHARWISE, COMPILE, COPY, CostTable, FREE, HASH, HASH_BYTES, TEXT, cost};
-use crate::fault::R;
 use crate::types::dict::view;
 use crate::value::*;
 
@@ -96,29 +94,5 @@ pub(crate) fn native_attr(n: &Rc<Native>, name: &str) -> Option<Value> {
     match &**n {
         Native::DictView(..) => None,
         Native::Module(m) => m.attr(name),
-    }
-}
-
-pub(crate) fn native_method<C: Callbacks>(
-    cx: &mut C,
-    recv: &Value,
-    n: &Rc<Native>,
-    name: &str,
-    args: Vec<Value>,
-    kwargs: Kwargs,
-) -> R<Value> {
-    match &**n {
-        Native::DictView(kind, d) => {
-            crate::types::dict::view::dict_view_method(cx, recv, *kind, d, name, args)
-        }
-        Native::Module(m) => m.call_method(cx, recv, name, args, kwargs),
-    }
-}
-
-/// `str()` of a datetime/timedelta differs from its repr.
-pub(crate) fn native_str(n: &Native) -> Option<String> {
-    match n {
-        Native::Module(m) => m.str(),
-        _ => None,
     }
 }

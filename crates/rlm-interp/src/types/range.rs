@@ -39,14 +39,6 @@ pub(crate) fn range_contains(r: &(i64, i64, i64), item: &Value) -> bool {
     }
 }
 
-pub(crate) fn range_repr(r: &(i64, i64, i64), out: &mut String) {
-    if r.2 == 1 {
-        out.push_str(&format!("range({}, {})", r.0, r.1));
-    } else {
-        out.push_str(&format!("range({}, {}, {})", r.0, r.1, r.2));
-    }
-}
-
 /// `range(stop)`, `range(start, stop[, step])`.
 pub(crate) fn range_new(args: &[Value]) -> R<Value> {
     let ints: Vec<i64> = args

@@ -571,29 +571,3 @@ pub fn set_order(s: &KeySet) -> Vec<Value> {
     }
     table.into_iter().flatten().map(|i| items[i].clone()).collect()
 }
-
-pub(crate) fn set_repr(
-    meter: &mut Meter,
-    items: Vec<Value>,
-    frozen: bool,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    if frozen {
-        if items.is_empty() {
-            out.push_str("frozenset()");
-        } else {
-            out.push_str("frozenset({");
-            crate::format::repr::repr_seq(meter, &items, out, depth, seen)?;
-            out.push_str("})");
-        }
-    } else if items.is_empty() {
-        out.push_str("set()");
-    } else {
-        out.push('{');
-        crate::format::repr::repr_seq(meter, &items, out, depth, seen)?;
-        out.push('}');
-    }
-    Ok(())
-}

@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use crate::args::as_int;
 use crate::fault::{R, type_err, value_err};
-use crate::meter::Meter;
 use crate::value::*;
 
 /// An `index(x, start, stop)` bound, clamped to `0..=len` (`default` when
@@ -97,22 +96,4 @@ pub(crate) fn slice_new(args: Vec<Value>) -> R<Value> {
         (Some(s), Some(e), st) => Value::Slice(Rc::new((s, e, st.unwrap_or(Value::None)))),
         _ => return type_err("slice expected at least 1 argument, got 0"),
     })
-}
-
-pub(crate) fn slice_repr(
-    meter: &mut Meter,
-    s: &Rc<(Value, Value, Value)>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    out.push_str("slice(");
-    let s = s.clone();
-    crate::format::repr::repr_into(meter, &s.0, out, depth + 1, seen)?;
-    out.push_str(", ");
-    crate::format::repr::repr_into(meter, &s.1, out, depth + 1, seen)?;
-    out.push_str(", ");
-    crate::format::repr::repr_into(meter, &s.2, out, depth + 1, seen)?;
-    out.push(')');
-    Ok(())
 }

@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use crate::args::{Kwargs, as_int};
+use crate::args::as_int;
 use crate::callbacks::Callbacks;
 use crate::charged::ChargedVec;
 use crate::cost::CostTable;
@@ -263,8 +263,8 @@ impl NativeObject for StringIo {
         Ty::Other(&"StringIO")
     }
 
-    fn repr(&self, _meter: &mut Meter) -> R<String> {
-        Ok("<_io.StringIO object>".to_string())
+    fn repr(&self) -> Vec<ReprPart> {
+        vec![ReprPart::Text("<_io.StringIO object>".to_string())]
     }
 
     fn method_names(&self) -> &'static [&'static str] {
@@ -273,17 +273,6 @@ impl NativeObject for StringIo {
 
     fn method_costs(&self) -> CostTable {
         crate::types::native::STRINGIO_COSTS
-    }
-
-    fn call_method(
-        &self,
-        cx: &mut dyn Callbacks,
-        _recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        _kwargs: Kwargs,
-    ) -> R<Value> {
-        method(cx, self, name, args)
     }
 
     /// Its box; its text charges itself (its account).

@@ -99,26 +99,3 @@ pub(crate) fn tuple_getitem(meter: &mut Meter, t: &Rc<TupleObj>, idx: &Value) ->
         None => exc(ExcKind::IndexError, "tuple index out of range"),
     }
 }
-
-pub(crate) fn tuple_repr(
-    meter: &mut Meter,
-    t: &Rc<TupleObj>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    let p = Rc::as_ptr(t) as *const u8 as usize;
-    if seen.contains(&p) {
-        out.push_str("(...)");
-        return Ok(());
-    }
-    seen.push(p);
-    out.push('(');
-    crate::format::repr::repr_seq(meter, t, out, depth, seen)?;
-    if t.len() == 1 {
-        out.push(',');
-    }
-    out.push(')');
-    seen.pop();
-    Ok(())
-}

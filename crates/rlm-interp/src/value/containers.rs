@@ -22,7 +22,7 @@ pub struct ListObj {
     items: RefCell<Vec<Value>>,
     remeasure: Cell<bool>,
     /// The cell it was made or last journaled in (`undo`).
-    stamp: crate::undo::JournalStamp,
+    stamp: crate::epoch::JournalStamp,
 }
 
 impl ListObj {
@@ -30,7 +30,7 @@ impl ListObj {
         ListObj {
             items: RefCell::new(items),
             remeasure: Cell::new(false),
-            stamp: crate::undo::JournalStamp::new(),
+            stamp: crate::epoch::JournalStamp::new(),
         }
     }
 

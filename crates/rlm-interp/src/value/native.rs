@@ -2,17 +2,16 @@
 //! compiled pattern, a match, a date, a `functools.partial`, a csv reader,
 //! a `StringIO`...), which implement `NativeObject` in their own file
 //! (issue #59: the value layer names no module). The enum, the trait, and
-//! what the value layer asks of them (type, held values, cost); the
-//! dispatch of methods and attributes is `types/native.rs`'s.
+//! what the value layer and the types ask of them (type, repr's parts,
+//! attributes, held values, cost); the dispatch of attributes and method
+//! tables is `types/native.rs`'s, of a module's object's methods
+//! `modules/native.rs`'s.
 
 use std::any::Any;
 use std::rc::Rc;
 
 use super::*;
-use crate::callbacks::Callbacks;
 use crate::cost::CostTable;
-use crate::fault::{R, exc};
-use crate::meter::Meter;
 
 /// Native objects: dict views, and the modules' objects.
 pub enum Native {
@@ -28,32 +27,21 @@ pub enum Native {
     Module(Box<dyn NativeObject>),
 }
 
-/// What a module's object does, implemented in the module's folder: the
-/// value layer and the types reach it through this, the machine (`vm/`,
-/// `builtins/`) downcasts to the module's type where an operator or a call
-/// needs its data (`Native::module`). A method call gets the program as
-/// `&mut dyn Callbacks`: a trait object cannot take a generic, and the one
-/// indirect call per charge or callback is small beside a search or a row.
+/// What a module's object is to the value layer and the types, implemented
+/// in the module's folder: its type, repr and attributes, what it holds and
+/// costs. Nothing here takes the meter, the callbacks or a fault, whose
+/// types name the values (issue #59: the value layer's circle): its
+/// methods are called by the machine (`modules/native.rs`, which finds the
+/// object's type by downcasting, as it does where an operator or a call
+/// needs its data: `Native::module`), and its repr is written by the repr
+/// walk from the parts it names.
 pub(crate) trait NativeObject: Any {
     /// Its type (`type(x)`).
     fn ty(&self) -> Ty;
 
-    /// `repr(x)`, held to the meter's caps.
-    fn repr(&self, meter: &mut Meter) -> R<String>;
-
-    /// `repr(x)` inside a repr walk (its depth, its cycle marks): a native
-    /// that holds values continues the walk.
-    fn repr_into(
-        &self,
-        meter: &mut Meter,
-        out: &mut String,
-        depth: usize,
-        seen: &mut Vec<usize>,
-    ) -> R<()> {
-        let _ = (depth, seen);
-        out.push_str(&self.repr(meter)?);
-        Ok(())
-    }
+    /// What `repr(x)` shows: text, and the values it holds, which the repr
+    /// walk writes one level deeper (with its caps, fuel and cycle marks).
+    fn repr(&self) -> Vec<ReprPart>;
 
     /// `str(x)` where it differs from the repr.
     fn str(&self) -> Option<String> {
@@ -74,22 +62,6 @@ pub(crate) trait NativeObject: Any {
     /// What its methods cost (`builtins/cost.rs`), sorted.
     fn method_costs(&self) -> CostTable {
         &[]
-    }
-
-    /// `x.name(*args, **kwargs)`, `recv` being `x` as a value.
-    fn call_method(
-        &self,
-        cx: &mut dyn Callbacks,
-        recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        let _ = (cx, recv, args, kwargs);
-        exc(
-            ExcKind::AttributeError,
-            format!("'{}' object has no attribute '{name}'", self.ty().name()),
-        )
     }
 
     /// Whether it holds values of the program (which can make cycles).
@@ -130,6 +102,13 @@ pub(crate) trait NativeObject: Any {
     fn qualified_module(&self) -> Option<&'static str> {
         None
     }
+}
+
+/// A piece of a native object's repr: its own text, or a value it holds
+/// (`functools.partial(f, 1)`'s function and argument, a match's text).
+pub(crate) enum ReprPart {
+    Text(String),
+    Value(Value),
 }
 
 /// What a module's object of type `T` costs in its box.

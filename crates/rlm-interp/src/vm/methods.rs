@@ -59,7 +59,7 @@ impl Vm {
             Value::Bool(b) => crate::types::int::int_method(recv, &(*b as i64), name),
             Value::Float(f) => crate::types::float::float_method(recv, f, name),
             Value::Native(n) => {
-                crate::types::native::native_method(self, recv, n, name, args, kwargs)
+                crate::modules::native::native_method(self, recv, n, name, args, kwargs)
             }
             Value::Host(h) => crate::types::host_object::host_object_method(
                 &mut self.meter,

@@ -13,12 +13,12 @@ impl Vm {
     /// global bindings as they are now.
     pub(super) fn begin_cell(&mut self) {
         self.end_cell();
-        let epoch = crate::undo::fresh_epoch();
+        let epoch = crate::epoch::fresh_epoch();
         if let Ok(mut j) = self.meter.session.journal.try_borrow_mut() {
             j.epoch = epoch;
             j.globals = Some(self.globals.clone());
         }
-        crate::undo::swap_epoch(epoch);
+        crate::epoch::swap_epoch(epoch);
         self.stop_traceback.clear();
         self.stop_memory = 0;
     }
@@ -26,7 +26,7 @@ impl Vm {
     /// Drops the journal of the cell that ended: its changes stand.
     pub(crate) fn end_cell(&mut self) {
         let bytes = self.meter.session.journal.try_borrow_mut().map_or(0, |mut j| j.clear());
-        crate::undo::swap_epoch(0);
+        crate::epoch::swap_epoch(0);
         self.meter.account.credit(bytes);
     }
 
@@ -77,7 +77,7 @@ impl Vm {
             (j.globals.take(), std::mem::take(&mut j.saved), std::mem::take(&mut j.bytes))
         });
         // Nothing the playback does is journaled.
-        crate::undo::swap_epoch(0);
+        crate::epoch::swap_epoch(0);
         if let Some((globals, mut saved, bytes)) = journal {
             if let Some(mut globals) = globals {
                 globals.resize(self.gnames.names.len().max(globals.len()), None);

@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "fault",
             "args",
             "mem",
+            "epoch",
             "meter",
             "paid",
             "call_cost",

@@ -3,10 +3,8 @@
 //! attributes, methods, `repr`, and ordering (mixing kinds is a TypeError).
 
 use crate::args::{Kwargs, as_int, kw};
-use crate::callbacks::Callbacks;
 use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
-use crate::meter::Meter;
 use crate::modules::datetime::strftime::strftime;
 use crate::types::qualified_type_name;
 use crate::value::*;
@@ -349,8 +347,8 @@ impl NativeObject for DateTime {
         DateTime::ty(self)
     }
 
-    fn repr(&self, _meter: &mut Meter) -> R<String> {
-        Ok(DateTime::repr(self))
+    fn repr(&self) -> Vec<ReprPart> {
+        vec![ReprPart::Text(DateTime::repr(self))]
     }
 
     fn str(&self) -> Option<String> {
@@ -367,17 +365,6 @@ impl NativeObject for DateTime {
 
     fn method_costs(&self) -> CostTable {
         crate::types::native::DATETIME_COSTS
-    }
-
-    fn call_method(
-        &self,
-        _cx: &mut dyn Callbacks,
-        recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        method(recv, self, name, args, kwargs)
     }
 
     fn mem_cost(&self) -> usize {

@@ -1,10 +1,7 @@
 //! `datetime.timedelta`: (days, seconds, microseconds) normalised as CPython
 //! does; attributes, `total_seconds`, `repr` and `str`.
 
-use crate::args::Kwargs;
-use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
-use crate::meter::Meter;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
 
@@ -21,8 +18,8 @@ impl NativeObject for TimeDelta {
         Ty::Other(&"timedelta")
     }
 
-    fn repr(&self, _meter: &mut Meter) -> R<String> {
-        Ok(repr(self.0, self.1, self.2))
+    fn repr(&self) -> Vec<ReprPart> {
+        vec![ReprPart::Text(repr(self.0, self.1, self.2))]
     }
 
     fn str(&self) -> Option<String> {
@@ -35,17 +32,6 @@ impl NativeObject for TimeDelta {
 
     fn method_names(&self) -> &'static [&'static str] {
         METHODS
-    }
-
-    fn call_method(
-        &self,
-        _cx: &mut dyn Callbacks,
-        _recv: &Value,
-        name: &str,
-        _args: Vec<Value>,
-        _kwargs: Kwargs,
-    ) -> R<Value> {
-        method(self.0, self.1, self.2, name)
     }
 
     fn mem_cost(&self) -> usize {

@@ -4,10 +4,8 @@
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
-use crate::callbacks::Callbacks;
 use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err};
-use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::functions::{TPiece, parse_template};
 use crate::value::*;
@@ -139,15 +137,17 @@ pub(crate) fn match_attr(m: &MatchObj, name: &str) -> Option<Value> {
     })
 }
 
-pub(crate) fn match_repr(meter: &mut Meter, m: &MatchObj) -> R<String> {
+pub(crate) fn match_repr(m: &MatchObj) -> Vec<ReprPart> {
     let (a, b) = m.spans[0].unwrap_or((0, 0));
-    let text = crate::format::repr::repr(meter, &Value::str(&m.hay.as_str()[a..b]))?;
-    Ok(format!(
-        "<re.Match object; span=({}, {}), match={}>",
-        m.hay.char_of_byte(a),
-        m.hay.char_of_byte(b),
-        text
-    ))
+    vec![
+        ReprPart::Text(format!(
+            "<re.Match object; span=({}, {}), match=",
+            m.hay.char_of_byte(a),
+            m.hay.char_of_byte(b)
+        )),
+        ReprPart::Value(Value::str(&m.hay.as_str()[a..b])),
+        ReprPart::Text(">".to_string()),
+    ]
 }
 
 /// A match (`re.Match`).
@@ -156,8 +156,8 @@ impl NativeObject for MatchObj {
         Ty::Other(&"re.Match")
     }
 
-    fn repr(&self, meter: &mut Meter) -> R<String> {
-        match_repr(meter, self)
+    fn repr(&self) -> Vec<ReprPart> {
+        match_repr(self)
     }
 
     fn attr(&self, name: &str) -> Option<Value> {
@@ -170,17 +170,6 @@ impl NativeObject for MatchObj {
 
     fn method_costs(&self) -> CostTable {
         crate::types::native::MATCH_COSTS
-    }
-
-    fn call_method(
-        &self,
-        _cx: &mut dyn Callbacks,
-        _recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        match_method(self, name, args, kwargs)
     }
 
     fn mem_cost(&self) -> usize {

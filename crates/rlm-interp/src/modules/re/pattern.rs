@@ -3,11 +3,7 @@
 
 use std::rc::Rc;
 
-use crate::args::Kwargs;
-use crate::callbacks::Callbacks;
 use crate::cost::CostTable;
-use crate::fault::R;
-use crate::meter::Meter;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, UNICODE, VERBOSE};
 use crate::value::*;
@@ -34,8 +30,7 @@ pub(crate) fn pattern_attr(p: &CompiledRegex, name: &str) -> Option<Value> {
     })
 }
 
-pub(crate) fn pattern_repr(meter: &mut Meter, p: &CompiledRegex) -> R<String> {
-    let src = crate::format::repr::repr(meter, &Value::str(p.source.as_str()))?;
+pub(crate) fn pattern_repr(p: &CompiledRegex) -> Vec<ReprPart> {
     let mut flags = Vec::new();
     for (bit, name) in [
         (IGNORECASE, "re.IGNORECASE"),
@@ -47,11 +42,12 @@ pub(crate) fn pattern_repr(meter: &mut Meter, p: &CompiledRegex) -> R<String> {
             flags.push(name);
         }
     }
-    if flags.is_empty() {
-        Ok(format!("re.compile({src})"))
-    } else {
-        Ok(format!("re.compile({src}, {})", flags.join("|")))
-    }
+    let close = if flags.is_empty() { ")".to_string() } else { format!(", {})", flags.join("|")) };
+    vec![
+        ReprPart::Text("re.compile(".to_string()),
+        ReprPart::Value(Value::str(p.source.as_str())),
+        ReprPart::Text(close),
+    ]
 }
 
 /// A compiled pattern (`re.compile(...)`): its methods are `re`'s functions
@@ -61,8 +57,8 @@ impl NativeObject for Rc<CompiledRegex> {
         Ty::Other(&"re.Pattern")
     }
 
-    fn repr(&self, meter: &mut Meter) -> R<String> {
-        pattern_repr(meter, self)
+    fn repr(&self) -> Vec<ReprPart> {
+        pattern_repr(self)
     }
 
     fn attr(&self, name: &str) -> Option<Value> {
@@ -75,17 +71,6 @@ impl NativeObject for Rc<CompiledRegex> {
 
     fn method_costs(&self) -> CostTable {
         crate::types::native::PATTERN_COSTS
-    }
-
-    fn call_method(
-        &self,
-        cx: &mut dyn Callbacks,
-        _recv: &Value,
-        name: &str,
-        args: Vec<Value>,
-        kwargs: Kwargs,
-    ) -> R<Value> {
-        super::re_call(cx, name, Some(self.clone()), args, kwargs)
     }
 
     fn mem_cost(&self) -> usize {

@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
-use crate::meter::Meter;
 use crate::types::qualified_type_name;
 use crate::value::*;
 
@@ -46,29 +45,4 @@ pub(crate) fn dict_view_method<C: Callbacks + ?Sized>(
             format!("'{}' object has no attribute '{name}'", qualified_type_name(recv)),
         ),
     }
-}
-
-/// `dict_keys([...])` etc., its items one level deeper in the repr walk
-/// that reached it (a view in a dict whose view is in a dict...).
-pub(crate) fn dict_view_repr_into(
-    meter: &mut Meter,
-    kind: u8,
-    d: &Rc<StoreCell<Dict>>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    let items = view_items(kind, d);
-    // An OrderedDict's views are `odict_keys(...)` and so on.
-    if matches!(d.borrow().kind, DictKind::Ordered) {
-        out.push('o');
-    }
-    out.push_str(match kind {
-        0 => "dict_keys(",
-        1 => "dict_values(",
-        _ => "dict_items(",
-    });
-    crate::format::repr::repr_into(meter, &Value::list(items), out, depth, seen)?;
-    out.push(')');
-    Ok(())
 }

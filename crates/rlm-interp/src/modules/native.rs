@@ -1,0 +1,68 @@
+//! Calling a method of a native object: a dict view's (`types/dict/view.rs`)
+//! or a module's object's, each found here by its type. The value layer's
+//! `NativeObject` cannot carry the methods: they take the program
+//! (`Callbacks`) and return a fault, whose types name the values, and the
+//! value layer would name them back (issue #59). So the machine finds the
+//! object's type by a downcast (a type check each, in the order below), as
+//! it does where an operator or a call needs a module object's data, and
+//! calls the module's method function for that type, compiled for the
+//! program as the module functions are (no `dyn` call per charge or
+//! callback inside).
+
+use std::any::Any;
+use std::rc::Rc;
+
+use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
+use crate::fault::{R, exc};
+use crate::modules::csv::Writer;
+use crate::modules::datetime::date_time::DateTime;
+use crate::modules::datetime::timedelta::TimeDelta;
+use crate::modules::re::engine::CompiledRegex;
+use crate::modules::re::match_obj::MatchObj;
+use crate::modules::sys::{SysStream, VersionInfo};
+use crate::types::stringio::StringIo;
+use crate::value::*;
+
+/// `x.name(*args, **kwargs)` on a native object `n`, `recv` being `x` as a
+/// value. The types most called first: a match's groups (every match a
+/// loop finds, `re.finditer`'s or `re.search`'s, is asked for them), a
+/// compiled pattern's search, a `StringIO`'s reads and writes.
+pub(crate) fn native_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    n: &Rc<Native>,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let m = match &**n {
+        Native::DictView(kind, d) => {
+            return crate::types::dict::view::dict_view_method(cx, recv, *kind, d, name, args);
+        }
+        Native::Module(m) => &**m as &dyn Any,
+    };
+    if let Some(found) = m.downcast_ref::<MatchObj>() {
+        crate::modules::re::match_obj::match_method(found, name, args, kwargs)
+    } else if let Some(p) = m.downcast_ref::<Rc<CompiledRegex>>() {
+        crate::modules::re::re_call(cx, name, Some(p.clone()), args, kwargs)
+    } else if let Some(f) = m.downcast_ref::<StringIo>() {
+        crate::types::stringio::method(cx, f, name, args)
+    } else if let Some(w) = m.downcast_ref::<Writer>() {
+        crate::modules::csv::writer_method(cx, w, name, args)
+    } else if let Some(d) = m.downcast_ref::<DateTime>() {
+        crate::modules::datetime::date_time::method(recv, d, name, args, kwargs)
+    } else if let Some(t) = m.downcast_ref::<TimeDelta>() {
+        crate::modules::datetime::timedelta::method(t.0, t.1, t.2, name)
+    } else if m.downcast_ref::<SysStream>().is_some() {
+        crate::modules::sys::stream_method(cx, name, args)
+    } else if let Some(v) = m.downcast_ref::<VersionInfo>() {
+        // It calls as the tuple it stands for.
+        cx.call_method(&v.0, name, args, kwargs)
+    } else {
+        exc(
+            ExcKind::AttributeError,
+            format!("'{}' object has no attribute '{name}'", n.ty().name()),
+        )
+    }
+}
