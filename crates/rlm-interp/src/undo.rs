@@ -179,7 +179,7 @@ pub trait Journaled {
 
 impl Journaled for Dict {
     fn save(&self) -> Saved {
-        Saved::Dict(Dict { map: self.map.clone(), kind: self.kind.clone() })
+        Saved::Dict(self.saved_copy())
     }
 }
 
