@@ -71,7 +71,7 @@ impl Saved {
 
 impl Journaled for Dict {
     fn journal(&self, addr: usize) {
-        record(addr, Saved::Dict(Dict { map: self.map.clone(), kind: self.kind.clone() }));
+        record(addr, Saved::Dict(self.saved_copy()));
     }
 }
 

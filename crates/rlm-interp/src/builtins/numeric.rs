@@ -33,11 +33,31 @@ pub(crate) fn numeric_builtin<C: Callbacks + ?Sized>(
             // Ints and floats summed in place over a list or tuple (the
             // copy of 19 000 items per call cost more than the adds);
             // from the first other item on, the general path.
-            let done = match src {
-                Value::List(l) => sum_plain(&mut acc, &l.borrow()),
-                Value::Tuple(t) => sum_plain(&mut acc, t),
-                _ => 0,
+            // A dict's keys or values likewise, where they lie in its table.
+            let (done, whole) = match src {
+                Value::List(l) => (sum_plain(&mut acc, l.borrow().iter()), l.borrow().len()),
+                Value::Tuple(t) => (sum_plain(&mut acc, t.iter()), t.len()),
+                Value::Dict(d) => {
+                    let d = d.borrow();
+                    (sum_plain(&mut acc, d.map.keys().map(|k| &k.0)), d.map.len())
+                }
+                Value::Native(n) => match &**n {
+                    Native::DictView(kind @ (0 | 1), d) => {
+                        let d = d.borrow();
+                        let done = if *kind == 0 {
+                            sum_plain(&mut acc, d.map.keys().map(|k| &k.0))
+                        } else {
+                            sum_plain(&mut acc, d.map.values())
+                        };
+                        (done, d.map.len())
+                    }
+                    _ => (0, 0),
+                },
+                _ => (0, 0),
             };
+            if done > 0 && done == whole {
+                return Ok(acc);
+            }
             // A generator is summed as it yields: no list of its items
             // (`sum(x * x for x in range(10**12))` held them all), the
             // unit an item `iterate` charges paid here instead.
@@ -56,7 +76,9 @@ pub(crate) fn numeric_builtin<C: Callbacks + ?Sized>(
                 let rest = match src {
                     Value::List(l) => l.borrow().get(done..).map(<[Value]>::to_vec),
                     Value::Tuple(t) => t.get(done..).map(<[Value]>::to_vec),
-                    _ => None,
+                    // A dict's rest is copied out with the rest of it (a
+                    // mixed dict only).
+                    _ => Some(cx.iterate(src)?.split_off(done)),
                 };
                 rest.unwrap_or_default()
             };
@@ -165,8 +187,9 @@ fn sum_step<C: Callbacks + ?Sized>(cx: &mut C, acc: Value, item: &Value) -> R<Va
 
 /// Adds the leading ints (or floats) of `items` to `acc` while both stay
 /// of one kind and no int overflows; returns how many it added.
-fn sum_plain(acc: &mut Value, items: &[Value]) -> usize {
-    for (i, it) in items.iter().enumerate() {
+fn sum_plain<'a>(acc: &mut Value, items: impl Iterator<Item = &'a Value>) -> usize {
+    let mut n = 0;
+    for (i, it) in items.enumerate() {
         *acc = match (&*acc, it) {
             (Value::Int(a), Value::Int(b)) => match a.checked_add(*b) {
                 Some(n) => Value::Int(n),
@@ -175,6 +198,7 @@ fn sum_plain(acc: &mut Value, items: &[Value]) -> usize {
             (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
             _ => return i,
         };
+        n = i + 1;
     }
-    items.len()
+    n
 }

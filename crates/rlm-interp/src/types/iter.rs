@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use crate::fault::{R, exc};
 use crate::value::*;
 
 /// Iterator state for `iter()`, `map`, `zip`, ... (eager, index-based, or
@@ -22,10 +23,26 @@ pub enum IterState {
     CountFloat(Value, f64),
     Cycle(Vec<Value>, usize),
     Repeat(Value, Option<i64>),
-    /// The items of a dict (or a view of one), set or deque, taken when the
-    /// iteration began, with the container and its stamp then: each step
-    /// checks that the stamp is unchanged, as CPython's iterators do
-    /// (`None` once the iterator is exhausted: the container is let go).
+    /// A dict's keys, values or items (`kind` 0, 1, 2: the dict itself or
+    /// one of its views), read in place at `pos` each step, as CPython's
+    /// dict iterators read their table: a value updated under the loop is
+    /// seen, a change of size raises. `len` is the dict's length when the
+    /// iteration began (`usize::MAX` once a change was reported, so that
+    /// it keeps raising, as CPython's does), `left` how many entries it may
+    /// still yield (CPython's `di->len`), `removals` the dict's count of
+    /// removals at the last step; `dict` is `None` once exhausted.
+    DictEntries {
+        dict: Option<Rc<StoreCell<Dict>>>,
+        kind: u8,
+        pos: usize,
+        len: usize,
+        left: usize,
+        removals: u32,
+    },
+    /// The items of a set or deque, taken when the iteration began, with
+    /// the container and its stamp then: each step checks that the stamp
+    /// is unchanged, as CPython's iterators do (`None` once the iterator is
+    /// exhausted: the container is let go).
     Watched(VecDeque<Value>, Option<(Value, Stamp)>),
     /// A generator expression: its frame, run to its next `yield` on each
     /// step (`vm/generator.rs`).
@@ -68,6 +85,11 @@ pub(crate) const FUEL_PER_ADAPTER_STEP: u64 = 4;
 /// of a step (docs/benchmarks/2026-11-25-issue-33-fuel-calibration-slow-rows.md, "Fuel calibration
 /// of the slow fuel rows").
 pub(crate) const FUEL_PER_ADAPTER_TUPLE: u64 = 24;
+
+/// Fuel for each step of a dict's iterator (its keys, values or items,
+/// read in place), besides the loop's unit; an item's tuple pays
+/// [`FUEL_PER_ADAPTER_TUPLE`] on top. Calibrated below (issue #59).
+pub(crate) const FUEL_PER_DICT_STEP: u64 = 1;
 
 /// From how many sources a step of `zip` charges its row (and `map` its
 /// argument vector) before building it. A narrow row is left to its
@@ -154,14 +176,13 @@ impl Generator {
 }
 
 /// What a watched container's iterator compares: its length and, for a
-/// deque, its mutation count (CPython's dict and set iterators check the
-/// length; its deque iterator checks both).
+/// deque, its mutation count (CPython's set iterator checks the length;
+/// its deque iterator checks both).
 type Stamp = (usize, u64);
 
 /// A watched container's stamp now.
 pub(crate) fn watched_stamp(c: &Value) -> Stamp {
     match c {
-        Value::Dict(d) => (d.borrow().map.len(), 0),
         Value::Set(s) => (s.borrow().len(), 0),
         Value::Deque(d) => (d.borrow().len(), d.mutations()),
         _ => (0, 0),
@@ -172,8 +193,7 @@ pub(crate) fn watched_stamp(c: &Value) -> Stamp {
 pub(crate) fn changed_error(c: &Value) -> &'static str {
     match c {
         Value::Set(_) => "Set changed size during iteration",
-        Value::Deque(_) => "deque mutated during iteration",
-        _ => "dictionary changed size during iteration",
+        _ => "deque mutated during iteration",
     }
 }
 
@@ -183,6 +203,84 @@ impl IterState {
     pub(crate) fn watched(items: VecDeque<Value>, container: Value) -> IterState {
         let stamp = watched_stamp(&container);
         IterState::Watched(items, Some((container, stamp)))
+    }
+}
+
+/// CPython's errors for a dict changed under its iterator.
+const DICT_CHANGED_SIZE: &str = "dictionary changed size during iteration";
+const DICT_KEYS_CHANGED: &str = "dictionary keys changed during iteration";
+
+impl IterState {
+    /// An iterator over the dict `d`'s keys, values or items (`kind` 0, 1, 2).
+    pub(crate) fn dict_entries(d: Rc<StoreCell<Dict>>, kind: u8) -> IterState {
+        let (len, (removals, _)) = {
+            let dm = d.borrow();
+            (dm.map.len(), dm.removals())
+        };
+        IterState::DictEntries { dict: Some(d), kind, pos: 0, len, left: len, removals }
+    }
+
+    /// A `DictEntries` state's next entry, what `pick` copies of it: the
+    /// table read at the position, after CPython's checks. A change of
+    /// size raises, and keeps raising. At the same size (keys removed and
+    /// others added), the walk goes on as CPython's over its table, where
+    /// a removed key leaves a hole and a new one is appended: the position
+    /// moves back past the one removal before it, and an entry found when
+    /// `left` is spent raises "keys changed" and ends the iterator. Exact
+    /// while CPython's table is not rebuilt (an insert into a full table
+    /// compacts it, and its iterator then skips as many entries as there
+    /// were holes before it) and while one removal at most happens between
+    /// steps; otherwise this raises "keys changed" at once
+    /// (docs/divergences.md, `dict-keys-changed`). `Ok(None)` at the end,
+    /// and for any other state.
+    #[inline(always)]
+    pub(crate) fn dict_next<T>(&mut self, pick: impl FnOnce(&Key, &Value) -> T) -> R<Option<T>> {
+        let IterState::DictEntries { dict, pos, len, left, removals, .. } = self else {
+            return Ok(None);
+        };
+        let Some(d) = dict else { return Ok(None) };
+        // `Some(None)`: the end; `None`: the keys changed.
+        let found = {
+            let Ok(dm) = d.try_borrow() else {
+                return exc(
+                    ExcKind::RuntimeError,
+                    "internal interpreter error: dict borrowed under its iterator",
+                );
+            };
+            if dm.map.len() != *len {
+                *len = usize::MAX;
+                return exc(ExcKind::RuntimeError, DICT_CHANGED_SIZE);
+            }
+            let (now, at) = dm.removals();
+            let mut moved = false;
+            if now != *removals {
+                moved = now != removals.wrapping_add(1);
+                if at < *pos {
+                    *pos -= 1;
+                }
+                *removals = now;
+            }
+            match dm.map.get_index(*pos) {
+                Some(_) if moved || *left == 0 => None,
+                Some((k, v)) => Some(Some(pick(k, v))),
+                None => Some(None),
+            }
+        };
+        match found {
+            Some(Some(x)) => {
+                *pos += 1;
+                *left -= 1;
+                Ok(Some(x))
+            }
+            Some(None) => {
+                *dict = None;
+                Ok(None)
+            }
+            None => {
+                *dict = None;
+                exc(ExcKind::RuntimeError, DICT_KEYS_CHANGED)
+            }
+        }
     }
 }
 
@@ -224,6 +322,7 @@ impl IterState {
             IterState::Filter(f, _) => f.unowned_cost(),
             IterState::Matches(p, h, ..) => p.unowned_cost() + Value::Str(h.clone()).unowned_cost(),
             IterState::Str(..)
+            | IterState::DictEntries { .. }
             | IterState::Range(..)
             | IterState::Count(..)
             | IterState::Enumerate(..) => 0,
@@ -270,6 +369,9 @@ impl Drop for IterState {
                 vec![Value::Iter(src)]
             }
             IterState::Zip(srcs, _) => std::mem::take(srcs).into_iter().map(Value::Iter).collect(),
+            IterState::DictEntries { dict, .. } => {
+                dict.take().map(Value::Dict).into_iter().collect()
+            }
             _ => Vec::new(),
         };
         defer_drop(items);

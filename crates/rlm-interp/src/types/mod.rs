@@ -219,7 +219,7 @@ mod arity_tests {
     #[test]
     fn arity_table_names_existing_methods() {
         let sample = |ty: &str| -> Value {
-            let dict = |kind| Value::dict(Dict { map: Map::default(), kind });
+            let dict = |kind| Value::dict(Dict::with_kind(Map::default(), kind));
             match ty {
                 "str" => Value::str("a"),
                 "list" => Value::list(vec![]),

@@ -332,11 +332,62 @@ pub enum DictKind {
 pub struct Dict {
     pub map: Map,
     pub kind: DictKind,
+    /// How many keys left the table from within it (and twice per change
+    /// of order), and where the last one was: an iterator reading the table
+    /// in place (`IterState::DictEntries`) moves its position back when
+    /// the one removal since its last step was before it, as CPython's
+    /// iterator, whose table keeps a hole there, reads on from the same
+    /// entry. Inserts append (the length tells), values change in place.
+    /// 32 bits each (every dict carries them): the count wraps only after
+    /// 2^32 removals, which between two steps of one loop would also take
+    /// as many inserts, far past any fuel limit.
+    removals: u32,
+    removed_at: u32,
 }
 
 impl Dict {
     pub fn new() -> Dict {
-        Dict { map: Map::default(), kind: DictKind::Plain }
+        Dict::with_kind(Map::default(), DictKind::Plain)
+    }
+
+    pub fn with_kind(map: Map, kind: DictKind) -> Dict {
+        Dict { map, kind, removals: 0, removed_at: 0 }
+    }
+
+    /// Removes `k` in order, noting where it was (see `removals`).
+    pub(crate) fn remove(&mut self, k: &Key) -> Option<Value> {
+        let (i, _, v) = self.map.shift_remove_full(k)?;
+        self.removed_at(i);
+        Some(v)
+    }
+
+    /// The entry at `i` is about to be removed in order.
+    #[inline]
+    pub(crate) fn removed_at(&mut self, i: usize) {
+        self.removals = self.removals.wrapping_add(1);
+        self.removed_at = u32::try_from(i).unwrap_or(u32::MAX);
+    }
+
+    /// The order changed: an iterator cannot tell where it is (two
+    /// removals' worth, so that it reports the keys changed).
+    pub(crate) fn reordered(&mut self) {
+        self.removals = self.removals.wrapping_add(2);
+    }
+
+    /// Removals so far and where the last one was (see `removals`).
+    #[inline]
+    pub(crate) fn removals(&self) -> (u32, usize) {
+        (self.removals, self.removed_at as usize)
+    }
+
+    /// A copy with the same removals' record (a journal's save).
+    pub(crate) fn saved_copy(&self) -> Dict {
+        Dict {
+            map: self.map.clone(),
+            kind: self.kind.clone(),
+            removals: self.removals,
+            removed_at: self.removed_at,
+        }
     }
 }
 

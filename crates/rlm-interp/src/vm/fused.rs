@@ -209,15 +209,36 @@ impl Vm {
         let item = {
             let Some(Value::Iter(state)) = frame.stack.last() else { return None };
             let mut st = state.try_borrow_mut().ok()?;
-            let IterState::Seq(seq, i) = &mut *st else { return None };
-            let at = *i;
-            let item = match seq {
-                Value::List(list) => list.try_borrow().ok()?.get(at).cloned(),
-                Value::Tuple(tuple) => tuple.get(at).cloned(),
+            match &mut *st {
+                IterState::Seq(seq, i) => {
+                    let at = *i;
+                    let item = match seq {
+                        Value::List(list) => list.try_borrow().ok()?.get(at).cloned(),
+                        Value::Tuple(tuple) => tuple.get(at).cloned(),
+                        _ => return None,
+                    };
+                    *i += 1;
+                    item
+                }
+                // A dict's keys or values, read in place (as `iter_next`'s
+                // step does, charged the same).
+                IterState::DictEntries { kind: kind @ (0 | 1), .. } => {
+                    let keys = *kind == 0;
+                    if let Err(e) = self.meter.fuel(crate::types::iter::FUEL_PER_DICT_STEP) {
+                        return Some(Err(e));
+                    }
+                    let next = if keys {
+                        st.dict_next(|k, _| k.0.clone())
+                    } else {
+                        st.dict_next(|_, v| v.clone())
+                    };
+                    match next {
+                        Ok(item) => item,
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
                 _ => return None,
-            };
-            *i += 1;
-            item
+            }
         };
         let Some(item) = item else {
             self.end_loop(t);
@@ -253,8 +274,8 @@ impl Vm {
     /// no pair made, charged, unpacked and dropped between (that was ~1,300
     /// instructions a step, 2.7x CPython's, issue #59). The step pays the
     /// adapter's step and its source's, not the pair it no longer makes
-    /// (`FUEL_PER_ADAPTER_TUPLE`); the unpack pays its unit. `None`: another
-    /// shape, nothing done.
+    /// (`FUEL_PER_ADAPTER_TUPLE`); the unpack pays its unit. A dict's items
+    /// likewise (`dict_items_unpack`). `None`: another shape, nothing done.
     #[inline(never)]
     pub(super) fn enumerate_unpack(&mut self, t: u32) -> Option<R<()>> {
         let frame = self.frames.last()?;
@@ -262,6 +283,9 @@ impl Vm {
             return None;
         }
         let Some(Value::Iter(state)) = frame.stack.last() else { return None };
+        if matches!(state.try_borrow().as_deref(), Ok(IterState::DictEntries { kind: 2, .. })) {
+            return Some(self.dict_items_unpack(t));
+        }
         let state = Rc::clone(state);
         {
             let st = state.try_borrow().ok()?;
@@ -309,6 +333,37 @@ impl Vm {
         frame.stack.push(item);
         frame.stack.push(Value::Int(index));
         Some(Ok(()))
+    }
+
+    /// `for k, v in d.items()`: the key and the value go to the stack as
+    /// the unpack leaves them, read from the table in place, no pair made.
+    /// The step pays a dict step without the pair's fuel, the unpack its
+    /// unit (see `enumerate_unpack`).
+    fn dict_items_unpack(&mut self, t: u32) -> R<()> {
+        self.meter.fuel(crate::types::iter::FUEL_PER_DICT_STEP)?;
+        let pair = {
+            let frame = self.frames.last().ok_or_else(|| internal("no frame"))?;
+            let Some(Value::Iter(state)) = frame.stack.last() else {
+                return Err(internal("dict items changed under its step"));
+            };
+            let mut st = state
+                .try_borrow_mut()
+                .map_err(|_| internal("dict items changed under its step"))?;
+            st.dict_next(|k, v| (k.0.clone(), v.clone()))?
+        };
+        let Some((k, v)) = pair else {
+            self.end_loop(t);
+            return Ok(());
+        };
+        if let Err(e) = self.second_half() {
+            k.discard();
+            v.discard();
+            return Err(e);
+        }
+        let frame = top!(self);
+        frame.stack.push(v);
+        frame.stack.push(k);
+        Ok(())
     }
 
     /// The loop's next value, when its iterator is a range: an int made and

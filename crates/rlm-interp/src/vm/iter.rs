@@ -3,18 +3,15 @@
 //! (`a, b = x`) with CPython's errors. Each iterator's step is in
 //! `types/iter.rs`.
 
-use std::collections::VecDeque;
-
 use crate::fault::{Fault, R, type_err, value_err};
-use crate::types::dict::view::view_items;
 use crate::types::iter::FUEL_PER_ADAPTER_TUPLE;
 use crate::types::set::set_order;
 use crate::types::str::ascii_char;
 use crate::value::*;
 use crate::vm::Vm;
 
-/// Fuel for an iterator's copy of `n` items taken at its start (a dict's
-/// keys, a set's or a deque's items): a unit and a quarter an item (a loop
+/// Fuel for an iterator's copy of `n` items taken at its start (a set's or
+/// a deque's items): a unit and a quarter an item (a loop
 /// that iterates a dict growing by two keys a round copied its keys at a
 /// unit per 8 for 14 s; at a unit each it ran 1.44x the reference loop's time
 /// for its fuel, at 1.5 0.65-0.73x).
@@ -30,16 +27,12 @@ impl Vm {
             Value::List(_) | Value::Tuple(_) => IterState::Seq(v, 0),
             Value::Str(s) => IterState::Str(s, 0),
             Value::Range(r) => IterState::Range(r.0, r.1, r.2),
-            // Watched: a change of size under the iterator raises.
-            Value::Dict(ref d) => {
-                self.meter.fuel(snapshot_fuel(d.borrow().map.len()))?;
-                let keys: VecDeque<Value> = d.borrow().map.keys().map(|k| k.0.clone()).collect();
-                IterState::watched(keys, v)
-            }
-            // Sets, deques and dict views are copied whole at the start, as
-            // a dict's keys are, and charged the same before the copy (a
-            // loop breaking out of `for kv in d.items()` over 10^5 keys
-            // made 10^5 tuples a round, uncharged: 2.7 s for 8 M fuel).
+            // Read in place a step at a time, each step charged (a copy of
+            // the keys at the start cost a loop that breaks early the whole
+            // copy, and `for k, v in d.items()` a tuple an item).
+            Value::Dict(d) => IterState::dict_entries(d, 0),
+            // Sets and deques are copied whole at the start and charged
+            // before the copy.
             Value::Set(ref s) => {
                 self.meter.fuel(snapshot_fuel(s.borrow().len()))?;
                 let items = set_order(&s.borrow()).into();
@@ -55,12 +48,7 @@ impl Vm {
                 IterState::watched(items, v)
             }
             Value::Native(ref n) => match &**n {
-                Native::DictView(kind, d) => {
-                    let len = d.borrow().map.len();
-                    let tuples = if *kind == 2 { len as u64 * FUEL_PER_ADAPTER_TUPLE } else { 0 };
-                    self.meter.fuel(snapshot_fuel(len).saturating_add(tuples))?;
-                    IterState::watched(view_items(*kind, d).into(), Value::Dict(d.clone()))
-                }
+                Native::DictView(kind, d) => IterState::dict_entries(d.clone(), *kind),
                 Native::Module(m) => {
                     if let Some(r) = n.module::<crate::modules::csv::DictReader>() {
                         return Ok(r.rows.clone());
@@ -104,6 +92,11 @@ impl Vm {
                 self.meter.alloc(n.saturating_mul(std::mem::size_of::<Value>()))?;
                 Ok(d.borrow().iter().cloned().collect())
             }
+            Value::Dict(d) => self.dict_entries_vec(d, 0),
+            Value::Native(n) if matches!(**n, Native::DictView(..)) => match &**n {
+                Native::DictView(kind, d) => self.dict_entries_vec(d, *kind),
+                _ => Ok(Vec::new()),
+            },
             Value::Range(r) => {
                 let n = range_len(r.0, r.1, r.2);
                 self.meter.check_len(n as usize)?;
@@ -159,6 +152,36 @@ impl Vm {
         }
     }
 
+    /// A dict's keys, values or items (`kind` 0, 1, 2) copied out in one
+    /// pass over its table (`list(d)`, `sorted(d.items())`,
+    /// `sum(d.values())`), no iterator stepped: charged before the copy as
+    /// a list's copy is, a quarter unit an entry (its table's entries are
+    /// 2.5 times a list's slots), each item's tuple as `enumerate`'s; the
+    /// buffer before it is made, the tuples checked against the budget as
+    /// `list()` checks what it collects.
+    fn dict_entries_vec(&mut self, d: &std::rc::Rc<StoreCell<Dict>>, kind: u8) -> R<Vec<Value>> {
+        let n = d.borrow().map.len();
+        let tuples = if kind == 2 { n as u64 * FUEL_PER_ADAPTER_TUPLE } else { 0 };
+        self.meter.fuel((n as u64 / 4).saturating_add(tuples))?;
+        self.meter.check_len(n)?;
+        self.meter.alloc(crate::mem::vec_block::<Value>(n))?;
+        let dm = d.borrow();
+        Ok(match kind {
+            0 => dm.map.keys().map(|k| k.0.clone()).collect(),
+            1 => dm.map.values().cloned().collect(),
+            _ => {
+                let mut out = Vec::with_capacity(n);
+                for (i, (k, v)) in dm.map.iter().enumerate() {
+                    if i % 1024 == 1023 {
+                        self.meter.check_memory()?;
+                    }
+                    out.push(Value::tuple(vec![k.0.clone(), v.clone()]));
+                }
+                out
+            }
+        })
+    }
+
     pub(crate) fn unpack(&mut self, v: &Value, n: usize) -> R<Vec<Value>> {
         let items = match v {
             Value::Tuple(t) if t.len() == n => return Ok(t.to_vec()),
@@ -170,6 +193,7 @@ impl Vm {
             | Value::Set(_) => self.iterate(v)?,
             Value::Range(_) | Value::FrozenSet(_) | Value::Deque(_) => self.iterate(v)?,
             Value::Native(_) if Native::as_tuple(v).is_some() => self.iterate(v)?,
+            Value::Native(n) if matches!(**n, Native::DictView(..)) => self.iterate(v)?,
             other => {
                 return type_err(format!(
                     "cannot unpack non-iterable {} object",

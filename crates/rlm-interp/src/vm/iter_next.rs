@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 use crate::fault::{R, exc};
 use crate::types::iter::{
-    FUEL_PER_ADAPTER_STEP, FUEL_PER_ADAPTER_TUPLE, FUEL_PER_WIDE_ROW_ITEM, Pull, WIDE_ROW,
-    changed_error, range_step, row_bytes, watched_stamp,
+    FUEL_PER_ADAPTER_STEP, FUEL_PER_ADAPTER_TUPLE, FUEL_PER_DICT_STEP, FUEL_PER_WIDE_ROW_ITEM,
+    Pull, WIDE_ROW, changed_error, range_step, row_bytes, watched_stamp,
 };
 use crate::types::str::ascii_char;
 use crate::value::*;
@@ -43,6 +43,10 @@ impl Vm {
         if let Some(pull) = st.pull() {
             drop(st);
             return self.adapter_step(it, pull);
+        }
+        if let IterState::DictEntries { kind, .. } = &*st {
+            let kind = *kind;
+            return self.dict_step(&mut st, kind);
         }
         Ok(match &mut *st {
             IterState::Seq(v, i) => {
@@ -135,10 +139,32 @@ impl Vm {
                 }
             },
             IterState::Gen(_)
+            | IterState::DictEntries { .. }
             | IterState::Map(..)
             | IterState::Filter(..)
             | IterState::Enumerate(..)
             | IterState::Zip(..) => None,
+        })
+    }
+
+    /// One step of a dict's iterator (`kind` 0, 1, 2: keys, values,
+    /// items), charged before it reads the table; an item's tuple charged
+    /// as `enumerate`'s is.
+    fn dict_step(&mut self, st: &mut IterState, kind: u8) -> R<Option<Value>> {
+        Ok(match kind {
+            0 => {
+                self.meter.fuel(FUEL_PER_DICT_STEP)?;
+                st.dict_next(|k, _| k.0.clone())?
+            }
+            1 => {
+                self.meter.fuel(FUEL_PER_DICT_STEP)?;
+                st.dict_next(|_, v| v.clone())?
+            }
+            _ => {
+                self.meter.fuel(FUEL_PER_DICT_STEP + FUEL_PER_ADAPTER_TUPLE)?;
+                st.dict_next(|k, v| (k.0.clone(), v.clone()))?
+                    .map(|(k, v)| Value::tuple(vec![k, v]))
+            }
         })
     }
 

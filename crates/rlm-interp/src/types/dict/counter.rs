@@ -205,7 +205,7 @@ pub(crate) fn counter_unary<C: Callbacks + ?Sized>(
     op: UnaryOp,
     d: &Rc<StoreCell<Dict>>,
 ) -> R<Value> {
-    let mut out = crate::value::Dict { map: crate::value::Map::default(), kind: DictKind::Counter };
+    let mut out = crate::value::Dict::with_kind(crate::value::Map::default(), DictKind::Counter);
     for (k, v) in d.borrow().map.iter() {
         let n = as_float(v).unwrap_or(0.0);
         if op == UnaryOp::Pos && n > 0.0 {
@@ -223,7 +223,7 @@ pub(crate) fn counter_arith<C: Callbacks + ?Sized>(
     x: &Rc<StoreCell<Dict>>,
     y: &Rc<StoreCell<Dict>>,
 ) -> R<Value> {
-    let mut out = Dict { map: Map::default(), kind: DictKind::Counter };
+    let mut out = Dict::with_kind(Map::default(), DictKind::Counter);
     let xs: Vec<(Key, Value)> =
         x.borrow().map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let ys: Vec<(Key, Value)> =

@@ -132,7 +132,7 @@ pub(crate) fn dict_method<C: Callbacks + ?Sized>(
             };
             let k = crate::types::equality::key(cx.meter(), k0.clone())?;
             cx.meter().fuel(shift_fuel(&d.borrow().map, &k))?;
-            let r = d.borrow_mut().map.shift_remove(&k);
+            let r = d.borrow_mut().remove(&k);
             match r {
                 Some(v) => Ok(v),
                 None => match args.get(1) {
@@ -145,11 +145,15 @@ pub(crate) fn dict_method<C: Callbacks + ?Sized>(
         }
         "popitem" => {
             let last = args.first().or_else(|| kw(&kwargs, "last")).is_none_or(|v| v.truthy());
+            // The last entry leaves no gap before any iterator's position
+            // (CPython's `popitem` gives its slot back): nothing to note.
             let r = if last {
                 d.borrow_mut().map.pop()
             } else {
                 cx.meter().fuel(d.borrow().map.len() as u64 / 4)?;
-                d.borrow_mut().map.shift_remove_index(0)
+                let mut dm = d.borrow_mut();
+                dm.removed_at(0);
+                dm.map.shift_remove_index(0)
             };
             match r {
                 Some((k, v)) => Ok(Value::tuple(vec![k.0, v])),
@@ -189,11 +193,13 @@ pub(crate) fn dict_method<C: Callbacks + ?Sized>(
             crate::types::dict::counter::counter_method(cx, recv, d, name, args)
         }
         "clear" => {
+            // A new table, as CPython's: an iterator reads it from its
+            // position on (its length check sees the change).
             d.borrow_mut().map.clear();
             Ok(Value::None)
         }
         "copy" => {
-            let c = Dict { map: d.borrow().map.clone(), kind: d.borrow().kind.clone() };
+            let c = Dict::with_kind(d.borrow().map.clone(), d.borrow().kind.clone());
             cx.meter().check_len(c.map.len())?;
             Ok(Value::dict(c))
         }
@@ -270,7 +276,8 @@ pub(crate) fn dict_delitem(meter: &mut Meter, d: &Rc<StoreCell<Dict>>, idx: &Val
     let k = crate::types::equality::key(meter, idx.clone())?;
     meter.fuel(shift_fuel(&d.borrow().map, &k))?;
     let counter = matches!(d.borrow().kind, DictKind::Counter);
-    match d.borrow_mut().map.shift_remove(&k) {
+    let removed = d.borrow_mut().remove(&k);
+    match removed {
         // A Counter ignores deleting a key it does not have.
         Some(_) => Ok(()),
         None if counter => Ok(()),
@@ -295,7 +302,7 @@ pub(crate) fn dict_or(
             (DictKind::Plain, DictKind::Ordered) => DictKind::Ordered,
             (k, _) => k.clone(),
         };
-        crate::value::Dict { map: x.map.clone(), kind }
+        crate::value::Dict::with_kind(x.map.clone(), kind)
     };
     {
         let y = y.borrow();
@@ -467,10 +474,10 @@ pub(crate) fn dict_new<C: Callbacks + ?Sized>(
         }
     }
     if !kwargs.is_empty() {
-        let kd = Value::dict(Dict {
-            map: kwargs.into_iter().map(|(k, v)| (Key(Value::str(k.as_str())), v)).collect(),
-            kind: DictKind::Plain,
-        });
+        let kd = Value::dict(Dict::with_kind(
+            kwargs.into_iter().map(|(k, v)| (Key(Value::str(k.as_str())), v)).collect(),
+            DictKind::Plain,
+        ));
         if t == Ty::Counter {
             crate::types::dict::counter::counter_update(cx, &dv, &kd, 1)?;
         } else {

@@ -39,6 +39,7 @@ pub(crate) fn ordered_move_to_end(
     let n = dm.map.len();
     let shifted = if last { n - 1 - idx } else { idx };
     meter.charge_work(HASH, shifted, 0)?;
+    dm.reordered();
     if last {
         dm.map.move_index(idx, n - 1)
     } else {
