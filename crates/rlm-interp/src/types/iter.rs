@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use crate::fault::{R, exc};
 use crate::value::*;
 
 /// Iterator state for `iter()`, `map`, `zip`, ... (eager, index-based, or
@@ -206,9 +205,25 @@ impl IterState {
     }
 }
 
-/// CPython's errors for a dict changed under its iterator.
-const DICT_CHANGED_SIZE: &str = "dictionary changed size during iteration";
-const DICT_KEYS_CHANGED: &str = "dictionary keys changed during iteration";
+/// How a dict changed under its iterator: CPython's `RuntimeError`s (a
+/// `Fault` made of it by `fault.rs`, which the value layer does not name).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DictChanged {
+    /// Borrowed mutably while a step reads it (an interpreter error).
+    Borrowed,
+    Size,
+    Keys,
+}
+
+impl DictChanged {
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            DictChanged::Borrowed => "internal interpreter error: dict borrowed under its iterator",
+            DictChanged::Size => "dictionary changed size during iteration",
+            DictChanged::Keys => "dictionary keys changed during iteration",
+        }
+    }
+}
 
 impl IterState {
     /// An iterator over the dict `d`'s keys, values or items (`kind` 0, 1, 2).
@@ -234,7 +249,10 @@ impl IterState {
     /// (docs/divergences.md, `dict-keys-changed`). `Ok(None)` at the end,
     /// and for any other state.
     #[inline(always)]
-    pub(crate) fn dict_next<T>(&mut self, pick: impl FnOnce(&Key, &Value) -> T) -> R<Option<T>> {
+    pub(crate) fn dict_next<T>(
+        &mut self,
+        pick: impl FnOnce(&Key, &Value) -> T,
+    ) -> Result<Option<T>, DictChanged> {
         let IterState::DictEntries { dict, pos, len, left, removals, .. } = self else {
             return Ok(None);
         };
@@ -242,14 +260,11 @@ impl IterState {
         // `Some(None)`: the end; `None`: the keys changed.
         let found = {
             let Ok(dm) = d.try_borrow() else {
-                return exc(
-                    ExcKind::RuntimeError,
-                    "internal interpreter error: dict borrowed under its iterator",
-                );
+                return Err(DictChanged::Borrowed);
             };
             if dm.map.len() != *len {
                 *len = usize::MAX;
-                return exc(ExcKind::RuntimeError, DICT_CHANGED_SIZE);
+                return Err(DictChanged::Size);
             }
             let (now, at) = dm.removals();
             let mut moved = false;
@@ -278,7 +293,7 @@ impl IterState {
             }
             None => {
                 *dict = None;
-                exc(ExcKind::RuntimeError, DICT_KEYS_CHANGED)
+                Err(DictChanged::Keys)
             }
         }
     }

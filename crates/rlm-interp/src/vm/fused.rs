@@ -234,7 +234,7 @@ impl Vm {
                     };
                     match next {
                         Ok(item) => item,
-                        Err(e) => return Some(Err(e)),
+                        Err(e) => return Some(Err(e.into())),
                     }
                 }
                 _ => return None,

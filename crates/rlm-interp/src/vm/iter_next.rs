@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::fault::{R, exc};
+use crate::fault::{Fault, R, exc};
 use crate::types::iter::{
     FUEL_PER_ADAPTER_STEP, FUEL_PER_ADAPTER_TUPLE, FUEL_PER_DICT_STEP, FUEL_PER_WIDE_ROW_ITEM,
     Pull, WIDE_ROW, changed_error, range_step, row_bytes, watched_stamp,
@@ -268,4 +268,12 @@ fn zip_strict_check(vm: &mut Vm, srcs: &[Rc<RefCell<IterState>>], i: usize) -> R
         }
     }
     Ok(())
+}
+
+/// A dict changed under its iterator: CPython's `RuntimeError` (here, not in
+/// `fault.rs`, which sits below the iterators' states).
+impl From<crate::types::iter::DictChanged> for Fault {
+    fn from(changed: crate::types::iter::DictChanged) -> Fault {
+        Fault::Exc(Exception::new(ExcKind::RuntimeError, changed.message()))
+    }
 }
