@@ -1,8 +1,9 @@
 //! `repr()` and `str()` of any value: a walk with a depth cap, cycle
 //! markers (`[...]`) and the string cap checked as it writes, and each
 //! type's form, which continues the walk (issue #59: here, beside the walk
-//! they call, the types' files name the walk and the walk names no type's
-//! behaviour: a set's order and a dict view's items are read from theirs).
+//! they call, not in each type's file, which the walk would name while that
+//! file named the walk; the walk reads only a set's order and a dict view's
+//! items from their files, which do not name it).
 
 use std::rc::Rc;
 

@@ -742,6 +742,7 @@ pub(super) fn all_matches_from(
     Ok(out)
 }
 
+#[inline]
 pub(super) fn make_match(hay: &Str, spans: Spans, p: &Rc<CompiledRegex>) -> Value {
     Native::value(MatchObj {
         hay: hay.clone(),
@@ -764,6 +765,7 @@ fn cut_tail(mut spans: Spans, group: usize) -> Spans {
 
 /// Where the search after match `sp` (found from `pos`) starts: its end, or
 /// a character further after an empty match.
+#[inline]
 pub(super) fn next_search_start(hay: &str, pos: usize, sp: &Spans) -> usize {
     let (s, e) = sp.first().copied().flatten().unwrap_or((pos, pos));
     if e == s {
