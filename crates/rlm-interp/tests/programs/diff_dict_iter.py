@@ -282,3 +282,19 @@ try:
     sum({1: "x"}.values())
 except TypeError as e:
     print("TypeError:", e)
+
+# A dict's get as a key function (called back from max, min, sorted).
+d = {"a": 3, "b": 1, "c": 2}
+print(max(d, key=d.get), min(d, key=d.get), sorted(d, key=d.get, reverse=True))
+print(sorted(["b", "a", "c"], key={"a": 2, "b": 1, "c": 0}.get))
+print(max(Counter("hello world"), key=Counter("hello world").get))
+print(max([1, 2, 3], key={1: "x", 2: "z", 3: "y"}.get))
+try:
+    max(["a", "zz"], key={"a": 1}.get)
+except TypeError as e:
+    print("TypeError:", e)
+try:
+    max([[1], [2]], key={}.get)
+except TypeError as e:
+    print("TypeError:", e)
+print(list(map(d.get, ["a", "q", "c"])), sorted(d.items(), key={("a", 3): 1, ("b", 1): 3, ("c", 2): 2}.get))
