@@ -1,5 +1,5 @@
 //! Fast paths for the built-in method calls programs make most inside loops
-//! (`d.get(k)`, `xs.append(x)`, `s.startswith(p)`): run on the arguments
+//! (`d.get(k)`, `xs.append(x)`, `s.startswith(p)`, `line.lower()`): run on the arguments
 //! where they lie on the operand stack, with no argument vector and no
 //! arity-table lookup. Any other receiver, method, argument count or
 //! argument type takes the general path (`Vm::call_method_op`), which also
@@ -7,6 +7,7 @@
 
 use crate::fault::R;
 use crate::types::dict::dict_get;
+use crate::types::str::methods::{StrFast, str_fast_method};
 use crate::value::*;
 use crate::vm::{Vm, internal};
 
@@ -48,10 +49,36 @@ impl Vm {
                 top!(self).stack.push(Value::None);
                 return Ok(true);
             }
+            (Value::Str(_), name, args) => {
+                return match StrFast::of(name, args) {
+                    Some(m) => self.call_str_fast(recv_at, m),
+                    None => Ok(false),
+                };
+            }
             _ => return Ok(false),
         };
         frame.stack.truncate(recv_at);
         frame.stack.push(result);
+        Ok(true)
+    }
+
+    /// `s.m(args)` for a str method resolved by [`StrFast::of`], with the
+    /// general path's charges in its order: the call's declared cost (by the
+    /// same table), the method's own, then the result held to the limits.
+    fn call_str_fast(&mut self, recv_at: usize, m: StrFast) -> R<bool> {
+        let frame = top!(self);
+        let arg = if frame.stack.len() > recv_at + 1 { frame.stack.pop() } else { None };
+        let recv = frame.stack.pop().ok_or_else(|| internal("stack underflow"))?;
+        let Value::Str(s) = &recv else {
+            return Err(internal("a str method's receiver is not a str"));
+        };
+        let args = arg.as_slice();
+        crate::call_cost::charge_with(&mut self.meter, Some(&recv), args, || {
+            crate::types::method_cost(&recv, m.name())
+        })?;
+        let v = str_fast_method(self, s, m, args)?;
+        self.meter.guard_result(&v)?;
+        top!(self).stack.push(v);
         Ok(true)
     }
 }

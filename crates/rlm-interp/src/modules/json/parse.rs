@@ -66,7 +66,7 @@ impl JsonParser<'_> {
                         self.i += 1;
                         let v = self.value(cx)?;
                         cx.meter().alloc(crate::types::dict::DICT_ENTRY_COST)?;
-                        d.map.insert(Key(Value::str(k)), v);
+                        d.map.insert(Key(Value::Str(k)), v);
                         self.ws();
                         match b.get(self.i) {
                             Some(b',') => self.i += 1,
@@ -103,7 +103,7 @@ impl JsonParser<'_> {
                 }
                 Ok(Value::list(items))
             }
-            Some(b'"') => Ok(Value::str(self.string()?)),
+            Some(b'"') => Ok(Value::Str(self.string()?)),
             Some(b't') if self.s[self.i..].starts_with("true") => {
                 self.i += 4;
                 Ok(Value::Bool(true))
@@ -196,10 +196,30 @@ impl JsonParser<'_> {
         r
     }
 
-    fn string(&mut self) -> R<String> {
+    /// A string (at its opening quote). Its bytes up to the first quote,
+    /// backslash or control character are one run: a string without escapes
+    /// (nearly all of them) is made from it at once, in place when short,
+    /// instead of through a `String` grown a character at a time (59 M of
+    /// the `json_answers` bench's 349 M instructions, issue #59).
+    fn string(&mut self) -> R<Str> {
         let start = self.i;
-        self.i += 1;
-        let mut out = String::new();
+        let body = start + 1;
+        let b = self.s.as_bytes();
+        let run = b.get(body..).unwrap_or_default();
+        let plain = run.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        // The run stops only at ASCII bytes, so at a character boundary.
+        let end = body + plain.unwrap_or(run.len());
+        if b.get(end) == Some(&b'"') {
+            self.i = end + 1;
+            return Ok(Str::new(&self.s[body..end]));
+        }
+        self.i = end;
+        self.escaped_string(start, String::from(&self.s[body..end])).map(Str::new)
+    }
+
+    /// The rest of the string that started at `start`, after the run
+    /// `out` already holds: escapes read a character at a time.
+    fn escaped_string(&mut self, start: usize, mut out: String) -> R<String> {
         loop {
             let Some(c) = self.s[self.i..].chars().next() else {
                 self.i = start;
@@ -226,7 +246,8 @@ impl JsonParser<'_> {
                         'u' => {
                             let hex = self.s.get(self.i..self.i + 4).unwrap_or("");
                             let Ok(mut cp) = u32::from_str_radix(hex, 16) else {
-                                self.i -= 2;
+                                // CPython points at the `u`.
+                                self.i -= 1;
                                 return self.err("Invalid \\uXXXX escape");
                             };
                             self.i += 4;

@@ -162,11 +162,9 @@ pub(crate) fn str_method<C: Callbacks + ?Sized>(
     cx.meter().fuel(1)?;
     let whole = |vm: &mut C| vm.meter().fuel(text.len() as u64 / 32);
     match name {
-        "lower" | "upper" | "casefold" => {
-            whole(cx)?;
-            str_case_strip(cx, s, name, &args)
+        "lower" | "upper" | "casefold" | "strip" | "lstrip" | "rstrip" => {
+            case_or_strip(cx, s, name, &args)
         }
-        "strip" | "lstrip" | "rstrip" => str_case_strip(cx, s, name, &args),
         "splitlines" => {
             whole(cx)?;
             split::split_family(cx.meter(), s, name, &args, &kwargs)
@@ -203,6 +201,86 @@ pub(crate) fn str_method<C: Callbacks + ?Sized>(
     }
 }
 
+/// The str methods a call site runs without the general path's lookups by
+/// name (`vm/method_fast.rs`: `line.lower()`, `t.strip()`, `s.split()`,
+/// which real programs call once a line): only with arguments that cannot
+/// fail its arity check, and run by [`str_fast_method`] with the charges
+/// [`str_method`] makes, in its order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum StrFast {
+    Lower,
+    Upper,
+    Strip,
+    LStrip,
+    RStrip,
+    Split,
+}
+
+impl StrFast {
+    /// The fast method `name` is, called with `args`; `None` for any other
+    /// method or arguments (the general path runs those, and gives every
+    /// error).
+    #[inline]
+    pub(crate) fn of(name: &str, args: &[Value]) -> Option<StrFast> {
+        let m = match name {
+            "lower" => StrFast::Lower,
+            "upper" => StrFast::Upper,
+            "strip" => StrFast::Strip,
+            "lstrip" => StrFast::LStrip,
+            "rstrip" => StrFast::RStrip,
+            "split" => StrFast::Split,
+            _ => return None,
+        };
+        let fits = match (m, args) {
+            (_, []) => true,
+            (StrFast::Lower | StrFast::Upper, _) => false,
+            (_, [Value::Str(_)]) => true,
+            _ => false,
+        };
+        fits.then_some(m)
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            StrFast::Lower => "lower",
+            StrFast::Upper => "upper",
+            StrFast::Strip => "strip",
+            StrFast::LStrip => "lstrip",
+            StrFast::RStrip => "rstrip",
+            StrFast::Split => "split",
+        }
+    }
+}
+
+/// `s.m(args)` as [`str_method`] runs it once the call is charged: the
+/// unit a call, then the method.
+pub(crate) fn str_fast_method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    s: &Str,
+    m: StrFast,
+    args: &[Value],
+) -> R<Value> {
+    cx.meter().fuel(1)?;
+    match m {
+        StrFast::Split => split::split_family(cx.meter(), s, "split", args, &Vec::new()),
+        _ => case_or_strip(cx, s, m.name(), args),
+    }
+}
+
+/// A change of case (paid for the whole string up front, as it reads all of
+/// it) or a strip (charged as it reads).
+fn case_or_strip<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    s: &Str,
+    name: &str,
+    args: &[Value],
+) -> R<Value> {
+    if matches!(name, "lower" | "upper" | "casefold") {
+        cx.meter().fuel(s.byte_len() as u64 / 32)?;
+    }
+    str_case_strip(cx, s, name, args)
+}
+
 fn str_case_strip<C: Callbacks + ?Sized>(
     cx: &mut C,
     s: &Str,
@@ -214,7 +292,7 @@ fn str_case_strip<C: Callbacks + ?Sized>(
         match args.get(i) {
             None | Some(Value::None) => Ok(None),
             Some(Value::Str(t)) => Ok(Some(t)),
-            Some(o) => type_err(format!("must be str or None, not {}", o.type_name())),
+            Some(_) => type_err(format!("{name} arg must be None or str")),
         }
     };
     match name {
