@@ -165,7 +165,7 @@ impl Code {
     /// followed by `n` stores).
     pub(crate) fn frame_bytes(&self, ncells: usize) -> usize {
         crate::mem::vec_block::<Option<Value>>(self.local_names.len())
-            + crate::mem::vec_block::<Rc<crate::gc::StoreCell<Option<Value>>>>(ncells)
+            + crate::mem::vec_block::<Rc<crate::gc::store_cell::StoreCell<Option<Value>>>>(ncells)
             // Three 16-byte slots per instruction: the two 24-byte slots
             // this was set with against the real heap (`large_frames_are_charged`).
             + crate::mem::vec_block::<Value>(self.ops.len().saturating_mul(3))
