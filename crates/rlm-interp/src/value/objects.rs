@@ -11,11 +11,11 @@ use indexmap::IndexMap;
 use smol_str::SmolStr;
 
 use super::*;
-use crate::compile::Code;
+use crate::code::CodeOf;
 
 /// A user-defined function (or lambda, or comprehension body).
 pub struct Function {
-    pub code: Rc<Code>,
+    pub code: Rc<CodeOf<Value>>,
     pub defaults: Vec<Value>,
     pub kwdefaults: Vec<Option<Value>>,
     pub closure: Vec<Rc<StoreCell<Option<Value>>>>,
