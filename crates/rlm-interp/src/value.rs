@@ -24,7 +24,6 @@ mod objects;
 pub(crate) mod stack;
 
 pub use crate::gc::store_cell::StoreCell;
-pub use crate::host::HostObject;
 pub use crate::types::iter::IterState;
 pub use crate::types::str::storage::{Str, TextBuffer};
 pub use crate::types::type_obj::{ExcKind, Ty};
@@ -34,7 +33,10 @@ pub(crate) use frame::{Block, Collect, Frame, FrameCharge};
 pub use native::Native;
 pub(crate) use native::{NativeObject, ReprPart, boxed_cost};
 pub(crate) use objects::awaitable_mem_cost;
-pub use objects::{BuiltinFn, Coroutine, Exception, Function, Gather, HostFuture, ModuleObject};
+pub use objects::{
+    BuiltinFn, Coroutine, Exception, Function, Gather, HostError, HostFuture, HostObject,
+    HostReturn, ModuleObject,
+};
 
 /// Fast, randomly seeded hashing for dicts and sets (seeded per process so
 /// that colliding keys cannot be precomputed).

@@ -189,8 +189,12 @@ impl Chunks {
             kept += 1;
         }
         // The dead entries are now past `kept`: drop them (releasing the
-        // `Rc` boxes their weak references held) and the emptied chunks.
-        self.chunks.truncate(kept.div_ceil(CHUNK));
+        // `Rc` boxes their weak references held) and the emptied chunks
+        // (none, mostly: then no call to drop an empty tail).
+        let chunks_kept = kept.div_ceil(CHUNK);
+        if self.chunks.len() > chunks_kept {
+            self.chunks.truncate(chunks_kept);
+        }
         if let Some(last) = self.chunks.last_mut() {
             last.truncate(kept - (kept - 1) / CHUNK * CHUNK);
         }
