@@ -31,13 +31,13 @@ pub(crate) fn adopt(v: &Value, to: &AccountRef) {
             // A registered container (a weak reference in some account's
             // registry) was made in a session: it stays with its maker.
             Value::List(l) if Rc::weak_count(l) == 0 => {
-                crate::gc::track_list(l);
+                crate::gc::Track::track(l);
                 if let Ok(items) = l.try_borrow() {
                     todo.extend(items.iter().cloned());
                 }
             }
             Value::Dict(d) if Rc::weak_count(d) == 0 => {
-                crate::gc::track_dict(d);
+                crate::gc::Track::track(d);
                 if let Ok(d) = d.try_borrow() {
                     for (k, x) in d.map.iter() {
                         todo.push(k.0.clone());
@@ -46,17 +46,17 @@ pub(crate) fn adopt(v: &Value, to: &AccountRef) {
                 }
             }
             Value::Set(s) if Rc::weak_count(s) == 0 => {
-                crate::gc::track_set(s);
+                crate::gc::Track::track(s);
                 if let Ok(s) = s.try_borrow() {
                     todo.extend(s.iter().map(|k| k.0.clone()));
                 }
             }
             Value::FrozenSet(s) if Rc::weak_count(s) == 0 => {
-                crate::gc::track_frozenset(s);
+                crate::gc::Track::track(s);
                 todo.extend(s.iter().map(|k| k.0.clone()));
             }
             Value::Deque(d) if Rc::weak_count(d) == 0 => {
-                crate::gc::track_deque(d);
+                crate::gc::Track::track(d);
                 if let Ok(items) = d.try_borrow() {
                     todo.extend(items.iter().cloned());
                 }

@@ -15,6 +15,7 @@ pub(crate) fn kw<'a>(kwargs: &'a [(SmolStr, Value)], name: &str) -> Option<&'a V
     kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
+#[inline]
 pub(crate) fn check_kwargs(fname: &str, kwargs: &[(SmolStr, Value)], allowed: &[&str]) -> R<()> {
     for (k, _) in kwargs {
         if !allowed.contains(&k.as_str()) {

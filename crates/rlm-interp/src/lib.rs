@@ -33,6 +33,7 @@ mod builtins;
 mod call_cost;
 mod callbacks;
 mod charged;
+mod code;
 mod compile;
 mod cost;
 mod epoch;

@@ -401,7 +401,7 @@ pub(crate) fn restore(
             Node::Deque { maxlen, .. } => {
                 let maxlen = maxlen.map(|m| usize::try_from(m).unwrap_or(usize::MAX));
                 let d = Rc::new(DequeObj::new(VecDeque::new(), maxlen));
-                crate::gc::track_deque(&d);
+                crate::gc::Track::track(&d);
                 Value::Deque(d)
             }
             Node::Tuple(_) | Node::FrozenSet(_) => continue,

@@ -30,7 +30,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::epoch::JournalStamp;
-use crate::gc::Journaled;
+use crate::gc::store_cell::{Journaled, JournaledList};
 use crate::value::{Dict, HashState, KeySet, Value};
 
 /// What a container held before the running cell first changed it.
@@ -147,14 +147,21 @@ fn record(addr: usize, saved: Saved) {
     });
 }
 
-/// Before a change to a list other than an append: its items, or (journaled
-/// by its length so far) the items before that length.
-#[inline]
-pub(crate) fn before_list_change(stamp: &JournalStamp, addr: usize, items: &[Value]) {
-    if stamp.upgrade_from_length() {
-        upgrade_list(addr, items);
-    } else if stamp.first_change().is_some() {
-        record(addr, Saved::List(items.to_vec()));
+impl JournaledList for [Value] {
+    #[inline]
+    fn journal_change(&self, stamp: &JournalStamp, addr: usize) {
+        if stamp.upgrade_from_length() {
+            upgrade_list(addr, self);
+        } else if stamp.first_change().is_some() {
+            record(addr, Saved::List(self.to_vec()));
+        }
+    }
+
+    #[inline]
+    fn journal_append(&self, stamp: &JournalStamp, addr: usize) {
+        if stamp.first_append().is_some() {
+            record(addr, Saved::ListLen(self.len()));
+        }
     }
 }
 
@@ -171,14 +178,5 @@ fn upgrade_list(addr: usize, items: &[Value]) {
     });
     if let Some(n) = len {
         record(addr, Saved::List(items[..n.min(items.len())].to_vec()));
-    }
-}
-
-/// Before an append to a list: journals its length if this is the cell's
-/// first change to it.
-#[inline]
-pub(crate) fn before_list_append(stamp: &JournalStamp, addr: usize, len: usize) {
-    if stamp.first_append().is_some() {
-        record(addr, Saved::ListLen(len));
     }
 }

@@ -63,6 +63,7 @@ pub(crate) fn decimal_value(c: char) -> Option<u32> {
 /// digits into ASCII ones and Unicode spaces into `' '`
 /// (`_PyUnicode_TransformDecimalAndSpaceToASCII`); other non-ASCII
 /// characters become `'?'` so that parsing fails.
+#[inline]
 pub(crate) fn ascii_numeral(s: &str) -> std::borrow::Cow<'_, str> {
     if s.is_ascii() {
         return std::borrow::Cow::Borrowed(s);

@@ -15,14 +15,15 @@ use std::rc::Rc;
 
 use smol_str::SmolStr;
 
+use crate::gc::track::Track;
+
 mod containers;
 mod frame;
 mod native;
 mod objects;
 pub(crate) mod stack;
 
-pub use crate::gc::StoreCell;
-pub use crate::host::HostObject;
+pub use crate::gc::store_cell::StoreCell;
 pub use crate::types::iter::IterState;
 pub use crate::types::str::storage::{Str, TextBuffer};
 pub use crate::types::type_obj::{ExcKind, Ty};
@@ -32,7 +33,10 @@ pub(crate) use frame::{Block, Collect, Frame, FrameCharge};
 pub use native::Native;
 pub(crate) use native::{NativeObject, ReprPart, boxed_cost};
 pub(crate) use objects::awaitable_mem_cost;
-pub use objects::{BuiltinFn, Coroutine, Exception, Function, Gather, HostFuture, ModuleObject};
+pub use objects::{
+    BuiltinFn, Coroutine, Exception, Function, Gather, HostError, HostFuture, HostObject,
+    HostReturn, ModuleObject,
+};
 
 /// Fast, randomly seeded hashing for dicts and sets (seeded per process so
 /// that colliding keys cannot be precomputed).
@@ -230,7 +234,7 @@ impl Value {
 
     pub fn list(v: Vec<Value>) -> Value {
         let l = Rc::new(ListObj::new(v));
-        crate::gc::track_list(&l);
+        Track::track(&l);
         Value::List(l)
     }
 
@@ -241,28 +245,28 @@ impl Value {
 
     pub fn dict(d: Dict) -> Value {
         let d = Rc::new(StoreCell::new(d));
-        crate::gc::track_dict(&d);
+        Track::track(&d);
         Value::Dict(d)
     }
 
     /// A new mutable set (registered for cycle collection, see `gc`).
     pub(crate) fn new_set(s: KeySet) -> Value {
         let s = Rc::new(StoreCell::new(s));
-        crate::gc::track_set(&s);
+        Track::track(&s);
         Value::Set(s)
     }
 
     /// A new frozenset (registered for its memory, see `gc`).
     pub(crate) fn new_frozenset(s: KeySet) -> Value {
         let s = Rc::new(FrozenSetObj(s));
-        crate::gc::track_frozenset(&s);
+        Track::track(&s);
         Value::FrozenSet(s)
     }
 
     /// A new iterator (registered for its memory, see `gc`).
     pub(crate) fn iter(st: IterState) -> Value {
         let i = Rc::new(RefCell::new(st));
-        crate::gc::track_iter(&i);
+        Track::track(&i);
         Value::Iter(i)
     }
 

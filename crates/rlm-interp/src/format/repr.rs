@@ -64,6 +64,7 @@ pub(crate) fn str_value(meter: &mut Meter, v: Value) -> R<Value> {
     }
 }
 
+#[inline]
 pub(crate) fn py_str(meter: &mut Meter, v: &Value) -> R<String> {
     crate::stack_guard::walk_over(v, || crate::format::repr::py_str_walk(meter, v))
 }

@@ -23,15 +23,15 @@
 //! their current capacity and credits the dead ones.
 
 mod registry;
-mod store_cell;
+// What the value layer names of the collector: value-free, so that the
+// collector and the journal, which hold values, stay out of its circle.
+pub(crate) mod store_cell;
+pub(crate) mod track;
 
 use registry::Tracked;
-pub(crate) use registry::{
-    Registry, note_adopted, note_list_change, restore_journaled, sync, track_cell, track_deque,
-    track_dict, track_frozenset, track_iter, track_list, track_new_list, track_set,
-};
-pub(crate) use store_cell::note_store;
+pub(crate) use registry::{Registry, note_adopted, restore_journaled, sync, track_new_list};
 pub use store_cell::{Journaled, StoreCell};
+pub(crate) use track::Track;
 
 use std::cell::RefCell;
 use std::collections::HashMap;

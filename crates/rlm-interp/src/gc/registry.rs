@@ -10,31 +10,16 @@
 //! object since it was made (`cycles_possible`): if not, no cycle exists and
 //! a collection would free nothing.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use super::store_cell::stores;
+use super::track::{Track, list_changes};
 use crate::cost::{
     BIG_REGISTRY_FROM, FUEL_PER_ENTRY_SYNCED, FUEL_PER_ENTRY_SYNCED_BIG, ITEMS_MEASURED_PER_UNIT,
 };
 use crate::mem::Account;
 use crate::value::*;
-
-thread_local! {
-    /// Lists of this thread marked or dropped so far: while it stands still
-    /// and no list was left marked, a sync need not visit the lists at all.
-    static LIST_CHANGES: Cell<u64> = const { Cell::new(0) };
-}
-
-/// See `LIST_CHANGES`.
-pub(crate) fn list_changes() -> u64 {
-    LIST_CHANGES.with(Cell::get)
-}
-
-/// A list was marked or dropped (`types/list.rs`): the next sync visits the lists.
-pub(crate) fn note_list_change() {
-    LIST_CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
-}
 
 /// A weakly registered mutable container (see the module docs).
 pub(super) enum Tracked {
@@ -204,8 +189,12 @@ impl Chunks {
             kept += 1;
         }
         // The dead entries are now past `kept`: drop them (releasing the
-        // `Rc` boxes their weak references held) and the emptied chunks.
-        self.chunks.truncate(kept.div_ceil(CHUNK));
+        // `Rc` boxes their weak references held) and the emptied chunks
+        // (none, mostly: then no call to drop an empty tail).
+        let chunks_kept = kept.div_ceil(CHUNK);
+        if self.chunks.len() > chunks_kept {
+            self.chunks.truncate(chunks_kept);
+        }
         if let Some(last) = self.chunks.last_mut() {
             last.truncate(kept - (kept - 1) / CHUNK * CHUNK);
         }
@@ -441,13 +430,15 @@ pub(crate) fn sync(session: &super::Session) -> u64 {
     r.take_owed_fuel()
 }
 
-pub(crate) fn track_list(l: &Rc<ListObj>) {
-    register(Tracked::List(Rc::downgrade(l)), || l.mem_cost());
+impl Track for ListObj {
+    fn track(l: &Rc<ListObj>) {
+        register(Tracked::List(Rc::downgrade(l)), || l.mem_cost());
+    }
 }
 
-/// [`track_list`] for a list just made, whose cost its maker measured
-/// (`ListObj::new_measured`): a list literal, the most frequent
-/// registration, without looking the list up again.
+/// A list just made, whose cost its maker measured (`ListObj::new_measured`):
+/// a list literal, the most frequent registration, without looking the list
+/// up again.
 #[inline]
 pub(crate) fn track_new_list(l: &Rc<ListObj>, cost: usize) {
     super::with_session(|session| {
@@ -459,28 +450,40 @@ pub(crate) fn track_new_list(l: &Rc<ListObj>, cost: usize) {
     });
 }
 
-pub(crate) fn track_dict(d: &Rc<StoreCell<Dict>>) {
-    register(Tracked::Dict(Rc::downgrade(d)), || Dict::mem_cost(d));
+impl Track for StoreCell<Dict> {
+    fn track(d: &Rc<StoreCell<Dict>>) {
+        register(Tracked::Dict(Rc::downgrade(d)), || Dict::mem_cost(d));
+    }
 }
 
-pub(crate) fn track_set(s: &Rc<StoreCell<KeySet>>) {
-    register(Tracked::Set(Rc::downgrade(s)), || set_cost(s));
+impl Track for StoreCell<KeySet> {
+    fn track(s: &Rc<StoreCell<KeySet>>) {
+        register(Tracked::Set(Rc::downgrade(s)), || set_cost(s));
+    }
 }
 
-pub(crate) fn track_frozenset(s: &Rc<FrozenSetObj>) {
-    register(Tracked::FrozenSet(Rc::downgrade(s)), || Some(frozenset_cost(s)));
+impl Track for FrozenSetObj {
+    fn track(s: &Rc<FrozenSetObj>) {
+        register(Tracked::FrozenSet(Rc::downgrade(s)), || Some(frozenset_cost(s)));
+    }
 }
 
-pub(crate) fn track_deque(d: &Rc<DequeObj>) {
-    register(Tracked::Deque(Rc::downgrade(d)), || d.mem_cost());
+impl Track for DequeObj {
+    fn track(d: &Rc<DequeObj>) {
+        register(Tracked::Deque(Rc::downgrade(d)), || d.mem_cost());
+    }
 }
 
-pub(crate) fn track_cell(c: &Rc<StoreCell<Option<Value>>>) {
-    register(Tracked::Cell(Rc::downgrade(c)), || cell_cost(c));
+impl Track for StoreCell<Option<Value>> {
+    fn track(c: &Rc<StoreCell<Option<Value>>>) {
+        register(Tracked::Cell(Rc::downgrade(c)), || cell_cost(c));
+    }
 }
 
-pub(crate) fn track_iter(i: &Rc<RefCell<IterState>>) {
-    register(Tracked::Iter(Rc::downgrade(i)), || IterState::mem_cost(i));
+impl Track for RefCell<IterState> {
+    fn track(i: &Rc<RefCell<IterState>>) {
+        register(Tracked::Iter(Rc::downgrade(i)), || IterState::mem_cost(i));
+    }
 }
 
 /// A container made outside any session is being adopted by the current
@@ -615,7 +618,7 @@ mod tests {
             let session = crate::gc::Session::new();
             let _in = crate::gc::enter(&session);
             let cell: Cell = Rc::new(StoreCell::new(None));
-            track_cell(&cell);
+            Track::track(&cell);
             let values = [
                 Value::list(vec![Value::list(vec![Value::list(Vec::new())])]),
                 Value::dict(Dict::new()),

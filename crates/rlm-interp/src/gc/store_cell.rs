@@ -6,7 +6,8 @@
 //! borrow in a cell journals its contents (`Journaled`, implemented by
 //! `undo`), so that a limit error can put them back. Reads cost nothing
 //! more. Names no value and no journal (issue #59): the contents journal
-//! themselves, and the store count and the stamp are value-free.
+//! themselves, and the store count and the stamp are value-free. A list's
+//! items journal themselves through `JournaledList`, defined here too.
 
 use std::cell::{BorrowError, BorrowMutError, Ref, RefCell, RefMut};
 
@@ -35,6 +36,18 @@ pub(crate) fn note_store() {
 pub trait Journaled {
     /// Saves a copy of the contents under `addr`, the cell's address.
     fn journal(&self, addr: usize);
+}
+
+/// A list's items, journaled as a `StoreCell`'s contents are (`undo`
+/// implements it), after the list checked its stamp. A list is no
+/// `StoreCell`: it marks itself for the registry's sync, and a list only
+/// appended to is journaled by its length alone.
+pub(crate) trait JournaledList {
+    /// Before a change other than an append: the items, or (journaled by
+    /// its length so far) the items before that length.
+    fn journal_change(&self, stamp: &JournalStamp, addr: usize);
+    /// Before an append: the length, if this is the cell's first change.
+    fn journal_append(&self, stamp: &JournalStamp, addr: usize);
 }
 
 /// A `RefCell` that notes its mutable borrows (see the module docs).

@@ -135,7 +135,7 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
         }
         "copy" => {
             let d = Rc::new(DequeObj::new(d.borrow().clone(), d.maxlen));
-            crate::gc::track_deque(&d);
+            crate::gc::Track::track(&d);
             Ok(Value::Deque(d))
         }
         "index" => {
@@ -236,6 +236,6 @@ pub(crate) fn deque_new<C: Callbacks + ?Sized>(
         }
     }
     let d = Rc::new(DequeObj::new(d, maxlen.map(|m| m.max(0) as usize)));
-    crate::gc::track_deque(&d);
+    crate::gc::Track::track(&d);
     Ok(Value::Deque(d))
 }

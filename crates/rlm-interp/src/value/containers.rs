@@ -9,6 +9,7 @@ use std::cell::{BorrowError, BorrowMutError, Cell, Ref, RefCell, RefMut};
 use std::collections::VecDeque;
 
 use super::*;
+use crate::gc::store_cell::JournaledList;
 use crate::mem::{AccountRef, Owner};
 
 /// A list's storage (drops its items without recursion) and whether the
@@ -68,7 +69,7 @@ impl ListObj {
     #[inline]
     pub fn borrow_mut(&self) -> RefMut<'_, Vec<Value>> {
         self.mark();
-        crate::gc::note_store();
+        crate::gc::store_cell::note_store();
         self.before_change();
         self.items.borrow_mut()
     }
@@ -77,7 +78,7 @@ impl ListObj {
     #[inline]
     pub fn try_borrow_mut(&self) -> Result<RefMut<'_, Vec<Value>>, BorrowMutError> {
         self.mark();
-        crate::gc::note_store();
+        crate::gc::store_cell::note_store();
         self.before_change();
         self.items.try_borrow_mut()
     }
@@ -88,7 +89,7 @@ impl ListObj {
     #[inline]
     pub fn borrow_mut_to_append(&self) -> RefMut<'_, Vec<Value>> {
         self.mark();
-        crate::gc::note_store();
+        crate::gc::store_cell::note_store();
         if self.stamp.append_pending() {
             self.journal_length();
         }
@@ -106,7 +107,7 @@ impl ListObj {
     #[inline(never)]
     fn journal_items(&self) {
         if let Ok(items) = self.items.try_borrow() {
-            crate::undo::before_list_change(&self.stamp, self.addr(), &items);
+            items.journal_change(&self.stamp, self.addr());
         }
     }
 
@@ -114,7 +115,7 @@ impl ListObj {
     #[inline(never)]
     fn journal_length(&self) {
         if let Ok(items) = self.items.try_borrow() {
-            crate::undo::before_list_append(&self.stamp, self.addr(), items.len());
+            items.journal_append(&self.stamp, self.addr());
         }
     }
 
@@ -141,7 +142,7 @@ impl ListObj {
     fn mark(&self) {
         if !self.remeasure.get() {
             self.remeasure.set(true);
-            crate::gc::note_list_change();
+            crate::gc::track::note_list_change();
         }
     }
 
@@ -206,7 +207,7 @@ impl ListObj {
 impl Drop for ListObj {
     fn drop(&mut self) {
         // Its registry entry is dead now: the next sync must visit the lists.
-        crate::gc::note_list_change();
+        crate::gc::track::note_list_change();
         defer_drop(std::mem::take(self.items.get_mut()));
     }
 }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use super::stack::OperandStack;
 use super::*;
-use crate::compile::Code;
+use crate::code::CodeOf;
 
 /// A `try` block entered and not yet left: where its handler starts, and
 /// the operand stack's and handled exceptions' depths to unwind to.
@@ -21,7 +21,7 @@ pub(crate) struct Block {
 
 /// A running (or suspended) call of a function's code.
 pub(crate) struct Frame {
-    pub(crate) code: Rc<Code>,
+    pub(crate) code: Rc<CodeOf<Value>>,
     pub(crate) pc: usize,
     pub(crate) stack: OperandStack,
     pub(crate) locals: Vec<Option<Value>>,

@@ -1,6 +1,9 @@
 //! The other objects' data: functions (user and built-in), exceptions,
 //! modules and awaitables (coroutines, host futures, `gather`'s results),
-//! each dropped without recursion, with what the memory count needs of it.
+//! each dropped without recursion, with what the memory count needs of it;
+//! and the embedder's objects' trait (`HostObject`, with what a host's
+//! methods and functions return: `host.rs` re-exports them), which a
+//! `Value` holds and whose methods take and return values.
 //! Only data: calling, raising, matching, `str` and `repr` are the
 //! machine's and `types/`'s, which name this file (issue #59).
 
@@ -11,11 +14,11 @@ use indexmap::IndexMap;
 use smol_str::SmolStr;
 
 use super::*;
-use crate::compile::Code;
+use crate::code::CodeOf;
 
 /// A user-defined function (or lambda, or comprehension body).
 pub struct Function {
-    pub code: Rc<Code>,
+    pub code: Rc<CodeOf<Value>>,
     pub defaults: Vec<Value>,
     pub kwdefaults: Vec<Option<Value>>,
     pub closure: Vec<Rc<StoreCell<Option<Value>>>>,
@@ -167,5 +170,70 @@ impl Drop for HostFuture {
 impl Drop for Gather {
     fn drop(&mut self) {
         defer_drop(std::mem::take(&mut self.items));
+    }
+}
+
+/// An opaque object owned by the embedder (e.g. `ctx`), with methods.
+pub trait HostObject {
+    fn type_name(&self) -> &str;
+    /// Call a method. `None` means "no such method".
+    fn call_method(
+        &self,
+        name: &str,
+        args: &[Value],
+        kwargs: &[(SmolStr, Value)],
+        fuel: &mut dyn FnMut(u64) -> Result<(), crate::limits::LimitError>,
+    ) -> Option<Result<HostReturn, HostError>>;
+    /// Attribute read (non-method). `None` means "no such attribute".
+    fn get_attr(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn method_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// `bool(obj)`, `if obj:` (default: true, as for any object).
+    fn truthy(&self) -> bool {
+        true
+    }
+    /// `repr(obj)`, and `str(obj)` unless [`HostObject::str`] says otherwise
+    /// (`None`: `<type_name object>`).
+    fn repr(&self) -> Option<String> {
+        None
+    }
+    /// `str(obj)`, `print(obj)`, f-strings (`None`: its repr).
+    fn str(&self) -> Option<String> {
+        None
+    }
+    /// The object itself, for an embedder that must recognise its own
+    /// objects among a program's values (to send one to another process).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+}
+
+/// What an inline host function returns: a value now, or a request to
+/// suspend the program with a host call (e.g. `ask(q, text)` becoming an
+/// `llm_query`).
+pub enum HostReturn {
+    Value(Value),
+    Suspend { name: SmolStr, args: Vec<Value>, kwargs: Vec<(SmolStr, Value)> },
+}
+
+/// An error a host function reports; the program sees it as an exception of
+/// `kind` (default `RuntimeError`) that it may catch.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct HostError {
+    pub kind: ExcKind,
+    pub message: String,
+}
+
+impl HostError {
+    pub fn new(message: impl Into<String>) -> HostError {
+        HostError { kind: ExcKind::RuntimeError, message: message.into() }
+    }
+
+    pub fn typed(kind: ExcKind, message: impl Into<String>) -> HostError {
+        HostError { kind, message: message.into() }
     }
 }

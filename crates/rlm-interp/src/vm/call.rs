@@ -126,7 +126,7 @@ impl Vm {
         let mut cells: Vec<Rc<StoreCell<Option<Value>>>> = (0..code.ncells)
             .map(|_| {
                 let c = Rc::new(StoreCell::new(None));
-                crate::gc::track_cell(&c);
+                crate::gc::Track::track(&c);
                 c
             })
             .collect();
