@@ -7,6 +7,7 @@
 
 mod ascii_twin;
 pub(crate) mod engine;
+mod flat;
 mod functions;
 pub(crate) mod match_obj;
 pub(crate) mod pattern;
