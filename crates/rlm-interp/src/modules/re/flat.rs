@@ -31,11 +31,17 @@ const MAX_INSTS: usize = 256;
 /// Deeper nesting than this (groups in groups) keeps the engine's walk.
 const MAX_DEPTH: usize = 16;
 
-/// Steps a walk may take per byte of the match (and a few more): a lazy
-/// repetition takes about eight a byte before the rest of the pattern
-/// (an alternative per byte) matches.
-const STEPS_PER_BYTE: usize = 32;
-const STEPS_BASE: usize = 256;
+/// Steps a walk (or a search's walks) may take per byte of text it covered,
+/// and besides: a character a repetition takes is one step, so the patterns
+/// this is for take one to four a byte; far more is a pattern that
+/// backtracks, which the engine (linear) then answers. Kept small: the
+/// search's fuel is the engine's, a few units per match and per 64 bytes.
+const STEPS_PER_BYTE: usize = 16;
+const STEPS_BASE: usize = 64;
+
+/// Steps a place where a search's literal occurs costs besides its walk
+/// (finding it).
+const STEPS_PER_CANDIDATE: usize = 2;
 
 /// A set of characters: ASCII by a bitmap, the rest by sorted ranges.
 struct Set {
@@ -272,6 +278,7 @@ impl Flat {
         let (bytes, mut from, mut steps) = (hay.as_bytes(), start, 0);
         while let Some(i) = finder.find(bytes.get(from..)?) {
             let at = from + i;
+            steps += STEPS_PER_CANDIDATE;
             let read = Read { origin: start, to: at + finder.needle().len() };
             // The literal just found is read past when it is the first instruction.
             let walk_from = if self.prefix_first { (1, read.to) } else { (0, at) };
