@@ -72,7 +72,8 @@ pub(crate) fn walk<T>(f: impl FnOnce() -> T) -> T {
 
 /// [`walk`] for a walk over `v`, or `f` in place when `v` holds no values
 /// (an int, a string...: their walk is one level, the common case of
-/// `print` and of a sort's comparisons).
+/// `print` and of a sort's comparisons). Inlined: left out of line (as
+/// other code changed), `print(1)` paid ~70 instructions more a call.
 #[inline]
 pub(crate) fn walk_over<T>(v: &Value, f: impl FnOnce() -> T) -> T {
     match v {

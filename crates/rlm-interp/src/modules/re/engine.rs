@@ -12,6 +12,7 @@ use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
 use crate::meter::Meter;
 use crate::modules::re::ascii_twin::{self, AsciiTwin};
+use crate::modules::re::flat::Flat;
 use crate::modules::re::match_obj::MatchObj;
 use crate::modules::re::rewrite::{self, Dollar};
 use crate::modules::re::translate::{Translation, translate};
@@ -64,6 +65,8 @@ pub struct CompiledRegex {
     searched: std::cell::Cell<bool>,
     /// The pattern as the engines see it (translated, flags inline).
     full: String,
+    /// Its groups' walk, when it is flat and runs on the linear engine.
+    flat: Option<Flat>,
     /// The longest match in bytes, when bounded: searched in windows.
     max_len: Option<usize>,
     /// Whether a search stops reading a character past its match
@@ -302,8 +305,15 @@ fn build_pattern(
     if let Some(g) = tail_group {
         names.truncate(g);
     }
-    let size = super::size::expanded_size(&full);
+    let (size, tree) = super::size::expanded_size_and_tree(&full);
+    // The engine parsed the same text: a flat pattern's groups are
+    // resolved by a walk over it (`flat.rs`).
+    let flat = match (&engine, tree) {
+        (Engine::Fast(r, ..), Some(tree)) => Flat::build(&tree, r.captures_len() - 1),
+        _ => None,
+    };
     Ok(CompiledRegex {
+        flat,
         source: source.to_string(),
         flags,
         wrap,
@@ -351,12 +361,19 @@ impl CompiledRegex {
     /// (`None` for the backtracking engine).
     fn fast_captures(&self, hay: &str, start: usize) -> Option<Option<Spans>> {
         let Engine::Fast(r, locations, twin) = &self.engine else { return None };
-        if let Some(twin) = twin {
-            // The bounds by the lazy DFA, the groups by the twin when the
-            // match is ASCII (the engine's own search does the same two
-            // steps, its second over the large NFA).
+        if let Some(found) = self.flat.as_ref().and_then(|f| f.search(hay, start)) {
+            return Some(found);
+        }
+        if self.flat.is_some() || twin.is_some() {
+            // The bounds by the lazy DFA, the groups by the flat walk, or
+            // by the twin when the match is ASCII (the engine's own search
+            // does the same two steps, its second over its NFA).
             let Some(m) = r.find_at(hay, start) else { return Some(None) };
-            if let Some(spans) = twin.groups(hay.as_bytes(), m.start(), m.end()) {
+            let (s, e) = (m.start(), m.end());
+            if let Some(spans) = self.flat.as_ref().and_then(|f| f.groups(hay, s, e)) {
+                return Some(Some(spans));
+            }
+            if let Some(spans) = twin.as_ref().and_then(|t| t.groups(hay.as_bytes(), s, e)) {
                 return Some(Some(spans));
             }
         }

@@ -3,10 +3,12 @@
 //! limit) only for lookaround and backreferences. Positions are code points.
 //! `engine.rs` compiles and runs patterns, `functions.rs` is the module's and
 //! the patterns' functions, `match_obj.rs`/`pattern.rs` the native objects,
-//! `sre_check.rs` CPython's syntax check.
+//! `sre_check.rs` CPython's syntax check, `flat.rs` the walk that searches and
+//! resolves the groups of flat patterns as sre does.
 
 mod ascii_twin;
 pub(crate) mod engine;
+mod flat;
 mod functions;
 pub(crate) mod match_obj;
 pub(crate) mod pattern;

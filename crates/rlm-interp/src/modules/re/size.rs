@@ -34,19 +34,31 @@ pub(crate) struct PatternSize {
 /// The size of `pattern`; its length in states when it does not parse here
 /// (the engines then report the error, or the backtracking engine takes it).
 pub(crate) fn expanded_size(pattern: &str) -> PatternSize {
+    expanded_size_and_tree(pattern).0
+}
+
+/// [`expanded_size`] and the parsed pattern (`None` when it does not parse
+/// here), for a caller that reads the tree too: parsed once.
+pub(crate) fn expanded_size_and_tree(pattern: &str) -> (PatternSize, Option<Hir>) {
     let parsed = regex_syntax::ParserBuilder::new().nest_limit(200).build().parse(pattern);
     match parsed {
-        Ok(hir) => PatternSize {
-            max_len: hir.properties().maximum_len(),
-            settles: settles_at_match_end(&hir),
-            ..hir_size(&hir)
-        },
-        Err(_) => PatternSize {
-            states: pattern.len() as u64,
-            class_pieces: 0,
-            max_len: None,
-            settles: false,
-        },
+        Ok(hir) => {
+            let size = PatternSize {
+                max_len: hir.properties().maximum_len(),
+                settles: settles_at_match_end(&hir),
+                ..hir_size(&hir)
+            };
+            (size, Some(hir))
+        }
+        Err(_) => {
+            let size = PatternSize {
+                states: pattern.len() as u64,
+                class_pieces: 0,
+                max_len: None,
+                settles: false,
+            };
+            (size, None)
+        }
     }
 }
 
