@@ -7,7 +7,7 @@
 
 use crate::fault::R;
 use crate::types::dict::dict_get;
-use crate::types::str::methods::{StrFast, str_fast_method};
+use crate::types::str::fast::{StrFast, str_fast_method};
 use crate::value::*;
 use crate::vm::{Vm, internal};
 

@@ -132,7 +132,6 @@ pub(crate) fn str_method<C: Callbacks + ?Sized>(
     args: Vec<Value>,
     kwargs: Kwargs,
 ) -> R<Value> {
-    let text = s.as_str();
     const NO_ARGS: &[&str] = &[
         "lower",
         "upper",
@@ -160,7 +159,7 @@ pub(crate) fn str_method<C: Callbacks + ?Sized>(
     // front too (`whole`), those charged as they proceed only for what
     // they do.
     cx.meter().fuel(1)?;
-    let whole = |vm: &mut C| vm.meter().fuel(text.len() as u64 / 32);
+    let whole = |vm: &mut C| charge_whole(vm, s);
     match name {
         "lower" | "upper" | "casefold" | "strip" | "lstrip" | "rstrip" => {
             case_or_strip(cx, s, name, &args)
@@ -201,82 +200,21 @@ pub(crate) fn str_method<C: Callbacks + ?Sized>(
     }
 }
 
-/// The str methods a call site runs without the general path's lookups by
-/// name (`vm/method_fast.rs`: `line.lower()`, `t.strip()`, `s.split()`,
-/// which real programs call once a line): only with arguments that cannot
-/// fail its arity check, and run by [`str_fast_method`] with the charges
-/// [`str_method`] makes, in its order.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum StrFast {
-    Lower,
-    Upper,
-    Strip,
-    LStrip,
-    RStrip,
-    Split,
-}
-
-impl StrFast {
-    /// The fast method `name` is, called with `args`; `None` for any other
-    /// method or arguments (the general path runs those, and gives every
-    /// error).
-    #[inline]
-    pub(crate) fn of(name: &str, args: &[Value]) -> Option<StrFast> {
-        let m = match name {
-            "lower" => StrFast::Lower,
-            "upper" => StrFast::Upper,
-            "strip" => StrFast::Strip,
-            "lstrip" => StrFast::LStrip,
-            "rstrip" => StrFast::RStrip,
-            "split" => StrFast::Split,
-            _ => return None,
-        };
-        let fits = match (m, args) {
-            (_, []) => true,
-            (StrFast::Lower | StrFast::Upper, _) => false,
-            (_, [Value::Str(_)]) => true,
-            _ => false,
-        };
-        fits.then_some(m)
-    }
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            StrFast::Lower => "lower",
-            StrFast::Upper => "upper",
-            StrFast::Strip => "strip",
-            StrFast::LStrip => "lstrip",
-            StrFast::RStrip => "rstrip",
-            StrFast::Split => "split",
-        }
-    }
-}
-
-/// `s.m(args)` as [`str_method`] runs it once the call is charged: the
-/// unit a call, then the method.
-pub(crate) fn str_fast_method<C: Callbacks + ?Sized>(
-    cx: &mut C,
-    s: &Str,
-    m: StrFast,
-    args: &[Value],
-) -> R<Value> {
-    cx.meter().fuel(1)?;
-    match m {
-        StrFast::Split => split::split_family(cx.meter(), s, "split", args, &Vec::new()),
-        _ => case_or_strip(cx, s, m.name(), args),
-    }
+/// The charge of a method that reads the whole string before it runs.
+fn charge_whole<C: Callbacks + ?Sized>(cx: &mut C, s: &Str) -> R<()> {
+    cx.meter().fuel(s.byte_len() as u64 / 32)
 }
 
 /// A change of case (paid for the whole string up front, as it reads all of
-/// it) or a strip (charged as it reads).
-fn case_or_strip<C: Callbacks + ?Sized>(
+/// it) or a strip (charged as it reads): after the unit a call.
+pub(super) fn case_or_strip<C: Callbacks + ?Sized>(
     cx: &mut C,
     s: &Str,
     name: &str,
     args: &[Value],
 ) -> R<Value> {
     if matches!(name, "lower" | "upper" | "casefold") {
-        cx.meter().fuel(s.byte_len() as u64 / 32)?;
+        charge_whole(cx, s)?;
     }
     str_case_strip(cx, s, name, args)
 }

@@ -2,9 +2,11 @@
 //! path, a sampled char-to-byte index for large non-ASCII text, short text
 //! inline, zero-copy views of external buffers), and its operators: `+`, `*`,
 //! `%`, `in`, indexing and slicing. Methods are in `methods.rs` and
-//! `split.rs`, `repr` in `repr.rs`, the storage in `storage.rs`.
+//! `split.rs` (those a call site runs directly in `fast.rs`), `repr` in
+//! `repr.rs`, the storage in `storage.rs`.
 
 mod chars;
+pub(crate) mod fast;
 pub(crate) mod methods;
 pub(crate) mod repr;
 pub(crate) mod search;
