@@ -198,12 +198,25 @@ impl Meter {
     /// passes the budget by more than the grace.
     #[inline]
     pub(crate) fn alloc(&mut self, bytes: usize) -> R<()> {
-        self.mem_since = self.mem_since.saturating_add(bytes);
-        let grown = self.account.live().saturating_sub(self.mem_synced);
-        if self.mem_since.saturating_add(grown) > self.mem_next {
-            return self.sync_memory(bytes);
+        if self.alloc_before_sync(bytes) {
+            return Ok(());
         }
-        Ok(())
+        self.mem_since = self.mem_since.saturating_add(bytes);
+        self.sync_memory(bytes)
+    }
+
+    /// [`Meter::alloc`] when no sync is due: counts `bytes` and returns
+    /// true; false, nothing counted, when one is (the plain loop, which
+    /// cannot sync, hands the instruction to the full loop then).
+    #[inline(always)]
+    pub(crate) fn alloc_before_sync(&mut self, bytes: usize) -> bool {
+        let since = self.mem_since.saturating_add(bytes);
+        let grown = self.account.live().saturating_sub(self.mem_synced);
+        if since.saturating_add(grown) > self.mem_next {
+            return false;
+        }
+        self.mem_since = since;
+        true
     }
 
     /// The memory check alone, for a value its maker charges exactly (a

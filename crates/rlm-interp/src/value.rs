@@ -140,7 +140,8 @@ mod deferred_drop {
     /// already under way the value waits in `SINGLES`; else it drops now,
     /// and what it held waits as `defer` leaves it.
     pub fn defer_one(v: Value) {
-        if !holds_values(&v) {
+        // Another owner keeps what it holds: only a count goes down here.
+        if !holds_values(&v) || v.box_shared() {
             return;
         }
         if DROPPING.with(|d| d.get()) {
@@ -369,6 +370,27 @@ impl Value {
             std::mem::forget(self);
         } else {
             drop(self);
+        }
+    }
+
+    /// Whether this value's box has another owner, so that dropping this
+    /// handle only lowers a count and drops nothing it holds (a constant
+    /// tuple a loop walks: its iterator's drop need not wait in
+    /// `deferred_drop`).
+    pub(crate) fn box_shared(&self) -> bool {
+        fn many<T: ?Sized>(r: &Rc<T>) -> bool {
+            Rc::strong_count(r) > 1
+        }
+        match self {
+            Value::List(r) => many(r),
+            Value::Tuple(r) => many(r),
+            Value::Dict(r) => many(r),
+            Value::Set(r) => many(r),
+            Value::FrozenSet(r) => many(r),
+            Value::Deque(r) => many(r),
+            Value::Iter(r) => many(r),
+            Value::Func(r) => many(r),
+            _ => false,
         }
     }
 

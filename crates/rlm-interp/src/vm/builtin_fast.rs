@@ -4,6 +4,9 @@
 //! (`Vm::call_builtin` matches the name twice). Any other builtin, argument
 //! count or argument type takes the general path (`Vm::call_op`), which also
 //! gives every error, so these paths never fail on input of their own.
+//! `int(x)` and `str(x)` too (a match's group read as a number, a number
+//! made text): their constructor is called on the argument in place, after
+//! the general path's charge, and raises what it raises.
 
 use crate::fault::R;
 use crate::value::*;
@@ -31,6 +34,41 @@ impl Vm {
         let Some(n) = result else { return Ok(false) };
         frame.stack.truncate(callee_at);
         frame.stack.push(Value::Int(n));
+        Ok(true)
+    }
+}
+
+impl Vm {
+    /// Runs `int(x)` or `str(x)` (the type and its one argument on top of
+    /// the stack) as the general path does (`Vm::call_nonframe`): the
+    /// constructor's charge, then the constructor on the argument, with no
+    /// argument vector and no dispatch by the type's name. `false` (the
+    /// stack untouched) for any other callee or argument count.
+    #[inline]
+    pub(super) fn call_constructor_fast(&mut self, argc: u32) -> R<bool> {
+        if argc != 1 {
+            return Ok(false);
+        }
+        let frame = top!(self);
+        let [.., Value::Type(t @ (Ty::Int | Ty::Str)), arg] = &*frame.stack else {
+            return Ok(false);
+        };
+        let t = *t;
+        crate::call_cost::charge_call(
+            &mut self.meter,
+            crate::builtins::constructors::CONSTRUCTORS,
+            t.name(),
+            None,
+            std::slice::from_ref(arg),
+        )?;
+        let arg = frame.stack.pop().ok_or_else(|| internal("stack underflow"))?;
+        frame.stack.pop();
+        let v = if t == Ty::Int {
+            crate::types::int::int_new(std::slice::from_ref(&arg), &Kwargs::new())?
+        } else {
+            crate::format::repr::str_value(&mut self.meter, arg)?
+        };
+        top!(self).stack.push(v);
         Ok(true)
     }
 }

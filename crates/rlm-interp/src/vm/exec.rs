@@ -320,8 +320,10 @@ impl Vm {
                     let callee = at.and_then(|i| frame.stack.get(i));
                     let is_func = matches!(callee, Some(Value::Func(_)));
                     let is_builtin = matches!(callee, Some(Value::Builtin(_)));
+                    let is_type = matches!(callee, Some(Value::Type(_)));
                     if (is_func && self.call_plain(argc as usize)?)
                         || (is_builtin && self.call_builtin_fast(argc)?)
+                        || (is_type && self.call_constructor_fast(argc)?)
                     {
                         continue;
                     }

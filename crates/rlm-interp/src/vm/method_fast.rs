@@ -1,11 +1,12 @@
 //! Fast paths for the built-in method calls programs make most inside loops
-//! (`d.get(k)`, `xs.append(x)`, `s.startswith(p)`, `line.lower()`): run on the arguments
+//! (`d.get(k)`, `xs.append(x)`, `s.startswith(p)`, `line.lower()`, `m.group(1)`): run on the arguments
 //! where they lie on the operand stack, with no argument vector and no
 //! arity-table lookup. Any other receiver, method, argument count or
 //! argument type takes the general path (`Vm::call_method_op`), which also
 //! gives every error, so these paths never fail on input of their own.
 
 use crate::fault::R;
+use crate::modules::re::match_obj::{MatchObj, group_of};
 use crate::types::dict::dict_get;
 use crate::types::str::fast::{StrFast, str_fast_method};
 use crate::value::*;
@@ -23,7 +24,10 @@ impl Vm {
         };
         // The receiver's type first: other receivers (modules, instances,
         // regex matches...) leave at once, without reading the name.
-        if !matches!(frame.stack[recv_at], Value::Dict(_) | Value::Str(_) | Value::List(_)) {
+        if !matches!(
+            frame.stack[recv_at],
+            Value::Dict(_) | Value::Str(_) | Value::List(_) | Value::Native(_)
+        ) {
             return Ok(false);
         }
         let Some(name) = frame.code.names.get(name as usize) else {
@@ -48,6 +52,17 @@ impl Vm {
                 crate::types::list::list_append(&mut self.meter, &l, x)?;
                 top!(self).stack.push(Value::None);
                 return Ok(true);
+            }
+            // A match's group (`m.group(1)` for each match a loop finds),
+            // charged as the general path charges it, then held to the limits.
+            (Value::Native(n), "group", [] | [_]) => {
+                let Some(m) = n.module::<MatchObj>() else { return Ok(false) };
+                crate::call_cost::charge_with(&mut self.meter, Some(&recv[0]), args, || {
+                    crate::types::method_cost(&recv[0], "group")
+                })?;
+                let v = group_of(m, args.first())?;
+                self.meter.guard_result(&v)?;
+                v
             }
             (Value::Str(_), name, args) => {
                 return match StrFast::of(name, args) {

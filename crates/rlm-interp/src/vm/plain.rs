@@ -1,6 +1,8 @@
 //! The plain instructions' loop: the instructions that touch only the top
 //! frame, its code's constants and the globals (loads, stores, jumps, int
-//! arithmetic and comparisons, range and list loops) run here with the
+//! arithmetic and comparisons, range and list loops, cells, `not`), and a
+//! few whose work is known before it is done (a list comprehension's append
+//! within the memory count, `w in line` over a short line) run here with the
 //! frame, its code and the pc held in registers. The full loop
 //! (`exec_inner`) looks each of them up through the `Vm` per instruction,
 //! about a third of a plain instruction's cost (issue #59).
@@ -11,10 +13,11 @@
 //! the full loop's match charged and with the pc past it, as the full loop
 //! would have reached it, and nothing of it done. The loop runs only while
 //! the fuel is at least [`PLAIN_MARGIN`] units from the next checkpoint, so
-//! no instruction here (a fused one charges up to three units) reaches a
-//! checkpoint or the fuel limit: those stay the full loop's.
+//! no instruction here (a fused one charges up to three units, a short `in`
+//! its search's units within what is left) reaches a checkpoint or the fuel limit: those stay the full loop's.
 
 use crate::compile::Instr;
+use rlm_syntax::ast::{CmpOp, UnaryOp};
 use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::Vm;
@@ -43,7 +46,8 @@ impl Vm {
     pub(super) fn run_plain(&mut self) -> Option<Instr> {
         let Vm { frames, meter, globals, builtin_cache, .. } = self;
         let last = meter.fuel_checkpoint.checked_sub(PLAIN_MARGIN)?;
-        let Frame { code, pc: frame_pc, stack, locals, blocks, handled, .. } = frames.last_mut()?;
+        let Frame { code, pc: frame_pc, stack, locals, cells, blocks, handled, .. } =
+            frames.last_mut()?;
         // The instructions as a slice, held across the loop: read through
         // the frame, they were reloaded after every store to the stack
         // (which may alias them, for all the compiler knows).
@@ -138,6 +142,22 @@ impl Vm {
                     *x = r;
                     stack.pop_int();
                 }
+                Instr::Compare(cop @ (CmpOp::In | CmpOp::NotIn)) => {
+                    let Some((v, after)) = pop_str_in(stack, cop, fuel, last + PLAIN_MARGIN)
+                    else {
+                        full_loop!(*instr)
+                    };
+                    fuel = after;
+                    stack.push(Value::Bool(v));
+                }
+                Instr::CompareJumpIfFalse(cop @ (CmpOp::In | CmpOp::NotIn), t) => {
+                    let Some((v, after)) = pop_str_in(stack, cop, fuel + 1, last + PLAIN_MARGIN)
+                    else {
+                        full_loop!(*instr)
+                    };
+                    fuel = after;
+                    pc = if v { pc + 1 } else { t as usize };
+                }
                 Instr::Compare(cop) => {
                     let Some(v) = pop_int_compare(stack, cop) else { full_loop!(*instr) };
                     stack.push(Value::Bool(v));
@@ -146,6 +166,26 @@ impl Vm {
                     let Some(v) = pop_int_compare(stack, cop) else { full_loop!(*instr) };
                     fuel += 1;
                     pc = if v { pc + 1 } else { t as usize };
+                }
+                Instr::Unary(UnaryOp::Not) => {
+                    let Some(v) = stack.pop() else { full_loop!(*instr) };
+                    let not = !truthy_fast(&v);
+                    v.discard();
+                    stack.push(Value::Bool(not));
+                }
+                Instr::LoadCell(i) => match cells.get(i as usize).map(|c| c.borrow().clone()) {
+                    Some(Some(v)) => stack.push(v),
+                    _ => full_loop!(*instr),
+                },
+                Instr::StoreCell(i) => {
+                    let Some(cell) = cells.get(i as usize) else { full_loop!(*instr) };
+                    let Some(v) = stack.pop() else { full_loop!(*instr) };
+                    *cell.borrow_mut() = Some(v);
+                }
+                Instr::ListAppend(depth) => {
+                    if !list_append(stack, meter, depth) {
+                        full_loop!(*instr)
+                    }
                 }
                 Instr::LoadConstBinary(c, bop, _) => {
                     let (Some(Value::Int(y)), Some(Value::Int(x))) =
@@ -397,12 +437,60 @@ fn global_or_builtin<'a>(
 /// Two ints on top of the stack compared and popped; `None`: other
 /// operands or operators, nothing popped.
 #[inline(always)]
-fn pop_int_compare(stack: &mut OperandStack, op: rlm_syntax::ast::CmpOp) -> Option<bool> {
+fn pop_int_compare(stack: &mut OperandStack, op: CmpOp) -> Option<bool> {
     let [.., a @ Value::Int(_), b @ Value::Int(_)] = &**stack else { return None };
     let v = int_compare_fast(op, a, b)?;
     stack.pop_int();
     stack.pop_int();
     Some(v)
+}
+
+/// `ListAppend(depth)`'s work when the list `depth` items below the value
+/// stays within the length cap and its growth's memory is counted without
+/// a sync; false, nothing done, else (the full loop checks and syncs). Out
+/// of line, as `pop_str_in`: inlined, they cost the int loops registers.
+#[inline(never)]
+fn list_append(stack: &mut OperandStack, meter: &mut crate::meter::Meter, depth: u32) -> bool {
+    let Some(at) = stack.len().checked_sub(depth as usize + 2) else { return false };
+    let Some(Value::List(l)) = stack.get(at) else { return false };
+    let cost = {
+        let items = l.borrow();
+        if items.len() >= meter.limits.max_collection_len {
+            return false;
+        }
+        crate::types::list::push_cost(&items)
+    };
+    if !meter.alloc_before_sync(cost) {
+        return false;
+    }
+    let Some(v) = stack.pop() else { return false };
+    if let Some(Value::List(l)) = stack.get(at) {
+        l.borrow_mut_to_append().push(v);
+    }
+    true
+}
+
+/// `needle in hay` (or `not in`) for two strings on top of the stack,
+/// searched and popped when the text is short and the search's charge keeps
+/// `fuel` (the instruction's own units counted) within `checkpoint`: the
+/// answer and the fuel after it. `None`: other operands, a longer text or a
+/// dearer search, nothing done.
+#[inline(never)]
+fn pop_str_in(
+    stack: &mut OperandStack,
+    op: CmpOp,
+    fuel: u64,
+    checkpoint: u64,
+) -> Option<(bool, u64)> {
+    let [.., Value::Str(needle), Value::Str(hay)] = &**stack else { return None };
+    let budget = checkpoint.checked_sub(fuel)?;
+    let (found, units) = crate::types::str::str_in_str_prepaid(needle, hay, budget)?;
+    for _ in 0..2 {
+        if let Some(v) = stack.pop() {
+            v.discard();
+        }
+    }
+    Some((found == (op == CmpOp::In), fuel + units))
 }
 
 /// `StoreFast(i)`'s work; false, nothing done, when the stack is empty or

@@ -49,15 +49,22 @@ pub(crate) fn match_group(m: &MatchObj, idx: &Value) -> R<Value> {
     Ok(group_value(m, i, &Value::None))
 }
 
+/// `m.group()` or `m.group(g)`: the general path's answer (`match_method`),
+/// for the call site that reads a match's group in a loop
+/// (`vm/method_fast.rs`).
+pub(crate) fn group_of(m: &MatchObj, g: Option<&Value>) -> R<Value> {
+    match g {
+        None => Ok(group_value(m, 0, &Value::None)),
+        Some(g) => match_group(m, g),
+    }
+}
+
 pub(crate) fn match_method(m: &MatchObj, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
     let char_pos = |b: usize| m.hay.char_of_byte(b) as i64;
     match name {
         "group" => {
-            if args.is_empty() {
-                return Ok(group_value(m, 0, &Value::None));
-            }
-            if args.len() == 1 {
-                return match_group(m, &args[0]);
+            if args.len() <= 1 {
+                return group_of(m, args.first());
             }
             let mut out = Vec::new();
             for a in &args {

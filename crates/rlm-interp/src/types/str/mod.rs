@@ -93,6 +93,15 @@ pub(crate) fn str_in_str(meter: &mut Meter, needle: &Str, hay: &Str) -> R<bool> 
     search::contains_in_blocks(meter, hay.as_str().as_bytes(), needle.as_str().as_bytes(), SCAN)
 }
 
+/// [`str_in_str`] for a caller holding the fuel (the plain loop): whether
+/// `needle` occurs in `hay` and the units [`str_in_str`] charges for it,
+/// when a short text's search charges at most `budget`; `None`, nothing
+/// done, else (see `search::contains_prepaid`).
+#[inline(always)]
+pub(crate) fn str_in_str_prepaid(needle: &Str, hay: &Str, budget: u64) -> Option<(bool, u64)> {
+    search::contains_prepaid(hay.as_str().as_bytes(), needle.as_str().as_bytes(), SCAN, budget)
+}
+
 /// `s[i]` and `s[a:b:c]` (a step of 1 is a view, not a copy).
 pub(crate) fn str_getitem(meter: &mut Meter, s: &Str, idx: &Value) -> R<Value> {
     if let Value::Slice(sl) = idx {

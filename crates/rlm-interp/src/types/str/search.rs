@@ -202,6 +202,31 @@ pub(crate) fn find_in_blocks(
     find_read(meter, &mut Reader::new(needle, rate), hay, 0)
 }
 
+/// `needle in hay` when [`find_in_blocks`] would search it in one go (a
+/// short text) and charge at most `budget` units: whether it occurs and the
+/// units that search charges, for a caller that holds the fuel itself (the
+/// plain loop, `vm/plain.rs`) to add. `None`: a longer text or a dearer
+/// search, nothing done (the caller takes the metered path).
+#[inline]
+pub(crate) fn contains_prepaid(
+    hay: &[u8],
+    needle: &[u8],
+    rate: Rate,
+    budget: u64,
+) -> Option<(bool, u64)> {
+    if needle.len() > hay.len() {
+        return Some((false, 0));
+    }
+    if hay.len() > SHORT {
+        return None;
+    }
+    let units = crate::cost::fuel_for(rate, 0, (hay.len() + needle.len()) as u64);
+    if units > budget {
+        return None;
+    }
+    Some((find_short(hay, needle).is_some(), units))
+}
+
 /// The first occurrence of the reader's needle in `hay` at or after
 /// `from` (at most the bytes paid for), reading (and paying for) new
 /// blocks as the search needs them.
