@@ -51,7 +51,10 @@ pub(super) fn advance_chars(bytes: &[u8], mut b: usize, mut n: usize) -> usize {
         if n == 0 && bytes.get(b).is_some_and(|&c| is_char_start(c)) {
             return b;
         }
-        while let Some(block) = bytes.get(b..).and_then(|t| t.first_chunk::<32>()) {
+        // (Not for a short step: a block holds more code points than it
+        // has left, and the word loop below already passes dense text.)
+        while n >= 32 {
+            let Some(block) = bytes.get(b..).and_then(|t| t.first_chunk::<32>()) else { break };
             let k = char_starts_in_block(block);
             if k > n {
                 break;
