@@ -195,7 +195,7 @@ pub(crate) fn charge_slice(meter: &mut Meter, of_str: bool, len: usize) -> R<()>
     if len < 8 || (of_str && len < 256) {
         return Ok(());
     }
-    let rate = lookup(OPERATOR_COSTS, "[:]").rate;
+    let rate = crate::cost::SLICE_COST.rate;
     let n = if of_str { fuel_for(rate, 0, len as u64) } else { fuel_for(rate, len as u64, 0) };
     meter.fuel(n)
 }

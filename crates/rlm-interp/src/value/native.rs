@@ -117,7 +117,9 @@ pub(crate) fn boxed_cost<T>() -> usize {
 }
 
 impl Native {
-    /// A module's object as a value.
+    /// A module's object as a value (inline: a match object is made a
+    /// `finditer` step).
+    #[inline]
     pub(crate) fn value(object: impl NativeObject) -> Value {
         Value::Native(Rc::new(Native::Module(Box::new(object))))
     }

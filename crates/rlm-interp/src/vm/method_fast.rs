@@ -78,8 +78,9 @@ impl Vm {
     }
 
     /// `s.m(args)` for a str method resolved by [`StrFast::of`], with the
-    /// general path's charges in its order: the call's declared cost (by the
-    /// same table), the method's own, then the result held to the limits.
+    /// general path's charges in its order: the call's declared cost (the
+    /// same table's entry), the method's own, then the result held to the
+    /// limits.
     fn call_str_fast(&mut self, recv_at: usize, m: StrFast) -> R<bool> {
         let frame = top!(self);
         let arg = if frame.stack.len() > recv_at + 1 { frame.stack.pop() } else { None };
@@ -88,9 +89,7 @@ impl Vm {
             return Err(internal("a str method's receiver is not a str"));
         };
         let args = arg.as_slice();
-        crate::call_cost::charge_with(&mut self.meter, Some(&recv), args, || {
-            crate::types::method_cost(&recv, m.name())
-        })?;
+        crate::call_cost::charge_with(&mut self.meter, Some(&recv), args, || m.cost())?;
         let v = str_fast_method(self, s, m, args)?;
         self.meter.guard_result(&v)?;
         top!(self).stack.push(v);

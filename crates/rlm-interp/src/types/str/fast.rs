@@ -3,15 +3,18 @@
 //! shape, and run with the charges `methods::str_method` makes, in its order.
 
 use crate::callbacks::Callbacks;
+use crate::cost::Cost;
 use crate::fault::R;
-use crate::types::str::methods::case_or_strip;
+use crate::types::str::methods::{
+    CASE_COST, SEARCH_COST, SPLIT_COST, STRIP_COST, case_or_strip, str_search,
+};
 use crate::types::str::split;
 use crate::value::*;
 
 /// The str methods a call site runs without the general path's lookups by
 /// name (`vm/method_fast.rs`: `line.lower()`, `t.strip()`, `s.split()`,
-/// which real programs call once a line): only with arguments that cannot
-/// fail its arity check.
+/// which real programs call once a line, `chunk.count(w)` once a chunk):
+/// only with arguments that cannot fail its arity check.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum StrFast {
     Lower,
@@ -20,6 +23,7 @@ pub(crate) enum StrFast {
     LStrip,
     RStrip,
     Split,
+    Count,
 }
 
 impl StrFast {
@@ -35,9 +39,12 @@ impl StrFast {
             "lstrip" => StrFast::LStrip,
             "rstrip" => StrFast::RStrip,
             "split" => StrFast::Split,
+            "count" => StrFast::Count,
             _ => return None,
         };
         let fits = match (m, args) {
+            // `count` needs its substring (none: the general path's error).
+            (StrFast::Count, []) => false,
             (_, []) => true,
             (StrFast::Lower | StrFast::Upper, _) => false,
             (_, [Value::Str(_)]) => true,
@@ -54,6 +61,18 @@ impl StrFast {
             StrFast::LStrip => "lstrip",
             StrFast::RStrip => "rstrip",
             StrFast::Split => "split",
+            StrFast::Count => "count",
+        }
+    }
+
+    /// Its entry in `STR_COSTS` (the same constant), read without a search
+    /// of the table by name.
+    pub(crate) fn cost(self) -> Cost {
+        match self {
+            StrFast::Lower | StrFast::Upper => CASE_COST,
+            StrFast::Strip | StrFast::LStrip | StrFast::RStrip => STRIP_COST,
+            StrFast::Split => SPLIT_COST,
+            StrFast::Count => SEARCH_COST,
         }
     }
 }
@@ -69,6 +88,24 @@ pub(crate) fn str_fast_method<C: Callbacks + ?Sized>(
     cx.meter().fuel(1)?;
     match m {
         StrFast::Split => split::split_family(cx.meter(), s, "split", args, &Vec::new()),
+        StrFast::Count => str_search(cx, s, "count", args),
         _ => case_or_strip(cx, s, m.name(), args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StrFast;
+    use crate::cost::lookup;
+    use crate::types::str::methods::STR_COSTS;
+
+    /// Each fast method costs what the table says its name costs (the
+    /// general path's charge).
+    #[test]
+    fn fast_costs_are_the_tables() {
+        use StrFast::*;
+        for m in [Lower, Upper, Strip, LStrip, RStrip, Split, Count] {
+            assert_eq!(m.cost(), lookup(STR_COSTS, m.name()), "{}", m.name());
+        }
     }
 }

@@ -507,7 +507,13 @@ impl Parts<'_> {
     /// Bytes `a..b` (on char boundaries) as [`Str::byte_substr`] makes them.
     #[inline]
     pub(crate) fn part_str(&self, a: usize, b: usize) -> Str {
-        let part = self.of.part_fields(self.text, a, b, None);
+        self.part_counted(a, b, None)
+    }
+
+    /// The same, of `char_len` code points if known (else counted).
+    #[inline]
+    pub(crate) fn part_counted(&self, a: usize, b: usize, char_len: Option<usize>) -> Str {
+        let part = self.of.part_fields(self.text, a, b, char_len);
         Str::charged_to(part, Owner::of(&self.account))
     }
 }
