@@ -15,6 +15,7 @@
 //! checkpoint or the fuel limit: those stay the full loop's.
 
 use crate::compile::Instr;
+use crate::value::frame::{Block, Frame};
 use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::Vm;
