@@ -579,7 +579,12 @@ pub(super) fn search_paid(
     })
 }
 
-/// [`search_paid`] by `p`'s own engine.
+/// [`search_paid`] by `p`'s own engine. Inlined into its one caller, run
+/// on every search: left to the compiler, whether it was depended on how
+/// the files fell into codegen units, and issue #59's moves (a file for the
+/// flags, the reach's constants in `reach.rs`) left it a call, ~25
+/// instructions more a search (`regex_finditer` +0.6%).
+#[inline(always)]
 fn search_engine(
     meter: &mut Meter,
     p: &CompiledRegex,
