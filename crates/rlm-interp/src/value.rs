@@ -2,13 +2,17 @@
 //! hashable dict keys (`Key`), the hash tables' types, and the deferred drop
 //! that keeps dropping deeply nested values off the Rust stack. The data a
 //! value holds is in the files beside this one (`value/`: the containers'
-//! storage, the other objects', a frame's, the native objects' enum and
-//! trait), and a few in `types/` that name no value (a `str`'s storage, the
-//! type objects) or hold an iterator's states; all are re-exported here, so
-//! that `use crate::value::*` names every type. Each type's behaviour is in
-//! `types/` and the machine, which name this layer, never the other way
-//! round (issue #59).
+//! storage, the other objects', the native objects' enum and trait), and a
+//! few in `types/` that name no value (a `str`'s storage, the type objects)
+//! or hold an iterator's states; all are re-exported here, so that `use
+//! crate::value::*` names every type. A frame's data and its operand stack
+//! (`value/frame.rs`, `value/stack.rs`) are not: a suspended generator's
+//! frame is held behind the `Suspended` trait declared here, so they name
+//! this file and it does not name them (`crate::value::frame::Frame`).
+//! Each type's behaviour is in `types/` and the machine, which name this
+//! layer, never the other way round (issue #59).
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
@@ -18,7 +22,7 @@ use smol_str::SmolStr;
 use crate::gc::track::Track;
 
 mod containers;
-mod frame;
+pub(crate) mod frame;
 mod native;
 mod objects;
 pub(crate) mod stack;
@@ -29,7 +33,6 @@ pub use crate::types::str::storage::{Str, TextBuffer};
 pub use crate::types::type_obj::{ExcKind, Ty};
 pub(crate) use containers::DictEntry;
 pub use containers::{DequeObj, Dict, DictKind, ListObj, TupleObj};
-pub(crate) use frame::{Block, Collect, Frame, FrameCharge};
 pub use native::Native;
 pub(crate) use native::{NativeObject, ReprPart, boxed_cost};
 pub(crate) use objects::awaitable_mem_cost;
@@ -37,6 +40,23 @@ pub use objects::{
     BuiltinFn, Coroutine, Exception, Function, Gather, HostError, HostFuture, HostObject,
     HostReturn, ModuleObject,
 };
+
+/// A generator expression's state as its iterator (`IterState::Gen`) holds
+/// it, implemented by `value/frame.rs`'s `Generator` (its frame while
+/// suspended): neither this file nor the iterator names the frame, so the
+/// frame and its operand stack, which hold values, name the value layer one
+/// way (issue #59: the values' circle was 7 files with them). Resuming a
+/// generator is cold next to a `for` over a range or list, which never
+/// reaches this: the machine downcasts through [`Suspended::as_any_mut`]
+/// to move the frame.
+pub(crate) trait Suspended: Any {
+    /// Its box and, while suspended, the frame's buffers and values.
+    fn mem_cost(&self) -> usize;
+
+    /// Itself, for the machine's downcast to the generator (the crate
+    /// builds on Rust 1.85, which has no upcasting to `dyn Any`).
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
 
 /// Fast, randomly seeded hashing for dicts and sets (seeded per process so
 /// that colliding keys cannot be precomputed).

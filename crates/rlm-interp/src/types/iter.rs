@@ -44,8 +44,11 @@ pub enum IterState {
     /// exhausted: the container is let go).
     Watched(VecDeque<Value>, Option<(Value, Stamp)>),
     /// A generator expression: its frame, run to its next `yield` on each
-    /// step (`vm/generator.rs`).
-    Gen(Box<Generator>),
+    /// step (`vm/generator.rs`). Held behind [`Suspended`]: the frame's data
+    /// (`value/frame.rs`'s `Generator`) names the values, and an iterator
+    /// naming it closed a circle through the value layer (issue #59).
+    #[allow(private_interfaces)]
+    Gen(Box<dyn Suspended>),
     /// `map(f, *iterables)`: each step pulls one item from every source and
     /// calls `f` on them.
     Map(Value, Vec<Rc<RefCell<IterState>>>),
@@ -144,33 +147,6 @@ impl IterState {
             IterState::Zip(srcs, strict) => Pull::Zip(srcs.clone(), *strict),
             _ => return None,
         })
-    }
-}
-
-/// A generator expression's state: its frame while suspended between
-/// items; none while the frame runs or once it ended. Boxed once, with the
-/// frame inline: each step moves the frame out and back into the same box
-/// (a box per step cost an allocation and a free on every item).
-pub struct Generator {
-    pub(crate) frame: Option<Frame>,
-    pub(crate) running: bool,
-}
-
-impl Generator {
-    pub(crate) fn new(frame: Frame) -> Box<Generator> {
-        Box::new(Generator { frame: Some(frame), running: false })
-    }
-
-    /// A step ended: the frame comes back if it yielded (`None`: it ended).
-    pub(crate) fn finish_step(&mut self, frame: Option<Frame>) {
-        self.frame = frame;
-        self.running = false;
-    }
-
-    /// Its box (which holds the frame's own fields) and, while suspended,
-    /// the frame's buffers and values.
-    fn mem_cost(&self) -> usize {
-        std::mem::size_of::<Generator>() + self.frame.as_ref().map_or(0, |f| f.buffers_cost())
     }
 }
 
@@ -353,14 +329,8 @@ impl Drop for IterState {
             IterState::Seq(v, _) | IterState::Repeat(v, _) => {
                 return defer_drop_one(std::mem::replace(v, Value::None));
             }
-            IterState::Gen(g) => {
-                return g
-                    .frame
-                    .take()
-                    .into_iter()
-                    .flat_map(|f| f.into_values())
-                    .for_each(defer_drop_one);
-            }
+            // Its frame's values leave one at a time by its own `Drop`.
+            IterState::Gen(_) => return,
             IterState::Items(q) => std::mem::take(q).into(),
             IterState::Watched(q, c) => {
                 let mut items: Vec<Value> = std::mem::take(q).into();

@@ -1,10 +1,15 @@
 //! A frame's data: the code it runs, its position, operand stack, locals,
-//! cells, exception blocks and what it was charged. The machine (`vm/`)
-//! runs frames; a suspended generator's frame is held by its iterator
-//! (`IterState::Gen`), so the frame's data is the value layer's, beside
-//! the other data a value holds (issue #59: the iterator named `vm::Frame`,
-//! which put the machine in the values' circle).
+//! cells, exception blocks and what it was charged; and a suspended
+//! generator's (`Generator`). The machine (`vm/`) runs frames; a suspended
+//! generator's frame is held by its iterator (`IterState::Gen`), so the
+//! frame's data is the value layer's, beside the other data a value holds
+//! (issue #59: the iterator named `vm::Frame`, which put the machine in the
+//! values' circle). The iterator holds the generator behind `Suspended`
+//! (`value.rs`), so this file names the value layer and the value layer
+//! does not name it (issue #59: the values' circle was 7 files with this
+//! one and the operand stack in it).
 
+use std::any::Any;
 use std::rc::Rc;
 
 use super::stack::OperandStack;
@@ -75,6 +80,53 @@ impl Frame {
             + vec_block::<Rc<StoreCell<Option<Value>>>>(self.cells.capacity())
             + vec_block::<Block>(self.blocks.capacity())
             + values.map(Value::unowned_cost).sum::<usize>()
+    }
+}
+
+/// A generator expression's state: its frame while suspended between
+/// items; none while the frame runs or once it ended. Boxed once, with the
+/// frame inline: each step moves the frame out and back into the same box
+/// (a box per step cost an allocation and a free on every item).
+pub(crate) struct Generator {
+    pub(crate) frame: Option<Frame>,
+    pub(crate) running: bool,
+}
+
+impl Generator {
+    /// A generator over `frame`, as its iterator holds it.
+    pub(crate) fn boxed(frame: Frame) -> Box<dyn Suspended> {
+        Box::new(Generator { frame: Some(frame), running: false })
+    }
+
+    /// The generator an iterator's `Gen` state holds (`None` cannot happen:
+    /// it is the one implementation of `Suspended`).
+    #[inline]
+    pub(crate) fn of(state: &mut dyn Suspended) -> Option<&mut Generator> {
+        state.as_any_mut().downcast_mut::<Generator>()
+    }
+
+    /// A step ended: the frame comes back if it yielded (`None`: it ended).
+    pub(crate) fn finish_step(&mut self, frame: Option<Frame>) {
+        self.frame = frame;
+        self.running = false;
+    }
+}
+
+impl Suspended for Generator {
+    fn mem_cost(&self) -> usize {
+        std::mem::size_of::<Generator>() + self.frame.as_ref().map_or(0, Frame::buffers_cost)
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+impl Drop for Generator {
+    /// The frame's values leave one at a time, without recursion (a
+    /// generator over a generator over ...).
+    fn drop(&mut self) {
+        self.frame.take().into_iter().flat_map(Frame::into_values).for_each(defer_drop_one);
     }
 }
 

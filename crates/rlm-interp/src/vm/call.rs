@@ -11,6 +11,7 @@ use smol_str::SmolStr;
 use crate::compile::Code;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
+use crate::value::frame::{Collect, Frame, FrameCharge};
 use crate::value::*;
 use crate::vm::{Called, ExecEnd, Vm};
 

@@ -11,6 +11,7 @@ use smol_str::SmolStr;
 use crate::compile::Instr;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::types::exception::exc_matches;
+use crate::value::frame::{Block, Collect, Frame};
 use crate::value::*;
 use crate::vm::fused::{
     LoopTarget, RangeNext, int_binary_fast, push_local, store_fast, truthy_fast, unbound_local,

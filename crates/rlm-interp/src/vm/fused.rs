@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use crate::compile::{Code, Instr};
 use crate::fault::{R, exc};
+use crate::value::frame::Frame;
 use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::{Vm, internal, pop};

@@ -16,9 +16,9 @@ use std::rc::Rc;
 
 use crate::compile::Instr;
 use crate::fault::{Fault, R, exc};
-use crate::types::iter::Generator;
+use crate::value::frame::{Collect, Generator};
 use crate::value::*;
-use crate::vm::{Collect, ExecEnd, Vm};
+use crate::vm::{ExecEnd, Vm};
 
 /// Fuel for each item a generator expression run at once for `any` or `all`
 /// yields, besides its body's instructions: the `Yield` handing it over and
@@ -80,7 +80,7 @@ impl Vm {
             top!(self).stack.push(list);
             return self.push_frame(frame);
         }
-        let g = Value::iter(IterState::Gen(Generator::new(frame)));
+        let g = Value::iter(IterState::Gen(Generator::boxed(frame)));
         let caller = top!(self);
         caller.stack.push(g);
         caller.stack.push(Value::None);
@@ -220,23 +220,37 @@ impl Vm {
     }
 
     /// Runs a suspended generator's frame to its next item (`None`: it
-    /// returned). The generator `it` is marked running meanwhile; the frame
-    /// moves from its box onto the frame stack and, when it yields, straight
-    /// back (a frame is ~170 bytes: each move through a local was a
-    /// `memcpy`), and never when it ends.
+    /// returned, or had ended). The generator `it` is marked running
+    /// meanwhile; the frame moves from its box onto the frame stack and,
+    /// when it yields, straight back (a frame is ~170 bytes: each move
+    /// through a local was a `memcpy`), and never when it ends. The
+    /// generator is found behind its iterator's `Suspended` twice a step
+    /// (here and at the step's end), the borrow released between.
     pub(crate) fn resume_generator(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
-        // The resumption itself (the nested loop's entry, the frame moved
-        // twice), besides the instructions the frame runs.
-        self.meter.fuel(crate::cost::FUEL_PER_GENERATOR_STEP)?;
-        // Each nested level counts as callbacks do, so that a chain of
-        // generators over generators meets the call-depth limit.
-        self.check_call_depth()?;
         let base = self.frames.len();
         {
             let mut st = it.borrow_mut();
-            let IterState::Gen(g) = &mut *st else {
+            let g = match &mut *st {
+                IterState::Gen(g) => Generator::of(&mut **g),
+                _ => None,
+            };
+            let Some(g) = g else {
                 return Err(crate::vm::internal("resuming a generator that is not one"));
             };
+            if g.frame.is_none() {
+                if g.running {
+                    return crate::fault::value_err("generator already executing");
+                }
+                return Ok(None);
+            }
+            // The resumption itself (the nested loop's entry, the frame
+            // moved twice), besides the instructions the frame runs;
+            // charged with the generator borrowed (the meter's checkpoint
+            // runs no program code).
+            self.meter.fuel(crate::cost::FUEL_PER_GENERATOR_STEP)?;
+            // Each nested level counts as callbacks do, so that a chain of
+            // generators over generators meets the call-depth limit.
+            self.check_call_depth()?;
             let Some(frame) = g.frame.take() else {
                 return Err(crate::vm::internal("resuming a generator without its frame"));
             };
@@ -250,7 +264,9 @@ impl Vm {
         self.callback_depth -= 1;
         let yielded = matches!(r, Ok(ExecEnd::Yielded(_))) && self.frames.len() == base + 1;
         if let IterState::Gen(g) = &mut *it.borrow_mut() {
-            g.finish_step(if yielded { self.frames.pop() } else { None });
+            if let Some(g) = Generator::of(&mut **g) {
+                g.finish_step(if yielded { self.frames.pop() } else { None });
+            }
         }
         self.frames.truncate(base);
         generator_step_end(r, yielded)

@@ -30,13 +30,7 @@ const FUEL_PER_ENDLESS_STEP: u64 = 6;
 impl Vm {
     pub(crate) fn iter_next(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
         let mut st = it.borrow_mut();
-        if let IterState::Gen(g) = &mut *st {
-            if g.frame.is_none() {
-                if g.running {
-                    return crate::fault::value_err("generator already executing");
-                }
-                return Ok(None);
-            }
+        if let IterState::Gen(_) = &*st {
             drop(st);
             return self.resume_generator(it);
         }

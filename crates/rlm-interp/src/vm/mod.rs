@@ -51,6 +51,7 @@ use crate::compile::GlobalNames;
 use crate::host::{HostCall, HostFunc};
 use crate::limits::{LimitError, Limits};
 use crate::meter::Meter;
+use crate::value::frame::Frame;
 use crate::value::stack::OperandStack;
 use crate::value::*;
 

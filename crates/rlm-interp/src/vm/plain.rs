@@ -14,10 +14,11 @@
 //! would have reached it, and nothing of it done. The loop runs only while
 //! the fuel is at least [`PLAIN_MARGIN`] units from the next checkpoint, so
 //! no instruction here (a fused one charges up to three units, a short `in`
-//! its search's units within what is left) reaches a checkpoint or the fuel limit: those stay the full loop's.
+//! its search's units within what is left) reaches a checkpoint or the
+//! fuel limit: those stay the full loop's.
 
 use crate::compile::Instr;
-use rlm_syntax::ast::{CmpOp, UnaryOp};
+use crate::value::frame::{Block, Frame};
 use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::Vm;
@@ -25,6 +26,7 @@ use crate::vm::fused::{
     int_binary_fast, int_compare_fast, pop_into_global, pop_into_local, store_global_slot,
     truthy_fast,
 };
+use rlm_syntax::ast::{CmpOp, UnaryOp};
 
 /// The most units one instruction here charges (a three-instruction fusion).
 const PLAIN_MARGIN: u64 = 3;
@@ -143,8 +145,7 @@ impl Vm {
                     stack.pop_int();
                 }
                 Instr::Compare(cop @ (CmpOp::In | CmpOp::NotIn)) => {
-                    let Some((v, after)) = pop_str_in(stack, cop, fuel, last + PLAIN_MARGIN)
-                    else {
+                    let Some((v, after)) = pop_str_in(stack, cop, fuel, last + PLAIN_MARGIN) else {
                         full_loop!(*instr)
                     };
                     fuel = after;

@@ -10,6 +10,7 @@ use smol_str::SmolStr;
 use crate::compile::{Code, Instr};
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
 use crate::host::HostCall;
+use crate::value::frame::{Collect, Frame};
 use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::clock::TimedStep;

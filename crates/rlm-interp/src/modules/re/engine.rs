@@ -12,11 +12,13 @@ use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
 use crate::meter::Meter;
 use crate::modules::re::ascii_twin::{self, AsciiTwin};
+use crate::modules::re::flags::{ASCII, DOTALL, IGNORECASE, MULTILINE, VERBOSE};
 use crate::modules::re::flat::Flat;
 use crate::modules::re::match_obj::MatchObj;
+use crate::modules::re::reach::FIRST_READ;
 use crate::modules::re::rewrite::{self, Dollar};
+use crate::modules::re::size::COMPILED_SIZE_LIMIT;
 use crate::modules::re::translate::{Translation, translate};
-use crate::modules::re::{ASCII, DOTALL, IGNORECASE, MULTILINE, VERBOSE};
 use crate::value::*;
 
 enum Engine {
@@ -104,9 +106,6 @@ const CACHED_MAX_STATES: u64 = 64;
 
 /// How many compiled patterns the per-thread cache keeps (then it starts over).
 const CACHED_PATTERNS: usize = 64;
-
-/// The compiled-size limit of the linear engine, in bytes.
-pub(crate) const COMPILED_SIZE_LIMIT: usize = 1 << 23;
 
 /// Patterns whose expanded size passes this many states are refused before
 /// compiling (each state takes more than 16 bytes of the engine's limit).
@@ -419,10 +418,6 @@ const FUEL_PER_BACKTRACK_STEP: u64 = 5;
 /// 20 `findall(r"\b\w+é\b")` over 1 MB of accented text ran 1.49 s, ~75 ns
 /// a byte, against ~3 ns a unit for the reference loop.
 const NFA_FUEL_PER_BYTE: u64 = 16;
-
-/// The first block a search reads (doubling after): small, since a search
-/// among dense matches (`findall`) most often stops within a few bytes.
-pub(super) const FIRST_READ: usize = 32;
 
 /// Fuel for each window after a search's first (`window_search`): the
 /// engine's call on it.

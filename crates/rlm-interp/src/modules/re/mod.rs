@@ -8,6 +8,7 @@
 
 mod ascii_twin;
 pub(crate) mod engine;
+mod flags;
 mod flat;
 mod functions;
 pub(crate) mod match_obj;
@@ -29,13 +30,7 @@ use crate::callbacks::Callbacks;
 use crate::fault::R;
 use crate::value::*;
 
-pub const IGNORECASE: i64 = 2;
-pub const LOCALE: i64 = 4;
-pub const MULTILINE: i64 = 8;
-pub const DOTALL: i64 = 16;
-pub const UNICODE: i64 = 32;
-pub const VERBOSE: i64 = 64;
-pub const ASCII: i64 = 256;
+use flags::{ASCII, DOTALL, IGNORECASE, LOCALE, MULTILINE, UNICODE, VERBOSE};
 
 /// `re.name(...)`: module functions compile (or reuse) their pattern first.
 pub(crate) fn call<C: Callbacks + ?Sized>(

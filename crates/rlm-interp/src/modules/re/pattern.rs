@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::cost::CostTable;
 use crate::modules::re::engine::CompiledRegex;
-use crate::modules::re::{DOTALL, IGNORECASE, MULTILINE, UNICODE, VERBOSE};
+use crate::modules::re::flags::{DOTALL, IGNORECASE, MULTILINE, UNICODE, VERBOSE};
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
 

@@ -17,6 +17,13 @@ use regex_automata::{Input, MatchKind, Span};
 use crate::cost::Blocks;
 use crate::fault::R;
 use crate::meter::Meter;
+use crate::modules::re::size::COMPILED_SIZE_LIMIT;
+
+/// The first block a search reads (doubling after): small, since a search
+/// among dense matches (`findall`) most often stops within a few bytes.
+/// Here, with the reads it starts, rather than in `engine.rs`, which names
+/// this file (issue #59: `re`'s circle).
+pub(super) const FIRST_READ: usize = 32;
 
 /// The lazy DFA's cache, per compiled pattern, cleared and rebuilt when
 /// full: the engine's own default. At 256 KiB a model's
@@ -48,7 +55,7 @@ impl Reach {
             .configure(config)
             .thompson(
                 regex_automata::nfa::thompson::Config::new()
-                    .nfa_size_limit(Some(super::engine::COMPILED_SIZE_LIMIT)),
+                    .nfa_size_limit(Some(COMPILED_SIZE_LIMIT)),
             )
             .build(full)
             .ok()?;
@@ -93,11 +100,8 @@ pub(crate) fn search_reach(
     // fixed cost (a search among matches ~65 bytes apart called it three
     // times from 32 bytes); without one, a search among dense matches
     // most often stops within a few bytes.
-    let mut blocks = if reach.prefilter.is_some() {
-        Blocks::new()
-    } else {
-        Blocks::starting_at(super::engine::FIRST_READ)
-    };
+    let mut blocks =
+        if reach.prefilter.is_some() { Blocks::new() } else { Blocks::starting_at(FIRST_READ) };
     // `hay[..paid]` is paid for at the read rate, `hay[..stepped]` at the
     // step rate; the automaton is at `at` in state `sid`.
     let (mut at, mut paid, mut stepped) = (start, start, start);

@@ -6,6 +6,11 @@
 
 use regex_syntax::hir::{Hir, HirKind};
 
+/// The compiled-size limit of the linear engine, in bytes: what a pattern
+/// may be once compiled, beside the estimates of what it is before (the
+/// engine and the reach's automaton both build under it).
+pub(crate) const COMPILED_SIZE_LIMIT: usize = 1 << 23;
+
 /// Work estimates stop growing here (the compiled-size limit refuses far less).
 const CAP: u64 = 1 << 32;
 
