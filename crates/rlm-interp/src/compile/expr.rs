@@ -245,7 +245,32 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    /// A loop's iterable (`for`, a comprehension's `for`): a list display
+    /// of constants is walked as the tuple of them, made once here, as
+    /// CPython folds it (no list is built each time the loop starts: an
+    /// `any(w in line for w in ["a", "b"])` a line built one).
+    pub(super) fn iterable(&mut self, e: &Expr) -> CResult {
+        match &e.kind {
+            ExprKind::List(xs) if !self.defer_calls => match constant_tuple(xs) {
+                Some(t) => {
+                    let k = self.konst(t);
+                    self.emit(Instr::LoadConst(k));
+                    Ok(())
+                }
+                None => self.expr(e),
+            },
+            _ => self.expr(e),
+        }
+    }
+
     fn sequence(&mut self, xs: &[Expr], kind: SeqKind) -> CResult {
+        if let (SeqKind::Tuple, Some(t)) = (&kind, constant_tuple(xs)) {
+            // A tuple of constants is one constant, as CPython folds it.
+            self.defer_elements = false;
+            let k = self.konst(t);
+            self.emit(Instr::LoadConst(k));
+            return Ok(());
+        }
         let defer = std::mem::take(&mut self.defer_elements);
         if xs.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) {
             match kind {
@@ -392,4 +417,27 @@ fn is_two_to_63(e: &ast::Expr) -> bool {
         },
         _ => false,
     }
+}
+
+/// The tuple of a display's items when each is a constant other than a
+/// big int (which the compiler refuses with its own error): `None` for an
+/// empty display or any other item (a name, a call, a nested display).
+fn constant_tuple(xs: &[Expr]) -> Option<Value> {
+    if xs.is_empty() {
+        return None;
+    }
+    let mut items = Vec::with_capacity(xs.len());
+    for x in xs {
+        let ExprKind::Constant(c) = &x.kind else { return None };
+        items.push(match c {
+            Constant::None => Value::None,
+            Constant::Bool(b) => Value::Bool(*b),
+            Constant::Int(i) => Value::Int(*i),
+            Constant::Float(f) => Value::Float(*f),
+            Constant::Str(s) => Value::str(s.as_str()),
+            Constant::Ellipsis => Value::Ellipsis,
+            Constant::BigInt(_) => return None,
+        });
+    }
+    Some(Value::tuple(items))
 }

@@ -190,7 +190,7 @@ impl Compiler<'_> {
             }
         }
         code.ncells = scope.cells.len();
-        self.expr(&first.iter)?;
+        self.iterable(&first.iter)?;
         self.emit(Instr::GetIter);
         self.scopes.push(scope);
         self.builders.push(CodeBuilder { code, unwind: Vec::new() });
@@ -207,7 +207,7 @@ impl Compiler<'_> {
             if gi == 0 {
                 self.emit(Instr::LoadFast(0));
             } else {
-                self.expr(&g.iter)?;
+                self.iterable(&g.iter)?;
                 self.emit(Instr::GetIter);
             }
             let top = self.here();

@@ -109,7 +109,7 @@ impl Compiler<'_> {
                 self.loop_rest(top, exit, false, body, orelse)?;
             }
             StmtKind::For { target, iter, body, orelse } => {
-                self.expr(iter)?;
+                self.iterable(iter)?;
                 self.emit(Instr::GetIter);
                 let top = self.here();
                 let fi = self.emit(Instr::ForIter(0));

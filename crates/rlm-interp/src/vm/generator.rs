@@ -25,7 +25,7 @@ use crate::vm::{ExecEnd, Vm};
 /// the builtin's read of it. Under callgrind an item of `any(x > k for x
 /// in xs)` ran ~640 instructions for 7 units without it, 55 a unit with it
 /// (the reference loop runs ~52 a unit).
-const FUEL_PER_ITEM_AT_ONCE: u64 = 5;
+pub(super) const FUEL_PER_ITEM_AT_ONCE: u64 = 5;
 
 /// Fuel for a generator expression run at once for `any` or `all`, besides
 /// a call's: its function made, its frame bound and pushed and, at its end,

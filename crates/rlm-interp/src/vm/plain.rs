@@ -18,7 +18,7 @@
 //! fuel limit: those stay the full loop's.
 
 use crate::compile::Instr;
-use crate::value::frame::{Block, Frame};
+use crate::value::frame::{Block, Collect, Frame};
 use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::Vm;
@@ -26,6 +26,7 @@ use crate::vm::fused::{
     int_binary_fast, int_compare_fast, pop_into_global, pop_into_local, store_global_slot,
     truthy_fast,
 };
+use crate::vm::generator::FUEL_PER_ITEM_AT_ONCE;
 use rlm_syntax::ast::{CmpOp, UnaryOp};
 
 /// The most units one instruction here charges (a three-instruction fusion).
@@ -48,7 +49,7 @@ impl Vm {
     pub(super) fn run_plain(&mut self) -> Option<Instr> {
         let Vm { frames, meter, globals, builtin_cache, .. } = self;
         let last = meter.fuel_checkpoint.checked_sub(PLAIN_MARGIN)?;
-        let Frame { code, pc: frame_pc, stack, locals, cells, blocks, handled, .. } =
+        let Frame { code, pc: frame_pc, stack, locals, cells, blocks, handled, collect, .. } =
             frames.last_mut()?;
         // The instructions as a slice, held across the loop: read through
         // the frame, they were reloaded after every store to the stack
@@ -182,6 +183,27 @@ impl Vm {
                     let Some(cell) = cells.get(i as usize) else { full_loop!(*instr) };
                     let Some(v) = stack.pop() else { full_loop!(*instr) };
                     *cell.borrow_mut() = Some(v);
+                }
+                Instr::Yield => {
+                    // An item of `any(<genexpr>)` or `all(<genexpr>)` run at
+                    // once that does not decide: charged and dropped as
+                    // `short_circuit_item` does. One that decides, or any
+                    // other frame's yield, is the full loop's.
+                    let until_true = match *collect {
+                        Collect::UntilTrue => true,
+                        Collect::UntilFalse => false,
+                        _ => full_loop!(*instr),
+                    };
+                    let Some(v) = stack.last() else { full_loop!(*instr) };
+                    if truthy_fast(v) == until_true
+                        || fuel + FUEL_PER_ITEM_AT_ONCE > last + PLAIN_MARGIN
+                    {
+                        full_loop!(*instr)
+                    }
+                    fuel += FUEL_PER_ITEM_AT_ONCE;
+                    if let Some(v) = stack.pop() {
+                        v.discard();
+                    }
                 }
                 Instr::ListAppend(depth) => {
                     if !list_append(stack, meter, depth) {

@@ -99,7 +99,7 @@ pub(crate) fn str_in_str(meter: &mut Meter, needle: &Str, hay: &Str) -> R<bool> 
 /// done, else (see `search::contains_prepaid`).
 #[inline(always)]
 pub(crate) fn str_in_str_prepaid(needle: &Str, hay: &Str, budget: u64) -> Option<(bool, u64)> {
-    search::contains_prepaid(hay.as_str().as_bytes(), needle.as_str().as_bytes(), SCAN, budget)
+    search::contains_prepaid(hay.as_str().as_bytes(), needle, SCAN, budget)
 }
 
 /// `s[i]` and `s[a:b:c]` (a step of 1 is a view, not a copy).

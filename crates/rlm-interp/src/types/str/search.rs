@@ -62,6 +62,52 @@ fn rarest(needle: &[u8]) -> usize {
     at
 }
 
+/// What a short search for a needle looks for: the offset of its rarest
+/// byte and, when that byte is common, of a second one for the pair finder
+/// (`u8::MAX`: none). Worked out from [`COMMONNESS`] per search, ~70
+/// instructions of a 4-byte needle's; kept in the needle string when it has
+/// one ([`picks_of`]).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(crate) struct Picks {
+    rare: u8,
+    other: u8,
+}
+
+impl Picks {
+    /// For a needle of 1 to [`SHORT_NEEDLE`] bytes.
+    fn of(needle: &[u8]) -> Picks {
+        let rare = rarest(needle);
+        let other = if COMMONNESS[needle[rare] as usize] >= COMMON {
+            second_rarest(needle, rare).map_or(u8::MAX, |i| i as u8)
+        } else {
+            u8::MAX
+        };
+        Picks { rare: rare as u8, other }
+    }
+
+    fn packed(self) -> u16 {
+        u16::from(self.rare) | u16::from(self.other) << 8
+    }
+
+    fn unpacked(p: u16) -> Picks {
+        Picks { rare: p as u8, other: (p >> 8) as u8 }
+    }
+}
+
+/// The [`Picks`] of `needle` (1 to [`SHORT_NEEDLE`] bytes), read from the
+/// string after its first search.
+#[inline]
+pub(crate) fn picks_of(needle: &crate::types::str::Str) -> Picks {
+    let cell = needle.picks_cell();
+    let known = cell.get();
+    if known != crate::types::str::storage::NO_PICKS {
+        return Picks::unpacked(known);
+    }
+    let p = Picks::of(needle.as_str().as_bytes());
+    cell.set(p.packed());
+    p
+}
+
 /// The first `needle` in a short `hay`: its rarest byte found by `memchr`,
 /// the whole needle compared there. Building a `memmem` searcher costs more
 /// than searching an 80-byte line (11% of the `chunk_lines` bench, issue
@@ -74,9 +120,16 @@ fn find_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.len() > SHORT_NEEDLE {
         return memmem::find(hay, needle);
     }
-    let k = rarest(needle);
-    if COMMONNESS[needle[k] as usize] >= COMMON {
-        if let Some(found) = find_by_pair(hay, needle, k) {
+    find_picked(hay, needle, Picks::of(needle))
+}
+
+/// [`find_short`] of a needle of 1 to [`SHORT_NEEDLE`] bytes whose
+/// [`Picks`] are known.
+#[inline]
+fn find_picked(hay: &[u8], needle: &[u8], picks: Picks) -> Option<usize> {
+    let k = picks.rare as usize;
+    if picks.other != u8::MAX {
+        if let Some(found) = find_by_pair(hay, needle, k, picks.other as usize) {
             return found;
         }
     }
@@ -107,10 +160,9 @@ const COMMON: u8 = 64 - 16;
 /// at each (1.3 million calls in a 51 000-line scan, issue #59); this finder
 /// is built on the stack, without the searcher's tables.
 #[cfg(target_arch = "x86_64")]
-fn find_by_pair(hay: &[u8], needle: &[u8], rare: usize) -> Option<Option<usize>> {
+fn find_by_pair(hay: &[u8], needle: &[u8], rare: usize, other: usize) -> Option<Option<usize>> {
     use memchr::arch::all::packedpair::Pair;
     use memchr::arch::x86_64::sse2::packedpair::Finder;
-    let other = second_rarest(needle, rare)?;
     // Our own table picks the pair: `Finder::new` ranks the needle's bytes
     // by an iterator, a third of a short search's instructions (issue #59).
     let pair = Pair::with_indices(needle, u8::try_from(rare).ok()?, u8::try_from(other).ok()?)?;
@@ -120,7 +172,6 @@ fn find_by_pair(hay: &[u8], needle: &[u8], rare: usize) -> Option<Option<usize>>
 
 /// The offset of the rarest byte of `needle` ([`COMMONNESS`]) other than
 /// the one at `rare`, a byte of another value first.
-#[cfg(target_arch = "x86_64")]
 fn second_rarest(needle: &[u8], rare: usize) -> Option<usize> {
     // Lowest (same value as the rare byte, commonness) wins.
     let mut best: Option<((bool, u8), usize)> = None;
@@ -134,7 +185,7 @@ fn second_rarest(needle: &[u8], rare: usize) -> Option<usize> {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn find_by_pair(_hay: &[u8], _needle: &[u8], _rare: usize) -> Option<Option<usize>> {
+fn find_by_pair(_hay: &[u8], _needle: &[u8], _rare: usize, _other: usize) -> Option<Option<usize>> {
     None
 }
 
@@ -282,10 +333,12 @@ pub(crate) fn find_in_blocks(
 #[inline]
 pub(crate) fn contains_prepaid(
     hay: &[u8],
-    needle: &[u8],
+    needle: &crate::types::str::Str,
     rate: Rate,
     budget: u64,
 ) -> Option<(bool, u64)> {
+    let needle_str = needle;
+    let needle = needle_str.as_str().as_bytes();
     if needle.len() > hay.len() {
         return Some((false, 0));
     }
@@ -296,7 +349,12 @@ pub(crate) fn contains_prepaid(
     if units > budget {
         return None;
     }
-    Some((find_short(hay, needle).is_some(), units))
+    let found = match needle.len() {
+        0 => true,
+        1..=SHORT_NEEDLE => find_picked(hay, needle, picks_of(needle_str)).is_some(),
+        _ => memmem::find(hay, needle).is_some(),
+    };
+    Some((found, units))
 }
 
 /// The first occurrence of the reader's needle in `hay` at or after

@@ -122,9 +122,17 @@ pub struct StrInner {
     /// see [`Str::hash_code`]). 32 bits fit beside `ascii`: the string costs
     /// no more, and the dict's own hasher mixes it to a full hash.
     hash: Cell<u32>,
+    /// The bytes a short search for this string looks for
+    /// (`search::Picks`, packed; [`NO_PICKS`]: not yet), kept as the hash
+    /// is: a needle such as `"roll"` is searched for once a line. In the
+    /// padding beside `hash`: the string costs no more.
+    picks: Cell<u16>,
     /// Charged for this string (see `mem`): credited when it is dropped.
     account: Owner,
 }
+
+/// [`StrInner::picks`] before they are first read.
+pub(crate) const NO_PICKS: u16 = u16::MAX;
 
 impl StrInner {
     /// Its allocations: the `Rc` box, the box of a large text, and its bytes
@@ -254,6 +262,7 @@ impl Str {
             char_len: inner.char_len,
             ascii: inner.ascii,
             hash: Cell::new(0),
+            picks: Cell::new(NO_PICKS),
             account,
         };
         inner.account.charge(inner.mem_cost());
@@ -279,6 +288,13 @@ impl Str {
         };
         let data = StrData::large(LargeSource::Shared(buf, 0, len));
         Str::from_inner(PendingStr { data, char_len, ascii })
+    }
+
+    /// Where this string keeps what a short search for it looks for
+    /// (`search::picks_of`).
+    #[inline(always)]
+    pub(crate) fn picks_cell(&self) -> &Cell<u16> {
+        &self.0.picks
     }
 
     /// Inline: a dict lookup's key comparison reads both keys' text, and a
