@@ -21,6 +21,13 @@ const PROGRAMS: &[&str] = &[
     "def h():\n    y = 1\n    for k in (1, 2, 3):\n        y = y * k + 1\n    return z\nh()",
     "ws = ['b', 'a', 'c', 'a', 'x' * 70, 'x' * 70]\nn = 0\nfor w in ws:\n    if w == 'a':\n        n += 1\n    elif w > 'b' or w != 'z':\n        n += 10\n    if w == ws[-1] and w <= 'y':\n        n -= 1\nprint(n)",
     "n = 0\nwhile True:\n    n = n + 1",
+    // Issue #59's seventh steps: a comprehension's append and `not`, cells
+    // stored and loaded, `w in line` over short and 200-byte lines (its
+    // search's units charged in the plain loop, up to the checkpoint), the
+    // `any`/`all` items that do not decide, constant tuples.
+    "ls = ['roll a d20', 'x' * 200 + 'nat 1', '', 'Matt: check', 'y' * 250]\nr = [l for l in ls if not l or 'roll' in l or 'nat ' in l]\nc = [l for l in ls if any(k in l for k in ['check', 'save', 'nat'])]\na = [all(k not in l for k in ('zz', 'yy')) for l in ls]\nprint(len(r), len(c), a)",
+    "def f(xs):\n    fs = [lambda: x for x in xs]\n    return [g() for g in fs] + [y for y in xs if any(y == z for z in xs)]\nprint(f([1, 2, 3]))",
+    "import re\nt = 0\nfor m in re.finditer(r'(\\d+)', 'a 12 b 7 c 30 d 5'):\n    t += int(m.group(1)) + len(str(t))\nprint(t)",
 ];
 
 fn run(src: &str, fuel: u64, every_unit: bool) -> String {
