@@ -35,26 +35,20 @@ impl Compiler<'_> {
         }
         match &e.kind {
             ExprKind::Name(n) => self.load_name(n),
-            ExprKind::Constant(c) => {
-                let v = match c {
-                    Constant::None => {
-                        self.emit(Instr::LoadNone);
-                        return Ok(());
-                    }
-                    Constant::Bool(b) => Value::Bool(*b),
-                    Constant::Int(i) => Value::Int(*i),
-                    Constant::BigInt(digits) => {
-                        return Err(self.err(format!(
-                            "integer literal {digits} is too large: integers here are 64-bit (at most 9223372036854775807)"
-                        )));
-                    }
-                    Constant::Float(f) => Value::Float(*f),
-                    Constant::Str(s) => Value::str(s.as_str()),
-                    Constant::Ellipsis => Value::Ellipsis,
-                };
-                let k = self.konst(v);
-                self.emit(Instr::LoadConst(k));
+            ExprKind::Constant(Constant::None) => {
+                self.emit(Instr::LoadNone);
             }
+            ExprKind::Constant(c) => match constant_value(c) {
+                Ok(v) => {
+                    let k = self.konst(v);
+                    self.emit(Instr::LoadConst(k));
+                }
+                Err(digits) => {
+                    return Err(self.err(format!(
+                        "integer literal {digits} is too large: integers here are 64-bit (at most 9223372036854775807)"
+                    )));
+                }
+            },
             ExprKind::FString(parts) => self.fstring(parts)?,
             ExprKind::List(xs) => self.sequence(xs, SeqKind::List)?,
             ExprKind::Tuple(xs) => self.sequence(xs, SeqKind::Tuple)?,
@@ -251,6 +245,7 @@ impl Compiler<'_> {
     /// `any(w in line for w in ["a", "b"])` a line built one).
     pub(super) fn iterable(&mut self, e: &Expr) -> CResult {
         match &e.kind {
+            // Where an awaitable is wanted, `expr` takes the mark (`defer_calls`).
             ExprKind::List(xs) if !self.defer_calls => match constant_tuple(xs) {
                 Some(t) => {
                     let k = self.konst(t);
@@ -419,9 +414,23 @@ fn is_two_to_63(e: &ast::Expr) -> bool {
     }
 }
 
+/// A constant's value; `Err` with its digits for an int past 64 bits, which
+/// the compiler refuses.
+fn constant_value(c: &Constant) -> Result<Value, &str> {
+    Ok(match c {
+        Constant::None => Value::None,
+        Constant::Bool(b) => Value::Bool(*b),
+        Constant::Int(i) => Value::Int(*i),
+        Constant::BigInt(digits) => return Err(digits.as_str()),
+        Constant::Float(f) => Value::Float(*f),
+        Constant::Str(s) => Value::str(s.as_str()),
+        Constant::Ellipsis => Value::Ellipsis,
+    })
+}
+
 /// The tuple of a display's items when each is a constant other than a
-/// big int (which the compiler refuses with its own error): `None` for an
-/// empty display or any other item (a name, a call, a nested display).
+/// big int (whose error the compiler gives where it meets it): `None` for
+/// an empty display or any other item (a name, a call, a nested display).
 fn constant_tuple(xs: &[Expr]) -> Option<Value> {
     if xs.is_empty() {
         return None;
@@ -429,15 +438,7 @@ fn constant_tuple(xs: &[Expr]) -> Option<Value> {
     let mut items = Vec::with_capacity(xs.len());
     for x in xs {
         let ExprKind::Constant(c) = &x.kind else { return None };
-        items.push(match c {
-            Constant::None => Value::None,
-            Constant::Bool(b) => Value::Bool(*b),
-            Constant::Int(i) => Value::Int(*i),
-            Constant::Float(f) => Value::Float(*f),
-            Constant::Str(s) => Value::str(s.as_str()),
-            Constant::Ellipsis => Value::Ellipsis,
-            Constant::BigInt(_) => return None,
-        });
+        items.push(constant_value(c).ok()?);
     }
     Some(Value::tuple(items))
 }

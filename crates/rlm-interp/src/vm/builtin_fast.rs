@@ -36,9 +36,7 @@ impl Vm {
         frame.stack.push(Value::Int(n));
         Ok(true)
     }
-}
 
-impl Vm {
     /// Runs `int(x)` or `str(x)` (the type and its one argument on top of
     /// the stack) as the general path does (`Vm::call_nonframe`): the
     /// constructor's charge, then the constructor on the argument, with no

@@ -1,6 +1,7 @@
 //! Fast paths for the built-in method calls programs make most inside loops
-//! (`d.get(k)`, `xs.append(x)`, `s.startswith(p)`, `line.lower()`, `m.group(1)`): run on the arguments
-//! where they lie on the operand stack, with no argument vector and no
+//! (`d.get(k)`, `xs.append(x)`, `s.startswith(p)`, `line.lower()`,
+//! `m.group(1)`): run on the arguments where they lie on the operand stack,
+//! with no argument vector and no
 //! arity-table lookup. Any other receiver, method, argument count or
 //! argument type takes the general path (`Vm::call_method_op`), which also
 //! gives every error, so these paths never fail on input of their own.
