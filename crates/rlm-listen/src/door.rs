@@ -27,10 +27,6 @@ pub fn check_bind(addr: SocketAddr, keys: &KeyRing) -> Result<(), ListenError> {
     }
 }
 
-/// The caller's key id, set by [`require_key`] (`None`: no keys configured).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyId(pub Option<String>);
-
 /// The door's rules: the keys, and the browser origins allowed besides loopback.
 #[derive(Clone, Default)]
 pub struct Door {
@@ -95,16 +91,16 @@ pub async fn check_names(State(door): State<Arc<Door>>, request: Request, next: 
     }
 }
 
-/// Middleware: a valid key (when keys are configured); the caller's
-/// [`KeyId`] goes to the handlers.
+/// Middleware: a valid key (when keys are configured); the request's
+/// [`Tenant`](crate::Tenant) goes to the handlers, in its extensions.
 pub async fn require_key(
     State(door): State<Arc<Door>>,
     mut request: Request,
     next: Next,
 ) -> Response {
     match door.keys.identify(request.headers()) {
-        Ok(id) => {
-            request.extensions_mut().insert(KeyId(id));
+        Ok(tenant) => {
+            request.extensions_mut().insert(tenant);
             next.run(request).await
         }
         Err(refusal) => refusal.into_response(),

@@ -7,6 +7,7 @@
 use axum::http::{HeaderMap, header};
 
 use crate::error::{ListenError, Refusal};
+use crate::tenant::Tenant;
 
 /// Tokens shorter than this are refused (they could be guessed).
 pub const MIN_TOKEN_CHARS: usize = 16;
@@ -119,10 +120,11 @@ impl KeyRing {
         self.keys.is_empty()
     }
 
-    /// The id of the key `headers` carry (`None` when no key is configured).
-    pub fn identify(&self, headers: &HeaderMap) -> Result<Option<String>, Refusal> {
+    /// The tenant of the key `headers` carry ([`Tenant::local`] when no
+    /// key is configured).
+    pub fn identify(&self, headers: &HeaderMap) -> Result<Tenant, Refusal> {
         if self.keys.is_empty() {
-            return Ok(None);
+            return Ok(Tenant::local());
         }
         let value = headers.get(header::AUTHORIZATION).ok_or(Refusal::MissingKey)?;
         // The scheme's name is case-insensitive (RFC 9110, 11.1).
@@ -138,10 +140,10 @@ impl KeyRing {
         let mut found = None;
         for (id, key) in &self.keys {
             if *key == hash {
-                found = Some(id.clone());
+                found = Some(id.as_str());
             }
         }
-        found.map(Some).ok_or(Refusal::WrongKey)
+        found.map(Tenant::of_key).ok_or(Refusal::WrongKey)
     }
 }
 
@@ -161,11 +163,11 @@ mod tests {
         assert_eq!(keys[1].id, "key-3");
         assert_eq!(format!("{:?}", keys[0].token), "***");
         let ring = KeyRing::new(&keys);
-        assert_eq!(ring.identify(&headers("bEaReR aaaaaaaaaaaaaaaa")), Ok(Some("alice".into())));
+        assert_eq!(ring.identify(&headers("bEaReR aaaaaaaaaaaaaaaa")), Ok(Tenant::of_key("alice")));
         assert_eq!(ring.identify(&headers("Bearer nope")), Err(Refusal::WrongKey));
         assert_eq!(ring.identify(&headers("Basic aaaaaaaaaaaaaaaa")), Err(Refusal::MissingKey));
         assert_eq!(ring.identify(&HeaderMap::new()), Err(Refusal::MissingKey));
-        assert_eq!(KeyRing::default().identify(&HeaderMap::new()), Ok(None));
+        assert_eq!(KeyRing::default().identify(&HeaderMap::new()), Ok(Tenant::local()));
         assert!(ApiKey::parse_list("a:short").is_err());
         let dup =
             ApiKey::gather(&["a:aaaaaaaaaaaaaaaa".into()], &[Some("a:bbbbbbbbbbbbbbbb")], None);

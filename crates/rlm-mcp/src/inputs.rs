@@ -104,3 +104,10 @@ pub struct SessionAskInput {
 /// `rlm_session_list`: no arguments.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct SessionListInput {}
+
+/// `rlm_session_close`: a session made by `rlm_session_create`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SessionCloseInput {
+    /// The id `rlm_session_create` returned.
+    pub session_id: String,
+}

@@ -4,7 +4,11 @@
 //! * Tools ([`server`], inputs in [`inputs`]): `rlm_ask` (a question over
 //!   files, folders or text), `rlm_exec` (a DSL program over a context,
 //!   sandboxed), `rlm_search` (BM25 over an indexed folder),
-//!   `rlm_session_create`, `rlm_session_ask`, `rlm_session_list`.
+//!   `rlm_session_create`, `rlm_session_ask`, `rlm_session_list`,
+//!   `rlm_session_close`.
+//! * Everything kept is the requesting tenant's ([`registry`]): over HTTP
+//!   the tenant of the request's API key (rlm-listen's door names it), over
+//!   stdio the user; each tenant's sessions and traces are bounded apart.
 //! * Resources ([`resources`]): `rlm://sessions`, `rlm://traces` and each
 //!   run's trace tree, `rlm://traces/{id}`.
 //! * While a run is under way, each step of the RLM loop is a progress
@@ -34,6 +38,6 @@ mod transport;
 pub use access::FileAccess;
 pub use engines::Engines;
 pub use error::{EngineError, McpError};
-pub use registry::{MAX_SESSIONS, MAX_TRACES};
+pub use registry::{MAX_SESSIONS, MAX_TRACES, RegistryLimits};
 pub use server::RlmServer;
-pub use transport::{HttpServer, McpHttpOptions, serve_stdio};
+pub use transport::{HttpServer, MAX_TRANSPORT_SESSIONS, McpHttpOptions, serve_stdio};

@@ -1,6 +1,8 @@
 //! The server's resources: the session list (`rlm://sessions`), the list of
 //! kept traces (`rlm://traces`) and each run's trace tree as JSON
-//! (`rlm://traces/{id}`, the id a tool's result names as `trace_id`).
+//! (`rlm://traces/{id}`, the id a tool's result names as `trace_id`). Each
+//! is the requesting tenant's own: another tenant's trace is "no trace",
+//! as a made-up id is.
 
 use rmcp::ErrorData;
 use rmcp::model::{
@@ -8,6 +10,8 @@ use rmcp::model::{
     ResourceContents, ResourceTemplate,
 };
 use serde_json::json;
+
+use rlm_listen::Tenant;
 
 use crate::registry::Registry;
 
@@ -24,13 +28,13 @@ fn json_resource(uri: &str, name: &str, description: &str) -> Resource {
     Resource::new(uri, name).with_description(description).with_mime_type("application/json")
 }
 
-/// The two lists, then every kept trace.
-pub fn list(registry: &Registry) -> ListResourcesResult {
+/// The two lists, then every trace `tenant` keeps.
+pub fn list(registry: &Registry, tenant: &Tenant) -> ListResourcesResult {
     let mut resources = vec![
         json_resource(SESSIONS_URI, "sessions", "The sessions rlm_session_create made"),
         json_resource(TRACES_URI, "traces", "The runs this server did, newest last"),
     ];
-    for (id, tool, query, finish) in registry.trace_list() {
+    for (id, tool, query, finish) in registry.trace_list(tenant) {
         let description = format!("{tool}: {} ({finish})", short(&query, 80));
         resources.push(json_resource(&trace_uri(&id), &format!("trace {id}"), &description));
     }
@@ -44,13 +48,17 @@ pub fn templates() -> ListResourceTemplatesResult {
     ListResourceTemplatesResult::with_all_items(vec![trace])
 }
 
-/// The text of the resource at `uri`.
-pub fn read(registry: &Registry, uri: &str) -> Result<ReadResourceResult, ErrorData> {
+/// The text of `tenant`'s resource at `uri`.
+pub fn read(
+    registry: &Registry,
+    tenant: &Tenant,
+    uri: &str,
+) -> Result<ReadResourceResult, ErrorData> {
     let text = if uri == SESSIONS_URI {
-        sessions_json(registry).to_string()
+        sessions_json(registry, tenant).to_string()
     } else if uri == TRACES_URI {
         let traces: Vec<_> = registry
-            .trace_list()
+            .trace_list(tenant)
             .into_iter()
             .map(|(id, tool, query, finish)| {
                 json!({"trace_id": id, "uri": trace_uri(&id), "tool": tool, "query": query, "finish": finish})
@@ -58,7 +66,7 @@ pub fn read(registry: &Registry, uri: &str) -> Result<ReadResourceResult, ErrorD
             .collect();
         json!({ "traces": traces }).to_string()
     } else if let Some(id) = uri.strip_prefix(TRACE_PREFIX) {
-        match registry.trace_json(id) {
+        match registry.trace_json(tenant, id) {
             Some(Ok(text)) => text,
             Some(Err(e)) => {
                 return Err(ErrorData::internal_error(format!("trace {id}: {e}"), None));
@@ -85,10 +93,10 @@ pub fn read(registry: &Registry, uri: &str) -> Result<ReadResourceResult, ErrorD
     Ok(ReadResourceResult::new(vec![contents]))
 }
 
-/// Every session: id, name, sources, context size, and what it has spent.
-pub fn sessions_json(registry: &Registry) -> serde_json::Value {
+/// Each of `tenant`'s sessions: id, name, sources, context size, and what it has spent.
+pub fn sessions_json(registry: &Registry, tenant: &Tenant) -> serde_json::Value {
     let sessions: Vec<_> = registry
-        .sessions()
+        .sessions(tenant)
         .into_iter()
         .map(|s| {
             let usage = s.session.usage();

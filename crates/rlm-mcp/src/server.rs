@@ -1,7 +1,11 @@
 //! [`RlmServer`]: the MCP server handler. Tools: `rlm_ask`, `rlm_exec`,
-//! `rlm_search`, `rlm_session_create`, `rlm_session_ask`, `rlm_session_list`
-//! (inputs in [`crate::inputs`], schemas derived). Resources: the session list
-//! and the traces of the runs it did ([`crate::resources`]). A tool that fails
+//! `rlm_search`, `rlm_session_create`, `rlm_session_ask`, `rlm_session_list`,
+//! `rlm_session_close` (inputs in [`crate::inputs`], schemas derived).
+//! Resources: the session list and the traces of the runs it did
+//! ([`crate::resources`]). Sessions, traces and resources are kept per
+//! tenant ([`Registry`]): over HTTP the tenant is the request's API key's,
+//! named by the door (a request without one is refused, never given a
+//! shared default); over stdio the one client is the user. A tool that fails
 //! (a path that does not load, a program's exception, a run without an
 //! answer) returns its result marked `isError` with the reason: the request
 //! itself succeeded.
@@ -11,6 +15,7 @@ use std::sync::Arc;
 
 use rlm_context::{Context, Document};
 use rlm_core::Finish;
+use rlm_listen::Tenant;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
     CallToolResult, ContentBlock, Implementation, ListResourceTemplatesResult, ListResourcesResult,
@@ -25,9 +30,10 @@ use crate::access::FileAccess;
 use crate::engines::Engines;
 use crate::error::EngineError;
 use crate::inputs::{
-    AskInput, ExecInput, SearchInput, SessionAskInput, SessionCreateInput, SessionListInput,
+    AskInput, ExecInput, SearchInput, SessionAskInput, SessionCloseInput, SessionCreateInput,
+    SessionListInput,
 };
-use crate::registry::{Registry, SessionEntry};
+use crate::registry::{Registry, RegistryLimits, SessionEntry};
 
 /// The server: cheap to clone (one per HTTP session shares the same state).
 #[derive(Clone)]
@@ -37,6 +43,9 @@ pub struct RlmServer {
     access: Arc<FileAccess>,
     /// Where `rlm_search` keeps its indexes.
     index_home: Arc<PathBuf>,
+    /// Whether each request names its tenant (HTTP: the door's; a request
+    /// without one is refused). Otherwise (stdio) every call is `local`'s.
+    keyed: bool,
 }
 
 impl RlmServer {
@@ -48,6 +57,38 @@ impl RlmServer {
             registry: Arc::new(Registry::default()),
             access: Arc::new(FileAccess::Any),
             index_home: Arc::new(std::env::temp_dir().join("rlm-indexes")),
+            keyed: false,
+        }
+    }
+
+    /// Bounds of what each tenant keeps (sessions, traces).
+    pub fn with_limits(mut self, limits: RegistryLimits) -> RlmServer {
+        self.registry = Arc::new(Registry::new(limits));
+        self
+    }
+
+    /// Every request must name its tenant (the HTTP transport's door does).
+    pub(crate) fn keyed(mut self) -> RlmServer {
+        self.keyed = true;
+        self
+    }
+
+    /// The tenant `request` acts for: the door's over HTTP, `local` over
+    /// stdio. A keyed server's request without one is refused (fail closed:
+    /// never a shared default).
+    fn tenant(&self, request: &RequestContext<RoleServer>) -> Result<Tenant, ErrorData> {
+        let named = request
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(Tenant::of_parts)
+            .cloned();
+        match (named, self.keyed) {
+            (Some(tenant), _) => Ok(tenant),
+            (None, false) => Ok(Tenant::local()),
+            (None, true) => Err(ErrorData::invalid_request(
+                "this request names no API key's tenant".to_string(),
+                None,
+            )),
         }
     }
 
@@ -120,6 +161,7 @@ impl RlmServer {
     async fn ask_in(
         &self,
         tool: &'static str,
+        tenant: &Tenant,
         entry: &SessionEntry,
         question: String,
         request: &RequestContext<RoleServer>,
@@ -127,7 +169,7 @@ impl RlmServer {
     ) -> CallToolResult {
         match crate::runs::ask(&entry.session, question, request).await {
             Ok(execution) => {
-                self.registry.add_trace(tool, &execution);
+                self.registry.add_trace(tenant, tool, &execution);
                 let doc = crate::runs::execution_json(&execution, session_id);
                 match &execution.answer {
                     // A candidate that fails the output schema is no answer.
@@ -160,6 +202,15 @@ fn with_structure(
     result
 }
 
+/// A client's id as an error repeats it: quoted, and cut after 200
+/// characters with its whole length said.
+fn echo(input: &str) -> String {
+    match input.char_indices().nth(200) {
+        None => format!("{input:?}"),
+        Some((cut, _)) => format!("{:?}… ({} characters)", &input[..cut], input.chars().count()),
+    }
+}
+
 /// A tool-level failure: the reason, for the client to read.
 fn failure(reason: String) -> CallToolResult {
     let doc = json!({ "error": reason });
@@ -178,12 +229,13 @@ impl RlmServer {
         Parameters(input): Parameters<AskInput>,
         request: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
+        let tenant = self.tenant(&request)?;
         let opened = self.open_session(String::new(), input.paths, input.text, input.output_schema);
         let entry = match opened {
             Ok(entry) => entry,
             Err(e) => return Ok(failure(e.message)),
         };
-        Ok(self.ask_in("rlm_ask", &entry, input.question, &request, None).await)
+        Ok(self.ask_in("rlm_ask", &tenant, &entry, input.question, &request, None).await)
     }
 
     #[tool(
@@ -272,7 +324,9 @@ impl RlmServer {
     async fn rlm_session_create(
         &self,
         Parameters(input): Parameters<SessionCreateInput>,
+        request: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
+        let tenant = self.tenant(&request)?;
         let name = input.name.unwrap_or_default();
         let entry = match self.open_session(name, input.paths, input.text, input.output_schema) {
             Ok(entry) => entry,
@@ -281,7 +335,7 @@ impl RlmServer {
         let (chars, docs) =
             (entry.session.context().len_chars(), entry.session.context().num_documents());
         let name = entry.name.clone();
-        Ok(match self.registry.add_session(entry) {
+        Ok(match self.registry.add_session(&tenant, entry) {
             Ok(id) => {
                 let doc = json!({"session_id": id, "name": name, "context_chars": chars, "documents": docs});
                 with_structure(CallToolResult::success, id, doc)
@@ -296,21 +350,43 @@ impl RlmServer {
         Parameters(input): Parameters<SessionAskInput>,
         request: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let Some(entry) = self.registry.session(&input.session_id) else {
-            return Ok(failure(format!("no session {}", input.session_id)));
+        let tenant = self.tenant(&request)?;
+        let Some(entry) = self.registry.session(&tenant, &input.session_id) else {
+            return Ok(failure(format!("no session {}", echo(&input.session_id))));
         };
         let id = input.session_id.clone();
-        Ok(self.ask_in("rlm_session_ask", &entry, input.question, &request, Some(&id)).await)
+        Ok(self
+            .ask_in("rlm_session_ask", &tenant, &entry, input.question, &request, Some(&id))
+            .await)
     }
 
-    #[tool(description = "List the sessions: id, name, sources, context size, executions, spend.")]
+    #[tool(description = "List your sessions: id, name, sources, context size, executions, spend.")]
     async fn rlm_session_list(
         &self,
         Parameters(_): Parameters<SessionListInput>,
+        request: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let doc = crate::resources::sessions_json(&self.registry);
+        let tenant = self.tenant(&request)?;
+        let doc = crate::resources::sessions_json(&self.registry, &tenant);
         let text = doc.to_string();
         Ok(with_structure(CallToolResult::success, text, doc))
+    }
+
+    #[tool(
+        description = "Close a session made by rlm_session_create: its context, memory and history \
+                       are dropped, and its place under your session limit is free again."
+    )]
+    async fn rlm_session_close(
+        &self,
+        Parameters(input): Parameters<SessionCloseInput>,
+        request: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let tenant = self.tenant(&request)?;
+        if !self.registry.close_session(&tenant, &input.session_id) {
+            return Ok(failure(format!("no session {}", echo(&input.session_id))));
+        }
+        let doc = json!({ "session_id": input.session_id, "closed": true });
+        Ok(with_structure(CallToolResult::success, format!("closed {}", input.session_id), doc))
     }
 }
 
@@ -322,7 +398,7 @@ impl ServerHandler for RlmServer {
             .with_instructions(
                 "rlm answers questions over large contexts with a Recursive Language Model. \
                  rlm_ask for one question over files or text; rlm_session_create then rlm_session_ask \
-                 for several; rlm_exec runs a program over a context; rlm_search searches a folder. \
+                 for several (rlm_session_close when done); rlm_exec runs a program over a context; rlm_search searches a folder. \
                  Traces of the runs: resources rlm://traces/{id}.",
             )
     }
@@ -330,9 +406,9 @@ impl ServerHandler for RlmServer {
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(crate::resources::list(&self.registry))
+        Ok(crate::resources::list(&self.registry, &self.tenant(&context)?))
     }
 
     async fn list_resource_templates(
@@ -346,8 +422,9 @@ impl ServerHandler for RlmServer {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        crate::resources::read(&self.registry, &request.uri).map(Into::into)
+        let tenant = self.tenant(&context)?;
+        crate::resources::read(&self.registry, &tenant, &request.uri).map(Into::into)
     }
 }

@@ -4,15 +4,22 @@
 //! and `GET /healthz`, on the address given), served by rlm-listen's loop
 //! with `rlm serve`'s rules: bearer keys (none: loopback only, and loopback
 //! Host and Origin names), timeouts, the connection cap.
+//!
+//! Each MCP transport session (`Mcp-Session-Id`) belongs to the tenant that
+//! opened it ([`TransportSessions`]): a request naming another tenant's
+//! session is answered 404, as an unknown one is, and a tenant holds at most
+//! [`MAX_TRANSPORT_SESSIONS`] open at once (429 past it), so one key can
+//! neither ride another's session nor fill the server with its own.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
-use rlm_listen::{ApiKey, Door, KeyRing, ListenLimits, Listening};
+use rlm_listen::{ApiKey, Door, KeyRing, ListenLimits, Listening, Tenant};
 use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -29,6 +36,89 @@ pub async fn serve_stdio(server: RlmServer) -> Result<(), McpError> {
         .map_err(|e| McpError::Transport(e.to_string()))?;
     running.waiting().await.map_err(|e| McpError::Transport(e.to_string()))?;
     Ok(())
+}
+
+/// Transport sessions one tenant may hold open at once.
+pub const MAX_TRANSPORT_SESSIONS: usize = 64;
+
+/// The header naming a request's MCP transport session.
+const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Which tenant opened each transport session (see the module docs).
+struct TransportSessions {
+    owners: Mutex<HashMap<String, Tenant>>,
+    manager: Arc<LocalSessionManager>,
+}
+
+impl TransportSessions {
+    fn owner(&self, id: &str) -> Option<Tenant> {
+        self.owners.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+    }
+
+    /// The sessions `tenant` holds that rmcp still has (those it closed
+    /// for idleness are forgotten here too).
+    async fn held_by(&self, tenant: &Tenant) -> usize {
+        let live = self.manager.sessions.read().await;
+        let mut owners = self.owners.lock().unwrap_or_else(|p| p.into_inner());
+        owners.retain(|id, _| live.contains_key(id.as_str()));
+        owners.values().filter(|t| *t == tenant).count()
+    }
+
+    fn bind(&self, id: String, tenant: Tenant) {
+        self.owners.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tenant);
+    }
+
+    fn forget(&self, id: &str) {
+        self.owners.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+}
+
+/// Middleware: a transport session is its opener's alone (see the module docs).
+async fn tenant_sessions(
+    State(sessions): State<Arc<TransportSessions>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(tenant) = request.extensions().get::<Tenant>().cloned() else {
+        return plain(StatusCode::UNAUTHORIZED, "this request names no API key");
+    };
+    let named = request
+        .headers()
+        .get(SESSION_HEADER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    match &named {
+        Some(id) => {
+            if sessions.owner(id).is_some_and(|owner| owner != tenant) {
+                return plain(StatusCode::NOT_FOUND, "Not Found: Session not found");
+            }
+        }
+        None if request.method() == Method::POST => {
+            if sessions.held_by(&tenant).await >= MAX_TRANSPORT_SESSIONS {
+                return plain(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "this API key already holds the most MCP sessions it may: close one (DELETE /mcp) first",
+                );
+            }
+        }
+        None => {}
+    }
+    let delete = request.method() == Method::DELETE;
+    let response = next.run(request).await;
+    if let Some(id) = response.headers().get(SESSION_HEADER) {
+        if named.is_none() {
+            sessions.bind(String::from_utf8_lossy(id.as_bytes()).into_owned(), tenant);
+        }
+    }
+    if let (true, Some(id)) = (delete && response.status().is_success(), &named) {
+        sessions.forget(id);
+    }
+    response
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    let mut response = Response::new(axum::body::Body::from(text));
+    *response.status_mut() = status;
+    response
 }
 
 /// How the HTTP transport listens: the keys and the listener's limits.
@@ -72,16 +162,17 @@ impl HttpServer {
         // The door checks Host and Origin (keyless) or the key: rmcp's own
         // Host list would refuse the names a keyed server is reached by.
         config = config.disable_allowed_hosts();
+        let manager = Arc::new(LocalSessionManager::default());
+        let server = server.keyed();
         let service: StreamableHttpService<RlmServer, LocalSessionManager> =
-            StreamableHttpService::new(
-                move || Ok(server.clone()),
-                Arc::new(LocalSessionManager::default()),
-                config,
-            );
+            StreamableHttpService::new(move || Ok(server.clone()), Arc::clone(&manager), config);
+        let sessions = Arc::new(TransportSessions { owners: Mutex::default(), manager });
         let door = Door::new(keys, Vec::new());
+        // Outermost first: the door names the tenant, then the session is checked against it.
         let mcp = axum::Router::new()
             .nest_service("/mcp", service)
             .layer(from_fn(deleted_is_ok))
+            .layer(from_fn_with_state(sessions, tenant_sessions))
             .layer(from_fn_with_state(Arc::clone(&door), rlm_listen::door::require_key));
         let app = axum::Router::new()
             .route("/healthz", axum::routing::get(|| async { "ok" }))

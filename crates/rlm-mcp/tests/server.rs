@@ -114,6 +114,7 @@ async fn every_tool_answers_and_reports_progress() {
             "rlm_exec",
             "rlm_search",
             "rlm_session_ask",
+            "rlm_session_close",
             "rlm_session_create",
             "rlm_session_list"
         ]
@@ -182,6 +183,14 @@ async fn every_tool_answers_and_reports_progress() {
     assert_eq!(listed["sessions"][0]["executions"].as_u64(), Some(1));
     let traces = read(&client, "rlm://traces").await;
     assert_eq!(traces["traces"].as_array().map(Vec::len), Some(2), "{traces}");
+    let closed =
+        client.call_tool(call("rlm_session_close", json!({"session_id": id}))).await.unwrap();
+    assert_eq!(closed.is_error, Some(false), "{}", text(&closed));
+    let listed = read(&client, "rlm://sessions").await;
+    assert_eq!(listed["sessions"].as_array().map(Vec::len), Some(0), "{listed}");
+    let again =
+        client.call_tool(call("rlm_session_close", json!({"session_id": id}))).await.unwrap();
+    assert_eq!((again.is_error, text(&again)), (Some(true), format!("no session {id:?}")));
     client.cancel().await.unwrap();
 }
 

@@ -1,8 +1,10 @@
 //! Bearer-token authentication: which API key (if any) a request carries,
 //! by `rlm-listen`'s [`KeyRing`] (blake3 hashes, constant-time, the scheme's
 //! name case-insensitive), the same code `rlm mcp` uses. The token itself is
-//! never stored in records, logged or echoed: callers are known by the key's
-//! id. Without keys (loopback only) every caller is `local`.
+//! never stored in records, logged or echoed: a request acts for the
+//! [`Tenant`] of its key (its id; without keys, loopback only, every request
+//! is `local`), which [`require_tenant`] puts in the request's extensions for
+//! the handlers and the tenant scope (`api/scope.rs`).
 
 use std::sync::Arc;
 
@@ -10,19 +12,10 @@ use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rlm_listen::{KeyRing, Refusal};
+use rlm_listen::{KeyRing, Refusal, Tenant};
 
 use crate::config::ApiKey;
 use crate::error::ServerError;
-
-/// Who is calling: the id of their API key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub owner: String,
-}
-
-/// The owner of everything created without authentication.
-pub const LOCAL_OWNER: &str = "local";
 
 /// The configured keys.
 pub struct Auth {
@@ -43,26 +36,25 @@ impl Auth {
         &self.keys
     }
 
-    pub fn identify(&self, headers: &HeaderMap) -> Result<Caller, ServerError> {
+    pub fn identify(&self, headers: &HeaderMap) -> Result<Tenant, ServerError> {
         match self.keys.identify(headers) {
-            Ok(Some(owner)) => Ok(Caller { owner }),
-            Ok(None) => Ok(Caller { owner: LOCAL_OWNER.into() }),
+            Ok(tenant) => Ok(tenant),
             Err(Refusal::WrongKey) => Err(ServerError::WrongKey),
             Err(_) => Err(ServerError::MissingKey),
         }
     }
 }
 
-/// Middleware: rejects requests without a valid key, and hands the [`Caller`]
-/// to the handlers.
-pub async fn require_caller(
+/// Middleware: rejects requests without a valid key, and hands the
+/// request's [`Tenant`] to the handlers.
+pub async fn require_tenant(
     State(auth): State<Arc<Auth>>,
     mut request: Request,
     next: Next,
 ) -> Response {
     match auth.identify(request.headers()) {
-        Ok(caller) => {
-            request.extensions_mut().insert(caller);
+        Ok(tenant) => {
+            request.extensions_mut().insert(tenant);
             next.run(request).await
         }
         Err(e) => e.into_response(),

@@ -49,6 +49,7 @@ use crate::governor::{MemoryGovernor, MemoryPermit};
 use crate::memory_quota::MemoryQuota;
 use crate::metrics::Metrics;
 use crate::recordings::{ExchangeMode, ExchangeTape};
+use crate::scope::Scope;
 use crate::store::{
     ExecutionRecord, ExecutionStatus, JobSettlement, SessionOverrides, SessionRecord,
     SettledExecution, Spend, Store, new_session_state, now_micros,
@@ -247,14 +248,6 @@ impl Executions {
         })
     }
 
-    /// A session of `owner`'s, or `NotFound` (also for another key's session).
-    pub async fn owned_session(&self, owner: &str, id: Uuid) -> Result<SessionRecord, ServerError> {
-        match self.store.get_session(id).await? {
-            Some(s) if s.owner == owner => Ok(s),
-            _ => Err(ServerError::not_found("session", id)),
-        }
-    }
-
     /// Starts an execution; it runs on its own task until it ends. Its
     /// record is durable before this returns (the caller may give its id
     /// out at once).
@@ -318,7 +311,8 @@ impl Executions {
         };
         let (session, context) = match &req.target {
             Target::Session(id) => {
-                let s = self.owned_session(&req.owner, *id).await?;
+                let scope = Scope::of_owner(&req.owner, Arc::clone(&self.store));
+                let s = scope.session(*id).await?;
                 let Some(cref) = &s.context else {
                     return Err(ServerError::BadRequest(format!(
                         "session {id} has no context: add one with PUT /api/sessions/{id}"
@@ -823,14 +817,15 @@ impl Executions {
     }
 
     /// The live log of a running execution of `owner`'s.
-    pub fn live_bus(&self, owner: &str, id: Uuid) -> Option<Arc<ExecutionBus>> {
-        self.live.get(&id).filter(|l| l.owner == owner).map(|l| Arc::clone(&l.bus))
+    pub fn live_bus(&self, scope: &Scope, id: Uuid) -> Option<Arc<ExecutionBus>> {
+        self.live.get(&id).filter(|l| l.owner == scope.owner()).map(|l| Arc::clone(&l.bus))
     }
 
     /// Cancels a running execution of `owner`'s and waits (up to `wait`) for it
     /// to be settled. `None` if it is not running.
-    pub async fn cancel(&self, owner: &str, id: Uuid, wait: Duration) -> Option<ExecutionRecord> {
-        let live = self.live.get(&id).filter(|l| l.owner == owner).map(|l| Arc::clone(&*l))?;
+    pub async fn cancel(&self, scope: &Scope, id: Uuid, wait: Duration) -> Option<ExecutionRecord> {
+        let live =
+            self.live.get(&id).filter(|l| l.owner == scope.owner()).map(|l| Arc::clone(&*l))?;
         live.cancel.cancel();
         let mut done = live.done.clone();
         let settled = tokio::time::timeout(wait, done.wait_for(Option::is_some)).await;

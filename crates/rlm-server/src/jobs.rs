@@ -28,6 +28,7 @@ use crate::executions::{Executions, StartRequest, Started, Target};
 use crate::metrics::Metrics;
 use crate::recordings::ExchangeMode;
 use crate::relay::QueueGate;
+use crate::scope::Scope;
 use crate::store::{
     CancelRequest, ExecutionRecord, ExecutionStatus, IdempotencyKey, JobOutcome, JobRecord,
     JobSettlement, JobStatus, JobSubmission, Listed, OutboxEntry, PageRequest, Store,
@@ -155,7 +156,7 @@ impl Jobs {
     /// when the queue cannot take more (see [`QueueGate::admit`]).
     pub async fn submit(
         &self,
-        owner: &str,
+        scope: &Scope,
         session_id: Uuid,
         query: String,
         exchanges: &ExchangeMode,
@@ -164,7 +165,8 @@ impl Jobs {
         if self.stop.is_cancelled() {
             return Err(ServerError::ShuttingDown);
         }
-        let session = self.executions.owned_session(owner, session_id).await?;
+        let session = scope.session(session_id).await?;
+        let owner = scope.owner();
         if session.context.is_none() {
             return Err(ServerError::BadRequest(format!("session {session_id} has no context")));
         }
@@ -242,14 +244,6 @@ impl Jobs {
         Ok(())
     }
 
-    /// A job of `owner`'s.
-    pub async fn get(&self, owner: &str, id: Uuid) -> Result<JobRecord, ServerError> {
-        match self.store.get_job(id).await? {
-            Some(j) if j.owner == owner => Ok(j),
-            _ => Err(ServerError::not_found("job", id)),
-        }
-    }
-
     pub async fn list(
         &self,
         owner: &str,
@@ -262,11 +256,11 @@ impl Jobs {
     /// execution, waiting up to `wait` for it to be settled.
     pub async fn cancel(
         &self,
-        owner: &str,
+        scope: &Scope,
         id: Uuid,
         wait: Duration,
     ) -> Result<JobRecord, ServerError> {
-        self.get(owner, id).await?;
+        scope.job(id).await?;
         match self.store.request_cancel_job(id).await? {
             None => Err(ServerError::not_found("job", id)),
             Some(CancelRequest::CancelledPending(job)) => {

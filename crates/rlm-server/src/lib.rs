@@ -46,6 +46,7 @@ mod quotas;
 mod recordings;
 mod relay;
 mod retention;
+mod scope;
 mod server;
 mod shapes;
 mod stats;

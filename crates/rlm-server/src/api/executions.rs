@@ -6,24 +6,24 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use futures::{Stream, StreamExt};
 use uuid::Uuid;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::sessions::Page;
-use crate::auth::Caller;
 use crate::bus::{BusEvent, sse_name};
 use crate::error::ServerError;
 use crate::executions::{
     DisconnectGuard, START_EVENT, StartRequest, Started, Target, start_data, terminal_frame,
 };
 use crate::recordings::ExchangeMode;
+use crate::scope::Scope;
 use crate::shapes::*;
 use crate::store::{ExecutionFilter, ExecutionRecord, StreamedEvent, events_of};
 use crate::tree::execution_tree;
@@ -52,7 +52,7 @@ pub(crate) fn with_otel_trace_id(
 
 fn start_request(
     state: &AppState,
-    caller: Caller,
+    scope: Scope,
     body: ExecutionCreate,
     trace_parent: rlm_core::TraceParent,
 ) -> Result<StartRequest, ServerError> {
@@ -71,7 +71,7 @@ fn start_request(
         }
     };
     Ok(StartRequest {
-        owner: caller.owner,
+        owner: scope.owner().to_string(),
         target,
         query: body.user_query,
         model: body.model,
@@ -96,14 +96,14 @@ fn start_request(
     security(("bearer" = [])))]
 pub async fn execute(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
     let trace = trace_parent_of(&headers);
     // Nothing is said before the end: the pending record needs no flush of its own.
     let Started { id, mut done, .. } =
-        state.executions.start_unannounced(start_request(&state, caller, body, trace)?).await?;
+        state.executions.start_unannounced(start_request(&state, scope, body, trace)?).await?;
     // Dropped with this future when the client goes away: the execution is cancelled.
     let mut client = DisconnectGuard::new(&state.executions, id);
     let record = done
@@ -150,29 +150,18 @@ where
     security(("bearer" = [])))]
 pub async fn execute_stream(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
     let trace = trace_parent_of(&headers);
-    let started = state.executions.start(start_request(&state, caller, body, trace)?).await?;
+    let started = state.executions.start(start_request(&state, scope, body, trace)?).await?;
     let mut response = sse_response(started.bus.subscribe(0).map(|e| sse_event(&e)));
     // Names the execution for an Idempotency-Key's replay (and any client).
     if let Ok(id) = axum::http::HeaderValue::from_str(&started.id.to_string()) {
         response.headers_mut().insert(super::idempotency::EXECUTION_HEADER, id);
     }
     Ok(with_otel_trace_id(response, &trace))
-}
-
-async fn owned_execution(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<ExecutionRecord, ServerError> {
-    match state.store.get_execution(id).await? {
-        Some(e) if e.owner == caller.owner => Ok(e),
-        _ => Err(ServerError::not_found("execution", id)),
-    }
 }
 
 /// Attach to an execution's event stream: a running one from its first event
@@ -189,7 +178,7 @@ async fn owned_execution(
     security(("bearer" = [])))]
 pub async fn events(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> Result<Response, ServerError> {
@@ -199,10 +188,10 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
     let from = last_seen.map_or(0, |n| n.saturating_add(1));
-    if let Some(bus) = state.executions.live_bus(&caller.owner, id) {
+    if let Some(bus) = state.executions.live_bus(&scope, id) {
         return Ok(sse_response(bus.subscribe(from).map(|e| sse_event(&e))));
     }
-    let record = owned_execution(&state, &caller, id).await?;
+    let record = scope.execution(id).await?;
     if !record.status.is_terminal() {
         // Between its record and its live log (it is just starting): retry shortly.
         return Err(ServerError::TooManyRequests {
@@ -263,11 +252,11 @@ pub struct ExecutionQuery {
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiQuery(q): ApiQuery<ExecutionQuery>,
 ) -> Result<Json<ExecutionListResponse>, ServerError> {
     let page = Page { cursor: q.cursor, limit: q.limit, offset: q.offset }.request()?;
-    let filter = ExecutionFilter { owner: caller.owner, session_id: q.session_id };
+    let filter = ExecutionFilter { owner: scope.owner().to_string(), session_id: q.session_id };
     let listed = state.store.list_executions(&filter, &page).await?;
     Ok(Json(ExecutionListResponse {
         executions: listed.items.iter().map(ExecutionResponse::from).collect(),
@@ -283,11 +272,11 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<ExecutionDetailResponse>, ServerError> {
-    let record = owned_execution(&state, &caller, id).await?;
-    let tree = tree_of(&state, &caller, &record).await?;
+    let record = scope.execution(id).await?;
+    let tree = tree_of(&state, &scope, &record).await?;
     let generated_code = tree.tree.as_ref().and_then(|t| t.generated_code.clone());
     Ok(Json(ExecutionDetailResponse {
         execution: ExecutionResponse::from(&record),
@@ -299,11 +288,11 @@ pub async fn get(
 
 async fn tree_of(
     state: &AppState,
-    caller: &Caller,
+    scope: &Scope,
     record: &ExecutionRecord,
 ) -> Result<ExecutionTree, ServerError> {
     // A running execution's tree comes from its live log (the store may lag).
-    let events = match state.executions.live_bus(&caller.owner, record.id) {
+    let events = match state.executions.live_bus(&scope, record.id) {
         Some(bus) => bus.trace_events(),
         None => events_of(state.store.trace(record.id).await?),
     };
@@ -318,11 +307,11 @@ async fn tree_of(
     security(("bearer" = [])))]
 pub async fn tree(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<ExecutionTree>, ServerError> {
-    let record = owned_execution(&state, &caller, id).await?;
-    Ok(Json(tree_of(&state, &caller, &record).await?))
+    let record = scope.execution(id).await?;
+    Ok(Json(tree_of(&state, &scope, &record).await?))
 }
 
 /// The execution's trace as JSON lines (one `rlm-trace` event per line).
@@ -333,11 +322,11 @@ pub async fn tree(
     security(("bearer" = [])))]
 pub async fn trace(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ServerError> {
-    let record = owned_execution(&state, &caller, id).await?;
-    let events = match state.executions.live_bus(&caller.owner, record.id) {
+    let record = scope.execution(id).await?;
+    let events = match state.executions.live_bus(&scope, record.id) {
         Some(bus) => bus.trace_events(),
         None => events_of(state.store.trace(id).await?),
     };
@@ -361,10 +350,10 @@ pub async fn trace(
     security(("bearer" = [])))]
 pub async fn recording(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ServerError> {
-    let record = owned_execution(&state, &caller, id).await?;
+    let record = scope.execution(id).await?;
     // A handed-back execution's part is stored, but it is not the recording yet.
     if !record.status.is_terminal() {
         return Err(ServerError::Conflict(format!(
@@ -389,14 +378,13 @@ pub async fn recording(
     security(("bearer" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<ExecutionResponse>, ServerError> {
-    if let Some(record) = state.executions.cancel(&caller.owner, id, Duration::from_secs(30)).await
-    {
+    if let Some(record) = state.executions.cancel(&scope, id, Duration::from_secs(30)).await {
         return Ok(Json(ExecutionResponse::from(&record)));
     }
-    let record = owned_execution(&state, &caller, id).await?;
+    let record = scope.execution(id).await?;
     if record.status.is_terminal() {
         return Err(ServerError::Conflict(format!(
             "execution {id} has already ended ({})",
@@ -415,10 +403,10 @@ pub async fn cancel(
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<DeletedExecution>, ServerError> {
-    let record = owned_execution(&state, &caller, id).await?;
+    let record = scope.execution(id).await?;
     if !record.status.is_terminal() {
         return Err(ServerError::Conflict(format!(
             "execution {id} is {}: cancel it first",
@@ -447,9 +435,9 @@ pub struct StatsQuery {
     security(("bearer" = [])))]
 pub async fn stats(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> Result<Json<UsageStats>, ServerError> {
-    let snapshot = state.store.stats(&caller.owner, q.session_id).await?;
+    let snapshot = state.store.stats(scope.owner(), q.session_id).await?;
     Ok(Json(crate::stats::usage_stats(&snapshot)))
 }

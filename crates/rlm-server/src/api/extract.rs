@@ -1,6 +1,6 @@
 //! Extractors whose rejections are the API's JSON errors (axum's own answer
 //! in plain text): JSON bodies (shape errors naming their field), path ids and
-//! query strings.
+//! query strings; and the request's tenant scope.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -94,5 +94,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                 message: r.body_text(),
             }),
         }
+    }
+}
+
+/// The tenant scope of the request (`crate::scope`), over the tenant the
+/// door named; a route outside the door has none and is refused (401).
+impl FromRequestParts<super::AppState> for crate::scope::Scope {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let tenant = rlm_listen::Tenant::of_parts(parts).cloned().ok_or(ServerError::MissingKey)?;
+        Ok(crate::scope::Scope::new(tenant, std::sync::Arc::clone(&state.store)))
     }
 }

@@ -24,9 +24,9 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use crate::auth::Caller;
 use crate::error::ServerError;
 use crate::store::{IdempotencyKey, KeyClaim, StoredResponse, now_micros};
+use rlm_listen::Tenant;
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
@@ -53,8 +53,8 @@ pub struct RequestKey(pub IdempotencyKey);
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let creating = request.method() == Method::POST && CREATING.contains(&request.uri().path());
     let raw = request.headers().get(HEADER).cloned();
-    let caller = request.extensions().get::<Caller>().cloned();
-    let (Some(raw), Some(caller), true) = (raw, caller, creating) else {
+    let tenant = request.extensions().get::<Tenant>().cloned();
+    let (Some(raw), Some(tenant), true) = (raw, tenant, creating) else {
         return next.run(request).await;
     };
     let key = match raw.to_str() {
@@ -70,7 +70,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         Ok(found) => found,
         Err(refused) => return refused,
     };
-    let key = IdempotencyKey { owner: caller.owner, key, fingerprint };
+    let key = IdempotencyKey { owner: tenant.id().to_string(), key, fingerprint };
     let now = now_micros();
     let stale = stale_after(request.uri().path(), state.limits.max_execution);
     let stale_before = now - i64::try_from(stale.as_micros()).unwrap_or(i64::MAX);

@@ -10,10 +10,10 @@ use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::RequestKey;
 use super::sessions::Page;
-use crate::auth::Caller;
 use crate::error::ServerError;
 use crate::jobs::KeyedSubmission;
 use crate::recordings::ExchangeMode;
+use crate::scope::Scope;
 use crate::shapes::*;
 use crate::store::{JobRecord, StoredResponse};
 
@@ -26,7 +26,7 @@ use crate::store::{JobRecord, StoredResponse};
     security(("bearer" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     key: Option<Extension<RequestKey>>,
     ApiJson(body): ApiJson<JobCreate>,
 ) -> Result<Json<JobResponse>, ServerError> {
@@ -39,10 +39,8 @@ pub async fn submit(
         body: serde_json::to_string(&JobResponse::from(job)).unwrap_or_default(),
     };
     let keyed = key.as_ref().map(|k| KeyedSubmission { key: &k.0.0, render: &render });
-    let job = state
-        .jobs
-        .submit(&caller.owner, body.session_id, body.user_query, &exchanges, keyed)
-        .await?;
+    let job =
+        state.jobs.submit(&scope, body.session_id, body.user_query, &exchanges, keyed).await?;
     Ok(Json(JobResponse::from(&job)))
 }
 
@@ -53,11 +51,10 @@ pub async fn submit(
     responses((status = 200, body = JobResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<JobResponse>, ServerError> {
-    Ok(Json(JobResponse::from(&state.jobs.get(&caller.owner, id).await?)))
+    Ok(Json(JobResponse::from(&scope.job(id).await?)))
 }
 
 /// The caller's jobs, newest first, a page at a time.
@@ -66,10 +63,10 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<JobListResponse>, ServerError> {
-    let listed = state.jobs.list(&caller.owner, &page.request()?).await?;
+    let listed = state.jobs.list(scope.owner(), &page.request()?).await?;
     Ok(Json(JobListResponse {
         total: listed.total,
         jobs: listed.items.iter().map(JobResponse::from).collect(),
@@ -85,9 +82,9 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<JobResponse>, ServerError> {
-    let job = state.jobs.cancel(&caller.owner, id, Duration::from_secs(30)).await?;
+    let job = state.jobs.cancel(&scope, id, Duration::from_secs(30)).await?;
     Ok(Json(JobResponse::from(&job)))
 }

@@ -25,7 +25,7 @@ use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
-use crate::auth::{Auth, require_caller};
+use crate::auth::{Auth, require_tenant};
 use crate::config::ServerLimits;
 use crate::contexts::ContextFiles;
 use crate::error::ServerError;
@@ -57,7 +57,7 @@ pub struct AppState {
 pub fn probes_router(state: AppState) -> Router {
     let metrics = Router::new()
         .route("/metrics", get(ops::process_metrics))
-        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state.auth), require_caller));
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state.auth), require_tenant));
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -284,9 +284,9 @@ pub fn router(state: AppState, web: Router<AppState>, cors_origins: &[String]) -
         .route("/api/jobs", get(jobs::list).post(jobs::submit))
         .route("/api/jobs/{id}", get(jobs::get).delete(jobs::cancel))
         .route("/metrics", get(ops::metrics))
-        // Inside the caller check: a key is scoped by the caller's API key.
+        // Inside the door: an Idempotency-Key is scoped by the request's tenant.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::guard))
-        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state.auth), require_caller));
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state.auth), require_tenant));
     let open = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
 use super::AppState;
-use crate::auth::Caller;
 use crate::shapes::{ErrorBody, Health};
+use rlm_listen::Tenant;
 
 fn health(status: &str) -> Json<Health> {
     Json(Health { status: status.into(), service: "rlm-server".into() })
@@ -61,11 +61,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     security(("bearer" = [])))]
 pub async fn metrics(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Extension(tenant): Extension<Tenant>,
 ) -> Response {
     refresh_cluster(&state).await;
-    let mut text = state.metrics.render(&caller.owner);
-    match state.store.stats(&caller.owner, None).await {
+    let mut text = state.metrics.render(tenant.id());
+    match state.store.stats(tenant.id(), None).await {
         Ok(stats) => text = crate::cluster_metrics::with_stored_totals(text, &stats),
         Err(e) => tracing::warn!(error = %e, "/metrics: cannot read the stored totals"),
     }

@@ -1,17 +1,17 @@
 //! Session handlers: create (JSON text, multipart files, or server-side
 //! paths), list, get, update, delete; `memory` get/set/delete; history.
 
+use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::header;
-use axum::{Extension, Json};
 use uuid::Uuid;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery, parse_json};
-use crate::auth::Caller;
 use crate::contexts::{NewDocument, read_documents, resolve_under};
 use crate::error::ServerError;
 use crate::quotas::ContextAllowance;
+use crate::scope::Scope;
 use crate::shapes::*;
 use crate::store::{
     ContextRef, MemoryEdit, PageRequest, SessionOverrides, SessionRecord, new_session_state,
@@ -95,7 +95,7 @@ pub struct HistoryQuery {
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     request: Request,
 ) -> Result<Json<SessionResponse>, ServerError> {
     let is_multipart = request
@@ -103,11 +103,11 @@ pub async fn create(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    state.quotas.check_new_session(state.store.as_ref(), &caller.owner).await?;
-    let allowance = state.quotas.context_allowance(state.store.as_ref(), &caller.owner, 0).await?;
+    state.quotas.check_new_session(state.store.as_ref(), scope.owner()).await?;
+    let allowance = state.quotas.context_allowance(state.store.as_ref(), scope.owner(), 0).await?;
     let (body, context) = if is_multipart {
         // The slot is held while the body streams to disk.
-        let _slot = state.quotas.upload_slot(&caller.owner)?;
+        let _slot = state.quotas.upload_slot(scope.owner())?;
         let multipart = Multipart::from_request(request, &state)
             .await
             .map_err(|r| ServerError::Rejected { status: r.status(), message: r.body_text() })?;
@@ -130,7 +130,7 @@ pub async fn create(
     // Checked again now that the context is written: another request of the
     // key may have taken the place or the bytes since the first check.
     let bytes = context.as_ref().map_or(0, |c| c.bytes);
-    let admitted = state.quotas.admit(state.store.as_ref(), &caller.owner, true, bytes, 0).await;
+    let admitted = state.quotas.admit(state.store.as_ref(), scope.owner(), true, bytes, 0).await;
     let _admitted = match admitted {
         Ok(a) => a,
         Err(e) => {
@@ -144,7 +144,7 @@ pub async fn create(
     let id = Uuid::new_v4();
     let record = SessionRecord {
         id,
-        owner: caller.owner,
+        owner: scope.owner().to_string(),
         name: body.name,
         context_metadata: metadata(body.context_metadata, context.as_ref()),
         context,
@@ -361,10 +361,10 @@ fn metadata(
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<SessionListResponse>, ServerError> {
-    let listed = state.store.list_sessions(&caller.owner, &page.request()?).await?;
+    let listed = state.store.list_sessions(scope.owner(), &page.request()?).await?;
     let sessions = listed.items.iter().map(SessionResponse::from).collect();
     Ok(Json(SessionListResponse { sessions, total: listed.total, next_cursor: listed.next_cursor }))
 }
@@ -375,11 +375,10 @@ pub async fn list(
     responses((status = 200, body = SessionResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<SessionResponse>, ServerError> {
-    let s = state.executions.owned_session(&caller.owner, id).await?;
+    let s = scope.session(id).await?;
     Ok(Json(SessionResponse::from(&s)))
 }
 
@@ -392,17 +391,17 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<SessionCreate>,
 ) -> Result<Json<SessionResponse>, ServerError> {
-    let mut s = state.executions.owned_session(&caller.owner, id).await?;
+    let mut s = scope.session(id).await?;
     if let Some(settings) = &body.settings {
         validate_settings(&state, settings)?;
     }
     let replacing = s.context.as_ref().map_or(0, |c| c.bytes);
     let allowance =
-        state.quotas.context_allowance(state.store.as_ref(), &caller.owner, replacing).await?;
+        state.quotas.context_allowance(state.store.as_ref(), scope.owner(), replacing).await?;
     let documents = documents_of(&state, &body, &allowance)?;
     let old_context = s.context.clone();
     let mut _admitted = None;
@@ -411,7 +410,7 @@ pub async fn update(
         // Checked again under the key's lock (see `create`).
         let admitted = state
             .quotas
-            .admit(state.store.as_ref(), &caller.owner, false, stored.bytes, replacing)
+            .admit(state.store.as_ref(), scope.owner(), false, stored.bytes, replacing)
             .await;
         match admitted {
             Ok(a) => _admitted = Some(a),
@@ -461,10 +460,10 @@ async fn drop_context(state: &AppState, context: &ContextRef) {
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<DeletedSession>, ServerError> {
-    let s = state.executions.owned_session(&caller.owner, id).await?;
+    let s = scope.session(id).await?;
     if !state.store.delete_session(id).await? {
         return Err(ServerError::not_found("session", id));
     }
@@ -483,11 +482,11 @@ pub async fn delete(
     security(("bearer" = [])))]
 pub async fn get_memory(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<MemoryQuery>,
 ) -> Result<Json<MemoryDictResponse>, ServerError> {
-    state.executions.owned_session(&caller.owner, id).await?;
+    scope.session(id).await?;
     let (_, limit) = Page { cursor: None, limit: q.limit, offset: None }.bounds()?;
     let limit = if q.limit.is_none() { 1000 } else { limit.max(1) };
     let memory = state.store.get_memory(id).await?;
@@ -504,11 +503,11 @@ pub async fn get_memory(
     security(("bearer" = [])))]
 pub async fn set_memory(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<MemorySetRequest>,
 ) -> Result<Json<MemorySetResponse>, ServerError> {
-    state.executions.owned_session(&caller.owner, id).await?;
+    scope.session(id).await?;
     if body.key.is_empty() {
         return Err(ServerError::Invalid { field: Some("key".into()), message: "is empty".into() });
     }
@@ -516,7 +515,7 @@ pub async fn set_memory(
     // (two writes of one key's sessions cannot both take the last bytes).
     let quota = crate::memory_quota::MemoryQuota::of(&state.limits);
     quota.check_value(&body.value)?;
-    let _held = state.quotas.hold_writes(&caller.owner).await;
+    let _held = state.quotas.hold_writes(scope.owner()).await;
     quota.check_set(&state.store.get_memory(id).await?, &body.key, &body.value)?;
     let edit = MemoryEdit::Set { key: body.key.clone(), value: body.value.clone() };
     if state.store.edit_memory(id, &edit).await?.is_none() {
@@ -532,10 +531,10 @@ pub async fn set_memory(
     security(("bearer" = [])))]
 pub async fn delete_memory(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath((id, key)): ApiPath<(Uuid, String)>,
 ) -> Result<Json<DeletedMemoryKey>, ServerError> {
-    state.executions.owned_session(&caller.owner, id).await?;
+    scope.session(id).await?;
     match state.store.edit_memory(id, &MemoryEdit::Delete { key: key.clone() }).await? {
         None => return Err(ServerError::not_found("session", id)),
         Some(false) => return Err(ServerError::not_found("memory key", key)),
@@ -551,11 +550,11 @@ pub async fn delete_memory(
     security(("bearer" = [])))]
 pub async fn history(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scope: Scope,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<HistoryResponse>, ServerError> {
-    state.executions.owned_session(&caller.owner, id).await?;
+    scope.session(id).await?;
     let from = match &q.cursor {
         None => 0,
         Some(c) => c.parse::<u64>().map_err(|_| {

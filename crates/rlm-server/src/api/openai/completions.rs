@@ -19,15 +19,16 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use futures::StreamExt;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::OpenAiScope;
 use super::error::OpenAiError;
 use super::model::RlmModel;
 use super::request::{ChatRequest, split_messages};
@@ -37,7 +38,6 @@ use super::shapes::{
 };
 use super::{OpenAiJson, TRACE_ID_HEADER};
 use crate::api::AppState;
-use crate::auth::Caller;
 use crate::bus::{BusEvent, COMPLETE_EVENT, FAILED_EVENT};
 use crate::executions::{DisconnectGuard, StartRequest, Started, Target};
 use crate::recordings::ExchangeMode;
@@ -192,7 +192,7 @@ async fn settled(
     security(("bearer" = [])))]
 pub async fn chat_completions(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    OpenAiScope(scope): OpenAiScope,
     headers: axum::http::HeaderMap,
     OpenAiJson(body): OpenAiJson<ChatRequest>,
 ) -> Result<Response, OpenAiError> {
@@ -201,7 +201,7 @@ pub async fn chat_completions(
     let output_schema = body.output_schema()?;
     let exchanges =
         ExchangeMode::of_request(body.record, body.replay.clone(), state.limits.max_context_bytes)?;
-    let model = RlmModel::resolve(&state, &caller, &body.model).await?;
+    let model = RlmModel::resolve(&state, &scope, &body.model).await?;
     let asked = split_messages(&body.messages, matches!(model, RlmModel::Session(_)))?;
     let (target, root) = match model {
         RlmModel::Session(id) => (Target::Session(id), None),
@@ -209,7 +209,7 @@ pub async fn chat_completions(
         RlmModel::Root(m) => (Target::Inline(asked.context.unwrap_or_default()), Some(m)),
     };
     let request = StartRequest {
-        owner: caller.owner,
+        owner: scope.owner().to_string(),
         target,
         query: asked.question,
         model: root,

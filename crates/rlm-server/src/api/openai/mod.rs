@@ -67,14 +67,34 @@ pub fn refused(status: axum::http::StatusCode, message: String) -> OpenAiError {
     OpenAiError { status, message, param: None, code: code.into(), retry_after_secs: None }
 }
 
-/// Middleware: the caller's API key, or OpenAI's 401.
+/// Middleware: the request's tenant (its API key's), or OpenAI's 401.
 async fn require_key(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
     match auth.identify(request.headers()) {
-        Ok(caller) => {
-            request.extensions_mut().insert(caller);
+        Ok(tenant) => {
+            request.extensions_mut().insert(tenant);
             next.run(request).await
         }
         Err(e) => OpenAiError::from(e).into_response(),
+    }
+}
+
+/// The request's tenant scope (`crate::scope`), refused as OpenAI's 401
+/// outside the door.
+pub struct OpenAiScope(pub crate::scope::Scope);
+
+impl FromRequestParts<AppState> for OpenAiScope {
+    type Rejection = OpenAiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match rlm_listen::Tenant::of_parts(parts) {
+            Some(tenant) => {
+                Ok(OpenAiScope(crate::scope::Scope::new(tenant.clone(), Arc::clone(&state.store))))
+            }
+            None => Err(OpenAiError::from(crate::error::ServerError::MissingKey)),
+        }
     }
 }
 

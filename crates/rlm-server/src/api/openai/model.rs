@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::error::OpenAiError;
 use crate::api::AppState;
-use crate::auth::Caller;
 use crate::error::{ServerError, echo};
+use crate::scope::Scope;
 
 /// The prefix of every model name this endpoint answers to.
 pub const PREFIX: &str = "rlm";
@@ -44,10 +44,10 @@ impl RlmModel {
         if rest.is_empty() { Err(unknown()) } else { Ok(RlmModel::Root(rest.to_string())) }
     }
 
-    /// Reads a name and checks it: the root model is offered, the session is the caller's.
+    /// Reads a name and checks it: the root model is offered, the session is the tenant's.
     pub async fn resolve(
         state: &AppState,
-        caller: &Caller,
+        scope: &Scope,
         name: &str,
     ) -> Result<RlmModel, OpenAiError> {
         let model = RlmModel::parse(name)?;
@@ -62,8 +62,7 @@ impl RlmModel {
                     )));
                 }
             }
-            RlmModel::Session(id) => match state.executions.owned_session(&caller.owner, *id).await
-            {
+            RlmModel::Session(id) => match scope.session(*id).await {
                 Ok(_) => {}
                 Err(ServerError::NotFound { .. }) => {
                     return Err(OpenAiError::model_not_found(format!(

@@ -4,15 +4,15 @@
 //! [`LISTED_SESSIONS`]: a list page, never every session stored).
 //! `GET /v1/models/{model}` answers one of them, or OpenAI's 404.
 
+use axum::Json;
 use axum::extract::State;
-use axum::{Extension, Json};
 
 use super::OpenAiPath;
+use super::OpenAiScope;
 use super::error::OpenAiError;
 use super::model::{PREFIX, RlmModel, offered_names};
 use super::shapes::{ModelList, ModelObject, OpenAiErrorBody};
 use crate::api::AppState;
-use crate::auth::Caller;
 use crate::store::PageRequest;
 
 /// How many sessions the list names.
@@ -36,14 +36,14 @@ fn model_object(id: &str, created_micros: i64) -> ModelObject {
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    OpenAiScope(scope): OpenAiScope,
 ) -> Result<Json<ModelList>, OpenAiError> {
     let mut data: Vec<ModelObject> =
         offered_names(&state).iter().map(|n| model_object(n, 0)).collect();
     let page = PageRequest { cursor: None, offset: 0, limit: LISTED_SESSIONS };
     let sessions = state
         .store
-        .list_sessions(&caller.owner, &page)
+        .list_sessions(scope.owner(), &page)
         .await
         .map_err(|e| OpenAiError::from(crate::error::ServerError::from(e)))?;
     data.extend(
@@ -64,13 +64,11 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn retrieve(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    OpenAiScope(scope): OpenAiScope,
     OpenAiPath(name): OpenAiPath<String>,
 ) -> Result<Json<ModelObject>, OpenAiError> {
-    let created = match RlmModel::resolve(&state, &caller, &name).await? {
-        RlmModel::Session(id) => {
-            state.executions.owned_session(&caller.owner, id).await?.created_at
-        }
+    let created = match RlmModel::resolve(&state, &scope, &name).await? {
+        RlmModel::Session(id) => scope.session(id).await?.created_at,
         RlmModel::Default | RlmModel::Root(_) => 0,
     };
     Ok(Json(model_object(&name, created)))
