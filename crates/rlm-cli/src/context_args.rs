@@ -36,7 +36,21 @@ pub fn load_contexts(specs: &[String], lossy: bool) -> Result<rlm_context::Conte
 /// as it is (a folder keeps one document per file); several are merged,
 /// keeping every document. No source: an empty context.
 pub fn load_sources(specs: &[String], lossy: bool) -> Result<rlm_context::Context, CliError> {
-    let options = LoadOptions { decoding: decoding(lossy), ..LoadOptions::default() };
+    load_sources_within(specs, lossy, LoadOptions::default().max_total_bytes)
+}
+
+/// [`load_sources`] refusing, before any file is read, sources whose files
+/// add up to more than `max_bytes` (a server's context cap).
+pub fn load_sources_within(
+    specs: &[String],
+    lossy: bool,
+    max_bytes: u64,
+) -> Result<rlm_context::Context, CliError> {
+    let options = LoadOptions {
+        decoding: decoding(lossy),
+        max_total_bytes: max_bytes,
+        ..LoadOptions::default()
+    };
     if specs.len() > 1 && specs.iter().all(|s| s != "-" && Path::new(s).is_file()) {
         return load_files(specs, &options);
     }

@@ -3,7 +3,9 @@
 //! streamable HTTP (`--transport http --listen 127.0.0.1:PORT`, at `/mcp`).
 //! Every tool call's engine is built by [`rlm_core::Rlm::from_config`], as
 //! `rlm run`'s is, from the same flags, `RLM_*` variables, profile and
-//! `rlm.toml`; contexts load as `--context` loads them. Over HTTP it has
+//! `rlm.toml`; contexts load as `--context` loads them, within
+//! `--max-context-mb`, and each API key holds at most
+//! `--max-sessions-per-key` sessions. Over HTTP it has
 //! `rlm serve`'s security model (rlm-listen: keys, loopback without them,
 //! timeouts, the connection cap) and reads files only under `--allow-path`;
 //! over stdio the client is the user, who may name any of their files
@@ -54,6 +56,14 @@ pub struct McpArgs {
     /// Decode context files that are not UTF-8 anyway, invalid bytes becoming U+FFFD.
     #[arg(long)]
     pub lossy: bool,
+    /// Largest context a tool call or session may load, in MiB (files and
+    /// `text` together): past it the call is refused before any file is read.
+    #[arg(long, default_value_t = rlm_mcp::DEFAULT_MAX_CONTEXT_BYTES >> 20, value_name = "MIB")]
+    pub max_context_mb: u64,
+    /// Sessions (rlm_session_create) one API key may hold at once; past it
+    /// a key closes one (rlm_session_close) before making another.
+    #[arg(long, default_value_t = rlm_mcp::MAX_SESSIONS, value_name = "N")]
+    pub max_sessions_per_key: usize,
     /// Every knob of the configuration, as for `rlm run` (`rlm config` lists them).
     #[command(flatten)]
     pub config: ConfigFlags,
@@ -72,8 +82,8 @@ impl Engines for CliEngines {
         built.map_err(|e| EngineError::new(CliError::from(e).paragraph()))
     }
 
-    fn context(&self, sources: &[String]) -> Result<Context, EngineError> {
-        crate::context_args::load_sources(sources, self.lossy)
+    fn context(&self, sources: &[String], max_bytes: u64) -> Result<Context, EngineError> {
+        crate::context_args::load_sources_within(sources, self.lossy, max_bytes)
             .map_err(|e| EngineError::new(e.paragraph()))
     }
 }
@@ -90,7 +100,7 @@ impl Engines for Unconfigured {
         Err(EngineError::new(self.reason.clone()))
     }
 
-    fn context(&self, _: &[String]) -> Result<Context, EngineError> {
+    fn context(&self, _: &[String], _: u64) -> Result<Context, EngineError> {
         Err(EngineError::new(self.reason.clone()))
     }
 }
@@ -142,9 +152,15 @@ pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
     crate::config::warn_unsupported(&settings, "rlm mcp", &rlm_config::FrontEnd::Mcp.keys());
     let keys = args.keys.keys(&settings.env)?;
     let limits = crate::listen_args::listen_limits(&settings.server_knobs()?)?;
+    let limits_per_key = rlm_mcp::RegistryLimits {
+        sessions_per_tenant: args.max_sessions_per_key.max(1),
+        ..rlm_mcp::RegistryLimits::default()
+    };
     let server = RlmServer::new(engines(&settings, &args)?)
         .with_file_access(file_access(&args)?)
-        .with_index_home(index_home(&settings.env));
+        .with_index_home(index_home(&settings.env))
+        .with_limits(limits_per_key)
+        .with_max_context_bytes(args.max_context_mb.saturating_mul(1 << 20));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -53,6 +53,11 @@ pub struct ServeArgs {
     /// An origin allowed by CORS (repeatable; default: CORS off).
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// The id of an API key whose `/metrics` also shows the deployment's
+    /// series (every tenant's jobs, the outbox); repeatable. Other keys see
+    /// their own figures only.
+    #[arg(long = "operator-key", value_name = "ID")]
+    pub operator_keys: Vec<String>,
     /// Jobs run at once.
     #[arg(long, default_value_t = 4)]
     pub workers: usize,
@@ -204,6 +209,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
         allowed_path_root: args.allow_path,
         listen,
         cors_origins: args.cors_origins,
+        operator_keys: args.operator_keys,
         shutdown_grace: Duration::from_secs(10),
         isolation: isolation(&resolved)?,
         retention: retention(args.retain_days, args.max_store_gb)?,

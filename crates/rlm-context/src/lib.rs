@@ -70,7 +70,7 @@ pub use dates::{DateWindow, Stamp, first_stamp, parse_stamp, stamps_in};
 pub use error::{ContextError, Result};
 pub use index::{BLOCK_BYTES, CharIndex};
 pub use lines::GREP_MAX_HITS;
-pub use loader::{BINARY_SNIFF_BYTES, Decoding, LoadOptions, Loaded};
+pub use loader::{BINARY_SNIFF_BYTES, Decoding, LoadOptions, Loaded, is_binary_file};
 pub use metadata::{
     ContextMetadata, DocumentSummary, LengthStats, MetadataOptions, TokenCount, python_repr,
 };

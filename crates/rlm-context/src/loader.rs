@@ -26,6 +26,16 @@ fn binary_offset(head: &[u8]) -> Option<usize> {
     memchr::memchr(0, &head[..head.len().min(BINARY_SNIFF_BYTES)])
 }
 
+/// Whether the file at `path` is binary by the loader's rule, having read only its first
+/// [`BINARY_SNIFF_BYTES`] (for a surface that lists files before loading them).
+pub fn is_binary_file(path: &Path) -> Result<bool> {
+    let mut head = Vec::with_capacity(BINARY_SNIFF_BYTES);
+    File::open(path)
+        .and_then(|f| f.take(BINARY_SNIFF_BYTES as u64).read_to_end(&mut head))
+        .map_err(io_error(path))?;
+    Ok(binary_offset(&head).is_some())
+}
+
 /// A loaded context and the files a directory walk skipped as binary (in path order), so the
 /// embedder can say so, one line per file.
 #[derive(Debug, Clone)]
@@ -65,7 +75,8 @@ pub struct LoadOptions {
     pub separator: String,
     /// Most files a directory load may read.
     pub max_files: usize,
-    /// Most bytes a load may read into memory (memory-mapped files do not count).
+    /// Most bytes a loaded context may hold, read or memory-mapped: checked against the files'
+    /// sizes before any of their bytes is read (a server's context cap).
     pub max_total_bytes: u64,
     /// Skip binary files (a NUL byte in their first [`BINARY_SNIFF_BYTES`]) while walking a
     /// directory, reporting them in [`Loaded::skipped_binary`]; otherwise they are decoded as
@@ -203,6 +214,13 @@ impl Context {
     ) -> Result<Self> {
         let path = from.path;
         let size = file.metadata().map_err(io_error(path))?.len();
+        if size > options.max_total_bytes {
+            return Err(ContextError::TooLarge {
+                what: "file size in bytes",
+                limit: options.max_total_bytes,
+                found: size,
+            });
+        }
         if from.reject_binary {
             let mut head = vec![0u8; BINARY_SNIFF_BYTES.min(size as usize)];
             file.read_exact(&mut head).map_err(io_error(path))?;
@@ -250,13 +268,6 @@ impl Context {
                 // Lossy decoding of an invalid file: it has to be copied and repaired.
                 Err(_) => file.rewind().map_err(io_error(path))?,
             }
-        }
-        if size > options.max_total_bytes {
-            return Err(ContextError::TooLarge {
-                what: "file size in bytes",
-                limit: options.max_total_bytes,
-                found: size,
-            });
         }
         let mut bytes = Vec::with_capacity(size as usize);
         file.read_to_end(&mut bytes).map_err(io_error(path))?;
@@ -319,8 +330,9 @@ impl Context {
         }
         let separator = options.separator.as_bytes();
         let separator_chars = options.separator.chars().count() as u64;
-        let capacity = listed as usize + separator.len() * files.len().saturating_sub(1);
-        let mut joined: Vec<u8> = Vec::with_capacity(capacity);
+        // Grown a file at a time, once its head showed it is text: a binary file's listed size
+        // is never allocated.
+        let mut joined: Vec<u8> = Vec::new();
         let mut infos: Vec<DocumentInfo> = Vec::with_capacity(files.len());
         let mut skipped_binary = Vec::new();
         let mut chars = 0u64;
@@ -330,8 +342,24 @@ impl Context {
                 joined.extend_from_slice(separator);
             }
             let start = joined.len();
-            File::open(&file.path)
-                .and_then(|mut f| f.read_to_end(&mut joined))
+            // The head first: a binary file is skipped having read only its first block.
+            let mut opened = File::open(&file.path).map_err(io_error(&file.path))?;
+            (&mut opened)
+                .take(BINARY_SNIFF_BYTES as u64)
+                .read_to_end(&mut joined)
+                .map_err(io_error(&file.path))?;
+            if options.skip_binary && binary_offset(&joined[start..]).is_some() {
+                joined.truncate(before);
+                skipped_binary.push(file.path);
+                continue;
+            }
+            // The rest, no further than the cap (a file that grew since it was listed).
+            let room = options.max_total_bytes.saturating_sub(joined.len() as u64);
+            let rest = file.size.saturating_sub((joined.len() - start) as u64).min(room);
+            joined.reserve(usize::try_from(rest).unwrap_or(usize::MAX));
+            (&mut opened)
+                .take(room.saturating_add(1))
+                .read_to_end(&mut joined)
                 .map_err(io_error(&file.path))?;
             if joined.len() as u64 > options.max_total_bytes {
                 return Err(ContextError::TooLarge {
@@ -339,11 +367,6 @@ impl Context {
                     limit: options.max_total_bytes,
                     found: joined.len() as u64,
                 });
-            }
-            if options.skip_binary && binary_offset(&joined[start..]).is_some() {
-                joined.truncate(before);
-                skipped_binary.push(file.path);
-                continue;
             }
             if let Err(error) = simdutf8::compat::from_utf8(&joined[start..]) {
                 match options.decoding {

@@ -1,4 +1,6 @@
-//! Real inputs: folders with binary files in them (skipped and reported),
+//! Real inputs: folders with binary files in them (skipped and reported,
+//! having read only their first block), files past the size cap (refused
+//! before a byte is read, mapped or not),
 //! text in other encodings (`Decoding::Lossy`), a folder's documents as views
 //! into one buffer, and streams spooled to a temporary file.
 
@@ -39,6 +41,33 @@ fn binary_files_in_a_folder_are_skipped_and_reported() {
         Context::load_dir(only.path(), &LoadOptions::default()),
         Err(ContextError::NoFilesMatched { .. })
     ));
+}
+
+/// A 1 TiB sparse binary file beside two small text files: read whole it
+/// would take the machine's memory; skipped on its first block, the folder
+/// loads at once. The same file past the cap is refused by its size alone.
+#[test]
+fn a_huge_binary_file_is_skipped_on_its_head_and_a_huge_file_refused_by_its_size() {
+    let dir = folder(&[("a.txt", b"alpha"), ("z.txt", b"omega")]);
+    let huge = std::fs::File::create(dir.path().join("m.bin")).unwrap();
+    huge.set_len(1 << 40).unwrap();
+    let uncapped = LoadOptions { max_total_bytes: u64::MAX, ..LoadOptions::default() };
+    let loaded = Context::load_dir(dir.path(), &uncapped).unwrap();
+    assert_eq!(loaded.skipped_binary, vec![dir.path().join("m.bin")]);
+    assert_eq!(loaded.context.num_documents(), 2);
+    let files =
+        [("a".to_string(), dir.path().join("a.txt")), ("m".into(), dir.path().join("m.bin"))];
+    let listed = Context::load_files(&files, &uncapped).unwrap();
+    assert_eq!(listed.skipped_binary, vec![dir.path().join("m.bin")]);
+    // Capped: refused from the sizes the walk listed, whether or not a file would be mapped.
+    let capped =
+        LoadOptions { max_total_bytes: 1 << 20, mmap_min_bytes: 1, ..LoadOptions::default() };
+    let err = Context::load_dir(dir.path(), &capped).unwrap_err();
+    assert!(matches!(err, ContextError::TooLarge { found, .. } if found > 1 << 40), "{err}");
+    let text = dir.path().join("big.txt");
+    std::fs::write(&text, "x".repeat(2 << 20)).unwrap();
+    let err = Context::from_file(&text, &capped).unwrap_err();
+    assert!(matches!(err, ContextError::TooLarge { found, .. } if found == 2 << 20), "{err}");
 }
 
 #[test]

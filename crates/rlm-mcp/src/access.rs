@@ -1,8 +1,15 @@
-//! Which files the tools may read ([`FileAccess`]): over stdio, the user's
-//! own files (the client is the user: no confinement unless `--allow-path`);
-//! over HTTP, only files under the `--allow-path` roots, checked by
-//! rlm-context's [`AllowedRoots`] (the guard `rlm serve` uses), and none at
-//! all without a root.
+//! Which files the tools may read ([`FileAccess`]), and how much: over
+//! stdio, the user's own files (the client is the user: no confinement
+//! unless `--allow-path`); over HTTP, only files under the `--allow-path`
+//! roots, checked by rlm-context's [`AllowedRoots`] (the guard `rlm serve`
+//! uses), and none at all without a root.
+//!
+//! Before any file is read, each named file is checked by its type and size:
+//! a folder's or a glob's binary files are skipped (found by their first
+//! block, as the loader finds them), a binary file named on its own is an
+//! error, and the files' sizes together must fit the context cap
+//! (`--max-context-mb`): a 1 GiB file in a folder costs one block read,
+//! never the gigabyte.
 
 use std::path::PathBuf;
 
@@ -19,19 +26,53 @@ pub enum FileAccess {
     Under(AllowedRoots),
 }
 
+/// The files a request's specs name, checked, and the binary files its
+/// folders held (left out).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sources {
+    pub files: Vec<String>,
+    pub skipped_binary: Vec<String>,
+}
+
 impl FileAccess {
-    /// The sources a loader may read for `specs`: as given, or each spec
-    /// expanded to the checked files it names.
-    pub fn sources(&self, specs: &[String]) -> Result<Vec<String>, EngineError> {
+    /// The sources a loader may read for `specs`: as given (stdio: the
+    /// loader walks and checks them itself, under the same cap), or each
+    /// spec expanded to the checked files it names, within `max_bytes`.
+    pub fn sources(&self, specs: &[String], max_bytes: u64) -> Result<Sources, EngineError> {
         let FileAccess::Under(roots) = self else {
-            return Ok(specs.to_vec());
+            return Ok(Sources { files: specs.to_vec(), skipped_binary: Vec::new() });
         };
-        let mut files = Vec::new();
+        let mut sources = Sources::default();
+        let mut total = 0u64;
         for spec in specs {
             let found = roots.files(spec).map_err(|e| EngineError::new(e.to_string()))?;
-            files.extend(found.into_iter().map(|f| f.to_string_lossy().into_owned()));
+            // A folder's or a glob's binary files are left out; one named alone is an error.
+            let walked = spec.contains(['*', '?', '[', '{'])
+                || roots.resolve(spec).is_ok_and(|p| p.is_dir());
+            for file in found {
+                let shown = file.to_string_lossy().into_owned();
+                let binary = rlm_context::is_binary_file(&file)
+                    .map_err(|e| EngineError::new(format!("{spec}: {e}")))?;
+                if binary && walked {
+                    sources.skipped_binary.push(shown);
+                    continue;
+                }
+                if binary {
+                    return Err(EngineError::new(format!(
+                        "{spec}: a binary file, not text (name a text file or a folder)"
+                    )));
+                }
+                let size = std::fs::metadata(&file)
+                    .map_err(|e| EngineError::new(format!("{spec}: {e}")))?
+                    .len();
+                total = total.saturating_add(size);
+                if total > max_bytes {
+                    return Err(too_large(total, max_bytes));
+                }
+                sources.files.push(shown);
+            }
         }
-        Ok(files)
+        Ok(sources)
     }
 
     /// The file or folder `spec` names, for `rlm_search` (its index's key).
@@ -43,4 +84,11 @@ impl FileAccess {
             }
         }
     }
+}
+
+/// A context past the cap, in the words `rlm serve`'s 413 uses.
+pub fn too_large(found: u64, limit: u64) -> EngineError {
+    EngineError::new(format!(
+        "the context is too large: {found} bytes, the limit is {limit} (--max-context-mb)"
+    ))
 }

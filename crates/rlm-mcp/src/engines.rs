@@ -17,6 +17,7 @@ pub trait Engines: Send + Sync + 'static {
     fn engine(&self, sources: &[String]) -> Result<Rlm, EngineError>;
 
     /// The context `sources` (files, folders, globs) name, loaded as `rlm run
-    /// --context` loads them. No source: an empty context.
-    fn context(&self, sources: &[String]) -> Result<Context, EngineError>;
+    /// --context` loads them, refused past `max_bytes` before any file is
+    /// read. No source: an empty context.
+    fn context(&self, sources: &[String], max_bytes: u64) -> Result<Context, EngineError>;
 }

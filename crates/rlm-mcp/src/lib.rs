@@ -35,9 +35,9 @@ pub mod search;
 mod server;
 mod transport;
 
-pub use access::FileAccess;
+pub use access::{FileAccess, Sources};
 pub use engines::Engines;
 pub use error::{EngineError, McpError};
 pub use registry::{MAX_SESSIONS, MAX_TRACES, RegistryLimits};
-pub use server::RlmServer;
+pub use server::{DEFAULT_MAX_CONTEXT_BYTES, RlmServer};
 pub use transport::{HttpServer, MAX_TRANSPORT_SESSIONS, McpHttpOptions, serve_stdio};

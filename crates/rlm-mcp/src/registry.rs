@@ -40,6 +40,8 @@ pub struct SessionEntry {
     pub session: Session,
     pub name: String,
     pub sources: Vec<String>,
+    /// Binary files its folders held, left out of its context.
+    pub skipped_binary: Vec<String>,
 }
 
 /// One run's trace: which tool made it, and its events.

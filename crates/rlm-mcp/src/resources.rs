@@ -104,6 +104,7 @@ pub fn sessions_json(registry: &Registry, tenant: &Tenant) -> serde_json::Value 
                 "session_id": s.session.id().0,
                 "name": s.name,
                 "sources": s.sources,
+                "skipped_binary": s.skipped_binary,
                 "context_chars": s.session.context().len_chars(),
                 "documents": s.session.context().num_documents(),
                 "executions": usage.executions,

@@ -26,7 +26,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use serde_json::{Value, json};
 
-use crate::access::FileAccess;
+use crate::access::{FileAccess, Sources};
 use crate::engines::Engines;
 use crate::error::EngineError;
 use crate::inputs::{
@@ -46,7 +46,13 @@ pub struct RlmServer {
     /// Whether each request names its tenant (HTTP: the door's; a request
     /// without one is refused). Otherwise (stdio) every call is `local`'s.
     keyed: bool,
+    /// The most bytes one context may hold: files and `text` together
+    /// (`--max-context-mb`).
+    max_context_bytes: u64,
 }
+
+/// A context's cap unless the front end sets one (`rlm serve`'s default).
+pub const DEFAULT_MAX_CONTEXT_BYTES: u64 = 512 << 20;
 
 impl RlmServer {
     /// A server reading any file the user can (stdio's default), its
@@ -58,7 +64,14 @@ impl RlmServer {
             access: Arc::new(FileAccess::Any),
             index_home: Arc::new(std::env::temp_dir().join("rlm-indexes")),
             keyed: false,
+            max_context_bytes: DEFAULT_MAX_CONTEXT_BYTES,
         }
+    }
+
+    /// The most bytes one context may hold (files and `text` together).
+    pub fn with_max_context_bytes(mut self, bytes: u64) -> RlmServer {
+        self.max_context_bytes = bytes;
+        self
     }
 
     /// Bounds of what each tenant keeps (sessions, traces).
@@ -104,26 +117,37 @@ impl RlmServer {
         self
     }
 
-    /// The context of `paths` (checked against the file access) plus `text`
-    /// (one more document), and the sources it was loaded from.
+    /// The context of `paths` (checked against the file access, binary
+    /// files of folders left out) plus `text` (one more document), within
+    /// the context cap; and the sources it was loaded from.
     fn context(
         &self,
         paths: &[String],
         text: Option<String>,
-    ) -> Result<(Context, Vec<String>), EngineError> {
-        let sources = self.access.sources(paths)?;
-        let context = self.context_of(&sources, text)?;
+    ) -> Result<(Context, Sources), EngineError> {
+        let text_bytes = text.as_ref().map_or(0, |t| t.len() as u64);
+        if text_bytes > self.max_context_bytes {
+            return Err(crate::access::too_large(text_bytes, self.max_context_bytes));
+        }
+        let room = self.max_context_bytes - text_bytes;
+        let sources = self.access.sources(paths, room)?;
+        let context = self.context_of(&sources.files, text, room)?;
         Ok((context, sources))
     }
 
-    fn context_of(&self, paths: &[String], text: Option<String>) -> Result<Context, EngineError> {
+    fn context_of(
+        &self,
+        paths: &[String],
+        text: Option<String>,
+        room: u64,
+    ) -> Result<Context, EngineError> {
         let Some(text) = text else {
-            return self.engines.context(paths);
+            return self.engines.context(paths, room);
         };
         if paths.is_empty() {
             return Ok(Context::from_documents(vec![Document::named("text", text)]));
         }
-        let loaded = self.engines.context(paths)?;
+        let loaded = self.engines.context(paths, room)?;
         let mut docs = Vec::with_capacity(loaded.num_documents() + 1);
         for (i, info) in loaded.documents().iter().enumerate() {
             let body =
@@ -149,13 +173,13 @@ impl RlmServer {
             .transpose()
             .map_err(|e| EngineError::new(e.to_string()))?;
         let (context, sources) = self.context(&paths, text)?;
-        let mut rlm = self.engines.engine(&sources)?;
+        let mut rlm = self.engines.engine(&sources.files)?;
         if schema.is_some() {
             rlm = rlm.with_output_schema(schema);
         }
         let settings = rlm_core::SessionSettings { name: name.clone(), ..Default::default() };
         let session = rlm_core::Session::new(&rlm, context, settings);
-        Ok(SessionEntry { session, name, sources: paths })
+        Ok(SessionEntry { session, name, sources: paths, skipped_binary: sources.skipped_binary })
     }
 
     async fn ask_in(
@@ -250,7 +274,7 @@ impl RlmServer {
     ) -> Result<CallToolResult, ErrorData> {
         let prepared = self
             .context(&input.paths, input.text)
-            .and_then(|(c, sources)| self.engines.engine(&sources).map(|rlm| (rlm, c)));
+            .and_then(|(c, sources)| self.engines.engine(&sources.files).map(|rlm| (rlm, c)));
         let (rlm, context) = match prepared {
             Ok(p) => p,
             Err(e) => return Ok(failure(e.message)),
@@ -334,10 +358,11 @@ impl RlmServer {
         };
         let (chars, docs) =
             (entry.session.context().len_chars(), entry.session.context().num_documents());
-        let name = entry.name.clone();
+        let (name, skipped) = (entry.name.clone(), entry.skipped_binary.clone());
         Ok(match self.registry.add_session(&tenant, entry) {
             Ok(id) => {
-                let doc = json!({"session_id": id, "name": name, "context_chars": chars, "documents": docs});
+                let doc = json!({"session_id": id, "name": name, "context_chars": chars,
+                                 "documents": docs, "skipped_binary": skipped});
                 with_structure(CallToolResult::success, id, doc)
             }
             Err(e) => failure(e.to_string()),

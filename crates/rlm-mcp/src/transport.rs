@@ -86,28 +86,23 @@ async fn tenant_sessions(
         .headers()
         .get(SESSION_HEADER)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    match &named {
-        Some(id) => {
-            if sessions.owner(id).is_some_and(|owner| owner != tenant) {
-                return plain(StatusCode::NOT_FOUND, "Not Found: Session not found");
-            }
-        }
-        None if request.method() == Method::POST => {
-            if sessions.held_by(&tenant).await >= MAX_TRANSPORT_SESSIONS {
-                return plain(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "this API key already holds the most MCP sessions it may: close one (DELETE /mcp) first",
-                );
-            }
-        }
-        None => {}
+    let foreign = named.as_deref().and_then(|id| sessions.owner(id)).is_some_and(|o| o != tenant);
+    if foreign {
+        return plain(StatusCode::NOT_FOUND, "Not Found: Session not found");
+    }
+    if named.is_none()
+        && request.method() == Method::POST
+        && sessions.held_by(&tenant).await >= MAX_TRANSPORT_SESSIONS
+    {
+        return plain(
+            StatusCode::TOO_MANY_REQUESTS,
+            "this API key already holds the most MCP sessions it may: close one (DELETE /mcp) first",
+        );
     }
     let delete = request.method() == Method::DELETE;
     let response = next.run(request).await;
-    if let Some(id) = response.headers().get(SESSION_HEADER) {
-        if named.is_none() {
-            sessions.bind(String::from_utf8_lossy(id.as_bytes()).into_owned(), tenant);
-        }
+    if let (Some(id), None) = (response.headers().get(SESSION_HEADER), &named) {
+        sessions.bind(String::from_utf8_lossy(id.as_bytes()).into_owned(), tenant);
     }
     if let (true, Some(id)) = (delete && response.status().is_success(), &named) {
         sessions.forget(id);

@@ -46,7 +46,7 @@ impl Engines for ScriptedEngines {
         Rlm::builder().root(Arc::new(root)).build().map_err(|e| EngineError::new(e.to_string()))
     }
 
-    fn context(&self, sources: &[String]) -> Result<Context, EngineError> {
+    fn context(&self, sources: &[String], _: u64) -> Result<Context, EngineError> {
         if let Some(bad) = sources.iter().find(|s| s.starts_with("missing")) {
             return Err(EngineError::new(format!("{bad}: no such file or folder")));
         }

@@ -204,6 +204,10 @@ pub struct ServerConfig {
     pub listen: rlm_listen::ListenLimits,
     /// Origins allowed by CORS (empty: CORS off).
     pub cors_origins: Vec<String>,
+    /// Ids of the API keys that see the deployment's series on `/metrics`
+    /// (job counts, the outbox: every tenant's load); the others see their
+    /// own figures only. Without keys the one caller (`local`) is the operator.
+    pub operator_keys: Vec<String>,
     /// How long shutdown waits for running executions before interrupting them.
     pub shutdown_grace: Duration,
     /// Where executions' programs run (`rlm serve --isolate`).
@@ -337,6 +341,7 @@ impl ServerConfig {
             allowed_path_root: None,
             listen: rlm_listen::ListenLimits::default(),
             cors_origins: Vec::new(),
+            operator_keys: Vec::new(),
             shutdown_grace: Duration::from_secs(10),
             isolation: ServerIsolation::None,
             retention: Default::default(),
@@ -355,6 +360,12 @@ impl ServerConfig {
         ids.sort_unstable();
         if ids.windows(2).any(|w| w[0] == w[1]) {
             return Err(ServerError::Config("two API keys have the same id".into()));
+        }
+        if let Some(unknown) = self.operator_keys.iter().find(|o| !ids.contains(&o.as_str())) {
+            return Err(ServerError::Config(format!(
+                "--operator-key {unknown:?} names no API key (the ids are: {})",
+                ids.join(", ")
+            )));
         }
         if self.jobs.workers == 0
             || self.limits.max_concurrent_per_key == 0

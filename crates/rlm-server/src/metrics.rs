@@ -7,10 +7,11 @@
 //! registry, and `/metrics` shows the caller's only, so no key sees another
 //! tenant's executions, tokens or spend. The deployment-wide series (job
 //! counts and the outbox, read from the store at each scrape; the relay's
-//! and the sweeps' counters: see [`crate::cluster_metrics`]) are load
-//! figures, no tenant's totals. Without keys there is one tenant, `local`.
-//! A worker's `/metrics` (its probe port) shows every execution it ran,
-//! whoever's, in one registry.
+//! and the sweeps' counters: see [`crate::cluster_metrics`]) count every
+//! tenant's jobs together, so only an operator sees them: a key named by
+//! `--operator-key`, or `local` on a server without keys (one user, the
+//! operator). A worker's `/metrics` (its probe port) shows every execution
+//! it ran, whoever's, in one registry, with the deployment's series.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -71,6 +72,8 @@ pub struct Metrics {
     /// Every tenant's executions together: a worker's `/metrics` (its probe
     /// port, which no client reaches).
     process: Arc<TenantMetrics>,
+    /// The deployment-wide series alone (what an operator's `/metrics` adds).
+    deployment: Registry,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -88,12 +91,15 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let cluster = ClusterSeries::default();
-        let process = Arc::new(TenantMetrics::new(&cluster));
+        let process = Arc::new(TenantMetrics::new(Some(&cluster)));
+        let mut deployment = Registry::with_prefix("rlm");
+        cluster.register(&mut deployment);
         Metrics {
             tenants: DashMap::new(),
             jobs_queued: cluster.jobs_queued.clone(),
             cluster,
             process,
+            deployment,
         }
     }
 
@@ -103,7 +109,7 @@ impl Metrics {
         if let Some(t) = self.tenants.get(owner) {
             return Arc::clone(&t);
         }
-        let made = Arc::new(TenantMetrics::new(&self.cluster));
+        let made = Arc::new(TenantMetrics::new(None));
         Arc::clone(self.tenants.entry(owner.to_string()).or_insert(made).value())
     }
 
@@ -124,9 +130,27 @@ impl Metrics {
         self.process.render()
     }
 
-    /// The Prometheus text exposition of `owner`'s metrics (and the queue's depth).
-    pub fn render(&self, owner: &str) -> String {
-        self.tenant(owner).render()
+    /// The Prometheus text exposition of `owner`'s metrics, with the
+    /// deployment's series when `owner` is an operator.
+    pub fn render(&self, owner: &str, operator: bool) -> String {
+        let own = self.tenant(owner).render();
+        if !operator {
+            return own;
+        }
+        let mut deployment = String::new();
+        if prometheus_client::encoding::text::encode_registry(&mut deployment, &self.deployment)
+            .is_err()
+        {
+            return own;
+        }
+        match own.rfind("# EOF") {
+            Some(at) => {
+                let mut out = own;
+                out.insert_str(at, &deployment);
+                out
+            }
+            None => own + &deployment,
+        }
     }
 }
 
@@ -149,8 +173,9 @@ struct TenantMetrics {
 }
 
 impl TenantMetrics {
-    /// A registry holding the deployment's series beside the tenant's own.
-    fn new(cluster: &ClusterSeries) -> Self {
+    /// A registry of a tenant's own series, and the deployment's beside
+    /// them when `cluster` is given (the process's registry).
+    fn new(cluster: Option<&ClusterSeries>) -> Self {
         let mut registry = Registry::with_prefix("rlm");
         let executions = Family::<Status, Counter>::default();
         registry.register("executions", "Finished executions by status", executions.clone());
@@ -194,7 +219,9 @@ impl TenantMetrics {
         registry.register("retries", "Model call retries by reason", retries.clone());
         let cache_hits = Counter::default();
         registry.register("cache_hits", "Subcalls served from the cache", cache_hits.clone());
-        cluster.register(&mut registry);
+        if let Some(cluster) = cluster {
+            cluster.register(&mut registry);
+        }
         let in_flight = Gauge::default();
         registry.register("executions_in_flight", "Executions running now", in_flight.clone());
         TenantMetrics {

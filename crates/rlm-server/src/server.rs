@@ -146,7 +146,7 @@ impl Server {
                 "the previous server stopped while these ran: they are reported interrupted"
             );
         }
-        let auth = Arc::new(Auth::new(&config.api_keys));
+        let auth = Arc::new(Auth::new(&config.api_keys, &config.operator_keys));
         let ready = Arc::new(AtomicBool::new(true));
         let state = AppState {
             store: Arc::clone(&store),

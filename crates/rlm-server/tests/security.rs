@@ -440,7 +440,12 @@ async fn protocol_details_bearer_case_405_bodies_and_bounded_ids() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_show_each_key_only_its_own_executions() {
-    let s = with_keys().await;
+    const OPS: &str = "ops-key-0123456789abcdef";
+    let s = TestServer::start_with(demo_script(), |c| {
+        c.api_keys = ApiKey::parse_list(&format!("alice:{ALICE},bob:{BOB},ops:{OPS}")).unwrap();
+        c.operator_keys = vec!["ops".into()];
+    })
+    .await;
     let metrics = |key: &'static str| {
         let r = s.client.get(s.url("/metrics")).bearer_auth(key).send();
         async move { r.await.unwrap().text().await.unwrap() }
@@ -477,8 +482,14 @@ async fn metrics_show_each_key_only_its_own_executions() {
     assert_eq!(line(&bob, "rlm_tokens_total"), "", "{bob}");
     assert_eq!(line(&bob, "rlm_cost_usd_total"), "rlm_cost_usd_total 0.0", "{bob}");
     assert!(alice.contains("rlm_cost_usd_total"), "{alice}");
-    // Both see the shared queue's depth, and nothing without a key.
-    assert!(bob.contains("rlm_jobs_queued 0"), "{bob}");
+    // Neither sees the deployment's series (every tenant's jobs): an operator key does.
+    assert!(!bob.contains("rlm_jobs_queued") && !alice.contains("rlm_jobs_"), "{bob}");
+    let ops = metrics(OPS).await;
+    assert!(ops.contains("rlm_jobs_queued 0") && ops.contains("rlm_outbox_backlog"), "{ops}");
+    assert!(
+        !ops.contains("fake:scripted-demo"),
+        "an operator sees load, not a tenant's runs: {ops}"
+    );
     assert_eq!(s.client.get(s.url("/metrics")).send().await.unwrap().status(), 401);
     s.stop().await;
 }

@@ -292,7 +292,7 @@ async fn tree_of(
     record: &ExecutionRecord,
 ) -> Result<ExecutionTree, ServerError> {
     // A running execution's tree comes from its live log (the store may lag).
-    let events = match state.executions.live_bus(&scope, record.id) {
+    let events = match state.executions.live_bus(scope, record.id) {
         Some(bus) => bus.trace_events(),
         None => events_of(state.store.trace(record.id).await?),
     };

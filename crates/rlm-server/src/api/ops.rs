@@ -55,7 +55,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus metrics (text exposition format) of the caller's own
-/// executions (each API key is a tenant), and the shared job queue's depth.
+/// executions (each API key is a tenant); an operator key (`--operator-key`,
+/// or the caller of a server without keys) also sees the deployment's
+/// series: every tenant's jobs queued and running, the outbox, the relay.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -63,8 +65,11 @@ pub async fn metrics(
     State(state): State<AppState>,
     Extension(tenant): Extension<Tenant>,
 ) -> Response {
-    refresh_cluster(&state).await;
-    let mut text = state.metrics.render(tenant.id());
+    let operator = state.auth.is_operator(&tenant);
+    if operator {
+        refresh_cluster(&state).await;
+    }
+    let mut text = state.metrics.render(tenant.id(), operator);
     match state.store.stats(tenant.id(), None).await {
         Ok(stats) => text = crate::cluster_metrics::with_stored_totals(text, &stats),
         Err(e) => tracing::warn!(error = %e, "/metrics: cannot read the stored totals"),
