@@ -246,7 +246,8 @@ impl RlmServer {
     #[tool(
         description = "Answer a question with a Recursive Language Model over files, folders or text: \
                        the model writes programs that read the context and ask sub-models about parts of it. \
-                       Returns the answer, how the run ended, usage and a trace id (resource rlm://traces/{id})."
+                       Returns the answer, how the run ended, usage and a trace id (resource rlm://traces/{id}).",
+        annotations(read_only_hint = false, destructive_hint = false)
     )]
     async fn rlm_ask(
         &self,
@@ -265,7 +266,8 @@ impl RlmServer {
     #[tool(
         description = "Run a program in rlm's sandboxed Python subset over a context (files, folders or text \
                        bound to `context` and `ctx`, sub-model functions such as llm_query available). Returns \
-                       what it printed, FINAL(x)'s value, or the typed error that ended it."
+                       what it printed, FINAL(x)'s value, or the typed error that ended it.",
+        annotations(read_only_hint = true)
     )]
     async fn rlm_exec(
         &self,
@@ -303,7 +305,8 @@ impl RlmServer {
 
     #[tool(
         description = "Search a file or folder (BM25 over its chunks) with an index the server keeps, \
-                       built on first use. Returns the best hits: id, score, preview."
+                       built on first use. Returns the best hits: id, score, preview.",
+        annotations(read_only_hint = true)
     )]
     async fn rlm_search(
         &self,
@@ -343,7 +346,8 @@ impl RlmServer {
 
     #[tool(
         description = "Create a session over files, folders or text: later rlm_session_ask calls share its \
-                       context, `memory` and history. Returns the session id."
+                       context, `memory` and history. Returns the session id.",
+        annotations(read_only_hint = false, destructive_hint = false)
     )]
     async fn rlm_session_create(
         &self,
@@ -369,7 +373,10 @@ impl RlmServer {
         })
     }
 
-    #[tool(description = "Ask a question in a session made by rlm_session_create.")]
+    #[tool(
+        description = "Ask a question in a session made by rlm_session_create.",
+        annotations(read_only_hint = false, destructive_hint = false)
+    )]
     async fn rlm_session_ask(
         &self,
         Parameters(input): Parameters<SessionAskInput>,
@@ -385,7 +392,10 @@ impl RlmServer {
             .await)
     }
 
-    #[tool(description = "List your sessions: id, name, sources, context size, executions, spend.")]
+    #[tool(
+        description = "List your sessions: id, name, sources, context size, executions, spend.",
+        annotations(read_only_hint = true)
+    )]
     async fn rlm_session_list(
         &self,
         Parameters(_): Parameters<SessionListInput>,
@@ -399,7 +409,8 @@ impl RlmServer {
 
     #[tool(
         description = "Close a session made by rlm_session_create: its context, memory and history \
-                       are dropped, and its place under your session limit is free again."
+                       are dropped, and its place under your session limit is free again.",
+        annotations(read_only_hint = false, destructive_hint = true, idempotent_hint = true)
     )]
     async fn rlm_session_close(
         &self,
