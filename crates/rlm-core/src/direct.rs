@@ -52,10 +52,9 @@ pub(crate) async fn answer_directly(scope: &RunScope, query: &str) -> RunResult 
         &[("query", query), ("context", scope.context.as_str())],
     );
     if let Some(schema) = &scope.engine.output_schema {
-        let shown = serde_json::to_string_pretty(schema.schema()).unwrap_or_default();
         let note = &scope.engine.prompts.notes.direct_answer_schema;
-        prompt =
-            format!("{}\n\n{}", prompt.trim_end(), render_or_explain(note, &[("schema", &shown)]));
+        let note = render_or_explain(note, &[("schema", schema.schema_text())]);
+        prompt = format!("{}\n\n{note}", prompt.trim_end());
     }
     let (_, result) = call_root(scope, vec![ChatMessage::user(prompt)], 1).await;
     let (answer, finish) = match result {

@@ -60,7 +60,9 @@ pub(crate) async fn call_root(
 /// (`ROOT_ANSWER_GRAMMAR`, for servers that decode under a grammar).
 fn answer_constraint(scope: &RunScope) -> OutputConstraint {
     match &scope.engine.output_schema {
-        Some(schema) if scope.depth == 0 => OutputConstraint::JsonSchema(schema.schema_text()),
+        Some(schema) if scope.depth == 0 => {
+            OutputConstraint::JsonSchema(schema.schema_text().to_string())
+        }
         _ => OutputConstraint::Grammar(rlm_prompts::ROOT_ANSWER_GRAMMAR.to_string()),
     }
 }

@@ -20,8 +20,9 @@ use crate::answer_schema::answer_value;
 /// Most dict and list entries a subcall's schema may hold. Schemas models
 /// write have tens; the host converts and compiles it, so it is bounded.
 pub(crate) const MAX_SCHEMA_NODES: usize = 4_096;
-/// Most bytes of a subcall's schema as JSON text (it goes out in every request).
-pub(crate) const MAX_SCHEMA_BYTES: usize = 64 * 1024;
+/// Most bytes of a subcall's schema as JSON text (it goes out in every
+/// request): the run's own schema's bound.
+pub(crate) use rlm_taskspec::MAX_SCHEMA_BYTES;
 
 /// A subcall's compiled schema and its compact JSON text.
 pub(crate) struct SubcallSchema {

@@ -171,7 +171,7 @@ fn the_closing_call_is_held_to_the_schema_and_a_failing_closing_answer_is_re_ask
     assert_eq!(result.answer.as_deref(), Some(r#"{"city":"Paris","population":2102650}"#));
     let requests = root.requests();
     assert_eq!(requests.len(), 4);
-    let schema_text = city_schema().schema_text();
+    let schema_text = city_schema().schema_text().to_string();
     for closing in &requests[2..] {
         assert_eq!(
             closing.params.constraint,

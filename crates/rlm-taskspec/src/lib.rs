@@ -26,5 +26,7 @@ mod spec;
 
 pub use criteria::{CriteriaReport, CriterionResult, SuccessCriteria};
 pub use error::TaskSpecError;
-pub use output_schema::{MAX_VIOLATIONS, OutputSchema, SchemaViolation, parse_json_answer};
+pub use output_schema::{
+    MAX_SCHEMA_BYTES, MAX_VIOLATIONS, OutputSchema, SchemaViolation, parse_json_answer,
+};
 pub use spec::{CriteriaSpec, ExpectedOutput, OutputFormat, TaskBudget, TaskSpec};

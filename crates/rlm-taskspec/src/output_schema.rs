@@ -4,6 +4,11 @@
 //! setting whose first non-blank character is `{` is inline JSON; anything
 //! else is a path to a JSON file. [`OutputSchema::violations`] says, for a
 //! candidate answer, each failing instance path and what was expected there.
+//!
+//! A schema is at most [`MAX_SCHEMA_BYTES`] as compact JSON, measured before
+//! it is compiled: it goes out with every model request, and its compiled
+//! form (an `enum` of millions of values) can be many times its text. Its
+//! compact text is made once, with it, for every prompt that shows it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,10 +17,17 @@ use serde_json::Value;
 
 use crate::error::TaskSpecError;
 
+/// The most bytes a schema may take as compact JSON (OpenAI's structured
+/// outputs allow a few thousand properties and enum values; this is room
+/// for several times that).
+pub const MAX_SCHEMA_BYTES: usize = 64 * 1024;
+
 /// A compiled JSON Schema for answers. Cheap to clone.
 #[derive(Clone)]
 pub struct OutputSchema {
     schema: Arc<Value>,
+    /// The schema as compact JSON text, made once.
+    text: Arc<str>,
     validator: Arc<jsonschema::Validator>,
 }
 
@@ -59,10 +71,27 @@ impl OutputSchema {
                 message: "a JSON Schema is an object (or true/false)".into(),
             });
         }
+        // Measured without writing it out: a schema past the bound is never held twice.
+        let mut counted = ByteCount(0);
+        let _ = serde_json::to_writer(&mut counted, &schema);
+        if counted.0 > MAX_SCHEMA_BYTES {
+            return Err(TaskSpecError::OutputSchema {
+                origin: origin.to_string(),
+                message: format!(
+                    "it is {} bytes as compact JSON; the most is {MAX_SCHEMA_BYTES}",
+                    counted.0
+                ),
+            });
+        }
+        let text = serde_json::to_string(&schema).unwrap_or_default();
         let validator = jsonschema::validator_for(&schema).map_err(|e| {
             TaskSpecError::OutputSchema { origin: origin.to_string(), message: e.to_string() }
         })?;
-        Ok(OutputSchema { schema: Arc::new(schema), validator: Arc::new(validator) })
+        Ok(OutputSchema {
+            schema: Arc::new(schema),
+            text: Arc::from(text),
+            validator: Arc::new(validator),
+        })
     }
 
     /// A setting as written: inline JSON when its first non-blank character
@@ -104,9 +133,9 @@ impl OutputSchema {
         &self.schema
     }
 
-    /// The schema as compact JSON text.
-    pub fn schema_text(&self) -> String {
-        self.schema.to_string()
+    /// The schema as compact JSON text (made once, when it was compiled).
+    pub fn schema_text(&self) -> &str {
+        &self.text
     }
 
     /// How `instance` fails the schema (at most [`MAX_VIOLATIONS`]); empty when it is valid.
@@ -127,6 +156,19 @@ impl OutputSchema {
     }
 }
 
+/// A writer that only counts what it is given.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// An answer's text as JSON: the text itself, or the JSON inside a
 /// ```` ```json ```` fence; `Err` is the parser's message.
 pub fn parse_json_answer(answer: &str) -> Result<Value, String> {
@@ -144,6 +186,20 @@ pub(crate) fn strip_fence(answer: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_schema_past_the_bound_is_refused_before_it_is_compiled_and_kept_compact() {
+        let values: Vec<String> = (0..20_000).map(|i| format!("v{i}")).collect();
+        let big = serde_json::json!({"enum": values});
+        let e = OutputSchema::new(big, "of the test").unwrap_err().to_string();
+        assert!(e.contains("bytes as compact JSON; the most is 65536"), "{e}");
+        let s = OutputSchema::new(
+            serde_json::json!({ "type": "array", "items": {"type": "string"} }),
+            "t",
+        )
+        .unwrap();
+        assert_eq!(s.schema_text(), r#"{"items":{"type":"string"},"type":"array"}"#);
+    }
 
     #[test]
     fn inline_and_file_settings_compile_and_report_paths() {

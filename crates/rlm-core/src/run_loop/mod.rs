@@ -907,8 +907,8 @@ fn initial_messages(
     if depth == 0
         && let Some(schema) = &engine.output_schema
     {
-        let shown = serde_json::to_string_pretty(schema.schema()).unwrap_or_default();
-        let note = render_or_explain(&prompts.notes.answer_schema, &[("schema", &shown)]);
+        let note =
+            render_or_explain(&prompts.notes.answer_schema, &[("schema", schema.schema_text())]);
         first = format!("{}\n\n{note}", first.trim_end());
     }
     vec![ChatMessage::system(system), ChatMessage::user(first)]
