@@ -37,6 +37,12 @@ use crate::retry::RetryGate;
 
 /// Lines of diff a missing-recording error shows at most.
 const MAX_DIFF_LINES: usize = 80;
+/// Characters of one message a missing-recording diff shows (its start and
+/// its end): a 50 MB message is not copied into the error, its trace and
+/// its record.
+const MAX_SHOWN_MESSAGE_CHARS: usize = 4_000;
+/// Characters of one diff line shown.
+const MAX_DIFF_LINE_CHARS: usize = 400;
 
 /// One model exchange of a recording: one line of its JSONL file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -392,10 +398,11 @@ impl ReplaySession {
         let diff = similar::TextDiff::from_lines(&near_text, &asked);
         let mut unified =
             diff.unified_diff().context_radius(2).header("recorded", "requested").to_string();
-        let lines: Vec<&str> = unified.lines().collect();
+        let lines: Vec<String> = unified.lines().map(|l| clip(l, MAX_DIFF_LINE_CHARS)).collect();
+        unified = lines[..lines.len().min(MAX_DIFF_LINES)].join("\n") + "\n";
         if lines.len() > MAX_DIFF_LINES {
             let more = lines.len() - MAX_DIFF_LINES;
-            unified = format!("{}\n... {more} more line(s)\n", lines[..MAX_DIFF_LINES].join("\n"));
+            unified.push_str(&format!("... {more} more line(s)\n"));
         }
         format!(
             "no recording in {path} for this request: {what} (nearest recorded request: \
@@ -441,16 +448,44 @@ fn changed_part(
 }
 
 /// A request as readable text, for diffs: the model, each message under a
-/// header naming its index and role, then the parameters.
+/// header naming its index and role (a long one by its start and its end),
+/// then the parameters.
 fn render_request(model: &str, request: &CompletionRequest) -> String {
     let mut text = format!("model: {model}\n");
     for (i, m) in request.messages.iter().enumerate() {
         let role = format!("{:?}", m.role).to_lowercase();
-        text.push_str(&format!("--- message {i} ({role}) ---\n{}\n", m.content));
+        let shown = ends_of(&m.content, MAX_SHOWN_MESSAGE_CHARS);
+        text.push_str(&format!("--- message {i} ({role}) ---\n{shown}\n"));
     }
     let params = serde_json::to_string(&request.params).unwrap_or_default();
     text.push_str(&format!("--- params ---\n{params}\n"));
     text
+}
+
+/// `text` cut after `max` characters, the cut said.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}… ({} characters in all)", &text[..at], text.chars().count()),
+    }
+}
+
+/// `text`, or its first and last `max / 2` characters around a line naming
+/// how many were left out.
+fn ends_of(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let total = text.chars().count();
+    if total <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let half = max / 2;
+    let head_end = text.char_indices().nth(half).map_or(text.len(), |(i, _)| i);
+    let tail_start = text.char_indices().nth(total - half).map_or(text.len(), |(i, _)| i);
+    let left_out = total - 2 * half;
+    std::borrow::Cow::Owned(format!(
+        "{}\n… ({left_out} characters left out) …\n{}",
+        &text[..head_end],
+        &text[tail_start..]
+    ))
 }
 
 /// An adapter that answers from a recording, never from the network.

@@ -177,6 +177,24 @@ pub fn echo(input: &str) -> String {
     }
 }
 
+/// The most bytes of an execution's error message kept in its record (and
+/// so in every response and page that shows it): a model's or a replay's
+/// failure can be megabytes long.
+pub const MAX_STORED_MESSAGE_BYTES: usize = 16 << 10;
+
+/// `message` as a record keeps it: its first [`MAX_STORED_MESSAGE_BYTES`]
+/// (at a character boundary), the cut said with the whole length.
+pub fn stored_message(message: &str) -> String {
+    if message.len() <= MAX_STORED_MESSAGE_BYTES {
+        return message.to_string();
+    }
+    let mut cut = MAX_STORED_MESSAGE_BYTES;
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… (cut: {} bytes in all)", &message[..cut], message.len())
+}
+
 /// The longest `detail` an error body carries: a client's 65k-character id
 /// is not echoed back whole.
 const MAX_DETAIL_CHARS: usize = 300;
@@ -215,5 +233,19 @@ impl IntoResponse for ServerError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_message_is_cut_at_a_character_boundary_and_says_so() {
+        assert_eq!(stored_message("short"), "short");
+        let long = "é".repeat(MAX_STORED_MESSAGE_BYTES);
+        let kept = stored_message(&long);
+        assert!(kept.len() < MAX_STORED_MESSAGE_BYTES + 64, "{}", kept.len());
+        assert!(kept.ends_with(&format!("… (cut: {} bytes in all)", long.len())), "{kept}");
     }
 }

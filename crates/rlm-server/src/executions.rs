@@ -1034,7 +1034,7 @@ fn apply_outcome(record: &mut ExecutionRecord, live: &Live, outcome: &EngineOutc
         ExecutionStatus::Cancelled if live.client_left.load(Ordering::SeqCst) => Some(
             "cancelled: its client went away before the end (server.on_disconnect = cancel)".into(),
         ),
-        _ => outcome.error.clone(),
+        _ => outcome.error.as_deref().map(crate::error::stored_message),
     };
     record.completed_at = Some(now_micros());
     record.started_at.get_or_insert(record.created_at);

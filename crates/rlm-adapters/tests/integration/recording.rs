@@ -121,3 +121,22 @@ async fn a_changed_prompt_is_a_miss_naming_the_message_with_a_diff() {
     let err = other.call(&rich_request()).await.result.unwrap_err();
     assert!(err.to_string().contains("the model changed (openai:m → openai:other)"), "{err}");
 }
+
+/// A miss on a 20 MB message (issue #74: one replay miss stored a 52 MB
+/// error): the error names the message and shows its ends, in a few KB.
+#[tokio::test]
+async fn a_miss_on_a_huge_message_says_which_in_a_few_kilobytes() {
+    let huge = "x".repeat(20 << 20);
+    let line = serde_json::json!({
+        "fingerprint": "f", "model": "openai:m",
+        "request": {"messages": [{"role": "user", "content": format!("{huge}1")}], "params": {}},
+        "response": {"text": "a", "usage": {"prompt_tokens": 1, "completion_tokens": 1}, "model": "m"},
+    });
+    let book = Arc::new(ReplayBook::parse(&line.to_string(), "the test's").unwrap());
+    let replayer = Replayer::new(book.session(), "openai:m".parse().unwrap(), None, false);
+    let asked = CompletionRequest::user(format!("{huge}2"));
+    let message = replayer.call(&asked).await.result.unwrap_err().to_string();
+    assert!(message.contains("message 0 (user) changed"), "{}", &message[..300]);
+    assert!(message.len() < 16 << 10, "{} bytes", message.len());
+    assert!(message.contains("characters left out"), "{message}");
+}
