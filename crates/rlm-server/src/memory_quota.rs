@@ -17,7 +17,7 @@ use crate::error::ServerError;
 
 /// The most bytes of values one page of `GET …/memory` holds (one value
 /// larger than this, stored before the quota, is a page on its own).
-pub const PAGE_BYTES: u64 = 4 << 20;
+pub use crate::store::PAGE_BYTES;
 
 /// See the module docs.
 #[derive(Debug, Clone, Copy)]

@@ -16,8 +16,9 @@ use rlm_server::blob_sweep;
 use rlm_server::blobs::{BlobStore, FolderBlobs};
 use rlm_server::store::{
     CheckpointRecord, ContextRef, DocumentRef, ExecutionFilter, ExecutionRecord, ExecutionStatus,
-    HISTORY_WINDOW, JobOutcome, JobRecord, JobSettlement, JobStatus, PageRequest, SessionRecord,
-    SettledExecution, SledStore, Spend, Store, StoreError, StreamedEvent, new_session_state,
+    HISTORY_WINDOW, JobOutcome, JobRecord, JobSettlement, JobStatus, PAGE_BYTES, PageRequest,
+    SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError, StreamedEvent,
+    new_session_state,
 };
 use uuid::Uuid;
 
@@ -94,6 +95,67 @@ async fn run_in_session(store: &dyn Store, sid: Uuid, created_at: i64, n: usize)
     let settled = SettledExecution { record, state: Some(state), started_memory: None, job: None };
     assert!(store.finish_execution(&settled).await.unwrap().execution);
     settled.record.id
+}
+
+/// Pages hold at most [`PAGE_BYTES`] of records (issue #74: 100 executions
+/// with 6 MB answers made one 645 MB page): ten executions and ten history
+/// turns of 1.5 MB each come two a page, every one once, in order.
+pub async fn contract_pages_hold_a_bounded_number_of_bytes(store: &dyn Store) {
+    let big = "a".repeat(1_500_000);
+    let s = session("hana", T0);
+    store.put_session(&s).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        let e = execution("hana", Some(s.id), T0 + n);
+        store.put_execution(&e).await.unwrap();
+        let mut state = store.get_session(s.id).await.unwrap().unwrap().state;
+        state.history.push(Turn {
+            execution_id: ExecutionId(e.id.to_string()),
+            query: format!("question {n}"),
+            answer: Some(big.clone()),
+        });
+        let mut record = completed(e, 5, 3);
+        record.final_result = Some(big.clone());
+        let settled =
+            SettledExecution { record, state: Some(state), started_memory: None, job: None };
+        assert!(store.finish_execution(&settled).await.unwrap().execution);
+        ids.push(settled.record.id);
+    }
+    let filter = ExecutionFilter { owner: "hana".into(), session_id: None };
+    let (mut seen, mut cursor, mut pages) = (Vec::new(), None, 0);
+    loop {
+        let request = PageRequest { cursor: cursor.clone(), ..page(100) };
+        let listed = store.list_executions(&filter, &request).await.unwrap();
+        let bytes: usize =
+            listed.items.iter().map(|e| e.final_result.as_ref().unwrap().len()).sum();
+        assert!(!listed.items.is_empty() && bytes as u64 <= PAGE_BYTES, "{bytes} bytes");
+        seen.extend(listed.items.iter().map(|e| e.id));
+        pages += 1;
+        match listed.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    ids.reverse();
+    assert_eq!((seen, pages), (ids, 5));
+    let (mut turns, mut from) = (Vec::new(), 0);
+    loop {
+        let page = store.history(s.id, from, 100).await.unwrap();
+        assert!(page.turns.len() <= 2 && !page.turns.is_empty(), "{}", page.turns.len());
+        turns.extend(page.turns.iter().map(|(n, _)| *n));
+        match page.next {
+            Some(next) => from = next,
+            None => break,
+        }
+    }
+    assert_eq!(turns, (0..10).collect::<Vec<u64>>());
+    // One record past the bound is a page on its own.
+    let mut huge = completed(execution("hana", None, T0 + 99), 5, 3);
+    huge.final_result = Some("b".repeat(PAGE_BYTES as usize + 10));
+    store.put_execution(&huge).await.unwrap();
+    let first = store.list_executions(&filter, &page(100)).await.unwrap();
+    assert_eq!(first.items.len(), 1);
+    assert!(first.next_cursor.is_some());
 }
 
 pub async fn contract_history_is_stored_apart_and_paged(store: &dyn Store) {
@@ -596,6 +658,12 @@ async fn sled_history_is_stored_apart_and_paged() {
 }
 
 #[tokio::test]
+async fn sled_pages_hold_a_bounded_number_of_bytes() {
+    let (_dir, store) = sled();
+    contract_pages_hold_a_bounded_number_of_bytes(&store).await;
+}
+
+#[tokio::test]
 async fn sled_lists_page_by_cursor_newest_first() {
     let (_dir, store) = sled();
     contract_lists_page_by_cursor_newest_first(&store).await;
@@ -673,6 +741,7 @@ mod postgres {
     }
 
     on_postgres!(
+        contract_pages_hold_a_bounded_number_of_bytes,
         contract_history_is_stored_apart_and_paged,
         contract_lists_page_by_cursor_newest_first,
         contract_aggregates_follow_every_write_and_delete,

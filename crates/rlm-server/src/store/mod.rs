@@ -578,6 +578,12 @@ pub struct ExecutionFilter {
     pub session_id: Option<Uuid>,
 }
 
+/// The most stored bytes one page of any list or history holds (at least
+/// one record, whatever its size): a page of 100 executions with 6 MB
+/// answers is never read, held and sent whole. A page cut short by it
+/// says so the way a full page does: its `next_cursor` (or `next`) is set.
+pub const PAGE_BYTES: u64 = 4 << 20;
+
 /// Where a list's page starts: after `cursor` (a list's `next_cursor`),
 /// else after skipping `offset` records; newest first.
 #[derive(Debug, Clone, Default, PartialEq)]

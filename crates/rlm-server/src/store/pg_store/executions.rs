@@ -107,24 +107,23 @@ pub(super) async fn list_executions(
         .executions as usize;
     let limit = big_usize(page.limit.saturating_add(1));
     let offset = big_usize(page.offset);
+    let bytes = page_bytes();
     let rows = match filter.session_id {
         Some(s) => {
+            let filter_sql = "session_id = $1 AND owner = $2 AND (created_at, id) < ($3, $4)";
             client
                 .query(
-                    "SELECT created_at, id, record FROM executions
-                 WHERE session_id = $1 AND owner = $2 AND (created_at, id) < ($3, $4)
-                 ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6",
-                    &[&s, &filter.owner, &before_at, &before_id, &limit, &offset],
+                    &paged_sql("executions", filter_sql, 5),
+                    &[&s, &filter.owner, &before_at, &before_id, &limit, &offset, &bytes],
                 )
                 .await
         }
         None => {
+            let filter_sql = "owner = $1 AND (created_at, id) < ($2, $3)";
             client
                 .query(
-                    "SELECT created_at, id, record FROM executions
-                 WHERE owner = $1 AND (created_at, id) < ($2, $3)
-                 ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
-                    &[&filter.owner, &before_at, &before_id, &limit, &offset],
+                    &paged_sql("executions", filter_sql, 4),
+                    &[&filter.owner, &before_at, &before_id, &limit, &offset, &bytes],
                 )
                 .await
         }
@@ -132,7 +131,10 @@ pub(super) async fn list_executions(
     .map_err(pg)?;
     let rows = rows
         .iter()
-        .map(|r| Ok((r.get(0), r.get(1), decode("execution", r.get(2))?)))
+        .map(|r| {
+            let record: Option<&str> = r.get(2);
+            Ok((r.get(0), r.get(1), record.map(|b| decode("execution", b)).transpose()?))
+        })
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(paged(rows, page.limit, total))
 }

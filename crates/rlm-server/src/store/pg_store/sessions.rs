@@ -100,18 +100,24 @@ pub(super) async fn history(
         return Ok(HistoryPage { turns: Vec::new(), total: 0, next: None });
     };
     let client = store.client().await?;
+    // Each turn's body only while the page's turns up to it fit its bytes (the first always).
     let rows = client
         .query(
-            "SELECT turn, body FROM session_history WHERE session_id = $1 AND turn >= $2
-             ORDER BY turn LIMIT $3",
-            &[&session, &big(from), &big_usize(limit)],
+            "WITH page AS (SELECT turn, octet_length(body) AS len FROM session_history
+               WHERE session_id = $1 AND turn >= $2 ORDER BY turn LIMIT $3),
+             sized AS (SELECT turn, len, sum(len) OVER (ORDER BY turn) - len AS before FROM page)
+             SELECT s.turn, CASE WHEN s.before = 0 OR s.before + s.len <= $4 THEN h.body END
+             FROM sized s JOIN session_history h ON h.session_id = $1 AND h.turn = s.turn
+             ORDER BY s.turn",
+            &[&session, &big(from), &big_usize(limit), &page_bytes()],
         )
         .await
         .map_err(pg)?;
-    let turns = rows
-        .iter()
-        .map(|r| Ok((r.get::<_, i64>(0).max(0) as u64, decode("history turn", r.get(1))?)))
-        .collect::<Result<Vec<_>, StoreError>>()?;
+    let mut turns = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let Some(body) = r.get::<_, Option<&str>>(1) else { break };
+        turns.push((r.get::<_, i64>(0).max(0) as u64, decode("history turn", body)?));
+    }
     let next = turns.last().map(|(n, _)| n + 1).filter(|n| *n < record.history_len);
     Ok(HistoryPage { turns, total: record.history_len, next })
 }

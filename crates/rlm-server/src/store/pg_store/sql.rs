@@ -70,6 +70,11 @@ pub(super) fn big(n: u64) -> i64 {
 }
 
 /// A page's `LIMIT`/`OFFSET`.
+/// [`PAGE_BYTES`](crate::store::PAGE_BYTES) as a query parameter.
+pub(super) fn page_bytes() -> i64 {
+    big(crate::store::PAGE_BYTES)
+}
+
 pub(super) fn big_usize(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -93,13 +98,44 @@ pub(super) fn cursor_of(page: &PageRequest) -> Result<Option<(Micros, Uuid)>, St
 }
 
 /// One page from rows read newest first, `limit + 1` of them: the extra
-/// one says whether there is a next page.
-pub(super) fn paged<T>(mut rows: Vec<(Micros, Uuid, T)>, limit: usize, total: usize) -> Listed<T> {
-    let more = rows.len() > limit;
-    rows.truncate(limit);
+/// one says whether there is a next page. A row past the page's bytes
+/// ([`paged_sql`]) comes without its record: the page ends before it.
+pub(super) fn paged<T>(
+    rows: Vec<(Micros, Uuid, Option<T>)>,
+    limit: usize,
+    total: usize,
+) -> Listed<T> {
+    let mut more = rows.len() > limit;
+    let mut kept = Vec::with_capacity(rows.len().min(limit));
+    for (created, id, record) in rows.into_iter().take(limit) {
+        match record {
+            Some(r) => kept.push((created, id, r)),
+            None => {
+                more = true;
+                break;
+            }
+        }
+    }
     let next_cursor =
-        rows.last().filter(|_| more).map(|(created, id, _)| encode_cursor(*created, *id));
-    Listed { items: rows.into_iter().map(|(_, _, t)| t).collect(), total, next_cursor }
+        kept.last().filter(|_| more).map(|(created, id, _)| encode_cursor(*created, *id));
+    Listed { items: kept.into_iter().map(|(_, _, t)| t).collect(), total, next_cursor }
+}
+
+/// A page's query over `table`'s rows that `filter` selects (its
+/// parameters from `$1`; `$n` and `$n+1` are the page's limit and offset,
+/// `$n+2` its bytes): the newest first, each row's `record` only while the
+/// page's records up to it fit the page's bytes (the first always), so a
+/// page of huge records reads no more than [`PAGE_BYTES`](crate::store::PAGE_BYTES) of them.
+pub(super) fn paged_sql(table: &str, filter: &str, first_page_param: usize) -> String {
+    let (limit, offset, bytes) = (first_page_param, first_page_param + 1, first_page_param + 2);
+    format!(
+        "WITH page AS (SELECT created_at, id, octet_length(record) AS len FROM {table} \
+           WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}), \
+         sized AS (SELECT created_at, id, len, \
+           sum(len) OVER (ORDER BY created_at DESC, id DESC) - len AS before FROM page) \
+         SELECT s.created_at, s.id, CASE WHEN s.before = 0 OR s.before + s.len <= ${bytes} THEN t.record END \
+         FROM sized s JOIN {table} t ON t.id = s.id ORDER BY s.created_at DESC, s.id DESC"
+    )
 }
 
 /// A table listed per owner, newest first, by cursor (`list_sessions`,
@@ -138,12 +174,7 @@ pub(super) async fn list_owned<T: DeserializeOwned>(
     let total = store.count(owner, table.name()).await? as usize;
     let (before_at, before_id) = cursor.unwrap_or((i64::MAX, Uuid::max()));
     let client = store.client().await?;
-    let sql = format!(
-        "SELECT created_at, id, record FROM {} \
-         WHERE owner = $1 AND (created_at, id) < ($2, $3) \
-         ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
-        table.name()
-    );
+    let sql = paged_sql(table.name(), "owner = $1 AND (created_at, id) < ($2, $3)", 4);
     let rows = client
         .query(
             &sql,
@@ -153,13 +184,17 @@ pub(super) async fn list_owned<T: DeserializeOwned>(
                 &before_id,
                 &big_usize(page.limit.saturating_add(1)),
                 &big_usize(page.offset),
+                &page_bytes(),
             ],
         )
         .await
         .map_err(pg)?;
     let rows = rows
         .iter()
-        .map(|r| Ok((r.get(0), r.get(1), decode(table.record(), r.get(2))?)))
+        .map(|r| {
+            let record: Option<&str> = r.get(2);
+            Ok((r.get(0), r.get(1), record.map(|b| decode(table.record(), b)).transpose()?))
+        })
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(paged(rows, page.limit, total))
 }

@@ -65,7 +65,7 @@ pub(super) async fn list_executions(
         page,
         total as usize,
         |id| match store.executions.get(id.as_bytes()).map_err(backend)? {
-            Some(bytes) => Ok(Some(decode("execution", &bytes)?)),
+            Some(bytes) => Ok(Some((decode("execution", &bytes)?, bytes.len()))),
             None => Ok(None),
         },
         |e: &ExecutionRecord| e.owner == filter.owner,

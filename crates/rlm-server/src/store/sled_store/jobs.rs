@@ -128,7 +128,11 @@ pub(super) async fn list_jobs(
     page: &PageRequest,
 ) -> Result<Listed<JobRecord>, StoreError> {
     let total = store.count(&keys::count(JOBS_BY_OWNER, owner))?;
-    store.page(owner_prefix(JOBS_BY_OWNER, owner), page, total, |id| store.job(id), |_| true)
+    let load = |id: Uuid| match store.jobs.get(id.as_bytes()).map_err(backend)? {
+        Some(bytes) => Ok(Some((decode("job", &bytes)?, bytes.len()))),
+        None => Ok(None),
+    };
+    store.page(owner_prefix(JOBS_BY_OWNER, owner), page, total, load, |_| true)
 }
 
 pub(super) async fn pending_jobs(store: &SledStore) -> Result<usize, StoreError> {

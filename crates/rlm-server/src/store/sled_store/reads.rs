@@ -4,14 +4,16 @@
 use super::*;
 
 impl SledStore {
-    /// One page from the by-time index under `prefix`, newest first; `load`
-    /// reads the record an entry names (`None`: skip it), `keep` filters.
+    /// One page from the by-time index under `prefix`, newest first, of at
+    /// most [`PAGE_BYTES`] stored bytes (at least one record); `load` reads
+    /// the record an entry names and its stored size (`None`: skip it),
+    /// `keep` filters.
     pub(super) fn page<T>(
         &self,
         prefix: Vec<u8>,
         page: &PageRequest,
         total: usize,
-        load: impl Fn(Uuid) -> Result<Option<T>, StoreError>,
+        load: impl Fn(Uuid) -> Result<Option<(T, usize)>, StoreError>,
         keep: impl Fn(&T) -> bool,
     ) -> Result<Listed<T>, StoreError> {
         let entries: Box<dyn DoubleEndedIterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
@@ -28,6 +30,7 @@ impl SledStore {
         let mut skipped = 0;
         let mut last = None;
         let mut more = false;
+        let mut bytes = 0u64;
         for item in entries.rev() {
             let (key, _) = item.map_err(backend)?;
             let Some((created, id)) = keys::position(&key) else { continue };
@@ -35,13 +38,18 @@ impl SledStore {
                 more = true;
                 break;
             }
-            let Some(record) = load(id)? else { continue };
+            let Some((record, size)) = load(id)? else { continue };
             if !keep(&record) {
                 continue;
             }
             if skipped < page.offset {
                 skipped += 1;
                 continue;
+            }
+            bytes = bytes.saturating_add(size as u64);
+            if !items.is_empty() && bytes > PAGE_BYTES {
+                more = true;
+                break;
             }
             items.push(record);
             last = Some((created, id));

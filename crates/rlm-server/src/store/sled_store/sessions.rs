@@ -62,7 +62,7 @@ pub(super) async fn list_sessions(
         page,
         total,
         |id| match store.sessions.get(id.as_bytes()).map_err(backend)? {
-            Some(bytes) => Ok(Some(decode("session", &bytes)?)),
+            Some(bytes) => Ok(Some((decode("session", &bytes)?, bytes.len()))),
             None => Ok(None),
         },
         |_| true,
@@ -116,9 +116,14 @@ pub(super) async fn history(
         return Ok(HistoryPage { turns: Vec::new(), total: 0, next: None });
     };
     let mut turns = Vec::new();
+    let mut held = 0u64;
     let range = keys::turn(session, from)..=keys::turn(session, u64::MAX);
     for item in store.history.range(range).take(limit) {
         let (key, bytes) = item.map_err(backend)?;
+        held = held.saturating_add(bytes.len() as u64);
+        if !turns.is_empty() && held > PAGE_BYTES {
+            break;
+        }
         let number = u64::from_be_bytes(key[16..24].try_into().unwrap_or_default());
         turns.push((number, decode("history turn", &bytes)?));
     }
