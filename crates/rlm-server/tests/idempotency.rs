@@ -117,3 +117,26 @@ async fn a_retry_while_the_first_runs_is_refused_and_a_stream_s_is_sent_to_its_e
     assert_eq!(moved["location"], format!("/api/executions/{id}/events"));
     server.stop().await;
 }
+
+/// An answer past the 4 MiB a stored response once could hold (issue #74:
+/// such a key answered 500 and every retry ran the work again): the key
+/// keeps the execution, and its replay is rendered from the record, whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_execution_with_a_large_answer_replays_it_whole() {
+    let script: FakeScript = serde_json::from_value(json!({
+        "model": "big",
+        "when_exhausted": { "fixed": "```repl\nprint(context)\nFINAL(context * (6 * 1024 * 1024))\n```" }
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(&dir, script);
+    let server = TestServer::start_config(dir, c).await;
+    let body = json!({"context": "c", "user_query": "a big answer"});
+    let (status, replayed, first) = keyed(&server, "/api/execute", "big-1", &body).await;
+    assert_eq!((status, replayed), (200, false), "{first}");
+    assert_eq!(first["final_result"].as_str().map(str::len), Some(6 << 20));
+    let (status, replayed, again) = keyed(&server, "/api/execute", "big-1", &body).await;
+    assert_eq!((status, replayed), (200, true));
+    assert_eq!(again, first);
+    assert_eq!(total(&server, "/api/executions").await, 1);
+}

@@ -113,7 +113,12 @@ pub async fn execute(
         .clone()
         .ok_or_else(|| ServerError::Internal("no execution record".into()))?;
     client.disarm();
-    Ok(with_otel_trace_id(Json(ExecutionResponse::from(&record)).into_response(), &trace))
+    let mut response = Json(ExecutionResponse::from(&record)).into_response();
+    // Names the execution: an Idempotency-Key's replay renders it from its record.
+    if let Ok(id) = axum::http::HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert(super::idempotency::EXECUTION_HEADER, id);
+    }
+    Ok(with_otel_trace_id(response, &trace))
 }
 
 fn sse_event(e: &BusEvent) -> Event {

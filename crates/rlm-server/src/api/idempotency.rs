@@ -6,9 +6,12 @@
 //! runs, 409. A response worth retrying (5xx, 409, 429) gives the key up,
 //! so a retry runs the request again. A streamed execution's key replays a
 //! `303 See Other` to the execution's event stream (a stream cannot be
-//! replayed byte for byte). A job's key is committed with the job (one
-//! transaction: a crash never leaves a job without its key). Keys are kept
-//! for `jobs.idempotency_hours` (default 24), then swept.
+//! replayed byte for byte). A synchronous execution's key keeps the
+//! execution's id, not its answer: a replay renders the response from the
+//! execution's record, so an answer of any size is replayed whole and never
+//! held twice. A job's key is committed with the job (one transaction: a
+//! crash never leaves a job without its key). Keys are kept for
+//! `jobs.idempotency_hours` (default 24), then swept.
 //!
 //! A request's fingerprint is its path and body (SHA-256); a multipart
 //! session upload, streamed to disk rather than held, is fingerprinted by
@@ -41,8 +44,8 @@ const MAX_KEY: usize = 255;
 /// A claim whose request never answered is taken over after this (a
 /// creating request answers within it; an execution's within its limit).
 const STALE_CLAIM: Duration = Duration::from_secs(60);
-/// The largest response body kept for a replay.
-const MAX_STORED_BODY: usize = 4 * 1024 * 1024;
+/// A stored response that names an execution to render, not a body.
+const RENDER_EXECUTION: &str = "rlm_render_execution";
 
 /// The key of the request being served, for a handler that commits it
 /// with what it creates (a job).
@@ -91,7 +94,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         }
         Ok(KeyClaim::Replay(stored)) => {
             state.metrics.cluster.idempotent_replays.inc();
-            return replay(stored);
+            return replay(&state, &tenant, stored).await;
         }
         Ok(KeyClaim::Fresh) => {}
     }
@@ -171,8 +174,17 @@ async fn remember(state: &AppState, key: &IdempotencyKey, response: Response) ->
         }
         return response;
     }
+    let execution = response.headers().get(EXECUTION_HEADER).and_then(|v| v.to_str().ok());
+    if let (Some(id), true) = (execution, status.is_success()) {
+        let body = serde_json::json!({ RENDER_EXECUTION: id });
+        store(state, key, status, body.to_string()).await;
+        return response;
+    }
+    // A session's or a job's answer: bounded by its request (the body limit) and the record.
     let (parts, body) = response.into_parts();
-    match axum::body::to_bytes(body, MAX_STORED_BODY).await {
+    let limit =
+        usize::try_from(state.limits.max_body_bytes.saturating_mul(2)).unwrap_or(usize::MAX);
+    match axum::body::to_bytes(body, limit.saturating_add(1 << 20)).await {
         Ok(bytes) => {
             store(state, key, status, String::from_utf8_lossy(&bytes).into_owned()).await;
             Response::from_parts(parts, Body::from(bytes))
@@ -199,9 +211,24 @@ async fn release(state: &AppState, key: &IdempotencyKey) {
     }
 }
 
-/// The stored response, as it was (a streamed execution's: 303 to its events).
-fn replay(stored: StoredResponse) -> Response {
+/// The stored response, as it was (a streamed execution's: 303 to its
+/// events; a synchronous execution's: rendered from its record).
+async fn replay(state: &AppState, tenant: &Tenant, stored: StoredResponse) -> Response {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let named = serde_json::from_str::<serde_json::Value>(&stored.body)
+        .ok()
+        .and_then(|v| v.get(RENDER_EXECUTION).and_then(|id| id.as_str()).map(str::to_string))
+        .and_then(|id| uuid::Uuid::parse_str(&id).ok());
+    if let Some(id) = named {
+        let scope = crate::scope::Scope::new(tenant.clone(), std::sync::Arc::clone(&state.store));
+        let mut response = match scope.execution(id).await {
+            Ok(record) => (status, axum::Json(crate::shapes::ExecutionResponse::from(&record)))
+                .into_response(),
+            Err(e) => e.into_response(),
+        };
+        response.headers_mut().insert(REPLAYED, HeaderValue::from_static("true"));
+        return response;
+    }
     let location = (status == StatusCode::SEE_OTHER)
         .then(|| serde_json::from_str::<serde_json::Value>(&stored.body).ok())
         .flatten()
