@@ -66,8 +66,8 @@ pub use openai::{OpenAiAdapter, OpenAiConfig, TokenLimitField};
 pub use paced::Paced;
 pub use pricing::{PriceTable, known_context_window};
 pub use recording::{
-    RecordedError, RecordedExchange, Recorder, RecordingWriter, ReplayBook, ReplaySession,
-    Replayer, fingerprint,
+    RecordedError, RecordedExchange, Recorder, RecordingSink, RecordingWriter, ReplayBook,
+    ReplaySession, Replayer, fingerprint,
 };
 pub use retry::{
     DEFAULT_CALL_DEADLINE, DelaySource, RetryBudget, RetryGate, RetryListener, RetryPolicy,

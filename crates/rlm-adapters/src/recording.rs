@@ -121,20 +121,31 @@ impl RecordedExchange {
 }
 
 /// Where a recording is written: one writer shared by every adapter of a
-/// run (root and subcalls), each exchange one whole line written under a
-/// lock, so concurrent calls never interleave. Its lines go to a file
-/// (`rlm run --record`) or stay in memory (a server's execution, whose
-/// recording is stored with it: a server never writes a path).
+/// run (root and subcalls), each exchange one whole line, so concurrent
+/// calls never interleave. Its lines go to a file (`rlm run --record`),
+/// stay in memory (a test's), or are handed one at a time to a
+/// [`RecordingSink`] (a server's execution, whose recording is streamed to
+/// its store as it grows, under a cap: a server never writes a path and
+/// never holds a recording whole).
 #[derive(Clone)]
 pub struct RecordingWriter {
     origin: String,
-    sink: Arc<Mutex<RecordingSink>>,
+    sink: Arc<Mutex<Sink>>,
+}
+
+/// Where a server's recording goes, a line at a time: the sink stores it
+/// (or refuses it, past its cap: the call that made it fails with the
+/// sink's error, which ends the run).
+pub trait RecordingSink: Send + Sync {
+    /// Stores one exchange's line (its JSON and a newline).
+    fn append<'a>(&'a self, line: &'a str) -> BoxFuture<'a, Result<(), AdapterError>>;
 }
 
 /// What a [`RecordingWriter`] writes to.
-enum RecordingSink {
+enum Sink {
     File(std::fs::File),
     Memory(String),
+    Streamed(Arc<dyn RecordingSink>),
 }
 
 impl std::fmt::Debug for RecordingWriter {
@@ -151,8 +162,17 @@ impl RecordingWriter {
         })?;
         Ok(RecordingWriter {
             origin: path.display().to_string(),
-            sink: Arc::new(Mutex::new(RecordingSink::File(file))),
+            sink: Arc::new(Mutex::new(Sink::File(file))),
         })
+    }
+
+    /// A recording whose lines go to `sink` as they are made; `origin`
+    /// names it in errors.
+    pub fn streamed(origin: &str, sink: Arc<dyn RecordingSink>) -> RecordingWriter {
+        RecordingWriter {
+            origin: origin.to_string(),
+            sink: Arc::new(Mutex::new(Sink::Streamed(sink))),
+        }
     }
 
     /// A recording kept in memory ([`RecordingWriter::text`]), starting
@@ -165,7 +185,7 @@ impl RecordingWriter {
         }
         RecordingWriter {
             origin: origin.to_string(),
-            sink: Arc::new(Mutex::new(RecordingSink::Memory(text))),
+            sink: Arc::new(Mutex::new(Sink::Memory(text))),
         }
     }
 
@@ -174,31 +194,40 @@ impl RecordingWriter {
         &self.origin
     }
 
-    /// The JSONL text of an in-memory recording so far (`None`: a file's).
+    /// The JSONL text of an in-memory recording so far (`None`: a file's or a sink's).
     pub fn text(&self) -> Option<String> {
         match &*self.sink.lock().unwrap_or_else(|p| p.into_inner()) {
-            RecordingSink::Memory(text) => Some(text.clone()),
-            RecordingSink::File(_) => None,
+            Sink::Memory(text) => Some(text.clone()),
+            Sink::File(_) | Sink::Streamed(_) => None,
         }
     }
 
     /// Appends one exchange as one line.
-    pub fn write(&self, exchange: &RecordedExchange) -> Result<(), AdapterError> {
+    pub async fn write(&self, exchange: &RecordedExchange) -> Result<(), AdapterError> {
         let mut line = serde_json::to_string(exchange)
             .map_err(|e| AdapterError::Config(format!("cannot encode an exchange: {e}")))?;
         line.push('\n');
-        let mut sink = self.sink.lock().unwrap_or_else(|p| p.into_inner());
-        match &mut *sink {
-            RecordingSink::Memory(text) => {
-                text.push_str(&line);
-                Ok(())
+        let streamed = {
+            let mut sink = self.sink.lock().unwrap_or_else(|p| p.into_inner());
+            match &mut *sink {
+                Sink::Memory(text) => {
+                    text.push_str(&line);
+                    return Ok(());
+                }
+                Sink::File(file) => {
+                    return file.write_all(line.as_bytes()).and_then(|()| file.flush()).map_err(
+                        |e| {
+                            AdapterError::Config(format!(
+                                "cannot write the recording {}: {e}",
+                                self.origin
+                            ))
+                        },
+                    );
+                }
+                Sink::Streamed(sink) => Arc::clone(sink),
             }
-            RecordingSink::File(file) => {
-                file.write_all(line.as_bytes()).and_then(|()| file.flush()).map_err(|e| {
-                    AdapterError::Config(format!("cannot write the recording {}: {e}", self.origin))
-                })
-            }
-        }
+        };
+        streamed.append(&line).await
     }
 }
 
@@ -215,10 +244,10 @@ impl Recorder {
 
     /// Writes the exchange of a finished call; a write failure fails the call
     /// (a recording silently missing exchanges would replay wrong).
-    fn settle(&self, request: &CompletionRequest, mut report: CallReport) -> CallReport {
+    async fn settle(&self, request: &CompletionRequest, mut report: CallReport) -> CallReport {
         let model = self.inner.model_id().to_string();
         let exchange = RecordedExchange::new(&model, request, false).with_result(&report.result);
-        if let Err(e) = self.writer.write(&exchange) {
+        if let Err(e) = self.writer.write(&exchange).await {
             report.result = Err(e);
         }
         report
@@ -236,14 +265,16 @@ impl ModelAdapter for Recorder {
         self.inner.supports_streaming()
     }
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
-        Box::pin(async move { self.settle(request, self.inner.call(request).await) })
+        Box::pin(async move { self.settle(request, self.inner.call(request).await).await })
     }
     fn call_gated<'a>(
         &'a self,
         request: &'a CompletionRequest,
         gate: Option<&'a dyn RetryGate>,
     ) -> BoxFuture<'a, CallReport> {
-        Box::pin(async move { self.settle(request, self.inner.call_gated(request, gate).await) })
+        Box::pin(
+            async move { self.settle(request, self.inner.call_gated(request, gate).await).await },
+        )
     }
     fn stream<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, StreamReport> {
         Box::pin(async move {
@@ -254,7 +285,7 @@ impl ModelAdapter for Recorder {
             report.result = match report.result {
                 Err(e) => {
                     let exchange = base.with_result(&Err(e.clone()));
-                    Err(writer.write(&exchange).err().unwrap_or(e))
+                    Err(writer.write(&exchange).await.err().unwrap_or(e))
                 }
                 Ok(events) => Ok(recorded_stream(events, base, writer)),
             };
@@ -270,28 +301,36 @@ fn recorded_stream(
     base: RecordedExchange,
     writer: RecordingWriter,
 ) -> crate::adapter::CompletionEvents {
-    let mut chunks: Vec<String> = Vec::new();
-    let mut pending = Some(base);
-    events
-        .map(move |event| {
-            match &event {
-                Ok(StreamEvent::Delta { text }) => chunks.push(text.clone()),
-                Ok(StreamEvent::Done { completion }) => {
-                    if let Some(mut exchange) = pending.take() {
-                        exchange.response = Some(completion.clone());
-                        exchange.chunks = Some(std::mem::take(&mut chunks));
-                        writer.write(&exchange)?;
-                    }
-                }
-                Err(e) => {
-                    if let Some(exchange) = pending.take() {
-                        writer.write(&exchange.with_result(&Err(e.clone())))?;
-                    }
-                }
+    // The deltas so far and the exchange not yet written, carried from event to event.
+    let state = (Vec::<String>::new(), Some(base), writer);
+    futures::stream::unfold((events, state), |(mut events, mut state)| async move {
+        let event = events.next().await?;
+        let (chunks, pending, writer) = &mut state;
+        let written = match &event {
+            Ok(StreamEvent::Delta { text }) => {
+                chunks.push(text.clone());
+                Ok(())
             }
-            event
-        })
-        .boxed()
+            Ok(StreamEvent::Done { completion }) => match pending.take() {
+                Some(mut exchange) => {
+                    exchange.response = Some(completion.clone());
+                    exchange.chunks = Some(std::mem::take(chunks));
+                    writer.write(&exchange).await
+                }
+                None => Ok(()),
+            },
+            Err(e) => match pending.take() {
+                Some(exchange) => writer.write(&exchange.with_result(&Err(e.clone()))).await,
+                None => Ok(()),
+            },
+        };
+        let event = match written {
+            Ok(()) => event,
+            Err(e) => Err(e),
+        };
+        Some((event, (events, state)))
+    })
+    .boxed()
 }
 
 /// A recording read back: its exchanges, found by fingerprint.

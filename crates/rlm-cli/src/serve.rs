@@ -97,6 +97,13 @@ pub struct ServeArgs {
     /// Context MiB one API key's sessions may hold together (default: no quota).
     #[arg(long, value_name = "MIB")]
     pub max_context_mb_per_key: Option<u64>,
+    /// MiB one execution's recording (`"record": true`) may reach: the run
+    /// stops with a clear error there, what it recorded kept.
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    pub max_recording_mb: u64,
+    /// MiB one API key's stored recordings may hold together (0: no quota).
+    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    pub max_recording_mb_per_key: u64,
     /// Uploads (multipart session bodies, streamed to disk) one API key may
     /// send at once.
     #[arg(long, default_value_t = 2)]
@@ -196,6 +203,9 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
                 .max_context_mb_per_key
                 .map(|m| m.saturating_mul(1 << 20)),
             max_uploads_per_key: args.max_uploads_per_key,
+            max_recording_bytes: args.max_recording_mb.saturating_mul(1 << 20),
+            max_recording_bytes_per_key: (args.max_recording_mb_per_key > 0)
+                .then(|| args.max_recording_mb_per_key.saturating_mul(1 << 20)),
             execution: execution_budget(resolved.budgets.to_limits()),
             sandbox: resolved.limits.clone(),
             max_sandbox_memory: args.max_sandbox_memory_mb.map(|m| m.saturating_mul(1 << 20)),

@@ -545,8 +545,7 @@ impl McpClient {
             .lines()
             .filter_map(|l| l.strip_prefix("data:"))
             .map(str::trim)
-            .filter(|d| d.contains("\"result\"") || d.contains("\"error\""))
-            .last()
+            .rfind(|d| d.contains("\"result\"") || d.contains("\"error\""))
             .map(str::to_string)
             .unwrap_or(text);
         Answer { status, body: session.map_or(body.clone(), |s| format!("{s}\n{body}")) }

@@ -318,7 +318,10 @@ rlm_testenv::needs_postgres! {
         let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(connection);
         let rows: i64 = client
-            .query_one(&format!("SELECT count(*) FROM {a}.recordings"), &[])
+            .query_one(
+                &format!("SELECT count(DISTINCT execution_id) FROM {a}.recording_parts"),
+                &[],
+            )
             .await
             .unwrap()
             .get(0);
@@ -521,13 +524,15 @@ rlm_testenv::needs_postgres! {
         let execution = wait_for_root_calls(&api, &job_id, 3).await;
         terminate(&mut first);
         assert_eq!(first.logged("the execution is handed back").len(), 1);
-        // What the first attempt recorded (steps 1-3) is stored; the
-        // execution runs on, so its recording is not served yet.
+        // What the first attempt recorded (steps 1-3) is stored, part by
+        // part as it ran; the execution runs on, so its recording is not
+        // served yet.
         let (client, connection) =
             tokio_postgres::connect(&cluster.database, tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(connection);
         let sql = format!(
-            "SELECT body FROM {}.recordings WHERE execution_id::text = $1",
+            "SELECT string_agg(body, '' ORDER BY seq) FROM {}.recording_parts \
+             WHERE execution_id::text = $1",
             cluster.schema
         );
         let part: String = client.query_one(&sql, &[&execution]).await.unwrap().get(0);

@@ -100,9 +100,10 @@ pub use rlm_types::{CompletionCache, ModelId};
 /// [`EngineParts`].
 pub mod adapters {
     pub use rlm_adapters::{
-        AdapterErrorKind, EnvVars, FakeAdapter, FakeReply, FakeScript, Fault, FaultInjector,
-        FaultRule, FaultStats, ModelAdapter, Paced, PriceTable, RecordedExchange, RecordingWriter,
-        ReplayBook, RetryPolicy, SCRIPTED_MODEL, Secret, Sleeper, WhenExhausted,
+        AdapterError, AdapterErrorKind, EnvVars, FakeAdapter, FakeReply, FakeScript, Fault,
+        FaultInjector, FaultRule, FaultStats, ModelAdapter, Paced, PriceTable, RecordedExchange,
+        RecordingSink, RecordingWriter, ReplayBook, RetryPolicy, SCRIPTED_MODEL, Secret, Sleeper,
+        WhenExhausted,
     };
     pub use rlm_types::CompletionRequest;
 }

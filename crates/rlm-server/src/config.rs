@@ -58,6 +58,13 @@ pub struct ServerLimits {
     pub max_sessions_per_key: Option<u64>,
     /// Context bytes one key's sessions may hold together (`None`: no quota).
     pub max_context_bytes_per_key: Option<u64>,
+    /// Bytes one execution's recording (`"record": true`) may reach; the
+    /// append past it fails the model call that made it and so ends the run
+    /// (`--max-recording-mb`).
+    pub max_recording_bytes: u64,
+    /// Bytes one key's stored recordings may hold together (`None`: no
+    /// quota; `--max-recording-mb-per-key`).
+    pub max_recording_bytes_per_key: Option<u64>,
     /// Uploads (multipart session bodies) one key may stream at once.
     pub max_uploads_per_key: usize,
     /// Each execution's budget where its session sets none (steps, subcalls,
@@ -109,6 +116,8 @@ impl Default for ServerLimits {
             max_execution: Duration::from_secs(600),
             max_sessions_per_key: None,
             max_context_bytes_per_key: None,
+            max_recording_bytes: 256 << 20,
+            max_recording_bytes_per_key: Some(2 << 30),
             max_uploads_per_key: 2,
             execution: rlm_core::BudgetLimits {
                 max_steps: Some(20),

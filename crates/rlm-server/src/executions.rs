@@ -48,7 +48,7 @@ use crate::error::ServerError;
 use crate::governor::{MemoryGovernor, MemoryPermit};
 use crate::memory_quota::MemoryQuota;
 use crate::metrics::Metrics;
-use crate::recordings::{ExchangeMode, ExchangeTape};
+use crate::recordings::ExchangeMode;
 use crate::scope::Scope;
 use crate::store::{
     ExecutionRecord, ExecutionStatus, JobSettlement, SessionOverrides, SessionRecord,
@@ -645,7 +645,7 @@ impl Executions {
         // What the execution changes in `memory` is merged per key at settlement.
         let started_memory = record.session_id.map(|_| state.memory.clone());
         let resumed = resume.is_some();
-        let tape = match self.exchange_tape(record.id, &exchanges, resumed).await {
+        let tape = match self.exchange_tape(record.id, &record.owner, &exchanges, resumed).await {
             Ok(tape) => tape,
             Err(e) => return self.settle(record, &live, failed(&e.to_string())).await,
         };
@@ -682,7 +682,7 @@ impl Executions {
             sandbox: self.limits.sandbox.clone(),
             durable,
             output_schema,
-            tape: tape.clone(),
+            tape,
             trace_parent,
         };
         let outcome = match self.engine.start(request, Arc::clone(&live.bus)) {
@@ -699,7 +699,7 @@ impl Executions {
                 }
             }
         };
-        let ended = Ended { outcome, persister, started_memory, tape };
+        let ended = Ended { outcome, persister, started_memory };
         self.settle_started(record, &live, ended).await
     }
 
@@ -730,7 +730,7 @@ impl Executions {
         live: &Live,
         ended: Ended,
     ) -> ExecutionRecord {
-        let Ended { outcome, mut persister, started_memory, tape } = ended;
+        let Ended { outcome, mut persister, started_memory } = ended;
         let handed_back = live.handed_back.load(Ordering::SeqCst)
             && live.durable
             && outcome.status == ExecutionStatus::Cancelled;
@@ -742,8 +742,7 @@ impl Executions {
             // next delivery goes on with it from its last checkpoint.
             live.bus.close();
             persister.join().await;
-            // The next delivery's recording goes on from this one's.
-            self.keep_recording(&mut record, &tape).await;
+            // The next delivery's recording goes on from this one's (its parts are stored).
             record.status = ExecutionStatus::Interrupted;
             tracing::info!(execution = %record.id, steps = record.steps, "the execution is handed back");
             return record;
@@ -757,8 +756,7 @@ impl Executions {
             record.error_message = Some(error.map_or(note.clone(), |e| format!("{e}; {note}")));
         }
         self::attempts::add_carried(&mut record, state.as_mut());
-        // Durable before the end is told: a client that sees it may fetch it.
-        self.keep_recording(&mut record, &tape).await;
+        // The recording is durable already: each exchange was stored as it was made.
         let job = job_part(&record, live);
         let settled = SettledExecution { record, state, started_memory, job };
         self.store_settled(&settled).await;
@@ -949,8 +947,6 @@ struct Ended {
     persister: Persister,
     /// Its session's `memory` when it started (`None` without a session).
     started_memory: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Its recording, if it records.
-    tape: ExchangeTape,
 }
 
 /// An execution that starts at once (created running): its session's turn

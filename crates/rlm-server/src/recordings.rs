@@ -9,9 +9,9 @@
 //! A server never reads or writes a path a client names (`record` and
 //! `replay` of the configuration are files: not applicable to a server),
 //! and one recording belongs to one execution: nothing is shared between
-//! executions. Both are bounded by `max_context_bytes` (an inline replay
-//! past it is refused with 413; a recording that grew past it is not kept,
-//! and the execution's record says so).
+//! executions. An inline replay is bounded by `max_context_bytes` (413
+//! past it); a recording is streamed to the store as it grows, within
+//! `max_recording_bytes` and its key's quota (`executions/recording.rs`).
 
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ use crate::error::ServerError;
 /// What names a request's replay in its errors (a miss's diff, a bad line).
 pub const REPLAY_ORIGIN: &str = "the request's replay";
 /// What names an execution's recording in its errors.
-const RECORDING_ORIGIN: &str = "the execution's recording";
+pub(crate) const RECORDING_ORIGIN: &str = "the execution's recording";
 
 /// What an execution does with its model exchanges.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -132,16 +132,12 @@ impl ExchangeMode {
         }
     }
 
-    /// What the execution's models go through: a recording in memory
-    /// going on from `earlier` (what an earlier attempt of the same
-    /// execution recorded), or the replay read.
-    pub(crate) fn tape(&self, earlier: Option<&str>) -> Result<ExchangeTape, ServerError> {
+    /// What the execution's models go through when it does not record:
+    /// nothing, or the replay read (a recording's writer is the store's:
+    /// `Executions::exchange_tape`).
+    pub(crate) fn tape(&self) -> Result<ExchangeTape, ServerError> {
         Ok(match self {
-            ExchangeMode::Live => ExchangeTape::default(),
-            ExchangeMode::Record => ExchangeTape {
-                record: Some(RecordingWriter::in_memory(RECORDING_ORIGIN, earlier.unwrap_or(""))),
-                replay: None,
-            },
+            ExchangeMode::Live | ExchangeMode::Record => ExchangeTape::default(),
             ExchangeMode::Replay(text) => ExchangeTape {
                 record: None,
                 replay: Some(Arc::new(
@@ -160,13 +156,6 @@ pub(crate) struct ExchangeTape {
     pub(crate) replay: Option<Arc<ReplayBook>>,
 }
 
-impl ExchangeTape {
-    /// What the execution recorded so far (`None`: it does not record).
-    pub(crate) fn recorded(&self) -> Option<String> {
-        self.record.as_ref().and_then(RecordingWriter::text)
-    }
-}
-
 /// The JSONL text of exchanges given as objects; an item that is not an
 /// exchange is named by its index.
 fn jsonl_of(items: Vec<serde_json::Value>) -> Result<String, ServerError> {
@@ -181,18 +170,6 @@ fn jsonl_of(items: Vec<serde_json::Value>) -> Result<String, ServerError> {
         text.push('\n');
     }
     Ok(text)
-}
-
-/// A recording as it is kept: refused (with the note the execution's record
-/// carries) when it grew past `max_bytes`.
-pub(crate) fn kept(recording: String, max_bytes: u64) -> Result<String, String> {
-    let found = recording.len() as u64;
-    if found > max_bytes {
-        return Err(format!(
-            "the recording was not kept: {found} bytes, past the limit of {max_bytes}"
-        ));
-    }
-    Ok(recording)
 }
 
 #[cfg(test)]

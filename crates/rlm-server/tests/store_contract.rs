@@ -498,25 +498,36 @@ async fn contract_checkpoints_keep_the_newest_step(store: &dyn Store) {
     assert_eq!(store.load_checkpoint(other.id).await.unwrap().map(|c| c.step), Some(1));
 }
 
-/// Recordings (`"record": true`): one per execution, replaced whole (a
-/// resumed attempt stores the whole recording again), read back as stored,
-/// another execution's its own, and deleting the execution deletes it.
-async fn contract_recordings_are_one_per_execution(store: &dyn Store) {
+/// Recordings (`"record": true`), streamed in parts as an execution runs:
+/// read back whole in order, an append retried after a fault stored once,
+/// each part's bytes counted to the owner (the per-key quota) and taken
+/// back out when the recording is cleared or its execution deleted.
+async fn contract_recordings_are_streamed_in_parts_and_counted(store: &dyn Store) {
     let e = execution("gina", None, T0);
     let other = execution("gina", None, T0 + 1);
     store.put_execution(&e).await.unwrap();
     store.put_execution(&other).await.unwrap();
     assert_eq!(store.load_recording(e.id).await.unwrap(), None);
+    assert_eq!(store.recording_extent(e.id).await.unwrap(), (0, 0));
     let first = "{\"fingerprint\":\"a\"}\n";
-    let both = format!("{first}{{\"fingerprint\":\"b\",\"text\":\"é \\u0000\"}}\n");
-    store.save_recording(e.id, first).await.unwrap();
-    store.save_recording(e.id, &both).await.unwrap();
-    store.save_recording(other.id, "").await.unwrap();
+    let second = "{\"fingerprint\":\"b\",\"text\":\"é \\u0000\"}\n";
+    store.append_recording("gina", e.id, 0, first).await.unwrap();
+    store.append_recording("gina", e.id, 1, second).await.unwrap();
+    store.append_recording("gina", e.id, 1, second).await.unwrap();
+    store.append_recording("gina", other.id, 0, "x\n").await.unwrap();
+    let both = format!("{first}{second}");
     assert_eq!(store.load_recording(e.id).await.unwrap().as_deref(), Some(both.as_str()));
-    assert_eq!(store.load_recording(other.id).await.unwrap().as_deref(), Some(""));
+    assert_eq!(store.recording_extent(e.id).await.unwrap(), (2, both.len() as u64));
+    let held = |n: usize| n as u64;
+    assert_eq!(store.owner_usage("gina").await.unwrap().recording_bytes, held(both.len() + 2));
+    store.clear_recording("gina", e.id).await.unwrap();
+    assert_eq!(store.load_recording(e.id).await.unwrap(), None);
+    assert_eq!(store.owner_usage("gina").await.unwrap().recording_bytes, 2);
+    store.append_recording("gina", e.id, 0, second).await.unwrap();
     assert!(store.delete_execution(e.id).await.unwrap());
     assert_eq!(store.load_recording(e.id).await.unwrap(), None);
-    assert_eq!(store.load_recording(other.id).await.unwrap().as_deref(), Some(""));
+    assert_eq!(store.load_recording(other.id).await.unwrap().as_deref(), Some("x\n"));
+    assert_eq!(store.owner_usage("gina").await.unwrap().recording_bytes, 2);
 }
 
 /// A dead worker's trace past its checkpoint is dropped from a position on;
@@ -688,9 +699,9 @@ async fn sled_checkpoints_keep_the_newest_step() {
 }
 
 #[tokio::test]
-async fn sled_recordings_are_one_per_execution() {
+async fn sled_recordings_are_streamed_in_parts_and_counted() {
     let (_dir, store) = sled();
-    contract_recordings_are_one_per_execution(&store).await;
+    contract_recordings_are_streamed_in_parts_and_counted(&store).await;
 }
 
 #[tokio::test]
@@ -748,7 +759,7 @@ mod postgres {
         contract_interrupt_reads_only_what_runs,
         contract_retention_deletes_old_ended_executions,
         contract_checkpoints_keep_the_newest_step,
-        contract_recordings_are_one_per_execution,
+        contract_recordings_are_streamed_in_parts_and_counted,
         contract_trace_is_dropped_from_a_position,
         contract_blobs_are_counted_by_their_references,
         contract_pending_jobs_are_counted_per_owner,

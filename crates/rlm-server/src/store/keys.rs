@@ -26,6 +26,8 @@ pub const RUNNING_JOBS: u8 = b'L';
 pub const COUNT: u8 = b'C';
 /// The kind of count of an owner's sessions' context bytes.
 pub const CONTEXT_BYTES: u8 = b'B';
+/// The kind of count of an owner's executions' recording bytes.
+pub const RECORDING_BYTES: u8 = b'r';
 /// The kind of count of a blob's references (`C b name`: the sessions and
 /// executions naming it).
 pub const BLOB_REFS: u8 = b'b';

@@ -609,6 +609,8 @@ pub struct OwnerUsage {
     pub sessions: u64,
     /// Bytes of the contexts of the owner's sessions.
     pub context_bytes: u64,
+    /// Bytes of the recordings of the owner's executions.
+    pub recording_bytes: u64,
 }
 
 /// One page of a session's history, oldest first.
@@ -989,12 +991,26 @@ pub trait Store: Send + Sync + 'static {
         execution: Uuid,
     ) -> Result<Option<CheckpointRecord>, StoreError>;
 
-    // Recordings (an execution's model exchanges, `"record": true`).
-    /// Stores the execution's recording (JSON lines), replacing the one it
-    /// had, durably. Deleting the execution deletes it.
-    async fn save_recording(&self, execution: Uuid, jsonl: &str) -> Result<(), StoreError>;
-    /// The execution's recording (`None`: it did not record).
+    // Recordings (an execution's model exchanges, `"record": true`),
+    // streamed to the store a line at a time as the execution makes them.
+    /// Appends `lines` (whole JSON lines) to the execution's recording as
+    /// its part `seq`, durably, counting their bytes to `owner` (an append
+    /// of a part already stored does nothing). Deleting the execution
+    /// deletes it and takes its bytes back out of the count.
+    async fn append_recording(
+        &self,
+        owner: &str,
+        execution: Uuid,
+        seq: u64,
+        lines: &str,
+    ) -> Result<(), StoreError>;
+    /// The execution's recording, its parts in order (`None`: it did not record).
     async fn load_recording(&self, execution: Uuid) -> Result<Option<String>, StoreError>;
+    /// The part the execution's recording goes on at, and its bytes so far.
+    async fn recording_extent(&self, execution: Uuid) -> Result<(u64, u64), StoreError>;
+    /// Deletes the execution's recording (an attempt that starts over),
+    /// taking its bytes out of `owner`'s count.
+    async fn clear_recording(&self, owner: &str, execution: Uuid) -> Result<(), StoreError>;
 
     /// Whether the backend answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;

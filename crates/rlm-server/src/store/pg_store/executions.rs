@@ -145,7 +145,7 @@ pub(super) async fn delete_execution(store: &PgStore, id: Uuid) -> Result<bool, 
     let Some(old) = lock_execution(&tx, id).await? else { return Ok(false) };
     write_execution(&tx, Some(&old), None).await?;
     tx.execute("DELETE FROM checkpoints WHERE execution_id = $1", &[&id]).await.map_err(pg)?;
-    tx.execute("DELETE FROM recordings WHERE execution_id = $1", &[&id]).await.map_err(pg)?;
+    super::recordings::delete_recording(&tx, id).await?;
     tx.commit().await.map_err(pg)?;
     Ok(true)
 }

@@ -61,6 +61,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (5, include_str!("../../../migrations/0005_session_leases.sql")),
     (6, include_str!("../../../migrations/0006_outbox_idempotency.sql")),
     (7, include_str!("../../../migrations/0007_recordings.sql")),
+    (8, include_str!("../../../migrations/0008_recording_parts.sql")),
 ];
 
 /// How many connections one server keeps at most.
@@ -604,9 +605,29 @@ impl Store for PgStore {
         .await
     }
 
-    async fn save_recording(&self, execution: Uuid, jsonl: &str) -> Result<(), StoreError> {
+    async fn append_recording(
+        &self,
+        owner: &str,
+        execution: Uuid,
+        seq: u64,
+        lines: &str,
+    ) -> Result<(), StoreError> {
         retrying(WRITE_RETRY_BOUND, &self.retries, move || {
-            recordings::save_recording(self, execution, jsonl)
+            recordings::append_recording(self, owner, execution, seq, lines)
+        })
+        .await
+    }
+
+    async fn recording_extent(&self, execution: Uuid) -> Result<(u64, u64), StoreError> {
+        retrying(READ_RETRY_BOUND, &self.retries, move || {
+            recordings::recording_extent(self, execution)
+        })
+        .await
+    }
+
+    async fn clear_recording(&self, _owner: &str, execution: Uuid) -> Result<(), StoreError> {
+        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+            recordings::clear_recording(self, execution)
         })
         .await
     }

@@ -1,23 +1,32 @@
-//! An execution's recording on PostgreSQL: one row per execution (its JSON
-//! lines), replaced whole, deleted with it.
+//! An execution's recording on PostgreSQL, streamed as it grows: one row of
+//! `recording_parts` per appended part, in order, its bytes counted to the
+//! owner (`counts`, kind `recording_bytes`) in the append's transaction;
+//! deleting the execution deletes its parts and takes their bytes back out.
 
 use super::*;
 
-pub(super) async fn save_recording(
+pub(super) async fn append_recording(
     store: &PgStore,
+    owner: &str,
     execution: Uuid,
-    jsonl: &str,
+    seq: u64,
+    lines: &str,
 ) -> Result<(), StoreError> {
-    let client = store.client().await?;
-    client
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    // A retried append whose first try committed writes nothing again.
+    let inserted = tx
         .execute(
-            "INSERT INTO recordings (execution_id, body) VALUES ($1, $2)
-             ON CONFLICT (execution_id) DO UPDATE SET body = EXCLUDED.body",
-            &[&execution, &jsonl],
+            "INSERT INTO recording_parts (execution_id, seq, owner, body) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (execution_id, seq) DO NOTHING",
+            &[&execution, &big(seq), &owner, &lines],
         )
         .await
         .map_err(pg)?;
-    Ok(())
+    if inserted == 1 {
+        add_count(&tx, owner, "recording_bytes", big(lines.len() as u64)).await?;
+    }
+    tx.commit().await.map_err(pg)
 }
 
 pub(super) async fn load_recording(
@@ -25,9 +34,62 @@ pub(super) async fn load_recording(
     execution: Uuid,
 ) -> Result<Option<String>, StoreError> {
     let client = store.client().await?;
-    let row = client
-        .query_opt("SELECT body FROM recordings WHERE execution_id = $1", &[&execution])
+    let rows = client
+        .query(
+            "SELECT body FROM recording_parts WHERE execution_id = $1 ORDER BY seq",
+            &[&execution],
+        )
         .await
         .map_err(pg)?;
-    Ok(row.map(|r| r.get(0)))
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut text = String::new();
+    for row in &rows {
+        text.push_str(row.get::<_, &str>(0));
+    }
+    Ok(Some(text))
+}
+
+pub(super) async fn recording_extent(
+    store: &PgStore,
+    execution: Uuid,
+) -> Result<(u64, u64), StoreError> {
+    let client = store.client().await?;
+    let row = client
+        .query_one(
+            "SELECT COALESCE(max(seq) + 1, 0), COALESCE(sum(octet_length(body)), 0)::bigint
+             FROM recording_parts WHERE execution_id = $1",
+            &[&execution],
+        )
+        .await
+        .map_err(pg)?;
+    Ok((row.get::<_, i64>(0).max(0) as u64, row.get::<_, i64>(1).max(0) as u64))
+}
+
+/// Deletes an execution's recording in the caller's transaction, taking
+/// its bytes out of their owner's count.
+pub(super) async fn delete_recording(tx: &Tx<'_>, execution: Uuid) -> Result<(), StoreError> {
+    let rows = tx
+        .query(
+            "DELETE FROM recording_parts WHERE execution_id = $1 RETURNING owner, octet_length(body)",
+            &[&execution],
+        )
+        .await
+        .map_err(pg)?;
+    let mut freed: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for row in &rows {
+        *freed.entry(row.get::<_, String>(0)).or_default() += i64::from(row.get::<_, i32>(1));
+    }
+    for (owner, bytes) in freed {
+        add_count(tx, &owner, "recording_bytes", -bytes).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn clear_recording(store: &PgStore, execution: Uuid) -> Result<(), StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    delete_recording(&tx, execution).await?;
+    tx.commit().await.map_err(pg)
 }

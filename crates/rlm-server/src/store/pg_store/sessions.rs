@@ -65,6 +65,7 @@ pub(super) async fn owner_usage(store: &PgStore, owner: &str) -> Result<OwnerUsa
     Ok(OwnerUsage {
         sessions: store.count(owner, "sessions").await?,
         context_bytes: store.count(owner, "context_bytes").await?,
+        recording_bytes: store.count(owner, "recording_bytes").await?,
     })
 }
 

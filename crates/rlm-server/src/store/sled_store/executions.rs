@@ -85,21 +85,21 @@ pub(super) async fn delete_execution(store: &SledStore, id: Uuid) -> Result<bool
         .write(Durability::Acknowledged, move |t: &Trees<'_>| {
             let Some(old) = tx_get::<ExecutionRecord>(t.executions, id.as_bytes(), "execution")?
             else {
-                return Ok(false);
+                return Ok(None);
             };
             t.executions.remove(id.as_bytes())?;
             tx_index_execution(t.index, Some(&old), None)?;
             for key in &trace_keys {
                 t.trace.remove(key)?;
             }
-            Ok(true)
+            Ok(Some(old.owner))
         })
         .await?;
-    if deleted {
+    if let Some(owner) = &deleted {
         store.checkpoints.remove(id.as_bytes()).map_err(backend)?;
-        store.recordings.remove(id.as_bytes()).map_err(backend)?;
+        super::recordings::delete_recording(store, owner, id)?;
     }
-    Ok(deleted)
+    Ok(deleted.is_some())
 }
 
 pub(super) async fn ended_executions_before(

@@ -586,12 +586,27 @@ impl Store for SledStore {
         jobs::load_checkpoint(self, execution).await
     }
 
-    async fn save_recording(&self, execution: Uuid, jsonl: &str) -> Result<(), StoreError> {
-        recordings::save_recording(self, execution, jsonl).await
+    async fn append_recording(
+        &self,
+        owner: &str,
+        execution: Uuid,
+        seq: u64,
+        lines: &str,
+    ) -> Result<(), StoreError> {
+        recordings::append_recording(self, owner, execution, seq, lines).await
     }
 
     async fn load_recording(&self, execution: Uuid) -> Result<Option<String>, StoreError> {
         recordings::load_recording(self, execution).await
+    }
+
+    async fn recording_extent(&self, execution: Uuid) -> Result<(u64, u64), StoreError> {
+        recordings::recording_extent(self, execution).await
+    }
+
+    async fn clear_recording(&self, owner: &str, execution: Uuid) -> Result<(), StoreError> {
+        recordings::delete_recording(self, owner, execution)?;
+        self.durable().await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

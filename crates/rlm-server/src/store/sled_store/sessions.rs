@@ -73,6 +73,7 @@ pub(super) async fn owner_usage(store: &SledStore, owner: &str) -> Result<OwnerU
     Ok(OwnerUsage {
         sessions: store.count(&keys::count(SESSIONS_BY_OWNER, owner))? as u64,
         context_bytes: store.count(&keys::count(CONTEXT_BYTES, owner))? as u64,
+        recording_bytes: store.count(&keys::count(RECORDING_BYTES, owner))? as u64,
     })
 }
 
