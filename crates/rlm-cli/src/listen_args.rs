@@ -1,8 +1,9 @@
 //! What `rlm serve` and `rlm mcp --transport http` share about listening:
 //! the API keys (`--api-key`, `--api-key-file`, `RLM_API_KEY`,
 //! `RLM_API_KEYS`) and the listener's limits (the `server.header_timeout_secs`,
-//! `server.idle_timeout_secs` and `server.max_connections` knobs), read the
-//! same way for both so both have one security model (rlm-listen).
+//! `server.idle_timeout_secs`, `server.max_connections` and
+//! `server.min_body_rate` knobs), read the same way for both so both have one
+//! security model (rlm-listen).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -52,8 +53,19 @@ pub fn listen_limits(server: &ServerKnobs) -> Result<ListenLimits, CliError> {
         )?,
         idle_timeout: secs(server.idle_timeout_secs, defaults.idle_timeout, "idle-timeout")?,
         max_connections: server.max_connections.unwrap_or(defaults.max_connections),
+        min_body_rate: server.min_body_rate.unwrap_or(defaults.min_body_rate),
         shutdown_grace: defaults.shutdown_grace,
     };
     limits.validate().map_err(|e| CliError::Config(e.to_string()))?;
     Ok(limits)
+}
+
+/// `rlm serve`'s caps on SSE listeners (the `server.max_listeners_per_key`
+/// and `server.max_listeners_per_execution` knobs), rlm-listen's defaults else.
+pub fn stream_limits(server: &ServerKnobs) -> rlm_listen::StreamLimits {
+    let defaults = rlm_listen::StreamLimits::default();
+    rlm_listen::StreamLimits {
+        per_tenant: server.max_listeners_per_key.unwrap_or(defaults.per_tenant),
+        per_subject: server.max_listeners_per_execution.unwrap_or(defaults.per_subject),
+    }
 }

@@ -214,6 +214,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_session_memory_bytes: args.max_session_memory_mb.saturating_mul(1 << 20),
             purge_allocator: None,
             on_disconnect: resolved.server.on_disconnect,
+            listeners: crate::listen_args::stream_limits(&resolved.server),
         },
         jobs,
         allowed_path_root: args.allow_path,

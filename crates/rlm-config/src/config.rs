@@ -181,10 +181,15 @@ pub struct ServerKnobs {
     pub on_disconnect: OnDisconnect,
     /// The HTTP listener's limits (`rlm serve`, `rlm mcp --transport http`;
     /// `None`: rlm-listen's defaults): the request-head timeout, the idle
-    /// timeout and the connection cap.
+    /// timeout, the connection cap and the minimum request-body rate.
     pub header_timeout_secs: Option<f64>,
     pub idle_timeout_secs: Option<f64>,
     pub max_connections: Option<usize>,
+    pub min_body_rate: Option<u64>,
+    /// SSE listeners one key may have open, and one execution (`rlm serve`;
+    /// `None`: rlm-listen's defaults).
+    pub max_listeners_per_key: Option<usize>,
+    pub max_listeners_per_execution: Option<usize>,
 }
 
 /// What a run's answer must be (`[output]`, issue #57).
@@ -375,6 +380,9 @@ impl Settings {
             header_timeout_secs: self.number("server.header_timeout_secs"),
             idle_timeout_secs: self.number("server.idle_timeout_secs"),
             max_connections: self.narrow("server.max_connections")?,
+            min_body_rate: self.count("server.min_body_rate"),
+            max_listeners_per_key: self.narrow("server.max_listeners_per_key")?,
+            max_listeners_per_execution: self.narrow("server.max_listeners_per_execution")?,
             on_disconnect: match self.text("server.on_disconnect").as_deref() {
                 Some("continue") => OnDisconnect::Continue,
                 _ => OnDisconnect::Cancel,

@@ -6,6 +6,8 @@
 //! request's Host must name loopback, so a page a browser loaded from
 //! elsewhere cannot reach it through a rebound name. Either way a browser's
 //! Origin must be loopback, one the server allows, or the server itself.
+//! [`let_in`] is what every surface's door calls once the rules passed: it
+//! names the request's tenant and holds it to its share of the connections.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -15,8 +17,10 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::connections::ConnectionHandle;
 use crate::error::{ListenError, Refusal};
 use crate::keys::KeyRing;
+use crate::tenant::Tenant;
 
 /// Refuses to serve beyond loopback without keys.
 pub fn check_bind(addr: SocketAddr, keys: &KeyRing) -> Result<(), ListenError> {
@@ -91,18 +95,37 @@ pub async fn check_names(State(door): State<Arc<Door>>, request: Request, next: 
     }
 }
 
-/// Middleware: a valid key (when keys are configured); the request's
-/// [`Tenant`](crate::Tenant) goes to the handlers, in its extensions.
+/// Lets a request in: names its [`Tenant`] by `keys` and puts it in the
+/// request's extensions (for the handlers), attributes the connection it
+/// came on to that tenant, and refuses it (429, the connection closed after
+/// the answer) when the tenant holds more busy connections than its share
+/// of the listener's cap (`connections.rs`). Every door of every surface
+/// ([`require_key`], `rlm serve`'s own) calls this one function, so none
+/// re-makes who a request is for, nor the connection share. A request not
+/// served by [`crate::serve`] (a test's `oneshot`) has no connection to
+/// attribute: only its tenant is named.
+pub fn let_in<B>(keys: &KeyRing, request: &mut axum::http::Request<B>) -> Result<Tenant, Refusal> {
+    let tenant = keys.identify(request.headers())?;
+    if let Some(handle) = request.extensions().get::<ConnectionHandle>() {
+        handle.attribute(&tenant).map_err(|past| {
+            tracing::debug!(tenant = %tenant, held = past.held, share = past.share, "request refused: past the connection share");
+            Refusal::ConnectionShare { held: past.held, share: past.share, cap: past.cap }
+        })?;
+    }
+    request.extensions_mut().insert(tenant.clone());
+    Ok(tenant)
+}
+
+/// Middleware: a valid key (when keys are configured) within its
+/// connection share ([`let_in`]); the request's [`Tenant`] goes to the
+/// handlers, in its extensions.
 pub async fn require_key(
     State(door): State<Arc<Door>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    match door.keys.identify(request.headers()) {
-        Ok(tenant) => {
-            request.extensions_mut().insert(tenant);
-            next.run(request).await
-        }
+    match let_in(&door.keys, &mut request) {
+        Ok(_) => next.run(request).await,
         Err(refusal) => refusal.into_response(),
     }
 }

@@ -1,6 +1,7 @@
 //! The crate's error type: what stops a listener from starting, and why a
 //! request was refused at the door (no key, a wrong key, a Host or Origin a
-//! loopback-only listener does not answer).
+//! loopback-only listener does not answer, a tenant past its share of the
+//! connections).
 
 use std::net::SocketAddr;
 
@@ -43,6 +44,12 @@ pub enum Refusal {
     ForeignHost(String),
     #[error("Origin {0:?} is refused: not a loopback origin nor one this server allows")]
     ForeignOrigin(String),
+    /// The tenant holds more busy connections than its share of the cap
+    /// (`connections.rs`): the request is refused and its connection closed.
+    #[error(
+        "this API key has {held} requests under way on as many connections, past its share of the connection cap ({share} of {cap}); retry when one has ended"
+    )]
+    ConnectionShare { held: usize, share: usize, cap: usize },
 }
 
 impl Refusal {
@@ -53,12 +60,14 @@ impl Refusal {
             Refusal::WrongKey => "wrong_key",
             Refusal::ForeignHost(_) => "foreign_host",
             Refusal::ForeignOrigin(_) => "foreign_origin",
+            Refusal::ConnectionShare { .. } => "connection_share",
         }
     }
 
-    /// 401 for keys, 403 for a Host or Origin.
+    /// 401 for keys, 403 for a Host or Origin, 429 past the connection share.
     pub fn status(&self) -> axum::http::StatusCode {
         match self {
+            Refusal::ConnectionShare { .. } => axum::http::StatusCode::TOO_MANY_REQUESTS,
             Refusal::MissingKey | Refusal::WrongKey => axum::http::StatusCode::UNAUTHORIZED,
             Refusal::ForeignHost(_) | Refusal::ForeignOrigin(_) => {
                 axum::http::StatusCode::FORBIDDEN
@@ -76,6 +85,11 @@ impl axum::response::IntoResponse for Refusal {
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
             );
+        }
+        if matches!(self, Refusal::ConnectionShare { .. }) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
         }
         response
     }

@@ -2,28 +2,37 @@
 //! `api` and `worker` roles, `rlm mcp --transport http`):
 //!
 //! * [`serve`]: the hardened serve loop (HTTP/1 and h2c, header and idle
-//!   timeouts, a connection cap that sheds idle connections, graceful shutdown),
-//!   within [`ListenLimits`];
+//!   timeouts, a minimum body rate, a connection cap shared among tenants
+//!   that sheds idle connections, then those past a tenant's share,
+//!   graceful shutdown), within [`ListenLimits`];
 //! * [`keys`]: bearer-key authentication ([`ApiKey`], [`KeyRing`]);
 //! * [`Tenant`]: who a request acts for, named by the door, the one owner
 //!   every surface keeps and counts objects under;
-//! * [`door`]: the refusal to listen beyond loopback without keys, and the
-//!   Host/Origin rules of a keyless listener.
+//! * [`door`]: the refusal to listen beyond loopback without keys, the
+//!   Host/Origin rules of a keyless listener, and [`door::let_in`], which
+//!   every surface's door calls to name a request's tenant and hold it to
+//!   its share of the connections;
+//! * [`Streams`]: the cap on long-lived response streams (SSE listeners)
+//!   per tenant and per subject.
 //!
-//! Files: `serve.rs`, `connections.rs` (the cap), `limits.rs`, `keys.rs`,
-//! `door.rs`, `tenant.rs`, `error.rs`.
+//! Files: `serve.rs`, `connections.rs` (the cap and its shares),
+//! `body_rate.rs`, `limits.rs`, `keys.rs`, `door.rs`, `tenant.rs`,
+//! `streams.rs`, `error.rs`.
 
+mod body_rate;
 mod connections;
 pub mod door;
 mod error;
 pub mod keys;
 mod limits;
 mod serve;
+mod streams;
 mod tenant;
 
-pub use door::{Door, check_bind};
+pub use door::{Door, check_bind, let_in};
 pub use error::{ListenError, Refusal};
 pub use keys::{ApiKey, KeyRing, KeyToken};
 pub use limits::ListenLimits;
 pub use serve::{Listening, bind, serve};
+pub use streams::{StreamLimits, StreamRefusal, StreamSlot, Streams};
 pub use tenant::Tenant;

@@ -1,8 +1,10 @@
 //! The hardened serve loop: hyper-util's auto connection builder (HTTP/1
 //! and HTTP/2 over cleartext, told apart by the preface), hyper's header read
-//! timeout, tower-http's per-frame request body timeout, HTTP/2 keep-alive
-//! pings, the capped [`Connections`], and a graceful shutdown that lets
-//! requests under way finish within the grace period.
+//! timeout, tower-http's per-frame request body timeout, the minimum body
+//! rate ([`BodyRate`]), HTTP/2 keep-alive pings, the capped [`Connections`]
+//! shared among tenants (each request carries its connection for the door
+//! to attribute), and a graceful shutdown that lets requests under way
+//! finish within the grace period.
 //!
 //! The accept loop is hand-written (as `axum::serve`'s is) because the cap
 //! must choose which open connection to close; everything timed is hyper's
@@ -11,10 +13,12 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::http::{HeaderValue, Version, header};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -26,7 +30,8 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-use crate::connections::{Conn, Connections};
+use crate::body_rate::BodyRate;
+use crate::connections::{Conn, ConnectionHandle, Connections};
 use crate::error::ListenError;
 use crate::limits::ListenLimits;
 
@@ -85,13 +90,15 @@ pub fn serve(
         .keep_alive_timeout(PING_TIMEOUT);
     let connections = Arc::new(Connections::new(limits.max_connections));
     let stop = CancellationToken::new();
+    // The grace a body has before its rate counts is the head's own timeout.
+    let rate = BodyRate { rate: limits.min_body_rate, grace: limits.header_timeout };
     let task = tokio::spawn(accept_loop(
         listener,
         app,
         builder,
         Arc::clone(&connections),
         stop.clone(),
-        limits.shutdown_grace,
+        (limits.shutdown_grace, rate),
     ));
     Ok(Listening { addr, stop, connections, task })
 }
@@ -102,7 +109,7 @@ async fn accept_loop(
     builder: auto::Builder<TokioExecutor>,
     connections: Arc<Connections>,
     stop: CancellationToken,
-    grace: Duration,
+    (grace, rate): (Duration, BodyRate),
 ) {
     let graceful = GracefulShutdown::new();
     loop {
@@ -125,7 +132,9 @@ async fn accept_loop(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(tracked(app.clone(), &conn));
+        let handle = (Arc::clone(&connections), Arc::clone(&conn));
+        let service =
+            hyper_util::service::TowerToHyperService::new(tracked(app.clone(), handle, rate));
         let served = builder.serve_connection(TokioIo::new(stream), service).into_owned();
         let watched = graceful.watch(served);
         let connections = Arc::clone(&connections);
@@ -143,10 +152,15 @@ async fn accept_loop(
     }
 }
 
-/// `app` marking `conn` busy from each request's head to the end of its response body.
+/// `app` marking the connection busy from each request's head to the end
+/// of its response body, handing the door the connection (to attribute it
+/// to the request's tenant), holding the body to the minimum rate (408 when
+/// it falls behind), and closing an HTTP/1 connection after a refusal that
+/// asked for it.
 fn tracked(
     app: Router,
-    conn: &Arc<Conn>,
+    (connections, conn): (Arc<Connections>, Arc<Conn>),
+    rate: BodyRate,
 ) -> impl tower::Service<
     hyper::Request<Incoming>,
     Response = axum::response::Response,
@@ -155,12 +169,33 @@ fn tracked(
 > + Clone
 + Send
 + 'static {
-    let conn = Arc::clone(conn);
     tower::service_fn(move |request: hyper::Request<Incoming>| {
         let busy = conn.begin();
+        let close = Arc::new(AtomicBool::new(false));
+        let handle = ConnectionHandle {
+            connections: Arc::clone(&connections),
+            conn: Arc::clone(&conn),
+            close: Arc::clone(&close),
+        };
+        let version = request.version();
+        let (mut parts, body) = request.into_parts();
+        parts.extensions.insert(handle);
+        let (body, too_slow) = rate.watch(Body::new(body));
+        let request = hyper::Request::from_parts(parts, body);
         let app = app.clone();
         async move {
-            let response = app.oneshot(request.map(Body::new)).await?;
+            let mut response = app.oneshot(request).await?;
+            if too_slow.tripped() {
+                response = rate.refusal();
+                close.store(true, Ordering::SeqCst);
+            }
+            // HTTP/2 multiplexes other requests on the connection: only
+            // this stream ends.
+            if close.load(Ordering::SeqCst) && version <= Version::HTTP_11 {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             Ok::<_, Infallible>(response.map(|body| {
                 Body::new(body.map_frame(move |frame| {
                     let _still_busy = &busy;

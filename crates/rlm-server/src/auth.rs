@@ -4,12 +4,13 @@
 //! never stored in records, logged or echoed: a request acts for the
 //! [`Tenant`] of its key (its id; without keys, loopback only, every request
 //! is `local`), which [`require_tenant`] puts in the request's extensions for
-//! the handlers and the tenant scope (`api/scope.rs`).
+//! the handlers and the tenant scope (`api/scope.rs`), through rlm-listen's
+//! door ([`rlm_listen::let_in`]), which also holds the tenant to its share of
+//! the connections.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rlm_listen::{KeyRing, Refusal, Tenant};
@@ -44,27 +45,35 @@ impl Auth {
         &self.keys
     }
 
-    pub fn identify(&self, headers: &HeaderMap) -> Result<Tenant, ServerError> {
-        match self.keys.identify(headers) {
-            Ok(tenant) => Ok(tenant),
-            Err(Refusal::WrongKey) => Err(ServerError::WrongKey),
-            Err(_) => Err(ServerError::MissingKey),
-        }
+    /// Lets `request` in through rlm-listen's one door
+    /// ([`rlm_listen::let_in`]): its [`Tenant`] named in its extensions,
+    /// its connection attributed to it and held to the tenant's share of
+    /// the connection cap.
+    pub fn let_in(&self, request: &mut Request) -> Result<Tenant, ServerError> {
+        rlm_listen::let_in(&self.keys, request).map_err(refused)
     }
 }
 
-/// Middleware: rejects requests without a valid key, and hands the
-/// request's [`Tenant`] to the handlers.
+/// The server's error for a refusal at the door.
+fn refused(refusal: Refusal) -> ServerError {
+    match refusal {
+        Refusal::WrongKey => ServerError::WrongKey,
+        Refusal::ConnectionShare { .. } => {
+            ServerError::TooManyRequests { message: refusal.to_string(), retry_after_secs: 1 }
+        }
+        _ => ServerError::MissingKey,
+    }
+}
+
+/// Middleware: rejects requests without a valid key or past the key's
+/// connection share, and hands the request's [`Tenant`] to the handlers.
 pub async fn require_tenant(
     State(auth): State<Arc<Auth>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    match auth.identify(request.headers()) {
-        Ok(tenant) => {
-            request.extensions_mut().insert(tenant);
-            next.run(request).await
-        }
+    match auth.let_in(&mut request) {
+        Ok(_) => next.run(request).await,
         Err(e) => e.into_response(),
     }
 }

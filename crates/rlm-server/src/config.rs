@@ -97,6 +97,9 @@ pub struct ServerLimits {
     /// What happens to an execution whose client goes away (a `/v1`
     /// request, `POST /api/execute`): `server.on_disconnect`.
     pub on_disconnect: rlm_config::OnDisconnect,
+    /// SSE listeners one key may have open at once, and one execution
+    /// (`server.max_listeners_per_key`, `server.max_listeners_per_execution`).
+    pub listeners: rlm_listen::StreamLimits,
 }
 
 impl ServerLimits {
@@ -130,6 +133,7 @@ impl Default for ServerLimits {
             max_session_memory_bytes: 16 << 20,
             purge_allocator: None,
             on_disconnect: rlm_config::OnDisconnect::Cancel,
+            listeners: rlm_listen::StreamLimits::default(),
         }
     }
 }
@@ -379,9 +383,11 @@ impl ServerConfig {
         if self.jobs.workers == 0
             || self.limits.max_concurrent_per_key == 0
             || self.limits.max_uploads_per_key == 0
+            || self.limits.listeners.per_tenant == 0
+            || self.limits.listeners.per_subject == 0
         {
             return Err(ServerError::Config(
-                "job workers, executions per key and uploads per key must be at least 1".into(),
+                "job workers, executions per key, uploads per key and SSE listeners per key and per execution must be at least 1".into(),
             ));
         }
         if self.limits.max_sandbox_memory == Some(0) || self.jobs.max_queued_per_key == Some(0) {

@@ -200,6 +200,13 @@ impl Executions {
         self
     }
 
+    /// Shares the sandbox memory bound among `tenants` keys (the API keys
+    /// configured; 1 without keys): see the governor's share rule.
+    pub fn with_tenants(mut self, tenants: usize) -> Self {
+        self.governor = MemoryGovernor::with_tenants(self.limits.sandbox_memory_bound(), tenants);
+        self
+    }
+
     /// Sets how long an execution's lease lasts unless renewed.
     pub fn with_lease(mut self, lease: Duration) -> Self {
         self.lease = lease;

@@ -112,6 +112,7 @@ impl Server {
             Arc::clone(&metrics),
             config.limits.clone(),
         )
+        .with_tenants(config.api_keys.len())
         .with_lease(config.jobs.lease);
         // An `api` process runs no execution: the cluster's workers do.
         let executions = Arc::new(match (&queue, role) {
@@ -160,6 +161,7 @@ impl Server {
             limits: config.limits.clone(),
             allowed_path_root: config.allowed_path_root.clone(),
             ready: Arc::clone(&ready),
+            listeners: rlm_listen::Streams::new(config.limits.listeners),
         };
         let app = if role.serves_api() {
             router(state, crate::web::routes(), &config.cors_origins)

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::listeners::Listener;
 use super::sessions::Page;
 use crate::bus::{BusEvent, sse_name};
 use crate::error::ServerError;
@@ -160,8 +161,11 @@ pub async fn execute_stream(
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
     let trace = trace_parent_of(&headers);
+    // Counted before the execution starts: a refused listener starts nothing.
+    let mut listener = Listener::open(&state, &scope, None)?;
     let started = state.executions.start(start_request(&state, scope, body, trace)?).await?;
-    let mut response = sse_response(started.bus.subscribe(0).map(|e| sse_event(&e)));
+    listener.attach(started.id);
+    let mut response = sse_response(listener.hold(started.bus.subscribe(0).map(|e| sse_event(&e))));
     // Names the execution for an Idempotency-Key's replay (and any client).
     if let Ok(id) = axum::http::HeaderValue::from_str(&started.id.to_string()) {
         response.headers_mut().insert(super::idempotency::EXECUTION_HEADER, id);
@@ -194,7 +198,8 @@ pub async fn events(
         .and_then(|v| v.trim().parse().ok());
     let from = last_seen.map_or(0, |n| n.saturating_add(1));
     if let Some(bus) = state.executions.live_bus(&scope, id) {
-        return Ok(sse_response(bus.subscribe(from).map(|e| sse_event(&e))));
+        let listener = Listener::open(&state, &scope, Some(id))?;
+        return Ok(sse_response(listener.hold(bus.subscribe(from).map(|e| sse_event(&e)))));
     }
     let record = scope.execution(id).await?;
     if !record.status.is_terminal() {
@@ -204,8 +209,9 @@ pub async fn events(
             retry_after_secs: 1,
         });
     }
+    let listener = Listener::open(&state, &scope, Some(id))?;
     let trace = state.store.trace(id).await?;
-    Ok(sse_response(futures::stream::iter(replay_frames(&record, &trace, from))))
+    Ok(sse_response(listener.hold(futures::stream::iter(replay_frames(&record, &trace, from)))))
 }
 
 /// A finished execution's frames from position `from` on, as they were sent

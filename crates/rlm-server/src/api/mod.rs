@@ -7,6 +7,7 @@ mod executions;
 mod extract;
 mod idempotency;
 mod jobs;
+mod listeners;
 mod openai;
 mod ops;
 mod sessions;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub allowed_path_root: Option<PathBuf>,
     /// False once shutdown has begun (`/readyz` answers 503).
     pub ready: Arc<AtomicBool>,
+    /// The SSE listeners open, per key and per execution (`listeners.rs`).
+    pub listeners: Arc<rlm_listen::Streams>,
 }
 
 /// What a `worker` process serves: liveness and readiness, open, and its

@@ -38,6 +38,7 @@ use super::shapes::{
 };
 use super::{OpenAiJson, TRACE_ID_HEADER};
 use crate::api::AppState;
+use crate::api::listeners::Listener;
 use crate::bus::{BusEvent, COMPLETE_EVENT, FAILED_EVENT};
 use crate::executions::{DisconnectGuard, StartRequest, Started, Target};
 use crate::recordings::ExchangeMode;
@@ -221,6 +222,10 @@ pub async fn chat_completions(
         exchanges,
         trace_parent: Some(trace),
     };
+    // A streamed completion's listener is counted before its execution
+    // starts: a refused listener starts nothing.
+    let mut listener =
+        if body.streams() { Some(Listener::open(&state, &scope, None)?) } else { None };
     // A completion not streamed says nothing before the end: its pending
     // record needs no flush of its own (`Executions::start_unannounced`).
     let Started { id, bus, done } = if body.streams() {
@@ -236,9 +241,10 @@ pub async fn chat_completions(
         model: body.model.clone(),
         created: chrono::Utc::now().timestamp(),
     };
-    if body.streams() {
+    if let Some(mut listener) = listener.take() {
+        listener.attach(id);
         let include_usage = body.include_usage();
-        let frames = stream_frames(reply, bus.subscribe(0), done, include_usage);
+        let frames = listener.hold(stream_frames(reply, bus.subscribe(0), done, include_usage));
         let sse = Sse::new(frames.map(move |frame| {
             // Held by the stream: dropped with it when the reader leaves.
             let _client = &client;

@@ -67,13 +67,11 @@ pub fn refused(status: axum::http::StatusCode, message: String) -> OpenAiError {
     OpenAiError { status, message, param: None, code: code.into(), retry_after_secs: None }
 }
 
-/// Middleware: the request's tenant (its API key's), or OpenAI's 401.
+/// Middleware: the request's tenant (its API key's) within its connection
+/// share (`Auth::let_in`, the one door), or OpenAI's 401 or 429.
 async fn require_key(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
-    match auth.identify(request.headers()) {
-        Ok(tenant) => {
-            request.extensions_mut().insert(tenant);
-            next.run(request).await
-        }
+    match auth.let_in(&mut request) {
+        Ok(_) => next.run(request).await,
         Err(e) => OpenAiError::from(e).into_response(),
     }
 }
