@@ -30,6 +30,7 @@ TOOLS = {
     "rlm_session_create",
     "rlm_session_ask",
     "rlm_session_list",
+    "rlm_session_close",
 }
 
 
@@ -73,7 +74,7 @@ async def over_http(url):
 async def every_tool(session, corpus):
     tools = (await session.list_tools()).tools
     names = {t.name for t in tools}
-    check(names == TOOLS, "the six tools are listed", names)
+    check(names == TOOLS, "the seven tools are listed", names)
     schemas = {t.name: t.input_schema for t in tools}
     check("question" in schemas["rlm_ask"]["properties"], "rlm_ask's input schema", schemas["rlm_ask"])
     check("program" in schemas["rlm_exec"].get("required", []), "rlm_exec requires a program")
@@ -134,6 +135,10 @@ async def every_tool(session, corpus):
     check(any(s["session_id"] == session_id for s in sessions["sessions"]), "the session list resource", sessions)
     trace = json.loads((await session.read_resource(ask_trace)).contents[0].text)
     check(QUESTION in json.dumps(trace) and ANSWER in json.dumps(trace), "a run's trace resource", str(trace)[:300])
+    result = await session.call_tool("rlm_session_close", {"session_id": session_id})
+    check(not result.is_error, "rlm_session_close", text_of(result))
+    listed = structured(await session.call_tool("rlm_session_list", {}))["sessions"]
+    check(all(s["session_id"] != session_id for s in listed), "a closed session leaves the list", listed)
 
 
 async def cancel(session):
