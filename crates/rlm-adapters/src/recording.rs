@@ -380,6 +380,44 @@ impl ReplayBook {
         &self.exchanges
     }
 
+    /// The bytes the book holds in memory: every string's capacity, each
+    /// exchange's and message's fields, and the index by fingerprint (what
+    /// a server charges to its memory bound while an execution replays it).
+    pub fn held_bytes(&self) -> u64 {
+        const EXCHANGE: u64 = std::mem::size_of::<RecordedExchange>() as u64;
+        const MESSAGE: u64 = std::mem::size_of::<ChatMessage>() as u64;
+        let mut bytes = (self.exchanges.capacity() as u64) * EXCHANGE;
+        for x in &self.exchanges {
+            bytes += (x.fingerprint.capacity() + x.model.capacity()) as u64 * 2;
+            for m in &x.request.messages {
+                bytes += MESSAGE + m.content.capacity() as u64;
+            }
+            if let Some(c) = &x.response {
+                bytes += c.text.capacity() as u64 + c.model.capacity() as u64;
+            }
+            for chunk in x.chunks.iter().flatten() {
+                bytes += 24 + chunk.capacity() as u64;
+            }
+            if let Some(e) = &x.error {
+                bytes += e.message.capacity() as u64;
+            }
+            bytes += 96;
+        }
+        bytes
+    }
+
+    /// The book as JSON lines again (what a queued execution's job carries).
+    pub fn to_jsonl(&self) -> Result<String, AdapterError> {
+        let mut text = String::new();
+        for x in &self.exchanges {
+            let line = serde_json::to_string(x)
+                .map_err(|e| AdapterError::Config(format!("cannot encode an exchange: {e}")))?;
+            text.push_str(&line);
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
     /// A fresh replay of the book: identical requests are answered from the
     /// first recorded one on.
     pub fn session(self: &Arc<Self>) -> Arc<ReplaySession> {

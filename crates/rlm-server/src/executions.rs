@@ -200,6 +200,12 @@ impl Executions {
         self
     }
 
+    /// The server-wide memory bound every sandbox budget, replay and
+    /// request body is charged to.
+    pub fn governor(&self) -> &Arc<MemoryGovernor> {
+        &self.governor
+    }
+
     /// Shares the sandbox memory bound among `tenants` keys (the API keys
     /// configured; 1 without keys): see the governor's share rule.
     pub fn with_tenants(mut self, tenants: usize) -> Self {

@@ -27,15 +27,30 @@ pub const REPLAY_ORIGIN: &str = "the request's replay";
 pub(crate) const RECORDING_ORIGIN: &str = "the execution's recording";
 
 /// What an execution does with its model exchanges.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub enum ExchangeMode {
     /// Its models answer (the default).
     #[default]
     Live,
     /// Its exchanges are recorded into its own recording.
     Record,
-    /// Its models answer from this recording (JSONL text, checked) only.
-    Replay(Arc<str>),
+    /// Its models answer from this recording only, parsed once when the
+    /// request was read and shared by every engine of the execution (the
+    /// text is not kept beside it).
+    Replay(Arc<ReplayBook>),
+}
+
+impl PartialEq for ExchangeMode {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ExchangeMode::Live, ExchangeMode::Live)
+            | (ExchangeMode::Record, ExchangeMode::Record) => true,
+            (ExchangeMode::Replay(a), ExchangeMode::Replay(b)) => {
+                Arc::ptr_eq(a, b) || a.exchanges() == b.exchanges()
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A request's `replay`: a recording as `GET /api/executions/{id}/recording`
@@ -81,9 +96,9 @@ impl ExchangeMode {
                 limit: max_bytes,
             });
         }
-        ReplayBook::parse(&text, REPLAY_ORIGIN)
+        let book = ReplayBook::parse(&text, REPLAY_ORIGIN)
             .map_err(|e| ServerError::BadRequest(e.to_string()))?;
-        Ok(ExchangeMode::Replay(Arc::from(text)))
+        Ok(ExchangeMode::Replay(Arc::new(book)))
     }
 
     /// The mode as a queued execution's payload carries it to a worker:
@@ -95,8 +110,8 @@ impl ExchangeMode {
             ExchangeMode::Record => {
                 fields.insert("record".into(), true.into());
             }
-            ExchangeMode::Replay(text) => {
-                fields.insert("replay".into(), text.to_string().into());
+            ExchangeMode::Replay(_) => {
+                fields.insert("replay".into(), self.replay_text().unwrap_or_default().into());
             }
         }
         fields
@@ -116,18 +131,20 @@ impl ExchangeMode {
         ExchangeMode::of_request(Some(record), replay, u64::MAX)
     }
 
-    /// The replay's JSON lines (`None`: it does not replay).
+    /// The replay's JSON lines (`None`: it does not replay), written out
+    /// again for a queued job's record or message.
     pub fn replay_text(&self) -> Option<String> {
         match self {
-            ExchangeMode::Replay(text) => Some(text.to_string()),
+            ExchangeMode::Replay(book) => book.to_jsonl().ok(),
             ExchangeMode::Live | ExchangeMode::Record => None,
         }
     }
 
-    /// The replay's size in bytes (0: it does not replay).
-    pub fn replay_bytes(&self) -> usize {
+    /// The bytes the replay holds in memory (0: it does not replay): what
+    /// its execution reserves beside its sandbox budget.
+    pub fn replay_bytes(&self) -> u64 {
         match self {
-            ExchangeMode::Replay(text) => text.len(),
+            ExchangeMode::Replay(book) => book.held_bytes(),
             ExchangeMode::Live | ExchangeMode::Record => 0,
         }
     }
@@ -138,13 +155,9 @@ impl ExchangeMode {
     pub(crate) fn tape(&self) -> Result<ExchangeTape, ServerError> {
         Ok(match self {
             ExchangeMode::Live | ExchangeMode::Record => ExchangeTape::default(),
-            ExchangeMode::Replay(text) => ExchangeTape {
-                record: None,
-                replay: Some(Arc::new(
-                    ReplayBook::parse(text, REPLAY_ORIGIN)
-                        .map_err(|e| ServerError::BadRequest(e.to_string()))?,
-                )),
-            },
+            ExchangeMode::Replay(book) => {
+                ExchangeTape { record: None, replay: Some(Arc::clone(book)) }
+            }
         })
     }
 }
@@ -196,8 +209,8 @@ mod tests {
         let objects =
             ExchangeMode::of_request(None, Some(InlineReplay::Exchanges(vec![item])), 1 << 20)
                 .unwrap();
-        let ExchangeMode::Replay(text) = &objects else { panic!("{objects:?}") };
-        assert_eq!(text.lines().count(), 1);
+        let ExchangeMode::Replay(book) = &objects else { panic!("{objects:?}") };
+        assert_eq!(book.exchanges().len(), 1);
         let payload = serde_json::Value::Object(objects.payload_fields());
         assert_eq!(ExchangeMode::of_payload(&payload).unwrap(), objects);
         let not_one = ExchangeMode::of_request(

@@ -3,6 +3,7 @@
 //! from the handlers' annotations and types (`/api` and the OpenAI-compatible
 //! `/v1`).
 
+mod body_account;
 mod executions;
 mod extract;
 mod idempotency;
@@ -287,8 +288,10 @@ pub fn router(state: AppState, web: Router<AppState>, cors_origins: &[String]) -
         .route("/api/jobs", get(jobs::list).post(jobs::submit))
         .route("/api/jobs/{id}", get(jobs::get).delete(jobs::cancel))
         .route("/metrics", get(ops::metrics))
-        // Inside the door: an Idempotency-Key is scoped by the request's tenant.
+        // Inside the door: an Idempotency-Key is scoped by the request's
+        // tenant, and a body is charged to the tenant's memory share.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::guard))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), body_account::charge))
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state.auth), require_tenant));
     let open = Router::new()
         .route("/healthz", get(ops::healthz))
@@ -298,7 +301,7 @@ pub fn router(state: AppState, web: Router<AppState>, cors_origins: &[String]) -
     let body_limit = usize::try_from(state.limits.max_body_bytes).unwrap_or(usize::MAX);
     let request_id = HeaderName::from_static("x-request-id");
     let mut app = protected
-        .merge(openai::routes(Arc::clone(&state.auth)))
+        .merge(openai::routes(&state))
         .merge(open)
         .merge(web)
         .fallback(not_found)

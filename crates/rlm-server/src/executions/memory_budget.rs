@@ -1,5 +1,7 @@
 //! An execution's memory budget, reserved under the server-wide bound
-//! ([`MemoryGovernor`](crate::governor::MemoryGovernor)) before it starts.
+//! ([`MemoryGovernor`](crate::governor::MemoryGovernor)) before it starts:
+//! its sandbox's budget and the buffers its host holds for it beside the
+//! sandbox (a replay it answers from), one account.
 
 use super::{Executions, StartRequest};
 use crate::error::ServerError;
@@ -18,7 +20,8 @@ impl Executions {
             return Ok(None);
         }
         let bound = req.interactive.then_some(self.limits.sandbox_memory_wait);
-        let bytes = u64::try_from(self.limits.sandbox.memory_bytes).unwrap_or(u64::MAX);
+        let sandbox = u64::try_from(self.limits.sandbox.memory_bytes).unwrap_or(u64::MAX);
+        let bytes = sandbox.saturating_add(req.exchanges.replay_bytes());
         match self.governor.acquire(&req.owner, bytes, bound).await {
             Ok(permit) => Ok(Some(permit)),
             Err(waited) => {

@@ -69,7 +69,8 @@ impl Executions {
         req: StartRequest,
     ) -> Result<Started, ServerError> {
         let mut req = req;
-        let replay = req.exchanges.replay_bytes();
+        // What the replay holds: about its text's size, which the message carries.
+        let replay = usize::try_from(req.exchanges.replay_bytes()).unwrap_or(usize::MAX);
         if replay > MAX_QUEUED_REPLAY_BYTES {
             return Err(ServerError::TooLarge {
                 what: "the replay (a queued execution's job message carries it; POST /api/jobs takes a larger one)",

@@ -32,18 +32,27 @@ use error::OpenAiError;
 pub const TRACE_ID_HEADER: &str = "x-rlm-trace-id";
 
 /// The `/v1` routes, authenticated like `/api` but answering OpenAI's errors.
-pub fn routes(auth: Arc<Auth>) -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/v1/chat/completions", post(completions::chat_completions))
         .route("/v1/models", get(models::list))
         .route("/v1/models/{*model}", get(models::retrieve))
-        .route_layer(axum::middleware::from_fn_with_state(auth, require_key))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::body_account::charge,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state.auth), require_key))
 }
 
 /// Whether a request path is the OpenAI-compatible endpoint's (its errors
 /// are OpenAI's error objects, also for routes that do not exist).
 pub fn owns(path: &str) -> bool {
     path == "/v1" || path.starts_with("/v1/")
+}
+
+/// A refusal of the API's as OpenAI's error object (a layer shared with `/api`).
+pub fn refusal(e: crate::error::ServerError) -> OpenAiError {
+    OpenAiError::from(e)
 }
 
 /// OpenAI's 404 for a route under `/v1` that does not exist.

@@ -1,0 +1,203 @@
+//! The memory account of request bodies: every JSON body a client sends is
+//! charged to the server-wide memory bound (the governor every sandbox
+//! budget draws on) in its tenant's share, at the size reading and parsing
+//! it takes, before it is parsed; the charge is held until the handler has
+//! answered. A body whose parse would take more than the whole bound is
+//! refused (413) without being parsed; one that does not fit now waits like
+//! an execution does, then 429.
+//!
+//! The size is reckoned from the body's JSON by one scan, without parsing
+//! it ([`parse_cost`]): the raw bytes, every string's bytes, and what each
+//! value and object entry costs as a parsed tree (`serde_json::Value`
+//! slots, vector slack, map entries). A body of one long string costs about
+//! twice its length; 56 MiB of one-character enum values, about 30 times
+//! (issue #74: such a `response_format` took 1.8 GB). A body is read only
+//! after its announced length is charged; one without a length is read
+//! within the body limit first.
+//!
+//! This is a layer: every route inside the door (`/api`, `/v1`, `/metrics`)
+//! goes through it, so a new route's body is charged without a line of its
+//! own. Multipart uploads are streamed to disk, not held: they pass.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rlm_listen::Tenant;
+
+use super::AppState;
+use crate::error::ServerError;
+use crate::governor::MemoryGovernor;
+
+/// What one parsed JSON value costs beyond its text: a 32-byte slot, and
+/// as much again of a vector's or a map's slack.
+const VALUE_BYTES: u64 = 64;
+/// What one object entry costs beyond its key's text and its value: the
+/// key's string header and the map's node share.
+const ENTRY_BYTES: u64 = 48;
+
+/// The bytes reading and parsing `json` takes (see the module docs).
+pub fn parse_cost(json: &[u8]) -> u64 {
+    let mut cost = json.len() as u64;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_scalar = false;
+    for &b in json {
+        if in_string {
+            if escaped {
+                escaped = false;
+                cost += 1;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            } else {
+                cost += 1;
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                in_scalar = false;
+                cost += VALUE_BYTES;
+            }
+            b'{' | b'[' => {
+                in_scalar = false;
+                cost += VALUE_BYTES;
+            }
+            b':' => {
+                in_scalar = false;
+                cost += ENTRY_BYTES;
+            }
+            b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t' => in_scalar = false,
+            _ => {
+                // A number or a literal: counted once, at its first byte.
+                if !in_scalar {
+                    cost += VALUE_BYTES;
+                    in_scalar = true;
+                }
+            }
+        }
+    }
+    cost
+}
+
+/// Whether the request's body is JSON (what the handlers parse whole).
+fn is_json(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .is_some_and(|e| {
+            e == "application/json" || (e.starts_with("application/") && e.ends_with("+json"))
+        })
+}
+
+/// A refusal in the words of the route's API (OpenAI's error object under `/v1`).
+fn refused(openai: bool, e: ServerError) -> Response {
+    if openai {
+        return super::openai::refusal(e).into_response();
+    }
+    e.into_response()
+}
+
+/// Middleware: see the module docs.
+pub async fn charge(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let openai = super::openai::owns(request.uri().path());
+    if !is_json(&request) {
+        return next.run(request).await;
+    }
+    let Some(tenant) = request.extensions().get::<Tenant>().cloned() else {
+        return next.run(request).await;
+    };
+    let governor = Arc::clone(state.executions.governor());
+    let limit = state.limits.max_body_bytes;
+    let wait = Some(state.limits.sandbox_memory_wait);
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // The raw bytes first, when announced: nothing is read before they are charged.
+    let raw_permit = match announced {
+        Some(n) if n > limit => {
+            return refused(
+                openai,
+                ServerError::TooLarge { what: "the request body", found: n, limit },
+            );
+        }
+        Some(n) => match reserve(&governor, &tenant, n, wait).await {
+            Ok(p) => Some(p),
+            Err(e) => return refused(openai, e),
+        },
+        None => None,
+    };
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await
+    {
+        Ok(b) => b,
+        Err(_) => {
+            let e = ServerError::TooLarge { what: "the request body", found: limit + 1, limit };
+            return refused(openai, e);
+        }
+    };
+    let held = raw_permit.as_ref().map_or(0, |p| p.bytes());
+    let cost = parse_cost(&bytes);
+    let parse_permit = match reserve(&governor, &tenant, cost.saturating_sub(held), wait).await {
+        Ok(p) => p,
+        Err(e) => return refused(openai, e),
+    };
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    drop((raw_permit, parse_permit));
+    response
+}
+
+/// `bytes` of the bound for `tenant`; a body larger than the whole bound
+/// is refused (413), one that does not come free in time waits, then 429.
+async fn reserve(
+    governor: &Arc<MemoryGovernor>,
+    tenant: &Tenant,
+    bytes: u64,
+    wait: Option<std::time::Duration>,
+) -> Result<crate::governor::MemoryPermit, ServerError> {
+    if bytes > governor.capacity() {
+        return Err(ServerError::TooLarge {
+            what: "the memory reading this request body would take (its JSON parsed)",
+            found: bytes,
+            limit: governor.capacity(),
+        });
+    }
+    governor.acquire(tenant.id(), bytes, wait).await.map_err(|waited| {
+        ServerError::TooManyRequests {
+            message: format!(
+                "the server's memory is in use: reading this request body needs {waited}; retry later"
+            ),
+            retry_after_secs: waited.waited.as_secs().clamp(1, 60),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_string_costs_about_twice_its_length_and_tiny_values_many_times_theirs() {
+        let one = format!("{{\"context\": \"{}\"}}", "x".repeat(1_000_000));
+        let c = parse_cost(one.as_bytes());
+        assert!((2_000_000..2_001_000).contains(&c), "{c}");
+        let many: String = format!("[{}0]", "0,".repeat(500_000));
+        let c = parse_cost(many.as_bytes());
+        assert!(c > 30 * many.len() as u64, "{c} for {}", many.len());
+        let escaped = r#"{"a": "x\"y\\z", "b": [true, null, -1.5e3]}"#;
+        // Two entries; three strings (7 bytes of text), three scalars, an array, an object.
+        let c = parse_cost(escaped.as_bytes());
+        let expected = escaped.len() as u64 + 2 * ENTRY_BYTES + 8 * VALUE_BYTES + 7;
+        assert_eq!(c, expected);
+    }
+}
