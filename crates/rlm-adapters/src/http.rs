@@ -22,6 +22,44 @@ use crate::sse::{SseEvent, SseParser};
 /// Provider messages longer than this are cut (they end up in prompts and traces).
 const MAX_PROVIDER_MESSAGE: usize = 2000;
 
+/// The most bytes a provider's answer may take: a 2xx body read whole, or
+/// the text a stream delivers. A model's longest replies are well under a
+/// megabyte; a provider that sends more (or a hostile one that never ends)
+/// gets a malformed-response error, never the server's memory.
+pub const MAX_REPLY_BYTES: usize = 16 << 20;
+
+/// `resp`'s body, at most [`MAX_REPLY_BYTES`] of it (a longer one is a
+/// malformed response, refused from its announced length when it has one).
+async fn bounded_body(resp: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|n| n > MAX_REPLY_BYTES as u64) {
+        return Err(BodyError::TooLong);
+    }
+    let mut body = Vec::new();
+    let mut chunks = resp.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(BodyError::Broke)?;
+        if body.len() + chunk.len() > MAX_REPLY_BYTES {
+            return Err(BodyError::TooLong);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Why a body could not be read whole.
+enum BodyError {
+    TooLong,
+    Broke(reqwest::Error),
+}
+
+fn too_long() -> AdapterError {
+    AdapterError::MalformedResponse {
+        message: format!(
+            "the answer passed the most a model's reply may take ({MAX_REPLY_BYTES} bytes)"
+        ),
+    }
+}
+
 /// Transport settings common to every HTTP adapter.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
@@ -161,12 +199,15 @@ impl HttpTransport {
             let resp = send.await.map_err(|e| self.transport_failure(&e, "request failed"))?;
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            let body = resp
-                .bytes()
-                .await
-                .map_err(|e| self.transport_failure(&e, "response body broke off"))?;
+            let body = match bounded_body(resp).await {
+                Ok(b) => b,
+                Err(BodyError::TooLong) => return Err(AttemptFailure::fatal(too_long())),
+                Err(BodyError::Broke(e)) => {
+                    return Err(self.transport_failure(&e, "response body broke off"));
+                }
+            };
             if (200..300).contains(&status) {
-                Ok(body.to_vec())
+                Ok(body)
             } else {
                 Err(classify_failure(status, &headers, &body, |s| self.scrub(s)))
             }
@@ -202,12 +243,16 @@ impl HttpTransport {
                 return Ok(StreamBody::Sse(sse_events(resp, timeout, self.clone())));
             }
             let headers = resp.headers().clone();
-            let body = match tokio::time::timeout(timeout, resp.bytes()).await {
+            let body = match tokio::time::timeout(timeout, bounded_body(resp)).await {
                 Err(_) => return Err(self.timeout_failure()),
-                Ok(b) => b.map_err(|e| self.transport_failure(&e, "response body broke off"))?,
+                Ok(Err(BodyError::TooLong)) => return Err(AttemptFailure::fatal(too_long())),
+                Ok(Err(BodyError::Broke(e))) => {
+                    return Err(self.transport_failure(&e, "response body broke off"));
+                }
+                Ok(Ok(b)) => b,
             };
             if (200..300).contains(&status) {
-                return Ok(StreamBody::Json(body.to_vec()));
+                return Ok(StreamBody::Json(body));
             }
             Err(classify_failure(status, &headers, &body, |s| self.scrub(s)))
         })
@@ -237,6 +282,8 @@ fn sse_events(
         finished: bool,
         transport: HttpTransport,
         idle_timeout: Duration,
+        /// Bytes of the body read so far (at most [`MAX_REPLY_BYTES`]).
+        read: usize,
     }
     let state = State {
         body: resp.bytes_stream().boxed(),
@@ -245,6 +292,7 @@ fn sse_events(
         finished: false,
         transport,
         idle_timeout,
+        read: 0,
     };
     futures::stream::unfold(state, |mut st| async move {
         loop {
@@ -265,6 +313,11 @@ fn sse_events(
                     st.queue.extend(st.parser.finish());
                 }
                 Ok(Some(Ok(chunk))) => {
+                    st.read += chunk.len();
+                    if st.read > MAX_REPLY_BYTES {
+                        st.finished = true;
+                        return Some((Err(too_long()), st));
+                    }
                     let evs = st.parser.push(&chunk);
                     st.queue.extend(evs);
                 }

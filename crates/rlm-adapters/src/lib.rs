@@ -61,7 +61,7 @@ pub use fake::{
 pub use fault::{Burst, Fault, FaultInjector, FaultRule, FaultStats};
 pub use gemini::{GeminiAdapter, GeminiConfig, GeminiEndpoint};
 pub use generic::{GenericAdapter, GenericConfig, ResponsePointers};
-pub use http::HttpOptions;
+pub use http::{HttpOptions, MAX_REPLY_BYTES};
 pub use openai::{OpenAiAdapter, OpenAiConfig, TokenLimitField};
 pub use paced::Paced;
 pub use pricing::{PriceTable, known_context_window};

@@ -363,6 +363,19 @@ impl ReplayBook {
                     i + 1
                 ))
             })?;
+            // A reply no model could have sent is not replayed: every copy the
+            // loop makes of a reply is bounded by what a provider may answer.
+            let text = exchange.response.as_ref().map_or(0, |c| c.text.len());
+            let streamed = exchange.chunks.iter().flatten().map(String::len).sum::<usize>();
+            let reply = text.max(streamed);
+            if reply > crate::http::MAX_REPLY_BYTES {
+                return Err(AdapterError::Config(format!(
+                    "recording {origin} line {}: a recorded reply of {reply} bytes, past the most a \
+                     model's reply may take ({} bytes)",
+                    i + 1,
+                    crate::http::MAX_REPLY_BYTES
+                )));
+            }
             // The fingerprint is recomputed: a hand-edited request still matches.
             let key = fingerprint(&exchange.model, &exchange.request);
             by_fingerprint.entry(key).or_default().push(exchanges.len());

@@ -93,6 +93,10 @@ pub struct StartRequest {
     /// `traceparent`, or a fresh trace id the response names); `None`: a
     /// trace of its own.
     pub trace_parent: Option<rlm_core::TraceParent>,
+    /// What its request's body was charged (`api/body_account.rs`): the
+    /// execution takes it over for the buffers it keeps (its replay, an
+    /// inline context) instead of charging them again.
+    pub body_charge: Option<crate::governor::MemoryCharge>,
 }
 
 /// A started execution.
@@ -123,6 +127,24 @@ pub(crate) struct Live {
     boundary: CancellationToken,
     /// The job its settlement ends too, and the job's lease holder.
     job: Option<(Uuid, String)>,
+    /// Why the server stopped it for a cause of the execution's own (its
+    /// recording reached its cap): it ends `failed` with this message.
+    stopped: Arc<std::sync::OnceLock<String>>,
+}
+
+/// Stops an execution for a cause of its own, with the message its record keeps.
+#[derive(Clone)]
+pub(crate) struct Stopper {
+    cancel: CancellationToken,
+    why: Arc<std::sync::OnceLock<String>>,
+}
+
+impl Stopper {
+    /// Stops the execution (the first reason given is the one kept).
+    pub(crate) fn stop(&self, why: String) {
+        let _ = self.why.set(why);
+        self.cancel.cancel();
+    }
 }
 
 /// See the module docs.
@@ -457,6 +479,7 @@ impl Executions {
             done,
             durable,
             handed_back: AtomicBool::new(false),
+            stopped: Arc::default(),
             boundary: CancellationToken::new(),
             job: record.job_id.zip(job_holder),
         });
@@ -658,7 +681,11 @@ impl Executions {
         // What the execution changes in `memory` is merged per key at settlement.
         let started_memory = record.session_id.map(|_| state.memory.clone());
         let resumed = resume.is_some();
-        let tape = match self.exchange_tape(record.id, &record.owner, &exchanges, resumed).await {
+        let stopper = Stopper { cancel: live.cancel.clone(), why: Arc::clone(&live.stopped) };
+        let tape = match self
+            .exchange_tape(record.id, &record.owner, &exchanges, resumed, stopper)
+            .await
+        {
             Ok(tape) => tape,
             Err(e) => return self.settle(record, &live, failed(&e.to_string())).await,
         };
@@ -1036,6 +1063,11 @@ fn apply_outcome(record: &mut ExecutionRecord, live: &Live, outcome: &EngineOutc
     }
     record.finish = Some(outcome.finish.clone());
     record.final_result = outcome.answer.clone();
+    if let (ExecutionStatus::Cancelled, Some(why)) = (record.status, live.stopped.get()) {
+        record.status = ExecutionStatus::Failed;
+        record.error_message = Some(crate::error::stored_message(why));
+        return finish_times(record, outcome);
+    }
     record.error_message = match record.status {
         ExecutionStatus::Interrupted => {
             Some("interrupted: the server stopped while the execution ran".into())
@@ -1045,6 +1077,11 @@ fn apply_outcome(record: &mut ExecutionRecord, live: &Live, outcome: &EngineOutc
         ),
         _ => outcome.error.as_deref().map(crate::error::stored_message),
     };
+    finish_times(record, outcome);
+}
+
+/// The end time, steps and spend of a record the outcome settles.
+fn finish_times(record: &mut ExecutionRecord, outcome: &EngineOutcome) {
     record.completed_at = Some(now_micros());
     record.started_at.get_or_insert(record.created_at);
     record.steps = outcome.steps;

@@ -73,6 +73,40 @@ impl MemoryPermit {
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
+
+    /// Takes `other`'s bytes over (the same key's, of the same governor):
+    /// they are given back with this permit's.
+    pub fn absorb(&mut self, mut other: MemoryPermit) {
+        if Arc::ptr_eq(&self.governor, &other.governor) && self.key == other.key {
+            self.bytes += other.bytes;
+            other.bytes = 0;
+        }
+    }
+}
+
+/// What a request's body was charged, held until whoever owns the parsed
+/// buffers takes it over (an execution absorbs it into its reservation), or
+/// given back when the request ends. Cheap to clone: one shared slot.
+#[derive(Clone, Default)]
+pub struct MemoryCharge(Arc<Mutex<Vec<MemoryPermit>>>);
+
+impl std::fmt::Debug for MemoryCharge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bytes: u64 =
+            self.0.lock().map(|p| p.iter().map(MemoryPermit::bytes).sum()).unwrap_or(0);
+        f.debug_tuple("MemoryCharge").field(&bytes).finish()
+    }
+}
+
+impl MemoryCharge {
+    pub fn new(permits: Vec<MemoryPermit>) -> MemoryCharge {
+        MemoryCharge(Arc::new(Mutex::new(permits)))
+    }
+
+    /// The permits, taken over (empty once taken).
+    pub fn take(&self) -> Vec<MemoryPermit> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 impl Drop for MemoryPermit {
@@ -130,6 +164,18 @@ impl MemoryGovernor {
     /// The executions waiting now.
     pub fn waiting(&self) -> usize {
         self.lock().waiting.values().map(VecDeque::len).sum()
+    }
+
+    /// Reserves `bytes` for `key` now if they fit, within its share and
+    /// passing no waiter; `None` otherwise (nothing is queued).
+    pub fn try_acquire(self: &Arc<Self>, key: &str, bytes: u64) -> Option<MemoryPermit> {
+        let bytes = bytes.min(self.capacity);
+        let mut q = self.lock();
+        if q.turn.is_empty() && q.free >= bytes && q.within_share(key, bytes) {
+            q.reserve(key, bytes);
+            return Some(self.permit(key, bytes));
+        }
+        None
     }
 
     /// Reserves `bytes` (at most the capacity, so a budget larger than the

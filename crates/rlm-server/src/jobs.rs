@@ -378,6 +378,7 @@ impl Jobs {
             output_schema: None,
             exchanges,
             trace_parent: None,
+            body_charge: None,
         };
         let unfinished = match (attempt, job.execution_id) {
             (Some(n), Some(execution)) if n > 1 => {

@@ -71,18 +71,7 @@ impl OutputSchema {
                 message: "a JSON Schema is an object (or true/false)".into(),
             });
         }
-        // Measured without writing it out: a schema past the bound is never held twice.
-        let mut counted = ByteCount(0);
-        let _ = serde_json::to_writer(&mut counted, &schema);
-        if counted.0 > MAX_SCHEMA_BYTES {
-            return Err(TaskSpecError::OutputSchema {
-                origin: origin.to_string(),
-                message: format!(
-                    "it is {} bytes as compact JSON; the most is {MAX_SCHEMA_BYTES}",
-                    counted.0
-                ),
-            });
-        }
+        OutputSchema::check_size(&schema, origin)?;
         let text = serde_json::to_string(&schema).unwrap_or_default();
         let validator = jsonschema::validator_for(&schema).map_err(|e| {
             TaskSpecError::OutputSchema { origin: origin.to_string(), message: e.to_string() }
@@ -92,6 +81,23 @@ impl OutputSchema {
             text: Arc::from(text),
             validator: Arc::new(validator),
         })
+    }
+
+    /// Refuses a schema past [`MAX_SCHEMA_BYTES`] as compact JSON, measured
+    /// without writing it out (a caller checks before it copies one).
+    pub fn check_size(schema: &Value, origin: &str) -> Result<(), TaskSpecError> {
+        let mut counted = ByteCount(0);
+        let _ = serde_json::to_writer(&mut counted, schema);
+        if counted.0 > MAX_SCHEMA_BYTES {
+            return Err(TaskSpecError::OutputSchema {
+                origin: origin.to_string(),
+                message: format!(
+                    "it is {} bytes as compact JSON; the most is {MAX_SCHEMA_BYTES}",
+                    counted.0
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// A setting as written: inline JSON when its first non-blank character

@@ -10,10 +10,15 @@
 //! it ([`parse_cost`]): the raw bytes, every string's bytes, and what each
 //! value and object entry costs as a parsed tree (`serde_json::Value`
 //! slots, vector slack, map entries). A body of one long string costs about
-//! twice its length; 56 MiB of one-character enum values, about 30 times
+//! twice its length; 56 MiB of one-character enum values, about 40 times
 //! (issue #74: such a `response_format` took 1.8 GB). A body is read only
 //! after its announced length is charged; one without a length is read
 //! within the body limit first.
+//!
+//! The charge is held until the request ends, unless the handler hands it
+//! to what keeps the parsed buffers: an execution takes it into its own
+//! reservation (its replay, its inline context), so a buffer is charged
+//! once, from the moment it is read until it is dropped.
 //!
 //! This is a layer: every route inside the door (`/api`, `/v1`, `/metrics`)
 //! goes through it, so a new route's body is charged without a line of its
@@ -30,11 +35,12 @@ use rlm_listen::Tenant;
 
 use super::AppState;
 use crate::error::ServerError;
-use crate::governor::MemoryGovernor;
+use crate::governor::{MemoryCharge, MemoryGovernor};
 
-/// What one parsed JSON value costs beyond its text: a 32-byte slot, and
-/// as much again of a vector's or a map's slack.
-const VALUE_BYTES: u64 = 64;
+/// What one parsed JSON value costs beyond its text: a 32-byte slot, as
+/// much again of a vector's or a map's slack, and a small string's
+/// allocation rounded up to the allocator's size class.
+const VALUE_BYTES: u64 = 96;
 /// What one object entry costs beyond its key's text and its value: the
 /// key's string header and the map's node share.
 const ENTRY_BYTES: u64 = 48;
@@ -148,12 +154,26 @@ pub async fn charge(State(state): State<AppState>, request: Request, next: Next)
     };
     let held = raw_permit.as_ref().map_or(0, |p| p.bytes());
     let cost = parse_cost(&bytes);
-    let parse_permit = match reserve(&governor, &tenant, cost.saturating_sub(held), wait).await {
-        Ok(p) => p,
-        Err(e) => return refused(openai, e),
+    // The rest of the parse's cost now, or (holding nothing while it waits,
+    // so no body's wait depends on another's) the whole cost at once.
+    let extra = cost.saturating_sub(held);
+    let permits = match governor.try_acquire(tenant.id(), extra) {
+        Some(p) => raw_permit.into_iter().chain([p]).collect(),
+        None => {
+            drop(raw_permit);
+            match reserve(&governor, &tenant, cost, wait).await {
+                Ok(p) => vec![p],
+                Err(e) => return refused(openai, e),
+            }
+        }
     };
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    drop((raw_permit, parse_permit));
+    // The handler may hand the charge to what keeps the parsed buffers (an
+    // execution); what it leaves is given back when the request ends.
+    let charge = MemoryCharge::new(permits);
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    request.extensions_mut().insert(charge.clone());
+    let response = next.run(request).await;
+    drop(charge);
     response
 }
 
@@ -193,7 +213,7 @@ mod tests {
         assert!((2_000_000..2_001_000).contains(&c), "{c}");
         let many: String = format!("[{}0]", "0,".repeat(500_000));
         let c = parse_cost(many.as_bytes());
-        assert!(c > 30 * many.len() as u64, "{c} for {}", many.len());
+        assert!(c > 40 * many.len() as u64, "{c} for {}", many.len());
         let escaped = r#"{"a": "x\"y\\z", "b": [true, null, -1.5e3]}"#;
         // Two entries; three strings (7 bytes of text), three scalars, an array, an object.
         let c = parse_cost(escaped.as_bytes());

@@ -6,11 +6,11 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use futures::{Stream, StreamExt};
 use uuid::Uuid;
 
@@ -23,6 +23,7 @@ use crate::error::ServerError;
 use crate::executions::{
     DisconnectGuard, START_EVENT, StartRequest, Started, Target, start_data, terminal_frame,
 };
+use crate::governor::MemoryCharge;
 use crate::recordings::ExchangeMode;
 use crate::scope::Scope;
 use crate::shapes::*;
@@ -56,6 +57,7 @@ fn start_request(
     scope: Scope,
     body: ExecutionCreate,
     trace_parent: rlm_core::TraceParent,
+    body_charge: Option<MemoryCharge>,
 ) -> Result<StartRequest, ServerError> {
     let exchanges =
         ExchangeMode::of_request(body.record, body.replay, state.limits.max_context_bytes)?;
@@ -83,6 +85,7 @@ fn start_request(
         output_schema: None,
         exchanges,
         trace_parent: Some(trace_parent),
+        body_charge,
     })
 }
 
@@ -99,12 +102,13 @@ pub async fn execute(
     State(state): State<AppState>,
     scope: Scope,
     headers: HeaderMap,
+    charge: Option<Extension<MemoryCharge>>,
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
     let trace = trace_parent_of(&headers);
+    let request = start_request(&state, scope, body, trace, charge.map(|c| c.0))?;
     // Nothing is said before the end: the pending record needs no flush of its own.
-    let Started { id, mut done, .. } =
-        state.executions.start_unannounced(start_request(&state, scope, body, trace)?).await?;
+    let Started { id, mut done, .. } = state.executions.start_unannounced(request).await?;
     // Dropped with this future when the client goes away: the execution is cancelled.
     let mut client = DisconnectGuard::new(&state.executions, id);
     let record = done
@@ -158,12 +162,16 @@ pub async fn execute_stream(
     State(state): State<AppState>,
     scope: Scope,
     headers: HeaderMap,
+    charge: Option<Extension<MemoryCharge>>,
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
     let trace = trace_parent_of(&headers);
     // Counted before the execution starts: a refused listener starts nothing.
     let mut listener = Listener::open(&state, &scope, None)?;
-    let started = state.executions.start(start_request(&state, scope, body, trace)?).await?;
+    let started = state
+        .executions
+        .start(start_request(&state, scope, body, trace, charge.map(|c| c.0))?)
+        .await?;
     listener.attach(started.id);
     let mut response = sse_response(listener.hold(started.bus.subscribe(0).map(|e| sse_event(&e))));
     // Names the execution for an Idempotency-Key's replay (and any client).

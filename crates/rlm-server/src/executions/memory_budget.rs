@@ -21,8 +21,24 @@ impl Executions {
         }
         let bound = req.interactive.then_some(self.limits.sandbox_memory_wait);
         let sandbox = u64::try_from(self.limits.sandbox.memory_bytes).unwrap_or(u64::MAX);
-        let bytes = sandbox.saturating_add(req.exchanges.replay_bytes());
-        match self.governor.acquire(&req.owner, bytes, bound).await {
+        let host = req.exchanges.replay_bytes();
+        let body = req.body_charge.as_ref().map(|c| c.take()).unwrap_or_default();
+        // The body's charge already covers the buffers it parsed into (the
+        // replay): taken over, it and the sandbox's budget are one
+        // reservation. When the budget must wait, the body's charge is given
+        // back first and the whole asked for at once: a request never holds
+        // memory while it waits for more (no request's wait depends on
+        // another waiting request's body).
+        if !body.is_empty()
+            && let Some(mut permit) = self.governor.try_acquire(&req.owner, sandbox)
+        {
+            for p in body {
+                permit.absorb(p);
+            }
+            return Ok(Some(permit));
+        }
+        drop(body);
+        match self.governor.acquire(&req.owner, sandbox.saturating_add(host), bound).await {
             Ok(permit) => Ok(Some(permit)),
             Err(waited) => {
                 tracing::warn!(owner = %req.owner, %waited, "execution refused: sandbox memory");

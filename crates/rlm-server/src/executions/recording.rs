@@ -2,7 +2,10 @@
 //! [`crate::recordings`]), streamed to the store as it grows: each exchange's
 //! line is appended as it is made ([`StoredRecording`]), within the
 //! recording's cap and its key's quota, so a recording is never held whole
-//! and a crash keeps what was recorded. A resumed attempt (going on from a
+//! and a crash keeps what was recorded. A line that cannot be kept (past
+//! the cap or the quota, or a store that fails) stops the run: it ends
+//! `failed` with the reason, what was recorded before it kept. A resumed
+//! attempt (going on from a
 //! checkpoint) goes on after the parts the earlier attempts stored; one that
 //! starts over, or the first, starts an empty one.
 
@@ -13,7 +16,7 @@ use futures::future::BoxFuture;
 use rlm_core::adapters::{RecordingSink, RecordingWriter};
 use uuid::Uuid;
 
-use super::Executions;
+use super::{Executions, Stopper};
 use crate::error::ServerError;
 use crate::recordings::{ExchangeMode, ExchangeTape, RECORDING_ORIGIN};
 use crate::store::Store;
@@ -26,6 +29,7 @@ impl Executions {
         owner: &str,
         mode: &ExchangeMode,
         resumed: bool,
+        stopper: Stopper,
     ) -> Result<ExchangeTape, ServerError> {
         if *mode != ExchangeMode::Record {
             return mode.tape();
@@ -42,6 +46,7 @@ impl Executions {
             bytes: AtomicU64::new(bytes),
             max_bytes: self.limits.max_recording_bytes,
             per_key: self.limits.max_recording_bytes_per_key,
+            stopper,
         };
         let writer = RecordingWriter::streamed(RECORDING_ORIGIN, Arc::new(sink));
         Ok(ExchangeTape { record: Some(writer), replay: None })
@@ -58,6 +63,9 @@ struct StoredRecording {
     bytes: AtomicU64,
     max_bytes: u64,
     per_key: Option<u64>,
+    /// Stops the run when a line cannot be kept: a subcall's failure alone
+    /// would let the program go on with the recording missing exchanges.
+    stopper: Stopper,
 }
 
 impl StoredRecording {
@@ -98,7 +106,10 @@ impl RecordingSink for StoredRecording {
         line: &'a str,
     ) -> BoxFuture<'a, Result<(), rlm_core::adapters::AdapterError>> {
         Box::pin(async move {
-            self.store_line(line).await.map_err(rlm_core::adapters::AdapterError::Config)
+            self.store_line(line).await.map_err(|why| {
+                self.stopper.stop(why.clone());
+                rlm_core::adapters::AdapterError::Config(why)
+            })
         })
     }
 }

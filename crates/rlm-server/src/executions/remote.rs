@@ -328,6 +328,7 @@ impl Executions {
                 .get("otel_trace")
                 .and_then(|t| t.as_str())
                 .and_then(|t| rlm_core::TraceParent::decode(t).ok()),
+            body_charge: None,
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
         let started = self.start_existing(req, &record).await;

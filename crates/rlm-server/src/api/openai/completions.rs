@@ -195,13 +195,14 @@ pub async fn chat_completions(
     State(state): State<AppState>,
     OpenAiScope(scope): OpenAiScope,
     headers: axum::http::HeaderMap,
-    OpenAiJson(body): OpenAiJson<ChatRequest>,
+    charge: Option<axum::Extension<crate::governor::MemoryCharge>>,
+    OpenAiJson(mut body): OpenAiJson<ChatRequest>,
 ) -> Result<Response, OpenAiError> {
     body.check_supported()?;
     let trace = crate::api::executions::trace_parent_of(&headers);
     let output_schema = body.output_schema()?;
     let exchanges =
-        ExchangeMode::of_request(body.record, body.replay.clone(), state.limits.max_context_bytes)?;
+        ExchangeMode::of_request(body.record, body.replay.take(), state.limits.max_context_bytes)?;
     let model = RlmModel::resolve(&state, &scope, &body.model).await?;
     let asked = split_messages(&body.messages, matches!(model, RlmModel::Session(_)))?;
     let (target, root) = match model {
@@ -221,6 +222,7 @@ pub async fn chat_completions(
         output_schema,
         exchanges,
         trace_parent: Some(trace),
+        body_charge: charge.map(|c| c.0),
     };
     // A streamed completion's listener is counted before its execution
     // starts: a refused listener starts nothing.

@@ -195,7 +195,12 @@ impl ChatRequest {
             "text" => return Ok(None),
             "json_object" => serde_json::json!({"type": "object"}),
             "json_schema" => match &format.json_schema {
-                Some(JsonSchemaFormat { schema: Some(s), .. }) => s.clone(),
+                Some(JsonSchemaFormat { schema: Some(s), .. }) => {
+                    // Its size first: a schema past the bound is never copied.
+                    rlm_core::OutputSchema::check_size(s, "of response_format")
+                        .map_err(|e| OpenAiError::invalid("response_format", e.to_string()))?;
+                    s.clone()
+                }
                 Some(_) => serde_json::Value::Bool(true),
                 None => {
                     return Err(OpenAiError::invalid(

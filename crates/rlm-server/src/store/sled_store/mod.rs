@@ -191,6 +191,9 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "the database library failed while reading it".into())
 }
 
+/// The bytes of pages sled keeps in memory (its default is 1 GiB).
+pub const CACHE_BYTES: u64 = 64 << 20;
+
 impl SledStore {
     /// Opens (creating) the store in `dir`. Fails with [`StoreError::Locked`]
     /// if another process has it open, and with [`StoreError::Damaged`] if
@@ -220,7 +223,12 @@ impl SledStore {
             matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock)
                 || e.to_string().contains("lock")
         };
-        let config = sled::Config::new().path(&path).flush_every_ms(Some(200));
+        // sled keeps up to 1 GiB of pages in memory by default, outside every
+        // account (issue #74: replayed executions' records stayed held): its
+        // cache is bounded to [`CACHE_BYTES`], the operating system's page
+        // cache keeps the rest warm.
+        let config =
+            sled::Config::new().path(&path).flush_every_ms(Some(200)).cache_capacity(CACHE_BYTES);
         // A handle dropped a moment ago releases its lock only when sled's
         // flusher lets go: retry briefly before reporting the lock.
         let deadline = Instant::now() + LOCK_RETRY_FOR;
