@@ -25,8 +25,8 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use regex::Regex;
 use rlm_types::{
-    Completion, CompletionRequest, FinishReason, ModelId, Role, Usage, estimate_tokens,
-    estimate_tokens_for_chars,
+    Completion, CompletionRequest, FinishReason, ModelId, OutputConstraint, Role, Usage,
+    estimate_tokens, estimate_tokens_for_chars,
 };
 use serde::Deserialize;
 
@@ -179,12 +179,58 @@ enum Mode {
 /// must not grow without bound).
 const MAX_RECORDED_REQUESTS: usize = 10_000;
 
+/// Bytes of requests kept for inspection ([`request_bytes`]); older ones are
+/// dropped first. The count alone let 10,000 large prompts hold 1.25 GB in
+/// one served run (issue #74); no test inspects anywhere near this much.
+const MAX_RECORDED_BYTES: usize = 16 << 20;
+
+/// The requests a [`FakeAdapter`] keeps, newest last, within
+/// [`MAX_RECORDED_REQUESTS`] and [`MAX_RECORDED_BYTES`].
+#[derive(Debug, Default)]
+struct RecordedRequests {
+    kept: std::collections::VecDeque<(CompletionRequest, usize)>,
+    /// The sum of the kept requests' sizes.
+    bytes: usize,
+}
+
+impl RecordedRequests {
+    /// Keeps `request`, dropping the oldest until both bounds hold. A
+    /// request larger than the whole byte bound is not kept (only counted
+    /// by [`FakeAdapter::calls`]), so the bound holds whatever is sent.
+    fn push(&mut self, request: &CompletionRequest) {
+        let size = request_bytes(request);
+        if size > MAX_RECORDED_BYTES {
+            return;
+        }
+        while self.kept.len() >= MAX_RECORDED_REQUESTS
+            || self.bytes.saturating_add(size) > MAX_RECORDED_BYTES
+        {
+            let Some((_, dropped)) = self.kept.pop_front() else { break };
+            self.bytes -= dropped;
+        }
+        self.kept.push_back((request.clone(), size));
+        self.bytes += size;
+    }
+}
+
+/// What keeping a request costs, in bytes: its messages' text and its
+/// output constraint (a grammar or schema may be megabytes), the parts that
+/// grow with what a program or client sends.
+fn request_bytes(request: &CompletionRequest) -> usize {
+    let text: usize = request.messages.iter().map(|m| m.content.len()).sum();
+    let constraint = match &request.params.constraint {
+        Some(OutputConstraint::Grammar(g) | OutputConstraint::JsonSchema(g)) => g.len(),
+        None => 0,
+    };
+    text.saturating_add(constraint)
+}
+
 #[derive(Debug, Default)]
 struct FakeState {
     next_reply: usize,
     rule_uses: Vec<u32>,
     calls: u64,
-    requests: std::collections::VecDeque<CompletionRequest>,
+    requests: RecordedRequests,
 }
 
 /// A deterministic, scripted model.
@@ -293,9 +339,10 @@ impl FakeAdapter {
         self
     }
 
-    /// The requests received so far, in arrival order (the last 10,000).
+    /// The requests received so far, in arrival order: the last 10,000, and
+    /// of those the newest within 16 MiB (messages' text and constraints).
     pub fn requests(&self) -> Vec<CompletionRequest> {
-        self.lock().requests.iter().cloned().collect()
+        self.lock().requests.kept.iter().map(|(r, _)| r.clone()).collect()
     }
 
     /// How many calls this adapter has answered or refused.
@@ -320,10 +367,7 @@ impl FakeAdapter {
     fn choose(&self, request: &CompletionRequest) -> Result<FakeReplySpec, AdapterError> {
         let mut st = self.lock();
         st.calls += 1;
-        if st.requests.len() == MAX_RECORDED_REQUESTS {
-            st.requests.pop_front();
-        }
-        st.requests.push_back(request.clone());
+        st.requests.push(request);
         let last_user = last_user(request);
         match &*self.mode {
             Mode::Echo => Ok(FakeReplySpec { text: last_user, ..FakeReplySpec::default() }),
@@ -495,5 +539,50 @@ mod tests {
             assert_eq!(word_chunks(t).concat(), t);
         }
         assert_eq!(word_chunks("a bc  d"), vec!["a ", "bc  ", "d"]);
+    }
+
+    fn answered(adapter: &FakeAdapter, request: &CompletionRequest) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let report = rt.block_on(adapter.call(request));
+        assert!(report.result.is_ok(), "{:?}", report.result.err());
+    }
+
+    /// A run of large requests keeps at most the byte bound: the newest
+    /// ones, oldest dropped first, each counted by its messages' text.
+    #[test]
+    fn the_kept_requests_stay_within_the_byte_bound() {
+        let adapter = FakeAdapter::fixed("ok");
+        let one_mib = 1 << 20;
+        let big = |i: usize| {
+            let mut request = CompletionRequest::user(format!("{i:04}{}", "x".repeat(one_mib)));
+            request.messages.insert(0, rlm_types::ChatMessage::system("be brief"));
+            request
+        };
+        let sent = 40;
+        for i in 0..sent {
+            answered(&adapter, &big(i));
+        }
+        let kept = adapter.requests();
+        let bytes: usize = kept.iter().map(request_bytes).sum();
+        assert!(bytes <= MAX_RECORDED_BYTES, "{bytes} bytes kept");
+        // Each request is 1 MiB + 12 bytes: 15 fit in 16 MiB, the last ones sent.
+        assert_eq!(kept.len(), 15);
+        let first = sent - kept.len();
+        for (n, r) in kept.iter().enumerate() {
+            assert!(r.messages[1].content.starts_with(&format!("{:04}", first + n)));
+        }
+        assert_eq!(adapter.calls(), sent as u64);
+
+        // A request larger than the whole bound is answered, not kept.
+        answered(&adapter, &CompletionRequest::user("y".repeat(MAX_RECORDED_BYTES + 1)));
+        assert_eq!(adapter.requests().len(), 15);
+        // Small requests are kept by the count bound, as before.
+        let small = FakeAdapter::fixed("ok");
+        for i in 0..(MAX_RECORDED_REQUESTS + 5) {
+            small.lock().requests.push(&CompletionRequest::user(i.to_string()));
+        }
+        let kept = small.requests();
+        assert_eq!(kept.len(), MAX_RECORDED_REQUESTS);
+        assert_eq!(kept[0].messages[0].content, "5");
     }
 }

@@ -399,7 +399,9 @@ rlm_testenv::needs_postgres! {
         // carry every subcall's end, in order (the stored trace fills the gap).
         const ITEMS: usize = 300;
         let mut nats = PrivateNats::start();
-        let cluster = Cluster::with_script(&nats.url(), batch_script(ITEMS, 100));
+        let mut cluster = Cluster::with_script(&nats.url(), batch_script(ITEMS, 100));
+        // One batch of all the items, past the default batch cap.
+        cluster.args = vec!["--max-batch".into(), ITEMS.to_string()];
         let api = cluster.spawn("api");
         let worker = cluster.spawn("worker");
         let response = reqwest::Client::new()
@@ -522,6 +524,9 @@ rlm_testenv::needs_postgres! {
             rate.as_str(),
             "--redis-rate-limits",
             "redis://127.0.0.1:6379/",
+            // The batch of 1,000 is past the default batch cap.
+            "--max-batch",
+            "1000",
         ]
         .iter()
         .map(|a| a.to_string())

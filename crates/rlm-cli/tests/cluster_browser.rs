@@ -247,8 +247,16 @@ rlm_testenv::needs_browser_and_postgres! {
         let mut redis = start_redis(redis_port, redis_dir.path());
         let mut cluster = Cluster::with_script(SHARED_NATS, browser_script());
         cluster.redis = Some(format!("redis://127.0.0.1:{redis_port}/"));
-        cluster.args = ["--scripted-token-delay-ms", "30", "--allow-model", "openai:mock-root"]
-            .iter()
+        // `--max-batch`: BIG BATCH's 1,000 subcalls are past the default batch cap.
+        cluster.args = [
+            "--scripted-token-delay-ms",
+            "30",
+            "--allow-model",
+            "openai:mock-root",
+            "--max-batch",
+            "1000",
+        ]
+        .iter()
             .map(|a| a.to_string())
             .collect();
         cluster.envs = vec![
@@ -327,6 +335,8 @@ rlm_testenv::needs_browser_and_postgres! {
         let args = [
             "--scripted-token-delay-ms", "30", "--allow-model", "openai:mock-root",
             "--nats-ack-wait-secs", "3", "--nats-max-attempts", "10",
+            // BIG BATCH's 1,000 subcalls are past the default batch cap.
+            "--max-batch", "1000",
         ];
         let deployment = tokio::task::spawn_blocking(move || {
             Deployment::start_with(&keyed_browser_script(), 3, &args, &envs)

@@ -97,6 +97,8 @@ fn a_fan_out_of_big_prompts_ends_with_the_fuel_error_under_the_default_limits() 
     // host 500 calls on a 100 kB prompt. Every call pays its fixed charge and
     // its text before it leaves the sandbox, so the default fuel ends it
     // within a few rounds instead of letting the host work for minutes.
+    // (500 calls at once are past the default batch cap, which would end it
+    // at the first round: the cap is raised so that the fuel is what stops it.)
     let dir = tempfile::tempdir().unwrap();
     let prog = write(
         &dir,
@@ -104,7 +106,7 @@ fn a_fan_out_of_big_prompts_ends_with_the_fuel_error_under_the_default_limits() 
         "import asyncio\np = 'q' * 100000\nkept = []\nwhile True:\n    rs = await asyncio.gather(*[llm_query(p) for _ in range(500)])\n    kept.append(rs)\nprint('ESCAPED')\n",
     );
     rlm()
-        .args(["exec", "--reply", "ok"])
+        .args(["exec", "--reply", "ok", "--max-batch", "500"])
         .arg(&prog)
         .timeout(std::time::Duration::from_secs(60))
         .assert()

@@ -23,6 +23,10 @@ pub struct Budgets {
     pub max_steps: Option<u64>,
     /// Sub-model calls in the whole run.
     pub max_subcalls: Option<u64>,
+    /// Sub-model calls one batch of a program may send at once (the loop's
+    /// own cap, not the policy's: nothing of a batch past it is sent or
+    /// charged). Resolved to the knob's default when unset.
+    pub max_batch: Option<u64>,
     /// Deepest recursion (the root run is depth 0).
     pub max_depth: Option<u32>,
     /// Prompt + completion tokens of every model call.
@@ -437,6 +441,7 @@ impl Settings {
             budgets: Budgets {
                 max_steps: self.count("budgets.max_steps"),
                 max_subcalls: self.count("budgets.max_subcalls"),
+                max_batch: self.count("budgets.max_batch"),
                 max_depth: self.narrow("budgets.max_depth")?,
                 max_tokens: self.count("budgets.max_tokens"),
                 max_cost_usd: self.number("budgets.max_cost_usd"),

@@ -165,6 +165,9 @@ fn policy_default_steps() -> String {
 fn default_depth() -> String {
     crate::DEFAULT_MAX_DEPTH.to_string()
 }
+fn default_max_batch() -> String {
+    crate::DEFAULT_MAX_BATCH.to_string()
+}
 fn default_concurrency() -> String {
     rlm_sched::SchedulerConfig::default().max_concurrency.to_string()
 }
@@ -285,6 +288,14 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Count,
         default: None,
         help: "Sub-model calls in the whole run",
+    },
+    Knob {
+        key: "budgets.max_batch",
+        flag: "max-batch",
+        env: "RLM_MAX_BATCH",
+        kind: Kind::AtLeastOne,
+        default: Some(default_max_batch),
+        help: "Sub-model calls one batch (llm_batch, an asyncio.gather of llm_query, ask_chunks) may send at once: past it the call raises in the program before anything is sent",
     },
     Knob {
         key: "budgets.max_depth",

@@ -45,6 +45,13 @@ pub use rlm_adapters::SCRIPTED_MODEL;
 pub const DEFAULT_MAX_STEPS: u64 = 20;
 /// Deepest recursion by default (the root run is depth 0).
 pub const DEFAULT_MAX_DEPTH: u32 = 2;
+/// Sub-model calls one batch (`llm_batch` and its aliases, an
+/// `asyncio.gather` of `llm_query`, `ask_chunks`) may send at once by
+/// default. Real programs batch far fewer: the corpus's largest is the
+/// reference implementation's own 10-chunk `llm_query_batched`, and this
+/// workspace's task programs send 64 at a time; 256 leaves four times that,
+/// and stops one program from sending thousands at once (issue #74: 3,000).
+pub const DEFAULT_MAX_BATCH: u64 = 256;
 /// A FINAL before any program has run is refused by default.
 pub const DEFAULT_REQUIRE_PROGRAM: bool = true;
 /// A FINAL before any sub-model call is accepted by default.

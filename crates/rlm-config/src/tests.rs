@@ -126,6 +126,7 @@ fn defaults_are_the_libraries_and_every_knob_is_listed() {
     assert_eq!(r.budgets.max_steps, Some(DEFAULT_MAX_STEPS));
     assert_eq!(r.sub_model(), "scripted");
     assert_eq!(r.budgets.max_depth, Some(DEFAULT_MAX_DEPTH));
+    assert_eq!(r.budgets.max_batch, Some(DEFAULT_MAX_BATCH));
     assert_eq!(r.guards.max_invalid_replies, DEFAULT_MAX_INVALID_REPLIES);
     assert_eq!(r.guards.require_program, DEFAULT_REQUIRE_PROGRAM);
     let json = |l: &rlm_interp::Limits| serde_json::to_value(l).unwrap();

@@ -104,6 +104,8 @@ fn run(rt: &tokio::runtime::Runtime, mock: &MockOpenAi, name: &str, a: &Args) ->
         .root(Arc::new(FakeAdapter::replies([program, "FINAL('unfinished')".into()])))
         .sub_model(sub)
         .scheduler(SchedulerConfig { max_concurrency: a.concurrency, ..Default::default() })
+        // The whole fan-out is one batch, past the default batch cap.
+        .map_options(|o| o.max_batch = o.max_batch.max(a.calls))
         .build()
         .expect("an rlm");
     let started = Instant::now();

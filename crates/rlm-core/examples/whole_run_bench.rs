@@ -108,6 +108,8 @@ fn fan_out(sub: Arc<dyn ModelAdapter>, calls: usize, concurrency: usize) -> (Rlm
         .root(Arc::new(root))
         .sub_model(sub)
         .scheduler(SchedulerConfig { max_concurrency: concurrency, ..Default::default() })
+        // The whole fan-out is one batch, past the default batch cap.
+        .map_options(|o| o.max_batch = o.max_batch.max(calls))
         .build()
         .expect("an rlm");
     (rlm, Context::from_text("a small context"))

@@ -248,6 +248,10 @@ pub struct LoopOptions {
     pub sub_max_tokens: Option<u32>,
     /// Deepest sub-RLM (`rlm_query`) level; at this depth `rlm_query` is a plain subcall.
     pub max_depth: u32,
+    /// Sub-model calls and sub-RLMs one suspension of a program may start
+    /// at once (an `llm_batch`, an `asyncio.gather`, an `ask_chunks`): past
+    /// it the calls raise before anything is sent or charged.
+    pub max_batch: usize,
     /// Stream the root model's replies, so trace listeners see its text as it
     /// arrives (`TraceListener::on_delta`). Sessions turn it on per execution.
     pub stream_root: bool,
@@ -274,6 +278,7 @@ impl Default for LoopOptions {
             root_max_tokens: None,
             sub_max_tokens: None,
             max_depth: rlm_config::DEFAULT_MAX_DEPTH,
+            max_batch: usize::try_from(rlm_config::DEFAULT_MAX_BATCH).unwrap_or(usize::MAX),
             stream_root: false,
             helps: Helps::none(),
         }
@@ -281,9 +286,10 @@ impl Default for LoopOptions {
 }
 
 impl LoopOptions {
-    /// The options an [`rlm_config::RlmConfig`] sets (the guards and the
-    /// depth; `fallback_program` is the source its `guards.fallback_program`
-    /// names, read by the front end), the rest default, with `helps`. Every
+    /// The options an [`rlm_config::RlmConfig`] sets (the guards, the depth
+    /// and the batch cap; `fallback_program` is the source its
+    /// `guards.fallback_program` names, read by the front end), the rest
+    /// default, with `helps`. Every
     /// front end builds its loop through this, so a guard cannot be dropped
     /// by one of them.
     pub fn from_config(
@@ -294,6 +300,10 @@ impl LoopOptions {
         let defaults = LoopOptions::default();
         LoopOptions {
             max_depth: config.budgets.max_depth.unwrap_or(defaults.max_depth),
+            max_batch: config
+                .budgets
+                .max_batch
+                .map_or(defaults.max_batch, |n| usize::try_from(n).unwrap_or(usize::MAX)),
             require_program_before_final: config.guards.require_program,
             require_subcall_before_final: config.guards.require_subcall,
             max_invalid_replies: config.guards.max_invalid_replies,

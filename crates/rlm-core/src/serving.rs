@@ -1,10 +1,11 @@
 //! Serving a program's host calls for one run ([`RunServer`], the loop's
-//! [`CallServer`]): each call is bound to its declared function, then
-//! sub-model prompts go out as one scheduler batch per model (each request's
-//! trace span closed live from the scheduler's events), sub-RLMs run
-//! concurrently on this thread, and tools and retrieval (`search`, `es_*`)
-//! on the async side. Cancelling the
-//! execution abandons the batches (queued calls are never sent) and the tools.
+//! [`CallServer`]): each call is bound to its declared function; a
+//! suspension starting more sub-model calls than `max_batch` raises before
+//! anything is sent; then sub-model prompts go out as one scheduler batch
+//! per model (each request's trace span closed live from the scheduler's
+//! events), sub-RLMs run concurrently on this thread, and tools and
+//! retrieval (`search`, `es_*`) on the async side. Cancelling the execution
+//! abandons the batches (queued calls are never sent) and the tools.
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -130,6 +131,9 @@ impl RunServer {
                 .map(|(id, b)| (id, Err(b.err().unwrap_or_else(|| first.clone()))))
                 .collect();
         }
+        if let Some(refused) = self.over_batch_cap(&bound, &calls) {
+            return ids.into_iter().map(|id| (id, Err(refused.clone()))).collect();
+        }
         let jobs: Vec<Job> = bound
             .into_iter()
             .zip(&calls)
@@ -137,6 +141,43 @@ impl RunServer {
             .collect();
         let results = self.perform(jobs).await;
         ids.into_iter().zip(results).collect()
+    }
+
+    /// The error every call of a suspension raises when together they would
+    /// start more sub-model calls and sub-RLMs than `max_batch` (issue #74:
+    /// one `llm_batch` sent 3,000). Checked before any job is made, so none
+    /// of them is sent, charged or counted, and no child budget is made.
+    fn over_batch_cap(
+        &self,
+        bound: &[Result<StructuredCall, HostError>],
+        calls: &[HostCall],
+    ) -> Option<HostError> {
+        let limit = self.scope.engine.options.max_batch;
+        let mut count = 0usize;
+        let mut first = None;
+        for (b, c) in bound.iter().zip(calls) {
+            let Ok((call, _)) = b else { continue };
+            let n = model_calls(call);
+            if n > 0 && first.is_none() {
+                first = Some(c.name.as_str());
+            }
+            count = count.saturating_add(n);
+        }
+        if count <= limit {
+            return None;
+        }
+        let notes = &self.scope.engine.prompts.notes;
+        Some(HostError::typed(
+            ExcKind::ValueError,
+            render_or_explain(
+                &notes.batch_too_large,
+                &[
+                    ("name", first.unwrap_or("llm_batch")),
+                    ("count", &count.to_string()),
+                    ("limit", &limit.to_string()),
+                ],
+            ),
+        ))
     }
 
     /// The work a bound call asks for (or its answer, when known already).
@@ -945,6 +986,28 @@ fn schema_arg(call: &BoundCall) -> Option<&Value> {
         _ => return None,
     };
     call.args.get(at).filter(|v| !matches!(v, Value::None))
+}
+
+/// The sub-model calls and sub-RLMs a bound call starts, as the batch cap
+/// counts them: one per call, one per chunk of `ask_chunks`. A prompt split
+/// to fit the window is still the one call the program made (its parts are
+/// bounded by the prompt's size), and `answer_from_chunks` asks about a fixed
+/// handful of passages ([`ANSWER_PASSAGES`]).
+fn model_calls(call: &BoundCall) -> usize {
+    match call.service {
+        Service::Subcall
+        | Service::BatchSubcall
+        | Service::SubcallJson { .. }
+        | Service::Ask
+        | Service::AnswerFromChunks
+        | Service::SubRlm => 1,
+        Service::AskChunks { .. } => match call.args.get(1) {
+            Some(Value::List(l)) => l.borrow().len(),
+            Some(Value::Tuple(t)) => t.len(),
+            _ => 0,
+        },
+        Service::Tool(_) | Service::Retrieval(_) | Service::Inline(_) => 0,
+    }
 }
 
 /// A positive `max_tokens` argument (anything else: the run's setting).

@@ -178,3 +178,24 @@ fn output_schema_prompts_as_sent() {
     assert_eq!(r.answer.as_deref(), Some(r#"{"day":"Tuesday"}"#));
     insta::assert_snapshot!("direct_with_output_schema", system_and_user(&root, 0).1);
 }
+
+/// The batch cap's error as the model reads it (issue #74): a batch of three
+/// against a cap of two ends the program, and the feedback shows why and
+/// how to send the prompts in smaller batches.
+#[test]
+fn batch_too_large_as_sent() {
+    let root = support::root(&[
+        &repl("answers = llm_batch([f'When is launch {i}?' for i in range(3)])"),
+        "FINAL('Tuesday')",
+    ]);
+    let sub = Arc::new(FakeAdapter::fixed("Tuesday").with_model_name("sub"));
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .sub_model(sub.clone())
+        .map_options(|o| o.max_batch = 2)
+        .build()
+        .unwrap();
+    rlm.run_blocking("When is the launch?", corpus()).unwrap();
+    assert_eq!(sub.calls(), 0);
+    insta::assert_snapshot!("batch_too_large", system_and_user(&root, 1).1);
+}

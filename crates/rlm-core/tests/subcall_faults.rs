@@ -48,12 +48,14 @@ fn sub_model(mock: &MockOpenAi, name: &str) -> Arc<dyn ModelAdapter> {
     adapter_from_model_string(&format!("openai:{name}"), &env).expect("the openai adapter")
 }
 
-/// A run whose root model sends `program` (which ends with its own FINAL).
+/// A run whose root model sends `program` (which ends with its own FINAL);
+/// its batch cap admits the batch of 1,000 (past the default cap).
 fn engine(sub: Arc<dyn ModelAdapter>, program: &str, scheduler: SchedulerConfig) -> Rlm {
     Rlm::builder()
         .root(root(&[&repl(program), "FINAL('the program did not finish')"]))
         .sub_model(sub)
         .scheduler(scheduler)
+        .map_options(|o| o.max_batch = 1000)
         .build()
         .expect("an rlm")
 }

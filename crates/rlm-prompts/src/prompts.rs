@@ -185,6 +185,8 @@ pub struct Notes {
     pub sub_rlm_no_answer: String,
     pub sub_rlm_as_subcall: String,
     pub no_such_function: String,
+    /// A batch over `budgets.max_batch`: `name`, `count`, `limit`.
+    pub batch_too_large: String,
     pub history_turn: String,
     pub history_no_answer: String,
     pub first_step: String,

@@ -153,6 +153,8 @@ rlm_testenv::needs_browser! {
             c.allowed_models.push("openai:mock-root".into());
             c.env = env;
             c.engine.cache = Some(c.data_dir.join("cache"));
+            // BIG BATCH's 1,000 subcalls are past the default batch cap.
+            c.engine.budgets.max_batch = Some(1000);
         })
         .await;
         // A second server that wants an API key, for the page's key prompt.

@@ -21,6 +21,7 @@ fn the_knob_defaults_are_the_libraries() {
     let defaults = rlm_core::LoopOptions::default();
     let opts = rlm_core::LoopOptions::from_config(&r, None, rlm_core::Helps::none());
     assert_eq!(opts.max_depth, defaults.max_depth);
+    assert_eq!(opts.max_batch, defaults.max_batch);
     assert_eq!(opts.max_invalid_replies, defaults.max_invalid_replies);
     assert_eq!(opts.require_program_before_final, defaults.require_program_before_final);
     assert_eq!(opts.require_subcall_before_final, defaults.require_subcall_before_final);
