@@ -169,7 +169,11 @@ pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
         match args.transport {
             Transport::Stdio => rlm_mcp::serve_stdio(server).await,
             Transport::Http => {
-                let options = McpHttpOptions { keys, limits };
+                // A message may carry a context as large as the cap (`text`), and a little more.
+                let context = usize::try_from(args.max_context_mb << 20).unwrap_or(usize::MAX);
+                let max_message_bytes =
+                    context.saturating_add(1 << 20).max(rlm_mcp::DEFAULT_MAX_MESSAGE_BYTES);
+                let options = McpHttpOptions { keys, limits, max_message_bytes };
                 let http = HttpServer::start(server, args.listen, options).await?;
                 eprintln!("rlm mcp: listening on http://{}/mcp", http.addr());
                 crate::serve::shutdown_signal().await;

@@ -13,16 +13,18 @@
 //!   every surface's door calls to name a request's tenant and hold it to
 //!   its share of the connections;
 //! * [`Streams`]: the cap on long-lived response streams (SSE listeners)
-//!   per tenant and per subject.
+//!   per tenant and per subject;
+//! * [`json_parse_cost`]: what parsing a JSON body takes, before it is parsed.
 //!
 //! Files: `serve.rs`, `connections.rs` (the cap and its shares),
 //! `body_rate.rs`, `limits.rs`, `keys.rs`, `door.rs`, `tenant.rs`,
-//! `streams.rs`, `error.rs`.
+//! `streams.rs`, `json_cost.rs`, `error.rs`.
 
 mod body_rate;
 mod connections;
 pub mod door;
 mod error;
+mod json_cost;
 pub mod keys;
 mod limits;
 mod serve;
@@ -31,6 +33,7 @@ mod tenant;
 
 pub use door::{Door, check_bind, let_in};
 pub use error::{ListenError, Refusal};
+pub use json_cost::json_parse_cost;
 pub use keys::{ApiKey, KeyRing, KeyToken};
 pub use limits::ListenLimits;
 pub use serve::{Listening, bind, serve};

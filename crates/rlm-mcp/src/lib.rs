@@ -40,4 +40,6 @@ pub use engines::Engines;
 pub use error::{EngineError, McpError};
 pub use registry::{MAX_SESSIONS, MAX_TRACES, RegistryLimits};
 pub use server::{DEFAULT_MAX_CONTEXT_BYTES, RlmServer};
-pub use transport::{HttpServer, MAX_TRANSPORT_SESSIONS, McpHttpOptions, serve_stdio};
+pub use transport::{
+    DEFAULT_MAX_MESSAGE_BYTES, HttpServer, MAX_TRANSPORT_SESSIONS, McpHttpOptions, serve_stdio,
+};

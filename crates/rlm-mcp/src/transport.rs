@@ -116,11 +116,57 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
     response
 }
 
-/// How the HTTP transport listens: the keys and the listener's limits.
-#[derive(Debug, Clone, Default)]
+/// How the HTTP transport listens: the keys, the listener's limits, and
+/// the largest message it reads.
+#[derive(Debug, Clone)]
 pub struct McpHttpOptions {
     pub keys: Vec<ApiKey>,
     pub limits: ListenLimits,
+    /// The most bytes one message may take (rmcp's own limit), and twice
+    /// it, the most memory parsing it may take: a message past either is
+    /// refused (413) before it is parsed.
+    pub max_message_bytes: usize,
+}
+
+impl Default for McpHttpOptions {
+    fn default() -> Self {
+        McpHttpOptions {
+            keys: Vec::new(),
+            limits: ListenLimits::default(),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        }
+    }
+}
+
+/// rmcp's own default limit of a message.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 << 20;
+
+/// Middleware: a message whose JSON would take more than its allowance to
+/// parse (rlm-listen's `json_parse_cost`: 4 MiB of one-character strings
+/// take some 160 MB as rmcp's parsed tree) is refused before rmcp reads it.
+async fn bounded_messages(
+    State(max_bytes): State<usize>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, max_bytes).await else {
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the message is larger than this server reads",
+        );
+    };
+    if rlm_listen::json_parse_cost(&bytes) > 2 * max_bytes as u64 {
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the message's JSON would take more memory to read than this server allows a message \
+             (many small values): send fewer, larger ones",
+        );
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }
 
 /// A streamable HTTP server bound to an address, serving until stopped.
@@ -152,8 +198,9 @@ impl HttpServer {
         let keys = KeyRing::new(&options.keys);
         rlm_listen::check_bind(addr, &keys)?;
         let stop = CancellationToken::new();
-        let mut config =
-            StreamableHttpServerConfig::default().with_cancellation_token(stop.clone());
+        let mut config = StreamableHttpServerConfig::default()
+            .with_cancellation_token(stop.clone())
+            .with_max_request_body_bytes(options.max_message_bytes);
         // The door checks Host and Origin (keyless) or the key: rmcp's own
         // Host list would refuse the names a keyed server is reached by.
         config = config.disable_allowed_hosts();
@@ -167,6 +214,7 @@ impl HttpServer {
         let mcp = axum::Router::new()
             .nest_service("/mcp", service)
             .layer(from_fn(deleted_is_ok))
+            .layer(from_fn_with_state(options.max_message_bytes, bounded_messages))
             .layer(from_fn_with_state(sessions, tenant_sessions))
             .layer(from_fn_with_state(Arc::clone(&door), rlm_listen::door::require_key));
         let app = axum::Router::new()

@@ -344,3 +344,24 @@ pub fn combinations<'v>(vocabulary: &[&'v str], n: usize) -> Vec<Vec<&'v str>> {
     }
     out
 }
+
+/// The largest value a client may send in each top-level field of a value
+/// of this (object) schema, `bytes` of JSON each: a string field gets one
+/// long string; any other field (an object, an array, a value of any type)
+/// gets an array of short strings, the shape whose parse costs the most
+/// per byte. One `(pointer, value)` per field.
+pub fn maximal_fields(schema: Schema<'_>, bytes: usize) -> Vec<(String, Value)> {
+    let s = schema.resolved();
+    let mut out = Vec::new();
+    for (name, p) in s.node.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        let field = s.at(p);
+        let value = if field.is_string() {
+            json!("x".repeat(bytes))
+        } else {
+            // `"x",` is four bytes.
+            Value::Array(vec![json!("x"); bytes / 4])
+        };
+        out.push((format!("/{}", escape(name)), value));
+    }
+    out
+}

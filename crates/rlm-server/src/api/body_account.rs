@@ -7,7 +7,7 @@
 //! an execution does, then 429.
 //!
 //! The size is reckoned from the body's JSON by one scan, without parsing
-//! it ([`parse_cost`]): the raw bytes, every string's bytes, and what each
+//! it (rlm-listen's `json_parse_cost`, which `rlm mcp` applies too): the raw bytes, every string's bytes, and what each
 //! value and object entry costs as a parsed tree (`serde_json::Value`
 //! slots, vector slack, map entries). A body of one long string costs about
 //! twice its length; 56 MiB of one-character enum values, about 40 times
@@ -36,61 +36,6 @@ use rlm_listen::Tenant;
 use super::AppState;
 use crate::error::ServerError;
 use crate::governor::{MemoryCharge, MemoryGovernor};
-
-/// What one parsed JSON value costs beyond its text: a 32-byte slot, as
-/// much again of a vector's or a map's slack, and a small string's
-/// allocation rounded up to the allocator's size class.
-const VALUE_BYTES: u64 = 96;
-/// What one object entry costs beyond its key's text and its value: the
-/// key's string header and the map's node share.
-const ENTRY_BYTES: u64 = 48;
-
-/// The bytes reading and parsing `json` takes (see the module docs).
-pub fn parse_cost(json: &[u8]) -> u64 {
-    let mut cost = json.len() as u64;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut in_scalar = false;
-    for &b in json {
-        if in_string {
-            if escaped {
-                escaped = false;
-                cost += 1;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            } else {
-                cost += 1;
-            }
-            continue;
-        }
-        match b {
-            b'"' => {
-                in_string = true;
-                in_scalar = false;
-                cost += VALUE_BYTES;
-            }
-            b'{' | b'[' => {
-                in_scalar = false;
-                cost += VALUE_BYTES;
-            }
-            b':' => {
-                in_scalar = false;
-                cost += ENTRY_BYTES;
-            }
-            b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t' => in_scalar = false,
-            _ => {
-                // A number or a literal: counted once, at its first byte.
-                if !in_scalar {
-                    cost += VALUE_BYTES;
-                    in_scalar = true;
-                }
-            }
-        }
-    }
-    cost
-}
 
 /// Whether the request's body is JSON (what the handlers parse whole).
 fn is_json(request: &Request) -> bool {
@@ -153,7 +98,7 @@ pub async fn charge(State(state): State<AppState>, request: Request, next: Next)
         }
     };
     let held = raw_permit.as_ref().map_or(0, |p| p.bytes());
-    let cost = parse_cost(&bytes);
+    let cost = rlm_listen::json_parse_cost(&bytes);
     // The rest of the parse's cost now, or (holding nothing while it waits,
     // so no body's wait depends on another's) the whole cost at once.
     let extra = cost.saturating_sub(held);
@@ -200,24 +145,4 @@ async fn reserve(
             retry_after_secs: waited.waited.as_secs().clamp(1, 60),
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_long_string_costs_about_twice_its_length_and_tiny_values_many_times_theirs() {
-        let one = format!("{{\"context\": \"{}\"}}", "x".repeat(1_000_000));
-        let c = parse_cost(one.as_bytes());
-        assert!((2_000_000..2_001_000).contains(&c), "{c}");
-        let many: String = format!("[{}0]", "0,".repeat(500_000));
-        let c = parse_cost(many.as_bytes());
-        assert!(c > 40 * many.len() as u64, "{c} for {}", many.len());
-        let escaped = r#"{"a": "x\"y\\z", "b": [true, null, -1.5e3]}"#;
-        // Two entries; three strings (7 bytes of text), three scalars, an array, an object.
-        let c = parse_cost(escaped.as_bytes());
-        let expected = escaped.len() as u64 + 2 * ENTRY_BYTES + 8 * VALUE_BYTES + 7;
-        assert_eq!(c, expected);
-    }
 }
