@@ -20,6 +20,11 @@
 //! reservation (its replay, its inline context), so a buffer is charged
 //! once, from the moment it is read until it is dropped.
 //!
+//! A body whose whole cost is under [`UNCHARGED_BYTES`] is not charged:
+//! a request that creates or reads a record goes in while executions hold
+//! the whole bound (what such bodies take together, at most the connection
+//! cap times it, is within the headroom the bound leaves the process).
+//!
 //! This is a layer: every route inside the door (`/api`, `/v1`, `/metrics`)
 //! goes through it, so a new route's body is charged without a line of its
 //! own. Multipart uploads are streamed to disk, not held: they pass.
@@ -49,6 +54,9 @@ fn is_json(request: &Request) -> bool {
         })
 }
 
+/// The parse cost under which a body is not charged (see the module docs).
+pub const UNCHARGED_BYTES: u64 = 64 << 10;
+
 /// A refusal in the words of the route's API (OpenAI's error object under `/v1`).
 fn refused(openai: bool, e: ServerError) -> Response {
     if openai {
@@ -74,8 +82,11 @@ pub async fn charge(State(state): State<AppState>, request: Request, next: Next)
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    // A short body is read uncharged; its cost, counted once it is read, decides.
+    let small = announced.is_some_and(|n| n < UNCHARGED_BYTES);
     // The raw bytes first, when announced: nothing is read before they are charged.
     let raw_permit = match announced {
+        Some(_) if small => None,
         Some(n) if n > limit => {
             return refused(
                 openai,
@@ -99,6 +110,10 @@ pub async fn charge(State(state): State<AppState>, request: Request, next: Next)
     };
     let held = raw_permit.as_ref().map_or(0, |p| p.bytes());
     let cost = rlm_listen::json_parse_cost(&bytes);
+    if cost < UNCHARGED_BYTES {
+        drop(raw_permit);
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    }
     // The rest of the parse's cost now, or (holding nothing while it waits,
     // so no body's wait depends on another's) the whole cost at once.
     let extra = cost.saturating_sub(held);
