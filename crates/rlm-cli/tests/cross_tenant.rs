@@ -26,6 +26,8 @@
 //! once. The figures (operations, requests, fields, tools, resources) are
 //! printed.
 
+#[path = "support/mcp_http.rs"]
+mod mcp_http;
 #[path = "support/schema_probe.rs"]
 mod schema_probe;
 #[path = "support/serve_child.rs"]
@@ -37,6 +39,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use mcp_http::mcp_post;
 use schema_probe::{Operation, Schema, combinations, encode, fill_path, operations, with_field};
 use serde_json::{Value, json};
 
@@ -526,41 +529,16 @@ struct McpClient {
 }
 
 impl McpClient {
-    async fn post(url: &str, key: &str, session: Option<&str>, message: &Value) -> Answer {
-        let mut request = client()
-            .post(url)
-            .bearer_auth(key)
-            .header("accept", "application/json, text/event-stream")
-            .header("mcp-protocol-version", "2025-06-18")
-            .json(message);
-        if let Some(id) = session {
-            request = request.header("mcp-session-id", id);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let session =
-            response.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string());
-        let text = response.text().await.unwrap_or_default();
-        let body = text
-            .lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .map(str::trim)
-            .rfind(|d| d.contains("\"result\"") || d.contains("\"error\""))
-            .map(str::to_string)
-            .unwrap_or(text);
-        Answer { status, body: session.map_or(body.clone(), |s| format!("{s}\n{body}")) }
-    }
-
     async fn open(url: &str, key: &'static str) -> McpClient {
         let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {},
             "clientInfo": {"name": "cross_tenant", "version": "0"}}});
-        let answer = McpClient::post(url, key, None, &init).await;
-        assert_eq!(answer.status, 200, "{answer:?}");
-        let session = answer.body.lines().next().unwrap().to_string();
+        let (status, session, answer) = mcp_post(&client(), url, key, None, &init).await;
+        assert_eq!(status, 200, "{answer}");
+        let session = session.expect("a session id");
         let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-        let noted = McpClient::post(url, key, Some(&session), &note).await;
-        assert!(noted.status < 300, "{noted:?}");
+        let (status, _, noted) = mcp_post(&client(), url, key, Some(&session), &note).await;
+        assert!(status < 300, "{noted}");
         McpClient { url: url.to_string(), key, session, next_id: 1.into() }
     }
 
@@ -568,10 +546,10 @@ impl McpClient {
     async fn call(&self, method: &str, params: Value) -> Value {
         let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let answer = McpClient::post(&self.url, self.key, Some(&self.session), &message).await;
-        assert_eq!(answer.status, 200, "{method}: {answer:?}");
-        serde_json::from_str(&answer.body)
-            .unwrap_or_else(|e| panic!("{method}: {e}: {}", answer.body))
+        let (status, _, answer) =
+            mcp_post(&client(), &self.url, self.key, Some(&self.session), &message).await;
+        assert_eq!(status, 200, "{method}: {answer}");
+        answer
     }
 
     async fn tool(&self, name: &str, arguments: Value) -> Value {
@@ -673,14 +651,10 @@ async fn mcp_answers_another_tenants_references_as_made_up_ones_in_every_tool_an
     let alice_values = vocabulary.alice();
 
     // Bob, with her transport session's id: not his to use.
-    let hijack = McpClient::post(
-        &server.url,
-        BOB,
-        Some(&alice.session),
-        &json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list", "params": {}}),
-    )
-    .await;
-    assert_eq!(hijack.status, 404, "{hijack:?}");
+    let tools_list = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list", "params": {}});
+    let (status, _, hijack) =
+        mcp_post(&client(), &server.url, BOB, Some(&alice.session), &tools_list).await;
+    assert_eq!(status, 404, "{hijack}");
 
     // Every tool, every string argument, every reference of hers; the closing tools last.
     let mut ordered = tools.clone();

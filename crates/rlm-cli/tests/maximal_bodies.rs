@@ -22,6 +22,10 @@
 //!
 //! The counts (operations, fields, tools, arguments) and the peaks are printed.
 
+#[path = "support/mcp_http.rs"]
+mod mcp_http;
+#[path = "support/proc_memory.rs"]
+mod proc_memory;
 #[path = "support/schema_probe.rs"]
 mod schema_probe;
 #[path = "support/serve_child.rs"]
@@ -32,6 +36,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use mcp_http::mcp_post;
+use proc_memory::status_bytes;
 use schema_probe::{Schema, combinations, fill_path, maximal_fields, operations, with_field};
 use serde_json::{Value, json};
 
@@ -40,13 +46,6 @@ const BOB: &str = "bob-token-0123456789abcdef00";
 const BODY_MIB: usize = 8;
 const BOUND_MIB: u64 = 512;
 const HEADROOM_MIB: u64 = 128;
-
-fn status_bytes(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    let line = status.lines().find(|l| l.starts_with(field)).expect("field");
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib << 10
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap()
@@ -150,29 +149,10 @@ async fn serve_holds_every_field_at_its_limit_under_its_bound() {
     assert!(peak <= (BOUND_MIB + HEADROOM_MIB) << 20, "peak RSS {} MiB", peak >> 20);
 }
 
-/// One MCP request over plain HTTP; the JSON-RPC answer.
+/// One MCP request over plain HTTP as alice; the session id it names and the JSON-RPC answer.
 async fn mcp(url: &str, session: Option<&str>, message: &Value) -> (Option<String>, Value) {
-    let mut r = client()
-        .post(url)
-        .bearer_auth(ALICE)
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-06-18")
-        .json(message);
-    if let Some(s) = session {
-        r = r.header("mcp-session-id", s);
-    }
-    let r = r.send().await.unwrap();
-    let id = r.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string());
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap_or_default();
-    let data = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("data:"))
-        .rfind(|d| d.contains("\"result\"") || d.contains("\"error\""));
-    let body = serde_json::from_str(data.unwrap_or(&text)).unwrap_or_else(
-        |_| json!({"status": status, "text": text.chars().take(300).collect::<String>()}),
-    );
-    (id, body)
+    let (_, id, answer) = mcp_post(&client(), url, ALICE, session, message).await;
+    (id, answer)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,12 +19,15 @@
 //!
 //! The figures (each step's status, sizes and time, the peak) are printed.
 
+#[path = "support/proc_memory.rs"]
+mod proc_memory;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use proc_memory::status_bytes;
 use serde_json::{Value, json};
 
 const ALICE: &str = "alice-token-0123456789abcdef";
@@ -46,13 +49,6 @@ const SCRIPT: &str = r#"{
   ],
   "when_exhausted": {"fixed": "```repl\nprint(context[:40])\nFINAL(context[:40])\n```"}
 }"#;
-
-fn status_bytes(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    let line = status.lines().find(|l| l.starts_with(field)).expect("field");
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib << 10
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(300)).build().unwrap()
