@@ -34,12 +34,10 @@ mod schema_probe;
 mod serve_child;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use mcp_http::mcp_post;
+use mcp_http::{McpChild, mcp_post};
 use schema_probe::{Operation, Schema, combinations, encode, fill_path, operations, with_field};
 use serde_json::{Value, json};
 
@@ -475,49 +473,14 @@ async fn serve_answers_another_tenants_references_as_made_up_ones_on_every_route
 // rlm mcp --transport http
 // ---------------------------------------------------------------------------
 
-/// An `rlm mcp --transport http` child with keys alice and bob, killed when dropped.
-struct McpChild {
-    child: Child,
-    url: String,
-}
-
-impl Drop for McpChild {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_mcp(dir: &Path) -> McpChild {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rlm"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("RLM_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args(["mcp", "--model", "scripted", "--transport", "http", "--listen", "127.0.0.1:0"])
-        .arg("--script")
-        .arg(dir.join("script.toml"))
-        .arg("--allow-path")
-        .arg(dir.join("root"))
-        .args(["--max-sessions-per-key", "40"])
-        .env("RLM_API_KEYS", format!("alice:{ALICE},bob:{BOB}"))
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("rlm mcp: listening on ") {
-        line.clear();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "rlm mcp exited before listening");
-    }
-    let url = line.trim().trim_start_matches("rlm mcp: listening on ").to_string();
-    std::thread::spawn(move || for _ in reader.lines() {});
-    McpChild { child, url }
+    let keys = format!("alice:{ALICE},bob:{BOB}");
+    let script = dir.join("script.toml");
+    mcp_http::start_mcp_http(
+        dir,
+        &keys,
+        &["--script", script.to_str().unwrap(), "--max-sessions-per-key", "40"],
+    )
 }
 
 /// One key's MCP session over plain HTTP (JSON-RPC, answers as JSON or SSE).

@@ -31,12 +31,11 @@ mod schema_probe;
 #[path = "support/serve_child.rs"]
 mod serve_child;
 
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use mcp_http::mcp_post;
+use mcp_http::{mcp_post, start_mcp_http};
 use proc_memory::status_bytes;
 use schema_probe::{Schema, combinations, fill_path, maximal_fields, operations, with_field};
 use serde_json::{Value, json};
@@ -161,31 +160,12 @@ async fn mcp_holds_every_argument_at_its_limit_under_its_bound() {
     let d: &Path = dir.path();
     std::fs::write(d.join("rlm.toml"), "").unwrap();
     std::fs::create_dir(d.join("root")).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rlm"));
-    clean(&mut command);
-    command
-        .args(["mcp", "--model", "scripted", "--transport", "http", "--listen", "127.0.0.1:0"])
-        .arg("--allow-path")
-        .arg(d.join("root"))
-        .args(["--max-context-mb", "8", "--max-sessions-per-key", "4"])
-        .env("RLM_API_KEYS", format!("alice:{ALICE},bob:{BOB}"))
-        .env("XDG_CACHE_HOME", d.join("cache"))
-        .current_dir(d)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    let pid = child.id();
+    let keys = format!("alice:{ALICE},bob:{BOB}");
+    let server =
+        start_mcp_http(d, &keys, &["--max-context-mb", "8", "--max-sessions-per-key", "4"]);
+    let (pid, url) = (server.child.id(), server.url.clone());
     std::thread::sleep(Duration::from_millis(500));
-    let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("rlm mcp: listening on ") {
-        line.clear();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "rlm mcp exited before listening");
-    }
-    let url = line.trim().trim_start_matches("rlm mcp: listening on ").to_string();
     let idle = status_bytes(pid, "VmRSS:");
-    std::thread::spawn(move || for _ in reader.lines() {});
     let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {},
         "clientInfo": {"name": "maximal_bodies", "version": "0"}}});
@@ -217,10 +197,10 @@ async fn mcp_holds_every_argument_at_its_limit_under_its_bound() {
             );
         }
     }
-    assert!(child.try_wait().unwrap().is_none(), "the server lives");
+    let mut server = server;
+    assert!(server.child.try_wait().unwrap().is_none(), "the server lives");
     let peak = status_bytes(pid, "VmHWM:");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     // What it holds past its start: the 4 sessions' contexts a key may keep,
     // a message's copies while it is read (its bytes, rmcp's parsed tree,
     // the tool's arguments, the context made of them: 5 x 9 MiB), and 128 MiB.

@@ -37,3 +37,50 @@ pub async fn mcp_post(
     );
     (status, id, body)
 }
+
+/// An `rlm mcp --transport http` child on 127.0.0.1 (its URL read off its
+/// stderr), without the user's `RLM_*` settings, killed when dropped.
+pub struct McpChild {
+    pub child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for McpChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `rlm mcp --model scripted --transport http` in `dir` with the API
+/// keys `keys` (`RLM_API_KEYS`), `--allow-path dir/root` and `extra` flags.
+pub fn start_mcp_http(dir: &std::path::Path, keys: &str, extra: &[&str]) -> McpChild {
+    use std::io::BufRead as _;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rlm"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RLM_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(["mcp", "--model", "scripted", "--transport", "http", "--listen", "127.0.0.1:0"])
+        .arg("--allow-path")
+        .arg(dir.join("root"))
+        .args(extra)
+        .env("RLM_API_KEYS", keys)
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let mut reader = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("rlm mcp: listening on ") {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "rlm mcp exited before listening");
+    }
+    let url = line.trim().trim_start_matches("rlm mcp: listening on ").to_string();
+    std::thread::spawn(move || for _ in reader.lines() {});
+    McpChild { child, url }
+}
