@@ -219,9 +219,14 @@ mod tests {
         let knobs = rlm_config::FrontEnd::Mcp.keys();
         assert!(knobs.contains(&"model") && knobs.contains(&"limits.fuel"), "{knobs:?}");
         assert!(!knobs.contains(&"trace") && !knobs.contains(&"log_format"), "{knobs:?}");
-        let listener = ["server.header_timeout_secs", "server.idle_timeout_secs"];
+        let listener = [
+            "server.header_timeout_secs",
+            "server.idle_timeout_secs",
+            "server.max_connections",
+            "server.min_body_rate",
+        ];
         assert!(listener.iter().all(|k| knobs.contains(k)), "{knobs:?}");
         let run = rlm_config::FrontEnd::Run.keys();
-        assert_eq!(knobs.len() + 2, run.len() + 3, "run's, less two, and the listener's three");
+        assert_eq!(knobs.len() + 2, run.len() + 4, "run's, less two, and the listener's four");
     }
 }
