@@ -1,28 +1,31 @@
-//! The cluster keeps its word under ordinary faults (issue #55). The test
-//! starts its own PostgreSQL, NATS JetStream and Redis, an api and three
-//! workers on them (`support/fault_deployment.rs`), runs a workload of 60
-//! jobs over 10 sessions with the scripted model, submitted as a careful
-//! client does (`Idempotency-Key`, retried on timeouts, 5xx and dropped
+//! The cluster keeps its word under ordinary faults (issues #55, #75). The
+//! test starts its own PostgreSQL, NATS JetStream and Redis, an api and
+//! three workers on them (`support/fault_deployment.rs`), runs a workload of
+//! 10 sessions, 60 jobs and 20 synchronous executes with the scripted
+//! model, every request submitted as a careful client does
+//! (`Idempotency-Key`, retried on timeouts, 5xx, 409 and dropped
 //! connections: `support/fault_workload.rs`), and meanwhile injects faults
 //! in a random order, each `RLM_FAULT_REPEATS` times (default 3) per round:
 //! kill -9 of a worker, kill -9 of the api (restarted on its port),
-//! `pg_terminate_backend` bursts on the deployment's connections, a NATS
-//! restart (kill -9) and a Redis stop. Then it checks that every
-//! acknowledged job ended exactly once (COMPLETE, one completed execution),
-//! its execution agrees with it, history turns equal completed executions,
-//! the sessions' spend is the sum of their executions' and no execution
-//! spent fewer output tokens than a whole fault-free run (the sum over its
-//! attempts), nothing is left PENDING or
-//! RUNNING after the sweep period, and client retries with one key made one
-//! job.
+//! `pg_terminate_backend` bursts on the deployment's connections, the
+//! database stopped past the lease (`RLM_FAULT_DB_DOWN_SECS`, default 6-10),
+//! a NATS restart (kill -9), a Redis stop, and a worker frozen past its
+//! lease then thawed (two workers run one job at once). Then it checks: one
+//! session per session key; one execution per execute key, answered
+//! `completed`; every acknowledged job ended exactly once (COMPLETE, one
+//! completed execution) and its execution agrees with it; history turns
+//! equal completed executions; each session's spend is the sum of its
+//! executions'; no execution spent fewer output tokens than a whole
+//! fault-free run (the sum over its attempts); nothing is left PENDING or
+//! RUNNING after the sweep period; client retries with one key made one job.
 //!
-//! CI runs one round. The long run of BENCHMARKS.md:
-//! `RLM_FAULT_QUIET_ROUNDS=3 RLM_FAULT_ROUNDS=20 RLM_FAULT_REPEATS=1 cargo
-//! test --release -p rlm-cli --test cluster_faults -- --nocapture` (the
-//! quiet rounds, without faults, measure the same workload's latency; the
-//! seed is printed;
-//! `RLM_FAULT_SEED` replays an order). Each round prints one `fault-round:`
-//! JSON line with its counts.
+//! CI runs one round. The long run of BENCHMARKS.md (each fault 20 times,
+//! the database stopped 20-60 s):
+//! `RLM_FAULT_ROUNDS=20 RLM_FAULT_REPEATS=1 RLM_FAULT_DB_DOWN_SECS=20-60
+//! cargo test --release -p rlm-cli --test cluster_faults -- --nocapture`
+//! (`RLM_FAULT_QUIET_ROUNDS=N` first runs N rounds without faults, the same
+//! workload's latency; the seed is printed; `RLM_FAULT_SEED` replays an
+//! order). Each round prints one `fault-round:` JSON line with its counts.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -127,6 +130,7 @@ async fn round(
         run: run_tag(round),
         sessions: 10,
         jobs: 60,
+        executes: 20,
         spread: Duration::from_secs(30),
     };
     let started = Instant::now();
@@ -145,18 +149,18 @@ async fn round(
             done
         })
     };
-    let acknowledged = workload.submit_all(&tally).await.unwrap_or_else(|e| {
+    let submitted = workload.submit_all(&tally).await.unwrap_or_else(|e| {
         panic!("the workload failed: {e}\n{}", deployment.lock().unwrap().tail(60))
     });
     let injected = tokio::task::spawn_blocking(move || faults.join().expect("the fault thread"))
         .await
         .unwrap();
     // The sweep period: a lease and a redelivery, with room for a loaded machine.
-    let jobs = settled_jobs(&api, &acknowledged, Duration::from_secs(ACK_WAIT_SECS * 10 + 90))
+    let jobs = settled_jobs(&api, &submitted.jobs, Duration::from_secs(ACK_WAIT_SECS * 10 + 90))
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", deployment.lock().unwrap().tail(80)));
     let findings =
-        check_invariants(&api, &acknowledged, &jobs).await.expect("the invariants are readable");
+        check_invariants(&api, &submitted, &jobs).await.expect("the invariants are readable");
     let mut violations = findings.violations.clone();
     if tally.key_mismatches.load(Ordering::Relaxed) > 0 {
         violations.push(format!(

@@ -40,6 +40,11 @@ pub enum Handled {
     /// it again, to any worker, unless this was the last delivery (then the job
     /// is FAILED with this reason).
     GiveBack(String),
+    /// A later delivery of the job runs it now (this one was frozen past its
+    /// ack wait, then thawed): nothing is recorded and the message is left
+    /// alone, neither acked nor given back; the later delivery's heartbeats
+    /// hold it and its end acks it.
+    Superseded(String),
 }
 
 /// What recording a result did.

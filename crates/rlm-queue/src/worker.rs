@@ -10,7 +10,9 @@
 //! * otherwise run the handler, with an `AckKind::Progress` heartbeat every
 //!   `heartbeat`; [`Handled::Finished`] is recorded and acked;
 //!   [`Handled::GiveBack`] is a NAK (redelivered at once, to any worker), or on
-//!   the last attempt FAILED with its reason.
+//!   the last attempt FAILED with its reason; [`Handled::Superseded`] (a later
+//!   delivery runs it now) records nothing and leaves the message to that
+//!   delivery.
 //!
 //! A worker whose job was redelivered while it was slow (no heartbeat for
 //! `ack_wait`) still records when it finishes: the record is refused
@@ -172,6 +174,10 @@ impl JobWorker {
             }
             Handled::GiveBack(_) => {
                 message.ack_with(AckKind::Nak(None)).await.map_err(|e| QueueError::js("nak", e))
+            }
+            Handled::Superseded(reason) => {
+                tracing::info!(worker = %self.name, job = %job.id, attempt, reason, "a later delivery runs the job: this one ends without a word");
+                Ok(())
             }
         }
     }

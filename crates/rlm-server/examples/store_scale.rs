@@ -86,7 +86,7 @@ async fn populate(store: &Arc<dyn Store>, sessions: &[Uuid], count: usize, pad: 
                     ..e
                 };
                 let settled =
-                    SettledExecution { record: done, state: None, started_memory: None, job: None };
+                    SettledExecution { record: done, state: None, started: None, job: None };
                 store.finish_execution(&settled).await.unwrap();
             }
         }));

@@ -99,6 +99,7 @@ impl ServerError {
             | ServerError::QueueBacklogged { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Rejected { status, .. } => *status,
             ServerError::Store(StoreError::BadCursor(_)) => StatusCode::BAD_REQUEST,
+            ServerError::Store(StoreError::KeyTakenOver) => StatusCode::CONFLICT,
             ServerError::Store(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Store(_)
             | ServerError::Config(_)
@@ -136,6 +137,7 @@ impl ServerError {
                 "queue_unavailable"
             }
             ServerError::Store(StoreError::BadCursor(_)) => "bad_request",
+            ServerError::Store(StoreError::KeyTakenOver) => "conflict",
             ServerError::Store(e) if e.is_unavailable() => "storage_unavailable",
             ServerError::Store(_) => "storage",
             ServerError::Context(_) => "context",

@@ -51,8 +51,9 @@ use crate::metrics::Metrics;
 use crate::recordings::ExchangeMode;
 use crate::scope::Scope;
 use crate::store::{
-    ExecutionRecord, ExecutionStatus, JobSettlement, SessionOverrides, SessionRecord,
-    SettledExecution, Spend, Store, new_session_state, now_micros,
+    Created, Creation, ExecutionRecord, ExecutionStatus, JobSettlement, KeyedAnswer,
+    SessionOverrides, SessionRecord, SettledExecution, Spend, StartedFrom, Store,
+    new_session_state, now_micros,
 };
 
 /// What an execution runs over.
@@ -97,6 +98,28 @@ pub struct StartRequest {
     /// execution takes it over for the buffers it keeps (its replay, an
     /// inline context) instead of charging them again.
     pub body_charge: Option<crate::governor::MemoryCharge>,
+    /// The request's `Idempotency-Key`: answered in the transaction that
+    /// stores the execution (see [`ExecutionKey`]).
+    pub key: Option<ExecutionKey>,
+}
+
+/// A keyed request's key, and the response its retries replay, made from
+/// the execution's id (`api/idempotency.rs`: a synchronous execution's
+/// renders the execution once it has ended; a streamed one's is a 303 to
+/// its events).
+#[derive(Debug, Clone)]
+pub struct ExecutionKey {
+    pub key: crate::store::IdempotencyKey,
+    pub render: fn(Uuid) -> crate::store::StoredResponse,
+}
+
+/// What an execution's first write creates besides its record: its
+/// request's key answered, and its outbox entry (an execution queued for
+/// a worker). Nothing at all: the plain write of [`Start`].
+#[derive(Default)]
+pub(crate) struct Creating {
+    pub(crate) key: Option<ExecutionKey>,
+    pub(crate) outbox: Option<crate::store::OutboxEntry>,
 }
 
 /// A started execution.
@@ -242,6 +265,16 @@ impl Executions {
     }
 
     /// This process's name in leases.
+    /// How long a lease of this process lasts unless renewed.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// The settled record's watch of an execution running in this process.
+    pub fn live_done(&self, id: Uuid) -> Option<watch::Receiver<Option<ExecutionRecord>>> {
+        self.live.get(&id).map(|l| l.done.clone())
+    }
+
     pub fn holder(&self) -> &str {
         &self.holder
     }
@@ -440,24 +473,37 @@ impl Executions {
             output_schema: req.output_schema.clone(),
             exchanges: req.exchanges.clone(),
             trace_parent: req.trace_parent,
+            key: req.key.clone(),
         })
     }
 
-    /// Stores an admitted execution's record and leases it (a store other
-    /// processes share); its live log with the first frame (id `base`: see
+    /// Stores an admitted execution's record (with what `creating` adds, in
+    /// one transaction) and leases it (a store other processes share); its
+    /// live log with the first frame (id `base`: see
     /// [`crate::bus::attempt_base`]), registered.
     pub(crate) async fn register(
         &self,
         record: &ExecutionRecord,
         base: u64,
-        start: Start,
+        (start, creating): (Start, Creating),
         durable: bool,
         job_holder: Option<String>,
     ) -> Result<(Arc<Live>, watch::Sender<Option<ExecutionRecord>>), ServerError> {
-        match start {
-            Start::Acknowledged => self.store.put_execution(record).await?,
-            Start::Unannounced => self.store.put_execution_unacknowledged(record).await?,
-            Start::Deferred => {}
+        let response = creating.key.as_ref().map(|k| (k.render)(record.id));
+        match (start, &creating) {
+            (_, Creating { key: None, outbox: None }) if start == Start::Unannounced => {
+                self.store.put_execution_unacknowledged(record).await?;
+            }
+            (Start::Deferred, Creating { key: None, outbox: None }) => {}
+            (_, Creating { key: None, outbox: None }) => self.store.put_execution(record).await?,
+            (_, Creating { key, outbox }) => {
+                let key = key
+                    .as_ref()
+                    .zip(response.as_ref())
+                    .map(|(k, response)| KeyedAnswer { key: &k.key, response });
+                let created = Created::Execution(record);
+                self.store.create(&Creation { created, outbox: outbox.clone(), key }).await?;
+            }
         }
         if self.store.shared() {
             let until = now_micros() + crate::leases::micros(self.lease);
@@ -507,6 +553,7 @@ impl Executions {
             output_schema,
             exchanges,
             trace_parent,
+            key,
         } = admitted;
         let ready = self.ready_at_once(&record, session, settled_seen);
         if ready.is_some() {
@@ -518,10 +565,15 @@ impl Executions {
         let durable = attempt.is_some();
         // A store other processes share is told at once (they list it, lease it).
         let start = match start {
-            Start::Unannounced if ready.is_some() && !self.store.shared() => Start::Deferred,
+            // A keyed request's key is answered when its record is first stored.
+            Start::Unannounced if ready.is_some() && !self.store.shared() && key.is_none() => {
+                Start::Deferred
+            }
             other => other,
         };
-        let (live, done_tx) = self.register(&record, base, start, durable, job_holder).await?;
+        let creating = Creating { key, outbox: None };
+        let (live, done_tx) =
+            self.register(&record, base, (start, creating), durable, job_holder).await?;
         let id = record.id;
         let bus = Arc::clone(&live.bus);
         let done = live.done.clone();
@@ -647,7 +699,9 @@ impl Executions {
         // A later delivery goes on from the checkpoint an earlier one stored.
         let resume = match self.prepare_attempt(&mut record, attempt).await {
             Ok(resume) => resume,
-            Err(e) if e.unavailable => return self.left_for_later(record, &live, &e.why),
+            Err(e) if e.unavailable || e.superseded => {
+                return self.left_for_later(record, &live, &e.why);
+            }
             Err(e) => return self.settle(record, &live, failed(&e.why)).await,
         };
         if !created_running || attempt.is_some() {
@@ -678,8 +732,11 @@ impl Executions {
             }
             None => (None, new_session_state(record.id)),
         };
-        // What the execution changes in `memory` is merged per key at settlement.
-        let started_memory = record.session_id.map(|_| state.memory.clone());
+        // What the execution changes is merged into the stored state at its
+        // settlement: `memory` per key, usage by difference.
+        let started = record
+            .session_id
+            .map(|_| StartedFrom { memory: state.memory.clone(), usage: state.usage.clone() });
         let resumed = resume.is_some();
         let stopper = Stopper { cancel: live.cancel.clone(), why: Arc::clone(&live.stopped) };
         let tape = match self
@@ -696,11 +753,16 @@ impl Executions {
             .min(self.limits.max_execution);
         // The trace is stored as it is produced, so a crash keeps what happened.
         let deferred = deferred.then(|| record.clone());
-        let persister = Persister::start(Arc::clone(&self.store), &live.bus, record.id, deferred);
+        let persister = Persister::start(
+            Arc::clone(&self.store),
+            &live.bus,
+            (record.id, live.cancel.clone()),
+            deferred,
+        );
         let stored = persister.stored();
         let halt = Arc::new(std::sync::OnceLock::new());
         let durable = attempt.map(|_| {
-            let sink = StoreCheckpoints::new(Arc::clone(&self.store), record.id)
+            let sink = StoreCheckpoints::new(Arc::clone(&self.store), record.id, record.attempt())
                 .after_trace(Arc::clone(&live.bus), stored.clone())
                 .stop_at_boundary(live.boundary.clone(), Arc::clone(&halt));
             let (from, trace) = match resume {
@@ -739,7 +801,7 @@ impl Executions {
                 }
             }
         };
-        let ended = Ended { outcome, persister, started_memory };
+        let ended = Ended { outcome, persister, started };
         self.settle_started(record, &live, ended).await
     }
 
@@ -754,7 +816,7 @@ impl Executions {
         let (mut record, trace) = self.fill_record(record, live, &outcome);
         self::attempts::add_carried(&mut record, None);
         let job = job_part(&record, live);
-        let settled = SettledExecution { record, state: None, started_memory: None, job };
+        let settled = SettledExecution { record, state: None, started: None, job };
         self.store_settled(&settled).await;
         self.announce(&settled.record, live);
         self.finished(settled.record, &trace)
@@ -770,7 +832,7 @@ impl Executions {
         live: &Live,
         ended: Ended,
     ) -> ExecutionRecord {
-        let Ended { outcome, mut persister, started_memory } = ended;
+        let Ended { outcome, mut persister, started } = ended;
         let handed_back = live.handed_back.load(Ordering::SeqCst)
             && live.durable
             && outcome.status == ExecutionStatus::Cancelled;
@@ -788,9 +850,9 @@ impl Executions {
             return record;
         }
         let mut state = outcome.state.filter(|_| record.session_id.is_some());
-        if let (Some(state), Some(started)) = (&mut state, &started_memory)
+        if let (Some(state), Some(started)) = (&mut state, &started)
             && let Some(note) =
-                MemoryQuota::of(&self.limits).keep_within(&mut state.memory, started)
+                MemoryQuota::of(&self.limits).keep_within(&mut state.memory, &started.memory)
         {
             let error = record.error_message.take();
             record.error_message = Some(error.map_or(note.clone(), |e| format!("{e}; {note}")));
@@ -798,7 +860,7 @@ impl Executions {
         self::attempts::add_carried(&mut record, state.as_mut());
         // The recording is durable already: each exchange was stored as it was made.
         let job = job_part(&record, live);
-        let settled = SettledExecution { record, state, started_memory, job };
+        let settled = SettledExecution { record, state, started, job };
         self.store_settled(&settled).await;
         self.announce(&settled.record, live);
         persister.join().await;
@@ -978,6 +1040,8 @@ pub(crate) struct AdmittedExecution {
     exchanges: ExchangeMode,
     /// See [`StartRequest::trace_parent`].
     trace_parent: Option<rlm_core::TraceParent>,
+    /// See [`StartRequest::key`].
+    pub(crate) key: Option<ExecutionKey>,
 }
 
 /// How an execution that ran ended, with what its settlement stores.
@@ -985,8 +1049,8 @@ struct Ended {
     outcome: EngineOutcome,
     /// Stores its trace as it is produced.
     persister: Persister,
-    /// Its session's `memory` when it started (`None` without a session).
-    started_memory: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Its session's `memory` and usage when it started (`None` without a session).
+    started: Option<StartedFrom>,
 }
 
 /// An execution that starts at once (created running): its session's turn

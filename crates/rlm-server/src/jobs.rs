@@ -30,9 +30,9 @@ use crate::recordings::ExchangeMode;
 use crate::relay::QueueGate;
 use crate::scope::Scope;
 use crate::store::{
-    CancelRequest, ExecutionRecord, ExecutionStatus, IdempotencyKey, JobOutcome, JobRecord,
-    JobSettlement, JobStatus, JobSubmission, Listed, OutboxEntry, PageRequest, Store,
-    StoredResponse, now_micros,
+    CancelRequest, Created, Creation, ExecutionRecord, ExecutionStatus, IdempotencyKey, JobOutcome,
+    JobRecord, JobSettlement, JobStatus, KeyedAnswer, Listed, OutboxEntry, PageRequest, Store,
+    StoreError, StoredResponse, now_micros,
 };
 
 /// What an interrupted job says.
@@ -111,7 +111,12 @@ impl Jobs {
         let ids = if self.queue.is_some() {
             Vec::new()
         } else if self.store.shared() {
-            self.store.interrupt_expired_jobs(now_micros(), INTERRUPTED).await?
+            // Judged by the one rule of who is dead: at start-up nobody's
+            // lease has lapsed yet; the reaper below judges them later.
+            match crate::leases::lapsed_before(self.store.as_ref(), self.config.lease) {
+                Some(now) => self.store.interrupt_expired_jobs(now, INTERRUPTED).await?,
+                None => Vec::new(),
+            }
         } else {
             self.store.interrupt_expired_jobs(i64::MAX, INTERRUPTED).await?
         };
@@ -142,7 +147,14 @@ impl Jobs {
                     _ = this.stop.cancelled() => break,
                     _ = tokio::time::sleep(this.config.lease) => {}
                 }
-                if let Err(e) = this.store.interrupt_expired_jobs(now_micros(), INTERRUPTED).await {
+                // A store in this process is always reachable; a shared one
+                // is judged by the one rule of who is dead.
+                let Some(now) =
+                    crate::leases::lapsed_before(this.store.as_ref(), this.config.lease)
+                else {
+                    continue;
+                };
+                if let Err(e) = this.store.interrupt_expired_jobs(now, INTERRUPTED).await {
                     tracing::warn!(error = %e, "cannot check job leases");
                 }
             }
@@ -201,8 +213,10 @@ impl Jobs {
             .queue
             .as_ref()
             .map(|_| OutboxEntry::first(job.id, serde_json::json!({}), job.created_at));
-        let key = keyed.map(|k| (k.key, (k.render)(&job)));
-        self.store.submit_job(&JobSubmission { job: &job, outbox, key }).await?;
+        let response = keyed.as_ref().map(|k| (k.render)(&job));
+        let key =
+            keyed.zip(response.as_ref()).map(|(k, response)| KeyedAnswer { key: k.key, response });
+        self.store.create(&Creation { created: Created::Job(&job), outbox, key }).await?;
         if let Some(gate) = &self.gate {
             gate.wake();
         }
@@ -379,6 +393,7 @@ impl Jobs {
             exchanges,
             trace_parent: None,
             body_charge: None,
+            key: None,
         };
         let unfinished = match (attempt, job.execution_id) {
             (Some(n), Some(execution)) if n > 1 => {
@@ -419,6 +434,14 @@ impl Jobs {
                 // `renewing`'s: cancelled before it started.
                 if matches!(&e, ServerError::Store(s) if s.is_unavailable()) {
                     return JobEnd::Unwritten(format!("cannot start its execution: {e}"));
+                }
+                // The earlier delivery settled the execution meanwhile: it answers the job.
+                if matches!(&e, ServerError::Store(StoreError::Settled { .. }))
+                    && let Some(execution) = job.execution_id
+                    && let Ok(Some(ended)) = self.store.get_execution(execution).await
+                    && ended_for_good(ended.status)
+                {
+                    return JobEnd::Open(outcome_of(&ended));
                 }
                 let cancelled = matches!(e, ServerError::Conflict(_));
                 let status = if cancelled { JobStatus::Cancelled } else { JobStatus::Failed };

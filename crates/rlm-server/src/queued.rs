@@ -100,8 +100,17 @@ impl QueuedJobs {
                 if outcome.status == JobStatus::Interrupted && self.jobs.stopping() {
                     return Handled::GiveBack("the worker stopped while the job ran".into());
                 }
-                if let Err(e) = self.jobs.store().finish_job(id, &holder, &outcome).await {
-                    return Handled::GiveBack(format!("cannot settle the job: {e}"));
+                match self.jobs.store().finish_job(id, &holder, &outcome).await {
+                    Ok(true) => {}
+                    // A later delivery took the job while this one ran: its
+                    // end is that delivery's to record.
+                    Ok(false) => match self.jobs.store().get_job(id).await {
+                        Ok(Some(job)) if !job.status.is_terminal() => {
+                            return Handled::Superseded("a later delivery holds the job".into());
+                        }
+                        _ => {}
+                    },
+                    Err(e) => return Handled::GiveBack(format!("cannot settle the job: {e}")),
                 }
                 outcome
             }
@@ -127,9 +136,10 @@ impl JobHandler for QueuedJobs {
     }
 
     /// A sweep's copy (`copy` in its payload) of a job that a live
-    /// delivery holds (RUNNING under a lease not yet ended): dropped before
-    /// it counts as an attempt, so the copy neither steals the job nor
-    /// spends its attempts. A copy of a job nobody holds runs it.
+    /// delivery holds (RUNNING under a lease that has not lapsed, by
+    /// [`crate::leases::lapsed_before`]): dropped before it counts as an
+    /// attempt, so the copy neither steals the job nor spends its attempts.
+    /// A copy of a job nobody holds runs it.
     fn superfluous<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, bool> {
         Box::pin(async move {
             if job.payload.get("copy").is_none() {
@@ -138,8 +148,13 @@ impl JobHandler for QueuedJobs {
             let Ok(id) = Uuid::parse_str(&job.id) else { return false };
             match self.jobs.store().get_job(id).await {
                 Ok(Some(record)) => {
+                    let store = self.jobs.store().as_ref();
+                    let lapsed = crate::leases::lapsed_before(store, self.jobs.lease());
                     record.status == JobStatus::Running
-                        && record.lease.as_ref().is_some_and(|l| l.expires_at > now_micros())
+                        && record
+                            .lease
+                            .as_ref()
+                            .is_some_and(|l| lapsed.is_none_or(|before| l.expires_at >= before))
                 }
                 _ => false,
             }

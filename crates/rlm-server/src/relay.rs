@@ -231,7 +231,11 @@ impl Relay {
         if let Err(e) = self.sweep_pending(now).await {
             tracing::warn!(error = %e, "cannot sweep pending jobs");
         }
-        if let Err(e) = self.sweep_running(now).await {
+        // A running job's lease is judged by the one rule of who is dead: a
+        // live worker that could not renew while the store was away keeps it.
+        if let Some(lapsed) = crate::leases::lapsed_before(self.store.as_ref(), self.ack_wait)
+            && let Err(e) = self.sweep_running(lapsed).await
+        {
             tracing::warn!(error = %e, "cannot sweep running jobs");
         }
         let retention = micros_of(self.config.idempotency_retention);
@@ -251,9 +255,10 @@ impl Relay {
         Ok(())
     }
 
-    /// RUNNING jobs whose lease ended and that NATS has not delivered again.
-    async fn sweep_running(&self, now: i64) -> Result<(), ServerError> {
-        let before = now - micros_of(self.ack_wait / 2);
+    /// RUNNING jobs whose lease lapsed (before `lapsed`, the one rule of
+    /// who is dead) and that NATS has not delivered again.
+    async fn sweep_running(&self, lapsed: i64) -> Result<(), ServerError> {
+        let before = lapsed - micros_of(self.ack_wait / 2);
         for job in self.store.lapsed_running_jobs(before, SWEEP_BATCH).await? {
             let recorded = self.queue.result(&job.id.to_string()).await;
             match recorded {

@@ -147,6 +147,12 @@ impl Server {
                 "the previous server stopped while these ran: they are reported interrupted"
             );
         }
+        if store.shared() {
+            // Before the first request: its idempotency keys' claims name
+            // this process, alive while its lease lasts.
+            let until = crate::store::now_micros() + crate::leases::micros(config.jobs.lease);
+            store.renew_process_lease(executions.holder(), until).await?;
+        }
         let auth = Arc::new(Auth::new(&config.api_keys, &config.operator_keys));
         let ready = Arc::new(AtomicBool::new(true));
         let state = AppState {
@@ -208,6 +214,7 @@ impl Server {
             _ => None,
         };
         let grace = config.shutdown_grace;
+        let holder = executions.holder().to_string();
         let task = {
             let stop = stop.clone();
             tokio::spawn(async move {
@@ -222,6 +229,12 @@ impl Server {
                 }
                 // Requests under way get the listener's grace (10 s), then close.
                 http.stop().await;
+                // Gone: a claim this process left unanswered is free at once.
+                if store.shared()
+                    && let Err(e) = store.renew_process_lease(&holder, 0).await
+                {
+                    tracing::warn!(error = %e, "cannot end this process's lease");
+                }
                 store.flush().await?;
                 tracing::info!("stopped");
                 Ok(())

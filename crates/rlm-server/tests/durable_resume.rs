@@ -9,7 +9,7 @@ use rlm_adapters::FakeAdapter;
 use rlm_context::Context;
 use rlm_core::{Checkpoint, Finish, Rlm};
 use rlm_server::run_resuming;
-use rlm_server::store::{CheckpointRecord, SledStore, Store};
+use rlm_server::store::{CheckpointRecord, CheckpointWrite, SledStore, Store};
 use uuid::Uuid;
 
 const QUERY: &str = "What do the notes say?";
@@ -78,7 +78,8 @@ async fn a_redelivered_execution_resumes_from_its_stored_checkpoint() {
     // Unreadable checkpoint bytes: the execution starts over (logged), never a panic.
     let other = Uuid::new_v4();
     let junk = CheckpointRecord { step: 1, saved_at: 0, body: b"not a checkpoint".to_vec() };
-    assert!(store.save_checkpoint(other, &junk).await.unwrap());
+    let write = CheckpointWrite { record: &junk, attempt: 1, trace_events: 0 };
+    assert!(store.save_checkpoint(other, &write).await.unwrap());
     let fresh_root = root(&steps);
     let fresh = run_resuming(&rlm(&fresh_root, &sub), Arc::clone(&store), other, QUERY, context)
         .await

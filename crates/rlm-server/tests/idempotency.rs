@@ -1,8 +1,10 @@
-//! `Idempotency-Key` on every creating POST (issue #55), on the single
+//! `Idempotency-Key` on every creating POST (issues #55, #75), on the single
 //! process (sled): a retry with the same key and body gets the first
 //! response again and creates nothing; the same key with another body
-//! answers 422; while the first request runs, 409; a streamed execution's
-//! retry is sent to its events (303).
+//! answers 422; a synchronous execution's retry while it runs waits for its
+//! end (it runs once), and its client going away does not cancel it; a
+//! claim whose client went away before the answer is free at once; a
+//! streamed execution's retry is sent to its events (303).
 
 mod common;
 
@@ -86,7 +88,7 @@ async fn a_retried_creation_creates_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_retry_while_the_first_runs_is_refused_and_a_stream_s_is_sent_to_its_events() {
+async fn a_retry_while_the_first_runs_waits_for_its_end_and_a_stream_s_is_sent_to_its_events() {
     let server = start(1500).await;
     let execute = json!({"context": "ctx", "user_query": "slow?"});
     let first = {
@@ -97,9 +99,13 @@ async fn a_retry_while_the_first_runs_is_refused_and_a_stream_s_is_sent_to_its_e
         })
     };
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let (status, _, busy) = keyed(&server, "/api/execute", "slow", &execute).await;
-    assert_eq!((status, busy["code"].as_str()), (409, Some("conflict")), "{busy}");
-    assert_eq!(first.await.unwrap().unwrap().status().as_u16(), 200);
+    // The retry waits for the one execution and is answered with it.
+    let (status, replayed, waited) = keyed(&server, "/api/execute", "slow", &execute).await;
+    assert_eq!((status, replayed), (200, true), "{waited}");
+    assert_eq!(waited["status"], "completed", "{waited}");
+    let first: Value = first.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(first["id"], waited["id"]);
+    assert_eq!(total(&server, "/api/executions").await, 1);
 
     let stream = json!({"context": "ctx", "user_query": "streamed?"});
     let response = client()
@@ -139,4 +145,88 @@ async fn a_retried_execution_with_a_large_answer_replays_it_whole() {
     assert_eq!((status, replayed), (200, true));
     assert_eq!(again, first);
     assert_eq!(total(&server, "/api/executions").await, 1);
+}
+
+/// A keyed synchronous execution's client that goes away does not cancel
+/// it (its key's retry is its client): the retry gets its answer, one
+/// execution. Without a key, the client going away cancels it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keyed_execution_outlives_its_client_and_its_retry_gets_the_answer() {
+    let server = start(1200).await;
+    let execute = json!({"context": "ctx", "user_query": "gone?"});
+    let gone = client()
+        .post(server.url("/api/execute"))
+        .header("Idempotency-Key", "gone")
+        .json(&execute)
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(gone.is_err_and(|e| e.is_timeout()), "the client gave up first");
+    let (status, replayed, answer) = keyed(&server, "/api/execute", "gone", &execute).await;
+    assert_eq!((status, replayed), (200, true), "{answer}");
+    assert_eq!(answer["status"], "completed", "{answer}");
+    assert_eq!(total(&server, "/api/executions").await, 1);
+
+    let unkeyed = json!({"context": "ctx", "user_query": "unkeyed?"});
+    let gone = client()
+        .post(server.url("/api/execute"))
+        .json(&unkeyed)
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(gone.is_err());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, listed) = server.get("/api/executions?limit=10").await;
+    let cancelled = listed["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["user_query"] == "unkeyed?")
+        .map(|e| e["status"].clone());
+    assert_eq!(cancelled, Some(json!("cancelled")), "{listed}");
+    server.stop().await;
+}
+
+/// A request whose client went away before it was answered gives its claim
+/// up: the retry runs at once (never 409 for a request no one serves). A
+/// multipart upload is claimed before its body streams in: its client
+/// stops halfway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_whose_client_went_away_is_free_at_once() {
+    use tokio::io::AsyncWriteExt;
+    let server = start(0).await;
+    let boundary = "rlm-75";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(b'x', 64 * 1024));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/sessions HTTP/1.1\r\nHost: {addr}\r\nIdempotency-Key: half\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    half.write_all(head.as_bytes()).await.unwrap();
+    half.write_all(&body[..body.len() / 2]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(half);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let response = client()
+        .post(server.url("/api/sessions"))
+        .header("Idempotency-Key", "half")
+        .header("Content-Type", &content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let made: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, 200, "{made}");
+    assert_eq!(total(&server, "/api/sessions").await, 1);
+    server.stop().await;
 }

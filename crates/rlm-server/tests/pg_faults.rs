@@ -112,7 +112,7 @@ mod faults {
         let settled = SettledExecution {
             record: e,
             state: Some(state),
-            started_memory: None,
+            started: None,
             job: Some(JobSettlement { id: j.id, holder, outcome }),
         };
         let written = store.finish_execution(&settled).await?;

@@ -15,10 +15,10 @@ use rlm_server::RetentionConfig;
 use rlm_server::blob_sweep;
 use rlm_server::blobs::{BlobStore, FolderBlobs};
 use rlm_server::store::{
-    CheckpointRecord, ContextRef, DocumentRef, ExecutionFilter, ExecutionRecord, ExecutionStatus,
-    HISTORY_WINDOW, JobOutcome, JobRecord, JobSettlement, JobStatus, PAGE_BYTES, PageRequest,
-    SessionRecord, SettledExecution, SledStore, Spend, Store, StoreError, StreamedEvent,
-    new_session_state,
+    AttemptMark, CheckpointRecord, CheckpointWrite, ContextRef, DocumentRef, ExecutionFilter,
+    ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobOutcome, JobRecord, JobSettlement,
+    JobStatus, PAGE_BYTES, PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store,
+    StoreError, StreamedEvent, new_session_state,
 };
 use uuid::Uuid;
 
@@ -92,7 +92,7 @@ async fn run_in_session(store: &dyn Store, sid: Uuid, created_at: i64, n: usize)
         answer: Some(format!("answer {n}")),
     });
     let record = completed(e, 5, 3);
-    let settled = SettledExecution { record, state: Some(state), started_memory: None, job: None };
+    let settled = SettledExecution { record, state: Some(state), started: None, job: None };
     assert!(store.finish_execution(&settled).await.unwrap().execution);
     settled.record.id
 }
@@ -116,8 +116,7 @@ pub async fn contract_pages_hold_a_bounded_number_of_bytes(store: &dyn Store) {
         });
         let mut record = completed(e, 5, 3);
         record.final_result = Some(big.clone());
-        let settled =
-            SettledExecution { record, state: Some(state), started_memory: None, job: None };
+        let settled = SettledExecution { record, state: Some(state), started: None, job: None };
         assert!(store.finish_execution(&settled).await.unwrap().execution);
         ids.push(settled.record.id);
     }
@@ -310,7 +309,7 @@ async fn job_settlement(store: &dyn Store, sid: Uuid, job: Uuid, holder: &str) -
     let outcome =
         JobOutcome { status: JobStatus::Complete, answer: Some("the answer".into()), error: None };
     let job = Some(JobSettlement { id: job, holder: holder.into(), outcome });
-    SettledExecution { record, state: Some(state), started_memory: None, job }
+    SettledExecution { record, state: Some(state), started: None, job }
 }
 
 /// An execution's settlement ends its job, its session's history and spend
@@ -361,7 +360,7 @@ pub async fn contract_aggregates_follow_every_write_and_delete(store: &dyn Store
         store.put_execution(&running).await.unwrap();
         let done = completed(running, 10 * (n + 1), 100);
         let settled =
-            SettledExecution { record: done.clone(), state: None, started_memory: None, job: None };
+            SettledExecution { record: done.clone(), state: None, started: None, job: None };
         store.finish_execution(&settled).await.unwrap();
         // The same settlement again (a retry) is found written and changes
         // nothing; another one for the ended execution is refused.
@@ -417,7 +416,7 @@ pub async fn contract_interrupt_reads_only_what_runs(store: &dyn Store) {
             let settled = SettledExecution {
                 record: completed(e, 1, 1),
                 state: None,
-                started_memory: None,
+                started: None,
                 job: None,
             };
             store.finish_execution(&settled).await.unwrap();
@@ -447,7 +446,7 @@ pub async fn contract_retention_deletes_old_ended_executions(store: &dyn Store) 
         let settled = SettledExecution {
             record: completed(e.clone(), 1, 1),
             state: None,
-            started_memory: None,
+            started: None,
             job: None,
         };
         store.finish_execution(&settled).await.unwrap();
@@ -480,17 +479,21 @@ async fn contract_checkpoints_keep_the_newest_step(store: &dyn Store) {
         saved_at: T0 + i64::from(step),
         body: body.to_vec(),
     };
-    assert!(store.save_checkpoint(e.id, &at(1, b"{\"step\":1}")).await.unwrap());
+    let save = |id: Uuid, record: CheckpointRecord| async move {
+        let write = CheckpointWrite { record: &record, attempt: 1, trace_events: 0 };
+        store.save_checkpoint(id, &write).await.unwrap()
+    };
+    assert!(save(e.id, at(1, b"{\"step\":1}")).await);
     let binary: Vec<u8> = (0..=255u8).chain([0, 0, 255]).collect();
-    assert!(store.save_checkpoint(e.id, &at(3, &binary)).await.unwrap());
+    assert!(save(e.id, at(3, &binary)).await);
     // A slow worker's older step, or the same step again, is refused.
-    assert!(!store.save_checkpoint(e.id, &at(2, b"old")).await.unwrap());
-    assert!(!store.save_checkpoint(e.id, &at(3, b"again")).await.unwrap());
+    assert!(!save(e.id, at(2, b"old")).await);
+    assert!(!save(e.id, at(3, b"again")).await);
     assert_eq!(store.load_checkpoint(e.id).await.unwrap(), Some(at(3, &binary)));
     // Another execution's checkpoints are its own; an empty body is kept.
     let other = execution("gina", None, T0 + 1);
     store.put_execution(&other).await.unwrap();
-    assert!(store.save_checkpoint(other.id, &at(1, b"")).await.unwrap());
+    assert!(save(other.id, at(1, b"")).await);
     assert_eq!(store.load_checkpoint(other.id).await.unwrap(), Some(at(1, b"")));
     assert_eq!(store.load_checkpoint(e.id).await.unwrap().map(|c| c.step), Some(3));
     assert!(store.delete_execution(e.id).await.unwrap());
@@ -555,6 +558,98 @@ async fn contract_trace_is_dropped_from_a_position(store: &dyn Store) {
     assert_eq!(store.drop_trace_from(e.id, 5).await.unwrap(), 0);
     assert_eq!(store.drop_trace_from(e.id, 0).await.unwrap(), 2);
     assert!(store.trace(e.id).await.unwrap().is_empty());
+}
+
+/// `n` trace events of one run, with their `seq` 0 to `n - 1`.
+fn trace_events(n: usize) -> Vec<rlm_trace::TraceEvent> {
+    let rec = rlm_trace::TraceRecorder::new();
+    let run = rec.start_run(None, rlm_trace::RunStarted::default());
+    for i in 1..n {
+        rec.error(run, rlm_trace::ErrorEvent { message: format!("note {i}"), fatal: false });
+    }
+    rec.events()
+}
+
+fn attempt(n: u32) -> AttemptMark {
+    AttemptMark { attempt: n, started_at: T0, from_step: 0, carried: Spend::default() }
+}
+
+/// A queue's later delivery fences the earlier one (issue #75): once
+/// attempt 2's mark is stored, attempt 1's record writes, trace events,
+/// checkpoints and settlement are refused and change nothing; attempt 2's
+/// stand; and a settled record is final.
+async fn contract_a_superseded_attempt_writes_nothing(store: &dyn Store) {
+    let events = trace_events(3);
+    let at = |position: u64, i: usize| StreamedEvent { position, event: events[i].clone() };
+    let mut first = execution("ivan", None, T0);
+    first.attempts = vec![attempt(1)];
+    first.status = ExecutionStatus::Running;
+    store.put_execution(&first).await.unwrap();
+    store.append_trace(first.id, &[at(0, 0), at(1, 1)]).await.unwrap();
+    let mut second = first.clone();
+    second.attempts.push(attempt(2));
+    store.put_execution(&second).await.unwrap();
+
+    let superseded = |r: Result<_, StoreError>| matches!(r, Err(StoreError::Superseded { .. }));
+    assert!(superseded(store.put_execution(&first).await.map(|_| ())));
+    assert!(superseded(store.append_trace(first.id, &[at(2, 2)]).await));
+    let record = CheckpointRecord { step: 1, saved_at: T0, body: b"first".to_vec() };
+    let write = CheckpointWrite { record: &record, attempt: 1, trace_events: 2 };
+    assert!(superseded(store.save_checkpoint(first.id, &write).await.map(|_| ())));
+    let late = SettledExecution {
+        record: completed(first.clone(), 5, 100),
+        state: None,
+        started: None,
+        job: None,
+    };
+    let settled = store.finish_execution(&late).await.unwrap();
+    assert!(!settled.execution && !settled.job, "{settled:?}");
+    let stored = store.get_execution(first.id).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.attempt()), (ExecutionStatus::Running, 2));
+    assert_eq!(store.trace(first.id).await.unwrap().len(), 2, "attempt 1's late event refused");
+    assert_eq!(store.load_checkpoint(first.id).await.unwrap(), None);
+
+    // Attempt 2's writes stand: its events (past 2^32), its checkpoint, its end.
+    store.append_trace(first.id, &[at(1 << 32, 2)]).await.unwrap();
+    let record = CheckpointRecord { step: 2, saved_at: T0, body: b"second".to_vec() };
+    let write = CheckpointWrite { record: &record, attempt: 2, trace_events: 3 };
+    assert!(store.save_checkpoint(first.id, &write).await.unwrap());
+    let end = SettledExecution {
+        record: completed(second.clone(), 5, 100),
+        state: None,
+        started: None,
+        job: None,
+    };
+    assert!(store.finish_execution(&end).await.unwrap().execution);
+    // A settled record is final: writing it again as it is changes nothing.
+    let refused = store.put_execution(&second).await;
+    assert!(matches!(refused, Err(StoreError::Settled { .. })), "{refused:?}");
+    store.put_execution(&end.record).await.unwrap();
+    assert_eq!(
+        store.get_execution(first.id).await.unwrap().unwrap().status,
+        ExecutionStatus::Completed
+    );
+}
+
+/// A checkpoint covers trace events that must all be stored already: one
+/// covering a hole is refused at write time and the stored checkpoint kept;
+/// once the hole is filled, it is saved.
+async fn contract_a_checkpoint_needs_its_whole_trace(store: &dyn Store) {
+    let events = trace_events(3);
+    let at = |position: u64, i: usize| StreamedEvent { position, event: events[i].clone() };
+    let e = execution("jay", None, T0);
+    store.put_execution(&e).await.unwrap();
+    store.append_trace(e.id, &[at(0, 0), at(4, 2)]).await.unwrap();
+    let record = CheckpointRecord { step: 1, saved_at: T0, body: b"cp".to_vec() };
+    let write = CheckpointWrite { record: &record, attempt: 1, trace_events: 3 };
+    let refused = store.save_checkpoint(e.id, &write).await;
+    assert!(
+        matches!(refused, Err(StoreError::TraceNotWhole { expected: 3, stored: 2 })),
+        "{refused:?}"
+    );
+    assert_eq!(store.load_checkpoint(e.id).await.unwrap(), None);
+    store.append_trace(e.id, &[at(2, 1)]).await.unwrap();
+    assert!(store.save_checkpoint(e.id, &write).await.unwrap());
 }
 
 /// A session's context in the blob `name` (`bytes` long, one document).
@@ -638,7 +733,7 @@ async fn contract_blobs_are_counted_by_their_references(store: &dyn Store) {
     let settled = SettledExecution {
         record: completed(e.clone(), 1, 1),
         state: None,
-        started_memory: None,
+        started: None,
         job: None,
     };
     store.finish_execution(&settled).await.unwrap();
@@ -696,6 +791,18 @@ async fn sled_interrupt_reads_only_what_runs() {
 async fn sled_checkpoints_keep_the_newest_step() {
     let (_dir, store) = sled();
     contract_checkpoints_keep_the_newest_step(&store).await;
+}
+
+#[tokio::test]
+async fn sled_a_superseded_attempt_writes_nothing() {
+    let (_dir, store) = sled();
+    contract_a_superseded_attempt_writes_nothing(&store).await;
+}
+
+#[tokio::test]
+async fn sled_a_checkpoint_needs_its_whole_trace() {
+    let (_dir, store) = sled();
+    contract_a_checkpoint_needs_its_whole_trace(&store).await;
 }
 
 #[tokio::test]
@@ -759,6 +866,8 @@ mod postgres {
         contract_interrupt_reads_only_what_runs,
         contract_retention_deletes_old_ended_executions,
         contract_checkpoints_keep_the_newest_step,
+        contract_a_superseded_attempt_writes_nothing,
+        contract_a_checkpoint_needs_its_whole_trace,
         contract_recordings_are_streamed_in_parts_and_counted,
         contract_trace_is_dropped_from_a_position,
         contract_blobs_are_counted_by_their_references,

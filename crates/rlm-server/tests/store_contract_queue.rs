@@ -1,18 +1,21 @@
-//! The store contract of the job queue's protocol (issue #55), written
-//! against the [`Store`] trait only and run on sled and on PostgreSQL: a
-//! job commits with its outbox entry and its idempotency key's response;
-//! the relay publishes in order and deletes only what it published; the
-//! sweeps' reads; idempotency keys claimed once, replayed, refused for
-//! another request, taken over once stale, swept; the deployment's
-//! protocol settings.
+//! The store contract of the job queue's protocol (issues #55, #75),
+//! written against the [`Store`] trait only and run on sled and on
+//! PostgreSQL: a job, a session or an execution commits with its outbox
+//! entry and its idempotency key's response (one write); the relay
+//! publishes in order and deletes only what it published; the sweeps'
+//! reads; idempotency keys claimed once, replayed, refused for another
+//! request, taken over once stale or once their process is gone, answered
+//! only by the request holding the claim, swept; the deployment's protocol
+//! settings.
 
 mod common;
 
 use std::sync::{Arc, Mutex};
 
 use rlm_server::store::{
-    IdempotencyKey, JobRecord, JobStatus, JobSubmission, KeyClaim, OutboxEntry, ProtocolSettings,
-    Publish, SledStore, Store, StoredResponse,
+    Created, Creation, ExecutionRecord, ExecutionStatus, IdempotencyKey, JobRecord, JobStatus,
+    KeyClaim, KeyedAnswer, OutboxEntry, ProtocolSettings, Publish, SessionRecord, SledStore, Spend,
+    Store, StoreError, StoredResponse, new_session_state,
 };
 use uuid::Uuid;
 
@@ -39,8 +42,62 @@ fn job(owner: &str, created_at: i64) -> JobRecord {
     }
 }
 
+/// A request's claim on `key`, made in process `process-test`.
 fn key(owner: &str, key: &str, fingerprint: &str) -> IdempotencyKey {
-    IdempotencyKey { owner: owner.into(), key: key.into(), fingerprint: fingerprint.into() }
+    IdempotencyKey {
+        owner: owner.into(),
+        key: key.into(),
+        fingerprint: fingerprint.into(),
+        holder: "process-test".into(),
+        claim: format!("{owner}/{key}/{fingerprint}"),
+    }
+}
+
+/// The same key as another request (a retry) in process `holder` makes it.
+fn retried(k: &IdempotencyKey, holder: &str) -> IdempotencyKey {
+    IdempotencyKey { holder: holder.into(), claim: format!("{}-retry", k.claim), ..k.clone() }
+}
+
+fn session(owner: &str) -> SessionRecord {
+    let id = Uuid::new_v4();
+    SessionRecord {
+        id,
+        owner: owner.into(),
+        name: Some("keyed".into()),
+        context: None,
+        context_metadata: Default::default(),
+        settings: Default::default(),
+        state: new_session_state(id),
+        history_len: 0,
+        created_at: T0,
+        updated_at: T0,
+    }
+}
+
+fn execution(owner: &str) -> ExecutionRecord {
+    ExecutionRecord {
+        id: Uuid::new_v4(),
+        session_id: None,
+        owner: owner.into(),
+        job_id: None,
+        user_query: "q".into(),
+        context_size: 1,
+        model: "m".into(),
+        status: ExecutionStatus::Pending,
+        finish: None,
+        created_at: T0,
+        started_at: None,
+        completed_at: None,
+        spend: Spend::default(),
+        steps: 0,
+        cache_hits: 0,
+        retries: 0,
+        final_result: None,
+        error_message: None,
+        context_breakdown: None,
+        context_blob: None,
+        attempts: Vec::new(),
+    }
 }
 
 /// A publisher that records what it was given and fails once `fail_from` were published.
@@ -63,8 +120,10 @@ fn recorder(fail_from: usize) -> (Arc<Mutex<Vec<String>>>, Box<Publish>) {
 
 async fn submit(store: &dyn Store, j: &JobRecord, with: Option<(&IdempotencyKey, &str)>) {
     let entry = OutboxEntry::first(j.id, serde_json::json!({}), j.created_at);
-    let key = with.map(|(k, body)| (k, StoredResponse { status: 200, body: body.into() }));
-    store.submit_job(&JobSubmission { job: j, outbox: Some(entry), key }).await.unwrap();
+    let response = with.map(|(_, body)| StoredResponse { status: 200, body: body.into() });
+    let key = with.zip(response.as_ref()).map(|((key, _), response)| KeyedAnswer { key, response });
+    let creation = Creation { created: Created::Job(j), outbox: Some(entry), key };
+    store.create(&creation).await.unwrap();
 }
 
 /// A job and its outbox entry commit together; the relay publishes them
@@ -136,47 +195,50 @@ async fn contract_the_sweeps_find_lost_jobs(store: &dyn Store) {
 /// stale, then taken over; a released claim is free; the sweep deletes old keys.
 async fn contract_idempotency_keys_are_claimed_once(store: &dyn Store) {
     let k = key("dee", "k1", "body-a");
-    assert_eq!(store.claim_idempotency_key(&k, T0, T0 - SECOND).await.unwrap(), KeyClaim::Fresh);
     assert_eq!(
-        store.claim_idempotency_key(&k, T0 + 1, T0 - SECOND).await.unwrap(),
+        store.claim_idempotency_key(&k, T0, T0 - SECOND, None).await.unwrap(),
+        KeyClaim::Fresh
+    );
+    assert_eq!(
+        store.claim_idempotency_key(&k, T0 + 1, T0 - SECOND, None).await.unwrap(),
         KeyClaim::InFlight
     );
     let other = key("dee", "k1", "body-b");
     assert_eq!(
-        store.claim_idempotency_key(&other, T0 + 1, T0 - SECOND).await.unwrap(),
+        store.claim_idempotency_key(&other, T0 + 1, T0 - SECOND, None).await.unwrap(),
         KeyClaim::Mismatch
     );
     // Another owner's key of the same name is its own.
     let elsewhere = key("eve", "k1", "body-b");
     assert_eq!(
-        store.claim_idempotency_key(&elsewhere, T0, T0 - SECOND).await.unwrap(),
+        store.claim_idempotency_key(&elsewhere, T0, T0 - SECOND, None).await.unwrap(),
         KeyClaim::Fresh
     );
     // Stale: taken over.
     assert_eq!(
-        store.claim_idempotency_key(&k, T0 + 10 * SECOND, T0 + SECOND).await.unwrap(),
+        store.claim_idempotency_key(&k, T0 + 10 * SECOND, T0 + SECOND, None).await.unwrap(),
         KeyClaim::Fresh
     );
     let response = StoredResponse { status: 201, body: "{\"id\":1}".into() };
     store.complete_idempotency_key(&k, &response).await.unwrap();
     assert_eq!(
-        store.claim_idempotency_key(&k, T0 + 11 * SECOND, T0).await.unwrap(),
+        store.claim_idempotency_key(&k, T0 + 11 * SECOND, T0, None).await.unwrap(),
         KeyClaim::Replay(response)
     );
     // A released claim is free; an answered one is not released.
     store.release_idempotency_key(&elsewhere).await.unwrap();
     assert_eq!(
-        store.claim_idempotency_key(&elsewhere, T0, T0 - SECOND).await.unwrap(),
+        store.claim_idempotency_key(&elsewhere, T0, T0 - SECOND, None).await.unwrap(),
         KeyClaim::Fresh
     );
     store.release_idempotency_key(&k).await.unwrap();
     assert!(matches!(
-        store.claim_idempotency_key(&k, T0 + 12 * SECOND, T0).await.unwrap(),
+        store.claim_idempotency_key(&k, T0 + 12 * SECOND, T0, None).await.unwrap(),
         KeyClaim::Replay(_)
     ));
     assert_eq!(store.sweep_idempotency_keys(T0 + 5 * SECOND).await.unwrap(), 1);
     assert_eq!(
-        store.claim_idempotency_key(&k, T0, T0).await.unwrap(),
+        store.claim_idempotency_key(&k, T0, T0, None).await.unwrap(),
         KeyClaim::Replay(StoredResponse { status: 201, body: "{\"id\":1}".into() })
     );
 }
@@ -184,15 +246,120 @@ async fn contract_idempotency_keys_are_claimed_once(store: &dyn Store) {
 /// A job's key commits with the job: its retry replays the job's response.
 async fn contract_a_job_commits_with_its_key(store: &dyn Store) {
     let k = key("fay", "job-1", "body");
-    assert_eq!(store.claim_idempotency_key(&k, T0, T0 - SECOND).await.unwrap(), KeyClaim::Fresh);
+    assert_eq!(
+        store.claim_idempotency_key(&k, T0, T0 - SECOND, None).await.unwrap(),
+        KeyClaim::Fresh
+    );
     let j = job("fay", T0);
     submit(store, &j, Some((&k, "{\"job\":1}"))).await;
-    let replay = store.claim_idempotency_key(&k, T0 + SECOND, T0).await.unwrap();
+    let replay = store.claim_idempotency_key(&k, T0 + SECOND, T0, None).await.unwrap();
     assert_eq!(
         replay,
         KeyClaim::Replay(StoredResponse { status: 200, body: "{\"job\":1}".into() })
     );
     assert!(store.get_job(j.id).await.unwrap().is_some());
+}
+
+/// A session and an execution each commit with their key's response (the
+/// one idempotent write of a creating request), the execution with its
+/// outbox entry too; a request whose claim a retry took over writes
+/// nothing (`KeyTakenOver`), and the retry's own creation stands.
+async fn contract_a_creation_commits_with_its_key(store: &dyn Store) {
+    let response = |body: &str| StoredResponse { status: 200, body: body.into() };
+    let k = key("gus", "session-1", "body");
+    assert_eq!(
+        store.claim_idempotency_key(&k, T0, T0 - SECOND, None).await.unwrap(),
+        KeyClaim::Fresh
+    );
+    let s = session("gus");
+    let answer = response("{\"session\":1}");
+    let answered = Some(KeyedAnswer { key: &k, response: &answer });
+    store
+        .create(&Creation { created: Created::Session(&s), outbox: None, key: answered })
+        .await
+        .unwrap();
+    assert!(store.get_session(s.id).await.unwrap().is_some());
+    let replayed = store.claim_idempotency_key(&k, T0 + SECOND, T0, None).await.unwrap();
+    assert_eq!(replayed, KeyClaim::Replay(answer));
+
+    let k = key("gus", "execute-1", "body");
+    assert_eq!(
+        store.claim_idempotency_key(&k, T0, T0 - SECOND, None).await.unwrap(),
+        KeyClaim::Fresh
+    );
+    let e = execution("gus");
+    let answer = response("{\"execution\":1}");
+    let entry = OutboxEntry::first(e.id, serde_json::json!({"kind": "execution"}), T0);
+    let answered = Some(KeyedAnswer { key: &k, response: &answer });
+    let created = Created::Execution(&e);
+    store.create(&Creation { created, outbox: Some(entry), key: answered }).await.unwrap();
+    assert!(store.get_execution(e.id).await.unwrap().is_some());
+    assert_eq!(store.outbox_depth().await.unwrap().entries, 1);
+    let replayed = store.claim_idempotency_key(&k, T0 + SECOND, T0, None).await.unwrap();
+    assert_eq!(replayed, KeyClaim::Replay(answer));
+
+    // Taken over (stale) by a retry: the first request's creation writes nothing.
+    let first = key("gus", "session-2", "body");
+    assert_eq!(
+        store.claim_idempotency_key(&first, T0, T0 - SECOND, None).await.unwrap(),
+        KeyClaim::Fresh
+    );
+    let retry = retried(&first, "process-test");
+    let claim = store.claim_idempotency_key(&retry, T0 + 100 * SECOND, T0 + SECOND, None);
+    assert_eq!(claim.await.unwrap(), KeyClaim::Fresh);
+    let late = session("gus");
+    let answer = response("{\"session\":\"late\"}");
+    let answered = Some(KeyedAnswer { key: &first, response: &answer });
+    let creation = Creation { created: Created::Session(&late), outbox: None, key: answered };
+    assert!(matches!(store.create(&creation).await, Err(StoreError::KeyTakenOver)));
+    assert!(store.get_session(late.id).await.unwrap().is_none(), "nothing written");
+    let own = session("gus");
+    let answer = response("{\"session\":\"retry\"}");
+    let answered = Some(KeyedAnswer { key: &retry, response: &answer });
+    store
+        .create(&Creation { created: Created::Session(&own), outbox: None, key: answered })
+        .await
+        .unwrap();
+    assert!(store.get_session(own.id).await.unwrap().is_some());
+    // The first request's release leaves the retry's answered claim alone.
+    store.release_idempotency_key(&first).await.unwrap();
+    let replayed = store.claim_idempotency_key(&first, T0 + 101 * SECOND, T0, None).await.unwrap();
+    assert_eq!(replayed, KeyClaim::Replay(answer));
+}
+
+/// A claim whose process is gone is taken over at once: on a shared store,
+/// once that process's lease lapsed (and never while no lease may lapse
+/// yet: `lapsed` is `None`); on a store one process holds, any other
+/// process's claim.
+async fn contract_a_gone_process_s_claim_is_taken_over(store: &dyn Store) {
+    let k = key("hal", "k", "body");
+    store.renew_process_lease("process-test", T0 + 10 * SECOND).await.unwrap();
+    assert_eq!(
+        store.claim_idempotency_key(&k, T0, T0 - SECOND, None).await.unwrap(),
+        KeyClaim::Fresh
+    );
+    let retry = retried(&k, "process-other");
+    store.renew_process_lease("process-other", T0 + 10 * SECOND).await.unwrap();
+    let in_flight =
+        store.claim_idempotency_key(&retry, T0 + SECOND, T0 - SECOND, Some(T0 + SECOND));
+    let expected = if store.shared() { KeyClaim::InFlight } else { KeyClaim::Fresh };
+    assert_eq!(
+        in_flight.await.unwrap(),
+        expected,
+        "its process lives (shared), or is another (one process)"
+    );
+    if store.shared() {
+        // Its lease has not lapsed by the rule while leases cannot lapse yet.
+        let no_verdict = store.claim_idempotency_key(&retry, T0 + 20 * SECOND, T0 - SECOND, None);
+        assert_eq!(no_verdict.await.unwrap(), KeyClaim::InFlight);
+        let gone = store.claim_idempotency_key(
+            &retry,
+            T0 + 20 * SECOND,
+            T0 - SECOND,
+            Some(T0 + 20 * SECOND),
+        );
+        assert_eq!(gone.await.unwrap(), KeyClaim::Fresh);
+    }
 }
 
 /// An api's settings are the deployment's; a worker's only when none are.
@@ -237,6 +404,8 @@ on_sled!(
     contract_the_sweeps_find_lost_jobs,
     contract_idempotency_keys_are_claimed_once,
     contract_a_job_commits_with_its_key,
+    contract_a_creation_commits_with_its_key,
+    contract_a_gone_process_s_claim_is_taken_over,
     contract_the_deployment_s_settings_are_the_api_s,
 );
 
@@ -263,6 +432,8 @@ mod postgres {
         contract_the_sweeps_find_lost_jobs,
         contract_idempotency_keys_are_claimed_once,
         contract_a_job_commits_with_its_key,
+        contract_a_creation_commits_with_its_key,
+        contract_a_gone_process_s_claim_is_taken_over,
         contract_the_deployment_s_settings_are_the_api_s,
     );
 }

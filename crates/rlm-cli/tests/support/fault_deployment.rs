@@ -3,7 +3,10 @@
 //! (`rlm_testenv::services`), one `rlm serve --role api` on a fixed port
 //! (restarted where its clients know it) and `worker`s, every process's
 //! stderr kept for the failure report. The faults an operator sees every
-//! week are methods here.
+//! week are methods here: kill -9 of a worker or the api, the database's
+//! connections cut or the database stopped for a while, NATS restarted,
+//! Redis stopped, and a worker frozen past its lease (a long GC pause, a
+//! stalled VM) then thawed, so two workers run one job at once.
 
 #![allow(dead_code)]
 
@@ -162,6 +165,27 @@ impl Deployment {
         n
     }
 
+    /// The database stopped (every connection cut) for `down`, then started again.
+    pub fn stop_database(&mut self, down: Duration) {
+        self.postgres.stop();
+        std::thread::sleep(down);
+        self.postgres.restart();
+    }
+
+    /// Worker `n` frozen (SIGSTOP) for `frozen`, then thawed (SIGCONT):
+    /// its deliveries' heartbeats stop, so NATS hands its job to another
+    /// worker, and the thawed one runs on beside it until it notices.
+    pub fn freeze_worker(&mut self, n: usize, frozen: Duration) {
+        let n = n % self.workers.len().max(1);
+        let Some(pid) = self.workers.get(n).map(|w| w.child.id().to_string()) else { return };
+        let signal = |s: &str| {
+            let _ = std::process::Command::new("kill").args([s, &pid]).status();
+        };
+        signal("-STOP");
+        std::thread::sleep(frozen);
+        signal("-CONT");
+    }
+
     /// The last `n` lines the processes wrote.
     pub fn tail(&self, n: usize) -> String {
         let lines = self.lines.lock().unwrap();
@@ -187,15 +211,33 @@ pub enum Fault {
     TerminateDatabaseConnections,
     RestartNats,
     StopRedis,
+    StopDatabase,
+    FreezeWorker,
 }
 
-pub const FAULTS: [Fault; 5] = [
+pub const FAULTS: [Fault; 7] = [
     Fault::KillWorker,
     Fault::KillApi,
     Fault::TerminateDatabaseConnections,
     Fault::RestartNats,
     Fault::StopRedis,
+    Fault::StopDatabase,
+    Fault::FreezeWorker,
 ];
+
+/// How long the database stays stopped, in seconds (`RLM_FAULT_DB_DOWN_SECS`,
+/// `LOW-HIGH`; default 6-10, past two leases of the tests' 3 s ack wait; the
+/// long run of BENCHMARKS.md draws from 20-60).
+fn database_down(order: &mut Order) -> Duration {
+    let (low, high) = std::env::var("RLM_FAULT_DB_DOWN_SECS")
+        .ok()
+        .and_then(|v| {
+            let (a, b) = v.split_once('-')?;
+            Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?))
+        })
+        .unwrap_or((6, 10));
+    Duration::from_secs(low + order.next() % (high.saturating_sub(low) + 1))
+}
 
 /// A small xorshift: the order of faults, reproducible from its seed.
 pub struct Order(u64);
@@ -257,6 +299,18 @@ pub fn inject(deployment: &mut Deployment, fault: Fault, order: &mut Order) -> V
             std::thread::sleep(Duration::from_secs(2));
             deployment.redis.restart();
             json!({})
+        }
+        Fault::StopDatabase => {
+            let down = database_down(order);
+            deployment.stop_database(down);
+            json!({"down_secs": down.as_secs()})
+        }
+        Fault::FreezeWorker => {
+            // Past the ack wait (3 s) and a sweep, so the job goes to another worker.
+            let n = (order.next() % deployment.worker_count() as u64) as usize;
+            let frozen = Duration::from_millis(7000 + order.next() % 4000);
+            deployment.freeze_worker(n, frozen);
+            json!({"worker": n, "frozen_ms": frozen.as_millis() as u64})
         }
     }
 }

@@ -1,10 +1,12 @@
-//! The client side of the fault tests: a workload of jobs over sessions,
-//! submitted as a careful client does (every creating POST with an
-//! `Idempotency-Key`, retried with the same key after a timeout, a dropped
-//! connection, a 5xx or a 429), and the invariants checked once it has
-//! ended: every acknowledged job ended exactly once, its execution agrees
-//! with it, history turns equal completed executions, spend is the sum of
-//! the executions', nothing is left open, and retries made one job.
+//! The client side of the fault tests: a workload of sessions, jobs and
+//! synchronous executes, submitted as a careful client does (every
+//! creating POST with an `Idempotency-Key`, retried with the same key after
+//! a timeout, a dropped connection, a 5xx, a 409 or a 429), and the
+//! invariants checked once it has ended: one session per key, one
+//! execution per execute key (answered `completed`, never `interrupted`),
+//! every acknowledged job ended exactly once with its execution agreeing,
+//! history turns equal completed executions, each session's spend is the
+//! sum of its executions', nothing is left open, and retries made one job.
 
 #![allow(dead_code)]
 
@@ -40,6 +42,20 @@ pub async fn post_idempotent(
     tally: &ClientTally,
     give_up: Duration,
 ) -> Result<Value, String> {
+    post_idempotent_within(client, url, key, body, tally, give_up, REQUEST_TIMEOUT).await
+}
+
+/// [`post_idempotent`] with each request's own deadline (a synchronous
+/// execute answers at its end).
+pub async fn post_idempotent_within(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: &Value,
+    tally: &ClientTally,
+    give_up: Duration,
+    request_timeout: Duration,
+) -> Result<Value, String> {
     let until = Instant::now() + give_up;
     let mut backoff = Duration::from_millis(100);
     let mut last = String::new();
@@ -49,7 +65,7 @@ pub async fn post_idempotent(
             .post(url)
             .header("Idempotency-Key", key)
             .json(body)
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(request_timeout)
             .send()
             .await;
         match sent {
@@ -91,20 +107,47 @@ pub struct Acknowledged {
     pub job: String,
 }
 
-/// The workload: `sessions` sessions, `jobs` jobs spread over them and
-/// over `spread`, each submitted idempotently; every fifth job is sent a
-/// second time with its key after its acknowledgement (a client that lost
-/// the answer), which must name the same job.
+/// One synchronous execute the server answered: its question (unique in
+/// the run) and the answer.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    pub session: String,
+    pub query: String,
+    pub answer: Value,
+}
+
+/// What a workload's clients were acknowledged.
+#[derive(Debug, Clone, Default)]
+pub struct Submitted {
+    /// Each session's key and id.
+    pub sessions: Vec<(String, String)>,
+    pub jobs: Vec<Acknowledged>,
+    pub executes: Vec<Answered>,
+    /// Requests never acknowledged within the client's patience (each a
+    /// violation: a careful client's retries must get an answer).
+    pub unacknowledged: Vec<String>,
+}
+
+/// The workload: `sessions` sessions, `jobs` jobs and `executes`
+/// synchronous executes spread over them and over `spread`, each submitted
+/// idempotently; every fifth job is sent a second time with its key after
+/// its acknowledgement (a client that lost the answer), which must name the
+/// same job.
 pub struct Workload {
     pub api: String,
     pub run: String,
     pub sessions: usize,
     pub jobs: usize,
+    pub executes: usize,
     pub spread: Duration,
 }
 
+/// A synchronous execute's deadline per request: a client waits for its
+/// answer this long, then asks again with its key.
+const EXECUTE_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Workload {
-    pub async fn submit_all(&self, tally: &Arc<ClientTally>) -> Result<Vec<Acknowledged>, String> {
+    pub async fn submit_all(&self, tally: &Arc<ClientTally>) -> Result<Submitted, String> {
         let client = reqwest::Client::new();
         let mut sessions = Vec::new();
         for s in 0..self.sessions {
@@ -112,10 +155,66 @@ impl Workload {
             let body = json!({"name": key, "context": format!("session {s} of run {}", self.run)});
             let url = format!("{}/api/sessions", self.api);
             let created =
-                post_idempotent(&client, &url, &key, &body, tally, Duration::from_secs(120))
+                post_idempotent(&client, &url, &key, &body, tally, Duration::from_secs(180))
                     .await?;
-            sessions.push(created["id"].as_str().ok_or("a session without an id")?.to_string());
+            let id = created["id"].as_str().ok_or("a session without an id")?.to_string();
+            sessions.push((key, id));
         }
+        let ids: Vec<String> = sessions.iter().map(|(_, id)| id.clone()).collect();
+        let executes = self.spawn_executes(&client, &ids, tally);
+        let (jobs, mut unacknowledged) = self.submit_jobs(&client, &ids, tally).await?;
+        let mut answered = Vec::new();
+        for t in executes {
+            match t.await.map_err(|e| e.to_string())? {
+                Ok(a) => answered.push(a),
+                Err(e) => unacknowledged.push(e),
+            }
+        }
+        Ok(Submitted { sessions, jobs, executes: answered, unacknowledged })
+    }
+
+    /// The synchronous executes, each on its own task, spread like the jobs.
+    fn spawn_executes(
+        &self,
+        client: &reqwest::Client,
+        sessions: &[String],
+        tally: &Arc<ClientTally>,
+    ) -> Vec<tokio::task::JoinHandle<Result<Answered, String>>> {
+        let gap = self.spread / self.executes.max(1) as u32;
+        (0..self.executes)
+            .map(|i| {
+                let session = sessions[(i + 1) % sessions.len()].clone();
+                let query = format!("execute {i} of {}", self.run);
+                let key = format!("{}-execute-{i}", self.run);
+                let url = format!("{}/api/execute", self.api);
+                let (client, tally) = (client.clone(), Arc::clone(tally));
+                let after = gap * i as u32;
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let body = json!({"session_id": session, "user_query": query});
+                    let give_up = Duration::from_secs(180);
+                    let answer = post_idempotent_within(
+                        &client,
+                        &url,
+                        &key,
+                        &body,
+                        &tally,
+                        give_up,
+                        EXECUTE_TIMEOUT,
+                    )
+                    .await?;
+                    Ok(Answered { session, query, answer })
+                })
+            })
+            .collect()
+    }
+
+    async fn submit_jobs(
+        &self,
+        client: &reqwest::Client,
+        sessions: &[String],
+        tally: &Arc<ClientTally>,
+    ) -> Result<(Vec<Acknowledged>, Vec<String>), String> {
         let acknowledged = Arc::new(Mutex::new(Vec::new()));
         let gap = self.spread / self.jobs.max(1) as u32;
         let mut tasks = Vec::new();
@@ -128,7 +227,7 @@ impl Workload {
             let (client, tally, acknowledged) =
                 (client.clone(), Arc::clone(tally), Arc::clone(&acknowledged));
             tasks.push(tokio::spawn(async move {
-                let give_up = Duration::from_secs(180);
+                let give_up = Duration::from_secs(300);
                 let job = post_idempotent(&client, &url, &key, &body, &tally, give_up).await?;
                 let id = job["job_id"].as_str().ok_or("a job without an id")?.to_string();
                 if i % 5 == 0 {
@@ -143,11 +242,14 @@ impl Workload {
             }));
             tokio::time::sleep(gap).await;
         }
+        let mut unacknowledged = Vec::new();
         for t in tasks {
-            t.await.map_err(|e| e.to_string())??;
+            if let Err(e) = t.await.map_err(|e| e.to_string())? {
+                unacknowledged.push(e);
+            }
         }
         let out = acknowledged.lock().unwrap().clone();
-        Ok(out)
+        Ok((out, unacknowledged))
     }
 }
 
@@ -215,43 +317,73 @@ pub async fn settled_jobs(
 /// What one round's invariants found (every count is also asserted).
 #[derive(Debug, Default, serde::Serialize)]
 pub struct RoundFindings {
+    pub sessions: usize,
     pub jobs: usize,
     pub complete: usize,
+    pub executes: usize,
     pub executions_completed: usize,
     pub history_turns: u64,
     pub resumed_executions: usize,
     pub violations: Vec<String>,
 }
 
-/// Checks the invariants over the acknowledged jobs and their sessions.
+/// Checks the invariants over what the clients were acknowledged.
 pub async fn check_invariants(
     api: &str,
-    acknowledged: &[Acknowledged],
+    submitted: &Submitted,
     jobs: &BTreeMap<String, Value>,
 ) -> Result<RoundFindings, String> {
-    let mut f = RoundFindings { jobs: acknowledged.len(), ..RoundFindings::default() };
+    let acknowledged = &submitted.jobs;
+    let mut f = RoundFindings {
+        sessions: submitted.sessions.len(),
+        jobs: acknowledged.len(),
+        executes: submitted.executes.len(),
+        ..RoundFindings::default()
+    };
+    f.violations.extend(submitted.unacknowledged.iter().map(|e| format!("not acknowledged: {e}")));
     let by_key: BTreeSet<&str> = acknowledged.iter().map(|a| a.job.as_str()).collect();
     if by_key.len() != acknowledged.len() {
         f.violations.push("two keys were acknowledged with one job".into());
     }
-    let sessions: BTreeSet<&str> = acknowledged.iter().map(|a| a.session.as_str()).collect();
-    for session in sessions {
+    check_session_keys(api, submitted, &mut f).await?;
+    let all_jobs = list_all(api, "/api/jobs?limit=100", "jobs").await?;
+    for (_, session) in &submitted.sessions {
         let mine: Vec<&Acknowledged> =
-            acknowledged.iter().filter(|a| a.session == session).collect();
-        check_session(api, session, &mine, jobs, &mut f).await?;
+            acknowledged.iter().filter(|a| &a.session == session).collect();
+        let executes: Vec<&Answered> =
+            submitted.executes.iter().filter(|a| &a.session == session).collect();
+        check_session(api, session, &mine, &executes, jobs, &all_jobs, &mut f).await?;
     }
     Ok(f)
+}
+
+/// One session per session key: the sessions named by the run's keys.
+async fn check_session_keys(
+    api: &str,
+    submitted: &Submitted,
+    f: &mut RoundFindings,
+) -> Result<(), String> {
+    let stored = list_all(api, "/api/sessions?limit=100", "sessions").await?;
+    for (key, id) in &submitted.sessions {
+        let named: Vec<&Value> = stored.iter().filter(|s| s["name"] == key.as_str()).collect();
+        if named.len() != 1 || named[0]["id"] != id.as_str() {
+            let ids: Vec<&Value> = named.iter().map(|s| &s["id"]).collect();
+            f.violations.push(format!("session key {key}: sessions {ids:?}, acknowledged {id}"));
+        }
+    }
+    Ok(())
 }
 
 async fn check_session(
     api: &str,
     session: &str,
     mine: &[&Acknowledged],
+    executes: &[&Answered],
     jobs: &BTreeMap<String, Value>,
+    all_jobs: &[Value],
     f: &mut RoundFindings,
 ) -> Result<(), String> {
-    let all = list_all(api, "/api/jobs?limit=100", "jobs").await?;
-    let stored: Vec<&Value> = all.iter().filter(|j| j["session_id"] == session).collect();
+    let stored: Vec<&Value> = all_jobs.iter().filter(|j| j["session_id"] == session).collect();
     if stored.len() != mine.len() {
         f.violations.push(format!(
             "session {session}: {} jobs stored for {} idempotency keys",
@@ -277,6 +409,9 @@ async fn check_session(
         let job = &jobs[&a.job];
         check_job(api, job, completed_by_job.get(&a.job).copied().unwrap_or(0), f).await?;
     }
+    for a in executes {
+        check_execute(a, &executions, f);
+    }
     let view = get_json(api, &format!("/api/sessions/{session}")).await?;
     let history = get_json(api, &format!("/api/sessions/{session}/history?limit=1")).await?;
     let turns = history["total"].as_u64().unwrap_or(0);
@@ -296,6 +431,26 @@ async fn check_session(
         ));
     }
     Ok(())
+}
+
+/// One execution per execute key, the one answered, `completed`.
+fn check_execute(answered: &Answered, executions: &[Value], f: &mut RoundFindings) {
+    let query = answered.query.as_str();
+    let made: Vec<&Value> = executions.iter().filter(|e| e["user_query"] == query).collect();
+    let answer = &answered.answer;
+    if answer["status"] != "completed" {
+        f.violations.push(format!(
+            "execute {query:?} answered {} ({})",
+            answer["status"], answer["error_message"]
+        ));
+    }
+    if made.len() != 1 || made[0]["id"] != answer["id"] {
+        let ids: Vec<(&Value, &Value)> = made.iter().map(|e| (&e["id"], &e["status"])).collect();
+        f.violations.push(format!(
+            "execute {query:?}: executions {ids:?} for one key, answered {}",
+            answer["id"]
+        ));
+    }
 }
 
 async fn check_job(

@@ -16,12 +16,14 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::idempotency::{self, KeyAnswered, RequestKey};
 use super::listeners::Listener;
 use super::sessions::Page;
 use crate::bus::{BusEvent, sse_name};
 use crate::error::ServerError;
 use crate::executions::{
-    DisconnectGuard, START_EVENT, StartRequest, Started, Target, start_data, terminal_frame,
+    DisconnectGuard, ExecutionKey, START_EVENT, StartRequest, Started, Target, start_data,
+    terminal_frame,
 };
 use crate::governor::MemoryCharge;
 use crate::recordings::ExchangeMode;
@@ -57,7 +59,7 @@ fn start_request(
     scope: Scope,
     body: ExecutionCreate,
     trace_parent: rlm_core::TraceParent,
-    body_charge: Option<MemoryCharge>,
+    (body_charge, key): (Option<MemoryCharge>, Option<ExecutionKey>),
 ) -> Result<StartRequest, ServerError> {
     let exchanges =
         ExchangeMode::of_request(body.record, body.replay, state.limits.max_context_bytes)?;
@@ -86,12 +88,24 @@ fn start_request(
         exchanges,
         trace_parent: Some(trace_parent),
         body_charge,
+        key,
     })
+}
+
+/// The request's `Idempotency-Key`, answered with what `render` makes of
+/// the execution's id when the execution is stored.
+fn execution_key(
+    key: Option<Extension<RequestKey>>,
+    render: fn(Uuid) -> crate::store::StoredResponse,
+) -> Option<ExecutionKey> {
+    key.map(|Extension(RequestKey(key))| ExecutionKey { key, render })
 }
 
 /// Run an execution and wait for its answer (the RLM Engine's call). A
 /// client that disconnects before the answer cancels the execution (it
-/// ends `cancelled`; `rlm serve --on-disconnect continue` lets it run on).
+/// ends `cancelled`; `rlm serve --on-disconnect continue` lets it run on),
+/// unless the request carries an `Idempotency-Key`: then the key's retry
+/// is its client, and gets its answer once it has ended.
 #[utoipa::path(post, path = "/api/execute", tag = "executions",
     request_body = ExecutionCreate,
     responses((status = 200, body = ExecutionResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -103,14 +117,21 @@ pub async fn execute(
     scope: Scope,
     headers: HeaderMap,
     charge: Option<Extension<MemoryCharge>>,
+    key: Option<Extension<RequestKey>>,
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
     let trace = trace_parent_of(&headers);
-    let request = start_request(&state, scope, body, trace, charge.map(|c| c.0))?;
+    let key = execution_key(key, idempotency::render_execution);
+    let keyed = key.is_some();
+    let request = start_request(&state, scope, body, trace, (charge.map(|c| c.0), key))?;
     // Nothing is said before the end: the pending record needs no flush of its own.
     let Started { id, mut done, .. } = state.executions.start_unannounced(request).await?;
-    // Dropped with this future when the client goes away: the execution is cancelled.
+    // Dropped with this future when the client goes away: the execution is
+    // cancelled, unless a key's retry is its client.
     let mut client = DisconnectGuard::new(&state.executions, id);
+    if keyed {
+        client.disarm();
+    }
     let record = done
         .wait_for(Option::is_some)
         .await
@@ -119,9 +140,11 @@ pub async fn execute(
         .ok_or_else(|| ServerError::Internal("no execution record".into()))?;
     client.disarm();
     let mut response = Json(ExecutionResponse::from(&record)).into_response();
-    // Names the execution: an Idempotency-Key's replay renders it from its record.
     if let Ok(id) = axum::http::HeaderValue::from_str(&id.to_string()) {
-        response.headers_mut().insert(super::idempotency::EXECUTION_HEADER, id);
+        response.headers_mut().insert(idempotency::EXECUTION_HEADER, id);
+    }
+    if keyed {
+        response.extensions_mut().insert(KeyAnswered);
     }
     Ok(with_otel_trace_id(response, &trace))
 }
@@ -163,20 +186,26 @@ pub async fn execute_stream(
     scope: Scope,
     headers: HeaderMap,
     charge: Option<Extension<MemoryCharge>>,
+    key: Option<Extension<RequestKey>>,
     ApiJson(body): ApiJson<ExecutionCreate>,
 ) -> Result<Response, ServerError> {
     let trace = trace_parent_of(&headers);
     // Counted before the execution starts: a refused listener starts nothing.
     let mut listener = Listener::open(&state, &scope, None)?;
+    let key = execution_key(key, idempotency::render_stream);
+    let keyed = key.is_some();
     let started = state
         .executions
-        .start(start_request(&state, scope, body, trace, charge.map(|c| c.0))?)
+        .start(start_request(&state, scope, body, trace, (charge.map(|c| c.0), key))?)
         .await?;
     listener.attach(started.id);
     let mut response = sse_response(listener.hold(started.bus.subscribe(0).map(|e| sse_event(&e))));
-    // Names the execution for an Idempotency-Key's replay (and any client).
+    // Names the execution (for any client).
     if let Ok(id) = axum::http::HeaderValue::from_str(&started.id.to_string()) {
-        response.headers_mut().insert(super::idempotency::EXECUTION_HEADER, id);
+        response.headers_mut().insert(idempotency::EXECUTION_HEADER, id);
+    }
+    if keyed {
+        response.extensions_mut().insert(KeyAnswered);
     }
     Ok(with_otel_trace_id(response, &trace))
 }

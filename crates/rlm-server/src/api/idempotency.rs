@@ -1,22 +1,40 @@
-//! `Idempotency-Key` on the creating POSTs of `/api` (sessions, executions,
-//! jobs), as Stripe has it: a retry with the same key (scoped by the
-//! caller's API key) and the same request gets the first response again,
-//! status and JSON body as they were (`Idempotent-Replayed: true`); the
-//! same key with another request answers 422; while the first request
-//! runs, 409. A response worth retrying (5xx, 409, 429) gives the key up,
-//! so a retry runs the request again. A streamed execution's key replays a
-//! `303 See Other` to the execution's event stream (a stream cannot be
-//! replayed byte for byte). A synchronous execution's key keeps the
-//! execution's id, not its answer: a replay renders the response from the
-//! execution's record, so an answer of any size is replayed whole and never
-//! held twice. A job's key is committed with the job (one transaction: a
-//! crash never leaves a job without its key). Keys are kept for
-//! `jobs.idempotency_hours` (default 24), then swept.
+//! `Idempotency-Key` on every POST of `/api`, as Stripe has it: a retry
+//! with the same key (scoped by the caller's API key) and the same request
+//! gets the first response again, status and JSON body as they were
+//! (`Idempotent-Replayed: true`); the same key with another request answers
+//! 422; while the first request is in flight, 409. A response worth
+//! retrying (5xx, 409, 429) gives the key up, so a retry runs the request
+//! again. Keys are kept for `jobs.idempotency_hours` (default 24), then
+//! swept.
+//!
+//! **One idempotent write** (issue #75). A request that creates something
+//! (a session, an execution, a job) answers its key in the store's
+//! transaction that creates it ([`crate::store::Creation`]): a crash leaves
+//! both or neither, never a record without its key or a key claimed for a
+//! record that exists. A creation whose claim was taken over writes nothing
+//! (409). The other POSTs (a `memory` edit, a cancel) are naturally
+//! idempotent: their response is stored once they have answered.
+//!
+//! **In flight only while it can be.** A claim names this process (its
+//! process lease, renewed with the leases: `crate::leases`) and this
+//! request. It is taken over as soon as the request cannot be in flight
+//! anywhere: its client went away before the answer (the claim is given up
+//! as the handler is dropped), or its process is gone (its lease lapsed by
+//! the one rule of who is dead; on a store one process holds, any other
+//! process's claim), or it began before the stale bound.
+//!
+//! **A synchronous execution's key** names the execution, not its answer:
+//! a retry waits for the execution's end (wherever it runs: a worker keeps
+//! running it after its api died) and renders the response from its record,
+//! so an answer of any size is replayed whole and an execution runs once.
+//! Its client going away does not cancel it: the key's retry is its client.
+//! A streamed execution's key replays a `303 See Other` to its event stream.
 //!
 //! A request's fingerprint is its path and body (SHA-256); a multipart
 //! session upload, streamed to disk rather than held, is fingerprinted by
 //! its path, content type and length.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -25,10 +43,11 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::AppState;
 use crate::error::ServerError;
-use crate::store::{IdempotencyKey, KeyClaim, StoredResponse, now_micros};
+use crate::store::{IdempotencyKey, KeyClaim, Store, StoredResponse, now_micros};
 use rlm_listen::Tenant;
 
 /// The request header.
@@ -37,27 +56,76 @@ pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotent-replayed";
 /// The response header naming a streamed execution (its key's replay).
 pub const EXECUTION_HEADER: &str = "x-execution-id";
-/// The routes whose POST creates something.
-const CREATING: [&str; 4] = ["/api/sessions", "/api/execute", "/api/execute/stream", "/api/jobs"];
 /// The longest key.
 const MAX_KEY: usize = 255;
-/// A claim whose request never answered is taken over after this (a
-/// creating request answers within it; an execution's within its limit).
+/// A claim whose request never answered is taken over after this even if
+/// its process lives (a request answers within it; an execution's key is
+/// answered when it is admitted).
 const STALE_CLAIM: Duration = Duration::from_secs(60);
 /// A stored response that names an execution to render, not a body.
 const RENDER_EXECUTION: &str = "rlm_render_execution";
+/// How often a replay waiting for an execution another process runs reads
+/// its record.
+const SETTLED_POLL: Duration = Duration::from_millis(250);
 
 /// The key of the request being served, for a handler that commits it
-/// with what it creates (a job).
+/// with what it creates.
 #[derive(Debug, Clone)]
 pub struct RequestKey(pub IdempotencyKey);
 
+/// Set on a response whose key was answered in its creation's
+/// transaction: nothing is left to store.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyAnswered;
+
+/// A synchronous execution's key: its retries render the execution.
+pub fn render_execution(id: Uuid) -> StoredResponse {
+    let body = serde_json::json!({ RENDER_EXECUTION: id });
+    StoredResponse { status: StatusCode::OK.as_u16(), body: body.to_string() }
+}
+
+/// A streamed execution's key: its retries are sent to its events.
+pub fn render_stream(id: Uuid) -> StoredResponse {
+    let body = serde_json::json!({
+        "detail": "this Idempotency-Key started an execution: its events are at `location`",
+        "execution_id": id,
+        "location": format!("/api/executions/{id}/events"),
+    });
+    StoredResponse { status: StatusCode::SEE_OTHER.as_u16(), body: body.to_string() }
+}
+
+/// Gives the claim up if the request's handler is dropped before it
+/// answered (its client went away): the key is free for the retry at once.
+struct ClaimGuard {
+    store: Arc<dyn Store>,
+    key: Option<IdempotencyKey>,
+}
+
+impl ClaimGuard {
+    fn disarm(&mut self) {
+        self.key = None;
+    }
+}
+
+impl Drop for ClaimGuard {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let store = Arc::clone(&self.store);
+            tokio::spawn(async move {
+                if let Err(e) = store.release_idempotency_key(&key).await {
+                    tracing::warn!(error = %e, "cannot give an abandoned idempotency key up");
+                }
+            });
+        }
+    }
+}
+
 /// The middleware: see the module docs.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let creating = request.method() == Method::POST && CREATING.contains(&request.uri().path());
+    let keyed = request.method() == Method::POST && request.uri().path().starts_with("/api/");
     let raw = request.headers().get(HEADER).cloned();
     let tenant = request.extensions().get::<Tenant>().cloned();
-    let (Some(raw), Some(tenant), true) = (raw, tenant, creating) else {
+    let (Some(raw), Some(tenant), true) = (raw, tenant, keyed) else {
         return next.run(request).await;
     };
     let key = match raw.to_str() {
@@ -73,11 +141,18 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         Ok(found) => found,
         Err(refused) => return refused,
     };
-    let key = IdempotencyKey { owner: tenant.id().to_string(), key, fingerprint };
+    let key = IdempotencyKey {
+        owner: tenant.id().to_string(),
+        key,
+        fingerprint,
+        holder: state.executions.holder().to_string(),
+        claim: Uuid::new_v4().to_string(),
+    };
     let now = now_micros();
     let stale = stale_after(request.uri().path(), state.limits.max_execution);
     let stale_before = now - i64::try_from(stale.as_micros()).unwrap_or(i64::MAX);
-    match state.store.claim_idempotency_key(&key, now, stale_before).await {
+    let lapsed = crate::leases::lapsed_before(state.store.as_ref(), state.executions.lease());
+    match state.store.claim_idempotency_key(&key, now, stale_before, lapsed).await {
         Err(e) => return ServerError::from(e).into_response(),
         Ok(KeyClaim::InFlight) => {
             return ServerError::Conflict(
@@ -98,10 +173,13 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         }
         Ok(KeyClaim::Fresh) => {}
     }
+    let mut claim = ClaimGuard { store: Arc::clone(&state.store), key: Some(key.clone()) };
     let mut request = request;
     request.extensions_mut().insert(RequestKey(key.clone()));
     let response = next.run(request).await;
-    remember(&state, &key, response).await
+    let response = remember(&state, &key, response).await;
+    claim.disarm();
+    response
 }
 
 fn stale_after(path: &str, max_execution: Duration) -> Duration {
@@ -145,8 +223,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Stores the response for the key's retries (or gives the key up), and
-/// answers it.
+/// answers it. A response whose key its creation answered is left as it is.
 async fn remember(state: &AppState, key: &IdempotencyKey, response: Response) -> Response {
+    if response.extensions().get::<KeyAnswered>().is_some() {
+        return response;
+    }
     let status = response.status();
     let retry_worthy = status.is_server_error()
         || status == StatusCode::CONFLICT
@@ -161,26 +242,12 @@ async fn remember(state: &AppState, key: &IdempotencyKey, response: Response) ->
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/event-stream"));
     if streamed {
-        let execution = response.headers().get(EXECUTION_HEADER).and_then(|v| v.to_str().ok());
-        if let Some(id) = execution {
-            let body = serde_json::json!({
-                "detail": "this Idempotency-Key started an execution: its events are at `location`",
-                "execution_id": id,
-                "location": format!("/api/executions/{id}/events"),
-            });
-            store(state, key, StatusCode::SEE_OTHER, body.to_string()).await;
-        } else {
-            release(state, key).await;
-        }
+        // A stream that named no execution: nothing to send a retry to.
+        release(state, key).await;
         return response;
     }
-    let execution = response.headers().get(EXECUTION_HEADER).and_then(|v| v.to_str().ok());
-    if let (Some(id), true) = (execution, status.is_success()) {
-        let body = serde_json::json!({ RENDER_EXECUTION: id });
-        store(state, key, status, body.to_string()).await;
-        return response;
-    }
-    // A session's or a job's answer: bounded by its request (the body limit) and the record.
+    // A non-creating POST's answer (a `memory` edit, a cancel), or an
+    // error: bounded by its request (the body limit) and the record.
     let (parts, body) = response.into_parts();
     let limit =
         usize::try_from(state.limits.max_body_bytes.saturating_mul(2)).unwrap_or(usize::MAX);
@@ -212,7 +279,8 @@ async fn release(state: &AppState, key: &IdempotencyKey) {
 }
 
 /// The stored response, as it was (a streamed execution's: 303 to its
-/// events; a synchronous execution's: rendered from its record).
+/// events; a synchronous execution's: rendered from its record once it has
+/// ended).
 async fn replay(state: &AppState, tenant: &Tenant, stored: StoredResponse) -> Response {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let named = serde_json::from_str::<serde_json::Value>(&stored.body)
@@ -220,8 +288,8 @@ async fn replay(state: &AppState, tenant: &Tenant, stored: StoredResponse) -> Re
         .and_then(|v| v.get(RENDER_EXECUTION).and_then(|id| id.as_str()).map(str::to_string))
         .and_then(|id| uuid::Uuid::parse_str(&id).ok());
     if let Some(id) = named {
-        let scope = crate::scope::Scope::new(tenant.clone(), std::sync::Arc::clone(&state.store));
-        let mut response = match scope.execution(id).await {
+        let scope = crate::scope::Scope::new(tenant.clone(), Arc::clone(&state.store));
+        let mut response = match settled(state, &scope, id).await {
             Ok(record) => (status, axum::Json(crate::shapes::ExecutionResponse::from(&record)))
                 .into_response(),
             Err(e) => e.into_response(),
@@ -241,4 +309,34 @@ async fn replay(state: &AppState, tenant: &Tenant, stored: StoredResponse) -> Re
         headers.insert(header::LOCATION, location);
     }
     response
+}
+
+/// The execution's record once it has ended: waited for where it runs
+/// (in this process, its live log; elsewhere, its record read again), at
+/// most as long as an execution may run and a lease more; a 409 to retry
+/// past that.
+async fn settled(
+    state: &AppState,
+    scope: &crate::scope::Scope,
+    id: Uuid,
+) -> Result<crate::store::ExecutionRecord, ServerError> {
+    let bound = state.limits.max_execution + crate::leases::grace(state.executions.lease());
+    let deadline = tokio::time::Instant::now() + bound;
+    loop {
+        let record = scope.execution(id).await?;
+        if record.status.is_terminal() {
+            return Ok(record);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ServerError::Conflict(
+                "the execution this Idempotency-Key started is still running; retry".into(),
+            ));
+        }
+        match state.executions.live_done(id) {
+            Some(mut done) => {
+                let _ = tokio::time::timeout_at(deadline, done.wait_for(Option::is_some)).await;
+            }
+            None => tokio::time::sleep(SETTLED_POLL).await,
+        }
+    }
 }

@@ -3,12 +3,13 @@
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use uuid::Uuid;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::idempotency::RequestKey;
+use super::idempotency::{KeyAnswered, RequestKey};
 use super::sessions::Page;
 use crate::error::ServerError;
 use crate::jobs::KeyedSubmission;
@@ -29,7 +30,7 @@ pub async fn submit(
     scope: Scope,
     key: Option<Extension<RequestKey>>,
     ApiJson(body): ApiJson<JobCreate>,
-) -> Result<Json<JobResponse>, ServerError> {
+) -> Result<Response, ServerError> {
     crate::executions::check_query(&body.user_query, state.limits.max_query_chars)?;
     let exchanges =
         ExchangeMode::of_request(body.record, body.replay, state.limits.max_context_bytes)?;
@@ -39,9 +40,14 @@ pub async fn submit(
         body: serde_json::to_string(&JobResponse::from(job)).unwrap_or_default(),
     };
     let keyed = key.as_ref().map(|k| KeyedSubmission { key: &k.0.0, render: &render });
+    let answered = keyed.is_some();
     let job =
         state.jobs.submit(&scope, body.session_id, body.user_query, &exchanges, keyed).await?;
-    Ok(Json(JobResponse::from(&job)))
+    let mut response = Json(JobResponse::from(&job)).into_response();
+    if answered {
+        response.extensions_mut().insert(KeyAnswered);
+    }
+    Ok(response)
 }
 
 /// A job: PENDING, RUNNING, COMPLETE (with `answer`), FAILED or INTERRUPTED

@@ -1,21 +1,23 @@
 //! Session handlers: create (JSON text, multipart files, or server-side
 //! paths), list, get, update, delete; `memory` get/set/delete; history.
 
-use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use uuid::Uuid;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery, parse_json};
+use super::idempotency::{KeyAnswered, RequestKey};
 use crate::contexts::{NewDocument, read_documents, resolve_under};
 use crate::error::ServerError;
 use crate::quotas::ContextAllowance;
 use crate::scope::Scope;
 use crate::shapes::*;
 use crate::store::{
-    ContextRef, MemoryEdit, PageRequest, SessionOverrides, SessionRecord, new_session_state,
-    now_micros,
+    ContextRef, Created, Creation, KeyedAnswer, MemoryEdit, PageRequest, SessionOverrides,
+    SessionRecord, StoredResponse, new_session_state, now_micros,
 };
 
 /// `?cursor=&limit=&offset=`.
@@ -96,8 +98,9 @@ pub struct HistoryQuery {
 pub async fn create(
     State(state): State<AppState>,
     scope: Scope,
+    key: Option<Extension<RequestKey>>,
     request: Request,
-) -> Result<Json<SessionResponse>, ServerError> {
+) -> Result<Response, ServerError> {
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -154,13 +157,28 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    if let Err(e) = state.store.put_session(&record).await {
+    // The one idempotent write: the session with its key's response.
+    let view = SessionResponse::from(&record);
+    let response = key.as_ref().map(|_| StoredResponse {
+        status: 200,
+        body: serde_json::to_string(&view).unwrap_or_default(),
+    });
+    let answer = key
+        .as_ref()
+        .zip(response.as_ref())
+        .map(|(Extension(RequestKey(key)), response)| KeyedAnswer { key, response });
+    let creation = Creation { created: Created::Session(&record), outbox: None, key: answer };
+    if let Err(e) = state.store.create(&creation).await {
         if let Some(c) = &record.context {
             drop_context(&state, c).await;
         }
         return Err(e.into());
     }
-    Ok(Json(SessionResponse::from(&record)))
+    let mut answered = Json(view).into_response();
+    if key.is_some() {
+        answered.extensions_mut().insert(KeyAnswered);
+    }
+    Ok(answered)
 }
 
 /// The documents a JSON body gives (text or server-side paths), if any.

@@ -27,13 +27,15 @@ use uuid::Uuid;
 
 use crate::bus::ExecutionBus;
 use crate::error::ServerError;
-use crate::store::{CheckpointRecord, Store, now_micros};
+use crate::store::{CheckpointRecord, CheckpointWrite, Store, StoreError, now_micros};
 
 /// A [`CheckpointSink`] writing an execution's checkpoints to the store
 /// (the newest step wins: a slow worker's older one changes nothing).
 pub struct StoreCheckpoints {
     store: Arc<dyn Store>,
     execution: Uuid,
+    /// The queue delivery writing them: a superseded one's are refused.
+    attempt: u32,
     /// The execution's live log and how far its persister has stored it:
     /// a checkpoint waits until the log so far is stored.
     stored: Option<(Arc<ExecutionBus>, watch::Receiver<u64>)>,
@@ -44,8 +46,9 @@ pub struct StoreCheckpoints {
 }
 
 impl StoreCheckpoints {
-    pub fn new(store: Arc<dyn Store>, execution: Uuid) -> StoreCheckpoints {
-        StoreCheckpoints { store, execution, stored: None, boundary: None }
+    /// Attempt `attempt`'s checkpoints of `execution`.
+    pub fn new(store: Arc<dyn Store>, execution: Uuid, attempt: u32) -> StoreCheckpoints {
+        StoreCheckpoints { store, execution, attempt, stored: None, boundary: None }
     }
 
     /// Each checkpoint waits until `stored` (the persister's next id to
@@ -71,8 +74,9 @@ impl StoreCheckpoints {
 impl CheckpointSink for StoreCheckpoints {
     fn save(&self, checkpoint: Checkpoint) -> BoxFuture<'static, Result<(), CheckpointError>> {
         let store = Arc::clone(&self.store);
-        let execution = self.execution;
+        let (execution, attempt) = (self.execution, self.attempt);
         let gate = self.stored.as_ref().map(|(bus, stored)| (bus.next_id(), stored.clone()));
+        let traced = gate.is_some();
         let boundary = self.boundary.clone();
         Box::pin(async move {
             if let Some((end, mut stored)) = gate {
@@ -84,10 +88,27 @@ impl CheckpointSink for StoreCheckpoints {
                 saved_at: now_micros(),
                 body: checkpoint.to_bytes()?,
             };
-            store
-                .save_checkpoint(execution, &record)
-                .await
-                .map_err(|e| CheckpointError::Sink(e.to_string()))?;
+            // The trace it covers must be stored (checked by the write) when
+            // this sink follows a stored trace; a run outside the store's
+            // trace (`run_resuming`) covers none.
+            let trace_events = match traced {
+                true => checkpoint.trace.last().map_or(0, |e| e.seq + 1),
+                false => 0,
+            };
+            let write = CheckpointWrite { record: &record, attempt, trace_events };
+            match store.save_checkpoint(execution, &write).await {
+                Ok(_) => {}
+                // A later delivery runs the execution now: this run stops here.
+                Err(e @ StoreError::Superseded { .. }) => {
+                    if let Some((_, halt)) = &boundary
+                        && let Some(canceller) = halt.get()
+                    {
+                        canceller.cancel();
+                    }
+                    return Err(CheckpointError::Sink(e.to_string()));
+                }
+                Err(e) => return Err(CheckpointError::Sink(e.to_string())),
+            }
             if let Some((requested, halt)) = boundary
                 && requested.is_cancelled()
                 && let Some(canceller) = halt.get()
@@ -187,7 +208,7 @@ pub async fn run_resuming(
     context: Context,
 ) -> Result<RunResult, ServerError> {
     let sink: Arc<dyn CheckpointSink> =
-        Arc::new(StoreCheckpoints::new(Arc::clone(&store), execution));
+        Arc::new(StoreCheckpoints::new(Arc::clone(&store), execution, 1));
     let from = match store.load_checkpoint(execution).await? {
         Some(record) => match Checkpoint::from_bytes(&record.body) {
             Ok(cp) if cp.query == query => Some(cp),

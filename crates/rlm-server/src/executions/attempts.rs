@@ -10,25 +10,25 @@ use std::sync::atomic::Ordering;
 
 use crate::engine::durable::{ResumePoint, resume_point};
 use crate::error::ServerError;
-use crate::store::{AttemptMark, ExecutionRecord, ExecutionStatus, Spend, now_micros};
+use crate::store::{AttemptMark, ExecutionRecord, ExecutionStatus, Spend, StoreError, now_micros};
 
 use super::{Executions, Live};
 
 /// Why an attempt cannot go on: the database was away (the delivery is
-/// given back, for a later one) or anything else (the execution fails).
+/// given back, for a later one), a later delivery runs the execution now
+/// (this one stops without a write), or anything else (the execution fails).
 pub(super) struct AttemptRefused {
     pub why: String,
     pub unavailable: bool,
+    pub superseded: bool,
 }
 
 impl AttemptRefused {
-    fn new(what: &str, e: impl std::fmt::Display, unavailable: bool) -> Self {
-        AttemptRefused { why: format!("{what}: {e}"), unavailable }
+    fn new(what: &str, e: &ServerError) -> Self {
+        let unavailable = matches!(e, ServerError::Store(s) if s.is_unavailable());
+        let superseded = matches!(e, ServerError::Store(StoreError::Superseded { .. }));
+        AttemptRefused { why: format!("{what}: {e}"), unavailable, superseded }
     }
-}
-
-fn server_unavailable(e: &ServerError) -> bool {
-    matches!(e, ServerError::Store(s) if s.is_unavailable())
 }
 
 impl Executions {
@@ -43,14 +43,29 @@ impl Executions {
         attempt: Option<u32>,
     ) -> Result<Option<ResumePoint>, AttemptRefused> {
         let Some(n) = attempt else { return Ok(None) };
-        let resume = if n > 1 {
-            resume_point(self.store.as_ref(), record.id, &record.user_query).await.map_err(|e| {
-                let unavailable = server_unavailable(&e);
-                AttemptRefused::new("cannot read where the execution stopped", e, unavailable)
-            })?
-        } else {
-            None
+        // The earlier attempts' marks came with the stored record.
+        record.attempts.retain(|m| m.attempt < n);
+        let mark = AttemptMark {
+            attempt: n,
+            started_at: now_micros(),
+            from_step: 0,
+            carried: Spend::default(),
         };
+        record.attempts.push(mark);
+        if n == 1 {
+            return Ok(None);
+        }
+        // Fenced first: once this attempt's mark is stored, every write of an
+        // earlier one (a worker frozen past its lease, then thawed) is
+        // refused, so the trace read below cannot change under it.
+        record.status = ExecutionStatus::Running;
+        record.started_at.get_or_insert_with(now_micros);
+        self.store.mark_running(record).await.map_err(|e| {
+            AttemptRefused::new("cannot take the execution over", &ServerError::Store(e))
+        })?;
+        let resume = resume_point(self.store.as_ref(), record.id, &record.user_query)
+            .await
+            .map_err(|e| AttemptRefused::new("cannot read where the execution stopped", &e))?;
         let from_step = resume.as_ref().map_or(0, |p| p.checkpoint.step);
         let carried = resume.as_ref().map_or_else(Spend::default, |p| Spend::of_trace(&p.trace));
         if resume.is_some() {
@@ -62,14 +77,10 @@ impl Executions {
                 "resuming the execution from its checkpoint"
             );
         }
-        // The earlier attempts' marks came with the stored record.
-        record.attempts.retain(|m| m.attempt < n);
-        record.attempts.push(AttemptMark {
-            attempt: n,
-            started_at: now_micros(),
-            from_step,
-            carried,
-        });
+        if let Some(mark) = record.attempts.last_mut() {
+            mark.from_step = from_step;
+            mark.carried = carried;
+        }
         Ok(resume)
     }
 }

@@ -1,6 +1,12 @@
 //! The task that stores an execution's trace as it is produced, so a crash
 //! keeps what happened, and tells the settlement how far it got.
 //!
+//! An event is never dropped while the store may yet take it: a batch the
+//! store could not write (the database away past its retries) is written
+//! again until it is stored, so a checkpoint (which waits for the trace it
+//! covers) never covers a hole. A batch refused because a later delivery
+//! runs the execution now stops the run: this attempt's work is that one's.
+//!
 //! An unannounced execution (`POST /api/execute`: its client hears of it
 //! only at its end) that starts at once may be *deferred*: its record is not
 //! stored when it starts but once it has run [`DEFER_FOR`] (a short
@@ -14,6 +20,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::bus::{BusEvent, ExecutionBus};
@@ -39,7 +46,7 @@ impl Persister {
     pub(crate) fn start(
         store: Arc<dyn Store>,
         bus: &Arc<ExecutionBus>,
-        id: Uuid,
+        (id, superseded): (Uuid, CancellationToken),
         deferred: Option<ExecutionRecord>,
     ) -> Persister {
         let (stored_tx, stored) = watch::channel(0u64);
@@ -60,7 +67,7 @@ impl Persister {
                             held.extend(batch);
                             continue;
                         }
-                        store_events(store.as_ref(), id, &batch).await;
+                        store_events(store.as_ref(), (id, &superseded), &batch).await;
                         let consumed = batch.last().map_or(0, |e| e.id + 1);
                         stored_tx.send_replace(consumed);
                     }
@@ -70,16 +77,16 @@ impl Persister {
                         {
                             tracing::warn!(execution = %id, error = %e, "cannot store the running execution");
                         }
-                        release(store.as_ref(), id, &mut held, &stored_tx).await;
+                        release(store.as_ref(), (id, &superseded), &mut held, &stored_tx).await;
                     }
                     () = told.notified(), if deferred.is_some() => {
                         // The settlement stores the record with its end.
                         deferred = None;
-                        release(store.as_ref(), id, &mut held, &stored_tx).await;
+                        release(store.as_ref(), (id, &superseded), &mut held, &stored_tx).await;
                     }
                 }
             }
-            release(store.as_ref(), id, &mut held, &stored_tx).await;
+            release(store.as_ref(), (id, &superseded), &mut held, &stored_tx).await;
         });
         Persister { handle, stored, settling }
     }
@@ -106,7 +113,7 @@ impl Persister {
 /// Stores the held events.
 async fn release(
     store: &dyn Store,
-    id: Uuid,
+    execution: (Uuid, &CancellationToken),
     held: &mut Vec<Arc<BusEvent>>,
     stored_tx: &watch::Sender<u64>,
 ) {
@@ -114,13 +121,29 @@ async fn release(
         return;
     }
     let batch = std::mem::take(held);
-    store_events(store, id, &batch).await;
+    store_events(store, execution, &batch).await;
     stored_tx.send_replace(batch.last().map_or(0, |e| e.id + 1));
 }
 
+/// How long a batch is written again while the store stays away (the
+/// store retries each write itself too): past it, the batch is given up
+/// and logged (a later checkpoint covering it is refused, see
+/// [`crate::store::CheckpointWrite`]).
+const GIVE_UP_AFTER: Duration = Duration::from_secs(600);
+/// The pause between two writes of a batch the store could not take.
+const WRITE_AGAIN: Duration = Duration::from_secs(1);
+
 /// Stores the trace events of `batch` (frames that are not trace events
-/// are skipped). A failure is logged: the execution goes on.
-async fn store_events(store: &dyn Store, id: Uuid, batch: &[Arc<BusEvent>]) {
+/// are skipped), again while the store is away; refused because a later
+/// attempt runs the execution, the run is stopped (`superseded`).
+async fn store_events(
+    store: &dyn Store,
+    (id, superseded): (Uuid, &CancellationToken),
+    batch: &[Arc<BusEvent>],
+) {
+    if superseded.is_cancelled() {
+        return;
+    }
     // The JSON the log framed its listeners' events with: each event is
     // encoded once, not again for the store.
     let trace: Result<Vec<EncodedEvent<'_>>, _> =
@@ -132,10 +155,27 @@ async fn store_events(store: &dyn Store, id: Uuid, batch: &[Arc<BusEvent>]) {
             Vec::new()
         }
     };
-    if !trace.is_empty()
-        && let Err(e) = store.append_trace_encoded(id, &trace).await
-    {
-        tracing::warn!(execution = %id, error = %e, "cannot store trace events");
+    if trace.is_empty() {
+        return;
+    }
+    let started = tokio::time::Instant::now();
+    loop {
+        match store.append_trace_encoded(id, &trace).await {
+            Ok(()) => return,
+            Err(e @ StoreError::Superseded { .. }) => {
+                tracing::warn!(execution = %id, error = %e, "a later delivery runs the execution: this run stops");
+                superseded.cancel();
+                return;
+            }
+            Err(e) if e.is_unavailable() && started.elapsed() < GIVE_UP_AFTER => {
+                tracing::warn!(execution = %id, error = %e, "cannot store trace events yet: writing them again");
+                tokio::time::sleep(WRITE_AGAIN).await;
+            }
+            Err(e) => {
+                tracing::error!(execution = %id, error = %e, "cannot store trace events");
+                return;
+            }
+        }
     }
 }
 

@@ -113,28 +113,22 @@ impl Executions {
             self.metrics.cluster.submissions_refused.inc();
             return Err(refused);
         }
-        let AdmittedExecution { record, permit, .. } = self.admit(&req, None).await?;
+        let AdmittedExecution { record, permit, key, .. } = self.admit(&req, None).await?;
         let id = record.id;
         let frames = self.subscribe_frames(queue, id).await;
-        let (live, done_tx) =
-            self.register(&record, 0, super::Start::Acknowledged, false, None).await?;
         let mut payload = serde_json::json!({ "kind": "execution", "context": inline,
             "context_blob": blob, "output_schema": req.output_schema,
             "otel_trace": req.trace_parent.map(|t| t.encode()) });
         if let Some(fields) = payload.as_object_mut() {
             fields.extend(req.exchanges.payload_fields());
         }
-        // Through the outbox: this answers whatever NATS does, and the relay
-        // publishes it (an api dying before this write leaves an execution
-        // without a lease, which the lease sweep reports interrupted).
-        if let Err(e) = self.store.add_outbox(&OutboxEntry::first(id, payload, now_micros())).await
-        {
-            let why = format!("cannot queue the execution: {e}");
-            let finished = self.settle(record, &live, failed(&why)).await;
-            let _ = done_tx.send(Some(finished));
-            self.live.remove(&id);
-            return Err(e.into());
-        }
+        // Through the outbox, in the transaction that stores the record (and
+        // answers the request's key): this answers whatever NATS does, the
+        // relay publishes it, and a crash leaves all of it or none.
+        let outbox = Some(OutboxEntry::first(id, payload, now_micros()));
+        let creating = super::Creating { key, outbox };
+        let (live, done_tx) =
+            self.register(&record, 0, (super::Start::Acknowledged, creating), false, None).await?;
         if let Some(gate) = &self.gate {
             gate.wake();
         }
@@ -329,6 +323,7 @@ impl Executions {
                 .and_then(|t| t.as_str())
                 .and_then(|t| rlm_core::TraceParent::decode(t).ok()),
             body_charge: None,
+            key: None,
         };
         tracing::info!(execution = %id, attempt, "running a queued execution");
         let started = self.start_existing(req, &record).await;
@@ -393,6 +388,11 @@ impl Executions {
         // Acked only once its settlement is stored: a database away past
         // the store's retries leaves it to a later delivery.
         match self.store.get_execution(id).await {
+            // A later delivery runs it now (this one was frozen past its
+            // lease): its writes were refused; the later one answers.
+            Ok(Some(stored)) if stored.attempt() > attempt => {
+                Handled::Superseded(format!("attempt {} runs the execution", stored.attempt()))
+            }
             Ok(Some(stored)) if stored.status.is_terminal() => {
                 Handled::Finished(QueuedJobEnd::Done { value: end_value(stored.status) })
             }
@@ -416,7 +416,7 @@ impl Executions {
         record.error_message = Some(why.to_string());
         record.completed_at = Some(now_micros());
         record.started_at.get_or_insert(record.created_at);
-        let settled = SettledExecution { record, state: None, started_memory: None, job };
+        let settled = SettledExecution { record, state: None, started: None, job };
         match self.store.finish_execution(&settled).await {
             Ok(_) => {}
             Err(e) => {

@@ -36,9 +36,12 @@ impl Executions {
     pub(super) async fn wait_for_session(&self, session: Uuid, live: &Live) -> bool {
         let mut waiting = false;
         loop {
-            let now = now_micros();
-            let until = now + micros(self.lease);
-            match self.store.take_session_lease(session, &self.holder, now, until).await {
+            let until = now_micros() + micros(self.lease);
+            // Another holder's lease is taken over only once it has lapsed
+            // by the one rule of who is dead.
+            let lapsed =
+                crate::leases::lapsed_before(self.store.as_ref(), self.lease).unwrap_or(i64::MIN);
+            match self.store.take_session_lease(session, &self.holder, lapsed, until).await {
                 Ok(true) => {
                     self.leased_sessions.insert(session, ());
                     if waiting {

@@ -37,6 +37,10 @@ pub const OWNER_AGGREGATE: u8 = b'A';
 pub const SESSION_AGGREGATE: u8 = b'a';
 /// Time buckets: `T scope width bucket` → `BucketTotals`.
 pub const TIME_BUCKET: u8 = b'T';
+/// The newest attempt of an execution a queue delivered more than once:
+/// `V id` → the attempt (4 bytes BE). A write of an older attempt (a trace
+/// batch, a checkpoint) reads it to be refused.
+pub const ATTEMPTS: u8 = b'V';
 
 /// A signed number whose bytes sort as the number does.
 pub fn ordered(n: i64) -> [u8; 8] {

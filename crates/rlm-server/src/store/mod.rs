@@ -72,13 +72,13 @@ pub use job_records::{CancelRequest, JobOutcome, JobRecord, JobStatus, Lease, Pe
 pub use memory_edit::MemoryEdit;
 pub(crate) use outbox::StoredKey;
 pub use outbox::{
-    IdempotencyKey, JobCounts, JobSubmission, KeyClaim, OutboxDepth, OutboxEntry, ProtocolSettings,
-    Publish, RelayRound, StoredResponse,
+    Created, Creation, IdempotencyKey, JobCounts, KeyClaim, KeyedAnswer, OutboxDepth, OutboxEntry,
+    ProtocolSettings, Publish, RelayRound, StoredResponse,
 };
 pub use pg_store::PgStore;
 #[cfg(feature = "postgres")]
 pub(crate) use settlement::split_history;
-pub use settlement::{JobSettlement, Settled, SettledExecution};
+pub use settlement::{JobSettlement, Settled, SettledExecution, StartedFrom};
 pub use sled_store::{STORE_OPEN_THREAD, SledStore};
 
 /// How many of a session's most recent turns its state keeps: the turns the
@@ -125,6 +125,53 @@ pub enum StoreError {
     /// operation (for `secs` seconds); nothing was acknowledged.
     #[error("the database was unavailable for {secs} s: {message}")]
     UnavailableFor { secs: u64, message: String },
+    /// A creating request's idempotency key was taken over by a later
+    /// request with it (this one's process was judged gone, or it ran past
+    /// the stale bound): nothing was written; the later request answers.
+    #[error("the Idempotency-Key was taken over by a later request with it")]
+    KeyTakenOver,
+    /// A write of a queue delivery's attempt when a later delivery runs the
+    /// execution now (a worker frozen past its lease, then thawed): refused,
+    /// nothing written. The later attempt's writes stand.
+    #[error("attempt {attempt} of execution {execution} was superseded by attempt {newer}")]
+    Superseded { execution: Uuid, attempt: u32, newer: u32 },
+    /// A checkpoint covering trace events the store does not hold all of:
+    /// refused, the stored checkpoint kept (a later delivery goes on from it).
+    #[error("the checkpoint covers {expected} trace events, {stored} of which are stored")]
+    TraceNotWhole { expected: u64, stored: u64 },
+    /// A write of an execution's record after it ended (its record is final).
+    #[error("execution {execution} has ended: its record is final")]
+    Settled { execution: Uuid },
+}
+
+/// Refuses a write of `new` over `stored` (every backend's record write
+/// asks this one rule): when a later attempt wrote `stored`
+/// ([`StoreError::Superseded`]), or `stored` has ended and `new` is another
+/// record ([`StoreError::Settled`]: a terminal record is final; writing it
+/// again as it is changes nothing).
+pub(crate) fn check_write(
+    stored: &ExecutionRecord,
+    new: &ExecutionRecord,
+) -> Result<(), StoreError> {
+    if stored.attempt() > new.attempt() {
+        return Err(StoreError::Superseded {
+            execution: new.id,
+            attempt: new.attempt(),
+            newer: stored.attempt(),
+        });
+    }
+    if stored.status.is_terminal() && stored != new {
+        return Err(StoreError::Settled { execution: new.id });
+    }
+    Ok(())
+}
+
+/// The attempt a trace event at `position` comes from: attempt n's live
+/// log's ids start at `(n - 1) << 32` (`crate::bus::attempt_base`), so a
+/// stored position names its attempt, and a superseded attempt's events can
+/// be refused by position alone.
+pub fn attempt_of_position(position: u64) -> u32 {
+    u32::try_from(position >> 32).unwrap_or(u32::MAX - 1) + 1
 }
 
 impl StoreError {
@@ -658,6 +705,19 @@ impl CheckpointRecord {
     }
 }
 
+/// A checkpoint to store, and what its write checks first: the attempt
+/// writing it (a superseded attempt's is refused) and how many trace events
+/// it covers (`seq` 0 to `trace_events - 1`), every one of which must be
+/// stored already: a checkpoint whose trace is not whole is refused at
+/// write time ([`StoreError::TraceNotWhole`]), never found incomplete when
+/// a later delivery would go on from it.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckpointWrite<'a> {
+    pub record: &'a CheckpointRecord,
+    pub attempt: u32,
+    pub trace_events: u64,
+}
+
 /// Everything the server stores. See the module docs for the contract.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -765,6 +825,15 @@ pub trait Store: Send + Sync + 'static {
     fn shared(&self) -> bool {
         false
     }
+    /// Since when this process has found the store answering without a
+    /// transient fault (microseconds since the epoch); `None` while it is
+    /// away. A lease is judged lapsed only once the store has answered for a
+    /// whole grace period since (`crate::leases::lapsed_before`): a holder
+    /// that could not renew while the store was away is alive. A store in
+    /// this process (sled) is always reachable.
+    fn reachable_since(&self) -> Option<Micros> {
+        Some(0)
+    }
     /// Holds (or renews) `holder`'s lease on the executions it runs, until
     /// `until`. A store no other process shares keeps none.
     async fn renew_execution_leases(
@@ -853,9 +922,9 @@ pub trait Store: Send + Sync + 'static {
 
     // Jobs.
     /// Stores a job alone (no outbox row, no idempotency key): a
-    /// [`Store::submit_job`] of nothing more.
+    /// [`Store::create`] of nothing more.
     async fn enqueue_job(&self, job: &JobRecord) -> Result<(), StoreError> {
-        self.submit_job(&JobSubmission { job, outbox: None, key: None }).await
+        self.create(&Creation { created: Created::Job(job), outbox: None, key: None }).await
     }
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError>;
     /// Jobs of `owner`, newest first.
@@ -919,9 +988,12 @@ pub trait Store: Send + Sync + 'static {
 
     // The job queue's protocol (issue #55): the outbox, idempotency keys,
     // the deployment's settings. See `outbox.rs`.
-    /// Stores a new job with its outbox entry and its idempotency key's
-    /// response, in one transaction: a crash leaves all or none.
-    async fn submit_job(&self, submission: &JobSubmission<'_>) -> Result<(), StoreError>;
+    /// The one idempotent write of a creating request ([`Creation`]): a new
+    /// session, execution or job with its outbox entry and its idempotency
+    /// key's response, in one transaction (a crash leaves all or none);
+    /// [`StoreError::KeyTakenOver`], nothing written, when the request's
+    /// claim on its key was taken over. Durable when it returns.
+    async fn create(&self, creation: &Creation<'_>) -> Result<(), StoreError>;
     /// Adds an outbox entry unless one for its id waits already (`false` then).
     async fn add_outbox(&self, entry: &OutboxEntry) -> Result<bool, StoreError>;
     /// One relay round: up to `limit` entries, oldest first, each handed to
@@ -947,22 +1019,36 @@ pub trait Store: Send + Sync + 'static {
         before: Micros,
         limit: usize,
     ) -> Result<Vec<JobRecord>, StoreError>;
-    /// Claims an idempotency key for a request (see [`KeyClaim`]); a claim
-    /// whose request never answered and began before `stale_before` is taken over.
+    /// Claims an idempotency key for a request (see [`KeyClaim`]). A claim
+    /// whose request never answered is taken over when it began before
+    /// `stale_before`, or when its process is gone: on a shared store, its
+    /// process lease ended before `lapsed` (`None`: no lease counts as
+    /// ended yet, see `crate::leases::lapsed_before`); on a store one
+    /// process holds, any other process's claim.
     async fn claim_idempotency_key(
         &self,
         key: &IdempotencyKey,
         now: Micros,
         stale_before: Micros,
+        lapsed: Option<Micros>,
     ) -> Result<KeyClaim, StoreError>;
-    /// Stores the response a claimed key's retries replay.
+    /// Stores the response a claimed key's retries replay, if `key`'s
+    /// request still holds the claim ([`StoreError::KeyTakenOver`] if not).
     async fn complete_idempotency_key(
         &self,
         key: &IdempotencyKey,
         response: &StoredResponse,
     ) -> Result<(), StoreError>;
-    /// Gives a claimed key up, unanswered (its request failed in a way a retry may redo).
+    /// Gives `key`'s claim up, unanswered (its request failed in a way a
+    /// retry may redo, or went away); another request's claim stays.
     async fn release_idempotency_key(&self, key: &IdempotencyKey) -> Result<(), StoreError>;
+    /// Holds (or renews) this process's own lease until `until`: while it
+    /// lasts, the idempotency keys it claimed are in flight. A store no
+    /// other process shares keeps none (its claims are all this process's).
+    async fn renew_process_lease(&self, holder: &str, until: Micros) -> Result<(), StoreError> {
+        let _ = (holder, until);
+        Ok(())
+    }
     /// Deletes the keys created before `before`; returns how many.
     async fn sweep_idempotency_keys(&self, before: Micros) -> Result<u64, StoreError>;
     /// Records this process's protocol settings and returns the
@@ -977,13 +1063,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<ProtocolSettings, StoreError>;
 
     // Checkpoints (durable executions).
-    /// Stores `checkpoint` as the execution's newest, durably; `false` (and
-    /// no change) when the stored one's step is not older. Deleting the
-    /// execution deletes it.
+    /// Stores the checkpoint as the execution's newest, durably; `false`
+    /// (and no change) when the stored one's step is not older. Refused
+    /// when a later attempt runs the execution ([`StoreError::Superseded`])
+    /// or the trace it covers is not all stored ([`StoreError::TraceNotWhole`]).
+    /// Deleting the execution deletes it.
     async fn save_checkpoint(
         &self,
         execution: Uuid,
-        checkpoint: &CheckpointRecord,
+        checkpoint: &CheckpointWrite<'_>,
     ) -> Result<bool, StoreError>;
     /// The execution's newest checkpoint.
     async fn load_checkpoint(

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Micros;
+use super::{Micros, StoreError};
 
 /// One message waiting in the outbox for the job queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ pub struct JobCounts {
     pub running: u64,
 }
 
-/// A creating request's idempotency key, scoped by owner.
+/// A request's claim on an idempotency key, scoped by owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
     pub owner: String,
@@ -63,6 +63,13 @@ pub struct IdempotencyKey {
     /// A digest of the request (method, path, body): the same key with
     /// another request is refused.
     pub fingerprint: String,
+    /// The process serving the request (its process lease says whether it
+    /// is alive: a dead process's claim is taken over at once).
+    pub holder: String,
+    /// This request's claim (unique per request): only the request that
+    /// holds the claim may answer the key, so a request whose claim a retry
+    /// took over creates nothing.
+    pub claim: String,
 }
 
 /// The response stored for a key (replayed as it was: status and JSON body).
@@ -72,13 +79,21 @@ pub struct StoredResponse {
     pub body: String,
 }
 
+/// A key's response written with what its request creates, in the same
+/// transaction (the one idempotent write of a creating POST).
+#[derive(Debug, Clone, Copy)]
+pub struct KeyedAnswer<'a> {
+    pub key: &'a IdempotencyKey,
+    pub response: &'a StoredResponse,
+}
+
 /// What claiming a key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyClaim {
     /// The key is this request's now: run it.
     Fresh,
-    /// A request with this key is still running (or died less than the
-    /// stale bound ago).
+    /// A request with this key is still running (its process is alive and
+    /// it began less than the stale bound ago).
     InFlight,
     /// The key was used with another request.
     Mismatch,
@@ -92,30 +107,80 @@ pub(crate) struct StoredKey {
     pub fingerprint: String,
     pub created_at: Micros,
     pub response: Option<StoredResponse>,
+    /// The process that claimed it (rows written before issue #75: none).
+    #[serde(default)]
+    pub holder: Option<String>,
+    /// The claim of the request that holds it.
+    #[serde(default)]
+    pub claim: Option<String>,
 }
 
 impl StoredKey {
-    /// What a claim at `now` finds in this row; `None`: the claim takes the
-    /// key (its request died before it answered, longer than `stale_before` ago).
-    pub(crate) fn claim(&self, key: &IdempotencyKey, stale_before: Micros) -> Option<KeyClaim> {
+    /// The row of a fresh claim by `key`'s request.
+    pub(crate) fn claimed(key: &IdempotencyKey, now: Micros) -> Self {
+        StoredKey {
+            fingerprint: key.fingerprint.clone(),
+            created_at: now,
+            response: None,
+            holder: Some(key.holder.clone()),
+            claim: Some(key.claim.clone()),
+        }
+    }
+
+    /// The row answered by `key`'s request.
+    pub(crate) fn answered(&self, key: &IdempotencyKey, response: &StoredResponse) -> Self {
+        StoredKey { response: Some(response.clone()), ..StoredKey::claimed(key, self.created_at) }
+    }
+
+    /// What a claim finds in this row; `None`: the claim takes the key (its
+    /// request never answered, and began before `stale_before` or ran in
+    /// a process that is gone: `holder_gone`).
+    pub(crate) fn claim(
+        &self,
+        key: &IdempotencyKey,
+        stale_before: Micros,
+        holder_gone: bool,
+    ) -> Option<KeyClaim> {
         if self.fingerprint != key.fingerprint {
             return Some(KeyClaim::Mismatch);
         }
         match &self.response {
             Some(response) => Some(KeyClaim::Replay(response.clone())),
-            None if self.created_at < stale_before => None,
+            None if self.created_at < stale_before || holder_gone => None,
             None => Some(KeyClaim::InFlight),
+        }
+    }
+
+    /// Whether `key`'s request may answer this row: it still holds the
+    /// claim (unanswered, or answered by its own earlier try of the same
+    /// write); `Err` when another request took the key over.
+    pub(crate) fn check_answer(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
+        if self.claim.as_deref() == Some(key.claim.as_str()) {
+            Ok(())
+        } else {
+            Err(StoreError::KeyTakenOver)
         }
     }
 }
 
-/// A job to store with its outbox entry and, when the request carried an
-/// idempotency key, the response its retries replay: one transaction.
+/// What a creating request makes.
+#[derive(Debug, Clone, Copy)]
+pub enum Created<'a> {
+    Session(&'a super::SessionRecord),
+    Execution(&'a super::ExecutionRecord),
+    Job(&'a super::JobRecord),
+}
+
+/// The one idempotent write of a creating request (issue #75): what it
+/// makes, its outbox entry (a job or an execution queued for a worker) and,
+/// when the request carried an idempotency key, the response its retries
+/// replay, in one transaction: a crash leaves all or none, and a request
+/// whose claim a retry took over writes nothing.
 #[derive(Debug, Clone)]
-pub struct JobSubmission<'a> {
-    pub job: &'a super::JobRecord,
+pub struct Creation<'a> {
+    pub created: Created<'a>,
     pub outbox: Option<OutboxEntry>,
-    pub key: Option<(&'a IdempotencyKey, StoredResponse)>,
+    pub key: Option<KeyedAnswer<'a>>,
 }
 
 /// The settings of the queue's protocol a process runs with; every process

@@ -223,6 +223,7 @@ pub async fn chat_completions(
         exchanges,
         trace_parent: Some(trace),
         body_charge: charge.map(|c| c.0),
+        key: None,
     };
     // A streamed completion's listener is counted before its execution
     // starts: a refused listener starts nothing.

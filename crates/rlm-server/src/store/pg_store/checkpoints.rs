@@ -6,14 +6,40 @@ use super::*;
 pub(super) async fn save_checkpoint(
     store: &PgStore,
     execution: Uuid,
-    checkpoint: &CheckpointRecord,
+    write: &CheckpointWrite<'_>,
 ) -> Result<bool, StoreError> {
-    let client = store.client().await?;
+    let checkpoint = write.record;
     let step = i32::try_from(checkpoint.step).map_err(|_| StoreError::Corrupt {
         what: "checkpoint".into(),
         message: format!("step {} is out of range", checkpoint.step),
     })?;
-    let written = client
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    // The execution's row is shared-locked: its attempt cannot move under the write.
+    let newer = tx
+        .query_opt("SELECT attempt FROM executions WHERE id = $1 FOR SHARE", &[&execution])
+        .await
+        .map_err(pg)?
+        .map(|r| u32::try_from(r.get::<_, i32>(0)).unwrap_or(0))
+        .filter(|&a| a > write.attempt);
+    if let Some(newer) = newer {
+        return Err(StoreError::Superseded { execution, attempt: write.attempt, newer });
+    }
+    let expected = i64::try_from(write.trace_events).unwrap_or(i64::MAX);
+    let stored: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM trace
+             WHERE execution_id = $1 AND (event::json->>'seq')::bigint < $2",
+            &[&execution, &expected],
+        )
+        .await
+        .map_err(pg)?
+        .get(0);
+    if stored != expected {
+        let stored = u64::try_from(stored).unwrap_or(0);
+        return Err(StoreError::TraceNotWhole { expected: write.trace_events, stored });
+    }
+    let written = tx
         .execute(
             "INSERT INTO checkpoints (execution_id, step, saved_at, body)
              VALUES ($1, $2, $3, $4)
@@ -24,6 +50,7 @@ pub(super) async fn save_checkpoint(
         )
         .await
         .map_err(pg)?;
+    tx.commit().await.map_err(pg)?;
     Ok(written == 1)
 }
 

@@ -76,9 +76,17 @@ pub(super) async fn put_execution(
 ) -> Result<(), StoreError> {
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
-    let old = lock_execution(&tx, execution.id).await?;
-    write_execution(&tx, old.as_ref(), Some(execution)).await?;
+    put_execution_in(&tx, execution).await?;
     tx.commit().await.map_err(pg)
+}
+
+/// [`put_execution`] in the caller's transaction.
+pub(super) async fn put_execution_in(
+    tx: &Tx<'_>,
+    execution: &ExecutionRecord,
+) -> Result<(), StoreError> {
+    let old = lock_execution(tx, execution.id).await?;
+    write_execution(tx, old.as_ref(), Some(execution)).await
 }
 
 pub(super) async fn get_execution(
@@ -185,6 +193,12 @@ pub(super) async fn finish_execution(
         };
         return Ok(Settled { execution, job });
     }
+    // A later attempt runs it now: this one's end is not the execution's.
+    if let Some(old) = &old
+        && crate::store::check_write(old, record).is_err()
+    {
+        return Ok(Settled::default());
+    }
     write_execution(&tx, old.as_ref(), Some(record)).await?;
     tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&record.id])
         .await
@@ -212,7 +226,7 @@ async fn settle_session(tx: &Tx<'_>, settled: &SettledExecution) -> Result<(), S
     let record = &settled.record;
     let Some(session_id) = record.session_id else { return Ok(()) };
     let Some(mut session) = lock_session(tx, session_id).await? else { return Ok(()) };
-    let Some(state) = settled.merged_state(&session.state.memory) else { return Ok(()) };
+    let Some(state) = settled.merged_state(&session.state) else { return Ok(()) };
     let first = session.history_len;
     let turns = split_history(&mut session, state, record.id);
     for (n, turn) in turns.iter().enumerate() {

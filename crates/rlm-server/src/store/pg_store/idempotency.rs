@@ -12,14 +12,15 @@ pub(super) async fn claim_key(
     key: &IdempotencyKey,
     now: Micros,
     stale_before: Micros,
+    lapsed: Option<Micros>,
 ) -> Result<KeyClaim, StoreError> {
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
     let inserted = tx
         .execute(
-            "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (owner, key) DO NOTHING",
-            &[&key.owner, &key.key, &key.fingerprint, &now],
+            "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at, holder, claim)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, key) DO NOTHING",
+            &[&key.owner, &key.key, &key.fingerprint, &now, &key.holder, &key.claim],
         )
         .await
         .map_err(pg)?;
@@ -27,29 +28,18 @@ pub(super) async fn claim_key(
         tx.commit().await.map_err(pg)?;
         return Ok(KeyClaim::Fresh);
     }
-    let row = tx
-        .query_one(
-            "SELECT fingerprint, created_at, response_status, response_body
-             FROM idempotency_keys WHERE owner = $1 AND key = $2 FOR UPDATE",
-            &[&key.owner, &key.key],
-        )
-        .await
-        .map_err(pg)?;
-    let status: Option<i32> = row.get(2);
-    let stored = StoredKey {
-        fingerprint: row.get(0),
-        created_at: row.get(1),
-        response: status.map(|s| StoredResponse {
-            status: u16::try_from(s).unwrap_or(500),
-            body: row.get::<_, Option<String>>(3).unwrap_or_default(),
-        }),
+    let stored = lock_key(&tx, key).await?;
+    let holder_gone = match (&stored.holder, lapsed) {
+        (Some(holder), Some(before)) => process_gone(&tx, holder, before).await?,
+        _ => false,
     };
-    let claim = match stored.claim(key, stale_before) {
+    let claim = match stored.claim(key, stale_before, holder_gone) {
         Some(found) => found,
         None => {
             tx.execute(
-                "UPDATE idempotency_keys SET created_at = $3 WHERE owner = $1 AND key = $2",
-                &[&key.owner, &key.key, &now],
+                "UPDATE idempotency_keys SET created_at = $3, holder = $4, claim = $5
+                 WHERE owner = $1 AND key = $2",
+                &[&key.owner, &key.key, &now, &key.holder, &key.claim],
             )
             .await
             .map_err(pg)?;
@@ -60,24 +50,73 @@ pub(super) async fn claim_key(
     Ok(claim)
 }
 
-/// Stores the key's response in the caller's transaction (a job's submission).
-pub(super) async fn answer_key(
-    tx: &Tx<'_>,
-    key: &IdempotencyKey,
-    response: &StoredResponse,
-) -> Result<(), StoreError> {
+/// The key's row, locked for the transaction.
+async fn lock_key(tx: &Tx<'_>, key: &IdempotencyKey) -> Result<StoredKey, StoreError> {
+    let row = tx
+        .query_one(
+            "SELECT fingerprint, created_at, response_status, response_body, holder, claim
+             FROM idempotency_keys WHERE owner = $1 AND key = $2 FOR UPDATE",
+            &[&key.owner, &key.key],
+        )
+        .await
+        .map_err(pg)?;
+    let status: Option<i32> = row.get(2);
+    Ok(StoredKey {
+        fingerprint: row.get(0),
+        created_at: row.get(1),
+        response: status.map(|s| StoredResponse {
+            status: u16::try_from(s).unwrap_or(500),
+            body: row.get::<_, Option<String>>(3).unwrap_or_default(),
+        }),
+        holder: row.get(4),
+        claim: row.get(5),
+    })
+}
+
+/// Whether `holder`'s process lease ended before `before` (or it never
+/// held one): its process is gone.
+async fn process_gone(tx: &Tx<'_>, holder: &str, before: Micros) -> Result<bool, StoreError> {
+    let row = tx
+        .query_opt("SELECT expires_at FROM process_leases WHERE holder = $1", &[&holder])
+        .await
+        .map_err(pg)?;
+    Ok(row.is_none_or(|r| r.get::<_, i64>(0) < before))
+}
+
+/// Stores the key's response in the caller's transaction (the row its
+/// request creates is written in it too), if the request still holds the
+/// claim; [`StoreError::KeyTakenOver`] (the caller's transaction is then
+/// dropped, nothing written) if another request took it.
+pub(super) async fn answer_key(tx: &Tx<'_>, answer: &KeyedAnswer<'_>) -> Result<(), StoreError> {
+    let (key, response) = (answer.key, answer.response);
+    let stored = match tx
+        .query_opt(
+            "SELECT 1 FROM idempotency_keys WHERE owner = $1 AND key = $2",
+            &[&key.owner, &key.key],
+        )
+        .await
+        .map_err(pg)?
+    {
+        Some(_) => lock_key(tx, key).await?,
+        // Swept meanwhile (a request older than the keys' retention): claimed again here.
+        None => StoredKey::claimed(key, now_micros()),
+    };
+    stored.check_answer(key)?;
     tx.execute(
-        "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at, response_status, response_body)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO idempotency_keys
+             (owner, key, fingerprint, created_at, response_status, response_body, holder, claim)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (owner, key) DO UPDATE
          SET response_status = excluded.response_status, response_body = excluded.response_body",
         &[
             &key.owner,
             &key.key,
             &key.fingerprint,
-            &now_micros(),
+            &stored.created_at,
             &i32::from(response.status),
             &response.body,
+            &key.holder,
+            &key.claim,
         ],
     )
     .await
@@ -92,7 +131,7 @@ pub(super) async fn complete_key(
 ) -> Result<(), StoreError> {
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
-    answer_key(&tx, key, response).await?;
+    answer_key(&tx, &KeyedAnswer { key, response }).await?;
     tx.commit().await.map_err(pg)
 }
 
@@ -101,8 +140,25 @@ pub(super) async fn release_key(store: &PgStore, key: &IdempotencyKey) -> Result
     client
         .execute(
             "DELETE FROM idempotency_keys
-             WHERE owner = $1 AND key = $2 AND response_status IS NULL",
-            &[&key.owner, &key.key],
+             WHERE owner = $1 AND key = $2 AND response_status IS NULL AND claim = $3",
+            &[&key.owner, &key.key, &key.claim],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(())
+}
+
+pub(super) async fn renew_process_lease(
+    store: &PgStore,
+    holder: &str,
+    until: Micros,
+) -> Result<(), StoreError> {
+    let client = store.client().await?;
+    client
+        .execute(
+            "INSERT INTO process_leases (holder, expires_at) VALUES ($1, $2)
+             ON CONFLICT (holder) DO UPDATE SET expires_at = excluded.expires_at",
+            &[&holder, &until],
         )
         .await
         .map_err(pg)?;

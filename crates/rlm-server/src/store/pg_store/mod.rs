@@ -62,6 +62,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (6, include_str!("../../../migrations/0006_outbox_idempotency.sql")),
     (7, include_str!("../../../migrations/0007_recordings.sql")),
     (8, include_str!("../../../migrations/0008_recording_parts.sql")),
+    (9, include_str!("../../../migrations/0009_process_leases_attempts.sql")),
 ];
 
 /// How many connections one server keeps at most.
@@ -75,8 +76,9 @@ const OWNER_ROW: Uuid = Uuid::nil();
 pub struct PgStore {
     pool: Pool,
     schema: String,
-    /// Retries after transient faults (shared by the store's clones).
-    retries: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Retries after transient faults, and since when the database has
+    /// answered (shared by the store's clones).
+    health: std::sync::Arc<retry::StoreHealth>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -117,15 +119,35 @@ impl PgStore {
             .create_timeout(Some(std::time::Duration::from_secs(5)))
             .build()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let store = PgStore { pool, schema: schema.to_string(), retries: Default::default() };
+        // Until this process sees a fault, the database has been reachable
+        // since it started: a process starting after a long quiet spell may
+        // judge leases at once, one starting just after an outage waits.
+        let health = std::sync::Arc::new(retry::StoreHealth::since(now_micros()));
+        let store = PgStore { pool, schema: schema.to_string(), health };
         store.migrate().await?;
+        let up = store.database_uptime().await?;
+        store.health.answered_since(now_micros().saturating_sub(up));
         Ok(store)
+    }
+
+    /// How long the database server has run (microseconds): what this
+    /// process knows of its reachability before its first fault.
+    async fn database_uptime(&self) -> Result<Micros, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT (extract(epoch FROM now() - pg_postmaster_start_time()) * 1000000)::bigint",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(row.get::<_, i64>(0).max(0))
     }
 
     /// How many of this store's tries were retries after a transient
     /// fault (see `retry.rs`), since it was opened.
     pub fn transient_retries(&self) -> u64 {
-        self.retries.load(std::sync::atomic::Ordering::Relaxed)
+        self.health.retries()
     }
 
     /// The schema the store lives in.
@@ -189,15 +211,24 @@ impl PgStore {
     }
 }
 
+/// A lease's end asked for at `asked`, moved by the time its write has
+/// spent retrying once that is past a second: a renewal that waited out an
+/// outage still grants a whole lease from when it is written, never one
+/// that has already ended (a write answered at once keeps its end as asked).
+fn still_ahead(until: Micros, asked: Micros) -> Micros {
+    let waited = now_micros().saturating_sub(asked);
+    if waited > 1_000_000 { until.saturating_add(waited) } else { until }
+}
+
 #[async_trait::async_trait]
 impl Store for PgStore {
     async fn put_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || sessions::put_session(self, session))
+        retrying(WRITE_RETRY_BOUND, &self.health, move || sessions::put_session(self, session))
             .await
     }
 
     async fn get_session(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || sessions::get_session(self, id)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || sessions::get_session(self, id)).await
     }
 
     async fn list_sessions(
@@ -205,23 +236,21 @@ impl Store for PgStore {
         owner: &str,
         page: &PageRequest,
     ) -> Result<Listed<SessionRecord>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
-            sessions::list_sessions(self, owner, page)
-        })
-        .await
+        retrying(READ_RETRY_BOUND, &self.health, move || sessions::list_sessions(self, owner, page))
+            .await
     }
 
     async fn owner_usage(&self, owner: &str) -> Result<OwnerUsage, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || sessions::owner_usage(self, owner)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || sessions::owner_usage(self, owner)).await
     }
 
     async fn blob_references(&self, name: &str) -> Result<u64, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || sessions::blob_references(self, name))
+        retrying(READ_RETRY_BOUND, &self.health, move || sessions::blob_references(self, name))
             .await
     }
 
     async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || sessions::delete_session(self, id)).await
+        retrying(WRITE_RETRY_BOUND, &self.health, move || sessions::delete_session(self, id)).await
     }
 
     async fn history(
@@ -230,7 +259,7 @@ impl Store for PgStore {
         from: u64,
         limit: usize,
     ) -> Result<HistoryPage, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
+        retrying(READ_RETRY_BOUND, &self.health, move || {
             sessions::history(self, session, from, limit)
         })
         .await
@@ -240,7 +269,7 @@ impl Store for PgStore {
         &self,
         session: Uuid,
     ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || sessions::get_memory(self, session)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || sessions::get_memory(self, session)).await
     }
 
     async fn edit_memory(
@@ -248,21 +277,21 @@ impl Store for PgStore {
         session: Uuid,
         edit: &MemoryEdit,
     ) -> Result<Option<bool>, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             sessions::edit_memory(self, session, edit)
         })
         .await
     }
 
     async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             executions::put_execution(self, execution)
         })
         .await
     }
 
     async fn get_execution(&self, id: Uuid) -> Result<Option<ExecutionRecord>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || executions::get_execution(self, id)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || executions::get_execution(self, id)).await
     }
 
     async fn list_executions(
@@ -270,14 +299,14 @@ impl Store for PgStore {
         filter: &ExecutionFilter,
         page: &PageRequest,
     ) -> Result<Listed<ExecutionRecord>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
+        retrying(READ_RETRY_BOUND, &self.health, move || {
             executions::list_executions(self, filter, page)
         })
         .await
     }
 
     async fn delete_execution(&self, id: Uuid) -> Result<bool, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || executions::delete_execution(self, id))
+        retrying(WRITE_RETRY_BOUND, &self.health, move || executions::delete_execution(self, id))
             .await
     }
 
@@ -286,26 +315,26 @@ impl Store for PgStore {
         before: Micros,
         limit: usize,
     ) -> Result<Vec<Uuid>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
+        retrying(READ_RETRY_BOUND, &self.health, move || {
             executions::ended_executions_before(self, before, limit)
         })
         .await
     }
 
     async fn stats(&self, owner: &str, session: Option<Uuid>) -> Result<StatsSnapshot, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || aggregates::stats(self, owner, session))
+        retrying(READ_RETRY_BOUND, &self.health, move || aggregates::stats(self, owner, session))
             .await
     }
 
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             executions::finish_execution(self, settled)
         })
         .await
     }
 
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             executions::interrupt_running_executions(self, message)
         })
         .await
@@ -315,13 +344,19 @@ impl Store for PgStore {
         true
     }
 
+    fn reachable_since(&self) -> Option<Micros> {
+        self.health.reachable_since()
+    }
+
     async fn renew_execution_leases(
         &self,
         holder: &str,
         executions: &[Uuid],
         until: Micros,
     ) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        let asked = now_micros();
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            let until = still_ahead(until, asked);
             executions::renew_execution_leases(self, holder, executions, until)
         })
         .await
@@ -333,7 +368,7 @@ impl Store for PgStore {
         unleased_before: Micros,
         message: &str,
     ) -> Result<u64, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             executions::interrupt_expired_executions(self, now, unleased_before, message)
         })
         .await
@@ -346,7 +381,9 @@ impl Store for PgStore {
         now: Micros,
         until: Micros,
     ) -> Result<bool, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        let asked = now_micros();
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            let until = still_ahead(until, asked);
             session_leases::take_session_lease(self, session, holder, now, until)
         })
         .await
@@ -358,14 +395,16 @@ impl Store for PgStore {
         sessions: &[Uuid],
         until: Micros,
     ) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        let asked = now_micros();
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            let until = still_ahead(until, asked);
             session_leases::renew_session_leases(self, holder, sessions, until)
         })
         .await
     }
 
     async fn release_session_lease(&self, session: Uuid, holder: &str) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             session_leases::release_session_lease(self, session, holder)
         })
         .await
@@ -376,30 +415,29 @@ impl Store for PgStore {
         execution: Uuid,
         events: &[EncodedEvent<'_>],
     ) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             traces::append_trace(self, execution, events)
         })
         .await
     }
 
     async fn trace(&self, execution: Uuid) -> Result<Vec<StreamedEvent>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || traces::trace(self, execution)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || traces::trace(self, execution)).await
     }
 
     async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             traces::drop_trace_from(self, execution, position)
         })
         .await
     }
 
-    async fn submit_job(&self, submission: &JobSubmission<'_>) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || outbox::submit_job(self, submission))
-            .await
+    async fn create(&self, creation: &Creation<'_>) -> Result<(), StoreError> {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || outbox::create(self, creation)).await
     }
 
     async fn add_outbox(&self, entry: &OutboxEntry) -> Result<bool, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || outbox::add_outbox(self, entry)).await
+        retrying(WRITE_RETRY_BOUND, &self.health, move || outbox::add_outbox(self, entry)).await
     }
 
     async fn relay_outbox(
@@ -407,18 +445,16 @@ impl Store for PgStore {
         limit: usize,
         publish: &Publish,
     ) -> Result<RelayRound, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
-            outbox::relay_outbox(self, limit, publish)
-        })
-        .await
+        retrying(READ_RETRY_BOUND, &self.health, move || outbox::relay_outbox(self, limit, publish))
+            .await
     }
 
     async fn outbox_depth(&self) -> Result<OutboxDepth, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || outbox::outbox_depth(self)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || outbox::outbox_depth(self)).await
     }
 
     async fn job_counts(&self) -> Result<JobCounts, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || outbox::job_counts(self)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || outbox::job_counts(self)).await
     }
 
     async fn unannounced_pending_jobs(
@@ -426,7 +462,7 @@ impl Store for PgStore {
         before: Micros,
         limit: usize,
     ) -> Result<Vec<JobRecord>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
+        retrying(READ_RETRY_BOUND, &self.health, move || {
             outbox::unannounced_pending_jobs(self, before, limit)
         })
         .await
@@ -437,7 +473,7 @@ impl Store for PgStore {
         before: Micros,
         limit: usize,
     ) -> Result<Vec<JobRecord>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
+        retrying(READ_RETRY_BOUND, &self.health, move || {
             outbox::lapsed_running_jobs(self, before, limit)
         })
         .await
@@ -448,9 +484,10 @@ impl Store for PgStore {
         key: &IdempotencyKey,
         now: Micros,
         stale_before: Micros,
+        lapsed: Option<Micros>,
     ) -> Result<KeyClaim, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
-            idempotency::claim_key(self, key, now, stale_before)
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            idempotency::claim_key(self, key, now, stale_before, lapsed)
         })
         .await
     }
@@ -460,19 +497,27 @@ impl Store for PgStore {
         key: &IdempotencyKey,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             idempotency::complete_key(self, key, response)
         })
         .await
     }
 
     async fn release_idempotency_key(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || idempotency::release_key(self, key))
-            .await
+        retrying(WRITE_RETRY_BOUND, &self.health, move || idempotency::release_key(self, key)).await
+    }
+
+    async fn renew_process_lease(&self, holder: &str, until: Micros) -> Result<(), StoreError> {
+        let asked = now_micros();
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            let until = still_ahead(until, asked);
+            idempotency::renew_process_lease(self, holder, until)
+        })
+        .await
     }
 
     async fn sweep_idempotency_keys(&self, before: Micros) -> Result<u64, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || idempotency::sweep_keys(self, before))
+        retrying(READ_RETRY_BOUND, &self.health, move || idempotency::sweep_keys(self, before))
             .await
     }
 
@@ -483,14 +528,14 @@ impl Store for PgStore {
         settings: &ProtocolSettings,
         authoritative: bool,
     ) -> Result<ProtocolSettings, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             idempotency::record_protocol(self, process, role, settings, authoritative)
         })
         .await
     }
 
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || jobs::get_job(self, id)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || jobs::get_job(self, id)).await
     }
 
     async fn list_jobs(
@@ -498,15 +543,15 @@ impl Store for PgStore {
         owner: &str,
         page: &PageRequest,
     ) -> Result<Listed<JobRecord>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || jobs::list_jobs(self, owner, page)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || jobs::list_jobs(self, owner, page)).await
     }
 
     async fn pending_jobs(&self) -> Result<usize, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || jobs::pending_jobs(self)).await
+        retrying(READ_RETRY_BOUND, &self.health, move || jobs::pending_jobs(self)).await
     }
 
     async fn pending_job_shares(&self, owner: &str) -> Result<PendingJobs, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || jobs::pending_job_shares(self, owner))
+        retrying(READ_RETRY_BOUND, &self.health, move || jobs::pending_job_shares(self, owner))
             .await
     }
 
@@ -515,7 +560,9 @@ impl Store for PgStore {
         worker: &str,
         lease_until: Micros,
     ) -> Result<Option<JobRecord>, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        let asked = now_micros();
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            let lease_until = still_ahead(lease_until, asked);
             jobs::claim_job(self, worker, lease_until)
         })
         .await
@@ -527,7 +574,9 @@ impl Store for PgStore {
         worker: &str,
         lease_until: Micros,
     ) -> Result<Option<JobRecord>, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        let asked = now_micros();
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            let lease_until = still_ahead(lease_until, asked);
             jobs::take_job(self, id, worker, lease_until)
         })
         .await
@@ -539,7 +588,7 @@ impl Store for PgStore {
         worker: &str,
         execution: Uuid,
     ) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             jobs::set_job_execution(self, id, worker, execution)
         })
         .await
@@ -551,7 +600,9 @@ impl Store for PgStore {
         worker: &str,
         lease_until: Micros,
     ) -> Result<Option<JobRecord>, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        let asked = now_micros();
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            let lease_until = still_ahead(lease_until, asked);
             jobs::heartbeat_job(self, id, worker, lease_until)
         })
         .await
@@ -563,14 +614,14 @@ impl Store for PgStore {
         worker: &str,
         outcome: &JobOutcome,
     ) -> Result<bool, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             jobs::finish_job(self, id, worker, outcome)
         })
         .await
     }
 
     async fn request_cancel_job(&self, id: Uuid) -> Result<Option<CancelRequest>, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || jobs::request_cancel_job(self, id)).await
+        retrying(WRITE_RETRY_BOUND, &self.health, move || jobs::request_cancel_job(self, id)).await
     }
 
     async fn interrupt_expired_jobs(
@@ -578,7 +629,7 @@ impl Store for PgStore {
         now: Micros,
         message: &str,
     ) -> Result<Vec<Uuid>, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             jobs::interrupt_expired_jobs(self, now, message)
         })
         .await
@@ -587,9 +638,9 @@ impl Store for PgStore {
     async fn save_checkpoint(
         &self,
         execution: Uuid,
-        checkpoint: &CheckpointRecord,
+        checkpoint: &CheckpointWrite<'_>,
     ) -> Result<bool, StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             checkpoints::save_checkpoint(self, execution, checkpoint)
         })
         .await
@@ -599,7 +650,7 @@ impl Store for PgStore {
         &self,
         execution: Uuid,
     ) -> Result<Option<CheckpointRecord>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
+        retrying(READ_RETRY_BOUND, &self.health, move || {
             checkpoints::load_checkpoint(self, execution)
         })
         .await
@@ -612,28 +663,28 @@ impl Store for PgStore {
         seq: u64,
         lines: &str,
     ) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             recordings::append_recording(self, owner, execution, seq, lines)
         })
         .await
     }
 
     async fn recording_extent(&self, execution: Uuid) -> Result<(u64, u64), StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
+        retrying(READ_RETRY_BOUND, &self.health, move || {
             recordings::recording_extent(self, execution)
         })
         .await
     }
 
     async fn clear_recording(&self, _owner: &str, execution: Uuid) -> Result<(), StoreError> {
-        retrying(WRITE_RETRY_BOUND, &self.retries, move || {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
             recordings::clear_recording(self, execution)
         })
         .await
     }
 
     async fn load_recording(&self, execution: Uuid) -> Result<Option<String>, StoreError> {
-        retrying(READ_RETRY_BOUND, &self.retries, move || {
+        retrying(READ_RETRY_BOUND, &self.health, move || {
             recordings::load_recording(self, execution)
         })
         .await

@@ -1,5 +1,6 @@
-//! The outbox on PostgreSQL: a job and its outbox row (and its idempotency
-//! key's response) in one transaction; the relay's rounds, one process at
+//! The outbox on PostgreSQL: what a creating request makes (a session, an
+//! execution or a job), its outbox row and its idempotency key's response
+//! in one transaction; the relay's rounds, one process at
 //! a time under a transaction-level advisory lock named by the schema; the
 //! sweeps' reads of jobs whose message may be lost.
 
@@ -17,13 +18,27 @@ fn entry_of(row: &tokio_postgres::Row) -> Result<OutboxEntry, StoreError> {
     })
 }
 
-pub(super) async fn submit_job(
-    store: &PgStore,
-    submission: &JobSubmission<'_>,
-) -> Result<(), StoreError> {
-    let job = submission.job;
+pub(super) async fn create(store: &PgStore, creation: &Creation<'_>) -> Result<(), StoreError> {
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
+    // The key first: a request whose claim was taken over writes nothing.
+    if let Some(answer) = &creation.key {
+        super::idempotency::answer_key(&tx, answer).await?;
+    }
+    match creation.created {
+        Created::Session(session) => super::sessions::put_session_in(&tx, session).await?,
+        Created::Execution(execution) => {
+            super::executions::put_execution_in(&tx, execution).await?;
+        }
+        Created::Job(job) => insert_job(&tx, job).await?,
+    }
+    if let Some(entry) = &creation.outbox {
+        insert_entry(&tx, entry).await?;
+    }
+    tx.commit().await.map_err(pg)
+}
+
+async fn insert_job(tx: &Tx<'_>, job: &JobRecord) -> Result<(), StoreError> {
     let row = tx
         .query_one(
             "INSERT INTO jobs (id, owner, created_at, status, record) VALUES ($1, $2, $3, $4, $5)
@@ -34,15 +49,9 @@ pub(super) async fn submit_job(
         .await
         .map_err(pg)?;
     if row.get::<_, bool>(0) {
-        add_count(&tx, &job.owner, "jobs", 1).await?;
+        add_count(tx, &job.owner, "jobs", 1).await?;
     }
-    if let Some(entry) = &submission.outbox {
-        insert_entry(&tx, entry).await?;
-    }
-    if let Some((key, response)) = &submission.key {
-        super::idempotency::answer_key(&tx, key, response).await?;
-    }
-    tx.commit().await.map_err(pg)
+    Ok(())
 }
 
 async fn insert_entry(tx: &Tx<'_>, entry: &OutboxEntry) -> Result<bool, StoreError> {

@@ -21,10 +21,11 @@
 //! until its lease runs out and the sweep reports it interrupted.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::StoreError;
+use crate::store::{Micros, now_micros};
 
 /// How long a write keeps retrying before it reports the database
 /// unavailable (a settlement outlives a restart of the database).
@@ -36,13 +37,74 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 /// The longest wait between tries.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
+/// What this process has seen of the database: the retries after
+/// transient faults, and since when it has been reachable without a
+/// transient fault (the leases' rule of who is dead reads it: see
+/// `crate::leases`).
+#[derive(Debug)]
+pub(super) struct StoreHealth {
+    retries: AtomicU64,
+    /// When the first operation after the last transient fault succeeded
+    /// (microseconds since the epoch); [`UNREACHABLE`] while the last
+    /// operation's outcome was a transient fault.
+    reachable_since: AtomicI64,
+}
+
+/// [`StoreHealth::reachable_since`]'s value while the database is away.
+const UNREACHABLE: Micros = i64::MIN;
+
+impl StoreHealth {
+    /// Reachable since `since` (the store has just connected; the database
+    /// has run since then, as far as this process knows).
+    pub(super) fn since(since: Micros) -> Self {
+        StoreHealth { retries: AtomicU64::new(0), reachable_since: AtomicI64::new(since) }
+    }
+
+    #[cfg(test)]
+    fn new() -> Self {
+        StoreHealth::since(now_micros())
+    }
+
+    pub(super) fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
+    /// Since when the database has answered without a transient fault;
+    /// `None` while it is away.
+    pub(super) fn reachable_since(&self) -> Option<Micros> {
+        let since = self.reachable_since.load(Ordering::Relaxed);
+        (since != UNREACHABLE).then_some(since)
+    }
+
+    fn fault(&self) {
+        self.reachable_since.store(UNREACHABLE, Ordering::Relaxed);
+    }
+
+    /// Reachable since `since`, unless a fault was seen meanwhile.
+    pub(super) fn answered_since(&self, since: Micros) {
+        let _ = self.reachable_since.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+            (now != UNREACHABLE).then_some(now.min(since))
+        });
+    }
+
+    fn answered(&self) {
+        let _ = self.reachable_since.compare_exchange(
+            UNREACHABLE,
+            now_micros(),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+}
+
 /// Runs `operation` until it succeeds, fails for good, or `bound` has
 /// passed since its first try with only transient faults (then
 /// [`StoreError::UnavailableFor`], naming how long and the last fault).
-/// Each retry is counted in `retries`.
+/// Each retry is counted in `health`, and each outcome tells it whether
+/// the database answered.
 pub(super) async fn retrying<T, F, Fut>(
     bound: Duration,
-    retries: &AtomicU64,
+    health: &StoreHealth,
     mut operation: F,
 ) -> Result<T, StoreError>
 where
@@ -53,8 +115,14 @@ where
     let mut backoff = FIRST_BACKOFF;
     loop {
         let message = match operation().await {
-            Err(StoreError::Unavailable(message)) => message,
-            done => return done,
+            Err(StoreError::Unavailable(message)) => {
+                health.fault();
+                message
+            }
+            done => {
+                health.answered();
+                return done;
+            }
         };
         let waited = started.elapsed();
         let pause = jittered(backoff);
@@ -62,7 +130,7 @@ where
             let secs = waited.as_secs_f64().ceil() as u64;
             return Err(StoreError::UnavailableFor { secs, message });
         }
-        retries.fetch_add(1, Ordering::Relaxed);
+        health.retries.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(error = %message, ?pause, "a transient database fault: retrying");
         tokio::time::sleep(pause).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -84,10 +152,15 @@ fn jittered(backoff: Duration) -> Duration {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_leases_grace_covers_the_longest_wait_before_a_try() {
+        assert!(MAX_BACKOFF.mul_f64(1.5) <= crate::leases::RECONNECT_BOUND);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn transient_faults_are_retried_until_the_operation_succeeds() {
-        let (mut tries, retries) = (0, AtomicU64::new(0));
-        let out = retrying(WRITE_RETRY_BOUND, &retries, || {
+        let (mut tries, health) = (0, StoreHealth::new());
+        let out = retrying(WRITE_RETRY_BOUND, &health, || {
             tries += 1;
             let now = tries;
             async move {
@@ -100,13 +173,14 @@ mod tests {
         })
         .await;
         assert_eq!(out.unwrap(), 4);
-        assert_eq!(retries.load(Ordering::Relaxed), 3);
+        assert_eq!(health.retries(), 3);
+        assert!(health.reachable_since().is_some(), "answered at last: reachable again");
     }
 
     #[tokio::test(start_paused = true)]
     async fn other_errors_are_returned_at_once() {
-        let (mut tries, retries) = (0, AtomicU64::new(0));
-        let out: Result<(), _> = retrying(WRITE_RETRY_BOUND, &retries, || {
+        let (mut tries, health) = (0, StoreHealth::new());
+        let out: Result<(), _> = retrying(WRITE_RETRY_BOUND, &health, || {
             tries += 1;
             async { Err(StoreError::Backend("duplicate key".into())) }
         })
@@ -117,8 +191,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_fault_that_outlasts_the_bound_says_for_how_long() {
-        let retries = AtomicU64::new(0);
-        let out: Result<(), _> = retrying(READ_RETRY_BOUND, &retries, || async {
+        let health = StoreHealth::new();
+        let out: Result<(), _> = retrying(READ_RETRY_BOUND, &health, || async {
             Err(StoreError::Unavailable("connection refused".into()))
         })
         .await;
@@ -126,5 +200,6 @@ mod tests {
         assert!(matches!(error, StoreError::UnavailableFor { secs: 1..=3, .. }), "{error:?}");
         assert!(error.to_string().starts_with("the database was unavailable for"), "{error}");
         assert!(error.to_string().ends_with("connection refused"), "{error}");
+        assert_eq!(health.reachable_since(), None, "still away");
     }
 }

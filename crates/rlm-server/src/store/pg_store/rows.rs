@@ -12,12 +12,17 @@ pub(super) async fn write_execution(
 ) -> Result<(), StoreError> {
     match new {
         Some(e) => {
+            if let Some(o) = old {
+                super::super::check_write(o, e)?;
+            }
+            let attempt = i32::try_from(e.attempt()).unwrap_or(i32::MAX);
             tx.execute(
-                "INSERT INTO executions (id, owner, session_id, created_at, terminal, record)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO executions (id, owner, session_id, created_at, terminal, record, attempt)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (id) DO UPDATE SET owner = excluded.owner,
                      session_id = excluded.session_id, created_at = excluded.created_at,
-                     terminal = excluded.terminal, record = excluded.record",
+                     terminal = excluded.terminal, record = excluded.record,
+                     attempt = excluded.attempt",
                 &[
                     &e.id,
                     &e.owner,
@@ -25,6 +30,7 @@ pub(super) async fn write_execution(
                     &e.created_at,
                     &e.status.is_terminal(),
                     &encode(e)?,
+                    &attempt,
                 ],
             )
             .await

@@ -9,7 +9,13 @@ pub(super) async fn put_session(
 ) -> Result<(), StoreError> {
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
-    match lock_session(&tx, session.id).await? {
+    put_session_in(&tx, session).await?;
+    tx.commit().await.map_err(pg)
+}
+
+/// [`put_session`] in the caller's transaction.
+pub(super) async fn put_session_in(tx: &Tx<'_>, session: &SessionRecord) -> Result<(), StoreError> {
+    match lock_session(tx, session.id).await? {
         None => {
             let inserted = tx
                 .execute(
@@ -20,15 +26,15 @@ pub(super) async fn put_session(
                 .await
                 .map_err(pg)?;
             if inserted == 1 {
-                add_count(&tx, &session.owner, "sessions", 1).await?;
-                add_count(&tx, &session.owner, "context_bytes", context_bytes(session)).await?;
-                move_blob_refs(&tx, None, session_blob(session)).await?;
+                add_count(tx, &session.owner, "sessions", 1).await?;
+                add_count(tx, &session.owner, "context_bytes", context_bytes(session)).await?;
+                move_blob_refs(tx, None, session_blob(session)).await?;
             }
         }
         Some(stored) => {
             let delta = context_bytes(session) - context_bytes(&stored);
-            add_count(&tx, &stored.owner, "context_bytes", delta).await?;
-            move_blob_refs(&tx, session_blob(&stored), session_blob(session)).await?;
+            add_count(tx, &stored.owner, "context_bytes", delta).await?;
+            move_blob_refs(tx, session_blob(&stored), session_blob(session)).await?;
             // As on sled: state, history, owner and creation time stand.
             let record = SessionRecord {
                 state: stored.state,
@@ -37,10 +43,10 @@ pub(super) async fn put_session(
                 created_at: stored.created_at,
                 ..session.clone()
             };
-            write_session(&tx, &record).await?;
+            write_session(tx, &record).await?;
         }
     }
-    tx.commit().await.map_err(pg)
+    Ok(())
 }
 
 pub(super) async fn get_session(

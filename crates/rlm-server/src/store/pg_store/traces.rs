@@ -15,19 +15,40 @@ pub(super) async fn append_trace(
     for e in events {
         by_position.insert(big(e.position), e.json.as_ref());
     }
+    // The batch's attempt (its positions name it): refused whole when a
+    // later attempt runs the execution now.
+    let attempt = events.iter().map(|e| attempt_of_position(e.position)).min().unwrap_or(1);
     let ids = vec![execution; by_position.len()];
     let (positions, bodies): (Vec<i64>, Vec<&str>) = by_position.into_iter().unzip();
     let client = store.client().await?;
-    client
+    let written = client
         .execute(
             "INSERT INTO trace (execution_id, position, event)
              SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[])
+             WHERE NOT EXISTS (SELECT 1 FROM executions WHERE id = $4 AND attempt > $5)
              ON CONFLICT (execution_id, position) DO UPDATE SET event = excluded.event",
-            &[&ids, &positions, &bodies],
+            &[&ids, &positions, &bodies, &execution, &i32::try_from(attempt).unwrap_or(i32::MAX)],
         )
         .await
         .map_err(pg)?;
+    if written == 0 {
+        return Err(superseded(store, execution, attempt).await);
+    }
     Ok(())
+}
+
+/// The refusal of a superseded attempt's write (the newer attempt read back).
+pub(super) async fn superseded(store: &PgStore, execution: Uuid, attempt: u32) -> StoreError {
+    let newer = match store.client().await {
+        Ok(client) => client
+            .query_opt("SELECT attempt FROM executions WHERE id = $1", &[&execution])
+            .await
+            .ok()
+            .flatten()
+            .map_or(attempt + 1, |r| u32::try_from(r.get::<_, i32>(0)).unwrap_or(attempt + 1)),
+        Err(_) => attempt + 1,
+    };
+    StoreError::Superseded { execution, attempt, newer }
 }
 
 pub(super) async fn trace(

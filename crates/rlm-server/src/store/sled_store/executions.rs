@@ -4,14 +4,44 @@
 
 use super::*;
 
-/// The write of an execution's record and its indexes.
-fn put_op(execution: ExecutionRecord) -> impl for<'a> Fn(&Trees<'a>) -> TxResult<()> {
+/// The write of an execution's record and its indexes (refused when a
+/// later attempt wrote the stored one).
+pub(super) fn put_op(execution: ExecutionRecord) -> impl for<'a> Fn(&Trees<'a>) -> TxResult<()> {
     move |t: &Trees<'_>| {
         let old: Option<ExecutionRecord> =
             tx_get(t.executions, execution.id.as_bytes(), "execution")?;
+        if let Some(old) = &old {
+            crate::store::check_write(old, &execution).map_err(abort)?;
+        }
         tx_put(t.executions, execution.id.as_bytes(), &execution)?;
+        tx_note_attempt(t.index, &execution)?;
         tx_index_execution(t.index, old.as_ref(), Some(&execution))
     }
+}
+
+/// Keeps a redelivered execution's newest attempt where a trace batch or a
+/// checkpoint of an older one finds it (see [`keys::ATTEMPTS`]).
+fn tx_note_attempt(
+    index: &sled::transaction::TransactionalTree,
+    execution: &ExecutionRecord,
+) -> TxResult<()> {
+    if execution.attempt() > 1 {
+        let key = by_id(ATTEMPTS, execution.id);
+        index.insert(&key[..], &execution.attempt().to_be_bytes()[..])?;
+    }
+    Ok(())
+}
+
+/// The newest attempt the store knows of `execution` (1 unless a queue
+/// delivered it again), read in a transaction.
+pub(super) fn tx_newest_attempt(
+    index: &sled::transaction::TransactionalTree,
+    execution: Uuid,
+) -> TxResult<u32> {
+    Ok(index
+        .get(&by_id(ATTEMPTS, execution)[..])?
+        .and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok())
+        .map_or(1, u32::from_be_bytes))
 }
 
 pub(super) async fn put_execution(
@@ -144,7 +174,12 @@ pub(super) async fn finish_execution(
                 };
                 return Ok(Settled { execution, job });
             }
+            // A later attempt runs it now: this one's end is not the execution's.
+            if old.as_ref().is_some_and(|o| crate::store::check_write(o, record).is_err()) {
+                return Ok(Settled::default());
+            }
             tx_put(t.executions, record.id.as_bytes(), record)?;
+            tx_note_attempt(t.index, record)?;
             tx_index_execution(t.index, old.as_ref(), Some(record))?;
             let job = tx_settle_job(t, settled.job.as_ref())?;
             tx_settle_session(t, &settled)?;
@@ -176,7 +211,7 @@ fn tx_settle_session(t: &Trees<'_>, settled: &SettledExecution) -> TxResult<()> 
     else {
         return Ok(());
     };
-    let Some(state) = settled.merged_state(&session.state.memory) else { return Ok(()) };
+    let Some(state) = settled.merged_state(&session.state) else { return Ok(()) };
     tx_split_history(t.history, &mut session, state, record.id)?;
     session.updated_at = record.completed_at.unwrap_or(session.updated_at);
     tx_put(t.sessions, session_id.as_bytes(), &session)

@@ -15,12 +15,15 @@ pub(super) async fn claim_key(
     stale_before: Micros,
 ) -> Result<KeyClaim, StoreError> {
     let id = idempotency_key(key);
-    let fresh = StoredKey { fingerprint: key.fingerprint.clone(), created_at: now, response: None };
+    let fresh = StoredKey::claimed(key, now);
     loop {
         let current = store.idempotency.get(&id).map_err(backend)?;
         if let Some(bytes) = &current {
             let stored: StoredKey = decode("idempotency key", bytes)?;
-            if let Some(found) = stored.claim(key, stale_before) {
+            // One process holds a sled store: a claim another process made
+            // was made by one that is gone.
+            let holder_gone = stored.holder.as_deref() != Some(key.holder.as_str());
+            if let Some(found) = stored.claim(key, stale_before, holder_gone) {
                 return Ok(found);
             }
         }
@@ -35,22 +38,31 @@ pub(super) async fn claim_key(
     }
 }
 
+/// The key's answer within a transaction over the idempotency tree (the
+/// row its request creates is written in the same transaction), if the
+/// request still holds the claim.
+pub(super) fn tx_answer_key(
+    idempotency: &sled::transaction::TransactionalTree,
+    answer: &KeyedAnswer<'_>,
+) -> TxResult<()> {
+    let id = idempotency_key(answer.key);
+    let stored = tx_get::<StoredKey>(idempotency, &id, "idempotency key")?
+        // Swept meanwhile (a request older than the keys' retention): claimed again here.
+        .unwrap_or_else(|| StoredKey::claimed(answer.key, now_micros()));
+    stored.check_answer(answer.key).map_err(abort)?;
+    tx_put(idempotency, &id, &stored.answered(answer.key, answer.response))
+}
+
 pub(super) async fn complete_key(
     store: &SledStore,
     key: &IdempotencyKey,
     response: &StoredResponse,
 ) -> Result<(), StoreError> {
-    let id = idempotency_key(key);
-    let created_at = match store.idempotency.get(&id).map_err(backend)? {
-        Some(bytes) => decode::<StoredKey>("idempotency key", &bytes)?.created_at,
-        None => now_micros(),
-    };
-    let stored = StoredKey {
-        fingerprint: key.fingerprint.clone(),
-        created_at,
-        response: Some(response.clone()),
-    };
-    store.idempotency.insert(id, encode(&stored)?).map_err(backend)?;
+    let answer = KeyedAnswer { key, response };
+    store
+        .idempotency
+        .transaction(|idempotency| tx_answer_key(idempotency, &answer))
+        .map_err(tx_err)?;
     store.durable().await
 }
 
@@ -58,7 +70,7 @@ pub(super) async fn release_key(store: &SledStore, key: &IdempotencyKey) -> Resu
     let id = idempotency_key(key);
     if let Some(bytes) = store.idempotency.get(&id).map_err(backend)? {
         let stored: StoredKey = decode("idempotency key", &bytes)?;
-        if stored.response.is_none() {
+        if stored.response.is_none() && stored.claim.as_deref() == Some(key.claim.as_str()) {
             let _ = store
                 .idempotency
                 .compare_and_swap(&id, Some(bytes), None::<Vec<u8>>)

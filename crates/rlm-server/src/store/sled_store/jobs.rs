@@ -285,8 +285,26 @@ pub(super) async fn interrupt_expired_jobs(
 pub(super) async fn save_checkpoint(
     store: &SledStore,
     execution: Uuid,
-    checkpoint: &CheckpointRecord,
+    write: &CheckpointWrite<'_>,
 ) -> Result<bool, StoreError> {
+    let checkpoint = write.record;
+    let newer = store
+        .index
+        .get(&by_id(ATTEMPTS, execution)[..])
+        .map_err(backend)?
+        .and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok())
+        .map_or(1, u32::from_be_bytes);
+    if newer > write.attempt {
+        return Err(StoreError::Superseded { execution, attempt: write.attempt, newer });
+    }
+    let stored = super::traces::trace(store, execution)
+        .await?
+        .iter()
+        .filter(|e| e.event.seq < write.trace_events)
+        .count() as u64;
+    if stored != write.trace_events {
+        return Err(StoreError::TraceNotWhole { expected: write.trace_events, stored });
+    }
     let key = execution.as_bytes();
     let new = checkpoint.to_bytes();
     loop {

@@ -273,6 +273,8 @@ impl SledStore {
             index: tree("index")?,
             history: tree("history")?,
             jobs: tree("jobs")?,
+            idempotency: tree("idempotency_keys")?,
+            outbox: tree("outbox")?,
         };
         let store = SledStore {
             sessions: trees.sessions.clone(),
@@ -284,8 +286,8 @@ impl SledStore {
             history: trees.history.clone(),
             checkpoints: tree("checkpoints")?,
             recordings: tree("recordings")?,
-            outbox: tree("outbox")?,
-            idempotency: tree("idempotency_keys")?,
+            outbox: trees.outbox.clone(),
+            idempotency: trees.idempotency.clone(),
             protocol: tree("protocol_settings")?,
             writer: Arc::new(Writer::start(db.clone(), trees)?),
             db,
@@ -428,8 +430,8 @@ impl Store for SledStore {
         traces::drop_trace_from(self, execution, position).await
     }
 
-    async fn submit_job(&self, submission: &JobSubmission<'_>) -> Result<(), StoreError> {
-        outbox::submit_job(self, submission).await
+    async fn create(&self, creation: &Creation<'_>) -> Result<(), StoreError> {
+        outbox::create(self, creation).await
     }
 
     async fn add_outbox(&self, entry: &OutboxEntry) -> Result<bool, StoreError> {
@@ -473,6 +475,7 @@ impl Store for SledStore {
         key: &IdempotencyKey,
         now: Micros,
         stale_before: Micros,
+        _lapsed: Option<Micros>,
     ) -> Result<KeyClaim, StoreError> {
         idempotency::claim_key(self, key, now, stale_before).await
     }
@@ -582,7 +585,7 @@ impl Store for SledStore {
     async fn save_checkpoint(
         &self,
         execution: Uuid,
-        checkpoint: &CheckpointRecord,
+        checkpoint: &CheckpointWrite<'_>,
     ) -> Result<bool, StoreError> {
         jobs::save_checkpoint(self, execution, checkpoint).await
     }

@@ -1,5 +1,6 @@
-//! The outbox on sled: a job, its outbox entry and its idempotency key's
-//! response in one sled transaction; relay rounds (one process: no lock);
+//! The outbox on sled: what a creating request makes (a session, an
+//! execution or a job), its outbox entry and its idempotency key's response
+//! in one sled transaction; relay rounds (one process: no lock);
 //! the sweeps' reads of jobs whose message may be lost.
 
 use super::*;
@@ -16,11 +17,70 @@ impl SledStore {
     }
 }
 
-pub(super) async fn submit_job(
+pub(super) async fn create(store: &SledStore, creation: &Creation<'_>) -> Result<(), StoreError> {
+    match creation.created {
+        Created::Job(job) => create_job(store, job, creation).await,
+        Created::Session(session) => {
+            let (session, outbox) = (session.clone(), creation.outbox.clone());
+            let answer = owned_answer(creation);
+            store
+                .writer
+                .write(Durability::Acknowledged, move |t: &Trees<'_>| {
+                    tx_answer(t, answer.as_ref())?;
+                    super::sessions::tx_put_session(t, &session)?;
+                    tx_add_entry(t.outbox, outbox.as_ref())
+                })
+                .await
+        }
+        Created::Execution(execution) => {
+            let (execution, outbox) = (execution.clone(), creation.outbox.clone());
+            let answer = owned_answer(creation);
+            let put = super::executions::put_op(execution);
+            store
+                .writer
+                .write(Durability::Acknowledged, move |t: &Trees<'_>| {
+                    tx_answer(t, answer.as_ref())?;
+                    put(t)?;
+                    tx_add_entry(t.outbox, outbox.as_ref())
+                })
+                .await
+        }
+    }
+}
+
+/// A creation's key and response, owned (the writer's closure outlives the call).
+fn owned_answer(creation: &Creation<'_>) -> Option<(IdempotencyKey, StoredResponse)> {
+    creation.key.map(|a| (a.key.clone(), a.response.clone()))
+}
+
+fn tx_answer(t: &Trees<'_>, answer: Option<&(IdempotencyKey, StoredResponse)>) -> TxResult<()> {
+    match answer {
+        Some((key, response)) => {
+            super::idempotency::tx_answer_key(t.idempotency, &KeyedAnswer { key, response })
+        }
+        None => Ok(()),
+    }
+}
+
+fn tx_add_entry(
+    outbox: &sled::transaction::TransactionalTree,
+    entry: Option<&OutboxEntry>,
+) -> TxResult<()> {
+    if let Some(entry) = entry
+        && outbox.get(entry.id.as_bytes())?.is_none()
+    {
+        tx_put(outbox, entry.id.as_bytes(), entry)?;
+    }
+    Ok(())
+}
+
+/// A new job with its outbox entry and key: one transaction of its own over
+/// the trees a job lives in.
+async fn create_job(
     store: &SledStore,
-    submission: &JobSubmission<'_>,
+    job: &JobRecord,
+    submission: &Creation<'_>,
 ) -> Result<(), StoreError> {
-    let job = submission.job;
     let key = pending_key(job);
     let trees = (&store.jobs, &store.pending, &store.index, &store.outbox, &store.idempotency);
     trees
@@ -40,15 +100,8 @@ pub(super) async fn submit_job(
             {
                 tx_put(outbox, entry.id.as_bytes(), entry)?;
             }
-            if let Some((key, response)) = &submission.key {
-                let id = idempotency_key(key);
-                let claimed: Option<StoredKey> = tx_get(idempotency, &id, "idempotency key")?;
-                let stored = StoredKey {
-                    fingerprint: key.fingerprint.clone(),
-                    created_at: claimed.map_or_else(now_micros, |c| c.created_at),
-                    response: Some(response.clone()),
-                };
-                tx_put(idempotency, &id, &stored)?;
+            if let Some(answer) = &submission.key {
+                super::idempotency::tx_answer_key(idempotency, answer)?;
             }
             Ok(())
         })

@@ -10,35 +10,37 @@ pub(super) async fn put_session(
     let session = session.clone();
     store
         .writer
-        .write(Durability::Acknowledged, move |t: &Trees<'_>| {
-            let (sessions, index) = (t.sessions, t.index);
-            let Some(stored) = tx_get::<SessionRecord>(sessions, session.id.as_bytes(), "session")?
-            else {
-                tx_put(sessions, session.id.as_bytes(), &session)?;
-                let by_owner = owner_prefix(SESSIONS_BY_OWNER, &session.owner);
-                index.insert(keys::entry(by_owner, session.created_at, session.id), &[][..])?;
-                tx_count(index, &keys::count(SESSIONS_BY_OWNER, &session.owner), true)?;
-                let bytes = context_bytes(&session);
-                tx_add(index, &keys::count(CONTEXT_BYTES, &session.owner), bytes)?;
-                tx_blob_refs(index, None, session_blob(&session))?;
-                return Ok(());
-            };
-            let delta = context_bytes(&session) - context_bytes(&stored);
-            tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), delta)?;
-            tx_blob_refs(index, session_blob(&stored), session_blob(&session))?;
-            // The stored state and history stand: only settling and
-            // `edit_memory` change them. Owner and creation time are
-            // what the index is keyed by: they stay too.
-            let record = SessionRecord {
-                state: stored.state,
-                history_len: stored.history_len,
-                owner: stored.owner,
-                created_at: stored.created_at,
-                ..session.clone()
-            };
-            tx_put(sessions, session.id.as_bytes(), &record)
-        })
+        .write(Durability::Acknowledged, move |t: &Trees<'_>| tx_put_session(t, &session))
         .await
+}
+
+/// [`put_session`] in the writer's transaction.
+pub(super) fn tx_put_session(t: &Trees<'_>, session: &SessionRecord) -> TxResult<()> {
+    let (sessions, index) = (t.sessions, t.index);
+    let Some(stored) = tx_get::<SessionRecord>(sessions, session.id.as_bytes(), "session")? else {
+        tx_put(sessions, session.id.as_bytes(), session)?;
+        let by_owner = owner_prefix(SESSIONS_BY_OWNER, &session.owner);
+        index.insert(keys::entry(by_owner, session.created_at, session.id), &[][..])?;
+        tx_count(index, &keys::count(SESSIONS_BY_OWNER, &session.owner), true)?;
+        let bytes = context_bytes(session);
+        tx_add(index, &keys::count(CONTEXT_BYTES, &session.owner), bytes)?;
+        tx_blob_refs(index, None, session_blob(session))?;
+        return Ok(());
+    };
+    let delta = context_bytes(session) - context_bytes(&stored);
+    tx_add(index, &keys::count(CONTEXT_BYTES, &stored.owner), delta)?;
+    tx_blob_refs(index, session_blob(&stored), session_blob(session))?;
+    // The stored state and history stand: only settling and
+    // `edit_memory` change them. Owner and creation time are
+    // what the index is keyed by: they stay too.
+    let record = SessionRecord {
+        state: stored.state,
+        history_len: stored.history_len,
+        owner: stored.owner,
+        created_at: stored.created_at,
+        ..session.clone()
+    };
+    tx_put(sessions, session.id.as_bytes(), &record)
 }
 
 pub(super) async fn get_session(

@@ -45,7 +45,7 @@ async fn an_unannounced_execution_costs_one_flush_its_settlement() {
     record.status = ExecutionStatus::Completed;
     record.completed_at = Some(now_micros());
     let settled =
-        SettledExecution { record: record.clone(), state: None, started_memory: None, job: None };
+        SettledExecution { record: record.clone(), state: None, started: None, job: None };
     assert!(store.finish_execution(&settled).await.unwrap().execution);
     assert_eq!(store.writer.flushes(), before + 1);
     // An acknowledged start flushes before it returns.

@@ -52,11 +52,18 @@ pub(super) async fn append_trace(
     let Some(first) = events.iter().map(|e| e.position).min() else { return Ok(()) };
     let key = trace_key(execution, first);
     let value = encode_chunk(events);
+    // The batch's attempt (its positions name it): refused when a later
+    // attempt runs the execution now.
+    let attempt = attempt_of_position(first);
     // Logged, not acknowledged: a trace rides on the next flush (the
     // settlement's, at the latest, which waits for it).
     store
         .writer
         .write(Durability::Logged, move |t: &Trees<'_>| {
+            let newer = super::executions::tx_newest_attempt(t.index, execution)?;
+            if newer > attempt {
+                return Err(abort(StoreError::Superseded { execution, attempt, newer }));
+            }
             t.trace.insert(&key[..], value.as_slice())?;
             Ok(())
         })

@@ -44,6 +44,10 @@ pub(super) struct Trees<'a> {
     pub history: &'a TransactionalTree,
     /// Jobs: a settlement ends its (running, so not pending) job too.
     pub jobs: &'a TransactionalTree,
+    /// Idempotency keys: a creation answers its request's key.
+    pub idempotency: &'a TransactionalTree,
+    /// The outbox: a creation queued for a worker.
+    pub outbox: &'a TransactionalTree,
 }
 
 /// The trees a write may change, in [`Trees`]' order.
@@ -55,6 +59,8 @@ pub(super) struct TreeSet {
     pub index: sled::Tree,
     pub history: sled::Tree,
     pub jobs: sled::Tree,
+    pub idempotency: sled::Tree,
+    pub outbox: sled::Tree,
 }
 
 /// When a write's caller may go on.
@@ -198,6 +204,8 @@ fn apply(trees: &TreeSet, group: &[Write]) -> Vec<Answer> {
         &trees.index,
         &trees.history,
         &trees.jobs,
+        &trees.idempotency,
+        &trees.outbox,
     ];
     loop {
         let live: Vec<usize> = (0..group.len()).filter(|&i| answers[i].is_none()).collect();
@@ -205,13 +213,16 @@ fn apply(trees: &TreeSet, group: &[Write]) -> Vec<Answer> {
             break;
         }
         let outcome = all[..].transaction(|view: &Vec<TransactionalTree>| {
-            let [sessions, executions, trace, index, history, jobs] = view.as_slice() else {
+            let [sessions, executions, trace, index, history, jobs, idempotency, outbox] =
+                view.as_slice()
+            else {
                 return Err(ConflictableTransactionError::Abort((
                     usize::MAX,
                     StoreError::Backend("the transaction has another set of trees".into()),
                 )));
             };
-            let t = Trees { sessions, executions, trace, index, history, jobs };
+            let t =
+                Trees { sessions, executions, trace, index, history, jobs, idempotency, outbox };
             let mut results = Vec::with_capacity(live.len());
             for &i in &live {
                 match (group[i].op)(&t) {
