@@ -16,6 +16,7 @@
 //! record is stored loses an execution no client was told of.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -46,9 +47,10 @@ impl Persister {
     pub(crate) fn start(
         store: Arc<dyn Store>,
         bus: &Arc<ExecutionBus>,
-        (id, superseded): (Uuid, CancellationToken),
+        (id, stop_run): (Uuid, CancellationToken),
         deferred: Option<ExecutionRecord>,
     ) -> Persister {
+        let superseded = Superseded { seen: AtomicBool::new(false), stop_run };
         let (stored_tx, stored) = watch::channel(0u64);
         let settling = Arc::new(Notify::new());
         let told = Arc::clone(&settling);
@@ -113,7 +115,7 @@ impl Persister {
 /// Stores the held events.
 async fn release(
     store: &dyn Store,
-    execution: (Uuid, &CancellationToken),
+    execution: (Uuid, &Superseded),
     held: &mut Vec<Arc<BusEvent>>,
     stored_tx: &watch::Sender<u64>,
 ) {
@@ -133,15 +135,22 @@ const GIVE_UP_AFTER: Duration = Duration::from_secs(600);
 /// The pause between two writes of a batch the store could not take.
 const WRITE_AGAIN: Duration = Duration::from_secs(1);
 
+/// Whether a later attempt runs the execution now (a batch was refused),
+/// and the run stopped when it is found.
+struct Superseded {
+    seen: AtomicBool,
+    stop_run: CancellationToken,
+}
+
 /// Stores the trace events of `batch` (frames that are not trace events
 /// are skipped), again while the store is away; refused because a later
-/// attempt runs the execution, the run is stopped (`superseded`).
+/// attempt runs the execution, the run is stopped and nothing more stored.
 async fn store_events(
     store: &dyn Store,
-    (id, superseded): (Uuid, &CancellationToken),
+    (id, superseded): (Uuid, &Superseded),
     batch: &[Arc<BusEvent>],
 ) {
-    if superseded.is_cancelled() {
+    if superseded.seen.load(Ordering::Relaxed) {
         return;
     }
     // The JSON the log framed its listeners' events with: each event is
@@ -164,7 +173,8 @@ async fn store_events(
             Ok(()) => return,
             Err(e @ StoreError::Superseded { .. }) => {
                 tracing::warn!(execution = %id, error = %e, "a later delivery runs the execution: this run stops");
-                superseded.cancel();
+                superseded.seen.store(true, Ordering::Relaxed);
+                superseded.stop_run.cancel();
                 return;
             }
             Err(e) if e.is_unavailable() && started.elapsed() < GIVE_UP_AFTER => {
