@@ -194,11 +194,11 @@ async fn round(
             "seconds": started.elapsed().as_secs_f64(),
         })
     );
-    assert!(
-        violations.is_empty(),
-        "round {round} (seed {seed}): {violations:#?}\n{}",
-        deployment.lock().unwrap().tail(80)
-    );
+    if !violations.is_empty() {
+        let deployment = deployment.lock().unwrap();
+        let kept = deployment.keep_log(&format!("cluster_faults-{seed}-round-{round}"));
+        panic!("round {round} (seed {seed}): {violations:#?}\n{kept}\n{}", deployment.tail(80));
+    }
 }
 
 /// Each completed job's execution's tokens (input, output).

@@ -186,6 +186,20 @@ impl Deployment {
         signal("-CONT");
     }
 
+    /// Every line the processes wrote, in a file kept after the test
+    /// (`RLM_FAULT_LOG_DIR`, default the system's temporary folder): a
+    /// failed round's whole story, which its report's tail cannot hold.
+    pub fn keep_log(&self, name: &str) -> String {
+        let dir = std::env::var_os("RLM_FAULT_LOG_DIR")
+            .map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+        let path = dir.join(format!("{name}.log"));
+        let lines = self.lines.lock().unwrap();
+        match std::fs::write(&path, lines.join("\n")) {
+            Ok(()) => format!("every process's log: {}", path.display()),
+            Err(e) => format!("the processes' log could not be kept at {}: {e}", path.display()),
+        }
+    }
+
     /// The last `n` lines the processes wrote.
     pub fn tail(&self, n: usize) -> String {
         let lines = self.lines.lock().unwrap();
