@@ -73,6 +73,7 @@ async fn populate(store: &Arc<dyn Store>, sessions: &[Uuid], count: usize, pad: 
                     context_breakdown: None,
                     context_blob: None,
                     attempts: Vec::new(),
+                    queued: false,
                 };
                 store.put_execution(&e).await.unwrap();
                 let done = ExecutionRecord {

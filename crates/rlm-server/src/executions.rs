@@ -458,6 +458,7 @@ impl Executions {
             context_breakdown: None,
             context_blob,
             attempts,
+            queued: existing.is_some_and(|e| e.queued),
         };
         Ok(AdmittedExecution {
             record,

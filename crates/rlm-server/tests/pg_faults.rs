@@ -84,6 +84,7 @@ mod faults {
             context_breakdown: None,
             context_blob: None,
             attempts: Vec::new(),
+            queued: false,
         }
     }
 

@@ -63,6 +63,7 @@ fn execution(owner: &str, session: Option<Uuid>, created_at: i64) -> ExecutionRe
         context_breakdown: None,
         context_blob: None,
         attempts: Vec::new(),
+        queued: false,
     }
 }
 
@@ -877,7 +878,7 @@ mod postgres {
 
     rlm_testenv::needs_postgres! {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn postgres_the_lease_sweep_leaves_an_open_jobs_execution_to_its_next_delivery() {
+        async fn postgres_the_lease_sweep_leaves_an_open_jobs_or_a_queued_execution_to_its_queue() {
             with_store(|store| async move {
                 let s = session("gina", T0);
                 store.put_session(&s).await.unwrap();
@@ -892,10 +893,15 @@ mod postgres {
                 of_job.status = ExecutionStatus::Running;
                 let mut alone = execution("gina", Some(s.id), T0);
                 alone.status = ExecutionStatus::Running;
-                for e in [&of_job, &alone] {
+                // An execution an api queued is its queue's too (issue #75).
+                let mut queued = execution("gina", Some(s.id), T0);
+                queued.status = ExecutionStatus::Running;
+                queued.queued = true;
+                for e in [&of_job, &alone, &queued] {
                     store.put_execution(e).await.unwrap();
                 }
-                store.renew_execution_leases("w1", &[of_job.id, alone.id], T0 + 1).await.unwrap();
+                let leased = [of_job.id, alone.id, queued.id];
+                store.renew_execution_leases("w1", &leased, T0 + 1).await.unwrap();
                 let now = T0 + 60_000_000;
                 assert_eq!(store.interrupt_expired_executions(now, now, "dead").await.unwrap(), 1);
                 let status = |id| {
@@ -903,6 +909,7 @@ mod postgres {
                     async move { store.get_execution(id).await.unwrap().unwrap().status }
                 };
                 assert_eq!(status(alone.id).await, ExecutionStatus::Interrupted);
+                assert_eq!(status(queued.id).await, ExecutionStatus::Running);
                 // Still the job's: its next delivery goes on with it.
                 assert_eq!(status(of_job.id).await, ExecutionStatus::Running);
                 assert_eq!(store.interrupt_expired_executions(now, now, "dead").await.unwrap(), 0);

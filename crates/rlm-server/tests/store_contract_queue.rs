@@ -97,6 +97,7 @@ fn execution(owner: &str) -> ExecutionRecord {
         context_breakdown: None,
         context_blob: None,
         attempts: Vec::new(),
+        queued: false,
     }
 }
 

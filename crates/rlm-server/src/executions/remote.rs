@@ -113,7 +113,9 @@ impl Executions {
             self.metrics.cluster.submissions_refused.inc();
             return Err(refused);
         }
-        let AdmittedExecution { record, permit, key, .. } = self.admit(&req, None).await?;
+        let AdmittedExecution { mut record, permit, key, .. } = self.admit(&req, None).await?;
+        // The queue owns it now: the lease sweep leaves it to the queue's deliveries.
+        record.queued = true;
         let id = record.id;
         let frames = self.subscribe_frames(queue, id).await;
         let mut payload = serde_json::json!({ "kind": "execution", "context": inline,

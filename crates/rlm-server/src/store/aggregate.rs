@@ -257,6 +257,7 @@ mod tests {
             context_breakdown: None,
             context_blob: None,
             attempts: Vec::new(),
+            queued: false,
         }
     }
 

@@ -574,6 +574,12 @@ pub struct ExecutionRecord {
     /// is the attempt a settlement comes from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<AttemptMark>,
+    /// Queued for a worker by an `api` process (issue #75): the queue owns
+    /// it, as it owns a job's execution. The lease sweep leaves it to the
+    /// queue's next delivery (which goes on from its checkpoint), and the
+    /// queue's last failed delivery ends it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub queued: bool,
     /// The blob holding the inline context of an execution a cluster's api
     /// queued (too large for the job message); referenced until the
     /// execution is deleted.
@@ -851,7 +857,9 @@ pub trait Store: Send + Sync + 'static {
     /// moments of storing it). Returns how many. An execution whose job is
     /// still pending or running is left to the job's next delivery, which
     /// goes on with it from its checkpoint (the sweep ends it once the job
-    /// has ended: a job's last failed delivery settles it). A store no other process
+    /// has ended: a job's last failed delivery settles it); so is an
+    /// execution an api queued (`queued`: its queue's last failed delivery
+    /// ends it). A store no other process
     /// shares has no leases: start-up uses
     /// [`Store::interrupt_running_executions`] instead.
     async fn interrupt_expired_executions(

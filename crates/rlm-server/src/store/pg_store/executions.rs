@@ -36,6 +36,12 @@ impl PgStore {
                 if renewed.is_some() {
                     continue;
                 }
+                // An execution an api queued is its queue's, as a job's is:
+                // its next delivery goes on with it from its checkpoint, and
+                // the queue's last failed delivery ends it.
+                if old.queued {
+                    continue;
+                }
                 // A job still open is its queue's to deliver again; the next
                 // delivery goes on with this execution from its checkpoint
                 // (one execution, one trace). Ending it here would make that

@@ -27,6 +27,7 @@ fn pending(owner: &str) -> ExecutionRecord {
         context_breakdown: None,
         context_blob: None,
         attempts: Vec::new(),
+        queued: false,
     }
 }
 
