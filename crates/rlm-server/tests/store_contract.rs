@@ -330,6 +330,8 @@ pub async fn contract_settlement_ends_the_job_with_the_execution_once(store: &dy
         let stored = store.get_job(j.id).await.unwrap().unwrap();
         assert_eq!(stored.status, JobStatus::Complete);
         assert_eq!((stored.answer.as_deref(), stored.lease.as_ref()), (Some("the answer"), None));
+        // The job names the execution that answered it, recorded or not before (issue #75).
+        assert_eq!(stored.execution_id, Some(settled.record.id));
         let session = store.get_session(s.id).await.unwrap().unwrap();
         assert_eq!(session.history_len, 1, "one turn, however often it is settled");
         assert_eq!(store.history(s.id, 0, 10).await.unwrap().turns.len(), 1);

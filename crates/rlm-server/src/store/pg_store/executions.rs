@@ -209,20 +209,27 @@ pub(super) async fn finish_execution(
     tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&record.id])
         .await
         .map_err(pg)?;
-    let job = settle_job(&tx, settled.job.as_ref()).await?;
+    let job = settle_job(&tx, settled.job.as_ref(), record.id).await?;
     settle_session(&tx, settled).await?;
     tx.commit().await.map_err(pg)?;
     Ok(Settled { execution: true, job })
 }
 
 /// The job's part of a settlement: its outcome, if `holder` still holds it.
-async fn settle_job(tx: &Tx<'_>, job: Option<&JobSettlement>) -> Result<bool, StoreError> {
+async fn settle_job(
+    tx: &Tx<'_>,
+    job: Option<&JobSettlement>,
+    execution: Uuid,
+) -> Result<bool, StoreError> {
     let Some(settlement) = job else { return Ok(false) };
     let Some(mut job) = lock_job(tx, settlement.id).await? else { return Ok(false) };
     if !settlement.may_write(&job) {
         return Ok(false);
     }
     settlement.apply(&mut job, now_micros());
+    // The execution that answered names itself (its delivery may not have
+    // been able to record it: the database was away).
+    job.execution_id = Some(execution);
     write_job(tx, &job).await?;
     Ok(true)
 }

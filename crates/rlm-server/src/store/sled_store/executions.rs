@@ -181,7 +181,7 @@ pub(super) async fn finish_execution(
             tx_put(t.executions, record.id.as_bytes(), record)?;
             tx_note_attempt(t.index, record)?;
             tx_index_execution(t.index, old.as_ref(), Some(record))?;
-            let job = tx_settle_job(t, settled.job.as_ref())?;
+            let job = tx_settle_job(t, settled.job.as_ref(), record.id)?;
             tx_settle_session(t, &settled)?;
             Ok(Settled { execution: true, job })
         })
@@ -189,7 +189,11 @@ pub(super) async fn finish_execution(
 }
 
 /// The job's part of a settlement: its outcome, if `holder` still holds it.
-fn tx_settle_job(t: &Trees<'_>, settlement: Option<&JobSettlement>) -> TxResult<bool> {
+fn tx_settle_job(
+    t: &Trees<'_>,
+    settlement: Option<&JobSettlement>,
+    execution: Uuid,
+) -> TxResult<bool> {
     let Some(settlement) = settlement else { return Ok(false) };
     let Some(mut job) = tx_get::<JobRecord>(t.jobs, settlement.id.as_bytes(), "job")? else {
         return Ok(false);
@@ -198,6 +202,8 @@ fn tx_settle_job(t: &Trees<'_>, settlement: Option<&JobSettlement>) -> TxResult<
         return Ok(false);
     }
     settlement.apply(&mut job, now_micros());
+    // The execution that answered names itself (see the PostgreSQL store).
+    job.execution_id = Some(execution);
     t.index.remove(&by_id(RUNNING_JOBS, job.id)[..])?;
     tx_put(t.jobs, job.id.as_bytes(), &job)?;
     Ok(true)
