@@ -4,8 +4,10 @@
 //! `fixed.rs`), `%`-formatting (`percent.rs`) and
 //! `str.format` (`fields.rs`).
 
+mod dtoa;
 pub(crate) mod fields;
 mod fixed;
+mod number;
 pub(crate) mod percent;
 pub(crate) mod repr;
 pub(crate) mod spec;

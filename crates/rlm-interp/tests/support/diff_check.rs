@@ -49,7 +49,6 @@ pub const KNOWN: &[Known] = &[
         ours: "9223372036854775807",
         cpython: "",
     },
-    Known { id: "int64-inside-builtins", statement: "%d", ours: "OverflowError", cpython: "" },
     Known {
         id: "int64-inside-builtins",
         statement: ".as_integer_ratio()",
@@ -75,12 +74,6 @@ pub const KNOWN: &[Known] = &[
     Known { id: "re-unicode-classes", statement: "\\b", ours: "", cpython: "" },
     Known { id: "counter-mixed-operators", statement: "Counter(", ours: "TypeError", cpython: "" },
     Known { id: "counter-mixed-operators", statement: "Counter(", ours: "", cpython: "TypeError" },
-    Known {
-        id: "lenient-lookup-arguments",
-        statement: ".format_map(",
-        ours: "TypeError",
-        cpython: "",
-    },
     Known {
         id: "lenient-lookup-arguments",
         statement: ".translate(",

@@ -2,8 +2,6 @@
 //! the dispatcher, and the methods themselves (the split family is in
 //! `split.rs`). Every method charges fuel for the whole string before it runs.
 
-use smol_str::SmolStr;
-
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::charged::ChargedString;
@@ -633,18 +631,18 @@ fn str_layout<C: Callbacks + ?Sized>(
             out.push_str(rest);
             Ok(Value::str(out))
         }
-        "format" => Ok(Value::str(crate::format::fields::str_format(cx, text, args, kwargs)?)),
+        "format" => {
+            let src = crate::format::fields::Source::Call { args, kwargs };
+            Ok(Value::str(crate::format::fields::str_format(cx, text, &src)?))
+        }
         "format_map" => {
-            let Some(Value::Dict(d)) = args.first() else {
-                return type_err("format_map() argument must be a mapping");
+            // Any object: names are looked up as `m[name]`, only if the
+            // string has fields.
+            let Some(m) = args.first() else {
+                return type_err("format_map() takes exactly one argument (0 given)");
             };
-            let kws: Kwargs = d
-                .borrow()
-                .map
-                .iter()
-                .filter_map(|(k, v)| k.0.as_str().map(|s| (SmolStr::new(s.as_str()), v.clone())))
-                .collect();
-            Ok(Value::str(crate::format::fields::str_format(cx, text, &[], &kws)?))
+            let src = crate::format::fields::Source::Map(m);
+            Ok(Value::str(crate::format::fields::str_format(cx, text, &src)?))
         }
         // Charged for the bytes compared and the part copied.
         "removeprefix" => {
