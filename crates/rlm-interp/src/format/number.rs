@@ -6,7 +6,7 @@
 //! those zeros too), the decimal point and the rest (decimals, exponent,
 //! `%`, or the whole text of `inf`, `nan` and a `c` character).
 
-use super::push_fill;
+use super::fill::push_fill;
 
 /// The separators of a field: none, `,` or `_` every 3 digits, `_` every 4
 /// (binary, octal and hexadecimal).

@@ -6,6 +6,7 @@
 //! float's text written by `dtoa.rs`.
 
 use super::dtoa::{Flags, double_to_string};
+use super::fill::push_fill;
 use super::number::{Grouping, Layout, NumberText, lay_out};
 use crate::args::as_int;
 use crate::fault::{Fault, R, exc, value_err};
@@ -321,25 +322,6 @@ fn format_float(meter: &mut Meter, f: f64, sp: &Spec) -> R<String> {
         None => (false, text.as_str()),
     };
     Ok(lay_out(&NumberText::split(negative, "", body), &sp.layout()))
-}
-
-/// Appends `fill` `n` times: an ASCII fill as one `memset`-like repeat, any
-/// other a block of copies of its UTF-8 bytes pushed whole (a character at a
-/// time took a nanosecond or more each: a 200 000-wide field, 0.2 ms).
-pub(crate) fn push_fill(out: &mut String, fill: char, n: usize) {
-    if n < 16 {
-        out.extend(std::iter::repeat_n(fill, n));
-        return;
-    }
-    let mut buf = [0u8; 4];
-    let unit: &str = fill.encode_utf8(&mut buf);
-    let block = unit.repeat(n.min(1024));
-    let mut left = n;
-    while left >= 1024 {
-        out.push_str(&block);
-        left -= 1024;
-    }
-    out.push_str(&block[..left * unit.len()]);
 }
 
 pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String> {
