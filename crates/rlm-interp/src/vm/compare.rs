@@ -6,13 +6,42 @@ use std::cmp::Ordering;
 
 use rlm_syntax::ast::CmpOp;
 
-use crate::args::{as_float, as_int};
 use crate::fault::{R, type_err};
 use crate::types::equality::{is_same, is_set_like};
 use crate::types::range::range_contains;
 use crate::types::set::set_items;
 use crate::value::*;
 use crate::vm::Vm;
+
+/// The order of two numbers (ints, bools, floats), exact at every
+/// magnitude: `Some(None)` when a NaN makes them unordered, `None` when
+/// either is not a number.
+fn number_order(a: &Value, b: &Value) -> Option<Option<Ordering>> {
+    let int = |v: &Value| match v {
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    };
+    Some(match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
+        (Value::Float(x), other) => {
+            crate::types::float::order::cmp_int_float(int(other)?, *x).map(Ordering::reverse)
+        }
+        (other, Value::Float(y)) => crate::types::float::order::cmp_int_float(int(other)?, *y),
+        _ => Some(int(a)?.cmp(&int(b)?)),
+    })
+}
+
+/// Whether `op` holds of an order (`None`: unordered, and no `op` holds).
+fn holds(op: CmpOp, o: Option<Ordering>) -> bool {
+    match (op, o) {
+        (_, None) => false,
+        (CmpOp::Lt, Some(o)) => o == Ordering::Less,
+        (CmpOp::LtE, Some(o)) => o != Ordering::Greater,
+        (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
+        (_, Some(o)) => o != Ordering::Less,
+    }
+}
 
 /// Fuel for each item `x in iterator` draws and compares: the draw, the
 /// item's clone and drop and a generic `==` ran ~2x the dispatch loop's time
@@ -80,11 +109,8 @@ impl Vm {
                 self.cmp_seq(&x, &y, op, depth)
             }
             _ => {
-                if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
-                    if let (Some(i), Some(j)) = (as_int(a), as_int(b)) {
-                        return Ok(i.cmp(&j));
-                    }
-                    return Ok(x.partial_cmp(&y).unwrap_or(Ordering::Equal));
+                if let Some(o) = number_order(a, b) {
+                    return Ok(o.unwrap_or(Ordering::Equal));
                 }
                 type_err(format!(
                     "'{}' not supported between instances of '{}' and '{}'",
@@ -105,18 +131,60 @@ impl Vm {
         Ok(x.len().cmp(&y.len()))
     }
 
-    /// `a < b` etc. with NaN semantics.
+    /// `a < b`, `a <= b`, `a > b` or `a >= b`, as CPython answers it:
+    /// numbers exactly (an int and a float at any magnitude; NaN orders
+    /// with nothing), a list or tuple by its first item that differs from
+    /// the other's (that item's own `op`, so `(1, {2}) < (1, {1})` is a
+    /// subset test and `[nan] <= [1]` is false) else by length, sets as
+    /// subsets, the rest by their order.
     fn order(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
-        if let (Value::Float(_), _) | (_, Value::Float(_)) = (a, b) {
-            if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
-                return Ok(match op {
-                    CmpOp::Lt => x < y,
-                    CmpOp::LtE => x <= y,
-                    CmpOp::Gt => x > y,
-                    _ => x >= y,
-                });
+        if let Some(o) = number_order(a, b) {
+            return Ok(holds(op, o));
+        }
+        let (a, b) = (Native::as_tuple(a).unwrap_or(a), Native::as_tuple(b).unwrap_or(b));
+        match (a, b) {
+            (Value::Str(x), Value::Str(y)) => Ok(holds(op, Some(self.cmp_str(x, y)?))),
+            (Value::List(_), Value::List(_)) | (Value::Tuple(_), Value::Tuple(_)) => {
+                crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0))
+            }
+            _ => self.order_flat(op, a, b),
+        }
+    }
+
+    /// [`Vm::order`] one level into nested sequences.
+    fn order_depth(&mut self, op: CmpOp, a: &Value, b: &Value, depth: usize) -> R<bool> {
+        if depth > self.meter.limits.max_nesting {
+            return Err(self.meter.nesting_err());
+        }
+        crate::stack_guard::guard_stack(&self.meter)?;
+        let (a, b) = (Native::as_tuple(a).unwrap_or(a), Native::as_tuple(b).unwrap_or(b));
+        let (x, y) = match (a, b) {
+            (Value::List(x), Value::List(y)) => {
+                // The copies guard against the lists changing under a
+                // comparison; they cost work and memory like any copy.
+                let n = x.borrow().len().min(y.borrow().len());
+                self.meter.fuel(n as u64)?;
+                (x.borrow().clone(), y.borrow().clone())
+            }
+            (Value::Tuple(x), Value::Tuple(y)) => (x.to_vec(), y.to_vec()),
+            _ => {
+                if let Some(o) = number_order(a, b) {
+                    return Ok(holds(op, o));
+                }
+                return self.order_flat(op, a, b);
+            }
+        };
+        for (p, q) in x.iter().zip(y.iter()) {
+            if !crate::types::equality::eq(&mut self.meter, p, q)? {
+                return self.order_depth(op, p, q, depth + 1);
             }
         }
+        Ok(holds(op, Some(x.len().cmp(&y.len()))))
+    }
+
+    /// The order of two values that are not both sequences: sets as
+    /// subsets, the rest by [`Vm::cmp`].
+    fn order_flat(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
         // Sets: subset relations (copying the items is only worth it for
         // two set-likes).
         if !(is_set_like(a) && is_set_like(b)) {
@@ -138,12 +206,7 @@ impl Vm {
 
     fn order_by_cmp(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
         let o = self.cmp(a, b, op)?;
-        Ok(match op {
-            CmpOp::Lt => o == Ordering::Less,
-            CmpOp::LtE => o != Ordering::Greater,
-            CmpOp::Gt => o == Ordering::Greater,
-            _ => o != Ordering::Less,
-        })
+        Ok(holds(op, Some(o)))
     }
 
     pub(crate) fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
