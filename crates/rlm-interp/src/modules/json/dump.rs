@@ -285,15 +285,14 @@ fn dump_dict<C: Callbacks + ?Sized>(
     if o.indent.is_none() || o.sort_keys {
         items = d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
         if o.sort_keys {
-            let mut keys: Vec<Value> = items.iter().map(|(k, _)| k.clone()).collect();
-            crate::builtins::sort::sort_values(cx, &mut keys, None, false)?;
-            // Each sorted key finds its value by hash (a search of the
-            // items for each key was quadratic, and unpaid).
-            let mut by_key: Map = items.drain(..).map(|(k, x)| (Key(k), x)).collect();
-            items = keys
-                .into_iter()
-                .filter_map(|k| by_key.swap_remove(&KeyRef(&k)).map(|x| (k, x)))
-                .collect();
+            // The items in their keys' order (CPython sorts the (key,
+            // value) pairs, whose keys differ: the keys decide).
+            let keys: Vec<Value> = items.iter().map(|(k, _)| k.clone()).collect();
+            let _scratch = crate::builtins::sort::charge_sort(cx, keys.len(), false)?;
+            let (order, sorted) = crate::builtins::sort::order_of(cx, &keys, None, false)?;
+            sorted?;
+            let mut slots: Vec<Option<(Value, Value)>> = items.drain(..).map(Some).collect();
+            items = order.iter().filter_map(|&i| slots.get_mut(i).and_then(Option::take)).collect();
         }
         items.reverse();
     } else {
