@@ -70,6 +70,9 @@ pub(crate) fn double_to_string(val: f64, code: char, precision: usize, flags: Fl
         };
         return if neg { format!("-{word}") } else { word.to_string() };
     }
+    if code == 'f' {
+        return fixed_text(val, precision, flags, neg);
+    }
     let (mode, n) = match code {
         'e' => (2, precision + 1),
         'f' => (3, precision),
@@ -80,6 +83,20 @@ pub(crate) fn double_to_string(val: f64, code: char, precision: usize, flags: Fl
     let sign = neg && !(flags.no_neg_0 && (digits.is_empty() || digits == "0"));
     let precision = n as i64;
     layout(&digits, decpt, sign, code, precision, flags, upper)
+}
+
+/// Type `f`: the fixed-point digits as they are (`format_float_short`
+/// lays out mode 3's digits as exactly these), the point kept under `#`,
+/// the sign dropped under `z` when every digit is zero.
+fn fixed_text(val: f64, precision: usize, flags: Flags, neg: bool) -> String {
+    let mut body = fixed(val.abs(), precision);
+    if neg && !(flags.no_neg_0 && body.bytes().all(|b| b == b'0' || b == b'.')) {
+        body.insert(0, '-');
+    }
+    if flags.alt && precision == 0 {
+        body.push('.');
+    }
+    body
 }
 
 /// `format_float_short`'s layout of the digits: where the point goes,

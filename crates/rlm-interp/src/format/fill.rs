@@ -5,7 +5,13 @@
 /// time took a nanosecond or more each: a 200 000-wide field, 0.2 ms).
 pub(crate) fn push_fill(out: &mut String, fill: char, n: usize) {
     if n < 16 {
-        out.extend(std::iter::repeat_n(fill, n));
+        if fill.is_ascii() {
+            // One copy of a short run, not a push a character.
+            let run = [fill as u8; 16];
+            out.push_str(std::str::from_utf8(&run[..n]).unwrap_or_default());
+        } else {
+            out.extend(std::iter::repeat_n(fill, n));
+        }
         return;
     }
     let mut buf = [0u8; 4];

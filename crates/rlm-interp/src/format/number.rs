@@ -115,16 +115,18 @@ pub(crate) fn lay_out(n: &NumberText<'_>, spec: &Layout) -> String {
         (' ', false) => Some(' '),
         _ => None,
     };
-    let fixed = usize::from(sign.is_some())
-        + n.prefix.len()
-        + usize::from(n.decimal)
-        + n.rest.chars().count();
+    let rest_chars = if n.rest.is_ascii() { n.rest.len() } else { n.rest.chars().count() };
+    let fixed = usize::from(sign.is_some()) + n.prefix.len() + usize::from(n.decimal) + rest_chars;
     let width = spec.width.map_or(-1, |w| w as i64);
     let min_width = if spec.fill == '0' && spec.align == '=' { width - fixed as i64 } else { 0 };
-    let grouped = if n.digits.is_empty() {
-        String::new()
+    // Most fields have no separators and no zeros to add: their digits
+    // are written as they are (the grouping walk allocates its groups).
+    let grouped: std::borrow::Cow<'_, str> = if n.digits.is_empty() {
+        "".into()
+    } else if spec.grouping == Grouping::None && min_width <= n.digits.len() as i64 {
+        n.digits.into()
     } else {
-        group(n.digits, min_width, spec.grouping.rule())
+        group(n.digits, min_width, spec.grouping.rule()).into()
     };
     let padding = (width - (fixed + grouped.len()) as i64).max(0) as usize;
     let (left, inside, right) = match spec.align {
@@ -136,15 +138,21 @@ pub(crate) fn lay_out(n: &NumberText<'_>, spec: &Layout) -> String {
     let mut out = String::with_capacity(
         (left + inside + right) * spec.fill.len_utf8() + fixed + grouped.len() + n.rest.len(),
     );
-    push_fill(&mut out, spec.fill, left);
+    if left > 0 {
+        push_fill(&mut out, spec.fill, left);
+    }
     out.extend(sign);
     out.push_str(n.prefix);
-    push_fill(&mut out, spec.fill, inside);
+    if inside > 0 {
+        push_fill(&mut out, spec.fill, inside);
+    }
     out.push_str(&grouped);
     if n.decimal {
         out.push('.');
     }
     out.push_str(n.rest);
-    push_fill(&mut out, spec.fill, right);
+    if right > 0 {
+        push_fill(&mut out, spec.fill, right);
+    }
     out
 }

@@ -348,7 +348,7 @@ fn format_long(meter: &mut Meter, v: &Value, d: &Directive) -> R<String> {
             ));
         }
     };
-    if d.prec > 0 {
+    if d.prec >= 4096 {
         meter.check_str_len(d.prec as usize)?;
     }
     let prefix = match d.ch {
@@ -390,7 +390,9 @@ fn format_float(meter: &mut Meter, v: &Value, d: &Directive) -> R<String> {
         other => return type_err(format!("must be real number, not {}", other.type_name())),
     };
     let prec = if d.prec < 0 { 6 } else { d.prec as usize };
-    meter.check_str_len(prec)?;
+    if prec >= 4096 {
+        meter.check_str_len(prec)?;
+    }
     let flags = Flags { alt: d.alt, ..Flags::default() };
     Ok(double_to_string(f, d.ch, prec, flags))
 }

@@ -258,6 +258,12 @@ fn format_int(i: i64, sp: &Spec) -> R<String> {
         let n = NumberText { negative: false, prefix: "", digits: "", decimal: false, rest: &text };
         return Ok(lay_out(&n, &sp.layout()));
     }
+    if sp.width.is_none() && sp.grouping == Grouping::None && !matches!(sp.sign, '+' | ' ') {
+        // Nothing to lay out: the digits and their sign (CPython's fast path).
+        if matches!(sp.ty, 'd' | 'n') {
+            return Ok(i.to_string());
+        }
+    }
     let mag = i.unsigned_abs();
     let (digits, prefix) = match sp.ty {
         'b' => (format!("{mag:b}"), "0b"),
@@ -276,9 +282,12 @@ fn format_int(i: i64, sp: &Spec) -> R<String> {
 fn format_float(meter: &mut Meter, f: f64, sp: &Spec) -> R<String> {
     let precision = match sp.precision {
         Some(p) if p > i32::MAX as usize => return value_err("precision too big"),
-        // The digits are held to the string cap (a limit, as for a width).
+        // Many digits are held to the string cap (a limit, as for a
+        // width) and the budget before they are made.
         Some(p) => {
-            meter.check_str_len(p)?;
+            if p >= 4096 {
+                meter.check_str_len(p)?;
+            }
             Some(p)
         }
         None => None,
