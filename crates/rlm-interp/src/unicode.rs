@@ -203,9 +203,17 @@ pub(crate) fn push_casefold(c: char, out: &mut String) {
     }
 }
 
-/// Python's `str.isspace` for one character.
+/// Python's `str.isspace` for one character (inlined into the whitespace
+/// scans: ASCII is two compares, the rest a call).
+#[inline]
 pub(crate) fn py_isspace(c: char) -> bool {
-    if c.is_ascii() { matches!(c, '\t'..='\r' | '\x1c'..=' ') } else { in_ranges(SPACE, c) }
+    if c.is_ascii() { matches!(c, '\t'..='\r' | '\x1c'..=' ') } else { wide_space(c) }
+}
+
+/// `str.isspace` for a character past ASCII.
+#[inline(never)]
+fn wide_space(c: char) -> bool {
+    in_ranges(SPACE, c)
 }
 
 #[cfg(test)]
