@@ -384,7 +384,8 @@ fn regex_backtrack_limit_does_not_leak_between_sessions_of_a_thread() {
 fn a_lowered_recursion_limit_is_catchable_the_embedders_is_not() {
     let mut s = Interpreter::new(Limits { max_call_depth: 100, ..Limits::default() });
     let lowered = "import sys\nsys.setrecursionlimit(50)\ndef f(n):\n    return f(n + 1)\ntry:\n    f(0)\nexcept RecursionError as e:\n    print('caught', e)\n";
-    assert!(matches!(s.run_cell(lowered), Outcome::Done));
+    let o = s.run_cell(lowered);
+    assert!(matches!(o, Outcome::Done), "{o:?}");
     assert_eq!(s.take_output(), "caught maximum recursion depth exceeded\n");
     let own = "sys.setrecursionlimit(10**6)\nprint(sys.getrecursionlimit())\ntry:\n    f(0)\nexcept RecursionError as e:\n    print('caught', e)\n";
     match s.run_cell(own) {

@@ -8,6 +8,7 @@ use rlm_syntax::ast::CmpOp;
 
 use crate::fault::{R, type_err};
 use crate::types::equality::{is_same, is_set_like};
+use crate::types::qualified_type_name;
 use crate::types::range::range_contains;
 use crate::types::set::set_items;
 use crate::value::*;
@@ -51,18 +52,6 @@ fn holds(op: CmpOp, o: Option<Ordering>) -> bool {
 const FUEL_PER_ITEM_DRAWN: u64 = 2;
 
 impl Vm {
-    pub(crate) fn cmp(&mut self, a: &Value, b: &Value, op: CmpOp) -> R<Ordering> {
-        // Two ints or two strings (most comparisons, every sort of words):
-        // no walk over nested values to guard, as `cmp_depth` orders them.
-        match (a, b) {
-            (Value::Int(x), Value::Int(y)) => return Ok(x.cmp(y)),
-            (Value::Str(x), Value::Str(y)) => return self.cmp_str(x, y),
-            _ => {}
-        }
-        let (a, b) = (Native::as_tuple(a).unwrap_or(a), Native::as_tuple(b).unwrap_or(b));
-        crate::stack_guard::walk_over(a, || self.cmp_depth(a, b, op, 0))
-    }
-
     /// Strings in code-point order (UTF-8's byte order), charged for the
     /// bytes the comparison may read.
     #[inline]
@@ -71,11 +60,9 @@ impl Vm {
         Ok(x.as_str().cmp(y.as_str()))
     }
 
-    fn cmp_depth(&mut self, a: &Value, b: &Value, op: CmpOp, depth: usize) -> R<Ordering> {
-        if depth > self.meter.limits.max_nesting {
-            return Err(self.meter.nesting_err());
-        }
-        crate::stack_guard::guard_stack(&self.meter)?;
+    /// The order of two values that are neither sequences nor sets: ints,
+    /// strings, dates, time deltas, numbers; else CPython's `TypeError`.
+    fn cmp_flat(&mut self, a: &Value, b: &Value, op: CmpOp) -> R<Ordering> {
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
             (Value::Str(x), Value::Str(y)) => self.cmp_str(x, y),
@@ -92,21 +79,9 @@ impl Vm {
                 type_err(format!(
                     "'{}' not supported between instances of '{}' and '{}'",
                     op.as_str(),
-                    a.type_name(),
-                    b.type_name()
+                    qualified_type_name(a),
+                    qualified_type_name(b)
                 ))
-            }
-            (Value::List(x), Value::List(y)) => {
-                // The copies guard against the lists changing under a
-                // comparison; they cost work and memory like any copy.
-                let n = x.borrow().len().min(y.borrow().len());
-                self.meter.fuel(n as u64)?;
-                let (x, y) = (x.borrow().clone(), y.borrow().clone());
-                self.cmp_seq(&x, &y, op, depth)
-            }
-            (Value::Tuple(x), Value::Tuple(y)) => {
-                let (x, y) = (x.clone(), y.clone());
-                self.cmp_seq(&x, &y, op, depth)
             }
             _ => {
                 if let Some(o) = number_order(a, b) {
@@ -115,20 +90,11 @@ impl Vm {
                 type_err(format!(
                     "'{}' not supported between instances of '{}' and '{}'",
                     op.as_str(),
-                    a.type_name(),
-                    b.type_name()
+                    qualified_type_name(a),
+                    qualified_type_name(b)
                 ))
             }
         }
-    }
-
-    fn cmp_seq(&mut self, x: &[Value], y: &[Value], op: CmpOp, depth: usize) -> R<Ordering> {
-        for (p, q) in x.iter().zip(y.iter()) {
-            if !crate::types::equality::eq(&mut self.meter, p, q)? {
-                return self.cmp_depth(p, q, op, depth + 1);
-            }
-        }
-        Ok(x.len().cmp(&y.len()))
     }
 
     /// `a < b`, `a <= b`, `a > b` or `a >= b`, as CPython answers it:
@@ -141,11 +107,23 @@ impl Vm {
         if let Some(o) = number_order(a, b) {
             return Ok(holds(op, o));
         }
-        let (a, b) = (Native::as_tuple(a).unwrap_or(a), Native::as_tuple(b).unwrap_or(b));
         match (a, b) {
             (Value::Str(x), Value::Str(y)) => Ok(holds(op, Some(self.cmp_str(x, y)?))),
             (Value::List(_), Value::List(_)) | (Value::Tuple(_), Value::Tuple(_)) => {
                 crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0))
+            }
+            // A module's object that is a tuple (`sys.version_info`)
+            // orders as one.
+            (Value::Native(_), _) | (_, Value::Native(_)) => {
+                let (x, y) = (Native::as_tuple(a), Native::as_tuple(b));
+                if x.is_none() && y.is_none() {
+                    return self.order_flat(op, a, b);
+                }
+                let (a, b) = (x.unwrap_or(a), y.unwrap_or(b));
+                if let (Value::Tuple(_), Value::Tuple(_)) = (a, b) {
+                    return crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0));
+                }
+                self.order_flat(op, a, b)
             }
             _ => self.order_flat(op, a, b),
         }
@@ -204,8 +182,10 @@ impl Vm {
         self.order_by_cmp(op, a, b)
     }
 
+    /// Dates, time deltas and the type errors: their order by
+    /// [`Vm::cmp_flat`] (`a` and `b` are no module tuples by now).
     fn order_by_cmp(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
-        let o = self.cmp(a, b, op)?;
+        let o = self.cmp_flat(a, b, op)?;
         Ok(holds(op, Some(o)))
     }
 

@@ -21,3 +21,13 @@ import math
 print(math.inf > big, -math.inf < low, math.nan == 1, math.nan != 1, 1 < math.nan, 1 >= math.nan)
 print(sorted({2**62, 2.0**62 + 2**10, 4.611686018427388e18}), True == 1.0, hash(True) == hash(1.0))
 print(sorted([0.1, 1, 0.01, 10, -1, -0.5], reverse=True))
+import sys
+from datetime import datetime, timedelta, date
+a, b = datetime(2023, 1, 2), datetime(2023, 5, 1)
+print(a < b, a >= b, timedelta(1) < timedelta(2), sys.version_info >= (3, 8), (3, 11) < sys.version_info, sys.version_info < (4,))
+for x, y in [(1, 'a'), ('a', 1), ([1], (1,)), ({1}, [1]), (a, 1), (None, None), (a, date(2023, 1, 1)), ({1}, {1, 2}), ({'a': 1}.keys(), {'a', 'b'}), ((1, 'a'), (1, 2)), ([1, [2]], [1, [None]])]:
+    try:
+        print(repr(x) [:30], x < y, x <= y, x > y, x >= y)
+    except TypeError as e:
+        print('TypeError', e)
+print(sorted([b, a]), max(timedelta(3), timedelta(1)), min([(2, 'b'), (1, 'z'), (2, 'a')]))
