@@ -96,6 +96,11 @@ pub(crate) trait Callbacks {
     /// out of the value layer's circle.
     fn sort_list(&mut self, l: &Rc<ListObj>, key: Option<&Value>, reverse: bool) -> R<()>;
 
+    /// The order `sorted(keys, reverse=reverse)` puts `keys` in, as their
+    /// indices (`Counter.most_common` sorts its items by their counts):
+    /// the one sort, as for `sort_list`.
+    fn sort_order(&mut self, keys: &[Value], reverse: bool) -> R<Vec<usize>>;
+
     /// Holds a running sort's comparison function where the cycle collector
     /// sees it (a root of the machine) while program code runs, and lets it
     /// go (`None`) after. A field of the machine, and the one way to it: the

@@ -515,7 +515,12 @@ fn hash_nested<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
         Value::Bool(b) => (*b as i64).hash(state),
         Value::Int(i) => i.hash(state),
         Value::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 9.2e18 {
+            // An integral float in the ints' range hashes as the int it
+            // equals (`{2.0**62: 1}[2**62]`), as in CPython; no float
+            // outside it equals an int.
+            if f.fract() == 0.0
+                && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(f)
+            {
                 (*f as i64).hash(state)
             } else {
                 f.to_bits().hash(state)

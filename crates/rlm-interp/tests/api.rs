@@ -375,3 +375,24 @@ fn regex_backtrack_limit_does_not_leak_between_sessions_of_a_thread() {
     assert!(matches!(outcome, Outcome::Done), "the default limit must let it finish: {outcome:?}");
     assert_eq!(default.take_output(), "None\n");
 }
+
+/// Under a recursion limit the program lowered, `RecursionError` is
+/// CPython's and catchable; at the embedder's own limit (the program's
+/// `setrecursionlimit` past it is clamped to it) it is the call-depth limit
+/// error, which no `except` catches and which ends the cell (issue #76).
+#[test]
+fn a_lowered_recursion_limit_is_catchable_the_embedders_is_not() {
+    let mut s = Interpreter::new(Limits { max_call_depth: 100, ..Limits::default() });
+    let lowered = "import sys\nsys.setrecursionlimit(50)\ndef f(n):\n    return f(n + 1)\ntry:\n    f(0)\nexcept RecursionError as e:\n    print('caught', e)\n";
+    let o = s.run_cell(lowered);
+    assert!(matches!(o, Outcome::Done), "{o:?}");
+    assert_eq!(s.take_output(), "caught maximum recursion depth exceeded\n");
+    let own = "sys.setrecursionlimit(10**6)\nprint(sys.getrecursionlimit())\ntry:\n    f(0)\nexcept RecursionError as e:\n    print('caught', e)\n";
+    match s.run_cell(own) {
+        Outcome::Error(e) => {
+            assert!(matches!(e.kind, ErrorKind::Limit(LimitKind::CallDepth)), "{e:?}")
+        }
+        other => panic!("expected the call-depth limit, got {other:?}"),
+    }
+    assert_eq!(s.take_output(), "100\n");
+}

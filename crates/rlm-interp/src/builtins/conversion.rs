@@ -73,6 +73,8 @@ pub(crate) fn conversion_builtin(meter: &mut Meter, name: &str, args: Vec<Value>
             nargs("format", &args, 1, 2)?;
             let spec = match args.get(1) {
                 Some(Value::Str(s)) => s.as_str().to_string(),
+                // `_PyArg_BadArgument` names None itself, not its type.
+                Some(Value::None) => return type_err("format() argument 2 must be str, not None"),
                 Some(o) => {
                     return type_err(format!(
                         "format() argument 2 must be str, not {}",

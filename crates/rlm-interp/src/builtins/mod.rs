@@ -12,6 +12,7 @@ pub(crate) mod iteration;
 pub(crate) mod numeric;
 mod round;
 pub(crate) mod sort;
+mod timsort;
 
 use std::rc::Rc;
 

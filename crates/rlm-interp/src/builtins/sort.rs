@@ -6,12 +6,13 @@
 //! Keys that are all ints, or all strings, cannot fail to compare nor call
 //! back into the program, so any stable sort gives CPython's order: those
 //! take the standard library's sort over the keys themselves. Everything
-//! else takes a bottom-up merge sort whose comparisons may fail or run
-//! program code (the standard sort may panic on an inconsistent order, and a
-//! `cmp_to_key` function is program code).
+//! else takes CPython's own algorithm (`timsort.rs`), comparison for
+//! comparison, whose comparisons may fail, be inconsistent (`nan`) or run
+//! program code (a `cmp_to_key` function).
 
 use rlm_syntax::ast::CmpOp;
 
+use crate::builtins::timsort::timsort;
 use crate::callbacks::Callbacks;
 use crate::charged::charge_scratch;
 use crate::fault::R;
@@ -45,22 +46,6 @@ pub(crate) fn sort_values<C: Callbacks + ?Sized>(
     key: Option<&Value>,
     reverse: bool,
 ) -> R<()> {
-    // About n log2 n comparisons whichever sort runs (a native sort of
-    // ints or strings costs a few nanoseconds each), charged first; the
-    // merge sort's comparisons, which dispatch on the values' types,
-    // pay again as they run (`MERGE_COMPARE_FUEL`).
-    let n = items.len() as u64;
-    let rounds = u64::from(u64::BITS - n.leading_zeros());
-    cx.meter().fuel(n.saturating_mul(2 + rounds))?;
-    // The index, the merge sort's buffer, the native sort's records and
-    // the standard sort's buffer of them, the reordering vector, and the
-    // computed keys if any.
-    let per_item = 2 * size_of::<usize>()
-        + 2 * size_of::<StrSortKey>().max(size_of::<(i64, u32)>())
-        + size_of::<Option<Value>>()
-        + if key.is_some() { size_of::<Value>() } else { 0 };
-    let _scratch =
-        charge_scratch(cx.meter(), crate::mem::block(items.len().saturating_mul(per_item)))?;
     // functools.cmp_to_key(f): compare with f(a, b) < 0.
     let cmp_fn = match key {
         Some(Value::Native(n)) => match n.module::<crate::modules::functools::Partial>() {
@@ -73,8 +58,10 @@ pub(crate) fn sort_values<C: Callbacks + ?Sized>(
     };
     let key = if cmp_fn.is_some() { None } else { key };
     let computed: Vec<Value>;
+    let scratch;
     let keys: &[Value] = match key {
         Some(k) if !matches!(k, Value::None) => {
+            scratch = charge_sort(cx, items.len(), true)?;
             let mut ks = Vec::with_capacity(items.len());
             // `key=len` (common: longest first) reads each length where
             // `len` would, without an argument vector and a call per item.
@@ -89,34 +76,74 @@ pub(crate) fn sort_values<C: Callbacks + ?Sized>(
             computed = ks;
             &computed
         }
-        _ => items,
+        _ => {
+            scratch = charge_sort(cx, items.len(), false)?;
+            items
+        }
     };
+    let (idx, sorted) = order_of(cx, keys, cmp_fn.as_ref(), reverse)?;
+    drop(scratch);
+    // A failed comparison leaves the items as far as the sort got, every
+    // one of them there (CPython's `list.sort` leaves its list so).
+    let mut old: Vec<Option<Value>> =
+        items.iter_mut().map(|v| Some(std::mem::replace(v, Value::None))).collect();
+    for (slot, &i) in items.iter_mut().zip(&idx) {
+        *slot = old.get_mut(i).and_then(Option::take).unwrap_or(Value::None);
+    }
+    sorted
+}
+
+/// The fuel and scratch memory of a sort of `n` items, charged first:
+/// about n log2 n comparisons whichever sort runs (a native sort of ints
+/// or strings costs a few nanoseconds each); the general sort's
+/// comparisons, which dispatch on the values' types, pay again as they run
+/// (`MERGE_COMPARE_FUEL`).
+pub(crate) fn charge_sort<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    n: usize,
+    keyed: bool,
+) -> R<crate::charged::ScratchCharge> {
+    let rounds = u64::from(u64::BITS - (n as u64).leading_zeros());
+    cx.meter().fuel((n as u64).saturating_mul(2 + rounds))?;
+    // The index, the merge's buffer, the native sort's records and the
+    // standard sort's buffer of them, the reordering vector, and the
+    // computed keys if any.
+    let per_item = 2 * size_of::<usize>()
+        + 2 * size_of::<StrSortKey>().max(size_of::<(i64, u32)>())
+        + size_of::<Option<Value>>()
+        + if keyed { size_of::<Value>() } else { 0 };
+    charge_scratch(cx.meter(), crate::mem::block(n.saturating_mul(per_item)))
+}
+
+/// The order `sorted(keys, reverse=reverse)` puts the keys in (through the
+/// `cmp_to_key` function `cmp` if given), as indices into `keys`, and
+/// whether the sort ended without an error: after an error the order is
+/// as far as the sort got, a permutation still.
+pub(crate) fn order_of<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    keys: &[Value],
+    cmp: Option<&Value>,
+    reverse: bool,
+) -> R<(Vec<usize>, R<()>)> {
     // A reverse sort reverses before and after, as CPython does, so that
     // equal keys keep their order.
     let mut idx: Vec<usize> = (0..keys.len()).collect();
     if reverse {
         idx.reverse();
     }
-    let sorted = match cmp_fn {
-        None if sort_native(cx, &mut idx, keys)? => Ok(()),
-        cmp_fn => {
-            // Held where the collector sees it while program code runs.
-            cx.hold_sort_cmp(cmp_fn.clone());
-            let r = merge_sort(cx, &mut idx, keys, cmp_fn.as_ref());
-            cx.hold_sort_cmp(None);
-            r
-        }
+    let sorted = if cmp.is_none() && sort_native(cx, &mut idx, keys)? {
+        Ok(())
+    } else {
+        // Held where the collector sees it while program code runs.
+        cx.hold_sort_cmp(cmp.cloned());
+        let r = timsort(&mut idx, |x, y| sort_lt(cx, &keys[x], &keys[y], cmp));
+        cx.hold_sort_cmp(None);
+        r
     };
-    sorted?;
     if reverse {
         idx.reverse();
     }
-    let mut old: Vec<Option<Value>> =
-        items.iter_mut().map(|v| Some(std::mem::replace(v, Value::None))).collect();
-    for (slot, &i) in items.iter_mut().zip(&idx) {
-        *slot = old.get_mut(i).and_then(Option::take).unwrap_or(Value::None);
-    }
-    Ok(())
+    Ok((idx, sorted))
 }
 
 /// Sorts `idx` by `keys` when every key is an int or every key is a
@@ -170,44 +197,6 @@ fn sort_native<C: Callbacks + ?Sized>(cx: &mut C, idx: &mut [usize], keys: &[Val
     Ok(false)
 }
 
-/// A stable bottom-up merge sort of `idx` by `keys`, comparing with
-/// `later < earlier` (or `cmp(later, earlier) < 0`).
-fn merge_sort<C: Callbacks + ?Sized>(
-    cx: &mut C,
-    idx: &mut Vec<usize>,
-    keys: &[Value],
-    cmp: Option<&Value>,
-) -> R<()> {
-    let n = idx.len();
-    let mut buf = vec![0usize; n];
-    let mut width = 1;
-    while width < n {
-        let mut lo = 0;
-        while lo < n {
-            let mid = (lo + width).min(n);
-            let hi = (lo + 2 * width).min(n);
-            let (mut i, mut j, mut k) = (lo, mid, lo);
-            while i < mid && j < hi {
-                if sort_lt(cx, &keys[idx[j]], &keys[idx[i]], cmp)? {
-                    buf[k] = idx[j];
-                    j += 1;
-                } else {
-                    buf[k] = idx[i];
-                    i += 1;
-                }
-                k += 1;
-            }
-            buf[k..k + (mid - i)].copy_from_slice(&idx[i..mid]);
-            k += mid - i;
-            buf[k..k + (hi - j)].copy_from_slice(&idx[j..hi]);
-            lo = hi;
-        }
-        std::mem::swap(idx, &mut buf);
-        width *= 2;
-    }
-    Ok(())
-}
-
 /// `a < b` for the sort: through the `cmp_to_key` function if there is one.
 fn sort_lt<C: Callbacks + ?Sized>(
     cx: &mut C,
@@ -225,7 +214,7 @@ fn sort_lt<C: Callbacks + ?Sized>(
     }
 }
 
-/// Fuel for each comparison of the merge sort (besides what `compare`
+/// Fuel for each comparison of the general sort (besides what `compare`
 /// charges for the values it walks): a comparison there dispatches on both
 /// values' types, tens of nanoseconds (docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md,
 /// "Fuel cost table and calibration", 2026-11-24); at 4, a `sorted(d.items())` loop still took

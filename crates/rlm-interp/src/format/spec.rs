@@ -1,31 +1,45 @@
-//! The format-spec mini-language (`f"{x:>10.2f}"`, `format(x, spec)`):
-//! fill, alignment, sign, `#`, zero padding, width, grouping, precision and
-//! type, for str, int, bool, float and dates (`strftime`), with CPython's
-//! errors for specs a type does not take.
+//! The format-spec mini-language (`f"{x:>10.2f}"`, `format(x, spec)`) as
+//! CPython's `Python/formatter_unicode.c` reads and applies it: fill,
+//! alignment, sign, `z`, `#`, `0`, width, grouping, precision and type, for
+//! str, int, bool, float and dates (`strftime`), with its errors for specs a
+//! type does not take. A number's field is laid out by `number.rs`, a
+//! float's text written by `dtoa.rs`.
 
-use super::fixed::fixed;
+use super::dtoa::{Flags, double_to_string};
+use super::fill::push_fill;
+use super::number::{Grouping, Layout, NumberText, lay_out};
 use crate::args::as_int;
-use crate::fault::{Fault, R, exc, type_err, value_err};
+use crate::fault::{Fault, R, exc, value_err};
 use crate::meter::Meter;
 use crate::types::float::repr::float_repr;
 use crate::value::*;
 
-#[derive(Debug, Default)]
+/// A parsed spec (`InternalFormatSpec`).
+#[derive(Debug)]
 pub(crate) struct Spec {
-    fill: Option<char>,
-    align: Option<char>,
-    sign: Option<char>,
+    fill: char,
+    align: char,
+    alt: bool,
     /// `z` (3.11): a negative zero after rounding prints without its sign.
     no_neg_zero: bool,
-    alt: bool,
-    zero: bool,
+    /// `+`, `-`, ` ` or `\0` (none given).
+    sign: char,
     width: Option<usize>,
-    grouping: Option<char>,
+    grouping: Grouping,
     precision: Option<usize>,
-    ty: Option<char>,
+    /// The type letter, or the type's default.
+    ty: char,
 }
 
-fn parse_spec(spec: &str) -> R<Spec> {
+fn is_align(ch: char) -> bool {
+    // `matches!` rather than `"<>=^".contains(..)`: a spec is parsed on
+    // every formatting, and a string search per test is most of its cost.
+    matches!(ch, '<' | '>' | '=' | '^')
+}
+
+/// `parse_internal_render_format_spec`: `spec` read for a value of type
+/// `type_name` whose default type and alignment are given.
+fn parse_spec(spec: &str, type_name: &str, default_ty: char, default_align: char) -> R<Spec> {
     // Specs are short: their characters go in a buffer on the stack.
     let mut short = ['\0'; 32];
     let long: Vec<char>;
@@ -40,21 +54,28 @@ fn parse_spec(spec: &str) -> R<Spec> {
         long = spec.chars().collect();
         &long
     };
-    let mut sp = Spec::default();
+    let mut sp = Spec {
+        fill: ' ',
+        align: default_align,
+        alt: false,
+        no_neg_zero: false,
+        sign: '\0',
+        width: None,
+        grouping: Grouping::None,
+        precision: None,
+        ty: default_ty,
+    };
     let mut i = 0;
-    // `matches!` rather than `"<>=^".contains(..)`: a spec is parsed on
-    // every formatting, and a string search per test is most of its cost.
-    let is_align = |ch: char| matches!(ch, '<' | '>' | '=' | '^');
+    let (mut fill_given, mut align_given) = (false, false);
     if c.len() >= 2 && is_align(c[1]) {
-        sp.fill = Some(c[0]);
-        sp.align = Some(c[1]);
+        (sp.fill, sp.align, fill_given, align_given) = (c[0], c[1], true, true);
         i = 2;
     } else if !c.is_empty() && is_align(c[0]) {
-        sp.align = Some(c[0]);
+        (sp.align, align_given) = (c[0], true);
         i = 1;
     }
     if i < c.len() && matches!(c[i], '+' | '-' | ' ') {
-        sp.sign = Some(c[i]);
+        sp.sign = c[i];
         i += 1;
     }
     if i < c.len() && c[i] == 'z' {
@@ -65,40 +86,91 @@ fn parse_spec(spec: &str) -> R<Spec> {
         sp.alt = true;
         i += 1;
     }
-    if i < c.len() && c[i] == '0' {
-        sp.zero = true;
+    if !fill_given && i < c.len() && c[i] == '0' {
+        sp.fill = '0';
+        if !align_given && default_align == '>' {
+            sp.align = '=';
+        }
         i += 1;
     }
     let (width, next) = spec_number(c, i)?;
-    sp.width = width;
-    i = next;
-    if i < c.len() && (c[i] == ',' || c[i] == '_') {
-        sp.grouping = Some(c[i]);
+    (sp.width, i) = (width, next);
+    if i < c.len() && c[i] == ',' {
+        sp.grouping = Grouping::Comma;
         i += 1;
+    }
+    if i < c.len() && c[i] == '_' {
+        if sp.grouping != Grouping::None {
+            return value_err("Cannot specify both ',' and '_'.");
+        }
+        sp.grouping = Grouping::Underscore;
+        i += 1;
+    }
+    if i < c.len() && c[i] == ',' && sp.grouping == Grouping::Underscore {
+        return value_err("Cannot specify both ',' and '_'.");
     }
     if i < c.len() && c[i] == '.' {
         let (precision, next) = spec_number(c, i + 1)?;
         if precision.is_none() {
             return value_err("Format specifier missing precision");
         }
-        sp.precision = precision;
-        i = next;
+        (sp.precision, i) = (precision, next);
+    }
+    if c.len() - i > 1 {
+        return value_err(format!(
+            "Invalid format specifier '{spec}' for object of type '{type_name}'"
+        ));
     }
     if i < c.len() {
-        sp.ty = Some(c[i]);
-        i += 1;
+        sp.ty = c[i];
     }
-    if i < c.len() {
-        return value_err("Invalid format specifier");
-    }
+    check_grouping(&mut sp)?;
     Ok(sp)
 }
 
-/// The decimal number starting at `c[i]`, if any, and the index after it.
+/// The types a grouping is allowed with (PEP 378; `_` every four digits
+/// in binary, octal and hexadecimal, PEP 515).
+fn check_grouping(sp: &mut Spec) -> R<()> {
+    let sep = match sp.grouping {
+        Grouping::None => return Ok(()),
+        Grouping::Comma => ',',
+        _ => '_',
+    };
+    match sp.ty {
+        'd' | 'e' | 'f' | 'g' | 'E' | 'G' | '%' | 'F' | '\0' => Ok(()),
+        'b' | 'o' | 'x' | 'X' if sep == '_' => {
+            sp.grouping = Grouping::UnderscoreFour;
+            Ok(())
+        }
+        t => value_err(format!("Cannot specify '{sep}' with {}.", shown_code(t))),
+    }
+}
+
+/// A type letter in an error: itself in quotes when printable ASCII, else
+/// its code (`'\x1'`), as CPython shows it.
+fn shown_code(t: char) -> String {
+    if (t as u32) > 32 && (t as u32) < 128 {
+        format!("'{t}'")
+    } else {
+        format!("'\\x{:x}'", t as u32)
+    }
+}
+
+/// `unknown_presentation_type`.
+fn unknown_code<T>(t: char, type_name: &str) -> R<T> {
+    value_err(format!("Unknown format code {} for object of type '{type_name}'", shown_code(t)))
+}
+
+/// The decimal number starting at `c[i]`, if any, and the index after it
+/// (`get_integer`: any Unicode decimal digit counts).
 fn spec_number(c: &[char], mut i: usize) -> R<(Option<usize>, usize)> {
     let mut n: Option<usize> = None;
-    while let Some(d) = c.get(i).and_then(|ch| ch.to_digit(10).filter(|_| ch.is_ascii_digit())) {
-        n = n.unwrap_or(0).checked_mul(10).and_then(|n| n.checked_add(d as usize));
+    while let Some(d) = c.get(i).and_then(|ch| crate::unicode::decimal_value(*ch)) {
+        n = n
+            .unwrap_or(0)
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(d as usize))
+            .filter(|n| *n <= isize::MAX as usize);
         if n.is_none() {
             return Err(Fault::Exc(Exception::new(
                 ExcKind::ValueError,
@@ -110,261 +182,155 @@ fn spec_number(c: &[char], mut i: usize) -> R<(Option<usize>, usize)> {
     Ok((n, i))
 }
 
-fn group_digits(digits: &str, sep: char, every: usize) -> String {
-    let n = digits.len();
-    let mut out = String::with_capacity(n + n / every);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (n - i) % every == 0 {
-            out.push(sep);
-        }
-        out.push(ch);
-    }
-    out
-}
-
-fn sign_str(neg: bool, sp: &Spec) -> &'static str {
-    if neg {
-        "-"
-    } else {
-        match sp.sign {
-            Some('+') => "+",
-            Some(' ') => " ",
-            _ => "",
+impl Spec {
+    fn layout(&self) -> Layout {
+        Layout {
+            fill: self.fill,
+            align: self.align,
+            sign: self.sign,
+            width: self.width,
+            grouping: self.grouping,
         }
     }
 }
 
-/// A formatted number in its three parts, which padding treats apart
-/// (`=` alignment and zero padding go between the sign/prefix and digits).
-struct Number {
-    sign: &'static str,
-    prefix: &'static str,
-    digits: String,
-}
-
-fn fmt_int(i: i64, base: u32, upper: bool, sp: &Spec) -> Number {
-    let neg = i < 0;
-    let mag = i.unsigned_abs();
-    let mut digits = match base {
-        2 => format!("{mag:b}"),
-        8 => format!("{mag:o}"),
-        16 => {
-            if upper {
-                format!("{mag:X}")
-            } else {
-                format!("{mag:x}")
-            }
-        }
-        _ => mag.to_string(),
+/// `format_string_internal`.
+fn format_str(text: &str, sp: &Spec) -> R<String> {
+    match sp.sign {
+        ' ' => return value_err("Space not allowed in string format specifier"),
+        '\0' => {}
+        _ => return value_err("Sign not allowed in string format specifier"),
+    }
+    if sp.no_neg_zero {
+        return value_err("Negative zero coercion (z) not allowed in string format specifier");
+    }
+    if sp.alt {
+        return value_err("Alternate form (#) not allowed in string format specifier");
+    }
+    if sp.align == '=' {
+        return value_err("'=' alignment not allowed in string format specifier");
+    }
+    let text = match sp.precision {
+        Some(p) => match text.char_indices().nth(p) {
+            Some((at, _)) => &text[..at],
+            None => text,
+        },
+        None => text,
     };
-    if let Some(g) = sp.grouping {
-        digits = group_digits(&digits, g, if base == 10 { 3 } else { 4 });
-    }
-    let prefix = if sp.alt {
-        match (base, upper) {
-            (2, _) => "0b",
-            (8, _) => "0o",
-            (16, false) => "0x",
-            (16, true) => "0X",
-            _ => "",
-        }
-    } else {
-        ""
-    };
-    Number { sign: sign_str(neg, sp), prefix, digits }
-}
-
-fn fmt_float(f: f64, sp: &Spec) -> Number {
-    let mut neg = f.is_sign_negative() && !f.is_nan();
-    let a = f.abs();
-    let upper = matches!(sp.ty, Some('E' | 'F' | 'G'));
-    let mut body = if !a.is_finite() {
-        let word = if a.is_nan() { "nan" } else { "inf" };
-        // `format(nan, '%')` keeps its percent sign, as in CPython.
-        if sp.ty == Some('%') { format!("{word}%") } else { word.to_string() }
-    } else {
-        match sp.ty {
-            Some('f' | 'F') => alt_point(fixed(a, sp.precision.unwrap_or(6)), sp.alt),
-            Some('%') => alt_point(fixed(a * 100.0, sp.precision.unwrap_or(6)), sp.alt) + "%",
-            Some('e' | 'E') => fmt_exp(a, sp.precision.unwrap_or(6), sp.alt),
-            Some('g' | 'G') => fmt_general(a, sp.precision.unwrap_or(6), sp.alt),
-            Some('n') => fmt_general(a, sp.precision.unwrap_or(6), sp.alt),
-            _ => match sp.precision {
-                Some(p) => fmt_no_type(a, p.max(1), sp.alt),
-                None => float_repr(a),
-            },
-        }
-    };
-    if neg && sp.no_neg_zero && !body.bytes().any(|b| matches!(b, b'1'..=b'9' | b'n' | b'i')) {
-        neg = false;
-    }
-    if upper {
-        body = body.to_uppercase();
-    }
-    if let Some(g) = sp.grouping {
-        let (int_part, rest) = match body.find(['.', 'e', 'E', '%']) {
-            Some(p) => (body[..p].to_string(), body[p..].to_string()),
-            None => (body.clone(), String::new()),
-        };
-        if int_part.chars().all(|c| c.is_ascii_digit()) {
-            body = format!("{}{}", group_digits(&int_part, g, 3), rest);
-        }
-    }
-    Number { sign: sign_str(neg, sp), prefix: "", digits: body }
-}
-
-/// `#` keeps the decimal point of a fixed-point number without decimals.
-fn alt_point(t: String, alt: bool) -> String {
-    if alt && !t.contains('.') { t + "." } else { t }
-}
-
-/// A precision and no type: like 'g', but fixed-point only while the
-/// exponent is below precision - 1, and then with at least one decimal.
-fn fmt_no_type(a: f64, p: usize, alt: bool) -> String {
-    let s = format!("{:.*e}", p - 1, a);
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if exp >= -4 && exp < p as i32 - 1 {
-        let t = fixed(a, (p as i32 - 1 - exp).max(0) as usize);
-        let t = if alt { t } else { t.trim_end_matches('0').to_string() };
-        return if t.ends_with('.') { t + "0" } else { t };
-    }
-    let m = if alt || !mant.contains('.') {
-        mant.to_string()
-    } else {
-        mant.trim_end_matches('0').trim_end_matches('.').to_string()
-    };
-    format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
-}
-
-fn fmt_exp(a: f64, prec: usize, alt: bool) -> String {
-    let s = format!("{:.*e}", prec, a);
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let mant = if alt && prec == 0 { format!("{mant}.") } else { mant.to_string() };
-    format!("{mant}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
-}
-
-fn fmt_general(a: f64, prec: usize, alt: bool) -> String {
-    let p = if prec == 0 { 1 } else { prec };
-    if a == 0.0 {
-        return if alt { format!("0.{}", "0".repeat(p - 1)) } else { "0".into() };
-    }
-    let s = format!("{:.*e}", p - 1, a);
-    let exp: i32 = s.split_once('e').map(|(_, e)| e.parse().unwrap_or(0)).unwrap_or(0);
-    if exp >= -4 && exp < p as i32 {
-        let decimals = (p as i32 - 1 - exp).max(0) as usize;
-        let mut t = fixed(a, decimals);
-        if !alt && t.contains('.') {
-            t = t.trim_end_matches('0').trim_end_matches('.').to_string();
-        }
-        if alt && !t.contains('.') {
-            t.push('.');
-        }
-        t
-    } else {
-        let (mant, _) = s.split_once('e').unwrap_or((&s, ""));
-        let mut m = mant.to_string();
-        if !alt && m.contains('.') {
-            m = m.trim_end_matches('0').trim_end_matches('.').to_string();
-        }
-        format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
-    }
-}
-
-/// Pad a formatted number per the spec.
-fn pad_number(n: Number, sp: &Spec) -> String {
-    let Number { sign, prefix, digits } = n;
-    let width = sp.width.unwrap_or(0);
-    let len = sign.len() + prefix.len() + digits.chars().count();
-    let fill = sp.fill.unwrap_or(if sp.zero { '0' } else { ' ' });
-    let align = sp.align.unwrap_or(if sp.zero { '=' } else { '>' });
-    if len >= width {
-        if sign.is_empty() && prefix.is_empty() {
-            return digits;
-        }
-        return [sign, prefix, &digits].concat();
-    }
-    let padn = width - len;
-    if align == '=' && fill == '0' && sp.grouping.is_some() && sp.zero {
-        // Zero padding with grouping inserts separators into the padding.
-        let g = sp.grouping.unwrap_or(',');
-        let raw: String = digits.chars().filter(|c| *c != g).collect();
-        let (int_part, rest) = match raw.find(['.', 'e', 'E', '%']) {
-            Some(p) => (raw[..p].to_string(), raw[p..].to_string()),
-            None => (raw.clone(), String::new()),
-        };
-        // The fewest digits `d` (zeros in front) whose grouping fills the
-        // width: grouped, `d` digits take `d + (d - 1) / 3` characters, a
-        // monotone count, so `d` is found from an estimate in a few steps
-        // (adding one zero at a time and regrouping was quadratic in the width).
-        let need = width.saturating_sub(sign.len() + prefix.len() + rest.len());
-        let grouped_len = |d: usize| d + d.saturating_sub(1) / 3;
-        let have = int_part.chars().count();
-        let mut d = have.max((need.saturating_mul(3) / 4).saturating_sub(2));
-        while grouped_len(d) < need {
-            d += 1;
-        }
-        let mut int_digits = String::with_capacity(d.max(have));
-        push_fill(&mut int_digits, '0', d.saturating_sub(have));
-        int_digits.push_str(&int_part);
-        let grouped = group_digits(&int_digits, g, 3);
-        return format!("{sign}{prefix}{grouped}{rest}");
-    }
-    let (before, inside, after) = match align {
-        '<' => (0, 0, padn),
-        '^' => (padn / 2, 0, padn - padn / 2),
-        '=' => (0, padn, 0),
-        _ => (padn, 0, 0),
-    };
-    let mut out = String::with_capacity(width * fill.len_utf8() + digits.len());
-    push_fill(&mut out, fill, before);
-    out.push_str(sign);
-    out.push_str(prefix);
-    push_fill(&mut out, fill, inside);
-    out.push_str(&digits);
-    push_fill(&mut out, fill, after);
-    out
-}
-
-fn pad(s: &str, sp: &Spec, default_align: char) -> String {
-    let width = sp.width.unwrap_or(0);
-    let n = s.chars().count();
-    if n >= width {
-        return s.to_string();
-    }
-    let fill = sp.fill.unwrap_or(if sp.zero && sp.align.is_none() { '0' } else { ' ' });
-    let padn = width - n;
-    let (before, after) = match sp.align.unwrap_or(default_align) {
-        '>' => (padn, 0),
-        '^' => (padn / 2, padn - padn / 2),
-        _ => (0, padn),
+    let n = text.chars().count();
+    let pad = sp.width.map_or(0, |w| w.saturating_sub(n));
+    let left = match sp.align {
+        '>' => pad,
+        '^' => pad / 2,
+        _ => 0,
     };
     // One exact buffer (formatting the padding apart held it twice).
-    let mut out = String::with_capacity(s.len() + padn * fill.len_utf8());
-    push_fill(&mut out, fill, before);
-    out.push_str(s);
-    push_fill(&mut out, fill, after);
-    out
+    let mut out = String::with_capacity(text.len() + pad * sp.fill.len_utf8());
+    push_fill(&mut out, sp.fill, left);
+    out.push_str(text);
+    push_fill(&mut out, sp.fill, pad - left);
+    Ok(out)
 }
 
-/// Appends `fill` `n` times: an ASCII fill as one `memset`-like repeat, any
-/// other a block of copies of its UTF-8 bytes pushed whole (a character at a
-/// time took a nanosecond or more each: a 200 000-wide field, 0.2 ms).
-pub(crate) fn push_fill(out: &mut String, fill: char, n: usize) {
-    if n < 16 {
-        out.extend(std::iter::repeat_n(fill, n));
-        return;
+/// `format_long_internal`: an int (or bool) with type `b c d n o x X`.
+fn format_int(i: i64, sp: &Spec) -> R<String> {
+    if sp.precision.is_some() {
+        return value_err("Precision not allowed in integer format specifier");
     }
-    let mut buf = [0u8; 4];
-    let unit: &str = fill.encode_utf8(&mut buf);
-    let block = unit.repeat(n.min(1024));
-    let mut left = n;
-    while left >= 1024 {
-        out.push_str(&block);
-        left -= 1024;
+    if sp.no_neg_zero {
+        return value_err("Negative zero coercion (z) not allowed in integer format specifier");
     }
-    out.push_str(&block[..left * unit.len()]);
+    if sp.ty == 'c' {
+        if sp.sign != '\0' {
+            return value_err("Sign not allowed with integer format specifier 'c'");
+        }
+        if sp.alt {
+            return value_err("Alternate form (#) not allowed with integer format specifier 'c'");
+        }
+        let Some(ch) = u32::try_from(i).ok().filter(|c| *c <= 0x10FFFF) else {
+            return exc(ExcKind::OverflowError, "%c arg not in range(0x110000)");
+        };
+        // A lone surrogate, which a Rust string cannot hold (as chr()).
+        let Some(ch) = char::from_u32(ch) else {
+            return value_err("chr() arg not in range(0x110000)");
+        };
+        let text = ch.to_string();
+        let n = NumberText { negative: false, prefix: "", digits: "", decimal: false, rest: &text };
+        return Ok(lay_out(&n, &sp.layout()));
+    }
+    if sp.width.is_none() && sp.grouping == Grouping::None && !matches!(sp.sign, '+' | ' ') {
+        // Nothing to lay out: the digits and their sign (CPython's fast path).
+        if matches!(sp.ty, 'd' | 'n') {
+            return Ok(i.to_string());
+        }
+    }
+    let mag = i.unsigned_abs();
+    let (digits, prefix) = match sp.ty {
+        'b' => (format!("{mag:b}"), "0b"),
+        'o' => (format!("{mag:o}"), "0o"),
+        'x' => (format!("{mag:x}"), "0x"),
+        'X' => (format!("{mag:X}"), "0X"),
+        _ => (mag.to_string(), ""),
+    };
+    let prefix = if sp.alt { prefix } else { "" };
+    let n = NumberText { negative: i < 0, prefix, digits: &digits, decimal: false, rest: "" };
+    Ok(lay_out(&n, &sp.layout()))
+}
+
+/// `format_float_internal`: a float (or an int converted) with type
+/// `e E f F g G n %` or none.
+fn format_float(meter: &mut Meter, f: f64, sp: &Spec) -> R<String> {
+    let precision = match sp.precision {
+        Some(p) if p > i32::MAX as usize => return value_err("precision too big"),
+        // Many digits are held to the string cap (a limit, as for a
+        // width) and the budget before they are made.
+        Some(p) => {
+            if p >= 4096 {
+                meter.check_str_len(p)?;
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    let mut flags = Flags { alt: sp.alt, add_dot_0: false, no_neg_0: sp.no_neg_zero };
+    let (mut code, mut default_precision) = (sp.ty, 6);
+    if code == '\0' {
+        flags.add_dot_0 = true;
+        code = 'r';
+        default_precision = 0;
+    }
+    if code == 'n' {
+        code = 'g';
+    }
+    let (value, pct) = if code == '%' { (f * 100.0, true) } else { (f, false) };
+    if code == '%' {
+        code = 'f';
+    }
+    let precision = match precision {
+        None => default_precision,
+        Some(p) => {
+            if code == 'r' {
+                code = 'g';
+            }
+            p
+        }
+    };
+    let mut text = double_to_string(value, code, precision, flags);
+    if pct {
+        text.push('%');
+    }
+    if !matches!(sp.sign, '+' | ' ')
+        && sp.width.is_none()
+        && sp.ty != 'n'
+        && sp.grouping == Grouping::None
+    {
+        return Ok(text);
+    }
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    Ok(lay_out(&NumberText::split(negative, "", body), &sp.layout()))
 }
 
 pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String> {
@@ -375,122 +341,50 @@ pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String>
             }
         }
     }
-    // Other types take only the empty spec, refused before it is read.
-    let formats_itself =
-        matches!(v, Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Float(_));
-    if !formats_itself && !spec.is_empty() {
-        return type_err(format!(
-            "unsupported format string passed to {}.__format__",
-            v.type_name()
-        ));
-    }
-    let sp = parse_spec(spec)?;
-    if let Some(w) = sp.width {
-        // The padded field, and the f-string or `format` result that
-        // copies it, are held at once.
-        meter.check_str_copies(w, sp.fill.map_or(1, char::len_utf8), 2)?;
-        if sp.grouping.is_some() {
-            // Grouping a zero-padded field walks its digits a few times
-            // (filtered, grouped, joined): a few nanoseconds a character.
-            meter.fuel(w as u64 / 2)?;
-        }
-    }
-    if let Some(p) = sp.precision {
-        // Past the string cap it is the cap's error (a limit), as for width.
-        if p > meter.limits.max_str_len {
-            meter.check_str_len(p)?;
-        }
-        if p > 10_000 {
-            return value_err("precision too big");
-        }
-    }
-    let body = match v {
-        Value::Str(s) => {
-            if let Some(t) = sp.ty {
-                if t != 's' {
-                    return value_err(format!(
-                        "Unknown format code '{t}' for object of type 'str'"
-                    ));
-                }
-            }
-            match sp.sign {
-                Some(' ') => return value_err("Space not allowed in string format specifier"),
-                Some(_) => return value_err("Sign not allowed in string format specifier"),
-                None => {}
-            }
-            if sp.align == Some('=') {
-                return value_err("'=' alignment not allowed in string format specifier");
-            }
-            if sp.alt {
-                return value_err("Alternate form (#) not allowed in string format specifier");
-            }
-            if sp.no_neg_zero {
-                return value_err(
-                    "Negative zero coercion (z) not allowed in string format specifier",
-                );
-            }
-            if let Some(g) = sp.grouping {
-                return value_err(format!("Cannot specify '{g}' with 's'."));
-            }
-            let mut t = s.as_str().to_string();
-            if let Some(p) = sp.precision {
-                t = t.chars().take(p).collect();
-            }
-            return Ok(pad(&t, &sp, '<'));
-        }
-        Value::Int(_) | Value::Bool(_) => {
-            if sp.no_neg_zero {
-                return value_err(
-                    "Negative zero coercion (z) not allowed in integer format specifier",
-                );
-            }
-            let i = as_int(v).unwrap_or(0);
-            if matches!(v, Value::Bool(_)) && sp.ty.is_none() && spec.is_empty() {
-                return Ok(if i != 0 { "True".into() } else { "False".into() });
-            }
-            if let (Some('s'), Some(g)) = (sp.ty, sp.grouping) {
-                return value_err(format!("Cannot specify '{g}' with 's'."));
-            }
-            match sp.ty {
-                None | Some('d') | Some('n') => {
-                    if sp.precision.is_some() {
-                        return value_err("Precision not allowed in integer format specifier");
-                    }
-                    fmt_int(i, 10, false, &sp)
-                }
-                Some('b') => fmt_int(i, 2, false, &sp),
-                Some('o') => fmt_int(i, 8, false, &sp),
-                Some('x') => fmt_int(i, 16, false, &sp),
-                Some('X') => fmt_int(i, 16, true, &sp),
-                Some('c') => match u32::try_from(i).ok().and_then(char::from_u32) {
-                    Some(c) => return Ok(pad(&c.to_string(), &sp, '<')),
-                    None => {
-                        return exc(ExcKind::OverflowError, "%c arg not in range(0x110000)");
-                    }
-                },
-                Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => fmt_float(i as f64, &sp),
-                Some(t) => {
-                    return value_err(format!(
-                        "Unknown format code '{t}' for object of type 'int'"
-                    ));
-                }
-            }
-        }
-        Value::Float(f) => match sp.ty {
-            None | Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'n' | '%') => fmt_float(*f, &sp),
-            Some(t) => {
-                return value_err(format!("Unknown format code '{t}' for object of type 'float'"));
-            }
-        },
+    let (default_ty, default_align) = match v {
+        Value::Str(s) if spec.is_empty() => return Ok(s.as_str().to_string()),
+        Value::Float(f) if spec.is_empty() => return Ok(float_repr(*f)),
+        Value::Str(_) => ('s', '<'),
+        Value::Int(_) | Value::Bool(_) => ('d', '>'),
+        Value::Float(_) => ('\0', '>'),
+        // Other types take only the empty spec, refused before it is read.
+        other if spec.is_empty() => return crate::format::repr::py_str(meter, other),
         other => {
-            if spec.is_empty() {
-                return crate::format::repr::py_str(meter, other);
-            }
-            return type_err(format!(
+            return crate::fault::type_err(format!(
                 "unsupported format string passed to {}.__format__",
                 other.type_name()
             ));
         }
     };
-    Ok(pad_number(body, &sp))
+    if spec.is_empty() {
+        return crate::format::repr::py_str(meter, v);
+    }
+    let type_name = v.type_name();
+    let sp = parse_spec(spec, type_name, default_ty, default_align)?;
+    if let Some(w) = sp.width {
+        // The padded field, and the f-string or `format` result that
+        // copies it, are held at once.
+        meter.check_str_copies(w, sp.fill.len_utf8(), 2)?;
+        if sp.grouping != Grouping::None {
+            // Grouping a zero-padded field walks its digits a few times:
+            // a few nanoseconds a character.
+            meter.fuel(w as u64 / 2)?;
+        }
+    }
+    match v {
+        Value::Str(s) if sp.ty == 's' => format_str(s.as_str(), &sp),
+        Value::Int(_) | Value::Bool(_) => {
+            let i = as_int(v).unwrap_or(0);
+            match sp.ty {
+                'b' | 'c' | 'd' | 'o' | 'x' | 'X' | 'n' => format_int(i, &sp),
+                'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%' => format_float(meter, i as f64, &sp),
+                t => unknown_code(t, type_name),
+            }
+        }
+        Value::Float(f) => match sp.ty {
+            '\0' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'n' | '%' => format_float(meter, *f, &sp),
+            t => unknown_code(t, type_name),
+        },
+        _ => unknown_code(sp.ty, type_name),
+    }
 }

@@ -2,9 +2,10 @@
 
 use crate::args::{Kwargs, kw};
 use crate::callbacks::Callbacks;
-use crate::fault::{R, type_err};
+use crate::fault::{R, type_err, value_err};
 use crate::modules::functions;
-use crate::types::str::methods::py_capitalize;
+
+use crate::types::str::methods::ascii_capitalize;
 use crate::types::str::split::split_whitespace;
 use crate::value::*;
 
@@ -36,15 +37,26 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
     args: Vec<Value>,
     kwargs: Kwargs,
 ) -> R<Value> {
-    let _ = (cx, name);
+    let _ = name;
     let Some(Value::Str(s)) = args.first() else {
         return type_err("capwords() argument must be str");
     };
-    if let Some(Value::Str(sep)) = args.get(1).or_else(|| kw(&kwargs, "sep")) {
-        let parts: Vec<String> = s.as_str().split(sep.as_str()).map(py_capitalize).collect();
-        return Ok(Value::str(parts.join(sep.as_str())));
+    let sep = match args.get(1).or_else(|| kw(&kwargs, "sep")) {
+        Some(Value::Str(sep)) if sep.as_str().is_empty() => return value_err("empty separator"),
+        Some(Value::Str(sep)) => Some(sep.as_str().to_string()),
+        _ => None,
+    };
+    let words: Vec<String> = match &sep {
+        Some(sep) => s.as_str().split(sep.as_str()).map(str::to_string).collect(),
+        None => split_whitespace(s.as_str(), -1),
+    };
+    let mut out = Vec::with_capacity(words.len());
+    for w in &words {
+        out.push(if w.is_ascii() {
+            ascii_capitalize(w)
+        } else {
+            crate::types::str::case::capitalize(cx.meter(), w)?
+        });
     }
-    let words: Vec<String> =
-        split_whitespace(s.as_str(), -1).into_iter().map(|w| py_capitalize(&w)).collect();
-    Ok(Value::str(words.join(" ")))
+    Ok(Value::str(out.join(sep.as_deref().unwrap_or(" "))))
 }

@@ -102,7 +102,10 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => (*x as i64) == *y,
         (Value::Float(x), Value::Float(y)) => x == y,
-        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
+        // Exact at every magnitude (`2**63 - 1 != 2.0**63`), as CPython.
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
+            crate::types::float::order::cmp_int_float(*x, *y) == Some(std::cmp::Ordering::Equal)
+        }
         (Value::Bool(x), Value::Float(y)) | (Value::Float(y), Value::Bool(x)) => {
             (*x as i64 as f64) == *y
         }

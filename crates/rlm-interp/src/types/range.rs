@@ -22,7 +22,13 @@ pub(crate) fn range_py_len(r: &(i64, i64, i64)) -> R<usize> {
 /// `item in range(...)` (ints, bools and integral floats can be members).
 pub(crate) fn range_contains(r: &(i64, i64, i64), item: &Value) -> bool {
     match as_int(item).or_else(|| match item {
-        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e18 => Some(*f as i64),
+        // An integral float equals the int it converts to exactly.
+        Value::Float(f)
+            if f.fract() == 0.0
+                && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(f) =>
+        {
+            Some(*f as i64)
+        }
         _ => None,
     }) {
         Some(i) => {
@@ -78,7 +84,12 @@ pub(crate) fn range_method<C: Callbacks + ?Sized>(
     let x = args.first().cloned().unwrap_or(Value::None);
     // A float equal to a member counts as it (CPython compares with ==).
     let as_member = match &x {
-        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i64),
+        Value::Float(f)
+            if f.fract() == 0.0
+                && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(f) =>
+        {
+            Some(*f as i64)
+        }
         v => as_int(v),
     };
     let found = match as_member {

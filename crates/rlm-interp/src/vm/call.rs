@@ -292,7 +292,10 @@ impl Vm {
     #[inline]
     pub(super) fn check_call_depth(&self) -> R<()> {
         if self.frames.len() + self.callback_depth * 4 >= self.meter.limits.max_call_depth {
-            return Err(call_depth_exceeded(self.meter.limits.max_call_depth));
+            return Err(call_depth_exceeded(
+                self.meter.limits.max_call_depth,
+                self.meter.call_depth_cap,
+            ));
         }
         Ok(())
     }
@@ -621,8 +624,18 @@ fn frame_cost(code: &Code, ncells: usize) -> usize {
     if ncells == 0 { code.frame_bytes_no_cells } else { code.frame_bytes(ncells) }
 }
 
+/// Past the call-depth limit: under a limit the program lowered itself
+/// (`sys.setrecursionlimit`), CPython's `RecursionError`, which the program
+/// may catch (it stays below the embedder's limit, `cap`, whatever it
+/// does); at the embedder's own limit, the limit error, which ends the cell.
 #[cold]
-fn call_depth_exceeded(max: usize) -> Fault {
+fn call_depth_exceeded(max: usize, cap: usize) -> Fault {
+    if max < cap {
+        return Fault::Exc(Exception::new(
+            ExcKind::RecursionError,
+            "maximum recursion depth exceeded",
+        ));
+    }
     Fault::Limit(LimitError::new(
         LimitKind::CallDepth,
         format!("maximum call depth exceeded ({max} frames)"),

@@ -105,6 +105,12 @@ impl Callbacks for Vm {
         crate::builtins::sort::sort_list(self, l, key, reverse)
     }
 
+    fn sort_order(&mut self, keys: &[Value], reverse: bool) -> R<Vec<usize>> {
+        let _scratch = crate::builtins::sort::charge_sort(self, keys.len(), false)?;
+        let (order, sorted) = crate::builtins::sort::order_of(self, keys, None, reverse)?;
+        sorted.map(|()| order)
+    }
+
     #[inline]
     fn hold_sort_cmp(&mut self, cmp: Option<Value>) {
         self.sort_cmp = cmp;

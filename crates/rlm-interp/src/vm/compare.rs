@@ -6,13 +6,43 @@ use std::cmp::Ordering;
 
 use rlm_syntax::ast::CmpOp;
 
-use crate::args::{as_float, as_int};
 use crate::fault::{R, type_err};
 use crate::types::equality::{is_same, is_set_like};
+use crate::types::qualified_type_name;
 use crate::types::range::range_contains;
 use crate::types::set::set_items;
 use crate::value::*;
 use crate::vm::Vm;
+
+/// The order of two numbers (ints, bools, floats), exact at every
+/// magnitude: `Some(None)` when a NaN makes them unordered, `None` when
+/// either is not a number.
+fn number_order(a: &Value, b: &Value) -> Option<Option<Ordering>> {
+    let int = |v: &Value| match v {
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    };
+    Some(match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
+        (Value::Float(x), other) => {
+            crate::types::float::order::cmp_int_float(int(other)?, *x).map(Ordering::reverse)
+        }
+        (other, Value::Float(y)) => crate::types::float::order::cmp_int_float(int(other)?, *y),
+        _ => Some(int(a)?.cmp(&int(b)?)),
+    })
+}
+
+/// Whether `op` holds of an order (`None`: unordered, and no `op` holds).
+fn holds(op: CmpOp, o: Option<Ordering>) -> bool {
+    match (op, o) {
+        (_, None) => false,
+        (CmpOp::Lt, Some(o)) => o == Ordering::Less,
+        (CmpOp::LtE, Some(o)) => o != Ordering::Greater,
+        (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
+        (_, Some(o)) => o != Ordering::Less,
+    }
+}
 
 /// Fuel for each item `x in iterator` draws and compares: the draw, the
 /// item's clone and drop and a generic `==` ran ~2x the dispatch loop's time
@@ -22,18 +52,6 @@ use crate::vm::Vm;
 const FUEL_PER_ITEM_DRAWN: u64 = 2;
 
 impl Vm {
-    pub(crate) fn cmp(&mut self, a: &Value, b: &Value, op: CmpOp) -> R<Ordering> {
-        // Two ints or two strings (most comparisons, every sort of words):
-        // no walk over nested values to guard, as `cmp_depth` orders them.
-        match (a, b) {
-            (Value::Int(x), Value::Int(y)) => return Ok(x.cmp(y)),
-            (Value::Str(x), Value::Str(y)) => return self.cmp_str(x, y),
-            _ => {}
-        }
-        let (a, b) = (Native::as_tuple(a).unwrap_or(a), Native::as_tuple(b).unwrap_or(b));
-        crate::stack_guard::walk_over(a, || self.cmp_depth(a, b, op, 0))
-    }
-
     /// Strings in code-point order (UTF-8's byte order), charged for the
     /// bytes the comparison may read.
     #[inline]
@@ -42,11 +60,9 @@ impl Vm {
         Ok(x.as_str().cmp(y.as_str()))
     }
 
-    fn cmp_depth(&mut self, a: &Value, b: &Value, op: CmpOp, depth: usize) -> R<Ordering> {
-        if depth > self.meter.limits.max_nesting {
-            return Err(self.meter.nesting_err());
-        }
-        crate::stack_guard::guard_stack(&self.meter)?;
+    /// The order of two values that are neither sequences nor sets: ints,
+    /// strings, dates, time deltas, numbers; else CPython's `TypeError`.
+    fn cmp_flat(&mut self, a: &Value, b: &Value, op: CmpOp) -> R<Ordering> {
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
             (Value::Str(x), Value::Str(y)) => self.cmp_str(x, y),
@@ -63,60 +79,90 @@ impl Vm {
                 type_err(format!(
                     "'{}' not supported between instances of '{}' and '{}'",
                     op.as_str(),
-                    a.type_name(),
-                    b.type_name()
+                    qualified_type_name(a),
+                    qualified_type_name(b)
                 ))
             }
+            _ => {
+                if let Some(o) = number_order(a, b) {
+                    return Ok(o.unwrap_or(Ordering::Equal));
+                }
+                type_err(format!(
+                    "'{}' not supported between instances of '{}' and '{}'",
+                    op.as_str(),
+                    qualified_type_name(a),
+                    qualified_type_name(b)
+                ))
+            }
+        }
+    }
+
+    /// `a < b`, `a <= b`, `a > b` or `a >= b`, as CPython answers it:
+    /// numbers exactly (an int and a float at any magnitude; NaN orders
+    /// with nothing), a list or tuple by its first item that differs from
+    /// the other's (that item's own `op`, so `(1, {2}) < (1, {1})` is a
+    /// subset test and `[nan] <= [1]` is false) else by length, sets as
+    /// subsets, the rest by their order.
+    fn order(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
+        if let Some(o) = number_order(a, b) {
+            return Ok(holds(op, o));
+        }
+        match (a, b) {
+            (Value::Str(x), Value::Str(y)) => Ok(holds(op, Some(self.cmp_str(x, y)?))),
+            (Value::List(_), Value::List(_)) | (Value::Tuple(_), Value::Tuple(_)) => {
+                crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0))
+            }
+            // A module's object that is a tuple (`sys.version_info`)
+            // orders as one.
+            (Value::Native(_), _) | (_, Value::Native(_)) => {
+                let (x, y) = (Native::as_tuple(a), Native::as_tuple(b));
+                if x.is_none() && y.is_none() {
+                    return self.order_flat(op, a, b);
+                }
+                let (a, b) = (x.unwrap_or(a), y.unwrap_or(b));
+                if let (Value::Tuple(_), Value::Tuple(_)) = (a, b) {
+                    return crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0));
+                }
+                self.order_flat(op, a, b)
+            }
+            _ => self.order_flat(op, a, b),
+        }
+    }
+
+    /// [`Vm::order`] one level into nested sequences.
+    fn order_depth(&mut self, op: CmpOp, a: &Value, b: &Value, depth: usize) -> R<bool> {
+        if depth > self.meter.limits.max_nesting {
+            return Err(self.meter.nesting_err());
+        }
+        crate::stack_guard::guard_stack(&self.meter)?;
+        let (a, b) = (Native::as_tuple(a).unwrap_or(a), Native::as_tuple(b).unwrap_or(b));
+        let (x, y) = match (a, b) {
             (Value::List(x), Value::List(y)) => {
                 // The copies guard against the lists changing under a
                 // comparison; they cost work and memory like any copy.
                 let n = x.borrow().len().min(y.borrow().len());
                 self.meter.fuel(n as u64)?;
-                let (x, y) = (x.borrow().clone(), y.borrow().clone());
-                self.cmp_seq(&x, &y, op, depth)
+                (x.borrow().clone(), y.borrow().clone())
             }
-            (Value::Tuple(x), Value::Tuple(y)) => {
-                let (x, y) = (x.clone(), y.clone());
-                self.cmp_seq(&x, &y, op, depth)
-            }
+            (Value::Tuple(x), Value::Tuple(y)) => (x.to_vec(), y.to_vec()),
             _ => {
-                if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
-                    if let (Some(i), Some(j)) = (as_int(a), as_int(b)) {
-                        return Ok(i.cmp(&j));
-                    }
-                    return Ok(x.partial_cmp(&y).unwrap_or(Ordering::Equal));
+                if let Some(o) = number_order(a, b) {
+                    return Ok(holds(op, o));
                 }
-                type_err(format!(
-                    "'{}' not supported between instances of '{}' and '{}'",
-                    op.as_str(),
-                    a.type_name(),
-                    b.type_name()
-                ))
+                return self.order_flat(op, a, b);
             }
-        }
-    }
-
-    fn cmp_seq(&mut self, x: &[Value], y: &[Value], op: CmpOp, depth: usize) -> R<Ordering> {
+        };
         for (p, q) in x.iter().zip(y.iter()) {
             if !crate::types::equality::eq(&mut self.meter, p, q)? {
-                return self.cmp_depth(p, q, op, depth + 1);
+                return self.order_depth(op, p, q, depth + 1);
             }
         }
-        Ok(x.len().cmp(&y.len()))
+        Ok(holds(op, Some(x.len().cmp(&y.len()))))
     }
 
-    /// `a < b` etc. with NaN semantics.
-    fn order(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
-        if let (Value::Float(_), _) | (_, Value::Float(_)) = (a, b) {
-            if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
-                return Ok(match op {
-                    CmpOp::Lt => x < y,
-                    CmpOp::LtE => x <= y,
-                    CmpOp::Gt => x > y,
-                    _ => x >= y,
-                });
-            }
-        }
+    /// The order of two values that are not both sequences: sets as
+    /// subsets, the rest by [`Vm::cmp`].
+    fn order_flat(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
         // Sets: subset relations (copying the items is only worth it for
         // two set-likes).
         if !(is_set_like(a) && is_set_like(b)) {
@@ -136,14 +182,11 @@ impl Vm {
         self.order_by_cmp(op, a, b)
     }
 
+    /// Dates, time deltas and the type errors: their order by
+    /// [`Vm::cmp_flat`] (`a` and `b` are no module tuples by now).
     fn order_by_cmp(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
-        let o = self.cmp(a, b, op)?;
-        Ok(match op {
-            CmpOp::Lt => o == Ordering::Less,
-            CmpOp::LtE => o != Ordering::Greater,
-            CmpOp::Gt => o == Ordering::Greater,
-            _ => o != Ordering::Less,
-        })
+        let o = self.cmp_flat(a, b, op)?;
+        Ok(holds(op, Some(o)))
     }
 
     pub(crate) fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {

@@ -136,8 +136,8 @@ fn pattern_of(fmt: &str) -> R<String> {
             }
             seen.push(dc);
             pattern.push_str(&re);
-        } else if c.is_whitespace() {
-            while fc.peek().is_some_and(|c| c.is_whitespace()) {
+        } else if crate::unicode::py_isspace(c) {
+            while fc.peek().is_some_and(|c| crate::unicode::py_isspace(*c)) {
                 fc.next();
             }
             pattern.push_str(r"\s+");

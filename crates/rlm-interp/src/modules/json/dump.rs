@@ -17,8 +17,14 @@ pub(super) struct JsonOpts {
     pub(super) item_sep: String,
     pub(super) key_sep: String,
     pub(super) default: Option<Value>,
-    /// Containers being serialised (for "Circular reference detected").
+    /// `skipkeys=True` leaves out the items whose key JSON cannot write.
+    pub(super) skip_keys: bool,
+    /// Containers being serialised, and objects handed to `default` (for
+    /// "Circular reference detected").
     pub(super) seen: RefCell<Vec<usize>>,
+    /// The `default` calls under way: a replacement is written at its
+    /// object's indentation, but counts as a level for the nesting limit.
+    pub(super) in_default: std::cell::Cell<usize>,
 }
 
 /// The most bytes `json.dumps` writes for one byte of a string: `\u001f`
@@ -124,7 +130,7 @@ pub(super) fn json_dump<C: Callbacks + ?Sized>(
     depth: usize,
     out: &mut String,
 ) -> R<()> {
-    if depth > cx.meter().limits.max_nesting {
+    if depth.saturating_add(o.in_default.get()) > cx.meter().limits.max_nesting {
         return Err(cx.meter().nesting_err());
     }
     crate::stack_guard::guard_stack(cx.meter())?;
@@ -133,117 +139,210 @@ pub(super) fn json_dump<C: Callbacks + ?Sized>(
     }
     cx.meter().check_text_growth(out.capacity())?;
     cx.meter().fuel(if depth > 0 { crate::cost::FUEL_PER_VALUE_WRITTEN } else { 1 })?;
-    // A newline plus `d` indents, held to the string cap before it is
-    // written (an indent near the cap times the depth would overshoot it).
-    let nl = |cx: &mut C, out: &mut String, d: usize| -> R<()> {
-        if let Some(ind) = &o.indent {
-            let extra = ind.len().saturating_mul(d).saturating_add(1);
-            cx.meter().fuel(crate::cost::fuel_for(crate::cost::FILL, 0, extra as u64))?;
-            reserve(cx, out, extra)?;
-            out.push('\n');
-            for _ in 0..d {
-                out.push_str(ind);
-            }
-        }
-        Ok(())
-    };
     match v {
         Value::None => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&json_float(*f, o.allow_nan)?),
         Value::Str(s) => json_str(cx, s.as_str(), o.ensure_ascii, out)?,
-        Value::List(l) if o.seen.borrow().contains(&(Rc::as_ptr(l) as *const u8 as usize)) => {
-            return value_err("Circular reference detected");
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) => {
+            let id = identity(v);
+            if o.seen.borrow().contains(&id) {
+                return value_err("Circular reference detected");
+            }
+            match v {
+                Value::Dict(d) => dump_dict(cx, v, d, o, depth, out)?,
+                _ => dump_list(cx, v, id, o, depth, out)?,
+            }
         }
-        Value::Dict(d) if o.seen.borrow().contains(&(Rc::as_ptr(d) as *const u8 as usize)) => {
-            return value_err("Circular reference detected");
-        }
-        Value::List(_) | Value::Tuple(_) => {
-            let ptr = match v {
-                Value::List(l) => Rc::as_ptr(l) as *const u8 as usize,
-                _ => 0,
-            };
-            let items = cx.iterate(v)?;
-            if items.is_empty() {
-                out.push_str("[]");
-                return Ok(());
-            }
-            // Pushed once it will be popped: an empty list left behind made
-            // the next reference to it (`[[]] * 2`) a "circular" one.
-            o.seen.borrow_mut().push(ptr);
-            out.push('[');
-            for (i, x) in items.iter().enumerate() {
-                if i > 0 {
-                    push_checked(cx, out, &o.item_sep)?;
-                }
-                nl(cx, out, depth + 1)?;
-                json_dump(cx, x, o, depth + 1, out)?;
-            }
-            nl(cx, out, depth)?;
-            out.push(']');
-            o.seen.borrow_mut().pop();
-        }
-        Value::Dict(d) => {
-            let mut items: Vec<(Value, Value)> =
-                d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
-            if items.is_empty() {
-                out.push_str("{}");
-                return Ok(());
-            }
-            o.seen.borrow_mut().push(Rc::as_ptr(d) as *const u8 as usize);
-            if o.sort_keys {
-                let mut keys: Vec<Value> = items.iter().map(|(k, _)| k.clone()).collect();
-                crate::builtins::sort::sort_values(cx, &mut keys, None, false)?;
-                // Each sorted key finds its value by hash (a search of the
-                // items for each key was quadratic, and unpaid).
-                let mut by_key: Map = items.drain(..).map(|(k, x)| (Key(k), x)).collect();
-                items = keys
-                    .into_iter()
-                    .filter_map(|k| by_key.swap_remove(&KeyRef(&k)).map(|x| (k, x)))
-                    .collect();
-            }
-            out.push('{');
-            for (i, (k, x)) in items.iter().enumerate() {
-                if i > 0 {
-                    push_checked(cx, out, &o.item_sep)?;
-                }
-                nl(cx, out, depth + 1)?;
-                // A string key is written from the program's own string, not a copy.
-                let ks: std::borrow::Cow<'_, str> = match k {
-                    Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
-                    Value::Int(i) => i.to_string().into(),
-                    Value::Float(f) => json_float(*f, o.allow_nan)?.into(),
-                    Value::Bool(b) => (if *b { "true" } else { "false" }).into(),
-                    Value::None => "null".into(),
-                    other => {
-                        return type_err(format!(
-                            "keys must be str, int, float, bool or None, not {}",
-                            other.type_name()
-                        ));
-                    }
-                };
-                json_str(cx, &ks, o.ensure_ascii, out)?;
-                push_checked(cx, out, &o.key_sep)?;
-                json_dump(cx, x, o, depth + 1, out)?;
-            }
-            nl(cx, out, depth)?;
-            out.push('}');
-            o.seen.borrow_mut().pop();
-        }
-        other => match &o.default {
-            Some(d) => {
-                let r = cx.call_value(d, vec![other.clone()], Vec::new())?;
-                json_dump(cx, &r, o, depth + 1, out)?;
-            }
-            None => {
+        other => {
+            let Some(d) = &o.default else {
                 return type_err(format!(
                     "Object of type {} is not JSON serializable",
                     other.type_name()
                 ));
+            };
+            // Marked while its replacement is written: a `default` that
+            // gives the object back is a circular reference, as in CPython.
+            let id = identity(other);
+            if id != 0 && o.seen.borrow().contains(&id) {
+                return value_err("Circular reference detected");
             }
-        },
+            o.seen.borrow_mut().push(id);
+            let r = cx.call_value(d, vec![other.clone()], Vec::new())?;
+            o.in_default.set(o.in_default.get() + 1);
+            json_dump(cx, &r, o, depth, out)?;
+            o.in_default.set(o.in_default.get() - 1);
+            o.seen.borrow_mut().pop();
+        }
     }
+    Ok(())
+}
+
+/// The address that identifies a value held behind a pointer (0 for the
+/// rest, which are written without `default` or never twice at once).
+fn identity(v: &Value) -> usize {
+    fn addr<T: ?Sized>(rc: &Rc<T>) -> usize {
+        Rc::as_ptr(rc) as *const u8 as usize
+    }
+    match v {
+        Value::List(l) => addr(l),
+        Value::Dict(d) => addr(d),
+        Value::Tuple(t) => addr(t),
+        Value::Set(s) => addr(s),
+        Value::FrozenSet(s) => addr(s),
+        Value::Deque(d) => addr(d),
+        Value::Range(r) => addr(r),
+        Value::Slice(s) => addr(s),
+        Value::Func(f) => addr(f),
+        Value::Builtin(f) => addr(f),
+        Value::Method(m) => addr(m),
+        Value::Exc(e) => addr(e),
+        Value::Module(m) => addr(m),
+        Value::Iter(i) => addr(i),
+        Value::Coroutine(c) => addr(c),
+        Value::HostFuture(h) => addr(h),
+        Value::Gather(g) => addr(g),
+        Value::Host(h) => addr(h),
+        Value::Native(n) => addr(n),
+        _ => 0,
+    }
+}
+
+/// A newline and `d` indents, held to the string cap before they are
+/// written (an indent near the cap times the depth would overshoot it).
+fn newline<C: Callbacks + ?Sized>(cx: &mut C, o: &JsonOpts, out: &mut String, d: usize) -> R<()> {
+    if let Some(ind) = &o.indent {
+        let extra = ind.len().saturating_mul(d).saturating_add(1);
+        cx.meter().fuel(crate::cost::fuel_for(crate::cost::FILL, 0, extra as u64))?;
+        reserve(cx, out, extra)?;
+        out.push('\n');
+        for _ in 0..d {
+            out.push_str(ind);
+        }
+    }
+    Ok(())
+}
+
+/// A list or a tuple. A list is read live, an item at a time, its length
+/// read again at each step, as both of CPython's encoders read it: items a
+/// `default` appends are written, items it removes are not.
+fn dump_list<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    v: &Value,
+    id: usize,
+    o: &JsonOpts,
+    depth: usize,
+    out: &mut String,
+) -> R<()> {
+    let item = |i: usize| match v {
+        Value::List(l) => l.borrow().get(i).cloned(),
+        Value::Tuple(t) => t.get(i).cloned(),
+        _ => None,
+    };
+    let Some(first) = item(0) else {
+        out.push_str("[]");
+        return Ok(());
+    };
+    // Pushed once it will be popped: an empty list left behind made the
+    // next reference to it (`[[]] * 2`) a "circular" one.
+    o.seen.borrow_mut().push(id);
+    out.push('[');
+    newline(cx, o, out, depth + 1)?;
+    json_dump(cx, &first, o, depth + 1, out)?;
+    let mut i = 1;
+    while let Some(x) = item(i) {
+        push_checked(cx, out, &o.item_sep)?;
+        newline(cx, o, out, depth + 1)?;
+        json_dump(cx, &x, o, depth + 1, out)?;
+        i += 1;
+    }
+    newline(cx, o, out, depth)?;
+    out.push(']');
+    o.seen.borrow_mut().pop();
+    Ok(())
+}
+
+/// A dict. Without an indent CPython's C encoder writes a copy of its
+/// items taken first (sorted by key under `sort_keys`); with one, its
+/// Python encoder walks the live items (a value changed by a `default` is
+/// seen, a change of size raises), or a sorted copy under `sort_keys`.
+fn dump_dict<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    v: &Value,
+    d: &Rc<crate::gc::store_cell::StoreCell<Dict>>,
+    o: &JsonOpts,
+    depth: usize,
+    out: &mut String,
+) -> R<()> {
+    if d.borrow().map.is_empty() {
+        out.push_str("{}");
+        return Ok(());
+    }
+    o.seen.borrow_mut().push(identity(v));
+    let mut items: Vec<(Value, Value)> = Vec::new();
+    let mut live = None;
+    if o.indent.is_none() || o.sort_keys {
+        items = d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
+        if o.sort_keys {
+            // The items in their keys' order (CPython sorts the (key,
+            // value) pairs, whose keys differ: the keys decide).
+            let keys: Vec<Value> = items.iter().map(|(k, _)| k.clone()).collect();
+            let _scratch = crate::builtins::sort::charge_sort(cx, keys.len(), false)?;
+            let (order, sorted) = crate::builtins::sort::order_of(cx, &keys, None, false)?;
+            sorted?;
+            let mut slots: Vec<Option<(Value, Value)>> = items.drain(..).map(Some).collect();
+            items = order.iter().filter_map(|&i| slots.get_mut(i).and_then(Option::take)).collect();
+        }
+        items.reverse();
+    } else {
+        let view = Value::Native(Rc::new(Native::DictView(2, d.clone())));
+        let Value::Iter(it) = cx.get_iter(view)? else {
+            return type_err("dict items are not iterable");
+        };
+        live = Some(it);
+    }
+    out.push('{');
+    newline(cx, o, out, depth + 1)?;
+    let mut first = true;
+    loop {
+        let (k, x) = match &live {
+            None => match items.pop() {
+                Some(kx) => kx,
+                None => break,
+            },
+            Some(it) => match cx.iter_next(it)? {
+                Some(Value::Tuple(t)) if t.len() == 2 => (t[0].clone(), t[1].clone()),
+                _ => break,
+            },
+        };
+        // A string key is written from the program's own string, not a copy.
+        let ks: std::borrow::Cow<'_, str> = match &k {
+            Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
+            Value::Int(i) => i.to_string().into(),
+            Value::Float(f) => json_float(*f, o.allow_nan)?.into(),
+            Value::Bool(b) => (if *b { "true" } else { "false" }).into(),
+            Value::None => "null".into(),
+            _ if o.skip_keys => continue,
+            other => {
+                return type_err(format!(
+                    "keys must be str, int, float, bool or None, not {}",
+                    other.type_name()
+                ));
+            }
+        };
+        if !first {
+            push_checked(cx, out, &o.item_sep)?;
+            newline(cx, o, out, depth + 1)?;
+        }
+        first = false;
+        json_str(cx, &ks, o.ensure_ascii, out)?;
+        push_checked(cx, out, &o.key_sep)?;
+        json_dump(cx, &x, o, depth + 1, out)?;
+    }
+    newline(cx, o, out, depth)?;
+    out.push('}');
+    o.seen.borrow_mut().pop();
     Ok(())
 }
 

@@ -69,7 +69,9 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 item_sep,
                 key_sep,
                 default,
+                skip_keys: kw(&kwargs, "skipkeys").is_some_and(|v| v.truthy()),
                 seen: RefCell::new(Vec::new()),
+                in_default: std::cell::Cell::new(0),
             };
             let mut out = String::new();
             if let Some(bound) = crate::format::text_lower_bound(v, opts.item_sep.chars().count()) {

@@ -221,7 +221,10 @@ fn build_engine(
     twin: bool,
 ) -> Result<Built, String> {
     let bare = dollar == Dollar::AsIs && rewrite::has_bare_dollar(source, rewrite_flags(flags));
+    // Possessive quantifiers are the backtracking engine's alone.
+    let linear = !rewrite::has_possessive(source);
     let as_group = match (dollar, wrap) {
+        _ if !linear => None,
         (Dollar::AsIs, Wrap::Search | Wrap::Match) => {
             rewrite::tail_as_group(source, rewrite_flags(flags))
         }
@@ -238,7 +241,7 @@ fn build_engine(
             return Ok(Built { engine, full, bare_dollar, tail_group });
         }
     }
-    let fast_err = if dollar == Dollar::AsIs {
+    let fast_err = if dollar == Dollar::AsIs && linear {
         let full = engine_pattern(source, flags, wrap, Dollar::AsIs, false);
         match fast_engine(&full) {
             Ok(r) => {

@@ -46,6 +46,38 @@ fn syntax_chars(source: &str) -> Vec<Syntax> {
     out
 }
 
+/// Whether the pattern has a possessive quantifier (`a*+`, `a++`, `a?+`,
+/// `a{1,3}+`, new in 3.11's sre): the linear engine reads `a++` as `(a+)+`
+/// and `a?+` as `(a?)+`, which backtrack, so such a pattern goes to the
+/// backtracking engine, which has them (and atomic groups, `(?>...)`,
+/// which the linear engine refuses).
+pub(super) fn has_possessive(source: &str) -> bool {
+    let syntax = syntax_chars(source);
+    let text: Vec<char> = source.chars().collect();
+    let byte_to_char = |at: usize| source[..at].chars().count();
+    for (k, s) in syntax.iter().enumerate() {
+        let follows = |end: usize| syntax.get(k + 1).is_some_and(|n| n.at == end && n.c == '+');
+        match s.c {
+            // `(?` opens group syntax: not a quantifier.
+            '?' if k > 0 && syntax[k - 1].c == '(' && syntax[k - 1].at + 1 == s.at => {}
+            '*' | '+' | '?' if follows(s.at + 1) => return true,
+            '{' => {
+                let i = byte_to_char(s.at) + 1;
+                let mut j = i;
+                while text.get(j).is_some_and(|c| c.is_ascii_digit() || *c == ',') {
+                    j += 1;
+                }
+                let commas = text[i..j].iter().filter(|c| **c == ',').count();
+                if text.get(j) == Some(&'}') && commas <= 1 && text.get(j + 1) == Some(&'+') {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Reads past a class whose `[` was just read: a `]` first (after an
 /// optional `^`) is a literal, and escapes are read whole.
 fn skip_class(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {

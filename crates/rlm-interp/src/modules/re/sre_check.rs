@@ -420,7 +420,7 @@ impl Checker {
                                 }
                                 Some(n) if flag(n) => {}
                                 Some(n) => {
-                                    let msg = if n.is_alphabetic() {
+                                    let msg = if crate::unicode::is_alpha(n) {
                                         "unknown flag"
                                     } else {
                                         "missing -, : or )"
@@ -446,8 +446,11 @@ impl Checker {
                             None => return err("missing flag", self.pos),
                             Some(n) if flag(n) => {}
                             Some(n) => {
-                                let msg =
-                                    if n.is_alphabetic() { "unknown flag" } else { "missing flag" };
+                                let msg = if crate::unicode::is_alpha(n) {
+                                    "unknown flag"
+                                } else {
+                                    "missing flag"
+                                };
                                 return err(msg, self.pos);
                             }
                         }
@@ -458,7 +461,7 @@ impl Checker {
                                 Some(':') => break,
                                 Some(n) if flag(n) => {}
                                 Some(n) => {
-                                    let msg = if n.is_alphabetic() {
+                                    let msg = if crate::unicode::is_alpha(n) {
                                         "unknown flag"
                                     } else {
                                         "missing :"
@@ -577,10 +580,7 @@ impl Checker {
         if name.is_empty() {
             return err("missing group name", start);
         }
-        let mut cs = name.chars();
-        let ident = cs.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-            && cs.all(|c| c == '_' || c.is_alphanumeric());
-        if !ident {
+        if !crate::unicode::is_identifier(&name) {
             return err(format!("bad character in group name '{name}'"), start);
         }
         Ok((start, name))

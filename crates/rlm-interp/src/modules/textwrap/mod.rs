@@ -18,18 +18,42 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
 }
 
 /// `wrap`'s lines of `text` (`shorten` passes its collapsed text): the
-/// munged characters (a tab up to 8) are charged before they are made.
+/// munged characters (a tab up to `tabsize`) are charged before they are
+/// made.
 fn wrap_lines<C: Callbacks + ?Sized>(
     cx: &mut C,
     text: &str,
     w: &wrapper::Wrapper,
 ) -> R<Vec<String>> {
     let tabs = text.bytes().filter(|&b| b == b'\t').count();
-    let chars = text.len().saturating_add(tabs.saturating_mul(7));
+    let per_tab = if w.options.expand_tabs { w.options.tabsize.max(1) as usize } else { 1 };
+    let chars = text.len().saturating_add(tabs.saturating_mul(per_tab));
     cx.meter().check_str_len(chars)?;
     cx.meter().alloc(chars.saturating_mul(std::mem::size_of::<char>()))?;
-    let chars = wrapper::munge(text);
-    w.wrap(cx, &chars)
+    let chars = wrapper::munge(text, w.options);
+    w.wrap(cx, chars)
+}
+
+/// The `TextWrapper` switches given as keywords (each as true as its value).
+fn options(kwargs: &Kwargs) -> R<wrapper::Options> {
+    let mut o = wrapper::Options::default();
+    let flag = |name: &str, default: bool| kw(kwargs, name).map_or(default, Value::truthy);
+    o.expand_tabs = flag("expand_tabs", o.expand_tabs);
+    o.replace_whitespace = flag("replace_whitespace", o.replace_whitespace);
+    o.fix_sentence_endings = flag("fix_sentence_endings", o.fix_sentence_endings);
+    o.break_long_words = flag("break_long_words", o.break_long_words);
+    o.drop_whitespace = flag("drop_whitespace", o.drop_whitespace);
+    o.break_on_hyphens = flag("break_on_hyphens", o.break_on_hyphens);
+    if let Some(v) = kw(kwargs, "tabsize") {
+        let Some(n) = as_int(v) else {
+            return type_err(format!(
+                "'{}' object cannot be interpreted as an integer",
+                v.type_name()
+            ));
+        };
+        o.tabsize = n;
+    }
+    Ok(o)
 }
 
 fn str_kw<'a>(kwargs: &'a Kwargs, name: &str) -> Option<&'a str> {
@@ -74,6 +98,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 subsequent_indent: str_kw(&kwargs, "subsequent_indent").unwrap_or(""),
                 max_lines,
                 placeholder: str_kw(&kwargs, "placeholder").unwrap_or(" [...]"),
+                options: options(&kwargs)?,
             };
             let lines = wrap_lines(cx, text, &w)?;
             if name == "wrap" {

@@ -1,10 +1,12 @@
-//! CPython's `TextWrapper` with its defaults (`expand_tabs`,
-//! `replace_whitespace`, `break_long_words`, `drop_whitespace`,
-//! `break_on_hyphens`): the text cut into chunks as its `wordsep_re`
-//! splits it (runs of whitespace, words, hyphenated parts, em-dashes), then
-//! the chunks laid into lines greedily, a long word broken at a hyphen or
-//! at the line's end, whitespace dropped at line ends but kept on the
-//! first line's start, `max_lines` closed by the placeholder.
+//! CPython's `TextWrapper` and its options (`expand_tabs`, `tabsize`,
+//! `replace_whitespace`, `fix_sentence_endings`, `break_long_words`,
+//! `drop_whitespace`, `break_on_hyphens`): the text cut into chunks as its
+//! `wordsep_re` splits it (runs of whitespace, words, hyphenated parts,
+//! em-dashes; `wordsep_simple_re` without `break_on_hyphens`: whitespace
+//! and the rest), then the chunks laid into lines greedily, a long word
+//! broken at a hyphen or at the line's end (or kept whole on a line of its
+//! own), whitespace dropped at line ends but kept on the first line's
+//! start, `max_lines` closed by the placeholder.
 //!
 //! Chunks are ranges of the munged text's characters (no string a chunk);
 //! lines are charged as they are made, fuel a block of lines at a time.
@@ -20,6 +22,33 @@ pub(super) struct Wrapper<'a> {
     pub subsequent_indent: &'a str,
     pub max_lines: Option<i64>,
     pub placeholder: &'a str,
+    pub options: Options,
+}
+
+/// `TextWrapper`'s switches, with its defaults.
+#[derive(Clone, Copy)]
+pub(super) struct Options {
+    pub expand_tabs: bool,
+    pub tabsize: i64,
+    pub replace_whitespace: bool,
+    pub fix_sentence_endings: bool,
+    pub break_long_words: bool,
+    pub drop_whitespace: bool,
+    pub break_on_hyphens: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            expand_tabs: true,
+            tabsize: 8,
+            replace_whitespace: true,
+            fix_sentence_endings: false,
+            break_long_words: true,
+            drop_whitespace: true,
+            break_on_hyphens: true,
+        }
+    }
 }
 
 /// Fuel per line made (its string, its value, its slot), charged before a
@@ -42,23 +71,24 @@ fn is_word_punct(c: char) -> bool {
     is_word(c) || matches!(c, '!' | '"' | '\'' | '&' | '.' | ',' | '?')
 }
 
-/// Tabs expanded to columns of 8, then each whitespace character a space
-/// (`_munge_whitespace`).
-pub(super) fn munge(text: &str) -> Vec<char> {
+/// Tabs expanded to columns of `tabsize` (`str.expandtabs`), then each
+/// whitespace character a space (`_munge_whitespace`), as the options say.
+pub(super) fn munge(text: &str, o: Options) -> Vec<char> {
     let mut out = Vec::with_capacity(text.len());
     let mut col = 0usize;
+    let tabsize = o.tabsize.max(0) as usize;
     for c in text.chars() {
         match c {
-            '\t' => {
-                let n = 8 - col % 8;
+            '\t' if o.expand_tabs => {
+                let n = if tabsize == 0 { 0 } else { tabsize - col % tabsize };
                 out.extend(std::iter::repeat_n(' ', n));
                 col += n;
             }
             '\n' | '\r' => {
-                out.push(' ');
+                out.push(if o.replace_whitespace { ' ' } else { c });
                 col = 0;
             }
-            c if is_ws(c) => {
+            c if is_ws(c) && o.replace_whitespace => {
                 out.push(' ');
                 col += 1;
             }
@@ -98,11 +128,13 @@ fn hyphen_breaks(t: &[char], j: usize) -> bool {
 }
 
 /// The end of the chunk starting at `i` (`wordsep_re`'s alternatives in
-/// their order: whitespace, an em-dash after a word, a word part).
-fn chunk_end(t: &[char], i: usize) -> usize {
-    if is_ws(t[i]) {
+/// their order: whitespace, an em-dash after a word, a word part; or
+/// `wordsep_simple_re`'s: whitespace, anything else).
+fn chunk_end(t: &[char], i: usize, hyphens: bool) -> usize {
+    if is_ws(t[i]) || !hyphens {
+        let ws = is_ws(t[i]);
         let mut j = i + 1;
-        while j < t.len() && is_ws(t[j]) {
+        while j < t.len() && is_ws(t[j]) == ws {
             j += 1;
         }
         return j;
@@ -132,17 +164,51 @@ fn chunk_end(t: &[char], i: usize) -> usize {
 /// The text's chunks, as ranges of `t`: at most one a character, charged
 /// at that bound first (they are the wrapper's own, not a collection of the
 /// program's, so the collection cap is not theirs); a unit per 16 chunks.
-pub(super) fn chunks<C: Callbacks + ?Sized>(cx: &mut C, t: &[char]) -> R<Vec<(usize, usize)>> {
+pub(super) fn chunks<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    t: &[char],
+    hyphens: bool,
+) -> R<Vec<(usize, usize)>> {
     cx.meter().alloc(t.len().saturating_mul(std::mem::size_of::<(usize, usize)>()))?;
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.len() {
-        let j = chunk_end(t, i);
+        let j = chunk_end(t, i, hyphens);
         out.push((i, j));
         i = j;
     }
     cx.meter().fuel(out.len() as u64 / 16)?;
     Ok(out)
+}
+
+/// `_fix_sentence_endings`: a single space after a chunk ending a sentence
+/// (`[a-z][.!?]["']?` at its end) becomes two (appended to the text, and the
+/// chunk pointed at them).
+fn fix_sentence_endings(t: &mut Vec<char>, chunks: &mut [(usize, usize)]) {
+    let two = t.len();
+    let mut added = false;
+    let mut i = 0;
+    while i + 1 < chunks.len() {
+        let (a, b) = chunks[i];
+        let (c, d) = chunks[i + 1];
+        let mut end = b;
+        if end > a && matches!(t[end - 1], '"' | '\'') {
+            end -= 1;
+        }
+        let ends = end >= a + 2
+            && matches!(t[end - 1], '.' | '!' | '?')
+            && t[end - 2].is_ascii_lowercase();
+        if d - c == 1 && t[c] == ' ' && ends {
+            chunks[i + 1] = (two, two + 2);
+            added = true;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    if added {
+        t.extend([' ', ' ']);
+    }
 }
 
 fn blank(t: &[char], (a, b): (usize, usize)) -> bool {
@@ -173,7 +239,11 @@ fn char_len(s: &str) -> i64 {
 
 impl Wrapper<'_> {
     /// `TextWrapper._wrap_chunks` over the chunks of `t`.
-    pub(super) fn wrap<C: Callbacks + ?Sized>(&self, cx: &mut C, t: &[char]) -> R<Vec<String>> {
+    pub(super) fn wrap<C: Callbacks + ?Sized>(
+        &self,
+        cx: &mut C,
+        mut text: Vec<char>,
+    ) -> R<Vec<String>> {
         if self.width <= 0 {
             return value_err(format!("invalid width {} (must be > 0)", self.width));
         }
@@ -183,14 +253,19 @@ impl Wrapper<'_> {
                 return value_err("placeholder too large for max width");
             }
         }
-        let mut chunks = chunks(cx, t)?;
+        let mut chunks = chunks(cx, &text, self.options.break_on_hyphens)?;
+        if self.options.fix_sentence_endings {
+            fix_sentence_endings(&mut text, &mut chunks);
+        }
+        let t = &text[..];
+        let drop_ws = self.options.drop_whitespace;
         chunks.reverse();
         let mut lines = Lines { out: Vec::new() };
         while !chunks.is_empty() {
             let first = lines.out.is_empty();
             let indent = if first { self.initial_indent } else { self.subsequent_indent };
             let width = self.width - char_len(indent);
-            if !first && chunks.last().is_some_and(|&c| blank(t, c)) {
+            if drop_ws && !first && chunks.last().is_some_and(|&c| blank(t, c)) {
                 chunks.pop();
             }
             let mut cur: Vec<(usize, usize)> = Vec::new();
@@ -210,7 +285,7 @@ impl Wrapper<'_> {
                     cur_len = cur.iter().map(|(a, b)| (b - a) as i64).sum();
                 }
             }
-            if cur.last().is_some_and(|&c| blank(t, c)) {
+            if drop_ws && cur.last().is_some_and(|&c| blank(t, c)) {
                 if let Some((a, b)) = cur.pop() {
                     cur_len -= (b - a) as i64;
                 }
@@ -218,7 +293,8 @@ impl Wrapper<'_> {
             if cur.is_empty() {
                 continue;
             }
-            let rest_blank = chunks.is_empty() || (chunks.len() == 1 && blank(t, chunks[0]));
+            let rest_blank =
+                chunks.is_empty() || (drop_ws && chunks.len() == 1 && blank(t, chunks[0]));
             let fits = match self.max_lines {
                 None => true,
                 Some(m) => (lines.out.len() as i64 + 1) < m || (rest_blank && cur_len <= width),
@@ -272,16 +348,25 @@ impl Wrapper<'_> {
     fn break_long_word(
         &self,
         t: &[char],
-        chunks: &mut [(usize, usize)],
+        chunks: &mut Vec<(usize, usize)>,
         cur: &mut Vec<(usize, usize)>,
         cur_len: i64,
         width: i64,
     ) {
         let space = if width < 1 { 1 } else { (width - cur_len) as usize };
+        if !self.options.break_long_words {
+            // Kept whole, on a line of its own.
+            if cur.is_empty() {
+                if let Some(c) = chunks.pop() {
+                    cur.push(c);
+                }
+            }
+            return;
+        }
         let Some(last) = chunks.last_mut() else { return };
         let (a, b) = *last;
         let mut end = space.min(b - a);
-        if b - a > space {
+        if self.options.break_on_hyphens && b - a > space {
             let hyphen = t[a..a + space].iter().rposition(|&c| c == '-');
             if let Some(h) = hyphen.filter(|&h| h > 0) {
                 if t[a..a + h].iter().any(|&c| c != '-') {

@@ -10,8 +10,7 @@ use crate::args::{as_float, as_int};
 use crate::callbacks::Callbacks;
 use crate::cost::Over::{All, Recv};
 use crate::cost::{COPY, CostTable, HASH, SCAN, cost};
-use crate::fault::{R, type_err};
-use crate::meter::Meter;
+use crate::fault::R;
 use crate::types::no_attr;
 use crate::value::*;
 
@@ -41,7 +40,11 @@ pub(crate) fn counter_method<C: Callbacks + ?Sized>(
             }
             Ok(Value::None)
         }
-        "most_common" => counter_most_common(cx.meter(), d, args.first()),
+        "most_common" => {
+            let items: Vec<(Value, Value)> =
+                d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
+            super::most_common::most_common(cx, items, args.first())
+        }
         "elements" => {
             // Sum the counts (checked) and charge the total before
             // expanding: Counter({'a': 10**12}) is tiny.
@@ -67,55 +70,6 @@ pub(crate) fn counter_method<C: Callbacks + ?Sized>(
         }
         _ => no_attr(recv, name),
     }
-}
-
-/// `c.most_common(n)`: the `n` largest counts, ties in insertion order
-/// (CPython's `heapq.nlargest`, or a stable sort when `n` is omitted).
-/// Only the `n` kept are sorted, after a linear selection; the fuel for
-/// the comparisons and the memory of the scratch vector are charged
-/// before the work.
-fn counter_most_common(meter: &mut Meter, d: &Rc<StoreCell<Dict>>, n: Option<&Value>) -> R<Value> {
-    let len = d.borrow().map.len();
-    let n = match n {
-        Some(Value::None) | None => len,
-        Some(v) => as_int(v).unwrap_or(0).max(0) as usize,
-    }
-    .min(len);
-    let rounds = u64::from(usize::BITS - n.leading_zeros());
-    meter.fuel((len as u64).saturating_add((n as u64).saturating_mul(rounds)))?;
-    let _scratch =
-        crate::charged::charge_scratch(meter, crate::mem::vec_block::<(Count, usize)>(len))?;
-    let mut ranked: Vec<(Count, usize)> = Vec::with_capacity(len);
-    for (i, v) in d.borrow().map.values().enumerate() {
-        let Some(count) = Count::of(v) else {
-            return type_err("'<' not supported between counts");
-        };
-        ranked.push((count, i));
-    }
-    // One kind of count per sort, so that the order stays total (an int
-    // past 2**53 against a float would not be).
-    if ranked.iter().any(|(c, _)| matches!(c, Count::Float(_))) {
-        for (c, _) in &mut ranked {
-            *c = Count::Float(c.as_f64());
-        }
-    }
-    // Larger counts first, then earlier insertion: a total order, so an
-    // unstable selection and sort give the stable result.
-    let order = |a: &(Count, usize), b: &(Count, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-    if n == 0 {
-        ranked.clear();
-    } else if n < len {
-        ranked.select_nth_unstable_by(n - 1, order);
-        ranked.truncate(n);
-    }
-    ranked.sort_unstable_by(order);
-    let dm = d.borrow();
-    let out = ranked
-        .iter()
-        .filter_map(|&(_, i)| dm.map.get_index(i))
-        .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
-        .collect();
-    Ok(Value::list(out))
 }
 
 /// `Counter(src)`, `c.update(src)` (`sign` 1) and `c.subtract(src)`
@@ -260,48 +214,4 @@ pub(crate) fn counter_arith<C: Callbacks + ?Sized>(
     }
     out.map.retain(|_, v| as_float(v).is_some_and(|f| f > 0.0));
     Ok(Value::dict(out))
-}
-
-/// A count as `most_common` orders it: ints exactly, anything else numeric
-/// as a float (`-0.0` as `0.0`, as Python compares them; NaN, which Python
-/// cannot order, sorts below every number rather than breaking the sort).
-#[derive(Clone, Copy)]
-enum Count {
-    Int(i64),
-    Float(f64),
-}
-
-impl Count {
-    fn of(v: &Value) -> Option<Count> {
-        match v {
-            Value::Int(i) => Some(Count::Int(*i)),
-            Value::Bool(b) => Some(Count::Int(*b as i64)),
-            Value::Float(f) => Some(Count::Float(if *f == 0.0 { 0.0 } else { *f })),
-            _ => None,
-        }
-    }
-
-    fn cmp(&self, other: &Count) -> std::cmp::Ordering {
-        use std::cmp::Ordering;
-        match (*self, *other) {
-            (Count::Int(a), Count::Int(b)) => a.cmp(&b),
-            // Mixed kinds do not occur in one sort (see `counter_most_common`).
-            (a, b) => {
-                let (x, y) = (a.as_f64(), b.as_f64());
-                match (x.is_nan(), y.is_nan()) {
-                    (true, true) => Ordering::Equal,
-                    (true, false) => Ordering::Less,
-                    (false, true) => Ordering::Greater,
-                    (false, false) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-                }
-            }
-        }
-    }
-
-    fn as_f64(self) -> f64 {
-        match self {
-            Count::Int(i) => i as f64,
-            Count::Float(f) => f,
-        }
-    }
 }

@@ -7,6 +7,7 @@
 //! (`value/containers.rs`).
 
 pub(crate) mod counter;
+mod most_common;
 pub(crate) mod ordered;
 pub(crate) mod view;
 

@@ -11,6 +11,7 @@ use crate::types::no_attr;
 use crate::types::str::py_isspace;
 use crate::value::*;
 
+pub(crate) mod order;
 pub(crate) mod repr;
 
 pub(crate) const FLOAT_METHODS: &[&str] = &["is_integer", "as_integer_ratio", "conjugate", "hex"];

@@ -4,7 +4,7 @@
 //! names no more of the type than this (issue #59).
 
 /// Shortest round-trip digits and decimal exponent of a finite, non-zero float.
-fn shortest_digits(f: f64) -> (String, i32) {
+pub(crate) fn shortest_digits(f: f64) -> (String, i32) {
     let s = format!("{:e}", f.abs());
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();

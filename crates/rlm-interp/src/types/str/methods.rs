@@ -2,8 +2,6 @@
 //! the dispatcher, and the methods themselves (the split family is in
 //! `split.rs`). Every method charges fuel for the whole string before it runs.
 
-use smol_str::SmolStr;
-
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::charged::ChargedString;
@@ -14,7 +12,7 @@ use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::str::py_isspace;
 use crate::types::str::search::{self, Reader};
-use crate::types::str::split;
+use crate::types::str::{case, split};
 use crate::value::*;
 
 pub(crate) const STR_METHODS: &[&str] = &[
@@ -242,21 +240,19 @@ fn str_case_strip<C: Callbacks + ?Sized>(
         }
     };
     match name {
-        "lower" => {
+        "lower" | "upper" => {
             cx.meter().check_str_len(text.len())?;
-            Ok(if s.is_ascii() {
-                Value::Str(s.ascii_cased(false))
+            if s.is_ascii() {
+                return Ok(Value::Str(s.ascii_cased(name == "upper")));
+            }
+            let out = if name == "upper" {
+                case::upper(cx.meter(), text)?
             } else {
-                Value::str(text.to_lowercase())
-            })
-        }
-        "upper" => {
-            cx.meter().check_str_len(text.len())?;
-            Ok(if s.is_ascii() {
-                Value::Str(s.ascii_cased(true))
-            } else {
-                Value::str(text.to_uppercase())
-            })
+                case::lower(cx.meter(), text)?
+            };
+            let v = Value::str(out);
+            cx.meter().guard_result(&v)?;
+            Ok(v)
         }
         "casefold" => {
             cx.meter().check_str_len(s.char_len())?;
@@ -269,15 +265,9 @@ fn str_case_strip<C: Callbacks + ?Sized>(
             // A table lookup a non-ASCII character: ~5 ns a byte, 13x
             // the loop's time a unit at the receiver's charge alone.
             cx.meter().charge_work(CHARWISE, 0, text.len())?;
-            let mut out = String::with_capacity(text.len());
-            for c in text.chars() {
-                if c.is_ascii() {
-                    out.push(c.to_ascii_lowercase());
-                } else {
-                    crate::unicode::push_casefold(c, &mut out);
-                }
-            }
-            Ok(Value::str(out))
+            let v = Value::str(case::casefold(cx.meter(), text)?);
+            cx.meter().guard_result(&v)?;
+            Ok(v)
         }
         "strip" | "lstrip" | "rstrip" => {
             let chars: Option<Vec<char>> = arg_str(0)?.map(|c| c.as_str().chars().collect());
@@ -560,48 +550,15 @@ fn str_predicate_case(meter: &mut Meter, s: &Str, name: &str) -> R<Value> {
         "isascii" => Ok(Value::Bool(s.is_ascii())),
         "isprintable" => Ok(Value::Bool(text.chars().all(crate::unicode::is_printable))),
         // A titlecase letter (`ǅ`) is neither, and makes both false.
-        "isupper" => Ok(Value::Bool(
-            text.chars().any(|c| c.is_uppercase())
-                && !text.chars().any(|c| c.is_lowercase() || crate::unicode::is_titlecase(c)),
-        )),
-        "islower" => Ok(Value::Bool(
-            text.chars().any(|c| c.is_lowercase())
-                && !text.chars().any(|c| c.is_uppercase() || crate::unicode::is_titlecase(c)),
-        )),
-        "istitle" => {
-            // CPython's rule: upper/titlecase only after an uncased
-            // character, lowercase only after a cased one, one cased at least.
-            let (mut cased, mut prev_cased) = (false, false);
-            for c in text.chars() {
-                if c.is_uppercase() || crate::unicode::is_titlecase(c) {
-                    if prev_cased {
-                        return Ok(Value::Bool(false));
-                    }
-                    (prev_cased, cased) = (true, true);
-                } else if c.is_lowercase() {
-                    if !prev_cased {
-                        return Ok(Value::Bool(false));
-                    }
-                    (prev_cased, cased) = (true, true);
-                } else {
-                    prev_cased = false;
-                }
-            }
-            Ok(Value::Bool(cased))
+        "isupper" => Ok(Value::Bool(case::is_upper_text(text))),
+        "islower" => Ok(Value::Bool(case::is_lower_text(text))),
+        "istitle" => Ok(Value::Bool(case::is_title_text(text))),
+        "isidentifier" => Ok(Value::Bool(crate::unicode::is_identifier(text))),
+        "title" | "capitalize" | "swapcase" => {
+            let v = Value::str(change_case(meter, s, name)?);
+            meter.guard_result(&v)?;
+            Ok(v)
         }
-        "isidentifier" => Ok(Value::Bool(
-            text.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
-                && text.chars().all(|c| c == '_' || c.is_alphanumeric() || combining(c)),
-        )),
-        "title" => Ok(Value::str(py_title(text))),
-        "capitalize" => {
-            // Non-ASCII is mapped a character at a time (see `casefold`).
-            if !s.is_ascii() {
-                meter.charge_work(CHARWISE, 0, text.len())?;
-            }
-            Ok(Value::str(py_capitalize(text)))
-        }
-        "swapcase" => Ok(Value::str(swapcase(text))),
         _ => no_attr(&Value::Str(s.clone()), name),
     }
 }
@@ -674,18 +631,18 @@ fn str_layout<C: Callbacks + ?Sized>(
             out.push_str(rest);
             Ok(Value::str(out))
         }
-        "format" => Ok(Value::str(crate::format::fields::str_format(cx, text, args, kwargs)?)),
+        "format" => {
+            let src = crate::format::fields::Source::Call { args, kwargs };
+            Ok(Value::str(crate::format::fields::str_format(cx, text, &src)?))
+        }
         "format_map" => {
-            let Some(Value::Dict(d)) = args.first() else {
-                return type_err("format_map() argument must be a mapping");
+            // Any object: names are looked up as `m[name]`, only if the
+            // string has fields.
+            let Some(m) = args.first() else {
+                return type_err("format_map() takes exactly one argument (0 given)");
             };
-            let kws: Kwargs = d
-                .borrow()
-                .map
-                .iter()
-                .filter_map(|(k, v)| k.0.as_str().map(|s| (SmolStr::new(s.as_str()), v.clone())))
-                .collect();
-            Ok(Value::str(crate::format::fields::str_format(cx, text, &[], &kws)?))
+            let src = crate::format::fields::Source::Map(m);
+            Ok(Value::str(crate::format::fields::str_format(cx, text, &src)?))
         }
         // Charged for the bytes compared and the part copied.
         "removeprefix" => {
@@ -868,94 +825,63 @@ pub(crate) fn str_maketrans(args: &[Value]) -> R<Value> {
     Ok(Value::dict(d))
 }
 
-/// `str.capitalize`: the first character titlecased (`ß` gives `Ss`,
-/// `ﬁ` gives `Fi`), the rest lowercased (a final sigma as `ς`).
-pub(crate) fn py_capitalize(text: &str) -> String {
-    // ASCII: its first letter upper, the rest lower, a byte at a time (per
-    // character case mapping made it 17x the dispatch loop's time a fuel
-    // unit, issue #59's calibration re-run).
-    if text.is_ascii() {
-        let mut out = text.to_ascii_lowercase();
-        if let Some(first) = out.get_mut(..1) {
-            first.make_ascii_uppercase();
-        }
-        return out;
+/// `str.title`, `str.capitalize` or `str.swapcase` of `s`.
+fn change_case(meter: &mut Meter, s: &Str, name: &str) -> R<String> {
+    let text = s.as_str();
+    if s.is_ascii() {
+        return Ok(match name {
+            "capitalize" => ascii_capitalize(text),
+            "swapcase" => ascii_swapcase(text),
+            _ => ascii_title(text),
+        });
     }
-    let mut out = String::with_capacity(text.len());
-    for (at, c) in text.char_indices() {
-        if at == 0 {
-            crate::unicode::push_title(c, &mut out);
-        } else {
-            push_lower(text, at, c, &mut out);
-        }
+    // Non-ASCII is mapped a character at a time (see `casefold`):
+    // `capitalize` pays for it here, `title` and `swapcase` in their entries.
+    if name == "capitalize" {
+        meter.charge_work(CHARWISE, 0, text.len())?;
+    }
+    match name {
+        "capitalize" => case::capitalize(meter, text),
+        "swapcase" => case::swapcase(meter, text),
+        _ => case::title(meter, text),
+    }
+}
+
+/// `str.capitalize` of ASCII text: its first letter upper, the rest lower,
+/// a byte at a time (per character case mapping made it 17x the dispatch
+/// loop's time a fuel unit, issue #59's calibration re-run).
+pub(crate) fn ascii_capitalize(text: &str) -> String {
+    let mut out = text.to_ascii_lowercase();
+    if let Some(first) = out.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
     out
 }
 
-/// Combining marks, which may continue an identifier (XID_Continue holds
-/// the marks; these blocks are the common ones).
-fn combining(c: char) -> bool {
-    matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}'
-        | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
-}
-
-/// Characters the final-sigma rule looks through (Unicode's Case_Ignorable,
-/// approximated by the common ones: apostrophes, dots, colons and the
-/// combining diacritics).
-fn case_ignorable(c: char) -> bool {
-    matches!(c, '\'' | '.' | ':' | '^' | '`' | '\u{b7}' | '\u{2019}' | '\u{300}'..='\u{36f}')
-}
-
-/// Lowercase `c` (at byte `at` of `text`) into `out`: a capital sigma after a
-/// cased letter and not before one is the final `ς`, as CPython lowers it.
-fn push_lower(text: &str, at: usize, c: char, out: &mut String) {
-    if c != 'Σ' {
-        out.extend(c.to_lowercase());
-        return;
-    }
-    let cased = |c: &char| !case_ignorable(*c);
-    let before = text[..at].chars().rev().find(cased).is_some_and(crate::unicode::is_cased);
-    let after = text[at + c.len_utf8()..].chars().find(cased).is_some_and(crate::unicode::is_cased);
-    out.push(if before && !after { 'ς' } else { 'σ' });
-}
-
-fn py_title(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// `str.title` of ASCII text: a letter after a letter lower, any other upper.
+fn ascii_title(text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
     let mut prev_cased = false;
-    for (at, c) in s.char_indices() {
+    for b in &mut bytes {
         if prev_cased {
-            push_lower(s, at, c, &mut out);
+            b.make_ascii_lowercase()
         } else {
-            crate::unicode::push_title(c, &mut out);
+            b.make_ascii_uppercase()
         }
-        prev_cased = crate::unicode::is_cased(c);
+        prev_cased = b.is_ascii_alphabetic();
     }
-    out
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
-/// `str.swapcase`: ASCII byte by byte, anything else through its full case
-/// mappings (no vector per character: that took 250 ns a unit of fuel).
-fn swapcase(text: &str) -> String {
-    if text.is_ascii() {
-        let mut bytes = text.as_bytes().to_vec();
-        for b in &mut bytes {
-            if b.is_ascii_alphabetic() {
-                *b ^= 0x20;
-            }
-        }
-        return String::from_utf8(bytes).unwrap_or_default();
-    }
-    let mut out = String::with_capacity(text.len());
-    for (at, c) in text.char_indices() {
-        if c.is_uppercase() {
-            push_lower(text, at, c, &mut out);
-        } else if c.is_lowercase() {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
+/// `str.swapcase` of ASCII text, byte by byte.
+fn ascii_swapcase(text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for b in &mut bytes {
+        if b.is_ascii_alphabetic() {
+            *b ^= 0x20;
         }
     }
-    out
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// What `str.translate`'s table does with one character.

@@ -5,6 +5,7 @@
 //! `split.rs` (those a call site runs directly in `fast.rs`), `repr` in
 //! `repr.rs`, the storage in `storage.rs`.
 
+pub(crate) mod case;
 mod chars;
 pub(crate) mod fast;
 pub(crate) mod methods;

@@ -1,0 +1,176 @@
+//! The changes of case of a whole string and the case predicates, as
+//! CPython's `unicodeobject.c` writes them (`do_lower`, `do_title`,
+//! `do_capitalize`, `do_swapcase`, `handle_capital_sigma`, `unicode_isupper`
+//! ...), over the character mappings of `crate::unicode` (Unicode 14.0).
+//! The callers take ASCII text apart, a byte at a time.
+
+use crate::fault::R;
+use crate::meter::Meter;
+use crate::unicode::{
+    is_case_ignorable, is_cased, is_lower, is_titlecase, is_upper, push_casefold, push_lower,
+    push_title, push_upper,
+};
+
+/// The greek capital sigma, whose lowercase depends on its neighbours.
+const CAPITAL_SIGMA: char = '\u{3a3}';
+
+/// A mapping's text, its growth checked against the memory budget before
+/// each doubling (a mapping may triple the text: `'ΐ'.upper()`).
+struct Mapped {
+    out: String,
+}
+
+impl Mapped {
+    fn new(text: &str) -> Self {
+        Mapped { out: String::with_capacity(text.len()) }
+    }
+
+    /// Room for one more character's mapping (at most 3 characters of 4
+    /// bytes).
+    #[inline]
+    fn room(&mut self, meter: &mut Meter) -> R<()> {
+        if self.out.capacity() - self.out.len() < 12 {
+            meter.check_text_growth(self.out.capacity())?;
+            self.out.reserve(12);
+        }
+        Ok(())
+    }
+}
+
+/// Every character of `text` mapped by `each` (given the text and the
+/// character's byte offset, for the final sigma).
+fn map_chars(
+    meter: &mut Meter,
+    text: &str,
+    mut each: impl FnMut(&str, usize, char, &mut String),
+) -> R<String> {
+    let mut m = Mapped::new(text);
+    for (at, c) in text.char_indices() {
+        m.room(meter)?;
+        each(text, at, c, &mut m.out);
+    }
+    Ok(m.out)
+}
+
+/// `c` (at byte `at` of `text`) lowercased, a capital sigma by the
+/// final-sigma rule (`lower_ucs4`).
+fn push_lower_at(text: &str, at: usize, c: char, out: &mut String) {
+    if c == CAPITAL_SIGMA {
+        out.push(if final_sigma(text, at) { '\u{3c2}' } else { '\u{3c3}' });
+    } else {
+        push_lower(c, out);
+    }
+}
+
+/// Whether the capital sigma at byte `at` ends a word: a cased character
+/// before it and none after it, case-ignorable ones looked through on both
+/// sides (`handle_capital_sigma`).
+fn final_sigma(text: &str, at: usize) -> bool {
+    let before = text[..at].chars().rev().find(|c| !is_case_ignorable(*c));
+    if !before.is_some_and(is_cased) {
+        return false;
+    }
+    let after = text[at + CAPITAL_SIGMA.len_utf8()..].chars().find(|c| !is_case_ignorable(*c));
+    !after.is_some_and(is_cased)
+}
+
+/// `str.lower`.
+pub(crate) fn lower(meter: &mut Meter, text: &str) -> R<String> {
+    map_chars(meter, text, push_lower_at)
+}
+
+/// `str.upper`.
+pub(crate) fn upper(meter: &mut Meter, text: &str) -> R<String> {
+    map_chars(meter, text, |_, _, c, out| push_upper(c, out))
+}
+
+/// `str.casefold` (no final-sigma rule: `ς` folds to `σ`).
+pub(crate) fn casefold(meter: &mut Meter, text: &str) -> R<String> {
+    map_chars(meter, text, |_, _, c, out| push_casefold(c, out))
+}
+
+/// `str.title`: a character after a cased one lowercased, any other
+/// titlecased.
+pub(crate) fn title(meter: &mut Meter, text: &str) -> R<String> {
+    let mut prev_cased = false;
+    map_chars(meter, text, |text, at, c, out| {
+        if prev_cased {
+            push_lower_at(text, at, c, out);
+        } else {
+            push_title(c, out);
+        }
+        prev_cased = is_cased(c);
+    })
+}
+
+/// `str.capitalize`: the first character titlecased (`ß` gives `Ss`, `ﬁ`
+/// gives `Fi`), the rest lowercased (a final sigma as `ς`).
+pub(crate) fn capitalize(meter: &mut Meter, text: &str) -> R<String> {
+    map_chars(meter, text, |text, at, c, out| {
+        if at == 0 {
+            push_title(c, out);
+        } else {
+            push_lower_at(text, at, c, out);
+        }
+    })
+}
+
+/// `str.swapcase`: an uppercase character lowercased, a lowercase one
+/// uppercased, others kept (a titlecase letter is neither).
+pub(crate) fn swapcase(meter: &mut Meter, text: &str) -> R<String> {
+    map_chars(meter, text, |text, at, c, out| {
+        if is_upper(c) {
+            push_lower_at(text, at, c, out);
+        } else if is_lower(c) {
+            push_upper(c, out);
+        } else {
+            out.push(c);
+        }
+    })
+}
+
+/// `str.isupper`: an uppercase character and no lowercase or titlecase one.
+pub(crate) fn is_upper_text(text: &str) -> bool {
+    let mut cased = false;
+    for c in text.chars() {
+        if is_lower(c) || is_titlecase(c) {
+            return false;
+        }
+        cased = cased || is_upper(c);
+    }
+    cased
+}
+
+/// `str.islower`: a lowercase character and no uppercase or titlecase one.
+pub(crate) fn is_lower_text(text: &str) -> bool {
+    let mut cased = false;
+    for c in text.chars() {
+        if is_upper(c) || is_titlecase(c) {
+            return false;
+        }
+        cased = cased || is_lower(c);
+    }
+    cased
+}
+
+/// `str.istitle`: uppercase and titlecase characters only after uncased
+/// ones, lowercase ones only after cased ones, and one cased at least.
+pub(crate) fn is_title_text(text: &str) -> bool {
+    let (mut cased, mut prev_cased) = (false, false);
+    for c in text.chars() {
+        if is_upper(c) || is_titlecase(c) {
+            if prev_cased {
+                return false;
+            }
+            (prev_cased, cased) = (true, true);
+        } else if is_lower(c) {
+            if !prev_cased {
+                return false;
+            }
+            (prev_cased, cased) = (true, true);
+        } else {
+            prev_cased = false;
+        }
+    }
+    cased
+}
