@@ -5,7 +5,7 @@
 //! model, every request submitted as a careful client does
 //! (`Idempotency-Key`, retried on timeouts, 5xx, 409 and dropped
 //! connections: `support/fault_workload.rs`), and meanwhile injects faults
-//! in a random order, each `RLM_FAULT_REPEATS` times (default 3) per round:
+//! in a random order, each `RLM_FAULT_REPEATS` times (default 2) per round:
 //! kill -9 of a worker, kill -9 of the api (restarted on its port),
 //! `pg_terminate_backend` bursts on the deployment's connections, the
 //! database stopped past the lease (`RLM_FAULT_DB_DOWN_SECS`, default 6-10),
@@ -241,7 +241,7 @@ rlm_testenv::needs_postgres! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn acknowledged_jobs_end_exactly_once_under_worker_api_database_nats_and_redis_faults() {
         let rounds = env_number("RLM_FAULT_ROUNDS", 1) as usize;
-        let repeats = env_number("RLM_FAULT_REPEATS", 3) as usize;
+        let repeats = env_number("RLM_FAULT_REPEATS", 2) as usize;
         let seed = env_number(
             "RLM_FAULT_SEED",
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos() as u64),

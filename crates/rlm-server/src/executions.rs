@@ -122,12 +122,23 @@ pub(crate) struct Creating {
     pub(crate) outbox: Option<crate::store::OutboxEntry>,
 }
 
+/// Stops a queue's delivery's run at once without settling its execution
+/// (its next delivery goes on from the last checkpoint).
+fn hand_back(run: &Live) {
+    run.handed_back.store(true, Ordering::SeqCst);
+    run.cancel.cancel();
+}
+
 /// A started execution.
 pub struct Started {
     pub id: Uuid,
     pub bus: Arc<ExecutionBus>,
     /// Holds the final record once the execution is settled.
     pub done: watch::Receiver<Option<ExecutionRecord>>,
+    /// This run of it: two deliveries of one job can run the same execution
+    /// in one process a moment (the earlier one superseded, stopping), and
+    /// what a delivery stops is its own run, never the other's.
+    pub(crate) run: Arc<Live>,
 }
 
 pub(crate) struct Live {
@@ -356,7 +367,13 @@ impl Executions {
         req: StartRequest,
         existing: &ExecutionRecord,
     ) -> Result<Started, ServerError> {
-        let admitted = self.admit(&req, Some(existing)).await?;
+        let mut admitted = self.admit(&req, Some(existing)).await?;
+        // Its first write (the record, pending again) is this attempt's, so
+        // the store fences it against every other delivery's from the start:
+        // a stale read of the marks must not make it an earlier attempt's.
+        if let Some(n) = req.attempt {
+            self::attempts::mark_attempt(&mut admitted.record, n);
+        }
         self.launch(admitted, Start::Acknowledged).await
     }
 
@@ -530,7 +547,14 @@ impl Executions {
             boundary: CancellationToken::new(),
             job: record.job_id.zip(job_holder),
         });
-        self.live.insert(record.id, Arc::clone(&live));
+        // A later delivery of the execution in this process: the earlier
+        // run is superseded (the store refuses its writes now) and stops at
+        // once, handed back, leaving the execution to this one.
+        if let Some(earlier) = self.live.insert(record.id, Arc::clone(&live))
+            && earlier.durable
+        {
+            hand_back(&earlier);
+        }
         Ok((live, done_tx))
     }
 
@@ -576,6 +600,8 @@ impl Executions {
         let (live, done_tx) =
             self.register(&record, base, (start, creating), durable, job_holder).await?;
         let id = record.id;
+        let this_run = Arc::clone(&live);
+        let run_handle = Arc::clone(&live);
         let bus = Arc::clone(&live.bus);
         let done = live.done.clone();
         let in_flight = self.metrics.in_flight(&record.owner);
@@ -606,13 +632,13 @@ impl Executions {
                 // state machine, through each step of spawning it.
                 let finished = Box::pin(this.run(run)).await;
                 let _ = done_tx.send(Some(finished));
-                this.live.remove(&id);
+                this.forget(id, &this_run);
                 in_flight.dec();
                 this.purge.after_execution();
             }
             .instrument(log_span),
         );
-        Ok(Started { id, bus, done })
+        Ok(Started { id, bus, done, run: run_handle })
     }
 
     /// Whether an admitted execution can start at once, from what its
@@ -946,18 +972,19 @@ impl Executions {
     /// process lost the job's lease): a queue's delivery ends here without
     /// settling it, since the taker goes on with it from its last checkpoint;
     /// any other ends `interrupted`.
-    pub fn abandon(&self, id: Uuid) {
-        let durable = self.live.get(&id).map(|l| l.durable);
-        match durable {
-            Some(true) => {
-                if let Some(live) = self.live.get(&id) {
-                    live.handed_back.store(true, Ordering::SeqCst);
-                    live.cancel.cancel();
-                }
-            }
-            Some(false) => self.interrupt(id),
-            None => {}
+    pub(crate) fn abandon(&self, run: &Live) {
+        if run.durable {
+            hand_back(run);
+        } else {
+            run.interrupted.store(true, Ordering::SeqCst);
+            run.cancel.cancel();
         }
+    }
+
+    /// Drops a run that ended from the live ones, unless a later run of the
+    /// same execution took its place.
+    pub(crate) fn forget(&self, id: Uuid, run: &Arc<Live>) {
+        self.live.remove_if(&id, |_, l| Arc::ptr_eq(l, run));
     }
 
     /// Cancels by id without an owner check (jobs, whose owner was checked).

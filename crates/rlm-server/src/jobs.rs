@@ -319,6 +319,9 @@ impl Jobs {
                         JobEnd::Unwritten(why) => {
                             tracing::error!(job = %job.id, why, "cannot settle the job");
                         }
+                        JobEnd::Superseded(why) => {
+                            tracing::info!(job = %job.id, why, "another run holds the job");
+                        }
                     }
                 }
                 Ok(None) => {
@@ -443,6 +446,10 @@ impl Jobs {
                 {
                     return JobEnd::Open(outcome_of(&ended));
                 }
+                // A later delivery's attempt is stored: the job is its to settle.
+                if matches!(&e, ServerError::Store(StoreError::Superseded { .. })) {
+                    return JobEnd::Superseded(e.to_string());
+                }
                 let cancelled = matches!(e, ServerError::Conflict(_));
                 let status = if cancelled { JobStatus::Cancelled } else { JobStatus::Failed };
                 JobEnd::Open(JobOutcome { status, answer: None, error: Some(e.to_string()) })
@@ -468,11 +475,11 @@ impl Jobs {
                         _ = tokio::time::sleep(renew) => {
                             let until = now_micros() + self.config.lease.as_micros() as i64;
                             match self.store.heartbeat_job(job.id, holder, until).await {
-                                Ok(Some(j)) if j.cancel_requested => self.executions.cancel_by_id(started.id),
+                                Ok(Some(j)) if j.cancel_requested => started.run.cancel.cancel(),
                                 Ok(Some(_)) => {}
                                 // The lease is gone (reported interrupted, or taken by
                                 // a later delivery, which owns the execution now): stop.
-                                Ok(None) => self.executions.abandon(started.id),
+                                Ok(None) => self.executions.abandon(&started.run),
                                 Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot renew the job's lease"),
                             }
                         }
@@ -620,6 +627,9 @@ pub enum JobEnd {
     /// RUNNING, its execution unsettled, and a later delivery (from the
     /// execution's checkpoint) settles it. Why.
     Unwritten(String),
+    /// A later delivery runs the job's execution (the store refused this
+    /// delivery's attempt): that delivery settles the job. Why.
+    Superseded(String),
 }
 
 /// A stored ended job's outcome.

@@ -96,6 +96,7 @@ impl QueuedJobs {
             JobEnd::Settled(outcome) => outcome,
             // Not acked: a later delivery settles it from the execution's checkpoint.
             JobEnd::Unwritten(why) => return Handled::GiveBack(why),
+            JobEnd::Superseded(why) => return Handled::Superseded(why),
             JobEnd::Open(outcome) => {
                 if outcome.status == JobStatus::Interrupted && self.jobs.stopping() {
                     return Handled::GiveBack("the worker stopped while the job ran".into());

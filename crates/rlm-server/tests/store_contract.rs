@@ -17,8 +17,8 @@ use rlm_server::blobs::{BlobStore, FolderBlobs};
 use rlm_server::store::{
     AttemptMark, CheckpointRecord, CheckpointWrite, ContextRef, DocumentRef, ExecutionFilter,
     ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobOutcome, JobRecord, JobSettlement,
-    JobStatus, PAGE_BYTES, PageRequest, SessionRecord, SettledExecution, SledStore, Spend, Store,
-    StoreError, StreamedEvent, new_session_state,
+    JobStatus, PAGE_BYTES, PageRequest, SessionRecord, SettledExecution, SledStore, Spend,
+    StartedFrom, Store, StoreError, StreamedEvent, new_session_state,
 };
 use uuid::Uuid;
 
@@ -311,6 +311,42 @@ async fn job_settlement(store: &dyn Store, sid: Uuid, job: Uuid, holder: &str) -
         JobOutcome { status: JobStatus::Complete, answer: Some("the answer".into()), error: None };
     let job = Some(JobSettlement { id: job, holder: holder.into(), outcome });
     SettledExecution { record, state: Some(state), started: None, job }
+}
+
+/// Two executions that started from the same session state (two runs of
+/// one session at once: a worker frozen past its session lease, issue #75)
+/// are both charged: a settlement adds what its execution spent to the
+/// stored usage, never the usage it started from plus its own; and the
+/// second's history window keeps the first's turn.
+pub async fn contract_two_runs_of_one_session_are_both_charged(store: &dyn Store) {
+    let s = session("ivy", T0);
+    store.put_session(&s).await.unwrap();
+    let base = store.get_session(s.id).await.unwrap().unwrap().state;
+    let started = StartedFrom { memory: base.memory.clone(), usage: base.usage.clone() };
+    let settle = |tokens: u64, query: &'static str| {
+        let mut state = base.clone();
+        let e = execution("ivy", Some(s.id), T0);
+        state.history.push(Turn {
+            execution_id: ExecutionId(e.id.to_string()),
+            query: query.into(),
+            answer: Some("a".into()),
+        });
+        state.usage.executions += 1;
+        state.usage.usage.prompt_tokens += tokens;
+        let record = completed(e, 5, tokens);
+        SettledExecution { record, state: Some(state), started: Some(started.clone()), job: None }
+    };
+    let (first, second) = (settle(7, "first"), settle(11, "second"));
+    for settled in [&first, &second] {
+        store.put_execution(&settled.record).await.unwrap();
+        assert!(store.finish_execution(settled).await.unwrap().execution);
+    }
+    let session = store.get_session(s.id).await.unwrap().unwrap();
+    assert_eq!(session.state.usage.usage.prompt_tokens, 18, "both charged");
+    assert_eq!(session.state.usage.executions, 2);
+    assert_eq!(session.history_len, 2);
+    let window: Vec<&str> = session.state.history.iter().map(|t| t.query.as_str()).collect();
+    assert_eq!(window, ["first", "second"]);
 }
 
 /// An execution's settlement ends its job, its session's history and spend
@@ -797,6 +833,12 @@ async fn sled_checkpoints_keep_the_newest_step() {
 }
 
 #[tokio::test]
+async fn sled_two_runs_of_one_session_are_both_charged() {
+    let (_dir, store) = sled();
+    contract_two_runs_of_one_session_are_both_charged(&store).await;
+}
+
+#[tokio::test]
 async fn sled_a_superseded_attempt_writes_nothing() {
     let (_dir, store) = sled();
     contract_a_superseded_attempt_writes_nothing(&store).await;
@@ -876,6 +918,7 @@ mod postgres {
         contract_blobs_are_counted_by_their_references,
         contract_pending_jobs_are_counted_per_owner,
         contract_settlement_ends_the_job_with_the_execution_once,
+        contract_two_runs_of_one_session_are_both_charged,
     );
 
     rlm_testenv::needs_postgres! {

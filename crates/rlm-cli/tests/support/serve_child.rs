@@ -26,7 +26,8 @@ pub fn spawn_serve_on(
     // A long run may pin its own copy of the binary (`RLM_TEST_BIN`), so a
     // build of the workspace meanwhile does not change the processes it
     // restarts halfway.
-    let binary = std::env::var_os("RLM_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_rlm").into());
+    let binary =
+        std::env::var_os("RLM_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_rlm").into());
     let mut command = Command::new(binary);
     command.args(["serve", "--bind", bind]).env_remove("RLM_API_KEYS");
     configure(&mut command);

@@ -31,6 +31,19 @@ impl AttemptRefused {
     }
 }
 
+/// Marks attempt `n` in `record`, after the marks the earlier attempts
+/// stored (which the record holds), as not yet going on from anything.
+pub(super) fn mark_attempt(record: &mut ExecutionRecord, n: u32) {
+    record.attempts.retain(|m| m.attempt < n);
+    let mark = AttemptMark {
+        attempt: n,
+        started_at: now_micros(),
+        from_step: 0,
+        carried: Spend::default(),
+    };
+    record.attempts.push(mark);
+}
+
 impl Executions {
     /// Marks attempt `attempt` (a queue's delivery; `None`: not queued) in
     /// `record`, after the marks the earlier attempts stored (which the
@@ -43,15 +56,7 @@ impl Executions {
         attempt: Option<u32>,
     ) -> Result<Option<ResumePoint>, AttemptRefused> {
         let Some(n) = attempt else { return Ok(None) };
-        // The earlier attempts' marks came with the stored record.
-        record.attempts.retain(|m| m.attempt < n);
-        let mark = AttemptMark {
-            attempt: n,
-            started_at: now_micros(),
-            from_step: 0,
-            carried: Spend::default(),
-        };
-        record.attempts.push(mark);
+        mark_attempt(record, n);
         if n == 1 {
             return Ok(None);
         }

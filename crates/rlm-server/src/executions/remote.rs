@@ -30,7 +30,7 @@ use uuid::Uuid;
 use super::mirror_order::{MirrorOrder, SentFrame};
 use super::*;
 use crate::bus::{COMPLETE_EVENT, FAILED_EVENT};
-use crate::store::OutboxEntry;
+use crate::store::{OutboxEntry, StoreError};
 
 /// The largest inline context an `api` process puts in a job message
 /// (NATS' default message limit is 1 MiB); a larger one goes to the blob
@@ -134,7 +134,12 @@ impl Executions {
         if let Some(gate) = &self.gate {
             gate.wake();
         }
-        let started = Started { id, bus: Arc::clone(&live.bus), done: live.done.clone() };
+        let started = Started {
+            id,
+            bus: Arc::clone(&live.bus),
+            done: live.done.clone(),
+            run: Arc::clone(&live),
+        };
         let in_flight = self.metrics.in_flight(&record.owner);
         in_flight.inc();
         let this = Arc::clone(self);
@@ -145,7 +150,7 @@ impl Executions {
             // A worker serves no `/metrics`: the api counts what it mirrored.
             this.metrics.record_execution(&finished, &live.bus.trace_events());
             let _ = done_tx.send(Some(finished));
-            this.live.remove(&id);
+            this.forget(id, &live);
             in_flight.dec();
         });
         Ok(started)
@@ -333,6 +338,13 @@ impl Executions {
             Ok(started) => started,
             Err(ServerError::ShuttingDown) => {
                 return Handled::GiveBack("the worker is stopping".into());
+            }
+            // A later delivery's attempt is stored: it runs and settles the execution.
+            Err(e @ ServerError::Store(StoreError::Superseded { .. })) => {
+                return Handled::Superseded(e.to_string());
+            }
+            Err(ServerError::Store(e)) if e.is_unavailable() => {
+                return Handled::GiveBack(format!("cannot start the execution: {e}"));
             }
             Err(e) => {
                 let status =

@@ -231,7 +231,7 @@ pub async fn chat_completions(
         if body.streams() { Some(Listener::open(&state, &scope, None)?) } else { None };
     // A completion not streamed says nothing before the end: its pending
     // record needs no flush of its own (`Executions::start_unannounced`).
-    let Started { id, bus, done } = if body.streams() {
+    let Started { id, bus, done, .. } = if body.streams() {
         state.executions.start(request).await?
     } else {
         state.executions.start_unannounced(request).await?
