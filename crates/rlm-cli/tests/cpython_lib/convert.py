@@ -87,7 +87,8 @@ MODULES = [
     # task, gather, wait_for and queue tests
     {"name": "test_asyncio", "files": ["test_asyncio/test_tasks.py", "test_asyncio/test_waitfor.py",
                                        "test_asyncio/test_queues.py"],
-     "extra": ["test_asyncio/utils.py"]},
+     "extra": ["test_asyncio/utils.py"],
+     "attribute_to": {f"test_asyncio/{f}.py": f"test_asyncio.{f}" for f in ("test_tasks", "test_waitfor", "test_queues")}},
 ]
 
 PRELUDE = '''\
@@ -295,6 +296,11 @@ PRELUDE_NAMES = {n.id for n in ast.walk(ast.parse(PRELUDE)) if isinstance(n, ast
 
 
 WHY = False
+# What each DSL module has (`dir(module)` in the DSL), when known: a method
+# that uses anything else is skipped as "not in the DSL: module.name".
+DSL_NAMES = {}
+DSL_NAMES_PROGRAM = "import json\n" + "\n".join(f"import {m}" for m in sorted(DSL_MODULES)) + \
+    "\nprint(json.dumps({" + ", ".join(f"'{m}': dir({m})" for m in sorted(DSL_MODULES)) + "}))\n"
 
 
 class Skip(Exception):
@@ -385,6 +391,8 @@ class World:
                 self.class_home.setdefault(name, (fi, c))
 
     def lookup_class(self, fi, name):
+        if name.startswith("unittest."):
+            return None
         if name in fi.classes:
             return fi, fi.classes[name]
         short = name.split(".")[-1]
@@ -667,6 +675,7 @@ class Features(ast.NodeVisitor):
 
     def __init__(self):
         self.reason = None
+        self.bound = {}  # name -> module, from the program's imports
 
     def hit(self, why):
         if self.reason is None:
@@ -719,6 +728,8 @@ class Features(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Attribute(self, node):
+        if isinstance(node.value, ast.Name) and node.value.id in self.bound:
+            self.check_name(self.bound[node.value.id], node.attr)
         if node.attr.startswith("__") and node.attr.endswith("__"):
             self.hit("dunder")
         self.generic_visit(node)
@@ -746,14 +757,21 @@ class Features(ast.NodeVisitor):
                 pass
         self.generic_visit(node)
 
+    def check_name(self, module, name):
+        if DSL_NAMES and module in DSL_NAMES and name not in DSL_NAMES[module]:
+            self.hit("not in the DSL: " + module + "." + name)
+
     def visit_Import(self, node):
         for a in node.names:
+            self.bound[a.asname or a.name] = a.name
             if a.name.split(".")[0] not in DSL_MODULES:
                 self.hit("module " + a.name.split(".")[0])
             elif "." in a.name:
                 self.hit("module " + a.name)
 
     def visit_ImportFrom(self, node):
+        for a in node.names:
+            self.check_name(node.module, a.name)
         if node.level or node.module not in DSL_MODULES:
             self.hit("module " + (node.module or ".").split(".")[0] if node.module and node.module.split(".")[0] not in DSL_MODULES else "module " + str(node.module))
 
@@ -910,6 +928,10 @@ def convert_method(world, fi, cls, method_file, method, spec):
     ast.fix_missing_locations(mod)
     feats = Features()
     feats.free = free_names(mod)
+    for n in ast.walk(mod):  # the imports first: a use may come before in walk order
+        if isinstance(n, ast.Import):
+            for a in n.names:
+                feats.bound[a.asname or a.name] = a.name
     feats.visit(mod)
     if feats.reason:
         raise Skip(feats.reason)
@@ -1001,9 +1023,26 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--show-cpython-failures", action="store_true")
     ap.add_argument("--why", action="store_true", help="print each skipped method's reason to stderr")
+    ap.add_argument("--dsl-names", help="a JSON file (or - for stdin) of what each DSL module has; "
+                    "print the program that makes it with --dsl-names-program")
+    ap.add_argument("--rlm", help="an `rlm` binary to ask what each DSL module has")
+    ap.add_argument("--dsl-names-program", action="store_true")
     args = ap.parse_args()
-    global WHY
+    global WHY, DSL_NAMES
     WHY = args.why
+    if args.dsl_names_program:
+        print(DSL_NAMES_PROGRAM, end="")
+        return
+    if args.dsl_names:
+        DSL_NAMES = json.load(sys.stdin if args.dsl_names == "-" else open(args.dsl_names, encoding="utf-8"))
+    elif args.rlm:
+        import subprocess
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".py") as f:
+            f.write(DSL_NAMES_PROGRAM)
+            f.flush()
+            DSL_NAMES = json.loads(subprocess.run([args.rlm, "exec", f.name], capture_output=True,
+                                                  text=True, check=True).stdout)
     sys.setrecursionlimit(10000)
     doc = {"python": sys.version.split()[0], "lib": args.lib, "modules": {}, "programs": []}
     all_units = []
