@@ -105,7 +105,10 @@ fn read_expected(text: &str) -> Expected {
     e
 }
 
-fn write_expected(counts: &BTreeMap<String, ModuleCounts>, diverges: &BTreeMap<String, String>) -> String {
+fn write_expected(
+    counts: &BTreeMap<String, ModuleCounts>,
+    diverges: &BTreeMap<String, String>,
+) -> String {
     let mut s = String::from(
         "# CPython's Lib/test methods converted to DSL programs (crates/rlm-cli/tests/cpython_lib.rs).\n\
          # Per module: programs converted (passing under CPython, parsed by the DSL) and passing in\n\
@@ -130,7 +133,11 @@ fn table(counts: &BTreeMap<String, ModuleCounts>) -> String {
         let mut reasons: Vec<(&String, &usize)> = c.skipped.iter().collect();
         reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let reasons: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
-        let rate = if c.converted == 0 { "—".to_string() } else { format!("{:.1}%", 100.0 * c.pass as f64 / c.converted as f64) };
+        let rate = if c.converted == 0 {
+            "—".to_string()
+        } else {
+            format!("{:.1}%", 100.0 * c.pass as f64 / c.converted as f64)
+        };
         t.push_str(&format!(
             "| {m} | {} | {skipped} | {} | {} | {rate} | {} |\n",
             skipped + c.converted,
