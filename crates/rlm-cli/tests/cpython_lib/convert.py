@@ -868,7 +868,7 @@ def resolve_globals(world, unit, body_nodes, home):
 
 # Decorators that change nothing for this CPython on x86-64 Linux.
 BENIGN_DECORATORS = (
-    "support.cpython_only", "cpython_only", "requires_IEEE_754", "support.requires_IEEE_754",
+    "requires_IEEE_754", "support.requires_IEEE_754",
     "unittest.skipUnless(getattr(sys, 'float_repr_style', '') == 'short'",
     "unittest.skipIf(HAVE_DOUBLE_ROUNDING", "unittest.skipIf(sys.platform == 'win32'",
 )
@@ -877,7 +877,10 @@ BENIGN_DECORATORS = (
 def convert_method(world, fi, cls, method_file, method, spec):
     """One test method -> DSL source. Raises Skip."""
     for d in method.decorator_list:
-        if not ast.unparse(d).startswith(BENIGN_DECORATORS):
+        text = ast.unparse(d)
+        if text in ("support.cpython_only", "cpython_only") or text.startswith("support.impl_detail"):
+            raise Skip("CPython implementation detail")
+        if not text.startswith(BENIGN_DECORATORS):
             raise Skip("decorator")
     mro, ext = world.mro(fi, cls)
     unit = Unit(world, mro, method_file, spec)
@@ -894,13 +897,13 @@ def convert_method(world, fi, cls, method_file, method, spec):
             if isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant):
                 continue
             if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and is_self_attr(s.targets[0])):
-                raise Skip("setUp")
+                raise Skip("setUp beyond plain assignments")
             setup_body.append(s)
         setup_body = [SelfRewriter(unit, False).visit(ast.parse(ast.unparse(s)).body[0]) for s in setup_body]
     for hook in ("tearDown", "asyncSetUp", "asyncTearDown", "setUpClass"):
         found = unit.class_attr(hook)
         if found is not None and found[0].rel != "unittest":
-            raise Skip("setUp")
+            raise Skip("setUp beyond plain assignments")
     body = ast.parse(ast.unparse(ast.Module(body=method.body, type_ignores=[]))).body
     rewriter = SelfRewriter(unit, False)
     new_body = []
