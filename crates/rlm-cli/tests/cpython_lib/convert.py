@@ -468,8 +468,11 @@ class SelfRewriter(ast.NodeTransformer):
         item = node.items[0]
         ctx = item.context_expr
         name = call_name(ctx)
-        body = [self.visit(s) for s in node.body]
-        body = [s for s in body if s is not None]
+        body = []
+        for s in node.body:
+            r = self.visit(s)
+            if r is not None:
+                body.extend(r if isinstance(r, list) else [r])
         if name == "subTest":
             return body
         if name in ("assertRaises", "assertRaisesRegex"):
@@ -999,7 +1002,7 @@ def run_one(unit):
     signal.signal(signal.SIGALRM, _alarm)
     out = io.StringIO()
     err = None
-    signal.alarm(2)
+    signal.alarm(30)
     try:
         with contextlib.redirect_stdout(out):
             exec(compile(unit["source"], unit["id"], "exec"), {"__name__": "__main__"})
