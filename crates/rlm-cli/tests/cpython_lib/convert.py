@@ -516,6 +516,9 @@ class SelfRewriter(ast.NodeTransformer):
             return ast.copy_location(ast.Name(f"{node.value.id}_exception", node.ctx), node)
         if is_self_attr(node):
             attr = node.attr
+            if attr in ASSERTS and isinstance(node.ctx, ast.Load) and self.unit.class_attr(attr) is None:
+                # `check = self.assertEqual`: the check itself
+                return ast.copy_location(ast.Name(ASSERTS[attr], ast.Load()), node)
             if attr in self.unit.state:
                 if isinstance(node.ctx, ast.Store) and self.in_helper:
                     raise Skip("state on self")
