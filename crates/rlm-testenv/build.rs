@@ -19,6 +19,7 @@ const NEEDS: &[&str] = &[
     "browser",
     "postgres",
     "phoenix",
+    "cpython_testsuite",
 ];
 
 fn main() {
@@ -34,6 +35,7 @@ fn main() {
         "RLM_TEST_VENV",
         "RLM_TEST_DATABASE_URL",
         "CI",
+        "RLM_CPYTHON_LIB_TEST",
     ] {
         println!("cargo::rerun-if-env-changed={var}");
     }
@@ -50,6 +52,7 @@ fn main() {
         ("browser", browser(&workspace)),
         ("postgres", postgres()),
         ("phoenix", phoenix(&workspace)),
+        ("cpython_testsuite", cpython_testsuite()),
     ];
     for (need, ok) in present {
         if ok {
@@ -79,6 +82,18 @@ fn python3() -> bool {
         .args(["-c", "import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else 1)"])
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// CPython's own regression tests (`Lib/test`, Debian's
+/// `libpython3.11-testsuite`: `/usr/lib/python3.11/test`, or
+/// `RLM_CPYTHON_LIB_TEST`), which crates/rlm-cli/tests/cpython_lib.rs converts
+/// into DSL programs.
+fn cpython_testsuite() -> bool {
+    let lib = match std::env::var_os("RLM_CPYTHON_LIB_TEST") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from("/usr/lib/python3.11/test"),
+    };
+    exists(&lib.join("string_tests.py")) && exists(&lib.join("test_re.py"))
 }
 
 fn shared_corpus(workspace: &Path) -> bool {

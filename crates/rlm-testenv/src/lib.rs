@@ -34,6 +34,15 @@ pub fn shared_corpus_dir() -> PathBuf {
     }
 }
 
+/// CPython's own regression tests, `Lib/test` (`RLM_CPYTHON_LIB_TEST`, or
+/// Debian's `libpython3.11-testsuite` at `/usr/lib/python3.11/test`).
+pub fn cpython_lib_test_dir() -> PathBuf {
+    match std::env::var_os("RLM_CPYTHON_LIB_TEST") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from("/usr/lib/python3.11/test"),
+    }
+}
+
 /// The test environment's Python, which has `pytrec_eval`, `mcp`, `openai`
 /// and `langchain_openai` (`RLM_TEST_VENV`,
 /// or `.venv` at the workspace root, made by `.ci/test`).
@@ -131,6 +140,11 @@ need_macro!(
     $ needs_phoenix_and_postgres,
     all(rlm_has_phoenix, rlm_has_postgres),
     "SKIPPED: Arize Phoenix (`arize-phoenix`, run `bash .ci/test`) and PostgreSQL at RLM_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test) are both needed"
+);
+need_macro!(
+    $ needs_python3_and_cpython_testsuite,
+    all(rlm_has_python3, rlm_has_cpython_testsuite),
+    "SKIPPED: CPython's own tests (Debian's libpython3.11-testsuite at /usr/lib/python3.11/test, or RLM_CPYTHON_LIB_TEST) and python3 (CPython 3.11) are both needed; run `bash .ci/test`"
 );
 need_macro!(
     $ needs_python3_and_shared_corpus,
