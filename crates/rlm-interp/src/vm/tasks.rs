@@ -171,6 +171,10 @@ impl Vm {
                 if !self.pending.is_empty() {
                     return self.suspend_for_host();
                 }
+                if matches!(self.loop_phase, LoopPhase::LastRound) {
+                    // The round after the main task's end ran: what is left is cancelled.
+                    continue;
+                }
                 if !self.fire_due_timers(true) {
                     return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
                         &Exception::new(
@@ -218,6 +222,9 @@ impl Vm {
             LoopPhase::Main => {
                 if self.main_end().is_some() {
                     self.loop_phase = LoopPhase::LastRound;
+                    if self.ready.is_empty() {
+                        return self.loop_round_end();
+                    }
                 }
                 None
             }
