@@ -70,8 +70,30 @@ pub(crate) fn iteration_builtin<C: Callbacks + ?Sized>(
         "reversed" => {
             nargs("reversed", &args, 1, 1)?;
             let items = match &args[0] {
+                // CPython's list iterator reads the list in place, from
+                // the end, a step at a time (it sees the list change).
+                Value::List(_) => {
+                    let list = args[0].clone();
+                    return Ok(crate::modules::itertools::tool::Tool::Reversed { list, next: None }
+                        .value());
+                }
+                // A range's is a range: nothing is made up front.
+                Value::Range(r) => {
+                    let (start, _, step) = **r;
+                    let n = crate::types::range::range_py_len(r)? as i128;
+                    let last = i128::from(start) + (n - 1) * i128::from(step);
+                    let stop = i128::from(start) - i128::from(step);
+                    if n == 0 {
+                        return Ok(Value::iter(IterState::Range(0, 0, 1)));
+                    }
+                    if let (Ok(last), Ok(stop), Some(neg)) =
+                        (i64::try_from(last), i64::try_from(stop), step.checked_neg())
+                    {
+                        return Ok(Value::iter(IterState::Range(last, stop, neg)));
+                    }
+                    cx.iterate(&args[0])?
+                }
                 Value::Dict(_)
-                | Value::List(_)
                 | Value::Tuple(_)
                 | Value::Str(_)
                 | Value::Range(_)
