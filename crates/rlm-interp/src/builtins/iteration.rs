@@ -72,10 +72,12 @@ pub(crate) fn iteration_builtin<C: Callbacks + ?Sized>(
             let items = match &args[0] {
                 // CPython's list iterator reads the list in place, from
                 // the end, a step at a time (it sees the list change).
-                Value::List(_) => {
+                Value::List(l) => {
+                    // Its index is the list's last now (`usize::MAX`: none).
+                    let next = l.borrow().len().wrapping_sub(1);
                     let list = args[0].clone();
-                    return Ok(crate::modules::itertools::tool::Tool::Reversed { list, next: None }
-                        .value());
+                    let tool = crate::modules::itertools::tool::Tool::Reversed { list, next };
+                    return Ok(tool.value());
                 }
                 // A range's is a range: nothing is made up front.
                 Value::Range(r) => {

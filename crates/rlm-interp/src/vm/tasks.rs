@@ -328,15 +328,15 @@ impl Vm {
         }
         let Some(task) = self.task_mut(t, era) else { return Ok(()) };
         let started = std::mem::replace(&mut task.started, true);
-        if started {
-            // A task resumed (its frames moved back, its wait's value
-            // sent); a task's first step was paid when it was made.
-            self.meter.fuel(crate::cost::FUEL_PER_AWAIT)?;
-        }
         if !started && matches!(send, Some(Err(_))) {
             // An exception thrown into a coroutine that never ran ends it
             // there, its body unrun.
             task.frames.clear();
+        }
+        if started {
+            // A task resumed (its frames moved back, its wait's value
+            // sent); a task's first step was paid when it was made.
+            self.meter.fuel(crate::cost::FUEL_PER_AWAIT)?;
         }
         self.current_task = t;
         if let Some(task) = self.tasks[t].as_mut() {

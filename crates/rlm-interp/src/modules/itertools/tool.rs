@@ -51,10 +51,10 @@ pub(crate) enum Tool {
     /// given again from `saved`.
     Cycle { src: Option<Source>, saved: Vec<Value>, at: usize },
     Combinatoric(Combinatoric),
-    /// The builtin `reversed(list)`: the next index to read (`None`
-    /// before the first step: the list's last), read in place as CPython's
-    /// reverse list iterator does.
-    Reversed { list: Value, next: Option<usize> },
+    /// The builtin `reversed(list)`: the next index to read (the list's
+    /// last when it was made; `usize::MAX` once spent), read in place as
+    /// CPython's reverse list iterator does.
+    Reversed { list: Value, next: usize },
     GroupBy(Rc<RefCell<GroupBy>>),
     Group(Group),
     Tee(Tee),
@@ -149,17 +149,9 @@ impl Tool {
             Tool::Cycle { src, saved, at } => cycle_next(cx, src, saved, at),
             Tool::Reversed { list, next } => {
                 let Value::List(l) = list else { return Ok(None) };
-                let l = l.borrow();
-                let i = match *next {
-                    Some(i) => i,
-                    None => match l.len().checked_sub(1) {
-                        Some(i) => i,
-                        None => return Ok(None),
-                    },
-                };
                 // Past the end (the list shrank) or spent: the end.
-                let item = if i < usize::MAX { l.get(i).cloned() } else { None };
-                *next = Some(if item.is_some() { i.wrapping_sub(1) } else { usize::MAX });
+                let item = if *next < usize::MAX { l.borrow().get(*next).cloned() } else { None };
+                *next = if item.is_some() { next.wrapping_sub(1) } else { usize::MAX };
                 Ok(item)
             }
             Tool::Combinatoric(c) => c.next(cx),
