@@ -95,11 +95,9 @@ pub(crate) fn iteration_builtin<C: Callbacks + ?Sized>(
                     }
                     cx.iterate(&args[0])?
                 }
-                Value::Dict(_)
-                | Value::Tuple(_)
-                | Value::Str(_)
-                | Value::Range(_)
-                | Value::Deque(_) => cx.iterate(&args[0])?,
+                Value::Dict(_) | Value::Tuple(_) | Value::Str(_) | Value::Deque(_) => {
+                    cx.iterate(&args[0])?
+                }
                 Value::Native(n) if matches!(**n, Native::DictView(..)) => cx.iterate(&args[0])?,
                 other => {
                     return type_err(format!("'{}' object is not reversible", other.type_name()));

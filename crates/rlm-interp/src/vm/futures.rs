@@ -189,9 +189,9 @@ impl Vm {
             .map(|ch| match future_of(ch).map(|f| (f.cancelled(), f.outcome())) {
                 Some((_, Some(Ok(v)))) => v,
                 // CPython makes a new one, its message '' when none was given.
-                Some((true, Some(Err(e)))) if e.args.is_empty() => Value::Exc(
-                    Exception::with_args(ExcKind::CancelledError, vec![Value::str("")]),
-                ),
+                Some((true, Some(Err(e)))) if e.args.is_empty() => {
+                    Value::Exc(Exception::with_args(ExcKind::CancelledError, vec![Value::str("")]))
+                }
                 Some((_, Some(Err(e)))) => Value::Exc(e),
                 _ => Value::None,
             })

@@ -164,9 +164,7 @@ impl Vm {
         self.check_call_depth()?;
         self.callback_depth += 1;
         let r = match crate::modules::itertools::tool::Tool::of(&mut *boxed) {
-            Some(tool) => {
-                stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || tool.next(self))
-            }
+            Some(tool) => stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || tool.next(self)),
             None => Err(crate::vm::internal("an itertools state that is not one")),
         };
         self.callback_depth -= 1;

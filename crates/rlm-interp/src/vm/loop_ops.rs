@@ -149,7 +149,9 @@ impl Vm {
                 let t = self.tasks.get(self.current_task).and_then(Option::as_ref);
                 Ok(t.map_or(Value::None, |t| t.fut.clone()))
             }
-            _ => exc(ExcKind::AttributeError, format!("module 'asyncio' has no attribute '{name}'")),
+            _ => {
+                exc(ExcKind::AttributeError, format!("module 'asyncio' has no attribute '{name}'"))
+            }
         }
     }
 
@@ -243,10 +245,7 @@ impl Vm {
 
     fn as_completed(&mut self, fs: Value) -> R<Value> {
         if future_of(&fs).is_some() || matches!(fs, Value::Coroutine(_)) {
-            return type_err(format!(
-                "expect an iterable of futures, not {}",
-                fs.type_name()
-            ));
+            return type_err(format!("expect an iterable of futures, not {}", fs.type_name()));
         }
         let items = self.iterate(&fs)?;
         let done = Native::value(SyncObj::new(SyncKind::Queue, 0, None));
@@ -261,12 +260,20 @@ impl Vm {
             self.add_done_callback(f, DoneCb::AsCompleted(done.clone()));
         }
         let waits: Vec<Value> = (0..todo.len())
-            .map(|_| timed(TimedKind::Op { obj: done.clone(), op: SyncOp::NextDone, arg: Value::None }))
+            .map(|_| {
+                timed(TimedKind::Op { obj: done.clone(), op: SyncOp::NextDone, arg: Value::None })
+            })
             .collect();
         Ok(Value::iter(IterState::Items(waits.into())))
     }
 
-    fn future_method(&mut self, fut: &Value, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    fn future_method(
+        &mut self,
+        fut: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
         let Some(f) = future_of(fut) else { return Ok(Value::None) };
         let is_task = f.task_slot().is_some();
         match name {
@@ -313,10 +320,9 @@ impl Vm {
                 let cb = one_arg(name, args)?;
                 Ok(Value::Int(self.remove_done_callback(fut, &cb) as i64))
             }
-            "set_result" | "set_exception" if is_task => exc(
-                ExcKind::RuntimeError,
-                format!("Task does not support {name} operation"),
-            ),
+            "set_result" | "set_exception" if is_task => {
+                exc(ExcKind::RuntimeError, format!("Task does not support {name} operation"))
+            }
             "set_result" | "set_exception" => {
                 let v = one_arg(name, args)?;
                 if f.done() {
@@ -339,7 +345,13 @@ impl Vm {
         }
     }
 
-    fn sync_method(&mut self, obj: &Value, name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    fn sync_method(
+        &mut self,
+        obj: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
         let Some(s) = sync_of(obj) else { return Ok(Value::None) };
         if !kwargs.is_empty() {
             return type_err(format!("{name}() takes no keyword arguments"));
@@ -356,7 +368,9 @@ impl Vm {
                 self.event_set(obj);
                 Ok(Value::None)
             }
-            (SyncKind::Lock | SyncKind::Semaphore, "acquire") => Ok(op(SyncOp::Acquire, Value::None)),
+            (SyncKind::Lock | SyncKind::Semaphore, "acquire") => {
+                Ok(op(SyncOp::Acquire, Value::None))
+            }
             (SyncKind::Lock | SyncKind::Semaphore, "locked") => Ok(Value::Bool(s.locked())),
             (SyncKind::Lock, "release") => {
                 if !s.st.borrow().flag {
@@ -437,7 +451,8 @@ impl Vm {
     /// `Semaphore._wake_up_next()`: the first waiter not done takes a unit.
     fn wake_next(&mut self, sem: &Value) {
         let Some(s) = sync_of(sem) else { return };
-        let next = s.st.borrow().waiters.iter().find(|w| future_of(w).is_some_and(|f| !f.done())).cloned();
+        let next =
+            s.st.borrow().waiters.iter().find(|w| future_of(w).is_some_and(|f| !f.done())).cloned();
         if let Some(w) = next {
             s.st.borrow_mut().value -= 1;
             self.set_result(&w, Value::Bool(true));
@@ -495,7 +510,8 @@ impl Vm {
             (SyncKind::Lock, _) => {
                 let free = {
                     let st = s.st.borrow();
-                    !st.flag && st.waiters.iter().all(|w| future_of(w).is_some_and(Future::cancelled))
+                    !st.flag
+                        && st.waiters.iter().all(|w| future_of(w).is_some_and(Future::cancelled))
                 };
                 if free {
                     s.st.borrow_mut().flag = true;
@@ -547,7 +563,8 @@ impl Vm {
         let waiter = new_future();
         {
             let mut st = s.st.borrow_mut();
-            if op == SyncOp::Put { &mut st.putters } else { &mut st.waiters }.push_back(waiter.clone());
+            if op == SyncOp::Put { &mut st.putters } else { &mut st.waiters }
+                .push_back(waiter.clone());
         }
         Ok(OpStep::Block(waiter))
     }
@@ -643,7 +660,12 @@ impl Vm {
 
     /// `Task.__wakeup`: the future the task awaited is done (`send` is its
     /// outcome); its continuation runs first, if it left one.
-    pub(super) fn wake_task(&mut self, t: usize, era: u64, send: Result<Value, Rc<Exception>>) -> R<()> {
+    pub(super) fn wake_task(
+        &mut self,
+        t: usize,
+        era: u64,
+        send: Result<Value, Rc<Exception>>,
+    ) -> R<()> {
         let Some(task) = self.task_mut(t, era) else { return Ok(()) };
         let Some(cont) = task.cont.take() else {
             return self.step_task(t, era, Some(send));
@@ -679,7 +701,11 @@ impl Vm {
 
     /// A continuation, its waiter done with `send`: `Some` to wait again,
     /// or it delivered its result to the task (`step_task`).
-    fn continue_wait(&mut self, cont: Cont, send: Result<Value, Rc<Exception>>) -> R<Option<(Value, Cont)>> {
+    fn continue_wait(
+        &mut self,
+        cont: Cont,
+        send: Result<Value, Rc<Exception>>,
+    ) -> R<Option<(Value, Cont)>> {
         let t = self.current_task;
         let era = self.tasks.get(t).and_then(Option::as_ref).map_or(0, |x| x.era);
         let deliver = match cont {
@@ -691,7 +717,10 @@ impl Vm {
                     self.remove_done_callback(&fut, &waiter);
                     let w2 = self.cancel_and_wait(&fut);
                     let reraise = send.err();
-                    return Ok(Some((w2.clone(), Cont::Cancelling { fut, waiter: w2, timer, reraise })));
+                    return Ok(Some((
+                        w2.clone(),
+                        Cont::Cancelling { fut, waiter: w2, timer, reraise },
+                    )));
                 }
             }
             Cont::Cancelling { fut, waiter, timer, reraise } => {
@@ -708,7 +737,9 @@ impl Vm {
                     },
                 }
             }
-            Cont::Retry { obj, op, arg, waiter } => return self.retry_op(obj, op, arg, waiter, send),
+            Cont::Retry { obj, op, arg, waiter } => {
+                return self.retry_op(obj, op, arg, waiter, send);
+            }
         };
         self.step_task(t, era, Some(deliver))?;
         Ok(None)

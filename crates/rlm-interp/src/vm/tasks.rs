@@ -243,9 +243,12 @@ impl Vm {
                 if any { None } else { Some(self.cell_end()) }
             }
             LoopPhase::Cancelling => {
-                let busy = self.tasks.iter().skip(1).flatten().any(|t| {
-                    future_of(&t.fut).is_some_and(|f| !f.done())
-                });
+                let busy = self
+                    .tasks
+                    .iter()
+                    .skip(1)
+                    .flatten()
+                    .any(|t| future_of(&t.fut).is_some_and(|f| !f.done()));
                 if busy { None } else { Some(self.cell_end()) }
             }
         }
@@ -560,9 +563,7 @@ impl Vm {
                     self.meter.fuel(crate::cost::FUEL_PER_AWAIT)?;
                     self.await_future(v)
                 }
-                Value::Native(ref n)
-                    if n.module::<crate::modules::asyncio::Timed>().is_some() =>
-                {
+                Value::Native(ref n) if n.module::<crate::modules::asyncio::Timed>().is_some() => {
                     match self.await_timed(&v)? {
                         crate::vm::loop_ops::Awaited::End(end) => Ok(end),
                         crate::vm::loop_ops::Awaited::Again(inner) => {

@@ -60,10 +60,18 @@ impl DoneCb {
 pub enum FutKind {
     Future,
     /// A task: its coroutine runs in slot `slot` of the machine's tasks.
-    Task { slot: usize, era: u64, name: String },
+    Task {
+        slot: usize,
+        era: u64,
+        name: String,
+    },
     /// `gather(...)`'s future over its children (`distinct` of them:
     /// `gather(c, c)` awaits `c` once).
-    Gathering { children: Vec<Value>, return_exceptions: bool, distinct: usize },
+    Gathering {
+        children: Vec<Value>,
+        return_exceptions: bool,
+        distinct: usize,
+    },
 }
 
 /// A future's changing part.

@@ -242,7 +242,10 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 Some(v) => crate::args::as_int(&v).ok_or_else(|| {
                     crate::fault::Fault::Exc(Exception::new(
                         ExcKind::TypeError,
-                        format!("'<' not supported between instances of '{}' and 'int'", v.type_name()),
+                        format!(
+                            "'<' not supported between instances of '{}' and 'int'",
+                            v.type_name()
+                        ),
                     ))
                 })?,
             };

@@ -60,7 +60,8 @@ impl SyncObj {
             SyncKind::Semaphore => {
                 st.value == 0
                     || st.waiters.iter().any(|w| {
-                        !crate::modules::asyncio::future::future_of(w).is_some_and(|f| f.cancelled())
+                        !crate::modules::asyncio::future::future_of(w)
+                            .is_some_and(|f| f.cancelled())
                     })
             }
             _ => st.flag,

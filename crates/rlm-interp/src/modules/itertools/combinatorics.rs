@@ -113,7 +113,10 @@ impl Combinatoric {
         let pools: usize = self
             .pools
             .iter()
-            .map(|p| crate::mem::vec_block::<Value>(p.len()) + p.iter().map(Value::unowned_cost).sum::<usize>())
+            .map(|p| {
+                crate::mem::vec_block::<Value>(p.len())
+                    + p.iter().map(Value::unowned_cost).sum::<usize>()
+            })
             .sum();
         pools
             + crate::mem::vec_block::<Vec<Value>>(self.pools.len())
@@ -171,7 +174,10 @@ pub(super) fn call<C: Callbacks + ?Sized>(
             (Kind::Product, pools, width)
         }
         _ => {
-            return exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'"));
+            return exc(
+                ExcKind::AttributeError,
+                format!("module 'itertools' has no attribute '{name}'"),
+            );
         }
     };
     let n = pools.first().map_or(0, Vec::len);

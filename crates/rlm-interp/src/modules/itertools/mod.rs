@@ -128,7 +128,10 @@ fn drawing<C: Callbacks + ?Sized>(
         }
         "cycle" => Tool::Cycle { src: Some(source(cx, arg(&args, 0))?), saved: Vec::new(), at: 0 },
         "groupby" => {
-            let src = source(cx, args.first().or_else(|| kw(&kwargs, "iterable")).cloned().unwrap_or(Value::None))?;
+            let src = source(
+                cx,
+                args.first().or_else(|| kw(&kwargs, "iterable")).cloned().unwrap_or(Value::None),
+            )?;
             let key = args.get(1).or_else(|| kw(&kwargs, "key")).cloned();
             let key = key.filter(|k| !matches!(k, Value::None));
             Tool::GroupBy(std::rc::Rc::new(std::cell::RefCell::new(shared::GroupBy::new(src, key))))
@@ -156,7 +159,10 @@ fn drawing<C: Callbacks + ?Sized>(
             return Ok(Value::tuple(shared::tee(src, n)));
         }
         _ => {
-            return exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'"));
+            return exc(
+                ExcKind::AttributeError,
+                format!("module 'itertools' has no attribute '{name}'"),
+            );
         }
     };
     Ok(tool.value())
@@ -167,8 +173,7 @@ fn islice<C: Callbacks + ?Sized>(cx: &mut C, args: Vec<Value>) -> R<Tool> {
     arity("islice", &args, 2, 4)?;
     const MSG_STOP: &str =
         "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.";
-    const MSG: &str =
-        "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize.";
+    const MSG: &str = "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize.";
     let int_or_none = |v: &Value, msg: &str| -> R<Option<i64>> {
         match v {
             Value::None => Ok(None),
@@ -187,7 +192,9 @@ fn islice<C: Callbacks + ?Sized>(cx: &mut C, args: Vec<Value>) -> R<Tool> {
             None | Some(Value::None) => Some(1),
             Some(v) => match as_int(v) {
                 Some(i) if i >= 1 => Some(i),
-                Some(_) => return value_err("Step for islice() must be a positive integer or None."),
+                Some(_) => {
+                    return value_err("Step for islice() must be a positive integer or None.");
+                }
                 None => return value_err("Step for islice() must be a positive integer or None."),
             },
         };

@@ -35,26 +35,71 @@ pub(crate) type Source = Rc<RefCell<IterState>>;
 pub(crate) enum Tool {
     /// `chain(*its)` (the iterables left, each made an iterator when
     /// reached) and `chain.from_iterable(it)` (`outer`).
-    Chain { rest: VecDeque<Value>, outer: Option<Source>, cur: Option<Source> },
+    Chain {
+        rest: VecDeque<Value>,
+        outer: Option<Source>,
+        cur: Option<Source>,
+    },
     /// `islice(src, start, stop, step)`: `next` is the index of the next
     /// item to give, `at` the count drawn so far.
-    Islice { src: Option<Source>, next: i64, stop: Option<i64>, step: i64, at: i64 },
-    Accumulate { src: Source, func: Option<Value>, acc: Option<Value>, initial: Option<Value> },
-    TakeWhile { pred: Value, src: Option<Source> },
-    DropWhile { pred: Value, src: Source, dropping: bool },
-    FilterFalse { pred: Value, src: Source },
-    StarMap { func: Value, src: Source },
-    Pairwise { src: Option<Source>, last: Option<Value> },
-    Compress { data: Option<Source>, sel: Source },
-    ZipLongest { srcs: Vec<Option<Source>>, live: usize, fill: Value },
+    Islice {
+        src: Option<Source>,
+        next: i64,
+        stop: Option<i64>,
+        step: i64,
+        at: i64,
+    },
+    Accumulate {
+        src: Source,
+        func: Option<Value>,
+        acc: Option<Value>,
+        initial: Option<Value>,
+    },
+    TakeWhile {
+        pred: Value,
+        src: Option<Source>,
+    },
+    DropWhile {
+        pred: Value,
+        src: Source,
+        dropping: bool,
+    },
+    FilterFalse {
+        pred: Value,
+        src: Source,
+    },
+    StarMap {
+        func: Value,
+        src: Source,
+    },
+    Pairwise {
+        src: Option<Source>,
+        last: Option<Value>,
+    },
+    Compress {
+        data: Option<Source>,
+        sel: Source,
+    },
+    ZipLongest {
+        srcs: Vec<Option<Source>>,
+        live: usize,
+        fill: Value,
+    },
     /// `cycle(src)`: the source's items are saved as they are drawn, then
     /// given again from `saved`.
-    Cycle { src: Option<Source>, saved: Vec<Value>, at: usize },
+    Cycle {
+        src: Option<Source>,
+        saved: Vec<Value>,
+        at: usize,
+    },
     Combinatoric(Combinatoric),
     /// The builtin `reversed(list)`: the next index to read (the list's
     /// last when it was made; `usize::MAX` once spent), read in place as
     /// CPython's reverse list iterator does.
-    Reversed { list: Value, next: usize },
+    Reversed {
+        list: Value,
+        next: usize,
+    },
     GroupBy(Rc<RefCell<GroupBy>>),
     Group(Group),
     Tee(Tee),
@@ -329,7 +374,8 @@ fn cycle_next<C: Callbacks + ?Sized>(
 impl Suspended for Tool {
     fn mem_cost(&self) -> usize {
         let held = |vs: &[Value]| {
-            crate::mem::vec_block::<Value>(vs.len()) + vs.iter().map(Value::unowned_cost).sum::<usize>()
+            crate::mem::vec_block::<Value>(vs.len())
+                + vs.iter().map(Value::unowned_cost).sum::<usize>()
         };
         let own = std::mem::size_of::<Tool>();
         own + match self {
